@@ -1,0 +1,23 @@
+import type { Backend } from './backend.js'
+
+/**
+ * Options passed to `BackendPlugin.open`. Common keys are typed; backends read their own keys
+ * (e.g. `s3Endpoint`, `token`, `symlinks`) and ignore the rest.
+ */
+export interface OpenOptions {
+  /** Symlink policy for backends with symlinks: `preserve` (default), `follow`, `skip`. */
+  readonly symlinks?: 'skip' | 'follow' | 'preserve'
+  /** Extra verbosity for diagnostics. */
+  readonly verbose?: boolean
+  readonly [key: string]: unknown
+}
+
+/**
+ * A backend plugin: a plain object that registers nothing at import time.
+ * `schemes` are URI schemes without `:` (`s3`, `grpc`); the local backend also claims `file`.
+ */
+export interface BackendPlugin {
+  readonly name: string
+  readonly schemes: readonly string[]
+  open(uri: string, options: OpenOptions): Promise<Backend>
+}

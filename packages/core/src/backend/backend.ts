@@ -1,0 +1,210 @@
+import type { Readable } from 'node:stream'
+import type { Observable } from 'rxjs'
+import type { SyncError } from '../errors/sync-error.js'
+import type { Change } from '../model/change.js'
+import type { Entry, HashAlgo } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+
+/**
+ * What a backend offers. Declared once, read by the engine to pick a strategy; every optional
+ * feature has a fallback (see the table in CONTRIBUTING.md, "Writing a backend").
+ */
+export interface Capabilities {
+  /** Hashes the backend can produce: listed in `Entry.hashes` or computed by `hash()`. */
+  readonly hashes: readonly HashAlgo[]
+  /** Granularity of stored modification times in ms (1 = ms or finer; 1000 = whole seconds). */
+  readonly mtimePrecisionMs: number
+  /**
+   * True when `list()` entries carry the preserved mtime. False (S3: the listing only has the upload
+   * time) means the engine calls `stat()` when it needs the real mtime.
+   */
+  readonly listMtime: boolean
+  /** Empty directories exist and are listed (`kind: 'dir'`). */
+  readonly emptyDirs: boolean
+  /** Symlinks can be listed and created. */
+  readonly symlinks: boolean
+  /** POSIX permission bits are kept. */
+  readonly permissions: boolean
+  /** `A` and `a` are different names. */
+  readonly caseSensitive: boolean
+  /** Longest full path in UTF-8 bytes (S3: 1024 minus the prefix); undefined = no limit known. */
+  readonly maxPathBytes?: number
+  /** How `watch()` learns of changes: OS events, polling, or not at all. */
+  readonly watch: 'native' | 'poll' | 'none'
+}
+
+/** Options of `Backend.list`. */
+export interface ListOptions {
+  /**
+   * Called for a part of the tree that could not be listed (permission denied, I/O error) or for
+   * a name that cannot be a safe RelPath (`INVALID_PATH`). The listing goes on without it, and the
+   * engine, knowing the listing is incomplete, deletes nothing on that run. A backend without
+   * `onError` given throws instead.
+   */
+  readonly onError?: (error: SyncError) => void
+  /** Return true to skip descending into this directory (an excluded directory). */
+  readonly prune?: (dir: RelPath) => boolean
+  readonly signal?: AbortSignal
+}
+
+/** A byte range of `read`: `length` bytes from `offset` (to the end when `length` is absent). */
+export interface ReadRange {
+  readonly offset: number
+  readonly length?: number
+}
+
+/** Metadata written with a file. */
+export interface WriteMeta {
+  /** Expected size in bytes, when known (lets S3 pick single PUT vs multipart). */
+  readonly size?: number
+  /** The source mtime to preserve, ms since the epoch. */
+  readonly mtimeMs: number
+  /** POSIX permission bits to preserve, when the source has them. */
+  readonly mode?: number
+  /** Digests of the content, when known (S3 stores one for multipart objects). */
+  readonly hashes?: Partial<Record<HashAlgo, string>>
+}
+
+/** Options of `write`, `move`, `copyFrom`, `patch`. */
+export interface WriteOptions {
+  /**
+   * What the destination must still be just before it is replaced: the Entry listed at plan time
+   * (compared by size, mtime and version), `null` for "must not exist", `undefined` for no check.
+   * A mismatch throws `CONFLICT` and leaves the destination untouched, so an edit made there after
+   * planning is never lost.
+   */
+  readonly expect?: Entry | null
+  /** Called with the number of bytes written so far (at least every 1 MiB or so). */
+  readonly onProgress?: (bytesWritten: number) => void
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The required contract of every backend. Paths are RelPaths relative to the backend's root.
+ *
+ * - `list` yields every entry below the root, recursively, in ascending UTF-8 byte order of
+ *   `entrySortKey` (the path, plus `/` for directories), so `diff` can merge-join two listings in
+ *   O(1) memory. It yields only valid RelPaths. A missing root lists nothing (check `stat` of the
+ *   root with `rootExists` where it matters); an unreadable root throws `PERMISSION`.
+ * - `stat` returns `undefined` for a missing path; never throws `NOT_FOUND`.
+ * - `read` throws `NOT_FOUND` for a missing path; the stream is the file's bytes (or the range).
+ * - `write` is atomic: readers see the old content or the new, never a partial file, and a crash
+ *   leaves at most a temp file that the next run removes. Missing parent directories are created.
+ *   It honours `opts.expect`. It returns the written entry as `stat` would.
+ * - `remove` is idempotent (a missing path is not an error). A directory is removed only when
+ *   empty (`CONFLICT` otherwise); the engine removes contents first.
+ * - `close` releases clients and handles; the backend is unusable afterwards.
+ *
+ * All methods throw `SyncError` only; only code `TRANSIENT` is retried by the engine.
+ */
+export interface Backend {
+  /** The location as given by the user (normalized), e.g. `/home/me/photos`, `s3://b/p`. */
+  readonly uri: string
+  /** What the backend offers; constant for the backend's life. */
+  readonly capabilities: Capabilities
+  list(opts?: ListOptions): AsyncIterable<Entry>
+  stat(path: RelPath): Promise<Entry | undefined>
+  read(path: RelPath, range?: ReadRange): Promise<Readable>
+  write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry>
+  remove(path: RelPath): Promise<void>
+  close(): Promise<void>
+  /** True when the root exists (a missing source root must never empty a target). */
+  rootExists(): Promise<boolean>
+}
+
+/** Optional: rename within the backend, atomically where the storage allows. */
+export interface Movable {
+  move(from: RelPath, to: RelPath, opts?: WriteOptions): Promise<Entry>
+}
+
+/** Optional: server-side copy within the backend (no bytes through the client). */
+export interface Copyable {
+  copy(from: RelPath, to: RelPath, opts?: WriteOptions): Promise<Entry>
+}
+
+/**
+ * Optional: copy from another backend without streaming through the engine when the two can
+ * talk directly (two local directories: `fs.copyFile`; two buckets on one S3 service: CopyObject).
+ * Returns `undefined` when it cannot handle this source, and the engine streams instead.
+ */
+export interface CopyFromCapable {
+  copyFrom(
+    source: Backend,
+    sourcePath: RelPath,
+    path: RelPath,
+    meta: WriteMeta,
+    opts?: WriteOptions,
+  ): Promise<Entry | undefined>
+}
+
+/** Optional: compute a digest (hex) of a file's content. */
+export interface Hashable {
+  hash(path: RelPath, algo: HashAlgo, opts?: { signal?: AbortSignal }): Promise<string>
+}
+
+/** Optional: set the mtime of an existing file without rewriting it (for `touch` actions). */
+export interface MtimeSettable {
+  setMtime(path: RelPath, mtimeMs: number): Promise<Entry>
+}
+
+/** Optional: create a directory (idempotent); needed for empty directories. */
+export interface DirCreatable {
+  mkdir(path: RelPath, meta?: Partial<WriteMeta>): Promise<void>
+}
+
+/** Optional: create a symlink (atomically replacing what is there). */
+export interface Symlinkable {
+  symlink(path: RelPath, linkTarget: string, opts?: WriteOptions): Promise<void>
+}
+
+/** Optional: a stream of hints about changes below the root (continuous mode). */
+export interface Watchable {
+  watch(opts?: { signal?: AbortSignal }): Observable<Change>
+}
+
+/** Block checksums of a file, for rsync-style delta transfer (see `delta/` in core). */
+export interface FileSignature {
+  readonly blockSize: number
+  readonly size: number
+  /** Rolling weak checksum per block. */
+  readonly weak: Uint32Array
+  /** Strong hash per block (truncated digest bytes, concatenated, `strongBytes` each). */
+  readonly strong: Uint8Array
+  readonly strongBytes: number
+}
+
+/** One op of a delta: copy `count` blocks starting at block `index` of the base, or literal bytes. */
+export type DeltaOp =
+  | { readonly type: 'copy'; readonly index: number; readonly count: number }
+  | { readonly type: 'literal'; readonly data: Uint8Array }
+
+/** Optional: rsync-style delta transfer, where the target computes signatures and applies patches. */
+export interface DeltaCapable {
+  signature(path: RelPath, blockSize: number, opts?: { signal?: AbortSignal }): Promise<FileSignature | undefined>
+  /**
+   * Builds `path` from the current content of `path` plus `ops`, atomically (temp file + rename),
+   * and verifies the whole-file `sha256` before the rename (`CHECKSUM` on mismatch).
+   */
+  patch(
+    path: RelPath,
+    blockSize: number,
+    ops: AsyncIterable<DeltaOp>,
+    meta: WriteMeta & { readonly sha256: string },
+    opts?: WriteOptions,
+  ): Promise<Entry>
+}
+
+const has = (b: object, m: string): boolean => typeof (b as Record<string, unknown>)[m] === 'function'
+
+/** Type guards for the optional features (detected by method presence, once). */
+export const supports = {
+  move: (b: Backend): b is Backend & Movable => has(b, 'move'),
+  copy: (b: Backend): b is Backend & Copyable => has(b, 'copy'),
+  copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
+  hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
+  setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),
+  mkdir: (b: Backend): b is Backend & DirCreatable => has(b, 'mkdir'),
+  symlink: (b: Backend): b is Backend & Symlinkable => has(b, 'symlink'),
+  watch: (b: Backend): b is Backend & Watchable => has(b, 'watch') && b.capabilities.watch !== 'none',
+  delta: (b: Backend): b is Backend & DeltaCapable => has(b, 'signature') && has(b, 'patch'),
+} as const

@@ -1,0 +1,2 @@
+// Path filters (--include/--exclude globs, .syncflowignore). Filled by the filter work.
+export {}

@@ -1,0 +1,41 @@
+import { compareUtf8 } from './compare-utf8.js'
+import type { RelPath } from './rel-path.js'
+
+/** Hash algorithms a backend may offer. `md5` and `sha256` are lowercase hex digests. */
+export type HashAlgo = 'md5' | 'sha1' | 'sha256'
+
+/** The kind of an entry. Backends without directories (S3) list only files (and dir markers as `dir`). */
+export type EntryKind = 'file' | 'dir' | 'symlink'
+
+/** One item of a backend listing. */
+export interface Entry {
+  /** Path relative to the backend root. */
+  readonly path: RelPath
+  readonly kind: EntryKind
+  /** Size in bytes (0 for directories). */
+  readonly size: number
+  /** Modification time, ms since the epoch (may have sub-ms fraction where the backend keeps it). */
+  readonly mtimeMs: number
+  /** POSIX permission bits (`mode & 0o7777`), where the backend keeps them. */
+  readonly mode?: number
+  /** Digests already known without extra I/O (e.g. S3 single-part ETag = md5). */
+  readonly hashes?: Partial<Record<HashAlgo, string>>
+  /** The backend's change token (S3 ETag, `ino:ctimeNs` locally, …). Opaque. */
+  readonly version?: string
+  /** Target of a symlink (only for `kind: 'symlink'`). */
+  readonly linkTarget?: string
+}
+
+/**
+ * The key that orders a listing: the path, with a trailing `/` for directories. Ordering listings
+ * by this key in UTF-8 byte order puts a directory immediately before its contents, which is
+ * also the order S3 lists keys and directory markers in.
+ */
+export function entrySortKey(entry: Pick<Entry, 'path' | 'kind'>): string {
+  return entry.kind === 'dir' ? `${entry.path}/` : entry.path
+}
+
+/** Compares two entries in listing order. */
+export function compareEntries(a: Pick<Entry, 'path' | 'kind'>, b: Pick<Entry, 'path' | 'kind'>): number {
+  return compareUtf8(entrySortKey(a), entrySortKey(b))
+}

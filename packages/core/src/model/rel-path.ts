@@ -1,0 +1,63 @@
+import { SyncError } from '../errors/sync-error.js'
+
+/**
+ * A validated path relative to a backend's root: `/`-separated, never empty, no `.` or `..`
+ * segment, no empty segment (so no leading, trailing or doubled `/`), no NUL or other C0 control
+ * character, no backslash. Names are kept byte-exact (no Unicode normalization).
+ */
+export type RelPath = string & { readonly __relPath: unique symbol }
+
+/** Why `checkRelPath` rejected a path, or `undefined` when the path is valid. */
+export function relPathProblem(path: string): string | undefined {
+  if (typeof path !== 'string') return 'not a string'
+  if (path.length === 0) return 'empty path'
+  if (path.startsWith('/')) return 'absolute path (leading "/")'
+  if (path.endsWith('/')) return 'trailing "/"'
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
+  if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in name'
+  if (path.includes('\\')) return 'backslash in name (not portable, ambiguous on Windows)'
+  for (const seg of path.split('/')) {
+    if (seg === '') return 'empty segment ("//")'
+    if (seg === '.' || seg === '..') return `"${seg}" segment`
+  }
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path)) {
+    return 'lone UTF-16 surrogate (not valid Unicode)'
+  }
+  return undefined
+}
+
+/** True when `path` is a valid RelPath. */
+export function isRelPath(path: string): path is RelPath {
+  return relPathProblem(path) === undefined
+}
+
+/**
+ * Validates `path` and returns it as a RelPath.
+ * @throws SyncError `INVALID_PATH` naming the path and the reason.
+ */
+export function toRelPath(path: string, context = 'path'): RelPath {
+  const problem = relPathProblem(path)
+  if (problem !== undefined) {
+    throw new SyncError('INVALID_PATH', `${context} ${JSON.stringify(path)}: ${problem}`, {
+      path,
+      hint: 'Rename the file, or exclude it with --exclude.',
+    })
+  }
+  return path as RelPath
+}
+
+/** Joins validated segments. */
+export function joinRelPath(parent: RelPath | undefined, name: string): RelPath {
+  return toRelPath(parent === undefined ? name : `${parent}/${name}`)
+}
+
+/** The parent directory of `path`, or `undefined` for a top-level name. */
+export function parentRelPath(path: RelPath): RelPath | undefined {
+  const i = path.lastIndexOf('/')
+  return i < 0 ? undefined : (path.slice(0, i) as RelPath)
+}
+
+/** The last segment of `path`. */
+export function baseName(path: RelPath): string {
+  return path.slice(path.lastIndexOf('/') + 1)
+}

@@ -1,0 +1,153 @@
+import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
+import type { Action, ActionKind } from './action.js'
+
+/**
+ * What the engine emits. The TUI, `--json` NDJSON output, webhooks and metrics all consume this
+ * one stream. Keys listed here are a stable surface (see CONTRIBUTING.md); `ts` is ms since epoch.
+ */
+export type SyncEvent =
+  | PlannedEvent
+  | StartedEvent
+  | ProgressEvent
+  | CompletedEvent
+  | SkippedEvent
+  | FailedEvent
+  | NoticeEvent
+  | StatsEvent
+  | DoneEvent
+
+/** An action was planned (emitted before any is executed, in listing order). */
+export interface PlannedEvent {
+  readonly type: 'planned'
+  readonly ts: number
+  readonly action: Action
+}
+
+/** Execution of an action began. */
+export interface StartedEvent {
+  readonly type: 'started'
+  readonly ts: number
+  readonly action: Action
+}
+
+/** Bytes written so far for a transfer. */
+export interface ProgressEvent {
+  readonly type: 'progress'
+  readonly ts: number
+  readonly path: string
+  readonly bytes: number
+  readonly total: number
+}
+
+/** An action finished successfully (or, in a dry run, would have been executed). */
+export interface CompletedEvent {
+  readonly type: 'completed'
+  readonly ts: number
+  readonly action: Action
+  /** Bytes moved over the wire/disk for this action (0 for delete, touch, mkdir). */
+  readonly bytes: number
+  readonly durationMs: number
+  readonly dryRun?: boolean
+}
+
+/** An item that was deliberately not acted on (bad name, guard, policy). */
+export interface SkippedEvent {
+  readonly type: 'skipped'
+  readonly ts: number
+  readonly path: string
+  readonly reason: string
+  readonly action?: Action
+}
+
+/** An action, or a listing of part of a tree, failed. */
+export interface FailedEvent {
+  readonly type: 'failed'
+  readonly ts: number
+  readonly path: string
+  readonly error: SerializedError
+  readonly action?: Action
+  /** Which stage failed. */
+  readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record'
+}
+
+/** Something the user should know: a fallback to a weaker method, suppressed deletes, … */
+export interface NoticeEvent {
+  readonly type: 'notice'
+  readonly ts: number
+  readonly code: NoticeCode
+  readonly message: string
+  readonly path?: string
+}
+
+/** Notice codes (stable). */
+export type NoticeCode =
+  | 'DELETES_SUPPRESSED'
+  | 'MAX_DELETE'
+  | 'EMPTY_SOURCE'
+  | 'NO_COMMON_HASH'
+  | 'MTIME_UNSUPPORTED'
+  | 'STALE_TEMP_REMOVED'
+  | 'POLLING'
+  | 'CASE_COLLISION'
+  | 'NORMALIZATION_COLLISION'
+  | 'STATE_DISABLED'
+  | 'INTERRUPTED'
+
+/** A throughput snapshot, emitted at least once a second while running. */
+export interface StatsEvent {
+  readonly type: 'stats'
+  readonly ts: number
+  readonly elapsedMs: number
+  readonly filesPlanned: number
+  readonly filesDone: number
+  readonly bytesPlanned: number
+  readonly bytesDone: number
+  /** Current rates over a short sliding window. */
+  readonly bytesPerSec: number
+  readonly filesPerSec: number
+  /** Actions executing now. */
+  readonly inFlight: number
+  /** Actions planned and not yet started. */
+  readonly queued: number
+  readonly failed: number
+  /** Estimated ms to completion, when it can be estimated. */
+  readonly etaMs?: number
+  /** True while the listing is still running (totals still growing). */
+  readonly listing: boolean
+}
+
+/** Per-kind counters. */
+export type ActionCounts = Readonly<Record<ActionKind, number>>
+
+/** The final summary of a run. Always the last event. */
+export interface SyncSummary {
+  readonly mode: string
+  readonly dryRun: boolean
+  /** Actions planned per kind. */
+  readonly planned: ActionCounts
+  /** Actions done per kind. */
+  readonly done: ActionCounts
+  /** Files found identical (no action). */
+  readonly unchanged: number
+  readonly failed: number
+  readonly skipped: number
+  readonly bytesTransferred: number
+  readonly durationMs: number
+  readonly bytesPerSec: number
+  readonly filesPerSec: number
+  /** Errors while listing either side (deletes are suppressed when > 0). */
+  readonly listingErrors: number
+  /** Why deletes were not run, when they were not. */
+  readonly deletesSuppressed?: string
+  readonly notices: number
+  readonly interrupted: boolean
+  /** Codes of failures, counted. */
+  readonly errorCodes: Readonly<Partial<Record<SyncErrorCode, number>>>
+}
+
+/** The last event of every run. */
+export interface DoneEvent {
+  readonly type: 'done'
+  readonly ts: number
+  readonly summary: SyncSummary
+}

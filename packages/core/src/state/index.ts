@@ -1,0 +1,1 @@
+export type { Fingerprint, StateRecord, StateStore } from './state-store.js'

@@ -1,0 +1,2 @@
+// The backend conformance suite (`describeBackend`). Filled by the testkit work.
+export {}
