@@ -1,6 +1,6 @@
+import { compareUtf8, isRelPath, relPathProblem, SyncError, toRelPath } from '@syncflow/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { compareUtf8, isRelPath, relPathProblem, SyncError, toRelPath } from '@syncflow/core'
 
 describe('compareUtf8', () => {
   it('orders like Buffer.compare on the UTF-8 bytes, for any strings', () => {

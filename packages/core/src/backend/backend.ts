@@ -4,6 +4,7 @@ import type { SyncError } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
+import type { NoticeCode } from '../model/sync-event.js'
 
 /**
  * What a backend offers. Declared once, read by the engine to pick a strategy; every optional
@@ -42,6 +43,11 @@ export interface ListOptions {
    * `onError` given throws instead.
    */
   readonly onError?: (error: SyncError) => void
+  /**
+   * Called for things the user should know that are not errors (a stale temp file of a killed run
+   * removed, a case collision seen). Optional.
+   */
+  readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Return true to skip descending into this directory (an excluded directory). */
   readonly prune?: (dir: RelPath) => boolean
   readonly signal?: AbortSignal

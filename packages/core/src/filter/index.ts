@@ -1,2 +1,1 @@
-// Path filters (--include/--exclude globs, .syncflowignore). Filled by the filter work.
-export {}
+export type { PathFilter } from './path-filter.js'

@@ -141,6 +141,11 @@ export interface SyncSummary {
   readonly deletesSuppressed?: string
   readonly notices: number
   readonly interrupted: boolean
+  /**
+   * Set when the run could not proceed at all (source root missing, credentials rejected, lock
+   * held, bad configuration). The CLI exits 2 for USAGE/AUTH/UNSUPPORTED/LOCKED/NOT_FOUND here.
+   */
+  readonly fatal?: SerializedError
   /** Codes of failures, counted. */
   readonly errorCodes: Readonly<Partial<Record<SyncErrorCode, number>>>
 }

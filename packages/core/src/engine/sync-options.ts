@@ -1,0 +1,49 @@
+import type { SchedulerLike } from 'rxjs'
+import type { PathFilter } from '../filter/path-filter.js'
+import type { StateStore } from '../state/state-store.js'
+
+/** How two files are judged equal. */
+export type CompareMode = 'size-mtime' | 'checksum' | 'size-only'
+
+/** A limit on deletes: an absolute count or a percentage of the target's files. */
+export type MaxDelete = { readonly count: number } | { readonly percent: number }
+
+/** Options of `sync` and `check`. Defaults in brackets. */
+export interface SyncOptions {
+  /** `mirror` deletes extraneous target files; `copy` never deletes. */
+  readonly mode: 'mirror' | 'copy'
+  /** Plan and report without writing anything (state store included). [false] */
+  readonly dryRun?: boolean
+  /** [size-mtime] */
+  readonly compare?: CompareMode
+  /** Mtimes closer than this are equal. [the coarser `mtimePrecisionMs` of the two sides] */
+  readonly modifyWindowMs?: number
+  /** Actions executed at once. [8] */
+  readonly concurrency?: number
+  /** Which paths take part (excluded ones are neither copied nor deleted). [all] */
+  readonly filter?: PathFilter
+  /** Also delete target files that the filter excludes (mirror only). [false] */
+  readonly deleteExcluded?: boolean
+  /** Refuse to delete more than this; the run then deletes nothing and says why. [no limit] */
+  readonly maxDelete?: MaxDelete
+  /** Allow an empty source root to empty a non-empty target. [false] */
+  readonly allowEmptySource?: boolean
+  /** The job's state store; absent = no state (`--no-state`). */
+  readonly state?: StateStore
+  /** Retries of a TRANSIENT failure per action. [3] */
+  readonly retries?: number
+  /** Base delay of the exponential backoff (with full jitter). [250 ms] */
+  readonly retryDelayMs?: number
+  /** Total transfer rate cap in bytes/s; 0 = unlimited. [0] */
+  readonly bwlimit?: number
+  /** Interval of `stats` events. [1000 ms; never more] */
+  readonly statsIntervalMs?: number
+  /** Aborting stops new actions, abandons in-flight writes atomically, saves state, ends with `done`. */
+  readonly signal?: AbortSignal
+  /** Scheduler for timers (tests pass a TestScheduler). [asyncScheduler] */
+  readonly scheduler?: SchedulerLike
+  /** Emit a `planned` event per action. [true] */
+  readonly emitPlanned?: boolean
+  /** Block size for delta transfers (0 = from the file length). [0] */
+  readonly blockSize?: number
+}

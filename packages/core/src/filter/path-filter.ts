@@ -1,0 +1,12 @@
+import type { EntryKind } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+
+/** Decides which paths take part in a sync. Built by `createPathFilter`. */
+export interface PathFilter {
+  /** True when the path is excluded (neither copied nor, without --delete-excluded, deleted). */
+  isExcluded(path: RelPath, kind: EntryKind): boolean
+  /** True when nothing below `dir` can be included, so a listing may skip the whole directory. */
+  canPrune(dir: RelPath): boolean
+  /** True when the filter excludes nothing (lets the engine skip calls). */
+  readonly empty: boolean
+}
