@@ -1,14 +1,32 @@
 import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from source (the "source" export condition), so a test run
-// needs no build of the package under test. The CLI tests run the built binary and build first.
+// needs no build of the package under test. The CLI tests run the built binary (npm test builds first).
+const conditions = ['source', 'import', 'module', 'node', 'default']
+
 export default defineConfig({
-  resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] },
-  ssr: { resolve: { conditions: ['source', 'import', 'module', 'node', 'default'] } },
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
   test: {
-    include: ['packages/*/test/**/*.test.{ts,tsx}', 'examples/test/**/*.test.ts', 'bench/test/**/*.test.ts'],
     testTimeout: 30_000,
-    hookTimeout: 120_000,
+    hookTimeout: 180_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-local', include: ['packages/backend-local/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'backend-s3',
+          include: ['packages/backend-s3/test/**/*.test.ts'],
+          // Starts (installing if needed) a throw-away radosgw on 127.0.0.1, or uses S3_TEST_* env vars.
+          globalSetup: ['packages/backend-s3/test/global-setup.ts'],
+        },
+      },
+      { extends: true, test: { name: 'backend-grpc', include: ['packages/backend-grpc/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'cli', include: ['packages/cli-tui/test/**/*.test.{ts,tsx}'] } },
+      { extends: true, test: { name: 'examples', include: ['examples/test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'bench', include: ['bench/test/**/*.test.ts'] } },
+    ],
   },
 })
