@@ -56,3 +56,5 @@ export type {
   SyncSummary,
 } from './model/sync-event.js'
 export * from './state/index.js'
+export type { CompareMode, MaxDelete, SyncOptions } from './engine/sync-options.js'
+export { check, sync } from './engine/sync.js'
