@@ -1,18 +1,222 @@
-import { EMPTY, type Observable } from 'rxjs'
+import {
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  ignoreElements,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+  Subject,
+  tap,
+} from 'rxjs'
 import type { Backend } from '../backend/backend.js'
-import type { SyncEvent } from '../model/sync-event.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
+import type { Action } from '../model/action.js'
+import type { Entry } from '../model/entry.js'
+import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
+import { commonHash, type DecideContext } from '../operators/decide.js'
+import { diff } from '../operators/diff.js'
+import type { DeltaTransfer } from '../operators/execute-action.js'
+import { listSide } from '../operators/list-side.js'
+import { plan } from '../operators/plan.js'
+import { record } from '../operators/record.js'
+import { throughput } from '../operators/throughput.js'
+import { transfer } from '../operators/transfer.js'
+import { Backlog } from '../util/backlog.js'
+import { RateLimiter } from '../util/rate-limiter.js'
+import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
 
+/** Engine extensions wired by packages that build on core (the delta codec). */
+export interface SyncHooks {
+  readonly delta?: DeltaTransfer
+}
+
+let hooks: SyncHooks = {}
+
+/** Installs engine hooks (called by the delta module at import; tests may reset them). */
+export function setSyncHooks(next: SyncHooks): void {
+  hooks = { ...hooks, ...next }
+}
+
+/** Most pairs in flight between the listing and the end of the pipeline (memory bound). */
+const BACKLOG = 8192
+
 /**
- * One-way sync of `source` into `target`: list both → diff → guards → transfer → record.
- * Emits SyncEvents; the last one is always `done` (fatal problems are reported in `done.summary.fatal`,
- * never as an Observable error). Unsubscribing aborts like `options.signal`.
+ * One-way sync of `source` into `target`: list both → diff → plan → transfer (deletes last,
+ * guarded) → record, with `stats` throughput events. Emits SyncEvents; the last one is always
+ * `done` (fatal problems go into `done.summary.fatal`, never an Observable error). Unsubscribing
+ * aborts like `options.signal`: in-flight writes are abandoned atomically by the backends.
  */
-export function sync(_source: Backend, _target: Backend, _options: SyncOptions): Observable<SyncEvent> {
-  return EMPTY // placeholder: the engine lands shortly
+export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
+  return run(source, target, options, false)
 }
 
 /** Compares only: emits `planned` events for every difference and a `done` summary; writes nothing. */
 export function check(source: Backend, target: Backend, options: Omit<SyncOptions, 'dryRun'>): Observable<SyncEvent> {
-  return sync(source, target, { ...options, dryRun: true })
+  return run(source, target, { ...options, dryRun: true }, true)
+}
+
+function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: boolean): Observable<SyncEvent> {
+  return defer(() => {
+    const dryRun = options.dryRun ?? false
+    const abort = new AbortController()
+    const onAbort = (): void => abort.abort()
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    if (options.signal?.aborted) abort.abort()
+    const signal = abort.signal
+
+    const summary = new SummaryBuilder(checkOnly ? 'check' : options.mode, dryRun)
+    const side$ = new Subject<SyncEvent>()
+    const backlog = new Backlog(BACKLOG)
+    signal.addEventListener('abort', () => backlog.drain(), { once: true })
+    const facts = { sourceFiles: 0, targetFiles: 0, listingErrors: 0, planFailures: 0 }
+    let listing = true
+    const noticed = new Set<NoticeCode>()
+    const notice = (code: NoticeCode, message: string, path?: string): void => {
+      // Fallback notices (no common hash, …) would repeat per file: say each once per run.
+      if (code === 'NO_COMMON_HASH' || code === 'MTIME_UNSUPPORTED') {
+        if (noticed.has(code)) return
+        noticed.add(code)
+      }
+      side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
+    }
+    const listError = (err: SyncError): void => {
+      facts.listingErrors++
+      side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list' })
+    }
+    const counted = async function* (it: AsyncIterable<Entry>, side: 'sourceFiles' | 'targetFiles') {
+      for await (const e of it) {
+        if (e.kind !== 'dir') facts[side]++
+        yield e
+      }
+    }
+    const listOpts = {
+      onError: listError,
+      onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
+      signal,
+      ...(options.filter ? { filter: options.filter } : {}),
+    }
+    const hashAlgo = commonHash(source, target)
+    if (options.compare === 'checksum' && hashAlgo === undefined) {
+      notice('NO_COMMON_HASH', `${source.uri} and ${target.uri} share no hash: --checksum falls back to size and mtime`)
+    }
+    const ctx: DecideContext = {
+      source,
+      target,
+      mode: checkOnly ? options.mode : options.mode,
+      compare: options.compare ?? 'size-mtime',
+      modifyWindowMs:
+        options.modifyWindowMs ?? Math.max(source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs),
+      hashAlgo,
+      notice,
+      signal,
+    }
+    const concurrency = Math.max(1, options.concurrency ?? 8)
+
+    const preflight$ = defer(async () => {
+      if (!(await source.rootExists())) {
+        throw new SyncError('NOT_FOUND', `source ${source.uri} does not exist`, {
+          path: source.uri,
+          hint: 'Check the path (a missing source never empties the target).',
+        })
+      }
+    }).pipe(ignoreElements())
+
+    const actions$: Observable<Action> = diff(
+      counted(listSide(source, listOpts), 'sourceFiles'),
+      counted(
+        listSide(target, { ...listOpts, keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false) }),
+        'targetFiles',
+      ),
+      { backlog, signal },
+    ).pipe(
+      tap({ complete: () => (listing = false) }),
+      plan({
+        ...ctx,
+        ...(options.state ? { state: options.state } : {}),
+        recordUnchanged: !dryRun,
+        concurrency,
+      }),
+      mergeMap((outcome): Observable<Action> => {
+        const d = outcome.decision
+        if (d.kind === 'action') {
+          if (options.emitPlanned ?? true) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
+          if (checkOnly) backlog.release()
+          return checkOnly ? EMPTY : of(d.action)
+        }
+        backlog.release()
+        if (d.kind === 'unchanged') summary.unchanged++
+        if (d.kind === 'error') {
+          facts.planFailures++
+          side$.next({
+            type: 'failed',
+            ts: Date.now(),
+            path: outcome.pair.path,
+            error: d.error.toJSON(),
+            stage: 'plan',
+          })
+        }
+        return EMPTY
+      }),
+    )
+
+    const pipeline$ = concat(preflight$, actions$).pipe(
+      transfer({
+        source,
+        target,
+        dryRun,
+        concurrency,
+        signal,
+        ...(options.retries !== undefined ? { retries: options.retries } : {}),
+        ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        ...(options.bwlimit ? { limiter: new RateLimiter(options.bwlimit) } : {}),
+        ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
+        ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+        ...(hooks.delta ? { delta: hooks.delta } : {}),
+        facts: () => facts,
+        onSettled: () => backlog.release(),
+      }),
+      record(dryRun ? undefined : options.state),
+      catchError((err: unknown) => {
+        const error = asSyncError(err, 'sync')
+        if (error.code === 'ABORTED') {
+          summary.interrupted = true
+          return EMPTY
+        }
+        summary.fatal = error.toJSON()
+        return of<SyncEvent>({
+          type: 'failed',
+          ts: Date.now(),
+          path: error.path ?? '',
+          error: error.toJSON(),
+          stage: 'list',
+        })
+      }),
+      tap({ finalize: () => side$.complete() }),
+    )
+
+    return concat(
+      merge(side$, pipeline$).pipe(
+        throughput({
+          ...(options.statsIntervalMs !== undefined ? { intervalMs: options.statsIntervalMs } : {}),
+          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+          listing: () => listing,
+        }),
+        tap((e) => summary.add(e)),
+      ),
+      defer(() => {
+        if (signal.aborted) summary.interrupted = true
+        options.signal?.removeEventListener('abort', onAbort)
+        return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
+      }),
+    ).pipe(
+      tap({
+        unsubscribe: () => abort.abort(),
+      }),
+    )
+  })
 }

@@ -1,5 +1,6 @@
 import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
 import type { Action, ActionKind } from './action.js'
+import type { Entry } from './entry.js'
 
 /**
  * What the engine emits. The TUI, `--json` NDJSON output, webhooks and metrics all consume this
@@ -16,7 +17,7 @@ export type SyncEvent =
   | StatsEvent
   | DoneEvent
 
-/** An action was planned (emitted before any is executed, in listing order). */
+/** An action was planned (emitted before that action starts; planning and execution overlap). */
 export interface PlannedEvent {
   readonly type: 'planned'
   readonly ts: number
@@ -48,6 +49,8 @@ export interface CompletedEvent {
   readonly bytes: number
   readonly durationMs: number
   readonly dryRun?: boolean
+  /** The target entry after the action (what the state store records). */
+  readonly result?: Entry
 }
 
 /** An item that was deliberately not acted on (bad name, guard, policy). */

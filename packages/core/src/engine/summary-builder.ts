@@ -1,0 +1,96 @@
+import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
+import type { ActionKind } from '../model/action.js'
+import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
+
+const zero = (): Record<ActionKind, number> => ({
+  copy: 0,
+  update: 0,
+  delete: 0,
+  mkdir: 0,
+  move: 0,
+  touch: 0,
+  conflict: 0,
+  skip: 0,
+})
+
+/** Folds a run's events into its `done` summary. */
+export class SummaryBuilder {
+  readonly planned = zero()
+  readonly done = zero()
+  unchanged = 0
+  failed = 0
+  skipped = 0
+  bytes = 0
+  notices = 0
+  listingErrors = 0
+  interrupted = false
+  deletesSuppressed: string | undefined
+  fatal: SerializedError | undefined
+  readonly errorCodes: Partial<Record<SyncErrorCode, number>> = {}
+  readonly #t0 = performance.now()
+
+  constructor(
+    readonly mode: string,
+    readonly dryRun: boolean,
+  ) {}
+
+  add(e: SyncEvent): void {
+    switch (e.type) {
+      case 'planned':
+        this.planned[e.action.kind]++
+        break
+      case 'completed':
+        this.done[e.action.kind]++
+        this.bytes += e.bytes
+        break
+      case 'skipped':
+        this.skipped++
+        break
+      case 'failed':
+        if (e.error.code === 'ABORTED') {
+          this.interrupted = true
+          break
+        }
+        this.failed++
+        if (e.stage === 'list') this.listingErrors++
+        this.errorCodes[e.error.code] = (this.errorCodes[e.error.code] ?? 0) + 1
+        break
+      case 'notice':
+        this.notices++
+        if (
+          e.code === 'DELETES_SUPPRESSED' ||
+          e.code === 'MAX_DELETE' ||
+          e.code === 'EMPTY_SOURCE' ||
+          e.code === 'INTERRUPTED'
+        ) {
+          this.deletesSuppressed = e.message
+        }
+        break
+      default:
+    }
+  }
+
+  build(): SyncSummary {
+    const durationMs = performance.now() - this.#t0
+    const files = this.done.copy + this.done.update
+    return {
+      mode: this.mode,
+      dryRun: this.dryRun,
+      planned: { ...this.planned } as ActionCounts,
+      done: { ...this.done } as ActionCounts,
+      unchanged: this.unchanged,
+      failed: this.failed,
+      skipped: this.skipped,
+      bytesTransferred: this.bytes,
+      durationMs,
+      bytesPerSec: durationMs > 0 ? (this.bytes / durationMs) * 1000 : 0,
+      filesPerSec: durationMs > 0 ? (files / durationMs) * 1000 : 0,
+      listingErrors: this.listingErrors,
+      ...(this.deletesSuppressed !== undefined ? { deletesSuppressed: this.deletesSuppressed } : {}),
+      notices: this.notices,
+      interrupted: this.interrupted,
+      ...(this.fatal ? { fatal: this.fatal } : {}),
+      errorCodes: { ...this.errorCodes },
+    }
+  }
+}

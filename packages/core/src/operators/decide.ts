@@ -1,0 +1,150 @@
+import { type Backend, supports } from '../backend/backend.js'
+import type { CompareMode } from '../engine/sync-options.js'
+import type { Action } from '../model/action.js'
+import type { Entry, HashAlgo } from '../model/entry.js'
+import type { NoticeCode } from '../model/sync-event.js'
+import type { Fingerprint, StateRecord } from '../state/state-store.js'
+import type { EntryPair } from './diff.js'
+
+/** What `decide` needs to know about the run. */
+export interface DecideContext {
+  readonly source: Backend
+  readonly target: Backend
+  readonly mode: 'mirror' | 'copy'
+  readonly compare: CompareMode
+  /** Mtimes closer than this are equal. */
+  readonly modifyWindowMs: number
+  /** A hash both sides offer, if any. */
+  readonly hashAlgo: HashAlgo | undefined
+  readonly notice: (code: NoticeCode, message: string) => void
+  readonly signal?: AbortSignal
+}
+
+/** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
+export type Decision =
+  | { readonly kind: 'action'; readonly action: Action }
+  | { readonly kind: 'unchanged'; readonly source: Entry; readonly target: Entry }
+  | { readonly kind: 'none' }
+
+const NONE: Decision = { kind: 'none' }
+
+/** The first hash in the target's list that the source offers too (the target's order is its preference). */
+export function commonHash(source: Backend, target: Backend): HashAlgo | undefined {
+  return target.capabilities.hashes.find((h) => source.capabilities.hashes.includes(h))
+}
+
+/** The fingerprint kept in the state store for an entry. */
+export function fingerprintOf(entry: Entry): Fingerprint {
+  return {
+    size: entry.size,
+    mtimeMs: entry.mtimeMs,
+    ...(entry.version !== undefined ? { version: entry.version } : {}),
+  }
+}
+
+/** True when `entry` still looks as it did when `fp` was taken (version decides where both have one). */
+export function matchesFingerprint(fp: Fingerprint, entry: Entry): boolean {
+  if (fp.size !== entry.size) return false
+  if (fp.version !== undefined && entry.version !== undefined) return fp.version === entry.version
+  return Math.abs(fp.mtimeMs - entry.mtimeMs) < 1
+}
+
+/** True when this pair needs the state store to be decided cheaply (a remote stat or a hash). */
+export function wantsState(pair: EntryPair, ctx: DecideContext): boolean {
+  const { source: s, target: t } = pair
+  if (!s || !t || s.kind !== 'file' || t.kind !== 'file') return false
+  if (ctx.compare === 'size-only' || s.size !== t.size) return false
+  return ctx.compare === 'checksum' || !ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime
+}
+
+async function hashOf(
+  backend: Backend,
+  entry: Entry,
+  algo: HashAlgo,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const known = entry.hashes?.[algo]
+  if (known !== undefined) return known
+  if (!supports.hash(backend)) return undefined
+  return backend.hash(entry.path, algo, signal ? { signal } : {})
+}
+
+/** Compares content by the common hash; `undefined` when it cannot be told. */
+async function sameContent(ctx: DecideContext, s: Entry, t: Entry): Promise<boolean | undefined> {
+  if (ctx.hashAlgo === undefined) return undefined
+  const [a, b] = await Promise.all([
+    hashOf(ctx.source, s, ctx.hashAlgo, ctx.signal),
+    hashOf(ctx.target, t, ctx.hashAlgo, ctx.signal),
+  ])
+  if (a === undefined || b === undefined) return undefined
+  return a === b
+}
+
+/** The real mtime of an entry whose backend does not list it (S3 keeps it in metadata). */
+async function withMtime(backend: Backend, entry: Entry): Promise<Entry> {
+  if (backend.capabilities.listMtime) return entry
+  return (await backend.stat(entry.path)) ?? entry
+}
+
+/**
+ * Decides what to do with one pair (rclone's rules, which rsync users also expect):
+ * new → copy; gone from the source → delete (mirror only); different size → update;
+ * same size and mtime within the window → unchanged; same size, other mtime → compare the common
+ * hash: equal → `touch` (set the mtime, no transfer), different → update. `--size-only` looks at
+ * sizes alone; `--checksum` compares the hash instead of the mtime. A matching state record
+ * (both sides unchanged since the last sync) decides "unchanged" with no I/O at all.
+ */
+export async function decide(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Promise<Decision> {
+  const { source: s, target: t, path } = pair
+  if (s && !t) {
+    if (s.kind === 'dir') {
+      return supports.mkdir(ctx.target) && ctx.target.capabilities.emptyDirs
+        ? { kind: 'action', action: { kind: 'mkdir', path, source: s, reason: 'new directory' } }
+        : NONE
+    }
+    if (s.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
+      return { kind: 'action', action: { kind: 'skip', path, source: s, reason: 'target cannot store symlinks' } }
+    }
+    return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
+  }
+  if (!s && t) {
+    return ctx.mode === 'mirror'
+      ? { kind: 'action', action: { kind: 'delete', path, target: t, reason: 'not in source' } }
+      : NONE
+  }
+  if (!s || !t) return NONE
+  if (s.kind === 'dir' && t.kind === 'dir') return NONE
+  const update = (reason: string): Decision => ({
+    kind: 'action',
+    action: { kind: 'update', path, source: s, target: t, reason },
+  })
+  if (s.kind !== t.kind) return update(`${t.kind} replaced by ${s.kind}`)
+  if (s.kind === 'symlink')
+    return s.linkTarget === t.linkTarget ? { kind: 'unchanged', source: s, target: t } : update('link target differs')
+
+  if (record && matchesFingerprint(record.source, s) && matchesFingerprint(record.target, t)) {
+    return { kind: 'unchanged', source: s, target: t }
+  }
+  if (s.size !== t.size) return update('size differs')
+  if (ctx.compare === 'size-only') return { kind: 'unchanged', source: s, target: t }
+
+  const [sm, tm] = await Promise.all([withMtime(ctx.source, s), withMtime(ctx.target, t)])
+  const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
+  const touch = (reason: string): Decision =>
+    supports.setMtime(ctx.target)
+      ? { kind: 'action', action: { kind: 'touch', path, source: sm, target: t, reason } }
+      : { kind: 'unchanged', source: s, target: t }
+
+  if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {
+    const same = await sameContent(ctx, s, t)
+    if (same === false) return update(`${ctx.hashAlgo} differs`)
+    if (same === true)
+      return mtimeEqual ? { kind: 'unchanged', source: s, target: t } : touch('content equal, mtime differs')
+    ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
+  }
+  if (mtimeEqual) return { kind: 'unchanged', source: s, target: t }
+  if (s.size === 0) return touch('empty file, mtime differs')
+  const same = await sameContent(ctx, s, t)
+  if (same === true) return touch('content equal, mtime differs')
+  return update(same === false ? 'content differs' : 'mtime differs')
+}

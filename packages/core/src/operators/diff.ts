@@ -1,0 +1,66 @@
+import { Observable } from 'rxjs'
+import { asSyncError } from '../errors/sync-error.js'
+import { compareEntries, type Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { Backlog } from '../util/backlog.js'
+
+/** The two sides of one path, as listed (either may be absent). */
+export interface EntryPair {
+  readonly path: RelPath
+  readonly source?: Entry
+  readonly target?: Entry
+}
+
+/** Options of `diff`. */
+export interface DiffOptions {
+  /** Waits for room before emitting each pair (memory stays flat); release a slot per pair downstream. */
+  readonly backlog?: Backlog
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Streaming merge-join of two sorted listings into pairs, in listing order. It pulls one entry
+ * at a time from each side, so memory is O(1) in the number of files whatever the sizes of the
+ * trees. Both listings must be in `compareEntries` order (use `listSide`). A directory and a file
+ * of the same name have different sort keys and so come out as two one-sided pairs.
+ */
+export function diff(
+  source: AsyncIterable<Entry>,
+  target: AsyncIterable<Entry>,
+  opts: DiffOptions = {},
+): Observable<EntryPair> {
+  return new Observable<EntryPair>((subscriber) => {
+    let stopped = false
+    const src = source[Symbol.asyncIterator]()
+    const dst = target[Symbol.asyncIterator]()
+    const run = async (): Promise<void> => {
+      let s = await src.next()
+      let t = await dst.next()
+      while (!stopped && !(s.done && t.done)) {
+        if (opts.signal?.aborted) break
+        const wait = opts.backlog?.take()
+        if (wait) await wait
+        if (stopped || opts.signal?.aborted) break
+        const order = s.done ? 1 : t.done ? -1 : compareEntries(s.value, t.value)
+        if (order < 0 && !s.done) {
+          subscriber.next({ path: s.value.path, source: s.value })
+          s = await src.next()
+        } else if (order > 0 && !t.done) {
+          subscriber.next({ path: t.value.path, target: t.value })
+          t = await dst.next()
+        } else if (!s.done && !t.done) {
+          subscriber.next({ path: s.value.path, source: s.value, target: t.value })
+          ;[s, t] = await Promise.all([src.next(), dst.next()])
+        }
+      }
+      subscriber.complete()
+    }
+    run().catch((err: unknown) => subscriber.error(asSyncError(err, 'list')))
+    return () => {
+      stopped = true
+      // Close both generators so backends release directory handles and sockets.
+      void src.return?.(undefined)?.catch(() => {})
+      void dst.return?.(undefined)?.catch(() => {})
+    }
+  })
+}

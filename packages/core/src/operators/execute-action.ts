@@ -1,0 +1,201 @@
+import { pipeline } from 'node:stream'
+import { concat, defer, merge, type Observable, of, type SchedulerLike, Subject } from 'rxjs'
+import { catchError, finalize, map } from 'rxjs/operators'
+import { type Backend, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
+import type { Action } from '../model/action.js'
+import type { Entry } from '../model/entry.js'
+import type { SyncEvent } from '../model/sync-event.js'
+import { meterStream } from '../util/meter-stream.js'
+import type { RateLimiter } from '../util/rate-limiter.js'
+import { matchesFingerprint } from './decide.js'
+import { retryTransient } from './retry-transient.js'
+
+/** A delta transfer hook: builds `action.path` on the target from its old content; undefined = not applicable. */
+export type DeltaTransfer = (
+  source: Backend,
+  target: Backend,
+  action: Action,
+  meta: WriteMeta,
+  opts: WriteOptions,
+) => Promise<Entry | undefined>
+
+/** What executing an action needs. */
+export interface ExecuteOptions {
+  readonly source: Backend
+  readonly target: Backend
+  readonly dryRun?: boolean
+  readonly retries?: number
+  readonly retryDelayMs?: number
+  readonly scheduler?: SchedulerLike
+  readonly limiter?: RateLimiter
+  readonly signal?: AbortSignal
+  /** Used for `update` actions when present (rsync-style delta). */
+  readonly delta?: DeltaTransfer
+  /** Files at least this big report `progress` events. [1 MiB] */
+  readonly progressMinBytes?: number
+}
+
+interface Outcome {
+  readonly bytes: number
+  readonly entry?: Entry
+}
+
+/**
+ * Executes one action with retries of TRANSIENT errors: `started`, then `progress` for big files,
+ * then `completed` or `failed` (never an Observable error). A destination that changed since it
+ * was planned is not replaced (`expect`), so an edit made there meanwhile is not lost.
+ */
+export function executeAction(action: Action, opts: ExecuteOptions): Observable<SyncEvent> {
+  return defer(() => {
+    const t0 = performance.now()
+    const progress = new Subject<SyncEvent>()
+    const onProgress = (bytes: number): void => {
+      progress.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
+    }
+    const work$ = defer(() =>
+      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress),
+    ).pipe(
+      retryTransient({
+        ...(opts.retries !== undefined ? { count: opts.retries } : {}),
+        ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
+        ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+      }),
+      map(
+        (outcome): SyncEvent => ({
+          type: 'completed',
+          ts: Date.now(),
+          action,
+          bytes: outcome.bytes,
+          durationMs: performance.now() - t0,
+          ...(opts.dryRun ? { dryRun: true } : {}),
+          ...(outcome.entry ? { result: outcome.entry } : {}),
+        }),
+      ),
+      catchError((err: unknown) => {
+        const error = asSyncError(err, `${action.kind}`, action.path)
+        return of<SyncEvent>({
+          type: 'failed',
+          ts: Date.now(),
+          path: action.path,
+          action,
+          error: error.toJSON(),
+          stage: action.kind === 'delete' ? 'delete' : 'transfer',
+        })
+      }),
+      finalize(() => progress.complete()),
+    )
+    return concat(of<SyncEvent>({ type: 'started', ts: Date.now(), action }), merge(progress, work$))
+  })
+}
+
+async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: number) => void): Promise<Outcome> {
+  if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted before start', { path: action.path })
+  const { source, target } = opts
+  const s = action.source
+  switch (action.kind) {
+    case 'copy':
+    case 'update': {
+      if (!s) throw new SyncError('UNKNOWN', 'transfer without a source entry', { path: action.path })
+      const expect = action.kind === 'copy' ? null : (action.target ?? null)
+      const wopts: WriteOptions = {
+        expect,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(s.size >= (opts.progressMinBytes ?? 1 << 20) ? { onProgress } : {}),
+      }
+      if (s.kind === 'symlink') {
+        if (!supports.symlink(target) || s.linkTarget === undefined) {
+          throw new SyncError('UNSUPPORTED', 'target cannot store symlinks', { path: action.path })
+        }
+        await target.symlink(action.path, s.linkTarget, wopts)
+        return { bytes: 0 }
+      }
+      const meta: WriteMeta = {
+        size: s.size,
+        mtimeMs: s.mtimeMs,
+        ...(s.mode !== undefined ? { mode: s.mode } : {}),
+        ...(s.hashes ? { hashes: s.hashes } : {}),
+      }
+      // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
+      if (!opts.limiter && supports.copyFrom(target)) {
+        const entry = await target.copyFrom(source, action.path, action.path, meta, wopts)
+        if (entry) return { bytes: s.size, entry }
+      }
+      if (action.kind === 'update' && opts.delta) {
+        const entry = await opts.delta(source, target, action, meta, wopts)
+        if (entry) return { bytes: entry.size, entry }
+      }
+      return streamCopy(action, meta, wopts, opts)
+    }
+    case 'touch': {
+      if (!s || !supports.setMtime(target))
+        throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
+      await recheck(target, action)
+      return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs) }
+    }
+    case 'mkdir': {
+      if (!supports.mkdir(target)) return { bytes: 0 }
+      await target.mkdir(action.path, {
+        ...(s?.mode !== undefined ? { mode: s.mode } : {}),
+        ...(s ? { mtimeMs: s.mtimeMs } : {}),
+      })
+      return { bytes: 0 }
+    }
+    case 'delete': {
+      await recheck(target, action)
+      await target.remove(action.path)
+      return { bytes: 0 }
+    }
+    case 'move': {
+      if (!action.from || !supports.move(target))
+        throw new SyncError('UNSUPPORTED', 'cannot move', { path: action.path })
+      return { bytes: 0, entry: await target.move(action.from, action.path, { expect: null }) }
+    }
+    case 'conflict':
+    case 'skip':
+      return { bytes: 0 }
+  }
+}
+
+/** Refuses to touch or delete a target file that changed since it was planned. */
+async function recheck(target: Backend, action: Action): Promise<void> {
+  const planned = action.target
+  if (!planned || planned.kind !== 'file') return
+  const now = await target.stat(action.path)
+  if (now === undefined) return
+  if (
+    !matchesFingerprint(
+      { size: planned.size, mtimeMs: planned.mtimeMs, ...(planned.version ? { version: planned.version } : {}) },
+      now,
+    )
+  ) {
+    throw new SyncError('CONFLICT', 'changed on the target since it was planned; left as it is', {
+      path: action.path,
+      op: `${action.kind}`,
+      hint: 'Run the sync again to pick up the new state.',
+    })
+  }
+}
+
+async function streamCopy(
+  action: Action,
+  meta: WriteMeta,
+  wopts: WriteOptions,
+  opts: ExecuteOptions,
+): Promise<Outcome> {
+  const body = await opts.source.read(action.path)
+  let bytes = 0
+  const meter = meterStream((n) => {
+    bytes = n
+  })
+  // pipeline() propagates an error of any stage to the stream the target consumes, so a failing
+  // read aborts the write (which then discards its temp file) instead of committing a short file.
+  const stages = opts.limiter ? [body, opts.limiter.throttle(), meter] : [body, meter]
+  const out = (pipeline as unknown as (...s: unknown[]) => NodeJS.ReadableStream)(...stages, () => {})
+  try {
+    const entry = await opts.target.write(action.path, out as unknown as import('node:stream').Readable, meta, wopts)
+    return { bytes, entry }
+  } finally {
+    body.destroy()
+  }
+}

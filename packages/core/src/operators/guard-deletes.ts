@@ -1,0 +1,66 @@
+import type { MaxDelete } from '../engine/sync-options.js'
+import type { NoticeCode } from '../model/sync-event.js'
+
+/** What the delete guard looks at, once all transfers have finished. */
+export interface DeleteGuardInput {
+  readonly deletes: number
+  /** Files (not directories) the target listed. */
+  readonly targetFiles: number
+  /** Files the source listed. */
+  readonly sourceFiles: number
+  readonly failures: number
+  readonly listingErrors: number
+  readonly aborted: boolean
+  readonly maxDelete?: MaxDelete
+  readonly allowEmptySource?: boolean
+}
+
+/** The verdict: run the deletes, or not and why. */
+export type DeleteGuardVerdict =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly code: NoticeCode; readonly reason: string }
+
+/**
+ * Deletes run only when nothing went wrong: no failed action, no listing error (an unreadable
+ * directory must never read as "no files"), not interrupted, within `--max-delete`, and not an
+ * empty source emptying a non-empty target unless `--allow-empty-source` says so.
+ */
+export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
+  if (input.deletes === 0) return { allowed: true }
+  const n = input.deletes
+  if (input.aborted) return { allowed: false, code: 'INTERRUPTED', reason: `interrupted: ${n} delete(s) not run` }
+  if (input.listingErrors > 0) {
+    return {
+      allowed: false,
+      code: 'DELETES_SUPPRESSED',
+      reason: `${input.listingErrors} listing error(s): ${n} delete(s) not run, since a part of a tree could not be read`,
+    }
+  }
+  if (input.failures > 0) {
+    return {
+      allowed: false,
+      code: 'DELETES_SUPPRESSED',
+      reason: `${input.failures} failed item(s): ${n} delete(s) not run`,
+    }
+  }
+  if (input.sourceFiles === 0 && input.targetFiles > 0 && !input.allowEmptySource) {
+    return {
+      allowed: false,
+      code: 'EMPTY_SOURCE',
+      reason: `the source is empty: refusing to delete all ${input.targetFiles} file(s) of the target (use --allow-empty-source if that is what you want)`,
+    }
+  }
+  const max = input.maxDelete
+  if (max && 'count' in max && n > max.count) {
+    return { allowed: false, code: 'MAX_DELETE', reason: `${n} deletes exceed --max-delete ${max.count}: none run` }
+  }
+  if (max && 'percent' in max && input.targetFiles > 0 && (n / input.targetFiles) * 100 > max.percent) {
+    const pct = ((n / input.targetFiles) * 100).toFixed(1)
+    return {
+      allowed: false,
+      code: 'MAX_DELETE',
+      reason: `${n} deletes (${pct}% of the target) exceed --max-delete ${max.percent}%: none run`,
+    }
+  }
+  return { allowed: true }
+}

@@ -1,0 +1,70 @@
+import type { Backend } from '../backend/backend.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
+import type { PathFilter } from '../filter/path-filter.js'
+import { compareEntries, type Entry, entrySortKey } from '../model/entry.js'
+import { relPathProblem } from '../model/rel-path.js'
+import type { NoticeCode } from '../model/sync-event.js'
+
+/** Options of `listSide`. */
+export interface ListSideOptions {
+  /** Paths the filter excludes are dropped (and excluded directories pruned). */
+  readonly filter?: PathFilter
+  /** Keep excluded entries (the target side of `--delete-excluded`). [false] */
+  readonly keepExcluded?: boolean
+  /** A part of the tree could not be listed, or a name was unsafe: the run must delete nothing. */
+  readonly onError: (error: SyncError) => void
+  readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Lists one side for `diff`: validates every path again (a listing is input, never trusted),
+ * drops excluded entries, and checks the order the merge-join depends on. An out-of-order entry
+ * is reported as a listing error (so nothing is deleted) and skipped rather than mis-joined.
+ */
+export async function* listSide(backend: Backend, opts: ListSideOptions): AsyncGenerator<Entry> {
+  const { filter, keepExcluded = false } = opts
+  const useFilter = filter !== undefined && !filter.empty && !keepExcluded
+  let previous: Entry | undefined
+  let iterable: AsyncIterable<Entry>
+  try {
+    iterable = backend.list({
+      onError: opts.onError,
+      ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
+      ...(useFilter ? { prune: (dir) => filter.canPrune(dir) } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })
+  } catch (err) {
+    throw asSyncError(err, 'list', backend.uri)
+  }
+  for await (const entry of iterable) {
+    const problem = relPathProblem(entry.path)
+    if (problem !== undefined) {
+      opts.onError(
+        new SyncError('INVALID_PATH', `unsafe name ${JSON.stringify(entry.path)} skipped: ${problem}`, {
+          op: 'list',
+          path: String(entry.path),
+          hint: 'Rename or exclude it on the side it comes from.',
+        }),
+      )
+      continue
+    }
+    if (previous !== undefined && compareEntries(previous, entry) >= 0) {
+      opts.onError(
+        new SyncError(
+          'UNKNOWN',
+          `listing out of order: ${JSON.stringify(entrySortKey(entry))} after ${JSON.stringify(entrySortKey(previous))}`,
+          {
+            op: 'list',
+            path: entry.path,
+            hint: `The ${backend.uri} backend broke the ordering contract: please report it.`,
+          },
+        ),
+      )
+      continue
+    }
+    previous = entry
+    if (useFilter && filter.isExcluded(entry.path, entry.kind)) continue
+    yield entry
+  }
+}

@@ -1,0 +1,77 @@
+import { bufferCount, concatMap, mergeMap, type OperatorFunction } from 'rxjs'
+import { asSyncError, type SyncError } from '../errors/sync-error.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { StateRecord, StateStore } from '../state/state-store.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
+import { type DecideContext, type Decision, decide, fingerprintOf, matchesFingerprint, wantsState } from './decide.js'
+import type { EntryPair } from './diff.js'
+
+/** Options of `plan`. */
+export interface PlanOptions extends DecideContext {
+  /** Consulted (in batches) for pairs whose decision would otherwise need remote I/O. */
+  readonly state?: StateStore
+  /** Record pairs found unchanged by comparison, so the next run decides them from state. [true] */
+  readonly recordUnchanged?: boolean
+  /** Pairs decided per state lookup. [256] */
+  readonly windowSize?: number
+  /** Decisions that need I/O (stat, hash) run at once within a window. [8] */
+  readonly concurrency?: number
+}
+
+/** A pair with its decision (or the error that prevented one). */
+export type PlanOutcome =
+  | { readonly pair: EntryPair; readonly decision: Decision }
+  | { readonly pair: EntryPair; readonly decision: { readonly kind: 'error'; readonly error: SyncError } }
+
+/**
+ * Decides every pair. Pairs are taken in windows so that the state store is read with one
+ * `getMany` per window, never one round trip per file; only pairs that need it are looked up
+ * (see `wantsState`), so a local-to-local run never waits on the store. Pairs found unchanged by
+ * comparison are recorded (one `setMany` per window) unless `recordUnchanged` is false (dry run).
+ */
+export function plan(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome> {
+  const windowSize = opts.windowSize ?? 256
+  const concurrency = opts.concurrency ?? 8
+  const recordUnchanged = opts.recordUnchanged ?? true
+  return (pairs$) =>
+    pairs$.pipe(
+      bufferCount(windowSize),
+      concatMap(async (batch): Promise<PlanOutcome[]> => {
+        const records = new Map<RelPath, StateRecord | undefined>()
+        if (opts.state) {
+          const need = batch.filter((p) => wantsState(p, opts)).map((p) => p.path)
+          if (need.length > 0) {
+            const got = await opts.state.getMany(need)
+            need.forEach((p, i) => records.set(p, got[i]))
+          }
+        }
+        const outcomes = await mapConcurrent(batch, concurrency, async (pair): Promise<PlanOutcome> => {
+          try {
+            return { pair, decision: await decide(pair, records.get(pair.path), opts) }
+          } catch (err) {
+            return { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
+          }
+        })
+        if (opts.state && recordUnchanged) {
+          const fresh: [RelPath, StateRecord][] = []
+          for (const { pair, decision } of outcomes) {
+            if (decision.kind !== 'unchanged' || !records.has(pair.path)) continue
+            const rec = records.get(pair.path)
+            if (
+              rec &&
+              matchesFingerprint(rec.source, decision.source) &&
+              matchesFingerprint(rec.target, decision.target)
+            )
+              continue
+            fresh.push([
+              pair.path,
+              { source: fingerprintOf(decision.source), target: fingerprintOf(decision.target), syncedAt: Date.now() },
+            ])
+          }
+          if (fresh.length > 0) await opts.state.setMany(fresh)
+        }
+        return outcomes
+      }),
+      mergeMap((outcomes) => outcomes),
+    )
+}

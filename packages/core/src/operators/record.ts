@@ -1,0 +1,70 @@
+import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
+import { asSyncError } from '../errors/sync-error.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { SyncEvent } from '../model/sync-event.js'
+import type { StateRecord, StateStore } from '../state/state-store.js'
+import { fingerprintOf } from './decide.js'
+
+/** Options of `record`. */
+export interface RecordOptions {
+  /** Records per `setMany` batch. [500] */
+  readonly batchSize?: number
+}
+
+/**
+ * Writes the outcome of completed actions into the state store, in batches (one transaction
+ * each): transfers and touches record both sides' fingerprints; deletes remove the record. The
+ * stream completes only after the last batch is flushed, so a `done` event means state is saved.
+ * A crash loses at most the unflushed batch, which the next run re-verifies. Dry runs record nothing.
+ */
+export function record(state: StateStore | undefined, opts: RecordOptions = {}): MonoTypeOperatorFunction<SyncEvent> {
+  const batchSize = opts.batchSize ?? 500
+  return (events$) =>
+    !state
+      ? events$
+      : new Observable<SyncEvent>((subscriber) => {
+          let sets: [RelPath, StateRecord][] = []
+          let deletes: RelPath[] = []
+          let chain: Promise<void> = Promise.resolve()
+          const flush = (): Promise<void> => {
+            const s = sets
+            const d = deletes
+            sets = []
+            deletes = []
+            if (s.length === 0 && d.length === 0) return chain
+            chain = chain
+              .then(async () => {
+                if (s.length > 0) await state.setMany(s)
+                if (d.length > 0) await state.deleteMany(d)
+              })
+              .catch((err: unknown) => {
+                const error = asSyncError(err, 'state.write')
+                subscriber.next({ type: 'failed', ts: Date.now(), path: '', error: error.toJSON(), stage: 'record' })
+              })
+            return chain
+          }
+          const sub = events$.subscribe({
+            next(e) {
+              if (e.type === 'completed' && !e.dryRun) {
+                const a = e.action
+                if (a.kind === 'delete') deletes.push(a.path)
+                else if (a.source && e.result && a.source.kind === 'file') {
+                  sets.push([
+                    a.path,
+                    { source: fingerprintOf(a.source), target: fingerprintOf(e.result), syncedAt: e.ts },
+                  ])
+                }
+                if (sets.length + deletes.length >= batchSize) void flush()
+              }
+              subscriber.next(e)
+            },
+            error(err) {
+              void flush().then(() => subscriber.error(err))
+            },
+            complete() {
+              void flush().then(() => subscriber.complete())
+            },
+          })
+          return () => sub.unsubscribe()
+        })
+}
