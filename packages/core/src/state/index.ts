@@ -1,1 +1,6 @@
+export type { KeyvStateStoreOptions } from './keyv-state-store.js'
+export { createKeyvStateStore } from './keyv-state-store.js'
+export { MemoryStateStore } from './memory-state-store.js'
+export type { OpenStateStoreOptions } from './open-state-store.js'
+export { openStateStore } from './open-state-store.js'
 export type { Fingerprint, StateRecord, StateStore } from './state-store.js'

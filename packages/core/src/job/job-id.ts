@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto'
+import path from 'node:path'
+import { SyncError } from '../errors/sync-error.js'
+
+/**
+ * A stable short id (16 hex digits) for the job "sync `sourceUri` into `targetUri`". The pair is
+ * ordered (A→B and B→A are different jobs, since each direction has its own state) and normalized
+ * first, so `./photos/`, `photos` and `/abs/photos` name the same local directory.
+ */
+export function jobIdOf(sourceUri: string, targetUri: string): string {
+  const key = `${normalizeLocation(sourceUri)}\n${normalizeLocation(targetUri)}`
+  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 16)
+}
+
+/**
+ * The form of a location that `jobIdOf` hashes: a URI (`s3://b/p`) keeps its scheme and loses a
+ * trailing `/`; a plain path (or `file://` URI) becomes an absolute, normalized path.
+ */
+export function normalizeLocation(location: string): string {
+  const uri = /^([a-zA-Z][a-zA-Z0-9+.-]+):\/\/(.*)$/s.exec(location)
+  if (uri && uri[1]!.toLowerCase() !== 'file') {
+    const scheme = uri[1]!.toLowerCase()
+    const rest = uri[2]!.replace(/\/+$/, '')
+    return `${scheme}://${rest}`
+  }
+  const local = uri ? decodeURIComponent(uri[2]!) : location
+  const resolved = path.resolve(local)
+  // path.resolve keeps a trailing separator only for the filesystem root, which must stay.
+  return resolved
+}
+
+const JOB_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
+
+/**
+ * Checks that `jobId` can name files in the state directory (`<jobId>.sqlite`, `<jobId>.lock`).
+ * @throws SyncError `USAGE` when it cannot.
+ */
+export function assertJobId(jobId: string): void {
+  if (!JOB_ID.test(jobId)) {
+    throw new SyncError('USAGE', `invalid job id ${JSON.stringify(jobId)}`, {
+      hint: 'A job id is 1 to 128 letters, digits, ".", "_" or "-", not starting with "."; jobIdOf() makes one.',
+    })
+  }
+}

@@ -1,0 +1,215 @@
+import { randomBytes } from 'node:crypto'
+import { readFileSync, unlinkSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { SyncError } from '../errors/sync-error.js'
+import { defaultStateDir } from './default-state-dir.js'
+import { assertJobId } from './job-id.js'
+
+/** A held job lock. */
+export interface JobLock {
+  /** The lock file. */
+  readonly path: string
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): Promise<void>
+}
+
+/** Options of `acquireJobLock`. */
+export interface JobLockOptions {
+  /** Directory of the lock file; default `defaultStateDir()`. */
+  readonly stateDir?: string
+  /** How long to wait for another run to finish, in ms; default 0 (fail at once). */
+  readonly waitMs?: number
+  /** Poll interval while waiting, in ms; default 200. */
+  readonly pollMs?: number
+}
+
+/** What a lock file holds (JSON). `token` tells our lock from a newer one at the same path. */
+interface LockInfo {
+  readonly pid: number
+  readonly host: string
+  readonly startedAt: string
+  readonly token: string
+}
+
+/**
+ * An unreadable lock file younger than this is taken to be one whose owner is between creating
+ * and writing it; an older one was left by a run that died right there.
+ */
+const PARTIAL_LOCK_GRACE_MS = 10_000
+
+/**
+ * Takes the lock of job `jobId`: the file `<stateDir>/<jobId>.lock`, created with O_EXCL and
+ * holding the owner's pid, host and start time. A lock left by a dead process on this host is
+ * stale and taken over. Otherwise waits up to `waitMs`, polling, then throws.
+ * The lock is released by `release()`, or when the process exits normally.
+ * @throws SyncError `LOCKED` when another live run holds the lock; `PERMISSION` when the state
+ * directory cannot be written.
+ */
+export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): Promise<JobLock> {
+  assertJobId(jobId)
+  const dir = opts.stateDir ?? defaultStateDir()
+  const lockPath = path.join(dir, `${jobId}.lock`)
+  const deadline = Date.now() + Math.max(0, opts.waitMs ?? 0)
+  const pollMs = Math.max(1, opts.pollMs ?? 200)
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    throw lockIoError(err, lockPath)
+  })
+
+  const info: LockInfo = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  }
+  for (;;) {
+    if (await tryCreate(lockPath, info)) return heldLock(lockPath, info.token)
+    const holder = await readLock(lockPath)
+    if (holder === 'gone') continue
+    if (holder !== 'partial' && isStale(holder)) {
+      await takeOver(lockPath, holder)
+      continue
+    }
+    const remaining = deadline - Date.now()
+    if (remaining <= 0) throw lockedError(lockPath, holder)
+    await delay(Math.min(pollMs, remaining))
+  }
+}
+
+async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
+  let handle: fs.FileHandle
+  try {
+    handle = await fs.open(lockPath, 'wx', 0o644)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+    throw lockIoError(err, lockPath)
+  }
+  try {
+    await handle.writeFile(`${JSON.stringify(info)}\n`)
+  } finally {
+    await handle.close()
+  }
+  return true
+}
+
+/** The lock's owner; `'gone'` if the file vanished; `'partial'` if it is being written. */
+async function readLock(lockPath: string): Promise<LockInfo | 'gone' | 'partial'> {
+  let text: string
+  try {
+    text = await fs.readFile(lockPath, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone'
+    throw lockIoError(err, lockPath)
+  }
+  const info = parseLock(text)
+  if (info) return info
+  const stat = await fs.stat(lockPath).catch(() => undefined)
+  if (!stat) return 'gone'
+  if (Date.now() - stat.mtimeMs < PARTIAL_LOCK_GRACE_MS) return 'partial'
+  // Unreadable and old: its writer died between creating and writing it.
+  return { pid: -1, host: os.hostname(), startedAt: stat.mtime.toISOString(), token: '' }
+}
+
+function parseLock(text: string): LockInfo | undefined {
+  try {
+    const v = JSON.parse(text) as Partial<LockInfo>
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'string') {
+      return { pid: v.pid, host: v.host, startedAt: v.startedAt, token: typeof v.token === 'string' ? v.token : '' }
+    }
+  } catch {}
+  return undefined
+}
+
+/** Only a lock of this host can be judged: a pid on another host says nothing here. */
+function isStale(holder: LockInfo): boolean {
+  if (holder.host !== os.hostname()) return false
+  if (holder.pid <= 0) return true
+  if (holder.pid === process.pid) return false
+  try {
+    process.kill(holder.pid, 0)
+    return false
+  } catch (err) {
+    // EPERM: the process exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+}
+
+/**
+ * Removes a stale lock without ever removing a live one: the file is first renamed to a unique
+ * name (atomic), and only deleted if what was moved is the stale lock that was judged. If another
+ * run took the lock over in between, its fresh lock is put back (link fails rather than clobber).
+ */
+async function takeOver(lockPath: string, stale: LockInfo): Promise<void> {
+  const aside = `${lockPath}.stale-${randomBytes(6).toString('hex')}`
+  try {
+    await fs.rename(lockPath, aside)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+    throw lockIoError(err, lockPath)
+  }
+  const moved = parseLock(await fs.readFile(aside, 'utf8').catch(() => ''))
+  const same = moved === undefined || (moved.pid === stale.pid && moved.token === stale.token)
+  if (!same) await fs.link(aside, lockPath).catch(() => {})
+  await fs.rm(aside, { force: true })
+}
+
+// Locks still held by this process, removed synchronously on exit.
+const held = new Map<string, string>()
+let exitHookInstalled = false
+
+function onExit(): void {
+  for (const [lockPath, token] of held) removeIfOurs(lockPath, token)
+  held.clear()
+}
+
+function removeIfOurs(lockPath: string, token: string): void {
+  try {
+    if (parseLock(readFileSync(lockPath, 'utf8'))?.token === token) unlinkSync(lockPath)
+  } catch {
+    // Already gone, or unreadable: nothing of ours to remove.
+  }
+}
+
+function heldLock(lockPath: string, token: string): JobLock {
+  held.set(lockPath, token)
+  if (!exitHookInstalled) {
+    process.on('exit', onExit)
+    exitHookInstalled = true
+  }
+  return {
+    path: lockPath,
+    async release() {
+      if (held.get(lockPath) !== token) return
+      held.delete(lockPath)
+      removeIfOurs(lockPath, token)
+    },
+  }
+}
+
+function lockedError(lockPath: string, holder: LockInfo | 'partial'): SyncError {
+  const who =
+    holder === 'partial'
+      ? 'a run that is just starting'
+      : `pid ${holder.pid}${holder.host !== os.hostname() ? ` on ${holder.host}` : ''} since ${holder.startedAt}`
+  return new SyncError('LOCKED', `another syncflow run holds the lock for this job (${who})`, {
+    path: lockPath,
+    hint: `Wait for that run to finish, or delete ${lockPath} if no run is active.`,
+  })
+}
+
+function lockIoError(err: unknown, lockPath: string): SyncError {
+  const code = (err as NodeJS.ErrnoException).code
+  const permission = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
+  const syncCode = permission ? 'PERMISSION' : code === 'ENOSPC' ? 'NO_SPACE' : 'UNKNOWN'
+  return new SyncError(syncCode, `cannot create the job lock: ${String(err)}`, {
+    op: 'state.lock',
+    path: lockPath,
+    cause: err,
+    hint:
+      syncCode === 'UNKNOWN'
+        ? 'This looks like a bug in syncflow: please report it with the output of -v.'
+        : 'Make the state directory writable (or free space on it), or choose another with SYNCFLOW_STATE_DIR.',
+  })
+}

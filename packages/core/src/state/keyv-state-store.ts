@@ -1,0 +1,133 @@
+import type Keyv from 'keyv'
+import { SyncError } from '../errors/sync-error.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { StateRecord, StateStore } from './state-store.js'
+import { toStateError } from './to-state-error.js'
+
+/**
+ * Records and job-level values share one key space, told apart by prefix. Neither prefix
+ * contains `:`, so with any namespace other than one starting with `file/` or `meta/`, keyv's
+ * `<namespace>:` prefixing can never be confused with one of ours.
+ */
+const RECORD_PREFIX = 'file/'
+const META_PREFIX = 'meta/'
+
+/**
+ * Largest batch sent to the store in one call: one SQL statement (one transaction) for
+ * `@keyv/sqlite`, one round trip for network stores. Bigger calls are split.
+ */
+export const STATE_BATCH_SIZE = 1000
+
+/** Options of `createKeyvStateStore`. */
+export interface KeyvStateStoreOptions {
+  /** Shown in error messages (a file path or a URI without credentials); default `keyv`. */
+  readonly location?: string
+}
+
+/**
+ * A StateStore over any keyv instance (SQLite, Redis, Postgres…). Reads and writes go to the
+ * store in batches of at most `STATE_BATCH_SIZE`, and one at a time, so each read sees every
+ * earlier write and `close()` returns only after all of them are done. Values are JSON.
+ *
+ * Sets `keyv.throwOnErrors`: keyv otherwise reports a failed write only as an event, and a state
+ * store that silently loses writes would make the next run trust stale state.
+ */
+export function createKeyvStateStore(keyv: Keyv, options: KeyvStateStoreOptions = {}): StateStore {
+  return new KeyvStateStore(keyv, options.location ?? 'keyv')
+}
+
+class KeyvStateStore implements StateStore {
+  readonly #keyv: Keyv
+  readonly #location: string
+  // The tail of the queue of operations; each starts when the one before it has settled.
+  #tail: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  constructor(keyv: Keyv, location: string) {
+    const ns = keyv.namespace
+    if (keyv.useKeyPrefix && ns && (ns.startsWith(RECORD_PREFIX) || ns.startsWith(META_PREFIX))) {
+      throw new SyncError('USAGE', `keyv namespace ${JSON.stringify(ns)} clashes with syncflow's key prefixes`, {
+        hint: `Use a namespace that does not start with "${RECORD_PREFIX}" or "${META_PREFIX}".`,
+      })
+    }
+    keyv.throwOnErrors = true
+    this.#keyv = keyv
+    this.#location = location
+  }
+
+  getMany(paths: readonly RelPath[]): Promise<(StateRecord | undefined)[]> {
+    return this.#run('getMany', async () => {
+      const out: (StateRecord | undefined)[] = []
+      for (const chunk of chunks(paths)) {
+        const values = await this.#keyv.getMany<StateRecord>(chunk.map((p) => RECORD_PREFIX + p))
+        for (const value of values) out.push(value ?? undefined)
+      }
+      return out
+    })
+  }
+
+  setMany(records: readonly (readonly [RelPath, StateRecord])[]): Promise<void> {
+    return this.#run('setMany', async () => {
+      for (const chunk of chunks(records)) {
+        await this.#keyv.setMany(chunk.map(([path, value]) => ({ key: RECORD_PREFIX + path, value })))
+      }
+    })
+  }
+
+  deleteMany(paths: readonly RelPath[]): Promise<void> {
+    return this.#run('deleteMany', async () => {
+      for (const chunk of chunks(paths)) await this.#keyv.deleteMany(chunk.map((p) => RECORD_PREFIX + p))
+    })
+  }
+
+  getMeta<T = unknown>(key: string): Promise<T | undefined> {
+    return this.#run('getMeta', async () => (await this.#keyv.get<T>(META_PREFIX + key)) as T | undefined)
+  }
+
+  setMeta(key: string, value: unknown): Promise<void> {
+    return this.#run('setMeta', async () => {
+      // `undefined` has no JSON form: storing it means "no value".
+      if (value === undefined) await this.#keyv.delete(META_PREFIX + key)
+      else await this.#keyv.set(META_PREFIX + key, value)
+    })
+  }
+
+  deleteMeta(key: string): Promise<void> {
+    return this.#run('deleteMeta', async () => {
+      await this.#keyv.delete(META_PREFIX + key)
+    })
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return this.#tail.then(() => undefined)
+    this.#closed = true
+    // Let every queued write finish before the connection goes away.
+    const done = this.#tail.then(() => this.#keyv.disconnect())
+    this.#tail = done.catch(() => undefined)
+    try {
+      await done
+    } catch (err) {
+      throw toStateError(err, 'state.close', this.#location)
+    }
+  }
+
+  #run<T>(op: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new SyncError('UNKNOWN', 'state store used after close()', {
+          op: `state.${op}`,
+          hint: 'This looks like a bug in syncflow: please report it with the output of -v.',
+        }),
+      )
+    }
+    const result = this.#tail.then(fn).catch((err: unknown) => {
+      throw toStateError(err, `state.${op}`, this.#location)
+    })
+    this.#tail = result.catch(() => undefined)
+    return result
+  }
+}
+
+function* chunks<T>(items: readonly T[]): Generator<T[]> {
+  for (let i = 0; i < items.length; i += STATE_BATCH_SIZE) yield items.slice(i, i + STATE_BATCH_SIZE)
+}

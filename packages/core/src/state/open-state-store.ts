@@ -1,0 +1,144 @@
+import { statSync } from 'node:fs'
+import fs from 'node:fs/promises'
+import path from 'node:path'
+import type Keyv from 'keyv'
+import { SyncError } from '../errors/sync-error.js'
+import { defaultStateDir } from '../job/default-state-dir.js'
+import { assertJobId } from '../job/job-id.js'
+import { createKeyvStateStore } from './keyv-state-store.js'
+import { MemoryStateStore } from './memory-state-store.js'
+import type { StateStore } from './state-store.js'
+import { toStateError } from './to-state-error.js'
+
+/** Options of `openStateStore`. */
+export interface OpenStateStoreOptions {
+  /** The job whose state this is (`jobIdOf(source, target)`). */
+  readonly jobId: string
+  /** Directory of the default SQLite files; default `defaultStateDir()`. */
+  readonly stateDir?: string
+}
+
+/**
+ * Opens the state store of a job at `location` (the `--state` value):
+ *
+ * | location | store |
+ * | --- | --- |
+ * | `undefined` | SQLite file `<stateDir>/<jobId>.sqlite` (the directory is created) |
+ * | `PATH` or `sqlite://PATH` | that SQLite file; an existing directory (or a `PATH/`) holds `<jobId>.sqlite` |
+ * | `memory:` | `MemoryStateStore` (nothing is kept) |
+ * | `redis://…`, `rediss://…` | `@keyv/redis` (installed separately), keys under `syncflow:<jobId>` |
+ * | `postgres://…`, `postgresql://…` | `@keyv/postgres` (installed separately), table `syncflow_state` |
+ *
+ * @throws SyncError `USAGE` for an unknown scheme or a missing adapter package, `PERMISSION`
+ * when the file cannot be created, `TRANSIENT` when a server cannot be reached.
+ */
+export async function openStateStore(location: string | undefined, opts: OpenStateStoreOptions): Promise<StateStore> {
+  assertJobId(opts.jobId)
+  if (location === undefined) {
+    const dir = opts.stateDir ?? defaultStateDir()
+    const file = path.join(dir, `${opts.jobId}.sqlite`)
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw toStateError(err, 'state.open', dir)
+    })
+    return openSqliteStore(file)
+  }
+  if (location.trim() === '') {
+    throw new SyncError('USAGE', 'empty --state location', { hint: STATE_HINT })
+  }
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
+  switch (scheme) {
+    case undefined:
+      return openSqliteStore(sqliteFile(location, opts.jobId))
+    case 'sqlite': {
+      const file = location.replace(/^sqlite:(\/\/)?/i, '')
+      if (file === '') throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
+      return openSqliteStore(sqliteFile(file, opts.jobId))
+    }
+    case 'memory':
+      if (!/^memory:(\/\/)?$/i.test(location)) {
+        throw new SyncError('USAGE', `unexpected text after "memory:" in --state ${location}`, { hint: STATE_HINT })
+      }
+      return new MemoryStateStore()
+    case 'redis':
+    case 'rediss': {
+      const mod = await importAdapter<{ createKeyv(uri: string, opts: { namespace: string }): Keyv }>('@keyv/redis')
+      return openNetworkStore(() => mod.createKeyv(location, { namespace: `syncflow:${opts.jobId}` }), location)
+    }
+    case 'postgres':
+    case 'postgresql': {
+      const mod = await importAdapter<{ createKeyv(opts: { uri: string; table: string; keySize: number }): Keyv }>(
+        '@keyv/postgres',
+      )
+      return openNetworkStore(() => {
+        // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
+        const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: 2048 })
+        keyv.namespace = `syncflow:${opts.jobId}`
+        return keyv
+      }, location)
+    }
+    default:
+      throw new SyncError('USAGE', `unknown state location scheme "${scheme}:" in --state ${redact(location)}`, {
+        hint: STATE_HINT,
+      })
+  }
+}
+
+const STATE_HINT =
+  'Give --state a file path, sqlite://PATH, memory:, redis://HOST[:PORT] or postgres://USER@HOST/DB (or use --no-state).'
+
+/** A path naming a directory (existing, or written with a trailing separator) holds `<jobId>.sqlite`. */
+function sqliteFile(location: string, jobId: string): string {
+  const resolved = path.resolve(location)
+  const isDir = /[/\\]$/.test(location) || statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true
+  return isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
+}
+
+async function openSqliteStore(file: string): Promise<StateStore> {
+  // Loaded here so that importing @syncflow/core does not load the sqlite3 native module.
+  const { openSqliteKeyv } = await import('./sqlite-keyv.js')
+  try {
+    return createKeyvStateStore(await openSqliteKeyv(file), { location: file })
+  } catch (err) {
+    throw toStateError(err, 'state.open', file)
+  }
+}
+
+async function openNetworkStore(create: () => Keyv, location: string): Promise<StateStore> {
+  const shown = redact(location)
+  let store: StateStore | undefined
+  try {
+    store = createKeyvStateStore(create(), { location: shown })
+    // A first read, so that an unreachable server or bad credentials fail here, once, clearly.
+    await store.getMeta('schema')
+    return store
+  } catch (err) {
+    await store?.close().catch(() => {})
+    throw toStateError(err, 'state.open', shown)
+  }
+}
+
+/**
+ * Imports an optional keyv adapter package.
+ * @throws SyncError `USAGE` naming the package to install when it is missing.
+ */
+export async function importAdapter<T>(name: string): Promise<T> {
+  try {
+    // A variable specifier: these packages are optional, and not known to the type checker.
+    const specifier: string = name
+    return (await import(specifier)) as T
+  } catch (err) {
+    const code = (err as { code?: unknown }).code
+    if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(err).includes(name)) {
+      throw new SyncError('USAGE', `this --state location needs the package ${name}, which is not installed`, {
+        cause: err,
+        hint: `npm install ${name}`,
+      })
+    }
+    throw err
+  }
+}
+
+/** Hides a password in a URI before it appears in a message. */
+function redact(location: string): string {
+  return location.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@')
+}
