@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import type Keyv from 'keyv'
@@ -24,7 +23,7 @@ export interface OpenStateStoreOptions {
  * | location | store |
  * | --- | --- |
  * | `undefined` | SQLite file `<stateDir>/<jobId>.sqlite` (the directory is created) |
- * | `PATH` or `sqlite://PATH` | that SQLite file; an existing directory (or a `PATH/`) holds `<jobId>.sqlite` |
+ * | `PATH` or `sqlite://PATH` | that SQLite file; an existing directory, or `PATH/` (created), holds `<jobId>.sqlite` |
  * | `memory:` | `MemoryStateStore` (nothing is kept) |
  * | `redis://…`, `rediss://…` | `@keyv/redis` (installed separately), keys under `syncflow:<jobId>` |
  * | `postgres://…`, `postgresql://…` | `@keyv/postgres` (installed separately), table `syncflow_state` |
@@ -48,11 +47,11 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
   switch (scheme) {
     case undefined:
-      return openSqliteStore(sqliteFile(location, opts.jobId))
+      return openSqliteStore(await sqliteFile(location, opts.jobId))
     case 'sqlite': {
       const file = location.replace(/^sqlite:(\/\/)?/i, '')
       if (file === '') throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
-      return openSqliteStore(sqliteFile(file, opts.jobId))
+      return openSqliteStore(await sqliteFile(file, opts.jobId))
     }
     case 'memory':
       if (!/^memory:(\/\/)?$/i.test(location)) {
@@ -86,10 +85,19 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
 const STATE_HINT =
   'Give --state a file path, sqlite://PATH, memory:, redis://HOST[:PORT] or postgres://USER@HOST/DB (or use --no-state).'
 
-/** A path naming a directory (existing, or written with a trailing separator) holds `<jobId>.sqlite`. */
-function sqliteFile(location: string, jobId: string): string {
+/**
+ * The SQLite file a location names. An existing directory, or a path written with a trailing
+ * separator (created if needed), holds `<jobId>.sqlite`.
+ */
+async function sqliteFile(location: string, jobId: string): Promise<string> {
   const resolved = path.resolve(location)
-  const isDir = /[/\\]$/.test(location) || statSync(resolved, { throwIfNoEntry: false })?.isDirectory() === true
+  if (/[/\\]$/.test(location)) {
+    await fs.mkdir(resolved, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+      throw toStateError(err, 'state.open', resolved)
+    })
+    return path.join(resolved, `${jobId}.sqlite`)
+  }
+  const isDir = (await fs.stat(resolved).catch(() => undefined))?.isDirectory() === true
   return isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
 }
 

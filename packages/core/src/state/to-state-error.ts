@@ -21,6 +21,12 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
         ...details,
         hint: 'Check that the state directory exists and is writable, or pick another file with --state (or run with --no-state).',
       })
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return new SyncError('USAGE', `the state location is not usable: ${message}`, {
+        ...details,
+        hint: 'A part of the state path is a file, not a directory: fix --state or SYNCFLOW_STATE_DIR.',
+      })
     case 'SQLITE_FULL':
     case 'ENOSPC':
       return new SyncError('NO_SPACE', `the state store's disk is full: ${message}`, {
