@@ -1,0 +1,131 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { hostname, tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { acquireJobLock, type JobLock } from '../src/job/index.js'
+
+let dir: string
+const locks: JobLock[] = []
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'syncflow-lock-'))
+})
+afterEach(async () => {
+  await Promise.all(locks.splice(0).map((l) => l.release()))
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function acquire(jobId = 'job1', opts: { waitMs?: number; pollMs?: number } = {}) {
+  const lock = await acquireJobLock(jobId, { stateDir: dir, ...opts })
+  locks.push(lock)
+  return lock
+}
+
+async function lockedError(jobId = 'job1', opts: { waitMs?: number; pollMs?: number } = {}) {
+  const err = await acquire(jobId, opts).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err).toMatchObject({ name: 'SyncError', code: 'LOCKED' })
+  return err as { message: string; hint: string; path: string }
+}
+
+/** The pid of a process that has exited (and so cannot hold a lock). */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' })
+  await once(child, 'exit')
+  return child.pid!
+}
+
+describe('acquireJobLock', () => {
+  it('creates <stateDir>/<jobId>.lock naming this process', async () => {
+    const lock = await acquire()
+    expect(lock.path).toBe(path.join(dir, 'job1.lock'))
+    const info = JSON.parse(await readFile(lock.path, 'utf8'))
+    expect(info).toMatchObject({ pid: process.pid, host: hostname() })
+    expect(Date.parse(info.startedAt)).not.toBeNaN()
+  })
+
+  it('creates a missing state directory', async () => {
+    const lock = await acquireJobLock('job1', { stateDir: path.join(dir, 'a', 'b') })
+    locks.push(lock)
+    expect(existsSync(lock.path)).toBe(true)
+  })
+
+  it('refuses a second holder, saying who holds it and how to clear it', async () => {
+    const lock = await acquire()
+    const err = await lockedError()
+    expect(err.message).toMatch(/^another syncflow run holds the lock for this job \(pid \d+ since \S+\)$/)
+    expect(err.message).toContain(`pid ${process.pid}`)
+    expect(err.hint).toContain(`delete ${lock.path} if no run is active`)
+    expect(err.path).toBe(lock.path)
+  })
+
+  it('keeps jobs independent', async () => {
+    await acquire('job1')
+    await expect(acquire('job2')).resolves.toBeDefined()
+  })
+
+  it('releases idempotently, and the job can be locked again', async () => {
+    const lock = await acquire()
+    await lock.release()
+    await lock.release()
+    expect(existsSync(lock.path)).toBe(false)
+    await expect(acquire()).resolves.toBeDefined()
+  })
+
+  it('never removes a lock that is no longer its own', async () => {
+    const lock = await acquire()
+    const other = { pid: 1, host: 'elsewhere', startedAt: new Date().toISOString(), token: 'theirs' }
+    await writeFile(lock.path, JSON.stringify(other))
+    await lock.release()
+    expect(JSON.parse(await readFile(lock.path, 'utf8'))).toEqual(other)
+  })
+
+  it('waits for the holder to release when given waitMs', async () => {
+    const first = await acquire()
+    const second = acquire('job1', { waitMs: 60_000, pollMs: 5 })
+    await first.release()
+    const lock = await second
+    expect(JSON.parse(await readFile(lock.path, 'utf8')).token).toBeDefined()
+  })
+
+  it('gives up after waitMs', async () => {
+    await acquire()
+    // The wait itself is what is tested here; 50 ms keeps it short.
+    const started = Date.now()
+    await lockedError('job1', { waitMs: 50, pollMs: 10 })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45)
+  })
+
+  it('takes over a stale lock whose process is dead (same host), leaving no debris', async () => {
+    const stale = { pid: await deadPid(), host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't' }
+    await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(stale))
+    const lock = await acquire()
+    expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid)
+    expect(await readdir(dir)).toEqual(['job1.lock'])
+  })
+
+  it('does not judge a lock of another host by its pid', async () => {
+    const remote = { pid: await deadPid(), host: `not-${hostname()}`, startedAt: '2020-01-01T00:00:00.000Z' }
+    await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(remote))
+    const err = await lockedError()
+    expect(err.message).toContain(`on not-${hostname()} since 2020-01-01T00:00:00.000Z`)
+  })
+
+  it('treats a fresh unreadable lock as being written, and an old one as left by a crash', async () => {
+    const file = path.join(dir, 'job1.lock')
+    await writeFile(file, '')
+    const err = await lockedError()
+    expect(err.message).toContain('a run that is just starting')
+    const old = new Date(Date.now() - 60_000)
+    await utimes(file, old, old)
+    await expect(acquire()).resolves.toBeDefined()
+  })
+
+  it('refuses a job id that is not a safe file name', async () => {
+    await expect(acquireJobLock('../x', { stateDir: dir })).rejects.toMatchObject({ code: 'USAGE' })
+  })
+})
