@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs'
+import { Command, CommanderError } from 'commander'
+import type { ExitCode } from './errors/exit-codes.js'
+import { CHECK_FLAGS, COPY_FLAGS, FLAG_TABLE, type FlagName, LS_FLAGS, SYNC_FLAGS } from './options/flag-table.js'
+import type { JobFlags } from './options/job-flags.js'
+import type { Streams } from './output/reporter.js'
+
+// This module parses flags and wires commands; nothing else. It must stay cheap to import:
+// command modules (and through them @syncflow/core, backends, SDKs, Ink) load only when run.
+
+const USAGE_EXIT = 2
+
+const HELP_FOOTER = `
+Locations: a path or file://…; s3://bucket/prefix; grpc://host:port/path.
+Exit codes: 0 ok / in sync; 1 some items failed, differences found (check) or deletes suppressed by a guard;
+            2 usage, configuration, credentials or lock problem (nothing was run); 130 interrupted.
+Run 'syncflow <command> --help' for a command's flags.`
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function addFlags(cmd: Command, names: readonly FlagName[]): Command {
+  for (const name of names) cmd.addOption(FLAG_TABLE[name]())
+  return cmd.showHelpAfterError(`(run 'syncflow ${cmd.name()} --help' to see the flags)`)
+}
+
+/** The command's flags, with `--config FILE` merged in under the command line. */
+async function flagsOf(cmd: Command): Promise<JobFlags> {
+  const file = cmd.getOptionValue('config') as string | undefined
+  if (file !== undefined) {
+    const { applyConfigFile } = await import('./options/apply-config-file.js')
+    await applyConfigFile(cmd, file)
+  }
+  return cmd.opts<JobFlags>()
+}
+
+/**
+ * Runs the `syncflow` command line and resolves with the exit code (0, 1, 2 or 130); never
+ * rejects. `argv` excludes the node binary and script.
+ */
+export async function run(argv: readonly string[], streams: Streams = process): Promise<ExitCode> {
+  let exitCode: ExitCode = 0
+  const program = new Command('syncflow')
+    .description('Keep directories, S3 prefixes and remote trees in sync.')
+    .version(readVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void streams.stdout.write(s),
+      writeErr: (s) => void streams.stderr.write(s),
+      outputError: (s, write) => write(`syncflow: ${s.replace(/^error: /, '')}`),
+    })
+    .showHelpAfterError("(run 'syncflow <command> --help' to see the flags)")
+    .addHelpText('after', HELP_FOOTER)
+
+  const jobAction =
+    (load: () => Promise<(a: string, b: string, f: JobFlags, s: Streams) => Promise<ExitCode>>) =>
+    async (a: string, b: string, _opts: unknown, cmd: Command) => {
+      const [command, flags] = await Promise.all([load(), flagsOf(cmd)])
+      exitCode = await command(a, b, flags, streams)
+    }
+
+  addFlags(program.command('sync').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+    .summary('one-way mirror: DST ends equal to SRC (extraneous DST files deleted)')
+    .description('One-way mirror: make DST equal to SRC, deleting DST files that SRC does not have.')
+    .action(jobAction(async () => (await import('./commands/sync.js')).syncCommand))
+
+  addFlags(program.command('copy').alias('backup').argument('<SRC>').argument('<DST>'), COPY_FLAGS)
+    .summary('one-way copy of new and changed files; never deletes (alias: backup)')
+    .description('One-way copy: copy new and changed files from SRC to DST; never delete anything.')
+    .action(jobAction(async () => (await import('./commands/copy.js')).copyCommand))
+
+  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), COPY_FLAGS)
+    .summary('copy DST back into SRC: the same arguments as the backup restore it')
+    .description(
+      'Restore a backup: copy files from DST back into SRC (never deleting).\n' +
+        "'syncflow backup A B' copies A to B; 'syncflow restore A B' copies B back to A.",
+    )
+    .action(jobAction(async () => (await import('./commands/restore.js')).restoreCommand))
+
+  addFlags(program.command('check').argument('<SRC>').argument('<DST>'), CHECK_FLAGS)
+    .summary('compare only; list differences and exit 1 if there are any')
+    .description('Compare SRC with DST as a mirror would, writing nothing. Lists differences on stdout; exit 1 if any.')
+    .action(jobAction(async () => (await import('./commands/check.js')).checkCommand))
+
+  addFlags(program.command('ls').argument('<URI>'), LS_FLAGS)
+    .summary('list a location recursively (--json for NDJSON entries)')
+    .description('List a location recursively, in listing order (UTF-8 byte order of paths).')
+    .action(async (uri: string, _opts: unknown, cmd: Command) => {
+      const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd)])
+      exitCode = await lsCommand(uri, flags, streams)
+    })
+
+  // Commands of later releases: listed in --help, exit 2 with "not available yet" for any arguments.
+  const later = (name: string, args: string, summary: string, load: () => Promise<(s: Streams) => ExitCode>) =>
+    program
+      .command(`${name} ${args}`)
+      .summary(`${summary} (not available yet)`)
+      .description(`${summary[0]?.toUpperCase()}${summary.slice(1)}. Not available yet in this version.`)
+      .allowUnknownOption()
+      .allowExcessArguments()
+      .helpOption('-h, --help', 'show help')
+      .action(async () => {
+        exitCode = (await load())(streams)
+      })
+  later(
+    'bisync',
+    '[A] [B]',
+    'two-way sync from the state of the last run',
+    async () => (await import('./commands/bisync.js')).bisyncCommand,
+  )
+  later(
+    'watch',
+    '[SRC] [DST]',
+    'continuous one-way sync',
+    async () => (await import('./commands/watch.js')).watchCommand,
+  )
+  later(
+    'ui',
+    '[SRC] [DST]',
+    'the live terminal UI around a sync or watch job',
+    async () => (await import('./commands/ui.js')).uiCommand,
+  )
+  later(
+    'serve',
+    '',
+    'serve a directory to grpc:// clients (--root DIR --listen HOST:PORT)',
+    async () => (await import('./commands/serve.js')).serveCommand,
+  )
+
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return exitCode
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end through exitOverride too; anything else is a usage mistake.
+      return err.exitCode === 0 ? 0 : USAGE_EXIT
+    }
+    const [{ formatError }, { exitCodeForError }, { asSyncError }] = await Promise.all([
+      import('./errors/format-error.js'),
+      import('./errors/exit-codes.js'),
+      import('@syncflow/core'),
+    ])
+    streams.stderr.write(formatError(err, argv.includes('-v') || argv.includes('--verbose')))
+    return exitCodeForError(asSyncError(err))
+  }
+}

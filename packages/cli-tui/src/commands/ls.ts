@@ -1,0 +1,48 @@
+import { asSyncError, SyncError } from '@syncflow/core'
+import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
+import { formatError } from '../errors/format-error.js'
+import { createBuiltinRegistry } from '../job/builtin-plugins.js'
+import { onInterrupt } from '../job/on-interrupt.js'
+import { openOptionsOf } from '../job/open-job.js'
+import type { JobFlags } from '../options/job-flags.js'
+import { formatEntry } from '../output/format-entry.js'
+import type { Streams } from '../output/reporter.js'
+
+/**
+ * `syncflow ls URI`: lists a backend recursively in its listing order (UTF-8 byte order), one
+ * entry a line, or NDJSON entries with --json. Parts that cannot be listed are reported on stderr
+ * and give exit 1; a missing root gives exit 2.
+ */
+export async function lsCommand(location: string, flags: JobFlags, streams: Streams): Promise<ExitCode> {
+  const controller = new AbortController()
+  const removeHandlers = onInterrupt(() => controller.abort())
+  const errors: SyncError[] = []
+  try {
+    const backend = await createBuiltinRegistry().open(location, openOptionsOf(flags))
+    try {
+      if (!(await backend.rootExists())) {
+        throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
+          hint: 'Check the path or URI (a bare path is a local directory).',
+        })
+      }
+      const onError = (error: SyncError): void => {
+        errors.push(error)
+        streams.stderr.write(formatError(error, flags.verbose === true))
+      }
+      for await (const entry of backend.list({ onError, signal: controller.signal })) {
+        if (controller.signal.aborted) break
+        streams.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${formatEntry(entry)}\n`)
+      }
+    } finally {
+      await backend.close().catch(() => {})
+    }
+    if (controller.signal.aborted) return EXIT.INTERRUPTED
+    return errors.length > 0 ? EXIT.FAILED : EXIT.OK
+  } catch (err) {
+    if (controller.signal.aborted) return EXIT.INTERRUPTED
+    streams.stderr.write(formatError(err, flags.verbose === true))
+    return exitCodeForError(asSyncError(err))
+  } finally {
+    removeHandlers()
+  }
+}

@@ -1,0 +1,40 @@
+import { asSyncError } from '@syncflow/core'
+
+/**
+ * True for a bug (cli-kit's BugError): an error no backend translated (`UNKNOWN`) or a plain
+ * exception. Everything else is a user-fixable condition (cli-kit's AbortError).
+ */
+export function isBug(err: unknown): boolean {
+  return asSyncError(err).code === 'UNKNOWN'
+}
+
+/**
+ * The text printed on stderr for an error that ended a command. User errors get one message and the
+ * hint, never a stack; bugs say to report them; `verbose` adds the stack and causes.
+ */
+export function formatError(err: unknown, verbose: boolean): string {
+  const e = asSyncError(err)
+  const lines: string[] = []
+  if (isBug(err)) {
+    lines.push(`syncflow: internal error: ${e.message}`)
+    lines.push('  This is a bug in syncflow. Please report it with the output of the same command run with -v.')
+  } else {
+    lines.push(`syncflow: ${e.message}`)
+    if (e.hint) lines.push(`  ${e.hint}`)
+  }
+  if (verbose) {
+    let cause: unknown = err
+    for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+      if (cause.stack) lines.push(indent(depth === 0 ? cause.stack : `caused by: ${cause.stack}`))
+      cause = cause.cause
+    }
+  }
+  return `${lines.join('\n')}\n`
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n')
+}

@@ -1,0 +1,117 @@
+import {
+  acquireJobLock,
+  type Backend,
+  type BackendRegistry,
+  createPathFilter,
+  jobIdOf,
+  loadIgnoreFile,
+  type OpenOptions,
+  openStateStore,
+  type StateStore,
+  SyncError,
+  type SyncOptions,
+} from '@syncflow/core'
+import { usageError } from '../errors/usage-error.js'
+import type { JobFlags } from '../options/job-flags.js'
+import { assertNoOverlap } from './assert-no-overlap.js'
+
+/** What a command asks for: the two locations as the user gave them, and the flags. */
+export interface JobSpec {
+  readonly mode: 'mirror' | 'copy'
+  readonly source: string
+  readonly target: string
+  readonly flags: JobFlags
+  /** True for `check` and dry runs: no lock, no state store, nothing written anywhere. */
+  readonly readOnly: boolean
+}
+
+/** A job ready to run: both backends open, the lock held, the options built. */
+export interface OpenedJob {
+  readonly source: Backend
+  readonly target: Backend
+  readonly options: SyncOptions
+  /** Closes the state store (saving it), the backends, and releases the lock; never throws. */
+  close(): Promise<void>
+}
+
+/** The backend options the flags imply (each backend reads its own keys). */
+export function openOptionsOf(flags: JobFlags): OpenOptions {
+  return {
+    ...(flags.symlinks ? { symlinks: flags.symlinks } : {}),
+    ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    ...(flags.verbose ? { verbose: true } : {}),
+  }
+}
+
+/**
+ * Opens a job: refuses overlapping roots and a missing source, opens both backends, takes the job
+ * lock (failing at once with LOCKED when another run holds it), opens the state store and reads the
+ * source's `.syncflowignore`. On any failure, what was opened is closed again.
+ */
+export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: AbortSignal): Promise<OpenedJob> {
+  const { flags } = spec
+  if (flags.checksum && flags.sizeOnly) {
+    throw usageError('--checksum and --size-only cannot be used together', 'Pick one way to compare files.')
+  }
+  await assertNoOverlap(spec.source, spec.target)
+
+  const closers: (() => Promise<void>)[] = []
+  const close = async (): Promise<void> => {
+    // Reverse order: state is saved before the lock that protects it is released.
+    for (const closer of closers.reverse()) await closer().catch(() => {})
+  }
+  const stopIfAborted = (): void => {
+    if (signal.aborted) throw new SyncError('ABORTED', 'interrupted before the run started')
+  }
+  try {
+    const openOptions = openOptionsOf(flags)
+    const source = await registry.open(spec.source, openOptions)
+    closers.push(() => source.close())
+    const target = await registry.open(spec.target, openOptions)
+    closers.push(() => target.close())
+    stopIfAborted()
+
+    if (!(await source.rootExists())) {
+      throw new SyncError('NOT_FOUND', `the source ${JSON.stringify(spec.source)} does not exist`, {
+        hint: 'Check the path or URI. A missing source is never treated as empty, so nothing was changed.',
+      })
+    }
+    const jobId = jobIdOf(source.uri, target.uri)
+    if (!spec.readOnly) {
+      const lock = await acquireJobLock(jobId, {})
+      closers.push(() => lock.release())
+    }
+    let state: StateStore | undefined
+    if (!spec.readOnly && flags.state !== false) {
+      const store = await openStateStore(flags.state, { jobId })
+      state = store
+      closers.push(() => store.close())
+    }
+    stopIfAborted()
+
+    const ignoreRules = await loadIgnoreFile(source)
+    const filter = createPathFilter({
+      ...(flags.include?.length ? { include: flags.include } : {}),
+      ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+      ...(ignoreRules !== undefined ? { ignoreRules } : {}),
+    })
+    const compare = flags.checksum ? 'checksum' : flags.sizeOnly ? 'size-only' : 'size-mtime'
+    const options: SyncOptions = {
+      mode: spec.mode,
+      dryRun: flags.dryRun === true,
+      compare,
+      filter,
+      signal,
+      ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
+      ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
+      ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),
+      ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
+      ...(state ? { state } : {}),
+    }
+    return { source, target, options, close }
+  } catch (err) {
+    await close()
+    throw err
+  }
+}

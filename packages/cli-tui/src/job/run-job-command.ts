@@ -1,0 +1,79 @@
+import { asSyncError, check, SyncError, type SyncSummary, sync } from '@syncflow/core'
+import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
+import { formatError } from '../errors/format-error.js'
+import { HumanReporter } from '../output/human-reporter.js'
+import { JsonReporter } from '../output/json-reporter.js'
+import type { Reporter, Streams } from '../output/reporter.js'
+import { createBuiltinRegistry } from './builtin-plugins.js'
+import { exitCodeForSummary } from './exit-code-for-summary.js'
+import { fatalDoneEvent } from './fatal-done-event.js'
+import { onInterrupt } from './on-interrupt.js'
+import { type JobSpec, openJob } from './open-job.js'
+
+/** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
+export interface JobCommand extends Omit<JobSpec, 'readOnly'> {
+  readonly kind: 'sync' | 'check'
+}
+
+/** Subscribes to a run and feeds the reporter; resolves with the `done` summary. */
+function drain(events: ReturnType<typeof sync>, reporter: Reporter): Promise<SyncSummary> {
+  return new Promise((resolve, reject) => {
+    let summary: SyncSummary | undefined
+    events.subscribe({
+      next: (event) => {
+        if (event.type === 'done') summary = event.summary
+        reporter.event(event)
+      },
+      error: (err: unknown) => reject(asSyncError(err, 'engine')),
+      complete: () =>
+        summary ? resolve(summary) : reject(asSyncError(new Error('the engine ended without a "done" event'))),
+    })
+  })
+}
+
+/**
+ * Runs one job from flags to exit code: opens it, renders its events (NDJSON with --json, else
+ * progress and summary), turns the first SIGINT/SIGTERM into an orderly stop, and closes it.
+ */
+export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<ExitCode> {
+  const { flags } = cmd
+  const dryRun = cmd.kind === 'check' || flags.dryRun === true
+  const reporter: Reporter = flags.json
+    ? new JsonReporter(streams, flags.quiet === true)
+    : new HumanReporter(streams, {
+        kind: cmd.kind,
+        dryRun,
+        quiet: flags.quiet === true,
+        verbose: flags.verbose === true,
+      })
+  const controller = new AbortController()
+  const removeHandlers = onInterrupt(() => {
+    reporter.interrupting()
+    controller.abort()
+  })
+  try {
+    const job = await openJob({ ...cmd, readOnly: dryRun }, createBuiltinRegistry(), controller.signal)
+    let summary: SyncSummary
+    try {
+      const events =
+        cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
+      summary = await drain(events, reporter)
+    } finally {
+      await job.close()
+    }
+    reporter.end(summary.fatal ? undefined : summary)
+    if (summary.fatal) {
+      const { code, message, hint } = summary.fatal
+      streams.stderr.write(formatError(new SyncError(code, message, hint ? { hint } : {}), flags.verbose === true))
+    }
+    return exitCodeForSummary(summary, cmd.kind)
+  } catch (err) {
+    const error = asSyncError(err)
+    if (flags.json) reporter.event(fatalDoneEvent(error, cmd.mode, dryRun))
+    reporter.end(undefined)
+    streams.stderr.write(formatError(err, flags.verbose === true))
+    return exitCodeForError(error)
+  } finally {
+    removeHandlers()
+  }
+}

@@ -1,0 +1,65 @@
+import { readFile } from 'node:fs/promises'
+import type { Command, Option } from 'commander'
+import { usageError } from '../errors/usage-error.js'
+
+/**
+ * Reads `--config FILE` (a JSON object whose keys are flag names, `"concurrency": 4` or
+ * `"max-delete": "10%"`) into the command's options. Flags given on the command line win. Values go
+ * through the same parsers as the flags, so a bad value gets the same message, naming the file.
+ */
+export async function applyConfigFile(cmd: Command, file: string): Promise<void> {
+  let config: unknown
+  try {
+    config = JSON.parse(await readFile(file, 'utf8'))
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err)
+    throw usageError(
+      `cannot read config file ${file}: ${why}`,
+      'Give --config a JSON file such as {"exclude": ["*.tmp"]}.',
+    )
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw usageError(
+      `config file ${file} must hold a JSON object`,
+      'For example {"concurrency": 4, "exclude": ["*.tmp"]}.',
+    )
+  }
+  const options = cmd.options.filter((o) => !o.negate && o.attributeName() !== 'config')
+  for (const [rawKey, value] of Object.entries(config)) {
+    const key = rawKey.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+    const option = options.find((o) => o.attributeName() === key)
+    if (!option) {
+      const known = options.map((o) => o.attributeName()).join(', ')
+      throw usageError(`unknown key "${rawKey}" in config file ${file}`, `Keys this command takes: ${known}.`)
+    }
+    if (cmd.getOptionValueSource(key) === 'cli') continue
+    cmd.setOptionValueWithSource(key, configValue(option, key, value, file), 'config')
+  }
+}
+
+function configValue(option: Option, key: string, value: unknown, file: string): unknown {
+  const takesValue = option.required || option.optional
+  const bad = (what: string) =>
+    usageError(`config file ${file}: "${key}" ${what}`, `See: ${option.flags}  ${option.description}`)
+  // `"state": false` is the file's spelling of --no-state.
+  if (!takesValue || (key === 'state' && value === false)) {
+    if (typeof value !== 'boolean') throw bad(`must be true or false, not ${JSON.stringify(value)}`)
+    return value
+  }
+  const items = Array.isArray(value) ? value : [value]
+  let parsed: unknown
+  for (const item of items) {
+    if (typeof item !== 'string' && typeof item !== 'number')
+      throw bad(`must be a string or number, not ${JSON.stringify(item)}`)
+    const text = String(item)
+    if (option.argChoices && !option.argChoices.includes(text)) {
+      throw bad(`is ${JSON.stringify(text)}; use one of ${option.argChoices.join(', ')}`)
+    }
+    try {
+      parsed = option.parseArg ? option.parseArg(text, parsed) : text
+    } catch (err) {
+      throw bad(`has the invalid value ${JSON.stringify(text)}. ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  return parsed
+}

@@ -1,0 +1,120 @@
+import { InvalidArgumentError, Option } from 'commander'
+import { parseConcurrency } from './parse-concurrency.js'
+import { parseEndpoint } from './parse-endpoint.js'
+import { parseMaxDelete } from './parse-max-delete.js'
+import { parsePattern } from './parse-pattern.js'
+import { parseRate } from './parse-rate.js'
+
+/** Turns a parser that throws "what to use instead" into a commander argument parser. */
+function flagParser<T>(parse: (value: string) => T): (value: string) => T {
+  return (value) => {
+    try {
+      return parse(value)
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err))
+    }
+  }
+}
+
+/** For repeatable flags: each occurrence appends to the list. */
+function repeatable(parse: (value: string) => string): (value: string, previous: string[] | undefined) => string[] {
+  const one = flagParser(parse)
+  return (value, previous) => [...(previous ?? []), one(value)]
+}
+
+/**
+ * Every flag of the job commands, defined once (design §8). Commands pick the ones that apply; the
+ * `--config` file accepts the same names and runs the same parsers.
+ */
+export const FLAG_TABLE = {
+  dryRun: () => new Option('-n, --dry-run', 'plan and report, write nothing (the state store included)'),
+  json: () => new Option('--json', 'print NDJSON SyncEvents on stdout, one per line, ending with "done"'),
+  checksum: () =>
+    new Option('-c, --checksum', 'compare content hashes instead of size and mtime').conflicts('sizeOnly'),
+  sizeOnly: () => new Option('--size-only', 'compare sizes only (ignore mtimes)'),
+  concurrency: () =>
+    new Option('--concurrency <N>', 'actions executed at once (default: 8)').argParser(flagParser(parseConcurrency)),
+  exclude: () =>
+    new Option('--exclude <PATTERN>', 'skip paths matching a gitignore-style glob (repeatable)').argParser(
+      repeatable(parsePattern),
+    ),
+  include: () =>
+    new Option('--include <PATTERN>', 'only sync paths matching a glob (repeatable)').argParser(
+      repeatable(parsePattern),
+    ),
+  deleteExcluded: () => new Option('--delete-excluded', 'also delete target files that are excluded (sync only)'),
+  maxDelete: () =>
+    new Option('--max-delete <N|P%>', 'delete nothing if more than N files (or P% of the target) would go').argParser(
+      flagParser(parseMaxDelete),
+    ),
+  allowEmptySource: () =>
+    new Option('--allow-empty-source', 'let an empty source empty a non-empty target (refused by default)'),
+  state: () =>
+    new Option('--state <URI>', 'state store: a file path, memory:, redis://… (default: a SQLite file per job)'),
+  noState: () => new Option('--no-state', 'use no state store (same result, slower on remote targets)'),
+  bwlimit: () =>
+    new Option('--bwlimit <RATE>', 'limit total transfer rate in bytes/s, e.g. 512k or 10M (0 = no limit)').argParser(
+      flagParser(parseRate),
+    ),
+  symlinks: () =>
+    new Option('--symlinks <POLICY>', 'what to do with local symlinks (default: preserve)').choices([
+      'skip',
+      'follow',
+      'preserve',
+    ]),
+  s3Endpoint: () =>
+    new Option('--s3-endpoint <URL>', 'an S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL_S3)').argParser(
+      flagParser(parseEndpoint),
+    ),
+  quiet: () => new Option('-q, --quiet', 'print errors only'),
+  verbose: () => new Option('-v, --verbose', 'print every action, and stack traces for internal errors'),
+  config: () => new Option('--config <FILE>', 'read flags from a JSON file (flags on the command line win)'),
+} as const satisfies Record<string, () => Option>
+
+/** The name of a flag in FLAG_TABLE (its commander attribute name). */
+export type FlagName = keyof typeof FLAG_TABLE
+
+/** The flags of a one-way sync (`sync`, `copy`, `restore`), in help order. */
+export const SYNC_FLAGS: readonly FlagName[] = [
+  'dryRun',
+  'json',
+  'checksum',
+  'sizeOnly',
+  'concurrency',
+  'exclude',
+  'include',
+  'deleteExcluded',
+  'maxDelete',
+  'allowEmptySource',
+  'state',
+  'noState',
+  'bwlimit',
+  'symlinks',
+  's3Endpoint',
+  'quiet',
+  'verbose',
+  'config',
+]
+
+/** The flags of `copy`/`restore`: as sync, without the delete-only ones. */
+export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
+  (f) => f !== 'deleteExcluded' && f !== 'maxDelete' && f !== 'allowEmptySource',
+)
+
+/** The flags of `check` (read-only, so no state, limits or dry run). */
+export const CHECK_FLAGS: readonly FlagName[] = [
+  'json',
+  'checksum',
+  'sizeOnly',
+  'concurrency',
+  'exclude',
+  'include',
+  'symlinks',
+  's3Endpoint',
+  'quiet',
+  'verbose',
+  'config',
+]
+
+/** The flags of `ls`. */
+export const LS_FLAGS: readonly FlagName[] = ['json', 'symlinks', 's3Endpoint', 'verbose', 'config']

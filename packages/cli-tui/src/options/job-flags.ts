@@ -1,0 +1,27 @@
+import type { MaxDelete } from '@syncflow/core'
+
+/** The symlink policies of the local backend (`--symlinks`). */
+export type SymlinkPolicy = 'skip' | 'follow' | 'preserve'
+
+/** Parsed and validated flags of a command, as commander hands them over (absent = not given). */
+export interface JobFlags {
+  readonly dryRun?: boolean
+  readonly json?: boolean
+  readonly checksum?: boolean
+  readonly sizeOnly?: boolean
+  readonly concurrency?: number
+  readonly exclude?: readonly string[]
+  readonly include?: readonly string[]
+  readonly deleteExcluded?: boolean
+  readonly maxDelete?: MaxDelete
+  readonly allowEmptySource?: boolean
+  /** A state location, or `false` for `--no-state`; absent = the default SQLite file of the job. */
+  readonly state?: string | false
+  /** Bytes per second; 0 = no limit. */
+  readonly bwlimit?: number
+  readonly symlinks?: SymlinkPolicy
+  readonly s3Endpoint?: string
+  readonly quiet?: boolean
+  readonly verbose?: boolean
+  readonly config?: string
+}

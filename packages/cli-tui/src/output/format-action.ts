@@ -1,0 +1,30 @@
+import type { Action, ActionKind } from '@syncflow/core'
+
+const DONE_VERB: Record<ActionKind, string> = {
+  copy: 'copied',
+  update: 'updated',
+  delete: 'deleted',
+  mkdir: 'created',
+  move: 'moved',
+  touch: 'touched',
+  conflict: 'conflict',
+  skip: 'skipped',
+}
+
+const WIDTH = 8
+
+/** The path part of an action line: `a → b` for a move. */
+function target(action: Action): string {
+  return action.kind === 'move' && action.from !== undefined ? `${action.from} → ${action.path}` : action.path
+}
+
+/** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */
+export function formatCompleted(action: Action, dryRun: boolean): string {
+  if (dryRun) return `would ${action.kind.padEnd(WIDTH - 2)} ${target(action)}`
+  return `${DONE_VERB[action.kind].padEnd(WIDTH)} ${target(action)}`
+}
+
+/** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */
+export function formatPlanned(action: Action): string {
+  return `${action.kind.padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
+}

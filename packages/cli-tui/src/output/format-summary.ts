@@ -1,0 +1,109 @@
+import type { ActionCounts, ActionKind, SyncSummary } from '@syncflow/core'
+import { formatBytes, formatDuration, formatRate, plural } from './format-units.js'
+
+const ORDER: readonly ActionKind[] = ['copy', 'update', 'delete', 'move', 'touch', 'mkdir', 'conflict']
+const PAST: Record<ActionKind, string> = {
+  copy: 'copied',
+  update: 'updated',
+  delete: 'deleted',
+  move: 'moved',
+  touch: 'touched',
+  mkdir: 'created',
+  conflict: 'conflicts',
+  skip: 'skipped',
+}
+
+function counts(c: ActionCounts, words: Record<ActionKind, string>, first: (n: number) => string): string[] {
+  const out: string[] = []
+  for (const kind of ORDER) {
+    const n = c[kind] ?? 0
+    if (n === 0) continue
+    out.push(out.length === 0 ? `${words[kind]} ${first(n)}` : `${words[kind]} ${n}`)
+  }
+  return out
+}
+
+function errorCodes(s: SyncSummary): string {
+  const parts = Object.entries(s.errorCodes)
+    .filter(([, n]) => (n ?? 0) > 0)
+    .map(([code, n]) => `${code} ${n}`)
+  return parts.length > 0 ? ` (${parts.join(', ')})` : ''
+}
+
+/** Tail sentences shared by every summary: failures, guards, interruption. */
+function tail(s: SyncSummary): string[] {
+  const out: string[] = []
+  if (s.failed > 0) out.push(`${plural(s.failed, 'item')} failed${errorCodes(s)}.`)
+  if (s.listingErrors > 0) out.push(`${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`)
+  if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
+  if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
+  if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
+  if (s.fatal) out.push(`Stopped: ${s.fatal.message}`)
+  return out
+}
+
+/**
+ * The one-paragraph summary printed at the end of `sync`/`copy`/`restore` (not with --json or -q).
+ * `bytesPlanned` (from the progress tracker) sizes what a dry run would have copied.
+ */
+export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
+  const took = formatDuration(s.durationMs)
+  const out: string[] = []
+  if (s.dryRun) {
+    const would = counts(s.planned, ORDER_WORDS_PRESENT, (n) => `${plural(n, 'file')}`)
+    const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
+    const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
+    out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
+  } else {
+    const did = counts(s.done, PAST, (n) => plural(n, 'file'))
+    const what = did.length > 0 ? did.join(', ') : 'nothing to do'
+    const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
+    out.push(`Done in ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
+    if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
+      out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
+    }
+  }
+  out.push(...tail(s))
+  return `${out.join(' ')}\n`
+}
+
+const ORDER_WORDS_PRESENT: Record<ActionKind, string> = {
+  copy: 'copy',
+  update: 'update',
+  delete: 'delete',
+  move: 'move',
+  touch: 'touch',
+  mkdir: 'create',
+  conflict: 'report conflicts for',
+  skip: 'skip',
+}
+
+/** Number of differences `check` found (every planned action but `skip`). */
+export function differenceCount(s: SyncSummary): number {
+  let n = 0
+  for (const kind of ORDER) n += s.planned[kind] ?? 0
+  return n
+}
+
+/** The summary of `check`: in sync, or how many differences of which kind. */
+export function formatCheckSummary(s: SyncSummary): string {
+  const n = differenceCount(s)
+  const head =
+    n === 0
+      ? `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${formatDuration(s.durationMs)}).`
+      : `${plural(n, 'difference')}: ${ORDER.filter((k) => (s.planned[k] ?? 0) > 0)
+          .map((k) => `${s.planned[k]} ${TO_WORDS[k]}`)
+          .join(', ')}; ${s.unchanged} identical.`
+  return `${[head, ...tail(s)].join(' ')}\n`
+}
+
+const TO_WORDS: Record<ActionKind, string> = {
+  copy: 'to copy',
+  update: 'to update',
+  delete: 'to delete',
+  move: 'to move',
+  touch: 'mtime only',
+  mkdir: 'dirs to create',
+  conflict: 'conflicts',
+  skip: 'skipped',
+}

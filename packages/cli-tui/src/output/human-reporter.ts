@@ -1,0 +1,114 @@
+import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import { formatCompleted, formatPlanned } from './format-action.js'
+import { formatProgressLine } from './format-progress-line.js'
+import { formatCheckSummary, formatSummary } from './format-summary.js'
+import { NOTICE_HINTS } from './notice-hints.js'
+import { ProgressTracker } from './progress-tracker.js'
+import type { Reporter, Streams } from './reporter.js'
+
+/** Redraws of the progress line per second, at most. */
+const MAX_FPS = 10
+const CLEAR_LINE = '\r\x1b[K'
+
+/** Options of the human-readable output. */
+export interface HumanReporterOptions {
+  /** `sync` prints what was done; `check` lists the differences found. */
+  readonly kind: 'sync' | 'check'
+  readonly dryRun: boolean
+  readonly quiet: boolean
+  readonly verbose: boolean
+}
+
+/**
+ * Human-readable output. stdout gets one line per action done (or, for `check` and dry runs, to do)
+ * when it is not a terminal, or with -v; stderr gets failures, notices, a live progress line when it
+ * is a terminal, and the summary.
+ */
+export class HumanReporter implements Reporter {
+  readonly #s: Streams
+  readonly #o: HumanReporterOptions
+  readonly #tracker = new ProgressTracker()
+  readonly #showActions: boolean
+  readonly #timer: NodeJS.Timeout | undefined
+  #progressShown = false
+  #dirty = false
+
+  constructor(streams: Streams, options: HumanReporterOptions) {
+    this.#s = streams
+    this.#o = options
+    this.#showActions =
+      !options.quiet && (options.kind === 'check' || options.dryRun || options.verbose || !streams.stdout.isTTY)
+    if (streams.stderr.isTTY && !options.quiet && options.kind === 'sync') {
+      this.#timer = setInterval(() => this.#draw(), 1000 / MAX_FPS)
+      this.#timer.unref()
+    }
+  }
+
+  event(event: SyncEvent): void {
+    this.#tracker.apply(event)
+    this.#dirty = true
+    switch (event.type) {
+      case 'planned':
+        if (this.#showActions && this.#o.kind === 'check') this.#line('stdout', formatPlanned(event.action))
+        break
+      case 'completed':
+        if (this.#showActions && this.#o.kind === 'sync') {
+          this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun))
+        }
+        break
+      case 'failed': {
+        const hint = this.#o.verbose && event.error.hint ? `\n  ${event.error.hint}` : ''
+        this.#line('stderr', `failed   ${event.path}: ${event.error.message}${hint}`)
+        break
+      }
+      case 'skipped':
+        if (!this.#o.quiet) this.#line('stderr', `skipped  ${event.path}: ${event.reason}`)
+        break
+      case 'notice': {
+        if (this.#o.quiet) break
+        const hint = NOTICE_HINTS[event.code]
+        this.#line('stderr', `note: ${event.message}${hint ? `\n  ${hint}` : ''}`)
+        break
+      }
+      default:
+        break
+    }
+  }
+
+  interrupting(): void {
+    this.#line(
+      'stderr',
+      'syncflow: stopping… in-flight files are finished or abandoned cleanly (Ctrl-C again to quit at once)',
+    )
+  }
+
+  end(summary: SyncSummary | undefined): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#clearProgress()
+    if (!summary || this.#o.quiet) return
+    const bytesPlanned = this.#tracker.snapshot(Date.now()).bytesPlanned
+    this.#s.stderr.write(this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned))
+  }
+
+  /** Writes a whole line, keeping the progress line below it. */
+  #line(stream: 'stdout' | 'stderr', text: string): void {
+    this.#clearProgress()
+    this.#s[stream].write(`${text}\n`)
+    this.#dirty = true
+  }
+
+  #clearProgress(): void {
+    if (this.#progressShown) {
+      this.#s.stderr.write(CLEAR_LINE)
+      this.#progressShown = false
+    }
+  }
+
+  #draw(): void {
+    if (!this.#dirty) return
+    this.#dirty = false
+    const line = formatProgressLine(this.#tracker.snapshot(Date.now()), this.#s.stderr.columns ?? 80)
+    this.#s.stderr.write(`${CLEAR_LINE}${line}`)
+    this.#progressShown = true
+  }
+}

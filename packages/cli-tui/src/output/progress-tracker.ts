@@ -1,0 +1,93 @@
+import type { SyncEvent } from '@syncflow/core'
+
+/** What the progress line shows, derived from the event stream alone. */
+export interface ProgressSnapshot {
+  readonly planned: number
+  readonly done: number
+  readonly failed: number
+  readonly bytesPlanned: number
+  /** Bytes of finished actions plus bytes written so far by those in flight. */
+  readonly bytesDone: number
+  readonly bytesPerSec: number
+  readonly etaMs?: number
+  /** True while the listing still runs (totals still growing). */
+  readonly listing: boolean
+  readonly elapsedMs: number
+}
+
+/**
+ * Folds SyncEvents into progress counters. Counts come from `planned`/`completed`/`progress` events
+ * (so a redraw between two `stats` events is current); the rate comes from the engine's `stats`.
+ */
+export class ProgressTracker {
+  #planned = 0
+  #done = 0
+  #failed = 0
+  #bytesPlanned = 0
+  #bytesFinished = 0
+  readonly #inFlight = new Map<string, number>()
+  #bytesPerSec = 0
+  #etaMs: number | undefined
+  #listing = true
+  #startTs: number | undefined
+
+  /** Applies one event. */
+  apply(event: SyncEvent): void {
+    this.#startTs ??= event.ts
+    switch (event.type) {
+      case 'planned':
+        this.#planned++
+        if (event.action.kind === 'copy' || event.action.kind === 'update') {
+          this.#bytesPlanned += event.action.source?.size ?? 0
+        }
+        break
+      case 'progress':
+        this.#inFlight.set(event.path, event.bytes)
+        break
+      case 'completed':
+        this.#done++
+        this.#bytesFinished += event.bytes
+        this.#inFlight.delete(event.action.path)
+        break
+      case 'failed':
+        this.#failed++
+        if (event.action) this.#inFlight.delete(event.action.path)
+        break
+      case 'stats':
+        this.#bytesPerSec = event.bytesPerSec
+        this.#etaMs = event.etaMs
+        this.#listing = event.listing
+        break
+      case 'done':
+        this.#listing = false
+        this.#inFlight.clear()
+        break
+      default:
+        break
+    }
+  }
+
+  /** The current counters; `now` is ms since the epoch. */
+  snapshot(now: number): ProgressSnapshot {
+    let inFlight = 0
+    for (const bytes of this.#inFlight.values()) inFlight += bytes
+    const bytesDone = this.#bytesFinished + inFlight
+    const left = this.#bytesPlanned - bytesDone
+    const etaMs = this.#listing
+      ? undefined
+      : this.#bytesPerSec > 0 && left > 0
+        ? (left / this.#bytesPerSec) * 1000
+        : this.#etaMs
+    return {
+      planned: this.#planned,
+      done: this.#done,
+      failed: this.#failed,
+      bytesPlanned: this.#bytesPlanned,
+      bytesDone,
+      bytesPerSec: this.#bytesPerSec,
+      ...(etaMs !== undefined ? { etaMs } : {}),
+      listing: this.#listing,
+      elapsedMs: this.#startTs === undefined ? 0 : Math.max(0, now - this.#startTs),
+    }
+  }
+}

@@ -1,0 +1,17 @@
+import type { SyncEvent, SyncSummary } from '@syncflow/core'
+
+/** Where a command's output goes: stdout carries results (or NDJSON), stderr carries the rest. */
+export interface Streams {
+  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean }
+  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number }
+}
+
+/** Renders one run's SyncEvent stream. */
+export interface Reporter {
+  /** Called for every event, in order; the last is `done`. */
+  event(event: SyncEvent): void
+  /** The user asked to stop (first Ctrl-C): say that the run is stopping. */
+  interrupting(): void
+  /** Called once at the end: clears the progress line, prints the summary when there is one. */
+  end(summary: SyncSummary | undefined): void
+}

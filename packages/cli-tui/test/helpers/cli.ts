@@ -1,0 +1,143 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** The repository root and the built binary the tests run, as a user would. */
+export const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
+export const BIN = join(REPO, 'packages/cli-tui/dist/bin.js')
+
+let built = false
+/** Builds the CLI (and the packages it references) once per test file; a no-op when up to date. */
+export function buildCli(): void {
+  if (built) return
+  execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'pipe' })
+  built = true
+}
+
+/** The result of one run of the binary. */
+export interface CliResult {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Options of `runCli`/`startCli`. */
+export interface CliOptions {
+  readonly cwd?: string
+  /** Extra environment (SYNCFLOW_STATE_DIR is the one that matters). */
+  readonly env?: Record<string, string>
+}
+
+function env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  return { ...process.env, NO_COLOR: '1', ...extra }
+}
+
+/** A running binary, with its output collected so far. */
+export interface RunningCli {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** Resolves when the process has exited. */
+  readonly exited: Promise<CliResult>
+}
+
+/** Starts the binary without waiting for it (for signals and concurrent runs). */
+export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? REPO,
+    env: env(opts.env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  let err = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    out += s
+  })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    err += s
+  })
+  const exited = new Promise<CliResult>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }))
+  })
+  return { child, stdout: () => out, stderr: () => err, exited }
+}
+
+/** Runs the binary to completion. */
+export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  return startCli(args, opts).exited
+}
+
+/** The NDJSON lines of a --json run, parsed (throws on a line that is not JSON). */
+export function jsonLines(stdout: string): { type: string; [k: string]: unknown }[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as { type: string })
+}
+
+/** A fresh temporary directory; `cleanup` removes every one made. */
+const made: string[] = []
+export async function tempDir(prefix = 'syncflow-cli-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix))
+  made.push(dir)
+  return dir
+}
+export async function cleanupTempDirs(): Promise<void> {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
+}
+
+/** Writes files (path → content) below `root`, creating directories. */
+export async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
+  for (const [rel, content] of Object.entries(files)) {
+    const file = join(root, rel)
+    await mkdir(dirname(file), { recursive: true })
+    await writeFile(file, content)
+  }
+}
+
+/** Every file below `root` (path → content as text), directories omitted; {} for a missing root. */
+export async function readTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      return
+    }
+    for (const name of names.sort()) {
+      const full = join(dir, name)
+      const rel = prefix ? `${prefix}/${name}` : name
+      if ((await stat(full)).isDirectory()) await walk(full, rel)
+      else out[rel] = await readFile(full, 'latin1')
+    }
+  }
+  await walk(root, '')
+  return out
+}
+
+/** Files below `root` with size and mtime, to prove a run changed nothing. */
+export async function snapshotTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  const walk = async (dir: string, prefix: string): Promise<void> => {
+    let names: string[]
+    try {
+      names = await readdir(dir)
+    } catch {
+      return
+    }
+    for (const name of names.sort()) {
+      const full = join(dir, name)
+      const rel = prefix ? `${prefix}/${name}` : name
+      const st = await stat(full)
+      out[rel] = `${st.isDirectory() ? 'dir' : 'file'} ${st.size} ${st.mtimeMs}`
+      if (st.isDirectory()) await walk(full, rel)
+    }
+  }
+  await walk(root, '')
+  return out
+}

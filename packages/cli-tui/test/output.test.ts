@@ -1,0 +1,158 @@
+import type { Action, ActionCounts, SyncEvent, SyncSummary } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
+import { formatCompleted, formatPlanned } from '../src/output/format-action.js'
+import { formatProgressLine } from '../src/output/format-progress-line.js'
+import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
+import { formatBytes, formatDuration } from '../src/output/format-units.js'
+import { ProgressTracker } from '../src/output/progress-tracker.js'
+
+const none: ActionCounts = { copy: 0, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 }
+const summary = (over: Partial<SyncSummary> = {}): SyncSummary => ({
+  mode: 'mirror',
+  dryRun: false,
+  planned: none,
+  done: none,
+  unchanged: 0,
+  failed: 0,
+  skipped: 0,
+  bytesTransferred: 0,
+  durationMs: 1234,
+  bytesPerSec: 0,
+  filesPerSec: 0,
+  listingErrors: 0,
+  notices: 0,
+  interrupted: false,
+  errorCodes: {},
+  ...over,
+})
+const file = (path: string, size: number) => ({ path, kind: 'file' as const, size, mtimeMs: 0 })
+const copy = (path: string, size: number): Action => ({
+  kind: 'copy',
+  path,
+  source: file(path, size),
+  reason: 'new file',
+})
+
+describe('units', () => {
+  it('formats bytes and durations', () => {
+    expect(formatBytes(0)).toBe('0 B')
+    expect(formatBytes(1536)).toBe('1.50 KiB')
+    expect(formatBytes(10 * 1024 ** 2)).toBe('10.0 MiB')
+    expect(formatDuration(1500)).toBe('1.5s')
+    expect(formatDuration(65_000)).toBe('1m05s')
+    expect(formatDuration(3_700_000)).toBe('1h01m')
+  })
+})
+
+describe('ProgressTracker and the progress line', () => {
+  it('counts planned, done and in-flight bytes between stats events', () => {
+    const t = new ProgressTracker()
+    const events: SyncEvent[] = [
+      { type: 'planned', ts: 1000, action: copy('a', 100) },
+      { type: 'planned', ts: 1000, action: copy('b', 300) },
+      {
+        type: 'stats',
+        ts: 1100,
+        elapsedMs: 100,
+        filesPlanned: 2,
+        filesDone: 0,
+        bytesPlanned: 400,
+        bytesDone: 0,
+        bytesPerSec: 100,
+        filesPerSec: 0,
+        inFlight: 1,
+        queued: 1,
+        failed: 0,
+        listing: false,
+      },
+      { type: 'completed', ts: 1200, action: copy('a', 100), bytes: 100, durationMs: 200 },
+      { type: 'progress', ts: 1300, path: 'b', bytes: 100, total: 300 },
+    ]
+    for (const e of events) t.apply(e)
+    const s = t.snapshot(3000)
+    expect(s).toMatchObject({
+      planned: 2,
+      done: 1,
+      bytesPlanned: 400,
+      bytesDone: 200,
+      bytesPerSec: 100,
+      listing: false,
+    })
+    expect(s.etaMs).toBe(2000)
+    expect(formatProgressLine(s, 80)).toBe('1/2 files  200 B/400 B  100 B/s  ETA 2.0s')
+  })
+
+  it('cuts the line to the terminal width', () => {
+    const t = new ProgressTracker()
+    t.apply({ type: 'planned', ts: 0, action: copy('a', 1) })
+    expect(formatProgressLine(t.snapshot(0), 12).length).toBeLessThanOrEqual(11)
+  })
+})
+
+describe('action lines', () => {
+  it('says what was done, or would be in a dry run', () => {
+    expect(formatCompleted(copy('docs/a b.txt', 1), false)).toBe('copied   docs/a b.txt')
+    expect(formatCompleted(copy('x', 1), true)).toBe('would copy   x')
+    expect(formatPlanned({ kind: 'delete', path: 'old', target: file('old', 1), reason: 'not in source' })).toBe(
+      'delete   old  (not in source)',
+    )
+  })
+})
+
+describe('summaries', () => {
+  it('one paragraph with counts, bytes and throughput', () => {
+    const text = formatSummary(
+      summary({
+        done: { ...none, copy: 3, delete: 1 },
+        unchanged: 5,
+        bytesTransferred: 2048,
+        bytesPerSec: 1024,
+        filesPerSec: 2,
+      }),
+    )
+    expect(text).toBe(
+      'Done in 1.2s: copied 3 files, deleted 1, 2.00 KiB transferred; 5 unchanged. 1.00 KiB/s, 2.0 files/s.\n',
+    )
+  })
+
+  it('dry runs say nothing was written', () => {
+    expect(formatSummary(summary({ dryRun: true, planned: { ...none, copy: 2 } }), 10)).toContain(
+      'nothing written: would copy 2 files (10 B to transfer)',
+    )
+  })
+
+  it('failures, guards and interruption are spelled out', () => {
+    const text = formatSummary(
+      summary({
+        failed: 2,
+        errorCodes: { PERMISSION: 2 },
+        deletesSuppressed: 'more than 5 deletes',
+        interrupted: true,
+      }),
+    )
+    expect(text).toContain('2 items failed (PERMISSION 2).')
+    expect(text).toContain('Deletes suppressed: more than 5 deletes.')
+    expect(text).toContain('Interrupted')
+  })
+
+  it('check says in sync or lists the kinds of difference', () => {
+    expect(formatCheckSummary(summary({ unchanged: 4 }))).toMatch(/^In sync: 4 files compared/)
+    expect(formatCheckSummary(summary({ planned: { ...none, copy: 1, delete: 2 } }))).toMatch(
+      /^3 differences: 1 to copy, 2 to delete/,
+    )
+  })
+})
+
+describe('exit codes', () => {
+  it('0 ok, 1 failures/guards/differences, 2 fatal, 130 interrupted', () => {
+    expect(exitCodeForSummary(summary(), 'sync')).toBe(0)
+    expect(exitCodeForSummary(summary({ failed: 1 }), 'sync')).toBe(1)
+    expect(exitCodeForSummary(summary({ listingErrors: 1 }), 'sync')).toBe(1)
+    expect(exitCodeForSummary(summary({ deletesSuppressed: 'max-delete' }), 'sync')).toBe(1)
+    expect(exitCodeForSummary(summary({ planned: { ...none, update: 1 } }), 'check')).toBe(1)
+    expect(exitCodeForSummary(summary({ planned: { ...none, update: 1 } }), 'sync')).toBe(0)
+    expect(exitCodeForSummary(summary({ fatal: { code: 'AUTH', message: 'denied' } }), 'sync')).toBe(2)
+    expect(exitCodeForSummary(summary({ interrupted: true, failed: 3 }), 'sync')).toBe(130)
+  })
+})
