@@ -168,36 +168,64 @@ export interface Watchable {
   watch(opts?: { signal?: AbortSignal }): Observable<Change>
 }
 
-/** Block checksums of a file, for rsync-style delta transfer (see `delta/` in core). */
+/**
+ * Block checksums of a file, for rsync-style delta transfer (see `delta/` in core): block `i` covers
+ * bytes `[i * blockSize, (i + 1) * blockSize)`; the last block may be shorter (`size % blockSize`).
+ */
 export interface FileSignature {
   readonly blockSize: number
+  /** Length of the file the signature was computed from. */
   readonly size: number
-  /** Rolling weak checksum per block. */
+  /** Rolling weak checksum per block (rsync's: `a | b << 16`, see `weakChecksum`). */
   readonly weak: Uint32Array
-  /** Strong hash per block (truncated digest bytes, concatenated, `strongBytes` each). */
+  /** Strong hash per block (sha256 truncated to `strongBytes`, concatenated). */
   readonly strong: Uint8Array
   readonly strongBytes: number
 }
 
-/** One op of a delta: copy `count` blocks starting at block `index` of the base, or literal bytes. */
+/**
+ * One op of a delta, in order: copy `count` blocks of the base starting at block `index`, or
+ * literal bytes (at most 64 KiB), and always, last, `end` with the new file's length and sha256
+ * (hex), which the side that applies the delta checks before committing (`CHECKSUM` otherwise).
+ */
 export type DeltaOp =
   | { readonly type: 'copy'; readonly index: number; readonly count: number }
   | { readonly type: 'literal'; readonly data: Uint8Array }
+  | { readonly type: 'end'; readonly size: number; readonly sha256: string }
 
-/** Optional: rsync-style delta transfer, where the target computes signatures and applies patches. */
+/**
+ * Optional: rsync-style delta transfer where this backend holds the target (a remote directory):
+ * it computes the signature of its file and applies a patch beside it. Backends whose bytes are
+ * local do not need it: `deltaTransfer` in core patches any backend through `read` + `write`.
+ */
 export interface DeltaCapable {
+  /**
+   * The signature of the file at `path` (`blockSize` 0 = chosen from its size, `blockSizeFor`),
+   * or `undefined` when it is missing or not a regular file.
+   */
   signature(path: RelPath, blockSize: number, opts?: { signal?: AbortSignal }): Promise<FileSignature | undefined>
   /**
-   * Builds `path` from the current content of `path` plus `ops`, atomically (temp file + rename),
-   * and verifies the whole-file `sha256` before the rename (`CHECKSUM` on mismatch).
+   * Builds `path` from the current content of `path` plus `ops` (which end with an `end` op),
+   * atomically (temp file + rename), and verifies the length and whole-file sha256 of the `end`
+   * op (and `meta.sha256` when given) before the rename: `CHECKSUM` on mismatch, the old file
+   * untouched. Honours `opts.expect` like `write`.
    */
   patch(
     path: RelPath,
     blockSize: number,
     ops: AsyncIterable<DeltaOp>,
-    meta: WriteMeta & { readonly sha256: string },
+    meta: WriteMeta & { readonly sha256?: string },
     opts?: WriteOptions,
   ): Promise<Entry>
+}
+
+/**
+ * Optional: the reverse direction, where this (remote) backend holds the *source*: given the
+ * signature of the target's old version, it reads its own file and streams the delta ops (ending
+ * with `end`), so only changed blocks cross the network. Throws `NOT_FOUND` for a missing path.
+ */
+export interface DeltaSource {
+  deltaFrom(path: RelPath, signature: FileSignature, opts?: { signal?: AbortSignal }): AsyncIterable<DeltaOp>
 }
 
 const has = (b: object, m: string): boolean => typeof (b as Record<string, unknown>)[m] === 'function'
@@ -213,4 +241,5 @@ export const supports = {
   symlink: (b: Backend): b is Backend & Symlinkable => has(b, 'symlink'),
   watch: (b: Backend): b is Backend & Watchable => has(b, 'watch') && b.capabilities.watch !== 'none',
   delta: (b: Backend): b is Backend & DeltaCapable => has(b, 'signature') && has(b, 'patch'),
+  deltaFrom: (b: Backend): b is Backend & DeltaSource => has(b, 'deltaFrom'),
 } as const

@@ -1,2 +1,21 @@
-// The rsync-style delta codec (rolling checksum, signatures, delta ops, patching). Filled by the gRPC/delta work.
-export {}
+// The rsync-style delta codec: rolling weak checksum, block signatures, delta ops, patching, and
+// the engine-facing `deltaTransfer`.
+export type { DeltaSource } from '../backend/backend.js'
+export type { ApplyDeltaOptions, BaseReader } from './apply-delta.js'
+export { applyDelta } from './apply-delta.js'
+export {
+  blockSizeFor,
+  MAX_BLOCK_SIZE,
+  MAX_LITERAL_BYTES,
+  MIN_BLOCK_SIZE,
+  strongBytesFor,
+} from './block-size.js'
+export type { ComputeSignatureOptions } from './compute-signature.js'
+export { computeSignature } from './compute-signature.js'
+export type { DeltaDirection, DeltaTransferOptions } from './delta-transfer.js'
+export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.js'
+export type { GenerateDeltaOptions } from './generate-delta.js'
+export { generateDelta } from './generate-delta.js'
+export { SignatureIndex } from './signature-index.js'
+export { strongEquals, strongHash } from './strong-hash.js'
+export { packWeak, RollingChecksum, weakChecksum } from './weak-checksum.js'

@@ -1,0 +1,29 @@
+/** Smallest block size picked automatically (rsync's minimum). */
+export const MIN_BLOCK_SIZE = 700
+/** Largest block size picked automatically (rsync's maximum since protocol 30). */
+export const MAX_BLOCK_SIZE = 128 * 1024
+/** Largest literal op a delta generator emits. */
+export const MAX_LITERAL_BYTES = 64 * 1024
+
+/**
+ * The block size for a base file of `size` bytes: about √size (so signature and expected literal
+ * costs grow alike), a multiple of 8, clamped to 700 B–128 KiB, like rsync.
+ */
+export function blockSizeFor(size: number): number {
+  const root = Math.round(Math.sqrt(Math.max(0, size)) / 8) * 8
+  return Math.min(MAX_BLOCK_SIZE, Math.max(MIN_BLOCK_SIZE, root))
+}
+
+/**
+ * Bytes of the truncated strong hash per block, from the base size and block size (6–16).
+ *
+ * Why this many: a scan tries about `size` positions against `size / blockSize` blocks, so about
+ * size² / blockSize weak-checksum pairs. The weak sum is far from uniform on real data (treat it as
+ * ~24 good bits), and each false pair must then also pass the strong check; 40 spare bits keep the
+ * expected number of false block matches under 2⁻⁴⁰ per file. rsync uses the same shape with a
+ * smaller margin; a false match is in any case caught by the whole-file sha256 (then a full copy).
+ */
+export function strongBytesFor(size: number, blockSize: number): number {
+  const bits = 2 * Math.log2(Math.max(2, size)) - Math.log2(blockSize) - 24 + 40
+  return Math.min(16, Math.max(6, Math.ceil(bits / 8)))
+}

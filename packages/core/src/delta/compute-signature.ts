@@ -1,0 +1,76 @@
+import type { FileSignature } from '../backend/backend.js'
+import { SyncError } from '../errors/sync-error.js'
+import { strongHash } from './strong-hash.js'
+import { weakChecksum } from './weak-checksum.js'
+
+/** Options of `computeSignature`. */
+export interface ComputeSignatureOptions {
+  /** Expected length, to size the arrays once (they grow when it is wrong). */
+  readonly sizeHint?: number
+  readonly signal?: AbortSignal
+}
+
+/**
+ * The signature (weak + truncated strong hash per block) of the bytes of `source`, read once in
+ * order; memory is O(blocks), never the file.
+ */
+export async function computeSignature(
+  source: AsyncIterable<Uint8Array>,
+  blockSize: number,
+  strongBytes: number,
+  opts: ComputeSignatureOptions = {},
+): Promise<FileSignature> {
+  if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
+    throw new SyncError('USAGE', `block size ${blockSize} is not a positive integer`, { hint: 'Pass --block-size N.' })
+  }
+  let capacity = Math.max(16, Math.ceil((opts.sizeHint ?? 0) / blockSize) + 1)
+  let weak = new Uint32Array(capacity)
+  let strong = new Uint8Array(capacity * strongBytes)
+  let blocks = 0
+  let size = 0
+
+  const addBlock = (data: Uint8Array, start: number, end: number): void => {
+    if (blocks === capacity) {
+      capacity *= 2
+      const w = new Uint32Array(capacity)
+      w.set(weak)
+      weak = w
+      const s = new Uint8Array(capacity * strongBytes)
+      s.set(strong)
+      strong = s
+    }
+    weak[blocks] = weakChecksum(data, start, end)
+    strong.set(strongHash(data.subarray(start, end)).subarray(0, strongBytes), blocks * strongBytes)
+    blocks++
+  }
+
+  // Blocks that straddle two chunks are assembled in `carry`; whole blocks inside a chunk are
+  // hashed in place, so a file is copied at most once per block boundary.
+  const carry = new Uint8Array(blockSize)
+  let carried = 0
+  for await (const chunk of source) {
+    opts.signal?.throwIfAborted()
+    size += chunk.length
+    let off = 0
+    if (carried > 0) {
+      const n = Math.min(blockSize - carried, chunk.length)
+      carry.set(chunk.subarray(0, n), carried)
+      carried += n
+      off = n
+      if (carried === blockSize) {
+        addBlock(carry, 0, blockSize)
+        carried = 0
+      }
+    }
+    while (chunk.length - off >= blockSize) {
+      addBlock(chunk, off, off + blockSize)
+      off += blockSize
+    }
+    if (off < chunk.length) {
+      carry.set(chunk.subarray(off), carried)
+      carried += chunk.length - off
+    }
+  }
+  if (carried > 0) addBlock(carry, 0, carried)
+  return { blockSize, size, weak: weak.slice(0, blocks), strong: strong.slice(0, blocks * strongBytes), strongBytes }
+}

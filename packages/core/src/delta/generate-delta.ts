@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto'
+import type { DeltaOp, FileSignature } from '../backend/backend.js'
+import { MAX_LITERAL_BYTES } from './block-size.js'
+import { SignatureIndex } from './signature-index.js'
+import { strongEquals, strongHash } from './strong-hash.js'
+import { packWeak, weakChecksum } from './weak-checksum.js'
+
+/** Options of `generateDelta`. */
+export interface GenerateDeltaOptions {
+  /** Called with the number of bytes of the new file read so far. */
+  readonly onProgress?: (bytesRead: number) => void
+  readonly signal?: AbortSignal
+}
+
+/** Bytes read ahead of the scan window at a time. */
+const READ_AHEAD = 1 << 20
+
+/**
+ * The delta that turns the file `signature` describes into the bytes of `source`: `copy` ops for
+ * runs of base blocks found in it (at any offset, via the rolling checksum), `literal` ops (≤ 64 KiB)
+ * for the rest, and last an `end` op with the new length and sha256. Reads `source` once, in
+ * order, holding at most ~1 MiB + 64 KiB + 2 blocks of it.
+ */
+export async function* generateDelta(
+  source: AsyncIterable<Uint8Array>,
+  signature: FileSignature,
+  opts: GenerateDeltaOptions = {},
+): AsyncGenerator<DeltaOp, void, undefined> {
+  const m = new Matcher(signature)
+  const bs = signature.blockSize
+  const fullBlocks = m.index.fullBlocks
+  const lastLen = signature.size - fullBlocks * bs
+  const hasher = createHash('sha256')
+  const it = source[Symbol.asyncIterator]()
+  let rest: Uint8Array | undefined
+  let total = 0
+  let eof = false
+  let pendingIndex = -1
+  let pendingCount = 0
+  let hint = 0 // after block j matched, block j + 1 is tried first (by strong hash alone)
+  let weakValid = false // m.a/m.b hold the sums of the window at m.pos
+
+  // Moves the unsent bytes to the front of the buffer and reads until it is full or at EOF.
+  const fill = async (): Promise<void> => {
+    opts.signal?.throwIfAborted()
+    m.compact()
+    while (m.end < m.buf.length && !eof) {
+      if (rest === undefined) {
+        const r = await it.next()
+        if (r.done === true) {
+          eof = true
+          break
+        }
+        rest = r.value
+        hasher.update(rest)
+        total += rest.length
+        opts.onProgress?.(total)
+      }
+      const n = Math.min(m.buf.length - m.end, rest.length)
+      m.buf.set(n === rest.length ? rest : rest.subarray(0, n), m.end)
+      m.end += n
+      rest = n === rest.length ? undefined : rest.subarray(n)
+    }
+  }
+
+  function* flushCopy(): Generator<DeltaOp> {
+    if (pendingCount > 0) yield { type: 'copy', index: pendingIndex, count: pendingCount }
+    pendingCount = 0
+  }
+
+  function* literal(from: number, to: number): Generator<DeltaOp> {
+    if (to <= from) return
+    yield* flushCopy()
+    for (let s = from; s < to; s += MAX_LITERAL_BYTES) {
+      // A copy: the buffer is reused once the consumer resumes us.
+      yield { type: 'literal', data: Buffer.from(m.buf.subarray(s, Math.min(to, s + MAX_LITERAL_BYTES))) }
+    }
+  }
+
+  // Block `j` matched the window at `at`: send what came before it, extend or start a copy run.
+  function* matched(j: number, at: number, len: number): Generator<DeltaOp> {
+    yield* literal(m.litStart, at)
+    if (pendingCount > 0 && pendingIndex + pendingCount === j) pendingCount++
+    else {
+      yield* flushCopy()
+      pendingIndex = j
+      pendingCount = 1
+    }
+    m.pos = at + len
+    m.litStart = m.pos
+    weakValid = false
+    hint = j + 1
+  }
+
+  try {
+    for (;;) {
+      // Rolling needs one byte past the window, hence `<=`.
+      if (!eof && m.end - m.pos <= bs) {
+        await fill()
+        continue
+      }
+      if (m.end - m.pos <= bs) break
+      if (!weakValid) {
+        if (hint < fullBlocks && m.matches(hint, m.pos)) {
+          yield* matched(hint, m.pos, bs)
+          continue
+        }
+        m.resetWeak()
+        weakValid = true
+      }
+      const limit = Math.min(m.end - bs - 1, m.litStart + MAX_LITERAL_BYTES - 1)
+      const j = m.scan(limit)
+      if (j >= 0) yield* matched(j, m.pos, bs)
+      else if (m.pos - m.litStart >= MAX_LITERAL_BYTES) {
+        yield* literal(m.litStart, m.pos)
+        m.litStart = m.pos
+      }
+    }
+
+    // The tail (at most one block): a last whole window, then the base's short last block.
+    if (m.end - m.pos === bs && bs > 0) {
+      let j = -1
+      if (hint < fullBlocks && m.matches(hint, m.pos)) j = hint
+      else {
+        const w = weakValid ? packWeak(m.a, m.b) : weakChecksum(m.buf, m.pos, m.end)
+        j = m.lookup(w, m.pos)
+      }
+      if (j >= 0) yield* matched(j, m.pos, bs)
+    }
+    const tail = m.end - m.pos
+    if (lastLen > 0 && tail >= lastLen) {
+      const at = m.end - lastLen
+      const window = m.buf.subarray(at, m.end)
+      if (
+        weakChecksum(window) === signature.weak[fullBlocks] &&
+        strongEquals(strongHash(window), signature.strong, fullBlocks, signature.strongBytes)
+      ) {
+        yield* matched(fullBlocks, at, lastLen)
+      }
+    }
+    yield* literal(m.litStart, m.end)
+    yield* flushCopy()
+    yield { type: 'end', size: total, sha256: hasher.digest('hex') }
+  } finally {
+    if (!eof) await it.return?.()
+  }
+}
+
+/**
+ * The scan state: a buffer of the new file holding `[litStart, end)` (unsent literal bytes, then
+ * the window at `pos`, then read-ahead) and the rolling sums of the window at `pos`.
+ */
+class Matcher {
+  readonly index: SignatureIndex
+  readonly buf: Buffer
+  pos = 0
+  end = 0
+  litStart = 0
+  a = 0
+  b = 0
+  private readonly bs: number
+  private readonly weak: Uint32Array
+  private digestAt = -1
+  private digest: Uint8Array = new Uint8Array(0)
+
+  constructor(private readonly sig: FileSignature) {
+    this.index = new SignatureIndex(sig)
+    this.bs = sig.blockSize
+    this.weak = sig.weak
+    this.buf = Buffer.allocUnsafe(MAX_LITERAL_BYTES + 2 * this.bs + READ_AHEAD)
+  }
+
+  compact(): void {
+    if (this.litStart === 0) return
+    this.buf.copyWithin(0, this.litStart, this.end)
+    this.pos -= this.litStart
+    this.end -= this.litStart
+    this.litStart = 0
+    this.digestAt = -1
+  }
+
+  resetWeak(): void {
+    let a = 0
+    let b = 0
+    const buf = this.buf
+    for (let i = this.pos, e = this.pos + this.bs; i < e; i++) {
+      a = (a + buf[i]!) | 0
+      b = (b + a) | 0
+    }
+    this.a = a
+    this.b = b
+  }
+
+  /** True when the strong hash of the window at `p` equals block `j`'s (computed once per position). */
+  matches(j: number, p: number): boolean {
+    if (this.digestAt !== p) {
+      this.digest = strongHash(this.buf.subarray(p, p + this.bs))
+      this.digestAt = p
+    }
+    return strongEquals(this.digest, this.sig.strong, j, this.sig.strongBytes)
+  }
+
+  /** The first block with weak sum `w` whose strong hash matches the window at `p`, or -1. */
+  lookup(w: number, p: number): number {
+    const next = this.index.next
+    for (let j = this.index.first(w); j !== -1; j = next[j]!) {
+      if (this.weak[j] === w && this.matches(j, p)) return j
+    }
+    return -1
+  }
+
+  /**
+   * Tests the windows at `pos`, `pos + 1`, …, `limit` (`limit + bs < end`). Returns the matched
+   * block with `pos` at its window, or -1 with `pos = limit + 1` and the sums rolled there.
+   * This is the per-byte loop: locals only, typed arrays, no allocation, no calls but on a weak hit.
+   */
+  scan(limit: number): number {
+    const buf = this.buf
+    const bs = this.bs
+    const weak = this.weak
+    const { filter, head, next, keyShift, headShift } = this.index
+    let p = this.pos
+    let a = this.a
+    let b = this.b
+    for (;;) {
+      const w = ((a & 0xffff) | (b << 16)) >>> 0
+      const key = Math.imul(w, 0x9e3779b1) >>> keyShift // SignatureIndex.first, inlined
+      if ((filter[key >>> 5]! & (1 << (key & 31))) !== 0) {
+        for (let j = head[key >>> headShift]!; j !== -1; j = next[j]!) {
+          if (weak[j] === w && this.matches(j, p)) {
+            this.pos = p
+            this.a = a
+            this.b = b
+            return j
+          }
+        }
+      }
+      // RollingChecksum.roll, inlined.
+      const out = buf[p]!
+      a = (a - out + buf[p + bs]!) | 0
+      b = (b - bs * out + a) | 0
+      if (++p > limit) break
+    }
+    this.pos = p
+    this.a = a
+    this.b = b
+    return -1
+  }
+}

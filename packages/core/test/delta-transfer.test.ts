@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import {
+  applyDelta,
+  type Backend,
+  blockSizeFor,
+  computeSignature,
+  type DeltaOp,
+  deltaDirection,
+  deltaTransfer,
+  type Entry,
+  type FileSignature,
+  generateDelta,
+  type ReadRange,
+  type RelPath,
+  SyncError,
+  strongBytesFor,
+  toRelPath,
+  type WriteMeta,
+  type WriteOptions,
+} from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+
+/** A minimal in-memory backend: enough of the contract for `deltaTransfer`. */
+class MemBackend implements Backend {
+  readonly uri = 'mem://test'
+  readonly capabilities = {
+    hashes: [],
+    mtimePrecisionMs: 1,
+    listMtime: true,
+    emptyDirs: false,
+    symlinks: false,
+    permissions: false,
+    caseSensitive: true,
+    watch: 'none',
+  } as const
+  readonly files = new Map<string, { data: Buffer; mtimeMs: number }>()
+  /** Counts bytes handed out by `read`, to see what crossed. */
+  bytesRead = 0
+  writes = 0
+
+  async *list(): AsyncIterable<Entry> {
+    for (const p of [...this.files.keys()].sort()) yield this.entry(p)!
+  }
+  entry(path: string): Entry | undefined {
+    const f = this.files.get(path)
+    return f && { path: toRelPath(path), kind: 'file', size: f.data.length, mtimeMs: f.mtimeMs }
+  }
+  async stat(path: RelPath) {
+    return this.entry(path)
+  }
+  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+    const f = this.files.get(path)
+    if (!f) throw new SyncError('NOT_FOUND', 'missing', { path })
+    const start = range?.offset ?? 0
+    const data = f.data.subarray(start, range?.length === undefined ? undefined : start + range.length)
+    this.bytesRead += data.length
+    return Readable.from([data], { objectMode: false })
+  }
+  async write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry> {
+    const parts: Buffer[] = []
+    for await (const c of body) parts.push(c)
+    const cur = this.entry(path)
+    if (opts?.expect !== undefined && (opts.expect === null ? cur !== undefined : cur?.size !== opts.expect.size)) {
+      throw new SyncError('CONFLICT', 'changed', { path })
+    }
+    this.writes++
+    this.files.set(path, { data: Buffer.concat(parts), mtimeMs: meta.mtimeMs })
+    return this.entry(path)!
+  }
+  async remove(path: RelPath) {
+    this.files.delete(path)
+  }
+  async close() {}
+  async rootExists() {
+    return true
+  }
+}
+
+/** A "remote" target: computes signatures and applies patches itself (what the gRPC server does). */
+class PatchingBackend extends MemBackend {
+  patches = 0
+  literalBytes = 0
+  corruptNextPatch = false
+  async signature(path: RelPath, blockSize: number): Promise<FileSignature | undefined> {
+    const f = this.files.get(path)
+    if (!f) return undefined
+    const bs = blockSize || blockSizeFor(f.data.length)
+    return computeSignature([f.data], bs, strongBytesFor(f.data.length, bs))
+  }
+  async patch(path: RelPath, blockSize: number, ops: AsyncIterable<DeltaOp>, meta: WriteMeta, opts?: WriteOptions) {
+    this.patches++
+    const self = this
+    const corrupt = this.corruptNextPatch
+    this.corruptNextPatch = false
+    async function* counted() {
+      for await (const op of ops) {
+        if (op.type === 'literal') self.literalBytes += op.data.length
+        if (corrupt && op.type === 'end') yield { ...op, sha256: '0'.repeat(64) }
+        else yield op
+      }
+    }
+    const body = applyDelta((r) => this.read(path, r), blockSize, counted(), { path })
+    return this.write(path, body, meta, opts)
+  }
+}
+
+/** A "remote" source: computes deltas against a signature sent to it. */
+class DeltaSourceBackend extends MemBackend {
+  async *deltaFrom(path: RelPath, signature: FileSignature): AsyncIterable<DeltaOp> {
+    yield* generateDelta(await this.read(path), signature)
+  }
+}
+
+const p = toRelPath('dir/big.bin')
+
+function edited(base: Buffer): Buffer {
+  const next = Buffer.from(base)
+  next.fill(7, 100_000, 100_050)
+  return Buffer.concat([next.subarray(0, 700_000), randomBytes(33), next.subarray(700_000)])
+}
+
+describe('deltaTransfer', () => {
+  it('pushes only changed blocks to a DeltaCapable target', async () => {
+    const source = new MemBackend()
+    const target = new PatchingBackend()
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    expect(deltaDirection(source, target)).toBe('push')
+    const progress: number[] = []
+    const entry = await deltaTransfer(
+      source,
+      target,
+      p,
+      { mtimeMs: 2, size: next.length },
+      {
+        expect: target.entry(p)!,
+        onProgress: (n) => progress.push(n),
+      },
+    )
+    expect(entry).toMatchObject({ path: p, size: next.length, mtimeMs: 2 })
+    expect(target.files.get(p)!.data.equals(next)).toBe(true)
+    expect(target.literalBytes).toBeLessThan(4 * blockSizeFor(base.length))
+    expect(progress.at(-1)).toBe(next.length)
+  })
+
+  it('pulls from a DeltaSource: the target computes the signature and patches itself', async () => {
+    const source = new DeltaSourceBackend()
+    const target = new MemBackend()
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    expect(deltaDirection(source, target)).toBe('pull')
+    const entry = await deltaTransfer(source, target, p, { mtimeMs: 2 })
+    expect(entry?.size).toBe(next.length)
+    expect(target.files.get(p)!.data.equals(next)).toBe(true)
+  })
+
+  it('returns undefined (write whole) for small files, missing targets, and backends without delta', async () => {
+    const source = new MemBackend()
+    const target = new PatchingBackend()
+    source.files.set(p, { data: randomBytes(1000), mtimeMs: 1 })
+    expect(await deltaTransfer(source, target, p, { mtimeMs: 1, size: 1000 })).toBeUndefined()
+    source.files.set(p, { data: randomBytes(100_000), mtimeMs: 1 })
+    expect(await deltaTransfer(source, target, p, { mtimeMs: 1, size: 100_000 })).toBeUndefined()
+    expect(await deltaTransfer(source, target, p, { mtimeMs: 1 }, { expect: null })).toBeUndefined()
+    target.files.set(p, { data: randomBytes(100), mtimeMs: 1 })
+    expect(await deltaTransfer(source, target, p, { mtimeMs: 1 })).toBeUndefined()
+    expect(await deltaTransfer(source, new MemBackend(), p, { mtimeMs: 1 })).toBeUndefined()
+    expect(deltaDirection(source, new MemBackend())).toBeUndefined()
+    expect(target.writes).toBe(0)
+  })
+
+  it('falls back to a whole-file write when the patched file fails its check', async () => {
+    const source = new MemBackend()
+    const target = new PatchingBackend()
+    const base = randomBytes(300_000)
+    const next = edited(base)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    target.corruptNextPatch = true
+    const fallbacks: SyncError[] = []
+    const entry = await deltaTransfer(source, target, p, { mtimeMs: 2 }, { onFallback: (e) => fallbacks.push(e) })
+    expect(fallbacks.map((e) => e.code)).toEqual(['CHECKSUM'])
+    expect(entry?.size).toBe(next.length)
+    expect(target.files.get(p)!.data.equals(next)).toBe(true)
+    expect(target.writes).toBe(1) // the failed patch never committed
+  })
+
+  it('keeps the CONFLICT of a target changed since planning', async () => {
+    const source = new MemBackend()
+    const target = new PatchingBackend()
+    const base = randomBytes(300_000)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: edited(base), mtimeMs: 2 })
+    const planned = { ...target.entry(p)!, size: 299_999 }
+    await expect(deltaTransfer(source, target, p, { mtimeMs: 2 }, { expect: planned })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    })
+    expect(target.files.get(p)!.data.equals(base)).toBe(true)
+  })
+})
