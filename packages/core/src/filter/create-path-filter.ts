@@ -1,0 +1,141 @@
+import ignore, { type Ignore } from 'ignore'
+import type { EntryKind } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+import { compileGlob, type GlobRule } from './glob-rule.js'
+import type { PathFilter } from './path-filter.js'
+
+/** Options of `createPathFilter`. */
+export interface PathFilterOptions {
+  /** `--include` globs. [none: everything is included] */
+  readonly include?: readonly string[]
+  /** `--exclude` globs. [none] */
+  readonly exclude?: readonly string[]
+  /** The text of a `.syncflowignore` file (gitignore syntax). [none] */
+  readonly ignoreRules?: string
+}
+
+/**
+ * Builds the filter of a sync from `--include`, `--exclude` and `.syncflowignore`.
+ *
+ * The rules, in the order they are applied to a path (the first that decides wins):
+ *
+ * 1. **Below an excluded directory, everything is excluded.** A directory's contents are never
+ *    looked at once the directory is excluded, so nothing inside it can be brought back, not by
+ *    `--include` and not by a `!pattern` (as in git and rsync).
+ * 2. **`--exclude` excludes** what it matches. It always wins over `--include` (as in rclone,
+ *    which applies excludes first): to make an exception, narrow the exclude or use a
+ *    `!pattern` in `.syncflowignore`.
+ * 3. **`.syncflowignore`** excludes what it ignores, with git's semantics: patterns, `!` to
+ *    re-include, `#` comments, a later line overriding an earlier one.
+ * 4. **`--include`, when given at least once, excludes every file that matches no include**, and
+ *    a file inside a directory that matches an include is included (so `--include src` takes the
+ *    whole `src` tree). Directories are kept, so that included files inside them are found, except
+ *    a directory below which no include can ever match, which is excluded (and its listing
+ *    skipped).
+ *
+ * Glob syntax (picomatch, with `dot: true`, so `*` matches names starting with `.`; case
+ * sensitive):
+ * - a pattern without `/` matches a name at any depth: `*.log`, `node_modules`, `.DS_Store`;
+ * - a pattern with a `/` is anchored at the root of the sync: `docs/*.md`, `/build` (a leading `/`
+ *   only anchors);
+ * - a trailing `/` matches directories only: `cache/`;
+ * - `**` matches any number of directories: `**​/tmp/**`, `docs/**​/*.md`; `a/**` matches `a`
+ *   itself too, so it excludes the directory and everything in it;
+ * - `?`, `[abc]`, `{a,b}` as usual. A leading `!` is refused (see rule 2).
+ *
+ * `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
+ * one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a
+ * restore brings the rules back; `--exclude .syncflowignore` keeps it out.
+ *
+ * Symlinks are matched as files (a trailing-`/` pattern does not match them).
+ * @throws SyncError `USAGE` for an invalid pattern.
+ */
+export function createPathFilter(opts: PathFilterOptions): PathFilter {
+  return new GlobPathFilter(opts)
+}
+
+/** Cached directory verdicts are dropped past this many, keeping memory flat in the tree size. */
+const DIR_CACHE_LIMIT = 10_000
+/** The `ignore` library caches every path it sees; past this many lookups it is rebuilt. */
+const IGNORE_CACHE_LIMIT = 50_000
+
+class GlobPathFilter implements PathFilter {
+  readonly empty: boolean
+  readonly #include: readonly GlobRule[]
+  readonly #exclude: readonly GlobRule[]
+  readonly #ignoreRules: string | undefined
+  #ignore: Ignore | undefined
+  #ignoreLookups = 0
+  // Verdict of rules 2–4 for directories (rule 1 is the recursion over ancestors).
+  readonly #dirSelf = new Map<string, boolean>()
+
+  constructor(opts: PathFilterOptions) {
+    this.#include = (opts.include ?? []).map((p) => compileGlob(p, '--include'))
+    this.#exclude = (opts.exclude ?? []).map((p) => compileGlob(p, '--exclude'))
+    const rules = opts.ignoreRules?.replace(/^\uFEFF/, '')
+    const hasRules = rules?.split(/\r?\n/).some((l) => l.trim() !== '' && !l.startsWith('#')) === true
+    this.#ignoreRules = hasRules ? rules : undefined
+    this.#ignore = this.#buildIgnore()
+    this.empty = this.#include.length === 0 && this.#exclude.length === 0 && this.#ignore === undefined
+  }
+
+  isExcluded(path: RelPath, kind: EntryKind): boolean {
+    if (this.empty) return false
+    if (this.#ancestorExcluded(path)) return true
+    return kind === 'dir' ? this.#dirExcludedSelf(path) : this.#fileExcludedSelf(path)
+  }
+
+  canPrune(dir: RelPath): boolean {
+    // Sound by rule 1: an excluded directory excludes everything below it.
+    return this.isExcluded(dir, 'dir')
+  }
+
+  #ancestorExcluded(path: string): boolean {
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      if (this.#dirExcludedSelf(path.slice(0, i))) return true
+    }
+    return false
+  }
+
+  #fileExcludedSelf(path: string): boolean {
+    if (this.#exclude.some((r) => !r.dirOnly && r.matches(path))) return true
+    if (this.#ignores(path)) return true
+    return this.#include.length > 0 && !this.#included(path, false)
+  }
+
+  #dirExcludedSelf(dir: string): boolean {
+    let verdict = this.#dirSelf.get(dir)
+    if (verdict === undefined) {
+      verdict =
+        this.#exclude.some((r) => r.matches(dir)) ||
+        this.#ignores(`${dir}/`) ||
+        (this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir)))
+      if (this.#dirSelf.size >= DIR_CACHE_LIMIT) this.#dirSelf.clear()
+      this.#dirSelf.set(dir, verdict)
+    }
+    return verdict
+  }
+
+  /** Whether an include matches `path` itself or one of its ancestor directories. */
+  #included(path: string, isDir: boolean): boolean {
+    if (this.#include.some((r) => (isDir || !r.dirOnly) && r.matches(path))) return true
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      const dir = path.slice(0, i)
+      if (this.#include.some((r) => r.matches(dir))) return true
+    }
+    return false
+  }
+
+  #ignores(path: string): boolean {
+    if (this.#ignore === undefined) return false
+    if (++this.#ignoreLookups > IGNORE_CACHE_LIMIT) {
+      this.#ignore = this.#buildIgnore()
+      this.#ignoreLookups = 0
+    }
+    return this.#ignore!.ignores(path)
+  }
+
+  #buildIgnore(): Ignore | undefined {
+    return this.#ignoreRules === undefined ? undefined : ignore({ ignorecase: false }).add(this.#ignoreRules)
+  }
+}

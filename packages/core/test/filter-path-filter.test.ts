@@ -1,0 +1,270 @@
+import { createPathFilter, type EntryKind, type PathFilterOptions, type RelPath, toRelPath } from '@syncflow/core'
+import fc from 'fast-check'
+import picomatch from 'picomatch'
+import { describe, expect, it } from 'vitest'
+
+const p = (s: string): RelPath => toRelPath(s)
+
+/** The paths of `paths` that the filter keeps (a trailing `/` marks a directory). */
+function kept(opts: PathFilterOptions, paths: string[]): string[] {
+  const filter = createPathFilter(opts)
+  return paths.filter((s) => {
+    const kind: EntryKind = s.endsWith('/') ? 'dir' : 'file'
+    return !filter.isExcluded(p(s.replace(/\/$/, '')), kind)
+  })
+}
+
+describe('createPathFilter: examples of each rule', () => {
+  it('is empty, and keeps everything, without rules', () => {
+    const f = createPathFilter({})
+    expect(f.empty).toBe(true)
+    expect(f.isExcluded(p('a/b'), 'file')).toBe(false)
+    expect(createPathFilter({ ignoreRules: '# only a comment\n\n' }).empty).toBe(true)
+    expect(createPathFilter({ exclude: ['x'] }).empty).toBe(false)
+  })
+
+  it('matches a pattern without "/" against the name at any depth, dot files included', () => {
+    expect(
+      kept({ exclude: ['*.log', 'node_modules'] }, [
+        'a.log',
+        'd/e/b.log',
+        '.x.log',
+        'node_modules/',
+        'd/node_modules/',
+        'd/node_modules/x.js',
+        'a.txt',
+      ]),
+    ).toEqual(['a.txt'])
+  })
+
+  it('anchors a pattern with "/" at the root', () => {
+    expect(
+      kept({ exclude: ['docs/*.md', '/build'] }, [
+        'docs/a.md',
+        'x/docs/a.md',
+        'docs/sub/a.md',
+        'build/',
+        'build/x',
+        'x/build/',
+      ]),
+    ).toEqual(['x/docs/a.md', 'docs/sub/a.md', 'x/build/'])
+  })
+
+  it('matches directories only with a trailing "/"', () => {
+    expect(kept({ exclude: ['cache/'] }, ['cache', 'cache/', 'a/cache/', 'a/cache/f'])).toEqual(['cache'])
+  })
+
+  it('spans directories with "**"', () => {
+    expect(kept({ exclude: ['**/tmp/**'] }, ['tmp/', 'a/tmp/', 'a/tmp/x', 'a/b/tmp/c/d', 'a/tmpx/y'])).toEqual([
+      'a/tmpx/y',
+    ])
+    expect(kept({ exclude: ['docs/**/*.md'] }, ['docs/a.md', 'docs/x/y/b.md', 'docs/b.txt'])).toEqual(['docs/b.txt'])
+  })
+
+  it('excludes everything below an excluded directory', () => {
+    const f = createPathFilter({ exclude: ['build'] })
+    expect(f.isExcluded(p('build/deep/er/file'), 'file')).toBe(true)
+    expect(f.canPrune(p('build'))).toBe(true)
+    expect(f.canPrune(p('src'))).toBe(false)
+  })
+
+  it('with --include, keeps only matching files, inside directories that are still walked', () => {
+    const f = createPathFilter({ include: ['*.jpg'] })
+    expect(f.isExcluded(p('a/b/c.jpg'), 'file')).toBe(false)
+    expect(f.isExcluded(p('a/b/c.png'), 'file')).toBe(true)
+    expect(f.isExcluded(p('a/b'), 'dir')).toBe(false)
+    expect(f.canPrune(p('a/b'))).toBe(false)
+  })
+
+  it('with --include of a directory, keeps its whole tree', () => {
+    expect(kept({ include: ['src'] }, ['src/', 'src/a/b.ts', 'lib/src/x', 'other.txt'])).toEqual([
+      'src/',
+      'src/a/b.ts',
+      'lib/src/x',
+    ])
+  })
+
+  it('prunes directories below which no anchored include can match', () => {
+    const f = createPathFilter({ include: ['photos/2024/**', 'docs/*.md'] })
+    expect(f.canPrune(p('music'))).toBe(true)
+    expect(f.canPrune(p('photos'))).toBe(false)
+    expect(f.canPrune(p('photos/2023'))).toBe(true)
+    expect(f.canPrune(p('photos/2024'))).toBe(false)
+    expect(f.canPrune(p('photos/2024/trip'))).toBe(false)
+    expect(f.canPrune(p('docs'))).toBe(false)
+    expect(f.canPrune(p('docs/sub'))).toBe(true)
+    expect(f.isExcluded(p('photos/2024/trip/a.jpg'), 'file')).toBe(false)
+    expect(f.isExcluded(p('docs/readme.md'), 'file')).toBe(false)
+    expect(f.isExcluded(p('readme.md'), 'file')).toBe(true)
+  })
+
+  it('never prunes for a pattern it cannot split into segments', () => {
+    const f = createPathFilter({ include: ['{photos/2024,docs}/**'] })
+    expect(f.canPrune(p('music'))).toBe(false)
+    expect(f.isExcluded(p('music/a.mp3'), 'file')).toBe(true)
+    expect(f.isExcluded(p('photos/2024/a.jpg'), 'file')).toBe(false)
+  })
+
+  it('lets --exclude win over --include', () => {
+    expect(kept({ include: ['*.jpg'], exclude: ['private/'] }, ['a.jpg', 'private/b.jpg', 'c.png'])).toEqual(['a.jpg'])
+    expect(kept({ include: ['*.log'], exclude: ['*.log'] }, ['a.log'])).toEqual([])
+  })
+
+  it('follows gitignore for .syncflowignore, negations included', () => {
+    const ignoreRules = [
+      '# comment',
+      '*.log',
+      '!keep.log',
+      'logs/*',
+      '!logs/keep.txt',
+      'build/',
+      '/root-only.txt',
+    ].join('\n')
+    expect(
+      kept({ ignoreRules }, [
+        'a.log',
+        'd/keep.log',
+        'logs/',
+        'logs/a.txt',
+        'logs/keep.txt',
+        'build/',
+        'x/build/y',
+        'root-only.txt',
+        'd/root-only.txt',
+      ]),
+    ).toEqual(['d/keep.log', 'logs/', 'logs/keep.txt', 'd/root-only.txt'])
+  })
+
+  it('does not let a negation re-include a file inside an ignored directory (as git)', () => {
+    const f = createPathFilter({ ignoreRules: 'build/\n!build/keep.txt\n' })
+    expect(f.isExcluded(p('build/keep.txt'), 'file')).toBe(true)
+    expect(f.canPrune(p('build'))).toBe(true)
+  })
+
+  it('reads CRLF and a BOM in .syncflowignore', () => {
+    expect(kept({ ignoreRules: '\uFEFF*.tmp\r\n!keep.tmp\r\n' }, ['a.tmp', 'keep.tmp', 'b'])).toEqual(['keep.tmp', 'b'])
+  })
+
+  it('keeps .syncflowignore itself unless told otherwise', () => {
+    expect(kept({ ignoreRules: '*.log\n' }, ['.syncflowignore'])).toEqual(['.syncflowignore'])
+    expect(kept({ ignoreRules: '*.log\n', exclude: ['.syncflowignore'] }, ['.syncflowignore'])).toEqual([])
+  })
+
+  it('matches symlinks as files', () => {
+    const f = createPathFilter({ exclude: ['link/'] })
+    expect(f.isExcluded(p('link'), 'symlink')).toBe(false)
+    expect(f.isExcluded(p('link'), 'dir')).toBe(true)
+  })
+
+  it('is case sensitive and keeps Unicode names byte-exact', () => {
+    expect(
+      kept({ exclude: ['*.LOG', 'caf\u00e9'] }, ['a.log', 'b.LOG', 'caf\u00e9', 'cafe\u0301', '\u{1F600}.LOG']),
+    ).toEqual(['a.log', 'cafe\u0301'])
+  })
+
+  it('accepts ./x and a//b spellings', () => {
+    expect(kept({ exclude: ['./build', 'a//b'] }, ['build/', 'x/build/', 'a/b'])).toEqual(['x/build/'])
+  })
+
+  it.each([
+    [{ exclude: [''] }, /empty pattern/],
+    [{ exclude: ['/'] }, /empty pattern/],
+    [{ include: ['!x'] }, /negation is not supported/],
+  ])('refuses %j with a USAGE error', (opts, message) => {
+    expect(() => createPathFilter(opts)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringMatching(message) }),
+    )
+  })
+})
+
+// Random trees and rules over a small alphabet, so that rules and paths meet often.
+const NAMES = ['a', 'b', 'src', 'build', 'node_modules', 'x.log', 'keep.log', '.hidden', 'docs', 'c.md', 'caf\u00e9']
+const GLOB_SEGMENTS = ['a', 'b', '*', '**', '*.log', 'build', 'src', 'docs', '*.md', '.hidden', '?', 'b*', 'caf\u00e9']
+
+const relPath = fc.array(fc.constantFrom(...NAMES), { minLength: 1, maxLength: 5 }).map((s) => s.join('/'))
+const glob = fc
+  .record({
+    lead: fc.constantFrom('', '', '/'),
+    segments: fc.array(fc.constantFrom(...GLOB_SEGMENTS), { minLength: 1, maxLength: 3 }),
+    trail: fc.constantFrom('', '', '/'),
+  })
+  .map(({ lead, segments, trail }) => lead + segments.join('/') + trail)
+const ignoreLine = fc.tuple(fc.constantFrom('', '', '!'), glob).map(([neg, g]) => neg + g)
+const options = fc.record({
+  include: fc.array(glob, { maxLength: 2 }),
+  exclude: fc.array(glob, { maxLength: 2 }),
+  ignoreRules: fc.option(
+    fc.array(ignoreLine, { maxLength: 4 }).map((l) => l.join('\n')),
+    { nil: undefined },
+  ),
+})
+
+const prefixes = (path: string): string[] => path.split('/').map((_, i, s) => s.slice(0, i + 1).join('/'))
+
+describe('createPathFilter: properties', () => {
+  it('excludes every file below an excluded directory (no negation re-includes it)', () => {
+    fc.assert(
+      fc.property(options, relPath, (opts, path) => {
+        const f = createPathFilter(opts)
+        const ancestors = prefixes(path).slice(0, -1)
+        if (ancestors.some((a) => f.isExcluded(p(a), 'dir'))) {
+          expect(f.isExcluded(p(path), 'file')).toBe(true)
+          expect(f.isExcluded(p(path), 'dir')).toBe(true)
+        }
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  it('prunes a directory only when every path below it is excluded', () => {
+    fc.assert(
+      fc.property(options, relPath, relPath, (opts, dir, below) => {
+        const f = createPathFilter(opts)
+        if (f.canPrune(p(dir))) {
+          expect(f.isExcluded(p(`${dir}/${below}`), 'file')).toBe(true)
+          expect(f.isExcluded(p(`${dir}/${below}`), 'dir')).toBe(true)
+        }
+      }),
+      { numRuns: 3000 },
+    )
+  })
+
+  // Reference semantics, written independently of the implementation: a rule matches a path when
+  // it matches the path or one of its ancestors (a dir-only rule: only ancestors, or the path as a dir).
+  const ruleMatches = (rule: string, path: string, isDir: boolean): boolean => {
+    const dirOnly = rule.endsWith('/')
+    const body = rule.replace(/\/+$/, '')
+    const anchored = body.includes('/')
+    const m = picomatch(body.replace(/^\/+/, ''), { dot: true })
+    return prefixes(path).some((q, i, all) => {
+      if (dirOnly && i === all.length - 1 && !isDir) return false
+      return m(anchored ? q : q.slice(q.lastIndexOf('/') + 1))
+    })
+  }
+
+  it('agrees with the reference rules for --exclude and --include (pruning never loses a file)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(glob, { maxLength: 3 }),
+        fc.array(glob, { maxLength: 3 }),
+        relPath,
+        (include, exclude, path) => {
+          const f = createPathFilter({ include, exclude })
+          const excluded = exclude.some((r) => ruleMatches(r, path, false))
+          const included = include.length === 0 || include.some((r) => ruleMatches(r, path, false))
+          expect(f.isExcluded(p(path), 'file')).toBe(excluded || !included)
+        },
+      ),
+      { numRuns: 5000 },
+    )
+  })
+
+  it('answers the same however many paths it has seen (bounded caches)', () => {
+    const f = createPathFilter({ ignoreRules: '*.log\n!keep.log\nbuild/\n', include: ['src/**', '*.md'] })
+    const fresh = () => createPathFilter({ ignoreRules: '*.log\n!keep.log\nbuild/\n', include: ['src/**', '*.md'] })
+    for (let i = 0; i < 60_000; i++) f.isExcluded(p(`d${i % 20_000}/f${i}.log`), 'file')
+    for (const s of ['src/a/keep.log', 'src/a/x.log', 'src/build/x', 'd1/readme.md', 'd1/x.txt']) {
+      expect(f.isExcluded(p(s), 'file')).toBe(fresh().isExcluded(p(s), 'file'))
+    }
+  })
+})
