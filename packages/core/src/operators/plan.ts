@@ -42,7 +42,7 @@ export function plan(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome
           const need = batch.filter((p) => wantsState(p, opts)).map((p) => p.path)
           if (need.length > 0) {
             const got = await opts.state.getMany(need)
-            need.forEach((p, i) => records.set(p, got[i]))
+            for (const [i, p] of need.entries()) records.set(p, got[i])
           }
         }
         const outcomes = await mapConcurrent(batch, concurrency, async (pair): Promise<PlanOutcome> => {

@@ -1,0 +1,59 @@
+import { TestScheduler } from 'rxjs/testing'
+import { describe, expect, it } from 'vitest'
+import type { Action, RelPath, StatsEvent, SyncEvent } from '../src/index.js'
+import { ThroughputMeter, throughput } from '../src/operators/throughput.js'
+
+const action: Action = {
+  kind: 'copy',
+  path: 'a' as RelPath,
+  reason: 'new file',
+  source: { path: 'a' as RelPath, kind: 'file', size: 1000, mtimeMs: 0 },
+}
+const planned: SyncEvent = { type: 'planned', ts: 0, action }
+const started: SyncEvent = { type: 'started', ts: 0, action }
+const completed: SyncEvent = { type: 'completed', ts: 0, action, bytes: 1000, durationMs: 1 }
+
+describe('throughput', () => {
+  it('emits stats every interval while events flow, and a last one at the end', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const events = cold<SyncEvent>('p s 2497ms c|', { p: planned, s: started, c: completed })
+      const out = events.pipe(throughput({ intervalMs: 1000 }))
+      // p at 0, s at 1, ticks at 1000 and 2000, c at 2499, completion (and the last stats) at 2500.
+      expectObservable(out).toBe('p s 998ms x 999ms y 498ms c (z|)', {
+        p: planned,
+        s: started,
+        c: completed,
+        x: expect.objectContaining({ type: 'stats', filesDone: 0, inFlight: 1, filesPlanned: 1 }),
+        y: expect.objectContaining({ type: 'stats', filesDone: 0 }),
+        z: expect.objectContaining({ type: 'stats', filesDone: 1, bytesDone: 1000, inFlight: 0 }),
+      })
+    })
+  })
+
+  it('completes at once for an empty stream, leaving nothing scheduled', () => {
+    const ts = new TestScheduler((a, b) => expect(a).toEqual(b))
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold<SyncEvent>('|').pipe(throughput())).toBe('(z|)', {
+        z: expect.objectContaining({ type: 'stats', filesDone: 0 }),
+      })
+    })
+    expect(ts.actions.length).toBe(0)
+  })
+
+  it('propagates errors', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      expectObservable(cold<SyncEvent>('#').pipe(throughput())).toBe('#')
+    })
+  })
+
+  it('computes rates over the sliding window and an ETA', () => {
+    const m = new ThroughputMeter(0, 5000)
+    m.add({ ...planned, action: { ...action, source: { ...action.source!, size: 10_000 } } })
+    m.add(started)
+    m.add({ type: 'progress', ts: 0, path: 'a', bytes: 2000, total: 10_000 })
+    const s: StatsEvent = m.snapshot(1000, false)
+    expect(s.bytesDone).toBe(2000)
+    expect(s.bytesPerSec).toBe(2000)
+    expect(s.etaMs).toBe(4000)
+  })
+})
