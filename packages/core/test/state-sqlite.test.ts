@@ -72,6 +72,17 @@ describe('SQLite state store', () => {
     await store.close()
   })
 
+  it('keeps the records of jobs that share one file apart', async () => {
+    const file = path.join(dir, 'shared.sqlite')
+    const a = await openStateStore(file, { jobId: 'job-a' })
+    const b = await openStateStore(file, { jobId: 'job_a' }) // a different table from job-a's
+    await a.setMany([[toRelPath('x'), record(1)]])
+    await b.setMeta('m', 2)
+    expect(await b.getMany([toRelPath('x')])).toEqual([undefined])
+    expect(await a.getMeta('m')).toBeUndefined()
+    await Promise.all([a.close(), b.close()])
+  })
+
   it('commits each batch at once: another connection sees it before close', async () => {
     const file = path.join(dir, 'a.sqlite')
     const writer = await openStateStore(file, { jobId: 'j' })

@@ -22,8 +22,8 @@ export interface OpenStateStoreOptions {
  *
  * | location | store |
  * | --- | --- |
- * | `undefined` | SQLite file `<stateDir>/<jobId>.sqlite` (the directory is created) |
- * | `PATH` or `sqlite://PATH` | that SQLite file; an existing directory, or `PATH/` (created), holds `<jobId>.sqlite` |
+ * | `undefined` | SQLite file `<stateDir>/<jobId>.sqlite` (the directory is created), table `job_<jobId>` |
+ * | `PATH` or `sqlite://PATH` | that SQLite file (one table per job, so jobs may share it); an existing directory, or `PATH/` (created), holds `<jobId>.sqlite` |
  * | `memory:` | `MemoryStateStore` (nothing is kept) |
  * | `redis://…`, `rediss://…` | `@keyv/redis` (installed separately), keys under `syncflow:<jobId>` |
  * | `postgres://…`, `postgresql://…` | `@keyv/postgres` (installed separately), table `syncflow_state` |
@@ -39,7 +39,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
       throw toStateError(err, 'state.open', dir)
     })
-    return openSqliteStore(file)
+    return openSqliteStore(file, opts.jobId)
   }
   if (location.trim() === '') {
     throw new SyncError('USAGE', 'empty --state location', { hint: STATE_HINT })
@@ -47,11 +47,11 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
   switch (scheme) {
     case undefined:
-      return openSqliteStore(await sqliteFile(location, opts.jobId))
+      return openSqliteStore(await sqliteFile(location, opts.jobId), opts.jobId)
     case 'sqlite': {
       const file = location.replace(/^sqlite:(\/\/)?/i, '')
       if (file === '') throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
-      return openSqliteStore(await sqliteFile(file, opts.jobId))
+      return openSqliteStore(await sqliteFile(file, opts.jobId), opts.jobId)
     }
     case 'memory':
       if (!/^memory:(\/\/)?$/i.test(location)) {
@@ -101,11 +101,17 @@ async function sqliteFile(location: string, jobId: string): Promise<string> {
   return isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
 }
 
-async function openSqliteStore(file: string): Promise<StateStore> {
+/**
+ * Each job has its own table (`job_<jobId>`), so one file given to several jobs with --state keeps
+ * their records apart.
+ */
+async function openSqliteStore(file: string, jobId: string): Promise<StateStore> {
   // Loaded here so that importing @syncflow/core does not load the sqlite3 native module.
   const { openSqliteKeyv } = await import('./sqlite-keyv.js')
   try {
-    return createKeyvStateStore(await openSqliteKeyv(file), { location: file })
+    // Table names allow only [A-Za-z0-9_]: other characters of the id are spelled `_<hex>`, one to one.
+    const table = `job_${jobId.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`
+    return createKeyvStateStore(await openSqliteKeyv(file, table), { location: file })
   } catch (err) {
     throw toStateError(err, 'state.open', file)
   }

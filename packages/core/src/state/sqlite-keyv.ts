@@ -49,14 +49,14 @@ export class BatchedKeyvSqlite extends KeyvSqlite {
 }
 
 /**
- * Opens (creating if needed) the SQLite file `file` as a keyv, in WAL mode with
+ * Opens (creating if needed) table `table` of the SQLite file `file` as a keyv, in WAL mode with
  * `synchronous=NORMAL`: a commit is one append to the log without an fsync of the database, and
  * a crash of the process never loses a committed batch (a power loss may lose the last ones,
  * which the next run re-verifies).
  * @throws the sqlite3 error when the file cannot be opened or is not a database.
  */
-export async function openSqliteKeyv(file: string): Promise<Keyv> {
-  const adapter = new BatchedKeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: 5000 })
+export async function openSqliteKeyv(file: string, table = 'keyv'): Promise<Keyv> {
+  const adapter = new BatchedKeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 5000 })
   const keyv = new Keyv({ store: adapter, namespace: 'syncflow' })
   try {
     // These are the first statements on the connection, so they also surface open errors.
