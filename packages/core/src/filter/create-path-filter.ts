@@ -4,6 +4,40 @@ import type { RelPath } from '../model/rel-path.js'
 import { compileGlob, type GlobRule } from './glob-rule.js'
 import type { PathFilter } from './path-filter.js'
 
+// How syncflow filters paths. This is a user-facing contract: keep the README in step with it.
+//
+// The rules, in the order they are applied to a path (the first that decides wins):
+//
+// 1. **Below an excluded directory, everything is excluded.** A directory's contents are never
+//    looked at once the directory is excluded, so nothing inside it can be brought back, not by
+//    `--include` and not by a `!pattern` (as in git and rsync).
+// 2. **`--exclude` excludes** what it matches. It always wins over `--include` (as in rclone,
+//    which applies excludes first): to make an exception, narrow the exclude or use a
+//    `!pattern` in `.syncflowignore`.
+// 3. **`.syncflowignore`** excludes what it ignores, with git's semantics: patterns, `!` to
+//    re-include, `#` comments, a later line overriding an earlier one.
+// 4. **`--include`, when given at least once, excludes every file that matches no include**, and
+//    a file inside a directory that matches an include is included (so `--include src` takes the
+//    whole `src` tree). Directories are kept, so that included files inside them are found, except
+//    a directory below which no include can ever match, which is excluded (and its listing
+//    skipped).
+//
+// Glob syntax (picomatch, with `dot: true`, so `*` matches names starting with `.`; case
+// sensitive):
+// - a pattern without `/` matches a name at any depth: `*.log`, `node_modules`, `.DS_Store`;
+// - a pattern with a `/` is anchored at the root of the sync: `docs/*.md`, `/build` (a leading `/`
+//   only anchors);
+// - a trailing `/` matches directories only: `cache/`;
+// - `**` matches any number of directories: `**/tmp/**`, `docs/**/*.md`; `a/**` matches `a`
+//   itself too, so it excludes the directory and everything in it;
+// - `?`, `[abc]`, `{a,b}` as usual. A leading `!` is refused (see rule 2).
+//
+// `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
+// one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a
+// restore brings the rules back; `--exclude .syncflowignore` keeps it out.
+//
+// Symlinks are matched as files (a trailing-`/` pattern does not match them).
+
 /** Options of `createPathFilter`. */
 export interface PathFilterOptions {
   /** `--include` globs. [none: everything is included] */
@@ -15,39 +49,8 @@ export interface PathFilterOptions {
 }
 
 /**
- * Builds the filter of a sync from `--include`, `--exclude` and `.syncflowignore`.
- *
- * The rules, in the order they are applied to a path (the first that decides wins):
- *
- * 1. **Below an excluded directory, everything is excluded.** A directory's contents are never
- *    looked at once the directory is excluded, so nothing inside it can be brought back, not by
- *    `--include` and not by a `!pattern` (as in git and rsync).
- * 2. **`--exclude` excludes** what it matches. It always wins over `--include` (as in rclone,
- *    which applies excludes first): to make an exception, narrow the exclude or use a
- *    `!pattern` in `.syncflowignore`.
- * 3. **`.syncflowignore`** excludes what it ignores, with git's semantics: patterns, `!` to
- *    re-include, `#` comments, a later line overriding an earlier one.
- * 4. **`--include`, when given at least once, excludes every file that matches no include**, and
- *    a file inside a directory that matches an include is included (so `--include src` takes the
- *    whole `src` tree). Directories are kept, so that included files inside them are found, except
- *    a directory below which no include can ever match, which is excluded (and its listing
- *    skipped).
- *
- * Glob syntax (picomatch, with `dot: true`, so `*` matches names starting with `.`; case
- * sensitive):
- * - a pattern without `/` matches a name at any depth: `*.log`, `node_modules`, `.DS_Store`;
- * - a pattern with a `/` is anchored at the root of the sync: `docs/*.md`, `/build` (a leading `/`
- *   only anchors);
- * - a trailing `/` matches directories only: `cache/`;
- * - `**` matches any number of directories: `**​/tmp/**`, `docs/**​/*.md`; `a/**` matches `a`
- *   itself too, so it excludes the directory and everything in it;
- * - `?`, `[abc]`, `{a,b}` as usual. A leading `!` is refused (see rule 2).
- *
- * `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
- * one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a
- * restore brings the rules back; `--exclude .syncflowignore` keeps it out.
- *
- * Symlinks are matched as files (a trailing-`/` pattern does not match them).
+ * Builds the filter of a sync from `--include`, `--exclude` and `.syncflowignore`, with the rules
+ * written at the top of this file.
  * @throws SyncError `USAGE` for an invalid pattern.
  */
 export function createPathFilter(opts: PathFilterOptions): PathFilter {

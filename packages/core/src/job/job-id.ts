@@ -23,7 +23,7 @@ export function normalizeLocation(location: string): string {
     const rest = uri[2]!.replace(/\/+$/, '')
     return `${scheme}://${rest}`
   }
-  const local = uri ? decodeURIComponent(uri[2]!) : location
+  const local = uri ? decodePath(uri[2]!) : location
   const resolved = path.resolve(local)
   // path.resolve keeps a trailing separator only for the filesystem root, which must stay.
   return resolved
@@ -40,5 +40,13 @@ export function assertJobId(jobId: string): void {
     throw new SyncError('USAGE', `invalid job id ${JSON.stringify(jobId)}`, {
       hint: 'A job id is 1 to 128 letters, digits, ".", "_" or "-", not starting with "."; jobIdOf() makes one.',
     })
+  }
+}
+
+function decodePath(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s // a malformed %-escape: take the text as it is
   }
 }
