@@ -6,6 +6,7 @@ import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireJobLock, type JobLock } from '../src/job/index.js'
+import { releaseHeldLocksSync } from '../src/job/job-lock.js'
 
 let dir: string
 const locks: JobLock[] = []
@@ -123,6 +124,17 @@ describe('acquireJobLock', () => {
     const old = new Date(Date.now() - 60_000)
     await utimes(file, old, old)
     await expect(acquire()).resolves.toBeDefined()
+  })
+
+  it('releases held locks when the process exits', async () => {
+    const lock = await acquire()
+    const taken = await acquire('job2')
+    await writeFile(taken.path, JSON.stringify({ pid: 1, host: 'elsewhere', startedAt: 'x', token: 'theirs' }))
+    expect(process.listeners('exit')).toContain(releaseHeldLocksSync)
+    releaseHeldLocksSync() // what the exit hook runs
+    expect(existsSync(lock.path)).toBe(false)
+    expect(existsSync(taken.path)).toBe(true) // no longer ours: left alone
+    await lock.release() // still idempotent afterwards
   })
 
   it('refuses a job id that is not a safe file name', async () => {

@@ -159,7 +159,8 @@ async function takeOver(lockPath: string, stale: LockInfo): Promise<void> {
 const held = new Map<string, string>()
 let exitHookInstalled = false
 
-function onExit(): void {
+/** Removes every lock this process still holds, synchronously (it runs on `exit`, where nothing async can). */
+export function releaseHeldLocksSync(): void {
   for (const [lockPath, token] of held) removeIfOurs(lockPath, token)
   held.clear()
 }
@@ -175,7 +176,7 @@ function removeIfOurs(lockPath: string, token: string): void {
 function heldLock(lockPath: string, token: string): JobLock {
   held.set(lockPath, token)
   if (!exitHookInstalled) {
-    process.on('exit', onExit)
+    process.on('exit', releaseHeldLocksSync)
     exitHookInstalled = true
   }
   return {
