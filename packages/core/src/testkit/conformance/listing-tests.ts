@@ -1,0 +1,103 @@
+import { expect } from 'vitest'
+import { isSyncError, type SyncError } from '../../errors/sync-error.js'
+import { compareEntries, entrySortKey } from '../../model/entry.js'
+import { listAll, listFiles, listKeys, writeText } from '../backend-io.js'
+import { ORDER_NAMES } from '../names.js'
+import type { SuiteContext } from '../suite-context.js'
+
+const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
+
+/** `list`: order, completeness, prune, and unsafe names. */
+export function listingTests(s: SuiteContext): void {
+  s.group('list', () => {
+    s.test('an empty backend lists nothing', async (b) => {
+      expect(await listAll(b)).toEqual([])
+    })
+
+    s.test('lists every file once, in UTF-8 byte order of entrySortKey (not UTF-16 order)', async (b) => {
+      // Written in reverse so a backend that returns insertion order fails.
+      for (const name of [...ORDER_NAMES].reverse()) await writeText(b, name, name)
+      const entries = await listAll(b)
+      const keys = entries.map(entrySortKey)
+      expect(keys).toEqual([...keys].sort(byUtf8))
+      expect(new Set(keys).size).toBe(keys.length)
+      expect(entries.filter((e) => e.kind === 'file').map((e) => e.path)).toEqual([...ORDER_NAMES].sort(byUtf8))
+      const files = entries.filter((e) => e.kind === 'file').map((e) => e.path as string)
+      // ' ' < '-' < '.' < '/' < '0': the file "a.txt" comes before the directory "a" and its contents.
+      expect(files.indexOf('a b')).toBeLessThan(files.indexOf('a-'))
+      expect(files.indexOf('a.txt')).toBeLessThan(files.indexOf('a/b'))
+      expect(files.indexOf('a/b')).toBeLessThan(files.indexOf('a0'))
+      // U+FF21 is one UTF-16 unit above the surrogates of U+1F600, but its UTF-8 bytes are lower.
+      expect(files.indexOf('\uff21')).toBeLessThan(files.indexOf('\u{1f600}'))
+      expect(files.indexOf('z/\uff21')).toBeLessThan(files.indexOf('z/\u{1f600}'))
+      const dirA = keys.indexOf('a/')
+      if (dirA >= 0) {
+        expect(keys[dirA - 1]).toBe('a.txt')
+        expect(keys[dirA + 1]).toBe('a/b')
+      }
+      for (let i = 1; i < entries.length; i++) expect(compareEntries(entries[i - 1]!, entries[i]!)).toBeLessThan(0)
+    })
+
+    s.test('lists sizes, and only valid RelPaths', async (b) => {
+      await writeText(b, 'one.txt', '1')
+      await writeText(b, 'dir/two.txt', '22')
+      await writeText(b, 'dir/sub/three.txt', '333')
+      const files = (await listAll(b)).filter((e) => e.kind === 'file')
+      expect(files.map((e) => [e.path, e.size])).toEqual([
+        ['dir/sub/three.txt', 3],
+        ['dir/two.txt', 2],
+        ['one.txt', 1],
+      ])
+    })
+
+    s.test('prune skips the contents of a pruned directory', async (b) => {
+      await writeText(b, 'keep/a.txt', 'a')
+      await writeText(b, 'skip/b.txt', 'b')
+      await writeText(b, 'skip/deeper/c.txt', 'c')
+      await writeText(b, 'skipped-not.txt', 'd')
+      const pruned: string[] = []
+      const keys = await listKeys(b, {
+        prune: (dir) => {
+          pruned.push(dir)
+          return dir === 'skip'
+        },
+      })
+      expect(keys.filter((k) => k.startsWith('skip/') && k !== 'skip/')).toEqual([])
+      expect(keys).toContain('keep/a.txt')
+      expect(keys).toContain('skipped-not.txt')
+      expect(pruned).not.toContain('skip/deeper')
+    })
+
+    s.test('a healthy listing never calls onError', async (b) => {
+      await writeText(b, 'x/y.txt', 'y')
+      const errors: SyncError[] = []
+      await listAll(b, { onError: (e) => errors.push(e) })
+      expect(errors).toEqual([])
+    })
+
+    s.test(
+      'an unsafe stored name is reported with INVALID_PATH (onError, or thrown without it), never listed',
+      async (b, t) => {
+        if (!s.plantUnsafe)
+          return t.skip('no plantUnsafe option: the suite cannot store an unsafe name in this backend')
+        await writeText(b, 'good.txt', 'ok')
+        await s.plantUnsafe(b, 'back\\slash')
+        await s.plantUnsafe(b, 'ctl\u0001char')
+        const errors: SyncError[] = []
+        const files = await listFiles(b, { onError: (e) => errors.push(e) })
+        expect(files).toEqual(['good.txt'])
+        expect(errors.map((e) => e.code)).toEqual(['INVALID_PATH', 'INVALID_PATH'])
+        const thrown = await listAll(b).then(
+          () => undefined,
+          (err: unknown) => err,
+        )
+        expect(isSyncError(thrown) && thrown.code).toBe('INVALID_PATH')
+      },
+    )
+
+    s.test('rootExists is true for a backend holding a file', async (b) => {
+      await writeText(b, 'f.txt', 'f')
+      expect(await b.rootExists()).toBe(true)
+    })
+  })
+}

@@ -1,0 +1,70 @@
+import { describe, it } from 'vitest'
+import type { Backend } from '../backend/backend.js'
+
+/** Parts of the suite a backend can opt out of; the value of each opt-out is the reason, shown in the skip. */
+export type ConformanceFeature =
+  /** Symlink tests (also skipped at run time when `capabilities.symlinks` is false or `symlink()` is missing). */
+  | 'symlinks'
+  /** Directory tests (also skipped at run time when `capabilities.emptyDirs` is false or `mkdir()` is missing). */
+  | 'emptyDirs'
+  /** Permission bits (also skipped at run time when `capabilities.permissions` is false). */
+  | 'mode'
+  /** The large-file round trip. */
+  | 'largeFile'
+  /** NFC and NFD forms of a name kept as two files (a normalizing filesystem cannot). */
+  | 'normalization'
+  /** A file below a file, or a file over a directory, is `CONFLICT` (flat key spaces allow both). */
+  | 'typeClash'
+  /** Many writes at once. */
+  | 'concurrentWrites'
+
+/** What the suite needs while registering tests. */
+export interface SuiteContext {
+  /** The fresh backend of the running test. */
+  backend(): Backend
+  /** Registers a test, or a visible skip naming the reason when one of `needs` is opted out. */
+  test(title: string, fn: SuiteTest, opts?: { needs?: readonly ConformanceFeature[]; timeout?: number }): void
+  /** Registers a group, or a visible skipped group naming the reason when `need` is opted out. */
+  group(title: string, body: () => void, need?: ConformanceFeature): void
+  /** Bytes of the large-file test. */
+  readonly largeFileBytes: number
+  /** Stores a file under an unsafe name, bypassing the backend's checks (when the backend can). */
+  readonly plantUnsafe: ((backend: Backend, name: string) => Promise<void> | void) | undefined
+}
+
+/** A test body: gets the fresh backend and a `skip(reason)` for capabilities found missing at run time. */
+export type SuiteTest = (backend: Backend, t: { skip(reason: string): never }) => Promise<void>
+
+/** Builds the context of one `describeBackend` call. */
+export function suiteContext(
+  backend: () => Backend,
+  skip: Partial<Record<ConformanceFeature, string>>,
+  largeFileBytes: number,
+  plantUnsafe: SuiteContext['plantUnsafe'],
+): SuiteContext {
+  const reasonFor = (needs: readonly ConformanceFeature[] = []): string | undefined => {
+    for (const need of needs) {
+      const reason = skip[need]
+      if (reason !== undefined) return `${need}: ${reason}`
+    }
+    return undefined
+  }
+  return {
+    backend,
+    largeFileBytes,
+    plantUnsafe,
+    test(title, fn, opts = {}) {
+      const reason = reasonFor(opts.needs)
+      if (reason !== undefined) {
+        it.skip(`${title} [skipped: ${reason}]`, () => {})
+        return
+      }
+      it(title, (ctx) => fn(backend(), { skip: (note: string) => ctx.skip(note) }), opts.timeout)
+    },
+    group(title, body, need) {
+      const reason = need === undefined ? undefined : reasonFor([need])
+      if (reason !== undefined) describe.skip(`${title} [skipped: ${reason}]`, body)
+      else describe(title, body)
+    },
+  }
+}
