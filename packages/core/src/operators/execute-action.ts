@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream'
-import { concat, defer, merge, type Observable, of, type SchedulerLike, Subject } from 'rxjs'
+import { concat, defer, EMPTY, merge, type Observable, of, type SchedulerLike, Subject } from 'rxjs'
 import { catchError, finalize, map } from 'rxjs/operators'
 import { type Backend, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
@@ -36,6 +36,12 @@ export interface ExecuteOptions {
   readonly progressMinBytes?: number
 }
 
+/** Per-call options of `executeAction`. */
+export interface ExecuteCallOptions {
+  /** Emit `started` (false for a second attempt of an action that already announced itself). [true] */
+  readonly announce?: boolean
+}
+
 interface Outcome {
   readonly bytes: number
   readonly entry?: Entry
@@ -46,7 +52,11 @@ interface Outcome {
  * then `completed` or `failed` (never an Observable error). A destination that changed since it
  * was planned is not replaced (`expect`), so an edit made there meanwhile is not lost.
  */
-export function executeAction(action: Action, opts: ExecuteOptions): Observable<SyncEvent> {
+export function executeAction(
+  action: Action,
+  opts: ExecuteOptions,
+  call: ExecuteCallOptions = {},
+): Observable<SyncEvent> {
   return defer(() => {
     const t0 = performance.now()
     const progress = new Subject<SyncEvent>()
@@ -85,7 +95,8 @@ export function executeAction(action: Action, opts: ExecuteOptions): Observable<
       }),
       finalize(() => progress.complete()),
     )
-    return concat(of<SyncEvent>({ type: 'started', ts: Date.now(), action }), merge(progress, work$))
+    const started$ = call.announce === false ? EMPTY : of<SyncEvent>({ type: 'started', ts: Date.now(), action })
+    return concat(started$, merge(progress, work$))
   })
 }
 

@@ -1,7 +1,7 @@
 import { concat, defer, EMPTY, from, mergeMap, type Observable, type OperatorFunction, of, tap } from 'rxjs'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
-import type { SyncEvent } from '../model/sync-event.js'
+import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { type ExecuteOptions, executeAction } from './execute-action.js'
 import { guardDeletes } from './guard-deletes.js'
 
@@ -17,11 +17,23 @@ export interface TransferOptions extends ExecuteOptions {
   readonly onSettled?: (action: Action) => void
 }
 
+interface Clash {
+  readonly action: Action
+  readonly failed: FailedEvent
+}
+
+/** True when deleting `del` removes what stands at or above `path` (a dir where a file goes, a file where a dir goes). */
+const clearsWay = (del: Action, path: string): boolean => path === del.path || path.startsWith(`${del.path}/`)
+
 /**
  * Executes actions with a concurrency limit. Deletes are held back and run only after every
  * other action has finished, and only when the delete guard allows it (no failure, no listing
  * error, not interrupted, within --max-delete, not an empty source): a failed run never deletes.
  * Files are deleted before directories, deepest directories first.
+ *
+ * A file that replaces a directory (or the reverse) first fails with CONFLICT, since the old one
+ * is in the way; when a planned delete clears the way, the action is retried after the deletes
+ * instead of counting as a failure (what rsync does when a type changes).
  */
 export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEvent> {
   const concurrency = opts.concurrency ?? 8
@@ -29,10 +41,8 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
   return (actions$) =>
     defer(() => {
       const held: Action[] = []
+      const clashes: Clash[] = []
       let failures = 0
-      const count = tap<SyncEvent>((e) => {
-        if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
-      })
       const work$ = actions$.pipe(
         mergeMap((action): Observable<SyncEvent> => {
           if (action.kind === 'delete') {
@@ -44,13 +54,41 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             settled(action)
             return of({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
           }
-          return executeAction(action, opts).pipe(tap({ finalize: () => settled(action) }))
+          return executeAction(action, opts).pipe(
+            mergeMap((e): Observable<SyncEvent> => {
+              if (e.type === 'failed' && e.error.code === 'CONFLICT' && action.kind !== 'touch') {
+                clashes.push({ action, failed: e })
+                return EMPTY
+              }
+              return of(e)
+            }),
+            tap({ finalize: () => settled(action) }),
+          )
         }, concurrency),
-        count,
+        tap((e) => {
+          if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
+        }),
       )
       return concat(
         work$,
-        defer(() => runDeletes(held, failures, opts, concurrency)),
+        defer(() => {
+          const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
+          const real = clashes.filter((c) => !deferred.includes(c))
+          failures += real.length
+          const retry$ = defer(() =>
+            from(deferred).pipe(
+              mergeMap(
+                (c) => (opts.signal?.aborted ? of(c.failed) : executeAction(c.action, opts, { announce: false })),
+                1,
+              ),
+            ),
+          )
+          return concat(
+            from(real.map((c) => c.failed)),
+            runDeletes(held, failures, opts, concurrency, deferred.length),
+            retry$,
+          )
+        }),
       )
     })
 }
@@ -60,6 +98,7 @@ function runDeletes(
   failures: number,
   opts: TransferOptions,
   concurrency: number,
+  deferred: number,
 ): Observable<SyncEvent> {
   if (held.length === 0) return EMPTY
   const facts = opts.facts?.() ?? { sourceFiles: 1, targetFiles: held.length, listingErrors: 0, planFailures: 0 }
@@ -74,8 +113,10 @@ function runDeletes(
     ...(opts.allowEmptySource ? { allowEmptySource: true } : {}),
   })
   if (!verdict.allowed) {
+    const why =
+      deferred > 0 ? `${verdict.reason}; ${deferred} item(s) waiting for a delete stay as they are` : verdict.reason
     return concat(
-      of<SyncEvent>({ type: 'notice', ts: Date.now(), code: verdict.code, message: verdict.reason }),
+      of<SyncEvent>({ type: 'notice', ts: Date.now(), code: verdict.code, message: why }),
       from(held).pipe(
         mergeMap((action) =>
           of<SyncEvent>({ type: 'skipped', ts: Date.now(), path: action.path, reason: verdict.reason, action }),
@@ -86,13 +127,13 @@ function runDeletes(
   // Listing order puts a directory before its contents, so the reverse puts contents first.
   const dirs = held.filter((a) => a.target?.kind === 'dir').reverse()
   const files = held.filter((a) => a.target?.kind !== 'dir')
-  const dirDeletes$ = defer(() => {
-    // A directory still holding excluded (kept) files cannot go: report it as skipped, not failed.
-    return from(dirs).pipe(
+  const dirDeletes$ = defer(() =>
+    from(dirs).pipe(
       mergeMap(
         (action) =>
           executeAction(action, opts).pipe(
             mergeMap((e): Observable<SyncEvent> => {
+              // A directory still holding excluded (kept) files cannot go: skipped, not failed.
               if (e.type === 'failed' && e.error.code === 'CONFLICT') {
                 return of({
                   type: 'skipped',
@@ -107,7 +148,7 @@ function runDeletes(
           ),
         1,
       ),
-    )
-  })
+    ),
+  )
   return concat(from(files).pipe(mergeMap((a) => executeAction(a, opts), concurrency)), dirDeletes$)
 }

@@ -1,0 +1,311 @@
+import fc from 'fast-check'
+import { firstValueFrom, lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import {
+  check,
+  type DoneEvent,
+  MemoryStateStore,
+  type RelPath,
+  SyncError,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '../src/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+
+async function run(src: MemBackend, dst: MemBackend, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  return firstValueFrom(sync(src, dst, { mode: 'mirror', ...opts }).pipe(toArray()))
+}
+const done = (events: SyncEvent[]): DoneEvent['summary'] => {
+  const last = events.at(-1)
+  expect(last?.type).toBe('done')
+  return (last as DoneEvent).summary
+}
+/** path → content (files) or '<dir>' — the observable state of a tree. */
+async function snapshot(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) out[e.path] = e.kind === 'file' ? await readText(b, e.path) : `<${e.kind}>`
+  return out
+}
+/** Faults for every way bytes reach the target (a streamed write or a direct copy). */
+function onWrite(b: MemBackend, fault: NonNullable<MemBackend['faults']['write']>): void {
+  b.faults = { ...b.faults, write: fault, copyFrom: fault }
+}
+async function seed(b: MemBackend, files: Record<string, string>, mtimeMs = T0): Promise<void> {
+  for (const [p, c] of Object.entries(files)) await writeText(b, p, c, mtimeMs)
+}
+
+describe('sync (mirror)', () => {
+  it('copies a tree into an empty target, then a re-run does nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', 'd/b': '22', 'd/e/c': '333' })
+    const events = await run(src, dst)
+    expect(done(events)).toMatchObject({ failed: 0, done: { copy: 3 }, bytesTransferred: 6 })
+    expect(await snapshot(dst)).toEqual(await snapshot(src))
+    const again = done(await run(src, dst))
+    expect(again.done).toMatchObject({ copy: 0, update: 0, delete: 0, touch: 0 })
+    expect(again.unchanged).toBe(3)
+  })
+
+  it('updates changed files, deletes extraneous ones after transfers, and keeps mtimes', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'new', b: 'same' })
+    await seed(dst, { a: 'old!', b: 'same', gone: 'x', 'olddir/y': 'y' })
+    const events = await run(src, dst)
+    const s = done(events)
+    expect(s).toMatchObject({ failed: 0, done: { update: 1, delete: 3 } })
+    expect(await snapshot(dst)).toEqual(await snapshot(src))
+    const types = events
+      .filter((e) => e.type === 'completed')
+      .map((e) => (e as { action: { kind: string } }).action.kind)
+    expect(types.indexOf('delete')).toBeGreaterThan(types.indexOf('update'))
+    expect((await dst.stat('a' as RelPath))?.mtimeMs).toBe(T0)
+  })
+
+  it('turns equal content with another mtime into a touch, not a transfer', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'same' }, T0 + 5000)
+    await seed(dst, { a: 'same' }, T0)
+    const s = done(await run(src, dst))
+    expect(s.done).toMatchObject({ touch: 1, update: 0 })
+    expect(s.bytesTransferred).toBe(0)
+    expect((await dst.stat('a' as RelPath))?.mtimeMs).toBe(T0 + 5000)
+  })
+
+  it('--size-only ignores mtimes; --checksum finds same-size edits with equal mtimes', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'abcd' }, T0)
+    await seed(dst, { a: 'wxyz' }, T0)
+    expect(done(await run(src, dst, { compare: 'size-only' })).done.update).toBe(0)
+    expect(done(await run(src, dst)).done.update).toBe(0) // size+mtime cannot see it (like rsync)
+    expect(done(await run(src, dst, { compare: 'checksum' })).done.update).toBe(1)
+    expect(await readText(dst, 'a')).toBe('abcd')
+  })
+
+  it('copy mode never deletes', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1' })
+    await seed(dst, { extra: '2' })
+    done(await run(src, dst, { mode: 'copy' }))
+    expect(await snapshot(dst)).toEqual({ a: '1', extra: '2' })
+  })
+
+  it('--dry-run writes nothing, the state store included, but reports the plan', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2' })
+    await seed(dst, { c: '3' })
+    const state = new MemoryStateStore()
+    const s = done(await run(src, dst, { dryRun: true, state }))
+    expect(s.planned).toMatchObject({ copy: 2, delete: 1 })
+    expect(s.dryRun).toBe(true)
+    expect(await snapshot(dst)).toEqual({ c: '3' })
+    expect(await state.getMany(['a', 'b'] as RelPath[])).toEqual([undefined, undefined])
+  })
+
+  it('does not delete anything when a transfer failed', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2' })
+    await seed(dst, { stale: 'x' })
+    onWrite(dst, (p) => (p === 'b' ? new SyncError('PERMISSION', 'denied', { path: p }) : undefined))
+    const s = done(await run(src, dst))
+    expect(s.failed).toBe(1)
+    expect(s.deletesSuppressed).toMatch(/failed/)
+    expect(await snapshot(dst)).toEqual({ a: '1', stale: 'x' })
+  })
+
+  it('does not delete anything when part of a listing failed', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'ok/a': '1', 'secret/b': '2' })
+    await seed(dst, { 'ok/a': '1', 'secret/b': '2', extra: '3' })
+    src.faults = { list: (p) => (p === 'secret' ? new SyncError('PERMISSION', 'denied', { path: p }) : undefined) }
+    const s = done(await run(src, dst))
+    expect(s.listingErrors).toBe(1)
+    expect(s.done.delete).toBe(0)
+    expect(await snapshot(dst)).toMatchObject({ 'secret/b': '2', extra: '3' })
+  })
+
+  it('reports a failed listing of a whole side as fatal, and deletes nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(dst, { keep: '1' })
+    src.faults = { list: (p) => (p === undefined ? new SyncError('AUTH', 'bad key') : undefined) }
+    const s = done(await run(src, dst))
+    expect(s.fatal?.code).toBe('AUTH')
+    expect(await snapshot(dst)).toEqual({ keep: '1' })
+  })
+
+  it('never lets an empty source empty a target without allowEmptySource', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(dst, { a: '1', b: '2' })
+    const s = done(await run(src, dst))
+    expect(s.deletesSuppressed).toMatch(/empty/)
+    expect(Object.keys(await snapshot(dst))).toEqual(['a', 'b'])
+    done(await run(src, dst, { allowEmptySource: true }))
+    expect(await snapshot(dst)).toEqual({})
+  })
+
+  it('reports a missing source root as fatal NOT_FOUND', async () => {
+    const src = createMemBackend({ root: 'does/not/exist' })
+    const dst = createMemBackend()
+    await seed(dst, { a: '1' })
+    const s = done(await run(src, dst))
+    expect(s.fatal?.code).toBe('NOT_FOUND')
+    expect(await snapshot(dst)).toEqual({ a: '1' })
+  })
+
+  it('honours --max-delete as a count and a percentage', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k', x1: '1', x2: '2', x3: '3' })
+    expect(done(await run(src, dst, { maxDelete: { count: 2 } })).deletesSuppressed).toMatch(/max-delete/)
+    expect(done(await run(src, dst, { maxDelete: { percent: 50 } })).deletesSuppressed).toMatch(/max-delete/)
+    expect(done(await run(src, dst, { maxDelete: { count: 3 } })).done.delete).toBe(3)
+  })
+
+  it('does not overwrite a target file edited after planning', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'from source!' })
+    await seed(dst, { a: 'old' })
+    // Hold the write until an "editor" has changed the destination.
+    onWrite(dst, async (p) => {
+      dst.faults = {}
+      await writeText(dst, p, 'edited meanwhile', T0 + 1)
+      return undefined
+    })
+    const s = done(await run(src, dst))
+    expect(s.failed).toBe(1)
+    expect(s.errorCodes.CONFLICT).toBe(1)
+    expect(await readText(dst, 'a')).toBe('edited meanwhile')
+  })
+
+  it('retries transient failures and then succeeds', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1' })
+    let attempts = 0
+    onWrite(dst, () => (++attempts < 3 ? new SyncError('TRANSIENT', 'slow down') : undefined))
+    const s = done(await run(src, dst, { retryDelayMs: 1 }))
+    expect(s).toMatchObject({ failed: 0, done: { copy: 1 } })
+    expect(attempts).toBe(3)
+  })
+
+  it('records state, and with it decides "unchanged" without stat or hash calls on the target', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend({ capabilities: { listMtime: false } })
+    await seed(src, { a: '1', b: '22' })
+    const state = new MemoryStateStore()
+    done(await run(src, dst, { state }))
+    let stats = 0
+    dst.faults = {
+      stat: () => {
+        stats++
+        return undefined
+      },
+    }
+    const s = done(await run(src, dst, { state }))
+    expect(s.unchanged).toBe(2)
+    expect(stats).toBe(0)
+    // Without state the same run must stat the target (it does not list mtimes), and still agree.
+    const s2 = done(await run(src, dst))
+    expect(s2.unchanged).toBe(2)
+    expect(stats).toBe(2)
+  })
+
+  it('check reports differences and writes nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2' })
+    await seed(dst, { a: '1', c: '3' })
+    const events = await lastValueFrom(check(src, dst, { mode: 'mirror' }).pipe(toArray()))
+    const planned = events
+      .filter((e) => e.type === 'planned')
+      .map((e) => (e as { action: { kind: string; path: string } }).action)
+    expect(planned.map((a) => `${a.kind}:${a.path}`)).toEqual(['copy:b', 'delete:c'])
+    expect(await snapshot(dst)).toEqual({ a: '1', c: '3' })
+  })
+
+  it('stops on abort: no deletes, done says interrupted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2', c: '3' })
+    await seed(dst, { z: 'extra' })
+    const ac = new AbortController()
+    onWrite(dst, () => {
+      ac.abort()
+      return undefined
+    })
+    const s = done(await run(src, dst, { signal: ac.signal, concurrency: 1 }))
+    expect(s.interrupted).toBe(true)
+    expect(await snapshot(dst)).toMatchObject({ z: 'extra' })
+  })
+})
+
+describe('sync invariants (property)', () => {
+  const name = fc.constantFrom('a', 'b', 'c', 'a b', 'é', 'e\u0301', '\u{1F600}', 'Z')
+  const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))
+  const tree = fc.dictionary(path, fc.string({ maxLength: 8 }), { maxKeys: 12 })
+  /** Drops paths that are a prefix directory of another path (a file and a dir cannot share a name). */
+  const consistent = (t: Record<string, string>): Record<string, string> => {
+    const keys = Object.keys(t)
+    return Object.fromEntries(Object.entries(t).filter(([k]) => !keys.some((o) => o.startsWith(`${k}/`))))
+  }
+
+  it('after a mirror sync the target equals the source, for random trees and random edits', async () => {
+    await fc.assert(
+      fc.asyncProperty(tree, tree, fc.integer({ min: 0, max: 3 }), async (a, b, skew) => {
+        const src = createMemBackend()
+        const dst = createMemBackend()
+        const ta = consistent(a)
+        const tb = consistent(b)
+        await seed(src, ta, T0 + skew * 1000)
+        await seed(dst, tb, T0)
+        const events = await run(src, dst, { allowEmptySource: true })
+        const s = done(events)
+        expect(events.filter((e) => e.type === 'failed')).toEqual([])
+        expect(s.failed).toBe(0)
+        const want = await snapshot(src)
+        const got = await snapshot(dst)
+        // Directories left from the target's old tree are removed too; compare files exactly.
+        const files = (x: Record<string, string>) =>
+          Object.fromEntries(Object.entries(x).filter(([, v]) => v !== '<dir>'))
+        expect(files(got)).toEqual(files(want))
+        expect(done(await run(src, dst)).done).toMatchObject({ copy: 0, update: 0, delete: 0 })
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('no run with a failed transfer deletes anything (deletes only ever follow successful transfers)', async () => {
+    await fc.assert(
+      fc.asyncProperty(tree, tree, fc.nat(20), async (a, b, failIndex) => {
+        const src = createMemBackend()
+        const dst = createMemBackend()
+        await seed(src, consistent(a))
+        await seed(dst, consistent(b), T0 - 1000)
+        let writes = 0
+        onWrite(dst, () => (writes++ === failIndex % 4 ? new SyncError('PERMISSION', 'denied') : undefined))
+        const events = await run(src, dst, { concurrency: 3 })
+        const firstFailure = events.findIndex((e) => e.type === 'failed')
+        const lastDelete = events.findLastIndex((e) => e.type === 'completed' && e.action.kind === 'delete')
+        // A failure in the transfer phase means no delete at all; the only writes after deletes are
+        // the ones a delete made way for (a file replacing a directory), and they may fail after it.
+        if (firstFailure >= 0 && lastDelete >= 0) expect(lastDelete).toBeLessThan(firstFailure)
+      }),
+      { numRuns: 60 },
+    )
+  })
+})
