@@ -1,5 +1,6 @@
 export type { KeyvStateStoreOptions } from './keyv-state-store.js'
 export { createKeyvStateStore } from './keyv-state-store.js'
+export { lazyStateStore } from './lazy-state-store.js'
 export { MemoryStateStore } from './memory-state-store.js'
 export type { OpenStateStoreOptions } from './open-state-store.js'
 export { openStateStore } from './open-state-store.js'
