@@ -63,6 +63,6 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
           : undefined
   if (overlap === undefined) return
   throw new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
-    hint: 'Choose a target outside the source that does not contain it either (compared as real paths).',
+    hint: 'Choose a target outside the source that does not contain it either.',
   })
 }

@@ -1,4 +1,11 @@
-import { type Backend, type BackendPlugin, BackendRegistry, type OpenOptions, SyncError } from '@syncflow/core'
+import {
+  type Backend,
+  type BackendPlugin,
+  BackendRegistry,
+  type OpenOptions,
+  SyncError,
+  schemeOf,
+} from '@syncflow/core'
 
 /** A backend shipped with syncflow, loaded on first use so local-only runs never import an SDK. */
 interface BuiltinBackend {
@@ -44,7 +51,7 @@ export function lazyPlugin(spec: BuiltinBackend): BackendPlugin {
     name: spec.name,
     schemes: spec.schemes,
     async open(uri: string, options: OpenOptions): Promise<Backend> {
-      loaded ??= load(uri.split(':', 1)[0] ?? spec.name)
+      loaded ??= load(schemeOf(uri))
       return (await loaded).open(uri, options)
     },
   }

@@ -1,5 +1,8 @@
-/** Parses an `--exclude`/`--include` glob: any non-empty pattern (gitignore-style globs). */
+/** Parses an `--exclude`/`--include` glob: a non-empty pattern, without gitignore's `!` negation. */
 export function parsePattern(value: string): string {
   if (value.trim() === '') throw new Error("Use a glob such as '*.tmp' or 'build/' (quote it so the shell leaves it).")
+  if (value.startsWith('!')) {
+    throw new Error('A leading ! is only understood in .syncflowignore; narrow the --exclude, or use --include.')
+  }
   return value
 }

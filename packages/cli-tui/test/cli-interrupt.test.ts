@@ -1,0 +1,50 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, jsonLines, readTree, runCli, startCli, tempDir, writeTree } from './helpers/cli.js'
+
+// SIGINT during a real sync: the run stops in order, exits 130, and leaves no partial file.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
+  const root = await tempDir()
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+  // 200 files of 32 KiB at 1 MiB/s: about 6 s of work, so the interrupt lands mid-run.
+  const files = Object.fromEntries(
+    Array.from({ length: 200 }, (_, i) => [
+      `d${i % 5}/f${String(i).padStart(3, '0')}.bin`,
+      new Uint8Array(32 * 1024).fill(i),
+    ]),
+  )
+  await writeTree(src, files)
+
+  const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
+  await expect.poll(() => run.stdout(), { timeout: 20_000 }).toContain('"type":"completed"')
+  run.child.kill('SIGINT')
+  const r = await run.exited
+  expect(r.code, r.stderr).toBe(130)
+
+  const events = jsonLines(r.stdout)
+  const done = events.at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
+  expect(done.type).toBe('done')
+  expect(done.summary.interrupted).toBe(true)
+
+  // Every file under its final name is complete; nothing else (no temp files) is left.
+  const copied = await readTree(dst)
+  const names = Object.keys(copied)
+  expect(names.length).toBeGreaterThan(0)
+  expect(names.length).toBeLessThan(200)
+  const source = await readTree(src)
+  for (const name of names) expect(copied[name], name).toBe(source[name])
+  for (const dir of await readdir(dst)) {
+    for (const name of await readdir(join(dst, dir))) expect(source[`${dir}/${name}`], `${dir}/${name}`).toBeDefined()
+  }
+
+  const again = await runCli(['sync', src, dst], { env })
+  expect(again.code, again.stderr).toBe(0)
+  expect(await readTree(dst)).toEqual(source)
+})

@@ -1,0 +1,286 @@
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  jsonLines,
+  REPO,
+  readTree,
+  runCli,
+  snapshotTree,
+  startCli,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
+
+// The built binary on real directories: syncs, the safety refusals, --json, exit codes.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+let root: string
+let src: string
+let dst: string
+let stateDir: string
+/** Runs with a private state directory, so tests never share a job lock or state file. */
+const cli = (...args: string[]) => runCli(args, { env: { SYNCFLOW_STATE_DIR: stateDir } })
+
+const TREE = {
+  'a.txt': 'alpha\n',
+  'dir/b.txt': 'bravo\n',
+  'dir/sub/c.bin': new Uint8Array([0, 1, 2, 255]),
+  'with space/d e.txt': 'delta echo\n',
+  'naïve/ü.txt': 'umlaut\n',
+}
+
+beforeEach(async () => {
+  root = await tempDir()
+  src = join(root, 'src')
+  dst = join(root, 'dst')
+  stateDir = join(root, 'state')
+  await writeTree(src, TREE)
+})
+
+describe('sync', () => {
+  it('mirrors a tree, then a re-run does nothing', async () => {
+    await writeTree(dst, { 'extra.txt': 'not in source', 'dir/b.txt': 'stale' })
+    const first = await cli('sync', src, dst)
+    expect(first.code, first.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+    expect(first.stderr).toMatch(/Done in .*copied \d+ files/)
+
+    const again = await cli('sync', src, dst, '--json')
+    expect(again.code, again.stderr).toBe(0)
+    const done = jsonLines(again.stdout).at(-1) as { type: string; summary: { done: Record<string, number> } }
+    expect(done.type).toBe('done')
+    expect(Object.values(done.summary.done).reduce((a, b) => a + b, 0)).toBe(0)
+  })
+
+  it('syncs the bundled example tree, leaving out what its .syncflowignore ignores', async () => {
+    const example = join(REPO, 'examples/sample-tree')
+    const r = await cli('sync', example, dst)
+    expect(r.code, r.stderr).toBe(0)
+    const { 'scratch.tmp': ignored, ...expected } = await readTree(example)
+    expect(ignored).toBeDefined()
+    expect(await readTree(dst)).toEqual(expected)
+  })
+
+  it('--exclude keeps matching files out, and does not delete them from the target', async () => {
+    await writeTree(dst, { 'keep.log': 'target only, excluded' })
+    const r = await cli('sync', src, dst, '--exclude', '*.bin', '--exclude', '*.log')
+    expect(r.code, r.stderr).toBe(0)
+    const out = await readTree(dst)
+    expect(out['dir/sub/c.bin']).toBeUndefined()
+    expect(out['keep.log']).toBe('target only, excluded')
+    expect(out['a.txt']).toBe('alpha\n')
+  })
+
+  it('--json prints only NDJSON SyncEvents, ending with done', async () => {
+    const r = await cli('sync', src, dst, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    const events = jsonLines(r.stdout)
+    expect(events.length).toBeGreaterThan(1)
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(1)
+    expect(events.at(-1)?.type).toBe('done')
+    for (const e of events)
+      expect(['planned', 'started', 'progress', 'completed', 'skipped', 'failed', 'notice', 'stats', 'done']).toContain(
+        e.type,
+      )
+    const completed = events.filter((e) => e.type === 'completed').map((e) => (e.action as { path: string }).path)
+    expect(completed).toEqual(expect.arrayContaining(Object.keys(TREE)))
+  })
+
+  it('-q prints nothing when all is well', async () => {
+    const r = await cli('sync', src, dst, '-q')
+    expect(r).toMatchObject({ code: 0, stdout: '', stderr: '' })
+  })
+
+  it('--no-state and --state memory: give the same result and leave no state file', async () => {
+    for (const flag of [['--no-state'], ['--state', 'memory:']]) {
+      const target = join(root, `dst${flag.length}`)
+      const r = await cli('sync', src, target, ...flag)
+      expect(r.code, r.stderr).toBe(0)
+      expect(await readTree(target)).toEqual(await readTree(src))
+    }
+    expect((await readdir(stateDir).catch(() => [])).filter((n) => n.endsWith('.sqlite'))).toEqual([])
+  })
+
+  it('keeps state in the state directory by default', async () => {
+    const r = await cli('sync', src, dst)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await readdir(stateDir)).some((n) => n.endsWith('.sqlite'))).toBe(true)
+  })
+})
+
+describe('--dry-run', () => {
+  it('writes nothing: target and state directory unchanged', async () => {
+    await writeTree(dst, { 'extra.txt': 'would be deleted', 'a.txt': 'old' })
+    const before = await snapshotTree(dst)
+    const r = await cli('sync', src, dst, '--dry-run')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await snapshotTree(dst)).toEqual(before)
+    expect(await readdir(stateDir).catch(() => 'missing')).toBe('missing')
+    expect(r.stdout).toContain('would delete')
+    expect(r.stdout).toContain('would copy')
+    expect(r.stderr).toContain('nothing written')
+  })
+})
+
+describe('copy, backup and restore', () => {
+  it('copy never deletes', async () => {
+    await writeTree(dst, { 'extra.txt': 'mine' })
+    const r = await cli('copy', src, dst)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await readTree(dst))['extra.txt']).toBe('mine')
+  })
+
+  it('restore takes the same arguments as backup and copies the other way', async () => {
+    const backup = await cli('backup', src, dst)
+    expect(backup.code, backup.stderr).toBe(0)
+    await writeTree(src, { 'a.txt': 'damaged\n' })
+    await writeTree(dst, { 'only-in-backup.txt': 'from backup' })
+    // `restore SRC DST` copies DST → SRC (the sizes differ, so the default compare sees it).
+    const r = await cli('restore', src, dst)
+    expect(r.code, r.stderr).toBe(0)
+    const restored = await readTree(src)
+    expect(restored['a.txt']).toBe('alpha\n')
+    expect(restored['only-in-backup.txt']).toBe('from backup')
+  })
+})
+
+describe('check', () => {
+  it('exit 0 when in sync, 1 with the differences listed on stdout', async () => {
+    await cli('sync', src, dst)
+    const same = await cli('check', src, dst)
+    expect(same.code, same.stderr).toBe(0)
+    expect(same.stderr).toMatch(/In sync/)
+
+    await writeTree(dst, { 'extra.txt': 'x', 'a.txt': 'changed, and longer\n' })
+    const before = await snapshotTree(dst)
+    const diff = await cli('check', src, dst)
+    expect(diff.code).toBe(1)
+    expect(diff.stdout).toMatch(/^delete\s+extra\.txt/m)
+    expect(diff.stdout).toMatch(/^update\s+a\.txt/m)
+    expect(await snapshotTree(dst)).toEqual(before)
+  })
+})
+
+describe('safety refusals', () => {
+  it('refuses overlapping roots, either way and through a symlink (exit 2)', async () => {
+    await mkdir(join(src, 'inner'), { recursive: true })
+    await symlink(src, join(root, 'link-to-src'))
+    for (const [a, b] of [
+      [src, join(src, 'inner')],
+      [join(src, 'inner'), src],
+      [src, src],
+      [src, join(root, 'link-to-src', 'new-sub')],
+    ]) {
+      const r = await cli('sync', a as string, b as string)
+      expect(r.code, `${a} ${b}: ${r.stderr}`).toBe(2)
+      expect(r.stderr).toMatch(/overlap|same location/)
+    }
+  })
+
+  it('a missing source root is exit 2 and leaves the target alone', async () => {
+    await writeTree(dst, { 'keep.txt': 'keep' })
+    const r = await cli('sync', join(root, 'nope'), dst, '--json')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('does not exist')
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ type: 'done', summary: { fatal: { code: 'NOT_FOUND' } } })
+    expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
+  })
+
+  it('an unknown scheme is exit 2 naming it', async () => {
+    const r = await cli('sync', 'ftp://example.com/x', dst)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('ftp://')
+  })
+
+  it('a built-in backend whose package is missing names the package', async () => {
+    const r = await cli('ls', 'grpc://127.0.0.1:1/x')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/@syncflow\/backend-grpc|grpc/)
+  })
+
+  it('an empty source does not empty the target unless --allow-empty-source', async () => {
+    const empty = join(root, 'empty')
+    await mkdir(empty)
+    await writeTree(dst, { 'x.txt': 'x', 'y/z.txt': 'z' })
+    const refused = await cli('sync', empty, dst)
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toContain('--allow-empty-source')
+    expect(Object.keys(await readTree(dst))).toEqual(['x.txt', 'y/z.txt'])
+
+    const allowed = await cli('sync', empty, dst, '--allow-empty-source')
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({})
+  })
+
+  it('--max-delete: more deletes than allowed deletes nothing (exit 1)', async () => {
+    await writeTree(dst, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`old-${i}.txt`, 'x'])))
+    const refused = await cli('sync', src, dst, '--max-delete', '5')
+    expect(refused.code).toBe(1)
+    expect(refused.stderr).toMatch(/[Dd]eletes suppressed|max-delete/)
+    const after = await readTree(dst)
+    expect(Object.keys(after).filter((k) => k.startsWith('old-'))).toHaveLength(6)
+    expect(after['a.txt']).toBe('alpha\n') // transfers still happen
+
+    const allowed = await cli('sync', src, dst, '--max-delete', '100%')
+    expect(allowed.code, allowed.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+  })
+
+  it('a second run of the same job while one holds the lock exits 2 (LOCKED)', async () => {
+    // A slow first run: many files under a tight --bwlimit.
+    const big = join(root, 'big')
+    await writeTree(
+      big,
+      Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.bin`, new Uint8Array(64 * 1024)])),
+    )
+    const first = startCli(['sync', big, dst, '--json', '--bwlimit', '256k', '--concurrency', '1'], {
+      env: { SYNCFLOW_STATE_DIR: stateDir },
+    })
+    try {
+      // Waits for the first event: the lock is taken before the run starts emitting.
+      await expect.poll(() => first.stdout(), { timeout: 20_000 }).toContain('"type":"')
+      const second = await cli('sync', big, dst)
+      expect(second.code).toBe(2)
+      expect(second.stderr).toMatch(/LOCKED|lock/i)
+    } finally {
+      first.child.kill('SIGINT')
+      await first.exited
+    }
+  })
+})
+
+describe('ls', () => {
+  it('lists recursively, and --json prints NDJSON entries', async () => {
+    const plain = await cli('ls', src)
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stdout).toContain('dir/sub/c.bin')
+    const json = await cli('ls', src, '--json')
+    const paths = jsonLines(json.stdout).map((e) => (e as unknown as { path: string }).path)
+    expect(paths).toEqual(expect.arrayContaining(Object.keys(TREE)))
+  })
+
+  it('a missing location is exit 2', async () => {
+    const r = await cli('ls', join(root, 'nope'))
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('does not exist')
+  })
+})
+
+describe('--config', () => {
+  it('flags from the file apply, and the command line wins', async () => {
+    const file = join(root, 'cfg.json')
+    await writeFile(file, JSON.stringify({ exclude: ['*.bin'], 'dry-run': true }))
+    const dry = await cli('sync', src, dst, '--config', file)
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({})
+    await writeFile(file, JSON.stringify({ exclude: ['*.bin'] }))
+    const r = await cli('sync', src, dst, '--config', file)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await readTree(dst))['dir/sub/c.bin']).toBeUndefined()
+  })
+})
