@@ -4,6 +4,7 @@ import {
   type BackendRegistry,
   createPathFilter,
   jobIdOf,
+  lazyStateStore,
   loadIgnoreFile,
   type OpenOptions,
   openStateStore,
@@ -83,7 +84,10 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
     let state: StateStore | undefined
     if (!spec.readOnly && flags.state !== false) {
-      const store = await openStateStore(flags.state, { jobId })
+      // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
+      // explicit --state opens now, so a bad location or an unreachable server fails up front.
+      const open = () => openStateStore(flags.state || undefined, { jobId })
+      const store = flags.state === undefined ? lazyStateStore(open) : await open()
       state = store
       closers.push(() => store.close())
     }
