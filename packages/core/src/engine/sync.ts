@@ -12,6 +12,7 @@ import {
   tap,
 } from 'rxjs'
 import type { Backend } from '../backend/backend.js'
+import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
@@ -39,6 +40,24 @@ let hooks: SyncHooks = {}
 /** Installs engine hooks (called by the delta module at import; tests may reset them). */
 export function setSyncHooks(next: SyncHooks): void {
   hooks = { ...hooks, ...next }
+}
+
+/** The delta transfer for this pair of backends, when one side offers it (rsync-style, only changed blocks). */
+function deltaHook(
+  source: Backend,
+  target: Backend,
+  options: SyncOptions,
+  notice: (code: NoticeCode, message: string, path?: string) => void,
+): DeltaTransfer | undefined {
+  if (hooks.delta) return hooks.delta
+  if (deltaDirection(source, target) === undefined) return undefined
+  return (src, dst, action, meta, opts) =>
+    deltaTransfer(src, dst, action.path, meta, {
+      ...opts,
+      ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+      onFallback: (err) =>
+        notice('DELTA_FALLBACK', `delta of ${action.path} failed its check (${err.message}): sent whole`, action.path),
+    })
 }
 
 /** Most pairs in flight between the listing and the end of the pipeline (memory bound). */
@@ -115,6 +134,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       signal,
     }
     const concurrency = Math.max(1, options.concurrency ?? 8)
+    const delta = deltaHook(source, target, options, notice)
 
     const preflight$ = defer(async () => {
       if (!(await source.rootExists())) {
@@ -176,7 +196,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         ...(options.bwlimit ? { limiter: new RateLimiter(options.bwlimit) } : {}),
         ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
-        ...(hooks.delta ? { delta: hooks.delta } : {}),
+        ...(delta ? { delta } : {}),
         facts: () => facts,
         onSettled: () => backlog.release(),
       }),

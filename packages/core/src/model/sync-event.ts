@@ -95,6 +95,7 @@ export type NoticeCode =
   | 'NORMALIZATION_COLLISION'
   | 'STATE_DISABLED'
   | 'INTERRUPTED'
+  | 'DELTA_FALLBACK'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {
