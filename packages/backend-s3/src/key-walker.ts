@@ -1,0 +1,126 @@
+import { type Entry, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+import { md5FromEtag } from './s3-metadata.js'
+
+/** One object of a ListObjectsV2 page, as the walker needs it. */
+export interface ListedObject {
+  /** The full key (prefix included), decoded. */
+  readonly key: string
+  readonly size: number
+  readonly lastModifiedMs: number
+  /** ETag without quotes. */
+  readonly etag?: string
+}
+
+const SLASH = 0x2f
+
+/**
+ * Turns the keys of a streaming ListObjectsV2 (in S3's UTF-8 order) into listing entries, in the
+ * same order, with O(key length) memory:
+ *
+ * - keys that cannot be safe RelPaths (`a//b`, `/lead`, `../x`, `./y`, control characters) become
+ *   `INVALID_PATH` errors, and are skipped;
+ * - a zero-byte key ending in `/` is a directory marker: `x/` becomes a `dir` entry `x`;
+ * - a key that is a file and also a prefix of other keys (`x` and `x/y`): the file is listed, the
+ *   keys under `x/` are skipped with one `CONFLICT` error (a local tree cannot hold both);
+ * - a directory that `prune` excludes: its marker (if any) is listed, the keys under it skipped,
+ *   and `jumpKey` tells the lister where to restart so they are not even fetched.
+ */
+export class KeyWalker {
+  readonly #prefix: string
+  readonly #prune: ((dir: RelPath) => boolean) | undefined
+  /** Files listed so far that later keys may still have as a prefix (`x` before `x-1`, `x/y`). */
+  #openFiles: string[] = []
+  /** Relative prefix (ending in `/`) whose keys are being skipped, and why. */
+  #skip: { prefix: string; pruned: boolean } | undefined
+  /** Directories of the previous key, for asking `prune` once per directory. */
+  #dirs: string[] = []
+
+  constructor(prefix: string, prune?: (dir: RelPath) => boolean) {
+    this.#prefix = prefix
+    this.#prune = prune
+  }
+
+  /** What one listed object becomes: an entry, an error to report, or nothing (skipped). */
+  next(obj: ListedObject): Entry | SyncError | undefined {
+    if (!obj.key.startsWith(this.#prefix)) return undefined
+    const rel = obj.key.slice(this.#prefix.length)
+    if (rel === '') return undefined // the marker of the root itself
+    this.#openFiles = this.#openFiles.filter((f) => rel.startsWith(f) && rel.charCodeAt(f.length) <= SLASH)
+    if (this.#skip) {
+      if (rel.startsWith(this.#skip.prefix)) return undefined
+      this.#skip = undefined
+    }
+    const marker = rel.endsWith('/') && obj.size === 0
+    const path = marker ? rel.slice(0, -1) : rel
+    const problem = relPathProblem(path)
+    if (problem !== undefined) {
+      return new SyncError('INVALID_PATH', `key ${JSON.stringify(obj.key)} skipped: ${problem}`, {
+        op: 's3.list',
+        path: rel,
+        hint: 'Such a key cannot be a file name. Rename the object (or exclude it) to sync it.',
+      })
+    }
+    const clash = this.#openFiles.find((f) => rel.startsWith(`${f}/`))
+    if (clash !== undefined) {
+      this.#skip = { prefix: `${clash}/`, pruned: false }
+      return new SyncError(
+        'CONFLICT',
+        `${JSON.stringify(clash)} is both an object and a prefix of other keys (${JSON.stringify(obj.key)}); the keys under ${JSON.stringify(`${this.#prefix}${clash}/`)} are skipped`,
+        {
+          op: 's3.list',
+          path: clash,
+          hint: 'A file and a directory cannot have the same name: rename one of them in the bucket.',
+        },
+      )
+    }
+    const pruned = this.#prune ? this.#prunedDir(path, marker) : undefined
+    if (pruned !== undefined) return marker && pruned === path ? this.#dirEntry(path, obj) : undefined
+    if (marker) return this.#dirEntry(path, obj)
+    this.#openFiles.push(path)
+    const md5 = md5FromEtag(obj.etag)
+    return {
+      path: path as RelPath,
+      kind: 'file',
+      size: obj.size,
+      mtimeMs: obj.lastModifiedMs,
+      ...(obj.etag ? { version: obj.etag } : {}),
+      ...(md5 ? { hashes: { md5 } } : {}),
+    }
+  }
+
+  /**
+   * While keys under a skipped directory are being passed over: the key to restart the listing
+   * after (StartAfter), past every key under it. Undefined when nothing is skipped.
+   */
+  jumpKey(): string | undefined {
+    if (!this.#skip) return undefined
+    const base = `${this.#prefix}${this.#skip.prefix}`
+    // U+10FFFF is the greatest code point, so its UTF-8 bytes sort after any key under `base`
+    // (keys are at most 1,024 bytes).
+    const room = Math.floor((1024 - Buffer.byteLength(base)) / 4)
+    return room > 0 ? base + '\u{10FFFF}'.repeat(room) : undefined
+  }
+
+  /** Asks `prune` about each directory of `path` not asked before; returns the one pruned, if any. */
+  #prunedDir(path: string, marker: boolean): string | undefined {
+    const segs = path.split('/')
+    const dirs: string[] = []
+    const depth = marker ? segs.length : segs.length - 1
+    for (let i = 0; i < depth; i++) dirs.push(i === 0 ? segs[0]! : `${dirs[i - 1]}/${segs[i]}`)
+    let same = 0
+    while (same < dirs.length && same < this.#dirs.length && dirs[same] === this.#dirs[same]) same++
+    this.#dirs = dirs
+    for (let i = same; i < dirs.length; i++) {
+      if (this.#prune!(dirs[i] as RelPath)) {
+        this.#skip = { prefix: `${dirs[i]}/`, pruned: true }
+        this.#dirs = dirs.slice(0, i + 1)
+        return dirs[i]
+      }
+    }
+    return undefined
+  }
+
+  #dirEntry(path: string, obj: ListedObject): Entry {
+    return { path: path as RelPath, kind: 'dir', size: 0, mtimeMs: obj.lastModifiedMs }
+  }
+}

@@ -1,0 +1,21 @@
+import type { BackendPlugin, OpenOptions } from '@syncflow/core'
+import { parseS3Uri } from './parse-s3-uri.js'
+import { S3Backend } from './s3-backend.js'
+
+/**
+ * The `s3://bucket/prefix` plugin. Registers nothing at import time (`registerBackend(s3Backend)`
+ * does). Reads these `OpenOptions`: `s3Endpoint` (the CLI's `--s3-endpoint`: an S3-compatible
+ * service, which then uses path-style URLs) and `dryRun` (no clean-up writes). Everything else
+ * comes from the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, …).
+ */
+export const s3Backend: BackendPlugin = {
+  name: 's3',
+  schemes: ['s3'],
+  async open(uri: string, options: OpenOptions = {}): Promise<S3Backend> {
+    const endpoint = typeof options.s3Endpoint === 'string' && options.s3Endpoint ? options.s3Endpoint : undefined
+    return new S3Backend(parseS3Uri(uri), {
+      ...(endpoint ? { endpoint } : {}),
+      ...(options.dryRun === true ? { dryRun: true } : {}),
+    })
+  },
+}

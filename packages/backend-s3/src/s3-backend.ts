@@ -1,0 +1,936 @@
+import { createHash } from 'node:crypto'
+import { PassThrough, Readable } from 'node:stream'
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
+import {
+  type Backend,
+  type Capabilities,
+  type Copyable,
+  type CopyFromCapable,
+  type Entry,
+  type HashAlgo,
+  type Hashable,
+  type ListOptions,
+  type Movable,
+  type MtimeSettable,
+  type ReadRange,
+  type RelPath,
+  SyncError,
+  toRelPath,
+  type WriteMeta,
+  type WriteOptions,
+} from '@syncflow/core'
+import { KeyWalker } from './key-walker.js'
+import { formatS3Uri, type S3Location } from './parse-s3-uri.js'
+import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
+import {
+  formatMode,
+  formatMtime,
+  META_MD5,
+  META_MODE,
+  META_MTIME,
+  md5FromEtag,
+  md5FromMetadata,
+  md5ToBase64,
+  parseMode,
+  parseMtime,
+  unquoteEtag,
+} from './s3-metadata.js'
+import { toSyncError } from './to-sync-error.js'
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+const MAX_KEY_BYTES = 1024
+const MAX_PARTS = 10_000
+const MIN_PART = 5 * MiB
+const MAX_PART = 5 * GiB
+
+/** Options of `createS3Backend`. Defaults in brackets. */
+export interface S3BackendOptions extends S3ConnectionOptions {
+  readonly bucket: string
+  /** Key prefix of the root (`app` or `app/` both mean keys under `app/`). [the whole bucket] */
+  readonly prefix?: string
+  /** Bodies smaller than this go in one PutObject; larger ones are multipart uploads. [16 MiB] */
+  readonly multipartThreshold?: number
+  /** Part size of multipart uploads, raised as needed to stay under 10,000 parts. [8 MiB] */
+  readonly partSize?: number
+  /** Parts uploaded at once per object; memory per upload is about queueSize × partSize. [4] */
+  readonly queueSize?: number
+  /** Objects bigger than this are copied server-side part by part (CopyObject's own limit is 5 GiB). [5 GiB] */
+  readonly multipartCopyThreshold?: number
+  /** Keep POSIX permission bits in `x-amz-meta-mode`. [true] */
+  readonly storeMode?: boolean
+  /**
+   * Unfinished multipart uploads under the prefix older than this are aborted when the listing
+   * starts (a killed run leaves them, and S3 bills them until they are aborted); false = never. [24 h]
+   */
+  readonly abortStaleUploadsAfterMs?: number | false
+  /** Never write anything, not even the stale-upload clean-up (`--dry-run`). [false] */
+  readonly dryRun?: boolean
+}
+
+interface HeadResult {
+  readonly size: number
+  readonly etag: string | undefined
+  readonly lastModifiedMs: number
+  readonly metadata: Record<string, string>
+  readonly raw: HeadObjectCommandOutput
+}
+
+type Conn = S3Connection
+
+/**
+ * A bucket prefix on AWS S3 or an S3-compatible service, as a syncflow backend.
+ *
+ * - `list` streams ListObjectsV2 pages (1,000 keys each) in S3's own order, UTF-8 bytes, which is
+ *   the order every backend lists in; unsafe keys and file/prefix clashes are reported, not listed.
+ * - The source mtime is kept in `x-amz-meta-mtime` (float seconds, rclone's key); the listing has
+ *   only the upload time, so `listMtime` is false and `stat` (a HEAD) gives the stored mtime.
+ * - Single-part ETags are MD5s (`hashes.md5`); a multipart object gets its MD5 in
+ *   `x-amz-meta-md5chksum` (rclone's key), and its ETag is never taken for an MD5.
+ * - `write` re-checks `expect` just before writing: `null` with a conditional PUT
+ *   (`If-None-Match: *`), an entry with a HEAD comparing ETag and size. S3 has no compare-and-swap
+ *   that every S3-compatible service honours, so between that HEAD and the PUT (a few ms; a
+ *   multipart upload's whole duration) a concurrent writer can still be overwritten.
+ */
+export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable {
+  readonly uri: string
+  readonly capabilities: Capabilities
+  readonly bucket: string
+  /** `''` or a prefix ending in `/`. */
+  readonly prefix: string
+  readonly #options: S3BackendOptions
+  #conn: Promise<Conn> | undefined
+  #closed = false
+  /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
+  readonly #markers = new Set<string>()
+  #swept = false
+
+  constructor(location: S3Location, options: Omit<S3BackendOptions, 'bucket' | 'prefix'> = {}) {
+    this.bucket = location.bucket
+    this.prefix = location.prefix
+    this.#options = { ...options, bucket: location.bucket, prefix: location.prefix }
+    this.uri = formatS3Uri(location)
+    this.capabilities = {
+      hashes: ['md5'],
+      mtimePrecisionMs: 1,
+      listMtime: false,
+      emptyDirs: false,
+      symlinks: false,
+      permissions: options.storeMode !== false,
+      caseSensitive: true,
+      maxPathBytes: MAX_KEY_BYTES - Buffer.byteLength(this.prefix),
+      watch: 'none',
+    }
+  }
+
+  // ---- required members ---------------------------------------------------------------------
+
+  async *list(opts: ListOptions = {}): AsyncGenerator<Entry> {
+    const conn = await this.#connect('list')
+    const sweep = this.#sweepStaleUploads(conn, opts)
+    const walker = new KeyWalker(this.prefix, opts.prune)
+    let token: string | undefined
+    let startAfter: string | undefined
+    try {
+      for (;;) {
+        const page = await this.#send(
+          'list',
+          undefined,
+          (c) =>
+            c.send(
+              new conn.sdk.ListObjectsV2Command({
+                Bucket: this.bucket,
+                Prefix: this.prefix || undefined,
+                MaxKeys: 1000,
+                // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
+                EncodingType: 'url',
+                ...(token ? { ContinuationToken: token } : {}),
+                ...(startAfter ? { StartAfter: startAfter } : {}),
+              }),
+              opts.signal ? { abortSignal: opts.signal } : {},
+            ),
+          conn,
+        )
+        const encoded = page.EncodingType === 'url'
+        for (const obj of page.Contents ?? []) {
+          if (obj.Key === undefined) continue
+          const key = encoded ? decodeKey(obj.Key) : obj.Key
+          if (key === undefined) {
+            this.#report(
+              opts,
+              new SyncError(
+                'INVALID_PATH',
+                `key ${JSON.stringify(obj.Key)} (URL-encoded) is not valid UTF-8: skipped`,
+                {
+                  op: 's3.list',
+                  path: obj.Key,
+                  hint: 'Rename the object to sync it.',
+                },
+              ),
+            )
+            continue
+          }
+          const out = walker.next({
+            key,
+            size: obj.Size ?? 0,
+            lastModifiedMs: obj.LastModified?.getTime() ?? 0,
+            ...(obj.ETag ? { etag: unquoteEtag(obj.ETag)! } : {}),
+          })
+          if (out === undefined) continue
+          if (out instanceof SyncError) {
+            this.#report(opts, out)
+            continue
+          }
+          if (out.kind === 'dir') this.#markers.add(out.path)
+          yield out
+        }
+        if (!page.IsTruncated) break
+        // Inside a skipped directory at the end of a page: restart after it instead of paging through it.
+        const jump = walker.jumpKey()
+        if (jump !== undefined) {
+          startAfter = jump
+          token = undefined
+        } else {
+          token = page.NextContinuationToken
+          startAfter = undefined
+          if (!token) break
+        }
+      }
+    } finally {
+      await sweep
+    }
+  }
+
+  async stat(path: RelPath): Promise<Entry | undefined> {
+    const key = this.#key(path, 'stat')
+    const conn = await this.#connect('stat', path)
+    const head = await this.#head(conn, key, 'stat', path)
+    if (head) return this.#fileEntry(path, head)
+    // Not an object: a directory if there is a marker or any key below it.
+    const below = await this.#send(
+      'stat',
+      path,
+      (c) =>
+        c.send(
+          new conn.sdk.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${key}/`,
+            MaxKeys: 1,
+            EncodingType: 'url',
+          }),
+        ),
+      conn,
+    )
+    const first = below.Contents?.[0]
+    if (!first) return undefined
+    const isMarker = first.Key !== undefined && decodeKey(first.Key) === `${key}/`
+    if (isMarker) this.#markers.add(path)
+    return {
+      path,
+      kind: 'dir',
+      size: 0,
+      mtimeMs: isMarker ? (first.LastModified?.getTime() ?? 0) : 0,
+    }
+  }
+
+  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+    const key = this.#key(path, 'read')
+    const conn = await this.#connect('read', path)
+    if (range && range.length === 0) {
+      if (!(await this.#head(conn, key, 'read', path))) throw this.#notFound('read', path)
+      return Readable.from([])
+    }
+    const header = range
+      ? `bytes=${range.offset}-${range.length !== undefined ? range.offset + range.length - 1 : ''}`
+      : undefined
+    let out: GetObjectCommandOutput
+    try {
+      out = await conn.client.send(
+        new conn.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(header ? { Range: header } : {}) }),
+      )
+    } catch (err) {
+      // A range starting at or past the end: no bytes, as a local file would give.
+      if (range && (err as { name?: string }).name === 'InvalidRange') {
+        if (!(await this.#head(conn, key, 'read', path))) throw this.#notFound('read', path)
+        return Readable.from([])
+      }
+      throw this.#error(err, 'read', path, conn)
+    }
+    const body = out.Body as Readable | undefined
+    if (!body) return Readable.from([])
+    // Errors of the body stream (a reset connection) reach the reader translated too.
+    const pass = new PassThrough()
+    body.on('error', (err) => pass.destroy(this.#error(err, 'read', path, conn)))
+    pass.on('close', () => {
+      if (!body.destroyed) body.destroy()
+    })
+    body.pipe(pass)
+    return pass
+  }
+
+  async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
+    const key = this.#key(path, 'write')
+    const conn = await this.#connect('write', path)
+    this.#checkAborted(opts.signal, 'write', path)
+    const threshold = this.#options.multipartThreshold ?? 16 * MiB
+    const knownBig = meta.size !== undefined && meta.size >= threshold
+    const expect = opts.expect
+    // `null` is checked by the PUT itself (If-None-Match); anything else, and multipart, by a HEAD.
+    if (expect !== undefined && (expect !== null || knownBig)) await this.#checkExpect(conn, key, path, expect, 'write')
+
+    const md5 = createHash('md5')
+    const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+    const chunks: Buffer[] = []
+    let size = 0
+    let ended = false
+    try {
+      while (!knownBig && size < threshold) {
+        const r = await iterator.next()
+        if (r.done) {
+          ended = true
+          break
+        }
+        const b = toBuffer(r.value)
+        md5.update(b)
+        chunks.push(b)
+        size += b.length
+      }
+    } catch (err) {
+      await iterator.return?.()
+      throw this.#error(err, 'write', path, conn)
+    }
+    const metadata = this.#metadata(meta)
+    if (ended) {
+      const data = Buffer.concat(chunks, size)
+      const digest = md5.digest('hex')
+      try {
+        const out = await conn.client.send(
+          new conn.sdk.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: data,
+            ContentLength: size,
+            ContentMD5: md5ToBase64(digest),
+            Metadata: metadata,
+            ...(expect === null ? { IfNoneMatch: '*' } : {}),
+          }),
+          opts.signal ? { abortSignal: opts.signal } : {},
+        )
+        opts.onProgress?.(size)
+        return this.#written(path, size, meta, digest, unquoteEtag(out.ETag))
+      } catch (err) {
+        if ((err as { name?: string }).name === 'PreconditionFailed' && expect === null) {
+          throw new SyncError('CONFLICT', 'an object appeared there since it was planned; left as it is', {
+            op: 's3.write',
+            path,
+            hint: 'Run the sync again to pick up the new state.',
+            cause: err,
+          })
+        }
+        throw this.#error(err, 'write', path, conn)
+      }
+    }
+    if (expect === null && !knownBig) await this.#checkExpect(conn, key, path, null, 'write')
+    return this.#multipartUpload(conn, path, key, { chunks, size, md5, iterator }, meta, metadata, opts)
+  }
+
+  async remove(path: RelPath): Promise<void> {
+    const key = this.#key(path, 'remove')
+    const conn = await this.#connect('remove', path)
+    if (this.#markers.has(path)) {
+      // A directory marker: removed only when nothing else is below it.
+      const below = await this.#send(
+        'remove',
+        path,
+        (c) =>
+          c.send(
+            new conn.sdk.ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: `${key}/`,
+              MaxKeys: 2,
+              EncodingType: 'url',
+            }),
+          ),
+        conn,
+      )
+      const others = (below.Contents ?? []).filter((o) => o.Key !== undefined && decodeKey(o.Key) !== `${key}/`)
+      if (others.length > 0) {
+        throw new SyncError('CONFLICT', 'directory is not empty', {
+          op: 's3.remove',
+          path,
+          hint: 'Remove its contents first.',
+        })
+      }
+      await this.#send(
+        'remove',
+        path,
+        (c) => c.send(new conn.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: `${key}/` })),
+        conn,
+      )
+      this.#markers.delete(path)
+      return
+    }
+    // DeleteObject of a missing key succeeds: idempotent as the contract asks.
+    await this.#send(
+      'remove',
+      path,
+      (c) => c.send(new conn.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+      conn,
+    )
+  }
+
+  async rootExists(): Promise<boolean> {
+    const conn = await this.#connect('rootExists')
+    try {
+      await conn.client.send(new conn.sdk.HeadBucketCommand({ Bucket: this.bucket }))
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404) return false
+      throw this.#error(err, 'rootExists', undefined, conn)
+    }
+    if (this.prefix === '') return true
+    const out = await this.#send(
+      'rootExists',
+      undefined,
+      (c) => c.send(new conn.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 })),
+      conn,
+    )
+    return (out.KeyCount ?? out.Contents?.length ?? 0) > 0
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    const conn = this.#conn
+    this.#conn = undefined
+    if (conn) (await conn.catch(() => undefined))?.client.destroy()
+  }
+
+  // ---- optional features --------------------------------------------------------------------
+
+  /** Server-side copy within the bucket prefix, metadata kept (CopyObject, or part by part above 5 GiB). */
+  async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const src = this.#key(from, 'copy')
+    const dst = this.#key(to, 'copy')
+    const conn = await this.#connect('copy', to)
+    const head = await this.#head(conn, src, 'copy', from)
+    if (!head) throw this.#notFound('copy', from)
+    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
+    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, undefined, 'copy', to, opts)
+    opts.onProgress?.(head.size)
+    return this.#copiedEntry(to, head, head.metadata, etag)
+  }
+
+  /** `copy`, then delete the source (S3 has no rename). */
+  async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const entry = await this.copy(from, to, opts)
+    await this.remove(from)
+    return entry
+  }
+
+  /**
+   * Copies from another S3Backend on the same service with the same credentials without the
+   * bytes passing through this machine (CopyObject). Returns undefined for any other source.
+   */
+  async copyFrom(
+    source: Backend,
+    sourcePath: RelPath,
+    path: RelPath,
+    meta: WriteMeta,
+    opts: WriteOptions = {},
+  ): Promise<Entry | undefined> {
+    if (!(source instanceof S3Backend)) return undefined
+    const dst = this.#key(path, 'write')
+    const conn = await this.#connect('write', path)
+    const srcConn = await source.#connect('read', sourcePath)
+    if (!(await sameService(conn, srcConn))) return undefined
+    const src = source.#key(sourcePath, 'read')
+    const head = await source.#head(srcConn, src, 'read', sourcePath)
+    if (!head) throw source.#notFound('read', sourcePath)
+    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
+    const metadata = { ...head.metadata, ...this.#metadata(meta) }
+    const etag = await this.#serverCopy(
+      conn,
+      { bucket: source.bucket, key: src, head },
+      dst,
+      metadata,
+      'write',
+      path,
+      opts,
+    )
+    opts.onProgress?.(head.size)
+    return this.#copiedEntry(path, head, metadata, etag)
+  }
+
+  /**
+   * The digest of an object: MD5 from a single-part ETag or from `md5chksum` metadata with one
+   * HEAD; otherwise (or for sha1/sha256) by reading the object.
+   */
+  async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const key = this.#key(path, 'hash')
+    const conn = await this.#connect('hash', path)
+    if (algo === 'md5') {
+      const head = await this.#head(conn, key, 'hash', path)
+      if (!head) throw this.#notFound('hash', path)
+      const known = this.#md5Of(head)
+      if (known) return known
+    }
+    const h = createHash(algo)
+    const body = await this.read(path)
+    try {
+      for await (const chunk of body) {
+        this.#checkAborted(opts.signal, 'hash', path)
+        h.update(chunk as Buffer)
+      }
+    } finally {
+      body.destroy()
+    }
+    return h.digest('hex')
+  }
+
+  /** Sets the stored mtime by copying the object onto itself with replaced metadata (server-side). */
+  async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
+    const key = this.#key(path, 'setMtime')
+    const conn = await this.#connect('setMtime', path)
+    const head = await this.#head(conn, key, 'setMtime', path)
+    if (!head) throw this.#notFound('setMtime', path)
+    const metadata = { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs) }
+    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, 'setMtime', path, {})
+    return this.#copiedEntry(path, head, metadata, etag)
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  /** The key of a path, checked against S3's 1,024-byte limit before any request. */
+  #key(path: RelPath, op: string): string {
+    const key = this.prefix + toRelPath(path)
+    const bytes = Buffer.byteLength(key)
+    if (bytes > MAX_KEY_BYTES) {
+      throw new SyncError('INVALID_PATH', `the key would be ${bytes} bytes; S3 allows at most ${MAX_KEY_BYTES}`, {
+        op: `s3.${op}`,
+        path,
+        hint: `Shorten the path (the prefix ${JSON.stringify(this.prefix)} counts too), or exclude it.`,
+      })
+    }
+    return key
+  }
+
+  #connect(op: string, path?: string): Promise<Conn> {
+    if (this.#closed) {
+      return Promise.reject(
+        new SyncError('UNKNOWN', 'backend used after close()', { op: `s3.${op}`, ...(path ? { path } : {}) }),
+      )
+    }
+    if (!this.#conn) {
+      const conn = connectS3(this.#options, this.bucket)
+      this.#conn = conn
+      // A failed connection (e.g. no credentials) is retried by the next call, not cached.
+      conn.catch(() => {
+        if (this.#conn === conn) this.#conn = undefined
+      })
+    }
+    return this.#conn.catch((err: unknown) => {
+      throw toSyncError(err, `s3.${op}`, path, { bucket: this.bucket })
+    })
+  }
+
+  async #send<T>(op: string, path: string | undefined, fn: (c: S3Client) => Promise<T>, conn: Conn): Promise<T> {
+    try {
+      return await fn(conn.client)
+    } catch (err) {
+      throw this.#error(err, op, path, conn)
+    }
+  }
+
+  #error(err: unknown, op: string, path: string | undefined, conn: Conn): SyncError {
+    const credentialSource = conn.credentialSource()
+    return toSyncError(err, `s3.${op}`, path, {
+      bucket: this.bucket,
+      ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
+      ...(credentialSource ? { credentialSource } : {}),
+    })
+  }
+
+  #notFound(op: string, path: string): SyncError {
+    return new SyncError('NOT_FOUND', 'no such object', { op: `s3.${op}`, path })
+  }
+
+  #checkAborted(signal: AbortSignal | undefined, op: string, path: string): void {
+    if (signal?.aborted) throw new SyncError('ABORTED', 'interrupted', { op: `s3.${op}`, path })
+  }
+
+  #report(opts: ListOptions, error: SyncError): void {
+    if (!opts.onError) throw error
+    opts.onError(error)
+  }
+
+  /** HEAD of a key; undefined when there is no such object. */
+  async #head(conn: Conn, key: string, op: string, path: string): Promise<HeadResult | undefined> {
+    try {
+      const raw = await conn.client.send(new conn.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      return {
+        size: raw.ContentLength ?? 0,
+        etag: unquoteEtag(raw.ETag),
+        lastModifiedMs: raw.LastModified?.getTime() ?? 0,
+        metadata: raw.Metadata ?? {},
+        raw,
+      }
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.$metadata?.httpStatusCode === 404) return undefined
+      throw this.#error(err, op, path, conn)
+    }
+  }
+
+  #md5Of(head: HeadResult): string | undefined {
+    // ETags of SSE-KMS and SSE-C objects are not MD5s.
+    const encrypted = head.raw.ServerSideEncryption === 'aws:kms' || head.raw.SSECustomerAlgorithm !== undefined
+    return md5FromMetadata(head.metadata[META_MD5]) ?? (encrypted ? undefined : md5FromEtag(head.etag))
+  }
+
+  #fileEntry(path: RelPath, head: HeadResult): Entry {
+    const mode = this.capabilities.permissions ? parseMode(head.metadata[META_MODE]) : undefined
+    const md5 = this.#md5Of(head)
+    return {
+      path,
+      kind: 'file',
+      size: head.size,
+      mtimeMs: parseMtime(head.metadata[META_MTIME]) ?? head.lastModifiedMs,
+      ...(mode !== undefined ? { mode } : {}),
+      ...(md5 ? { hashes: { md5 } } : {}),
+      ...(head.etag ? { version: head.etag } : {}),
+    }
+  }
+
+  #metadata(meta: WriteMeta): Record<string, string> {
+    return {
+      [META_MTIME]: formatMtime(meta.mtimeMs),
+      ...(this.capabilities.permissions && meta.mode !== undefined ? { [META_MODE]: formatMode(meta.mode) } : {}),
+    }
+  }
+
+  #written(path: RelPath, size: number, meta: WriteMeta, md5: string, etag: string | undefined): Entry {
+    return {
+      path,
+      kind: 'file',
+      size,
+      mtimeMs: meta.mtimeMs,
+      ...(this.capabilities.permissions && meta.mode !== undefined ? { mode: meta.mode & 0o7777 } : {}),
+      hashes: { md5 },
+      ...(etag ? { version: etag } : {}),
+    }
+  }
+
+  #copiedEntry(path: RelPath, head: HeadResult, metadata: Record<string, string>, etag: string | undefined): Entry {
+    const mode = this.capabilities.permissions ? parseMode(metadata[META_MODE]) : undefined
+    const md5 = md5FromMetadata(metadata[META_MD5]) ?? this.#md5Of(head)
+    return {
+      path,
+      kind: 'file',
+      size: head.size,
+      mtimeMs: parseMtime(metadata[META_MTIME]) ?? Date.now(),
+      ...(mode !== undefined ? { mode } : {}),
+      ...(md5 ? { hashes: { md5 } } : {}),
+      ...(etag ? { version: etag } : {}),
+    }
+  }
+
+  /**
+   * Throws CONFLICT unless the object is still what `expect` says: `null` = absent; an entry =
+   * same ETag (its `version`), else same size and mtime (stored or upload time).
+   */
+  async #checkExpect(conn: Conn, key: string, path: RelPath, expect: Entry | null, op: string): Promise<void> {
+    const head = await this.#head(conn, key, op, path)
+    const conflict = (why: string): SyncError =>
+      new SyncError('CONFLICT', `${why} since it was planned; left as it is`, {
+        op: `s3.${op}`,
+        path,
+        hint: 'Run the sync again to pick up the new state.',
+      })
+    if (expect === null) {
+      if (head) throw conflict('an object appeared there')
+      return
+    }
+    if (expect.kind !== 'file') return
+    if (!head) throw conflict('the object was deleted')
+    if (expect.version !== undefined && head.etag !== undefined) {
+      if (expect.version !== head.etag) throw conflict('the object changed')
+      return
+    }
+    const stored = parseMtime(head.metadata[META_MTIME])
+    const sameTime =
+      (stored !== undefined && Math.abs(stored - expect.mtimeMs) < 1) ||
+      // HEAD's Last-Modified has whole seconds; the listing's has milliseconds.
+      Math.abs(head.lastModifiedMs - expect.mtimeMs) < 1000
+    if (head.size !== expect.size || !sameTime) throw conflict('the object changed')
+  }
+
+  /** Copies an object server-side: CopyObject up to the threshold, UploadPartCopy parts above. Returns the new ETag. */
+  async #serverCopy(
+    conn: Conn,
+    src: { bucket: string; key: string; head: HeadResult },
+    dst: string,
+    metadata: Record<string, string> | undefined,
+    op: string,
+    path: RelPath,
+    opts: WriteOptions,
+  ): Promise<string | undefined> {
+    const { sdk } = conn
+    const copySource = `${src.bucket}/${src.key.split('/').map(encodeURIComponent).join('/')}`
+    const h = src.head.raw
+    // With REPLACE, S3 drops the content headers too: carry them over.
+    const content = {
+      ...(h.ContentType ? { ContentType: h.ContentType } : {}),
+      ...(h.CacheControl ? { CacheControl: h.CacheControl } : {}),
+      ...(h.ContentDisposition ? { ContentDisposition: h.ContentDisposition } : {}),
+      ...(h.ContentEncoding ? { ContentEncoding: h.ContentEncoding } : {}),
+      ...(h.ContentLanguage ? { ContentLanguage: h.ContentLanguage } : {}),
+    }
+    const signal = opts.signal ? { abortSignal: opts.signal } : {}
+    const limit = Math.min(this.#options.multipartCopyThreshold ?? MAX_PART, MAX_PART)
+    if (src.head.size <= limit) {
+      const out = await this.#send(
+        op,
+        path,
+        (c) =>
+          c.send(
+            new sdk.CopyObjectCommand({
+              Bucket: this.bucket,
+              Key: dst,
+              CopySource: copySource,
+              ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
+              ...(metadata ? { MetadataDirective: 'REPLACE', Metadata: metadata, ...content } : {}),
+            }),
+            signal,
+          ),
+        conn,
+      )
+      return unquoteEtag(out.CopyObjectResult?.ETag)
+    }
+    // Part by part: keep metadata and content headers explicitly (multipart copies start empty).
+    const size = src.head.size
+    const partSize = Math.min(
+      MAX_PART,
+      Math.max(this.#options.partSize ?? 64 * MiB, MIN_PART, Math.ceil(size / MAX_PARTS)),
+    )
+    const created = await this.#send(
+      op,
+      path,
+      (c) =>
+        c.send(
+          new sdk.CreateMultipartUploadCommand({
+            Bucket: this.bucket,
+            Key: dst,
+            Metadata: metadata ?? src.head.metadata,
+            ...content,
+          }),
+          signal,
+        ),
+      conn,
+    )
+    const uploadId = created.UploadId!
+    try {
+      const count = Math.ceil(size / partSize)
+      const etags: string[] = new Array(count)
+      let next = 0
+      const worker = async (): Promise<void> => {
+        while (next < count) {
+          const i = next++
+          const start = i * partSize
+          const end = Math.min(size, start + partSize) - 1
+          const out = await conn.client.send(
+            new sdk.UploadPartCopyCommand({
+              Bucket: this.bucket,
+              Key: dst,
+              UploadId: uploadId,
+              PartNumber: i + 1,
+              CopySource: copySource,
+              CopySourceRange: `bytes=${start}-${end}`,
+              ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
+            }),
+            signal,
+          )
+          etags[i] = out.CopyPartResult?.ETag ?? ''
+        }
+      }
+      await Promise.all(Array.from({ length: Math.min(this.#options.queueSize ?? 4, count) }, worker))
+      const done = await conn.client.send(
+        new sdk.CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: dst,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+        }),
+      )
+      const etag = unquoteEtag(done.ETag)
+      return etag || (await this.#head(conn, dst, op, path))?.etag
+    } catch (err) {
+      await conn.client
+        .send(new sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: dst, UploadId: uploadId }))
+        .catch(() => undefined)
+      throw this.#error(err, op, path, conn)
+    }
+  }
+
+  /**
+   * A multipart upload with lib-storage: memory stays at about queueSize × partSize; the part size
+   * grows with the size so that 10,000 parts reach 5 TB. The whole-object MD5 goes into
+   * `md5chksum`: at creation when the caller knows it (and it is verified on the way), otherwise
+   * by a server-side copy onto itself once the upload is done.
+   */
+  async #multipartUpload(
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    head: { chunks: Buffer[]; size: number; md5: ReturnType<typeof createHash>; iterator: AsyncIterator<unknown> },
+    meta: WriteMeta,
+    metadata: Record<string, string>,
+    opts: WriteOptions,
+  ): Promise<Entry> {
+    const { Upload } = await loadLibStorage()
+    const expected = meta.hashes?.md5?.toLowerCase()
+    const partSize = Math.min(
+      MAX_PART,
+      Math.max(this.#options.partSize ?? 8 * MiB, MIN_PART, Math.ceil((meta.size ?? 0) / MAX_PARTS)),
+    )
+    let total = head.size
+    let digest: string | undefined
+    const { chunks, md5, iterator } = head
+    async function* feed(): AsyncGenerator<Buffer> {
+      while (chunks.length > 0) yield chunks.shift()!
+      for (;;) {
+        const r = await iterator.next()
+        if (r.done) break
+        const b = toBuffer(r.value)
+        md5.update(b)
+        total += b.length
+        yield b
+      }
+      digest = md5.digest('hex')
+      // Failing here fails the upload before it completes: lib-storage then aborts it.
+      if (expected !== undefined && digest !== expected) {
+        throw new SyncError('CHECKSUM', `the data read has MD5 ${digest}, not ${expected} as announced`, {
+          op: 's3.write',
+          path,
+        })
+      }
+    }
+    const upload = new Upload({
+      client: conn.client,
+      params: {
+        Bucket: this.bucket,
+        Key: key,
+        Body: Readable.from(feed(), { objectMode: false }),
+        Metadata: { ...metadata, ...(expected ? { [META_MD5]: md5ToBase64(expected) } : {}) },
+      },
+      partSize,
+      queueSize: this.#options.queueSize ?? 4,
+      leavePartsOnError: false,
+    })
+    if (opts.onProgress) {
+      const report = opts.onProgress
+      upload.on('httpUploadProgress', (p) => {
+        if (p.loaded !== undefined) report(p.loaded)
+      })
+    }
+    const onAbort = (): void => void upload.abort()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    let etag: string | undefined
+    try {
+      const out = await upload.done()
+      etag = unquoteEtag(out.ETag)
+    } catch (err) {
+      await iterator.return?.()
+      throw this.#error(err, 'write', path, conn)
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+    digest ??= md5.digest('hex')
+    if (expected === undefined && md5FromEtag(etag) !== digest) {
+      // The MD5 was not known when the upload began: stamp it now, without moving the bytes again.
+      const h = await this.#head(conn, key, 'write', path)
+      if (!h) throw this.#notFound('write', path)
+      etag = await this.#serverCopy(
+        conn,
+        { bucket: this.bucket, key, head: h },
+        key,
+        { ...h.metadata, [META_MD5]: md5ToBase64(digest) },
+        'write',
+        path,
+        {},
+      )
+    }
+    // radosgw answers a completed multipart upload with an empty ETag: ask for the real one.
+    if (!etag) etag = (await this.#head(conn, key, 'write', path))?.etag
+    return this.#written(path, total, meta, digest, etag)
+  }
+
+  /**
+   * Aborts multipart uploads under the prefix that are older than the threshold (once per
+   * backend, beside the first listing): a killed run leaves them, and they cost storage until
+   * aborted. Failures (e.g. no permission to list uploads) are ignored: this is housekeeping.
+   */
+  async #sweepStaleUploads(conn: Conn, opts: ListOptions): Promise<void> {
+    const after = this.#options.abortStaleUploadsAfterMs ?? 24 * 3600_000
+    if (this.#swept || after === false || this.#options.dryRun) return
+    this.#swept = true
+    const cutoff = Date.now() - after
+    try {
+      let keyMarker: string | undefined
+      let uploadIdMarker: string | undefined
+      for (;;) {
+        const page = await conn.client.send(
+          new conn.sdk.ListMultipartUploadsCommand({
+            Bucket: this.bucket,
+            ...(this.prefix ? { Prefix: this.prefix } : {}),
+            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+            ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+          }),
+        )
+        for (const u of page.Uploads ?? []) {
+          if (!u.Key || !u.UploadId || (u.Initiated?.getTime() ?? Date.now()) > cutoff) continue
+          await conn.client.send(
+            new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+          )
+          opts.onNotice?.({
+            code: 'STALE_TEMP_REMOVED',
+            message: `aborted an unfinished multipart upload of ${u.Key} started ${u.Initiated?.toISOString() ?? 'long ago'} (left by an interrupted run)`,
+            path: u.Key.slice(this.prefix.length),
+          })
+        }
+        if (!page.IsTruncated) break
+        keyMarker = page.NextKeyMarker
+        uploadIdMarker = page.NextUploadIdMarker
+        if (!keyMarker) break
+      }
+    } catch {
+      // Housekeeping only.
+    }
+  }
+}
+
+/** True when both connections reach the same service with the same access key (CopyObject can read the source). */
+async function sameService(a: Conn, b: Conn): Promise<boolean> {
+  if (a.endpoint !== b.endpoint) return false
+  try {
+    const [x, y] = await Promise.all([a.client.config.credentials(), b.client.config.credentials()])
+    return x.accessKeyId === y.accessKeyId
+  } catch {
+    return false
+  }
+}
+
+/** Decodes a key of a listing asked with `EncodingType: 'url'` (`+` is a space, as AWS sends it). */
+function decodeKey(key: string): string | undefined {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+}
+
+function toBuffer(chunk: unknown): Buffer {
+  if (Buffer.isBuffer(chunk)) return chunk
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  if (typeof chunk === 'string') return Buffer.from(chunk)
+  throw new SyncError('UNKNOWN', `write body yielded a ${typeof chunk}, not bytes`)
+}

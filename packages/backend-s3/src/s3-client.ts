@@ -1,0 +1,174 @@
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
+
+type ClientModule = typeof import('@aws-sdk/client-s3')
+type StorageModule = typeof import('@aws-sdk/lib-storage')
+
+let clientModule: Promise<ClientModule> | undefined
+let storageModule: Promise<StorageModule> | undefined
+
+/**
+ * The AWS SDK, imported on first use (not at import time): local-only commands never load it.
+ * The pinned SDK still runs on Node 20, so its "Node 22 will be needed" warning is noise to
+ * syncflow's users; it is silenced unless the user set the variable themselves.
+ */
+export function loadS3Sdk(): Promise<ClientModule> {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
+  clientModule ??= import('@aws-sdk/client-s3')
+  return clientModule
+}
+
+/** `@aws-sdk/lib-storage`, imported when the first multipart upload starts. */
+export function loadLibStorage(): Promise<StorageModule> {
+  storageModule ??= import('@aws-sdk/lib-storage')
+  return storageModule
+}
+
+/** Static credentials (tests, or code that has its own). */
+export interface S3Credentials {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string
+}
+
+type AwsCredentialIdentity = S3Credentials & { readonly expiration?: Date }
+
+/** How to reach the service (all optional: the standard AWS configuration chain fills the rest). */
+export interface S3ConnectionOptions {
+  /** An S3-compatible endpoint URL. [option `s3Endpoint`, else `AWS_ENDPOINT_URL_S3`, else `AWS_ENDPOINT_URL`, else AWS] */
+  readonly endpoint?: string
+  /** The region. [AWS_REGION / the profile's region; for AWS otherwise detected with GetBucketLocation; us-east-1 for custom endpoints] */
+  readonly region?: string
+  /** Path-style URLs (`endpoint/bucket/key`). [true for custom endpoints, false for AWS] */
+  readonly forcePathStyle?: boolean
+  /** The shared-config profile. [AWS_PROFILE, else `default`] */
+  readonly profile?: string
+  /** Static credentials. [the default provider chain: env, shared files, SSO, web identity, ECS, IMDS] */
+  readonly credentials?: S3Credentials
+  /** Attempts per request inside the SDK (throttling, 5xx). [3] */
+  readonly maxAttempts?: number
+}
+
+/** A ready client plus what the error messages need. */
+export interface S3Connection {
+  readonly client: S3Client
+  readonly sdk: ClientModule
+  /** The custom endpoint, or undefined for AWS. */
+  readonly endpoint: string | undefined
+  readonly region: string
+  /** Where the credentials came from, once they have been resolved. */
+  credentialSource(): string | undefined
+}
+
+/** The endpoint from the option or the environment (`AWS_ENDPOINT_URL_S3` wins over `AWS_ENDPOINT_URL`). */
+export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = option || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined
+  return value?.replace(/\/+$/, '')
+}
+
+// The keys `@aws-sdk/core` sets on resolved credentials (`$source`), in words for error hints.
+const SOURCES: readonly (readonly [string, (profile: string) => string])[] = [
+  ['CREDENTIALS_CODE', () => 'the credentials given to syncflow'],
+  ['CREDENTIALS_ENV_VARS_STS_WEB_ID_TOKEN', () => 'the web identity token in AWS_WEB_IDENTITY_TOKEN_FILE'],
+  ['CREDENTIALS_ENV_VARS', () => 'the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY'],
+  ['CREDENTIALS_PROFILE_SSO', (p) => `AWS SSO (profile "${p}")`],
+  ['CREDENTIALS_SSO', (p) => `AWS SSO (profile "${p}")`],
+  ['CREDENTIALS_PROFILE_PROCESS', (p) => `the credential_process of profile "${p}"`],
+  ['CREDENTIALS_PROCESS', (p) => `the credential_process of profile "${p}"`],
+  ['CREDENTIALS_STS_ASSUME_ROLE', (p) => `the role assumed by profile "${p}"`],
+  ['CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', (p) => `the web identity token of profile "${p}"`],
+  ['CREDENTIALS_PROFILE', (p) => `profile "${p}" in ~/.aws/credentials or ~/.aws/config`],
+  ['CREDENTIALS_HTTP', () => 'the container credentials endpoint (ECS/EKS)'],
+  ['CREDENTIALS_IMDS', () => 'the EC2 instance metadata service (IMDS)'],
+]
+
+function describeSource(creds: AwsCredentialIdentity, profile: string): string {
+  const source = (creds as { $source?: Record<string, unknown> }).$source ?? {}
+  for (const [key, text] of SOURCES) if (key in source) return text(profile)
+  return `the AWS credential chain (profile "${profile}")`
+}
+
+/**
+ * Creates the S3 client: endpoint and path-style for S3-compatible services, request checksums
+ * only when required for them (so a stream body is never sent `aws-chunked`, which radosgw, Swift
+ * and others reject or store wrongly), the region from the chain or detected, and credentials
+ * from the standard chain with their source remembered for error messages.
+ */
+export async function connectS3(options: S3ConnectionOptions, bucket: string): Promise<S3Connection> {
+  const sdk = await loadS3Sdk()
+  const endpoint = resolveEndpoint(options.endpoint)
+  const profile = options.profile ?? process.env.AWS_PROFILE ?? 'default'
+  let source: string | undefined
+  let chain: (props?: Record<string, unknown>) => Promise<AwsCredentialIdentity>
+  if (options.credentials) {
+    const given = options.credentials
+    chain = async () => given
+    source = 'the credentials given to syncflow'
+  } else {
+    const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers')
+    chain = fromNodeProviderChain(options.profile ? { profile: options.profile } : {})
+  }
+  const credentials = async (props?: Record<string, unknown>): Promise<AwsCredentialIdentity> => {
+    const creds = await chain(props)
+    source ??= describeSource(creds, profile)
+    return creds
+  }
+  const base: S3ClientConfig = {
+    credentials,
+    ...(options.profile ? { profile: options.profile } : {}),
+    ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
+    requestHandler: {
+      connectionTimeout: 10_000,
+      // Socket inactivity, not total time: a big part upload keeps the socket busy.
+      requestTimeout: 120_000,
+      httpAgent: { keepAlive: true, maxSockets: 64 },
+      httpsAgent: { keepAlive: true, maxSockets: 64 },
+    },
+    ...(endpoint
+      ? {
+          endpoint,
+          forcePathStyle: options.forcePathStyle ?? true,
+          requestChecksumCalculation: 'WHEN_REQUIRED',
+          responseChecksumValidation: 'WHEN_REQUIRED',
+        }
+      : { forcePathStyle: options.forcePathStyle ?? false, followRegionRedirects: true }),
+  }
+  const region = options.region ?? (await configuredRegion(sdk, base)) ?? (endpoint ? 'us-east-1' : undefined)
+  const client = new sdk.S3Client({
+    ...base,
+    region: region ?? (await detectRegion(sdk, base, bucket)),
+  })
+  return {
+    client,
+    sdk,
+    endpoint,
+    region: await client.config.region(),
+    credentialSource: () => source,
+  }
+}
+
+/** The region of the configuration chain (env, profile), or undefined when none is set. */
+async function configuredRegion(sdk: ClientModule, base: S3ClientConfig): Promise<string | undefined> {
+  const probe = new sdk.S3Client({ ...base })
+  try {
+    return (await probe.config.region()) || undefined
+  } catch {
+    return undefined
+  } finally {
+    probe.destroy()
+  }
+}
+
+/** The bucket's region from GetBucketLocation (answered from any region); us-east-1 when unknown. */
+async function detectRegion(sdk: ClientModule, base: S3ClientConfig, bucket: string): Promise<string> {
+  const probe = new sdk.S3Client({ ...base, region: 'us-east-1' })
+  try {
+    const out = await probe.send(new sdk.GetBucketLocationCommand({ Bucket: bucket }))
+    const c = out.LocationConstraint as string | undefined
+    return !c ? 'us-east-1' : c === 'EU' ? 'eu-west-1' : c
+  } catch {
+    // No permission for GetBucketLocation: us-east-1, and followRegionRedirects fixes the rest.
+    return 'us-east-1'
+  } finally {
+    probe.destroy()
+  }
+}

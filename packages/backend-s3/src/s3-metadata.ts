@@ -1,0 +1,69 @@
+// The user metadata syncflow keeps on objects. Keys are rclone's, so each tool reads what the
+// other wrote: `mtime` (float seconds since the epoch), `mode` (octal, with the file type bits,
+// e.g. 0100644) and `md5chksum` (base64 MD5 of the whole object, for multipart uploads whose ETag
+// is not an MD5).
+
+/** `x-amz-meta-mtime`. */
+export const META_MTIME = 'mtime'
+/** `x-amz-meta-mode`. */
+export const META_MODE = 'mode'
+/** `x-amz-meta-md5chksum`. */
+export const META_MD5 = 'md5chksum'
+
+/**
+ * Formats ms since the epoch as float seconds with nine decimals (`1700000000.123456000`), rounded
+ * to the microsecond: a double holding ms since the epoch carries no finer digits.
+ */
+export function formatMtime(mtimeMs: number): string {
+  const sign = mtimeMs < 0 ? '-' : ''
+  const abs = Math.abs(mtimeMs)
+  let sec = Math.floor(abs / 1000)
+  let nanos = Math.round((abs - sec * 1000) * 1e3) * 1e3
+  if (nanos >= 1e9) {
+    sec += 1
+    nanos -= 1e9
+  }
+  return `${sign}${sec}.${String(nanos).padStart(9, '0')}`
+}
+
+/** Parses float seconds (as rclone and syncflow write them) into ms; undefined when not a number. */
+export function parseMtime(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\s*-?\d+(\.\d*)?([eE][-+]?\d+)?\s*$/.test(value)) return undefined
+  const ms = Number(value) * 1000
+  return Number.isFinite(ms) ? ms : undefined
+}
+
+/** Formats permission bits as rclone does: octal with the regular-file type bits. */
+export function formatMode(mode: number): string {
+  return `0${(0o100000 | (mode & 0o7777)).toString(8)}`
+}
+
+/** Parses an octal mode; returns the permission bits (`& 0o7777`). */
+export function parseMode(value: string | undefined): number | undefined {
+  if (value === undefined || !/^[0-7]{1,7}$/.test(value.trim())) return undefined
+  return Number.parseInt(value.trim(), 8) & 0o7777
+}
+
+/** An ETag without its quotes. */
+export function unquoteEtag(etag: string | undefined): string | undefined {
+  if (etag === undefined) return undefined
+  const t = etag.trim()
+  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t
+}
+
+/** The MD5 an ETag stands for: only a single-part ETag (32 hex digits) is one; `abc…-3` never is. */
+export function md5FromEtag(etag: string | undefined): string | undefined {
+  return etag !== undefined && /^[0-9a-f]{32}$/i.test(etag) ? etag.toLowerCase() : undefined
+}
+
+/** base64 (`md5chksum`) → hex; undefined when it is not a 16-byte digest. */
+export function md5FromMetadata(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const bytes = Buffer.from(value, 'base64')
+  return bytes.length === 16 && bytes.toString('base64') === value.trim() ? bytes.toString('hex') : undefined
+}
+
+/** hex → base64 (for `md5chksum` and `Content-MD5`). */
+export function md5ToBase64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64')
+}

@@ -1,0 +1,161 @@
+import { isSyncError, SyncError, type SyncErrorCode } from '@syncflow/core'
+
+/** What the translation needs to know to write a useful message and hint. */
+export interface S3ErrorContext {
+  readonly bucket: string
+  /** The endpoint URL, or undefined for AWS. */
+  readonly endpoint?: string
+  /** Where the credentials came from, in words ("environment variables AWS_ACCESS_KEY_ID…"). */
+  readonly credentialSource?: string
+}
+
+interface SdkErrorShape {
+  readonly name?: string
+  readonly code?: string
+  readonly message?: string
+  readonly Code?: string
+  readonly $metadata?: { readonly httpStatusCode?: number }
+}
+
+const TRANSIENT_NAMES = new Set([
+  'SlowDown',
+  'InternalError',
+  'ServiceUnavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'TimeoutError',
+  'NetworkingError',
+  'BandwidthLimitExceeded',
+])
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENETDOWN',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+])
+
+const AUTH_NAMES = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'AccessDenied',
+  'Forbidden',
+  'AllAccessDisabled',
+  'AccountProblem',
+  'ExpiredToken',
+  'InvalidToken',
+  'TokenRefreshRequired',
+  'InvalidSecurity',
+  'NotSignedUp',
+  'CredentialsProviderError',
+])
+
+const REGION_NAMES = new Set([
+  'PermanentRedirect',
+  'AuthorizationHeaderMalformed',
+  'IllegalLocationConstraintException',
+  'MovedPermanently',
+])
+
+/**
+ * Translates anything the AWS SDK or the network throws into a SyncError, once, at the boundary:
+ * `op` is `s3.<method>`, `path` the RelPath (or the location). Only `TRANSIENT` is retried.
+ */
+export function toSyncError(err: unknown, op: string, path: string | undefined, ctx: S3ErrorContext): SyncError {
+  if (isSyncError(err)) return err
+  const e = (typeof err === 'object' && err !== null ? err : {}) as SdkErrorShape
+  const name = e.name ?? ''
+  const status = e.$metadata?.httpStatusCode
+  const code = typeof e.code === 'string' ? e.code : undefined
+  const detail = [name, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
+  const text = `${e.message && e.message !== name && e.message !== 'UnknownError' ? e.message : 'request failed'}${detail ? ` (${detail})` : ''}`
+  const make = (c: SyncErrorCode, message: string, hint?: string): SyncError =>
+    new SyncError(c, message, { op, ...(path !== undefined ? { path } : {}), cause: err, ...(hint ? { hint } : {}) })
+  const where = ctx.endpoint ? ` at ${ctx.endpoint}` : ''
+
+  if (name === 'AbortError' || code === 'ABORT_ERR') return make('ABORTED', 'interrupted')
+  if (name === 'CredentialsProviderError') {
+    return make(
+      'AUTH',
+      `no AWS credentials found: ${e.message ?? ''}`.trim(),
+      'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials or ~/.aws/config (for SSO: aws sso login).',
+    )
+  }
+  if (AUTH_NAMES.has(name) || status === 401 || status === 403) {
+    const from = ctx.credentialSource ? `The credentials came from ${ctx.credentialSource}. ` : ''
+    return make(
+      'AUTH',
+      `access to bucket ${ctx.bucket}${where} refused: ${text}`,
+      `${from}Check that they are valid and allowed to use this bucket (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY choose others).`,
+    )
+  }
+  if (name === 'NoSuchBucket') {
+    return make(
+      'NOT_FOUND',
+      `bucket ${ctx.bucket} does not exist${where}`,
+      'Check the bucket name in the s3:// location (and the endpoint/region), or create the bucket first.',
+    )
+  }
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return make('NOT_FOUND', `no such object: ${text}`)
+  if (name === 'PreconditionFailed' || status === 412) {
+    return make('CONFLICT', 'the object changed since it was planned', 'Run the sync again to pick up the new state.')
+  }
+  if (name === 'NoSuchUpload') return make('CONFLICT', `the multipart upload was aborted meanwhile: ${text}`)
+  if (name === 'KeyTooLongError') return make('INVALID_PATH', `key too long: ${text}`)
+  if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
+    return make('CHECKSUM', `the data did not match its checksum on the way: ${text}`)
+  }
+  if (name === 'QuotaExceeded' || name === 'InsufficientCapacity' || status === 507) {
+    return make('NO_SPACE', `the bucket is full or over quota: ${text}`)
+  }
+  if (name === 'InvalidBucketName') {
+    return make('USAGE', `invalid bucket name ${JSON.stringify(ctx.bucket)}`, 'Bucket names are 3 to 63 characters.')
+  }
+  if (REGION_NAMES.has(name) || status === 301) {
+    return make(
+      'USAGE',
+      `bucket ${ctx.bucket} is in another region: ${text}`,
+      'Set AWS_REGION to the bucket region (or leave it unset to have it detected).',
+    )
+  }
+  if (name === 'RequestTimeTooSkewed') {
+    return make('USAGE', `the clock of this machine is off: ${text}`, 'Set the system clock (e.g. enable NTP).')
+  }
+  if (
+    TRANSIENT_NAMES.has(name) ||
+    (code !== undefined && NETWORK_CODES.has(code)) ||
+    (status ?? 0) >= 500 ||
+    status === 429
+  ) {
+    return make(
+      'TRANSIENT',
+      `${text}${code && !text.includes(code) ? ` [${code}]` : ''}`,
+      code === 'ECONNREFUSED'
+        ? `Nothing answers${where || ' at the S3 endpoint'}: is the endpoint right and the service up?`
+        : undefined,
+    )
+  }
+  if (code === 'ENOTFOUND') {
+    return make(
+      'USAGE',
+      `unknown host: ${text}`,
+      'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL).',
+    )
+  }
+  return make(
+    'UNKNOWN',
+    text,
+    'This looks like a bug in syncflow or an S3 service quirk: please report it with the output of -v.',
+  )
+}

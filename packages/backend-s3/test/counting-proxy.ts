@@ -1,0 +1,75 @@
+import { Agent, createServer, request } from 'node:http'
+import type { AddressInfo } from 'node:net'
+
+/** Requests seen by a counting proxy, by S3 operation (`LIST`, `HEAD`, `GET`, `PUT`, `COPY`, …). */
+export type RequestCounts = Record<string, number>
+
+/** An HTTP reverse proxy on 127.0.0.1 in front of a real S3 endpoint, counting requests by type. */
+export interface CountingProxy {
+  readonly url: string
+  readonly counts: RequestCounts
+  /** Total requests, or of the given operations. */
+  total(...ops: string[]): number
+  reset(): void
+  close(): Promise<void>
+}
+
+/** The S3 operation of a path-style request. */
+export function classify(method: string, url: string, headers: Record<string, unknown>): string {
+  const u = new URL(url, 'http://x')
+  const q = u.searchParams
+  const isBucket = u.pathname.split('/').filter(Boolean).length <= 1
+  if (isBucket) {
+    if (method === 'GET' && q.has('uploads')) return 'LIST_UPLOADS'
+    if (method === 'GET' && q.has('location')) return 'GET_BUCKET_LOCATION'
+    if (method === 'GET') return 'LIST'
+    if (method === 'HEAD') return 'HEAD_BUCKET'
+    if (method === 'POST' && q.has('delete')) return 'DELETE_MULTI'
+    return `${method}_BUCKET`
+  }
+  if (method === 'PUT' && headers['x-amz-copy-source']) return q.has('partNumber') ? 'COPY_PART' : 'COPY'
+  if (method === 'PUT' && q.has('partNumber')) return 'PUT_PART'
+  if (method === 'POST' && q.has('uploads')) return 'CREATE_MULTIPART'
+  if (method === 'POST' && q.has('uploadId')) return 'COMPLETE_MULTIPART'
+  if (method === 'DELETE' && q.has('uploadId')) return 'ABORT_MULTIPART'
+  return method
+}
+
+/** Starts the proxy on a free port; `target` is the real endpoint (`http://127.0.0.1:PORT`). */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const t = new URL(target)
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 })
+  const counts: RequestCounts = {}
+  const server = createServer((req, res) => {
+    const op = classify(req.method ?? 'GET', req.url ?? '/', req.headers)
+    counts[op] = (counts[op] ?? 0) + 1
+    // Headers (Host included) go through unchanged: they are covered by the SigV4 signature.
+    const up = request(
+      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+        upRes.pipe(res)
+      },
+    )
+    up.on('error', () => res.destroy())
+    req.pipe(up)
+  })
+  server.keepAliveTimeout = 30_000
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    counts,
+    total: (...ops) =>
+      Object.entries(counts).reduce((n, [k, v]) => (ops.length === 0 || ops.includes(k) ? n + v : n), 0),
+    reset: () => {
+      for (const k of Object.keys(counts)) delete counts[k]
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+        agent.destroy()
+      }),
+  }
+}

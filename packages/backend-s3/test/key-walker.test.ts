@@ -1,0 +1,95 @@
+import { compareEntries, compareUtf8, type Entry, isRelPath, type RelPath, SyncError } from '@syncflow/core'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { KeyWalker } from '../src/key-walker.js'
+
+/** Walks `keys` (sorted here); keys ending in `/` are zero-byte markers unless in `nonEmpty`. */
+function walk(prefix: string, keys: string[], prune?: (dir: RelPath) => boolean, nonEmpty: string[] = []) {
+  const walker = new KeyWalker(prefix, prune)
+  const entries: Entry[] = []
+  const errors: SyncError[] = []
+  for (const key of [...keys].sort(compareUtf8)) {
+    const out = walker.next({
+      key,
+      size: key.endsWith('/') && !nonEmpty.includes(key) ? 0 : 1,
+      lastModifiedMs: 1000,
+      etag: 'e',
+    })
+    if (out instanceof SyncError) errors.push(out)
+    else if (out) entries.push(out)
+  }
+  return { entries, errors, walker }
+}
+
+const show = (e: Entry) => (e.kind === 'dir' ? `${e.path}/` : e.path)
+
+describe('KeyWalker', () => {
+  it('lists files and directory markers below the prefix, in order', () => {
+    const { entries, errors } = walk('app/', ['app/', 'app/a', 'app/d/', 'app/d/x', 'app/é', 'app/😀'])
+    expect(entries.map(show)).toEqual(['a', 'd/', 'd/x', 'é', '😀'])
+    expect(errors).toEqual([])
+    expect(entries[0]).toMatchObject({ kind: 'file', size: 1, mtimeMs: 1000, version: 'e' })
+  })
+
+  it('reports unsafe keys as INVALID_PATH and skips them', () => {
+    const keys = [
+      'p/a//b',
+      'p//lead',
+      'p/../x',
+      'p/./y',
+      'p/x/../z',
+      'p/c\u0001d',
+      'p/back\\slash',
+      'p/ok',
+      'p/non-empty/',
+    ]
+    const { entries, errors } = walk('p/', keys, undefined, ['p/non-empty/'])
+    expect(entries.map(show)).toEqual(['ok'])
+    expect(errors).toHaveLength(keys.length - 1)
+    for (const e of errors) expect(e.code).toBe('INVALID_PATH')
+  })
+
+  it('reports a key that is both a file and a prefix once, lists the file, skips the keys below', () => {
+    const { entries, errors } = walk('', ['x', 'x-old', 'x.txt', 'x/', 'x/y', 'x/z/w', 'xa', 'y'])
+    expect(entries.map(show)).toEqual(['x', 'x-old', 'x.txt', 'xa', 'y'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['CONFLICT', 'x']])
+  })
+
+  it('asks prune once per directory, keeps the pruned marker, skips what is below, and knows where to jump', () => {
+    const asked: string[] = []
+    const { entries, walker } = walk('', ['a/1', 'a/2', 'n/', 'n/m/1', 'n/m/2', 'n/z'], (d) => {
+      asked.push(d)
+      return d === 'n'
+    })
+    expect(entries.map(show)).toEqual(['a/1', 'a/2', 'n/'])
+    expect(asked).toEqual(['a', 'n'])
+    const jump = walker.jumpKey()!
+    expect(compareUtf8(jump, 'n/m/2')).toBeGreaterThan(0)
+    expect(compareUtf8(jump, 'n0')).toBeLessThan(0)
+  })
+
+  it('yields valid paths in strictly increasing listing order for any set of keys', () => {
+    const segment = fc
+      .array(fc.constantFrom('a', '.', '-', '/', '\u0001', 'é'), { maxLength: 3 })
+      .map((chars) => chars.join(''))
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.array(segment, { minLength: 1, maxLength: 3 }).map((s) => `r/${s.join('/')}`)),
+        (keys) => {
+          const { entries, errors } = walk('r/', keys)
+          for (const e of entries) expect(isRelPath(e.path)).toBe(true)
+          for (let i = 1; i < entries.length; i++) expect(compareEntries(entries[i - 1]!, entries[i]!)).toBeLessThan(0)
+          // Every key is accounted for: listed, reported, the root marker, or below a reported clash.
+          const clashes = errors.filter((e) => e.code === 'CONFLICT').map((e) => `r/${e.path}/`)
+          for (const key of keys) {
+            const rel = key.slice(2)
+            const listed = entries.some((e) => show(e) === rel)
+            const reported = errors.some((e) => e.path === rel)
+            const underClash = clashes.some((c) => key.startsWith(c))
+            expect(listed || reported || underClash || rel === '').toBe(true)
+          }
+        },
+      ),
+    )
+  })
+})

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest'
+import { formatS3Uri, parseS3Uri } from '../src/index.js'
+
+describe('parseS3Uri', () => {
+  it.each([
+    ['s3://b', { bucket: 'b', prefix: '' }],
+    ['s3://b/', { bucket: 'b', prefix: '' }],
+    ['s3://b/app', { bucket: 'b', prefix: 'app/' }],
+    ['s3://b/app/', { bucket: 'b', prefix: 'app/' }],
+    ['s3://b/a b/c', { bucket: 'b', prefix: 'a b/c/' }],
+    ['S3://b/x', { bucket: 'b', prefix: 'x/' }],
+  ])('%s', (uri, want) => {
+    expect(parseS3Uri(uri)).toEqual(want)
+    expect(parseS3Uri(formatS3Uri(want))).toEqual(want)
+  })
+
+  it.each(['s3://', 's3:///x', 'file:///x', 's3://b/a//c', 's3://b/../x', 's3://b/./x', 's3://b//x'])(
+    'rejects %s with USAGE',
+    (uri) => {
+      expect(() => parseS3Uri(uri)).toThrow(expect.objectContaining({ code: 'USAGE' }))
+    },
+  )
+
+  it('formats without a trailing slash', () => {
+    expect(formatS3Uri({ bucket: 'b', prefix: 'app/' })).toBe('s3://b/app')
+    expect(formatS3Uri({ bucket: 'b', prefix: '' })).toBe('s3://b')
+  })
+})

@@ -1,0 +1,57 @@
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import {
+  formatMode,
+  formatMtime,
+  md5FromEtag,
+  md5FromMetadata,
+  md5ToBase64,
+  parseMode,
+  parseMtime,
+} from '../src/s3-metadata.js'
+
+describe('S3 metadata', () => {
+  it('writes mtime as float seconds, as rclone does', () => {
+    expect(formatMtime(1_700_000_000_123)).toBe('1700000000.123000000')
+    expect(formatMtime(1_700_000_000_123.456)).toBe('1700000000.123456000')
+    expect(formatMtime(0)).toBe('0.000000000')
+    expect(formatMtime(-1500)).toBe('-1.500000000')
+  })
+
+  it('reads what rclone writes', () => {
+    expect(parseMtime('1700000000.123456789')).toBeCloseTo(1_700_000_000_123.4568, 3)
+    expect(parseMtime('1700000000')).toBe(1_700_000_000_000)
+    expect(parseMtime('-1.5')).toBe(-1500)
+    expect(parseMtime('2023-11-14T22:13:20Z')).toBeUndefined()
+    expect(parseMtime('')).toBeUndefined()
+    expect(parseMtime(undefined)).toBeUndefined()
+  })
+
+  it('round-trips any mtime within a microsecond', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e13, max: 1e13, noNaN: true }), (ms) => {
+        expect(Math.abs(parseMtime(formatMtime(ms))! - ms)).toBeLessThan(1e-3)
+      }),
+    )
+  })
+
+  it('keeps modes in rclone form', () => {
+    expect(formatMode(0o644)).toBe('0100644')
+    expect(parseMode('0100644')).toBe(0o644)
+    expect(parseMode('755')).toBe(0o755)
+    expect(parseMode('rwx')).toBeUndefined()
+  })
+
+  it('takes only single-part ETags for MD5s', () => {
+    expect(md5FromEtag('49F68A5C8493EC2C0BF489821C21FC3B')).toBe('49f68a5c8493ec2c0bf489821c21fc3b')
+    expect(md5FromEtag('49f68a5c8493ec2c0bf489821c21fc3b-3')).toBeUndefined()
+    expect(md5FromEtag('')).toBeUndefined()
+    expect(md5FromEtag(undefined)).toBeUndefined()
+  })
+
+  it('reads md5chksum (base64) as hex', () => {
+    const hex = '49f68a5c8493ec2c0bf489821c21fc3b'
+    expect(md5FromMetadata(md5ToBase64(hex))).toBe(hex)
+    expect(md5FromMetadata('abc==')).toBeUndefined()
+  })
+})
