@@ -1,0 +1,6 @@
+// Public API of @syncflow/backend-local.
+export type { LocalBackendOptions } from './local-backend.js'
+export { createLocalBackend, LocalBackend } from './local-backend.js'
+export { localBackend, localRootOf } from './local-plugin.js'
+export { toSyncError } from './to-sync-error.js'
+export type { SymlinkPolicy } from './walk-sorted.js'

@@ -1,0 +1,624 @@
+import { createHash } from 'node:crypto'
+import { constants, type Stats } from 'node:fs'
+import {
+  chmod,
+  copyFile,
+  type FileHandle,
+  lstat,
+  lutimes,
+  mkdir,
+  open,
+  readlink,
+  realpath,
+  rename,
+  rmdir,
+  stat,
+  symlink,
+  unlink,
+  utimes,
+} from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { Readable, Transform, type TransformCallback } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  type Backend,
+  type Capabilities,
+  type Copyable,
+  type CopyFromCapable,
+  type DirCreatable,
+  type Entry,
+  type HashAlgo,
+  type Hashable,
+  type ListOptions,
+  type Movable,
+  type MtimeSettable,
+  parentRelPath,
+  type ReadRange,
+  type RelPath,
+  type Symlinkable,
+  SyncError,
+  toRelPath,
+  type WriteMeta,
+  type WriteOptions,
+} from '@syncflow/core'
+import { expectMismatch } from './expect-mismatch.js'
+import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
+import { errnoOf, toSyncError } from './to-sync-error.js'
+import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
+
+/** Options of `createLocalBackend`. */
+export interface LocalBackendOptions {
+  /** The directory to sync (relative to the working directory, or absolute); created on the first write. */
+  readonly root: string
+  /**
+   * How symlinks below the root are treated. [preserve] `preserve` lists and writes them as
+   * symlinks (what `rsync -a` does, so what rsync users expect); `follow` lists what they point to
+   * (`rsync -L`); `skip` ignores them. Whatever the policy, a write never goes through a symlink.
+   */
+  readonly symlinks?: SymlinkPolicy
+}
+
+const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
+const PROGRESS_EVERY = 1024 * 1024
+const HASH_CHUNK = 1024 * 1024
+const WRITE_BATCH = 1024 * 1024
+
+/**
+ * A local directory as a syncflow backend: a sorted streaming walk, atomic writes (temp file in
+ * the same directory, fsync, mtime and mode set, destination re-checked, rename), mtime and mode
+ * preserved, hashes from Node's crypto, `fs.copyFile` (reflink where the filesystem can) between
+ * two local roots. Every incoming path is validated, and no write, remove or mkdir goes through a
+ * symlink, so neither a hostile path nor a symlink in the target lands a write outside the root.
+ */
+export class LocalBackend
+  implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable, DirCreatable, Symlinkable
+{
+  readonly uri: string
+  readonly capabilities: Capabilities
+  /** The symlink policy in force. */
+  readonly symlinkPolicy: SymlinkPolicy
+  /** Absolute path of the root. */
+  readonly root: string
+  #rootReal: string | undefined
+  #closed = false
+
+  constructor(options: LocalBackendOptions) {
+    const policy = options.symlinks ?? 'preserve'
+    if (!SYMLINK_POLICIES.includes(policy)) {
+      throw new SyncError('USAGE', `unknown symlink policy ${JSON.stringify(policy)}`, {
+        hint: 'Use one of: preserve (default, like rsync -a), follow (like rsync -L), skip.',
+      })
+    }
+    this.symlinkPolicy = policy
+    this.root = resolve(options.root)
+    this.uri = this.root
+    this.capabilities = {
+      hashes: ['md5', 'sha1', 'sha256'],
+      // Node stats carry mtimes in fractional ms and `utimes` takes fractional seconds (a double,
+      // sub-microsecond at today's dates); ext4, XFS, btrfs, APFS and tmpfs keep nanoseconds. Coarser
+      // filesystems (FAT: 2 s, HFS+: 1 s) are not probed: that would mean writing into a source.
+      mtimePrecisionMs: 1,
+      listMtime: true,
+      emptyDirs: true,
+      symlinks: policy === 'preserve',
+      permissions: process.platform !== 'win32',
+      // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
+      caseSensitive: process.platform === 'linux',
+      watch: 'none',
+    }
+  }
+
+  list(opts: ListOptions = {}): AsyncIterable<Entry> {
+    this.#assertOpen('list')
+    return walkSorted({
+      ...opts,
+      root: this.root,
+      symlinks: this.symlinkPolicy,
+      isTemp: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
+      onTemp: (abs, rel, name) => this.#removeIfStale(abs, rel, name, opts),
+    })
+  }
+
+  async stat(path: RelPath): Promise<Entry | undefined> {
+    const rel = this.#rel(path, 'stat')
+    try {
+      return await this.#entryAt(rel)
+    } catch (err) {
+      throw toSyncError(err, 'stat', rel)
+    }
+  }
+
+  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+    const rel = this.#rel(path, 'read')
+    const { fh, st } = await this.#openFile(rel, 'read')
+    const start = range?.offset ?? 0
+    const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
+    if (end <= start) {
+      await fh.close()
+      return Readable.from([])
+    }
+    const stream = fh.createReadStream({ start, end: end - 1 })
+    // Errors of the stream (EIO mid-file) are translated like every other error of this backend.
+    const destroy = stream._destroy.bind(stream)
+    stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
+    return stream
+  }
+
+  async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
+    let rel: RelPath
+    try {
+      rel = this.#rel(path, 'write')
+    } catch (err) {
+      body.destroy()
+      throw err
+    }
+    try {
+      return await this.#replaceWith(rel, 'write', opts, async (tmp) => {
+        // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
+        const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
+        try {
+          const sink = (source: AsyncIterable<Buffer>) => writeAll(fh, source)
+          const signal = opts.signal ? { signal: opts.signal } : {}
+          if (opts.onProgress) await pipeline(body, progressMeter(opts.onProgress), sink, signal)
+          else await pipeline(body, sink, signal)
+          await finishFile(fh, meta.mtimeMs, meta.mode)
+        } finally {
+          await fh.close()
+        }
+      })
+    } catch (err) {
+      // Whatever failed (a bad parent, the disk, an abort), the caller's stream is not left open.
+      body.destroy()
+      throw err
+    }
+  }
+
+  async remove(path: RelPath): Promise<void> {
+    const rel = this.#rel(path, 'remove')
+    const abs = this.#abs(rel)
+    try {
+      if ((await this.#parentState(rel, 'remove')) === 'missing') return
+      const st = await lstat(abs).catch((err: unknown) => {
+        if (isMissing(err)) return undefined
+        throw err
+      })
+      if (st === undefined) return
+      if (st.isDirectory()) await rmdir(abs)
+      else await unlink(abs)
+    } catch (err) {
+      if (isMissing(err)) return
+      if (errnoOf(err) === 'ENOTEMPTY' || errnoOf(err) === 'EEXIST') {
+        throw new SyncError('CONFLICT', 'directory not empty', {
+          op: 'local.remove',
+          path: rel,
+          hint: 'Remove its contents first.',
+          cause: err,
+        })
+      }
+      throw toSyncError(err, 'remove', rel)
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+  }
+
+  async rootExists(): Promise<boolean> {
+    this.#assertOpen('rootExists')
+    try {
+      return (await stat(this.root)).isDirectory()
+    } catch (err) {
+      if (isMissing(err)) return false
+      throw toSyncError(err, 'rootExists', this.root)
+    }
+  }
+
+  async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const src = this.#rel(from, 'move')
+    const dst = this.#rel(to, 'move')
+    try {
+      if ((await this.#parentState(src, 'move')) === 'missing') throw missing('move', src)
+      const st = await lstat(this.#abs(src))
+      if (src === dst) return await this.#entryOrMissing(dst, 'move', true)
+      let expected = opts.expect
+      if (st.isDirectory()) {
+        if (dst.startsWith(`${src}/`)) {
+          throw new SyncError('CONFLICT', `cannot move a directory into itself (${dst})`, {
+            op: 'local.move',
+            path: src,
+          })
+        }
+        // rename(2) would silently replace an empty directory: refuse any existing destination.
+        expected ??= null
+      }
+      await this.#prepareParent(dst, 'move')
+      await this.#checkExpect(dst, expected, 'move')
+      await rename(this.#abs(src), this.#abs(dst))
+      return await this.#entryOrMissing(dst, 'move', true)
+    } catch (err) {
+      throw toSyncError(err, 'move', src)
+    }
+  }
+
+  async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const src = this.#rel(from, 'copy')
+    const dst = this.#rel(to, 'copy')
+    const { fh, st } = await this.#openFile(src, 'copy')
+    await fh.close()
+    return this.#copyInto(this.#abs(src), dst, { mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 }, opts, 'copy')
+  }
+
+  async copyFrom(
+    source: Backend,
+    sourcePath: RelPath,
+    path: RelPath,
+    meta: WriteMeta,
+    opts: WriteOptions = {},
+  ): Promise<Entry | undefined> {
+    if (!(source instanceof LocalBackend)) return undefined
+    const src = source.#rel(sourcePath, 'copyFrom')
+    const rel = this.#rel(path, 'copyFrom')
+    // Opened through the source's own rules (its symlink policy, its parent checks).
+    const { fh } = await source.#openFile(src, 'copyFrom')
+    await fh.close()
+    return this.#copyInto(source.#abs(src), rel, meta, opts, 'copyFrom')
+  }
+
+  async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const rel = this.#rel(path, 'hash')
+    if (!this.capabilities.hashes.includes(algo)) {
+      throw new SyncError('UNSUPPORTED', `unknown hash ${JSON.stringify(algo)}`, { op: 'local.hash', path: rel })
+    }
+    const { fh } = await this.#openFile(rel, 'hash')
+    const digest = createHash(algo)
+    try {
+      for await (const chunk of fh.createReadStream({ highWaterMark: HASH_CHUNK, autoClose: false })) {
+        opts.signal?.throwIfAborted()
+        digest.update(chunk as Buffer)
+      }
+    } catch (err) {
+      throw toSyncError(err, 'hash', rel)
+    } finally {
+      await fh.close()
+    }
+    return digest.digest('hex')
+  }
+
+  async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
+    const rel = this.#rel(path, 'setMtime')
+    const abs = this.#abs(rel)
+    try {
+      if ((await this.#parentState(rel, 'setMtime')) === 'missing') throw missing('setMtime', rel)
+      const st = await lstat(abs)
+      const mtime = mtimeMs / 1000
+      if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, st.atimeMs / 1000, mtime)
+      else await utimes(abs, st.atimeMs / 1000, mtime)
+      return await this.#entryOrMissing(rel, 'setMtime', true)
+    } catch (err) {
+      throw toSyncError(err, 'setMtime', rel)
+    }
+  }
+
+  async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}): Promise<void> {
+    const rel = this.#rel(path, 'mkdir')
+    const abs = this.#abs(rel)
+    try {
+      await this.#prepareParent(rel, 'mkdir')
+      try {
+        await mkdir(abs)
+      } catch (err) {
+        if (errnoOf(err) !== 'EEXIST') throw err
+        const st = await lstat(abs)
+        if (!st.isDirectory()) {
+          throw new SyncError('CONFLICT', `a ${st.isSymbolicLink() ? 'symlink' : 'file'} is in the way`, {
+            op: 'local.mkdir',
+            path: rel,
+          })
+        }
+      }
+      // mkdir's mode is filtered by the umask: set the wanted bits explicitly.
+      if (meta.mode !== undefined) await chmod(abs, meta.mode & 0o7777)
+      if (meta.mtimeMs !== undefined) await utimes(abs, Date.now() / 1000, meta.mtimeMs / 1000)
+    } catch (err) {
+      throw toSyncError(err, 'mkdir', rel)
+    }
+  }
+
+  async symlink(path: RelPath, linkTarget: string, opts: WriteOptions = {}): Promise<void> {
+    const rel = this.#rel(path, 'symlink')
+    if (typeof linkTarget !== 'string' || linkTarget === '' || linkTarget.includes('\0')) {
+      throw new SyncError('INVALID_PATH', `invalid symlink target ${JSON.stringify(linkTarget)}`, {
+        op: 'local.symlink',
+        path: rel,
+      })
+    }
+    await this.#replaceWith(rel, 'symlink', opts, (tmp) => symlink(linkTarget, tmp))
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #assertOpen(op: string): void {
+    if (this.#closed) throw new SyncError('USAGE', 'backend is closed', { op: `local.${op}`, path: this.root })
+  }
+
+  /** Validates an incoming path: whatever another backend listed, it cannot escape the root. */
+  #rel(path: RelPath, op: string): RelPath {
+    this.#assertOpen(op)
+    return toRelPath(path, `local.${op}`)
+  }
+
+  #abs(rel: RelPath): string {
+    return join(this.root, rel)
+  }
+
+  async #realRoot(): Promise<string> {
+    this.#rootReal ??= await realpath(this.root)
+    return this.#rootReal
+  }
+
+  /**
+   * Whether the parent directory of `rel` exists, checking that no directory between the root and
+   * it is a symlink (`INVALID_PATH`) or a file (`CONFLICT`). One `realpath` in the common case.
+   */
+  async #parentState(rel: RelPath, op: string): Promise<'ok' | 'missing'> {
+    const parent = parentRelPath(rel)
+    try {
+      const rootReal = await this.#realRoot()
+      if (parent === undefined) return 'ok'
+      const real = await realpath(this.#abs(parent))
+      if (real === join(rootReal, parent)) return 'ok'
+    } catch (err) {
+      if (isMissing(err)) return 'missing'
+      throw err
+    }
+    // Something in the chain resolves elsewhere: name the symlink.
+    throw await this.#symlinkInChain(rel, op)
+  }
+
+  async #symlinkInChain(rel: RelPath, op: string): Promise<SyncError> {
+    const segments = rel.split('/').slice(0, -1)
+    for (let i = 1; i <= segments.length; i++) {
+      const sub = segments.slice(0, i).join('/')
+      const st = await lstat(join(this.root, sub)).catch(() => undefined)
+      if (st?.isSymbolicLink()) {
+        return new SyncError('INVALID_PATH', `parent ${JSON.stringify(sub)} is a symlink; never written through`, {
+          op: `local.${op}`,
+          path: rel,
+          hint: `Replace the symlink ${sub} in ${this.root} by a directory, or exclude ${sub}.`,
+        })
+      }
+    }
+    return new SyncError('INVALID_PATH', 'the path does not resolve inside the root', { op: `local.${op}`, path: rel })
+  }
+
+  /** Creates the root and the missing parents of `rel`, never through a symlink. */
+  async #prepareParent(rel: RelPath, op: string): Promise<void> {
+    if (this.#rootReal === undefined) await mkdir(this.root, { recursive: true })
+    if ((await this.#parentState(rel, op)) === 'ok') return
+    let dir = this.root
+    for (const segment of rel.split('/').slice(0, -1)) {
+      dir = join(dir, segment)
+      try {
+        await mkdir(dir)
+      } catch (err) {
+        if (errnoOf(err) !== 'EEXIST') throw err
+      }
+      // Created by us or by a concurrent writer, it must be a real directory.
+      const st = await lstat(dir)
+      if (st.isSymbolicLink()) throw await this.#symlinkInChain(rel, op)
+      if (!st.isDirectory()) {
+        throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, { op: `local.${op}`, path: rel })
+      }
+    }
+  }
+
+  /** The entry at `rel` after this backend changed it (`NOT_FOUND` if it vanished at once). */
+  async #entryOrMissing(rel: RelPath, op: string, parentChecked: boolean): Promise<Entry> {
+    const entry = await this.#entryAt(rel, parentChecked)
+    if (!entry) throw missing(op, rel)
+    return entry
+  }
+
+  /** The entry at `rel` as `list` would show it (per symlink policy), or undefined. */
+  async #entryAt(rel: RelPath, parentChecked = false): Promise<Entry | undefined> {
+    const abs = this.#abs(rel)
+    let st: Stats
+    try {
+      st = await lstat(abs)
+      if (st.isSymbolicLink()) {
+        if (this.symlinkPolicy === 'skip') return undefined
+        if (this.symlinkPolicy === 'follow') st = await stat(abs)
+      }
+      // A path through a symlinked directory is not an entry of this tree (unless following).
+      if (!parentChecked && this.symlinkPolicy !== 'follow' && (await this.#parentState(rel, 'stat')) !== 'ok') {
+        return undefined
+      }
+    } catch (err) {
+      if (isMissing(err) || (err instanceof SyncError && err.code === 'INVALID_PATH')) return undefined
+      throw err
+    }
+    if (st.isFile()) return fileEntry(rel, st)
+    if (st.isDirectory()) {
+      return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
+    }
+    if (st.isSymbolicLink()) {
+      const linkTarget = await readlink(abs)
+      return { path: rel, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
+    }
+    return undefined
+  }
+
+  /** Opens a regular file for reading, per symlink policy. */
+  async #openFile(rel: RelPath, op: string): Promise<{ fh: FileHandle; st: Stats }> {
+    const follow = this.symlinkPolicy === 'follow'
+    let fh: FileHandle | undefined
+    try {
+      if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
+      fh = await open(this.#abs(rel), constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW))
+      const st = await fh.stat()
+      if (!st.isFile()) {
+        throw new SyncError('CONFLICT', `not a file (a ${st.isDirectory() ? 'directory' : 'special file'})`, {
+          op: `local.${op}`,
+          path: rel,
+        })
+      }
+      return { fh, st }
+    } catch (err) {
+      await fh?.close()
+      if (errnoOf(err) === 'ELOOP') {
+        throw new SyncError('CONFLICT', 'is a symlink, not read as a file (symlink policy preserve/skip)', {
+          op: `local.${op}`,
+          path: rel,
+          cause: err,
+        })
+      }
+      throw toSyncError(err, op, rel)
+    }
+  }
+
+  async #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string): Promise<void> {
+    if (expected === undefined) return
+    const mismatch = expectMismatch(await this.#entryAt(rel, true), expected)
+    if (mismatch !== undefined) {
+      throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
+        op: `local.${op}`,
+        path: rel,
+        hint: 'It was changed meanwhile: run the sync again.',
+      })
+    }
+  }
+
+  /**
+   * The atomic replace shared by every write: create the content at a temp name in the target
+   * directory (`make`), re-check `expect`, rename over the destination; on any failure or abort the
+   * temp file is removed and the destination is untouched.
+   */
+  async #replaceWith(
+    rel: RelPath,
+    op: string,
+    opts: WriteOptions,
+    make: (tmp: string) => Promise<void>,
+  ): Promise<Entry> {
+    const abs = this.#abs(rel)
+    let tmp: string | undefined
+    try {
+      opts.signal?.throwIfAborted()
+      await this.#prepareParent(rel, op)
+      tmp = tempPathFor(abs)
+      await make(tmp)
+      opts.signal?.throwIfAborted()
+      // Just before the rename: an edit made to the destination since planning is never lost.
+      await this.#checkExpect(rel, opts.expect, op)
+      await rename(tmp, abs)
+      tmp = undefined
+      return await this.#entryOrMissing(rel, op, true)
+    } catch (err) {
+      if (tmp !== undefined) await unlink(tmp).catch(() => {})
+      throw toSyncError(err, op, rel)
+    }
+  }
+
+  async #copyInto(
+    srcAbs: string,
+    rel: RelPath,
+    meta: Partial<WriteMeta> & { mtimeMs: number },
+    opts: WriteOptions,
+    op: string,
+  ): Promise<Entry> {
+    const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
+      // Reflink where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
+      await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
+      const fh = await open(tmp, 'r+')
+      try {
+        await finishFile(fh, meta.mtimeMs, meta.mode)
+      } finally {
+        await fh.close()
+      }
+    })
+    opts.onProgress?.(entry.size)
+    return entry
+  }
+
+  async #removeIfStale(abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {
+    const owner = tempOwner(name)
+    if (owner === undefined) return
+    const st = await lstat(abs).catch(() => undefined)
+    if (!st || !isStaleTemp(owner, st.ctimeMs)) return
+    try {
+      await unlink(abs)
+    } catch {
+      return // gone already, or a read-only tree: it is not listed either way
+    }
+    opts.onNotice?.({
+      code: 'STALE_TEMP_REMOVED',
+      message: `removed ${rel}, a temp file left by an interrupted run (pid ${owner})`,
+      path: rel,
+    })
+  }
+}
+
+/**
+ * Writes a stream to an open file in batches of up to `WRITE_BATCH` bytes (one `writev` each),
+ * pulling the next chunk only after the previous batch is on disk: that is the backpressure.
+ * (A FileHandle write stream cannot be used: it closes the handle before the fsync.)
+ */
+async function writeAll(fh: FileHandle, source: AsyncIterable<Buffer | string>): Promise<void> {
+  let batch: Buffer[] = []
+  let size = 0
+  const flush = async (): Promise<void> => {
+    if (size === 0) return
+    const { bytesWritten } = await fh.writev(batch)
+    // A short write (a signal, a nearly full disk) is finished by hand; it is rare.
+    let rest = bytesWritten < size ? Buffer.concat(batch).subarray(bytesWritten) : undefined
+    while (rest && rest.length > 0) rest = rest.subarray((await fh.write(rest)).bytesWritten)
+    batch = []
+    size = 0
+  }
+  for await (const chunk of source) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
+    batch.push(buf)
+    size += buf.length
+    if (size >= WRITE_BATCH) await flush()
+  }
+  await flush()
+}
+
+/** fsync, then mtime and mode, on the open temp file (before it is renamed into place). */
+async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<void> {
+  await fh.sync()
+  await fh.utimes(Date.now() / 1000, mtimeMs / 1000)
+  if (mode !== undefined) await fh.chmod(mode & 0o7777)
+}
+
+function progressMeter(onProgress: (bytes: number) => void): Transform {
+  let bytes = 0
+  let reported = 0
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+      bytes += chunk.length
+      if (bytes - reported >= PROGRESS_EVERY) {
+        reported = bytes
+        onProgress(bytes)
+      }
+      callback(null, chunk)
+    },
+    flush(callback) {
+      onProgress(bytes)
+      callback()
+    },
+  })
+}
+
+function isMissing(err: unknown): boolean {
+  const code = errnoOf(err)
+  return code === 'ENOENT' || code === 'ENOTDIR'
+}
+
+function missing(op: string, path: string): SyncError {
+  return new SyncError('NOT_FOUND', 'no such file', { op: `local.${op}`, path })
+}
+
+/** Creates a LocalBackend (see `LocalBackendOptions`). */
+export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
+  return new LocalBackend(options)
+}

@@ -1,0 +1,35 @@
+import { fileURLToPath } from 'node:url'
+import { type BackendPlugin, SyncError } from '@syncflow/core'
+import { createLocalBackend } from './local-backend.js'
+import type { SymlinkPolicy } from './walk-sorted.js'
+
+/** The root directory of a bare path or `file://` URI. */
+export function localRootOf(uri: string): string {
+  if (!/^file:/i.test(uri)) return uri
+  try {
+    return fileURLToPath(uri)
+  } catch (err) {
+    throw new SyncError('USAGE', `not a local file URI: ${JSON.stringify(uri)}`, {
+      hint: 'Write file:///absolute/path (three slashes), or give a plain path.',
+      cause: err,
+    })
+  }
+}
+
+/**
+ * The local-directory plugin: bare paths and `file://` URIs. A plain object that registers
+ * nothing at import time; `registerBackend(localBackend)` makes it available to `openBackend`.
+ * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`.
+ */
+export const localBackend: BackendPlugin = {
+  name: 'local',
+  schemes: ['file'],
+  async open(uri, options) {
+    const root = localRootOf(uri)
+    if (root === '' || root.includes('\0')) {
+      throw new SyncError('USAGE', `invalid local path ${JSON.stringify(uri)}`, { hint: 'Give a directory path.' })
+    }
+    const symlinks = options.symlinks as SymlinkPolicy | undefined
+    return createLocalBackend({ root, ...(symlinks !== undefined ? { symlinks } : {}) })
+  },
+}

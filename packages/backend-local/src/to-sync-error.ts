@@ -1,0 +1,63 @@
+import { isSyncError, SyncError, type SyncErrorCode } from '@syncflow/core'
+
+/** errno codes and what they mean to the engine; anything else is `UNKNOWN` (a bug to report). */
+const CODES: Readonly<Record<string, SyncErrorCode>> = {
+  ENOENT: 'NOT_FOUND',
+  EACCES: 'PERMISSION',
+  EPERM: 'PERMISSION',
+  EROFS: 'PERMISSION',
+  ENOSPC: 'NO_SPACE',
+  EDQUOT: 'NO_SPACE',
+  EFBIG: 'NO_SPACE',
+  EBUSY: 'TRANSIENT',
+  EAGAIN: 'TRANSIENT',
+  EMFILE: 'TRANSIENT',
+  ENFILE: 'TRANSIENT',
+  EINTR: 'TRANSIENT',
+  ETIMEDOUT: 'TRANSIENT',
+  ESTALE: 'TRANSIENT',
+  EEXIST: 'CONFLICT',
+  ENOTEMPTY: 'CONFLICT',
+  EISDIR: 'CONFLICT',
+  ENOTDIR: 'CONFLICT',
+  ENAMETOOLONG: 'INVALID_PATH',
+  ELOOP: 'INVALID_PATH',
+  EILSEQ: 'INVALID_PATH',
+  ERR_INVALID_ARG_VALUE: 'INVALID_PATH',
+  EXDEV: 'UNSUPPORTED',
+  ABORT_ERR: 'ABORTED',
+}
+
+const HINTS: Partial<Record<SyncErrorCode, string>> = {
+  PERMISSION: 'Check the permissions of the file and its directory (or run as a user who may access it).',
+  NO_SPACE: 'Free some space on the target filesystem, then run again.',
+  INVALID_PATH: 'Rename the file (too long or not representable here), or exclude it with --exclude.',
+  UNSUPPORTED: 'The path crosses a mount point inside the root; sync each filesystem separately.',
+  UNKNOWN: 'This looks like a bug in syncflow: please report it with the output of -v.',
+}
+
+/**
+ * Translates a Node.js fs error into a SyncError, once, at the boundary: the message starts with
+ * `CODE: local.<op> (<path>)`, the original error is kept as `cause`. SyncErrors pass through.
+ */
+export function toSyncError(err: unknown, op: string, path?: string): SyncError {
+  if (isSyncError(err)) return err
+  const errno = (err as { code?: unknown } | null)?.code
+  const name = (err as { name?: unknown } | null)?.name
+  const code: SyncErrorCode =
+    name === 'AbortError' ? 'ABORTED' : typeof errno === 'string' ? (CODES[errno] ?? 'UNKNOWN') : 'UNKNOWN'
+  const message = err instanceof Error ? err.message : String(err)
+  const hint = HINTS[code]
+  return new SyncError(code, message, {
+    op: `local.${op}`,
+    ...(path !== undefined ? { path } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+    cause: err,
+  })
+}
+
+/** The errno code of a Node.js error, if any. */
+export function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}

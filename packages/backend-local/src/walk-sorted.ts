@@ -1,0 +1,213 @@
+import type { Stats } from 'node:fs'
+import { lstatSync, readlinkSync, statSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { sep } from 'node:path'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import { compareUtf8, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+import { errnoOf, toSyncError } from './to-sync-error.js'
+
+/** How symlinks are listed: as symlinks (`preserve`, like `rsync -a`), as what they point to (`follow`, like `rsync -L`), or not at all (`skip`). */
+export type SymlinkPolicy = 'preserve' | 'follow' | 'skip'
+
+/** Options of `walkSorted`. */
+export interface WalkOptions extends ListOptions {
+  /** Absolute path of the root directory. */
+  readonly root: string
+  readonly symlinks: SymlinkPolicy
+  /** True for names the backend owns (temp files): they are never listed, but passed to `onTemp`. */
+  readonly isTemp: (name: string) => boolean
+  readonly onTemp: (abs: string, rel: string, name: string) => Promise<void>
+}
+
+interface Item {
+  readonly key: string
+  readonly entry: Entry
+  readonly abs: string
+  /** `dev:ino` of a directory, to detect loops through followed symlinks. */
+  readonly id?: string
+}
+
+interface Frame {
+  readonly items: Item[]
+  index: number
+  readonly id: string
+}
+
+/** Printable ASCII without `\`: such a name (never `.` or `..` from readdir) is a valid segment without further checks. */
+const PLAIN_NAME = /^[\x20-\x5b\x5d-\x7e]+$/
+/** lstat runs synchronously (a thread-pool round trip per entry costs three times the syscall); yield to other I/O this often. */
+const YIELD_EVERY = 512
+
+/**
+ * Lists a directory tree depth-first in UTF-8 byte order of `entrySortKey`: each directory is read
+ * whole, its names sorted (a directory sorts as `name/`), and entered right after it is yielded, so
+ * only the chain of directories being walked is in memory, whatever the size of the tree.
+ * Unreadable directories and unsafe names go to `onError` (thrown without it) and are skipped.
+ */
+export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
+  const rootStat = lstatOrUndefined(opts.root, true)
+  if (rootStat === undefined) return // a missing root lists nothing (rootExists tells the engine)
+  if (!rootStat.isDirectory()) {
+    throw new SyncError('CONFLICT', 'the root is not a directory', {
+      op: 'local.list',
+      path: opts.root,
+      hint: 'Give a directory.',
+    })
+  }
+  const rootItems = await readDirectory(opts, opts.root, '', true)
+  const stack: Frame[] = [{ items: rootItems, index: 0, id: idOf(rootStat) }]
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!
+    const item = frame.items[frame.index++]
+    if (item === undefined) {
+      stack.pop()
+      continue
+    }
+    if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
+    yield item.entry
+    if (item.entry.kind !== 'dir' || opts.prune?.(item.entry.path)) continue
+    if (item.id !== undefined && stack.some((f) => f.id === item.id)) {
+      report(
+        opts,
+        new SyncError('INVALID_PATH', 'symlink loop: this directory contains itself; not entered', {
+          op: 'local.list',
+          path: item.entry.path,
+          hint: 'Remove the looping symlink, or use --symlinks preserve.',
+        }),
+      )
+      continue
+    }
+    const items = await readDirectory(opts, item.abs, item.entry.path, false)
+    stack.push({ items, index: 0, id: item.id ?? '' })
+  }
+}
+
+/** Reads, stats and sorts one directory. */
+async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, isRoot: boolean): Promise<Item[]> {
+  let names: string[]
+  try {
+    names = await readdir(dirAbs)
+  } catch (err) {
+    const error = toSyncError(err, 'list', dirRel === '' ? opts.root : dirRel)
+    // An unreadable root is fatal; a vanished subdirectory is simply gone.
+    if (isRoot || errnoOf(err) !== 'ENOENT') {
+      if (isRoot) throw error
+      report(opts, error)
+    }
+    return []
+  }
+  const invalid = names.some((n) => n.includes('\ufffd')) ? await undecodableNames(dirAbs) : undefined
+  const items: Item[] = []
+  let count = 0
+  for (const name of names) {
+    if (++count % YIELD_EVERY === 0) await nextTurn()
+    const rel = dirRel === '' ? name : `${dirRel}/${name}`
+    const abs = `${dirAbs}${sep}${name}`
+    if (opts.isTemp(name)) {
+      await opts.onTemp(abs, rel, name)
+      continue
+    }
+    const problem = invalid?.has(name)
+      ? 'name is not valid UTF-8'
+      : PLAIN_NAME.test(name)
+        ? undefined
+        : relPathProblem(name)
+    if (problem !== undefined) {
+      report(
+        opts,
+        new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
+          op: 'local.list',
+          path: rel,
+          hint: 'Rename the file, or exclude it with --exclude.',
+        }),
+      )
+      continue
+    }
+    const item = statItem(opts, abs, rel as RelPath)
+    if (item) items.push(item)
+  }
+  items.sort((a, b) => compareUtf8(a.key, b.key))
+  return items
+}
+
+function statItem(opts: WalkOptions, abs: string, path: RelPath): Item | undefined {
+  let st: Stats | undefined
+  try {
+    st = lstatOrUndefined(abs, false)
+    if (st === undefined) return undefined // removed since readdir
+    if (st.isSymbolicLink()) {
+      if (opts.symlinks === 'skip') return undefined
+      if (opts.symlinks === 'preserve') {
+        const linkTarget = readlinkSync(abs)
+        return {
+          key: path,
+          abs,
+          entry: { path, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) },
+        }
+      }
+      st = statSync(abs, { throwIfNoEntry: false })
+      if (st === undefined) {
+        report(
+          opts,
+          new SyncError('NOT_FOUND', 'dangling symlink (its target does not exist); skipped', {
+            op: 'local.list',
+            path,
+            hint: 'Fix or remove the symlink, or use --symlinks preserve.',
+          }),
+        )
+        return undefined
+      }
+    }
+  } catch (err) {
+    report(opts, toSyncError(err, 'list', path))
+    return undefined
+  }
+  if (st.isFile()) return { key: path, abs, entry: fileEntry(path, st) }
+  if (st.isDirectory()) {
+    return {
+      key: `${path}/`,
+      abs,
+      id: idOf(st),
+      entry: { path, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) },
+    }
+  }
+  // Sockets, FIFOs and devices have no content to sync (rsync skips them too without -D).
+  return undefined
+}
+
+/** The entry of a regular file from its stats. */
+export function fileEntry(path: RelPath, st: Stats): Entry {
+  return { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
+}
+
+/** inode and ctime: a rewrite (new inode by rename) or any metadata change (ctime) gives a new version. */
+export function versionOf(st: Stats): string {
+  return `${st.ino}:${st.ctimeMs}`
+}
+
+function idOf(st: Stats): string {
+  return `${st.dev}:${st.ino}`
+}
+
+function lstatOrUndefined(abs: string, follow: boolean): Stats | undefined {
+  return follow ? statSync(abs, { throwIfNoEntry: false }) : lstatSync(abs, { throwIfNoEntry: false })
+}
+
+function report(opts: ListOptions, error: SyncError): void {
+  if (!opts.onError) throw error
+  opts.onError(error)
+}
+
+/**
+ * Names whose bytes are not valid UTF-8: Node decodes them with U+FFFD, and the decoded name
+ * would address a different (missing) file, so they are reported instead of silently lost.
+ */
+async function undecodableNames(dirAbs: string): Promise<Set<string>> {
+  const raw = await readdir(dirAbs, { encoding: 'buffer' })
+  const bad = new Set<string>()
+  for (const bytes of raw) {
+    const name = bytes.toString('utf8')
+    if (!Buffer.from(name, 'utf8').equals(bytes)) bad.add(name)
+  }
+  return bad
+}
