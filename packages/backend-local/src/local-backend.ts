@@ -290,7 +290,7 @@ export class LocalBackend
     try {
       if ((await this.#parentState(rel, 'setMtime')) === 'missing') throw missing('setMtime', rel)
       const st = await lstat(abs)
-      const mtime = mtimeMs / 1000
+      const mtime = utimeSeconds(mtimeMs)
       if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, st.atimeMs / 1000, mtime)
       else await utimes(abs, st.atimeMs / 1000, mtime)
       return await this.#entryOrMissing(rel, 'setMtime', true)
@@ -318,7 +318,7 @@ export class LocalBackend
       }
       // mkdir's mode is filtered by the umask: set the wanted bits explicitly.
       if (meta.mode !== undefined) await chmod(abs, meta.mode & 0o7777)
-      if (meta.mtimeMs !== undefined) await utimes(abs, Date.now() / 1000, meta.mtimeMs / 1000)
+      if (meta.mtimeMs !== undefined) await utimes(abs, Date.now() / 1000, utimeSeconds(meta.mtimeMs))
     } catch (err) {
       throw toSyncError(err, 'mkdir', rel)
     }
@@ -583,10 +583,20 @@ async function writeAll(fh: FileHandle, source: AsyncIterable<Buffer | string>):
   await flush()
 }
 
+/**
+ * ms → the seconds `utimes` takes. libuv truncates to whole microseconds, and `x / 1000` is often a
+ * hair below the true value (1234567890.123 is 1234567890.12299990… as a double), so a plain division
+ * would store …122.999 ms. Adding half a microsecond rounds to the nearest microsecond instead:
+ * whole-ms mtimes (S3, other tools) round-trip exactly, finer ones to within 0.5 µs.
+ */
+function utimeSeconds(mtimeMs: number): number {
+  return (mtimeMs + 0.0005) / 1000
+}
+
 /** fsync, then mtime and mode, on the open temp file (before it is renamed into place). */
 async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<void> {
   await fh.sync()
-  await fh.utimes(Date.now() / 1000, mtimeMs / 1000)
+  await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
 }
 

@@ -1,0 +1,226 @@
+import { spawnSync } from 'node:child_process'
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { pathToFileURL } from 'node:url'
+import { BackendRegistry, createMemBackend, defaultRegistry, type NoticeCode, SyncError } from '@syncflow/core'
+import { listFiles, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
+import { describe, expect, it, vi } from 'vitest'
+import { createLocalBackend, LocalBackend, localBackend, toSyncError } from '../src/index.js'
+import { isStaleTemp, STALE_TEMP_AGE_MS, tempOwner } from '../src/temp-file.js'
+import { codeOf, p, tempDir } from './helpers.js'
+
+/** A pid that is certainly not running: a child that has exited (and been reaped). */
+function deadPid(): number {
+  const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+  return Number(child.stdout.toString())
+}
+
+describe('atomic write on disk', () => {
+  it('writes to a .syncflow-tmp-<pid>- file in the same directory, then renames it', async () => {
+    const root = await tempDir('atomic')
+    const b = createLocalBackend({ root })
+    await writeText(b, 'dir/f.txt', 'old')
+    const body = new Readable({ read() {} })
+    const writing = b.write(p('dir/f.txt'), body, { mtimeMs: 1_600_000_000_000, mode: 0o640 })
+    body.push('new content')
+    await vi.waitFor(async () => expect((await readdir(join(root, 'dir'))).length).toBe(2))
+    const names = await readdir(join(root, 'dir'))
+    const temp = names.find((n) => n !== 'f.txt')!
+    expect(tempOwner(temp)).toBe(process.pid)
+    expect(await listFiles(b)).toEqual(['dir/f.txt'])
+    expect(await readFile(join(root, 'dir', 'f.txt'), 'utf8')).toBe('old')
+    body.push(null)
+    await writing
+    expect(await readdir(join(root, 'dir'))).toEqual(['f.txt'])
+    const st = await stat(join(root, 'dir', 'f.txt'))
+    expect(st.mtimeMs).toBe(1_600_000_000_000)
+    expect(st.mode & 0o7777).toBe(0o640)
+  })
+
+  it('an aborted or failed write removes its temp file from the disk', async () => {
+    const root = await tempDir('abort')
+    const b = createLocalBackend({ root })
+    const abort = new AbortController()
+    const body = new Readable({ read() {} })
+    const writing = b.write(p('f.txt'), body, { mtimeMs: 1 }, { signal: abort.signal })
+    body.push('partial')
+    await vi.waitFor(async () => expect((await readdir(root)).length).toBe(1))
+    abort.abort()
+    expect(codeOf(await rejectionOf(writing))).toBe('ABORTED')
+    expect(body.destroyed).toBe(true)
+    expect(await readdir(root)).toEqual([])
+
+    const failing = new Readable({ read() {} })
+    const writing2 = b.write(p('g.txt'), failing, { mtimeMs: 1 })
+    failing.push('partial')
+    await vi.waitFor(async () => expect((await readdir(root)).length).toBe(1))
+    failing.destroy(new Error('source broke'))
+    expect(await rejectionOf(writing2)).toBeInstanceOf(SyncError)
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('a CONFLICT from expect removes the temp file and keeps the destination', async () => {
+    const root = await tempDir('conflict')
+    const b = createLocalBackend({ root })
+    const planned = await writeText(b, 'f.txt', 'planned')
+    await writeFile(join(root, 'f.txt'), 'edited by the user')
+    expect(codeOf(await rejectionOf(writeText(b, 'f.txt', 'sync', {}, { expect: planned })))).toBe('CONFLICT')
+    expect(await readdir(root)).toEqual(['f.txt'])
+    expect(await readFile(join(root, 'f.txt'), 'utf8')).toBe('edited by the user')
+  })
+
+  it('whole-millisecond mtimes round-trip exactly (libuv keeps microseconds; the ms value is rounded, not truncated)', async () => {
+    const b = createLocalBackend({ root: await tempDir('mtime') })
+    for (const mtimeMs of [1_234_567_890_123, 1_600_000_000_001, 1_700_000_000_999, 946_684_800_000]) {
+      expect((await writeText(b, 'f', 'x', mtimeMs)).mtimeMs).toBe(mtimeMs)
+      expect((await b.setMtime(p('f'), mtimeMs + 7)).mtimeMs).toBe(mtimeMs + 7)
+    }
+    await b.mkdir(p('d'), { mtimeMs: 1_234_567_890_123 })
+    expect((await b.stat(p('d')))?.mtimeMs).toBe(1_234_567_890_123)
+  })
+
+  it('without a mode, a new file gets the default permissions (umask), not the private temp mode', async () => {
+    const root = await tempDir('umask')
+    const b = createLocalBackend({ root })
+    const entry = await writeText(b, 'f', 'x')
+    const umask = process.umask()
+    expect(entry.mode).toBe(0o666 & ~umask)
+  })
+})
+
+describe('stale temp files', () => {
+  it('a temp file of a dead process is removed by list and reported; one of a live process is kept', async () => {
+    const root = await tempDir('stale')
+    const dead = `.syncflow-tmp-${deadPid()}-0123456789ab`
+    const live = `.syncflow-tmp-${process.pid}-abcdef012345`
+    await writeFile(join(root, dead), 'half a file')
+    await writeFile(join(root, 'sub-dir-file'), 'x')
+    await writeFile(join(root, live), 'in progress')
+    await writeFile(join(root, '.syncflow-tmp-not-ours'), 'a user file that merely looks similar')
+    const notices: { code: NoticeCode; path?: string }[] = []
+    const keys = await listKeys(createLocalBackend({ root }), { onNotice: (n) => notices.push(n) })
+    expect(keys).toEqual(['.syncflow-tmp-not-ours', 'sub-dir-file'])
+    expect(notices).toEqual([expect.objectContaining({ code: 'STALE_TEMP_REMOVED', path: dead })])
+    expect((await readdir(root)).sort()).toEqual(['.syncflow-tmp-not-ours', live, 'sub-dir-file'].sort())
+  })
+
+  it('a temp file older than an hour is stale even when its pid is alive (pids get reused)', () => {
+    const now = Date.now()
+    expect(isStaleTemp(process.pid, now - 1000, now)).toBe(false)
+    expect(isStaleTemp(process.pid, now - STALE_TEMP_AGE_MS - 1, now)).toBe(true)
+    expect(isStaleTemp(deadPid(), now, now)).toBe(true)
+  })
+})
+
+describe('copyFrom', () => {
+  it('copies between two local roots with the given mtime and mode', async () => {
+    const src = createLocalBackend({ root: await tempDir('src') })
+    const dst = createLocalBackend({ root: await tempDir('dst') })
+    await writeText(src, 'a/file.bin', 'payload', { mode: 0o644 })
+    const progress: number[] = []
+    const entry = await dst.copyFrom(
+      src,
+      p('a/file.bin'),
+      p('b/copy.bin'),
+      { mtimeMs: 1_234_567_890_123, mode: 0o600 },
+      {
+        onProgress: (n) => progress.push(n),
+      },
+    )
+    expect(entry).toMatchObject({ path: 'b/copy.bin', kind: 'file', size: 7, mtimeMs: 1_234_567_890_123, mode: 0o600 })
+    expect(await readText(dst, 'b/copy.bin')).toBe('payload')
+    expect(progress).toEqual([7])
+    expect(await readdir(join(dst.root, 'b'))).toEqual(['copy.bin'])
+  })
+
+  it('declines a source that is not local, so the engine streams instead', async () => {
+    const dst = createLocalBackend({ root: await tempDir('dst') })
+    const mem = createMemBackend()
+    await writeText(mem, 'f', 'x')
+    expect(await dst.copyFrom(mem, p('f'), p('f'), { mtimeMs: 1 })).toBeUndefined()
+  })
+
+  it('honours expect, reports a missing source as NOT_FOUND, and refuses a symlink source (preserve)', async () => {
+    const src = createLocalBackend({ root: await tempDir('src') })
+    const dst = createLocalBackend({ root: await tempDir('dst') })
+    await writeText(src, 'f', 'new')
+    await writeText(dst, 'f', 'theirs')
+    expect(codeOf(await rejectionOf(dst.copyFrom(src, p('f'), p('f'), { mtimeMs: 1 }, { expect: null })))).toBe(
+      'CONFLICT',
+    )
+    expect(await readText(dst, 'f')).toBe('theirs')
+    expect(codeOf(await rejectionOf(dst.copyFrom(src, p('missing'), p('g'), { mtimeMs: 1 })))).toBe('NOT_FOUND')
+    await src.symlink(p('link'), 'f')
+    expect(codeOf(await rejectionOf(dst.copyFrom(src, p('link'), p('g'), { mtimeMs: 1 })))).toBe('CONFLICT')
+    expect(await readdir(dst.root)).toEqual(['f'])
+  })
+})
+
+describe('toSyncError', () => {
+  const errno = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: boom`), { code })
+
+  it.each([
+    ['ENOENT', 'NOT_FOUND'],
+    ['EACCES', 'PERMISSION'],
+    ['EPERM', 'PERMISSION'],
+    ['EROFS', 'PERMISSION'],
+    ['ENOSPC', 'NO_SPACE'],
+    ['EDQUOT', 'NO_SPACE'],
+    ['EBUSY', 'TRANSIENT'],
+    ['EAGAIN', 'TRANSIENT'],
+    ['EMFILE', 'TRANSIENT'],
+    ['EEXIST', 'CONFLICT'],
+    ['ENOTEMPTY', 'CONFLICT'],
+    ['EISDIR', 'CONFLICT'],
+    ['ENOTDIR', 'CONFLICT'],
+    ['ENAMETOOLONG', 'INVALID_PATH'],
+    ['EXDEV', 'UNSUPPORTED'],
+    ['EWHATEVER', 'UNKNOWN'],
+  ])('%s is %s', (code, expected) => {
+    const err = toSyncError(errno(code), 'write', 'a/b.txt')
+    expect(err.code).toBe(expected)
+    expect(err.message).toBe(`${expected}: local.write (a/b.txt): ${code}: boom`)
+    expect(err.cause).toBeInstanceOf(Error)
+    expect(err.retryable).toBe(expected === 'TRANSIENT')
+  })
+
+  it('keeps SyncErrors, and maps AbortError to ABORTED', () => {
+    const original = new SyncError('CONFLICT', 'x')
+    expect(toSyncError(original, 'write')).toBe(original)
+    expect(toSyncError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'write').code).toBe('ABORTED')
+    expect(toSyncError('a string', 'write').hint).toMatch(/bug/)
+  })
+})
+
+describe('localBackend plugin', () => {
+  it('opens bare paths and file:// URIs, passing the symlink policy', async () => {
+    const root = await tempDir('plugin')
+    const registry = new BackendRegistry()
+    registry.register(localBackend)
+    const bare = await registry.open(root)
+    expect(bare).toBeInstanceOf(LocalBackend)
+    expect(bare.uri).toBe(root)
+    const url = (await registry.open(pathToFileURL(root).href, { symlinks: 'skip' })) as LocalBackend
+    expect(url.root).toBe(root)
+    expect(url.symlinkPolicy).toBe('skip')
+    const relative = (await registry.open('.')) as LocalBackend
+    expect(relative.root).toBe(process.cwd())
+  })
+
+  it('refuses a file:// URI with a remote host with USAGE and a hint', async () => {
+    const err = await rejectionOf(localBackend.open('file://server/share', {}))
+    expect(codeOf(err)).toBe('USAGE')
+    expect((err as SyncError).hint).toMatch(/file:\/\/\//)
+  })
+
+  it('registers nothing at import time', () => {
+    expect(defaultRegistry.get('file')).toBeUndefined()
+  })
+
+  it('is unusable after close', async () => {
+    const b = createLocalBackend({ root: await tempDir('closed') })
+    await b.close()
+    expect(codeOf(await rejectionOf(b.stat(p('x'))))).toBe('USAGE')
+  })
+})

@@ -1,0 +1,160 @@
+import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import type { SyncError } from '@syncflow/core'
+import { listAll, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend, type SymlinkPolicy } from '../src/index.js'
+import { codeOf, p, tempDir } from './helpers.js'
+
+/** root/ with a file, a dir, a relative file link, a dir link, a dangling link and an outside link. */
+async function tree(): Promise<{ root: string; outside: string }> {
+  const root = await tempDir('links')
+  const outside = await tempDir('outside')
+  await writeFile(join(outside, 'secret.txt'), 'outside data')
+  await mkdir(join(root, 'dir'))
+  await writeFile(join(root, 'dir', 'file.txt'), 'in dir')
+  await writeFile(join(root, 'top.txt'), 'top')
+  await symlink('top.txt', join(root, 'file-link'))
+  await symlink('dir', join(root, 'dir-link'))
+  await symlink('missing', join(root, 'dangling'))
+  await symlink(outside, join(root, 'out-link'))
+  return { root, outside }
+}
+
+const open = (root: string, symlinks?: SymlinkPolicy) =>
+  createLocalBackend({ root, ...(symlinks !== undefined ? { symlinks } : {}) })
+
+describe('symlink policies', () => {
+  it('preserve (the default, like rsync -a) lists symlinks as symlinks with their targets, never entering them', async () => {
+    const { root, outside } = await tree()
+    const b = open(root)
+    expect(b.symlinkPolicy).toBe('preserve')
+    expect(b.capabilities.symlinks).toBe(true)
+    const entries = await listAll(b)
+    expect(entries.map((e) => [e.path, e.kind, e.linkTarget])).toEqual([
+      ['dangling', 'symlink', 'missing'],
+      // '-' sorts before '/', so "dir-link" comes before the directory "dir" (key "dir/").
+      ['dir-link', 'symlink', 'dir'],
+      ['dir', 'dir', undefined],
+      ['dir/file.txt', 'file', undefined],
+      ['file-link', 'symlink', 'top.txt'],
+      ['out-link', 'symlink', outside],
+      ['top.txt', 'file', undefined],
+    ])
+    expect(await b.stat(p('file-link'))).toMatchObject({ kind: 'symlink', linkTarget: 'top.txt' })
+    expect(codeOf(await rejectionOf(b.read(p('file-link'))))).toBe('CONFLICT')
+    // A path through a symlinked directory is not part of the tree.
+    expect(await b.stat(p('out-link/secret.txt'))).toBeUndefined()
+    expect(codeOf(await rejectionOf(b.read(p('out-link/secret.txt'))))).toBe('INVALID_PATH')
+  })
+
+  it('follow (like rsync -L) lists what links point to, and reports dangling links', async () => {
+    const { root } = await tree()
+    const b = open(root, 'follow')
+    expect(b.capabilities.symlinks).toBe(false)
+    const errors: SyncError[] = []
+    const entries = await listAll(b, { onError: (e) => errors.push(e) })
+    expect(entries.map((e) => [e.path, e.kind])).toEqual([
+      ['dir-link', 'dir'],
+      ['dir-link/file.txt', 'file'],
+      ['dir', 'dir'],
+      ['dir/file.txt', 'file'],
+      ['file-link', 'file'],
+      ['out-link', 'dir'],
+      ['out-link/secret.txt', 'file'],
+      ['top.txt', 'file'],
+    ])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['NOT_FOUND', 'dangling']])
+    expect(await readText(b, 'file-link')).toBe('top')
+    expect(await readText(b, 'out-link/secret.txt')).toBe('outside data')
+  })
+
+  it('follow reports a symlink loop instead of walking forever', async () => {
+    const root = await tempDir('loop')
+    await mkdir(join(root, 'a'))
+    await writeFile(join(root, 'a', 'f'), 'f')
+    await symlink('..', join(root, 'a', 'up'))
+    const errors: SyncError[] = []
+    const keys = await listKeys(open(root, 'follow'), { onError: (e) => errors.push(e) })
+    expect(keys).toEqual(['a/', 'a/f', 'a/up/'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'a/up']])
+  })
+
+  it('skip leaves symlinks out entirely', async () => {
+    const { root } = await tree()
+    const b = open(root, 'skip')
+    expect(await listKeys(b)).toEqual(['dir/', 'dir/file.txt', 'top.txt'])
+    expect(await b.stat(p('file-link'))).toBeUndefined()
+  })
+
+  it('an unknown policy is a USAGE error', () => {
+    expect(() => createLocalBackend({ root: '.', symlinks: 'sometimes' as SymlinkPolicy })).toThrow(/symlink policy/)
+  })
+})
+
+describe('a symlink never lets a write escape the root', () => {
+  // The target holds `link -> <outside dir>` (think `link -> /etc`) and the source lists `link/passwd`.
+  for (const policy of ['preserve', 'follow', 'skip'] as const) {
+    it(`write, mkdir, remove, move, copy, copyFrom and symlink through it are refused (policy ${policy})`, async () => {
+      const root = await tempDir('escape')
+      const outside = await tempDir('etc')
+      await writeFile(join(outside, 'passwd'), 'root:x:0:0')
+      await symlink(outside, join(root, 'link'))
+      await writeFile(join(root, 'ok.txt'), 'ok')
+      const b = open(root, policy)
+      const attempts: [string, () => Promise<unknown>][] = [
+        ['write', () => writeText(b, 'link/passwd', 'pwned')],
+        ['write deep', () => writeText(b, 'link/new/deeper.txt', 'pwned')],
+        ['mkdir', () => b.mkdir(p('link/sub'))],
+        ['remove', () => b.remove(p('link/passwd'))],
+        ['move', () => b.move(p('ok.txt'), p('link/moved'))],
+        ['copy', () => b.copy(p('ok.txt'), p('link/copied'))],
+        ['copyFrom', () => b.copyFrom(b, p('ok.txt'), p('link/copied'), { mtimeMs: 1 })],
+        ['symlink', () => b.symlink(p('link/evil'), '/')],
+        ['setMtime', () => b.setMtime(p('link/passwd'), 1)],
+      ]
+      for (const [name, attempt] of attempts) {
+        expect(codeOf(await rejectionOf(attempt())), name).toBe('INVALID_PATH')
+      }
+      expect(await readdir(outside)).toEqual(['passwd'])
+      expect(await readFile(join(outside, 'passwd'), 'utf8')).toBe('root:x:0:0')
+      expect(await readFile(join(root, 'ok.txt'), 'utf8')).toBe('ok')
+    })
+  }
+
+  it('writing over a symlink replaces the link itself, not the file it points to', async () => {
+    const root = await tempDir('replace')
+    const outside = await tempDir('target')
+    await writeFile(join(outside, 'victim.txt'), 'untouched')
+    await symlink(join(outside, 'victim.txt'), join(root, 'link'))
+    const b = open(root)
+    await writeText(b, 'link', 'new file')
+    expect((await lstat(join(root, 'link'))).isFile()).toBe(true)
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('untouched')
+    await b.symlink(p('link2'), join(outside, 'victim.txt'))
+    await writeText(b, 'link2', 'again', {}, { expect: (await b.stat(p('link2')))! })
+    expect(await readFile(join(outside, 'victim.txt'), 'utf8')).toBe('untouched')
+  })
+
+  it('hostile paths create nothing next to the root either', async () => {
+    const parent = await tempDir('parent')
+    const root = join(parent, 'root')
+    const b = open(root)
+    for (const hostile of ['../escaped.txt', '../../escaped.txt', '/tmp/escaped-abs.txt', 'a/../../escaped.txt']) {
+      expect(codeOf(await rejectionOf(b.write(p(hostile), Readable.from(['x']), { mtimeMs: 1 })))).toBe('INVALID_PATH')
+      expect(codeOf(await rejectionOf(b.mkdir(p(hostile))))).toBe('INVALID_PATH')
+    }
+    expect(await readdir(parent)).toEqual([])
+  })
+
+  it('symlink stores its target verbatim (an absolute or escaping target is data, not followed)', async () => {
+    const root = await tempDir('verbatim')
+    const b = open(root)
+    await b.symlink(p('abs'), '/etc/passwd')
+    await b.symlink(p('up'), '../../x')
+    expect(await readlink(join(root, 'abs'))).toBe('/etc/passwd')
+    expect(await readlink(join(root, 'up'))).toBe('../../x')
+    expect(codeOf(await rejectionOf(b.symlink(p('bad'), '')))).toBe('INVALID_PATH')
+  })
+})

@@ -1,0 +1,155 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { entrySortKey, type SyncError } from '@syncflow/core'
+import { listAll, listKeys, rejectionOf } from '@syncflow/core/testkit'
+import fc from 'fast-check'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { codeOf, tempDir, withoutRootPrivileges } from './helpers.js'
+
+const byBytes = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
+
+describe('sorted streaming walk', () => {
+  it('lists any tree in Buffer.compare order of entrySortKey (property)', async () => {
+    const segment = fc.constantFrom(
+      'a',
+      'a b',
+      'a-',
+      'a.txt',
+      'a0',
+      'B',
+      '\u00e9',
+      'caf\u00e9',
+      'cafe\u0301',
+      '\uff21',
+      '\u{1f600}',
+      '\u{10ffff}x',
+      '~',
+    )
+    const tree = fc.uniqueArray(fc.array(segment, { minLength: 1, maxLength: 3 }), {
+      maxLength: 25,
+      selector: (s) => s.join('/'),
+    })
+    await fc.assert(
+      fc.asyncProperty(tree, async (paths) => {
+        const root = await tempDir('prop')
+        const files = new Set<string>()
+        const dirs = new Set<string>()
+        for (const segments of paths) {
+          const path = segments.join('/')
+          // Skip paths that clash with what exists (a file where a directory is needed, or the reverse).
+          const parents = segments.slice(0, -1).map((_, i) => segments.slice(0, i + 1).join('/'))
+          if (dirs.has(path) || files.has(path) || parents.some((d) => files.has(d))) continue
+          await mkdir(join(root, ...segments.slice(0, -1)), { recursive: true })
+          await writeFile(join(root, path), path)
+          files.add(path)
+          for (const d of parents) dirs.add(d)
+        }
+        const keys = await listKeys(createLocalBackend({ root }))
+        const expected = [...files, ...[...dirs].map((d) => `${d}/`)].sort(byBytes)
+        expect(keys).toEqual(expected)
+      }),
+      { numRuns: 40 },
+    )
+  })
+
+  it('a missing root lists nothing and rootExists is false; a file as root is CONFLICT', async () => {
+    const parent = await tempDir('roots')
+    const missing = createLocalBackend({ root: join(parent, 'nope') })
+    expect(await listAll(missing)).toEqual([])
+    expect(await missing.rootExists()).toBe(false)
+    await writeFile(join(parent, 'file'), 'x')
+    const fileRoot = createLocalBackend({ root: join(parent, 'file') })
+    expect(await fileRoot.rootExists()).toBe(false)
+    expect(codeOf(await rejectionOf(listAll(fileRoot)))).toBe('CONFLICT')
+  })
+
+  it('names that are not valid UTF-8 go to onError (INVALID_PATH), never listed under a mangled name', async () => {
+    const root = await tempDir('latin1')
+    await writeFile(Buffer.concat([Buffer.from(`${root}/caf`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin-1')
+    await writeFile(join(root, 'ok.txt'), 'ok')
+    await writeFile(join(root, 'literal \ufffd.txt'), 'a real U+FFFD in a valid name')
+    const errors: SyncError[] = []
+    const keys = await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })
+    expect(keys).toEqual(['literal \ufffd.txt', 'ok.txt'])
+    expect(errors.map((e) => [e.code, e.message.includes('UTF-8')])).toEqual([['INVALID_PATH', true]])
+  })
+
+  it('a name with a backslash or control character goes to onError and the listing goes on', async () => {
+    const root = await tempDir('unsafe')
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd', 'back\\slash'), 'x')
+    await writeFile(join(root, 'd', 'new\nline'), 'x')
+    await writeFile(join(root, 'd', 'fine'), 'x')
+    await writeFile(join(root, 'z'), 'x')
+    const errors: SyncError[] = []
+    expect(await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })).toEqual([
+      'd/',
+      'd/fine',
+      'z',
+    ])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([
+      ['INVALID_PATH', 'd/back\\slash'],
+      ['INVALID_PATH', 'd/new\nline'],
+    ])
+  })
+
+  it('an unreadable subdirectory goes to onError (PERMISSION) and the rest is listed', async (t) => {
+    const root = await tempDir('perm')
+    await chmod(root, 0o755)
+    await mkdir(join(root, 'locked'))
+    await writeFile(join(root, 'locked', 'hidden.txt'), 'x')
+    await mkdir(join(root, 'open'))
+    await writeFile(join(root, 'open', 'seen.txt'), 'x')
+    await chmod(join(root, 'locked'), 0o000)
+    const errors: SyncError[] = []
+    // Root ignores permission bits: as root the test drops to uid/gid 65534 (nobody) around the listing.
+    const result = await withoutRootPrivileges(() =>
+      listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) }),
+    )
+    await chmod(join(root, 'locked'), 0o755)
+    if (!result) return t.skip('running as root without seteuid(): cannot make a directory unreadable')
+    expect(result.value).toEqual(['locked/', 'open/', 'open/seen.txt'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['PERMISSION', 'locked']])
+    expect(errors[0]?.message).toMatch(/^PERMISSION: local\.list \(locked\): /)
+  })
+
+  it('an unreadable root throws PERMISSION even with onError (a listing error is never "no files")', async (t) => {
+    const root = await tempDir('perm-root')
+    await writeFile(join(root, 'f'), 'x')
+    await chmod(root, 0o000)
+    const result = await withoutRootPrivileges(() =>
+      rejectionOf(listAll(createLocalBackend({ root }), { onError: () => {} })),
+    )
+    await chmod(root, 0o700)
+    if (!result) return t.skip('running as root without seteuid(): cannot make a directory unreadable')
+    expect(codeOf(result.value)).toBe('PERMISSION')
+  })
+
+  it('prune skips a directory without reading it', async () => {
+    const root = await tempDir('prune')
+    await mkdir(join(root, 'node_modules', 'deep'), { recursive: true })
+    await writeFile(join(root, 'node_modules', 'deep', 'x'), 'x')
+    await writeFile(join(root, 'keep'), 'x')
+    const asked: string[] = []
+    const keys = await listKeys(createLocalBackend({ root }), {
+      prune: (dir) => {
+        asked.push(dir)
+        return dir === 'node_modules'
+      },
+    })
+    expect(keys).toEqual(['keep', 'node_modules/'])
+    expect(asked).toEqual(['node_modules'])
+  })
+
+  it('lists a large flat directory in order, with file metadata', async () => {
+    const root = await tempDir('flat')
+    const names = Array.from({ length: 3000 }, (_, i) => `f${(i * 7919) % 3000}`)
+    await Promise.all(names.map((n) => writeFile(join(root, n), n)))
+    const entries = await listAll(createLocalBackend({ root }))
+    expect(entries.map(entrySortKey)).toEqual([...names].sort(byBytes))
+    const f42 = entries.find((e) => e.path === 'f42')
+    expect(f42).toMatchObject({ kind: 'file', size: 3 })
+    expect(f42?.version).toMatch(/^\d+:\d+(\.\d+)?$/)
+  })
+})
