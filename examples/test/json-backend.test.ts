@@ -1,0 +1,46 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type Backend, MemoryStateStore, sync } from '@syncflow/core'
+import { describeBackend, writeText } from '@syncflow/core/testkit'
+import { lastValueFrom } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createJsonBackend, type JsonBackend } from '../json-backend.mjs'
+import { tempDir } from './helpers/run-example.js'
+
+// The example plugin passes the same conformance suite as the built-in backends: a few lines of wiring.
+describeBackend(
+  'json (example plugin)',
+  async () => {
+    const dir = await tempDir('json')
+    return { backend: createJsonBackend({ file: join(dir.path, 'tree.json') }), cleanup: dir.cleanup }
+  },
+  {
+    skip: { largeFile: 'keeps every file in memory and in one JSON document: meant for small trees' },
+    // Edits the JSON file behind the backend's back, as a hand-edited file would.
+    plantUnsafe: async (backend, name) => {
+      const file = (backend as JsonBackend).file
+      const doc = JSON.parse(await readFile(file, 'utf8')) as { files: Record<string, unknown> }
+      doc.files[name] = { mtimeMs: 1_600_000_000_000, base64: '' }
+      await writeFile(file, JSON.stringify(doc))
+    },
+  },
+)
+
+describe('json backend with the engine', () => {
+  it("a second backend on the same file sees the first one's sync", async () => {
+    const dir = await tempDir('json-engine')
+    try {
+      const file = join(dir.path, 'tree.json')
+      const a: Backend = createJsonBackend({ file: join(dir.path, 'a.json') })
+      await writeText(a, 'x/y.txt', 'why')
+      const b = createJsonBackend({ file })
+      const done = await lastValueFrom(sync(a, b, { mode: 'mirror', state: new MemoryStateStore() }))
+      expect(done.type === 'done' && done.summary.done.copy).toBe(1)
+      const again = createJsonBackend({ file })
+      expect(await again.stat('x/y.txt' as never)).toMatchObject({ size: 3 })
+      await Promise.all([a.close(), b.close(), again.close()])
+    } finally {
+      await dir.cleanup()
+    }
+  })
+})
