@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { constants, type Stats } from 'node:fs'
+import { constants, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs'
 import {
   chmod,
   copyFile,
@@ -8,8 +8,6 @@ import {
   lutimes,
   mkdir,
   open,
-  readlink,
-  realpath,
   rename,
   rmdir,
   stat,
@@ -18,8 +16,7 @@ import {
   utimes,
 } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { Readable, Transform, type TransformCallback } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { addAbortSignal, Readable } from 'node:stream'
 import {
   type Backend,
   type Capabilities,
@@ -157,10 +154,9 @@ export class LocalBackend
         // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
         const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
         try {
-          const sink = (source: AsyncIterable<Buffer>) => writeAll(fh, source)
-          const signal = opts.signal ? { signal: opts.signal } : {}
-          if (opts.onProgress) await pipeline(body, progressMeter(opts.onProgress), sink, signal)
-          else await pipeline(body, sink, signal)
+          // An abort destroys the body, which ends the read loop of writeAll with an AbortError.
+          if (opts.signal) addAbortSignal(opts.signal, body)
+          await writeAll(fh, body, opts.onProgress)
           await finishFile(fh, meta.mtimeMs, meta.mode)
         } finally {
           await fh.close()
@@ -352,7 +348,7 @@ export class LocalBackend
   }
 
   async #realRoot(): Promise<string> {
-    this.#rootReal ??= await realpath(this.root)
+    this.#rootReal ??= realpathSync.native(this.root)
     return this.#rootReal
   }
 
@@ -365,7 +361,7 @@ export class LocalBackend
     try {
       const rootReal = await this.#realRoot()
       if (parent === undefined) return 'ok'
-      const real = await realpath(this.#abs(parent))
+      const real = realpathSync.native(this.#abs(parent))
       if (real === join(rootReal, parent)) return 'ok'
     } catch (err) {
       if (isMissing(err)) return 'missing'
@@ -422,13 +418,16 @@ export class LocalBackend
   /** The entry at `rel` as `list` would show it (per symlink policy), or undefined. */
   async #entryAt(rel: RelPath, parentChecked = false): Promise<Entry | undefined> {
     const abs = this.#abs(rel)
-    let st: Stats
+    let st: Stats | undefined
     try {
-      st = await lstat(abs)
-      if (st.isSymbolicLink()) {
+      // Metadata calls are synchronous on purpose (as in the walk): a few µs of syscall beat a
+      // thread-pool round trip, and a missing path costs no exception.
+      st = lstatSync(abs, { throwIfNoEntry: false })
+      if (st?.isSymbolicLink()) {
         if (this.symlinkPolicy === 'skip') return undefined
-        if (this.symlinkPolicy === 'follow') st = await stat(abs)
+        if (this.symlinkPolicy === 'follow') st = statSync(abs, { throwIfNoEntry: false })
       }
+      if (st === undefined) return undefined
       // A path through a symlinked directory is not an entry of this tree (unless following).
       if (!parentChecked && this.symlinkPolicy !== 'follow' && (await this.#parentState(rel, 'stat')) !== 'ok') {
         return undefined
@@ -442,7 +441,7 @@ export class LocalBackend
       return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
     }
     if (st.isSymbolicLink()) {
-      const linkTarget = await readlink(abs)
+      const linkTarget = readlinkSync(abs)
       return { path: rel, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
     }
     return undefined
@@ -560,19 +559,31 @@ export class LocalBackend
 /**
  * Writes a stream to an open file in batches of up to `WRITE_BATCH` bytes (one `writev` each),
  * pulling the next chunk only after the previous batch is on disk: that is the backpressure.
- * (A FileHandle write stream cannot be used: it closes the handle before the fsync.)
+ * Not `stream.pipeline` into a write stream: a FileHandle write stream closes the handle before
+ * the fsync, and pipeline's per-call AbortController and AbortError cost more than a small file's I/O.
  */
-async function writeAll(fh: FileHandle, source: AsyncIterable<Buffer | string>): Promise<void> {
+async function writeAll(
+  fh: FileHandle,
+  source: AsyncIterable<Buffer | string>,
+  onProgress: ((bytes: number) => void) | undefined,
+): Promise<void> {
   let batch: Buffer[] = []
   let size = 0
+  let total = 0
+  let reported = 0
   const flush = async (): Promise<void> => {
     if (size === 0) return
     const { bytesWritten } = await fh.writev(batch)
     // A short write (a signal, a nearly full disk) is finished by hand; it is rare.
     let rest = bytesWritten < size ? Buffer.concat(batch).subarray(bytesWritten) : undefined
     while (rest && rest.length > 0) rest = rest.subarray((await fh.write(rest)).bytesWritten)
+    total += size
     batch = []
     size = 0
+    if (onProgress && total - reported >= PROGRESS_EVERY) {
+      reported = total
+      onProgress(total)
+    }
   }
   for await (const chunk of source) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk
@@ -581,6 +592,7 @@ async function writeAll(fh: FileHandle, source: AsyncIterable<Buffer | string>):
     if (size >= WRITE_BATCH) await flush()
   }
   await flush()
+  onProgress?.(total)
 }
 
 /**
@@ -598,25 +610,6 @@ async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefi
   await fh.sync()
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
-}
-
-function progressMeter(onProgress: (bytes: number) => void): Transform {
-  let bytes = 0
-  let reported = 0
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback: TransformCallback) {
-      bytes += chunk.length
-      if (bytes - reported >= PROGRESS_EVERY) {
-        reported = bytes
-        onProgress(bytes)
-      }
-      callback(null, chunk)
-    },
-    flush(callback) {
-      onProgress(bytes)
-      callback()
-    },
-  })
 }
 
 function isMissing(err: unknown): boolean {

@@ -13,8 +13,13 @@ export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
  * copy across filesystems), named after our pid so another run can tell whether its owner is alive.
  */
 export function tempPathFor(abs: string): string {
-  return join(dirname(abs), `${TEMP_PREFIX}${process.pid}-${randomBytes(6).toString('hex')}`)
+  counter = (counter + 1) % 0x100000000
+  return join(dirname(abs), `${TEMP_PREFIX}${process.pid}-${runTag}${counter.toString(16).padStart(8, '0')}`)
 }
+
+/** Random per process, so a reused pid does not meet the temp names of the crashed run it replaces. */
+const runTag = randomBytes(2).toString('hex')
+let counter = 0
 
 /** The owner pid of a temp file name, or `undefined` when the name is not one of ours. */
 export function tempOwner(name: string): number | undefined {
