@@ -496,9 +496,8 @@ export class MemBackend
   #checkReplace(rel: RelPath, key: string, expected: Entry | null | undefined, op: string): void {
     this.#checkAncestors(rel, key, op)
     const current = this.#store.nodes.get(key)
-    if (current?.kind === 'dir' && expected?.kind !== 'dir') {
-      throw new SyncError('CONFLICT', 'a directory is in the way', { op, path: rel })
-    }
+    // Replacing a directory by a file would orphan its contents (rename(2) refuses it too).
+    if (current?.kind === 'dir') throw new SyncError('CONFLICT', 'a directory is in the way', { op, path: rel })
     const mismatch = expectMismatch(current ? this.#entry(rel, current, false) : undefined, expected)
     if (mismatch !== undefined) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
