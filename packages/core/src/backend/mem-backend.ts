@@ -180,7 +180,6 @@ export class MemBackend
     const items: { key: string; sortKey: string; node: MemNode }[] = []
     for (const [key, node] of this.#store.nodes) {
       if (!key.startsWith(base) || key === this.#prefix) continue
-      if (node.kind === 'dir' && !this.capabilities.emptyDirs) continue
       const path = key.slice(base.length)
       items.push({ key: path, sortKey: node.kind === 'dir' ? `${path}/` : path, node })
     }
@@ -211,8 +210,8 @@ export class MemBackend
         if (node.kind === 'dir') skipBelow = sortKey
         continue
       }
-      const entry = this.#entry(path, node, true)
-      yield entry
+      // Without listed directories (like S3) a directory still prunes, as a skipped common prefix would.
+      if (node.kind !== 'dir' || this.capabilities.emptyDirs) yield this.#entry(path, node, true)
       if (node.kind === 'dir' && opts.prune?.(path)) skipBelow = sortKey
     }
   }

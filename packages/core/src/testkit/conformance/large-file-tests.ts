@@ -10,9 +10,8 @@ const SEED = 64
 /** A large file streams in and out intact, without the test (or a sane backend) holding it in memory. */
 export function largeFileTests(s: SuiteContext): void {
   const size = s.largeFileBytes
-  const mib = (size / (1024 * 1024)).toFixed(size % (1024 * 1024) === 0 ? 0 : 1)
   s.test(
-    `a ${mib} MiB file streams in and out intact (hash verified while streaming)`,
+    `a ${humanBytes(size)} file streams in and out intact (hash verified while streaming)`,
     async (b) => {
       const expected = await hashStream(prngStream(SEED, size))
       const entry = await b.write('large/file.bin' as RelPath, prngStream(SEED, size), {
@@ -38,4 +37,10 @@ export function largeFileTests(s: SuiteContext): void {
     },
     { needs: ['largeFile'], timeout: 300_000 },
   )
+}
+
+function humanBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${+(n / (1024 * 1024)).toFixed(1)} MiB`
+  if (n >= 1024) return `${+(n / 1024).toFixed(1)} KiB`
+  return `${n} byte`
 }
