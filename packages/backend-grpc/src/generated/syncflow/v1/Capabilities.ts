@@ -1,0 +1,34 @@
+// Original file: proto/syncflow.proto
+
+
+export interface Capabilities {
+  'hashes'?: (string)[];
+  'mtimePrecisionMs'?: (number | string);
+  'listMtime'?: (boolean);
+  'emptyDirs'?: (boolean);
+  'symlinks'?: (boolean);
+  'permissions'?: (boolean);
+  'caseSensitive'?: (boolean);
+  'maxPathBytes'?: (number);
+  /**
+   * "native" | "poll" | "none"
+   */
+  'watch'?: (string);
+  '_maxPathBytes'?: "maxPathBytes";
+}
+
+export interface Capabilities__Output {
+  'hashes': (string)[];
+  'mtimePrecisionMs': (number);
+  'listMtime': (boolean);
+  'emptyDirs': (boolean);
+  'symlinks': (boolean);
+  'permissions': (boolean);
+  'caseSensitive': (boolean);
+  'maxPathBytes'?: (number);
+  /**
+   * "native" | "poll" | "none"
+   */
+  'watch': (string);
+  '_maxPathBytes'?: "maxPathBytes";
+}

@@ -1,0 +1,10 @@
+// Original file: proto/syncflow.proto
+
+
+export interface HashReply {
+  'hex'?: (string);
+}
+
+export interface HashReply__Output {
+  'hex': (string);
+}

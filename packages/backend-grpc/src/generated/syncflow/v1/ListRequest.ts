@@ -1,0 +1,10 @@
+// Original file: proto/syncflow.proto
+
+
+export interface ListRequest {
+  'root'?: (string);
+}
+
+export interface ListRequest__Output {
+  'root': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/syncflow.proto
+
+
+export interface WatchRequest {
+  'root'?: (string);
+}
+
+export interface WatchRequest__Output {
+  'root': (string);
+}

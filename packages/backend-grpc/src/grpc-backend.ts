@@ -1,0 +1,720 @@
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import type { CallOptions, ChannelOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js'
+import {
+  type Backend,
+  type Capabilities,
+  type Change,
+  type Copyable,
+  type CopyFromCapable,
+  compareEntries,
+  type DeltaCapable,
+  type DeltaOp,
+  type DeltaSource,
+  type DirCreatable,
+  type Entry,
+  type FileSignature,
+  type HashAlgo,
+  type Hashable,
+  type ListOptions,
+  type Movable,
+  type MtimeSettable,
+  type ReadRange,
+  type RelPath,
+  type Symlinkable,
+  SyncError,
+  supports,
+  toRelPath,
+  type Watchable,
+  type WriteMeta,
+  type WriteOptions,
+} from '@syncflow/core'
+import { Observable } from 'rxjs'
+import type { EntryReply__Output } from './generated/syncflow/v1/EntryReply.js'
+import type { FindContentReply__Output } from './generated/syncflow/v1/FindContentReply.js'
+import type { HashReply__Output } from './generated/syncflow/v1/HashReply.js'
+import type { HelloReply__Output } from './generated/syncflow/v1/HelloReply.js'
+import type { ListReply__Output } from './generated/syncflow/v1/ListReply.js'
+import type { StatReply__Output } from './generated/syncflow/v1/StatReply.js'
+import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
+import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
+import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
+import { toSyncError } from './to-sync-error.js'
+import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
+import { loadProtocol, PROTOCOL_VERSION, type Protocol } from './wire/load-protocol.js'
+import { batchOps, fromWireOp } from './wire/op-codec.js'
+import { SignatureAssembler, signatureBatches } from './wire/signature-codec.js'
+import { clientStream, sendAll } from './wire/streams.js'
+
+/** Options of `createGrpcBackend`. */
+export interface GrpcBackendOptions {
+  /** `grpc://host:port/dir` or `grpcs://…` (TLS); `dir` is below the server's `--root`. */
+  readonly uri: string
+  /** The server's token. [`tokenFile`, else the `SYNCFLOW_TOKEN` environment variable, else none] */
+  readonly token?: string
+  /** A file whose first line is the token. */
+  readonly tokenFile?: string
+  /** PEM file of the CA that signed the server's certificate (grpcs://). [the system's roots] */
+  readonly caFile?: string
+  /** gzip what the client sends. [false] */
+  readonly compress?: boolean
+  /** Block size of delta signatures when the engine passes 0. [from the file size] */
+  readonly blockSize?: number
+  /** Largest message sent or accepted, bytes. [16 MiB] */
+  readonly maxMessageBytes?: number
+  /** Deadline of each non-streaming call. [60 s] */
+  readonly timeoutMs?: number
+  /** Where `SYNCFLOW_TOKEN` is read from. [process.env] */
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Bytes of file data per Write message. */
+const CHUNK = 256 * 1024
+/** Smallest file worth asking the server's content index about (hashing it costs a local read). */
+const CONTENT_LOOKUP_MIN_SIZE = 1 << 20
+
+/**
+ * A remote directory behind `syncflow serve`, over gRPC (proto/syncflow.proto). Every path the
+ * server sends is validated as a RelPath and listings are checked to be in order, so a hostile
+ * server can neither make the engine write outside its target nor break the merge-join. Streams
+ * carry 256 KiB chunks with HTTP/2 flow control; nothing is buffered whole. Offers delta transfer
+ * both ways (`signature`/`patch` when the server holds the target, `deltaFrom` when it holds the
+ * source) and the server's content index (`copyFrom`: bytes the server already has are copied
+ * there, not sent). Errors are SyncErrors (`to-sync-error.ts`); UNAVAILABLE and friends are TRANSIENT.
+ */
+export class GrpcBackend
+  implements
+    Backend,
+    Movable,
+    Copyable,
+    CopyFromCapable,
+    Hashable,
+    MtimeSettable,
+    DirCreatable,
+    Symlinkable,
+    Watchable,
+    DeltaCapable,
+    DeltaSource
+{
+  readonly uri: string
+  readonly capabilities: Capabilities
+  /** The optional RPCs the server offers (from Hello). */
+  readonly features: ReadonlySet<string>
+  /** The server's version (from Hello). */
+  readonly serverVersion: string
+  readonly #client: SyncflowClient
+  readonly #root: string
+  readonly #token: string | undefined
+  readonly #timeoutMs: number
+  readonly #blockSize: number
+  readonly #protocol: Protocol
+  #closed = false
+
+  /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
+  constructor(
+    location: GrpcLocation,
+    client: SyncflowClient,
+    hello: HelloReply__Output,
+    protocol: Protocol,
+    options: { token?: string | undefined; timeoutMs: number; blockSize: number },
+  ) {
+    this.uri = location.uri
+    this.#root = location.root
+    this.#client = client
+    this.#protocol = protocol
+    this.#token = options.token
+    this.#timeoutMs = options.timeoutMs
+    this.#blockSize = options.blockSize
+    this.features = new Set(hello.features)
+    this.serverVersion = hello.serverVersion
+    const c = hello.capabilities
+    const hashes = (c?.hashes ?? []).filter((h): h is HashAlgo => h === 'md5' || h === 'sha1' || h === 'sha256')
+    this.capabilities = {
+      hashes: this.features.has('hash') ? hashes : [],
+      mtimePrecisionMs: c && c.mtimePrecisionMs > 0 ? c.mtimePrecisionMs : 1000,
+      listMtime: c?.listMtime ?? true,
+      emptyDirs: (c?.emptyDirs ?? false) && this.features.has('mkdir'),
+      symlinks: (c?.symlinks ?? false) && this.features.has('symlink'),
+      permissions: c?.permissions ?? false,
+      caseSensitive: c?.caseSensitive ?? true,
+      ...(c?.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
+      watch: this.features.has('watch') && (c?.watch === 'native' || c?.watch === 'poll') ? c.watch : 'none',
+    }
+  }
+
+  list(opts: ListOptions = {}): AsyncIterable<Entry> {
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        self.#assertOpen('list')
+        const call = self.#client.List({ root: self.#root }, self.#metadata(), {})
+        const onAbort = () => call.cancel()
+        opts.signal?.addEventListener('abort', onAbort, { once: true })
+        let previous: Entry | undefined
+        let pruned: string | undefined // a directory whose contents are skipped (they follow it in order)
+        try {
+          for await (const reply of call as AsyncIterable<ListReply__Output>) {
+            for (const n of reply.notices) {
+              opts.onNotice?.({ code: n.code as never, message: n.message, ...(n.path ? { path: n.path } : {}) })
+            }
+            for (const p of reply.problems) {
+              const err = new SyncError(codeOf(p.code), p.message, {
+                op: 'grpc.list',
+                ...(p.path !== undefined ? { path: p.path } : {}),
+              })
+              if (!opts.onError) throw err
+              opts.onError(err)
+            }
+            for (const w of reply.entries) {
+              let entry: Entry
+              try {
+                entry = fromWireEntry(w, 'list')
+              } catch (err) {
+                if (!opts.onError || !(err instanceof SyncError)) throw err
+                opts.onError(err)
+                continue
+              }
+              if (previous !== undefined && compareEntries(previous, entry) >= 0) {
+                throw new SyncError('UNSUPPORTED', `listing out of order at ${JSON.stringify(entry.path)}`, {
+                  op: 'grpc.list',
+                  hint: 'The server is not a syncflow server of a compatible version.',
+                })
+              }
+              previous = entry
+              if (pruned !== undefined && entry.path.startsWith(pruned)) continue
+              pruned = undefined
+              if (entry.kind === 'dir' && opts.prune?.(entry.path)) pruned = `${entry.path}/`
+              yield entry
+            }
+          }
+        } catch (err) {
+          throw toSyncError(err, 'list', undefined, opts.signal)
+        } finally {
+          opts.signal?.removeEventListener('abort', onAbort)
+          call.cancel()
+        }
+      },
+    }
+  }
+
+  async stat(path: RelPath): Promise<Entry | undefined> {
+    const rel = this.#rel(path, 'stat')
+    const reply = await this.#unary<StatReply__Output>('stat', rel, (md, o, cb) =>
+      this.#client.Stat({ root: this.#root, path: rel }, md, o, cb),
+    )
+    if (!reply.found) return undefined
+    return this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
+  }
+
+  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+    const rel = this.#rel(path, 'read')
+    const call = this.#client.Read(
+      {
+        root: this.#root,
+        path: rel,
+        offset: range?.offset ?? 0,
+        ...(range?.length !== undefined ? { length: range.length } : {}),
+      },
+      this.#metadata(),
+      {},
+    )
+    const it = (call as AsyncIterable<{ data: Buffer }>)[Symbol.asyncIterator]()
+    // Wait for the first message (or the end, or the error), so a missing file rejects here.
+    let first: IteratorResult<{ data: Buffer }>
+    try {
+      first = await it.next()
+    } catch (err) {
+      call.cancel()
+      throw toSyncError(err, 'read', rel)
+    }
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let done = first.done === true
+      try {
+        if (!first.done) yield first.value.data
+        while (!done) {
+          const r = await it.next()
+          if (r.done) done = true
+          else yield r.value.data
+        }
+      } catch (err) {
+        throw toSyncError(err, 'read', rel)
+      } finally {
+        if (!done) call.cancel()
+      }
+    }
+    return Readable.from(bytes(), { objectMode: false })
+  }
+
+  async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
+    let rel: RelPath
+    try {
+      rel = this.#rel(path, 'write')
+    } catch (err) {
+      body.destroy()
+      throw err
+    }
+    const root = this.#root
+    const { call, result } = clientStream<WriteRequest, { entry: unknown }>((cb) =>
+      this.#client.Write(this.#metadata(), {}, cb as never),
+    )
+    const onAbort = () => call.cancel()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    async function* messages(): AsyncGenerator<WriteRequest> {
+      yield {
+        header: { root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) },
+      }
+      let sent = 0
+      let reported = 0
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        for (let off = 0; off < chunk.length; off += CHUNK) {
+          const data = chunk.subarray(off, off + CHUNK)
+          sent += data.length
+          yield { data }
+        }
+        if (opts.onProgress && sent - reported >= 1 << 20) {
+          reported = sent
+          opts.onProgress(sent)
+        }
+      }
+      opts.onProgress?.(sent)
+      yield { end: { size: sent } }
+    }
+    try {
+      await sendAll(call, messages(), result)
+      const reply = await result
+      return this.#sameEntry(fromWireEntry(reply.entry as never, 'write'), rel, 'write')
+    } catch (err) {
+      body.destroy()
+      throw toSyncError(err, 'write', rel, opts.signal)
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async remove(path: RelPath): Promise<void> {
+    const rel = this.#rel(path, 'remove')
+    await this.#unary<unknown>('remove', rel, (md, o, cb) =>
+      this.#client.Remove({ root: this.#root, path: rel }, md, o, cb),
+    )
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#client.close()
+  }
+
+  async rootExists(): Promise<boolean> {
+    this.#assertOpen('rootExists')
+    const hello = await this.#unary<HelloReply__Output>('rootExists', undefined, (md, o, cb) =>
+      this.#client.Hello({ root: this.#root, protocol: PROTOCOL_VERSION }, md, o, cb),
+    )
+    return hello.rootExists
+  }
+
+  async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const src = this.#rel(from, 'move')
+    const dst = this.#rel(to, 'move')
+    const reply = await this.#unary<EntryReply__Output>('move', src, (md, o, cb) =>
+      this.#client.Move({ root: this.#root, from: src, to: dst, expect: toWireExpect(opts.expect) }, md, o, cb),
+    )
+    return this.#sameEntry(fromWireEntry(reply.entry, 'move'), dst, 'move')
+  }
+
+  async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+    const src = this.#rel(from, 'copy')
+    const dst = this.#rel(to, 'copy')
+    const reply = await this.#unary<EntryReply__Output>('copy', src, (md, o, cb) =>
+      this.#client.Copy({ root: this.#root, from: src, to: dst, expect: toWireExpect(opts.expect) }, md, o, cb),
+    )
+    return this.#sameEntry(fromWireEntry(reply.entry, 'copy'), dst, 'copy')
+  }
+
+  /**
+   * The server's content index: when the server already holds a file with the bytes of
+   * `source:sourcePath` (a copy, a renamed file), it copies it to `path` locally and nothing is
+   * uploaded. Asked only for new files of at least 1 MiB, and the source is hashed only when the
+   * server has some file of that size. `undefined` = not found: the engine uploads.
+   */
+  async copyFrom(
+    source: Backend,
+    sourcePath: RelPath,
+    path: RelPath,
+    meta: WriteMeta,
+    opts: WriteOptions = {},
+  ): Promise<Entry | undefined> {
+    const rel = this.#rel(path, 'copyFrom')
+    // Updates go through the delta (the old version is a better base than any lookup).
+    if (opts.expect || meta.size === undefined || meta.size < CONTENT_LOOKUP_MIN_SIZE) return undefined
+    if (!this.features.has('findContent')) return undefined
+    const size = meta.size
+    const probe = await this.#unary<FindContentReply__Output>('copyFrom', rel, (md, o, cb) =>
+      this.#client.FindContent({ root: this.#root, size, path: '' }, md, o, cb),
+    )
+    if (!probe.maybe) return undefined
+    const sha256 = meta.hashes?.sha256 ?? (await sha256Of(source, sourcePath, opts.signal))
+    const reply = await this.#unary<FindContentReply__Output>('copyFrom', rel, (md, o, cb) =>
+      this.#client.FindContent(
+        { root: this.#root, size, sha256, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) },
+        md,
+        o,
+        cb,
+      ),
+    )
+    if (!reply.entry) return undefined
+    opts.onProgress?.(size)
+    return this.#sameEntry(fromWireEntry(reply.entry, 'copyFrom'), rel, 'copyFrom')
+  }
+
+  async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {
+    const rel = this.#rel(path, 'hash')
+    const reply = await this.#unary<HashReply__Output>(
+      'hash',
+      rel,
+      (md, o, cb) => this.#client.Hash({ root: this.#root, path: rel, algo }, md, o, cb),
+      opts.signal,
+      // Hashing a big file takes the server a while: no short deadline.
+      false,
+    )
+    if (!/^[0-9a-f]+$/.test(reply.hex))
+      throw new SyncError('UNSUPPORTED', 'malformed digest', { op: 'grpc.hash', path: rel })
+    return reply.hex
+  }
+
+  async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
+    const rel = this.#rel(path, 'setMtime')
+    const reply = await this.#unary<EntryReply__Output>('setMtime', rel, (md, o, cb) =>
+      this.#client.SetMtime({ root: this.#root, path: rel, mtimeMs }, md, o, cb),
+    )
+    return this.#sameEntry(fromWireEntry(reply.entry, 'setMtime'), rel, 'setMtime')
+  }
+
+  async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}): Promise<void> {
+    const rel = this.#rel(path, 'mkdir')
+    await this.#unary<unknown>('mkdir', rel, (md, o, cb) =>
+      this.#client.Mkdir(
+        {
+          root: this.#root,
+          path: rel,
+          ...(meta.mode !== undefined ? { mode: meta.mode } : {}),
+          ...(meta.mtimeMs !== undefined ? { mtimeMs: meta.mtimeMs } : {}),
+        },
+        md,
+        o,
+        cb,
+      ),
+    )
+  }
+
+  async symlink(path: RelPath, linkTarget: string, opts: WriteOptions = {}): Promise<void> {
+    const rel = this.#rel(path, 'symlink')
+    await this.#unary<unknown>('symlink', rel, (md, o, cb) =>
+      this.#client.Symlink({ root: this.#root, path: rel, linkTarget, expect: toWireExpect(opts.expect) }, md, o, cb),
+    )
+  }
+
+  watch(opts: { signal?: AbortSignal } = {}): Observable<Change> {
+    return new Observable<Change>((subscriber) => {
+      this.#assertOpen('watch')
+      const call = this.#client.Watch({ root: this.#root }, this.#metadata(), {})
+      let cancelled = false
+      const cancel = () => {
+        cancelled = true
+        call.cancel()
+      }
+      opts.signal?.addEventListener('abort', cancel, { once: true })
+      call.on('data', (m: { type: string; path: string; from?: string }) => {
+        try {
+          const path = toRelPath(m.path, 'changed path from the server')
+          const type = m.type === 'REMOVE' ? 'remove' : m.type === 'RENAME' ? 'rename' : 'upsert'
+          const from = m.from !== undefined ? toRelPath(m.from, 'renamed path from the server') : undefined
+          subscriber.next({ type, path, ...(from !== undefined ? { from } : {}) })
+        } catch {
+          // A path that cannot be a RelPath is not a hint worth acting on; the periodic scan decides.
+        }
+      })
+      call.on('error', (err: ServiceError) => {
+        if (cancelled) subscriber.complete()
+        else subscriber.error(toSyncError(err, 'watch'))
+      })
+      call.on('end', () => subscriber.complete())
+      return () => {
+        opts.signal?.removeEventListener('abort', cancel)
+        cancel()
+      }
+    })
+  }
+
+  async signature(
+    path: RelPath,
+    blockSize: number,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<FileSignature | undefined> {
+    const rel = this.#rel(path, 'signature')
+    const call = this.#client.Signature(
+      { root: this.#root, path: rel, blockSize: blockSize || this.#blockSize },
+      this.#metadata(),
+      {},
+    )
+    const onAbort = () => call.cancel()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    let assembler: SignatureAssembler | undefined
+    try {
+      type Reply = { blockSize: number; size: number; strongBytes: number; weak: Buffer; strong: Buffer }
+      for await (const m of call as ClientReadableStream<Reply>) {
+        assembler ??= new SignatureAssembler(m, 'signature')
+        assembler.add(m)
+      }
+      if (assembler === undefined) throw new SyncError('UNSUPPORTED', 'empty signature', { op: 'grpc.signature' })
+      return assembler.finish()
+    } catch (err) {
+      const e = toSyncError(err, 'signature', rel, opts.signal)
+      if (e.code === 'NOT_FOUND') return undefined
+      throw e
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  async patch(
+    path: RelPath,
+    blockSize: number,
+    ops: AsyncIterable<DeltaOp>,
+    meta: WriteMeta & { readonly sha256?: string },
+    opts: WriteOptions = {},
+  ): Promise<Entry> {
+    const rel = this.#rel(path, 'patch')
+    const root = this.#root
+    const { call, result } = clientStream<unknown, { entry: unknown }>((cb) =>
+      this.#client.Patch(this.#metadata(), {}, cb as never),
+    )
+    const onAbort = () => call.cancel()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    async function* messages() {
+      yield {
+        header: {
+          root,
+          path: rel,
+          blockSize,
+          meta: toWireMeta(meta),
+          expect: toWireExpect(opts.expect),
+          ...(meta.sha256 !== undefined ? { sha256: meta.sha256 } : {}),
+        },
+        ops: [],
+      }
+      for await (const batch of batchOps(ops)) yield { ops: batch }
+    }
+    try {
+      await sendAll(call, messages(), result)
+      const reply = await result
+      return this.#sameEntry(fromWireEntry(reply.entry as never, 'patch'), rel, 'patch')
+    } catch (err) {
+      throw toSyncError(err, 'patch', rel, opts.signal)
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  deltaFrom(path: RelPath, signature: FileSignature, opts: { signal?: AbortSignal } = {}): AsyncIterable<DeltaOp> {
+    const self = this
+    return {
+      async *[Symbol.asyncIterator]() {
+        const rel = self.#rel(path, 'deltaFrom')
+        const call = self.#client.Delta(self.#metadata(), {})
+        const onAbort = () => call.cancel()
+        opts.signal?.addEventListener('abort', onAbort, { once: true })
+        let done = false
+        try {
+          const ended = new Promise<void>((resolve, reject) => {
+            call.on('end', resolve)
+            call.on('error', reject)
+          })
+          ended.catch(() => {})
+          const requests = (function* () {
+            let first = true
+            for (const batch of signatureBatches(signature)) {
+              yield {
+                ...(first
+                  ? {
+                      header: {
+                        root: self.#root,
+                        path: rel,
+                        blockSize: signature.blockSize,
+                        size: signature.size,
+                        strongBytes: signature.strongBytes,
+                      },
+                    }
+                  : {}),
+                ...batch,
+              }
+              first = false
+            }
+          })()
+          await sendAll(call as never, requests, ended)
+          for await (const reply of call as AsyncIterable<{ ops: never[] }>) {
+            for (const w of reply.ops) yield fromWireOp(w, 'deltaFrom')
+          }
+          done = true
+        } catch (err) {
+          throw toSyncError(err, 'deltaFrom', rel, opts.signal)
+        } finally {
+          opts.signal?.removeEventListener('abort', onAbort)
+          if (!done) call.cancel()
+        }
+      },
+    }
+  }
+
+  // ---- internals -------------------------------------------------------------------------------
+
+  #assertOpen(op: string): void {
+    if (this.#closed) throw new SyncError('USAGE', 'backend is closed', { op: `grpc.${op}`, path: this.uri })
+  }
+
+  #rel(path: RelPath, op: string): RelPath {
+    this.#assertOpen(op)
+    return toRelPath(path, `grpc.${op}`)
+  }
+
+  #metadata(): Metadata {
+    const md = new this.#protocol.grpc.Metadata()
+    if (this.#token !== undefined) md.set('authorization', `Bearer ${this.#token}`)
+    return md
+  }
+
+  /** A unary call as a promise, with the deadline and the error translation. */
+  #unary<Res>(
+    op: string,
+    path: string | undefined,
+    start: (md: Metadata, options: CallOptions, cb: (err: ServiceError | null, res?: Res) => void) => unknown,
+    signal?: AbortSignal,
+    deadline = true,
+  ): Promise<Res> {
+    this.#assertOpen(op)
+    return new Promise<Res>((resolve, reject) => {
+      const options: CallOptions = deadline ? { deadline: Date.now() + this.#timeoutMs } : {}
+      const call = start(this.#metadata(), options, (err, res) => {
+        signal?.removeEventListener('abort', onAbort)
+        if (err || res === undefined) reject(toSyncError(err ?? new Error('empty reply'), op, path, signal))
+        else resolve(res)
+      }) as { cancel(): void }
+      const onAbort = () => call.cancel()
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+  }
+
+  /** The server must answer about the path asked for (a hostile server could name another). */
+  #sameEntry(entry: Entry, path: RelPath, op: string): Entry {
+    if (entry.path !== path) {
+      throw new SyncError('UNSUPPORTED', `server answered about ${JSON.stringify(entry.path)}`, {
+        op: `grpc.${op}`,
+        path,
+        hint: 'The server is not a syncflow server of a compatible version.',
+      })
+    }
+    return entry
+  }
+}
+
+function codeOf(code: string): import('@syncflow/core').SyncErrorCode {
+  const known = ['NOT_FOUND', 'PERMISSION', 'INVALID_PATH', 'CONFLICT', 'TRANSIENT', 'NO_SPACE']
+  return (known.includes(code) ? code : 'UNKNOWN') as import('@syncflow/core').SyncErrorCode
+}
+
+async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | undefined): Promise<string> {
+  if (supports.hash(source) && source.capabilities.hashes.includes('sha256')) {
+    return source.hash(path, 'sha256', signal ? { signal } : {})
+  }
+  const h = createHash('sha256')
+  for await (const chunk of await source.read(path)) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+/** The token from the options, a token file or `SYNCFLOW_TOKEN`, in that order. */
+async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined> {
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new SyncError('USAGE', '--token and --token-file both given', { hint: 'Pass only one of them.' })
+  }
+  if (options.token !== undefined) return options.token
+  if (options.tokenFile !== undefined) {
+    let text: string
+    try {
+      text = await readFile(options.tokenFile, 'utf8')
+    } catch (err) {
+      throw new SyncError('USAGE', `--token-file ${options.tokenFile}: ${(err as Error).message}`, {
+        hint: 'Give a readable file whose first line is the token.',
+        cause: err,
+      })
+    }
+    const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
+    if (token === '') throw new SyncError('USAGE', `--token-file ${options.tokenFile} is empty`)
+    return token
+  }
+  return (options.env ?? process.env).SYNCFLOW_TOKEN || undefined
+}
+
+/**
+ * Connects to a `syncflow serve` server and returns its directory as a backend: loads the gRPC SDK
+ * (first use only), says Hello (which checks the token: `AUTH`, exit 2, when it is missing or
+ * wrong; `TRANSIENT` when the server is unreachable) and learns what the server offers.
+ */
+export async function createGrpcBackend(options: GrpcBackendOptions): Promise<GrpcBackend> {
+  const location = parseGrpcUri(options.uri)
+  const token = await tokenOf(options)
+  let ca: Buffer | undefined
+  if (options.caFile !== undefined) {
+    if (!location.tls) {
+      throw new SyncError('USAGE', `a CA file is only used with grpcs:// (got ${location.uri})`, {
+        hint: 'Use a grpcs:// location, or drop --ca-file.',
+      })
+    }
+    try {
+      ca = await readFile(options.caFile)
+    } catch (err) {
+      throw new SyncError('USAGE', `--ca-file ${options.caFile}: ${(err as Error).message}`, { cause: err })
+    }
+  }
+  const protocol = await loadProtocol()
+  const { grpc, proto } = protocol
+  const maxMessageBytes = options.maxMessageBytes ?? 16 * 1024 * 1024
+  const channelOptions: ChannelOptions = {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    // Notice a dead server (a cable pulled mid-transfer) in about half a minute.
+    'grpc.keepalive_time_ms': 20_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    ...(options.compress ? { 'grpc.default_compression_algorithm': 2, 'grpc.default_compression_level': 2 } : {}),
+  }
+  const credentials = location.tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure()
+  const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
+  const timeoutMs = options.timeoutMs ?? 60_000
+  try {
+    const hello = await new Promise<HelloReply__Output>((resolve, reject) => {
+      const md = new grpc.Metadata()
+      if (token !== undefined) md.set('authorization', `Bearer ${token}`)
+      client.Hello(
+        { root: location.root, protocol: PROTOCOL_VERSION },
+        md,
+        { deadline: Date.now() + timeoutMs },
+        (err, res) =>
+          err || !res ? reject(toSyncError(err ?? new Error('empty reply'), 'hello', location.uri)) : resolve(res),
+      )
+    })
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      throw new SyncError('UNSUPPORTED', `server speaks protocol ${hello.protocol}, this client ${PROTOCOL_VERSION}`, {
+        op: 'grpc.hello',
+        path: location.uri,
+        hint: 'Run the same syncflow version on both sides.',
+      })
+    }
+    return new GrpcBackend(location, client, hello, protocol, {
+      token,
+      timeoutMs,
+      blockSize: options.blockSize ?? 0,
+    })
+  } catch (err) {
+    client.close()
+    throw err
+  }
+}

@@ -1,0 +1,43 @@
+import { type BackendPlugin, type OpenOptions, SyncError } from '@syncflow/core'
+import { createGrpcBackend, type GrpcBackendOptions } from './grpc-backend.js'
+
+function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolean' | 'number'): T | undefined {
+  const value = options[key]
+  if (value === undefined) return undefined
+  if (typeof value !== type) {
+    throw new SyncError('USAGE', `option ${key} must be a ${type}, got ${JSON.stringify(value)}`, {
+      hint: `Check the ${key} setting in the command line or config file.`,
+    })
+  }
+  return value as T
+}
+
+/**
+ * The `grpc://` / `grpcs://` plugin. Open options read: `token`, `tokenFile`, `caFile`,
+ * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs` (see `GrpcBackendOptions`).
+ * Registers nothing at import time; the gRPC SDK loads on the first `open`.
+ */
+export const grpcBackend: BackendPlugin = {
+  name: 'grpc',
+  schemes: ['grpc', 'grpcs'],
+  open(uri, options) {
+    const token = optional<string>(options, 'token', 'string')
+    const tokenFile = optional<string>(options, 'tokenFile', 'string')
+    const caFile = optional<string>(options, 'caFile', 'string')
+    const compress = optional<boolean>(options, 'compress', 'boolean')
+    const blockSize = optional<number>(options, 'blockSize', 'number')
+    const maxMessageBytes = optional<number>(options, 'maxMessageBytes', 'number')
+    const timeoutMs = optional<number>(options, 'timeoutMs', 'number')
+    const o: GrpcBackendOptions = {
+      uri,
+      ...(token !== undefined ? { token } : {}),
+      ...(tokenFile !== undefined ? { tokenFile } : {}),
+      ...(caFile !== undefined ? { caFile } : {}),
+      ...(compress !== undefined ? { compress } : {}),
+      ...(blockSize !== undefined ? { blockSize } : {}),
+      ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    }
+    return createGrpcBackend(o)
+  },
+}

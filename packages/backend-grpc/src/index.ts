@@ -1,0 +1,13 @@
+// Public API of @syncflow/backend-grpc: the grpc:// client backend and the `syncflow serve` server.
+export type { GrpcBackendOptions } from './grpc-backend.js'
+export { createGrpcBackend, GrpcBackend } from './grpc-backend.js'
+export { grpcBackend } from './grpc-plugin.js'
+export type { GrpcLocation } from './parse-grpc-uri.js'
+export { DEFAULT_PORT, parseGrpcUri } from './parse-grpc-uri.js'
+export { CONTENT_INDEX_MIN_SIZE, type ContentIndexOptions } from './server/content-index.js'
+export type { ServeOptions } from './server/run-serve.js'
+export { readTokenFile, runServe } from './server/run-serve.js'
+export type { RunningServer, ServerOptions } from './server/start-server.js'
+export { DEFAULT_MAX_MESSAGE_BYTES, parseListen, startServer } from './server/start-server.js'
+export { toSyncError } from './to-sync-error.js'
+export { PROTOCOL_VERSION } from './wire/load-protocol.js'

@@ -1,0 +1,54 @@
+import { SyncError, toRelPath } from '@syncflow/core'
+
+/** The port `grpc://host/` means when none is given. */
+export const DEFAULT_PORT = 8730
+
+/** A parsed `grpc://host:port/path` location. */
+export interface GrpcLocation {
+  readonly tls: boolean
+  /** `host:port` as gRPC dials it (IPv6 in brackets). */
+  readonly target: string
+  /** The directory below the server's root (`''` = the root). */
+  readonly root: string
+  /** The location written back normalized. */
+  readonly uri: string
+}
+
+/**
+ * Parses `grpc://host:port/path` (or `grpcs://` for TLS); `path` is a directory below the served
+ * root, percent-decoded and validated like every RelPath. USAGE errors say what is expected.
+ */
+export function parseGrpcUri(uri: string): GrpcLocation {
+  let url: URL
+  try {
+    url = new URL(uri)
+  } catch (err) {
+    throw usage(uri, 'not a URL', err)
+  }
+  const scheme = url.protocol.slice(0, -1)
+  if (scheme !== 'grpc' && scheme !== 'grpcs') throw usage(uri, `scheme ${scheme}:// is not grpc:// or grpcs://`)
+  if (url.hostname === '') throw usage(uri, 'no host')
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    throw usage(uri, 'credentials, query and fragment are not allowed (pass the token with --token)')
+  }
+  const port = url.port === '' ? DEFAULT_PORT : Number(url.port)
+  const segments = url.pathname.split('/').filter((s) => s !== '')
+  let root = ''
+  if (segments.length > 0) {
+    try {
+      root = toRelPath(segments.map((s) => decodeURIComponent(s)).join('/'), 'remote directory')
+    } catch (err) {
+      throw usage(uri, (err as Error).message, err)
+    }
+  }
+  const target = `${url.hostname}:${port}`
+  const path = root === '' ? '/' : `/${root.split('/').map(encodeURIComponent).join('/')}/`
+  return { tls: scheme === 'grpcs', target, root, uri: `${scheme}://${target}${path}` }
+}
+
+function usage(uri: string, why: string, cause?: unknown): SyncError {
+  return new SyncError('USAGE', `${JSON.stringify(uri)}: ${why}`, {
+    hint: 'Write a remote location as grpc://HOST:PORT/DIR (grpcs:// for TLS), DIR below the server --root.',
+    ...(cause !== undefined ? { cause } : {}),
+  })
+}

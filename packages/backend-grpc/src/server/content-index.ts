@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto'
+import type { Entry, RelPath } from '@syncflow/core'
+import type { ServedTree } from './served-tree.js'
+
+/** Files smaller than this are not worth a lookup: uploading them costs less than hashing. */
+export const CONTENT_INDEX_MIN_SIZE = 1 << 20
+
+/** Options of `ContentIndex`. */
+export interface ContentIndexOptions {
+  /** Smallest file indexed. [1 MiB] */
+  readonly minSize?: number
+  /** A listing older than this is redone at the next query. [5 min] */
+  readonly maxAgeMs?: number
+  /** Most candidate files hashed for one query (same size, hash unknown). [8] */
+  readonly maxHashesPerQuery?: number
+}
+
+interface Known {
+  readonly size: number
+  readonly mtimeMs: number
+  readonly version: string | undefined
+  /** Lowercase hex, once computed (lazily: only for files whose size someone asked about). */
+  readonly sha256?: string
+}
+
+/**
+ * Which files the server holds, by size and (lazily) sha256, so a client about to upload a file
+ * whose bytes are already somewhere under the served root (a copy, a rename) gets a local copy
+ * instead. Built from a listing on first use and again when older than `maxAgeMs`; the server's
+ * own writes, moves and removes keep it current in between. A candidate is re-checked (stat,
+ * and re-hashed if changed) before it is used, so a stale index never yields wrong bytes.
+ */
+export class ContentIndex {
+  private files = new Map<string, Known>()
+  private bySize = new Map<number, Set<string>>()
+  private builtAt = Number.NEGATIVE_INFINITY
+  private building: Promise<void> | undefined
+  private readonly minSize: number
+  private readonly maxAgeMs: number
+  private readonly maxHashes: number
+
+  constructor(
+    private readonly tree: ServedTree,
+    opts: ContentIndexOptions = {},
+  ) {
+    this.minSize = opts.minSize ?? CONTENT_INDEX_MIN_SIZE
+    this.maxAgeMs = opts.maxAgeMs ?? 5 * 60_000
+    this.maxHashes = opts.maxHashesPerQuery ?? 8
+  }
+
+  /** True when some file of this size may be under the root (no hashing). */
+  async hasSize(size: number): Promise<boolean> {
+    if (size < this.minSize) return false
+    await this.fresh()
+    return (this.bySize.get(size)?.size ?? 0) > 0
+  }
+
+  /** A file under the root whose bytes have this sha256, checked current; `undefined` if none. */
+  async find(size: number, sha256: string): Promise<RelPath | undefined> {
+    if (size < this.minSize) return undefined
+    await this.fresh()
+    const paths = [...(this.bySize.get(size) ?? [])]
+    // Files already known to match first, then unknown ones (hashed, up to the limit).
+    paths.sort((a, b) => rank(this.files.get(a), sha256) - rank(this.files.get(b), sha256))
+    let hashed = 0
+    for (const path of paths) {
+      const known = this.files.get(path)
+      if (known === undefined) continue
+      const now = await this.current(path as RelPath)
+      if (now === undefined || now.size !== size) {
+        this.forget(path)
+        continue
+      }
+      let digest = known.sha256
+      if (digest === undefined || known.mtimeMs !== now.mtimeMs || known.version !== now.version) {
+        if (hashed++ >= this.maxHashes) continue
+        digest = await this.hashOf(path as RelPath).catch(() => undefined)
+        if (digest === undefined) continue
+        this.record(path, now, digest)
+      }
+      if (digest === sha256) return path as RelPath
+    }
+    return undefined
+  }
+
+  /** Notes a file the server just wrote (with its sha256 when known). */
+  record(path: string, entry: Entry, sha256?: string): void {
+    this.forget(path)
+    if (entry.kind !== 'file' || entry.size < this.minSize) return
+    this.files.set(path, {
+      size: entry.size,
+      mtimeMs: entry.mtimeMs,
+      version: entry.version,
+      ...(sha256 !== undefined ? { sha256 } : {}),
+    })
+    const set = this.bySize.get(entry.size) ?? new Set<string>()
+    set.add(path)
+    this.bySize.set(entry.size, set)
+  }
+
+  /** Forgets `path` and everything below it (a removed file or directory). */
+  forget(path: string): void {
+    for (const p of this.files.has(path) ? [path] : this.below(path)) {
+      const known = this.files.get(p)
+      if (known === undefined) continue
+      this.files.delete(p)
+      const set = this.bySize.get(known.size)
+      set?.delete(p)
+      if (set?.size === 0) this.bySize.delete(known.size)
+    }
+  }
+
+  /** Follows a move of a file or directory. */
+  moved(from: string, to: string): void {
+    const moves = this.files.has(from) ? [from] : this.below(from)
+    for (const p of moves) {
+      const known = this.files.get(p)!
+      this.forget(p)
+      const dest = to + p.slice(from.length)
+      this.record(dest, { path: dest as RelPath, kind: 'file', ...known }, known.sha256)
+    }
+  }
+
+  private below(dir: string): string[] {
+    const prefix = `${dir}/`
+    return [...this.files.keys()].filter((p) => p.startsWith(prefix))
+  }
+
+  private async current(path: RelPath): Promise<Entry | undefined> {
+    try {
+      await this.tree.checkParents(path)
+      const e = await this.tree.lstat(path)
+      return e?.kind === 'file' ? e : undefined
+    } catch {
+      return undefined
+    }
+  }
+
+  private async hashOf(path: RelPath): Promise<string> {
+    const h = createHash('sha256')
+    for await (const chunk of await this.tree.readFile(path)) h.update(chunk)
+    return h.digest('hex')
+  }
+
+  private fresh(): Promise<void> {
+    if (Date.now() - this.builtAt < this.maxAgeMs) return Promise.resolve()
+    this.building ??= this.rebuild().finally(() => {
+      this.building = undefined
+    })
+    return this.building
+  }
+
+  private async rebuild(): Promise<void> {
+    const old = this.files
+    this.files = new Map()
+    this.bySize = new Map()
+    const root = await this.tree.backend('')
+    // Errors (unreadable parts) just leave those files out of the index.
+    for await (const e of root.list({ onError: () => {} })) {
+      if (e.kind !== 'file' || e.size < this.minSize) continue
+      const before = old.get(e.path)
+      const same = before && before.size === e.size && before.mtimeMs === e.mtimeMs && before.version === e.version
+      this.record(e.path, e, same ? before.sha256 : undefined)
+    }
+    this.builtAt = Date.now()
+  }
+}
+
+function rank(known: Known | undefined, sha256: string): number {
+  return known?.sha256 === sha256 ? 0 : known?.sha256 === undefined ? 1 : 2
+}

@@ -1,0 +1,178 @@
+import { constants, type Stats } from 'node:fs'
+import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { createLocalBackend } from '@syncflow/backend-local'
+import {
+  type Backend,
+  type Entry,
+  parentRelPath,
+  type ReadRange,
+  type RelPath,
+  SyncError,
+  type SyncErrorCode,
+  toRelPath,
+} from '@syncflow/core'
+import type { ServedTree } from './served-tree.js'
+
+/** Bytes per read of a served file (one gRPC chunk). */
+export const READ_CHUNK = 256 * 1024
+
+const ERRNO: Readonly<Record<string, SyncErrorCode>> = {
+  ENOENT: 'NOT_FOUND',
+  ENOTDIR: 'NOT_FOUND',
+  EACCES: 'PERMISSION',
+  EPERM: 'PERMISSION',
+  ELOOP: 'INVALID_PATH',
+  EMFILE: 'TRANSIENT',
+  ENFILE: 'TRANSIENT',
+  EAGAIN: 'TRANSIENT',
+  EISDIR: 'CONFLICT',
+}
+
+/**
+ * A local directory served by `syncflow serve`: one LocalBackend (symlinks preserved, never
+ * followed) per client root, and reads that cannot leave the directory: opened with O_NOFOLLOW,
+ * then the opened file's real path (from /proc/self/fd on Linux) is compared with the path asked
+ * for, so a symlink anywhere on the way, even one swapped in meanwhile, is refused.
+ */
+export class LocalTree implements ServedTree {
+  private readonly backends = new Map<string, Backend>()
+
+  private constructor(readonly realRoot: string) {}
+
+  /** Opens the tree at `root`, which must be an existing directory (`USAGE` otherwise). */
+  static async open(root: string): Promise<LocalTree> {
+    let real: string
+    let st: Stats
+    try {
+      real = await realpath(root)
+      st = await lstat(real)
+    } catch (err) {
+      throw new SyncError('USAGE', `--root ${root}: ${(err as Error).message}`, {
+        hint: 'Give an existing directory to serve with --root DIR.',
+        cause: err,
+      })
+    }
+    if (!st.isDirectory()) {
+      throw new SyncError('USAGE', `--root ${root} is not a directory`, { hint: 'Give a directory with --root DIR.' })
+    }
+    return new LocalTree(real)
+  }
+
+  async backend(sub: string): Promise<Backend> {
+    if (sub !== '') {
+      toRelPath(sub, 'root')
+      await this.checkParents(`${sub}/.` as RelPath) // every segment of `sub` itself
+    }
+    let b = this.backends.get(sub)
+    if (b === undefined) {
+      b = createLocalBackend({ root: sub === '' ? this.realRoot : join(this.realRoot, sub), symlinks: 'preserve' })
+      this.backends.set(sub, b)
+    }
+    return b
+  }
+
+  async checkParents(full: RelPath): Promise<void> {
+    const parent = parentRelPath(full)
+    if (parent === undefined) return
+    try {
+      // The common case in one call: the parent resolves to itself.
+      if ((await realpath(join(this.realRoot, parent))) === join(this.realRoot, parent)) return
+    } catch {
+      // Missing somewhere: check the part that exists, segment by segment.
+    }
+    let dir = this.realRoot
+    for (const segment of parent.split('/')) {
+      dir = join(dir, segment)
+      const st = await lstat(dir).catch(() => undefined)
+      if (st === undefined || !st.isDirectory()) {
+        if (st?.isSymbolicLink()) throw goesThroughSymlink(full, dir.slice(this.realRoot.length + 1))
+        return // missing (created later, never through a symlink) or a file (the operation fails on its own)
+      }
+    }
+  }
+
+  async lstat(full: RelPath): Promise<Entry | undefined> {
+    const st = await lstat(join(this.realRoot, full)).catch((err: unknown) => {
+      if (errnoOf(err) === 'ENOENT' || errnoOf(err) === 'ENOTDIR') return undefined
+      throw fsError(err, 'stat', full)
+    })
+    if (st === undefined) return undefined
+    const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : undefined
+    if (kind === undefined) return undefined
+    return {
+      path: full,
+      kind,
+      size: kind === 'dir' ? 0 : st.size,
+      mtimeMs: st.mtimeMs,
+      mode: st.mode & 0o7777,
+      version: `${st.ino}:${st.ctimeMs}`,
+    }
+  }
+
+  async readFile(full: RelPath, range?: ReadRange): Promise<Readable> {
+    const abs = join(this.realRoot, full)
+    let fh: FileHandle | undefined
+    try {
+      // O_NONBLOCK: opening a FIFO must not hang the server; it is refused below as not a file.
+      fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      const st = await fh.stat()
+      if (!st.isFile()) {
+        throw new SyncError('CONFLICT', `not a regular file (${st.isDirectory() ? 'a directory' : 'special'})`, {
+          op: 'serve.read',
+          path: full,
+        })
+      }
+      if ((await openedPath(fh, abs)) !== abs) throw goesThroughSymlink(full)
+      const start = range?.offset ?? 0
+      const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
+      if (end <= start) {
+        await fh.close()
+        return Readable.from([])
+      }
+      return fh.createReadStream({ start, end: end - 1, highWaterMark: READ_CHUNK })
+    } catch (err) {
+      await fh?.close()
+      if (errnoOf(err) === 'ELOOP') throw goesThroughSymlink(full)
+      throw fsError(err, 'read', full)
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.backends.values()].map((b) => b.close()))
+    this.backends.clear()
+  }
+}
+
+/** The real path of an open file: /proc/self/fd on Linux (race-free), else realpath of its name. */
+async function openedPath(fh: FileHandle, abs: string): Promise<string> {
+  try {
+    return await readlink(`/proc/self/fd/${fh.fd}`)
+  } catch {
+    return realpath(abs)
+  }
+}
+
+function goesThroughSymlink(full: string, link?: string): SyncError {
+  return new SyncError(
+    'INVALID_PATH',
+    link === undefined ? 'is a symlink or goes through one' : `goes through the symlink ${link}`,
+    {
+      op: 'serve',
+      path: full,
+      hint: 'syncflow serve never follows symlinks below its root: replace the symlink by a directory or a file.',
+    },
+  )
+}
+
+function errnoOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+function fsError(err: unknown, op: string, path: string): SyncError {
+  if (err instanceof SyncError) return err
+  const code = ERRNO[errnoOf(err) ?? ''] ?? 'UNKNOWN'
+  return new SyncError(code, (err as Error)?.message ?? String(err), { op: `serve.${op}`, path, cause: err })
+}

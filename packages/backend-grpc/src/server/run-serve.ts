@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises'
+import { SyncError } from '@syncflow/core'
+import { type RunningServer, type ServerOptions, startServer } from './start-server.js'
+
+/** The options of `syncflow serve`, as the CLI parses them (files are paths; the CLI reads nothing). */
+export interface ServeOptions {
+  /** `--root DIR` */
+  readonly root: string
+  /** `--listen HOST:PORT` */
+  readonly listen: string
+  /** `--token T` (else `--token-file`, else the `SYNCFLOW_TOKEN` environment variable) */
+  readonly token?: string
+  /** `--token-file F`: the token is the file's first line. */
+  readonly tokenFile?: string
+  /** `--tls-cert F` and `--tls-key F` (PEM files) */
+  readonly tlsCert?: string
+  readonly tlsKey?: string
+  /** `--compress` */
+  readonly compress?: boolean
+  /** `--max-message-bytes N` [16 MiB] */
+  readonly maxMessageBytes?: number
+  /** Stops the server (besides SIGINT/SIGTERM). */
+  readonly signal?: AbortSignal
+  /** Where status lines go. [stderr] */
+  readonly log?: (line: string) => void
+  /** Called once listening (tests and the CLI's --json learn the port). */
+  readonly onListening?: (server: RunningServer) => void
+  /** The environment to read SYNCFLOW_TOKEN from. [process.env] */
+  readonly env?: Readonly<Record<string, string | undefined>>
+}
+
+/** Reads a token file: its first line, trimmed; a USAGE error when missing or empty. */
+export async function readTokenFile(file: string): Promise<string> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new SyncError('USAGE', `--token-file ${file}: ${(err as Error).message}`, {
+      hint: 'Give a readable file whose first line is the token.',
+      cause: err,
+    })
+  }
+  const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
+  if (token === '')
+    throw new SyncError('USAGE', `--token-file ${file} is empty`, { hint: 'Put the token on its first line.' })
+  return token
+}
+
+/**
+ * `syncflow serve`: serves `--root` at `--listen` until SIGINT/SIGTERM (or `signal`), then stops
+ * gracefully and resolves. Throws SyncError `USAGE` (exit 2) for bad options, saying which flag.
+ */
+export async function runServe(options: ServeOptions): Promise<void> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
+  const env = options.env ?? process.env
+  if (options.token !== undefined && options.tokenFile !== undefined) {
+    throw new SyncError('USAGE', '--token and --token-file both given', { hint: 'Pass only one of them.' })
+  }
+  const token =
+    options.token ??
+    (options.tokenFile !== undefined ? await readTokenFile(options.tokenFile) : undefined) ??
+    (env.SYNCFLOW_TOKEN || undefined)
+  if (token !== undefined && token.trim() === '') {
+    throw new SyncError('USAGE', 'the token is empty', { hint: 'Pass a non-empty --token.' })
+  }
+  const readPem = async (flag: string, file: string | undefined) => {
+    if (file === undefined) return undefined
+    try {
+      return await readFile(file)
+    } catch (err) {
+      throw new SyncError('USAGE', `${flag} ${file}: ${(err as Error).message}`, {
+        hint: `Give a readable PEM file to ${flag}.`,
+        cause: err,
+      })
+    }
+  }
+  const tlsCert = await readPem('--tls-cert', options.tlsCert)
+  const tlsKey = await readPem('--tls-key', options.tlsKey)
+  const serverOptions: ServerOptions = {
+    root: options.root,
+    listen: options.listen,
+    ...(token !== undefined ? { token } : {}),
+    ...(tlsCert !== undefined ? { tlsCert } : {}),
+    ...(tlsKey !== undefined ? { tlsKey } : {}),
+    ...(options.compress ? { compress: true } : {}),
+    ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+  }
+  const server = await startServer(serverOptions)
+  const scheme = server.tls ? 'grpcs' : 'grpc'
+  log(`syncflow serve: serving ${options.root} at ${scheme}://${server.address}/`)
+  if (token === undefined) log('syncflow serve: no token: anyone who can reach this port can read and write the root')
+  if (!server.tls && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
+    log('syncflow serve: no TLS: data and token cross the network in clear (use --tls-cert/--tls-key)')
+  }
+  options.onListening?.(server)
+
+  let stop!: () => void
+  await new Promise<void>((resolve) => {
+    stop = resolve
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    if (options.signal?.aborted) resolve()
+    options.signal?.addEventListener('abort', stop, { once: true })
+  })
+  process.off('SIGINT', stop)
+  process.off('SIGTERM', stop)
+  options.signal?.removeEventListener('abort', stop)
+  log('syncflow serve: stopping')
+  await server.close()
+}

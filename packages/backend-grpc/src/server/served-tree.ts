@@ -1,0 +1,31 @@
+import type { Readable } from 'node:stream'
+import type { Backend, Entry, ReadRange, RelPath } from '@syncflow/core'
+
+/**
+ * What `syncflow serve` serves: a directory tree, seen through a Backend per client root, plus
+ * the checks that keep every operation inside it. Paths named `full` are RelPaths from the served
+ * root; a client root `sub` is `''` (the served root) or a RelPath below it.
+ */
+export interface ServedTree {
+  /** The backend rooted at `sub` (cached). Throws `INVALID_PATH` when `sub` goes through a symlink. */
+  backend(sub: string): Promise<Backend>
+  /**
+   * Throws `INVALID_PATH` when an existing directory on the way to `full` (not `full` itself) is a
+   * symlink, so an operation on `full` would leave the tree.
+   */
+  checkParents(full: RelPath): Promise<void>
+  /** The entry at `full` without following symlinks (after `checkParents`); `undefined` when missing. */
+  lstat(full: RelPath): Promise<Entry | undefined>
+  /**
+   * The bytes of the regular file at `full` (or a range), opened without following any symlink,
+   * final or on the way, and checked to be inside the tree after opening (no race).
+   * `NOT_FOUND` when missing, `INVALID_PATH` for a symlink, `CONFLICT` for a directory.
+   */
+  readFile(full: RelPath, range?: ReadRange): Promise<Readable>
+  close(): Promise<void>
+}
+
+/** The full path of `path` below client root `sub`. */
+export function fullPath(sub: string, path: RelPath): RelPath {
+  return (sub === '' ? path : `${sub}/${path}`) as RelPath
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs'
+import type { ChannelOptions, Server } from '@grpc/grpc-js'
+import { SyncError } from '@syncflow/core'
+import { loadProtocol } from '../wire/load-protocol.js'
+import { tokenChecker } from './check-token.js'
+import { ContentIndex, type ContentIndexOptions } from './content-index.js'
+import { LocalTree } from './local-tree.js'
+import { PathLocks } from './path-locks.js'
+import { syncflowService } from './syncflow-service.js'
+
+/** Options of `startServer`. */
+export interface ServerOptions {
+  /** The directory to serve; it must exist. */
+  readonly root: string
+  /** `HOST:PORT` to listen on (`[::1]:PORT` for IPv6; port 0 picks a free one). */
+  readonly listen: string
+  /** Token every client must send (`authorization: Bearer <token>`). [none: no auth] */
+  readonly token?: string
+  /** PEM certificate (chain) and private key: TLS when both are given. [plain HTTP/2] */
+  readonly tlsCert?: string | Buffer
+  readonly tlsKey?: string | Buffer
+  /** gzip the server's messages (clients choose for theirs). [false] */
+  readonly compress?: boolean
+  /** Largest message accepted or sent, in bytes. [16 MiB] */
+  readonly maxMessageBytes?: number
+  /** Tuning of the content index (files the server can copy instead of receiving). */
+  readonly contentIndex?: ContentIndexOptions
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `host:port` actually bound. */
+  readonly address: string
+  readonly port: number
+  readonly tls: boolean
+  /**
+   * Stops the server: new calls are refused, running ones get `graceMs` to finish, then every
+   * connection is cut (clients see UNAVAILABLE and retry elsewhere or fail). [graceMs: 3000]
+   */
+  close(opts?: { graceMs?: number }): Promise<void>
+}
+
+/** Default largest message: well above a 256 KiB chunk plus framing, far below a file. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+const VERSION = (() => {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+})()
+
+/** Splits `HOST:PORT` (or `[v6]:PORT`), with a USAGE error saying what is expected. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^:[\]\s]+):(\d{1,5})$/.exec(listen)
+  const port = m ? Number(m[2]) : Number.NaN
+  if (!m || port > 65535) {
+    throw new SyncError('USAGE', `--listen ${JSON.stringify(listen)} is not HOST:PORT`, {
+      hint: 'Use e.g. --listen 127.0.0.1:8730, --listen 0.0.0.0:8730 or --listen [::1]:8730.',
+    })
+  }
+  return { host: m[1]!, port }
+}
+
+/**
+ * Serves the directory `root` over gRPC (proto/syncflow.proto) at `listen` until `close()`: the
+ * server side of `grpc://host:port/path` locations, and what `syncflow serve` runs.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { host } = parseListen(options.listen)
+  if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
+    throw new SyncError('USAGE', 'TLS needs both a certificate and a key', {
+      hint: 'Pass both --tls-cert FILE and --tls-key FILE, or neither.',
+    })
+  }
+  const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
+  const protocol = await loadProtocol()
+  const { grpc, proto } = protocol
+  const tree = await LocalTree.open(options.root)
+
+  const channelOptions: ChannelOptions = {
+    'grpc.max_receive_message_length': maxMessageBytes,
+    'grpc.max_send_message_length': maxMessageBytes,
+    // Notice dead clients (a laptop that went to sleep mid-upload) within a minute.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    ...(options.compress ? { 'grpc.default_compression_algorithm': 2, 'grpc.default_compression_level': 2 } : {}),
+  }
+  const server: Server = new grpc.Server(channelOptions)
+  server.addService(
+    proto.syncflow.v1.Syncflow.service,
+    syncflowService({
+      tree,
+      index: new ContentIndex(tree, options.contentIndex),
+      locks: new PathLocks(),
+      protocol,
+      authorize: tokenChecker(options.token),
+      maxMessageBytes,
+      serverVersion: VERSION,
+    }),
+  )
+  const tls = options.tlsCert !== undefined && options.tlsKey !== undefined
+  const credentials = tls
+    ? grpc.ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: Buffer.from(options.tlsCert!), private_key: Buffer.from(options.tlsKey!) }],
+        false,
+      )
+    : grpc.ServerCredentials.createInsecure()
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.listen, credentials, (err, bound) => {
+      if (err) {
+        reject(
+          new SyncError('USAGE', `cannot listen on ${options.listen}: ${err.message}`, {
+            hint: 'Pick a free port (or 0 for any) on an address of this machine.',
+            cause: err,
+          }),
+        )
+      } else resolve(bound)
+    })
+  })
+
+  let closing: Promise<void> | undefined
+  return {
+    address: `${host}:${port}`,
+    port,
+    tls,
+    close({ graceMs = 3000 } = {}) {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.forceShutdown(), graceMs)
+        server.tryShutdown(() => {
+          clearTimeout(timer)
+          resolve()
+        })
+        if (graceMs <= 0) server.forceShutdown()
+      }).then(() => tree.close())
+      return closing
+    },
+  }
+}

@@ -1,0 +1,504 @@
+import { createHash } from 'node:crypto'
+import { pipeline, Readable, Transform } from 'node:stream'
+import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritableStream } from '@grpc/grpc-js'
+import {
+  applyDelta,
+  type Backend,
+  blockSizeFor,
+  computeSignature,
+  type DeltaOp,
+  generateDelta,
+  type HashAlgo,
+  MAX_BLOCK_SIZE,
+  type RelPath,
+  SyncError,
+  strongBytesFor,
+  supports,
+  toRelPath,
+} from '@syncflow/core'
+import type { Entry as WireEntry } from '../generated/syncflow/v1/Entry.js'
+import type { SyncflowHandlers } from '../generated/syncflow/v1/Syncflow.js'
+import type { WriteRequest__Output } from '../generated/syncflow/v1/WriteRequest.js'
+import { fromWireExpect, fromWireMeta, toWireEntry } from '../wire/entry-codec.js'
+import { PROTOCOL_VERSION, type Protocol } from '../wire/load-protocol.js'
+import { batchOps, fromWireOp } from '../wire/op-codec.js'
+import { SignatureAssembler, signatureBatches } from '../wire/signature-codec.js'
+import { writeMessage } from '../wire/streams.js'
+import type { ContentIndex } from './content-index.js'
+import { READ_CHUNK } from './local-tree.js'
+import type { PathLocks } from './path-locks.js'
+import { fullPath, type ServedTree } from './served-tree.js'
+import { toStatus } from './to-status.js'
+
+/** What the service needs. */
+export interface ServiceContext {
+  readonly tree: ServedTree
+  readonly index: ContentIndex
+  readonly locks: PathLocks
+  readonly protocol: Protocol
+  /** Throws `AUTH` unless the call's metadata carries the server's token. */
+  readonly authorize: (metadata: Metadata) => void
+  readonly maxMessageBytes: number
+  readonly serverVersion: string
+}
+
+const ENTRIES_PER_MESSAGE = 1000
+const HASH_ALGOS: readonly HashAlgo[] = ['md5', 'sha1', 'sha256']
+
+/** The client root of a request: `''` or a RelPath below the served root. */
+function rootOf(raw: string): string {
+  return raw === '' ? '' : toRelPath(raw, 'root')
+}
+
+/**
+ * The handlers of the Syncflow service (proto/syncflow.proto) over a served tree. Every handler
+ * checks the token, validates every path as a RelPath, holds a path lock while it mutates (see
+ * PathLocks), checks that no symlink lies on the way, and answers failures with a gRPC status
+ * naming the syncflow code (see `toStatus`).
+ */
+export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
+  const { tree, index, locks, protocol } = ctx
+
+  const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op)
+
+  function unary<Req, Res>(op: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+    return (call, callback) => {
+      const run = async () => {
+        ctx.authorize(call.metadata)
+        return fn(call.request)
+      }
+      run().then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(fail(op, err)),
+      )
+    }
+  }
+
+  function serverStream<Req, Res>(
+    op: string,
+    fn: (req: Req, call: ServerWritableStream<Req, Res>, signal: AbortSignal) => Promise<void>,
+  ): handleServerStreamingCall<Req, Res> {
+    return (call) => {
+      const ac = new AbortController()
+      call.on('cancelled', () => ac.abort())
+      const run = async () => {
+        ctx.authorize(call.metadata)
+        await fn(call.request, call, ac.signal)
+      }
+      run().then(
+        () => call.end(),
+        (err: unknown) => {
+          if (!call.cancelled) call.emit('error', fail(op, err))
+        },
+      )
+    }
+  }
+
+  /** A backend and the checked full path for a request's root + path. */
+  async function resolve(root: string, path: string) {
+    const sub = rootOf(root)
+    const rel = toRelPath(path)
+    const full = fullPath(sub, rel)
+    const backend = await tree.backend(sub)
+    await tree.checkParents(full)
+    return { sub, rel, full, backend }
+  }
+
+  function need<K extends keyof typeof supports>(backend: Backend, feature: K): void {
+    if (!supports[feature](backend)) {
+      throw new SyncError('UNSUPPORTED', `this server cannot ${feature}`, { op: `serve.${feature}` })
+    }
+  }
+
+  /** Passes bytes through, hashing them (for the content index). */
+  function sha256Tap(): { tap: Transform; digest: () => string } {
+    const h = createHash('sha256')
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        h.update(chunk)
+        cb(null, chunk)
+      },
+    })
+    return { tap, digest: () => h.digest('hex') }
+  }
+
+  const handlers: SyncflowHandlers = {
+    Hello: unary('hello', async (req) => {
+      const backend = await tree.backend(rootOf(req.root))
+      const c = backend.capabilities
+      const features = ['hash', 'delta', 'deltaFrom', 'findContent']
+      for (const f of ['move', 'copy', 'setMtime', 'mkdir', 'symlink', 'watch'] as const) {
+        if (supports[f](backend)) features.push(f)
+      }
+      return {
+        protocol: PROTOCOL_VERSION,
+        serverVersion: ctx.serverVersion,
+        rootExists: await backend.rootExists(),
+        capabilities: {
+          hashes: [...c.hashes],
+          mtimePrecisionMs: c.mtimePrecisionMs,
+          listMtime: c.listMtime,
+          emptyDirs: c.emptyDirs,
+          symlinks: c.symlinks,
+          permissions: c.permissions,
+          caseSensitive: c.caseSensitive,
+          ...(c.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
+          watch: c.watch,
+        },
+        features,
+        maxMessageBytes: ctx.maxMessageBytes,
+      }
+    }),
+
+    List: serverStream('list', async (req, call, signal) => {
+      const backend = await tree.backend(rootOf(req.root))
+      let entries: WireEntry[] = []
+      let problems: Array<{ code: string; message: string; path?: string }> = []
+      let notices: Array<{ code: string; message: string; path?: string }> = []
+      const flush = async () => {
+        await writeMessage(call, { entries, problems, notices })
+        entries = []
+        problems = []
+        notices = []
+      }
+      const listing = backend.list({
+        signal,
+        onError: (e) => problems.push({ code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) }),
+        onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
+      })
+      for await (const e of listing) {
+        entries.push(toWireEntry(e))
+        if (entries.length >= ENTRIES_PER_MESSAGE) await flush()
+        if (call.cancelled) return
+      }
+      if (entries.length > 0 || problems.length > 0 || notices.length > 0) await flush()
+    }),
+
+    Stat: unary('stat', async (req) => {
+      const { rel, backend } = await resolve(req.root, req.path)
+      const entry = await backend.stat(rel)
+      return entry ? { found: true, entry: toWireEntry(entry) } : { found: false }
+    }),
+
+    Read: serverStream('read', async (req, call) => {
+      const { full } = await resolve(req.root, req.path)
+      const stream = await tree.readFile(full, {
+        offset: req.offset,
+        ...(req.length !== undefined ? { length: req.length } : {}),
+      })
+      try {
+        for await (const chunk of stream) {
+          for (let off = 0; off < chunk.length; off += READ_CHUNK) {
+            await writeMessage(call, { data: chunk.subarray(off, off + READ_CHUNK) })
+            if (call.cancelled) return
+          }
+        }
+      } finally {
+        stream.destroy()
+      }
+    }),
+
+    Write: (call, callback) => {
+      const it: AsyncIterator<WriteRequest__Output> = call[Symbol.asyncIterator]()
+      // The data chunks after the header; fails (so nothing is committed) unless an `end` message
+      // with the exact byte count closes them.
+      async function* body(): AsyncGenerator<Buffer> {
+        let n = 0
+        for (;;) {
+          const r = await it.next()
+          if (r.done) throw new SyncError('TRANSIENT', 'upload ended before its end marker', { op: 'serve.write' })
+          const m = r.value
+          if (m.msg === 'data' && m.data) {
+            n += m.data.length
+            yield m.data
+          } else if (m.msg === 'end' && m.end) {
+            if (m.end.size !== n) {
+              throw new SyncError('CHECKSUM', `upload has ${n} bytes, the client sent ${m.end.size}`, {
+                op: 'serve.write',
+              })
+            }
+            return
+          } else throw new SyncError('USAGE', 'unexpected message in an upload', { op: 'serve.write' })
+        }
+      }
+      const run = async () => {
+        ctx.authorize(call.metadata)
+        const first = await it.next()
+        const header = first.done ? undefined : first.value.header
+        if (!header) throw new SyncError('USAGE', 'an upload must start with its header', { op: 'serve.write' })
+        const { rel, full, backend } = await resolve(header.root, header.path)
+        const meta = fromWireMeta(header.meta)
+        const expect = fromWireExpect(header.expect, rel)
+        return locks.shared(full, async () => {
+          await tree.checkParents(full)
+          const { tap, digest } = sha256Tap()
+          const entry = await backend.write(rel, chain(Readable.from(body()), tap), meta, {
+            ...(expect !== undefined ? { expect } : {}),
+          })
+          index.record(full, entry, digest())
+          return { entry: toWireEntry(entry) }
+        })
+      }
+      run().then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(fail('write', err)),
+      )
+    },
+
+    Signature: serverStream('signature', async (req, call, signal) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      const entry = await backend.stat(rel)
+      if (entry?.kind !== 'file') {
+        throw new SyncError('NOT_FOUND', entry ? 'not a regular file' : 'no such file', { op: 'serve.signature' })
+      }
+      const blockSize = req.blockSize || blockSizeFor(entry.size)
+      if (blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `block size ${blockSize} is too large`)
+      const sig = await computeSignature(await tree.readFile(full), blockSize, strongBytesFor(entry.size, blockSize), {
+        sizeHint: entry.size,
+        signal,
+      })
+      let first = true
+      for (const batch of signatureBatches(sig)) {
+        await writeMessage(call, {
+          ...(first ? { blockSize: sig.blockSize, size: sig.size, strongBytes: sig.strongBytes } : {}),
+          ...batch,
+        })
+        first = false
+        if (call.cancelled) return
+      }
+    }),
+
+    Patch: (call, callback) => {
+      const it = call[Symbol.asyncIterator]()
+      const run = async () => {
+        ctx.authorize(call.metadata)
+        const first = (await it.next()).value
+        const header = first?.header
+        if (!header) throw new SyncError('USAGE', 'a patch must start with its header', { op: 'serve.patch' })
+        const { rel, full, backend } = await resolve(header.root, header.path)
+        const meta = fromWireMeta(header.meta)
+        const expect = fromWireExpect(header.expect, rel)
+        const blockSize = header.blockSize
+        if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `bad block size ${blockSize}`)
+        let sha256: string | undefined
+        async function* ops(): AsyncGenerator<DeltaOp> {
+          let batch = first.ops
+          for (;;) {
+            for (const w of batch) {
+              const op = fromWireOp(w, 'patch')
+              if (op.type === 'end') sha256 = op.sha256
+              yield op
+            }
+            const r = await it.next()
+            if (r.done) return
+            batch = r.value.ops
+          }
+        }
+        return locks.shared(full, async () => {
+          await tree.checkParents(full)
+          const body = applyDelta((range) => tree.readFile(full, range), blockSize, ops(), {
+            path: rel,
+            ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
+          })
+          const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
+          index.record(full, entry, sha256)
+          return { entry: toWireEntry(entry) }
+        })
+      }
+      run().then(
+        (res) => callback(null, res),
+        (err: unknown) => callback(fail('patch', err)),
+      )
+    },
+
+    Delta: (call) => {
+      const ac = new AbortController()
+      call.on('cancelled', () => ac.abort())
+      const run = async () => {
+        ctx.authorize(call.metadata)
+        let assembler: SignatureAssembler | undefined
+        let target: { full: RelPath } | undefined
+        for await (const m of call) {
+          if (assembler === undefined) {
+            const h = m.header
+            if (!h) throw new SyncError('USAGE', 'a delta request must start with its header', { op: 'serve.delta' })
+            target = await resolve(h.root, h.path)
+            assembler = new SignatureAssembler(
+              { blockSize: h.blockSize, size: h.size, strongBytes: h.strongBytes },
+              'delta',
+            )
+          }
+          assembler.add({ weak: m.weak, strong: m.strong })
+        }
+        if (!assembler || !target) throw new SyncError('USAGE', 'empty delta request', { op: 'serve.delta' })
+        const sig = assembler.finish()
+        const source = await tree.readFile(target.full)
+        try {
+          for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }))) {
+            await writeMessage(call, { ops })
+            if (call.cancelled) return
+          }
+        } finally {
+          source.destroy()
+        }
+      }
+      run().then(
+        () => call.end(),
+        (err: unknown) => {
+          if (!call.cancelled) call.emit('error', fail('delta', err))
+        },
+      )
+    },
+
+    Remove: unary('remove', async (req) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      await locks.shared(full, async () => {
+        await tree.checkParents(full)
+        await backend.remove(rel)
+        index.forget(full)
+      })
+      return {}
+    }),
+
+    Move: unary('move', async (req) => {
+      const from = await resolve(req.root, req.from)
+      const { rel, full, backend } = await resolve(req.root, req.to)
+      need(backend, 'move')
+      const expect = fromWireExpect(req.expect, rel)
+      // Exclusive: a move can put a symlink (or a tree holding one) at `full`.
+      return locks.exclusive(full, async () => {
+        await tree.checkParents(from.full)
+        await tree.checkParents(full)
+        if (!supports.move(backend)) throw new SyncError('UNSUPPORTED', 'no move')
+        const entry = await backend.move(from.rel, rel, expect !== undefined ? { expect } : {})
+        index.moved(from.full, full)
+        return { entry: toWireEntry(entry) }
+      })
+    }),
+
+    Copy: unary('copy', async (req) => {
+      const from = await resolve(req.root, req.from)
+      const { rel, full, backend } = await resolve(req.root, req.to)
+      const expect = fromWireExpect(req.expect, rel)
+      return locks.shared(full, async () => {
+        await tree.checkParents(full)
+        const src = await tree.lstat(from.full)
+        if (src?.kind !== 'file') throw new SyncError('NOT_FOUND', 'no such file', { op: 'serve.copy', path: from.rel })
+        // Through the guarded read, not copyFile: the source is checked inside the tree after opening.
+        const { tap, digest } = sha256Tap()
+        const body = chain(await tree.readFile(from.full), tap)
+        const meta = { size: src.size, mtimeMs: src.mtimeMs, ...(src.mode !== undefined ? { mode: src.mode } : {}) }
+        const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
+        index.record(full, entry, digest())
+        return { entry: toWireEntry(entry) }
+      })
+    }),
+
+    Hash: unary('hash', async (req) => {
+      const { full } = await resolve(req.root, req.path)
+      const algo = req.algo as HashAlgo
+      if (!HASH_ALGOS.includes(algo)) throw new SyncError('UNSUPPORTED', `unknown hash ${JSON.stringify(req.algo)}`)
+      const h = createHash(algo)
+      for await (const chunk of await tree.readFile(full)) h.update(chunk as Buffer)
+      return { hex: h.digest('hex') }
+    }),
+
+    SetMtime: unary('setMtime', async (req) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      if (!Number.isFinite(req.mtimeMs)) throw new SyncError('USAGE', 'bad mtime')
+      return locks.shared(full, async () => {
+        await tree.checkParents(full)
+        if (!supports.setMtime(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot set mtimes')
+        return { entry: toWireEntry(await backend.setMtime(rel, req.mtimeMs)) }
+      })
+    }),
+
+    Mkdir: unary('mkdir', async (req) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      await locks.shared(full, async () => {
+        await tree.checkParents(full)
+        if (!supports.mkdir(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create directories')
+        await backend.mkdir(rel, {
+          ...(req.mode !== undefined ? { mode: req.mode } : {}),
+          ...(req.mtimeMs !== undefined ? { mtimeMs: req.mtimeMs } : {}),
+        })
+      })
+      return {}
+    }),
+
+    Symlink: unary('symlink', async (req) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      const expect = fromWireExpect(req.expect, rel)
+      await locks.exclusive(full, async () => {
+        await tree.checkParents(full)
+        if (!supports.symlink(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create symlinks')
+        await backend.symlink(rel, req.linkTarget, expect !== undefined ? { expect } : {})
+        index.forget(full)
+      })
+      return {}
+    }),
+
+    Watch: serverStream('watch', async (req, call, signal) => {
+      const backend = await tree.backend(rootOf(req.root))
+      need(backend, 'watch')
+      if (!supports.watch(backend)) return
+      await new Promise<void>((resolve, reject) => {
+        const sub = backend.watch({ signal }).subscribe({
+          next: (c) => {
+            void writeMessage(call, {
+              type: c.type === 'upsert' ? 'UPSERT' : c.type === 'remove' ? 'REMOVE' : 'RENAME',
+              path: c.path,
+              ...(c.from !== undefined ? { from: c.from } : {}),
+            })
+          },
+          error: reject,
+          complete: resolve,
+        })
+        signal.addEventListener('abort', () => {
+          sub.unsubscribe()
+          resolve()
+        })
+      })
+    }),
+
+    FindContent: unary('findContent', async (req) => {
+      const sub = rootOf(req.root)
+      if (req.sha256 === undefined) return { maybe: await index.hasSize(req.size) }
+      if (!/^[0-9a-f]{64}$/.test(req.sha256)) throw new SyncError('USAGE', 'bad sha256')
+      const wanted = req.sha256
+      const { rel, full, backend } = await resolve(sub, req.path)
+      const meta = fromWireMeta(req.meta)
+      const expect = fromWireExpect(req.expect, rel)
+      return locks.shared(full, async () => {
+        const found = await index.find(req.size, wanted)
+        if (found === undefined) return { maybe: false }
+        await tree.checkParents(full)
+        // Verified while copying: a file changed since it was hashed fails the write, atomically.
+        const { tap, digest } = sha256Tap()
+        const check = new Transform({
+          transform: (chunk, _e, cb) => cb(null, chunk),
+          flush: (cb) => cb(digest() === wanted ? null : new SyncError('CHECKSUM', 'indexed file changed')),
+        })
+        const body = chain(await tree.readFile(found), tap, check)
+        try {
+          const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
+          index.record(full, entry, wanted)
+          return { maybe: true, entry: toWireEntry(entry) }
+        } catch (err) {
+          if (err instanceof SyncError && err.code === 'CHECKSUM') {
+            index.forget(found)
+            return { maybe: false }
+          }
+          throw err
+        }
+      })
+    }),
+  }
+  return handlers
+}
+
+/** `first` piped through `rest`, as one stream whose error is any stage's (unlike `.pipe`). */
+function chain(first: Readable, ...rest: Transform[]): Readable {
+  if (rest.length === 0) return first
+  return pipeline([first, ...rest], () => {}) as unknown as Readable
+}

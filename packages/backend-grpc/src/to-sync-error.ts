@@ -1,0 +1,93 @@
+import type { ServiceError } from '@grpc/grpc-js'
+import { isSyncError, SYNC_ERROR_CODES, SyncError, type SyncErrorCode } from '@syncflow/core'
+
+// gRPC status codes (numbers from the gRPC spec; the SDK itself is loaded lazily).
+const CANCELLED = 1
+const INVALID_ARGUMENT = 3
+const DEADLINE_EXCEEDED = 4
+const NOT_FOUND = 5
+const ALREADY_EXISTS = 6
+const PERMISSION_DENIED = 7
+const RESOURCE_EXHAUSTED = 8
+const FAILED_PRECONDITION = 9
+const ABORTED = 10
+const UNIMPLEMENTED = 12
+const INTERNAL = 13
+const UNAVAILABLE = 14
+const DATA_LOSS = 15
+const UNAUTHENTICATED = 16
+
+const HINTS: Partial<Record<SyncErrorCode, string>> = {
+  AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
+  TRANSIENT: 'Check that `syncflow serve` is running and reachable; the transfer is retried.',
+  UNSUPPORTED: 'The server is too old for this operation: upgrade the syncflow on the server.',
+  PERMISSION: 'The server process may not access this path: check its file permissions.',
+}
+
+function isServiceError(err: unknown): err is ServiceError {
+  return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err
+}
+
+/** The syncflow code of a gRPC status, when the server did not say (a non-syncflow server, the transport). */
+function codeOfStatus(err: ServiceError): SyncErrorCode {
+  switch (err.code) {
+    case UNAVAILABLE:
+    case DEADLINE_EXCEEDED:
+    case RESOURCE_EXHAUSTED:
+      return 'TRANSIENT'
+    case CANCELLED:
+      // Our own cancels are ABORTED (the signal is checked first); one from the other end (a server
+      // shutting down) is retried.
+      return 'TRANSIENT'
+    case INTERNAL:
+      // grpc-js reports a stream reset by the peer (a server killed mid-call) only as INTERNAL with
+      // this text: the one place the text decides, for lack of any other signal.
+      return /RST_STREAM|reset|closed/i.test(err.details) ? 'TRANSIENT' : 'UNKNOWN'
+    case UNAUTHENTICATED:
+      return 'AUTH'
+    case PERMISSION_DENIED:
+      return 'PERMISSION'
+    case NOT_FOUND:
+      return 'NOT_FOUND'
+    case INVALID_ARGUMENT:
+      return 'INVALID_PATH'
+    case ALREADY_EXISTS:
+    case FAILED_PRECONDITION:
+    case ABORTED:
+      return 'CONFLICT'
+    case UNIMPLEMENTED:
+      return 'UNSUPPORTED'
+    case DATA_LOSS:
+      return 'CHECKSUM'
+    default:
+      return 'UNKNOWN'
+  }
+}
+
+/**
+ * Translates anything a gRPC call threw into a SyncError, once, at the client's boundary. A
+ * syncflow server names its own code in the `syncflow-code` trailer (kept when it is one of the
+ * closed set); otherwise the gRPC status decides. `signal` tells our own cancel from the peer's.
+ */
+export function toSyncError(err: unknown, op: string, path?: string, signal?: AbortSignal): SyncError {
+  if (isSyncError(err)) return err
+  const details = { op: `grpc.${op}`, ...(path !== undefined ? { path } : {}), cause: err }
+  if (signal?.aborted) return new SyncError('ABORTED', 'interrupted', details)
+  if (isServiceError(err)) {
+    const named = err.metadata?.get('syncflow-code')[0]
+    const code =
+      typeof named === 'string' && (SYNC_ERROR_CODES as readonly string[]).includes(named)
+        ? (named as SyncErrorCode)
+        : codeOfStatus(err)
+    const hintMeta = err.metadata?.get('syncflow-hint')[0]
+    const hint = typeof hintMeta === 'string' ? hintMeta : (HINTS[code] ?? undefined)
+    // A syncflow server's message already starts with "CODE: local.op (path): "; keep it readable.
+    const message = err.details || err.message
+    return new SyncError(code, message, { ...details, ...(hint !== undefined ? { hint } : {}) })
+  }
+  if (err instanceof Error && err.name === 'AbortError') return new SyncError('ABORTED', 'interrupted', details)
+  return new SyncError('UNKNOWN', err instanceof Error ? err.message : String(err), {
+    ...details,
+    hint: 'This looks like a bug in syncflow: please report it with the output of -v.',
+  })
+}
