@@ -42,6 +42,7 @@ import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { toSyncError } from './to-sync-error.js'
 import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
+import { gunzipChunk } from './wire/gzip-chunk.js'
 import { loadProtocol, PROTOCOL_VERSION, type Protocol } from './wire/load-protocol.js'
 import { batchOps, fromWireOp } from './wire/op-codec.js'
 import { SignatureAssembler, signatureBatches } from './wire/signature-codec.js'
@@ -57,7 +58,7 @@ export interface GrpcBackendOptions {
   readonly tokenFile?: string
   /** PEM file of the CA that signed the server's certificate (grpcs://). [the system's roots] */
   readonly caFile?: string
-  /** gzip what the client sends. [false] */
+  /** gzip both ways: what the client sends (gRPC compression) and what it receives in bulk. [false] */
   readonly compress?: boolean
   /** Block size of delta signatures when the engine passes 0. [from the file size] */
   readonly blockSize?: number
@@ -108,6 +109,7 @@ export class GrpcBackend
   readonly #token: string | undefined
   readonly #timeoutMs: number
   readonly #blockSize: number
+  readonly #compress: boolean
   readonly #protocol: Protocol
   #closed = false
 
@@ -117,7 +119,7 @@ export class GrpcBackend
     client: SyncflowClient,
     hello: HelloReply__Output,
     protocol: Protocol,
-    options: { token?: string | undefined; timeoutMs: number; blockSize: number },
+    options: { token?: string | undefined; timeoutMs: number; blockSize: number; compress: boolean },
   ) {
     this.uri = location.uri
     this.#root = location.root
@@ -126,6 +128,7 @@ export class GrpcBackend
     this.#token = options.token
     this.#timeoutMs = options.timeoutMs
     this.#blockSize = options.blockSize
+    this.#compress = options.compress
     this.features = new Set(hello.features)
     this.serverVersion = hello.serverVersion
     const c = hello.capabilities
@@ -215,13 +218,15 @@ export class GrpcBackend
         path: rel,
         offset: range?.offset ?? 0,
         ...(range?.length !== undefined ? { length: range.length } : {}),
+        gzip: this.#compress,
       },
       this.#metadata(),
       {},
     )
-    const it = (call as AsyncIterable<{ data: Buffer }>)[Symbol.asyncIterator]()
+    const it = (call as AsyncIterable<{ data: Buffer; gzip: boolean }>)[Symbol.asyncIterator]()
+    const data = (m: { data: Buffer; gzip: boolean }) => (m.gzip ? gunzipChunk(m.data, 4 * CHUNK, 'read') : m.data)
     // Wait for the first message (or the end, or the error), so a missing file rejects here.
-    let first: IteratorResult<{ data: Buffer }>
+    let first: IteratorResult<{ data: Buffer; gzip: boolean }>
     try {
       first = await it.next()
     } catch (err) {
@@ -231,11 +236,11 @@ export class GrpcBackend
     async function* bytes(): AsyncGenerator<Buffer> {
       let done = first.done === true
       try {
-        if (!first.done) yield first.value.data
+        if (!first.done) yield await data(first.value)
         while (!done) {
           const r = await it.next()
           if (r.done) done = true
-          else yield r.value.data
+          else yield await data(r.value)
         }
       } catch (err) {
         throw toSyncError(err, 'read', rel)
@@ -543,6 +548,7 @@ export class GrpcBackend
                         blockSize: signature.blockSize,
                         size: signature.size,
                         strongBytes: signature.strongBytes,
+                        gzip: self.#compress,
                       },
                     }
                   : {}),
@@ -553,7 +559,7 @@ export class GrpcBackend
           })()
           await sendAll(call as never, requests, ended)
           for await (const reply of call as AsyncIterable<{ ops: never[] }>) {
-            for (const w of reply.ops) yield fromWireOp(w, 'deltaFrom')
+            for (const w of reply.ops) yield await fromWireOp(w, 'deltaFrom')
           }
           done = true
         } catch (err) {
@@ -712,6 +718,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
       token,
       timeoutMs,
       blockSize: options.blockSize ?? 0,
+      compress: options.compress === true,
     })
   } catch (err) {
     client.close()

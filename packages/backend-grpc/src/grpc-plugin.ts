@@ -20,7 +20,7 @@ function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolea
 export const grpcBackend: BackendPlugin = {
   name: 'grpc',
   schemes: ['grpc', 'grpcs'],
-  open(uri, options) {
+  async open(uri, options) {
     const token = optional<string>(options, 'token', 'string')
     const tokenFile = optional<string>(options, 'tokenFile', 'string')
     const caFile = optional<string>(options, 'caFile', 'string')

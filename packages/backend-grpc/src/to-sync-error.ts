@@ -17,6 +17,9 @@ const UNAVAILABLE = 14
 const DATA_LOSS = 15
 const UNAUTHENTICATED = 16
 
+const TLS_HINT =
+  "The server's certificate is not trusted: pass the CA that signed it with --ca-file (grpcs://), or check the host name."
+
 const HINTS: Partial<Record<SyncErrorCode, string>> = {
   AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
   TRANSIENT: 'Check that `syncflow serve` is running and reachable; the transfer is retried.',
@@ -32,6 +35,9 @@ function isServiceError(err: unknown): err is ServiceError {
 function codeOfStatus(err: ServiceError): SyncErrorCode {
   switch (err.code) {
     case UNAVAILABLE:
+      // A TLS handshake that fails on the certificate is a configuration problem, not the network:
+      // grpc-js says so only in the text.
+      return /certificate|self.signed|SSL|TLS/i.test(err.details) ? 'AUTH' : 'TRANSIENT'
     case DEADLINE_EXCEEDED:
     case RESOURCE_EXHAUSTED:
       return 'TRANSIENT'
@@ -80,7 +86,8 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         ? (named as SyncErrorCode)
         : codeOfStatus(err)
     const hintMeta = err.metadata?.get('syncflow-hint')[0]
-    const hint = typeof hintMeta === 'string' ? hintMeta : (HINTS[code] ?? undefined)
+    const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
+    const hint = typeof hintMeta === 'string' ? hintMeta : tlsProblem ? TLS_HINT : HINTS[code]
     // A syncflow server's message already starts with "CODE: local.op (path): "; keep it readable.
     const message = err.details || err.message
     return new SyncError(code, message, { ...details, ...(hint !== undefined ? { hint } : {}) })

@@ -19,7 +19,10 @@ export interface ServerOptions {
   /** PEM certificate (chain) and private key: TLS when both are given. [plain HTTP/2] */
   readonly tlsCert?: string | Buffer
   readonly tlsKey?: string | Buffer
-  /** gzip the server's messages (clients choose for theirs). [false] */
+  /**
+   * gzip what the server streams in bulk (file chunks, delta literals) to every client; clients
+   * with their own `compress` get that anyway, and gzip what they send. [false]
+   */
   readonly compress?: boolean
   /** Largest message accepted or sent, in bytes. [16 MiB] */
   readonly maxMessageBytes?: number
@@ -87,7 +90,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
-    ...(options.compress ? { 'grpc.default_compression_algorithm': 2, 'grpc.default_compression_level': 2 } : {}),
   }
   const server: Server = new grpc.Server(channelOptions)
   server.addService(
@@ -100,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       authorize: tokenChecker(options.token),
       maxMessageBytes,
       serverVersion: VERSION,
+      compress: options.compress === true,
     }),
   )
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined

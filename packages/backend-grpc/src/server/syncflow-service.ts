@@ -16,10 +16,12 @@ import {
   supports,
   toRelPath,
 } from '@syncflow/core'
+import type { DeltaRequest__Output } from '../generated/syncflow/v1/DeltaRequest.js'
 import type { Entry as WireEntry } from '../generated/syncflow/v1/Entry.js'
 import type { SyncflowHandlers } from '../generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest__Output } from '../generated/syncflow/v1/WriteRequest.js'
 import { fromWireExpect, fromWireMeta, toWireEntry } from '../wire/entry-codec.js'
+import { gzipChunk } from '../wire/gzip-chunk.js'
 import { PROTOCOL_VERSION, type Protocol } from '../wire/load-protocol.js'
 import { batchOps, fromWireOp } from '../wire/op-codec.js'
 import { SignatureAssembler, signatureBatches } from '../wire/signature-codec.js'
@@ -40,6 +42,8 @@ export interface ServiceContext {
   readonly authorize: (metadata: Metadata) => void
   readonly maxMessageBytes: number
   readonly serverVersion: string
+  /** gzip what the server streams in bulk (Read chunks, Delta literals), whatever the client asked. */
+  readonly compress: boolean
 }
 
 const ENTRIES_PER_MESSAGE = 1000
@@ -181,6 +185,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Read: serverStream('read', async (req, call) => {
+      const gzip = ctx.compress || req.gzip
       const { full } = await resolve(req.root, req.path)
       const stream = await tree.readFile(full, {
         offset: req.offset,
@@ -189,7 +194,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       try {
         for await (const chunk of stream) {
           for (let off = 0; off < chunk.length; off += READ_CHUNK) {
-            await writeMessage(call, { data: chunk.subarray(off, off + READ_CHUNK) })
+            const data = chunk.subarray(off, off + READ_CHUNK)
+            await writeMessage(call, gzip ? await gzipChunk(data) : { data })
             if (call.cancelled) return
           }
         }
@@ -285,7 +291,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           let batch = first.ops
           for (;;) {
             for (const w of batch) {
-              const op = fromWireOp(w, 'patch')
+              const op = await fromWireOp(w, 'patch')
               if (op.type === 'end') sha256 = op.sha256
               yield op
             }
@@ -317,12 +323,14 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const run = async () => {
         ctx.authorize(call.metadata)
         let assembler: SignatureAssembler | undefined
-        let target: { full: RelPath } | undefined
-        for await (const m of call) {
+        let target: { full: RelPath; gzip: boolean } | undefined
+        // Not `for await (… of call)`: that destroys the duplex at the end of the requests, and
+        // with it the response half still to be written.
+        for await (const m of call.iterator({ destroyOnReturn: false }) as AsyncIterable<DeltaRequest__Output>) {
           if (assembler === undefined) {
             const h = m.header
             if (!h) throw new SyncError('USAGE', 'a delta request must start with its header', { op: 'serve.delta' })
-            target = await resolve(h.root, h.path)
+            target = { ...(await resolve(h.root, h.path)), gzip: h.gzip }
             assembler = new SignatureAssembler(
               { blockSize: h.blockSize, size: h.size, strongBytes: h.strongBytes },
               'delta',
@@ -334,7 +342,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const sig = assembler.finish()
         const source = await tree.readFile(target.full)
         try {
-          for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }))) {
+          const gzip = ctx.compress || target.gzip
+          for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }), { gzip })) {
             await writeMessage(call, { ops })
             if (call.cancelled) return
           }

@@ -1,6 +1,7 @@
 import type { DeltaOp } from '@syncflow/core'
-import { SyncError } from '@syncflow/core'
+import { MAX_LITERAL_BYTES, SyncError } from '@syncflow/core'
 import type { DeltaOp as WireOp, DeltaOp__Output as WireOpOut } from '../generated/syncflow/v1/DeltaOp.js'
+import { gunzipChunk, gzipChunk } from './gzip-chunk.js'
 
 /** Bytes of literal data per patch/delta message before it is sent (ops are batched below it). */
 export const OPS_MESSAGE_BYTES = 256 * 1024
@@ -14,8 +15,14 @@ export function toWireOp(op: DeltaOp): WireOp {
   return { end: { size: op.size, sha256: op.sha256 } }
 }
 
-/** A delta op from the wire, validated (the applier re-checks the result's length and sha256). */
-export function fromWireOp(w: WireOpOut, op: string): DeltaOp {
+/**
+ * A delta op from the wire, validated (the applier re-checks the result's length and sha256); a
+ * gzipped literal is inflated (to at most 1 MiB).
+ */
+export async function fromWireOp(w: WireOpOut, op: string): Promise<DeltaOp> {
+  if (w.op === 'literalGzip' && w.literalGzip) {
+    return { type: 'literal', data: await gunzipChunk(w.literalGzip, 16 * MAX_LITERAL_BYTES, op) }
+  }
   if (w.op === 'copy' && w.copy) {
     const { index, count } = w.copy
     if (Number.isSafeInteger(index) && Number.isSafeInteger(count) && index >= 0 && count >= 1) {
@@ -32,12 +39,18 @@ export function fromWireOp(w: WireOpOut, op: string): DeltaOp {
   })
 }
 
-/** Groups ops into messages of up to ~256 KiB of literal data (one round of framing per batch, not per op). */
-export async function* batchOps(ops: AsyncIterable<DeltaOp>): AsyncGenerator<WireOp[]> {
+/**
+ * Groups ops into messages of up to ~256 KiB of literal data (one round of framing per batch, not
+ * per op); with `gzip`, literals that shrink are sent gzipped (`literalGzip`).
+ */
+export async function* batchOps(ops: AsyncIterable<DeltaOp>, opts: { gzip?: boolean } = {}): AsyncGenerator<WireOp[]> {
   let batch: WireOp[] = []
   let bytes = 0
   for await (const op of ops) {
-    batch.push(toWireOp(op))
+    if (opts.gzip && op.type === 'literal') {
+      const packed = await gzipChunk(op.data)
+      batch.push(packed.gzip ? { literalGzip: packed.data } : { literal: op.data })
+    } else batch.push(toWireOp(op))
     if (op.type === 'literal') bytes += op.data.length
     if (bytes >= OPS_MESSAGE_BYTES || batch.length >= OPS_PER_MESSAGE || op.type === 'end') {
       yield batch

@@ -11,6 +11,10 @@ export interface DeltaHeader {
    */
   'size'?: (number | string | Long);
   'strongBytes'?: (number);
+  /**
+   * The client accepts gzip-compressed literals.
+   */
+  'gzip'?: (boolean);
 }
 
 export interface DeltaHeader__Output {
@@ -22,4 +26,8 @@ export interface DeltaHeader__Output {
    */
   'size': (number);
   'strongBytes': (number);
+  /**
+   * The client accepts gzip-compressed literals.
+   */
+  'gzip': (boolean);
 }

@@ -11,7 +11,11 @@ export interface DeltaOp {
   'copy'?: (_syncflow_v1_CopyOp | null);
   'literal'?: (Buffer | Uint8Array | string);
   'end'?: (_syncflow_v1_EndOp | null);
-  'op'?: "copy"|"literal"|"end";
+  /**
+   * a literal, gzip-compressed (at most 64 KiB once inflated)
+   */
+  'literalGzip'?: (Buffer | Uint8Array | string);
+  'op'?: "copy"|"literal"|"end"|"literalGzip";
 }
 
 /**
@@ -22,5 +26,9 @@ export interface DeltaOp__Output {
   'copy'?: (_syncflow_v1_CopyOp__Output | null);
   'literal'?: (Buffer);
   'end'?: (_syncflow_v1_EndOp__Output | null);
-  'op'?: "copy"|"literal"|"end";
+  /**
+   * a literal, gzip-compressed (at most 64 KiB once inflated)
+   */
+  'literalGzip'?: (Buffer);
+  'op'?: "copy"|"literal"|"end"|"literalGzip";
 }

@@ -7,6 +7,10 @@ export interface ReadRequest {
   'path'?: (string);
   'offset'?: (number | string | Long);
   'length'?: (number | string | Long);
+  /**
+   * The client accepts gzip-compressed chunks.
+   */
+  'gzip'?: (boolean);
   '_length'?: "length";
 }
 
@@ -15,5 +19,9 @@ export interface ReadRequest__Output {
   'path': (string);
   'offset': (number);
   'length'?: (number);
+  /**
+   * The client accepts gzip-compressed chunks.
+   */
+  'gzip': (boolean);
   '_length'?: "length";
 }

@@ -1,0 +1,76 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGrpcBackend, grpcBackend } from '../src/index.js'
+import { startTestServer } from './helpers.js'
+
+let srv: Awaited<ReturnType<typeof startTestServer>>
+let tmp: string
+const TOKEN = 's3cret-token'
+
+beforeAll(async () => {
+  srv = await startTestServer({ token: TOKEN })
+  tmp = await mkdtemp(join(tmpdir(), 'grpc-auth-'))
+})
+
+afterAll(async () => {
+  await srv?.stop()
+  await rm(tmp, { recursive: true, force: true })
+})
+
+const uri = () => `grpc://127.0.0.1:${srv.server.port}/`
+
+describe('token auth', () => {
+  it('rejects a missing token with AUTH and a hint', async () => {
+    const err = await createGrpcBackend({ uri: uri(), env: {} }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'AUTH' })
+    expect((err as { hint?: string }).hint).toMatch(/--token/)
+  })
+
+  it('rejects a wrong token with AUTH', async () => {
+    await expect(createGrpcBackend({ uri: uri(), token: 'nope', env: {} })).rejects.toMatchObject({ code: 'AUTH' })
+    await expect(createGrpcBackend({ uri: uri(), token: `${TOKEN}x`, env: {} })).rejects.toMatchObject({
+      code: 'AUTH',
+    })
+  })
+
+  it('accepts the token given directly, from a file, or from SYNCFLOW_TOKEN', async () => {
+    const a = await createGrpcBackend({ uri: uri(), token: TOKEN })
+    expect(await a.rootExists()).toBe(true)
+    await a.close()
+    const file = join(tmp, 'token')
+    await writeFile(file, `${TOKEN}\n`)
+    const b = await grpcBackend.open(uri(), { tokenFile: file })
+    expect(await b.stat('nothing' as never)).toBeUndefined()
+    await b.close()
+    const c = await createGrpcBackend({ uri: uri(), env: { SYNCFLOW_TOKEN: TOKEN } })
+    expect([...(await collect(c.list()))]).toEqual([])
+    await c.close()
+  })
+
+  it('checks every call, not only the first (a raw client without metadata is refused)', async () => {
+    const good = await createGrpcBackend({ uri: uri(), token: TOKEN })
+    await good.close()
+    const { loadProtocol } = await import('../src/wire/load-protocol.js')
+    const { grpc, proto } = await loadProtocol()
+    const raw = new proto.syncflow.v1.Syncflow(`127.0.0.1:${srv.server.port}`, grpc.credentials.createInsecure())
+    const code = await new Promise<number | undefined>((resolve) =>
+      raw.Stat({ root: '', path: 'x' }, (err) => resolve(err?.code)),
+    )
+    raw.close()
+    expect(code).toBe(grpc.status.UNAUTHENTICATED)
+  })
+
+  it('reports a bad token file as USAGE', async () => {
+    await expect(createGrpcBackend({ uri: uri(), tokenFile: join(tmp, 'missing') })).rejects.toMatchObject({
+      code: 'USAGE',
+    })
+  })
+})
+
+async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = []
+  for await (const x of it) out.push(x)
+  return out
+}

@@ -1,0 +1,144 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { deltaDirection, deltaTransfer, type RelPath } from '@syncflow/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGrpcBackend, type GrpcBackend } from '../src/index.js'
+import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+
+const p = (s: string) => s as RelPath
+let srv: Awaited<ReturnType<typeof startTestServer>>
+let proxy: Awaited<ReturnType<typeof startProxy>>
+let remote: GrpcBackend
+let localDir: string
+
+beforeAll(async () => {
+  srv = await startTestServer()
+  proxy = await startProxy(srv.server.port)
+  remote = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/` })
+  localDir = (await startTestServer()).dir // a temp dir (its server is not used)
+})
+
+afterAll(async () => {
+  await remote?.close()
+  await proxy?.close()
+  await srv?.stop()
+})
+
+/** 8 MiB base, with 3 small edits: an overwrite, an insertion (a shift) and a deletion. */
+function edits(base: Buffer): Buffer {
+  const b = Buffer.from(base)
+  b.fill(0x55, 1_000_000, 1_000_100)
+  return Buffer.concat([
+    b.subarray(0, 3_000_000),
+    Buffer.from('inserted!'),
+    b.subarray(3_000_000, 6_000_000),
+    b.subarray(6_000_500),
+  ])
+}
+
+describe('delta over gRPC', () => {
+  it('push: updates a remote file sending only the changed blocks', async () => {
+    const base = pseudoRandom(8 << 20, 7)
+    const next = edits(base)
+    await writeFile(join(srv.dir, 'big.bin'), base)
+    await writeFile(join(localDir, 'big.bin'), next)
+    const local = createLocalBackend({ root: localDir })
+    expect(deltaDirection(local, remote)).toBe('push')
+    const planned = await remote.stat(p('big.bin'))
+    proxy.reset()
+    const entry = await deltaTransfer(
+      local,
+      remote,
+      p('big.bin'),
+      { mtimeMs: 1_700_000_000_000, size: next.length },
+      { expect: planned! },
+    )
+    expect(entry?.size).toBe(next.length)
+    expect((await readFile(join(srv.dir, 'big.bin'))).equals(next)).toBe(true)
+    // Signature (~2900 blocks × 12 B) + three edits of at most ~2 blocks each (block 2896 B).
+    expect(proxy.up() + proxy.down()).toBeLessThan(120_000)
+  })
+
+  it('pull: updates a local file from a remote one, the server computing the delta', async () => {
+    const base = pseudoRandom(8 << 20, 9)
+    const next = edits(base)
+    await writeFile(join(srv.dir, 'pull.bin'), next)
+    await writeFile(join(localDir, 'pull.bin'), base)
+    const local = createLocalBackend({ root: localDir })
+    expect(deltaDirection(remote, local)).toBe('pull')
+    proxy.reset()
+    const entry = await deltaTransfer(remote, local, p('pull.bin'), { mtimeMs: 1_700_000_000_000, size: next.length })
+    expect(entry?.size).toBe(next.length)
+    expect((await readFile(join(localDir, 'pull.bin'))).equals(next)).toBe(true)
+    expect(proxy.up() + proxy.down()).toBeLessThan(120_000)
+  })
+
+  it('a patch whose result does not match is refused with CHECKSUM and changes nothing', async () => {
+    const base = pseudoRandom(1 << 20, 3)
+    await writeFile(join(srv.dir, 'keep.bin'), base)
+    const sig = await remote.signature(p('keep.bin'), 0)
+    expect(sig?.size).toBe(base.length)
+    const ops = (async function* () {
+      yield { type: 'copy' as const, index: 0, count: 2 }
+      yield { type: 'end' as const, size: 5, sha256: '0'.repeat(64) }
+    })()
+    await expect(remote.patch(p('keep.bin'), sig!.blockSize, ops, { mtimeMs: 1 })).rejects.toMatchObject({
+      code: 'CHECKSUM',
+    })
+    expect((await readFile(join(srv.dir, 'keep.bin'))).equals(base)).toBe(true)
+  })
+
+  it('signature of a missing file is undefined', async () => {
+    expect(await remote.signature(p('missing.bin'), 0)).toBeUndefined()
+  })
+})
+
+describe('content index', () => {
+  it('a renamed big file is copied on the server, not uploaded', async () => {
+    const data = pseudoRandom(6 << 20, 11)
+    await writeFile(join(srv.dir, 'old-name.bin'), data)
+    await writeFile(join(localDir, 'new-name.bin'), data)
+    const local = createLocalBackend({ root: localDir })
+    proxy.reset()
+    const entry = await remote.copyFrom(
+      local,
+      p('new-name.bin'),
+      p('new-name.bin'),
+      {
+        mtimeMs: 1_700_000_000_000,
+        size: data.length,
+      },
+      { expect: null },
+    )
+    expect(entry?.size).toBe(data.length)
+    expect((await readFile(join(srv.dir, 'new-name.bin'))).equals(data)).toBe(true)
+    expect(proxy.up() + proxy.down()).toBeLessThan(20_000)
+  })
+
+  it('declines (undefined) when the server has no such bytes, after a cheap size probe', async () => {
+    const local = createLocalBackend({ root: localDir })
+    await writeFile(join(localDir, 'unique.bin'), pseudoRandom(3 << 20, 12))
+    const entry = await remote.copyFrom(local, p('unique.bin'), p('unique.bin'), { mtimeMs: 1, size: 3 << 20 })
+    expect(entry).toBeUndefined()
+    // Same size as a file there, different bytes: hashed, not found.
+    await writeFile(join(srv.dir, 'same-size.bin'), pseudoRandom(3 << 20, 13))
+    expect(
+      await remote.copyFrom(local, p('unique.bin'), p('unique.bin'), { mtimeMs: 1, size: 3 << 20 }),
+    ).toBeUndefined()
+  })
+
+  it('streams whole uploads in chunks', async () => {
+    const data = pseudoRandom(5 << 20, 5)
+    const progress: number[] = []
+    await remote.write(
+      p('up/stream.bin'),
+      Readable.from([data]),
+      { mtimeMs: 1 },
+      { onProgress: (n) => progress.push(n) },
+    )
+    expect((await readFile(join(srv.dir, 'up/stream.bin'))).equals(data)).toBe(true)
+    expect(progress.at(-1)).toBe(data.length)
+  })
+})

@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { connect, createServer, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type RunningServer, type ServerOptions, startServer } from '../src/index.js'
+
+/** A server on a fresh temp directory, on a free loopback port. */
+export async function startTestServer(
+  options: Partial<ServerOptions> = {},
+): Promise<{ server: RunningServer; dir: string; stop: () => Promise<void> }> {
+  const dir = options.root ?? (await mkdtemp(join(tmpdir(), 'grpc-test-')))
+  const server = await startServer({ listen: '127.0.0.1:0', ...options, root: dir })
+  return {
+    server,
+    dir,
+    stop: async () => {
+      await server.close({ graceMs: 0 })
+      if (options.root === undefined) await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
+
+/**
+ * A TCP proxy in front of a server that counts the bytes in each direction (what crossed "the
+ * wire") and can cut every connection, like a cable pulled mid-transfer.
+ */
+export async function startProxy(targetPort: number): Promise<{
+  port: number
+  /** Bytes client → server and server → client so far. */
+  up: () => number
+  down: () => number
+  reset: () => void
+  /** Cuts every open connection, and (optionally) the next ones after `afterUpBytes` client bytes. */
+  cut: (afterUpBytes?: number) => void
+  close: () => Promise<void>
+}> {
+  let up = 0
+  let down = 0
+  let cutAfter: number | undefined
+  const sockets = new Set<Socket>()
+  const proxy = createServer((client) => {
+    const upstream = connect(targetPort, '127.0.0.1')
+    sockets.add(client)
+    sockets.add(upstream)
+    const kill = () => {
+      client.destroy()
+      upstream.destroy()
+    }
+    client.on('data', (d) => {
+      up += d.length
+      upstream.write(d)
+      if (cutAfter !== undefined && up >= cutAfter) {
+        cutAfter = undefined
+        for (const s of sockets) s.destroy()
+      }
+    })
+    upstream.on('data', (d) => {
+      down += d.length
+      client.write(d)
+    })
+    client.on('close', kill)
+    upstream.on('close', kill)
+    client.on('error', kill)
+    upstream.on('error', kill)
+    client.on('close', () => sockets.delete(client))
+    upstream.on('close', () => sockets.delete(upstream))
+  })
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+  const address = proxy.address()
+  const port = typeof address === 'object' && address ? address.port : 0
+  return {
+    port,
+    up: () => up,
+    down: () => down,
+    reset: () => {
+      up = 0
+      down = 0
+    },
+    cut: (afterUpBytes) => {
+      if (afterUpBytes === undefined) for (const s of sockets) s.destroy()
+      else cutAfter = up + afterUpBytes
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        proxy.close(() => resolve())
+      }),
+  }
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+export function pseudoRandom(size: number, seed = 1): Buffer {
+  const out = Buffer.allocUnsafe(size)
+  let x = seed >>> 0 || 1
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    out[i] = x & 0xff
+  }
+  return out
+}

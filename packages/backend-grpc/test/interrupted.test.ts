@@ -1,0 +1,90 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createGrpcBackend, startServer } from '../src/index.js'
+import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c()
+})
+
+/** A body that yields `size` bytes slowly enough for a cut to land in the middle. */
+function slowBody(data: Buffer): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let off = 0; off < data.length; off += 256 * 1024) {
+        yield data.subarray(off, off + 256 * 1024)
+        await new Promise((r) => setImmediate(r))
+      }
+    })(),
+  )
+}
+
+describe('a connection lost mid-transfer', () => {
+  it('a cut during an upload fails TRANSIENT and leaves neither a partial file nor a temp file', async () => {
+    const srv = await startTestServer()
+    const proxy = await startProxy(srv.server.port)
+    cleanups.push(srv.stop, proxy.close)
+    await writeFile(join(srv.dir, 'f.bin'), 'old content')
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/` })
+    cleanups.push(() => b.close())
+    const data = pseudoRandom(16 << 20, 21)
+    proxy.cut(4 << 20)
+    const err = await b.write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'TRANSIENT' })
+    expect(await readFile(join(srv.dir, 'f.bin'), 'utf8')).toBe('old content')
+    // The server notices the lost client and removes its temp file.
+    await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual(['f.bin'])
+    // The channel reconnects: the retry works.
+    await b.write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1 })
+    expect((await readFile(join(srv.dir, 'f.bin'))).equals(data)).toBe(true)
+  })
+
+  it('a server stopped during an upload: the client fails TRANSIENT; a restarted server takes the retry', async () => {
+    const srv = await startTestServer()
+    cleanups.push(srv.stop)
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/` })
+    cleanups.push(() => b.close())
+    const data = pseudoRandom(16 << 20, 22)
+    const body = slowBody(data)
+    let sent = 0
+    body.on('data', (c: Buffer) => {
+      sent += c.length
+      if (sent >= 4 << 20 && sent - c.length < 4 << 20) void srv.server.close({ graceMs: 0 })
+    })
+    const err = await b.write('new.bin' as RelPath, body, { mtimeMs: 1 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'TRANSIENT' })
+    await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual([])
+    // Same root, same port: the client's channel reconnects by itself.
+    const again = await startServer({ root: srv.dir, listen: `127.0.0.1:${srv.server.port}` })
+    cleanups.push(() => again.close({ graceMs: 0 }))
+    await b.write('new.bin' as RelPath, slowBody(data), { mtimeMs: 1 })
+    expect((await readFile(join(srv.dir, 'new.bin'))).equals(data)).toBe(true)
+  })
+
+  it('a sync whose connection is cut once retries and ends with the target equal to the source', async () => {
+    const srv = await startTestServer()
+    const src = await startTestServer() // only its temp dir
+    const proxy = await startProxy(srv.server.port)
+    cleanups.push(srv.stop, src.stop, proxy.close)
+    const data = pseudoRandom(12 << 20, 23)
+    await writeFile(join(src.dir, 'big.bin'), data)
+    await writeFile(join(src.dir, 'small.txt'), 'hello')
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/` })
+    cleanups.push(() => target.close())
+    proxy.cut(3 << 20)
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(createLocalBackend({ root: src.dir }), target, { mode: 'mirror', retryDelayMs: 10 }).pipe(toArray()),
+    )
+    const done = events.at(-1)
+    expect(done?.type).toBe('done')
+    expect(done?.type === 'done' && done.summary.failed).toBe(0)
+    expect((await readFile(join(srv.dir, 'big.bin'))).equals(data)).toBe(true)
+    expect(await readFile(join(srv.dir, 'small.txt'), 'utf8')).toBe('hello')
+  })
+})

@@ -1,0 +1,78 @@
+import { Metadata } from '@grpc/grpc-js'
+import { describe, expect, it } from 'vitest'
+import { DEFAULT_PORT, grpcBackend, parseGrpcUri, parseListen, toSyncError } from '../src/index.js'
+
+describe('parseGrpcUri', () => {
+  it.each([
+    ['grpc://127.0.0.1:9000/', { tls: false, target: '127.0.0.1:9000', root: '', uri: 'grpc://127.0.0.1:9000/' }],
+    ['grpc://host:9000', { tls: false, target: 'host:9000', root: '' }],
+    ['grpcs://host:9000/a/b/', { tls: true, target: 'host:9000', root: 'a/b', uri: 'grpcs://host:9000/a/b/' }],
+    ['grpc://[::1]:9000/x', { target: '[::1]:9000', root: 'x' }],
+    ['grpc://host/x%20y', { target: `host:${DEFAULT_PORT}`, root: 'x y' }],
+  ])('%s', (uri, expected) => {
+    expect(parseGrpcUri(uri)).toMatchObject(expected)
+  })
+
+  it.each([
+    'grpc://host:1/a%00b',
+    'grpc://user:pw@host:1/',
+    'grpc://host:1/?x=1',
+    's3://b/p',
+    'grpc:///x',
+    'not a uri',
+  ])('refuses %s with USAGE', (uri) => {
+    expect(() => parseGrpcUri(uri)).toThrow(expect.objectContaining({ code: 'USAGE' }))
+  })
+
+  it('the plugin claims grpc and grpcs and checks option types', async () => {
+    expect(grpcBackend.schemes).toEqual(['grpc', 'grpcs'])
+    await expect(grpcBackend.open('grpc://127.0.0.1:1/', { token: 42 })).rejects.toMatchObject({ code: 'USAGE' })
+  })
+})
+
+describe('parseListen', () => {
+  it('accepts HOST:PORT and [v6]:PORT, refuses the rest with USAGE', () => {
+    expect(parseListen('0.0.0.0:8730')).toEqual({ host: '0.0.0.0', port: 8730 })
+    expect(parseListen('[::1]:0')).toEqual({ host: '[::1]', port: 0 })
+    for (const bad of ['8730', 'host', 'host:99999', ':80', 'a b:1']) {
+      expect(() => parseListen(bad)).toThrow(expect.objectContaining({ code: 'USAGE' }))
+    }
+  })
+})
+
+describe('toSyncError', () => {
+  const status = (code: number, details: string, syncflowCode?: string) => {
+    const metadata = new Metadata()
+    if (syncflowCode) metadata.set('syncflow-code', syncflowCode)
+    return Object.assign(new Error(details), { code, details, metadata })
+  }
+  it.each([
+    [14, 'connect ECONNREFUSED', 'TRANSIENT'],
+    [4, 'Deadline exceeded', 'TRANSIENT'],
+    [8, 'Received message larger than max', 'TRANSIENT'],
+    [13, 'Received RST_STREAM with code 2', 'TRANSIENT'],
+    [13, 'something else', 'UNKNOWN'],
+    [16, 'wrong token', 'AUTH'],
+    [7, 'denied', 'PERMISSION'],
+    [5, 'no such file', 'NOT_FOUND'],
+    [3, 'bad path', 'INVALID_PATH'],
+    [9, 'changed', 'CONFLICT'],
+    [12, 'not implemented', 'UNSUPPORTED'],
+    [15, 'mismatch', 'CHECKSUM'],
+    [14, 'self-signed certificate in certificate chain', 'AUTH'],
+  ])('status %i (%s) → %s', (code, details, expected) => {
+    expect(toSyncError(status(code, details), 'op').code).toBe(expected)
+  })
+
+  it('keeps the code a syncflow server names, when it is a known one', () => {
+    expect(toSyncError(status(8, 'disk full', 'NO_SPACE'), 'write').code).toBe('NO_SPACE')
+    expect(toSyncError(status(9, 'x', 'NOT_A_CODE'), 'write').code).toBe('CONFLICT')
+  })
+
+  it('our own cancel is ABORTED', () => {
+    const ac = new AbortController()
+    ac.abort()
+    expect(toSyncError(status(1, 'Cancelled on client'), 'read', 'p', ac.signal).code).toBe('ABORTED')
+    expect(toSyncError(status(1, 'Cancelled'), 'read').code).toBe('TRANSIENT')
+  })
+})
