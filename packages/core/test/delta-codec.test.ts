@@ -73,6 +73,28 @@ describe('weak checksum', () => {
     )
   })
 
+  it('word-at-a-time and byte-at-a-time give the same sums, at any alignment and length', () => {
+    const bytewise = (d: Uint8Array, s: number, e: number) => {
+      let a = 0
+      let b = 0
+      for (let i = s; i < e; i++) {
+        a = (a + d[i]!) | 0
+        b = (b + a) | 0
+      }
+      return ((a & 0xffff) | (b << 16)) >>> 0
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 3000 }), fc.nat(), fc.nat(), (data, x, y) => {
+        const s = data.length === 0 ? 0 : x % data.length
+        const e = s + (data.length - s === 0 ? 0 : y % (data.length - s + 1))
+        expect(weakChecksum(data, s, e)).toBe(bytewise(data, s, e))
+      }),
+      { numRuns: 2000 },
+    )
+    const big = new Uint8Array(200_000).map((_, i) => (i * 131 + 7) & 255)
+    expect(weakChecksum(big)).toBe(bytewise(big, 0, big.length))
+  })
+
   it('matches rsync sums on a known input', () => {
     // a = 1+2+3 = 6, b = 3·1 + 2·2 + 1·3 = 10
     expect(weakChecksum(Uint8Array.of(1, 2, 3))).toBe(6 | (10 << 16))

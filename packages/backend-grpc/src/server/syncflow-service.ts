@@ -238,7 +238,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         return locks.shared(full, async () => {
           await tree.checkParents(full)
           const { tap, digest } = sha256Tap()
-          const entry = await backend.write(rel, chain(Readable.from(body()), tap), meta, {
+          const entry = await backend.write(rel, chain(Readable.from(body(), { highWaterMark: 4 << 20 }), tap), meta, {
             ...(expect !== undefined ? { expect } : {}),
           })
           index.record(full, entry, digest())

@@ -1,5 +1,5 @@
 import type { FileSignature } from '@syncflow/core'
-import { SyncError } from '@syncflow/core'
+import { MAX_STRONG_BYTES, SyncError } from '@syncflow/core'
 
 /** Blocks per signature message: 8192 × (4 + ≤16) bytes stays well under any message limit. */
 export const BLOCKS_PER_MESSAGE = 8192
@@ -39,7 +39,7 @@ export class SignatureAssembler {
     private readonly op: string,
   ) {
     const { blockSize, size, strongBytes } = params
-    if (!Number.isSafeInteger(size) || size < 0 || blockSize < 1 || strongBytes < 1 || strongBytes > 32) {
+    if (!Number.isSafeInteger(size) || size < 0 || blockSize < 1 || strongBytes < 1 || strongBytes > MAX_STRONG_BYTES) {
       throw this.bad(`bad signature parameters (block size ${blockSize}, size ${size}, strong bytes ${strongBytes})`)
     }
     this.expected = Math.ceil(size / blockSize)

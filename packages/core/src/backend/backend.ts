@@ -178,7 +178,7 @@ export interface FileSignature {
   readonly size: number
   /** Rolling weak checksum per block (rsync's: `a | b << 16`, see `weakChecksum`). */
   readonly weak: Uint32Array
-  /** Strong hash per block (sha256 truncated to `strongBytes`, concatenated). */
+  /** Strong hash per block (XXH64, little-endian, truncated to `strongBytes`, concatenated). */
   readonly strong: Uint8Array
   readonly strongBytes: number
 }

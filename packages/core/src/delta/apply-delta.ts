@@ -26,7 +26,8 @@ export function applyDelta(
   ops: AsyncIterable<DeltaOp>,
   opts: ApplyDeltaOptions = {},
 ): Readable {
-  return Readable.from(patched(base, blockSize, ops, opts), { objectMode: false })
+  // A deep buffer lets base reads run ahead while the consumer writes (a 16 KiB one serializes them).
+  return Readable.from(patched(base, blockSize, ops, opts), { objectMode: false, highWaterMark: 4 * 1024 * 1024 })
 }
 
 async function* patched(

@@ -14,16 +14,20 @@ export function blockSizeFor(size: number): number {
   return Math.min(MAX_BLOCK_SIZE, Math.max(MIN_BLOCK_SIZE, root))
 }
 
+/** Most strong bytes per block: the strong hash (XXH64) has 8. */
+export const MAX_STRONG_BYTES = 8
+
 /**
- * Bytes of the truncated strong hash per block, from the base size and block size (6–16).
+ * Bytes of the truncated strong hash per block, from the base size and block size (6–8).
  *
  * Why this many: a scan tries about `size` positions against `size / blockSize` blocks, so about
  * size² / blockSize weak-checksum pairs. The weak sum is far from uniform on real data (treat it as
  * ~24 good bits), and each false pair must then also pass the strong check; 40 spare bits keep the
  * expected number of false block matches under 2⁻⁴⁰ per file. rsync uses the same shape with a
- * smaller margin; a false match is in any case caught by the whole-file sha256 (then a full copy).
+ * smaller margin. Beyond ~16 GiB the formula would want more than the 8 bytes there are; a false
+ * match is in any case caught by the whole-file sha256 (then a full copy).
  */
 export function strongBytesFor(size: number, blockSize: number): number {
   const bits = 2 * Math.log2(Math.max(2, size)) - Math.log2(blockSize) - 24 + 40
-  return Math.min(16, Math.max(6, Math.ceil(bits / 8)))
+  return Math.min(MAX_STRONG_BYTES, Math.max(6, Math.ceil(bits / 8)))
 }

@@ -1,6 +1,7 @@
 import type { FileSignature } from '../backend/backend.js'
 import { SyncError } from '../errors/sync-error.js'
-import { strongHash } from './strong-hash.js'
+import { MAX_STRONG_BYTES } from './block-size.js'
+import { loadStrongHash } from './strong-hash.js'
 import { weakChecksum } from './weak-checksum.js'
 
 /** Options of `computeSignature`. */
@@ -23,6 +24,10 @@ export async function computeSignature(
   if (!Number.isSafeInteger(blockSize) || blockSize < 1) {
     throw new SyncError('USAGE', `block size ${blockSize} is not a positive integer`, { hint: 'Pass --block-size N.' })
   }
+  if (!Number.isSafeInteger(strongBytes) || strongBytes < 1 || strongBytes > MAX_STRONG_BYTES) {
+    throw new SyncError('USAGE', `strong hash bytes ${strongBytes} not within 1–${MAX_STRONG_BYTES}`)
+  }
+  const strongHash = await loadStrongHash()
   let capacity = Math.max(16, Math.ceil((opts.sizeHint ?? 0) / blockSize) + 1)
   let weak = new Uint32Array(capacity)
   let strong = new Uint8Array(capacity * strongBytes)

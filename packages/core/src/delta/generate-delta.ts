@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { DeltaOp, FileSignature } from '../backend/backend.js'
 import { MAX_LITERAL_BYTES } from './block-size.js'
 import { SignatureIndex } from './signature-index.js'
-import { strongEquals, strongHash } from './strong-hash.js'
+import { loadStrongHash, type StrongHash, strongEquals } from './strong-hash.js'
 import { packWeak, weakChecksum } from './weak-checksum.js'
 
 /** Options of `generateDelta`. */
@@ -26,7 +26,8 @@ export async function* generateDelta(
   signature: FileSignature,
   opts: GenerateDeltaOptions = {},
 ): AsyncGenerator<DeltaOp, void, undefined> {
-  const m = new Matcher(signature)
+  const strongHash = await loadStrongHash()
+  const m = new Matcher(signature, strongHash)
   const bs = signature.blockSize
   const fullBlocks = m.index.fullBlocks
   const lastLen = signature.size - fullBlocks * bs
@@ -163,7 +164,10 @@ class Matcher {
   private digestAt = -1
   private digest: Uint8Array = new Uint8Array(0)
 
-  constructor(private readonly sig: FileSignature) {
+  constructor(
+    private readonly sig: FileSignature,
+    private readonly strongHash: StrongHash,
+  ) {
     this.index = new SignatureIndex(sig)
     this.bs = sig.blockSize
     this.weak = sig.weak
@@ -194,7 +198,7 @@ class Matcher {
   /** True when the strong hash of the window at `p` equals block `j`'s (computed once per position). */
   matches(j: number, p: number): boolean {
     if (this.digestAt !== p) {
-      this.digest = strongHash(this.buf.subarray(p, p + this.bs))
+      this.digest = this.strongHash(this.buf.subarray(p, p + this.bs))
       this.digestAt = p
     }
     return strongEquals(this.digest, this.sig.strong, j, this.sig.strongBytes)

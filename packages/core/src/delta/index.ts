@@ -7,6 +7,7 @@ export {
   blockSizeFor,
   MAX_BLOCK_SIZE,
   MAX_LITERAL_BYTES,
+  MAX_STRONG_BYTES,
   MIN_BLOCK_SIZE,
   strongBytesFor,
 } from './block-size.js'
@@ -17,5 +18,6 @@ export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.
 export type { GenerateDeltaOptions } from './generate-delta.js'
 export { generateDelta } from './generate-delta.js'
 export { SignatureIndex } from './signature-index.js'
-export { strongEquals, strongHash } from './strong-hash.js'
+export type { StrongHash } from './strong-hash.js'
+export { loadStrongHash, strongEquals } from './strong-hash.js'
 export { packWeak, RollingChecksum, weakChecksum } from './weak-checksum.js'

@@ -1,11 +1,23 @@
-import { hash } from 'node:crypto'
+import xxhash from 'xxhash-wasm'
+
+/** A strong per-block hash: 8 bytes, of which a signature keeps the first `strongBytes`. */
+export type StrongHash = (data: Uint8Array) => Uint8Array
+
+let loading: Promise<StrongHash> | undefined
 
 /**
- * The strong per-block hash: sha256 (hardware-accelerated on current x86 and ARM, faster there
- * than MD5), of which a signature keeps the first `strongBytes` bytes.
+ * The strong per-block hash: XXH64 (little-endian), in WebAssembly, about three times the speed of
+ * node:crypto's sha256 even with SHA-NI. It need not resist a forger: a false block match is
+ * caught by the whole-file sha256 of every delta (rsync makes the same choice with XXH3/XXH128).
+ * Loaded once, on first use.
  */
-export function strongHash(data: Uint8Array): Buffer {
-  return hash('sha256', data, 'buffer')
+export function loadStrongHash(): Promise<StrongHash> {
+  loading ??= xxhash().then((api) => (data: Uint8Array) => {
+    const out = Buffer.allocUnsafe(8)
+    out.writeBigUInt64LE(api.h64Raw(data))
+    return out
+  })
+  return loading
 }
 
 /** True when the first `strongBytes` bytes of `digest` equal block `index` of `strong`. */

@@ -1,0 +1,378 @@
+#!/usr/bin/env node
+// @ts-check
+// gRPC delta benchmark: syncflow (`syncflow serve` + a grpc:// sync) against rsync (daemon), both on
+// loopback, through the same byte-counting TCP proxy. See bench/grpc/README.md.
+//
+//   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library]
+//
+// `cli` runs the built `syncflow` binary (`syncflow sync`, `syncflow serve`); `library` runs
+// driver.mjs, the same packages without the CLI (for when a command is not wired yet).
+//
+// Needs a build (`npm run build`) and rsync (installed from Debian by bench/install-tools.sh when
+// missing). Data goes to .bench-data/grpc (about 3 × size + rename size of disk).
+
+import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { connect, createServer } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Prng } from '../lib/prng.mjs'
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+const DATA = path.join(REPO, '.bench-data/grpc')
+const HERE = path.dirname(fileURLToPath(import.meta.url))
+
+const args = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`)
+  return i >= 0 ? (args[i + 1] ?? dflt) : dflt
+}
+const SIZE = Number(opt('size-mib', '1024')) * 1024 * 1024
+const RENAME = Number(opt('rename-mib', '256')) * 1024 * 1024
+const RUNS = Number(opt('runs', '3'))
+const CLIENT = opt('client', 'cli')
+const SERVER = opt('server', 'cli')
+const VIA = `client ${CLIENT}, server ${SERVER}`
+const MIB = 1024 * 1024
+const T0 = 1_700_000_000 // base mtime (s)
+const T1 = 1_700_100_000 // edited mtime (s)
+
+// ---- setup ------------------------------------------------------------------------------------
+
+spawnSync('sh', [path.join(REPO, 'bench/install-tools.sh')], { stdio: 'inherit' })
+if (spawnSync('rsync', ['--version']).status !== 0) {
+  console.error('bench/grpc: rsync is not installed')
+  process.exit(1)
+}
+for (const f of ['packages/backend-grpc/dist/index.js', 'packages/core/dist/index.js']) {
+  if (!existsSync(path.join(REPO, f))) {
+    console.error(`bench/grpc: ${f} missing: run npm run build first`)
+    process.exit(1)
+  }
+}
+mkdirSync(DATA, { recursive: true })
+
+/** Writes `size` pseudo-random bytes (seeded), 1 MiB at a time. */
+function generate(file, size, seed) {
+  if (existsSync(file)) return
+  const prng = new Prng(seed)
+  const fd = openSync(`${file}.tmp`, 'w')
+  const buf = Buffer.allocUnsafe(MIB)
+  for (let off = 0; off < size; off += MIB) writeSync(fd, prng.fill(buf.subarray(0, Math.min(MIB, size - off))))
+  closeSync(fd)
+  spawnSync('mv', [`${file}.tmp`, file])
+}
+
+/**
+ * A copy of `base` with 1% of its 32 KiB blocks edited at scattered offsets: 64 random bytes
+ * overwritten in each (`insert` false) or inserted into each (a shift of everything after).
+ */
+function edited(base, file, insert) {
+  if (existsSync(file)) return
+  const size = SIZE
+  const blocks = Math.floor(size / 32768)
+  const prng = new Prng(insert ? 77 : 76)
+  const picks = prng.sample(blocks, Math.ceil(blocks / 100)).map((b) => b * 32768 + prng.int(0, 32768 - 64))
+  const fdIn = openSync(base, 'r')
+  const fdOut = openSync(`${file}.tmp`, 'w')
+  const patch = Buffer.allocUnsafe(64)
+  let pos = 0
+  const buf = Buffer.allocUnsafe(8 * MIB)
+  const copy = (to) => {
+    while (pos < to) {
+      const n = spawnRead(fdIn, buf, Math.min(buf.length, to - pos), pos)
+      writeSync(fdOut, buf.subarray(0, n))
+      pos += n
+    }
+  }
+  for (const at of picks) {
+    copy(at)
+    writeSync(fdOut, prng.fill(patch))
+    if (!insert) pos += 64
+  }
+  copy(size)
+  closeSync(fdIn)
+  closeSync(fdOut)
+  spawnSync('mv', [`${file}.tmp`, file])
+}
+
+function spawnRead(fd, buf, length, position) {
+  // readSync without importing it at the top (keeps the imports list short)
+  return /** @type {typeof import('node:fs')} */ (fsMod).readSync(fd, buf, 0, length, position)
+}
+const fsMod = await import('node:fs')
+
+console.error(`bench/grpc: generating data in ${DATA} (once)`)
+const BASE = path.join(DATA, `base-${SIZE / MIB}m.bin`)
+const OVERWRITE = path.join(DATA, `overwrite-${SIZE / MIB}m.bin`)
+const INSERT = path.join(DATA, `insert-${SIZE / MIB}m.bin`)
+const RENAMED = path.join(DATA, `renamed-${RENAME / MIB}m.bin`)
+generate(BASE, SIZE, 1)
+edited(BASE, OVERWRITE, false)
+edited(BASE, INSERT, true)
+generate(RENAMED, RENAME, 2)
+utimesSync(BASE, T0, T0)
+utimesSync(OVERWRITE, T1, T1)
+utimesSync(INSERT, T1, T1)
+utimesSync(RENAMED, T0, T0)
+
+// ---- servers and proxy ------------------------------------------------------------------------
+
+async function freePort() {
+  const s = createServer()
+  await new Promise((r) => s.listen(0, '127.0.0.1', () => r(undefined)))
+  const port = /** @type {import('node:net').AddressInfo} */ (s.address()).port
+  await new Promise((r) => s.close(() => r(undefined)))
+  return port
+}
+
+/** A TCP proxy counting payload bytes both ways. */
+async function proxy(target) {
+  const counts = { up: 0, down: 0 }
+  const server = createServer((c) => {
+    const u = connect(target, '127.0.0.1')
+    c.on('data', (d) => {
+      counts.up += d.length
+      if (!u.write(d)) c.pause()
+    })
+    u.on('drain', () => c.resume())
+    u.on('data', (d) => {
+      counts.down += d.length
+      if (!c.write(d)) u.pause()
+    })
+    c.on('drain', () => u.resume())
+    const end = () => {
+      c.destroy()
+      u.destroy()
+    }
+    for (const s of [c, u]) {
+      s.on('close', end)
+      s.on('error', end)
+    }
+  })
+  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)))
+  return {
+    port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
+    counts,
+    close: () => server.close(),
+  }
+}
+
+function startDaemon(cmd, argv) {
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'inherit'] })
+  return child
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy()
+        r(true)
+      })
+      s.on('error', () => r(false))
+    })
+    if (ok) return
+    await new Promise((r) => setTimeout(r, 50)) // polling a port that is coming up: nothing to await instead
+  }
+  throw new Error(`port ${port} never opened`)
+}
+
+const SF_ROOT = path.join(DATA, 'sf-target')
+const RS_ROOT = path.join(DATA, 'rsync-target')
+const SRC = path.join(DATA, 'source')
+
+const sfPort = await freePort()
+const serveCmd =
+  SERVER === 'cli'
+    ? [
+        'node',
+        [
+          path.join(REPO, 'packages/cli-tui/dist/bin.js'),
+          'serve',
+          '--root',
+          SF_ROOT,
+          '--listen',
+          `127.0.0.1:${sfPort}`,
+        ],
+      ]
+    : ['node', [path.join(HERE, 'driver.mjs'), 'serve', SF_ROOT, `127.0.0.1:${sfPort}`]]
+mkdirSync(SF_ROOT, { recursive: true })
+const sf = startDaemon(.../** @type {[string, string[]]} */ (serveCmd))
+await waitForPort(sfPort)
+
+const rsPort = await freePort()
+mkdirSync(RS_ROOT, { recursive: true })
+const conf = path.join(DATA, 'rsyncd.conf')
+writeFileSync(
+  conf,
+  `use chroot = false\npid file = ${path.join(DATA, 'rsyncd.pid')}\n[bench]\n  path = ${RS_ROOT}\n  read only = false\n  uid = ${process.getuid?.() ?? 0}\n  gid = ${process.getgid?.() ?? 0}\n`,
+)
+const rs = startDaemon('rsync', [
+  '--daemon',
+  '--no-detach',
+  `--config=${conf}`,
+  `--port=${rsPort}`,
+  '--address=127.0.0.1',
+])
+await waitForPort(rsPort)
+
+const sfProxy = await proxy(sfPort)
+const rsProxy = await proxy(rsPort)
+
+// ---- scenarios --------------------------------------------------------------------------------
+
+/** Empties `dir` and hard-links `files` (name → data file) into it: instant, and both tools replace by rename. */
+function populate(dir, files) {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  for (const [name, file] of Object.entries(files)) linkSync(file, path.join(dir, name))
+}
+
+/** Runs a command, measuring wall time and (GNU time) CPU and peak RSS. */
+function run(cmd, argv) {
+  return new Promise((resolve, reject) => {
+    const out = path.join(os.tmpdir(), `bench-grpc-time-${process.pid}`)
+    const t0 = process.hrtime.bigint()
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', out, cmd, ...argv], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', async (code) => {
+      const wallS = Number(process.hrtime.bigint() - t0) / 1e9
+      if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')}: exit ${code}\n${stderr.slice(-3000)}`))
+      const [user, sys, rss] = (await readFile(out, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number)
+      resolve({ wallS, cpuS: user + sys, maxRssMiB: rss / 1024, stdout })
+    })
+  })
+}
+
+async function sha256(file) {
+  const h = createHash('sha256')
+  for await (const c of createReadStream(file)) h.update(c)
+  return h.digest('hex')
+}
+
+const scenarios = [
+  {
+    name: `${SIZE / MIB} MiB, 1% of blocks overwritten`,
+    source: { 'big.bin': OVERWRITE },
+    target: { 'big.bin': BASE },
+    check: 'big.bin',
+  },
+  {
+    name: `${SIZE / MIB} MiB, 1% of blocks with inserted bytes`,
+    source: { 'big.bin': INSERT },
+    target: { 'big.bin': BASE },
+    check: 'big.bin',
+  },
+  {
+    name: `${RENAME / MIB} MiB file renamed`,
+    source: { 'new-name.bin': RENAMED },
+    target: { 'old-name.bin': RENAMED },
+    check: 'new-name.bin',
+  },
+]
+
+const tools = {
+  syncflow: {
+    root: SF_ROOT,
+    counts: sfProxy.counts,
+    command: () =>
+      CLIENT === 'cli'
+        ? [
+            'node',
+            [
+              path.join(REPO, 'packages/cli-tui/dist/bin.js'),
+              'sync',
+              `${SRC}/`,
+              `grpc://127.0.0.1:${sfProxy.port}/`,
+              '--no-state',
+              '-q',
+            ],
+          ]
+        : ['node', [path.join(HERE, 'driver.mjs'), 'sync', SRC, `grpc://127.0.0.1:${sfProxy.port}/`]],
+  },
+  rsync: {
+    root: RS_ROOT,
+    counts: rsProxy.counts,
+    command: () => ['rsync', ['-a', '--delete', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`]],
+  },
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+const results = []
+for (const sc of scenarios) {
+  for (const [name, tool] of Object.entries(tools)) {
+    const runs = []
+    for (let i = 0; i < RUNS; i++) {
+      populate(SRC, sc.source)
+      populate(tool.root, sc.target)
+      tool.counts.up = 0
+      tool.counts.down = 0
+      const [cmd, argv] = tool.command()
+      const m = await run(cmd, argv)
+      const wire = tool.counts.up + tool.counts.down
+      const stats = /Total bytes sent: ([\d,]+)[\s\S]*Total bytes received: ([\d,]+)/.exec(m.stdout)
+      const rsyncStats = stats ? Number(stats[1].replace(/,/g, '')) + Number(stats[2].replace(/,/g, '')) : undefined
+      if ((await sha256(path.join(tool.root, sc.check))) !== (await sha256(Object.values(sc.source)[0]))) {
+        throw new Error(`${name}: ${sc.check} differs from the source after "${sc.name}"`)
+      }
+      runs.push({ ...m, wire, rsyncStats })
+      console.error(
+        `  ${sc.name} · ${name} · run ${i + 1}: ${m.wallS.toFixed(2)} s, ${(wire / MIB).toFixed(2)} MiB on the wire`,
+      )
+    }
+    results.push({
+      scenario: sc.name,
+      tool: name,
+      wallS: median(runs.map((r) => r.wallS)),
+      cpuS: median(runs.map((r) => r.cpuS)),
+      maxRssMiB: median(runs.map((r) => r.maxRssMiB)),
+      wireBytes: median(runs.map((r) => r.wire)),
+      rsyncStatsBytes: runs[0].rsyncStats,
+    })
+  }
+}
+
+sf.kill('SIGTERM')
+rs.kill('SIGTERM')
+sfProxy.close()
+rsProxy.close()
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
+const header = `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} × ${cpu} · ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM · Node ${process.version} · ${spawnSync('rsync', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0]} · via ${VIA}`
+writeFileSync(path.join(DATA, 'results.json'), JSON.stringify({ header, results }, null, 2))
+const fmt = (b) => (b >= MIB ? `${(b / MIB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`)
+console.log(`\n${header}\n`)
+console.log('| scenario | tool | wall | CPU | peak RSS | bytes on the wire | rsync --stats |')
+console.log('| --- | --- | --- | --- | --- | --- | --- |')
+for (const r of results) {
+  console.log(
+    `| ${r.scenario} | ${r.tool} | ${r.wallS.toFixed(2)} s | ${r.cpuS.toFixed(2)} s | ${r.maxRssMiB.toFixed(0)} MiB | ${fmt(r.wireBytes)} | ${r.rsyncStatsBytes !== undefined ? fmt(r.rsyncStatsBytes) : ''} |`,
+  )
+}
+console.log('\n| scenario | wall syncflow / rsync | wire syncflow / rsync |')
+console.log('| --- | --- | --- |')
+for (const sc of scenarios) {
+  const s = results.find((r) => r.scenario === sc.name && r.tool === 'syncflow')
+  const r = results.find((x) => x.scenario === sc.name && x.tool === 'rsync')
+  console.log(`| ${sc.name} | ${(s.wallS / r.wallS).toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`)
+}
