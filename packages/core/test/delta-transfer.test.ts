@@ -105,6 +105,20 @@ class PatchingBackend extends MemBackend {
   }
 }
 
+/** A source that can hash its files (so the delta takes the sha256 from it, computed up front). */
+class HashingBackend extends MemBackend {
+  readonly capabilities = { ...new MemBackend().capabilities, hashes: ['sha256' as const] }
+  hashes = 0
+  afterHash: (() => void) | undefined
+  async hash(path: RelPath): Promise<string> {
+    this.hashes++
+    const { createHash } = await import('node:crypto')
+    const digest = createHash('sha256').update(this.files.get(path)!.data).digest('hex')
+    this.afterHash?.()
+    return digest
+  }
+}
+
 /** A "remote" source: computes deltas against a signature sent to it. */
 class DeltaSourceBackend extends MemBackend {
   async *deltaFrom(path: RelPath, signature: FileSignature): AsyncIterable<DeltaOp> {
@@ -144,6 +158,25 @@ describe('deltaTransfer', () => {
     expect(target.files.get(p)!.data.equals(next)).toBe(true)
     expect(target.literalBytes).toBeLessThan(4 * blockSizeFor(base.length))
     expect(progress.at(-1)).toBe(next.length)
+  })
+
+  it('takes the whole-file sha256 from a source that can hash, and falls back when the file changed meanwhile', async () => {
+    const source = new HashingBackend()
+    const target = new PatchingBackend()
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    await deltaTransfer(source, target, p, { mtimeMs: 2 })
+    expect(source.hashes).toBe(1)
+    expect(target.files.get(p)!.data.equals(next)).toBe(true)
+    // The file changes between the hash and the delta pass: the patch fails its check, sent whole.
+    const newer = edited(next)
+    source.afterHash = () => source.files.set(p, { data: newer, mtimeMs: 3 })
+    const fallbacks: SyncError[] = []
+    await deltaTransfer(source, target, p, { mtimeMs: 3 }, { onFallback: (e) => fallbacks.push(e) })
+    expect(fallbacks.map((e) => e.code)).toEqual(['CHECKSUM'])
+    expect(target.files.get(p)!.data.equals(newer)).toBe(true)
   })
 
   it('pulls from a DeltaSource: the target computes the signature and patches itself', async () => {

@@ -66,16 +66,22 @@ export async function deltaTransfer(
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
-      const signature = await target.signature(path, blockSize, signal ? { signal } : {})
+      // While the target computes the signature, the source hashes its file: that takes the
+      // whole-file sha256 off the delta pass (if the file changes in between, the patch fails its
+      // check and the file is sent whole).
+      const [signature, sha256] = await Promise.all([
+        target.signature(path, blockSize, signal ? { signal } : {}),
+        sourceSha256(source, path, meta, signal),
+      ])
       if (signature === undefined) return undefined
       const body = await source.read(path)
       try {
         const ops = generateDelta(body, signature, {
           ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
           ...(signal !== undefined ? { signal } : {}),
+          ...(sha256 !== undefined ? { sha256 } : {}),
         })
-        const sha256 = meta.hashes?.sha256
-        return await target.patch(path, signature.blockSize, ops, sha256 ? { ...meta, sha256 } : meta, writeOpts)
+        return await target.patch(path, signature.blockSize, ops, meta, writeOpts)
       } finally {
         body.destroy()
       }
@@ -100,4 +106,16 @@ export async function deltaTransfer(
     opts.onFallback?.(err)
     return target.write(path, await source.read(path), meta, writeOpts)
   }
+}
+
+/** The source file's sha256 when it is known or the source can compute it itself (undefined otherwise). */
+async function sourceSha256(
+  source: Backend,
+  path: RelPath,
+  meta: WriteMeta,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
+  if (meta.hashes?.sha256 !== undefined) return meta.hashes.sha256
+  if (!supports.hash(source) || !source.capabilities.hashes.includes('sha256')) return undefined
+  return source.hash(path, 'sha256', signal ? { signal } : {})
 }

@@ -9,6 +9,11 @@ import { packWeak, weakChecksum } from './weak-checksum.js'
 export interface GenerateDeltaOptions {
   /** Called with the number of bytes of the new file read so far. */
   readonly onProgress?: (bytesRead: number) => void
+  /**
+   * The new file's sha256 (hex) when already known (computed while the signature was on its way):
+   * the generator then does not hash, and the `end` op carries this one.
+   */
+  readonly sha256?: string
   readonly signal?: AbortSignal
 }
 
@@ -31,7 +36,7 @@ export async function* generateDelta(
   const bs = signature.blockSize
   const fullBlocks = m.index.fullBlocks
   const lastLen = signature.size - fullBlocks * bs
-  const hasher = createHash('sha256')
+  const hasher = opts.sha256 === undefined ? createHash('sha256') : undefined
   const it = source[Symbol.asyncIterator]()
   let rest: Uint8Array | undefined
   let total = 0
@@ -53,7 +58,7 @@ export async function* generateDelta(
           break
         }
         rest = r.value
-        hasher.update(rest)
+        hasher?.update(rest)
         total += rest.length
         opts.onProgress?.(total)
       }
@@ -141,7 +146,7 @@ export async function* generateDelta(
     }
     yield* literal(m.litStart, m.end)
     yield* flushCopy()
-    yield { type: 'end', size: total, sha256: hasher.digest('hex') }
+    yield { type: 'end', size: total, sha256: hasher?.digest('hex') ?? opts.sha256! }
   } finally {
     if (!eof) await it.return?.()
   }
