@@ -1,0 +1,30 @@
+import type { Observable } from 'rxjs'
+import type { SyncOptions } from '../engine/sync-options.js'
+import type { Change } from '../model/change.js'
+
+/** Options of `continuousSync`: those of `sync`, and the timing of the continuous pipeline. */
+export interface ContinuousOptions extends SyncOptions {
+  /** A path is looked at once no change for it arrived for this long (`--debounce`). [100 ms] */
+  readonly debounceMs?: number
+  /** A file ships once its size and mtime stayed the same for this long. [debounceMs] */
+  readonly stabilityMs?: number
+  /** How long a remove waits for the upsert that makes it a rename (`move`). [250 ms] */
+  readonly moveHoldMs?: number
+  /** A batch of changed paths closes this long after its first path… [20 ms] */
+  readonly batchWindowMs?: number
+  /** …or once it holds this many paths. [5000] */
+  readonly maxBatch?: number
+  /** Full rescan (a complete `sync`) this often, to catch what events missed (`--rescan`); 0 = never. [1 h] */
+  readonly rescanMs?: number
+  /** Interval of polling where change events are unavailable. [2000 ms] */
+  readonly pollMs?: number
+  /** Pair renames into `move`s on a target that can move. [true] */
+  readonly detectMoves?: boolean
+  /** Start with a full sync (off only for tests that drive cycles alone). [true] */
+  readonly initialSync?: boolean
+  /**
+   * Change hints to use instead of watching the source (tests; custom watchers). When this stream
+   * completes, the job ends after the work it asked for.
+   */
+  readonly changes?: Observable<Change>
+}

@@ -1,0 +1,79 @@
+import { type Backend, supports } from '../backend/backend.js'
+import type { Entry, HashAlgo } from '../model/entry.js'
+
+/** A rename seen as a pair: the target file whose source vanished, and the new source file with its content. */
+export interface MovePair {
+  /** The target entry at the old path. */
+  readonly from: Entry
+  /** The source entry at the new path. */
+  readonly to: Entry
+}
+
+/** What `findMoves` compares with. */
+export interface FindMovesContext {
+  readonly source: Backend
+  readonly target: Backend
+  /** A hash both sides offer (content is then compared by it); else size and mtime must match. */
+  readonly hashAlgo: HashAlgo | undefined
+  readonly modifyWindowMs: number
+  readonly signal?: AbortSignal
+}
+
+async function digest(
+  backend: Backend,
+  entry: Entry,
+  algo: HashAlgo,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const known = entry.hashes?.[algo]
+  if (known !== undefined) return known
+  if (!supports.hash(backend)) return undefined
+  try {
+    return await backend.hash(entry.path, algo, signal ? { signal } : {})
+  } catch {
+    // A file that vanished or cannot be read is simply not a rename candidate.
+    return undefined
+  }
+}
+
+/**
+ * Pairs target files whose source vanished (`gone`) with new source files (`added`) of the same
+ * content, so a rename costs a `move` on the target instead of a delete plus a full copy. Content
+ * is the same when the sizes match and the common hash matches (or, without one, the mtimes agree
+ * within the modify window, which a rename keeps). Empty files are never paired (nothing to save).
+ * Each file is paired at most once; candidates are tried in order.
+ */
+export async function findMoves(
+  gone: readonly Entry[],
+  added: readonly Entry[],
+  ctx: FindMovesContext,
+): Promise<MovePair[]> {
+  const bySize = new Map<number, Entry[]>()
+  for (const a of added) {
+    if (a.kind !== 'file' || a.size === 0) continue
+    const list = bySize.get(a.size)
+    if (list) list.push(a)
+    else bySize.set(a.size, [a])
+  }
+  const pairs: MovePair[] = []
+  for (const g of gone) {
+    if (g.kind !== 'file' || g.size === 0) continue
+    const candidates = bySize.get(g.size)
+    if (!candidates || candidates.length === 0) continue
+    const algo = ctx.hashAlgo
+    const goneHash = algo === undefined ? undefined : await digest(ctx.target, g, algo, ctx.signal)
+    const i = await indexOfMatch(candidates, async (a) => {
+      if (algo === undefined || goneHash === undefined) return Math.abs(a.mtimeMs - g.mtimeMs) <= ctx.modifyWindowMs
+      return (await digest(ctx.source, a, algo, ctx.signal)) === goneHash
+    })
+    if (i < 0) continue
+    const [to] = candidates.splice(i, 1)
+    if (to) pairs.push({ from: g, to })
+  }
+  return pairs
+}
+
+async function indexOfMatch<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<number> {
+  for (const [i, item] of items.entries()) if (await test(item)) return i
+  return -1
+}

@@ -1,0 +1,11 @@
+import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+
+/**
+ * A changed path after it was re-stated on the source: `entry` is what the source holds now
+ * (`undefined`: the path is gone). The watcher's own verdict is a hint and is not kept.
+ */
+export interface ObservedChange {
+  readonly path: RelPath
+  readonly entry: Entry | undefined
+}

@@ -1,0 +1,57 @@
+import {
+  asyncScheduler,
+  defer,
+  from,
+  mergeMap,
+  type Observable,
+  type ObservableInput,
+  reduce,
+  repeat,
+  type SchedulerLike,
+  timer,
+} from 'rxjs'
+import type { Change } from '../model/change.js'
+import type { Entry } from '../model/entry.js'
+
+/** Options of `pollChanges`. */
+export interface PollOptions {
+  /** Time between the end of one listing and the start of the next. [2000 ms] */
+  readonly intervalMs?: number
+  readonly scheduler?: SchedulerLike
+}
+
+/** What tells two listings of a path apart. */
+function fingerprint(e: Entry): string {
+  return `${e.kind}:${e.size}:${e.mtimeMs}:${e.version ?? ''}:${e.linkTarget ?? ''}`
+}
+
+/**
+ * Changes found by listing again and again (where no watch events exist: network filesystems,
+ * exhausted inotify watches, a backend without `watch`): each listing is compared with the one
+ * before and every added, changed or vanished path is emitted. The first listing is the baseline
+ * and emits nothing. Listings never overlap. Memory: one fingerprint per path.
+ */
+export function pollChanges(list: () => ObservableInput<Entry>, opts: PollOptions = {}): Observable<Change> {
+  const { intervalMs = 2000, scheduler = asyncScheduler } = opts
+  return defer(() => {
+    let previous: Map<string, string> | undefined
+    const snapshot = (): Observable<Map<string, string>> =>
+      from(list()).pipe(reduce((m, e) => m.set(e.path, fingerprint(e)), new Map<string, string>()))
+    return defer(snapshot).pipe(
+      repeat({ delay: () => timer(intervalMs, scheduler) }),
+      mergeMap((now): Change[] => {
+        const before = previous
+        previous = now
+        if (before === undefined) return []
+        const changes: Change[] = []
+        for (const [path, fp] of now) {
+          if (before.get(path) !== fp) changes.push({ type: 'upsert', path: path as Change['path'] })
+        }
+        for (const path of before.keys()) {
+          if (!now.has(path)) changes.push({ type: 'remove', path: path as Change['path'] })
+        }
+        return changes
+      }),
+    )
+  })
+}

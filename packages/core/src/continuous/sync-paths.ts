@@ -1,0 +1,216 @@
+import { concat, defer, EMPTY, from, map, mergeMap, type Observable, of, tap } from 'rxjs'
+import { type Backend, supports } from '../backend/backend.js'
+import { sync } from '../engine/sync.js'
+import type { SyncOptions } from '../engine/sync-options.js'
+import { asSyncError } from '../errors/sync-error.js'
+import type { Action, ActionKind } from '../model/action.js'
+import { compareEntries, type Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
+import { commonHash } from '../operators/decide.js'
+import { executeAction } from '../operators/execute-action.js'
+import { record } from '../operators/record.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
+import { backendView } from './backend-view.js'
+import { findMoves } from './find-moves.js'
+
+/** Options of `syncPaths`: those of `sync`, and two of its own. */
+export interface SyncPathsOptions extends SyncOptions {
+  /** Pair a vanished file and a new file of the same content into a `move` (mirror mode). [true] */
+  readonly detectMoves?: boolean
+  /** Paths stated at once on each side. [16] */
+  readonly statConcurrency?: number
+}
+
+type Side = Map<RelPath, Entry>
+
+/** True when the source holds at least one file (reads the start of a listing only). */
+async function hasAnyFile(source: Backend, signal?: AbortSignal): Promise<boolean> {
+  for await (const e of source.list({ onError: () => {}, ...(signal ? { signal } : {}) })) {
+    if (e.kind !== 'dir') return true
+  }
+  return false
+}
+
+async function* sorted(entries: Iterable<Entry>): AsyncGenerator<Entry> {
+  yield* [...entries].sort(compareEntries)
+}
+
+/** What a cycle did outside `sync` (moves, stats), to be added to its summary. */
+interface Extra {
+  movesPlanned: number
+  movesDone: number
+  movesFailed: number
+  statFailures: number
+}
+
+/** Adds the work done outside `sync` to a cycle's summary. */
+function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
+  if (x.movesPlanned === 0 && x.statFailures === 0) return summary
+  const add = (counts: Readonly<Record<ActionKind, number>>, n: number) => ({ ...counts, move: counts.move + n })
+  return {
+    ...summary,
+    planned: add(summary.planned, x.movesPlanned),
+    done: add(summary.done, x.movesDone),
+    failed: summary.failed + x.movesFailed + x.statFailures,
+    listingErrors: summary.listingErrors + x.statFailures,
+  }
+}
+
+/**
+ * One continuous-sync cycle over a few changed paths: stats each path on both sides (instead of
+ * listing the trees), turns renames into `move`s where the target can move, and runs the result
+ * through the one-shot engine (`sync` over two small sorted listings), so decide, plan, transfer,
+ * guards, record and throughput are exactly those of `syncflow sync`. Ends with the cycle's `done`.
+ *
+ * Guards per cycle: a cycle's listing holds only the changed paths, so "the source is empty" is
+ * asked of the real source, and `--max-delete` applies as a count (a percentage needs the whole
+ * target and is left to full rescans).
+ */
+export function syncPaths(
+  source: Backend,
+  target: Backend,
+  paths: readonly RelPath[],
+  options: SyncPathsOptions,
+): Observable<SyncEvent> {
+  return defer(() => {
+    const unique = [...new Set(paths)]
+    const concurrency = options.statConcurrency ?? 16
+    const signal = options.signal
+    const statErrors: SyncEvent[] = []
+    const statSide = async (backend: Backend, list: readonly RelPath[], into: Side): Promise<void> => {
+      await mapConcurrent(list, concurrency, async (path) => {
+        try {
+          const entry = await backend.stat(path)
+          if (entry) into.set(path, entry)
+          else into.delete(path)
+        } catch (err) {
+          const error = asSyncError(err, 'stat', path)
+          statErrors.push({ type: 'failed', ts: Date.now(), path, error: error.toJSON(), stage: 'list' })
+          unreadable.add(path)
+          extra.statFailures++
+        }
+      })
+    }
+    const src: Side = new Map()
+    const dst: Side = new Map()
+    const unreadable = new Set<RelPath>()
+    const extra: Extra = { movesPlanned: 0, movesDone: 0, movesFailed: 0, statFailures: 0 }
+
+    const prepare$ = defer(async () => {
+      await Promise.all([statSide(source, unique, src), statSide(target, unique, dst)])
+    })
+
+    const moves$ = defer((): Observable<SyncEvent> => {
+      const canMove =
+        options.mode === 'mirror' && !options.dryRun && (options.detectMoves ?? true) && supports.move(target)
+      if (!canMove) return EMPTY
+      const f = options.filter
+      const inScope = (e: Entry): boolean => !unreadable.has(e.path) && (!f || f.empty || !f.isExcluded(e.path, e.kind))
+      const gone = unique.flatMap((p) => {
+        const t = dst.get(p)
+        return t && !src.has(p) && inScope(t) ? [t] : []
+      })
+      const added = unique.flatMap((p) => {
+        const s = src.get(p)
+        return s && !dst.has(p) && inScope(s) ? [s] : []
+      })
+      if (gone.length === 0 || added.length === 0) return EMPTY
+      const modifyWindowMs =
+        options.modifyWindowMs ?? Math.max(source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs)
+      return from(
+        findMoves(gone, added, {
+          source,
+          target,
+          hashAlgo: commonHash(source, target),
+          modifyWindowMs,
+          ...(signal ? { signal } : {}),
+        }),
+      ).pipe(
+        mergeMap((pairs) => {
+          if (pairs.length === 0) return EMPTY
+          extra.movesPlanned = pairs.length
+          const actions: Action[] = pairs.map((p) => ({
+            kind: 'move',
+            path: p.to.path,
+            from: p.from.path,
+            source: p.to,
+            target: p.from,
+            reason: `renamed from ${p.from.path}`,
+          }))
+          const planned$ =
+            (options.emitPlanned ?? true)
+              ? from(actions.map((action): SyncEvent => ({ type: 'planned', ts: Date.now(), action })))
+              : EMPTY
+          const run$ = from(actions).pipe(
+            mergeMap(
+              (action) =>
+                executeAction(action, {
+                  source,
+                  target,
+                  ...(signal ? { signal } : {}),
+                  ...(options.retries !== undefined ? { retries: options.retries } : {}),
+                  ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
+                  ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+                }),
+              options.concurrency ?? 8,
+            ),
+            tap((e) => {
+              if (e.type === 'completed') extra.movesDone++
+              if (e.type === 'failed') extra.movesFailed++
+            }),
+            record(options.state),
+          )
+          const after$ = defer(async () => {
+            // The old paths' records are stale now; the new paths are stated again so the cycle
+            // below sees the moved files (and fixes an mtime the move did not carry, or falls back
+            // to copy + delete where a move failed).
+            if (options.state && extra.movesDone > 0)
+              await options.state.deleteMany(actions.map((a) => a.from as RelPath))
+            await statSide(
+              target,
+              actions.flatMap((a) => [a.path, a.from as RelPath]),
+              dst,
+            )
+          }).pipe(mergeMap(() => EMPTY))
+          return concat(planned$, run$, after$)
+        }),
+      )
+    })
+
+    const cycle$ = defer((): Observable<SyncEvent> => {
+      const deletes = options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p))
+      const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
+      const sourceEntries = keep(src)
+      const targetEntries = keep(dst)
+      // A source that cannot be listed counts as empty here: its deletes are refused, not run.
+      const guard$ = from(
+        deletes && !options.allowEmptySource ? hasAnyFile(source, signal).catch(() => false) : Promise.resolve(true),
+      )
+      return guard$.pipe(
+        mergeMap((sourceHasFiles) => {
+          const { maxDelete, ...rest } = options
+          const cycleOptions: SyncOptions = {
+            ...rest,
+            ...(maxDelete && 'count' in maxDelete ? { maxDelete } : {}),
+            ...(sourceHasFiles ? { allowEmptySource: true } : {}),
+          }
+          return sync(
+            backendView(source, { list: () => sorted(sourceEntries) }),
+            backendView(target, { list: () => sorted(targetEntries) }),
+            cycleOptions,
+          )
+        }),
+        map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withExtra(e.summary, extra) } : e)),
+      )
+    })
+
+    return concat(
+      prepare$.pipe(mergeMap(() => EMPTY)),
+      defer(() => of(...statErrors.splice(0))),
+      moves$,
+      defer(() => of(...statErrors.splice(0))),
+      cycle$,
+    )
+  })
+}

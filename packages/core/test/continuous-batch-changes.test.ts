@@ -1,0 +1,52 @@
+import { TestScheduler } from 'rxjs/testing'
+import { describe, expect, it } from 'vitest'
+import { batchChanges } from '../src/continuous/batch-changes.js'
+
+const newScheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b))
+
+describe('batchChanges', () => {
+  it('closes a batch windowMs after its first item', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const src = cold('a b 5ms c 30ms d', { a: 1, b: 2, c: 3, d: 4 })
+      expectObservable(src.pipe(batchChanges<number>({ windowMs: 20, scheduler: ts }))).toBe('20ms x 37ms y', {
+        x: [1, 2, 3],
+        y: [4],
+      })
+    })
+  })
+
+  it('closes a batch at maxSize, so a burst becomes a few batches', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const src = cold('(abcde)', { a: 1, b: 2, c: 3, d: 4, e: 5 })
+      expectObservable(src.pipe(batchChanges<number>({ windowMs: 20, maxSize: 2, scheduler: ts }))).toBe(
+        '(xy) 16ms z',
+        { x: [1, 2], y: [3, 4], z: [5] },
+      )
+    })
+  })
+
+  it('flushes on completion, emits no empty batch, and propagates errors', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a 4ms |', { a: 1 }).pipe(batchChanges<number>({ scheduler: ts }))).toBe('5ms (x|)', {
+        x: [1],
+      })
+      expectObservable(cold<number>('|').pipe(batchChanges<number>({ scheduler: ts }))).toBe('|')
+      expectObservable(cold<number>('-').pipe(batchChanges<number>({ scheduler: ts }))).toBe('-')
+      expectObservable(cold('a #', { a: 1 }).pipe(batchChanges<number>({ scheduler: ts }))).toBe('-#')
+    })
+    expect(ts.actions.length).toBe(0)
+  })
+
+  it('leaves nothing scheduled after an early unsubscribe', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      expectObservable(cold('a', { a: 1 }).pipe(batchChanges<number>({ windowMs: 50, scheduler: ts })), '^ 5ms !').toBe(
+        '',
+      )
+    })
+    expect(ts.actions.length).toBe(0)
+  })
+})
