@@ -1,0 +1,210 @@
+import { firstValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { backendView, unwrapBackend } from '../src/continuous/backend-view.js'
+import { findMoves } from '../src/continuous/find-moves.js'
+import { PauseGate } from '../src/continuous/pause-gate.js'
+import { type SyncPathsOptions, syncPaths } from '../src/continuous/sync-paths.js'
+import {
+  createMemBackend,
+  type DoneEvent,
+  type MemBackend,
+  MemoryStateStore,
+  type RelPath,
+  SyncError,
+  type SyncEvent,
+  supports,
+  sync,
+} from '../src/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+const p = (s: string) => s as RelPath
+
+async function seed(b: MemBackend, files: Record<string, string>, mtimeMs = T0): Promise<void> {
+  for (const [path, c] of Object.entries(files)) await writeText(b, path, c, mtimeMs)
+}
+async function snapshot(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) out[e.path] = e.kind === 'file' ? await readText(b, e.path) : `<${e.kind}>`
+  return out
+}
+function run(src: MemBackend, dst: MemBackend, paths: string[], opts: Partial<SyncPathsOptions> = {}) {
+  return firstValueFrom(syncPaths(src, dst, paths.map(p), { mode: 'mirror', ...opts }).pipe(toArray()))
+}
+const summary = (events: SyncEvent[]) => (events.at(-1) as DoneEvent).summary
+const kinds = (events: SyncEvent[], type: SyncEvent['type']) =>
+  events.flatMap((e) => (e.type === type && 'action' in e && e.action ? [`${e.action.kind} ${e.action.path}`] : []))
+
+describe('syncPaths (one continuous cycle)', () => {
+  it('acts only on the given paths, through the one-shot engine', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2', 'd/c': '3' })
+    await seed(dst, { a: 'old', x: 'extraneous', y: 'also' })
+    const events = await run(src, dst, ['a', 'd/c', 'x'])
+    expect(kinds(events, 'completed').sort()).toEqual(['copy d/c', 'delete x', 'update a'])
+    // b (not in the batch) is not copied, y (not in the batch) is not deleted
+    expect(await snapshot(dst)).toEqual({ a: '1', d: '<dir>', 'd/c': '3', y: 'also' })
+    expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 1, update: 1, delete: 1 } })
+  })
+
+  it('turns a rename into a move on the target (same size and hash)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'new-name': 'content' })
+    await seed(dst, { 'old-name': 'content' })
+    const moveCalls: string[] = []
+    const real = dst.move.bind(dst)
+    dst.move = async (from, to, o) => {
+      moveCalls.push(`${from}→${to}`)
+      return real(from, to, o)
+    }
+    const state = new MemoryStateStore()
+    const events = await run(src, dst, ['old-name', 'new-name'], { state })
+    expect(moveCalls).toEqual(['old-name→new-name'])
+    expect(kinds(events, 'completed')).toEqual(['move new-name'])
+    expect(summary(events)).toMatchObject({ failed: 0, planned: { move: 1, copy: 0, delete: 0 }, done: { move: 1 } })
+    expect(await snapshot(dst)).toEqual({ 'new-name': 'content' })
+    expect(await state.getMany([p('old-name'), p('new-name')])).toEqual([undefined, expect.anything()])
+  })
+
+  it('does not pair files of equal size and different content', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { b: 'xxxx' })
+    await seed(dst, { a: 'yyyy' })
+    const events = await run(src, dst, ['a', 'b'])
+    expect(kinds(events, 'completed').sort()).toEqual(['copy b', 'delete a'])
+  })
+
+  it('never moves or deletes in copy mode', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { b: 'same' })
+    await seed(dst, { a: 'same' })
+    const events = await run(src, dst, ['a', 'b'], { mode: 'copy' })
+    expect(kinds(events, 'completed')).toEqual(['copy b'])
+    expect(await snapshot(dst)).toEqual({ a: 'same', b: 'same' })
+  })
+
+  it('asks the real source whether it is empty before a cycle deletes', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k', gone: 'g' })
+    // Only deletes in the batch: the cycle's own listing has no source file, the source does.
+    expect(kinds(await run(src, dst, ['gone']), 'completed')).toEqual(['delete gone'])
+
+    const empty = createMemBackend()
+    const full = createMemBackend()
+    await seed(full, { a: '1' })
+    const events = await run(empty, full, ['a'])
+    expect(events.some((e) => e.type === 'notice' && e.code === 'EMPTY_SOURCE')).toBe(true)
+    expect(await snapshot(full)).toEqual({ a: '1' })
+  })
+
+  it('reports a path it cannot stat and leaves it alone (deletes elsewhere still run)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: '1', bad: 'b' })
+    await seed(dst, { bad: 'old!', gone: 'g' })
+    src.faults = { stat: (path) => (path === 'bad' ? new SyncError('PERMISSION', 'denied') : undefined) }
+    const events = await run(src, dst, ['bad', 'gone'])
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'bad', stage: 'list' })
+    expect(await snapshot(dst)).toEqual({ bad: 'old!' })
+    expect(summary(events)).toMatchObject({ failed: 1, listingErrors: 1 })
+  })
+
+  it('applies the filter to the changed paths', async () => {
+    const { createPathFilter } = await import('../src/index.js')
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'a.tmp': '1', b: '2' })
+    const events = await run(src, dst, ['a.tmp', 'b'], { filter: createPathFilter({ exclude: ['*.tmp'] }) })
+    expect(kinds(events, 'completed')).toEqual(['copy b'])
+  })
+
+  it('ends with an interrupted done when aborted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1' })
+    const abort = new AbortController()
+    abort.abort()
+    const events = await run(src, dst, ['a'], { signal: abort.signal })
+    expect(summary(events).interrupted).toBe(true)
+    expect(await snapshot(dst)).toEqual({})
+  })
+})
+
+describe('findMoves', () => {
+  it('pairs by size and common hash, each file once, never empty files', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { n1: 'abc', n2: 'abc', e2: '' })
+    await seed(dst, { o1: 'abc', e1: '' })
+    const [n1, n2, e2] = await Promise.all(['n1', 'n2', 'e2'].map((x) => src.stat(p(x))))
+    const [o1, e1] = await Promise.all(['o1', 'e1'].map((x) => dst.stat(p(x))))
+    const pairs = await findMoves([o1!, e1!], [n1!, n2!, e2!], {
+      source: src,
+      target: dst,
+      hashAlgo: 'md5',
+      modifyWindowMs: 1,
+    })
+    expect(pairs.map((x) => `${x.from.path}→${x.to.path}`)).toEqual(['o1→n1'])
+  })
+
+  it('without a common hash, pairs by size and mtime', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'abc' }, T0)
+    await seed(src, { b: 'abc' }, T0 + 5000)
+    await seed(dst, { o: 'abc' }, T0)
+    const [a, b, o] = await Promise.all([src.stat(p('a')), src.stat(p('b')), dst.stat(p('o'))])
+    const pairs = await findMoves([o!], [b!, a!], { source: src, target: dst, hashAlgo: undefined, modifyWindowMs: 1 })
+    expect(pairs.map((x) => x.to.path)).toEqual(['a'])
+  })
+})
+
+describe('backendView', () => {
+  it('replaces list, keeps optional features detectable, and unwraps views passed as arguments', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2' })
+    const only = await src.stat(p('b'))
+    const view = backendView(src, {
+      list: async function* () {
+        yield only!
+      },
+    })
+    expect((await listAll(view)).map((e) => e.path)).toEqual(['b'])
+    expect(supports.copyFrom(view) && supports.move(view) && supports.hash(view)).toBe(true)
+    expect(unwrapBackend(view)).toBe(src)
+    // MemBackend.copyFrom recognizes a sibling MemBackend only, so the view must be unwrapped.
+    const entry = await backendView(dst, {}).copyFrom(view, p('a'), p('a'), { mtimeMs: T0 })
+    expect(entry?.size).toBe(1)
+  })
+
+  it('holds writes while the gate is paused, and an abort releases them', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2' })
+    const gate = new PauseGate()
+    gate.pause()
+    const events: SyncEvent[] = []
+    const sub = sync(src, backendView(dst, { gate }), { mode: 'mirror' }).subscribe((e) => events.push(e))
+    await expect.poll(() => events.filter((e) => e.type === 'started').length).toBe(2)
+    expect(await snapshot(dst)).toEqual({})
+    gate.resume()
+    await expect.poll(() => events.at(-1)?.type).toBe('done')
+    expect(await snapshot(dst)).toEqual({ a: '1', b: '2' })
+    sub.unsubscribe()
+
+    gate.pause()
+    const abort = new AbortController()
+    expect(gate.wait(abort.signal)).toBeInstanceOf(Promise)
+    const waiting = gate.wait(abort.signal)
+    abort.abort()
+    await waiting
+    expect(gate.paused).toBe(true)
+  })
+})

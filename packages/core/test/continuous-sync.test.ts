@@ -1,0 +1,171 @@
+import { Observable, Subject } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type ContinuousOptions, continuousSync } from '../src/continuous/index.js'
+import {
+  type Backend,
+  type Change,
+  createMemBackend,
+  type DoneEvent,
+  type MemBackend,
+  type RelPath,
+  type SyncEvent,
+  type Watchable,
+} from '../src/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+const up = (path: string): Change => ({ type: 'upsert', path: path as RelPath })
+const rm = (path: string): Change => ({ type: 'remove', path: path as RelPath })
+
+async function snapshot(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) if (e.kind === 'file') out[e.path] = await readText(b, e.path)
+  return out
+}
+
+/** A running job: its events so far, and how to stop it. */
+function start(src: Backend, dst: Backend, opts: Partial<ContinuousOptions> = {}) {
+  const events: SyncEvent[] = []
+  const abort = new AbortController()
+  let ended = false
+  const sub = continuousSync(src, dst, {
+    mode: 'mirror',
+    debounceMs: 5,
+    moveHoldMs: 30,
+    rescanMs: 0,
+    signal: abort.signal,
+    ...opts,
+  }).subscribe({ next: (e) => events.push(e), complete: () => (ended = true) })
+  running.push(() => {
+    abort.abort()
+    sub.unsubscribe()
+  })
+  const cycles = () => events.filter((e): e is DoneEvent => e.type === 'done' && e.summary.mode !== 'watch')
+  return { events, abort, ended: () => ended, cycles }
+}
+const running: (() => void)[] = []
+afterEach(() => {
+  for (const stop of running.splice(0)) stop()
+})
+
+describe('continuousSync', () => {
+  it('syncs at start, then follows writes, renames (as moves) and deletes', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'first', 'at start', T0)
+    const changes = new Subject<Change>()
+    const job = start(src, dst, { changes })
+    await expect.poll(() => snapshot(dst)).toEqual({ first: 'at start' })
+
+    await writeText(src, 'a', 'hello', T0)
+    changes.next(up('a'))
+    await expect.poll(() => snapshot(dst)).toEqual({ first: 'at start', a: 'hello' })
+
+    // a rename: the old path vanishes and the new one appears with the same content
+    await src.move('a' as RelPath, 'b' as RelPath)
+    changes.next(rm('a'))
+    changes.next(up('b'))
+    await expect.poll(() => snapshot(dst)).toEqual({ first: 'at start', b: 'hello' })
+    expect(job.events.some((e) => e.type === 'completed' && e.action.kind === 'move')).toBe(true)
+
+    await src.remove('first' as RelPath)
+    changes.next(rm('first'))
+    await expect.poll(() => snapshot(dst)).toEqual({ b: 'hello' })
+
+    changes.complete()
+    await expect.poll(job.ended).toBe(true)
+    const last = job.events.at(-1) as DoneEvent
+    expect(last.type).toBe('done')
+    expect(last.summary).toMatchObject({ mode: 'watch', failed: 0, interrupted: false })
+    expect(last.summary.done).toMatchObject({ copy: 2, move: 1, delete: 1 })
+  })
+
+  it('absorbs a burst of changes in a few cycles, not one per file', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const changes = new Subject<Change>()
+    const job = start(src, dst, { changes })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    const n = 2000
+    for (let i = 0; i < n; i++) {
+      await writeText(src, `burst/f${i}`, `${i}`, T0)
+      changes.next(up(`burst/f${i}`))
+    }
+    await expect.poll(async () => Object.keys(await snapshot(dst)).length, { timeout: 20_000 }).toBe(n)
+    expect(job.cycles().length - 1).toBeLessThanOrEqual(10)
+  })
+
+  it('stops cleanly when aborted: the last done says interrupted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const job = start(src, dst, { changes: new Subject<Change>() })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    job.abort.abort()
+    await expect.poll(job.ended).toBe(true)
+    expect((job.events.at(-1) as DoneEvent).summary).toMatchObject({ mode: 'watch', interrupted: true })
+  })
+
+  it('rescans periodically, catching what no event named', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const job = start(src, dst, { changes: new Subject<Change>(), rescanMs: 30 })
+    await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+    await writeText(src, 'silent', 'no event', T0)
+    await expect.poll(() => snapshot(dst)).toEqual({ silent: 'no event' })
+  })
+
+  it('stops at once when the initial sync cannot start', async () => {
+    const src = createMemBackend({ root: 'missing' })
+    const dst = createMemBackend()
+    const job = start(src, dst, { changes: new Subject<Change>() })
+    await expect.poll(job.ended).toBe(true)
+    expect((job.events.at(-1) as DoneEvent).summary.fatal).toMatchObject({ code: 'NOT_FOUND' })
+  })
+
+  it('polls a source without change events, and says so once', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const job = start(src, dst, { pollMs: 10 })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    await writeText(src, 'polled', 'x', T0)
+    await expect.poll(() => snapshot(dst)).toEqual({ polled: 'x' })
+    const notices = job.events.filter((e) => e.type === 'notice' && e.code === 'POLLING')
+    expect(notices).toHaveLength(1)
+  })
+
+  it('uses the source watch, and falls back to polling when it fails (watches exhausted)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const events = new Subject<Change>()
+    const watching = Object.assign(src, {
+      watch: () => events.asObservable(),
+    }) as MemBackend & Watchable
+    Object.defineProperty(watching, 'capabilities', { value: { ...src.capabilities, watch: 'native' } })
+    const job = start(watching, dst, { pollMs: 10 })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    await writeText(src, 'evented', '1', T0)
+    events.next(up('evented'))
+    await expect.poll(() => snapshot(dst)).toEqual({ evented: '1' })
+    expect(job.events.some((e) => e.type === 'notice')).toBe(false)
+
+    const err = Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' })
+    events.error(err)
+    await expect.poll(() => job.events.filter((e) => e.type === 'notice' && e.code === 'POLLING').length).toBe(1)
+    await writeText(src, 'after', '2', T0)
+    await expect.poll(() => snapshot(dst)).toEqual({ evented: '1', after: '2' })
+  })
+
+  it('drops unsafe paths from a watch stream and reports them', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const hostile = new Observable<Change>((s) => {
+      s.next({ type: 'upsert', path: '../escape' as RelPath })
+    })
+    const watching = Object.assign(src, { watch: () => hostile })
+    Object.defineProperty(watching, 'capabilities', { value: { ...src.capabilities, watch: 'native' } })
+    const job = start(watching, dst)
+    await expect
+      .poll(() => job.events.find((e) => e.type === 'failed'))
+      .toMatchObject({ error: { code: 'INVALID_PATH' } })
+  })
+})
