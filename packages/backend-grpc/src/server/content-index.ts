@@ -138,7 +138,7 @@ export class ContentIndex {
 
   private async hashOf(path: RelPath): Promise<string> {
     const h = createHash('sha256')
-    for await (const chunk of await this.tree.readFile(path)) h.update(chunk)
+    for await (const chunk of this.tree.scanFile(path)) h.update(chunk)
     return h.digest('hex')
   }
 

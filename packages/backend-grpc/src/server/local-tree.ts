@@ -114,6 +114,42 @@ export class LocalTree implements ServedTree {
   }
 
   async readFile(full: RelPath, range?: ReadRange): Promise<Readable> {
+    const { fh, st } = await this.openFile(full)
+    try {
+      const start = range?.offset ?? 0
+      const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
+      if (end <= start) {
+        await fh.close()
+        return Readable.from([])
+      }
+      return fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
+    } catch (err) {
+      await fh.close()
+      throw fsError(err, 'read', full)
+    }
+  }
+
+  async *scanFile(full: RelPath): AsyncGenerator<Uint8Array> {
+    const { fh } = await this.openFile(full)
+    // One buffer for the whole file: no garbage per chunk (a GiB read in fresh 1 MiB buffers keeps
+    // the collector busy for a good part of a second).
+    const buf = Buffer.allocUnsafe(READ_AHEAD)
+    try {
+      for (let pos = 0; ; ) {
+        const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+        if (bytesRead === 0) return
+        pos += bytesRead
+        yield buf.subarray(0, bytesRead)
+      }
+    } catch (err) {
+      throw fsError(err, 'read', full)
+    } finally {
+      await fh.close()
+    }
+  }
+
+  /** Opens a regular file without following symlinks, checked inside the tree after opening. */
+  private async openFile(full: RelPath): Promise<{ fh: FileHandle; st: Stats }> {
     const abs = join(this.realRoot, full)
     let fh: FileHandle | undefined
     try {
@@ -127,13 +163,7 @@ export class LocalTree implements ServedTree {
         })
       }
       if ((await openedPath(fh, abs)) !== abs) throw goesThroughSymlink(full)
-      const start = range?.offset ?? 0
-      const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
-      if (end <= start) {
-        await fh.close()
-        return Readable.from([])
-      }
-      return fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
+      return { fh, st }
     } catch (err) {
       await fh?.close()
       if (errnoOf(err) === 'ELOOP') throw goesThroughSymlink(full)

@@ -22,6 +22,11 @@ export interface ServedTree {
    * `NOT_FOUND` when missing, `INVALID_PATH` for a symlink, `CONFLICT` for a directory.
    */
   readFile(full: RelPath, range?: ReadRange): Promise<Readable>
+  /**
+   * The whole file like `readFile`, as chunks that are valid only until the next one is asked for
+   * (one buffer, reused): for consumers that digest each chunk at once (signatures, hashes).
+   */
+  scanFile(full: RelPath): AsyncIterable<Uint8Array>
   close(): Promise<void>
 }
 

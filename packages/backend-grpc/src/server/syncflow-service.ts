@@ -259,7 +259,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       }
       const blockSize = req.blockSize || blockSizeFor(entry.size)
       if (blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `block size ${blockSize} is too large`)
-      const sig = await computeSignature(await tree.readFile(full), blockSize, strongBytesFor(entry.size, blockSize), {
+      const sig = await computeSignature(tree.scanFile(full), blockSize, strongBytesFor(entry.size, blockSize), {
         sizeHint: entry.size,
         signal,
       })
@@ -340,15 +340,14 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         }
         if (!assembler || !target) throw new SyncError('USAGE', 'empty delta request', { op: 'serve.delta' })
         const sig = assembler.finish()
-        const source = await tree.readFile(target.full)
-        try {
+        // generateDelta copies each chunk before asking for the next: a reused buffer is safe.
+        const source = tree.scanFile(target.full)
+        {
           const gzip = ctx.compress || target.gzip
           for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }), { gzip })) {
             await writeMessage(call, { ops })
             if (call.cancelled) return
           }
-        } finally {
-          source.destroy()
         }
       }
       run().then(
@@ -408,7 +407,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const algo = req.algo as HashAlgo
       if (!HASH_ALGOS.includes(algo)) throw new SyncError('UNSUPPORTED', `unknown hash ${JSON.stringify(req.algo)}`)
       const h = createHash(algo)
-      for await (const chunk of await tree.readFile(full)) h.update(chunk as Buffer)
+      for await (const chunk of tree.scanFile(full)) h.update(chunk)
       return { hex: h.digest('hex') }
     }),
 
