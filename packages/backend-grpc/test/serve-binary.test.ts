@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { RelPath } from '@syncflow/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createGrpcBackend, startServer } from '../src/index.js'
+import { pseudoRandom } from './helpers.js'
+
+// The real `syncflow serve` binary (the built CLI), as users run it.
+const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
+const running: ChildProcess[] = []
+const dirs: string[] = []
+
+afterEach(async () => {
+  for (const p of running.splice(0)) if (p.exitCode === null) p.kill('SIGKILL')
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+})
+
+/** Starts `syncflow serve`; resolves with its port once it says where it listens, or with why it cannot run. */
+function serve(args: string[]): Promise<{ port: number; child: ChildProcess } | { unavailable: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  running.push(child)
+  return new Promise((resolve) => {
+    let err = ''
+    child.stderr!.on('data', (d: Buffer) => {
+      err += d
+      const m = /grpcs?:\/\/[^\s]*:(\d+)\//.exec(err)
+      if (m) resolve({ port: Number(m[1]), child })
+    })
+    child.on('exit', (code) => resolve({ unavailable: `syncflow serve exited ${code}: ${err.trim().slice(0, 200)}` }))
+  })
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d
+  })
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })))
+}
+
+describe('the syncflow serve binary', () => {
+  it('serves a directory to grpc:// clients and syncs from the CLI; a wrong token exits 2', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const root = await mkdtemp(join(tmpdir(), 'serve-bin-'))
+    const src = await mkdtemp(join(tmpdir(), 'serve-src-'))
+    dirs.push(root, src)
+    const started = await serve(['--root', root, '--listen', '127.0.0.1:0', '--token', 'tok'])
+    if ('unavailable' in started) ctx.skip(`the CLI has no working serve command yet (${started.unavailable})`)
+    const { port, child } = started as { port: number; child: ChildProcess }
+
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, token: 'tok' })
+    const { Readable } = await import('node:stream')
+    await b.write('via-api.txt' as RelPath, Readable.from([Buffer.from('api')]), { mtimeMs: 1_700_000_000_000 })
+    await b.close()
+    expect(await readFile(join(root, 'via-api.txt'), 'utf8')).toBe('api')
+
+    await mkdir(join(src, 'sub'))
+    await writeFile(join(src, 'sub/a.txt'), 'from the cli')
+    const ok = await run(['sync', src, `grpc://127.0.0.1:${port}/mirror`, '--no-state', '-q'], {
+      SYNCFLOW_TOKEN: 'tok',
+    })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(await readFile(join(root, 'mirror/sub/a.txt'), 'utf8')).toBe('from the cli')
+
+    const denied = await run(['sync', src, `grpc://127.0.0.1:${port}/mirror`, '--no-state', '-q'], {
+      SYNCFLOW_TOKEN: 'wrong',
+    })
+    expect(denied.code).toBe(2)
+    expect(denied.stderr).toMatch(/token/i)
+
+    child.kill('SIGTERM')
+    await new Promise((resolve) => child.once('exit', resolve))
+    expect(child.exitCode === 0 || child.signalCode === 'SIGTERM').toBe(true)
+  }, 60_000)
+
+  it('the CLI syncs to grpc:// (delta on a re-sync), and a wrong token exits 2', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const root = await mkdtemp(join(tmpdir(), 'cli-grpc-root-'))
+    const src = await mkdtemp(join(tmpdir(), 'cli-grpc-src-'))
+    dirs.push(root, src)
+    const server = await startServer({ root, listen: '127.0.0.1:0', token: 'tok' })
+    try {
+      const big = pseudoRandom(4 << 20, 31)
+      await writeFile(join(src, 'big.bin'), big)
+      await writeFile(join(src, 'small.txt'), 'small')
+      const uri = `grpc://127.0.0.1:${server.port}/dst`
+      const first = await run(['sync', src, uri, '--no-state', '-q'], { SYNCFLOW_TOKEN: 'tok' })
+      expect(first.code, first.stderr).toBe(0)
+      expect((await readFile(join(root, 'dst/big.bin'))).equals(big)).toBe(true)
+
+      big.fill(1, 1_000_000, 1_000_100)
+      await writeFile(join(src, 'big.bin'), big)
+      const again = await run(['sync', src, uri, '--no-state', '--json'], { SYNCFLOW_TOKEN: 'tok' })
+      expect(again.code, again.stderr).toBe(0)
+      expect((await readFile(join(root, 'dst/big.bin'))).equals(big)).toBe(true)
+
+      const denied = await run(['sync', src, uri, '--no-state', '-q'], { SYNCFLOW_TOKEN: 'wrong' })
+      expect(denied.code).toBe(2)
+      expect(denied.stderr).toMatch(/token/i)
+    } finally {
+      await server.close({ graceMs: 0 })
+    }
+  }, 60_000)
+})
