@@ -20,7 +20,7 @@ import {
   type WriteOptions,
 } from '@syncflow/core'
 import { KeyWalker } from './key-walker.js'
-import { formatS3Uri, type S3Location } from './parse-s3-uri.js'
+import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
 import {
   formatMode,
@@ -285,7 +285,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let ended = false
     try {
       while (!knownBig && size < threshold) {
-        const r = await iterator.next()
+        const r = await abortable(iterator.next(), opts.signal, path)
         if (r.done) {
           ended = true
           break
@@ -296,7 +296,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         size += b.length
       }
     } catch (err) {
-      await iterator.return?.()
+      release(iterator)
       throw this.#error(err, 'write', path, conn)
     }
     const metadata = this.#metadata(meta)
@@ -795,10 +795,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let total = head.size
     let digest: string | undefined
     const { chunks, md5, iterator } = head
+    const signal = opts.signal
     async function* feed(): AsyncGenerator<Buffer> {
       while (chunks.length > 0) yield chunks.shift()!
       for (;;) {
-        const r = await iterator.next()
+        const r = await abortable(iterator.next(), signal, path)
         if (r.done) break
         const b = toBuffer(r.value)
         md5.update(b)
@@ -839,7 +840,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       const out = await upload.done()
       etag = unquoteEtag(out.ETag)
     } catch (err) {
-      await iterator.return?.()
+      release(iterator)
       throw this.#error(err, 'write', path, conn)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
@@ -908,6 +909,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 }
 
+/**
+ * Creates an S3 backend for `bucket` and `prefix`. Nothing is loaded or sent until the first
+ * call: the SDK is imported and the client made (region detected) on first use.
+ */
+export function createS3Backend(options: S3BackendOptions): S3Backend {
+  const { bucket, prefix = '', ...rest } = options
+  return new S3Backend(parseS3Uri(`s3://${bucket}/${prefix}`), rest)
+}
+
 /** True when both connections reach the same service with the same access key (CopyObject can read the source). */
 async function sameService(a: Conn, b: Conn): Promise<boolean> {
   if (a.endpoint !== b.endpoint) return false
@@ -926,6 +936,32 @@ function decodeKey(key: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** `promise`, or an ABORTED rejection as soon as `signal` fires (a stalled body must not hold an aborted write). */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, path: string): Promise<T> {
+  if (!signal) return promise
+  const aborted = () => new SyncError('ABORTED', 'interrupted', { op: 's3.write', path })
+  if (signal.aborted) return Promise.reject(aborted())
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(aborted())
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort)
+        resolve(value)
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort)
+        reject(err)
+      },
+    )
+  })
+}
+
+/** Lets go of a body not read to the end (destroys the stream behind the iterator). */
+function release(iterator: AsyncIterator<unknown>): void {
+  Promise.resolve(iterator.return?.()).catch(() => undefined)
 }
 
 function toBuffer(chunk: unknown): Buffer {

@@ -92,6 +92,10 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE with a profile in ~/.aws/credentials or ~/.aws/config (for SSO: aws sso login).',
     )
   }
+  // radosgw answers an exceeded quota with 403: not a credentials problem.
+  if (name === 'QuotaExceeded' || name === 'InsufficientCapacity' || status === 507) {
+    return make('NO_SPACE', `the bucket is full or over quota: ${text}`)
+  }
   if (AUTH_NAMES.has(name) || status === 401 || status === 403) {
     const from = ctx.credentialSource ? `The credentials came from ${ctx.credentialSource}. ` : ''
     return make(
@@ -115,9 +119,6 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (name === 'KeyTooLongError') return make('INVALID_PATH', `key too long: ${text}`)
   if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
     return make('CHECKSUM', `the data did not match its checksum on the way: ${text}`)
-  }
-  if (name === 'QuotaExceeded' || name === 'InsufficientCapacity' || status === 507) {
-    return make('NO_SPACE', `the bucket is full or over quota: ${text}`)
   }
   if (name === 'InvalidBucketName') {
     return make('USAGE', `invalid bucket name ${JSON.stringify(ctx.bucket)}`, 'Bucket names are 3 to 63 characters.')

@@ -100,6 +100,16 @@ async function ensureBucket(env: S3TestEnv & { available: true }): Promise<void>
   }
 }
 
+/** Installs rclone for the compatibility test when it can (root on Debian); its absence only skips that test. */
+function installRclone(): Promise<void> {
+  return new Promise((resolve) => {
+    execFile('bash', [`${SCRIPTS}install-peers.sh`, 'rclone'], (error, _stdout, stderr) => {
+      if (error) console.error(`backend-s3: rclone not installed (${stderr.trim().split('\n').at(-1)})`)
+      resolve()
+    })
+  })
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const runPrefix = `run-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(4).toString('hex')}/`
@@ -118,7 +128,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       radosgw: false,
     }
   } else {
-    const started = await startRadosgw()
+    const [started] = await Promise.all([startRadosgw(), installRclone()])
     if ('unavailable' in started) {
       console.error(`backend-s3: no S3 server, S3 tests are skipped: ${started.unavailable}`)
       project.provide('s3', { available: false, reason: started.unavailable })
