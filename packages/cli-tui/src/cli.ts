@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander'
 import type { ExitCode } from './errors/exit-codes.js'
 import { CHECK_FLAGS, COPY_FLAGS, FLAG_TABLE, type FlagName, LS_FLAGS, SYNC_FLAGS } from './options/flag-table.js'
 import type { JobFlags } from './options/job-flags.js'
-import type { Streams } from './output/reporter.js'
+import type { Streams } from './output/streams.js'
 
 // This module parses flags and wires commands; nothing else. It must stay cheap to import:
 // command modules (and through them @syncflow/core, backends, SDKs, Ink) load only when run.
@@ -40,7 +40,7 @@ async function flagsOf(cmd: Command): Promise<JobFlags> {
  * Runs the `syncflow` command line and resolves with the exit code (0, 1, 2 or 130); never
  * rejects. `argv` excludes the node binary and script.
  */
-export async function run(argv: readonly string[], streams: Streams = process): Promise<ExitCode> {
+export async function run(argv: readonly string[], streams: Streams): Promise<ExitCode> {
   let exitCode: ExitCode = 0
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

@@ -3,3 +3,5 @@
 export { run } from './cli.js'
 export type { ExitCode } from './errors/exit-codes.js'
 export { EXIT } from './errors/exit-codes.js'
+export type { Output, Streams } from './output/streams.js'
+export { processStreams } from './output/streams.js'

@@ -197,12 +197,6 @@ describe('safety refusals', () => {
     expect(r.stderr).toContain('ftp://')
   })
 
-  it('a built-in backend whose package is missing names the package', async () => {
-    const r = await cli('ls', 'grpc://127.0.0.1:1/x')
-    expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/@syncflow\/backend-grpc|grpc/)
-  })
-
   it('an empty source does not empty the target unless --allow-empty-source', async () => {
     const empty = join(root, 'empty')
     await mkdir(empty)

@@ -1,5 +1,5 @@
 import type { ExitCode } from '../errors/exit-codes.js'
-import type { Streams } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
 import { notAvailable } from './not-available.js'
 
 /** `syncflow bisync A B`: two-way sync. Not built yet: exits 2 (usage) with a message. */

@@ -1,7 +1,7 @@
 import type { ExitCode } from '../errors/exit-codes.js'
 import { runJobCommand } from '../job/run-job-command.js'
 import type { JobFlags } from '../options/job-flags.js'
-import type { Streams } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
 
 /**
  * `syncflow check SRC DST`: compares as a mirror would (writing nothing, taking no lock) and lists

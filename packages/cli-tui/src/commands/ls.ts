@@ -6,7 +6,7 @@ import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
-import type { Streams } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
 
 /**
  * `syncflow ls URI`: lists a backend recursively in its listing order (UTF-8 byte order), one
@@ -30,7 +30,8 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         streams.stderr.write(formatError(error, flags.verbose === true))
       }
       for await (const entry of backend.list({ onError, signal: controller.signal })) {
-        if (controller.signal.aborted) break
+        // Stop when interrupted, or when the reader of stdout went away (`syncflow ls | head`).
+        if (controller.signal.aborted || streams.stdoutClosed?.()) break
         streams.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${formatEntry(entry)}\n`)
       }
     } finally {

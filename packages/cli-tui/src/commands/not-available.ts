@@ -1,5 +1,5 @@
 import { EXIT, type ExitCode } from '../errors/exit-codes.js'
-import type { Streams } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
 
 /** What a command that is not built yet prints: which command, and what to use meanwhile. */
 export function notAvailable(name: string, instead: string, streams: Streams): ExitCode {

@@ -1,7 +1,7 @@
 import type { ExitCode } from '../errors/exit-codes.js'
 import { runJobCommand } from '../job/run-job-command.js'
 import type { JobFlags } from '../options/job-flags.js'
-import type { Streams } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
 
 /**
  * `syncflow restore SRC DST`: `copy` with the sides swapped, so the arguments of `backup SRC DST`

@@ -4,7 +4,8 @@ import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { NOTICE_HINTS } from './notice-hints.js'
 import { ProgressTracker } from './progress-tracker.js'
-import type { Reporter, Streams } from './reporter.js'
+import type { Reporter } from './reporter.js'
+import type { Streams } from './streams.js'
 
 /** Redraws of the progress line per second, at most. */
 const MAX_FPS = 10

@@ -1,5 +1,6 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
-import type { Reporter, Streams } from './reporter.js'
+import type { Reporter } from './reporter.js'
+import type { Streams } from './streams.js'
 
 /** `--json`: every SyncEvent as one JSON line on stdout, nothing else there; the last is `done`. */
 export class JsonReporter implements Reporter {

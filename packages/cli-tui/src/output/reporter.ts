@@ -1,11 +1,5 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
 
-/** Where a command's output goes: stdout carries results (or NDJSON), stderr carries the rest. */
-export interface Streams {
-  readonly stdout: NodeJS.WritableStream & { readonly isTTY?: boolean }
-  readonly stderr: NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number }
-}
-
 /** Renders one run's SyncEvent stream. */
 export interface Reporter {
   /** Called for every event, in order; the last is `done`. */

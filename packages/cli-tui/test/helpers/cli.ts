@@ -12,7 +12,12 @@ let built = false
 /** Builds the CLI (and the packages it references) once per test file; a no-op when up to date. */
 export function buildCli(): void {
   if (built) return
-  execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'pipe' })
+  try {
+    execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'pipe', encoding: 'utf8' })
+  } catch (err) {
+    const { stdout, stderr } = err as { stdout?: string; stderr?: string }
+    throw new Error(`building the CLI failed:\n${stdout ?? ''}${stderr ?? ''}`)
+  }
   built = true
 }
 
