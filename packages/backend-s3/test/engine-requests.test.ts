@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type Backend, MemoryStateStore, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { createS3Backend, type S3Backend } from '../src/index.js'
+import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
+import { uniquePrefix } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+async function run(source: Backend, target: Backend, options: SyncOptions): Promise<SyncEvent[]> {
+  const events = await lastValueFrom(sync(source, target, options).pipe(toArray()))
+  const failed = events.filter((e) => e.type === 'failed')
+  expect(failed).toEqual([])
+  return events
+}
+
+describeS3('the engine with S3: requests per run (through a counting proxy)', (env) => {
+  const N = 2100
+  const k = 7
+  let dir: string
+  let proxy: CountingProxy
+  let prefix: string
+  const state = new MemoryStateStore()
+  const opened: Backend[] = []
+  // A new pair of backends per run, as a new syncflow process would have.
+  const backends = (): [Backend, S3Backend] => {
+    const s3 = createS3Backend({
+      bucket: env.bucket,
+      prefix,
+      endpoint: proxy.url,
+      region: env.region,
+      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+    })
+    const local = createLocalBackend({ root: dir })
+    opened.push(s3, local)
+    return [local, s3]
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-engine-'))
+    prefix = uniquePrefix(env, 'engine')
+    for (let d = 0; d < 10; d++) await mkdir(join(dir, `d${d}`))
+    for (let i = 0; i < N; i++) await writeFile(join(dir, `d${i % 10}`, `f${i}.txt`), `file ${i}\n`)
+    proxy = await startCountingProxy(env.endpoint)
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    await proxy?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it(`uploads ${N} new files with one PUT each and no HEAD`, async () => {
+    await run(...backends(), { mode: 'mirror', state })
+    expect(proxy.counts).toEqual({ LIST: 1, LIST_UPLOADS: 1, PUT: N })
+  }, 120_000)
+
+  it('a no-op re-sync with the state store makes only the LIST calls', async () => {
+    proxy.reset()
+    await run(...backends(), { mode: 'mirror', state })
+    // ceil(N / 1000) pages of keys, plus one listing of unfinished multipart uploads.
+    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000), LIST_UPLOADS: 1 })
+  })
+
+  it(`a re-sync after changing ${k} files makes ${k} PUTs, each after a HEAD re-check`, async () => {
+    for (let i = 0; i < k; i++) await writeFile(join(dir, `d${i % 10}`, `f${i}.txt`), `changed ${i}, longer\n`)
+    proxy.reset()
+    await run(...backends(), { mode: 'mirror', state })
+    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000), LIST_UPLOADS: 1, PUT: k, HEAD: k })
+  })
+
+  it('a touched file (same content, new mtime) is fixed with a server-side copy, not an upload', async () => {
+    const file = join(dir, 'd0', 'f0.txt')
+    await utimes(file, new Date(1_600_000_000_000), new Date(1_600_000_000_000))
+    proxy.reset()
+    await run(...backends(), { mode: 'mirror', state })
+    expect(proxy.counts.PUT ?? 0).toBe(0)
+    expect(proxy.counts.COPY).toBe(1)
+  })
+
+  // The engine copies new files with the listed entry's metadata, and an S3 listing has only the
+  // upload time (listMtime: false): executeAction must stat such a source before writing.
+  it.skip('restores from S3 to a local directory with the stored mtimes [skipped: needs the engine to stat a listMtime:false source before a copy]', async () => {
+    const back = await mkdtemp(join(tmpdir(), 'syncflow-s3-restore-'))
+    try {
+      const [, s3] = backends()
+      const local = createLocalBackend({ root: back })
+      opened.push(local)
+      await run(s3, local, { mode: 'mirror' })
+      expect((await stat(join(back, 'd0', 'f0.txt'))).mtimeMs).toBe(1_600_000_000_000)
+      expect((await stat(join(back, 'd3', 'f13.txt'))).mtimeMs).toBe((await stat(join(dir, 'd3', 'f13.txt'))).mtimeMs)
+    } finally {
+      await rm(back, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
