@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -110,6 +110,21 @@ describe('sync', () => {
     const r = await cli('sync', src, dst)
     expect(r.code, r.stderr).toBe(0)
     expect((await readdir(stateDir)).some((n) => n.endsWith('.sqlite'))).toBe(true)
+  })
+})
+
+describe('--symlinks', () => {
+  it('preserve (the default) copies the link; skip leaves it out', async () => {
+    await symlink('a.txt', join(src, 'link-to-a'))
+    const kept = await cli('sync', src, dst)
+    expect(kept.code, kept.stderr).toBe(0)
+    expect(await readlink(join(dst, 'link-to-a'))).toBe('a.txt')
+
+    const other = join(root, 'dst-skip')
+    const skipped = await cli('sync', src, other, '--symlinks', 'skip')
+    expect(skipped.code, skipped.stderr).toBe(0)
+    expect(await lstat(join(other, 'link-to-a')).catch(() => 'missing')).toBe('missing')
+    expect((await readTree(other))['a.txt']).toBe('alpha\n')
   })
 })
 

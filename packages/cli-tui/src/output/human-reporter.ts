@@ -58,6 +58,8 @@ export class HumanReporter implements Reporter {
         }
         break
       case 'failed': {
+        // After Ctrl-C every action not yet done ends as ABORTED: the summary says so once.
+        if (event.error.code === 'ABORTED' && !this.#o.verbose) break
         const hint = this.#o.verbose && event.error.hint ? `\n  ${event.error.hint}` : ''
         this.#line('stderr', `failed   ${event.path}: ${event.error.message}${hint}`)
         break
@@ -108,7 +110,7 @@ export class HumanReporter implements Reporter {
   #draw(): void {
     if (!this.#dirty) return
     this.#dirty = false
-    const line = formatProgressLine(this.#tracker.snapshot(Date.now()), this.#s.stderr.columns ?? 80)
+    const line = formatProgressLine(this.#tracker.snapshot(Date.now()), this.#s.stderr.columns || 80)
     this.#s.stderr.write(`${CLEAR_LINE}${line}`)
     this.#progressShown = true
   }
