@@ -1,0 +1,127 @@
+import { Box, Text } from 'ink'
+import { CountsLine } from './CountsLine.js'
+import { ErrorList } from './ErrorList.js'
+import { ErrorsView } from './ErrorsView.js'
+import { fitText } from './fit-text.js'
+import { Header } from './Header.js'
+import { HelpView } from './HelpView.js'
+import type { Screen } from './key-bindings.js'
+import { OverallProgress } from './OverallProgress.js'
+import { summaryText } from './summary-text.js'
+import type { SyncView } from './sync-view-state.js'
+import { ThroughputLine } from './ThroughputLine.js'
+import { TransferList } from './TransferList.js'
+import type { ThroughputView } from './throughput-sampler.js'
+
+/** Props of `Dashboard`. */
+export interface DashboardProps {
+  readonly command: string
+  readonly source: string
+  readonly target: string
+  readonly view: SyncView
+  readonly throughput: ThroughputView
+  readonly columns: number
+  readonly rows: number
+  readonly paused: boolean
+  /** Quit was asked for; the run is finishing. */
+  readonly stopping: boolean
+  readonly screen: Screen
+  readonly watch: boolean
+  readonly color?: boolean
+}
+
+/** The state word of the header. */
+export function statusText(view: SyncView, stopping: boolean, watch: boolean): string {
+  if (view.phase === 'done') return view.final?.interrupted ? 'interrupted' : view.final?.fatal ? 'failed' : 'done'
+  if (stopping) return 'stopping…'
+  if (view.phase === 'starting') return 'starting'
+  if (view.phase === 'idle') return 'watching'
+  return view.listing ? (watch ? 'syncing' : 'listing') : 'syncing'
+}
+
+/**
+ * The whole screen for one frame, sized to the terminal: header, progress, throughput, counts,
+ * then the transfers in flight and the latest errors sharing the rows left (errors get up to 4).
+ * It never uses the last row, so the terminal does not scroll between frames.
+ */
+export function Dashboard(props: DashboardProps) {
+  const { view, throughput, columns, rows, paused, stopping, screen, watch, color = true } = props
+  const width = Math.max(20, columns)
+  const height = Math.max(6, rows - 1)
+  const header = (
+    <Header
+      command={props.command}
+      source={props.source}
+      target={props.target}
+      status={statusText(view, stopping, watch)}
+      paused={paused}
+      width={width}
+      color={color}
+    />
+  )
+  if (screen === 'help') {
+    return (
+      <Box flexDirection="column" width={width}>
+        {header}
+        <HelpView watch={watch} width={width} color={color} />
+      </Box>
+    )
+  }
+  if (screen === 'errors') {
+    return (
+      <Box flexDirection="column" width={width}>
+        {header}
+        <ErrorsView errors={view.errors} total={view.errorCount} rows={height - 1} width={width} color={color} />
+      </Box>
+    )
+  }
+  const notice = view.notices.at(-1)
+  const countsRows = width >= 100 ? 1 : 2
+  const fixed = 3 + countsRows + (notice ? 1 : 0)
+  const left = Math.max(0, height - fixed)
+  const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0
+  const transferRows = left - errorRows
+  return (
+    <Box flexDirection="column" width={width}>
+      {header}
+      <OverallProgress
+        filesDone={view.filesDone}
+        filesPlanned={view.filesPlanned}
+        bytesDone={view.bytesDone}
+        bytesPlanned={view.bytesPlanned}
+        {...(throughput.etaMs !== undefined && view.phase === 'running' ? { etaMs: throughput.etaMs } : {})}
+        listing={view.listing && view.phase !== 'idle'}
+        width={width}
+        color={color}
+      />
+      <ThroughputLine
+        bytesPerSec={throughput.bytesPerSec}
+        filesPerSec={throughput.filesPerSec}
+        history={throughput.history}
+        width={width}
+        color={color}
+      />
+      <CountsLine counts={view.counts} queued={view.queued} inFlight={view.inFlight} width={width} color={color} />
+      {notice ? (
+        <Text {...(color ? { color: 'yellow' } : {})}>{fitText(`! ${notice.code}: ${notice.message}`, width)}</Text>
+      ) : null}
+      {view.final ? (
+        <Box flexDirection="column" width={width} height={transferRows}>
+          <Text bold={color}>{fitText(`Finished: ${summaryText(view.final)}`, width)}</Text>
+          {view.final.fatal ? (
+            <Text>{fitText(`${view.final.fatal.code}: ${view.final.fatal.message}`, width)}</Text>
+          ) : null}
+        </Box>
+      ) : (
+        <TransferList
+          transfers={view.transfers}
+          total={view.inFlight}
+          rows={transferRows}
+          width={width}
+          color={color}
+        />
+      )}
+      <ErrorList errors={view.errors} total={view.errorCount} rows={errorRows} width={width} color={color} />
+    </Box>
+  )
+}

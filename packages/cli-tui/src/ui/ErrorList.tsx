@@ -1,0 +1,38 @@
+import { Box, Text } from 'ink'
+import { fitText } from './fit-text.js'
+import type { ErrorView } from './sync-view-state.js'
+
+/** Props of `ErrorList`. */
+export interface ErrorListProps {
+  /** Newest last. */
+  readonly errors: readonly ErrorView[]
+  /** Failures seen in all (the list keeps only the latest). */
+  readonly total: number
+  /** Rows available, the title included. */
+  readonly rows: number
+  readonly width: number
+  /** Show the "press e" hint in the title. [true] */
+  readonly hint?: boolean
+  readonly color?: boolean
+}
+
+/** One error as one line: `CODE path: message`. */
+export function errorLine(e: ErrorView, width: number): string {
+  return fitText(`${e.code} ${e.path || '(run)'}: ${e.message.replace(/\s+/g, ' ')}`, width)
+}
+
+/** The latest errors, newest first. Nothing at all when there are none. */
+export function ErrorList({ errors, total, rows, width, hint = true, color = true }: ErrorListProps) {
+  if (rows <= 1 || total === 0) return null
+  const shown = errors.slice(-(rows - 1)).reverse()
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text {...(color ? { color: 'red' } : {})} bold={color}>
+        Errors ({total.toLocaleString('en-US')}){hint ? ' · e: all errors' : ''}
+      </Text>
+      {shown.map((e) => (
+        <Text key={e.id}>✗ {errorLine(e, width - 2)}</Text>
+      ))}
+    </Box>
+  )
+}

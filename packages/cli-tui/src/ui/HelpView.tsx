@@ -1,0 +1,40 @@
+import { Box, Text } from 'ink'
+
+/** Props of `HelpView`. */
+export interface HelpViewProps {
+  /** A continuous job (the keys mean the same; the text says "watch"). */
+  readonly watch: boolean
+  readonly width: number
+  readonly color?: boolean
+}
+
+const KEYS: readonly (readonly [string, string])[] = [
+  ['p', 'pause / resume (running transfers finish; no new ones start)'],
+  ['q', 'quit: stop cleanly, state saved (exit 130); again: at once'],
+  ['e', 'errors: all recent errors'],
+  ['?', 'this help'],
+  ['Esc', 'back to the dashboard'],
+]
+
+/** The help screen (key `?`). */
+export function HelpView({ watch, width, color = true }: HelpViewProps) {
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold={color}>Keys</Text>
+      {KEYS.map(([key, what]) => (
+        <Box key={key}>
+          <Box width={8} paddingLeft={2}>
+            <Text bold={color}>{key}</Text>
+          </Box>
+          <Text>{what}</Text>
+        </Box>
+      ))}
+      <Text> </Text>
+      <Text dimColor={color}>
+        {watch
+          ? 'Watching: changes in the source are copied once they settle; a full rescan runs periodically.'
+          : 'Totals count what is planned so far; they grow while the listing runs.'}
+      </Text>
+    </Box>
+  )
+}

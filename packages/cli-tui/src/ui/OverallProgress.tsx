@@ -1,0 +1,34 @@
+import { Box, Text } from 'ink'
+import { formatBytes, formatDuration } from '../output/format-units.js'
+import { ProgressBar } from './ProgressBar.js'
+
+/** Props of `OverallProgress`. */
+export interface OverallProgressProps {
+  readonly filesDone: number
+  readonly filesPlanned: number
+  readonly bytesDone: number
+  readonly bytesPlanned: number
+  readonly etaMs?: number
+  /** Still listing: totals are still growing, so no ETA yet. */
+  readonly listing: boolean
+  readonly width: number
+  readonly color?: boolean
+}
+
+/** Files and bytes done of planned, with a bar and the ETA. */
+export function OverallProgress(props: OverallProgressProps) {
+  const { filesDone, filesPlanned, bytesDone, bytesPlanned, etaMs, listing, width, color = true } = props
+  const ratio = bytesPlanned > 0 ? bytesDone / bytesPlanned : filesPlanned > 0 ? filesDone / filesPlanned : 0
+  const files = `${filesDone.toLocaleString('en-US')}/${filesPlanned.toLocaleString('en-US')}${listing ? '+' : ''} files`
+  const bytes = `${formatBytes(bytesDone)}/${formatBytes(bytesPlanned)}`
+  const eta = listing ? 'listing…' : etaMs !== undefined ? `ETA ${formatDuration(etaMs)}` : ''
+  const pct = `${Math.floor(Math.min(1, ratio) * 100)}%`.padStart(4)
+  const text = `${files}  ${bytes}  ${pct}  ${eta}`
+  const barWidth = Math.max(5, width - text.length - 2)
+  return (
+    <Box width={width}>
+      <ProgressBar ratio={ratio} width={barWidth} color={color} />
+      <Text> {text}</Text>
+    </Box>
+  )
+}

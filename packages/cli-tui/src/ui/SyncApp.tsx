@@ -1,0 +1,94 @@
+import type { SyncEvent } from '@syncflow/core'
+import { Box, Static, useApp, useInput } from 'ink'
+import { useEffect, useState } from 'react'
+import type { Observable } from 'rxjs'
+import { CycleLine } from './CycleLine.js'
+import { Dashboard } from './Dashboard.js'
+import { keyCommand, type Screen } from './key-bindings.js'
+import type { CycleView } from './sync-view-state.js'
+import { type Pausable, usePaused } from './use-paused.js'
+import { useSyncEvents } from './use-sync-events.js'
+import { useTerminalSize } from './use-terminal-size.js'
+import { useThroughput } from './use-throughput.js'
+
+/** Props of `SyncApp`. */
+export interface SyncAppProps {
+  /** The run's events, shared (each hook subscribes). */
+  readonly events$: Observable<SyncEvent>
+  readonly command: string
+  readonly source: string
+  readonly target: string
+  /** A continuous job. */
+  readonly watch: boolean
+  /** Pauses the run (`p`); absent: `p` does nothing. */
+  readonly gate?: Pausable
+  /** Asks the run to stop cleanly (`q`, Ctrl-C). */
+  readonly onQuit: () => void
+  /** A second `q` / Ctrl-C while stopping: leave at once. */
+  readonly onForceQuit?: () => void
+  readonly color?: boolean
+  /** Most frequent view update, ms. [200] */
+  readonly frameMs?: number
+  /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
+  readonly sampleMs?: number
+  /** Reads keys (off where stdin is not a terminal, e.g. some tests). [true] */
+  readonly keys?: boolean
+}
+
+/**
+ * The `syncflow ui` application: hooks adapt the event stream, the terminal size, the pause gate
+ * and the keys; `Dashboard` renders. Finished watch cycles go into `<Static>` (printed once, above
+ * the live screen). It exits (leaving the last frame) once the run's final `done` is shown.
+ */
+export function SyncApp(props: SyncAppProps) {
+  const { events$, gate, onQuit, watch, color = true, frameMs = 200, sampleMs = 1000, keys = true } = props
+  const view = useSyncEvents(events$, { continuous: watch, frameMs })
+  const throughput = useThroughput(events$, sampleMs)
+  const { columns, rows } = useTerminalSize()
+  const paused = usePaused(gate)
+  const [screen, setScreen] = useState<Screen>('dashboard')
+  const [stopping, setStopping] = useState(false)
+  const { exit } = useApp()
+
+  useInput(
+    (input, key) => {
+      const cmd = keyCommand(input, key, screen)
+      if (cmd.type === 'toggle-pause') gate?.toggle()
+      else if (cmd.type === 'show') setScreen(cmd.screen)
+      else if (cmd.type === 'quit') {
+        if (stopping) {
+          props.onForceQuit?.()
+          return
+        }
+        setStopping(true)
+        // A paused run must not hold up the stop: the abort releases the gate's waiters too.
+        onQuit()
+      }
+    },
+    { isActive: keys },
+  )
+
+  useEffect(() => {
+    if (view.phase === 'done') exit()
+  }, [view.phase, exit])
+
+  return (
+    <Box flexDirection="column">
+      <Static items={view.cycles as CycleView[]}>{(c) => <CycleLine key={c.n} cycle={c} color={color} />}</Static>
+      <Dashboard
+        command={props.command}
+        source={props.source}
+        target={props.target}
+        view={view}
+        throughput={throughput}
+        columns={columns}
+        rows={rows}
+        paused={paused}
+        stopping={stopping}
+        screen={screen}
+        watch={watch}
+        color={color}
+      />
+    </Box>
+  )
+}

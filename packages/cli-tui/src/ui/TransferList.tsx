@@ -1,0 +1,50 @@
+import { Box, Text } from 'ink'
+import { formatBytes } from '../output/format-units.js'
+import { fitPath } from './fit-text.js'
+import { ProgressBar } from './ProgressBar.js'
+import type { TransferView } from './sync-view-state.js'
+
+/** Props of `TransferList`. */
+export interface TransferListProps {
+  readonly transfers: readonly TransferView[]
+  /** All actions running now (more than the rows shown, maybe). */
+  readonly total: number
+  /** Rows available, the title included. */
+  readonly rows: number
+  readonly width: number
+  readonly color?: boolean
+}
+
+/** The actions in flight, one per row with a per-file bar; "+N more" when they do not fit. */
+export function TransferList({ transfers, total, rows, width, color = true }: TransferListProps) {
+  if (rows <= 0) return null
+  const fit = Math.max(0, rows - 1)
+  const shown = transfers.slice(0, total > fit ? Math.max(0, fit - 1) : fit)
+  const more = total - shown.length
+  const barWidth = width >= 100 ? 20 : 10
+  const sizeWidth = 22
+  const kindWidth = 7
+  const pathWidth = Math.max(10, width - barWidth - sizeWidth - kindWidth - 4)
+  return (
+    <Box flexDirection="column" width={width}>
+      <Text bold={color}>In flight ({total})</Text>
+      {shown.map((t) => {
+        const ratio = t.total > 0 ? t.bytes / t.total : 0
+        const size = t.total > 0 ? `${formatBytes(t.bytes)}/${formatBytes(t.total)}` : ''
+        return (
+          <Box key={t.path}>
+            <Text dimColor={color}>{t.kind.padEnd(kindWidth)}</Text>
+            <Text>{fitPath(t.path, pathWidth).padEnd(pathWidth)} </Text>
+            {t.total > 0 ? (
+              <ProgressBar ratio={ratio} width={barWidth} color={color} />
+            ) : (
+              <Text>{' '.repeat(barWidth)}</Text>
+            )}
+            <Text> {size.padStart(sizeWidth - 1)}</Text>
+          </Box>
+        )
+      })}
+      {more > 0 && fit > 0 ? <Text dimColor={color}> +{more.toLocaleString('en-US')} more</Text> : null}
+    </Box>
+  )
+}

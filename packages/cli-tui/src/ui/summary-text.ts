@@ -1,0 +1,19 @@
+import type { SyncSummary } from '@syncflow/core'
+import { formatBytes, formatDuration } from '../output/format-units.js'
+
+/** What a run did, in a few words: `2 copied, 1 deleted, 1.5 KiB in 0.2s`. */
+export function summaryText(s: SyncSummary): string {
+  const parts: string[] = []
+  const add = (v: number, word: string): void => {
+    if (v > 0) parts.push(`${v.toLocaleString('en-US')} ${word}`)
+  }
+  add(s.done.copy, 'copied')
+  add(s.done.update, 'updated')
+  add(s.done.delete, 'deleted')
+  add(s.done.move, 'moved')
+  add(s.done.touch + s.done.mkdir, 'touched')
+  add(s.skipped, 'skipped')
+  add(s.failed, 'failed')
+  if (parts.length === 0) parts.push('nothing to do')
+  return `${parts.join(', ')}, ${formatBytes(s.bytesTransferred)} in ${formatDuration(s.durationMs)}`
+}

@@ -1,0 +1,251 @@
+import type { ActionKind, SyncEvent, SyncSummary } from '@syncflow/core'
+import { summaryText } from './summary-text.js'
+
+/** A transfer (or other action) executing now. */
+export interface TransferView {
+  readonly path: string
+  readonly kind: ActionKind
+  readonly bytes: number
+  /** Size of the file being written (0 for deletes, moves, …). */
+  readonly total: number
+  readonly startedAt: number
+}
+
+/** One failure, as the errors list shows it. */
+export interface ErrorView {
+  /** 1 for the first failure of the run, 2 for the next… (a stable key). */
+  readonly id: number
+  readonly ts: number
+  readonly path: string
+  readonly code: string
+  readonly message: string
+  readonly stage: string
+}
+
+/** Counts of what was done, over the whole job (all cycles of a watch). */
+export interface CountsView {
+  readonly copied: number
+  readonly updated: number
+  readonly deleted: number
+  readonly moved: number
+  /** touch and mkdir: metadata only. */
+  readonly other: number
+  readonly skipped: number
+  readonly failed: number
+  readonly unchanged: number
+}
+
+/**
+ * One finished cycle of a continuous job (a `done` event), shown once above the live screen. Kept
+ * small (about 100 bytes): every cycle of a long watch stays in the list, since `<Static>` prints
+ * what was appended since the last frame.
+ */
+export interface CycleView {
+  readonly n: number
+  readonly ts: number
+  /** `2 copied, 1 deleted, 1.5 KiB in 0.2s`. */
+  readonly text: string
+  readonly failed: boolean
+}
+
+/** Everything the screen shows, as plain data: a snapshot of `SyncViewState`. */
+export interface SyncView {
+  /** `starting`: nothing seen yet; `running`: a sync (or cycle) is working; `idle`: a watch waits for changes; `done`: ended. */
+  readonly phase: 'starting' | 'running' | 'idle' | 'done'
+  readonly listing: boolean
+  readonly filesPlanned: number
+  readonly filesDone: number
+  readonly bytesPlanned: number
+  readonly bytesDone: number
+  /** Actions planned and not started yet. */
+  readonly queued: number
+  readonly counts: CountsView
+  /** Oldest first; at most `maxTransfers`. */
+  readonly transfers: readonly TransferView[]
+  readonly inFlight: number
+  /** Newest last; at most `maxErrors`. */
+  readonly errors: readonly ErrorView[]
+  readonly errorCount: number
+  /** Latest notices (fallbacks, suppressed deletes), newest last. */
+  readonly notices: readonly { readonly code: string; readonly message: string }[]
+  /** Finished cycles (watch), newest last. */
+  readonly cycles: readonly CycleView[]
+  /** The final summary, once the job has ended. */
+  readonly final?: SyncSummary
+}
+
+/** Limits of what a `SyncViewState` keeps. */
+export interface SyncViewLimits {
+  readonly maxTransfers?: number
+  readonly maxErrors?: number
+  readonly maxNotices?: number
+}
+
+const isMetadata = (k: ActionKind): boolean => k === 'touch' || k === 'mkdir'
+
+/**
+ * Folds SyncEvents into what the UI shows. Cheap per event (the hot path of a 10k-file sync runs
+ * through it) and independent of time and rendering, so it is tested without a terminal. A watch
+ * job's events (several cycles, each ending with `done`, then the job's `done` with mode `watch`)
+ * add up; a one-shot sync ends at its `done`.
+ */
+export class SyncViewState {
+  #phase: SyncView['phase'] = 'starting'
+  #listing = true
+  #filesPlanned = 0
+  #filesDone = 0
+  #bytesPlanned = 0
+  #bytesFinished = 0
+  #queued = 0
+  readonly #counts = { copied: 0, updated: 0, deleted: 0, moved: 0, other: 0, skipped: 0, failed: 0, unchanged: 0 }
+  readonly #inFlight = new Map<string, TransferView>()
+  #errors: ErrorView[] = []
+  #errorCount = 0
+  #notices: { code: string; message: string }[] = []
+  readonly #cycles: CycleView[] = []
+  #final: SyncSummary | undefined
+  #version = 0
+  readonly #limits: Required<SyncViewLimits>
+
+  constructor(
+    /** True for a continuous job: a `done` of a cycle means idle, not the end. */
+    readonly continuous: boolean,
+    limits: SyncViewLimits = {},
+  ) {
+    this.#limits = { maxTransfers: 64, maxErrors: 100, maxNotices: 5, ...limits }
+  }
+
+  /** Grows with every event that changed something (lets a renderer skip identical frames). */
+  get version(): number {
+    return this.#version
+  }
+
+  add(e: SyncEvent): void {
+    this.#version++
+    switch (e.type) {
+      case 'planned':
+        this.#begin()
+        if (e.action.kind === 'skip' || e.action.kind === 'conflict') break
+        this.#filesPlanned++
+        this.#queued++
+        if (e.action.kind === 'copy' || e.action.kind === 'update') this.#bytesPlanned += e.action.source?.size ?? 0
+        break
+      case 'started':
+        this.#begin()
+        this.#queued = Math.max(0, this.#queued - 1)
+        this.#inFlight.set(e.action.path, {
+          path: e.action.path,
+          kind: e.action.kind,
+          bytes: 0,
+          total: e.action.kind === 'copy' || e.action.kind === 'update' ? (e.action.source?.size ?? 0) : 0,
+          startedAt: e.ts,
+        })
+        break
+      case 'progress': {
+        const t = this.#inFlight.get(e.path)
+        if (t) this.#inFlight.set(e.path, { ...t, bytes: e.bytes })
+        break
+      }
+      case 'completed': {
+        this.#inFlight.delete(e.action.path)
+        this.#filesDone++
+        this.#bytesFinished += e.bytes
+        const k = e.action.kind
+        if (k === 'copy') this.#counts.copied++
+        else if (k === 'update') this.#counts.updated++
+        else if (k === 'delete') this.#counts.deleted++
+        else if (k === 'move') this.#counts.moved++
+        else if (isMetadata(k)) this.#counts.other++
+        break
+      }
+      case 'skipped':
+        this.#counts.skipped++
+        // A held delete that a guard refused was queued: it will not start now.
+        if (e.action && e.action.kind !== 'skip' && e.action.kind !== 'conflict') {
+          this.#queued = Math.max(0, this.#queued - 1)
+        }
+        break
+      case 'failed':
+        if (e.error.code === 'ABORTED') {
+          this.#inFlight.delete(e.path)
+          break
+        }
+        this.#inFlight.delete(e.path)
+        this.#counts.failed++
+        this.#errorCount++
+        this.#errors.push({
+          id: this.#errorCount,
+          ts: e.ts,
+          path: e.path,
+          code: e.error.code,
+          message: e.error.message,
+          stage: e.stage,
+        })
+        if (this.#errors.length > this.#limits.maxErrors) this.#errors = this.#errors.slice(-this.#limits.maxErrors)
+        break
+      case 'notice':
+        this.#notices.push({ code: e.code, message: e.message })
+        if (this.#notices.length > this.#limits.maxNotices)
+          this.#notices = this.#notices.slice(-this.#limits.maxNotices)
+        break
+      case 'stats':
+        this.#listing = e.listing
+        break
+      case 'done':
+        this.#inFlight.clear()
+        this.#queued = 0
+        this.#listing = false
+        this.#counts.unchanged += e.summary.unchanged
+        if (this.continuous && e.summary.mode !== 'watch') {
+          this.#phase = 'idle'
+          const s = e.summary
+          this.#cycles.push({
+            n: this.#cycles.length + 1,
+            ts: e.ts,
+            text: `${summaryText(s)}${s.interrupted ? ' (interrupted)' : ''}`,
+            failed: s.failed > 0 || s.fatal !== undefined,
+          })
+        } else {
+          this.#phase = 'done'
+          this.#final = e.summary
+        }
+        break
+    }
+  }
+
+  /** An immutable snapshot for rendering. */
+  view(): SyncView {
+    let partial = 0
+    for (const t of this.#inFlight.values()) partial += t.bytes
+    const transfers = [...this.#inFlight.values()].slice(0, this.#limits.maxTransfers)
+    return {
+      phase: this.#phase,
+      listing: this.#listing && this.#phase !== 'done',
+      filesPlanned: this.#filesPlanned,
+      filesDone: this.#filesDone,
+      bytesPlanned: this.#bytesPlanned,
+      bytesDone: this.#bytesFinished + partial,
+      queued: this.#queued,
+      counts: { ...this.#counts },
+      transfers,
+      inFlight: this.#inFlight.size,
+      errors: [...this.#errors],
+      errorCount: this.#errorCount,
+      notices: [...this.#notices],
+      // The same array while no cycle ended, so `<Static>` sees no change.
+      cycles: this.#cycles.length === this.#cyclesShown.length ? this.#cyclesShown : this.#snapshotCycles(),
+      ...(this.#final ? { final: this.#final } : {}),
+    }
+  }
+
+  #cyclesShown: readonly CycleView[] = []
+
+  #snapshotCycles(): readonly CycleView[] {
+    this.#cyclesShown = [...this.#cycles]
+    return this.#cyclesShown
+  }
+
+  #begin(): void {
+    if (this.#phase === 'starting' || this.#phase === 'idle') this.#phase = 'running'
+  }
+}

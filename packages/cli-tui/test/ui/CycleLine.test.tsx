@@ -1,0 +1,20 @@
+import { render } from 'ink-testing-library'
+import { describe, expect, it } from 'vitest'
+import { CycleLine } from '../../src/ui/CycleLine.js'
+import { summaryText } from '../../src/ui/summary-text.js'
+import { summary } from './fixtures.js'
+
+describe('CycleLine', () => {
+  it('shows the time, the cycle number and what it did', () => {
+    const s = summary({ done: { ...summary().done, copy: 2, delete: 1 }, bytesTransferred: 1536, durationMs: 200 })
+    expect(summaryText(s)).toBe('2 copied, 1 deleted, 1.50 KiB in 0.2s')
+    const { lastFrame } = render(
+      <CycleLine cycle={{ n: 4, ts: 0, text: summaryText(s), failed: false }} color={false} />,
+    )
+    expect(lastFrame()).toMatch(/^\d\d:\d\d:\d\d #4 2 copied, 1 deleted, 1.50 KiB in 0.2s$/)
+  })
+
+  it('says "nothing to do" for an empty cycle', () => {
+    expect(summaryText(summary())).toMatch(/^nothing to do/)
+  })
+})

@@ -1,0 +1,89 @@
+import { render } from 'ink-testing-library'
+import { describe, expect, it } from 'vitest'
+import { Dashboard, type DashboardProps } from '../../src/ui/Dashboard.js'
+import { SyncViewState } from '../../src/ui/sync-view-state.js'
+import { action, failed, summary, transferEvents } from './fixtures.js'
+
+/** A busy run: 200 planned, 30 in flight with progress, 12 errors, a notice. */
+function busyView() {
+  const s = new SyncViewState(false)
+  s.add({ type: 'stats', ts: 0, listing: false } as never)
+  for (let i = 0; i < 200; i++) s.add({ type: 'planned', ts: 0, action: action('copy', `dir/file-${i}.bin`, 4096) })
+  for (let i = 0; i < 30; i++) {
+    const [, started, progress] = transferEvents('copy', `dir/file-${i}.bin`, 4096)
+    s.add(started!)
+    s.add(progress!)
+  }
+  for (let i = 0; i < 12; i++) s.add(failed(`bad/${i}`))
+  s.add({ type: 'notice', ts: 0, code: 'NO_COMMON_HASH', message: 'no common hash: size and mtime compared' })
+  return s.view()
+}
+
+const base = (over: Partial<DashboardProps>): DashboardProps => ({
+  command: 'sync',
+  source: '/src',
+  target: '/dst',
+  view: busyView(),
+  throughput: { bytesPerSec: 2_000_000, filesPerSec: 50, etaMs: 30_000, history: [1, 2, 3] },
+  columns: 80,
+  rows: 24,
+  paused: false,
+  stopping: false,
+  screen: 'dashboard',
+  watch: false,
+  color: false,
+  ...over,
+})
+
+const lines = (frame: string | undefined) => (frame ?? '').split('\n')
+
+describe('Dashboard', () => {
+  it('fits a busy run into 80x24 and shows every part', () => {
+    const { lastFrame } = render(<Dashboard {...base({})} />)
+    const frame = lastFrame() ?? ''
+    expect(lines(frame).length).toBeLessThanOrEqual(23)
+    expect(Math.max(...lines(frame).map((l) => l.length))).toBeLessThanOrEqual(80)
+    for (const s of [
+      'syncflow sync',
+      '0/200 files',
+      'ETA 30s',
+      'files/s',
+      'queue 170',
+      'active 30',
+      'In flight (30)',
+      'more',
+      'Errors (12)',
+      'NO_COMMON_HASH',
+    ]) {
+      expect(frame).toContain(s)
+    }
+  })
+
+  it('uses the rows of a bigger terminal for more transfers', () => {
+    const small = lines(render(<Dashboard {...base({})} />).lastFrame()).length
+    const big = lines(render(<Dashboard {...base({ rows: 50, columns: 120 })} />).lastFrame())
+    expect(big.length).toBeGreaterThan(small)
+    expect(big.length).toBeLessThanOrEqual(49)
+  })
+
+  it('still renders on a tiny terminal', () => {
+    const frame = render(<Dashboard {...base({ rows: 8, columns: 40 })} />).lastFrame()
+    expect(frame).toContain('syncflow sync')
+  })
+
+  it('shows the errors and help screens', () => {
+    expect(render(<Dashboard {...base({ screen: 'errors' })} />).lastFrame()).toContain('PERMISSION bad/11')
+    expect(render(<Dashboard {...base({ screen: 'help' })} />).lastFrame()).toContain('pause / resume')
+  })
+
+  it('shows the summary when finished, and the state in the header', () => {
+    const s = new SyncViewState(false)
+    for (const e of transferEvents('copy', 'a')) s.add(e)
+    s.add({ type: 'done', ts: 0, summary: summary({ done: { ...summary().done, copy: 1 }, bytesTransferred: 100 }) })
+    const frame = render(<Dashboard {...base({ view: s.view() })} />).lastFrame() ?? ''
+    expect(frame).toContain('[done]')
+    expect(frame).toContain('Finished: 1 copied, 100 B')
+    expect(render(<Dashboard {...base({ stopping: true })} />).lastFrame()).toContain('[stopping…]')
+    expect(render(<Dashboard {...base({ paused: true })} />).lastFrame()).toContain('[PAUSED]')
+  })
+})

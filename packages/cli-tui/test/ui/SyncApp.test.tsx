@@ -1,0 +1,90 @@
+import type { SyncEvent } from '@syncflow/core'
+import { render } from 'ink-testing-library'
+import { Subject } from 'rxjs'
+import { describe, expect, it, vi } from 'vitest'
+import { PauseGate } from '../../../core/src/continuous/pause-gate.js'
+import { SyncApp } from '../../src/ui/SyncApp.js'
+import { action, failed, summary, transferEvents } from './fixtures.js'
+
+function app(watch = false) {
+  const events = new Subject<SyncEvent>()
+  const gate = new PauseGate()
+  const onQuit = vi.fn()
+  const ui = render(
+    <SyncApp
+      events$={events}
+      command={watch ? 'watch' : 'sync'}
+      source="/src"
+      target="/dst"
+      watch={watch}
+      gate={gate}
+      onQuit={onQuit}
+      color={false}
+      frameMs={10}
+      sampleMs={20}
+    />,
+  )
+  return { ...ui, events, gate, onQuit }
+}
+const frame = (ui: { lastFrame: () => string | undefined }) => () => ui.lastFrame() ?? ''
+
+describe('SyncApp', () => {
+  it('follows the event stream', async () => {
+    const ui = app()
+    const [planned, started, progress] = transferEvents('copy', 'big.iso', 1 << 20)
+    for (const e of [planned!, started!, progress!]) ui.events.next(e)
+    ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'next.txt') })
+    await expect.poll(frame(ui)).toContain('In flight (1)')
+    expect(frame(ui)()).toContain('big.iso')
+    expect(frame(ui)()).toContain('queue 1')
+    ui.events.next(failed('locked.db'))
+    await expect.poll(frame(ui)).toContain('PERMISSION locked.db: permission denied')
+    ui.unmount()
+  })
+
+  it('pauses and resumes with p, shows errors with e and help with ?, Esc goes back', async () => {
+    const ui = app()
+    ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
+    await expect.poll(frame(ui)).toContain('[listing]')
+    ui.stdin.write('p')
+    await expect.poll(frame(ui)).toContain('[PAUSED]')
+    expect(ui.gate.paused).toBe(true)
+    ui.stdin.write('p')
+    await expect.poll(frame(ui)).toContain('[listing]')
+    ui.stdin.write('e')
+    await expect.poll(frame(ui)).toContain('No errors so far.')
+    ui.stdin.write('?')
+    await expect.poll(frame(ui)).toContain('pause / resume')
+    ui.stdin.write('\u001b')
+    await expect.poll(frame(ui)).toContain('In flight')
+    ui.unmount()
+  })
+
+  it('asks the run to stop on q, and shows the summary at the end', async () => {
+    const ui = app()
+    ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
+    ui.events.next({ type: 'stats', ts: 0, listing: false } as SyncEvent)
+    await expect.poll(frame(ui)).toContain('[syncing]')
+    ui.stdin.write('q')
+    await expect.poll(() => ui.onQuit.mock.calls.length).toBe(1)
+    await expect.poll(frame(ui)).toContain('[stopping…]')
+    ui.events.next({ type: 'done', ts: 0, summary: summary({ interrupted: true }) })
+    ui.events.complete()
+    await expect.poll(frame(ui)).toContain('[interrupted]')
+    expect(frame(ui)()).toContain('Finished: nothing to do')
+  })
+
+  it('prints each finished watch cycle once, above the live screen', async () => {
+    const ui = app(true)
+    for (const e of transferEvents('copy', 'a')) ui.events.next(e)
+    ui.events.next({ type: 'done', ts: 0, summary: summary({ done: { ...summary().done, copy: 1 } }) })
+    await expect.poll(frame(ui)).toContain('[watching]')
+    for (const e of transferEvents('delete', 'b')) ui.events.next(e)
+    ui.events.next({ type: 'done', ts: 0, summary: summary({ done: { ...summary().done, delete: 1 } }) })
+    // (the test renderer writes the static part again with every frame; a terminal gets it once)
+    await expect.poll(frame(ui)).toMatch(/#2 1 deleted/)
+    expect(frame(ui)().match(/#1 1 copied/g)).toHaveLength(1)
+    expect(frame(ui)().indexOf('#1')).toBeLessThan(frame(ui)().indexOf('syncflow watch'))
+    ui.unmount()
+  })
+})
