@@ -1,0 +1,158 @@
+import type { SyncEvent, SyncSummary } from '@syncflow/core'
+
+/** Options of `WebhookReporter`. Defaults in brackets. */
+export interface WebhookOptions {
+  /** While a watch waits, re-send the last status this often, so a monitor knows it is alive; 0 = never. [60 s] */
+  readonly heartbeatMs?: number
+  /** Per request. [10 s] */
+  readonly timeoutMs?: number
+  /** Retries of a request that failed (network error, 429, 5xx). [3] */
+  readonly retries?: number
+  /** Base of the exponential backoff between retries. [1 s] */
+  readonly retryDelayMs?: number
+  /** Requests waiting beyond this are dropped, oldest first (a dead endpoint never grows memory). [100] */
+  readonly maxQueue?: number
+  /** Told about a request that failed for good (once per failure). */
+  readonly onWarning?: (message: string) => void
+  /** [globalThis.fetch] */
+  readonly fetch?: typeof fetch
+}
+
+/** What the job is, sent with the `start` ping. */
+export interface WebhookJobInfo {
+  readonly command: string
+  readonly source: string
+  readonly target: string
+}
+
+interface Ping {
+  readonly endpoint: '' | '/start' | '/fail'
+  readonly body: unknown
+}
+
+/** The run failed for monitoring purposes: a fatal problem, failed items, or an incomplete listing. */
+export function summaryFailed(s: SyncSummary): boolean {
+  return s.fatal !== undefined || s.failed > 0 || s.listingErrors > 0
+}
+
+/** `https://hc-ping.com/uuid` + `/fail` → `https://hc-ping.com/uuid/fail` (a query string stays at the end). */
+export function endpointUrl(base: string, endpoint: string): string {
+  if (endpoint === '') return base
+  const url = new URL(base)
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}${endpoint}`
+  return url.toString()
+}
+
+/**
+ * `--webhook URL`: reports a job to a monitor in the healthchecks.io convention, so existing checks
+ * work unchanged: `URL/start` when the job starts, `URL` with the JSON summary after each successful
+ * run or cycle, `URL/fail` after a failed one, and, while a watch waits, the last status again
+ * every `heartbeatMs`. Requests go out one at a time from a queue, with timeouts and retries, and
+ * never hold up the sync: `event()` returns at once. `close()` sends what is queued (bounded wait).
+ */
+export class WebhookReporter {
+  readonly #url: string
+  readonly #opts: Required<Omit<WebhookOptions, 'onWarning'>> & Pick<WebhookOptions, 'onWarning'>
+  readonly #queue: Ping[] = []
+  #sending: Promise<void> | undefined
+  #heartbeat: NodeJS.Timeout | undefined
+  #last: Ping | undefined
+  #closed = false
+
+  constructor(url: string, opts: WebhookOptions = {}) {
+    this.#url = url
+    this.#opts = {
+      heartbeatMs: 60_000,
+      timeoutMs: 10_000,
+      retries: 3,
+      retryDelayMs: 1000,
+      maxQueue: 100,
+      fetch: globalThis.fetch,
+      ...opts,
+    }
+  }
+
+  /** Sends `URL/start`. */
+  start(info: WebhookJobInfo): void {
+    this.#push({ endpoint: '/start', body: { status: 'start', ts: Date.now(), ...info } })
+  }
+
+  /** Feeds one event of the run; only `done` events (one per run or cycle) are sent. */
+  event(e: SyncEvent): void {
+    if (e.type !== 'done') return
+    const failed = summaryFailed(e.summary)
+    const ping: Ping = {
+      endpoint: failed ? '/fail' : '',
+      body: { status: failed ? 'fail' : 'success', ts: e.ts, summary: e.summary },
+    }
+    this.#last = ping
+    this.#push(ping)
+    this.#armHeartbeat()
+  }
+
+  /** Stops the heartbeat and waits (at most `timeoutMs` × 2) for queued requests to go out. */
+  async close(): Promise<void> {
+    this.#closed = true
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.#opts.timeoutMs * 2).unref())
+    await Promise.race([this.#drained(), deadline])
+  }
+
+  async #drained(): Promise<void> {
+    while (this.#sending) await this.#sending
+  }
+
+  #armHeartbeat(): void {
+    if (this.#opts.heartbeatMs <= 0 || this.#closed) return
+    if (this.#heartbeat) clearInterval(this.#heartbeat)
+    this.#heartbeat = setInterval(() => {
+      const last = this.#last
+      if (!last || this.#queue.length > 0) return
+      this.#push({ endpoint: last.endpoint, body: { ...(last.body as object), heartbeat: true, ts: Date.now() } })
+    }, this.#opts.heartbeatMs)
+    this.#heartbeat.unref()
+  }
+
+  #push(ping: Ping): void {
+    this.#queue.push(ping)
+    while (this.#queue.length > this.#opts.maxQueue) this.#queue.shift()
+    this.#sending ??= this.#pump().finally(() => {
+      this.#sending = undefined
+    })
+  }
+
+  async #pump(): Promise<void> {
+    for (let ping = this.#queue.shift(); ping; ping = this.#queue.shift()) {
+      const error = await this.#send(ping)
+      if (error) this.#opts.onWarning?.(`webhook ${endpointUrl(this.#url, ping.endpoint)}: ${error}`)
+    }
+  }
+
+  /** Sends one ping with retries; resolves with the last error, or undefined on success. */
+  async #send(ping: Ping): Promise<string | undefined> {
+    const url = endpointUrl(this.#url, ping.endpoint)
+    let error = ''
+    for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
+      if (attempt > 0) {
+        const wait = this.#opts.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
+        await new Promise((resolve) => setTimeout(resolve, wait).unref())
+      }
+      try {
+        const res = await this.#opts.fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'syncflow' },
+          body: JSON.stringify(ping.body),
+          signal: AbortSignal.timeout(this.#opts.timeoutMs),
+        })
+        await res.body?.cancel().catch(() => {})
+        if (res.ok) return undefined
+        error = `HTTP ${res.status}`
+        // A client error other than throttling will not get better by retrying.
+        if (res.status < 500 && res.status !== 429) return error
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err)
+      }
+    }
+    return `${error} (gave up after ${this.#opts.retries + 1} attempts)`
+  }
+}

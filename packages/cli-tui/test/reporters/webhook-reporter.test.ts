@@ -1,0 +1,93 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import { endpointUrl, WebhookReporter } from '../../src/reporters/webhook-reporter.js'
+import { summary } from '../ui/fixtures.js'
+
+interface Hit {
+  readonly path: string
+  readonly body: Record<string, unknown>
+}
+
+/** A monitor on 127.0.0.1 recording pings; `status` decides the answer to each. */
+async function monitor(status: (hit: Hit, n: number) => number = () => 200) {
+  const hits: Hit[] = []
+  const server: Server = createServer((req: IncomingMessage, res) => {
+    let data = ''
+    req.on('data', (c) => (data += c))
+    req.on('end', () => {
+      const hit = { path: req.url ?? '', body: JSON.parse(data || '{}') as Record<string, unknown> }
+      hits.push(hit)
+      res.writeHead(status(hit, hits.length)).end('OK')
+    })
+  })
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  servers.push(server)
+  const { port } = server.address() as AddressInfo
+  return { url: `http://127.0.0.1:${port}/ping/abc`, hits }
+}
+const servers: Server[] = []
+afterEach(async () => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections()
+    await new Promise((r) => s.close(r))
+  }
+})
+
+describe('WebhookReporter', () => {
+  it('pings /start, then the URL on success and /fail on failure, with the JSON summary', async () => {
+    const m = await monitor()
+    const r = new WebhookReporter(m.url, { heartbeatMs: 0 })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    r.event({ type: 'stats' } as never)
+    r.event({ type: 'done', ts: 1, summary: summary() })
+    r.event({ type: 'done', ts: 2, summary: summary({ failed: 2 }) })
+    await r.close()
+    expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc/start', '/ping/abc', '/ping/abc/fail'])
+    expect(m.hits[0]?.body).toMatchObject({ status: 'start', command: 'watch', source: '/a' })
+    expect(m.hits[2]?.body).toMatchObject({ status: 'fail', summary: { failed: 2 } })
+  })
+
+  it('retries a 5xx answer and gives up with a warning on a 4xx one', async () => {
+    const m = await monitor((hit, n) => (hit.path.endsWith('/start') ? 404 : n < 3 ? 503 : 200))
+    const warnings: string[] = []
+    const r = new WebhookReporter(m.url, { heartbeatMs: 0, retryDelayMs: 1, onWarning: (w) => warnings.push(w) })
+    r.start({ command: 'sync', source: '/a', target: '/b' })
+    r.event({ type: 'done', ts: 1, summary: summary() })
+    await r.close()
+    expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc/start', '/ping/abc', '/ping/abc'])
+    expect(warnings).toEqual([expect.stringContaining('HTTP 404')])
+  })
+
+  it('never blocks the run: event() returns at once while the monitor is unreachable', async () => {
+    const warnings: string[] = []
+    const r = new WebhookReporter('http://127.0.0.1:9/ping', {
+      heartbeatMs: 0,
+      retries: 1,
+      retryDelayMs: 1,
+      timeoutMs: 500,
+      onWarning: (w) => warnings.push(w),
+    })
+    const t0 = performance.now()
+    for (let i = 0; i < 1000; i++) r.event({ type: 'done', ts: i, summary: summary() })
+    expect(performance.now() - t0).toBeLessThan(200)
+    await r.close()
+    expect(warnings.length).toBeGreaterThan(0)
+  })
+
+  it('sends the last status again as a heartbeat while a watch waits', async () => {
+    const m = await monitor()
+    const r = new WebhookReporter(m.url, { heartbeatMs: 20 })
+    r.event({ type: 'done', ts: 1, summary: summary({ failed: 1 }) })
+    await expect.poll(() => m.hits.length).toBeGreaterThanOrEqual(3)
+    await r.close()
+    expect(m.hits.every((h) => h.path === '/ping/abc/fail')).toBe(true)
+    expect(m.hits[1]?.body).toMatchObject({ heartbeat: true })
+  })
+
+  it('appends endpoints to the path and keeps a query string', () => {
+    expect(endpointUrl('https://hc-ping.com/u/', '/fail')).toBe('https://hc-ping.com/u/fail')
+    expect(endpointUrl('https://x.test/p?k=1', '/start')).toBe('https://x.test/p/start?k=1')
+    expect(endpointUrl('https://x.test/p', '')).toBe('https://x.test/p')
+  })
+})
