@@ -117,6 +117,25 @@ describe('content index', () => {
     expect(proxy.up() + proxy.down()).toBeLessThan(20_000)
   })
 
+  it('finds a file put on the server by other means after the index was built (relist on a miss)', async () => {
+    const fresh = await startTestServer({ contentIndex: { refreshAfterMs: 0 } })
+    try {
+      const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${fresh.server.port}/` })
+      const local = createLocalBackend({ root: localDir })
+      const data = pseudoRandom(2 << 20, 14)
+      await writeFile(join(localDir, 'later.bin'), data)
+      const meta = { mtimeMs: 1, size: data.length }
+      // The first lookup builds the index (nothing there yet).
+      expect(await b.copyFrom(local, p('later.bin'), p('later.bin'), meta)).toBeUndefined()
+      await writeFile(join(fresh.dir, 'placed-by-hand.bin'), data)
+      expect((await b.copyFrom(local, p('later.bin'), p('copy.bin'), meta))?.size).toBe(data.length)
+      expect((await readFile(join(fresh.dir, 'copy.bin'))).equals(data)).toBe(true)
+      await b.close()
+    } finally {
+      await fresh.stop()
+    }
+  })
+
   it('declines (undefined) when the server has no such bytes, after a cheap size probe', async () => {
     const local = createLocalBackend({ root: localDir })
     await writeFile(join(localDir, 'unique.bin'), pseudoRandom(3 << 20, 12))

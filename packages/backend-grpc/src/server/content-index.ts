@@ -13,6 +13,8 @@ export interface ContentIndexOptions {
   readonly maxAgeMs?: number
   /** Most candidate files hashed for one query (same size, hash unknown). [8] */
   readonly maxHashesPerQuery?: number
+  /** A miss relists the tree when the listing is at least this old (and 20 × its duration). [5 s] */
+  readonly refreshAfterMs?: number
 }
 
 interface Known {
@@ -26,18 +28,20 @@ interface Known {
 /**
  * Which files the server holds, by size and (lazily) sha256, so a client about to upload a file
  * whose bytes are already somewhere under the served root (a copy, a rename) gets a local copy
- * instead. Built from a listing on first use and again when older than `maxAgeMs`; the server's
- * own writes, moves and removes keep it current in between. A candidate is re-checked (stat,
+ * instead. Built from a listing on first use, again when older than `maxAgeMs` and on a miss
+ * (at most every few seconds); the server's own writes, moves and removes keep it current in between. A candidate is re-checked (stat,
  * and re-hashed if changed) before it is used, so a stale index never yields wrong bytes.
  */
 export class ContentIndex {
   private files = new Map<string, Known>()
   private bySize = new Map<number, Set<string>>()
   private builtAt = Number.NEGATIVE_INFINITY
+  private listingMs = 0
   private building: Promise<void> | undefined
   private readonly minSize: number
   private readonly maxAgeMs: number
   private readonly maxHashes: number
+  private readonly refreshMinMs: number
 
   constructor(
     private readonly tree: ServedTree,
@@ -46,13 +50,28 @@ export class ContentIndex {
     this.minSize = opts.minSize ?? CONTENT_INDEX_MIN_SIZE
     this.maxAgeMs = opts.maxAgeMs ?? 5 * 60_000
     this.maxHashes = opts.maxHashesPerQuery ?? 8
+    this.refreshMinMs = opts.refreshAfterMs ?? 5_000
   }
 
-  /** True when some file of this size may be under the root (no hashing). */
+  /**
+   * True when some file of this size may be under the root (no hashing). On a miss, a listing
+   * older than `refreshAfterMs` is redone first: files put there by other means since (not
+   * through this server) are found too.
+   */
   async hasSize(size: number): Promise<boolean> {
     if (size < this.minSize) return false
     await this.fresh()
+    if ((this.bySize.get(size)?.size ?? 0) > 0) return true
+    if (Date.now() - this.builtAt >= this.refreshAfterMs()) {
+      this.builtAt = Number.NEGATIVE_INFINITY
+      await this.fresh()
+    }
     return (this.bySize.get(size)?.size ?? 0) > 0
+  }
+
+  /** How soon a miss may relist: `refreshAfterMs`, or 20 × the last listing's duration for big trees. */
+  private refreshAfterMs(): number {
+    return Math.max(this.refreshMinMs, 20 * this.listingMs)
   }
 
   /** A file under the root whose bytes have this sha256, checked current; `undefined` if none. */
@@ -151,6 +170,7 @@ export class ContentIndex {
   }
 
   private async rebuild(): Promise<void> {
+    const started = Date.now()
     const old = this.files
     this.files = new Map()
     this.bySize = new Map()
@@ -163,6 +183,7 @@ export class ContentIndex {
       this.record(e.path, e, same ? before.sha256 : undefined)
     }
     this.builtAt = Date.now()
+    this.listingMs = this.builtAt - started
   }
 }
 

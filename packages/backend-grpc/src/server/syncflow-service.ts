@@ -237,11 +237,11 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const expect = fromWireExpect(header.expect, rel)
         return locks.shared(full, async () => {
           await tree.checkParents(full)
-          const { tap, digest } = sha256Tap()
-          const entry = await backend.write(rel, chain(Readable.from(body(), { highWaterMark: 4 << 20 }), tap), meta, {
+          const entry = await backend.write(rel, Readable.from(body(), { highWaterMark: 4 << 20 }), meta, {
             ...(expect !== undefined ? { expect } : {}),
           })
-          index.record(full, entry, digest())
+          // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
+          index.record(full, entry, meta.hashes?.sha256)
           return { entry: toWireEntry(entry) }
         })
       }
