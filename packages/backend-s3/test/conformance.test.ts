@@ -23,10 +23,11 @@ describeS3('S3 conformance', (env) => {
       return { backend, cleanup: cleanup(backend.prefix) }
     },
     {
-      plantUnsafe: (b, name) =>
-        raw.send(
+      plantUnsafe: async (b, name) => {
+        await raw.send(
           new PutObjectCommand({ Bucket: env.bucket, Key: `${(b as S3Backend).prefix}${name}`, Body: 'planted' }),
-        ),
+        )
+      },
       skip: {
         symlinks: 'S3 has no symlinks',
         emptyDirs: 'S3 has no directories: syncflow reads zero-byte "dir/" markers but never creates them',

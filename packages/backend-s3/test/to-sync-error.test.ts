@@ -1,4 +1,7 @@
 import { S3ServiceException } from '@aws-sdk/client-s3'
+
+type ServiceException = InstanceType<typeof S3ServiceException>
+
 import { SyncError } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { toSyncError } from '../src/index.js'
@@ -6,7 +9,7 @@ import { toSyncError } from '../src/index.js'
 const ctx = { bucket: 'b', endpoint: 'http://127.0.0.1:9000', credentialSource: 'profile "work"' }
 
 /** An error shaped as the SDK throws it for an S3 error response. */
-function s3Error(name: string, status: number): S3ServiceException {
+function s3Error(name: string, status: number): ServiceException {
   return new S3ServiceException({
     name,
     $fault: status >= 500 ? 'server' : 'client',
