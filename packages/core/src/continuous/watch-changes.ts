@@ -1,4 +1,4 @@
-import { catchError, concat, defer, filter, type Observable, type SchedulerLike } from 'rxjs'
+import { catchError, concat, defer, EMPTY, filter, type Observable, type SchedulerLike } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
@@ -49,11 +49,18 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     if (source.capabilities.watch === 'poll') {
       opts.onNotice('POLLING', `${source.uri} learns of changes by polling, so they may show up late`)
     }
-    const events$ = source.watch(opts.signal ? { signal: opts.signal } : {})
+    // Whichever way the events end, polling takes over, unless the job is stopping.
+    let why = 'the change events stopped'
+    const events$ = source.watch(opts.signal ? { signal: opts.signal } : {}).pipe(
+      catchError((err: unknown) => {
+        why = `change events unavailable (${asSyncError(err, 'watch').message})`
+        return EMPTY
+      }),
+    )
     return concat(
       events$,
-      defer(() => poll('the change events stopped')),
-    ).pipe(catchError((err: unknown) => poll(`change events unavailable (${asSyncError(err, 'watch').message})`)))
+      defer(() => (opts.signal?.aborted ? EMPTY : poll(why))),
+    )
   })
   const fromSafePath = (c: Change): boolean => {
     const bad = [c.path, ...(c.from !== undefined ? [c.from] : [])].find((p) => relPathProblem(p) !== undefined)

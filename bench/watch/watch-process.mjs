@@ -1,0 +1,70 @@
+// @ts-check
+// A `syncflow watch … --json` child process, read as a stream of events.
+
+import { spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { SYNCFLOW_BIN } from '../lib/tools.mjs'
+
+/**
+ * @typedef {{ type: string, ts: number, action?: { kind: string, path: string }, summary?: { mode: string } }} Event
+ * @typedef {(e: Event, at: number) => void} Listener
+ */
+
+/**
+ * Starts `syncflow watch SRC DST --json --no-state …` and calls the listeners with each event and
+ * the time it was read (performance.now()).
+ * @param {string} src
+ * @param {string} dst
+ * @param {readonly string[]} [extra]
+ */
+export function startWatch(src, dst, extra = []) {
+  const child = spawn(process.execPath, [SYNCFLOW_BIN, 'watch', src, dst, '--json', '--no-state', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  /** @type {Set<Listener>} */
+  const listeners = new Set()
+  let stderr = ''
+  child.stderr.setEncoding('utf8').on('data', (s) => {
+    stderr += s
+  })
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const at = performance.now()
+    const e = /** @type {Event} */ (JSON.parse(line))
+    for (const l of listeners) l(e, at)
+  })
+  /** @type {Promise<number | null>} */
+  const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)))
+  return {
+    /** @param {Listener} l */
+    on(l) {
+      listeners.add(l)
+      return () => listeners.delete(l)
+    },
+    /**
+     * Resolves with the first event (and when it was read) for which `test` is true.
+     * @param {(e: Event) => boolean} test
+     * @param {number} [timeoutMs]
+     * @returns {Promise<{ e: Event, at: number }>}
+     */
+    next(test, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off()
+          reject(new Error(`no matching event within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`))
+        }, timeoutMs)
+        const off = this.on((e, at) => {
+          if (!test(e)) return
+          clearTimeout(timer)
+          off()
+          resolve({ e, at })
+        })
+      })
+    },
+    /** Stops it as Ctrl-C would; resolves with the exit code (130 expected). */
+    async stop() {
+      child.kill('SIGINT')
+      return exited
+    },
+    stderr: () => stderr,
+  }
+}
