@@ -1,0 +1,83 @@
+import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import { formatCompleted } from '../output/format-action.js'
+import { formatSummary } from '../output/format-summary.js'
+import { NOTICE_HINTS } from '../output/notice-hints.js'
+import type { Reporter } from '../output/reporter.js'
+import type { Streams } from '../output/streams.js'
+import { summaryText } from '../ui/summary-text.js'
+
+/** Options of `WatchLogReporter`. */
+export interface WatchLogOptions {
+  readonly dryRun: boolean
+  readonly quiet: boolean
+  readonly verbose: boolean
+}
+
+/**
+ * Human-readable output of `syncflow watch`, a log rather than a progress line (a watch runs for
+ * days): stdout gets one line per action done when it is not a terminal, or with -v; stderr gets
+ * one line per cycle that did something (`12:00:03 #4 2 copied, 1 deleted, 1.50 KiB in 0.2s`),
+ * failures, notices, and the job's summary at the end.
+ */
+export class WatchLogReporter implements Reporter {
+  readonly #s: Streams
+  readonly #o: WatchLogOptions
+  readonly #showActions: boolean
+  #cycles = 0
+
+  constructor(streams: Streams, options: WatchLogOptions) {
+    this.#s = streams
+    this.#o = options
+    this.#showActions = !options.quiet && (options.verbose || !streams.stdout.isTTY)
+  }
+
+  /** Says what is watched, once the job runs. */
+  started(source: string, target: string): void {
+    if (!this.#o.quiet) this.#s.stderr.write(`watching ${source} → ${target} (Ctrl-C to stop)\n`)
+  }
+
+  event(e: SyncEvent): void {
+    switch (e.type) {
+      case 'completed':
+        if (this.#showActions) this.#s.stdout.write(`${formatCompleted(e.action, e.dryRun ?? this.#o.dryRun)}\n`)
+        break
+      case 'failed':
+        if (e.error.code === 'ABORTED' && !this.#o.verbose) break
+        this.#s.stderr.write(
+          `failed   ${e.path}: ${e.error.message}${this.#o.verbose && e.error.hint ? `\n  ${e.error.hint}` : ''}\n`,
+        )
+        break
+      case 'skipped':
+        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${e.path}: ${e.reason}\n`)
+        break
+      case 'notice': {
+        if (this.#o.quiet) break
+        const hint = NOTICE_HINTS[e.code]
+        this.#s.stderr.write(`note: ${e.message}${hint ? `\n  ${hint}` : ''}\n`)
+        break
+      }
+      case 'done': {
+        if (e.summary.mode === 'watch') break
+        this.#cycles++
+        const s = e.summary
+        const busy = s.failed + s.skipped + Object.values(s.done).reduce((a, b) => a + b, 0) > 0
+        // The first cycle is the initial sync: always said, so the user knows the watch is live.
+        if (this.#o.quiet || (!busy && this.#cycles > 1)) break
+        const time = new Date(e.ts).toTimeString().slice(0, 8)
+        const label = this.#cycles === 1 ? 'initial sync' : `#${this.#cycles}`
+        this.#s.stderr.write(`${time} ${label}: ${summaryText(s)}${s.interrupted ? ' (interrupted)' : ''}\n`)
+        break
+      }
+      default:
+    }
+  }
+
+  interrupting(): void {
+    if (!this.#o.quiet) this.#s.stderr.write('syncflow: stopping… (Ctrl-C again to quit at once)\n')
+  }
+
+  end(summary: SyncSummary | undefined): void {
+    if (!summary || this.#o.quiet) return
+    this.#s.stderr.write(formatSummary(summary))
+  }
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest'
+import type { Streams } from '../../src/output/streams.js'
+import { WatchLogReporter } from '../../src/reporters/watch-log-reporter.js'
+import { failed, summary, transferEvents } from '../ui/fixtures.js'
+
+function streams(tty: boolean) {
+  const out = { stdout: '', stderr: '' }
+  const s: Streams = {
+    stdout: { write: (t: string) => (out.stdout += t), isTTY: tty },
+    stderr: { write: (t: string) => (out.stderr += t), isTTY: tty },
+  }
+  return { s, out }
+}
+
+describe('WatchLogReporter', () => {
+  it('logs the initial sync, busy cycles only, failures, and the job summary', () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    r.started('/a', '/b')
+    r.event({ type: 'done', ts: 0, summary: summary() })
+    r.event({ type: 'done', ts: 0, summary: summary() })
+    for (const e of transferEvents('copy', 'x')) r.event(e)
+    r.event(failed('y'))
+    r.event({ type: 'done', ts: 0, summary: summary({ done: { ...summary().done, copy: 1 }, failed: 1 }) })
+    r.event({ type: 'done', ts: 0, summary: summary({ mode: 'watch', interrupted: true }) })
+    r.end(summary({ mode: 'watch', interrupted: true }))
+    const lines = out.stderr.trim().split('\n')
+    expect(lines[0]).toBe('watching /a → /b (Ctrl-C to stop)')
+    expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d initial sync: nothing to do/)
+    expect(lines[2]).toBe('failed   y: permission denied')
+    expect(lines[3]).toMatch(/#3: 1 copied, 1 failed/)
+    expect(out.stderr).toContain('Interrupted')
+    expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
+  })
+
+  it('lists actions on stdout when it is not a terminal, and says nothing but errors with -q', () => {
+    const piped = streams(false)
+    const r = new WatchLogReporter(piped.s, { dryRun: false, quiet: false, verbose: false })
+    for (const e of transferEvents('copy', 'x')) r.event(e)
+    expect(piped.out.stdout).toContain('x')
+    const quiet = streams(false)
+    const q = new WatchLogReporter(quiet.s, { dryRun: false, quiet: true, verbose: false })
+    q.started('/a', '/b')
+    for (const e of transferEvents('copy', 'x')) q.event(e)
+    q.event({ type: 'done', ts: 0, summary: summary() })
+    q.event(failed('y'))
+    q.end(summary({ mode: 'watch' }))
+    expect(quiet.out).toEqual({ stdout: '', stderr: 'failed   y: permission denied\n' })
+  })
+})
