@@ -687,6 +687,8 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   const channelOptions: ChannelOptions = {
     'grpc.max_receive_message_length': maxMessageBytes,
     'grpc.max_send_message_length': maxMessageBytes,
+    // Node's default HTTP/2 receive window (64 KiB) caps a download at 64 KiB per round trip.
+    'grpc-node.flow_control_window': 64 * 1024 * 1024,
     // Notice a dead server (a cable pulled mid-transfer) in about half a minute.
     'grpc.keepalive_time_ms': 20_000,
     'grpc.keepalive_timeout_ms': 10_000,

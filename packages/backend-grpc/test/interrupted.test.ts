@@ -79,11 +79,12 @@ describe('a connection lost mid-transfer', () => {
     cleanups.push(() => target.close())
     proxy.cut(3 << 20)
     const events: SyncEvent[] = await lastValueFrom(
-      sync(createLocalBackend({ root: src.dir }), target, { mode: 'mirror', retryDelayMs: 10 }).pipe(toArray()),
+      sync(createLocalBackend({ root: src.dir }), target, { mode: 'mirror', retryDelayMs: 100 }).pipe(toArray()),
     )
     const done = events.at(-1)
     expect(done?.type).toBe('done')
-    expect(done?.type === 'done' && done.summary.failed).toBe(0)
+    const failures = JSON.stringify(events.filter((e) => e.type === 'failed'))
+    expect(done?.type === 'done' && done.summary.failed, failures).toBe(0)
     expect((await readFile(join(srv.dir, 'big.bin'))).equals(data)).toBe(true)
     expect(await readFile(join(srv.dir, 'small.txt'), 'utf8')).toBe('hello')
   })

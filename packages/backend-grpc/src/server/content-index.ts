@@ -13,7 +13,7 @@ export interface ContentIndexOptions {
   readonly maxAgeMs?: number
   /** Most candidate files hashed for one query (same size, hash unknown). [8] */
   readonly maxHashesPerQuery?: number
-  /** A miss relists the tree when the listing is at least this old (and 20 × its duration). [5 s] */
+  /** A miss relists the tree when the listing is at least this old. [5 s, or 20 × the last listing's duration] */
   readonly refreshAfterMs?: number
 }
 
@@ -41,7 +41,7 @@ export class ContentIndex {
   private readonly minSize: number
   private readonly maxAgeMs: number
   private readonly maxHashes: number
-  private readonly refreshMinMs: number
+  private readonly refreshMs: number | undefined
 
   constructor(
     private readonly tree: ServedTree,
@@ -50,7 +50,7 @@ export class ContentIndex {
     this.minSize = opts.minSize ?? CONTENT_INDEX_MIN_SIZE
     this.maxAgeMs = opts.maxAgeMs ?? 5 * 60_000
     this.maxHashes = opts.maxHashesPerQuery ?? 8
-    this.refreshMinMs = opts.refreshAfterMs ?? 5_000
+    this.refreshMs = opts.refreshAfterMs
   }
 
   /**
@@ -69,9 +69,9 @@ export class ContentIndex {
     return (this.bySize.get(size)?.size ?? 0) > 0
   }
 
-  /** How soon a miss may relist: `refreshAfterMs`, or 20 × the last listing's duration for big trees. */
+  /** How soon a miss may relist: `refreshAfterMs` if given, else 5 s or 20 × the last listing's duration. */
   private refreshAfterMs(): number {
-    return Math.max(this.refreshMinMs, 20 * this.listingMs)
+    return this.refreshMs ?? Math.max(5_000, 20 * this.listingMs)
   }
 
   /** A file under the root whose bytes have this sha256, checked current; `undefined` if none. */
