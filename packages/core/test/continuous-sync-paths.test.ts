@@ -68,6 +68,30 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await state.getMany([p('old-name'), p('new-name')])).toEqual([undefined, expect.anything()])
   })
 
+  it('takes a new directory whole, and a removed one with its contents, from the directory path alone', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'new/a': '1', 'new/sub/b': '2', keep: 'k' })
+    await seed(dst, { 'old/x': 'x', 'old/deep/y': 'y', keep: 'k' })
+    const events = await run(src, dst, ['new', 'old'])
+    expect(await snapshot(dst)).toEqual({ keep: 'k', new: '<dir>', 'new/a': '1', 'new/sub': '<dir>', 'new/sub/b': '2' })
+    expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 2 } })
+  })
+
+  it('turns a renamed directory into moves of its files', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'b/one': 'first file', 'b/two': 'second file' })
+    await seed(dst, { 'a/one': 'first file', 'a/two': 'second file' })
+    const events = await run(src, dst, ['a', 'b'])
+    expect(
+      kinds(events, 'completed')
+        .filter((k) => k.startsWith('move'))
+        .sort(),
+    ).toEqual(['move b/one', 'move b/two'])
+    expect(await snapshot(dst)).toEqual({ b: '<dir>', 'b/one': 'first file', 'b/two': 'second file' })
+  })
+
   it('does not pair files of equal size and different content', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -13,6 +13,7 @@ import { record } from '../operators/record.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
 import { findMoves } from './find-moves.js'
+import { listSubtrees } from './list-subtrees.js'
 
 /** Options of `syncPaths`: those of `sync`, and two of its own. */
 export interface SyncPathsOptions extends SyncOptions {
@@ -99,6 +100,28 @@ export function syncPaths(
 
     const prepare$ = defer(async () => {
       await Promise.all([statSide(source, unique, src), statSide(target, unique, dst)])
+      // A directory new on the source comes with its contents, and a directory gone from it takes
+      // its contents with it: both are taken whole here, whether or not an event named each file.
+      const grown = unique.filter((p) => src.get(p)?.kind === 'dir' && !dst.has(p) && !unreadable.has(p))
+      const shrunk = unique.filter((p) => dst.get(p)?.kind === 'dir' && !src.has(p) && !unreadable.has(p))
+      const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
+        const listed = listSubtrees(backend, roots, {
+          ...(options.filter ? { filter: options.filter } : {}),
+          ...(signal ? { signal } : {}),
+          onError: (err) => {
+            extra.statFailures++
+            statErrors.push({
+              type: 'failed',
+              ts: Date.now(),
+              path: err.path ?? '',
+              error: err.toJSON(),
+              stage: 'list',
+            })
+          },
+        })
+        for await (const e of listed) if (!into.has(e.path)) into.set(e.path, e)
+      }
+      await Promise.all([expand(source, grown, src), expand(target, shrunk, dst)])
     })
 
     const moves$ = defer((): Observable<SyncEvent> => {
@@ -107,14 +130,8 @@ export function syncPaths(
       if (!canMove) return EMPTY
       const f = options.filter
       const inScope = (e: Entry): boolean => !unreadable.has(e.path) && (!f || f.empty || !f.isExcluded(e.path, e.kind))
-      const gone = unique.flatMap((p) => {
-        const t = dst.get(p)
-        return t && !src.has(p) && inScope(t) ? [t] : []
-      })
-      const added = unique.flatMap((p) => {
-        const s = src.get(p)
-        return s && !dst.has(p) && inScope(s) ? [s] : []
-      })
+      const gone = [...dst.values()].filter((t) => !src.has(t.path) && inScope(t))
+      const added = [...src.values()].filter((s) => !dst.has(s.path) && inScope(s))
       if (gone.length === 0 || added.length === 0) return EMPTY
       const modifyWindowMs =
         options.modifyWindowMs ?? Math.max(source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs)
