@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -130,6 +130,11 @@ describe('content index', () => {
       await writeFile(join(fresh.dir, 'placed-by-hand.bin'), data)
       expect((await b.copyFrom(local, p('later.bin'), p('copy.bin'), meta))?.size).toBe(data.length)
       expect((await readFile(join(fresh.dir, 'copy.bin'))).equals(data)).toBe(true)
+      // Every indexed copy removed by hand and another put there: the stale entries do not hide it.
+      await rm(join(fresh.dir, 'copy.bin'))
+      await rm(join(fresh.dir, 'placed-by-hand.bin'))
+      await writeFile(join(fresh.dir, 'again.bin'), data)
+      expect((await b.copyFrom(local, p('later.bin'), p('copy2.bin'), meta))?.size).toBe(data.length)
       await b.close()
     } finally {
       await fresh.stop()

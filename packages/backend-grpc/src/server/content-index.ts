@@ -74,10 +74,21 @@ export class ContentIndex {
     return this.refreshMs ?? Math.max(5_000, 20 * this.listingMs)
   }
 
-  /** A file under the root whose bytes have this sha256, checked current; `undefined` if none. */
+  /**
+   * A file under the root whose bytes have this sha256, checked current; `undefined` if none. When
+   * none is found, a listing older than `refreshAfterMs` is redone and the search tried once more.
+   */
   async find(size: number, sha256: string): Promise<RelPath | undefined> {
     if (size < this.minSize) return undefined
     await this.fresh()
+    const found = await this.search(size, sha256)
+    if (found !== undefined || Date.now() - this.builtAt < this.refreshAfterMs()) return found
+    this.builtAt = Number.NEGATIVE_INFINITY
+    await this.fresh()
+    return this.search(size, sha256)
+  }
+
+  private async search(size: number, sha256: string): Promise<RelPath | undefined> {
     const paths = [...(this.bySize.get(size) ?? [])]
     // Files already known to match first, then unknown ones (hashed, up to the limit).
     paths.sort((a, b) => rank(this.files.get(a), sha256) - rank(this.files.get(b), sha256))
