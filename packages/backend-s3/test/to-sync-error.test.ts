@@ -1,10 +1,9 @@
 import { S3ServiceException } from '@aws-sdk/client-s3'
-
-type ServiceException = InstanceType<typeof S3ServiceException>
-
 import { SyncError } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { toSyncError } from '../src/index.js'
+
+type ServiceException = InstanceType<typeof S3ServiceException>
 
 const ctx = { bucket: 'b', endpoint: 'http://127.0.0.1:9000', credentialSource: 'profile "work"' }
 
