@@ -13,7 +13,7 @@ export interface ContentIndexOptions {
   readonly maxAgeMs?: number
   /** Most candidate files hashed for one query (same size, hash unknown). [8] */
   readonly maxHashesPerQuery?: number
-  /** A miss relists the tree when the listing is at least this old. [5 s, or 20 × the last listing's duration] */
+  /** A miss relists the tree when the listing is at least this old. [1 s, or 50 × the last listing's duration] */
   readonly refreshAfterMs?: number
 }
 
@@ -29,7 +29,7 @@ interface Known {
  * Which files the server holds, by size and (lazily) sha256, so a client about to upload a file
  * whose bytes are already somewhere under the served root (a copy, a rename) gets a local copy
  * instead. Built from a listing on first use, again when older than `maxAgeMs` and on a miss
- * (at most every few seconds); the server's own writes, moves and removes keep it current in between. A candidate is re-checked (stat,
+ * (at most every second, or less often for trees that take long to list); the server's own writes, moves and removes keep it current in between. A candidate is re-checked (stat,
  * and re-hashed if changed) before it is used, so a stale index never yields wrong bytes.
  */
 export class ContentIndex {
@@ -69,9 +69,9 @@ export class ContentIndex {
     return (this.bySize.get(size)?.size ?? 0) > 0
   }
 
-  /** How soon a miss may relist: `refreshAfterMs` if given, else 5 s or 20 × the last listing's duration. */
+  /** How soon a miss may relist: `refreshAfterMs` if given, else 1 s or 50 × the last listing's duration. */
   private refreshAfterMs(): number {
-    return this.refreshMs ?? Math.max(5_000, 20 * this.listingMs)
+    return this.refreshMs ?? Math.max(1_000, 50 * this.listingMs)
   }
 
   /**
