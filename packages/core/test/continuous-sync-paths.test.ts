@@ -78,6 +78,20 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 2 } })
   })
 
+  it('leaves out a file of a new directory that is still being written, and says which', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'new/done': 'complete' })
+    await seed(src, { 'new/writing': 'half' }, Date.now())
+    const unsettled: string[] = []
+    await run(src, dst, ['new'], {
+      settled: (e) => Date.now() - e.mtimeMs > 60_000,
+      onUnsettled: (paths) => unsettled.push(...paths),
+    })
+    expect(await snapshot(dst)).toEqual({ new: '<dir>', 'new/done': 'complete' })
+    expect(unsettled).toEqual(['new/writing'])
+  })
+
   it('turns a renamed directory into moves of its files', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -59,6 +59,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
   return defer(() => {
     const scheduler = options.scheduler ?? asyncScheduler
     const debounceMs = options.debounceMs ?? 100
+    const stabilityMs = options.stabilityMs ?? debounceMs
     const total = new SummaryBuilder(CONTINUOUS_MODE, options.dryRun ?? false)
     const side$ = new Subject<SyncEvent>()
     const feedback$ = new Subject<Change>()
@@ -94,7 +95,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       awaitStable({
         // An unreadable path goes on as "gone": the cycle states it again and leaves it alone.
         stat: (path) => source.stat(path).catch(() => undefined),
-        windowMs: options.stabilityMs ?? debounceMs,
+        windowMs: stabilityMs,
         scheduler,
       }),
       holdRemoves({ ...(options.moveHoldMs !== undefined ? { holdMs: options.moveHoldMs } : {}), scheduler }),
@@ -128,7 +129,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
       const transferred: Action[] = []
       let dirStuck = false
-      const cycle$ = syncPaths(source, target, [...work.paths], syncOptions).pipe(
+      const cycle$ = syncPaths(source, target, [...work.paths], {
+        ...syncOptions,
+        settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
+        onUnsettled: (paths) => {
+          for (const path of paths) feedback$.next({ type: 'upsert', path })
+        },
+      }).pipe(
         tap((e) => {
           if (e.type === 'completed' && (e.action.kind === 'copy' || e.action.kind === 'update')) {
             transferred.push(e.action)

@@ -21,6 +21,14 @@ export interface SyncPathsOptions extends SyncOptions {
   readonly detectMoves?: boolean
   /** Paths stated at once on each side. [16] */
   readonly statConcurrency?: number
+  /**
+   * Whether a source file found inside a new directory (not named by a change, so not checked for
+   * stability) may ship now; one that may not is left out of this cycle and passed to
+   * `onUnsettled`. [all may]
+   */
+  readonly settled?: (entry: Entry) => boolean
+  /** Receives the paths left out by `settled` (the continuous job checks them again). */
+  readonly onUnsettled?: (paths: readonly RelPath[]) => void
 }
 
 type Side = Map<RelPath, Entry>
@@ -119,7 +127,14 @@ export function syncPaths(
             })
           },
         })
-        for await (const e of listed) if (!into.has(e.path)) into.set(e.path, e)
+        const young: RelPath[] = []
+        for await (const e of listed) {
+          if (into.has(e.path)) continue
+          // Being written right now (an archive still unpacking): not shipped half-written.
+          if (into === src && options.settled && !options.settled(e)) young.push(e.path)
+          else into.set(e.path, e)
+        }
+        if (young.length > 0) options.onUnsettled?.(young)
       }
       await Promise.all([expand(source, grown, src), expand(target, shrunk, dst)])
     })
