@@ -11,6 +11,8 @@ import { pseudoRandom } from './helpers.js'
 
 // The real `syncflow serve` binary (the built CLI), as users run it.
 const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
+// The CLI imports this package's build (dist/), not its source.
+const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 const running: ChildProcess[] = []
 const dirs: string[] = []
 
@@ -49,6 +51,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
 describe('the syncflow serve binary', () => {
   it('serves a directory to grpc:// clients and syncs from the CLI; a wrong token exits 2', async (ctx) => {
     if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    if (!existsSync(BUILT)) ctx.skip('@syncflow/backend-grpc is not built (npm run build must include it)')
     const root = await mkdtemp(join(tmpdir(), 'serve-bin-'))
     const src = await mkdtemp(join(tmpdir(), 'serve-src-'))
     dirs.push(root, src)
@@ -83,6 +86,7 @@ describe('the syncflow serve binary', () => {
 
   it('the CLI syncs to grpc:// (delta on a re-sync), and a wrong token exits 2', async (ctx) => {
     if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    if (!existsSync(BUILT)) ctx.skip('@syncflow/backend-grpc is not built (npm run build must include it)')
     const root = await mkdtemp(join(tmpdir(), 'cli-grpc-root-'))
     const src = await mkdtemp(join(tmpdir(), 'cli-grpc-src-'))
     dirs.push(root, src)
