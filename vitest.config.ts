@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from source (the "source" export condition), so a test run
 // needs no build of the package under test. The CLI tests run the built binary (npm test builds first).
-const conditions = ['source', 'import', 'module', 'node', 'default']
+const conditions = ['source', 'import', 'node', 'default']
 
 export default defineConfig({
   resolve: { conditions },
