@@ -41,6 +41,8 @@ export function openOptionsOf(flags: JobFlags): OpenOptions {
     ...(flags.symlinks ? { symlinks: flags.symlinks } : {}),
     ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
     ...(flags.verbose ? { verbose: true } : {}),
+    // A dry run must not even clean up (stale temp files, abandoned multipart uploads).
+    ...(flags.dryRun ? { dryRun: true } : {}),
   }
 }
 

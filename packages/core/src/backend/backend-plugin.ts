@@ -7,6 +7,8 @@ import type { Backend } from './backend.js'
 export interface OpenOptions {
   /** Symlink policy for backends with symlinks: `preserve` (default), `follow`, `skip`. */
   readonly symlinks?: 'skip' | 'follow' | 'preserve'
+  /** The run writes nothing: backends must not clean up either (stale temps, abandoned uploads). */
+  readonly dryRun?: boolean
   /** Extra verbosity for diagnostics. */
   readonly verbose?: boolean
   readonly [key: string]: unknown

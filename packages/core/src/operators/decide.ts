@@ -108,6 +108,9 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
   if (!s && t) {
+    // A source without directories (S3) lists none: a target directory is not "gone" because of that;
+    // it is left as it is (like rclone without --rmdirs) and its files are deleted one by one.
+    if (t.kind === 'dir' && !ctx.source.capabilities.emptyDirs) return NONE
     return ctx.mode === 'mirror'
       ? { kind: 'action', action: { kind: 'delete', path, target: t, reason: 'not in source' } }
       : NONE

@@ -108,6 +108,8 @@ async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: num
     case 'copy':
     case 'update': {
       if (!s) throw new SyncError('UNKNOWN', 'transfer without a source entry', { path: action.path })
+      // An S3 listing has only the upload time: stat such a source for the stored mtime and mode.
+      const src = s.kind === 'file' && !source.capabilities.listMtime ? ((await source.stat(action.path)) ?? s) : s
       const expect = action.kind === 'copy' ? null : (action.target ?? null)
       const wopts: WriteOptions = {
         expect,
@@ -122,10 +124,10 @@ async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: num
         return { bytes: 0 }
       }
       const meta: WriteMeta = {
-        size: s.size,
-        mtimeMs: s.mtimeMs,
-        ...(s.mode !== undefined ? { mode: s.mode } : {}),
-        ...(s.hashes ? { hashes: s.hashes } : {}),
+        size: src.size,
+        mtimeMs: src.mtimeMs,
+        ...(src.mode !== undefined ? { mode: src.mode } : {}),
+        ...(src.hashes ? { hashes: src.hashes } : {}),
       }
       // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
       if (!opts.limiter && supports.copyFrom(target)) {
