@@ -20,6 +20,7 @@ import { addAbortSignal, Readable } from 'node:stream'
 import {
   type Backend,
   type Capabilities,
+  type Change,
   type Copyable,
   type CopyFromCapable,
   type DirCreatable,
@@ -35,10 +36,13 @@ import {
   type Symlinkable,
   SyncError,
   toRelPath,
+  type Watchable,
   type WriteMeta,
   type WriteOptions,
 } from '@syncflow/core'
+import type { Observable } from 'rxjs'
 import { expectMismatch } from './expect-mismatch.js'
+import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
@@ -68,7 +72,7 @@ const WRITE_BATCH = 1024 * 1024
  * symlink, so neither a hostile path nor a symlink in the target lands a write outside the root.
  */
 export class LocalBackend
-  implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable, DirCreatable, Symlinkable
+  implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable, DirCreatable, Symlinkable, Watchable
 {
   readonly uri: string
   readonly capabilities: Capabilities
@@ -101,8 +105,23 @@ export class LocalBackend
       permissions: process.platform !== 'win32',
       // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
       caseSensitive: process.platform === 'linux',
-      watch: 'none',
+      watch: 'native',
     }
+  }
+
+  /** Change hints below the root from OS events (chokidar, loaded on first use); see `watchLocal`. */
+  watch(opts: { signal?: AbortSignal } = {}): Observable<Change> {
+    this.#assertOpen('watch')
+    let root = this.root
+    try {
+      // Watch the real directory: a symlinked root is followed even where links below it are not.
+      root = realpathSync.native(this.root)
+    } catch {}
+    return watchLocal(root, {
+      followSymlinks: this.symlinkPolicy === 'follow',
+      ignoreName: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    })
   }
 
   list(opts: ListOptions = {}): AsyncIterable<Entry> {
