@@ -83,7 +83,7 @@ describeS3('the engine with S3: requests per run (through a counting proxy)', (e
 
   // The engine copies new files with the listed entry's metadata, and an S3 listing has only the
   // upload time (listMtime: false): executeAction must stat such a source before writing.
-  it.skip('restores from S3 to a local directory with the stored mtimes [skipped: needs the engine to stat a listMtime:false source before a copy]', async () => {
+  it('restores from S3 to a local directory with the stored mtimes', async () => {
     const back = await mkdtemp(join(tmpdir(), 'syncflow-s3-restore-'))
     try {
       const [, s3] = backends()

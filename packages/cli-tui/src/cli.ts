@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
+import { UI_OPTIONS } from './commands/ui.js'
+import { WATCH_OPTIONS } from './commands/watch.js'
 import type { ExitCode } from './errors/exit-codes.js'
 import { CHECK_FLAGS, COPY_FLAGS, FLAG_TABLE, type FlagName, LS_FLAGS, SYNC_FLAGS } from './options/flag-table.js'
 import type { JobFlags } from './options/job-flags.js'
@@ -111,24 +113,40 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     'two-way sync from the state of the last run',
     async () => (await import('./commands/bisync.js')).bisyncCommand,
   )
-  later(
-    'watch',
-    '[SRC] [DST]',
-    'continuous one-way sync',
-    async () => (await import('./commands/watch.js')).watchCommand,
-  )
-  later(
-    'ui',
-    '[SRC] [DST]',
-    'the live terminal UI around a sync or watch job',
-    async () => (await import('./commands/ui.js')).uiCommand,
-  )
-  later(
-    'serve',
-    '',
-    'serve a directory to grpc:// clients (--root DIR --listen HOST:PORT)',
-    async () => (await import('./commands/serve.js')).serveCommand,
-  )
+  const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+  for (const option of WATCH_OPTIONS) watchCmd.addOption(option())
+  watchCmd
+    .summary('continuous one-way sync: keep DST in step with SRC until stopped')
+    .description(
+      'Sync once, then keep DST in step with SRC as files change (--mode copy never deletes), until\n' +
+        'SIGINT/SIGTERM (exit 130, state saved). Renames become moves; a full rescan runs every --rescan.',
+    )
+    .action(jobAction(async () => (await import('./commands/watch.js')).watchCommand))
+
+  const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+  for (const option of [...UI_OPTIONS, ...WATCH_OPTIONS]) uiCmd.addOption(option())
+  uiCmd
+    .summary('the live terminal UI around a sync (or, with --watch, a watch) job')
+    .description(
+      'Run a sync, or with --watch a continuous job, in a live terminal UI (keys: p pause, q quit, e errors, ? help).',
+    )
+    .action(jobAction(async () => (await import('./commands/ui.js')).uiCommand))
+  program
+    .command('serve')
+    .summary('serve a directory to grpc:// clients (rsync-style delta transfer)')
+    .description('Serve DIR to grpc:// clients until interrupted. Clients sync with grpc://HOST:PORT/path.')
+    .requiredOption('--root <DIR>', 'the directory to serve (clients never reach outside it)')
+    .requiredOption('--listen <HOST:PORT>', 'address to listen on, e.g. 127.0.0.1:8730 or 0.0.0.0:8730')
+    .option('--token <TOKEN>', 'require this token (else --token-file or $SYNCFLOW_TOKEN)')
+    .option('--token-file <FILE>', "require the token in this file's first line")
+    .option('--tls-cert <FILE>', 'serve TLS with this certificate (PEM); needs --tls-key')
+    .option('--tls-key <FILE>', 'the TLS private key (PEM)')
+    .option('--compress', 'gzip data sent to clients')
+    .option('-v, --verbose', 'stack traces for internal errors')
+    .action(async (opts: import('./commands/serve.js').ServeFlags) => {
+      const { serveCommand } = await import('./commands/serve.js')
+      exitCode = await serveCommand(opts, streams)
+    })
 
   try {
     await program.parseAsync(argv, { from: 'user' })

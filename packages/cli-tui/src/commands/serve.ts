@@ -1,8 +1,43 @@
 import type { ExitCode } from '../errors/exit-codes.js'
+import { EXIT, exitCodeForError } from '../errors/exit-codes.js'
 import type { Streams } from '../output/streams.js'
-import { notAvailable } from './not-available.js'
 
-/** `syncflow serve --root DIR --listen HOST:PORT`: the gRPC server. Not built yet: exits 2 with a message. */
-export function serveCommand(streams: Streams): ExitCode {
-  return notAvailable('serve', 'Meanwhile, sync to a directory mounted from the other machine.', streams)
+/** Parsed flags of `syncflow serve`. */
+export interface ServeFlags {
+  readonly root: string
+  readonly listen: string
+  readonly token?: string
+  readonly tokenFile?: string
+  readonly tlsCert?: string
+  readonly tlsKey?: string
+  readonly compress?: boolean
+  readonly verbose?: boolean
+}
+
+/**
+ * `syncflow serve --root DIR --listen HOST:PORT`: serves DIR to grpc:// clients until SIGINT or
+ * SIGTERM. The gRPC stack is imported only here.
+ */
+export async function serveCommand(flags: ServeFlags, streams: Streams): Promise<ExitCode> {
+  const [{ runServe }, { formatError }, { asSyncError }] = await Promise.all([
+    import('@syncflow/backend-grpc'),
+    import('../errors/format-error.js'),
+    import('@syncflow/core'),
+  ])
+  try {
+    await runServe({
+      root: flags.root,
+      listen: flags.listen,
+      ...(flags.token !== undefined ? { token: flags.token } : {}),
+      ...(flags.tokenFile !== undefined ? { tokenFile: flags.tokenFile } : {}),
+      ...(flags.tlsCert !== undefined ? { tlsCert: flags.tlsCert } : {}),
+      ...(flags.tlsKey !== undefined ? { tlsKey: flags.tlsKey } : {}),
+      ...(flags.compress ? { compress: true } : {}),
+      log: (line) => void streams.stderr.write(`${line}\n`),
+    })
+    return EXIT.OK
+  } catch (err) {
+    streams.stderr.write(formatError(err, flags.verbose === true))
+    return exitCodeForError(asSyncError(err))
+  }
 }

@@ -40,6 +40,11 @@ export function openOptionsOf(flags: JobFlags): OpenOptions {
   return {
     ...(flags.symlinks ? { symlinks: flags.symlinks } : {}),
     ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    ...(flags.token ? { token: flags.token } : {}),
+    ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}),
+    ...(flags.caFile ? { caFile: flags.caFile } : {}),
+    ...(flags.compress ? { compress: true } : {}),
+    ...(flags.blockSize ? { blockSize: flags.blockSize } : {}),
     ...(flags.verbose ? { verbose: true } : {}),
     // A dry run must not even clean up (stale temp files, abandoned multipart uploads).
     ...(flags.dryRun ? { dryRun: true } : {}),
@@ -113,6 +118,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),
       ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
+      ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
       ...(state ? { state } : {}),
     }
     return { source, target, options, close }

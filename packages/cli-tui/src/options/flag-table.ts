@@ -5,6 +5,14 @@ import { parseMaxDelete } from './parse-max-delete.js'
 import { parsePattern } from './parse-pattern.js'
 import { parseRate } from './parse-rate.js'
 
+function parseBlockSize(value: string): number {
+  const n = parseRate(value)
+  if (!Number.isInteger(n) || n < 64 || n > 16 * 1024 * 1024) {
+    throw new Error(`${JSON.stringify(value)} is not a block size: use bytes from 64 to 16M, e.g. 8k`)
+  }
+  return n
+}
+
 /** Turns a parser that throws "what to use instead" into a commander argument parser. */
 function flagParser<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {
@@ -66,6 +74,14 @@ export const FLAG_TABLE = {
     new Option('--s3-endpoint <URL>', 'an S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL_S3)').argParser(
       flagParser(parseEndpoint),
     ),
+  token: () => new Option('--token <TOKEN>', 'grpc://: the server token (else --token-file or $SYNCFLOW_TOKEN)'),
+  tokenFile: () => new Option('--token-file <FILE>', "grpc://: read the server token from a file's first line"),
+  caFile: () => new Option('--ca-file <FILE>', 'grpcs://: trust this CA certificate (PEM)'),
+  compress: () => new Option('--compress', 'grpc://: gzip data on the wire'),
+  blockSize: () =>
+    new Option('--block-size <BYTES>', 'delta transfer block size (default: about sqrt of the file size)').argParser(
+      flagParser(parseBlockSize),
+    ),
   quiet: () => new Option('-q, --quiet', 'print errors only'),
   verbose: () => new Option('-v, --verbose', 'print every action, and stack traces for internal errors'),
   config: () => new Option('--config <FILE>', 'read flags from a JSON file (flags on the command line win)'),
@@ -91,6 +107,11 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'bwlimit',
   'symlinks',
   's3Endpoint',
+  'token',
+  'tokenFile',
+  'caFile',
+  'compress',
+  'blockSize',
   'quiet',
   'verbose',
   'config',
@@ -111,10 +132,23 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'include',
   'symlinks',
   's3Endpoint',
+  'token',
+  'tokenFile',
+  'caFile',
+  'compress',
   'quiet',
   'verbose',
   'config',
 ]
 
 /** The flags of `ls`. */
-export const LS_FLAGS: readonly FlagName[] = ['json', 'symlinks', 's3Endpoint', 'verbose', 'config']
+export const LS_FLAGS: readonly FlagName[] = [
+  'json',
+  'symlinks',
+  's3Endpoint',
+  'token',
+  'tokenFile',
+  'caFile',
+  'verbose',
+  'config',
+]

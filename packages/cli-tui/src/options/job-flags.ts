@@ -21,6 +21,11 @@ export interface JobFlags {
   readonly bwlimit?: number
   readonly symlinks?: SymlinkPolicy
   readonly s3Endpoint?: string
+  readonly token?: string
+  readonly tokenFile?: string
+  readonly caFile?: string
+  readonly compress?: boolean
+  readonly blockSize?: number
   readonly quiet?: boolean
   readonly verbose?: boolean
   readonly config?: string
