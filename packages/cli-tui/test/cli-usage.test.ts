@@ -31,7 +31,6 @@ describe('help and version', () => {
     for (const cmd of ['sync', 'copy|backup', 'restore', 'check', 'ls', 'bisync', 'watch', 'ui', 'serve']) {
       expect(r.stdout).toContain(cmd)
     }
-    expect(r.stdout).toMatch(/bisync .*not available yet/)
     expect(r.stdout).toContain('Exit codes')
   })
 
