@@ -45,6 +45,7 @@ import { expectMismatch } from './expect-mismatch.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
+import { VerifiedDirs } from './verified-dirs.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
 
 /** Options of `createLocalBackend`. */
@@ -81,6 +82,8 @@ export class LocalBackend
   /** Absolute path of the root. */
   readonly root: string
   #rootReal: string | undefined
+  /** Parent directories already found to resolve inside the root (see `#parentState`). */
+  readonly #verified = new VerifiedDirs()
   #closed = false
 
   constructor(options: LocalBackendOptions) {
@@ -198,8 +201,10 @@ export class LocalBackend
         throw err
       })
       if (st === undefined) return
-      if (st.isDirectory()) await rmdir(abs)
-      else await unlink(abs)
+      if (st.isDirectory()) {
+        this.#verified.forget(rel)
+        await rmdir(abs)
+      } else await unlink(abs)
     } catch (err) {
       if (isMissing(err)) return
       if (errnoOf(err) === 'ENOTEMPTY' || errnoOf(err) === 'EEXIST') {
@@ -248,6 +253,7 @@ export class LocalBackend
       }
       await this.#prepareParent(dst, 'move')
       await this.#checkExpect(dst, expected, 'move')
+      if (st.isDirectory()) this.#verified.forget(src)
       await rename(this.#abs(src), this.#abs(dst))
       return await this.#entryOrMissing(dst, 'move', true)
     } catch (err) {
@@ -373,15 +379,29 @@ export class LocalBackend
 
   /**
    * Whether the parent directory of `rel` exists, checking that no directory between the root and
-   * it is a symlink (`INVALID_PATH`) or a file (`CONFLICT`). One `realpath` in the common case.
+   * it is a symlink (`INVALID_PATH`) or a file (`CONFLICT`). One `lstat` for a directory verified
+   * before (same `dev:ino`: a symlink swapped into the chain since would resolve elsewhere), one
+   * `realpath` otherwise.
    */
   async #parentState(rel: RelPath, op: string): Promise<'ok' | 'missing'> {
     const parent = parentRelPath(rel)
     try {
       const rootReal = await this.#realRoot()
       if (parent === undefined) return 'ok'
-      const real = realpathSync.native(this.#abs(parent))
-      if (real === join(rootReal, parent)) return 'ok'
+      const abs = this.#abs(parent)
+      // Taken before the realpath: a swap after it cannot get a foreign directory recorded.
+      const st = lstatSync(abs, { throwIfNoEntry: false })
+      const id = st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+      const known = this.#verified.get(parent)
+      if (known !== undefined) {
+        if (known === id) return 'ok'
+        this.#verified.forget(parent)
+      }
+      const real = realpathSync.native(abs)
+      if (real === join(rootReal, parent)) {
+        if (id !== undefined) this.#verified.set(parent, id)
+        return 'ok'
+      }
     } catch (err) {
       if (isMissing(err)) return 'missing'
       throw err

@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import type { SyncError } from '@syncflow/core'
@@ -122,6 +122,28 @@ describe('a symlink never lets a write escape the root', () => {
       expect(await readFile(join(root, 'ok.txt'), 'utf8')).toBe('ok')
     })
   }
+
+  it('a directory swapped for a symlink after this backend wrote into it is caught (its verification is not trusted blindly)', async () => {
+    const root = await tempDir('swap')
+    const outside = await tempDir('swap-outside')
+    const b = open(root)
+    await writeText(b, 'a/b/first.txt', 'in')
+    await writeText(b, 'a/b/second.txt', 'in') // a/b is now a verified parent
+    // Someone else moves the verified directory away and puts symlinks in the chain.
+    await rename(join(root, 'a'), join(root, 'moved'))
+    await mkdir(join(outside, 'b'))
+    await symlink(outside, join(root, 'a'))
+    expect(codeOf(await rejectionOf(writeText(b, 'a/b/third.txt', 'pwned')))).toBe('INVALID_PATH')
+    await rm(join(root, 'a'))
+    await mkdir(join(root, 'a'))
+    await symlink(join(root, 'moved', 'b'), join(root, 'a', 'b'))
+    expect(codeOf(await rejectionOf(writeText(b, 'a/b/third.txt', 'pwned')))).toBe('INVALID_PATH')
+    await rm(join(root, 'a', 'b'))
+    await writeFile(join(root, 'a', 'b'), 'a file now')
+    expect(codeOf(await rejectionOf(writeText(b, 'a/b/third.txt', 'x')))).toBe('CONFLICT')
+    expect(await readdir(join(outside, 'b'))).toEqual([])
+    expect((await readdir(join(root, 'moved', 'b'))).sort()).toEqual(['first.txt', 'second.txt'])
+  })
 
   it('writing over a symlink replaces the link itself, not the file it points to', async () => {
     const root = await tempDir('replace')
