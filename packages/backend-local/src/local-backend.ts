@@ -1,5 +1,20 @@
 import { createHash } from 'node:crypto'
-import { constants, lstatSync, readlinkSync, realpathSync, type Stats, statSync } from 'node:fs'
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  fsync,
+  futimesSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  type Stats,
+  statSync,
+  writeSync,
+} from 'node:fs'
 import {
   chmod,
   copyFile,
@@ -17,6 +32,7 @@ import {
 } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
+import { promisify } from 'node:util'
 import {
   type Backend,
   type Capabilities,
@@ -64,6 +80,9 @@ const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip'
 const PROGRESS_EVERY = 1024 * 1024
 const HASH_CHUNK = 1024 * 1024
 const WRITE_BATCH = 1024 * 1024
+/** Local copies below this size go through one buffer and one handle instead of `copyFile` plus a reopen. */
+const SMALL_COPY = 1024 * 1024
+const fsyncAsync = promisify(fsync)
 
 /**
  * A local directory as a syncflow backend: a sorted streaming walk, atomic writes (temp file in
@@ -264,9 +283,15 @@ export class LocalBackend
   async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
     const src = this.#rel(from, 'copy')
     const dst = this.#rel(to, 'copy')
-    const { fh, st } = await this.#openFile(src, 'copy')
-    await fh.close()
-    return this.#copyInto(this.#abs(src), dst, { mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 }, opts, 'copy')
+    const source = await this.#openFileSync(src, 'copy')
+    return this.#copyInto(
+      source,
+      this.#abs(src),
+      dst,
+      { mtimeMs: source.st.mtimeMs, mode: source.st.mode & 0o7777 },
+      opts,
+      'copy',
+    )
   }
 
   async copyFrom(
@@ -280,9 +305,8 @@ export class LocalBackend
     const src = source.#rel(sourcePath, 'copyFrom')
     const rel = this.#rel(path, 'copyFrom')
     // Opened through the source's own rules (its symlink policy, its parent checks).
-    const { fh } = await source.#openFile(src, 'copyFrom')
-    await fh.close()
-    return this.#copyInto(source.#abs(src), rel, meta, opts, 'copyFrom')
+    const opened = await source.#openFileSync(src, 'copyFrom')
+    return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom')
   }
 
   async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {
@@ -503,14 +527,31 @@ export class LocalBackend
       return { fh, st }
     } catch (err) {
       await fh?.close()
-      if (errnoOf(err) === 'ELOOP') {
-        throw new SyncError('CONFLICT', 'is a symlink, not read as a file (symlink policy preserve/skip)', {
+      throw openError(err, op, rel)
+    }
+  }
+
+  /**
+   * `#openFile` with synchronous calls, for local copies: open and fstat of a cached file take
+   * microseconds, less than the thread-pool round trips. The caller closes `fd`.
+   */
+  async #openFileSync(rel: RelPath, op: string): Promise<{ fd: number; st: Stats }> {
+    const follow = this.symlinkPolicy === 'follow'
+    let fd: number | undefined
+    try {
+      if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
+      fd = openSync(this.#abs(rel), constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW))
+      const st = fstatSync(fd)
+      if (!st.isFile()) {
+        throw new SyncError('CONFLICT', `not a file (a ${st.isDirectory() ? 'directory' : 'special file'})`, {
           op: `local.${op}`,
           path: rel,
-          cause: err,
         })
       }
-      throw toSyncError(err, op, rel)
+      return { fd, st }
+    } catch (err) {
+      if (fd !== undefined) closeSync(fd)
+      throw openError(err, op, rel)
     }
   }
 
@@ -556,13 +597,33 @@ export class LocalBackend
     }
   }
 
+  /** Copies the open source file (`fd`, closed here) at `srcAbs` to `rel`, atomically like `write`. */
   async #copyInto(
+    source: { fd: number; st: Stats },
     srcAbs: string,
     rel: RelPath,
     meta: Partial<WriteMeta> & { mtimeMs: number },
     opts: WriteOptions,
     op: string,
   ): Promise<Entry> {
+    let content: Buffer | undefined
+    try {
+      // Small files (most of a tree) are read whole from the handle already open: copyFile would open
+      // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
+      if (source.st.size < SMALL_COPY) content = readWhole(source.fd, source.st.size)
+    } catch (err) {
+      throw toSyncError(err, op, rel)
+    } finally {
+      closeSync(source.fd)
+    }
+    if (content !== undefined) {
+      const data = content
+      // Without a mode, the source's bits, as copyFile would have given.
+      const mode = meta.mode ?? source.st.mode & 0o7777
+      const entry = await this.#replaceWith(rel, op, opts, (tmp) => writeSmall(tmp, data, meta.mtimeMs, mode))
+      opts.onProgress?.(entry.size)
+      return entry
+    }
     const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
       // Reflink where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
       await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
@@ -649,6 +710,47 @@ async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefi
   await fh.sync()
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
+}
+
+/** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
+function readWhole(fd: number, size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size)
+  let done = 0
+  while (done < size) {
+    const n = readSync(fd, buf, done, size - done, done)
+    if (n === 0) break
+    done += n
+  }
+  return done < size ? buf.subarray(0, done) : buf
+}
+
+/**
+ * Creates `tmp` with `data` through one handle: write, mtime and mode, then fsync (the one call
+ * worth a thread-pool round trip), close. Private until renamed, as in `write`.
+ */
+async function writeSmall(tmp: string, data: Buffer, mtimeMs: number, mode: number): Promise<void> {
+  const fd = openSync(tmp, 'wx', 0o600)
+  try {
+    let done = 0
+    while (done < data.length) done += writeSync(fd, data, done, data.length - done)
+    futimesSync(fd, Date.now() / 1000, utimeSeconds(mtimeMs))
+    fchmodSync(fd, mode & 0o7777)
+    await fsyncAsync(fd)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** An open error of a file to be read, translated (a symlink met under preserve/skip is a CONFLICT). */
+function openError(err: unknown, op: string, rel: RelPath): SyncError {
+  if (errnoOf(err) === 'ELOOP') {
+    return new SyncError('CONFLICT', 'is a symlink, not read as a file (symlink policy preserve/skip)', {
+      op: `local.${op}`,
+      path: rel,
+      cause: err,
+    })
+  }
+  return toSyncError(err, op, rel)
 }
 
 function isMissing(err: unknown): boolean {

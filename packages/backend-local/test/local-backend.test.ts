@@ -134,6 +134,21 @@ describe('copyFrom', () => {
     expect(await readdir(join(dst.root, 'b'))).toEqual(['copy.bin'])
   })
 
+  it('copies small files (one buffer) and large ones (copyFile) alike; without a mode, the source keeps its bits', async () => {
+    const src = await tempDir('src')
+    const dst = createLocalBackend({ root: await tempDir('dst') })
+    const source = createLocalBackend({ root: src })
+    const sizes = { empty: 0, small: 5000, edge: 1024 * 1024 - 1, large: 1024 * 1024 + 7 }
+    for (const [name, size] of Object.entries(sizes)) {
+      const bytes = Buffer.alloc(size, name)
+      await writeFile(join(src, name), bytes, { mode: 0o640 })
+      const entry = await dst.copyFrom(source, p(name), p(`out/${name}`), { mtimeMs: 1_000_000_000_000 })
+      expect(entry, name).toMatchObject({ kind: 'file', size, mtimeMs: 1_000_000_000_000, mode: 0o640 })
+      expect((await readFile(join(dst.root, 'out', name))).equals(bytes), name).toBe(true)
+    }
+    expect((await readdir(join(dst.root, 'out'))).sort()).toEqual(Object.keys(sizes).sort())
+  })
+
   it('declines a source that is not local, so the engine streams instead', async () => {
     const dst = createLocalBackend({ root: await tempDir('dst') })
     const mem = createMemBackend()
