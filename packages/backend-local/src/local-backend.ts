@@ -79,6 +79,7 @@ export interface LocalBackendOptions {
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
 const PROGRESS_EVERY = 1024 * 1024
 const HASH_CHUNK = 1024 * 1024
+const READ_CHUNK = 1024 * 1024
 const WRITE_BATCH = 1024 * 1024
 /** Local copies below this size go through one buffer and one handle instead of `copyFile` plus a reopen. */
 const SMALL_COPY = 1024 * 1024
@@ -175,7 +176,8 @@ export class LocalBackend
       await fh.close()
       return Readable.from([])
     }
-    const stream = fh.createReadStream({ start, end: end - 1 })
+    // 1 MiB chunks: the default 64 KiB costs four times the CPU per GiB in stream overhead.
+    const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_CHUNK })
     // Errors of the stream (EIO mid-file) are translated like every other error of this backend.
     const destroy = stream._destroy.bind(stream)
     stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
