@@ -57,6 +57,10 @@ export function watchLocal(root: string, opts: LocalWatchOptions = {}): Observab
           ignoreInitial: true,
           followSymlinks: opts.followSymlinks ?? false,
           ignorePermissionErrors: true,
+          // chokidar would hold each unlink 100 ms to merge an editor's save into one change; the
+          // engine re-stats and coalesces anyway, and a prompt unlink lets a rename's two halves
+          // meet in one batch, where they become a move.
+          atomic: false,
         })
         closeWatcher = () => watcher.close()
         watcher

@@ -1,12 +1,223 @@
+import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import { InvalidArgumentError, Option } from 'commander'
+import type { Observable } from 'rxjs'
 import type { ExitCode } from '../errors/exit-codes.js'
+import type { JobFlags } from '../options/job-flags.js'
 import type { Streams } from '../output/streams.js'
-import { notAvailable } from './not-available.js'
+import { type ListenAddress, parseListenAddress } from '../reporters/parse-listen-address.js'
 
-/** `syncflow watch SRC DST`: continuous one-way sync. Not built yet: exits 2 (usage) with a message. */
-export function watchCommand(streams: Streams): ExitCode {
-  return notAvailable(
-    'watch',
-    'Meanwhile, run `syncflow sync SRC DST` when needed (it only copies what changed).',
-    streams,
-  )
+// Flags and parsers here are cheap (cli.ts declares them up front); everything else this command
+// needs is imported when it runs.
+
+/** Flags of `watch` (and of `ui --watch`) beyond those of `sync`. */
+export interface WatchFlags extends JobFlags {
+  /** `mirror` (default) or `copy` (never deletes). */
+  readonly mode?: 'mirror' | 'copy'
+  /** ms a path must be quiet before it is looked at. */
+  readonly debounce?: number
+  /** ms between full rescans; 0 = never. */
+  readonly rescan?: number
+  readonly webhook?: string
+  readonly metrics?: ListenAddress
+}
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/
+
+/** `--debounce MS`: 0 to 60000 ms (a bare number is ms; `250ms`, `1s` also work). */
+export function parseDebounce(value: string): number {
+  const m = DURATION.exec(value.trim())
+  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] ?? 1) : Number.NaN
+  if (!Number.isFinite(ms) || ms > 60_000) {
+    throw new Error(`"${value}" is not a debounce; write milliseconds from 0 to 60000, e.g. --debounce 250`)
+  }
+  return Math.round(ms)
+}
+
+/** `--rescan INTERVAL`: `30m`, `1h`, `90s`, a bare number of seconds; `0` = never. */
+export function parseRescan(value: string): number {
+  const m = DURATION.exec(value.trim())
+  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000) : Number.NaN
+  if (!Number.isFinite(ms) || (ms > 0 && ms < 1000)) {
+    throw new Error(`"${value}" is not a rescan interval; write e.g. 30m, 1h, 90s (at least 1s), or 0 for never`)
+  }
+  return Math.round(ms)
+}
+
+/** `--webhook URL`: an http(s) URL (a healthchecks.io ping URL, or any endpoint taking the same pings). */
+export function parseWebhook(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`"${value}" is not a URL; write e.g. https://hc-ping.com/<uuid>`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`"${value}" is not an http(s) URL; write e.g. https://hc-ping.com/<uuid>`)
+  }
+  return url.toString()
+}
+
+const arg =
+  <T>(parse: (v: string) => T) =>
+  (v: string): T => {
+    try {
+      return parse(v)
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err))
+    }
+  }
+
+/** The flags `watch` adds to those of `sync` (`ui` takes them too, with `--watch`). */
+export const WATCH_OPTIONS: readonly (() => Option)[] = [
+  () =>
+    new Option('--mode <MODE>', 'mirror: DST ends equal to SRC (default); copy: never delete').choices([
+      'mirror',
+      'copy',
+    ]),
+  () =>
+    new Option('--debounce <MS>', 'look at a changed path once it was quiet this long (default: 100)').argParser(
+      arg(parseDebounce),
+    ),
+  () =>
+    new Option('--rescan <INTERVAL>', 'full rescan this often, e.g. 30m, 1h; 0 = never (default: 1h)').argParser(
+      arg(parseRescan),
+    ),
+  () =>
+    new Option('--webhook <URL>', 'ping URL/start, URL (success) or URL/fail with a JSON summary per run').argParser(
+      arg(parseWebhook),
+    ),
+  () =>
+    new Option('--metrics <HOST:PORT>', 'serve Prometheus metrics on http://HOST:PORT/metrics').argParser(
+      arg(parseListenAddress),
+    ),
+]
+
+/** The continuous engine of `@syncflow/core` (its `continuous/` module). */
+export type ContinuousModule = typeof import('../../../core/dist/continuous/index.js')
+
+/**
+ * Loads the continuous engine. Until `@syncflow/core`'s entry exports `continuous/`, it is taken
+ * from core's build by path; in the workspace that resolves to the very modules `@syncflow/core`
+ * uses (one SyncError class, one engine). When the entry exports it: `return import('@syncflow/core')`.
+ */
+export function loadContinuous(): Promise<ContinuousModule> {
+  return import('../../../core/dist/continuous/index.js')
+}
+
+/** The continuous options the flags ask for. */
+export function continuousOptionsOf(
+  flags: WatchFlags,
+): Partial<Pick<import('../../../core/dist/continuous/index.js').ContinuousOptions, 'debounceMs' | 'rescanMs'>> {
+  return {
+    ...(flags.debounce !== undefined ? { debounceMs: flags.debounce } : {}),
+    ...(flags.rescan !== undefined ? { rescanMs: flags.rescan } : {}),
+  }
+}
+
+/** Subscribes to a run and calls `each` per event; resolves with the last `done` summary. */
+export function drainEvents(events$: Observable<SyncEvent>, each: (e: SyncEvent) => void): Promise<SyncSummary> {
+  return new Promise((resolve, reject) => {
+    let summary: SyncSummary | undefined
+    events$.subscribe({
+      next: (e) => {
+        if (e.type === 'done') summary = e.summary
+        each(e)
+      },
+      error: reject,
+      complete: () => (summary ? resolve(summary) : reject(new Error('the engine ended without a "done" event'))),
+    })
+  })
+}
+
+/** `syncflow watch SRC DST`: continuous one-way sync until SIGINT/SIGTERM (exit 130, state saved). */
+export async function watchCommand(
+  source: string,
+  target: string,
+  flags: WatchFlags,
+  streams: Streams,
+): Promise<ExitCode> {
+  const [
+    core,
+    continuous,
+    { openJob },
+    { createBuiltinRegistry },
+    { onInterrupt },
+    { exitCodeForSummary },
+    errors,
+    exits,
+  ] = await Promise.all([
+    import('@syncflow/core'),
+    loadContinuous(),
+    import('../job/open-job.js'),
+    import('../job/builtin-plugins.js'),
+    import('../job/on-interrupt.js'),
+    import('../job/exit-code-for-summary.js'),
+    import('../errors/format-error.js'),
+    import('../errors/exit-codes.js'),
+  ])
+  const [{ JsonReporter }, { WatchLogReporter }, { openReporters }, { fatalDoneEvent }] = await Promise.all([
+    import('../output/json-reporter.js'),
+    import('../reporters/watch-log-reporter.js'),
+    import('../reporters/open-reporters.js'),
+    import('../job/fatal-done-event.js'),
+  ])
+  const dryRun = flags.dryRun === true
+  const mode = flags.mode ?? 'mirror'
+  const quiet = flags.quiet === true
+  const log = flags.json ? undefined : new WatchLogReporter(streams, { dryRun, quiet, verbose: flags.verbose === true })
+  const reporter = log ?? new JsonReporter(streams, quiet)
+  const controller = new AbortController()
+  const removeHandlers = onInterrupt(() => {
+    reporter.interrupting()
+    controller.abort()
+  })
+  let reporters: import('../reporters/open-reporters.js').OpenedReporters | undefined
+  try {
+    reporters = await openReporters(
+      { ...(flags.webhook ? { webhook: flags.webhook } : {}), ...(flags.metrics ? { metrics: flags.metrics } : {}) },
+      { command: 'watch', source, target },
+      (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
+    )
+    if (reporters.metricsUrl) streams.stderr.write(`syncflow: metrics on ${reporters.metricsUrl}\n`)
+    const sinks = reporters
+    let summary: SyncSummary
+    const job = await openJob(
+      { mode, source, target, flags, readOnly: dryRun },
+      createBuiltinRegistry(),
+      controller.signal,
+    )
+    try {
+      log?.started(job.source.uri, job.target.uri)
+      const events$ = continuous.continuousSync(job.source, job.target, {
+        ...job.options,
+        ...continuousOptionsOf(flags),
+      })
+      summary = await drainEvents(events$, (e) => {
+        reporter.event(e)
+        sinks.event(e)
+      })
+    } finally {
+      await job.close()
+    }
+    reporter.end(summary.fatal ? undefined : summary)
+    if (summary.fatal) {
+      const { code, message, hint } = summary.fatal
+      streams.stderr.write(
+        errors.formatError(new core.SyncError(code, message, hint ? { hint } : {}), flags.verbose === true),
+      )
+    }
+    return exitCodeForSummary(summary, 'sync')
+  } catch (err) {
+    const error = core.asSyncError(err)
+    // A job that could not start still ends with a `done` (NDJSON) and a /fail ping (webhook).
+    const done = fatalDoneEvent(error, mode, dryRun)
+    if (flags.json) reporter.event(done)
+    reporters?.event(done)
+    reporter.end(undefined)
+    streams.stderr.write(errors.formatError(err, flags.verbose === true))
+    return exits.exitCodeForError(error)
+  } finally {
+    await reporters?.close()
+    removeHandlers()
+  }
 }

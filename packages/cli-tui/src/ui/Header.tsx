@@ -1,5 +1,5 @@
-import { Box, Text } from 'ink'
-import { fitText } from './fit-text.js'
+import { Text } from 'ink'
+import { fitPath } from './fit-text.js'
 
 /** Props of `Header`. */
 export interface HeaderProps {
@@ -17,17 +17,24 @@ export interface HeaderProps {
 /** The top line: what runs, from where to where, its state, and the keys. */
 export function Header({ command, source, target, status, paused, width, color = true }: HeaderProps) {
   const state = paused ? 'PAUSED' : status
-  const keys = width >= 70 ? '  p pause · q quit · e errors · ? help' : '  ? help'
-  const route = fitText(`${source} → ${target}`, Math.max(8, width - command.length - state.length - keys.length - 12))
+  const title = `syncflow ${command}`
+  const full = `${source} → ${target}`
+  const fixed = title.length + state.length + 5
+  // The route matters more than the key list: the keys shrink to "? help" when both do not fit.
+  const longKeys = '  p pause · q quit · e errors · ? help'
+  const keys = fixed + full.length + longKeys.length <= width ? longKeys : '  ? help'
+  const room = Math.max(9, width - fixed - keys.length)
+  // Both ends stay visible, each cut at its start (the last segments tell most).
+  const half = Math.floor((room - 3) / 2)
+  const route = full.length <= room ? full : `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
+  // One Text with nested ones: spaces between the parts survive (Ink trims each Text's ends).
   return (
-    <Box width={width}>
-      <Text bold={color}>syncflow {command} </Text>
-      <Text>{route}</Text>
-      <Text> </Text>
+    <Text wrap="truncate-end">
+      <Text bold={color}>{title}</Text> {route}{' '}
       <Text {...(color ? { color: paused ? 'yellow' : 'green' } : {})} bold={color}>
         [{state}]
       </Text>
       <Text dimColor={color}>{keys}</Text>
-    </Box>
+    </Text>
   )
 }

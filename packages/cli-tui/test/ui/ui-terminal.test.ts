@@ -1,0 +1,104 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { BIN, buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from '../helpers/cli.js'
+
+// `syncflow ui` run as a user would: the real binary in a real terminal (tmux, 80x24), the screen
+// read back while a sync runs. tmux comes from Debian: installed here when missing and running as
+// root (CI), otherwise the test is skipped with the reason.
+
+function tmuxAvailable(): string | undefined {
+  if (spawnSync('tmux', ['-V']).status === 0) return undefined
+  if (process.getuid?.() !== 0) return 'tmux is not installed (apt-get install tmux), and installing needs root'
+  const r = spawnSync('sh', ['-c', 'apt-get install -y tmux || (apt-get update && apt-get install -y tmux)'], {
+    stdio: 'ignore',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })
+  return r.status === 0 && spawnSync('tmux', ['-V']).status === 0 ? undefined : 'tmux could not be installed'
+}
+
+const skipReason = tmuxAvailable()
+const session = `syncflow-ui-e2e-${process.pid}`
+const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' })
+const screen = (): string => {
+  const r = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' })
+  return r.status === 0 ? r.stdout : ''
+}
+const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
+
+beforeAll(() => {
+  if (!skipReason) buildCli()
+})
+afterEach(() => {
+  spawnSync('tmux', ['kill-session', '-t', session])
+})
+afterAll(() => cleanupTempDirs())
+
+describe.skipIf(skipReason !== undefined)(
+  `syncflow ui in a terminal${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    it('shows progress, transfers and counts while a sync runs; p pauses, q stops with 130', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst')
+      // 40 files of 128 KiB at 512 KiB/s: about 10 s of work, so the screen is read mid-run.
+      await writeTree(
+        src,
+        Object.fromEntries(
+          Array.from({ length: 40 }, (_, i) => [`dir/file-${i}.bin`, new Uint8Array(128 * 1024).fill(i)]),
+        ),
+      )
+      const command = [
+        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
+        'NO_COLOR=1',
+        q(process.execPath),
+        q(BIN),
+        'ui',
+        q(src),
+        q(dst),
+        '--bwlimit',
+        '512k',
+        '--concurrency',
+        '4',
+        '; echo "EXIT=$?"; sleep 60',
+      ].join(' ')
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
+
+      // Mid-run: some files done, some in flight (40 files and their directory are planned).
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/In flight \([1-9]\d*\)[\s\S]*dir\/file-/)
+      const frame = screen()
+      expect(frame.split('\n')[0]).toMatch(/^syncflow sync \S+src → \S+dst \[(listing|syncing)\]/)
+      expect(frame).toMatch(/\d+\/\d+\+? files/)
+      expect(frame).toMatch(/copied \d+/)
+      expect(frame).toMatch(/files\/s/)
+      for (const line of frame.split('\n')) expect(line.length).toBeLessThanOrEqual(80)
+
+      tmux('send-keys', '-t', session, 'p')
+      await expect.poll(screen, { timeout: 10_000 }).toContain('[PAUSED]')
+      tmux('send-keys', '-t', session, '?')
+      await expect.poll(screen, { timeout: 10_000 }).toContain('pause / resume')
+      tmux('send-keys', '-t', session, 'Escape')
+      tmux('send-keys', '-t', session, 'p')
+      await expect.poll(screen, { timeout: 10_000 }).not.toContain('[PAUSED]')
+
+      tmux('send-keys', '-t', session, 'q')
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=130')
+      expect(screen()).toContain('[interrupted]')
+      // What was copied is complete; a re-run finishes the job.
+      const again = await runCli(['sync', src, dst], { env: { SYNCFLOW_STATE_DIR: join(root, 'state') } })
+      expect(again.code, again.stderr).toBe(0)
+      expect(await readTree(dst)).toEqual(await readTree(src))
+    })
+  },
+)
+
+describe('syncflow ui without a terminal', () => {
+  beforeAll(() => buildCli())
+  it('says it needs a terminal and suggests sync (exit 2)', async () => {
+    const root = await tempDir()
+    const r = await runCli(['ui', join(root, 'a'), join(root, 'b')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toMatch(/needs a terminal/)
+    expect(r.stderr).toContain('syncflow sync')
+  })
+})

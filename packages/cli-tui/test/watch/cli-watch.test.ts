@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process'
+import { mkdir, rename, rm } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  jsonLines,
+  type RunningCli,
+  readTree,
+  startCli,
+  tempDir,
+  writeTree,
+} from '../helpers/cli.js'
+
+// `syncflow watch` as a user runs it: the built binary on two real temporary directories.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+const running: RunningCli[] = []
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    r.child.kill('SIGKILL')
+    await r.exited.catch(() => {})
+  }
+})
+
+async function setup() {
+  const root = await tempDir('syncflow-watch-')
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src, { recursive: true })
+  return { root, src, dst, env: { SYNCFLOW_STATE_DIR: join(root, 'state') } }
+}
+function watch(args: string[], env: Record<string, string>): RunningCli {
+  const r = startCli(['watch', ...args, '--json'], { env })
+  running.push(r)
+  return r
+}
+const events = (r: RunningCli) => jsonLines(r.stdout())
+const cycles = (r: RunningCli) => events(r).filter((e) => e.type === 'done').length
+
+describe('syncflow watch', () => {
+  it('keeps DST in step: writes, a rename (as a move), a delete; SIGINT stops it with 130', async () => {
+    const { src, dst, env } = await setup()
+    await writeTree(src, { 'start.txt': 'there at start' })
+    const r = watch([src, dst], env)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    expect(await readTree(dst)).toEqual({ 'start.txt': 'there at start' })
+
+    await writeTree(src, { 'a.txt': 'alpha', 'sub/b.txt': 'beta' })
+    await expect
+      .poll(() => readTree(dst), { timeout: 10_000 })
+      .toEqual({
+        'start.txt': 'there at start',
+        'a.txt': 'alpha',
+        'sub/b.txt': 'beta',
+      })
+
+    await rename(join(src, 'a.txt'), join(src, 'renamed.txt'))
+    await expect
+      .poll(() => readTree(dst), { timeout: 10_000 })
+      .toEqual({
+        'start.txt': 'there at start',
+        'renamed.txt': 'alpha',
+        'sub/b.txt': 'beta',
+      })
+    expect(events(r).some((e) => e.type === 'completed' && (e.action as { kind: string }).kind === 'move')).toBe(true)
+
+    await rm(join(src, 'start.txt'))
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ 'renamed.txt': 'alpha', 'sub/b.txt': 'beta' })
+
+    r.child.kill('SIGINT')
+    const end = await r.exited
+    expect(end.code, end.stderr).toBe(130)
+    const last = jsonLines(end.stdout).at(-1) as { type: string; summary: Record<string, unknown> }
+    expect(last.type).toBe('done')
+    expect(last.summary).toMatchObject({ mode: 'watch', interrupted: true, failed: 0 })
+  })
+
+  it('absorbs a burst of 2,000 files (an unpacked archive) in a few cycles', async () => {
+    const { root, src, dst, env } = await setup()
+    const stage = join(root, 'stage')
+    await writeTree(
+      stage,
+      Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`d${i % 20}/f${i}.txt`, `file ${i}`])),
+    )
+    execFileSync('tar', ['-cf', join(root, 'burst.tar'), '-C', stage, '.'])
+    const r = watch([src, dst], env)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBe(1)
+    execFileSync('tar', ['-xf', join(root, 'burst.tar'), '-C', src])
+    await expect
+      .poll(async () => Object.keys(await readTree(dst)).length, { timeout: 60_000, interval: 250 })
+      .toBe(2000)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+    // Not one cycle per file: the unpacked directories are taken whole.
+    expect(cycles(r) - 1).toBeLessThanOrEqual(10)
+  })
+
+  it('reports to a webhook (start, success) and serves metrics', async () => {
+    const { src, dst, env } = await setup()
+    const hits: { path: string; body: string }[] = []
+    const server: Server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        hits.push({ path: req.url ?? '', body })
+        res.end('OK')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const r = watch([src, dst, '--webhook', `http://127.0.0.1:${port}/hc`, '--metrics', '127.0.0.1:0'], env)
+      await expect.poll(() => hits.map((h) => h.path), { timeout: 20_000 }).toEqual(['/hc/start', '/hc'])
+      expect(JSON.parse(hits[1]?.body ?? '{}')).toMatchObject({ status: 'success', summary: { mode: 'mirror' } })
+      const url = /metrics on (http:\S+)/.exec(r.stderr())?.[1]
+      expect(url, r.stderr()).toBeDefined()
+      const text = await (await fetch(url as string)).text()
+      expect(text).toContain('syncflow_runs_total{result="success"} 1')
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
+  it('refuses bad flag values with exit 2', async () => {
+    const { src, dst, env } = await setup()
+    for (const bad of [
+      ['--debounce', 'soon'],
+      ['--rescan', '-1'],
+      ['--metrics', 'nohost'],
+      ['--webhook', 'not a url'],
+    ]) {
+      const r = watch([src, dst, ...bad], env)
+      const end = await r.exited
+      expect(end.code, `${bad.join(' ')}: ${end.stderr}`).toBe(2)
+    }
+  })
+})
