@@ -27,10 +27,10 @@ describe('retryTransient', () => {
 
   it('does not retry other codes', () => {
     scheduler().run(({ expectObservable }) => {
-      let attempts = 0
+      let _attempts = 0
       const err = new SyncError('AUTH', 'bad key')
       const out = defer(() => {
-        attempts++
+        _attempts++
         return throwError(() => err)
       }).pipe(retryTransient({ count: 5, delayMs: 10 }))
       expectObservable(out).toBe('#', undefined, err)

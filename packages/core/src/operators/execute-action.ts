@@ -173,7 +173,7 @@ async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: num
 /** Refuses to touch or delete a target file that changed since it was planned. */
 async function recheck(target: Backend, action: Action): Promise<void> {
   const planned = action.target
-  if (!planned || planned.kind !== 'file') return
+  if (planned?.kind !== 'file') return
   const now = await target.stat(action.path)
   if (now === undefined) return
   if (
