@@ -129,11 +129,12 @@ export class LocalBackend
       // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
       caseSensitive: process.platform === 'linux',
       watch: 'native',
+      watchReady: true,
     }
   }
 
   /** Change hints below the root from OS events (chokidar, loaded on first use); see `watchLocal`. */
-  watch(opts: { signal?: AbortSignal } = {}): Observable<Change> {
+  watch(opts: { signal?: AbortSignal; onReady?: () => void } = {}): Observable<Change> {
     this.#assertOpen('watch')
     let root = this.root
     try {
@@ -144,6 +145,7 @@ export class LocalBackend
       followSymlinks: this.symlinkPolicy === 'follow',
       ignoreName: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onReady ? { onReady: opts.onReady } : {}),
     })
   }
 

@@ -11,6 +11,8 @@ export interface LocalWatchOptions {
   readonly ignoreName?: (name: string) => boolean
   /** Aborting ends the stream (completes it) and closes the watcher. */
   readonly signal?: AbortSignal
+  /** Called once the initial walk is done: from then on every change is reported. */
+  readonly onReady?: () => void
 }
 
 const toPosix = sep === '/' ? (p: string) => p : (p: string) => p.split(sep).join('/')
@@ -19,7 +21,8 @@ const toPosix = sep === '/' ? (p: string) => p : (p: string) => p.split(sep).joi
  * Change hints below the directory `root` from OS events (inotify, FSEvents,
  * ReadDirectoryChangesW) through chokidar, which is loaded on first use: `add`, `change` and
  * `addDir` are upserts, `unlink` and `unlinkDir` removes. What exists when watching starts is not
- * reported (the initial sync covers it). A watcher error, such as ENOSPC when the inotify watches
+ * reported: `onReady` says when the watcher has walked the tree and every later change will be
+ * (the initial sync starts then). A watcher error, such as ENOSPC when the inotify watches
  * are exhausted, ends the stream with a SyncError, so the continuous engine falls back to polling
  * and says so. Unsubscribing closes the watcher.
  */
@@ -69,6 +72,9 @@ export function watchLocal(root: string, opts: LocalWatchOptions = {}): Observab
           .on('addDir', emit('upsert'))
           .on('unlink', emit('remove'))
           .on('unlinkDir', emit('remove'))
+          .on('ready', () => {
+            if (!closed) opts.onReady?.()
+          })
           .on('error', (err: unknown) => {
             close()
             subscriber.error(toSyncError(err, 'watch', root))

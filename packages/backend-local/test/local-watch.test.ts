@@ -6,27 +6,24 @@ import { createLocalBackend } from '../src/index.js'
 import { watchLocal } from '../src/local-watch.js'
 import { tempDir } from './helpers.js'
 
-/** Collects `type path` strings; resolves once the watcher reports (writes a probe until it does). */
+/** Collects `type path` strings; resolves once the watcher says it reports every change. */
 async function watching(root: string) {
   const seen: string[] = []
   const abort = new AbortController()
   let completed = false
+  let ready: () => void = () => {}
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve
+  })
   const sub = watchLocal(root, {
     signal: abort.signal,
     ignoreName: (n) => n.startsWith('.syncflow-tmp-'),
+    onReady: () => ready(),
   }).subscribe({
     next: (c: Change) => seen.push(`${c.type} ${c.path}`),
     complete: () => (completed = true),
   })
-  // The watcher starts asynchronously: write a probe until its event shows it is live.
-  let n = 0
-  await expect
-    .poll(async () => {
-      await writeFile(join(root, 'probe'), String(n++))
-      return seen.some((s) => s.endsWith(' probe'))
-    })
-    .toBe(true)
-  seen.length = 0
+  await isReady
   return { seen, abort, sub, completed: () => completed }
 }
 
@@ -55,19 +52,20 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
-  it('is what LocalBackend.watch offers (capabilities.watch = native)', async () => {
+  it('is what LocalBackend.watch offers (capabilities: native, announces readiness)', async () => {
     const root = await tempDir('watch')
+    await writeFile(join(root, 'before'), 'not reported')
     const b = createLocalBackend({ root })
-    expect(b.capabilities.watch).toBe('native')
+    expect(b.capabilities).toMatchObject({ watch: 'native', watchReady: true })
     const seen: string[] = []
-    const sub = b.watch().subscribe((c) => seen.push(c.path))
-    let n = 0
-    await expect
-      .poll(async () => {
-        await writeFile(join(root, 'x'), String(n++))
-        return seen
-      })
-      .toContain('x')
+    let ready: () => void = () => {}
+    const isReady = new Promise<void>((resolve) => {
+      ready = resolve
+    })
+    const sub = b.watch({ onReady: () => ready() }).subscribe((c) => seen.push(c.path))
+    await isReady
+    await writeFile(join(root, 'x'), 'right after ready')
+    await expect.poll(() => seen).toEqual(['x'])
     sub.unsubscribe()
     await b.close()
   })

@@ -155,6 +155,27 @@ describe('continuousSync', () => {
     await expect.poll(() => snapshot(dst)).toEqual({ evented: '1', after: '2' })
   })
 
+  it('takes the initial snapshot only once the watcher reports every change', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'a', '1', T0)
+    let ready: (() => void) | undefined
+    const watching = Object.assign(src, {
+      watch: (o: { onReady?: () => void }) => {
+        ready = o.onReady
+        return new Subject<Change>()
+      },
+    })
+    Object.defineProperty(watching, 'capabilities', {
+      value: { ...src.capabilities, watch: 'native', watchReady: true },
+    })
+    const job = start(watching, dst)
+    await expect.poll(() => ready).toBeDefined()
+    expect(job.events).toEqual([])
+    ready?.()
+    await expect.poll(() => snapshot(dst)).toEqual({ a: '1' })
+  })
+
   it('drops unsafe paths from a watch stream and reports them', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

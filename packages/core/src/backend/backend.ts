@@ -32,6 +32,12 @@ export interface Capabilities {
   readonly maxPathBytes?: number
   /** How `watch()` learns of changes: OS events, polling, or not at all. */
   readonly watch: 'native' | 'poll' | 'none'
+  /**
+   * True when `watch()` calls `opts.onReady` once it reports every later change (a recursive OS
+   * watcher is ready only after walking the tree); a continuous sync then takes its initial
+   * snapshot after that point, so nothing changed in between is missed. [false: ready at once]
+   */
+  readonly watchReady?: boolean
 }
 
 /** Options of `Backend.list`. */
@@ -165,7 +171,12 @@ export interface Symlinkable {
 
 /** Optional: a stream of hints about changes below the root (continuous mode). */
 export interface Watchable {
-  watch(opts?: { signal?: AbortSignal }): Observable<Change>
+  /**
+   * Changes below the root from now on (what exists is not reported). `onReady` (called where
+   * `capabilities.watchReady`) says from when on every change is reported. Aborting `signal`
+   * completes the stream; an error ends it (the engine then falls back to polling).
+   */
+  watch(opts?: { signal?: AbortSignal; onReady?: () => void }): Observable<Change>
 }
 
 /**

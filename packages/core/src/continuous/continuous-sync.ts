@@ -11,7 +11,9 @@ import {
   merge,
   type Observable,
   of,
+  ReplaySubject,
   Subject,
+  take,
   takeUntil,
   tap,
 } from 'rxjs'
@@ -66,6 +68,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const rescanRequest$ = new Subject<void>()
     const fatal$ = new Subject<void>()
     const hintsEnded$ = new Subject<void>()
+    const ready$ = new ReplaySubject<void>(1)
     const aborted = (): boolean => options.signal?.aborted ?? false
     const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
     const { debounceMs: _d, changes: _c, initialSync: _i, ...syncOptions } = options
@@ -74,6 +77,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       options.changes ??
       watchChanges(source, {
         onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
+        onReady: () => ready$.next(),
         onError: (error) =>
           side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' }),
         ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
@@ -111,8 +115,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       takeUntil(hintsEnded$),
       map((): Work => ({ rescan: true, paths: new Set() })),
     )
-    const initial$: Observable<Work> =
-      (options.initialSync ?? true) ? of<Work>({ rescan: true, paths: new Set() }) : EMPTY
+    // The initial sync waits until the watcher reports every change (a change made while it
+    // was still starting would be in neither the snapshot nor the events); given hints are live at once.
+    const initial$: Observable<Work> = !(options.initialSync ?? true)
+      ? EMPTY
+      : (options.changes ? of(undefined) : ready$.pipe(take(1))).pipe(
+          map((): Work => ({ rescan: true, paths: new Set() })),
+        )
     let first = options.initialSync ?? true
     let sawDone = !first
 

@@ -18,6 +18,8 @@ export interface PollOptions {
   /** Time between the end of one listing and the start of the next. [2000 ms] */
   readonly intervalMs?: number
   readonly scheduler?: SchedulerLike
+  /** Called once the first listing (the baseline) is taken: every later change will be found. */
+  readonly onReady?: () => void
 }
 
 /** What tells two listings of a path apart. */
@@ -42,7 +44,10 @@ export function pollChanges(list: () => ObservableInput<Entry>, opts: PollOption
       mergeMap((now): Change[] => {
         const before = previous
         previous = now
-        if (before === undefined) return []
+        if (before === undefined) {
+          opts.onReady?.()
+          return []
+        }
         const changes: Change[] = []
         for (const [path, fp] of now) {
           if (before.get(path) !== fp) changes.push({ type: 'upsert', path: path as Change['path'] })

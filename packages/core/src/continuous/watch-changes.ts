@@ -16,6 +16,11 @@ export interface WatchChangesOptions {
   readonly filter?: PathFilter
   /** Told once when changes come from polling rather than events (code `POLLING`). */
   readonly onNotice: (code: NoticeCode, message: string) => void
+  /**
+   * Called once changes made from then on are all reported: when the source's watcher says so
+   * (`capabilities.watchReady`), at once for other watchers, after the baseline listing when polling.
+   */
+  readonly onReady?: () => void
   /** A change whose path is not a safe RelPath (a hostile remote watch stream): dropped and reported. */
   readonly onError?: (error: SyncError) => void
   readonly signal?: AbortSignal
@@ -41,7 +46,11 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
             ...(opts.filter ? { filter: opts.filter } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
           }),
-        { intervalMs: pollMs, ...(opts.scheduler ? { scheduler: opts.scheduler } : {}) },
+        {
+          intervalMs: pollMs,
+          ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+          ...(opts.onReady ? { onReady: opts.onReady } : {}),
+        },
       )
     })
   const changes$ = defer((): Observable<Change> => {
@@ -51,12 +60,19 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     }
     // Whichever way the events end, polling takes over, unless the job is stopping.
     let why = 'the change events stopped'
-    const events$ = source.watch(opts.signal ? { signal: opts.signal } : {}).pipe(
-      catchError((err: unknown) => {
-        why = `change events unavailable (${asSyncError(err, 'watch').message})`
-        return EMPTY
-      }),
-    )
+    const announcesReady = source.capabilities.watchReady === true
+    const events$ = source
+      .watch({
+        ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(announcesReady && opts.onReady ? { onReady: opts.onReady } : {}),
+      })
+      .pipe(
+        catchError((err: unknown) => {
+          why = `change events unavailable (${asSyncError(err, 'watch').message})`
+          return EMPTY
+        }),
+      )
+    if (!announcesReady) opts.onReady?.()
     return concat(
       events$,
       defer(() => (opts.signal?.aborted ? EMPTY : poll(why))),
