@@ -51,7 +51,11 @@ const pct = (/** @type {number[]} */ xs, /** @type {number} */ p) => {
 }
 /** @type {string[]} */
 const report = []
-const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ')
+const load = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')
 
 /** Latency from a write in SRC to the `completed` event of that file, one write at a time. */
 async function latency() {
@@ -198,7 +202,11 @@ function uiOverhead(/** @type {{ tree: string }} */ a) {
   for (let rep = 0; rep < REPS; rep++) {
     const dst1 = dir('ui-json-dst')
     json.push(
-      timed(['sh', '-c', `"${process.execPath}" "${SYNCFLOW_BIN}" sync "${a.tree}" "${dst1}" --json --no-state > /dev/null`]),
+      timed([
+        'sh',
+        '-c',
+        `"${process.execPath}" "${SYNCFLOW_BIN}" sync "${a.tree}" "${dst1}" --json --no-state > /dev/null`,
+      ]),
     )
     const dst2 = dir('ui-dst')
     rmSync(timeFile, { force: true })
@@ -244,7 +252,16 @@ const out = [
 console.log(out)
 writeFileSync(path.join(DATA, 'results.md'), `${out}\n`)
 if (!flags.keep) {
-  for (const d of ['lat-src', 'lat-dst', 'burst-stage', 'burst-src', 'burst-dst', 'burst-oneshot-dst', 'ui-json-dst', 'ui-dst']) {
+  for (const d of [
+    'lat-src',
+    'lat-dst',
+    'burst-stage',
+    'burst-src',
+    'burst-dst',
+    'burst-oneshot-dst',
+    'ui-json-dst',
+    'ui-dst',
+  ]) {
     rmSync(path.join(DATA, d), { recursive: true, force: true })
   }
 }
