@@ -2,6 +2,7 @@
 // A `syncflow watch … --json` child process, read as a stream of events.
 
 import { spawn } from 'node:child_process'
+import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { SYNCFLOW_BIN } from '../lib/tools.mjs'
 
@@ -18,9 +19,28 @@ import { SYNCFLOW_BIN } from '../lib/tools.mjs'
  * @param {readonly string[]} [extra]
  */
 export function startWatch(src, dst, extra = []) {
-  const child = spawn(process.execPath, [SYNCFLOW_BIN, 'watch', src, dst, '--json', '--no-state', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.WATCH_NODE_ARGS ? process.env.WATCH_NODE_ARGS.split(' ') : []),
+      SYNCFLOW_BIN,
+      'watch',
+      src,
+      dst,
+      '--json',
+      '--no-state',
+      ...extra,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // The job lock lives in the state directory: a scratch one, so runs never touch ~.
+      env: { ...process.env, SYNCFLOW_STATE_DIR: path.join(path.dirname(src), 'state') },
+    },
+  )
+  // A benchmark that fails half-way must not leave a watch running.
+  const killOnExit = () => child.kill('SIGKILL')
+  process.on('exit', killOnExit)
+  child.on('close', () => process.off('exit', killOnExit))
   /** @type {Set<Listener>} */
   const listeners = new Set()
   let stderr = ''

@@ -5,25 +5,40 @@ import { batchChanges } from '../src/continuous/batch-changes.js'
 const newScheduler = () => new TestScheduler((a, b) => expect(a).toEqual(b))
 
 describe('batchChanges', () => {
-  it('closes a batch windowMs after its first item', () => {
+  it('closes a batch once the source has been quiet for quietMs', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {
       const src = cold('a b 5ms c 30ms d', { a: 1, b: 2, c: 3, d: 4 })
-      expectObservable(src.pipe(batchChanges<number>({ windowMs: 20, scheduler: ts }))).toBe('20ms x 37ms y', {
+      // c at 7, quiet until 27: [1,2,3]; d at 38, quiet until 58: [4]
+      expectObservable(src.pipe(batchChanges<number>({ quietMs: 20, scheduler: ts }))).toBe('27ms x 30ms y', {
         x: [1, 2, 3],
         y: [4],
       })
     })
   })
 
-  it('closes a batch at maxSize, so a burst becomes a few batches', () => {
+  it('closes a batch maxWaitMs after it opened while the source stays busy', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const v = { a: 1 }
+      const src = cold('a 9ms a 9ms a 9ms a 9ms a 9ms a', v) // every 10 ms until 50
+      // quiet 20 never comes before 50; maxWait 35 closes the first batch at 35 (4 items), the rest closes quiet at 70.
+      expectObservable(src.pipe(batchChanges<number>({ quietMs: 20, maxWaitMs: 35, scheduler: ts }))).toBe(
+        '35ms x 34ms y',
+        { x: [1, 1, 1, 1], y: [1, 1] },
+      )
+    })
+  })
+
+  it('closes a batch at maxSize, so memory stays bounded', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {
       const src = cold('(abcde)', { a: 1, b: 2, c: 3, d: 4, e: 5 })
-      expectObservable(src.pipe(batchChanges<number>({ windowMs: 20, maxSize: 2, scheduler: ts }))).toBe(
-        '(xy) 16ms z',
-        { x: [1, 2], y: [3, 4], z: [5] },
-      )
+      expectObservable(src.pipe(batchChanges<number>({ quietMs: 20, maxSize: 2, scheduler: ts }))).toBe('(xy) 16ms z', {
+        x: [1, 2],
+        y: [3, 4],
+        z: [5],
+      })
     })
   })
 
@@ -43,7 +58,7 @@ describe('batchChanges', () => {
   it('leaves nothing scheduled after an early unsubscribe', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {
-      expectObservable(cold('a', { a: 1 }).pipe(batchChanges<number>({ windowMs: 50, scheduler: ts })), '^ 5ms !').toBe(
+      expectObservable(cold('a', { a: 1 }).pipe(batchChanges<number>({ quietMs: 50, scheduler: ts })), '^ 5ms !').toBe(
         '',
       )
     })

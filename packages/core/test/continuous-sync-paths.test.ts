@@ -92,6 +92,21 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(unsettled).toEqual(['new/writing'])
   })
 
+  it('does not state, one by one, the paths inside a directory it takes whole', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'new/a': '1', 'new/sub/b': '2', top: 't' })
+    const stated: string[] = []
+    src.faults = { stat: (path) => void stated.push(path) }
+    const events = await run(src, dst, ['new/sub/b', 'new', 'new/a', 'new/sub', 'top'])
+    expect(
+      kinds(events, 'completed')
+        .filter((k) => k.startsWith('copy'))
+        .sort(),
+    ).toEqual(['copy new/a', 'copy new/sub/b', 'copy top'])
+    expect(stated.sort()).toEqual(['new', 'top'])
+  })
+
   it('turns a renamed directory into moves of its files', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -95,6 +95,23 @@ describe('continuousSync', () => {
     expect(job.cycles().length - 1).toBeLessThanOrEqual(10)
   })
 
+  it('runs no cycle for the late events of files it has already shipped as they are', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'a', 'content', T0)
+    const changes = new Subject<Change>()
+    const job = start(src, dst, { changes })
+    await expect.poll(() => snapshot(dst)).toEqual({ a: 'content' })
+    const before = job.cycles().length
+    changes.next(up('a')) // an event for the file the initial sync copied, unchanged since
+    await writeText(src, 'b', 'new', T0)
+    changes.next(up('b'))
+    await expect.poll(() => snapshot(dst)).toEqual({ a: 'content', b: 'new' })
+    // The one cycle saw b only: a was not even compared again.
+    await expect.poll(() => job.cycles().length - before).toBe(1)
+    expect(job.cycles().at(-1)?.summary).toMatchObject({ unchanged: 0, done: { copy: 1 } })
+  })
+
   it('stops cleanly when aborted: the last done says interrupted', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

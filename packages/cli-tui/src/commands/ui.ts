@@ -1,6 +1,5 @@
-import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SerializedError } from '@syncflow/core'
 import { Option } from 'commander'
-import type { Observable } from 'rxjs'
 import { EXIT, type ExitCode } from '../errors/exit-codes.js'
 import type { Streams } from '../output/streams.js'
 import type { WatchFlags } from './watch.js'
@@ -43,29 +42,41 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   const color = !noColor()
   // chalk (under Ink) reads this once, when it is first imported: before the lazy import below.
   if (!color) process.env.FORCE_COLOR = '0'
-  const [core, watch, { openJob }, { createBuiltinRegistry }, { onInterrupt }, { exitCodeForSummary }, errors] =
-    await Promise.all([
-      import('@syncflow/core'),
-      import('./watch.js'),
-      import('../job/open-job.js'),
-      import('../job/builtin-plugins.js'),
-      import('../job/on-interrupt.js'),
-      import('../job/exit-code-for-summary.js'),
-      import('../errors/format-error.js'),
-    ])
-  const continuous = await watch.loadContinuous()
-  const [{ openReporters }, { runUi }, rx, { fatalDoneEvent }, { exitCodeForError }] = await Promise.all([
+  // React's production build: its development build checks every element and renders several times slower.
+  process.env.NODE_ENV ??= 'production'
+  // The engine thread starts first: it loads the engine and opens the job (lock, backends) while
+  // this thread loads Ink and React; it runs the job on `start()`, once the UI is ready to follow.
+  const { startEngineThread } = await import('../ui/engine-thread.js')
+  const engine = startEngineThread({ source, target, flags })
+  const ui = import('../ui/run-ui.js')
+  ui.catch(() => {})
+  const [{ SyncEventHub }, { openReporters }, { onInterrupt }, jobExit, { fatalDoneEvent }] = await Promise.all([
+    import('../ui/sync-event-hub.js'),
     import('../reporters/open-reporters.js'),
-    import('../ui/run-ui.js'),
-    import('rxjs'),
+    import('../job/on-interrupt.js'),
+    import('../job/exit-code-for-summary.js'),
     import('../job/fatal-done-event.js'),
-    import('../errors/exit-codes.js'),
   ])
+  const errorTools = () =>
+    Promise.all([import('@syncflow/core'), import('../errors/format-error.js'), import('../errors/exit-codes.js')])
   const mode = flags.mode ?? 'mirror'
   const dryRun = flags.dryRun === true
-  const controller = new AbortController()
-  const removeHandlers = onInterrupt(() => controller.abort())
-  let reporters: import('../reporters/open-reporters.js').OpenedReporters | undefined
+  /** Says why the job could not run (an error here, or one serialized by the engine thread). */
+  const fail = async (error: unknown): Promise<ExitCode> => {
+    const [core, errors, exits] = await errorTools()
+    const e =
+      error instanceof Error
+        ? core.asSyncError(error)
+        : (() => {
+            const { code, message, hint } = error as SerializedError
+            return new core.SyncError(code, message, hint !== undefined ? { hint } : {})
+          })()
+    streams.stderr.write(errors.formatError(e, flags.verbose === true))
+    return exits.exitCodeForError(e)
+  }
+  // The hub keeps the run's events until the UI has subscribed (the reporters get them all too).
+  const hub = new SyncEventHub(engine.events$)
+  let reporters: import('../reporters/open-reporters.js').OpenedReporters
   try {
     // Webhook warnings are not printed: stderr is the UI's terminal (they show in the monitor anyway).
     reporters = await openReporters(
@@ -73,50 +84,47 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
       { command: flags.watch ? 'ui --watch' : 'ui', source, target },
       () => {},
     )
-    const sinks = reporters
-    let summary: SyncSummary | undefined
-    const job = await openJob(
-      { mode, source, target, flags, readOnly: dryRun },
-      createBuiltinRegistry(),
-      controller.signal,
-    )
-    try {
-      // Pausing holds back every call that starts a change (read, write, move, remove…) on either side.
-      const gate = new continuous.PauseGate()
-      const src = continuous.backendView(job.source, { gate, signal: controller.signal })
-      const dst = continuous.backendView(job.target, { gate, signal: controller.signal })
-      const run$: Observable<SyncEvent> = flags.watch
-        ? continuous.continuousSync(src, dst, { ...job.options, ...watch.continuousOptionsOf(flags) })
-        : core.sync(src, dst, job.options)
-      summary = await runUi({
-        events$: run$.pipe(rx.tap((e) => sinks.event(e))),
-        command: flags.watch ? 'watch' : mode === 'copy' ? 'copy' : 'sync',
-        source: job.source.uri,
-        target: job.target.uri,
-        watch: flags.watch === true,
-        gate,
-        onQuit: () => controller.abort(),
-        onForceQuit: () => process.exit(EXIT.INTERRUPTED),
-        color,
-      })
-    } finally {
-      await job.close()
-    }
-    if (!summary) return EXIT.FAILED
-    if (summary.fatal) {
-      const { code, message, hint } = summary.fatal
-      streams.stderr.write(
-        errors.formatError(new core.SyncError(code, message, hint ? { hint } : {}), flags.verbose === true),
-      )
-    }
-    return exitCodeForSummary(summary, 'sync')
   } catch (err) {
-    const error = core.asSyncError(err)
-    reporters?.event(fatalDoneEvent(error, mode, dryRun))
-    streams.stderr.write(errors.formatError(err, flags.verbose === true))
-    return exitCodeForError(error)
+    engine.abort()
+    await engine.closed
+    return fail(err)
+  }
+  const sinks = reporters
+  hub.events$.subscribe((e) => sinks.event(e))
+  const removeHandlers = onInterrupt(() => engine.abort())
+  try {
+    let where: { source: string; target: string }
+    try {
+      where = await engine.opened
+    } catch (error) {
+      const e = error as SerializedError
+      const { SyncError } = await import('@syncflow/core')
+      sinks.event(fatalDoneEvent(new SyncError(e.code, e.message), mode, dryRun))
+      await engine.closed
+      return fail(e)
+    }
+    engine.start()
+    const { runUi } = await ui
+    const summary = await runUi({
+      hub,
+      command: flags.watch ? 'watch' : mode === 'copy' ? 'copy' : 'sync',
+      source: where.source,
+      target: where.target,
+      watch: flags.watch === true,
+      gate: engine.gate,
+      onQuit: () => engine.abort(),
+      onForceQuit: () => process.exit(EXIT.INTERRUPTED),
+      color,
+    })
+    // The job is closed (state saved, lock released) before the process may exit.
+    const { fatal } = await engine.closed
+    if (fatal && !summary) return fail(fatal)
+    if (!summary) return EXIT.FAILED
+    if (summary.fatal) await fail(summary.fatal)
+    return jobExit.exitCodeForSummary(summary, 'sync')
   } finally {
-    await reporters?.close()
+    hub.close()
+    await sinks.close()
     removeHandlers()
   }
 }

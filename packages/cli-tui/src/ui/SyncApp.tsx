@@ -27,12 +27,14 @@ export interface SyncAppProps {
   /** A second `q` / Ctrl-C while stopping: leave at once. */
   readonly onForceQuit?: () => void
   readonly color?: boolean
-  /** Most frequent view update, ms. [200] */
+  /** Most frequent view update, ms. [250] */
   readonly frameMs?: number
   /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
   readonly sampleMs?: number
   /** Reads keys (off where stdin is not a terminal, e.g. some tests). [true] */
   readonly keys?: boolean
+  /** Called once the hooks have subscribed to `events$` (after the first render). */
+  readonly onSubscribed?: () => void
 }
 
 /**
@@ -41,7 +43,7 @@ export interface SyncAppProps {
  * the live screen). It exits (leaving the last frame) once the run's final `done` is shown.
  */
 export function SyncApp(props: SyncAppProps) {
-  const { events$, gate, onQuit, watch, color = true, frameMs = 200, sampleMs = 1000, keys = true } = props
+  const { events$, gate, onQuit, watch, color = true, frameMs = 250, sampleMs = 1000, keys = true } = props
   const view = useSyncEvents(events$, { continuous: watch, frameMs })
   const throughput = useThroughput(events$, sampleMs)
   const { columns, rows } = useTerminalSize()
@@ -67,6 +69,12 @@ export function SyncApp(props: SyncAppProps) {
     },
     { isActive: keys },
   )
+
+  // Effects run in order: the hooks above have subscribed by now.
+  const { onSubscribed } = props
+  useEffect(() => {
+    onSubscribed?.()
+  }, [onSubscribed])
 
   useEffect(() => {
     if (view.phase === 'done') exit()

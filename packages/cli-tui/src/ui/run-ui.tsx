@@ -1,13 +1,13 @@
-import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SyncSummary } from '@syncflow/core'
 import { render } from 'ink'
-import { type Observable, share, tap } from 'rxjs'
 import { SyncApp } from './SyncApp.js'
+import type { SyncEventHub } from './sync-event-hub.js'
 import type { Pausable } from './use-paused.js'
 
 /** What `runUi` needs. */
 export interface RunUiOptions {
-  /** The run (cold): subscribed once, when the UI is on screen. */
-  readonly events$: Observable<SyncEvent>
+  /** The run, already started (its events are kept until the UI has subscribed). */
+  readonly hub: SyncEventHub
   readonly command: string
   readonly source: string
   readonly target: string
@@ -22,36 +22,21 @@ export interface RunUiOptions {
   readonly stdin?: NodeJS.ReadStream
   /** Frame cap of Ink. [10] */
   readonly maxFps?: number
-  /** Most frequent view update, ms. [200] */
+  /** Most frequent view update, ms. [250] */
   readonly frameMs?: number
 }
 
 /**
  * Runs the Ink UI around a run until its final `done` is on screen; resolves with that summary
- * (undefined if the stream ended without one). Frames are capped (`maxFps`) and the view is
- * updated at most every `frameMs`, so drawing costs little however fast the events come.
+ * (undefined if the run ended without one). Frames are capped (`maxFps`) and the view is updated
+ * at most every `frameMs`, so drawing costs little however fast the events come.
  */
 export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined> {
-  let summary: SyncSummary | undefined
-  let settle: () => void = () => {}
-  const ended = new Promise<void>((resolve) => {
-    settle = resolve
-  })
-  // One subscription to the run, shared by the hooks; the tap sees each event once.
-  const events$ = opts.events$.pipe(
-    tap({
-      next: (e) => {
-        if (e.type === 'done') summary = e.summary
-      },
-      complete: () => settle(),
-      error: () => settle(),
-    }),
-    share(),
-  )
-  const frameMs = opts.frameMs ?? 200
+  const { hub } = opts
+  const frameMs = opts.frameMs ?? 250
   const app = render(
     <SyncApp
-      events$={events$}
+      events$={hub.events$}
       command={opts.command}
       source={opts.source}
       target={opts.target}
@@ -59,6 +44,7 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       {...(opts.gate ? { gate: opts.gate } : {})}
       onQuit={opts.onQuit}
       {...(opts.onForceQuit ? { onForceQuit: opts.onForceQuit } : {})}
+      onSubscribed={() => hub.seal()}
       color={opts.color}
       frameMs={frameMs}
     />,
@@ -70,9 +56,9 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       patchConsole: true,
     },
   )
-  // The app exits by itself once the final `done` is drawn; a stream that ends without one
-  // (an engine bug) still unmounts after a last frame.
-  const fallback = ended.then(
+  // The app exits by itself once the final `done` is drawn; a run that ends without one (an
+  // engine bug) still unmounts after a last frame.
+  const fallback = hub.ended.then(
     () =>
       new Promise<void>((resolve) =>
         setTimeout(() => {
@@ -83,5 +69,5 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
   )
   await Promise.race([app.waitUntilExit(), fallback])
   await app.waitUntilExit().catch(() => {})
-  return summary
+  return hub.summary
 }

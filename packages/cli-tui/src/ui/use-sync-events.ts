@@ -7,7 +7,7 @@ import { type SyncView, type SyncViewLimits, SyncViewState } from './sync-view-s
 export interface UseSyncEventsOptions extends SyncViewLimits {
   /** A continuous job (cycles, then the job's `done`). [false] */
   readonly continuous?: boolean
-  /** At most one new view per this many ms, however fast events come (the render budget). [200] */
+  /** At most one new view per this many ms, however fast events come (the render budget). [250] */
   readonly frameMs?: number
 }
 
@@ -17,7 +17,7 @@ export interface UseSyncEventsOptions extends SyncViewLimits {
  * file. The last event (`done`) is shown at once. Subscribes in an effect; the cleanup unsubscribes.
  */
 export function useSyncEvents(events$: Observable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncView {
-  const { continuous = false, frameMs = 200, maxTransfers, maxErrors, maxNotices } = opts
+  const { continuous = false, frameMs = 250, maxTransfers, maxErrors, maxNotices } = opts
   const [view, setView] = useState<SyncView>(() => new SyncViewState(continuous).view())
   useEffect(() => {
     const state = new SyncViewState(continuous, {

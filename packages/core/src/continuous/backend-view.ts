@@ -42,6 +42,19 @@ export function unwrapBackend<T>(b: T): T {
  */
 export function backendView<B extends Backend>(backend: B, opts: BackendViewOptions): B {
   const real = unwrapBackend(backend)
+  // One wrapper per method, made on first use (the engine reads methods on every call).
+  const wrappers = new Map<PropertyKey, unknown>()
+  const wrap = (target: B, prop: PropertyKey, fn: (...args: unknown[]) => unknown): unknown => {
+    const gate = opts.gate
+    if (gate && GATED.has(prop)) {
+      return async (...args: unknown[]) => {
+        const wait = gate.wait(opts.signal)
+        if (wait) await wait
+        return fn.apply(target, args.map(unwrapBackend))
+      }
+    }
+    return (...args: unknown[]) => fn.apply(target, args.map(unwrapBackend))
+  }
   // Wraps `backend` itself (maybe a view already), so a list view of a gated view stays gated.
   const view = new Proxy(backend, {
     get(target, prop) {
@@ -51,15 +64,12 @@ export function backendView<B extends Backend>(backend: B, opts: BackendViewOpti
       }
       const value: unknown = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value
-      const fn = value as (...args: unknown[]) => unknown
-      const gate = opts.gate
-      if (gate && GATED.has(prop)) {
-        return async (...args: unknown[]) => {
-          await gate.wait(opts.signal)
-          return fn.apply(target, args.map(unwrapBackend))
-        }
+      let wrapper = wrappers.get(prop)
+      if (wrapper === undefined) {
+        wrapper = wrap(target, prop, value as (...args: unknown[]) => unknown)
+        wrappers.set(prop, wrapper)
       }
-      return (...args: unknown[]) => fn.apply(target, args.map(unwrapBackend))
+      return wrapper
     },
   })
   wrapped.set(view, real)

@@ -10,9 +10,11 @@ export interface ContinuousOptions extends SyncOptions {
   readonly stabilityMs?: number
   /** How long a remove waits for the upsert that makes it a rename (`move`). [250 ms] */
   readonly moveHoldMs?: number
-  /** A batch of changed paths closes this long after its first path… [20 ms] */
-  readonly batchWindowMs?: number
-  /** …or once it holds this many paths. [5000] */
+  /** A batch of changed paths closes once no path came for this long… [50 ms] */
+  readonly batchQuietMs?: number
+  /** …or this long after its first path, however busy the source… [2000 ms] */
+  readonly batchMaxWaitMs?: number
+  /** …or once it holds this many paths. [10000] */
   readonly maxBatch?: number
   /** Full rescan (a complete `sync`) this often, to catch what events missed (`--rescan`); 0 = never. [1 h] */
   readonly rescanMs?: number

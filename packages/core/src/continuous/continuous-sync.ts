@@ -4,6 +4,7 @@ import {
   concat,
   defer,
   EMPTY,
+  filter,
   fromEvent,
   ignoreElements,
   interval,
@@ -44,6 +45,9 @@ const mergeWork = (a: Work, b: Work): Work =>
   a.rescan || b.rescan
     ? { rescan: true, paths: new Set() }
     : { rescan: false, paths: new Set([...a.paths, ...b.paths]) }
+
+/** Most files remembered as shipped (about 100 bytes each). */
+const SHIPPED_MAX = 200_000
 
 /** The summary `mode` of the whole continuous job's last `done` (cycle `done`s carry the sync mode). */
 export const CONTINUOUS_MODE = 'watch'
@@ -102,9 +106,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         windowMs: stabilityMs,
         scheduler,
       }),
+      // Already shipped as it is now (the event of a file a cycle took with its new directory, or
+      // one that arrived while it was being copied): nothing to do, so no cycle for it.
+      filter((c) => {
+        const fp = c.entry?.kind === 'file' ? shipped.get(c.path) : undefined
+        return !(fp && c.entry && fp.size === c.entry.size && fp.mtimeMs === c.entry.mtimeMs)
+      }),
       holdRemoves({ ...(options.moveHoldMs !== undefined ? { holdMs: options.moveHoldMs } : {}), scheduler }),
       batchChanges({
-        ...(options.batchWindowMs !== undefined ? { windowMs: options.batchWindowMs } : {}),
+        ...(options.batchQuietMs !== undefined ? { quietMs: options.batchQuietMs } : {}),
+        ...(options.batchMaxWaitMs !== undefined ? { maxWaitMs: options.batchMaxWaitMs } : {}),
         ...(options.maxBatch !== undefined ? { maxSize: options.maxBatch } : {}),
         scheduler,
       }),
@@ -125,12 +136,28 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     let first = options.initialSync ?? true
     let sawDone = !first
 
+    // What the last cycles shipped (size and mtime of the source file), to drop the late events
+    // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
+    // Not with --checksum, where equal size and mtime do not mean equal content.
+    const shipped = new Map<RelPath, { readonly size: number; readonly mtimeMs: number }>()
+    const remember = (e: SyncEvent): void => {
+      if (e.type !== 'completed' || options.compare === 'checksum' || e.dryRun) return
+      const a = e.action
+      if ((a.kind === 'copy' || a.kind === 'update' || a.kind === 'move') && a.source?.kind === 'file') {
+        if (shipped.size >= SHIPPED_MAX) shipped.clear()
+        shipped.set(a.path, { size: a.source.size, mtimeMs: a.source.mtimeMs })
+      }
+      if (a.kind === 'delete') shipped.delete(a.path)
+      if (a.from !== undefined) shipped.delete(a.from)
+    }
+
     const runWork = (work: Work): Observable<SyncEvent> => {
       const isFirst = first
       first = false
       if (work.rescan) {
         return sync(source, target, syncOptions).pipe(
           tap((e) => {
+            remember(e)
             // A job that cannot even start (missing source, credentials, lock) stops here.
             if (isFirst && e.type === 'done' && e.summary.fatal) fatal$.next()
           }),
@@ -146,6 +173,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         },
       }).pipe(
         tap((e) => {
+          remember(e)
           if (e.type === 'completed' && (e.action.kind === 'copy' || e.action.kind === 'update')) {
             transferred.push(e.action)
           }

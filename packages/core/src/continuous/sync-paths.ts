@@ -5,7 +5,7 @@ import type { SyncOptions } from '../engine/sync-options.js'
 import { asSyncError } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
-import type { RelPath } from '../model/rel-path.js'
+import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
@@ -107,11 +107,33 @@ export function syncPaths(
     const extra: Extra = { movesPlanned: 0, movesDone: 0, movesFailed: 0, statFailures: 0 }
 
     const prepare$ = defer(async () => {
-      await Promise.all([statSide(source, unique, src), statSide(target, unique, dst)])
       // A directory new on the source comes with its contents, and a directory gone from it takes
-      // its contents with it: both are taken whole here, whether or not an event named each file.
-      const grown = unique.filter((p) => src.get(p)?.kind === 'dir' && !dst.has(p) && !unreadable.has(p))
-      const shrunk = unique.filter((p) => dst.get(p)?.kind === 'dir' && !src.has(p) && !unreadable.has(p))
+      // its contents with it: both are taken whole (listed below), whether or not an event named
+      // each file. Paths are stated shallowest first, so what lies inside such a directory is
+      // never stated one by one (an unpacked archive: a few directories listed, not 10,000 stats).
+      const grown = new Set<RelPath>()
+      const shrunk = new Set<RelPath>()
+      const inside = (p: RelPath): boolean => {
+        for (let a = parentRelPath(p); a !== undefined; a = parentRelPath(a))
+          if (grown.has(a) || shrunk.has(a)) return true
+        return false
+      }
+      const levels = new Map<number, RelPath[]>()
+      for (const p of unique) {
+        const d = p.split('/').length
+        const level = levels.get(d)
+        if (level) level.push(p)
+        else levels.set(d, [p])
+      }
+      for (const d of [...levels.keys()].sort((a, b) => a - b)) {
+        const todo = (levels.get(d) ?? []).filter((p) => !inside(p))
+        await Promise.all([statSide(source, todo, src), statSide(target, todo, dst)])
+        for (const p of todo) {
+          if (unreadable.has(p)) continue
+          if (src.get(p)?.kind === 'dir' && !dst.has(p)) grown.add(p)
+          else if (dst.get(p)?.kind === 'dir' && !src.has(p)) shrunk.add(p)
+        }
+      }
       const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
         const listed = listSubtrees(backend, roots, {
           ...(options.filter ? { filter: options.filter } : {}),
@@ -136,7 +158,7 @@ export function syncPaths(
         }
         if (young.length > 0) options.onUnsettled?.(young)
       }
-      await Promise.all([expand(source, grown, src), expand(target, shrunk, dst)])
+      await Promise.all([expand(source, [...grown], src), expand(target, [...shrunk], dst)])
     })
 
     const moves$ = defer((): Observable<SyncEvent> => {
