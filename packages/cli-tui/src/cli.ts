@@ -118,8 +118,8 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   watchCmd
     .summary('continuous one-way sync: keep DST in step with SRC until stopped')
     .description(
-      'Sync once, then keep DST in step with SRC as files change (--mode copy never deletes), until\n' +
-        'SIGINT/SIGTERM (exit 130, state saved). Renames become moves; a full rescan runs every --rescan.',
+      'Sync once, then keep DST in step with SRC as files change, until SIGINT/SIGTERM (exit 130, state saved).\n' +
+        'Renames become moves; bursts are batched; a full rescan runs every --rescan; --mode copy never deletes.',
     )
     .action(jobAction(async () => (await import('./commands/watch.js')).watchCommand))
 
