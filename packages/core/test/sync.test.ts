@@ -225,6 +225,15 @@ describe('sync (mirror)', () => {
     expect(stats).toBe(2)
   })
 
+  it('says once, up front, when --checksum has no common hash to use', async () => {
+    const src = createMemBackend({ capabilities: { hashes: ['md5'] } })
+    const dst = createMemBackend({ capabilities: { hashes: ['sha256'] } })
+    await seed(src, { a: '1' })
+    const events = await run(src, dst, { compare: 'checksum' })
+    const notices = events.filter((e) => e.type === 'notice' && e.code === 'NO_COMMON_HASH')
+    expect(notices).toHaveLength(1)
+  })
+
   it('check reports differences and writes nothing', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -119,9 +119,6 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       ...(options.filter ? { filter: options.filter } : {}),
     }
     const hashAlgo = commonHash(source, target)
-    if (options.compare === 'checksum' && hashAlgo === undefined) {
-      notice('NO_COMMON_HASH', `${source.uri} and ${target.uri} share no hash: --checksum falls back to size and mtime`)
-    }
     const ctx: DecideContext = {
       source,
       target,
@@ -137,6 +134,13 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     const delta = deltaHook(source, target, options, notice)
 
     const preflight$ = defer(async () => {
+      // Said here, not while setting up: only once subscribed does side$ reach anyone.
+      if (options.compare === 'checksum' && hashAlgo === undefined) {
+        notice(
+          'NO_COMMON_HASH',
+          `${source.uri} and ${target.uri} share no hash: --checksum falls back to size and mtime`,
+        )
+      }
       if (!(await source.rootExists())) {
         throw new SyncError('NOT_FOUND', `source ${source.uri} does not exist`, {
           path: source.uri,
