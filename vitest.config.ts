@@ -24,7 +24,16 @@ export default defineConfig({
         },
       },
       { extends: true, test: { name: 'backend-grpc', include: ['packages/backend-grpc/test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'cli', include: ['packages/cli-tui/test/**/*.test.{ts,tsx}'] } },
+      {
+        extends: true,
+        test: {
+          name: 'cli',
+          include: ['packages/cli-tui/test/**/*.test.{ts,tsx}'],
+          // Ink draws only a final frame when it believes it runs in CI (is-in-ci reads CI once, on
+          // import); the component tests read every frame, as a terminal user sees them.
+          env: { CI: 'false', CONTINUOUS_INTEGRATION: 'false' },
+        },
+      },
       { extends: true, test: { name: 'examples', include: ['examples/test/**/*.test.ts'] } },
       { extends: true, test: { name: 'bench', include: ['bench/test/**/*.test.ts'] } },
     ],

@@ -203,6 +203,28 @@ describe('sync (mirror)', () => {
     expect(attempts).toBe(3)
   })
 
+  it('a write that landed but whose answer was lost (TRANSIENT) counts as done on the retry, not as a conflict', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'new', b: 'fresh' })
+    await seed(dst, { a: 'old!' }, T0 - 5000)
+    // Both ways bytes reach a mem target commit first, then lose the reply (a connection cut after the commit).
+    let lost = 0
+    const loseReply =
+      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const result = await fn(...args)
+        if (lost++ < 2) throw new SyncError('TRANSIENT', 'connection reset after the commit')
+        return result
+      }
+    dst.write = loseReply(dst.write.bind(dst))
+    dst.copyFrom = loseReply(dst.copyFrom.bind(dst))
+    const s = done(await run(src, dst, { retryDelayMs: 1 }))
+    expect(s).toMatchObject({ failed: 0, done: { copy: 1, update: 1 } })
+    expect(lost).toBe(2)
+    expect(await snapshot(dst)).toEqual(await snapshot(src))
+  })
+
   it('records state, and with it decides "unchanged" without stat or hash calls on the target', async () => {
     const src = createMemBackend()
     const dst = createMemBackend({ capabilities: { listMtime: false } })

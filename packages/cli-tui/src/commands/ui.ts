@@ -48,6 +48,11 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   // this thread loads Ink and React; it runs the job on `start()`, once the UI is ready to follow.
   const { startEngineThread } = await import('../ui/engine-thread.js')
   const engine = startEngineThread({ source, target, flags })
+  // Ink draws only a final frame where it believes it runs in CI (is-in-ci reads CI and
+  // CONTINUOUS_INTEGRATION once, when Ink is imported below). `ui` was asked for a live screen on
+  // a terminal (checked above), so those variables do not apply to this thread.
+  delete process.env.CI
+  delete process.env.CONTINUOUS_INTEGRATION
   const ui = import('../ui/run-ui.js')
   ui.catch(() => {})
   const [{ SyncEventHub }, { openReporters }, { onInterrupt }, jobExit, { fatalDoneEvent }] = await Promise.all([

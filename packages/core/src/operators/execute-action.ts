@@ -8,7 +8,7 @@ import type { Entry } from '../model/entry.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
-import { matchesFingerprint } from './decide.js'
+import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 
 /** A delta transfer hook: builds `action.path` on the target from its old content; undefined = not applicable. */
@@ -63,8 +63,9 @@ export function executeAction(
     const onProgress = (bytes: number): void => {
       progress.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
     }
+    let attempts = 0
     const work$ = defer(() =>
-      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress),
+      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0),
     ).pipe(
       retryTransient({
         ...(opts.retries !== undefined ? { count: opts.retries } : {}),
@@ -100,7 +101,12 @@ export function executeAction(
   })
 }
 
-async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: number) => void): Promise<Outcome> {
+async function run(
+  action: Action,
+  opts: ExecuteOptions,
+  onProgress: (bytes: number) => void,
+  retried: boolean,
+): Promise<Outcome> {
   if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted before start', { path: action.path })
   const { source, target } = opts
   const s = action.source
@@ -128,6 +134,10 @@ async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: num
         mtimeMs: src.mtimeMs,
         ...(src.mode !== undefined ? { mode: src.mode } : {}),
         ...(src.hashes ? { hashes: src.hashes } : {}),
+      }
+      if (retried) {
+        const landed = await landedEarlier(target, action, meta)
+        if (landed) return { bytes: 0, entry: landed }
       }
       // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
       if (!opts.limiter && supports.copyFrom(target)) {
@@ -168,6 +178,21 @@ async function run(action: Action, opts: ExecuteOptions, onProgress: (bytes: num
     case 'skip':
       return { bytes: 0 }
   }
+}
+
+/**
+ * After a TRANSIENT failure the earlier attempt may still have landed (the connection dropped after
+ * the server committed the file, before its answer arrived). Writing again would then meet its own
+ * result as "changed since planned" (`expect`) and fail: a target that now holds exactly the size
+ * and mtime this write sets, and differs from what was planned, is that earlier attempt.
+ */
+async function landedEarlier(target: Backend, action: Action, meta: WriteMeta): Promise<Entry | undefined> {
+  const now = await target.stat(action.path)
+  if (now?.kind !== 'file' || now.size !== meta.size) return undefined
+  if (Math.abs(now.mtimeMs - meta.mtimeMs) >= Math.max(1, target.capabilities.mtimePrecisionMs)) return undefined
+  const planned = action.target
+  if (planned?.kind === 'file' && matchesFingerprint(fingerprintOf(planned), now)) return undefined
+  return now
 }
 
 /** Refuses to touch or delete a target file that changed since it was planned. */
