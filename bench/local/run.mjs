@@ -70,9 +70,11 @@ if (!flags['no-install']) {
   spawnSync('sh', [path.join(REPO, 'bench/install-tools.sh')], { stdio: 'inherit' })
 }
 if (!flags['no-build']) {
-  log('building the CLI (npx tsc -b packages/cli-tui)')
+  log('building the CLI (npx tsc -b packages/cli-tui, then its bundle)')
   const r = spawnSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'inherit' })
   if (r.status !== 0) throw new Error('build failed')
+  const b = spawnSync(process.execPath, ['packages/cli-tui/scripts/bundle.mjs'], { cwd: REPO, stdio: 'inherit' })
+  if (b.status !== 0) throw new Error('bundling the CLI failed')
 }
 
 rmSync(data, { recursive: true, force: true })

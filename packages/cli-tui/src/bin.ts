@@ -1,12 +1,20 @@
 #!/usr/bin/env node
 import { run } from './cli.js'
 import { processStreams } from './output/streams.js'
+import { staleBundle } from './stale-bundle.js'
 
-// Local syncs are bound by fs round trips (open, write, fsync, rename per file) that libuv runs on
-// its thread pool, 4 threads by default: more threads keep more fsyncs in flight. Must be set before
-// the first thread-pool job, which none of the static imports above starts.
-process.env.UV_THREADPOOL_SIZE ??= '16'
-process.exitCode = await run(process.argv.slice(2), processStreams())
+// No UV_THREADPOOL_SIZE here: an ES module entry is read through libuv's thread pool, so the pool
+// already exists when this code runs and the variable would be ignored (it was, until this note).
+const stale = staleBundle()
+const entry: { run: typeof run; processStreams: typeof processStreams } = stale
+  ? await import(stale.href)
+  : { run, processStreams }
+if (stale) {
+  process.stderr.write(
+    'syncflow: dist/bin.js is older than the TypeScript build: running the unbundled modules (run `npm run build`)\n',
+  )
+}
+process.exitCode = await entry.run(process.argv.slice(2), entry.processStreams())
 // A safety net, not the normal path: if a leaked handle (a socket, a database) kept the process
 // alive after the command finished, exit anyway rather than hang a script. unref'd, so it never
 // delays a clean exit.

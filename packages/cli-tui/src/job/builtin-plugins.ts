@@ -15,14 +15,44 @@ interface BuiltinBackend {
   readonly pkg: string
   /** The plugin object's export name. */
   readonly exportName: string
+  /**
+   * Imports the package. Built-ins spell the specifier out (`import('@syncflow/backend-s3')`) so that
+   * the CLI bundle splits each backend into its own lazily loaded chunk sharing one copy of core; a
+   * computed `import(pkg)` would load the package's own build, a second copy of core. [import(pkg)]
+   */
+  readonly load?: () => Promise<Record<string, unknown>>
 }
 
 /** The built-in backends: scheme → package. A package that is not installed gives a USAGE error. */
 export const BUILTIN_BACKENDS: readonly BuiltinBackend[] = [
-  { name: 'local', schemes: ['file'], pkg: '@syncflow/backend-local', exportName: 'localBackend' },
-  { name: 's3', schemes: ['s3'], pkg: '@syncflow/backend-s3', exportName: 's3Backend' },
-  { name: 'grpc', schemes: ['grpc', 'grpcs'], pkg: '@syncflow/backend-grpc', exportName: 'grpcBackend' },
-  { name: 'mem', schemes: ['mem'], pkg: '@syncflow/core', exportName: 'memBackend' },
+  {
+    name: 'local',
+    schemes: ['file'],
+    pkg: '@syncflow/backend-local',
+    exportName: 'localBackend',
+    load: () => import('@syncflow/backend-local'),
+  },
+  {
+    name: 's3',
+    schemes: ['s3'],
+    pkg: '@syncflow/backend-s3',
+    exportName: 's3Backend',
+    load: () => import('@syncflow/backend-s3'),
+  },
+  {
+    name: 'grpc',
+    schemes: ['grpc', 'grpcs'],
+    pkg: '@syncflow/backend-grpc',
+    exportName: 'grpcBackend',
+    load: () => import('@syncflow/backend-grpc'),
+  },
+  {
+    name: 'mem',
+    schemes: ['mem'],
+    pkg: '@syncflow/core',
+    exportName: 'memBackend',
+    load: () => import('@syncflow/core'),
+  },
 ]
 
 /** A registry entry whose `open` imports the real plugin on first use (memoized). */
@@ -31,7 +61,7 @@ export function lazyPlugin(spec: BuiltinBackend): BackendPlugin {
   const load = async (scheme: string): Promise<BackendPlugin> => {
     let mod: Record<string, unknown>
     try {
-      mod = (await import(spec.pkg)) as Record<string, unknown>
+      mod = await (spec.load ? spec.load() : (import(spec.pkg) as Promise<Record<string, unknown>>))
     } catch (err) {
       if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw err
       throw new SyncError('USAGE', `${scheme}:// locations need the package ${spec.pkg}, which is not available`, {

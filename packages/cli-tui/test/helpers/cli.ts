@@ -9,11 +9,19 @@ export const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
 export const BIN = join(REPO, 'packages/cli-tui/dist/bin.js')
 
 let built = false
-/** Builds the CLI (and the packages it references) once per test file; a no-op when up to date. */
+/**
+ * Builds the CLI (and the packages it references) once per test file, as `npm run build` does: tsc,
+ * then the bundle that dist/bin.js is (scripts/bundle.mjs; a second or so).
+ */
 export function buildCli(): void {
   if (built) return
   try {
     execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'pipe', encoding: 'utf8' })
+    execFileSync(process.execPath, ['packages/cli-tui/scripts/bundle.mjs'], {
+      cwd: REPO,
+      stdio: 'pipe',
+      encoding: 'utf8',
+    })
   } catch (err) {
     const { stdout, stderr } = err as { stdout?: string; stderr?: string }
     throw new Error(`building the CLI failed:\n${stdout ?? ''}${stderr ?? ''}`)
