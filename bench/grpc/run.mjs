@@ -243,6 +243,36 @@ function populate(dir, files) {
   for (const [name, file] of Object.entries(files)) linkSync(file, path.join(dir, name))
 }
 
+const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100)
+
+/**
+ * CPU seconds a server process has used so far, its reaped children included (the rsync daemon
+ * forks one per connection): utime + stime + cutime + cstime from /proc/PID/stat.
+ */
+function serverCpuS(pid) {
+  try {
+    const stat = fsMod.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * TICK_S
+  } catch {
+    return Number.NaN
+  }
+}
+
+/** Waits (up to 5 s) until process `pid` has no children left. */
+async function childrenReaped(pid) {
+  for (let i = 0; i < 100; i++) {
+    let children = ''
+    try {
+      children = fsMod.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim()
+    } catch {
+      return
+    }
+    if (children === '') return
+    await new Promise((r) => setTimeout(r, 50)) // polling /proc: there is no event to wait for
+  }
+}
+
 /** Runs a command, measuring wall time and (GNU time) CPU and peak RSS. */
 function run(cmd, argv) {
   return new Promise((resolve, reject) => {
@@ -294,6 +324,7 @@ const scenarios = [
 const tools = {
   syncflow: {
     root: SF_ROOT,
+    pid: () => sf.pid,
     counts: sfProxy.counts,
     command: () =>
       CLIENT === 'cli'
@@ -312,6 +343,7 @@ const tools = {
   },
   rsync: {
     root: RS_ROOT,
+    pid: () => rs.pid,
     counts: rsProxy.counts,
     command: () => ['rsync', ['-a', '--delete', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`]],
   },
@@ -328,16 +360,21 @@ for (const sc of scenarios) {
       tool.counts.up = 0
       tool.counts.down = 0
       const [cmd, argv] = tool.command()
+      const server0 = serverCpuS(tool.pid())
       const m = await run(cmd, argv)
+      // The rsync daemon reaps its per-connection child a moment after the client exits: its CPU
+      // counts (cutime) only then.
+      await childrenReaped(tool.pid())
+      const serverCpu = serverCpuS(tool.pid()) - server0
       const wire = tool.counts.up + tool.counts.down
       const stats = /Total bytes sent: ([\d,]+)[\s\S]*Total bytes received: ([\d,]+)/.exec(m.stdout)
       const rsyncStats = stats ? Number(stats[1].replace(/,/g, '')) + Number(stats[2].replace(/,/g, '')) : undefined
       if ((await sha256(path.join(tool.root, sc.check))) !== (await sha256(Object.values(sc.source)[0]))) {
         throw new Error(`${name}: ${sc.check} differs from the source after "${sc.name}"`)
       }
-      runs.push({ ...m, wire, rsyncStats })
+      runs.push({ ...m, serverCpu, wire, rsyncStats })
       console.error(
-        `  ${sc.name} · ${name} · run ${i + 1}: ${m.wallS.toFixed(2)} s, ${(wire / MIB).toFixed(2)} MiB on the wire`,
+        `  ${sc.name} · ${name} · run ${i + 1}: ${m.wallS.toFixed(2)} s, CPU ${m.cpuS.toFixed(2)} + ${serverCpu.toFixed(2)} s, ${(wire / MIB).toFixed(2)} MiB on the wire, load ${os.loadavg()[0].toFixed(1)}`,
       )
     }
     results.push({
@@ -345,6 +382,7 @@ for (const sc of scenarios) {
       tool: name,
       wallS: median(runs.map((r) => r.wallS)),
       cpuS: median(runs.map((r) => r.cpuS)),
+      serverCpuS: median(runs.map((r) => r.serverCpu)),
       maxRssMiB: median(runs.map((r) => r.maxRssMiB)),
       wireBytes: median(runs.map((r) => r.wire)),
       rsyncStatsBytes: runs[0].rsyncStats,
@@ -362,11 +400,13 @@ const header = `${new Date().toISOString().slice(0, 10)} · ${os.cpus().length} 
 writeFileSync(path.join(DATA, 'results.json'), JSON.stringify({ header, results }, null, 2))
 const fmt = (b) => (b >= MIB ? `${(b / MIB).toFixed(2)} MiB` : `${(b / 1024).toFixed(1)} KiB`)
 console.log(`\n${header}\n`)
-console.log('| scenario | tool | wall | CPU | peak RSS | bytes on the wire | rsync --stats |')
-console.log('| --- | --- | --- | --- | --- | --- | --- |')
+console.log(
+  '| scenario | tool | wall | CPU (client) | CPU (server) | peak RSS (client) | bytes on the wire | rsync --stats |',
+)
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- |')
 for (const r of results) {
   console.log(
-    `| ${r.scenario} | ${r.tool} | ${r.wallS.toFixed(2)} s | ${r.cpuS.toFixed(2)} s | ${r.maxRssMiB.toFixed(0)} MiB | ${fmt(r.wireBytes)} | ${r.rsyncStatsBytes !== undefined ? fmt(r.rsyncStatsBytes) : ''} |`,
+    `| ${r.scenario} | ${r.tool} | ${r.wallS.toFixed(2)} s | ${r.cpuS.toFixed(2)} s | ${r.serverCpuS.toFixed(2)} s | ${r.maxRssMiB.toFixed(0)} MiB | ${fmt(r.wireBytes)} | ${r.rsyncStatsBytes !== undefined ? fmt(r.rsyncStatsBytes) : ''} |`,
   )
 }
 console.log('\n| scenario | wall syncflow / rsync | wire syncflow / rsync |')

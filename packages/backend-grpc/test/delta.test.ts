@@ -80,9 +80,10 @@ describe('delta over gRPC', () => {
     await writeFile(join(srv.dir, 'keep.bin'), base)
     const sig = await remote.signature(p('keep.bin'), 0)
     expect(sig?.size).toBe(base.length)
+    // The right length, a wrong digest: only the whole-file hash can tell.
     const ops = (async function* () {
       yield { type: 'copy' as const, index: 0, count: 2 }
-      yield { type: 'end' as const, size: 5, sha256: '0'.repeat(64) }
+      yield { type: 'end' as const, size: 2 * sig!.blockSize, xxh128: '0'.repeat(32) }
     })()
     await expect(remote.patch(p('keep.bin'), sig!.blockSize, ops, { mtimeMs: 1 })).rejects.toMatchObject({
       code: 'CHECKSUM',

@@ -6,7 +6,7 @@ import { type RelPath, SyncError } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncflowClient } from '../src/generated/syncflow/v1/Syncflow.js'
 import { createGrpcBackend } from '../src/index.js'
-import { loadProtocol, type Protocol } from '../src/wire/load-protocol.js'
+import { loadProtocol, PROTOCOL_VERSION, type Protocol } from '../src/wire/load-protocol.js'
 import { startTestServer } from './helpers.js'
 
 let srv: Awaited<ReturnType<typeof startTestServer>>
@@ -134,7 +134,7 @@ describe('hostile server (a fake server sending bad paths)', () => {
     const server = new protocol.grpc.Server()
     const hello = (_c: unknown, cb: (e: null, r: unknown) => void) =>
       cb(null, {
-        protocol: 1,
+        protocol: PROTOCOL_VERSION,
         serverVersion: 'evil',
         rootExists: true,
         capabilities: { hashes: [], mtimePrecisionMs: 1, watch: 'none' },

@@ -3,6 +3,7 @@ import {
   applyDelta,
   blockSizeFor,
   computeSignature,
+  createWholeFileHasher,
   type DeltaOp,
   type FileSignature,
   generateDelta,
@@ -57,6 +58,32 @@ async function roundTrip(base: Uint8Array, next: Uint8Array, blockSize: number, 
 }
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+
+async function xxh128(...parts: Uint8Array[]): Promise<string> {
+  const h = await createWholeFileHasher()
+  for (const p of parts) h.update(p)
+  return h.hex()
+}
+
+describe('whole-file hash', () => {
+  it('is XXH3-128 in canonical hex (the vectors of `xxhsum -H2`), however the bytes are split', async () => {
+    expect(await xxh128()).toBe('99aa06d3014798d86001c324468d497f')
+    expect(await xxh128(Buffer.from('ab'), Buffer.from('c'))).toBe('06b05ab6733a618578af5f94892f3950')
+    const a = Buffer.alloc(100_000, 'a')
+    expect(await xxh128(a)).toBe('819d5302938c790308f809ef04c54838')
+    expect(await xxh128(a.subarray(0, 1), a.subarray(1, 65_537), a.subarray(65_537))).toBe(
+      '819d5302938c790308f809ef04c54838',
+    )
+  })
+
+  it('gives each caller its own state (concurrent deltas)', async () => {
+    const [h1, h2] = await Promise.all([createWholeFileHasher(), createWholeFileHasher()])
+    h1.update(Buffer.from('ab'))
+    h2.update(Buffer.from('zz'))
+    h1.update(Buffer.from('c'))
+    expect(h1.hex()).toBe('06b05ab6733a618578af5f94892f3950')
+  })
+})
 
 describe('weak checksum', () => {
   it('rolling by one byte equals recomputing, for any data and window', () => {
@@ -187,7 +214,7 @@ describe('generateDelta + applyDelta', () => {
           const { out, ops } = await roundTrip(base, next, blockSize, sizes)
           expect(out.equals(Buffer.from(next))).toBe(true)
           const end = ops.at(-1)
-          expect(end).toEqual({ type: 'end', size: next.length, sha256: sha256(next) })
+          expect(end).toEqual({ type: 'end', size: next.length, xxh128: await xxh128(next) })
           for (const op of ops) if (op.type === 'literal') expect(op.data.length).toBeLessThanOrEqual(MAX_LITERAL_BYTES)
         },
       ),

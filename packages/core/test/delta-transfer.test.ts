@@ -82,11 +82,14 @@ class PatchingBackend extends MemBackend {
   patches = 0
   literalBytes = 0
   corruptNextPatch = false
+  afterSignature: (() => void) | undefined
   async signature(path: RelPath, blockSize: number): Promise<FileSignature | undefined> {
     const f = this.files.get(path)
     if (!f) return undefined
     const bs = blockSize || blockSizeFor(f.data.length)
-    return computeSignature([f.data], bs, strongBytesFor(f.data.length, bs))
+    const sig = await computeSignature([f.data], bs, strongBytesFor(f.data.length, bs))
+    this.afterSignature?.()
+    return sig
   }
   async patch(path: RelPath, blockSize: number, ops: AsyncIterable<DeltaOp>, meta: WriteMeta, opts?: WriteOptions) {
     this.patches++
@@ -96,26 +99,12 @@ class PatchingBackend extends MemBackend {
     async function* counted() {
       for await (const op of ops) {
         if (op.type === 'literal') self.literalBytes += op.data.length
-        if (corrupt && op.type === 'end') yield { ...op, sha256: '0'.repeat(64) }
+        if (corrupt && op.type === 'end') yield { ...op, xxh128: '0'.repeat(32) }
         else yield op
       }
     }
     const body = applyDelta((r) => this.read(path, r), blockSize, counted(), { path })
     return this.write(path, body, meta, opts)
-  }
-}
-
-/** A source that can hash its files (so the delta takes the sha256 from it, computed up front). */
-class HashingBackend extends MemBackend {
-  readonly capabilities = { ...new MemBackend().capabilities, hashes: ['sha256' as const] }
-  hashes = 0
-  afterHash: (() => void) | undefined
-  async hash(path: RelPath): Promise<string> {
-    this.hashes++
-    const { createHash } = await import('node:crypto')
-    const digest = createHash('sha256').update(this.files.get(path)!.data).digest('hex')
-    this.afterHash?.()
-    return digest
   }
 }
 
@@ -160,19 +149,25 @@ describe('deltaTransfer', () => {
     expect(progress.at(-1)).toBe(next.length)
   })
 
-  it('takes the whole-file sha256 from a source that can hash, and falls back when the file changed meanwhile', async () => {
-    const source = new HashingBackend()
+  it('reads the source once (hashed as it is matched), and sends it whole when the base changed meanwhile', async () => {
+    const source = new MemBackend()
     const target = new PatchingBackend()
     const base = randomBytes(1 << 20)
     const next = edited(base)
     target.files.set(p, { data: base, mtimeMs: 1 })
     source.files.set(p, { data: next, mtimeMs: 2 })
     await deltaTransfer(source, target, p, { mtimeMs: 2 })
-    expect(source.hashes).toBe(1)
+    expect(source.bytesRead).toBe(next.length)
     expect(target.files.get(p)!.data.equals(next)).toBe(true)
-    // The file changes between the hash and the delta pass: the patch fails its check, sent whole.
+    // The target's base changes after its signature: the copy ops read other bytes, the patch
+    // fails its whole-file check, and the file is sent whole.
     const newer = edited(next)
-    source.afterHash = () => source.files.set(p, { data: newer, mtimeMs: 3 })
+    source.files.set(p, { data: newer, mtimeMs: 3 })
+    target.afterSignature = () => {
+      const changed = Buffer.from(next)
+      changed[5000] ^= 1
+      target.files.set(p, { data: changed, mtimeMs: 2 })
+    }
     const fallbacks: SyncError[] = []
     await deltaTransfer(source, target, p, { mtimeMs: 3 }, { onFallback: (e) => fallbacks.push(e) })
     expect(fallbacks.map((e) => e.code)).toEqual(['CHECKSUM'])

@@ -131,19 +131,30 @@ export class LocalTree implements ServedTree {
 
   async *scanFile(full: RelPath): AsyncGenerator<Uint8Array> {
     const { fh } = await this.openFile(full)
-    // One buffer for the whole file: no garbage per chunk (a GiB read in fresh 1 MiB buffers keeps
-    // the collector busy for a good part of a second).
-    const buf = Buffer.allocUnsafe(READ_AHEAD)
+    // Two buffers for the whole file: no garbage per chunk (a GiB read in fresh 1 MiB buffers keeps
+    // the collector busy), and the next read runs in the thread pool while the caller digests
+    // this chunk (a signature costs about as much CPU per byte as the read costs the kernel).
+    const bufs = [Buffer.allocUnsafe(READ_AHEAD), Buffer.allocUnsafe(READ_AHEAD)] as const
+    let pos = 0
+    let i = 0
+    let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, READ_AHEAD, 0)
     try {
-      for (let pos = 0; ; ) {
-        const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+      while (pending !== undefined) {
+        const { bytesRead } = await pending
+        pending = undefined
         if (bytesRead === 0) return
+        const chunk = bufs[i]!.subarray(0, bytesRead)
         pos += bytesRead
-        yield buf.subarray(0, bytesRead)
+        i ^= 1
+        // A short read is not the end (only 0 is): ask again from where it stopped.
+        pending = fh.read(bufs[i]!, 0, READ_AHEAD, pos)
+        yield chunk
       }
     } catch (err) {
       throw fsError(err, 'read', full)
     } finally {
+      // A read still in flight (the caller stopped early) must finish before the handle closes.
+      await pending?.catch(() => {})
       await fh.close()
     }
   }

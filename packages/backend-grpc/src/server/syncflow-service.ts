@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { pipeline, Readable, Transform } from 'node:stream'
+import { pipeline, type Readable, Transform } from 'node:stream'
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritableStream } from '@grpc/grpc-js'
 import {
   applyDelta,
@@ -31,6 +31,7 @@ import { READ_CHUNK } from './local-tree.js'
 import type { PathLocks } from './path-locks.js'
 import { fullPath, type ServedTree } from './served-tree.js'
 import { toStatus } from './to-status.js'
+import { uploadBody } from './upload-body.js'
 
 /** What the service needs. */
 export interface ServiceContext {
@@ -49,6 +50,17 @@ export interface ServiceContext {
 const ENTRIES_PER_MESSAGE = 1000
 const HASH_ALGOS: readonly HashAlgo[] = ['md5', 'sha1', 'sha256']
 
+/**
+ * Aborted when the client goes away (cancel, cut connection). A write under way then never
+ * commits: LocalBackend checks the signal just before its rename, so a client that saw its call
+ * fail and retries does not meet the abandoned attempt landing later (as a CONFLICT).
+ */
+function cancelSignal(call: { on(event: 'cancelled', listener: () => void): unknown }): AbortSignal {
+  const ac = new AbortController()
+  call.on('cancelled', () => ac.abort())
+  return ac.signal
+}
+
 /** The client root of a request: `''` or a RelPath below the served root. */
 function rootOf(raw: string): string {
   return raw === '' ? '' : toRelPath(raw, 'root')
@@ -65,11 +77,12 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
   const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op)
 
-  function unary<Req, Res>(op: string, fn: (req: Req) => Promise<Res>): handleUnaryCall<Req, Res> {
+  function unary<Req, Res>(op: string, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
     return (call, callback) => {
+      const signal = cancelSignal(call)
       const run = async () => {
         ctx.authorize(call.metadata)
-        return fn(call.request)
+        return fn(call.request, signal)
       }
       run().then(
         (res) => callback(null, res),
@@ -205,6 +218,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Write: (call, callback) => {
+      const signal = cancelSignal(call)
       const it: AsyncIterator<WriteRequest__Output> = call[Symbol.asyncIterator]()
       // The data chunks after the header; fails (so nothing is committed) unless an `end` message
       // with the exact byte count closes them.
@@ -237,8 +251,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const expect = fromWireExpect(header.expect, rel)
         return locks.shared(full, async () => {
           await tree.checkParents(full)
-          const entry = await backend.write(rel, Readable.from(body(), { highWaterMark: 4 << 20 }), meta, {
+          const entry = await backend.write(rel, uploadBody(body()), meta, {
             ...(expect !== undefined ? { expect } : {}),
+            signal,
           })
           // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
           index.record(full, entry, meta.hashes?.sha256)
@@ -275,6 +290,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Patch: (call, callback) => {
+      const signal = cancelSignal(call)
       const it = call[Symbol.asyncIterator]()
       const run = async () => {
         ctx.authorize(call.metadata)
@@ -286,15 +302,10 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const expect = fromWireExpect(header.expect, rel)
         const blockSize = header.blockSize
         if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `bad block size ${blockSize}`)
-        let sha256: string | undefined
         async function* ops(): AsyncGenerator<DeltaOp> {
           let batch = first.ops
           for (;;) {
-            for (const w of batch) {
-              const op = await fromWireOp(w, 'patch')
-              if (op.type === 'end') sha256 = op.sha256
-              yield op
-            }
+            for (const w of batch) yield await fromWireOp(w, 'patch')
             const r = await it.next()
             if (r.done) return
             batch = r.value.ops
@@ -304,10 +315,12 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           await tree.checkParents(full)
           const body = applyDelta((range) => tree.readFile(full, range), blockSize, ops(), {
             path: rel,
+            signal,
             ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
           })
-          const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
-          index.record(full, entry, sha256)
+          const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
+          // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
+          index.record(full, entry, undefined)
           return { entry: toWireEntry(entry) }
         })
       }
@@ -384,7 +397,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       })
     }),
 
-    Copy: unary('copy', async (req) => {
+    Copy: unary('copy', async (req, signal) => {
       const from = await resolve(req.root, req.from)
       const { rel, full, backend } = await resolve(req.root, req.to)
       const expect = fromWireExpect(req.expect, rel)
@@ -396,7 +409,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const { tap, digest } = sha256Tap()
         const body = chain(await tree.readFile(from.full), tap)
         const meta = { size: src.size, mtimeMs: src.mtimeMs, ...(src.mode !== undefined ? { mode: src.mode } : {}) }
-        const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
+        const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
         index.record(full, entry, digest())
         return { entry: toWireEntry(entry) }
       })
@@ -469,7 +482,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       })
     }),
 
-    FindContent: unary('findContent', async (req) => {
+    FindContent: unary('findContent', async (req, signal) => {
       const sub = rootOf(req.root)
       if (req.sha256 === undefined) return { maybe: await index.hasSize(req.size) }
       if (!/^[0-9a-f]{64}$/.test(req.sha256)) throw new SyncError('USAGE', 'bad sha256')
@@ -489,7 +502,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         })
         const body = chain(await tree.readFile(found), tap, check)
         try {
-          const entry = await backend.write(rel, body, meta, expect !== undefined ? { expect } : {})
+          const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
           index.record(full, entry, wanted)
           return { maybe: true, entry: toWireEntry(entry) }
         } catch (err) {

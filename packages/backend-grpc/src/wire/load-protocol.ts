@@ -3,7 +3,7 @@ import type * as grpcJs from '@grpc/grpc-js'
 import type { ProtoGrpcType } from '../generated/syncflow.js'
 
 /** The protocol version of proto/syncflow.proto, exchanged in Hello. */
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2
 
 /** The loaded gRPC SDK and the service definition. */
 export interface Protocol {

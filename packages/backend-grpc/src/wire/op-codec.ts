@@ -1,5 +1,5 @@
 import type { DeltaOp } from '@syncflow/core'
-import { MAX_LITERAL_BYTES, SyncError } from '@syncflow/core'
+import { isWholeFileDigest, MAX_LITERAL_BYTES, SyncError } from '@syncflow/core'
 import type { DeltaOp as WireOp, DeltaOp__Output as WireOpOut } from '../generated/syncflow/v1/DeltaOp.js'
 import { gunzipChunk, gzipChunk } from './gzip-chunk.js'
 
@@ -12,11 +12,11 @@ const OPS_PER_MESSAGE = 4096
 export function toWireOp(op: DeltaOp): WireOp {
   if (op.type === 'copy') return { copy: { index: op.index, count: op.count } }
   if (op.type === 'literal') return { literal: op.data }
-  return { end: { size: op.size, sha256: op.sha256 } }
+  return { end: { size: op.size, xxh128: op.xxh128 } }
 }
 
 /**
- * A delta op from the wire, validated (the applier re-checks the result's length and sha256); a
+ * A delta op from the wire, validated (the applier re-checks the result's length and XXH3-128); a
  * gzipped literal is inflated (to at most 1 MiB).
  */
 export async function fromWireOp(w: WireOpOut, op: string): Promise<DeltaOp> {
@@ -30,8 +30,8 @@ export async function fromWireOp(w: WireOpOut, op: string): Promise<DeltaOp> {
     }
   } else if (w.op === 'literal' && w.literal) {
     return { type: 'literal', data: w.literal }
-  } else if (w.op === 'end' && w.end && Number.isSafeInteger(w.end.size) && /^[0-9a-f]{64}$/.test(w.end.sha256)) {
-    return { type: 'end', size: w.end.size, sha256: w.end.sha256 }
+  } else if (w.op === 'end' && w.end && Number.isSafeInteger(w.end.size) && isWholeFileDigest(w.end.xxh128)) {
+    return { type: 'end', size: w.end.size, xxh128: w.end.xxh128 }
   }
   throw new SyncError('UNSUPPORTED', `malformed delta op ${JSON.stringify(w.op)}`, {
     op: `grpc.${op}`,

@@ -38,6 +38,13 @@ export interface Capabilities {
    * snapshot after that point, so nothing changed in between is missed. [false: ready at once]
    */
   readonly watchReady?: boolean
+  /**
+   * Transfers this backend serves best at once, when that differs from the engine's default of 8
+   * (an object store: each small object is one request, and the service commits many in
+   * parallel). The engine runs the larger preference of the two sides unless the user sets
+   * `concurrency`; a backend that asks for more bounds its own memory per transfer. [8]
+   */
+  readonly preferredConcurrency?: number
 }
 
 /** Options of `Backend.list`. */
@@ -196,13 +203,14 @@ export interface FileSignature {
 
 /**
  * One op of a delta, in order: copy `count` blocks of the base starting at block `index`, or
- * literal bytes (at most 64 KiB), and always, last, `end` with the new file's length and sha256
- * (hex), which the side that applies the delta checks before committing (`CHECKSUM` otherwise).
+ * literal bytes (at most 64 KiB), and always, last, `end` with the new file's length and XXH3-128
+ * (32 lowercase hex digits, see `createWholeFileHasher`), which the side that applies the delta
+ * checks before committing (`CHECKSUM` otherwise).
  */
 export type DeltaOp =
   | { readonly type: 'copy'; readonly index: number; readonly count: number }
   | { readonly type: 'literal'; readonly data: Uint8Array }
-  | { readonly type: 'end'; readonly size: number; readonly sha256: string }
+  | { readonly type: 'end'; readonly size: number; readonly xxh128: string }
 
 /**
  * Optional: rsync-style delta transfer where this backend holds the target (a remote directory):
@@ -217,7 +225,7 @@ export interface DeltaCapable {
   signature(path: RelPath, blockSize: number, opts?: { signal?: AbortSignal }): Promise<FileSignature | undefined>
   /**
    * Builds `path` from the current content of `path` plus `ops` (which end with an `end` op),
-   * atomically (temp file + rename), and verifies the length and whole-file sha256 of the `end`
+   * atomically (temp file + rename), and verifies the length and whole-file XXH3-128 of the `end`
    * op (and `meta.sha256` when given) before the rename: `CHECKSUM` on mismatch, the old file
    * untouched. Honours `opts.expect` like `write`.
    */

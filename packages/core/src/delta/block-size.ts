@@ -25,7 +25,7 @@ export const MAX_STRONG_BYTES = 8
  * ~24 good bits), and each false pair must then also pass the strong check; 40 spare bits keep the
  * expected number of false block matches under 2⁻⁴⁰ per file. rsync uses the same shape with a
  * smaller margin. Beyond ~16 GiB the formula would want more than the 8 bytes there are; a false
- * match is in any case caught by the whole-file sha256 (then a full copy).
+ * match is in any case caught by the whole-file XXH3-128 (then a full copy).
  */
 export function strongBytesFor(size: number, blockSize: number): number {
   const bits = 2 * Math.log2(Math.max(2, size)) - Math.log2(blockSize) - 24 + 40

@@ -40,7 +40,7 @@ export function deltaDirection(source: Backend, target: Backend): DeltaDirection
  * the written entry, or `undefined` when a delta does not apply (no delta on either side, the
  * target file missing or not a file, either side smaller than `minSize`): the caller then writes
  * the file whole. `meta` and `opts` are those of `write` (`opts.expect`, when an Entry, is also the
- * base whose size picks the block size). A patch that fails its whole-file sha256 check is redone
+ * base whose size picks the block size). A patch that fails its whole-file check is redone
  * as a whole-file write (`onFallback` is told). Errors are `SyncError`s as from `write`.
  */
 export async function deltaTransfer(
@@ -66,20 +66,13 @@ export async function deltaTransfer(
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
-      // While the target computes the signature, the source hashes its file: that takes the
-      // whole-file sha256 off the delta pass (if the file changes in between, the patch fails its
-      // check and the file is sent whole).
-      const [signature, sha256] = await Promise.all([
-        target.signature(path, blockSize, signal ? { signal } : {}),
-        sourceSha256(source, path, meta, signal),
-      ])
+      const signature = await target.signature(path, blockSize, signal ? { signal } : {})
       if (signature === undefined) return undefined
       const body = await source.read(path)
       try {
         const ops = generateDelta(body, signature, {
           ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
           ...(signal !== undefined ? { signal } : {}),
-          ...(sha256 !== undefined ? { sha256 } : {}),
         })
         return await target.patch(path, signature.blockSize, ops, meta, writeOpts)
       } finally {
@@ -94,10 +87,8 @@ export async function deltaTransfer(
       signal ? { sizeHint: base.size, signal } : { sizeHint: base.size },
     )
     const ops = source.deltaFrom(path, signature, signal ? { signal } : {})
-    const sha256 = meta.hashes?.sha256
     const body = applyDelta((range) => target.read(path, range), blockSize, ops, {
       path,
-      ...(sha256 !== undefined ? { sha256 } : {}),
       ...(signal !== undefined ? { signal } : {}),
     })
     return await target.write(path, body, meta, writeOpts)
@@ -106,16 +97,4 @@ export async function deltaTransfer(
     opts.onFallback?.(err)
     return target.write(path, await source.read(path), meta, writeOpts)
   }
-}
-
-/** The source file's sha256 when it is known or the source can compute it itself (undefined otherwise). */
-async function sourceSha256(
-  source: Backend,
-  path: RelPath,
-  meta: WriteMeta,
-  signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  if (meta.hashes?.sha256 !== undefined) return meta.hashes.sha256
-  if (!supports.hash(source) || !source.capabilities.hashes.includes('sha256')) return undefined
-  return source.hash(path, 'sha256', signal ? { signal } : {})
 }

@@ -8,7 +8,7 @@ let loading: Promise<StrongHash> | undefined
 /**
  * The strong per-block hash: XXH64 (little-endian), in WebAssembly, about three times the speed of
  * node:crypto's sha256 even with SHA-NI. It need not resist a forger: a false block match is
- * caught by the whole-file sha256 of every delta (rsync makes the same choice with XXH3/XXH128).
+ * caught by the whole-file XXH3-128 of every delta (rsync makes the same choice).
  * Loaded once, on first use.
  */
 export function loadStrongHash(): Promise<StrongHash> {

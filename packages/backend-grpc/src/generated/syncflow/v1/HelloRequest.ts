@@ -4,7 +4,7 @@
 export interface HelloRequest {
   'root'?: (string);
   /**
-   * The client's protocol version (this file: 1).
+   * The client's protocol version (this file: 2; 1 ended deltas with a sha256).
    */
   'protocol'?: (number);
 }
@@ -12,7 +12,7 @@ export interface HelloRequest {
 export interface HelloRequest__Output {
   'root': (string);
   /**
-   * The client's protocol version (this file: 1).
+   * The client's protocol version (this file: 2; 1 ended deltas with a sha256).
    */
   'protocol': (number);
 }

@@ -14,7 +14,7 @@ export interface SignatureReply {
    */
   'weak'?: (Buffer | Uint8Array | string);
   /**
-   * truncated sha256 per block, strong_bytes each.
+   * XXH64 per block (little-endian), truncated to strong_bytes each.
    */
   'strong'?: (Buffer | Uint8Array | string);
 }
@@ -31,7 +31,7 @@ export interface SignatureReply__Output {
    */
   'weak': (Buffer);
   /**
-   * truncated sha256 per block, strong_bytes each.
+   * XXH64 per block (little-endian), truncated to strong_bytes each.
    */
   'strong': (Buffer);
 }

@@ -156,7 +156,7 @@ export interface SyncflowClient extends grpc.Client {
   
   /**
    * Rebuilds a file from its current content plus delta ops, atomically; the ops end with `end`
-   * (length and sha256 of the result, checked before the rename: DATA_LOSS on mismatch).
+   * (length and XXH3-128 of the result, checked before the rename: DATA_LOSS on mismatch).
    */
   Patch(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_PatchRequest>;
   Patch(metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_PatchRequest>;
@@ -164,7 +164,7 @@ export interface SyncflowClient extends grpc.Client {
   Patch(callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_PatchRequest>;
   /**
    * Rebuilds a file from its current content plus delta ops, atomically; the ops end with `end`
-   * (length and sha256 of the result, checked before the rename: DATA_LOSS on mismatch).
+   * (length and XXH3-128 of the result, checked before the rename: DATA_LOSS on mismatch).
    */
   patch(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_PatchRequest>;
   patch(metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_PatchRequest>;
@@ -334,7 +334,7 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Rebuilds a file from its current content plus delta ops, atomically; the ops end with `end`
-   * (length and sha256 of the result, checked before the rename: DATA_LOSS on mismatch).
+   * (length and XXH3-128 of the result, checked before the rename: DATA_LOSS on mismatch).
    */
   Patch: grpc.handleClientStreamingCall<_syncflow_v1_PatchRequest__Output, _syncflow_v1_EntryReply>;
   

@@ -1,0 +1,51 @@
+import type { Server } from '@grpc/grpc-js'
+import type { SyncflowClient } from '../src/generated/syncflow/v1/Syncflow.js'
+import { ContentIndex } from '../src/server/content-index.js'
+import { PathLocks } from '../src/server/path-locks.js'
+import type { ServedTree } from '../src/server/served-tree.js'
+import { syncflowService } from '../src/server/syncflow-service.js'
+import { loadProtocol } from '../src/wire/load-protocol.js'
+
+const running: Array<{ server: Server; client: SyncflowClient }> = []
+
+/**
+ * The real Syncflow service over a served tree the test provides (a fake backend that holds a
+ * write, say), on a loopback port, and a raw client of it: for what a real directory cannot show
+ * deterministically. No token. `stopServices` (in afterEach) stops them all.
+ */
+export async function serveService(tree: ServedTree): Promise<SyncflowClient> {
+  const protocol = await loadProtocol()
+  const server = new protocol.grpc.Server()
+  server.addService(
+    protocol.proto.syncflow.v1.Syncflow.service,
+    syncflowService({
+      tree,
+      index: new ContentIndex(tree),
+      locks: new PathLocks(),
+      protocol,
+      authorize: () => {},
+      maxMessageBytes: 16 << 20,
+      serverVersion: 'test',
+      compress: false,
+    }),
+  )
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', protocol.grpc.ServerCredentials.createInsecure(), (e, p) =>
+      e ? reject(e) : resolve(p),
+    ),
+  )
+  const client = new protocol.proto.syncflow.v1.Syncflow(
+    `127.0.0.1:${port}`,
+    protocol.grpc.credentials.createInsecure(),
+  )
+  running.push({ server, client })
+  return client
+}
+
+/** Stops every server (and client) `serveService` started. */
+export function stopServices(): void {
+  for (const { server, client } of running.splice(0)) {
+    client.close()
+    server.forceShutdown()
+  }
+}
