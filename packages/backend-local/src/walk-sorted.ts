@@ -2,7 +2,15 @@ import type { Stats } from 'node:fs'
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { compareUtf8, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+import {
+  baseName,
+  compareEntries,
+  type Entry,
+  type ListOptions,
+  type RelPath,
+  relPathProblem,
+  SyncError,
+} from '@syncflow/core'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 
 /** How symlinks are listed: as symlinks (`preserve`, like `rsync -a`), as what they point to (`follow`, like `rsync -L`), or not at all (`skip`). */
@@ -18,18 +26,16 @@ export interface WalkOptions extends ListOptions {
   readonly onTemp: (abs: string, rel: string, name: string) => Promise<void>
 }
 
-interface Item {
-  readonly key: string
-  readonly entry: Entry
-  readonly abs: string
-  /** `dev:ino` of a directory, to detect loops through followed symlinks. */
-  readonly id?: string
-}
-
+/** One directory being walked: its entries in listing order, and what entering a subdirectory needs. */
 interface Frame {
-  readonly items: Item[]
+  readonly entries: Entry[]
   index: number
+  /** Absolute path of this directory. */
+  readonly abs: string
+  /** `dev:ino` of this directory, to detect loops through followed symlinks. */
   readonly id: string
+  /** `dev:ino` of each subdirectory entry (directories only: files need none). */
+  readonly dirIds: Map<Entry, string> | undefined
 }
 
 /** Printable ASCII without `\`: such a name (never `.` or `..` from readdir) is a valid segment without further checks. */
@@ -39,7 +45,7 @@ const YIELD_EVERY = 512
 
 /**
  * Lists a directory tree depth-first in UTF-8 byte order of `entrySortKey`: each directory is read
- * whole, its names sorted (a directory sorts as `name/`), and entered right after it is yielded, so
+ * whole, its entries sorted (a directory sorts as `name/`), and entered right after it is yielded, so
  * only the chain of directories being walked is in memory, whatever the size of the tree.
  * Unreadable directories and unsafe names go to `onError` (thrown without it) and are skipped.
  */
@@ -53,36 +59,44 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       hint: 'Give a directory.',
     })
   }
-  const rootItems = await readDirectory(opts, opts.root, '', true)
-  const stack: Frame[] = [{ items: rootItems, index: 0, id: idOf(rootStat) }]
+  const stack: Frame[] = [await readDirectory(opts, opts.root, '', idOf(rootStat), true)]
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!
-    const item = frame.items[frame.index++]
-    if (item === undefined) {
+    const entry = frame.entries[frame.index++]
+    if (entry === undefined) {
       stack.pop()
       continue
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
-    yield item.entry
-    if (item.entry.kind !== 'dir' || opts.prune?.(item.entry.path)) continue
-    if (item.id !== undefined && stack.some((f) => f.id === item.id)) {
+    yield entry
+    if (entry.kind !== 'dir' || opts.prune?.(entry.path)) continue
+    const id = frame.dirIds?.get(entry) ?? ''
+    if (stack.some((f) => f.id === id)) {
       report(
         opts,
         new SyncError('INVALID_PATH', 'symlink loop: this directory contains itself; not entered', {
           op: 'local.list',
-          path: item.entry.path,
+          path: entry.path,
           hint: 'Remove the looping symlink, or use --symlinks preserve.',
         }),
       )
       continue
     }
-    const items = await readDirectory(opts, item.abs, item.entry.path, false)
-    stack.push({ items, index: 0, id: item.id ?? '' })
+    const abs = `${frame.abs}${sep}${baseName(entry.path)}`
+    stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }
 }
 
 /** Reads, stats and sorts one directory. */
-async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, isRoot: boolean): Promise<Item[]> {
+async function readDirectory(
+  opts: WalkOptions,
+  dirAbs: string,
+  dirRel: string,
+  id: string,
+  isRoot: boolean,
+): Promise<Frame> {
+  const entries: Entry[] = []
+  let dirIds: Map<Entry, string> | undefined
   let names: string[]
   try {
     // Synchronous like the lstats below: one getdents batch beats a thread-pool round trip (1.5–6× per directory).
@@ -94,19 +108,20 @@ async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, 
       if (isRoot) throw error
       report(opts, error)
     }
-    return []
+    return { entries, index: 0, abs: dirAbs, id, dirIds }
   }
   const invalid = names.some((n) => n.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined
-  const items: Item[] = []
-  let count = 0
-  for (const name of names) {
-    if (++count % YIELD_EVERY === 0) await nextTurn()
-    const rel = dirRel === '' ? name : `${dirRel}/${name}`
-    const abs = `${dirAbs}${sep}${name}`
+  const prefix = dirRel === '' ? '' : `${dirRel}/`
+  const absPrefix = `${dirAbs}${sep}`
+  for (let i = 0; i < names.length; i++) {
+    if ((i + 1) % YIELD_EVERY === 0) await nextTurn()
+    const name = names[i]!
+    const abs = absPrefix + name
     if (opts.isTemp(name)) {
-      await opts.onTemp(abs, rel, name)
+      await opts.onTemp(abs, prefix + name, name)
       continue
     }
+    const rel = prefix + name
     const problem = invalid?.has(name)
       ? 'name is not valid UTF-8'
       : PLAIN_NAME.test(name)
@@ -123,56 +138,67 @@ async function readDirectory(opts: WalkOptions, dirAbs: string, dirRel: string, 
       )
       continue
     }
-    const item = statItem(opts, abs, rel as RelPath)
-    if (item) items.push(item)
+    const st = statEntry(opts, abs, rel as RelPath)
+    if (st === undefined) continue
+    if (st.isFile()) {
+      entries.push(fileEntry(rel as RelPath, st))
+    } else if (st.isDirectory()) {
+      const entry: Entry = {
+        path: rel as RelPath,
+        kind: 'dir',
+        size: 0,
+        mtimeMs: st.mtimeMs,
+        mode: st.mode & 0o7777,
+        version: versionOf(st),
+      }
+      entries.push(entry)
+      dirIds ??= new Map()
+      dirIds.set(entry, idOf(st))
+    } else if (st.isSymbolicLink()) {
+      const entry = symlinkEntry(opts, abs, rel as RelPath, st)
+      if (entry !== undefined) entries.push(entry)
+    }
+    // Sockets, FIFOs and devices have no content to sync (rsync skips them too without -D).
   }
-  items.sort((a, b) => compareUtf8(a.key, b.key))
-  return items
+  entries.sort(compareEntries)
+  return { entries, index: 0, abs: dirAbs, id, dirIds }
 }
 
-function statItem(opts: WalkOptions, abs: string, path: RelPath): Item | undefined {
-  let st: Stats | undefined
+/**
+ * The stats of a listed name per symlink policy: a symlink's own (`preserve`), its target's
+ * (`follow`), or none (`skip`, removed since readdir, dangling under `follow`, or unreadable).
+ */
+function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undefined {
   try {
-    st = lstatOrUndefined(abs, false)
-    if (st === undefined) return undefined // removed since readdir
-    if (st.isSymbolicLink()) {
-      if (opts.symlinks === 'skip') return undefined
-      if (opts.symlinks === 'preserve') {
-        const linkTarget = readlinkSync(abs)
-        return {
-          key: path,
-          abs,
-          entry: { path, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) },
-        }
-      }
-      st = statSync(abs, { throwIfNoEntry: false })
-      if (st === undefined) {
-        report(
-          opts,
-          new SyncError('NOT_FOUND', 'dangling symlink (its target does not exist); skipped', {
-            op: 'local.list',
-            path,
-            hint: 'Fix or remove the symlink, or use --symlinks preserve.',
-          }),
-        )
-        return undefined
-      }
+    const st = lstatOrUndefined(abs, false)
+    if (st === undefined || !st.isSymbolicLink() || opts.symlinks === 'preserve') return st
+    if (opts.symlinks === 'skip') return undefined
+    const target = statSync(abs, { throwIfNoEntry: false })
+    if (target === undefined) {
+      report(
+        opts,
+        new SyncError('NOT_FOUND', 'dangling symlink (its target does not exist); skipped', {
+          op: 'local.list',
+          path,
+          hint: 'Fix or remove the symlink, or use --symlinks preserve.',
+        }),
+      )
     }
+    return target
   } catch (err) {
     report(opts, toSyncError(err, 'list', path))
     return undefined
   }
-  if (st.isFile()) return { key: path, abs, entry: fileEntry(path, st) }
-  if (st.isDirectory()) {
-    return {
-      key: `${path}/`,
-      abs,
-      id: idOf(st),
-      entry: { path, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) },
-    }
+}
+
+function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats): Entry | undefined {
+  try {
+    const linkTarget = readlinkSync(abs)
+    return { path, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
+  } catch (err) {
+    report(opts, toSyncError(err, 'list', path))
+    return undefined
   }
-  // Sockets, FIFOs and devices have no content to sync (rsync skips them too without -D).
-  return undefined
 }
 
 /** The entry of a regular file from its stats. */

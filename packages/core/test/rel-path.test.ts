@@ -1,4 +1,14 @@
-import { compareUtf8, isRelPath, relPathProblem, SyncError, toRelPath } from '@syncflow/core'
+import {
+  compareEntries,
+  compareUtf8,
+  type Entry,
+  entrySortKey,
+  isRelPath,
+  type RelPath,
+  relPathProblem,
+  SyncError,
+  toRelPath,
+} from '@syncflow/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 
@@ -23,6 +33,22 @@ describe('compareUtf8', () => {
   })
 })
 
+describe('compareEntries', () => {
+  it('orders like compareUtf8 on the sort keys (a directory sorts as "path/"), for any entries', () => {
+    const char = fc.constantFrom('a', 'b', '/', '.', '-', '0', '\u00e9', '\uffff', '\u{1F600}')
+    const entry = fc.record({
+      path: fc.array(char, { minLength: 1, maxLength: 6 }).map((c) => c.join('') as RelPath),
+      kind: fc.constantFrom<Entry['kind']>('file', 'dir', 'symlink'),
+    })
+    fc.assert(
+      fc.property(entry, entry, (a, b) => {
+        expect(Math.sign(compareEntries(a, b))).toBe(Math.sign(compareUtf8(entrySortKey(a), entrySortKey(b))))
+      }),
+      { numRuns: 20_000 },
+    )
+  })
+})
+
 describe('RelPath', () => {
   it.each([
     ['', 'empty'],
@@ -42,6 +68,55 @@ describe('RelPath', () => {
 
   it.each(['a', 'a/b c/d.txt', '.hidden/..x', 'caf\u00e9', 'cafe\u0301', '\u{1F600}/x'])('accepts %j', (path) => {
     expect(toRelPath(path)).toBe(path)
+  })
+
+  it('gives the same verdict and reason as the plain rule-by-rule check, for any string', () => {
+    // The rules of the RelPath type, one by one, as relPathProblem applied them before its fast path.
+    const reference = (path: string): string | undefined => {
+      if (path.length === 0) return 'empty path'
+      if (path.startsWith('/')) return 'absolute path (leading "/")'
+      if (path.endsWith('/')) return 'trailing "/"'
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule under test
+      if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in name'
+      if (path.includes('\\')) return 'backslash in name (not portable, ambiguous on Windows)'
+      for (const seg of path.split('/')) {
+        if (seg === '') return 'empty segment ("//")'
+        if (seg === '.' || seg === '..') return `"${seg}" segment`
+      }
+      if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path)) {
+        return 'lone UTF-16 surrogate (not valid Unicode)'
+      }
+      return undefined
+    }
+    // Built from the characters that matter, so that every rule is hit often.
+    const char = fc.constantFrom(
+      'a',
+      'Z',
+      ' ',
+      '.',
+      '/',
+      '\\',
+      '\u0000',
+      '\u001f',
+      '\u007f',
+      '\u00e9',
+      '\ud83d',
+      '\ude00',
+      '\uffff',
+    )
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 12 }), (chars) => {
+        const path = chars.join('')
+        expect(relPathProblem(path)).toBe(reference(path))
+      }),
+      { numRuns: 20_000 },
+    )
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (path) => {
+        expect(relPathProblem(path)).toBe(reference(path))
+      }),
+      { numRuns: 5000 },
+    )
   })
 
   it('reports INVALID_PATH with the path and a hint', () => {

@@ -3,6 +3,7 @@ import {
   concat,
   defer,
   EMPTY,
+  from,
   ignoreElements,
   merge,
   mergeMap,
@@ -15,13 +16,12 @@ import type { Backend } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
-import type { Entry } from '../model/entry.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext } from '../operators/decide.js'
 import { diff } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listSide } from '../operators/list-side.js'
-import { plan } from '../operators/plan.js'
+import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
 import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
@@ -106,12 +106,6 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       facts.listingErrors++
       side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list' })
     }
-    const counted = async function* (it: AsyncIterable<Entry>, side: 'sourceFiles' | 'targetFiles') {
-      for await (const e of it) {
-        if (e.kind !== 'dir') facts[side]++
-        yield e
-      }
-    }
     const listOpts = {
       onError: listError,
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
@@ -130,7 +124,13 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       notice,
       signal,
     }
-    const concurrency = Math.max(1, options.concurrency ?? 8)
+    // The user's choice, else the larger preference of the two backends (an object store wants
+    // many small requests in flight), each 8 unless it says otherwise.
+    const concurrency = Math.max(
+      1,
+      options.concurrency ??
+        Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
+    )
     const delta = deltaHook(source, target, options, notice)
 
     const preflight$ = defer(async () => {
@@ -149,42 +149,47 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       }
     }).pipe(ignoreElements())
 
+    const emitPlanned = options.emitPlanned ?? true
+    /** One window of decided pairs → its actions; the rest is counted and its backlog slots released. */
+    const actionsOf = (outcomes: readonly PlanOutcome[]): Observable<Action> => {
+      const actions: Action[] = []
+      let released = 0
+      for (const outcome of outcomes) {
+        const { pair, decision: d } = outcome
+        // Counted here rather than while listing: every listed entry is in exactly one pair.
+        if (pair.source !== undefined && pair.source.kind !== 'dir') facts.sourceFiles++
+        if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
+        if (d.kind === 'action') {
+          if (emitPlanned) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
+          if (checkOnly) released++
+          else actions.push(d.action)
+          continue
+        }
+        released++
+        if (d.kind === 'unchanged') summary.unchanged++
+        if (d.kind === 'error') {
+          facts.planFailures++
+          side$.next({ type: 'failed', ts: Date.now(), path: pair.path, error: d.error.toJSON(), stage: 'plan' })
+        }
+      }
+      if (released > 0) backlog.release(released)
+      return actions.length === 0 ? EMPTY : from(actions)
+    }
+
     const actions$: Observable<Action> = diff(
-      counted(listSide(source, listOpts), 'sourceFiles'),
-      counted(
-        listSide(target, { ...listOpts, keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false) }),
-        'targetFiles',
-      ),
+      listSide(source, listOpts),
+      listSide(target, { ...listOpts, keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false) }),
       { backlog, signal },
     ).pipe(
-      tap({ complete: () => (listing = false) }),
-      plan({
+      planWindows({
         ...ctx,
         ...(options.state ? { state: options.state } : {}),
         recordUnchanged: !dryRun,
         concurrency,
       }),
-      mergeMap((outcome): Observable<Action> => {
-        const d = outcome.decision
-        if (d.kind === 'action') {
-          if (options.emitPlanned ?? true) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
-          if (checkOnly) backlog.release()
-          return checkOnly ? EMPTY : of(d.action)
-        }
-        backlog.release()
-        if (d.kind === 'unchanged') summary.unchanged++
-        if (d.kind === 'error') {
-          facts.planFailures++
-          side$.next({
-            type: 'failed',
-            ts: Date.now(),
-            path: outcome.pair.path,
-            error: d.error.toJSON(),
-            stage: 'plan',
-          })
-        }
-        return EMPTY
-      }),
+      // Once the last window is planned the totals are final (stats then give an ETA).
+      tap({ complete: () => (listing = false) }),
+      mergeMap(actionsOf),
     )
 
     const pipeline$ = concat(preflight$, actions$).pipe(

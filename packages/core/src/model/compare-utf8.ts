@@ -10,13 +10,16 @@ export function compareUtf8(a: string, b: string): number {
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i)
     const y = b.charCodeAt(i)
-    if (x !== y) return fixup(x) - fixup(y)
+    if (x !== y) return utf8OrderUnit(x) - utf8OrderUnit(y)
   }
   return a.length - b.length
 }
 
-// Moves surrogates above the rest of the BMP so that code-unit comparison matches code-point order.
-function fixup(unit: number): number {
+/**
+ * A UTF-16 code unit mapped so that comparing mapped units orders strings by code point (UTF-8
+ * byte order): surrogates move above the rest of the BMP.
+ */
+export function utf8OrderUnit(unit: number): number {
   if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000
   if (unit >= 0xe000) return unit - 0x800
   return unit

@@ -10,6 +10,36 @@ export type RelPath = string & { readonly __relPath: unique symbol }
 /** Why `checkRelPath` rejected a path, or `undefined` when the path is valid. */
 export function relPathProblem(path: string): string | undefined {
   if (typeof path !== 'string') return 'not a string'
+  // Every listed entry passes through here, so the common case (no control character, backslash or
+  // surrogate; no empty, "." or ".." segment) is one pass over the characters with no allocation;
+  // anything else takes the checks below, which also say what is wrong.
+  return plainRelPath(path) ? undefined : describeProblem(path)
+}
+
+/** True when `path` is valid and has no character that needs a closer look (see `describeProblem`). */
+function plainRelPath(path: string): boolean {
+  const n = path.length
+  let start = 0
+  for (let i = 0; i <= n; i++) {
+    const c = i === n ? 0x2f : path.charCodeAt(i)
+    if (c === 0x2f) {
+      const len = i - start
+      // Empty segment (also a leading, trailing or doubled "/", or an empty path), "." or "..".
+      if (
+        len === 0 ||
+        (path.charCodeAt(start) === 0x2e && (len === 1 || (len === 2 && path.charCodeAt(i - 1) === 0x2e)))
+      ) {
+        return false
+      }
+      start = i + 1
+    } else if (c < 0x20 || c === 0x7f || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+      return false
+    }
+  }
+  return true
+}
+
+function describeProblem(path: string): string | undefined {
   if (path.length === 0) return 'empty path'
   if (path.startsWith('/')) return 'absolute path (leading "/")'
   if (path.endsWith('/')) return 'trailing "/"'

@@ -2,6 +2,7 @@ import { type Backend, supports } from '../backend/backend.js'
 import type { CompareMode } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import type { Fingerprint, StateRecord } from '../state/state-store.js'
 import type { EntryPair } from './diff.js'
@@ -95,6 +96,19 @@ async function withMtime(backend: Backend, entry: Entry): Promise<Entry> {
  * (both sides unchanged since the last sync) decides "unchanged" with no I/O at all.
  */
 export async function decide(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Promise<Decision> {
+  const now = decideNow(pair, record, ctx)
+  if (now !== undefined) return now
+  // decideNow settles every pair but a file on both sides of the same size whose mtime or content
+  // takes I/O to compare.
+  return decideWithIo(pair.path, pair.source!, pair.target!, ctx)
+}
+
+/**
+ * `decide` for the pairs that need no I/O (most of them: a listing carries sizes and mtimes), as a
+ * plain call: the planner decides a whole window of pairs without a promise per pair. `undefined`
+ * when a stat or a hash is needed: then `decide` does the rest.
+ */
+export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
   if (s && !t) {
     if (s.kind === 'dir') {
@@ -117,37 +131,53 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
   }
   if (!s || !t) return NONE
   if (s.kind === 'dir' && t.kind === 'dir') return NONE
-  const update = (reason: string): Decision => ({
-    kind: 'action',
-    action: { kind: 'update', path, source: s, target: t, reason },
-  })
-  if (s.kind !== t.kind) return update(`${t.kind} replaced by ${s.kind}`)
-  if (s.kind === 'symlink')
-    return s.linkTarget === t.linkTarget ? { kind: 'unchanged', source: s, target: t } : update('link target differs')
-
-  if (record && matchesFingerprint(record.source, s) && matchesFingerprint(record.target, t)) {
-    return { kind: 'unchanged', source: s, target: t }
+  if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
+  if (s.kind === 'symlink') {
+    return s.linkTarget === t.linkTarget ? unchanged(s, t) : update(path, s, t, 'link target differs')
   }
-  if (s.size !== t.size) return update('size differs')
-  if (ctx.compare === 'size-only') return { kind: 'unchanged', source: s, target: t }
+  if (record && matchesFingerprint(record.source, s) && matchesFingerprint(record.target, t)) return unchanged(s, t)
+  if (s.size !== t.size) return update(path, s, t, 'size differs')
+  if (ctx.compare === 'size-only') return unchanged(s, t)
+  // The rest needs real mtimes (a stat where the listing lacks them) or a hash: decideWithIo.
+  if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return undefined
+  if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) return undefined
+  if (Math.abs(s.mtimeMs - t.mtimeMs) <= ctx.modifyWindowMs) return unchanged(s, t)
+  if (s.size === 0) return touch(ctx, path, s, s, t, 'empty file, mtime differs')
+  return ctx.hashAlgo === undefined ? update(path, s, t, 'mtime differs') : undefined
+}
 
+/** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
+async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContext): Promise<Decision> {
   const [sm, tm] = await Promise.all([withMtime(ctx.source, s), withMtime(ctx.target, t)])
   const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
-  const touch = (reason: string): Decision =>
-    supports.setMtime(ctx.target)
-      ? { kind: 'action', action: { kind: 'touch', path, source: sm, target: t, reason } }
-      : { kind: 'unchanged', source: s, target: t }
 
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {
     const same = await sameContent(ctx, s, t)
-    if (same === false) return update(`${ctx.hashAlgo} differs`)
-    if (same === true)
-      return mtimeEqual ? { kind: 'unchanged', source: s, target: t } : touch('content equal, mtime differs')
+    if (same === false) return update(path, s, t, `${ctx.hashAlgo} differs`)
+    if (same === true) return mtimeEqual ? unchanged(s, t) : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
     ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
   }
-  if (mtimeEqual) return { kind: 'unchanged', source: s, target: t }
-  if (s.size === 0) return touch('empty file, mtime differs')
+  if (mtimeEqual) return unchanged(s, t)
+  if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t)
-  if (same === true) return touch('content equal, mtime differs')
-  return update(same === false ? 'content differs' : 'mtime differs')
+  if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
+  return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
+}
+
+function unchanged(source: Entry, target: Entry): Decision {
+  return { kind: 'unchanged', source, target }
+}
+
+function update(path: RelPath, source: Entry, target: Entry, reason: string): Decision {
+  return { kind: 'action', action: { kind: 'update', path, source, target, reason } }
+}
+
+/**
+ * Sets the target's mtime to the source's (`real` carries it where the listing did not), or leaves
+ * the pair as it is where the target cannot set mtimes (recorded with the entries as listed).
+ */
+function touch(ctx: DecideContext, path: RelPath, listed: Entry, real: Entry, target: Entry, reason: string): Decision {
+  return supports.setMtime(ctx.target)
+    ? { kind: 'action', action: { kind: 'touch', path, source: real, target, reason } }
+    : { kind: 'unchanged', source: listed, target }
 }

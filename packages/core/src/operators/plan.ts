@@ -1,9 +1,17 @@
-import { bufferCount, concatMap, mergeMap, type OperatorFunction } from 'rxjs'
+import { bufferCount, concatMap, mergeMap, type OperatorFunction, pipe } from 'rxjs'
 import { asSyncError, type SyncError } from '../errors/sync-error.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
-import { type DecideContext, type Decision, decide, fingerprintOf, matchesFingerprint, wantsState } from './decide.js'
+import {
+  type DecideContext,
+  type Decision,
+  decide,
+  decideNow,
+  fingerprintOf,
+  matchesFingerprint,
+  wantsState,
+} from './decide.js'
 import type { EntryPair } from './diff.js'
 
 /** Options of `plan`. */
@@ -30,6 +38,19 @@ export type PlanOutcome =
  * comparison are recorded (one `setMany` per window) unless `recordUnchanged` is false (dry run).
  */
 export function plan(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome> {
+  return pipe(
+    planWindows(opts),
+    mergeMap((outcomes) => outcomes),
+  )
+}
+
+/**
+ * `plan`, emitting each window's outcomes as one array (in pair order): the engine handles a window
+ * in one step instead of one Observable hop per pair. Pairs that the listings decide (most of
+ * them) are decided by a plain call; only those that need a stat or a hash wait for I/O, at most
+ * `concurrency` at once.
+ */
+export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome[]> {
   const windowSize = opts.windowSize ?? 256
   const concurrency = opts.concurrency ?? 8
   const recordUnchanged = opts.recordUnchanged ?? true
@@ -37,22 +58,39 @@ export function plan(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome
     pairs$.pipe(
       bufferCount(windowSize),
       concatMap(async (batch): Promise<PlanOutcome[]> => {
-        const records = new Map<RelPath, StateRecord | undefined>()
+        let records: Map<RelPath, StateRecord | undefined> | undefined
         if (opts.state) {
-          const need = batch.filter((p) => wantsState(p, opts)).map((p) => p.path)
+          const need: RelPath[] = []
+          for (const p of batch) if (wantsState(p, opts)) need.push(p.path)
           if (need.length > 0) {
             const got = await opts.state.getMany(need)
+            records = new Map()
             for (const [i, p] of need.entries()) records.set(p, got[i])
           }
         }
-        const outcomes = await mapConcurrent(batch, concurrency, async (pair): Promise<PlanOutcome> => {
+        const outcomes = new Array<PlanOutcome>(batch.length)
+        const later: number[] = []
+        for (let i = 0; i < batch.length; i++) {
+          const pair = batch[i] as EntryPair
           try {
-            return { pair, decision: await decide(pair, records.get(pair.path), opts) }
+            const now = decideNow(pair, records?.get(pair.path), opts)
+            if (now === undefined) later.push(i)
+            else outcomes[i] = { pair, decision: now }
           } catch (err) {
-            return { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
+            outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
           }
-        })
-        if (opts.state && recordUnchanged) {
+        }
+        if (later.length > 0) {
+          await mapConcurrent(later, concurrency, async (i): Promise<void> => {
+            const pair = batch[i] as EntryPair
+            try {
+              outcomes[i] = { pair, decision: await decide(pair, records?.get(pair.path), opts) }
+            } catch (err) {
+              outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
+            }
+          })
+        }
+        if (opts.state && recordUnchanged && records !== undefined) {
           const fresh: [RelPath, StateRecord][] = []
           for (const { pair, decision } of outcomes) {
             if (decision.kind !== 'unchanged' || !records.has(pair.path)) continue
@@ -72,6 +110,5 @@ export function plan(opts: PlanOptions): OperatorFunction<EntryPair, PlanOutcome
         }
         return outcomes
       }),
-      mergeMap((outcomes) => outcomes),
     )
 }

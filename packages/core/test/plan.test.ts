@@ -1,0 +1,83 @@
+import { from, lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import type { Entry, RelPath } from '../src/index.js'
+import type { DecideContext } from '../src/operators/decide.js'
+import type { EntryPair } from '../src/operators/diff.js'
+import { plan, planWindows } from '../src/operators/plan.js'
+import { writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+const file = (path: string, size: number, mtimeMs = T0): Entry => ({
+  path: path as RelPath,
+  kind: 'file',
+  size,
+  mtimeMs,
+})
+const pair = (path: string, source?: Entry, target?: Entry): EntryPair => ({
+  path: path as RelPath,
+  ...(source ? { source } : {}),
+  ...(target ? { target } : {}),
+})
+
+/** Two mem backends whose stat and hash calls are counted (the I/O a decision may need). */
+function context(): { ctx: DecideContext; io: string[]; target: MemBackend } {
+  const io: string[] = []
+  const count = (b: MemBackend, side: string): void => {
+    b.faults = {
+      stat: (p) => void io.push(`${side}.stat ${p}`),
+      hash: (p) => void io.push(`${side}.hash ${p}`),
+    }
+  }
+  const source = createMemBackend()
+  const target = createMemBackend()
+  count(source, 'source')
+  count(target, 'target')
+  const ctx: DecideContext = {
+    source,
+    target,
+    mode: 'mirror',
+    compare: 'size-mtime',
+    modifyWindowMs: 1,
+    hashAlgo: 'sha256',
+    notice: () => {},
+  }
+  return { ctx, io, target }
+}
+
+describe('plan', () => {
+  it('decides what the listings settle without any backend call, in pair order, one array per window', async () => {
+    const { ctx, io } = context()
+    const pairs = [
+      pair('a', file('a', 1)),
+      pair('b', undefined, file('b', 1)),
+      pair('c', file('c', 1), file('c', 2)),
+      pair('d', file('d', 3), file('d', 3)),
+      pair('e', file('e', 0, T0), file('e', 0, T0 + 5000)),
+    ]
+    const windows = await lastValueFrom(from(pairs).pipe(planWindows({ ...ctx, windowSize: 2 }), toArray()))
+    expect(windows.map((w) => w.length)).toEqual([2, 2, 1])
+    const kinds = windows.flat().map((o) => {
+      const d = o.decision
+      return `${o.pair.path}:${d.kind === 'action' ? d.action.kind : d.kind}`
+    })
+    expect(kinds).toEqual(['a:copy', 'b:delete', 'c:update', 'd:unchanged', 'e:touch'])
+    expect(io).toEqual([])
+  })
+
+  it('hashes only where size and mtime cannot tell, and keeps the pair order around it', async () => {
+    const { ctx, io, target } = context()
+    const source = ctx.source as MemBackend
+    await writeText(source, 'same', 'xy', T0)
+    await writeText(target, 'same', 'xy', T0 + 5000)
+    const pairs = [
+      pair('a', file('a', 1)),
+      pair('same', file('same', 2, T0), file('same', 2, T0 + 5000)),
+      pair('z', file('z', 1), file('z', 1)),
+    ]
+    const outcomes = await lastValueFrom(from(pairs).pipe(plan(ctx), toArray()))
+    const kinds = outcomes.map((o) => (o.decision.kind === 'action' ? o.decision.action.kind : o.decision.kind))
+    expect(kinds).toEqual(['copy', 'touch', 'unchanged'])
+    expect(io.sort()).toEqual(['source.hash same', 'target.hash same'])
+  })
+})
