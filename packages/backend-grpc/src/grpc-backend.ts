@@ -637,6 +637,21 @@ async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | un
   return h.digest('hex')
 }
 
+/** A failed Hello: nothing has run yet, so an unreachable server is a setup problem to explain, not a retry. */
+function helloError(err: unknown, location: GrpcLocation): SyncError {
+  const e = toSyncError(err ?? new Error('empty reply'), 'hello', location.uri)
+  if (e.code !== 'TRANSIENT') return e
+  const prefix = `TRANSIENT: grpc.hello (${location.uri}): `
+  return new SyncError('TRANSIENT', e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message, {
+    op: 'grpc.hello',
+    path: location.uri,
+    cause: err,
+    hint: location.tls
+      ? `Check that \`syncflow serve\` is running at ${location.target} and reachable from here.`
+      : `Check that \`syncflow serve\` is running at ${location.target} and reachable from here; a server started with --tls-cert needs grpcs://.`,
+  })
+}
+
 /** The token from the options, a token file or `SYNCFLOW_TOKEN`, in that order. */
 async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined> {
   if (options.token !== undefined && options.tokenFile !== undefined) {
@@ -705,8 +720,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
         { root: location.root, protocol: PROTOCOL_VERSION },
         md,
         { deadline: Date.now() + timeoutMs },
-        (err, res) =>
-          err || !res ? reject(toSyncError(err ?? new Error('empty reply'), 'hello', location.uri)) : resolve(res),
+        (err, res) => (err || !res ? reject(helloError(err, location)) : resolve(res)),
       )
     })
     if (hello.protocol !== PROTOCOL_VERSION) {

@@ -89,7 +89,8 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const hint = typeof hintMeta === 'string' ? hintMeta : tlsProblem ? TLS_HINT : HINTS[code]
     // A syncflow server's message already starts with "CODE: local.op (path): "; keep it readable.
-    const message = err.details || err.message
+    // grpc-js ends connection failures with an empty "Resolution note: ": noise for a user.
+    const message = (err.details || err.message).replace(/\s*Resolution note:\s*$/, '')
     return new SyncError(code, message, { ...details, ...(hint !== undefined ? { hint } : {}) })
   }
   if (err instanceof Error && err.name === 'AbortError') return new SyncError('ABORTED', 'interrupted', details)

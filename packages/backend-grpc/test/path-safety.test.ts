@@ -1,8 +1,10 @@
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Metadata } from '@grpc/grpc-js'
-import { type RelPath, SyncError } from '@syncflow/core'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { type RelPath, SyncError, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncflowClient } from '../src/generated/syncflow/v1/Syncflow.js'
 import { createGrpcBackend } from '../src/index.js'
@@ -193,6 +195,73 @@ describe('hostile server (a fake server sending bad paths)', () => {
     await expect(b.stat('asked.txt' as RelPath)).rejects.toMatchObject({ code: 'INVALID_PATH' })
     await b.close()
     fake.stop()
+  })
+})
+
+describe('a sync from a hostile server into a local directory', () => {
+  it('writes nothing outside the target, whatever paths and symlinks the server lists', async () => {
+    const target = await mkdtemp(join(tmpdir(), 'grpc-target-'))
+    const elsewhere = await mkdtemp(join(tmpdir(), 'grpc-elsewhere-'))
+    const server = new protocol.grpc.Server()
+    const file = (path: string) => ({ path, kind: 'FILE', size: 5, mtimeMs: 1_700_000_000_000, hashes: {} })
+    server.addService(protocol.proto.syncflow.v1.Syncflow.service, {
+      Hello: (_c: unknown, cb: (e: null, r: unknown) => void) =>
+        cb(null, {
+          protocol: PROTOCOL_VERSION,
+          serverVersion: 'evil',
+          rootExists: true,
+          capabilities: { hashes: [], mtimePrecisionMs: 1, listMtime: true, symlinks: true, watch: 'none' },
+          features: ['symlink'],
+        }),
+      // In order (UTF-8 bytes): a symlink out of the target, then a file "inside" it, and escapes.
+      List: (c: { write(m: unknown): void; end(): void }) => {
+        c.write({
+          entries: [
+            file('../escape.txt'),
+            file(`${elsewhere}/abs.txt`),
+            file('ok.txt'),
+            { path: 'x', kind: 'SYMLINK', size: 0, mtimeMs: 1, hashes: {}, linkTarget: elsewhere },
+            file('x/through-link.txt'),
+          ],
+        })
+        c.end()
+      },
+      Read: (c: { write(m: unknown): void; end(): void }) => {
+        c.write({ data: Buffer.from('pwned') })
+        c.end()
+      },
+    } as never)
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', protocol.grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    )
+    try {
+      const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/` })
+      const events = await lastValueFrom(
+        sync(source, createLocalBackend({ root: target }), { mode: 'mirror', retries: 0, concurrency: 1 }).pipe(
+          toArray(),
+        ),
+      )
+      await source.close()
+      // One at a time, in listing order: the symlink lands first, then the write through it is refused.
+      const failed = Object.fromEntries(
+        events.flatMap((e) => (e.type === 'failed' && e.path !== undefined ? [[e.path, e.error.code]] : [])),
+      )
+      expect(failed).toEqual({
+        '../escape.txt': 'INVALID_PATH',
+        [`${elsewhere}/abs.txt`]: 'INVALID_PATH',
+        'x/through-link.txt': 'INVALID_PATH',
+      })
+      expect(events.at(-1)?.type).toBe('done')
+      expect(await readdir(elsewhere)).toEqual([])
+      expect((await readdir(join(target, '..'))).includes('escape.txt')).toBe(false)
+      expect(await readFile(join(target, 'ok.txt'), 'utf8')).toBe('pwned')
+    } finally {
+      server.forceShutdown()
+      await rm(target, { recursive: true, force: true })
+      await rm(elsewhere, { recursive: true, force: true })
+    }
   })
 })
 
