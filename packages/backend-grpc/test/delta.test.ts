@@ -1,13 +1,19 @@
-import { readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
-import { deltaDirection, deltaTransfer, type RelPath } from '@syncflow/core'
+import { createWholeFileHasher, deltaDirection, deltaTransfer, type RelPath, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend, type GrpcBackend } from '../src/index.js'
 import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
 
 const p = (s: string) => s as RelPath
+async function xxh128(data: Buffer): Promise<string> {
+  const h = await createWholeFileHasher()
+  h.update(data)
+  return h.hex()
+}
 let srv: Awaited<ReturnType<typeof startTestServer>>
 let proxy: Awaited<ReturnType<typeof startProxy>>
 let remote: GrpcBackend
@@ -73,6 +79,85 @@ describe('delta over gRPC', () => {
     expect(entry?.size).toBe(next.length)
     expect((await readFile(join(localDir, 'pull.bin'))).equals(next)).toBe(true)
     expect(proxy.up() + proxy.down()).toBeLessThan(120_000)
+  })
+
+  it('push of the same content with another mtime: the server reads its file, keeps it, and sets the mtime', async () => {
+    const data = pseudoRandom(4 << 20, 13)
+    await writeFile(join(srv.dir, 'same.bin'), data)
+    await writeFile(join(localDir, 'same.bin'), data)
+    const inode = (await stat(join(srv.dir, 'same.bin'))).ino
+    const planned = await remote.stat(p('same.bin'))
+    proxy.reset()
+    const entry = await deltaTransfer(
+      createLocalBackend({ root: localDir }),
+      remote,
+      p('same.bin'),
+      { mtimeMs: 1_600_000_000_000, size: data.length },
+      { expect: planned! },
+    )
+    expect(entry).toMatchObject({ size: data.length, mtimeMs: 1_600_000_000_000 })
+    // Not rewritten: the same inode, with the new mtime; only the signature and two ops crossed.
+    const after = await stat(join(srv.dir, 'same.bin'))
+    expect(after.ino).toBe(inode)
+    expect(after.mtimeMs).toBe(1_600_000_000_000)
+    expect(proxy.up() + proxy.down()).toBeLessThan(40_000)
+  })
+
+  it('push of the same content, but the server file changed under the signature: CHECKSUM, the file is sent whole', async () => {
+    const data = pseudoRandom(1 << 20, 14)
+    await writeFile(join(srv.dir, 'moving.bin'), data)
+    await writeFile(join(localDir, 'moving.bin'), data)
+    const sig = await remote.signature(p('moving.bin'), 0)
+    const changed = Buffer.from(data)
+    changed[12345] ^= 1
+    await writeFile(join(srv.dir, 'moving.bin'), changed) // same size, other bytes
+    const ops = (async function* () {
+      yield { type: 'copy' as const, index: 0, count: Math.ceil(data.length / sig!.blockSize) }
+      yield { type: 'end' as const, size: data.length, xxh128: await xxh128(data) }
+    })()
+    await expect(remote.patch(p('moving.bin'), sig!.blockSize, ops, { mtimeMs: 1 })).rejects.toMatchObject({
+      code: 'CHECKSUM',
+    })
+    expect((await readFile(join(srv.dir, 'moving.bin'))).equals(changed)).toBe(true)
+  })
+
+  it('sync: a same-size file with another mtime goes to the delta without hashing both sides first', async () => {
+    const same = pseudoRandom(2 << 20, 15)
+    const base = pseudoRandom(2 << 20, 16)
+    const changed = Buffer.from(base)
+    changed.fill(1, 100_000, 100_064) // same size, other bytes
+    await rm(join(localDir, 'tree'), { recursive: true, force: true })
+    await rm(join(srv.dir, 'tree'), { recursive: true, force: true })
+    await mkdir(join(localDir, 'tree'))
+    await mkdir(join(srv.dir, 'tree'))
+    await writeFile(join(localDir, 'tree/same.bin'), same)
+    await writeFile(join(srv.dir, 'tree/same.bin'), same)
+    await writeFile(join(localDir, 'tree/changed.bin'), changed)
+    await writeFile(join(srv.dir, 'tree/changed.bin'), base)
+    const t = new Date('2020-01-01T00:00:00Z')
+    await utimes(join(localDir, 'tree/same.bin'), t, t)
+    await utimes(join(localDir, 'tree/changed.bin'), t, t)
+    const inode = (await stat(join(srv.dir, 'tree/same.bin'))).ino
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/tree` })
+    const hashes: string[] = []
+    const hash = target.hash.bind(target)
+    target.hash = (path, algo, o) => {
+      hashes.push(path)
+      return hash(path, algo, o)
+    }
+    proxy.reset()
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: join(localDir, 'tree') }), target, { mode: 'mirror' }).pipe(toArray()),
+    )
+    await target.close()
+    const done = events.at(-1)
+    expect(done?.type === 'done' && done.summary.failed).toBe(0)
+    expect(hashes).toEqual([])
+    expect((await readFile(join(srv.dir, 'tree/changed.bin'))).equals(changed)).toBe(true)
+    const after = await stat(join(srv.dir, 'tree/same.bin'))
+    expect(after.ino).toBe(inode) // unchanged content: only its mtime set
+    expect(after.mtimeMs).toBe(t.getTime())
+    expect(proxy.up() + proxy.down()).toBeLessThan(100_000)
   })
 
   it('a patch whose result does not match is refused with CHECKSUM and changes nothing', async () => {

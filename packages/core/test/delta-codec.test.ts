@@ -7,6 +7,7 @@ import {
   type DeltaOp,
   type FileSignature,
   generateDelta,
+  isWholeBaseCopy,
   MAX_LITERAL_BYTES,
   RollingChecksum,
   SyncError,
@@ -233,6 +234,27 @@ describe('generateDelta + applyDelta', () => {
       expect(out.equals(Buffer.from(next))).toBe(true)
       expect(ops.filter((o) => o.type === 'copy')).toEqual([])
     }
+  })
+
+  it('a delta is a whole-base copy exactly when the new file equals the base (any size, block size, chunking)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uint8Array({ minLength: 1, maxLength: 5000 }),
+        fc.array(edit, { maxLength: 3 }),
+        fc.integer({ min: 1, max: 900 }),
+        fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 3 }),
+        async (base, edits, blockSize, sizes) => {
+          const next = applyEdits(base, edits)
+          const same = await roundTrip(base, base, blockSize, sizes)
+          expect(isWholeBaseCopy(same.ops, base.length, blockSize)).toBe(true)
+          expect(same.ops.at(-1)).toMatchObject({ xxh128: await xxh128(base) })
+          const other = await roundTrip(base, next, blockSize, sizes)
+          expect(isWholeBaseCopy(other.ops, base.length, blockSize)).toBe(Buffer.from(next).equals(Buffer.from(base)))
+        },
+      ),
+      { numRuns: 300 },
+    )
+    expect(isWholeBaseCopy([{ type: 'end', size: 0, xxh128: '' }], 0, 700)).toBe(false)
   })
 
   it('sends a file shorter than one block, equal to the base, as one copy', async () => {

@@ -115,6 +115,17 @@ class DeltaSourceBackend extends MemBackend {
   }
 }
 
+/** A target that can set mtimes (what a touch found by the delta needs). */
+class TouchableBackend extends MemBackend {
+  touches = 0
+  async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
+    this.touches++
+    const f = this.files.get(path)!
+    this.files.set(path, { ...f, mtimeMs })
+    return this.entry(path)!
+  }
+}
+
 const p = toRelPath('dir/big.bin')
 
 function edited(base: Buffer): Buffer {
@@ -185,6 +196,24 @@ describe('deltaTransfer', () => {
     const entry = await deltaTransfer(source, target, p, { mtimeMs: 2 })
     expect(entry?.size).toBe(next.length)
     expect(target.files.get(p)!.data.equals(next)).toBe(true)
+  })
+
+  it('pull: a file whose content did not change only gets the new mtime (read, not rewritten)', async () => {
+    const source = new DeltaSourceBackend()
+    const target = new TouchableBackend()
+    const data = randomBytes(1 << 20)
+    target.files.set(p, { data, mtimeMs: 1 })
+    source.files.set(p, { data: Buffer.from(data), mtimeMs: 2 })
+    const entry = await deltaTransfer(source, target, p, { mtimeMs: 2 }, { expect: target.entry(p)! })
+    expect(entry).toMatchObject({ size: data.length, mtimeMs: 2 })
+    expect(target.writes).toBe(0)
+    expect(target.touches).toBe(1)
+    // Changed content goes through the patch as before.
+    const changed = edited(data)
+    source.files.set(p, { data: changed, mtimeMs: 3 })
+    await deltaTransfer(source, target, p, { mtimeMs: 3 })
+    expect(target.writes).toBe(1)
+    expect(target.files.get(p)!.data.equals(changed)).toBe(true)
   })
 
   it('returns undefined (write whole) for small files, missing targets, and backends without delta', async () => {

@@ -9,6 +9,7 @@ import {
   type DeltaOp,
   generateDelta,
   type HashAlgo,
+  isWholeBaseCopy,
   MAX_BLOCK_SIZE,
   type RelPath,
   SyncError,
@@ -31,6 +32,7 @@ import { READ_CHUNK } from './local-tree.js'
 import type { PathLocks } from './path-locks.js'
 import { fullPath, type ServedTree } from './served-tree.js'
 import { toStatus } from './to-status.js'
+import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
 
 /** What the service needs. */
@@ -302,17 +304,31 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const expect = fromWireExpect(header.expect, rel)
         const blockSize = header.blockSize
         if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `bad block size ${blockSize}`)
+        // The first batch of ops, decoded: it tells a delta that leaves the file unchanged.
+        const firstOps: DeltaOp[] = []
+        let ended = false
+        for (const w of first.ops) firstOps.push(await fromWireOp(w, 'patch'))
+        if (firstOps.length === 0) {
+          const r = await it.next()
+          if (r.done) ended = true
+          else for (const w of r.value.ops) firstOps.push(await fromWireOp(w, 'patch'))
+        }
         async function* ops(): AsyncGenerator<DeltaOp> {
-          let batch = first.ops
-          for (;;) {
-            for (const w of batch) yield await fromWireOp(w, 'patch')
+          yield* firstOps
+          while (!ended) {
             const r = await it.next()
             if (r.done) return
-            batch = r.value.ops
+            for (const w of r.value.ops) yield await fromWireOp(w, 'patch')
           }
         }
         return locks.shared(full, async () => {
           await tree.checkParents(full)
+          const base = await tree.lstat(full)
+          if (base?.kind === 'file' && isWholeBaseCopy(firstOps, base.size, blockSize) && header.sha256 === undefined) {
+            const opts = { ...(expect !== undefined ? { expect } : {}), signal }
+            const touched = await touchIfUnchanged(backend, tree, rel, full, firstOps, meta, opts)
+            if (touched !== undefined) return { entry: toWireEntry(touched) }
+          }
           const body = applyDelta((range) => tree.readFile(full, range), blockSize, ops(), {
             path: rel,
             signal,

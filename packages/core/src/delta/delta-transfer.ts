@@ -1,12 +1,14 @@
-import type { Backend, WriteMeta, WriteOptions } from '../backend/backend.js'
+import type { Backend, DeltaOp, WriteMeta, WriteOptions } from '../backend/backend.js'
 import { supports } from '../backend/backend.js'
-import { isSyncError, type SyncError } from '../errors/sync-error.js'
+import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
 import { generateDelta } from './generate-delta.js'
+import { isWholeBaseCopy, type WholeBaseCopy } from './whole-base-copy.js'
+import { wholeFileDigest } from './whole-file-hash.js'
 
 /** Files below this size go whole: a delta would save less than its round trips cost. */
 export const MIN_DELTA_SIZE = 64 * 1024
@@ -86,7 +88,26 @@ export async function deltaTransfer(
       strongBytesFor(base.size, blockSize),
       signal ? { sizeHint: base.size, signal } : { sizeHint: base.size },
     )
-    const ops = source.deltaFrom(path, signature, signal ? { signal } : {})
+    const it = source.deltaFrom(path, signature, signal ? { signal } : {})[Symbol.asyncIterator]()
+    // The first two ops tell a delta that leaves the file as it is (a file touched with the same
+    // content): then it is checked by reading it and only gets the new mtime.
+    const head: DeltaOp[] = []
+    while (head.length < 2) {
+      const r = await it.next()
+      if (r.done) break
+      head.push(r.value)
+    }
+    if (isWholeBaseCopy(head, base.size, blockSize)) {
+      const touched = await touchIfUnchanged(target, path, head, base, meta, opts)
+      if (touched !== undefined) {
+        await it.return?.()
+        return touched
+      }
+    }
+    const ops = (async function* () {
+      yield* head
+      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value
+    })()
     const body = applyDelta((range) => target.read(path, range), blockSize, ops, {
       path,
       ...(signal !== undefined ? { signal } : {}),
@@ -97,4 +118,46 @@ export async function deltaTransfer(
     opts.onFallback?.(err)
     return target.write(path, await source.read(path), meta, writeOpts)
   }
+}
+
+/**
+ * The pull side of a delta that copies the whole base unchanged (`isWholeBaseCopy`): when the
+ * target's bytes have the delta's digest, it only gets the new mtime instead of being rewritten.
+ * `undefined` when that cannot be done (no setMtime, a mode to change): the caller patches as
+ * usual. `CHECKSUM` when the bytes differ (the file is then sent whole), `CONFLICT` when the target
+ * changed since it was planned (`opts.expect`).
+ */
+async function touchIfUnchanged(
+  target: Backend,
+  path: RelPath,
+  ops: WholeBaseCopy,
+  base: Entry,
+  meta: WriteMeta,
+  opts: DeltaTransferOptions,
+): Promise<Entry | undefined> {
+  if (!supports.setMtime(target)) return undefined
+  if (meta.mode !== undefined && base.mode !== undefined && (meta.mode & 0o7777) !== (base.mode & 0o7777)) {
+    return undefined
+  }
+  const digest = await wholeFileDigest(await target.read(path))
+  if (digest !== ops[1].xxh128) {
+    throw new SyncError('CHECKSUM', 'the target changed since its signature', { op: 'delta.touch', path })
+  }
+  const now = await target.stat(path)
+  // Unchanged as `write` with `expect` would tell it: the same version where both have one, else size and mtime.
+  const same =
+    now?.kind === 'file' &&
+    now.size === base.size &&
+    (now.version !== undefined && base.version !== undefined
+      ? now.version === base.version
+      : Math.abs(now.mtimeMs - base.mtimeMs) < 1)
+  if (!same) {
+    throw new SyncError('CONFLICT', 'changed on the target since it was planned; left as it is', {
+      op: 'delta.touch',
+      path,
+      hint: 'Run the sync again to pick up the new state.',
+    })
+  }
+  opts.signal?.throwIfAborted()
+  return target.setMtime(path, meta.mtimeMs)
 }

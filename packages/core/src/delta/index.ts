@@ -13,6 +13,7 @@ export {
 } from './block-size.js'
 export type { ComputeSignatureOptions } from './compute-signature.js'
 export { computeSignature } from './compute-signature.js'
+export { deltaComparesContent } from './delta-compares-content.js'
 export type { DeltaDirection, DeltaTransferOptions } from './delta-transfer.js'
 export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.js'
 export type { GenerateDeltaOptions } from './generate-delta.js'
@@ -21,5 +22,12 @@ export { SignatureIndex } from './signature-index.js'
 export type { StrongHash } from './strong-hash.js'
 export { loadStrongHash, strongEquals } from './strong-hash.js'
 export { packWeak, RollingChecksum, weakChecksum } from './weak-checksum.js'
+export type { WholeBaseCopy } from './whole-base-copy.js'
+export { isWholeBaseCopy } from './whole-base-copy.js'
 export type { WholeFileHasher } from './whole-file-hash.js'
-export { createWholeFileHasher, isWholeFileDigest, WHOLE_FILE_HASH_HEX_LENGTH } from './whole-file-hash.js'
+export {
+  createWholeFileHasher,
+  isWholeFileDigest,
+  WHOLE_FILE_HASH_HEX_LENGTH,
+  wholeFileDigest,
+} from './whole-file-hash.js'

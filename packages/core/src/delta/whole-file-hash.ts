@@ -32,3 +32,10 @@ export async function createWholeFileHasher(): Promise<WholeFileHasher> {
 export function isWholeFileDigest(hex: unknown): hex is string {
   return typeof hex === 'string' && hex.length === WHOLE_FILE_HASH_HEX_LENGTH && /^[0-9a-f]+$/.test(hex)
 }
+
+/** The whole-file digest of `bytes` (read once, in order). */
+export async function wholeFileDigest(bytes: AsyncIterable<Uint8Array>): Promise<string> {
+  const h = await createWholeFileHasher()
+  for await (const chunk of bytes) h.update(chunk)
+  return h.hex()
+}

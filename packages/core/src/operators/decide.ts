@@ -1,4 +1,5 @@
 import { type Backend, supports } from '../backend/backend.js'
+import { deltaComparesContent } from '../delta/delta-compares-content.js'
 import type { CompareMode } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
@@ -143,7 +144,12 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) return undefined
   if (Math.abs(s.mtimeMs - t.mtimeMs) <= ctx.modifyWindowMs) return unchanged(s, t)
   if (s.size === 0) return touch(ctx, path, s, s, t, 'empty file, mtime differs')
-  return ctx.hashAlgo === undefined ? update(path, s, t, 'mtime differs') : undefined
+  if (ctx.hashAlgo === undefined) return update(path, s, t, 'mtime differs')
+  // Not hashed on both sides first when the delta transfer compares the content itself (an
+  // unchanged file then only gets its mtime): see deltaComparesContent.
+  return deltaComparesContent(ctx.source, ctx.target, s, t, ctx.hashAlgo)
+    ? update(path, s, t, 'mtime differs')
+    : undefined
 }
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
