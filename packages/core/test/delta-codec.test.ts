@@ -8,6 +8,7 @@ import {
   type FileSignature,
   generateDelta,
   isWholeBaseCopy,
+  loadBlockWeakChecksum,
   MAX_LITERAL_BYTES,
   RollingChecksum,
   SyncError,
@@ -121,6 +122,25 @@ describe('weak checksum', () => {
     )
     const big = new Uint8Array(200_000).map((_, i) => (i * 131 + 7) & 255)
     expect(weakChecksum(big)).toBe(bytewise(big, 0, big.length))
+  })
+
+  it('the WebAssembly block sums equal the JavaScript ones, for any data, offset and length', async () => {
+    const simd = await loadBlockWeakChecksum()
+    expect(simd).not.toBe(weakChecksum) // Node 20 has WebAssembly SIMD: the fast path is what runs
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.nat(), fc.nat(), (data, x, y) => {
+        const start = data.length === 0 ? 0 : x % data.length
+        const end = start + (data.length === start ? 0 : y % (data.length - start + 1))
+        expect(simd(data, start, end)).toBe(weakChecksum(data, start, end))
+      }),
+      { numRuns: 500 },
+    )
+    // Blocks larger than the module's first page of memory (it grows), and all-0xff bytes (the
+    // largest lane sums).
+    const big = Buffer.alloc(1 << 20, 0xff)
+    expect(simd(big, 3, big.length)).toBe(weakChecksum(big, 3, big.length))
+    const random = randomBytes(300_000)
+    expect(simd(random, 1, 262_145)).toBe(weakChecksum(random, 1, 262_145))
   })
 
   it('matches rsync sums on a known input', () => {

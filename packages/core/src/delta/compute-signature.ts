@@ -2,7 +2,7 @@ import type { FileSignature } from '../backend/backend.js'
 import { SyncError } from '../errors/sync-error.js'
 import { MAX_STRONG_BYTES } from './block-size.js'
 import { loadStrongHash } from './strong-hash.js'
-import { weakChecksum } from './weak-checksum.js'
+import { loadBlockWeakChecksum } from './weak-checksum-simd.js'
 
 /** Options of `computeSignature`. */
 export interface ComputeSignatureOptions {
@@ -27,7 +27,7 @@ export async function computeSignature(
   if (!Number.isSafeInteger(strongBytes) || strongBytes < 1 || strongBytes > MAX_STRONG_BYTES) {
     throw new SyncError('USAGE', `strong hash bytes ${strongBytes} not within 1–${MAX_STRONG_BYTES}`)
   }
-  const strongHash = await loadStrongHash()
+  const [strongHash, weakChecksum] = await Promise.all([loadStrongHash(), loadBlockWeakChecksum()])
   let capacity = Math.max(16, Math.ceil((opts.sizeHint ?? 0) / blockSize) + 1)
   let weak = new Uint32Array(capacity)
   let strong = new Uint8Array(capacity * strongBytes)
