@@ -4,14 +4,14 @@
 //
 //   dist/bin.js                   the binary (replaces tsc's bin.js): flag parsing, then the command
 //   dist/chunks/*.js              lazily loaded chunks: one per command, backend and UI part
-//   dist/chunks/engine-worker.js  the engine thread of `syncflow ui` (started by ui/engine-thread.ts)
 //
 // Why: Node resolves, reads and compiles every ES module on its own, and `rxjs` resolves to its
 // CommonJS build (hundreds of files): before bundling, module loading was 37% of a no-op sync of
 // 10,000 files and most of a small one. The bundle takes rxjs's ES build (tree-shaken) and the other
 // workspace packages from their tsc output (`dist`), so it holds exactly one copy of @syncflow/core,
 // shared by every backend (one SyncError class, one engine). Code splitting keeps lazy imports lazy:
-// the AWS SDK, gRPC, Ink and React stay outside the bundle and load only for commands that use them.
+// the AWS SDK and gRPC stay outside the bundle and load only for commands that use them; Ink and React
+// are bundled into the UI's own chunk (see UI_PACKAGES).
 // Every other file in `dist` stays as tsc wrote it, for library users (`import { run } from 'syncflow'`).
 //
 // A bundle older than the TypeScript build (someone ran `tsc -b` alone after an edit) would run old
@@ -35,6 +35,16 @@ const WORKSPACE = ['core', 'backend-local', 'backend-s3', 'backend-grpc', 'cli-t
  * (native), and whatever only a lazily loaded part needs.
  */
 const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'xxhash-wasm'])
+
+/**
+ * The terminal UI's packages, bundled with everything they import into the chunk that only `syncflow ui`
+ * loads: as separate modules, Ink's graph is ~500 files (es-toolkit/compat alone ~415) and took ~0.25 s
+ * of CPU to load, against ~0.1 s as one chunk; that was a third of the UI's overhead over `sync --json`
+ * (bench/watch). React's production build is picked here (process.env.NODE_ENV is defined below), and
+ * Ink's devtools (react-devtools-core, loaded only with DEV=true) stay out.
+ */
+const UI_PACKAGES = new Set(['ink', 'react'])
+const NEVER_BUNDLED = new Set(['react-devtools-core'])
 
 const rxjsRoot = path.dirname(createRequire(path.join(PKG, 'package.json')).resolve('rxjs/package.json'))
 
@@ -62,13 +72,15 @@ const resolveForBundle = {
         return { path: path.join(rxjsRoot, 'dist/esm', ...parts.slice(1), 'index.js') }
       }
       if (name.startsWith('@syncflow/') || BUNDLED.has(name)) return undefined
+      // What a bundled third-party package imports is bundled with it (the UI packages' dependencies).
+      const fromPackage = /[\\/]node_modules[\\/]/.test(args.importer)
+      if (!NEVER_BUNDLED.has(name) && (UI_PACKAGES.has(name) || fromPackage)) return undefined
       return { external: true }
     })
     // Modules of the other packages that find files next to themselves (backend-grpc's .proto file,
     // its package.json) see the URL of their tsc output, wherever their code lands in the bundle. It is
     // derived at run time from the package's entry, so it holds in the workspace and once installed.
-    // The CLI's own sources keep their chunk's URL: engine-thread.ts finds the bundled engine-worker.js
-    // beside it in chunks/.
+    // The CLI's own sources keep their chunk's URL.
     b.onLoad({ filter: /[\\/]packages[\\/][^\\/]+[\\/]dist[\\/].*\.js$/ }, (args) => {
       const contents = readFileSync(args.path, 'utf8')
       if (!contents.includes('import.meta.url')) return undefined
@@ -88,10 +100,7 @@ const inputs = WORKSPACE.map((dir) => {
 })
 
 const result = await build({
-  entryPoints: [
-    { in: path.join(PKG, 'src/bin.ts'), out: 'bin' },
-    { in: path.join(PKG, 'src/ui/engine-worker.ts'), out: 'chunks/engine-worker' },
-  ],
+  entryPoints: [{ in: path.join(PKG, 'src/bin.ts'), out: 'bin' }],
   outdir: DIST,
   write: false,
   bundle: true,
@@ -103,7 +112,11 @@ const result = await build({
   tsconfig: path.join(PKG, 'tsconfig.json'),
   plugins: [resolveForBundle],
   // A string: esbuild inlines primitives, while an object literal would become a module of its own.
-  define: { SYNCFLOW_BUNDLE_INPUTS: JSON.stringify(JSON.stringify(inputs)) },
+  // React and Ink read NODE_ENV to pick their production code: the UI always runs that (see UI_PACKAGES).
+  define: {
+    SYNCFLOW_BUNDLE_INPUTS: JSON.stringify(JSON.stringify(inputs)),
+    'process.env.NODE_ENV': JSON.stringify('production'),
+  },
   // CommonJS modules in the bundle (commander, picomatch) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __syncflowRequire } from 'node:module'; const require = __syncflowRequire(import.meta.url);",

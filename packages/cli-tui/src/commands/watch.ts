@@ -5,6 +5,7 @@ import type { ExitCode } from '../errors/exit-codes.js'
 import type { JobFlags } from '../options/job-flags.js'
 import type { Streams } from '../output/streams.js'
 import { type ListenAddress, parseListenAddress } from '../reporters/parse-listen-address.js'
+import { continuousOptionsOf, loadContinuous } from './load-continuous.js'
 
 // Flags and parsers here are cheap (cli.ts declares them up front); everything else this command
 // needs is imported when it runs.
@@ -91,28 +92,6 @@ export const WATCH_OPTIONS: readonly (() => Option)[] = [
       arg(parseListenAddress),
     ),
 ]
-
-/** The continuous engine of `@syncflow/core` (its `continuous/` module). */
-export type ContinuousModule = typeof import('../../../core/dist/continuous/index.js')
-
-/**
- * Loads the continuous engine. Until `@syncflow/core`'s entry exports `continuous/`, it is taken
- * from core's build by path; in the workspace that resolves to the very modules `@syncflow/core`
- * uses (one SyncError class, one engine). When the entry exports it: `return import('@syncflow/core')`.
- */
-export function loadContinuous(): Promise<ContinuousModule> {
-  return import('../../../core/dist/continuous/index.js')
-}
-
-/** The continuous options the flags ask for. */
-export function continuousOptionsOf(
-  flags: WatchFlags,
-): Partial<Pick<import('../../../core/dist/continuous/index.js').ContinuousOptions, 'debounceMs' | 'rescanMs'>> {
-  return {
-    ...(flags.debounce !== undefined ? { debounceMs: flags.debounce } : {}),
-    ...(flags.rescan !== undefined ? { rescanMs: flags.rescan } : {}),
-  }
-}
 
 /** Subscribes to a run and calls `each` per event; resolves with the last `done` summary. */
 export function drainEvents(events$: Observable<SyncEvent>, each: (e: SyncEvent) => void): Promise<SyncSummary> {

@@ -28,6 +28,8 @@ export interface DashboardProps {
   readonly screen: Screen
   readonly watch: boolean
   readonly color?: boolean
+  /** Where `--metrics` are served (shown on the help screen). */
+  readonly metricsUrl?: string
 }
 
 /** The state word of the header. */
@@ -63,7 +65,12 @@ export function Dashboard(props: DashboardProps) {
     return (
       <Box flexDirection="column" width={width}>
         {header}
-        <HelpView watch={watch} width={width} color={color} />
+        <HelpView
+          watch={watch}
+          width={width}
+          color={color}
+          {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
+        />
       </Box>
     )
   }
@@ -106,7 +113,8 @@ export function Dashboard(props: DashboardProps) {
         <Text {...(color ? { color: 'yellow' } : {})}>{fitText(`! ${notice.code}: ${notice.message}`, width)}</Text>
       ) : null}
       {view.final ? (
-        <Box flexDirection="column" width={width} height={transferRows}>
+        // Not padded to the screen's height: the last frame stays on the terminal, the shell prompt right below it.
+        <Box flexDirection="column" width={width}>
           <Text bold={color}>{fitText(`Finished: ${summaryText(view.final)}`, width)}</Text>
           {view.final.fatal ? (
             <Text>{fitText(`${view.final.fatal.code}: ${view.final.fatal.message}`, width)}</Text>

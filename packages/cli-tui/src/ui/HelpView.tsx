@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink'
+import { fitText } from './fit-text.js'
 
 /** Props of `HelpView`. */
 export interface HelpViewProps {
@@ -6,6 +7,8 @@ export interface HelpViewProps {
   readonly watch: boolean
   readonly width: number
   readonly color?: boolean
+  /** Where `--metrics` are served. */
+  readonly metricsUrl?: string
 }
 
 const KEYS: readonly (readonly [string, string])[] = [
@@ -17,7 +20,7 @@ const KEYS: readonly (readonly [string, string])[] = [
 ]
 
 /** The help screen (key `?`). */
-export function HelpView({ watch, width, color = true }: HelpViewProps) {
+export function HelpView({ watch, width, color = true, metricsUrl }: HelpViewProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold={color}>Keys</Text>
@@ -35,6 +38,7 @@ export function HelpView({ watch, width, color = true }: HelpViewProps) {
           ? 'Watching: changes in the source are copied once they settle; a full rescan runs periodically.'
           : 'Totals count what is planned so far; they grow while the listing runs.'}
       </Text>
+      {metricsUrl ? <Text dimColor={color}>{fitText(`Prometheus metrics: ${metricsUrl}`, width)}</Text> : null}
     </Box>
   )
 }

@@ -1,7 +1,7 @@
 import type { SyncEvent } from '@syncflow/core'
 import { Box, Static, useApp, useInput } from 'ink'
 import { useEffect, useState } from 'react'
-import type { Observable } from 'rxjs'
+import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
 import { Dashboard } from './Dashboard.js'
 import { keyCommand, type Screen } from './key-bindings.js'
@@ -9,12 +9,11 @@ import type { CycleView } from './sync-view-state.js'
 import { type Pausable, usePaused } from './use-paused.js'
 import { useSyncEvents } from './use-sync-events.js'
 import { useTerminalSize } from './use-terminal-size.js'
-import { useThroughput } from './use-throughput.js'
 
 /** Props of `SyncApp`. */
 export interface SyncAppProps {
-  /** The run's events, shared (each hook subscribes). */
-  readonly events$: Observable<SyncEvent>
+  /** The run's events (subscribed to once, in `useSyncEvents`). */
+  readonly events$: Subscribable<SyncEvent>
   readonly command: string
   readonly source: string
   readonly target: string
@@ -35,6 +34,8 @@ export interface SyncAppProps {
   readonly keys?: boolean
   /** Called once the hooks have subscribed to `events$` (after the first render). */
   readonly onSubscribed?: () => void
+  /** Where `--metrics` are served (the help screen says so). */
+  readonly metricsUrl?: string
 }
 
 /**
@@ -44,8 +45,7 @@ export interface SyncAppProps {
  */
 export function SyncApp(props: SyncAppProps) {
   const { events$, gate, onQuit, watch, color = true, frameMs = 250, sampleMs = 1000, keys = true } = props
-  const view = useSyncEvents(events$, { continuous: watch, frameMs })
-  const throughput = useThroughput(events$, sampleMs)
+  const { view, throughput } = useSyncEvents(events$, { continuous: watch, frameMs, sampleMs })
   const { columns, rows } = useTerminalSize()
   const paused = usePaused(gate)
   const [screen, setScreen] = useState<Screen>('dashboard')
@@ -96,6 +96,7 @@ export function SyncApp(props: SyncAppProps) {
         screen={screen}
         watch={watch}
         color={color}
+        {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
       />
     </Box>
   )

@@ -18,6 +18,8 @@ export interface RunUiOptions {
   /** Leave at once (second `q` / Ctrl-C). */
   readonly onForceQuit?: () => void
   readonly color: boolean
+  /** Where `--metrics` are served (the help screen says so). */
+  readonly metricsUrl?: string
   readonly stdout?: NodeJS.WriteStream
   readonly stdin?: NodeJS.ReadStream
   /** Frame cap of Ink. [10] */
@@ -36,7 +38,7 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
   const frameMs = opts.frameMs ?? 250
   const app = render(
     <SyncApp
-      events$={hub.events$}
+      events$={hub.events}
       command={opts.command}
       source={opts.source}
       target={opts.target}
@@ -47,6 +49,7 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       onSubscribed={() => hub.seal()}
       color={opts.color}
       frameMs={frameMs}
+      {...(opts.metricsUrl ? { metricsUrl: opts.metricsUrl } : {})}
     />,
     {
       ...(opts.stdout ? { stdout: opts.stdout } : {}),

@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react'
-import type { Observable } from 'rxjs'
+import type { Subscribable } from 'rxjs'
 
 /** What can be paused: the core `PauseGate` (structurally, so the UI needs nothing else of it). */
 export interface Pausable {
   readonly paused: boolean
-  readonly paused$: Observable<boolean>
+  readonly paused$: Subscribable<boolean>
   toggle(): boolean
 }
 
@@ -13,7 +13,7 @@ export function usePaused(gate: Pausable | undefined): boolean {
   const [paused, setPaused] = useState(gate?.paused ?? false)
   useEffect(() => {
     if (!gate) return
-    const sub = gate.paused$.subscribe(setPaused)
+    const sub = gate.paused$.subscribe({ next: setPaused })
     return () => sub.unsubscribe()
   }, [gate])
   return paused

@@ -1,7 +1,8 @@
 import type { SyncEvent } from '@syncflow/core'
 import { useEffect, useState } from 'react'
-import type { Observable } from 'rxjs'
+import type { Subscribable } from 'rxjs'
 import { type SyncView, type SyncViewLimits, SyncViewState } from './sync-view-state.js'
+import { ThroughputSampler, type ThroughputView } from './throughput-sampler.js'
 
 /** Options of `useSyncEvents`. */
 export interface UseSyncEventsOptions extends SyncViewLimits {
@@ -9,41 +10,131 @@ export interface UseSyncEventsOptions extends SyncViewLimits {
   readonly continuous?: boolean
   /** At most one new view per this many ms, however fast events come (the render budget). [250] */
   readonly frameMs?: number
+  /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
+  readonly sampleMs?: number
+  /** Most of the time drawing may take: a frame that took `c` ms waits `c / drawBudget` ms for the next. [0.05] */
+  readonly drawBudget?: number
+}
+
+/** What the screen shows of a run. */
+export interface SyncScreenData {
+  readonly view: SyncView
+  readonly throughput: ThroughputView
+}
+
+/** Timing of a `SyncScreenFeed`. */
+export interface SyncScreenTiming {
+  /** Least time between two frames, ms. */
+  readonly frameMs: number
+  /** Interval of throughput samples, ms. */
+  readonly sampleMs: number
+  /** Most of the time drawing may take (0..1). */
+  readonly drawBudget: number
+}
+
+/**
+ * Folds events and decides when there is a new screen to hand to React: when something changed
+ * and the last frame is far enough behind. Drawing is paced by what it costs: a frame that took
+ * `c` ms is followed by the next one no sooner than `max(frameMs, c / drawBudget)` later, so drawing
+ * takes a bounded share of the CPU (Ink's first frames, not yet compiled, cost tens of ms; later
+ * ones a few). Pure apart from the times it is given.
+ */
+export class SyncScreenFeed {
+  readonly state: SyncViewState
+  readonly sampler: ThroughputSampler
+  #shown = -1
+  #nextSample: number
+  #nextFrame = Number.NEGATIVE_INFINITY
+
+  constructor(
+    continuous: boolean,
+    limits: SyncViewLimits,
+    readonly timing: SyncScreenTiming,
+    now: number,
+  ) {
+    this.state = new SyncViewState(continuous, limits)
+    this.sampler = new ThroughputSampler()
+    this.#nextSample = now + timing.sampleMs
+  }
+
+  add(e: SyncEvent, now: number): void {
+    this.state.add(e)
+    if (e.type === 'stats' || e.type === 'done') this.sampler.add(e, now)
+  }
+
+  /**
+   * The screen data at `now` when a frame is due and anything changed since the last one (an
+   * event, or a throughput sample falling due), else undefined: an unchanged screen costs no
+   * render. `force` (the end of a run or cycle) skips the pacing.
+   */
+  frame(now: number, force = false): SyncScreenData | undefined {
+    const { sampleMs } = this.timing
+    if (now >= this.#nextSample) {
+      // One sample per interval, however late the frames come (a late one fills the gap with the current rate).
+      while (this.#nextSample <= now) {
+        this.sampler.sample(now)
+        this.#nextSample += sampleMs
+      }
+      this.#shown = -1
+    }
+    if (this.state.version === this.#shown || (!force && now < this.#nextFrame)) return undefined
+    this.#shown = this.state.version
+    return { view: this.state.view(), throughput: this.sampler.current(now) }
+  }
+
+  /** Says that the frame handed out at `start` took until `end` to draw. */
+  drawn(start: number, end: number): void {
+    const { frameMs, drawBudget } = this.timing
+    this.#nextFrame = start + Math.max(frameMs, (end - start) / drawBudget)
+  }
 }
 
 /**
  * The screen's data from a run's SyncEvent stream: events are folded as they come (cheap) and a
- * new snapshot is handed to React at most every `frameMs`, so a fast sync does not re-render per
- * file. The last event (`done`) is shown at once. Subscribes in an effect; the cleanup unsubscribes.
+ * new snapshot (view and throughput together, so one render) is handed to React at most every
+ * `frameMs`, so a fast sync does not re-render per file. The end of a run or of a watch cycle
+ * (`done`) is shown at once. Subscribes in an effect; the cleanup unsubscribes and stops the timer.
  */
-export function useSyncEvents(events$: Observable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncView {
-  const { continuous = false, frameMs = 250, maxTransfers, maxErrors, maxNotices } = opts
-  const [view, setView] = useState<SyncView>(() => new SyncViewState(continuous).view())
+export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncScreenData {
+  const { continuous = false, frameMs = 250, sampleMs = 1000, drawBudget = 0.05 } = opts
+  const { maxTransfers, maxErrors, maxNotices } = opts
+  const [data, setData] = useState<SyncScreenData>(() => ({
+    view: new SyncViewState(continuous).view(),
+    throughput: new ThroughputSampler().current(0),
+  }))
   useEffect(() => {
-    const state = new SyncViewState(continuous, {
-      ...(maxTransfers !== undefined ? { maxTransfers } : {}),
-      ...(maxErrors !== undefined ? { maxErrors } : {}),
-      ...(maxNotices !== undefined ? { maxNotices } : {}),
-    })
-    let shown = -1
-    const flush = (): void => {
-      if (state.version === shown) return
-      shown = state.version
-      setView(state.view())
-    }
-    const timer = setInterval(flush, frameMs)
-    const sub = events$.subscribe({
-      next: (e) => {
-        state.add(e)
-        if (e.type === 'done') flush()
+    const feed = new SyncScreenFeed(
+      continuous,
+      {
+        ...(maxTransfers !== undefined ? { maxTransfers } : {}),
+        ...(maxErrors !== undefined ? { maxErrors } : {}),
+        ...(maxNotices !== undefined ? { maxNotices } : {}),
       },
-      complete: flush,
-      error: flush,
+      { frameMs, sampleMs, drawBudget },
+      performance.now(),
+    )
+    const flush = (force = false): void => {
+      const start = performance.now()
+      const next = feed.frame(start, force)
+      if (!next) return
+      // React renders a legacy root's update at once, and Ink draws it (its frame cap is below ours).
+      setData(next)
+      feed.drawn(start, performance.now())
+    }
+    // Ticks often enough to keep the pace; a tick with nothing due costs a comparison.
+    const timer = setInterval(flush, Math.min(frameMs, sampleMs) / 2)
+    const sub = events.subscribe({
+      next: (e) => {
+        feed.add(e, performance.now())
+        if (e.type === 'done') flush(true)
+      },
+      complete: () => flush(true),
+      error: () => flush(true),
     })
     return () => {
       clearInterval(timer)
       sub.unsubscribe()
     }
-  }, [events$, continuous, frameMs, maxTransfers, maxErrors, maxNotices])
-  return view
+  }, [events, continuous, frameMs, sampleMs, drawBudget, maxTransfers, maxErrors, maxNotices])
+  return data
 }

@@ -13,13 +13,13 @@ describe('SyncEventHub', () => {
     run.next(planned!)
     const a: string[] = []
     const b: string[] = []
-    hub.events$.subscribe((e) => a.push(e.type))
+    hub.events.subscribe({ next: (e) => a.push(e.type) })
     run.next(started!)
-    hub.events$.subscribe((e) => b.push(e.type))
+    hub.events.subscribe({ next: (e) => b.push(e.type) })
     hub.seal()
     run.next(progress!)
     const late: string[] = []
-    hub.events$.subscribe((e) => late.push(e.type))
+    hub.events.subscribe({ next: (e) => late.push(e.type) })
     run.next(completed!)
     expect(a).toEqual(['planned', 'started', 'progress', 'completed'])
     expect(b).toEqual(['planned', 'started', 'progress', 'completed'])
@@ -34,7 +34,7 @@ describe('SyncEventHub', () => {
     await hub.ended
     expect(hub.summary?.unchanged).toBe(3)
     let completed = false
-    hub.events$.subscribe({ complete: () => (completed = true) })
+    hub.events.subscribe({ complete: () => (completed = true) })
     expect(completed).toBe(true)
   })
 

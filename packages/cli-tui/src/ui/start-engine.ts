@@ -1,0 +1,132 @@
+import { asSyncError, type SyncError, type SyncEvent, sync } from '@syncflow/core'
+import { Subject } from 'rxjs'
+// The continuous engine, from core's build by path until core's entry exports it (see load-continuous.ts).
+import { backendView, continuousSync, PauseGate } from '../../../core/dist/continuous/index.js'
+import { continuousOptionsOf } from '../commands/load-continuous.js'
+import type { UiFlags } from '../commands/ui.js'
+import { createBuiltinRegistry } from '../job/builtin-plugins.js'
+import { fatalDoneEvent } from '../job/fatal-done-event.js'
+import { openJob } from '../job/open-job.js'
+import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
+
+/** What `syncflow ui` runs. */
+export interface EngineInput {
+  readonly source: string
+  readonly target: string
+  readonly flags: UiFlags
+}
+
+/** Where the opened job runs, as the backends name the locations. */
+export interface OpenedJobInfo {
+  readonly source: string
+  readonly target: string
+  /** Where `--metrics` are served. */
+  readonly metricsUrl?: string
+}
+
+/** `syncflow ui`'s job, started. */
+export interface EngineRun {
+  /** Resolves once the reporters and the job are open and the run has started; rejects with why not. */
+  readonly opened: Promise<OpenedJobInfo>
+  /** The run's events in order (the reporters get them too); completes once the job is closed. Subscribe at once. */
+  readonly events: Subject<SyncEvent>
+  /** Pauses and resumes the run: no new transfer, delete or move starts while paused. */
+  readonly gate: PauseGate
+  /** Asks the run to stop cleanly (in-flight writes finish or are abandoned atomically, state saved). */
+  abort(): void
+  /** Resolves once the job is closed (state saved, lock released, reporters flushed), with the error that stopped it, if any. */
+  readonly closed: Promise<{ readonly fatal?: SyncError }>
+  /** What the reporters asked to tell the user once the screen is gone (a webhook that could not be reached). */
+  readonly warnings: readonly string[]
+}
+
+/**
+ * Starts `syncflow ui`'s job on this thread: opens the reporters (webhook, metrics) and the job,
+ * runs it (a sync, or a continuous job with `--watch`) with a pause gate on both sides, and closes
+ * everything before `closed` resolves. The engine and the UI share the thread: on two cores that
+ * costs less than a worker thread, which needs its own copy of the engine, its own compiled code
+ * and garbage collector, and a copy of every event (measured: bench/watch/README.md).
+ */
+export function startEngine({ source, target, flags }: EngineInput): EngineRun {
+  const controller = new AbortController()
+  const gate = new PauseGate()
+  const events = new Subject<SyncEvent>()
+  const warnings: string[] = []
+  let markOpened: (info: OpenedJobInfo) => void = () => {}
+  let failOpen: (error: SyncError) => void = () => {}
+  const opened = new Promise<OpenedJobInfo>((resolve, reject) => {
+    markOpened = resolve
+    failOpen = reject
+  })
+  // The caller may have stopped waiting for it (a job that fails once running).
+  opened.catch(() => {})
+
+  const run = async (): Promise<{ fatal?: SyncError }> => {
+    const mode = flags.mode ?? 'mirror'
+    const dryRun = flags.dryRun === true
+    let reporters: OpenedReporters | undefined
+    try {
+      reporters = await openReporters(
+        { ...(flags.webhook ? { webhook: flags.webhook } : {}), ...(flags.metrics ? { metrics: flags.metrics } : {}) },
+        { command: flags.watch ? 'ui --watch' : 'ui', source, target },
+        // The terminal is the UI's: warnings are printed once it is gone.
+        (message) => warnings.push(message),
+      )
+      const sinks = reporters
+      let job: Awaited<ReturnType<typeof openJob>>
+      try {
+        job = await openJob(
+          { mode, source, target, flags, readOnly: dryRun },
+          createBuiltinRegistry(),
+          controller.signal,
+        )
+      } catch (err) {
+        // A job that could not start still ends with a /fail ping.
+        sinks.event(fatalDoneEvent(asSyncError(err), mode, dryRun))
+        throw err
+      }
+      try {
+        markOpened({
+          source: job.source.uri,
+          target: job.target.uri,
+          ...(sinks.metricsUrl ? { metricsUrl: sinks.metricsUrl } : {}),
+        })
+        // Pausing holds back every call that starts a change (read, write, move, remove…) on either side.
+        const src = backendView(job.source, { gate, signal: controller.signal })
+        const dst = backendView(job.target, { gate, signal: controller.signal })
+        const run$ = flags.watch
+          ? continuousSync(src, dst, { ...job.options, ...continuousOptionsOf(flags) })
+          : sync(src, dst, job.options)
+        await new Promise<void>((resolve, reject) => {
+          run$.subscribe({
+            next: (e) => {
+              sinks.event(e)
+              events.next(e)
+            },
+            error: reject,
+            complete: resolve,
+          })
+        })
+      } finally {
+        await job.close()
+      }
+      return {}
+    } catch (err) {
+      const fatal = asSyncError(err)
+      failOpen(fatal)
+      return { fatal }
+    } finally {
+      await reporters?.close()
+      events.complete()
+    }
+  }
+
+  return {
+    opened,
+    events,
+    gate,
+    abort: () => controller.abort(),
+    closed: run(),
+    warnings,
+  }
+}

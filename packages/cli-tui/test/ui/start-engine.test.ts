@@ -1,0 +1,87 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SyncEvent } from '@syncflow/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startEngine } from '../../src/ui/start-engine.js'
+
+// `syncflow ui`'s job on real directories, with a real webhook receiver on 127.0.0.1.
+
+let root: string
+let hits: string[] = []
+let server: Server
+let hook: string
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'syncflow-engine-'))
+  process.env.SYNCFLOW_STATE_DIR = join(root, 'state')
+  server = createServer((req, res) => {
+    hits.push(req.url ?? '')
+    req.resume()
+    req.on('end', () => res.end('OK'))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  hook = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping/abc`
+})
+afterAll(async () => {
+  server.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+async function tree(name: string, files: number): Promise<string> {
+  const dir = join(root, name)
+  await mkdir(join(dir, 'sub'), { recursive: true })
+  for (let i = 0; i < files; i++) await writeFile(join(dir, 'sub', `f${i}.txt`), `file ${i}`)
+  return dir
+}
+
+const collect = (events: { subscribe: (o: { next: (e: SyncEvent) => void }) => unknown }) => {
+  const seen: SyncEvent[] = []
+  events.subscribe({ next: (e) => seen.push(e) })
+  return seen
+}
+
+describe('startEngine', () => {
+  it('opens the job, runs it, reports to the webhook and closes', async () => {
+    hits = []
+    const src = await tree('a-src', 3)
+    const dst = join(root, 'a-dst')
+    const run = startEngine({ source: src, target: dst, flags: { state: false, webhook: hook } })
+    const seen = collect(run.events)
+    const where = await run.opened
+    expect(where.source).toContain('a-src')
+    expect(await run.closed).toEqual({})
+    expect(seen.at(-1)?.type).toBe('done')
+    expect(seen.filter((e) => e.type === 'completed' && e.action.kind === 'copy')).toHaveLength(3)
+    expect(await readFile(join(dst, 'sub', 'f2.txt'), 'utf8')).toBe('file 2')
+    // The reporters were flushed before `closed`.
+    expect(hits).toEqual(['/ping/abc/start', '/ping/abc'])
+    expect(run.warnings).toEqual([])
+  })
+
+  it('rejects `opened` with why the job cannot run, and pings /fail', async () => {
+    hits = []
+    const run = startEngine({ source: join(root, 'missing'), target: join(root, 'b-dst'), flags: { webhook: hook } })
+    await expect(run.opened).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    const { fatal } = await run.closed
+    expect(fatal?.code).toBe('NOT_FOUND')
+    expect(hits).toEqual(['/ping/abc/start', '/ping/abc/fail'])
+  })
+
+  it('starts no transfer while paused, and stops cleanly on abort (interrupted, nothing half-written)', async () => {
+    const src = await tree('c-src', 5)
+    const dst = join(root, 'c-dst')
+    const run = startEngine({ source: src, target: dst, flags: { state: false } })
+    run.gate.pause()
+    const seen = collect(run.events)
+    await run.opened
+    await expect.poll(() => seen.some((e) => e.type === 'planned' && e.action.kind === 'copy')).toBe(true)
+    expect(seen.some((e) => e.type === 'completed' && e.action.kind === 'copy')).toBe(false)
+    run.abort()
+    expect(await run.closed).toEqual({})
+    const done = seen.at(-1)
+    expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
+    expect(done?.type === 'done' && done.summary.done.copy).toBe(0)
+  })
+})
