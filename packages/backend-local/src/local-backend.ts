@@ -11,6 +11,7 @@ import {
   readlinkSync,
   readSync,
   realpathSync,
+  renameSync,
   type Stats,
   statSync,
   writeSync,
@@ -58,6 +59,7 @@ import {
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
 import { expectMismatch } from './expect-mismatch.js'
+import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
@@ -74,6 +76,12 @@ export interface LocalBackendOptions {
    * (`rsync -L`); `skip` ignores them. Whatever the policy, a write never goes through a symlink.
    */
   readonly symlinks?: SymlinkPolicy
+  /**
+   * Small writes (under 1 MiB) become durable in groups, one filesystem flush (`syncfs`) per group
+   * instead of an fsync per file, and are renamed into place only after it (see `GroupCommit`);
+   * `false` fsyncs each file. [on, with GroupCommit's defaults]
+   */
+  readonly groupCommit?: GroupCommitOptions | false
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -83,13 +91,15 @@ const READ_CHUNK = 1024 * 1024
 const WRITE_BATCH = 1024 * 1024
 /** Local copies below this size go through one buffer and one handle instead of `copyFile` plus a reopen. */
 const SMALL_COPY = 1024 * 1024
+/** Writes up to this size wait for a group commit; bigger ones fsync on their own (their data dominates). */
+const GROUP_COMMIT_MAX_BYTES = SMALL_COPY
 const fsyncAsync = promisify(fsync)
 
 /**
  * A local directory as a syncflow backend: a sorted streaming walk, atomic writes (temp file in
- * the same directory, fsync, mtime and mode set, destination re-checked, rename), mtime and mode
- * preserved, hashes from Node's crypto, `fs.copyFile` (reflink where the filesystem can) between
- * two local roots. Every incoming path is validated, and no write, remove or mkdir goes through a
+ * the same directory, mtime and mode set, made durable — small files in groups, see `GroupCommit` —
+ * destination re-checked, rename), mtime and mode preserved, hashes from Node's crypto, `fs.copyFile`
+ * (reflink where the filesystem can) between two local roots. Every incoming path is validated, and no write, remove or mkdir goes through a
  * symlink, so neither a hostile path nor a symlink in the target lands a write outside the root.
  */
 export class LocalBackend
@@ -104,6 +114,8 @@ export class LocalBackend
   #rootReal: string | undefined
   /** Parent directories already found to resolve inside the root (see `#parentState`). */
   readonly #verified = new VerifiedDirs()
+  /** Makes small writes durable in groups; undefined = an fsync per file. */
+  readonly #commit: GroupCommit | undefined
   #closed = false
 
   constructor(options: LocalBackendOptions) {
@@ -116,6 +128,9 @@ export class LocalBackend
     this.symlinkPolicy = policy
     this.root = resolve(options.root)
     this.uri = this.root
+    this.#commit = options.groupCommit === false ? undefined : new GroupCommit(options.groupCommit)
+    const groupFiles =
+      options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
       hashes: ['md5', 'sha1', 'sha256'],
       // Node stats carry mtimes in fractional ms and `utimes` takes fractional seconds (a double,
@@ -130,6 +145,8 @@ export class LocalBackend
       caseSensitive: process.platform === 'linux',
       watch: 'native',
       watchReady: true,
+      // Two groups' worth: one fills while the other is flushed.
+      ...(groupFiles !== undefined ? { groupCommit: 2 * groupFiles } : {}),
     }
   }
 
@@ -198,14 +215,17 @@ export class LocalBackend
       return await this.#replaceWith(rel, 'write', opts, async (tmp) => {
         // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
         const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
+        let dev: number | undefined
         try {
           // An abort destroys the body, which ends the read loop of writeAll with an AbortError.
           if (opts.signal) addAbortSignal(opts.signal, body)
-          await writeAll(fh, body, opts.onProgress)
-          await finishFile(fh, meta.mtimeMs, meta.mode)
+          const size = await writeAll(fh, body, opts.onProgress)
+          if (this.#commit && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, meta.mode)).dev
+          else await finishFile(fh, meta.mtimeMs, meta.mode)
         } finally {
           await fh.close()
         }
+        if (dev !== undefined) await this.#commit?.durable(tmp, dev)
       })
     } catch (err) {
       // Whatever failed (a bad parent, the disk, an abort), the caller's stream is not left open.
@@ -592,7 +612,8 @@ export class LocalBackend
       opts.signal?.throwIfAborted()
       // Just before the rename: an edit made to the destination since planning is never lost.
       await this.#checkExpect(rel, opts.expect, op)
-      await rename(tmp, abs)
+      // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
+      renameSync(tmp, abs)
       tmp = undefined
       return await this.#entryOrMissing(rel, op, true)
     } catch (err) {
@@ -621,10 +642,17 @@ export class LocalBackend
       closeSync(source.fd)
     }
     if (content !== undefined) {
-      const data = content
+      let data: Buffer | undefined = content
+      content = undefined
       // Without a mode, the source's bits, as copyFile would have given.
       const mode = meta.mode ?? source.st.mode & 0o7777
-      const entry = await this.#replaceWith(rel, op, opts, (tmp) => writeSmall(tmp, data, meta.mtimeMs, mode))
+      const commit = this.#commit
+      const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
+        const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined)
+        // In the page cache now: the buffer is not held while the group commits.
+        data = undefined
+        await commit?.durable(tmp, dev)
+      })
       opts.onProgress?.(entry.size)
       return entry
     }
@@ -670,7 +698,7 @@ async function writeAll(
   fh: FileHandle,
   source: AsyncIterable<Buffer | string>,
   onProgress: ((bytes: number) => void) | undefined,
-): Promise<void> {
+): Promise<number> {
   let batch: Buffer[] = []
   let size = 0
   let total = 0
@@ -697,6 +725,7 @@ async function writeAll(
   }
   await flush()
   onProgress?.(total)
+  return total
 }
 
 /**
@@ -712,8 +741,14 @@ function utimeSeconds(mtimeMs: number): number {
 /** fsync, then mtime and mode, on the open temp file (before it is renamed into place). */
 async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<void> {
   await fh.sync()
+  await setTimes(fh, mtimeMs, mode)
+}
+
+/** Mtime and mode of the open temp file; its stats afterwards (the device, for a group commit). */
+async function setTimes(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<Stats> {
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
+  return fh.stat()
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
@@ -729,17 +764,25 @@ function readWhole(fd: number, size: number): Buffer {
 }
 
 /**
- * Creates `tmp` with `data` through one handle: write, mtime and mode, then fsync (the one call
- * worth a thread-pool round trip), close. Private until renamed, as in `write`.
+ * Creates `tmp` with `data` through one handle: write, mtime and mode, with `fsyncNow` an fsync (the
+ * one call worth a thread-pool round trip), close. Private until renamed, as in `write`. Resolves
+ * with the file's device (a group commit flushes per filesystem).
  */
-async function writeSmall(tmp: string, data: Buffer, mtimeMs: number, mode: number): Promise<void> {
+async function writeSmall(
+  tmp: string,
+  data: Buffer,
+  mtimeMs: number,
+  mode: number,
+  fsyncNow: boolean,
+): Promise<number> {
   const fd = openSync(tmp, 'wx', 0o600)
   try {
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done)
     futimesSync(fd, Date.now() / 1000, utimeSeconds(mtimeMs))
     fchmodSync(fd, mode & 0o7777)
-    await fsyncAsync(fd)
+    if (fsyncNow) await fsyncAsync(fd)
+    return fstatSync(fd).dev
   } finally {
     closeSync(fd)
   }

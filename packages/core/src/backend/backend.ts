@@ -45,6 +45,14 @@ export interface Capabilities {
    * `concurrency`; a backend that asks for more bounds its own memory per transfer. [8]
    */
   readonly preferredConcurrency?: number
+  /**
+   * Small writes this backend makes durable together, one flush per group instead of one per file
+   * (the local backend: a `syncfs` per group of temp files, each renamed into place only after it). As
+   * a target it is given up to this many small transfers (at most 64 KiB each) at once beyond the
+   * engine's concurrency, so that groups fill: no more than the source's `preferredConcurrency` where
+   * it states one, and none when the user sets `concurrency`. [none]
+   */
+  readonly groupCommit?: number
 }
 
 /** Options of `Backend.list`. */

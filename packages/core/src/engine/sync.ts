@@ -198,6 +198,16 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         target,
         dryRun,
         concurrency,
+        // A target that commits small writes in groups gets enough of them at once to fill a group,
+        // as many as the source serves at once where it says (an object store: its own preference).
+        ...(options.concurrency === undefined && target.capabilities.groupCommit !== undefined
+          ? {
+              smallConcurrency: Math.min(
+                target.capabilities.groupCommit,
+                source.capabilities.preferredConcurrency ?? target.capabilities.groupCommit,
+              ),
+            }
+          : {}),
         signal,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),
         ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),

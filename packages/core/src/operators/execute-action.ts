@@ -1,8 +1,7 @@
 import { pipeline } from 'node:stream'
-import { concat, defer, EMPTY, merge, type Observable, of, type SchedulerLike, Subject } from 'rxjs'
-import { catchError, finalize, map } from 'rxjs/operators'
+import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
 import { type Backend, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
-import { asSyncError, SyncError } from '../errors/sync-error.js'
+import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { SyncEvent } from '../model/sync-event.js'
@@ -51,53 +50,73 @@ interface Outcome {
  * Executes one action with retries of TRANSIENT errors: `started`, then `progress` for big files,
  * then `completed` or `failed` (never an Observable error). A destination that changed since it
  * was planned is not replaced (`expect`), so an edit made there meanwhile is not lost.
+ *
+ * Thousands of small transfers can be in flight at once (a target that commits writes in groups),
+ * so the common case is one promise and one subscriber: the retry machinery (`retryTransient`,
+ * backoff on the scheduler) is set up only once a first attempt has failed with TRANSIENT.
  */
 export function executeAction(
   action: Action,
   opts: ExecuteOptions,
   call: ExecuteCallOptions = {},
 ): Observable<SyncEvent> {
-  return defer(() => {
+  return new Observable<SyncEvent>((subscriber) => {
     const t0 = performance.now()
-    const progress = new Subject<SyncEvent>()
+    if (call.announce !== false) subscriber.next({ type: 'started', ts: Date.now(), action })
     const onProgress = (bytes: number): void => {
-      progress.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
+      subscriber.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
+    }
+    const complete = (outcome: Outcome): void => {
+      subscriber.next({
+        type: 'completed',
+        ts: Date.now(),
+        action,
+        bytes: outcome.bytes,
+        durationMs: performance.now() - t0,
+        ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(outcome.entry ? { result: outcome.entry } : {}),
+      })
+      subscriber.complete()
+    }
+    const fail = (err: unknown): void => {
+      const error = asSyncError(err, `${action.kind}`, action.path)
+      subscriber.next({
+        type: 'failed',
+        ts: Date.now(),
+        path: action.path,
+        action,
+        error: error.toJSON(),
+        stage: action.kind === 'delete' ? 'delete' : 'transfer',
+      })
+      subscriber.complete()
     }
     let attempts = 0
-    const work$ = defer(() =>
-      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0),
-    ).pipe(
-      retryTransient({
-        ...(opts.retries !== undefined ? { count: opts.retries } : {}),
-        ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
-        ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
-      }),
-      map(
-        (outcome): SyncEvent => ({
-          type: 'completed',
-          ts: Date.now(),
-          action,
-          bytes: outcome.bytes,
-          durationMs: performance.now() - t0,
-          ...(opts.dryRun ? { dryRun: true } : {}),
-          ...(outcome.entry ? { result: outcome.entry } : {}),
-        }),
-      ),
-      catchError((err: unknown) => {
-        const error = asSyncError(err, `${action.kind}`, action.path)
-        return of<SyncEvent>({
-          type: 'failed',
-          ts: Date.now(),
-          path: action.path,
-          action,
-          error: error.toJSON(),
-          stage: action.kind === 'delete' ? 'delete' : 'transfer',
-        })
-      }),
-      finalize(() => progress.complete()),
-    )
-    const started$ = call.announce === false ? EMPTY : of<SyncEvent>({ type: 'started', ts: Date.now(), action })
-    return concat(started$, merge(progress, work$))
+    const attempt = (): Promise<Outcome> =>
+      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0)
+    let retrying: Subscription | undefined
+    attempt().then(complete, (err: unknown) => {
+      if (subscriber.closed) return
+      if (!isSyncError(err) || !err.retryable || opts.retries === 0) {
+        fail(err)
+        return
+      }
+      // The first failure is replayed into the retry operator, which waits its backoff before attempt 2.
+      let first: { err: unknown } | undefined = { err }
+      retrying = defer(() => {
+        const replay = first
+        first = undefined
+        return replay ? throwError(() => replay.err) : attempt()
+      })
+        .pipe(
+          retryTransient({
+            ...(opts.retries !== undefined ? { count: opts.retries } : {}),
+            ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
+            ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+          }),
+        )
+        .subscribe({ next: complete, error: fail })
+    })
+    return () => retrying?.unsubscribe()
   })
 }
 

@@ -1,4 +1,17 @@
-import { concat, defer, EMPTY, from, mergeMap, type Observable, type OperatorFunction, of, tap } from 'rxjs'
+import {
+  concat,
+  connect,
+  defer,
+  EMPTY,
+  filter,
+  from,
+  merge,
+  mergeMap,
+  Observable,
+  type OperatorFunction,
+  of,
+  tap,
+} from 'rxjs'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
@@ -9,6 +22,13 @@ import { guardDeletes } from './guard-deletes.js'
 export interface TransferOptions extends ExecuteOptions {
   /** Actions executed at once. [8] */
   readonly concurrency?: number
+  /**
+   * Small transfers (files of at most 64 KiB) executed at once, beside the other actions, when more
+   * than `concurrency`: for a target that makes writes durable in groups (`Capabilities.groupCommit`),
+   * where a small write mostly waits for its group's flush. File data in flight in this lane stays
+   * under 64 KiB × this. [none: one lane]
+   */
+  readonly smallConcurrency?: number
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
   /** Run facts the delete guard needs, read once all transfers have finished. */
@@ -21,6 +41,13 @@ interface Clash {
   readonly action: Action
   readonly failed: FailedEvent
 }
+
+/** The largest file that `smallConcurrency` applies to. */
+const SMALL_TRANSFER_BYTES = 64 * 1024
+
+/** A copy or update of a file small enough for the wide lane (see `smallConcurrency`). */
+const isSmallTransfer = (a: Action): boolean =>
+  (a.kind === 'copy' || a.kind === 'update') && a.source?.kind === 'file' && a.source.size <= SMALL_TRANSFER_BYTES
 
 /** True when deleting `del` removes what stands at or above `path` (a dir where a file goes, a file where a dir goes). */
 const clearsWay = (del: Action, path: string): boolean => path === del.path || path.startsWith(`${del.path}/`)
@@ -43,28 +70,48 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const held: Action[] = []
       const clashes: Clash[] = []
       let failures = 0
-      const work$ = actions$.pipe(
-        mergeMap((action): Observable<SyncEvent> => {
-          if (action.kind === 'delete') {
-            held.push(action)
-            settled(action)
-            return EMPTY
-          }
-          if (action.kind === 'skip' || action.kind === 'conflict') {
-            settled(action)
-            return of({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
-          }
-          return executeAction(action, opts).pipe(
-            mergeMap((e): Observable<SyncEvent> => {
+      const execute = (action: Action): Observable<SyncEvent> => {
+        if (action.kind === 'delete') {
+          held.push(action)
+          settled(action)
+          return EMPTY
+        }
+        if (action.kind === 'skip' || action.kind === 'conflict') {
+          settled(action)
+          return of({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
+        }
+        // One subscriber rather than two operators per action: thousands may be in flight.
+        return new Observable<SyncEvent>((subscriber) => {
+          const sub = executeAction(action, opts).subscribe({
+            next: (e) => {
               if (e.type === 'failed' && e.error.code === 'CONFLICT' && action.kind !== 'touch') {
                 clashes.push({ action, failed: e })
-                return EMPTY
-              }
-              return of(e)
-            }),
-            tap({ finalize: () => settled(action) }),
-          )
-        }, concurrency),
+              } else subscriber.next(e)
+            },
+            error: (err: unknown) => subscriber.error(err),
+            complete: () => subscriber.complete(),
+          })
+          return () => {
+            sub.unsubscribe()
+            settled(action)
+          }
+        })
+      }
+      const small = opts.smallConcurrency ?? 0
+      const lanes: OperatorFunction<Action, SyncEvent> =
+        small > concurrency
+          ? connect((shared$) =>
+              merge(
+                shared$.pipe(filter(isSmallTransfer), mergeMap(execute, small)),
+                shared$.pipe(
+                  filter((a) => !isSmallTransfer(a)),
+                  mergeMap(execute, concurrency),
+                ),
+              ),
+            )
+          : mergeMap(execute, concurrency)
+      const work$ = actions$.pipe(
+        lanes,
         tap((e) => {
           if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
         }),

@@ -1,0 +1,135 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { readText, rejectionOf, writeText } from '@syncflow/core/testkit'
+import { describe, expect, it, vi } from 'vitest'
+import { GroupCommit, type SyncFs } from '../src/group-commit.js'
+import { createLocalBackend } from '../src/index.js'
+import { codeOf, p, tempDir } from './helpers.js'
+
+/** A syncfs that records its calls and returns only when the test releases it. */
+function heldSyncFs(): { syncfs: SyncFs; calls: string[]; release: () => void; fail: (err: Error) => void } {
+  const calls: string[] = []
+  let waiting: { resolve: () => void; reject: (e: Error) => void }[] = []
+  return {
+    calls,
+    syncfs: (dir) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push(dir)
+        waiting.push({ resolve, reject })
+      }),
+    release: () => {
+      for (const w of waiting.splice(0)) w.resolve()
+    },
+    fail: (err) => {
+      const ws = waiting
+      waiting = []
+      for (const w of ws) w.reject(err)
+    },
+  }
+}
+
+describe('group commit (local backend)', () => {
+  it('renames small files into place only once the flush that covers them has returned', async () => {
+    const root = await tempDir('group')
+    const src = await tempDir('group-src')
+    const held = heldSyncFs()
+    // A group of exactly these two writes: committed when both have joined, never by a timer.
+    const groupCommit = { syncfs: held.syncfs, maxFiles: 2, quietMs: 60_000, maxWaitMs: 60_000 }
+    const target = createLocalBackend({ root, groupCommit })
+    const source = createLocalBackend({ root: src })
+    await writeFile(join(src, 'copied.txt'), 'by copyFrom')
+    const writes = [
+      writeText(target, 'a/one.txt', 'streamed'),
+      target.copyFrom(source, p('copied.txt'), p('a/two.txt'), { mtimeMs: 1_600_000_000_000 }),
+    ]
+    await vi.waitFor(() => expect(held.calls).toEqual([join(root, 'a')]))
+    // Both written, closed and waiting: under temp names only, nothing under a final name yet.
+    const waiting = await readdir(join(root, 'a'))
+    expect(waiting).toHaveLength(2)
+    expect(waiting.every((n) => n.startsWith('.syncflow-tmp-'))).toBe(true)
+    held.release()
+    await Promise.all(writes)
+    expect((await readdir(join(root, 'a'))).sort()).toEqual(['one.txt', 'two.txt'])
+    expect(await readText(target, 'a/two.txt')).toBe('by copyFrom')
+  })
+
+  it('commits a full group at once and the rest after a quiet moment, one flush at a time', async () => {
+    const root = await tempDir('group-size')
+    const held = heldSyncFs()
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, maxFiles: 3, quietMs: 5 } })
+    const writes = Array.from({ length: 7 }, (_, i) => writeText(b, `f${i}`, String(i)))
+    await vi.waitFor(() => expect(held.calls).toHaveLength(1))
+    // The first group (3 files) is flushing; the other 4 wait for it, whatever the timers say.
+    expect((await readdir(root)).filter((n) => !n.startsWith('.syncflow-tmp-'))).toEqual([])
+    held.release()
+    await vi.waitFor(() => expect(held.calls).toHaveLength(2))
+    held.release()
+    await vi.waitFor(() => expect(held.calls).toHaveLength(3))
+    held.release()
+    await Promise.all(writes)
+    expect((await readdir(root)).sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6'])
+  })
+
+  it('falls back to an fsync per file, for good, when the filesystem flush fails', async () => {
+    const root = await tempDir('group-fallback')
+    const held = heldSyncFs()
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0 } })
+    const first = writeText(b, 'first', '1')
+    await vi.waitFor(() => expect(held.calls).toHaveLength(1))
+    held.fail(new Error('sync: invalid option -- f'))
+    await first
+    await writeText(b, 'second', '2')
+    expect(held.calls).toHaveLength(1)
+    expect(await readFile(join(root, 'first'), 'utf8')).toBe('1')
+    expect(await readFile(join(root, 'second'), 'utf8')).toBe('2')
+  })
+
+  it('an abort while a write waits for its group leaves the destination alone and removes the temp file', async () => {
+    const root = await tempDir('group-abort')
+    const held = heldSyncFs()
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0 } })
+    const old = writeText(b, 'f', 'old')
+    await vi.waitFor(() => expect(held.calls).toHaveLength(1))
+    held.release()
+    await old
+    const abort = new AbortController()
+    const writing = writeText(b, 'f', 'new', {}, { signal: abort.signal })
+    await vi.waitFor(() => expect(held.calls).toHaveLength(2))
+    abort.abort()
+    held.release()
+    expect(codeOf(await rejectionOf(writing))).toBe('ABORTED')
+    expect(await readdir(root)).toEqual(['f'])
+  })
+
+  it('flushes each filesystem through a directory on it', async () => {
+    const held = heldSyncFs()
+    const commit = new GroupCommit({ syncfs: held.syncfs, quietMs: 0 })
+    const done = [commit.durable('/a/x/1', 1), commit.durable('/b/y/2', 2), commit.durable('/a/z/3', 1)]
+    await vi.waitFor(() => expect(held.calls.sort()).toEqual(['/a/x', '/b/y']))
+    held.release()
+    await Promise.all(done)
+    expect(commit.groups).toBe(1)
+  })
+
+  it('without a group commit every write is fsynced on its own, and the capability is not announced', async () => {
+    const root = await tempDir('group-off')
+    const b = createLocalBackend({ root, groupCommit: false })
+    expect(b.capabilities.groupCommit).toBeUndefined()
+    await writeText(b, 'f', 'x')
+    expect(await readText(b, 'f')).toBe('x')
+    expect(createLocalBackend({ root }).capabilities.groupCommit).toBe(1024)
+  })
+
+  it.skipIf(process.platform !== 'linux')('flushes through coreutils `sync -f` (syncfs) on Linux', async () => {
+    const root = await tempDir('group-real')
+    await writeFile(join(root, 'f'), 'x')
+    const commit = new GroupCommit({ quietMs: 0 })
+    expect(commit.flushesFilesystem).toBe(true)
+    await commit.durable(join(root, 'f'), 0)
+    // Still true: `sync -f` ran and succeeded (a failure would have switched to fsync per file).
+    expect(commit.flushesFilesystem).toBe(true)
+    const b = createLocalBackend({ root })
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writeText(b, `d/f${i}`, String(i))))
+    expect((await readdir(join(root, 'd'))).length).toBe(20)
+  })
+})

@@ -1,0 +1,64 @@
+import { from, lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it, vi } from 'vitest'
+import { createMemBackend, type MemFault } from '../src/backend/mem-backend.js'
+import type { Action, RelPath } from '../src/index.js'
+import { transfer } from '../src/operators/transfer.js'
+import { listAll, writeText } from '../src/testkit/index.js'
+
+describe('transfer', () => {
+  it('runs small transfers in a wide lane (smallConcurrency) beside `concurrency` for the rest', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    for (let i = 0; i < 10; i++) await writeText(source, `small/${i}`, 'x'.repeat(100))
+    for (let i = 0; i < 4; i++) await writeText(source, `big/${i}`, 'x'.repeat(100 * 1024))
+    const actions: Action[] = (await listAll(source))
+      .filter((e) => e.kind === 'file')
+      .map((e) => ({ kind: 'copy', path: e.path, source: e, reason: 'new file' }))
+    // Every write (streamed or direct) waits until the test lets it go.
+    const started: string[] = []
+    let go: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      go = resolve
+    })
+    const hold: MemFault = async (path: RelPath) => {
+      started.push(path)
+      await gate
+      return undefined
+    }
+    target.faults = { write: hold, copyFrom: hold }
+    const events = lastValueFrom(
+      from(actions).pipe(transfer({ source, target, concurrency: 2, smallConcurrency: 10 }), toArray()),
+    )
+    await vi.waitFor(() => expect(started).toHaveLength(12))
+    expect(started.filter((p) => p.startsWith('small/'))).toHaveLength(10)
+    expect(started.filter((p) => p.startsWith('big/'))).toHaveLength(2)
+    go()
+    const done = (await events).filter((e) => e.type === 'completed')
+    expect(done).toHaveLength(14)
+  })
+
+  it('keeps one lane of `concurrency` without smallConcurrency', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    for (let i = 0; i < 5; i++) await writeText(source, `small/${i}`, 'x')
+    const actions: Action[] = (await listAll(source))
+      .filter((e) => e.kind === 'file')
+      .map((e) => ({ kind: 'copy', path: e.path, source: e, reason: 'new file' }))
+    const started: string[] = []
+    let go: () => void = () => {}
+    const gate = new Promise<void>((resolve) => {
+      go = resolve
+    })
+    const hold: MemFault = async (path: RelPath) => {
+      started.push(path)
+      await gate
+      return undefined
+    }
+    target.faults = { write: hold, copyFrom: hold }
+    const events = lastValueFrom(from(actions).pipe(transfer({ source, target, concurrency: 2 }), toArray()))
+    // All five would start at once in a wider lane (held writes start when subscribed).
+    await vi.waitFor(() => expect(started).toHaveLength(2))
+    go()
+    expect((await events).filter((e) => e.type === 'completed')).toHaveLength(5)
+  })
+})
