@@ -3,7 +3,7 @@
 // gRPC delta benchmark: syncflow (`syncflow serve` + a grpc:// sync) against rsync (daemon), both on
 // loopback, through the same byte-counting TCP proxy. See bench/grpc/README.md.
 //
-//   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library]
+//   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library] [--bin PATH]
 //
 // `cli` runs the built `syncflow` binary (`syncflow sync`, `syncflow serve`); `library` runs
 // driver.mjs, the same packages without the CLI (for when a command is not wired yet).
@@ -46,7 +46,9 @@ const RENAME = Number(opt('rename-mib', '256')) * 1024 * 1024
 const RUNS = Number(opt('runs', '3'))
 const CLIENT = opt('client', 'cli')
 const SERVER = opt('server', 'cli')
-const VIA = `client ${CLIENT}, server ${SERVER}`
+/** The syncflow binary (both sides): another build to compare against, e.g. an older commit's. */
+const BIN = path.resolve(opt('bin', path.join(REPO, 'packages/cli-tui/dist/bin.js')))
+const VIA = `client ${CLIENT}, server ${SERVER}${BIN.startsWith(REPO) ? '' : `, binary ${BIN}`}`
 const MIB = 1024 * 1024
 const T0 = 1_700_000_000 // base mtime (s)
 const T1 = 1_700_100_000 // edited mtime (s)
@@ -199,17 +201,7 @@ const SRC = path.join(DATA, 'source')
 const sfPort = await freePort()
 const serveCmd =
   SERVER === 'cli'
-    ? [
-        'node',
-        [
-          path.join(REPO, 'packages/cli-tui/dist/bin.js'),
-          'serve',
-          '--root',
-          SF_ROOT,
-          '--listen',
-          `127.0.0.1:${sfPort}`,
-        ],
-      ]
+    ? ['node', [BIN, 'serve', '--root', SF_ROOT, '--listen', `127.0.0.1:${sfPort}`]]
     : ['node', [path.join(HERE, 'driver.mjs'), 'serve', SF_ROOT, `127.0.0.1:${sfPort}`]]
 mkdirSync(SF_ROOT, { recursive: true })
 const sf = startDaemon(.../** @type {[string, string[]]} */ (serveCmd))
@@ -328,17 +320,7 @@ const tools = {
     counts: sfProxy.counts,
     command: () =>
       CLIENT === 'cli'
-        ? [
-            'node',
-            [
-              path.join(REPO, 'packages/cli-tui/dist/bin.js'),
-              'sync',
-              `${SRC}/`,
-              `grpc://127.0.0.1:${sfProxy.port}/`,
-              '--no-state',
-              '-q',
-            ],
-          ]
+        ? ['node', [BIN, 'sync', `${SRC}/`, `grpc://127.0.0.1:${sfProxy.port}/`, '--no-state', '-q']]
         : ['node', [path.join(HERE, 'driver.mjs'), 'sync', SRC, `grpc://127.0.0.1:${sfProxy.port}/`]],
   },
   rsync: {
@@ -352,9 +334,11 @@ const tools = {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const results = []
 for (const sc of scenarios) {
-  for (const [name, tool] of Object.entries(tools)) {
-    const runs = []
-    for (let i = 0; i < RUNS; i++) {
+  // Runs interleaved (syncflow, rsync, syncflow, …): a burst of load from other processes then
+  // weighs on both tools alike.
+  const runsOf = Object.fromEntries(Object.keys(tools).map((name) => [name, []]))
+  for (let i = 0; i < RUNS; i++) {
+    for (const [name, tool] of Object.entries(tools)) {
       populate(SRC, sc.source)
       populate(tool.root, sc.target)
       tool.counts.up = 0
@@ -372,11 +356,13 @@ for (const sc of scenarios) {
       if ((await sha256(path.join(tool.root, sc.check))) !== (await sha256(Object.values(sc.source)[0]))) {
         throw new Error(`${name}: ${sc.check} differs from the source after "${sc.name}"`)
       }
-      runs.push({ ...m, serverCpu, wire, rsyncStats })
+      runsOf[name].push({ ...m, serverCpu, wire, rsyncStats })
       console.error(
         `  ${sc.name} · ${name} · run ${i + 1}: ${m.wallS.toFixed(2)} s, CPU ${m.cpuS.toFixed(2)} + ${serverCpu.toFixed(2)} s, ${(wire / MIB).toFixed(2)} MiB on the wire, load ${os.loadavg()[0].toFixed(1)}`,
       )
     }
+  }
+  for (const [name, runs] of Object.entries(runsOf)) {
     results.push({
       scenario: sc.name,
       tool: name,
@@ -386,6 +372,8 @@ for (const sc of scenarios) {
       maxRssMiB: median(runs.map((r) => r.maxRssMiB)),
       wireBytes: median(runs.map((r) => r.wire)),
       rsyncStatsBytes: runs[0].rsyncStats,
+      // Per-run ratios against the rsync run right after: the fairest figure under shifting load.
+      ratios: name === 'syncflow' ? runs.map((r, i) => r.wallS / runsOf.rsync[i].wallS) : undefined,
     })
   }
 }
@@ -409,10 +397,15 @@ for (const r of results) {
     `| ${r.scenario} | ${r.tool} | ${r.wallS.toFixed(2)} s | ${r.cpuS.toFixed(2)} s | ${r.serverCpuS.toFixed(2)} s | ${r.maxRssMiB.toFixed(0)} MiB | ${fmt(r.wireBytes)} | ${r.rsyncStatsBytes !== undefined ? fmt(r.rsyncStatsBytes) : ''} |`,
   )
 }
-console.log('\n| scenario | wall syncflow / rsync | wire syncflow / rsync |')
-console.log('| --- | --- | --- |')
+console.log(
+  '\n| scenario | wall syncflow / rsync (medians) | per-run wall ratios | CPU syncflow / rsync (client + server) | wire syncflow / rsync |',
+)
+console.log('| --- | --- | --- | --- | --- |')
 for (const sc of scenarios) {
   const s = results.find((r) => r.scenario === sc.name && r.tool === 'syncflow')
   const r = results.find((x) => x.scenario === sc.name && x.tool === 'rsync')
-  console.log(`| ${sc.name} | ${(s.wallS / r.wallS).toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`)
+  const cpu = (s.cpuS + s.serverCpuS) / (r.cpuS + r.serverCpuS)
+  console.log(
+    `| ${sc.name} | ${(s.wallS / r.wallS).toFixed(2)} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
+  )
 }

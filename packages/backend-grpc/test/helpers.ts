@@ -32,11 +32,14 @@ export async function startProxy(targetPort: number): Promise<{
   reset: () => void
   /** Cuts every open connection, and (optionally) the next ones after `afterUpBytes` client bytes. */
   cut: (afterUpBytes?: number) => void
+  /** Cuts every connection once the server has sent `afterDownBytes` more bytes (mid-download). */
+  cutDown: (afterDownBytes: number) => void
   close: () => Promise<void>
 }> {
   let up = 0
   let down = 0
   let cutAfter: number | undefined
+  let cutDownAfter: number | undefined
   const sockets = new Set<Socket>()
   const proxy = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1')
@@ -57,6 +60,10 @@ export async function startProxy(targetPort: number): Promise<{
     upstream.on('data', (d) => {
       down += d.length
       client.write(d)
+      if (cutDownAfter !== undefined && down >= cutDownAfter) {
+        cutDownAfter = undefined
+        for (const s of sockets) s.destroy()
+      }
     })
     client.on('close', kill)
     upstream.on('close', kill)
@@ -75,6 +82,9 @@ export async function startProxy(targetPort: number): Promise<{
     reset: () => {
       up = 0
       down = 0
+    },
+    cutDown: (afterDownBytes) => {
+      cutDownAfter = down + afterDownBytes
     },
     cut: (afterUpBytes) => {
       if (afterUpBytes === undefined) for (const s of sockets) s.destroy()

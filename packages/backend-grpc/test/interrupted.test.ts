@@ -67,6 +67,28 @@ describe('a connection lost mid-transfer', () => {
     expect((await readFile(join(srv.dir, 'new.bin'))).equals(data)).toBe(true)
   })
 
+  it('a download cut mid-stream is retried; the local file is never left partial', async () => {
+    const srv = await startTestServer()
+    const local = await startTestServer() // only its temp dir
+    const proxy = await startProxy(srv.server.port)
+    cleanups.push(srv.stop, local.stop, proxy.close)
+    const data = pseudoRandom(12 << 20, 24)
+    await writeFile(join(srv.dir, 'big.bin'), data)
+    const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/` })
+    cleanups.push(() => source.close())
+    proxy.cutDown(3 << 20)
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(source, createLocalBackend({ root: local.dir }), { mode: 'mirror', retryDelayMs: 100 }).pipe(toArray()),
+    )
+    const done = events.at(-1)
+    const failures = JSON.stringify(events.filter((e) => e.type === 'failed'))
+    expect(done?.type === 'done' && done.summary.failed, failures).toBe(0)
+    // The cut happened (the transfer was retried), and only the whole file is there.
+    expect(proxy.down()).toBeGreaterThan(data.length + (3 << 20) - (1 << 20))
+    expect(await readdir(local.dir)).toEqual(['big.bin'])
+    expect((await readFile(join(local.dir, 'big.bin'))).equals(data)).toBe(true)
+  })
+
   it('a sync whose connection is cut once retries and ends with the target equal to the source', async () => {
     const srv = await startTestServer()
     const src = await startTestServer() // only its temp dir
