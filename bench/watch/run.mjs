@@ -4,7 +4,7 @@
 // nothing is asserted; targets are printed beside the figures. See bench/watch/README.md.
 //
 //   node bench/watch/run.mjs [--only latency,burst,ui] [--writes 200] [--files 10000] [--reps 3]
-//                            [--quick] [--data DIR] [--keep] [--no-build]
+//                            [--quick] [--data DIR] [--keep] [--no-build] [--ui-fs tmpfs|disk|both] [--bin PATH]
 
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -27,6 +27,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'ui-fs': { type: 'string', default: 'both' },
+    bin: { type: 'string' },
   },
 })
 const quick = flags.quick === true
@@ -37,7 +38,13 @@ const REPS = quick ? 1 : Number(flags.reps)
 const DATA = String(flags.data)
 const SEED = 20240606
 
-if (!flags['no-build']) execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'inherit' })
+if (!flags['no-build']) {
+  // The binary is the bundle (scripts/bundle.mjs) of the TypeScript build: both, as `npm run build` does.
+  execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'inherit' })
+  execFileSync(process.execPath, ['packages/cli-tui/scripts/bundle.mjs'], { cwd: REPO, stdio: 'inherit' })
+}
+/** The binary measured (`--bin`: another build of it, e.g. a copy of an older dist/, for an A/B). */
+const BIN = flags.bin ? path.resolve(String(flags.bin)) : SYNCFLOW_BIN
 rmSync(DATA, { recursive: true, force: true })
 mkdirSync(DATA, { recursive: true })
 const dir = (/** @type {string} */ name) => {
@@ -63,7 +70,7 @@ async function latency() {
   const src = dir('lat-src')
   const dst = dir('lat-dst')
   mkdirSync(path.join(src, 'w'))
-  const w = startWatch(src, dst)
+  const w = startWatch(src, dst, [], BIN)
   await w.next((e) => e.type === 'done')
   // The watcher is ready once the initial sync is done and a first write has come through.
   writeFileSync(path.join(src, 'w', 'warmup'), 'x')
@@ -142,16 +149,12 @@ async function burst(/** @type {{ tree: string, tar: string }} */ a) {
     spawnSync('sync')
     // With --json, as the watch below runs (its NDJSON is how the end of the burst is seen).
     oneShot.push(
-      timed([
-        'sh',
-        '-c',
-        `"${process.execPath}" "${SYNCFLOW_BIN}" sync "${a.tree}" "${dst1}" --no-state --json > /dev/null`,
-      ]),
+      timed(['sh', '-c', `"${process.execPath}" "${BIN}" sync "${a.tree}" "${dst1}" --no-state --json > /dev/null`]),
     )
 
     const src = dir('burst-src')
     const dst = dir('burst-dst')
-    const w = startWatch(src, dst)
+    const w = startWatch(src, dst, [], BIN)
     await w.next((e) => e.type === 'done')
     let copied = 0
     let dones = 0
@@ -265,7 +268,7 @@ function uiOverhead(/** @type {{ tree: string }} */ a, /** @type {'tmpfs' | 'dis
       spawnSync('sync')
       execFileSync('sh', [
         '-c',
-        `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${SYNCFLOW_BIN}" sync "${tree}" "${dst1}" --json --no-state`, timeFile)} > /dev/null`,
+        `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${BIN}" sync "${tree}" "${dst1}" --json --no-state`, timeFile)} > /dev/null`,
       ])
       json.push(readTimes(timeFile))
       const dst2 = path.join(base, 'ui-dst')
@@ -273,7 +276,7 @@ function uiOverhead(/** @type {{ tree: string }} */ a, /** @type {'tmpfs' | 'dis
       spawnSync('sync')
       const session = `sf-bench-${process.pid}`
       // The UI runs in a real 80x24 terminal.
-      const inner = `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${SYNCFLOW_BIN}" ui "${tree}" "${dst2}" --no-state`, timeFile)}; tmux wait-for -S ${session}`
+      const inner = `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${BIN}" ui "${tree}" "${dst2}" --no-state`, timeFile)}; tmux wait-for -S ${session}`
       execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', inner])
       execFileSync('tmux', ['wait-for', session])
       spawnSync('tmux', ['kill-session', '-t', session])

@@ -17,13 +17,14 @@ import { SYNCFLOW_BIN } from '../lib/tools.mjs'
  * @param {string} src
  * @param {string} dst
  * @param {readonly string[]} [extra]
+ * @param {string} [bin] the syncflow binary [packages/cli-tui/dist/bin.js]
  */
-export function startWatch(src, dst, extra = []) {
+export function startWatch(src, dst, extra = [], bin = SYNCFLOW_BIN) {
   const child = spawn(
     process.execPath,
     [
       ...(process.env.WATCH_NODE_ARGS ? process.env.WATCH_NODE_ARGS.split(' ') : []),
-      SYNCFLOW_BIN,
+      bin,
       'watch',
       src,
       dst,

@@ -24,7 +24,9 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
 
   const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
   // A file, not just a directory (mkdirs complete first): the interrupt lands once some file is in place.
-  await expect.poll(() => run.stdout(), { timeout: 20_000 }).toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
+  await expect
+    .poll(() => run.stdout(), { timeout: 20_000 })
+    .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
   run.child.kill('SIGINT')
   const r = await run.exited
   expect(r.code, r.stderr).toBe(130)

@@ -12,6 +12,8 @@ export interface WebhookOptions {
   readonly retryDelayMs?: number
   /** Requests waiting beyond this are dropped, oldest first (a dead endpoint never grows memory). [100] */
   readonly maxQueue?: number
+  /** How long `close()` waits for queued requests (their retries included) before giving up on them. [10 s] */
+  readonly closeWaitMs?: number
   /** Told about a request that failed for good (once per failure). */
   readonly onWarning?: (message: string) => void
   /** [globalThis.fetch] */
@@ -58,6 +60,8 @@ export class WebhookReporter {
   #heartbeat: NodeJS.Timeout | undefined
   #last: Ping | undefined
   #closed = false
+  /** Aborts the request in flight and its retries when `close()` gives up. */
+  readonly #giveUp = new AbortController()
 
   constructor(url: string, opts: WebhookOptions = {}) {
     this.#url = url
@@ -67,6 +71,7 @@ export class WebhookReporter {
       retries: 3,
       retryDelayMs: 1000,
       maxQueue: 100,
+      closeWaitMs: 10_000,
       fetch: globalThis.fetch,
       ...opts,
     }
@@ -90,12 +95,31 @@ export class WebhookReporter {
     this.#armHeartbeat()
   }
 
-  /** Stops the heartbeat and waits (at most `timeoutMs` × 2) for queued requests to go out. */
+  /**
+   * Stops the heartbeat and waits (at most `closeWaitMs`) for queued requests to go out, retries
+   * included; what is still queued then is given up, with a warning.
+   */
   async close(): Promise<void> {
     this.#closed = true
     if (this.#heartbeat) clearInterval(this.#heartbeat)
-    const deadline = new Promise<void>((resolve) => setTimeout(resolve, this.#opts.timeoutMs * 2).unref())
-    await Promise.race([this.#drained(), deadline])
+    if (!this.#sending) return
+    // A referenced timer: it keeps the process alive while the last pings (and their retry delays,
+    // which are unreferenced) go out. Were it unreferenced too, a process with nothing else to do
+    // would end here with the ping unsent (and Node's exit code 13 for the pending await).
+    let timer: NodeJS.Timeout | undefined
+    const gaveUp = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.#opts.closeWaitMs)
+    })
+    const late = await Promise.race([this.#drained().then(() => false), gaveUp])
+    clearTimeout(timer)
+    if (late) {
+      const pending = this.#queue.length + 1
+      this.#queue.length = 0
+      this.#giveUp.abort()
+      this.#opts.onWarning?.(
+        `webhook ${this.#url}: ${pending} ping${pending === 1 ? '' : 's'} not sent (no answer within ${this.#opts.closeWaitMs / 1000} s)`,
+      )
+    }
   }
 
   async #drained(): Promise<void> {
@@ -133,6 +157,8 @@ export class WebhookReporter {
     const url = endpointUrl(this.#url, ping.endpoint)
     let error = ''
     for (let attempt = 0; attempt <= this.#opts.retries; attempt++) {
+      // Given up by close(): it has said so.
+      if (this.#giveUp.signal.aborted) return undefined
       if (attempt > 0) {
         const wait = this.#opts.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
         await new Promise((resolve) => setTimeout(resolve, wait).unref())
@@ -142,7 +168,7 @@ export class WebhookReporter {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'syncflow' },
           body: JSON.stringify(ping.body),
-          signal: AbortSignal.timeout(this.#opts.timeoutMs),
+          signal: AbortSignal.any([AbortSignal.timeout(this.#opts.timeoutMs), this.#giveUp.signal]),
         })
         await res.body?.cancel().catch(() => {})
         if (res.ok) return undefined
@@ -150,6 +176,7 @@ export class WebhookReporter {
         // A client error other than throttling will not get better by retrying.
         if (res.status < 500 && res.status !== 429) return error
       } catch (err) {
+        if (this.#giveUp.signal.aborted) return undefined
         error = err instanceof Error ? err.message : String(err)
       }
     }

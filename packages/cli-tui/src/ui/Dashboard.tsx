@@ -25,6 +25,8 @@ export interface DashboardProps {
   readonly paused: boolean
   /** Quit was asked for; the run is finishing. */
   readonly stopping: boolean
+  /** The run is over and the screen stays until `q` (there are errors to read). */
+  readonly lingering?: boolean
   readonly screen: Screen
   readonly watch: boolean
   readonly color?: boolean
@@ -115,10 +117,13 @@ export function Dashboard(props: DashboardProps) {
       {view.final ? (
         // Not padded to the screen's height: the last frame stays on the terminal, the shell prompt right below it.
         <Box flexDirection="column" width={width}>
-          <Text bold={color}>{fitText(`Finished: ${summaryText(view.final)}`, width)}</Text>
+          <Text bold={color}>
+            {fitText(`${view.final.interrupted ? 'Stopped' : 'Finished'}: ${summaryText(view.final)}`, width)}
+          </Text>
           {view.final.fatal ? (
             <Text>{fitText(`${view.final.fatal.code}: ${view.final.fatal.message}`, width)}</Text>
           ) : null}
+          {props.lingering ? <Text dimColor={color}>{fitText('e: all errors · q: quit', width)}</Text> : null}
         </Box>
       ) : (
         <TransferList

@@ -16,9 +16,24 @@ export interface ErrorListProps {
   readonly color?: boolean
 }
 
+/**
+ * The message without what the line already says: a SyncError's message starts with
+ * `CODE: backend.op (path): `, and the line starts with the code and the path.
+ */
+export function shortMessage(e: Pick<ErrorView, 'code' | 'path' | 'message'>): string {
+  const prefix = `${e.code}: `
+  if (!e.message.startsWith(prefix)) return e.message
+  let rest = e.message.slice(prefix.length)
+  const op = /^[\w.-]+/.exec(rest)?.[0]
+  if (op === undefined) return e.message
+  rest = rest.slice(op.length)
+  if (e.path && rest.startsWith(` (${e.path})`)) rest = rest.slice(e.path.length + 3)
+  return rest.startsWith(': ') ? rest.slice(2) : e.message
+}
+
 /** One error as one line: `CODE path: message`. */
 export function errorLine(e: ErrorView, width: number): string {
-  return fitText(`${e.code} ${e.path || '(run)'}: ${e.message.replace(/\s+/g, ' ')}`, width)
+  return fitText(`${e.code} ${e.path || '(run)'}: ${shortMessage(e).replace(/\s+/g, ' ')}`, width)
 }
 
 /** The latest errors, newest first. Nothing at all when there are none. */

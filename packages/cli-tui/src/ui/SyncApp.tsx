@@ -5,7 +5,7 @@ import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
 import { Dashboard } from './Dashboard.js'
 import { keyCommand, type Screen } from './key-bindings.js'
-import type { CycleView } from './sync-view-state.js'
+import type { CycleView, SyncView } from './sync-view-state.js'
 import { type Pausable, usePaused } from './use-paused.js'
 import { useSyncEvents } from './use-sync-events.js'
 import { useTerminalSize } from './use-terminal-size.js'
@@ -41,8 +41,15 @@ export interface SyncAppProps {
 /**
  * The `syncflow ui` application: hooks adapt the event stream, the terminal size, the pause gate
  * and the keys; `Dashboard` renders. Finished watch cycles go into `<Static>` (printed once, above
- * the live screen). It exits (leaving the last frame) once the run's final `done` is shown.
+ * the live screen). It exits (leaving the last frame) once the run's final `done` is shown, unless
+ * the run had failures and was not asked to stop: then it stays until `q`, so that every error can
+ * still be read (`e`).
  */
+/** Whether the finished UI stays open for the user to read the errors (a run with failures that was not stopped by the user). */
+export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount'>, stopping: boolean): boolean {
+  return view.phase === 'done' && view.errorCount > 0 && !stopping
+}
+
 export function SyncApp(props: SyncAppProps) {
   const { events$, gate, onQuit, watch, color = true, frameMs = 250, sampleMs = 1000, keys = true } = props
   const { view, throughput } = useSyncEvents(events$, { continuous: watch, frameMs, sampleMs })
@@ -58,6 +65,10 @@ export function SyncApp(props: SyncAppProps) {
       if (cmd.type === 'toggle-pause') gate?.toggle()
       else if (cmd.type === 'show') setScreen(cmd.screen)
       else if (cmd.type === 'quit') {
+        if (view.phase === 'done') {
+          exit()
+          return
+        }
         if (stopping) {
           props.onForceQuit?.()
           return
@@ -76,9 +87,10 @@ export function SyncApp(props: SyncAppProps) {
     onSubscribed?.()
   }, [onSubscribed])
 
+  const lingering = lingersAfterDone(view, stopping)
   useEffect(() => {
-    if (view.phase === 'done') exit()
-  }, [view.phase, exit])
+    if (view.phase === 'done' && !lingering) exit()
+  }, [view.phase, lingering, exit])
 
   return (
     <Box flexDirection="column">
@@ -93,6 +105,7 @@ export function SyncApp(props: SyncAppProps) {
         rows={rows}
         paused={paused}
         stopping={stopping}
+        lingering={lingering}
         screen={screen}
         watch={watch}
         color={color}

@@ -29,7 +29,8 @@ export interface RunUiOptions {
 }
 
 /**
- * Runs the Ink UI around a run until its final `done` is on screen; resolves with that summary
+ * Runs the Ink UI around a run until its final `done` is on screen (and, after a run with failures,
+ * until the user leaves with `q`); resolves with that summary
  * (undefined if the run ended without one). Frames are capped (`maxFps`) and the view is updated
  * at most every `frameMs`, so drawing costs little however fast the events come.
  */
@@ -59,18 +60,11 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       patchConsole: true,
     },
   )
-  // The app exits by itself once the final `done` is drawn; a run that ends without one (an
-  // engine bug) still unmounts after a last frame.
-  const fallback = hub.ended.then(
-    () =>
-      new Promise<void>((resolve) =>
-        setTimeout(() => {
-          app.unmount()
-          resolve()
-        }, frameMs * 3).unref(),
-      ),
-  )
-  await Promise.race([app.waitUntilExit(), fallback])
+  // The app exits by itself once the final `done` is drawn (after a run with failures, on `q`); a
+  // run that ends without a `done` (an engine bug) still unmounts after a last frame.
+  void hub.ended.then(() => {
+    if (hub.summary === undefined) setTimeout(() => app.unmount(), frameMs * 3).unref()
+  })
   await app.waitUntilExit().catch(() => {})
   return hub.summary
 }

@@ -75,6 +75,23 @@ describe('WebhookReporter', () => {
     expect(warnings.length).toBeGreaterThan(0)
   })
 
+  it('gives up at close on a monitor that never answers, after closeWaitMs, with one warning', async () => {
+    const hanging = createServer(() => {})
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
+    servers.push(hanging)
+    const { port } = hanging.address() as AddressInfo
+    const warnings: string[] = []
+    const r = new WebhookReporter(`http://127.0.0.1:${port}/ping`, {
+      heartbeatMs: 0,
+      closeWaitMs: 50,
+      onWarning: (w) => warnings.push(w),
+    })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    r.event({ type: 'done', ts: 1, summary: summary() })
+    await r.close()
+    expect(warnings).toEqual([expect.stringMatching(/2 pings not sent \(no answer within 0.05 s\)/)])
+  })
+
   it('sends the last status again as a heartbeat while a watch waits', async () => {
     const m = await monitor()
     const r = new WebhookReporter(m.url, { heartbeatMs: 20 })

@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library'
 import { describe, expect, it } from 'vitest'
-import { ErrorList } from '../../src/ui/ErrorList.js'
+import { ErrorList, errorLine, shortMessage } from '../../src/ui/ErrorList.js'
 import type { ErrorView } from '../../src/ui/sync-view-state.js'
 
 let id = 0
@@ -28,5 +28,19 @@ describe('ErrorList', () => {
   it('renders nothing without errors', () => {
     const { lastFrame } = render(<ErrorList errors={[]} total={0} rows={3} width={80} color={false} />)
     expect(lastFrame()).toBe('')
+  })
+
+  it('does not repeat the code and path a SyncError message starts with', () => {
+    const e = {
+      ...err('locked/l1.txt'),
+      message: 'PERMISSION: local.write (locked/l1.txt): EPERM: operation not permitted',
+    }
+    expect(shortMessage(e)).toBe('EPERM: operation not permitted')
+    expect(errorLine(e, 80)).toBe('PERMISSION locked/l1.txt: EPERM: operation not permitted')
+    // Without the op prefix, or about another path, the message stays whole.
+    expect(shortMessage({ ...e, message: 'denied' })).toBe('denied')
+    expect(shortMessage({ ...e, message: 'PERMISSION: local.list (other): EACCES' })).toBe(
+      'PERMISSION: local.list (other): EACCES',
+    )
   })
 })

@@ -1,30 +1,40 @@
 import type { SyncEvent } from '@syncflow/core'
 import { render } from 'ink-testing-library'
+import { type ReactNode, useEffect } from 'react'
 import { Subject } from 'rxjs'
 import { describe, expect, it, vi } from 'vitest'
 import { PauseGate } from '../../../core/src/continuous/pause-gate.js'
 import { SyncApp } from '../../src/ui/SyncApp.js'
 import { action, failed, summary, transferEvents } from './fixtures.js'
 
+/** Says when the tree under it is unmounted (the app left: Ink unmounts on `exit()`). */
+function Probe({ children, onUnmount }: { children: ReactNode; onUnmount: () => void }) {
+  useEffect(() => onUnmount, [onUnmount])
+  return children
+}
+
 function app(watch = false) {
   const events = new Subject<SyncEvent>()
   const gate = new PauseGate()
   const onQuit = vi.fn()
+  let left = false
   const ui = render(
-    <SyncApp
-      events$={events}
-      command={watch ? 'watch' : 'sync'}
-      source="/src"
-      target="/dst"
-      watch={watch}
-      gate={gate}
-      onQuit={onQuit}
-      color={false}
-      frameMs={10}
-      sampleMs={20}
-    />,
+    <Probe onUnmount={() => (left = true)}>
+      <SyncApp
+        events$={events}
+        command={watch ? 'watch' : 'sync'}
+        source="/src"
+        target="/dst"
+        watch={watch}
+        gate={gate}
+        onQuit={onQuit}
+        color={false}
+        frameMs={10}
+        sampleMs={20}
+      />
+    </Probe>,
   )
-  return { ...ui, events, gate, onQuit }
+  return { ...ui, events, gate, onQuit, left: () => left }
 }
 const frame = (ui: { lastFrame: () => string | undefined }) => () => ui.lastFrame() ?? ''
 
@@ -71,7 +81,7 @@ describe('SyncApp', () => {
     ui.events.next({ type: 'done', ts: 0, summary: summary({ interrupted: true }) })
     ui.events.complete()
     await expect.poll(frame(ui)).toContain('[interrupted]')
-    expect(frame(ui)()).toContain('Finished: nothing to do')
+    expect(frame(ui)()).toContain('Stopped: nothing to do')
   })
 
   it('prints each finished watch cycle once, above the live screen', async () => {
@@ -86,5 +96,29 @@ describe('SyncApp', () => {
     expect(frame(ui)().match(/#1 1 copied/g)).toHaveLength(1)
     expect(frame(ui)().indexOf('#1')).toBeLessThan(frame(ui)().indexOf('syncflow watch'))
     ui.unmount()
+  })
+
+  it('stays after a run with failures until q, so every error can be read with e', async () => {
+    const ui = app()
+    ui.events.next(failed('locked.db'))
+    ui.events.next({ type: 'done', ts: 0, summary: summary({ failed: 1 }) })
+    ui.events.complete()
+    await expect.poll(frame(ui)).toContain('e: all errors · q: quit')
+    ui.stdin.write('e')
+    await expect.poll(frame(ui)).toContain('e or Esc: back')
+    expect(frame(ui)()).toContain('PERMISSION locked.db: permission denied')
+    expect(ui.left()).toBe(false)
+    ui.stdin.write('q')
+    await expect.poll(ui.left).toBe(true)
+    // Leaving a finished run asks nothing of the engine.
+    expect(ui.onQuit).not.toHaveBeenCalled()
+  })
+
+  it('leaves at once after a clean run', async () => {
+    const ui = app()
+    ui.events.next({ type: 'done', ts: 0, summary: summary() })
+    ui.events.complete()
+    await expect.poll(ui.left).toBe(true)
+    expect(frame(ui)()).toContain('[done]')
   })
 })

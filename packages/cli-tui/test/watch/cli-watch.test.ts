@@ -126,6 +126,40 @@ describe('syncflow watch', () => {
     }
   })
 
+  it('on SIGINT, still sends the last webhook ping through a retry, then exits 130', async () => {
+    const { src, dst, env } = await setup()
+    await writeTree(src, { 'a.txt': 'alpha' })
+    // Every ping fails once (503) and is accepted when retried.
+    const attempts = new Map<string, number>()
+    const hits: { path: string; status: number }[] = []
+    const server: Server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        const path = req.url ?? ''
+        const n = (attempts.get(path) ?? 0) + 1
+        attempts.set(path, n)
+        const status = n % 2 === 1 ? 503 : 200
+        hits.push({ path, status })
+        res.writeHead(status).end()
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      const r = watch([src, dst, '--webhook', `http://127.0.0.1:${port}/hc`], env)
+      await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+      r.child.kill('SIGINT')
+      const end = await r.exited
+      expect(end.code, end.stderr).toBe(130)
+      // The job's last ping (its summary) went out on its second attempt before the exit.
+      expect(hits.filter((h) => h.path === '/hc' && h.status === 200).length).toBeGreaterThanOrEqual(1)
+      expect(hits.at(-1)).toEqual({ path: '/hc', status: 200 })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it('refuses bad flag values with exit 2', async () => {
     const { src, dst, env } = await setup()
     for (const bad of [
