@@ -40,14 +40,16 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
     )
     return EXIT.USAGE
   }
-  const [{ startEngine }, { SyncEventHub }, { onInterrupt }] = await Promise.all([
+  const [{ startEngine }, { SyncEventHub }, { onInterrupt }, { onHangup }] = await Promise.all([
     import('../ui/start-engine.js'),
     import('../ui/sync-event-hub.js'),
     import('../job/on-interrupt.js'),
+    import('./on-hangup.js'),
   ])
   // The engine first: it opens the job (lock, backends, the listing starts) while Ink and React load.
   const engine = startEngine({ source, target, flags })
   const removeHandlers = onInterrupt(() => engine.abort())
+  const hangup = onHangup(() => engine.abort())
   // The hub keeps the run's events until the UI has subscribed.
   const hub = new SyncEventHub(engine.events)
   const color = !noColor()
@@ -114,5 +116,6 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   } finally {
     hub.close()
     removeHandlers()
+    hangup.finish()
   }
 }

@@ -6,6 +6,7 @@ import type { JobFlags } from '../options/job-flags.js'
 import type { Streams } from '../output/streams.js'
 import { type ListenAddress, parseListenAddress } from '../reporters/parse-listen-address.js'
 import { continuousOptionsOf, loadContinuous } from './load-continuous.js'
+import { onHangup } from './on-hangup.js'
 
 // Flags and parsers here are cheap (cli.ts declares them up front); everything else this command
 // needs is imported when it runs.
@@ -146,10 +147,12 @@ export async function watchCommand(
   const log = flags.json ? undefined : new WatchLogReporter(streams, { dryRun, quiet, verbose: flags.verbose === true })
   const reporter = log ?? new JsonReporter(streams, quiet)
   const controller = new AbortController()
-  const removeHandlers = onInterrupt(() => {
+  const stop = (): void => {
     reporter.interrupting()
     controller.abort()
-  })
+  }
+  const removeHandlers = onInterrupt(stop)
+  const hangup = onHangup(stop)
   let reporters: import('../reporters/open-reporters.js').OpenedReporters | undefined
   try {
     reporters = await openReporters(
@@ -198,5 +201,6 @@ export async function watchCommand(
   } finally {
     await reporters?.close()
     removeHandlers()
+    hangup.finish()
   }
 }

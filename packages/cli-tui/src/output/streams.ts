@@ -15,7 +15,7 @@ export interface Streams {
 }
 
 /**
- * The process's streams, safe against a closed pipe: after EPIPE, writes to that stream are
+ * The process's streams, safe against a closed pipe or terminal: after EPIPE (or EIO), writes to that stream are
  * dropped (a sync is not killed because `| head` stopped reading its log), and `stdoutClosed`
  * lets a listing stop early.
  */
@@ -24,7 +24,8 @@ export function processStreams(): Streams {
   const guard = (name: 'stdout' | 'stderr'): Output => {
     const stream = process[name]
     stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err
+      // EPIPE: the reader went away; EIO: the terminal did (its window was closed).
+      if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err
       closed[name] = true
     })
     return {

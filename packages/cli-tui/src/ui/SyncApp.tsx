@@ -45,9 +45,12 @@ export interface SyncAppProps {
  * the run had failures and was not asked to stop: then it stays until `q`, so that every error can
  * still be read (`e`).
  */
-/** Whether the finished UI stays open for the user to read the errors (a run with failures that was not stopped by the user). */
-export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount'>, stopping: boolean): boolean {
-  return view.phase === 'done' && view.errorCount > 0 && !stopping
+/**
+ * Whether the finished UI stays open for the user to read the errors: after a run with failures
+ * that ran to its end (not one stopped by `q` or a signal, which leaves at once).
+ */
+export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount' | 'final'>, stopping: boolean): boolean {
+  return view.phase === 'done' && view.errorCount > 0 && !stopping && view.final?.interrupted !== true
 }
 
 export function SyncApp(props: SyncAppProps) {

@@ -4,7 +4,7 @@ import { type ReactNode, useEffect } from 'react'
 import { Subject } from 'rxjs'
 import { describe, expect, it, vi } from 'vitest'
 import { PauseGate } from '../../../core/src/continuous/pause-gate.js'
-import { SyncApp } from '../../src/ui/SyncApp.js'
+import { lingersAfterDone, SyncApp } from '../../src/ui/SyncApp.js'
 import { action, failed, summary, transferEvents } from './fixtures.js'
 
 /** Says when the tree under it is unmounted (the app left: Ink unmounts on `exit()`). */
@@ -112,6 +112,17 @@ describe('SyncApp', () => {
     await expect.poll(ui.left).toBe(true)
     // Leaving a finished run asks nothing of the engine.
     expect(ui.onQuit).not.toHaveBeenCalled()
+  })
+
+  it('leaves at once after a run stopped from outside (a signal), failures or not', async () => {
+    const ui = app()
+    ui.events.next(failed('locked.db'))
+    ui.events.next({ type: 'done', ts: 0, summary: summary({ failed: 1, interrupted: true }) })
+    ui.events.complete()
+    await expect.poll(ui.left).toBe(true)
+    expect(lingersAfterDone({ phase: 'done', errorCount: 1, final: summary({ failed: 1 }) }, false)).toBe(true)
+    expect(lingersAfterDone({ phase: 'done', errorCount: 1, final: summary({ failed: 1 }) }, true)).toBe(false)
+    expect(lingersAfterDone({ phase: 'done', errorCount: 0, final: summary() }, false)).toBe(false)
   })
 
   it('leaves at once after a clean run', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, rename, rm } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -158,6 +158,20 @@ describe('syncflow watch', () => {
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
     }
+  })
+
+  it('on SIGHUP (its terminal closed) stops in order, then ends by the hangup', async () => {
+    const { src, dst, env, root } = await setup()
+    await writeTree(src, { 'a.txt': 'alpha' })
+    const r = watch([src, dst], env)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    r.child.kill('SIGHUP')
+    const end = await r.exited
+    expect(end.signal, end.stderr).toBe('SIGHUP')
+    // Closed in order first: the last `done` says interrupted, and the job's lock is released.
+    const last = events(r).at(-1) as { type: string; summary?: { mode: string; interrupted: boolean } }
+    expect(last).toMatchObject({ type: 'done', summary: { mode: 'watch', interrupted: true } })
+    expect((await readdir(join(root, 'state'))).filter((f) => f.endsWith('.lock'))).toEqual([])
   })
 
   it('refuses bad flag values with exit 2', async () => {
