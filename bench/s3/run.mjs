@@ -6,7 +6,7 @@
 //
 //   node bench/s3/run.mjs [--reps 3] [--big-reps 1] [--only initial,noop,change,delete,rename,mixed]
 //                         [--tools syncflow,aws,rclone] [--quick] [--data DIR] [--keep]
-//                         [--no-install] [--no-build]
+//                         [--no-install] [--no-build] [--variant 'NAME=[BIN.js] [ARGS…]' …]
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
@@ -41,6 +41,9 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-install': { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
+    // Extra syncflow runs in the same rotation, for A/B comparisons: `c64=--concurrency 64`, or
+    // `old=/tmp/old/packages/cli-tui/dist/bin.js` (another build), or both (`old64=/x/bin.js --concurrency 8`).
+    variant: { type: 'string', multiple: true, default: [] },
   },
 })
 
@@ -220,13 +223,34 @@ const allTools = [
     }),
   },
 ]
-const wanted = new Set(String(flags.tools).split(','))
+for (const spec of /** @type {string[]} */ (flags.variant)) {
+  const eq = spec.indexOf('=')
+  const name = spec.slice(0, eq)
+  const words = spec
+    .slice(eq + 1)
+    .split(' ')
+    .filter(Boolean)
+  const bin = words[0]?.endsWith('.js') ? /** @type {string} */ (words.shift()) : SYNCFLOW_BIN
+  if (eq < 1 || allTools.some((t) => t.name === name)) throw new Error(`--variant ${spec}: want NAME=[BIN.js] [ARGS…]`)
+  allTools.push({
+    name,
+    version: `${versionOf(process.execPath, [bin, '--version'])} (${spec.slice(eq + 1)})`,
+    command: (src, prefix) => ({
+      cmd: process.execPath,
+      args: [bin, 'sync', src, `s3://${BUCKET}/${prefix}`, '-q', '--s3-endpoint', PROXY, ...words],
+      env: { ...baseEnv, SYNCFLOW_STATE_DIR: path.join(stateDir, name) },
+    }),
+  })
+}
+const wanted = new Set([...String(flags.tools).split(','), ...flags.variant.map((v) => v.slice(0, v.indexOf('=')))])
 const toolList = allTools.filter((t) => {
   if (!wanted.has(t.name)) return false
   if (t.version === undefined) log(`${t.name} is not installed: left out`)
   return t.version !== undefined
 })
-if (!toolList.some((t) => t.name === 'syncflow')) throw new Error(`syncflow is not built (${SYNCFLOW_BIN})`)
+/** The run the ratios are against: syncflow, else the first variant. */
+const baseTool = toolList.find((t) => t.name === 'syncflow')?.name ?? flags.variant[0]?.split('=')[0]
+if (!baseTool || !toolList.some((t) => t.name === baseTool)) throw new Error(`syncflow is not built (${SYNCFLOW_BIN})`)
 
 // ---- measuring ----------------------------------------------------------------------------------
 
@@ -432,7 +456,7 @@ const showRequests = (r) => {
 }
 const rows = []
 for (const scenario of SCENARIOS) {
-  const base = results.find((r) => r.scenario === scenario && r.tool === 'syncflow')
+  const base = results.find((r) => r.scenario === scenario && r.tool === baseTool)
   const baseWall = median(base?.runs.map((x) => x.wallS) ?? [])
   for (const r of results.filter((x) => x.scenario === scenario)) {
     const wall = median(r.runs.map((x) => x.wallS))
@@ -441,7 +465,7 @@ for (const scenario of SCENARIOS) {
       scenario,
       r.tool + (r.wrong ? ` **WRONG: ${r.wrong}**` : ''),
       fmt(wall, 2, ' s'),
-      r.tool === 'syncflow' ? '1.00' : fmt(ratio(wall, baseWall), 2, '×'),
+      r.tool === baseTool ? '1.00' : fmt(ratio(wall, baseWall), 2, '×'),
       fmt(median(r.runs.map((x) => x.cpuS)), 2, ' s'),
       fmt(median(r.runs.map((x) => (x.maxRssKiB === undefined ? undefined : x.maxRssKiB / 1024))), 0, ' MiB'),
       String(Object.values(last).reduce((a, b) => a + b, 0)),
@@ -454,7 +478,7 @@ const table = markdownTable(
     'scenario',
     'tool',
     'wall (median)',
-    'tool ÷ syncflow',
+    `tool ÷ ${baseTool}`,
     'CPU',
     'peak RSS',
     'requests',

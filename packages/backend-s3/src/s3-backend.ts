@@ -15,10 +15,13 @@ import {
   type ReadRange,
   type RelPath,
   SyncError,
+  supports,
   toRelPath,
   type WriteMeta,
   type WriteOptions,
 } from '@syncflow/core'
+import { ByteBudget } from './byte-budget.js'
+import { fanOutSignal } from './fan-out-signal.js'
 import { KeyWalker } from './key-walker.js'
 import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
@@ -43,6 +46,15 @@ const MAX_KEY_BYTES = 1024
 const MAX_PARTS = 10_000
 const MIN_PART = 5 * MiB
 const MAX_PART = 5 * GiB
+/**
+ * Requests in flight by default. A small PUT is one round trip whose time is mostly the service
+ * committing it, and a service commits many at once (radosgw on bluestore: about 1.7× the PUTs
+ * per second at 64 in flight than at 8, bench/s3/put-concurrency.mjs); memory is bounded apart
+ * (`uploadMemory`).
+ */
+const DEFAULT_CONCURRENCY = 64
+/** Single PUTs of at least this many bytes get the abort signal itself (see #putObject). */
+const ABORTABLE_PUT_BYTES = MiB
 
 /** Options of `createS3Backend`. Defaults in brackets. */
 export interface S3BackendOptions extends S3ConnectionOptions {
@@ -53,8 +65,20 @@ export interface S3BackendOptions extends S3ConnectionOptions {
   readonly multipartThreshold?: number
   /** Part size of multipart uploads, raised as needed to stay under 10,000 parts. [8 MiB] */
   readonly partSize?: number
-  /** Parts uploaded at once per object; memory per upload is about queueSize × partSize. [4] */
+  /** Parts uploaded at once per object; memory per upload is about (queueSize + 1) × partSize. [4] */
   readonly queueSize?: number
+  /**
+   * Bytes that the uploads of this backend may hold in memory together: a single PUT holds its
+   * whole body, a multipart upload (queueSize + 1) × partSize. A write waits for its share, so
+   * memory stays bounded however many transfers run at once. [128 MiB]
+   */
+  readonly uploadMemory?: number
+  /**
+   * The transfers the engine should run at once (`capabilities.preferredConcurrency`) when the
+   * user does not choose (`--concurrency`): each small object is one request, and S3 services
+   * absorb many in parallel (see bench/s3/README.md for the measurement). [64]
+   */
+  readonly preferredConcurrency?: number
   /** Objects bigger than this are copied server-side part by part (CopyObject's own limit is 5 GiB). [5 GiB] */
   readonly multipartCopyThreshold?: number
   /** Keep POSIX permission bits in `x-amz-meta-mode`. [true] */
@@ -104,6 +128,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
   #swept = false
+  readonly #budget: ByteBudget
 
   constructor(location: S3Location, options: Omit<S3BackendOptions, 'bucket' | 'prefix'> = {}) {
     this.bucket = location.bucket
@@ -120,7 +145,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       caseSensitive: true,
       maxPathBytes: MAX_KEY_BYTES - Buffer.byteLength(this.prefix),
       watch: 'none',
+      preferredConcurrency: options.preferredConcurrency ?? DEFAULT_CONCURRENCY,
     }
+    this.#budget = new ByteBudget(options.uploadMemory ?? 128 * MiB)
   }
 
   // ---- required members ---------------------------------------------------------------------
@@ -147,7 +174,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
                 ...(token ? { ContinuationToken: token } : {}),
                 ...(startAfter ? { StartAfter: startAfter } : {}),
               }),
-              opts.signal ? { abortSignal: opts.signal } : {},
+              sendOptions(opts.signal),
             ),
           conn,
         )
@@ -269,69 +296,83 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
+    return this.#write(path, body, meta, opts, 'caller')
+  }
+
+  /** `write`; `md5From` says who announced `meta.hashes.md5` (a mismatch means another thing for each). */
+  async #write(
+    path: RelPath,
+    body: Readable,
+    meta: WriteMeta,
+    opts: WriteOptions,
+    md5From: 'caller' | 'source',
+  ): Promise<Entry> {
     const key = this.#key(path, 'write')
     const conn = await this.#connect('write', path)
-    this.#checkAborted(opts.signal, 'write', path)
+    const o = withFanOut(opts)
+    const signal = o.signal
+    this.#checkAborted(signal, 'write', path)
     const threshold = this.#options.multipartThreshold ?? 16 * MiB
     const knownBig = meta.size !== undefined && meta.size >= threshold
-    const expect = opts.expect
+    const expect = o.expect
     // `null` is checked by the PUT itself (If-None-Match); anything else, and multipart, by a HEAD.
     if (expect !== undefined && (expect !== null || knownBig)) await this.#checkExpect(conn, key, path, expect, 'write')
 
-    const md5 = createHash('md5')
-    const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
-    const chunks: Buffer[] = []
-    let size = 0
-    let ended = false
+    // Memory first, then the body: a small body is held whole, a multipart upload holds its parts
+    // in flight (the budget keeps their sum bounded however many writes run at once).
+    const small = meta.size !== undefined && meta.size < threshold
+    const reserved = small ? meta.size! : this.#multipartMemory(meta.size)
+    let release: () => void
     try {
-      while (!knownBig && size < threshold) {
-        const r = await abortable(iterator.next(), opts.signal, path)
-        if (r.done) {
-          ended = true
-          break
-        }
-        const b = toBuffer(r.value)
-        md5.update(b)
-        chunks.push(b)
-        size += b.length
-      }
+      release = await this.#budget.acquire(reserved, signal)
     } catch (err) {
-      release(iterator)
+      body.destroy()
       throw this.#error(err, 'write', path, conn)
     }
-    const metadata = this.#metadata(meta)
-    if (ended) {
-      const data = Buffer.concat(chunks, size)
-      const digest = md5.digest('hex')
+    try {
+      const md5 = createHash('md5')
+      const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
+      const chunks: Buffer[] = []
+      let size = 0
+      let ended = false
       try {
-        const out = await conn.client.send(
-          new conn.sdk.PutObjectCommand({
-            Bucket: this.bucket,
-            Key: key,
-            Body: data,
-            ContentLength: size,
-            ContentMD5: md5ToBase64(digest),
-            Metadata: metadata,
-            ...(expect === null ? { IfNoneMatch: '*' } : {}),
-          }),
-          opts.signal ? { abortSignal: opts.signal } : {},
-        )
-        opts.onProgress?.(size)
-        return this.#written(path, size, meta, digest, unquoteEtag(out.ETag))
-      } catch (err) {
-        if ((err as { name?: string }).name === 'PreconditionFailed' && expect === null) {
-          throw new SyncError('CONFLICT', 'an object appeared there since it was planned; left as it is', {
-            op: 's3.write',
-            path,
-            hint: 'Run the sync again to pick up the new state.',
-            cause: err,
-          })
+        while (!knownBig && size < threshold) {
+          const r = await abortable(iterator.next(), signal, path)
+          if (r.done) {
+            ended = true
+            break
+          }
+          const b = toBuffer(r.value)
+          md5.update(b)
+          chunks.push(b)
+          size += b.length
         }
+      } catch (err) {
+        releaseBody(iterator)
         throw this.#error(err, 'write', path, conn)
       }
+      const metadata = this.#metadata(meta)
+      if (ended) {
+        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
+        return await this.#putObject(conn, path, key, data, md5.digest('hex'), meta, metadata, o)
+      }
+      if (expect === null && !knownBig) await this.#checkExpect(conn, key, path, null, 'write')
+      const needed = this.#multipartMemory(meta.size)
+      if (reserved < needed) {
+        // It grew past the threshold while being read: take the multipart reservation instead.
+        release()
+        try {
+          release = await this.#budget.acquire(needed, signal)
+        } catch (err) {
+          releaseBody(iterator)
+          throw this.#error(err, 'write', path, conn)
+        }
+      }
+      const head = { chunks, size, md5, iterator }
+      return await this.#multipartUpload(conn, path, key, head, meta, metadata, o, md5From)
+    } finally {
+      release()
     }
-    if (expect === null && !knownBig) await this.#checkExpect(conn, key, path, null, 'write')
-    return this.#multipartUpload(conn, path, key, { chunks, size, md5, iterator }, meta, metadata, opts)
   }
 
   async remove(path: RelPath): Promise<void> {
@@ -408,7 +449,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   // ---- optional features --------------------------------------------------------------------
 
   /** Server-side copy within the bucket prefix, metadata kept (CopyObject, or part by part above 5 GiB). */
-  async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
+  async copy(from: RelPath, to: RelPath, options: WriteOptions = {}): Promise<Entry> {
+    const opts = withFanOut(options)
     const src = this.#key(from, 'copy')
     const dst = this.#key(to, 'copy')
     const conn = await this.#connect('copy', to)
@@ -436,9 +478,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     sourcePath: RelPath,
     path: RelPath,
     meta: WriteMeta,
-    opts: WriteOptions = {},
+    options: WriteOptions = {},
   ): Promise<Entry | undefined> {
-    if (!(source instanceof S3Backend)) return undefined
+    const opts = withFanOut(options)
+    if (!(source instanceof S3Backend)) return this.#uploadHashedFirst(source, sourcePath, path, meta, opts)
     const dst = this.#key(path, 'write')
     const conn = await this.#connect('write', path)
     const srcConn = await source.#connect('read', sourcePath)
@@ -459,6 +502,32 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     )
     opts.onProgress?.(head.size)
     return this.#copiedEntry(path, head, metadata, etag)
+  }
+
+  /**
+   * A multipart-sized file from a backend that hashes its own files (a local directory: one more
+   * local read, no bytes over the network): the MD5 is asked first and goes into the metadata the
+   * multipart upload starts with, instead of copying the object onto itself afterwards to add it
+   * (which makes the service rewrite the whole object). The bytes read are checked against it; a
+   * file that changed in between fails the attempt as TRANSIENT (hashed and sent again).
+   * Undefined, so that the engine streams as usual, for small files (a single PUT computes its
+   * MD5 on the way), an MD5 already known, and sources without MD5s. S3 sources never come here:
+   * their `hash` may download the object.
+   */
+  async #uploadHashedFirst(
+    source: Backend,
+    sourcePath: RelPath,
+    path: RelPath,
+    meta: WriteMeta,
+    opts: WriteOptions,
+  ): Promise<Entry | undefined> {
+    const threshold = this.#options.multipartThreshold ?? 16 * MiB
+    if (meta.size === undefined || meta.size < threshold || meta.hashes?.md5 !== undefined) return undefined
+    if (!supports.hash(source) || !source.capabilities.hashes.includes('md5')) return undefined
+    this.#key(path, 'write') // a key too long fails before the source is read
+    const md5 = await source.hash(sourcePath, 'md5', opts.signal ? { signal: opts.signal } : {})
+    const body = await source.read(sourcePath)
+    return this.#write(path, body, { ...meta, hashes: { ...meta.hashes, md5 } }, opts, 'source')
   }
 
   /**
@@ -685,7 +754,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       ...(h.ContentEncoding ? { ContentEncoding: h.ContentEncoding } : {}),
       ...(h.ContentLanguage ? { ContentLanguage: h.ContentLanguage } : {}),
     }
-    const signal = opts.signal ? { abortSignal: opts.signal } : {}
+    const signal = sendOptions(opts.signal)
     const limit = Math.min(this.#options.multipartCopyThreshold ?? MAX_PART, MAX_PART)
     if (src.head.size <= limit) {
       const out = await this.#send(
@@ -771,6 +840,62 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     }
   }
 
+  /** One PutObject of a body held in memory, with its MD5 as Content-MD5 (checked by the service). */
+  async #putObject(
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    data: Buffer,
+    digest: string,
+    meta: WriteMeta,
+    metadata: Record<string, string>,
+    opts: WriteOptions,
+  ): Promise<Entry> {
+    try {
+      const command = new conn.sdk.PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: data,
+        ContentLength: data.length,
+        ContentMD5: md5ToBase64(digest),
+        Metadata: metadata,
+        ...(opts.expect === null ? { IfNoneMatch: '*' } : {}),
+      })
+      // A small body goes in milliseconds: sent without options, so the client's cached middleware
+      // stack serves it (see connectS3), and an abort only stops waiting for it. A bigger one may
+      // take a while on a slow link: the abort reaches the request.
+      const out = await (data.length < ABORTABLE_PUT_BYTES
+        ? abortable(conn.client.send(command), opts.signal, path)
+        : conn.client.send(command, sendOptions(opts.signal)))
+      opts.onProgress?.(data.length)
+      return this.#written(path, data.length, meta, digest, unquoteEtag(out.ETag))
+    } catch (err) {
+      if ((err as { name?: string }).name === 'PreconditionFailed' && opts.expect === null) {
+        throw new SyncError('CONFLICT', 'an object appeared there since it was planned; left as it is', {
+          op: 's3.write',
+          path,
+          hint: 'Run the sync again to pick up the new state.',
+          cause: err,
+        })
+      }
+      throw this.#error(err, 'write', path, conn)
+    }
+  }
+
+  /** The part size of a multipart upload of `size` bytes: at least 5 MiB, and big enough for 10,000 parts. */
+  #partSize(size: number | undefined): number {
+    return Math.min(MAX_PART, Math.max(this.#options.partSize ?? 8 * MiB, MIN_PART, Math.ceil((size ?? 0) / MAX_PARTS)))
+  }
+
+  /**
+   * What a multipart upload holds in memory at most: lib-storage sends `queueSize` parts at once
+   * and fills the next one meanwhile; a body of unknown size is first read up to the threshold.
+   */
+  #multipartMemory(size: number | undefined): number {
+    const parts = ((this.#options.queueSize ?? 4) + 1) * this.#partSize(size)
+    return size === undefined ? Math.max(parts, this.#options.multipartThreshold ?? 16 * MiB) : parts
+  }
+
   /**
    * A multipart upload with lib-storage: memory stays at about queueSize × partSize; the part size
    * grows with the size so that 10,000 parts reach 5 TB. The whole-object MD5 goes into
@@ -785,13 +910,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     meta: WriteMeta,
     metadata: Record<string, string>,
     opts: WriteOptions,
+    md5From: 'caller' | 'source',
   ): Promise<Entry> {
     const { Upload } = await loadLibStorage()
     const expected = meta.hashes?.md5?.toLowerCase()
-    const partSize = Math.min(
-      MAX_PART,
-      Math.max(this.#options.partSize ?? 8 * MiB, MIN_PART, Math.ceil((meta.size ?? 0) / MAX_PARTS)),
-    )
+    const partSize = this.#partSize(meta.size)
     let total = head.size
     let digest: string | undefined
     const { chunks, md5, iterator } = head
@@ -809,10 +932,21 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       digest = md5.digest('hex')
       // Failing here fails the upload before it completes: lib-storage then aborts it.
       if (expected !== undefined && digest !== expected) {
-        throw new SyncError('CHECKSUM', `the data read has MD5 ${digest}, not ${expected} as announced`, {
-          op: 's3.write',
-          path,
-        })
+        // From the source's own hash: the file changed between hashing and reading, and a new
+        // attempt (hash and upload again) will likely find it settled.
+        throw md5From === 'source'
+          ? new SyncError(
+              'TRANSIENT',
+              `the source changed while it was uploaded (MD5 ${expected} before, ${digest} read)`,
+              {
+                op: 's3.write',
+                path,
+              },
+            )
+          : new SyncError('CHECKSUM', `the data read has MD5 ${digest}, not ${expected} as announced`, {
+              op: 's3.write',
+              path,
+            })
       }
     }
     const upload = new Upload({
@@ -840,7 +974,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       const out = await upload.done()
       etag = unquoteEtag(out.ETag)
     } catch (err) {
-      release(iterator)
+      releaseBody(iterator)
       throw this.#error(err, 'write', path, conn)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
@@ -929,6 +1063,19 @@ async function sameService(a: Conn, b: Conn): Promise<boolean> {
   }
 }
 
+/**
+ * The per-request options of `client.send`: undefined without a signal, since any options make
+ * the SDK resolve the middleware stack again (and drop its cache, see connectS3).
+ */
+function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
+  return signal ? { abortSignal: signal } : undefined
+}
+
+/** `opts` with its signal replaced by one that takes a listener per request in flight (see fanOutSignal). */
+function withFanOut(opts: WriteOptions): WriteOptions {
+  return opts.signal ? { ...opts, signal: fanOutSignal(opts.signal) } : opts
+}
+
 /** Decodes a key of a listing asked with `EncodingType: 'url'` (`+` is a space, as AWS sends it). */
 function decodeKey(key: string): string | undefined {
   try {
@@ -960,7 +1107,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, path
 }
 
 /** Lets go of a body not read to the end (destroys the stream behind the iterator). */
-function release(iterator: AsyncIterator<unknown>): void {
+function releaseBody(iterator: AsyncIterator<unknown>): void {
   Promise.resolve(iterator.return?.()).catch(() => undefined)
 }
 

@@ -10,6 +10,13 @@ export interface CountingProxy {
   readonly counts: RequestCounts
   /** Total requests, or of the given operations. */
   total(...ops: string[]): number
+  /** Every request in order: `OP` when it arrives, `OP done` when its answer has been sent. */
+  readonly log: string[]
+  /**
+   * Holds requests of `op` until `count` of them are waiting, then lets them all through (and
+   * stops holding): proves that many are in flight at once, without timing. Resolves then.
+   */
+  hold(op: string, count: number): Promise<void>
   reset(): void
   close(): Promise<void>
 }
@@ -40,19 +47,33 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const t = new URL(target)
   const agent = new Agent({ keepAlive: true, maxSockets: 128 })
   const counts: RequestCounts = {}
+  const log: string[] = []
+  let held: { op: string; count: number; waiting: (() => void)[]; done: () => void } | undefined
   const server = createServer((req, res) => {
     const op = classify(req.method ?? 'GET', req.url ?? '/', req.headers)
     counts[op] = (counts[op] ?? 0) + 1
+    log.push(op)
+    res.on('finish', () => log.push(`${op} done`))
     // Headers (Host included) go through unchanged: they are covered by the SigV4 signature.
-    const up = request(
-      { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers, agent },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers)
-        upRes.pipe(res)
-      },
-    )
-    up.on('error', () => res.destroy())
-    req.pipe(up)
+    const forward = (): void => {
+      const up = request(
+        { host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers, agent },
+        (upRes) => {
+          res.writeHead(upRes.statusCode ?? 502, upRes.headers)
+          upRes.pipe(res)
+        },
+      )
+      up.on('error', () => res.destroy())
+      req.pipe(up)
+    }
+    if (held?.op !== op) return forward()
+    const gate = held
+    gate.waiting.push(forward)
+    if (gate.waiting.length >= gate.count) {
+      held = undefined
+      for (const go of gate.waiting) go()
+      gate.done()
+    }
   })
   server.keepAliveTimeout = 30_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -62,8 +83,14 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     counts,
     total: (...ops) =>
       Object.entries(counts).reduce((n, [k, v]) => (ops.length === 0 || ops.includes(k) ? n + v : n), 0),
+    log,
+    hold: (op, count) =>
+      new Promise<void>((done) => {
+        held = { op, count, waiting: [], done }
+      }),
     reset: () => {
       for (const k of Object.keys(counts)) delete counts[k]
+      log.length = 0
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { HeadObjectCommand, ListMultipartUploadsCommand } from '@aws-sdk/client-s3'
+import {
+  type Backend,
+  createMemBackend,
+  MemoryStateStore,
+  type RelPath,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { createS3Backend, type S3Backend } from '../src/index.js'
+import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
+import { rawClient } from './raw-client.js'
+import { uniquePrefix } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+const MiB = 1024 * 1024
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex')
+const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64')
+
+async function run(source: Backend, target: Backend, options: SyncOptions): Promise<SyncEvent[]> {
+  return lastValueFrom(sync(source, target, options).pipe(toArray()))
+}
+const failures = (events: SyncEvent[]) => events.filter((e) => e.type === 'failed')
+
+describeS3('the engine with S3: multipart uploads carry their MD5 from the start', (env) => {
+  // Small thresholds so that a 12 MiB file is a 3-part upload.
+  const options = { multipartThreshold: 6 * MiB, partSize: 5 * MiB }
+  const big = randomBytes(12 * MiB + 5)
+  const small = Buffer.from('small file\n')
+  const raw = rawClient(env)
+  let dir: string
+  let proxy: CountingProxy
+  const opened: Backend[] = []
+  const s3 = (prefix: string, extra = {}): S3Backend => {
+    const b = createS3Backend({
+      bucket: env.bucket,
+      prefix,
+      endpoint: proxy.url,
+      region: env.region,
+      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+      ...options,
+      ...extra,
+    })
+    opened.push(b)
+    return b
+  }
+  const stored = async (b: S3Backend, path: string) =>
+    raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}${path}` }))
+  const unfinished = async (b: S3Backend) =>
+    (await raw.send(new ListMultipartUploadsCommand({ Bucket: env.bucket, Prefix: b.prefix }))).Uploads ?? []
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-multipart-'))
+    await writeFile(join(dir, 'big.bin'), big)
+    await writeFile(join(dir, 'small.txt'), small)
+    proxy = await startCountingProxy(env.endpoint)
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    raw.destroy()
+    await proxy?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('local → S3: the MD5 goes into CreateMultipartUpload, and no server-side copy follows', async () => {
+    const prefix = uniquePrefix(env, 'hashed-first')
+    const state = new MemoryStateStore()
+    const local = createLocalBackend({ root: dir })
+    opened.push(local)
+    proxy.reset()
+    expect(failures(await run(local, s3(prefix), { mode: 'mirror', state }))).toEqual([])
+    expect(proxy.counts.COPY ?? 0).toBe(0)
+    expect(proxy.counts).toMatchObject({ CREATE_MULTIPART: 1, PUT_PART: 3, COMPLETE_MULTIPART: 1, PUT: 1 })
+    const target = s3(prefix)
+    const head = await stored(target, 'big.bin')
+    expect(head.Metadata?.md5chksum).toBe(base64(md5(big)))
+    expect(head.ETag).toMatch(/-3"$/)
+
+    // --checksum on a multipart object: the MD5 comes from its metadata (one HEAD), never from
+    // the multipart ETag, and nothing is sent again.
+    proxy.reset()
+    const again = await run(createLocalBackend({ root: dir }), target, { mode: 'mirror', compare: 'checksum' })
+    expect(failures(again)).toEqual([])
+    expect(again.filter((e) => e.type === 'completed')).toEqual([])
+    expect(proxy.counts.PUT ?? 0).toBe(0)
+    expect(proxy.counts.COPY ?? 0).toBe(0)
+    expect(proxy.counts.CREATE_MULTIPART ?? 0).toBe(0)
+  })
+
+  it('a source without MD5s still gets md5chksum, by a server-side copy after the upload', async () => {
+    const mem = createMemBackend({ capabilities: { hashes: ['sha256'] } })
+    opened.push(mem)
+    await mem.write('big.bin' as RelPath, Readable.from([big]), { size: big.length, mtimeMs: 1_600_000_000_000 })
+    const target = s3(uniquePrefix(env, 'no-source-md5'))
+    proxy.reset()
+    expect(failures(await run(mem, target, { mode: 'mirror' }))).toEqual([])
+    expect(proxy.counts).toMatchObject({ CREATE_MULTIPART: 1, COPY: 1 })
+    expect((await stored(target, 'big.bin')).Metadata?.md5chksum).toBe(base64(md5(big)))
+  })
+
+  it('a file that changes between hashing and reading is retried, never stored with a wrong MD5', async () => {
+    const mem = createMemBackend()
+    opened.push(mem)
+    const path = 'big.bin' as RelPath
+    await mem.write(path, Readable.from([big]), { size: big.length, mtimeMs: 1_600_000_000_000 })
+    const changed = randomBytes(big.length)
+    let reads = 0
+    mem.faults = {
+      // Once, just as the upload starts reading: someone rewrites the file (same size).
+      read: async () => {
+        if (reads++ === 0) await mem.write(path, Readable.from([changed]), { size: changed.length, mtimeMs: 1 })
+        return undefined
+      },
+    }
+    const target = s3(uniquePrefix(env, 'changed-midway'))
+    const events = await run(mem, target, { mode: 'mirror', retryDelayMs: 1 })
+    expect(failures(events)).toEqual([])
+    expect(reads).toBe(2)
+    const head = await stored(target, 'big.bin')
+    expect(head.Metadata?.md5chksum).toBe(base64(md5(changed)))
+    expect(await target.hash(path, 'md5')).toBe(md5(changed))
+    // The first attempt's upload was aborted, not left behind.
+    await expect.poll(() => unfinished(target)).toEqual([])
+  })
+})
