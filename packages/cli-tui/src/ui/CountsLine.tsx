@@ -10,24 +10,70 @@ export interface CountsLineProps {
   readonly color?: boolean
 }
 
-const n = (v: number): string => v.toLocaleString('en-US')
+/** One item of the counts line. */
+export interface CountItem {
+  readonly text: string
+  /** Shown in red (failures). */
+  readonly alert?: boolean
+  /** Shown dim (context rather than news). */
+  readonly dim?: boolean
+}
 
-/** Counts of copied/updated/deleted/moved/skipped/failed, the queue length and what runs now. */
+const n = (v: number): string => v.toLocaleString('en-US')
+const GAP = '  '
+
+/**
+ * The counts as lines of at most `width` columns, items never split across lines: copied, updated,
+ * deleted, moved, skipped, failed, the queue, what runs now, and (when the terminal is wide) the
+ * unchanged files.
+ */
+export function countLines(counts: CountsView, queued: number, inFlight: number, width: number): CountItem[][] {
+  const items: CountItem[] = [
+    { text: `copied ${n(counts.copied)}` },
+    { text: `updated ${n(counts.updated)}` },
+    { text: `deleted ${n(counts.deleted)}` },
+    { text: `moved ${n(counts.moved)}` },
+    { text: `skipped ${n(counts.skipped)}` },
+    { text: `failed ${n(counts.failed)}`, ...(counts.failed > 0 ? { alert: true } : {}) },
+    { text: `queue ${n(queued)}` },
+    { text: `active ${n(inFlight)}` },
+    ...(width >= 90 ? [{ text: `unchanged ${n(counts.unchanged)}`, dim: true }] : []),
+  ]
+  const lines: CountItem[][] = []
+  let line: CountItem[] = []
+  let used = 0
+  for (const item of items) {
+    const add = (line.length > 0 ? GAP.length : 0) + item.text.length
+    if (line.length > 0 && used + add > width) {
+      lines.push(line)
+      line = []
+      used = 0
+    }
+    used += (line.length > 0 ? GAP.length : 0) + item.text.length
+    line.push(item)
+  }
+  if (line.length > 0) lines.push(line)
+  return lines
+}
+
+/** Counts of copied/updated/deleted/moved/skipped/failed, the queue length and what runs now (one text node per line). */
 export function CountsLine({ counts, queued, inFlight, width, color = true }: CountsLineProps) {
-  const wide = width >= 90
   return (
-    <Box width={width} flexWrap="wrap" columnGap={2}>
-      <Text>copied {n(counts.copied)}</Text>
-      <Text>updated {n(counts.updated)}</Text>
-      <Text>deleted {n(counts.deleted)}</Text>
-      <Text>moved {n(counts.moved)}</Text>
-      <Text>skipped {n(counts.skipped)}</Text>
-      <Text {...(color && counts.failed > 0 ? { color: 'red' } : {})} bold={color && counts.failed > 0}>
-        failed {n(counts.failed)}
-      </Text>
-      <Text>queue {n(queued)}</Text>
-      <Text>active {n(inFlight)}</Text>
-      {wide ? <Text dimColor={color}>unchanged {n(counts.unchanged)}</Text> : null}
+    <Box flexDirection="column" width={width}>
+      {countLines(counts, queued, inFlight, width).map((line) => (
+        <Text key={line[0]?.text.split(' ')[0]} wrap="truncate-end">
+          {line.map((item, i) => (
+            <Text
+              key={item.text.split(' ')[0]}
+              {...(color && item.alert ? { color: 'red', bold: true } : {})}
+              dimColor={color && item.dim === true}
+            >
+              {i > 0 ? GAP : ''}
+              {item.text}
+            </Text>
+          ))}
+        </Text>
+      ))}
     </Box>
   )
 }

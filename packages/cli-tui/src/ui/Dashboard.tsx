@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink'
-import { CountsLine } from './CountsLine.js'
+import { CountsLine, countLines } from './CountsLine.js'
 import { ErrorList } from './ErrorList.js'
 import { ErrorsView } from './ErrorsView.js'
 import { fitText } from './fit-text.js'
@@ -85,7 +85,7 @@ export function Dashboard(props: DashboardProps) {
     )
   }
   const notice = view.notices.at(-1)
-  const countsRows = width >= 100 ? 1 : 2
+  const countsRows = countLines(view.counts, view.queued, view.inFlight, width).length
   const fixed = 3 + countsRows + (notice ? 1 : 0)
   const left = Math.max(0, height - fixed)
   const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0

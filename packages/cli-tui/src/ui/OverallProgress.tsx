@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink'
+import { Text } from 'ink'
 import { formatBytes, formatDuration } from '../output/format-units.js'
 import { ProgressBar } from './ProgressBar.js'
 
@@ -15,7 +15,7 @@ export interface OverallProgressProps {
   readonly color?: boolean
 }
 
-/** Files and bytes done of planned, with a bar and the ETA. */
+/** Files and bytes done of planned, with a bar and the ETA (one text node). */
 export function OverallProgress(props: OverallProgressProps) {
   const { filesDone, filesPlanned, bytesDone, bytesPlanned, etaMs, listing, width, color = true } = props
   const ratio = bytesPlanned > 0 ? bytesDone / bytesPlanned : filesPlanned > 0 ? filesDone / filesPlanned : 0
@@ -26,9 +26,8 @@ export function OverallProgress(props: OverallProgressProps) {
   const text = `${files}  ${bytes}  ${pct}  ${eta}`
   const barWidth = Math.max(5, width - text.length - 2)
   return (
-    <Box width={width}>
-      <ProgressBar ratio={ratio} width={barWidth} color={color} />
-      <Text> {text}</Text>
-    </Box>
+    <Text wrap="truncate-end">
+      <ProgressBar ratio={ratio} width={barWidth} color={color} /> {text}
+    </Text>
   )
 }

@@ -26,7 +26,7 @@ export interface SyncAppProps {
   /** A second `q` / Ctrl-C while stopping: leave at once. */
   readonly onForceQuit?: () => void
   readonly color?: boolean
-  /** Most frequent view update, ms. [250] */
+  /** Most frequent view update, ms. [500] */
   readonly frameMs?: number
   /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
   readonly sampleMs?: number
@@ -54,7 +54,7 @@ export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount' | '
 }
 
 export function SyncApp(props: SyncAppProps) {
-  const { events$, gate, onQuit, watch, color = true, frameMs = 250, sampleMs = 1000, keys = true } = props
+  const { events$, gate, onQuit, watch, color = true, frameMs = 500, sampleMs = 1000, keys = true } = props
   const { view, throughput } = useSyncEvents(events$, { continuous: watch, frameMs, sampleMs })
   const { columns, rows } = useTerminalSize()
   const paused = usePaused(gate)

@@ -1,4 +1,4 @@
-import { Box, Text } from 'ink'
+import { Text } from 'ink'
 import { formatRate } from '../output/format-units.js'
 import { Sparkline } from './Sparkline.js'
 
@@ -12,15 +12,15 @@ export interface ThroughputLineProps {
   readonly color?: boolean
 }
 
-/** The current rate and a sparkline of the last minute. */
+/** The current rate and a sparkline of the last minute (one text node). */
 export function ThroughputLine({ bytesPerSec, filesPerSec, history, width, color = true }: ThroughputLineProps) {
   const text = `${formatRate(bytesPerSec).padStart(12)}  ${filesPerSec.toFixed(filesPerSec < 10 ? 1 : 0).padStart(6)} files/s  `
   const spark = Math.max(0, Math.min(60, width - text.length - 8))
   return (
-    <Box width={width}>
-      <Text>{text}</Text>
+    <Text wrap="truncate-end">
+      {text}
       {spark > 0 ? <Sparkline values={history} width={spark} color={color} /> : null}
       {spark > 0 ? <Text dimColor={color}> 1 min</Text> : null}
-    </Box>
+    </Text>
   )
 }

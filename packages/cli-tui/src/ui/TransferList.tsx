@@ -15,7 +15,11 @@ export interface TransferListProps {
   readonly color?: boolean
 }
 
-/** The actions in flight, one per row with a per-file bar; "+N more" when they do not fit. */
+/**
+ * The actions in flight, one per row with a per-file bar; "+N more" when they do not fit. Each row
+ * is one Ink text node (its parts nested inside): a row of boxes would cost a layout node per part
+ * in every frame.
+ */
 export function TransferList({ transfers, total, rows, width, color = true }: TransferListProps) {
   if (rows <= 0) return null
   const fit = Math.max(0, rows - 1)
@@ -32,16 +36,12 @@ export function TransferList({ transfers, total, rows, width, color = true }: Tr
         const ratio = t.total > 0 ? t.bytes / t.total : 0
         const size = t.total > 0 ? `${formatBytes(t.bytes)}/${formatBytes(t.total)}` : ''
         return (
-          <Box key={t.path}>
+          <Text key={t.path} wrap="truncate-end">
             <Text dimColor={color}>{t.kind.padEnd(kindWidth)}</Text>
-            <Text>{fitPath(t.path, pathWidth).padEnd(pathWidth)} </Text>
-            {t.total > 0 ? (
-              <ProgressBar ratio={ratio} width={barWidth} color={color} />
-            ) : (
-              <Text>{' '.repeat(barWidth)}</Text>
-            )}
-            <Text> {size.padStart(sizeWidth - 1)}</Text>
-          </Box>
+            {fitPath(t.path, pathWidth).padEnd(pathWidth)}{' '}
+            {t.total > 0 ? <ProgressBar ratio={ratio} width={barWidth} color={color} /> : ' '.repeat(barWidth)}{' '}
+            {size.padStart(sizeWidth - 1)}
+          </Text>
         )
       })}
       {more > 0 && fit > 0 ? <Text dimColor={color}> +{more.toLocaleString('en-US')} more</Text> : null}

@@ -22,21 +22,21 @@ export interface RunUiOptions {
   readonly metricsUrl?: string
   readonly stdout?: NodeJS.WriteStream
   readonly stdin?: NodeJS.ReadStream
-  /** Frame cap of Ink. [10] */
+  /** Ink's own frame cap, a guard for bursts of key presses: the frames of the run are paced by `useSyncEvents`. [60] */
   readonly maxFps?: number
-  /** Most frequent view update, ms. [250] */
+  /** Most frequent view update, ms. [500] */
   readonly frameMs?: number
 }
 
 /**
  * Runs the Ink UI around a run until its final `done` is on screen (and, after a run with failures,
- * until the user leaves with `q`); resolves with that summary
- * (undefined if the run ended without one). Frames are capped (`maxFps`) and the view is updated
- * at most every `frameMs`, so drawing costs little however fast the events come.
+ * until the user leaves with `q`); resolves with that summary (undefined if the run ended without
+ * one). The view is updated at most every `frameMs` (more rarely when frames are costly, see
+ * `useSyncEvents`), so drawing costs little however fast the events come.
  */
 export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined> {
   const { hub } = opts
-  const frameMs = opts.frameMs ?? 250
+  const frameMs = opts.frameMs ?? 500
   const app = render(
     <SyncApp
       events$={hub.events}
@@ -55,7 +55,9 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
     {
       ...(opts.stdout ? { stdout: opts.stdout } : {}),
       ...(opts.stdin ? { stdin: opts.stdin } : {}),
-      maxFps: opts.maxFps ?? 10,
+      // Not lower: Ink's throttle leaves its timer running after unmount (it flushes, never
+      // cancels), which holds the process up to one interval after the last frame (100 ms at 10).
+      maxFps: opts.maxFps ?? 60,
       exitOnCtrlC: false,
       patchConsole: true,
     },

@@ -1,5 +1,5 @@
 import type { SyncEvent } from '@syncflow/core'
-import { useEffect, useState } from 'react'
+import { useEffect, useLayoutEffect, useRef, useState } from 'react'
 import type { Subscribable } from 'rxjs'
 import { type SyncView, type SyncViewLimits, SyncViewState } from './sync-view-state.js'
 import { ThroughputSampler, type ThroughputView } from './throughput-sampler.js'
@@ -8,7 +8,7 @@ import { ThroughputSampler, type ThroughputView } from './throughput-sampler.js'
 export interface UseSyncEventsOptions extends SyncViewLimits {
   /** A continuous job (cycles, then the job's `done`). [false] */
   readonly continuous?: boolean
-  /** At most one new view per this many ms, however fast events come (the render budget). [250] */
+  /** At most one new view per this many ms, however fast events come. [500] */
   readonly frameMs?: number
   /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
   readonly sampleMs?: number
@@ -92,16 +92,25 @@ export class SyncScreenFeed {
 /**
  * The screen's data from a run's SyncEvent stream: events are folded as they come (cheap) and a
  * new snapshot (view and throughput together, so one render) is handed to React at most every
- * `frameMs`, so a fast sync does not re-render per file. The end of a run or of a watch cycle
- * (`done`) is shown at once. Subscribes in an effect; the cleanup unsubscribes and stops the timer.
+ * `frameMs`, and more rarely when frames are costly (`SyncScreenFeed`), so a fast sync does not
+ * re-render per file. The end of a run or of a watch cycle (`done`) is shown at once. Subscribes in
+ * an effect; the cleanup unsubscribes and stops the timer. Call it first in the root component: a
+ * frame's cost is measured from this call to the commit (React renders an update later, from its
+ * scheduler, so the time around `setState` says nothing).
  */
 export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncScreenData {
-  const { continuous = false, frameMs = 250, sampleMs = 1000, drawBudget = 0.05 } = opts
+  const renderStart = performance.now()
+  const { continuous = false, frameMs = 500, sampleMs = 1000, drawBudget = 0.05 } = opts
   const { maxTransfers, maxErrors, maxNotices } = opts
   const [data, setData] = useState<SyncScreenData>(() => ({
     view: new SyncViewState(continuous).view(),
     throughput: new ThroughputSampler().current(0),
   }))
+  const feedRef = useRef<SyncScreenFeed | undefined>(undefined)
+  // After every commit (Ink has drawn the frame by then): what it cost paces the next one.
+  useLayoutEffect(() => {
+    feedRef.current?.drawn(renderStart, performance.now())
+  })
   useEffect(() => {
     const feed = new SyncScreenFeed(
       continuous,
@@ -113,13 +122,10 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
       { frameMs, sampleMs, drawBudget },
       performance.now(),
     )
+    feedRef.current = feed
     const flush = (force = false): void => {
-      const start = performance.now()
-      const next = feed.frame(start, force)
-      if (!next) return
-      // React renders a legacy root's update at once, and Ink draws it (its frame cap is below ours).
-      setData(next)
-      feed.drawn(start, performance.now())
+      const next = feed.frame(performance.now(), force)
+      if (next) setData(next)
     }
     // Ticks often enough to keep the pace; a tick with nothing due costs a comparison.
     const timer = setInterval(flush, Math.min(frameMs, sampleMs) / 2)
@@ -134,6 +140,7 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
     return () => {
       clearInterval(timer)
       sub.unsubscribe()
+      feedRef.current = undefined
     }
   }, [events, continuous, frameMs, sampleMs, drawBudget, maxTransfers, maxErrors, maxNotices])
   return data
