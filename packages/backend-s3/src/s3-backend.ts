@@ -53,6 +53,8 @@ const MAX_PART = 5 * GiB
  * (`uploadMemory`).
  */
 const DEFAULT_CONCURRENCY = 64
+/** Unfinished uploads remembered from the first listing, at most (see #leftovers). */
+const MAX_REMEMBERED_UPLOADS = 10_000
 /** Single PUTs of at least this many bytes get the abort signal itself (see #putObject). */
 const ABORTABLE_PUT_BYTES = MiB
 
@@ -128,6 +130,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
   #swept = false
+  /**
+   * Unfinished multipart uploads that the first listing found too young to abort, by key: one of
+   * them is aborted as soon as this backend uploads that key again (the run that left it was
+   * killed; its file is being sent anew), with a notice through `#onNotice`.
+   */
+  #leftovers: Promise<Map<string, { uploadId: string; initiated: Date | undefined }[]>> | undefined
+  #onNotice: ListOptions['onNotice']
   readonly #budget: ByteBudget
 
   constructor(location: S3Location, options: Omit<S3BackendOptions, 'bucket' | 'prefix'> = {}) {
@@ -154,77 +163,71 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   async *list(opts: ListOptions = {}): AsyncGenerator<Entry> {
     const conn = await this.#connect('list')
-    const sweep = this.#sweepStaleUploads(conn, opts)
+    // Notices of the clean-up that the first write starts (see #sweepStaleUploads) go to the
+    // listing's caller, the engine: a listing alone never writes (a source is only read).
+    if (opts.onNotice) this.#onNotice = opts.onNotice
     const walker = new KeyWalker(this.prefix, opts.prune)
     let token: string | undefined
     let startAfter: string | undefined
-    try {
-      for (;;) {
-        const page = await this.#send(
-          'list',
-          undefined,
-          (c) =>
-            c.send(
-              new conn.sdk.ListObjectsV2Command({
-                Bucket: this.bucket,
-                Prefix: this.prefix || undefined,
-                MaxKeys: 1000,
-                // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
-                EncodingType: 'url',
-                ...(token ? { ContinuationToken: token } : {}),
-                ...(startAfter ? { StartAfter: startAfter } : {}),
-              }),
-              sendOptions(opts.signal),
-            ),
-          conn,
-        )
-        const encoded = page.EncodingType === 'url'
-        for (const obj of page.Contents ?? []) {
-          if (obj.Key === undefined) continue
-          const key = encoded ? decodeKey(obj.Key) : obj.Key
-          if (key === undefined) {
-            this.#report(
-              opts,
-              new SyncError(
-                'INVALID_PATH',
-                `key ${JSON.stringify(obj.Key)} (URL-encoded) is not valid UTF-8: skipped`,
-                {
-                  op: 's3.list',
-                  path: obj.Key,
-                  hint: 'Rename the object to sync it.',
-                },
-              ),
-            )
-            continue
-          }
-          const out = walker.next({
-            key,
-            size: obj.Size ?? 0,
-            lastModifiedMs: obj.LastModified?.getTime() ?? 0,
-            ...(obj.ETag ? { etag: unquoteEtag(obj.ETag)! } : {}),
-          })
-          if (out === undefined) continue
-          if (out instanceof SyncError) {
-            this.#report(opts, out)
-            continue
-          }
-          if (out.kind === 'dir') this.#markers.add(out.path)
-          yield out
+    for (;;) {
+      const page = await this.#send(
+        'list',
+        undefined,
+        (c) =>
+          c.send(
+            new conn.sdk.ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: this.prefix || undefined,
+              MaxKeys: 1000,
+              // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
+              EncodingType: 'url',
+              ...(token ? { ContinuationToken: token } : {}),
+              ...(startAfter ? { StartAfter: startAfter } : {}),
+            }),
+            sendOptions(opts.signal),
+          ),
+        conn,
+      )
+      const encoded = page.EncodingType === 'url'
+      for (const obj of page.Contents ?? []) {
+        if (obj.Key === undefined) continue
+        const key = encoded ? decodeKey(obj.Key) : obj.Key
+        if (key === undefined) {
+          this.#report(
+            opts,
+            new SyncError('INVALID_PATH', `key ${JSON.stringify(obj.Key)} (URL-encoded) is not valid UTF-8: skipped`, {
+              op: 's3.list',
+              path: obj.Key,
+              hint: 'Rename the object to sync it.',
+            }),
+          )
+          continue
         }
-        if (!page.IsTruncated) break
-        // Inside a skipped directory at the end of a page: restart after it instead of paging through it.
-        const jump = walker.jumpKey()
-        if (jump !== undefined) {
-          startAfter = jump
-          token = undefined
-        } else {
-          token = page.NextContinuationToken
-          startAfter = undefined
-          if (!token) break
+        const out = walker.next({
+          key,
+          size: obj.Size ?? 0,
+          lastModifiedMs: obj.LastModified?.getTime() ?? 0,
+          ...(obj.ETag ? { etag: unquoteEtag(obj.ETag)! } : {}),
+        })
+        if (out === undefined) continue
+        if (out instanceof SyncError) {
+          this.#report(opts, out)
+          continue
         }
+        if (out.kind === 'dir') this.#markers.add(out.path)
+        yield out
       }
-    } finally {
-      await sweep
+      if (!page.IsTruncated) break
+      // Inside a skipped directory at the end of a page: restart after it instead of paging through it.
+      const jump = walker.jumpKey()
+      if (jump !== undefined) {
+        startAfter = jump
+        token = undefined
+      } else {
+        token = page.NextContinuationToken
+        startAfter = undefined
+        if (!token) break
+      }
     }
   }
 
@@ -309,6 +312,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   ): Promise<Entry> {
     const key = this.#key(path, 'write')
     const conn = await this.#connect('write', path)
+    this.#sweepStaleUploads(conn)
     const o = withFanOut(opts)
     const signal = o.signal
     this.#checkAborted(signal, 'write', path)
@@ -378,6 +382,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   async remove(path: RelPath): Promise<void> {
     const key = this.#key(path, 'remove')
     const conn = await this.#connect('remove', path)
+    this.#sweepStaleUploads(conn)
     if (this.#markers.has(path)) {
       // A directory marker: removed only when nothing else is below it.
       const below = await this.#send(
@@ -443,6 +448,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     this.#closed = true
     const conn = this.#conn
     this.#conn = undefined
+    // The clean-up started by a write finishes first (it only swallows its own errors).
+    await this.#leftovers
     if (conn) (await conn.catch(() => undefined))?.client.destroy()
   }
 
@@ -454,6 +461,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const src = this.#key(from, 'copy')
     const dst = this.#key(to, 'copy')
     const conn = await this.#connect('copy', to)
+    this.#sweepStaleUploads(conn)
     const head = await this.#head(conn, src, 'copy', from)
     if (!head) throw this.#notFound('copy', from)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
@@ -484,6 +492,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (!(source instanceof S3Backend)) return this.#uploadHashedFirst(source, sourcePath, path, meta, opts)
     const dst = this.#key(path, 'write')
     const conn = await this.#connect('write', path)
+    this.#sweepStaleUploads(conn)
     const srcConn = await source.#connect('read', sourcePath)
     if (!(await sameService(conn, srcConn))) return undefined
     const src = source.#key(sourcePath, 'read')
@@ -560,6 +569,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
     const key = this.#key(path, 'setMtime')
     const conn = await this.#connect('setMtime', path)
+    this.#sweepStaleUploads(conn)
     const head = await this.#head(conn, key, 'setMtime', path)
     if (!head) throw this.#notFound('setMtime', path)
     const metadata = { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs) }
@@ -913,6 +923,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     md5From: 'caller' | 'source',
   ): Promise<Entry> {
     const { Upload } = await loadLibStorage()
+    await this.#abortLeftovers(conn, key)
     const expected = meta.hashes?.md5?.toLowerCase()
     const partSize = this.#partSize(meta.size)
     let total = head.size
@@ -1000,46 +1011,91 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   /**
-   * Aborts multipart uploads under the prefix that are older than the threshold (once per
-   * backend, beside the first listing): a killed run leaves them, and they cost storage until
-   * aborted. Failures (e.g. no permission to list uploads) are ignored: this is housekeeping.
+   * Aborts multipart uploads under the prefix that are older than the threshold, once per
+   * backend, started (not awaited) by its first write: a killed run leaves them, and they cost
+   * storage until aborted. Only a backend that writes does it, so a source is never modified, and
+   * a run that writes nothing sends no request for it. Younger ones may belong to a running job:
+   * they are remembered, and aborted only when this backend uploads the same key (see
+   * `#abortLeftovers`). Failures (e.g. no permission to list uploads) are ignored: housekeeping.
    */
-  async #sweepStaleUploads(conn: Conn, opts: ListOptions): Promise<void> {
+  #sweepStaleUploads(conn: Conn): void {
     const after = this.#options.abortStaleUploadsAfterMs ?? 24 * 3600_000
     if (this.#swept || after === false || this.#options.dryRun) return
     this.#swept = true
     const cutoff = Date.now() - after
-    try {
+    const young = new Map<string, { uploadId: string; initiated: Date | undefined }[]>()
+    const sweep = async (): Promise<typeof young> => {
       let keyMarker: string | undefined
       let uploadIdMarker: string | undefined
-      for (;;) {
-        const page = await conn.client.send(
-          new conn.sdk.ListMultipartUploadsCommand({
-            Bucket: this.bucket,
-            ...(this.prefix ? { Prefix: this.prefix } : {}),
-            ...(keyMarker ? { KeyMarker: keyMarker } : {}),
-            ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
-          }),
-        )
-        for (const u of page.Uploads ?? []) {
-          if (!u.Key || !u.UploadId || (u.Initiated?.getTime() ?? Date.now()) > cutoff) continue
-          await conn.client.send(
-            new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }),
+      try {
+        for (;;) {
+          const page = await conn.client.send(
+            new conn.sdk.ListMultipartUploadsCommand({
+              Bucket: this.bucket,
+              ...(this.prefix ? { Prefix: this.prefix } : {}),
+              ...(keyMarker ? { KeyMarker: keyMarker } : {}),
+              ...(uploadIdMarker ? { UploadIdMarker: uploadIdMarker } : {}),
+            }),
           )
-          opts.onNotice?.({
-            code: 'STALE_TEMP_REMOVED',
-            message: `aborted an unfinished multipart upload of ${u.Key} started ${u.Initiated?.toISOString() ?? 'long ago'} (left by an interrupted run)`,
-            path: u.Key.slice(this.prefix.length),
-          })
+          for (const u of page.Uploads ?? []) {
+            if (!u.Key || !u.UploadId) continue
+            if ((u.Initiated?.getTime() ?? Date.now()) > cutoff) {
+              // Bounded: a prefix with that many unfinished uploads is not ours to tidy up.
+              if (young.size < MAX_REMEMBERED_UPLOADS) {
+                young.set(u.Key, [...(young.get(u.Key) ?? []), { uploadId: u.UploadId, initiated: u.Initiated }])
+              }
+              continue
+            }
+            await this.#abortUpload(conn, u.Key, u.UploadId, u.Initiated, 'older than the clean-up threshold')
+          }
+          if (!page.IsTruncated) break
+          keyMarker = page.NextKeyMarker
+          uploadIdMarker = page.NextUploadIdMarker
+          if (!keyMarker) break
         }
-        if (!page.IsTruncated) break
-        keyMarker = page.NextKeyMarker
-        uploadIdMarker = page.NextUploadIdMarker
-        if (!keyMarker) break
+      } catch {
+        // Housekeeping only.
       }
-    } catch {
-      // Housekeeping only.
+      return young
     }
+    this.#leftovers = sweep()
+  }
+
+  /**
+   * Before a multipart upload of `key`: aborts the unfinished uploads of that same key that the
+   * first listing saw (a killed run left them; the file is now sent again from the start). Another
+   * job writing the same key at the same moment would lose its upload, but two writers of one key
+   * conflict anyway.
+   */
+  async #abortLeftovers(conn: Conn, key: string): Promise<void> {
+    const leftovers = await this.#leftovers
+    const mine = leftovers?.get(key)
+    if (!mine) return
+    leftovers?.delete(key)
+    for (const u of mine)
+      await this.#abortUpload(conn, key, u.uploadId, u.initiated, 'the file is being uploaded again')
+  }
+
+  /** Aborts one unfinished multipart upload (errors ignored: housekeeping) and says so. */
+  async #abortUpload(
+    conn: Conn,
+    key: string,
+    uploadId: string,
+    initiated: Date | undefined,
+    why: string,
+  ): Promise<void> {
+    try {
+      await conn.client.send(
+        new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }),
+      )
+    } catch {
+      return
+    }
+    this.#onNotice?.({
+      code: 'STALE_TEMP_REMOVED',
+      message: `aborted an unfinished multipart upload of ${key} started ${initiated?.toISOString() ?? 'earlier'}, left by an interrupted run (${why})`,
+      path: key.slice(this.prefix.length),
+    })
   }
 }
 

@@ -61,6 +61,8 @@ const AUTH_NAMES = new Set([
   'CredentialsProviderError',
 ])
 
+const UNINFORMATIVE_NAMES = new Set(['', 'Error', 'Unknown', 'UnknownError'])
+
 const REGION_NAMES = new Set([
   'PermanentRedirect',
   'AuthorizationHeaderMalformed',
@@ -78,7 +80,10 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   const name = e.name ?? ''
   const status = e.$metadata?.httpStatusCode
   const code = typeof e.code === 'string' ? e.code : undefined
-  const detail = [name, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
+  // A HEAD answer has no body, so no error code: the SDK calls it "Unknown" (and a network
+  // failure is a plain "Error"); such names say nothing to the reader.
+  const shownName = UNINFORMATIVE_NAMES.has(name) ? undefined : name
+  const detail = [shownName, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
   const text = `${e.message && e.message !== name && e.message !== 'UnknownError' ? e.message : 'request failed'}${detail ? ` (${detail})` : ''}`
   const make = (c: SyncErrorCode, message: string, hint?: string): SyncError =>
     new SyncError(c, message, { op, ...(path !== undefined ? { path } : {}), cause: err, ...(hint ? { hint } : {}) })

@@ -61,8 +61,9 @@ describeS3('the engine with S3: requests per run (through a counting proxy)', (e
   it('a no-op re-sync with the state store makes only the LIST calls', async () => {
     proxy.reset()
     await run(...backends(), { mode: 'mirror', state })
-    // ceil(N / 1000) pages of keys, plus one listing of unfinished multipart uploads.
-    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000), LIST_UPLOADS: 1 })
+    // ceil(N / 1000) pages of keys; no listing of unfinished multipart uploads (only a run that
+    // writes looks for those).
+    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000) })
   })
 
   it(`a re-sync after changing ${k} files makes ${k} PUTs, each after a HEAD re-check`, async () => {

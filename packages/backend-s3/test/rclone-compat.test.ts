@@ -67,15 +67,26 @@ describeS3('metadata compatibility with rclone', (env) => {
       const big = randomBytes(12 * MiB)
       await b.write(p('small.txt'), Readable.from([small]), { size: small.length, mtimeMs: 1_600_000_000_250 })
       await b.write(p('dir/big.bin'), Readable.from([big]), { size: big.length, mtimeMs: 1_500_000_000_500 })
+      // The MD5 known up front (a local source): it goes into CreateMultipartUpload instead.
+      await b.write(p('dir/hashed.bin'), Readable.from([big]), {
+        size: big.length,
+        mtimeMs: 1_400_000_000_750,
+        hashes: { md5: md5(big) },
+      })
       const listed = JSON.parse(await rclone('lsjson', '-R', '--files-only', remote(b))) as {
         Path: string
         ModTime: string
       }[]
       const times = Object.fromEntries(listed.map((e) => [e.Path, Date.parse(e.ModTime)]))
-      expect(times).toEqual({ 'small.txt': 1_600_000_000_250, 'dir/big.bin': 1_500_000_000_500 })
+      expect(times).toEqual({
+        'small.txt': 1_600_000_000_250,
+        'dir/big.bin': 1_500_000_000_500,
+        'dir/hashed.bin': 1_400_000_000_750,
+      })
       const sums = await rclone('md5sum', remote(b))
       expect(sums).toContain(`${md5(small)}  small.txt`)
       expect(sums).toContain(`${md5(big)}  dir/big.bin`)
+      expect(sums).toContain(`${md5(big)}  dir/hashed.bin`)
     })
 
     it('syncflow reads the mtime and MD5 rclone stores (single part and multipart)', async () => {

@@ -321,19 +321,47 @@ describeS3('S3Backend against a real S3 server', (env) => {
     expect(await dst.copyFrom(other, p('f'), p('h'), { mtimeMs: 0 })).toBeUndefined()
   })
 
-  it('aborts multipart uploads left by a killed run, and says so', async () => {
+  it('aborts multipart uploads left by a killed run when it first writes, and says so', async () => {
     const b = backend('stale', { abortStaleUploadsAfterMs: 0 })
     const created = await raw.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${b.prefix}half.bin` }))
     const uploads = async () =>
       (await raw.send(new ListMultipartUploadsCommand({ Bucket: env.bucket, Prefix: b.prefix }))).Uploads ?? []
-    // The default threshold (24 h) leaves a fresh upload alone: it may belong to a running job.
     const notices: string[] = []
-    await listAll(testBackend(env, 'unused', { prefix: b.prefix }), [], notices)
+    const write = (x: S3Backend) => x.write(p('small.txt'), Readable.from([Buffer.from('x')]), { mtimeMs: 1000 })
+    // The default threshold (24 h) leaves a fresh upload alone: it may belong to a running job.
+    const patient = backend('unused', { prefix: b.prefix })
+    await listAll(patient, [], notices)
+    await write(patient)
+    await patient.close()
     expect(notices).toEqual([])
     expect((await uploads()).map((u) => u.UploadId)).toEqual([created.UploadId])
+    // A listing alone changes nothing (a source is only read): the first write starts the clean-up.
     await listAll(b, [], notices)
-    expect(notices).toEqual([expect.stringContaining('aborted an unfinished multipart upload')])
-    expect(await uploads()).toEqual([])
+    expect((await uploads()).map((u) => u.UploadId)).toEqual([created.UploadId])
+    await write(b)
+    await expect.poll(uploads).toEqual([])
+    await expect.poll(() => notices).toEqual([expect.stringContaining('aborted an unfinished multipart upload')])
+  })
+
+  it('aborts the upload a killed run left of a file as soon as that file is uploaded again', async () => {
+    const b = backend('killed', { multipartThreshold: 6 * MiB, partSize: 5 * MiB })
+    const left = await raw.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${b.prefix}big.bin` }))
+    const other = await raw.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: `${b.prefix}other.bin` }))
+    const uploads = async () =>
+      ((await raw.send(new ListMultipartUploadsCommand({ Bucket: env.bucket, Prefix: b.prefix }))).Uploads ?? []).map(
+        (u) => u.UploadId,
+      )
+    const notices: string[] = []
+    await listAll(b, [], notices)
+    // Young (under the 24 h threshold): left alone by the listing, which may not know whose they are.
+    expect(notices).toEqual([])
+    expect((await uploads()).sort()).toEqual([left.UploadId, other.UploadId].sort())
+    const data = randomBytes(7 * MiB)
+    await b.write(p('big.bin'), Readable.from([data]), { size: data.length, mtimeMs: 1000 })
+    expect(notices).toEqual([expect.stringMatching(/aborted an unfinished multipart upload of .*big\.bin/)])
+    // The leftover of big.bin is gone; the other key's upload (maybe a running job's) is untouched.
+    expect(await uploads()).toEqual([other.UploadId])
+    expect(md5(await buffer(await b.read(p('big.bin'))))).toBe(md5(data))
   })
 
   describe('errors', () => {
@@ -435,7 +463,10 @@ describeS3('S3Backend against a real S3 server', (env) => {
       try {
         const b = backend('count-write', { endpoint: proxy.url })
         await b.write(p('new'), Readable.from([Buffer.from('x')]), { mtimeMs: 1 }, { expect: null })
-        expect(proxy.counts).toEqual({ PUT: 1 })
+        await b.write(p('new2'), Readable.from([Buffer.from('y')]), { mtimeMs: 1 }, { expect: null })
+        await b.close()
+        // Plus, once per backend, the clean-up of unfinished uploads that its first write starts.
+        expect(proxy.counts).toEqual({ PUT: 2, LIST_UPLOADS: 1 })
       } finally {
         await proxy.close()
       }

@@ -73,6 +73,14 @@ describe('toSyncError', () => {
     expect(e.hint).toMatch(/create the bucket/)
   })
 
+  it('leaves out the names of errors without a code (a refused HEAD, a network failure)', () => {
+    const head = toSyncError(s3Error('Unknown', 403), 's3.rootExists', undefined, ctx)
+    expect(head.code).toBe('AUTH')
+    expect(head.message).toMatch(/refused: request failed \(HTTP 403\)$/)
+    const refused = toSyncError(netError('ECONNREFUSED'), 's3.list', undefined, ctx)
+    expect(refused.message).toBe('TRANSIENT: s3.list: connect ECONNREFUSED 127.0.0.1:1')
+  })
+
   it('passes SyncErrors through unchanged', () => {
     const original = new SyncError('CONFLICT', 'x')
     expect(toSyncError(original, 's3.write', 'p', ctx)).toBe(original)
