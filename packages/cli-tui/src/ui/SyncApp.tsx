@@ -30,6 +30,8 @@ export interface SyncAppProps {
   readonly frameMs?: number
   /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
   readonly sampleMs?: number
+  /** Most of the time drawing may take (see `useSyncEvents`). [0.05] */
+  readonly drawBudget?: number
   /** Reads keys (off where stdin is not a terminal, e.g. some tests). [true] */
   readonly keys?: boolean
   /** Called once the hooks have subscribed to `events$` (after the first render). */
@@ -55,7 +57,12 @@ export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount' | '
 
 export function SyncApp(props: SyncAppProps) {
   const { events$, gate, onQuit, watch, color = true, frameMs = 500, sampleMs = 1000, keys = true } = props
-  const { view, throughput } = useSyncEvents(events$, { continuous: watch, frameMs, sampleMs })
+  const { view, throughput } = useSyncEvents(events$, {
+    continuous: watch,
+    frameMs,
+    sampleMs,
+    ...(props.drawBudget !== undefined ? { drawBudget: props.drawBudget } : {}),
+  })
   const { columns, rows } = useTerminalSize()
   const paused = usePaused(gate)
   const [screen, setScreen] = useState<Screen>('dashboard')

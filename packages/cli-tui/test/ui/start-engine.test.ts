@@ -76,7 +76,9 @@ describe('startEngine', () => {
     run.gate.pause()
     const seen = collect(run.events)
     await run.opened
-    await expect.poll(() => seen.some((e) => e.type === 'planned' && e.action.kind === 'copy')).toBe(true)
+    await expect
+      .poll(() => seen.some((e) => e.type === 'planned' && e.action.kind === 'copy'), { timeout: 10_000 })
+      .toBe(true)
     expect(seen.some((e) => e.type === 'completed' && e.action.kind === 'copy')).toBe(false)
     run.abort()
     expect(await run.closed).toEqual({})
