@@ -5,6 +5,7 @@ import { formatCompleted, formatPlanned } from '../src/output/format-action.js'
 import { formatProgressLine } from '../src/output/format-progress-line.js'
 import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
 import { formatBytes, formatDuration } from '../src/output/format-units.js'
+import { HumanReporter } from '../src/output/human-reporter.js'
 import { ProgressTracker } from '../src/output/progress-tracker.js'
 
 const none: ActionCounts = { copy: 0, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 }
@@ -154,5 +155,33 @@ describe('exit codes', () => {
     expect(exitCodeForSummary(summary({ planned: { ...none, update: 1 } }), 'sync')).toBe(0)
     expect(exitCodeForSummary(summary({ fatal: { code: 'AUTH', message: 'denied' } }), 'sync')).toBe(2)
     expect(exitCodeForSummary(summary({ interrupted: true, failed: 3 }), 'sync')).toBe(130)
+  })
+})
+
+describe('HumanReporter', () => {
+  const capture = () => {
+    const out: string[] = []
+    const err: string[] = []
+    const streams = {
+      stdout: { write: (s: string) => out.push(s), isTTY: false },
+      stderr: { write: (s: string) => err.push(s), isTTY: false },
+    }
+    return { streams, out, err }
+  }
+
+  it("gives a failure that is no one file's (the state store) its hint; a file's hint only with -v", () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const error = {
+      code: 'USAGE' as const,
+      message: 'the state file is not a usable SQLite database',
+      hint: 'Delete it.',
+    }
+    reporter.event({ type: 'failed', ts: 0, path: '', error, stage: 'record' })
+    reporter.event({ type: 'failed', ts: 0, path: 'a.txt', error: { ...error, hint: 'Per file.' }, stage: 'transfer' })
+    expect(err.join('')).toBe(
+      'failed   (state store): the state file is not a usable SQLite database\n  Delete it.\n' +
+        'failed   a.txt: the state file is not a usable SQLite database\n',
+    )
   })
 })

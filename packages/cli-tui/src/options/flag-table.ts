@@ -41,7 +41,10 @@ export const FLAG_TABLE = {
     new Option('-c, --checksum', 'compare content hashes instead of size and mtime').conflicts('sizeOnly'),
   sizeOnly: () => new Option('--size-only', 'compare sizes only (ignore mtimes)'),
   concurrency: () =>
-    new Option('--concurrency <N>', 'actions executed at once (default: 8)').argParser(flagParser(parseConcurrency)),
+    new Option(
+      '--concurrency <N>',
+      'actions executed at once (default: 8, or what a backend asks for: more for S3, and for small files into a local directory)',
+    ).argParser(flagParser(parseConcurrency)),
   exclude: () =>
     new Option('--exclude <PATTERN>', 'skip paths matching a gitignore-style glob (repeatable)').argParser(
       repeatable(parsePattern),

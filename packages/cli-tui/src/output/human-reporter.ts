@@ -60,8 +60,11 @@ export class HumanReporter implements Reporter {
       case 'failed': {
         // After Ctrl-C every action not yet done ends as ABORTED: the summary says so once.
         if (event.error.code === 'ABORTED' && !this.#o.verbose) break
-        const hint = this.#o.verbose && event.error.hint ? `\n  ${event.error.hint}` : ''
-        this.#line('stderr', `failed   ${event.path}: ${event.error.message}${hint}`)
+        // A failure that is no one file's (the state store, a whole listing) is rare and says what to do.
+        const general = event.path === ''
+        const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${event.error.hint}` : ''
+        const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : event.path
+        this.#line('stderr', `failed   ${what}: ${event.error.message}${hint}`)
         break
       }
       case 'skipped':

@@ -41,7 +41,7 @@ export class BackendRegistry {
     const plugin = this.get(scheme)
     if (!plugin) {
       throw new SyncError('USAGE', `no backend for "${scheme}://" in location ${JSON.stringify(uri)}`, {
-        hint: `Known schemes: ${this.schemes().join(', ') || '(none)'}. Load a plugin with --plugin NAME.`,
+        hint: `Known schemes: ${this.schemes().join(', ') || '(none)'}. Check the spelling; a backend plugin adds more (registerBackend).`,
       })
     }
     return plugin.open(uri, options)

@@ -1,4 +1,5 @@
 import fs from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import type Keyv from 'keyv'
 import { SyncError } from '../errors/sync-error.js'
@@ -106,6 +107,7 @@ async function sqliteFile(location: string, jobId: string): Promise<string> {
  * their records apart.
  */
 async function openSqliteStore(file: string, jobId: string): Promise<StateStore> {
+  loadSqlite3()
   // Loaded here so that importing @syncflow/core does not load the sqlite3 native module.
   const { openSqliteKeyv } = await import('./sqlite-keyv.js')
   try {
@@ -114,6 +116,23 @@ async function openSqliteStore(file: string, jobId: string): Promise<StateStore>
     return createKeyvStateStore(await openSqliteKeyv(file, table), { location: file })
   } catch (err) {
     throw toStateError(err, 'state.open', file)
+  }
+}
+
+/**
+ * Loads the sqlite3 native module with require() before anything imports it. An install whose
+ * native build is missing then fails here as one clear error: through import(), Node 20 also leaves
+ * a rejection of its own unhandled, which ends the process after the run with a stack trace.
+ */
+function loadSqlite3(): void {
+  try {
+    createRequire(import.meta.url)('sqlite3')
+  } catch (err) {
+    throw new SyncError('UNSUPPORTED', `the SQLite state store cannot be used: its native module does not load`, {
+      op: 'state.open',
+      cause: err,
+      hint: 'Reinstall the dependencies (npm ci builds sqlite3 from source), or run with --no-state or --state memory:.',
+    })
   }
 }
 
