@@ -30,11 +30,13 @@ const DIST = path.join(PKG, 'dist')
 const WORKSPACE = ['core', 'backend-local', 'backend-s3', 'backend-grpc', 'cli-tui']
 
 /**
- * Third-party packages bundled: small, plain JavaScript, on the path of most commands. Any other
- * bare import stays an import resolved at run time: the SDKs (AWS, gRPC), Ink and React, sqlite3
- * (native), and whatever only a lazily loaded part needs.
+ * Third-party packages bundled: plain JavaScript on the path of most commands. Any other bare import
+ * stays an import resolved at run time: the SDKs (AWS, gRPC), sqlite3 (native), and whatever only a
+ * lazily loaded part needs. hash-wasm (core's delta codec imports it at load) is a 280 KB UMD file:
+ * imported by Node as CommonJS it cost ~35 ms of CPU on every command (cjs-module-lexer, then a
+ * separate compile); inside the bundle, about nothing.
  */
-const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'xxhash-wasm'])
+const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'xxhash-wasm', 'hash-wasm'])
 
 /**
  * The terminal UI's packages, bundled with everything they import into the chunk that only `syncflow ui`
@@ -127,6 +129,7 @@ const result = await build({
   // React and Ink read NODE_ENV to pick their production code: the UI always runs that (see UI_PACKAGES).
   define: {
     SYNCFLOW_BUNDLE_INPUTS: JSON.stringify(JSON.stringify(inputs)),
+    SYNCFLOW_VERSION: JSON.stringify(JSON.parse(readFileSync(path.join(PKG, 'package.json'), 'utf8')).version),
     'process.env.NODE_ENV': JSON.stringify('production'),
   },
   // CommonJS modules in the bundle (commander, picomatch) call require() for Node's built-ins.

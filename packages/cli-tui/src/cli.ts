@@ -18,7 +18,12 @@ Exit codes: 0 ok / in sync; 1 some items failed, differences found (check) or de
             2 usage, configuration, credentials or lock problem (nothing was run); 130 interrupted.
 Run 'syncflow <command> --help' for a command's flags.`
 
+/** Set by scripts/bundle.mjs (esbuild `define`): the package version, so the bundle reads no file for it. */
+declare const SYNCFLOW_VERSION: string | undefined
+
 function readVersion(): string {
+  if (typeof SYNCFLOW_VERSION === 'string') return SYNCFLOW_VERSION
+  // tsc's build: dist/cli.js, beside which ../package.json is this package's.
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
   return pkg.version
 }
