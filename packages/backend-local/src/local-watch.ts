@@ -1,6 +1,8 @@
-import { sep } from 'node:path'
+import { type Dirent, type FSWatcher, watch as fsWatch } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { join, sep } from 'node:path'
 import { type Change, isRelPath, type RelPath } from '@syncflow/core'
-import { Observable } from 'rxjs'
+import { Observable, type Subscriber } from 'rxjs'
 import { toSyncError } from './to-sync-error.js'
 
 /** Options of `watchLocal`. */
@@ -18,16 +20,212 @@ export interface LocalWatchOptions {
 const toPosix = sep === '/' ? (p: string) => p : (p: string) => p.split(sep).join('/')
 
 /**
- * Change hints below the directory `root` from OS events (inotify, FSEvents,
- * ReadDirectoryChangesW) through chokidar, which is loaded on first use: `add`, `change` and
- * `addDir` are upserts, `unlink` and `unlinkDir` removes. What exists when watching starts is not
- * reported: `onReady` says when the watcher has walked the tree and every later change will be
- * (the initial sync starts then). A watcher error, such as ENOSPC when the inotify watches
- * are exhausted, ends the stream with a SyncError, so the continuous engine falls back to polling
- * and says so. Unsubscribing closes the watcher.
+ * Change hints below the directory `root` from OS events: `upsert` for a path created or written,
+ * `remove` for one gone (a rename is both). What exists when watching starts is not reported:
+ * `onReady` says when every later change will be (the initial sync starts then). A watcher error,
+ * such as ENOSPC when the inotify watches are exhausted, ends the stream with a SyncError, so the
+ * continuous engine falls back to polling and says so. Unsubscribing (or aborting) closes it.
+ *
+ * On Linux, inotify through one `fs.watch` per directory (`watchDirectories`); elsewhere chokidar
+ * (FSEvents, ReadDirectoryChangesW), loaded on first use.
  */
 export function watchLocal(root: string, opts: LocalWatchOptions = {}): Observable<Change> {
+  return process.platform === 'linux' ? watchDirectories(root, opts) : watchWithChokidar(root, opts)
+}
+
+/** What is known of one watched directory. */
+interface WatchedDir {
+  readonly watcher: FSWatcher
+  /** dev:ino of the directory, kept under the `follow` policy. */
+  readonly id?: string
+  /** Its entries as last read: name → is a directory (watched in turn). */
+  names: Map<string, boolean>
+  /** A re-read is scheduled… */
+  timer?: NodeJS.Timeout
+  /** …or running, and another one is due after it. */
+  reading?: { again: boolean }
+}
+
+/**
+ * Linux: inotify, one `fs.watch` per directory (Node's recursive watch is not native there). The
+ * events are hints and are not stated: a write (`change`) is an upsert of its name; a name created,
+ * removed or renamed (`rename`) makes the directory be read again (at once, or a little later when
+ * it is large, so a burst into it costs a few reads, not one per file), and the difference with the
+ * last reading gives the upserts and removes. New subdirectories are watched and read, their
+ * contents reported (files written there before the watch existed have no event of their own).
+ * chokidar stats every path it reports; on a burst of 10,000 new files that was most of the
+ * watching process's CPU.
+ */
+export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Observable<Change> {
   return new Observable<Change>((subscriber) => {
+    const dirs = new Map<string, WatchedDir>()
+    /** dev:ino of the directories watched, so a symlink loop (`follow`) is watched once. */
+    const seen = new Set<string>()
+    let closed = false
+    const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
+    const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
+    const emit = (type: Change['type'], rel: string): void => {
+      // Watch events are input like any listing: only safe RelPaths go on.
+      if (closed || rel === '' || !isRelPath(rel)) return
+      if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return
+      subscriber.next({ type, path: rel as RelPath })
+    }
+    const close = (): void => {
+      if (closed) return
+      closed = true
+      opts.signal?.removeEventListener('abort', onAbort)
+      for (const d of dirs.values()) {
+        clearTimeout(d.timer)
+        d.watcher.close()
+      }
+      dirs.clear()
+    }
+    const fail = (err: unknown): void => {
+      if (closed) return
+      close()
+      subscriber.error(toSyncError(err, 'watch', root))
+    }
+    const onAbort = (): void => {
+      close()
+      subscriber.complete()
+    }
+    /** Stops watching `rel` and everything below it (it is gone). */
+    const drop = (rel: string): void => {
+      for (const [path, d] of dirs) {
+        if (path === rel || path.startsWith(`${rel}/`)) {
+          clearTimeout(d.timer)
+          d.watcher.close()
+          dirs.delete(path)
+          if (d.id !== undefined) seen.delete(d.id)
+        }
+      }
+    }
+    /** A symlink to a directory, under the `follow` policy. */
+    const linksToDir = async (dir: string, e: Dirent): Promise<boolean> =>
+      opts.followSymlinks === true &&
+      e.isSymbolicLink() &&
+      (await stat(abs(child(dir, e.name))).catch(() => undefined))?.isDirectory() === true
+    /** The entries of `rel` (undefined: it is gone or cannot be read). */
+    const read = async (rel: string): Promise<Map<string, boolean> | undefined> => {
+      let entries: Dirent[]
+      try {
+        entries = await readdir(abs(rel), { withFileTypes: true })
+      } catch {
+        return undefined
+      }
+      const names = new Map<string, boolean>()
+      for (const e of entries) names.set(e.name, e.isDirectory() || (await linksToDir(rel, e)))
+      return names
+    }
+    /** Watches `rel` (then reads it, so nothing made in between is missed) and, in turn, its subdirectories. */
+    const add = async (rel: string, report: boolean): Promise<void> => {
+      if (closed || dirs.has(rel)) return
+      let id: string | undefined
+      if (opts.followSymlinks) {
+        const st = await stat(abs(rel)).catch(() => undefined)
+        id = st ? `${st.dev}:${st.ino}` : undefined
+        if (id === undefined || seen.has(id)) return
+        seen.add(id)
+      }
+      let watcher: FSWatcher
+      try {
+        watcher = fsWatch(abs(rel), { persistent: true }, (event, name) => onEvent(rel, event, name))
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code
+        // Gone already, or not ours to read: nothing to watch there (as chokidar's ignorePermissionErrors).
+        if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return
+        fail(err)
+        return
+      }
+      watcher.on('error', (err: NodeJS.ErrnoException) => {
+        const gone = err.code === 'ENOENT' || err.code === 'EPERM' || err.code === 'EACCES'
+        if (gone && rel !== '') drop(rel)
+        else fail(err)
+      })
+      const d: WatchedDir = { watcher, names: new Map(), ...(id !== undefined ? { id } : {}) }
+      dirs.set(rel, d)
+      const names = await read(rel)
+      if (closed || dirs.get(rel) !== d) return
+      if (names === undefined) {
+        drop(rel)
+        return
+      }
+      d.names = names
+      for (const [name, dir] of names) {
+        if (report) emit('upsert', child(rel, name))
+        if (dir) await add(child(rel, name), report)
+      }
+    }
+    /** Reads `rel` again and reports how it differs from the last reading. */
+    const reread = async (rel: string): Promise<void> => {
+      const d = dirs.get(rel)
+      if (!d || closed) return
+      d.reading = { again: false }
+      const names = await read(rel)
+      if (closed || dirs.get(rel) !== d) return
+      if (names === undefined) {
+        // The directory itself is gone: its parent's reading reports it. The root gone, events end
+        // (and the engine polls, saying so).
+        if (rel === '') fail(Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' }))
+        else drop(rel)
+        return
+      }
+      const before = d.names
+      d.names = names
+      const added: string[] = []
+      for (const [name, dir] of before) {
+        const now = names.get(name)
+        if (now === dir) continue
+        emit('remove', child(rel, name))
+        if (dir) drop(child(rel, name))
+        if (now !== undefined) added.push(name)
+      }
+      for (const name of names.keys()) if (!before.has(name)) added.push(name)
+      for (const name of added) {
+        emit('upsert', child(rel, name))
+        if (names.get(name)) await add(child(rel, name), true)
+      }
+      const again = d.reading.again
+      d.reading = undefined
+      if (again) schedule(rel)
+    }
+    const schedule = (rel: string): void => {
+      const d = dirs.get(rel)
+      if (!d || d.timer) return
+      if (d.reading) {
+        d.reading.again = true
+        return
+      }
+      // A large directory is read a little later, so that a burst into it costs a few reads.
+      const delayMs = Math.min(200, d.names.size / 500)
+      d.timer = setTimeout(() => {
+        d.timer = undefined
+        reread(rel).catch(fail)
+      }, delayMs)
+    }
+    const onEvent = (rel: string, event: string, name: string | Buffer | null): void => {
+      if (closed) return
+      if (event === 'change' && typeof name === 'string' && name !== '') emit('upsert', child(rel, name))
+      else schedule(rel)
+    }
+
+    if (opts.signal?.aborted) {
+      subscriber.complete()
+      return
+    }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    add('', false).then(() => {
+      if (closed) return
+      if (!dirs.has('')) fail(Object.assign(new Error(`cannot watch ${root}`), { code: 'ENOENT' }))
+      else opts.onReady?.()
+    }, fail)
+    return close
+  })
+}
+
+/** Elsewhere than Linux: chokidar, which uses FSEvents (macOS) or ReadDirectoryChangesW (Windows). */
+function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Change> {
+  return new Observable<Change>((subscriber: Subscriber<Change>) => {
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
     const emit = (type: Change['type']) => (path: string) => {

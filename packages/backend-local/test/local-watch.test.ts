@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Change } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
@@ -7,7 +7,7 @@ import { watchLocal } from '../src/local-watch.js'
 import { tempDir } from './helpers.js'
 
 /** Collects `type path` strings; resolves once the watcher says it reports every change. */
-async function watching(root: string) {
+async function watching(root: string, followSymlinks = false) {
   const seen: string[] = []
   const abort = new AbortController()
   let completed = false
@@ -15,16 +15,19 @@ async function watching(root: string) {
   const isReady = new Promise<void>((resolve) => {
     ready = resolve
   })
+  let failed: unknown
   const sub = watchLocal(root, {
+    followSymlinks,
     signal: abort.signal,
     ignoreName: (n) => n.startsWith('.syncflow-tmp-'),
     onReady: () => ready(),
   }).subscribe({
     next: (c: Change) => seen.push(`${c.type} ${c.path}`),
     complete: () => (completed = true),
+    error: (err: unknown) => (failed = err),
   })
   await isReady
-  return { seen, abort, sub, completed: () => completed }
+  return { seen, abort, sub, completed: () => completed, failed: () => failed }
 }
 
 describe('watchLocal', () => {
@@ -68,5 +71,60 @@ describe('watchLocal', () => {
     await expect.poll(() => seen).toEqual(['x'])
     sub.unsubscribe()
     await b.close()
+  })
+
+  it('reports everything in a tree of new directories made faster than it can watch them', async () => {
+    const root = await tempDir('watch')
+    const w = await watching(root)
+    const files: string[] = []
+    // Made at once, before any event is handled: the contents of each new directory are found by reading it.
+    for (let d = 0; d < 5; d++) {
+      await mkdir(join(root, `a${d}`, 'b', 'c'), { recursive: true })
+      for (let f = 0; f < 20; f++) {
+        const rel = `a${d}/b/${f % 2 ? 'c/' : ''}f${f}.txt`
+        await writeFile(join(root, rel), `${f}`)
+        files.push(`upsert ${rel}`)
+      }
+    }
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toEqual(expect.arrayContaining([...files, 'upsert a4/b/c']))
+    // Still watched afterwards: a write deep inside is seen.
+    await writeFile(join(root, 'a0/b/c/late.txt'), 'late')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert a0/b/c/late.txt')
+    w.sub.unsubscribe()
+  })
+
+  it('reports a removed directory, stops watching it, and watches a new one of the same name', async () => {
+    const root = await tempDir('watch')
+    await mkdir(join(root, 'd'))
+    const w = await watching(root)
+    await rm(join(root, 'd'), { recursive: true })
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('remove d')
+    await writeFile(join(root, 'd'), 'now a file')
+    await expect.poll(() => w.seen.filter((x) => x === 'upsert d'), { timeout: 10_000 }).toHaveLength(1)
+    await rm(join(root, 'd'))
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd', 'x'), 'x')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert d/x')
+    w.sub.unsubscribe()
+  })
+
+  it('follows a symlinked directory under the follow policy, once even in a loop', async () => {
+    const root = await tempDir('watch')
+    const outside = await tempDir('watch-outside')
+    await symlink(outside, join(root, 'link'))
+    await symlink(root, join(outside, 'back'))
+    const w = await watching(root, true)
+    await writeFile(join(outside, 'seen.txt'), 'x')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert link/seen.txt')
+    w.sub.unsubscribe()
+  })
+
+  it.skipIf(process.platform !== 'linux')('ends with an error when the root itself goes away', async () => {
+    const parent = await tempDir('watch')
+    const root = join(parent, 'root')
+    await mkdir(root)
+    const w = await watching(root)
+    await rm(root, { recursive: true })
+    await expect.poll(() => w.failed(), { timeout: 10_000 }).toMatchObject({ code: 'NOT_FOUND' })
   })
 })
