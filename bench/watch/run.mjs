@@ -142,6 +142,8 @@ async function burst(/** @type {{ tree: string, tar: string }} */ a) {
   const cycles = []
   /** @type {number[]} */
   const after = []
+  /** @type {number[]} */
+  const untarThenSync = []
   const expected = listTree(a.tree)
   for (let rep = 0; rep < REPS; rep++) {
     const dst1 = dir('burst-oneshot-dst')
@@ -151,6 +153,21 @@ async function burst(/** @type {{ tree: string, tar: string }} */ a) {
     oneShot.push(
       timed(['sh', '-c', `"${process.execPath}" "${BIN}" sync "${a.tree}" "${dst1}" --no-state --json > /dev/null`]),
     )
+
+    // The other way to get there: unpack (nobody watching), then one sync at once (whose fsyncs
+    // also flush what tar left in the page cache, as the watch's do).
+    const plain = dir('burst-plain')
+    const dst2 = dir('burst-plain-dst')
+    spawnSync('sync')
+    untarThenSync.push(
+      timed([
+        'sh',
+        '-c',
+        `tar -xf "${a.tar}" -C "${plain}" && "${process.execPath}" "${BIN}" sync "${plain}" "${dst2}" --no-state --json > /dev/null`,
+      ]),
+    )
+    rmSync(plain, { recursive: true, force: true })
+    rmSync(dst2, { recursive: true, force: true })
 
     const src = dir('burst-src')
     const dst = dir('burst-dst')
@@ -188,31 +205,33 @@ async function burst(/** @type {{ tree: string, tar: string }} */ a) {
     const wrong = treeDifference(expected, listTree(dst))
     if (wrong) throw new Error(`burst: DST differs from SRC: ${wrong}`)
   }
-  const ratio = (median(absorb) ?? 0) / (median(oneShot) ?? 1)
+  const ratio = (median(absorb) ?? 0) / (median(untarThenSync) ?? 1)
   const ratioAfter = (median(after) ?? 0) / (median(oneShot) ?? 1)
   report.push(
     `### Burst: ${FILES.toLocaleString('en-US')} files unpacked (tar -x) into a watched SRC vs a one-shot sync (median of ${REPS})\n`,
     markdownTable(
       [
         'one-shot `sync`',
-        'tar -x',
-        'tar start → last file complete',
-        'ratio',
+        'tar -x, then `sync`',
+        'tar -x watched',
         'tar end → last file complete',
-        'ratio',
+        'ratio to one-shot',
+        'tar start → last file complete',
+        'ratio to tar, then sync',
         'cycles',
         'target',
       ],
       [
         [
           fmt((median(oneShot) ?? 0) / 1000, 2, ' s'),
+          fmt((median(untarThenSync) ?? 0) / 1000, 2, ' s'),
           fmt((median(untar) ?? 0) / 1000, 2, ' s'),
-          fmt((median(absorb) ?? 0) / 1000, 2, ' s'),
-          fmt(ratio, 2, '×'),
           fmt((median(after) ?? 0) / 1000, 2, ' s'),
           fmt(ratioAfter, 2, '×'),
+          fmt((median(absorb) ?? 0) / 1000, 2, ' s'),
+          fmt(ratio, 2, '×'),
           String(median(cycles)),
-          `≤ 1.3× ${ratioAfter <= 1.3 ? '✓' : '✗'} (after the burst)`,
+          `≤ 1.3× ${ratioAfter <= 1.3 && ratio <= 1.3 ? '✓' : '✗'} (both)`,
         ],
       ],
     ),
@@ -340,6 +359,8 @@ if (!flags.keep) {
     'burst-src',
     'burst-dst',
     'burst-oneshot-dst',
+    'burst-plain',
+    'burst-plain-dst',
     'ui-json-dst',
     'ui-dst',
   ]) {

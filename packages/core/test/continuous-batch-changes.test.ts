@@ -64,4 +64,35 @@ describe('batchChanges', () => {
     })
     expect(ts.actions.length).toBe(0)
   })
+
+  it('waits for a longer pause once a batch is a burst, and its deadline moves out', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const v = { a: 1 }
+      // Three items 10 ms apart make a burst (burstSize 3): it closes 40 ms after the last one, not 20.
+      const burst = cold('a 9ms a 9ms a', v)
+      expectObservable(
+        burst.pipe(batchChanges<number>({ quietMs: 20, burstSize: 3, burstQuietMs: 40, scheduler: ts })),
+      ).toBe('60ms x', { x: [1, 1, 1] })
+      // Below burstSize, the ordinary quiet window.
+      expectObservable(
+        cold('a 9ms a', v).pipe(batchChanges<number>({ quietMs: 20, burstSize: 3, scheduler: ts })),
+      ).toBe('30ms x', { x: [1, 1] })
+      // A busy burst: the deadline is burstMaxWaitMs from the batch's first item (maxWaitMs 25 would have cut it).
+      const busy = cold('a 9ms a 9ms a 9ms a 9ms a 9ms a 9ms a', v) // every 10 ms until 60
+      expectObservable(
+        busy.pipe(
+          batchChanges<number>({
+            quietMs: 20,
+            maxWaitMs: 25,
+            burstSize: 2,
+            burstQuietMs: 30,
+            burstMaxWaitMs: 45,
+            scheduler: ts,
+          }),
+        ),
+      ).toBe('45ms x 44ms y', { x: [1, 1, 1, 1, 1], y: [1, 1] })
+    })
+    expect(ts.actions.length).toBe(0)
+  })
 })
