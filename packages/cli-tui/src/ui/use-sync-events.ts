@@ -57,9 +57,10 @@ export class SyncScreenFeed {
     this.#nextSample = now + timing.sampleMs
   }
 
-  add(e: SyncEvent, now: number): void {
+  /** Folds one event; `now` is read only for the few that need it (30,000 events for 10,000 files). */
+  add(e: SyncEvent, now: () => number): void {
     this.state.add(e)
-    if (e.type === 'stats' || e.type === 'done') this.sampler.add(e, now)
+    if (e.type === 'stats' || e.type === 'done') this.sampler.add(e, now())
   }
 
   /**
@@ -123,6 +124,7 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
       performance.now(),
     )
     feedRef.current = feed
+    const clock = (): number => performance.now()
     const flush = (force = false): void => {
       const next = feed.frame(performance.now(), force)
       if (next) setData(next)
@@ -131,7 +133,7 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
     const timer = setInterval(flush, Math.min(frameMs, sampleMs) / 2)
     const sub = events.subscribe({
       next: (e) => {
-        feed.add(e, performance.now())
+        feed.add(e, clock)
         if (e.type === 'done') flush(true)
       },
       complete: () => flush(true),
