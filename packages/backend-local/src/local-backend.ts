@@ -114,6 +114,10 @@ export class LocalBackend
   /** Absolute path of the root. */
   readonly root: string
   #rootReal: string | undefined
+  /** The creation of the root (once, however many writes start at the same moment). */
+  #rootMade: Promise<unknown> | undefined
+  /** Parent directories being created, by path: concurrent writes into a new directory wait for one creation. */
+  readonly #creating = new Map<string, Promise<void>>()
   /** Parent directories already found to resolve inside the root (see `#parentState`). */
   readonly #verified = new VerifiedDirs()
   /** Makes small writes durable in groups; undefined = an fsync per file. */
@@ -478,8 +482,26 @@ export class LocalBackend
 
   /** Creates the root and the missing parents of `rel`, never through a symlink. */
   async #prepareParent(rel: RelPath, op: string): Promise<void> {
-    if (this.#rootReal === undefined) await mkdir(this.root, { recursive: true })
+    if (this.#rootReal === undefined) await (this.#rootMade ??= mkdir(this.root, { recursive: true }))
     if ((await this.#parentState(rel, op)) === 'ok') return
+    const parent = parentRelPath(rel) ?? ''
+    const pending = this.#creating.get(parent)
+    if (pending !== undefined) {
+      // Another write is creating this directory. Should that fail, this one finds out for itself
+      // (its own path in the error), or succeeds if what failed has been fixed meanwhile.
+      const made = await pending.then(
+        () => true,
+        () => false,
+      )
+      return made ? undefined : this.#makeParents(rel, op)
+    }
+    const making = this.#makeParents(rel, op).finally(() => this.#creating.delete(parent))
+    this.#creating.set(parent, making)
+    return making
+  }
+
+  /** Creates the missing directories above `rel`, each checked to be a real directory (not a symlink). */
+  async #makeParents(rel: RelPath, op: string): Promise<void> {
     let dir = this.root
     for (const segment of rel.split('/').slice(0, -1)) {
       dir = join(dir, segment)

@@ -239,3 +239,21 @@ describe('localBackend plugin', () => {
     expect(codeOf(await rejectionOf(b.stat(p('x'))))).toBe('USAGE')
   })
 })
+
+describe('parent directories under concurrent writes', () => {
+  it('many writes into one new directory all land, and each failure names its own file', async () => {
+    const root = await tempDir('parents')
+    const b = createLocalBackend({ root })
+    await Promise.all(Array.from({ length: 50 }, (_, i) => writeText(b, `new/dir/f${i}`, String(i))))
+    expect((await readdir(join(root, 'new', 'dir'))).length).toBe(50)
+
+    await writeFile(join(root, 'blocker'), 'a file where a directory is needed')
+    const failures = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => rejectionOf(writeText(b, `blocker/sub/f${i}`, 'x'))),
+    )
+    expect(failures.map(codeOf)).toEqual(Array(5).fill('CONFLICT'))
+    expect(failures.map((e) => (e as { path?: string }).path)).toEqual(
+      Array.from({ length: 5 }, (_, i) => `blocker/sub/f${i}`),
+    )
+  })
+})
