@@ -20,8 +20,10 @@ function expand(change: Change): Change[] {
 
 interface Pending {
   change: Change
-  quiet: Subscription
-  readonly deadline: Subscription
+  /** When it has been quiet long enough (its last change + debounceMs). */
+  quietAt: number
+  /** When it goes out however busy it is (its first change + maxWaitMs). */
+  readonly deadlineAt: number
 }
 
 /**
@@ -29,6 +31,9 @@ interface Pending {
  * latest change, after it has been quiet for `debounceMs`, or `maxWaitMs` after its first change
  * (so a file written without pause is still looked at). Paths are independent: a busy path never
  * delays another. Completion flushes pending paths at once. Renames are split into remove + upsert.
+ *
+ * One timer serves every path (due paths go out together, in the order of their first change):
+ * a burst of 10,000 new files would otherwise schedule and cancel a timer per event.
  */
 export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Change, Change> {
   const { debounceMs = 100, scheduler = asyncScheduler } = opts
@@ -36,28 +41,43 @@ export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Ch
   return (changes$) =>
     new Observable<Change>((subscriber) => {
       const pending = new Map<RelPath, Pending>()
-      const release = (path: RelPath): void => {
-        const p = pending.get(path)
-        if (!p) return
-        pending.delete(path)
-        p.quiet.unsubscribe()
-        p.deadline.unsubscribe()
-        subscriber.next(p.change)
+      let timer: Subscription | undefined
+      /** When the scheduled tick runs. */
+      let tickAt = Number.POSITIVE_INFINITY
+      const arm = (at: number): void => {
+        if (at >= tickAt) return
+        timer?.unsubscribe()
+        tickAt = at
+        timer = scheduler.schedule(tick, Math.max(0, at - scheduler.now()))
+      }
+      function tick(): void {
+        timer = undefined
+        tickAt = Number.POSITIVE_INFINITY
+        const now = scheduler.now()
+        let next = Number.POSITIVE_INFINITY
+        for (const [path, p] of pending) {
+          const due = Math.min(p.quietAt, p.deadlineAt)
+          if (due <= now) {
+            pending.delete(path)
+            subscriber.next(p.change)
+          } else if (due < next) {
+            next = due
+          }
+        }
+        if (next !== Number.POSITIVE_INFINITY) arm(next)
       }
       const sub = changes$.subscribe({
         next(change) {
+          const now = scheduler.now()
           for (const c of expand(change)) {
             const p = pending.get(c.path)
             if (p) {
               p.change = c
-              p.quiet.unsubscribe()
-              p.quiet = scheduler.schedule(() => release(c.path), debounceMs)
+              p.quietAt = now + debounceMs
             } else {
-              pending.set(c.path, {
-                change: c,
-                quiet: scheduler.schedule(() => release(c.path), debounceMs),
-                deadline: scheduler.schedule(() => release(c.path), maxWaitMs),
-              })
+              pending.set(c.path, { change: c, quietAt: now + debounceMs, deadlineAt: now + maxWaitMs })
+              // A new path is due no sooner than any pending one: the tick moves only when none is set.
+              arm(now + Math.min(debounceMs, maxWaitMs))
             }
           }
         },
@@ -65,16 +85,15 @@ export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Ch
           subscriber.error(err)
         },
         complete() {
-          for (const path of [...pending.keys()]) release(path)
+          timer?.unsubscribe()
+          for (const p of pending.values()) subscriber.next(p.change)
+          pending.clear()
           subscriber.complete()
         },
       })
       return () => {
         sub.unsubscribe()
-        for (const p of pending.values()) {
-          p.quiet.unsubscribe()
-          p.deadline.unsubscribe()
-        }
+        timer?.unsubscribe()
         pending.clear()
       }
     })
