@@ -117,7 +117,7 @@ describe('group commit (local backend)', () => {
     expect(b.capabilities.groupCommit).toBeUndefined()
     await writeText(b, 'f', 'x')
     expect(await readText(b, 'f')).toBe('x')
-    expect(createLocalBackend({ root }).capabilities.groupCommit).toBe(1024)
+    expect(createLocalBackend({ root }).capabilities.groupCommit).toBe(256)
   })
 
   it.skipIf(process.platform !== 'linux')('flushes through coreutils `sync -f` (syncfs) on Linux', async () => {
