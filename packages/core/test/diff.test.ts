@@ -31,6 +31,26 @@ describe('diff (merge-join)', () => {
     ])
   })
 
+  it('skips what admitSource / admitTarget refuse, each side seen in order, without losing the join', async () => {
+    const seen: string[] = []
+    const admit = (side: string) => (e: Entry) => {
+      seen.push(`${side}:${e.path}`)
+      return !e.path.startsWith('skip')
+    }
+    const pairs = await firstValueFrom(
+      diff(iter(sorted([file('a'), file('skip1'), file('x')])), iter(sorted([file('a'), file('skip2'), file('x')])), {
+        admitSource: admit('s'),
+        admitTarget: admit('t'),
+      }).pipe(toArray()),
+    )
+    expect(pairs.map((p) => [p.path, !!p.source, !!p.target])).toEqual([
+      ['a', true, true],
+      ['x', true, true],
+    ])
+    expect(seen.filter((x) => x.startsWith('s:'))).toEqual(['s:a', 's:skip1', 's:x'])
+    expect(seen.filter((x) => x.startsWith('t:'))).toEqual(['t:a', 't:skip2', 't:x'])
+  })
+
   it('orders "a b" < "a.txt" < dir "a" < "a/b" (UTF-8 with a trailing / for directories)', async () => {
     const pairs = await run([dir('a'), file('a/b'), file('a b'), file('a.txt')], [])
     expect(pairs.map((p) => p.path)).toEqual(['a b', 'a.txt', 'a', 'a/b'])

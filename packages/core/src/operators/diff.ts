@@ -16,6 +16,12 @@ export interface DiffOptions {
   /** Waits for room before emitting each pair (memory stays flat); release a slot per pair downstream. */
   readonly backlog?: Backlog
   readonly signal?: AbortSignal
+  /**
+   * Called with each entry of the source (`admitTarget`: of the target) in turn; false skips it.
+   * The engine passes `listedEntryCheck` here rather than wrapping each listing in `listSide`. [keep all]
+   */
+  readonly admitSource?: (entry: Entry) => boolean
+  readonly admitTarget?: (entry: Entry) => boolean
 }
 
 /**
@@ -33,9 +39,14 @@ export function diff(
     let stopped = false
     const src = source[Symbol.asyncIterator]()
     const dst = target[Symbol.asyncIterator]()
+    // Entries a side's admit check refuses are skipped right here: no extra async step per entry.
+    const admitS = opts.admitSource ?? (() => true)
+    const admitT = opts.admitTarget ?? (() => true)
     const run = async (): Promise<void> => {
       let s = await src.next()
+      while (!s.done && !admitS(s.value)) s = await src.next()
       let t = await dst.next()
+      while (!t.done && !admitT(t.value)) t = await dst.next()
       while (!stopped && !(s.done && t.done)) {
         if (opts.signal?.aborted) break
         const wait = opts.backlog?.take()
@@ -44,13 +55,17 @@ export function diff(
         const order = s.done ? 1 : t.done ? -1 : compareEntries(s.value, t.value)
         if (order < 0 && !s.done) {
           subscriber.next({ path: s.value.path, source: s.value })
-          s = await src.next()
+          do s = await src.next()
+          while (!s.done && !admitS(s.value))
         } else if (order > 0 && !t.done) {
           subscriber.next({ path: t.value.path, target: t.value })
-          t = await dst.next()
+          do t = await dst.next()
+          while (!t.done && !admitT(t.value))
         } else if (!s.done && !t.done) {
           subscriber.next({ path: s.value.path, source: s.value, target: t.value })
           ;[s, t] = await Promise.all([src.next(), dst.next()])
+          while (!s.done && !admitS(s.value)) s = await src.next()
+          while (!t.done && !admitT(t.value)) t = await dst.next()
         }
       }
       subscriber.complete()

@@ -23,12 +23,20 @@ export interface ListSideOptions {
  * is reported as a listing error (so nothing is deleted) and skipped rather than mis-joined.
  */
 export async function* listSide(backend: Backend, opts: ListSideOptions): AsyncGenerator<Entry> {
+  const admit = listedEntryCheck(backend, opts)
+  for await (const entry of openListing(backend, opts)) if (admit(entry)) yield entry
+}
+
+/**
+ * Starts `backend.list` as `listSide` does (excluded directories pruned); an error thrown at once
+ * comes out as a SyncError. With `listedEntryCheck`, the engine joins this listing directly, one
+ * async step per entry fewer than through `listSide`.
+ */
+export function openListing(backend: Backend, opts: ListSideOptions): AsyncIterable<Entry> {
   const { filter, keepExcluded = false } = opts
   const useFilter = filter !== undefined && !filter.empty && !keepExcluded
-  let previous: Entry | undefined
-  let iterable: AsyncIterable<Entry>
   try {
-    iterable = backend.list({
+    return backend.list({
       onError: opts.onError,
       ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
       ...(useFilter ? { prune: (dir) => filter.canPrune(dir) } : {}),
@@ -37,7 +45,18 @@ export async function* listSide(backend: Backend, opts: ListSideOptions): AsyncG
   } catch (err) {
     throw asSyncError(err, 'list', backend.uri)
   }
-  for await (const entry of iterable) {
+}
+
+/**
+ * `listSide`'s checks as a function of each listed entry in turn (it remembers the previous one):
+ * true to keep the entry, false to skip it (an unsafe path or one out of order, reported to
+ * `onError`; or one the filter excludes).
+ */
+export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entry: Entry) => boolean {
+  const { filter, keepExcluded = false } = opts
+  const useFilter = filter !== undefined && !filter.empty && !keepExcluded
+  let previous: Entry | undefined
+  return (entry) => {
     const problem = relPathProblem(entry.path)
     if (problem !== undefined) {
       opts.onError(
@@ -47,7 +66,7 @@ export async function* listSide(backend: Backend, opts: ListSideOptions): AsyncG
           hint: 'Rename or exclude it on the side it comes from.',
         }),
       )
-      continue
+      return false
     }
     if (previous !== undefined && compareEntries(previous, entry) >= 0) {
       opts.onError(
@@ -61,10 +80,9 @@ export async function* listSide(backend: Backend, opts: ListSideOptions): AsyncG
           },
         ),
       )
-      continue
+      return false
     }
     previous = entry
-    if (useFilter && filter.isExcluded(entry.path, entry.kind)) continue
-    yield entry
+    return !(useFilter && filter.isExcluded(entry.path, entry.kind))
   }
 }
