@@ -185,3 +185,25 @@ describe('HumanReporter', () => {
     )
   })
 })
+
+describe('HumanReporter notices', () => {
+  it('prints the first temp files removed from a killed run, then how many more', () => {
+    const err: string[] = []
+    const streams = {
+      stdout: { write: () => true, isTTY: false },
+      stderr: { write: (s: string) => err.push(s), isTTY: false },
+    }
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    for (let i = 0; i < 10; i++) {
+      reporter.event({ type: 'notice', ts: 0, code: 'STALE_TEMP_REMOVED', message: `removed t${i}`, path: `t${i}` })
+    }
+    reporter.end(undefined)
+    const lines = err.join('').trim().split('\n')
+    expect(lines.slice(0, 3).map((l) => l.replace(/\n.*/, ''))).toEqual([
+      'note: removed t0',
+      'note: removed t1',
+      'note: removed t2',
+    ])
+    expect(lines.at(-1)).toBe('note: 7 more temp file(s) left by an interrupted run removed (-v lists them)')
+  })
+})

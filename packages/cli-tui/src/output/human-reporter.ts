@@ -10,6 +10,8 @@ import type { Streams } from './streams.js'
 /** Redraws of the progress line per second, at most. */
 const MAX_FPS = 10
 const CLEAR_LINE = '\r\x1b[K'
+/** Notices about removed temp files of killed runs printed one by one (the rest are counted). */
+const STALE_TEMPS_SHOWN = 3
 
 /** Options of the human-readable output. */
 export interface HumanReporterOptions {
@@ -33,6 +35,8 @@ export class HumanReporter implements Reporter {
   readonly #timer: NodeJS.Timeout | undefined
   #progressShown = false
   #dirty = false
+  /** STALE_TEMP_REMOVED notices seen (only the first few are printed unless -v). */
+  #staleTemps = 0
 
   constructor(streams: Streams, options: HumanReporterOptions) {
     this.#s = streams
@@ -72,6 +76,8 @@ export class HumanReporter implements Reporter {
         break
       case 'notice': {
         if (this.#o.quiet) break
+        // A killed run can leave a group of temp files (a hundred or more): a few lines, then a count.
+        if (event.code === 'STALE_TEMP_REMOVED' && !this.#o.verbose && ++this.#staleTemps > STALE_TEMPS_SHOWN) break
         const hint = NOTICE_HINTS[event.code]
         this.#line('stderr', `note: ${event.message}${hint ? `\n  ${hint}` : ''}`)
         break
@@ -91,6 +97,10 @@ export class HumanReporter implements Reporter {
   end(summary: SyncSummary | undefined): void {
     if (this.#timer) clearInterval(this.#timer)
     this.#clearProgress()
+    if (this.#staleTemps > STALE_TEMPS_SHOWN && !this.#o.quiet) {
+      const more = this.#staleTemps - STALE_TEMPS_SHOWN
+      this.#s.stderr.write(`note: ${more} more temp file(s) left by an interrupted run removed (-v lists them)\n`)
+    }
     if (!summary || this.#o.quiet) return
     const bytesPlanned = this.#tracker.snapshot(Date.now()).bytesPlanned
     this.#s.stderr.write(this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned))
