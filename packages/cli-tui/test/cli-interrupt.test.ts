@@ -51,3 +51,35 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
   expect(again.code, again.stderr).toBe(0)
   expect(await readTree(dst)).toEqual(source)
 })
+
+it('after a run killed outright (SIGKILL), the next run removes its temp files and completes', async () => {
+  const root = await tempDir()
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+  const files = Object.fromEntries(
+    Array.from({ length: 200 }, (_, i) => [`d${i % 5}/f${String(i).padStart(3, '0')}.bin`, new Uint8Array(16 * 1024).fill(i)]),
+  )
+  await writeTree(src, files)
+  const temps = async (): Promise<string[]> => {
+    const found: string[] = []
+    for (const dir of await readdir(dst).catch(() => [])) {
+      for (const name of await readdir(join(dst, dir)).catch(() => [])) {
+        if (name.startsWith('.syncflow-tmp-')) found.push(`${dir}/${name}`)
+      }
+    }
+    return found
+  }
+
+  // Slowed down so that it is killed while temp files exist (written, waiting for their group or rename).
+  const run = startCli(['sync', src, dst, '-q', '--bwlimit', '256k'], { env })
+  await expect.poll(temps, { timeout: 20_000, interval: 5 }).not.toEqual([])
+  run.child.kill('SIGKILL')
+  await run.exited
+
+  const again = await runCli(['sync', src, dst], { env })
+  expect(again.code, again.stderr).toBe(0)
+  expect(again.stderr).toMatch(/a temp file left by an interrupted run/)
+  expect(await temps()).toEqual([])
+  expect(await readTree(dst)).toEqual(await readTree(src))
+})
