@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process'
 import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { type SyncFs, syncfsHelper } from './syncfs-helper.js'
+
+export type { SyncFs } from './syncfs-helper.js'
 
 /**
  * Files per group by default. Measured on the benchmark's 10,000 small files (6 interleaved runs,
@@ -10,9 +12,6 @@ import { dirname } from 'node:path'
  * ones mean more flushes.
  */
 export const DEFAULT_GROUP_FILES = 128
-
-/** Makes everything written so far to the filesystem holding `dir` durable; rejects when it cannot. */
-export type SyncFs = (dir: string) => Promise<void>
 
 /** Options of `GroupCommit`. */
 export interface GroupCommitOptions {
@@ -52,6 +51,8 @@ export class GroupCommit {
   readonly #quietMs: number
   readonly #maxWaitMs: number
   #syncfs: SyncFs | undefined
+  /** The directory each device is flushed through (the first seen on it: one helper per device). */
+  readonly #dirOf = new Map<number, string>()
   #pending: Waiter[] = []
   #committing = false
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -120,6 +121,27 @@ export class GroupCommit {
     })
   }
 
+  /**
+   * One syncfs of the device of `files`, through its usual directory, else (that directory may be
+   * gone) through the directory of this group's first file. False when it cannot be done.
+   */
+  async #flush(syncfs: SyncFs, files: readonly Waiter[]): Promise<boolean> {
+    const first = files[0] as Waiter
+    const here = dirname(first.path)
+    const usual = this.#dirOf.get(first.dev) ?? here
+    for (const dir of usual === here ? [here] : [usual, here]) {
+      try {
+        await syncfs(dir)
+        this.#dirOf.set(first.dev, dir)
+        return true
+      } catch {}
+    }
+    // Whatever the reason (no `sync` binary, an option it lacks, an I/O error), fsync each file from
+    // now on: it reports a file's own write errors, and it needs nothing but Node.
+    this.#syncfs = undefined
+    return false
+  }
+
   async #commit(group: Waiter[]): Promise<void> {
     const byDevice = new Map<number, Waiter[]>()
     for (const w of group) {
@@ -130,19 +152,9 @@ export class GroupCommit {
     await Promise.all(
       [...byDevice.values()].map(async (files) => {
         const syncfs = this.#syncfs
-        if (syncfs !== undefined) {
-          try {
-            const t0 = Date.now()
-            await syncfs(dirname((files[0] as Waiter).path))
-            if (process.env.SYNCFLOW_DEBUG_GC)
-              process.stderr.write(`group ${files.length} syncfs ${Date.now() - t0} ms\n`)
-            for (const w of files) w.resolve()
-            return
-          } catch {
-            // Whatever the reason (no `sync` binary, an option it lacks, an I/O error), fsync each file
-            // from now on: it reports a file's own write errors, and it needs nothing but Node.
-            this.#syncfs = undefined
-          }
+        if (syncfs !== undefined && (await this.#flush(syncfs, files))) {
+          for (const w of files) w.resolve()
+          return
         }
         await Promise.all(files.map((w) => fsyncFile(w.path).then(w.resolve, w.reject)))
       }),
@@ -161,13 +173,9 @@ async function fsyncFile(path: string): Promise<void> {
 }
 
 /**
- * `syncfs(2)` through coreutils `sync -f DIR`, on Linux only: Node has no binding for it. Elsewhere
- * none (macOS's sync(2) does not wait for the data to reach the disk, and its `sync` has no -f).
+ * syncfs through coreutils (see `syncfsHelper`), on Linux only: elsewhere none (macOS's sync(2)
+ * does not wait for the data to reach the disk, and its `sync` has no -f), so an fsync per file.
  */
 function defaultSyncFs(): SyncFs | undefined {
-  if (process.platform !== 'linux') return undefined
-  return (dir) =>
-    new Promise<void>((resolve, reject) => {
-      execFile('sync', ['-f', dir], (err) => (err ? reject(err) : resolve()))
-    })
+  return process.platform === 'linux' ? syncfsHelper() : undefined
 }

@@ -111,6 +111,22 @@ describe('group commit (local backend)', () => {
     expect(commit.groups).toBe(1)
   })
 
+  it("flushes a device through the directory it used before, or the group's own when that one is gone", async () => {
+    const calls: string[] = []
+    const gone = new Set<string>()
+    const syncfs: SyncFs = async (dir) => {
+      calls.push(dir)
+      if (gone.has(dir)) throw new Error(`sync -f ${dir} failed`)
+    }
+    const commit = new GroupCommit({ syncfs, quietMs: 0 })
+    await commit.durable('/d1/f', 1)
+    await commit.durable('/d2/f', 1)
+    gone.add('/d1')
+    await commit.durable('/d3/f', 1)
+    expect(calls).toEqual(['/d1', '/d1', '/d1', '/d3'])
+    expect(commit.flushesFilesystem).toBe(true)
+  })
+
   it('without a group commit every write is fsynced on its own, and the capability is not announced', async () => {
     const root = await tempDir('group-off')
     const b = createLocalBackend({ root, groupCommit: false })

@@ -1,0 +1,39 @@
+import { execFileSync } from 'node:child_process'
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { transform } from 'esbuild'
+import { describe, expect, it } from 'vitest'
+import { syncfsHelper } from '../src/syncfs-helper.js'
+import { tempDir } from './helpers.js'
+
+const HELPER = fileURLToPath(new URL('../src/syncfs-helper.ts', import.meta.url))
+
+describe.skipIf(process.platform !== 'linux')('syncfsHelper (coreutils sync -f through one sh)', () => {
+  it('flushes through a directory that exists, again and again, and refuses one that does not', async () => {
+    const dir = await tempDir('syncfs')
+    const syncfs = syncfsHelper()
+    await syncfs(dir)
+    await Promise.all([syncfs(dir), syncfs(dir), syncfs(dir)])
+    await expect(syncfs(join(dir, 'missing'))).rejects.toThrow(/sync -f .*missing.* failed/)
+  })
+
+  it('keeps the process alive while a flush is pending, and not once it is answered', async () => {
+    const dir = await tempDir('syncfs-exit')
+    // The module as JavaScript (it imports only Node's built-ins), run by a separate Node process that
+    // must print after its flush (not exit before the answer), then exit on its own: an idle helper
+    // must not hold it open (execFileSync then times out and the test fails).
+    const { code } = await transform(await readFile(HELPER, 'utf8'), { loader: 'ts', format: 'esm' })
+    const module = join(dir, 'syncfs-helper.mjs')
+    await writeFile(module, code)
+    const script = `import { syncfsHelper } from ${JSON.stringify(module)}
+const syncfs = syncfsHelper()
+await syncfs(${JSON.stringify(dir)})
+console.log('flushed')`
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    })
+    expect(out.trim()).toBe('flushed')
+  })
+})
