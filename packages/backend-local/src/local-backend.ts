@@ -482,7 +482,10 @@ export class LocalBackend
 
   /** Creates the root and the missing parents of `rel`, never through a symlink. */
   async #prepareParent(rel: RelPath, op: string): Promise<void> {
-    if (this.#rootReal === undefined) await (this.#rootMade ??= mkdir(this.root, { recursive: true }))
+    if (this.#rootReal === undefined) {
+      this.#rootMade ??= mkdir(this.root, { recursive: true })
+      await this.#rootMade
+    }
     if ((await this.#parentState(rel, op)) === 'ok') return
     const parent = parentRelPath(rel) ?? ''
     const pending = this.#creating.get(parent)

@@ -58,7 +58,10 @@ it('after a run killed outright (SIGKILL), the next run removes its temp files a
   const dst = join(root, 'dst')
   const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
   const files = Object.fromEntries(
-    Array.from({ length: 200 }, (_, i) => [`d${i % 5}/f${String(i).padStart(3, '0')}.bin`, new Uint8Array(16 * 1024).fill(i)]),
+    Array.from({ length: 200 }, (_, i) => [
+      `d${i % 5}/f${String(i).padStart(3, '0')}.bin`,
+      new Uint8Array(16 * 1024).fill(i),
+    ]),
   )
   await writeTree(src, files)
   const temps = async (): Promise<string[]> => {
