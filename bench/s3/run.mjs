@@ -68,8 +68,13 @@ if (!flags['no-install']) {
 }
 if (!flags['no-build']) {
   log('building the CLI and the S3 backend')
+  // The binary is the bundle (packages/cli-tui/scripts/bundle.mjs) of the TypeScript build: both,
+  // as `npm run build` does (a bundle older than the build would fall back to tsc's modules).
   const r = spawnSync('npx', ['tsc', '-b', 'packages/cli-tui', 'packages/backend-s3'], { cwd: REPO, stdio: 'inherit' })
-  if (r.status !== 0) throw new Error('build failed')
+  const b =
+    r.status === 0 &&
+    spawnSync(process.execPath, ['packages/cli-tui/scripts/bundle.mjs'], { cwd: REPO, stdio: 'inherit' })
+  if (r.status !== 0 || !b || b.status !== 0) throw new Error('build failed')
 }
 if (!canMeasureRusage()) log('GNU time (/usr/bin/time) is missing: CPU and memory are not measured')
 

@@ -299,16 +299,22 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
-    return this.#write(path, body, meta, opts, 'caller')
+    return this.#write(path, body, meta, opts, { by: 'caller' })
   }
 
-  /** `write`; `md5From` says who announced `meta.hashes.md5` (a mismatch means another thing for each). */
+  /**
+   * `write`; `md5From` says who announced `meta.hashes.md5`: the caller (the bytes are hashed on
+   * the way and checked against it, `CHECKSUM` otherwise), or the source's own hash just before
+   * the read (then `unchanged` tells, once the last byte is read, whether the file is still as it
+   * was hashed: no second MD5 pass over the data).
+   */
   async #write(
     path: RelPath,
     body: Readable,
     meta: WriteMeta,
     opts: WriteOptions,
-    md5From: 'caller' | 'source',
+    md5From: Md5From,
+    held?: { readonly bytes: number; readonly release: () => void },
   ): Promise<Entry> {
     const key = this.#key(path, 'write')
     const conn = await this.#connect('write', path)
@@ -324,11 +330,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
     // Memory first, then the body: a small body is held whole, a multipart upload holds its parts
     // in flight (the budget keeps their sum bounded however many writes run at once).
+    // (`held`: the caller took it already, see #uploadHashedFirst.)
     const small = meta.size !== undefined && meta.size < threshold
-    const reserved = small ? meta.size! : this.#multipartMemory(meta.size)
+    const reserved = held?.bytes ?? (small ? meta.size! : this.#multipartMemory(meta.size))
     let release: () => void
     try {
-      release = await this.#budget.acquire(reserved, signal)
+      release = held?.release ?? (await this.#budget.acquire(reserved, signal))
     } catch (err) {
       body.destroy()
       throw this.#error(err, 'write', path, conn)
@@ -534,9 +541,35 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (meta.size === undefined || meta.size < threshold || meta.hashes?.md5 !== undefined) return undefined
     if (!supports.hash(source) || !source.capabilities.hashes.includes('md5')) return undefined
     this.#key(path, 'write') // a key too long fails before the source is read
-    const md5 = await source.hash(sourcePath, 'md5', opts.signal ? { signal: opts.signal } : {})
-    const body = await source.read(sourcePath)
-    return this.#write(path, body, { ...meta, hashes: { ...meta.hashes, md5 } }, opts, 'source')
+    // The upload's memory is taken before hashing: only files about to be sent are hashed (seven
+    // big files hashed at once would delay every upload until all seven are read).
+    const bytes = this.#multipartMemory(meta.size)
+    let release: () => void
+    try {
+      release = await this.#budget.acquire(bytes, opts.signal)
+    } catch (err) {
+      throw toSyncError(err, 's3.write', path, { bucket: this.bucket })
+    }
+    try {
+      const before = await source.stat(sourcePath)
+      if (before?.kind !== 'file' || before.size !== meta.size) return undefined
+      const md5 = await source.hash(sourcePath, 'md5', opts.signal ? { signal: opts.signal } : {})
+      const body = await source.read(sourcePath)
+      // Still the file that was hashed: same size, mtime and (where the backend has one) version.
+      const unchanged = async (): Promise<boolean> => {
+        const now = await source.stat(sourcePath)
+        return (
+          now?.kind === 'file' &&
+          now.size === before.size &&
+          now.mtimeMs === before.mtimeMs &&
+          now.version === before.version
+        )
+      }
+      const hashed = { ...meta, hashes: { ...meta.hashes, md5 } }
+      return await this.#write(path, body, hashed, opts, { by: 'source', unchanged }, { bytes, release })
+    } finally {
+      release()
+    }
   }
 
   /**
@@ -920,7 +953,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     meta: WriteMeta,
     metadata: Record<string, string>,
     opts: WriteOptions,
-    md5From: 'caller' | 'source',
+    md5From: Md5From,
   ): Promise<Entry> {
     const { Upload } = await loadLibStorage()
     await this.#abortLeftovers(conn, key)
@@ -930,25 +963,31 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let digest: string | undefined
     const { chunks, md5, iterator } = head
     const signal = opts.signal
+    // The source's own MD5 of a file that is still as it was hashed needs no second pass (a
+    // hash of 256 MiB costs about 0.4 s of CPU here); any other body is hashed on the way.
+    const trusted = md5From.by === 'source' && expected !== undefined && chunks.length === 0
     async function* feed(): AsyncGenerator<Buffer> {
       while (chunks.length > 0) yield chunks.shift()!
       for (;;) {
         const r = await abortable(iterator.next(), signal, path)
         if (r.done) break
         const b = toBuffer(r.value)
-        md5.update(b)
+        if (!trusted) md5.update(b)
         total += b.length
         yield b
       }
-      digest = md5.digest('hex')
       // Failing here fails the upload before it completes: lib-storage then aborts it.
+      if (md5From.by === 'source' && (total !== meta.size || !(await md5From.unchanged()))) {
+        // The file changed between hashing and reading: a new attempt (hashed and sent again)
+        // will likely find it settled.
+        throw new SyncError('TRANSIENT', 'the source file changed while it was uploaded', { op: 's3.write', path })
+      }
+      digest = trusted ? expected : md5.digest('hex')
       if (expected !== undefined && digest !== expected) {
-        // From the source's own hash: the file changed between hashing and reading, and a new
-        // attempt (hash and upload again) will likely find it settled.
-        throw md5From === 'source'
+        throw md5From.by === 'source'
           ? new SyncError(
               'TRANSIENT',
-              `the source changed while it was uploaded (MD5 ${expected} before, ${digest} read)`,
+              `the source file changed while it was uploaded (MD5 ${expected} before, ${digest} read)`,
               {
                 op: 's3.write',
                 path,
@@ -1126,6 +1165,9 @@ async function sameService(a: Conn, b: Conn): Promise<boolean> {
 function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
   return signal ? { abortSignal: signal } : undefined
 }
+
+/** Who announced `WriteMeta.hashes.md5` to a write (see `#write`). */
+type Md5From = { readonly by: 'caller' } | { readonly by: 'source'; readonly unchanged: () => Promise<boolean> }
 
 /** `opts` with its signal replaced by one that takes a listener per request in flight (see fanOutSignal). */
 function withFanOut(opts: WriteOptions): WriteOptions {

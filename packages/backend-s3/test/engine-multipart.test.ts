@@ -116,9 +116,12 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
     const changed = randomBytes(big.length)
     let reads = 0
     mem.faults = {
-      // Once, just as the upload starts reading: someone rewrites the file (same size).
+      // Once, just as the upload starts reading: someone rewrites the file with the same size and
+      // even the same mtime (only its version tells).
       read: async () => {
-        if (reads++ === 0) await mem.write(path, Readable.from([changed]), { size: changed.length, mtimeMs: 1 })
+        if (reads++ === 0) {
+          await mem.write(path, Readable.from([changed]), { size: changed.length, mtimeMs: 1_600_000_000_000 })
+        }
         return undefined
       },
     }
