@@ -4,7 +4,8 @@
 // nothing is asserted; targets are printed beside the figures. See bench/watch/README.md.
 //
 //   node bench/watch/run.mjs [--only latency,burst,ui] [--writes 200] [--files 10000] [--reps 3]
-//                            [--quick] [--data DIR] [--keep] [--no-build] [--ui-fs tmpfs|disk|both] [--bin PATH]
+//                            [--quick] [--data DIR] [--keep] [--no-build] [--ui-fs tmpfs|disk|both]
+//                            [--burst-fs disk|tmpfs|both] [--bin PATH]
 
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -27,6 +28,7 @@ const { values: flags } = parseArgs({
     keep: { type: 'boolean', default: false },
     'no-build': { type: 'boolean', default: false },
     'ui-fs': { type: 'string', default: 'both' },
+    'burst-fs': { type: 'string', default: 'disk' },
     bin: { type: 'string' },
   },
 })
@@ -130,8 +132,20 @@ function timed(
   return performance.now() - t0
 }
 
-/** A burst (tar -x of FILES files into a watched SRC) against a one-shot sync of the same tree. */
-async function burst(/** @type {{ tree: string, tar: string }} */ a) {
+/**
+ * A burst (tar -x of FILES files into a watched SRC) against a one-shot sync of the same tree, on
+ * disk (what users see; fsync and writeback dominate) or tmpfs (the engine's own cost).
+ * @param {{ tree: string, tar: string }} a
+ * @param {'disk' | 'tmpfs'} fs
+ */
+async function burst(a, fs) {
+  const base = fs === 'tmpfs' ? path.join('/dev/shm', `syncflow-bench-burst-${process.pid}`) : DATA
+  const dir = (/** @type {string} */ name) => {
+    const d = path.join(base, name)
+    rmSync(d, { recursive: true, force: true })
+    mkdirSync(d, { recursive: true })
+    return d
+  }
   /** @type {number[]} */
   const oneShot = []
   /** @type {number[]} */
@@ -205,10 +219,11 @@ async function burst(/** @type {{ tree: string, tar: string }} */ a) {
     const wrong = treeDifference(expected, listTree(dst))
     if (wrong) throw new Error(`burst: DST differs from SRC: ${wrong}`)
   }
+  if (fs === 'tmpfs') rmSync(base, { recursive: true, force: true })
   const ratio = (median(absorb) ?? 0) / (median(untarThenSync) ?? 1)
   const ratioAfter = (median(after) ?? 0) / (median(oneShot) ?? 1)
   report.push(
-    `### Burst: ${FILES.toLocaleString('en-US')} files unpacked (tar -x) into a watched SRC vs a one-shot sync (median of ${REPS})\n`,
+    `### Burst: ${FILES.toLocaleString('en-US')} files unpacked (tar -x) into a watched SRC vs a one-shot sync, on ${fs} (median of ${REPS})\n`,
     markdownTable(
       [
         'one-shot `sync`',
@@ -338,7 +353,11 @@ const started = load()
 if (only.has('latency')) await latency()
 if (only.has('burst') || only.has('ui')) {
   const archive = burstArchive()
-  if (only.has('burst')) await burst(archive)
+  if (only.has('burst')) {
+    const where = String(flags['burst-fs'])
+    if (where !== 'tmpfs') await burst(archive, 'disk')
+    if (where !== 'disk') await burst(archive, 'tmpfs')
+  }
   if (only.has('ui')) {
     const where = String(flags['ui-fs'])
     if (where !== 'disk') uiOverhead(archive, 'tmpfs')
