@@ -72,7 +72,8 @@ describe('watchLocal', () => {
     const sub = b.watch({ onReady: () => ready() }).subscribe((c) => seen.push(c.path))
     await isReady
     await writeFile(join(root, 'x'), 'right after ready')
-    await expect.poll(() => seen, { timeout: 10_000 }).toEqual(['x'])
+    // A write can come as two hints (inotify's create, then modify): hints, not a count of writes.
+    await expect.poll(() => [...new Set(seen)], { timeout: 10_000 }).toEqual(['x'])
     sub.unsubscribe()
     await b.close()
   })
@@ -104,7 +105,8 @@ describe('watchLocal', () => {
     await rm(join(root, 'd'), { recursive: true })
     await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('remove d')
     await writeFile(join(root, 'd'), 'now a file')
-    await expect.poll(() => w.seen.filter((x) => x === 'upsert d'), { timeout: 10_000 }).toHaveLength(1)
+    // Once or twice (create, then modify): hints, not a count of writes.
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert d')
     await rm(join(root, 'd'))
     await mkdir(join(root, 'd'))
     await writeFile(join(root, 'd', 'x'), 'x')
