@@ -177,5 +177,9 @@ async function fsyncFile(path: string): Promise<void> {
  * does not wait for the data to reach the disk, and its `sync` has no -f), so an fsync per file.
  */
 function defaultSyncFs(): SyncFs | undefined {
-  return process.platform === 'linux' ? syncfsHelper() : undefined
+  if (process.platform !== 'linux') return undefined
+  // One set of helper processes for every backend of this process.
+  sharedSyncFs ??= syncfsHelper()
+  return sharedSyncFs
 }
+let sharedSyncFs: SyncFs | undefined

@@ -14,6 +14,9 @@ interface Refable {
   unref?(): void
 }
 
+/** Helpers (processes) kept at most, beyond those with a flush pending. */
+const MAX_HELPERS = 4
+
 interface Helper {
   readonly child: ChildProcessByStdio<Writable, Readable, null>
   readonly waiting: { resolve: () => void; reject: (err: Error) => void }[]
@@ -68,6 +71,14 @@ export function syncfsHelper(): SyncFs {
   return (dir) => {
     let helper = helpers.get(dir)
     if (helper === undefined || helper.dead !== undefined) {
+      // Many backends (tests, a long `watch`) may each flush through their own directory: a few
+      // helpers are kept, the idle ones beyond that are told to exit.
+      for (const [other, h] of helpers) {
+        if (helpers.size < MAX_HELPERS) break
+        if (h.waiting.length > 0) continue
+        h.child.stdin.end()
+        helpers.delete(other)
+      }
       helper = start(dir)
       helpers.set(dir, helper)
     }

@@ -18,6 +18,22 @@ describe.skipIf(process.platform !== 'linux')('syncfsHelper (coreutils sync -f t
     await expect(syncfs(join(dir, 'missing'))).rejects.toThrow(/sync -f .*missing.* failed/)
   })
 
+  it('keeps a few helpers: flushing through many directories ends the idle ones', async () => {
+    const syncfs = syncfsHelper()
+    const dirs = await Promise.all(Array.from({ length: 10 }, (_, i) => tempDir(`syncfs-many-${i}`)))
+    for (const dir of dirs) await syncfs(dir)
+    // Helpers told to exit do so once they read the end of their input: wait for that.
+    const running = (): number => {
+      try {
+        return execFileSync('pgrep', ['-f', 'syncflow-syncfs-many-'], { encoding: 'utf8' }).trim().split('\n').length
+      } catch {
+        return 0 // pgrep exits 1 when nothing matches
+      }
+    }
+    await expect.poll(running, { timeout: 10_000 }).toBeLessThanOrEqual(4)
+    expect(running()).toBeGreaterThan(0)
+  })
+
   it('keeps the process alive while a flush is pending, and not once it is answered', async () => {
     const dir = await tempDir('syncfs-exit')
     // The module as JavaScript (it imports only Node's built-ins), run by a separate Node process that
