@@ -21,6 +21,11 @@ export interface GroupCommitOptions {
   readonly quietMs?: number
   /** …or once its first file has waited this long. [100 ms] */
   readonly maxWaitMs?: number
+  /**
+   * Groups smaller than this are fsynced file by file instead: a trickle of single writes (`watch`,
+   * `serve`) should not wait for everything dirty on the filesystem, other programs' data included. [4]
+   */
+  readonly minFilesForSyncfs?: number
   /** The filesystem-wide flush. [`sync -f DIR` (coreutils) on Linux; none elsewhere: fsync per file] */
   readonly syncfs?: SyncFs | undefined
 }
@@ -50,6 +55,7 @@ export class GroupCommit {
   readonly #maxFiles: number
   readonly #quietMs: number
   readonly #maxWaitMs: number
+  readonly #minFilesForSyncfs: number
   #syncfs: SyncFs | undefined
   /** The directory each device is flushed through (the first seen on it: one helper per device). */
   readonly #dirOf = new Map<number, string>()
@@ -70,6 +76,7 @@ export class GroupCommit {
     this.#maxFiles = opts.maxFiles ?? DEFAULT_GROUP_FILES
     this.#quietMs = opts.quietMs ?? 2
     this.#maxWaitMs = opts.maxWaitMs ?? 100
+    this.#minFilesForSyncfs = opts.minFilesForSyncfs ?? 4
     this.#syncfs = 'syncfs' in opts ? opts.syncfs : defaultSyncFs()
   }
 
@@ -151,7 +158,7 @@ export class GroupCommit {
     }
     await Promise.all(
       [...byDevice.values()].map(async (files) => {
-        const syncfs = this.#syncfs
+        const syncfs = files.length >= this.#minFilesForSyncfs ? this.#syncfs : undefined
         if (syncfs !== undefined && (await this.#flush(syncfs, files))) {
           for (const w of files) w.resolve()
           return

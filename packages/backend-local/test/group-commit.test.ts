@@ -34,7 +34,7 @@ describe('group commit (local backend)', () => {
     const src = await tempDir('group-src')
     const held = heldSyncFs()
     // A group of exactly these two writes: committed when both have joined, never by a timer.
-    const groupCommit = { syncfs: held.syncfs, maxFiles: 2, quietMs: 60_000, maxWaitMs: 60_000 }
+    const groupCommit = { syncfs: held.syncfs, maxFiles: 2, quietMs: 60_000, maxWaitMs: 60_000, minFilesForSyncfs: 1 }
     const target = createLocalBackend({ root, groupCommit })
     const source = createLocalBackend({ root: src })
     await writeFile(join(src, 'copied.txt'), 'by copyFrom')
@@ -56,7 +56,10 @@ describe('group commit (local backend)', () => {
   it('commits a full group at once and the rest after a quiet moment, one flush at a time', async () => {
     const root = await tempDir('group-size')
     const held = heldSyncFs()
-    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, maxFiles: 3, quietMs: 5 } })
+    const b = createLocalBackend({
+      root,
+      groupCommit: { syncfs: held.syncfs, maxFiles: 3, quietMs: 5, minFilesForSyncfs: 1 },
+    })
     const writes = Array.from({ length: 7 }, (_, i) => writeText(b, `f${i}`, String(i)))
     await vi.waitFor(() => expect(held.calls).toHaveLength(1))
     // The first group (3 files) is flushing; the other 4 wait for it, whatever the timers say.
@@ -73,7 +76,7 @@ describe('group commit (local backend)', () => {
   it('falls back to an fsync per file, for good, when the filesystem flush fails', async () => {
     const root = await tempDir('group-fallback')
     const held = heldSyncFs()
-    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0 } })
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0, minFilesForSyncfs: 1 } })
     const first = writeText(b, 'first', '1')
     await vi.waitFor(() => expect(held.calls).toHaveLength(1))
     held.fail(new Error('sync: invalid option -- f'))
@@ -87,7 +90,7 @@ describe('group commit (local backend)', () => {
   it('an abort while a write waits for its group leaves the destination alone and removes the temp file', async () => {
     const root = await tempDir('group-abort')
     const held = heldSyncFs()
-    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0 } })
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0, minFilesForSyncfs: 1 } })
     const old = writeText(b, 'f', 'old')
     await vi.waitFor(() => expect(held.calls).toHaveLength(1))
     held.release()
@@ -103,7 +106,7 @@ describe('group commit (local backend)', () => {
 
   it('flushes each filesystem through a directory on it', async () => {
     const held = heldSyncFs()
-    const commit = new GroupCommit({ syncfs: held.syncfs, quietMs: 0 })
+    const commit = new GroupCommit({ syncfs: held.syncfs, quietMs: 0, minFilesForSyncfs: 1 })
     const done = [commit.durable('/a/x/1', 1), commit.durable('/b/y/2', 2), commit.durable('/a/z/3', 1)]
     await vi.waitFor(() => expect(held.calls.sort()).toEqual(['/a/x', '/b/y']))
     held.release()
@@ -118,13 +121,22 @@ describe('group commit (local backend)', () => {
       calls.push(dir)
       if (gone.has(dir)) throw new Error(`sync -f ${dir} failed`)
     }
-    const commit = new GroupCommit({ syncfs, quietMs: 0 })
+    const commit = new GroupCommit({ syncfs, quietMs: 0, minFilesForSyncfs: 1 })
     await commit.durable('/d1/f', 1)
     await commit.durable('/d2/f', 1)
     gone.add('/d1')
     await commit.durable('/d3/f', 1)
     expect(calls).toEqual(['/d1', '/d1', '/d1', '/d3'])
     expect(commit.flushesFilesystem).toBe(true)
+  })
+
+  it('fsyncs a group of fewer than minFilesForSyncfs files one by one, without a filesystem flush', async () => {
+    const root = await tempDir('group-small')
+    const held = heldSyncFs()
+    const b = createLocalBackend({ root, groupCommit: { syncfs: held.syncfs, quietMs: 0, minFilesForSyncfs: 4 } })
+    await Promise.all([writeText(b, 'a', '1'), writeText(b, 'b', '2')])
+    expect(held.calls).toEqual([])
+    expect((await readdir(root)).sort()).toEqual(['a', 'b'])
   })
 
   it('without a group commit every write is fsynced on its own, and the capability is not announced', async () => {
@@ -139,7 +151,7 @@ describe('group commit (local backend)', () => {
   it.skipIf(process.platform !== 'linux')('flushes through coreutils `sync -f` (syncfs) on Linux', async () => {
     const root = await tempDir('group-real')
     await writeFile(join(root, 'f'), 'x')
-    const commit = new GroupCommit({ quietMs: 0 })
+    const commit = new GroupCommit({ quietMs: 0, minFilesForSyncfs: 1 })
     expect(commit.flushesFilesystem).toBe(true)
     await commit.durable(join(root, 'f'), 0)
     // Still true: `sync -f` ran and succeeded (a failure would have switched to fsync per file).
