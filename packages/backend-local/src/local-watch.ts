@@ -1,6 +1,6 @@
 import { type Dirent, type FSWatcher, watch as fsWatch } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { join, sep } from 'node:path'
+import { basename, join, sep } from 'node:path'
 import { type Change, isRelPath, type RelPath } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import { toSyncError } from './to-sync-error.js'
@@ -36,14 +36,16 @@ export function watchLocal(root: string, opts: LocalWatchOptions = {}): Observab
 /** What is known of one watched directory. */
 interface WatchedDir {
   readonly watcher: FSWatcher
-  /** dev:ino of the directory, kept under the `follow` policy. */
-  readonly id?: string
+  /** dev:ino of the directory watched (a directory removed and made again under its name is another one). */
+  readonly id: string
   /** Its entries as last read: name → is a directory (watched in turn). */
   names: Map<string, boolean>
   /** A re-read is scheduled… */
   timer?: NodeJS.Timeout
   /** …or running, and another one is due after it. */
   reading?: { again: boolean }
+  /** An event named the directory itself (inotify: it was removed or moved): watch it afresh. */
+  renewed?: boolean
 }
 
 /**
@@ -96,7 +98,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
           clearTimeout(d.timer)
           d.watcher.close()
           dirs.delete(path)
-          if (d.id !== undefined) seen.delete(d.id)
+          seen.delete(d.id)
         }
       }
     }
@@ -120,13 +122,10 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     /** Watches `rel` (then reads it, so nothing made in between is missed) and, in turn, its subdirectories. */
     const add = async (rel: string, report: boolean): Promise<void> => {
       if (closed || dirs.has(rel)) return
-      let id: string | undefined
-      if (opts.followSymlinks) {
-        const st = await stat(abs(rel)).catch(() => undefined)
-        id = st ? `${st.dev}:${st.ino}` : undefined
-        if (id === undefined || seen.has(id)) return
-        seen.add(id)
-      }
+      const id = await identity(rel)
+      // Gone already; or, under the `follow` policy, a directory reached again through a symlink loop.
+      if (id === undefined || seen.has(id)) return
+      seen.add(id)
       let watcher: FSWatcher
       try {
         watcher = fsWatch(abs(rel), { persistent: true }, (event, name) => onEvent(rel, event, name))
@@ -142,7 +141,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         if (gone && rel !== '') drop(rel)
         else fail(err)
       })
-      const d: WatchedDir = { watcher, names: new Map(), ...(id !== undefined ? { id } : {}) }
+      const d: WatchedDir = { watcher, names: new Map(), id }
       dirs.set(rel, d)
       const names = await read(rel)
       if (closed || dirs.get(rel) !== d) return
@@ -156,18 +155,41 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         if (dir) await add(child(rel, name), report)
       }
     }
+    /** dev:ino of the directory at `rel` (undefined: gone). */
+    const identity = async (rel: string): Promise<string | undefined> => {
+      const st = await stat(abs(rel)).catch(() => undefined)
+      return st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+    }
+    /**
+     * The directory watched at `rel` was removed (and maybe made again under the same name, even
+     * with the same inode): the watch follows the old one. Its parent reads the name again as new,
+     * whatever it finds: a directory there now is watched and read afresh; one gone is reported removed.
+     */
+    const lost = (rel: string, gone: boolean): void => {
+      drop(rel)
+      if (gone) emit('remove', rel)
+      const slash = rel.lastIndexOf('/')
+      const parent = slash < 0 ? '' : rel.slice(0, slash)
+      dirs.get(parent)?.names.delete(rel.slice(slash + 1))
+      schedule(parent)
+    }
     /** Reads `rel` again and reports how it differs from the last reading. */
     const reread = async (rel: string): Promise<void> => {
       const d = dirs.get(rel)
       if (!d || closed) return
       d.reading = { again: false }
+      const id = rel === '' ? d.id : await identity(rel)
+      if (closed || dirs.get(rel) !== d) return
+      if (d.renewed === true || id !== d.id) {
+        lost(rel, id === undefined)
+        return
+      }
       const names = await read(rel)
       if (closed || dirs.get(rel) !== d) return
       if (names === undefined) {
-        // The directory itself is gone: its parent's reading reports it. The root gone, events end
-        // (and the engine polls, saying so).
+        // The root gone, events end (and the engine polls, saying so).
         if (rel === '') fail(Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' }))
-        else drop(rel)
+        else lost(rel, true)
         return
       }
       const before = d.names
@@ -205,8 +227,15 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     }
     const onEvent = (rel: string, event: string, name: string | Buffer | null): void => {
       if (closed) return
-      if (event === 'change' && typeof name === 'string' && name !== '') emit('upsert', child(rel, name))
-      else schedule(rel)
+      if (event === 'change' && typeof name === 'string' && name !== '') {
+        emit('upsert', child(rel, name))
+        return
+      }
+      // An event about the directory itself carries its own name (a child of that name is renewed
+      // for nothing, which costs one read).
+      const d = dirs.get(rel)
+      if (d && rel !== '' && name === basename(rel)) d.renewed = true
+      schedule(rel)
     }
 
     if (opts.signal?.aborted) {

@@ -114,6 +114,20 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  it('keeps watching a directory removed and made again at once (a new inode under the same name)', async () => {
+    const root = await tempDir('watch')
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd', 'old'), 'old')
+    const w = await watching(root)
+    await rm(join(root, 'd'), { recursive: true })
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd', 'first'), '1')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert d/first')
+    await writeFile(join(root, 'd', 'second'), '2')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert d/second')
+    w.sub.unsubscribe()
+  })
+
   it('follows a symlinked directory under the follow policy, once even in a loop', async () => {
     const root = await tempDir('watch')
     const outside = await tempDir('watch-outside')
