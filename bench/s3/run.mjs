@@ -466,11 +466,20 @@ for (const scenario of SCENARIOS) {
   for (const r of results.filter((x) => x.scenario === scenario)) {
     const wall = median(r.runs.map((x) => x.wallS))
     const last = r.runs.at(-1)?.requests ?? {}
+    // The tools are rotated per repetition, so runs of one repetition ran close in time: their
+    // ratio is less exposed to a change in the machine's load than the ratio of the medians.
+    const perRep = r.runs.flatMap((x, i) => {
+      const b = base?.runs[i]?.wallS
+      return b ? [x.wallS / b] : []
+    })
     rows.push([
       scenario,
       r.tool + (r.wrong ? ` **WRONG: ${r.wrong}**` : ''),
       fmt(wall, 2, ' s'),
       r.tool === baseTool ? '1.00' : fmt(ratio(wall, baseWall), 2, '×'),
+      r.tool === baseTool || perRep.length < 2
+        ? ''
+        : `${fmt(median(perRep), 2, '×')} (${perRep.map((x) => x.toFixed(2)).join(', ')})`,
       fmt(median(r.runs.map((x) => x.cpuS)), 2, ' s'),
       fmt(median(r.runs.map((x) => (x.maxRssKiB === undefined ? undefined : x.maxRssKiB / 1024))), 0, ' MiB'),
       String(Object.values(last).reduce((a, b) => a + b, 0)),
@@ -484,6 +493,7 @@ const table = markdownTable(
     'tool',
     'wall (median)',
     `tool ÷ ${baseTool}`,
+    'per repetition (median)',
     'CPU',
     'peak RSS',
     'requests',
