@@ -156,7 +156,7 @@ export class LocalBackend
     }
   }
 
-  /** Change hints below the root from OS events (chokidar, loaded on first use); see `watchLocal`. */
+  /** Change hints below the root from OS events (inotify per directory on Linux, chokidar elsewhere, loaded on first use); see `watchLocal`. */
   watch(opts: { signal?: AbortSignal; onReady?: () => void } = {}): Observable<Change> {
     this.#assertOpen('watch')
     let root = this.root

@@ -273,6 +273,19 @@ describe('ls', () => {
     expect(paths).toEqual(expect.arrayContaining(Object.keys(TREE)))
   })
 
+  it('prints a name with terminal control characters escaped, never raw; --json keeps it exact', async () => {
+    // The local backend refuses such a name (reported, skipped): the report itself must not be an escape sequence.
+    const hostile = 'evil\u001b]0;pwned\u0007\u009b2J.txt'
+    await writeTree(src, { [hostile]: 'x' })
+    for (const r of [await cli('sync', src, dst, '-v'), await cli('ls', src)]) {
+      expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
+      expect(r.stderr).toContain('evil\\x1b]0;pwned\\x07\\x9b2J.txt')
+    }
+    const json = await cli('sync', src, dst, '--json')
+    const failed = jsonLines(json.stdout).filter((e) => e.type === 'failed') as unknown as { path: string }[]
+    expect(failed.map((e) => e.path)).toEqual([hostile])
+  })
+
   it('a missing location is exit 2', async () => {
     const r = await cli('ls', join(root, 'nope'))
     expect(r.code).toBe(2)

@@ -6,6 +6,7 @@ import { formatProgressLine } from '../src/output/format-progress-line.js'
 import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
 import { formatBytes, formatDuration } from '../src/output/format-units.js'
 import { HumanReporter } from '../src/output/human-reporter.js'
+import { printable } from '../src/output/printable.js'
 import { ProgressTracker } from '../src/output/progress-tracker.js'
 
 const none: ActionCounts = { copy: 0, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 }
@@ -205,5 +206,13 @@ describe('HumanReporter notices', () => {
       'note: removed t2',
     ])
     expect(lines.at(-1)).toBe('note: 7 more temp file(s) left by an interrupted run removed (-v lists them)')
+  })
+})
+
+describe('printable', () => {
+  it('escapes C0, DEL and C1 controls; keeps newlines only when asked; leaves other text alone', () => {
+    expect(printable('a\u001b[2Jb\u007f\u009bc\nd')).toBe('a\\x1b[2Jb\\x7f\\x9bc\\x0ad')
+    expect(printable('line\nnext\tx', true)).toBe('line\nnext\\x09x')
+    expect(printable('naïve/ü 😀.txt')).toBe('naïve/ü 😀.txt')
   })
 })

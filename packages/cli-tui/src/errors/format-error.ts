@@ -1,4 +1,5 @@
 import { asSyncError } from '@syncflow/core'
+import { printable } from '../output/printable.js'
 
 /**
  * True for a bug (cli-kit's BugError): an error no backend translated (`UNKNOWN`) or a plain
@@ -29,7 +30,7 @@ export function formatError(err: unknown, verbose: boolean): string {
       cause = cause.cause
     }
   }
-  return `${lines.join('\n')}\n`
+  return `${printable(lines.join('\n'), true)}\n`
 }
 
 function indent(text: string): string {

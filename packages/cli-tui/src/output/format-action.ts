@@ -1,4 +1,5 @@
 import type { Action, ActionKind } from '@syncflow/core'
+import { printable } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
   copy: 'copied',
@@ -15,7 +16,9 @@ const WIDTH = 8
 
 /** The path part of an action line: `a → b` for a move. */
 function target(action: Action): string {
-  return action.kind === 'move' && action.from !== undefined ? `${action.from} → ${action.path}` : action.path
+  return action.kind === 'move' && action.from !== undefined
+    ? `${printable(action.from)} → ${printable(action.path)}`
+    : printable(action.path)
 }
 
 /** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */

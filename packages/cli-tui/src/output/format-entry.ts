@@ -1,4 +1,5 @@
 import type { Entry } from '@syncflow/core'
+import { printable } from './printable.js'
 
 const KIND: Record<Entry['kind'], string> = { file: '-', dir: 'd', symlink: 'l' }
 
@@ -9,9 +10,9 @@ export function formatEntry(entry: Entry): string {
     : '-'
   const name =
     entry.kind === 'dir'
-      ? `${entry.path}/`
+      ? `${printable(entry.path)}/`
       : entry.kind === 'symlink'
-        ? `${entry.path} -> ${entry.linkTarget ?? '?'}`
-        : entry.path
+        ? `${printable(entry.path)} -> ${printable(entry.linkTarget ?? '?')}`
+        : printable(entry.path)
   return `${KIND[entry.kind]} ${String(entry.size).padStart(12)}  ${mtime}  ${name}`
 }

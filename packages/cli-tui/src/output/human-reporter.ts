@@ -3,6 +3,7 @@ import { formatCompleted, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { NOTICE_HINTS } from './notice-hints.js'
+import { printable } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
 import type { Reporter } from './reporter.js'
 import type { Streams } from './streams.js'
@@ -67,12 +68,12 @@ export class HumanReporter implements Reporter {
         // A failure that is no one file's (the state store, a whole listing) is rare and says what to do.
         const general = event.path === ''
         const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${event.error.hint}` : ''
-        const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : event.path
+        const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : printable(event.path)
         this.#line('stderr', `failed   ${what}: ${event.error.message}${hint}`)
         break
       }
       case 'skipped':
-        if (!this.#o.quiet) this.#line('stderr', `skipped  ${event.path}: ${event.reason}`)
+        if (!this.#o.quiet) this.#line('stderr', `skipped  ${printable(event.path)}: ${event.reason}`)
         break
       case 'notice': {
         if (this.#o.quiet) break
@@ -109,7 +110,7 @@ export class HumanReporter implements Reporter {
   /** Writes a whole line, keeping the progress line below it. */
   #line(stream: 'stdout' | 'stderr', text: string): void {
     this.#clearProgress()
-    this.#s[stream].write(`${text}\n`)
+    this.#s[stream].write(`${printable(text, true)}\n`)
     this.#dirty = true
   }
 

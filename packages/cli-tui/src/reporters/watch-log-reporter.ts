@@ -2,6 +2,7 @@ import type { SyncEvent, SyncSummary } from '@syncflow/core'
 import { formatCompleted } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
+import { printable } from '../output/printable.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
 import { summaryText } from '../ui/summary-text.js'
@@ -44,16 +45,16 @@ export class WatchLogReporter implements Reporter {
       case 'failed':
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
         this.#s.stderr.write(
-          `failed   ${e.path}: ${e.error.message}${this.#o.verbose && e.error.hint ? `\n  ${e.error.hint}` : ''}\n`,
+          `${printable(`failed   ${printable(e.path)}: ${e.error.message}${this.#o.verbose && e.error.hint ? `\n  ${e.error.hint}` : ''}`, true)}\n`,
         )
         break
       case 'skipped':
-        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${e.path}: ${e.reason}\n`)
+        if (!this.#o.quiet) this.#s.stderr.write(`${printable(`skipped  ${printable(e.path)}: ${e.reason}`, true)}\n`)
         break
       case 'notice': {
         if (this.#o.quiet) break
         const hint = NOTICE_HINTS[e.code]
-        this.#s.stderr.write(`note: ${e.message}${hint ? `\n  ${hint}` : ''}\n`)
+        this.#s.stderr.write(`${printable(`note: ${e.message}${hint ? `\n  ${hint}` : ''}`, true)}\n`)
         break
       }
       case 'done': {

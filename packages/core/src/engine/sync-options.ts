@@ -18,7 +18,7 @@ export interface SyncOptions {
   readonly compare?: CompareMode
   /** Mtimes closer than this are equal. [the coarser `mtimePrecisionMs` of the two sides] */
   readonly modifyWindowMs?: number
-  /** Actions executed at once. [8] */
+  /** Actions executed at once. [the larger `preferredConcurrency` of the two backends, else 8] */
   readonly concurrency?: number
   /** Which paths take part (excluded ones are neither copied nor deleted). [all] */
   readonly filter?: PathFilter
