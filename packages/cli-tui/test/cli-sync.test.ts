@@ -278,6 +278,7 @@ describe('ls', () => {
     const hostile = 'evil\u001b]0;pwned\u0007\u009b2J.txt'
     await writeTree(src, { [hostile]: 'x' })
     for (const r of [await cli('sync', src, dst, '-v'), await cli('ls', src)]) {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may reach the terminal
       expect(r.stdout + r.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/)
       expect(r.stderr).toContain('evil\\x1b]0;pwned\\x07\\x9b2J.txt')
     }

@@ -1,8 +1,10 @@
 // C0 controls, DEL and the C1 controls (U+0080–U+009F; U+009B alone starts a terminal escape sequence).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
 const CONTROL_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g
 
-const escape = (c: string): string => {
+const visible = (c: string): string => {
   const code = c.charCodeAt(0)
   return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`
 }
@@ -14,5 +16,5 @@ const escape = (c: string): string => {
  * message keep the line breaks syncflow put in it; a name never keeps them.
  */
 export function printable(text: string, keepNewlines = false): string {
-  return text.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, escape)
+  return text.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, visible)
 }
