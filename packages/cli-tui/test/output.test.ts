@@ -184,6 +184,9 @@ describe('HumanReporter', () => {
       'failed   (state store): the state file is not a usable SQLite database\n  Delete it.\n' +
         'failed   a.txt: the state file is not a usable SQLite database\n',
     )
+    // The run's fatal error is that general failure: printed in full already, so not again.
+    expect(reporter.shown(error)).toBe(true)
+    expect(reporter.shown({ ...error, message: 'another problem' })).toBe(false)
   })
 })
 

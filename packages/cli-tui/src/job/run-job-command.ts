@@ -63,7 +63,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       await job.close()
     }
     reporter.end(summary.fatal ? undefined : summary)
-    if (summary.fatal) {
+    // A fatal error is also a `failed` event: print it once.
+    if (summary.fatal && !reporter.shown?.(summary.fatal)) {
       const { code, message, hint } = summary.fatal
       streams.stderr.write(formatError(new SyncError(code, message, hint ? { hint } : {}), flags.verbose === true))
     }

@@ -1,4 +1,4 @@
-import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
 import { formatCompleted, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
@@ -38,6 +38,8 @@ export class HumanReporter implements Reporter {
   #dirty = false
   /** STALE_TEMP_REMOVED notices seen (only the first few are printed unless -v). */
   #staleTemps = 0
+  /** Messages of failures that are no one file's, printed with their hint. */
+  readonly #shownInFull = new Set<string>()
 
   constructor(streams: Streams, options: HumanReporterOptions) {
     this.#s = streams
@@ -69,6 +71,7 @@ export class HumanReporter implements Reporter {
         const general = event.path === ''
         const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${event.error.hint}` : ''
         const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : printable(event.path)
+        if (general) this.#shownInFull.add(event.error.message)
         this.#line('stderr', `failed   ${what}: ${event.error.message}${hint}`)
         break
       }
@@ -86,6 +89,10 @@ export class HumanReporter implements Reporter {
       default:
         break
     }
+  }
+
+  shown(error: SerializedError): boolean {
+    return this.#shownInFull.has(error.message)
   }
 
   interrupting(): void {

@@ -1,4 +1,4 @@
-import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
 
 /** Renders one run's SyncEvent stream. */
 export interface Reporter {
@@ -8,4 +8,6 @@ export interface Reporter {
   interrupting(): void
   /** Called once at the end: clears the progress line, prints the summary when there is one. */
   end(summary: SyncSummary | undefined): void
+  /** True when this error was already printed in full (message and hint): the run's fatal error need not be again. */
+  shown?(error: SerializedError): boolean
 }
