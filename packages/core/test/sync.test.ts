@@ -225,6 +225,37 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual(await snapshot(src))
   })
 
+  it('a write whose server commits it late (after the retry looked) still counts as done, not as a conflict', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: 'new' })
+    const write = dst.write.bind(dst)
+    const stat = dst.stat.bind(dst)
+    let late: (() => Promise<unknown>) | undefined
+    // The first attempt fails without landing, but its commit happens just after the retry's stat.
+    dst.write = async (path, body, meta, opts) => {
+      if (late === undefined && path === 'a') {
+        late = async () => write(path, await src.read(path), meta)
+        body.resume()
+        throw new SyncError('TRANSIENT', 'connection reset')
+      }
+      return write(path, body, meta, opts)
+    }
+    dst.copyFrom = async () => undefined
+    dst.stat = async (path) => {
+      const result = await stat(path)
+      const commit = late
+      if (commit) {
+        late = async () => undefined
+        await commit()
+      }
+      return result
+    }
+    const s = done(await run(src, dst, { retryDelayMs: 1 }))
+    expect(s).toMatchObject({ failed: 0, done: { copy: 1 } })
+    expect(await snapshot(dst)).toEqual(await snapshot(src))
+  })
+
   it('records state, and with it decides "unchanged" without stat or hash calls on the target', async () => {
     const src = createMemBackend()
     const dst = createMemBackend({ capabilities: { listMtime: false } })

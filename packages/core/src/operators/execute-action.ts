@@ -154,20 +154,29 @@ async function run(
         ...(src.mode !== undefined ? { mode: src.mode } : {}),
         ...(src.hashes ? { hashes: src.hashes } : {}),
       }
-      if (retried) {
-        const landed = await landedEarlier(target, action, meta)
-        if (landed) return { bytes: 0, entry: landed }
+      const transfer = async (): Promise<Outcome> => {
+        // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
+        if (!opts.limiter && supports.copyFrom(target)) {
+          const entry = await target.copyFrom(source, action.path, action.path, meta, wopts)
+          if (entry) return { bytes: s.size, entry }
+        }
+        if (action.kind === 'update' && opts.delta) {
+          const entry = await opts.delta(source, target, action, meta, wopts)
+          if (entry) return { bytes: entry.size, entry }
+        }
+        return streamCopy(action, meta, wopts, opts)
       }
-      // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
-      if (!opts.limiter && supports.copyFrom(target)) {
-        const entry = await target.copyFrom(source, action.path, action.path, meta, wopts)
-        if (entry) return { bytes: s.size, entry }
+      if (!retried) return transfer()
+      const landed = await landedEarlier(target, action, meta)
+      if (landed) return { bytes: 0, entry: landed }
+      try {
+        return await transfer()
+      } catch (err) {
+        // The earlier attempt can also land after that check (a server that committed it late).
+        const late = isSyncError(err) && err.code === 'CONFLICT' ? await landedEarlier(target, action, meta) : undefined
+        if (late) return { bytes: 0, entry: late }
+        throw err
       }
-      if (action.kind === 'update' && opts.delta) {
-        const entry = await opts.delta(source, target, action, meta, wopts)
-        if (entry) return { bytes: entry.size, entry }
-      }
-      return streamCopy(action, meta, wopts, opts)
     }
     case 'touch': {
       if (!s || !supports.setMtime(target))
