@@ -2,6 +2,7 @@ import type { FileSignature } from '../backend/backend.js'
 import { SyncError } from '../errors/sync-error.js'
 import { MAX_STRONG_BYTES } from './block-size.js'
 import { loadStrongHash } from './strong-hash.js'
+import { transientChunks } from './transient-chunks.js'
 import { loadBlockWeakChecksum } from './weak-checksum-simd.js'
 
 /** Options of `computeSignature`. */
@@ -53,7 +54,8 @@ export async function computeSignature(
   // hashed in place, so a file is copied at most once per block boundary.
   const carry = new Uint8Array(blockSize)
   let carried = 0
-  for await (const chunk of source) {
+  // Each chunk is digested at once (a straddling block copied), so reused buffers are safe.
+  for await (const chunk of transientChunks(source)) {
     opts.signal?.throwIfAborted()
     size += chunk.length
     let off = 0

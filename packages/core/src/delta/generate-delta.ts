@@ -2,6 +2,7 @@ import type { DeltaOp, FileSignature } from '../backend/backend.js'
 import { MAX_LITERAL_BYTES } from './block-size.js'
 import { SignatureIndex } from './signature-index.js'
 import { loadStrongHash, type StrongHash, strongEquals } from './strong-hash.js'
+import { transientChunks } from './transient-chunks.js'
 import { packWeak, weakChecksum } from './weak-checksum.js'
 import { createWholeFileHasher } from './whole-file-hash.js'
 
@@ -19,7 +20,7 @@ const READ_AHEAD = 1 << 20
  * The delta that turns the file `signature` describes into the bytes of `source`: `copy` ops for
  * runs of base blocks found in it (at any offset, via the rolling checksum), `literal` ops (≤ 64 KiB)
  * for the rest, and last an `end` op with the new length and XXH3-128. Reads `source` once, in
- * order, holding at most ~1 MiB + 64 KiB + 2 blocks of it.
+ * order, holding at most ~2 MiB + 64 KiB + 2 blocks of it.
  */
 export async function* generateDelta(
   source: AsyncIterable<Uint8Array>,
@@ -33,7 +34,9 @@ export async function* generateDelta(
   const lastLen = signature.size - fullBlocks * bs
   // Hashed as it is read (~0.15 s/GiB): no separate pass over the new file.
   const hasher = await createWholeFileHasher()
-  const it = source[Symbol.asyncIterator]()
+  // Each chunk is hashed and copied into the scan buffer before the next is asked for: a source that
+  // can fill our buffers (a local file) is read into two reused ones, without garbage.
+  const it = transientChunks(source, READ_AHEAD)[Symbol.asyncIterator]()
   let rest: Uint8Array | undefined
   let total = 0
   let eof = false

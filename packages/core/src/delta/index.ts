@@ -1,7 +1,7 @@
 // The rsync-style delta codec: rolling weak checksum, block signatures, delta ops, patching, and
 // the engine-facing `deltaTransfer`.
 export type { DeltaSource } from '../backend/backend.js'
-export type { ApplyDeltaOptions, BaseReader } from './apply-delta.js'
+export type { ApplyDeltaOptions, BaseFile, BaseReader } from './apply-delta.js'
 export { applyDelta } from './apply-delta.js'
 export {
   blockSizeFor,
@@ -16,11 +16,14 @@ export { computeSignature } from './compute-signature.js'
 export { deltaComparesContent } from './delta-compares-content.js'
 export type { DeltaDirection, DeltaTransferOptions } from './delta-transfer.js'
 export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.js'
+export type { Fillable } from './fillable.js'
+export { FILL, fillableOf, withFill } from './fillable.js'
 export type { GenerateDeltaOptions } from './generate-delta.js'
 export { generateDelta } from './generate-delta.js'
 export { SignatureIndex } from './signature-index.js'
 export type { StrongHash } from './strong-hash.js'
 export { loadStrongHash, strongEquals } from './strong-hash.js'
+export { transientChunks } from './transient-chunks.js'
 export { packWeak, RollingChecksum, weakChecksum } from './weak-checksum.js'
 export type { BlockWeakChecksum } from './weak-checksum-simd.js'
 export { loadBlockWeakChecksum } from './weak-checksum-simd.js'

@@ -1,4 +1,5 @@
 import { createXXHash128, type IHasher } from 'hash-wasm'
+import { transientChunks } from './transient-chunks.js'
 
 /** A streaming whole-file hash: feed the bytes in order, then take the digest (lowercase hex). */
 export interface WholeFileHasher {
@@ -36,6 +37,6 @@ export function isWholeFileDigest(hex: unknown): hex is string {
 /** The whole-file digest of `bytes` (read once, in order). */
 export async function wholeFileDigest(bytes: AsyncIterable<Uint8Array>): Promise<string> {
   const h = await createWholeFileHasher()
-  for await (const chunk of bytes) h.update(chunk)
+  for await (const chunk of transientChunks(bytes)) h.update(chunk)
   return h.hex()
 }

@@ -1,0 +1,33 @@
+/** The key of a stream's fill method (see `Fillable`). Registered, so that two copies of core agree. */
+export const FILL: unique symbol = Symbol.for('syncflow.fill') as never
+
+/**
+ * A byte stream that can also be read into buffers the caller owns. `[FILL](buf, offset, length)`
+ * reads the stream's next bytes into `buf[offset, offset + length)` and resolves with how many it
+ * read: fewer than `length` is not the end, only 0 is.
+ *
+ * Why: a stream hands out a fresh buffer per chunk, which a consumer may keep, so it can never
+ * reuse one; read at 1 MiB a chunk, a GiB of them keeps the garbage collector busy (V8 runs a full
+ * collection for every few tens of MiB of such external memory: ~0.9 s of CPU per GiB here). A
+ * consumer that is done with each chunk before it asks for the next (a delta's matching pass, a
+ * writer, a hash) can fill the same buffers again and again instead.
+ *
+ * Rules: a consumer uses either `[FILL]` or the stream's usual reading, never both; one call at a
+ * time; `destroy()` the stream afterwards as usual (it owns the file handle). Errors are those the
+ * stream would emit.
+ */
+export interface Fillable {
+  [FILL](buf: Uint8Array, offset: number, length: number): Promise<number>
+}
+
+/** `stream` as a `Fillable` when it is one (see `withFill`), else `undefined`. */
+export function fillableOf(stream: unknown): Fillable | undefined {
+  return typeof stream === 'object' && stream !== null && typeof (stream as Partial<Fillable>)[FILL] === 'function'
+    ? (stream as Fillable)
+    : undefined
+}
+
+/** `stream`, which now also answers `[FILL]` with `fill` (for backends: see `Fillable`). */
+export function withFill<T extends object>(stream: T, fill: Fillable[typeof FILL]): T & Fillable {
+  return Object.assign(stream, { [FILL]: fill })
+}
