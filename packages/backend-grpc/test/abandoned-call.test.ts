@@ -41,6 +41,9 @@ function holdingTree() {
     scanFile: () => {
       throw new SyncError('NOT_FOUND', 'no base in this test')
     },
+    openBase: async () => {
+      throw new SyncError('NOT_FOUND', 'no base in this test')
+    },
     close: async () => {},
   }
   return { tree, writes, writeArrived }

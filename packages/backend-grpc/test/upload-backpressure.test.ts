@@ -32,6 +32,7 @@ describe('an upload to a server whose disk is slower than the network', () => {
       scanFile: () => {
         throw new Error('unused')
       },
+      openBase: async () => Promise.reject(new Error('unused')),
       close: async () => {},
     }
     const client = await serveService(tree)

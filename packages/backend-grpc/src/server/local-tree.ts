@@ -6,14 +6,17 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import {
   type Backend,
   type Entry,
+  type Fillable,
   parentRelPath,
   type ReadRange,
   type RelPath,
   SyncError,
   type SyncErrorCode,
   toRelPath,
+  transientChunks,
+  withFill,
 } from '@syncflow/core'
-import type { ServedTree } from './served-tree.js'
+import type { OpenBase, ServedTree } from './served-tree.js'
 
 /** Bytes per gRPC data message. */
 export const READ_CHUNK = 256 * 1024
@@ -113,16 +116,29 @@ export class LocalTree implements ServedTree {
     }
   }
 
-  async readFile(full: RelPath, range?: ReadRange): Promise<Readable> {
+  async readFile(full: RelPath, range?: ReadRange): Promise<Readable & Fillable> {
     const { fh, st } = await this.openFile(full)
     try {
       const start = range?.offset ?? 0
       const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
       if (end <= start) {
         await fh.close()
-        return Readable.from([])
+        return withFill(Readable.from([]), async () => 0)
       }
-      return fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
+      const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
+      // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
+      let pos = start
+      return withFill(stream, async (buf, offset, length) => {
+        const want = Math.min(length, end - pos)
+        if (want <= 0) return 0
+        try {
+          const { bytesRead } = await fh.read(buf, offset, want, pos)
+          pos += bytesRead
+          return bytesRead
+        } catch (err) {
+          throw fsError(err, 'read', full)
+        }
+      })
     } catch (err) {
       await fh.close()
       throw fsError(err, 'read', full)
@@ -130,32 +146,28 @@ export class LocalTree implements ServedTree {
   }
 
   async *scanFile(full: RelPath): AsyncGenerator<Uint8Array> {
-    const { fh } = await this.openFile(full)
     // Two buffers for the whole file: no garbage per chunk (a GiB read in fresh 1 MiB buffers keeps
     // the collector busy), and the next read runs in the thread pool while the caller digests
     // this chunk (a signature costs about as much CPU per byte as the read costs the kernel).
-    const bufs = [Buffer.allocUnsafe(READ_AHEAD), Buffer.allocUnsafe(READ_AHEAD)] as const
-    let pos = 0
-    let i = 0
-    let pending: Promise<{ bytesRead: number }> | undefined = fh.read(bufs[0], 0, READ_AHEAD, 0)
+    const stream = await this.readFile(full)
     try {
-      while (pending !== undefined) {
-        const { bytesRead } = await pending
-        pending = undefined
-        if (bytesRead === 0) return
-        const chunk = bufs[i]!.subarray(0, bytesRead)
-        pos += bytesRead
-        i ^= 1
-        // A short read is not the end (only 0 is): ask again from where it stopped.
-        pending = fh.read(bufs[i]!, 0, READ_AHEAD, pos)
-        yield chunk
-      }
-    } catch (err) {
-      throw fsError(err, 'read', full)
+      yield* transientChunks(stream, READ_AHEAD)
     } finally {
-      // A read still in flight (the caller stopped early) must finish before the handle closes.
-      await pending?.catch(() => {})
-      await fh.close()
+      stream.destroy()
+    }
+  }
+
+  async openBase(full: RelPath): Promise<OpenBase> {
+    const { fh } = await this.openFile(full)
+    return {
+      readAt: async (buf, offset, length, position) => {
+        try {
+          return (await fh.read(buf, offset, length, position)).bytesRead
+        } catch (err) {
+          throw fsError(err, 'read', full)
+        }
+      },
+      close: () => fh.close(),
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { Backend, Entry, ReadRange, RelPath } from '@syncflow/core'
+import type { Backend, BaseFile, Entry, Fillable, ReadRange, RelPath } from '@syncflow/core'
 
 /**
  * What `syncflow serve` serves: a directory tree, seen through a Backend per client root, plus
@@ -21,12 +21,22 @@ export interface ServedTree {
    * final or on the way, and checked to be inside the tree after opening (no race).
    * `NOT_FOUND` when missing, `INVALID_PATH` for a symlink, `CONFLICT` for a directory.
    */
-  readFile(full: RelPath, range?: ReadRange): Promise<Readable>
+  readFile(full: RelPath, range?: ReadRange): Promise<Readable & Fillable>
   /**
    * The whole file like `readFile`, as chunks that are valid only until the next one is asked for
-   * (one buffer, reused): for consumers that digest each chunk at once (signatures, hashes).
+   * (two buffers, reused): for consumers that digest each chunk at once (signatures, hashes).
    */
   scanFile(full: RelPath): AsyncIterable<Uint8Array>
+  /**
+   * The file at `full`, opened like `readFile`, for reads at any offset (the base of a patch:
+   * one open for all its copy ops). The caller closes it.
+   */
+  openBase(full: RelPath): Promise<OpenBase>
+  close(): Promise<void>
+}
+
+/** A file opened by `ServedTree.openBase`. */
+export interface OpenBase extends BaseFile {
   close(): Promise<void>
 }
 

@@ -4,6 +4,7 @@ import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritab
 import {
   applyDelta,
   type Backend,
+  type BaseFile,
   blockSizeFor,
   computeSignature,
   type DeltaOp,
@@ -30,7 +31,7 @@ import { writeMessage } from '../wire/streams.js'
 import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
 import type { PathLocks } from './path-locks.js'
-import { fullPath, type ServedTree } from './served-tree.js'
+import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
 import { toStatus } from './to-status.js'
 import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
@@ -329,15 +330,28 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
             const touched = await touchIfUnchanged(backend, tree, rel, full, firstOps, meta, opts)
             if (touched !== undefined) return { entry: toWireEntry(touched) }
           }
-          const body = applyDelta((range) => tree.readFile(full, range), blockSize, ops(), {
-            path: rel,
-            signal,
-            ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
-          })
-          const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
-          // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
-          index.record(full, entry, undefined)
-          return { entry: toWireEntry(entry) }
+          // The base is opened once, at the first copy op, and read from for all of them: the bytes
+          // go straight into the writer's buffers (see LocalBackend's write of a Fillable body).
+          let opened: Promise<OpenBase> | undefined
+          const baseFile: BaseFile = {
+            readAt: async (buf, offset, length, position) => {
+              opened ??= tree.openBase(full)
+              return (await opened).readAt(buf, offset, length, position)
+            },
+          }
+          try {
+            const body = applyDelta(baseFile, blockSize, ops(), {
+              path: rel,
+              signal,
+              ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
+            })
+            const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
+            // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
+            index.record(full, entry, undefined)
+            return { entry: toWireEntry(entry) }
+          } finally {
+            await opened?.then((f) => f.close()).catch(() => {})
+          }
         })
       }
       run().then(
