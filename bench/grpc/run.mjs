@@ -3,7 +3,8 @@
 // gRPC delta benchmark: syncflow (`syncflow serve` + a grpc:// sync) against rsync (daemon), both on
 // loopback, through the same byte-counting TCP proxy. See bench/grpc/README.md.
 //
-//   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library] [--bin PATH]
+//   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library]
+//                           [--bin PATH] [--ab PATH] [--only overwrite,insert,rename]
 //
 // `cli` runs the built `syncflow` binary (`syncflow sync`, `syncflow serve`); `library` runs
 // driver.mjs, the same packages without the CLI (for when a command is not wired yet).
@@ -48,7 +49,11 @@ const CLIENT = opt('client', 'cli')
 const SERVER = opt('server', 'cli')
 /** The syncflow binary (both sides): another build to compare against, e.g. an older commit's. */
 const BIN = path.resolve(opt('bin', path.join(REPO, 'packages/cli-tui/dist/bin.js')))
-const VIA = `client ${CLIENT}, server ${SERVER}${BIN.startsWith(REPO) ? '' : `, binary ${BIN}`}`
+/** A second syncflow binary run in the same rounds (`syncflow-b`, with its own server): an A/B under the same load. */
+const AB = args.includes('--ab') ? path.resolve(opt('ab', '')) : undefined
+/** Which scenarios to run (default: all). */
+const ONLY = opt('only', 'overwrite,insert,rename').split(',')
+const VIA = `client ${CLIENT}, server ${SERVER}${BIN.startsWith(REPO) ? '' : `, binary ${BIN}`}${AB ? `, syncflow-b = ${AB}` : ''}`
 const MIB = 1024 * 1024
 const T0 = 1_700_000_000 // base mtime (s)
 const T1 = 1_700_100_000 // edited mtime (s)
@@ -195,17 +200,24 @@ async function waitForPort(port) {
 }
 
 const SF_ROOT = path.join(DATA, 'sf-target')
+const SFB_ROOT = path.join(DATA, 'sf-b-target')
 const RS_ROOT = path.join(DATA, 'rsync-target')
 const SRC = path.join(DATA, 'source')
 
-const sfPort = await freePort()
-const serveCmd =
-  SERVER === 'cli'
-    ? ['node', [BIN, 'serve', '--root', SF_ROOT, '--listen', `127.0.0.1:${sfPort}`]]
-    : ['node', [path.join(HERE, 'driver.mjs'), 'serve', SF_ROOT, `127.0.0.1:${sfPort}`]]
-mkdirSync(SF_ROOT, { recursive: true })
-const sf = startDaemon(.../** @type {[string, string[]]} */ (serveCmd))
-await waitForPort(sfPort)
+/** A syncflow server (`bin` serving `root`) behind its own byte-counting proxy. */
+async function startSyncflow(bin, root) {
+  const port = await freePort()
+  const serveCmd =
+    SERVER === 'cli'
+      ? ['node', [bin, 'serve', '--root', root, '--listen', `127.0.0.1:${port}`]]
+      : ['node', [path.join(HERE, 'driver.mjs'), 'serve', root, `127.0.0.1:${port}`]]
+  mkdirSync(root, { recursive: true })
+  const server = startDaemon(.../** @type {[string, string[]]} */ (serveCmd))
+  await waitForPort(port)
+  return { server, proxy: await proxy(port) }
+}
+const sf = await startSyncflow(BIN, SF_ROOT)
+const sfB = AB ? await startSyncflow(AB, SFB_ROOT) : undefined
 
 const rsPort = await freePort()
 mkdirSync(RS_ROOT, { recursive: true })
@@ -223,7 +235,6 @@ const rs = startDaemon('rsync', [
 ])
 await waitForPort(rsPort)
 
-const sfProxy = await proxy(sfPort)
 const rsProxy = await proxy(rsPort)
 
 // ---- scenarios --------------------------------------------------------------------------------
@@ -292,7 +303,7 @@ async function sha256(file) {
   return h.digest('hex')
 }
 
-const scenarios = [
+const allScenarios = [
   {
     name: `${SIZE / MIB} MiB, 1% of blocks overwritten`,
     source: { 'big.bin': OVERWRITE },
@@ -312,17 +323,21 @@ const scenarios = [
     check: 'new-name.bin',
   },
 ]
+const scenarios = allScenarios.filter((_, i) => ONLY.includes(['overwrite', 'insert', 'rename'][i] ?? ''))
 
+/** The syncflow client of `bin` against server `s`. */
+const syncflowTool = (bin, root, s) => ({
+  root,
+  pid: () => s.server.pid,
+  counts: s.proxy.counts,
+  command: () =>
+    CLIENT === 'cli'
+      ? ['node', [bin, 'sync', `${SRC}/`, `grpc://127.0.0.1:${s.proxy.port}/`, '--no-state', '-q']]
+      : ['node', [path.join(HERE, 'driver.mjs'), 'sync', SRC, `grpc://127.0.0.1:${s.proxy.port}/`]],
+})
 const tools = {
-  syncflow: {
-    root: SF_ROOT,
-    pid: () => sf.pid,
-    counts: sfProxy.counts,
-    command: () =>
-      CLIENT === 'cli'
-        ? ['node', [BIN, 'sync', `${SRC}/`, `grpc://127.0.0.1:${sfProxy.port}/`, '--no-state', '-q']]
-        : ['node', [path.join(HERE, 'driver.mjs'), 'sync', SRC, `grpc://127.0.0.1:${sfProxy.port}/`]],
-  },
+  syncflow: syncflowTool(BIN, SF_ROOT, sf),
+  ...(AB && sfB ? { 'syncflow-b': syncflowTool(AB, SFB_ROOT, sfB) } : {}),
   rsync: {
     root: RS_ROOT,
     pid: () => rs.pid,
@@ -335,10 +350,13 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const results = []
 for (const sc of scenarios) {
   // Runs interleaved (syncflow, rsync, syncflow, …): a burst of load from other processes then
-  // weighs on both tools alike.
+  // weighs on both tools alike. With --ab the order rotates each round, so that no tool always
+  // runs right after another's writes.
   const runsOf = Object.fromEntries(Object.keys(tools).map((name) => [name, []]))
+  const entries = Object.entries(tools)
   for (let i = 0; i < RUNS; i++) {
-    for (const [name, tool] of Object.entries(tools)) {
+    const order = AB ? [...entries.slice(i % entries.length), ...entries.slice(0, i % entries.length)] : entries
+    for (const [name, tool] of order) {
       populate(SRC, sc.source)
       populate(tool.root, sc.target)
       tool.counts.up = 0
@@ -372,15 +390,17 @@ for (const sc of scenarios) {
       maxRssMiB: median(runs.map((r) => r.maxRssMiB)),
       wireBytes: median(runs.map((r) => r.wire)),
       rsyncStatsBytes: runs[0].rsyncStats,
-      // Per-run ratios against the rsync run right after: the fairest figure under shifting load.
-      ratios: name === 'syncflow' ? runs.map((r, i) => r.wallS / runsOf.rsync[i].wallS) : undefined,
+      // Per-run ratios against the rsync run of the same round: the fairest figure under shifting load.
+      ratios: name === 'rsync' ? undefined : runs.map((r, i) => r.wallS / runsOf.rsync[i].wallS),
     })
   }
 }
 
-sf.kill('SIGTERM')
+for (const s of [sf, sfB]) {
+  s?.server.kill('SIGTERM')
+  s?.proxy.close()
+}
 rs.kill('SIGTERM')
-sfProxy.close()
 rsProxy.close()
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU'
@@ -402,10 +422,11 @@ console.log(
 )
 console.log('| --- | --- | --- | --- | --- |')
 for (const sc of scenarios) {
-  const s = results.find((r) => r.scenario === sc.name && r.tool === 'syncflow')
   const r = results.find((x) => x.scenario === sc.name && x.tool === 'rsync')
-  const cpu = (s.cpuS + s.serverCpuS) / (r.cpuS + r.serverCpuS)
-  console.log(
-    `| ${sc.name} | ${(s.wallS / r.wallS).toFixed(2)} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
-  )
+  for (const s of results.filter((x) => x.scenario === sc.name && x.tool !== 'rsync')) {
+    const cpu = (s.cpuS + s.serverCpuS) / (r.cpuS + r.serverCpuS)
+    console.log(
+      `| ${sc.name}${AB ? ` (${s.tool})` : ''} | ${(s.wallS / r.wallS).toFixed(2)} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
+    )
+  }
 }
