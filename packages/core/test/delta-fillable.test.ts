@@ -60,12 +60,14 @@ async function deltaOf(base: Uint8Array, next: Uint8Array, blockSize: number): P
   return ops
 }
 
-/** Reads a Fillable to its end through one reused buffer of `size` bytes. */
-async function drainByFill(f: Fillable, size: number): Promise<Buffer> {
-  const buf = Buffer.alloc(size)
+/** Reads a Fillable to its end through one reused buffer of `size` bytes (or two, taken in turn, as a writer does). */
+async function drainByFill(f: Fillable, size: number, buffers: 1 | 2 = 1): Promise<Buffer> {
+  const bufs = [Buffer.alloc(size), Buffer.alloc(size)] as const
   const parts: Buffer[] = []
-  for (let n = await f[FILL](buf, 0, size); n > 0; n = await f[FILL](buf, 0, size)) {
-    parts.push(Buffer.from(buf.subarray(0, n)))
+  for (let i = 0; ; i = (i + 1) % buffers) {
+    const n = await f[FILL](bufs[i] as Buffer, 0, size)
+    if (n === 0) break
+    parts.push(Buffer.from((bufs[i] as Buffer).subarray(0, n)))
   }
   return Buffer.concat(parts)
 }
@@ -177,8 +179,14 @@ describe('applyDelta over a BaseFile, read by filling', () => {
           const cut = Math.min(at, base.length)
           const next = Buffer.concat([base.subarray(0, cut), insert, base.subarray(cut)])
           const ops = await deltaOf(base, next, blockSize)
-          const filled = await drainByFill(applyDelta(baseFile(base, readCap), blockSize, replay(ops)), fillSize)
-          expect(filled.equals(next)).toBe(true)
+          for (const buffers of [1, 2] as const) {
+            const filled = await drainByFill(
+              applyDelta(baseFile(base, readCap), blockSize, replay(ops)),
+              fillSize,
+              buffers,
+            )
+            expect(filled.equals(next)).toBe(true)
+          }
           const streamed = await drainByStream(applyDelta(baseFile(base, readCap), blockSize, replay(ops)))
           expect(streamed.equals(next)).toBe(true)
         },
@@ -209,7 +217,7 @@ describe('applyDelta over a BaseFile, read by filling', () => {
     const ops = await deltaOf(base, next, 1000)
     const changed = Buffer.from(base)
     changed.writeUInt8(changed.readUInt8(30_000) ^ 1, 30_000)
-    const fill = (b: Uint8Array, list: DeltaOp[]) => drainByFill(applyDelta(baseFile(b), 1000, replay(list)), 8192)
+    const fill = (b: Uint8Array, list: DeltaOp[]) => drainByFill(applyDelta(baseFile(b), 1000, replay(list)), 8192, 2)
     await expect(fill(changed, ops)).rejects.toMatchObject({ code: 'CHECKSUM' })
     await expect(fill(base, ops.slice(0, -1))).rejects.toMatchObject({ code: 'CHECKSUM' })
     await expect(fill(base, [...ops, { type: 'copy', index: 0, count: 1 }])).rejects.toMatchObject({

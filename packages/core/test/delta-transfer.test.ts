@@ -160,7 +160,7 @@ describe('deltaTransfer', () => {
     expect(progress.at(-1)).toBe(next.length)
   })
 
-  it('reads the source once (hashed as it is matched), and sends it whole when the base changed meanwhile', async () => {
+  it('hashes the source while the target computes its signature, reads it again to match it, and sends it whole when the base changed meanwhile', async () => {
     const source = new MemBackend()
     const target = new PatchingBackend()
     const base = randomBytes(1 << 20)
@@ -168,7 +168,8 @@ describe('deltaTransfer', () => {
     target.files.set(p, { data: base, mtimeMs: 1 })
     source.files.set(p, { data: next, mtimeMs: 2 })
     await deltaTransfer(source, target, p, { mtimeMs: 2 })
-    expect(source.bytesRead).toBe(next.length)
+    // Once to hash it ahead, once to match it (the second pass no longer hashes what the first did).
+    expect(source.bytesRead).toBe(2 * next.length)
     expect(target.files.get(p)!.data.equals(next)).toBe(true)
     // The target's base changes after its signature: the copy ops read other bytes, the patch
     // fails its whole-file check, and the file is sent whole.
@@ -179,6 +180,22 @@ describe('deltaTransfer', () => {
       changed[5000] ^= 1
       target.files.set(p, { data: changed, mtimeMs: 2 })
     }
+    const fallbacks: SyncError[] = []
+    await deltaTransfer(source, target, p, { mtimeMs: 3 }, { onFallback: (e) => fallbacks.push(e) })
+    expect(fallbacks.map((e) => e.code)).toEqual(['CHECKSUM'])
+    expect(target.files.get(p)!.data.equals(newer)).toBe(true)
+  })
+
+  it('a source changed between its hash-ahead and its matching pass fails the check and goes whole', async () => {
+    const source = new MemBackend()
+    const target = new PatchingBackend()
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    const newer = edited(next)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    // The hash ran ahead over `next`; by the time the signature is ready, the source is `newer`.
+    target.afterSignature = () => source.files.set(p, { data: newer, mtimeMs: 3 })
     const fallbacks: SyncError[] = []
     await deltaTransfer(source, target, p, { mtimeMs: 3 }, { onFallback: (e) => fallbacks.push(e) })
     expect(fallbacks.map((e) => e.code)).toEqual(['CHECKSUM'])

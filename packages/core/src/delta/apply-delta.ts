@@ -58,7 +58,7 @@ export function applyDelta(
     read() {
       mode ??= 'stream'
       const buf = Buffer.allocUnsafe(CHUNK)
-      patcher.fill(buf, 0, CHUNK).then(
+      patcher.fill(buf, 0, CHUNK, false).then(
         (n) => this.push(n === 0 ? null : buf.subarray(0, n)),
         (err: unknown) => this.destroy(err as Error),
       )
@@ -77,7 +77,7 @@ export function applyDelta(
         new SyncError('UNKNOWN', 'a patched stream was both read and filled', { op: 'delta.apply' }),
       )
     }
-    return patcher.fill(buf, offset, length)
+    return patcher.fill(buf, offset, length, true)
   })
 }
 
@@ -97,6 +97,8 @@ class Patcher {
   #hasher: Promise<WholeFileHasher> | WholeFileHasher
   readonly #sha: Hash | undefined
   #size = 0
+  /** Bytes filled by earlier calls and not hashed yet, in order (see `fill`'s `defer`). */
+  #unhashed: Uint8Array[] = []
   #piece: Piece | undefined
   /** The `end` op was met and checked, and the op stream is over. */
   #done = false
@@ -112,15 +114,23 @@ class Patcher {
     this.#sha = opts.sha256 === undefined ? undefined : createHash('sha256')
   }
 
-  /** Fills `buf[offset, offset + length)` with the next bytes of the new file; 0 once it is complete and checked. */
-  async fill(buf: Uint8Array, offset: number, length: number): Promise<number> {
+  /**
+   * Fills `buf[offset, offset + length)` with the next bytes of the new file; 0 once it is complete
+   * and checked. With `defer`, the bytes are hashed during the next call, while it waits for its
+   * first base read or op: hashing then overlaps the reads instead of following each one (a
+   * patched GiB waited ~0.6 s on reads it could not overlap). The caller leaves them unchanged
+   * until that call returns, as the Fillable contract asks.
+   */
+  async fill(buf: Uint8Array, offset: number, length: number, defer: boolean): Promise<number> {
     if (this.#busy) throw new SyncError('UNKNOWN', 'concurrent fills of a patched stream', { op: 'delta.apply' })
     this.#busy = true
     try {
       this.#hasher = await this.#hasher
+      // What earlier calls placed where this one writes (a caller with one buffer) is hashed first.
+      this.#hashOverlapping(buf.subarray(offset, offset + length))
       let n = 0
       while (n < length && !this.#done) {
-        const p = this.#piece ?? (await this.#nextOp())
+        const p = this.#piece ?? (await this.#nextOp(buf.subarray(offset, offset + n)))
         if (p === undefined) continue
         const at = offset + n
         let k = 0
@@ -132,21 +142,27 @@ class Patcher {
         } else if (p.kind === 'file') {
           k =
             p.end > p.pos
-              ? await (this.base as BaseFile).readAt(buf, at, Math.min(length - n, p.end - p.pos), p.pos)
+              ? await this.#whileHashing(
+                  (this.base as BaseFile).readAt(buf, at, Math.min(length - n, p.end - p.pos), p.pos),
+                )
               : 0
           p.pos += k
           // A base shorter than the op's blocks ends the copy early (its last block is short).
           if (k === 0 || p.pos >= p.end) this.#piece = undefined
         } else if (p.kind === 'fill') {
-          k = await p.stream[FILL](buf, at, length - n)
+          k = await this.#whileHashing(p.stream[FILL](buf, at, length - n))
           if (k === 0) this.#endRange(p.stream)
         } else {
           const r = await p.it.next()
           this.#piece = r.done ? undefined : { kind: 'bytes', data: r.value, at: 0, rest: p.it }
           continue
         }
-        if (k > 0) this.#digest(buf.subarray(at, at + k))
         n += k
+      }
+      // After the end op, everything up to here is hashed already (and checked).
+      if (n > 0 && !this.#done) {
+        if (defer) this.#unhashed.push(buf.subarray(offset, offset + n))
+        else this.#digest(buf.subarray(offset, offset + n))
       }
       return n
     } finally {
@@ -167,6 +183,27 @@ class Patcher {
     }
   }
 
+  /** Hashes the deferred bytes up to the last that shares memory with `target`. */
+  #hashOverlapping(target: Uint8Array): void {
+    const last = this.#unhashed.findLastIndex(
+      (b) =>
+        b.buffer === target.buffer &&
+        b.byteOffset < target.byteOffset + target.byteLength &&
+        target.byteOffset < b.byteOffset + b.byteLength,
+    )
+    for (const bytes of this.#unhashed.splice(0, last + 1)) this.#digest(bytes)
+  }
+
+  /** Hashes what earlier calls filled while `pending` (a read, the next op) is under way. */
+  async #whileHashing<T>(pending: Promise<T>): Promise<T> {
+    if (this.#unhashed.length > 0) {
+      // Awaited below, after the hashing: a failure meanwhile is not an unhandled rejection.
+      pending.catch(() => {})
+      for (const bytes of this.#unhashed.splice(0)) this.#digest(bytes)
+    }
+    return pending
+  }
+
   #digest(bytes: Uint8Array): void {
     ;(this.#hasher as WholeFileHasher).update(bytes)
     this.#sha?.update(bytes)
@@ -178,10 +215,13 @@ class Patcher {
     ;(stream as { destroy?: () => void }).destroy?.()
   }
 
-  /** Takes the next op: sets the piece it reads from (or checks the end); `undefined` when it has none. */
-  async #nextOp(): Promise<Piece | undefined> {
+  /**
+   * Takes the next op: sets the piece it reads from (or checks the end, having hashed `current`,
+   * the bytes this fill placed so far); `undefined` when it has none.
+   */
+  async #nextOp(current: Uint8Array): Promise<Piece | undefined> {
     this.opts.signal?.throwIfAborted()
-    const r = await this.ops.next()
+    const r = await this.#whileHashing(this.ops.next())
     if (r.done) throw this.#fail('delta ended early (no end op)')
     const op = r.value
     if (op.type === 'literal') {
@@ -203,6 +243,7 @@ class Patcher {
           : { kind: 'chunks', it: stream[Symbol.asyncIterator]() }
       }
     } else {
+      this.#digest(current)
       if (op.size !== this.#size) throw this.#fail(`patched file has ${this.#size} bytes, the source ${op.size}`)
       if (op.xxh128 !== (this.#hasher as WholeFileHasher).hex()) {
         throw this.#fail('XXH3-128 of the patched file differs from the source')

@@ -7,6 +7,7 @@ import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
 import { generateDelta } from './generate-delta.js'
+import { hashAhead } from './hash-ahead.js'
 import { isWholeBaseCopy, type WholeBaseCopy } from './whole-base-copy.js'
 import { wholeFileDigest } from './whole-file-hash.js'
 
@@ -68,11 +69,17 @@ export async function deltaTransfer(
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
-      const signature = await target.signature(path, blockSize, signal ? { signal } : {})
+      const signing = target.signature(path, blockSize, signal ? { signal } : {})
+      // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
+      signing.catch(() => {})
+      // The target reads its whole file for the signature; meanwhile, hash ours (see hashAhead).
+      const hashed = await hashAhead(await source.read(path), signing, signal ? { signal } : {})
+      const signature = await signing
       if (signature === undefined) return undefined
       const body = await source.read(path)
       try {
         const ops = generateDelta(body, signature, {
+          hashed,
           ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
           ...(signal !== undefined ? { signal } : {}),
         })

@@ -14,7 +14,9 @@ export const FILL: unique symbol = Symbol.for('syncflow.fill') as never
  *
  * Rules: a consumer uses either `[FILL]` or the stream's usual reading, never both; one call at a
  * time; `destroy()` the stream afterwards as usual (it owns the file handle). Errors are those the
- * stream would emit.
+ * stream would emit. The stream may still read the bytes it filled until the next call returns (a
+ * patched stream hashes them then, while its next read is under way): the consumer may read, copy
+ * or write them out, but leaves them unchanged until then; filling the same memory again is fine.
  */
 export interface Fillable {
   [FILL](buf: Uint8Array, offset: number, length: number): Promise<number>

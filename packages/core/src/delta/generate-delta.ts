@@ -1,5 +1,6 @@
 import type { DeltaOp, FileSignature } from '../backend/backend.js'
 import { MAX_LITERAL_BYTES } from './block-size.js'
+import type { HashedPrefix } from './hash-ahead.js'
 import { SignatureIndex } from './signature-index.js'
 import { loadStrongHash, type StrongHash, strongEquals } from './strong-hash.js'
 import { transientChunks } from './transient-chunks.js'
@@ -11,6 +12,8 @@ export interface GenerateDeltaOptions {
   /** Called with the number of bytes of the new file read so far. */
   readonly onProgress?: (bytesRead: number) => void
   readonly signal?: AbortSignal
+  /** The hash of the source's first bytes, computed ahead (see `hashAhead`): only the rest is hashed here. */
+  readonly hashed?: HashedPrefix
 }
 
 /** Bytes read ahead of the scan window at a time. */
@@ -33,7 +36,8 @@ export async function* generateDelta(
   const fullBlocks = m.index.fullBlocks
   const lastLen = signature.size - fullBlocks * bs
   // Hashed as it is read (~0.15 s/GiB): no separate pass over the new file.
-  const hasher = await createWholeFileHasher()
+  const hasher = opts.hashed?.hasher ?? (await createWholeFileHasher())
+  const hashedAhead = opts.hashed?.bytes ?? 0
   // Each chunk is hashed and copied into the scan buffer before the next is asked for: a source that
   // can fill our buffers (a local file) is read into two reused ones, without garbage.
   const it = transientChunks(source, READ_AHEAD)[Symbol.asyncIterator]()
@@ -57,7 +61,9 @@ export async function* generateDelta(
           break
         }
         rest = r.value
-        hasher.update(rest)
+        // Bytes hashed ahead are not hashed again (if the file changed since, the check fails).
+        if (total + rest.length > hashedAhead)
+          hasher.update(total >= hashedAhead ? rest : rest.subarray(hashedAhead - total))
         total += rest.length
         opts.onProgress?.(total)
       }
