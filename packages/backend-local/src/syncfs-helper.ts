@@ -1,4 +1,4 @@
-import { type ChildProcessByStdio, spawn } from 'node:child_process'
+import type { ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 
 /** Makes everything written so far to the filesystem holding `dir` durable; rejects when it cannot. */
@@ -35,6 +35,9 @@ interface Helper {
 export function syncfsHelper(): SyncFs {
   const helpers = new Map<string, Helper>()
   const start = (dir: string): Helper => {
+    // Loaded on first use: child_process (and net under it) cost ~3 ms of startup that a run
+    // writing nothing (a no-op re-sync) would pay for nothing.
+    const { spawn } = process.getBuiltinModule('node:child_process')
     const child = spawn('sh', ['-c', SCRIPT, dir], { stdio: ['pipe', 'pipe', 'ignore'], detached: true })
     const helper: Helper = { child, waiting: [], dead: undefined }
     const fail = (err: Error): void => {

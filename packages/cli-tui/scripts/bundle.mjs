@@ -82,6 +82,19 @@ const resolveForBundle = {
     // yoga-layout (Ink's layout engine) reads its WebAssembly from an inline data: URL with fetch()
     // when fetch exists, which makes Node load its HTTP client (undici): ~20 ms of CPU, a quarter of
     // the UI chunk's load. It decodes the same base64 itself when told there is no fetch.
+    // commander requires child_process at load, for executable subcommands (`git-style`), which
+    // syncflow has none of; child_process loads net and more: ~3 ms of every command's startup. Its
+    // only use is `childProcess.spawn(…)`, so a getter that requires it on first use is equivalent.
+    b.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const contents = readFileSync(args.path, 'utf8')
+      const eager = "const childProcess = require('node:child_process');"
+      if (!contents.includes(eager)) {
+        console.warn(`bundle.mjs: ${args.path} changed; child_process is loaded at startup again`)
+        return undefined
+      }
+      const lazy = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };"
+      return { contents: contents.replace(eager, lazy), loader: 'js' }
+    })
     b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, (args) => {
       const contents = readFileSync(args.path, 'utf8')
       const fetched = 'return w||"function"!=typeof fetch?'
