@@ -453,6 +453,30 @@ const targets = markdownTable(
   ],
 )
 
+/**
+ * Median wall time of `node -e 0` over `n` runs, in ms: the floor under any Node CLI's figures,
+ * which rsync does not pay. `env` replaces the environment (to show what a variable costs).
+ * @param {NodeJS.ProcessEnv} env
+ */
+function nodeStartMs(env, n = 9) {
+  const times = []
+  for (let i = 0; i < n; i++) {
+    const t0 = process.hrtime.bigint()
+    spawnSync(process.execPath, ['-e', '0'], { env })
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  return median(times)
+}
+// NODE_EXTRA_CA_CERTS (set on some machines for a proxy) makes every Node process read and parse
+// that bundle at startup, before any JavaScript runs: ~40 ms on the project's VMs.
+const extraCa = process.env.NODE_EXTRA_CA_CERTS
+const { NODE_EXTRA_CA_CERTS: _omitted, ...envWithoutExtraCa } = process.env
+const nodeStart = `- Node startup (\`node -e 0\`, median of 9): ${fmt(nodeStartMs(process.env), 0)} ms${
+  extraCa
+    ? ` with NODE_EXTRA_CA_CERTS=${extraCa} as set here, ${fmt(nodeStartMs(envWithoutExtraCa), 0)} ms without it`
+    : ''
+}`
+
 const fsInfo = spawnSync('findmnt', ['-no', 'FSTYPE,SOURCE', '--target', data], { encoding: 'utf8' }).stdout.trim()
 const fsStat = statfsSync(data)
 const machine = [
@@ -463,6 +487,7 @@ const machine = [
     .loadavg()
     .map((l) => l.toFixed(2))
     .join(' ')}`,
+  nodeStart,
   `- tools: ${toolList.map((t) => `${t.name}: ${t.version}`).join('; ')}`,
   `- repetitions: ${reps} (${bigReps} for the mixed tree's initial sync, 1 for the ${LARGE.files.toLocaleString('en')}-file initial sync); medians; tools in rotated order; \`sync\` before each run; warm page cache for every tool${quick ? '; QUICK mode (smaller trees)' : ''}`,
 ].join('\n')
