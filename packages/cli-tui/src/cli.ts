@@ -92,8 +92,11 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .description('Compare SRC with DST as a mirror would, writing nothing. Lists differences on stdout; exit 1 if any.')
     .action(jobAction(async () => (await import('./commands/check.js')).checkCommand))
 
-  addFlags(program.command('ls').argument('<URI>'), LS_FLAGS)
-    .summary('list a location recursively (--json for NDJSON entries)')
+  const ls = addFlags(program.command('ls').argument('<URI>'), LS_FLAGS)
+  // The shared --json text speaks of SyncEvents; ls prints the listed entries themselves.
+  const lsJson = ls.options.find((o) => o.long === '--json')
+  if (lsJson) lsJson.description = 'print one JSON entry per line (path, kind, size, mtimeMs, mode, ...) on stdout'
+  ls.summary('list a location recursively (--json for NDJSON entries)')
     .description('List a location recursively, in listing order (UTF-8 byte order of paths).')
     .action(async (uri: string, _opts: unknown, cmd: Command) => {
       const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd)])

@@ -61,6 +61,14 @@ describe('help and version', () => {
     }
   })
 
+  it('ls --help describes its --json output as entries, not SyncEvents', async () => {
+    const r = await runCli(['ls', '--help'])
+    expect(r.code).toBe(0)
+    const json = r.stdout.slice(r.stdout.indexOf('--json'), r.stdout.indexOf('--symlinks'))
+    expect(json).toContain('JSON entry per line')
+    expect(json).not.toContain('SyncEvents')
+  })
+
   it('no command at all is a usage error that shows the help', async () => {
     const r = await runCli([])
     expect(r.code).toBe(2)
