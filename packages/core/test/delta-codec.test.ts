@@ -8,7 +8,9 @@ import {
   type FileSignature,
   generateDelta,
   isWholeBaseCopy,
+  loadBlockSums,
   loadBlockWeakChecksum,
+  loadStrongHash,
   MAX_LITERAL_BYTES,
   RollingChecksum,
   SyncError,
@@ -141,6 +143,41 @@ describe('weak checksum', () => {
     expect(simd(big, 3, big.length)).toBe(weakChecksum(big, 3, big.length))
     const random = randomBytes(300_000)
     expect(simd(random, 1, 262_145)).toBe(weakChecksum(random, 1, 262_145))
+    // Every split between the 64-byte loop, the 16-byte loop and the byte tail, on 0xff bytes.
+    for (let len = 0; len <= 200; len++) expect(simd(big, 5, 5 + len)).toBe(weakChecksum(big, 5, 5 + len))
+  })
+
+  it('the fused block sums equal the weak sum and the strong hash apart, for any data, offset and length', async () => {
+    const sums = await loadBlockSums()
+    const strongHash = await loadStrongHash()
+    expect(sums).toBeDefined() // Node 20 has WebAssembly SIMD
+    const check = (data: Uint8Array, start: number, end: number, n: number) => {
+      const out = new Uint8Array(n + 3).fill(0xaa)
+      expect(sums?.(data, start, end, out, 2, n)).toBe(weakChecksum(data, start, end))
+      expect([...out.subarray(2, 2 + n)]).toEqual([...strongHash(data.subarray(start, end)).subarray(0, n)])
+      expect(out[1]).toBe(0xaa) // nothing written outside its bytes
+      expect(out[2 + n]).toBe(0xaa)
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 3000 }),
+        fc.nat(),
+        fc.nat(),
+        fc.integer({ min: 1, max: 8 }),
+        (data, x, y, n) => {
+          const start = data.length === 0 ? 0 : x % data.length
+          const end = start + (data.length === start ? 0 : y % (data.length - start + 1))
+          check(data, start, end, n)
+        },
+      ),
+      { numRuns: 500 },
+    )
+    // Every length up to a few stripes (XXH64's 32-, 8-, 4- and 1-byte steps), then big blocks.
+    const random = randomBytes(300_000)
+    for (let len = 0; len <= 130; len++) check(random, 7, 7 + len, 8)
+    check(random, 1, 1 + 32_768, 8)
+    check(random, 0, 262_145, 6)
+    check(Buffer.alloc(1 << 20, 0xff), 3, 1 << 20, 8)
   })
 
   it('matches rsync sums on a known input', () => {
