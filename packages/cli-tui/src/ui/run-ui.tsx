@@ -1,5 +1,6 @@
 import type { SyncSummary } from '@syncflow/core'
 import { render } from 'ink'
+import { clearOnShrink } from './clear-on-shrink.js'
 import { SyncApp } from './SyncApp.js'
 import type { SyncEventHub } from './sync-event-hub.js'
 import type { Pausable } from './use-paused.js'
@@ -62,11 +63,14 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       patchConsole: true,
     },
   )
+  // After render: in front of the resize handler Ink has just registered.
+  const stopClearing = clearOnShrink(opts.stdout ?? process.stdout)
   // The app exits by itself once the final `done` is drawn (after a run with failures, on `q`); a
   // run that ends without a `done` (an engine bug) still unmounts after a last frame.
   void hub.ended.then(() => {
     if (hub.summary === undefined) setTimeout(() => app.unmount(), frameMs * 3).unref()
   })
   await app.waitUntilExit().catch(() => {})
+  stopClearing()
   return hub.summary
 }
