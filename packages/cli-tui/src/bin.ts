@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
 import { run } from './cli.js'
+import { dropIpServernameWarning } from './output/drop-ip-servername-warning.js'
 import { processStreams } from './output/streams.js'
 import { staleBundle } from './stale-bundle.js'
 
@@ -25,6 +26,9 @@ const capYoung = setInterval(() => {
   }
 }, 5)
 capYoung.unref()
+
+// grpcs:// to an IP address would print Node's DEP0123 warning on every run (see the function).
+dropIpServernameWarning()
 
 // No UV_THREADPOOL_SIZE here: an ES module entry is read through libuv's thread pool, so the pool
 // already exists when this code runs and the variable would be ignored (it was, until this note).
