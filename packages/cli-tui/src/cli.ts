@@ -162,14 +162,24 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end through exitOverride too; anything else is a usage mistake.
-      return err.exitCode === 0 ? 0 : USAGE_EXIT
+      if (err.exitCode === 0) return 0
+      // Commander printed the message; a --json reader also gets its final `done`.
+      const { usageDoneEvent } = await import('./job/usage-done-event.js')
+      const done = usageDoneEvent(argv, err.message.replace(/^error: /, ''))
+      if (done) streams.stdout.write(`${JSON.stringify(done)}\n`)
+      return USAGE_EXIT
     }
-    const [{ formatError }, { exitCodeForError }, { asSyncError }] = await Promise.all([
+    const [{ formatError }, { exitCodeForError }, { asSyncError }, { usageDoneEvent }] = await Promise.all([
       import('./errors/format-error.js'),
       import('./errors/exit-codes.js'),
       import('@syncflow/core'),
+      import('./job/usage-done-event.js'),
     ])
+    const error = asSyncError(err)
     streams.stderr.write(formatError(err, argv.includes('-v') || argv.includes('--verbose')))
-    return exitCodeForError(asSyncError(err))
+    // Before the job started (a bad --config file): a --json reader still gets its final `done`.
+    const done = error.code === 'USAGE' ? usageDoneEvent(argv, error.message, error.hint) : undefined
+    if (done) streams.stdout.write(`${JSON.stringify(done)}\n`)
+    return exitCodeForError(error)
   }
 }

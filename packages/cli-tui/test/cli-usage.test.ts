@@ -177,3 +177,45 @@ describe('--config FILE', () => {
     expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), `cannot read config file ${file}`)
   })
 })
+
+describe('usage errors with --json', () => {
+  /** stdout as NDJSON: every line must parse. */
+  const lines = (stdout: string) =>
+    stdout
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { type: string; summary?: Record<string, unknown> })
+
+  it('a job command still ends its NDJSON with a done event carrying the USAGE error', async () => {
+    const r = await runCli(['copy', 'a', 'b', '--json', '--bogus'])
+    expect(r.code).toBe(2)
+    const events = lines(r.stdout)
+    expect(events).toHaveLength(1)
+    expect(events[0]?.type).toBe('done')
+    expect(events[0]?.summary?.mode).toBe('copy')
+    expect(events[0]?.summary?.fatal).toMatchObject({ code: 'USAGE', message: "unknown option '--bogus'" })
+    expect(r.stderr).toContain("unknown option '--bogus'")
+  })
+
+  it('so does a bad --config file, with the hint of the flag', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await writeFile(file, JSON.stringify({ concurrency: 'many' }))
+    const r = await runCli(['sync', 'a', 'b', '--json', '--dry-run', '--config', file])
+    expect(r.code).toBe(2)
+    const [done] = lines(r.stdout)
+    expect(done?.summary).toMatchObject({ mode: 'mirror', dryRun: true, fatal: { code: 'USAGE' } })
+    expect(JSON.stringify(done?.summary?.fatal)).toContain('whole number')
+  })
+
+  it('ls --json (entries, not events) and commands without --json print nothing on stdout', async () => {
+    for (const argv of [
+      ['ls', 'x', '--json', '--bogus'],
+      ['sync', 'a', 'b', '--bogus'],
+    ]) {
+      const r = await runCli(argv)
+      expect(r.code).toBe(2)
+      expect(r.stdout).toBe('')
+    }
+  })
+})
