@@ -8,7 +8,7 @@
 //                            [--burst-fs disk|tmpfs|both] [--bin PATH]
 
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -185,7 +185,9 @@ async function burst(a, fs) {
 
     const src = dir('burst-src')
     const dst = dir('burst-dst')
-    const w = startWatch(src, dst, [], BIN)
+    // Its NDJSON goes to a file on tmpfs, events timed by their own `ts` (see startWatch).
+    const out = path.join(existsSync('/dev/shm') ? '/dev/shm' : base, `syncflow-bench-burst-${process.pid}.ndjson`)
+    const w = startWatch(src, dst, [], BIN, { out })
     await w.next((e) => e.type === 'done')
     let copied = 0
     let dones = 0
@@ -215,6 +217,7 @@ async function burst(a, fs) {
     absorb.push(last - t0)
     after.push(last - t0 - tarMs)
     await w.stop()
+    rmSync(out, { force: true })
     cycles.push(dones)
     const wrong = treeDifference(expected, listTree(dst))
     if (wrong) throw new Error(`burst: DST differs from SRC: ${wrong}`)
@@ -280,11 +283,10 @@ function uiOverhead(/** @type {{ tree: string }} */ a, /** @type {'tmpfs' | 'dis
     )
     return
   }
+  // On tmpfs where asked (and there is one), else in the scratch directory (on disk).
   const shm = '/dev/shm'
   const base =
-    spawnSync('test', ['-d', shm]).status === 0
-      ? path.join(shm, `syncflow-bench-ui-${process.pid}`)
-      : path.join(DATA, 'ui')
+    fs === 'tmpfs' && existsSync(shm) ? path.join(shm, `syncflow-bench-ui-${process.pid}`) : path.join(DATA, 'ui')
   rmSync(base, { recursive: true, force: true })
   mkdirSync(base, { recursive: true })
   const tree = path.join(base, 'tree')
