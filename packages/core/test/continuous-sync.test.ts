@@ -112,6 +112,25 @@ describe('continuousSync', () => {
     expect(job.cycles().at(-1)?.summary).toMatchObject({ unchanged: 0, done: { copy: 1 } })
   })
 
+  it('ships again a file changed while it was copied, though no event says so (the re-check after a cycle)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const changes = new Subject<Change>()
+    let rewrites = 0
+    // The source's `a` changes right after it was copied (as the copy finishes), and no event says so.
+    const copyFrom = dst.copyFrom.bind(dst)
+    dst.copyFrom = async (source, sourcePath, path, meta, opts) => {
+      const made = await copyFrom(source, sourcePath, path, meta, opts)
+      if (path === 'a' && rewrites++ === 0) await writeText(src, 'a', 'second version', T0 + 5000)
+      return made
+    }
+    const job = start(src, dst, { changes, initialSync: false })
+    await writeText(src, 'a', 'first version', T0)
+    changes.next(up('a'))
+    await expect.poll(() => snapshot(dst)).toEqual({ a: 'second version' })
+    expect(job.cycles().length).toBe(2)
+  })
+
   it('stops cleanly when aborted: the last done says interrupted', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -6,7 +6,6 @@ import {
   EMPTY,
   filter,
   fromEvent,
-  ignoreElements,
   interval,
   map,
   merge,
@@ -26,6 +25,7 @@ import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
 import { batchChanges } from './batch-changes.js'
 import { coalesceChanges } from './coalesce-changes.js'
@@ -45,6 +45,9 @@ const mergeWork = (a: Work, b: Work): Work =>
   a.rescan || b.rescan
     ? { rescan: true, paths: new Set() }
     : { rescan: false, paths: new Set([...a.paths, ...b.paths]) }
+
+/** Paths stated at once by the re-check after a cycle. */
+const RECHECK_CONCURRENCY = 16
 
 /** Most files remembered as shipped (about 100 bytes each). */
 const SHIPPED_MAX = 200_000
@@ -180,27 +183,29 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           if (e.type === 'skipped' && e.action?.kind === 'delete' && e.action.target?.kind === 'dir') dirStuck = true
         }),
       )
-      // Re-checked after the transfer: a file changed while it was copied goes round again.
-      const recheck$ = defer(async () => {
+      // Re-checked after the transfer: a file changed while it was copied goes round again. The
+      // re-check does not hold up the next cycle (the paths it finds changed join whatever cycle
+      // comes next): after a burst it stats every file shipped, ~0.1–0.2 s for 10,000 files on two
+      // busy cores, which the files that arrived during the cycle used to wait for.
+      const recheck = async (): Promise<void> => {
         if (aborted()) return
-        await Promise.all(
-          transferred.map(async (a) => {
-            const now = await source.stat(a.path).catch(() => undefined)
-            const was = a.source
-            if (now && was && (now.size !== was.size || now.mtimeMs !== was.mtimeMs)) {
-              feedback$.next({ type: 'upsert', path: a.path })
-            }
-          }),
-        )
+        await mapConcurrent(transferred, RECHECK_CONCURRENCY, async (a) => {
+          if (aborted()) return
+          const now = await source.stat(a.path).catch(() => undefined)
+          const was = a.source
+          if (now && was && (now.size !== was.size || now.mtimeMs !== was.mtimeMs)) {
+            feedback$.next({ type: 'upsert', path: a.path })
+          }
+        })
         // Contents of a removed directory that no event named: a full rescan deletes them.
         if (dirStuck) rescanRequest$.next()
-      })
-      return concat(
-        cycle$,
-        recheck$.pipe(
-          ignoreElements(),
-          catchError(() => EMPTY),
-        ),
+      }
+      return cycle$.pipe(
+        tap({
+          complete: () => {
+            recheck().catch(() => {})
+          },
+        }),
       )
     }
 
