@@ -31,6 +31,8 @@ function app(watch = false) {
         color={false}
         frameMs={10}
         sampleMs={20}
+        // Frames as fast as they can be drawn (a loaded machine's slow first frame does not hold up the next).
+        drawBudget={1}
       />
     </Probe>,
   )

@@ -46,14 +46,22 @@ export function backendView<B extends Backend>(backend: B, opts: BackendViewOpti
   const wrappers = new Map<PropertyKey, unknown>()
   const wrap = (target: B, prop: PropertyKey, fn: (...args: unknown[]) => unknown): unknown => {
     const gate = opts.gate
+    const call = (args: unknown[]): unknown => fn.apply(target, args.map(unwrapBackend))
     if (gate && GATED.has(prop)) {
-      return async (...args: unknown[]) => {
+      // While running, the call goes straight through and its own promise is returned: no extra
+      // async frame per read and write (tens of thousands in a sync of 10,000 files under the UI).
+      // The gated methods all return promises, so a synchronous throw becomes a rejection here.
+      return (...args: unknown[]) => {
         const wait = gate.wait(opts.signal)
-        if (wait) await wait
-        return fn.apply(target, args.map(unwrapBackend))
+        if (wait) return wait.then(() => call(args))
+        try {
+          return call(args)
+        } catch (err) {
+          return Promise.reject(err)
+        }
       }
     }
-    return (...args: unknown[]) => fn.apply(target, args.map(unwrapBackend))
+    return (...args: unknown[]) => call(args)
   }
   // Wraps `backend` itself (maybe a view already), so a list view of a gated view stays gated.
   const view = new Proxy(backend, {
