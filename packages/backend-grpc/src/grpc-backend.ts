@@ -22,6 +22,8 @@ import {
   type MtimeSettable,
   type ReadRange,
   type RelPath,
+  SIGNATURE_IN_PROGRESS,
+  type SignatureInProgress,
   type Symlinkable,
   SyncError,
   supports,
@@ -479,6 +481,78 @@ export class GrpcBackend
       throw e
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /**
+   * The signature as it arrives (see `ProgressiveSignatures`): resolves with the first batch, the
+   * rest is added in the background. The server sends it while it reads the file.
+   */
+  async [SIGNATURE_IN_PROGRESS](
+    path: string,
+    blockSize: number,
+    opts: { signal?: AbortSignal } = {},
+  ): Promise<SignatureInProgress | undefined> {
+    const rel = this.#rel(path as RelPath, 'signature')
+    const call = this.#client.Signature(
+      { root: this.#root, path: rel, blockSize: blockSize || this.#blockSize },
+      this.#metadata(),
+      {},
+    )
+    const onAbort = () => call.cancel()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
+    type Reply = { blockSize: number; size: number; strongBytes: number; weak: Buffer; strong: Buffer }
+    const it = (call as ClientReadableStream<Reply>)[Symbol.asyncIterator]()
+    let assembler: SignatureAssembler
+    try {
+      const first = await it.next()
+      if (first.done === true) throw new SyncError('UNSUPPORTED', 'empty signature', { op: 'grpc.signature' })
+      assembler = new SignatureAssembler(first.value, 'signature')
+      assembler.add(first.value)
+    } catch (err) {
+      opts.signal?.removeEventListener('abort', onAbort)
+      call.cancel()
+      const e = toSyncError(err, 'signature', rel, opts.signal)
+      if (e.code === 'NOT_FOUND') return undefined
+      throw e
+    }
+    const a = assembler
+    let settled = false
+    let failure: SyncError | undefined
+    let waiters: (() => void)[] = []
+    const wake = () => {
+      const w = waiters
+      waiters = []
+      for (const f of w) f()
+    }
+    void (async () => {
+      try {
+        for (let r = await it.next(); r.done !== true; r = await it.next()) {
+          a.add(r.value)
+          wake()
+        }
+        a.finish() // every block announced arrived
+      } catch (err) {
+        failure = toSyncError(err, 'signature', rel, opts.signal)
+      } finally {
+        settled = true
+        opts.signal?.removeEventListener('abort', onAbort)
+        wake()
+      }
+    })()
+    return {
+      signature: a.partial(),
+      progress: {
+        // All blocks count only once the stream ended well (the last one completes the signature).
+        received: () => (settled && failure === undefined ? a.total : Math.min(a.received, a.total - 1)),
+        more: async () => {
+          if (!settled) await new Promise<void>((resolve) => waiters.push(resolve))
+          if (failure !== undefined) throw failure
+        },
+      },
+      cancel: () => {
+        if (!settled) call.cancel()
+      },
     }
   }
 

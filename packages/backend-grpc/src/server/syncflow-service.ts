@@ -8,6 +8,7 @@ import {
   blockSizeFor,
   computeSignature,
   type DeltaOp,
+  type FileSignature,
   generateDelta,
   type HashAlgo,
   isWholeBaseCopy,
@@ -26,7 +27,7 @@ import { fromWireExpect, fromWireMeta, toWireEntry } from '../wire/entry-codec.j
 import { gzipChunk } from '../wire/gzip-chunk.js'
 import { PROTOCOL_VERSION, type Protocol } from '../wire/load-protocol.js'
 import { batchOps, fromWireOp } from '../wire/op-codec.js'
-import { SignatureAssembler, signatureBatches } from '../wire/signature-codec.js'
+import { BLOCKS_PER_MESSAGE, SignatureAssembler, signatureBatch } from '../wire/signature-codec.js'
 import { writeMessage } from '../wire/streams.js'
 import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
@@ -277,18 +278,39 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       }
       const blockSize = req.blockSize || blockSizeFor(entry.size)
       if (blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `block size ${blockSize} is too large`)
-      const sig = await computeSignature(tree.scanFile(full), blockSize, strongBytesFor(entry.size, blockSize), {
-        sizeHint: entry.size,
-        signal,
-      })
+      // Sent on while the file is read: a client can start matching (and patching) against the
+      // blocks it has instead of waiting for the whole file to be read and hashed here. The size
+      // travels first, so the file must keep it: one that changes meanwhile fails with CHECKSUM
+      // (the client then sends it whole, as for a base that changed under its patch).
+      const strongBytes = strongBytesFor(entry.size, blockSize)
+      const expected = Math.ceil(entry.size / blockSize)
+      const changed = () =>
+        new SyncError('CHECKSUM', 'the file changed while its signature was read', { op: 'serve.signature' })
+      let sent = 0
       let first = true
-      for (const batch of signatureBatches(sig)) {
+      const send = async (sig: FileSignature, to: number) => {
         await writeMessage(call, {
-          ...(first ? { blockSize: sig.blockSize, size: sig.size, strongBytes: sig.strongBytes } : {}),
-          ...batch,
+          ...(first ? { blockSize, size: entry.size, strongBytes } : {}),
+          ...signatureBatch(sig, sent, to),
         })
         first = false
+        sent = to
+      }
+      const sig = await computeSignature(tree.scanFile(full), blockSize, strongBytes, {
+        sizeHint: entry.size,
+        signal,
+        onBlocks: async (partial, blocks) => {
+          if (partial.size > entry.size) throw changed()
+          // Every ~8 MiB of the file (at least 256 blocks): a few hundred messages per GiB.
+          if (blocks - sent >= Math.min(BLOCKS_PER_MESSAGE, Math.max(256, (8 << 20) / blockSize))) {
+            await send(partial, Math.min(blocks, sent + BLOCKS_PER_MESSAGE))
+          }
+        },
+      })
+      if (sig.size !== entry.size || sig.weak.length !== expected) throw changed()
+      while (sent < expected || first) {
         if (call.cancelled) return
+        await send(sig, Math.min(expected, sent + BLOCKS_PER_MESSAGE))
       }
     }),
 

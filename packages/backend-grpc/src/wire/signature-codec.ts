@@ -16,12 +16,17 @@ export interface SignatureBatch {
 export function* signatureBatches(sig: FileSignature): Generator<SignatureBatch> {
   const blocks = sig.weak.length
   for (let i = 0; i === 0 || i < blocks; i += BLOCKS_PER_MESSAGE) {
-    const n = Math.min(BLOCKS_PER_MESSAGE, blocks - i)
-    const weak = Buffer.allocUnsafe(n * 4)
-    for (let k = 0; k < n; k++) weak.writeUInt32LE(sig.weak[i + k]!, k * 4)
-    const strong = Buffer.from(sig.strong.subarray(i * sig.strongBytes, (i + n) * sig.strongBytes))
-    yield { weak, strong }
+    yield signatureBatch(sig, i, Math.min(blocks, i + BLOCKS_PER_MESSAGE))
   }
+}
+
+/** Blocks `from` to `to` (excluded) of a signature as one wire batch. */
+export function signatureBatch(sig: FileSignature, from: number, to: number): SignatureBatch {
+  const n = to - from
+  const weak = Buffer.allocUnsafe(n * 4)
+  for (let k = 0; k < n; k++) weak.writeUInt32LE(sig.weak[from + k]!, k * 4)
+  const strong = Buffer.from(sig.strong.subarray(from * sig.strongBytes, to * sig.strongBytes))
+  return { weak, strong }
 }
 
 /**
@@ -59,6 +64,21 @@ export class SignatureAssembler {
     for (let k = 0; k < n; k++) this.weak[this.blocks + k] = view.getUint32(k * 4, true)
     this.strong.set(batch.strong, this.blocks * sb)
     this.blocks += n
+  }
+
+  /** Blocks added so far. */
+  get received(): number {
+    return this.blocks
+  }
+
+  /** Blocks the size announces. */
+  get total(): number {
+    return this.expected
+  }
+
+  /** The signature with the blocks added so far (the arrays have their full length; see `add`). */
+  partial(): FileSignature {
+    return { ...this.params, weak: this.weak, strong: this.strong }
   }
 
   /** The signature, once every block arrived. */

@@ -10,6 +10,11 @@ export interface ComputeSignatureOptions {
   /** Expected length, to size the arrays once (they grow when it is wrong). */
   readonly sizeHint?: number
   readonly signal?: AbortSignal
+  /**
+   * Called after each chunk read with the signature so far (`blocks` whole blocks; the arrays are
+   * only valid until the next call) and awaited: a server sends them on while it reads the rest.
+   */
+  readonly onBlocks?: (partial: FileSignature, blocks: number) => Promise<void> | void
 }
 
 /**
@@ -86,6 +91,7 @@ export async function computeSignature(
       carry.set(chunk.subarray(off), carried)
       carried += chunk.length - off
     }
+    if (opts.onBlocks) await opts.onBlocks({ blockSize, size, weak, strong, strongBytes }, blocks)
   }
   if (carried > 0) addBlock(carry, 0, carried)
   return { blockSize, size, weak: weak.slice(0, blocks), strong: strong.slice(0, blocks * strongBytes), strongBytes }

@@ -8,6 +8,7 @@ import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
 import { generateDelta } from './generate-delta.js'
 import { hashAhead } from './hash-ahead.js'
+import { progressiveSignatures, SIGNATURE_IN_PROGRESS } from './signature-progress.js'
 import { isWholeBaseCopy, type WholeBaseCopy } from './whole-base-copy.js'
 import { wholeFileDigest } from './whole-file-hash.js'
 
@@ -69,6 +70,28 @@ export async function deltaTransfer(
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
+      const progressive = progressiveSignatures(target)
+      if (progressive !== undefined) {
+        // Matching starts with the first blocks of the signature instead of after the target has
+        // read its whole file for it; the new file's hash is taken in the same pass.
+        const arriving = await progressive[SIGNATURE_IN_PROGRESS](path, blockSize, signal ? { signal } : {})
+        if (arriving === undefined) return undefined
+        try {
+          const body = await source.read(path)
+          try {
+            const ops = generateDelta(body, arriving.signature, {
+              progress: arriving.progress,
+              ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
+              ...(signal !== undefined ? { signal } : {}),
+            })
+            return await target.patch(path, arriving.signature.blockSize, ops, meta, writeOpts)
+          } finally {
+            body.destroy()
+          }
+        } finally {
+          arriving.cancel()
+        }
+      }
       const signing = target.signature(path, blockSize, signal ? { signal } : {})
       // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
       signing.catch(() => {})

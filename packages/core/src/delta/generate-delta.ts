@@ -2,6 +2,7 @@ import type { DeltaOp, FileSignature } from '../backend/backend.js'
 import { MAX_LITERAL_BYTES } from './block-size.js'
 import type { HashedPrefix } from './hash-ahead.js'
 import { SignatureIndex } from './signature-index.js'
+import type { SignatureProgress } from './signature-progress.js'
 import { loadStrongHash, type StrongHash, strongEquals } from './strong-hash.js'
 import { transientChunks } from './transient-chunks.js'
 import { packWeak, weakChecksum } from './weak-checksum.js'
@@ -14,6 +15,23 @@ export interface GenerateDeltaOptions {
   readonly signal?: AbortSignal
   /** The hash of the source's first bytes, computed ahead (see `hashAhead`): only the rest is hashed here. */
   readonly hashed?: HashedPrefix
+  /**
+   * The signature is still arriving (see `SignatureProgress`): the scan goes on as long as the
+   * blocks known reach `progressLead` bytes past the bytes read, and waits for more otherwise. A
+   * block the new file has further back than that (and than the signature is ahead) may then go
+   * as literal bytes instead of a copy; the end of the file waits for the whole signature.
+   */
+  readonly progress?: SignatureProgress
+  /** With `progress`: how far the known blocks must reach (bytes); `progressLead` of the base's size by default. */
+  readonly lead?: number
+}
+
+/**
+ * How far (bytes of the base) the known blocks of a signature in progress must reach past the
+ * bytes of the new file read: a quarter of the base, at least 64 MiB.
+ */
+export function progressLead(baseSize: number): number {
+  return Math.max(64 << 20, Math.ceil(baseSize / 4))
 }
 
 /** Bytes read ahead of the scan window at a time. */
@@ -31,7 +49,8 @@ export async function* generateDelta(
   opts: GenerateDeltaOptions = {},
 ): AsyncGenerator<DeltaOp, void, undefined> {
   const strongHash = await loadStrongHash()
-  const m = new Matcher(signature, strongHash)
+  const progress = opts.progress
+  const m = new Matcher(signature, strongHash, progress?.received())
   const bs = signature.blockSize
   const fullBlocks = m.index.fullBlocks
   const lastLen = signature.size - fullBlocks * bs
@@ -48,6 +67,24 @@ export async function* generateDelta(
   let pendingCount = 0
   let hint = 0 // after block j matched, block j + 1 is tried first (by strong hash alone)
   let weakValid = false // m.a/m.b hold the sums of the window at m.pos
+  const allBlocks = signature.weak.length
+  const lead = opts.lead ?? progressLead(signature.size)
+  let complete = progress === undefined || progress.received() >= allBlocks
+
+  // A signature in progress: waits until its known blocks reach `upTo` (a base offset), or all.
+  const known = async (upTo: number): Promise<void> => {
+    const need = Math.min(allBlocks, Math.ceil(upTo / bs))
+    while (!complete && progress !== undefined) {
+      const have = progress.received()
+      if (have >= allBlocks) complete = true
+      else if (have >= need) {
+        m.index.add(have)
+        return
+      } else await progress.more()
+      opts.signal?.throwIfAborted()
+    }
+    m.index.add(allBlocks)
+  }
 
   // Moves the unsent bytes to the front of the buffer and reads until it is full or at EOF.
   const fill = async (): Promise<void> => {
@@ -108,6 +145,7 @@ export async function* generateDelta(
       // Rolling needs one byte past the window, hence `<=`.
       if (!eof && m.end - m.pos <= bs) {
         await fill()
+        if (!complete) await known(total - (rest?.length ?? 0) + lead)
         continue
       }
       if (m.end - m.pos <= bs) break
@@ -129,6 +167,7 @@ export async function* generateDelta(
     }
 
     // The tail (at most one block): a last whole window, then the base's short last block.
+    if (!complete) await known(Number.POSITIVE_INFINITY)
     if (m.end - m.pos === bs && bs > 0) {
       let j = -1
       if (hint < fullBlocks && m.matches(hint, m.pos)) j = hint
@@ -177,8 +216,9 @@ class Matcher {
   constructor(
     private readonly sig: FileSignature,
     private readonly strongHash: StrongHash,
+    blocks?: number,
   ) {
-    this.index = new SignatureIndex(sig)
+    this.index = new SignatureIndex(sig, blocks)
     this.bs = sig.blockSize
     this.weak = sig.weak
     this.buf = Buffer.allocUnsafe(MAX_LITERAL_BYTES + 2 * this.bs + READ_AHEAD)

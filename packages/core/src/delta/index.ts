@@ -19,10 +19,17 @@ export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.
 export type { Fillable } from './fillable.js'
 export { FILL, fillableOf, withFill } from './fillable.js'
 export type { GenerateDeltaOptions } from './generate-delta.js'
-export { generateDelta } from './generate-delta.js'
+export { generateDelta, progressLead } from './generate-delta.js'
 export type { HashedPrefix } from './hash-ahead.js'
 export { hashAhead } from './hash-ahead.js'
 export { SignatureIndex } from './signature-index.js'
+export {
+  type ProgressiveSignatures,
+  progressiveSignatures,
+  SIGNATURE_IN_PROGRESS,
+  type SignatureInProgress,
+  type SignatureProgress,
+} from './signature-progress.js'
 export type { StrongHash } from './strong-hash.js'
 export { loadStrongHash, strongEquals } from './strong-hash.js'
 export { transientChunks } from './transient-chunks.js'

@@ -21,7 +21,17 @@ export class SignatureIndex {
   /** Number of whole blocks (those in the table). */
   readonly fullBlocks: number
 
-  constructor(readonly signature: FileSignature) {
+  /** Blocks in the table so far (see `add`). */
+  #added = 0
+
+  /**
+   * `blocks`: how many of the signature's blocks are known yet (a signature still arriving: the
+   * others are added with `add` as they come); all by default.
+   */
+  constructor(
+    readonly signature: FileSignature,
+    blocks?: number,
+  ) {
     this.fullBlocks = Math.floor(signature.size / signature.blockSize)
     const keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(Math.max(1, this.fullBlocks) * 64))))
     const headBits = Math.min(keyBits, Math.max(4, Math.ceil(Math.log2(Math.max(1, this.fullBlocks) * 2))))
@@ -30,11 +40,22 @@ export class SignatureIndex {
     this.filter = new Int32Array(1 << (keyBits - 5))
     this.head = new Int32Array(1 << headBits).fill(-1)
     this.next = new Int32Array(this.fullBlocks).fill(-1)
+    this.add(blocks ?? this.fullBlocks)
+  }
+
+  /** Whole blocks in the table: those before it are found by `first`. */
+  get added(): number {
+    return this.#added
+  }
+
+  /** Adds the whole blocks before `blocks` not in the table yet (their sums must be set by now). */
+  add(blocks: number): void {
     // Blocks identical to one already in the table (same weak and strong sums: runs of zeros,
     // repeated records) are left out, so a chain never grows with duplicates and the per-byte
     // lookup stays O(1); a run over duplicates still merges through the generator's next-block hint.
-    const { weak, strong, strongBytes } = signature
-    for (let i = 0; i < this.fullBlocks; i++) {
+    const { weak, strong, strongBytes } = this.signature
+    const to = Math.min(blocks, this.fullBlocks)
+    for (let i = this.#added; i < to; i++) {
       const w = weak[i]!
       const key = this.keyOf(w)
       const bucket = key >>> this.headShift
@@ -49,6 +70,7 @@ export class SignatureIndex {
       this.head[bucket] = i
       this.filter[key >>> 5]! |= 1 << (key & 31)
     }
+    this.#added = Math.max(this.#added, to)
   }
 
   /** The key of a weak checksum (Fibonacci hashing: the raw low bits, `a` alone, cluster). */
