@@ -115,6 +115,40 @@ describe('generateDelta with a signature still arriving', () => {
     expect((await patch(base, 1000, ops)).equals(next)).toBe(true)
   })
 
+  it('sends no more literal bytes than the whole signature would, plus its budget, even when bytes moved far back', async () => {
+    const literal = (o: DeltaOp[]) => o.reduce((n, op) => n + (op.type === 'literal' ? op.data.length : 0), 0)
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 2_000, max: 30_000 }),
+        fc.nat(),
+        fc.nat(),
+        edits,
+        fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 3 }),
+        fc.integer({ min: 0, max: 5_000 }),
+        fc.constantFrom(0, 500, 4_000),
+        async (size, cut, len, es, batches, lead, budget) => {
+          const base = randomBytes(size)
+          // A chunk of the end moved to the front (a file rotated), then small edits.
+          const at = cut % size
+          const n = len % (size - at) || 1
+          const moved = Buffer.concat([base.subarray(at, at + n), base.subarray(0, at), base.subarray(at + n)])
+          const next = withEdits(moved, es)
+          const blockSize = 100
+          const sig = await computeSignature(chunked(base), blockSize, strongBytesFor(size, blockSize))
+          const a = arriving(sig, batches)
+          const ops = await toArray(
+            generateDelta(chunked(next, 1000), a.signature, { progress: a.progress, lead, unsureBudget: budget }),
+          )
+          expect((await patch(base, blockSize, ops)).equals(next)).toBe(true)
+          const whole = literal(await toArray(generateDelta(chunked(next, 1000), sig)))
+          expect(literal(ops)).toBeLessThanOrEqual(whole + budget)
+          if (budget === 0) expect(literal(ops)).toBe(whole)
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
   it('fails with the error of a signature that fails to arrive', async () => {
     const base = randomBytes(100_000)
     const sig = await computeSignature(chunked(base), 1000, strongBytesFor(base.length, 1000))

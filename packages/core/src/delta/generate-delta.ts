@@ -19,19 +19,32 @@ export interface GenerateDeltaOptions {
    * The signature is still arriving (see `SignatureProgress`): the scan goes on as long as the
    * blocks known reach `progressLead` bytes past the bytes read, and waits for more otherwise. A
    * block the new file has further back than that (and than the signature is ahead) may then go
-   * as literal bytes instead of a copy; the end of the file waits for the whole signature.
+   * as literal bytes instead of a copy, up to `unsureBudget` bytes; the end of the file waits for
+   * the whole signature.
    */
   readonly progress?: SignatureProgress
   /** With `progress`: how far the known blocks must reach (bytes); `progressLead` of the base's size by default. */
   readonly lead?: number
+  /** With `progress`: literal bytes it may send before the signature is complete; `unsureBudget` of the base's size by default. */
+  readonly unsureBudget?: number
 }
 
 /**
  * How far (bytes of the base) the known blocks of a signature in progress must reach past the
- * bytes of the new file read: a quarter of the base, at least 64 MiB.
+ * bytes of the new file read: a sixteenth of the base, at least 16 MiB.
  */
 export function progressLead(baseSize: number): number {
-  return Math.max(64 << 20, Math.ceil(baseSize / 4))
+  return Math.max(16 << 20, Math.ceil(baseSize / 16))
+}
+
+/**
+ * Literal bytes a delta may send before its signature is complete (found against the blocks known
+ * then; a block further on might have matched them): a sixty-fourth of the base, at least 1 MiB.
+ * Past that, the scan waits for the whole signature and looks at its unsent bytes again, so a file
+ * whose bytes moved far back costs at most this much more than with the whole signature.
+ */
+export function unsureBudget(baseSize: number): number {
+  return Math.max(1 << 20, Math.ceil(baseSize / 64))
 }
 
 /** Bytes read ahead of the scan window at a time. */
@@ -70,6 +83,9 @@ export async function* generateDelta(
   const allBlocks = signature.weak.length
   const lead = opts.lead ?? progressLead(signature.size)
   let complete = progress === undefined || progress.received() >= allBlocks
+  // Literal bytes sent while the signature was incomplete, and how many may be.
+  let unsure = 0
+  const budget = opts.unsureBudget ?? unsureBudget(signature.size)
 
   // A signature in progress: waits until its known blocks reach `upTo` (a base offset), or all.
   const known = async (upTo: number): Promise<void> => {
@@ -159,6 +175,18 @@ export async function* generateDelta(
       }
       const limit = Math.min(m.end - bs - 1, m.litStart + MAX_LITERAL_BYTES - 1)
       const j = m.scan(limit)
+      // Literal bytes found against part of the signature (the rest might have had them) are
+      // sent up to a budget; past it, the whole signature is awaited and they are scanned again.
+      const pending = m.pos - m.litStart
+      if (!complete && (j >= 0 ? pending > 0 : pending >= MAX_LITERAL_BYTES)) {
+        if (unsure + pending > budget) {
+          await known(Number.POSITIVE_INFINITY)
+          m.pos = m.litStart
+          weakValid = false
+          continue
+        }
+        unsure += pending
+      }
       if (j >= 0) yield* matched(j, m.pos, bs)
       else if (m.pos - m.litStart >= MAX_LITERAL_BYTES) {
         yield* literal(m.litStart, m.pos)

@@ -19,7 +19,7 @@ export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.
 export type { Fillable } from './fillable.js'
 export { FILL, fillableOf, withFill } from './fillable.js'
 export type { GenerateDeltaOptions } from './generate-delta.js'
-export { generateDelta, progressLead } from './generate-delta.js'
+export { generateDelta, progressLead, unsureBudget } from './generate-delta.js'
 export type { HashedPrefix } from './hash-ahead.js'
 export { hashAhead } from './hash-ahead.js'
 export { SignatureIndex } from './signature-index.js'
