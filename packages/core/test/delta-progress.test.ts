@@ -159,6 +159,31 @@ describe('generateDelta with a signature still arriving', () => {
   })
 })
 
+describe('generateDelta on blocks overwritten in place', () => {
+  it('sends each overwritten block as one literal between two copies, with or without a signature in progress', async () => {
+    const bs = 1000
+    const base = randomBytes(100 * bs)
+    const next = Buffer.from(base)
+    next.fill(1, 10 * bs + 5, 10 * bs + 70) // inside block 10
+    next.fill(2, 50 * bs, 50 * bs + 1) // first byte of block 50
+    const sig = await computeSignature(chunked(base), bs, strongBytesFor(base.length, bs))
+    const expected = [
+      { type: 'copy', index: 0, count: 10 },
+      { type: 'literal', data: next.subarray(10 * bs, 11 * bs) },
+      { type: 'copy', index: 11, count: 39 },
+      { type: 'literal', data: next.subarray(50 * bs, 51 * bs) },
+      { type: 'copy', index: 51, count: 49 },
+    ]
+    const ops = await toArray(generateDelta(chunked(next, 4096), sig))
+    expect(ops.slice(0, -1)).toEqual(expected)
+    const a = arriving(sig, [7])
+    const progressive = await toArray(
+      generateDelta(chunked(next, 4096), a.signature, { progress: a.progress, lead: 0 }),
+    )
+    expect(progressive).toEqual(ops)
+  })
+})
+
 describe('SignatureIndex built in steps', () => {
   it('equals the index of the whole signature, whatever the steps', async () => {
     await fc.assert(

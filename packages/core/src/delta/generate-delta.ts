@@ -170,6 +170,21 @@ export async function* generateDelta(
           yield* matched(hint, m.pos, bs)
           continue
         }
+        // The block after the expected one where it was (the expected one overwritten in place):
+        // the bytes between go as literal without rolling over them, one block at a time (~0.6 ms
+        // per changed 32 KiB block). The same ops as the scan unless a block of the base turns up
+        // at an odd offset inside an overwritten one.
+        const skip = m.pos + bs - m.litStart
+        if (
+          hint + 1 < fullBlocks &&
+          m.end - m.pos >= 2 * bs &&
+          (complete || unsure + skip <= budget) &&
+          m.matches(hint + 1, m.pos + bs)
+        ) {
+          if (!complete) unsure += skip
+          yield* matched(hint + 1, m.pos + bs, bs)
+          continue
+        }
         m.resetWeak()
         weakValid = true
       }
