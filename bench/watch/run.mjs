@@ -5,7 +5,7 @@
 //
 //   node bench/watch/run.mjs [--only latency,burst,ui] [--writes 200] [--files 10000] [--reps 3]
 //                            [--quick] [--data DIR] [--keep] [--no-build] [--ui-fs tmpfs|disk|both]
-//                            [--burst-fs disk|tmpfs|both] [--bin PATH]
+//                            [--burst-fs disk|tmpfs|both] [--bin PATH] [--node-args '--flag …']
 
 import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -30,6 +30,7 @@ const { values: flags } = parseArgs({
     'ui-fs': { type: 'string', default: 'both' },
     'burst-fs': { type: 'string', default: 'disk' },
     bin: { type: 'string' },
+    'node-args': { type: 'string', default: '' },
   },
 })
 const quick = flags.quick === true
@@ -45,6 +46,8 @@ if (!flags['no-build']) {
   execFileSync('npx', ['tsc', '-b', 'packages/cli-tui'], { cwd: REPO, stdio: 'inherit' })
   execFileSync(process.execPath, ['packages/cli-tui/scripts/bundle.mjs'], { cwd: REPO, stdio: 'inherit' })
 }
+/** Node options given to both sides of the UI benchmark (e.g. `--min-semi-space-size=8`: the same young generation). */
+const NODE_ARGS = String(flags['node-args'])
 /** The binary measured (`--bin`: another build of it, e.g. a copy of an older dist/, for an A/B). */
 const BIN = flags.bin ? path.resolve(String(flags.bin)) : SYNCFLOW_BIN
 rmSync(DATA, { recursive: true, force: true })
@@ -223,8 +226,12 @@ async function burst(a, fs) {
     if (wrong) throw new Error(`burst: DST differs from SRC: ${wrong}`)
   }
   if (fs === 'tmpfs') rmSync(base, { recursive: true, force: true })
-  const ratio = (median(absorb) ?? 0) / (median(untarThenSync) ?? 1)
-  const ratioAfter = (median(after) ?? 0) / (median(oneShot) ?? 1)
+  // Medians of the ratios within each repetition (its baselines were measured just before it, so
+  // the load of a shared machine, which drifts, weighs on both alike).
+  const perRep = (/** @type {number[]} */ xs, /** @type {number[]} */ base) =>
+    median(xs.map((x, i) => x / (base[i] || 1))) ?? 0
+  const ratio = perRep(absorb, untarThenSync)
+  const ratioAfter = perRep(after, oneShot)
   report.push(
     `### Burst: ${FILES.toLocaleString('en-US')} files unpacked (tar -x) into a watched SRC vs a one-shot sync, on ${fs} (median of ${REPS})\n`,
     markdownTable(
@@ -233,9 +240,9 @@ async function burst(a, fs) {
         'tar -x, then `sync`',
         'tar -x watched',
         'tar end → last file complete',
-        'ratio to one-shot',
+        'ratio to one-shot (median of the ratios)',
         'tar start → last file complete',
-        'ratio to tar, then sync',
+        'ratio to tar, then sync (median of the ratios)',
         'cycles',
         'target',
       ],
@@ -297,39 +304,59 @@ function uiOverhead(/** @type {{ tree: string }} */ a, /** @type {'tmpfs' | 'dis
   /** @type {{ wall: number, cpu: number }[]} */
   const ui = []
   const timeFile = path.join(base, 'time.txt')
+  const runJson = () => {
+    const dst1 = path.join(base, 'json-dst')
+    rmSync(dst1, { recursive: true, force: true })
+    spawnSync('sync')
+    execFileSync('sh', [
+      '-c',
+      `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" ${NODE_ARGS} "${BIN}" sync "${tree}" "${dst1}" --json --no-state`, timeFile)} > /dev/null`,
+    ])
+    json.push(readTimes(timeFile))
+    rmSync(dst1, { recursive: true, force: true })
+  }
+  const runUi = () => {
+    const dst2 = path.join(base, 'ui-dst')
+    rmSync(dst2, { recursive: true, force: true })
+    spawnSync('sync')
+    const session = `sf-bench-${process.pid}`
+    // The UI runs in a real 80x24 terminal.
+    const inner = `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" ${NODE_ARGS} "${BIN}" ui "${tree}" "${dst2}" --no-state`, timeFile)}; tmux wait-for -S ${session}`
+    execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', inner])
+    execFileSync('tmux', ['wait-for', session])
+    spawnSync('tmux', ['kill-session', '-t', session])
+    ui.push(readTimes(timeFile))
+    const wrong = treeDifference(listTree(tree), listTree(dst2))
+    if (wrong) throw new Error(`ui: DST differs from SRC: ${wrong}`)
+    rmSync(dst2, { recursive: true, force: true })
+  }
   try {
+    // Each repetition runs both, one right after the other, the first one alternating: the load of
+    // a shared machine drifts over seconds, so the ratio within a repetition is what is compared.
     for (let rep = 0; rep < REPS; rep++) {
-      const dst1 = path.join(base, 'json-dst')
-      rmSync(dst1, { recursive: true, force: true })
-      spawnSync('sync')
-      execFileSync('sh', [
-        '-c',
-        `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${BIN}" sync "${tree}" "${dst1}" --json --no-state`, timeFile)} > /dev/null`,
-      ])
-      json.push(readTimes(timeFile))
-      const dst2 = path.join(base, 'ui-dst')
-      rmSync(dst2, { recursive: true, force: true })
-      spawnSync('sync')
-      const session = `sf-bench-${process.pid}`
-      // The UI runs in a real 80x24 terminal.
-      const inner = `SYNCFLOW_STATE_DIR="${state}" ${gnuTime(`"${process.execPath}" "${BIN}" ui "${tree}" "${dst2}" --no-state`, timeFile)}; tmux wait-for -S ${session}`
-      execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '80', '-y', '24', inner])
-      execFileSync('tmux', ['wait-for', session])
-      spawnSync('tmux', ['kill-session', '-t', session])
-      ui.push(readTimes(timeFile))
-      const wrong = treeDifference(listTree(tree), listTree(dst2))
-      if (wrong) throw new Error(`ui: DST differs from SRC: ${wrong}`)
+      if (rep % 2 === 0) {
+        runJson()
+        runUi()
+      } else {
+        runUi()
+        runJson()
+      }
     }
   } finally {
     rmSync(base, { recursive: true, force: true })
   }
+  const each = (/** @type {{ wall: number, cpu: number }[]} */ xs) =>
+    xs.map((x) => `${(x.wall / 1000).toFixed(2)}/${(x.cpu / 1000).toFixed(2)}`).join(' ')
   const wall = (/** @type {{ wall: number }[]} */ xs) => median(xs.map((x) => x.wall)) ?? 0
   const cpu = (/** @type {{ cpu: number }[]} */ xs) => median(xs.map((x) => x.cpu)) ?? 0
-  const overhead = wall(ui) / (wall(json) || 1) - 1
+  /** Median over the repetitions of ui / json. */
+  const ratio = (/** @type {(x: { wall: number, cpu: number }) => number} */ of) =>
+    median(ui.map((u, i) => of(u) / (of(json[i] ?? u) || 1))) ?? 1
+  const overhead = ratio((x) => x.wall) - 1
   report.push(
     `### UI overhead: sync of ${FILES.toLocaleString('en-US')} small files on ${fs} (median of ${REPS})\n`,
     markdownTable(
-      ['', '`sync --json > /dev/null`', '`ui` (tmux 80x24)', 'overhead', 'target'],
+      ['', '`sync --json > /dev/null`', '`ui` (tmux 80x24)', 'overhead (median of the ratios)', 'target'],
       [
         [
           'wall',
@@ -338,11 +365,12 @@ function uiOverhead(/** @type {{ tree: string }} */ a, /** @type {'tmpfs' | 'dis
           fmt(overhead * 100, 1, '%'),
           `≤ 10% ${overhead <= 0.1 ? '✓' : '✗'}`,
         ],
+        ['each run (wall/CPU s)', each(json), each(ui), '', ''],
         [
           'CPU (user + sys, all threads)',
           fmt(cpu(json) / 1000, 2, ' s'),
           fmt(cpu(ui) / 1000, 2, ' s'),
-          fmt((cpu(ui) / (cpu(json) || 1) - 1) * 100, 1, '%'),
+          fmt((ratio((x) => x.cpu) - 1) * 100, 1, '%'),
           '',
         ],
       ],
