@@ -42,6 +42,18 @@ describe('coalesceChanges', () => {
     })
   })
 
+  it('in a burst (burstSize paths pending), lets paths changed then through after burstDebounceMs', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const values = { a: up('a'), b: up('b'), c: up('c'), d: up('d') }
+      // a (0) and b (1) wait the debounce (50); c (2) and d (3) come while two are pending: 10 ms of
+      // quiet; d changes again at 5.
+      const src = cold('a b c d 1ms d', values)
+      const out = src.pipe(coalesceChanges({ debounceMs: 50, burstSize: 2, burstDebounceMs: 10, scheduler: ts }))
+      expectObservable(out).toBe('12ms c 2ms d 34ms a b', values)
+    })
+  })
+
   it('splits a rename into a remove of the old path and an upsert of the new one', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {

@@ -8,6 +8,10 @@ export interface CoalesceOptions {
   readonly debounceMs?: number
   /** …or at the latest this long after its first change, however busy it is. [20 × debounceMs] */
   readonly maxWaitMs?: number
+  /** While this many paths are pending (a burst: an archive unpacking, a checkout)… [256] */
+  readonly burstSize?: number
+  /** …a path changed then is let through after this much quiet instead. [debounceMs / 5] */
+  readonly burstDebounceMs?: number
   readonly scheduler?: SchedulerLike
 }
 
@@ -33,11 +37,14 @@ interface Pending {
  * delays another. Completion flushes pending paths at once. Renames are split into remove + upsert.
  *
  * One timer serves every path (due paths go out together, in the order of their first change):
- * a burst of 10,000 new files would otherwise schedule and cancel a timer per event.
+ * a burst of 10,000 new files would otherwise schedule and cancel a timer per event. While
+ * `burstSize` paths are pending, paths changed then wait only `burstDebounceMs`: a burst is
+ * gathered by the batch that follows, which waits for the burst itself to pause.
  */
 export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Change, Change> {
-  const { debounceMs = 100, scheduler = asyncScheduler } = opts
+  const { debounceMs = 100, burstSize = 256, scheduler = asyncScheduler } = opts
   const maxWaitMs = opts.maxWaitMs ?? debounceMs * 20
+  const burstDebounceMs = opts.burstDebounceMs ?? debounceMs / 5
   return (changes$) =>
     new Observable<Change>((subscriber) => {
       const pending = new Map<RelPath, Pending>()
@@ -69,15 +76,18 @@ export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Ch
       const sub = changes$.subscribe({
         next(change) {
           const now = scheduler.now()
+          // In a burst the batch downstream waits for the burst to pause anyway (batchChanges): a
+          // full debounce per path on top of it only delayed the cycle (~0.1 s of a 10,000-file tar).
+          const wait = pending.size >= burstSize ? burstDebounceMs : debounceMs
           for (const c of expand(change)) {
             const p = pending.get(c.path)
             if (p) {
               p.change = c
-              p.quietAt = now + debounceMs
+              p.quietAt = now + wait
+              if (wait < debounceMs) arm(Math.min(p.quietAt, p.deadlineAt))
             } else {
-              pending.set(c.path, { change: c, quietAt: now + debounceMs, deadlineAt: now + maxWaitMs })
-              // A new path is due no sooner than any pending one: the tick moves only when none is set.
-              arm(now + Math.min(debounceMs, maxWaitMs))
+              pending.set(c.path, { change: c, quietAt: now + wait, deadlineAt: now + maxWaitMs })
+              arm(now + Math.min(wait, maxWaitMs))
             }
           }
         },
