@@ -5,6 +5,7 @@ import type { ExitCode } from '../errors/exit-codes.js'
 import type { JobFlags } from '../options/job-flags.js'
 import type { Streams } from '../output/streams.js'
 import { type ListenAddress, parseListenAddress } from '../reporters/parse-listen-address.js'
+import { onRunEvent } from '../young-generation-cap.js'
 import { continuousOptionsOf, loadContinuous } from './load-continuous.js'
 import { onHangup } from './on-hangup.js'
 
@@ -100,6 +101,7 @@ export function drainEvents(events$: Observable<SyncEvent>, each: (e: SyncEvent)
     let summary: SyncSummary | undefined
     events$.subscribe({
       next: (e) => {
+        onRunEvent()
         if (e.type === 'done') summary = e.summary
         each(e)
       },

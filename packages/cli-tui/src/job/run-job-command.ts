@@ -5,6 +5,7 @@ import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
+import { onRunEvent } from '../young-generation-cap.js'
 import { createBuiltinRegistry } from './builtin-plugins.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
@@ -22,6 +23,7 @@ function drain(events: ReturnType<typeof sync>, reporter: Reporter): Promise<Syn
     let summary: SyncSummary | undefined
     events.subscribe({
       next: (event) => {
+        onRunEvent()
         if (event.type === 'done') summary = event.summary
         reporter.event(event)
       },

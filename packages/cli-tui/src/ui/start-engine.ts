@@ -8,6 +8,7 @@ import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { openJob } from '../job/open-job.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
+import { onRunEvent } from '../young-generation-cap.js'
 
 /** What `syncflow ui` runs. */
 export interface EngineInput {
@@ -100,6 +101,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         await new Promise<void>((resolve, reject) => {
           run$.subscribe({
             next: (e) => {
+              onRunEvent()
               sinks.event(e)
               events.next(e)
             },
