@@ -4,21 +4,21 @@ import type { WatchFlags } from './watch.js'
 // needs these two and nothing of commander.
 
 /** The continuous engine of `@syncflow/core` (its `continuous/` module). */
-export type ContinuousModule = typeof import('../../../core/dist/continuous/index.js')
+export type ContinuousModule = typeof import('@syncflow/core/continuous')
 
 /**
- * Loads the continuous engine. Until `@syncflow/core`'s entry exports `continuous/`, it is taken
- * from core's build by path; in the workspace that resolves to the very modules `@syncflow/core`
- * uses (one SyncError class, one engine). When the entry exports it: `return import('@syncflow/core')`.
+ * Loads the continuous engine: `@syncflow/core/continuous`, a subpath of core kept out of its main
+ * entry so that one-shot commands do not load it. It imports the same modules as `@syncflow/core`
+ * (one SyncError class, one engine).
  */
 export function loadContinuous(): Promise<ContinuousModule> {
-  return import('../../../core/dist/continuous/index.js')
+  return import('@syncflow/core/continuous')
 }
 
 /** The continuous options the flags ask for. */
 export function continuousOptionsOf(
   flags: WatchFlags,
-): Partial<Pick<import('../../../core/dist/continuous/index.js').ContinuousOptions, 'debounceMs' | 'rescanMs'>> {
+): Partial<Pick<import('@syncflow/core/continuous').ContinuousOptions, 'debounceMs' | 'rescanMs'>> {
   return {
     ...(flags.debounce !== undefined ? { debounceMs: flags.debounce } : {}),
     ...(flags.rescan !== undefined ? { rescanMs: flags.rescan } : {}),

@@ -1,7 +1,7 @@
 import { asSyncError, type SyncError, type SyncEvent, sync } from '@syncflow/core'
-import { Subject } from 'rxjs'
 // The continuous engine, from core's build by path until core's entry exports it (see load-continuous.ts).
-import { backendView, continuousSync, PauseGate } from '../../../core/dist/continuous/index.js'
+import { backendView, continuousSync, PauseGate } from '@syncflow/core/continuous'
+import { Subject } from 'rxjs'
 import { continuousOptionsOf } from '../commands/load-continuous.js'
 import type { UiFlags } from '../commands/ui.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
