@@ -12,7 +12,16 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     projects: [
-      { extends: true, test: { name: 'core', include: ['packages/core/test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'core',
+          include: ['packages/core/test/**/*.test.ts'],
+          // Starts (installing if needed) a throw-away Redis on 127.0.0.1 for the shared state store
+          // tests, or uses REDIS_TEST_URL.
+          globalSetup: ['packages/core/test/redis-global-setup.ts'],
+        },
+      },
       { extends: true, test: { name: 'backend-local', include: ['packages/backend-local/test/**/*.test.ts'] } },
       {
         extends: true,

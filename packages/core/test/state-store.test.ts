@@ -1,5 +1,7 @@
-// One behavioural suite for every StateStore: the in-memory one, keyv over its default Map, and
-// the default SQLite file store (a real file in a temp dir).
+// One behavioural suite for every StateStore: the in-memory one, keyv over its default Map, the
+// default SQLite file store (a real file in a temp dir), and the shared one on a real Redis
+// (`--state redis://…`, started by redis-global-setup.ts).
+import { randomUUID } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -14,6 +16,7 @@ import {
 } from '@syncflow/core'
 import Keyv from 'keyv'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { redisEnv } from './redis-test-env.js'
 
 interface Harness {
   open(): Promise<StateStore>
@@ -215,4 +218,17 @@ describe('SQLite', () => {
     open: () => openStateStore(undefined, { jobId: 'job1', stateDir: dir }),
     persistent: true,
   }))
+})
+
+const redis = redisEnv()
+describe.skipIf(!redis.available)(`Redis${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
+  // A job id per harness: tests (and runs against a given REDIS_TEST_URL) never see each other's keys;
+  // the same id again reopens the same store.
+  describeStateStore('Redis (openStateStore redis://, @keyv/redis)', () => {
+    const jobId = `test-${randomUUID()}`
+    return {
+      open: () => openStateStore(redis.available ? redis.url : '', { jobId, stateDir: tmpdir() }),
+      persistent: true,
+    }
+  })
 })

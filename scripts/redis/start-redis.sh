@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Starts a throw-away Redis on 127.0.0.1 for the shared-state-store tests: no persistence, its own
+# temp directory. Installs Debian's redis-server first when it is missing (only as root on Debian).
+#
+# Usage: start-redis.sh PORT
+# On success prints `export REDIS_TEST_URL=redis://127.0.0.1:PORT` and `export REDIS_DIR=DIR` on
+# stdout (nothing else); stop-redis.sh DIR stops it. Progress goes to stderr.
+# Exit status: 0 running; 3 no server can be had here (the reason is the last stderr line, prefixed
+# "unavailable:"); anything else is a start-up failure.
+set -euo pipefail
+
+port="${1:?usage: start-redis.sh PORT}"
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "unavailable: redis-server is not installed, and installing it needs root on Debian (apt-get install redis-server)" >&2
+    exit 3
+  fi
+  echo "start-redis: installing redis-server from Debian's packages" >&2
+  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2 ||
+    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }; }; then
+    echo "unavailable: apt-get install redis-server failed" >&2
+    exit 3
+  fi
+fi
+
+dir="$(mktemp -d /tmp/syncflow-redis.XXXXXX)"
+# No RDB snapshots, no AOF: a test server keeps nothing. --daemonize writes the pid file.
+redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save '' --appendonly no \
+  --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
+
+for _ in $(seq 1 100); do
+  if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+    echo "export REDIS_TEST_URL=redis://127.0.0.1:$port"
+    echo "export REDIS_DIR=$dir"
+    exit 0
+  fi
+  sleep 0.1
+done
+echo "start-redis: redis-server did not answer on port $port; its log:" >&2
+tail -20 "$dir/redis.log" >&2 || true
+exit 1
