@@ -2,7 +2,9 @@ import { defineConfig } from 'vitest/config'
 
 // Tests import workspace packages from source (the "source" export condition), so a test run
 // needs no build of the package under test. The CLI tests run the built binary (npm test builds first).
-const conditions = ['source', 'import', 'node', 'default']
+// No 'import' here: Vite adds it per import itself, and listed, it also reached Node's own require()
+// of external packages (pg's require('pg-pool') got the ES module: "Class extends [object Module]").
+const conditions = ['source', 'node', 'default']
 
 export default defineConfig({
   resolve: { conditions },
@@ -17,9 +19,9 @@ export default defineConfig({
         test: {
           name: 'core',
           include: ['packages/core/test/**/*.test.ts'],
-          // Starts (installing if needed) a throw-away Redis on 127.0.0.1 for the shared state store
-          // tests, or uses REDIS_TEST_URL.
-          globalSetup: ['packages/core/test/redis-global-setup.ts'],
+          // Starts (installing if needed) a throw-away Redis and PostgreSQL on 127.0.0.1 for the shared state
+          // store tests, or uses REDIS_TEST_URL / POSTGRES_TEST_URL.
+          globalSetup: ['packages/core/test/state-servers-global-setup.ts'],
         },
       },
       { extends: true, test: { name: 'backend-local', include: ['packages/backend-local/test/**/*.test.ts'] } },

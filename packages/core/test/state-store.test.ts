@@ -16,7 +16,7 @@ import {
 } from '@syncflow/core'
 import Keyv from 'keyv'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { redisEnv } from './redis-test-env.js'
+import { stateServerEnv } from './state-server-env.js'
 
 interface Harness {
   open(): Promise<StateStore>
@@ -220,15 +220,20 @@ describe('SQLite', () => {
   }))
 })
 
-const redis = redisEnv()
-describe.skipIf(!redis.available)(`Redis${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
-  // A job id per harness: tests (and runs against a given REDIS_TEST_URL) never see each other's keys;
-  // the same id again reopens the same store.
-  describeStateStore('Redis (openStateStore redis://, @keyv/redis)', () => {
-    const jobId = `test-${randomUUID()}`
-    return {
-      open: () => openStateStore(redis.available ? redis.url : '', { jobId, stateDir: tmpdir() }),
-      persistent: true,
-    }
+// The shared stores, on real servers. A job id per harness: tests (and runs against a given server)
+// never see each other's keys; the same id again reopens the same store.
+for (const [name, title] of [
+  ['redis', 'Redis (openStateStore redis://, @keyv/redis)'],
+  ['postgres', 'PostgreSQL (openStateStore postgres://, @keyv/postgres)'],
+] as const) {
+  const server = stateServerEnv(name)
+  describe.skipIf(!server.available)(`${name}${server.available ? '' : ` (skipped: ${server.reason})`}`, () => {
+    describeStateStore(title, () => {
+      const jobId = `test-${randomUUID()}`
+      return {
+        open: () => openStateStore(server.available ? server.url : '', { jobId, stateDir: tmpdir() }),
+        persistent: true,
+      }
+    })
   })
-})
+}

@@ -68,7 +68,15 @@ class KeyvStateStore implements StateStore {
 
   setMany(records: readonly (readonly [RelPath, StateRecord])[]): Promise<void> {
     return this.#run('setMany', async () => {
-      for (const chunk of chunks(records)) {
+      // The last record of a path wins. Adapters that write a batch as one statement refuse a key
+      // twice in it (PostgreSQL: "ON CONFLICT DO UPDATE command cannot affect row a second time"),
+      // so duplicates are dropped here, keeping the order of the rest.
+      const last = new Map<RelPath, StateRecord>()
+      for (const [path, record] of records) {
+        last.delete(path)
+        last.set(path, record)
+      }
+      for (const chunk of chunks([...last])) {
         await this.#keyv.setMany(chunk.map(([path, value]) => ({ key: RECORD_PREFIX + path, value })))
       }
     })
