@@ -60,7 +60,7 @@ import {
   type Watchable,
   type WriteMeta,
   type WriteOptions,
-  withFill,
+  withRangeFill,
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
 import { EarlyFlush } from './early-flush.js'
@@ -213,18 +213,7 @@ export class LocalBackend
     stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
     // instead (see `Fillable`): the same bytes, from the same handle, without a buffer per chunk.
-    let pos = start
-    return withFill(stream, async (buf, offset, length) => {
-      const want = Math.min(length, end - pos)
-      if (want <= 0) return 0
-      try {
-        const { bytesRead } = await fh.read(buf, offset, want, pos)
-        pos += bytesRead
-        return bytesRead
-      } catch (err) {
-        throw toSyncError(err, 'read', rel)
-      }
-    })
+    return withRangeFill(stream, fh, start, end, (err) => toSyncError(err, 'read', rel))
   }
 
   async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {

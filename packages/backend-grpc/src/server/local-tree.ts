@@ -15,6 +15,7 @@ import {
   toRelPath,
   transientChunks,
   withFill,
+  withRangeFill,
 } from '@syncflow/core'
 import type { OpenBase, ServedTree } from './served-tree.js'
 
@@ -127,18 +128,7 @@ export class LocalTree implements ServedTree {
       }
       const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
       // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
-      let pos = start
-      return withFill(stream, async (buf, offset, length) => {
-        const want = Math.min(length, end - pos)
-        if (want <= 0) return 0
-        try {
-          const { bytesRead } = await fh.read(buf, offset, want, pos)
-          pos += bytesRead
-          return bytesRead
-        } catch (err) {
-          throw fsError(err, 'read', full)
-        }
-      })
+      return withRangeFill(stream, fh, start, end, (err) => fsError(err, 'read', full))
     } catch (err) {
       await fh.close()
       throw fsError(err, 'read', full)

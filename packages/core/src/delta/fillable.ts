@@ -33,3 +33,34 @@ export function fillableOf(stream: unknown): Fillable | undefined {
 export function withFill<T extends object>(stream: T, fill: Fillable[typeof FILL]): T & Fillable {
   return Object.assign(stream, { [FILL]: fill })
 }
+
+/** What `withRangeFill` reads with: `FileHandle.read` of node:fs/promises. */
+export interface PositionalReader {
+  read(buf: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>
+}
+
+/**
+ * `stream`, a read of `[start, end)` of the file open as `handle`, made `Fillable` by positional
+ * reads from that same handle (a consumer uses one or the other, never both). Read errors are
+ * passed through `mapError`, so that fills fail as the stream would.
+ */
+export function withRangeFill<T extends object>(
+  stream: T,
+  handle: PositionalReader,
+  start: number,
+  end: number,
+  mapError: (err: unknown) => unknown,
+): T & Fillable {
+  let pos = start
+  return withFill(stream, async (buf, offset, length) => {
+    const want = Math.min(length, end - pos)
+    if (want <= 0) return 0
+    try {
+      const { bytesRead } = await handle.read(buf, offset, want, pos)
+      pos += bytesRead
+      return bytesRead
+    } catch (err) {
+      throw mapError(err)
+    }
+  })
+}
