@@ -49,6 +49,16 @@ interface WatchedDir {
 }
 
 /**
+ * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
+ * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
+ */
+function reportable(rel: string, opts: LocalWatchOptions): RelPath | undefined {
+  if (rel === '' || !isRelPath(rel)) return undefined
+  if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return undefined
+  return rel as RelPath
+}
+
+/**
  * Linux: inotify, one `fs.watch` per directory (Node's recursive watch is not native there). The
  * events are hints and are not stated: a write (`change`) is an upsert of its name; a name created,
  * removed or renamed (`rename`) makes the directory be read again (at once, or a little later when
@@ -67,10 +77,8 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     const emit = (type: Change['type'], rel: string): void => {
-      // Watch events are input like any listing: only safe RelPaths go on.
-      if (closed || rel === '' || !isRelPath(rel)) return
-      if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return
-      subscriber.next({ type, path: rel as RelPath })
+      const path = closed ? undefined : reportable(rel, opts)
+      if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
       if (closed) return
@@ -257,12 +265,9 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
   return new Observable<Change>((subscriber: Subscriber<Change>) => {
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
-    const emit = (type: Change['type']) => (path: string) => {
-      const rel = toPosix(path)
-      // Watch events are input like any listing: only safe RelPaths go on.
-      if (rel === '' || !isRelPath(rel)) return
-      if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return
-      subscriber.next({ type, path: rel as RelPath })
+    const emit = (type: Change['type']) => (native: string) => {
+      const path = reportable(toPosix(native), opts)
+      if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
       if (closed) return
