@@ -8,19 +8,23 @@ import { buildCli, cleanupTempDirs, jsonLines, readTree, runCli, startCli, tempD
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
 
-it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
+/** A temp dir with `src` (200 files of `size` bytes in 5 directories), `dst` to come and a state dir. */
+async function sourceOf200Files(size: number) {
   const root = await tempDir()
   const src = join(root, 'src')
-  const dst = join(root, 'dst')
-  const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
-  // 200 files of 32 KiB at 1 MiB/s: about 6 s of work, so the interrupt lands mid-run.
   const files = Object.fromEntries(
     Array.from({ length: 200 }, (_, i) => [
       `d${i % 5}/f${String(i).padStart(3, '0')}.bin`,
-      new Uint8Array(32 * 1024).fill(i),
+      new Uint8Array(size).fill(i),
     ]),
   )
   await writeTree(src, files)
+  return { src, dst: join(root, 'dst'), env: { SYNCFLOW_STATE_DIR: join(root, 'state') } }
+}
+
+it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
+  // 200 files of 32 KiB at 1 MiB/s: about 6 s of work, so the interrupt lands mid-run.
+  const { src, dst, env } = await sourceOf200Files(32 * 1024)
 
   const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
   // A file, not just a directory (mkdirs complete first): the interrupt lands once some file is in place.
@@ -53,17 +57,7 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
 })
 
 it('after a run killed outright (SIGKILL), the next run removes its temp files and completes', async () => {
-  const root = await tempDir()
-  const src = join(root, 'src')
-  const dst = join(root, 'dst')
-  const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
-  const files = Object.fromEntries(
-    Array.from({ length: 200 }, (_, i) => [
-      `d${i % 5}/f${String(i).padStart(3, '0')}.bin`,
-      new Uint8Array(16 * 1024).fill(i),
-    ]),
-  )
-  await writeTree(src, files)
+  const { src, dst, env } = await sourceOf200Files(16 * 1024)
   const temps = async (): Promise<string[]> => {
     const found: string[] = []
     for (const dir of await readdir(dst).catch(() => [])) {
