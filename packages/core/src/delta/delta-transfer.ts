@@ -1,4 +1,4 @@
-import type { Backend, DeltaOp, WriteMeta, WriteOptions } from '../backend/backend.js'
+import type { Backend, DeltaOp, FileSignature, WriteMeta, WriteOptions } from '../backend/backend.js'
 import { supports } from '../backend/backend.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
@@ -6,7 +6,7 @@ import type { RelPath } from '../model/rel-path.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
-import { generateDelta } from './generate-delta.js'
+import { type GenerateDeltaOptions, generateDelta } from './generate-delta.js'
 import { hashAhead } from './hash-ahead.js'
 import { progressiveSignatures, SIGNATURE_IN_PROGRESS } from './signature-progress.js'
 import { isWholeBaseCopy, type WholeBaseCopy } from './whole-base-copy.js'
@@ -70,45 +70,43 @@ export async function deltaTransfer(
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
+      const sig = signal ? { signal } : {}
       const progressive = progressiveSignatures(target)
+      let signature: FileSignature | undefined
+      let ahead: Pick<GenerateDeltaOptions, 'progress' | 'hashed'>
+      let cancel = (): void => {}
       if (progressive !== undefined) {
         // Matching starts with the first blocks of the signature instead of after the target has
         // read its whole file for it; the new file's hash is taken in the same pass.
-        const arriving = await progressive[SIGNATURE_IN_PROGRESS](path, blockSize, signal ? { signal } : {})
+        const arriving = await progressive[SIGNATURE_IN_PROGRESS](path, blockSize, sig)
         if (arriving === undefined) return undefined
-        try {
-          const body = await source.read(path)
-          try {
-            const ops = generateDelta(body, arriving.signature, {
-              progress: arriving.progress,
-              ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
-              ...(signal !== undefined ? { signal } : {}),
-            })
-            return await target.patch(path, arriving.signature.blockSize, ops, meta, writeOpts)
-          } finally {
-            body.destroy()
-          }
-        } finally {
-          arriving.cancel()
-        }
+        signature = arriving.signature
+        ahead = { progress: arriving.progress }
+        cancel = () => arriving.cancel()
+      } else {
+        const signing = target.signature(path, blockSize, sig)
+        // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
+        signing.catch(() => {})
+        // The target reads its whole file for the signature; meanwhile, hash ours (see hashAhead).
+        const hashed = await hashAhead(await source.read(path), signing, sig)
+        signature = await signing
+        if (signature === undefined) return undefined
+        ahead = { hashed }
       }
-      const signing = target.signature(path, blockSize, signal ? { signal } : {})
-      // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
-      signing.catch(() => {})
-      // The target reads its whole file for the signature; meanwhile, hash ours (see hashAhead).
-      const hashed = await hashAhead(await source.read(path), signing, signal ? { signal } : {})
-      const signature = await signing
-      if (signature === undefined) return undefined
-      const body = await source.read(path)
       try {
-        const ops = generateDelta(body, signature, {
-          hashed,
-          ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
-          ...(signal !== undefined ? { signal } : {}),
-        })
-        return await target.patch(path, signature.blockSize, ops, meta, writeOpts)
+        const body = await source.read(path)
+        try {
+          const ops = generateDelta(body, signature, {
+            ...ahead,
+            ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
+            ...sig,
+          })
+          return await target.patch(path, signature.blockSize, ops, meta, writeOpts)
+        } finally {
+          body.destroy()
+        }
       } finally {
-        body.destroy()
+        cancel()
       }
     }
     if (!supports.deltaFrom(source)) return undefined
