@@ -164,12 +164,11 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       // --help and --version end through exitOverride too; anything else is a usage mistake.
       if (err.exitCode === 0) return 0
       // Commander printed the message; a --json reader also gets its final `done`.
-      const { usageDoneEvent } = await import('./job/usage-done-event.js')
-      const done = usageDoneEvent(argv, err.message.replace(/^error: /, ''))
-      if (done) streams.stdout.write(`${JSON.stringify(done)}\n`)
+      const { writeUsageDone } = await import('./job/usage-done-event.js')
+      writeUsageDone(argv, streams, err.message.replace(/^error: /, ''))
       return USAGE_EXIT
     }
-    const [{ formatError }, { exitCodeForError }, { asSyncError }, { usageDoneEvent }] = await Promise.all([
+    const [{ formatError }, { exitCodeForError }, { asSyncError }, { writeUsageDone }] = await Promise.all([
       import('./errors/format-error.js'),
       import('./errors/exit-codes.js'),
       import('@syncflow/core'),
@@ -178,8 +177,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const error = asSyncError(err)
     streams.stderr.write(formatError(err, argv.includes('-v') || argv.includes('--verbose')))
     // Before the job started (a bad --config file): a --json reader still gets its final `done`.
-    const done = error.code === 'USAGE' ? usageDoneEvent(argv, error.message, error.hint) : undefined
-    if (done) streams.stdout.write(`${JSON.stringify(done)}\n`)
+    if (error.code === 'USAGE') writeUsageDone(argv, streams, error.message, error.hint)
     return exitCodeForError(error)
   }
 }

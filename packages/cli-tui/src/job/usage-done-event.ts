@@ -1,4 +1,6 @@
-import { type DoneEvent, SyncError } from '@syncflow/core'
+import { SyncError } from '@syncflow/core'
+import { JsonReporter } from '../output/json-reporter.js'
+import type { Streams } from '../output/streams.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 
 /** The job commands (their `--json` prints SyncEvents), with the mode each runs by default. */
@@ -13,25 +15,27 @@ const JOB_MODES: Readonly<Record<string, string>> = {
 }
 
 /**
- * The final `done` event for a command line that failed before its job could start (an unknown
- * flag, a bad value, an unreadable --config file), when it asked for `--json`: scripts reading
- * the NDJSON then always get a last `done`, the reason in `summary.fatal` (code USAGE), as they do
- * for every other problem. Undefined for other commands (`ls --json` prints entries, not events)
- * and without `--json`.
+ * Writes the final `done` event for a command line that failed before its job could start (an
+ * unknown flag, a bad value, an unreadable --config file), when it asked for `--json`: scripts
+ * reading the NDJSON then always get a last `done`, the reason in `summary.fatal` (code USAGE), as
+ * they do for every other problem. Nothing for other commands (`ls --json` prints entries, not
+ * events) or without `--json`.
  */
-export function usageDoneEvent(argv: readonly string[], message: string, hint?: string): DoneEvent | undefined {
+export function writeUsageDone(argv: readonly string[], streams: Streams, message: string, hint?: string): void {
   const end = argv.indexOf('--')
   const args = end === -1 ? argv : argv.slice(0, end)
   const mode = JOB_MODES[args[0] ?? '']
-  if (mode === undefined || !args.includes('--json')) return undefined
+  if (mode === undefined || !args.includes('--json')) return
   const modeFlag = args.indexOf('--mode')
   const chosen = modeFlag === -1 ? undefined : args[modeFlag + 1]
   const error = new SyncError('USAGE', message, {
     hint: hint ?? `Run 'syncflow ${args[0]} --help' to see the flags.`,
   })
-  return fatalDoneEvent(
-    error,
-    chosen === 'copy' || chosen === 'mirror' ? chosen : mode,
-    args.includes('-n') || args.includes('--dry-run'),
+  new JsonReporter(streams, true).event(
+    fatalDoneEvent(
+      error,
+      chosen === 'copy' || chosen === 'mirror' ? chosen : mode,
+      args.includes('-n') || args.includes('--dry-run'),
+    ),
   )
 }
