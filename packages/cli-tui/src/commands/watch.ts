@@ -1,11 +1,10 @@
-import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SyncSummary } from '@syncflow/core'
 import { InvalidArgumentError, Option } from 'commander'
-import type { Observable } from 'rxjs'
 import type { ExitCode } from '../errors/exit-codes.js'
+import { drainEvents } from '../job/drain-events.js'
 import type { JobFlags } from '../options/job-flags.js'
 import type { Streams } from '../output/streams.js'
 import { type ListenAddress, parseListenAddress } from '../reporters/parse-listen-address.js'
-import { onRunEvent } from '../young-generation-cap.js'
 import { continuousOptionsOf, loadContinuous } from './load-continuous.js'
 import { onHangup } from './on-hangup.js'
 
@@ -94,22 +93,6 @@ export const WATCH_OPTIONS: readonly (() => Option)[] = [
       arg(parseListenAddress),
     ),
 ]
-
-/** Subscribes to a run and calls `each` per event; resolves with the last `done` summary. */
-export function drainEvents(events$: Observable<SyncEvent>, each: (e: SyncEvent) => void): Promise<SyncSummary> {
-  return new Promise((resolve, reject) => {
-    let summary: SyncSummary | undefined
-    events$.subscribe({
-      next: (e) => {
-        onRunEvent()
-        if (e.type === 'done') summary = e.summary
-        each(e)
-      },
-      error: reject,
-      complete: () => (summary ? resolve(summary) : reject(new Error('the engine ended without a "done" event'))),
-    })
-  })
-}
 
 /** `syncflow watch SRC DST`: continuous one-way sync until SIGINT/SIGTERM (exit 130, state saved). */
 export async function watchCommand(

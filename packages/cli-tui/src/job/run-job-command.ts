@@ -5,8 +5,8 @@ import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
-import { onRunEvent } from '../young-generation-cap.js'
 import { createBuiltinRegistry } from './builtin-plugins.js'
+import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 import { onInterrupt } from './on-interrupt.js'
@@ -15,23 +15,6 @@ import { type JobSpec, openJob } from './open-job.js'
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly'> {
   readonly kind: 'sync' | 'check'
-}
-
-/** Subscribes to a run and feeds the reporter; resolves with the `done` summary. */
-function drain(events: ReturnType<typeof sync>, reporter: Reporter): Promise<SyncSummary> {
-  return new Promise((resolve, reject) => {
-    let summary: SyncSummary | undefined
-    events.subscribe({
-      next: (event) => {
-        onRunEvent()
-        if (event.type === 'done') summary = event.summary
-        reporter.event(event)
-      },
-      error: (err: unknown) => reject(asSyncError(err, 'engine')),
-      complete: () =>
-        summary ? resolve(summary) : reject(asSyncError(new Error('the engine ended without a "done" event'))),
-    })
-  })
 }
 
 /**
@@ -60,7 +43,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     try {
       const events =
         cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
-      summary = await drain(events, reporter)
+      summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
+        throw asSyncError(err, 'engine')
+      })
     } finally {
       await job.close()
     }
