@@ -9,13 +9,13 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
  * small files ~460 scavenges instead of ~60. So it may grow to 8 MiB (both semi-spaces), then stops:
  * V8 reads the flag each time the young generation would grow, so setting it once running works.
  */
-export const YOUNG_GENERATION_CAP = 8 * 1024 * 1024
+const YOUNG_GENERATION_CAP = 8 * 1024 * 1024
 
 let capped = false
 let events = 0
 
 /** Stops the young generation's growth once it has reached the cap. A few µs; true once stopped. */
-export function checkYoungGeneration(): boolean {
+function checkYoungGeneration(): boolean {
   if (capped) return true
   const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')
   if (young === undefined || young.space_size >= YOUNG_GENERATION_CAP) stopYoungGeneration()
