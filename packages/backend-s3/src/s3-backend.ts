@@ -23,6 +23,7 @@ import {
 import { ByteBudget } from './byte-budget.js'
 import { fanOutSignal } from './fan-out-signal.js'
 import { KeyWalker } from './key-walker.js'
+import { type IfMatchForm, ifMatchValue, learnIfMatch, PRECONDITION_FAILED } from './learn-if-match.js'
 import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
 import {
@@ -57,6 +58,8 @@ const DEFAULT_CONCURRENCY = 64
 const MAX_REMEMBERED_UPLOADS = 10_000
 /** Single PUTs of at least this many bytes get the abort signal itself (see #putObject). */
 const ABORTABLE_PUT_BYTES = MiB
+/** The largest body the If-Match probe sends (up to three times); a bigger update is checked by a HEAD meanwhile. */
+const IF_MATCH_PROBE_BYTES = 256 * 1024
 
 /** Options of `createS3Backend`. Defaults in brackets. */
 export interface S3BackendOptions extends S3ConnectionOptions {
@@ -113,10 +116,11 @@ type Conn = S3Connection
  *   only the upload time, so `listMtime` is false and `stat` (a HEAD) gives the stored mtime.
  * - Single-part ETags are MD5s (`hashes.md5`); a multipart object gets its MD5 in
  *   `x-amz-meta-md5chksum` (rclone's key), and its ETag is never taken for an MD5.
- * - `write` re-checks `expect` just before writing: `null` with a conditional PUT
- *   (`If-None-Match: *`), an entry with a HEAD comparing ETag and size. S3 has no compare-and-swap
- *   that every S3-compatible service honours, so between that HEAD and the PUT (a few ms; a
- *   multipart upload's whole duration) a concurrent writer can still be overwritten.
+ * - `write` re-checks `expect` as it writes: `null` with `If-None-Match: *`; an update of a small
+ *   object with `If-Match` (the listed ETag) where the service honours it, which the first update
+ *   finds out (see learn-if-match.ts); else, and for multipart uploads, with a HEAD comparing ETag
+ *   and size just before, which leaves a window (a few ms; a multipart upload's whole duration) in
+ *   which a concurrent writer can still be overwritten.
  */
 export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable {
   readonly uri: string
@@ -130,6 +134,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
   #swept = false
+  /** Whether and how the service honours If-Match on PutObject: learnt by the first update (see #putReplacing). */
+  #ifMatch: IfMatchForm | Promise<IfMatchForm | undefined> | undefined
   /**
    * Unfinished multipart uploads that the first listing found too young to abort, by key: one of
    * them is aborted as soon as this backend uploads that key again (the run that left it was
@@ -324,14 +330,18 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     this.#checkAborted(signal, 'write', path)
     const threshold = this.#options.multipartThreshold ?? 16 * MiB
     const knownBig = meta.size !== undefined && meta.size >= threshold
+    const small = meta.size !== undefined && meta.size < threshold
     const expect = o.expect
-    // `null` is checked by the PUT itself (If-None-Match); anything else, and multipart, by a HEAD.
-    if (expect !== undefined && (expect !== null || knownBig)) await this.#checkExpect(conn, key, path, expect, 'write')
+    // `null` is checked by the PUT itself (If-None-Match), and so is a small object's update where
+    // the service honours If-Match (see #putReplacing); anything else, and multipart, by a HEAD.
+    const replacing = small && expect?.kind === 'file' && expect.version !== undefined && this.#ifMatch !== 'none'
+    if (expect !== undefined && (expect !== null || knownBig) && !replacing) {
+      await this.#checkExpect(conn, key, path, expect, 'write')
+    }
 
     // Memory first, then the body: a small body is held whole, a multipart upload holds its parts
     // in flight (the budget keeps their sum bounded however many writes run at once).
     // (`held`: the caller took it already, see #uploadHashedFirst.)
-    const small = meta.size !== undefined && meta.size < threshold
     const reserved = held?.bytes ?? (small ? meta.size! : this.#multipartMemory(meta.size))
     let release: () => void
     try {
@@ -365,9 +375,14 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       const metadata = this.#metadata(meta)
       if (ended) {
         const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-        return await this.#putObject(conn, path, key, data, md5.digest('hex'), meta, metadata, o)
+        const digest = md5.digest('hex')
+        if (replacing) return await this.#putReplacing(conn, path, key, data, digest, meta, metadata, o, expect)
+        return await this.#putObject(conn, path, key, data, digest, meta, metadata, o)
       }
-      if (expect === null && !knownBig) await this.#checkExpect(conn, key, path, null, 'write')
+      // It grew past the threshold while being read: a multipart upload, checked by a HEAD.
+      if (!knownBig && expect !== undefined && (expect === null || replacing)) {
+        await this.#checkExpect(conn, key, path, expect, 'write')
+      }
       const needed = this.#multipartMemory(meta.size)
       if (reserved < needed) {
         // It grew past the threshold while being read: take the multipart reservation instead.
@@ -894,6 +909,69 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     metadata: Record<string, string>,
     opts: WriteOptions,
   ): Promise<Entry> {
+    const written = await this.#sendPut(conn, path, key, data, digest, meta, metadata, opts, undefined)
+    if (written === PRECONDITION_FAILED) throw new Error('a PUT without If-Match failed on it')
+    return written
+  }
+
+  /**
+   * Replaces an object that should still be `expect`, with If-Match where the service honours it
+   * (one request, checked by the service as it writes), else after a HEAD re-check. The first such
+   * update of a backend finds out which (see learnIfMatch); updates meanwhile wait for the answer.
+   */
+  async #putReplacing(
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    data: Buffer,
+    digest: string,
+    meta: WriteMeta,
+    metadata: Record<string, string>,
+    opts: WriteOptions,
+    expect: Entry,
+  ): Promise<Entry> {
+    const etag = expect.version!
+    const check = () => this.#checkExpect(conn, key, path, expect, 'write')
+    const put = (ifMatch: string | undefined) =>
+      this.#sendPut(conn, path, key, data, digest, meta, metadata, opts, ifMatch)
+    let form = this.#ifMatch
+    if (form === undefined && data.length <= IF_MATCH_PROBE_BYTES) {
+      const learning = learnIfMatch(etag, check, put)
+      this.#ifMatch = learning.then(
+        (r) => (this.#ifMatch = r.form),
+        // A conflict (or a failure) taught nothing: the next update tries again.
+        () => (this.#ifMatch = undefined),
+      )
+      return (await learning).written
+    }
+    form = await form
+    if (form === undefined || form === 'none') {
+      await check()
+      return await this.#putObject(conn, path, key, data, digest, meta, metadata, opts)
+    }
+    const written = await put(ifMatchValue(form, etag))
+    if (written === PRECONDITION_FAILED) {
+      throw new SyncError('CONFLICT', 'the object changed or was deleted since it was planned; left as it is', {
+        op: 's3.write',
+        path,
+        hint: 'Run the sync again to pick up the new state.',
+      })
+    }
+    return written
+  }
+
+  /** A PutObject; with `ifMatch`, a refusal on it (412, or 404 for a deleted object) is PRECONDITION_FAILED. */
+  async #sendPut(
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    data: Buffer,
+    digest: string,
+    meta: WriteMeta,
+    metadata: Record<string, string>,
+    opts: WriteOptions,
+    ifMatch: string | undefined,
+  ): Promise<Entry | typeof PRECONDITION_FAILED> {
     try {
       const command = new conn.sdk.PutObjectCommand({
         Bucket: this.bucket,
@@ -903,6 +981,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         ContentMD5: md5ToBase64(digest),
         Metadata: metadata,
         ...(opts.expect === null ? { IfNoneMatch: '*' } : {}),
+        ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
       })
       // A small body goes in milliseconds: sent without options, so the client's cached middleware
       // stack serves it (see connectS3), and an abort only stops waiting for it. A bigger one may
@@ -913,7 +992,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       opts.onProgress?.(data.length)
       return this.#written(path, data.length, meta, digest, unquoteEtag(out.ETag))
     } catch (err) {
-      if ((err as { name?: string }).name === 'PreconditionFailed' && opts.expect === null) {
+      const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      const status = $metadata?.httpStatusCode
+      const refused = name === 'PreconditionFailed' || status === 412 || (status === 404 && name !== 'NoSuchBucket')
+      if (ifMatch !== undefined && refused) {
+        return PRECONDITION_FAILED
+      }
+      if ((name === 'PreconditionFailed' || status === 412) && opts.expect === null) {
         throw new SyncError('CONFLICT', 'an object appeared there since it was planned; left as it is', {
           op: 's3.write',
           path,

@@ -117,7 +117,8 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     )
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return make('NOT_FOUND', `no such object: ${text}`)
-  if (name === 'PreconditionFailed' || status === 412) {
+  // 409 ConditionalRequestConflict: another write to the key raced a conditional one.
+  if (name === 'PreconditionFailed' || status === 412 || name === 'ConditionalRequestConflict') {
     return make('CONFLICT', 'the object changed since it was planned', 'Run the sync again to pick up the new state.')
   }
   if (name === 'NoSuchUpload') return make('CONFLICT', `the multipart upload was aborted meanwhile: ${text}`)

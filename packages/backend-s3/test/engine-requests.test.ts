@@ -66,11 +66,16 @@ describeS3('the engine with S3: requests per run (through a counting proxy)', (e
     expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000) })
   })
 
-  it(`a re-sync after changing ${k} files makes ${k} PUTs, each after a HEAD re-check`, async () => {
+  it(`a re-sync after changing ${k} files makes ${k} PUTs re-checked by If-Match, and one HEAD`, async () => {
     for (let i = 0; i < k; i++) await writeFile(join(dir, `d${i % 10}`, `f${i}.txt`), `changed ${i}, longer\n`)
     proxy.reset()
     await run(...backends(), { mode: 'mirror', state })
-    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000), LIST_UPLOADS: 1, PUT: k, HEAD: k })
+    // The first update finds out how the service takes If-Match: a HEAD re-check, a PUT with an
+    // ETag no object has (refused), the real ETag quoted (refused by radosgw 16), then bare
+    // (learn-if-match.ts). Every other update is its PUT alone, re-checked by the service.
+    const probe = env.radosgw ? 2 : (proxy.counts.PUT ?? 0) - k
+    expect(probe).toBeLessThanOrEqual(2)
+    expect(proxy.counts).toEqual({ LIST: Math.ceil(N / 1000), LIST_UPLOADS: 1, PUT: k + probe, HEAD: 1 })
   })
 
   it('a touched file (same content, new mtime) is fixed with a server-side copy, not an upload', async () => {
