@@ -46,6 +46,12 @@ interface WatchedDir {
   reading?: { again: boolean }
   /** An event named the directory itself (inotify: it was removed or moved): watch it afresh. */
   renewed?: boolean
+  /**
+   * Names that `rename` events named since the last reading. A name there before and after may
+   * have been replaced by a rename over it (an editor's save, `sed -i`, `mv tmp file`): a new file
+   * that a comparison of names alone cannot tell from the old one.
+   */
+  renamed?: Set<string>
 }
 
 /**
@@ -186,6 +192,8 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       const d = dirs.get(rel)
       if (!d || closed) return
       d.reading = { again: false }
+      const renamed = d.renamed
+      d.renamed = undefined
       const id = rel === '' ? d.id : await identity(rel)
       if (closed || dirs.get(rel) !== d) return
       if (d.renewed === true || id !== d.id) {
@@ -215,6 +223,13 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         emit('upsert', child(rel, name))
         if (names.get(name)) await add(child(rel, name), true)
       }
+      // Renamed over, the same name both times: a file is reported changed; a directory watched
+      // is checked for being another one (its identity), as when it is removed and made again.
+      for (const name of renamed ?? []) {
+        if (!before.has(name) || before.get(name) !== names.get(name)) continue
+        if (names.get(name)) schedule(child(rel, name))
+        else emit('upsert', child(rel, name))
+      }
       const again = d.reading.again
       d.reading = undefined
       if (again) schedule(rel)
@@ -243,6 +258,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       // for nothing, which costs one read).
       const d = dirs.get(rel)
       if (d && rel !== '' && name === basename(rel)) d.renewed = true
+      else if (d && typeof name === 'string' && name !== '') (d.renamed ??= new Set()).add(name)
       schedule(rel)
     }
 

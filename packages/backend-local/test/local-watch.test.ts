@@ -49,6 +49,24 @@ describe('watchLocal', () => {
     expect(w.completed()).toBe(true)
   })
 
+  // An editor's save, `sed -i`, `mv tmp file`: the name was there before and is there after, so a
+  // fresh reading of the directory alone shows no difference; the rename event's name tells.
+  it('reports a file replaced by a rename over it (same name, new inode)', async () => {
+    const root = await tempDir('watch')
+    await writeFile(join(root, 'doc.txt'), 'v1')
+    await writeFile(join(root, 'other.txt'), 'o1')
+    const w = await watching(root)
+    await writeFile(join(root, '.doc.txt.swp'), 'version 2')
+    await rename(join(root, '.doc.txt.swp'), join(root, 'doc.txt'))
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert doc.txt')
+    // `mv a b` with b there: both names are reported.
+    await rename(join(root, 'doc.txt'), join(root, 'other.txt'))
+    await expect
+      .poll(() => w.seen, { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['remove doc.txt', 'upsert other.txt']))
+    w.sub.unsubscribe()
+  })
+
   it('never reports its own temp files', async () => {
     const root = await tempDir('watch')
     const w = await watching(root)
