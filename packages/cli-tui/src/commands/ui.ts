@@ -1,7 +1,8 @@
 import { Option } from 'commander'
 import { EXIT, type ExitCode } from '../errors/exit-codes.js'
+import { FLAG_TABLE, SYNC_FLAGS } from '../options/flag-table.js'
 import type { Streams } from '../output/streams.js'
-import type { WatchFlags } from './watch.js'
+import { WATCH_OPTIONS, type WatchFlags } from './watch.js'
 
 /** Flags of `ui`: those of `sync` and of `watch`, and `--watch`. */
 export interface UiFlags extends WatchFlags {
@@ -19,19 +20,137 @@ export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.NO_COLOR ?? '') !== ''
 }
 
+/** `s` as one shell word: as is when it needs no quoting, else in single quotes. */
+export function shellQuote(s: string): string {
+  if (/^[\w@%+=:,./-]+$/.test(s)) return s
+  return `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+/** The command line `ui` stands for, without a terminal: what to run instead. */
+export interface EquivalentCommand {
+  /** `syncflow watch …`, `syncflow sync …` or `syncflow copy …`, each word shell-quoted. */
+  readonly line: string
+  /** Flags of `ui` the suggested command has no equivalent for (e.g. `--metrics` without `--watch`). */
+  readonly dropped: readonly string[]
+}
+
+/**
+ * The command that does what `ui` was asked to do, from `ui`'s own words (`argv` after the program
+ * name, as typed): `watch` for `--watch` (that flag left out), else `copy` for `--mode copy` and
+ * `sync` otherwise (neither takes `--mode`); every other flag and argument kept in its place, as
+ * written. Flags that only a continuous job takes are left out of `sync`/`copy` (`--debounce` and
+ * `--rescan` do nothing there anyway; `--webhook` and `--metrics` are named in `dropped`), and so
+ * are the delete-only flags of `copy` (it never deletes). Undefined when `argv` is not a `ui`
+ * command line for `source` and `target` (then nothing can be told about its flags).
+ */
+export function equivalentCommand(
+  argv: readonly string[],
+  source: string,
+  target: string,
+  flags: Pick<UiFlags, 'watch' | 'mode'>,
+): EquivalentCommand | undefined {
+  const start = argv.indexOf('ui')
+  if (start < 0) return undefined
+  const watch = flags.watch === true
+  const command = watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
+  const options = [...SYNC_FLAGS.map((name) => FLAG_TABLE[name]), ...UI_OPTIONS, ...WATCH_OPTIONS].map((make) => make())
+  const byName = new Map<string, Option>()
+  for (const o of options) {
+    if (o.long) byName.set(o.long, o)
+    if (o.short) byName.set(o.short, o)
+  }
+  /** Flags (attribute names) the suggested command does not take: left out of it. */
+  const omit = new Set(['watch'])
+  if (!watch) for (const name of ['mode', 'debounce', 'rescan', 'webhook', 'metrics']) omit.add(name)
+  if (command === 'copy') for (const name of ['deleteExcluded', 'maxDelete', 'allowEmptySource']) omit.add(name)
+  const told = new Set(['webhook', 'metrics'])
+  const words: string[] = []
+  const positional: string[] = []
+  const dropped: string[] = []
+  const drop = (o: Option): void => {
+    if (told.has(o.attributeName()) && o.long && !dropped.includes(o.long)) dropped.push(o.long)
+  }
+  const tokens = argv.slice(start + 1)
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i] as string
+    if (token === '--') {
+      const rest = tokens.slice(i + 1)
+      positional.push(...rest)
+      words.push(token, ...rest)
+      break
+    }
+    if (token.startsWith('--')) {
+      const eq = token.indexOf('=')
+      const o = byName.get(eq < 0 ? token : token.slice(0, eq))
+      // A value written as the next word belongs to the flag.
+      const value = o?.required && eq < 0 && i + 1 < tokens.length ? [tokens[++i] as string] : []
+      if (o && omit.has(o.attributeName())) drop(o)
+      else words.push(token, ...value)
+    } else if (token.startsWith('-') && token.length > 1) {
+      // Short flags, maybe grouped (`-nc`); one that takes a value takes the rest of the word, or the next word.
+      let kept = '-'
+      const value: string[] = []
+      for (let j = 1; j < token.length; j++) {
+        const o = byName.get(`-${token[j]}`)
+        if (o?.required) {
+          const rest = token.slice(j + 1)
+          if (!omit.has(o.attributeName())) {
+            kept += token.slice(j)
+            if (rest === '' && i + 1 < tokens.length) value.push(tokens[i + 1] as string)
+          } else drop(o)
+          if (rest === '') i++
+          break
+        }
+        if (o && omit.has(o.attributeName())) drop(o)
+        else kept += token[j]
+      }
+      if (kept !== '-') words.push(kept, ...value)
+    } else {
+      positional.push(token)
+      words.push(token)
+    }
+  }
+  if (positional.length !== 2 || positional[0] !== source || positional[1] !== target) return undefined
+  return { line: ['syncflow', command, ...words].map(shellQuote).join(' '), dropped }
+}
+
+/** What `ui` says without a terminal: that it needs one, and the command to run instead. */
+export function noTerminalMessage(
+  argv: readonly string[],
+  source: string,
+  target: string,
+  flags: Pick<UiFlags, 'watch' | 'mode'>,
+): string {
+  const instead = equivalentCommand(argv, source, target, flags)
+  const name = flags.watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
+  const lines = ['syncflow: `ui` needs a terminal (stdin and stdout must both be one).']
+  if (instead) {
+    lines.push(`  Run \`${instead.line}\` instead (it prints progress and a summary; --json for NDJSON).`)
+    if (instead.dropped.length > 0) {
+      lines.push(
+        `  (\`${name}\` has no ${instead.dropped.join(' or ')}: only \`syncflow watch\` takes ${instead.dropped.length > 1 ? 'them' : 'it'}.)`,
+      )
+    }
+  } else {
+    lines.push(
+      `  Run \`syncflow ${name}\` with the same flags and locations instead (it prints progress and a summary).`,
+    )
+  }
+  return `${lines.join('\n')}\n`
+}
+
 /**
  * `syncflow ui SRC DST`: a sync (or, with --watch, a continuous job) inside the live terminal UI.
- * Needs a terminal on stdin and stdout; elsewhere it says so and suggests `sync` (exit 2).
+ * Needs a terminal on stdin and stdout; elsewhere it says so and suggests the same job as `sync`,
+ * `copy` or `watch`, with the same flags (exit 2).
  *
  * The job (engine, backends, reporters) starts first and runs while Ink and React load; the UI follows
  * its events (through a hub that keeps them until the UI has subscribed).
  */
 export async function uiCommand(source: string, target: string, flags: UiFlags, streams: Streams): Promise<ExitCode> {
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    streams.stderr.write(
-      'syncflow: `ui` needs a terminal (stdin and stdout must both be one).\n' +
-        `  Run \`syncflow sync ${source} ${target}\` instead (it prints progress and a summary; --json for NDJSON).\n`,
-    )
+    // The command line as typed (`run` was given process.argv): the suggestion keeps every flag.
+    streams.stderr.write(noTerminalMessage(process.argv.slice(2), source, target, flags))
     return EXIT.USAGE
   }
   if (flags.json) {

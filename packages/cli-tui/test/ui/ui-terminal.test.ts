@@ -101,4 +101,21 @@ describe('syncflow ui without a terminal', () => {
     expect(r.stderr).toMatch(/needs a terminal/)
     expect(r.stderr).toContain('syncflow sync')
   })
+
+  it('suggests watch for --watch, with every other flag kept as given', async () => {
+    const r = await runCli(
+      ['ui', '--watch', '--mode', 'copy', '--exclude', '*.tmp', '--debounce', '500', 'u2/src', 'u2/dst'],
+      { cwd: await tempDir() },
+    )
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      "Run `syncflow watch --mode copy --exclude '*.tmp' --debounce 500 u2/src u2/dst` instead",
+    )
+  })
+
+  it('suggests sync with --dry-run kept and a path with a space quoted', async () => {
+    const r = await runCli(['ui', '--dry-run', '--checksum', 'u2/src dir', 'u2/dst'], { cwd: await tempDir() })
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("Run `syncflow sync --dry-run --checksum 'u2/src dir' u2/dst` instead")
+  })
 })
