@@ -2,6 +2,7 @@ import { Box, Text } from 'ink'
 import { CountsLine, countLines } from './CountsLine.js'
 import { ErrorList } from './ErrorList.js'
 import { ErrorsView } from './ErrorsView.js'
+import type { ErrorsScroll } from './errors-scroll.js'
 import { fitText } from './fit-text.js'
 import { Header } from './Header.js'
 import { HelpView } from './HelpView.js'
@@ -28,6 +29,8 @@ export interface DashboardProps {
   /** The run is over and the screen stays until `q` (there are errors to read). */
   readonly lingering?: boolean
   readonly screen: Screen
+  /** Where the errors screen is scrolled to; undefined: the top. */
+  readonly errorsAt?: ErrorsScroll
   readonly watch: boolean
   readonly color?: boolean
   /** Where `--metrics` are served (shown on the help screen). */
@@ -43,6 +46,17 @@ export function statusText(view: SyncView, stopping: boolean, watch: boolean): s
   return view.listing ? (watch ? 'syncing' : 'listing') : 'syncing'
 }
 
+/** The width and rows of the whole screen on a terminal of `columns` x `rows` (the last row left free). */
+function screenSize(columns: number, rows: number): { width: number; height: number } {
+  return { width: Math.max(20, columns), height: Math.max(6, rows - 1) }
+}
+
+/** The width and rows of the errors screen (`ErrorsView`, below the header) on a terminal of `columns` x `rows`. */
+export function errorsScreenSize(columns: number, rows: number): { width: number; rows: number } {
+  const { width, height } = screenSize(columns, rows)
+  return { width, rows: height - 1 }
+}
+
 /**
  * The whole screen for one frame, sized to the terminal: header, progress, throughput, counts,
  * then the transfers in flight and the latest errors sharing the rows left (errors get up to 4).
@@ -50,8 +64,7 @@ export function statusText(view: SyncView, stopping: boolean, watch: boolean): s
  */
 export function Dashboard(props: DashboardProps) {
   const { view, throughput, columns, rows, paused, stopping, screen, watch, color = true } = props
-  const width = Math.max(20, columns)
-  const height = Math.max(6, rows - 1)
+  const { width, height } = screenSize(columns, rows)
   const header = (
     <Header
       command={props.command}
@@ -80,7 +93,13 @@ export function Dashboard(props: DashboardProps) {
     return (
       <Box flexDirection="column" width={width}>
         {header}
-        <ErrorsView errors={view.errors} total={view.errorCount} rows={height - 1} width={width} color={color} />
+        <ErrorsView
+          errors={view.errors}
+          total={view.errorCount}
+          {...errorsScreenSize(columns, rows)}
+          {...(props.errorsAt ? { at: props.errorsAt } : {})}
+          color={color}
+        />
       </Box>
     )
   }

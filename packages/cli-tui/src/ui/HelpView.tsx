@@ -14,24 +14,40 @@ export interface HelpViewProps {
 const KEYS: readonly (readonly [string, string])[] = [
   ['p', 'pause / resume (running transfers finish; no new ones start)'],
   ['q', 'quit: stop cleanly, state saved (exit 130); again: at once'],
-  ['e', 'errors: all recent errors'],
+  ['e', 'errors: all recent errors, whole'],
   ['?', 'this help'],
   ['Esc', 'back to the dashboard'],
 ]
+
+/** The keys of the errors screen. */
+const ERROR_KEYS: readonly (readonly [string, string])[] = [
+  ['↑ ↓  k j', 'scroll a line'],
+  ['PgUp PgDn', 'scroll a page (also b, Space)'],
+  ['Home End', 'newest, oldest error (also g, G)'],
+]
+
+/** The key column's width, its indent included. */
+const KEY_COLUMN = 13
+
+function KeyRows({ keys, color }: { keys: readonly (readonly [string, string])[]; color: boolean }) {
+  return keys.map(([key, what]) => (
+    <Box key={key}>
+      <Box width={KEY_COLUMN} paddingLeft={2} flexShrink={0}>
+        <Text bold={color}>{key}</Text>
+      </Box>
+      <Text>{what}</Text>
+    </Box>
+  ))
+}
 
 /** The help screen (key `?`). */
 export function HelpView({ watch, width, color = true, metricsUrl }: HelpViewProps) {
   return (
     <Box flexDirection="column" width={width}>
       <Text bold={color}>Keys</Text>
-      {KEYS.map(([key, what]) => (
-        <Box key={key}>
-          <Box width={8} paddingLeft={2}>
-            <Text bold={color}>{key}</Text>
-          </Box>
-          <Text>{what}</Text>
-        </Box>
-      ))}
+      <KeyRows keys={KEYS} color={color} />
+      <Text bold={color}>On the errors screen</Text>
+      <KeyRows keys={ERROR_KEYS} color={color} />
       <Text> </Text>
       <Text dimColor={color}>
         {watch

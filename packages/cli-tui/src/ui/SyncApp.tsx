@@ -3,7 +3,9 @@ import { Box, Static, useApp, useInput } from 'ink'
 import { useEffect, useState } from 'react'
 import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
-import { Dashboard } from './Dashboard.js'
+import { Dashboard, errorsScreenSize } from './Dashboard.js'
+import { errorsBodyRows } from './ErrorsView.js'
+import { type ErrorsScroll, scrollErrors } from './errors-scroll.js'
 import { keyCommand, type Screen } from './key-bindings.js'
 import type { CycleView, SyncView } from './sync-view-state.js'
 import { type Pausable, usePaused } from './use-paused.js'
@@ -66,6 +68,7 @@ export function SyncApp(props: SyncAppProps) {
   const { columns, rows } = useTerminalSize()
   const paused = usePaused(gate)
   const [screen, setScreen] = useState<Screen>('dashboard')
+  const [errorsAt, setErrorsAt] = useState<ErrorsScroll | undefined>(undefined)
   const [stopping, setStopping] = useState(false)
   const { exit } = useApp()
 
@@ -73,8 +76,14 @@ export function SyncApp(props: SyncAppProps) {
     (input, key) => {
       const cmd = keyCommand(input, key, screen)
       if (cmd.type === 'toggle-pause') gate?.toggle()
-      else if (cmd.type === 'show') setScreen(cmd.screen)
-      else if (cmd.type === 'quit') {
+      else if (cmd.type === 'show') {
+        // The errors screen opens at the top: the newest error.
+        if (cmd.screen === 'errors') setErrorsAt(undefined)
+        setScreen(cmd.screen)
+      } else if (cmd.type === 'scroll') {
+        const size = errorsScreenSize(columns, rows)
+        setErrorsAt(scrollErrors(view.errors, size.width, errorsBodyRows(size.rows), errorsAt, cmd))
+      } else if (cmd.type === 'quit') {
         if (view.phase === 'done') {
           exit()
           return
@@ -117,6 +126,7 @@ export function SyncApp(props: SyncAppProps) {
         stopping={stopping}
         lingering={lingering}
         screen={screen}
+        {...(errorsAt ? { errorsAt } : {})}
         watch={watch}
         color={color}
         {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}

@@ -1,3 +1,5 @@
+import type { ScrollStep } from './errors-scroll.js'
+
 /** The screens of the UI. */
 export type Screen = 'dashboard' | 'errors' | 'help'
 
@@ -6,20 +8,44 @@ export type KeyCommand =
   | { readonly type: 'toggle-pause' }
   | { readonly type: 'quit' }
   | { readonly type: 'show'; readonly screen: Screen }
+  | ({ readonly type: 'scroll' } & ScrollStep)
   | { readonly type: 'none' }
+
+/** The keys that move a screen, as Ink reports them. */
+export interface KeyFlags {
+  readonly escape?: boolean
+  readonly ctrl?: boolean
+  readonly upArrow?: boolean
+  readonly downArrow?: boolean
+  readonly pageUp?: boolean
+  readonly pageDown?: boolean
+  readonly home?: boolean
+  readonly end?: boolean
+}
+
+/** The scroll keys of the errors screen: ↑ ↓ or k j a line, PgUp PgDn (b, Space) a page, Home End (g, G) all the way. */
+function scrollStep(input: string, key: KeyFlags): ScrollStep | undefined {
+  if (key.upArrow || input === 'k') return { unit: 'line', dir: -1 }
+  if (key.downArrow || input === 'j') return { unit: 'line', dir: 1 }
+  if (key.pageUp || input === 'b') return { unit: 'page', dir: -1 }
+  if (key.pageDown || input === ' ') return { unit: 'page', dir: 1 }
+  if (key.home || input === 'g') return { unit: 'all', dir: -1 }
+  if (key.end || input === 'G') return { unit: 'all', dir: 1 }
+  return undefined
+}
 
 /**
  * Maps a key to a command: `p` pause/resume, `q` quit, `e` errors (again: back), `?` help (again:
- * back), Esc back to the dashboard; Ctrl-C is `q`.
+ * back), Esc back to the dashboard; Ctrl-C is `q`. On the errors screen, the scroll keys scroll.
  */
-export function keyCommand(
-  input: string,
-  key: { readonly escape?: boolean; readonly ctrl?: boolean },
-  screen: Screen,
-): KeyCommand {
+export function keyCommand(input: string, key: KeyFlags, screen: Screen): KeyCommand {
   // In raw mode the terminal sends Ctrl-C as a key, not as SIGINT.
   if (key.ctrl && input === 'c') return { type: 'quit' }
   if (key.escape) return screen === 'dashboard' ? { type: 'none' } : { type: 'show', screen: 'dashboard' }
+  if (screen === 'errors') {
+    const step = scrollStep(input, key)
+    if (step) return { type: 'scroll', ...step }
+  }
   switch (input) {
     case 'p':
     case 'P':

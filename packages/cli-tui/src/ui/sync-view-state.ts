@@ -19,6 +19,8 @@ export interface ErrorView {
   readonly path: string
   readonly code: string
   readonly message: string
+  /** What to try next, when the error says. */
+  readonly hint?: string
   readonly stage: string
 }
 
@@ -179,6 +181,7 @@ export class SyncViewState {
           path: e.path,
           code: e.error.code,
           message: e.error.message,
+          ...(e.error.hint !== undefined ? { hint: e.error.hint } : {}),
           stage: e.stage,
         })
         if (this.#errors.length > this.#limits.maxErrors) this.#errors = this.#errors.slice(-this.#limits.maxErrors)

@@ -74,6 +74,43 @@ describe('SyncApp', () => {
     ui.unmount()
   })
 
+  it('scrolls the errors screen with the keys, and opens it at the newest error again', async () => {
+    const ui = app()
+    // 30 errors of 3 lines each (head, message, hint): more than a 24-row terminal holds.
+    for (let i = 1; i <= 30; i++) {
+      ui.events.next({
+        type: 'failed',
+        ts: 0,
+        path: `bad/${i}`,
+        stage: 'transfer',
+        error: { code: 'PERMISSION', message: `PERMISSION: local.write (bad/${i}): EACCES ${i}`, hint: 'Check it.' },
+      })
+    }
+    await expect.poll(frame(ui), WAIT).toContain('Errors (30)')
+    ui.stdin.write('e')
+    await expect.poll(frame(ui), WAIT).toMatch(/errors 1–7 of 30 · lines 1–20 of 90 · ↑↓ PgUp PgDn: scroll/)
+    expect(frame(ui)()).toContain('✗ PERMISSION bad/30\n  local.write: EACCES 30\n  hint: Check it.')
+    ui.stdin.write('j')
+    await expect.poll(frame(ui), WAIT).toContain('lines 2–21 of 90')
+    ui.stdin.write('\u001b[B') // ↓
+    await expect.poll(frame(ui), WAIT).toContain('lines 3–22 of 90')
+    ui.stdin.write('\u001b[6~') // PgDn
+    await expect.poll(frame(ui), WAIT).toContain('lines 22–41 of 90')
+    ui.stdin.write('\u001b[A') // ↑
+    await expect.poll(frame(ui), WAIT).toContain('lines 21–40 of 90')
+    ui.stdin.write('G')
+    await expect.poll(frame(ui), WAIT).toContain('errors 24–30 of 30 · lines 71–90 of 90')
+    expect(frame(ui)()).toContain('✗ PERMISSION bad/1\n')
+    ui.stdin.write('\u001b[5~') // PgUp
+    await expect.poll(frame(ui), WAIT).toContain('lines 52–71 of 90')
+    // Back to the dashboard and in again: the newest error first.
+    ui.stdin.write('e')
+    await expect.poll(frame(ui), WAIT).toContain('In flight')
+    ui.stdin.write('e')
+    await expect.poll(frame(ui), WAIT).toContain('lines 1–20 of 90')
+    ui.unmount()
+  })
+
   it('asks the run to stop on q, and shows the summary at the end', async () => {
     const ui = app()
     ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
@@ -110,7 +147,7 @@ describe('SyncApp', () => {
     await expect.poll(frame(ui), WAIT).toContain('e: all errors · q: quit')
     ui.stdin.write('e')
     await expect.poll(frame(ui), WAIT).toContain('e or Esc: back')
-    expect(frame(ui)()).toContain('PERMISSION locked.db: permission denied')
+    expect(frame(ui)()).toContain('✗ PERMISSION locked.db\n  permission denied')
     expect(ui.left()).toBe(false)
     ui.stdin.write('q')
     await expect.poll(ui.left, WAIT).toBe(true)
