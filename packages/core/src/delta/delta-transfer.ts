@@ -6,6 +6,7 @@ import type { RelPath } from '../model/rel-path.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
+import { deltaOpBytes } from './delta-op-bytes.js'
 import { type GenerateDeltaOptions, generateDelta } from './generate-delta.js'
 import { hashAhead } from './hash-ahead.js'
 import { progressiveSignatures, SIGNATURE_IN_PROGRESS } from './signature-progress.js'
@@ -26,6 +27,13 @@ export interface DeltaTransferOptions extends WriteOptions {
    * whole instead; the engine reports it as a degraded decision.
    */
   readonly onFallback?: (reason: SyncError) => void
+  /**
+   * Told the bytes each delta op takes on the wire (literal data plus its instruction, see
+   * `deltaOpBytes`) as it is sent, and the file's size when it is sent whole after a failed check:
+   * their sum is what the transfer moved, where the file's size is what it produced. The signature
+   * (about 12 bytes per block, the other way) is not counted.
+   */
+  readonly onWireBytes?: (bytes: number) => void
 }
 
 /** Which side computes the delta: `push` = the target is remote (DeltaCapable), `pull` = the source is (DeltaSource). */
@@ -46,6 +54,7 @@ export function deltaDirection(source: Backend, target: Backend): DeltaDirection
  * the file whole. `meta` and `opts` are those of `write` (`opts.expect`, when an Entry, is also the
  * base whose size picks the block size). A patch that fails its whole-file check is redone
  * as a whole-file write (`onFallback` is told). Errors are `SyncError`s as from `write`.
+ * What crossed the wire goes to `onWireBytes`.
  */
 export async function deltaTransfer(
   source: Backend,
@@ -63,6 +72,7 @@ export async function deltaTransfer(
   if (base === undefined || base.kind !== 'file' || base.size < minSize) return undefined
   const blockSize = opts.blockSize || blockSizeFor(base.size)
   const signal = opts.signal
+  const wire = opts.onWireBytes
   const writeOpts: WriteOptions = {
     ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
@@ -101,7 +111,7 @@ export async function deltaTransfer(
             ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
             ...sig,
           })
-          return await target.patch(path, signature.blockSize, ops, meta, writeOpts)
+          return await target.patch(path, signature.blockSize, wire ? metered(ops, wire) : ops, meta, writeOpts)
         } finally {
           body.destroy()
         }
@@ -124,6 +134,7 @@ export async function deltaTransfer(
       const r = await it.next()
       if (r.done) break
       head.push(r.value)
+      wire?.(deltaOpBytes(r.value))
     }
     if (isWholeBaseCopy(head, base.size, blockSize)) {
       const touched = await touchIfUnchanged(target, path, head, base, meta, opts)
@@ -134,7 +145,10 @@ export async function deltaTransfer(
     }
     const ops = (async function* () {
       yield* head
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        wire?.(deltaOpBytes(r.value))
+        yield r.value
+      }
     })()
     const body = applyDelta((range) => target.read(path, range), blockSize, ops, {
       path,
@@ -144,7 +158,17 @@ export async function deltaTransfer(
   } catch (err) {
     if (!isSyncError(err) || err.code !== 'CHECKSUM') throw err
     opts.onFallback?.(err)
-    return target.write(path, await source.read(path), meta, writeOpts)
+    const whole = await target.write(path, await source.read(path), meta, writeOpts)
+    wire?.(whole.size)
+    return whole
+  }
+}
+
+/** `ops`, telling `wire` the bytes of each as it is taken (sent). */
+async function* metered(ops: AsyncIterable<DeltaOp>, wire: (bytes: number) => void): AsyncGenerator<DeltaOp> {
+  for await (const op of ops) {
+    wire(deltaOpBytes(op))
+    yield op
   }
 }
 

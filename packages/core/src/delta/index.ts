@@ -14,6 +14,7 @@ export {
 export type { ComputeSignatureOptions } from './compute-signature.js'
 export { computeSignature } from './compute-signature.js'
 export { deltaComparesContent } from './delta-compares-content.js'
+export { deltaOpBytes } from './delta-op-bytes.js'
 export type { DeltaDirection, DeltaTransferOptions } from './delta-transfer.js'
 export { deltaDirection, deltaTransfer, MIN_DELTA_SIZE } from './delta-transfer.js'
 export type { Fillable, PositionalReader } from './fillable.js'

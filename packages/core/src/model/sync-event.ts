@@ -45,7 +45,10 @@ export interface CompletedEvent {
   readonly type: 'completed'
   readonly ts: number
   readonly action: Action
-  /** Bytes moved over the wire/disk for this action (0 for delete, touch, mkdir). */
+  /**
+   * Bytes moved over the wire/disk for this action (0 for delete, touch, mkdir). A delta update
+   * counts its literal data and instructions, not the file's size (that is `result.size`).
+   */
   readonly bytes: number
   readonly durationMs: number
   readonly dryRun?: boolean

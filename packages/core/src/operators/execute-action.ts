@@ -10,13 +10,17 @@ import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 
-/** A delta transfer hook: builds `action.path` on the target from its old content; undefined = not applicable. */
+/**
+ * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
+ * applicable. A hook that tells `opts.onWireBytes` what it sent has that counted as the bytes
+ * transferred (else the file's size is).
+ */
 export type DeltaTransfer = (
   source: Backend,
   target: Backend,
   action: Action,
   meta: WriteMeta,
-  opts: WriteOptions,
+  opts: WriteOptions & { readonly onWireBytes?: (bytes: number) => void },
 ) => Promise<Entry | undefined>
 
 /** What executing an action needs. */
@@ -161,8 +165,15 @@ async function run(
           if (entry) return { bytes: s.size, entry }
         }
         if (action.kind === 'update' && opts.delta) {
-          const entry = await opts.delta(source, target, action, meta, wopts)
-          if (entry) return { bytes: entry.size, entry }
+          // What crossed the wire (changed blocks and instructions), not the size of the file built.
+          let moved: number | undefined
+          const entry = await opts.delta(source, target, action, meta, {
+            ...wopts,
+            onWireBytes: (n) => {
+              moved = (moved ?? 0) + n
+            },
+          })
+          if (entry) return { bytes: moved ?? entry.size, entry }
         }
         return streamCopy(action, meta, wopts, opts)
       }

@@ -1,0 +1,121 @@
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalBackend } from '@syncflow/backend-local'
+import {
+  type Backend,
+  type CompletedEvent,
+  type DeltaOp,
+  deltaOpBytes,
+  type ProgressEvent,
+  type SyncEvent,
+  sync,
+} from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGrpcBackend } from '../src/index.js'
+import { loadProtocol } from '../src/wire/load-protocol.js'
+import { toWireOp } from '../src/wire/op-codec.js'
+import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+
+// What a delta update reports as transferred: the bytes that crossed the wire, not the file's size.
+
+const SIZE = 8 << 20
+let srv: Awaited<ReturnType<typeof startTestServer>>
+let proxy: Awaited<ReturnType<typeof startProxy>>
+let local: string
+
+beforeAll(async () => {
+  srv = await startTestServer()
+  proxy = await startProxy(srv.server.port)
+  local = await mkdtemp(join(tmpdir(), 'grpc-delta-bytes-'))
+})
+
+afterAll(async () => {
+  await proxy?.close()
+  await srv?.stop()
+  if (local) await rm(local, { recursive: true, force: true })
+})
+
+/** `dir/name` with `data`, and an mtime that differs between the two sides (so the file is updated). */
+async function put(dir: string, name: string, data: Buffer, mtimeSec: number): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, name), data)
+  await utimes(join(dir, name), mtimeSec, mtimeSec)
+}
+
+async function run(source: Backend, target: Backend): Promise<SyncEvent[]> {
+  try {
+    return await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
+  } finally {
+    await source.close()
+    await target.close()
+  }
+}
+
+function check(events: SyncEvent[], path: string, wire: number): void {
+  const done = events.at(-1)
+  if (done?.type !== 'done') throw new Error('no done event')
+  expect(done.summary.failed).toBe(0)
+  const completed = events.filter((e): e is CompletedEvent => e.type === 'completed' && e.action.path === path)
+  expect(completed).toHaveLength(1)
+  const c = completed[0]!
+  expect(c.action.kind).toBe('update')
+  // The file's size stays in the result entry; `bytes` is the 14 changed bytes' blocks plus instructions.
+  expect(c.result?.size).toBe(SIZE)
+  expect(c.bytes).toBeGreaterThan(14)
+  expect(c.bytes).toBeLessThan(64 * 1024)
+  // No more than what the proxy saw going that way (which adds gRPC/HTTP2 framing).
+  expect(c.bytes).toBeLessThanOrEqual(wire)
+  expect(done.summary.bytesTransferred).toBe(c.bytes)
+  expect(done.summary.bytesPerSec).toBeLessThan((c.bytes / done.summary.durationMs) * 1000 + 1)
+  // The per-file progress still counts the file up to its size (a progress bar reaches 100%).
+  const progress = events.filter((e): e is ProgressEvent => e.type === 'progress' && e.path === path)
+  expect(progress.length).toBeGreaterThan(0)
+  expect(progress.at(-1)).toMatchObject({ bytes: SIZE, total: SIZE })
+}
+
+describe('bytes transferred by a delta over gRPC', () => {
+  it('push: the completed event and the summary count the delta sent, not the file size', async () => {
+    const base = pseudoRandom(SIZE, 41)
+    const next = Buffer.from(base)
+    next.write('CHANGED-14BYTE', 3_000_000)
+    await put(join(srv.dir, 'push'), 'big.bin', base, 1_600_000_000)
+    await put(join(local, 'push'), 'big.bin', next, 1_700_000_000)
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/push` })
+    proxy.reset()
+    const events = await run(createLocalBackend({ root: join(local, 'push') }), target)
+    check(events, 'big.bin', proxy.up())
+  })
+
+  it('pull: the same for a delta the server computes', async () => {
+    const base = pseudoRandom(SIZE, 42)
+    const next = Buffer.from(base)
+    next.write('CHANGED-14BYTE', 5_000_000)
+    await put(join(srv.dir, 'pull'), 'big.bin', next, 1_700_000_000)
+    await put(join(local, 'pull'), 'big.bin', base, 1_600_000_000)
+    const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/pull` })
+    proxy.reset()
+    const events = await run(source, createLocalBackend({ root: join(local, 'pull') }))
+    check(events, 'big.bin', proxy.down())
+  })
+})
+
+describe('deltaOpBytes', () => {
+  it('is what each op takes in a PatchRequest on the wire', async () => {
+    const { proto } = await loadProtocol()
+    const encode = proto.syncflow.v1.Syncflow.service.Patch.requestSerialize as (m: unknown) => Buffer
+    const ops: DeltaOp[] = [
+      { type: 'copy', index: 0, count: 1 },
+      { type: 'copy', index: 127, count: 128 },
+      { type: 'copy', index: 2 ** 40, count: 300_000 },
+      { type: 'literal', data: new Uint8Array(1) },
+      { type: 'literal', data: new Uint8Array(200) },
+      { type: 'literal', data: new Uint8Array(64 * 1024) },
+      { type: 'end', size: 0, xxh128: '0'.repeat(32) },
+      { type: 'end', size: SIZE, xxh128: 'f'.repeat(32) },
+    ]
+    for (const op of ops)
+      expect(deltaOpBytes(op), JSON.stringify(op).slice(0, 80)).toBe(encode({ ops: [toWireOp(op)] }).length)
+  })
+})
