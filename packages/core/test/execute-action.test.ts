@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events'
+import { Readable } from 'node:stream'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
@@ -62,5 +64,41 @@ describe('executeAction with a delta transfer', () => {
     const { source, target, action } = await setup()
     const c = await completedOf(lastValueFrom(executeAction(action, { source, target }).pipe(toArray())))
     expect(c.bytes).toBe(10_000)
+  })
+})
+
+describe('executeAction and the shared abort signal', () => {
+  it('each attempt has a signal of its own: one listener on the shared signal while it runs, none after', async () => {
+    const { source, target, action } = await setup()
+    const shared = new AbortController().signal
+    const seen: { own: AbortSignal | undefined; listeners: number }[] = []
+    const delta: DeltaTransfer = async (_src, dst, a, meta, opts) => {
+      seen.push({ own: opts.signal, listeners: getEventListeners(shared, 'abort').length })
+      return dst.write(a.path, Readable.from([Buffer.from('x')]), meta, opts)
+    }
+    await lastValueFrom(executeAction(action, { source, target, delta, signal: shared }).pipe(toArray()))
+    expect(seen).toHaveLength(1)
+    expect(seen[0]?.own).toBeDefined()
+    expect(seen[0]?.own).not.toBe(shared)
+    expect(seen[0]?.listeners).toBe(1)
+    expect(getEventListeners(shared, 'abort')).toHaveLength(0)
+  })
+
+  it('aborting the shared signal aborts the attempt, with its reason', async () => {
+    const { source, target, action } = await setup()
+    const shared = new AbortController()
+    let own: AbortSignal | undefined
+    const delta: DeltaTransfer = async (_src, _dst, _a, _meta, opts) => {
+      own = opts.signal
+      shared.abort(new Error('stop'))
+      opts.signal?.throwIfAborted()
+      return undefined
+    }
+    const events = await lastValueFrom(
+      executeAction(action, { source, target, delta, signal: shared.signal, retries: 0 }).pipe(toArray()),
+    )
+    expect(own?.aborted).toBe(true)
+    expect(own?.reason).toBe(shared.signal.reason)
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
   })
 })

@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from 'node:events'
 import {
   catchError,
   concat,
@@ -132,6 +133,12 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
     )
     const delta = deltaHook(source, target, options, notice)
+    // Every action in flight (each with a signal of its own, see executeAction) and every hash the
+    // planner awaits listens to `signal`: dozens at once are the design, not a leak (Node warns at 11).
+    setMaxListeners(
+      Math.max(defaultMaxListeners, 2 * (concurrency + (target.capabilities.groupCommit ?? 0)) + 16),
+      signal,
+    )
 
     const preflight$ = defer(async () => {
       // Said here, not while setting up: only once subscribed does side$ reach anyone.
