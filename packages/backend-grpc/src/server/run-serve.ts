@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { SyncError } from '@syncflow/core'
+import { loadProtocol } from '../wire/load-protocol.js'
+import { checkTlsPair } from './check-tls-pair.js'
 import { type RunningServer, type ServerOptions, startServer } from './start-server.js'
 
 /** The options of `syncflow serve`, as the CLI parses them (files are paths; the CLI reads nothing). */
@@ -76,6 +78,15 @@ export async function runServe(options: ServeOptions): Promise<void> {
   }
   const tlsCert = await readPem('--tls-cert', options.tlsCert)
   const tlsKey = await readPem('--tls-key', options.tlsKey)
+  if (tlsCert !== undefined && tlsKey !== undefined) {
+    checkTlsPair(tlsCert, tlsKey, { cert: `--tls-cert ${options.tlsCert}`, key: `--tls-key ${options.tlsKey}` })
+  }
+  // grpc-js logs its own errors to stderr ("E No address added out of total 1 resolved") before
+  // ours say the same for a person; GRPC_VERBOSITY still turns them on for debugging.
+  if (process.env.GRPC_VERBOSITY === undefined) {
+    const { grpc } = await loadProtocol()
+    grpc.setLogVerbosity(grpc.logVerbosity.NONE)
+  }
   const serverOptions: ServerOptions = {
     root: options.root,
     listen: options.listen,

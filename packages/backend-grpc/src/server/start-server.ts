@@ -4,6 +4,7 @@ import type { Http2Session } from 'node:http2'
 import type { ChannelOptions, Server } from '@grpc/grpc-js'
 import { SyncError } from '@syncflow/core'
 import { loadProtocol } from '../wire/load-protocol.js'
+import { checkTlsPair } from './check-tls-pair.js'
 import { tokenChecker } from './check-token.js'
 import { ContentIndex, type ContentIndexOptions } from './content-index.js'
 import { LocalTree } from './local-tree.js'
@@ -97,6 +98,26 @@ export function parseListen(listen: string): { host: string; port: number } {
 }
 
 /**
+ * Why binding failed, for a person: grpc-js says "No address added out of total 1 resolved errors:
+ * [listen EADDRINUSE: …]", and the errno decides what to try next.
+ */
+function listenError(listen: string, err: Error): SyncError {
+  const errno = /\b(EADDRINUSE|EADDRNOTAVAIL|EACCES)\b/.exec(err.message)?.[1]
+  const [what, hint] =
+    errno === 'EADDRINUSE'
+      ? ['the port is in use', 'Stop what listens there, or pick another port (or 0 for any free one).']
+      : errno === 'EADDRNOTAVAIL'
+        ? [
+            'the address is not one of this machine',
+            'Listen on an address of this machine: 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of its own.',
+          ]
+        : errno === 'EACCES'
+          ? ['permission denied', 'Ports below 1024 need privileges: pick a port of 1024 or more.']
+          : [err.message, 'Pick a free port (or 0 for any) on an address of this machine.']
+  return new SyncError('USAGE', `cannot listen on ${listen}: ${what}`, { hint, cause: err })
+}
+
+/**
  * Serves the directory `root` over gRPC (proto/syncflow.proto) at `listen` until `close()`: the
  * server side of `grpc://host:port/path` locations, and what `syncflow serve` runs.
  */
@@ -107,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       hint: 'Pass both --tls-cert FILE and --tls-key FILE, or neither.',
     })
   }
+  if (options.tlsCert !== undefined && options.tlsKey !== undefined) checkTlsPair(options.tlsCert, options.tlsKey)
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
   const protocol = await loadProtocol()
   const { grpc, proto } = protocol
@@ -145,14 +167,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.listen, credentials, (err, bound) => {
-      if (err) {
-        reject(
-          new SyncError('USAGE', `cannot listen on ${options.listen}: ${err.message}`, {
-            hint: 'Pick a free port (or 0 for any) on an address of this machine.',
-            cause: err,
-          }),
-        )
-      } else resolve(bound)
+      if (err) reject(listenError(options.listen, err))
+      else resolve(bound)
     })
   })
 

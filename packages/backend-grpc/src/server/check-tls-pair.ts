@@ -1,0 +1,73 @@
+import { createSecureContext } from 'node:tls'
+import { SyncError } from '@syncflow/core'
+
+/** How the certificate and the key are named in messages (the flags and files of `syncflow serve`). */
+export interface TlsPairNames {
+  readonly cert: string
+  readonly key: string
+}
+
+const CERT_FLAG = '--tls-cert'
+const KEY_FLAG = '--tls-key'
+const isCert = (pem: string): boolean => /-----BEGIN (TRUSTED )?CERTIFICATE-----/.test(pem)
+const isKey = (pem: string): boolean => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)
+
+/**
+ * Checks, before listening, that `cert` (PEM certificate chain) and `key` (its PEM private key) make
+ * a usable TLS identity, as Node's TLS (and so gRPC) would load them. A USAGE error names the file
+ * at fault and what to do: swapped files, a file that is not PEM, a key of another certificate.
+ * Without this, gRPC refuses them only when binding ("cannot listen on …: no start line").
+ */
+export function checkTlsPair(
+  cert: string | Buffer,
+  key: string | Buffer,
+  names: TlsPairNames = { cert: CERT_FLAG, key: KEY_FLAG },
+): void {
+  const certPem = cert.toString()
+  const keyPem = key.toString()
+  const usage = (message: string, hint: string, cause?: unknown) =>
+    new SyncError('USAGE', message, { hint, ...(cause !== undefined ? { cause } : {}) })
+  if (!isCert(certPem) && isKey(certPem) && isCert(keyPem)) {
+    throw usage(
+      `${names.cert} is a private key and ${names.key} a certificate: the two files are swapped`,
+      `Pass the certificate to ${CERT_FLAG} and its private key to ${KEY_FLAG}.`,
+    )
+  }
+  if (!isCert(certPem)) {
+    throw usage(
+      isKey(certPem)
+        ? `${names.cert} is a private key, not a certificate`
+        : `${names.cert} is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" line)`,
+      `Give ${CERT_FLAG} the server's certificate (chain) in PEM, and ${KEY_FLAG} its private key.`,
+    )
+  }
+  if (!isKey(keyPem)) {
+    throw usage(
+      isCert(keyPem)
+        ? `${names.key} is a certificate, not a private key`
+        : `${names.key} is not a PEM private key (no "-----BEGIN … PRIVATE KEY-----" line)`,
+      `Give ${KEY_FLAG} the unencrypted private key of the certificate in ${CERT_FLAG}, in PEM.`,
+    )
+  }
+  if (/ENCRYPTED/.test(keyPem)) {
+    throw usage(
+      `${names.key} is an encrypted private key`,
+      `syncflow serve takes no passphrase: decrypt it first (\`openssl pkey -in KEY -out KEY.plain\`) and keep that file private.`,
+    )
+  }
+  try {
+    createSecureContext({ cert, key })
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^error:[0-9A-F]+:/, '')
+    const mismatch = /key values mismatch/i.test(reason)
+    throw usage(
+      mismatch
+        ? `${names.key} is not the private key of the certificate in ${names.cert}`
+        : `${names.cert} and ${names.key} cannot be used for TLS: ${reason}`,
+      mismatch
+        ? `Give ${KEY_FLAG} the key the certificate was made with (\`openssl x509 -noout -pubkey -in CERT\` and \`openssl pkey -pubout -in KEY\` print the same public key).`
+        : `Check both files: ${CERT_FLAG} a PEM certificate (chain), ${KEY_FLAG} its unencrypted PEM private key.`,
+      err,
+    )
+  }
+}
