@@ -38,10 +38,18 @@ export function formatMode(mode: number): string {
   return `0${(0o100000 | (mode & 0o7777)).toString(8)}`
 }
 
-/** Parses an octal mode; returns the permission bits (`& 0o7777`). */
+/**
+ * Parses an octal mode into the read/write/execute bits (`& 0o777`); undefined when it is not a
+ * number or its type bits say other than a regular file. Metadata is anyone's with write access to
+ * the bucket: setuid, setgid and sticky bits are never taken from it (a restore run as root would
+ * otherwise plant setuid files), as `rclone copy -M` drops them too.
+ */
 export function parseMode(value: string | undefined): number | undefined {
   if (value === undefined || !/^[0-7]{1,7}$/.test(value.trim())) return undefined
-  return Number.parseInt(value.trim(), 8) & 0o7777
+  const mode = Number.parseInt(value.trim(), 8)
+  const type = mode & 0o170000
+  if (type !== 0 && type !== 0o100000) return undefined
+  return mode & 0o777
 }
 
 /** An ETag without its quotes. */

@@ -40,6 +40,11 @@ describe('S3 metadata', () => {
     expect(parseMode('0100644')).toBe(0o644)
     expect(parseMode('755')).toBe(0o755)
     expect(parseMode('rwx')).toBeUndefined()
+    // From anyone who can write to the bucket: no setuid/setgid/sticky, and only a regular file's mode.
+    expect(parseMode('0106777')).toBe(0o777)
+    expect(parseMode('4755')).toBe(0o755)
+    expect(parseMode('0120777')).toBeUndefined()
+    expect(parseMode('040755')).toBeUndefined()
   })
 
   it('takes only single-part ETags for MD5s', () => {
