@@ -89,6 +89,21 @@ describe('sync (mirror)', () => {
     expect(await readText(dst, 'a')).toBe('abcd')
   })
 
+  // A record says both sides are as the last run left them, and that run may have compared size
+  // and mtime alone: --checksum asks for the content itself, as rsync -c and rclone --checksum do.
+  it('--checksum compares content even where the state store says the pair is unchanged', async () => {
+    const src = createMemBackend()
+    // Lists upload times (as S3): a size+mtime run then records the pairs it compared.
+    const dst = createMemBackend({ capabilities: { listMtime: false } })
+    const state = new MemoryStateStore()
+    await seed(src, { a: 'abcd' }, T0)
+    await run(src, dst, { state })
+    await seed(src, { a: 'wxyz' }, T0) // same size and mtime, other bytes
+    expect(done(await run(src, dst, { state })).done.update).toBe(0) // size+mtime cannot see it (recorded so)
+    expect(done(await run(src, dst, { state, compare: 'checksum' })).done.update).toBe(1)
+    expect(await readText(dst, 'a')).toBe('wxyz')
+  })
+
   it('copy mode never deletes', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

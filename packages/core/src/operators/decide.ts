@@ -94,7 +94,8 @@ async function withMtime(backend: Backend, entry: Entry): Promise<Entry> {
  * same size and mtime within the window → unchanged; same size, other mtime → compare the common
  * hash: equal → `touch` (set the mtime, no transfer), different → update. `--size-only` looks at
  * sizes alone; `--checksum` compares the hash instead of the mtime. A matching state record
- * (both sides unchanged since the last sync) decides "unchanged" with no I/O at all.
+ * (both sides unchanged since the last sync) decides "unchanged" with no I/O at all, except under
+ * `--checksum`.
  */
 export async function decide(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Promise<Decision> {
   const now = decideNow(pair, record, ctx)
@@ -136,7 +137,16 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   if (s.kind === 'symlink') {
     return s.linkTarget === t.linkTarget ? unchanged(s, t) : update(path, s, t, 'link target differs')
   }
-  if (record && matchesFingerprint(record.source, s) && matchesFingerprint(record.target, t)) return unchanged(s, t)
+  // A record says both sides are as the last run left them; that run may have compared size and
+  // mtime alone, while --checksum asks for the content itself (as rsync -c and rclone --checksum).
+  if (
+    record &&
+    ctx.compare !== 'checksum' &&
+    matchesFingerprint(record.source, s) &&
+    matchesFingerprint(record.target, t)
+  ) {
+    return unchanged(s, t)
+  }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
   if (ctx.compare === 'size-only') return unchanged(s, t)
   // The rest needs real mtimes (a stat where the listing lacks them) or a hash: decideWithIo.
