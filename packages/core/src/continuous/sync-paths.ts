@@ -51,6 +51,8 @@ interface Extra {
   movesDone: number
   movesFailed: number
   statFailures: number
+  /** Moved files that `sync` then found equal on both sides: counted as moved, not also as unchanged. */
+  movedUnchanged: number
 }
 
 /** Adds the work done outside `sync` to a cycle's summary. */
@@ -61,6 +63,7 @@ function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
     ...summary,
     planned: add(summary.planned, x.movesPlanned),
     done: add(summary.done, x.movesDone),
+    unchanged: summary.unchanged - x.movedUnchanged,
     failed: summary.failed + x.movesFailed + x.statFailures,
     listingErrors: summary.listingErrors + x.statFailures,
   }
@@ -104,7 +107,8 @@ export function syncPaths(
     const src: Side = new Map()
     const dst: Side = new Map()
     const unreadable = new Set<RelPath>()
-    const extra: Extra = { movesPlanned: 0, movesDone: 0, movesFailed: 0, statFailures: 0 }
+    const extra: Extra = { movesPlanned: 0, movesDone: 0, movesFailed: 0, statFailures: 0, movedUnchanged: 0 }
+    const moved: RelPath[] = []
 
     const prepare$ = defer(async () => {
       // A directory new on the source comes with its contents, and a directory gone from it takes
@@ -210,7 +214,10 @@ export function syncPaths(
               options.concurrency ?? 8,
             ),
             tap((e) => {
-              if (e.type === 'completed') extra.movesDone++
+              if (e.type === 'completed') {
+                extra.movesDone++
+                moved.push(e.action.path)
+              }
               if (e.type === 'failed') extra.movesFailed++
             }),
             record(options.state),
@@ -235,6 +242,7 @@ export function syncPaths(
     const cycle$ = defer((): Observable<SyncEvent> => {
       const deletes = options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p))
       const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
+      const acted = new Set<string>()
       const sourceEntries = keep(src)
       const targetEntries = keep(dst)
       // A source that cannot be listed counts as empty here: its deletes are refused, not run.
@@ -255,7 +263,19 @@ export function syncPaths(
             cycleOptions,
           )
         }),
-        map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withExtra(e.summary, extra) } : e)),
+        // The moved files are in this sync too (to fix an mtime the move did not carry): those it
+        // leaves alone were counted as unchanged, once too many.
+        tap((e) => {
+          if (e.type === 'planned' || e.type === 'completed') acted.add(e.action.path)
+          else if (e.type === 'failed' || e.type === 'skipped') acted.add(e.path)
+        }),
+        map((e): SyncEvent => {
+          if (e.type !== 'done') return e
+          extra.movedUnchanged = moved.filter(
+            (p) => src.has(p) && dst.has(p) && !unreadable.has(p) && !acted.has(p),
+          ).length
+          return { ...e, summary: withExtra(e.summary, extra) }
+        }),
       )
     })
 

@@ -1,0 +1,94 @@
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { expect } from 'vitest'
+import { type ContinuousOptions, continuousSync } from '../src/continuous/index.js'
+import type { Backend, DoneEvent, FailedEvent, SyncEvent } from '../src/index.js'
+
+// Helpers of the continuous job's tests on real local directories (not a test file itself).
+
+const dirs: string[] = []
+
+/** Removes the directories made by `tempDirs` (an afterAll). */
+export async function removeTempDirs(): Promise<void> {
+  for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
+}
+
+/** A fresh source and target directory. */
+export async function tempDirs(): Promise<{ src: string; dst: string }> {
+  const root = await mkdtemp(join(tmpdir(), 'syncflow-continuous-'))
+  dirs.push(root)
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src)
+  await mkdir(dst)
+  return { src, dst }
+}
+
+/** The files below `dir` and their contents. */
+export async function tree(dir: string, prefix = ''): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) Object.assign(out, await tree(p, `${prefix}${e.name}/`))
+    else out[prefix + e.name] = await readFile(p, 'utf8')
+  }
+  return out
+}
+
+/** The real local backend (each write fsynced: no group commit to wait for). */
+export const local = (root: string) => createLocalBackend({ root, groupCommit: false })
+
+/**
+ * A local target that reads from the source through its `read` (a local target's `copyFrom`
+ * reads a local source's files directly, which a wrapped source is not).
+ */
+export const localTarget = (root: string): Backend => {
+  const b = local(root)
+  return new Proxy(b, {
+    get: (t, p) => {
+      if (p === 'copyFrom') return undefined
+      const v = Reflect.get(t, p, t)
+      return typeof v === 'function' ? v.bind(t) : v
+    },
+  })
+}
+
+const running: (() => void)[] = []
+
+/** Stops the jobs `startJob` started (an afterEach). */
+export function stopJobs(): void {
+  for (const stop of running.splice(0)) stop()
+}
+
+/** A running job with short timings: its events so far, and how to stop it. */
+export function startJob(src: Backend, dst: Backend, opts: Partial<ContinuousOptions> = {}) {
+  const events: SyncEvent[] = []
+  const abort = new AbortController()
+  let ended = false
+  const sub = continuousSync(src, dst, {
+    mode: 'mirror',
+    debounceMs: 10,
+    moveHoldMs: 100,
+    rescanMs: 0,
+    retries: 0,
+    retryLaterMs: 20,
+    retryLaterMaxMs: 400,
+    pollMs: 20,
+    signal: abort.signal,
+    ...opts,
+  }).subscribe({ next: (e) => events.push(e), complete: () => (ended = true) })
+  running.push(() => {
+    abort.abort()
+    sub.unsubscribe()
+  })
+  const cycles = () => events.filter((e): e is DoneEvent => e.type === 'done' && e.summary.mode !== 'watch')
+  const failures = () => events.filter((e): e is FailedEvent => e.type === 'failed')
+  const stop = async (): Promise<DoneEvent> => {
+    abort.abort()
+    await expect.poll(() => ended).toBe(true)
+    return events.at(-1) as DoneEvent
+  }
+  return { events, cycles, failures, ended: () => ended, stop }
+}
