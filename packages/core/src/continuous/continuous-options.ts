@@ -20,6 +20,14 @@ export interface ContinuousOptions extends SyncOptions {
   readonly rescanMs?: number
   /** Interval of polling where change events are unavailable. [2000 ms] */
   readonly pollMs?: number
+  /**
+   * A path whose transfer failed for a reason that may pass (`TRANSIENT`, `PERMISSION`, `CONFLICT`,
+   * `NO_SPACE`, `CHECKSUM`), and a rescan or an event stream that failed transiently, are tried again
+   * after this, then twice as long each time up to `retryLaterMaxMs`. [1000 ms]
+   */
+  readonly retryLaterMs?: number
+  /** Longest wait between tries of a failed path, rescan or event stream. [60000 ms] */
+  readonly retryLaterMaxMs?: number
   /** Pair renames into `move`s on a target that can move. [true] */
   readonly detectMoves?: boolean
   /** Start with a full sync (off only for tests that drive cycles alone). [true] */

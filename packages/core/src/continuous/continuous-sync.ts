@@ -9,6 +9,7 @@ import {
   interval,
   map,
   merge,
+  mergeMap,
   type Observable,
   of,
   ReplaySubject,
@@ -16,11 +17,12 @@ import {
   take,
   takeUntil,
   tap,
+  timer,
 } from 'rxjs'
 import type { Backend } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
-import { asSyncError } from '../errors/sync-error.js'
+import { asSyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -31,6 +33,7 @@ import { batchChanges } from './batch-changes.js'
 import { coalesceChanges } from './coalesce-changes.js'
 import type { ContinuousOptions } from './continuous-options.js'
 import { holdRemoves } from './hold-removes.js'
+import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
 import { syncPaths } from './sync-paths.js'
 import { watchChanges } from './watch-changes.js'
@@ -52,6 +55,12 @@ const RECHECK_CONCURRENCY = 16
 /** Most files remembered as shipped (about 100 bytes each). */
 const SHIPPED_MAX = 200_000
 
+/** A try scheduled for later: the work it becomes when due, unless that is no longer needed. */
+interface LaterTry {
+  readonly delayMs: number
+  readonly work: () => Work | undefined
+}
+
 /** The summary `mode` of the whole continuous job's last `done` (cycle `done`s carry the sync mode). */
 export const CONTINUOUS_MODE = 'watch'
 
@@ -63,6 +72,14 @@ export const CONTINUOUS_MODE = 'watch'
  * a cycle becomes the next one. Each cycle ends with its own `done`; the job ends, when
  * `options.signal` aborts (the running cycle stops as a sync does, state saved), with a last
  * `done` whose summary has mode `watch` and totals over all cycles.
+ *
+ * Failures are tried again later, never in a tight loop: a path whose transfer failed for a reason
+ * that may pass (`retriesLater`) runs again in a cycle of its own after `retryLaterMs`, twice as
+ * long each time it fails again (up to `retryLaterMaxMs`), with the deletes its failure held back;
+ * a cycle that could not list a side (`TRANSIENT`: a server restarting) is followed by a rescan on
+ * the same schedule until one succeeds; a lost event stream comes back (`watchChanges`). Only an
+ * error no retry can fix (`AUTH`, `USAGE`, …) ends the job. The last `done` counts each path's
+ * failure as it is now: once while it keeps failing, not at all once a later try succeeded.
  */
 export function continuousSync(source: Backend, target: Backend, options: ContinuousOptions): Observable<SyncEvent> {
   return defer(() => {
@@ -76,6 +93,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const fatal$ = new Subject<void>()
     const hintsEnded$ = new Subject<void>()
     const ready$ = new ReplaySubject<void>(1)
+    const later$ = new Subject<LaterTry>()
+    const timing = { baseMs: options.retryLaterMs ?? 1000, maxMs: options.retryLaterMaxMs ?? 60_000 }
     const aborted = (): boolean => options.signal?.aborted ?? false
     const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
     const { debounceMs: _d, changes: _c, initialSync: _i, ...syncOptions } = options
@@ -85,8 +104,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       watchChanges(source, {
         onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
         onReady: () => ready$.next(),
+        onResync: () => rescanRequest$.next(),
         onError: (error) =>
           side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' }),
+        retryMs: timing.baseMs,
+        retryMaxMs: timing.maxMs,
         ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
         ...(options.filter ? { filter: options.filter } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -96,6 +118,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       catchError((err: unknown) => {
         const error = asSyncError(err, 'watch')
         side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' })
+        // Credentials rejected, a bad configuration: no retry can help, so the job stops with it.
+        if (endsContinuousJob(error.code)) {
+          total.fatal = error.toJSON()
+          fatal$.next()
+        }
         return EMPTY
       }),
       tap({ complete: () => hintsEnded$.next() }),
@@ -129,6 +156,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       takeUntil(hintsEnded$),
       map((): Work => ({ rescan: true, paths: new Set() })),
     )
+    const retries$: Observable<Work> = later$.pipe(
+      mergeMap((t) => timer(t.delayMs, scheduler).pipe(map(t.work))),
+      filter((w): w is Work => w !== undefined),
+      takeUntil(hintsEnded$),
+    )
     // The initial sync waits until the watcher reports every change (a change made while it
     // was still starting would be in neither the snapshot nor the events); given hints are live at once.
     const initial$: Observable<Work> = !(options.initialSync ?? true)
@@ -154,15 +186,93 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       if (a.from !== undefined) shipped.delete(a.from)
     }
 
+    // Paths whose last try failed for a reason that may pass → how many tries failed in a row.
+    const failing = new Map<RelPath, number>()
+    // Rescans in a row that could not list a side.
+    let relistFailures = 0
+
+    /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
+    const watchOutcome = (work: Work) => {
+      const again = new Set<RelPath>()
+      const heldDeletes: RelPath[] = []
+      let deletesSuppressed = false
+      let relist = false
+      let listingErrors = false
+      return {
+        see(e: SyncEvent): void {
+          if (e.type === 'completed') {
+            failing.delete(e.action.path)
+            if (e.action.from !== undefined) failing.delete(e.action.from)
+          } else if (e.type === 'failed' && e.error.code !== 'ABORTED') {
+            const path = e.path as RelPath
+            if (e.stage === 'list') {
+              listingErrors = true
+              // A side that could not be listed or stated (a server down): a rescan covers every
+              // path, new directories taken whole included. Other listing errors of a cycle's own
+              // paths (a permission fixed later) are tried as paths; a rescan's wait for the next.
+              if (e.error.code === 'TRANSIENT') relist = true
+              else if (!work.rescan && path !== '' && retriesLater(e.error.code)) again.add(path)
+            } else if (path !== '' && retriesLater(e.error.code)) again.add(path)
+          } else if (e.type === 'skipped' && e.action?.kind === 'delete') {
+            heldDeletes.push(e.action.path)
+          } else if (e.type === 'notice' && e.code === 'DELETES_SUPPRESSED') {
+            deletesSuppressed = true
+          } else if (e.type === 'done' && e.summary.fatal?.code === 'TRANSIENT') {
+            relist = true
+          }
+        },
+        end(): void {
+          if (aborted()) return
+          // Deletes held back by those failures go with their next try.
+          if (deletesSuppressed && again.size > 0) for (const p of heldDeletes) again.add(p)
+          // The cycle's paths that did not fail again are fine (a rescan's, when it saw them all).
+          const fine = work.rescan ? (listingErrors ? [] : [...failing.keys()]) : work.paths
+          for (const p of fine) if (!again.has(p)) failing.delete(p)
+          const due = new Map<number, [RelPath, number][]>()
+          for (const path of again) {
+            const tries = (failing.get(path) ?? 0) + 1
+            failing.set(path, tries)
+            const delayMs = retryLaterDelayMs(tries, timing)
+            const group = due.get(delayMs)
+            if (group) group.push([path, tries])
+            else due.set(delayMs, [[path, tries]])
+          }
+          for (const [delayMs, group] of due) {
+            later$.next({
+              delayMs,
+              work: () => {
+                // Not when it succeeded or failed again meanwhile (that failure has its own try).
+                const paths = group.filter(([p, tries]) => failing.get(p) === tries).map(([p]) => p)
+                return paths.length > 0 ? { rescan: false, paths: new Set(paths) } : undefined
+              },
+            })
+          }
+          if (relist) {
+            const tries = ++relistFailures
+            later$.next({
+              delayMs: retryLaterDelayMs(tries, timing),
+              work: () => (relistFailures === tries ? { rescan: true, paths: new Set() } : undefined),
+            })
+          } else if (work.rescan && !listingErrors) relistFailures = 0
+        },
+      }
+    }
+
     const runWork = (work: Work): Observable<SyncEvent> => {
       const isFirst = first
       first = false
+      const outcome = watchOutcome(work)
       if (work.rescan) {
         return sync(source, target, syncOptions).pipe(
-          tap((e) => {
-            remember(e)
-            // A job that cannot even start (missing source, credentials, lock) stops here.
-            if (isFirst && e.type === 'done' && e.summary.fatal) fatal$.next()
+          tap({
+            next: (e) => {
+              remember(e)
+              outcome.see(e)
+              // A job that cannot even start (missing source, credentials, lock) stops here; one
+              // whose side did not answer (a server restarting) tries again later.
+              if (isFirst && e.type === 'done' && e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT') fatal$.next()
+            },
+            complete: () => outcome.end(),
           }),
         )
       }
@@ -177,6 +287,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }).pipe(
         tap((e) => {
           remember(e)
+          outcome.see(e)
           if (e.type === 'completed' && (e.action.kind === 'copy' || e.action.kind === 'update')) {
             transferred.push(e.action)
           }
@@ -203,6 +314,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       return cycle$.pipe(
         tap({
           complete: () => {
+            outcome.end()
             recheck().catch(() => {})
           },
         }),
@@ -210,21 +322,39 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     }
 
     const stop$ = merge(abort$, fatal$)
-    const work$ = merge(initial$, changeWork$, rescans$).pipe(takeUntil(stop$))
+    const work$ = merge(initial$, changeWork$, rescans$, retries$).pipe(takeUntil(stop$))
     const cycles$ = work$.pipe(runExclusive(runWork, mergeWork), tap({ finalize: () => side$.complete() }))
+
+    // Paths counted as failed in the total → the code counted: a path counts once, as it is now.
+    const counted = new Map<string, SyncErrorCode>()
+    const uncount = (path: string): void => {
+      const code = counted.get(path)
+      if (code === undefined) return
+      counted.delete(path)
+      total.failed--
+      const n = (total.errorCodes[code] ?? 1) - 1
+      if (n > 0) total.errorCodes[code] = n
+      else delete total.errorCodes[code]
+    }
 
     return concat(
       merge(side$.pipe(takeUntil(stop$)), cycles$).pipe(
         tap((e) => {
           if (e.type === 'done') {
             total.unchanged += e.summary.unchanged
-            // Only the initial sync's fatal problem is the job's (it stopped it); later ones count as failures.
-            if (e.summary.fatal && !sawDone) total.fatal = e.summary.fatal
+            // Only the initial sync's fatal problem is the job's (it stopped it, unless it was
+            // transient: then it is tried again); later ones count as failures.
+            if (e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT' && !sawDone) total.fatal = e.summary.fatal
             if (e.summary.interrupted) total.interrupted = true
             sawDone = true
-          } else {
-            total.add(e)
+            return
           }
+          if (e.type === 'completed') uncount(e.action.path)
+          if (e.type === 'failed' && e.action !== undefined && e.error.code !== 'ABORTED') {
+            uncount(e.action.path)
+            counted.set(e.action.path, e.error.code)
+          }
+          total.add(e)
         }),
       ),
       defer(() => {

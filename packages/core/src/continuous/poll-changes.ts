@@ -7,6 +7,7 @@ import {
   type ObservableInput,
   reduce,
   repeat,
+  retry,
   type SchedulerLike,
   timer,
 } from 'rxjs'
@@ -20,6 +21,12 @@ export interface PollOptions {
   readonly scheduler?: SchedulerLike
   /** Called once the first listing (the baseline) is taken: every later change will be found. */
   readonly onReady?: () => void
+  /**
+   * A listing that failed is taken again once what this returns emits (`attempt` counts the
+   * failures in a row from 1; an error from it ends the stream), and compared with the last good
+   * one. Without it, a failed listing ends the stream with its error.
+   */
+  readonly retryDelay?: (error: unknown, attempt: number) => ObservableInput<unknown>
 }
 
 /** What tells two listings of a path apart. */
@@ -31,7 +38,8 @@ function fingerprint(e: Entry): string {
  * Changes found by listing again and again (where no watch events exist: network filesystems,
  * exhausted inotify watches, a backend without `watch`): each listing is compared with the one
  * before and every added, changed or vanished path is emitted. The first listing is the baseline
- * and emits nothing. Listings never overlap. Memory: one fingerprint per path.
+ * and emits nothing. Listings never overlap. A failed listing is dropped (retried with `retryDelay`),
+ * never compared, so a side that cannot be listed never reads as emptied. Memory: one fingerprint per path.
  */
 export function pollChanges(list: () => ObservableInput<Entry>, opts: PollOptions = {}): Observable<Change> {
   const { intervalMs = 2000, scheduler = asyncScheduler } = opts
@@ -39,7 +47,8 @@ export function pollChanges(list: () => ObservableInput<Entry>, opts: PollOption
     let previous: Map<string, string> | undefined
     const snapshot = (): Observable<Map<string, string>> =>
       from(list()).pipe(reduce((m, e) => m.set(e.path, fingerprint(e)), new Map<string, string>()))
-    return defer(snapshot).pipe(
+    const retried = defer(snapshot)
+    return (opts.retryDelay ? retried.pipe(retry({ delay: opts.retryDelay, resetOnSuccess: true })) : retried).pipe(
       repeat({ delay: () => timer(intervalMs, scheduler) }),
       mergeMap((now): Change[] => {
         const before = previous

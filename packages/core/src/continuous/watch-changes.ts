@@ -1,5 +1,20 @@
-import { catchError, concat, defer, EMPTY, filter, type Observable, type SchedulerLike } from 'rxjs'
-import { type Backend, supports } from '../backend/backend.js'
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  filter,
+  from,
+  ignoreElements,
+  type Observable,
+  retry,
+  type SchedulerLike,
+  tap,
+  throwError,
+  timer,
+} from 'rxjs'
+import { type Backend, supports, type Watchable } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
@@ -7,6 +22,7 @@ import { relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import { listSide } from '../operators/list-side.js'
 import { pollChanges } from './poll-changes.js'
+import { endsContinuousJob, retryLaterDelayMs } from './retry-later.js'
 
 /** Options of `watchChanges`. */
 export interface WatchChangesOptions {
@@ -21,8 +37,21 @@ export interface WatchChangesOptions {
    * (`capabilities.watchReady`), at once for other watchers, after the baseline listing when polling.
    */
   readonly onReady?: () => void
-  /** A change whose path is not a safe RelPath (a hostile remote watch stream): dropped and reported. */
+  /**
+   * A change whose path is not a safe RelPath (a hostile remote watch stream): dropped and reported.
+   * Also the failures of the source while it is retried (a lost event stream, a failed listing):
+   * the first of each outage, and any that differs from the last one reported.
+   */
   readonly onError?: (error: SyncError) => void
+  /**
+   * Called when the event stream, lost to a transient failure, is back (re-subscribed once the
+   * source answered again): changes made meanwhile were missed, so the caller rescans.
+   */
+  readonly onResync?: () => void
+  /** First wait before a failed listing or event stream is tried again; doubles each time. [1000 ms] */
+  readonly retryMs?: number
+  /** Longest wait between those tries. [60000 ms] */
+  readonly retryMaxMs?: number
   readonly signal?: AbortSignal
   readonly scheduler?: SchedulerLike
 }
@@ -32,9 +61,38 @@ export interface WatchChangesOptions {
  * compared with the last). When the event stream fails (inotify watches exhausted: ENOSPC, a remote
  * stream lost) or ends, it falls back to polling and says so once with a `POLLING` notice. Every
  * path is validated (watch events are input, never trusted), and excluded paths are dropped.
+ *
+ * A source that fails for a while (a server restarting) does not end the stream: an event stream
+ * lost to a `TRANSIENT` error is re-subscribed once the source answers again (`rootExists`, tried
+ * with backoff), and `onResync` asks for the rescan that finds what changed meanwhile; a failed
+ * poll is listed again with backoff. Failures are reported to `onError`. Only errors no retry can
+ * fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the stream, with that error.
  */
 export function watchChanges(source: Backend, opts: WatchChangesOptions): Observable<Change> {
   const pollMs = opts.pollMs ?? 2000
+  const scheduler = opts.scheduler ?? asyncScheduler
+  const timing = { baseMs: opts.retryMs ?? 1000, maxMs: opts.retryMaxMs ?? 60_000 }
+  const stopping = (): boolean => opts.signal?.aborted ?? false
+  // The message last reported, so that an outage says each different failure once, not every try.
+  let reported: string | undefined
+  /**
+   * `retry`'s delay: the wait before try `attempt + 1`, or the error itself when no retry can help.
+   * `earlier` failures of the same outage lengthen the wait.
+   */
+  const retryAfter =
+    (earlier = 0) =>
+    (err: unknown, attempt: number): Observable<unknown> => {
+      const error = asSyncError(err, 'watch')
+      if (stopping() || error.code === 'ABORTED' || endsContinuousJob(error.code)) return throwError(() => error)
+      if ((attempt === 1 && earlier === 0) || error.message !== reported) {
+        reported = error.message
+        opts.onError?.(error)
+      }
+      return timer(retryLaterDelayMs(earlier + attempt, timing), scheduler)
+    }
+  // Event streams lost in a row: one that fails again as soon as it is back (the server answers,
+  // its watch does not) waits longer each time instead of a rescan a second.
+  let losses = 0
   const poll = (why: string): Observable<Change> =>
     defer(() => {
       opts.onNotice('POLLING', `${why}: polling ${source.uri} every ${pollMs / 1000} s instead`)
@@ -48,35 +106,67 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
           }),
         {
           intervalMs: pollMs,
-          ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+          scheduler,
+          retryDelay: retryAfter(),
           ...(opts.onReady ? { onReady: opts.onReady } : {}),
         },
       )
     })
+  const announcesReady = (): boolean => source.capabilities.watchReady === true
+  /**
+   * The source's events; `again` after an outage, when ready means "rescan" (`onResync`) rather
+   * than "take the initial snapshot" (`onReady`). Whichever way they end, polling takes over,
+   * unless the job is stopping or they were lost to a transient failure (then they come back).
+   */
+  const events = (watchable: Backend & Watchable, again: boolean): Observable<Change> =>
+    defer(() => {
+      let why = 'the change events stopped'
+      let lost: SyncError | undefined
+      let delivered = false
+      const since = scheduler.now()
+      const ready = again ? opts.onResync : opts.onReady
+      const events$ = watchable
+        .watch({
+          ...(opts.signal ? { signal: opts.signal } : {}),
+          ...(announcesReady() && ready ? { onReady: ready } : {}),
+        })
+        .pipe(
+          tap(() => {
+            delivered = true
+          }),
+          catchError((err: unknown) => {
+            const error = asSyncError(err, 'watch')
+            if (endsContinuousJob(error.code)) return throwError(() => error)
+            if (error.retryable) lost = error
+            else why = `change events unavailable (${error.message})`
+            return EMPTY
+          }),
+        )
+      if (!announcesReady()) ready?.()
+      return concat(
+        events$,
+        defer(() => {
+          if (stopping()) return EMPTY
+          if (lost === undefined) return poll(why)
+          if (delivered || scheduler.now() - since >= timing.maxMs) losses = 0
+          return concat(untilAnswering(lost, losses++), events(watchable, true))
+        }),
+      )
+    })
+  /** Completes once the source answers again, `lost` counting as the first failed try. */
+  const untilAnswering = (lost: SyncError, earlier: number): Observable<never> => {
+    let tries = 0
+    return defer(() => (tries++ === 0 ? throwError(() => lost) : from(source.rootExists()))).pipe(
+      retry({ delay: retryAfter(earlier) }),
+      ignoreElements(),
+    )
+  }
   const changes$ = defer((): Observable<Change> => {
     if (!supports.watch(source)) return poll(`${source.uri} offers no change events`)
     if (source.capabilities.watch === 'poll') {
       opts.onNotice('POLLING', `${source.uri} learns of changes by polling, so they may show up late`)
     }
-    // Whichever way the events end, polling takes over, unless the job is stopping.
-    let why = 'the change events stopped'
-    const announcesReady = source.capabilities.watchReady === true
-    const events$ = source
-      .watch({
-        ...(opts.signal ? { signal: opts.signal } : {}),
-        ...(announcesReady && opts.onReady ? { onReady: opts.onReady } : {}),
-      })
-      .pipe(
-        catchError((err: unknown) => {
-          why = `change events unavailable (${asSyncError(err, 'watch').message})`
-          return EMPTY
-        }),
-      )
-    if (!announcesReady) opts.onReady?.()
-    return concat(
-      events$,
-      defer(() => (opts.signal?.aborted ? EMPTY : poll(why))),
-    )
+    return events(source, false)
   })
   const fromSafePath = (c: Change): boolean => {
     const bad = [c.path, ...(c.from !== undefined ? [c.from] : [])].find((p) => relPathProblem(p) !== undefined)
