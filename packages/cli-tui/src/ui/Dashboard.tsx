@@ -71,7 +71,8 @@ export function Dashboard(props: DashboardProps) {
       source={props.source}
       target={props.target}
       status={statusText(view, stopping, watch)}
-      paused={paused}
+      // A run that stops or has ended says so, paused or not (a stop releases what the pause holds).
+      paused={paused && !stopping && view.phase !== 'done'}
       width={width}
       color={color}
     />
@@ -104,7 +105,9 @@ export function Dashboard(props: DashboardProps) {
     )
   }
   const notice = view.notices.at(-1)
-  const countsRows = countLines(view.counts, view.queued, view.inFlight, width).length
+  // Started and held by the pause: waiting, as the queue is.
+  const queued = view.queued + view.held
+  const countsRows = countLines(view.counts, queued, view.inFlight, width).length
   const fixed = 3 + countsRows + (notice ? 1 : 0)
   const left = Math.max(0, height - fixed)
   const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0
@@ -119,6 +122,7 @@ export function Dashboard(props: DashboardProps) {
         bytesPlanned={view.bytesPlanned}
         {...(throughput.etaMs !== undefined && view.phase === 'running' ? { etaMs: throughput.etaMs } : {})}
         listing={view.listing && view.phase !== 'idle'}
+        paused={paused && view.phase !== 'done'}
         width={width}
         color={color}
       />
@@ -129,7 +133,7 @@ export function Dashboard(props: DashboardProps) {
         width={width}
         color={color}
       />
-      <CountsLine counts={view.counts} queued={view.queued} inFlight={view.inFlight} width={width} color={color} />
+      <CountsLine counts={view.counts} queued={queued} inFlight={view.inFlight} width={width} color={color} />
       {notice ? (
         <Text {...(color ? { color: 'yellow' } : {})}>{fitText(`! ${notice.code}: ${notice.message}`, width)}</Text>
       ) : null}
@@ -148,6 +152,7 @@ export function Dashboard(props: DashboardProps) {
         <TransferList
           transfers={view.transfers}
           total={view.inFlight}
+          held={view.held}
           rows={transferRows}
           width={width}
           color={color}

@@ -21,7 +21,7 @@ export function Header({ command, source, target, status, paused, width, color =
   const full = `${source} → ${target}`
   const fixed = title.length + state.length + 5
   // The route matters more than the key list: the keys shrink to "? help" when both do not fit.
-  const longKeys = '  p pause · q quit · e errors · ? help'
+  const longKeys = `  p ${paused ? 'resume' : 'pause'} · q quit · e errors · ? help`
   const keys = fixed + full.length + longKeys.length <= width ? longKeys : '  ? help'
   const room = Math.max(9, width - fixed - keys.length)
   // Both ends stay visible, each cut at its start (the last segments tell most).

@@ -59,14 +59,17 @@ export function lingersAfterDone(view: Pick<SyncView, 'phase' | 'errorCount' | '
 
 export function SyncApp(props: SyncAppProps) {
   const { events$, gate, onQuit, watch, color = true, frameMs = 500, sampleMs = 1000, keys = true } = props
+  // Before useSyncEvents (which measures a frame's cost from its call): the view depends on it. A
+  // state and an effect: nothing to measure.
+  const pause = usePaused(gate)
   const { view, throughput } = useSyncEvents(events$, {
     continuous: watch,
     frameMs,
     sampleMs,
     ...(props.drawBudget !== undefined ? { drawBudget: props.drawBudget } : {}),
+    ...(pause.since !== undefined ? { pausedSince: pause.since } : {}),
   })
   const { columns, rows } = useTerminalSize()
-  const paused = usePaused(gate)
   const [screen, setScreen] = useState<Screen>('dashboard')
   const [errorsAt, setErrorsAt] = useState<ErrorsScroll | undefined>(undefined)
   const [stopping, setStopping] = useState(false)
@@ -122,7 +125,7 @@ export function SyncApp(props: SyncAppProps) {
         throughput={throughput}
         columns={columns}
         rows={rows}
-        paused={paused}
+        paused={pause.paused}
         stopping={stopping}
         lingering={lingering}
         screen={screen}

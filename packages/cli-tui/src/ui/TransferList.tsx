@@ -9,6 +9,8 @@ export interface TransferListProps {
   readonly transfers: readonly TransferView[]
   /** All actions running now (more than the rows shown, maybe). */
   readonly total: number
+  /** Actions started while paused and held by the pause (not in `transfers`): counted in the title. [0] */
+  readonly held?: number
   /** Rows available, the title included. */
   readonly rows: number
   readonly width: number
@@ -16,11 +18,11 @@ export interface TransferListProps {
 }
 
 /**
- * The actions in flight, one per row with a per-file bar; "+N more" when they do not fit. Each row
- * is one Ink text node (its parts nested inside): a row of boxes would cost a layout node per part
- * in every frame.
+ * The actions in flight, one per row with a per-file bar; "+N more" when they do not fit; while
+ * paused, how many started actions the pause holds. Each row is one Ink text node (its parts
+ * nested inside): a row of boxes would cost a layout node per part in every frame.
  */
-export function TransferList({ transfers, total, rows, width, color = true }: TransferListProps) {
+export function TransferList({ transfers, total, held = 0, rows, width, color = true }: TransferListProps) {
   if (rows <= 0) return null
   const fit = Math.max(0, rows - 1)
   const shown = transfers.slice(0, total > fit ? Math.max(0, fit - 1) : fit)
@@ -31,7 +33,12 @@ export function TransferList({ transfers, total, rows, width, color = true }: Tr
   const pathWidth = Math.max(10, width - barWidth - sizeWidth - kindWidth - 4)
   return (
     <Box flexDirection="column" width={width}>
-      <Text bold={color}>In flight ({total})</Text>
+      <Text wrap="truncate-end">
+        <Text bold={color}>In flight ({total})</Text>
+        {held > 0 ? (
+          <Text {...(color ? { color: 'yellow' } : {})}> · {held.toLocaleString('en-US')} waiting for resume</Text>
+        ) : null}
+      </Text>
       {shown.map((t) => {
         const ratio = t.total > 0 ? t.bytes / t.total : 0
         const size = t.total > 0 ? `${formatBytes(t.bytes)}/${formatBytes(t.total)}` : ''

@@ -9,6 +9,8 @@ export interface TransferView {
   /** Size of the file being written (0 for deletes, moves, …). */
   readonly total: number
   readonly startedAt: number
+  /** It reported progress: its data is moving (only files of 1 MiB and more report it). */
+  readonly moving?: boolean
 }
 
 /** One failure, as the errors list shows it. */
@@ -62,9 +64,15 @@ export interface SyncView {
   /** Actions planned and not started yet. */
   readonly queued: number
   readonly counts: CountsView
-  /** Oldest first; at most `maxTransfers`. */
+  /** Oldest first; at most `maxTransfers`; not those `held`. */
   readonly transfers: readonly TransferView[]
+  /** Actions executing now (started, not `held`). */
   readonly inFlight: number
+  /**
+   * Actions the engine started while the run is paused, held by the pause before any I/O (the
+   * pause gate holds every call that reads or writes): waiting, not in flight. 0 while running.
+   */
+  readonly held: number
   /** Newest last; at most `maxErrors`. */
   readonly errors: readonly ErrorView[]
   readonly errorCount: number
@@ -145,7 +153,7 @@ export class SyncViewState {
         break
       case 'progress': {
         const t = this.#inFlight.get(e.path)
-        if (t) this.#inFlight.set(e.path, { ...t, bytes: e.bytes })
+        if (t) this.#inFlight.set(e.path, { ...t, bytes: e.bytes, moving: true })
         break
       }
       case 'completed': {
@@ -216,11 +224,20 @@ export class SyncViewState {
     }
   }
 
-  /** An immutable snapshot for rendering. */
-  view(): SyncView {
+  /**
+   * An immutable snapshot for rendering. `pausedSince` (ms since epoch, the clock of the events'
+   * `ts`): the run is paused since then, so what started since and has not moved a byte is held by
+   * the pause (`held`), not in flight. What started before it runs on: "running transfers finish".
+   */
+  view(pausedSince?: number): SyncView {
     let partial = 0
-    for (const t of this.#inFlight.values()) partial += t.bytes
-    const transfers = [...this.#inFlight.values()].slice(0, this.#limits.maxTransfers)
+    let held = 0
+    const transfers: TransferView[] = []
+    for (const t of this.#inFlight.values()) {
+      partial += t.bytes
+      if (pausedSince !== undefined && t.startedAt >= pausedSince && t.moving !== true) held++
+      else if (transfers.length < this.#limits.maxTransfers) transfers.push(t)
+    }
     return {
       phase: this.#phase,
       listing: this.#listing && this.#phase !== 'done',
@@ -231,7 +248,8 @@ export class SyncViewState {
       queued: this.#queued,
       counts: { ...this.#counts },
       transfers,
-      inFlight: this.#inFlight.size,
+      inFlight: this.#inFlight.size - held,
+      held,
       errors: [...this.#errors],
       errorCount: this.#errorCount,
       notices: [...this.#notices],

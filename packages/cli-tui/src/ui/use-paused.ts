@@ -8,13 +8,31 @@ export interface Pausable {
   toggle(): boolean
 }
 
-/** Whether the run is paused (follows the gate; subscribes in an effect, unsubscribes on cleanup). */
-export function usePaused(gate: Pausable | undefined): boolean {
-  const [paused, setPaused] = useState(gate?.paused ?? false)
+/** Whether the run is paused, and since when. */
+export interface PauseState {
+  readonly paused: boolean
+  /** When it was paused (`Date.now()`, the clock of the events' `ts`); set while paused. */
+  readonly since?: number
+}
+
+/**
+ * Whether the run is paused and since when (follows the gate; subscribes in an effect,
+ * unsubscribes on cleanup). The time is taken when the gate says so, not when React renders:
+ * transfers the engine starts after it are held by the pause.
+ */
+export function usePaused(gate: Pausable | undefined): PauseState {
+  const [state, setState] = useState<PauseState>(() =>
+    gate?.paused ? { paused: true, since: Date.now() } : { paused: false },
+  )
   useEffect(() => {
     if (!gate) return
-    const sub = gate.paused$.subscribe({ next: setPaused })
+    const sub = gate.paused$.subscribe({
+      next: (paused) => {
+        const now = Date.now()
+        setState((prev) => (prev.paused === paused ? prev : paused ? { paused, since: now } : { paused }))
+      },
+    })
     return () => sub.unsubscribe()
   }, [gate])
-  return paused
+  return state
 }

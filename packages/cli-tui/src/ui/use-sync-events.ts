@@ -14,6 +14,8 @@ export interface UseSyncEventsOptions extends SyncViewLimits {
   readonly sampleMs?: number
   /** Most of the time drawing may take: a frame that took `c` ms waits `c / drawBudget` ms for the next. [0.05] */
   readonly drawBudget?: number
+  /** Since when (ms since epoch) the run is paused; undefined while it runs (see `SyncViewState.view`). */
+  readonly pausedSince?: number
 }
 
 /** What the screen shows of a run. */
@@ -45,6 +47,7 @@ export class SyncScreenFeed {
   #shown = -1
   #nextSample: number
   #nextFrame = Number.NEGATIVE_INFINITY
+  #pausedSince: number | undefined
 
   constructor(
     continuous: boolean,
@@ -61,6 +64,13 @@ export class SyncScreenFeed {
   add(e: SyncEvent, now: () => number): void {
     this.state.add(e)
     if (e.type === 'stats' || e.type === 'done') this.sampler.add(e, now())
+  }
+
+  /** Says since when the run is paused (undefined: it runs again); the next frame shows it. */
+  setPausedSince(since: number | undefined): void {
+    if (since === this.#pausedSince) return
+    this.#pausedSince = since
+    this.#shown = -1
   }
 
   /**
@@ -80,7 +90,7 @@ export class SyncScreenFeed {
     }
     if (this.state.version === this.#shown || (!force && now < this.#nextFrame)) return undefined
     this.#shown = this.state.version
-    return { view: this.state.view(), throughput: this.sampler.current(now) }
+    return { view: this.state.view(this.#pausedSince), throughput: this.sampler.current(now) }
   }
 
   /** Says that the frame handed out at `start` took until `end` to draw. */
@@ -95,14 +105,15 @@ export class SyncScreenFeed {
  * new snapshot (view and throughput together, so one render) is handed to React at most every
  * `frameMs`, and more rarely when frames are costly (`SyncScreenFeed`), so a fast sync does not
  * re-render per file. The end of a run or of a watch cycle (`done`) is shown at once. Subscribes in
- * an effect; the cleanup unsubscribes and stops the timer. Call it first in the root component: a
+ * an effect; the cleanup unsubscribes and stops the timer. A pause (`pausedSince`) is shown at
+ * once. Call it first in the root component: a
  * frame's cost is measured from this call to the commit (React renders an update later, from its
  * scheduler, so the time around `setState` says nothing).
  */
 export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncScreenData {
   const renderStart = performance.now()
   const { continuous = false, frameMs = 500, sampleMs = 1000, drawBudget = 0.05 } = opts
-  const { maxTransfers, maxErrors, maxNotices } = opts
+  const { maxTransfers, maxErrors, maxNotices, pausedSince } = opts
   const [data, setData] = useState<SyncScreenData>(() => ({
     view: new SyncViewState(continuous).view(),
     throughput: new ThroughputSampler().current(0),
@@ -110,6 +121,10 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
   const feedRef = useRef<SyncScreenFeed | undefined>(undefined)
   /** What the first frame (the mount, drawn before the feed exists) cost: it paces the feed's first frame. */
   const mountRef = useRef<{ start: number; end: number } | undefined>(undefined)
+  /** The feed's flush (a frame now, if anything changed), for the pause effect. */
+  const flushRef = useRef<((force?: boolean) => void) | undefined>(undefined)
+  const pausedRef = useRef(pausedSince)
+  pausedRef.current = pausedSince
   // After every commit (Ink has drawn the frame by then): what it cost paces the next one. The
   // mount counts too: it is the costliest frame (nothing compiled yet, ~40-55 ms in a 10,000-file
   // sync), and leaving it out let two more frames follow within the first second.
@@ -130,12 +145,14 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
       performance.now(),
     )
     feedRef.current = feed
+    feed.setPausedSince(pausedRef.current)
     if (mountRef.current) feed.drawn(mountRef.current.start, mountRef.current.end)
     const clock = (): number => performance.now()
     const flush = (force = false): void => {
       const next = feed.frame(performance.now(), force)
       if (next) setData(next)
     }
+    flushRef.current = flush
     // Ticks often enough to keep the pace; a tick with nothing due costs a comparison.
     const timer = setInterval(flush, Math.min(frameMs, sampleMs) / 2)
     const sub = events.subscribe({
@@ -150,7 +167,13 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
       clearInterval(timer)
       sub.unsubscribe()
       feedRef.current = undefined
+      flushRef.current = undefined
     }
   }, [events, continuous, frameMs, sampleMs, drawBudget, maxTransfers, maxErrors, maxNotices])
+  // After the effect above (effects run in order): the feed exists.
+  useEffect(() => {
+    feedRef.current?.setPausedSince(pausedSince)
+    flushRef.current?.(true)
+  }, [pausedSince])
   return data
 }

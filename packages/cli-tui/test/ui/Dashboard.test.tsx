@@ -85,5 +85,36 @@ describe('Dashboard', () => {
     expect(frame).toContain('Finished: 1 copied, 100 B')
     expect(render(<Dashboard {...base({ stopping: true })} />).lastFrame()).toContain('[stopping…]')
     expect(render(<Dashboard {...base({ paused: true })} />).lastFrame()).toContain('[PAUSED]')
+    // Stopping, or ended, says so even while paused.
+    expect(render(<Dashboard {...base({ paused: true, stopping: true })} />).lastFrame()).toContain('[stopping…]')
+    expect(render(<Dashboard {...base({ view: s.view(), paused: true })} />).lastFrame()).toContain('[done]')
+  })
+
+  it('while paused: no ETA, and what the pause holds is waiting, not in flight', () => {
+    const s = new SyncViewState(false)
+    s.add({ type: 'stats', ts: 0, listing: false } as never)
+    for (let i = 0; i < 20; i++) s.add({ type: 'planned', ts: 0, action: action('copy', `f${i}`) })
+    const [, started, progress] = transferEvents('copy', 'f0', 100, 50)
+    s.add(started!)
+    s.add(progress!)
+    // Paused at 100; the engine starts 8 more, which the gate holds.
+    for (let i = 1; i <= 8; i++) s.add({ type: 'started', ts: 100, action: action('copy', `f${i}`) })
+    const frame =
+      render(
+        <Dashboard
+          {...base({
+            view: s.view(100),
+            paused: true,
+            throughput: { bytesPerSec: 0, filesPerSec: 0, etaMs: 5600, history: [] },
+          })}
+        />,
+      ).lastFrame() ?? ''
+    expect(frame).toContain('[PAUSED]')
+    expect(frame).toMatch(/ paused\n/)
+    expect(frame).not.toContain('ETA')
+    expect(frame).toContain('queue 19  active 1')
+    expect(frame).toContain('In flight (1) · 8 waiting for resume')
+    expect(frame).toContain('f0')
+    for (let i = 1; i <= 8; i++) expect(frame).not.toContain(`f${i} `)
   })
 })

@@ -19,6 +19,10 @@ describe('Header', () => {
     const frame = lastFrame() ?? ''
     expect(frame).toContain('[PAUSED]')
     expect(frame).toContain('…')
+    const wide = render(
+      <Header command="sync" source="./a" target="./b" status="syncing" paused width={80} color={false} />,
+    ).lastFrame()
+    expect(wide).toContain('[PAUSED]  p resume · q quit')
     expect(Math.max(...frame.split('\n').map((l) => l.length))).toBeLessThanOrEqual(60)
   })
 })

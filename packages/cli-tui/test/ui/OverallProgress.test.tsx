@@ -24,6 +24,24 @@ describe('OverallProgress', () => {
     expect(frame.length).toBeLessThanOrEqual(80)
   })
 
+  it('says paused instead of an ETA while paused', () => {
+    const { lastFrame } = render(
+      <OverallProgress
+        filesDone={3}
+        filesPlanned={40}
+        bytesDone={512}
+        bytesPlanned={1024}
+        etaMs={5600}
+        listing={false}
+        paused
+        width={80}
+        color={false}
+      />,
+    )
+    expect(lastFrame()).toMatch(/3\/40 files {2}512 B\/1.00 KiB +50% {2}paused$/)
+    expect(lastFrame()).not.toContain('ETA')
+  })
+
   it('says listing while totals still grow', () => {
     const { lastFrame } = render(
       <OverallProgress

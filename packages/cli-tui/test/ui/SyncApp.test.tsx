@@ -111,6 +111,27 @@ describe('SyncApp', () => {
     ui.unmount()
   })
 
+  it('while paused, shows the transfers the engine starts as waiting, and no ETA', async () => {
+    const ui = app()
+    ui.events.next({ type: 'stats', ts: 0, listing: false, etaMs: 5600 } as SyncEvent)
+    for (let i = 0; i < 10; i++) ui.events.next({ type: 'planned', ts: 0, action: action('copy', `f${i}`) })
+    ui.events.next({ type: 'started', ts: 0, action: action('copy', 'f0') })
+    await expect.poll(frame(ui), WAIT).toContain('In flight (1)')
+    expect(frame(ui)()).toContain('ETA 5.6s')
+    ui.stdin.write('p')
+    await expect.poll(frame(ui), WAIT).toContain('[PAUSED]')
+    // What the engine starts now waits at the pause gate (started after the pause, nothing moved).
+    for (let i = 1; i <= 8; i++) ui.events.next({ type: 'started', ts: Date.now(), action: action('copy', `f${i}`) })
+    await expect.poll(frame(ui), WAIT).toContain('In flight (1) · 8 waiting for resume')
+    expect(frame(ui)()).toContain('queue 9  active 1')
+    expect(frame(ui)()).toMatch(/ paused\n/)
+    expect(frame(ui)()).not.toContain('ETA')
+    ui.stdin.write('p')
+    await expect.poll(frame(ui), WAIT).toContain('In flight (9)')
+    expect(frame(ui)()).not.toContain('waiting for resume')
+    ui.unmount()
+  })
+
   it('asks the run to stop on q, and shows the summary at the end', async () => {
     const ui = app()
     ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })

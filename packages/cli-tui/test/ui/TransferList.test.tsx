@@ -23,6 +23,16 @@ describe('TransferList', () => {
     expect(frame).toContain('512 B/1.00 KiB')
   })
 
+  it('says how many started actions the pause holds', () => {
+    const { lastFrame } = render(
+      <TransferList transfers={[t('a', 1, 2)]} total={1} held={8} rows={5} width={80} color={false} />,
+    )
+    expect(lastFrame()).toContain('In flight (1) · 8 waiting for resume')
+    expect(render(<TransferList transfers={[]} total={0} rows={5} width={80} color={false} />).lastFrame()).toBe(
+      'In flight (0)',
+    )
+  })
+
   it('shows what fits and "+N more"', () => {
     const many = Array.from({ length: 10 }, (_, i) => t(`f${i}`, 0, 10))
     const { lastFrame } = render(<TransferList transfers={many} total={40} rows={4} width={80} color={false} />)

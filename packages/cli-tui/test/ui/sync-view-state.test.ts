@@ -12,9 +12,34 @@ describe('SyncViewState', () => {
     s.add(started!)
     s.add(progress!)
     expect(s.view()).toMatchObject({ queued: 1, inFlight: 1, bytesDone: 500 })
-    expect(s.view().transfers).toEqual([{ path: 'a', kind: 'copy', bytes: 500, total: 1000, startedAt: 0 }])
+    expect(s.view().transfers).toEqual([
+      { path: 'a', kind: 'copy', bytes: 500, total: 1000, startedAt: 0, moving: true },
+    ])
     s.add(transferEvents('copy', 'a', 1000)[3]!)
     expect(s.view()).toMatchObject({ inFlight: 0, filesDone: 1, bytesDone: 1000, counts: { copied: 1 } })
+  })
+
+  it('while paused, shows what started since the pause without moving a byte as held, not in flight', () => {
+    const s = new SyncViewState(false)
+    for (const p of ['big', 'small', 'h1', 'h2', 'h3']) s.add({ type: 'planned', ts: 0, action: action('copy', p) })
+    // Started before the pause at 100: one moving (a big file reports progress), one not yet.
+    s.add({ type: 'started', ts: 90, action: action('copy', 'big') })
+    s.add({ type: 'progress', ts: 95, path: 'big', bytes: 50, total: 100 })
+    s.add({ type: 'started', ts: 99, action: action('copy', 'small') })
+    // Started after it: the pause gate holds them before any I/O.
+    for (const p of ['h1', 'h2', 'h3']) s.add({ type: 'started', ts: 100, action: action('copy', p) })
+    const paused = s.view(100)
+    expect(paused).toMatchObject({ inFlight: 2, held: 3, queued: 0 })
+    expect(paused.transfers.map((t) => t.path)).toEqual(['big', 'small'])
+    // One that moves after all (a resume and a pause between two frames) is in flight.
+    s.add({ type: 'progress', ts: 120, path: 'h1', bytes: 1, total: 100 })
+    expect(s.view(100)).toMatchObject({ inFlight: 3, held: 2 })
+    // Running again: all in flight.
+    const running = s.view()
+    expect(running).toMatchObject({ inFlight: 5, held: 0 })
+    expect(running.transfers).toHaveLength(5)
+    s.add({ type: 'completed', ts: 130, action: action('copy', 'h2'), bytes: 100, durationMs: 1 })
+    expect(s.view(100)).toMatchObject({ inFlight: 3, held: 1 })
   })
 
   it('keeps the latest errors and counts them all', () => {

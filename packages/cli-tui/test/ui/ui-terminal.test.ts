@@ -75,6 +75,11 @@ describe.skipIf(skipReason !== undefined)(
 
       tmux('send-keys', '-t', session, 'p')
       await expect.poll(screen, { timeout: 10_000 }).toContain('[PAUSED]')
+      // Running transfers finish; those the engine starts next wait at the pause gate (before any
+      // I/O): shown as waiting, not in flight, and no ETA.
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/In flight \(0\) · [1-9]\d* waiting for resume/)
+      expect(screen()).toMatch(/% +paused\n/)
+      expect(screen()).not.toContain('ETA')
       tmux('send-keys', '-t', session, '?')
       await expect.poll(screen, { timeout: 10_000 }).toContain('pause / resume')
       tmux('send-keys', '-t', session, 'Escape')

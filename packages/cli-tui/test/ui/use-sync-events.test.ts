@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SyncScreenFeed } from '../../src/ui/use-sync-events.js'
-import { summary, transferEvents } from './fixtures.js'
+import { action, summary, transferEvents } from './fixtures.js'
 
 const feed = (drawBudget = 0.05) => new SyncScreenFeed(false, {}, { frameMs: 250, sampleMs: 1000, drawBudget }, 0)
 
@@ -12,6 +12,23 @@ describe('SyncScreenFeed', () => {
     expect(f.frame(300)).toBeUndefined()
     for (const e of transferEvents('copy', 'a')) f.add(e, () => 300)
     expect(f.frame(300)?.view.counts.copied).toBe(1)
+  })
+
+  it('shows a pause at once: what started since it is held, until it ends', () => {
+    const f = feed()
+    f.frame(0)
+    f.drawn(0, 1)
+    f.add({ type: 'started', ts: 5000, action: action('copy', 'a') }, () => 300)
+    expect(f.frame(300)?.view).toMatchObject({ inFlight: 1, held: 0 })
+    f.drawn(300, 301)
+    f.setPausedSince(5000)
+    // Nothing new came, but the screen changed: a frame, without waiting for the pace.
+    expect(f.frame(302, true)?.view).toMatchObject({ inFlight: 0, held: 1 })
+    f.drawn(302, 303)
+    f.setPausedSince(5000)
+    expect(f.frame(600)).toBeUndefined()
+    f.setPausedSince(undefined)
+    expect(f.frame(600)?.view).toMatchObject({ inFlight: 1, held: 0 })
   })
 
   it('paces frames: at least frameMs apart, and longer after a costly one (cost / drawBudget)', () => {
