@@ -122,8 +122,10 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     requestHandler: {
       connectionTimeout: 10_000,
-      // Socket inactivity, not total time: a big part upload keeps the socket busy.
-      requestTimeout: 120_000,
+      // Socket inactivity (a server that accepted the connection and went silent: a TRANSIENT
+      // TimeoutError, retried), not total time: a big part upload keeps the socket busy.
+      // (`requestTimeout` is total time, and without throwOnRequestTimeout only logs a warning.)
+      socketTimeout: 60_000,
       // As many connections as requests in flight (the engine runs up to 256 transfers at once,
       // 64 by default into S3): a request beyond the limit would only wait in the agent's queue.
       // Sockets open on demand and close when idle.

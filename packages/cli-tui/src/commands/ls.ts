@@ -20,7 +20,9 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   try {
     const backend = await createBuiltinRegistry().open(location, openOptionsOf(flags))
     try {
-      if (!(await backend.rootExists())) {
+      // rootExists takes no signal (a server that accepted the connection and went silent answers
+      // only at its socket timeout): an interrupt stops waiting for it.
+      if (!(await untilAborted(backend.rootExists(), controller.signal))) {
         throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
           hint: 'Check the path or URI (a bare path is a local directory).',
         })
@@ -46,4 +48,14 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   } finally {
     removeHandlers()
   }
+}
+
+/** `promise`, or a rejection as soon as `signal` aborts (the promise is left to settle unobserved). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new SyncError('ABORTED', 'interrupted'))
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new SyncError('ABORTED', 'interrupted'))
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
