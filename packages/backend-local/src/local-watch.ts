@@ -258,7 +258,10 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       // for nothing, which costs one read).
       const d = dirs.get(rel)
       if (d && rel !== '' && name === basename(rel)) d.renewed = true
-      else if (d && typeof name === 'string' && name !== '') (d.renamed ??= new Set()).add(name)
+      else if (d && typeof name === 'string' && name !== '') {
+        d.renamed ??= new Set()
+        d.renamed.add(name)
+      }
       schedule(rel)
     }
 

@@ -56,9 +56,7 @@ describeS3('S3Backend against a real S3 server', (env) => {
   it('never takes setuid, setgid or sticky bits (or a non-file mode) from object metadata', async () => {
     const b = backend('mode-bits')
     const putWithMode = (name: string, mode: string) =>
-      raw.send(
-        new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}${name}`, Body: 'x', Metadata: { mode } }),
-      )
+      raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}${name}`, Body: 'x', Metadata: { mode } }))
     await putWithMode('suid', '0106777')
     await putWithMode('link', '0120777')
     expect((await b.stat(p('suid')))?.mode).toBe(0o777)
