@@ -181,12 +181,22 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     tls,
     close({ graceMs = 3000 } = {}) {
       closing ??= new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.forceShutdown(), graceMs)
+        // Once forced, nothing is left to wait for. grpc-js calls tryShutdown back only when every
+        // session it tracks has closed, and never for one destroyed but not yet closed when the
+        // shutdown began (a client whose TLS handshake failed a moment ago): close() would hang.
+        const force = (): void => {
+          server.forceShutdown()
+          resolve()
+        }
+        const timer = setTimeout(force, graceMs)
         server.tryShutdown(() => {
           clearTimeout(timer)
           resolve()
         })
-        if (graceMs <= 0) server.forceShutdown()
+        if (graceMs <= 0) {
+          clearTimeout(timer)
+          force()
+        }
       }).then(() => tree.close())
       return closing
     },
