@@ -20,6 +20,15 @@ const UNAUTHENTICATED = 16
 const TLS_HINT =
   "The server's certificate is not trusted: pass the CA that signed it with --ca-file (grpcs://), or check the host name."
 
+/**
+ * What OpenSSL says when the bytes that came back are not TLS at all: a grpcs:// client talking to
+ * a plain server (its HTTP/2 frames read as a TLS record of an unknown version).
+ */
+const NOT_TLS = /wrong version number|packet length too long|unknown protocol|http request|record layer failure/i
+
+const NOT_TLS_HINT =
+  'Use grpc:// for a server started without --tls-cert/--tls-key (or start it with them to use grpcs://).'
+
 const HINTS: Partial<Record<SyncErrorCode, string>> = {
   AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
   TRANSIENT: 'Check that `syncflow serve` is running and reachable; the transfer is retried.',
@@ -86,11 +95,23 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         ? (named as SyncErrorCode)
         : codeOfStatus(err)
     const hintMeta = err.metadata?.get('syncflow-hint')[0]
+    // A grpcs:// client and a plain server: a configuration mistake (USAGE, exit 2), not the
+    // certificate (AUTH) and not worth retrying.
+    if (err.code === UNAVAILABLE && named === undefined && NOT_TLS.test(err.details)) {
+      return new SyncError('USAGE', 'the server does not speak TLS: use grpc:// instead of grpcs://', {
+        ...details,
+        hint: NOT_TLS_HINT,
+      })
+    }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const hint = typeof hintMeta === 'string' ? hintMeta : tlsProblem ? TLS_HINT : HINTS[code]
     // A syncflow server's message already starts with "CODE: local.op (path): "; keep it readable.
-    // grpc-js ends connection failures with an empty "Resolution note: ": noise for a user.
-    const message = (err.details || err.message).replace(/\s*Resolution note:\s*$/, '')
+    // grpc-js ends connection failures with an empty "Resolution note: ", and OpenSSL's error
+    // strings with a line holding only ".": noise for a user, who gets one line.
+    const message = (err.details || err.message)
+      .replace(/\s*Resolution note:\s*$/, '')
+      .replace(/\s*\n\.?\s*$/, '')
+      .replace(/\s*\n\s*/g, ' ')
     return new SyncError(code, message, { ...details, ...(hint !== undefined ? { hint } : {}) })
   }
   if (err instanceof Error && err.name === 'AbortError') return new SyncError('ABORTED', 'interrupted', details)

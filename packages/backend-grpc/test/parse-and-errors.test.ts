@@ -60,6 +60,11 @@ describe('toSyncError', () => {
     [12, 'not implemented', 'UNSUPPORTED'],
     [15, 'mismatch', 'CHECKSUM'],
     [14, 'self-signed certificate in certificate chain', 'AUTH'],
+    [
+      14,
+      'No connection established. Last error: Error: 80:error:0A00010B:SSL routines::wrong version number:x.c:350:\n.',
+      'USAGE',
+    ],
   ])('status %i (%s) → %s', (code, details, expected) => {
     expect(toSyncError(status(code, details), 'op').code).toBe(expected)
   })
@@ -67,6 +72,16 @@ describe('toSyncError', () => {
   it('keeps the code a syncflow server names, when it is a known one', () => {
     expect(toSyncError(status(8, 'disk full', 'NO_SPACE'), 'write').code).toBe('NO_SPACE')
     expect(toSyncError(status(9, 'x', 'NOT_A_CODE'), 'write').code).toBe('CONFLICT')
+  })
+
+  it('makes a multi-line OpenSSL message one line', () => {
+    const e = toSyncError(
+      status(14, 'Last error: Error: 80:error:0A000086:SSL routines::certificate verify failed:x.c:1:\n.'),
+      'hello',
+    )
+    expect(e.code).toBe('AUTH')
+    expect(e.message).not.toContain('\n')
+    expect(e.message).toMatch(/certificate verify failed:x\.c:1:$/)
   })
 
   it('our own cancel is ABORTED', () => {

@@ -1,7 +1,9 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { Readable } from 'node:stream'
 import type { RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -98,5 +100,47 @@ describe('TLS', () => {
     await expect(
       createGrpcBackend({ uri: `grpc://localhost:${srv.server.port}/`, caFile: certs.ca }),
     ).rejects.toMatchObject({ code: 'USAGE' })
+  })
+})
+
+describe('grpcs:// to a server without TLS', () => {
+  const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
+
+  it('is a USAGE error saying to use grpc://, in one line, not an untrusted certificate', async () => {
+    const plain = await startTestServer()
+    try {
+      const err = await createGrpcBackend({ uri: `grpcs://127.0.0.1:${plain.server.port}/`, timeoutMs: 5000 }).catch(
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ code: 'USAGE' })
+      expect(String(err)).toMatch(/does not speak TLS: use grpc:\/\//)
+      expect(String(err)).not.toContain('\n')
+      expect((err as { hint?: string }).hint).toMatch(/grpc:\/\//)
+      expect((err as { hint?: string }).hint).not.toMatch(/--ca-file|trusted/)
+    } finally {
+      await plain.stop()
+    }
+  })
+
+  it('the CLI exits 2 with that one message', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const plain = await startTestServer()
+    try {
+      const child = spawn(process.execPath, [BIN, 'ls', `grpcs://127.0.0.1:${plain.server.port}/`], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stderr = ''
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d
+      })
+      const code = await new Promise((resolve) => child.on('exit', resolve))
+      expect(code).toBe(2)
+      const lines = stderr.trim().split('\n')
+      expect(lines[0]).toMatch(/^syncflow: USAGE: .*does not speak TLS: use grpc:\/\/ instead of grpcs:\/\/$/)
+      expect(lines).toHaveLength(2) // the message and its hint
+      expect(stderr).not.toMatch(/SSL routines|not trusted/)
+    } finally {
+      await plain.stop()
+    }
   })
 })
