@@ -22,6 +22,15 @@ export function parseS3Uri(uri: string): S3Location {
   if (!m) throw usage('it does not start with s3://')
   const bucket = m[1] ?? ''
   if (bucket.length === 0) throw usage('no bucket name')
+  // Characters no bucket ever had (legacy us-east-1 names allowed capitals and `_`, up to 255
+  // characters; the service checks the rest); a name with `:` is usually a port meant for --s3-endpoint.
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(bucket)) {
+    throw new SyncError('USAGE', `invalid bucket name ${JSON.stringify(bucket)} in ${JSON.stringify(uri)}`, {
+      hint: bucket.includes(':')
+        ? 'A host and port go in --s3-endpoint (e.g. --s3-endpoint http://host:9000 s3://bucket/prefix).'
+        : 'Bucket names are 3 to 63 characters: lowercase letters, digits, dots and hyphens.',
+    })
+  }
   let rest = m[2] ?? ''
   while (rest.endsWith('/')) rest = rest.slice(0, -1)
   if (rest === '') return { bucket, prefix: '' }

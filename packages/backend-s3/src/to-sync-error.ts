@@ -46,6 +46,18 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ])
 
+/** Node's codes for a certificate that does not verify (self-signed, unknown CA, expired, other host). */
+const TLS_TRUST_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
 const AUTH_NAMES = new Set([
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
@@ -151,6 +163,28 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       code === 'ECONNREFUSED'
         ? `Nothing answers${where || ' at the S3 endpoint'}: is the endpoint right and the service up?`
         : undefined,
+    )
+  }
+  // TLS set-up mistakes: the client's, never retried.
+  if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(e.message ?? '')) {
+    return make(
+      'USAGE',
+      `the endpoint${where} does not speak TLS: ${text}`,
+      'Use http:// in the endpoint URL (or point it at the HTTPS port).',
+    )
+  }
+  if (code !== undefined && TLS_TRUST_CODES.has(code)) {
+    return make(
+      'USAGE',
+      `the certificate of the endpoint${where} is not trusted: ${text}`,
+      'Give its CA certificate (PEM) in AWS_CA_BUNDLE (or NODE_EXTRA_CA_CERTS), or check the host name in the endpoint.',
+    )
+  }
+  if (status === 400 && (shownName === undefined || name === 'BadRequest')) {
+    return make(
+      'USAGE',
+      `the service refused the request as malformed: ${text}`,
+      `Check the bucket name ${JSON.stringify(ctx.bucket)} and the endpoint${where}.`,
     )
   }
   if (code === 'ENOTFOUND') {

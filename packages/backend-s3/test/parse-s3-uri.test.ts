@@ -21,6 +21,16 @@ describe('parseS3Uri', () => {
     },
   )
 
+  it.each([
+    ['s3://qa-1:80/x', '--s3-endpoint'],
+    ['s3://my bucket/x', 'lowercase letters'],
+  ])('rejects the bucket name of %s, saying what to do', (uri, hint) => {
+    expect(() => parseS3Uri(uri)).toThrow(
+      expect.objectContaining({ code: 'USAGE', message: expect.stringContaining('invalid bucket name') }),
+    )
+    expect(() => parseS3Uri(uri)).toThrow(expect.objectContaining({ hint: expect.stringContaining(hint) }))
+  })
+
   it('formats without a trailing slash', () => {
     expect(formatS3Uri({ bucket: 'b', prefix: 'app/' })).toBe('s3://b/app')
     expect(formatS3Uri({ bucket: 'b', prefix: '' })).toBe('s3://b')

@@ -1,0 +1,82 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer as createHttpServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createS3Backend } from '../src/index.js'
+
+/**
+ * Set-up mistakes with the endpoint, against real local servers (no S3 needed): each is a USAGE
+ * error with a hint, never an "internal error" and never retried as TRANSIENT.
+ */
+describe('S3 endpoint set-up mistakes', () => {
+  let dir: string
+  const servers: Server[] = []
+  const listen = async (server: Server): Promise<number> => {
+    servers.push(server)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    return (server.address() as AddressInfo).port
+  }
+  const backendAt = (endpoint: string) =>
+    createS3Backend({
+      bucket: 'bucket',
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    })
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-endpoint-'))
+  })
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('https:// to a plain HTTP port: the endpoint does not speak TLS', async () => {
+    const port = await listen(createHttpServer((_req, res) => res.end()))
+    const b = backendAt(`https://127.0.0.1:${port}`)
+    await expect(b.rootExists()).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('does not speak TLS'),
+      hint: expect.stringContaining('http://'),
+    })
+    await b.close()
+  })
+
+  it('a self-signed certificate: not trusted, with how to trust it', async () => {
+    execFileSync(
+      'openssl',
+      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2'].concat([
+        '-subj',
+        '/CN=127.0.0.1',
+      ]),
+      { cwd: dir, stdio: 'pipe' },
+    )
+    const tls = { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) }
+    const port = await listen(createHttpsServer(tls, (_req, res) => res.end()))
+    const b = backendAt(`https://127.0.0.1:${port}`)
+    await expect(b.rootExists()).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('not trusted'),
+      hint: expect.stringContaining('AWS_CA_BUNDLE'),
+    })
+    await b.close()
+  })
+
+  it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
+    const port = await listen(
+      createHttpServer((_req, res) => {
+        res.statusCode = 400
+        res.end()
+      }),
+    )
+    const b = backendAt(`http://127.0.0.1:${port}`)
+    await expect(b.rootExists()).rejects.toMatchObject({ code: 'USAGE', hint: expect.stringContaining('"bucket"') })
+    await b.close()
+  })
+})
