@@ -1,0 +1,23 @@
+import type { ActionKind, SyncSummary } from '@syncflow/core'
+import { formatDuration } from './format-units.js'
+
+const WOULD: readonly [ActionKind, string][] = [
+  ['copy', 'copy'],
+  ['update', 'update'],
+  ['delete', 'delete'],
+  ['move', 'move'],
+  ['touch', 'touch'],
+  ['mkdir', 'create'],
+]
+
+/**
+ * What a dry-run cycle of `watch -n` would have done, in a few words, as `sync -n` says it in its
+ * summary: `would copy 2, delete 1 in 0.2s` (nothing was written, so no bytes).
+ */
+export function dryRunCycleText(s: SyncSummary): string {
+  const would = WOULD.filter(([kind]) => s.planned[kind] > 0).map(([kind, verb]) => `${verb} ${s.planned[kind]}`)
+  const parts = [would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do']
+  if (s.skipped > 0) parts.push(`${s.skipped} skipped`)
+  if (s.failed > 0) parts.push(`${s.failed} failed`)
+  return `${parts.join(', ')} in ${formatDuration(s.durationMs)}`
+}
