@@ -70,6 +70,30 @@ export interface GrpcBackendOptions {
   readonly timeoutMs?: number
   /** Where `SYNCFLOW_TOKEN` is read from. [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Symlinks below the root (`--symlinks`): `preserve` lists them as symlinks; `skip` leaves them
+   * out; `follow` cannot be done, since `syncflow serve` never follows a symlink (so that no client
+   * can make it read outside its root): each is reported to the listing's `onError` (UNSUPPORTED)
+   * and left out, like a dangling symlink of a local directory. [preserve]
+   */
+  readonly symlinks?: SymlinkPolicy
+}
+
+/** What `--symlinks` asks of symlinks below the root. */
+export type SymlinkPolicy = 'preserve' | 'follow' | 'skip'
+const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
+
+/** The error for a symlink that `--symlinks follow` would follow on a syncflow server. */
+function notFollowed(path: string, op: string): SyncError {
+  return new SyncError(
+    'UNSUPPORTED',
+    'symlink not followed: syncflow serve never follows symlinks (no client can make it read outside its root); skipped',
+    {
+      op: `grpc.${op}`,
+      path,
+      hint: 'Use --symlinks preserve to copy symlinks as symlinks (the default), or --symlinks skip to leave them out.',
+    },
+  )
 }
 
 /** Bytes of file data per Write message. */
@@ -113,6 +137,7 @@ export class GrpcBackend
   readonly #blockSize: number
   readonly #compress: boolean
   readonly #protocol: Protocol
+  readonly #symlinks: SymlinkPolicy
   #closed = false
 
   /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
@@ -121,7 +146,13 @@ export class GrpcBackend
     client: SyncflowClient,
     hello: HelloReply__Output,
     protocol: Protocol,
-    options: { token?: string | undefined; timeoutMs: number; blockSize: number; compress: boolean },
+    options: {
+      token?: string | undefined
+      timeoutMs: number
+      blockSize: number
+      compress: boolean
+      symlinks?: SymlinkPolicy
+    },
   ) {
     this.uri = location.uri
     this.#root = location.root
@@ -131,6 +162,7 @@ export class GrpcBackend
     this.#timeoutMs = options.timeoutMs
     this.#blockSize = options.blockSize
     this.#compress = options.compress
+    this.#symlinks = options.symlinks ?? 'preserve'
     this.features = new Set(hello.features)
     this.serverVersion = hello.serverVersion
     const c = hello.capabilities
@@ -140,7 +172,8 @@ export class GrpcBackend
       mtimePrecisionMs: c && c.mtimePrecisionMs > 0 ? c.mtimePrecisionMs : 1000,
       listMtime: c?.listMtime ?? true,
       emptyDirs: (c?.emptyDirs ?? false) && this.features.has('mkdir'),
-      symlinks: (c?.symlinks ?? false) && this.features.has('symlink'),
+      // As a local directory: symlinks are stored (and listed) as such only when preserved.
+      symlinks: (c?.symlinks ?? false) && this.features.has('symlink') && this.#symlinks === 'preserve',
       permissions: c?.permissions ?? false,
       caseSensitive: c?.caseSensitive ?? true,
       ...(c?.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
@@ -189,6 +222,14 @@ export class GrpcBackend
               previous = entry
               if (pruned !== undefined && entry.path.startsWith(pruned)) continue
               pruned = undefined
+              if (entry.kind === 'symlink' && self.#symlinks !== 'preserve') {
+                if (self.#symlinks === 'follow') {
+                  const err = notFollowed(entry.path, 'list')
+                  if (!opts.onError) throw err
+                  opts.onError(err)
+                }
+                continue
+              }
               if (entry.kind === 'dir' && opts.prune?.(entry.path)) pruned = `${entry.path}/`
               yield entry
             }
@@ -209,7 +250,10 @@ export class GrpcBackend
       this.#client.Stat({ root: this.#root, path: rel }, md, o, cb),
     )
     if (!reply.found) return undefined
-    return this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
+    const entry = this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
+    if (entry.kind !== 'symlink' || this.#symlinks === 'preserve') return entry
+    if (this.#symlinks === 'follow') throw notFollowed(rel, 'stat')
+    return undefined
   }
 
   async read(path: RelPath, range?: ReadRange): Promise<Readable> {
@@ -756,6 +800,11 @@ async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined>
  */
 export async function createGrpcBackend(options: GrpcBackendOptions): Promise<GrpcBackend> {
   const location = parseGrpcUri(options.uri)
+  if (options.symlinks !== undefined && !SYMLINK_POLICIES.includes(options.symlinks)) {
+    throw new SyncError('USAGE', `unknown symlink policy ${JSON.stringify(options.symlinks)}`, {
+      hint: 'Use one of: preserve (default), skip; follow is refused by syncflow serve.',
+    })
+  }
   const token = await tokenOf(options)
   let ca: Buffer | undefined
   if (options.caFile !== undefined) {
@@ -809,6 +858,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
       timeoutMs,
       blockSize: options.blockSize ?? 0,
       compress: options.compress === true,
+      ...(options.symlinks !== undefined ? { symlinks: options.symlinks } : {}),
     })
   } catch (err) {
     client.close()

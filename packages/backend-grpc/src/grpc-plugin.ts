@@ -1,5 +1,5 @@
 import { type BackendPlugin, type OpenOptions, SyncError } from '@syncflow/core'
-import { createGrpcBackend, type GrpcBackendOptions } from './grpc-backend.js'
+import { createGrpcBackend, type GrpcBackendOptions, type SymlinkPolicy } from './grpc-backend.js'
 
 function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolean' | 'number'): T | undefined {
   const value = options[key]
@@ -14,7 +14,7 @@ function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolea
 
 /**
  * The `grpc://` / `grpcs://` plugin. Open options read: `token`, `tokenFile`, `caFile`,
- * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs` (see `GrpcBackendOptions`).
+ * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs`, `symlinks` (see `GrpcBackendOptions`).
  * Registers nothing at import time; the gRPC SDK loads on the first `open`.
  */
 export const grpcBackend: BackendPlugin = {
@@ -28,6 +28,7 @@ export const grpcBackend: BackendPlugin = {
     const blockSize = optional<number>(options, 'blockSize', 'number')
     const maxMessageBytes = optional<number>(options, 'maxMessageBytes', 'number')
     const timeoutMs = optional<number>(options, 'timeoutMs', 'number')
+    const symlinks = optional<SymlinkPolicy>(options, 'symlinks', 'string')
     const o: GrpcBackendOptions = {
       uri,
       ...(token !== undefined ? { token } : {}),
@@ -37,6 +38,7 @@ export const grpcBackend: BackendPlugin = {
       ...(blockSize !== undefined ? { blockSize } : {}),
       ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(symlinks !== undefined ? { symlinks } : {}),
     }
     return createGrpcBackend(o)
   },

@@ -1,5 +1,5 @@
 // Public API of @syncflow/backend-grpc: the grpc:// client backend and the `syncflow serve` server.
-export type { GrpcBackendOptions } from './grpc-backend.js'
+export type { GrpcBackendOptions, SymlinkPolicy } from './grpc-backend.js'
 export { createGrpcBackend, GrpcBackend } from './grpc-backend.js'
 export { grpcBackend } from './grpc-plugin.js'
 export type { GrpcLocation } from './parse-grpc-uri.js'
