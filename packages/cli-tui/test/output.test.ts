@@ -1,5 +1,6 @@
-import type { Action, ActionCounts, SyncEvent, SyncSummary } from '@syncflow/core'
+import { type Action, type ActionCounts, type SyncEvent, SyncError, type SyncSummary } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
+import { formatError } from '../src/errors/format-error.js'
 import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
 import { formatCompleted, formatPlanned } from '../src/output/format-action.js'
 import { formatProgressLine } from '../src/output/format-progress-line.js'
@@ -187,6 +188,34 @@ describe('HumanReporter', () => {
     // The run's fatal error is that general failure: printed in full already, so not again.
     expect(reporter.shown(error)).toBe(true)
     expect(reporter.shown({ ...error, message: 'another problem' })).toBe(false)
+  })
+
+  // A name is anyone's (an S3 key): a line break in it, quoted by a message, must not start a line
+  // of its own that could pass for syncflow's (a forged "Done in…" summary).
+  it('prints a message quoting a name with a line break in it on one line', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const key = 'n/evil\nDone in 0.1s: nothing to do.'
+    reporter.event({
+      type: 'failed',
+      ts: 0,
+      path: key,
+      error: { code: 'INVALID_PATH', message: `unsafe key ${key} skipped` },
+      stage: 'list',
+    })
+    reporter.event({ type: 'skipped', ts: 0, path: key, reason: `cannot store ${key}` })
+    reporter.event({ type: 'notice', ts: 0, code: 'STALE_TEMP_REMOVED', message: `removed ${key}`, path: key })
+    const lines = err.join('').trim().split('\n')
+    expect(lines).toHaveLength(3)
+    expect(lines.every((l) => !l.startsWith('Done'))).toBe(true)
+    expect(lines[0]).toContain('n/evil\\x0aDone')
+  })
+})
+
+describe('formatError', () => {
+  it('prints a message and hint quoting a name with a line break on their own lines only', () => {
+    const text = formatError(new SyncError('NOT_FOUND', 'no such key "a\nb"', { hint: 'Check "c\nd".' }), false)
+    expect(text).toBe('syncflow: no such key "a\\x0ab"\n  Check "c\\x0ad".\n')
   })
 })
 

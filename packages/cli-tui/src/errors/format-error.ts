@@ -17,11 +17,12 @@ export function formatError(err: unknown, verbose: boolean): string {
   const e = asSyncError(err)
   const lines: string[] = []
   if (isBug(err)) {
-    lines.push(`syncflow: internal error: ${e.message}`)
+    lines.push(`syncflow: internal error: ${printable(e.message)}`)
     lines.push('  This is a bug in syncflow. Please report it with the output of the same command run with -v.')
   } else {
-    lines.push(`syncflow: ${e.message}`)
-    if (e.hint) lines.push(`  ${e.hint}`)
+    // A message may quote a name (an S3 key with a line break in it): printed on one line.
+    lines.push(`syncflow: ${printable(e.message)}`)
+    if (e.hint) lines.push(`  ${printable(e.hint)}`)
   }
   if (verbose) {
     let cause: unknown = err

@@ -69,21 +69,22 @@ export class HumanReporter implements Reporter {
         if (event.error.code === 'ABORTED' && !this.#o.verbose) break
         // A failure that is no one file's (the state store, a whole listing) is rare and says what to do.
         const general = event.path === ''
-        const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${event.error.hint}` : ''
+        const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${printable(event.error.hint)}` : ''
         const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : printable(event.path)
         if (general) this.#shownInFull.add(event.error.message)
-        this.#line('stderr', `failed   ${what}: ${event.error.message}${hint}`)
+        // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
+        this.#line('stderr', `failed   ${what}: ${printable(event.error.message)}${hint}`)
         break
       }
       case 'skipped':
-        if (!this.#o.quiet) this.#line('stderr', `skipped  ${printable(event.path)}: ${event.reason}`)
+        if (!this.#o.quiet) this.#line('stderr', `skipped  ${printable(event.path)}: ${printable(event.reason)}`)
         break
       case 'notice': {
         if (this.#o.quiet) break
         // A killed run can leave a group of temp files (a hundred or more): a few lines, then a count.
         if (event.code === 'STALE_TEMP_REMOVED' && !this.#o.verbose && ++this.#staleTemps > STALE_TEMPS_SHOWN) break
         const hint = NOTICE_HINTS[event.code]
-        this.#line('stderr', `note: ${event.message}${hint ? `\n  ${hint}` : ''}`)
+        this.#line('stderr', `note: ${printable(event.message)}${hint ? `\n  ${hint}` : ''}`)
         break
       }
       default:

@@ -45,16 +45,16 @@ export class WatchLogReporter implements Reporter {
       case 'failed':
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
         this.#s.stderr.write(
-          `${printable(`failed   ${printable(e.path)}: ${e.error.message}${this.#o.verbose && e.error.hint ? `\n  ${e.error.hint}` : ''}`, true)}\n`,
+          `failed   ${printable(e.path)}: ${printable(e.error.message)}${this.#o.verbose && e.error.hint ? `\n  ${printable(e.error.hint)}` : ''}\n`,
         )
         break
       case 'skipped':
-        if (!this.#o.quiet) this.#s.stderr.write(`${printable(`skipped  ${printable(e.path)}: ${e.reason}`, true)}\n`)
+        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printable(e.path)}: ${printable(e.reason)}\n`)
         break
       case 'notice': {
         if (this.#o.quiet) break
         const hint = NOTICE_HINTS[e.code]
-        this.#s.stderr.write(`${printable(`note: ${e.message}${hint ? `\n  ${hint}` : ''}`, true)}\n`)
+        this.#s.stderr.write(`note: ${printable(e.message)}${hint ? `\n  ${hint}` : ''}\n`)
         break
       }
       case 'done': {
