@@ -1,4 +1,4 @@
-import { type Action, type ActionCounts, type SyncEvent, SyncError, type SyncSummary } from '@syncflow/core'
+import { type Action, type ActionCounts, SyncError, type SyncEvent, type SyncSummary } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { formatError } from '../src/errors/format-error.js'
 import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
