@@ -44,6 +44,8 @@ describe('continuousSync from a gRPC source', () => {
     await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ 'while-down.txt': '2', 'after.txt': '3' })
     expect(job.events.some((e) => e.type === 'notice' && e.code === 'POLLING')).toBe(false)
     expect(job.ended()).toBe(false)
+    // The job's total says how things are now: the outage is over (the events tell it).
+    expect((await job.stop()).summary).toMatchObject({ failed: 0, listingErrors: 0, errorCodes: {} })
     await source.close()
   })
 })

@@ -26,7 +26,7 @@ import { asSyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { SyncEvent } from '../model/sync-event.js'
+import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
 import { batchChanges } from './batch-changes.js'
@@ -78,8 +78,9 @@ export const CONTINUOUS_MODE = 'watch'
  * long each time it fails again (up to `retryLaterMaxMs`), with the deletes its failure held back;
  * a cycle that could not list a side (`TRANSIENT`: a server restarting) is followed by a rescan on
  * the same schedule until one succeeds; a lost event stream comes back (`watchChanges`). Only an
- * error no retry can fix (`AUTH`, `USAGE`, …) ends the job. The last `done` counts each path's
- * failure as it is now: once while it keeps failing, not at all once a later try succeeded.
+ * error no retry can fix (`AUTH`, `USAGE`, …) ends the job. The last `done` counts failures as
+ * they are now: a path's once while it keeps failing, not at all once a later try succeeded; a
+ * side's (it could not be listed or watched) until a rescan lists both sides again.
  */
 export function continuousSync(source: Backend, target: Backend, options: ContinuousOptions): Observable<SyncEvent> {
   return defer(() => {
@@ -191,9 +192,47 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // Rescans in a row that could not list a side.
     let relistFailures = 0
 
+    // The total counts failures as they are now: a path's once while it keeps failing, and not at
+    // all once a later try succeeded; those of a whole side (no path: it could not be listed or
+    // watched) until a rescan lists both sides again. The events themselves tell the history.
+    interface Counted {
+      readonly code: SyncErrorCode
+      readonly list: boolean
+    }
+    const counted = new Map<string, Counted>()
+    let sideFailures: Counted[] = []
+    const discount = (f: Counted): void => {
+      total.failed--
+      if (f.list) total.listingErrors--
+      const n = (total.errorCodes[f.code] ?? 1) - 1
+      if (n > 0) total.errorCodes[f.code] = n
+      else delete total.errorCodes[f.code]
+    }
+    const uncount = (path: string): void => {
+      const f = counted.get(path)
+      if (f === undefined) return
+      counted.delete(path)
+      discount(f)
+    }
+    const count = (e: FailedEvent): void => {
+      const f = { code: e.error.code, list: e.stage === 'list' }
+      if (e.path === '') sideFailures.push(f)
+      else {
+        uncount(e.path)
+        counted.set(e.path, f)
+      }
+    }
+    /** After a rescan that listed both sides: only the failures it saw again are left. */
+    const healed = (failedAgain: ReadonlySet<string>): void => {
+      for (const f of sideFailures) discount(f)
+      sideFailures = []
+      for (const path of [...counted.keys()]) if (!failedAgain.has(path)) uncount(path)
+    }
+
     /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
     const watchOutcome = (work: Work) => {
       const again = new Set<RelPath>()
+      const failedHere = new Set<string>()
       const heldDeletes: RelPath[] = []
       let deletesSuppressed = false
       let relist = false
@@ -205,6 +244,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             if (e.action.from !== undefined) failing.delete(e.action.from)
           } else if (e.type === 'failed' && e.error.code !== 'ABORTED') {
             const path = e.path as RelPath
+            failedHere.add(path)
             if (e.stage === 'list') {
               listingErrors = true
               // A side that could not be listed or stated (a server down): a rescan covers every
@@ -253,7 +293,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               delayMs: retryLaterDelayMs(tries, timing),
               work: () => (relistFailures === tries ? { rescan: true, paths: new Set() } : undefined),
             })
-          } else if (work.rescan && !listingErrors) relistFailures = 0
+          } else if (work.rescan && !listingErrors) {
+            relistFailures = 0
+            healed(failedHere)
+          }
         },
       }
     }
@@ -325,18 +368,6 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const work$ = merge(initial$, changeWork$, rescans$, retries$).pipe(takeUntil(stop$))
     const cycles$ = work$.pipe(runExclusive(runWork, mergeWork), tap({ finalize: () => side$.complete() }))
 
-    // Paths counted as failed in the total → the code counted: a path counts once, as it is now.
-    const counted = new Map<string, SyncErrorCode>()
-    const uncount = (path: string): void => {
-      const code = counted.get(path)
-      if (code === undefined) return
-      counted.delete(path)
-      total.failed--
-      const n = (total.errorCodes[code] ?? 1) - 1
-      if (n > 0) total.errorCodes[code] = n
-      else delete total.errorCodes[code]
-    }
-
     return concat(
       merge(side$.pipe(takeUntil(stop$)), cycles$).pipe(
         tap((e) => {
@@ -350,10 +381,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             return
           }
           if (e.type === 'completed') uncount(e.action.path)
-          if (e.type === 'failed' && e.action !== undefined && e.error.code !== 'ABORTED') {
-            uncount(e.action.path)
-            counted.set(e.action.path, e.error.code)
-          }
+          if (e.type === 'failed' && e.error.code !== 'ABORTED') count(e)
           total.add(e)
         }),
       ),
