@@ -128,6 +128,8 @@ async function readDirectory(
         ? undefined
         : relPathProblem(name)
     if (problem !== undefined) {
+      // Excluded by the user: skipped without a word (it could not be synced anyway).
+      if (opts.excluded?.(rel)) continue
       report(
         opts,
         new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {

@@ -1,8 +1,10 @@
+import { existsSync, readdirSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { entrySortKey, type SyncError } from '@syncflow/core'
+import { createPathFilter, entrySortKey, type SyncError, sync } from '@syncflow/core'
 import { listAll, listKeys, rejectionOf } from '@syncflow/core/testkit'
 import fc from 'fast-check'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
 import { codeOf, tempDir, withoutRootPrivileges } from './helpers.js'
@@ -73,6 +75,32 @@ describe('sorted streaming walk', () => {
     const keys = await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })
     expect(keys).toEqual(['literal \ufffd.txt', 'ok.txt'])
     expect(errors.map((e) => [e.code, e.message.includes('UTF-8')])).toEqual([['INVALID_PATH', true]])
+  })
+
+  // Only another tool can rename such a file; reported, it would make every run incomplete (and
+  // delete nothing). Excluded, the run is complete.
+  it('an unsafe name the filters exclude is skipped silently, and the run still deletes', async () => {
+    const src = await tempDir('unsafe-excluded-src')
+    const dst = await tempDir('unsafe-excluded-dst')
+    await writeFile(Buffer.concat([Buffer.from(`${src}/bad`), Buffer.from([0xff, 0xfe]), Buffer.from('.bin')]), 'x')
+    await writeFile(join(src, 'ok.txt'), 'ok')
+    await writeFile(join(dst, 'stale.txt'), 'old')
+    const run = (exclude: string[]) =>
+      lastValueFrom(
+        sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), {
+          mode: 'mirror',
+          filter: createPathFilter({ exclude }),
+        }).pipe(toArray()),
+      )
+    const reported = await run([])
+    expect(reported.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && e.error.code)).toEqual([
+      'INVALID_PATH',
+    ])
+    expect(existsSync(join(dst, 'stale.txt'))).toBe(true) // an incomplete listing deletes nothing
+    const excluded = await run(['bad*'])
+    expect(excluded.filter((e) => e.type === 'failed')).toEqual([])
+    expect(existsSync(join(dst, 'stale.txt'))).toBe(false)
+    expect(readdirSync(dst)).toEqual(['ok.txt'])
   })
 
   it('a name with a backslash or control character goes to onError and the listing goes on', async () => {

@@ -28,6 +28,7 @@ const SLASH = 0x2f
 export class KeyWalker {
   readonly #prefix: string
   readonly #prune: ((dir: RelPath) => boolean) | undefined
+  readonly #excluded: ((name: string) => boolean) | undefined
   /** Files listed so far that later keys may still have as a prefix (`x` before `x-1`, `x/y`). */
   #openFiles: string[] = []
   /** Relative prefix (ending in `/`) whose keys are being skipped, and why. */
@@ -35,9 +36,10 @@ export class KeyWalker {
   /** Directories of the previous key, for asking `prune` once per directory. */
   #dirs: string[] = []
 
-  constructor(prefix: string, prune?: (dir: RelPath) => boolean) {
+  constructor(prefix: string, prune?: (dir: RelPath) => boolean, excluded?: (name: string) => boolean) {
     this.#prefix = prefix
     this.#prune = prune
+    this.#excluded = excluded
   }
 
   /** What one listed object becomes: an entry, an error to report, or nothing (skipped). */
@@ -54,6 +56,8 @@ export class KeyWalker {
     const path = marker ? rel.slice(0, -1) : rel
     const problem = relPathProblem(path)
     if (problem !== undefined) {
+      // Excluded by the user: skipped without a word (it could not be synced anyway).
+      if (this.#excluded?.(rel)) return undefined
       return new SyncError('INVALID_PATH', `key ${JSON.stringify(obj.key)} skipped: ${problem}`, {
         op: 's3.list',
         path: rel,

@@ -49,6 +49,14 @@ describe('KeyWalker', () => {
     for (const e of errors) expect(e.code).toBe('INVALID_PATH')
   })
 
+  it('skips an unsafe key the filters exclude without reporting it', () => {
+    const walker = new KeyWalker('p/', undefined, (name) => name === 'a//b' || name === 'trail/')
+    const next = (key: string) => walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })
+    expect(next('p/a//b')).toBeUndefined()
+    expect(next('p/a//c')).toBeInstanceOf(SyncError) // not excluded: still reported
+    expect(next('p/trail/')).toBeUndefined()
+  })
+
   it('reports a key that is both a file and a prefix once, lists the file, skips the keys below', () => {
     const { entries, errors } = walk('', ['x', 'x-old', 'x.txt', 'x/', 'x/y', 'x/z/w', 'xa', 'y'])
     expect(entries.map(show)).toEqual(['x', 'x-old', 'x.txt', 'xa', 'y'])

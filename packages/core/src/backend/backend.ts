@@ -71,6 +71,13 @@ export interface ListOptions {
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Return true to skip descending into this directory (an excluded directory). */
   readonly prune?: (dir: RelPath) => boolean
+  /**
+   * True for a name (relative to the root, as listed) that the run's filters exclude. A backend
+   * asks it about a name that cannot be a RelPath before reporting it: an excluded unsafe name is
+   * skipped silently, so a user can exclude a key like `a//b` that only another tool can rename
+   * (reported, it would make every run incomplete and delete nothing). Optional.
+   */
+  readonly excluded?: (name: string) => boolean
   readonly signal?: AbortSignal
 }
 

@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import { compareEntries, type Entry, entrySortKey } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
 import { relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 
@@ -40,6 +41,8 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       onError: opts.onError,
       ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
       ...(useFilter ? { prune: (dir) => filter.canPrune(dir) } : {}),
+      // Even where excluded entries are kept (to delete them): an unsafe name cannot be deleted.
+      ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter) } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {
@@ -55,10 +58,12 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
 export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entry: Entry) => boolean {
   const { filter, keepExcluded = false } = opts
   const useFilter = filter !== undefined && !filter.empty && !keepExcluded
+  const excluded = filter !== undefined && !filter.empty ? excludedName(filter) : undefined
   let previous: Entry | undefined
   return (entry) => {
     const problem = relPathProblem(entry.path)
     if (problem !== undefined) {
+      if (excluded?.(entry.path)) return false
       opts.onError(
         new SyncError('INVALID_PATH', `unsafe name ${JSON.stringify(entry.path)} skipped: ${problem}`, {
           op: 'list',
@@ -84,5 +89,21 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
     }
     previous = entry
     return !(useFilter && filter.isExcluded(entry.path, entry.kind))
+  }
+}
+
+/**
+ * `ListOptions.excluded` for a filter: a name that is no RelPath (`a//b`, `trail/`, `../x`) as the
+ * filter sees it, a file, or (with its trailing slashes dropped) a directory. The gitignore matcher
+ * throws on some such names (`../x`): not excluded then.
+ */
+export function excludedName(filter: PathFilter): (name: string) => boolean {
+  return (name) => {
+    const path = name.replace(/\/+$/, '') as RelPath
+    try {
+      return filter.isExcluded(path, 'file') || filter.isExcluded(path, 'dir')
+    } catch {
+      return false
+    }
   }
 }
