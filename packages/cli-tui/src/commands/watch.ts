@@ -120,20 +120,18 @@ export async function watchCommand(
     import('../errors/format-error.js'),
     import('../errors/exit-codes.js'),
   ])
-  const [{ JsonReporter }, { WatchLogReporter }, { WatchDryRunLog }, { openReporters }, { fatalDoneEvent }] =
-    await Promise.all([
-      import('../output/json-reporter.js'),
-      import('../reporters/watch-log-reporter.js'),
-      import('./watch-dry-run-log.js'),
-      import('../reporters/open-reporters.js'),
-      import('../job/fatal-done-event.js'),
-    ])
+  const [{ JsonReporter }, { WatchLogReporter }, { openReporters }, { fatalDoneEvent }] = await Promise.all([
+    import('../output/json-reporter.js'),
+    import('../reporters/watch-log-reporter.js'),
+    import('../reporters/open-reporters.js'),
+    import('../job/fatal-done-event.js'),
+  ])
   const dryRun = flags.dryRun === true
   const mode = flags.mode ?? 'mirror'
   const quiet = flags.quiet === true
   const log = flags.json ? undefined : new WatchLogReporter(streams, { dryRun, quiet, verbose: flags.verbose === true })
   // A dry run's cycle lines say what would be done (as `sync -n` does), not "copied".
-  const reporter = log ? (dryRun ? new WatchDryRunLog(log, streams, { quiet }) : log) : new JsonReporter(streams, quiet)
+  const reporter = log ?? new JsonReporter(streams, quiet)
   const controller = new AbortController()
   const stop = (): void => {
     reporter.interrupting()

@@ -61,7 +61,9 @@ export class WatchLogReporter implements Reporter {
         if (e.summary.mode === 'watch') break
         this.#cycles++
         const s = e.summary
-        const busy = s.failed + s.skipped + Object.values(s.done).reduce((a, b) => a + b, 0) > 0
+        // A dry run did nothing: its cycles say what they would do (`would copy 2, delete 1`).
+        const counts = this.#o.dryRun ? s.planned : s.done
+        const busy = s.failed + s.skipped + Object.values(counts).reduce((a, b) => a + b, 0) > 0
         // The first cycle is the initial sync: always said, so the user knows the watch is live.
         if (this.#o.quiet || (!busy && this.#cycles > 1)) break
         const time = new Date(e.ts).toTimeString().slice(0, 8)

@@ -1,8 +1,10 @@
 import type { SyncSummary } from '@syncflow/core'
+import { dryRunCycleText } from '../output/cycle-text.js'
 import { formatBytes, formatDuration } from '../output/format-units.js'
 
-/** What a run did, in a few words: `2 copied, 1 deleted, 1.5 KiB in 0.2s`. */
+/** What a run did, in a few words: `2 copied, 1 deleted, 1.5 KiB in 0.2s`; a dry run, what it would do. */
 export function summaryText(s: SyncSummary): string {
+  if (s.dryRun) return dryRunCycleText(s)
   const parts: string[] = []
   const add = (v: number, word: string): void => {
     if (v > 0) parts.push(`${v.toLocaleString('en-US')} ${word}`)
