@@ -21,6 +21,7 @@ import {
   type WriteOptions,
 } from '@syncflow/core'
 import { ByteBudget } from './byte-budget.js'
+import { contentTypeOf } from './content-type-of.js'
 import { fanOutSignal } from './fan-out-signal.js'
 import { KeyWalker } from './key-walker.js'
 import { type IfMatchForm, ifMatchValue, learnIfMatch, PRECONDITION_FAILED } from './learn-if-match.js'
@@ -979,6 +980,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         Body: data,
         ContentLength: data.length,
         ContentMD5: md5ToBase64(digest),
+        ...withContentType(path),
         Metadata: metadata,
         ...(opts.expect === null ? { IfNoneMatch: '*' } : {}),
         ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
@@ -1090,6 +1092,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         Bucket: this.bucket,
         Key: key,
         Body: Readable.from(feed(), { objectMode: false }),
+        ...withContentType(path),
         Metadata: { ...metadata, ...(expected ? { [META_MD5]: md5ToBase64(expected) } : {}) },
       },
       partSize,
@@ -1247,6 +1250,12 @@ async function sameService(a: Conn, b: Conn): Promise<boolean> {
  * The per-request options of `client.send`: undefined without a signal, since any options make
  * the SDK resolve the middleware stack again (and drop its cache, see connectS3).
  */
+/** `ContentType` for an upload of `path`, where its extension tells one. */
+function withContentType(path: string): { ContentType?: string } {
+  const type = contentTypeOf(path)
+  return type ? { ContentType: type } : {}
+}
+
 function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
   return signal ? { abortSignal: signal } : undefined
 }

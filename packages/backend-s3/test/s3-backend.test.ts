@@ -53,6 +53,20 @@ describeS3('S3Backend against a real S3 server', (env) => {
     raw.destroy()
   })
 
+  it('sets the Content-Type from the extension, single-part and multipart (a bucket served over HTTP needs it)', async () => {
+    const b = backend('content-type', { multipartThreshold: 5 * MiB })
+    const put = (name: string, data: Buffer) =>
+      b.write(p(name), Readable.from([data]), { size: data.length, mtimeMs: 1_700_000_000_000 })
+    await put('index.html', Buffer.from('<p>hi</p>'))
+    await put('big.json', Buffer.alloc(6 * MiB, 0x20))
+    await put('blob.unknown-ext', Buffer.from('x'))
+    const type = async (name: string) =>
+      (await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}${name}` }))).ContentType
+    expect(await type('index.html')).toBe('text/html')
+    expect(await type('big.json')).toBe('application/json')
+    expect(await type('blob.unknown-ext')).not.toMatch(/^text\//)
+  })
+
   it('never takes setuid, setgid or sticky bits (or a non-file mode) from object metadata', async () => {
     const b = backend('mode-bits')
     const putWithMode = (name: string, mode: string) =>
