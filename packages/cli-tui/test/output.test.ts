@@ -86,6 +86,13 @@ describe('ProgressTracker and the progress line', () => {
     expect(formatProgressLine(s, 80)).toBe('1/2 files  200 B/400 B  100 B/s  ETA 2.0s')
   })
 
+  it('counts a delta transfer (fewer bytes sent than its size) to its file size', () => {
+    const t = new ProgressTracker()
+    t.apply({ type: 'planned', ts: 0, action: copy('big', 50_000) })
+    t.apply({ type: 'completed', ts: 10, action: copy('big', 50_000), bytes: 70, durationMs: 10 })
+    expect(t.snapshot(20)).toMatchObject({ done: 1, bytesPlanned: 50_000, bytesDone: 50_000 })
+  })
+
   it('cuts the line to the terminal width', () => {
     const t = new ProgressTracker()
     t.apply({ type: 'planned', ts: 0, action: copy('a', 1) })

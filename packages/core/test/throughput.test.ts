@@ -30,6 +30,23 @@ describe('throughput', () => {
     })
   })
 
+  // A delta sends a fraction of the file (`bytes`, what the summary counts); the progress against
+  // the planned bytes still reaches 100%, with no ETA left.
+  it('counts a transfer that sent fewer bytes (a delta) to its file size in bytesDone', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ cold, expectObservable }) => {
+      const delta: SyncEvent = { ...completed, bytes: 7 } as SyncEvent
+      expectObservable(cold<SyncEvent>('p s c|', { p: planned, s: started, c: delta }).pipe(throughput())).toBe(
+        'p s c (z|)',
+        {
+          p: planned,
+          s: started,
+          c: delta,
+          z: expect.objectContaining({ type: 'stats', filesDone: 1, bytesPlanned: 1000, bytesDone: 1000 }),
+        },
+      )
+    })
+  })
+
   it('completes at once for an empty stream, leaving nothing scheduled', () => {
     const ts = new TestScheduler((a, b) => expect(a).toEqual(b))
     ts.run(({ cold, expectObservable }) => {

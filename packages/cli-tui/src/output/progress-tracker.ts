@@ -1,4 +1,5 @@
 import type { SyncEvent } from '@syncflow/core'
+import { completedProgressBytes } from './completed-progress-bytes.js'
 
 /** What the progress line shows, derived from the event stream alone. */
 export interface ProgressSnapshot {
@@ -46,7 +47,7 @@ export class ProgressTracker {
         break
       case 'completed':
         this.#done++
-        this.#bytesFinished += event.bytes
+        this.#bytesFinished += completedProgressBytes(event)
         this.#inFlight.delete(event.action.path)
         break
       case 'failed':

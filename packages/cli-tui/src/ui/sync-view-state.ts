@@ -1,4 +1,5 @@
 import type { ActionKind, SyncEvent, SyncSummary } from '@syncflow/core'
+import { completedProgressBytes } from '../output/completed-progress-bytes.js'
 import { summaryText } from './summary-text.js'
 
 /** A transfer (or other action) executing now. */
@@ -159,7 +160,7 @@ export class SyncViewState {
       case 'completed': {
         this.#inFlight.delete(e.action.path)
         this.#filesDone++
-        this.#bytesFinished += e.bytes
+        this.#bytesFinished += completedProgressBytes(e)
         const k = e.action.kind
         if (k === 'copy') this.#counts.copied++
         else if (k === 'update') this.#counts.updated++

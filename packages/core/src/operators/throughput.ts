@@ -71,7 +71,12 @@ export class ThroughputMeter {
         this.inFlight = Math.max(0, this.inFlight - 1)
         this.#partial.delete(e.action.path)
         this.filesDone++
-        this.bytesFinished += e.bytes
+        // Progress against bytesPlanned counts a transfer's file to its size (as its progress
+        // events did), also when a delta sent far less (`bytes`, what the summary counts).
+        this.bytesFinished +=
+          (e.action.kind === 'copy' || e.action.kind === 'update') && !e.dryRun
+            ? (e.action.source?.size ?? e.bytes)
+            : e.bytes
         break
       case 'failed':
         if (e.stage === 'transfer' || e.stage === 'delete') {
