@@ -206,6 +206,16 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  it('a file given as the source is exit 2 saying it is a file, and how to sync it', async () => {
+    await writeTree(root, { 'one.txt': 'one' })
+    await writeTree(dst, { 'keep.txt': 'keep' })
+    const r = await cli('sync', join(root, 'one.txt'), dst)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('is a file, not a directory')
+    expect(r.stderr).toContain('--include "one.txt"')
+    expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
+  })
+
   it('an unknown scheme is exit 2 naming it', async () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)

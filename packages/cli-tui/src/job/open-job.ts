@@ -1,3 +1,5 @@
+import { statSync } from 'node:fs'
+import { basename } from 'node:path'
 import {
   acquireJobLock,
   type Backend,
@@ -80,8 +82,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     stopIfAborted()
 
     if (!(await source.rootExists())) {
+      // A file where a directory is expected (rclone would copy the one file): say so, and how.
+      if (!spec.source.includes('://') && statSync(spec.source, { throwIfNoEntry: false })?.isFile()) {
+        throw new SyncError('USAGE', `the source ${JSON.stringify(spec.source)} is a file, not a directory`, {
+          hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(basename(spec.source))}.`,
+        })
+      }
       throw new SyncError('NOT_FOUND', `the source ${JSON.stringify(spec.source)} does not exist`, {
-        hint: 'Check the path or URI. A missing source is never treated as empty, so nothing was changed.',
+        hint: 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include NAME). A missing source is never treated as empty, so nothing was changed.',
       })
     }
     const jobId = jobIdOf(source.uri, target.uri)
