@@ -1,8 +1,9 @@
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import type { SyncError } from '@syncflow/core'
+import { type SyncError, sync } from '@syncflow/core'
 import { listAll, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend, type SymlinkPolicy } from '../src/index.js'
 import { codeOf, p, tempDir } from './helpers.js'
@@ -178,5 +179,31 @@ describe('a symlink never lets a write escape the root', () => {
     expect(await readlink(join(root, 'abs'))).toBe('/etc/passwd')
     expect(await readlink(join(root, 'up'))).toBe('../../x')
     expect(codeOf(await rejectionOf(b.symlink(p('bad'), '')))).toBe('INVALID_PATH')
+  })
+})
+
+// rsync -a --delete replaces such a symlink by the directory. The copy below it is refused while
+// the symlink is there (never written through), and the delete of the symlink waits for every
+// transfer: the refusal waits for the delete instead, then the copy runs (before, the refusal
+// blocked the delete on every run, for ever).
+describe('a symlink in the target where the source has a directory', () => {
+  it('is replaced by the directory, nothing is written through it, and a re-run has nothing to do', async () => {
+    const src = await tempDir('dir-over-link-src')
+    const dst = await tempDir('dir-over-link-dst')
+    const outside = await tempDir('dir-over-link-outside')
+    await mkdir(join(src, 'dir'))
+    await writeFile(join(src, 'dir', 'f'), 'NEW')
+    await symlink(outside, join(dst, 'dir'))
+    const run = () =>
+      lastValueFrom(
+        sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+      )
+    const events = await run()
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect((await lstat(join(dst, 'dir'))).isDirectory()).toBe(true)
+    expect(await readFile(join(dst, 'dir', 'f'), 'utf8')).toBe('NEW')
+    expect(await readdir(outside)).toEqual([])
+    const again = (await run()).at(-1)
+    expect(again).toMatchObject({ type: 'done', summary: { failed: 0, unchanged: 1 } })
   })
 })

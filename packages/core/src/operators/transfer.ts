@@ -50,6 +50,13 @@ const isSmallTransfer = (a: Action): boolean =>
   (a.kind === 'copy' || a.kind === 'update') && a.source?.kind === 'file' && a.source.size <= SMALL_TRANSFER_BYTES
 
 /** True when deleting `del` removes what stands at or above `path` (a dir where a file goes, a file where a dir goes). */
+/**
+ * Failures that something in the target's way may cause, retried once a planned delete removed it:
+ * CONFLICT (a file where a directory goes, or the reverse) and INVALID_PATH (a symlink where a
+ * directory goes: never written through, so what goes below it fails until the symlink is gone).
+ */
+const IN_THE_WAY: ReadonlySet<string> = new Set(['CONFLICT', 'INVALID_PATH'])
+
 const clearsWay = (del: Action, path: string): boolean => path === del.path || path.startsWith(`${del.path}/`)
 
 /**
@@ -58,9 +65,9 @@ const clearsWay = (del: Action, path: string): boolean => path === del.path || p
  * error, not interrupted, within --max-delete, not an empty source): a failed run never deletes.
  * Files are deleted before directories, deepest directories first.
  *
- * A file that replaces a directory (or the reverse) first fails with CONFLICT, since the old one
- * is in the way; when a planned delete clears the way, the action is retried after the deletes
- * instead of counting as a failure (what rsync does when a type changes).
+ * A file that replaces a directory (or the reverse, or a directory that replaces a symlink) first
+ * fails, since the old one is in the way; when a planned delete clears the way, the action is
+ * retried after the deletes instead of counting as a failure (what rsync does when a type changes).
  */
 export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEvent> {
   const concurrency = opts.concurrency ?? 8
@@ -84,7 +91,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
         return new Observable<SyncEvent>((subscriber) => {
           const sub = executeAction(action, opts).subscribe({
             next: (e) => {
-              if (e.type === 'failed' && e.error.code === 'CONFLICT' && action.kind !== 'touch') {
+              if (e.type === 'failed' && IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
                 clashes.push({ action, failed: e })
               } else subscriber.next(e)
             },
