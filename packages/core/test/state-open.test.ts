@@ -97,6 +97,18 @@ describe('openStateStore', () => {
     },
   )
 
+  // A Redis client reconnects for ever, queueing requests: the open must give up, and say why.
+  it.each(['redis://127.0.0.1:1', 'postgres://u@127.0.0.1:1/db'])(
+    'fails an unreachable %s within seconds as TRANSIENT "cannot reach the state store"',
+    async (location) => {
+      await expect(open(location)).rejects.toMatchObject({
+        code: 'TRANSIENT',
+        message: expect.stringContaining('cannot reach the state store'),
+      })
+    },
+    15_000,
+  )
+
   it('tells a missing adapter package from one that fails to load', async () => {
     await expect(importAdapter('@syncflow/no-such-adapter')).rejects.toMatchObject({
       code: 'USAGE',

@@ -61,8 +61,24 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
       return new MemoryStateStore()
     case 'redis':
     case 'rediss': {
-      const mod = await importAdapter<{ createKeyv(uri: string, opts: { namespace: string }): Keyv }>('@keyv/redis')
-      return openNetworkStore(() => mod.createKeyv(location, { namespace: `syncflow:${opts.jobId}` }), location)
+      const mod = await importAdapter<{
+        createKeyv(
+          uri: string,
+          opts: { namespace: string; connectionTimeout: number; throwOnConnectError: boolean; throwOnErrors: boolean },
+        ): Keyv
+      }>('@keyv/redis')
+      return openNetworkStore(
+        () =>
+          mod.createKeyv(location, {
+            namespace: `syncflow:${opts.jobId}`,
+            // An unreachable server fails the open instead of queueing requests while reconnecting
+            // for ever; a failed read or write throws instead of passing for an empty answer.
+            connectionTimeout: CONNECT_TIMEOUT_MS,
+            throwOnConnectError: true,
+            throwOnErrors: true,
+          }),
+        location,
+      )
     }
     case 'postgres':
     case 'postgresql': {
@@ -136,13 +152,27 @@ function loadSqlite3(): void {
   }
 }
 
+/** How long opening a state store on a server may take to connect. */
+const CONNECT_TIMEOUT_MS = 5000
+
+function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(error()), ms)
+  })
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}
+
 async function openNetworkStore(create: () => Keyv, location: string): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
   try {
     store = createKeyvStateStore(create(), { location: shown })
-    // A first read, so that an unreachable server or bad credentials fail here, once, clearly.
-    await store.getMeta('schema')
+    // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
+    // bounded, since a client may keep reconnecting without ever answering.
+    await withTimeout(store.getMeta('schema'), CONNECT_TIMEOUT_MS + 1000, () =>
+      Object.assign(new Error(`no answer within ${(CONNECT_TIMEOUT_MS + 1000) / 1000} s`), { code: 'ETIMEDOUT' }),
+    )
     return store
   } catch (err) {
     await store?.close().catch(() => {})

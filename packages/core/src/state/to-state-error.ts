@@ -9,7 +9,9 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   const code = String((err as { code?: unknown } | null)?.code ?? '')
   const message = err instanceof Error ? err.message : String(err)
   const details = { op, path: location, cause: err }
-  switch (code) {
+  // @keyv/redis says so in words only (throwOnConnectError), with no code.
+  const unreachable = code === '' && /not connected|failed to connect/i.test(message) ? 'ECONNREFUSED' : code
+  switch (unreachable) {
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
     case 'SQLITE_PERM':
