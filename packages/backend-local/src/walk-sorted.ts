@@ -159,8 +159,15 @@ async function readDirectory(
     } else if (st.isSymbolicLink()) {
       const entry = symlinkEntry(opts, abs, rel as RelPath, st)
       if (entry !== undefined) entries.push(entry)
+    } else {
+      // Sockets, FIFOs and devices have no content to sync: skipped, and said (as rsync without -D).
+      const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'
+      opts.onNotice?.({
+        code: 'SPECIAL_FILE_SKIPPED',
+        message: `${rel} is ${what}: skipped (not a regular file)`,
+        path: rel,
+      })
     }
-    // Sockets, FIFOs and devices have no content to sync (rsync skips them too without -D).
   }
   entries.sort(compareEntries)
   return { entries, index: 0, abs: dirAbs, id, dirIds }

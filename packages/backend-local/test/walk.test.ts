@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -101,6 +102,19 @@ describe('sorted streaming walk', () => {
     expect(excluded.filter((e) => e.type === 'failed')).toEqual([])
     expect(existsSync(join(dst, 'stale.txt'))).toBe(false)
     expect(readdirSync(dst)).toEqual(['ok.txt'])
+  })
+
+  it('a FIFO is skipped and said once (as rsync says "skipping non-regular file")', async () => {
+    const root = await tempDir('fifo')
+    execFileSync('mkfifo', [join(root, 'pipe')])
+    await writeFile(join(root, 'z'), 'x')
+    const notices: string[] = []
+    const keys = await listKeys(createLocalBackend({ root }), {
+      onError: (e) => expect.fail(e.message),
+      onNotice: (n) => notices.push(`${n.code} ${n.path}`),
+    })
+    expect(keys).toEqual(['z'])
+    expect(notices).toEqual(['SPECIAL_FILE_SKIPPED pipe'])
   })
 
   it('a name with a backslash or control character goes to onError and the listing goes on', async () => {

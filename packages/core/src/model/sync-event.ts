@@ -99,6 +99,8 @@ export type NoticeCode =
   | 'STATE_DISABLED'
   | 'INTERRUPTED'
   | 'DELTA_FALLBACK'
+  /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
+  | 'SPECIAL_FILE_SKIPPED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {
