@@ -50,7 +50,17 @@ const YIELD_EVERY = 512
  * Unreadable directories and unsafe names go to `onError` (thrown without it) and are skipped.
  */
 export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
-  const rootStat = lstatOrUndefined(opts.root, true)
+  let rootStat: Stats | undefined
+  try {
+    rootStat = lstatOrUndefined(opts.root, true)
+  } catch (err) {
+    if (errnoOf(err) !== 'ENOTDIR') throw toSyncError(err, 'list', opts.root)
+    throw new SyncError('CONFLICT', 'a part of the root path is a file, not a directory', {
+      op: 'local.list',
+      path: opts.root,
+      hint: 'Give a directory, or a path where one can be made.',
+    })
+  }
   if (rootStat === undefined) return // a missing root lists nothing (rootExists tells the engine)
   if (!rootStat.isDirectory()) {
     throw new SyncError('CONFLICT', 'the root is not a directory', {

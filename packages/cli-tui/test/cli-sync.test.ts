@@ -216,6 +216,18 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  it('a target below a file, or a file as the target: exit 2, one message with a hint, no "bug"', async () => {
+    await writeTree(src, { 'a.txt': 'a' })
+    await writeTree(root, { 'file.txt': 'f' })
+    for (const target of [join(root, 'file.txt', 'sub'), join(root, 'file.txt')]) {
+      const r = await cli('sync', src, target)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).not.toMatch(/bug|internal error/)
+      expect(r.stderr.match(/not a directory/g), r.stderr).toHaveLength(1)
+      expect(r.stderr).toContain('Give a directory')
+    }
+  })
+
   it('an unknown scheme is exit 2 naming it', async () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)

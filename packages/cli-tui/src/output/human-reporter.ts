@@ -69,9 +69,12 @@ export class HumanReporter implements Reporter {
         if (event.error.code === 'ABORTED' && !this.#o.verbose) break
         // A failure that is no one file's (the state store, a whole listing) is rare and says what to do.
         const general = event.path === ''
-        const hint = (this.#o.verbose || general) && event.error.hint ? `\n  ${printable(event.error.hint)}` : ''
+        // A listing failure (a whole side, or a part of it) is rare, stops deletes, and may end the
+        // run: said in full, once (the run's fatal error, if it is that one, is not said again).
+        const full = general || event.stage === 'list'
+        const hint = (this.#o.verbose || full) && event.error.hint ? `\n  ${printable(event.error.hint)}` : ''
         const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : printable(event.path)
-        if (general) this.#shownInFull.add(event.error.message)
+        if (full) this.#shownInFull.add(event.error.message)
         // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
         this.#line('stderr', `failed   ${what}: ${printable(event.error.message)}${hint}`)
         break
