@@ -1,4 +1,11 @@
-import { type Action, type ActionCounts, SyncError, type SyncEvent, type SyncSummary } from '@syncflow/core'
+import {
+  type Action,
+  type ActionCounts,
+  type RelPath,
+  SyncError,
+  type SyncEvent,
+  type SyncSummary,
+} from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { formatError } from '../src/errors/format-error.js'
 import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
@@ -106,6 +113,22 @@ describe('action lines', () => {
     expect(formatCompleted(copy('x', 1), true)).toBe('would copy   x')
     expect(formatPlanned({ kind: 'delete', path: 'old', target: file('old', 1), reason: 'not in source' })).toBe(
       'delete   old  (not in source)',
+    )
+  })
+
+  it('says chmod for a mkdir of a directory that exists (its mode differs)', () => {
+    const dir = { path: 'd' as RelPath, kind: 'dir' as const, size: 0, mtimeMs: 0, mode: 0o700 }
+    const chmod: Action = {
+      kind: 'mkdir',
+      path: 'd' as RelPath,
+      source: dir,
+      target: { ...dir, mode: 0o755 },
+      reason: 'mode differs',
+    }
+    expect(formatCompleted(chmod, false)).toBe('chmod    d')
+    expect(formatPlanned(chmod)).toBe('chmod    d  (mode differs)')
+    expect(formatCompleted({ kind: 'mkdir', path: 'n' as RelPath, source: dir, reason: 'new directory' }, false)).toBe(
+      'created  n',
     )
   })
 })

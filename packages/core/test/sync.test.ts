@@ -104,6 +104,21 @@ describe('sync (mirror)', () => {
     expect(await readText(dst, 'a')).toBe('wxyz')
   })
 
+  // rsync -a (-p) carries a chmod over; the size and mtime alone say nothing changed.
+  it('carries a mode-only change over, for a file and a directory; a re-run does nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'd/key', 'secret', { mtimeMs: T0, mode: 0o644 })
+    expect(done(await run(src, dst)).failed).toBe(0)
+    await writeText(src, 'd/key', 'secret', { mtimeMs: T0, mode: 0o600 })
+    await src.mkdir('d' as RelPath, { mode: 0o700 })
+    const s = done(await run(src, dst))
+    expect(s.done).toMatchObject({ update: 1, mkdir: 1, copy: 0 })
+    expect((await dst.stat('d/key' as RelPath))?.mode).toBe(0o600)
+    expect((await dst.stat('d' as RelPath))?.mode).toBe(0o700)
+    expect(done(await run(src, dst)).done).toMatchObject({ update: 0, mkdir: 0 })
+  })
+
   it('copy mode never deletes', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -21,13 +21,16 @@ function target(action: Action): string {
     : printable(action.path)
 }
 
+/** A mkdir of a directory that exists only sets its mode: said as `chmod`. */
+const isChmod = (action: Action): boolean => action.kind === 'mkdir' && action.target !== undefined
+
 /** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */
 export function formatCompleted(action: Action, dryRun: boolean): string {
-  if (dryRun) return `would ${action.kind.padEnd(WIDTH - 2)} ${target(action)}`
-  return `${DONE_VERB[action.kind].padEnd(WIDTH)} ${target(action)}`
+  if (dryRun) return `would ${(isChmod(action) ? 'chmod' : action.kind).padEnd(WIDTH - 2)} ${target(action)}`
+  return `${(isChmod(action) ? 'chmod' : DONE_VERB[action.kind]).padEnd(WIDTH)} ${target(action)}`
 }
 
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */
 export function formatPlanned(action: Action): string {
-  return `${action.kind.padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
+  return `${(isChmod(action) ? 'chmod' : action.kind).padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
 }

@@ -132,7 +132,12 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
       : NONE
   }
   if (!s || !t) return NONE
-  if (s.kind === 'dir' && t.kind === 'dir') return NONE
+  if (s.kind === 'dir' && t.kind === 'dir') {
+    // mkdir of a directory that exists sets its mode (as `rsync -a` keeps a directory's permissions).
+    return modeDiffers(ctx, s, t) && supports.mkdir(ctx.target)
+      ? { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: 'mode differs' } }
+      : NONE
+  }
   if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
   if (s.kind === 'symlink') {
     return s.linkTarget === t.linkTarget ? unchanged(s, t) : update(path, s, t, 'link target differs')
@@ -145,14 +150,14 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     matchesFingerprint(record.source, s) &&
     matchesFingerprint(record.target, t)
   ) {
-    return unchanged(s, t)
+    return unchangedUnlessMode(ctx, path, s, t)
   }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
-  if (ctx.compare === 'size-only') return unchanged(s, t)
+  if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t)
   // The rest needs real mtimes (a stat where the listing lacks them) or a hash: decideWithIo.
   if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return undefined
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) return undefined
-  if (Math.abs(s.mtimeMs - t.mtimeMs) <= ctx.modifyWindowMs) return unchanged(s, t)
+  if (Math.abs(s.mtimeMs - t.mtimeMs) <= ctx.modifyWindowMs) return unchangedUnlessMode(ctx, path, s, t)
   if (s.size === 0) return touch(ctx, path, s, s, t, 'empty file, mtime differs')
   if (ctx.hashAlgo === undefined) return update(path, s, t, 'mtime differs')
   // Not hashed on both sides first when the delta transfer compares the content itself (an
@@ -170,14 +175,38 @@ async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContex
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {
     const same = await sameContent(ctx, s, t)
     if (same === false) return update(path, s, t, `${ctx.hashAlgo} differs`)
-    if (same === true) return mtimeEqual ? unchanged(s, t) : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
+    if (same === true) {
+      return mtimeEqual
+        ? unchangedUnlessMode(ctx, path, s, t)
+        : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
+    }
     ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
   }
-  if (mtimeEqual) return unchanged(s, t)
+  if (mtimeEqual) return unchangedUnlessMode(ctx, path, s, t)
   if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t)
   if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
+}
+
+/** True when both sides keep permissions, both entries carry them, and they differ. */
+function modeDiffers(ctx: DecideContext, s: Entry, t: Entry): boolean {
+  return (
+    s.mode !== undefined &&
+    t.mode !== undefined &&
+    (s.mode & 0o7777) !== (t.mode & 0o7777) &&
+    ctx.source.capabilities.permissions &&
+    ctx.target.capabilities.permissions
+  )
+}
+
+/**
+ * `unchanged`, unless only the permissions differ (a `chmod`, which `rsync -a` carries over): then
+ * the file is written again with its mode, which every backend keeping permissions applies on
+ * write (the conformance suite checks it), rather than a call of its own each backend would need.
+ */
+function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry): Decision {
+  return modeDiffers(ctx, s, t) ? update(path, s, t, 'mode differs') : unchanged(s, t)
 }
 
 function unchanged(source: Entry, target: Entry): Decision {
