@@ -228,6 +228,17 @@ describe('safety refusals', () => {
     }
   })
 
+  it('an empty source or target (an unset shell variable) is exit 2 saying so', async () => {
+    for (const [a, b, side] of [
+      ['', dst, 'source'],
+      [src, '', 'target'],
+    ]) {
+      const r = await cli('sync', a as string, b as string)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain(`the ${side} is an empty path`)
+    }
+  })
+
   it('an unknown scheme is exit 2 naming it', async () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)

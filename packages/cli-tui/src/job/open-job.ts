@@ -63,6 +63,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   if (flags.checksum && flags.sizeOnly) {
     throw usageError('--checksum and --size-only cannot be used together', 'Pick one way to compare files.')
   }
+  for (const [side, location] of [
+    ['source', spec.source],
+    ['target', spec.target],
+  ] as const) {
+    // An empty argument (an unset shell variable) would mean the current directory.
+    if (location.trim() === '')
+      throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
+  }
   await assertNoOverlap(spec.source, spec.target)
 
   const closers: (() => Promise<void>)[] = []
