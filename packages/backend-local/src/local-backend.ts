@@ -32,7 +32,7 @@ import {
   unlink,
   utimes,
 } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import {
@@ -499,7 +499,7 @@ export class LocalBackend
   /** Creates the root and the missing parents of `rel`, never through a symlink. */
   async #prepareParent(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
-      this.#rootMade ??= mkdir(this.root, { recursive: true })
+      this.#rootMade ??= makeDirectories(this.root)
       await this.#rootMade
     }
     if ((await this.#parentState(rel, op)) === 'ok') return
@@ -908,4 +908,24 @@ function missing(op: string, path: string): SyncError {
 /** Creates a LocalBackend (see `LocalBackendOptions`). */
 export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
   return new LocalBackend(options)
+}
+
+/**
+ * `mkdir -p`, without Node's `recursive: true`, which retries for ever (at full CPU) where a
+ * directory can never be made although its parent exists (`/proc/nope`): here that is an error.
+ */
+async function makeDirectories(dir: string): Promise<void> {
+  try {
+    await mkdir(dir)
+    return
+  } catch (err) {
+    if (errnoOf(err) === 'EEXIST') return // a file there: the checks that follow say so
+    if (errnoOf(err) !== 'ENOENT' || dirname(dir) === dir) throw err
+  }
+  await makeDirectories(dirname(dir))
+  try {
+    await mkdir(dir)
+  } catch (err) {
+    if (errnoOf(err) !== 'EEXIST') throw err
+  }
 }

@@ -38,6 +38,22 @@ describe('atomic write on disk', () => {
     expect(st.mode & 0o7777).toBe(0o640)
   })
 
+  // Node's mkdir({ recursive: true }) retries for ever (at full CPU) where a directory can never be
+  // made although its parent exists: the root is made without it.
+  it.runIf(process.platform === 'linux')(
+    'a root that can never be made (/proc/…) fails the write at once',
+    async () => {
+      const b = createLocalBackend({ root: '/proc/syncflow-cannot-be-made/dst' })
+      expect(codeOf(await rejectionOf(writeText(b, 'a', 'x')))).toBe('NOT_FOUND')
+    },
+  )
+
+  it('makes a missing root with its missing parents', async () => {
+    const root = join(await tempDir('deep'), 'a', 'b', 'c')
+    await writeText(createLocalBackend({ root }), 'f', 'x')
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('x')
+  })
+
   it('an aborted or failed write removes its temp file from the disk', async () => {
     const root = await tempDir('abort')
     const b = createLocalBackend({ root })
