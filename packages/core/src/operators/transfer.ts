@@ -5,6 +5,7 @@ import {
   EMPTY,
   filter,
   from,
+  ignoreElements,
   merge,
   mergeMap,
   Observable,
@@ -15,6 +16,7 @@ import {
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
+import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction } from './execute-action.js'
 import { guardDeletes } from './guard-deletes.js'
 
@@ -123,7 +125,8 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
         }),
       )
-      return concat(
+      const times = new DirectoryTimes(opts.source, opts.target)
+      const changes$ = concat(
         work$,
         defer(() => {
           const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
@@ -143,6 +146,18 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             retry$,
           )
         }),
+      )
+      if (opts.dryRun) return changes$
+      // Once everything is written, deleted and moved: the directories' mtimes (see DirectoryTimes).
+      return concat(
+        changes$.pipe(
+          tap((e) => {
+            if (e.type === 'completed') times.saw(e.action)
+          }),
+        ),
+        defer(async () => {
+          await times.restore(opts.signal)
+        }).pipe(ignoreElements()),
       )
     })
 }

@@ -1,0 +1,56 @@
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { tempDir } from './helpers.js'
+
+const T = new Date('2019-05-05T12:00:00Z')
+const mtimeOf = async (path: string) => (await stat(path)).mtimeMs
+
+async function run(src: string, dst: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  const events = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror', ...opts }).pipe(
+      toArray(),
+    ),
+  )
+  expect(events.filter((e) => e.type === 'failed')).toEqual([])
+  return events
+}
+
+// rsync -a keeps directory mtimes: the writes into a directory (temp file, rename) change its
+// mtime, so they are set back once the run's last change is made.
+describe('directory mtimes', () => {
+  it('a new directory gets its source mtime, after the files written into it', async () => {
+    const src = await tempDir('dirtimes-src')
+    const dst = await tempDir('dirtimes-dst')
+    await mkdir(join(src, 'd', 'e'), { recursive: true })
+    await writeFile(join(src, 'd', 'f'), 'f')
+    await writeFile(join(src, 'd', 'e', 'g'), 'g')
+    await utimes(join(src, 'd', 'e'), T, T)
+    await utimes(join(src, 'd'), T, T)
+    await run(src, dst)
+    expect(await mtimeOf(join(dst, 'd'))).toBe(T.getTime())
+    expect(await mtimeOf(join(dst, 'd', 'e'))).toBe(T.getTime())
+  })
+
+  it('a directory whose files a run updates or deletes keeps its mtime; a dry run changes nothing', async () => {
+    const src = await tempDir('dirtimes-src')
+    const dst = await tempDir('dirtimes-dst')
+    await mkdir(join(src, 'd'))
+    await writeFile(join(src, 'd', 'f'), 'f')
+    await writeFile(join(src, 'd', 'gone'), 'x')
+    await utimes(join(src, 'd'), T, T)
+    await run(src, dst)
+    await writeFile(join(src, 'd', 'f'), 'longer f') // a directory's mtime does not change for this
+    await rm(join(src, 'd', 'gone'))
+    await utimes(join(src, 'd'), T, T) // …but it does for a removal: the source's says so
+    const dstBefore = await mtimeOf(join(dst, 'd'))
+    await run(src, dst, { dryRun: true })
+    expect(await mtimeOf(join(dst, 'd'))).toBe(dstBefore)
+    const events = await run(src, dst)
+    expect(events.at(-1)).toMatchObject({ summary: { done: { update: 1, delete: 1 } } })
+    expect(await mtimeOf(join(dst, 'd'))).toBe(T.getTime())
+  })
+})

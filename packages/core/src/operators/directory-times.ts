@@ -1,0 +1,60 @@
+import { type Backend, supports } from '../backend/backend.js'
+import type { Action } from '../model/action.js'
+import { parentRelPath, type RelPath } from '../model/rel-path.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
+
+/**
+ * Directory mtimes as `rsync -a` keeps them. A directory's mtime changes whenever a name in it is
+ * added, removed or replaced, which every write (temp file, then rename), delete, move and mkdir of
+ * a run does: so a mkdir's own mtime does not last past the first file written into it. Once the
+ * run's last change is made, each directory the run made, or changed something in, gets its
+ * source directory's mtime back. (Setting a directory's times changes nothing above it: any order.)
+ *
+ * Only where both sides have real directories (`emptyDirs`) and the target makes them. What it
+ * keeps grows with the directories a run changes, not with the tree.
+ */
+export class DirectoryTimes {
+  /** Directories made by the run (`mkdir` actions): their source mtime, known from the listing. */
+  readonly #made = new Map<RelPath, number>()
+  /** Directories the run changed a name in: their source mtime is read at the end. */
+  readonly #changed = new Set<RelPath>()
+  readonly #active: boolean
+
+  constructor(
+    readonly source: Backend,
+    readonly target: Backend,
+  ) {
+    this.#active = supports.mkdir(target) && target.capabilities.emptyDirs && source.capabilities.emptyDirs
+  }
+
+  /** Notes a completed action. */
+  saw(action: Action): void {
+    if (!this.#active || action.kind === 'touch' || action.kind === 'skip' || action.kind === 'conflict') return
+    if (action.kind === 'mkdir' && action.source) this.#made.set(action.path, action.source.mtimeMs)
+    this.#changedIn(action.path)
+    if (action.kind === 'move' && action.from !== undefined) this.#changedIn(action.from)
+  }
+
+  /** Sets the mtimes back, best effort (an mtime is not worth failing a run for). */
+  async restore(signal?: AbortSignal): Promise<void> {
+    if (!this.#active || !supports.mkdir(this.target)) return
+    const target = this.target
+    const dirs = new Set<RelPath>([...this.#made.keys(), ...this.#changed])
+    await mapConcurrent([...dirs], 8, async (dir) => {
+      if (signal?.aborted) return
+      let mtimeMs = this.#made.get(dir)
+      if (mtimeMs === undefined) {
+        const st = await this.source.stat(dir).catch(() => undefined)
+        if (st?.kind !== 'dir') return
+        mtimeMs = st.mtimeMs
+      }
+      await target.mkdir(dir, { mtimeMs }).catch(() => {})
+    })
+  }
+
+  #changedIn(path: RelPath): void {
+    // The root's own mtime is left alone: it is no entry of the listing.
+    const parent = parentRelPath(path)
+    if (parent !== undefined) this.#changed.add(parent)
+  }
+}
