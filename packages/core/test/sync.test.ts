@@ -119,6 +119,22 @@ describe('sync (mirror)', () => {
     expect(done(await run(src, dst)).done).toMatchObject({ update: 0, mkdir: 0 })
   })
 
+  // An S3 key over 1,024 bytes: known before any request, so a dry run says what the run would fail on.
+  it('a path too long for the target fails in the plan, in a dry run as in a real one', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend({ capabilities: { maxPathBytes: 12 } })
+    await seed(src, { short: 's', 'a-much-longer-name': 'l' })
+    for (const dryRun of [true, false]) {
+      const events = await run(src, dst, { dryRun })
+      const failed = events.filter((e) => e.type === 'failed')
+      expect(failed.map((e) => e.type === 'failed' && [e.path, e.error.code, e.stage])).toEqual([
+        ['a-much-longer-name', 'INVALID_PATH', 'plan'],
+      ])
+      expect(done(events).planned.copy).toBe(1)
+    }
+    expect(await snapshot(dst)).toEqual({ short: 's' })
+  })
+
   it('copy mode never deletes', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

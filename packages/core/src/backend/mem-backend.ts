@@ -65,9 +65,12 @@ export interface MemBackendOptions {
   /**
    * Emulate a weaker backend (the behaviour follows): `mtimePrecisionMs` truncates stored mtimes,
    * `hashes` limits `hash()`, `emptyDirs: false` lists no directories, `listMtime: false` lists the
-   * upload time instead of the preserved mtime (as S3 does). [full capabilities]
+   * upload time instead of the preserved mtime (as S3 does), `maxPathBytes` is announced (the engine
+   * plans by it; writes do not check it). [full capabilities]
    */
-  readonly capabilities?: Partial<Pick<Capabilities, 'mtimePrecisionMs' | 'hashes' | 'emptyDirs' | 'listMtime'>>
+  readonly capabilities?: Partial<
+    Pick<Capabilities, 'mtimePrecisionMs' | 'hashes' | 'emptyDirs' | 'listMtime' | 'maxPathBytes'>
+  >
 }
 
 interface MemFile {

@@ -1,6 +1,7 @@
 import { type Backend, supports } from '../backend/backend.js'
 import { deltaComparesContent } from '../delta/delta-compares-content.js'
 import type { CompareMode } from '../engine/sync-options.js'
+import { SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -113,6 +114,19 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
   if (s && !t) {
+    // Known before any request, and in a dry run too: what the run would fail on, it fails on here.
+    const max = ctx.target.capabilities.maxPathBytes
+    if (max !== undefined && Buffer.byteLength(path) > max) {
+      throw new SyncError(
+        'INVALID_PATH',
+        `path too long for the target: ${Buffer.byteLength(path)} bytes, at most ${max}`,
+        {
+          op: 'plan',
+          path,
+          hint: 'Shorten the name (or its directories), or exclude it.',
+        },
+      )
+    }
     if (s.kind === 'dir') {
       return supports.mkdir(ctx.target) && ctx.target.capabilities.emptyDirs
         ? { kind: 'action', action: { kind: 'mkdir', path, source: s, reason: 'new directory' } }
