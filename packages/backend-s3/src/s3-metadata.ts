@@ -26,11 +26,18 @@ export function formatMtime(mtimeMs: number): string {
   return `${sign}${sec}.${String(nanos).padStart(9, '0')}`
 }
 
-/** Parses float seconds (as rclone and syncflow write them) into ms; undefined when not a number. */
+/** The farthest mtime taken from metadata, either side of 1970: the end of year 9999. */
+const MAX_MTIME_MS = 253_402_300_799_999
+
+/**
+ * Parses float seconds (as rclone and syncflow write them) into ms; undefined when not a number or
+ * beyond year 9999 either way (`1e20` failed the local write with EINVAL): then the object's upload
+ * time stands in, as for an object without the key.
+ */
 export function parseMtime(value: string | undefined): number | undefined {
   if (value === undefined || !/^\s*-?\d+(\.\d*)?([eE][-+]?\d+)?\s*$/.test(value)) return undefined
   const ms = Number(value) * 1000
-  return Number.isFinite(ms) ? ms : undefined
+  return Number.isFinite(ms) && Math.abs(ms) <= MAX_MTIME_MS ? ms : undefined
 }
 
 /** Formats permission bits as rclone does: octal with the regular-file type bits. */
