@@ -78,10 +78,9 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       continue
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
-    yield entry
-    if (entry.kind !== 'dir' || opts.prune?.(entry.path)) continue
-    const id = frame.dirIds?.get(entry) ?? ''
-    if (stack.some((f) => f.id === id)) {
+    const id = entry.kind === 'dir' ? (frame.dirIds?.get(entry) ?? '') : ''
+    if (entry.kind === 'dir' && stack.some((f) => f.id === id)) {
+      // Not even listed: a target would make an empty directory of it.
       report(
         opts,
         new SyncError('INVALID_PATH', 'symlink loop: this directory contains itself; not entered', {
@@ -92,6 +91,8 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       )
       continue
     }
+    yield entry
+    if (entry.kind !== 'dir' || opts.prune?.(entry.path)) continue
     const abs = `${frame.abs}${sep}${baseName(entry.path)}`
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }
