@@ -3,10 +3,17 @@ import { run } from './cli.js'
 import { dropIpServernameWarning } from './output/drop-ip-servername-warning.js'
 import { processStreams } from './output/streams.js'
 import { staleBundle } from './stale-bundle.js'
-import { capYoungGeneration } from './young-generation-cap.js'
+import { capYoungGeneration, leaveYoungGenerationUncapped } from './young-generation-cap.js'
 
-// Memory stays flat as trees grow (see young-generation-cap.ts).
-capYoungGeneration()
+// Memory stays flat as trees grow (see young-generation-cap.ts); a continuous job, whatever the
+// tree, absorbs bursts faster with V8's own (constant) limit.
+if (isContinuous(process.argv.slice(2))) leaveYoungGenerationUncapped()
+else capYoungGeneration()
+
+/** `watch …`, or `ui --watch …` / `ui -w …`. */
+function isContinuous(args: readonly string[]): boolean {
+  return args[0] === 'watch' || (args[0] === 'ui' && args.some((a) => a === '--watch' || /^-[a-z]*w[a-z]*$/.test(a)))
+}
 
 // grpcs:// to an IP address would print Node's DEP0123 warning on every run (see the function).
 dropIpServernameWarning()

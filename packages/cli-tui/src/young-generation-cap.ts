@@ -38,6 +38,17 @@ export function onRunEvent(): void {
 }
 
 /**
+ * For a continuous job (`watch`, `ui --watch`): the young generation may grow to V8's own limit
+ * (2 x 16 MiB), a constant whatever the tree, so memory stays flat all the same. A burst (10,000
+ * files unpacked into the watched tree) keeps thousands of pending paths alive across scavenges:
+ * capped at 8 MiB, absorbing one made ~210 scavenges (0.5 s of pauses); uncapped, the burst's
+ * cycle was ~14% quicker on disk (bench/watch).
+ */
+export function leaveYoungGenerationUncapped(): void {
+  capped = true
+}
+
+/**
  * Polls every 5 ms (for phases without events: a listing), for 10 s at most; then freezes the size
  * the young generation has (an idle `watch` need not wake 200 times a second forever; anything that
  * allocates a lot has grown by then).
