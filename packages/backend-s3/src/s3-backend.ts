@@ -108,6 +108,19 @@ interface HeadResult {
 
 type Conn = S3Connection
 
+/** A PutObject of a body held in memory, with what it needs. */
+interface SmallPut {
+  readonly conn: Conn
+  readonly path: RelPath
+  readonly key: string
+  readonly data: Buffer
+  /** The body's MD5 (hex), sent as Content-MD5. */
+  readonly digest: string
+  readonly meta: WriteMeta
+  readonly metadata: Record<string, string>
+  readonly opts: WriteOptions
+}
+
 /**
  * A bucket prefix on AWS S3 or an S3-compatible service, as a syncflow backend.
  *
@@ -377,8 +390,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       if (ended) {
         const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
         const digest = md5.digest('hex')
-        if (replacing) return await this.#putReplacing(conn, path, key, data, digest, meta, metadata, o, expect)
-        return await this.#putObject(conn, path, key, data, digest, meta, metadata, o)
+        const put: SmallPut = { conn, path, key, data, digest, meta, metadata, opts: o }
+        return await (replacing ? this.#putReplacing(put, expect) : this.#putObject(put))
       }
       // It grew past the threshold while being read: a multipart upload, checked by a HEAD.
       if (!knownBig && expect !== undefined && (expect === null || replacing)) {
@@ -900,17 +913,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   /** One PutObject of a body held in memory, with its MD5 as Content-MD5 (checked by the service). */
-  async #putObject(
-    conn: Conn,
-    path: RelPath,
-    key: string,
-    data: Buffer,
-    digest: string,
-    meta: WriteMeta,
-    metadata: Record<string, string>,
-    opts: WriteOptions,
-  ): Promise<Entry> {
-    const written = await this.#sendPut(conn, path, key, data, digest, meta, metadata, opts, undefined)
+  async #putObject(put: SmallPut): Promise<Entry> {
+    const written = await this.#sendPut(put, undefined)
     if (written === PRECONDITION_FAILED) throw new Error('a PUT without If-Match failed on it')
     return written
   }
@@ -920,24 +924,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * (one request, checked by the service as it writes), else after a HEAD re-check. The first such
    * update of a backend finds out which (see learnIfMatch); updates meanwhile wait for the answer.
    */
-  async #putReplacing(
-    conn: Conn,
-    path: RelPath,
-    key: string,
-    data: Buffer,
-    digest: string,
-    meta: WriteMeta,
-    metadata: Record<string, string>,
-    opts: WriteOptions,
-    expect: Entry,
-  ): Promise<Entry> {
+  async #putReplacing(put: SmallPut, expect: Entry): Promise<Entry> {
     const etag = expect.version!
-    const check = () => this.#checkExpect(conn, key, path, expect, 'write')
-    const put = (ifMatch: string | undefined) =>
-      this.#sendPut(conn, path, key, data, digest, meta, metadata, opts, ifMatch)
+    const check = () => this.#checkExpect(put.conn, put.key, put.path, expect, 'write')
+    const send = (ifMatch: string | undefined) => this.#sendPut(put, ifMatch)
     let form = this.#ifMatch
-    if (form === undefined && data.length <= IF_MATCH_PROBE_BYTES) {
-      const learning = learnIfMatch(etag, check, put)
+    if (form === undefined && put.data.length <= IF_MATCH_PROBE_BYTES) {
+      const learning = learnIfMatch(etag, check, send)
       this.#ifMatch = learning.then(
         (r) => (this.#ifMatch = r.form),
         // A conflict (or a failure) taught nothing: the next update tries again.
@@ -948,13 +941,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     form = await form
     if (form === undefined || form === 'none') {
       await check()
-      return await this.#putObject(conn, path, key, data, digest, meta, metadata, opts)
+      return await this.#putObject(put)
     }
-    const written = await put(ifMatchValue(form, etag))
+    const written = await send(ifMatchValue(form, etag))
     if (written === PRECONDITION_FAILED) {
       throw new SyncError('CONFLICT', 'the object changed or was deleted since it was planned; left as it is', {
         op: 's3.write',
-        path,
+        path: put.path,
         hint: 'Run the sync again to pick up the new state.',
       })
     }
@@ -962,17 +955,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   /** A PutObject; with `ifMatch`, a refusal on it (412, or 404 for a deleted object) is PRECONDITION_FAILED. */
-  async #sendPut(
-    conn: Conn,
-    path: RelPath,
-    key: string,
-    data: Buffer,
-    digest: string,
-    meta: WriteMeta,
-    metadata: Record<string, string>,
-    opts: WriteOptions,
-    ifMatch: string | undefined,
-  ): Promise<Entry | typeof PRECONDITION_FAILED> {
+  async #sendPut(put: SmallPut, ifMatch: string | undefined): Promise<Entry | typeof PRECONDITION_FAILED> {
+    const { conn, path, key, data, digest, meta, metadata, opts } = put
     try {
       const command = new conn.sdk.PutObjectCommand({
         Bucket: this.bucket,
