@@ -96,9 +96,7 @@ export function executeAction(
     }
     let attempts = 0
     const attempt = (): Promise<Outcome> =>
-      opts.dryRun
-        ? Promise.resolve<Outcome>({ bytes: 0 })
-        : withOwnSignal(opts.signal, (signal) => run(action, { ...opts, signal }, onProgress, attempts++ > 0))
+      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0)
     let retrying: Subscription | undefined
     attempt().then(complete, (err: unknown) => {
       if (subscriber.closed) return
@@ -124,27 +122,6 @@ export function executeAction(
     })
     return () => retrying?.unsubscribe()
   })
-}
-
-/**
- * Runs one attempt with an abort signal of its own that follows the run's: the listeners the
- * backends add for it (a read, a write, a delta's streams: a few each) go on that one, and the
- * run's signal, shared by every transfer in flight, holds one per attempt, removed when it ends.
- */
-async function withOwnSignal<T>(
-  shared: AbortSignal | undefined,
-  fn: (signal: AbortSignal | undefined) => Promise<T>,
-): Promise<T> {
-  if (shared === undefined) return fn(undefined)
-  const own = new AbortController()
-  const abort = (): void => own.abort(shared.reason)
-  if (shared.aborted) abort()
-  else shared.addEventListener('abort', abort, { once: true })
-  try {
-    return await fn(own.signal)
-  } finally {
-    shared.removeEventListener('abort', abort)
-  }
 }
 
 async function run(
