@@ -5,15 +5,11 @@ import { processStreams } from './output/streams.js'
 import { staleBundle } from './stale-bundle.js'
 import { capYoungGeneration, leaveYoungGenerationUncapped } from './young-generation-cap.js'
 
-// Memory stays flat as trees grow (see young-generation-cap.ts); a continuous job, whatever the
-// tree, absorbs bursts faster with V8's own (constant) limit.
-if (isContinuous(process.argv.slice(2))) leaveYoungGenerationUncapped()
+// Memory stays flat as trees grow (see young-generation-cap.ts). A continuous job absorbs bursts,
+// and the UI draws frames beside the run, faster with V8's own limit, a constant whatever the tree.
+const command = process.argv[2]
+if (command === 'watch' || command === 'ui') leaveYoungGenerationUncapped()
 else capYoungGeneration()
-
-/** `watch …`, or `ui --watch …` / `ui -w …`. */
-function isContinuous(args: readonly string[]): boolean {
-  return args[0] === 'watch' || (args[0] === 'ui' && args.some((a) => a === '--watch' || /^-[a-z]*w[a-z]*$/.test(a)))
-}
 
 // grpcs:// to an IP address would print Node's DEP0123 warning on every run (see the function).
 dropIpServernameWarning()
