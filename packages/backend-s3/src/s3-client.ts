@@ -76,7 +76,11 @@ const SOURCES: readonly (readonly [string, (profile: string) => string])[] = [
   ['CREDENTIALS_PROCESS', (p) => `the credential_process of profile "${p}"`],
   ['CREDENTIALS_STS_ASSUME_ROLE', (p) => `the role assumed by profile "${p}"`],
   ['CREDENTIALS_PROFILE_STS_WEB_ID_TOKEN', (p) => `the web identity token of profile "${p}"`],
-  ['CREDENTIALS_PROFILE', (p) => `profile "${p}" in ~/.aws/credentials or ~/.aws/config`],
+  [
+    'CREDENTIALS_PROFILE',
+    (p) =>
+      `profile "${p}" in ${process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'} or ${process.env.AWS_CONFIG_FILE ?? '~/.aws/config'}`,
+  ],
   ['CREDENTIALS_HTTP', () => 'the container credentials endpoint (ECS/EKS)'],
   ['CREDENTIALS_IMDS', () => 'the EC2 instance metadata service (IMDS)'],
 ]

@@ -1,5 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { buffer } from 'node:stream/consumers'
 import {
@@ -415,6 +418,28 @@ describeS3('S3Backend against a real S3 server', (env) => {
           if (v === undefined) delete process.env[k]
           else process.env[k] = v
         }
+      }
+    })
+
+    it('names the credentials file of AWS_SHARED_CREDENTIALS_FILE when a profile there is refused', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-creds-'))
+      const file = join(dir, 'creds')
+      await writeFile(file, `[work]\naws_access_key_id = NOSUCHKEY\naws_secret_access_key = nosuchsecret\n`)
+      const names = ['AWS_SHARED_CREDENTIALS_FILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const
+      const saved = names.map((k) => [k, process.env[k]] as const)
+      process.env.AWS_SHARED_CREDENTIALS_FILE = file
+      delete process.env.AWS_ACCESS_KEY_ID
+      delete process.env.AWS_SECRET_ACCESS_KEY
+      try {
+        const b = createS3Backend({ bucket: env.bucket, endpoint: env.endpoint, region: env.region, profile: 'work' })
+        opened.push(b)
+        await expect(b.stat(p('x'))).rejects.toMatchObject({ code: 'AUTH', hint: expect.stringContaining(file) })
+      } finally {
+        for (const [k, v] of saved) {
+          if (v === undefined) delete process.env[k]
+          else process.env[k] = v
+        }
+        await rm(dir, { recursive: true, force: true })
       }
     })
 
