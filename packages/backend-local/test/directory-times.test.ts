@@ -1,6 +1,6 @@
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { createPathFilter, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
@@ -52,5 +52,19 @@ describe('directory mtimes', () => {
     const events = await run(src, dst)
     expect(events.at(-1)).toMatchObject({ summary: { done: { update: 1, delete: 1 } } })
     expect(await mtimeOf(join(dst, 'd'))).toBe(T.getTime())
+  })
+})
+
+describe('directory mtimes and deletes', () => {
+  // restore() went through mkdir, which makes a missing directory: one the run had just deleted
+  // (--delete-excluded) came back.
+  it('a directory the run deleted is not made again', async () => {
+    const src = await tempDir('dirtimes-del-src')
+    const dst = await tempDir('dirtimes-del-dst')
+    await writeFile(join(src, 'keep'), 'k')
+    await mkdir(join(dst, 'cache'))
+    await writeFile(join(dst, 'cache', 'old'), 'o')
+    await run(src, dst, { filter: createPathFilter({ exclude: ['cache/'] }), deleteExcluded: true })
+    expect(await readdir(dst)).toEqual(['keep'])
   })
 })

@@ -35,19 +35,26 @@ export class DirectoryTimes {
     if (action.kind === 'move' && action.from !== undefined) this.#changedIn(action.from)
   }
 
-  /** Sets the mtimes back, best effort (an mtime is not worth failing a run for). */
-  async restore(signal?: AbortSignal): Promise<void> {
+  /**
+   * Sets the mtimes back, best effort (an mtime is not worth failing a run for), on directories the
+   * target still has: never one the run deleted (mkdir would make it again), and not one whose
+   * mtime is already right.
+   */
+  async restore(signal?: AbortSignal, concurrency = 8): Promise<void> {
     if (!this.#active || !supports.mkdir(this.target)) return
     const target = this.target
     const dirs = new Set<RelPath>([...this.#made.keys(), ...this.#changed])
-    await mapConcurrent([...dirs], 8, async (dir) => {
+    await mapConcurrent([...dirs], concurrency, async (dir) => {
       if (signal?.aborted) return
+      const now = await target.stat(dir).catch(() => undefined)
+      if (now?.kind !== 'dir') return
       let mtimeMs = this.#made.get(dir)
       if (mtimeMs === undefined) {
         const st = await this.source.stat(dir).catch(() => undefined)
         if (st?.kind !== 'dir') return
         mtimeMs = st.mtimeMs
       }
+      if (Math.abs(now.mtimeMs - mtimeMs) < 1) return
       await target.mkdir(dir, { mtimeMs }).catch(() => {})
     })
   }

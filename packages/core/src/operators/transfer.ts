@@ -156,7 +156,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           }),
         ),
         defer(async () => {
-          await times.restore(opts.signal)
+          await times.restore(opts.signal, concurrency)
         }).pipe(ignoreElements()),
       )
     })
