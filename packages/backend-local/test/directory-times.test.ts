@@ -62,6 +62,8 @@ describe('directory mtimes and deletes', () => {
     const src = await tempDir('dirtimes-del-src')
     const dst = await tempDir('dirtimes-del-dst')
     await writeFile(join(src, 'keep'), 'k')
+    await mkdir(join(src, 'cache')) // excluded: the source has it, the target must not
+    await writeFile(join(src, 'cache', 'new'), 'n')
     await mkdir(join(dst, 'cache'))
     await writeFile(join(dst, 'cache', 'old'), 'o')
     await run(src, dst, { filter: createPathFilter({ exclude: ['cache/'] }), deleteExcluded: true })
