@@ -66,6 +66,7 @@ import type { Observable } from 'rxjs'
 import { EarlyFlush } from './early-flush.js'
 import { expectMismatch } from './expect-mismatch.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
+import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
@@ -151,7 +152,7 @@ export class LocalBackend
       listMtime: true,
       emptyDirs: true,
       symlinks: policy === 'preserve',
-      permissions: process.platform !== 'win32',
+      permissions: keepsModes(this.root),
       // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
       caseSensitive: process.platform === 'linux',
       watch: 'native',
@@ -395,10 +396,12 @@ export class LocalBackend
     const abs = this.#abs(rel)
     try {
       await this.#prepareParent(rel, 'mkdir')
+      let existed = false
       try {
         await mkdir(abs)
       } catch (err) {
         if (errnoOf(err) !== 'EEXIST') throw err
+        existed = true
         const st = await lstat(abs)
         if (!st.isDirectory()) {
           throw new SyncError('CONFLICT', `a ${st.isSymbolicLink() ? 'symlink' : 'file'} is in the way`, {
@@ -407,9 +410,16 @@ export class LocalBackend
           })
         }
       }
-      // mkdir's mode is filtered by the umask: set the wanted bits explicitly.
-      if (meta.mode !== undefined) await chmod(abs, meta.mode & 0o7777)
-      if (meta.mtimeMs !== undefined) await utimes(abs, Date.now() / 1000, utimeSeconds(meta.mtimeMs))
+      // mkdir's mode is filtered by the umask: set the wanted bits explicitly. On a directory that
+      // was there, best effort: one we may write into but do not own refuses (EPERM), and a mode
+      // or an mtime is not worth failing the run for (its failure would hold back every delete).
+      const bestEffort = (err: unknown): void => {
+        if (!existed || (errnoOf(err) !== 'EPERM' && errnoOf(err) !== 'EACCES')) throw err
+      }
+      if (meta.mode !== undefined) await chmod(abs, meta.mode & 0o7777).catch(bestEffort)
+      if (meta.mtimeMs !== undefined) {
+        await utimes(abs, Date.now() / 1000, utimeSeconds(meta.mtimeMs)).catch(bestEffort)
+      }
     } catch (err) {
       throw toSyncError(err, 'mkdir', rel)
     }

@@ -1,10 +1,10 @@
-import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createPathFilter, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { tempDir, withoutRootPrivileges } from './helpers.js'
 
 const T = new Date('2019-05-05T12:00:00Z')
 const mtimeOf = async (path: string) => (await stat(path)).mtimeMs
@@ -68,5 +68,26 @@ describe('directory mtimes and deletes', () => {
     await writeFile(join(dst, 'cache', 'old'), 'o')
     await run(src, dst, { filter: createPathFilter({ exclude: ['cache/'] }), deleteExcluded: true })
     expect(await readdir(dst)).toEqual(['keep'])
+  })
+})
+
+describe('a directory the syncing user may write into but does not own', () => {
+  // Its chmod (a mode that differs) and utimes fail with EPERM: best effort, never a failure that
+  // holds back the run's deletes (review finding: every run failed and deleted nothing).
+  it('is synced into, and the run still deletes', async () => {
+    const src = await tempDir('not-owner-src')
+    const dst = await tempDir('not-owner-dst')
+    await mkdir(join(src, 'shared'), { mode: 0o755 })
+    await writeFile(join(src, 'shared', 'f'), 'f')
+    await chmod(src, 0o755)
+    await mkdir(join(dst, 'shared'))
+    await chmod(join(dst, 'shared'), 0o777) // root's, open to all
+    await writeFile(join(dst, 'shared', 'stale'), 's')
+    await chmod(join(dst, 'shared', 'stale'), 0o666)
+    await chmod(dst, 0o777)
+    const ran = await withoutRootPrivileges(() => run(src, dst))
+    if (ran === undefined) return // cannot drop root here: nothing to show
+    expect(ran.value.at(-1)).toMatchObject({ summary: { failed: 0, done: { copy: 1, delete: 1 } } })
+    expect((await readdir(join(dst, 'shared'))).sort()).toEqual(['f'])
   })
 })
