@@ -79,7 +79,9 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
     const id = entry.kind === 'dir' ? (frame.dirIds?.get(entry) ?? '') : ''
-    if (entry.kind === 'dir' && stack.some((f) => f.id === id)) {
+    const pruned = entry.kind === 'dir' && opts.prune?.(entry.path) === true
+    // (An excluded one is never entered: nothing to report, and a report would hold back deletes.)
+    if (entry.kind === 'dir' && !pruned && stack.some((f) => f.id === id)) {
       // Not even listed: a target would make an empty directory of it.
       report(
         opts,
@@ -92,7 +94,7 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       continue
     }
     yield entry
-    if (entry.kind !== 'dir' || opts.prune?.(entry.path)) continue
+    if (entry.kind !== 'dir' || pruned) continue
     const abs = `${frame.abs}${sep}${baseName(entry.path)}`
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }

@@ -83,6 +83,16 @@ describe('symlink policies', () => {
     expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'a/up']])
   })
 
+  it('follow does not report a looping symlink the filters exclude (pruned: never entered)', async () => {
+    const root = await tempDir('loop-excluded')
+    await mkdir(join(root, 'a'))
+    await symlink('..', join(root, 'a', 'up'))
+    const errors: SyncError[] = []
+    const keys = await listKeys(open(root, 'follow'), { onError: (e) => errors.push(e), prune: (d) => d === 'a/up' })
+    expect(keys).toEqual(['a/', 'a/up/'])
+    expect(errors).toEqual([])
+  })
+
   it('skip leaves symlinks out entirely', async () => {
     const { root } = await tree()
     const b = open(root, 'skip')
