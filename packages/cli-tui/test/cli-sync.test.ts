@@ -206,6 +206,14 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  it('a source below a file is exit 2 "does not exist", not an internal error', async () => {
+    await writeTree(root, { 'plain.txt': 'p' })
+    const r = await cli('sync', join(root, 'plain.txt', 'sub'), dst)
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).not.toMatch(/bug|internal error/)
+    expect(r.stderr).toContain('does not exist')
+  })
+
   it('a file given as the source is exit 2 saying it is a file, and how to sync it', async () => {
     await writeTree(root, { 'one.txt': 'one' })
     await writeTree(dst, { 'keep.txt': 'keep' })

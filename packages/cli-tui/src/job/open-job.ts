@@ -91,7 +91,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
 
     if (!(await source.rootExists())) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
-      if (!spec.source.includes('://') && statSync(spec.source, { throwIfNoEntry: false })?.isFile()) {
+      if (!spec.source.includes('://') && isFile(spec.source)) {
         throw new SyncError('USAGE', `the source ${JSON.stringify(spec.source)} is a file, not a directory`, {
           hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(basename(spec.source))}.`,
         })
@@ -141,5 +141,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   } catch (err) {
     await close()
     throw err
+  }
+}
+
+/** True for a regular file (or a symlink to one); false for anything else, or a path that cannot be stated. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isFile() === true
+  } catch {
+    return false // ENOTDIR (a parent is a file), EACCES…: not a file we can name
   }
 }
