@@ -8,6 +8,9 @@ export type IfMatchForm = 'quoted' | 'unquoted' | 'none'
 /** What a conditional PUT answers when the service refused it on its precondition (412, or 404 for a gone object). */
 export const PRECONDITION_FAILED: unique symbol = Symbol('precondition failed')
 
+/** What a conditional PUT answers when the service rejects the header itself (400 InvalidArgument, 501). */
+export const CONDITION_UNSUPPORTED: unique symbol = Symbol('condition unsupported')
+
 /** The `If-Match` value for `etag` (bare, as the listing gives it) in the service's form. */
 export function ifMatchValue(form: 'quoted' | 'unquoted', etag: string): string {
   return form === 'quoted' ? `"${etag}"` : etag
@@ -26,27 +29,33 @@ const NO_SUCH_ETAG = 'syncflow-probe-no-such-etag'
  * and a window in which a concurrent writer can still be overwritten).
  *
  * Safe on any service: `check` (the HEAD re-check) runs first, so a service that ignores the header
- * gets exactly the guard it would get without this. Then:
- * 1. a PUT with an ETag no object has: written → the header is ignored (`none`); refused → honoured;
- * 2. a PUT with the expected ETag quoted, then unquoted: the first one written gives the form;
- * 3. both refused: the object changed since `check` (then `check` throws CONFLICT), or the service
- *    wants a form we do not know: `none`, and an unconditional PUT after `check`.
- * The body goes up to three times: the caller probes only with a small one.
+ * gets exactly the guard it would get without this. Then, for the quoted form and then the bare one:
+ * 1. a PUT with an ETag no object has: written → the header is ignored (`none`); refused → this form
+ *    is checked (a form is only taken once a wrong ETag in it has been refused);
+ * 2. a PUT with the expected ETag in that form: written → that form.
+ * A form the service rejects outright (400, 501) is skipped. When neither form wrote, the object
+ * changed since `check` (then `check` throws CONFLICT), or the service wants a form we do not know:
+ * `none`, and an unconditional PUT after `check`. The body goes up to four times: the caller
+ * probes only with a small one.
  */
 export async function learnIfMatch<T>(
   etag: string,
   check: () => Promise<void>,
-  put: (ifMatch: string | undefined) => Promise<T | typeof PRECONDITION_FAILED>,
+  put: (ifMatch: string | undefined) => Promise<T | typeof PRECONDITION_FAILED | typeof CONDITION_UNSUPPORTED>,
 ): Promise<{ readonly form: IfMatchForm; readonly written: T }> {
   await check()
-  const ignored = await put(ifMatchValue('quoted', NO_SUCH_ETAG))
-  if (ignored !== PRECONDITION_FAILED) return { form: 'none', written: ignored }
   for (const form of ['quoted', 'unquoted'] as const) {
+    const wrong = await put(ifMatchValue(form, NO_SUCH_ETAG))
+    if (wrong === CONDITION_UNSUPPORTED) continue
+    if (wrong !== PRECONDITION_FAILED) return { form: 'none', written: wrong }
     const written = await put(ifMatchValue(form, etag))
+    if (written === CONDITION_UNSUPPORTED) continue
     if (written !== PRECONDITION_FAILED) return { form, written }
   }
   await check()
   const written = await put(undefined)
-  if (written === PRECONDITION_FAILED) throw new Error('a PUT without If-Match cannot fail on it')
+  if (written === PRECONDITION_FAILED || written === CONDITION_UNSUPPORTED) {
+    throw new Error('a PUT without If-Match cannot fail on it')
+  }
   return { form: 'none', written }
 }

@@ -9,6 +9,7 @@ import {
   type Entry,
   type HashAlgo,
   type Hashable,
+  isSyncError,
   type ListOptions,
   type Movable,
   type MtimeSettable,
@@ -24,7 +25,13 @@ import { ByteBudget } from './byte-budget.js'
 import { contentTypeOf } from './content-type-of.js'
 import { fanOutSignal } from './fan-out-signal.js'
 import { KeyWalker } from './key-walker.js'
-import { type IfMatchForm, ifMatchValue, learnIfMatch, PRECONDITION_FAILED } from './learn-if-match.js'
+import {
+  CONDITION_UNSUPPORTED,
+  type IfMatchForm,
+  ifMatchValue,
+  learnIfMatch,
+  PRECONDITION_FAILED,
+} from './learn-if-match.js'
 import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
 import {
@@ -915,7 +922,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** One PutObject of a body held in memory, with its MD5 as Content-MD5 (checked by the service). */
   async #putObject(put: SmallPut): Promise<Entry> {
     const written = await this.#sendPut(put, undefined)
-    if (written === PRECONDITION_FAILED) throw new Error('a PUT without If-Match failed on it')
+    if (written === PRECONDITION_FAILED || written === CONDITION_UNSUPPORTED) {
+      throw new Error('a PUT without If-Match failed on it')
+    }
     return written
   }
 
@@ -936,7 +945,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         // A conflict (or a failure) taught nothing: the next update tries again.
         () => (this.#ifMatch = undefined),
       )
-      return (await learning).written
+      try {
+        return (await learning).written
+      } catch (err) {
+        const landed = isSyncError(err) && err.code === 'CONFLICT' ? await this.#landed(put) : undefined
+        if (landed === undefined) throw err
+        return landed
+      }
     }
     form = await form
     if (form === undefined || form === 'none') {
@@ -944,7 +959,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       return await this.#putObject(put)
     }
     const written = await send(ifMatchValue(form, etag))
+    if (written === CONDITION_UNSUPPORTED) {
+      // The service stopped taking the header (another endpoint behind a balancer?): as without it.
+      this.#ifMatch = 'none'
+      await check()
+      return await this.#putObject(put)
+    }
     if (written === PRECONDITION_FAILED) {
+      const landed = await this.#landed(put)
+      if (landed !== undefined) return landed
       throw new SyncError('CONFLICT', 'the object changed or was deleted since it was planned; left as it is', {
         op: 's3.write',
         path: put.path,
@@ -954,8 +977,22 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     return written
   }
 
+  /**
+   * The written entry when the object already holds this body: a conditional PUT whose answer was
+   * lost (a reset connection) is sent again by the SDK, and the second one is refused because the
+   * first one landed. Undefined when it is not ours (a concurrent writer's, or gone).
+   */
+  async #landed(put: SmallPut): Promise<Entry | undefined> {
+    const head = await this.#head(put.conn, put.key, 'write', put.path)
+    if (head?.etag !== put.digest || head.size !== put.data.length) return undefined
+    return this.#written(put.path, put.data.length, put.meta, put.digest, head.etag)
+  }
+
   /** A PutObject; with `ifMatch`, a refusal on it (412, or 404 for a deleted object) is PRECONDITION_FAILED. */
-  async #sendPut(put: SmallPut, ifMatch: string | undefined): Promise<Entry | typeof PRECONDITION_FAILED> {
+  async #sendPut(
+    put: SmallPut,
+    ifMatch: string | undefined,
+  ): Promise<Entry | typeof PRECONDITION_FAILED | typeof CONDITION_UNSUPPORTED> {
     const { conn, path, key, data, digest, meta, metadata, opts } = put
     try {
       const command = new conn.sdk.PutObjectCommand({
@@ -984,6 +1021,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       if (ifMatch !== undefined && refused) {
         return PRECONDITION_FAILED
       }
+      // A service that does not know the header at all (and says so rather than ignoring it).
+      const rejected = status === 501 || name === 'NotImplemented' || name === 'InvalidArgument'
+      if (ifMatch !== undefined && rejected) return CONDITION_UNSUPPORTED
       if ((name === 'PreconditionFailed' || status === 412) && opts.expect === null) {
         throw new SyncError('CONFLICT', 'an object appeared there since it was planned; left as it is', {
           op: 's3.write',

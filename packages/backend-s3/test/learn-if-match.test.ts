@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest'
-import { ifMatchValue, learnIfMatch, PRECONDITION_FAILED } from '../src/learn-if-match.js'
+import { CONDITION_UNSUPPORTED, ifMatchValue, learnIfMatch, PRECONDITION_FAILED } from '../src/learn-if-match.js'
 
 /**
- * Fault cases on top of the real-server tests (if-match.test.ts, where radosgw takes the unquoted
- * form): services that ignore If-Match, take the quoted form, or take neither. `service` plays the
- * object store: it holds one ETag and answers each PUT the way such a service would.
+ * Fault cases on top of the real-server tests (if-match.test.ts, where radosgw takes the bare form):
+ * services that ignore If-Match, take the quoted form, ignore only the bare form, reject the header,
+ * or take neither. `service` plays the object store: it holds one ETag and answers each PUT the way
+ * such a service would.
  */
-function service(kind: 'ignores' | 'quoted' | 'unquoted' | 'neither', etag: string) {
+type Kind = 'ignores' | 'quoted' | 'unquoted' | 'quoted, ignores bare' | 'rejects' | 'neither'
+
+function service(kind: Kind, etag: string) {
   const calls: string[] = []
   let current = etag
   return {
@@ -20,10 +23,13 @@ function service(kind: 'ignores' | 'quoted' | 'unquoted' | 'neither', etag: stri
     },
     put: async (ifMatch: string | undefined) => {
       calls.push(`PUT ${ifMatch ?? '-'}`)
+      const quoted = ifMatch?.startsWith('"') === true
+      if (ifMatch !== undefined && kind === 'rejects') return CONDITION_UNSUPPORTED
       const honoured =
         ifMatch === undefined ||
         kind === 'ignores' ||
-        (kind === 'quoted' && ifMatch === `"${current}"`) ||
+        (kind === 'quoted, ignores bare' && !quoted) ||
+        ((kind === 'quoted' || kind === 'quoted, ignores bare') && ifMatch === `"${current}"`) ||
         (kind === 'unquoted' && ifMatch === current)
       if (!honoured) return PRECONDITION_FAILED
       current = 'new'
@@ -32,29 +38,53 @@ function service(kind: 'ignores' | 'quoted' | 'unquoted' | 'neither', etag: stri
   }
 }
 
+const WRONG_QUOTED = 'PUT "syncflow-probe-no-such-etag"'
+const WRONG_BARE = 'PUT syncflow-probe-no-such-etag'
+
 describe('learnIfMatch', () => {
   it('a service that ignores If-Match: the probe PUT writes (after the HEAD re-check) and the form is none', async () => {
     const s = service('ignores', 'e1')
     expect(await learnIfMatch('e1', s.check, s.put)).toEqual({ form: 'none', written: 'written' })
-    expect(s.calls).toEqual(['HEAD', 'PUT "syncflow-probe-no-such-etag"'])
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED])
   })
 
   it('a service that takes the quoted ETag (RFC 7232, AWS)', async () => {
     const s = service('quoted', 'e1')
     expect(await learnIfMatch('e1', s.check, s.put)).toEqual({ form: 'quoted', written: 'written' })
-    expect(s.calls).toEqual(['HEAD', 'PUT "syncflow-probe-no-such-etag"', 'PUT "e1"'])
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"'])
   })
 
-  it('a service that takes only the bare ETag (radosgw 16)', async () => {
+  it('a service that takes only the bare ETag (radosgw 16): the bare form is taken once a wrong bare ETag was refused', async () => {
     const s = service('unquoted', 'e1')
     expect(await learnIfMatch('e1', s.check, s.put)).toEqual({ form: 'unquoted', written: 'written' })
-    expect(s.calls).toEqual(['HEAD', 'PUT "syncflow-probe-no-such-etag"', 'PUT "e1"', 'PUT e1'])
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE, 'PUT e1'])
   })
 
-  it('a service that refuses every form: a second HEAD re-check, then an unconditional PUT, and the form is none', async () => {
+  // A quoted refusal of the right ETag means the object changed: a bare form the service ignores
+  // must not then be taken for a check (review finding).
+  it('an object changed after the re-check, on a service that ignores the bare form: the bare probe writes, form none', async () => {
+    const s = service('quoted, ignores bare', 'e1')
+    const check = s.check
+    let checks = 0
+    const changingCheck = async () => {
+      await check()
+      if (++checks === 1) s.change('e2') // another writer, right after the HEAD
+    }
+    const learnt = await learnIfMatch('e1', changingCheck, s.put)
+    expect(learnt.form).toBe('none')
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE])
+  })
+
+  it('a service that rejects the header (400/501): a HEAD re-check, then an unconditional PUT, form none', async () => {
+    const s = service('rejects', 'e1')
+    expect(await learnIfMatch('e1', s.check, s.put)).toEqual({ form: 'none', written: 'written' })
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, WRONG_BARE, 'HEAD', 'PUT -'])
+  })
+
+  it('a service that refuses every form: a second HEAD re-check, then an unconditional PUT, form none', async () => {
     const s = service('neither', 'e1')
     expect(await learnIfMatch('e1', s.check, s.put)).toEqual({ form: 'none', written: 'written' })
-    expect(s.calls).toEqual(['HEAD', 'PUT "syncflow-probe-no-such-etag"', 'PUT "e1"', 'PUT e1', 'HEAD', 'PUT -'])
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE, 'PUT e1', 'HEAD', 'PUT -'])
   })
 
   it('an object changed before the first re-check: CONFLICT, nothing written', async () => {
@@ -64,16 +94,16 @@ describe('learnIfMatch', () => {
     expect(s.calls).toEqual(['HEAD'])
   })
 
-  it('an object changed between the re-check and the PUTs: the PUTs are refused, the second re-check says CONFLICT', async () => {
+  it('an object changed between the re-check and the PUTs: every PUT is refused, the second re-check says CONFLICT', async () => {
     const s = service('quoted', 'e1')
     const check = s.check
     let checks = 0
     const changingCheck = async () => {
       await check()
-      if (++checks === 1) s.change('e2') // another writer, right after the HEAD
+      if (++checks === 1) s.change('e2')
     }
     await expect(learnIfMatch('e1', changingCheck, s.put)).rejects.toMatchObject({ code: 'CONFLICT' })
-    expect(s.calls).toEqual(['HEAD', 'PUT "syncflow-probe-no-such-etag"', 'PUT "e1"', 'PUT e1', 'HEAD'])
+    expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE, 'PUT e1', 'HEAD'])
   })
 
   it('ifMatchValue quotes only in the quoted form', () => {
