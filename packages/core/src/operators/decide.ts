@@ -56,8 +56,9 @@ export function matchesFingerprint(fp: Fingerprint, entry: Entry): boolean {
 export function wantsState(pair: EntryPair, ctx: DecideContext): boolean {
   const { source: s, target: t } = pair
   if (!s || !t || s.kind !== 'file' || t.kind !== 'file') return false
-  if (ctx.compare === 'size-only' || s.size !== t.size) return false
-  return ctx.compare === 'checksum' || !ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime
+  // (--checksum decides by content, never by a record: no lookup.)
+  if (ctx.compare !== 'size-mtime' || s.size !== t.size) return false
+  return !ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime
 }
 
 async function hashOf(
