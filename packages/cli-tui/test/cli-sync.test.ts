@@ -247,6 +247,18 @@ describe('safety refusals', () => {
     }
   })
 
+  it('--symlinks follow follows the source only: a symlink in the target is removed, never followed', async () => {
+    const outside = join(root, 'outside')
+    await writeTree(outside, { o: 'keep me' })
+    await writeTree(src, { 'a/f': 'f' })
+    await mkdir(dst, { recursive: true })
+    await symlink(outside, join(dst, 'ext'))
+    const r = await cli('sync', src, dst, '--symlinks', 'follow')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(outside)).toEqual({ o: 'keep me' })
+    expect(await readTree(dst)).toEqual(await readTree(src)) // the symlink ext is gone, its target kept
+  })
+
   it('an unknown scheme is exit 2 naming it', async () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)

@@ -85,7 +85,13 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     const openOptions = openOptionsOf(flags)
     const source = await registry.open(spec.source, openOptions)
     closers.push(() => source.close())
-    const target = await registry.open(spec.target, openOptions)
+    // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
+    // keeps its own symlinks as symlinks, never followed out of its root (its listing through one
+    // would plan deletes there), and a syncflow server target would refuse to follow them anyway.
+    const target = await registry.open(
+      spec.target,
+      openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions,
+    )
     closers.push(() => target.close())
     stopIfAborted()
 
