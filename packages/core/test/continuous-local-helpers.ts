@@ -62,23 +62,32 @@ export function stopJobs(): void {
   for (const stop of running.splice(0)) stop()
 }
 
-/** A running job with short timings: its events so far, and how to stop it. */
-export function startJob(src: Backend, dst: Backend, opts: Partial<ContinuousOptions> = {}) {
+/** The short timings of `startJob`. */
+const SHORT_TIMINGS: ContinuousOptions = {
+  mode: 'mirror',
+  debounceMs: 10,
+  moveHoldMs: 100,
+  rescanMs: 0,
+  retries: 0,
+  retryLaterMs: 20,
+  retryLaterMaxMs: 400,
+  pollMs: 20,
+}
+
+/** A running job (with `base` options, short timings by default): its events so far, and how to stop it. */
+export function startJob(
+  src: Backend,
+  dst: Backend,
+  opts: Partial<ContinuousOptions> = {},
+  base: ContinuousOptions = SHORT_TIMINGS,
+) {
   const events: SyncEvent[] = []
   const abort = new AbortController()
   let ended = false
-  const sub = continuousSync(src, dst, {
-    mode: 'mirror',
-    debounceMs: 10,
-    moveHoldMs: 100,
-    rescanMs: 0,
-    retries: 0,
-    retryLaterMs: 20,
-    retryLaterMaxMs: 400,
-    pollMs: 20,
-    signal: abort.signal,
-    ...opts,
-  }).subscribe({ next: (e) => events.push(e), complete: () => (ended = true) })
+  const sub = continuousSync(src, dst, { ...base, signal: abort.signal, ...opts }).subscribe({
+    next: (e) => events.push(e),
+    complete: () => (ended = true),
+  })
   running.push(() => {
     abort.abort()
     sub.unsubscribe()
@@ -90,5 +99,5 @@ export function startJob(src: Backend, dst: Backend, opts: Partial<ContinuousOpt
     await expect.poll(() => ended).toBe(true)
     return events.at(-1) as DoneEvent
   }
-  return { events, cycles, failures, ended: () => ended, stop }
+  return { events, abort, cycles, failures, ended: () => ended, stop }
 }

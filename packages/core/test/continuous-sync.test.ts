@@ -1,6 +1,6 @@
 import { Observable, Subject } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type ContinuousOptions, continuousSync } from '../src/continuous/index.js'
+import type { ContinuousOptions } from '../src/continuous/index.js'
 import {
   type Backend,
   type Change,
@@ -8,10 +8,10 @@ import {
   type DoneEvent,
   type MemBackend,
   type RelPath,
-  type SyncEvent,
   type Watchable,
 } from '../src/index.js'
 import { listAll, readText, writeText } from '../src/testkit/index.js'
+import { startJob, stopJobs } from './continuous-local-helpers.js'
 
 const T0 = 1_700_000_000_000
 const up = (path: string): Change => ({ type: 'upsert', path: path as RelPath })
@@ -23,30 +23,10 @@ async function snapshot(b: MemBackend): Promise<Record<string, string>> {
   return out
 }
 
-/** A running job: its events so far, and how to stop it. */
-function start(src: Backend, dst: Backend, opts: Partial<ContinuousOptions> = {}) {
-  const events: SyncEvent[] = []
-  const abort = new AbortController()
-  let ended = false
-  const sub = continuousSync(src, dst, {
-    mode: 'mirror',
-    debounceMs: 5,
-    moveHoldMs: 30,
-    rescanMs: 0,
-    signal: abort.signal,
-    ...opts,
-  }).subscribe({ next: (e) => events.push(e), complete: () => (ended = true) })
-  running.push(() => {
-    abort.abort()
-    sub.unsubscribe()
-  })
-  const cycles = () => events.filter((e): e is DoneEvent => e.type === 'done' && e.summary.mode !== 'watch')
-  return { events, abort, ended: () => ended, cycles }
-}
-const running: (() => void)[] = []
-afterEach(() => {
-  for (const stop of running.splice(0)) stop()
-})
+/** A running job with this file's timings: its events so far, and how to stop it. */
+const start = (src: Backend, dst: Backend, opts: Partial<ContinuousOptions> = {}) =>
+  startJob(src, dst, opts, { mode: 'mirror', debounceMs: 5, moveHoldMs: 30, rescanMs: 0 })
+afterEach(stopJobs)
 
 describe('continuousSync', () => {
   it('syncs at start, then follows writes, renames (as moves) and deletes', async () => {
