@@ -188,3 +188,27 @@ describe('syncflow watch', () => {
     }
   })
 })
+
+describe('syncflow watch --dry-run', () => {
+  it('says what its cycles would do, as sync -n does, and writes nothing', async () => {
+    const { src, dst, env } = await setup()
+    await writeTree(src, { 'new.txt': 'only in SRC' })
+    await writeTree(dst, { 'extra.txt': 'only in DST' })
+    const r = startCli(['watch', '-n', src, dst], { env })
+    running.push(r)
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toMatch(/initial sync: /)
+    const line =
+      r
+        .stderr()
+        .split('\n')
+        .find((l) => l.includes('initial sync: ')) ?? ''
+    expect(line).toMatch(/initial sync: would copy 1, delete 1 in /)
+    expect(line).not.toMatch(/copied|deleted/)
+    expect(await readTree(dst)).toEqual({ 'extra.txt': 'only in DST' })
+
+    r.child.kill('SIGINT')
+    const end = await r.exited
+    expect(end.code, end.stderr).toBe(130)
+    expect(end.stderr).toMatch(/Dry run .*would copy 1 file, delete 1/)
+  })
+})
