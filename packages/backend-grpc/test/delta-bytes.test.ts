@@ -2,21 +2,12 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
-import {
-  type Backend,
-  type CompletedEvent,
-  type DeltaOp,
-  deltaOpBytes,
-  type ProgressEvent,
-  type SyncEvent,
-  sync,
-} from '@syncflow/core'
-import { lastValueFrom, toArray } from 'rxjs'
+import { type CompletedEvent, type DeltaOp, deltaOpBytes, type ProgressEvent, type SyncEvent } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
 import { toWireOp } from '../src/wire/op-codec.js'
-import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+import { mirrorAndClose, pseudoRandom, startProxy, startTestServer } from './helpers.js'
 
 // What a delta update reports as transferred: the bytes that crossed the wire, not the file's size.
 
@@ -42,15 +33,6 @@ async function put(dir: string, name: string, data: Buffer, mtimeSec: number): P
   await mkdir(dir, { recursive: true })
   await writeFile(join(dir, name), data)
   await utimes(join(dir, name), mtimeSec, mtimeSec)
-}
-
-async function run(source: Backend, target: Backend): Promise<SyncEvent[]> {
-  try {
-    return await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
-  } finally {
-    await source.close()
-    await target.close()
-  }
 }
 
 function check(events: SyncEvent[], path: string, wire: number): void {
@@ -84,7 +66,7 @@ describe('bytes transferred by a delta over gRPC', () => {
     await put(join(local, 'push'), 'big.bin', next, 1_700_000_000)
     const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/push` })
     proxy.reset()
-    const events = await run(createLocalBackend({ root: join(local, 'push') }), target)
+    const events = await mirrorAndClose(createLocalBackend({ root: join(local, 'push') }), target)
     check(events, 'big.bin', proxy.up())
   })
 
@@ -96,7 +78,7 @@ describe('bytes transferred by a delta over gRPC', () => {
     await put(join(local, 'pull'), 'big.bin', base, 1_600_000_000)
     const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/pull` })
     proxy.reset()
-    const events = await run(source, createLocalBackend({ root: join(local, 'pull') }))
+    const events = await mirrorAndClose(source, createLocalBackend({ root: join(local, 'pull') }))
     check(events, 'big.bin', proxy.down())
   })
 })

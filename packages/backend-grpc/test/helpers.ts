@@ -2,6 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { type Backend, type SyncEvent, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { type RunningServer, type ServerOptions, startServer } from '../src/index.js'
 
 /** A server on a fresh temp directory, on a free loopback port. */
@@ -109,4 +111,14 @@ export function pseudoRandom(size: number, seed = 1): Buffer {
     out[i] = x & 0xff
   }
   return out
+}
+
+/** A mirror sync from `source` to `target`, all its events; both backends are closed after it. */
+export async function mirrorAndClose(source: Backend, target: Backend): Promise<SyncEvent[]> {
+  try {
+    return await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
+  } finally {
+    await source.close()
+    await target.close()
+  }
 }

@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLocalBackend } from '@syncflow/backend-local'
-import { type Backend, type FailedEvent, type SyncEvent, sync } from '@syncflow/core'
-import { lastValueFrom, toArray } from 'rxjs'
+import type { FailedEvent } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend, grpcBackend } from '../src/index.js'
-import { startTestServer } from './helpers.js'
+import { mirrorAndClose, startTestServer } from './helpers.js'
 
 // `--symlinks` with a gRPC source: the server never follows a symlink, and says so.
 
@@ -35,22 +34,13 @@ afterAll(async () => {
   if (local) await rm(local, { recursive: true, force: true })
 })
 
-async function run(source: Backend, target: Backend): Promise<SyncEvent[]> {
-  try {
-    return await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
-  } finally {
-    await source.close()
-    await target.close()
-  }
-}
-
 const uri = (): string => `grpc://127.0.0.1:${srv.server.port}/lk`
 
 describe('--symlinks with a grpc:// source', () => {
   it('follow: each symlink is a listing error saying the server never follows symlinks; the rest is copied', async () => {
     const dst = join(local, 'follow')
     const source = await grpcBackend.open(uri(), { symlinks: 'follow' })
-    const events = await run(source, createLocalBackend({ root: dst, symlinks: 'follow' }))
+    const events = await mirrorAndClose(source, createLocalBackend({ root: dst, symlinks: 'follow' }))
     const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
     expect(failed.map((e) => e.path).sort()).toEqual(['escape', 'link.txt', 'linkdir'])
     for (const f of failed) {
@@ -82,7 +72,7 @@ describe('--symlinks with a grpc:// source', () => {
     const dst = join(local, 'skip')
     const source = await createGrpcBackend({ uri: uri(), symlinks: 'skip' })
     expect(source.capabilities.symlinks).toBe(false)
-    const events = await run(source, createLocalBackend({ root: dst, symlinks: 'skip' }))
+    const events = await mirrorAndClose(source, createLocalBackend({ root: dst, symlinks: 'skip' }))
     expect(events.filter((e) => e.type === 'failed' || e.type === 'skipped')).toEqual([])
     expect(await readFile(join(dst, 'real.txt'), 'utf8')).toBe('real')
     expect(existsSync(join(dst, 'link.txt'))).toBe(false)
@@ -90,7 +80,7 @@ describe('--symlinks with a grpc:// source', () => {
 
   it('preserve (the default): symlinks are copied as symlinks', async () => {
     const dst = join(local, 'preserve')
-    const events = await run(await createGrpcBackend({ uri: uri() }), createLocalBackend({ root: dst }))
+    const events = await mirrorAndClose(await createGrpcBackend({ uri: uri() }), createLocalBackend({ root: dst }))
     expect(events.filter((e) => e.type === 'failed')).toEqual([])
     expect((await lstat(join(dst, 'link.txt'))).isSymbolicLink()).toBe(true)
     expect(await readlink(join(dst, 'linkdir'))).toBe('realdir')
