@@ -38,6 +38,15 @@ function service(kind: Kind, etag: string) {
   }
 }
 
+/** `s.check`, with another writer changing the object right after the first one. */
+function changedAfterFirstCheck(s: ReturnType<typeof service>): () => Promise<void> {
+  let checks = 0
+  return async () => {
+    await s.check()
+    if (++checks === 1) s.change('e2')
+  }
+}
+
 const WRONG_QUOTED = 'PUT "syncflow-probe-no-such-etag"'
 const WRONG_BARE = 'PUT syncflow-probe-no-such-etag'
 
@@ -64,12 +73,7 @@ describe('learnIfMatch', () => {
   // must not then be taken for a check (review finding).
   it('an object changed after the re-check, on a service that ignores the bare form: the bare probe writes, form none', async () => {
     const s = service('quoted, ignores bare', 'e1')
-    const check = s.check
-    let checks = 0
-    const changingCheck = async () => {
-      await check()
-      if (++checks === 1) s.change('e2') // another writer, right after the HEAD
-    }
+    const changingCheck = changedAfterFirstCheck(s)
     const learnt = await learnIfMatch('e1', changingCheck, s.put)
     expect(learnt.form).toBe('none')
     expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE])
@@ -96,12 +100,7 @@ describe('learnIfMatch', () => {
 
   it('an object changed between the re-check and the PUTs: every PUT is refused, the second re-check says CONFLICT', async () => {
     const s = service('quoted', 'e1')
-    const check = s.check
-    let checks = 0
-    const changingCheck = async () => {
-      await check()
-      if (++checks === 1) s.change('e2')
-    }
+    const changingCheck = changedAfterFirstCheck(s)
     await expect(learnIfMatch('e1', changingCheck, s.put)).rejects.toMatchObject({ code: 'CONFLICT' })
     expect(s.calls).toEqual(['HEAD', WRONG_QUOTED, 'PUT "e1"', WRONG_BARE, 'PUT e1', 'HEAD'])
   })
