@@ -149,6 +149,26 @@ describe('summaries', () => {
     )
   })
 
+  it('counts directories as directories, and a mode set on an existing one as chmod', () => {
+    const text = formatSummary(
+      summary({
+        done: { ...none, copy: 1, mkdir: 3 },
+        modesSet: { planned: 1, done: 1 },
+        unchanged: 2,
+      }),
+    )
+    expect(text).toBe('Done in 1.2s: copied 1 file, created 2 directories, chmod 1 directory; 2 unchanged.\n')
+    expect(formatSummary(summary({ done: { ...none, mkdir: 2 }, modesSet: { planned: 2, done: 2 } }))).toMatch(
+      /^Done in 1\.2s: chmod 2 directories; 0 unchanged\./,
+    )
+    expect(
+      formatSummary(summary({ dryRun: true, planned: { ...none, mkdir: 1 }, modesSet: { planned: 1, done: 0 } })),
+    ).toContain('would chmod 1 directory;')
+    expect(formatCheckSummary(summary({ planned: { ...none, mkdir: 3 }, modesSet: { planned: 2, done: 0 } }))).toMatch(
+      /^3 differences: 1 dirs to create, 2 dir modes to set;/,
+    )
+  })
+
   it('dry runs say nothing was written', () => {
     expect(formatSummary(summary({ dryRun: true, planned: { ...none, copy: 2 } }), 10)).toContain(
       'nothing written: would copy 2 files (10 B to transfer)',

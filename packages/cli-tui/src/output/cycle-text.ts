@@ -15,7 +15,11 @@ const WOULD: readonly [ActionKind, string][] = [
  * summary: `would copy 2, delete 1 in 0.2s` (nothing was written, so no bytes).
  */
 export function dryRunCycleText(s: SyncSummary): string {
-  const would = WOULD.filter(([kind]) => s.planned[kind] > 0).map(([kind, verb]) => `${verb} ${s.planned[kind]}`)
+  // A mkdir of a directory the target has only sets its mode: said as chmod, as its action line.
+  const chmod = s.modesSet?.planned ?? 0
+  const n = (kind: ActionKind): number => s.planned[kind] - (kind === 'mkdir' ? chmod : 0)
+  const would = WOULD.filter(([kind]) => n(kind) > 0).map(([kind, verb]) => `${verb} ${n(kind)}`)
+  if (chmod > 0) would.push(`chmod ${chmod}`)
   const parts = [would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do']
   if (s.skipped > 0) parts.push(`${s.skipped} skipped`)
   if (s.failed > 0) parts.push(`${s.failed} failed`)

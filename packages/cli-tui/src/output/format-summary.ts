@@ -2,25 +2,48 @@ import type { ActionCounts, ActionKind, SyncSummary } from '@syncflow/core'
 import { formatBytes, formatDuration, formatRate, plural } from './format-units.js'
 
 const ORDER: readonly ActionKind[] = ['copy', 'update', 'delete', 'move', 'touch', 'mkdir', 'conflict']
-const PAST: Record<ActionKind, string> = {
+const PAST: Record<ActionKind | 'chmod', string> = {
   copy: 'copied',
   update: 'updated',
   delete: 'deleted',
   move: 'moved',
   touch: 'touched',
   mkdir: 'created',
+  chmod: 'chmod',
   conflict: 'conflicts',
   skip: 'skipped',
 }
 
-function counts(c: ActionCounts, words: Record<ActionKind, string>, first: (n: number) => string): string[] {
-  const out: string[] = []
+/** One count of the summary: its verb, how many, and whether it counts directories. */
+interface Count {
+  readonly word: string
+  readonly n: number
+  readonly dirs: boolean
+}
+
+/**
+ * The counts of a summary in a fixed order. A `mkdir` of a directory the target had only set its
+ * mode: counted apart, as `chmod` (as its action line says), not as a directory created.
+ */
+function countsOf(c: ActionCounts, modes: number, words: Record<ActionKind | 'chmod', string>): Count[] {
+  const out: Count[] = []
   for (const kind of ORDER) {
-    const n = c[kind] ?? 0
-    if (n === 0) continue
-    out.push(out.length === 0 ? `${words[kind]} ${first(n)}` : `${words[kind]} ${n}`)
+    const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : 0)
+    if (n > 0) out.push({ word: words[kind], n, dirs: kind === 'mkdir' })
+    if (kind === 'mkdir' && modes > 0) out.push({ word: words.chmod, n: modes, dirs: true })
   }
   return out
+}
+
+/** `copied 3 files, deleted 1, created 2 directories`: the first file count and every directory count say their noun. */
+function counts(list: Count[]): string[] {
+  let named = false
+  return list.map(({ word, n, dirs }) => {
+    if (dirs) return `${word} ${plural(n, 'directory', 'directories')}`
+    if (named) return `${word} ${n}`
+    named = true
+    return `${word} ${plural(n, 'file')}`
+  })
 }
 
 function errorCodes(s: SyncSummary): string {
@@ -50,12 +73,12 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   if (s.dryRun) {
-    const would = counts(s.planned, ORDER_WORDS_PRESENT, (n) => `${plural(n, 'file')}`)
+    const would = counts(countsOf(s.planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT))
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
   } else {
-    const did = counts(s.done, PAST, (n) => plural(n, 'file'))
+    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST))
     const what = did.length > 0 ? did.join(', ') : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
     out.push(`Done in ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
@@ -67,13 +90,14 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
   return `${out.join(' ')}\n`
 }
 
-const ORDER_WORDS_PRESENT: Record<ActionKind, string> = {
+const ORDER_WORDS_PRESENT: Record<ActionKind | 'chmod', string> = {
   copy: 'copy',
   update: 'update',
   delete: 'delete',
   move: 'move',
   touch: 'touch',
   mkdir: 'create',
+  chmod: 'chmod',
   conflict: 'report conflicts for',
   skip: 'skip',
 }
@@ -91,19 +115,20 @@ export function formatCheckSummary(s: SyncSummary): string {
   const head =
     n === 0
       ? `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${formatDuration(s.durationMs)}).`
-      : `${plural(n, 'difference')}: ${ORDER.filter((k) => (s.planned[k] ?? 0) > 0)
-          .map((k) => `${s.planned[k]} ${TO_WORDS[k]}`)
+      : `${plural(n, 'difference')}: ${countsOf(s.planned, s.modesSet?.planned ?? 0, TO_WORDS)
+          .map((c) => `${c.n} ${c.word}`)
           .join(', ')}; ${s.unchanged} identical.`
   return `${[head, ...tail(s)].join(' ')}\n`
 }
 
-const TO_WORDS: Record<ActionKind, string> = {
+const TO_WORDS: Record<ActionKind | 'chmod', string> = {
   copy: 'to copy',
   update: 'to update',
   delete: 'to delete',
   move: 'to move',
   touch: 'mtime only',
   mkdir: 'dirs to create',
+  chmod: 'dir modes to set',
   conflict: 'conflicts',
   skip: 'skipped',
 }

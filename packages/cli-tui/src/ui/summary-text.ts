@@ -14,7 +14,11 @@ export function summaryText(s: SyncSummary): string {
   add(s.done.delete, 'deleted')
   add(s.done.move, 'moved')
   add(s.done.touch, 'touched')
-  add(s.done.mkdir, s.done.mkdir === 1 ? 'dir created' : 'dirs created')
+  // A mkdir of a directory the target had only set its mode (its action line says chmod).
+  const chmod = s.modesSet?.done ?? 0
+  const created = s.done.mkdir - chmod
+  add(created, created === 1 ? 'dir created' : 'dirs created')
+  add(chmod, chmod === 1 ? 'dir chmod' : 'dirs chmod')
   add(s.skipped, 'skipped')
   add(s.failed, 'failed')
   if (parts.length === 0) parts.push('nothing to do')

@@ -17,6 +17,8 @@ const zero = (): Record<ActionKind, number> => ({
 export class SummaryBuilder {
   readonly planned = zero()
   readonly done = zero()
+  /** `mkdir` actions of an existing directory: they only set its mode. */
+  readonly modesSet = { planned: 0, done: 0 }
   unchanged = 0
   failed = 0
   skipped = 0
@@ -39,9 +41,11 @@ export class SummaryBuilder {
     switch (e.type) {
       case 'planned':
         this.planned[e.action.kind]++
+        if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.planned++
         break
       case 'completed':
         this.done[e.action.kind]++
+        if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.done++
         this.bytes += e.bytes
         break
       case 'skipped':
@@ -79,6 +83,7 @@ export class SummaryBuilder {
       dryRun: this.dryRun,
       planned: { ...this.planned } as ActionCounts,
       done: { ...this.done } as ActionCounts,
+      ...(this.modesSet.planned > 0 || this.modesSet.done > 0 ? { modesSet: { ...this.modesSet } } : {}),
       unchanged: this.unchanged,
       failed: this.failed,
       skipped: this.skipped,

@@ -136,6 +136,11 @@ export interface SyncSummary {
   readonly planned: ActionCounts
   /** Actions done per kind. */
   readonly done: ActionCounts
+  /**
+   * Of the `mkdir` counts above, those that only set the mode of a directory the target already
+   * had (shown as `chmod`). Absent when none.
+   */
+  readonly modesSet?: { readonly planned: number; readonly done: number }
   /** Files found identical (no action). */
   readonly unchanged: number
   readonly failed: number
