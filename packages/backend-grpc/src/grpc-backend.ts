@@ -42,6 +42,7 @@ import type { StatReply__Output } from './generated/syncflow/v1/StatReply.js'
 import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
+import { speaksTls } from './speaks-tls.js'
 import { toSyncError } from './to-sync-error.js'
 import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
 import { gunzipChunk } from './wire/gzip-chunk.js'
@@ -98,6 +99,8 @@ function notFollowed(path: string, op: string): SyncError {
 
 /** Bytes of file data per Write message. */
 const CHUNK = 256 * 1024
+/** gRPC's status UNAVAILABLE (the SDK itself is loaded lazily). */
+const UNAVAILABLE = 14
 /** Smallest file worth asking the server's content index about (hashing it costs a local read). */
 const CONTENT_LOOKUP_MIN_SIZE = 1 << 20
 
@@ -755,10 +758,22 @@ async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | un
   return h.digest('hex')
 }
 
-/** A failed Hello: nothing has run yet, so an unreachable server is a setup problem to explain, not a retry. */
-function helloError(err: unknown, location: GrpcLocation): SyncError {
-  const e = toSyncError(err ?? new Error('empty reply'), 'hello', location.uri)
+/**
+ * A failed Hello: nothing has run yet, so an unreachable server is a setup problem to explain, not a
+ * retry. A grpc:// client that cannot connect asks whether the server speaks TLS: grpc-js says only
+ * "Failed to connect", and a retry would never succeed.
+ */
+async function helloError(err: unknown, location: GrpcLocation): Promise<SyncError> {
+  const e = toSyncError(err, 'hello', location.uri)
   if (e.code !== 'TRANSIENT') return e
+  if (!location.tls && (err as Partial<ServiceError>).code === UNAVAILABLE && (await speaksTls(location.target))) {
+    return new SyncError('USAGE', 'the server speaks TLS: use grpcs:// instead of grpc://', {
+      op: 'grpc.hello',
+      path: location.uri,
+      cause: err,
+      hint: 'Use grpcs:// for a server started with --tls-cert/--tls-key (with --ca-file when its certificate is not from a public CA), or start it without them to use grpc://.',
+    })
+  }
   const prefix = `TRANSIENT: grpc.hello (${location.uri}): `
   return new SyncError('TRANSIENT', e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message, {
     op: 'grpc.hello',
@@ -843,8 +858,10 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
         { root: location.root, protocol: PROTOCOL_VERSION },
         md,
         { deadline: Date.now() + timeoutMs },
-        (err, res) => (err || !res ? reject(helloError(err, location)) : resolve(res)),
+        (err, res) => (err || !res ? reject(err ?? new Error('empty reply')) : resolve(res)),
       )
+    }).catch(async (err: unknown) => {
+      throw await helloError(err, location)
     })
     if (hello.protocol !== PROTOCOL_VERSION) {
       throw new SyncError('UNSUPPORTED', `server speaks protocol ${hello.protocol}, this client ${PROTOCOL_VERSION}`, {

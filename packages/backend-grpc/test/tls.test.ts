@@ -90,10 +90,25 @@ describe('TLS', () => {
     expect((err as { hint?: string }).hint).toMatch(/--ca-file/)
   })
 
-  it('plain grpc:// to a TLS server fails', async () => {
-    await expect(
-      createGrpcBackend({ uri: `grpc://localhost:${srv.server.port}/`, token: 't', timeoutMs: 5000 }),
-    ).rejects.toMatchObject({ code: 'TRANSIENT' })
+  it('plain grpc:// to a TLS server is a USAGE error saying to use grpcs://, in one line, not retried', async () => {
+    const err = await createGrpcBackend({
+      uri: `grpc://localhost:${srv.server.port}/`,
+      token: 't',
+      timeoutMs: 5000,
+    }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'USAGE', retryable: false })
+    expect(String(err)).toMatch(/speaks TLS: use grpcs:\/\/ instead of grpc:\/\//)
+    expect(String(err)).not.toContain('\n')
+    expect((err as { hint?: string }).hint).toMatch(/grpcs:\/\/.*--tls-cert/)
+  })
+
+  it('a port nobody listens on stays TRANSIENT (the TLS question finds no server)', async () => {
+    const gone = await startTestServer()
+    const port = gone.server.port
+    await gone.stop()
+    const err = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, timeoutMs: 5000 }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'TRANSIENT' })
+    expect(String(err)).not.toMatch(/speaks TLS/)
   })
 
   it('a CA file with grpc:// is a USAGE error', async () => {
@@ -103,9 +118,47 @@ describe('TLS', () => {
   })
 })
 
-describe('grpcs:// to a server without TLS', () => {
-  const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
+const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
 
+/** Runs the built CLI; its exit code and stderr. */
+async function cli(...args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d
+  })
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return { code, stderr }
+}
+
+describe('grpc:// to a server with TLS, through the CLI', () => {
+  it('sync exits 2 at once with one line saying to use grpcs://, and writes nothing', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const src = await mkdtemp(join(tmpdir(), 'grpc-tls-src-'))
+    try {
+      await writeFile(join(src, 'a.txt'), 'a')
+      const { code, stderr } = await cli(
+        'sync',
+        src,
+        `grpc://127.0.0.1:${srv.server.port}/plain`,
+        '--token',
+        't',
+        '--no-state',
+      )
+      expect(code).toBe(2)
+      const lines = stderr.split('\n').filter((l) => /speaks TLS/.test(l))
+      expect(lines).toEqual([
+        expect.stringMatching(/^syncflow: USAGE: .*the server speaks TLS: use grpcs:\/\/ instead of grpc:\/\/$/),
+      ])
+      expect(stderr).not.toMatch(/TRANSIENT|retr(y|ied)|Failed to connect|\bat .*\.js:\d+/)
+      expect(existsSync(join(srv.dir, 'plain'))).toBe(false)
+    } finally {
+      await rm(src, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('grpcs:// to a server without TLS', () => {
   it('is a USAGE error saying to use grpc://, in one line, not an untrusted certificate', async () => {
     const plain = await startTestServer()
     try {
@@ -126,14 +179,7 @@ describe('grpcs:// to a server without TLS', () => {
     if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
     const plain = await startTestServer()
     try {
-      const child = spawn(process.execPath, [BIN, 'ls', `grpcs://127.0.0.1:${plain.server.port}/`], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      let stderr = ''
-      child.stderr.on('data', (d: Buffer) => {
-        stderr += d
-      })
-      const code = await new Promise((resolve) => child.on('exit', resolve))
+      const { code, stderr } = await cli('ls', `grpcs://127.0.0.1:${plain.server.port}/`)
       expect(code).toBe(2)
       // One message, on one line (OpenSSL's text and its lone '.' line gone), and its hint.
       const lines = stderr.split('\n').filter((l) => /does not speak TLS/.test(l))
