@@ -1,4 +1,5 @@
 import { Text } from 'ink'
+import { columns } from './columns.js'
 import { fitPath } from './fit-text.js'
 
 /** Props of `Header`. */
@@ -22,11 +23,11 @@ export function Header({ command, source, target, status, paused, width, color =
   const fixed = title.length + state.length + 5
   // The route matters more than the key list: the keys shrink to "? help" when both do not fit.
   const longKeys = `  p ${paused ? 'resume' : 'pause'} · q quit · e errors · ? help`
-  const keys = fixed + full.length + longKeys.length <= width ? longKeys : '  ? help'
+  const keys = fixed + columns(full) + longKeys.length <= width ? longKeys : '  ? help'
   const room = Math.max(9, width - fixed - keys.length)
   // Both ends stay visible, each cut at its start (the last segments tell most).
   const half = Math.floor((room - 3) / 2)
-  const route = full.length <= room ? full : `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
+  const route = columns(full) <= room ? full : `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
   // One Text with nested ones: spaces between the parts survive (Ink trims each Text's ends).
   return (
     <Text wrap="truncate-end">

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink'
 import { formatBytes } from '../output/format-units.js'
-import { fitPath } from './fit-text.js'
+import { fitPath, padText } from './fit-text.js'
 import { ProgressBar } from './ProgressBar.js'
 import type { TransferView } from './sync-view-state.js'
 
@@ -45,7 +45,7 @@ export function TransferList({ transfers, total, held = 0, rows, width, color = 
         return (
           <Text key={t.path} wrap="truncate-end">
             <Text dimColor={color}>{t.kind.padEnd(kindWidth)}</Text>
-            {fitPath(t.path, pathWidth).padEnd(pathWidth)}{' '}
+            {padText(fitPath(t.path, pathWidth), pathWidth)}{' '}
             {t.total > 0 ? <ProgressBar ratio={ratio} width={barWidth} color={color} /> : ' '.repeat(barWidth)}{' '}
             {size.padStart(sizeWidth - 1)}
           </Text>

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { columns } from '../../src/ui/columns.js'
+import { fitPath, fitText, padText } from '../../src/ui/fit-text.js'
 import { wrapText } from '../../src/ui/wrap-text.js'
 
 describe('wrapText', () => {
@@ -23,5 +25,23 @@ describe('wrapText', () => {
 
   it('gives one (empty) line for nothing', () => {
     expect(wrapText('', 10, '  ')).toEqual(['  '])
+  })
+})
+
+describe('wide characters', () => {
+  it('wraps by terminal columns: a CJK character takes two', () => {
+    const lines = wrapText('写真 フォルダ/とても長い名前のファイル.txt を削除できません', 12, '  ')
+    for (const l of lines) expect(columns(l)).toBeLessThanOrEqual(12)
+    expect(lines.map((l) => l.slice(2)).join('')).toBe('写真フォルダ/とても長い名前のファイル.txtを削除できません')
+    expect(lines.length).toBeGreaterThan(4)
+  })
+
+  it('cuts names by columns and never splits a character', () => {
+    expect(fitText('日本語のファイル名', 9)).toBe('日本語の…')
+    expect(columns(fitText('日本語のファイル名', 9))).toBeLessThanOrEqual(9)
+    expect(fitPath('写真/2026/夏休み.jpg', 12)).toBe('…/夏休み.jpg')
+    expect(padText('名前', 6)).toBe('名前  ')
+    expect(fitText('👩‍👩‍👧 family.txt', 5)).toBe('👩‍👩‍👧 f…') // the emoji takes 2 columns
+    expect(fitText('plain-ascii-name', 8)).toBe('plain-a…')
   })
 })
