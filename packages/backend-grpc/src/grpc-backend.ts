@@ -389,34 +389,43 @@ export class GrpcBackend
    * The server's content index: when the server already holds a file with the bytes of
    * `source:sourcePath` (a copy, a renamed file), it copies it to `path` locally and nothing is
    * uploaded. Asked only for new files of at least 1 MiB, and the source is hashed only when the
-   * server has some file of that size. `undefined` = not found: the engine uploads.
+   * server has some file of that size. `undefined` = not found: the engine uploads. A copy made
+   * there tells `opts.onWireBytes` what crossed the wire (the lookups, not the file) and
+   * `opts.onProgress` the whole size (the file is done).
    */
   async copyFrom(
     source: Backend,
     sourcePath: RelPath,
     path: RelPath,
     meta: WriteMeta,
-    opts: WriteOptions = {},
+    opts: WriteOptions & { readonly onWireBytes?: (bytes: number) => void } = {},
   ): Promise<Entry | undefined> {
     const rel = this.#rel(path, 'copyFrom')
     // Updates go through the delta (the old version is a better base than any lookup).
     if (opts.expect || meta.size === undefined || meta.size < CONTENT_LOOKUP_MIN_SIZE) return undefined
     if (!this.features.has('findContent')) return undefined
     const size = meta.size
+    const ask = { root: this.#root, size, path: '' }
     const probe = await this.#unary<FindContentReply__Output>('copyFrom', rel, (md, o, cb) =>
-      this.#client.FindContent({ root: this.#root, size, path: '' }, md, o, cb),
+      this.#client.FindContent(ask, md, o, cb),
     )
     if (!probe.maybe) return undefined
     const sha256 = meta.hashes?.sha256 ?? (await sha256Of(source, sourcePath, opts.signal))
+    const request = {
+      root: this.#root,
+      size,
+      sha256,
+      path: rel,
+      meta: toWireMeta(meta),
+      expect: toWireExpect(opts.expect),
+    }
     const reply = await this.#unary<FindContentReply__Output>('copyFrom', rel, (md, o, cb) =>
-      this.#client.FindContent(
-        { root: this.#root, size, sha256, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) },
-        md,
-        o,
-        cb,
-      ),
+      this.#client.FindContent(request, md, o, cb),
     )
     if (!reply.entry) return undefined
+    // What went out: the two lookups (as a delta counts its instructions), none of the file's bytes.
+    const encode = this.#protocol.proto.syncflow.v1.Syncflow.service.FindContent.requestSerialize
+    opts.onWireBytes?.(encode(ask).length + encode(request).length)
     opts.onProgress?.(size)
     return this.#sameEntry(fromWireEntry(reply.entry, 'copyFrom'), rel, 'copyFrom')
   }

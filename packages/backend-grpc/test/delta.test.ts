@@ -249,6 +249,37 @@ describe('content index', () => {
     expect(proxy.up() + proxy.down()).toBeLessThan(20_000)
   })
 
+  it('a copy made on the server reports the lookups as wire bytes, not the file size; progress reaches the size', async () => {
+    const fresh = await startTestServer({ contentIndex: { refreshAfterMs: 0 } })
+    const counted = await startProxy(fresh.server.port)
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${counted.port}/` })
+    try {
+      const data = pseudoRandom(3 << 20, 15)
+      await writeFile(join(fresh.dir, 'held.bin'), data)
+      await writeFile(join(localDir, 'wanted.bin'), data)
+      const wire: number[] = []
+      const progress: number[] = []
+      counted.reset()
+      const entry = await b.copyFrom(
+        createLocalBackend({ root: localDir }),
+        p('wanted.bin'),
+        p('wanted.bin'),
+        { mtimeMs: 1_700_000_000_000, size: data.length },
+        { expect: null, onWireBytes: (n) => wire.push(n), onProgress: (n) => progress.push(n) },
+      )
+      expect(entry?.size).toBe(data.length)
+      expect((await readFile(join(fresh.dir, 'wanted.bin'))).equals(data)).toBe(true)
+      expect(wire).toHaveLength(1)
+      expect(wire[0]).toBeGreaterThan(64) // the lookup carries a sha256 in hex
+      expect(wire[0]).toBeLessThanOrEqual(counted.up()) // the proxy also sees HTTP/2 framing and headers
+      expect(progress.at(-1)).toBe(data.length)
+    } finally {
+      await b.close()
+      await counted.close()
+      await fresh.stop()
+    }
+  })
+
   it('finds a file put on the server by other means after the index was built (relist on a miss)', async () => {
     const fresh = await startTestServer({ contentIndex: { refreshAfterMs: 0 } })
     try {
