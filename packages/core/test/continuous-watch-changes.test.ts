@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs'
+import { Subject, VirtualTimeScheduler } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { watchChanges } from '../src/continuous/watch-changes.js'
 import { type Change, createMemBackend, createPathFilter, type RelPath } from '../src/index.js'
@@ -42,18 +42,78 @@ describe('watchChanges', () => {
     expect(notices).toEqual([])
   })
 
-  it('falls back to polling, saying so once, when the events fail or end', () => {
-    for (const end of ['error', 'complete'] as const) {
-      const events = new Subject<Change>()
-      const notices: string[] = []
-      const sub = watchChanges(watching(events), {
-        onNotice: (code, m) => notices.push(`${code} ${m}`),
-        pollMs: 60_000,
-      }).subscribe()
-      if (end === 'error') events.error(Object.assign(new Error('ENOSPC: watches exhausted'), { code: 'ENOSPC' }))
-      else events.complete()
-      sub.unsubscribe()
-      expect(notices).toEqual([expect.stringMatching(end === 'error' ? /^POLLING .*ENOSPC/ : /^POLLING .*stopped/)])
-    }
+  it('falls back to polling, saying so once, when the events are unavailable (watches exhausted)', () => {
+    const events = new Subject<Change>()
+    const notices: string[] = []
+    const sub = watchChanges(watching(events), {
+      onNotice: (code, m) => notices.push(`${code} ${m}`),
+      pollMs: 60_000,
+    }).subscribe()
+    events.error(Object.assign(new Error('ENOSPC: watches exhausted'), { code: 'ENOSPC' }))
+    sub.unsubscribe()
+    expect(notices).toEqual([expect.stringMatching(/^POLLING .*ENOSPC/)])
+  })
+
+  it('events that end on their own come back: said once, re-subscribed after a wait, then a rescan', async () => {
+    const streams: Subject<Change>[] = []
+    const src = createMemBackend()
+    Object.assign(src, {
+      watch: () => {
+        const s = new Subject<Change>()
+        streams.push(s)
+        return s.asObservable()
+      },
+    })
+    Object.defineProperty(src, 'capabilities', { value: { ...src.capabilities, watch: 'native' } })
+    // Virtual time: each wait runs when flushed, and `now()` tells how long it was.
+    const scheduler = new VirtualTimeScheduler()
+    const abort = new AbortController()
+    const seen: string[] = []
+    const errors: string[] = []
+    const notices: string[] = []
+    let resyncs = 0
+    let completed = false
+    watchChanges(src, {
+      onNotice: (code) => notices.push(code),
+      onError: (e) => errors.push(e.message),
+      onResync: () => resyncs++,
+      retryMs: 100,
+      signal: abort.signal,
+      scheduler,
+    }).subscribe({ next: (c) => seen.push(c.path), complete: () => (completed = true) })
+    expect(streams).toHaveLength(1)
+
+    streams[0]?.complete()
+    expect(errors).toEqual([expect.stringMatching(/^TRANSIENT: watch: the change events of mem:\/\/.* ended$/)])
+    expect(streams).toHaveLength(1) // not before the wait
+    scheduler.flush()
+    expect(scheduler.now()).toBe(100)
+    await expect.poll(() => streams.length).toBe(2)
+    expect(resyncs).toBe(1)
+    streams[1]?.next({ type: 'upsert', path: 'back' as RelPath })
+    expect(seen).toEqual(['back'])
+
+    // It ends again after delivering: another outage, said again, the same wait.
+    streams[1]?.complete()
+    expect(errors).toHaveLength(2)
+    scheduler.flush()
+    expect(scheduler.now()).toBe(200)
+    await expect.poll(() => streams.length).toBe(3)
+    // Back, it ends at once with nothing delivered: the same outage, so not said again, and a longer wait.
+    streams[2]?.complete()
+    scheduler.flush()
+    expect(scheduler.now()).toBe(400)
+    await expect.poll(() => streams.length).toBe(4)
+    expect(errors).toHaveLength(2)
+    expect(resyncs).toBe(3)
+    expect(notices).toEqual([])
+
+    // Stopping: the stream ends and nothing follows.
+    abort.abort()
+    streams[3]?.complete()
+    scheduler.flush()
+    expect(completed).toBe(true)
+    expect(streams).toHaveLength(4)
+    expect(errors).toHaveLength(2)
   })
 })

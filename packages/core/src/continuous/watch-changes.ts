@@ -39,13 +39,13 @@ export interface WatchChangesOptions {
   readonly onReady?: () => void
   /**
    * A change whose path is not a safe RelPath (a hostile remote watch stream): dropped and reported.
-   * Also the failures of the source while it is retried (a lost event stream, a failed listing):
-   * the first of each outage, and any that differs from the last one reported.
+   * Also the failures of the source while it is retried (a lost or ended event stream, a failed
+   * listing): the first of each outage, and any that differs from the last one reported.
    */
   readonly onError?: (error: SyncError) => void
   /**
-   * Called when the event stream, lost to a transient failure, is back (re-subscribed once the
-   * source answered again): changes made meanwhile were missed, so the caller rescans.
+   * Called when the event stream, lost to a transient failure or ended, is back (re-subscribed
+   * once the source answered again): changes made meanwhile were missed, so the caller rescans.
    */
   readonly onResync?: () => void
   /** First wait before a failed listing or event stream is tried again; doubles each time. [1000 ms] */
@@ -58,15 +58,18 @@ export interface WatchChangesOptions {
 
 /**
  * The change hints of a source: its `watch()` events where it has them, else polling (a listing
- * compared with the last). When the event stream fails (inotify watches exhausted: ENOSPC, a remote
- * stream lost) or ends, it falls back to polling and says so once with a `POLLING` notice. Every
- * path is validated (watch events are input, never trusted), and excluded paths are dropped.
+ * compared with the last). When events are unavailable (the source has none, inotify watches are
+ * exhausted: ENOSPC, the watched root is gone) it polls instead and says so once with a `POLLING`
+ * notice. Every path is validated (watch events are input, never trusted), and excluded paths are
+ * dropped.
  *
  * A source that fails for a while (a server restarting) does not end the stream: an event stream
- * lost to a `TRANSIENT` error is re-subscribed once the source answers again (`rootExists`, tried
+ * lost to a `TRANSIENT` error, or that ended on its own (a server shutting down gracefully ends
+ * its side of the stream), is re-subscribed once the source answers again (`rootExists`, tried
  * with backoff), and `onResync` asks for the rescan that finds what changed meanwhile; a failed
  * poll is listed again with backoff. Failures are reported to `onError`. Only errors no retry can
- * fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the stream, with that error.
+ * fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the stream, with that error. Aborting `signal`
+ * completes it.
  */
 export function watchChanges(source: Backend, opts: WatchChangesOptions): Observable<Change> {
   const pollMs = opts.pollMs ?? 2000
@@ -115,12 +118,13 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   const announcesReady = (): boolean => source.capabilities.watchReady === true
   /**
    * The source's events; `again` after an outage, when ready means "rescan" (`onResync`) rather
-   * than "take the initial snapshot" (`onReady`). Whichever way they end, polling takes over,
-   * unless the job is stopping or they were lost to a transient failure (then they come back).
+   * than "take the initial snapshot" (`onReady`). Lost to a transient failure or ended on their
+   * own, they come back; polling takes over only when they failed for good (watches exhausted, the
+   * root gone); when the job is stopping, nothing follows.
    */
   const events = (watchable: Backend & Watchable, again: boolean): Observable<Change> =>
     defer(() => {
-      let why = 'the change events stopped'
+      let unavailable: string | undefined
       let lost: SyncError | undefined
       let delivered = false
       const since = scheduler.now()
@@ -138,7 +142,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
             const error = asSyncError(err, 'watch')
             if (endsContinuousJob(error.code)) return throwError(() => error)
             if (error.retryable) lost = error
-            else why = `change events unavailable (${error.message})`
+            else unavailable = `change events unavailable (${error.message})`
             return EMPTY
           }),
         )
@@ -147,7 +151,13 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         events$,
         defer(() => {
           if (stopping()) return EMPTY
-          if (lost === undefined) return poll(why)
+          if (unavailable !== undefined) return poll(unavailable)
+          // Ended though nobody stopped it: as if lost (a stream that ends again at once, as a
+          // failing one, waits longer each time; the wait and the rescan after it are the same).
+          lost ??= new SyncError('TRANSIENT', `the change events of ${source.uri} ended`, {
+            op: 'watch',
+            hint: `Watching ${source.uri} again once it answers; a rescan then finds what changed meanwhile.`,
+          })
           if (delivered || scheduler.now() - since >= timing.maxMs) losses = 0
           return concat(untilAnswering(lost, losses++), events(watchable, true))
         }),
