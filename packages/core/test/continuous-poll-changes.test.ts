@@ -3,7 +3,7 @@ import { of } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { pollChanges } from '../src/continuous/poll-changes.js'
-import { createMemBackend, type Entry, type RelPath } from '../src/index.js'
+import { createMemBackend, type Entry, type RelPath, SyncError } from '../src/index.js'
 
 const file = (path: string, size: number, mtimeMs = 0): Entry => ({
   path: path as RelPath,
@@ -37,6 +37,38 @@ describe('pollChanges', () => {
     expect(ts.actions.length).toBe(0)
   })
 
+  it('reads nothing as removed from a listing that could not read some paths, until one without errors', () => {
+    const ts = newScheduler()
+    const locked = new SyncError('PERMISSION', 'EACCES', { op: 'local.list', path: 'locked' })
+    const listings: { entries: Entry[]; errors: SyncError[] }[] = [
+      { entries: [file('a', 1), file('b', 1), file('locked/x', 1)], errors: [] },
+      // b removed meanwhile, and locked/ unreadable: nothing is read as gone, what is listed still counts.
+      { entries: [file('a', 2)], errors: [locked] },
+      { entries: [file('a', 2), file('c', 1)], errors: [locked] },
+      { entries: [file('a', 2), file('c', 1), file('locked/x', 1)], errors: [] },
+    ]
+    const told: string[][] = []
+    ts.run(({ expectObservable }) => {
+      let i = 0
+      const list = (onError: (e: SyncError) => void) => {
+        const l = listings[Math.min(i++, listings.length - 1)]
+        for (const e of l?.errors ?? []) onError(e)
+        return of(...(l?.entries ?? []))
+      }
+      const polled = pollChanges(list, {
+        intervalMs: 100,
+        scheduler: ts,
+        onListed: (errors) => told.push(errors.map((e) => e.path ?? '')),
+      })
+      expectObservable(polled, '^ 350ms !').toBe('100ms a 99ms c 99ms x', {
+        a: { type: 'upsert', path: 'a' },
+        c: { type: 'upsert', path: 'c' },
+        x: { type: 'remove', path: 'b' },
+      })
+    })
+    expect(told).toEqual([[], ['locked'], ['locked'], []])
+  })
+
   it('propagates a listing error', () => {
     const ts = newScheduler()
     ts.run(({ expectObservable }) => {
@@ -51,10 +83,13 @@ describe('pollChanges', () => {
     const mem = createMemBackend()
     await mem.write('x' as RelPath, Readable.from([Buffer.from('1')]), { mtimeMs: 1000 })
     const seen: string[] = []
-    const sub = pollChanges(() => mem.list(), { intervalMs: 5 }).subscribe((c) => seen.push(`${c.type} ${c.path}`))
+    let ready = false
+    const sub = pollChanges(() => mem.list(), { intervalMs: 5, onReady: () => (ready = true) }).subscribe((c) =>
+      seen.push(`${c.type} ${c.path}`),
+    )
     try {
-      // wait until the baseline listing has been taken (a change made before it would be part of it)
-      await new Promise((r) => setTimeout(r, 20))
+      // The baseline listing taken (a change made before it would be part of it).
+      await expect.poll(() => ready).toBe(true)
       await mem.write('y' as RelPath, Readable.from([Buffer.from('2')]), { mtimeMs: 1000 })
       await mem.remove('x' as RelPath)
       await expect.poll(() => seen.sort()).toEqual(['remove x', 'upsert y'])

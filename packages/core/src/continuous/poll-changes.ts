@@ -2,6 +2,7 @@ import {
   asyncScheduler,
   defer,
   from,
+  map,
   mergeMap,
   type Observable,
   type ObservableInput,
@@ -11,6 +12,7 @@ import {
   type SchedulerLike,
   timer,
 } from 'rxjs'
+import type { SyncError } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 
@@ -21,6 +23,11 @@ export interface PollOptions {
   readonly scheduler?: SchedulerLike
   /** Called once the first listing (the baseline) is taken: every later change will be found. */
   readonly onReady?: () => void
+  /**
+   * Called after each listing taken whole (the baseline included) with the errors it reported for
+   * the parts it could not list (unreadable or vanished directories); none for a clean listing.
+   */
+  readonly onListed?: (errors: readonly SyncError[]) => void
   /**
    * A listing that failed is taken again once what this returns emits (`attempt` counts the
    * failures in a row from 1; an error from it ends the stream), and compared with the last good
@@ -39,20 +46,40 @@ function fingerprint(e: Entry): string {
  * exhausted inotify watches, a backend without `watch`): each listing is compared with the one
  * before and every added, changed or vanished path is emitted. The first listing is the baseline
  * and emits nothing. Listings never overlap. A failed listing is dropped (retried with `retryDelay`),
- * never compared, so a side that cannot be listed never reads as emptied. Memory: one fingerprint per path.
+ * never compared, so a side that cannot be listed never reads as emptied. A listing that could not
+ * read some parts (`list` passes them to its `onError`) reads nothing as removed, as a one-shot
+ * sync with a listing error deletes nothing: a path missing from it is kept from the listing
+ * before, and found gone, if it is, by the next listing without errors. Memory: one fingerprint per path.
  */
-export function pollChanges(list: () => ObservableInput<Entry>, opts: PollOptions = {}): Observable<Change> {
+export function pollChanges(
+  list: (onError: (error: SyncError) => void) => ObservableInput<Entry>,
+  opts: PollOptions = {},
+): Observable<Change> {
   const { intervalMs = 2000, scheduler = asyncScheduler } = opts
   return defer(() => {
     let previous: Map<string, string> | undefined
-    const snapshot = (): Observable<Map<string, string>> =>
-      from(list()).pipe(reduce((m, e) => m.set(e.path, fingerprint(e)), new Map<string, string>()))
-    const retried = defer(snapshot)
+    interface Listing {
+      readonly now: Map<string, string>
+      readonly errors: readonly SyncError[]
+    }
+    const snapshot = (): Observable<Listing> =>
+      defer(() => {
+        const errors: SyncError[] = []
+        return from(list((error) => errors.push(error))).pipe(
+          reduce((m, e) => m.set(e.path, fingerprint(e)), new Map<string, string>()),
+          map((now): Listing => ({ now, errors })),
+        )
+      })
+    const retried = snapshot()
     return (opts.retryDelay ? retried.pipe(retry({ delay: opts.retryDelay, resetOnSuccess: true })) : retried).pipe(
       repeat({ delay: () => timer(intervalMs, scheduler) }),
-      mergeMap((now): Change[] => {
+      mergeMap(({ now, errors }): Change[] => {
         const before = previous
+        // Not listed, maybe only unreadable: not gone until a listing without errors says so.
+        if (before !== undefined && errors.length > 0)
+          for (const [path, fp] of before) if (!now.has(path)) now.set(path, fp)
         previous = now
+        opts.onListed?.(errors)
         if (before === undefined) {
           opts.onReady?.()
           return []

@@ -40,12 +40,14 @@ export interface WatchChangesOptions {
   /**
    * A change whose path is not a safe RelPath (a hostile remote watch stream): dropped and reported.
    * Also the failures of the source while it is retried (a lost or ended event stream, a failed
-   * listing): the first of each outage, and any that differs from the last one reported.
+   * listing): the first of each outage, and any that differs from the last one reported; and the
+   * paths a poll's listing could not read (as a one-shot sync reports them), once while they last.
    */
   readonly onError?: (error: SyncError) => void
   /**
    * Called when the event stream, lost to a transient failure or ended, is back (re-subscribed
    * once the source answered again): changes made meanwhile were missed, so the caller rescans.
+   * Also when polling lists the whole source again after listings with errors.
    */
   readonly onResync?: () => void
   /** First wait before a failed listing or event stream is tried again; doubles each time. [1000 ms] */
@@ -67,9 +69,11 @@ export interface WatchChangesOptions {
  * lost to a `TRANSIENT` error, or that ended on its own (a server shutting down gracefully ends
  * its side of the stream), is re-subscribed once the source answers again (`rootExists`, tried
  * with backoff), and `onResync` asks for the rescan that finds what changed meanwhile; a failed
- * poll is listed again with backoff. Failures are reported to `onError`. Only errors no retry can
- * fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the stream, with that error. Aborting `signal`
- * completes it.
+ * poll is listed again with backoff. While polling, a listing that could not read some paths
+ * reports them (each once while it lasts) and reads nothing as removed: its removes wait for a
+ * listing without errors, after which `onResync` asks for a rescan. Failures are reported to
+ * `onError`. Only errors no retry can fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the
+ * stream, with that error. Aborting `signal` completes it.
  */
 export function watchChanges(source: Backend, opts: WatchChangesOptions): Observable<Change> {
   const pollMs = opts.pollMs ?? 2000
@@ -99,11 +103,24 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   const poll = (why: string): Observable<Change> =>
     defer(() => {
       opts.onNotice('POLLING', `${why}: polling ${source.uri} every ${pollMs / 1000} s instead`)
+      // The errors of the last listing, so that one that lasts is reported once, not every poll.
+      let failing = new Set<string>()
+      const listed = (errors: readonly SyncError[]): void => {
+        const now = new Set<string>()
+        for (const error of errors) {
+          const key = `${error.code} ${error.path ?? ''} ${error.message}`
+          if (!failing.has(key) && !now.has(key)) opts.onError?.(error)
+          now.add(key)
+        }
+        const over = failing.size > 0 && now.size === 0
+        failing = now
+        // Listed whole again: a rescan says so (the job's count of those failures) and catches up.
+        if (over) opts.onResync?.()
+      }
       return pollChanges(
-        () =>
+        (onError) =>
           listSide(source, {
-            // A listing error is not a change; the periodic rescan reports it.
-            onError: () => {},
+            onError,
             ...(opts.filter ? { filter: opts.filter } : {}),
             ...(opts.signal ? { signal: opts.signal } : {}),
           }),
@@ -111,6 +128,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
           intervalMs: pollMs,
           scheduler,
           retryDelay: retryAfter(),
+          onListed: listed,
           ...(opts.onReady ? { onReady: opts.onReady } : {}),
         },
       )
