@@ -40,6 +40,18 @@ function isServiceError(err: unknown): err is ServiceError {
   return err instanceof Error && typeof (err as Partial<ServiceError>).code === 'number' && 'details' in err
 }
 
+/** The `syncflow-path` trailer of a syncflow server's status, decoded. */
+function pathOf(err: unknown): string | undefined {
+  if (!isServiceError(err)) return undefined
+  const raw = err.metadata?.get('syncflow-path')[0]
+  if (typeof raw !== 'string') return undefined
+  try {
+    return decodeURIComponent(raw)
+  } catch {
+    return undefined
+  }
+}
+
 /** The syncflow code of a gRPC status, when the server did not say (a non-syncflow server, the transport). */
 function codeOfStatus(err: ServiceError): SyncErrorCode {
   switch (err.code) {
@@ -86,7 +98,9 @@ function codeOfStatus(err: ServiceError): SyncErrorCode {
  */
 export function toSyncError(err: unknown, op: string, path?: string, signal?: AbortSignal): SyncError {
   if (isSyncError(err)) return err
-  const details = { op: `grpc.${op}`, ...(path !== undefined ? { path } : {}), cause: err }
+  // A call about no path of ours (a listing) names the server's, when it said one.
+  const where = path ?? pathOf(err)
+  const details = { op: `grpc.${op}`, ...(where !== undefined ? { path: where } : {}), cause: err }
   if (signal?.aborted) return new SyncError('ABORTED', 'interrupted', details)
   if (isServiceError(err)) {
     const named = err.metadata?.get('syncflow-code')[0]
@@ -105,7 +119,7 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
     }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const hint = typeof hintMeta === 'string' ? hintMeta : tlsProblem ? TLS_HINT : HINTS[code]
-    // A syncflow server's message already starts with "CODE: local.op (path): "; keep it readable.
+    // A syncflow server sends its message without its own "CODE: op (path): " (see forClient).
     // grpc-js ends connection failures with an empty "Resolution note: ", and OpenSSL's error
     // strings with a line holding only ".": noise for a user, who gets one line.
     const message = (err.details || err.message)

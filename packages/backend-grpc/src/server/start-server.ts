@@ -154,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxMessageBytes,
       serverVersion: VERSION,
       compress: options.compress === true,
+      root: tree.realRoot,
     }),
   )
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined

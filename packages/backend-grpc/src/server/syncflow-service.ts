@@ -33,7 +33,7 @@ import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
 import type { PathLocks } from './path-locks.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
-import { toStatus } from './to-status.js'
+import { forClient, toStatus } from './to-status.js'
 import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
 
@@ -49,6 +49,8 @@ export interface ServiceContext {
   readonly serverVersion: string
   /** gzip what the server streams in bulk (Read chunks, Delta literals), whatever the client asked. */
   readonly compress: boolean
+  /** The served directory's real path, kept out of the messages clients are sent (see `forClient`). */
+  readonly root?: string
 }
 
 const ENTRIES_PER_MESSAGE = 1000
@@ -79,7 +81,7 @@ function rootOf(raw: string): string {
 export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
   const { tree, index, locks, protocol } = ctx
 
-  const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op)
+  const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op, ctx.root)
 
   function unary<Req, Res>(op: string, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
     return (call, callback) => {
@@ -184,7 +186,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       }
       const listing = backend.list({
         signal,
-        onError: (e) => problems.push({ code: e.code, message: e.message, ...(e.path ? { path: e.path } : {}) }),
+        onError: (e) =>
+          problems.push({ code: e.code, message: forClient(e, ctx.root).message, ...(e.path ? { path: e.path } : {}) }),
         onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
       })
       for await (const e of listing) {

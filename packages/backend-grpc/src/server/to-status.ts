@@ -1,5 +1,5 @@
 import type { Metadata, StatusObject } from '@grpc/grpc-js'
-import { asSyncError, type SyncErrorCode } from '@syncflow/core'
+import { asSyncError, type SyncError, type SyncErrorCode } from '@syncflow/core'
 import type { Protocol } from '../wire/load-protocol.js'
 
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
@@ -19,13 +19,48 @@ const STATUS: Record<SyncErrorCode, number> = {
   UNKNOWN: 13,
 }
 
-/** A server-side failure as a gRPC status, naming the syncflow code, path and hint in trailers. */
-export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string): Partial<StatusObject> {
+/** Hints about the server's side, where the local backend's speak to the user of a local directory. */
+const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
+  PERMISSION:
+    'syncflow serve may not access this path: check the permissions below its --root (or run it as a user who may).',
+  NO_SPACE: "The server's filesystem is full: free some space below its --root, then run again.",
+}
+
+/**
+ * What a client is told of a server-side error: the message without its `CODE: op (path): ` prefix
+ * (the client writes its own, `CODE: grpc.op (path): `), the served directory's real path (`root`)
+ * written as paths below it in the message and the path (a client learns nothing of the server's
+ * filesystem), and a hint about the server.
+ */
+export function forClient(e: SyncError, root?: string): { message: string; path?: string; hint?: string } {
+  const prefix = e.op !== undefined ? `${e.code}: ${e.op}${e.path !== undefined ? ` (${e.path})` : ''}: ` : ''
+  const bare = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message
+  const hint = SERVER_HINTS[e.code] ?? e.hint
+  return {
+    message: hideRoot(bare, root),
+    ...(e.path !== undefined ? { path: hideRoot(e.path, root) } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+  }
+}
+
+/** `text` with `root` written as `.` and each path below it as that path; '/srv/data2' is not below '/srv/data'. */
+function hideRoot(text: string, root: string | undefined): string {
+  if (root === undefined || root === '/') return text
+  const below = new RegExp(`${root.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(/|(?![\\w.-]))`, 'g')
+  return text.replace(below, (_, slash: string) => (slash === '/' ? '' : '.'))
+}
+
+/**
+ * A server-side failure as a gRPC status, naming the syncflow code, path and hint in trailers.
+ * `root`: the served directory's real path, kept out of what the client is told (see `forClient`).
+ */
+export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?: string): Partial<StatusObject> {
   const e = asSyncError(err, `serve.${op}`)
+  const { message, path, hint } = forClient(e, root)
   const metadata: Metadata = new grpc.Metadata()
   metadata.set('syncflow-code', e.code)
-  if (e.path !== undefined) metadata.set('syncflow-path', encodeURIComponent(e.path))
-  if (e.hint !== undefined) metadata.set('syncflow-hint', e.hint)
+  if (path !== undefined) metadata.set('syncflow-path', encodeURIComponent(path))
+  if (hint !== undefined) metadata.set('syncflow-hint', hint)
   // Header values must be printable ASCII: messages with other characters are escaped.
-  return { code: STATUS[e.code], details: e.message.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)), metadata }
+  return { code: STATUS[e.code], details: message.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)), metadata }
 }
