@@ -53,6 +53,13 @@ export interface Capabilities {
    * it states one, and none when the user sets `concurrency`. [none]
    */
   readonly groupCommit?: number
+  /**
+   * `remove` honours `opts.expect`: it deletes a file only while it is still the planned entry,
+   * re-checked by the backend itself (by the service, atomically, where it can: S3's conditional
+   * DeleteObject), so the engine does not `stat` before each delete. [false: the engine re-checks
+   * with `stat` just before `remove`]
+   */
+  readonly removeExpect?: boolean
 }
 
 /** Options of `Backend.list`. */
@@ -113,6 +120,16 @@ export interface WriteOptions {
   readonly signal?: AbortSignal
 }
 
+/** Options of `remove`. */
+export interface RemoveOptions {
+  /**
+   * What the file must still be (the Entry planned; compared by size and version, else mtime):
+   * a file that changed is left alone and `remove` throws `CONFLICT`; one already gone is no error.
+   * Honoured only by a backend that declares `capabilities.removeExpect`; others ignore it.
+   */
+  readonly expect?: Entry
+}
+
 /**
  * The required contract of every backend. Paths are RelPaths relative to the backend's root.
  *
@@ -126,7 +143,8 @@ export interface WriteOptions {
  *   leaves at most a temp file that the next run removes. Missing parent directories are created.
  *   It honours `opts.expect`. It returns the written entry as `stat` would.
  * - `remove` is idempotent (a missing path is not an error). A directory is removed only when
- *   empty (`CONFLICT` otherwise); the engine removes contents first.
+ *   empty (`CONFLICT` otherwise); the engine removes contents first. With
+ *   `capabilities.removeExpect`, it honours `opts.expect` (see `RemoveOptions`).
  * - `close` releases clients and handles; the backend is unusable afterwards.
  *
  * All methods throw `SyncError` only; only code `TRANSIENT` is retried by the engine.
@@ -140,7 +158,7 @@ export interface Backend {
   stat(path: RelPath): Promise<Entry | undefined>
   read(path: RelPath, range?: ReadRange): Promise<Readable>
   write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry>
-  remove(path: RelPath): Promise<void>
+  remove(path: RelPath, opts?: RemoveOptions): Promise<void>
   close(): Promise<void>
   /** True when the root exists (a missing source root must never empty a target). */
   rootExists(): Promise<boolean>
@@ -276,4 +294,6 @@ export const supports = {
   watch: (b: Backend): b is Backend & Watchable => has(b, 'watch') && b.capabilities.watch !== 'none',
   delta: (b: Backend): b is Backend & DeltaCapable => has(b, 'signature') && has(b, 'patch'),
   deltaFrom: (b: Backend): b is Backend & DeltaSource => has(b, 'deltaFrom'),
+  /** `remove` re-checks `opts.expect` itself (declared, since every backend has a `remove`). */
+  removeExpect: (b: Backend): boolean => b.capabilities.removeExpect === true,
 } as const

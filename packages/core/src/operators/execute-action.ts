@@ -204,6 +204,12 @@ async function run(
       return { bytes: 0 }
     }
     case 'delete': {
+      // A backend that re-checks the planned entry itself (S3: a conditional DeleteObject, one
+      // request instead of a HEAD and a DELETE) is given it; any other is re-checked with a stat.
+      if (action.target?.kind === 'file' && supports.removeExpect(target)) {
+        await target.remove(action.path, { expect: action.target })
+        return { bytes: 0 }
+      }
       await recheck(target, action)
       await target.remove(action.path)
       return { bytes: 0 }
