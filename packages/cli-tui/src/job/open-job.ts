@@ -112,6 +112,9 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       closers.push(() => lock.release())
     }
     let state: StateStore | undefined
+    // Aborted if the shared store's lock is lost mid-run (another run took it after it expired).
+    const lost = new AbortController()
+    let runSignal = signal
     if (!spec.readOnly && flags.state !== false) {
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
@@ -119,6 +122,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       const store = flags.state === undefined ? lazyStateStore(open) : await open()
       state = store
       closers.push(() => store.close())
+      // A store several hosts share (Redis, PostgreSQL) holds the job's lock too: the lock file
+      // above only keeps out runs of this host. Released when the store closes, after its last write.
+      if (store.lockJob) {
+        await store.lockJob({ onLost: (err) => lost.abort(err) })
+        runSignal = AbortSignal.any([signal, lost.signal])
+      }
     }
     stopIfAborted()
 
@@ -134,7 +143,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       dryRun: flags.dryRun === true,
       compare,
       filter,
-      signal,
+      signal: runSignal,
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),

@@ -2,6 +2,7 @@ import type Keyv from 'keyv'
 import { SyncError } from '../errors/sync-error.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { StateRecord, StateStore } from './state-store.js'
+import { acquireLease, type Lease, type LeaseOptions, type LeasePrimitive } from './store-lease.js'
 import { toStateError } from './to-state-error.js'
 
 /**
@@ -22,6 +23,8 @@ export const STATE_BATCH_SIZE = 1000
 export interface KeyvStateStoreOptions {
   /** Shown in error messages (a file path or a URI without credentials); default `keyv`. */
   readonly location?: string
+  /** The store's own lease operations, for `lockJob` (stores several hosts share). */
+  readonly lease?: () => LeasePrimitive
 }
 
 /**
@@ -33,7 +36,10 @@ export interface KeyvStateStoreOptions {
  * store that silently loses writes would make the next run trust stale state.
  */
 export function createKeyvStateStore(keyv: Keyv, options: KeyvStateStoreOptions = {}): StateStore {
-  return new KeyvStateStore(keyv, options.location ?? 'keyv')
+  const store = new KeyvStateStore(keyv, options.location ?? 'keyv')
+  const lease = options.lease
+  if (lease) store.lockJob = (opts) => store.takeLease(lease, opts)
+  return store
 }
 
 class KeyvStateStore implements StateStore {
@@ -42,6 +48,8 @@ class KeyvStateStore implements StateStore {
   // The tail of the queue of operations; each starts when the one before it has settled.
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
+  #lease: Lease | undefined
+  lockJob?: (opts?: LeaseOptions) => Promise<void>
 
   constructor(keyv: Keyv, location: string) {
     const ns = keyv.namespace
@@ -106,11 +114,27 @@ class KeyvStateStore implements StateStore {
     })
   }
 
+  /** Takes the job's lease through `primitive`; `close()` releases it. */
+  async takeLease(primitive: () => LeasePrimitive, opts?: LeaseOptions): Promise<void> {
+    if (this.#lease) return
+    try {
+      this.#lease = await acquireLease(primitive(), opts)
+    } catch (err) {
+      if (err instanceof SyncError) throw err
+      throw toStateError(err, 'state.lock', this.#location)
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return this.#tail.then(() => undefined)
     this.#closed = true
-    // Let every queued write finish before the connection goes away.
-    const done = this.#tail.then(() => this.#keyv.disconnect())
+    const lease = this.#lease
+    this.#lease = undefined
+    // Let every queued write finish before the lock that protects them goes, then the connection.
+    const done = this.#tail.then(async () => {
+      await lease?.release()
+      await this.#keyv.disconnect()
+    })
     this.#tail = done.catch(() => undefined)
     try {
       await done

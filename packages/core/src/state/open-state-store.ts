@@ -8,6 +8,7 @@ import { assertJobId } from '../job/job-id.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import type { StateStore } from './state-store.js'
+import { type LeasePrimitive, postgresLease, redisLease } from './store-lease.js'
 import { toStateError } from './to-state-error.js'
 
 /** Options of `openStateStore`. */
@@ -78,6 +79,15 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             throwOnErrors: true,
           }),
         location,
+        (keyv, where) => {
+          const store = keyv.store as { getClient(): Promise<Parameters<typeof redisLease>[0]> }
+          const client = {
+            eval: async (...a: Parameters<Parameters<typeof redisLease>[0]['eval']>) =>
+              (await store.getClient()).eval(...a),
+          }
+          // Outside keyv's namespace: the key space of records and meta values is never touched.
+          return redisLease(client, `syncflow-lock:${opts.jobId}`, where)
+        },
       )
     }
     case 'postgres':
@@ -85,12 +95,19 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
       const mod = await importAdapter<{ createKeyv(opts: { uri: string; table: string; keySize: number }): Keyv }>(
         '@keyv/postgres',
       )
-      return openNetworkStore(() => {
-        // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
-        const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: 2048 })
-        keyv.namespace = `syncflow:${opts.jobId}`
-        return keyv
-      }, location)
+      return openNetworkStore(
+        () => {
+          // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
+          const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: 2048 })
+          keyv.namespace = `syncflow:${opts.jobId}`
+          return keyv
+        },
+        location,
+        (keyv, where) => {
+          const store = keyv.store as { query: Parameters<typeof postgresLease>[0] }
+          return postgresLease((sql, values) => store.query(sql, values), opts.jobId, where)
+        },
+      )
     }
     default:
       throw new SyncError('USAGE', `unknown state location scheme "${scheme}:" in --state ${redact(location)}`, {
@@ -163,11 +180,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
-async function openNetworkStore(create: () => Keyv, location: string): Promise<StateStore> {
+/**
+ * Opens a store on a server. `lease` gives its lock operations: several hosts may share such a store,
+ * so the job's lock lives there too (`StateStore.lockJob`).
+ */
+async function openNetworkStore(
+  create: () => Keyv,
+  location: string,
+  lease: (keyv: Keyv, where: string) => LeasePrimitive,
+): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
   try {
-    store = createKeyvStateStore(create(), { location: shown })
+    const keyv = create()
+    store = createKeyvStateStore(keyv, { location: shown, lease: () => lease(keyv, shown) })
     // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
     // bounded, since a client may keep reconnecting without ever answering.
     await withTimeout(store.getMeta('schema'), CONNECT_TIMEOUT_MS + 1000, () =>

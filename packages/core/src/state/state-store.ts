@@ -1,4 +1,5 @@
 import type { RelPath } from '../model/rel-path.js'
+import type { LeaseOptions } from './store-lease.js'
 
 /** What a side looked like at the last successful transfer of a path. */
 export interface Fingerprint {
@@ -34,6 +35,13 @@ export interface StateStore {
   getMeta<T = unknown>(key: string): Promise<T | undefined>
   setMeta(key: string, value: unknown): Promise<void>
   deleteMeta(key: string): Promise<void>
-  /** Flushes and closes. */
+  /**
+   * Takes the job's lock in the store itself, where several hosts can share the store (Redis,
+   * PostgreSQL): the lock file beside it only sees the runs of one host. Held until `close()`, which
+   * saves everything before releasing it. Absent on stores that only one host can open.
+   * @throws SyncError `LOCKED` when another run holds it.
+   */
+  lockJob?(opts?: LeaseOptions): Promise<void>
+  /** Flushes and closes (and releases the lock `lockJob` took). */
   close(): Promise<void>
 }

@@ -1,0 +1,193 @@
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
+import { SyncError } from '../errors/sync-error.js'
+
+/**
+ * The atomic operations a shared store offers for a lease (Redis, PostgreSQL). `value` identifies
+ * the holder (JSON with a random token), so only the holder renews or releases.
+ */
+export interface LeasePrimitive {
+  /** Where the lease lives, for messages (a URI without credentials, and the key or row). */
+  readonly where: string
+  /** Takes the lease if nobody holds it (or its holder's lease expired): true; else the holder's value. */
+  take(value: string, ttlMs: number): Promise<true | string | undefined>
+  /** Extends the lease if `value` still holds it: false when it was lost. */
+  renew(value: string, ttlMs: number): Promise<boolean>
+  /** Ends the lease if `value` holds it. */
+  release(value: string): Promise<void>
+}
+
+/** Options of `acquireLease`. */
+export interface LeaseOptions {
+  /** Called once if the lease is lost while held (it expired and another run took it). */
+  readonly onLost?: (err: SyncError) => void
+  /** How long the lease lasts unless renewed, in ms. [30 s] */
+  readonly ttlMs?: number
+}
+
+/** A held lease: renewed in the background until released. */
+export interface Lease {
+  /** Stops renewing and ends the lease. Idempotent; never throws. */
+  release(): Promise<void>
+}
+
+/** What a lease value holds (JSON), as a lock file does. */
+interface Holder {
+  readonly pid: number
+  readonly host: string
+  readonly startedAt: string
+  readonly token: string
+}
+
+/**
+ * Takes the job's lease in a shared state store, the lock that keeps two hosts sharing one job from
+ * running it at once (the lock file only sees runs of the same host). A run that dies leaves a lease
+ * that expires after `ttlMs`; a live run renews it every third of that, in the background.
+ * @throws SyncError `LOCKED` when another run holds it.
+ */
+export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions = {}): Promise<Lease> {
+  const ttlMs = opts.ttlMs ?? 30_000
+  const holder: Holder = {
+    pid: process.pid,
+    host: os.hostname(),
+    startedAt: new Date().toISOString(),
+    token: randomBytes(12).toString('hex'),
+  }
+  const value = JSON.stringify(holder)
+  // A holder whose lease expires between our take and our read of it: try again (twice is plenty).
+  for (let attempt = 0; ; attempt++) {
+    const taken = await primitive.take(value, ttlMs)
+    if (taken === true) break
+    if (taken !== undefined || attempt >= 2) throw lockedError(primitive.where, taken)
+  }
+  let released = false
+  let renewing: Promise<void> = Promise.resolve()
+  const timer = setInterval(
+    () => {
+      renewing = primitive.renew(value, ttlMs).then(
+        (held) => {
+          if (held || released) return
+          released = true
+          clearInterval(timer)
+          opts.onLost?.(
+            new SyncError('LOCKED', 'the job lock in the shared state store was lost: another run took it', {
+              path: primitive.where,
+              hint: 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
+            }),
+          )
+        },
+        // A failed renewal (the server briefly unreachable) is tried again at the next tick; the
+        // lease outlives two missed ones.
+        () => {},
+      )
+    },
+    Math.max(10, Math.floor(ttlMs / 3)),
+  )
+  // Renewal never keeps the process alive on its own.
+  timer.unref()
+  return {
+    async release() {
+      if (released) return
+      released = true
+      clearInterval(timer)
+      await renewing
+      await primitive.release(value).catch(() => {})
+    },
+  }
+}
+
+function lockedError(where: string, holderValue: string | undefined): SyncError {
+  let who = 'another run'
+  try {
+    const h = JSON.parse(holderValue ?? '') as Partial<Holder>
+    if (typeof h.pid === 'number' && typeof h.host === 'string') {
+      who = `pid ${h.pid} on ${h.host}${typeof h.startedAt === 'string' ? ` since ${h.startedAt}` : ''}`
+    }
+  } catch {}
+  return new SyncError(
+    'LOCKED',
+    `another syncflow run holds the lock for this job in the shared state store (${who})`,
+    {
+      path: where,
+      hint: 'Wait for that run to finish: its lock expires within 30 s of it stopping, even if it was killed.',
+    },
+  )
+}
+
+/** The lease primitive of a Redis client (node-redis v4/v5: `eval(script, { keys, arguments })`). */
+export function redisLease(
+  client: { eval(script: string, opts: { keys: string[]; arguments: string[] }): Promise<unknown> },
+  key: string,
+  where: string,
+): LeasePrimitive {
+  // Each operation is one script: atomic on the server, whatever other clients do meanwhile.
+  const TAKE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return redis.call('GET', KEYS[1])`
+  const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`
+  const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`
+  return {
+    where: `${where} (key ${key})`,
+    async take(value, ttlMs) {
+      const r = await client.eval(TAKE, { keys: [key], arguments: [value, String(ttlMs)] })
+      return r === 1 ? true : typeof r === 'string' ? r : undefined
+    },
+    async renew(value, ttlMs) {
+      return (await client.eval(RENEW, { keys: [key], arguments: [value, String(ttlMs)] })) === 1
+    },
+    async release(value) {
+      await client.eval(RELEASE, { keys: [key], arguments: [value] })
+    },
+  }
+}
+
+/** The lease primitive of a PostgreSQL connection pool: one row per job in `syncflow_locks`. */
+export function postgresLease(
+  query: (sql: string, values?: unknown[]) => Promise<Record<string, unknown>[]>,
+  job: string,
+  where: string,
+): LeasePrimitive {
+  let table: Promise<void> | undefined
+  const ensureTable = (): Promise<void> => {
+    table ??= query(
+      'CREATE TABLE IF NOT EXISTS syncflow_locks (job TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TIMESTAMPTZ NOT NULL)',
+    ).then(
+      () => undefined,
+      // Two first runs creating it at once: one of them gets a unique violation; the table is there.
+      async (err: unknown) => {
+        if ((err as { code?: unknown }).code !== '23505') throw err
+      },
+    )
+    return table
+  }
+  return {
+    where: `${where} (table syncflow_locks, job ${job})`,
+    async take(value, ttlMs) {
+      await ensureTable()
+      // One statement: insert, or take over an expired row; a live one is left and read back.
+      const rows = await query(
+        `INSERT INTO syncflow_locks (job, holder, expires_at) VALUES ($1, $2, now() + $3::double precision * interval '1 millisecond')
+         ON CONFLICT (job) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE syncflow_locks.expires_at < now()
+         RETURNING holder`,
+        [job, value, ttlMs],
+      )
+      if (rows.length > 0) return true
+      const current = await query('SELECT holder FROM syncflow_locks WHERE job = $1', [job])
+      const h = current[0]?.holder
+      return typeof h === 'string' ? h : undefined
+    },
+    async renew(value, ttlMs) {
+      const rows = await query(
+        `UPDATE syncflow_locks SET expires_at = now() + $3::double precision * interval '1 millisecond'
+         WHERE job = $1 AND holder = $2 RETURNING job`,
+        [job, value, ttlMs],
+      )
+      return rows.length > 0
+    },
+    async release(value) {
+      await query('DELETE FROM syncflow_locks WHERE job = $1 AND holder = $2', [job, value])
+    },
+  }
+}

@@ -1,0 +1,131 @@
+// The job lock of a state store that several hosts share (`--state redis://…` / `postgres://…`),
+// held in the store itself, on real servers (started by state-servers-global-setup.ts). The other
+// host is a separate process (fixtures/lease-holder.mjs): its own connection, pid and death.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { tmpdir } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { openStateStore, type StateStore, SyncError } from '@syncflow/core'
+import { afterEach, describe, expect, it } from 'vitest'
+import { stateServerEnv } from './state-server-env.js'
+
+const HOLDER = fileURLToPath(new URL('./fixtures/lease-holder.mjs', import.meta.url))
+
+/** Resolves once `check` holds, polling every 20 ms; fails after `ms`. */
+async function until(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+/** The first line a holder process prints. */
+async function firstLine(child: ChildProcessWithoutNullStreams): Promise<string> {
+  let out = ''
+  child.stdout.setEncoding('utf8')
+  for await (const chunk of child.stdout) {
+    out += chunk
+    if (out.includes('\n')) return out.split('\n')[0]!
+  }
+  throw new Error(`holder ended without a word: ${out}`)
+}
+
+/** The error `store.lockJob()` fails with, or undefined when it took the lock. */
+async function lockError(store: StateStore, ttlMs?: number): Promise<SyncError | undefined> {
+  try {
+    await store.lockJob?.(ttlMs !== undefined ? { ttlMs } : {})
+    return undefined
+  } catch (err) {
+    if (err instanceof SyncError) return err
+    throw err
+  }
+}
+
+for (const name of ['redis', 'postgres'] as const) {
+  const server = stateServerEnv(name)
+  describe.skipIf(!server.available)(
+    `job lock in a shared ${name} state store${server.available ? '' : ` (skipped: ${server.reason})`}`,
+    () => {
+      const url = server.available ? server.url : ''
+      const children: ChildProcessWithoutNullStreams[] = []
+      let store: StateStore | undefined
+      const holder = (...args: string[]): ChildProcessWithoutNullStreams => {
+        const child = spawn(process.execPath, [HOLDER, ...args])
+        children.push(child)
+        return child
+      }
+      const hold = async (job: string, ttlMs: number) => {
+        const child = holder('hold', url, job, String(ttlMs))
+        expect(await firstLine(child)).toBe('locked')
+        return child
+      }
+      const openHere = async (job: string): Promise<StateStore> => {
+        store = await openStateStore(url, { jobId: job, stateDir: tmpdir() })
+        return store
+      }
+      afterEach(async () => {
+        for (const c of children.splice(0)) c.kill('SIGKILL')
+        await store?.close().catch(() => {})
+        store = undefined
+      })
+
+      it('keeps a second host out while the first holds it, and lets it in once the first is done', async () => {
+        const job = `lease-${randomUUID()}`
+        const other = await hold(job, 30_000)
+        const here = await openHere(job)
+        const refused = await lockError(here)
+        expect(refused?.code).toBe('LOCKED')
+        // Says who holds it, as the lock file does: the other process, on this host.
+        expect(refused?.message).toMatch(new RegExp(`pid ${other.pid} on `))
+        other.stdin.end() // done: it closes its store, releasing the lock
+        await once(other, 'exit')
+        expect(await lockError(here)).toBeUndefined()
+      })
+
+      it('another job is not locked out', async () => {
+        await hold(`lease-${randomUUID()}`, 30_000)
+        expect(await lockError(await openHere(`lease-${randomUUID()}`))).toBeUndefined()
+      })
+
+      it('a live holder keeps renewing its lock; a killed one loses it when it expires', async () => {
+        const job = `lease-${randomUUID()}`
+        const ttlMs = 400
+        const other = await hold(job, ttlMs)
+        // Refused across several lease lengths: the holder's renewals keep it.
+        const t0 = Date.now()
+        let refusals = 0
+        while (Date.now() - t0 < 4 * ttlMs) {
+          const child = holder('hold', url, job, String(ttlMs))
+          expect(await firstLine(child)).toMatch(/^refused: another syncflow run holds the lock/)
+          refusals++
+        }
+        expect(refusals).toBeGreaterThan(0)
+        other.kill('SIGKILL') // dies without releasing
+        await once(other, 'exit')
+        const here = await openHere(job)
+        // Still held right after the death: only the lease's expiry frees it.
+        expect((await lockError(here))?.code).toBe('LOCKED')
+        await until(async () => (await lockError(here)) === undefined)
+      })
+
+      it('a holder whose lock was taken over (it had expired) is told, so that it stops', async () => {
+        const job = `lease-${randomUUID()}`
+        const here = await openHere(job)
+        let lost: (err: SyncError) => void = () => {}
+        const told = new Promise<SyncError>((resolve) => {
+          lost = resolve
+        })
+        await here.lockJob?.({ ttlMs: 300, onLost: lost })
+        // As if this holder had been frozen past its lease: expired by hand, then taken by another.
+        const expire = holder('expire', url, job)
+        await once(expire, 'exit')
+        await hold(job, 30_000)
+        const err = await told
+        expect(err.code).toBe('LOCKED')
+        expect(err.message).toMatch(/lost/)
+      })
+    },
+  )
+}
