@@ -91,3 +91,51 @@ describe('a directory the syncing user may write into but does not own', () => {
     expect((await readdir(join(dst, 'shared'))).sort()).toEqual(['f'])
   })
 })
+
+describe('read-only directories, as a user who is not root', () => {
+  // A 0555 directory given its mode when made could not receive its files: every file in it failed
+  // on every run (EACCES), and a temp file stayed behind (QA round 10). rsync makes it writable while
+  // it works and sets the mode at the end; so do we.
+  it('are synced with their files, and end with their own modes; a second run does nothing', async (t) => {
+    const base = await tempDir('ro-dirs')
+    const src = join(base, 'src')
+    const dst = join(base, 'dst')
+    await mkdir(join(src, 'ro', 'sub'), { recursive: true })
+    await writeFile(join(src, 'ro', 'f'), 'f')
+    await writeFile(join(src, 'ro', 'sub', 'g'), 'g')
+    await chmod(join(src, 'ro', 'f'), 0o444)
+    await chmod(join(src, 'ro', 'sub'), 0o555)
+    await chmod(join(src, 'ro'), 0o555)
+    await utimes(join(src, 'ro'), T, T)
+    // Everything belongs to root here: let nobody (the test's user when run as root) own it all.
+    if (process.getuid?.() === 0) await chown(base, 65534, 65534, true)
+    const ran = await withoutRootPrivileges(async () => {
+      const first = await run(src, dst)
+      const second = await run(src, dst)
+      return { first, second }
+    })
+    if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user')
+    expect(ran.value.first.at(-1)).toMatchObject({ summary: { failed: 0, done: { copy: 2, mkdir: 2 } } })
+    expect((await stat(join(dst, 'ro'))).mode & 0o7777).toBe(0o555)
+    expect((await stat(join(dst, 'ro', 'sub'))).mode & 0o7777).toBe(0o555)
+    expect(await mtimeOf(join(dst, 'ro'))).toBe(T.getTime())
+    expect((await readdir(join(dst, 'ro'))).sort()).toEqual(['f', 'sub']) // no temp file left
+    expect(ran.value.second.at(-1)).toMatchObject({
+      summary: { failed: 0, done: { copy: 0, mkdir: 0, update: 0 }, unchanged: 2 },
+    })
+    // Writable again, so that the temp directory can be removed.
+    await chmod(join(dst, 'ro', 'sub'), 0o755)
+    await chmod(join(dst, 'ro'), 0o755)
+    await chmod(join(src, 'ro', 'sub'), 0o755)
+    await chmod(join(src, 'ro'), 0o755)
+  })
+})
+
+async function chown(path: string, uid: number, gid: number, recursive: boolean): Promise<void> {
+  const { lchown } = await import('node:fs/promises')
+  await lchown(path, uid, gid)
+  if (!recursive) return
+  const st = await stat(path)
+  if (!st.isDirectory()) return
+  for (const name of await readdir(path)) await chown(join(path, name), uid, gid, true)
+}

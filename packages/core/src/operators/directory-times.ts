@@ -12,12 +12,21 @@ import { mapConcurrent } from '../util/map-concurrent.js'
  *
  * Only where both sides have real directories (`emptyDirs`) and the target makes them. What it
  * keeps grows with the directories a run changes, not with the tree.
+ *
+ * Modes too, where the target keeps them: a directory whose mode denies its owner writing (0555) is
+ * made owner-writable while the run writes into it (`ExecuteOptions.dirModesLater`) and gets its
+ * mode with its mtime at the end, as rsync does; else no file could be written into it but as root.
  */
 export class DirectoryTimes {
   /** Directories made by the run (`mkdir` actions): their source mtime, known from the listing. */
   readonly #made = new Map<RelPath, number>()
   /** Directories the run changed a name in: their source mtime is read at the end. */
   readonly #changed = new Set<RelPath>()
+  /**
+   * Directories made (or chmod'ed) owner-writable for the run (`dirModesLater`) whose own mode
+   * lacks that: the mode they get back at the end.
+   */
+  readonly #modes = new Map<RelPath, number>()
   readonly #active: boolean
 
   constructor(
@@ -27,10 +36,19 @@ export class DirectoryTimes {
     this.#active = supports.mkdir(target) && target.capabilities.emptyDirs && source.capabilities.emptyDirs
   }
 
+  /** True when directory modes are set back at the end too (so a run may make them writable meanwhile). */
+  get setsModes(): boolean {
+    return this.#active && this.target.capabilities.permissions
+  }
+
   /** Notes a completed action. */
   saw(action: Action): void {
     if (!this.#active || action.kind === 'touch' || action.kind === 'skip' || action.kind === 'conflict') return
-    if (action.kind === 'mkdir' && action.source) this.#made.set(action.path, action.source.mtimeMs)
+    if (action.kind === 'mkdir' && action.source) {
+      this.#made.set(action.path, action.source.mtimeMs)
+      const mode = action.source.mode
+      if (this.setsModes && mode !== undefined && (mode & 0o700) !== 0o700) this.#modes.set(action.path, mode)
+    }
     this.#changedIn(action.path)
     if (action.kind === 'move' && action.from !== undefined) this.#changedIn(action.from)
   }
@@ -54,8 +72,9 @@ export class DirectoryTimes {
         if (st?.kind !== 'dir') return
         mtimeMs = st.mtimeMs
       }
-      if (Math.abs(now.mtimeMs - mtimeMs) < 1) return
-      await target.mkdir(dir, { mtimeMs }).catch(() => {})
+      const mode = this.#modes.get(dir)
+      if (mode === undefined && Math.abs(now.mtimeMs - mtimeMs) < 1) return
+      await target.mkdir(dir, { mtimeMs, ...(mode !== undefined ? { mode } : {}) }).catch(() => {})
     })
   }
 

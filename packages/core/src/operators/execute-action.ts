@@ -37,6 +37,11 @@ export interface ExecuteOptions {
   readonly delta?: DeltaTransfer
   /** Files at least this big report `progress` events. [1 MiB] */
   readonly progressMinBytes?: number
+  /**
+   * Directories are made (or chmod'ed) owner-writable and searchable, since files are yet to be
+   * written into them; the caller sets their own modes at the end (DirectoryTimes). [false]
+   */
+  readonly dirModesLater?: boolean
 }
 
 /** Per-call options of `executeAction`. */
@@ -197,8 +202,9 @@ async function run(
     }
     case 'mkdir': {
       if (!supports.mkdir(target)) return { bytes: 0 }
+      const mode = s?.mode !== undefined && opts.dirModesLater ? s.mode | 0o700 : s?.mode
       await target.mkdir(action.path, {
-        ...(s?.mode !== undefined ? { mode: s.mode } : {}),
+        ...(mode !== undefined ? { mode } : {}),
         ...(s ? { mtimeMs: s.mtimeMs } : {}),
       })
       return { bytes: 0 }

@@ -79,6 +79,10 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const held: Action[] = []
       const clashes: Clash[] = []
       let failures = 0
+      const times = new DirectoryTimes(opts.source, opts.target)
+      // Directories are made owner-writable while the run writes into them; their own modes come at
+      // the end with their mtimes (as rsync does): a 0555 directory could not receive its files.
+      const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
       const execute = (action: Action): Observable<SyncEvent> => {
         if (action.kind === 'delete') {
           held.push(action)
@@ -91,7 +95,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
         }
         // One subscriber rather than two operators per action: thousands may be in flight.
         return new Observable<SyncEvent>((subscriber) => {
-          const sub = executeAction(action, opts).subscribe({
+          const sub = executeAction(action, execOpts).subscribe({
             next: (e) => {
               if (e.type === 'failed' && IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
                 clashes.push({ action, failed: e })
@@ -125,7 +129,6 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
         }),
       )
-      const times = new DirectoryTimes(opts.source, opts.target)
       const changes$ = concat(
         work$,
         defer(() => {
@@ -135,7 +138,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           const retry$ = defer(() =>
             from(deferred).pipe(
               mergeMap(
-                (c) => (opts.signal?.aborted ? of(c.failed) : executeAction(c.action, opts, { announce: false })),
+                (c) => (opts.signal?.aborted ? of(c.failed) : executeAction(c.action, execOpts, { announce: false })),
                 1,
               ),
             ),
