@@ -22,7 +22,7 @@ import {
 import type { Backend } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
-import { asSyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -79,8 +79,9 @@ export const CONTINUOUS_MODE = 'watch'
  * a cycle that could not list a side (`TRANSIENT`: a server restarting) is followed by a rescan on
  * the same schedule until one succeeds; a lost event stream comes back (`watchChanges`). Only an
  * error no retry can fix (`AUTH`, `USAGE`, …) ends the job. The last `done` counts failures as
- * they are now: a path's once while it keeps failing, not at all once a later try succeeded; a
- * side's (it could not be listed or watched) until a rescan lists both sides again.
+ * they are now: a path's once while it keeps failing, not at all once a later try succeeded (or,
+ * for one polling could not list, a later poll listed it); a side's (it could not be listed or
+ * watched) until a rescan lists both sides again.
  */
 export function continuousSync(source: Backend, target: Backend, options: ContinuousOptions): Observable<SyncEvent> {
   return defer(() => {
@@ -106,6 +107,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
         onReady: () => ready$.next(),
         onResync: () => rescanRequest$.next(),
+        onRecovered: (errors) => {
+          for (const error of errors) recovered(error)
+        },
         onError: (error) =>
           side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' }),
         retryMs: timing.baseMs,
@@ -221,6 +225,17 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         uncount(e.path)
         counted.set(e.path, f)
       }
+    }
+    /** A listing error of the source that polling reported is over (its next listing had it no more). */
+    const recovered = (error: SyncError): void => {
+      if (error.path === undefined || error.path === '') {
+        const i = sideFailures.findIndex((f) => f.list && f.code === error.code)
+        const [f] = i < 0 ? [] : sideFailures.splice(i, 1)
+        if (f) discount(f)
+        return
+      }
+      const f = counted.get(error.path)
+      if (f?.list && f.code === error.code) uncount(error.path)
     }
     /** After a rescan that listed both sides: only the failures it saw again are left. */
     const healed = (failedAgain: ReadonlySet<string>): void => {

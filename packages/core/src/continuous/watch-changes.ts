@@ -47,9 +47,13 @@ export interface WatchChangesOptions {
   /**
    * Called when the event stream, lost to a transient failure or ended, is back (re-subscribed
    * once the source answered again): changes made meanwhile were missed, so the caller rescans.
-   * Also when polling lists the whole source again after listings with errors.
    */
   readonly onResync?: () => void
+  /**
+   * Polling: errors of a listing, reported to `onError`, that the next listing no longer has (a
+   * directory readable again). A listing without errors also emits the removes held back meanwhile.
+   */
+  readonly onRecovered?: (errors: readonly SyncError[]) => void
   /** First wait before a failed listing or event stream is tried again; doubles each time. [1000 ms] */
   readonly retryMs?: number
   /** Longest wait between those tries. [60000 ms] */
@@ -70,9 +74,8 @@ export interface WatchChangesOptions {
  * its side of the stream), is re-subscribed once the source answers again (`rootExists`, tried
  * with backoff), and `onResync` asks for the rescan that finds what changed meanwhile; a failed
  * poll is listed again with backoff. While polling, a listing that could not read some paths
- * reports them (each once while it lasts) and reads nothing as removed: its removes wait for a
- * listing without errors, after which `onResync` asks for a rescan. Failures are reported to
- * `onError`. Only errors no retry can fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the
+ * reports them (each once while it lasts, `onRecovered` when it no longer does) and reads nothing
+ * as removed: its removes wait for a listing without errors. Failures are reported to `onError`. Only errors no retry can fix (`AUTH`, `USAGE`, …: `endsContinuousJob`) end the
  * stream, with that error. Aborting `signal` completes it.
  */
 export function watchChanges(source: Backend, opts: WatchChangesOptions): Observable<Change> {
@@ -104,18 +107,17 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     defer(() => {
       opts.onNotice('POLLING', `${why}: polling ${source.uri} every ${pollMs / 1000} s instead`)
       // The errors of the last listing, so that one that lasts is reported once, not every poll.
-      let failing = new Set<string>()
+      let failing = new Map<string, SyncError>()
       const listed = (errors: readonly SyncError[]): void => {
-        const now = new Set<string>()
+        const now = new Map<string, SyncError>()
         for (const error of errors) {
           const key = `${error.code} ${error.path ?? ''} ${error.message}`
           if (!failing.has(key) && !now.has(key)) opts.onError?.(error)
-          now.add(key)
+          now.set(key, error)
         }
-        const over = failing.size > 0 && now.size === 0
+        const over = [...failing].filter(([key]) => !now.has(key)).map(([, error]) => error)
         failing = now
-        // Listed whole again: a rescan says so (the job's count of those failures) and catches up.
-        if (over) opts.onResync?.()
+        if (over.length > 0) opts.onRecovered?.(over)
       }
       return pollChanges(
         (onError) =>
