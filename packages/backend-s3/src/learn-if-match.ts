@@ -20,7 +20,7 @@ export function ifMatchValue(form: 'quoted' | 'unquoted', etag: string): string 
  * An ETag no object has (ETags are hex, with `-N` for multipart): a service that honours If-Match
  * refuses a PUT with it, one that ignores the header writes.
  */
-const NO_SUCH_ETAG = 'syncflow-probe-no-such-etag'
+export const NO_SUCH_ETAG = 'syncflow-probe-no-such-etag'
 
 /**
  * Writes one object while learning whether (and in which form) the service honours `If-Match` on

@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
 import {
@@ -6,6 +7,7 @@ import {
   type Capabilities,
   type Copyable,
   type CopyFromCapable,
+  defaultStateDir,
   type Entry,
   type HashAlgo,
   type Hashable,
@@ -25,6 +27,7 @@ import { ByteBudget } from './byte-budget.js'
 import { contentTypeOf } from './content-type-of.js'
 import { fanOutSignal } from './fan-out-signal.js'
 import { KeyWalker } from './key-walker.js'
+import { type DeleteAnswer, learnDeleteIfMatch } from './learn-delete-if-match.js'
 import {
   CONDITION_UNSUPPORTED,
   type IfMatchForm,
@@ -47,6 +50,7 @@ import {
   parseMtime,
   unquoteEtag,
 } from './s3-metadata.js'
+import { type Learnt, ServiceMemory } from './service-memory.js'
 import { toSyncError } from './to-sync-error.js'
 
 const MiB = 1024 * 1024
@@ -103,6 +107,13 @@ export interface S3BackendOptions extends S3ConnectionOptions {
   readonly abortStaleUploadsAfterMs?: number | false
   /** Never write anything, not even the stale-upload clean-up (`--dry-run`). [false] */
   readonly dryRun?: boolean
+  /**
+   * A JSON file keeping what was learnt about each service (endpoint and bucket) for a day: how it
+   * takes If-Match on PutObject and DeleteObject, so that only the first run of a day probes
+   * (see service-memory.ts); false = learn in each backend anew. [`s3-services.json` in the state
+   * directory: `defaultStateDir()`, `$SYNCFLOW_STATE_DIR`]
+   */
+  readonly serviceMemory?: string | false
 }
 
 interface HeadResult {
@@ -142,6 +153,10 @@ interface SmallPut {
  *   finds out (see learn-if-match.ts); else, and for multipart uploads, with a HEAD comparing ETag
  *   and size just before, which leaves a window (a few ms; a multipart upload's whole duration) in
  *   which a concurrent writer can still be overwritten.
+ * - `remove` re-checks `expect` itself (`capabilities.removeExpect`): with If-Match on DeleteObject
+ *   where the service honours it (learnt on a scratch object, see learn-delete-if-match.ts), else
+ *   with a HEAD just before.
+ * - What was learnt about the service is kept for a day in `serviceMemory` (service-memory.ts).
  */
 export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable {
   readonly uri: string
@@ -155,8 +170,20 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
   #swept = false
-  /** Whether and how the service honours If-Match on PutObject: learnt by the first update (see #putReplacing). */
-  #ifMatch: IfMatchForm | Promise<IfMatchForm | undefined> | undefined
+  /**
+   * Whether and how the service honours If-Match on PutObject and DeleteObject: recalled from
+   * `#memory`, else learnt by the first update (see #putReplacing) and the first delete (see
+   * #removeExpected). A promise while that is under way (it sets the field when done).
+   */
+  readonly #learnt: Record<Learnt, IfMatchForm | Promise<void> | undefined> = {
+    putIfMatch: undefined,
+    deleteIfMatch: undefined,
+  }
+  /** Whether `#memory` was asked yet, per answer. */
+  readonly #recalled: Record<Learnt, boolean> = { putIfMatch: false, deleteIfMatch: false }
+  readonly #memory: ServiceMemory | undefined
+  /** Writes of `#memory` under way (close() waits for them). */
+  readonly #remembering = new Set<Promise<void>>()
   /**
    * Unfinished multipart uploads that the first listing found too young to abort, by key: one of
    * them is aborted as soon as this backend uploads that key again (the run that left it was
@@ -182,8 +209,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       maxPathBytes: MAX_KEY_BYTES - Buffer.byteLength(this.prefix),
       watch: 'none',
       preferredConcurrency: options.preferredConcurrency ?? DEFAULT_CONCURRENCY,
+      removeExpect: true,
     }
     this.#budget = new ByteBudget(options.uploadMemory ?? 128 * MiB)
+    const memory = options.serviceMemory ?? join(defaultStateDir(), 's3-services.json')
+    this.#memory = memory === false ? undefined : new ServiceMemory(memory)
   }
 
   // ---- required members ---------------------------------------------------------------------
@@ -355,7 +385,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const expect = o.expect
     // `null` is checked by the PUT itself (If-None-Match), and so is a small object's update where
     // the service honours If-Match (see #putReplacing); anything else, and multipart, by a HEAD.
-    const replacing = small && expect?.kind === 'file' && expect.version !== undefined && this.#ifMatch !== 'none'
+    const replacing =
+      small && expect?.kind === 'file' && expect.version !== undefined && this.#learnt.putIfMatch !== 'none'
     if (expect !== undefined && (expect !== null || knownBig) && !replacing) {
       await this.#checkExpect(conn, key, path, expect, 'write')
     }
@@ -422,7 +453,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     }
   }
 
-  async remove(path: RelPath): Promise<void> {
+  /**
+   * Deletes the object (or the directory marker) at `path`; idempotent. With `opts.expect` (a
+   * file), only while it is still that entry (`CONFLICT` otherwise): one conditional DeleteObject
+   * where the service honours If-Match on it (learnt once, on a scratch object, see
+   * #removeExpected), else a HEAD just before the DeleteObject.
+   */
+  async remove(path: RelPath, opts: { readonly expect?: Entry } = {}): Promise<void> {
     const key = this.#key(path, 'remove')
     const conn = await this.#connect('remove', path)
     this.#sweepStaleUploads(conn)
@@ -459,6 +496,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       this.#markers.delete(path)
       return
     }
+    if (opts.expect?.kind === 'file') return this.#removeExpected(conn, key, path, opts.expect)
     // DeleteObject of a missing key succeeds: idempotent as the contract asks.
     await this.#send(
       'remove',
@@ -491,8 +529,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     this.#closed = true
     const conn = this.#conn
     this.#conn = undefined
-    // The clean-up started by a write finishes first (it only swallows its own errors).
+    // The clean-up started by a write finishes first (it only swallows its own errors), and what
+    // was learnt about the service is written down.
     await this.#leftovers
+    await Promise.all(this.#remembering)
     if (conn) (await conn.catch(() => undefined))?.client.destroy()
   }
 
@@ -788,28 +828,128 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    */
   async #checkExpect(conn: Conn, key: string, path: RelPath, expect: Entry | null, op: string): Promise<void> {
     const head = await this.#head(conn, key, op, path)
-    const conflict = (why: string): SyncError =>
-      new SyncError('CONFLICT', `${why} since it was planned; left as it is`, {
-        op: `s3.${op}`,
-        path,
-        hint: 'Run the sync again to pick up the new state.',
-      })
     if (expect === null) {
-      if (head) throw conflict('an object appeared there')
+      if (head) throw conflictError('an object appeared there', op, path)
       return
     }
     if (expect.kind !== 'file') return
-    if (!head) throw conflict('the object was deleted')
-    if (expect.version !== undefined && head.etag !== undefined) {
-      if (expect.version !== head.etag) throw conflict('the object changed')
-      return
+    if (!head) throw conflictError('the object was deleted', op, path)
+    if (!isPlanned(head, expect)) throw conflictError('the object changed', op, path)
+  }
+
+  /**
+   * Deletes the object at `key` if it is still `expect`: with If-Match where the service honours
+   * it on DeleteObject (recalled, or learnt by the first delete of a backend on a scratch object:
+   * #learnDelete; deletes meanwhile wait), else after a HEAD. An object already gone is no error.
+   * A refusal of the planned ETag itself (the object is unchanged) contradicts the answer: it is
+   * forgotten (the next delete learns again), and this object is deleted after the HEAD that saw it.
+   */
+  async #removeExpected(conn: Conn, key: string, path: RelPath, expect: Entry): Promise<void> {
+    const etag = expect.version
+    let form: IfMatchForm | undefined = 'none'
+    if (etag !== undefined && !this.#options.dryRun) {
+      form = await this.#known('deleteIfMatch', conn, () => this.#learnDelete(conn))
+      // The first delete started the learning just now: it waits for it as the others do.
+      form ??= await this.#known('deleteIfMatch', conn)
     }
-    const stored = parseMtime(head.metadata[META_MTIME])
-    const sameTime =
-      (stored !== undefined && Math.abs(stored - expect.mtimeMs) < 1) ||
-      // HEAD's Last-Modified has whole seconds; the listing's has milliseconds.
-      Math.abs(head.lastModifiedMs - expect.mtimeMs) < 1000
-    if (head.size !== expect.size || !sameTime) throw conflict('the object changed')
+    let head: HeadResult | undefined
+    if (etag !== undefined && form !== undefined && form !== 'none') {
+      const answer = await this.#sendDelete(conn, key, path, ifMatchValue(form, etag))
+      if (answer === 'deleted') return
+      if (answer === CONDITION_UNSUPPORTED) {
+        // The service stopped taking the header (another endpoint behind a balancer?): as without it.
+        this.#settle('deleteIfMatch', conn, 'none', true)
+      } else {
+        head = await this.#head(conn, key, 'remove', path)
+        if (!head) return
+        if (head.etag !== etag) throw conflictError('the object changed', 'remove', path)
+        if (this.#learnt.deleteIfMatch === form) this.#settle('deleteIfMatch', conn, undefined, true)
+      }
+    }
+    head ??= await this.#head(conn, key, 'remove', path)
+    if (!head) return
+    if (!isPlanned(head, expect)) throw conflictError('the object changed', 'remove', path)
+    await this.#sendDelete(conn, key, path, undefined)
+  }
+
+  /**
+   * A DeleteObject; with `ifMatch`, a refusal on it (412) is PRECONDITION_FAILED, a 404 (AWS's
+   * answer to If-Match on a missing object) is 'deleted', and a rejection of the header itself
+   * (400 InvalidArgument, 501) CONDITION_UNSUPPORTED. `versions` collects the version the delete
+   * made (a delete marker, in a versioned bucket).
+   */
+  async #sendDelete(
+    conn: Conn,
+    key: string,
+    path: string,
+    ifMatch: string | undefined,
+    versions?: Set<string>,
+  ): Promise<DeleteAnswer> {
+    try {
+      const out = await conn.client.send(
+        new conn.sdk.DeleteObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
+        }),
+      )
+      if (out.VersionId) versions?.add(out.VersionId)
+      return 'deleted'
+    } catch (err) {
+      const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      const status = $metadata?.httpStatusCode
+      if (ifMatch !== undefined) {
+        if (name === 'PreconditionFailed' || status === 412) return PRECONDITION_FAILED
+        if (status === 404 && name !== 'NoSuchBucket') return 'deleted'
+        if (status === 501 || name === 'NotImplemented' || name === 'InvalidArgument') return CONDITION_UNSUPPORTED
+      }
+      throw this.#error(err, 'remove', path, conn)
+    }
+  }
+
+  /**
+   * Learns how the service takes If-Match on DeleteObject (learnDeleteIfMatch) on a scratch
+   * object that it creates for this (`.syncflow-probe-<random>` at the root, `If-None-Match: *`:
+   * never anyone else's) and leaves deleted, versions included in a versioned bucket (best effort:
+   * that needs s3:DeleteObjectVersion). Two to four requests, once a day per service (`#memory`).
+   * A failure (no permission to create it) is `none` for this backend: a HEAD before each delete.
+   */
+  async #learnDelete(conn: Conn): Promise<void> {
+    const name = `.syncflow-probe-${randomBytes(12).toString('hex')}`
+    const key = this.prefix + name
+    const versions = new Set<string>()
+    let created = false
+    let gone = false
+    let form: IfMatchForm | undefined
+    try {
+      const out = await conn.client.send(
+        new conn.sdk.PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: Buffer.from('syncflow: a probe of conditional deletes, deleted at once\n'),
+          IfNoneMatch: '*',
+        }),
+      )
+      created = true
+      if (out.VersionId) versions.add(out.VersionId)
+      const etag = unquoteEtag(out.ETag)
+      if (etag) {
+        form = await learnDeleteIfMatch(etag, async (ifMatch) => {
+          const answer = await this.#sendDelete(conn, key, name, ifMatch, versions)
+          if (answer === 'deleted') gone = true
+          return answer
+        })
+      }
+    } catch {
+      form = undefined
+    }
+    if (created && !gone) await this.#sendDelete(conn, key, name, undefined, versions).catch(() => undefined)
+    for (const version of versions) {
+      await conn.client
+        .send(new conn.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: version }))
+        .catch(() => undefined)
+    }
+    this.#settle('deleteIfMatch', conn, form ?? 'none', form !== undefined)
   }
 
   /** Copies an object server-side: CopyObject up to the threshold, UploadPartCopy parts above. Returns the new ETag. */
@@ -930,30 +1070,35 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   /**
    * Replaces an object that should still be `expect`, with If-Match where the service honours it
-   * (one request, checked by the service as it writes), else after a HEAD re-check. The first such
-   * update of a backend finds out which (see learnIfMatch); updates meanwhile wait for the answer.
+   * (one request, checked by the service as it writes), else after a HEAD re-check. The answer is
+   * recalled from `#memory`, else the first such update of a backend finds it out (see
+   * learnIfMatch); updates meanwhile wait for it. A refusal of the planned ETag itself (the object
+   * is unchanged) contradicts the answer: it is forgotten and learnt again, never weakened.
    */
   async #putReplacing(put: SmallPut, expect: Entry): Promise<Entry> {
     const etag = expect.version!
     const check = () => this.#checkExpect(put.conn, put.key, put.path, expect, 'write')
     const send = (ifMatch: string | undefined) => this.#sendPut(put, ifMatch)
-    let form = this.#ifMatch
-    if (form === undefined && put.data.length <= IF_MATCH_PROBE_BYTES) {
+    const mine: { learning?: ReturnType<typeof learnIfMatch<Entry>> } = {}
+    const learn = () => {
       const learning = learnIfMatch(etag, check, send)
-      this.#ifMatch = learning.then(
-        (r) => (this.#ifMatch = r.form),
+      mine.learning = learning
+      return learning.then(
+        (r) => this.#settle('putIfMatch', put.conn, r.form, true),
         // A conflict (or a failure) taught nothing: the next update tries again.
-        () => (this.#ifMatch = undefined),
+        () => this.#settle('putIfMatch', put.conn, undefined, false),
       )
+    }
+    const form = await this.#known('putIfMatch', put.conn, put.data.length <= IF_MATCH_PROBE_BYTES ? learn : undefined)
+    if (mine.learning) {
       try {
-        return (await learning).written
+        return (await mine.learning).written
       } catch (err) {
-        const landed = isSyncError(err) && err.code === 'CONFLICT' ? await this.#landed(put) : undefined
+        const landed = isSyncError(err) && err.code === 'CONFLICT' ? (await this.#landed(put)).entry : undefined
         if (landed === undefined) throw err
         return landed
       }
     }
-    form = await form
     if (form === undefined || form === 'none') {
       await check()
       return await this.#putObject(put)
@@ -961,13 +1106,19 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const written = await send(ifMatchValue(form, etag))
     if (written === CONDITION_UNSUPPORTED) {
       // The service stopped taking the header (another endpoint behind a balancer?): as without it.
-      this.#ifMatch = 'none'
+      this.#settle('putIfMatch', put.conn, 'none', true)
       await check()
       return await this.#putObject(put)
     }
     if (written === PRECONDITION_FAILED) {
       const landed = await this.#landed(put)
-      if (landed !== undefined) return landed
+      if (landed.entry !== undefined) return landed.entry
+      if (landed.etag === etag) {
+        // Refused although the object is as planned: the service does not take this form (any
+        // more). Forget it and write as if nothing were known (learning anew where small enough).
+        if (this.#learnt.putIfMatch === form) this.#settle('putIfMatch', put.conn, undefined, true)
+        return await this.#putReplacing(put, expect)
+      }
       throw new SyncError('CONFLICT', 'the object changed or was deleted since it was planned; left as it is', {
         op: 's3.write',
         path: put.path,
@@ -978,14 +1129,66 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   /**
+   * The answer about `what` once known: recalled from `#memory` the first time (others wait),
+   * or after a learning under way has settled. When it is not known, `learn` (if given) is
+   * started at once, and the others wait for it; undefined is returned then, as when not known.
+   */
+  async #known(what: Learnt, conn: Conn, learn?: () => Promise<void>): Promise<IfMatchForm | undefined> {
+    for (;;) {
+      const known = this.#learnt[what]
+      if (known instanceof Promise) {
+        await known
+        continue
+      }
+      if (known === undefined && this.#recalled[what] && learn) {
+        this.#learnt[what] = learn()
+        return undefined
+      }
+      if (known !== undefined || this.#recalled[what]) return known
+      this.#recalled[what] = true
+      this.#learnt[what] = this.#recall(what, conn).then((form) => {
+        this.#learnt[what] = form
+      })
+    }
+  }
+
+  /** What `#memory` holds about this service, or undefined (none kept, expired, unreadable). */
+  async #recall(what: Learnt, conn: Conn): Promise<IfMatchForm | undefined> {
+    if (!this.#memory) return undefined
+    try {
+      return await this.#memory.recall(this.#serviceKey(conn), what)
+    } catch {
+      return undefined
+    }
+  }
+
+  /**
+   * Sets the answer about `what` (undefined: unknown again) and, with `keep`, writes it to
+   * `#memory` too (forgetting it there as well), for the runs of the next day.
+   */
+  #settle(what: Learnt, conn: Conn, form: IfMatchForm | undefined, keep: boolean): void {
+    this.#learnt[what] = form
+    if (!keep || !this.#memory) return
+    const writing = this.#memory.remember(this.#serviceKey(conn), what, form).catch(() => undefined)
+    this.#remembering.add(writing)
+    void writing.finally(() => this.#remembering.delete(writing))
+  }
+
+  /** The service as `#memory` knows it: the endpoint (for AWS, its region) and the bucket. */
+  #serviceKey(conn: Conn): string {
+    return `${conn.endpoint ?? `aws:${conn.region}`} ${this.bucket}`
+  }
+
+  /**
    * The written entry when the object already holds this body: a conditional PUT whose answer was
    * lost (a reset connection) is sent again by the SDK, and the second one is refused because the
-   * first one landed. Undefined when it is not ours (a concurrent writer's, or gone).
+   * first one landed. Otherwise no entry, and the ETag the object has (a concurrent writer's, or
+   * the planned one when the service refused it; none when the object is gone).
    */
-  async #landed(put: SmallPut): Promise<Entry | undefined> {
+  async #landed(put: SmallPut): Promise<{ entry?: Entry; etag?: string }> {
     const head = await this.#head(put.conn, put.key, 'write', put.path)
-    if (head?.etag !== put.digest || head.size !== put.data.length) return undefined
-    return this.#written(put.path, put.data.length, put.meta, put.digest, head.etag)
+    if (head?.etag !== put.digest || head.size !== put.data.length) return head?.etag ? { etag: head.etag } : {}
+    return { entry: this.#written(put.path, put.data.length, put.meta, put.digest, head.etag) }
   }
 
   /** A PutObject; with `ifMatch`, a refusal on it (412, or 404 for a deleted object) is PRECONDITION_FAILED. */
@@ -1257,6 +1460,26 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 export function createS3Backend(options: S3BackendOptions): S3Backend {
   const { bucket, prefix = '', ...rest } = options
   return new S3Backend(parseS3Uri(`s3://${bucket}/${prefix}`), rest)
+}
+
+/** The CONFLICT of an object that is no longer what was planned (`why`: what happened to it). */
+function conflictError(why: string, op: string, path: string): SyncError {
+  return new SyncError('CONFLICT', `${why} since it was planned; left as it is`, {
+    op: `s3.${op}`,
+    path,
+    hint: 'Run the sync again to pick up the new state.',
+  })
+}
+
+/** True when the object (a HEAD) is still the planned file: same ETag, else same size and mtime (stored or upload time). */
+function isPlanned(head: HeadResult, expect: Entry): boolean {
+  if (expect.version !== undefined && head.etag !== undefined) return expect.version === head.etag
+  const stored = parseMtime(head.metadata[META_MTIME])
+  const sameTime =
+    (stored !== undefined && Math.abs(stored - expect.mtimeMs) < 1) ||
+    // HEAD's Last-Modified has whole seconds; the listing's has milliseconds.
+    Math.abs(head.lastModifiedMs - expect.mtimeMs) < 1000
+  return head.size === expect.size && sameTime
 }
 
 /** True when both connections reach the same service with the same access key (CopyObject can read the source). */

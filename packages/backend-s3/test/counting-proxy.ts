@@ -42,8 +42,20 @@ export function classify(method: string, url: string, headers: Record<string, un
   return method
 }
 
+/** Options of `startCountingProxy`. */
+export interface CountingProxyOptions {
+  /**
+   * Makes the proxy play a service that honours `If-Match` on DeleteObject as AWS does (since
+   * September 2025; radosgw 16 ignores it): given a request's path (`/bucket/key`, URL-encoded),
+   * the object's current ETag, quoted, or undefined when there is none. A DELETE whose If-Match is
+   * neither that nor `*` is answered 412, one of a missing object 404 NoSuchKey, without reaching
+   * the server. (A fault case on top of the real server: the check and the delete are not atomic.)
+   */
+  readonly deleteIfMatch?: (path: string) => Promise<string | undefined>
+}
+
 /** Starts the proxy on a free port; `target` is the real endpoint (`http://127.0.0.1:PORT`). */
-export async function startCountingProxy(target: string): Promise<CountingProxy> {
+export async function startCountingProxy(target: string, options: CountingProxyOptions = {}): Promise<CountingProxy> {
   const t = new URL(target)
   const agent = new Agent({ keepAlive: true, maxSockets: 128 })
   const counts: RequestCounts = {}
@@ -65,6 +77,20 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       )
       up.on('error', () => res.destroy())
       req.pipe(up)
+    }
+    const ifMatch = req.headers['if-match']
+    if (op === 'DELETE' && typeof ifMatch === 'string' && options.deleteIfMatch) {
+      void options.deleteIfMatch(req.url ?? '/').then(
+        (etag) => {
+          if (etag !== undefined && (ifMatch === '*' || ifMatch === etag)) return forward()
+          const [status, code] = etag === undefined ? [404, 'NoSuchKey'] : [412, 'PreconditionFailed']
+          req.resume()
+          res.writeHead(status, { 'content-type': 'application/xml' })
+          res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${code}</Message></Error>`)
+        },
+        () => res.destroy(),
+      )
+      return
     }
     if (held?.op !== op) return forward()
     const gate = held

@@ -48,6 +48,7 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
       endpoint: proxy.url,
       region: env.region,
       credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+      serviceMemory: false,
       ...options,
       ...extra,
     })

@@ -43,6 +43,7 @@ describeS3('S3Backend updates with If-Match (through a counting proxy)', (env) =
       endpoint: proxy.url,
       region: env.region,
       credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+      serviceMemory: false,
     })
     for (const name of ['a', 'b', 'c', 'd']) entries.set(name, await write(name, `first ${name}`))
   })

@@ -138,6 +138,7 @@ describeS3('S3Backend against a real S3 server', (env) => {
       endpoint: env.endpoint,
       region: env.region,
       credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+      serviceMemory: false,
     })
     opened.push(b)
     expect(b.uri).toBe(`s3://${env.bucket}/${base}/app`)
@@ -474,6 +475,7 @@ describeS3('S3Backend against a real S3 server', (env) => {
           endpoint: proxy.url,
           region: env.region,
           credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+          serviceMemory: false,
           abortStaleUploadsAfterMs: false,
         })
         opened.push(b)
@@ -494,6 +496,7 @@ describeS3('S3Backend against a real S3 server', (env) => {
           endpoint: proxy.url,
           region: env.region,
           credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+          serviceMemory: false,
           abortStaleUploadsAfterMs: false,
         })
         opened.push(b)

@@ -17,6 +17,7 @@ export function testBackend(env: Env, name: string, options: Partial<S3BackendOp
     endpoint: env.endpoint,
     region: env.region,
     credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+    serviceMemory: false,
     ...options,
   })
 }

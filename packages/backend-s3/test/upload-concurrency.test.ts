@@ -43,6 +43,7 @@ describeS3('upload concurrency and memory', (env) => {
       endpoint: proxy.url,
       region: env.region,
       credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
+      serviceMemory: false,
       ...options,
     })
     opened.push(b)
