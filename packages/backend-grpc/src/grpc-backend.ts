@@ -189,7 +189,7 @@ export class GrpcBackend
     return {
       async *[Symbol.asyncIterator]() {
         self.#assertOpen('list')
-        const call = self.#client.List({ root: self.#root }, self.#metadata(), {})
+        const call = self.#client.List({ root: self.#root, cleanUp: opts.cleanUp === true }, self.#metadata(), {})
         const onAbort = () => call.cancel()
         opts.signal?.addEventListener('abort', onAbort, { once: true })
         let previous: Entry | undefined

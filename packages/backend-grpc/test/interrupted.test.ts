@@ -1,4 +1,8 @@
+import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -109,5 +113,42 @@ describe('a connection lost mid-transfer', () => {
     expect(done?.type === 'done' && done.summary.failed, failures).toBe(0)
     expect((await readFile(join(srv.dir, 'big.bin'))).equals(data)).toBe(true)
     expect(await readFile(join(srv.dir, 'small.txt'), 'utf8')).toBe('hello')
+  })
+})
+
+describe("a killed run's temp file on the server", () => {
+  /** The name a process `pid` of this host would give a temp file (backend-local's temp-file.ts). */
+  const leftoverOf = (pid: number): string => {
+    const ns = (() => {
+      try {
+        return readlinkSync('/proc/self/ns/pid')
+      } catch {
+        return ''
+      }
+    })()
+    const here = createHash('sha256').update(`${hostname()}\0${ns}`).digest('hex').slice(0, 8)
+    return `.syncflow-tmp-${pid}.${here}-0123456789ab`
+  }
+  const deadPid = (): number =>
+    Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).stdout.toString())
+
+  it('is removed by the next run that writes there, never by a listing that only reads (ls, check, a source)', async () => {
+    const srv = await startTestServer()
+    cleanups.push(srv.stop)
+    const leftover = leftoverOf(deadPid())
+    await writeFile(join(srv.dir, leftover), 'half a file')
+    await writeFile(join(srv.dir, 'f'), 'f')
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/` })
+    cleanups.push(() => b.close())
+    const list = async (opts: { cleanUp?: boolean }) => {
+      const notices: string[] = []
+      const paths: string[] = []
+      for await (const e of b.list({ ...opts, onNotice: (n) => notices.push(n.code) })) paths.push(e.path)
+      return { paths, notices }
+    }
+    expect(await list({})).toEqual({ paths: ['f'], notices: [] })
+    expect((await readdir(srv.dir)).sort()).toEqual([leftover, 'f'].sort())
+    expect(await list({ cleanUp: true })).toEqual({ paths: ['f'], notices: ['STALE_TEMP_REMOVED'] })
+    expect(await readdir(srv.dir)).toEqual(['f'])
   })
 })

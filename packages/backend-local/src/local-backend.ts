@@ -185,7 +185,8 @@ export class LocalBackend
       root: this.root,
       symlinks: this.symlinkPolicy,
       isTemp: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
-      onTemp: (abs, rel, name) => this.#removeIfStale(abs, rel, name, opts),
+      // Temp files are never listed; only the target of a run that writes removes stale ones.
+      onTemp: (abs, rel, name) => (opts.cleanUp ? this.#removeIfStale(abs, rel, name, opts) : Promise.resolve()),
     })
   }
 
@@ -735,7 +736,7 @@ export class LocalBackend
     }
     opts.onNotice?.({
       code: 'STALE_TEMP_REMOVED',
-      message: `removed ${rel}, a temp file left by an interrupted run (pid ${owner})`,
+      message: `removed ${rel}, a temp file left by an interrupted run (pid ${owner.pid})`,
       path: rel,
     })
   }

@@ -1,9 +1,12 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import { readlinkSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
 
 /** Every temp file of a local write starts with this; such names are never listed. */
 export const TEMP_PREFIX = '.syncflow-tmp-'
-const TEMP_NAME = /^\.syncflow-tmp-(\d+)-[0-9a-f]{12}$/
+/** `<pid>.<where>-<12 hex>`; names of versions before `<where>` lack it. */
+const TEMP_NAME = /^\.syncflow-tmp-(\d+)(?:\.([0-9a-f]{8}))?-[0-9a-f]{12}$/
 
 /** A temp file older than this is stale even when its pid is alive (the pid may have been reused). */
 export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
@@ -14,23 +17,53 @@ export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
  */
 export function tempPathFor(abs: string): string {
   counter = (counter + 1) % 0x100000000
-  return join(dirname(abs), `${TEMP_PREFIX}${process.pid}-${runTag}${counter.toString(16).padStart(8, '0')}`)
+  const name = `${TEMP_PREFIX}${process.pid}.${HERE}-${runTag}${counter.toString(16).padStart(8, '0')}`
+  return join(dirname(abs), name)
+}
+
+/**
+ * Where our pids mean something: this host and pid namespace (a container has its own), hashed. A
+ * pid in a temp name is only checked where it was taken: a writer on another host sharing the
+ * directory (NFS), or in a container, has pids this process cannot see.
+ */
+const HERE = createHash('sha256').update(`${hostname()}\0${pidNamespace()}`).digest('hex').slice(0, 8)
+
+function pidNamespace(): string {
+  try {
+    return readlinkSync('/proc/self/ns/pid')
+  } catch {
+    return '' // not Linux: the host name alone
+  }
 }
 
 /** Random per process, so a reused pid does not meet the temp names of the crashed run it replaces. */
 const runTag = randomBytes(2).toString('hex')
 let counter = 0
 
-/** The owner pid of a temp file name, or `undefined` when the name is not one of ours. */
-export function tempOwner(name: string): number | undefined {
-  const m = TEMP_NAME.exec(name)
-  return m ? Number(m[1]) : undefined
+/** Who wrote a temp file: its pid, and whether that pid is one of this host and pid namespace. */
+export interface TempOwner {
+  readonly pid: number
+  readonly here: boolean
 }
 
-/** True when a temp file is left over from a run that cannot finish it any more. */
-export function isStaleTemp(ownerPid: number, ctimeMs: number, now = Date.now()): boolean {
+/** The owner of a temp file name, or `undefined` when the name is not one of ours. */
+export function tempOwner(name: string): TempOwner | undefined {
+  const m = TEMP_NAME.exec(name)
+  return m ? { pid: Number(m[1]), here: m[2] === HERE } : undefined
+}
+
+/**
+ * True when a temp file is left over from a run that cannot finish it any more: its process is gone
+ * (known only for a process of this host and pid namespace), or it is older than an hour.
+ */
+export function isStaleTemp(owner: TempOwner, ctimeMs: number, now = Date.now()): boolean {
   // ctime, not mtime: a finished temp gets the source's (old) mtime just before its rename.
-  return now - ctimeMs > STALE_TEMP_AGE_MS || !processAlive(ownerPid)
+  return now - ctimeMs > STALE_TEMP_AGE_MS || (owner.here && !processAlive(owner.pid))
+}
+
+/** The temp name a process `pid` of this host would use (for tests of other processes' leftovers). */
+export function tempNameOf(pid: number, here = true): string {
+  return `${TEMP_PREFIX}${pid}${here ? `.${HERE}` : ''}-${randomBytes(6).toString('hex')}`
 }
 
 function processAlive(pid: number): boolean {

@@ -7,7 +7,7 @@ import { BackendRegistry, createMemBackend, defaultRegistry, type NoticeCode, Sy
 import { listFiles, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { createLocalBackend, LocalBackend, localBackend, toSyncError } from '../src/index.js'
-import { isStaleTemp, STALE_TEMP_AGE_MS, tempOwner } from '../src/temp-file.js'
+import { isStaleTemp, STALE_TEMP_AGE_MS, tempNameOf, tempOwner } from '../src/temp-file.js'
 import { codeOf, p, tempDir } from './helpers.js'
 
 /** A pid that is certainly not running: a child that has exited (and been reaped). */
@@ -27,7 +27,7 @@ describe('atomic write on disk', () => {
     await vi.waitFor(async () => expect((await readdir(join(root, 'dir'))).length).toBe(2))
     const names = await readdir(join(root, 'dir'))
     const temp = names.find((n) => n !== 'f.txt')!
-    expect(tempOwner(temp)).toBe(process.pid)
+    expect(tempOwner(temp)).toEqual({ pid: process.pid, here: true })
     expect(await listFiles(b)).toEqual(['dir/f.txt'])
     expect(await readFile(join(root, 'dir', 'f.txt'), 'utf8')).toBe('old')
     body.push(null)
@@ -106,26 +106,49 @@ describe('atomic write on disk', () => {
 })
 
 describe('stale temp files', () => {
-  it('a temp file of a dead process is removed by list and reported; one of a live process is kept', async () => {
+  it('the target of a writing run removes a temp file of a dead process and says so; one of a live process stays', async () => {
     const root = await tempDir('stale')
-    const dead = `.syncflow-tmp-${deadPid()}-0123456789ab`
-    const live = `.syncflow-tmp-${process.pid}-abcdef012345`
+    const dead = tempNameOf(deadPid())
+    const live = tempNameOf(process.pid)
     await writeFile(join(root, dead), 'half a file')
     await writeFile(join(root, 'sub-dir-file'), 'x')
     await writeFile(join(root, live), 'in progress')
     await writeFile(join(root, '.syncflow-tmp-not-ours'), 'a user file that merely looks similar')
     const notices: { code: NoticeCode; path?: string }[] = []
-    const keys = await listKeys(createLocalBackend({ root }), { onNotice: (n) => notices.push(n) })
+    const keys = await listKeys(createLocalBackend({ root }), { cleanUp: true, onNotice: (n) => notices.push(n) })
     expect(keys).toEqual(['.syncflow-tmp-not-ours', 'sub-dir-file'])
     expect(notices).toEqual([expect.objectContaining({ code: 'STALE_TEMP_REMOVED', path: dead })])
     expect((await readdir(root)).sort()).toEqual(['.syncflow-tmp-not-ours', live, 'sub-dir-file'].sort())
   })
 
+  // ls, check, a dry run and every source list without cleanUp: a listing never deletes (QA round 10:
+  // `syncflow ls` removed files named like our temp files, and a writer's in a container).
+  it('a listing that is only read never removes anything, and never lists temp files', async () => {
+    const root = await tempDir('stale-ro')
+    const dead = tempNameOf(deadPid())
+    await writeFile(join(root, dead), 'half a file')
+    await writeFile(join(root, 'f'), 'x')
+    const notices: unknown[] = []
+    expect(await listKeys(createLocalBackend({ root }), { onNotice: (n) => notices.push(n) })).toEqual(['f'])
+    expect(notices).toEqual([])
+    expect((await readdir(root)).sort()).toEqual([dead, 'f'].sort())
+  })
+
+  it("a temp file of another host or container is judged by its age only: its pid is not this host's", () => {
+    const now = Date.now()
+    const pid = deadPid()
+    const elsewhere = tempOwner(tempNameOf(pid, false))!
+    expect(elsewhere).toEqual({ pid, here: false })
+    expect(isStaleTemp(elsewhere, now - 1000, now)).toBe(false)
+    expect(isStaleTemp(elsewhere, now - STALE_TEMP_AGE_MS - 1, now)).toBe(true)
+  })
+
   it('a temp file older than an hour is stale even when its pid is alive (pids get reused)', () => {
     const now = Date.now()
-    expect(isStaleTemp(process.pid, now - 1000, now)).toBe(false)
-    expect(isStaleTemp(process.pid, now - STALE_TEMP_AGE_MS - 1, now)).toBe(true)
-    expect(isStaleTemp(deadPid(), now, now)).toBe(true)
+    const me = tempOwner(tempNameOf(process.pid))!
+    expect(isStaleTemp(me, now - 1000, now)).toBe(false)
+    expect(isStaleTemp(me, now - STALE_TEMP_AGE_MS - 1, now)).toBe(true)
+    expect(isStaleTemp(tempOwner(tempNameOf(deadPid()))!, now, now)).toBe(true)
   })
 })
 

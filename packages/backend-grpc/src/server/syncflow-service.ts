@@ -186,6 +186,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       }
       const listing = backend.list({
         signal,
+        // Only for a client whose run writes here: a listing is otherwise read only.
+        ...(req.cleanUp ? { cleanUp: true } : {}),
         onError: (e) =>
           problems.push({ code: e.code, message: forClient(e, ctx.root).message, ...(e.path ? { path: e.path } : {}) }),
         onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),

@@ -73,7 +73,7 @@ export interface ListOptions {
   readonly onError?: (error: SyncError) => void
   /**
    * Called for things the user should know that are not errors (a stale temp file of a killed run
-   * removed, a case collision seen). Optional.
+   * removed under `cleanUp`, a case collision seen). Optional.
    */
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Return true to skip descending into this directory (an excluded directory). */
@@ -85,6 +85,12 @@ export interface ListOptions {
    * (reported, it would make every run incomplete and delete nothing). Optional.
    */
   readonly excluded?: (name: string) => boolean
+  /**
+   * True only when listing the target of a run that writes (never a source, a dry run, `ls` or
+   * `check`): the backend may then remove leftovers of its own it meets, such as the temp files of
+   * a killed run. A listing that is only read never changes anything. [false]
+   */
+  readonly cleanUp?: boolean
   readonly signal?: AbortSignal
 }
 

@@ -185,7 +185,12 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       return actions.length === 0 ? EMPTY : from(actions)
     }
 
-    const targetListOpts = { ...listOpts, keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false) }
+    const targetListOpts = {
+      ...listOpts,
+      keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
+      // Only the target of a run that writes may lose a killed run's temp files (never a source).
+      cleanUp: !dryRun,
+    }
     // listSide's checks, applied by the merge-join itself (one async step per entry fewer).
     const actions$: Observable<Action> = defer(() =>
       diff(openListing(source, listOpts), openListing(target, targetListOpts), {

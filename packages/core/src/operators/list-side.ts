@@ -15,6 +15,8 @@ export interface ListSideOptions {
   /** A part of the tree could not be listed, or a name was unsafe: the run must delete nothing. */
   readonly onError: (error: SyncError) => void
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
+  /** The target of a run that writes: the backend may clean up its own leftovers (`ListOptions.cleanUp`). [false] */
+  readonly cleanUp?: boolean
   readonly signal?: AbortSignal
 }
 
@@ -43,6 +45,7 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       ...(useFilter ? { prune: (dir) => filter.canPrune(dir) } : {}),
       // Even where excluded entries are kept (to delete them): an unsafe name cannot be deleted.
       ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter) } : {}),
+      ...(opts.cleanUp ? { cleanUp: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {
