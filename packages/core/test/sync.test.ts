@@ -123,6 +123,22 @@ describe('sync (mirror)', () => {
     expect(done(await run(src, dst)).done).toMatchObject({ update: 0, mkdir: 0 })
   })
 
+  // Same size, other mtime: the content is compared to tell a touch from an update. A target file
+  // this user may not read is replaced instead (rsync just transfers it); it used to fail every run.
+  it('a same-size target file that cannot be read to compare it is replaced, not a failure', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { g: 'new' }, T0 + 5000)
+    await seed(dst, { g: 'old' }, T0)
+    dst.faults = { hash: () => new SyncError('PERMISSION', 'EACCES: permission denied') }
+    const s = done(await run(src, dst))
+    expect(s).toMatchObject({ failed: 0, done: { update: 1, touch: 0 } })
+    expect(await readText(dst, 'g')).toBe('new')
+    // Under --checksum the user asked for the content: not comparable is an error there.
+    await seed(src, { g: 'nnn' }, T0 + 9000)
+    expect(done(await run(src, dst, { compare: 'checksum' })).failed).toBe(1)
+  })
+
   // An S3 key over 1,024 bytes: known before any request, so a dry run says what the run would fail on.
   it('a path too long for the target fails in the plan, in a dry run as in a real one', async () => {
     const src = createMemBackend()

@@ -73,12 +73,27 @@ async function hashOf(
   return backend.hash(entry.path, algo, signal ? { signal } : {})
 }
 
-/** Compares content by the common hash; `undefined` when it cannot be told. */
-async function sameContent(ctx: DecideContext, s: Entry, t: Entry): Promise<boolean | undefined> {
+/**
+ * Compares content by the common hash; `undefined` when it cannot be told. With `unreadableTarget`
+ * a target file this user may not read (PERMISSION) cannot be told either: it is replaced, not
+ * read, so it need not block the run (rsync just transfers it).
+ */
+async function sameContent(
+  ctx: DecideContext,
+  s: Entry,
+  t: Entry,
+  unreadableTarget = false,
+): Promise<boolean | undefined> {
   if (ctx.hashAlgo === undefined) return undefined
+  const targetHash = hashOf(ctx.target, t, ctx.hashAlgo, ctx.signal)
   const [a, b] = await Promise.all([
     hashOf(ctx.source, s, ctx.hashAlgo, ctx.signal),
-    hashOf(ctx.target, t, ctx.hashAlgo, ctx.signal),
+    unreadableTarget
+      ? targetHash.catch((err: unknown) => {
+          if (err instanceof SyncError && err.code === 'PERMISSION') return undefined
+          throw err
+        })
+      : targetHash,
   ])
   if (a === undefined || b === undefined) return undefined
   return a === b
@@ -199,7 +214,7 @@ async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContex
   }
   if (mtimeEqual) return unchangedUnlessMode(ctx, path, s, t)
   if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
-  const same = await sameContent(ctx, s, t)
+  const same = await sameContent(ctx, s, t, true)
   if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
 }
