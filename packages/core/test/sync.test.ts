@@ -164,6 +164,33 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ a: '1', extra: '2' })
   })
 
+  // The backend's "appeared since it was planned: run again" sent users round in circles: it was there.
+  it('copy mode says a directory in the way of a file is in the way, and that copy never deletes it', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { f: 'file' })
+    await seed(dst, { 'f/inner': 'x' })
+    const events = await run(src, dst, { mode: 'copy' })
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({
+      path: 'f',
+      error: {
+        code: 'CONFLICT',
+        message: expect.stringMatching(/a directory is in the way of the source's file/),
+        hint: expect.stringMatching(/never deletes/),
+      },
+    })
+    expect(await snapshot(dst)).toEqual({ f: '<dir>', 'f/inner': 'x' })
+    // A mirror replaces it; one whose deletes are held back says so.
+    const held = await run(src, dst, { mode: 'mirror', maxDelete: { count: 0 } })
+    expect(held.find((e) => e.type === 'failed' && e.path === 'f')).toMatchObject({
+      error: { hint: expect.stringMatching(/only when the run deletes/) },
+    })
+    expect(done(await run(src, dst, { mode: 'mirror' })).failed).toBe(0)
+    expect(await snapshot(dst)).toEqual({ f: 'file' })
+  })
+
   it('--dry-run writes nothing, the state store included, but reports the plan', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

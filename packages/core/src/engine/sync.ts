@@ -217,6 +217,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         target,
         dryRun,
         concurrency,
+        deletesPlanned: options.mode === 'mirror',
         // A target that commits small writes in groups gets enough of them at once to fill a group,
         // as many as the source serves at once where it says (an object store: its own preference).
         ...(options.concurrency === undefined && target.capabilities.groupCommit !== undefined

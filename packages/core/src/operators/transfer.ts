@@ -37,6 +37,8 @@ export interface TransferOptions extends ExecuteOptions {
   readonly facts?: () => { sourceFiles: number; targetFiles: number; listingErrors: number; planFailures: number }
   /** Called once per action when it no longer occupies the pipeline (executed, skipped or held). */
   readonly onSettled?: (action: Action) => void
+  /** The run plans deletes (mirror); false for copy, which never deletes. [false] */
+  readonly deletesPlanned?: boolean
 }
 
 interface Clash {
@@ -135,19 +137,24 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
           const real = clashes.filter((c) => !deferred.includes(c))
           failures += real.length
+          const explained$ = from(real).pipe(mergeMap((c) => explainClash(c, opts), concurrency))
           const retry$ = defer(() =>
             from(deferred).pipe(
               mergeMap(
-                (c) => (opts.signal?.aborted ? of(c.failed) : executeAction(c.action, execOpts, { announce: false })),
+                (c) =>
+                  opts.signal?.aborted
+                    ? of(c.failed)
+                    : executeAction(c.action, execOpts, { announce: false }).pipe(
+                        // Still in the way: the deletes did not run (a guard held them back).
+                        mergeMap((e) =>
+                          e.type === 'failed' ? explainClash({ action: c.action, failed: e }, opts) : of(e),
+                        ),
+                      ),
                 1,
               ),
             ),
           )
-          return concat(
-            from(real.map((c) => c.failed)),
-            runDeletes(held, failures, opts, concurrency, deferred.length),
-            retry$,
-          )
+          return concat(explained$, runDeletes(held, failures, opts, concurrency, deferred.length), retry$)
         }),
       )
       if (opts.dryRun) return changes$
@@ -163,6 +170,30 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
         }).pipe(ignoreElements()),
       )
     })
+}
+
+/**
+ * The failure of a clash no planned delete clears. When the target holds another kind of entry at
+ * the path (a directory where the source has a file, or the reverse) it was there when the run
+ * listed it: the backend's "appeared since it was planned, run again" would send the user round in
+ * circles, so the failure says what is in the way and why nothing removes it.
+ */
+async function explainClash(c: Clash, opts: TransferOptions): Promise<FailedEvent> {
+  const want = c.action.source?.kind
+  if (c.failed.error.code !== 'CONFLICT' || want === undefined || c.action.kind === 'mkdir') return c.failed
+  const there = await opts.target.stat(c.action.path).catch(() => undefined)
+  if (there === undefined || there.kind === want) return c.failed
+  const noun = (k: string): string => (k === 'dir' ? 'directory' : k)
+  return {
+    ...c.failed,
+    error: {
+      ...c.failed.error,
+      message: `a ${noun(there.kind)} is in the way of the source's ${noun(want)}; nothing was changed`,
+      hint: opts.deletesPlanned
+        ? 'It is replaced only when the run deletes, and this run did not (see the summary); fix what held the deletes back and run again.'
+        : `This mode never deletes: remove or rename the ${noun(there.kind)} on the target, or use sync (a mirror replaces it).`,
+    },
+  }
 }
 
 function runDeletes(
