@@ -83,6 +83,36 @@ describe('bytes transferred by a delta over gRPC', () => {
   })
 })
 
+describe('bytes transferred by a file the server already holds', () => {
+  it('a new file whose bytes the server has (content index): the lookups, not the file size', async () => {
+    const indexed = await startTestServer({ contentIndex: { refreshAfterMs: 0 } })
+    const counted = await startProxy(indexed.server.port)
+    try {
+      const data = pseudoRandom(SIZE, 43)
+      await put(indexed.dir, 'old-name.bin', data, 1_600_000_000)
+      await put(join(local, 'held'), 'old-name.bin', data, 1_600_000_000)
+      await put(join(local, 'held'), 'new-name.bin', data, 1_700_000_000)
+      const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${counted.port}/` })
+      counted.reset()
+      const events = await mirrorAndClose(createLocalBackend({ root: join(local, 'held') }), target)
+      const done = events.at(-1)
+      if (done?.type !== 'done') throw new Error('no done event')
+      expect(done.summary.failed).toBe(0)
+      const c = events.find((e): e is CompletedEvent => e.type === 'completed' && e.action.path === 'new-name.bin')
+      expect(c?.result?.size).toBe(SIZE)
+      expect(c?.bytes).toBeGreaterThan(0)
+      expect(c?.bytes).toBeLessThanOrEqual(counted.up())
+      expect(counted.up()).toBeLessThan(64 * 1024) // nothing of the file was sent
+      expect(done.summary.bytesTransferred).toBe(c?.bytes)
+      const progress = events.filter((e): e is ProgressEvent => e.type === 'progress' && e.path === 'new-name.bin')
+      expect(progress.at(-1)).toMatchObject({ bytes: SIZE, total: SIZE })
+    } finally {
+      await counted.close()
+      await indexed.stop()
+    }
+  })
+})
+
 describe('deltaOpBytes', () => {
   it('is what each op takes in a PatchRequest on the wire', async () => {
     const { proto } = await loadProtocol()

@@ -124,6 +124,11 @@ export interface WriteOptions {
   /** Called with the number of bytes written so far (at least every 1 MiB or so). */
   readonly onProgress?: (bytesWritten: number) => void
   readonly signal?: AbortSignal
+  /**
+   * `copyFrom` only: told the bytes that crossed the wire when that is not the file's size (a
+   * server that copied bytes it already held). Not called: the file's size is counted.
+   */
+  readonly onWireBytes?: (bytes: number) => void
 }
 
 /** Options of `remove`. */

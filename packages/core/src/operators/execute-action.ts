@@ -166,8 +166,15 @@ async function run(
       const transfer = async (): Promise<Outcome> => {
         // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
         if (!opts.limiter && supports.copyFrom(target)) {
-          const entry = await target.copyFrom(source, action.path, action.path, meta, wopts)
-          if (entry) return { bytes: s.size, entry }
+          // A copy the target makes from bytes it already holds may say what crossed the wire.
+          let moved: number | undefined
+          const entry = await target.copyFrom(source, action.path, action.path, meta, {
+            ...wopts,
+            onWireBytes: (n) => {
+              moved = (moved ?? 0) + n
+            },
+          })
+          if (entry) return { bytes: moved ?? s.size, entry }
         }
         if (action.kind === 'update' && opts.delta) {
           // What crossed the wire (changed blocks and instructions), not the size of the file built.
