@@ -14,6 +14,7 @@ export type {
   Movable,
   MtimeSettable,
   ReadRange,
+  RemoveOptions,
   Symlinkable,
   Watchable,
   WriteMeta,

@@ -225,7 +225,9 @@ export interface Watchable {
   /**
    * Changes below the root from now on (what exists is not reported). `onReady` (called where
    * `capabilities.watchReady`) says from when on every change is reported. Aborting `signal`
-   * completes the stream; an error ends it (the engine then falls back to polling).
+   * completes the stream. The engine takes a TRANSIENT error, or an end it did not ask for, as a
+   * lost stream: it waits for the side with backoff, subscribes again and rescans; any other error
+   * (no watches left, the root gone) makes it poll instead, saying so once.
    */
   watch(opts?: { signal?: AbortSignal; onReady?: () => void }): Observable<Change>
 }
