@@ -17,6 +17,18 @@ describe('guardDeletes', () => {
     expect(guardDeletes(empty)).toMatchObject({ allowed: false, code: 'EMPTY_SOURCE' })
     expect(guardDeletes({ ...empty, allowEmptySource: true })).toEqual({ allowed: true })
   })
+  it('says the filters excluded every source file, not that the source is empty, when they did', () => {
+    const empty = { ...base, sourceFiles: 0, deletes: 100 }
+    const filtered = guardDeletes({ ...empty, sourceExcluded: 10 })
+    expect(filtered).toMatchObject({ allowed: false, code: 'EMPTY_SOURCE' })
+    expect(filtered).toHaveProperty('reason', expect.stringContaining('every source file is excluded by the filters'))
+    expect(filtered).not.toHaveProperty('reason', expect.stringContaining('the source is empty'))
+    expect(guardDeletes({ ...empty, sourceExcluded: 0 })).toHaveProperty(
+      'reason',
+      expect.stringMatching(/^the source is empty: refusing to delete all 100 file\(s\)/),
+    )
+    expect(guardDeletes({ ...empty, sourceExcluded: 10, allowEmptySource: true })).toEqual({ allowed: true })
+  })
   it('applies --max-delete as a count and as a percentage', () => {
     expect(guardDeletes({ ...base, maxDelete: { count: 5 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...base, maxDelete: { count: 4 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })

@@ -6,8 +6,14 @@ export interface DeleteGuardInput {
   readonly deletes: number
   /** Files (not directories) the target listed. */
   readonly targetFiles: number
-  /** Files the source listed. */
+  /** Files the source listed (the filters applied). */
   readonly sourceFiles: number
+  /**
+   * Source entries (files or directories) the filters (`--include`, `--exclude`, `.syncflowignore`)
+   * left out. With no source file listed, more than 0 means the source is not empty but filtered
+   * to nothing, and the guard says so. [unknown: the guard speaks of an empty source]
+   */
+  readonly sourceExcluded?: number
   readonly failures: number
   readonly listingErrors: number
   readonly aborted: boolean
@@ -44,10 +50,15 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
     }
   }
   if (input.sourceFiles === 0 && input.targetFiles > 0 && !input.allowEmptySource) {
+    // A source filtered to nothing is not an empty one: the fix is in the filters, not the source.
+    const why =
+      (input.sourceExcluded ?? 0) > 0
+        ? 'every source file is excluded by the filters (--include, --exclude, .syncflowignore)'
+        : 'the source is empty'
     return {
       allowed: false,
       code: 'EMPTY_SOURCE',
-      reason: `the source is empty: refusing to delete all ${input.targetFiles} file(s) of the target (use --allow-empty-source if that is what you want)`,
+      reason: `${why}: refusing to delete all ${input.targetFiles} file(s) of the target (use --allow-empty-source if that is what you want)`,
     }
   }
   const max = input.maxDelete
