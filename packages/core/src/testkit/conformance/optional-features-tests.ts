@@ -49,6 +49,28 @@ export function optionalFeatureTests(s: SuiteContext): void {
     })
   })
 
+  s.group('optional: remove with expect (capabilities.removeExpect)', () => {
+    // The engine skips its own stat before a delete for such a backend: the check must hold.
+    s.test(
+      'removes the file planned; leaves one that changed since (CONFLICT); a gone one is no error',
+      async (b, t) => {
+        if (!supports.removeExpect(b)) return t.skip('backend does not declare removeExpect')
+        await writeText(b, 'planned.txt', 'as planned', 1_600_000_000_000)
+        const planned = await b.stat(p('planned.txt'))
+        expect(planned).toBeDefined()
+        await b.remove(p('planned.txt'), { expect: planned! })
+        expect(await b.stat(p('planned.txt'))).toBeUndefined()
+        await b.remove(p('planned.txt'), { expect: planned! }) // already gone: idempotent
+
+        await writeText(b, 'edited.txt', 'before', 1_600_000_000_000)
+        const before = await b.stat(p('edited.txt'))
+        await writeText(b, 'edited.txt', 'after the plan, longer', 1_600_000_100_000)
+        await expectCode(b.remove(p('edited.txt'), { expect: before! }), 'CONFLICT')
+        expect(await readText(b, 'edited.txt')).toBe('after the plan, longer')
+      },
+    )
+  })
+
   s.group('optional: copy', () => {
     s.test('copy duplicates content and keeps the source mtime (like cp -p)', async (b, t) => {
       if (!supports.copy(b)) return t.skip('backend has no copy()')
