@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { lstat, lutimes, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { type SyncError, sync } from '@syncflow/core'
@@ -216,5 +216,24 @@ describe('a symlink in the target where the source has a directory', () => {
     expect(await readdir(outside)).toEqual([])
     const again = (await run()).at(-1)
     expect(again).toMatchObject({ type: 'done', summary: { failed: 0, unchanged: 1 } })
+  })
+})
+
+// rsync -a keeps a symlink's own mtime (lutimes), not the time the copy made it.
+describe('a copied symlink', () => {
+  it('keeps its own mtime, and its target is not touched', async () => {
+    const src = await tempDir('link-mtime-src')
+    const dst = await tempDir('link-mtime-dst')
+    await writeFile(join(src, 'target.txt'), 't')
+    await symlink('target.txt', join(src, 'link'))
+    const T = new Date('2018-03-04T05:06:07Z')
+    await lutimes(join(src, 'link'), T, T)
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect((await lstat(join(dst, 'link'))).mtimeMs).toBe(T.getTime())
+    const kept = (await lstat(join(src, 'target.txt'))).mtimeMs
+    expect(Math.abs((await lstat(join(dst, 'target.txt'))).mtimeMs - kept)).toBeLessThan(1) // not the link's
   })
 })

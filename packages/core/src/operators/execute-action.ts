@@ -155,6 +155,8 @@ async function run(
           throw new SyncError('UNSUPPORTED', 'target cannot store symlinks', { path: action.path })
         }
         await target.symlink(action.path, s.linkTarget, wopts)
+        // rsync -a keeps a symlink's own mtime too; best effort (not every system can set it).
+        if (supports.setMtime(target)) await target.setMtime(action.path, s.mtimeMs).catch(() => {})
         return { bytes: 0 }
       }
       const meta: WriteMeta = {
