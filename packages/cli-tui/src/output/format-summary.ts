@@ -53,11 +53,12 @@ function errorCodes(s: SyncSummary): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : ''
 }
 
-/** Tail sentences shared by every summary: failures, guards, interruption. */
-function tail(s: SyncSummary): string[] {
+/** Tail sentences shared by every summary: failures, guards, interruption. `check` deletes nothing anyway. */
+function tail(s: SyncSummary, check = false): string[] {
   const out: string[] = []
   if (s.failed > 0) out.push(`${plural(s.failed, 'item')} failed${errorCodes(s)}.`)
-  if (s.listingErrors > 0) out.push(`${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`)
+  // `check` says it in its first sentence (what could not be listed was not compared).
+  if (s.listingErrors > 0 && !check) out.push(`${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`)
   if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
   if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
   if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
@@ -73,7 +74,9 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   if (s.dryRun) {
-    const would = counts(countsOf(s.planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT))
+    // What the real run would do: a guard that suppressed the deletes would suppress them then too.
+    const planned = s.deletesSuppressed !== undefined ? { ...s.planned, delete: 0 } : s.planned
+    const would = counts(countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT))
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
@@ -109,16 +112,23 @@ export function differenceCount(s: SyncSummary): number {
   return n
 }
 
-/** The summary of `check`: in sync, or how many differences of which kind. */
+/**
+ * The summary of `check`: in sync, or how many differences of which kind. Never "in sync" when
+ * something could not be read: those items were not compared.
+ */
 export function formatCheckSummary(s: SyncSummary): string {
   const n = differenceCount(s)
+  const took = formatDuration(s.durationMs)
+  const unread = s.listingErrors > 0 ? ' Parts that could not be listed were not compared.' : ''
   const head =
-    n === 0
-      ? `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${formatDuration(s.durationMs)}).`
-      : `${plural(n, 'difference')}: ${countsOf(s.planned, s.modesSet?.planned ?? 0, TO_WORDS)
+    n > 0
+      ? `${plural(n, 'difference')}: ${countsOf(s.planned, s.modesSet?.planned ?? 0, TO_WORDS)
           .map((c) => `${c.n} ${c.word}`)
-          .join(', ')}; ${s.unchanged} identical.`
-  return `${[head, ...tail(s)].join(' ')}\n`
+          .join(', ')}; ${s.unchanged} identical.${unread}`
+      : s.failed > 0 || s.listingErrors > 0
+        ? `Could not compare ${plural(Math.max(s.failed, s.listingErrors), 'item')}; no differences among the ${plural(s.unchanged, 'file')} compared (${took}).`
+        : `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${took}).`
+  return `${[head, ...tail(s, true)].join(' ')}\n`
 }
 
 const TO_WORDS: Record<ActionKind | 'chmod', string> = {

@@ -2,7 +2,9 @@ import type { NoticeCode } from '@syncflow/core'
 
 /** What the user can do about a notice, in terms of CLI flags (the engine knows no flags). */
 export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
-  EMPTY_SOURCE: 'If the source is meant to be empty, run again with --allow-empty-source to empty the target.',
-  MAX_DELETE: 'Check the source first; if the deletes are intended, raise --max-delete or leave it out.',
+  EMPTY_SOURCE:
+    'If the target is meant to be emptied, run again with --allow-empty-source (-v lists the deletes not run).',
+  MAX_DELETE:
+    'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out.',
   NO_COMMON_HASH: 'The two sides share no hash algorithm, so --checksum compares sizes only.',
 }
