@@ -5,6 +5,7 @@ import { WATCH_OPTIONS } from './commands/watch.js'
 import type { ExitCode } from './errors/exit-codes.js'
 import { CHECK_FLAGS, COPY_FLAGS, FLAG_TABLE, type FlagName, LS_FLAGS, SYNC_FLAGS } from './options/flag-table.js'
 import type { JobFlags } from './options/job-flags.js'
+import { bareRateWarning } from './options/parse-rate.js'
 import type { Streams } from './output/streams.js'
 
 // This module parses flags and wires commands; nothing else. It must stay cheap to import:
@@ -28,17 +29,38 @@ function readVersion(): string {
   return pkg.version
 }
 
-function addFlags(cmd: Command, names: readonly FlagName[]): Command {
+function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): Command {
   for (const name of names) cmd.addOption(FLAG_TABLE[name]())
+  if (names.includes('bwlimit')) {
+    // Commander passes the value as typed once its parser took it: a bare small number is said once.
+    let warned = false
+    cmd.on('option:bwlimit', (value: string) => {
+      const warning = warned ? undefined : bareRateWarning(value)
+      if (warning === undefined) return
+      warned = true
+      streams.stderr.write(`syncflow: warning: ${warning}\n`)
+    })
+  }
   return cmd.showHelpAfterError(`(run 'syncflow ${cmd.name()} --help' to see the flags)`)
 }
 
-/** The command's flags, with `--config FILE` merged in under the command line. */
-async function flagsOf(cmd: Command): Promise<JobFlags> {
+/**
+ * The command's flags, with `--config FILE` merged in under the command line. The file's keys that
+ * only other commands take are left out (said with -v): one file serves all of a job's commands.
+ */
+async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
   const file = cmd.getOptionValue('config') as string | undefined
   if (file !== undefined) {
     const { applyConfigFile } = await import('./options/apply-config-file.js')
-    await applyConfigFile(cmd, file)
+    const others = new Set((cmd.parent?.commands ?? []).flatMap((c) => c.options.map((o) => o.attributeName())))
+    const { ignored, warnings } = await applyConfigFile(cmd, file, others)
+    for (const warning of warnings) streams.stderr.write(`syncflow: warning: ${warning}\n`)
+    if (ignored.length > 0 && cmd.getOptionValue('verbose') === true) {
+      const keys = ignored.map((k) => JSON.stringify(k)).join(', ')
+      streams.stderr.write(
+        `note: ${file}: ${keys} left out: only other commands take ${ignored.length > 1 ? 'them' : 'it'}\n`,
+      )
+    }
   }
   return cmd.opts<JobFlags>()
 }
@@ -65,21 +87,21 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   const jobAction =
     (load: () => Promise<(a: string, b: string, f: JobFlags, s: Streams) => Promise<ExitCode>>) =>
     async (a: string, b: string, _opts: unknown, cmd: Command) => {
-      const [command, flags] = await Promise.all([load(), flagsOf(cmd)])
+      const [command, flags] = await Promise.all([load(), flagsOf(cmd, streams)])
       exitCode = await command(a, b, flags, streams)
     }
 
-  addFlags(program.command('sync').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+  addFlags(program.command('sync').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
     .summary('one-way mirror: DST ends equal to SRC (extraneous DST files deleted)')
     .description('One-way mirror: make DST equal to SRC, deleting DST files that SRC does not have.')
     .action(jobAction(async () => (await import('./commands/sync.js')).syncCommand))
 
-  addFlags(program.command('copy').alias('backup').argument('<SRC>').argument('<DST>'), COPY_FLAGS)
+  addFlags(program.command('copy').alias('backup').argument('<SRC>').argument('<DST>'), COPY_FLAGS, streams)
     .summary('one-way copy of new and changed files; never deletes (alias: backup)')
     .description('One-way copy: copy new and changed files from SRC to DST; never delete anything.')
     .action(jobAction(async () => (await import('./commands/copy.js')).copyCommand))
 
-  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), COPY_FLAGS)
+  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), COPY_FLAGS, streams)
     .summary('copy DST back into SRC: the same arguments as the backup restore it')
     .description(
       'Restore a backup: copy files from DST back into SRC (never deleting).\n' +
@@ -87,19 +109,19 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     )
     .action(jobAction(async () => (await import('./commands/restore.js')).restoreCommand))
 
-  addFlags(program.command('check').argument('<SRC>').argument('<DST>'), CHECK_FLAGS)
+  addFlags(program.command('check').argument('<SRC>').argument('<DST>'), CHECK_FLAGS, streams)
     .summary('compare only; list differences and exit 1 if there are any')
     .description('Compare SRC with DST as a mirror would, writing nothing. Lists differences on stdout; exit 1 if any.')
     .action(jobAction(async () => (await import('./commands/check.js')).checkCommand))
 
-  const ls = addFlags(program.command('ls').argument('<URI>'), LS_FLAGS)
+  const ls = addFlags(program.command('ls').argument('<URI>'), LS_FLAGS, streams)
   // The shared --json text speaks of SyncEvents; ls prints the listed entries themselves.
   const lsJson = ls.options.find((o) => o.long === '--json')
   if (lsJson) lsJson.description = 'print one JSON entry per line (path, kind, size, mtimeMs, mode, ...) on stdout'
   ls.summary('list a location recursively (--json for NDJSON entries)')
     .description('List a location recursively, in listing order (UTF-8 byte order of paths).')
     .action(async (uri: string, _opts: unknown, cmd: Command) => {
-      const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd)])
+      const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd, streams)])
       exitCode = await lsCommand(uri, flags, streams)
     })
 
@@ -121,7 +143,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     'two-way sync from the state of the last run',
     async () => (await import('./commands/bisync.js')).bisyncCommand,
   )
-  const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+  const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
   for (const option of WATCH_OPTIONS) watchCmd.addOption(option())
   watchCmd
     .summary('continuous one-way sync: keep DST in step with SRC until stopped')
@@ -131,7 +153,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     )
     .action(jobAction(async () => (await import('./commands/watch.js')).watchCommand))
 
-  const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), SYNC_FLAGS)
+  const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
   for (const option of [...UI_OPTIONS, ...WATCH_OPTIONS]) uiCmd.addOption(option())
   uiCmd
     .summary('the live terminal UI around a sync (or, with --watch, a watch) job')

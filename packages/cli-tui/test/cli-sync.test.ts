@@ -162,6 +162,12 @@ describe('copy, backup and restore', () => {
     expect(restored['a.txt']).toBe('alpha\n')
     expect(restored['only-in-backup.txt']).toBe('from backup')
   })
+
+  it("restore's messages name its DST as the backup", async () => {
+    const r = await cli('restore', src, join(root, 'nope'))
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`the backup (DST) "${join(root, 'nope')}" does not exist`)
+  })
 })
 
 describe('check', () => {
@@ -178,6 +184,16 @@ describe('check', () => {
     expect(diff.stdout).toMatch(/^delete\s+extra\.txt/m)
     expect(diff.stdout).toMatch(/^update\s+a\.txt/m)
     expect(await snapshotTree(dst)).toEqual(before)
+  })
+
+  it('after a listing error says what it could not compare, never "In sync" or "nothing was deleted"', async () => {
+    await cli('sync', src, dst)
+    await writeTree(src, { 'new\nline.txt': 'x' })
+    const r = await cli('check', src, dst)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Could not compare 1 item')
+    expect(r.stderr).not.toContain('In sync')
+    expect(r.stderr).not.toContain('deleted')
   })
 })
 
@@ -293,6 +309,26 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual(await readTree(src))
   })
 
+  it("a guard's reason is said once, not on a line per delete (those only with -v)", async () => {
+    await writeTree(dst, Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`old-${i}.txt`, 'x'])))
+    const r = await cli('sync', src, dst, '--max-delete', '5')
+    expect(r.code).toBe(1)
+    expect(r.stderr.match(/6 deletes exceed --max-delete 5/g)).toHaveLength(2) // the notice and the summary
+    expect(r.stderr).not.toMatch(/^skipped/m)
+    const verbose = await cli('sync', src, dst, '--max-delete', '5', '-v')
+    expect(verbose.stderr.match(/^skipped +old-\d\.txt: 6 deletes exceed/gm)).toHaveLength(6)
+  })
+
+  it('a dry run that a guard would keep from deleting does not say it would delete', async () => {
+    await cli('sync', src, dst)
+    await writeTree(dst, Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`old-${i}.txt`, 'x'])))
+    const dry = await cli('sync', src, dst, '--max-delete', '2', '-n')
+    expect(dry.code).toBe(1)
+    expect(dry.stderr).toMatch(/nothing written: nothing to do; 5 unchanged/)
+    expect(dry.stderr).not.toContain('would delete')
+    expect(dry.stderr).toContain('Deletes suppressed: 3 deletes exceed --max-delete 2')
+  })
+
   it('a second run of the same job while one holds the lock exits 2 (LOCKED)', async () => {
     // A slow first run: many files under a tight --bwlimit.
     const big = join(root, 'big')
@@ -340,10 +376,37 @@ describe('ls', () => {
     expect(failed.map((e) => e.path)).toEqual([hostile])
   })
 
+  it('a file is listed as its directory lists it (as rclone lsl FILE), not called missing', async () => {
+    const plain = await cli('ls', join(src, 'dir/b.txt'))
+    expect(plain.code, plain.stderr).toBe(0)
+    expect(plain.stdout).toMatch(/^- +6 +\S+ \S+ +b\.txt\n$/)
+    const json = await cli('ls', `file://${join(src, 'a.txt')}`, '--json')
+    expect(jsonLines(json.stdout)).toEqual([expect.objectContaining({ path: 'a.txt', kind: 'file', size: 6 })])
+  })
+
   it('a missing location is exit 2', async () => {
     const r = await cli('ls', join(root, 'nope'))
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('does not exist')
+  })
+})
+
+describe('.syncflowignore', () => {
+  it('a symlinked one (a dotfiles setup) is read through the link; a dangling one is exit 2 saying so', async () => {
+    await writeFile(join(root, 'rules'), 'dir/\n')
+    await symlink(join(root, 'rules'), join(src, '.syncflowignore'))
+    const r = await cli('sync', src, dst)
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).filter((k) => k.startsWith('dir/'))).toEqual([])
+    expect((await readTree(dst))['a.txt']).toBe('alpha\n')
+
+    const other = join(root, 'src2')
+    await writeTree(other, { 'x.txt': 'x' })
+    await symlink(join(root, 'no-such-rules'), join(other, '.syncflowignore'))
+    const dangling = await cli('sync', other, join(root, 'dst2'))
+    expect(dangling.code).toBe(2)
+    expect(dangling.stderr).toContain('.syncflowignore is a symlink to')
+    expect(await readTree(join(root, 'dst2'))).toEqual({})
   })
 })
 

@@ -149,6 +149,30 @@ describe('bad flags and arguments', () => {
     expectUsageError(await runCli(['copy', 'a', 'b', 'c']), 'too many arguments')
   })
 
+  it('a file:// URL with a host instead of an absolute path is a usage error, not a bug', async () => {
+    const dir = await tempDir()
+    for (const argv of [
+      ['sync', dir, 'file://relative'],
+      ['ls', 'file://relative'],
+    ]) {
+      const r = await runCli(argv)
+      expectUsageError(r, 'not a local file URI: "file://relative"', 'file:///absolute/path')
+      expect(r.stderr).not.toContain('internal error')
+    }
+  })
+
+  it("--exclude '!x' says to narrow the exclude, never to use --include (which cannot override it)", async () => {
+    const r = await runCli(['sync', 'a', 'b', '--exclude', '!keep.log'])
+    expectUsageError(r, 'narrow the --exclude pattern', 'an --include cannot override an --exclude')
+    expect(r.stderr).not.toContain('or use --include')
+  })
+
+  it('an ordinary error with -v has no stack trace', async () => {
+    const dir = await tempDir()
+    const r = await runCli(['ls', join(dir, 'nope'), '-v'])
+    expectUsageError(r, 'does not exist')
+  })
+
   it('an unknown command suggests the right one', async () => {
     expectUsageError(await runCli(['synk', 'a', 'b']), "unknown command 'synk'", 'sync')
   })
@@ -175,6 +199,43 @@ describe('--config FILE', () => {
     const file = join(dir, 'syncflow.json')
     await writeFile(file, 'concurrency = 4')
     expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), `cannot read config file ${file}`)
+  })
+})
+
+describe('--bwlimit', () => {
+  it('takes rclone spellings (Ki, Mi, Gi) and warns once about a bare number below 64k (bytes/s here, KiB/s in rsync)', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'f'), 'x')
+    const src = dir
+    const run = (...flags: string[]) =>
+      runCli(['sync', src, join(dir, '..', `${dir.split('/').pop()}-dst`), '--no-state', '-q', ...flags])
+    const mi = await run('--bwlimit', '10Mi')
+    expect(mi.code, mi.stderr).toBe(0)
+    expect(mi.stderr).toBe('')
+    const bare = await run('--bwlimit', '1000', '--bwlimit', '900')
+    expect(bare.code, bare.stderr).toBe(0)
+    expect(bare.stderr.match(/syncflow: warning/g)).toHaveLength(1)
+    expect(bare.stderr).toContain('--bwlimit 1000 is 1000 bytes/s; rsync and rclone read a bare number as KiB/s')
+    expect(bare.stderr).toContain('write 1000k if you meant that')
+    for (const quiet of ['1000B', '100000', '64k', '0']) expect((await run('--bwlimit', quiet)).stderr).toBe('')
+  })
+})
+
+describe("one --config file for all of a job's commands", () => {
+  it("keys of another command's flags are left out (said with -v), unknown keys still refused", async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'f.txt'), 'x')
+    const file = join(dir, 'job.json')
+    await writeFile(file, JSON.stringify({ exclude: ['*.tmp'], 'max-delete': '10%', 'delete-excluded': true }))
+    const check = await runCli(['check', dir, dir, '--config', file, '-v'])
+    expect(check.stderr).not.toContain('unknown key')
+    expect(check.stderr).toContain('"max-delete", "delete-excluded" left out: only other commands take them')
+    const ls = await runCli(['ls', dir, '--config', file])
+    expect(ls.code, ls.stderr).toBe(0)
+    expect(ls.stderr).toBe('')
+    expect(ls.stdout).toContain('f.txt')
+    await writeFile(file, JSON.stringify({ exclude: ['*.tmp'], 'max-delet': 3 }))
+    expectUsageError(await runCli(['ls', dir, '--config', file]), 'unknown key "max-delet"')
   })
 })
 
@@ -206,6 +267,19 @@ describe('usage errors with --json', () => {
     const [done] = lines(r.stdout)
     expect(done?.summary).toMatchObject({ mode: 'mirror', dryRun: true, fatal: { code: 'USAGE' } })
     expect(JSON.stringify(done?.summary?.fatal)).toContain('whole number')
+  })
+
+  it("check's done says mode check, for a usage error and for a job that could not start", async () => {
+    const dir = await tempDir()
+    for (const argv of [
+      ['check', 'a', 'b', '--json', '--bogus'],
+      ['check', join(dir, 'nope'), join(dir, 'b'), '--json'],
+    ]) {
+      const r = await runCli(argv)
+      expect(r.code).toBe(2)
+      const [done] = lines(r.stdout)
+      expect(done?.summary).toMatchObject({ mode: 'check', dryRun: true })
+    }
   })
 
   it('ls --json (entries, not events) and commands without --json print nothing on stdout', async () => {

@@ -8,5 +8,16 @@ import type { Streams } from '../output/streams.js'
  * restore it: files are copied from DST back into SRC (never deleting anything in SRC).
  */
 export function restoreCommand(source: string, backup: string, flags: JobFlags, streams: Streams): Promise<ExitCode> {
-  return runJobCommand({ kind: 'sync', mode: 'copy', source: backup, target: source, flags }, streams)
+  return runJobCommand(
+    {
+      kind: 'sync',
+      mode: 'copy',
+      source: backup,
+      target: source,
+      flags,
+      // Messages name the arguments as the user gave them: the engine's source is restore's DST.
+      sideNames: { source: 'backup (DST)', target: 'original (SRC)' },
+    },
+    streams,
+  )
 }

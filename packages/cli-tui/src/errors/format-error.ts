@@ -11,12 +11,14 @@ export function isBug(err: unknown): boolean {
 
 /**
  * The text printed on stderr for an error that ended a command. User errors get one message and the
- * hint, never a stack; bugs say to report them; `verbose` adds the stack and causes.
+ * hint, never a stack; bugs say to report them. `verbose` adds, for a bug, the stack and causes; for
+ * a user error, only what caused it (the messages of its causes: a stack would only be noise there).
  */
 export function formatError(err: unknown, verbose: boolean): string {
   const e = asSyncError(err)
+  const bug = isBug(err)
   const lines: string[] = []
-  if (isBug(err)) {
+  if (bug) {
     lines.push(`syncflow: internal error: ${printable(e.message)}`)
     lines.push('  This is a bug in syncflow. Please report it with the output of the same command run with -v.')
   } else {
@@ -27,7 +29,8 @@ export function formatError(err: unknown, verbose: boolean): string {
   if (verbose) {
     let cause: unknown = err
     for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
-      if (cause.stack) lines.push(indent(depth === 0 ? cause.stack : `caused by: ${cause.stack}`))
+      if (bug && cause.stack) lines.push(indent(depth === 0 ? cause.stack : `caused by: ${cause.stack}`))
+      else if (!bug && depth > 0 && cause.message !== '') lines.push(indent(`caused by: ${cause.message}`))
       cause = cause.cause
     }
   }

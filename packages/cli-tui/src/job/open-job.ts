@@ -1,10 +1,12 @@
 import { statSync } from 'node:fs'
-import { basename } from 'node:path'
+import { lstat, readlink, stat } from 'node:fs/promises'
+import { basename, join } from 'node:path'
 import {
   acquireJobLock,
   type Backend,
   type BackendRegistry,
   createPathFilter,
+  IGNORE_FILE_NAME,
   jobIdOf,
   lazyStateStore,
   loadIgnoreFile,
@@ -17,6 +19,7 @@ import {
 import { usageError } from '../errors/usage-error.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap } from './assert-no-overlap.js'
+import { localPathOf } from './local-path-of.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
 export interface JobSpec {
@@ -26,6 +29,8 @@ export interface JobSpec {
   readonly flags: JobFlags
   /** True for `check` and dry runs: no lock, no state store, nothing written anywhere. */
   readonly readOnly: boolean
+  /** What messages call each side, as the user knows it (`restore`'s source is its DST). [source, target] */
+  readonly sideNames?: { readonly source: string; readonly target: string }
 }
 
 /** A job ready to run: both backends open, the lock held, the options built. */
@@ -63,9 +68,10 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   if (flags.checksum && flags.sizeOnly) {
     throw usageError('--checksum and --size-only cannot be used together', 'Pick one way to compare files.')
   }
+  const names = spec.sideNames ?? { source: 'source', target: 'target' }
   for (const [side, location] of [
-    ['source', spec.source],
-    ['target', spec.target],
+    [names.source, spec.source],
+    [names.target, spec.target],
   ] as const) {
     // An empty argument (an unset shell variable) would mean the current directory.
     if (location.trim() === '')
@@ -98,11 +104,11 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (!(await source.rootExists())) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
       if (!spec.source.includes('://') && isFile(spec.source)) {
-        throw new SyncError('USAGE', `the source ${JSON.stringify(spec.source)} is a file, not a directory`, {
+        throw new SyncError('USAGE', `the ${names.source} ${JSON.stringify(spec.source)} is a file, not a directory`, {
           hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(basename(spec.source))}.`,
         })
       }
-      throw new SyncError('NOT_FOUND', `the source ${JSON.stringify(spec.source)} does not exist`, {
+      throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
         hint: 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include NAME). A missing source is never treated as empty, so nothing was changed.',
       })
     }
@@ -131,7 +137,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
     stopIfAborted()
 
-    const ignoreRules = await loadIgnoreFile(source)
+    const ignoreRules = await loadIgnoreRules(source, spec.source, registry, openOptions)
     const filter = createPathFilter({
       ...(flags.include?.length ? { include: flags.include } : {}),
       ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
@@ -157,6 +163,55 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     await close()
     throw err
   }
+}
+
+/**
+ * The source's `.syncflowignore`. A local one that is a symlink (a dotfiles setup) is read through
+ * it, whatever `--symlinks` says: it is only read, never synced through, and refusing it helped no
+ * one. A dangling one is an error, never "no rules" (the rules might keep secrets out).
+ */
+async function loadIgnoreRules(
+  source: Backend,
+  location: string,
+  registry: BackendRegistry,
+  openOptions: OpenOptions,
+): Promise<string | undefined> {
+  try {
+    return await loadIgnoreFile(source)
+  } catch (err) {
+    const root = localPathOf(location)
+    const file = root === undefined ? undefined : join(root, IGNORE_FILE_NAME)
+    if (file === undefined || !(await isSymlink(file))) throw err
+    const target = await readlink(file).catch(() => '?')
+    if (
+      !(await stat(file).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw new SyncError(
+        'USAGE',
+        `${IGNORE_FILE_NAME} is a symlink to ${JSON.stringify(target)}, which cannot be read`,
+        {
+          cause: err,
+          hint: `Point the symlink at an existing file, or remove ${file}.`,
+        },
+      )
+    }
+    const through = await registry.open(location, { ...openOptions, symlinks: 'follow' })
+    try {
+      return await loadIgnoreFile(through)
+    } finally {
+      await through.close().catch(() => {})
+    }
+  }
+}
+
+async function isSymlink(path: string): Promise<boolean> {
+  return lstat(path).then(
+    (st) => st.isSymbolicLink(),
+    () => false,
+  )
 }
 
 /** True for a regular file (or a symlink to one); false for anything else, or a path that cannot be stated. */

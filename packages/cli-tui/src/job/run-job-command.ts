@@ -58,7 +58,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     return exitCodeForSummary(summary, cmd.kind)
   } catch (err) {
     const error = asSyncError(err)
-    if (flags.json) reporter.event(fatalDoneEvent(error, cmd.mode, dryRun))
+    // `check` says so in its summary's mode, whether it ran or not (a script dispatches on it).
+    if (flags.json) reporter.event(fatalDoneEvent(error, cmd.kind === 'check' ? 'check' : cmd.mode, dryRun))
     reporter.end(undefined)
     streams.stderr.write(formatError(err, flags.verbose === true))
     return exitCodeForError(error)

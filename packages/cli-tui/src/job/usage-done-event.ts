@@ -3,10 +3,10 @@ import { JsonReporter } from '../output/json-reporter.js'
 import type { Streams } from '../output/streams.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 
-/** The job commands (their `--json` prints SyncEvents), with the mode each runs by default. */
+/** The job commands (their `--json` prints SyncEvents), with the mode their summary names by default. */
 const JOB_MODES: Readonly<Record<string, string>> = {
   sync: 'mirror',
-  check: 'mirror',
+  check: 'check',
   watch: 'mirror',
   ui: 'mirror',
   copy: 'copy',
@@ -35,7 +35,8 @@ export function writeUsageDone(argv: readonly string[], streams: Streams, messag
     fatalDoneEvent(
       error,
       chosen === 'copy' || chosen === 'mirror' ? chosen : mode,
-      args.includes('-n') || args.includes('--dry-run'),
+      // `check` is always a dry run, as its own `done` says.
+      mode === 'check' || args.includes('-n') || args.includes('--dry-run'),
     ),
   )
 }

@@ -1,13 +1,32 @@
 import { readFile } from 'node:fs/promises'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
+import { bareRateWarning } from './parse-rate.js'
+
+/** What applying a config file has to tell the user. */
+export interface ConfigNotes {
+  /** Keys left out: flags of other commands. */
+  readonly ignored: readonly string[]
+  /** Values that are probably not what was meant (a bare `"bwlimit": 1000`). */
+  readonly warnings: readonly string[]
+}
 
 /**
  * Reads `--config FILE` (a JSON object whose keys are flag names, `"concurrency": 4` or
- * `"max-delete": "10%"`) into the command's options. Flags given on the command line win. Values go
- * through the same parsers as the flags, so a bad value gets the same message, naming the file.
+ * `"max-delete": "10%"`) into the command's options. Flags given on the command line win (a list
+ * given there replaces the file's list). Values go through the same parsers as the flags, so a bad
+ * value gets the same message, naming the file.
+ *
+ * One file serves every command of a job (`sync`, `check`, `ls`, `watch` …): a key of another
+ * command's flag (`"max-delete"` read by `check`) is left out, and returned so that `-v` can say
+ * so; a key no command takes is refused. `otherKeys` are those flags' attribute names.
+ * @returns the keys left out, and warnings about values.
  */
-export async function applyConfigFile(cmd: Command, file: string): Promise<void> {
+export async function applyConfigFile(
+  cmd: Command,
+  file: string,
+  otherKeys: ReadonlySet<string>,
+): Promise<ConfigNotes> {
   let config: unknown
   try {
     config = JSON.parse(await readFile(file, 'utf8'))
@@ -25,16 +44,30 @@ export async function applyConfigFile(cmd: Command, file: string): Promise<void>
     )
   }
   const options = cmd.options.filter((o) => !o.negate && o.attributeName() !== 'config')
+  const ignored: string[] = []
+  const warnings: string[] = []
   for (const [rawKey, value] of Object.entries(config)) {
-    const key = rawKey.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+    const key = attributeOf(rawKey)
     const option = options.find((o) => o.attributeName() === key)
     if (!option) {
+      if (otherKeys.has(key)) {
+        ignored.push(rawKey)
+        continue
+      }
       const known = options.map((o) => o.attributeName()).join(', ')
       throw usageError(`unknown key "${rawKey}" in config file ${file}`, `Keys this command takes: ${known}.`)
     }
     if (cmd.getOptionValueSource(key) === 'cli') continue
+    const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
+    if (warning !== undefined) warnings.push(`${file}: ${warning}`)
     cmd.setOptionValueWithSource(key, configValue(option, key, value, file), 'config')
   }
+  return { ignored, warnings }
+}
+
+/** A config key as a flag's attribute name: `max-delete` → `maxDelete`. */
+function attributeOf(rawKey: string): string {
+  return rawKey.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
 }
 
 function configValue(option: Option, key: string, value: unknown, file: string): unknown {

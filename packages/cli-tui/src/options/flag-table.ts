@@ -46,13 +46,15 @@ export const FLAG_TABLE = {
       'actions executed at once (default: 8, or what a backend asks for: more for S3, and for small files into a local directory)',
     ).argParser(flagParser(parseConcurrency)),
   exclude: () =>
-    new Option('--exclude <PATTERN>', 'skip paths matching a gitignore-style glob (repeatable)').argParser(
-      repeatable(parsePattern),
-    ),
+    new Option(
+      '--exclude <PATTERN>',
+      'skip paths matching a gitignore-style glob (repeatable); an exclude always wins over --include, whatever the order',
+    ).argParser(repeatable(parsePattern)),
   include: () =>
-    new Option('--include <PATTERN>', 'only sync paths matching a glob (repeatable)').argParser(
-      repeatable(parsePattern),
-    ),
+    new Option(
+      '--include <PATTERN>',
+      'only sync paths matching a glob (repeatable): any --include means "only these", no --exclude \'*\' needed',
+    ).argParser(repeatable(parsePattern)),
   deleteExcluded: () => new Option('--delete-excluded', 'also delete target files that are excluded (sync only)'),
   maxDelete: () =>
     new Option('--max-delete <N|P%>', 'delete nothing if more than N files (or P% of the target) would go').argParser(
@@ -64,9 +66,10 @@ export const FLAG_TABLE = {
     new Option('--state <URI>', 'state store: a file path, memory:, redis://… (default: a SQLite file per job)'),
   noState: () => new Option('--no-state', 'use no state store (same result, slower on remote targets)'),
   bwlimit: () =>
-    new Option('--bwlimit <RATE>', 'limit total transfer rate in bytes/s, e.g. 512k or 10M (0 = no limit)').argParser(
-      flagParser(parseRate),
-    ),
+    new Option(
+      '--bwlimit <RATE>',
+      'limit total transfer rate: bytes/s, or with a k, M, G (Ki, Mi, Gi) suffix, e.g. 512k or 10M (0 = no limit)',
+    ).argParser(flagParser(parseRate)),
   symlinks: () =>
     new Option('--symlinks <POLICY>', 'what to do with local symlinks (default: preserve)').choices([
       'skip',
@@ -87,7 +90,11 @@ export const FLAG_TABLE = {
     ),
   quiet: () => new Option('-q, --quiet', 'print errors only'),
   verbose: () => new Option('-v, --verbose', 'print every action, and stack traces for internal errors'),
-  config: () => new Option('--config <FILE>', 'read flags from a JSON file (flags on the command line win)'),
+  config: () =>
+    new Option(
+      '--config <FILE>',
+      "read flags from a JSON file (flags on the command line win; a list there replaces the file's)",
+    ),
 } as const satisfies Record<string, () => Option>
 
 /** The name of a flag in FLAG_TABLE (its commander attribute name). */
