@@ -14,7 +14,7 @@ import type { Streams } from './output/streams.js'
 const USAGE_EXIT = 2
 
 const HELP_FOOTER = `
-Locations: a path or file://…; s3://bucket/prefix; grpc://host:port/path.
+Locations: a path or file://…; s3://bucket/prefix; grpc://host:port/path; a scheme a --plugin adds.
 Exit codes: 0 ok / in sync; 1 some items failed, differences found (check) or deletes suppressed by a guard;
             2 usage, configuration, credentials or lock problem (nothing was run); 130 interrupted.
 Run 'syncflow <command> --help' for a command's flags.`

@@ -4,6 +4,7 @@ import { asSyncError, type Backend, type Entry, SyncError, toRelPath } from '@sy
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
+import { registerPlugins } from '../job/load-plugins.js'
 import { localPathOf } from '../job/local-path-of.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
@@ -21,7 +22,9 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   const removeHandlers = onInterrupt(() => controller.abort())
   const errors: SyncError[] = []
   try {
-    const backend = await createBuiltinRegistry().open(location, openOptionsOf(flags))
+    const registry = createBuiltinRegistry()
+    await registerPlugins(registry, flags.plugin)
+    const backend = await registry.open(location, openOptionsOf(flags))
     try {
       // rootExists takes no signal (a server that accepted the connection and went silent answers
       // only at its socket timeout): an interrupt stops waiting for it.

@@ -87,9 +87,22 @@ export function lazyPlugin(spec: BuiltinBackend): BackendPlugin {
   }
 }
 
+/** The CLI's registry: an unknown scheme's message speaks of `--plugin`, not of registerBackend. */
+class CliRegistry extends BackendRegistry {
+  override async open(uri: string, options: OpenOptions = {}): Promise<Backend> {
+    const scheme = schemeOf(uri)
+    if (uri !== '' && this.get(scheme) === undefined) {
+      throw new SyncError('USAGE', `no backend for "${scheme}://" in location ${JSON.stringify(uri)}`, {
+        hint: `Known schemes: ${this.schemes().join(', ')}. Check the spelling; a backend plugin adds more: --plugin NAME_OR_PATH (or "plugins" in the --config file).`,
+      })
+    }
+    return super.open(uri, options)
+  }
+}
+
 /** A registry with every built-in backend registered lazily. */
 export function createBuiltinRegistry(): BackendRegistry {
-  const registry = new BackendRegistry()
+  const registry = new CliRegistry()
   for (const spec of BUILTIN_BACKENDS) registry.register(lazyPlugin(spec))
   return registry
 }

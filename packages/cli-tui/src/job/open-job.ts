@@ -19,6 +19,7 @@ import {
 import { usageError } from '../errors/usage-error.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap } from './assert-no-overlap.js'
+import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
@@ -59,7 +60,8 @@ export function openOptionsOf(flags: JobFlags): OpenOptions {
 }
 
 /**
- * Opens a job: refuses overlapping roots and a missing source, opens both backends, takes the job
+ * Opens a job: refuses overlapping roots and a missing source, registers the `--plugin` backends in
+ * `registry`, opens both backends, takes the job
  * lock (failing at once with LOCKED when another run holds it), opens the state store and reads the
  * source's `.syncflowignore`. On any failure, what was opened is closed again.
  */
@@ -78,6 +80,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
   }
   await assertNoOverlap(spec.source, spec.target)
+  // --plugin modules, loaded before anything is opened: a bad one stops the command with exit 2.
+  await registerPlugins(registry, flags.plugin)
 
   const closers: (() => Promise<void>)[] = []
   const close = async (): Promise<void> => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
 import { bareRateWarning } from './parse-rate.js'
@@ -60,14 +61,22 @@ export async function applyConfigFile(
     if (cmd.getOptionValueSource(key) === 'cli') continue
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
-    cmd.setOptionValueWithSource(key, configValue(option, key, value, file), 'config')
+    cmd.setOptionValueWithSource(key, configValue(option, key, pathsBeside(key, value, file), file), 'config')
   }
   return { ignored, warnings }
 }
 
-/** A config key as a flag's attribute name: `max-delete` → `maxDelete`. */
+/** A config key as a flag's attribute name: `max-delete` → `maxDelete`; `plugins` (design §8) → `plugin`. */
 function attributeOf(rawKey: string): string {
-  return rawKey.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+  const key = rawKey.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+  return key === 'plugins' ? 'plugin' : key
+}
+
+/** A plugin path in the file (`./my-backend.mjs`) is relative to the file, not to where syncflow runs. */
+function pathsBeside(key: string, value: unknown, file: string): unknown {
+  if (key !== 'plugin') return value
+  const beside = (v: unknown) => (typeof v === 'string' && /^\.\.?[\\/]/.test(v) ? resolve(dirname(file), v) : v)
+  return Array.isArray(value) ? value.map(beside) : beside(value)
 }
 
 function configValue(option: Option, key: string, value: unknown, file: string): unknown {

@@ -3,6 +3,7 @@ import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
 import { parseMaxDelete } from './parse-max-delete.js'
 import { parsePattern } from './parse-pattern.js'
+import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 
 function parseBlockSize(value: string): number {
@@ -95,6 +96,11 @@ export const FLAG_TABLE = {
       '--config <FILE>',
       "read flags from a JSON file (flags on the command line win; a list there replaces the file's)",
     ),
+  plugin: () =>
+    new Option(
+      '--plugin <NAME_OR_PATH>',
+      'load a backend plugin for more location schemes: a package name, or a file ./x.mjs (repeatable)',
+    ).argParser(repeatable(parsePlugin)),
 } as const satisfies Record<string, () => Option>
 
 /** The name of a flag in FLAG_TABLE (its commander attribute name). */
@@ -122,6 +128,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'caFile',
   'compress',
   'blockSize',
+  'plugin',
   'quiet',
   'verbose',
   'config',
@@ -146,6 +153,7 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'tokenFile',
   'caFile',
   'compress',
+  'plugin',
   'quiet',
   'verbose',
   'config',
@@ -159,6 +167,7 @@ export const LS_FLAGS: readonly FlagName[] = [
   'token',
   'tokenFile',
   'caFile',
+  'plugin',
   'verbose',
   'config',
 ]

@@ -26,6 +26,8 @@ export interface JobFlags {
   readonly caFile?: string
   readonly compress?: boolean
   readonly blockSize?: number
+  /** `--plugin` modules to load (package names or file paths; a config file's relative paths made absolute). */
+  readonly plugin?: readonly string[]
   readonly quiet?: boolean
   readonly verbose?: boolean
   readonly config?: string
