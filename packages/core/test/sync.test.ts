@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import {
   check,
+  createPathFilter,
   type DoneEvent,
   MemoryStateStore,
   type RelPath,
@@ -189,6 +190,19 @@ describe('sync (mirror)', () => {
     })
     expect(done(await run(src, dst, { mode: 'mirror' })).failed).toBe(0)
     expect(await snapshot(dst)).toEqual({ f: 'file' })
+  })
+
+  // QA round 10 (F7): a full source that the filters exclude entirely is not "empty".
+  it('a source the filters exclude entirely is said to be that by the empty-source guard', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', 'd/b': '2' })
+    await seed(dst, { a: '1', 'd/b': '2' })
+    const s = done(await run(src, dst, { filter: createPathFilter({ exclude: ['*'] }), deleteExcluded: true }))
+    expect(s.deletesSuppressed).toMatch(/^every source file is excluded by the filters/)
+    expect(await snapshot(dst)).toEqual({ a: '1', d: '<dir>', 'd/b': '2' })
+    const empty = createMemBackend()
+    expect(done(await run(empty, dst)).deletesSuppressed).toMatch(/^the source is empty/)
   })
 
   it('--dry-run writes nothing, the state store included, but reports the plan', async () => {

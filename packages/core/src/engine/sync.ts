@@ -92,7 +92,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     const side$ = new Subject<SyncEvent>()
     const backlog = new Backlog(BACKLOG)
     signal.addEventListener('abort', () => backlog.drain(), { once: true })
-    const facts = { sourceFiles: 0, targetFiles: 0, listingErrors: 0, planFailures: 0 }
+    const facts = { sourceFiles: 0, sourceExcluded: 0, targetFiles: 0, listingErrors: 0, planFailures: 0 }
     let listing = true
     const noticed = new Set<NoticeCode>()
     const notice = (code: NoticeCode, message: string, path?: string): void => {
@@ -196,7 +196,11 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       diff(openListing(source, listOpts), openListing(target, targetListOpts), {
         backlog,
         signal,
-        admitSource: listedEntryCheck(source, listOpts),
+        admitSource: listedEntryCheck(source, {
+          ...listOpts,
+          // A source filtered to nothing is said to be that by the delete guard, not "empty".
+          onExcluded: () => void facts.sourceExcluded++,
+        }),
         admitTarget: listedEntryCheck(target, targetListOpts),
       }),
     ).pipe(

@@ -15,6 +15,8 @@ export interface ListSideOptions {
   /** A part of the tree could not be listed, or a name was unsafe: the run must delete nothing. */
   readonly onError: (error: SyncError) => void
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
+  /** Called for each entry the filter leaves out (`listedEntryCheck`). */
+  readonly onExcluded?: () => void
   /** The target of a run that writes: the backend may clean up its own leftovers (`ListOptions.cleanUp`). [false] */
   readonly cleanUp?: boolean
   readonly signal?: AbortSignal
@@ -91,7 +93,11 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
       return false
     }
     previous = entry
-    return !(useFilter && filter.isExcluded(entry.path, entry.kind))
+    if (useFilter && filter.isExcluded(entry.path, entry.kind)) {
+      opts.onExcluded?.()
+      return false
+    }
+    return true
   }
 }
 

@@ -34,7 +34,14 @@ export interface TransferOptions extends ExecuteOptions {
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
   /** Run facts the delete guard needs, read once all transfers have finished. */
-  readonly facts?: () => { sourceFiles: number; targetFiles: number; listingErrors: number; planFailures: number }
+  readonly facts?: () => {
+    sourceFiles: number
+    /** Source entries the filters left out (to tell a source filtered to nothing from an empty one). */
+    sourceExcluded?: number
+    targetFiles: number
+    listingErrors: number
+    planFailures: number
+  }
   /** Called once per action when it no longer occupies the pipeline (executed, skipped or held). */
   readonly onSettled?: (action: Action) => void
   /** The run plans deletes (mirror); false for copy, which never deletes. [false] */
@@ -208,6 +215,7 @@ function runDeletes(
   const verdict = guardDeletes({
     deletes: held.length,
     sourceFiles: facts.sourceFiles,
+    ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
     targetFiles: facts.targetFiles,
     failures: failures + facts.planFailures,
     listingErrors: facts.listingErrors,
