@@ -319,6 +319,16 @@ describe('safety refusals', () => {
     expect(verbose.stderr.match(/^skipped +old-\d\.txt: 6 deletes exceed/gm)).toHaveLength(6)
   })
 
+  it('filters that exclude every source file are said to, not "the source is empty", once', async () => {
+    await cli('sync', src, dst)
+    const r = await cli('sync', src, dst, '--exclude', '*', '--delete-excluded')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('every source file is excluded by the filters')
+    expect(r.stderr).not.toContain('the source is empty')
+    expect(r.stderr).not.toMatch(/^skipped/m)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+  })
+
   it('a dry run that a guard would keep from deleting does not say it would delete', async () => {
     await cli('sync', src, dst)
     await writeTree(dst, Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`old-${i}.txt`, 'x'])))
