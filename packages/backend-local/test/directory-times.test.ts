@@ -139,3 +139,22 @@ async function chown(path: string, uid: number, gid: number, recursive: boolean)
   if (!st.isDirectory()) return
   for (const name of await readdir(path)) await chown(join(path, name), uid, gid, true)
 }
+
+describe('a directory whose mtime alone differs', () => {
+  // QA round 11: a run killed after writing into a directory leaves its mtime wrong (times are set
+  // back at a run's end), and a `touch` of a source directory was never carried over; rsync -a sets
+  // every directory's mtime. Now such a directory is touched.
+  it('gets the source mtime (a touch), and a second run does nothing', async () => {
+    const src = await tempDir('dir-touch-src')
+    const dst = await tempDir('dir-touch-dst')
+    await mkdir(join(src, 'd'))
+    await writeFile(join(src, 'd', 'f'), 'f')
+    await run(src, dst)
+    await utimes(join(src, 'd'), T, T) // touch -d in the source
+    await utimes(join(dst, 'd'), new Date(), new Date()) // …and a target left wrong by a killed run
+    const events = await run(src, dst)
+    expect(events.at(-1)).toMatchObject({ summary: { done: { touch: 1, copy: 0, update: 0 } } })
+    expect(await mtimeOf(join(dst, 'd'))).toBe(T.getTime())
+    expect((await run(src, dst)).at(-1)).toMatchObject({ summary: { done: { touch: 0 } } })
+  })
+})

@@ -163,9 +163,15 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   }
   if (!s || !t) return NONE
   if (s.kind === 'dir' && t.kind === 'dir') {
-    // mkdir of a directory that exists sets its mode (as `rsync -a` keeps a directory's permissions).
-    return modeDiffers(ctx, s, t) && supports.mkdir(ctx.target)
-      ? { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: 'mode differs' } }
+    // mkdir of a directory that exists sets its mode (as `rsync -a` keeps a directory's permissions),
+    // and its mtime with it.
+    if (modeDiffers(ctx, s, t) && supports.mkdir(ctx.target)) {
+      return { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: 'mode differs' } }
+    }
+    // rsync -a sets every directory's mtime: one a run that was killed wrote into (its times are
+    // set back only at a run's end), or `touch`ed in the source, is carried over too.
+    return keepsDirTimes(ctx) && Math.abs(s.mtimeMs - t.mtimeMs) > ctx.modifyWindowMs
+      ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: 'mtime differs' } }
       : NONE
   }
   if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
@@ -217,6 +223,19 @@ async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContex
   const same = await sameContent(ctx, s, t, true)
   if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
+}
+
+/** Directory mtimes are kept where both sides have real, listed directories and the target sets mtimes (as DirectoryTimes). */
+function keepsDirTimes(ctx: DecideContext): boolean {
+  const { source, target } = ctx
+  return (
+    source.capabilities.emptyDirs &&
+    target.capabilities.emptyDirs &&
+    source.capabilities.listMtime &&
+    target.capabilities.listMtime &&
+    supports.mkdir(target) &&
+    supports.setMtime(target)
+  )
 }
 
 /** True when both sides keep permissions, both entries carry them, and they differ. */
