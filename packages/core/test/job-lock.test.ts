@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
@@ -139,5 +139,32 @@ describe('acquireJobLock', () => {
 
   it('refuses a job id that is not a safe file name', async () => {
     await expect(acquireJobLock('../x', { stateDir: dir })).rejects.toMatchObject({ code: 'USAGE' })
+  })
+})
+
+describe('a full disk under the state directory', () => {
+  // QA round 11: the lock's JSON failed to write (ENOSPC) as an "internal error", and the empty file
+  // it left looked like a run just starting to the next one. A real full filesystem: a small tmpfs.
+  it('is NO_SPACE, and leaves no empty lock behind', async (t) => {
+    const mnt = await mkdtemp(path.join(tmpdir(), 'syncflow-lock-full-'))
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', mnt]).status === 0
+    if (!mounted) {
+      await rm(mnt, { recursive: true, force: true })
+      return t.skip('cannot mount a small tmpfs here (needs root): no full disk to test with')
+    }
+    try {
+      // Fill it up: the lock file can still be created (an inode), not written.
+      await writeFile(path.join(mnt, 'fill'), Buffer.alloc(64 * 1024)).catch(() => {})
+      await writeFile(path.join(mnt, 'fill2'), Buffer.alloc(4096)).catch(() => {})
+      const err = await acquireJobLock('job1', { stateDir: mnt }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ name: 'SyncError', code: 'NO_SPACE' })
+      expect(existsSync(path.join(mnt, 'job1.lock'))).toBe(false)
+    } finally {
+      spawnSync('umount', [mnt])
+      await rm(mnt, { recursive: true, force: true })
+    }
   })
 })

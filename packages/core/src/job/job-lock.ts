@@ -88,9 +88,13 @@ async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
   }
   try {
     await handle.writeFile(`${JSON.stringify(info)}\n`)
-  } finally {
-    await handle.close()
+  } catch (err) {
+    // A full disk: no empty lock left behind to look like a run that is just starting.
+    await handle.close().catch(() => {})
+    await fs.rm(lockPath, { force: true }).catch(() => {})
+    throw lockIoError(err, lockPath)
   }
+  await handle.close()
   return true
 }
 
