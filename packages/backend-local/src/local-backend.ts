@@ -384,8 +384,9 @@ export class LocalBackend
       if ((await this.#parentState(rel, 'setMtime')) === 'missing') throw missing('setMtime', rel)
       const st = await lstat(abs)
       const mtime = utimeSeconds(mtimeMs)
-      if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, st.atimeMs / 1000, mtime)
-      else await utimes(abs, st.atimeMs / 1000, mtime)
+      const atime = utimeSeconds(st.atimeMs)
+      if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, atime, mtime)
+      else await utimes(abs, atime, mtime)
       return await this.#entryOrMissing(rel, 'setMtime', true)
     } catch (err) {
       throw toSyncError(err, 'setMtime', rel)
@@ -838,8 +839,11 @@ async function writeAt(fh: FileHandle, buf: Buffer, n: number, position: number)
  * would store …122.999 ms. Adding half a microsecond rounds to the nearest microsecond instead:
  * whole-ms mtimes (S3, other tools) round-trip exactly, finer ones to within 0.5 µs.
  */
-function utimeSeconds(mtimeMs: number): number {
-  return (mtimeMs + 0.0005) / 1000
+function utimeSeconds(mtimeMs: number): number | string {
+  const seconds = (mtimeMs + 0.0005) / 1000
+  // Node's utimes take a negative number (before 1970) for "now" (toUnixTimestamp); a numeric
+  // string is passed through as it is, to the microsecond.
+  return seconds < 0 ? String(seconds) : seconds
 }
 
 /** fsync, then mtime and mode, on the open temp file (before it is renamed into place). */

@@ -5,8 +5,11 @@ import type { RelPath } from '../../model/rel-path.js'
 import { listAll, writeText } from '../backend-io.js'
 import type { SuiteContext } from '../suite-context.js'
 
-/** Mtimes with a sub-second part, an old one and a recent one. */
-const MTIMES = [1_600_000_000_123, 946_684_800_000, 1_700_000_000_999, 1_234_567_890_500]
+/**
+ * Mtimes with a sub-second part, an old one, a recent one, and ones before 1970 (negative: Node's
+ * utimes read a negative number as "now", which a backend must not pass on).
+ */
+const MTIMES = [1_600_000_000_123, 946_684_800_000, 1_700_000_000_999, 1_234_567_890_500, -315_619_199_877, -1000]
 
 function expectMtime(b: Backend, entry: Entry | undefined, mtimeMs: number): void {
   expect(entry).toBeDefined()
