@@ -116,11 +116,20 @@ async function readDirectory(
     names = readdirSync(dirAbs)
   } catch (err) {
     const error = toSyncError(err, 'list', dirRel === '' ? opts.root : dirRel)
-    // An unreadable root is fatal; a vanished subdirectory is simply gone.
-    if (isRoot || errnoOf(err) !== 'ENOENT') {
-      if (isRoot) throw error
-      report(opts, error)
-    }
+    // An unreadable root is fatal.
+    if (isRoot) throw error
+    // A subdirectory that vanished once listed (renamed or deleted meanwhile) has unknown contents,
+    // not none: reported, so that the run deletes nothing below it (rsync: "file has vanished").
+    report(
+      opts,
+      errnoOf(err) === 'ENOENT'
+        ? new SyncError('NOT_FOUND', 'directory vanished while it was listed (renamed or deleted meanwhile)', {
+            op: 'local.list',
+            path: dirRel,
+            hint: 'Nothing was deleted on this run; run again once the tree is still.',
+          })
+        : error,
+    )
     return { entries, index: 0, abs: dirAbs, id, dirIds }
   }
   const invalid = names.some((n) => n.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined

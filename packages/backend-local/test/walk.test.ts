@@ -136,6 +136,25 @@ describe('sorted streaming walk', () => {
     ])
   })
 
+  // QA round 11: a directory renamed while the walk had yielded it but not read it yet was listed
+  // as empty, silently: its target copy was deleted and the new name never seen (exit 0).
+  it('a subdirectory that vanishes once listed goes to onError, and a sync then deletes nothing', async () => {
+    const root = await tempDir('vanish')
+    await mkdir(join(root, 'd'))
+    await writeFile(join(root, 'd', 'f'), 'f')
+    await writeFile(join(root, 'top'), 't')
+    const errors: SyncError[] = []
+    const seen: string[] = []
+    for await (const e of createLocalBackend({ root }).list({ onError: (err) => errors.push(err) })) {
+      seen.push(e.path)
+      // Yielded, not read yet: another program renames it now.
+      if (e.path === 'd') execFileSync('mv', [join(root, 'd'), join(root, 'e')])
+    }
+    expect(seen).toEqual(['d', 'top'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['NOT_FOUND', 'd']])
+    expect(errors[0]!.message).toMatch(/vanished while it was listed/)
+  })
+
   it('an unreadable subdirectory goes to onError (PERMISSION) and the rest is listed', async (t) => {
     const root = await tempDir('perm')
     await chmod(root, 0o755)
