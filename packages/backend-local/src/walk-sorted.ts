@@ -1,16 +1,8 @@
-import type { Stats } from 'node:fs'
+import type { Dirent, Stats } from 'node:fs'
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import {
-  baseName,
-  compareEntries,
-  type Entry,
-  type ListOptions,
-  type RelPath,
-  relPathProblem,
-  SyncError,
-} from '@syncflow/core'
+import { compareEntries, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 
 /** How symlinks are listed: as symlinks (`preserve`, like `rsync -a`), as what they point to (`follow`, like `rsync -L`), or not at all (`skip`). */
@@ -26,16 +18,27 @@ export interface WalkOptions extends ListOptions {
   readonly onTemp: (abs: string, rel: string, name: string) => Promise<void>
 }
 
-/** One directory being walked: its entries in listing order, and what entering a subdirectory needs. */
+/** A name of a directory being walked, as readdir typed it: what it sorts by (a directory as `name/`). */
+interface Listed {
+  /** The name, a valid segment (compared as a path by `compareEntries`). */
+  readonly path: RelPath
+  readonly kind: 'file' | 'dir' | 'symlink'
+}
+
+/**
+ * One directory being walked: its names in listing order, stated one by one as they are yielded.
+ * Only names and their types are held, not entries: a directory of 100,000 files held its entries
+ * (with their stats' strings) on both sides of a run, over 30 MiB live each.
+ */
 interface Frame {
-  readonly entries: Entry[]
+  readonly names: Listed[]
   index: number
   /** Absolute path of this directory. */
   readonly abs: string
+  /** Its path relative to the root (`''` for the root). */
+  readonly rel: string
   /** `dev:ino` of this directory, to detect loops through followed symlinks. */
   readonly id: string
-  /** `dev:ino` of each subdirectory entry (directories only: files need none). */
-  readonly dirIds: Map<Entry, string> | undefined
 }
 
 /** Printable ASCII without `\`: such a name (never `.` or `..` from readdir) is a valid segment without further checks. */
@@ -44,9 +47,10 @@ const PLAIN_NAME = /^[\x20-\x5b\x5d-\x7e]+$/
 const YIELD_EVERY = 512
 
 /**
- * Lists a directory tree depth-first in UTF-8 byte order of `entrySortKey`: each directory is read
- * whole, its entries sorted (a directory sorts as `name/`), and entered right after it is yielded, so
- * only the chain of directories being walked is in memory, whatever the size of the tree.
+ * Lists a directory tree depth-first in UTF-8 byte order of `entrySortKey`: each directory's names
+ * are read whole (with their types, from readdir) and sorted (a directory sorts as `name/`), then
+ * stated one by one as they are yielded, and a directory is entered right after it is yielded: only
+ * the names of the chain of directories being walked are in memory, whatever the size of the tree.
  * Unreadable directories and unsafe names go to `onError` (thrown without it) and are skipped.
  */
 export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
@@ -70,15 +74,23 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     })
   }
   const stack: Frame[] = [await readDirectory(opts, opts.root, '', idOf(rootStat), true)]
+  let stated = 0
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!
-    const entry = frame.entries[frame.index++]
-    if (entry === undefined) {
+    const listed = frame.names[frame.index++]
+    if (listed === undefined) {
       stack.pop()
       continue
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
-    const id = entry.kind === 'dir' ? (frame.dirIds?.get(entry) ?? '') : ''
+    if (++stated % YIELD_EVERY === 0) await nextTurn()
+    const abs = `${frame.abs}${sep}${listed.path}`
+    const rel = (frame.rel === '' ? listed.path : `${frame.rel}/${listed.path}`) as RelPath
+    const st = statEntry(opts, abs, rel)
+    if (st === undefined) continue
+    const entry = entryOf(opts, abs, rel, st, listed.kind)
+    if (entry === undefined) continue
+    const id = entry.kind === 'dir' ? idOf(st) : ''
     const pruned = entry.kind === 'dir' && opts.prune?.(entry.path) === true
     // (An excluded one is never entered: nothing to report, and a report would hold back deletes.)
     if (entry.kind === 'dir' && !pruned && stack.some((f) => f.id === id)) {
@@ -95,12 +107,48 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     }
     yield entry
     if (entry.kind !== 'dir' || pruned) continue
-    const abs = `${frame.abs}${sep}${baseName(entry.path)}`
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }
 }
 
-/** Reads, stats and sorts one directory. */
+/**
+ * The entry of a name from its stats, when they still say what readdir said (its place in the
+ * order depends on it): a name that became a directory, or stopped being one, since the directory
+ * was read is reported, so the run deletes nothing on a listing it cannot trust.
+ */
+function entryOf(opts: WalkOptions, abs: string, rel: RelPath, st: Stats, listed: Listed['kind']): Entry | undefined {
+  const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : undefined
+  if (kind === undefined) {
+    specialFile(opts, rel, st)
+    return undefined
+  }
+  if ((kind === 'dir') !== (listed === 'dir')) {
+    report(
+      opts,
+      new SyncError('CONFLICT', `changed while it was listed (now a ${kind === 'dir' ? 'directory' : kind})`, {
+        op: 'local.list',
+        path: rel,
+        hint: 'Nothing was deleted on this run; run again once the tree is still.',
+      }),
+    )
+    return undefined
+  }
+  if (kind === 'file') return fileEntry(rel, st)
+  if (kind === 'symlink') return symlinkEntry(opts, abs, rel, st)
+  return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
+}
+
+/** Sockets, FIFOs and devices have no content to sync: skipped, and said (as rsync without -D). */
+function specialFile(opts: WalkOptions, rel: string, st: { isFIFO(): boolean; isSocket(): boolean }): void {
+  const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'
+  opts.onNotice?.({
+    code: 'SPECIAL_FILE_SKIPPED',
+    message: `${rel} is ${what}: skipped (not a regular file)`,
+    path: rel,
+  })
+}
+
+/** Reads one directory's names with their types, and sorts them in listing order. */
 async function readDirectory(
   opts: WalkOptions,
   dirAbs: string,
@@ -108,12 +156,12 @@ async function readDirectory(
   id: string,
   isRoot: boolean,
 ): Promise<Frame> {
-  const entries: Entry[] = []
-  let dirIds: Map<Entry, string> | undefined
-  let names: string[]
+  const names: Listed[] = []
+  let dirents: Dirent[]
   try {
-    // Synchronous like the lstats below: one getdents batch beats a thread-pool round trip (1.5–6× per directory).
-    names = readdirSync(dirAbs)
+    // Synchronous like the lstats: one getdents batch beats a thread-pool round trip (1.5–6× per
+    // directory). The types come with the names (d_type; Node stats a name whose type is unknown).
+    dirents = readdirSync(dirAbs, { withFileTypes: true })
   } catch (err) {
     const error = toSyncError(err, 'list', dirRel === '' ? opts.root : dirRel)
     // An unreadable root is fatal.
@@ -130,20 +178,19 @@ async function readDirectory(
           })
         : error,
     )
-    return { entries, index: 0, abs: dirAbs, id, dirIds }
+    return { names, index: 0, abs: dirAbs, rel: dirRel, id }
   }
-  const invalid = names.some((n) => n.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined
+  const invalid = dirents.some((d) => d.name.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined
   const prefix = dirRel === '' ? '' : `${dirRel}/`
   const absPrefix = `${dirAbs}${sep}`
-  for (let i = 0; i < names.length; i++) {
-    if ((i + 1) % YIELD_EVERY === 0) await nextTurn()
-    const name = names[i]!
-    const abs = absPrefix + name
+  for (let i = 0; i < dirents.length; i++) {
+    const d = dirents[i]!
+    const name = d.name
     if (opts.isTemp(name)) {
-      await opts.onTemp(abs, prefix + name, name)
+      if ((i + 1) % YIELD_EVERY === 0) await nextTurn()
+      await opts.onTemp(absPrefix + name, prefix + name, name)
       continue
     }
-    const rel = prefix + name
     const problem = invalid?.has(name)
       ? 'name is not valid UTF-8'
       : PLAIN_NAME.test(name)
@@ -151,48 +198,35 @@ async function readDirectory(
         : relPathProblem(name)
     if (problem !== undefined) {
       // Excluded by the user: skipped without a word (it could not be synced anyway).
-      if (opts.excluded?.(rel)) continue
+      if (opts.excluded?.(prefix + name)) continue
       report(
         opts,
         new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
           op: 'local.list',
-          path: rel,
+          path: prefix + name,
           hint: 'Rename the file, or exclude it with --exclude.',
         }),
       )
       continue
     }
-    const st = statEntry(opts, abs, rel as RelPath)
-    if (st === undefined) continue
-    if (st.isFile()) {
-      entries.push(fileEntry(rel as RelPath, st))
-    } else if (st.isDirectory()) {
-      const entry: Entry = {
-        path: rel as RelPath,
-        kind: 'dir',
-        size: 0,
-        mtimeMs: st.mtimeMs,
-        mode: st.mode & 0o7777,
-        version: versionOf(st),
+    if (d.isFile()) names.push({ path: name as RelPath, kind: 'file' })
+    else if (d.isDirectory()) names.push({ path: name as RelPath, kind: 'dir' })
+    else if (d.isSymbolicLink()) {
+      if (opts.symlinks === 'skip') continue
+      if (opts.symlinks === 'preserve') {
+        names.push({ path: name as RelPath, kind: 'symlink' })
+        continue
       }
-      entries.push(entry)
-      dirIds ??= new Map()
-      dirIds.set(entry, idOf(st))
-    } else if (st.isSymbolicLink()) {
-      const entry = symlinkEntry(opts, abs, rel as RelPath, st)
-      if (entry !== undefined) entries.push(entry)
-    } else {
-      // Sockets, FIFOs and devices have no content to sync: skipped, and said (as rsync without -D).
-      const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'
-      opts.onNotice?.({
-        code: 'SPECIAL_FILE_SKIPPED',
-        message: `${rel} is ${what}: skipped (not a regular file)`,
-        path: rel,
-      })
-    }
+      // follow: sorted as what it points to (a directory as `name/`); a dangling one is reported now.
+      const st = statEntry(opts, absPrefix + name, (prefix + name) as RelPath)
+      if (st === undefined) continue
+      if (st.isFile() || st.isDirectory())
+        names.push({ path: name as RelPath, kind: st.isDirectory() ? 'dir' : 'file' })
+      else specialFile(opts, prefix + name, st)
+    } else specialFile(opts, prefix + name, d)
   }
-  entries.sort(compareEntries)
-  return { entries, index: 0, abs: dirAbs, id, dirIds }
+  names.sort(compareEntries)
+  return { names, index: 0, abs: dirAbs, rel: dirRel, id }
 }
 
 /**

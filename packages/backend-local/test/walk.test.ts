@@ -155,6 +155,26 @@ describe('sorted streaming walk', () => {
     expect(errors[0]!.message).toMatch(/vanished while it was listed/)
   })
 
+  // Names are sorted by the types readdir gave, and stated as they are yielded: one whose type
+  // changed in between would be out of order (a directory sorts as name/), so it is reported.
+  it('a name that became a directory while the walk listed its parent goes to onError', async () => {
+    const root = await tempDir('retyped')
+    await writeFile(join(root, 'a'), 'a')
+    await writeFile(join(root, 'x'), 'x')
+    const errors: SyncError[] = []
+    const seen: string[] = []
+    for await (const e of createLocalBackend({ root }).list({ onError: (err) => errors.push(err) })) {
+      seen.push(e.path)
+      if (e.path === 'a') {
+        execFileSync('rm', [join(root, 'x')])
+        await mkdir(join(root, 'x'))
+      }
+    }
+    expect(seen).toEqual(['a'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['CONFLICT', 'x']])
+    expect(errors[0]!.message).toMatch(/changed while it was listed \(now a directory\)/)
+  })
+
   it('an unreadable subdirectory goes to onError (PERMISSION) and the rest is listed', async (t) => {
     const root = await tempDir('perm')
     await chmod(root, 0o755)
