@@ -205,6 +205,25 @@ describe('sync (mirror)', () => {
     expect(done(await run(empty, dst)).deletesSuppressed).toMatch(/^the source is empty/)
   })
 
+  // A state store that cannot be written (not loadable, disk full) failed every batch of records,
+  // each said as its own failure: thousands of lines for a big run.
+  it('a state store that fails every write is reported once, and the run exits as failed', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const files: Record<string, string> = {}
+    for (let i = 0; i < 1200; i++) files[`f${i}`] = `${i}` // three batches of records (500 each)
+    await seed(src, files)
+    const state = new MemoryStateStore()
+    state.setMany = async () => {
+      throw new SyncError('NO_SPACE', 'the state store disk is full')
+    }
+    const events = await run(src, dst, { state })
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ stage: 'record', error: { code: 'NO_SPACE' } })
+    expect(done(events)).toMatchObject({ failed: 1, done: { copy: 1200 } })
+  })
+
   it('--dry-run writes nothing, the state store included, but reports the plan', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -26,6 +26,9 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
           let sets: [RelPath, StateRecord][] = []
           let deletes: RelPath[] = []
           let chain: Promise<void> = Promise.resolve()
+          // A store that fails once (not loadable, disk full, server gone) fails every batch after:
+          // the first failure is reported (the run then exits 1: its state is not saved), not each.
+          let failed = false
           const flush = (): Promise<void> => {
             const s = sets
             const d = deletes
@@ -38,6 +41,8 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
                 if (d.length > 0) await state.deleteMany(d)
               })
               .catch((err: unknown) => {
+                if (failed) return
+                failed = true
                 const error = asSyncError(err, 'state.write')
                 subscriber.next({ type: 'failed', ts: Date.now(), path: '', error: error.toJSON(), stage: 'record' })
               })
