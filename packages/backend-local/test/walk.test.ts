@@ -155,6 +155,23 @@ describe('sorted streaming walk', () => {
     expect(errors[0]!.message).toMatch(/vanished while it was listed/)
   })
 
+  // Review finding: names are stated as they are reached, so a directory renamed after its parent
+  // was read is gone by then: reported like one that vanishes once entered, never left out silently.
+  it('a subdirectory renamed before the walk reaches it goes to onError too', async () => {
+    const root = await tempDir('vanish-early')
+    await writeFile(join(root, 'a'), 'a')
+    await mkdir(join(root, 'photos'))
+    await writeFile(join(root, 'photos', 'p1'), 'p')
+    const errors: SyncError[] = []
+    const seen: string[] = []
+    for await (const e of createLocalBackend({ root }).list({ onError: (err) => errors.push(err) })) {
+      seen.push(e.path)
+      if (e.path === 'a') execFileSync('mv', [join(root, 'photos'), join(root, 'Photos')])
+    }
+    expect(seen).toEqual(['a'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['NOT_FOUND', 'photos']])
+  })
+
   // Names are sorted by the types readdir gave, and stated as they are yielded: one whose type
   // changed in between would be out of order (a directory sorts as name/), so it is reported.
   it('a name that became a directory while the walk listed its parent goes to onError', async () => {
