@@ -204,6 +204,12 @@ async function run(
       }
     }
     case 'touch': {
+      // A directory's mtime goes through mkdir, best effort there (one the user may write into but
+      // does not own refuses it: that must not fail the run and hold back its deletes).
+      if (s?.kind === 'dir' && supports.mkdir(target)) {
+        await target.mkdir(action.path, { mtimeMs: s.mtimeMs })
+        return { bytes: 0 }
+      }
       if (!s || !supports.setMtime(target))
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
