@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import {
+  chmodSync,
   closeSync,
   constants,
   fchmodSync,
@@ -129,6 +130,13 @@ export class LocalBackend
   /** Makes small writes durable in groups; undefined = an fsync per file. */
   readonly #commit: GroupCommit | undefined
   #closed = false
+  /**
+   * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
+   * their modes, put back by `close`. rsync does the same; else only root could update such trees.
+   */
+  readonly #madeWritable = new Map<string, number>()
+  /** The root was checked for `#writable` (once: it is not stated per write as parents are). */
+  #rootWritable = false
 
   constructor(options: LocalBackendOptions) {
     const policy = options.symlinks ?? 'preserve'
@@ -262,7 +270,7 @@ export class LocalBackend
     const rel = this.#rel(path, 'remove')
     const abs = this.#abs(rel)
     try {
-      if ((await this.#parentState(rel, 'remove')) === 'missing') return
+      if ((await this.#parentState(rel, 'remove', true)) === 'missing') return
       const st = await lstat(abs).catch((err: unknown) => {
         if (isMissing(err)) return undefined
         throw err
@@ -288,6 +296,30 @@ export class LocalBackend
 
   async close(): Promise<void> {
     this.#closed = true
+    // The modes of directories made writable for the run come back (best effort: one may be gone).
+    for (const [abs, mode] of this.#madeWritable) {
+      try {
+        chmodSync(abs, mode)
+      } catch {}
+    }
+    this.#madeWritable.clear()
+  }
+
+  /**
+   * Makes the directory at `abs` (stats `st`) owner-writable and searchable for the run if it is
+   * ours and is not: a read-only directory (0555) then receives its files and loses the ones deleted,
+   * and gets its mode back at `close`. Not as root (who needs none), not on someone else's.
+   */
+  #writable(abs: string, st: Stats): void {
+    if ((st.mode & 0o300) === 0o300 || this.#madeWritable.has(abs)) return
+    const euid = process.geteuid?.()
+    if (euid === undefined || euid === 0 || st.uid !== euid) return
+    try {
+      chmodSync(abs, (st.mode | 0o300) & 0o7777)
+      this.#madeWritable.set(abs, st.mode & 0o7777)
+    } catch {
+      // Left as it is: the write fails with its own clear error.
+    }
   }
 
   async rootExists(): Promise<boolean> {
@@ -304,7 +336,7 @@ export class LocalBackend
     const src = this.#rel(from, 'move')
     const dst = this.#rel(to, 'move')
     try {
-      if ((await this.#parentState(src, 'move')) === 'missing') throw missing('move', src)
+      if ((await this.#parentState(src, 'move', true)) === 'missing') throw missing('move', src)
       const st = await lstat(this.#abs(src))
       if (src === dst) return await this.#entryOrMissing(dst, 'move', true)
       let expected = opts.expect
@@ -418,7 +450,11 @@ export class LocalBackend
       const bestEffort = (err: unknown): void => {
         if (!existed || (errnoOf(err) !== 'EPERM' && errnoOf(err) !== 'EACCES')) throw err
       }
-      if (meta.mode !== undefined) await chmod(abs, meta.mode & 0o7777).catch(bestEffort)
+      if (meta.mode !== undefined) {
+        // A mode set now is the one to keep: not the one it had when made writable for the run.
+        this.#madeWritable.delete(abs)
+        await chmod(abs, meta.mode & 0o7777).catch(bestEffort)
+      }
       if (meta.mtimeMs !== undefined) {
         await utimes(abs, Date.now() / 1000, utimeSeconds(meta.mtimeMs)).catch(bestEffort)
       }
@@ -465,23 +501,32 @@ export class LocalBackend
    * before (same `dev:ino`: a symlink swapped into the chain since would resolve elsewhere), one
    * `realpath` otherwise.
    */
-  async #parentState(rel: RelPath, op: string): Promise<'ok' | 'missing'> {
+  async #parentState(rel: RelPath, op: string, forWrite = false): Promise<'ok' | 'missing'> {
     const parent = parentRelPath(rel)
     try {
       const rootReal = await this.#realRoot()
-      if (parent === undefined) return 'ok'
+      if (parent === undefined) {
+        if (forWrite && !this.#rootWritable) {
+          this.#rootWritable = true
+          const st = lstatSync(this.root, { throwIfNoEntry: false })
+          if (st?.isDirectory()) this.#writable(this.root, st)
+        }
+        return 'ok'
+      }
       const abs = this.#abs(parent)
       // Taken before the realpath: a swap after it cannot get a foreign directory recorded.
       const st = lstatSync(abs, { throwIfNoEntry: false })
       const id = st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
       const known = this.#verified.get(parent)
-      if (known !== undefined) {
-        if (known === id) return 'ok'
-        this.#verified.forget(parent)
+      if (known !== undefined && known === id) {
+        if (forWrite) this.#writable(abs, st!)
+        return 'ok'
       }
+      if (known !== undefined) this.#verified.forget(parent)
       const real = realpathSync.native(abs)
       if (real === join(rootReal, parent)) {
         if (id !== undefined) this.#verified.set(parent, id)
+        if (forWrite && st?.isDirectory()) this.#writable(abs, st)
         return 'ok'
       }
     } catch (err) {
@@ -514,7 +559,7 @@ export class LocalBackend
       this.#rootMade ??= makeDirectories(this.root)
       await this.#rootMade
     }
-    if ((await this.#parentState(rel, op)) === 'ok') return
+    if ((await this.#parentState(rel, op, true)) === 'ok') return
     const parent = parentRelPath(rel) ?? ''
     const pending = this.#creating.get(parent)
     if (pending !== undefined) {
@@ -534,15 +579,26 @@ export class LocalBackend
   /** Creates the missing directories above `rel`, each checked to be a real directory (not a symlink). */
   async #makeParents(rel: RelPath, op: string): Promise<void> {
     let dir = this.root
+    let parentStat: Stats | undefined
     for (const segment of rel.split('/').slice(0, -1)) {
+      const above = dir
       dir = join(dir, segment)
       try {
         await mkdir(dir)
       } catch (err) {
-        if (errnoOf(err) !== 'EEXIST') throw err
+        if (errnoOf(err) === 'EACCES') {
+          // Into a read-only directory of ours: writable for the run (see #writable), then again.
+          const st = parentStat ?? lstatSync(above)
+          this.#writable(above, st)
+          if (!this.#madeWritable.has(above)) throw err
+          await mkdir(dir).catch((again: unknown) => {
+            if (errnoOf(again) !== 'EEXIST') throw again
+          })
+        } else if (errnoOf(err) !== 'EEXIST') throw err
       }
       // Created by us or by a concurrent writer, it must be a real directory.
       const st = await lstat(dir)
+      parentStat = st
       if (st.isSymbolicLink()) throw await this.#symlinkInChain(rel, op)
       if (!st.isDirectory()) {
         throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, { op: `local.${op}`, path: rel })

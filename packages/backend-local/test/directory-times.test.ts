@@ -149,9 +149,26 @@ describe('read-only directories, as a user who is not root', () => {
     expect(ran.value.second.at(-1)).toMatchObject({
       summary: { failed: 0, done: { copy: 0, mkdir: 0, update: 0 }, unchanged: 2 },
     })
+    // Review finding: the target's directories exist now, read-only. A file added to, one deleted
+    // from, and a directory made in the source's read-only directory reach it too (rsync -a does).
+    const later = await withoutRootPrivileges(async () => {
+      await chmod(join(src, 'ro'), 0o755)
+      await writeFile(join(src, 'ro', 'new'), 'n')
+      await rm(join(src, 'ro', 'f'), { force: true })
+      await mkdir(join(src, 'ro', 'made'))
+      await writeFile(join(src, 'ro', 'made', 'h'), 'h')
+      await chmod(join(src, 'ro'), 0o555)
+      await utimes(join(src, 'ro'), T, T)
+      return run(src, dst)
+    })
+    expect(later?.value.at(-1)).toMatchObject({ summary: { failed: 0, done: { copy: 2, delete: 1, mkdir: 1 } } })
+    expect((await readdir(join(dst, 'ro'))).sort()).toEqual(['made', 'new', 'sub'])
+    expect((await stat(join(dst, 'ro'))).mode & 0o7777).toBe(0o555)
+    expect(await mtimeOf(join(dst, 'ro'))).toBe(T.getTime())
     // Writable again, so that the temp directory can be removed.
     await chmod(join(dst, 'ro', 'sub'), 0o755)
     await chmod(join(dst, 'ro'), 0o755)
+    await chmod(join(dst, 'ro', 'made'), 0o755)
     await chmod(join(src, 'ro', 'sub'), 0o755)
     await chmod(join(src, 'ro'), 0o755)
   })

@@ -67,12 +67,21 @@ export class DirectoryTimes {
       const now = await target.stat(dir).catch(() => undefined)
       if (now?.kind !== 'dir') return
       let mtimeMs = this.#made.get(dir)
+      let mode = this.#modes.get(dir)
       if (mtimeMs === undefined) {
         const st = await this.source.stat(dir).catch(() => undefined)
         if (st?.kind !== 'dir') return
         mtimeMs = st.mtimeMs
+        // A read-only directory the target made writable to change something in it gets its mode back.
+        if (
+          this.setsModes &&
+          st.mode !== undefined &&
+          now.mode !== undefined &&
+          (st.mode & 0o7777) !== (now.mode & 0o7777)
+        ) {
+          mode = st.mode & 0o7777
+        }
       }
-      const mode = this.#modes.get(dir)
       if (mode === undefined && Math.abs(now.mtimeMs - mtimeMs) < 1) return
       await target.mkdir(dir, { mtimeMs, ...(mode !== undefined ? { mode } : {}) }).catch(() => {})
     })
