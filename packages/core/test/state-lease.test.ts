@@ -4,6 +4,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
+import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { openStateStore, type StateStore, SyncError } from '@syncflow/core'
@@ -128,4 +129,63 @@ for (const name of ['redis', 'postgres'] as const) {
       })
     },
   )
+}
+
+/** A TCP proxy to `url`'s server that can be cut (every connection closed, new ones refused). */
+async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; close(): void }> {
+  const target = new URL(url)
+  const sockets = new Set<Socket>()
+  let open = true
+  const server = createServer((client) => {
+    if (!open) return client.destroy()
+    const upstream = connect(Number(target.port), target.hostname)
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('error', () => {})
+      s.on('close', () => sockets.delete(s))
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  const proxied = new URL(url)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(port)
+  const cut = (): void => {
+    open = false
+    for (const s of sockets) s.destroy()
+  }
+  const close = (): void => {
+    cut()
+    server.close()
+  }
+  return { url: proxied.toString(), cut, close }
+}
+
+for (const name of ['redis', 'postgres'] as const) {
+  const server = stateServerEnv(name)
+  describe.skipIf(!server.available)(`a ${name} lock holder cut off from the store`, () => {
+    // Review finding: failed renewals were only retried, never counted: cut off, a holder never
+    // learnt that its lease had expired and that another host held the lock now.
+    it('is told the lock is lost once a whole lease passed without a renewal', async () => {
+      const url = server.available ? server.url : ''
+      const proxy = await cuttableProxy(url)
+      const job = `lease-${randomUUID()}`
+      const store = await openStateStore(proxy.url, { jobId: job, stateDir: tmpdir() })
+      try {
+        let lost: (err: SyncError) => void = () => {}
+        const told = new Promise<SyncError>((resolve) => {
+          lost = resolve
+        })
+        await store.lockJob?.({ ttlMs: 600, onLost: lost })
+        proxy.cut()
+        const err = await told
+        expect(err.code).toBe('LOCKED')
+        expect(err.message).toMatch(/no renewal reached the store/)
+      } finally {
+        proxy.close()
+        await store.close().catch(() => {})
+      }
+    })
+  })
 }

@@ -19,6 +19,9 @@ const META_PREFIX = 'meta/'
  */
 export const STATE_BATCH_SIZE = 1000
 
+/** How long `close` waits for a store's client to disconnect. */
+const DISCONNECT_TIMEOUT_MS = 5000
+
 /** Options of `createKeyvStateStore`. */
 export interface KeyvStateStoreOptions {
   /** Shown in error messages (a file path or a URI without credentials); default `keyv`. */
@@ -133,7 +136,15 @@ class KeyvStateStore implements StateStore {
     // Let every queued write finish before the lock that protects them goes, then the connection.
     const done = this.#tail.then(async () => {
       await lease?.release()
-      await this.#keyv.disconnect()
+      // Bounded: a client whose server went away may wait for ever to say goodbye (node-redis
+      // reconnecting), and the run is over; what could be saved was.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      await Promise.race([
+        this.#keyv.disconnect(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, DISCONNECT_TIMEOUT_MS)
+        }),
+      ]).finally(() => clearTimeout(timer))
     })
     this.#tail = done.catch(() => undefined)
     try {

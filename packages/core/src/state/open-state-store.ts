@@ -95,6 +95,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
       const mod = await importAdapter<{ createKeyv(opts: { uri: string; table: string; keySize: number }): Keyv }>(
         '@keyv/postgres',
       )
+      catchIdlePoolErrors()
       return openNetworkStore(
         () => {
           // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
@@ -168,6 +169,34 @@ function loadSqlite3(): void {
     })
   }
 }
+
+/**
+ * pg's Pool emits 'error' when an idle connection drops (the server restarted, the network blipped),
+ * and an 'error' event nobody listens to ends the process with a stack trace. @keyv/postgres keeps
+ * its Pool to itself, so the Pool class it uses (its own `pg`, read at each `new pg.Pool`) gets a
+ * listener: the dropped connection is gone from the pool, and the next query opens a new one (or
+ * fails as a state store error, which the run reports).
+ */
+function catchIdlePoolErrors(): void {
+  try {
+    const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as {
+      Pool: new (...args: unknown[]) => { on(event: 'error', listener: (err: unknown) => void): void }
+    } & { [PATCHED]?: true }
+    if (pg[PATCHED]) return
+    const Base = pg.Pool
+    pg.Pool = class extends Base {
+      constructor(...args: unknown[]) {
+        super(...args)
+        this.on('error', () => {})
+      }
+    }
+    pg[PATCHED] = true
+  } catch {
+    // pg not where @keyv/postgres would load it from: nothing to patch (it loads its own then).
+  }
+}
+
+const PATCHED = Symbol.for('syncflow.pgPoolErrors')
 
 /** How long opening a state store on a server may take to connect. */
 const CONNECT_TIMEOUT_MS = 5000

@@ -61,28 +61,45 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
     if (taken !== undefined || attempt >= 2) throw lockedError(primitive.where, taken)
   }
   let released = false
-  let renewing: Promise<void> = Promise.resolve()
-  const timer = setInterval(
-    () => {
-      renewing = primitive.renew(value, ttlMs).then(
+  let renewing: Promise<void> | undefined
+  // Since when the lease is known to be ours: taken, or last renewed (counted from the request).
+  let confirmedAt = Date.now()
+  const lost = (why: string): void => {
+    if (released) return
+    released = true
+    clearInterval(timer)
+    opts.onLost?.(
+      new SyncError('LOCKED', `the job lock in the shared state store was lost: ${why}`, {
+        path: primitive.where,
+        hint: 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
+      }),
+    )
+  }
+  const period = Math.max(10, Math.floor(ttlMs / 3))
+  const timer = setInterval(() => {
+    // Cut off from the store for a whole lease: it may have expired there and been taken by another
+    // host, which nobody could tell this run. It stops rather than write beside that one.
+    if (Date.now() - confirmedAt >= ttlMs) {
+      lost(`no renewal reached the store for ${ttlMs / 1000} s, so another run may hold it now`)
+      return
+    }
+    if (renewing !== undefined) return // one renewal at a time; a hung one is caught above
+    const asked = Date.now()
+    renewing = primitive
+      .renew(value, ttlMs)
+      .then(
         (held) => {
-          if (held || released) return
-          released = true
-          clearInterval(timer)
-          opts.onLost?.(
-            new SyncError('LOCKED', 'the job lock in the shared state store was lost: another run took it', {
-              path: primitive.where,
-              hint: 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
-            }),
-          )
+          if (held) confirmedAt = asked
+          else lost('another run took it')
         },
         // A failed renewal (the server briefly unreachable) is tried again at the next tick; the
-        // lease outlives two missed ones.
+        // lease outlives two missed ones, and a run cut off for a whole lease stops (above).
         () => {},
       )
-    },
-    Math.max(10, Math.floor(ttlMs / 3)),
-  )
+      .finally(() => {
+        renewing = undefined
+      })
+  }, period)
   // Renewal never keeps the process alive on its own.
   timer.unref()
   return {
@@ -90,8 +107,16 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
       if (released) return
       released = true
       clearInterval(timer)
-      await renewing
-      await primitive.release(value).catch(() => {})
+      // Bounded: a store that no longer answers must not hold up the end of the run (the lease
+      // then expires on its own).
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, Math.max(1000, ttlMs / 3)).unref())
+      await Promise.race([
+        (async () => {
+          await renewing
+          await primitive.release(value).catch(() => {})
+        })(),
+        bound,
+      ])
     },
   }
 }
