@@ -3,6 +3,7 @@ import { supports } from '../backend/backend.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
+import type { RateLimiter } from '../util/rate-limiter.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
 import { computeSignature } from './compute-signature.js'
@@ -34,6 +35,8 @@ export interface DeltaTransferOptions extends WriteOptions {
    * (about 12 bytes per block, the other way) is not counted.
    */
   readonly onWireBytes?: (bytes: number) => void
+  /** The run's `--bwlimit`: the ops' bytes on the wire pass through it, as a whole file's do. */
+  readonly limiter?: RateLimiter
 }
 
 /** Which side computes the delta: `push` = the target is remote (DeltaCapable), `pull` = the source is (DeltaSource). */
@@ -72,7 +75,17 @@ export async function deltaTransfer(
   if (base === undefined || base.kind !== 'file' || base.size < minSize) return undefined
   const blockSize = opts.blockSize || blockSizeFor(base.size)
   const signal = opts.signal
-  const wire = opts.onWireBytes
+  const limiter = opts.limiter
+  const told = opts.onWireBytes
+  // Each op's wire bytes: counted, and held to the rate limit before the op goes out.
+  const wire =
+    limiter === undefined
+      ? told
+      : (bytes: number): Promise<void> | undefined => {
+          told?.(bytes)
+          const wait = limiter.reserve(bytes)
+          return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined
+        }
   const writeOpts: WriteOptions = {
     ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
@@ -134,7 +147,7 @@ export async function deltaTransfer(
       const r = await it.next()
       if (r.done) break
       head.push(r.value)
-      wire?.(deltaOpBytes(r.value))
+      await wire?.(deltaOpBytes(r.value))
     }
     if (isWholeBaseCopy(head, base.size, blockSize)) {
       const touched = await touchIfUnchanged(target, path, head, base, meta, opts)
@@ -146,7 +159,7 @@ export async function deltaTransfer(
     const ops = (async function* () {
       yield* head
       for (let r = await it.next(); !r.done; r = await it.next()) {
-        wire?.(deltaOpBytes(r.value))
+        await wire?.(deltaOpBytes(r.value))
         yield r.value
       }
     })()
@@ -159,15 +172,18 @@ export async function deltaTransfer(
     if (!isSyncError(err) || err.code !== 'CHECKSUM') throw err
     opts.onFallback?.(err)
     const whole = await target.write(path, await source.read(path), meta, writeOpts)
-    wire?.(whole.size)
+    told?.(whole.size)
     return whole
   }
 }
 
-/** `ops`, telling `wire` the bytes of each as it is taken (sent). */
-async function* metered(ops: AsyncIterable<DeltaOp>, wire: (bytes: number) => void): AsyncGenerator<DeltaOp> {
+/** `ops`, telling `wire` the bytes of each as it is taken (sent), and waiting when it says to. */
+async function* metered(
+  ops: AsyncIterable<DeltaOp>,
+  wire: (bytes: number) => Promise<void> | undefined | void,
+): AsyncGenerator<DeltaOp> {
   for await (const op of ops) {
-    wire(deltaOpBytes(op))
+    await wire(deltaOpBytes(op))
     yield op
   }
 }

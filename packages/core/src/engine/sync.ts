@@ -49,6 +49,7 @@ function deltaHook(
   target: Backend,
   options: SyncOptions,
   notice: (code: NoticeCode, message: string, path?: string) => void,
+  limiter: RateLimiter | undefined,
 ): DeltaTransfer | undefined {
   if (hooks.delta) return hooks.delta
   if (deltaDirection(source, target) === undefined) return undefined
@@ -56,6 +57,7 @@ function deltaHook(
     deltaTransfer(src, dst, action.path, meta, {
       ...opts,
       ...(options.blockSize ? { blockSize: options.blockSize } : {}),
+      ...(limiter ? { limiter } : {}),
       onFallback: (err) =>
         notice('DELTA_FALLBACK', `delta of ${action.path} failed its check (${err.message}): sent whole`, action.path),
     })
@@ -132,7 +134,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       options.concurrency ??
         Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
     )
-    const delta = deltaHook(source, target, options, notice)
+    // One bucket for the whole run (--bwlimit): whole files and delta ops draw from it alike.
+    const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
+    const delta = deltaHook(source, target, options, notice, limiter)
     // Every action in flight listens to `signal`, a few times (a read, a write, a delta's streams:
     // each removes its listener when done), and so does every hash the planner awaits: hundreds at
     // once are the design, not a leak (Node warns at 11). (A signal of its own per attempt kept the
@@ -236,7 +240,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         ...(options.retries !== undefined ? { retries: options.retries } : {}),
         ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-        ...(options.bwlimit ? { limiter: new RateLimiter(options.bwlimit) } : {}),
+        ...(limiter ? { limiter } : {}),
         ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
         ...(delta ? { delta } : {}),
