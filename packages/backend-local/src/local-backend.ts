@@ -651,7 +651,9 @@ export class LocalBackend
     let fh: FileHandle | undefined
     try {
       if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
-      fh = await open(this.#abs(rel), constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW))
+      // O_NONBLOCK: a FIFO put where a listed file was would block the open for ever (until a
+      // writer comes, beyond Ctrl-C's reach in the thread pool); it is refused below instead.
+      fh = await open(this.#abs(rel), READ_FLAGS | (follow ? 0 : constants.O_NOFOLLOW))
       const st = await fh.stat()
       if (!st.isFile()) {
         throw new SyncError('CONFLICT', `not a file (a ${st.isDirectory() ? 'directory' : 'special file'})`, {
@@ -675,7 +677,7 @@ export class LocalBackend
     let fd: number | undefined
     try {
       if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
-      fd = openSync(this.#abs(rel), constants.O_RDONLY | (follow ? 0 : constants.O_NOFOLLOW))
+      fd = openSync(this.#abs(rel), READ_FLAGS | (follow ? 0 : constants.O_NOFOLLOW))
       const st = fstatSync(fd)
       if (!st.isFile()) {
         throw new SyncError('CONFLICT', `not a file (a ${st.isDirectory() ? 'directory' : 'special file'})`, {
@@ -954,6 +956,9 @@ async function writeSmall(
     closeSync(fd)
   }
 }
+
+/** How a file to be read is opened: non-blocking, which only matters for what is not a regular file (refused). */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK
 
 /** An open error of a file to be read, translated (a symlink met under preserve/skip is a CONFLICT). */
 function openError(err: unknown, op: string, rel: RelPath): SyncError {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -149,6 +149,21 @@ describe('stale temp files', () => {
     expect(isStaleTemp(me, now - 1000, now)).toBe(false)
     expect(isStaleTemp(me, now - STALE_TEMP_AGE_MS - 1, now)).toBe(true)
     expect(isStaleTemp(tempOwner(tempNameOf(deadPid()))!, now, now)).toBe(true)
+  })
+})
+
+describe('a FIFO where a listed file was', () => {
+  // QA round 11: a source file replaced by a FIFO after the listing hung the run for good (the open
+  // waited for a writer; Ctrl-C could not end it). Opened non-blocking, it is refused at once.
+  it('is refused by read, hash and copyFrom instead of blocking', async () => {
+    const root = await tempDir('fifo')
+    execFileSync('mkfifo', [join(root, 'pipe')])
+    const b = createLocalBackend({ root })
+    const dst = createLocalBackend({ root: await tempDir('fifo-dst') })
+    expect(codeOf(await rejectionOf(b.read(p('pipe'))))).toBe('CONFLICT')
+    expect(codeOf(await rejectionOf(b.hash(p('pipe'), 'sha256')))).toBe('CONFLICT')
+    const meta = { size: 0, mtimeMs: 1_600_000_000_000 }
+    expect(codeOf(await rejectionOf(dst.copyFrom(b, p('pipe'), p('pipe'), meta)))).toBe('CONFLICT')
   })
 })
 
