@@ -89,9 +89,18 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     const rel = (frame.rel === '' ? listed.path : `${frame.rel}/${listed.path}`) as RelPath
     const st = statEntry(opts, abs, rel)
     if (st === undefined) {
-      // A file gone since its directory was read is gone (rsync leaves it out too); a directory's
-      // contents are unknown, not none: reported, so that the run deletes nothing below it.
-      if (listed.kind === 'dir' && lstatOrUndefinedQuiet(abs) === undefined) report(opts, vanished(rel))
+      if (lstatOrUndefinedQuiet(abs) === undefined) {
+        // Gone since its directory was read. If that directory itself went (renamed or deleted),
+        // its remaining names are unknown, not gone: reported once, and the rest of it left
+        // unlisted, so the run deletes nothing (QA: a renamed directory of 60,000 files lost most
+        // of its copy on the target). A directory's contents are unknown likewise. A lone file
+        // that went is gone (rsync leaves it out too).
+        const parentGone = frame.rel !== '' && !sameDirectory(frame, opts.symlinks === 'follow')
+        if (parentGone) {
+          report(opts, vanished(frame.rel))
+          frame.index = frame.names.length
+        } else if (listed.kind === 'dir') report(opts, vanished(rel))
+      }
       continue
     }
     const entry = entryOf(opts, abs, rel, st, listed.kind)
@@ -151,6 +160,17 @@ function lstatOrUndefinedQuiet(abs: string): Stats | undefined {
   } catch {
     return undefined
   }
+}
+
+/** True while the directory of `frame` is still the one that was read (same `dev:ino`; through a symlink under follow). */
+function sameDirectory(frame: Frame, follow: boolean): boolean {
+  let st: Stats | undefined
+  try {
+    st = follow ? statSync(frame.abs, { throwIfNoEntry: false }) : lstatSync(frame.abs, { throwIfNoEntry: false })
+  } catch {
+    return false
+  }
+  return st?.isDirectory() === true && idOf(st) === frame.id
 }
 
 /** A directory that vanished while the walk listed it (renamed or deleted meanwhile). */
