@@ -185,6 +185,7 @@ describe('summaries', () => {
       }),
     )
     expect(text).toContain('2 items failed (PERMISSION 2).')
+    expect(text).toMatch(/^Done in 1\.2s: nothing done;/) // not "nothing to do": it all failed
     expect(text).toContain('Deletes suppressed: more than 5 deletes.')
     expect(text).toContain('Interrupted')
   })

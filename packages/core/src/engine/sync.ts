@@ -226,6 +226,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         dryRun,
         concurrency,
         deletesPlanned: options.mode === 'mirror',
+        hasExcludes: options.filter !== undefined && !options.filter.empty,
         // A target that commits small writes in groups gets enough of them at once to fill a group,
         // as many as the source serves at once where it says (an object store: its own preference).
         ...(options.concurrency === undefined && target.capabilities.groupCommit !== undefined

@@ -44,6 +44,8 @@ export interface TransferOptions extends ExecuteOptions {
   }
   /** Called once per action when it no longer occupies the pipeline (executed, skipped or held). */
   readonly onSettled?: (action: Action) => void
+  /** The run's filters exclude something (a kept excluded file may hold a directory). [false] */
+  readonly hasExcludes?: boolean
   /** The run plans deletes (mirror); false for copy, which never deletes. [false] */
   readonly deletesPlanned?: boolean
 }
@@ -244,13 +246,16 @@ function runDeletes(
         (action) =>
           executeAction(action, opts).pipe(
             mergeMap((e): Observable<SyncEvent> => {
-              // A directory still holding excluded (kept) files cannot go: skipped, not failed.
+              // A directory still holding excluded (kept) files, or files that appeared in it since
+              // the listing, cannot go: skipped, not failed (the next run sees what is there).
               if (e.type === 'failed' && e.error.code === 'CONFLICT') {
                 return of({
                   type: 'skipped',
                   ts: e.ts,
                   path: e.path,
-                  reason: 'directory not empty (holds excluded files)',
+                  reason: opts.hasExcludes
+                    ? 'directory not empty (holds excluded files, or files added since the listing)'
+                    : 'directory not empty (files were added to it since the listing)',
                   action,
                 })
               }
