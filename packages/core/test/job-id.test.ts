@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { stateDirFor } from '../src/job/default-state-dir.js'
@@ -18,6 +20,23 @@ describe('jobIdOf', () => {
     expect(jobIdOf('./photos/', '/backup/')).toBe(id)
     expect(jobIdOf(`${abs}/../photos`, '/backup')).toBe(id)
     expect(jobIdOf(`file://${abs}`, '/backup')).toBe(id)
+  })
+
+  // QA round 11: the lock was keyed on the path as typed, so one job run through a symlinked path
+  // ran beside itself (and kept two states).
+  it('names one directory reached through a symlink, and a target not made yet, as one job', () => {
+    const base = mkdtempSync(path.join(tmpdir(), 'syncflow-jobid-'))
+    try {
+      mkdirSync(path.join(base, 'real'))
+      symlinkSync(path.join(base, 'real'), path.join(base, 'link'))
+      const real = realpathSync(path.join(base, 'real'))
+      expect(jobIdOf(path.join(base, 'link'), '/backup')).toBe(jobIdOf(real, '/backup'))
+      expect(jobIdOf('/src', path.join(base, 'link', 'not-yet', 'made'))).toBe(
+        jobIdOf('/src', path.join(real, 'not-yet', 'made')),
+      )
+    } finally {
+      rmSync(base, { recursive: true, force: true })
+    }
   })
 
   it('ignores a trailing slash and the scheme case of a URI, but not the rest', () => {

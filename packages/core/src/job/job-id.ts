@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import { SyncError } from '../errors/sync-error.js'
 
@@ -24,9 +25,27 @@ export function normalizeLocation(location: string): string {
     return `${scheme}://${rest}`
   }
   const local = uri ? decodePath(uri[2]!) : location
-  const resolved = path.resolve(local)
   // path.resolve keeps a trailing separator only for the filesystem root, which must stay.
-  return resolved
+  return realLocation(path.resolve(local))
+}
+
+/**
+ * `resolved` through symlinks, as far as it exists: one directory reached through a symlinked path
+ * is one job (one lock, one state), and a target made by the first run keeps the id it had then.
+ */
+function realLocation(resolved: string): string {
+  let head = resolved
+  const rest: string[] = []
+  for (;;) {
+    try {
+      return path.join(realpathSync.native(head), ...rest)
+    } catch {
+      const parent = path.dirname(head)
+      if (parent === head) return resolved
+      rest.unshift(path.basename(head))
+      head = parent
+    }
+  }
 }
 
 const JOB_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/
