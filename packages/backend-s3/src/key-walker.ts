@@ -1,4 +1,8 @@
 import { type Entry, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+
+/** The name of a probe's scratch object at the root of the prefix (`.syncflow-probe-<24 hex>`). */
+const PROBE_KEY = /^\.syncflow-probe-[0-9a-f]{24}$/
+
 import { md5FromEtag } from './s3-metadata.js'
 
 /** One object of a ListObjectsV2 page, as the walker needs it. */
@@ -47,6 +51,9 @@ export class KeyWalker {
     if (!obj.key.startsWith(this.#prefix)) return undefined
     const rel = obj.key.slice(this.#prefix.length)
     if (rel === '') return undefined // the marker of the root itself
+    // The scratch object of a conditional-delete probe (#learnDelete) is ours, never a user's file:
+    // one left by a run killed mid-probe must not be listed (a restore would copy it).
+    if (PROBE_KEY.test(rel)) return undefined
     this.#openFiles = this.#openFiles.filter((f) => rel.startsWith(f) && rel.charCodeAt(f.length) <= SLASH)
     if (this.#skip) {
       if (rel.startsWith(this.#skip.prefix)) return undefined

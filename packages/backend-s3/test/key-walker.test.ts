@@ -31,6 +31,15 @@ describe('KeyWalker', () => {
     expect(entries[0]).toMatchObject({ kind: 'file', size: 1, mtimeMs: 1000, version: 'e' })
   })
 
+  // Review finding: a run killed during a conditional-delete probe leaves its scratch object; it
+  // is never listed (a restore would have copied it), whatever lies around it.
+  it('never lists a probe scratch object at the root of the prefix', () => {
+    const probe = `app/.syncflow-probe-${'ab'.repeat(12)}`
+    const { entries, errors } = walk('app/', ['app/a', probe, 'app/d/.syncflow-probe-x', 'app/z'])
+    expect(entries.map(show)).toEqual(['a', 'd/.syncflow-probe-x', 'z'])
+    expect(errors).toEqual([])
+  })
+
   it('reports unsafe keys as INVALID_PATH and skips them', () => {
     const keys = [
       'p/a//b',
