@@ -169,6 +169,20 @@ describe('summaries', () => {
     )
   })
 
+  it('tells directories from files among touches and deletes', () => {
+    const dirActions = { planned: { touch: 0, delete: 0 }, done: { touch: 1, delete: 2 } }
+    const text = formatSummary(summary({ done: { ...none, copy: 1, delete: 5, touch: 1 }, dirActions }))
+    expect(text).toMatch(/^Done in 1\.2s: copied 1 file, deleted 3 files and 2 directories, touched 1 directory;/)
+    const dry = formatSummary(
+      summary({
+        dryRun: true,
+        planned: { ...none, delete: 2 },
+        dirActions: { planned: { touch: 0, delete: 2 }, done: { touch: 0, delete: 0 } },
+      }),
+    )
+    expect(dry).toContain('would delete 2 directories;')
+  })
+
   it('dry runs say nothing was written', () => {
     expect(formatSummary(summary({ dryRun: true, planned: { ...none, copy: 2 } }), 10)).toContain(
       'nothing written: would copy 2 files (10 B to transfer)',

@@ -156,6 +156,17 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ short: 's' })
   })
 
+  it('counts the directories among deletes apart (summary.dirActions), for summaries to say them', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k', 'old/a': '1', 'old/b': '2' })
+    const s = done(await run(src, dst))
+    expect(s.done.delete).toBe(3)
+    expect(s.dirActions).toEqual({ planned: { touch: 0, delete: 1 }, done: { touch: 0, delete: 1 } })
+    expect(done(await run(src, dst)).dirActions).toBeUndefined()
+  })
+
   it('copy mode never deletes', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

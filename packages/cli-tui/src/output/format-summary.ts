@@ -19,17 +19,25 @@ interface Count {
   readonly word: string
   readonly n: number
   readonly dirs: boolean
+  /** Of `n`, how many were directories (a touch or a delete): said apart. */
+  readonly ofDirs?: number
 }
 
 /**
  * The counts of a summary in a fixed order. A `mkdir` of a directory the target had only set its
  * mode: counted apart, as `chmod` (as its action line says), not as a directory created.
  */
-function countsOf(c: ActionCounts, modes: number, words: Record<ActionKind | 'chmod', string>): Count[] {
+function countsOf(
+  c: ActionCounts,
+  modes: number,
+  words: Record<ActionKind | 'chmod', string>,
+  dirs?: { readonly touch: number; readonly delete: number },
+): Count[] {
   const out: Count[] = []
   for (const kind of ORDER) {
     const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : 0)
-    if (n > 0) out.push({ word: words[kind], n, dirs: kind === 'mkdir' })
+    const ofDirs = kind === 'touch' || kind === 'delete' ? (dirs?.[kind] ?? 0) : 0
+    if (n > 0) out.push({ word: words[kind], n, dirs: kind === 'mkdir', ...(ofDirs > 0 ? { ofDirs } : {}) })
     if (kind === 'mkdir' && modes > 0) out.push({ word: words.chmod, n: modes, dirs: true })
   }
   return out
@@ -38,8 +46,14 @@ function countsOf(c: ActionCounts, modes: number, words: Record<ActionKind | 'ch
 /** `copied 3 files, deleted 1, created 2 directories`: the first file count and every directory count say their noun. */
 function counts(list: Count[]): string[] {
   let named = false
-  return list.map(({ word, n, dirs }) => {
+  return list.map(({ word, n, dirs, ofDirs = 0 }) => {
     if (dirs) return `${word} ${plural(n, 'directory', 'directories')}`
+    if (ofDirs > 0) {
+      // `deleted 3 files and 2 directories`, `touched 1 directory`: both nouns, whatever came before.
+      named = true
+      const d = plural(ofDirs, 'directory', 'directories')
+      return n > ofDirs ? `${word} ${plural(n - ofDirs, 'file')} and ${d}` : `${word} ${d}`
+    }
     if (named) return `${word} ${n}`
     named = true
     return `${word} ${plural(n, 'file')}`
@@ -76,12 +90,14 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
   if (s.dryRun) {
     // What the real run would do: a guard that suppressed the deletes would suppress them then too.
     const planned = s.deletesSuppressed !== undefined ? { ...s.planned, delete: 0 } : s.planned
-    const would = counts(countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT))
+    const dirs = s.dirActions?.planned
+    const plannedDirs = dirs && s.deletesSuppressed !== undefined ? { ...dirs, delete: 0 } : dirs
+    const would = counts(countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT, plannedDirs))
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
   } else {
-    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST))
+    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done))
     // Nothing done because everything failed is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''

@@ -1,5 +1,5 @@
 import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
-import type { ActionKind } from '../model/action.js'
+import type { Action, ActionKind } from '../model/action.js'
 import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
 
 const zero = (): Record<ActionKind, number> => ({
@@ -19,6 +19,8 @@ export class SummaryBuilder {
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
+  /** `touch` and `delete` actions of directories. */
+  readonly dirActions = { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
   unchanged = 0
   failed = 0
   skipped = 0
@@ -42,10 +44,12 @@ export class SummaryBuilder {
       case 'planned':
         this.planned[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.planned++
+        countDirAction(this.dirActions.planned, e.action)
         break
       case 'completed':
         this.done[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.done++
+        countDirAction(this.dirActions.done, e.action)
         this.bytes += e.bytes
         break
       case 'skipped':
@@ -84,6 +88,9 @@ export class SummaryBuilder {
       planned: { ...this.planned } as ActionCounts,
       done: { ...this.done } as ActionCounts,
       ...(this.modesSet.planned > 0 || this.modesSet.done > 0 ? { modesSet: { ...this.modesSet } } : {}),
+      ...(Object.values(this.dirActions).some((c) => c.touch > 0 || c.delete > 0)
+        ? { dirActions: { planned: { ...this.dirActions.planned }, done: { ...this.dirActions.done } } }
+        : {}),
       unchanged: this.unchanged,
       failed: this.failed,
       skipped: this.skipped,
@@ -99,4 +106,10 @@ export class SummaryBuilder {
       errorCodes: { ...this.errorCodes },
     }
   }
+}
+
+/** Counts a `touch` or `delete` of a directory into `counts`. */
+function countDirAction(counts: { touch: number; delete: number }, action: Action): void {
+  if (action.kind === 'delete' && action.target?.kind === 'dir') counts.delete++
+  else if (action.kind === 'touch' && action.source?.kind === 'dir') counts.touch++
 }

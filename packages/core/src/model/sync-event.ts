@@ -141,6 +141,14 @@ export interface SyncSummary {
    * had (shown as `chmod`). Absent when none.
    */
   readonly modesSet?: { readonly planned: number; readonly done: number }
+  /**
+   * Of the `touch` and `delete` counts above, those of directories (a directory's mtime set, a
+   * directory removed), so that a summary can tell them from files. Absent when none.
+   */
+  readonly dirActions?: {
+    readonly planned: { readonly touch: number; readonly delete: number }
+    readonly done: { readonly touch: number; readonly delete: number }
+  }
   /** Files found identical (no action). */
   readonly unchanged: number
   readonly failed: number
