@@ -17,10 +17,10 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
 import { createLocalBackend } from '../../backend-local/src/index.js'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { rawClient } from './raw-client.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 const MiB = 1024 * 1024
@@ -42,13 +42,9 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
   let proxy: CountingProxy
   const opened: Backend[] = []
   const s3 = (prefix: string, extra = {}): S3Backend => {
-    const b = createS3Backend({
-      bucket: env.bucket,
+    const b = testBackend(env, {
       prefix,
       endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-      serviceMemory: false,
       ...options,
       ...extra,
     })

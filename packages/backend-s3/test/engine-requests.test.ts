@@ -6,9 +6,9 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
 import { createLocalBackend } from '../../backend-local/src/index.js'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 async function run(source: Backend, target: Backend, options: SyncOptions): Promise<SyncEvent[]> {
@@ -29,12 +29,9 @@ describeS3('the engine with S3: requests per run (through a counting proxy)', (e
   const opened: Backend[] = []
   // A new pair of backends per run, as a new syncflow process would have.
   const backends = (): [Backend, S3Backend] => {
-    const s3 = createS3Backend({
-      bucket: env.bucket,
+    const s3 = testBackend(env, {
       prefix,
       endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
       // What a run learns about the service is kept for the next ones, as in the state directory.
       serviceMemory: memory,
     })

@@ -6,11 +6,11 @@ import { buffer } from 'node:stream/consumers'
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import type { Entry, RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { SERVICE_MEMORY_TTL_MS } from '../src/service-memory.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { rawClient } from './raw-client.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 const p = (s: string) => s as RelPath
@@ -28,12 +28,9 @@ describeS3('S3Backend remembers how the service takes If-Match (through a counti
   let service: string
   const opened: S3Backend[] = []
   const open = (memory: string): S3Backend => {
-    const b = createS3Backend({
-      bucket: env.bucket,
+    const b = testBackend(env, {
       prefix,
       endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
       serviceMemory: memory,
     })
     opened.push(b)

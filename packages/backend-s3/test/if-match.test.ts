@@ -3,10 +3,10 @@ import { buffer } from 'node:stream/consumers'
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import type { Entry, RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { rawClient } from './raw-client.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 const p = (s: string) => s as RelPath
@@ -37,13 +37,9 @@ describeS3('S3Backend updates with If-Match (through a counting proxy)', (env) =
   beforeAll(async () => {
     proxy = await startCountingProxy(env.endpoint)
     prefix = uniquePrefix(env, 'if-match')
-    b = createS3Backend({
-      bucket: env.bucket,
+    b = testBackend(env, {
       prefix,
       endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-      serviceMemory: false,
     })
     for (const name of ['a', 'b', 'c', 'd']) entries.set(name, await write(name, `first ${name}`))
   })

@@ -5,10 +5,10 @@ import { Readable } from 'node:stream'
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import type { Entry, RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { rawClient } from './raw-client.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 const p = (s: string) => s as RelPath
@@ -32,12 +32,9 @@ describeS3('S3Backend deletes with expect (through a counting proxy)', (env) => 
 
   /** A backend under `prefix` through `proxy`, keeping what it learns in `memory`. */
   const backend = (proxy: CountingProxy, prefix: string, memory: string | false): S3Backend =>
-    createS3Backend({
-      bucket: env.bucket,
+    testBackend(env, {
       prefix,
       endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
       serviceMemory: memory,
     })
   const put = (b: S3Backend, name: string, text: string): Promise<Entry> =>

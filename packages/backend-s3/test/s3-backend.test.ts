@@ -469,13 +469,9 @@ describeS3('S3Backend against a real S3 server', (env) => {
     it(`lists ${N} objects with ceil(N/1000) LIST calls and nothing else`, async () => {
       const proxy = await startCountingProxy(env.endpoint)
       try {
-        const b = createS3Backend({
-          bucket: env.bucket,
+        const b = testBackend(env, {
           prefix,
           endpoint: proxy.url,
-          region: env.region,
-          credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-          serviceMemory: false,
           abortStaleUploadsAfterMs: false,
         })
         opened.push(b)
@@ -490,13 +486,9 @@ describeS3('S3Backend against a real S3 server', (env) => {
     it('skips a pruned directory without paging through it', async () => {
       const proxy = await startCountingProxy(env.endpoint)
       try {
-        const b = createS3Backend({
-          bucket: env.bucket,
+        const b = testBackend(env, {
           prefix,
           endpoint: proxy.url,
-          region: env.region,
-          credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-          serviceMemory: false,
           abortStaleUploadsAfterMs: false,
         })
         opened.push(b)

@@ -9,15 +9,23 @@ export function uniquePrefix(env: Env, name: string): string {
   return `${env.runPrefix}${name}-${randomBytes(4).toString('hex')}`
 }
 
-/** An S3Backend on the test server under a fresh prefix (or the one given). */
-export function testBackend(env: Env, name: string, options: Partial<S3BackendOptions> = {}): S3Backend {
+/**
+ * An S3Backend on the test server: under a fresh prefix named after `where`, or with the options
+ * `where` gives (its own prefix, an endpoint such as a counting proxy's…); learns nothing to disk
+ * unless told (`serviceMemory`).
+ */
+export function testBackend(
+  env: Env,
+  where: string | (Partial<S3BackendOptions> & { readonly prefix: string }),
+  options: Partial<S3BackendOptions> = {},
+): S3Backend {
+  const own = typeof where === 'string' ? { prefix: uniquePrefix(env, where), ...options } : where
   return createS3Backend({
     bucket: env.bucket,
-    prefix: uniquePrefix(env, name),
     endpoint: env.endpoint,
     region: env.region,
     credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
     serviceMemory: false,
-    ...options,
+    ...own,
   })
 }

@@ -8,9 +8,9 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
 import { createLocalBackend } from '../../backend-local/src/index.js'
-import { createS3Backend, type S3Backend, type S3BackendOptions } from '../src/index.js'
+import type { S3Backend, S3BackendOptions } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 const MiB = 1024 * 1024
@@ -37,15 +37,7 @@ describeS3('upload concurrency and memory', (env) => {
   let proxy: CountingProxy
   const opened: Backend[] = []
   const s3 = (name: string, options: Partial<S3BackendOptions> = {}): S3Backend => {
-    const b = createS3Backend({
-      bucket: env.bucket,
-      prefix: uniquePrefix(env, name),
-      endpoint: proxy.url,
-      region: env.region,
-      credentials: { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey },
-      serviceMemory: false,
-      ...options,
-    })
+    const b = testBackend(env, name, { endpoint: proxy.url, ...options })
     opened.push(b)
     return b
   }
