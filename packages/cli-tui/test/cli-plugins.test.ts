@@ -2,7 +2,17 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, jsonLines, REPO, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
+import {
+  buildCli,
+  cleanupTempDirs,
+  expectUsageError,
+  jsonLines,
+  REPO,
+  readTree,
+  runCli,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
 
 // --plugin NAME_OR_PATH (design §8): a third-party backend used from the built binary. The plugin is
 // examples/json-backend.mjs (a json:// tree in one JSON file), re-exported by small modules the
@@ -18,15 +28,6 @@ let src: string
 let snapshot: string
 /** Runs in `root` (so ./paths are relative to it) with a private state directory. */
 const cli = (...args: string[]) => runCli(args, { cwd: root, env: { SYNCFLOW_STATE_DIR: join(root, 'state') } })
-
-/** A usage mistake: exit 2, one message naming `mentions`, no stack trace, nothing on stdout. */
-function expectUsageError(r: { code: number | null; stdout: string; stderr: string }, ...mentions: string[]): void {
-  expect(r.code, r.stderr).toBe(2)
-  expect(r.stdout).toBe('')
-  expect(r.stderr).toMatch(/^syncflow: /)
-  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
-  for (const m of mentions) expect(r.stderr).toContain(m)
-}
 
 beforeEach(async () => {
   root = await tempDir('syncflow-plugin-')

@@ -1,21 +1,12 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, REPO, runCli, tempDir } from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
 
 // The built binary, run as a child process: help, version, and every way to get the flags wrong.
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
-
-/** A usage mistake: exit 2, one clear message on stderr, nothing on stdout, no stack trace. */
-function expectUsageError(r: { code: number | null; stdout: string; stderr: string }, ...mentions: string[]): void {
-  expect(r.code, r.stderr).toBe(2)
-  expect(r.stdout).toBe('')
-  expect(r.stderr).toMatch(/^syncflow: /)
-  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
-  for (const m of mentions) expect(r.stderr).toContain(m)
-}
 
 describe('help and version', () => {
   it('--version prints the package version', async () => {

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 
 /** The repository root and the built binary the tests run, as a user would. */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -153,4 +154,16 @@ export async function snapshotTree(root: string): Promise<Record<string, string>
   }
   await walk(root, '')
   return out
+}
+
+/** A usage mistake: exit 2, one clear message on stderr, nothing on stdout, no stack trace. */
+export function expectUsageError(
+  r: { code: number | null; stdout: string; stderr: string },
+  ...mentions: string[]
+): void {
+  expect(r.code, r.stderr).toBe(2)
+  expect(r.stdout).toBe('')
+  expect(r.stderr).toMatch(/^syncflow: /)
+  expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+  for (const m of mentions) expect(r.stderr).toContain(m)
 }
