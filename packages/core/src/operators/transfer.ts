@@ -93,6 +93,9 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const times = new DirectoryTimes(opts.source, opts.target)
       // Directories are made owner-writable while the run writes into them; their own modes come at
       // the end with their mtimes (as rsync does): a 0555 directory could not receive its files.
+      // Not left to the target's own on-demand chmod (the local backend has one, for directories
+      // that were there): a mkdir action runs beside the writes into its directory, and its final
+      // mode set then pulled write permission from under them (tried: renames failed with EACCES).
       const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
       const execute = (action: Action): Observable<SyncEvent> => {
         if (action.kind === 'delete') {
