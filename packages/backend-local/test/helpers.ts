@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -25,11 +26,13 @@ export const codeOf = (err: unknown): unknown => (err as { code?: unknown } | nu
 
 /**
  * Runs `fn` with the effective uid/gid of `nobody`, so permission bits apply even when the tests
- * run as root (root ignores them). `undefined` means it cannot be done here (say so in a skip).
+ * run as root (root ignores them); `own`, if given, is given to `nobody` first. `undefined` means it
+ * cannot be done here (say so in a skip).
  */
-export async function withoutRootPrivileges<T>(fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+export async function withoutRootPrivileges<T>(fn: () => Promise<T>, own?: string): Promise<{ value: T } | undefined> {
   if (process.getuid?.() !== 0) return { value: await fn() }
   if (!process.seteuid || !process.setegid) return undefined
+  if (own !== undefined) execFileSync('chown', ['-R', '65534:65534', own])
   process.setegid(65534)
   process.seteuid(65534)
   try {

@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process'
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { Subject, takeUntil } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
+// The same privilege drop as backend-local's permission tests (a sibling's test helper).
+import { withoutRootPrivileges } from '../../backend-local/test/helpers.js'
 import type { Backend } from '../src/index.js'
 import { local, localTarget, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
@@ -24,25 +25,6 @@ function around(backend: Backend, change: (prop: PropertyKey, value: unknown) =>
       return change(p, typeof v === 'function' ? v.bind(t) : v)
     },
   })
-}
-
-/**
- * Runs `fn` with the effective uid/gid of `nobody` when running as root (root ignores permission
- * bits), as backend-local's walk test does; `dir` is given to `nobody` first. `undefined`: it
- * cannot be done here (the test says so in a skip).
- */
-async function withoutRootPrivileges<T>(dir: string, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
-  if (process.getuid?.() !== 0) return { value: await fn() }
-  if (!process.seteuid || !process.setegid) return undefined
-  execFileSync('chown', ['-R', '65534:65534', dir])
-  process.setegid(65534)
-  process.seteuid(65534)
-  try {
-    return { value: await fn() }
-  } finally {
-    process.seteuid(0)
-    process.setegid(0)
-  }
 }
 
 describe('continuousSync when the source event stream ends on its own', () => {
@@ -104,7 +86,7 @@ describe('continuousSync polling a source it cannot read all of', () => {
     await writeFile(join(src, 'locked', 'inside.txt'), 'i')
     await writeFile(join(src, 'keep.txt'), 'k')
     await writeFile(join(src, 'gone.txt'), 'g')
-    const ran = await withoutRootPrivileges(dirname(src), async () => {
+    const ran = await withoutRootPrivileges(async () => {
       let listings = 0
       // No change events: the job polls.
       const source = around(local(src), (p, v) => {
@@ -150,7 +132,7 @@ describe('continuousSync polling a source it cannot read all of', () => {
       // Listed whole again: the deletes held back run.
       await expect.poll(() => tree(dst)).toEqual({ 'keep.txt': 'k', 'locked/inside.txt': 'i', 'marker.txt': 'm' })
       return { last: await job.stop(), failures: job.failures() }
-    })
+    }, dirname(src))
     if (!ran) return t.skip('running as root without seteuid(): cannot make a directory unreadable')
     expect(ran.value.failures).toHaveLength(1)
     // The job's total says how things are now: the directory is readable again.
