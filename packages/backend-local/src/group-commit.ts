@@ -49,7 +49,8 @@ interface Waiter {
  * file of the group is fsynced instead, and every later group too: slower, never weaker.
  *
  * One group is committed at a time; files that arrive meanwhile form the next one, so writing and
- * flushing overlap. A group is committed when full, after a quiet moment, or after `maxWaitMs`.
+ * flushing overlap. A group is committed when full, when every writer registered with `writer()` is
+ * waiting in it, after a quiet moment, or after `maxWaitMs`.
  */
 export class GroupCommit {
   readonly #maxFiles: number
@@ -64,6 +65,10 @@ export class GroupCommit {
   #timer: ReturnType<typeof setTimeout> | undefined
   #firstJoined = 0
   #lastJoined = 0
+  /** Writers registered with `writer()` and not yet done (waiting in a group or still writing). */
+  #writers = 0
+  /** Of those, the ones that have not joined a group yet: more files may still come while any do. */
+  #coming = 0
   /** Groups taken for a commit so far (for tests and diagnostics). */
   groups = 0
 
@@ -95,9 +100,43 @@ export class GroupCommit {
     })
   }
 
+  /**
+   * Registers a writer that may join a group: its file goes through the returned `durable` (or it
+   * finishes without one, e.g. a big file flushed on its own); `done` once it has finished either
+   * way (idempotent). While every registered writer is waiting in a group, no file can join before
+   * one of them is released, so the group is committed at once instead of after a quiet moment:
+   * with `--concurrency 4` that quiet moment was most of the time of each group of four files
+   * (about 2 ms each, 5 s of a 12 s sync of 10,000 small files).
+   */
+  writer(): { durable: (path: string, dev: number) => Promise<void>; done: () => void } {
+    this.#writers++
+    this.#coming++
+    let joined = false
+    let finished = false
+    const leave = (): void => {
+      if (joined) return
+      joined = true
+      this.#coming--
+    }
+    return {
+      durable: (path, dev) => {
+        leave()
+        return this.durable(path, dev)
+      },
+      done: () => {
+        if (finished) return
+        finished = true
+        leave()
+        this.#writers--
+        // The writer that left may have been the last one others were waiting for.
+        this.#schedule()
+      },
+    }
+  }
+
   #schedule(): void {
     if (this.#committing || this.#pending.length === 0) return
-    if (this.#pending.length >= this.#maxFiles) {
+    if (this.#pending.length >= this.#maxFiles || (this.#writers > 0 && this.#coming === 0)) {
       this.#commitNow()
       return
     }

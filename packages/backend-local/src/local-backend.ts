@@ -236,34 +236,50 @@ export class LocalBackend
     }
     try {
       return await this.#replaceWith(rel, 'write', opts, async (tmp) => {
-        // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
-        const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
-        const early = new EarlyFlush(fh)
-        let dev: number | undefined
+        const group = this.#commit?.writer()
         try {
-          // An abort destroys the body, which ends the read loop of writeAll with an AbortError.
-          if (opts.signal) addAbortSignal(opts.signal, body)
-          const fillable = fillableOf(body)
-          const size = fillable
-            ? await writeFilled(fh, fillable, early, opts)
-            : await writeAll(fh, body, early, opts.onProgress)
-          // Read to its end by filling: released as a stream read to its end would be (its handle closed).
-          if (fillable) body.destroy()
-          await early.settle()
-          if (this.#commit && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, meta.mode)).dev
-          else await finishFile(fh, meta.mtimeMs, meta.mode)
+          await this.#writeTemp(tmp, body, meta, opts, group)
         } finally {
-          // A flush still running (after a failure) must not meet a closed handle.
-          await early.settle().catch(() => {})
-          await fh.close()
+          group?.done()
         }
-        if (dev !== undefined) await this.#commit?.durable(tmp, dev)
       })
     } catch (err) {
       // Whatever failed (a bad parent, the disk, an abort), the caller's stream is not left open.
       body.destroy()
       throw err
     }
+  }
+
+  /** `write`'s temp file: written, its times and mode set, and durable (in a group where small). */
+  async #writeTemp(
+    tmp: string,
+    body: Readable,
+    meta: WriteMeta,
+    opts: WriteOptions,
+    group: ReturnType<GroupCommit['writer']> | undefined,
+  ): Promise<void> {
+    // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
+    const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
+    const early = new EarlyFlush(fh)
+    let dev: number | undefined
+    try {
+      // An abort destroys the body, which ends the read loop of writeAll with an AbortError.
+      if (opts.signal) addAbortSignal(opts.signal, body)
+      const fillable = fillableOf(body)
+      const size = fillable
+        ? await writeFilled(fh, fillable, early, opts)
+        : await writeAll(fh, body, early, opts.onProgress)
+      // Read to its end by filling: released as a stream read to its end would be (its handle closed).
+      if (fillable) body.destroy()
+      await early.settle()
+      if (group && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, meta.mode)).dev
+      else await finishFile(fh, meta.mtimeMs, meta.mode)
+    } finally {
+      // A flush still running (after a failure) must not meet a closed handle.
+      await early.settle().catch(() => {})
+      await fh.close()
+    }
+    if (dev !== undefined) await group?.durable(tmp, dev)
   }
 
   async remove(path: RelPath): Promise<void> {
@@ -761,10 +777,15 @@ export class LocalBackend
       const mode = meta.mode ?? source.st.mode & 0o7777
       const commit = this.#commit
       const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
-        const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined)
-        // In the page cache now: the buffer is not held while the group commits.
-        data = undefined
-        await commit?.durable(tmp, dev)
+        const group = commit?.writer()
+        try {
+          const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined)
+          // In the page cache now: the buffer is not held while the group commits.
+          data = undefined
+          await group?.durable(tmp, dev)
+        } finally {
+          group?.done()
+        }
       })
       opts.onProgress?.(entry.size)
       return entry

@@ -73,6 +73,44 @@ describe('group commit (local backend)', () => {
     expect((await readdir(root)).sort()).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6'])
   })
 
+  it('commits at once, without waiting for a quiet moment, when every writer is waiting in the group', async () => {
+    const root = await tempDir('group-all-waiting')
+    const calls: string[] = []
+    const syncfs: SyncFs = async (dir) => {
+      calls.push(dir)
+    }
+    // Timers that would never fire within the test: only "nobody else can join" commits these
+    // (without it, the writes would wait a minute and the test time out).
+    const groupCommit = { syncfs, maxFiles: 100, quietMs: 60_000, maxWaitMs: 60_000, minFilesForSyncfs: 1 }
+    const b = createLocalBackend({ root, groupCommit })
+    await Promise.all([writeText(b, 'a', '1'), writeText(b, 'b', '2'), writeText(b, 'c', '3')])
+    expect((await readdir(root)).sort()).toEqual(['a', 'b', 'c'])
+    expect(calls.length).toBeGreaterThan(0)
+    expect(new Set(calls)).toEqual(new Set([root]))
+  })
+
+  it('a writer that finishes without joining (a big file) no longer holds the group back', async () => {
+    const held = heldSyncFs()
+    const commit = new GroupCommit({
+      syncfs: held.syncfs,
+      maxFiles: 100,
+      quietMs: 60_000,
+      maxWaitMs: 60_000,
+      minFilesForSyncfs: 1,
+    })
+    const small = commit.writer()
+    const big = commit.writer()
+    const durable = small.durable('/d/small', 1)
+    // The big file is still being written: it might join, so the group waits for it.
+    await new Promise((r) => setImmediate(r))
+    expect(held.calls).toEqual([])
+    big.done()
+    await vi.waitFor(() => expect(held.calls).toEqual(['/d']))
+    held.release()
+    await durable
+    small.done()
+  })
+
   it('falls back to an fsync per file, for good, when the filesystem flush fails', async () => {
     const root = await tempDir('group-fallback')
     const held = heldSyncFs()
