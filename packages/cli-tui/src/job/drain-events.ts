@@ -12,7 +12,7 @@ export function drainEvents(events$: Observable<SyncEvent>, each: (e: SyncEvent)
     let summary: SyncSummary | undefined
     events$.subscribe({
       next: (e) => {
-        onRunEvent()
+        onRunEvent(e)
         if (e.type === 'done') summary = e.summary
         each(e)
       },

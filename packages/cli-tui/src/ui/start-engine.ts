@@ -101,7 +101,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         await new Promise<void>((resolve, reject) => {
           run$.subscribe({
             next: (e) => {
-              onRunEvent()
+              onRunEvent(e)
               sinks.event(e)
               events.next(e)
             },
