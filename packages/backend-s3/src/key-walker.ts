@@ -25,7 +25,9 @@ const SLASH = 0x2f
  *   `INVALID_PATH` errors, and are skipped;
  * - a zero-byte key ending in `/` is a directory marker: `x/` becomes a `dir` entry `x`;
  * - a key that is a file and also a prefix of other keys (`x` and `x/y`): the file is listed, the
- *   keys under `x/` are skipped with one `CONFLICT` error (a local tree cannot hold both);
+ *   keys under `x/` are skipped with one `CONFLICT` error (a local tree cannot hold both), or
+ *   silently where the run's filters exclude `x`, or listed as they are for the target of a run
+ *   that writes (see the constructor);
  * - a directory that `prune` excludes: its marker (if any) is listed, the keys under it skipped,
  *   and `jumpKey` tells the lister where to restart so they are not even fetched.
  */
@@ -40,10 +42,24 @@ export class KeyWalker {
   /** Directories of the previous key, for asking `prune` once per directory. */
   #dirs: string[] = []
 
-  constructor(prefix: string, prune?: (dir: RelPath) => boolean, excluded?: (name: string) => boolean) {
+  readonly #listBelowFiles: boolean
+
+  /**
+   * `listBelowFiles`: the keys under a file that is also a prefix are listed as they are, not
+   * skipped as a clash. For the target of a run that writes: a run stopped between writing `x` (a
+   * file that replaced a directory) and deleting `x/…` left both, and the keys must be seen to be
+   * deleted; reported instead, every later run had a listing error and deleted nothing, for good.
+   */
+  constructor(
+    prefix: string,
+    prune?: (dir: RelPath) => boolean,
+    excluded?: (name: string) => boolean,
+    listBelowFiles = false,
+  ) {
     this.#prefix = prefix
     this.#prune = prune
     this.#excluded = excluded
+    this.#listBelowFiles = listBelowFiles
   }
 
   /** What one listed object becomes: an entry, an error to report, or nothing (skipped). */
@@ -71,9 +87,12 @@ export class KeyWalker {
         hint: 'Such a key cannot be a file name. Rename the object (or exclude it) to sync it.',
       })
     }
-    const clash = this.#openFiles.find((f) => rel.startsWith(`${f}/`))
+    const clash = this.#listBelowFiles ? undefined : this.#openFiles.find((f) => rel.startsWith(`${f}/`))
     if (clash !== undefined) {
       this.#skip = { prefix: `${clash}/`, pruned: false }
+      // Excluded by the user (`--exclude x` or `x/**`): the keys are skipped without a word, so
+      // the run is complete and deletes (the object `x` is listed, and filtered, as usual).
+      if (this.#excluded?.(clash)) return undefined
       return new SyncError(
         'CONFLICT',
         `${JSON.stringify(clash)} is both an object and a prefix of other keys (${JSON.stringify(obj.key)}); the keys under ${JSON.stringify(`${this.#prefix}${clash}/`)} are skipped`,

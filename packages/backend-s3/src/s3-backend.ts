@@ -223,7 +223,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // Notices of the clean-up that the first write starts (see #sweepStaleUploads) go to the
     // listing's caller, the engine: a listing alone never writes (a source is only read).
     if (opts.onNotice) this.#onNotice = opts.onNotice
-    const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded)
+    const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded, opts.cleanUp === true)
     let token: string | undefined
     let startAfter: string | undefined
     for (;;) {
@@ -389,6 +389,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       small && expect?.kind === 'file' && expect.version !== undefined && this.#learnt.putIfMatch !== 'none'
     if (expect !== undefined && (expect !== null || knownBig) && !replacing) {
       await this.#checkExpect(conn, key, path, expect, 'write')
+    } else if (expect === null && this.#markers.has(path)) {
+      await this.#checkNoKeysBelow(conn, key, path, 'write')
     }
 
     // Memory first, then the body: a small body is held whole, a multipart upload holds its parts
@@ -827,6 +829,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * same ETag (its `version`), else same size and mtime (stored or upload time).
    */
   async #checkExpect(conn: Conn, key: string, path: RelPath, expect: Entry | null, op: string): Promise<void> {
+    // A directory where the file goes: planned as one (`expect`), or a marker this backend listed
+    // (the engine plans a new file there: a file and a directory are different entries to it).
+    if (expect?.kind === 'dir' || (expect === null && this.#markers.has(path))) {
+      await this.#checkNoKeysBelow(conn, key, path, op)
+      if (expect !== null) return
+    }
     const head = await this.#head(conn, key, op, path)
     if (expect === null) {
       if (head) throw conflictError('an object appeared there', op, path)
@@ -835,6 +843,38 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (expect.kind !== 'file') return
     if (!head) throw conflictError('the object was deleted', op, path)
     if (!isPlanned(head, expect)) throw conflictError('the object changed', op, path)
+  }
+
+  /**
+   * A file planned where the target has a directory (a file replaced a directory in the source):
+   * written only once no key is left under `key/`, as a filesystem refuses a file where a directory
+   * is. S3 itself would take the object beside the keys, and a run stopped before its deletes then
+   * left a bucket where `x` is both an object and a prefix, which no later run could list, so none
+   * deleted anything again (QA). The CONFLICT makes the engine delete the directory first (after
+   * every other transfer, when the delete guard allows it) and then write the file.
+   */
+  async #checkNoKeysBelow(conn: Conn, key: string, path: RelPath, op: string): Promise<void> {
+    const below = await this.#send(
+      op,
+      path,
+      (c) =>
+        c.send(
+          new conn.sdk.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${key}/`,
+            MaxKeys: 1,
+            EncodingType: 'url',
+          }),
+        ),
+      conn,
+    )
+    if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) {
+      throw new SyncError('CONFLICT', 'a directory is in the way (keys remain under it)', {
+        op: `s3.${op}`,
+        path,
+        hint: 'A file cannot replace a directory before the directory is deleted: a sync deletes it first.',
+      })
+    }
   }
 
   /**

@@ -72,6 +72,23 @@ describe('KeyWalker', () => {
     expect(errors.map((e) => [e.code, e.path])).toEqual([['CONFLICT', 'x']])
   })
 
+  it('skips the keys below a file that is also a prefix without a word when the filters exclude it', () => {
+    const walker = new KeyWalker('', undefined, (name) => name === 'x')
+    const listed = ['x', 'x/', 'x/y', 'x/z/w', 'xa'].map((key) =>
+      walker.next({ key, size: key.endsWith('/') ? 0 : 1, lastModifiedMs: 1000, etag: 'e' }),
+    )
+    expect(listed.filter((e) => e instanceof SyncError)).toEqual([])
+    expect(listed.flatMap((e) => (e && !(e instanceof SyncError) ? [e.path] : []))).toEqual(['x', 'xa'])
+  })
+
+  it('lists the keys below a file that is also a prefix as they are for the target of a run that writes', () => {
+    const walker = new KeyWalker('', undefined, undefined, true)
+    const listed = ['x', 'x/y', 'x/z/w', 'xa'].map((key) =>
+      walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' }),
+    )
+    expect(listed.map((e) => (e instanceof SyncError ? e.code : e?.path))).toEqual(['x', 'x/y', 'x/z/w', 'xa'])
+  })
+
   it('asks prune once per directory, keeps the pruned marker, skips what is below, and knows where to jump', () => {
     const asked: string[] = []
     const { entries, walker } = walk('', ['a/1', 'a/2', 'n/', 'n/m/1', 'n/m/2', 'n/z'], (d) => {

@@ -88,7 +88,9 @@ export interface ListOptions {
   /**
    * True only when listing the target of a run that writes (never a source, a dry run, `ls` or
    * `check`): the backend may then remove leftovers of its own it meets, such as the temp files of
-   * a killed run. A listing that is only read never changes anything. [false]
+   * a killed run, and list what an interrupted run left half-done that it would otherwise report
+   * (S3: the keys under an object that replaced their directory), so that this run finishes it. A
+   * listing that is only read never changes anything. [false]
    */
   readonly cleanUp?: boolean
   readonly signal?: AbortSignal
