@@ -204,6 +204,12 @@ describe('summaries', () => {
     expect(text).toContain('Interrupted')
   })
 
+  it('a run stopped before anything finished says nothing was done, not that there was nothing to do', () => {
+    const text = formatSummary(summary({ planned: { ...none, copy: 1 }, interrupted: true }))
+    expect(text).toMatch(/^Done in 1\.2s: nothing done;/)
+    expect(text).toContain('Interrupted')
+  })
+
   it('check says in sync or lists the kinds of difference', () => {
     expect(formatCheckSummary(summary({ unchanged: 4 }))).toMatch(/^In sync: 4 files compared/)
     expect(formatCheckSummary(summary({ planned: { ...none, copy: 1, delete: 2 } }))).toMatch(

@@ -98,8 +98,8 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
     out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
   } else {
     const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done))
-    // Nothing done because everything failed is not "nothing to do".
-    const what = did.length > 0 ? did.join(', ') : s.failed > 0 ? 'nothing done' : 'nothing to do'
+    // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
+    const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
     out.push(`Done in ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {

@@ -21,6 +21,6 @@ export function summaryText(s: SyncSummary): string {
   add(chmod, chmod === 1 ? 'dir chmod' : 'dirs chmod')
   add(s.skipped, 'skipped')
   add(s.failed, 'failed')
-  if (parts.length === 0) parts.push('nothing to do')
+  if (parts.length === 0) parts.push(s.interrupted ? 'nothing done' : 'nothing to do')
   return `${parts.join(', ')}, ${formatBytes(s.bytesTransferred)} in ${formatDuration(s.durationMs)}`
 }
