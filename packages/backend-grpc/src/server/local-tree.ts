@@ -45,7 +45,11 @@ const ERRNO: Readonly<Record<string, SyncErrorCode>> = {
 export class LocalTree implements ServedTree {
   private readonly backends = new Map<string, Backend>()
 
-  private constructor(readonly realRoot: string) {}
+  private constructor(
+    readonly realRoot: string,
+    /** The served directory's device and inode at start: a directory made later at that path is not it. */
+    private readonly rootId: string,
+  ) {}
 
   /** Opens the tree at `root`, which must be an existing directory (`USAGE` otherwise). */
   static async open(root: string): Promise<LocalTree> {
@@ -63,10 +67,27 @@ export class LocalTree implements ServedTree {
     if (!st.isDirectory()) {
       throw new SyncError('USAGE', `--root ${root} is not a directory`, { hint: 'Give a directory with --root DIR.' })
     }
-    return new LocalTree(real)
+    return new LocalTree(real, `${st.dev}:${st.ino}`)
+  }
+
+  /**
+   * The served directory is still the one `serve` started with. Gone (a backup disk unmounted, the
+   * directory renamed), a write would otherwise make it again, on whatever filesystem is below,
+   * and report success: rsync's daemon fails such a module too ("chdir failed").
+   */
+  private async checkRoot(): Promise<void> {
+    const st = await lstat(this.realRoot).catch(() => undefined)
+    if (st?.isDirectory() && `${st.dev}:${st.ino}` === this.rootId) return
+    throw new SyncError(
+      'NOT_FOUND',
+      // Without the server's path: a client is not told where the server keeps its files.
+      `the served directory is ${st === undefined ? 'gone' : 'no longer the one served'} (unmounted, renamed or deleted?)`,
+      { hint: 'Nothing was written. Put it back (mount the disk), or restart `syncflow serve --root DIR`.' },
+    )
   }
 
   async backend(sub: string): Promise<Backend> {
+    await this.checkRoot()
     if (sub !== '') {
       toRelPath(sub, 'root')
       await this.checkParents(`${sub}/.` as RelPath) // every segment of `sub` itself
@@ -80,6 +101,7 @@ export class LocalTree implements ServedTree {
   }
 
   async checkParents(full: RelPath): Promise<void> {
+    await this.checkRoot()
     const parent = parentRelPath(full)
     if (parent === undefined) return
     try {
