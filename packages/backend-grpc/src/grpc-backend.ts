@@ -200,9 +200,15 @@ export class GrpcBackend
               opts.onNotice?.({ code: n.code as never, message: n.message, ...(n.path ? { path: n.path } : {}) })
             }
             for (const p of reply.problems) {
-              const err = new SyncError(codeOf(p.code), p.message, {
+              const code = codeOf(p.code)
+              // A name the server cannot list (not UTF-8, a backslash…) that the run's filters
+              // exclude is skipped without a word, as a local listing does: reported, it would
+              // make every run from this server incomplete, and delete nothing, for good.
+              if (code === 'INVALID_PATH' && p.path !== undefined && opts.excluded?.(p.path)) continue
+              const err = new SyncError(code, p.message, {
                 op: 'grpc.list',
                 ...(p.path !== undefined ? { path: p.path } : {}),
+                ...(code === 'INVALID_PATH' ? { hint: 'Rename it on the server, or exclude it with --exclude.' } : {}),
               })
               if (!opts.onError) throw err
               opts.onError(err)
