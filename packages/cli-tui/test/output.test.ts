@@ -261,6 +261,17 @@ describe('HumanReporter', () => {
     expect(reporter.shown({ ...error, message: 'another problem' })).toBe(false)
   })
 
+  it('with -q says nothing but why deletes were held back (the run exits 1 for it)', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: true, verbose: false })
+    reporter.event({ type: 'notice', ts: 0, code: 'MAX_DELETE', message: '3 deletes planned, over --max-delete 1' })
+    reporter.end(summary({ deletesSuppressed: '3 deletes planned, more than --max-delete 1' }))
+    expect(err.join('')).toBe('syncflow: deletes suppressed: 3 deletes planned, more than --max-delete 1\n')
+    const quietOk = capture()
+    new HumanReporter(quietOk.streams, { kind: 'sync', dryRun: false, quiet: true, verbose: false }).end(summary({}))
+    expect(quietOk.err).toEqual([])
+  })
+
   // A name is anyone's (an S3 key): a line break in it, quoted by a message, must not start a line
   // of its own that could pass for syncflow's (a forged "Done in…" summary).
   it('prints a message quoting a name with a line break in it on one line', () => {

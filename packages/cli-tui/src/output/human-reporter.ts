@@ -131,7 +131,15 @@ export class HumanReporter implements Reporter {
       const more = this.#staleTemps - STALE_TEMPS_SHOWN
       this.#s.stderr.write(`note: ${more} more temp file(s) left by an interrupted run removed (-v lists them)\n`)
     }
-    if (!summary || this.#o.quiet) return
+    if (summary && this.#o.quiet) {
+      // -q is "errors only", and a guard that held the deletes back makes the run exit 1: said in
+      // one line, so that a cron job's log tells why (rsync warns likewise about --max-delete).
+      if (summary.deletesSuppressed && !summary.dryRun) {
+        this.#s.stderr.write(`syncflow: deletes suppressed: ${printable(summary.deletesSuppressed)}\n`)
+      }
+      return
+    }
+    if (!summary) return
     const bytesPlanned = this.#tracker.snapshot(Date.now()).bytesPlanned
     this.#s.stderr.write(this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned))
   }
