@@ -1,5 +1,8 @@
 import { isSyncError, SyncError, type SyncErrorCode } from '@syncflow/core'
 
+/** A bucket name AWS accepts (the general rules; other services may allow more). */
+const AWS_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
 /** What the translation needs to know to write a useful message and hint. */
 export interface S3ErrorContext {
   readonly bucket: string
@@ -122,10 +125,15 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     )
   }
   if (name === 'NoSuchBucket') {
+    // Not refused up front (S3-compatible services allow more), but said: a user told only "does
+    // not exist" may go and try to create a bucket that AWS would not take (QA).
+    const invalid = ctx.bucket !== undefined && !AWS_BUCKET_NAME.test(ctx.bucket)
     return make(
       'NOT_FOUND',
       `bucket ${ctx.bucket} does not exist${where}`,
-      'Check the bucket name in the s3:// location (and the endpoint/region), or create the bucket first.',
+      invalid
+        ? `"${ctx.bucket}" is not a valid bucket name on AWS (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): check the s3:// location.`
+        : 'Check the bucket name in the s3:// location (and the endpoint/region), or create the bucket first.',
     )
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return make('NOT_FOUND', `no such object: ${text}`)

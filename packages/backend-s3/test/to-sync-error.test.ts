@@ -67,10 +67,14 @@ describe('toSyncError', () => {
     expect(e.hint).toContain('The credentials came from profile "work"')
   })
 
-  it('says plainly that a bucket does not exist', () => {
-    const e = toSyncError(s3Error('NoSuchBucket', 404), 's3.list', undefined, ctx)
-    expect(e.message).toContain('bucket b does not exist at http://127.0.0.1:9000')
+  it('says plainly that a bucket does not exist, and when its name is not one AWS would take', () => {
+    const e = toSyncError(s3Error('NoSuchBucket', 404), 's3.list', undefined, { ...ctx, bucket: 'my-data' })
+    expect(e.message).toContain('bucket my-data does not exist at http://127.0.0.1:9000')
     expect(e.hint).toMatch(/create the bucket/)
+    for (const bucket of ['b', 'Bad_Bucket', '-x-']) {
+      const bad = toSyncError(s3Error('NoSuchBucket', 404), 's3.list', undefined, { ...ctx, bucket })
+      expect(bad.hint).toContain(`"${bucket}" is not a valid bucket name on AWS`)
+    }
   })
 
   it('leaves out the names of errors without a code (a refused HEAD, a network failure)', () => {
