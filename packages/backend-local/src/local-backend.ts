@@ -71,6 +71,7 @@ import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
+import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
 
@@ -221,9 +222,14 @@ export class LocalBackend
     // Errors of the stream (EIO mid-file) are translated like every other error of this backend.
     const destroy = stream._destroy.bind(stream)
     stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
+    // A read that raced a writer ends in an error, never in a torn copy (see changedWhileRead).
+    const unchanged = async (): Promise<void> => {
+      if (!sameFile(st, await fh.stat())) throw changedWhileRead('read', rel)
+    }
+    checkBeforeEnd(stream, unchanged)
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
     // instead (see `Fillable`): the same bytes, from the same handle, without a buffer per chunk.
-    return withRangeFill(stream, fh, start, end, (err) => toSyncError(err, 'read', rel))
+    return withRangeFill(stream, fh, start, end, (err) => toSyncError(err, 'read', rel), unchanged)
   }
 
   async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
@@ -764,7 +770,10 @@ export class LocalBackend
     try {
       // Small files (most of a tree) are read whole from the handle already open: copyFile would open
       // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
-      if (source.st.size < SMALL_COPY) content = readWhole(source.fd, source.st.size)
+      if (source.st.size < SMALL_COPY) {
+        content = readWhole(source.fd, source.st.size)
+        if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(op, rel)
+      }
     } catch (err) {
       throw toSyncError(err, op, rel)
     } finally {
@@ -793,6 +802,9 @@ export class LocalBackend
     const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
       // Reflink where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
       await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
+      // copyFile opened the path again: the same file, and not written to meanwhile?
+      const now = lstatSync(srcAbs, { throwIfNoEntry: false })
+      if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(op, rel)
       const fh = await open(tmp, 'r+')
       try {
         await finishFile(fh, meta.mtimeMs, meta.mode)

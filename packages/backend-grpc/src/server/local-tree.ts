@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs'
 import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { createLocalBackend } from '@syncflow/backend-local'
+import { checkBeforeEnd, createLocalBackend, sameFile } from '@syncflow/backend-local'
 import {
   type Backend,
   type Entry,
@@ -149,8 +149,15 @@ export class LocalTree implements ServedTree {
         return withFill(Readable.from([]), async () => 0)
       }
       const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
+      // A read that raced a writer on the server ends in TRANSIENT (the client tries again), never
+      // in a torn file at the client, as for a local source (see @syncflow/backend-local).
+      const unchanged = async (): Promise<void> => {
+        if (sameFile(st, await fh.stat())) return
+        throw new SyncError('TRANSIENT', 'the file changed while it was read', { op: 'serve.read', path: full })
+      }
+      checkBeforeEnd(stream, unchanged)
       // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
-      return withRangeFill(stream, fh, start, end, (err) => fsError(err, 'read', full))
+      return withRangeFill(stream, fh, start, end, (err) => fsError(err, 'read', full), unchanged)
     } catch (err) {
       await fh.close()
       throw fsError(err, 'read', full)

@@ -42,7 +42,9 @@ export interface PositionalReader {
 /**
  * `stream`, a read of `[start, end)` of the file open as `handle`, made `Fillable` by positional
  * reads from that same handle (a consumer uses one or the other, never both). Read errors are
- * passed through `mapError`, so that fills fail as the stream would.
+ * passed through `mapError`, so that fills fail as the stream would. `atEnd`, when given, runs
+ * once when the range has been read, before the fill reports the end: its rejection fails that
+ * fill (a source that checks it did not change while it was read).
  */
 export function withRangeFill<T extends object>(
   stream: T,
@@ -50,11 +52,19 @@ export function withRangeFill<T extends object>(
   start: number,
   end: number,
   mapError: (err: unknown) => unknown,
+  atEnd?: () => Promise<void>,
 ): T & Fillable {
   let pos = start
+  let checked = atEnd === undefined
   return withFill(stream, async (buf, offset, length) => {
     const want = Math.min(length, end - pos)
-    if (want <= 0) return 0
+    if (want <= 0) {
+      if (!checked) {
+        checked = true
+        await (atEnd as () => Promise<void>)()
+      }
+      return 0
+    }
     try {
       const { bytesRead } = await handle.read(buf, offset, want, pos)
       pos += bytesRead
