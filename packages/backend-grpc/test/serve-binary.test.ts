@@ -84,6 +84,23 @@ describe('the syncflow serve binary', () => {
     expect(child.exitCode === 0 || child.signalCode === 'SIGTERM').toBe(true)
   }, 60_000)
 
+  it('Ctrl-C (SIGINT) stops it with 130, as any interrupted command; SIGTERM with 0', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const root = await mkdtemp(join(tmpdir(), 'serve-sigint-'))
+    dirs.push(root)
+    for (const [sig, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 0],
+    ] as const) {
+      const started = await serve(['--root', root, '--listen', '127.0.0.1:0', '--token', 'tok'])
+      if ('unavailable' in started) throw new Error(started.unavailable)
+      const { child } = started as { child: ChildProcess }
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
+      child.kill(sig)
+      expect(await exited).toBe(code)
+    }
+  }, 30_000)
+
   it('the CLI syncs to grpc:// (delta on a re-sync), and a wrong token exits 2', async (ctx) => {
     if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
     if (!existsSync(BUILT)) ctx.skip('@syncflow/backend-grpc is not built (npm run build must include it)')

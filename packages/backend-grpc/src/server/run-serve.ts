@@ -52,7 +52,7 @@ export async function readTokenFile(file: string): Promise<string> {
  * `syncflow serve`: serves `--root` at `--listen` until SIGINT/SIGTERM (or `signal`), then stops
  * gracefully and resolves. Throws SyncError `USAGE` (exit 2) for bad options, saying which flag.
  */
-export async function runServe(options: ServeOptions): Promise<void> {
+export async function runServe(options: ServeOptions): Promise<ServeStop> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`))
   const env = options.env ?? process.env
   if (options.token !== undefined && options.tokenFile !== undefined) {
@@ -105,17 +105,25 @@ export async function runServe(options: ServeOptions): Promise<void> {
   }
   options.onListening?.(server)
 
-  let stop!: () => void
-  await new Promise<void>((resolve) => {
-    stop = resolve
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
-    if (options.signal?.aborted) resolve()
-    options.signal?.addEventListener('abort', stop, { once: true })
+  let onInt!: () => void
+  let onTerm!: () => void
+  let onAbort!: () => void
+  const why = await new Promise<ServeStop>((resolve) => {
+    onInt = () => resolve('SIGINT')
+    onTerm = () => resolve('SIGTERM')
+    onAbort = () => resolve('abort')
+    process.once('SIGINT', onInt)
+    process.once('SIGTERM', onTerm)
+    if (options.signal?.aborted) resolve('abort')
+    options.signal?.addEventListener('abort', onAbort, { once: true })
   })
-  process.off('SIGINT', stop)
-  process.off('SIGTERM', stop)
-  options.signal?.removeEventListener('abort', stop)
+  process.off('SIGINT', onInt)
+  process.off('SIGTERM', onTerm)
+  options.signal?.removeEventListener('abort', onAbort)
   log('syncflow serve: stopping')
   await server.close()
+  return why
 }
+
+/** What stopped `runServe`: Ctrl-C (the CLI exits 130, as for any interrupted command), SIGTERM, or the signal given. */
+export type ServeStop = 'SIGINT' | 'SIGTERM' | 'abort'

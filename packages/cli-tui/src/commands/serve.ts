@@ -25,7 +25,7 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
     import('@syncflow/core'),
   ])
   try {
-    await runServe({
+    const stopped = await runServe({
       root: flags.root,
       listen: flags.listen,
       ...(flags.token !== undefined ? { token: flags.token } : {}),
@@ -35,7 +35,8 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
       ...(flags.compress ? { compress: true } : {}),
       log: (line) => void streams.stderr.write(`${line}\n`),
     })
-    return EXIT.OK
+    // Ctrl-C is an interruption like any other command's (130); SIGTERM is how a service manager stops it (0).
+    return stopped === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.OK
   } catch (err) {
     streams.stderr.write(formatError(err, flags.verbose === true))
     return exitCodeForError(asSyncError(err))
