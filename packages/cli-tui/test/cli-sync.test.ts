@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   buildCli,
   cleanupTempDirs,
+  expectUsageError,
   jsonLines,
   REPO,
   readTree,
@@ -240,6 +241,28 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  it('a remote file given as a location (grpc://…/a.txt) is a file, not "does not exist": ls lists it, sync says how', async () => {
+    const { startServer } = await import('@syncflow/backend-grpc')
+    const served = await tempDir('served')
+    await writeTree(served, { 'd1/a.txt': 'remote file' })
+    const server = await startServer({ root: served, listen: '127.0.0.1:0' })
+    try {
+      const file = `grpc://127.0.0.1:${server.port}/d1/a.txt`
+      const ls = await cli('ls', file)
+      expect(ls.code, ls.stderr).toBe(0)
+      expect(ls.stdout).toMatch(/ a\.txt\n$/)
+      const r = await cli('copy', file, dst)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('is a file, not a directory')
+      expect(r.stderr).toContain('--include "a.txt"')
+      const missing = await cli('ls', `grpc://127.0.0.1:${server.port}/d1/nope.txt`)
+      expect(missing.code).toBe(2)
+      expect(missing.stderr).toContain('does not exist')
+    } finally {
+      await server.close({ graceMs: 0 })
+    }
+  })
+
   it('a target below a file, or a file as the target: exit 2, one message with a hint, no "bug"', async () => {
     await writeTree(src, { 'a.txt': 'a' })
     await writeTree(root, { 'file.txt': 'f' })
@@ -279,6 +302,20 @@ describe('safety refusals', () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('ftp://')
+  })
+
+  it('a remote-looking location with a slash missing, HOST:PORT or rsync HOST:PATH is refused, not made a local directory', async () => {
+    const cwd = await tempDir('lookalike')
+    const run = (...args: string[]) => runCli(args, { cwd, env: { SYNCFLOW_STATE_DIR: stateDir } })
+    expectUsageError(await run('sync', src, 'grpc:/127.0.0.1:1/typo'), 'slash missing', 'grpc://127.0.0.1:1/typo')
+    expectUsageError(await run('sync', src, '127.0.0.1:18731/typo'), 'HOST:PORT', 'grpc://127.0.0.1:18731/typo')
+    expectUsageError(await run('sync', src, 'backuphost:/srv/data'), "rsync's HOST:PATH", './backuphost:/srv/data')
+    expectUsageError(await run('sync', 's3:/bucket/x', src), 's3://bucket/x')
+    expect(await readdir(cwd)).toEqual([])
+    // Written as a path, such a name is a local directory like any other.
+    const r = await run('sync', src, './host:1/x')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(join(cwd, 'host:1/x'))).toEqual(await readTree(src))
   })
 
   it('an empty source does not empty the target unless --allow-empty-source', async () => {

@@ -6,6 +6,7 @@ import {
   SyncError,
   schemeOf,
 } from '@syncflow/core'
+import { remoteLookalike } from './remote-lookalike.js'
 
 /** A backend shipped with syncflow, loaded on first use so local-only runs never import an SDK. */
 interface BuiltinBackend {
@@ -90,6 +91,8 @@ export function lazyPlugin(spec: BuiltinBackend): BackendPlugin {
 /** The CLI's registry: an unknown scheme's message speaks of `--plugin`, not of registerBackend. */
 class CliRegistry extends BackendRegistry {
   override async open(uri: string, options: OpenOptions = {}): Promise<Backend> {
+    const lookalike = remoteLookalike(uri, (name) => this.get(name) !== undefined)
+    if (lookalike) throw lookalike
     const scheme = schemeOf(uri)
     if (uri !== '' && this.get(scheme) === undefined) {
       throw new SyncError('USAGE', `no backend for "${scheme}://" in location ${JSON.stringify(uri)}`, {

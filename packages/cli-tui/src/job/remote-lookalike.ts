@@ -1,0 +1,38 @@
+import { SyncError } from '@syncflow/core'
+
+/** `NAME:REST` without `//` after the colon; NAME has no `/` (a path with a colon further on is a path). */
+const NAME_COLON = /^([^/:]{2,}):(?!\/\/)(.*)$/s
+
+/**
+ * A location that reads as a path but looks like a remote one: `grpc:/host:port/dir` (a slash
+ * missing), `host:port/dir`, or rsync's `host:path`. Taken as a local path, it would quietly make
+ * a directory named `grpc:` or `host` here and sync into it, exit 0, while the user believes the
+ * files went to the server (QA). syncflow's remote locations are URIs (`grpc://…`, `s3://…`); a
+ * local path with such a colon is written `./name:…`. (One letter before the colon is left alone:
+ * a Windows drive, `C:/x`.) Undefined when `uri` is not such a location.
+ */
+export function remoteLookalike(uri: string, isScheme: (name: string) => boolean): SyncError | undefined {
+  const m = NAME_COLON.exec(uri)
+  if (m === null) return undefined
+  const name = m[1] as string
+  const rest = m[2] as string
+  const local = `./${uri}`
+  if (isScheme(name.toLowerCase())) {
+    const fixed = `${name}://${rest.replace(/^\/+/, '')}`
+    return new SyncError('USAGE', `location ${JSON.stringify(uri)} looks like a ${name}:// URI with a slash missing`, {
+      hint: `Write ${fixed}; for a local directory of that name, write ${local}.`,
+    })
+  }
+  if (/^\d+(\/|$)/.test(rest)) {
+    return new SyncError('USAGE', `location ${JSON.stringify(uri)} looks like HOST:PORT, not a local path`, {
+      hint: `A syncflow server is reached as grpc://${uri} (or grpcs://); for a local directory of that name, write ${local}.`,
+    })
+  }
+  return new SyncError(
+    'USAGE',
+    `location ${JSON.stringify(uri)} looks like rsync's HOST:PATH, which syncflow does not have`,
+    {
+      hint: `Run \`syncflow serve\` on that host and use grpc://HOST:PORT/PATH; for a local directory of that name, write ${local}.`,
+    },
+  )
+}
