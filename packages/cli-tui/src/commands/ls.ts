@@ -1,11 +1,9 @@
-import { statSync } from 'node:fs'
-import { basename, dirname } from 'node:path'
-import { asSyncError, type Backend, type Entry, SyncError, toRelPath } from '@syncflow/core'
+import { asSyncError, SyncError } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
+import { fileAtLocation } from '../job/file-at-location.js'
 import { registerPlugins } from '../job/load-plugins.js'
-import { localPathOf } from '../job/local-path-of.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
 import type { JobFlags } from '../options/job-flags.js'
@@ -29,8 +27,8 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
       // rootExists takes no signal (a server that accepted the connection and went silent answers
       // only at its socket timeout): an interrupt stops waiting for it.
       if (!(await untilAborted(backend.rootExists(), controller.signal))) {
-        // A local file (rclone lsl FILE, rsync --list-only FILE): listed as its directory lists it.
-        const one = await oneLocalFile(location, flags)
+        // A file (rclone lsl FILE, rsync --list-only FILE): listed as its directory lists it.
+        const one = await fileAtLocation(registry, location, openOptionsOf(flags))
         if (one !== undefined) {
           streams.stdout.write(flags.json ? `${JSON.stringify(one)}\n` : `${formatEntry(one)}\n`)
           return EXIT.OK
@@ -59,29 +57,6 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     return exitCodeForError(asSyncError(err))
   } finally {
     removeHandlers()
-  }
-}
-
-/**
- * The entry of `location` when it names a local file (not a directory), as a listing of its
- * directory gives it (its name as the path); undefined for anything else.
- */
-async function oneLocalFile(location: string, flags: JobFlags): Promise<Entry | undefined> {
-  const path = localPathOf(location)
-  if (path === undefined || !isFile(path)) return undefined
-  const parent: Backend = await createBuiltinRegistry().open(dirname(path), openOptionsOf(flags))
-  try {
-    return await parent.stat(toRelPath(basename(path)))
-  } finally {
-    await parent.close().catch(() => {})
-  }
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() === true
-  } catch {
-    return false // ENOTDIR, EACCES: then it does not exist as far as ls can tell
   }
 }
 

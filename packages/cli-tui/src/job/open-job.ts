@@ -1,6 +1,5 @@
-import { statSync } from 'node:fs'
 import { lstat, readlink, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { join } from 'node:path'
 import {
   acquireJobLock,
   type Backend,
@@ -19,6 +18,7 @@ import {
 import { usageError } from '../errors/usage-error.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap } from './assert-no-overlap.js'
+import { fileAtLocation } from './file-at-location.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 
@@ -107,9 +107,9 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
 
     if (!(await source.rootExists())) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
-      if (!spec.source.includes('://') && isFile(spec.source)) {
+      if ((await fileAtLocation(registry, spec.source, openOptions)) !== undefined) {
         throw new SyncError('USAGE', `the ${names.source} ${JSON.stringify(spec.source)} is a file, not a directory`, {
-          hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(basename(spec.source))}.`,
+          hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(lastName(spec.source))}.`,
         })
       }
       throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
@@ -219,10 +219,8 @@ async function isSymlink(path: string): Promise<boolean> {
 }
 
 /** True for a regular file (or a symlink to one); false for anything else, or a path that cannot be stated. */
-function isFile(path: string): boolean {
-  try {
-    return statSync(path, { throwIfNoEntry: false })?.isFile() === true
-  } catch {
-    return false // ENOTDIR (a parent is a file), EACCES…: not a file we can name
-  }
+/** The last name of a location (a path or a URI), without trailing slashes. */
+function lastName(location: string): string {
+  const trimmed = location.replace(/\/+$/, '')
+  return trimmed.slice(trimmed.lastIndexOf('/') + 1)
 }

@@ -1,0 +1,54 @@
+import { statSync } from 'node:fs'
+import { basename, dirname } from 'node:path'
+import { type BackendRegistry, type Entry, isRelPath, type OpenOptions, type RelPath } from '@syncflow/core'
+import { localPathOf } from './local-path-of.js'
+
+/**
+ * The entry of the file that `location` names, as its parent location lists it (its name as the
+ * path); undefined when it names no file. For a location that is not a directory (a local file, an
+ * S3 object, a file on a syncflow server): `ls` lists it, and the other commands say "is a file"
+ * rather than "does not exist" (QA: a user hunted for a typo that was not there). Any failure to
+ * find out is "no file": only the error path of a command asks.
+ */
+export async function fileAtLocation(
+  registry: BackendRegistry,
+  location: string,
+  options: OpenOptions,
+): Promise<Entry | undefined> {
+  const split = splitLocation(location)
+  if (split === undefined) return undefined
+  try {
+    const parent = await registry.open(split.parent, options)
+    try {
+      const entry = await parent.stat(split.name)
+      return entry?.kind === 'file' ? entry : undefined
+    } finally {
+      await parent.close().catch(() => {})
+    }
+  } catch {
+    return undefined
+  }
+}
+
+/** `location` as its parent location and its last name; undefined for a root (nothing above it). */
+function splitLocation(location: string): { parent: string; name: RelPath } | undefined {
+  const local = localPathOf(location)
+  if (local !== undefined) {
+    let isFile = false
+    try {
+      isFile = statSync(local, { throwIfNoEntry: false })?.isFile() === true
+    } catch {
+      // ENOTDIR (a parent is a file), EACCES…: not a file we can name
+    }
+    const name = basename(local)
+    return isFile && isRelPath(name) ? { parent: dirname(local), name } : undefined
+  }
+  // scheme://authority/path…: the last segment of the path, if there is one below the authority.
+  const m = /^([a-z][a-z0-9+.-]*:\/\/[^/]*\/)(.*?)\/*$/i.exec(location)
+  if (m === null) return undefined
+  const path = m[2] as string
+  const cut = path.lastIndexOf('/')
+  const name = path.slice(cut + 1)
+  if (name === '' || !isRelPath(name)) return undefined
+  return { parent: `${m[1]}${cut < 0 ? '' : path.slice(0, cut)}`, name }
+}
