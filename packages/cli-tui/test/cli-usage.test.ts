@@ -110,6 +110,14 @@ describe('bad flags and arguments', () => {
       ["'--bwlimit <RATE>'", "'10X'", '512k or 10M'],
     ],
     [
+      ['--block-size', 'abc'],
+      ["'--block-size <BYTES>'", 'is not a block size', 'from 64 to 1M'],
+    ],
+    [
+      ['--block-size', '2M'],
+      ["'--block-size <BYTES>'", 'from 64 to 1M'],
+    ],
+    [
       ['--symlinks', 'sometimes'],
       ["'--symlinks <POLICY>'", "'sometimes'", 'skip, follow, preserve'],
     ],

@@ -12,7 +12,7 @@ import {
   generateDelta,
   type HashAlgo,
   isWholeBaseCopy,
-  MAX_BLOCK_SIZE,
+  MAX_REQUESTED_BLOCK_SIZE,
   type RelPath,
   SyncError,
   strongBytesFor,
@@ -282,7 +282,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         throw new SyncError('NOT_FOUND', entry ? 'not a regular file' : 'no such file', { op: 'serve.signature' })
       }
       const blockSize = req.blockSize || blockSizeFor(entry.size)
-      if (blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `block size ${blockSize} is too large`)
+      if (blockSize > MAX_REQUESTED_BLOCK_SIZE) {
+        throw new SyncError('USAGE', `block size ${blockSize} is too large (at most ${MAX_REQUESTED_BLOCK_SIZE})`)
+      }
       // Sent on while the file is read: a client can start matching (and patching) against the
       // blocks it has instead of waiting for the whole file to be read and hashed here. The size
       // travels first, so the file must keep it: one that changes meanwhile fails with CHECKSUM
@@ -331,7 +333,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const meta = fromWireMeta(header.meta)
         const expect = fromWireExpect(header.expect, rel)
         const blockSize = header.blockSize
-        if (blockSize < 1 || blockSize > MAX_BLOCK_SIZE * 8) throw new SyncError('USAGE', `bad block size ${blockSize}`)
+        if (blockSize < 1 || blockSize > MAX_REQUESTED_BLOCK_SIZE)
+          throw new SyncError('USAGE', `bad block size ${blockSize}`)
         // The first batch of ops, decoded: it tells a delta that leaves the file unchanged.
         const firstOps: DeltaOp[] = []
         let ended = false

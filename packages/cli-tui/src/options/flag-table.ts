@@ -1,3 +1,4 @@
+import { MAX_REQUESTED_BLOCK_SIZE } from '@syncflow/core'
 import { InvalidArgumentError, Option } from 'commander'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
@@ -6,10 +7,16 @@ import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 
+/** `--block-size`: bytes from 64 to 1M (what a `syncflow serve` accepts for a signature). */
 function parseBlockSize(value: string): number {
-  const n = parseRate(value)
-  if (!Number.isInteger(n) || n < 64 || n > 16 * 1024 * 1024) {
-    throw new Error(`${JSON.stringify(value)} is not a block size: use bytes from 64 to 16M, e.g. 8k`)
+  let n: number
+  try {
+    n = parseRate(value)
+  } catch {
+    n = Number.NaN // a rate's message would speak of bytes per second
+  }
+  if (!Number.isInteger(n) || n < 64 || n > MAX_REQUESTED_BLOCK_SIZE) {
+    throw new Error(`${JSON.stringify(value)} is not a block size: use bytes from 64 to 1M, e.g. 8k`)
   }
   return n
 }

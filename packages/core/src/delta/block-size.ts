@@ -2,6 +2,8 @@
 export const MIN_BLOCK_SIZE = 700
 /** Largest block size picked automatically (rsync's maximum since protocol 30). */
 export const MAX_BLOCK_SIZE = 128 * 1024
+/** Largest block size a user may ask for (`--block-size`); a server refuses a signature with more. */
+export const MAX_REQUESTED_BLOCK_SIZE = 8 * MAX_BLOCK_SIZE
 /** Largest literal op a delta generator emits. */
 export const MAX_LITERAL_BYTES = 64 * 1024
 

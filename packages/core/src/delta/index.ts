@@ -7,6 +7,7 @@ export {
   blockSizeFor,
   MAX_BLOCK_SIZE,
   MAX_LITERAL_BYTES,
+  MAX_REQUESTED_BLOCK_SIZE,
   MAX_STRONG_BYTES,
   MIN_BLOCK_SIZE,
   strongBytesFor,
