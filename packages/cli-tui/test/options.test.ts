@@ -1,5 +1,7 @@
+import { MAX_REQUESTED_BLOCK_SIZE } from '@syncflow/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { MAX_BLOCK_SIZE_FLAG } from '../src/options/flag-table.js'
 import { parseConcurrency } from '../src/options/parse-concurrency.js'
 import { parseEndpoint } from '../src/options/parse-endpoint.js'
 import { parseMaxDelete } from '../src/options/parse-max-delete.js'
@@ -66,5 +68,11 @@ describe('parseEndpoint', () => {
     expect(parseEndpoint('http://127.0.0.1:9000')).toBe('http://127.0.0.1:9000')
     expect(parseEndpoint('https://s3.example.com')).toBe('https://s3.example.com')
     for (const bad of ['127.0.0.1:9000', 'ftp://x', '']) expect(() => parseEndpoint(bad)).toThrow(/http/)
+  })
+})
+
+describe('--block-size', () => {
+  it("takes no more than a server accepts (core's limit, kept apart so that start-up does not load core)", () => {
+    expect(MAX_BLOCK_SIZE_FLAG).toBe(MAX_REQUESTED_BLOCK_SIZE)
   })
 })

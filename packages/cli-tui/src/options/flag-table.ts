@@ -1,4 +1,3 @@
-import { MAX_REQUESTED_BLOCK_SIZE } from '@syncflow/core'
 import { InvalidArgumentError, Option } from 'commander'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
@@ -7,7 +6,14 @@ import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 
-/** `--block-size`: bytes from 64 to 1M (what a `syncflow serve` accepts for a signature). */
+/**
+ * The largest `--block-size`: core's MAX_REQUESTED_BLOCK_SIZE, what a `syncflow serve` accepts for a
+ * signature. Not imported: the flag table loads with every command (`--version` too), core does not
+ * (importing it here cost every `--version` ~18 ms); a test keeps the two equal.
+ */
+export const MAX_BLOCK_SIZE_FLAG = 1024 * 1024
+
+/** `--block-size`: bytes from 64 to 1M. */
 function parseBlockSize(value: string): number {
   let n: number
   try {
@@ -15,7 +21,7 @@ function parseBlockSize(value: string): number {
   } catch {
     n = Number.NaN // a rate's message would speak of bytes per second
   }
-  if (!Number.isInteger(n) || n < 64 || n > MAX_REQUESTED_BLOCK_SIZE) {
+  if (!Number.isInteger(n) || n < 64 || n > MAX_BLOCK_SIZE_FLAG) {
     throw new Error(`${JSON.stringify(value)} is not a block size: use bytes from 64 to 1M, e.g. 8k`)
   }
   return n
