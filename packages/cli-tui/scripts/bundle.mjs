@@ -32,9 +32,10 @@ const WORKSPACE = ['core', 'backend-local', 'backend-s3', 'backend-grpc', 'cli-t
 /**
  * Third-party packages bundled: plain JavaScript on the path of most commands. Any other bare import
  * stays an import resolved at run time: the SDKs (AWS, gRPC), sqlite3 (native), and whatever only a
- * lazily loaded part needs. hash-wasm (core's delta codec imports it at load) is a 280 KB UMD file:
- * imported by Node as CommonJS it cost ~35 ms of CPU on every command (cjs-module-lexer, then a
- * separate compile); inside the bundle, about nothing.
+ * lazily loaded part needs. hash-wasm is a 280 KB UMD file: imported by Node as CommonJS it cost
+ * ~35 ms of CPU on every command (cjs-module-lexer, then a separate compile); inside the bundle,
+ * less. Core imports both wasm hashers on first use, so they land in chunks of their own that only a
+ * delta transfer loads.
  */
 const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'xxhash-wasm', 'hash-wasm'])
 

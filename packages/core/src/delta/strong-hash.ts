@@ -1,5 +1,3 @@
-import xxhash from 'xxhash-wasm'
-
 /** A strong per-block hash: 8 bytes, of which a signature keeps the first `strongBytes`. */
 export type StrongHash = (data: Uint8Array) => Uint8Array
 
@@ -9,13 +7,17 @@ let loading: Promise<StrongHash> | undefined
  * The strong per-block hash: XXH64 (little-endian), in WebAssembly, about three times the speed of
  * node:crypto's sha256 even with SHA-NI. It need not resist a forger: a false block match is
  * caught by the whole-file XXH3-128 of every delta (rsync makes the same choice).
- * Loaded once, on first use.
+ * Loaded once, on first use (imported then too: only a delta transfer needs it, and a command that
+ * makes none should not compile it at start-up).
  */
 export function loadStrongHash(): Promise<StrongHash> {
-  loading ??= xxhash().then((api) => (data: Uint8Array) => {
-    const out = Buffer.allocUnsafe(8)
-    out.writeBigUInt64LE(api.h64Raw(data))
-    return out
+  loading ??= import('xxhash-wasm').then(async ({ default: xxhash }) => {
+    const api = await xxhash()
+    return (data: Uint8Array) => {
+      const out = Buffer.allocUnsafe(8)
+      out.writeBigUInt64LE(api.h64Raw(data))
+      return out
+    }
   })
   return loading
 }

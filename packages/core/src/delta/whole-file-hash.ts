@@ -1,4 +1,4 @@
-import { createXXHash128, type IHasher } from 'hash-wasm'
+import type { IHasher } from 'hash-wasm'
 import { transientChunks } from './transient-chunks.js'
 
 /** A streaming whole-file hash: feed the bytes in order, then take the digest (lowercase hex). */
@@ -16,9 +16,12 @@ export const WHOLE_FILE_HASH_HEX_LENGTH = 32
  * five times node:crypto's sha256 with SHA-NI). The check catches a false block match or a base
  * that changed under the patch; it need not resist a forger, since both ends of a delta are the
  * user's own bytes. rsync makes the same choice (XXH128 as its whole-file checksum since 3.2).
- * Each call gets its own instance, so concurrent deltas do not share state.
+ * Each call gets its own instance, so concurrent deltas do not share state. hash-wasm is imported
+ * on first use: it is a 280 KB script that only delta transfers need, and every command would
+ * otherwise load it at start-up.
  */
 export async function createWholeFileHasher(): Promise<WholeFileHasher> {
+  const { createXXHash128 } = await import('hash-wasm')
   const h: IHasher = await createXXHash128()
   h.init()
   return {
