@@ -48,6 +48,28 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 1, update: 1, delete: 1 } })
   })
 
+  it('leaves out a file written since its change was found stable (deleted, then being written again)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(dst, { f: 'the old, whole file', g: 'gone' })
+    // The cycle was for f's delete and g's delete (both gone when judged stable); f is back since,
+    // 10% written. It must not ship (nor be deleted): it goes round again.
+    await seed(src, { f: 'the n' }, Date.now())
+    const unsettled: string[] = []
+    const seen = new Map([
+      [p('f'), undefined],
+      [p('g'), undefined],
+    ])
+    const events = await run(src, dst, ['f', 'g'], { seen, onUnsettled: (paths) => unsettled.push(...paths) })
+    expect(kinds(events, 'completed')).toEqual(['delete g'])
+    expect(unsettled).toEqual(['f'])
+    expect(await snapshot(dst)).toEqual({ f: 'the old, whole file' })
+    // Once the file is as it was judged stable, it ships.
+    const now = (await src.stat(p('f')))!
+    const again = await run(src, dst, ['f'], { seen: new Map([[p('f'), now]]) })
+    expect(kinds(again, 'completed')).toEqual(['update f'])
+  })
+
   it('turns a rename into a move on the target (same size and hash)', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -25,6 +25,7 @@ import { sync } from '../engine/sync.js'
 import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
+import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
@@ -42,12 +43,19 @@ import { watchChanges } from './watch-changes.js'
 interface Work {
   readonly rescan: boolean
   readonly paths: ReadonlySet<RelPath>
+  /** What the source held at each changed path when its change was found stable (see SyncPathsOptions.seen). */
+  readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
 }
 
-const mergeWork = (a: Work, b: Work): Work =>
-  a.rescan || b.rescan
-    ? { rescan: true, paths: new Set() }
-    : { rescan: false, paths: new Set([...a.paths, ...b.paths]) }
+const mergeWork = (a: Work, b: Work): Work => {
+  if (a.rescan || b.rescan) return { rescan: true, paths: new Set() }
+  const paths = new Set([...a.paths, ...b.paths])
+  // A path of the other work without an observation (a retry) is not checked: the newer one wins.
+  const seen = new Map([...(a.seen ?? []), ...(b.seen ?? [])])
+  for (const p of b.paths) if (!b.seen?.has(p)) seen.delete(p)
+  for (const p of a.paths) if (!a.seen?.has(p) && !b.seen?.has(p)) seen.delete(p)
+  return seen.size > 0 ? { rescan: false, paths, seen } : { rescan: false, paths }
+}
 
 /** Paths stated at once by the re-check after a cycle. */
 const RECHECK_CONCURRENCY = 16
@@ -154,7 +162,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         ...(options.maxBatch !== undefined ? { maxSize: options.maxBatch } : {}),
         scheduler,
       }),
-      map((batch): Work => ({ rescan: false, paths: new Set(batch.map((c) => c.path)) })),
+      map(
+        (batch): Work => ({
+          rescan: false,
+          paths: new Set(batch.map((c) => c.path)),
+          seen: new Map(batch.map((c) => [c.path, c.entry])),
+        }),
+      ),
     )
     const rescanMs = options.rescanMs ?? 3_600_000
     const rescans$: Observable<Work> = merge(rescanMs > 0 ? interval(rescanMs, scheduler) : EMPTY, rescanRequest$).pipe(
@@ -338,6 +352,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       let dirStuck = false
       const cycle$ = syncPaths(source, target, [...work.paths], {
         ...syncOptions,
+        ...(work.seen ? { seen: work.seen } : {}),
         settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
         onUnsettled: (paths) => {
           for (const path of paths) feedback$.next({ type: 'upsert', path })

@@ -27,8 +27,21 @@ export interface SyncPathsOptions extends SyncOptions {
    * `onUnsettled`. [all may]
    */
   readonly settled?: (entry: Entry) => boolean
-  /** Receives the paths left out by `settled` (the continuous job checks them again). */
+  /** Receives the paths left out by `settled` or `seen` (the continuous job checks them again). */
   readonly onUnsettled?: (paths: readonly RelPath[]) => void
+  /**
+   * What the source held at a changed path when its change was found stable (`undefined`: nothing).
+   * A source file now different from it (written since: a file deleted, then written again while
+   * its delete waited for this cycle) is left out of the cycle on both sides and passed to
+   * `onUnsettled`, so it is not shipped half-written. Paths not in it are not checked. [none]
+   */
+  readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
+}
+
+/** True when `now`, the source entry at a path, is still the file (or absence) the change saw. */
+function asSeen(was: Entry | undefined, now: Entry | undefined): boolean {
+  if (now?.kind !== 'file') return true // gone, a directory or a symlink: nothing half-written
+  return was?.kind === 'file' && was.size === now.size && was.mtimeMs === now.mtimeMs
 }
 
 type Side = Map<RelPath, Entry>
@@ -132,11 +145,19 @@ export function syncPaths(
       for (const d of [...levels.keys()].sort((a, b) => a - b)) {
         const todo = (levels.get(d) ?? []).filter((p) => !inside(p))
         await Promise.all([statSide(source, todo, src), statSide(target, todo, dst)])
+        const changedSince: RelPath[] = []
         for (const p of todo) {
           if (unreadable.has(p)) continue
+          if (options.seen?.has(p) && !asSeen(options.seen.get(p), src.get(p))) {
+            src.delete(p)
+            dst.delete(p)
+            changedSince.push(p)
+            continue
+          }
           if (src.get(p)?.kind === 'dir' && !dst.has(p)) grown.add(p)
           else if (dst.get(p)?.kind === 'dir' && !src.has(p)) shrunk.add(p)
         }
+        if (changedSince.length > 0) options.onUnsettled?.(changedSince)
       }
       const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
         const listed = listSubtrees(backend, roots, {
