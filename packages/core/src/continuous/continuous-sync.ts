@@ -153,7 +153,15 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       // one that arrived while it was being copied): nothing to do, so no cycle for it.
       filter((c) => {
         const fp = c.entry?.kind === 'file' ? shipped.get(c.path) : undefined
-        return !(fp && c.entry && fp.size === c.entry.size && fp.mtimeMs === c.entry.mtimeMs)
+        // The mode too: a chmod changes neither size nor mtime, and was dropped here until the
+        // next rescan (an hour by default) while DST kept the old permissions (QA).
+        return !(
+          fp &&
+          c.entry &&
+          fp.size === c.entry.size &&
+          fp.mtimeMs === c.entry.mtimeMs &&
+          fp.mode === c.entry.mode
+        )
       }),
       holdRemoves({ ...(options.moveHoldMs !== undefined ? { holdMs: options.moveHoldMs } : {}), scheduler }),
       batchChanges({
@@ -190,16 +198,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     let first = options.initialSync ?? true
     let sawDone = !first
 
-    // What the last cycles shipped (size and mtime of the source file), to drop the late events
+    // What the last cycles shipped (size, mtime and mode of the source file), to drop the late events
     // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
     // Not with --checksum, where equal size and mtime do not mean equal content.
-    const shipped = new Map<RelPath, { readonly size: number; readonly mtimeMs: number }>()
+    const shipped = new Map<RelPath, { readonly size: number; readonly mtimeMs: number; readonly mode?: number }>()
     const remember = (e: SyncEvent): void => {
       if (e.type !== 'completed' || options.compare === 'checksum' || e.dryRun) return
       const a = e.action
       if ((a.kind === 'copy' || a.kind === 'update' || a.kind === 'move') && a.source?.kind === 'file') {
         if (shipped.size >= SHIPPED_MAX) shipped.clear()
-        shipped.set(a.path, { size: a.source.size, mtimeMs: a.source.mtimeMs })
+        shipped.set(a.path, { size: a.source.size, mtimeMs: a.source.mtimeMs, mode: a.source.mode })
       }
       if (a.kind === 'delete') shipped.delete(a.path)
       if (a.from !== undefined) shipped.delete(a.from)
