@@ -167,8 +167,16 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   ])
   // The engine first: it opens the job (lock, backends, the listing starts) while Ink and React load.
   const engine = startEngine({ source, target, flags })
-  const removeHandlers = onInterrupt(() => engine.abort())
-  const hangup = onHangup(() => engine.abort())
+  // A signal stops the run, and the UI once the run has ended: after a run with failures, its last
+  // screen waits for `q`, which a closed terminal (SIGHUP) or a `kill` (SIGTERM) never sends (QA:
+  // such a process stayed alive for good, ignoring both).
+  const signalled = new AbortController()
+  const stop = (): void => {
+    engine.abort()
+    signalled.abort()
+  }
+  const removeHandlers = onInterrupt(stop)
+  const hangup = onHangup(stop)
   // The hub keeps the run's events until the UI has subscribed.
   const hub = new SyncEventHub(engine.events)
   const color = !noColor()
@@ -221,6 +229,7 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
       gate: engine.gate,
       onQuit: () => engine.abort(),
       onForceQuit: () => process.exit(EXIT.INTERRUPTED),
+      signal: signalled.signal,
       color,
       ...(where.metricsUrl ? { metricsUrl: where.metricsUrl } : {}),
     })

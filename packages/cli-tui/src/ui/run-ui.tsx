@@ -27,6 +27,11 @@ export interface RunUiOptions {
   readonly maxFps?: number
   /** Most frequent view update, ms. [500] */
   readonly frameMs?: number
+  /**
+   * Aborted by a signal (SIGINT, SIGTERM, SIGHUP): the UI leaves once the run has ended, without
+   * waiting for a `q` (after a run with failures) that a closed terminal can never send. [none]
+   */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -70,7 +75,11 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
   void hub.ended.then(() => {
     if (hub.summary === undefined) setTimeout(() => app.unmount(), frameMs * 3).unref()
   })
+  const leave = (): void => void hub.ended.then(() => app.unmount())
+  if (opts.signal?.aborted) leave()
+  else opts.signal?.addEventListener('abort', leave, { once: true })
   await app.waitUntilExit().catch(() => {})
+  opts.signal?.removeEventListener('abort', leave)
   stopClearing()
   return hub.summary
 }

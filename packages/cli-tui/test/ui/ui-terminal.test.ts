@@ -94,6 +94,32 @@ describe.skipIf(skipReason !== undefined)(
       expect(again.code, again.stderr).toBe(0)
       expect(await readTree(dst)).toEqual(await readTree(src))
     })
+
+    it('after a run with failures, its last screen waits for q, yet SIGTERM ends it (exit 1, not a process left behind)', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst-sigterm')
+      // A name no backend takes (a backslash): one failed item, so the last screen waits for q.
+      await writeTree(src, { 'ok.txt': 'fine', 'bad\\name.txt': 'refused' })
+      const command = [
+        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
+        'NO_COLOR=1',
+        q(process.execPath),
+        q(BIN),
+        'ui',
+        q(src),
+        q(dst),
+        '; echo "EXIT=$?"; sleep 60',
+      ].join(' ')
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/q: quit/)
+      expect(screen()).not.toContain('EXIT=')
+      // The newest process naming dst: node, not the shell that runs it (whose command line names it too).
+      const pid = spawnSync('pgrep', ['-n', '-f', dst], { encoding: 'utf8' }).stdout.trim()
+      expect(pid).toMatch(/^\d+$/)
+      process.kill(Number(pid), 'SIGTERM')
+      await expect.poll(screen, { timeout: 10_000 }).toContain('EXIT=1')
+    })
   },
 )
 
