@@ -18,6 +18,7 @@ import { type Backend, supports, type Watchable } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
+import type { Entry } from '../model/entry.js'
 import { relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import { listSide } from '../operators/list-side.js'
@@ -119,21 +120,36 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         failing = now
         if (over.length > 0) opts.onRecovered?.(over)
       }
-      return pollChanges(
-        (onError) =>
-          listSide(source, {
-            onError,
-            ...(opts.filter ? { filter: opts.filter } : {}),
-            ...(opts.signal ? { signal: opts.signal } : {}),
-          }),
-        {
-          intervalMs: pollMs,
-          scheduler,
-          retryDelay: retryAfter(),
-          onListed: listed,
-          ...(opts.onReady ? { onReady: opts.onReady } : {}),
-        },
-      )
+      // A root that is gone lists as empty on some backends (a local directory): it fails the
+      // listing here, so the job reports it (a failed cycle, the UI's count, --webhook) and keeps
+      // retrying, instead of looking healthy while nothing is synced (QA); once it is back, a rescan
+      // finds whatever it holds then.
+      let rootWasGone = false
+      const listing = async function* (onError: (error: SyncError) => void): AsyncGenerator<Entry> {
+        if (!(await source.rootExists())) {
+          rootWasGone = true
+          throw new SyncError('NOT_FOUND', `the source ${source.uri} is gone`, {
+            op: 'watch',
+            hint: 'Nothing is deleted meanwhile; syncing resumes once it is back (a disk mounted again, a directory restored).',
+          })
+        }
+        if (rootWasGone) {
+          rootWasGone = false
+          opts.onResync?.()
+        }
+        yield* listSide(source, {
+          onError,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })
+      }
+      return pollChanges(listing, {
+        intervalMs: pollMs,
+        scheduler,
+        retryDelay: retryAfter(),
+        onListed: listed,
+        ...(opts.onReady ? { onReady: opts.onReady } : {}),
+      })
     })
   const announcesReady = (): boolean => source.capabilities.watchReady === true
   /**
