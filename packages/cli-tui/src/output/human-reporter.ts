@@ -1,7 +1,8 @@
-import type { NoticeCode, SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
+import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
 import { formatCompleted, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
+import { GuardSkips } from './guard-skips.js'
 import { NOTICE_HINTS } from './notice-hints.js'
 import { printable } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
@@ -13,13 +14,6 @@ const MAX_FPS = 10
 const CLEAR_LINE = '\r\x1b[K'
 /** Notices about removed temp files of killed runs printed one by one (the rest are counted). */
 const STALE_TEMPS_SHOWN = 3
-/** Notices of a guard that kept every delete from running (the summary says why too). */
-const DELETE_GUARDS: ReadonlySet<NoticeCode> = new Set([
-  'DELETES_SUPPRESSED',
-  'MAX_DELETE',
-  'EMPTY_SOURCE',
-  'INTERRUPTED',
-])
 
 /** Options of the human-readable output. */
 export interface HumanReporterOptions {
@@ -46,13 +40,14 @@ export class HumanReporter implements Reporter {
   /** STALE_TEMP_REMOVED notices seen (only the first few are printed unless -v). */
   #staleTemps = 0
   /** Why a guard kept the deletes from running: said once, not again on a line per delete (unless -v). */
-  #guardReason: string | undefined
+  readonly #guard: GuardSkips
   /** Messages of failures that are no one file's, printed with their hint. */
   readonly #shownInFull = new Set<string>()
 
   constructor(streams: Streams, options: HumanReporterOptions) {
     this.#s = streams
     this.#o = options
+    this.#guard = new GuardSkips(options.verbose)
     this.#showActions =
       !options.quiet && (options.kind === 'check' || options.dryRun || options.verbose || !streams.stdout.isTTY)
     if (streams.stderr.isTTY && !options.quiet && options.kind === 'sync') {
@@ -91,14 +86,14 @@ export class HumanReporter implements Reporter {
       case 'skipped':
         // A guard's verdict is one notice and the summary; its delete-by-delete lines only with -v
         // (with 100,000 files they would flood the terminal with one sentence).
-        if (this.#guardSaid(event.reason, event.action?.kind)) break
+        if (this.#guard.said(event.reason, event.action?.kind)) break
         if (!this.#o.quiet) this.#line('stderr', `skipped  ${printable(event.path)}: ${printable(event.reason)}`)
         break
       case 'notice': {
         if (this.#o.quiet) break
         // A killed run can leave a group of temp files (a hundred or more): a few lines, then a count.
         if (event.code === 'STALE_TEMP_REMOVED' && !this.#o.verbose && ++this.#staleTemps > STALE_TEMPS_SHOWN) break
-        if (DELETE_GUARDS.has(event.code)) this.#guardReason = event.message
+        this.#guard.notice(event.code, event.message)
         const hint = NOTICE_HINTS[event.code]
         this.#line('stderr', `note: ${printable(event.message)}${hint ? `\n  ${hint}` : ''}`)
         break
@@ -106,11 +101,6 @@ export class HumanReporter implements Reporter {
       default:
         break
     }
-  }
-
-  /** True for a skipped delete whose reason the guard's notice already gave, unless -v lists each. */
-  #guardSaid(reason: string, kind: string | undefined): boolean {
-    return !this.#o.verbose && kind === 'delete' && this.#guardReason?.startsWith(reason) === true
   }
 
   shown(error: SerializedError): boolean {

@@ -1,6 +1,7 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
 import { formatCompleted } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
+import { GuardSkips } from '../output/guard-skips.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
 import { printable } from '../output/printable.js'
 import type { Reporter } from '../output/reporter.js'
@@ -25,10 +26,12 @@ export class WatchLogReporter implements Reporter {
   readonly #o: WatchLogOptions
   readonly #showActions: boolean
   #cycles = 0
+  readonly #guard: GuardSkips
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
     this.#o = options
+    this.#guard = new GuardSkips(options.verbose)
     this.#showActions = !options.quiet && (options.verbose || !streams.stdout.isTTY)
   }
 
@@ -49,9 +52,11 @@ export class WatchLogReporter implements Reporter {
         )
         break
       case 'skipped':
+        if (this.#guard.said(e.reason, e.action?.kind)) break
         if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printable(e.path)}: ${printable(e.reason)}\n`)
         break
       case 'notice': {
+        this.#guard.notice(e.code, e.message)
         if (this.#o.quiet) break
         const hint = NOTICE_HINTS[e.code]
         this.#s.stderr.write(`note: ${printable(e.message)}${hint ? `\n  ${hint}` : ''}\n`)
@@ -59,6 +64,7 @@ export class WatchLogReporter implements Reporter {
       }
       case 'done': {
         if (e.summary.mode === 'watch') break
+        this.#guard.reset()
         this.#cycles++
         const s = e.summary
         // A dry run did nothing: its cycles say what they would do (`would copy 2, delete 1`).

@@ -47,4 +47,30 @@ describe('WatchLogReporter', () => {
     q.end(summary({ mode: 'watch' }))
     expect(quiet.out).toEqual({ stdout: '', stderr: 'failed   y: permission denied\n' })
   })
+
+  it("a guard's held-back deletes are one note per cycle, not a line each (unless -v)", () => {
+    const guard = 'the source is empty: refusing to delete all 3 file(s) of the target'
+    const cycle = (r: WatchLogReporter) => {
+      r.event({ type: 'notice', ts: 0, code: 'EMPTY_SOURCE', message: `${guard} (use --allow-empty-source)` })
+      for (const path of ['a', 'b', 'c']) {
+        r.event({
+          type: 'skipped',
+          ts: 0,
+          path,
+          reason: guard,
+          action: { kind: 'delete', path, reason: 'not in source' } as never,
+        })
+      }
+      r.event({ type: 'done', ts: 0, summary: summary({ skipped: 3 }) })
+    }
+    const plain = streams(true)
+    const r = new WatchLogReporter(plain.s, { dryRun: false, quiet: false, verbose: false })
+    cycle(r)
+    cycle(r)
+    expect(plain.out.stderr).not.toContain('skipped  ')
+    expect(plain.out.stderr.match(/note: the source is empty/g)).toHaveLength(2)
+    const verbose = streams(true)
+    cycle(new WatchLogReporter(verbose.s, { dryRun: false, quiet: false, verbose: true }))
+    expect(verbose.out.stderr.match(/skipped {2}/g)).toHaveLength(3)
+  })
 })
