@@ -70,6 +70,18 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(kinds(again, 'completed')).toEqual(['update f'])
   })
 
+  it('a directory replaced by a file of its name is replaced in one cycle, its contents deleted with it', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(dst, { 'x/a': '1', 'x/b': '2', keep: 'k' })
+    await seed(src, { x: 'now a file', keep: 'k' })
+    // Only the path itself changed as far as the batch knows (the events of x/a and x/b come later).
+    const events = await run(src, dst, ['x'])
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(events.filter((e) => e.type === 'skipped')).toEqual([])
+    expect(await snapshot(dst)).toEqual({ keep: 'k', x: 'now a file' })
+  })
+
   it('turns a rename into a move on the target (same size and hash)', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -154,8 +154,11 @@ export function syncPaths(
             changedSince.push(p)
             continue
           }
-          if (src.get(p)?.kind === 'dir' && !dst.has(p)) grown.add(p)
-          else if (dst.get(p)?.kind === 'dir' && !src.has(p)) shrunk.add(p)
+          // A directory on one side only, or where the other side has a file (a directory replaced
+          // by a file, or the reverse): its contents take part whole, so the cycle that replaces it
+          // also deletes (or copies) what is inside, instead of failing on a directory not empty.
+          if (src.get(p)?.kind === 'dir' && dst.get(p)?.kind !== 'dir') grown.add(p)
+          else if (dst.get(p)?.kind === 'dir' && src.get(p)?.kind !== 'dir') shrunk.add(p)
         }
         if (changedSince.length > 0) options.onUnsettled?.(changedSince)
       }
