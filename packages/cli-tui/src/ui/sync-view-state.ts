@@ -100,6 +100,9 @@ const isMetadata = (k: ActionKind): boolean => k === 'touch' || k === 'mkdir'
  * job's events (several cycles, each ending with `done`, then the job's `done` with mode `watch`)
  * add up; a one-shot sync ends at its `done`.
  */
+/** Failing paths a continuous job's view remembers at most. */
+const FAILING_MAX = 10_000
+
 export class SyncViewState {
   #phase: SyncView['phase'] = 'starting'
   #listing = true
@@ -110,6 +113,12 @@ export class SyncViewState {
   #queued = 0
   readonly #counts = { copied: 0, updated: 0, deleted: 0, moved: 0, other: 0, skipped: 0, failed: 0, unchanged: 0 }
   readonly #inFlight = new Map<string, TransferView>()
+  /**
+   * A continuous job's paths whose last attempt failed: its `failed` count is these, not every
+   * attempt (a file retried five times was "failed 5", and 40 unreadable files "failed 200", long
+   * after they were copied, QA). Bounded like the error list.
+   */
+  readonly #failing = new Set<string>()
   #errors: ErrorView[] = []
   #errorCount = 0
   #notices: { code: string; message: string }[] = []
@@ -159,6 +168,7 @@ export class SyncViewState {
       }
       case 'completed': {
         this.#inFlight.delete(e.action.path)
+        this.#failing.delete(e.action.path)
         this.#filesDone++
         this.#bytesFinished += completedProgressBytes(e)
         const k = e.action.kind
@@ -183,6 +193,7 @@ export class SyncViewState {
         }
         this.#inFlight.delete(e.path)
         this.#counts.failed++
+        if (this.continuous && this.#failing.size < FAILING_MAX) this.#failing.add(e.path)
         this.#errorCount++
         this.#errors.push({
           id: this.#errorCount,
@@ -210,6 +221,10 @@ export class SyncViewState {
         this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'
+          // An idle job is done with what it planned: what failed is counted as failing, and the
+          // next attempt plans it again, so the bar is not held below 100% for good by retries.
+          this.#filesPlanned = this.#filesDone
+          this.#bytesPlanned = this.#bytesFinished
           const s = e.summary
           this.#cycles.push({
             n: this.#cycles.length + 1,
@@ -247,7 +262,7 @@ export class SyncViewState {
       bytesPlanned: this.#bytesPlanned,
       bytesDone: this.#bytesFinished + partial,
       queued: this.#queued,
-      counts: { ...this.#counts },
+      counts: this.continuous ? { ...this.#counts, failed: this.#failing.size } : { ...this.#counts },
       transfers,
       inFlight: this.#inFlight.size - held,
       held,

@@ -143,7 +143,7 @@ describe('SyncApp', () => {
     ui.events.next({ type: 'done', ts: 0, summary: summary({ interrupted: true }) })
     ui.events.complete()
     await expect.poll(frame(ui), WAIT).toContain('[interrupted]')
-    expect(frame(ui)()).toContain('Stopped: nothing to do')
+    expect(frame(ui)()).toContain('Stopped: nothing done')
   })
 
   it('prints each finished watch cycle once, above the live screen', async () => {

@@ -86,4 +86,24 @@ describe('SyncViewState', () => {
     s.add({ type: 'notice', ts: 0, code: 'MAX_DELETE', message: 'too many' })
     expect(s.view().notices).toEqual([{ code: 'MAX_DELETE', message: 'too many' }])
   })
+
+  it('a continuous job counts the paths failing now, not every retry, and an idle job is at 100%', () => {
+    const s = new SyncViewState(true)
+    // Two cycles retry the same unreadable file; the second also copies another one.
+    for (let cycle = 0; cycle < 2; cycle++) {
+      s.add({ type: 'planned', ts: 0, action: action('copy', 'bad') })
+      s.add({ type: 'started', ts: 0, action: action('copy', 'bad') })
+      s.add(failed('bad'))
+      if (cycle === 1) for (const e of transferEvents('copy', 'ok')) s.add(e)
+      s.add({ type: 'done', ts: 0, summary: summary({ failed: 1 }) })
+    }
+    const idle = s.view()
+    expect(idle.counts).toMatchObject({ failed: 1, copied: 1 })
+    expect(idle.filesDone).toBe(idle.filesPlanned)
+    expect(idle.errorCount).toBe(2) // the error log keeps each attempt
+    // Readable again: copied, and no longer failing.
+    for (const e of transferEvents('copy', 'bad')) s.add(e)
+    s.add({ type: 'done', ts: 0, summary: summary() })
+    expect(s.view().counts).toMatchObject({ failed: 0, copied: 2 })
+  })
 })
