@@ -52,7 +52,10 @@ export const FLAG_TABLE = {
   dryRun: () => new Option('-n, --dry-run', 'plan and report, write nothing (the state store included)'),
   json: () => new Option('--json', 'print NDJSON SyncEvents on stdout, one per line, ending with "done"'),
   checksum: () =>
-    new Option('-c, --checksum', 'compare content hashes instead of size and mtime').conflicts('sizeOnly'),
+    new Option(
+      '-c, --checksum',
+      'compare content hashes instead of size and mtime (an mtime that differs is still carried over, and check reports it)',
+    ).conflicts('sizeOnly'),
   sizeOnly: () => new Option('--size-only', 'compare sizes only (ignore mtimes)'),
   concurrency: () =>
     new Option(

@@ -75,7 +75,10 @@ function tail(s: SyncSummary, check = false): string[] {
   if (s.listingErrors > 0 && !check) out.push(`${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`)
   if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
   if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
-  if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
+  // A watch always ends by being stopped: whatever it had not synced yet, the next watch does first.
+  if (s.interrupted && s.mode === 'watch')
+    out.push('Stopped: what finished is saved; watching again resumes from there.')
+  else if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
   if (s.fatal) out.push(`Stopped: ${s.fatal.message}`)
   return out
 }

@@ -29,7 +29,7 @@ describe('WatchLogReporter', () => {
     expect(lines[1]).toMatch(/^\d\d:\d\d:\d\d initial sync: nothing to do/)
     expect(lines[2]).toBe('failed   y: permission denied')
     expect(lines[3]).toMatch(/#3: 1 copied, 1 failed/)
-    expect(out.stderr).toContain('Interrupted')
+    expect(out.stderr).toContain('Stopped: what finished is saved; watching again resumes from there.')
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
   })
 
