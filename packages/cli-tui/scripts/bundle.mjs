@@ -50,6 +50,9 @@ const UI_PACKAGES = new Set(['ink', 'react'])
 const NEVER_BUNDLED = new Set(['react-devtools-core'])
 
 const rxjsRoot = path.dirname(createRequire(path.join(PKG, 'package.json')).resolve('rxjs/package.json'))
+const hashWasmRoot = path.dirname(
+  createRequire(path.join(PACKAGES, 'core', 'package.json')).resolve('hash-wasm/package.json'),
+)
 
 /** Folder name → package name of the workspace packages whose tsc output is bundled. */
 const workspace = new Map(
@@ -73,6 +76,12 @@ const resolveForBundle = {
       if (name === 'rxjs') {
         // Its `node` export condition is the CommonJS build; the ES2015 build is the one that tree-shakes.
         return { path: path.join(rxjsRoot, 'dist/esm', ...parts.slice(1), 'index.js') }
+      }
+      if (name === 'hash-wasm') {
+        // Its ES build (the package's `module`; `main` is a UMD file): imported lazily by core, a
+        // chunk of its own must export the functions by name, which a CommonJS chunk does only as
+        // `default` (a delta upload then failed: "createXXHash128 is not a function").
+        return { path: path.join(hashWasmRoot, 'dist/index.esm.js') }
       }
       if (name.startsWith('@syncflow/') || BUNDLED.has(name)) return undefined
       // What a bundled third-party package imports is bundled with it (the UI packages' dependencies).
