@@ -97,18 +97,12 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
   }
   const server = await startServer(serverOptions)
-  const scheme = server.tls ? 'grpcs' : 'grpc'
-  log(`syncflow serve: serving ${options.root} at ${scheme}://${server.address}/`)
-  if (token === undefined) log('syncflow serve: no token: anyone who can reach this port can read and write the root')
-  if (!server.tls && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
-    log('syncflow serve: no TLS: data and token cross the network in clear (use --tls-cert/--tls-key)')
-  }
-  options.onListening?.(server)
-
+  // The signals are taken before the address is printed: whoever waits for that line to stop the
+  // server (a script, a test) must find Ctrl-C handled, not the default that kills at once.
   let onInt!: () => void
   let onTerm!: () => void
   let onAbort!: () => void
-  const why = await new Promise<ServeStop>((resolve) => {
+  const stopped = new Promise<ServeStop>((resolve) => {
     onInt = () => resolve('SIGINT')
     onTerm = () => resolve('SIGTERM')
     onAbort = () => resolve('abort')
@@ -117,6 +111,14 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     if (options.signal?.aborted) resolve('abort')
     options.signal?.addEventListener('abort', onAbort, { once: true })
   })
+  const scheme = server.tls ? 'grpcs' : 'grpc'
+  log(`syncflow serve: serving ${options.root} at ${scheme}://${server.address}/`)
+  if (token === undefined) log('syncflow serve: no token: anyone who can reach this port can read and write the root')
+  if (!server.tls && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
+    log('syncflow serve: no TLS: data and token cross the network in clear (use --tls-cert/--tls-key)')
+  }
+  options.onListening?.(server)
+  const why = await stopped
   process.off('SIGINT', onInt)
   process.off('SIGTERM', onTerm)
   options.signal?.removeEventListener('abort', onAbort)
