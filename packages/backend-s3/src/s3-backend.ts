@@ -294,21 +294,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const head = await this.#head(conn, key, 'stat', path)
     if (head) return this.#fileEntry(path, head)
     // Not an object: a directory if there is a marker or any key below it.
-    const below = await this.#send(
-      'stat',
-      path,
-      (c) =>
-        c.send(
-          new conn.sdk.ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: `${key}/`,
-            MaxKeys: 1,
-            EncodingType: 'url',
-          }),
-        ),
-      conn,
-    )
-    const first = below.Contents?.[0]
+    const below = await this.#keysBelow(conn, key, path, 'stat', 1)
+    const first = below[0]
     if (!first) return undefined
     const isMarker = first.Key !== undefined && decodeKey(first.Key) === `${key}/`
     if (isMarker) this.#markers.add(path)
@@ -467,21 +454,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     this.#sweepStaleUploads(conn)
     if (this.#markers.has(path)) {
       // A directory marker: removed only when nothing else is below it.
-      const below = await this.#send(
-        'remove',
-        path,
-        (c) =>
-          c.send(
-            new conn.sdk.ListObjectsV2Command({
-              Bucket: this.bucket,
-              Prefix: `${key}/`,
-              MaxKeys: 2,
-              EncodingType: 'url',
-            }),
-          ),
-        conn,
-      )
-      const others = (below.Contents ?? []).filter((o) => o.Key !== undefined && decodeKey(o.Key) !== `${key}/`)
+      const below = await this.#keysBelow(conn, key, path, 'remove', 2)
+      const others = below.filter((o) => o.Key !== undefined && decodeKey(o.Key) !== `${key}/`)
       if (others.length > 0) {
         throw new SyncError('CONFLICT', 'directory is not empty', {
           op: 's3.remove',
@@ -845,6 +819,25 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (!isPlanned(head, expect)) throw conflictError('the object changed', op, path)
   }
 
+  /** The first `maxKeys` objects under `key/`, a directory's marker included (keys URL-encoded, as asked). */
+  async #keysBelow(conn: Conn, key: string, path: RelPath, op: string, maxKeys: number) {
+    const out = await this.#send(
+      op,
+      path,
+      (c) =>
+        c.send(
+          new conn.sdk.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${key}/`,
+            MaxKeys: maxKeys,
+            EncodingType: 'url',
+          }),
+        ),
+      conn,
+    )
+    return out.Contents ?? []
+  }
+
   /**
    * A file planned where the target has a directory (a file replaced a directory in the source):
    * written only once no key is left under `key/`, as a filesystem refuses a file where a directory
@@ -854,21 +847,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * every other transfer, when the delete guard allows it) and then write the file.
    */
   async #checkNoKeysBelow(conn: Conn, key: string, path: RelPath, op: string): Promise<void> {
-    const below = await this.#send(
-      op,
-      path,
-      (c) =>
-        c.send(
-          new conn.sdk.ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: `${key}/`,
-            MaxKeys: 1,
-            EncodingType: 'url',
-          }),
-        ),
-      conn,
-    )
-    if ((below.KeyCount ?? below.Contents?.length ?? 0) > 0) {
+    const below = await this.#keysBelow(conn, key, path, op, 1)
+    if (below.length > 0) {
       throw new SyncError('CONFLICT', 'a directory is in the way (keys remain under it)', {
         op: `s3.${op}`,
         path,
