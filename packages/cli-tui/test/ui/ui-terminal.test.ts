@@ -26,6 +26,25 @@ const screen = (): string => {
 }
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
 
+/**
+ * `syncflow ui SRC DST FLAGS…` in the test's 80x24 tmux session (state under `root`, no color); the
+ * shell prints `EXIT=<code>` when it ends and stays a minute, so the last screen can be read.
+ */
+function startUi(root: string, src: string, dst: string, ...flags: string[]): void {
+  const command = [
+    `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
+    'NO_COLOR=1',
+    q(process.execPath),
+    q(BIN),
+    'ui',
+    q(src),
+    q(dst),
+    ...flags,
+    '; echo "EXIT=$?"; sleep 60',
+  ].join(' ')
+  tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
+}
+
 beforeAll(() => {
   if (!skipReason) buildCli()
 })
@@ -48,21 +67,7 @@ describe.skipIf(skipReason !== undefined)(
           Array.from({ length: 40 }, (_, i) => [`dir/file-${i}.bin`, new Uint8Array(128 * 1024).fill(i)]),
         ),
       )
-      const command = [
-        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
-        'NO_COLOR=1',
-        q(process.execPath),
-        q(BIN),
-        'ui',
-        q(src),
-        q(dst),
-        '--bwlimit',
-        '512k',
-        '--concurrency',
-        '4',
-        '; echo "EXIT=$?"; sleep 60',
-      ].join(' ')
-      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
+      startUi(root, src, dst, '--bwlimit', '512k', '--concurrency', '4')
 
       // Mid-run: some files done, some in flight (40 files and their directory are planned).
       await expect.poll(screen, { timeout: 20_000 }).toMatch(/In flight \([1-9]\d*\)[\s\S]*dir\/file-/)
@@ -101,17 +106,7 @@ describe.skipIf(skipReason !== undefined)(
       const dst = join(root, 'dst-sigterm')
       // A name no backend takes (a backslash): one failed item, so the last screen waits for q.
       await writeTree(src, { 'ok.txt': 'fine', 'bad\\name.txt': 'refused' })
-      const command = [
-        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
-        'NO_COLOR=1',
-        q(process.execPath),
-        q(BIN),
-        'ui',
-        q(src),
-        q(dst),
-        '; echo "EXIT=$?"; sleep 60',
-      ].join(' ')
-      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
+      startUi(root, src, dst)
       await expect.poll(screen, { timeout: 20_000 }).toMatch(/q: quit/)
       expect(screen()).not.toContain('EXIT=')
       // The newest process naming dst: node, not the shell that runs it (whose command line names it too).
