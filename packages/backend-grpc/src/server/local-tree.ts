@@ -87,6 +87,7 @@ export class LocalTree implements ServedTree {
   }
 
   async backend(sub: string): Promise<Backend> {
+    // Every request asks for its backend first: the one place to check the root, once per request.
     await this.checkRoot()
     if (sub !== '') {
       toRelPath(sub, 'root')
@@ -101,7 +102,6 @@ export class LocalTree implements ServedTree {
   }
 
   async checkParents(full: RelPath): Promise<void> {
-    await this.checkRoot()
     const parent = parentRelPath(full)
     if (parent === undefined) return
     try {
