@@ -224,7 +224,7 @@ export class LocalBackend
     stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
     // A read that raced a writer ends in an error, never in a torn copy (see changedWhileRead).
     const unchanged = async (): Promise<void> => {
-      if (!sameFile(st, await fh.stat())) throw changedWhileRead('read', rel)
+      if (!sameFile(st, await fh.stat())) throw changedWhileRead('local.read', rel)
     }
     checkBeforeEnd(stream, unchanged)
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
@@ -772,7 +772,7 @@ export class LocalBackend
       // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
       if (source.st.size < SMALL_COPY) {
         content = readWhole(source.fd, source.st.size)
-        if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(op, rel)
+        if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(`local.${op}`, rel)
       }
     } catch (err) {
       throw toSyncError(err, op, rel)
@@ -804,7 +804,7 @@ export class LocalBackend
       await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
       // copyFile opened the path again: the same file, and not written to meanwhile?
       const now = lstatSync(srcAbs, { throwIfNoEntry: false })
-      if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(op, rel)
+      if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(`local.${op}`, rel)
       const fh = await open(tmp, 'r+')
       try {
         await finishFile(fh, meta.mtimeMs, meta.mode)

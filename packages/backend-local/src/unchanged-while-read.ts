@@ -24,7 +24,7 @@ export function sameFile(before: Stats, now: Stats): boolean {
  */
 export function changedWhileRead(op: string, path: string): SyncError {
   return new SyncError('TRANSIENT', 'the source file changed while it was read', {
-    op: `local.${op}`,
+    op,
     path,
     hint: 'It is read again on the next attempt; a file that is always being written is better excluded.',
   })

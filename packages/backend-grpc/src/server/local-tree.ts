@@ -2,7 +2,7 @@ import { constants, type Stats } from 'node:fs'
 import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { checkBeforeEnd, createLocalBackend, sameFile } from '@syncflow/backend-local'
+import { changedWhileRead, checkBeforeEnd, createLocalBackend, sameFile } from '@syncflow/backend-local'
 import {
   type Backend,
   type Entry,
@@ -152,8 +152,7 @@ export class LocalTree implements ServedTree {
       // A read that raced a writer on the server ends in TRANSIENT (the client tries again), never
       // in a torn file at the client, as for a local source (see @syncflow/backend-local).
       const unchanged = async (): Promise<void> => {
-        if (sameFile(st, await fh.stat())) return
-        throw new SyncError('TRANSIENT', 'the file changed while it was read', { op: 'serve.read', path: full })
+        if (!sameFile(st, await fh.stat())) throw changedWhileRead('serve.read', full)
       }
       checkBeforeEnd(stream, unchanged)
       // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
