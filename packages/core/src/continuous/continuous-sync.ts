@@ -50,10 +50,9 @@ interface Work {
 const mergeWork = (a: Work, b: Work): Work => {
   if (a.rescan || b.rescan) return { rescan: true, paths: new Set() }
   const paths = new Set([...a.paths, ...b.paths])
-  // A path of the other work without an observation (a retry) is not checked: the newer one wins.
+  // The newer work's word on a path wins: a path it has without an observation (a retry) is not checked.
   const seen = new Map([...(a.seen ?? []), ...(b.seen ?? [])])
   for (const p of b.paths) if (!b.seen?.has(p)) seen.delete(p)
-  for (const p of a.paths) if (!a.seen?.has(p) && !b.seen?.has(p)) seen.delete(p)
   return seen.size > 0 ? { rescan: false, paths, seen } : { rescan: false, paths }
 }
 
