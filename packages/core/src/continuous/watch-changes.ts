@@ -120,13 +120,23 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         failing = now
         if (over.length > 0) opts.onRecovered?.(over)
       }
-      // A root that is gone lists as empty on some backends (a local directory): it fails the
-      // listing here, so the job reports it (a failed cycle, the UI's count, --webhook) and keeps
-      // retrying, instead of looking healthy while nothing is synced (QA); once it is back, a rescan
-      // finds whatever it holds then.
+      // A root that is gone lists as empty on some backends (a local directory): an empty listing
+      // fails here when the root is gone, so the job reports it (a failed cycle, the UI's count,
+      // --webhook) and keeps retrying, instead of looking healthy while nothing is synced (QA); once
+      // it is back, a rescan finds whatever it holds then. Asked only of an empty listing: one that
+      // found entries proves the root is there (polling S3, a request saved every poll).
       let rootWasGone = false
       const listing = async function* (onError: (error: SyncError) => void): AsyncGenerator<Entry> {
-        if (!(await source.rootExists())) {
+        let found = false
+        for await (const entry of listSide(source, {
+          onError,
+          ...(opts.filter ? { filter: opts.filter } : {}),
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        })) {
+          found = true
+          yield entry
+        }
+        if (!found && !(await source.rootExists())) {
           rootWasGone = true
           throw new SyncError('NOT_FOUND', `the source ${source.uri} is gone`, {
             op: 'watch',
@@ -137,11 +147,6 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
           rootWasGone = false
           opts.onResync?.()
         }
-        yield* listSide(source, {
-          onError,
-          ...(opts.filter ? { filter: opts.filter } : {}),
-          ...(opts.signal ? { signal: opts.signal } : {}),
-        })
       }
       return pollChanges(listing, {
         intervalMs: pollMs,
