@@ -89,7 +89,9 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     const rel = (frame.rel === '' ? listed.path : `${frame.rel}/${listed.path}`) as RelPath
     const st = statEntry(opts, abs, rel)
     if (st === undefined) {
-      if (lstatOrUndefinedQuiet(abs) === undefined) {
+      // (A name that is there but cannot be stated, too long a path or a directory that may be
+      // read but not searched, was reported by statEntry: it did not vanish.)
+      if (isGone(abs)) {
         // Gone since its directory was read. If that directory itself went (renamed or deleted),
         // its remaining names are unknown, not gone: reported once, and the rest of it left
         // unlisted, so the run deletes nothing (QA: a renamed directory of 60,000 files lost most
@@ -153,12 +155,12 @@ function entryOf(opts: WalkOptions, abs: string, rel: RelPath, st: Stats, listed
   return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
 }
 
-/** lstat, `undefined` for a path that is gone or cannot be stated (its error was reported already). */
-function lstatOrUndefinedQuiet(abs: string): Stats | undefined {
+/** True when nothing is at `abs` any more: lstat says ENOENT, or ENOTDIR (a directory on the way replaced by a file). */
+function isGone(abs: string): boolean {
   try {
-    return lstatSync(abs, { throwIfNoEntry: false })
-  } catch {
-    return undefined
+    return lstatSync(abs, { throwIfNoEntry: false }) === undefined
+  } catch (err) {
+    return errnoOf(err) === 'ENOTDIR'
   }
 }
 
@@ -286,9 +288,22 @@ function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undef
     }
     return target
   } catch (err) {
-    report(opts, toSyncError(err, 'list', path))
+    report(opts, errnoOf(err) === 'ENAMETOOLONG' ? pathTooLong(err, path) : toSyncError(err, 'list', path))
     return undefined
   }
+}
+
+/**
+ * A name whose full path is longer than the system allows (PATH_MAX, 4096 bytes on Linux): it
+ * cannot be opened by that path, so it is left out (a directory with all below it), and said once.
+ */
+function pathTooLong(err: unknown, path: string): SyncError {
+  return new SyncError('INVALID_PATH', 'ENAMETOOLONG: its full path is longer than this system allows; not listed', {
+    op: 'local.list',
+    path,
+    hint: 'The full path is longer than this system allows (PATH_MAX): exclude it with --exclude, or move it nearer the root.',
+    cause: err,
+  })
 }
 
 function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats): Entry | undefined {
