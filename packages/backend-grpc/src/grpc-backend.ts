@@ -42,6 +42,7 @@ import type { StatReply__Output } from './generated/syncflow/v1/StatReply.js'
 import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
+import { readCaFile } from './read-ca-file.js'
 import { speaksTls } from './speaks-tls.js'
 import { toSyncError } from './to-sync-error.js'
 import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
@@ -843,11 +844,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
         hint: 'Use a grpcs:// location, or drop --ca-file.',
       })
     }
-    try {
-      ca = await readFile(options.caFile)
-    } catch (err) {
-      throw new SyncError('USAGE', `--ca-file ${options.caFile}: ${(err as Error).message}`, { cause: err })
-    }
+    ca = await readCaFile(options.caFile)
   }
   const protocol = await loadProtocol()
   const { grpc, proto } = protocol
