@@ -11,6 +11,7 @@ import {
   type FileSignature,
   generateDelta,
   type HashAlgo,
+  isSyncError,
   isWholeBaseCopy,
   MAX_REQUESTED_BLOCK_SIZE,
   type RelPath,
@@ -65,6 +66,23 @@ function cancelSignal(call: { on(event: 'cancelled', listener: () => void): unkn
   const ac = new AbortController()
   call.on('cancelled', () => ac.abort())
   return ac.signal
+}
+
+/**
+ * A file or symlink where the client wants a directory is left alone (never replaced by a mkdir):
+ * the backend's CONFLICT says what is in the way, and gets a hint on what to do about it.
+ */
+function inTheWay(err: unknown): unknown {
+  if (!isSyncError(err) || err.code !== 'CONFLICT' || err.hint !== undefined) return err
+  // The message without its "CONFLICT: local.mkdir (path): ", which the new error writes again.
+  const prefix = err.op !== undefined ? `CONFLICT: ${err.op}${err.path !== undefined ? ` (${err.path})` : ''}: ` : ''
+  const bare = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message
+  return new SyncError('CONFLICT', bare, {
+    ...(err.op !== undefined ? { op: err.op } : {}),
+    ...(err.path !== undefined ? { path: err.path } : {}),
+    hint: 'Nothing was changed: remove or rename it on the server. copy and update never replace it; sync does, when its deletes run.',
+    cause: err,
+  })
 }
 
 /** The client root of a request: `''` or a RelPath below the served root. */
@@ -499,10 +517,14 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       await locks.shared(full, async () => {
         await tree.checkParents(full)
         if (!supports.mkdir(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create directories')
-        await backend.mkdir(rel, {
-          ...(req.mode !== undefined ? { mode: req.mode } : {}),
-          ...(req.mtimeMs !== undefined ? { mtimeMs: req.mtimeMs } : {}),
-        })
+        await backend
+          .mkdir(rel, {
+            ...(req.mode !== undefined ? { mode: req.mode } : {}),
+            ...(req.mtimeMs !== undefined ? { mtimeMs: req.mtimeMs } : {}),
+          })
+          .catch((err: unknown) => {
+            throw inTheWay(err)
+          })
       })
       return {}
     }),

@@ -1,0 +1,67 @@
+import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { type FailedEvent, type RelPath, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGrpcBackend } from '../src/index.js'
+import { startTestServer } from './helpers.js'
+
+// QA 3a F10: `copy` onto a server whose symlink stands where the source has a directory failed with
+// "CONFLICT: grpc.mkdir (escape): a symlink is in the way" and nothing said what to do about it.
+let srv: Awaited<ReturnType<typeof startTestServer>>
+let local: string
+
+beforeAll(async () => {
+  srv = await startTestServer()
+  local = await mkdtemp(join(tmpdir(), 'grpc-in-the-way-'))
+  await mkdir(join(srv.dir, 't'))
+  await symlink(local, join(srv.dir, 't', 'escape'))
+  await writeFile(join(srv.dir, 't', 'plain'), 'a file')
+  await mkdir(join(local, 'src', 'escape'), { recursive: true })
+  await writeFile(join(local, 'src', 'escape', 'f.txt'), 'f')
+})
+
+afterAll(async () => {
+  await srv?.stop()
+  if (local) await rm(local, { recursive: true, force: true })
+})
+
+describe('mkdir where a symlink or a file is in the way on the server', () => {
+  it('fails with CONFLICT and a hint saying what to do, changing nothing', async () => {
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/t` })
+    try {
+      for (const [path, what] of [
+        ['escape', 'symlink'],
+        ['plain', 'file'],
+      ] as const) {
+        const err = await b.mkdir(path as RelPath).catch((e: unknown) => e)
+        expect(err).toMatchObject({ code: 'CONFLICT' })
+        expect((err as Error).message).toBe(`CONFLICT: grpc.mkdir (${path}): a ${what} is in the way`)
+        expect((err as { hint?: string }).hint).toMatch(/remove or rename it on the server/i)
+        expect((err as { hint?: string }).hint).toMatch(/sync/)
+      }
+    } finally {
+      await b.close()
+    }
+    expect(await readlink(join(srv.dir, 't', 'escape'))).toBe(local)
+  })
+
+  it('a copy run says it in its failure, with the hint', async () => {
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/t` })
+    const source = createLocalBackend({ root: join(local, 'src') })
+    try {
+      const events = await lastValueFrom(sync(source, target, { mode: 'copy' }).pipe(toArray()))
+      const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
+      expect(failed.map((e) => [e.path, e.error.code])).toContainEqual(['escape', 'CONFLICT'])
+      const inTheWay = failed.find((e) => e.path === 'escape')!
+      expect(inTheWay.error.message).toBe('CONFLICT: grpc.mkdir (escape): a symlink is in the way')
+      expect(inTheWay.error.hint).toMatch(/remove or rename it on the server/i)
+    } finally {
+      await source.close()
+      await target.close()
+    }
+    expect(await readlink(join(srv.dir, 't', 'escape'))).toBe(local)
+  })
+})
