@@ -15,23 +15,44 @@ export interface HeaderProps {
   readonly color?: boolean
 }
 
-/** The top line: what runs, from where to where, its state, and the keys. */
+/** A route cut shorter than `…/src → …/dst` says little: the key hint gives way before it does. */
+const MIN_ROUTE = 15
+/** Shorter than `…c → …t`, a route is noise: left out. */
+const MIN_ROUTE_SHOWN = 7
+
+/**
+ * The top line: what runs, from where to where, its state, and the keys. When it does not fit,
+ * the key list shrinks to "? help", the route is cut, then the keys, the "syncflow" of the title
+ * and the route go in turn: the state stays whole, it is what the line is for.
+ */
 export function Header({ command, source, target, status, paused, width, color = true }: HeaderProps) {
   const state = paused ? 'PAUSED' : status
-  const title = `syncflow ${command}`
   const full = `${source} → ${target}`
-  const fixed = title.length + state.length + 5
-  // The route matters more than the key list: the keys shrink to "? help" when both do not fit.
+  // The title, the route and the state, with a space between each and the brackets; the last column stays free.
+  const fixed = (title: string) => columns(title) + state.length + 5
   const longKeys = `  p ${paused ? 'resume' : 'pause'} · q quit · e errors · ? help`
-  const keys = fixed + columns(full) + longKeys.length <= width ? longKeys : '  ? help'
-  const room = Math.max(9, width - fixed - keys.length)
+  const shortKeys = '  ? help'
+  const longTitle = `syncflow ${command}`
+  const keys =
+    fixed(longTitle) + columns(full) + longKeys.length <= width
+      ? longKeys
+      : width - fixed(longTitle) - shortKeys.length >= Math.min(MIN_ROUTE, columns(full))
+        ? shortKeys
+        : ''
+  const title = width - fixed(longTitle) - keys.length >= MIN_ROUTE_SHOWN ? longTitle : command
+  const room = width - fixed(title) - keys.length
   // Both ends stay visible, each cut at its start (the last segments tell most).
   const half = Math.floor((room - 3) / 2)
-  const route = columns(full) <= room ? full : `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
+  const route =
+    columns(full) <= room
+      ? full
+      : room >= MIN_ROUTE_SHOWN
+        ? `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
+        : ''
   // One Text with nested ones: spaces between the parts survive (Ink trims each Text's ends).
   return (
     <Text wrap="truncate-end">
-      <Text bold={color}>{title}</Text> {route}{' '}
+      <Text bold={color}>{title}</Text> {route ? `${route} ` : ''}
       <Text {...(color ? { color: paused ? 'yellow' : 'green' } : {})} bold={color}>
         [{state}]
       </Text>

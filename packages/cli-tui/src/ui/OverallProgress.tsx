@@ -17,7 +17,16 @@ export interface OverallProgressProps {
   readonly color?: boolean
 }
 
-/** Files and bytes done of planned, with a bar and the ETA, or what stands for it (one text node). */
+/** A narrower bar tells little: the byte totals give way first, then the bar. */
+const MIN_BAR = 5
+/** On a wide terminal a longer bar only pushes the numbers away from it, to the far side of the screen. */
+const MAX_BAR = 50
+
+/**
+ * Files and bytes done of planned, with a bar and the ETA, or what stands for it (one text node).
+ * When the line does not fit, the byte totals go first, then the bar, then the file counts: the
+ * percentage and the ETA stay, they are what one looks for.
+ */
 export function OverallProgress(props: OverallProgressProps) {
   const { filesDone, filesPlanned, bytesDone, bytesPlanned, etaMs, listing, paused, width, color = true } = props
   const ratio = bytesPlanned > 0 ? bytesDone / bytesPlanned : filesPlanned > 0 ? filesDone / filesPlanned : 0
@@ -25,11 +34,22 @@ export function OverallProgress(props: OverallProgressProps) {
   const bytes = `${formatBytes(bytesDone)}/${formatBytes(bytesPlanned)}`
   const eta = paused ? 'paused' : listing ? 'listing…' : etaMs !== undefined ? `ETA ${formatDuration(etaMs)}` : ''
   const pct = `${Math.floor(Math.min(1, ratio) * 100)}%`.padStart(4)
-  const text = `${files}  ${bytes}  ${pct}  ${eta}`
-  const barWidth = Math.max(5, width - text.length - 2)
+  const status = eta ? `${pct}  ${eta}` : pct
+  // The last column stays free, as it always has (a bar, a space, the text, then room for 1).
+  const room = (text: string) => width - text.length - 2
+  const full = `${files}  ${bytes}  ${status}`
+  const short = `${files}  ${status}`
+  const [text, bar] =
+    room(full) >= MIN_BAR
+      ? [full, true]
+      : room(short) >= MIN_BAR
+        ? [short, true]
+        : [short.length < width ? short : status, false]
   return (
     <Text wrap="truncate-end">
-      <ProgressBar ratio={ratio} width={barWidth} color={color} /> {text}
+      {bar ? <ProgressBar ratio={ratio} width={Math.min(MAX_BAR, room(text))} color={color} /> : null}
+      {bar ? ' ' : ''}
+      {text}
     </Text>
   )
 }

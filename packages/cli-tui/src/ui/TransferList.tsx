@@ -3,6 +3,7 @@ import { formatBytes } from '../output/format-units.js'
 import { fitPath, padText } from './fit-text.js'
 import { ProgressBar } from './ProgressBar.js'
 import type { TransferView } from './sync-view-state.js'
+import { KIND_WIDTH, transferColumns } from './transfer-columns.js'
 
 /** Props of `TransferList`. */
 export interface TransferListProps {
@@ -18,19 +19,18 @@ export interface TransferListProps {
 }
 
 /**
- * The actions in flight, one per row with a per-file bar; "+N more" when they do not fit; while
- * paused, how many started actions the pause holds. Each row is one Ink text node (its parts
- * nested inside): a row of boxes would cost a layout node per part in every frame.
+ * The actions in flight, one per row with a per-file bar (the columns: `transferColumns`); "+N
+ * more" when they do not fit; while paused, how many started actions the pause holds. Each row is
+ * one Ink text node (its parts nested inside): a row of boxes would cost a layout node per part in
+ * every frame.
  */
 export function TransferList({ transfers, total, held = 0, rows, width, color = true }: TransferListProps) {
   if (rows <= 0) return null
   const fit = Math.max(0, rows - 1)
   const shown = transfers.slice(0, total > fit ? Math.max(0, fit - 1) : fit)
   const more = total - shown.length
-  const barWidth = width >= 100 ? 20 : 10
-  const sizeWidth = 22
-  const kindWidth = 7
-  const pathWidth = Math.max(10, width - barWidth - sizeWidth - kindWidth - 4)
+  const paths = shown.map((t) => t.path)
+  const cols = transferColumns(width, paths)
   return (
     <Box flexDirection="column" width={width}>
       <Text wrap="truncate-end">
@@ -41,13 +41,23 @@ export function TransferList({ transfers, total, held = 0, rows, width, color = 
       </Text>
       {shown.map((t) => {
         const ratio = t.total > 0 ? t.bytes / t.total : 0
-        const size = t.total > 0 ? `${formatBytes(t.bytes)}/${formatBytes(t.total)}` : ''
+        const size =
+          t.total <= 0
+            ? ''
+            : cols.size === 'bytes'
+              ? `${formatBytes(t.bytes)}/${formatBytes(t.total)}`
+              : `${Math.floor(Math.min(1, ratio) * 100)}%`
         return (
           <Text key={t.path} wrap="truncate-end">
-            <Text dimColor={color}>{t.kind.padEnd(kindWidth)}</Text>
-            {padText(fitPath(t.path, pathWidth), pathWidth)}{' '}
-            {t.total > 0 ? <ProgressBar ratio={ratio} width={barWidth} color={color} /> : ' '.repeat(barWidth)}{' '}
-            {size.padStart(sizeWidth - 1)}
+            <Text dimColor={color}>{t.kind.padEnd(KIND_WIDTH)}</Text>
+            {padText(fitPath(t.path, cols.path), cols.path)}
+            {cols.bar > 0 ? ' ' : ''}
+            {cols.bar <= 0 ? null : t.total > 0 ? (
+              <ProgressBar ratio={ratio} width={cols.bar} color={color} />
+            ) : (
+              ' '.repeat(cols.bar)
+            )}{' '}
+            {size.padStart(cols.sizeWidth)}
           </Text>
         )
       })}

@@ -37,6 +37,34 @@ const base = (over: Partial<DashboardProps>): DashboardProps => ({
 
 const lines = (frame: string | undefined) => (frame ?? '').split('\n')
 
+/** The run of the QA report: 8 of 30 files of 2 MiB done, 3 more half-way, 1m08s to go. */
+function halfwayRun(columns: number, rows: number) {
+  const MiB = 1024 * 1024
+  const s = new SyncViewState(false)
+  s.add({ type: 'stats', ts: 0, listing: false } as never)
+  const a = (i: number) => action('copy', `photos/2024/img-${i}.jpg`, 2 * MiB)
+  for (let i = 0; i < 30; i++) s.add({ type: 'planned', ts: 0, action: a(i) })
+  for (let i = 0; i < 8; i++) s.add({ type: 'completed', ts: 0, action: a(i), bytes: 2 * MiB, durationMs: 1 })
+  for (let i = 8; i < 11; i++) {
+    s.add({ type: 'started', ts: 0, action: a(i) })
+    s.add({ type: 'progress', ts: 0, path: a(i).path, bytes: MiB, total: 2 * MiB })
+  }
+  return lines(
+    render(
+      <Dashboard
+        {...base({
+          source: '/home/user/src',
+          target: '/mnt/backup/dst',
+          view: s.view(),
+          throughput: { bytesPerSec: 600_000, filesPerSec: 0.3, etaMs: 68_000, history: [1, 2, 3] },
+          columns,
+          rows,
+        })}
+      />,
+    ).lastFrame(),
+  )
+}
+
 describe('Dashboard', () => {
   it('fits a busy run into 80x24 and shows every part', () => {
     const { lastFrame } = render(<Dashboard {...base({})} />)
@@ -116,5 +144,29 @@ describe('Dashboard', () => {
     expect(frame).toContain('In flight (1) · 8 waiting for resume')
     expect(frame).toContain('f0')
     for (let i = 1; i <= 8; i++) expect(frame).not.toContain(`f${i} `)
+  })
+
+  it('at 40x10 keeps the state, the percentage and the ETA, and cuts no line at its end', () => {
+    const screen = halfwayRun(40, 10)
+    expect(screen.length).toBeLessThanOrEqual(9)
+    expect(screen[0]).toMatch(/^syncflow sync .* → .* \[syncing\]$/)
+    expect(screen[1]).toMatch(/^█+░+ 8\/30 files {3}31% {2}ETA 1m08s$/)
+    expect(screen.filter((l) => l.startsWith('copy '))).toHaveLength(3)
+    for (const line of screen) {
+      expect(line.length).toBeLessThan(40)
+      expect(line).not.toMatch(/…$/)
+    }
+  })
+
+  it('at 250 columns keeps the overall bar and each transfer row compact', () => {
+    const screen = halfwayRun(250, 20)
+    expect(screen[1]).toMatch(/^[█░]{50} 8\/30 files {2}19\.0 MiB\/60\.0 MiB {3}31% {2}ETA 1m08s$/)
+    const rows = screen.filter((l) => l.startsWith('copy '))
+    expect(rows).toHaveLength(3)
+    for (const row of rows) {
+      const name = /photos\/2024\/img-\d+\.jpg/.exec(row)![0]
+      expect(row.indexOf('█') - (row.indexOf(name) + name.length)).toBeLessThanOrEqual(40)
+      expect(row.length).toBeLessThanOrEqual(100)
+    }
   })
 })

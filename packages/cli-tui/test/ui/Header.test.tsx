@@ -1,3 +1,4 @@
+import { Box } from 'ink'
 import { render } from 'ink-testing-library'
 import { describe, expect, it } from 'vitest'
 import { Header } from '../../src/ui/Header.js'
@@ -24,5 +25,29 @@ describe('Header', () => {
     ).lastFrame()
     expect(wide).toContain('[PAUSED]  p resume · q quit')
     expect(Math.max(...frame.split('\n').map((l) => l.length))).toBeLessThanOrEqual(60)
+  })
+
+  it('on a narrow terminal keeps the state whole and shortens the route first, cutting nothing at the end', () => {
+    const at = (width: number, status = 'syncing') =>
+      render(
+        <Box width={width}>
+          <Header
+            command="sync"
+            source="/home/user/src"
+            target="/mnt/backup/dst"
+            status={status}
+            paused={false}
+            width={width}
+            color={false}
+          />
+        </Box>,
+      ).lastFrame() ?? ''
+    expect(at(40)).toMatch(/^syncflow sync …\S+ → …\S+ \[syncing\]$/)
+    expect(at(40).length).toBeLessThan(40)
+    expect(at(40, 'interrupted')).toMatch(/ → .*\[interrupted\]$/)
+    // The narrowest screen: the name of the tool and then the route give way, the state stays.
+    expect(at(20)).toMatch(/^sync .*\[syncing\]$/)
+    expect(at(20).length).toBeLessThan(20)
+    expect(at(20, 'interrupted')).toBe('sync [interrupted]')
   })
 })

@@ -1,3 +1,4 @@
+import { Box } from 'ink'
 import { render } from 'ink-testing-library'
 import { describe, expect, it } from 'vitest'
 import { OverallProgress } from '../../src/ui/OverallProgress.js'
@@ -56,5 +57,41 @@ describe('OverallProgress', () => {
     )
     expect(lastFrame()).toContain('1/2+ files')
     expect(lastFrame()).toContain('listing…')
+  })
+
+  const MiB = 1024 * 1024
+  // In a box of the screen's width, as the dashboard shows it (Ink cuts what overflows).
+  const at = (width: number) =>
+    render(
+      <Box width={width}>
+        <OverallProgress
+          filesDone={8}
+          filesPlanned={30}
+          bytesDone={19 * MiB}
+          bytesPlanned={60 * MiB}
+          etaMs={68_000}
+          listing={false}
+          width={width}
+          color={false}
+        />
+      </Box>,
+    ).lastFrame() ?? ''
+
+  it('keeps the percentage and the ETA on a narrow terminal, dropping the byte totals first', () => {
+    const line = at(40)
+    expect(line).toContain('31%  ETA 1m08s')
+    expect(line).toContain('8/30 files')
+    expect(line).not.toContain('MiB')
+    expect(line).not.toContain('…')
+    expect(line).toMatch(/^█+░+ /)
+    expect(line.length).toBeLessThan(40)
+    // The narrowest screen: the bar goes too, the numbers that matter stay.
+    expect(at(20)).toContain('31%  ETA 1m08s')
+    expect(at(20).length).toBeLessThan(20)
+  })
+
+  it('caps the bar on a wide terminal, so the numbers stay next to it', () => {
+    const line = at(250)
+    expect(line).toMatch(/^[█░]{50} 8\/30 files {2}19\.0 MiB\/60\.0 MiB {3}31% {2}ETA 1m08s$/)
   })
 })

@@ -51,4 +51,51 @@ describe('TransferList', () => {
     expect(frame).toContain('name.txt')
     expect(Math.max(...frame.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80)
   })
+
+  const MiB = 1024 * 1024
+  const rowsAt = (width: number, paths: string[]) =>
+    (
+      render(
+        <TransferList
+          transfers={paths.map((p) => t(p, MiB, 2 * MiB))}
+          total={paths.length}
+          rows={paths.length + 1}
+          width={width}
+          color={false}
+        />,
+      ).lastFrame() ?? ''
+    )
+      .split('\n')
+      .slice(1)
+
+  it('on a narrow terminal drops the bar before cutting the sizes', () => {
+    for (const width of [40, 50]) {
+      const rows = rowsAt(width, ['photos/2024/img-8.jpg', 'a.txt'])
+      expect(rows).toHaveLength(2)
+      for (const row of rows) {
+        expect(row).toMatch(/^copy {3}\S.* 1\.00 MiB\/2\.00 MiB$/)
+        expect(row.length).toBeLessThan(width)
+      }
+      expect(rows[0]).toContain('img-8.jpg')
+    }
+    // The narrowest screen: the percentage stands for the sizes.
+    for (const row of rowsAt(20, ['photos/2024/img-8.jpg'])) {
+      expect(row).toMatch(/^copy {3}\S.* 50%$/)
+      expect(row.length).toBeLessThan(20)
+    }
+  })
+
+  it('on a wide terminal keeps each bar near its name', () => {
+    const gap = (row: string, name: string) => row.indexOf('█') - (row.indexOf(name) + name.length)
+    const rows = rowsAt(250, ['photos/a.jpg', 'photos/2024/06/holiday/IMG_1234.jpg'])
+    expect(gap(rows[0]!, 'photos/a.jpg')).toBeGreaterThan(0)
+    expect(gap(rows[0]!, 'photos/a.jpg')).toBeLessThanOrEqual(30)
+    for (const row of rows) expect(row).toMatch(/█{10}░{10} {5}1\.00 MiB\/2\.00 MiB$/)
+    // A long name gets more room, up to a limit, then is cut at its start as on any screen.
+    const long = `${'deep/'.repeat(30)}name.txt`
+    const [short, cut] = rowsAt(250, ['photos/a.jpg', long])
+    expect(cut).toMatch(/^copy {3}…\/(deep\/)+name\.txt █/)
+    expect(cut!.indexOf('█')).toBeLessThanOrEqual(70)
+    expect(short!.indexOf('█')).toBe(cut!.indexOf('█'))
+  })
 })
