@@ -142,6 +142,8 @@ export class GrpcBackend
   readonly #compress: boolean
   readonly #protocol: Protocol
   readonly #symlinks: SymlinkPolicy
+  /** `host:port`, named in the hint of a connection failure. */
+  readonly #server: string
   #closed = false
 
   /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
@@ -160,6 +162,7 @@ export class GrpcBackend
   ) {
     this.uri = location.uri
     this.#root = location.root
+    this.#server = location.target
     this.#client = client
     this.#protocol = protocol
     this.#token = options.token
@@ -245,7 +248,7 @@ export class GrpcBackend
             }
           }
         } catch (err) {
-          throw toSyncError(err, 'list', undefined, opts.signal)
+          throw self.#error(err, 'list', undefined, opts.signal)
         } finally {
           opts.signal?.removeEventListener('abort', onAbort)
           call.cancel()
@@ -287,8 +290,9 @@ export class GrpcBackend
       first = await it.next()
     } catch (err) {
       call.cancel()
-      throw toSyncError(err, 'read', rel)
+      throw this.#error(err, 'read', rel)
     }
+    const fail = (err: unknown) => this.#error(err, 'read', rel)
     async function* bytes(): AsyncGenerator<Buffer> {
       let done = first.done === true
       try {
@@ -299,7 +303,7 @@ export class GrpcBackend
           else yield await data(r.value)
         }
       } catch (err) {
-        throw toSyncError(err, 'read', rel)
+        throw fail(err)
       } finally {
         if (!done) call.cancel()
       }
@@ -347,7 +351,7 @@ export class GrpcBackend
       return this.#sameEntry(fromWireEntry(reply.entry as never, 'write'), rel, 'write')
     } catch (err) {
       body.destroy()
-      throw toSyncError(err, 'write', rel, opts.signal)
+      throw this.#error(err, 'write', rel, opts.signal)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -506,7 +510,7 @@ export class GrpcBackend
       })
       call.on('error', (err: ServiceError) => {
         if (cancelled) subscriber.complete()
-        else subscriber.error(toSyncError(err, 'watch'))
+        else subscriber.error(this.#error(err, 'watch'))
       })
       call.on('end', () => subscriber.complete())
       return () => {
@@ -539,7 +543,7 @@ export class GrpcBackend
       if (assembler === undefined) throw new SyncError('UNSUPPORTED', 'empty signature', { op: 'grpc.signature' })
       return assembler.finish()
     } catch (err) {
-      const e = toSyncError(err, 'signature', rel, opts.signal)
+      const e = this.#error(err, 'signature', rel, opts.signal)
       if (e.code === 'NOT_FOUND') return undefined
       throw e
     } finally {
@@ -575,7 +579,7 @@ export class GrpcBackend
     } catch (err) {
       opts.signal?.removeEventListener('abort', onAbort)
       call.cancel()
-      const e = toSyncError(err, 'signature', rel, opts.signal)
+      const e = this.#error(err, 'signature', rel, opts.signal)
       if (e.code === 'NOT_FOUND') return undefined
       throw e
     }
@@ -596,7 +600,7 @@ export class GrpcBackend
         }
         a.finish() // every block announced arrived
       } catch (err) {
-        failure = toSyncError(err, 'signature', rel, opts.signal)
+        failure = this.#error(err, 'signature', rel, opts.signal)
       } finally {
         settled = true
         opts.signal?.removeEventListener('abort', onAbort)
@@ -652,7 +656,7 @@ export class GrpcBackend
       const reply = await result
       return this.#sameEntry(fromWireEntry(reply.entry as never, 'patch'), rel, 'patch')
     } catch (err) {
-      throw toSyncError(err, 'patch', rel, opts.signal)
+      throw this.#error(err, 'patch', rel, opts.signal)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -700,7 +704,7 @@ export class GrpcBackend
           }
           done = true
         } catch (err) {
-          throw toSyncError(err, 'deltaFrom', rel, opts.signal)
+          throw self.#error(err, 'deltaFrom', rel, opts.signal)
         } finally {
           opts.signal?.removeEventListener('abort', onAbort)
           if (!done) call.cancel()
@@ -718,6 +722,11 @@ export class GrpcBackend
   #rel(path: RelPath, op: string): RelPath {
     this.#assertOpen(op)
     return toRelPath(path, `grpc.${op}`)
+  }
+
+  /** A gRPC failure as a SyncError (see `toSyncError`), naming this server in the hint of a connection failure. */
+  #error(err: unknown, op: string, path?: string, signal?: AbortSignal): SyncError {
+    return toSyncError(err, op, path, signal, this.#server)
   }
 
   #metadata(): Metadata {
@@ -739,7 +748,7 @@ export class GrpcBackend
       const options: CallOptions = deadline ? { deadline: Date.now() + this.#timeoutMs } : {}
       const call = start(this.#metadata(), options, (err, res) => {
         signal?.removeEventListener('abort', onAbort)
-        if (err || res === undefined) reject(toSyncError(err ?? new Error('empty reply'), op, path, signal))
+        if (err || res === undefined) reject(this.#error(err ?? new Error('empty reply'), op, path, signal))
         else resolve(res)
       }) as { cancel(): void }
       const onAbort = () => call.cancel()

@@ -31,7 +31,7 @@ const NOT_TLS_HINT =
 
 const HINTS: Partial<Record<SyncErrorCode, string>> = {
   AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
-  TRANSIENT: 'Check that `syncflow serve` is running and reachable; the transfer is retried.',
+  TRANSIENT: 'Check that `syncflow serve` is running and reachable; what failed is tried again by the next run.',
   UNSUPPORTED: 'The server is too old for this operation: upgrade the syncflow on the server.',
   PERMISSION: 'The server process may not access this path: check its file permissions.',
 }
@@ -92,11 +92,21 @@ function codeOfStatus(err: ServiceError): SyncErrorCode {
 }
 
 /**
+ * The hint of a failure to reach the server (no status from a syncflow server: the connection
+ * refused, cut or timed out), like the one of a failed connect: the run's own retries are over by
+ * the time it is shown, on the line of the file whose transfer it cut.
+ */
+function unreachableHint(server: string): string {
+  return `Check that \`syncflow serve\` is running at ${server} and reachable from here; what failed is tried again by the next run.`
+}
+
+/**
  * Translates anything a gRPC call threw into a SyncError, once, at the client's boundary. A
  * syncflow server names its own code in the `syncflow-code` trailer (kept when it is one of the
  * closed set); otherwise the gRPC status decides. `signal` tells our own cancel from the peer's.
+ * `server` (`host:port`) is named in the hint when the server could not be reached.
  */
-export function toSyncError(err: unknown, op: string, path?: string, signal?: AbortSignal): SyncError {
+export function toSyncError(err: unknown, op: string, path?: string, signal?: AbortSignal, server?: string): SyncError {
   if (isSyncError(err)) return err
   // A call about no path of ours (a listing) names the server's, when it said one.
   const where = path ?? pathOf(err)
@@ -118,7 +128,15 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
       })
     }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
-    const hint = typeof hintMeta === 'string' ? hintMeta : tlsProblem ? TLS_HINT : HINTS[code]
+    const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined
+    const hint =
+      typeof hintMeta === 'string'
+        ? hintMeta
+        : tlsProblem
+          ? TLS_HINT
+          : unreachable
+            ? unreachableHint(server)
+            : HINTS[code]
     // A syncflow server sends its message without its own "CODE: op (path): " (see forClient).
     // grpc-js ends connection failures with an empty "Resolution note: ", and OpenSSL's error
     // strings with a line holding only ".": noise for a user, who gets one line.
