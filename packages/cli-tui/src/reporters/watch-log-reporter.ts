@@ -65,15 +65,17 @@ export class WatchLogReporter implements Reporter {
       case 'done': {
         if (e.summary.mode === 'watch') break
         this.#guard.reset()
-        this.#cycles++
+        // The job numbers its cycles (`cycle`, as `--json` shows them); counted here for a `done` without one.
+        this.#cycles = e.cycle ?? this.#cycles + 1
+        const initial = e.trigger === undefined ? this.#cycles === 1 : e.trigger === 'initial'
         const s = e.summary
         // A dry run did nothing: its cycles say what they would do (`would copy 2, delete 1`).
         const counts = this.#o.dryRun ? s.planned : s.done
         const busy = s.failed + s.skipped + Object.values(counts).reduce((a, b) => a + b, 0) > 0
-        // The first cycle is the initial sync: always said, so the user knows the watch is live.
-        if (this.#o.quiet || (!busy && this.#cycles > 1)) break
+        // The initial sync is always said, so the user knows the watch is live.
+        if (this.#o.quiet || (!busy && !initial)) break
         const time = new Date(e.ts).toTimeString().slice(0, 8)
-        const label = this.#cycles === 1 ? 'initial sync' : `#${this.#cycles}`
+        const label = initial ? 'initial sync' : `#${this.#cycles}`
         this.#s.stderr.write(`${time} ${label}: ${summaryText(s)}${s.interrupted ? ' (interrupted)' : ''}\n`)
         break
       }

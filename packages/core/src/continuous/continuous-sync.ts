@@ -33,6 +33,7 @@ import { awaitStable } from './await-stable.js'
 import { batchChanges } from './batch-changes.js'
 import { coalesceChanges } from './coalesce-changes.js'
 import type { ContinuousOptions } from './continuous-options.js'
+import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
 import { holdRemoves } from './hold-removes.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
@@ -42,18 +43,21 @@ import { watchChanges } from './watch-changes.js'
 /** One unit of work: a full rescan, or a cycle over changed paths (a rescan covers any paths). */
 interface Work {
   readonly rescan: boolean
+  /** What asked for it: its cycle's `done` says so (`DoneEvent.trigger`). */
+  readonly trigger: CycleTrigger
   readonly paths: ReadonlySet<RelPath>
   /** What the source held at each changed path when its change was found stable (see SyncPathsOptions.seen). */
   readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
 }
 
 const mergeWork = (a: Work, b: Work): Work => {
-  if (a.rescan || b.rescan) return { rescan: true, paths: new Set() }
+  const trigger = mergeTriggers(a.trigger, b.trigger)
+  if (a.rescan || b.rescan) return { rescan: true, trigger, paths: new Set() }
   const paths = new Set([...a.paths, ...b.paths])
   // The newer work's word on a path wins: a path it has without an observation (a retry) is not checked.
   const seen = new Map([...(a.seen ?? []), ...(b.seen ?? [])])
   for (const p of b.paths) if (!b.seen?.has(p)) seen.delete(p)
-  return seen.size > 0 ? { rescan: false, paths, seen } : { rescan: false, paths }
+  return seen.size > 0 ? { rescan: false, trigger, paths, seen } : { rescan: false, trigger, paths }
 }
 
 /** Paths stated at once by the re-check after a cycle. */
@@ -76,9 +80,11 @@ export const CONTINUOUS_MODE = 'watch'
  * (its `watch()` events, or polling) are coalesced per path (debounce), re-stated until stable,
  * batched, and each batch runs as one cycle through the one-shot engine (`syncPaths`), renames
  * becoming moves; a full rescan runs every `rescanMs`. Cycles never overlap: work arriving during
- * a cycle becomes the next one. Each cycle ends with its own `done`; the job ends, when
- * `options.signal` aborts (the running cycle stops as a sync does, state saved), with a last
- * `done` whose summary has mode `watch` and totals over all cycles.
+ * a cycle becomes the next one. Each cycle ends with its own `done`, which says its number and
+ * what started it (`cycle`, `trigger`; one over changes that found nothing to do is not reported:
+ * see `numberCycles`); the job ends, when `options.signal` aborts (the running cycle stops as a
+ * sync does, state saved), with a last `done` whose summary has mode `watch` and totals over all
+ * cycles.
  *
  * Failures are tried again later, never in a tight loop: a path whose transfer failed for a reason
  * that may pass (`retriesLater`) runs again in a cycle of its own after `retryLaterMs`, twice as
@@ -172,6 +178,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       map(
         (batch): Work => ({
           rescan: false,
+          trigger: 'changes',
           paths: new Set(batch.map((c) => c.path)),
           seen: new Map(batch.map((c) => [c.path, c.entry])),
         }),
@@ -180,7 +187,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const rescanMs = options.rescanMs ?? 3_600_000
     const rescans$: Observable<Work> = merge(rescanMs > 0 ? interval(rescanMs, scheduler) : EMPTY, rescanRequest$).pipe(
       takeUntil(hintsEnded$),
-      map((): Work => ({ rescan: true, paths: new Set() })),
+      map((): Work => ({ rescan: true, trigger: 'rescan', paths: new Set() })),
     )
     const retries$: Observable<Work> = later$.pipe(
       mergeMap((t) => timer(t.delayMs, scheduler).pipe(map(t.work))),
@@ -192,7 +199,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const initial$: Observable<Work> = !(options.initialSync ?? true)
       ? EMPTY
       : (options.changes ? of(undefined) : ready$.pipe(take(1))).pipe(
-          map((): Work => ({ rescan: true, paths: new Set() })),
+          map((): Work => ({ rescan: true, trigger: 'initial', paths: new Set() })),
         )
     let first = options.initialSync ?? true
     let sawDone = !first
@@ -319,7 +326,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               work: () => {
                 // Not when it succeeded or failed again meanwhile (that failure has its own try).
                 const paths = group.filter(([p, tries]) => failing.get(p) === tries).map(([p]) => p)
-                return paths.length > 0 ? { rescan: false, paths: new Set(paths) } : undefined
+                return paths.length > 0 ? { rescan: false, trigger: 'retry', paths: new Set(paths) } : undefined
               },
             })
           }
@@ -327,7 +334,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             const tries = ++relistFailures
             later$.next({
               delayMs: retryLaterDelayMs(tries, timing),
-              work: () => (relistFailures === tries ? { rescan: true, paths: new Set() } : undefined),
+              // A full rescan: said as one (`trigger`), like the others that list the trees again.
+              work: () =>
+                relistFailures === tries ? { rescan: true, trigger: 'rescan', paths: new Set() } : undefined,
             })
           } else if (work.rescan && !listingErrors) {
             relistFailures = 0
@@ -403,7 +412,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
 
     const stop$ = merge(abort$, fatal$)
     const work$ = merge(initial$, changeWork$, rescans$, retries$).pipe(takeUntil(stop$))
-    const cycles$ = work$.pipe(runExclusive(runWork, mergeWork), tap({ finalize: () => side$.complete() }))
+    const cycles$ = work$.pipe(
+      runExclusive((work: Work) => runWork(work).pipe(tagCycle(work.trigger)), mergeWork),
+      tap({ finalize: () => side$.complete() }),
+    )
 
     return concat(
       merge(side$.pipe(takeUntil(stop$)), cycles$).pipe(
@@ -421,6 +433,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           if (e.type === 'failed' && e.error.code !== 'ABORTED') count(e)
           total.add(e)
         }),
+        // After the totals, which count what an unreported cycle found unchanged too.
+        numberCycles(),
       ),
       defer(() => {
         if (aborted()) total.interrupted = true

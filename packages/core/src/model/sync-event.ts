@@ -172,9 +172,33 @@ export interface SyncSummary {
   readonly errorCodes: Readonly<Partial<Record<SyncErrorCode, number>>>
 }
 
-/** The last event of every run. */
+/**
+ * The last event of every run. A continuous job (`syncflow watch`) ends each of its cycles with
+ * one (summary mode `mirror` or `copy`, with `cycle` and `trigger`), and the job with a last one
+ * (summary mode `watch`: totals over all cycles; no `cycle` or `trigger`).
+ */
 export interface DoneEvent {
   readonly type: 'done'
   readonly ts: number
+  /**
+   * A continuous job's cycle only: its number, from 1 (normally the initial sync) up, the `#n` of
+   * the `watch` log. A cycle over changes that found nothing to do and nothing to report (a file
+   * created and deleted within the debounce) ends without a `done` and takes no number.
+   */
+  readonly cycle?: number
+  /**
+   * A continuous job's cycle only: what started it.
+   * - `initial`: the full sync at start. The watcher was ready before it began, so once its `done`
+   *   is out the job is watching: every change since before it started is followed.
+   * - `changes`: paths the source's events (or polling) said changed, or that changed again while
+   *   a cycle copied them.
+   * - `retry`: paths whose last try failed for a reason that may pass, tried again after a wait.
+   * - `rescan`: both sides compared in full: every `rescanMs`, and sooner when the source must be
+   *   listed again (its root came back, its watcher lost events, a removed directory's contents
+   *   were left) or when the last cycle could not list a side (tried again after a wait).
+   * Work that arrives while a cycle runs joins the next one, whose trigger is then the first of
+   * `initial`, `rescan`, `changes`, `retry` that it covers.
+   */
+  readonly trigger?: 'initial' | 'changes' | 'retry' | 'rescan'
   readonly summary: SyncSummary
 }
