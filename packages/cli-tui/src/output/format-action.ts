@@ -1,4 +1,4 @@
-import type { Action, ActionKind } from '@syncflow/core'
+import type { Action, ActionKind, FailedEvent } from '@syncflow/core'
 import { printable } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
@@ -33,4 +33,21 @@ export function formatCompleted(action: Action, dryRun: boolean): string {
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */
 export function formatPlanned(action: Action): string {
   return `${(isChmod(action) ? 'chmod' : action.kind).padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
+}
+
+/**
+ * What a failure line is about: the path, or for a failure that is no one file's (an empty path: a
+ * whole listing, the state store) what failed, `(list)` or `(state store)`, never an empty name.
+ */
+export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage'>): string {
+  if (event.path !== '') return printable(event.path)
+  return event.stage === 'record' ? '(state store)' : `(${event.stage})`
+}
+
+/**
+ * A failure: `failed   docs/a.txt: CODE: op (path): message`, then the hint, if given, indented
+ * on the next line. Messages and hints may quote names: their line breaks are escaped.
+ */
+export function formatFailed(event: Pick<FailedEvent, 'path' | 'stage' | 'error'>, hint?: string): string {
+  return `failed   ${failedSubject(event)}: ${printable(event.error.message)}${hint ? `\n  ${printable(hint)}` : ''}`
 }

@@ -1,5 +1,5 @@
 import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
-import { formatCompleted, formatPlanned } from './format-action.js'
+import { formatCompleted, formatFailed, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { GuardSkips } from './guard-skips.js'
@@ -43,6 +43,8 @@ export class HumanReporter implements Reporter {
   readonly #guard: GuardSkips
   /** Messages of failures that are no one file's, printed with their hint. */
   readonly #shownInFull = new Set<string>()
+  /** Hints printed so far: a TRANSIENT failure's is printed once, not on the line of every file it cut. */
+  readonly #hintsShown = new Set<string>()
 
   constructor(streams: Streams, options: HumanReporterOptions) {
     this.#s = streams
@@ -76,11 +78,16 @@ export class HumanReporter implements Reporter {
         // A listing failure (a whole side, or a part of it) is rare, stops deletes, and may end the
         // run: said in full, once (the run's fatal error, if it is that one, is not said again).
         const full = general || event.stage === 'list'
-        const hint = (this.#o.verbose || full) && event.error.hint ? `\n  ${printable(event.error.hint)}` : ''
-        const what = general ? (event.stage === 'record' ? '(state store)' : `(${event.stage})`) : printable(event.path)
+        // A file's own hint (its permissions…) only with -v; a TRANSIENT failure's is about the
+        // connection or the server, not the file: said once, on the first line it cut (QA: a server
+        // killed mid-upload left one line per file, and no word of what to check).
+        const { hint } = event.error
+        const once = event.error.code === 'TRANSIENT' && hint !== undefined && !this.#hintsShown.has(hint)
+        const showHint = hint !== undefined && (this.#o.verbose || full || once)
+        if (showHint) this.#hintsShown.add(hint)
         if (full) this.#shownInFull.add(event.error.message)
         // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
-        this.#line('stderr', `failed   ${what}: ${printable(event.error.message)}${hint}`)
+        this.#line('stderr', formatFailed(event, showHint ? hint : undefined))
         break
       }
       case 'skipped':

@@ -1,0 +1,63 @@
+import type { FailedEvent, SerializedError } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+import { formatFailed } from '../src/output/format-action.js'
+import { HumanReporter } from '../src/output/human-reporter.js'
+
+const capture = () => {
+  const err: string[] = []
+  const streams = {
+    stdout: { write: (_: string) => true, isTTY: false },
+    stderr: { write: (s: string) => err.push(s), isTTY: false },
+  }
+  return { streams, err }
+}
+
+const unreachable: SerializedError = {
+  code: 'TRANSIENT',
+  message:
+    'TRANSIENT: grpc.stat (f.bin): No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:18731.',
+  hint: 'Check that `syncflow serve` is running at 127.0.0.1:18731 and reachable from here; what failed is tried again by the next run.',
+}
+
+const failed = (path: string, error: SerializedError, stage: FailedEvent['stage'] = 'transfer'): FailedEvent => ({
+  type: 'failed',
+  ts: 0,
+  path,
+  error,
+  stage,
+})
+
+describe('failure lines', () => {
+  // QA 3a F10: a server killed mid-upload left "failed f.bin: TRANSIENT: grpc.stat (f.bin): No
+  // connection established…" and no hint, unlike the same failure at connect time.
+  it("a file's TRANSIENT failure (the connection, not the file) gets its hint, once for all files", () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    reporter.event(failed('f.bin', unreachable))
+    reporter.event(failed('g.bin', { ...unreachable, message: unreachable.message.replaceAll('f.bin', 'g.bin') }))
+    expect(err.join('')).toBe(
+      `failed   f.bin: ${unreachable.message}\n  ${unreachable.hint}\n` +
+        `failed   g.bin: ${unreachable.message.replaceAll('f.bin', 'g.bin')}\n`,
+    )
+  })
+
+  it("a file's other failures still keep their hint for -v", () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    reporter.event(failed('a.txt', { code: 'PERMISSION', message: 'permission denied', hint: 'Check it.' }))
+    expect(err.join('')).toBe('failed   a.txt: permission denied\n')
+  })
+
+  // QA 3a F10: `watch` with the server down printed "failed   : TRANSIENT: grpc.list: …".
+  it('a failure that is no path of the tree names what failed, never an empty path', () => {
+    const list = { code: 'TRANSIENT' as const, message: 'TRANSIENT: grpc.list: No connection established.' }
+    expect(formatFailed(failed('', list, 'list'))).toBe(`failed   (list): ${list.message}`)
+    expect(formatFailed(failed('', list, 'record'))).toBe(`failed   (state store): ${list.message}`)
+    expect(formatFailed(failed('a/b', list, 'transfer'), 'Do this.')).toBe(`failed   a/b: ${list.message}\n  Do this.`)
+    const { streams, err } = capture()
+    new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false }).event(
+      failed('', list, 'list'),
+    )
+    expect(err.join('')).toBe(`failed   (list): ${list.message}\n`)
+  })
+})
