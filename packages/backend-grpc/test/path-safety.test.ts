@@ -58,7 +58,7 @@ function stream(start: () => NodeJS.ReadableStream): Promise<{ code: number; byt
 }
 
 const INVALID = 3
-const HOSTILE = ['../secret.txt', '/etc/passwd', 'a/../../x', 'a\0b', '', 'a//b', './x', 'a\\..\\b']
+const HOSTILE = ['../secret.txt', '/etc/passwd', 'a/../../x', 'a\0b', '', 'a//b', './x', 'a\u007fb']
 
 describe('hostile client (raw gRPC calls)', () => {
   it.each(HOSTILE)('refuses path %j on every kind of call', async (path) => {

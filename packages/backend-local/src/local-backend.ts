@@ -104,6 +104,8 @@ const SMALL_COPY = 1024 * 1024
 const GROUP_COMMIT_MAX_BYTES = SMALL_COPY
 const fsyncAsync = promisify(fsync)
 const openAsync = promisify(openCallback)
+/** Where a backslash in a path is a separator, not a character of a name (`#rel`). */
+const BACKSLASH_SEPARATES = process.platform === 'win32'
 
 /**
  * A local directory as a syncflow backend: a sorted streaming walk, atomic writes (temp file in
@@ -505,7 +507,17 @@ export class LocalBackend
   /** Validates an incoming path: whatever another backend listed, it cannot escape the root. */
   #rel(path: RelPath, op: string): RelPath {
     this.#assertOpen(op)
-    return toRelPath(path, `local.${op}`)
+    const rel = toRelPath(path, `local.${op}`)
+    // A RelPath may hold a backslash (an ordinary character on POSIX and in S3 keys); on Windows it
+    // separates segments, so `a\\..\\..\\x` would climb out of the root.
+    if (BACKSLASH_SEPARATES && rel.includes('\\')) {
+      throw new SyncError('INVALID_PATH', 'a backslash separates path segments on Windows', {
+        op: `local.${op}`,
+        path: rel,
+        hint: 'Rename the file on the other side, or exclude it with --exclude.',
+      })
+    }
+    return rel
   }
 
   #abs(rel: RelPath): string {

@@ -149,18 +149,8 @@ describeS3('S3Backend against a real S3 server', (env) => {
 
   it('reports keys that cannot be safe paths and lists the rest', async () => {
     const b = backend('hostile')
-    const hostile = [
-      'a//b',
-      '/lead',
-      '../x',
-      './y',
-      'z/../../escape',
-      'ctl\u0001name',
-      'del\u007f',
-      'back\\slash',
-      'trail/x/..',
-    ]
-    const fine = ['ok', 'sp ace', 'plus+sign', 'pct%20', 'é', '😀', 'ünï/cödé']
+    const hostile = ['a//b', '/lead', '../x', './y', 'z/../../escape', 'ctl\u0001name', 'del\u007f', 'trail/x/..']
+    const fine = ['ok', 'sp ace', 'plus+sign', 'pct%20', 'é', '😀', 'ünï/cödé', 'back\\slash']
     await Promise.all([...hostile, ...fine].map((k) => put(`${b.prefix}${k}`)))
     const errors: SyncError[] = []
     const listed = await listAll(b, errors)

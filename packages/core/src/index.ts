@@ -47,7 +47,15 @@ export { compareUtf8 } from './model/compare-utf8.js'
 export type { Entry, EntryKind, HashAlgo } from './model/entry.js'
 export { compareEntries, entrySortKey } from './model/entry.js'
 export type { RelPath } from './model/rel-path.js'
-export { baseName, isRelPath, joinRelPath, parentRelPath, relPathProblem, toRelPath } from './model/rel-path.js'
+export {
+  baseName,
+  hasUnsafeCharacter,
+  isRelPath,
+  joinRelPath,
+  parentRelPath,
+  relPathProblem,
+  toRelPath,
+} from './model/rel-path.js'
 export type {
   ActionCounts,
   CompletedEvent,
@@ -70,7 +78,7 @@ export { diff } from './operators/diff.js'
 export type { DeltaTransfer, ExecuteOptions } from './operators/execute-action.js'
 export { executeAction } from './operators/execute-action.js'
 export type { DeleteGuardInput, DeleteGuardVerdict } from './operators/guard-deletes.js'
-export { guardDeletes } from './operators/guard-deletes.js'
+export { guardDeletes, listingErrorHoldsDeletes } from './operators/guard-deletes.js'
 export type { ListSideOptions } from './operators/list-side.js'
 export { listSide } from './operators/list-side.js'
 export type { PlanOptions, PlanOutcome } from './operators/plan.js'

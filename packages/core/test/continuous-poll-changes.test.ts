@@ -69,6 +69,26 @@ describe('pollChanges', () => {
     expect(told).toEqual([[], ['locked'], ['locked'], []])
   })
 
+  it('a name skipped for an unsafe character does not keep removes from being read', () => {
+    const ts = newScheduler()
+    const odd = new SyncError('INVALID_PATH', 'unsafe name skipped', { op: 'local.list', path: 'tab\there' })
+    const listings: { entries: Entry[]; errors: SyncError[] }[] = [
+      { entries: [file('a', 1), file('b', 1)], errors: [odd] },
+      { entries: [file('a', 1)], errors: [odd] },
+    ]
+    ts.run(({ expectObservable }) => {
+      let i = 0
+      const list = (onError: (e: SyncError) => void) => {
+        const l = listings[Math.min(i++, listings.length - 1)]
+        for (const e of l?.errors ?? []) onError(e)
+        return of(...(l?.entries ?? []))
+      }
+      expectObservable(pollChanges(list, { intervalMs: 100, scheduler: ts }), '^ 150ms !').toBe('100ms x', {
+        x: { type: 'remove', path: 'b' },
+      })
+    })
+  })
+
   it('propagates a listing error', () => {
     const ts = newScheduler()
     ts.run(({ expectObservable }) => {

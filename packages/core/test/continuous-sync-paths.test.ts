@@ -202,6 +202,18 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(summary(events)).toMatchObject({ failed: 1, listingErrors: 1 })
   })
 
+  it('a new directory holding a name with an unsafe character: reported, not counted as a listing error', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'd/ok': '1' })
+    src.plantUnsafe('d/tab\there', 't')
+    await seed(dst, { gone: 'g' })
+    const events = await run(src, dst, ['d', 'gone'])
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'd/tab\there', stage: 'list' })
+    expect(await snapshot(dst)).toEqual({ d: '<dir>', 'd/ok': '1' })
+    expect(summary(events)).toMatchObject({ failed: 1, listingErrors: 0 })
+  })
+
   it('applies the filter to the changed paths', async () => {
     const { createPathFilter } = await import('../src/index.js')
     const src = createMemBackend()

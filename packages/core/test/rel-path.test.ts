@@ -3,6 +3,7 @@ import {
   compareUtf8,
   type Entry,
   entrySortKey,
+  hasUnsafeCharacter,
   isRelPath,
   type RelPath,
   relPathProblem,
@@ -58,7 +59,6 @@ describe('RelPath', () => {
     ['../x', '".."'],
     ['a/./b', '"."'],
     ['a\u0000b', 'control'],
-    ['a\\b', 'backslash'],
     ['\ud800x', 'surrogate'],
   ])('rejects %j (%s)', (path, why) => {
     expect(relPathProblem(path)).toContain(why)
@@ -78,7 +78,6 @@ describe('RelPath', () => {
       if (path.endsWith('/')) return 'trailing "/"'
       // biome-ignore lint/suspicious/noControlCharactersInRegex: the rule under test
       if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in name'
-      if (path.includes('\\')) return 'backslash in name (not portable, ambiguous on Windows)'
       for (const seg of path.split('/')) {
         if (seg === '') return 'empty segment ("//")'
         if (seg === '.' || seg === '..') return `"${seg}" segment`
@@ -129,5 +128,21 @@ describe('RelPath', () => {
       expect((err as SyncError).path).toBe('../etc/passwd')
       expect((err as SyncError).hint).toBeTruthy()
     }
+  })
+
+  it('hasUnsafeCharacter: only names invalid for a character, never for their shape', () => {
+    for (const p of ['tab\tname', 'a/new\nline', 'del\u007f', 'lone\ud800', 'd\u0001/x'])
+      expect(hasUnsafeCharacter(p), p).toBe(true)
+    for (const p of ['ok', 'a/b', 'a//b', './x', 'x/', '/abs', '..', 'a/\tb/', '', '../\t'])
+      expect(hasUnsafeCharacter(p), p).toBe(false)
+  })
+
+  it('hasUnsafeCharacter is true exactly for the invalid paths whose characters, made safe, leave a valid one', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: fc.constantFrom('a', '/', '.', '\t', '\ud800', '\n') }), (path) => {
+        const safe = path.replace(/[\t\n\ud800]/g, '_')
+        expect(hasUnsafeCharacter(path)).toBe(!isRelPath(path) && isRelPath(safe))
+      }),
+    )
   })
 })

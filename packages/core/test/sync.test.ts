@@ -272,6 +272,39 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toMatchObject({ 'secret/b': '2', extra: '3' })
   })
 
+  it('a name skipped for an unsafe character is reported but does not hold the deletes back', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'ok/a': '1' })
+    src.plantUnsafe('ok/tab\tname.txt', 't')
+    src.plantUnsafe('new\nline', 'n')
+    await seed(dst, { 'ok/a': '1', extra: '3' })
+    const events = await run(src, dst)
+    const s = done(events)
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed.map((e) => (e.type === 'failed' ? [e.path, e.error.code, e.stage] : []))).toEqual([
+      ['new\nline', 'INVALID_PATH', 'list'],
+      ['ok/tab\tname.txt', 'INVALID_PATH', 'list'],
+    ])
+    expect(s.failed).toBe(2)
+    // Not a listing error in the summary's sense: it names no part of a tree left unread.
+    expect(s.listingErrors).toBe(0)
+    expect(s.done.delete).toBe(1)
+    expect(await snapshot(dst)).toEqual({ ok: '<dir>', 'ok/a': '1' })
+  })
+
+  it('a name skipped for its shape (`a//b`, `./x`) still holds the deletes back: it may stand for a listed name', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1' })
+    src.plantUnsafe('./x', 'x')
+    await seed(dst, { a: '1', x: 'old' })
+    const s = done(await run(src, dst))
+    expect(s.failed).toBe(1)
+    expect(s.listingErrors).toBe(1)
+    expect(s.done.delete).toBe(0)
+    expect(await snapshot(dst)).toEqual({ a: '1', x: 'old' })
+  })
   it('reports a failed listing of a whole side as fatal, and deletes nothing', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

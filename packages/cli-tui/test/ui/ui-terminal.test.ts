@@ -104,8 +104,8 @@ describe.skipIf(skipReason !== undefined)(
       const root = await tempDir()
       const src = join(root, 'src')
       const dst = join(root, 'dst-sigterm')
-      // A name no backend takes (a backslash): one failed item, so the last screen waits for q.
-      await writeTree(src, { 'ok.txt': 'fine', 'bad\\name.txt': 'refused' })
+      // A name no backend takes (a tab): one failed item, so the last screen waits for q.
+      await writeTree(src, { 'ok.txt': 'fine', 'bad\tname.txt': 'refused' })
       startUi(root, src, dst)
       await expect.poll(screen, { timeout: 20_000 }).toMatch(/q: quit/)
       expect(screen()).not.toContain('EXIT=')

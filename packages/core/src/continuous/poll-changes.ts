@@ -15,6 +15,7 @@ import {
 import type { SyncError } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 
 /** Options of `pollChanges`. */
 export interface PollOptions {
@@ -49,7 +50,8 @@ function fingerprint(e: Entry): string {
  * never compared, so a side that cannot be listed never reads as emptied. A listing that could not
  * read some parts (`list` passes them to its `onError`) reads nothing as removed, as a one-shot
  * sync with a listing error deletes nothing: a path missing from it is kept from the listing
- * before, and found gone, if it is, by the next listing without errors. Memory: one fingerprint per path.
+ * before, and found gone, if it is, by the next listing without errors (a name skipped for an unsafe
+ * character is no such error: `listingErrorHoldsDeletes`). Memory: one fingerprint per path.
  */
 export function pollChanges(
   list: (onError: (error: SyncError) => void) => ObservableInput<Entry>,
@@ -76,7 +78,7 @@ export function pollChanges(
       mergeMap(({ now, errors }): Change[] => {
         const before = previous
         // Not listed, maybe only unreadable: not gone until a listing without errors says so.
-        if (before !== undefined && errors.length > 0)
+        if (before !== undefined && errors.some(listingErrorHoldsDeletes))
           for (const [path, fp] of before) if (!now.has(path)) now.set(path, fp)
         previous = now
         opts.onListed?.(errors)

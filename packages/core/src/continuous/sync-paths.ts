@@ -9,6 +9,7 @@ import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
@@ -64,6 +65,8 @@ interface Extra {
   movesDone: number
   movesFailed: number
   statFailures: number
+  /** Of those, the ones that would hold a full run's deletes back (`listingErrorHoldsDeletes`): the summary's listing errors. */
+  listingErrors: number
   /** Moved files that `sync` then found equal on both sides: counted as moved, not also as unchanged. */
   movedUnchanged: number
 }
@@ -78,7 +81,7 @@ function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
     done: add(summary.done, x.movesDone),
     unchanged: summary.unchanged - x.movedUnchanged,
     failed: summary.failed + x.movesFailed + x.statFailures,
-    listingErrors: summary.listingErrors + x.statFailures,
+    listingErrors: summary.listingErrors + x.listingErrors,
   }
 }
 
@@ -114,13 +117,21 @@ export function syncPaths(
           statErrors.push({ type: 'failed', ts: Date.now(), path, error: error.toJSON(), stage: 'list' })
           unreadable.add(path)
           extra.statFailures++
+          if (listingErrorHoldsDeletes(error)) extra.listingErrors++
         }
       })
     }
     const src: Side = new Map()
     const dst: Side = new Map()
     const unreadable = new Set<RelPath>()
-    const extra: Extra = { movesPlanned: 0, movesDone: 0, movesFailed: 0, statFailures: 0, movedUnchanged: 0 }
+    const extra: Extra = {
+      movesPlanned: 0,
+      movesDone: 0,
+      movesFailed: 0,
+      statFailures: 0,
+      listingErrors: 0,
+      movedUnchanged: 0,
+    }
     const moved: RelPath[] = []
 
     const prepare$ = defer(async () => {
@@ -168,6 +179,7 @@ export function syncPaths(
           ...(signal ? { signal } : {}),
           onError: (err) => {
             extra.statFailures++
+            if (listingErrorHoldsDeletes(err)) extra.listingErrors++
             statErrors.push({
               type: 'failed',
               ts: Date.now(),

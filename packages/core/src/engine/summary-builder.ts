@@ -1,6 +1,7 @@
 import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 
 const zero = (): Record<ActionKind, number> => ({
   copy: 0,
@@ -61,7 +62,8 @@ export class SummaryBuilder {
           break
         }
         this.failed++
-        if (e.stage === 'list') this.listingErrors++
+        // The count the summary gives as the reason nothing was deleted: only errors that hold deletes back.
+        if (e.stage === 'list' && listingErrorHoldsDeletes(e.error)) this.listingErrors++
         this.errorCodes[e.error.code] = (this.errorCodes[e.error.code] ?? 0) + 1
         break
       case 'notice':

@@ -21,6 +21,7 @@ import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext } from '../operators/decide.js'
 import { diff } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
@@ -106,7 +107,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
     }
     const listError = (err: SyncError): void => {
-      facts.listingErrors++
+      if (listingErrorHoldsDeletes(err)) facts.listingErrors++
       side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list' })
     }
     const listOpts = {

@@ -3,15 +3,19 @@ import { SyncError } from '../errors/sync-error.js'
 /**
  * A validated path relative to a backend's root: `/`-separated, never empty, no `.` or `..`
  * segment, no empty segment (so no leading, trailing or doubled `/`), no NUL or other C0 control
- * character, no backslash. Names are kept byte-exact (no Unicode normalization).
+ * character or DEL, no lone UTF-16 surrogate. Names are kept byte-exact (no Unicode normalization).
+ *
+ * A backslash is an ordinary character, as on POSIX systems and in S3 keys: names such as systemd's
+ * `dev-disk-by\x2duuid-….swap` must be backed up like any other (rsync and rclone copy them). A
+ * backend where it separates segments (a local directory on Windows) rejects it on its own.
  */
 export type RelPath = string & { readonly __relPath: unique symbol }
 
 /** Why `checkRelPath` rejected a path, or `undefined` when the path is valid. */
 export function relPathProblem(path: string): string | undefined {
   if (typeof path !== 'string') return 'not a string'
-  // Every listed entry passes through here, so the common case (no control character, backslash or
-  // surrogate; no empty, "." or ".." segment) is one pass over the characters with no allocation;
+  // Every listed entry passes through here, so the common case (no control character or surrogate;
+  // no empty, "." or ".." segment) is one pass over the characters with no allocation;
   // anything else takes the checks below, which also say what is wrong.
   return plainRelPath(path) ? undefined : describeProblem(path)
 }
@@ -32,7 +36,7 @@ function plainRelPath(path: string): boolean {
         return false
       }
       start = i + 1
-    } else if (c < 0x20 || c === 0x7f || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) {
+    } else if (c < 0x20 || c === 0x7f || (c >= 0xd800 && c <= 0xdfff)) {
       return false
     }
   }
@@ -45,7 +49,6 @@ function describeProblem(path: string): string | undefined {
   if (path.endsWith('/')) return 'trailing "/"'
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we reject
   if (/[\u0000-\u001f\u007f]/.test(path)) return 'control character in name'
-  if (path.includes('\\')) return 'backslash in name (not portable, ambiguous on Windows)'
   for (const seg of path.split('/')) {
     if (seg === '') return 'empty segment ("//")'
     if (seg === '.' || seg === '..') return `"${seg}" segment`
@@ -54,6 +57,21 @@ function describeProblem(path: string): string | undefined {
     return 'lone UTF-16 surrogate (not valid Unicode)'
   }
   return undefined
+}
+
+/**
+ * True when `path` is no RelPath for a character in it (a control character, a lone surrogate)
+ * and not for its shape (`a//b`, `./x`, `x/`, `..`). No RelPath names such a file, on either side
+ * of a run, so a listing that left it out hides nothing that a run could delete by mistake: unlike
+ * a shape problem (`./x` may be what another tool meant by `x`) or a directory that could not be
+ * read, such a name need not hold back the run's deletes.
+ */
+export function hasUnsafeCharacter(path: string): boolean {
+  if (typeof path !== 'string' || relPathProblem(path) === undefined) return false
+  // The shape alone, with every character made safe: a RelPath only if the characters were the problem.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what we look for
+  const shape = path.replace(/[\u0000-\u001f\u007f]|[\ud800-\udfff]/g, '_')
+  return relPathProblem(shape) === undefined
 }
 
 /** True when `path` is a valid RelPath. */

@@ -1,4 +1,5 @@
 import type { MaxDelete } from '../engine/sync-options.js'
+import { hasUnsafeCharacter } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 
 /** What the delete guard looks at, once all transfers have finished. */
@@ -19,6 +20,17 @@ export interface DeleteGuardInput {
   readonly aborted: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
+}
+
+/**
+ * Whether a listing error holds back the run's deletes: every one does (an unreadable directory
+ * must never read as "no files"), except a name skipped for a character no RelPath may hold (a
+ * tab, a newline): no RelPath names that file on either side, so nothing planned is its
+ * counterpart. Such a name is still reported (the run exits 1), but a single odd name no longer
+ * stops a mirror from ever deleting again.
+ */
+export function listingErrorHoldsDeletes(error: { readonly code: string; readonly path?: string }): boolean {
+  return !(error.code === 'INVALID_PATH' && error.path !== undefined && hasUnsafeCharacter(error.path))
 }
 
 /** The verdict: run the deletes, or not and why. */

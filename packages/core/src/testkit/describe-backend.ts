@@ -27,7 +27,7 @@ export interface DescribeBackendOptions {
   /** Size of the large-file test; at least 64 MiB for a real backend. [64 MiB] */
   readonly largeFileBytes?: number
   /**
-   * Stores a file under a name the contract forbids (`back\\slash`, a control character), bypassing
+   * Stores a file under a name the contract forbids (a control character: a tab, DEL), bypassing
    * the backend's own checks, so the suite can check that `list` reports it instead of yielding it.
    * [absent: that test is skipped, saying so]
    */

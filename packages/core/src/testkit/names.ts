@@ -17,9 +17,8 @@ export const HOSTILE_PATHS: readonly string[] = [
   'a//b',
   'a/',
   'a\u0000b',
-  'a\\b',
-  '..\\x',
   'a\nb',
+  'a\u007fb',
   '\ud800x',
 ]
 
@@ -62,6 +61,9 @@ export const ODD_NAMES: readonly string[] = [
   '\u{1f468}\u200d\u{1f469}\u200d\u{1f467} zwj family',
   'rtl \u05e9\u05dc\u05d5\u05dd',
   `long-${'x'.repeat(200)}`,
+  // A backslash is an ordinary character, not a separator: these are plain names inside the root.
+  'dev-disk-by\\x2duuid.swap',
+  '..\\not-up',
 ]
 
 /** "café" precomposed (NFC) and decomposed (NFD): two different names that look alike. */

@@ -86,7 +86,7 @@ export function listingTests(s: SuiteContext): void {
         if (!s.plantUnsafe)
           return t.skip('no plantUnsafe option: the suite cannot store an unsafe name in this backend')
         await writeText(b, 'good.txt', 'ok')
-        await s.plantUnsafe(b, 'back\\slash')
+        await s.plantUnsafe(b, 'del\u007fchar')
         await s.plantUnsafe(b, 'ctl\u0001char')
         const errors: SyncError[] = []
         const files = await listFiles(b, { onError: (e) => errors.push(e) })
