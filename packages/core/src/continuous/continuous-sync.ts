@@ -28,6 +28,7 @@ import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
 import { batchChanges } from './batch-changes.js'
@@ -247,7 +248,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       discount(f)
     }
     const count = (e: FailedEvent): void => {
-      const f = { code: e.error.code, list: e.stage === 'list' }
+      // As the SummaryBuilder counted it (`total.add`): a listing error only if it holds deletes back.
+      const f = { code: e.error.code, list: e.stage === 'list' && listingErrorHoldsDeletes(e.error) }
       if (e.path === '') sideFailures.push(f)
       else {
         uncount(e.path)
@@ -289,7 +291,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             const path = e.path as RelPath
             failedHere.add(path)
             if (e.stage === 'list') {
-              listingErrors = true
+              // A name skipped for an unsafe character hides nothing from a rescan.
+              if (listingErrorHoldsDeletes(e.error)) listingErrors = true
               // A side that could not be listed or stated (a server down): a rescan covers every
               // path, new directories taken whole included. Other listing errors of a cycle's own
               // paths (a permission fixed later) are tried as paths; a rescan's wait for the next.
