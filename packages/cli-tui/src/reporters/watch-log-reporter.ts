@@ -1,5 +1,5 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
-import { formatCompleted } from '../output/format-action.js'
+import { formatCompleted, formatFailed } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
@@ -27,6 +27,8 @@ export class WatchLogReporter implements Reporter {
   readonly #showActions: boolean
   #cycles = 0
   readonly #guard: GuardSkips
+  /** Hints of TRANSIENT failures already printed (one per outage, not one per file and cycle). */
+  readonly #hintsShown = new Set<string>()
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
@@ -45,12 +47,16 @@ export class WatchLogReporter implements Reporter {
       case 'completed':
         if (this.#showActions) this.#s.stdout.write(`${formatCompleted(e.action, e.dryRun ?? this.#o.dryRun)}\n`)
         break
-      case 'failed':
+      case 'failed': {
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
-        this.#s.stderr.write(
-          `failed   ${printable(e.path)}: ${printable(e.error.message)}${this.#o.verbose && e.error.hint ? `\n  ${printable(e.error.hint)}` : ''}\n`,
-        )
+        // A file's own hint only with -v; a TRANSIENT failure's (a server down: which one to check)
+        // once, as `sync` prints it. A failure with no path (a side not listed) says what failed.
+        const { hint } = e.error
+        const once = e.error.code === 'TRANSIENT' && hint !== undefined && !this.#hintsShown.has(hint)
+        if (once) this.#hintsShown.add(hint)
+        this.#s.stderr.write(`${formatFailed(e, this.#o.verbose || once ? hint : undefined)}\n`)
         break
+      }
       case 'skipped':
         if (this.#guard.said(e.reason, e.action?.kind)) break
         if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printable(e.path)}: ${printable(e.reason)}\n`)

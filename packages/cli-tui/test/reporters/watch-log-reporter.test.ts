@@ -1,3 +1,4 @@
+import type { SyncEvent } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import type { Streams } from '../../src/output/streams.js'
 import { WatchLogReporter } from '../../src/reporters/watch-log-reporter.js'
@@ -31,6 +32,28 @@ describe('WatchLogReporter', () => {
     expect(lines[3]).toMatch(/#3: 1 copied, 1 failed/)
     expect(out.stderr).toContain('Stopped: what finished is saved; watching again resumes from there.')
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
+  })
+
+  it('a side that could not be listed is named, not an empty path; a TRANSIENT hint is printed once', () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    const down: SyncEvent = {
+      type: 'failed',
+      ts: 0,
+      path: '',
+      stage: 'list',
+      error: {
+        code: 'TRANSIENT',
+        message: 'TRANSIENT: grpc.list: No connection established',
+        hint: 'Check the server.',
+      },
+    }
+    r.event(down)
+    r.event(down)
+    expect(out.stderr).toBe(
+      'failed   (list): TRANSIENT: grpc.list: No connection established\n  Check the server.\n' +
+        'failed   (list): TRANSIENT: grpc.list: No connection established\n',
+    )
   })
 
   it('lists actions on stdout when it is not a terminal, and says nothing but errors with -q', () => {
