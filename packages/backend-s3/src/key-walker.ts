@@ -1,4 +1,4 @@
-import { type Entry, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+import { type Entry, excludePatternFor, nearestRelPath, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
 
 /** The name of a probe's scratch object at the root of the prefix (`.syncflow-probe-<24 hex>`). */
 const PROBE_KEY = /^\.syncflow-probe-[0-9a-f]{24}$/
@@ -81,10 +81,14 @@ export class KeyWalker {
     if (problem !== undefined) {
       // Excluded by the user: skipped without a word (it could not be synced anyway).
       if (this.#excluded?.(rel)) return undefined
+      // The exclude that works: the path a person would write for the key (`a//b` → `/a/b`).
+      const near = nearestRelPath(rel)
+      const exclude =
+        near !== undefined ? `, or exclude it with --exclude '${excludePatternFor(near).replace(/'/g, `'\\''`)}'` : ''
       return new SyncError('INVALID_PATH', `key ${JSON.stringify(obj.key)} skipped: ${problem}`, {
         op: 's3.list',
         path: rel,
-        hint: 'Such a key cannot be a file name. Rename the object (or exclude it) to sync it.',
+        hint: `Such a key cannot be a file name. Rename the object to sync it${exclude}.`,
       })
     }
     const clash = this.#listBelowFiles ? undefined : this.#openFiles.find((f) => rel.startsWith(`${f}/`))

@@ -60,6 +60,18 @@ describe('KeyWalker', () => {
     for (const e of errors) expect(e.code).toBe('INVALID_PATH')
   })
 
+  it("an unsafe key's hint names the --exclude that skips it (the path a person would write for it)", () => {
+    const walker = new KeyWalker('p/', undefined)
+    const hint = (key: string) => {
+      const e = walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })
+      return e instanceof SyncError ? e.hint : undefined
+    }
+    expect(hint('p/a//b.txt')).toContain("--exclude '/a/b.txt'")
+    expect(hint('p/b/./it*s.txt')).toContain("--exclude '/b/it\\*s.txt'")
+    // No path a person could write for it: no pattern offered.
+    expect(hint('p/c/../x')).not.toContain('--exclude')
+  })
+
   it('skips an unsafe key the filters exclude without reporting it', () => {
     const walker = new KeyWalker('p/', undefined, (name) => name === 'a//b' || name === 'trail/')
     const next = (key: string) => walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })

@@ -49,9 +49,11 @@ export { compareEntries, entrySortKey } from './model/entry.js'
 export type { RelPath } from './model/rel-path.js'
 export {
   baseName,
+  excludePatternFor,
   hasUnsafeCharacter,
   isRelPath,
   joinRelPath,
+  nearestRelPath,
   parentRelPath,
   relPathProblem,
   toRelPath,

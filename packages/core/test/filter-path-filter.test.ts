@@ -1,7 +1,16 @@
-import { createPathFilter, type EntryKind, type PathFilterOptions, type RelPath, toRelPath } from '@syncflow/core'
+import {
+  createPathFilter,
+  type EntryKind,
+  excludePatternFor,
+  isRelPath,
+  type PathFilterOptions,
+  type RelPath,
+  toRelPath,
+} from '@syncflow/core'
 import fc from 'fast-check'
 import picomatch from 'picomatch'
 import { describe, expect, it } from 'vitest'
+import { excludedName } from '../src/operators/list-side.js'
 
 const p = (s: string): RelPath => toRelPath(s)
 
@@ -164,6 +173,52 @@ describe('createPathFilter: examples of each rule', () => {
 
   it('accepts ./x and a//b spellings', () => {
     expect(kept({ exclude: ['./build', 'a//b'] }, ['build/', 'x/build/', 'a/b'])).toEqual(['x/build/'])
+  })
+
+  it('excludes a name that is no RelPath by the path a person would write for it (S3 keys of other tools)', () => {
+    const excluded = (exclude: string[], name: string) => excludedName(createPathFilter({ exclude }))(name)
+    for (const pattern of ['/a/b.txt', 'a/b.txt', 'b.txt', '**/b.txt'])
+      expect(excluded([pattern], 'a//b.txt'), pattern).toBe(true)
+    for (const pattern of ['/dot.txt', 'dot.txt', '**/dot.txt'])
+      expect(excluded([pattern], './dot.txt'), pattern).toBe(true)
+    expect(excluded(['/trail'], 'trail/')).toBe(true)
+    expect(excluded(['/a/c.txt'], 'a//b.txt')).toBe(false)
+  })
+
+  it('excludePatternFor gives a pattern that matches exactly its path, whatever the name holds', () => {
+    const name = fc.constantFrom(
+      'a',
+      'b',
+      '*',
+      '?',
+      '[x]',
+      '{a,b}',
+      '!n',
+      '#h',
+      '+(p)',
+      '@(q)',
+      'back\\s',
+      'sp ace',
+      '.d',
+      'é',
+    )
+    const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join(''))
+    fc.assert(
+      fc.property(
+        fc.array(path, { minLength: 1, maxLength: 3 }),
+        fc.array(path, { minLength: 1, maxLength: 3 }),
+        (a, b) => {
+          const target = a.join('/')
+          const other = b.join('/')
+          fc.pre(isRelPath(target) && isRelPath(other))
+          const filter = createPathFilter({ exclude: [excludePatternFor(target as RelPath)] })
+          expect(filter.isExcluded(target as RelPath, 'file')).toBe(true)
+          if (other !== target && !other.startsWith(`${target}/`))
+            expect(filter.isExcluded(other as RelPath, 'file')).toBe(false)
+        },
+      ),
+      { numRuns: 2000 },
+    )
   })
 
   it.each([

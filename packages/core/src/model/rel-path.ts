@@ -74,6 +74,28 @@ export function hasUnsafeCharacter(path: string): boolean {
   return relPathProblem(shape) === undefined
 }
 
+/**
+ * The RelPath a person means by a name that is none for its shape (`a//b` → `a/b`, `./x` → `x`,
+ * `d/` → `d`): empty and `.` segments dropped. Undefined when what is left is still no RelPath
+ * (a `..` segment, a control character). Filters match an unsafe name by it, so that the path a
+ * person would write excludes it (S3 keys written by other tools: QA).
+ */
+export function nearestRelPath(name: string): RelPath | undefined {
+  const path = name
+    .split('/')
+    .filter((seg) => seg !== '' && seg !== '.')
+    .join('/')
+  return isRelPath(path) ? path : undefined
+}
+
+/**
+ * An `--exclude` pattern that matches exactly `path` (from the root): glob characters escaped,
+ * anchored by a leading `/`. For hints that tell how to exclude a name.
+ */
+export function excludePatternFor(path: RelPath): string {
+  return `/${path.replace(/[\\*?[\]{}()!#+@]/g, '\\$&')}`
+}
+
 /** True when `path` is a valid RelPath. */
 export function isRelPath(path: string): path is RelPath {
   return relPathProblem(path) === undefined

@@ -3,7 +3,7 @@ import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import { compareEntries, type Entry, entrySortKey } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { relPathProblem } from '../model/rel-path.js'
+import { nearestRelPath, relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 
 /** Options of `listSide`. */
@@ -102,13 +102,14 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
 }
 
 /**
- * `ListOptions.excluded` for a filter: a name that is no RelPath (`a//b`, `trail/`, `../x`) as the
- * filter sees it, a file, or (with its trailing slashes dropped) a directory. The gitignore matcher
- * throws on some such names (`../x`): not excluded then.
+ * `ListOptions.excluded` for a filter: a name that is no RelPath (`a//b`, `trail/`, `./x`) as the
+ * filter sees the path a person would write for it (`nearestRelPath`: `a/b`, `trail`, `x`), as a
+ * file or a directory; a name with no such path (`../x`, a control character) as it is. The
+ * gitignore matcher throws on some such names (`../x`): not excluded then.
  */
 export function excludedName(filter: PathFilter): (name: string) => boolean {
   return (name) => {
-    const path = name.replace(/\/+$/, '') as RelPath
+    const path = nearestRelPath(name) ?? (name.replace(/\/+$/, '') as RelPath)
     try {
       return filter.isExcluded(path, 'file') || filter.isExcluded(path, 'dir')
     } catch {
