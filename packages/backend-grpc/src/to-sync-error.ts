@@ -30,7 +30,7 @@ const NOT_TLS_HINT =
   'Use grpc:// for a server started without --tls-cert/--tls-key (or start it with them to use grpcs://).'
 
 const HINTS: Partial<Record<SyncErrorCode, string>> = {
-  AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
+  AUTH: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable (one token serves every grpc:// location of a command).",
   TRANSIENT: 'Check that `syncflow serve` is running and reachable; what failed is tried again by the next run.',
   UNSUPPORTED: 'The server is too old for this operation: upgrade the syncflow on the server.',
   PERMISSION: 'The server process may not access this path: check its file permissions.',

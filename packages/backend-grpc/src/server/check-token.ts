@@ -17,7 +17,7 @@ export function tokenChecker(token: string | undefined): (metadata: Metadata) =>
       .digest()
     if (given === undefined || !timingSafeEqual(digest, expected)) {
       throw new SyncError('AUTH', given === undefined ? 'no token given' : 'wrong token', {
-        hint: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable.",
+        hint: "Pass the server's token with --token, --token-file or the SYNCFLOW_TOKEN environment variable (one token serves every grpc:// location of a command).",
       })
     }
   }
