@@ -44,6 +44,7 @@ import {
   type CopyFromCapable,
   type DirCreatable,
   type Entry,
+  expectMismatch,
   FILL,
   type Fillable,
   fillableOf,
@@ -65,7 +66,6 @@ import {
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
 import { EarlyFlush } from './early-flush.js'
-import { expectMismatch } from './expect-mismatch.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'

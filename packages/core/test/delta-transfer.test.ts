@@ -9,6 +9,7 @@ import {
   deltaDirection,
   deltaTransfer,
   type Entry,
+  expectMismatch,
   type FileSignature,
   generateDelta,
   RateLimiter,
@@ -62,9 +63,8 @@ class MemBackend implements Backend {
     const parts: Buffer[] = []
     for await (const c of body) parts.push(c)
     const cur = this.entry(path)
-    if (opts?.expect !== undefined && (opts.expect === null ? cur !== undefined : cur?.size !== opts.expect.size)) {
-      throw new SyncError('CONFLICT', 'changed', { path })
-    }
+    // Checked once the body is in, as the local backend does (before its rename).
+    if (expectMismatch(cur, opts?.expect) !== undefined) throw new SyncError('CONFLICT', 'changed', { path })
     this.writes++
     this.files.set(path, { data: Buffer.concat(parts), mtimeMs: meta.mtimeMs })
     return this.entry(path)!
@@ -245,6 +245,32 @@ describe('deltaTransfer', () => {
     const entry = await deltaTransfer(source, target, p, { mtimeMs: 2 })
     expect(entry?.size).toBe(next.length)
     expect(target.files.get(p)!.data.equals(next)).toBe(true)
+  })
+
+  it('pull: a target edited during the transfer is a CONFLICT at once, not a whole-file send that ends in one', async () => {
+    const target = new MemBackend()
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    target.files.set(p, { data: base, mtimeMs: 1 })
+    const planned = target.entry(p)!
+    // The user appends to the target file while the delta arrives (QA: the run then sent the
+    // whole file through --bwlimit before failing with CONFLICT).
+    const source = new (class extends DeltaSourceBackend {
+      override async *deltaFrom(path: RelPath, signature: FileSignature): AsyncIterable<DeltaOp> {
+        const edit = Buffer.from(base)
+        edit.write('LOCAL-EDIT', 4096)
+        target.files.set(p, { data: edit, mtimeMs: 5 })
+        yield* super.deltaFrom(path, signature)
+      }
+    })()
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    const fallbacks: SyncError[] = []
+    await expect(
+      deltaTransfer(source, target, p, { mtimeMs: 2 }, { expect: planned, onFallback: (e) => fallbacks.push(e) }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' })
+    expect(fallbacks).toEqual([])
+    expect(source.bytesRead).toBe(next.length) // read once, for the delta: never again to send it whole
+    expect(target.files.get(p)!.data.subarray(4096, 4106).toString()).toBe('LOCAL-EDIT')
   })
 
   it('pull: a file whose content did not change only gets the new mtime (read, not rewritten)', async () => {

@@ -20,6 +20,7 @@ import type {
   WriteOptions,
 } from './backend.js'
 import type { BackendPlugin } from './backend-plugin.js'
+import { expectMismatch } from './expect-mismatch.js'
 
 /** Operations of `MemBackend` that a fault can be injected into (`list` has its own signature). */
 export type MemOp =
@@ -541,20 +542,6 @@ export class MemBackend
     }
     this.#store.nodes.set(parentKey, updated)
   }
-}
-
-/** Why `current` does not match what `expect` demands, or `undefined` when it matches. */
-function expectMismatch(current: Entry | undefined, expected: Entry | null | undefined): string | undefined {
-  if (expected === undefined) return undefined
-  if (expected === null) return current ? `appeared (a ${current.kind})` : undefined
-  if (!current) return 'was removed'
-  if (current.kind !== expected.kind) return `became a ${current.kind}`
-  // A directory's version changes with its contents; only its kind matters here.
-  if (current.kind === 'dir') return undefined
-  if (expected.version !== undefined && current.version !== undefined) {
-    return current.version === expected.version ? undefined : 'changed'
-  }
-  return current.size === expected.size && current.mtimeMs === expected.mtimeMs ? undefined : 'changed'
 }
 
 function notFound(op: string, path: string): SyncError {

@@ -60,7 +60,11 @@ function deltaHook(
       ...(options.blockSize ? { blockSize: options.blockSize } : {}),
       ...(limiter ? { limiter } : {}),
       onFallback: (err) =>
-        notice('DELTA_FALLBACK', `delta of ${action.path} failed its check (${err.message}): sent whole`, action.path),
+        notice(
+          'DELTA_FALLBACK',
+          `delta of ${action.path} failed its check (${err.message}): copying the whole file instead`,
+          action.path,
+        ),
     })
 }
 
