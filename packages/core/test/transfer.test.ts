@@ -61,4 +61,21 @@ describe('transfer', () => {
     go()
     expect((await events).filter((e) => e.type === 'completed')).toHaveLength(5)
   })
+
+  it('holds deletes back when it is not told the run facts (a composed mirror pipeline), and runs them when it is', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    await writeText(target, 'old.txt', 'o')
+    const [old] = await listAll(target)
+    const deletes: Action[] = [{ kind: 'delete', path: old!.path, target: old!, reason: 'not in source' }]
+    const blind = await lastValueFrom(from(deletes).pipe(transfer({ source, target }), toArray()))
+    expect(blind.find((e) => e.type === 'notice')).toMatchObject({ code: 'DELETES_SUPPRESSED' })
+    expect(blind.find((e) => e.type === 'notice' && e.message.includes('facts'))).toBeDefined()
+    expect(blind.filter((e) => e.type === 'skipped')).toHaveLength(1)
+    expect((await listAll(target)).map((e) => e.path)).toEqual(['old.txt'])
+    const facts = () => ({ sourceFiles: 1, targetFiles: 1, listingErrors: 0, planFailures: 0 })
+    const told = await lastValueFrom(from(deletes).pipe(transfer({ source, target, facts }), toArray()))
+    expect(told.filter((e) => e.type === 'completed')).toHaveLength(1)
+    expect(await listAll(target)).toEqual([])
+  })
 })

@@ -18,7 +18,7 @@ import type { Action } from '../model/action.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction } from './execute-action.js'
-import { guardDeletes } from './guard-deletes.js'
+import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
 
 /** Options of `transfer`. */
 export interface TransferOptions extends ExecuteOptions {
@@ -33,7 +33,11 @@ export interface TransferOptions extends ExecuteOptions {
   readonly smallConcurrency?: number
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
-  /** Run facts the delete guard needs, read once all transfers have finished. */
+  /**
+   * Run facts the delete guard needs, read once all transfers have finished. Required for deletes:
+   * without it, `delete` actions are held back (a `DELETES_SUPPRESSED` notice says why). Count
+   * listing errors with `listingErrorHoldsDeletes` (as `sync` does).
+   */
   readonly facts?: () => {
     sourceFiles: number
     /** Source entries the filters left out (to tell a source filtered to nothing from an empty one). */
@@ -216,18 +220,27 @@ function runDeletes(
   deferred: number,
 ): Observable<SyncEvent> {
   if (held.length === 0) return EMPTY
-  const facts = opts.facts?.() ?? { sourceFiles: 1, targetFiles: held.length, listingErrors: 0, planFailures: 0 }
-  const verdict = guardDeletes({
-    deletes: held.length,
-    sourceFiles: facts.sourceFiles,
-    ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
-    targetFiles: facts.targetFiles,
-    failures: failures + facts.planFailures,
-    listingErrors: facts.listingErrors,
-    aborted: opts.signal?.aborted ?? false,
-    ...(opts.maxDelete ? { maxDelete: opts.maxDelete } : {}),
-    ...(opts.allowEmptySource ? { allowEmptySource: true } : {}),
-  })
+  // Without the run's facts the guards cannot tell a listing error or an empty source from a real
+  // removal, so the deletes are held back, never run blind (QA: a mirror pipeline composed of these
+  // operators without `facts` deleted after a listing error, and emptied a target of a missing source).
+  const facts = opts.facts?.()
+  const verdict: DeleteGuardVerdict = !facts
+    ? {
+        allowed: false,
+        code: 'DELETES_SUPPRESSED',
+        reason: `${held.length} delete(s) not run: transfer() was not told the run's facts (its \`facts\` option: files listed on each side, listing errors), without which a listing error or a missing source would read as removed files`,
+      }
+    : guardDeletes({
+        deletes: held.length,
+        sourceFiles: facts.sourceFiles,
+        ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
+        targetFiles: facts.targetFiles,
+        failures: failures + facts.planFailures,
+        listingErrors: facts.listingErrors,
+        aborted: opts.signal?.aborted ?? false,
+        ...(opts.maxDelete ? { maxDelete: opts.maxDelete } : {}),
+        ...(opts.allowEmptySource ? { allowEmptySource: true } : {}),
+      })
   if (!verdict.allowed) {
     const why =
       deferred > 0 ? `${verdict.reason}; ${deferred} item(s) waiting for a delete stay as they are` : verdict.reason
