@@ -164,7 +164,9 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   program
     .command('serve')
     .summary('serve a directory to grpc:// clients (rsync-style delta transfer)')
-    .description('Serve DIR to grpc:// clients until interrupted. Clients sync with grpc://HOST:PORT/path.')
+    .description(
+      'Serve the directory --root DIR to grpc:// clients until interrupted. Clients sync with grpc://HOST:PORT/path.',
+    )
     .requiredOption('--root <DIR>', 'the directory to serve (clients never reach outside it)')
     .requiredOption('--listen <HOST:PORT>', 'address to listen on, e.g. 127.0.0.1:8730 or 0.0.0.0:8730')
     .option('--token <TOKEN>', 'require this token (else --token-file or $SYNCFLOW_TOKEN)')

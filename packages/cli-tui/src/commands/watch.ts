@@ -85,7 +85,7 @@ export const WATCH_OPTIONS: readonly (() => Option)[] = [
       arg(parseRescan),
     ),
   () =>
-    new Option('--webhook <URL>', 'ping URL/start, URL (success) or URL/fail with a JSON summary per run').argParser(
+    new Option('--webhook <URL>', 'ping URL/start, URL (success) or URL/fail with a JSON summary per cycle').argParser(
       arg(parseWebhook),
     ),
   () =>

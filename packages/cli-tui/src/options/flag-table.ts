@@ -72,7 +72,8 @@ export const FLAG_TABLE = {
       '--include <PATTERN>',
       'only sync paths matching a glob (repeatable): any --include means "only these", no --exclude \'*\' needed',
     ).argParser(repeatable(parsePattern)),
-  deleteExcluded: () => new Option('--delete-excluded', 'also delete target files that are excluded (sync only)'),
+  deleteExcluded: () =>
+    new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
     new Option('--max-delete <N|P%>', 'delete nothing if more than N files (or P% of the target) would go').argParser(
       flagParser(parseMaxDelete),
@@ -80,7 +81,10 @@ export const FLAG_TABLE = {
   allowEmptySource: () =>
     new Option('--allow-empty-source', 'let an empty source empty a non-empty target (refused by default)'),
   state: () =>
-    new Option('--state <URI>', 'state store: a file path, memory:, redis://… (default: a SQLite file per job)'),
+    new Option(
+      '--state <URI>',
+      'state store: a file path, memory:, redis://…, postgres://… (default: a SQLite file per job)',
+    ),
   noState: () => new Option('--no-state', 'use no state store (same result, slower on remote targets)'),
   bwlimit: () =>
     new Option(
@@ -94,9 +98,10 @@ export const FLAG_TABLE = {
       'preserve',
     ]),
   s3Endpoint: () =>
-    new Option('--s3-endpoint <URL>', 'an S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL_S3)').argParser(
-      flagParser(parseEndpoint),
-    ),
+    new Option(
+      '--s3-endpoint <URL>',
+      'an S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL_S3, or $AWS_ENDPOINT_URL)',
+    ).argParser(flagParser(parseEndpoint)),
   token: () => new Option('--token <TOKEN>', 'grpc://: the server token (else --token-file or $SYNCFLOW_TOKEN)'),
   tokenFile: () => new Option('--token-file <FILE>', "grpc://: read the server token from a file's first line"),
   caFile: () => new Option('--ca-file <FILE>', 'grpcs://: trust this CA certificate (PEM)'),
