@@ -204,6 +204,36 @@ describe('sync (mirror)', () => {
   })
 
   // QA round 10 (F7): a full source that the filters exclude entirely is not "empty".
+  it('--include creates only the directories that hold something included (rclone; rsync -m), parents first', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'docs/readme.md': 'r', 'images/2024/p.jpg': 'p', 'a/b/c/deep.md': 'd', 'a/x/y.jpg': 'y' })
+    await src.mkdir('logs' as RelPath)
+    await src.mkdir('empty' as RelPath)
+    const events = await run(src, dst, { mode: 'copy', filter: createPathFilter({ include: ['*.md', 'logs/'] }) })
+    const planned = events.flatMap((e) => (e.type === 'planned' ? [`${e.action.kind} ${e.action.path}`] : []))
+    // Each directory before what is inside it; none the filter leaves empty, except one an include names.
+    expect(planned).toEqual([
+      'mkdir a',
+      'mkdir a/b',
+      'mkdir a/b/c',
+      'copy a/b/c/deep.md',
+      'mkdir docs',
+      'copy docs/readme.md',
+      'mkdir logs',
+    ])
+    expect(await snapshot(dst)).toEqual({
+      a: '<dir>',
+      'a/b': '<dir>',
+      'a/b/c': '<dir>',
+      'a/b/c/deep.md': 'd',
+      docs: '<dir>',
+      'docs/readme.md': 'r',
+      logs: '<dir>',
+    })
+    expect(done(events)).toMatchObject({ failed: 0, done: { mkdir: 5, copy: 2 } })
+  })
+
   it('a source the filters exclude entirely is said to be that by the empty-source guard', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

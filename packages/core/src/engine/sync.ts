@@ -5,6 +5,7 @@ import {
   defer,
   EMPTY,
   from,
+  identity,
   ignoreElements,
   merge,
   mergeMap,
@@ -17,8 +18,10 @@ import type { Backend } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
+import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext } from '../operators/decide.js'
+import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
@@ -200,6 +203,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,
     }
+    const filter = options.filter
+    const walkedOnly =
+      filter?.walkedOnly && !filter.empty ? (dir: string) => filter.walkedOnly!(dir as RelPath) : undefined
     // listSide's checks, applied by the merge-join itself (one async step per entry fewer).
     const actions$: Observable<Action> = defer(() =>
       diff(openListing(source, listOpts), openListing(target, targetListOpts), {
@@ -219,6 +225,8 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         recordUnchanged: !dryRun,
         concurrency,
       }),
+      // Directories kept only for an --include to look inside are created once something in them is.
+      walkedOnly ? deferWalkedDirs(walkedOnly) : identity,
       // Once the last window is planned the totals are final (stats then give an ETA).
       tap({ complete: () => (listing = false) }),
       mergeMap(actionsOf),

@@ -88,6 +88,10 @@ class GlobPathFilter implements PathFilter {
     return kind === 'dir' ? this.#dirExcludedSelf(path) : this.#fileExcludedSelf(path)
   }
 
+  walkedOnly(dir: RelPath): boolean {
+    return this.#include.length > 0 && !this.#included(dir, true)
+  }
+
   canPrune(dir: RelPath): boolean {
     // Sound by rule 1: an excluded directory excludes everything below it.
     return this.isExcluded(dir, 'dir')

@@ -7,6 +7,12 @@ export interface PathFilter {
   isExcluded(path: RelPath, kind: EntryKind): boolean
   /** True when nothing below `dir` can be included, so a listing may skip the whole directory. */
   canPrune(dir: RelPath): boolean
+  /**
+   * True for a directory that takes part only so that an `--include` can match inside it (neither
+   * it nor a directory above it matches one): a run creates it only once something inside it is
+   * copied, never empty (`deferWalkedDirs`). Optional: without it, every directory kept is created.
+   */
+  walkedOnly?(dir: RelPath): boolean
   /** True when the filter excludes nothing (lets the engine skip calls). */
   readonly empty: boolean
 }
