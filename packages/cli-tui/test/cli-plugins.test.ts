@@ -1,7 +1,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { createMemBackend, SyncError, supports } from '@syncflow/core'
+import { firstValueFrom, throwError } from 'rxjs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { guardPlugin } from '../src/job/plugin-backend.js'
 import {
   buildCli,
   cleanupTempDirs,
@@ -97,6 +100,38 @@ describe('--plugin NAME', () => {
       'npm install syncflow-backend-nowhere',
     )
   })
+
+  it('a bare file name asks "did you mean ./NAME?", not ./NAME.mjs.mjs nor npm install NAME.mjs (QA 4a F10)', async () => {
+    const r = await cli('ls', snapshot, '--plugin', 'json-plugin.mjs')
+    expectUsageError(r, 'plugin json-plugin.mjs: no package of that name', 'did you mean ./json-plugin.mjs?')
+    expect(r.stderr).not.toContain('.mjs.mjs')
+    expect(r.stderr).not.toContain('npm install json-plugin.mjs')
+    const missing = await cli('ls', snapshot, '--plugin', 'nowhere.mjs')
+    expectUsageError(
+      missing,
+      `no file ${join(root, 'nowhere.mjs')}`,
+      '(./nowhere.mjs, relative to the current directory)',
+    )
+    expect(missing.stderr).not.toContain('.mjs.mjs')
+    expect(missing.stderr).not.toContain('npm install')
+  })
+
+  it('a package whose package.json names a file that is not there says so (QA 4a F11)', async () => {
+    await writeTree(join(root, 'pk'), { 'package.json': JSON.stringify({ name: 'pk', main: './missing.js' }) })
+    expectUsageError(
+      await cli('ls', snapshot, '--plugin', './pk'),
+      `plugin ./pk: its package.json (in ${join(root, 'pk')}) names ./missing.js (its "main"), which does not exist`,
+      'npm run build',
+    )
+    // Installed under node_modules, found by its name: the same, not "no package of that name".
+    await writeTree(join(root, 'node_modules', 'syncflow-backend-unbuilt'), {
+      'package.json': JSON.stringify({ name: 'syncflow-backend-unbuilt', exports: { '.': './dist/index.js' } }),
+    })
+    expectUsageError(
+      await cli('ls', snapshot, '--plugin', 'syncflow-backend-unbuilt'),
+      'names ./dist/index.js (its "exports"), which does not exist',
+    )
+  })
 })
 
 describe('a bad plugin is a usage error naming it (exit 2)', () => {
@@ -113,6 +148,37 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
       'a scheme written with ://',
       "export default { name: 'x', schemes: ['x://'], open: async () => { throw new Error('never') } }\n",
       ['"x://", which is not a URI scheme'],
+    ],
+    // QA 4a F5: the member that is wrong is named, and a malformed object is never skipped.
+    [
+      'schemes a string, not an array',
+      "export default { name: 'bad', schemes: 'bad', open: async () => ({}) }\n",
+      ['plugin ./bad.mjs ("bad"): "schemes" must be an array of URI schemes, not the string "bad" (write ["bad"])'],
+    ],
+    [
+      'no open',
+      "export default { name: 'noopen', schemes: ['noopen'] }\n",
+      ['plugin ./bad.mjs ("noopen"): "open" is missing'],
+    ],
+    [
+      'no name',
+      "export default { schemes: ['nn'], open: async () => ({}) }\n",
+      ['plugin ./bad.mjs: "name" is missing'],
+    ],
+    [
+      'a factory function as the default export',
+      "export default function plugin() { return { name: 'fac', schemes: ['fac'], open: async () => ({}) } }\n",
+      ['its default export is a function (plugin), not a plugin object', 'export default plugin()'],
+    ],
+    [
+      'a malformed element of a plugin array',
+      "export default [{ name: 'a1', schemes: ['a1'], open: async () => ({}) }, { name: 'a2' }]\n",
+      ['plugin ./bad.mjs, element 1 of the default export ("a2"): "schemes" is missing', '"open" is missing'],
+    ],
+    [
+      'a malformed named export beside a good one',
+      "export const good = { name: 'g1', schemes: ['g1'], open: async () => ({}) }\nexport const typo = { name: 'g2', schemes: ['g2'], opne() {} }\n",
+      ['plugin ./bad.mjs, the export "typo" ("g2"): "open" is missing'],
     ],
   ]
   it.each(cases)('%s', async (_, body, mentions) => {
@@ -137,5 +203,185 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
       'plugin ./other.mjs ("other") wants the scheme json://',
       'the plugin "json" (--plugin ./json-plugin.mjs) claims it too',
     )
+  })
+})
+
+describe('errors from plugin code name the plugin, not a syncflow bug (QA 4a F4)', () => {
+  /** A plugin over examples/json-backend.mjs (scheme pe://) whose backend fails where PE_WHERE says. */
+  const PE_PLUGIN = `import { jsonBackend } from '${JSON_BACKEND}'
+export default {
+  name: 'pe',
+  schemes: ['pe'],
+  async open(uri, options) {
+    const b = await jsonBackend.open(uri.replace(/^pe:/, 'json:'), options)
+    const read = b.read.bind(b)
+    if (process.env.PE_WHERE === 'list') b.list = async function* () { throw new Error('socket hang up') }
+    if (process.env.PE_WHERE === 'read') b.read = async (path, range) => {
+      if (path === 'a.txt') throw new Error('socket hang up')
+      return read(path, range)
+    }
+    return b
+  },
+}
+`
+  const pe = (where: string, ...args: string[]) =>
+    runCli([...args, '--plugin', './pe.mjs'], {
+      cwd: root,
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state'), PE_WHERE: where },
+    })
+
+  const openCases: [string, string, string, string[]][] = [
+    [
+      'open() throws a plain Error',
+      'bad.mjs',
+      "export default { name: 'ot', schemes: ['ot'], async open() { throw new Error('cannot connect to ot service') } }\n",
+      ['plugin ./bad.mjs ("ot"): open() failed: cannot connect to ot service', 'not a SyncError', 'Writing a backend'],
+    ],
+    [
+      'a CommonJS plugin whose open() throws',
+      'bad.cjs',
+      "module.exports = { name: 'ot', schemes: ['ot'], async open() { throw new Error('cj open') } }\n",
+      ['plugin ./bad.cjs ("ot"): open() failed: cj open'],
+    ],
+    [
+      'open() resolves to something that is not a Backend',
+      'bad.mjs',
+      "export default { name: 'ot', schemes: ['ot'], async open() { return { uri: 'ot://x', close: async () => {} } } }\n",
+      [
+        'plugin ./bad.mjs ("ot"): open() returned an object without capabilities, list(), stat(), read(), write(), remove(), rootExists(), not a Backend',
+      ],
+    ],
+  ]
+  it.each(openCases)('%s: exit 2, one message naming the plugin', async (_, file, body, mentions) => {
+    await writeFile(join(root, file), body)
+    const r = await cli('ls', 'ot://x', '--plugin', `./${file}`)
+    expectUsageError(r, ...mentions)
+    expect(r.stderr).not.toContain('bug in syncflow')
+    expect(r.stderr).not.toContain('is not a function')
+  })
+
+  it("a backend method's plain Error is the plugin's UNKNOWN failure, op <scheme>.<method>", async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const peSnap = snapshot.replace(/^json:/, 'pe:')
+
+    const list = await pe('list', 'sync', peSnap, join(root, 'dst'))
+    expect(list.code, list.stderr).not.toBe(0)
+    expect(list.stderr).toContain('UNKNOWN: pe.list: plugin ./pe.mjs ("pe"): socket hang up')
+    expect(list.stderr).toContain('comes from the plugin ./pe.mjs ("pe"), not from syncflow')
+    expect(list.stderr).not.toContain('bug in syncflow')
+
+    // One file's read fails: that file's failure blames the plugin; the other is copied.
+    const read = await pe('read', 'copy', peSnap, join(root, 'dst2'), '--json')
+    expect(read.code, read.stderr).toBe(1)
+    const failed = jsonLines(read.stdout).find((e) => e.type === 'failed') as unknown as {
+      path: string
+      error: { code: string; message: string; hint: string }
+    }
+    expect(failed).toMatchObject({
+      path: 'a.txt',
+      error: {
+        code: 'UNKNOWN',
+        message: 'UNKNOWN: pe.read (a.txt): plugin ./pe.mjs ("pe"): socket hang up',
+        hint: expect.stringContaining("report it to the plugin's author"),
+      },
+    })
+    expect(failed.error.hint).not.toContain('bug in syncflow')
+    expect(await readTree(join(root, 'dst2'))).toEqual({ 'dir/b.txt': 'bravo\n' })
+  })
+})
+
+describe("a plugin's missing location (QA 4a F12)", () => {
+  it('is opened once, as given: no "parent" the user never typed', async () => {
+    const log = join(root, 'opens.log')
+    await writeFile(
+      join(root, 'logged.mjs'),
+      `import { appendFileSync } from 'node:fs'
+import { jsonBackend } from '${JSON_BACKEND}'
+export default {
+  name: 'logged',
+  schemes: ['logged'],
+  async open(uri, options) {
+    appendFileSync(${JSON.stringify(log)}, uri + '\\n')
+    return jsonBackend.open(uri.replace(/^logged:/, 'json:'), options)
+  },
+}
+`,
+    )
+    const missing = `logged://${join(root, 'nothere', 'tree.json')}`
+    const ls = await cli('ls', missing, '--plugin', './logged.mjs')
+    expect(ls.code, ls.stderr).toBe(2)
+    expect(ls.stderr).toContain('does not exist')
+    const sync = await cli('sync', missing, join(root, 'dst'), '--plugin', './logged.mjs')
+    expect(sync.code, sync.stderr).toBe(2)
+    expect(sync.stderr).toContain('does not exist')
+    expect((await readFile(log, 'utf8')).split('\n').filter(Boolean)).toEqual([missing, missing])
+  })
+})
+
+describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () => {
+  /** A backend class with private state, some optional methods, and failures to order. */
+  class Flaky {
+    readonly #inner = createMemBackend({ name: 'guard-test' })
+    readonly uri = 'fl://x'
+    readonly capabilities = { ...this.#inner.capabilities, watch: 'poll' as const }
+    list = () => this.#inner.list()
+    stat = (p: never) => this.#inner.stat(p)
+    read = (p: never) => this.#inner.read(p)
+    write = (...a: never[]) => (this.#inner.write as (...x: never[]) => unknown)(...a)
+    remove = async () => {
+      throw new SyncError('CONFLICT', 'changed meanwhile', { op: 'fl.remove' })
+    }
+    close = () => this.#inner.close()
+    async rootExists() {
+      return this.#inner.rootExists()
+    }
+    async hash() {
+      throw new TypeError('x is undefined')
+    }
+    async setMtime() {
+      const err = new Error('aborted')
+      err.name = 'AbortError'
+      throw err
+    }
+    async copyFrom(source: unknown) {
+      // Private state of the plugin's own object: a wrapped source would throw a TypeError here.
+      return source instanceof Flaky ? source.#inner.stat('a' as never) : undefined
+    }
+    watch() {
+      return throwError(() => new Error('inotify gone'))
+    }
+  }
+  const plugin = guardPlugin({ name: 'fl', schemes: ['fl'], open: async () => new Flaky() as never }, './fl.mjs')
+
+  it('keeps what the plugin made: its members, optional methods, SyncErrors and aborts', async () => {
+    const b = await plugin.open('fl://x', {})
+    expect(b.uri).toBe('fl://x')
+    expect(await b.rootExists()).toBe(true) // a prototype method using the private #inner
+    expect(supports.move(b)).toBe(false)
+    expect(supports.hash(b)).toBe(true)
+    await expect(b.remove('a' as never)).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: 'CONFLICT: fl.remove: changed meanwhile',
+    })
+    await expect((b as unknown as { setMtime(): Promise<void> }).setMtime()).rejects.toMatchObject({
+      name: 'AbortError',
+    })
+    // copyFrom is given the plugin's own object for a source it opened.
+    const other = await plugin.open('fl://y', {})
+    await expect((b as unknown as { copyFrom(s: unknown): Promise<unknown> }).copyFrom(other)).resolves.toBeUndefined()
+  })
+
+  it("makes a method's plain Error, and a watch stream's, UNKNOWN naming the plugin", async () => {
+    const b = await plugin.open('fl://x', {})
+    await expect((b as unknown as { hash(p: string): Promise<string> }).hash('d/f.txt')).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      op: 'fl.hash',
+      path: 'd/f.txt',
+      message: 'UNKNOWN: fl.hash (d/f.txt): plugin ./fl.mjs ("fl"): x is undefined',
+      hint: expect.stringContaining('This plain TypeError comes from the plugin ./fl.mjs ("fl"), not from syncflow'),
+    })
+    if (!supports.watch(b)) throw new Error('watch expected')
+    await expect(firstValueFrom(b.watch())).rejects.toMatchObject({ code: 'UNKNOWN', op: 'fl.watch' })
   })
 })

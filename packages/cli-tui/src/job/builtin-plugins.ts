@@ -56,6 +56,15 @@ export const BUILTIN_BACKENDS: readonly BuiltinBackend[] = [
   },
 ]
 
+/**
+ * True when a built-in backend opens `location` (a bare path, file://, s3://, grpc(s)://, mem://);
+ * false for a `--plugin`'s scheme (or an unknown one), whose URIs syncflow knows nothing about.
+ */
+export function isBuiltinLocation(location: string): boolean {
+  const scheme = schemeOf(location)
+  return BUILTIN_BACKENDS.some((b) => b.schemes.includes(scheme))
+}
+
 /** A registry entry whose `open` imports the real plugin on first use (memoized). */
 export function lazyPlugin(spec: BuiltinBackend): BackendPlugin {
   let loaded: Promise<BackendPlugin> | undefined

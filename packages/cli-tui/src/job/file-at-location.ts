@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
 import { type BackendRegistry, type Entry, isRelPath, type OpenOptions, type RelPath } from '@syncflow/core'
+import { isBuiltinLocation } from './builtin-plugins.js'
 import { localPathOf } from './local-path-of.js'
 
 /**
@@ -9,12 +10,17 @@ import { localPathOf } from './local-path-of.js'
  * S3 object, a file on a syncflow server): `ls` lists it, and the other commands say "is a file"
  * rather than "does not exist" (QA: a user hunted for a typo that was not there). Any failure to
  * find out is "no file": only the error path of a command asks.
+ *
+ * Only for a built-in backend's location: a plugin's URI path need not be a hierarchy (json:// names
+ * one file holding a tree), and its `open` may connect or create, so syncflow never opens a
+ * "parent" the user did not give with it (QA 4a F12): a plugin's missing location is "does not exist".
  */
 export async function fileAtLocation(
   registry: BackendRegistry,
   location: string,
   options: OpenOptions,
 ): Promise<Entry | undefined> {
+  if (!isBuiltinLocation(location)) return undefined
   const split = splitLocation(location)
   if (split === undefined) return undefined
   try {

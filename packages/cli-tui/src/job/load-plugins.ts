@@ -2,8 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { isAbsolute, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { BackendPlugin, BackendRegistry } from '@syncflow/core'
+import { type BackendPlugin, BackendRegistry } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
+import { guardPlugin } from './plugin-backend.js'
 
 // `--plugin NAME_OR_PATH` (design §8): third-party backends for the command line. A path (absolute,
 // or starting with ./ or ../) is a module file, or a package directory; a bare name is a package,
@@ -11,9 +12,8 @@ import { usageError } from '../errors/usage-error.js'
 // The module's default export, if it is a plugin or an array of plugins, is what it offers; else
 // every named export that is one (or an array of them). Nothing else is loaded: a plugin module
 // registers nothing at import time (BackendPlugin's contract), so loading one changes nothing else.
-
-/** A URI scheme as `schemeOf` reads it (`json`, `my+scheme`), without `://`. */
-const SCHEME = /^[a-zA-Z][a-zA-Z0-9+.-]*$/
+// An export that looks meant as a plugin but is malformed is an error naming what is wrong with it,
+// never skipped; the checks are the registry's own (`BackendRegistry.pluginProblems`).
 
 /**
  * Loads each `--plugin` module and registers its plugins in `registry`, beside the built-ins.
@@ -51,7 +51,7 @@ export async function registerPlugins(
         }
         claimed.set(scheme, { spec, plugin })
       }
-      registry.register(plugin)
+      registry.register(guardPlugin(plugin, spec))
     }
   }
 }
@@ -72,59 +72,128 @@ function locate(spec: string, cwd: string): string {
         'A --plugin path is relative to the current directory (in a config file, to that file): check it, or give an installed package name.',
       )
     }
-    const entry = st.isDirectory() ? packageEntry(path) : path
-    if (entry === undefined) {
-      throw usageError(
-        `plugin ${spec}: ${path} is a directory without a package.json entry point`,
-        'Give the plugin module file itself (./my-backend.mjs), or a package directory whose package.json names its entry (exports or main).',
-      )
-    }
+    if (!st.isDirectory()) return path
+    const entry = packageEntry(path)
+    if (typeof entry !== 'string') throw entryError(spec, path, entry)
     return entry
   }
   const own = fileURLToPath(import.meta.url)
+  let unbuilt: NoEntry | undefined
   for (const from of [join(cwd, 'package.json'), own]) {
     const found = resolvePackage(spec, from)
-    if (found !== undefined) return found
+    if (typeof found === 'string') return found
+    unbuilt ??= found
   }
-  throw usageError(
-    `plugin ${spec}: no package of that name in ${join(cwd, 'node_modules')} (or a parent's), nor beside syncflow`,
-    `Install it where you run syncflow (npm install ${spec}), or give the path to its module file (./${spec}.mjs: a path starts with ./, ../ or /).`,
+  throw unbuilt !== undefined ? entryError(spec, unbuilt.dir, unbuilt) : notInstalled(spec, cwd)
+}
+
+/** The usage error for a bare name no package answers to; a file of that name is what was meant. */
+function notInstalled(spec: string, cwd: string): Error {
+  const where = `no package of that name in ${join(cwd, 'node_modules')} (or a parent's), nor beside syncflow`
+  const asPath = `./${spec}`
+  if (statSync(resolve(cwd, spec), { throwIfNoEntry: false }) !== undefined) {
+    return usageError(
+      `plugin ${spec}: ${where}; did you mean ${asPath}?`,
+      `A bare name is a package; a path starts with ./, ../ or /: --plugin ${asPath} loads the file in this directory.`,
+    )
+  }
+  if (spec.startsWith('~')) {
+    return usageError(
+      `plugin ${spec}: ${where}`,
+      'A ~ is expanded by your shell, not by syncflow (nor in a config file, nor after --plugin=): give the full path (/home/me/…), or write --plugin ~/… unquoted.',
+    )
+  }
+  // A spec that looks like a file (it has a module's extension, or a directory in it) is not installed with npm.
+  const scoped = /^@[^/\\]+\/[^/\\]+$/.test(spec)
+  if (/\.[cm]?[jt]s$/i.test(spec) || (!scoped && /[/\\]/.test(spec))) {
+    return usageError(
+      `plugin ${spec}: ${where}, and no file ${resolve(cwd, spec)}`,
+      `A path to a module file starts with ./, ../ or / (${asPath}, relative to the current directory); a bare name is an installed package.`,
+    )
+  }
+  return usageError(
+    `plugin ${spec}: ${where}`,
+    `Install it where you run syncflow (npm install ${spec}), or give the path to its module file (./my-backend.mjs: a path starts with ./, ../ or /).`,
   )
+}
+
+/** Why a package directory gives no module to import (see `packageEntry`). */
+interface NoEntry {
+  readonly dir: string
+  /** No package.json; one that cannot be read; one whose entry is not a file. */
+  readonly why: 'no-package-json' | 'unreadable' | 'missing-entry'
+  /** The entry as package.json names it (`./dist/index.js`), or `index.js` by default. */
+  readonly named?: string
+  /** Which field named it. */
+  readonly field?: 'exports' | 'main' | 'default'
+  readonly detail?: string
+}
+
+/** The usage error for a package directory without a module to import. */
+function entryError(spec: string, dir: string, no: NoEntry): Error {
+  const giveFile =
+    'Give the plugin module file itself (./my-backend.mjs), or a package directory whose package.json names its entry (exports or main).'
+  switch (no.why) {
+    case 'no-package-json':
+      return usageError(`plugin ${spec}: ${dir} is a directory without a package.json`, giveFile)
+    case 'unreadable':
+      return usageError(`plugin ${spec}: ${join(dir, 'package.json')} cannot be read: ${no.detail ?? ''}`, giveFile)
+    case 'missing-entry':
+      return usageError(
+        no.field === 'default'
+          ? `plugin ${spec}: the package.json in ${dir} names no entry (exports or main), and there is no ${no.named}`
+          : `plugin ${spec}: its package.json (in ${dir}) names ${no.named} (its "${no.field}"), which does not exist`,
+        no.field === 'default'
+          ? giveFile
+          : `If the package is built (dist/), build it first (npm run build in ${dir}); else fix "${no.field}" in its package.json.`,
+      )
+  }
 }
 
 /**
  * The entry file of package `name` as resolved from the file `from`: its package.json's `exports`
- * for `import` (a plugin is loaded with import()), else what `require` resolves.
+ * for `import` (a plugin is loaded with import()), else what `require` resolves. A NoEntry for an
+ * installed package whose package.json names no file that exists.
  */
-function resolvePackage(name: string, from: string): string | undefined {
+function resolvePackage(name: string, from: string): string | NoEntry | undefined {
   const require = createRequire(from)
+  let missing: NoEntry | undefined
   if (!name.startsWith('.') && !name.includes('/', name.startsWith('@') ? name.indexOf('/') + 1 : 0)) {
     for (const dir of require.resolve.paths(name) ?? []) {
       const pkgDir = join(dir, name)
       if (!existsSync(join(pkgDir, 'package.json'))) continue
       const entry = packageEntry(pkgDir)
-      if (entry !== undefined) return entry
+      if (typeof entry === 'string') return entry
+      if (entry.why === 'missing-entry') missing = entry
       break
     }
   }
   try {
     return require.resolve(name)
   } catch {
-    return undefined // not there, or it exports nothing to require: not found from here
+    // Not there, or it exports nothing to require: not found from here; or installed, but its entry is not built.
+    return missing
   }
 }
 
-/** The file a package directory's package.json points an `import` at; undefined without one. */
-function packageEntry(dir: string): string | undefined {
+/** The file a package directory's package.json points an `import` at, or why there is none. */
+function packageEntry(dir: string): string | NoEntry {
   let pkg: { exports?: unknown; main?: unknown }
   try {
     pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as typeof pkg
-  } catch {
-    return undefined
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT') return { dir, why: 'no-package-json' }
+    return { dir, why: 'unreadable', detail: err instanceof Error ? err.message : String(err) }
   }
-  const target = exportFor(pkg.exports, true) ?? (typeof pkg.main === 'string' ? pkg.main : 'index.js')
-  const file = resolve(dir, target)
-  return statSync(file, { throwIfNoEntry: false })?.isFile() ? file : undefined
+  const exported = exportFor(pkg.exports, true)
+  const [named, field] =
+    exported !== undefined
+      ? [exported, 'exports' as const]
+      : typeof pkg.main === 'string'
+        ? [pkg.main, 'main' as const]
+        : ['index.js', 'default' as const]
+  const file = resolve(dir, named)
+  return statSync(file, { throwIfNoEntry: false })?.isFile() ? file : { dir, why: 'missing-entry', named, field }
 }
 
 /** The target of an `exports` value for the package root under Node's import conditions. */
@@ -166,42 +235,71 @@ async function importPlugin(spec: string, file: string): Promise<Record<string, 
   }
 }
 
-/** True for a value shaped like a BackendPlugin: `{ name, schemes, open }`. */
-function isPlugin(value: unknown): value is BackendPlugin {
-  if (typeof value !== 'object' || value === null) return false
-  const v = value as Partial<BackendPlugin>
-  return typeof v.name === 'string' && Array.isArray(v.schemes) && typeof v.open === 'function'
+/** An export meant as a plugin, and where the module has it (for messages). */
+interface Candidate {
+  readonly value: unknown
+  /** `the default export`, `the export "typo"`, `element 1 of the default export`. */
+  readonly where: string
 }
 
-/** The plugins a value offers: itself, or the plugins of an array. */
-function pluginsIn(value: unknown): BackendPlugin[] {
-  if (isPlugin(value)) return [value]
-  return Array.isArray(value) ? value.filter(isPlugin) : []
+/**
+ * True for a value meant as a plugin: an object with `schemes` or `open`; in the default export
+ * (`loose`), also one with only a `name`. Functions (a class, a factory) are never plugins.
+ */
+function meantAsPlugin(value: unknown, loose: boolean): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  return 'schemes' in value || 'open' in value || (loose && 'name' in value)
+}
+
+/** The plugins `value` offers: itself, or every element of an array where one is meant as a plugin. */
+function candidatesIn(value: unknown, where: string, loose: boolean): Candidate[] {
+  if (meantAsPlugin(value, loose)) return [{ value, where }]
+  if (!Array.isArray(value) || !value.some((v) => meantAsPlugin(v, loose))) return []
+  return value.map((v, i) => ({ value: v, where: `element ${i} of ${where}` }))
 }
 
 /** What a module offers: its default export's plugins, else its named exports' (a CommonJS module's too). */
 function pluginsOf(spec: string, mod: Record<string, unknown>): BackendPlugin[] {
-  let plugins = pluginsIn(mod.default)
-  if (plugins.length === 0) {
+  let found = candidatesIn(mod.default, 'the default export', true)
+  if (found.length === 0) {
     const named = Object.entries(mod).filter(([k]) => k !== 'default')
     // A CommonJS module's exports object is its default; its names may not all be detected as named exports.
     const cjs = typeof mod.default === 'object' && mod.default !== null ? Object.entries(mod.default) : []
-    plugins = [...new Set([...named, ...cjs].flatMap(([, v]) => pluginsIn(v)))]
+    const seen = new Set<unknown>()
+    found = [...named, ...cjs]
+      .filter(([, v]) => !seen.has(v) && seen.add(v))
+      .flatMap(([k, v]) => candidatesIn(v, `the export ${JSON.stringify(k)}`, false))
   }
-  if (plugins.length === 0) {
+  if (found.length === 0) {
+    if (typeof mod.default === 'function') {
+      const fn = (mod.default as { name?: string }).name
+      const call = fn && fn !== 'default' ? `${fn}()` : 'the function'
+      throw usageError(
+        `plugin ${spec} exports no backend plugin: its default export is a function${fn && fn !== 'default' ? ` (${fn})` : ''}, not a plugin object`,
+        `Export the plugin object { name, schemes, open } itself: if ${call} makes it, export what it returns${call === 'the function' ? '' : ` (export default ${call})`}. See "Writing a backend" in CONTRIBUTING.md.`,
+      )
+    }
     throw usageError(
       `plugin ${spec} exports no backend plugin`,
       'A plugin module exports { name, schemes, open } (its default export, or a named one): see "Writing a backend" in CONTRIBUTING.md.',
     )
   }
-  for (const plugin of plugins) {
-    const bad = plugin.schemes.find((s) => typeof s !== 'string' || !SCHEME.test(s))
-    if (plugin.schemes.length === 0 || bad !== undefined) {
+  const seen = new Set<unknown>()
+  const plugins: BackendPlugin[] = []
+  for (const { value, where } of found) {
+    if (seen.has(value)) continue
+    seen.add(value)
+    const problems = BackendRegistry.pluginProblems(value)
+    if (problems.length > 0) {
+      const name = (value as { name?: unknown } | null)?.name
+      const which = typeof name === 'string' ? ` ("${name}")` : ''
+      const place = where === 'the default export' ? '' : `, ${where}${which}`
       throw usageError(
-        `plugin ${spec} ("${plugin.name}") has ${bad === undefined ? 'no scheme' : `the scheme ${JSON.stringify(bad)}, which is not a URI scheme`}`,
-        'Its schemes are URI schemes without "://", e.g. schemes: ["json"] for json://…: fix the plugin.',
+        `plugin ${spec}${place === '' ? which : place}: ${problems.join('; ')}`,
+        'A plugin is { name, schemes, open }: a name, its URI schemes without "://" (schemes: ["json"] for json://…) and open(uri, options) resolving to a Backend. Fix the plugin: see "Writing a backend" in CONTRIBUTING.md.',
       )
     }
+    plugins.push(value as BackendPlugin)
   }
   return plugins
 }

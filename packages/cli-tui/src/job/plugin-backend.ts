@@ -1,0 +1,208 @@
+import { type Backend, type BackendPlugin, isSyncError, type OpenOptions, SyncError, schemeOf } from '@syncflow/core'
+import { Observable } from 'rxjs'
+
+// A --plugin's code is not syncflow's: what it throws that is not a SyncError is the plugin's to
+// answer for, and a message must say so and name it, not ask for a syncflow bug report (QA 4a F4).
+// Built-in backends are not wrapped: their errors keep syncflow's own wording.
+
+/** What a Backend must have (CONTRIBUTING "Writing a backend": the required members). */
+const REQUIRED_METHODS = ['list', 'stat', 'read', 'write', 'remove', 'close', 'rootExists'] as const
+
+/** Methods whose result is an AsyncIterable (errors come from its iterator) or an Observable. */
+const ITERABLE_METHODS = new Set(['list', 'deltaFrom'])
+const OBSERVABLE_METHODS = new Set(['watch'])
+/** Methods without a path argument; `copyFrom`'s own path is its third argument. */
+const PATHLESS_METHODS = new Set(['list', 'close', 'rootExists', 'watch'])
+
+/** Wrapped backend → the plugin's own object, to hand the plugin its own backend (`copyFrom(source)`). */
+const unwrapped = new WeakMap<object, object>()
+
+/**
+ * `plugin` as registered for `--plugin spec`: its `open` validates what it returns and wraps the
+ * backend so that anything its code throws that is not a SyncError names the plugin.
+ * - `open` throwing a plain Error: `USAGE` (exit 2), `plugin SPEC ("name"): open() failed: …`;
+ * - `open` resolving to something that is not a Backend: `USAGE` naming the missing members;
+ * - a backend method throwing a plain Error: `UNKNOWN` with op `<scheme>.<method>`, naming the
+ *   plugin in the message and blaming it in the hint.
+ * SyncErrors and aborts pass through unchanged.
+ */
+export function guardPlugin(plugin: BackendPlugin, spec: string): BackendPlugin {
+  const label = `plugin ${spec} (${JSON.stringify(plugin.name)})`
+  return {
+    name: plugin.name,
+    schemes: plugin.schemes,
+    async open(uri: string, options: OpenOptions): Promise<Backend> {
+      let backend: unknown
+      try {
+        backend = await plugin.open(uri, options)
+      } catch (err) {
+        if (passesThrough(err)) throw err
+        throw new SyncError('USAGE', `${label}: open() failed: ${messageOf(err)}`, {
+          cause: err,
+          hint: `The plugin threw a plain ${kindOf(err)}, not a SyncError, so syncflow cannot tell whether the location, the credentials or the plugin is at fault: check ${JSON.stringify(uri)}; else report it to the plugin's author (its open() should throw SyncErrors with a code: see "Writing a backend" in CONTRIBUTING.md).`,
+        })
+      }
+      const missing = missingMembers(backend)
+      if (missing !== undefined) {
+        await closeQuietly(backend)
+        throw new SyncError('USAGE', `${label}: open() returned ${missing}`, {
+          hint: `A plugin's open() resolves to a Backend { uri, capabilities, ${REQUIRED_METHODS.join(', ')} } (see "Writing a backend" in CONTRIBUTING.md): fix the plugin, or report it to its author.`,
+        })
+      }
+      return guardBackend(backend as Backend, schemeOf(uri), label)
+    },
+  }
+}
+
+/** What is wrong with a value meant as a Backend (`an object without list, close`); undefined when nothing. */
+function missingMembers(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return `${value === null ? 'null' : typeof value === 'undefined' ? 'undefined' : `a ${typeof value}`}, not a Backend`
+  }
+  const b = value as Record<string, unknown>
+  const missing: string[] = REQUIRED_METHODS.filter((m) => typeof b[m] !== 'function').map((m) => `${m}()`)
+  if (typeof b.capabilities !== 'object' || b.capabilities === null) missing.unshift('capabilities')
+  if (typeof b.uri !== 'string') missing.unshift('uri')
+  return missing.length === 0 ? undefined : `an object without ${missing.join(', ')}, not a Backend`
+}
+
+async function closeQuietly(value: unknown): Promise<void> {
+  const close = (value as { close?: unknown } | null | undefined)?.close
+  if (typeof close !== 'function') return
+  try {
+    await close.call(value)
+  } catch {
+    // it is being refused anyway
+  }
+}
+
+/** SyncErrors (of any copy of core) and aborts are the plugin speaking the contract: kept as they are. */
+function passesThrough(err: unknown): boolean {
+  return isSyncError(err) || (err instanceof Error && err.name === 'AbortError')
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** `Error`, `TypeError`…, or `value` for a throw of something that is not an Error. */
+function kindOf(err: unknown): string {
+  return err instanceof Error ? err.name || 'Error' : 'value'
+}
+
+/**
+ * The backend with each method's failures that are not SyncErrors made `UNKNOWN` errors naming the
+ * plugin. A Proxy keeps everything else as the plugin made it (which optional methods exist, its
+ * `uri` and `capabilities`, `instanceof`); methods run on the plugin's own object (private fields).
+ */
+function guardBackend(backend: Backend, scheme: string, label: string): Backend {
+  const blame = (err: unknown, method: string, path: unknown): unknown => {
+    if (passesThrough(err)) return err
+    return new SyncError('UNKNOWN', `${label}: ${messageOf(err)}`, {
+      op: `${scheme}.${method}`,
+      ...(typeof path === 'string' ? { path } : {}),
+      cause: err,
+      hint: `This plain ${kindOf(err)} comes from the ${label}, not from syncflow: if its message does not say what to fix, report it to the plugin's author (a backend throws SyncErrors with a code: see "Writing a backend" in CONTRIBUTING.md).`,
+    })
+  }
+  const wrappers = new Map<string, { of: unknown; fn: (...args: unknown[]) => unknown }>()
+  const proxy = new Proxy(backend, {
+    get(target, key) {
+      const value: unknown = Reflect.get(target, key, target)
+      if (typeof key !== 'string' || typeof value !== 'function' || key === 'constructor') return value
+      const known = wrappers.get(key)
+      if (known?.of === value) return known.fn
+      const method = value as (...args: unknown[]) => unknown
+      const fn = (...args: unknown[]): unknown => {
+        const path = PATHLESS_METHODS.has(key) ? undefined : key === 'copyFrom' ? args[2] : args[0]
+        const fail = (err: unknown): never => {
+          throw blame(err, key, path)
+        }
+        let out: unknown
+        try {
+          out = method.apply(
+            target,
+            args.map((a) => (typeof a === 'object' && a !== null ? (unwrapped.get(a) ?? a) : a)),
+          )
+        } catch (err) {
+          return fail(err)
+        }
+        if (ITERABLE_METHODS.has(key) && isAsyncIterable(out)) return guardIterable(out, fail)
+        if (OBSERVABLE_METHODS.has(key) && isSubscribable(out)) return guardObservable(out, fail)
+        if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') {
+          return Promise.resolve(out).catch(fail)
+        }
+        return out
+      }
+      wrappers.set(key, { of: value, fn })
+      return fn
+    },
+  })
+  unwrapped.set(proxy, backend)
+  return proxy
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  )
+}
+
+interface Subscribable {
+  subscribe(observer: { next(v: unknown): void; error(e: unknown): void; complete(): void }): { unsubscribe(): void }
+}
+
+function isSubscribable(value: unknown): value is Subscribable {
+  return typeof value === 'object' && value !== null && typeof (value as Subscribable).subscribe === 'function'
+}
+
+/** The iteration of `source` (once), its failures going through `fail`. */
+function guardIterable<T>(source: AsyncIterable<T>, fail: (err: unknown) => never): AsyncIterableIterator<T> {
+  let it: AsyncIterator<T> | undefined
+  const inner = (): AsyncIterator<T> => {
+    try {
+      it ??= source[Symbol.asyncIterator]()
+    } catch (err) {
+      fail(err)
+    }
+    return it
+  }
+  return {
+    [Symbol.asyncIterator]() {
+      return this
+    },
+    next: async (...a: [] | [unknown]) =>
+      inner()
+        .next(...a)
+        .catch(fail),
+    return: async (value?: unknown) => {
+      const i = inner()
+      return i.return ? i.return(value).catch(fail) : { done: true, value: value as T }
+    },
+    throw: async (err?: unknown) => {
+      const i = inner()
+      if (i.throw) return i.throw(err).catch(fail)
+      throw err
+    },
+  }
+}
+
+/** An Observable whose error goes through `fail`. */
+function guardObservable(source: Subscribable, fail: (err: unknown) => never): Observable<unknown> {
+  return new Observable((subscriber) => {
+    const sub = source.subscribe({
+      next: (v) => subscriber.next(v),
+      error: (err) => {
+        try {
+          fail(err)
+        } catch (blamed) {
+          subscriber.error(blamed)
+        }
+      },
+      complete: () => subscriber.complete(),
+    })
+    return () => sub.unsubscribe()
+  })
+}

@@ -1,0 +1,81 @@
+import { type BackendPlugin, BackendRegistry, isSyncError, memBackend } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+
+// QA 4a F13: `register` checks a plugin as the CLI's --plugin loader does (the same checks, shared
+// through `BackendRegistry.pluginProblems`), instead of registering `f`, `l`, `a`, `t` for schemes: 'flat'.
+
+const open = async () => {
+  throw new Error('never opened')
+}
+
+/** The error `register` throws for `plugin`, with the registry left as it was. */
+function refusal(plugin: unknown): { code: unknown; message: string; hint?: string } {
+  const registry = new BackendRegistry()
+  let caught: unknown
+  try {
+    registry.register(plugin as BackendPlugin)
+  } catch (err) {
+    caught = err
+  }
+  expect(registry.schemes()).toEqual([])
+  expect(isSyncError(caught), String(caught)).toBe(true)
+  return caught as { code: unknown; message: string; hint?: string }
+}
+
+describe('BackendRegistry.register refuses a malformed plugin (USAGE, naming the problem)', () => {
+  const cases: [string, unknown, string][] = [
+    [
+      'schemes a string',
+      { name: 'flat', schemes: 'flat', open },
+      'cannot register the backend plugin "flat": "schemes" must be an array of URI schemes, not the string "flat" (write ["flat"])',
+    ],
+    [
+      'a scheme with a space',
+      { name: 'flat', schemes: ['fl at'], open },
+      '"schemes" has "fl at", which is not a URI scheme',
+    ],
+    [
+      'a scheme with ://',
+      { name: 'flat', schemes: ['flat://'], open },
+      '"schemes" has "flat://", which is not a URI scheme',
+    ],
+    ['no scheme', { name: 'flat', schemes: [], open }, '"schemes" is empty: a plugin has at least one scheme'],
+    [
+      'a scheme that is not a string',
+      { name: 'flat', schemes: [7], open },
+      '"schemes" has 7, which is not a URI scheme',
+    ],
+    ['no schemes', { name: 'flat', open }, '"schemes" is missing'],
+    ['no open', { name: 'flat', schemes: ['flat'] }, '"open" is missing'],
+    [
+      'open not a function',
+      { name: 'flat', schemes: ['flat'], open: 'x' },
+      '"open" must be a function, not the string "x"',
+    ],
+    ['no name', { schemes: ['flat'], open }, 'cannot register the backend plugin: "name" is missing'],
+    ['a name that is not a string', { name: 42, schemes: ['flat'], open }, '"name" must be a non-empty string, not 42'],
+    ['not an object', () => memBackend, 'it is a function, not a plugin object { name, schemes, open }'],
+    ['undefined', undefined, 'it is undefined, not a plugin object'],
+  ]
+  it.each(cases)('%s', (_, plugin, message) => {
+    const err = refusal(plugin)
+    expect(err.code).toBe('USAGE')
+    expect(err.message).toContain(message)
+    expect(err.hint).toContain('Writing a backend')
+  })
+
+  it('names every problem at once', () => {
+    expect(BackendRegistry.pluginProblems({ schemes: 'x' })).toEqual([
+      '"name" is missing (a string naming the backend)',
+      '"schemes" must be an array of URI schemes, not the string "x" (write ["x"])',
+      '"open" is missing (a function open(uri, options) resolving to a Backend)',
+    ])
+  })
+
+  it('a well-formed plugin has no problems and registers each scheme, lower-cased', () => {
+    expect(BackendRegistry.pluginProblems(memBackend)).toEqual([])
+    const registry = new BackendRegistry()
+    registry.register({ name: 'x', schemes: ['X', 'my+x', 'a.b-c'], open })
+    expect(registry.schemes()).toEqual(['a.b-c', 'my+x', 'x'])
+  })
+})
