@@ -171,6 +171,26 @@ describe('createPathFilter: examples of each rule', () => {
     ).toEqual(['a.log', 'cafe\u0301'])
   })
 
+  it('reads a backslash as gitignore does (it escapes the next character), never as a RegExp escape', () => {
+    const names = ['a', 'ab', 'a\\b', 'photo1.jpg', 'photod.jpg', 'photo\\d.jpg', '\\', '\\\\', '*', 'x']
+    const excluded = (pattern: string) => names.filter((n) => !kept({ exclude: [pattern] }, [n]).length)
+    // QA: `\b`, `\d`, `\x2d` reached picomatch's RegExp and excluded (then, with --delete-excluded, deleted) other files.
+    expect(excluded('a\\b')).toEqual(['ab'])
+    expect(excluded('photo\\d.jpg')).toEqual(['photod.jpg'])
+    expect(excluded('a\\\\b')).toEqual(['a\\b'])
+    expect(excluded('\\\\')).toEqual(['\\'])
+    expect(excluded('\\*')).toEqual(['*'])
+    const swap = ['dev-disk-by-uuid-1.swap', 'dev-disk-by\\x2duuid-1.swap']
+    expect(swap.filter((n) => !kept({ exclude: ['dev-disk-by\\\\x2duuid*'] }, [n]).length)).toEqual([swap[1]])
+    // The same verdicts as the same line in .syncflowignore.
+    for (const pattern of ['a\\b', 'photo\\d.jpg', 'a\\\\b', '\\*']) {
+      expect(
+        names.filter((n) => !kept({ ignoreRules: pattern }, [n]).length),
+        pattern,
+      ).toEqual(excluded(pattern))
+    }
+  })
+
   it('accepts ./x and a//b spellings', () => {
     expect(kept({ exclude: ['./build', 'a//b'] }, ['build/', 'x/build/', 'a/b'])).toEqual(['x/build/'])
   })

@@ -18,6 +18,28 @@ export interface GlobRule {
 const PICOMATCH = { dot: true } as const
 
 /**
+ * The pattern's RegExp, tested alone: picomatch's own matcher also takes a name equal to the
+ * pattern's text (`\\` would then match the name `\\` as well as `\`).
+ */
+function matcher(glob: string): (s: string) => boolean {
+  const re = picomatch.makeRe(glob, PICOMATCH)
+  return (s) => re.test(s)
+}
+
+/**
+ * A backslash escapes the next character, as in `.syncflowignore` (gitignore): `\*` is a star,
+ * `\\` a backslash, `\s` an `s`; a trailing one stands for itself. picomatch would hand `\d`,
+ * `\s`, `\b` or `\x2d` to the RegExp it builds, where they match other names (QA: `--exclude
+ * 'photo\d.jpg' --delete-excluded` deleted photo1.jpg): its backslash is kept only before ASCII
+ * punctuation, which a RegExp reads as itself, and dropped before anything else.
+ */
+function gitignoreEscapes(pattern: string): string {
+  return pattern.replace(/\\(.)|\\$/gsu, (_, c: string | undefined) =>
+    c === undefined ? '\\\\' : /^[!-/:-@[-`{-~]$/.test(c) ? `\\${c}` : c,
+  )
+}
+
+/**
  * Compiles a glob of `--include`/`--exclude`.
  * @throws SyncError `USAGE` for an empty pattern or a leading `!`.
  */
@@ -28,7 +50,9 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
     })
   }
   // `a//b` and `a/./b` mean what they would as paths; a leading `./`, like a leading `/`, anchors.
-  let p = pattern.replace(/\/{2,}/g, '/').replace(/\/(\.\/)+/g, '/')
+  let p = gitignoreEscapes(pattern)
+    .replace(/\/{2,}/g, '/')
+    .replace(/\/(\.\/)+/g, '/')
   const dirOnly = p.endsWith('/')
   p = p.replace(/\/+$/, '')
   const anchored = p.includes('/')
@@ -40,7 +64,7 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
   }
   let isMatch: (s: string) => boolean
   try {
-    isMatch = picomatch(p, PICOMATCH)
+    isMatch = matcher(p)
   } catch (err) {
     throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: not a valid glob`, {
       cause: err,
@@ -51,7 +75,7 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
   // Braces and extglobs may hold a `/`, and a backslash may escape one, so such a pattern cannot be
   // matched segment by segment: assume it can match anywhere.
   const splittable = !/[{}()\\]/.test(p)
-  const segmentMatchers = splittable ? segments.map((s) => (s === '**' ? undefined : picomatch(s, PICOMATCH))) : []
+  const segmentMatchers = splittable ? segments.map((s) => (s === '**' ? undefined : matcher(s))) : []
 
   return {
     source: pattern,
