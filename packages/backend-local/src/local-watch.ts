@@ -1,4 +1,4 @@
-import { type Dirent, type FSWatcher, watch as fsWatch } from 'node:fs'
+import { type Dirent, type FSWatcher, watch as fsWatch, readdirSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
 import { type Change, isRelPath, type RelPath } from '@syncflow/core'
@@ -58,10 +58,36 @@ interface WatchedDir {
  * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
  * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
  */
-function reportable(rel: string, opts: LocalWatchOptions): RelPath | undefined {
+function reportable(rel: string, opts: LocalWatchOptions, root: string): RelPath | undefined {
   if (rel === '' || !isRelPath(rel)) return undefined
   if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return undefined
+  if (rel.includes('\ufffd') && !storedAsDecoded(root, rel)) return undefined
   return rel as RelPath
+}
+
+/**
+ * Whether each name of `rel` holding U+FFFD is stored as such (valid UTF-8) rather than being
+ * Node's lossy decoding of a name that is not UTF-8. The decoded name addresses another, missing
+ * file: as a change it read as "removed" and the target's file of that name was deleted, which a
+ * full listing (that reports the name) never does (QA). Such an event is dropped; a genuine
+ * U+FFFD name that is gone is not found either, and waits for the next rescan to be deleted.
+ */
+function storedAsDecoded(root: string, rel: string): boolean {
+  let dir = root
+  for (const name of rel.split('/')) {
+    if (name.includes('\ufffd')) {
+      const want = Buffer.from(name, 'utf8')
+      let raw: Buffer[]
+      try {
+        raw = readdirSync(dir, { encoding: 'buffer' })
+      } catch {
+        return false
+      }
+      if (!raw.some((bytes) => bytes.equals(want))) return false
+    }
+    dir = join(dir, name)
+  }
+  return true
 }
 
 /**
@@ -83,7 +109,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     const emit = (type: Change['type'], rel: string): void => {
-      const path = closed ? undefined : reportable(rel, opts)
+      const path = closed ? undefined : reportable(rel, opts, root)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
@@ -285,7 +311,7 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
     const emit = (type: Change['type']) => (native: string) => {
-      const path = reportable(toPosix(native), opts)
+      const path = reportable(toPosix(native), opts, root)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {

@@ -77,6 +77,25 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  // QA: the decoded form of a name that is not UTF-8 (caf\uFFFD for caf\xE9) addresses another,
+  // missing file; reported as a change, its target file of that name was deleted.
+  it('drops the changes of a name that is not UTF-8, and reports a name that holds U+FFFD itself', async () => {
+    const root = await tempDir('watch')
+    const w = await watching(root)
+    const latin1 = Buffer.concat([Buffer.from(join(root, 'caf')), Buffer.from([0xe9])])
+    await writeFile(latin1, 'latin-1 name')
+    await writeFile(join(root, 'real\ufffd'), 'a U+FFFD in a UTF-8 name')
+    await writeFile(join(root, 'marker'), 'm')
+    await expect
+      .poll(() => w.seen, { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['upsert real\ufffd', 'upsert marker']))
+    await rm(latin1)
+    await rm(join(root, 'marker'))
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('remove marker')
+    expect(w.seen.filter((s) => s.includes('caf'))).toEqual([])
+    w.sub.unsubscribe()
+  })
+
   it('is what LocalBackend.watch offers (capabilities: native, announces readiness)', async () => {
     const root = await tempDir('watch')
     await writeFile(join(root, 'before'), 'not reported')
