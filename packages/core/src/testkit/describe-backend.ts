@@ -9,16 +9,22 @@ import { namesTests } from './conformance/names-tests.js'
 import { optionalFeatureTests } from './conformance/optional-features-tests.js'
 import { pathSafetyTests } from './conformance/path-safety-tests.js'
 import { readWriteTests } from './conformance/read-write-tests.js'
-import { type ConformanceFeature, suiteContext } from './suite-context.js'
+import { asFresh, type ConformanceFeature, type SuiteHooks, suiteContext } from './suite-context.js'
 
 /** A fresh, empty backend for one test, with an optional cleanup run after `close()`. */
-export type FreshBackend = Backend | { readonly backend: Backend; readonly cleanup?: () => Promise<void> | void }
+export type FreshBackend<B extends Backend = Backend> =
+  | B
+  | { readonly backend: B; readonly cleanup?: () => Promise<void> | void }
 
 /** Makes a fresh, empty backend; called once per test. */
-export type BackendFactory = () => FreshBackend | Promise<FreshBackend>
+export type BackendFactory<B extends Backend = Backend> = () => FreshBackend<B> | Promise<FreshBackend<B>>
 
-/** Options of `describeBackend`. */
-export interface DescribeBackendOptions {
+/**
+ * Options of `describeBackend`. The hooks reach into the backend's own storage, behind its back;
+ * each one that is absent makes its tests visible skips that name it, never silent passes.
+ * `B` is the factory's backend type, so a hook gets the backend as its own class.
+ */
+export interface DescribeBackendOptions<B extends Backend = Backend> {
   /**
    * Parts of the suite the backend cannot pass, each with the reason (shown in the skipped test's
    * name, never a silent pass), e.g. `{ symlinks: 'S3 has no symlinks' }`. [none]
@@ -28,10 +34,35 @@ export interface DescribeBackendOptions {
   readonly largeFileBytes?: number
   /**
    * Stores a file under a name the contract forbids (a control character: a tab, DEL), bypassing
-   * the backend's own checks, so the suite can check that `list` reports it instead of yielding it.
-   * [absent: that test is skipped, saying so]
+   * the backend's own checks, so the suite can check that `list` reports it instead of yielding it,
+   * and skips it without a word when `opts.excluded` excludes it.
+   * [absent: those tests are skipped, saying so]
    */
-  readonly plantUnsafe?: (backend: Backend, name: string) => Promise<void> | void
+  readonly plantUnsafe?: (backend: B, name: string) => Promise<void> | void
+  /**
+   * Makes the directory `dir` (relative to the root; it holds files) unreadable to the backend, as a
+   * directory without read permission is, so the suite can check that `list` reports it to
+   * `onError` (`PERMISSION`, naming `dir`) and lists the rest, or throws without `onError`: a
+   * dropped sub-tree reads as "no files" and makes the engine delete the target's copies. Undone by
+   * the factory's cleanup. (As root, `chmod 000` denies nothing: inject the failure where the
+   * backend reads.) [absent: those tests are skipped, saying so; `skip.unreadable` gives the reason
+   * when no part of the tree can be unreadable on its own]
+   */
+  readonly makeUnreadable?: (backend: B, dir: string) => Promise<void> | void
+  /**
+   * A backend of the same kind whose root does not exist (a missing directory, bucket or prefix),
+   * closed and cleaned up after the test: its `rootExists()` must be false, or a missing source
+   * reads as an empty tree and a mirror empties the target. [absent: that test is skipped, saying so]
+   */
+  readonly missingRoot?: () => FreshBackend | Promise<FreshBackend>
+  /**
+   * The files (objects) the backend's storage holds below its root, as raw names, including what
+   * `list` never shows: temp files, unfinished multipart uploads (e.g. the files of a recursive
+   * readdir of the root, or the keys and the uploads under the prefix). The suite checks that a
+   * write whose body fails, or that is aborted, adds nothing to them. [absent: that test is
+   * skipped, saying so]
+   */
+  readonly listRaw?: (backend: B) => Promise<readonly string[]> | readonly string[]
 }
 
 /** The default size of the large-file test. */
@@ -40,22 +71,25 @@ export const DEFAULT_LARGE_FILE_BYTES = 64 * 1024 * 1024
 /**
  * Registers the backend conformance suite (vitest): ordering, atomic writes and the `expect`
  * re-check, idempotent remove, metadata round-trips, path safety, empty and large files, odd
- * names, concurrent writes and every optional feature the backend has. Every test gets a fresh
- * backend from `factory`, closed (and cleaned up) after it.
+ * names, concurrent writes, listing errors, `rootExists` and every optional feature the backend
+ * has. Every test gets a fresh backend from `factory`, closed (and cleaned up) after it.
  *
  * @example
  * describeBackend('local', async () => {
  *   const dir = await mkdtemp(join(tmpdir(), 'conformance-'))
  *   return { backend: createLocalBackend({ root: dir }), cleanup: () => rm(dir, { recursive: true }) }
- * })
+ * }, { missingRoot: () => createLocalBackend({ root: join(tmpdir(), 'no-such-dir') }) })
  */
-export function describeBackend(name: string, factory: BackendFactory, options: DescribeBackendOptions = {}): void {
+export function describeBackend<B extends Backend>(
+  name: string,
+  factory: BackendFactory<B>,
+  options: DescribeBackendOptions<B> = {},
+): void {
   describe(`backend conformance: ${name}`, () => {
-    let current: { backend: Backend; cleanup?: () => Promise<void> | void } | undefined
+    let current: { backend: B; cleanup?: () => Promise<void> | void } | undefined
 
     beforeEach(async () => {
-      const fresh = await factory()
-      current = 'backend' in fresh && !('uri' in fresh) ? fresh : { backend: fresh as Backend }
+      current = asFresh(await factory())
     })
 
     afterEach(async () => {
@@ -69,6 +103,13 @@ export function describeBackend(name: string, factory: BackendFactory, options: 
       }
     })
 
+    // The suite calls each hook with the backend the factory made, so the casts are sound.
+    const hooks: SuiteHooks = {
+      plantUnsafe: options.plantUnsafe as SuiteHooks['plantUnsafe'],
+      makeUnreadable: options.makeUnreadable as SuiteHooks['makeUnreadable'],
+      missingRoot: options.missingRoot,
+      listRaw: options.listRaw as SuiteHooks['listRaw'],
+    }
     const s = suiteContext(
       () => {
         if (!current) throw new Error('describeBackend: no backend outside a test')
@@ -76,7 +117,7 @@ export function describeBackend(name: string, factory: BackendFactory, options: 
       },
       options.skip ?? {},
       options.largeFileBytes ?? DEFAULT_LARGE_FILE_BYTES,
-      options.plantUnsafe,
+      hooks,
     )
     listingTests(s)
     readWriteTests(s)

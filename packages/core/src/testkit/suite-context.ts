@@ -1,5 +1,6 @@
 import { describe, it } from 'vitest'
 import type { Backend } from '../backend/backend.js'
+import type { FreshBackend } from './describe-backend.js'
 
 /** Parts of the suite a backend can opt out of; the value of each opt-out is the reason, shown in the skip. */
 export type ConformanceFeature =
@@ -17,9 +18,24 @@ export type ConformanceFeature =
   | 'typeClash'
   /** Many writes at once. */
   | 'concurrentWrites'
+  /**
+   * An unreadable sub-tree is reported, not dropped (also skipped at run time without the
+   * `makeUnreadable` option): opt out when no part of the tree can be unreadable on its own.
+   */
+  | 'unreadable'
+  /** An unsafe name that `opts.excluded` excludes is skipped without an error (needs `plantUnsafe`). */
+  | 'excludedNames'
+
+/** Hooks of `describeBackend` into the backend's own storage (see `DescribeBackendOptions`). */
+export interface SuiteHooks {
+  readonly plantUnsafe?: ((backend: Backend, name: string) => Promise<void> | void) | undefined
+  readonly makeUnreadable?: ((backend: Backend, dir: string) => Promise<void> | void) | undefined
+  readonly missingRoot?: (() => FreshBackend | Promise<FreshBackend>) | undefined
+  readonly listRaw?: ((backend: Backend) => Promise<readonly string[]> | readonly string[]) | undefined
+}
 
 /** What the suite needs while registering tests. */
-export interface SuiteContext {
+export interface SuiteContext extends SuiteHooks {
   /** The fresh backend of the running test. */
   backend(): Backend
   /** Registers a test, or a visible skip naming the reason when one of `needs` is opted out. */
@@ -28,8 +44,6 @@ export interface SuiteContext {
   group(title: string, body: () => void, need?: ConformanceFeature): void
   /** Bytes of the large-file test. */
   readonly largeFileBytes: number
-  /** Stores a file under an unsafe name, bypassing the backend's checks (when the backend can). */
-  readonly plantUnsafe: ((backend: Backend, name: string) => Promise<void> | void) | undefined
 }
 
 /** A test body: gets the fresh backend and a `skip(reason)` for capabilities found missing at run time. */
@@ -40,7 +54,7 @@ export function suiteContext(
   backend: () => Backend,
   skip: Partial<Record<ConformanceFeature, string>>,
   largeFileBytes: number,
-  plantUnsafe: SuiteContext['plantUnsafe'],
+  hooks: SuiteHooks,
 ): SuiteContext {
   const reasonFor = (needs: readonly ConformanceFeature[] = []): string | undefined => {
     for (const need of needs) {
@@ -52,7 +66,10 @@ export function suiteContext(
   return {
     backend,
     largeFileBytes,
-    plantUnsafe,
+    plantUnsafe: hooks.plantUnsafe,
+    makeUnreadable: hooks.makeUnreadable,
+    missingRoot: hooks.missingRoot,
+    listRaw: hooks.listRaw,
     test(title, fn, opts = {}) {
       const reason = reasonFor(opts.needs)
       if (reason !== undefined) {
@@ -67,4 +84,11 @@ export function suiteContext(
       else describe(title, body)
     },
   }
+}
+
+/** A factory's result as `{ backend, cleanup? }` (a Backend has a `uri`; the wrapper has none). */
+export function asFresh<B extends Backend>(
+  fresh: FreshBackend<B>,
+): { backend: B; cleanup?: () => Promise<void> | void } {
+  return 'backend' in fresh && !('uri' in fresh) ? fresh : { backend: fresh as B }
 }

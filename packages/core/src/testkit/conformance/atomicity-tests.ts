@@ -20,6 +20,52 @@ async function pushAndWait(body: Readable): Promise<void> {
   await vi.waitFor(() => expect(body.readableLength).toBe(0), { timeout: 10_000 })
 }
 
+/** How long a write may take to settle once its body failed or its signal fired. */
+const SETTLE_MS = 3000
+
+/**
+ * The error `writing` rejects with, once `event` happened; a write still pending `SETTLE_MS` later
+ * fails the test with `hint` (what the backend must listen to), not with the test's own timeout.
+ */
+async function settledRejection(
+  writing: Promise<unknown>,
+  [event, hint]: readonly [event: string, hint: string],
+): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`write did not settle within ${SETTLE_MS} ms of ${event}: ${hint}`)),
+      SETTLE_MS,
+    )
+  })
+  try {
+    return await Promise.race([rejectionOf(writing), late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+const BODY_FAILED = ['its body failing', "does write listen for the body's 'error'?"] as const
+const ABORTED = ['abort', 'is opts.signal honoured?'] as const
+
+/**
+ * The raw names the backend stores (`listRaw`), sorted; polled until they equal `before` (a
+ * backend may finish its clean-up just after the write rejected, a server after its client).
+ */
+async function expectNothingLeft(s: SuiteContext, b: Backend, before: readonly string[], after: string): Promise<void> {
+  const raw = async () => [...(await s.listRaw!(b))].sort()
+  await vi
+    .waitFor(async () => expect(await raw()).toEqual(before), { timeout: SETTLE_MS, interval: 50 })
+    .catch(async () => {
+      const now = await raw()
+      const left = now.filter((name) => !before.includes(name))
+      const gone = before.filter((name) => !now.includes(name))
+      expect.fail(
+        `${after}, the backend's storage still holds ${JSON.stringify(left)}${gone.length > 0 ? ` and lost ${JSON.stringify(gone)}` : ''} (listRaw): a failed write must remove its temp file (or abort its upload)`,
+      )
+    })
+}
+
 async function expectOld(b: Backend): Promise<void> {
   expect(await readText(b, 'f.txt')).toBe(OLD)
   expect((await b.stat('f.txt' as RelPath))?.size).toBe(OLD.length)
@@ -54,8 +100,8 @@ export function atomicityTests(s: SuiteContext): void {
       const writing = b.write('f.txt' as RelPath, body, { mtimeMs: 1_700_000_000_000 })
       await pushAndWait(body)
       body.destroy(new Error('source failed midway'))
-      const err = await rejectionOf(writing)
-      expect(isSyncError(err)).toBe(true)
+      const err = await settledRejection(writing, BODY_FAILED)
+      expect(isSyncError(err), `the write must reject with a SyncError, not ${String(err)}`).toBe(true)
       await expectOld(b)
     })
 
@@ -66,9 +112,8 @@ export function atomicityTests(s: SuiteContext): void {
       const writing = b.write('f.txt' as RelPath, body, { mtimeMs: 1_700_000_000_000 }, { signal: abort.signal })
       await pushAndWait(body)
       abort.abort()
-      const err = await rejectionOf(writing)
-      expect(isSyncError(err) && err.code).toBe('ABORTED')
-      body.destroy()
+      const err = await settledRejection(writing, ABORTED).finally(() => body.destroy())
+      expect(isSyncError(err) ? err.code : err).toBe('ABORTED')
       await expectOld(b)
     })
 
@@ -77,9 +122,30 @@ export function atomicityTests(s: SuiteContext): void {
       const writing = b.write('new.txt' as RelPath, body, { mtimeMs: 1_700_000_000_000 })
       await pushAndWait(body)
       body.destroy(new Error('source failed'))
-      await rejectionOf(writing)
+      await settledRejection(writing, BODY_FAILED)
       expect(await b.stat('new.txt' as RelPath)).toBeUndefined()
       expect(await listFiles(b)).toEqual([])
+    })
+
+    s.test('a write whose body fails, or that is aborted, leaves no temp file behind (listRaw)', async (b, t) => {
+      if (!s.listRaw)
+        return t.skip('no listRaw option: the suite cannot see what the backend stores beyond its listing')
+      await writeText(b, 'f.txt', OLD)
+      const before = [...(await s.listRaw(b))].sort()
+      for (const [what, stop, settle] of [
+        ['after a write whose body failed midway', (body: Readable) => body.destroy(new Error('failed')), BODY_FAILED],
+        ['after a write aborted by its signal', (_: Readable, abort: AbortController) => abort.abort(), ABORTED],
+      ] as const) {
+        for (const path of ['f.txt', 'new/first.txt']) {
+          const body = manualBody()
+          const abort = new AbortController()
+          const writing = b.write(path as RelPath, body, { mtimeMs: 1_700_000_000_000 }, { signal: abort.signal })
+          await pushAndWait(body)
+          stop(body, abort)
+          await settledRejection(writing, settle).finally(() => body.destroy())
+          await expectNothingLeft(s, b, before, `${what} (${path})`)
+        }
+      }
     })
   })
 

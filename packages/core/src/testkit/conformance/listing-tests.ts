@@ -1,9 +1,10 @@
 import { expect } from 'vitest'
+import type { Backend } from '../../backend/backend.js'
 import { isSyncError, type SyncError } from '../../errors/sync-error.js'
 import { compareEntries, entrySortKey } from '../../model/entry.js'
 import { listAll, listFiles, listKeys, writeText } from '../backend-io.js'
 import { ORDER_NAMES } from '../names.js'
-import type { SuiteContext } from '../suite-context.js'
+import { asFresh, type SuiteContext } from '../suite-context.js'
 
 const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 
@@ -100,9 +101,107 @@ export function listingTests(s: SuiteContext): void {
       },
     )
 
+    s.test(
+      'an unsafe stored name that opts.excluded excludes is skipped without an error',
+      async (b, t) => {
+        if (!s.plantUnsafe)
+          return t.skip('no plantUnsafe option: the suite cannot store an unsafe name in this backend')
+        await writeText(b, 'good.txt', 'ok')
+        await s.plantUnsafe(b, 'del\u007fchar')
+        await s.plantUnsafe(b, 'ctl\u0001char')
+        // Reported, an excluded name would make every run incomplete and hold back every delete.
+        const excludeDel = (name: string) => name === 'del\u007fchar'
+        const errors: SyncError[] = []
+        const files = await listFiles(b, { onError: (e) => errors.push(e), excluded: excludeDel })
+        expect(files).toEqual(['good.txt'])
+        const reported = errors.map((e) => (isSyncError(e) ? `${e.code} ${JSON.stringify(e.path)}` : String(e)))
+        expect(
+          reported,
+          `opts.excluded excludes "del\\u007fchar", yet onError got ${reported.join(', ') || 'nothing'}: ask opts.excluded about an unsafe name before reporting it`,
+        ).toEqual([`INVALID_PATH ${JSON.stringify('ctl\u0001char')}`])
+        const both = (name: string) => name === 'del\u007fchar' || name === 'ctl\u0001char'
+        const outcome = await listFiles(b, { excluded: both }).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        )
+        expect(outcome, 'with every unsafe name excluded, a listing without onError must not throw').toEqual({
+          value: ['good.txt'],
+        })
+      },
+      { needs: ['excludedNames'] },
+    )
+
+    s.test(
+      'an unreadable sub-tree is reported to onError (PERMISSION, naming it), never dropped; the rest is listed',
+      async (b, t) => {
+        if (!s.makeUnreadable)
+          return t.skip('no makeUnreadable option: the suite cannot make a part of the tree unreadable')
+        await writeUnreadableTree(b)
+        await s.makeUnreadable(b, 'locked')
+        const errors: SyncError[] = []
+        const files = await listFiles(b, { onError: (e) => errors.push(e) })
+        // A dropped sub-tree reads as "no files there": the engine would delete the target's copies.
+        const reported = errors.find((e) => isSyncError(e) && e.path?.replace(/\/$/, '') === 'locked')
+        expect(
+          reported?.code,
+          `onError got no SyncError with path "locked" (errors: ${describeErrors(errors)}): an unreadable sub-tree must be reported, not skipped`,
+        ).toBe('PERMISSION')
+        expect(files, 'the rest of the tree must still be listed').toEqual(['a.txt', 'z/after.txt'])
+      },
+      { needs: ['unreadable'] },
+    )
+
+    s.test(
+      'without onError, a listing with an unreadable sub-tree throws its SyncError',
+      async (b, t) => {
+        if (!s.makeUnreadable)
+          return t.skip('no makeUnreadable option: the suite cannot make a part of the tree unreadable')
+        await writeUnreadableTree(b)
+        await s.makeUnreadable(b, 'locked')
+        const outcome = await listFiles(b).then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        )
+        expect('error' in outcome, `the listing must throw, but it returned ${JSON.stringify(outcome)}`).toBe(true)
+        const error = (outcome as { error: unknown }).error
+        expect(isSyncError(error) ? error.code : error, 'the listing must throw a SyncError').toBe('PERMISSION')
+      },
+      { needs: ['unreadable'] },
+    )
+
     s.test('rootExists is true for a backend holding a file', async (b) => {
       await writeText(b, 'f.txt', 'f')
       expect(await b.rootExists()).toBe(true)
     })
+
+    s.test('rootExists is false for a backend whose root does not exist', async (_b, t) => {
+      if (!s.missingRoot) return t.skip('no missingRoot option: the suite cannot open a backend on a missing root')
+      const missing = asFresh(await s.missingRoot())
+      try {
+        expect(
+          await missing.backend.rootExists(),
+          `rootExists() of ${missing.backend.uri} must be false: a missing source would read as an empty tree`,
+        ).toBe(false)
+      } finally {
+        try {
+          await missing.backend.close()
+        } finally {
+          await missing.cleanup?.()
+        }
+      }
+    })
   })
+}
+
+/** Files before, inside and after the directory `locked`, which the test then makes unreadable. */
+async function writeUnreadableTree(b: Backend): Promise<void> {
+  await writeText(b, 'a.txt', 'a')
+  await writeText(b, 'locked/x.txt', 'x')
+  await writeText(b, 'locked/sub/y.txt', 'y')
+  await writeText(b, 'z/after.txt', 'z')
+}
+
+function describeErrors(errors: readonly unknown[]): string {
+  if (errors.length === 0) return 'none'
+  return errors.map((e) => (isSyncError(e) ? `${e.code} at ${JSON.stringify(e.path)}` : String(e))).join(', ')
 }

@@ -11,10 +11,21 @@ import type { SuiteContext } from '../suite-context.js'
  */
 const MTIMES = [1_600_000_000_123, 946_684_800_000, 1_700_000_000_999, 1_234_567_890_500, -315_619_199_877, -1000]
 
-function expectMtime(b: Backend, entry: Entry | undefined, mtimeMs: number): void {
-  expect(entry).toBeDefined()
+/** `call` is what gave the entry: `write("m4.txt")`, `stat("m4.txt")` or `list`. */
+function expectMtime(b: Backend, entry: Entry | undefined, mtimeMs: number, call: string): void {
+  expect(entry, `${call} gave no entry`).toBeDefined()
   // A backend keeps mtimes to its declared precision (truncated or rounded), never worse.
-  expect(Math.abs(entry!.mtimeMs - mtimeMs)).toBeLessThan(Math.max(1, b.capabilities.mtimePrecisionMs))
+  const precision = Math.max(1, b.capabilities.mtimePrecisionMs)
+  const written = `${mtimeMs} (${new Date(mtimeMs).toISOString()})`
+  const got = `${entry!.mtimeMs} (${Number.isFinite(entry!.mtimeMs) ? new Date(entry!.mtimeMs).toISOString() : 'not a date'})`
+  const negative =
+    mtimeMs < 0
+      ? ': a pre-1970 (negative) mtime is being tested, which Node\'s fs.utimes reads as "now" when given as a number (pass a Date, or seconds as a string)'
+      : ''
+  expect(
+    Math.abs(entry!.mtimeMs - mtimeMs),
+    `${call} of ${entry!.path}: mtime ${got}, but ${written} was written (within mtimePrecisionMs ${precision})${negative}`,
+  ).toBeLessThan(precision)
 }
 
 /** Size, mtime and mode round-trips. */
@@ -25,14 +36,14 @@ export function metadataTests(s: SuiteContext): void {
         const content = 'x'.repeat(i * 7 + 1)
         const written = await writeText(b, `m${i}.txt`, content, mtimeMs)
         expect(written.size).toBe(content.length)
-        expectMtime(b, written, mtimeMs)
+        expectMtime(b, written, mtimeMs, `write("m${i}.txt")`)
         const stat = await b.stat(`m${i}.txt` as RelPath)
         expect(stat?.size).toBe(content.length)
-        expectMtime(b, stat, mtimeMs)
+        expectMtime(b, stat, mtimeMs, `stat("m${i}.txt")`)
       }
       const listed = (await listAll(b)).filter((e) => e.kind === 'file')
       expect(listed.map((e) => e.size)).toEqual(MTIMES.map((_, i) => i * 7 + 1))
-      if (b.capabilities.listMtime) for (const [i, e] of listed.entries()) expectMtime(b, e, MTIMES[i]!)
+      if (b.capabilities.listMtime) for (const [i, e] of listed.entries()) expectMtime(b, e, MTIMES[i]!, 'list')
     })
 
     s.test(

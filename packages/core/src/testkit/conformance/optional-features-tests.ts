@@ -136,6 +136,43 @@ export function optionalFeatureTests(s: SuiteContext): void {
       }
     })
 
+    s.test(
+      'every algorithm in capabilities.hashes is offered, by hash() or in Entry.hashes of stat or list',
+      async (b, t) => {
+        if (b.capabilities.hashes.length === 0) return t.skip('capabilities.hashes is empty')
+        const content = prngBytes(8, 20_000)
+        await writeText(b, 'offered.bin', content)
+        const stat = await b.stat(p('offered.bin'))
+        const listed = (await listAll(b)).find((e) => e.path === 'offered.bin')
+        for (const algo of b.capabilities.hashes) {
+          const digest = createHash(algo).update(content).digest('hex')
+          const fromHash = supports.hash(b)
+            ? await b.hash(p('offered.bin'), algo).then(
+                (value) => ({ value }),
+                (error: unknown) => ({ error }),
+              )
+            : undefined
+          const offered: [string, string | undefined][] = [
+            ['hash()', fromHash && 'value' in fromHash ? fromHash.value : undefined],
+            ['stat().hashes', stat?.hashes?.[algo]],
+            ['list() entry.hashes', listed?.hashes?.[algo]],
+          ]
+          const given = offered.filter(([, value]) => value !== undefined)
+          const why =
+            fromHash === undefined
+              ? 'the backend has no hash()'
+              : 'error' in fromHash
+                ? `hash() threw ${isSyncError(fromHash.error) ? fromHash.error.code : String(fromHash.error)}`
+                : 'hash() gave nothing'
+          expect(
+            given.length,
+            `capabilities.hashes lists ${algo}, but no ${algo} is offered (${why}; stat and list carry no ${algo} in Entry.hashes): offer it, or leave it out of capabilities.hashes`,
+          ).toBeGreaterThan(0)
+          for (const [where, value] of given) expect(value, `${algo} of ${where}`).toBe(digest)
+        }
+      },
+    )
+
     s.test('hashes carried by listed entries are correct', async (b) => {
       const content = prngBytes(6, 10_000)
       await writeText(b, 'h.bin', content)
