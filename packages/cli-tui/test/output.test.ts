@@ -14,7 +14,7 @@ import { formatProgressLine } from '../src/output/format-progress-line.js'
 import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
 import { formatBytes, formatDuration } from '../src/output/format-units.js'
 import { HumanReporter } from '../src/output/human-reporter.js'
-import { printable } from '../src/output/printable.js'
+import { printable, printableName } from '../src/output/printable.js'
 import { ProgressTracker } from '../src/output/progress-tracker.js'
 
 const none: ActionCounts = { copy: 0, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 }
@@ -328,5 +328,15 @@ describe('printable', () => {
     expect(printable('a\u001b[2Jb\u007f\u009bc\nd')).toBe('a\\x1b[2Jb\\x7f\\x9bc\\x0ad')
     expect(printable('line\nnext\tx', true)).toBe('line\nnext\\x09x')
     expect(printable('naïve/ü 😀.txt')).toBe('naïve/ü 😀.txt')
+  })
+
+  it('prints a name with a control character quoted, so it never reads as another (a backslash is a plain character)', () => {
+    expect(printableName('tab\tname')).toBe('"tab\\x09name"')
+    expect(printableName('a\\b"\n')).toBe('"a\\\\b\\"\\x0a"')
+    expect(printableName('tab\\x09name')).toBe('tab\\x09name')
+    expect(printableName('del\u007f\u009b')).toBe('"del\\x7f\\x9b"')
+    expect(printableName('back\\slash.txt')).toBe('back\\slash.txt')
+    const copied = (path: string) => formatCompleted({ kind: 'copy', path: path as RelPath, reason: 'new file' }, false)
+    expect(copied('tab\tname')).not.toBe(copied('tab\\x09name'))
   })
 })

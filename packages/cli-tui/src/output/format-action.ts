@@ -1,5 +1,5 @@
 import type { Action, ActionKind, FailedEvent } from '@syncflow/core'
-import { printable } from './printable.js'
+import { printable, printableName } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
   copy: 'copied',
@@ -17,8 +17,8 @@ const WIDTH = 8
 /** The path part of an action line: `a → b` for a move. */
 function target(action: Action): string {
   return action.kind === 'move' && action.from !== undefined
-    ? `${printable(action.from)} → ${printable(action.path)}`
-    : printable(action.path)
+    ? `${printableName(action.from)} → ${printableName(action.path)}`
+    : printableName(action.path)
 }
 
 /** A mkdir of a directory that exists only sets its mode: said as `chmod`. */
@@ -40,7 +40,7 @@ export function formatPlanned(action: Action): string {
  * whole listing, the state store) what failed, `(list)` or `(state store)`, never an empty name.
  */
 export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage'>): string {
-  if (event.path !== '') return printable(event.path)
+  if (event.path !== '') return printableName(event.path)
   return event.stage === 'record' ? '(state store)' : `(${event.stage})`
 }
 

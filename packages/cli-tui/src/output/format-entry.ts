@@ -1,5 +1,5 @@
 import type { Entry } from '@syncflow/core'
-import { printable } from './printable.js'
+import { printableName } from './printable.js'
 
 const KIND: Record<Entry['kind'], string> = { file: '-', dir: 'd', symlink: 'l' }
 
@@ -10,9 +10,9 @@ export function formatEntry(entry: Entry): string {
     : '-'
   const name =
     entry.kind === 'dir'
-      ? `${printable(entry.path)}/`
+      ? `${printableName(entry.path)}/`
       : entry.kind === 'symlink'
-        ? `${printable(entry.path)} -> ${printable(entry.linkTarget ?? '?')}`
-        : printable(entry.path)
+        ? `${printableName(entry.path)} -> ${printableName(entry.linkTarget ?? '?')}`
+        : printableName(entry.path)
   return `${KIND[entry.kind]} ${String(entry.size).padStart(12)}  ${mtime}  ${name}`
 }

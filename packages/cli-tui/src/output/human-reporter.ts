@@ -4,7 +4,7 @@ import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { GuardSkips } from './guard-skips.js'
 import { NOTICE_HINTS } from './notice-hints.js'
-import { printable } from './printable.js'
+import { printable, printableName } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
 import type { Reporter } from './reporter.js'
 import type { Streams } from './streams.js'
@@ -94,7 +94,7 @@ export class HumanReporter implements Reporter {
         // A guard's verdict is one notice and the summary; its delete-by-delete lines only with -v
         // (with 100,000 files they would flood the terminal with one sentence).
         if (this.#guard.said(event.reason, event.action?.kind)) break
-        if (!this.#o.quiet) this.#line('stderr', `skipped  ${printable(event.path)}: ${printable(event.reason)}`)
+        if (!this.#o.quiet) this.#line('stderr', `skipped  ${printableName(event.path)}: ${printable(event.reason)}`)
         break
       case 'notice': {
         if (this.#o.quiet) break

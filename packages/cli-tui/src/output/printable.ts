@@ -18,3 +18,14 @@ const visible = (c: string): string => {
 export function printable(text: string, keepNewlines = false): string {
   return text.replace(keepNewlines ? CONTROL_BUT_NEWLINE : CONTROL, visible)
 }
+
+/**
+ * A name (a path) safe to print and never mistaken for another: as it is when it has no control
+ * character, else quoted, with its controls, `\` and `"` escaped (`"tab\x09name"`). Escaped in
+ * place, a tab's `\x09` read the same as a name with the four characters `\x09` in it, valid
+ * since a backslash is an ordinary character of a name (QA).
+ */
+export function printableName(name: string): string {
+  CONTROL.lastIndex = 0
+  return CONTROL.test(name) ? `"${printable(name.replace(/[\\"]/g, '\\$&'))}"` : name
+}

@@ -3,7 +3,7 @@ import { formatCompleted, formatFailed } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
-import { printable } from '../output/printable.js'
+import { printable, printableName } from '../output/printable.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
 import { summaryText } from '../ui/summary-text.js'
@@ -59,7 +59,7 @@ export class WatchLogReporter implements Reporter {
       }
       case 'skipped':
         if (this.#guard.said(e.reason, e.action?.kind)) break
-        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printable(e.path)}: ${printable(e.reason)}\n`)
+        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printableName(e.path)}: ${printable(e.reason)}\n`)
         break
       case 'notice': {
         this.#guard.notice(e.code, e.message)

@@ -8,7 +8,8 @@ import { columns, headColumns } from './columns.js'
  * controls are escaped. Widths are terminal columns (a CJK character takes two).
  */
 export function wrapText(raw: string, width: number, first = '', rest = first): string[] {
-  const words = printable(raw.replace(/\s+/g, ' ').trim()).split(' ')
+  // Line breaks and runs of spaces only: a tab in a name is escaped (`\x09`), not made a space.
+  const words = printable(raw.replace(/[ \n]+/g, ' ').trim()).split(' ')
   const lines: string[] = []
   let prefix = first
   let line = ''

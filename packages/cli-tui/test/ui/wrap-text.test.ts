@@ -18,8 +18,9 @@ describe('wrapText', () => {
     expect(lines.map((l) => l.slice(2)).join('')).toBe(`rename${path}failed`)
   })
 
-  it('makes one space of whitespace runs and escapes controls', () => {
-    expect(wrapText('a\n\tb   c', 80)).toEqual(['a b c'])
+  it('makes one space of runs of spaces and line breaks, and escapes controls (a tab in a name too)', () => {
+    expect(wrapText('a\n b   c', 80)).toEqual(['a b c'])
+    expect(wrapText('failed tab\tname', 80)).toEqual(['failed tab\\x09name'])
     expect(wrapText('bad\u001b[2Jname', 80)).toEqual(['bad\\x1b[2Jname'])
   })
 
