@@ -85,6 +85,8 @@ export class JsonBackend {
       if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'json.list' })
       const file = tree.files.get(key)
       if (!file) {
+        // Excluded by the user's filters: skipped without a word (it could not be synced anyway).
+        if (opts.excluded?.(key)) continue
         const error = new SyncError('INVALID_PATH', `unsafe name skipped: ${relPathProblem(key)}`, {
           op: 'json.list',
           path: key,

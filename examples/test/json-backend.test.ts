@@ -20,7 +20,6 @@ describeBackend(
     skip: {
       largeFile: 'keeps every file in memory and in one JSON document: meant for small trees',
       unreadable: 'one JSON document, read whole: no part of the tree can be unreadable on its own',
-      excludedNames: 'JsonBackend.list does not ask opts.excluded about an unsafe name yet: it reports it',
     },
     // Edits the JSON file behind the backend's back, as a hand-edited file would.
     plantUnsafe: async (backend, name) => {

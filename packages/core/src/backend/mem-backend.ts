@@ -196,6 +196,11 @@ export class MemBackend
       skipBelow = undefined
       const problem = relPathProblem(key)
       if (problem !== undefined) {
+        // Excluded by the user: skipped without a word (it could not be synced anyway).
+        if (opts.excluded?.(key)) {
+          if (node.kind === 'dir') skipBelow = sortKey
+          continue
+        }
         const error = new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
           op: 'mem.list',
           path: key,
