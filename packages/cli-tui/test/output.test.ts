@@ -299,6 +299,17 @@ describe('formatError', () => {
     const text = formatError(new SyncError('NOT_FOUND', 'no such key "a\nb"', { hint: 'Check "c\nd".' }), false)
     expect(text).toBe('syncflow: no such key "a\\x0ab"\n  Check "c\\x0ad".\n')
   })
+
+  it("says a plugin's plain Error is the plugin's to fix, and any other untranslated error is syncflow's bug", () => {
+    const plugin = new SyncError('UNKNOWN', 'socket hang up', {
+      op: 'pe.read',
+      hint: "This plain Error comes from the plugin ./pe.mjs, not from syncflow: report it to the plugin's author.",
+    })
+    expect(formatError(plugin, false)).toBe(
+      "syncflow: internal error: UNKNOWN: pe.read: socket hang up\n  This plain Error comes from the plugin ./pe.mjs, not from syncflow: report it to the plugin's author.\n",
+    )
+    expect(formatError(new Error('boom'), false)).toContain('This is a bug in syncflow.')
+  })
 })
 
 describe('HumanReporter notices', () => {

@@ -1,7 +1,7 @@
 import { asSyncError, SyncError } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
-import { createBuiltinRegistry } from '../job/builtin-plugins.js'
+import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
 import { fileAtLocation } from '../job/file-at-location.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
@@ -34,7 +34,9 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
           return EXIT.OK
         }
         throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
-          hint: 'Check the path or URI (a bare path is a local directory).',
+          hint: isBuiltinLocation(location)
+            ? 'Check the path or URI (a bare path is a local directory).'
+            : 'Check the location: its plugin found nothing there.',
         })
       }
       const onError = (error: SyncError): void => {

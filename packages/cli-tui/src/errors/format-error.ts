@@ -20,7 +20,13 @@ export function formatError(err: unknown, verbose: boolean): string {
   const lines: string[] = []
   if (bug) {
     lines.push(`syncflow: internal error: ${printable(e.message)}`)
-    lines.push('  This is a bug in syncflow. Please report it with the output of the same command run with -v.')
+    // A plugin's plain Error carries a hint that blames the plugin (plugin-backend.ts): not ours to report.
+    const blamed = e.hint !== undefined && !e.hint.includes('bug in syncflow')
+    lines.push(
+      blamed
+        ? `  ${printable(e.hint ?? '')}`
+        : '  This is a bug in syncflow. Please report it with the output of the same command run with -v.',
+    )
   } else {
     // A message may quote a name (an S3 key with a line break in it): printed on one line.
     lines.push(`syncflow: ${printable(e.message)}`)

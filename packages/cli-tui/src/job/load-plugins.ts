@@ -229,7 +229,7 @@ async function importPlugin(spec: string, file: string): Promise<Record<string, 
     throw usageError(
       `plugin ${spec} could not be loaded: ${why.split('\n')[0]}`,
       missing !== undefined
-        ? `The plugin imports ${missing}, which is not installed where the plugin is: run npm install ${missing} beside it (a plugin's own node_modules or a parent's).`
+        ? `The plugin imports ${missing}, which is not installed where the plugin is: install it beside the plugin (its own node_modules or a parent's)${missing.startsWith('@syncflow/') ? `; from a checkout of syncflow, npm install /path/to/syncflow/packages/${missing.slice('@syncflow/'.length)} (see "How a user loads it" in CONTRIBUTING.md)` : `, npm install ${missing}`}.`
         : `Fix the module (${file}), or leave --plugin ${spec} out.`,
     )
   }

@@ -18,6 +18,7 @@ import {
 import { usageError } from '../errors/usage-error.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap } from './assert-no-overlap.js'
+import { isBuiltinLocation } from './builtin-plugins.js'
 import { fileAtLocation } from './file-at-location.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
@@ -113,7 +114,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         })
       }
       throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
-        hint: 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include NAME). A missing source is never treated as empty, so nothing was changed.',
+        hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
     const jobId = jobIdOf(source.uri, target.uri)
