@@ -134,6 +134,15 @@ describe('action lines', () => {
 })
 
 describe('summaries', () => {
+  it("a watch's total with listing errors does not claim that nothing was deleted (its other cycles did)", () => {
+    const listed = { done: { ...none, delete: 3 }, failed: 1, listingErrors: 1 }
+    expect(formatSummary(summary({ ...listed, mode: 'watch' }))).toContain(
+      '1 listing error: the cycles that met one deleted nothing.',
+    )
+    expect(formatSummary(summary({ ...listed, mode: 'watch' }))).not.toContain('so nothing was deleted')
+    expect(formatSummary(summary({ ...listed, done: none }))).toContain('1 listing error, so nothing was deleted.')
+  })
+
   it('one paragraph with counts, bytes and throughput', () => {
     const text = formatSummary(
       summary({

@@ -72,7 +72,14 @@ function tail(s: SyncSummary, check = false): string[] {
   const out: string[] = []
   if (s.failed > 0) out.push(`${plural(s.failed, 'item')} failed${errorCodes(s)}.`)
   // `check` says it in its first sentence (what could not be listed was not compared).
-  if (s.listingErrors > 0 && !check) out.push(`${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`)
+  // A watch's total spans cycles: those with a listing error deleted nothing, the others did.
+  if (s.listingErrors > 0 && !check) {
+    out.push(
+      s.mode === 'watch'
+        ? `${plural(s.listingErrors, 'listing error')}: the cycles that met one deleted nothing.`
+        : `${plural(s.listingErrors, 'listing error')}, so nothing was deleted.`,
+    )
+  }
   if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
   if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
   // A watch always ends by being stopped: whatever it had not synced yet, the next watch does first.
