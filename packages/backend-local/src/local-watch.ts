@@ -1,7 +1,7 @@
 import { type Dirent, type FSWatcher, watch as fsWatch, readdirSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
-import { type Change, isRelPath, type RelPath } from '@syncflow/core'
+import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import { toSyncError } from './to-sync-error.js'
 
@@ -58,8 +58,16 @@ interface WatchedDir {
  * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
  * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
  */
-function reportable(rel: string, opts: LocalWatchOptions, root: string): RelPath | undefined {
-  if (rel === '' || !isRelPath(rel)) return undefined
+function reportable(rel: string, opts: LocalWatchOptions, root: string, type: Change['type']): RelPath | undefined {
+  if (rel === '') return undefined
+  if (!isRelPath(rel)) {
+    // A name made or renamed with a control character in it (under a safe directory) is passed on
+    // for the engine to report at once, as a listing does; a rescan an hour later did (QA). A name
+    // that never could be synced going away is no change.
+    const parent = rel.slice(0, Math.max(0, rel.lastIndexOf('/')))
+    const unsafe = type === 'upsert' && hasUnsafeCharacter(rel) && (parent === '' || isRelPath(parent))
+    return unsafe && !opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1)) ? (rel as RelPath) : undefined
+  }
   if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return undefined
   if (rel.includes('\ufffd') && !storedAsDecoded(root, rel)) return undefined
   return rel as RelPath
@@ -109,7 +117,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     const emit = (type: Change['type'], rel: string): void => {
-      const path = closed ? undefined : reportable(rel, opts, root)
+      const path = closed ? undefined : reportable(rel, opts, root, type)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
@@ -311,7 +319,7 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
     const emit = (type: Change['type']) => (native: string) => {
-      const path = reportable(toPosix(native), opts, root)
+      const path = reportable(toPosix(native), opts, root, type)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {

@@ -96,6 +96,25 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  // QA: a file renamed to a name with a control character was reported only by the next rescan (an
+  // hour later by default), while the delete of its old name ran at once.
+  it('passes on a name made with a control character (not what is inside such a directory), never its removal', async () => {
+    const root = await tempDir('watch')
+    await writeFile(join(root, 'keep'), 'k')
+    const w = await watching(root)
+    await rename(join(root, 'keep'), join(root, 'kee\tp'))
+    await mkdir(join(root, 'd\tx'))
+    await writeFile(join(root, 'd\tx', 'inner'), 'i')
+    await expect
+      .poll(() => w.seen, { timeout: 10_000 })
+      .toEqual(expect.arrayContaining(['upsert kee\tp', 'upsert d\tx']))
+    await rm(join(root, 'kee\tp'))
+    await writeFile(join(root, 'marker'), 'm')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert marker')
+    expect(w.seen.filter((s) => s !== 'upsert marker').sort()).toEqual(['remove keep', 'upsert d\tx', 'upsert kee\tp'])
+    w.sub.unsubscribe()
+  })
+
   it('is what LocalBackend.watch offers (capabilities: native, announces readiness)', async () => {
     const root = await tempDir('watch')
     await writeFile(join(root, 'before'), 'not reported')

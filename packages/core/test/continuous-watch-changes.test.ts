@@ -28,6 +28,23 @@ describe('watchChanges', () => {
     expect(notices).toEqual([])
   })
 
+  it('reports a name made with a control character at once, as a listing would, unless the filters exclude it', () => {
+    const events = new Subject<Change>()
+    const seen: string[] = []
+    const errors: string[] = []
+    const sub = watchChanges(watching(events), {
+      filter: createPathFilter({ exclude: ['*.tmp'] }),
+      onNotice: () => {},
+      onError: (e) => errors.push(`${e.code} ${e.path} ${e.message} | ${e.hint}`),
+    }).subscribe((c) => seen.push(c.path))
+    for (const path of ['kee\tp', 'odd\t.tmp', 'ok']) events.next({ type: 'upsert', path: path as RelPath })
+    sub.unsubscribe()
+    expect(seen).toEqual(['ok'])
+    expect(errors).toEqual([
+      'INVALID_PATH kee\tp INVALID_PATH: watch (kee\tp): unsafe name skipped: control character in name | Rename the file, or exclude it with --exclude.',
+    ])
+  })
+
   it('does not fall back to polling when the events end because the job stops', () => {
     const events = new Subject<Change>()
     const abort = new AbortController()

@@ -19,9 +19,9 @@ import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
-import { relPathProblem } from '../model/rel-path.js'
+import { hasUnsafeCharacter, relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
-import { listSide } from '../operators/list-side.js'
+import { excludedName, listSide } from '../operators/list-side.js'
 import { pollChanges } from './poll-changes.js'
 import { endsContinuousJob, retryLaterDelayMs } from './retry-later.js'
 
@@ -219,9 +219,23 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     }
     return events(source, false)
   })
+  const excluded = opts.filter && !opts.filter.empty ? excludedName(opts.filter) : undefined
   const fromSafePath = (c: Change): boolean => {
     const bad = [c.path, ...(c.from !== undefined ? [c.from] : [])].find((p) => relPathProblem(p) !== undefined)
     if (bad === undefined) return true
+    if (hasUnsafeCharacter(bad)) {
+      // A name made with a control character: reported now, as the next listing would (unless excluded).
+      if (!excluded?.(bad)) {
+        opts.onError?.(
+          new SyncError('INVALID_PATH', `unsafe name skipped: ${relPathProblem(bad)}`, {
+            op: 'watch',
+            path: String(bad),
+            hint: 'Rename the file, or exclude it with --exclude.',
+          }),
+        )
+      }
+      return false
+    }
     opts.onError?.(
       new SyncError('INVALID_PATH', `unsafe name in a change event ignored: ${relPathProblem(bad)}`, {
         op: 'watch',
