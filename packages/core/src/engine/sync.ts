@@ -102,7 +102,14 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     const side$ = new Subject<SyncEvent>()
     const backlog = new Backlog(BACKLOG)
     signal.addEventListener('abort', () => backlog.drain(), { once: true })
-    const facts = { sourceFiles: 0, sourceExcluded: 0, targetFiles: 0, listingErrors: 0, planFailures: 0 }
+    const facts = {
+      sourceFiles: 0,
+      sourceExcluded: 0,
+      targetFiles: 0,
+      listingErrors: 0,
+      planFailures: 0,
+      unsafeNames: 0,
+    }
     let listing = true
     const noticed = new Set<NoticeCode>()
     const notice = (code: NoticeCode, message: string, path?: string): void => {
@@ -115,6 +122,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     }
     const listError = (err: SyncError): void => {
       if (listingErrorHoldsDeletes(err)) facts.listingErrors++
+      else facts.unsafeNames++
       side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list' })
     }
     const listOpts = {

@@ -45,6 +45,8 @@ export interface TransferOptions extends ExecuteOptions {
     targetFiles: number
     listingErrors: number
     planFailures: number
+    /** Names the listings skipped for an unsafe character (no listing error): a directory holding one cannot go. */
+    unsafeNames?: number
   }
   /** Called once per action when it no longer occupies the pipeline (executed, skipped or held). */
   readonly onSettled?: (action: Action) => void
@@ -269,9 +271,11 @@ function runDeletes(
                   type: 'skipped',
                   ts: e.ts,
                   path: e.path,
-                  reason: opts.hasExcludes
-                    ? 'directory not empty (holds excluded files, or files added since the listing)'
-                    : 'directory not empty (files were added to it since the listing)',
+                  reason: `directory not empty (holds ${[
+                    ...(opts.hasExcludes ? ['excluded files'] : []),
+                    ...((facts?.unsafeNames ?? 0) > 0 ? ['a name skipped as unsafe (see the failures)'] : []),
+                    'files added since the listing',
+                  ].join(', or ')})`,
                   action,
                 })
               }
