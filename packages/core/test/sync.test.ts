@@ -323,6 +323,20 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ ok: '<dir>', 'ok/a': '1' })
   })
 
+  it('--delete-excluded reports an excluded name it cannot delete (unsafe), and deletes the rest', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k', 'x.log': 'x' })
+    dst.plantUnsafe('odd\t.log', 'o')
+    const events = await run(src, dst, { filter: createPathFilter({ exclude: ['*.log'] }), deleteExcluded: true })
+    expect(events.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && e.path)).toEqual(['odd\t.log'])
+    expect(done(events)).toMatchObject({ failed: 1, listingErrors: 0, done: { delete: 1 } })
+    // Without --delete-excluded the excluded name is none of the run's business: not a word.
+    const quiet = await run(src, dst, { filter: createPathFilter({ exclude: ['*.log'] }) })
+    expect(quiet.filter((e) => e.type === 'failed')).toEqual([])
+  })
+
   it('a name skipped for its shape (`a//b`, `./x`) still holds the deletes back: it may stand for a listed name', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

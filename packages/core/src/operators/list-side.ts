@@ -3,7 +3,7 @@ import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import { compareEntries, type Entry, entrySortKey } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { nearestRelPath, relPathProblem } from '../model/rel-path.js'
+import { hasUnsafeCharacter, nearestRelPath, relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 
 /** Options of `listSide`. */
@@ -46,7 +46,7 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
       ...(useFilter ? { prune: (dir) => filter.canPrune(dir) } : {}),
       // Even where excluded entries are kept (to delete them): an unsafe name cannot be deleted.
-      ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter) } : {}),
+      ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter, keepExcluded) } : {}),
       ...(opts.cleanUp ? { cleanUp: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
@@ -63,7 +63,7 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
 export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entry: Entry) => boolean {
   const { filter, keepExcluded = false } = opts
   const useFilter = filter !== undefined && !filter.empty && !keepExcluded
-  const excluded = filter !== undefined && !filter.empty ? excludedName(filter) : undefined
+  const excluded = filter !== undefined && !filter.empty ? excludedName(filter, keepExcluded) : undefined
   let previous: Entry | undefined
   return (entry) => {
     const problem = relPathProblem(entry.path)
@@ -106,9 +106,14 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
  * filter sees the path a person would write for it (`nearestRelPath`: `a/b`, `trail`, `x`), as a
  * file or a directory; a name with no such path (`../x`, a control character) as it is. The
  * gitignore matcher throws on some such names (`../x`): not excluded then.
+ *
+ * Where excluded entries are to be deleted (`--delete-excluded`), a name with an unsafe character is
+ * never taken as excluded: it cannot be deleted, so it is reported (which holds no delete back), not
+ * left on the target without a word (QA).
  */
-export function excludedName(filter: PathFilter): (name: string) => boolean {
+export function excludedName(filter: PathFilter, toDelete = false): (name: string) => boolean {
   return (name) => {
+    if (toDelete && hasUnsafeCharacter(name)) return false
     const path = nearestRelPath(name) ?? (name.replace(/\/+$/, '') as RelPath)
     try {
       return filter.isExcluded(path, 'file') || filter.isExcluded(path, 'dir')
