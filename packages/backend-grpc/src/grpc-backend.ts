@@ -205,14 +205,14 @@ export class GrpcBackend
             }
             for (const p of reply.problems) {
               const code = codeOf(p.code)
-              // A name the server cannot list (not UTF-8, a backslash…) that the run's filters
+              // A name the server cannot list (not UTF-8, a control character…) that the run's filters
               // exclude is skipped without a word, as a local listing does: reported, it would
               // make every run from this server incomplete, and delete nothing, for good.
               if (code === 'INVALID_PATH' && p.path !== undefined && opts.excluded?.(p.path)) continue
               const err = new SyncError(code, p.message, {
                 op: 'grpc.list',
                 ...(p.path !== undefined ? { path: p.path } : {}),
-                ...(code === 'INVALID_PATH' ? { hint: 'Rename it on the server, or exclude it with --exclude.' } : {}),
+                ...(code === 'INVALID_PATH' ? { hint: listProblemHint(p.message) } : {}),
               })
               if (!opts.onError) throw err
               opts.onError(err)
@@ -902,4 +902,11 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
     client.close()
     throw err
   }
+}
+
+/** The hint for a name the server could not list: a path too long for its system is not to be renamed. */
+function listProblemHint(message: string): string {
+  return message.includes('ENAMETOOLONG')
+    ? 'Its full path on the server is longer than that system allows (PATH_MAX): exclude it with --exclude, or move it nearer the served root.'
+    : 'Rename it on the server, or exclude it with --exclude.'
 }
