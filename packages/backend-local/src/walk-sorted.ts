@@ -228,11 +228,12 @@ async function readDirectory(
       await opts.onTemp(absPrefix + name, prefix + name, name)
       continue
     }
-    const problem = invalid?.has(name)
-      ? 'name is not valid UTF-8'
-      : PLAIN_NAME.test(name)
-        ? undefined
-        : relPathProblem(name)
+    // As many of the entries decoded to this name as were not UTF-8 are reported; one that is
+    // (a real U+FFFD in its name) is listed (QA: it was skipped beside its lookalike).
+    const undecodable = invalid?.get(name) ?? 0
+    if (undecodable > 0) invalid?.set(name, undecodable - 1)
+    const problem =
+      undecodable > 0 ? 'name is not valid UTF-8' : PLAIN_NAME.test(name) ? undefined : relPathProblem(name)
     if (problem !== undefined) {
       // Excluded by the user: skipped without a word (it could not be synced anyway).
       if (opts.excluded?.(prefix + name)) continue
@@ -340,15 +341,16 @@ function report(opts: ListOptions, error: SyncError): void {
 }
 
 /**
- * Names whose bytes are not valid UTF-8: Node decodes them with U+FFFD, and the decoded name
- * would address a different (missing) file, so they are reported instead of silently lost.
+ * Names whose bytes are not valid UTF-8, by their decoding, with how many decode to each: Node
+ * decodes them with U+FFFD, and the decoded name would address a different (missing) file, so they
+ * are reported instead of silently lost.
  */
-function undecodableNames(dirAbs: string): Set<string> {
+function undecodableNames(dirAbs: string): Map<string, number> {
   const raw = readdirSync(dirAbs, { encoding: 'buffer' })
-  const bad = new Set<string>()
+  const bad = new Map<string, number>()
   for (const bytes of raw) {
     const name = bytes.toString('utf8')
-    if (!Buffer.from(name, 'utf8').equals(bytes)) bad.add(name)
+    if (!Buffer.from(name, 'utf8').equals(bytes)) bad.set(name, (bad.get(name) ?? 0) + 1)
   }
   return bad
 }

@@ -78,6 +78,16 @@ describe('sorted streaming walk', () => {
     expect(errors.map((e) => [e.code, e.message.includes('UTF-8')])).toEqual([['INVALID_PATH', true]])
   })
 
+  it('a valid name with a real U+FFFD is listed beside a name that is not UTF-8 and decodes to the same', async () => {
+    const root = await tempDir('fffd-twin')
+    await writeFile(Buffer.concat([Buffer.from(`${root}/caf`), Buffer.from([0xe9])]), 'latin-1')
+    await writeFile(join(root, 'caf\ufffd'), 'a real U+FFFD')
+    const errors: SyncError[] = []
+    const keys = await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })
+    expect(keys).toEqual(['caf\ufffd'])
+    expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'caf\ufffd']])
+  })
+
   // Only another tool can rename such a file; reported, it would make every run incomplete (and
   // delete nothing). Excluded, the run is complete.
   it('an unsafe name the filters exclude is skipped silently, and the run still deletes', async () => {
