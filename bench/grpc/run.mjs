@@ -21,6 +21,7 @@ import {
   linkSync,
   mkdirSync,
   openSync,
+  readdirSync,
   rmSync,
   utimesSync,
   writeFileSync,
@@ -239,10 +240,14 @@ const rsProxy = await proxy(rsPort)
 
 // ---- scenarios --------------------------------------------------------------------------------
 
-/** Empties `dir` and hard-links `files` (name → data file) into it: instant, and both tools replace by rename. */
+/**
+ * Empties `dir` and hard-links `files` (name → data file) into it: instant, and both tools replace by
+ * rename. The directory itself stays: a served root replaced under a running `syncflow serve` is
+ * refused (it is not the directory served any more).
+ */
 function populate(dir, files) {
-  rmSync(dir, { recursive: true, force: true })
   mkdirSync(dir, { recursive: true })
+  for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { recursive: true, force: true })
   for (const [name, file] of Object.entries(files)) linkSync(file, path.join(dir, name))
 }
 
