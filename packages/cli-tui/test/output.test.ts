@@ -9,7 +9,7 @@ import {
 import { describe, expect, it } from 'vitest'
 import { formatError } from '../src/errors/format-error.js'
 import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
-import { formatCompleted, formatPlanned } from '../src/output/format-action.js'
+import { formatCompleted, formatFailed, formatPlanned } from '../src/output/format-action.js'
 import { formatProgressLine } from '../src/output/format-progress-line.js'
 import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
 import { formatBytes, formatDuration } from '../src/output/format-units.js'
@@ -356,6 +356,14 @@ describe('printable', () => {
     expect(printableName('tab\\x09name')).toBe('tab\\x09name')
     expect(printableName('del\u007f\u009b')).toBe('"del\\x7f\\x9b"')
     expect(printableName('back\\slash.txt')).toBe('back\\slash.txt')
+    // A listing failure on the target says so (the fix is there, not in the source).
+    const onTarget = formatFailed({
+      path: 'p/odd\tname',
+      stage: 'list',
+      side: 'target',
+      error: { code: 'INVALID_PATH', message: 'unsafe name skipped' },
+    })
+    expect(onTarget).toBe('failed   "p/odd\\x09name" (on the target): unsafe name skipped')
     const copied = (path: string) => formatCompleted({ kind: 'copy', path: path as RelPath, reason: 'new file' }, false)
     expect(copied('tab\tname')).not.toBe(copied('tab\\x09name'))
   })

@@ -312,9 +312,9 @@ describe('sync (mirror)', () => {
     const events = await run(src, dst)
     const s = done(events)
     const failed = events.filter((e) => e.type === 'failed')
-    expect(failed.map((e) => (e.type === 'failed' ? [e.path, e.error.code, e.stage] : []))).toEqual([
-      ['new\nline', 'INVALID_PATH', 'list'],
-      ['ok/tab\tname.txt', 'INVALID_PATH', 'list'],
+    expect(failed.map((e) => (e.type === 'failed' ? [e.path, e.error.code, e.stage, e.side] : []))).toEqual([
+      ['new\nline', 'INVALID_PATH', 'list', 'source'],
+      ['ok/tab\tname.txt', 'INVALID_PATH', 'list', 'source'],
     ])
     expect(s.failed).toBe(2)
     // Not a listing error in the summary's sense: it names no part of a tree left unread.
@@ -330,7 +330,9 @@ describe('sync (mirror)', () => {
     await seed(dst, { keep: 'k', 'x.log': 'x' })
     dst.plantUnsafe('odd\t.log', 'o')
     const events = await run(src, dst, { filter: createPathFilter({ exclude: ['*.log'] }), deleteExcluded: true })
-    expect(events.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && e.path)).toEqual(['odd\t.log'])
+    expect(events.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && [e.path, e.side])).toEqual([
+      ['odd\t.log', 'target'],
+    ])
     expect(done(events)).toMatchObject({ failed: 1, listingErrors: 0, done: { delete: 1 } })
     // Without --delete-excluded the excluded name is none of the run's business: not a word.
     const quiet = await run(src, dst, { filter: createPathFilter({ exclude: ['*.log'] }) })

@@ -39,8 +39,9 @@ export function formatPlanned(action: Action): string {
  * What a failure line is about: the path, or for a failure that is no one file's (an empty path: a
  * whole listing, the state store) what failed, `(list)` or `(state store)`, never an empty name.
  */
-export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage'>): string {
-  if (event.path !== '') return printableName(event.path)
+export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'>): string {
+  // A listing failure on the target (an odd name only the target has) says so: the fix is there.
+  if (event.path !== '') return `${printableName(event.path)}${event.side === 'target' ? ' (on the target)' : ''}`
   return event.stage === 'record' ? '(state store)' : `(${event.stage})`
 }
 
@@ -48,6 +49,6 @@ export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage'>): strin
  * A failure: `failed   docs/a.txt: CODE: op (path): message`, then the hint, if given, indented
  * on the next line. Messages and hints may quote names: their line breaks are escaped.
  */
-export function formatFailed(event: Pick<FailedEvent, 'path' | 'stage' | 'error'>, hint?: string): string {
+export function formatFailed(event: Pick<FailedEvent, 'path' | 'stage' | 'side' | 'error'>, hint?: string): string {
   return `failed   ${failedSubject(event)}: ${printable(event.error.message)}${hint ? `\n  ${printable(hint)}` : ''}`
 }

@@ -120,13 +120,16 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       }
       side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
     }
-    const listError = (err: SyncError): void => {
-      if (listingErrorHoldsDeletes(err)) facts.listingErrors++
-      else facts.unsafeNames++
-      side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list' })
-    }
+    /** A listing error of one side; the event says which (an odd name may be on the target only). */
+    const listError =
+      (side: 'source' | 'target') =>
+      (err: SyncError): void => {
+        if (listingErrorHoldsDeletes(err)) facts.listingErrors++
+        else facts.unsafeNames++
+        side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list', side })
+      }
     const listOpts = {
-      onError: listError,
+      onError: listError('source'),
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
       signal,
       ...(options.filter ? { filter: options.filter } : {}),
@@ -207,6 +210,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
 
     const targetListOpts = {
       ...listOpts,
+      onError: listError('target'),
       keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,

@@ -74,6 +74,8 @@ export interface FailedEvent {
   readonly action?: Action
   /** Which stage failed. */
   readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record'
+  /** For a listing failure of a one-shot run: the side whose listing it was. [absent elsewhere] */
+  readonly side?: 'source' | 'target'
 }
 
 /** Something the user should know: a fallback to a weaker method, suppressed deletes, … */
