@@ -28,4 +28,18 @@ describe('continuousSync with a name skipped for an unsafe character', () => {
     // The name fails again on every rescan: counted once while it keeps failing, and no count goes below 0.
     expect(last.summary).toMatchObject({ failed: 1, listingErrors: 0 })
   })
+
+  it('polling a source without events reports such a name once in the first cycle, not again for its first listing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'keep', 'k', T0)
+    src.plantUnsafe('tab\there', 't')
+    const job = startJob(src, dst)
+    await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+    // A few polls later (each lists the source again), still once.
+    await writeText(src, 'later', 'l', T0)
+    await expect.poll(async () => (await listAll(dst)).map((e) => e.path)).toContain('later')
+    await job.stop()
+    expect(job.failures().filter((f) => f.path === 'tab\there')).toHaveLength(1)
+  })
 })

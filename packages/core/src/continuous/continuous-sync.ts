@@ -126,6 +126,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         },
         onError: (error) =>
           side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' }),
+        ...((options.initialSync ?? true) ? { initialSyncFollows: true } : {}),
         retryMs: timing.baseMs,
         retryMaxMs: timing.maxMs,
         ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),

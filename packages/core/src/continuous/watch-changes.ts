@@ -55,6 +55,12 @@ export interface WatchChangesOptions {
    * directory readable again). A listing without errors also emits the removes held back meanwhile.
    */
   readonly onRecovered?: (errors: readonly SyncError[]) => void
+  /**
+   * Polling from the start (a source without events): the paths its first listing could not read
+   * are not reported, since the job's initial sync, which follows that listing, lists the source
+   * too and reports them (QA: each was reported twice in the first cycle). [false]
+   */
+  readonly initialSyncFollows?: boolean
   /** First wait before a failed listing or event stream is tried again; doubles each time. [1000 ms] */
   readonly retryMs?: number
   /** Longest wait between those tries. [60000 ms] */
@@ -104,18 +110,20 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   // Event streams lost in a row: one that fails again as soon as it is back (the server answers,
   // its watch does not) waits longer each time instead of a rescan a second.
   let losses = 0
-  const poll = (why: string): Observable<Change> =>
+  const poll = (why: string, quietFirst = false): Observable<Change> =>
     defer(() => {
       opts.onNotice('POLLING', `${why}: polling ${source.uri} every ${pollMs / 1000} s instead`)
       // The errors of the last listing, so that one that lasts is reported once, not every poll.
       let failing = new Map<string, SyncError>()
+      let quiet = quietFirst
       const listed = (errors: readonly SyncError[]): void => {
         const now = new Map<string, SyncError>()
         for (const error of errors) {
           const key = `${error.code} ${error.path ?? ''} ${error.message}`
-          if (!failing.has(key) && !now.has(key)) opts.onError?.(error)
+          if (!quiet && !failing.has(key) && !now.has(key)) opts.onError?.(error)
           now.set(key, error)
         }
+        quiet = false
         const over = [...failing].filter(([key]) => !now.has(key)).map(([, error]) => error)
         failing = now
         if (over.length > 0) opts.onRecovered?.(over)
@@ -213,7 +221,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     )
   }
   const changes$ = defer((): Observable<Change> => {
-    if (!supports.watch(source)) return poll(`${source.uri} offers no change events`)
+    if (!supports.watch(source)) return poll(`${source.uri} offers no change events`, opts.initialSyncFollows === true)
     if (source.capabilities.watch === 'poll') {
       opts.onNotice('POLLING', `${source.uri} learns of changes by polling, so they may show up late`)
     }
