@@ -12,9 +12,16 @@ export interface ThroughputLineProps {
   readonly color?: boolean
 }
 
-/** The current rate and a sparkline of the last minute (one text node). */
+/**
+ * The current rate and a sparkline of the last minute (one text node). Where the line does not
+ * fit, the sparkline goes first, then the files/s, then the padding: a number is never cut in two.
+ */
 export function ThroughputLine({ bytesPerSec, filesPerSec, history, width, color = true }: ThroughputLineProps) {
-  const text = `${formatRate(bytesPerSec).padStart(12)}  ${filesPerSec.toFixed(filesPerSec < 10 ? 1 : 0).padStart(6)} files/s  `
+  const bytes = formatRate(bytesPerSec)
+  const files = `${filesPerSec.toFixed(filesPerSec < 10 ? 1 : 0)} files/s`
+  const full = `${bytes.padStart(12)}  ${files.padStart(14)}  `
+  const short = `${bytes}  ${files}  `
+  const text = full.length <= width ? full : short.length <= width ? short : `${bytes}  `
   const spark = Math.max(0, Math.min(60, width - text.length - 8))
   return (
     <Text wrap="truncate-end">

@@ -14,4 +14,19 @@ describe('ThroughputLine', () => {
     expect(frame).toContain('█ 1 min')
     expect(frame.length).toBeLessThanOrEqual(80)
   })
+
+  it('on a narrow terminal drops the sparkline, then the files/s, never cutting a number', () => {
+    const line = (width: number) =>
+      render(
+        <ThroughputLine
+          bytesPerSec={2.99 * 1024 * 1024}
+          filesPerSec={6.5}
+          history={[1, 2]}
+          width={width}
+          color={false}
+        />,
+      ).lastFrame() ?? ''
+    expect(line(26)).toBe('2.99 MiB/s  6.5 files/s')
+    expect(line(20)).toBe('2.99 MiB/s')
+  })
 })
