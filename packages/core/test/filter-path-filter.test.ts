@@ -191,6 +191,43 @@ describe('createPathFilter: examples of each rule', () => {
     }
   })
 
+  it('takes every character but * ? [..] {a,b} and the backslash escape literally, as .syncflowignore does', () => {
+    const names = [
+      'report (1).pdf',
+      'report 1.pdf',
+      'a|b',
+      'a',
+      'b',
+      'x{y',
+      '"x',
+      'n$$n',
+      'back\\slash',
+      'back\\\\slash',
+      'b.txt',
+      'c.txt',
+      'q',
+      'z',
+    ]
+    const excluded = (pattern: string) => names.filter((n) => !kept({ exclude: [pattern] }, [n]).length)
+    const ignored = (pattern: string) => names.filter((n) => !kept({ ignoreRules: pattern }, [n]).length)
+    // QA: `(1)` was a RegExp group (report 1.pdf deleted, report (1).pdf kept); `\\` folded into one backslash.
+    for (const [pattern, want] of [
+      ['report (1).pdf', ['report (1).pdf']],
+      ['a|b', ['a|b']],
+      ['x{y', ['x{y']],
+      ['"x', ['"x']],
+      ['n$$n', ['n$$n']],
+      ['back\\\\slash', ['back\\slash']],
+      ['back\\\\\\\\slash', ['back\\\\slash']],
+      ['[!abc]', ['q', 'z']],
+    ] as const) {
+      expect(excluded(pattern), pattern).toEqual(want)
+      expect(ignored(pattern), pattern).toEqual(want)
+    }
+    // Brace groups are --exclude's own (gitignore has none).
+    expect(excluded('{b,c}.txt')).toEqual(['b.txt', 'c.txt'])
+  })
+
   it('accepts ./x and a//b spellings', () => {
     expect(kept({ exclude: ['./build', 'a//b'] }, ['build/', 'x/build/', 'a/b'])).toEqual(['x/build/'])
   })

@@ -26,17 +26,53 @@ function matcher(glob: string): (s: string) => boolean {
   return (s) => re.test(s)
 }
 
+/** ASCII punctuation: a RegExp reads `\` and any of these as the character itself. */
+const PUNCTUATION = /^[!-/:-@[-`{-~]$/
+
 /**
- * A backslash escapes the next character, as in `.syncflowignore` (gitignore): `\*` is a star,
- * `\\` a backslash, `\s` an `s`; a trailing one stands for itself. picomatch would hand `\d`,
- * `\s`, `\b` or `\x2d` to the RegExp it builds, where they match other names (QA: `--exclude
- * 'photo\d.jpg' --delete-excluded` deleted photo1.jpg): its backslash is kept only before ASCII
- * punctuation, which a RegExp reads as itself, and dropped before anything else.
+ * The pattern in picomatch's syntax, with only what the README names special: `*`, `**`, `?`,
+ * `[…]`, `{a,b}` (and `{1..3}`), and a backslash that escapes the next character, as in
+ * `.syncflowignore` (gitignore): `\*` is a star, `\\` a backslash, `\s` an `s`, a trailing one
+ * stands for itself. Everything else is literal: picomatch would read `(…)` as a group, `a|b` as
+ * alternation, `+(…)` as an extglob and `\d`, `\b`, `\x2d` as RegExp escapes, and match other names
+ * than the one written (QA: `--exclude 'report (1).pdf' --delete-excluded` deleted `report 1.pdf`;
+ * `'photo\d.jpg'` deleted photo1.jpg). A literal backslash is the class `[\\]`: picomatch folds
+ * consecutive escaped backslashes into one.
  */
-function gitignoreEscapes(pattern: string): string {
-  return pattern.replace(/\\(.)|\\$/gsu, (_, c: string | undefined) =>
-    c === undefined ? '\\\\' : /^[!-/:-@[-`{-~]$/.test(c) ? `\\${c}` : c,
-  )
+export function literalGlob(pattern: string): string {
+  let out = ''
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i] as string
+    if (c === '\\') {
+      const next = pattern[i + 1]
+      i++
+      if (next === undefined || next === '\\') out += '[\\\\]'
+      else out += PUNCTUATION.test(next) ? `\\${next}` : next
+    } else if (c === '[') {
+      // A bracket expression up to its `]` (one right after `[` or `[!` belongs to the set).
+      const from = pattern[i + 1] === '!' || pattern[i + 1] === '^' ? i + 2 : i + 1
+      const end = pattern.indexOf(']', from + 1)
+      if (end < 0 || pattern.slice(i, end).includes('/')) out += '\\['
+      else {
+        // `[!a]` negates, as in gitignore and POSIX (picomatch reads `!` there as a member).
+        out += pattern[i + 1] === '!' ? `[^${pattern.slice(i + 2, end + 1)}` : pattern.slice(i, end + 1)
+        i = end
+      }
+    } else if (c === '{') {
+      // `{a,b}` and `{1..3}`; a brace that opens no such group is literal.
+      const end = pattern.indexOf('}', i + 1)
+      const body = end < 0 ? '' : pattern.slice(i + 1, end)
+      if (end > 0 && !body.includes('{') && /^[\w-]+\.\.[\w-]+$/.test(body)) {
+        out += `{${body}}`
+        i = end
+      } else if (end > 0 && !body.includes('{') && body.includes(',')) {
+        out += `{${body.split(',').map(literalGlob).join(',')}}`
+        i = end
+      } else out += '\\{'
+    } else if (c === '*' || c === '?' || c === '/' || c === '.' || c === '-' || c === '_') out += c
+    else out += PUNCTUATION.test(c) ? `\\${c}` : c
+  }
+  return out
 }
 
 /**
@@ -50,7 +86,7 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
     })
   }
   // `a//b` and `a/./b` mean what they would as paths; a leading `./`, like a leading `/`, anchors.
-  let p = gitignoreEscapes(pattern)
+  let p = literalGlob(pattern)
     .replace(/\/{2,}/g, '/')
     .replace(/\/(\.\/)+/g, '/')
   const dirOnly = p.endsWith('/')
