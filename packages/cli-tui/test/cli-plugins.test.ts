@@ -384,4 +384,20 @@ describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () =
     if (!supports.watch(b)) throw new Error('watch expected')
     await expect(firstValueFrom(b.watch())).rejects.toMatchObject({ code: 'UNKNOWN', op: 'fl.watch' })
   })
+
+  it('wraps a frozen backend too (its methods are fixed own properties), and instanceof still holds', async () => {
+    const frozen = guardPlugin(
+      { name: 'fz', schemes: ['fz'], open: async () => Object.freeze(new Flaky()) as never },
+      './fz.mjs',
+    )
+    const b = await frozen.open('fz://x', {})
+    expect(b.uri).toBe('fl://x')
+    expect(b).toBeInstanceOf(Flaky)
+    expect(await b.rootExists()).toBe(true)
+    expect(await b.stat('nothing' as never)).toBeUndefined() // an own (frozen) property
+    await expect((b as unknown as { hash(p: string): Promise<string> }).hash('f')).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      op: 'fz.hash',
+    })
+  })
 })

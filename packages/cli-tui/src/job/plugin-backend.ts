@@ -106,8 +106,13 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
     })
   }
   const wrappers = new Map<string, { of: unknown; fn: (...args: unknown[]) => unknown }>()
-  const proxy = new Proxy(backend, {
-    get(target, key) {
+  // The Proxy's target is a shell whose prototype is the backend, not the backend itself: a frozen
+  // backend's methods are fixed own properties, which a Proxy on it must hand out unchanged (QA:
+  // "'get' on proxy" for every call of a plugin that froze its backend). Lookups and `instanceof`
+  // go through the shell's prototype; methods run on the backend.
+  const proxy = new Proxy(Object.create(backend) as Backend, {
+    get(_shell, key) {
+      const target = backend
       const value: unknown = Reflect.get(target, key, target)
       if (typeof key !== 'string' || typeof value !== 'function' || key === 'constructor') return value
       const known = wrappers.get(key)
