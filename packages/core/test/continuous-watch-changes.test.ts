@@ -45,6 +45,20 @@ describe('watchChanges', () => {
     ])
   })
 
+  it("passes a directory's change under an --include that matches only files inside it", () => {
+    const events = new Subject<Change>()
+    const seen: string[] = []
+    const sub = watchChanges(watching(events), {
+      filter: createPathFilter({ include: ['*.md'] }),
+      onNotice: () => {},
+    }).subscribe((c) => seen.push(`${c.type} ${c.path}`))
+    events.next({ type: 'remove', path: 'a' as RelPath })
+    events.next({ type: 'upsert', path: 'b' as RelPath })
+    events.next({ type: 'upsert', path: 'b/x.md' as RelPath })
+    sub.unsubscribe()
+    expect(seen).toEqual(['remove a', 'upsert b', 'upsert b/x.md'])
+  })
+
   it('does not fall back to polling when the events end because the job stops', () => {
     const events = new Subject<Change>()
     const abort = new AbortController()

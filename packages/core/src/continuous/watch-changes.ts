@@ -253,6 +253,13 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     )
     return false
   }
-  const included = (c: Change): boolean => !opts.filter || opts.filter.empty || !opts.filter.isExcluded(c.path, 'file')
+  // A change does not say whether its path is a file or a directory: dropped only when excluded as
+  // both (QA: with --include '*.md' every directory's change was dropped as a file's, so a renamed
+  // directory's old copy stayed until the rescan, and new directories lost their mode and mtime).
+  const included = (c: Change): boolean =>
+    !opts.filter ||
+    opts.filter.empty ||
+    !opts.filter.isExcluded(c.path, 'file') ||
+    !opts.filter.isExcluded(c.path, 'dir')
   return changes$.pipe(filter(fromSafePath), filter(included))
 }
