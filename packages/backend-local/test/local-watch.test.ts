@@ -115,6 +115,20 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  it('passes on no remove seen with a new name that is not UTF-8 (a rename to it: the next rescan judges it)', async () => {
+    const root = await tempDir('watch')
+    await writeFile(join(root, 'keep.txt'), 'k')
+    const w = await watching(root)
+    await rename(
+      join(root, 'keep.txt'),
+      Buffer.concat([Buffer.from(join(root, 'caf')), Buffer.from([0xe9, 0x2e, 0x74])]),
+    )
+    await writeFile(join(root, 'marker'), 'm')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert marker')
+    expect(w.seen).toEqual(['upsert marker'])
+    w.sub.unsubscribe()
+  })
+
   it('is what LocalBackend.watch offers (capabilities: native, announces readiness)', async () => {
     const root = await tempDir('watch')
     await writeFile(join(root, 'before'), 'not reported')
