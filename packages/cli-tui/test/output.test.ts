@@ -141,6 +141,8 @@ describe('summaries', () => {
     )
     expect(formatSummary(summary({ ...listed, mode: 'watch' }))).not.toContain('so nothing was deleted')
     expect(formatSummary(summary({ ...listed, done: none }))).toContain('1 listing error, so nothing was deleted.')
+    // copy never deletes anything, listing error or not.
+    expect(formatSummary(summary({ ...listed, done: none, mode: 'copy' }))).not.toContain('deleted')
   })
 
   it('one paragraph with counts, bytes and throughput', () => {

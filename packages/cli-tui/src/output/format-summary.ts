@@ -73,7 +73,8 @@ function tail(s: SyncSummary, check = false): string[] {
   if (s.failed > 0) out.push(`${plural(s.failed, 'item')} failed${errorCodes(s)}.`)
   // `check` says it in its first sentence (what could not be listed was not compared).
   // A watch's total spans cycles: those with a listing error deleted nothing, the others did.
-  if (s.listingErrors > 0 && !check) {
+  // copy never deletes: its listing errors are in the failed count, with nothing more to say.
+  if (s.listingErrors > 0 && !check && s.mode !== 'copy') {
     out.push(
       s.mode === 'watch'
         ? `${plural(s.listingErrors, 'listing error')}: the cycles that met one deleted nothing.`
