@@ -1,8 +1,9 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeBackend } from '@syncflow/core/testkit'
 import { afterAll, beforeAll, vi } from 'vitest'
+import { filesBelow } from '../../backend-local/test/unreadable-dirs.js'
 import { createGrpcBackend, type RunningServer, startServer } from '../src/index.js'
 
 /**
@@ -13,21 +14,12 @@ import { createGrpcBackend, type RunningServer, startServer } from '../src/index
  */
 const unreadable = vi.hoisted(() => new Set<string>())
 
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>()
-  const readdirSync = ((path: Parameters<typeof fs.readdirSync>[0], options?: unknown) => {
-    if (unreadable.has(String(path))) {
-      throw Object.assign(new Error(`EACCES: permission denied, scandir '${String(path)}'`), {
-        errno: -13,
-        code: 'EACCES',
-        syscall: 'scandir',
-        path: String(path),
-      })
-    }
-    return fs.readdirSync(path, options as never)
-  }) as typeof fs.readdirSync
-  return { ...fs, readdirSync, default: { ...fs, readdirSync } }
-})
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('../../backend-local/test/unreadable-dirs.js')).fsWithUnreadableDirs(
+    await importOriginal<typeof import('node:fs')>(),
+    unreadable,
+  ),
+)
 
 let dir: string
 let server: RunningServer
@@ -65,10 +57,6 @@ describeBackend(
     // A directory below the served root that no test makes.
     missingRoot: () => createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/missing-${n}/` }),
     // What the server's directory holds (the server writes through its own temp files).
-    listRaw: async () => {
-      const root = join(dir, `t${n}`)
-      const entries = await readdir(root, { recursive: true, withFileTypes: true })
-      return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(root.length + 1))
-    },
+    listRaw: () => filesBelow(join(dir, `t${n}`)),
   },
 )

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describeBackend } from '@syncflow/core/testkit'
 import { vi } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
+import { filesBelow } from './unreadable-dirs.js'
 
 /**
  * Directories whose reading fails with EACCES, as one without read permission does. The tests run
@@ -13,27 +14,12 @@ import { createLocalBackend } from '../src/index.js'
  */
 const unreadable = vi.hoisted(() => new Set<string>())
 
-vi.mock('node:fs', async (importOriginal) => {
-  const fs = await importOriginal<typeof import('node:fs')>()
-  const readdirSync = ((path: Parameters<typeof fs.readdirSync>[0], options?: unknown) => {
-    if (unreadable.has(String(path))) {
-      throw Object.assign(new Error(`EACCES: permission denied, scandir '${String(path)}'`), {
-        errno: -13,
-        code: 'EACCES',
-        syscall: 'scandir',
-        path: String(path),
-      })
-    }
-    return fs.readdirSync(path, options as never)
-  }) as typeof fs.readdirSync
-  return { ...fs, readdirSync, default: { ...fs, readdirSync } }
-})
-
-/** The files below `root` (temp files included), relative to it. */
-async function filesBelow(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true })
-  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(root.length + 1))
-}
+vi.mock('node:fs', async (importOriginal) =>
+  (await import('./unreadable-dirs.js')).fsWithUnreadableDirs(
+    await importOriginal<typeof import('node:fs')>(),
+    unreadable,
+  ),
+)
 
 describeBackend(
   'local',
