@@ -1,27 +1,15 @@
 import { firstValueFrom, from, type MonoTypeOperatorFunction, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { foundNothing, mergeTriggers, numberCycles, tagCycle } from '../src/continuous/cycle-report.js'
-import type { DoneEvent, StatsEvent, SyncEvent, SyncSummary } from '../src/index.js'
+import { type DoneEvent, type StatsEvent, SummaryBuilder, type SyncEvent, type SyncSummary } from '../src/index.js'
 
-const zero = { copy: 0, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 }
+/** An empty run's summary, as the engine builds one, with `over` on top. */
 const summary = (over: Partial<SyncSummary> = {}): SyncSummary => ({
-  mode: 'mirror',
-  dryRun: false,
-  planned: zero,
-  done: zero,
-  unchanged: 0,
-  failed: 0,
-  skipped: 0,
-  bytesTransferred: 0,
+  ...new SummaryBuilder('mirror', false).build(),
   durationMs: 1,
-  bytesPerSec: 0,
-  filesPerSec: 0,
-  listingErrors: 0,
-  notices: 0,
-  interrupted: false,
-  errorCodes: {},
   ...over,
 })
+const zero = summary().done
 const done = (over: Partial<SyncSummary> = {}): DoneEvent => ({ type: 'done', ts: 1, summary: summary(over) })
 const stats = (filesPlanned: number): StatsEvent => ({
   type: 'stats',

@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { JsonReporter } from '../../src/output/json-reporter.js'
 import type { Streams } from '../../src/output/streams.js'
 import { WatchLogReporter } from '../../src/reporters/watch-log-reporter.js'
+import { summary } from '../ui/fixtures.js'
+
+const ZERO = summary().done
 
 // `watch --json` and the watch log number the cycles alike (QA F14): the engine's events through
 // both reporters (no built binary needed).
@@ -91,27 +94,12 @@ describe('watch: cycle numbers', () => {
   it('the log takes its numbers and the initial sync from the done, when it says them', () => {
     const { s, out } = streams()
     const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
-    const summary = (copied: number) => ({
-      mode: 'mirror',
-      dryRun: false,
-      planned: { copy: copied, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 },
-      done: { copy: copied, update: 0, delete: 0, mkdir: 0, move: 0, touch: 0, conflict: 0, skip: 0 },
-      unchanged: 0,
-      failed: 0,
-      skipped: 0,
-      bytesTransferred: copied,
-      durationMs: 100,
-      bytesPerSec: 0,
-      filesPerSec: 0,
-      listingErrors: 0,
-      notices: 0,
-      interrupted: false,
-      errorCodes: {},
-    })
+    const copied = (n: number) =>
+      summary({ planned: { ...ZERO, copy: n }, done: { ...ZERO, copy: n }, bytesTransferred: n })
     // A job without an initial sync: its first cycle is a batch of changes, not "initial sync".
-    r.event({ type: 'done', ts: 0, cycle: 1, trigger: 'changes', summary: summary(1) })
-    r.event({ type: 'done', ts: 0, cycle: 2, trigger: 'rescan', summary: summary(0) })
-    r.event({ type: 'done', ts: 0, cycle: 3, trigger: 'rescan', summary: summary(2) })
+    r.event({ type: 'done', ts: 0, cycle: 1, trigger: 'changes', summary: copied(1) })
+    r.event({ type: 'done', ts: 0, cycle: 2, trigger: 'rescan', summary: copied(0) })
+    r.event({ type: 'done', ts: 0, cycle: 3, trigger: 'rescan', summary: copied(2) })
     const lines = out.stderr.trim().split('\n')
     expect(lines).toHaveLength(2)
     expect(lines[0]).toMatch(/ #1: 1 copied/)
