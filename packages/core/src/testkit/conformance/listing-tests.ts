@@ -2,7 +2,7 @@ import { expect } from 'vitest'
 import type { Backend } from '../../backend/backend.js'
 import { isSyncError, type SyncError } from '../../errors/sync-error.js'
 import { compareEntries, entrySortKey } from '../../model/entry.js'
-import { listAll, listFiles, listKeys, writeText } from '../backend-io.js'
+import { listAll, listFiles, listKeys, settled, writeText } from '../backend-io.js'
 import { ORDER_NAMES } from '../names.js'
 import { asFresh, type SuiteContext } from '../suite-context.js'
 
@@ -120,10 +120,7 @@ export function listingTests(s: SuiteContext): void {
           `opts.excluded excludes "del\\u007fchar", yet onError got ${reported.join(', ') || 'nothing'}: ask opts.excluded about an unsafe name before reporting it`,
         ).toEqual([`INVALID_PATH ${JSON.stringify('ctl\u0001char')}`])
         const both = (name: string) => name === 'del\u007fchar' || name === 'ctl\u0001char'
-        const outcome = await listFiles(b, { excluded: both }).then(
-          (value) => ({ value }),
-          (error: unknown) => ({ error }),
-        )
+        const outcome = await settled(listFiles(b, { excluded: both }))
         expect(outcome, 'with every unsafe name excluded, a listing without onError must not throw').toEqual({
           value: ['good.txt'],
         })
@@ -158,10 +155,7 @@ export function listingTests(s: SuiteContext): void {
           return t.skip('no makeUnreadable option: the suite cannot make a part of the tree unreadable')
         await writeUnreadableTree(b)
         await s.makeUnreadable(b, 'locked')
-        const outcome = await listFiles(b).then(
-          (value) => ({ value }),
-          (error: unknown) => ({ error }),
-        )
+        const outcome = await settled(listFiles(b))
         expect('error' in outcome, `the listing must throw, but it returned ${JSON.stringify(outcome)}`).toBe(true)
         const error = (outcome as { error: unknown }).error
         expect(isSyncError(error) ? error.code : error, 'the listing must throw a SyncError').toBe('PERMISSION')

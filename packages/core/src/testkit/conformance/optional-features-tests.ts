@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { type Backend, supports } from '../../backend/backend.js'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, listFiles, listKeys, readBytes, readText, rejectionOf, writeText } from '../backend-io.js'
+import { listAll, listFiles, listKeys, readBytes, readText, rejectionOf, settled, writeText } from '../backend-io.js'
 import { prngBytes } from '../prng-stream.js'
 import type { SuiteContext } from '../suite-context.js'
 
@@ -113,10 +113,7 @@ export function optionalFeatureTests(s: SuiteContext): void {
       if (!supports.copyFrom(b)) return t.skip('backend has no copyFrom()')
       await writeText(b, 'src.txt', 'new')
       await writeText(b, 'dst.txt', 'old')
-      const outcome = await b.copyFrom(b, p('src.txt'), p('dst.txt'), { mtimeMs: 1 }, { expect: null }).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      )
+      const outcome = await settled(b.copyFrom(b, p('src.txt'), p('dst.txt'), { mtimeMs: 1 }, { expect: null }))
       if ('value' in outcome) expect(outcome.value).toBeUndefined()
       else expect(isSyncError(outcome.error) && outcome.error.code).toBe('CONFLICT')
       expect(await readText(b, 'dst.txt')).toBe('old')
@@ -146,12 +143,7 @@ export function optionalFeatureTests(s: SuiteContext): void {
         const listed = (await listAll(b)).find((e) => e.path === 'offered.bin')
         for (const algo of b.capabilities.hashes) {
           const digest = createHash(algo).update(content).digest('hex')
-          const fromHash = supports.hash(b)
-            ? await b.hash(p('offered.bin'), algo).then(
-                (value) => ({ value }),
-                (error: unknown) => ({ error }),
-              )
-            : undefined
+          const fromHash = supports.hash(b) ? await settled(b.hash(p('offered.bin'), algo)) : undefined
           const offered: [string, string | undefined][] = [
             ['hash()', fromHash && 'value' in fromHash ? fromHash.value : undefined],
             ['stat().hashes', stat?.hashes?.[algo]],

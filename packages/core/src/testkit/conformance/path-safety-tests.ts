@@ -3,7 +3,7 @@ import { expect } from 'vitest'
 import { type Backend, supports } from '../../backend/backend.js'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, writeText } from '../backend-io.js'
+import { listAll, settled, writeText } from '../backend-io.js'
 import { HOSTILE_PATHS } from '../names.js'
 import type { SuiteContext } from '../suite-context.js'
 
@@ -41,10 +41,7 @@ export function pathSafetyTests(s: SuiteContext): void {
         await writeText(b, 'ok.txt', 'fine')
         const before = await listAll(b)
         for (const hostile of HOSTILE_PATHS) {
-          const outcome = await call(b, hostile as RelPath).then(
-            (value) => ({ value }),
-            (error: unknown) => ({ error }),
-          )
+          const outcome = await settled(call(b, hostile as RelPath))
           const label = `${name}(${JSON.stringify(hostile)})`
           expect('error' in outcome, `${label} must reject`).toBe(true)
           const error = (outcome as { error: unknown }).error
@@ -63,10 +60,7 @@ export function pathSafetyTests(s: SuiteContext): void {
           [hostile, 'ok-dst'],
           ['ok.txt', hostile],
         ] as const) {
-          const outcome = await b.copyFrom(b, from as RelPath, to as RelPath, META).then(
-            (value) => ({ value }),
-            (error: unknown) => ({ error }),
-          )
+          const outcome = await settled(b.copyFrom(b, from as RelPath, to as RelPath, META))
           if ('value' in outcome) expect(outcome.value, `copyFrom(${from}, ${to})`).toBeUndefined()
           else expect(isSyncError(outcome.error) ? outcome.error.code : outcome.error).toBe('INVALID_PATH')
         }
