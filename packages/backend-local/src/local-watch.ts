@@ -244,22 +244,24 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       }
       const before = d.names
       d.names = names
+      const added: string[] = []
+      const gone: [string, boolean][] = []
+      for (const [name, dir] of before) {
+        const now = names.get(name)
+        if (now === dir) continue
+        gone.push([name, dir])
+        if (now !== undefined) added.push(name)
+      }
+      for (const name of names.keys()) if (!before.has(name)) added.push(name)
       // A name that appeared and is not UTF-8 (dropped: it cannot be synced) may be where a removed
       // name went (`mv keep.txt caf\xe9.txt`): the removes seen with it are not passed on, as a full
       // listing with such a name deletes nothing; the next rescan judges them (QA: the target's only
       // copy was deleted at once, the new name never reported).
-      const holdRemoves = [...names.keys()].some(
-        (name) => !before.has(name) && name.includes('\ufffd') && !storedAsDecoded(root, child(rel, name)),
-      )
-      const added: string[] = []
-      for (const [name, dir] of before) {
-        const now = names.get(name)
-        if (now === dir) continue
+      const holdRemoves = added.some((name) => name.includes('\ufffd') && !storedAsDecoded(root, child(rel, name)))
+      for (const [name, dir] of gone) {
         if (!holdRemoves) emit('remove', child(rel, name))
         if (dir) drop(child(rel, name))
-        if (now !== undefined) added.push(name)
       }
-      for (const name of names.keys()) if (!before.has(name)) added.push(name)
       for (const name of added) {
         emit('upsert', child(rel, name))
         if (names.get(name)) await add(child(rel, name), true)
