@@ -212,7 +212,11 @@ export class GrpcBackend
               const err = new SyncError(code, p.message, {
                 op: 'grpc.list',
                 ...(p.path !== undefined ? { path: p.path } : {}),
-                ...(code === 'INVALID_PATH' ? { hint: listProblemHint(p.message) } : {}),
+                ...(p.hint
+                  ? { hint: p.hint }
+                  : code === 'INVALID_PATH'
+                    ? { hint: 'Rename it on the server, or exclude it with --exclude.' }
+                    : {}),
               })
               if (!opts.onError) throw err
               opts.onError(err)
@@ -902,11 +906,4 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
     client.close()
     throw err
   }
-}
-
-/** The hint for a name the server could not list: a path too long for its system is not to be renamed. */
-function listProblemHint(message: string): string {
-  return message.includes('ENAMETOOLONG')
-    ? 'Its full path on the server is longer than that system allows (PATH_MAX): exclude it with --exclude, or move it nearer the served root.'
-    : 'Rename it on the server, or exclude it with --exclude.'
 }

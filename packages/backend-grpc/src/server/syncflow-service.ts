@@ -194,7 +194,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     List: serverStream('list', async (req, call, signal) => {
       const backend = await tree.backend(rootOf(req.root))
       let entries: WireEntry[] = []
-      let problems: Array<{ code: string; message: string; path?: string }> = []
+      let problems: Array<{ code: string; message: string; path?: string; hint?: string }> = []
       let notices: Array<{ code: string; message: string; path?: string }> = []
       const flush = async () => {
         await writeMessage(call, { entries, problems, notices })
@@ -206,8 +206,11 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         signal,
         // Only for a client whose run writes here: a listing is otherwise read only.
         ...(req.cleanUp ? { cleanUp: true } : {}),
-        onError: (e) =>
-          problems.push({ code: e.code, message: forClient(e, ctx.root).message, ...(e.path ? { path: e.path } : {}) }),
+        onError: (e) => {
+          // Its hint too: the server's backend knows what to do about it (a path too long there).
+          const { message, hint } = forClient(e, ctx.root)
+          problems.push({ code: e.code, message, ...(e.path ? { path: e.path } : {}), ...(hint ? { hint } : {}) })
+        },
         onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
       })
       for await (const e of listing) {

@@ -8,7 +8,12 @@ export interface Problem {
   'code'?: (string);
   'message'?: (string);
   'path'?: (string);
+  /**
+   * What the user can do about it, as the server's own backend said (e.g. a path too long there).
+   */
+  'hint'?: (string);
   '_path'?: "path";
+  '_hint'?: "hint";
 }
 
 export interface Problem__Output {
@@ -18,5 +23,10 @@ export interface Problem__Output {
   'code': (string);
   'message': (string);
   'path'?: (string);
+  /**
+   * What the user can do about it, as the server's own backend said (e.g. a path too long there).
+   */
+  'hint'?: (string);
   '_path'?: "path";
+  '_hint'?: "hint";
 }
