@@ -72,6 +72,7 @@ import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
+import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
 
@@ -203,11 +204,18 @@ export class LocalBackend
 
   async stat(path: RelPath): Promise<Entry | undefined> {
     const rel = this.#rel(path, 'stat')
+    let entry: Entry | undefined
     try {
-      return await this.#entryAt(rel)
+      entry = await this.#entryAt(rel)
     } catch (err) {
       throw toSyncError(err, 'stat', rel)
     }
+    // Not "missing" when the path is the decoding of a name that is not UTF-8 (a watcher's event
+    // for `caf\xe9` names `caf\uFFFD`): that name is there, and a listing would report it. Read as
+    // missing, the target's file was deleted (QA).
+    const part = entry === undefined ? undecodablePart(this.root, rel) : undefined
+    if (part !== undefined) throw undecodableName('local.stat', part)
+    return entry
   }
 
   async read(path: RelPath, range?: ReadRange): Promise<Readable> {

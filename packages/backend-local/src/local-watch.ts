@@ -1,4 +1,4 @@
-import { type Dirent, type FSWatcher, watch as fsWatch, readdirSync } from 'node:fs'
+import { type Dirent, type FSWatcher, watch as fsWatch } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { basename, join, sep } from 'node:path'
 import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
@@ -58,7 +58,7 @@ interface WatchedDir {
  * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
  * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
  */
-function reportable(rel: string, opts: LocalWatchOptions, root: string, type: Change['type']): RelPath | undefined {
+function reportable(rel: string, opts: LocalWatchOptions, type: Change['type']): RelPath | undefined {
   if (rel === '') return undefined
   if (!isRelPath(rel)) {
     // A name made or renamed with a control character in it (under a safe directory) is passed on
@@ -69,33 +69,13 @@ function reportable(rel: string, opts: LocalWatchOptions, root: string, type: Ch
     return unsafe && !opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1)) ? (rel as RelPath) : undefined
   }
   if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return undefined
-  if (rel.includes('\ufffd') && !storedAsDecoded(root, rel)) return undefined
+  // A name that is not UTF-8 comes decoded with U+FFFD, which addresses another, missing file. Made
+  // or written, it is passed on: the backend's stat reports it as a listing does, and the cycle
+  // holds its deletes back (a rename to such a name, even into another directory, deleted the
+  // target's copy: QA). Gone, it is no change: read as "removed", the target's file of the decoded
+  // name was deleted (QA); a genuine U+FFFD name that is gone waits for the next rescan.
+  if (type === 'remove' && rel.includes('\ufffd')) return undefined
   return rel as RelPath
-}
-
-/**
- * Whether each name of `rel` holding U+FFFD is stored as such (valid UTF-8) rather than being
- * Node's lossy decoding of a name that is not UTF-8. The decoded name addresses another, missing
- * file: as a change it read as "removed" and the target's file of that name was deleted, which a
- * full listing (that reports the name) never does (QA). Such an event is dropped; a genuine
- * U+FFFD name that is gone is not found either, and waits for the next rescan to be deleted.
- */
-function storedAsDecoded(root: string, rel: string): boolean {
-  let dir = root
-  for (const name of rel.split('/')) {
-    if (name.includes('\ufffd')) {
-      const want = Buffer.from(name, 'utf8')
-      let raw: Buffer[]
-      try {
-        raw = readdirSync(dir, { encoding: 'buffer' })
-      } catch {
-        return false
-      }
-      if (!raw.some((bytes) => bytes.equals(want))) return false
-    }
-    dir = join(dir, name)
-  }
-  return true
 }
 
 /**
@@ -117,7 +97,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     const emit = (type: Change['type'], rel: string): void => {
-      const path = closed ? undefined : reportable(rel, opts, root, type)
+      const path = closed ? undefined : reportable(rel, opts, type)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
@@ -253,13 +233,8 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         if (now !== undefined) added.push(name)
       }
       for (const name of names.keys()) if (!before.has(name)) added.push(name)
-      // A name that appeared and is not UTF-8 (dropped: it cannot be synced) may be where a removed
-      // name went (`mv keep.txt caf\xe9.txt`): the removes seen with it are not passed on, as a full
-      // listing with such a name deletes nothing; the next rescan judges them (QA: the target's only
-      // copy was deleted at once, the new name never reported).
-      const holdRemoves = added.some((name) => name.includes('\ufffd') && !storedAsDecoded(root, child(rel, name)))
       for (const [name, dir] of gone) {
-        if (!holdRemoves) emit('remove', child(rel, name))
+        emit('remove', child(rel, name))
         if (dir) drop(child(rel, name))
       }
       for (const name of added) {
@@ -328,7 +303,7 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
     const emit = (type: Change['type']) => (native: string) => {
-      const path = reportable(toPosix(native), opts, root, type)
+      const path = reportable(toPosix(native), opts, type)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {

@@ -4,6 +4,7 @@ import { sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { compareEntries, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
 import { errnoOf, toSyncError } from './to-sync-error.js'
+import { undecodableName, undecodableNames } from './undecodable-names.js'
 
 /** How symlinks are listed: as symlinks (`preserve`, like `rsync -a`), as what they point to (`follow`, like `rsync -L`), or not at all (`skip`). */
 export type SymlinkPolicy = 'preserve' | 'follow' | 'skip'
@@ -232,18 +233,19 @@ async function readDirectory(
     // (a real U+FFFD in its name) is listed (QA: it was skipped beside its lookalike).
     const undecodable = invalid?.get(name) ?? 0
     if (undecodable > 0) invalid?.set(name, undecodable - 1)
-    const problem =
-      undecodable > 0 ? 'name is not valid UTF-8' : PLAIN_NAME.test(name) ? undefined : relPathProblem(name)
-    if (problem !== undefined) {
+    const problem = undecodable > 0 || PLAIN_NAME.test(name) ? undefined : relPathProblem(name)
+    if (undecodable > 0 || problem !== undefined) {
       // Excluded by the user: skipped without a word (it could not be synced anyway).
       if (opts.excluded?.(prefix + name)) continue
       report(
         opts,
-        new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
-          op: 'local.list',
-          path: prefix + name,
-          hint: 'Rename the file, or exclude it with --exclude.',
-        }),
+        undecodable > 0
+          ? undecodableName('local.list', prefix + name)
+          : new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
+              op: 'local.list',
+              path: prefix + name,
+              hint: 'Rename the file, or exclude it with --exclude.',
+            }),
       )
       continue
     }
@@ -338,19 +340,4 @@ function lstatOrUndefined(abs: string, follow: boolean): Stats | undefined {
 function report(opts: ListOptions, error: SyncError): void {
   if (!opts.onError) throw error
   opts.onError(error)
-}
-
-/**
- * Names whose bytes are not valid UTF-8, by their decoding, with how many decode to each: Node
- * decodes them with U+FFFD, and the decoded name would address a different (missing) file, so they
- * are reported instead of silently lost.
- */
-function undecodableNames(dirAbs: string): Map<string, number> {
-  const raw = readdirSync(dirAbs, { encoding: 'buffer' })
-  const bad = new Map<string, number>()
-  for (const bytes of raw) {
-    const name = bytes.toString('utf8')
-    if (!Buffer.from(name, 'utf8').equals(bytes)) bad.set(name, (bad.get(name) ?? 0) + 1)
-  }
-  return bad
 }

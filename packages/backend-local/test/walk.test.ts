@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readdirSync } from 'node:fs'
 import { chmod, mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createPathFilter, entrySortKey, type SyncError, sync } from '@syncflow/core'
+import { createPathFilter, entrySortKey, type RelPath, type SyncError, sync } from '@syncflow/core'
 import { listAll, listKeys, rejectionOf } from '@syncflow/core/testkit'
 import fc from 'fast-check'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -86,6 +86,23 @@ describe('sorted streaming walk', () => {
     const keys = await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })
     expect(keys).toEqual(['caf\ufffd'])
     expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'caf\ufffd']])
+  })
+
+  // A watcher's event names such a file by its decoding; read as missing, the target's copy was deleted.
+  it('stat of the decoding of a name that is not UTF-8 fails as its listing does; a real U+FFFD name is found', async () => {
+    const root = await tempDir('fffd-stat')
+    await mkdir(Buffer.concat([Buffer.from(`${root}/d`), Buffer.from([0xe9])]))
+    await writeFile(Buffer.concat([Buffer.from(`${root}/caf`), Buffer.from([0xe9])]), 'latin-1')
+    await writeFile(join(root, 'real\ufffd'), 'a real U+FFFD')
+    const b = createLocalBackend({ root })
+    const failure = async (path: string) => {
+      const err = (await rejectionOf(b.stat(path as RelPath))) as SyncError
+      return [err.code, err.path, err.message.includes('UTF-8')]
+    }
+    expect(await failure('caf\ufffd')).toEqual(['INVALID_PATH', 'caf\ufffd', true])
+    expect(await failure('d\ufffd/inside.txt')).toEqual(['INVALID_PATH', 'd\ufffd', true])
+    expect(await b.stat('real\ufffd' as RelPath)).toMatchObject({ kind: 'file', size: 13 })
+    expect(await b.stat('gone\ufffd' as RelPath)).toBeUndefined()
   })
 
   // Only another tool can rename such a file; reported, it would make every run incomplete (and

@@ -190,15 +190,16 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await snapshot(full)).toEqual({ a: '1' })
   })
 
-  it('reports a path it cannot stat and leaves it alone (deletes elsewhere still run)', async () => {
+  it("reports a path it cannot stat, with its side, and holds the cycle's deletes back as a full run does", async () => {
     const src = createMemBackend()
     const dst = createMemBackend()
     await seed(src, { keep: '1', bad: 'b' })
     await seed(dst, { bad: 'old!', gone: 'g' })
     src.faults = { stat: (path) => (path === 'bad' ? new SyncError('PERMISSION', 'denied') : undefined) }
     const events = await run(src, dst, ['bad', 'gone'])
-    expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'bad', stage: 'list' })
-    expect(await snapshot(dst)).toEqual({ bad: 'old!' })
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'bad', stage: 'list', side: 'source' })
+    expect(events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
+    expect(await snapshot(dst)).toEqual({ bad: 'old!', gone: 'g' })
     expect(summary(events)).toMatchObject({ failed: 1, listingErrors: 1 })
   })
 

@@ -1,11 +1,11 @@
-import type { Backend } from '../backend/backend.js'
+import type { Backend, ListOptions } from '../backend/backend.js'
 import type { Entry } from '../model/entry.js'
 import type { PauseGate } from './pause-gate.js'
 
 /** What a view changes about the backend it wraps. */
 export interface BackendViewOptions {
   /** Replaces `list()`: e.g. the entries of a few changed paths, in listing order. */
-  readonly list?: () => AsyncIterable<Entry>
+  readonly list?: (opts?: ListOptions) => AsyncIterable<Entry>
   /** Calls that change data (and `read`, which starts a transfer) wait while the gate is paused. */
   readonly gate?: PauseGate
   /** Releases gated calls on abort. */
@@ -68,7 +68,7 @@ export function backendView<B extends Backend>(backend: B, opts: BackendViewOpti
     get(target, prop) {
       if (prop === 'list' && opts.list) {
         const list = opts.list
-        return () => list()
+        return (listOpts?: ListOptions) => list(listOpts)
       }
       const value: unknown = Reflect.get(target, prop, target)
       if (typeof value !== 'function') return value

@@ -1,15 +1,14 @@
-import { concat, defer, EMPTY, from, map, mergeMap, type Observable, of, tap } from 'rxjs'
-import { type Backend, supports } from '../backend/backend.js'
+import { concat, defer, EMPTY, from, map, mergeMap, type Observable, tap } from 'rxjs'
+import { type Backend, type ListOptions, supports } from '../backend/backend.js'
 import { sync } from '../engine/sync.js'
 import type { SyncOptions } from '../engine/sync-options.js'
-import { asSyncError } from '../errors/sync-error.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
-import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
@@ -55,7 +54,21 @@ async function hasAnyFile(source: Backend, signal?: AbortSignal): Promise<boolea
   return false
 }
 
-async function* sorted(entries: Iterable<Entry>): AsyncGenerator<Entry> {
+/**
+ * A cycle's listing of one side: its entries in listing order, after the errors met stating and
+ * listing that side's paths. Given to `sync` as the side's listing errors, they are reported with
+ * their side and hold the cycle's deletes back as in a full run (a name that is not UTF-8 where a
+ * removed file went, another directory included: the target's copy was deleted, QA).
+ */
+async function* listing(
+  entries: Iterable<Entry>,
+  errors: readonly SyncError[],
+  opts?: ListOptions,
+): AsyncGenerator<Entry> {
+  for (const error of errors) {
+    if (!opts?.onError) throw error
+    opts.onError(error)
+  }
   yield* [...entries].sort(compareEntries)
 }
 
@@ -64,24 +77,20 @@ interface Extra {
   movesPlanned: number
   movesDone: number
   movesFailed: number
-  statFailures: number
-  /** Of those, the ones that would hold a full run's deletes back (`listingErrorHoldsDeletes`): the summary's listing errors. */
-  listingErrors: number
   /** Moved files that `sync` then found equal on both sides: counted as moved, not also as unchanged. */
   movedUnchanged: number
 }
 
 /** Adds the work done outside `sync` to a cycle's summary. */
 function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
-  if (x.movesPlanned === 0 && x.statFailures === 0) return summary
+  if (x.movesPlanned === 0) return summary
   const add = (counts: Readonly<Record<ActionKind, number>>, n: number) => ({ ...counts, move: counts.move + n })
   return {
     ...summary,
     planned: add(summary.planned, x.movesPlanned),
     done: add(summary.done, x.movesDone),
     unchanged: summary.unchanged - x.movedUnchanged,
-    failed: summary.failed + x.movesFailed + x.statFailures,
-    listingErrors: summary.listingErrors + x.listingErrors,
+    failed: summary.failed + x.movesFailed,
   }
 }
 
@@ -105,8 +114,8 @@ export function syncPaths(
     const unique = [...new Set(paths)]
     const concurrency = options.statConcurrency ?? 16
     const signal = options.signal
-    const statErrors: SyncEvent[] = []
     const statSide = async (backend: Backend, list: readonly RelPath[], into: Side): Promise<void> => {
+      const errors = into === src ? srcErrors : dstErrors
       await mapConcurrent(list, concurrency, async (path) => {
         try {
           const entry = await backend.stat(path)
@@ -114,22 +123,29 @@ export function syncPaths(
           else into.delete(path)
         } catch (err) {
           const error = asSyncError(err, 'stat', path)
-          statErrors.push({ type: 'failed', ts: Date.now(), path, error: error.toJSON(), stage: 'list' })
+          // The failure is the path's even when the backend did not say which (a listing error without one reads as the whole side's).
+          errors.push(
+            error.path !== undefined
+              ? error
+              : new SyncError(error.code, error.message, {
+                  path,
+                  cause: error,
+                  ...(error.hint ? { hint: error.hint } : {}),
+                }),
+          )
           unreadable.add(path)
-          extra.statFailures++
-          if (listingErrorHoldsDeletes(error)) extra.listingErrors++
         }
       })
     }
     const src: Side = new Map()
     const dst: Side = new Map()
+    const srcErrors: SyncError[] = []
+    const dstErrors: SyncError[] = []
     const unreadable = new Set<RelPath>()
     const extra: Extra = {
       movesPlanned: 0,
       movesDone: 0,
       movesFailed: 0,
-      statFailures: 0,
-      listingErrors: 0,
       movedUnchanged: 0,
     }
     const moved: RelPath[] = []
@@ -177,17 +193,7 @@ export function syncPaths(
         const listed = listSubtrees(backend, roots, {
           ...(options.filter ? { filter: options.filter } : {}),
           ...(signal ? { signal } : {}),
-          onError: (err) => {
-            extra.statFailures++
-            if (listingErrorHoldsDeletes(err)) extra.listingErrors++
-            statErrors.push({
-              type: 'failed',
-              ts: Date.now(),
-              path: err.path ?? '',
-              error: err.toJSON(),
-              stage: 'list',
-            })
-          },
+          onError: (err) => (into === src ? srcErrors : dstErrors).push(err),
         })
         const young: RelPath[] = []
         for await (const e of listed) {
@@ -294,8 +300,8 @@ export function syncPaths(
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
           return sync(
-            backendView(source, { list: () => sorted(sourceEntries) }),
-            backendView(target, { list: () => sorted(targetEntries) }),
+            backendView(source, { list: (opts) => listing(sourceEntries, srcErrors, opts) }),
+            backendView(target, { list: (opts) => listing(targetEntries, dstErrors, opts) }),
             cycleOptions,
           )
         }),
@@ -315,12 +321,6 @@ export function syncPaths(
       )
     })
 
-    return concat(
-      prepare$.pipe(mergeMap(() => EMPTY)),
-      defer(() => of(...statErrors.splice(0))),
-      moves$,
-      defer(() => of(...statErrors.splice(0))),
-      cycle$,
-    )
+    return concat(prepare$.pipe(mergeMap(() => EMPTY)), moves$, cycle$)
   })
 }
