@@ -1,7 +1,7 @@
 import { lstat, lutimes, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { type SyncError, sync } from '@syncflow/core'
+import { createPathFilter, type SyncError, sync } from '@syncflow/core'
 import { listAll, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
@@ -235,5 +235,30 @@ describe('a copied symlink', () => {
     expect((await lstat(join(dst, 'link'))).mtimeMs).toBe(T.getTime())
     const kept = (await lstat(join(src, 'target.txt'))).mtimeMs
     expect(Math.abs((await lstat(join(dst, 'target.txt'))).mtimeMs - kept)).toBeLessThan(1) // not the link's
+  })
+})
+
+// QA F8: a directory taken part in only so that an --include can look inside it is created once
+// something inside it is copied (rsync -m); a symlink the target cannot store is skipped, not
+// copied, so it creates nothing either.
+describe('--include and a symlink the target cannot store', () => {
+  it('creates no directory for a skipped symlink', async () => {
+    const src = await tempDir('include-link-src')
+    const dst = await tempDir('include-link-dst')
+    await mkdir(join(src, 'a', 'b'), { recursive: true })
+    await symlink('/etc/passwd', join(src, 'a', 'b', 'link.md'))
+    await mkdir(join(src, 'c'))
+    await writeFile(join(src, 'c', 'x.md'), 'x')
+    // The source lists symlinks (preserve, the default); the target cannot store them (skip).
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst, symlinks: 'skip' }), {
+        mode: 'copy',
+        filter: createPathFilter({ include: ['*.md'] }),
+      }).pipe(toArray()),
+    )
+    const planned = events.flatMap((e) => (e.type === 'planned' ? [`${e.action.kind} ${e.action.path}`] : []))
+    expect(planned).toEqual(['skip a/b/link.md', 'mkdir c', 'copy c/x.md'])
+    expect(await readdir(dst, { recursive: true })).toEqual(['c', 'c/x.md'])
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: { failed: 0, done: { mkdir: 1, copy: 1 } } })
   })
 })

@@ -14,10 +14,11 @@ const NONE: Decision = { kind: 'none' }
  * Holds back the creation of new directories that take part only so that an `--include` can match
  * inside them (`walkedOnly`): such a directory is created once something inside it is acted on
  * (its `mkdir` then goes out first, in order), and not at all when nothing is, as rclone does and
- * rsync with `-m` (QA: `copy --include '*.md'` left `images/2024/` empty in the target). Windows of
- * outcomes in listing order (a directory before its contents) go in and out; a directory not
- * created comes out as `none` (its backlog slot released, nothing counted). Memory: one held
- * outcome per level of the current directory chain.
+ * rsync with `-m` (QA: `copy --include '*.md'` left `images/2024/` empty in the target). A skip or
+ * a conflict writes nothing, so it creates nothing either. Windows of outcomes in listing order (a
+ * directory before its contents) go in and out; a directory not created comes out as `none` (its
+ * backlog slot released, nothing counted). Memory: one held outcome per level of the current
+ * directory chain.
  */
 export function deferWalkedDirs(walkedOnly: (dir: string) => boolean): OperatorFunction<PlanOutcome[], PlanOutcome[]> {
   return (windows$) =>
@@ -37,7 +38,9 @@ export function deferWalkedDirs(walkedOnly: (dir: string) => boolean): OperatorF
             const path = o.pair.path as string
             leave(path, out)
             const d = o.decision
-            if (d.kind === 'action') {
+            // A skip or a conflict writes nothing (a symlink the target cannot store): it is reported
+            // where it is, and creates no directory above it (QA F8), as rsync -m would not.
+            if (d.kind === 'action' && d.action.kind !== 'skip' && d.action.kind !== 'conflict') {
               const a = d.action
               if (a.kind === 'mkdir' && a.target === undefined && walkedOnly(path)) {
                 held.push({ path, outcome: o })
