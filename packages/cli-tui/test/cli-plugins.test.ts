@@ -1,9 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { finished } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
 import { createMemBackend, SyncError, supports } from '@syncflow/core'
 import { firstValueFrom, throwError } from 'rxjs'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { guardPlugin } from '../src/job/plugin-backend.js'
 import {
   buildCli,
@@ -208,7 +210,8 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
 
 describe('errors from plugin code name the plugin, not a syncflow bug (QA 4a F4)', () => {
   /** A plugin over examples/json-backend.mjs (scheme pe://) whose backend fails where PE_WHERE says. */
-  const PE_PLUGIN = `import { jsonBackend } from '${JSON_BACKEND}'
+  const PE_PLUGIN = `import { Readable } from 'node:stream'
+import { jsonBackend } from '${JSON_BACKEND}'
 export default {
   name: 'pe',
   schemes: ['pe'],
@@ -219,6 +222,16 @@ export default {
     if (process.env.PE_WHERE === 'read') b.read = async (path, range) => {
       if (path === 'a.txt') throw new Error('socket hang up')
       return read(path, range)
+    }
+    // The stream read() resolves to sends 3 bytes, then fails with a plain Error.
+    if (process.env.PE_WHERE === 'stream') b.read = async (path, range) => {
+      const body = await read(path, range)
+      if (path !== 'a.txt') return body
+      body.destroy()
+      return Readable.from((async function* () {
+        yield Buffer.from('alp')
+        throw new Error('connection reset by peer')
+      })())
     }
     return b
   },
@@ -288,6 +301,38 @@ export default {
     })
     expect(failed.error.hint).not.toContain('bug in syncflow')
     expect(await readTree(join(root, 'dst2'))).toEqual({ 'dir/b.txt': 'bravo\n' })
+  })
+
+  it("a plain Error from the read stream mid-file is the source plugin's read failure, not the target's (QA F6)", async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const peSnap = snapshot.replace(/^json:/, 'pe:')
+    const message =
+      'UNKNOWN: pe.read (a.txt): plugin ./pe.mjs ("pe"): its read() stream failed after 3 bytes: connection reset by peer'
+
+    const json = await pe('stream', 'copy', peSnap, join(root, 'dst'), '--json')
+    expect(json.code, json.stderr).toBe(1)
+    const failed = jsonLines(json.stdout).filter((e) => e.type === 'failed')
+    expect(failed).toEqual([
+      expect.objectContaining({
+        path: 'a.txt',
+        error: expect.objectContaining({
+          code: 'UNKNOWN',
+          message,
+          hint: expect.stringContaining('comes from the plugin ./pe.mjs ("pe"), not from syncflow'),
+        }),
+      }),
+    ])
+    expect(JSON.stringify(failed)).not.toContain('local.write')
+    expect(JSON.stringify(failed)).not.toContain('bug in syncflow')
+    // The short file is never committed.
+    expect(await readTree(join(root, 'dst'))).toEqual({ 'dir/b.txt': 'bravo\n' })
+
+    const human = await pe('stream', 'copy', peSnap, join(root, 'dst2'), '-v')
+    expect(human.code, human.stderr).toBe(1)
+    expect(human.stdout + human.stderr).toContain(`failed   a.txt: ${message}`)
+    expect(human.stdout + human.stderr).toContain("report it to the plugin's author")
+    expect(human.stdout + human.stderr).not.toContain('bug in syncflow')
   })
 })
 
@@ -383,6 +428,42 @@ describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () =
     })
     if (!supports.watch(b)) throw new Error('watch expected')
     await expect(firstValueFrom(b.watch())).rejects.toMatchObject({ code: 'UNKNOWN', op: 'fl.watch' })
+  })
+
+  it("fails a read stream that ends without its end as the plugin's, and destroys it when ours is", async () => {
+    let theirs: Readable | undefined
+    const early = guardPlugin(
+      {
+        name: 'rs',
+        schemes: ['rs'],
+        open: async () =>
+          Object.assign(new Flaky(), {
+            read: async () => {
+              theirs = new Readable({ read() {} })
+              theirs.push('abcd')
+              return theirs
+            },
+          }) as never,
+      },
+      './rs.mjs',
+    )
+    const b = await early.open('rs://x', {})
+    const body = await b.read('f' as never)
+    let seen = ''
+    body.on('data', (c: Buffer) => {
+      seen += c
+    })
+    const failed = finished(body)
+    await vi.waitFor(() => expect(seen).toBe('abcd'))
+    theirs?.destroy() // no error, no end: a short file unless it is a failure
+    await expect(failed).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      op: 'rs.read',
+      message: 'UNKNOWN: rs.read (f): plugin ./rs.mjs ("rs"): its read() stream failed after 4 bytes: Premature close',
+    })
+    const again = await b.read('f' as never)
+    again.destroy()
+    await vi.waitFor(() => expect(theirs?.destroyed).toBe(true))
   })
 
   it('wraps a frozen backend too (its methods are fixed own properties), and instanceof still holds', async () => {

@@ -1,3 +1,4 @@
+import { finished, type Readable, Transform } from 'node:stream'
 import { type Backend, type BackendPlugin, isSyncError, type OpenOptions, SyncError, schemeOf } from '@syncflow/core'
 import { Observable } from 'rxjs'
 
@@ -11,6 +12,8 @@ const REQUIRED_METHODS = ['list', 'stat', 'read', 'write', 'remove', 'close', 'r
 /** Methods whose result is an AsyncIterable (errors come from its iterator) or an Observable. */
 const ITERABLE_METHODS = new Set(['list', 'deltaFrom'])
 const OBSERVABLE_METHODS = new Set(['watch'])
+/** Methods whose result is a stream of bytes (errors come mid-file, from the stream). */
+const STREAM_METHODS = new Set(['read'])
 /** Methods without a path argument; `copyFrom`'s own path is its third argument. */
 const PATHLESS_METHODS = new Set(['list', 'close', 'rootExists', 'watch'])
 
@@ -22,8 +25,9 @@ const unwrapped = new WeakMap<object, object>()
  * backend so that anything its code throws that is not a SyncError names the plugin.
  * - `open` throwing a plain Error: `USAGE` (exit 2), `plugin SPEC ("name"): open() failed: …`;
  * - `open` resolving to something that is not a Backend: `USAGE` naming the missing members;
- * - a backend method throwing a plain Error: `UNKNOWN` with op `<scheme>.<method>`, naming the
- *   plugin in the message and blaming it in the hint.
+ * - a backend method throwing a plain Error (or the stream `read` resolves to emitting one
+ *   mid-file): `UNKNOWN` with op `<scheme>.<method>`, naming the plugin in the message and blaming
+ *   it in the hint.
  * SyncErrors and aborts pass through unchanged.
  */
 export function guardPlugin(plugin: BackendPlugin, spec: string): BackendPlugin {
@@ -96,9 +100,10 @@ function kindOf(err: unknown): string {
  * `uri` and `capabilities`, `instanceof`); methods run on the plugin's own object (private fields).
  */
 function guardBackend(backend: Backend, scheme: string, label: string): Backend {
-  const blame = (err: unknown, method: string, path: unknown): unknown => {
+  /** `during` says where in the call it failed (`its read stream failed after 7 bytes`). */
+  const blame = (err: unknown, method: string, path: unknown, during?: string): unknown => {
     if (passesThrough(err)) return err
-    return new SyncError('UNKNOWN', `${label}: ${messageOf(err)}`, {
+    return new SyncError('UNKNOWN', `${label}: ${during === undefined ? '' : `${during}: `}${messageOf(err)}`, {
       op: `${scheme}.${method}`,
       ...(typeof path === 'string' ? { path } : {}),
       cause: err,
@@ -135,7 +140,18 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
         if (ITERABLE_METHODS.has(key) && isAsyncIterable(out)) return guardIterable(out, fail)
         if (OBSERVABLE_METHODS.has(key) && isSubscribable(out)) return guardObservable(out, fail)
         if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') {
-          return Promise.resolve(out).catch(fail)
+          if (!STREAM_METHODS.has(key)) return Promise.resolve(out).catch(fail)
+          // A stream's error mid-file reaches the target's write (the engine pipes it there): as a
+          // plain Error it would read as the target's failure, or a bug in syncflow (QA F6).
+          return Promise.resolve(out).then(
+            (stream) =>
+              isReadable(stream)
+                ? guardReadable(stream, (err, bytes) =>
+                    blame(err, key, path, `its ${key}() stream failed after ${bytes} byte${bytes === 1 ? '' : 's'}`),
+                  )
+                : stream,
+            fail,
+          )
         }
         return out
       }
@@ -192,6 +208,39 @@ function guardIterable<T>(source: AsyncIterable<T>, fail: (err: unknown) => neve
       throw err
     },
   }
+}
+
+function isReadable(value: unknown): value is Readable {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Readable).pipe === 'function' &&
+    typeof (value as Readable).on === 'function' &&
+    typeof (value as Readable).destroy === 'function'
+  )
+}
+
+/**
+ * The bytes of `source` through a stream of ours whose error is `blame(err, bytesSoFar)`: an end
+ * without `end` (a plain destroy) is an error too, never a short file. Destroying ours (the
+ * consumer gave up) destroys the source.
+ */
+function guardReadable(source: Readable, blame: (err: unknown, bytes: number) => unknown): Readable {
+  let bytes = 0
+  const out = new Transform({
+    transform(chunk: Buffer | string, _encoding, done) {
+      bytes += chunk.length
+      done(null, chunk)
+    },
+  })
+  finished(source, (err) => {
+    if (err) out.destroy(blame(err, bytes) as Error)
+  })
+  out.on('close', () => {
+    if (!source.destroyed) source.destroy()
+  })
+  source.pipe(out)
+  return out
 }
 
 /** An Observable whose error goes through `fail`. */
