@@ -369,4 +369,27 @@ describe('printable', () => {
     const copied = (path: string) => formatCompleted({ kind: 'copy', path: path as RelPath, reason: 'new file' }, false)
     expect(copied('tab\tname')).not.toBe(copied('tab\\x09name'))
   })
+
+  // QA F10: the quoted form starts with `"`; a name that starts with `"` itself is quoted too, so
+  // that `"t\x09.txt"` (quotes and a backslash in the name) does not print as `t<TAB>.txt` does.
+  it('prints a name that starts with a double quote quoted, so no bare name reads as a quoted one', () => {
+    const names = ['t\t.txt', 't\\x09.txt', '"t\\x09.txt"', '"t\t.txt"']
+    const shown = names.map(printableName)
+    expect(shown).toEqual(['"t\\x09.txt"', 't\\x09.txt', '"\\"t\\\\x09.txt\\""', '"\\"t\\x09.txt\\""'])
+    expect(new Set(shown).size).toBe(names.length)
+    // A quote elsewhere in a name cannot be taken for the quoted form: the name stays as it is.
+    expect(printableName('say "hi".txt')).toBe('say "hi".txt')
+    // The message's `(path)` is printed as the name is, not escaped in place.
+    const failed = (path: string) =>
+      formatFailed({
+        path,
+        stage: 'list',
+        side: 'source',
+        error: { code: 'INVALID_PATH', message: `INVALID_PATH: local.list (${path}): unsafe name skipped`, path },
+      })
+    expect(failed('t\t.txt')).toBe(
+      'failed   "t\\x09.txt": INVALID_PATH: local.list ("t\\x09.txt"): unsafe name skipped',
+    )
+    expect(failed('t\\x09.txt')).toBe('failed   t\\x09.txt: INVALID_PATH: local.list (t\\x09.txt): unsafe name skipped')
+  })
 })

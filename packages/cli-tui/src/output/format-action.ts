@@ -1,5 +1,5 @@
 import type { Action, ActionKind, FailedEvent } from '@syncflow/core'
-import { printable, printableName } from './printable.js'
+import { printable, printableMessage, printableName } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
   copy: 'copied',
@@ -47,8 +47,10 @@ export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'
 
 /**
  * A failure: `failed   docs/a.txt: CODE: op (path): message`, then the hint, if given, indented
- * on the next line. Messages and hints may quote names: their line breaks are escaped.
+ * on the next line. Messages and hints may quote names: their line breaks are escaped, and the
+ * message's `(path)` is printed as the name is.
  */
 export function formatFailed(event: Pick<FailedEvent, 'path' | 'stage' | 'side' | 'error'>, hint?: string): string {
-  return `failed   ${failedSubject(event)}: ${printable(event.error.message)}${hint ? `\n  ${printable(hint)}` : ''}`
+  const message = printableMessage(event.error.message, event.error.path)
+  return `failed   ${failedSubject(event)}: ${message}${hint ? `\n  ${printable(hint)}` : ''}`
 }

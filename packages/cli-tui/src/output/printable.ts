@@ -20,12 +20,31 @@ export function printable(text: string, keepNewlines = false): string {
 }
 
 /**
- * A name (a path) safe to print and never mistaken for another: as it is when it has no control
- * character, else quoted, with its controls, `\` and `"` escaped (`"tab\x09name"`). Escaped in
- * place, a tab's `\x09` read the same as a name with the four characters `\x09` in it, valid
- * since a backslash is an ordinary character of a name (QA).
+ * A name (a path) safe to print and never mistaken for another. The rule, close to GNU ls's default
+ * (`shell-escape`: a plain name is shown bare, only one that needs it is quoted) and to rsync (which
+ * escapes a backslash only where it could read as one of its own escapes):
+ * - a name is printed as it is, backslashes and all, unless it holds a control character or
+ *   starts with `"`;
+ * - such a name is printed between double quotes, with `\` and `"` escaped by a backslash and its
+ *   controls as `\xHH` (`"tab\x09name"`).
+ * So a printed name starting with `"` is always the quoted form, and in a bare one a backslash is
+ * always itself: `t\x09.txt` (those four characters), `"t\x09.txt"` (a tab) and `"\"t\\x09.txt\""`
+ * (the name `"t\x09.txt"`, quotes included) are three names (QA: the last two printed alike).
  */
 export function printableName(name: string): string {
   CONTROL.lastIndex = 0
-  return CONTROL.test(name) ? `"${printable(name.replace(/[\\"]/g, '\\$&'))}"` : name
+  return CONTROL.test(name) || name.startsWith('"') ? `"${printable(name.replace(/[\\"]/g, '\\$&'))}"` : name
+}
+
+/**
+ * An error message safe to print, its ` (path)` (see `SyncError`) printed as `printableName` prints
+ * the path: escaped in place, a tab in it read as a name with a literal `\x09`.
+ */
+export function printableMessage(message: string, path: string | undefined): string {
+  if (path === undefined) return printable(message)
+  const shown = printableName(path)
+  const at = shown === path ? -1 : message.indexOf(` (${path}): `)
+  if (at < 0) return printable(message)
+  const end = at + path.length + 3
+  return `${printable(message.slice(0, at))} (${shown})${printable(message.slice(end))}`
 }
