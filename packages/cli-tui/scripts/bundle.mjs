@@ -46,9 +46,11 @@ const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'x
  * (bench/watch). React's production build is picked here (process.env.NODE_ENV is defined below), and
  * Ink's devtools (react-devtools-core, loaded only with DEV=true) stay out.
  */
-const UI_PACKAGES = new Set(['ink', 'react'])
+const UI_PACKAGES = new Set(['ink', 'react', 'strip-ansi'])
 const NEVER_BUNDLED = new Set(['react-devtools-core'])
 
+const FAST_STRING_WIDTH = path.join(PKG, 'src/ui/fast-string-width.ts')
+const stringWidthEntry = createRequire(path.join(PKG, 'package.json')).resolve('string-width')
 const rxjsRoot = path.dirname(createRequire(path.join(PKG, 'package.json')).resolve('rxjs/package.json'))
 const hashWasmRoot = path.dirname(
   createRequire(path.join(PACKAGES, 'core', 'package.json')).resolve('hash-wasm/package.json'),
@@ -69,6 +71,11 @@ const workspace = new Map(
 const resolveForBundle = {
   name: 'syncflow-bundle',
   setup(b) {
+    // string-width, for every importer (Ink, wrap-ansi's own copy, the UI), is the UI's fast path in
+    // front of the real one (see src/ui/fast-string-width.ts), which alone imports the package itself.
+    b.onResolve({ filter: /^string-width$/ }, (args) =>
+      args.importer === FAST_STRING_WIDTH ? { path: stringWidthEntry } : { path: FAST_STRING_WIDTH },
+    )
     b.onResolve({ filter: /^[^./]/ }, (args) => {
       if (args.path.startsWith('node:')) return { external: true }
       const parts = args.path.split('/')

@@ -1,4 +1,4 @@
-import stringWidth from 'string-width'
+import stringWidth from './fast-string-width.js'
 
 /** Printable ASCII: one column per character, the common case, measured without segmenting. */
 const NARROW = /^[\x20-\x7e]*$/
