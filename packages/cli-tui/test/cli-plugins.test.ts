@@ -195,6 +195,53 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
     expectUsageError(await cli('ls', src, '--plugin', './bad.mjs'), ...mentions)
   })
 
+  it("a missing file the plugin's own code imports is named, with no npm install (QA F9)", async () => {
+    await writeTree(root, {
+      'rel.mjs': "import { helper } from './helper.js'\nexport default helper\n",
+      'lib/a.mjs': "export * from './b.mjs'\n",
+      'lib/b.mjs': "import './gone.mjs'\n",
+      'nested.mjs': "export * from './lib/a.mjs'\n",
+      'rel.cjs': "module.exports = require('./helper')\n",
+      'noext.mjs': "export * from './json-plugin'\n",
+    })
+    const ls = (plugin: string) => cli('ls', src, '--plugin', plugin)
+    const rel = await ls('./rel.mjs')
+    expectUsageError(
+      rel,
+      `plugin ./rel.mjs could not be loaded: its file ${join(root, 'rel.mjs')} imports ${join(root, 'helper.js')}, which does not exist`,
+      `Add ${join(root, 'helper.js')}, or fix the import in ${join(root, 'rel.mjs')}`,
+    )
+    // One file of the plugin importing another: the importing file is the one named.
+    const nested = await ls('./nested.mjs')
+    expectUsageError(
+      nested,
+      `its file ${join(root, 'lib/b.mjs')} imports ${join(root, 'lib/gone.mjs')}, which does not exist`,
+    )
+    const cjs = await ls('./rel.cjs')
+    expectUsageError(cjs, `its file ${join(root, 'rel.cjs')} imports ${join(root, 'helper')}, which does not exist`)
+    const noext = await ls('./noext.mjs')
+    expectUsageError(
+      noext,
+      `imports ${join(root, 'json-plugin')}, which does not exist`,
+      `There is ${join(root, 'json-plugin.mjs')}: import it with its extension.`,
+    )
+    for (const r of [rel, nested, cjs, noext]) expect(r.stderr).not.toContain('npm install')
+
+    // A bare name is a package: npm install is the answer, with the package's name (not its subpath).
+    await writeFile(join(root, 'bare.mjs'), "import 'syncflow-helper-nowhere/sub/x.js'\nexport default {}\n")
+    expectUsageError(await ls('./bare.mjs'), 'npm install syncflow-helper-nowhere.')
+    // A file missing inside an installed package is that package's, not the plugin's own.
+    await writeTree(join(root, 'node_modules', 'half-built'), {
+      'package.json': JSON.stringify({ name: 'half-built', type: 'module', exports: { './*': './*' } }),
+    })
+    await writeFile(join(root, 'half.mjs'), "import 'half-built/dist/x.js'\nexport default {}\n")
+    expectUsageError(
+      await ls('./half.mjs'),
+      `the installed package half-built has no file ${join(root, 'node_modules/half-built/dist/x.js')} (imported from ${join(root, 'half.mjs')})`,
+      'npm install half-built,',
+    )
+  })
+
   it('two plugins claiming one scheme', async () => {
     await writeFile(
       join(root, 'other.mjs'),

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { isAbsolute, join, resolve } from 'node:path'
+import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { type BackendPlugin, BackendRegistry } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
@@ -225,14 +225,86 @@ async function importPlugin(spec: string, file: string): Promise<Record<string, 
     return (await import(pathToFileURL(file).href)) as Record<string, unknown>
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
-    const missing = /Cannot find (?:package|module) '([^']+)'/.exec(why)?.[1]
-    throw usageError(
-      `plugin ${spec} could not be loaded: ${why.split('\n')[0]}`,
-      missing !== undefined
-        ? `The plugin imports ${missing}, which is not installed where the plugin is: install it beside the plugin (its own node_modules or a parent's)${missing.startsWith('@syncflow/') ? `; from a checkout of syncflow, npm install /path/to/syncflow/packages/${missing.slice('@syncflow/'.length)} (see "How a user loads it" in CONTRIBUTING.md)` : `, npm install ${missing}`}.`
-        : `Fix the module (${file}), or leave --plugin ${spec} out.`,
-    )
+    const failed = `plugin ${spec} could not be loaded`
+    const missing = missingImport(err)
+    switch (missing?.kind) {
+      case 'file':
+        // npm installs packages, not a file the plugin's own code names (QA F9).
+        throw usageError(
+          `${failed}: ${missing.importer === undefined ? 'it imports' : `its file ${missing.importer} imports`} ${missing.file}, which does not exist`,
+          `Add ${missing.file}, or fix the import${missing.importer === undefined ? '' : ` in ${missing.importer}`} (a relative import is resolved from the directory of the file that has it; in an ES module it names the file with its extension).${missing.didYouMean === undefined ? '' : ` There is ${missing.didYouMean}: import it with its extension.`}`,
+        )
+      case 'package-file':
+        throw usageError(
+          `${failed}: the installed package ${missing.name} has no file ${missing.file}${missing.importer === undefined ? '' : ` (imported from ${missing.importer})`}`,
+          `The package is installed incompletely or not built (install it again, npm install ${missing.name}, where the plugin finds it, or build it), or the import${missing.importer === undefined ? '' : ` in ${missing.importer}`} names a file the package does not have.`,
+        )
+      case 'package':
+        throw usageError(
+          `${failed}: ${why.split('\n')[0]}`,
+          `The plugin imports ${missing.name}, which is not installed where the plugin is: install it beside the plugin (its own node_modules or a parent's)${missing.name.startsWith('@syncflow/') ? `; from a checkout of syncflow, npm install /path/to/syncflow/packages/${missing.name.slice('@syncflow/'.length)} (see "How a user loads it" in CONTRIBUTING.md)` : `, npm install ${missing.name}`}.`,
+        )
+    }
+    throw usageError(`${failed}: ${why.split('\n')[0]}`, `Fix the module (${file}), or leave --plugin ${spec} out.`)
   }
+}
+
+/** What a module that cannot be found is: a package, a file in an installed package, or a file of the plugin's own. */
+type MissingImport =
+  | { readonly kind: 'package'; readonly name: string }
+  | { readonly kind: 'package-file'; readonly name: string; readonly file: string; readonly importer?: string }
+  | {
+      readonly kind: 'file'
+      readonly file: string
+      readonly importer?: string /** The file with an extension, when that exists. */
+      readonly didYouMean?: string
+    }
+
+/**
+ * What Node could not find, from its error: ESM's `Cannot find package 'NAME' imported from FILE`
+ * or `Cannot find module '/ABS/PATH' imported from FILE` (its `url` the file's), CommonJS's
+ * `Cannot find module 'SPECIFIER'` with a `requireStack` (the requiring file first).
+ */
+function missingImport(err: unknown): MissingImport | undefined {
+  const { code, url, requireStack } = (err ?? {}) as { code?: unknown; url?: unknown; requireStack?: unknown }
+  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') return undefined
+  const message = err instanceof Error ? err.message : ''
+  const m = /^Cannot find (package|module) '([^']+)'(?: imported from (.+))?/.exec(message)
+  if (m === null) return undefined
+  const [, what, specifier = '', from] = m
+  const importer =
+    from ?? (Array.isArray(requireStack) && typeof requireStack[0] === 'string' ? requireStack[0] : undefined)
+  const isFile =
+    what === 'module' && (isAbsolute(specifier) || /^\.\.?([\\/]|$)/.test(specifier) || specifier.startsWith('file:'))
+  if (!isFile) return { kind: 'package', name: packageName(specifier) }
+  const file =
+    typeof url === 'string' && url.startsWith('file:')
+      ? fileURLToPath(url)
+      : specifier.startsWith('file:')
+        ? fileURLToPath(specifier)
+        : resolve(importer === undefined ? process.cwd() : dirname(importer), specifier)
+  // A file missing inside node_modules is the installed package's, not the plugin's own.
+  const at = file.lastIndexOf(`${sep}node_modules${sep}`)
+  if (at >= 0) {
+    const name = packageName(
+      file
+        .slice(at + `${sep}node_modules${sep}`.length)
+        .split(sep)
+        .join('/'),
+    )
+    return { kind: 'package-file', name, file, ...(importer ? { importer } : {}) }
+  }
+  // An ES module's import names the file with its extension (Node suggests one only for some).
+  const didYouMean = ['.js', '.mjs', '.cjs', '.json']
+    .map((ext) => file + ext)
+    .find((f) => statSync(f, { throwIfNoEntry: false })?.isFile())
+  return { kind: 'file', file, ...(importer ? { importer } : {}), ...(didYouMean ? { didYouMean } : {}) }
+}
+
+/** The package a bare specifier names: `lodash` of `lodash/fp`, `@scope/pkg` of `@scope/pkg/sub`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split('/')
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? specifier)
 }
 
 /** An export meant as a plugin, and where the module has it (for messages). */
