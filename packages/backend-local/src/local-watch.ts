@@ -58,14 +58,17 @@ interface WatchedDir {
  * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
  * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
  */
-function reportable(rel: string, opts: LocalWatchOptions, type: Change['type']): RelPath | undefined {
+function reportable(rel: string, opts: LocalWatchOptions, type: Change['type'], written: boolean): RelPath | undefined {
   if (rel === '') return undefined
   if (!isRelPath(rel)) {
     // A name made or renamed with a control character in it (under a safe directory) is passed on
     // for the engine to report at once, as a listing does; a rescan an hour later did (QA). A name
-    // that never could be synced going away is no change.
+    // that never could be synced going away is no change; nor is a write to it (`written`): it
+    // was reported when it was made or renamed (or by the listing, if it was there before), and
+    // `echo x > NAME`, made then written, was reported twice, a file written in many pieces more
+    // (QA F11).
     const parent = rel.slice(0, Math.max(0, rel.lastIndexOf('/')))
-    const unsafe = type === 'upsert' && hasUnsafeCharacter(rel) && (parent === '' || isRelPath(parent))
+    const unsafe = type === 'upsert' && !written && hasUnsafeCharacter(rel) && (parent === '' || isRelPath(parent))
     return unsafe && !opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1)) ? (rel as RelPath) : undefined
   }
   if (opts.ignoreName?.(rel.slice(rel.lastIndexOf('/') + 1))) return undefined
@@ -96,8 +99,9 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     let closed = false
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
-    const emit = (type: Change['type'], rel: string): void => {
-      const path = closed ? undefined : reportable(rel, opts, type)
+    /** Passes a change on; `written`: a write to the file (inotify `change`), not a name made. */
+    const emit = (type: Change['type'], rel: string, written = false): void => {
+      const path = closed ? undefined : reportable(rel, opts, type, written)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
@@ -269,7 +273,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const onEvent = (rel: string, event: string, name: string | Buffer | null): void => {
       if (closed) return
       if (event === 'change' && typeof name === 'string' && name !== '') {
-        emit('upsert', child(rel, name))
+        emit('upsert', child(rel, name), true)
         return
       }
       // An event about the directory itself carries its own name (a child of that name is renewed
@@ -302,10 +306,12 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
   return new Observable<Change>((subscriber: Subscriber<Change>) => {
     let closed = false
     let closeWatcher: (() => Promise<void>) | undefined
-    const emit = (type: Change['type']) => (native: string) => {
-      const path = reportable(toPosix(native), opts, type)
-      if (path !== undefined) subscriber.next({ type, path })
-    }
+    const emit =
+      (type: Change['type'], written = false) =>
+      (native: string) => {
+        const path = reportable(toPosix(native), opts, type, written)
+        if (path !== undefined) subscriber.next({ type, path })
+      }
     const close = (): void => {
       if (closed) return
       closed = true
@@ -337,7 +343,7 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
         closeWatcher = () => watcher.close()
         watcher
           .on('add', emit('upsert'))
-          .on('change', emit('upsert'))
+          .on('change', emit('upsert', true))
           .on('addDir', emit('upsert'))
           .on('unlink', emit('remove'))
           .on('unlinkDir', emit('remove'))

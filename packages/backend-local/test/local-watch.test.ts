@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Change } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
@@ -112,6 +112,23 @@ describe('watchLocal', () => {
     await writeFile(join(root, 'marker'), 'm')
     await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert marker')
     expect(w.seen.filter((s) => s !== 'upsert marker').sort()).toEqual(['remove keep', 'upsert d\tx', 'upsert kee\tp'])
+    w.sub.unsubscribe()
+  })
+
+  // QA F11: `echo x > NAME` (made, then written) was reported twice by `syncflow watch`, a file
+  // written in many pieces once per write.
+  it('passes on a name with a control character once when it is made, not again for each write to it', async () => {
+    const root = await tempDir('watch')
+    const w = await watching(root)
+    const name = join(root, 'new\ttab.txt')
+    await writeFile(name, 'made')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert new\ttab.txt')
+    await appendFile(name, ' and written')
+    await appendFile(name, ' twice')
+    // The marker's event comes after the writes' own (one directory, events in order).
+    await writeFile(join(root, 'marker'), 'm')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert marker')
+    expect(w.seen.filter((s) => s.includes('\t'))).toEqual(['upsert new\ttab.txt'])
     w.sub.unsubscribe()
   })
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, readdir, rename, rm } from 'node:fs/promises'
+import { appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -94,6 +94,30 @@ describe('syncflow watch', () => {
     await expect.poll(() => cycles(r), { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
     expect(events(r).some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
     expect(await readTree(dst)).toEqual({ 'a/x.txt': 'only copy', 'b/other.txt': 'o' })
+  })
+
+  // QA F11: a file made with a tab in its name (`echo x > NAME`: made, then written) was printed
+  // twice; a file written in many pieces, once per write.
+  it('prints the failure of a name with a control character once, however often it is written', async () => {
+    const { src, dst, env } = await setup()
+    const r = startCli(['watch', src, dst], { env })
+    running.push(r)
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toMatch(/initial sync: /)
+    const name = join(src, 'new\ttab.txt')
+    await writeFile(name, 'made')
+    await appendFile(name, ' and written')
+    await appendFile(name, ' twice')
+    // A later file's copy ends a cycle after the writes' events.
+    await expect.poll(() => r.stderr(), { timeout: 10_000 }).toMatch(/failed {3}"new\\x09tab\.txt"/)
+    await writeTree(src, { 'marker.txt': 'm' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ 'marker.txt': 'm' })
+    r.child.kill('SIGINT')
+    const end = await r.exited
+    expect(end.code, end.stderr).toBe(130)
+    const failed = end.stderr.split('\n').filter((l) => l.startsWith('failed '))
+    expect(failed).toEqual([
+      'failed   "new\\x09tab.txt": INVALID_PATH: watch ("new\\x09tab.txt"): unsafe name skipped: control character in name',
+    ])
   })
 
   it('absorbs a burst of 2,000 files (an unpacked archive) in a few cycles', async () => {
