@@ -26,3 +26,30 @@ it('a target directory left holding a name skipped as unsafe is skipped for that
   expect((await readdir(dst)).sort()).toEqual(['keep', 'p'])
   expect(await readdir(join(dst, 'p'))).toEqual(['odd\tname'])
 })
+
+// QA F9: a name that is not UTF-8 holds the run's deletes back (its bytes are not known, only their
+// decoding), a tab in it or not: `a<TAB>\xe9` let the mirror delete, `caf\xe9` did not.
+it('a name that is not UTF-8 with a tab in it holds the deletes back, as one without a tab does', async () => {
+  for (const bytes of [
+    [0x61, 0x09, 0xe9],
+    [0x63, 0x61, 0x66, 0xe9],
+  ]) {
+    const src = await tempDir('undecodable-src')
+    const dst = await tempDir('undecodable-dst')
+    await writeFile(join(src, 'keep'), 'k')
+    await writeFile(Buffer.concat([Buffer.from(`${src}/`), Buffer.from(bytes)]), 'not UTF-8')
+    await writeFile(join(dst, 'stale'), 's')
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+    )
+    const name = Buffer.from(bytes).toString('utf8')
+    expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+      { path: name, stage: 'list', error: { code: 'INVALID_PATH' } },
+    ])
+    expect(
+      events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED'),
+      name,
+    ).toBe(true)
+    expect((await readdir(dst)).sort(), name).toEqual(['keep', 'stale'])
+  }
+})

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { guardDeletes } from '../src/operators/guard-deletes.js'
+import { guardDeletes, listingErrorHoldsDeletes } from '../src/operators/guard-deletes.js'
 
 const base = { deletes: 5, targetFiles: 100, sourceFiles: 95, failures: 0, listingErrors: 0, aborted: false }
 
@@ -34,5 +34,20 @@ describe('guardDeletes', () => {
     expect(guardDeletes({ ...base, maxDelete: { count: 4 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
     expect(guardDeletes({ ...base, maxDelete: { percent: 5 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...base, maxDelete: { percent: 4.9 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
+  })
+})
+
+describe('listingErrorHoldsDeletes', () => {
+  it('holds deletes back for every listing error but a name skipped for a control character', () => {
+    expect(listingErrorHoldsDeletes({ code: 'PERMISSION', path: 'd' })).toBe(true)
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH' })).toBe(true)
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH', path: 'a//b' })).toBe(true)
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH', path: 'd/odd\tname' })).toBe(false)
+  })
+  // QA F9: bytes `a\t\xe9` come decoded as `a\t\ufffd`; `caf\xe9` held the deletes back, this did not.
+  it('holds deletes back for a name that is not UTF-8 (decoded with U+FFFD), a control character in it or not', () => {
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH', path: 'caf\ufffd' })).toBe(true)
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH', path: 'a\t\ufffd' })).toBe(true)
+    expect(listingErrorHoldsDeletes({ code: 'INVALID_PATH', path: 'd\ufffd/x\ny' })).toBe(true)
   })
 })

@@ -28,9 +28,16 @@ export interface DeleteGuardInput {
  * tab, a newline): no RelPath names that file on either side, so nothing planned is its
  * counterpart. Such a name is still reported (the run exits 1), but a single odd name no longer
  * stops a mirror from ever deleting again.
+ *
+ * A name that is not UTF-8 holds the deletes back whatever else it holds (QA F9: `a<TAB>\xe9` let
+ * a mirror delete, `caf\xe9` did not): its bytes are not known here, only their decoding with
+ * U+FFFD, which is not the name. It is told by that U+FFFD in the path (as the local backend
+ * reports it; a listing error carries no more): a genuine U+FFFD beside a control character, a
+ * rarer name still, holds them back too, the safe side.
  */
 export function listingErrorHoldsDeletes(error: { readonly code: string; readonly path?: string }): boolean {
-  return !(error.code === 'INVALID_PATH' && error.path !== undefined && hasUnsafeCharacter(error.path))
+  if (error.code !== 'INVALID_PATH' || error.path === undefined || error.path.includes('\ufffd')) return true
+  return !hasUnsafeCharacter(error.path)
 }
 
 /** The verdict: run the deletes, or not and why. */
