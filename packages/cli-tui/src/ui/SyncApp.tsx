@@ -117,23 +117,28 @@ export function SyncApp(props: SyncAppProps) {
   return (
     <Box flexDirection="column">
       <Static items={view.cycles as CycleView[]}>{(c) => <CycleLine key={c.n} cycle={c} color={color} />}</Static>
-      <Dashboard
-        command={props.command}
-        source={props.source}
-        target={props.target}
-        view={view}
-        throughput={throughput}
-        columns={columns}
-        rows={rows}
-        paused={pause.paused}
-        stopping={stopping}
-        lingering={lingering}
-        screen={screen}
-        {...(errorsAt ? { errorsAt } : {})}
-        watch={watch}
-        color={color}
-        {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
-      />
+      {/* Clipped to the terminal: Ink redraws at once on a resize, before React has laid the screen out
+          for the new size; lines still as wide as the old terminal then wrapped, Ink erased fewer lines
+          than it had written, and pieces of old frames stayed on screen (QA, ui --watch). */}
+      <Box flexDirection="column" overflowX="hidden">
+        <Dashboard
+          command={props.command}
+          source={props.source}
+          target={props.target}
+          view={view}
+          throughput={throughput}
+          columns={columns}
+          rows={rows}
+          paused={pause.paused}
+          stopping={stopping}
+          lingering={lingering}
+          screen={screen}
+          {...(errorsAt ? { errorsAt } : {})}
+          watch={watch}
+          color={color}
+          {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
+        />
+      </Box>
     </Box>
   )
 }

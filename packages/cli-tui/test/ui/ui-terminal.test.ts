@@ -100,6 +100,28 @@ describe.skipIf(skipReason !== undefined)(
       expect(await readTree(dst)).toEqual(await readTree(src))
     })
 
+    // QA: Ink redraws at once on a resize, with the frame React laid out for the old width: its lines
+    // wrapped, and pieces of old frames stayed above the new one.
+    it('narrowed while watching, shows the new frame alone: no piece of an old one', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst-resize')
+      await writeTree(src, { 'a.txt': 'a' })
+      startUi(root, src, dst, '--watch')
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/#1 /)
+      tmux('resize-window', '-t', session, '-x', '50', '-y', '20')
+      await writeTree(src, { 'b.txt': 'b' })
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/copied 2/)
+      const lines = screen()
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+      expect(lines.filter((l) => l.includes('syncflow watch'))).toHaveLength(1)
+      // Above the frame, only the cycles' lines.
+      const header = lines.findIndex((l) => l.startsWith('syncflow watch'))
+      expect(lines.slice(0, header).filter((l) => !/^\d\d:\d\d:\d\d #\d+ /.test(l))).toEqual([])
+      for (const line of lines) expect(line.length).toBeLessThanOrEqual(50)
+    })
+
     it('after a run with failures, its last screen waits for q, yet SIGTERM ends it (exit 1, not a process left behind)', async () => {
       const root = await tempDir()
       const src = join(root, 'src')
