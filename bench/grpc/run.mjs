@@ -32,28 +32,34 @@ import { connect, createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseFlags } from '../lib/flags.mjs'
 import { Prng } from '../lib/prng.mjs'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const DATA = path.join(REPO, '.bench-data/grpc')
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 
-const args = process.argv.slice(2)
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`)
-  return i >= 0 ? (args[i + 1] ?? dflt) : dflt
-}
-const SIZE = Number(opt('size-mib', '1024')) * 1024 * 1024
-const RENAME = Number(opt('rename-mib', '256')) * 1024 * 1024
-const RUNS = Number(opt('runs', '3'))
-const CLIENT = opt('client', 'cli')
-const SERVER = opt('server', 'cli')
+const flags = parseFlags('node bench/grpc/run.mjs', {
+  'size-mib': { type: 'string', default: '1024' },
+  'rename-mib': { type: 'string', default: '256' },
+  runs: { type: 'string', default: '3' },
+  client: { type: 'string', default: 'cli' },
+  server: { type: 'string', default: 'cli' },
+  bin: { type: 'string', default: path.join(REPO, 'packages/cli-tui/dist/bin.js') },
+  ab: { type: 'string' },
+  only: { type: 'string', default: 'overwrite,insert,rename' },
+})
+const SIZE = Number(flags['size-mib']) * 1024 * 1024
+const RENAME = Number(flags['rename-mib']) * 1024 * 1024
+const RUNS = Number(flags.runs)
+const CLIENT = String(flags.client)
+const SERVER = String(flags.server)
 /** The syncflow binary (both sides): another build to compare against, e.g. an older commit's. */
-const BIN = path.resolve(opt('bin', path.join(REPO, 'packages/cli-tui/dist/bin.js')))
+const BIN = path.resolve(String(flags.bin))
 /** A second syncflow binary run in the same rounds (`syncflow-b`, with its own server): an A/B under the same load. */
-const AB = args.includes('--ab') ? path.resolve(opt('ab', '')) : undefined
+const AB = typeof flags.ab === 'string' ? path.resolve(flags.ab) : undefined
 /** Which scenarios to run (default: all). */
-const ONLY = opt('only', 'overwrite,insert,rename').split(',')
+const ONLY = String(flags.only).split(',')
 const VIA = `client ${CLIENT}, server ${SERVER}${BIN.startsWith(REPO) ? '' : `, binary ${BIN}`}${AB ? `, syncflow-b = ${AB}` : ''}`
 const MIB = 1024 * 1024
 const T0 = 1_700_000_000 // base mtime (s)

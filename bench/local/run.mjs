@@ -11,8 +11,8 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { summarizeCpuProfile } from '../lib/cpu-profile.mjs'
+import { badFlag, parseFlags } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -36,19 +36,17 @@ import {
  */
 
 const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'large']
-const { values: flags } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '5' },
-    'big-reps': { type: 'string', default: '3' },
-    only: { type: 'string', default: SCENARIOS.join(',') },
-    tools: { type: 'string', default: 'syncflow,rsync,rclone,cp -a,rsync --fsync' },
-    quick: { type: 'boolean', default: false },
-    profile: { type: 'boolean', default: false },
-    data: { type: 'string', default: path.join(REPO, '.bench-data', 'local') },
-    keep: { type: 'boolean', default: false },
-    'no-install': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-  },
+const flags = parseFlags('node bench/run.mjs', {
+  reps: { type: 'string', default: '5' },
+  'big-reps': { type: 'string', default: '3' },
+  only: { type: 'string', default: SCENARIOS.join(',') },
+  tools: { type: 'string', default: 'syncflow,rsync,rclone,cp -a,rsync --fsync' },
+  quick: { type: 'boolean', default: false },
+  profile: { type: 'boolean', default: false },
+  data: { type: 'string', default: path.join(REPO, '.bench-data', 'local') },
+  keep: { type: 'boolean', default: false },
+  'no-install': { type: 'boolean', default: false },
+  'no-build': { type: 'boolean', default: false },
 })
 
 const SEED = 20240601
@@ -64,7 +62,7 @@ const profileDir = path.join(data, 'profiles')
 const log = (/** @type {string} */ msg) => process.stderr.write(`bench: ${msg}\n`)
 
 for (const s of only)
-  if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
+  if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
 
 if (!flags['no-install']) {
   spawnSync('sh', [path.join(REPO, 'bench/install-tools.sh')], { stdio: 'inherit' })

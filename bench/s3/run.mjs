@@ -14,8 +14,8 @@ import { request as httpRequest } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { parseArgs } from 'node:util'
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { badFlag, parseFlags } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -30,21 +30,19 @@ import { changeSome, deleteSome, listTree, mixedTree, smallFilesTree, totalBytes
  */
 
 const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'rename', 'mixed']
-const { values: flags } = parseArgs({
-  options: {
-    reps: { type: 'string', default: '3' },
-    'big-reps': { type: 'string', default: '1' },
-    only: { type: 'string', default: SCENARIOS.join(',') },
-    tools: { type: 'string', default: 'syncflow,aws,rclone' },
-    quick: { type: 'boolean', default: false },
-    data: { type: 'string', default: path.join(REPO, '.bench-data', 's3') },
-    keep: { type: 'boolean', default: false },
-    'no-install': { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-    // Extra syncflow runs in the same rotation, for A/B comparisons: `c64=--concurrency 64`, or
-    // `old=/tmp/old/packages/cli-tui/dist/bin.js` (another build), or both (`old64=/x/bin.js --concurrency 8`).
-    variant: { type: 'string', multiple: true, default: [] },
-  },
+const flags = parseFlags('node bench/s3/run.mjs', {
+  reps: { type: 'string', default: '3' },
+  'big-reps': { type: 'string', default: '1' },
+  only: { type: 'string', default: SCENARIOS.join(',') },
+  tools: { type: 'string', default: 'syncflow,aws,rclone' },
+  quick: { type: 'boolean', default: false },
+  data: { type: 'string', default: path.join(REPO, '.bench-data', 's3') },
+  keep: { type: 'boolean', default: false },
+  'no-install': { type: 'boolean', default: false },
+  'no-build': { type: 'boolean', default: false },
+  // Extra syncflow runs in the same rotation, for A/B comparisons: `c64=--concurrency 64`, or
+  // `old=/tmp/old/packages/cli-tui/dist/bin.js` (another build), or both (`old64=/x/bin.js --concurrency 8`).
+  variant: { type: 'string', multiple: true, default: [] },
 })
 
 const SEED = 20240917
@@ -58,7 +56,7 @@ const BUCKET = 'bench'
 const data = path.resolve(String(flags.data))
 const log = (/** @type {string} */ msg) => process.stderr.write(`bench-s3: ${msg}\n`)
 for (const s of only)
-  if (!SCENARIOS.includes(s)) throw new Error(`unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
+  if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
 
 // ---- set-up: tools, build, server, proxy --------------------------------------------------------
 

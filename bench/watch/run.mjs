@@ -11,27 +11,25 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../lib/flags.mjs'
 import { fmt, markdownTable, median } from '../lib/stats.mjs'
 import { REPO, SYNCFLOW_BIN } from '../lib/tools.mjs'
 import { listTree, smallFilesTree, treeDifference, writeTree } from '../lib/tree.mjs'
 import { startWatch } from './watch-process.mjs'
 
-const { values: flags } = parseArgs({
-  options: {
-    only: { type: 'string', default: 'latency,burst,ui' },
-    writes: { type: 'string', default: '200' },
-    files: { type: 'string', default: '10000' },
-    reps: { type: 'string', default: '3' },
-    quick: { type: 'boolean', default: false },
-    data: { type: 'string', default: path.join(REPO, '.bench-data', 'watch') },
-    keep: { type: 'boolean', default: false },
-    'no-build': { type: 'boolean', default: false },
-    'ui-fs': { type: 'string', default: 'both' },
-    'burst-fs': { type: 'string', default: 'disk' },
-    bin: { type: 'string' },
-    'node-args': { type: 'string', default: '' },
-  },
+const flags = parseFlags('node bench/watch/run.mjs', {
+  only: { type: 'string', default: 'latency,burst,ui' },
+  writes: { type: 'string', default: '200' },
+  files: { type: 'string', default: '10000' },
+  reps: { type: 'string', default: '3' },
+  quick: { type: 'boolean', default: false },
+  data: { type: 'string', default: path.join(REPO, '.bench-data', 'watch') },
+  keep: { type: 'boolean', default: false },
+  'no-build': { type: 'boolean', default: false },
+  'ui-fs': { type: 'string', default: 'both' },
+  'burst-fs': { type: 'string', default: 'disk' },
+  bin: { type: 'string' },
+  'node-args': { type: 'string', default: '' },
 })
 const quick = flags.quick === true
 const only = new Set(String(flags.only).split(','))
