@@ -1,8 +1,9 @@
 import type { SyncEvent } from '@syncflow/core'
-import { Box, Static, useApp, useInput } from 'ink'
+import { Box, Static, useApp, useInput, useStdout } from 'ink'
 import { useEffect, useState } from 'react'
 import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
+import { useClearOnNarrower } from './clear-on-shrink.js'
 import { Dashboard, errorsScreenSize } from './Dashboard.js'
 import { errorsBodyRows } from './ErrorsView.js'
 import { type ErrorsScroll, scrollErrors } from './errors-scroll.js'
@@ -70,6 +71,7 @@ export function SyncApp(props: SyncAppProps) {
     ...(pause.since !== undefined ? { pausedSince: pause.since } : {}),
   })
   const { columns, rows } = useTerminalSize()
+  useClearOnNarrower(columns, useStdout().stdout)
   const [screen, setScreen] = useState<Screen>('dashboard')
   const [errorsAt, setErrorsAt] = useState<ErrorsScroll | undefined>(undefined)
   const [stopping, setStopping] = useState(false)
@@ -117,28 +119,23 @@ export function SyncApp(props: SyncAppProps) {
   return (
     <Box flexDirection="column">
       <Static items={view.cycles as CycleView[]}>{(c) => <CycleLine key={c.n} cycle={c} color={color} />}</Static>
-      {/* Clipped to the terminal: Ink redraws at once on a resize, before React has laid the screen out
-          for the new size; lines still as wide as the old terminal then wrapped, Ink erased fewer lines
-          than it had written, and pieces of old frames stayed on screen (QA, ui --watch). */}
-      <Box flexDirection="column" overflowX="hidden">
-        <Dashboard
-          command={props.command}
-          source={props.source}
-          target={props.target}
-          view={view}
-          throughput={throughput}
-          columns={columns}
-          rows={rows}
-          paused={pause.paused}
-          stopping={stopping}
-          lingering={lingering}
-          screen={screen}
-          {...(errorsAt ? { errorsAt } : {})}
-          watch={watch}
-          color={color}
-          {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
-        />
-      </Box>
+      <Dashboard
+        command={props.command}
+        source={props.source}
+        target={props.target}
+        view={view}
+        throughput={throughput}
+        columns={columns}
+        rows={rows}
+        paused={pause.paused}
+        stopping={stopping}
+        lingering={lingering}
+        screen={screen}
+        {...(errorsAt ? { errorsAt } : {})}
+        watch={watch}
+        color={color}
+        {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
+      />
     </Box>
   )
 }

@@ -1,3 +1,5 @@
+import { useInsertionEffect, useRef } from 'react'
+
 /** Clears the whole screen and moves the cursor home (the scrollback is left alone). */
 export const CLEAR_SCREEN = '\x1b[2J\x1b[H'
 
@@ -19,4 +21,20 @@ export function clearOnShrink(stdout: NodeJS.WriteStream): () => void {
   return () => {
     stdout.off('resize', onResize)
   }
+}
+
+/**
+ * Clears the screen when a frame is laid out narrower than the one before, just before Ink draws
+ * it: insertion effects run before Ink's commit hook writes the frame. On a resize Ink first redraws
+ * at once with the tree React laid out for the old width: its lines wrapped on the narrower screen,
+ * Ink then erased fewer lines than the screen held, and pieces of old frames stayed above the new
+ * one (QA, `ui --watch`). Clipping the frame to the screen instead cut a character off every row
+ * holding a zero-width one (slice-ansi counts it as a column).
+ */
+export function useClearOnNarrower(columns: number, stdout: NodeJS.WriteStream): void {
+  const last = useRef(columns)
+  useInsertionEffect(() => {
+    if (columns < last.current && stdout.isTTY) stdout.write(CLEAR_SCREEN)
+    last.current = columns
+  }, [columns, stdout])
 }

@@ -56,6 +56,21 @@ describe('SyncApp', () => {
     ui.unmount()
   })
 
+  // QA: with the screen clipped to the terminal, Ink's slice-ansi counted a zero-width character as a
+  // column and cut the last one off each such row ("2.00 Mi").
+  it('draws a row whose name holds zero-width characters whole', async () => {
+    const ui = app()
+    const name = 'soft\u00adhyphen\u200bspace.bin'
+    const [planned, started, progress] = transferEvents('copy', name, 4 << 20)
+    for (const e of [planned!, started!, progress!]) ui.events.next(e)
+    await expect.poll(frame(ui), WAIT).toContain('In flight (1)')
+    const row = frame(ui)()
+      .split('\n')
+      .find((l) => l.includes('space.bin'))
+    expect(row).toMatch(/MiB\s*$/)
+    ui.unmount()
+  })
+
   it('pauses and resumes with p, shows errors with e and help with ?, Esc goes back', async () => {
     const ui = app()
     ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
