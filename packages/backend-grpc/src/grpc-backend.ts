@@ -17,6 +17,7 @@ import {
   type FileSignature,
   type HashAlgo,
   type Hashable,
+  isSyncError,
   type ListOptions,
   type Movable,
   type MtimeSettable,
@@ -68,8 +69,22 @@ export interface GrpcBackendOptions {
   readonly blockSize?: number
   /** Largest message sent or accepted, bytes. [16 MiB] */
   readonly maxMessageBytes?: number
-  /** Deadline of each non-streaming call. [60 s] */
+  /** Deadline of each non-streaming call. [`ioTimeoutMs`, else 60 s] */
   readonly timeoutMs?: number
+  /**
+   * I/O timeout (the CLI's `--timeout`, rsync's): a call fails `TRANSIENT` when the server sends or
+   * takes nothing for this long while the client waits on it (the next message of a stream, room
+   * to send more, the answer at the end). The time the client spends elsewhere (a slow source or
+   * target on its side) does not count. Not for `hash` (the server reads the whole file first) nor
+   * `watch` (quiet while nothing changes). [none: a dead connection is noticed by keepalive pings]
+   */
+  readonly ioTimeoutMs?: number
+  /**
+   * Connection timeout (the CLI's `--contimeout`): `createGrpcBackend` fails `TRANSIENT` when no
+   * connection to the server is established within this long (an address that drops the packets,
+   * or accepts and never answers). A refused connection fails at once. [the Hello deadline]
+   */
+  readonly connectTimeoutMs?: number
   /** Where `SYNCFLOW_TOKEN` is read from. [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>
   /**
@@ -102,6 +117,8 @@ function notFollowed(path: string, op: string): SyncError {
 const CHUNK = 256 * 1024
 /** gRPC's status UNAVAILABLE (the SDK itself is loaded lazily). */
 const UNAVAILABLE = 14
+/** gRPC's status DEADLINE_EXCEEDED. */
+const DEADLINE_EXCEEDED = 4
 /** Smallest file worth asking the server's content index about (hashing it costs a local read). */
 const CONTENT_LOOKUP_MIN_SIZE = 1 << 20
 
@@ -138,6 +155,7 @@ export class GrpcBackend
   readonly #root: string
   readonly #token: string | undefined
   readonly #timeoutMs: number
+  readonly #ioTimeoutMs: number | undefined
   readonly #blockSize: number
   readonly #compress: boolean
   readonly #protocol: Protocol
@@ -155,6 +173,7 @@ export class GrpcBackend
     options: {
       token?: string | undefined
       timeoutMs: number
+      ioTimeoutMs?: number | undefined
       blockSize: number
       compress: boolean
       symlinks?: SymlinkPolicy
@@ -167,6 +186,7 @@ export class GrpcBackend
     this.#protocol = protocol
     this.#token = options.token
     this.#timeoutMs = options.timeoutMs
+    this.#ioTimeoutMs = options.ioTimeoutMs
     this.#blockSize = options.blockSize
     this.#compress = options.compress
     this.#symlinks = options.symlinks ?? 'preserve'
@@ -198,8 +218,12 @@ export class GrpcBackend
         opts.signal?.addEventListener('abort', onAbort, { once: true })
         let previous: Entry | undefined
         let pruned: string | undefined // a directory whose contents are skipped (they follow it in order)
+        const it = (call as AsyncIterable<ListReply__Output>)[Symbol.asyncIterator]()
         try {
-          for await (const reply of call as AsyncIterable<ListReply__Output>) {
+          for (;;) {
+            const next = await self.#peer(it.next(), call, 'list')
+            if (next.done === true) break
+            const reply = next.value
             for (const n of reply.notices) {
               opts.onNotice?.({ code: n.code as never, message: n.message, ...(n.path ? { path: n.path } : {}) })
             }
@@ -291,18 +315,19 @@ export class GrpcBackend
     // Wait for the first message (or the end, or the error), so a missing file rejects here.
     let first: IteratorResult<{ data: Buffer; gzip: boolean }>
     try {
-      first = await it.next()
+      first = await this.#peer(it.next(), call, 'read', rel)
     } catch (err) {
       call.cancel()
       throw this.#error(err, 'read', rel)
     }
     const fail = (err: unknown) => this.#error(err, 'read', rel)
+    const next = () => this.#peer(it.next(), call, 'read', rel)
     async function* bytes(): AsyncGenerator<Buffer> {
       let done = first.done === true
       try {
         if (!first.done) yield await data(first.value)
         while (!done) {
-          const r = await it.next()
+          const r = await next()
           if (r.done) done = true
           else yield await data(r.value)
         }
@@ -350,8 +375,8 @@ export class GrpcBackend
       yield { end: { size: sent } }
     }
     try {
-      await sendAll(call, messages(), result)
-      const reply = await result
+      await sendAll(call, messages(), result, (waiting) => this.#peer(waiting, call, 'write', rel))
+      const reply = await this.#peer(result, call, 'write', rel)
       return this.#sameEntry(fromWireEntry(reply.entry as never, 'write'), rel, 'write')
     } catch (err) {
       body.destroy()
@@ -540,9 +565,12 @@ export class GrpcBackend
     let assembler: SignatureAssembler | undefined
     try {
       type Reply = { blockSize: number; size: number; strongBytes: number; weak: Buffer; strong: Buffer }
-      for await (const m of call as ClientReadableStream<Reply>) {
-        assembler ??= new SignatureAssembler(m, 'signature')
-        assembler.add(m)
+      const it = (call as ClientReadableStream<Reply>)[Symbol.asyncIterator]()
+      for (;;) {
+        const next = await this.#peer(it.next(), call, 'signature', rel)
+        if (next.done === true) break
+        assembler ??= new SignatureAssembler(next.value, 'signature')
+        assembler.add(next.value)
       }
       if (assembler === undefined) throw new SyncError('UNSUPPORTED', 'empty signature', { op: 'grpc.signature' })
       return assembler.finish()
@@ -575,8 +603,9 @@ export class GrpcBackend
     type Reply = { blockSize: number; size: number; strongBytes: number; weak: Buffer; strong: Buffer }
     const it = (call as ClientReadableStream<Reply>)[Symbol.asyncIterator]()
     let assembler: SignatureAssembler
+    const next = () => this.#peer(it.next(), call, 'signature', rel)
     try {
-      const first = await it.next()
+      const first = await next()
       if (first.done === true) throw new SyncError('UNSUPPORTED', 'empty signature', { op: 'grpc.signature' })
       assembler = new SignatureAssembler(first.value, 'signature')
       assembler.add(first.value)
@@ -598,7 +627,7 @@ export class GrpcBackend
     }
     void (async () => {
       try {
-        for (let r = await it.next(); r.done !== true; r = await it.next()) {
+        for (let r = await next(); r.done !== true; r = await next()) {
           a.add(r.value)
           wake()
         }
@@ -656,8 +685,8 @@ export class GrpcBackend
       for await (const batch of batchOps(ops)) yield { ops: batch }
     }
     try {
-      await sendAll(call, messages(), result)
-      const reply = await result
+      await sendAll(call, messages(), result, (waiting) => this.#peer(waiting, call, 'patch', rel))
+      const reply = await this.#peer(result, call, 'patch', rel)
       return this.#sameEntry(fromWireEntry(reply.entry as never, 'patch'), rel, 'patch')
     } catch (err) {
       throw this.#error(err, 'patch', rel, opts.signal)
@@ -702,9 +731,12 @@ export class GrpcBackend
               first = false
             }
           })()
-          await sendAll(call as never, requests, ended)
-          for await (const reply of call as AsyncIterable<{ ops: never[] }>) {
-            for (const w of reply.ops) yield await fromWireOp(w, 'deltaFrom')
+          await sendAll(call as never, requests, ended, (waiting) => self.#peer(waiting, call, 'deltaFrom', rel))
+          const it = (call as AsyncIterable<{ ops: never[] }>)[Symbol.asyncIterator]()
+          for (;;) {
+            const next = await self.#peer(it.next(), call, 'deltaFrom', rel)
+            if (next.done === true) break
+            for (const w of next.value.ops) yield await fromWireOp(w, 'deltaFrom')
           }
           done = true
         } catch (err) {
@@ -733,6 +765,40 @@ export class GrpcBackend
     return toSyncError(err, op, path, signal, this.#server)
   }
 
+  /**
+   * `waiting` (on the server: a message, room to send, an answer), or, when the I/O timeout passes
+   * first, `call` cancelled and a TRANSIENT error that says the server went silent.
+   */
+  #peer<T>(waiting: Promise<T>, call: { cancel(): void }, op: string, path?: string): Promise<T> {
+    const ms = this.#ioTimeoutMs
+    if (ms === undefined) return waiting
+    let timer: NodeJS.Timeout | undefined
+    const silent = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        call.cancel()
+        reject(this.#silent(ms, op, path))
+      }, ms)
+    })
+    return Promise.race([waiting, silent]).finally(() => clearTimeout(timer))
+  }
+
+  /** The error of a server silent for `ms` (an I/O timeout; a request's deadline). */
+  #silent(ms: number, op: string, path: string | undefined, cause?: unknown): SyncError {
+    const io = this.#ioTimeoutMs !== undefined
+    return new SyncError(
+      'TRANSIENT',
+      io
+        ? `the server at ${this.#server} sent or took nothing for ${seconds(ms)} (I/O timeout)`
+        : `the server at ${this.#server} did not answer within ${seconds(ms)}`,
+      {
+        op: `grpc.${op}`,
+        ...(path !== undefined ? { path } : {}),
+        ...(cause !== undefined ? { cause } : {}),
+        hint: `Check that \`syncflow serve\` at ${this.#server} is alive and reachable (a stalled server or network)${io ? '; over a slow link, raise --timeout' : ''}. What failed is tried again by the next run.`,
+      },
+    )
+  }
+
   #metadata(): Metadata {
     const md = new this.#protocol.grpc.Metadata()
     if (this.#token !== undefined) md.set('authorization', `Bearer ${this.#token}`)
@@ -752,7 +818,8 @@ export class GrpcBackend
       const options: CallOptions = deadline ? { deadline: Date.now() + this.#timeoutMs } : {}
       const call = start(this.#metadata(), options, (err, res) => {
         signal?.removeEventListener('abort', onAbort)
-        if (err || res === undefined) reject(this.#error(err ?? new Error('empty reply'), op, path, signal))
+        if (err?.code === DEADLINE_EXCEEDED && !signal?.aborted) reject(this.#silent(this.#timeoutMs, op, path, err))
+        else if (err || res === undefined) reject(this.#error(err ?? new Error('empty reply'), op, path, signal))
         else resolve(res)
       }) as { cancel(): void }
       const onAbort = () => call.cancel()
@@ -793,6 +860,8 @@ async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | un
  * "Failed to connect", and a retry would never succeed.
  */
 async function helloError(err: unknown, location: GrpcLocation): Promise<SyncError> {
+  // Ours already (a connection not made in time) says what happened.
+  if (isSyncError(err)) return err
   const e = toSyncError(err, 'hello', location.uri)
   if (e.code !== 'TRANSIENT') return e
   if (!location.tls && (err as Partial<ServiceError>).code === UNAVAILABLE && (await speaksTls(location.target))) {
@@ -874,17 +943,34 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   }
   const credentials = location.tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure()
   const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
-  const timeoutMs = options.timeoutMs ?? 60_000
+  const timeoutMs = options.timeoutMs ?? options.ioTimeoutMs ?? 60_000
+  let connectTimer: NodeJS.Timeout | undefined
+  const connected = () => client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY
   try {
     const hello = await new Promise<HelloReply__Output>((resolve, reject) => {
       const md = new grpc.Metadata()
       if (token !== undefined) md.set('authorization', `Bearer ${token}`)
-      client.Hello(
+      let notConnected = false
+      const call = client.Hello(
         { root: location.root, protocol: PROTOCOL_VERSION },
         md,
         { deadline: Date.now() + timeoutMs },
-        (err, res) => (err || !res ? reject(err ?? new Error('empty reply')) : resolve(res)),
+        (err, res) => {
+          if (notConnected) reject(connectTimeoutError(location, options.connectTimeoutMs ?? timeoutMs, err))
+          else if (err?.code === DEADLINE_EXCEEDED && !connected())
+            reject(connectTimeoutError(location, timeoutMs, err))
+          else if (err || !res) reject(err ?? new Error('empty reply'))
+          else resolve(res)
+        },
       )
+      // A connection still not made by then is given up; one made waits for Hello's deadline.
+      if (options.connectTimeoutMs !== undefined) {
+        connectTimer = setTimeout(() => {
+          if (connected()) return
+          notConnected = true
+          call.cancel()
+        }, options.connectTimeoutMs)
+      }
     }).catch(async (err: unknown) => {
       throw await helloError(err, location)
     })
@@ -898,6 +984,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
     return new GrpcBackend(location, client, hello, protocol, {
       token,
       timeoutMs,
+      ioTimeoutMs: options.ioTimeoutMs,
       blockSize: options.blockSize ?? 0,
       compress: options.compress === true,
       ...(options.symlinks !== undefined ? { symlinks: options.symlinks } : {}),
@@ -905,5 +992,26 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   } catch (err) {
     client.close()
     throw err
+  } finally {
+    clearTimeout(connectTimer)
   }
+}
+
+/** The error of a connection not made within `connectTimeoutMs` (see GrpcBackendOptions). */
+function connectTimeoutError(location: GrpcLocation, ms: number, cause: unknown): SyncError {
+  return new SyncError(
+    'TRANSIENT',
+    `no connection to ${location.target} within ${seconds(ms)} (connection timeout): nothing there answered`,
+    {
+      op: 'grpc.hello',
+      path: location.uri,
+      cause,
+      hint: `Check that \`syncflow serve\` is running at ${location.target} and that nothing between here and there drops the connection (a firewall, a wrong address); over a slow link, raise --contimeout.`,
+    },
+  )
+}
+
+/** `1.5 s`, `30 s`: a duration in seconds for messages. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
 }

@@ -14,7 +14,8 @@ function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolea
 
 /**
  * The `grpc://` / `grpcs://` plugin. Open options read: `token`, `tokenFile`, `caFile`,
- * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs`, `symlinks` (see `GrpcBackendOptions`).
+ * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs`, `ioTimeoutMs` (the CLI's `--timeout`),
+ * `connectTimeoutMs` (`--contimeout`), `symlinks` (see `GrpcBackendOptions`).
  * Registers nothing at import time; the gRPC SDK loads on the first `open`.
  */
 export const grpcBackend: BackendPlugin = {
@@ -28,6 +29,8 @@ export const grpcBackend: BackendPlugin = {
     const blockSize = optional<number>(options, 'blockSize', 'number')
     const maxMessageBytes = optional<number>(options, 'maxMessageBytes', 'number')
     const timeoutMs = optional<number>(options, 'timeoutMs', 'number')
+    const ioTimeoutMs = optional<number>(options, 'ioTimeoutMs', 'number')
+    const connectTimeoutMs = optional<number>(options, 'connectTimeoutMs', 'number')
     const symlinks = optional<SymlinkPolicy>(options, 'symlinks', 'string')
     const o: GrpcBackendOptions = {
       uri,
@@ -38,6 +41,8 @@ export const grpcBackend: BackendPlugin = {
       ...(blockSize !== undefined ? { blockSize } : {}),
       ...(maxMessageBytes !== undefined ? { maxMessageBytes } : {}),
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(ioTimeoutMs !== undefined ? { ioTimeoutMs } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
       ...(symlinks !== undefined ? { symlinks } : {}),
     }
     return createGrpcBackend(o)

@@ -36,22 +36,42 @@ export async function startProxy(targetPort: number): Promise<{
   cut: (afterUpBytes?: number) => void
   /** Cuts every connection once the server has sent `afterDownBytes` more bytes (mid-download). */
   cutDown: (afterDownBytes: number) => void
+  /**
+   * Once `afterBytes` more bytes went `direction` (client → server `up`, or `down`), forwards
+   * nothing more either way, on every connection, new ones too, and stops reading them: a server
+   * (or network) that hangs with its connections open. Resolves when it starts.
+   */
+  stall: (direction: 'up' | 'down', afterBytes: number) => Promise<void>
   close: () => Promise<void>
 }> {
   let up = 0
   let down = 0
   let cutAfter: number | undefined
   let cutDownAfter: number | undefined
+  let stallAt: { direction: 'up' | 'down'; bytes: number; started: () => void } | undefined
+  let stalled = false
   const sockets = new Set<Socket>()
+  const hang = () => {
+    stalled = true
+    for (const s of sockets) s.pause()
+    stallAt?.started()
+    stallAt = undefined
+  }
   const proxy = createServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1')
     sockets.add(client)
     sockets.add(upstream)
+    if (stalled) {
+      client.pause()
+      upstream.pause()
+    }
     const kill = () => {
       client.destroy()
       upstream.destroy()
     }
     client.on('data', (d) => {
+      if (stalled) return
+      if (stallAt?.direction === 'up' && up + d.length >= stallAt.bytes) return hang()
       up += d.length
       upstream.write(d)
       if (cutAfter !== undefined && up >= cutAfter) {
@@ -60,6 +80,8 @@ export async function startProxy(targetPort: number): Promise<{
       }
     })
     upstream.on('data', (d) => {
+      if (stalled) return
+      if (stallAt?.direction === 'down' && down + d.length >= stallAt.bytes) return hang()
       down += d.length
       client.write(d)
       if (cutDownAfter !== undefined && down >= cutDownAfter) {
@@ -88,6 +110,10 @@ export async function startProxy(targetPort: number): Promise<{
     cutDown: (afterDownBytes) => {
       cutDownAfter = down + afterDownBytes
     },
+    stall: (direction, afterBytes) =>
+      new Promise<void>((started) => {
+        stallAt = { direction, bytes: (direction === 'up' ? up : down) + afterBytes, started }
+      }),
     cut: (afterUpBytes) => {
       if (afterUpBytes === undefined) for (const s of sockets) s.destroy()
       else cutAfter = up + afterUpBytes

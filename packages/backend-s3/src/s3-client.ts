@@ -46,6 +46,13 @@ export interface S3ConnectionOptions {
   readonly credentials?: S3Credentials
   /** Attempts per request inside the SDK (throttling, 5xx). [3] */
   readonly maxAttempts?: number
+  /** A connection to the service not made within this long fails (a TRANSIENT TimeoutError). [10 s] */
+  readonly connectTimeoutMs?: number
+  /**
+   * I/O timeout: a request whose connection moves no data for this long (the service went silent
+   * mid-answer, or never answers) fails (a TRANSIENT TimeoutError, retried). [60 s]
+   */
+  readonly ioTimeoutMs?: number
 }
 
 /** A ready client plus what the error messages need. */
@@ -125,11 +132,11 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     requestHandler: {
-      connectionTimeout: 10_000,
+      connectionTimeout: options.connectTimeoutMs ?? 10_000,
       // Socket inactivity (a server that accepted the connection and went silent: a TRANSIENT
       // TimeoutError, retried), not total time: a big part upload keeps the socket busy.
       // (`requestTimeout` is total time, and without throwOnRequestTimeout only logs a warning.)
-      socketTimeout: 60_000,
+      socketTimeout: options.ioTimeoutMs ?? 60_000,
       // As many connections as requests in flight (the engine runs up to 256 transfers at once,
       // 64 by default into S3): a request beyond the limit would only wait in the agent's queue.
       // Sockets open on demand and close when idle.

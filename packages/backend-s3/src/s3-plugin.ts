@@ -5,7 +5,8 @@ import { S3Backend } from './s3-backend.js'
 /**
  * The `s3://bucket/prefix` plugin. Registers nothing at import time (`registerBackend(s3Backend)`
  * does). Reads these `OpenOptions`: `s3Endpoint` (the CLI's `--s3-endpoint`: an S3-compatible
- * service, which then uses path-style URLs) and `dryRun` (no clean-up writes). Everything else
+ * service, which then uses path-style URLs), `dryRun` (no clean-up writes), `connectTimeoutMs`
+ * (`--contimeout`) and `ioTimeoutMs` (`--timeout`; see S3ConnectionOptions). Everything else
  * comes from the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, …).
  */
 export const s3Backend: BackendPlugin = {
@@ -13,9 +14,17 @@ export const s3Backend: BackendPlugin = {
   schemes: ['s3'],
   async open(uri: string, options: OpenOptions = {}): Promise<S3Backend> {
     const endpoint = typeof options.s3Endpoint === 'string' && options.s3Endpoint ? options.s3Endpoint : undefined
+    const ms = (key: string): number | undefined => {
+      const value = options[key]
+      return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined
+    }
+    const connectTimeoutMs = ms('connectTimeoutMs')
+    const ioTimeoutMs = ms('ioTimeoutMs')
     return new S3Backend(parseS3Uri(uri), {
       ...(endpoint ? { endpoint } : {}),
       ...(options.dryRun === true ? { dryRun: true } : {}),
+      ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+      ...(ioTimeoutMs !== undefined ? { ioTimeoutMs } : {}),
     })
   },
 }

@@ -44,6 +44,8 @@ describe('help and version', () => {
       '--bwlimit',
       '--symlinks',
       '--s3-endpoint',
+      '--timeout',
+      '--contimeout',
       '--quiet',
       '--verbose',
       '--config',
@@ -126,6 +128,22 @@ describe('bad flags and arguments', () => {
       ["'--s3-endpoint <URL>'", 'http://'],
     ],
     [
+      ['--timeout', 'abc'],
+      ["'--timeout <SEC>'", "'abc'", 'number of seconds from 0 to 86400'],
+    ],
+    [
+      ['--timeout', '-5'],
+      ["'--timeout <SEC>'", "'-5'", 'number of seconds'],
+    ],
+    [
+      ['--contimeout', '90000'],
+      ["'--contimeout <SEC>'", "'90000'", 'from 0 to 86400'],
+    ],
+    [
+      ['--contimeout', '1m'],
+      ["'--contimeout <SEC>'", "'1m'", 'e.g. 30 or 2.5'],
+    ],
+    [
       ['--exclude', ''],
       ["'--exclude <PATTERN>'", 'glob'],
     ],
@@ -184,6 +202,8 @@ describe('--config FILE', () => {
     await writeFile(file, JSON.stringify({ concurrency: 'many' }))
     const r = await runCli(['sync', 'a', 'b', '--config', file])
     expectUsageError(r, file, '"concurrency"', 'whole number')
+    await writeFile(file, JSON.stringify({ timeout: -1 }))
+    expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), file, '"timeout"', 'number of seconds')
   })
 
   it('an unknown key is refused, listing the known ones', async () => {

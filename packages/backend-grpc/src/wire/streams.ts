@@ -26,12 +26,14 @@ const OVER: unique symbol = Symbol('over')
  * Writes `messages` to `call` respecting backpressure (waits for 'drain' whenever `write` returns
  * false), then half-closes. Stops early when `settled` settles first (the peer answered, e.g. with
  * an error). If producing a message throws, the call is cancelled, so the peer never commits a
- * partial upload, and the error is rethrown.
+ * partial upload, and the error is rethrown. `peer` wraps each wait for the peer (for 'drain'),
+ * not those for the next message: a client's I/O timeout (see GrpcBackendOptions.ioTimeoutMs).
  */
 export async function sendAll<M>(
   call: Writable & { cancel(): void; write(message: M): boolean },
   messages: AsyncIterable<M> | Iterable<M>,
   settled: Promise<unknown>,
+  peer: <T>(waiting: Promise<T>) => Promise<T> = (waiting) => waiting,
 ): Promise<void> {
   const over: Promise<typeof OVER> = settled.then(
     () => OVER,
@@ -50,8 +52,9 @@ export async function sendAll<M>(
       if (r.done) break
       if (!call.write(r.value)) {
         const ac = new AbortController()
-        const drained = await Promise.race([once(call, 'drain', { signal: ac.signal }).catch(() => undefined), over])
-        ac.abort()
+        const drained = await peer(
+          Promise.race([once(call, 'drain', { signal: ac.signal }).catch(() => undefined), over]),
+        ).finally(() => ac.abort())
         if (drained === OVER) return
       }
     }

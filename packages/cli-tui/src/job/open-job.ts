@@ -54,6 +54,9 @@ export function openOptionsOf(flags: JobFlags): OpenOptions {
     ...(flags.caFile ? { caFile: flags.caFile } : {}),
     ...(flags.compress ? { compress: true } : {}),
     ...(flags.blockSize ? { blockSize: flags.blockSize } : {}),
+    // Seconds on the command line (rsync's --timeout, --contimeout); 0 leaves the backend's default.
+    ...(flags.timeout ? { ioTimeoutMs: flags.timeout * 1000 } : {}),
+    ...(flags.contimeout ? { connectTimeoutMs: flags.contimeout * 1000 } : {}),
     ...(flags.verbose ? { verbose: true } : {}),
     // A dry run must not even clean up (stale temp files, abandoned multipart uploads).
     ...(flags.dryRun ? { dryRun: true } : {}),

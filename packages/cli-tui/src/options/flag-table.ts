@@ -5,6 +5,7 @@ import { parseMaxDelete } from './parse-max-delete.js'
 import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
+import { parseSeconds } from './parse-seconds.js'
 
 /**
  * The largest `--block-size`: core's MAX_REQUESTED_BLOCK_SIZE, what a `syncflow serve` accepts for a
@@ -106,6 +107,16 @@ export const FLAG_TABLE = {
   tokenFile: () => new Option('--token-file <FILE>', "grpc://: read the server token from a file's first line"),
   caFile: () => new Option('--ca-file <FILE>', 'grpcs://: trust this CA certificate (PEM)'),
   compress: () => new Option('--compress', 'grpc://: gzip data on the wire'),
+  timeout: () =>
+    new Option(
+      '--timeout <SEC>',
+      "grpc://, s3://: I/O timeout: fail a transfer or request when the server sends or takes nothing for SEC seconds (default: s3:// 60; grpc:// none for transfers, 60 for a request's answer; 0 = the default)",
+    ).argParser(flagParser(parseSeconds)),
+  contimeout: () =>
+    new Option(
+      '--contimeout <SEC>',
+      'grpc://, s3://: give up connecting to the server after SEC seconds (default: grpc:// 60, s3:// 10; 0 = the default)',
+    ).argParser(flagParser(parseSeconds)),
   blockSize: () =>
     new Option('--block-size <BYTES>', 'delta transfer block size (default: about sqrt of the file size)').argParser(
       flagParser(parseBlockSize),
@@ -148,6 +159,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'tokenFile',
   'caFile',
   'compress',
+  'timeout',
+  'contimeout',
   'blockSize',
   'plugin',
   'quiet',
@@ -174,6 +187,8 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'tokenFile',
   'caFile',
   'compress',
+  'timeout',
+  'contimeout',
   'plugin',
   'quiet',
   'verbose',
@@ -188,6 +203,8 @@ export const LS_FLAGS: readonly FlagName[] = [
   'token',
   'tokenFile',
   'caFile',
+  'timeout',
+  'contimeout',
   'plugin',
   'verbose',
   'config',

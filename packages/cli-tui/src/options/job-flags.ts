@@ -25,6 +25,10 @@ export interface JobFlags {
   readonly tokenFile?: string
   readonly caFile?: string
   readonly compress?: boolean
+  /** `--timeout`: I/O timeout in seconds (grpc://, s3://); 0 = the backend's default. */
+  readonly timeout?: number
+  /** `--contimeout`: connection timeout in seconds (grpc://, s3://); 0 = the backend's default. */
+  readonly contimeout?: number
   readonly blockSize?: number
   /** `--plugin` modules to load (package names or file paths; a config file's relative paths made absolute). */
   readonly plugin?: readonly string[]
