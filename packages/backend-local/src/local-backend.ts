@@ -210,10 +210,11 @@ export class LocalBackend
     } catch (err) {
       throw toSyncError(err, 'stat', rel)
     }
-    // Not "missing" when the path is the decoding of a name that is not UTF-8 (a watcher's event
-    // for `caf\xe9` names `caf\uFFFD`): that name is there, and a listing would report it. Read as
-    // missing, the target's file was deleted (QA).
-    const part = entry === undefined ? undecodablePart(this.root, rel) : undefined
+    // A path that is also the decoding of a name that is not UTF-8 (a watcher's event for `caf\xe9`
+    // names `caf\uFFFD`) is that name's: a listing reports it and holds the run's deletes back, so a
+    // stat does too. Read as missing, the target's file was deleted (QA); read as a valid
+    // `caf\uFFFD` beside it, the file renamed to `caf\xe9` was deleted from the target (QA 6 F1).
+    const part = undecodablePart(this.root, rel)
     if (part !== undefined) throw undecodableName('local.stat', part)
     return entry
   }

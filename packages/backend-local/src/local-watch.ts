@@ -4,6 +4,7 @@ import { basename, join, sep } from 'node:path'
 import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import { toSyncError } from './to-sync-error.js'
+import { undecodablePart } from './undecodable-names.js'
 
 /** Options of `watchLocal`. */
 export interface LocalWatchOptions {
@@ -58,7 +59,13 @@ interface WatchedDir {
  * `rel` as the path of a change, or undefined when it is not reported: watch events are input like
  * any listing, so only safe RelPaths go on, and names the backend owns (`ignoreName`) never do.
  */
-function reportable(rel: string, opts: LocalWatchOptions, type: Change['type'], written: boolean): RelPath | undefined {
+function reportable(
+  root: string,
+  rel: string,
+  opts: LocalWatchOptions,
+  type: Change['type'],
+  written: boolean,
+): RelPath | undefined {
   if (rel === '') return undefined
   if (!isRelPath(rel)) {
     // A name made or renamed with a control character in it (under a safe directory) is passed on
@@ -78,6 +85,10 @@ function reportable(rel: string, opts: LocalWatchOptions, type: Change['type'], 
   // target's copy: QA). Gone, it is no change: read as "removed", the target's file of the decoded
   // name was deleted (QA); a genuine U+FFFD name that is gone waits for the next rescan.
   if (type === 'remove' && rel.includes('\ufffd')) return undefined
+  // A write to such a name is not passed on either: the name was reported when it was made or
+  // renamed, and each append to a log so named was a failed cycle of its own (QA 6 F6). A write to a
+  // valid U+FFFD name beside such a twin waits for the next rescan, like the twin.
+  if (written && undecodablePart(root, rel) !== undefined) return undefined
   return rel as RelPath
 }
 
@@ -101,7 +112,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     /** Passes a change on; `written`: a write to the file (inotify `change`), not a name made. */
     const emit = (type: Change['type'], rel: string, written = false): void => {
-      const path = closed ? undefined : reportable(rel, opts, type, written)
+      const path = closed ? undefined : reportable(root, rel, opts, type, written)
       if (path !== undefined) subscriber.next({ type, path })
     }
     const close = (): void => {
@@ -309,7 +320,7 @@ function watchWithChokidar(root: string, opts: LocalWatchOptions): Observable<Ch
     const emit =
       (type: Change['type'], written = false) =>
       (native: string) => {
-        const path = reportable(toPosix(native), opts, type, written)
+        const path = reportable(root, toPosix(native), opts, type, written)
         if (path !== undefined) subscriber.next({ type, path })
       }
     const close = (): void => {

@@ -79,7 +79,7 @@ describe('watchLocal', () => {
 
   // QA: the decoded form of a name that is not UTF-8 (caf\uFFFD for caf\xE9) addresses another,
   // missing file; passed on as a remove, the target's file of that name was deleted.
-  it('passes on a name that is not UTF-8 made or written (its stat reports it), never its removal', async () => {
+  it('passes on a name that is not UTF-8 when made (its stat reports it), not its writes nor its removal', async () => {
     const root = await tempDir('watch')
     const w = await watching(root)
     const latin1 = Buffer.concat([Buffer.from(join(root, 'caf')), Buffer.from([0xe9])])
@@ -89,6 +89,11 @@ describe('watchLocal', () => {
     await expect
       .poll(() => w.seen, { timeout: 10_000 })
       .toEqual(expect.arrayContaining(['upsert caf\ufffd', 'upsert real\ufffd', 'upsert marker']))
+    // Each append was a failed cycle of its own (QA 6 F6).
+    for (let i = 0; i < 3; i++) await appendFile(latin1, ' more')
+    await writeFile(join(root, 'marker2'), 'm')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert marker2')
+    expect(w.seen.filter((s) => s === 'upsert caf\ufffd')).toHaveLength(1)
     await rm(latin1)
     await rm(join(root, 'marker'))
     await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('remove marker')

@@ -103,6 +103,10 @@ describe('sorted streaming walk', () => {
     expect(await failure('d\ufffd/inside.txt')).toEqual(['INVALID_PATH', 'd\ufffd', true])
     expect(await b.stat('real\ufffd' as RelPath)).toMatchObject({ kind: 'file', size: 13 })
     expect(await b.stat('gone\ufffd' as RelPath)).toBeUndefined()
+    // A valid name beside a name that is not UTF-8 and decodes to it: which of the two a watcher's
+    // event named cannot be told, so the stat fails as the listing reports the other (QA 6 F1).
+    await writeFile(join(root, 'caf\ufffd'), 'a real U+FFFD beside its Latin-1 twin')
+    expect(await failure('caf\ufffd')).toEqual(['INVALID_PATH', 'caf\ufffd', true])
   })
 
   // Only another tool can rename such a file; reported, it would make every run incomplete (and

@@ -82,19 +82,27 @@ describe('syncflow watch', () => {
 
   // QA: `mv a/x.txt b/caf\xe9` deleted the target's a/x.txt at once, the new name never reported;
   // a one-shot sync reports such a name and deletes nothing.
-  it('a file renamed to a name that is not UTF-8 in another directory: reported, the target copy kept', async () => {
-    const { src, dst, env } = await setup()
-    await writeTree(src, { 'a/x.txt': 'only copy', 'b/other.txt': 'o' })
-    const r = watch([src, dst], env)
-    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
-    await rename(join(src, 'a', 'x.txt'), Buffer.concat([Buffer.from(join(src, 'b', 'caf')), Buffer.from([0xe9])]))
-    await expect
-      .poll(() => events(r).find((e) => e.type === 'failed'), { timeout: 10_000 })
-      .toMatchObject({ path: 'b/caf\ufffd', stage: 'list', side: 'source', error: { code: 'INVALID_PATH' } })
-    await expect.poll(() => cycles(r), { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
-    expect(events(r).some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
-    expect(await readTree(dst)).toEqual({ 'a/x.txt': 'only copy', 'b/other.txt': 'o' })
-  })
+  // QA 6 F1: the same with a valid `caf\uFFFD` there already (the twin the new name decodes to).
+  it.each([false, true])(
+    'a file renamed to a name that is not UTF-8 in another directory: reported, the target copy kept (a valid twin there: %s)',
+    async (twin) => {
+      const { src, dst, env } = await setup()
+      await writeTree(src, { 'a/x.txt': 'only copy', 'b/other.txt': 'o', ...(twin ? { 'b/caf\ufffd': 'twin' } : {}) })
+      const r = watch([src, dst], env)
+      await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+      await rename(join(src, 'a', 'x.txt'), Buffer.concat([Buffer.from(join(src, 'b', 'caf')), Buffer.from([0xe9])]))
+      await expect
+        .poll(() => events(r).find((e) => e.type === 'failed'), { timeout: 10_000 })
+        .toMatchObject({ path: 'b/caf\ufffd', stage: 'list', side: 'source', error: { code: 'INVALID_PATH' } })
+      await expect.poll(() => cycles(r), { timeout: 10_000 }).toBeGreaterThanOrEqual(2)
+      expect(events(r).some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
+      expect(await readTree(dst)).toEqual({
+        'a/x.txt': 'only copy',
+        'b/other.txt': 'o',
+        ...(twin ? { 'b/caf\ufffd': 'twin' } : {}),
+      })
+    },
+  )
 
   // QA F11: a file made with a tab in its name (`echo x > NAME`: made, then written) was printed
   // twice; a file written in many pieces, once per write.
