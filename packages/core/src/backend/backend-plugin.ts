@@ -11,6 +11,13 @@ export interface OpenOptions {
   readonly dryRun?: boolean
   /** Extra verbosity for diagnostics. */
   readonly verbose?: boolean
+  /**
+   * I/O timeout, ms (the CLI's `--timeout`): a network backend fails a call `TRANSIENT` when its
+   * server sends or takes nothing for this long while it waits on it. [the backend's default]
+   */
+  readonly ioTimeoutMs?: number
+  /** Connection timeout, ms (the CLI's `--contimeout`): give up connecting after this long. [the backend's default] */
+  readonly connectTimeoutMs?: number
   readonly [key: string]: unknown
 }
 
