@@ -68,6 +68,34 @@ describe('continuousSync: cycle numbers and triggers', () => {
     expect(cycles.find((c) => c.summary.done.copy === 1)).toMatchObject({ trigger: 'rescan' })
   })
 
+  // QA 6 F5: the held delete of a directory asked for a full rescan, which only reported the same
+  // failure again.
+  it('a cycle that held a directory delete back for a listing error asks for no rescan', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'sub/s.txt', 's', T0)
+    const changes = new Subject<Change>()
+    const job = startJob(src, dst, { changes })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    await src.remove('sub/s.txt' as RelPath)
+    await src.remove('sub' as RelPath)
+    src.faults = {
+      stat: (path) => (path === 'bad' ? new SyncError('INVALID_PATH', 'name is not valid UTF-8', { path }) : undefined),
+    }
+    changes.next({ type: 'remove', path: 'sub' as RelPath })
+    changes.next(up('bad'))
+    await expect.poll(() => job.cycles().length).toBe(2)
+    expect(job.events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
+    await writeText(src, 'marker', 'm', T0)
+    changes.next(up('marker'))
+    await expect.poll(() => snapshot(dst)).toEqual({ 'sub/s.txt': 's', marker: 'm' })
+    expect(numbered(job.cycles())).toEqual([
+      [1, 'initial'],
+      [2, 'changes'],
+      [3, 'changes'],
+    ])
+  })
+
   it('says retry for the cycle that tries again a path whose copy failed', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -190,6 +190,20 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await snapshot(full)).toEqual({ a: '1' })
   })
 
+  // QA 6 F3: it said "the source is empty" and suggested --allow-empty-source.
+  it('a source whose only files are in an unreadable directory is not called empty: the directory is reported', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'locked/l.txt': 'l' })
+    await seed(dst, { 'locked/l.txt': 'l', 'top.txt': 't' })
+    src.faults = { list: (path) => (path === 'locked' ? new SyncError('PERMISSION', 'denied', { path }) : undefined) }
+    const events = await run(src, dst, ['top.txt'])
+    expect(events.some((e) => e.type === 'notice' && e.code === 'EMPTY_SOURCE')).toBe(false)
+    expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'locked', stage: 'list', side: 'source' })
+    expect(events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
+    expect(await snapshot(dst)).toEqual({ locked: '<dir>', 'locked/l.txt': 'l', 'top.txt': 't' })
+  })
+
   it("reports a path it cannot stat, with its side, and holds the cycle's deletes back as a full run does", async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

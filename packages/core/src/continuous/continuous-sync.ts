@@ -370,6 +370,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
       const transferred: Action[] = []
       let dirStuck = false
+      let deletesHeld = false
       const cycle$ = syncPaths(source, target, [...work.paths], {
         ...syncOptions,
         ...(work.seen ? { seen: work.seen } : {}),
@@ -385,6 +386,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             transferred.push(e.action)
           }
           if (e.type === 'skipped' && e.action?.kind === 'delete' && e.action.target?.kind === 'dir') dirStuck = true
+          if (e.type === 'notice' && e.code === 'DELETES_SUPPRESSED') deletesHeld = true
         }),
       )
       // Re-checked after the transfer: a file changed while it was copied goes round again. The
@@ -401,8 +403,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             feedback$.next({ type: 'upsert', path: a.path })
           }
         })
-        // Contents of a removed directory that no event named: a full rescan deletes them.
-        if (dirStuck) rescanRequest$.next()
+        // Contents of a removed directory that no event named: a full rescan deletes them. Not when
+        // the cycle held its deletes back (a listing error): they go with the failure's next try or
+        // the next rescan, and a rescan now only reported the same failure again (QA 6 F5).
+        if (dirStuck && !deletesHeld) rescanRequest$.next()
       }
       return cycle$.pipe(
         tap({

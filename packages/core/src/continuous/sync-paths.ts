@@ -9,6 +9,7 @@ import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
@@ -46,9 +47,18 @@ function asSeen(was: Entry | undefined, now: Entry | undefined): boolean {
 
 type Side = Map<RelPath, Entry>
 
-/** True when the source holds at least one file (reads the start of a listing only). */
-async function hasAnyFile(source: Backend, signal?: AbortSignal): Promise<boolean> {
-  for await (const e of source.list({ onError: () => {}, ...(signal ? { signal } : {}) })) {
+/**
+ * True when the source holds at least one file (reads the start of a listing only). The listing
+ * errors met on the way go to `onError`: a source whose only files are in an unreadable directory
+ * is not known to be empty, and the cycle reports that directory and holds its deletes back, as a
+ * full run does (QA 6 F3: it said "the source is empty" and suggested --allow-empty-source).
+ */
+async function hasAnyFile(
+  source: Backend,
+  onError: (error: SyncError) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  for await (const e of source.list({ onError, ...(signal ? { signal } : {}) })) {
     if (e.kind !== 'dir') return true
   }
   return false
@@ -281,6 +291,16 @@ export function syncPaths(
       )
     })
 
+    /** hasAnyFile; when it finds none, the listing errors that may hide some are the cycle's. */
+    const sourceHasFiles = async (): Promise<boolean> => {
+      const met: SyncError[] = []
+      const found = await hasAnyFile(source, (err) => met.push(err), signal).catch(() => false)
+      if (!found) {
+        for (const err of met)
+          if (listingErrorHoldsDeletes(err) && !srcErrors.some((e) => e.path === err.path)) srcErrors.push(err)
+      }
+      return found
+    }
     const cycle$ = defer((): Observable<SyncEvent> => {
       const deletes = options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p))
       const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
@@ -288,9 +308,7 @@ export function syncPaths(
       const sourceEntries = keep(src)
       const targetEntries = keep(dst)
       // A source that cannot be listed counts as empty here: its deletes are refused, not run.
-      const guard$ = from(
-        deletes && !options.allowEmptySource ? hasAnyFile(source, signal).catch(() => false) : Promise.resolve(true),
-      )
+      const guard$ = from(deletes && !options.allowEmptySource ? sourceHasFiles() : Promise.resolve(true))
       return guard$.pipe(
         mergeMap((sourceHasFiles) => {
           const { maxDelete, ...rest } = options
