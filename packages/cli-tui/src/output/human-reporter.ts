@@ -1,4 +1,5 @@
 import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
+import { failureHint } from './failure-hint.js'
 import { formatCompleted, formatFailed, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
@@ -78,16 +79,9 @@ export class HumanReporter implements Reporter {
         // A listing failure (a whole side, or a part of it) is rare, stops deletes, and may end the
         // run: said in full, once (the run's fatal error, if it is that one, is not said again).
         const full = general || event.stage === 'list'
-        // A file's own hint (its permissions…) only with -v; a TRANSIENT failure's is about the
-        // connection or the server, not the file: said once, on the first line it cut (QA: a server
-        // killed mid-upload left one line per file, and no word of what to check).
-        const { hint } = event.error
-        const once = event.error.code === 'TRANSIENT' && hint !== undefined && !this.#hintsShown.has(hint)
-        const showHint = hint !== undefined && (this.#o.verbose || full || once)
-        if (showHint) this.#hintsShown.add(hint)
         if (full) this.#shownInFull.add(event.error.message)
         // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
-        this.#line('stderr', formatFailed(event, showHint ? hint : undefined))
+        this.#line('stderr', formatFailed(event, failureHint(event, this.#o.verbose, this.#hintsShown)))
         break
       }
       case 'skipped':

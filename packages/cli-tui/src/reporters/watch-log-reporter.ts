@@ -1,4 +1,5 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import { failureHint } from '../output/failure-hint.js'
 import { formatCompleted, formatFailed } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
@@ -49,12 +50,8 @@ export class WatchLogReporter implements Reporter {
         break
       case 'failed': {
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
-        // A file's own hint only with -v; a TRANSIENT failure's (a server down: which one to check)
-        // once, as `sync` prints it. A failure with no path (a side not listed) says what failed.
-        const { hint } = e.error
-        const once = e.error.code === 'TRANSIENT' && hint !== undefined && !this.#hintsShown.has(hint)
-        if (once) this.#hintsShown.add(hint)
-        this.#s.stderr.write(`${formatFailed(e, this.#o.verbose || once ? hint : undefined)}\n`)
+        // With its hint as `sync` prints it (a listing failure's was left out: QA 6 F7).
+        this.#s.stderr.write(`${formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown))}\n`)
         break
       }
       case 'skipped':

@@ -34,6 +34,29 @@ describe('WatchLogReporter', () => {
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
   })
 
+  // QA 6 F7: `sync` printed the hint of a listing failure, `watch` left it out.
+  it("prints a listing failure's hint as sync does; a file's own only with -v", () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    const hint = 'Rename the file, or exclude it with --exclude.'
+    const listed: SyncEvent = {
+      type: 'failed',
+      ts: 0,
+      path: 'caf\ufffd.txt',
+      stage: 'list',
+      side: 'source',
+      error: { code: 'INVALID_PATH', message: 'unsafe name skipped: name is not valid UTF-8', hint },
+    }
+    r.event(listed)
+    r.event({ ...failed('y'), error: { code: 'PERMISSION', message: 'permission denied', hint: 'Check its mode.' } })
+    expect(out.stderr.split('\n')).toEqual([
+      'failed   caf\ufffd.txt: unsafe name skipped: name is not valid UTF-8',
+      `  ${hint}`,
+      'failed   y: permission denied',
+      '',
+    ])
+  })
+
   it('a side that could not be listed is named, not an empty path; a TRANSIENT hint is printed once', () => {
     const { s, out } = streams(true)
     const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })

@@ -1,0 +1,22 @@
+import type { FailedEvent } from '@syncflow/core'
+
+/**
+ * The hint printed under a failure line, or undefined, the same for `sync` and `watch`: a listing
+ * failure's (a whole side, or a part of it: it holds deletes back, and says what to do) and a
+ * TRANSIENT failure's (about the connection or the server rather than the file; QA: a server killed
+ * mid-upload left one line per file and no word of what to check) once each, on the first line it
+ * goes with, not again for every name or every cycle; a file's own (its permissions…) only with -v,
+ * where every line has its own. `shown` remembers the hints said.
+ */
+export function failureHint(
+  event: Pick<FailedEvent, 'path' | 'stage' | 'error'>,
+  verbose: boolean,
+  shown: Set<string>,
+): string | undefined {
+  const { hint } = event.error
+  if (hint === undefined) return undefined
+  const once = (event.path === '' || event.stage === 'list' || event.error.code === 'TRANSIENT') && !shown.has(hint)
+  if (!verbose && !once) return undefined
+  shown.add(hint)
+  return hint
+}
