@@ -102,6 +102,26 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await state.getMany([p('old-name'), p('new-name')])).toEqual([undefined, expect.anything()])
   })
 
+  // QA F11b: a failed move whose fallback copy failed too counted two failures of one file; one whose
+  // fallback worked counted a failure with no error code.
+  it.each([
+    ['works', { failed: 0, errorCodes: {} }, { 'new-name': 'content' }],
+    ['fails', { failed: 1, errorCodes: { PERMISSION: 1 } }, { 'old-name': 'content' }],
+  ] as const)('counts a failed move once, with its code: its fallback copy %s', async (fallback, counts, after) => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'new-name': 'content' })
+    await seed(dst, { 'old-name': 'content' })
+    dst.move = async () => {
+      throw new SyncError('PERMISSION', 'move refused')
+    }
+    const refused = () => new SyncError('PERMISSION', 'write refused')
+    if (fallback === 'fails') dst.faults = { write: refused, copyFrom: refused }
+    const events = await run(src, dst, ['old-name', 'new-name'])
+    expect(summary(events)).toMatchObject(counts)
+    expect(await snapshot(dst)).toEqual(after)
+  })
+
   it('takes a new directory whole, and a removed one with its contents, from the directory path alone', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -2,7 +2,7 @@ import { concat, defer, EMPTY, from, map, mergeMap, type Observable, tap } from 
 import { type Backend, type ListOptions, supports } from '../backend/backend.js'
 import { sync } from '../engine/sync.js'
 import type { SyncOptions } from '../engine/sync-options.js'
-import { asSyncError, SyncError } from '../errors/sync-error.js'
+import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
@@ -86,7 +86,16 @@ async function* listing(
 interface Extra {
   movesPlanned: number
   movesDone: number
+  /** Moves that failed, by path, with their error's code. */
+  readonly failedMoves: Map<string, SyncErrorCode>
+  /**
+   * Of those, the ones the cycle's `sync` did not settle itself (its fallback, copy then delete,
+   * neither done nor failed on its own line): each is a failure of the cycle, once (QA: a move whose
+   * fallback copy failed too was two failures of one file; one whose fallback worked was a failure
+   * with no error code).
+   */
   movesFailed: number
+  movesFailedCodes: Partial<Record<SyncErrorCode, number>>
   /** Moved files that `sync` then found equal on both sides: counted as moved, not also as unchanged. */
   movedUnchanged: number
 }
@@ -101,7 +110,17 @@ function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
     done: add(summary.done, x.movesDone),
     unchanged: summary.unchanged - x.movedUnchanged,
     failed: summary.failed + x.movesFailed,
+    errorCodes: addCounts(summary.errorCodes, x.movesFailedCodes),
   }
+}
+
+function addCounts(
+  a: Readonly<Partial<Record<SyncErrorCode, number>>>,
+  b: Readonly<Partial<Record<SyncErrorCode, number>>>,
+): Partial<Record<SyncErrorCode, number>> {
+  const out = { ...a }
+  for (const [code, n] of Object.entries(b) as [SyncErrorCode, number][]) out[code] = (out[code] ?? 0) + n
+  return out
 }
 
 /**
@@ -155,7 +174,9 @@ export function syncPaths(
     const extra: Extra = {
       movesPlanned: 0,
       movesDone: 0,
+      failedMoves: new Map(),
       movesFailed: 0,
+      movesFailedCodes: {},
       movedUnchanged: 0,
     }
     const moved: RelPath[] = []
@@ -270,7 +291,7 @@ export function syncPaths(
                 extra.movesDone++
                 moved.push(e.action.path)
               }
-              if (e.type === 'failed') extra.movesFailed++
+              if (e.type === 'failed') extra.failedMoves.set(e.path, e.error.code)
             }),
             record(options.state),
           )
@@ -305,6 +326,8 @@ export function syncPaths(
       const deletes = options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p))
       const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
       const acted = new Set<string>()
+      /** Paths with an outcome of their own in this sync (done or failed). */
+      const settled = new Set<string>()
       const sourceEntries = keep(src)
       const targetEntries = keep(dst)
       // A source that cannot be listed counts as empty here: its deletes are refused, not run.
@@ -328,12 +351,19 @@ export function syncPaths(
         tap((e) => {
           if (e.type === 'planned' || e.type === 'completed') acted.add(e.action.path)
           else if (e.type === 'failed' || e.type === 'skipped') acted.add(e.path)
+          if (e.type === 'completed') settled.add(e.action.path)
+          else if (e.type === 'failed') settled.add(e.path)
         }),
         map((e): SyncEvent => {
           if (e.type !== 'done') return e
           extra.movedUnchanged = moved.filter(
             (p) => src.has(p) && dst.has(p) && !unreadable.has(p) && !acted.has(p),
           ).length
+          for (const [path, code] of extra.failedMoves) {
+            if (settled.has(path)) continue
+            extra.movesFailed++
+            extra.movesFailedCodes[code] = (extra.movesFailedCodes[code] ?? 0) + 1
+          }
           return { ...e, summary: withExtra(e.summary, extra) }
         }),
       )
