@@ -167,11 +167,11 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       if (closed || dirs.has(rel)) return
       const id = await identity(rel)
       // Gone already; or, under the `follow` policy, a directory reached again through a symlink loop.
-      if (id === undefined || seen.has(id)) return
-      seen.add(id)
+      if (id === undefined || seen.has(id) || closed || dirs.has(rel)) return
       let watcher: FSWatcher
       try {
         watcher = fsWatch(abs(rel), { persistent: true }, (event, name) => onEvent(rel, event, name))
+        seen.add(id)
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code
         // Gone already, or not ours to read: nothing to watch there (as chokidar's ignorePermissionErrors).
@@ -260,12 +260,26 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       // is checked for being another one (its identity), as when it is removed and made again.
       for (const name of renamed ?? []) {
         if (!before.has(name) || before.get(name) !== names.get(name)) continue
-        if (names.get(name)) schedule(child(rel, name))
+        if (names.get(name)) watchAgain(child(rel, name))
         else emit('upsert', child(rel, name))
       }
       const again = d.reading.again
       d.reading = undefined
       if (again) schedule(rel)
+    }
+    /**
+     * A subdirectory named by an event: read again if watched; else watched now, its contents
+     * reported (one made unreadable was dropped, and made readable again it was never watched
+     * again: what changed inside waited for the next rescan; QA 6 F2).
+     */
+    const watchAgain = (rel: string): void => {
+      if (dirs.has(rel)) {
+        schedule(rel)
+        return
+      }
+      // The directory itself too: its mode, made readable again, is the target's to get.
+      emit('upsert', rel)
+      add(rel, true).catch(fail)
     }
     const schedule = (rel: string): void => {
       const d = dirs.get(rel)
@@ -285,6 +299,8 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       if (closed) return
       if (event === 'change' && typeof name === 'string' && name !== '') {
         emit('upsert', child(rel, name), true)
+        // A subdirectory's attributes changed (chmod): one that could not be watched may be now.
+        if (dirs.get(rel)?.names.get(name) === true && !dirs.has(child(rel, name))) watchAgain(child(rel, name))
         return
       }
       // An event about the directory itself carries its own name (a child of that name is renewed

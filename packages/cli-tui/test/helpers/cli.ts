@@ -43,6 +43,9 @@ export interface CliOptions {
   readonly cwd?: string
   /** Extra environment (SYNCFLOW_STATE_DIR is the one that matters). */
   readonly env?: Record<string, string>
+  /** Run as this user and group (from root: a user permissions apply to). */
+  readonly uid?: number
+  readonly gid?: number
 }
 
 function env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -64,6 +67,8 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
     cwd: opts.cwd ?? REPO,
     env: env(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   })
   let out = ''
   let err = ''

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { appendFile, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { appendFile, chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -126,6 +127,30 @@ describe('syncflow watch', () => {
     expect(failed).toEqual([
       'failed   "new\\x09tab.txt": INVALID_PATH: watch ("new\\x09tab.txt"): unsafe name skipped: control character in name',
     ])
+  })
+
+  // QA 6 F2: dropped while unreadable, the directory was never watched again: the target kept the
+  // mode 000 the watch had given it, and what was made inside waited for the next rescan.
+  it('a source directory made unreadable, then readable again, is watched again and its mode mirrored', async () => {
+    const { root, src, dst, env } = await setup()
+    await writeTree(src, { 'locked/l.txt': 'l', 'top.txt': 't' })
+    // As a user permissions apply to (root reads every directory).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    if (user.uid !== undefined) execFileSync('chown', ['-R', '65534:65534', root])
+    const r = startCli(['watch', src, dst, '--json'], { env, ...user })
+    running.push(r)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    const modeOf = async (p: string) => (await stat(p)).mode & 0o777
+    await chmod(join(src, 'locked'), 0o000)
+    await expect.poll(() => modeOf(join(dst, 'locked')), { timeout: 10_000 }).toBe(0)
+    // A name made in it while unreadable makes the watcher read it, and fail.
+    await writeFile(join(src, 'locked', 'while-locked.txt'), 'w')
+    await writeFile(join(src, 'marker.txt'), 'm')
+    await expect.poll(async () => existsSync(join(dst, 'marker.txt')), { timeout: 10_000 }).toBe(true)
+    await chmod(join(src, 'locked'), 0o755)
+    await writeFile(join(src, 'locked', 'new.txt'), 'n')
+    await expect.poll(() => modeOf(join(dst, 'locked')), { timeout: 10_000 }).toBe(0o755)
+    await expect.poll(async () => existsSync(join(dst, 'locked', 'new.txt')), { timeout: 10_000 }).toBe(true)
   })
 
   it('absorbs a burst of 2,000 files (an unpacked archive) in a few cycles', async () => {
