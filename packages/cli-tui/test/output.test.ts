@@ -311,6 +311,12 @@ describe('formatError', () => {
     expect(text).toBe('syncflow: no such key "a\\x0ab"\n  Check "c\\x0ad".\n')
   })
 
+  // A tab escaped in place read as a name holding a literal `\x09` (helper-35's note on QA F10).
+  it('prints the path of a message as failure lines print names: quoted when it holds a control character', () => {
+    const e = new SyncError('INVALID_PATH', 'unsafe name', { op: 'local.list', path: 't\t.txt' })
+    expect(formatError(e, false)).toBe('syncflow: INVALID_PATH: local.list ("t\\x09.txt"): unsafe name\n')
+  })
+
   it("says a plugin's plain Error is the plugin's to fix, and any other untranslated error is syncflow's bug", () => {
     const plugin = new SyncError('UNKNOWN', 'socket hang up', {
       op: 'pe.read',

@@ -1,5 +1,5 @@
 import { asSyncError } from '@syncflow/core'
-import { printable } from '../output/printable.js'
+import { printable, printableMessage } from '../output/printable.js'
 
 /**
  * True for a bug (cli-kit's BugError): an error no backend translated (`UNKNOWN`) or a plain
@@ -29,7 +29,7 @@ export function formatError(err: unknown, verbose: boolean): string {
     )
   } else {
     // A message may quote a name (an S3 key with a line break in it): printed on one line.
-    lines.push(`syncflow: ${printable(e.message)}`)
+    lines.push(`syncflow: ${printableMessage(e.message, e.path)}`)
     if (e.hint) lines.push(`  ${printable(e.hint)}`)
   }
   if (verbose) {
