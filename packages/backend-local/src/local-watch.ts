@@ -240,18 +240,14 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       const before = d.names
       d.names = names
       const added: string[] = []
-      const gone: [string, boolean][] = []
       for (const [name, dir] of before) {
         const now = names.get(name)
         if (now === dir) continue
-        gone.push([name, dir])
+        emit('remove', child(rel, name))
+        if (dir) drop(child(rel, name))
         if (now !== undefined) added.push(name)
       }
       for (const name of names.keys()) if (!before.has(name)) added.push(name)
-      for (const [name, dir] of gone) {
-        emit('remove', child(rel, name))
-        if (dir) drop(child(rel, name))
-      }
       for (const name of added) {
         emit('upsert', child(rel, name))
         if (names.get(name)) await add(child(rel, name), true)

@@ -10,7 +10,8 @@ const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' })
  * let them overflow it.
  */
 export function columns(text: string): number {
-  return NARROW.test(text) ? text.length : stringWidth(text)
+  // fast-string-width answers at once for one-column text (ASCII included).
+  return stringWidth(text)
 }
 
 /** The longest start of `text` that fits in `width` columns, never splitting a character cluster. */

@@ -88,39 +88,34 @@ interface Extra {
   movesDone: number
   /** Moves that failed, by path, with their error's code. */
   readonly failedMoves: Map<string, SyncErrorCode>
-  /**
-   * Of those, the ones the cycle's `sync` did not settle itself (its fallback, copy then delete,
-   * neither done nor failed on its own line): each is a failure of the cycle, once (QA: a move whose
-   * fallback copy failed too was two failures of one file; one whose fallback worked was a failure
-   * with no error code).
-   */
-  movesFailed: number
-  movesFailedCodes: Partial<Record<SyncErrorCode, number>>
   /** Moved files that `sync` then found equal on both sides: counted as moved, not also as unchanged. */
   movedUnchanged: number
 }
 
-/** Adds the work done outside `sync` to a cycle's summary. */
-function withExtra(summary: SyncSummary, x: Extra): SyncSummary {
+/**
+ * Adds the work done outside `sync` to a cycle's summary. A failed move is a failure of the cycle
+ * once, with its code, unless the cycle's `sync` settled its path itself (its fallback, copy then
+ * delete, done or failed on its own line). QA: a move whose fallback copy failed too was two
+ * failures of one file; one whose fallback worked was a failure with no error code.
+ */
+function withExtra(summary: SyncSummary, x: Extra, settled: ReadonlySet<string>): SyncSummary {
   if (x.movesPlanned === 0) return summary
   const add = (counts: Readonly<Record<ActionKind, number>>, n: number) => ({ ...counts, move: counts.move + n })
+  let failed = summary.failed
+  const errorCodes = { ...summary.errorCodes }
+  for (const [path, code] of x.failedMoves) {
+    if (settled.has(path)) continue
+    failed++
+    errorCodes[code] = (errorCodes[code] ?? 0) + 1
+  }
   return {
     ...summary,
     planned: add(summary.planned, x.movesPlanned),
     done: add(summary.done, x.movesDone),
     unchanged: summary.unchanged - x.movedUnchanged,
-    failed: summary.failed + x.movesFailed,
-    errorCodes: addCounts(summary.errorCodes, x.movesFailedCodes),
+    failed,
+    errorCodes,
   }
-}
-
-function addCounts(
-  a: Readonly<Partial<Record<SyncErrorCode, number>>>,
-  b: Readonly<Partial<Record<SyncErrorCode, number>>>,
-): Partial<Record<SyncErrorCode, number>> {
-  const out = { ...a }
-  for (const [code, n] of Object.entries(b) as [SyncErrorCode, number][]) out[code] = (out[code] ?? 0) + n
-  return out
 }
 
 /**
@@ -144,7 +139,7 @@ export function syncPaths(
     const concurrency = options.statConcurrency ?? 16
     const signal = options.signal
     const statSide = async (backend: Backend, list: readonly RelPath[], into: Side): Promise<void> => {
-      const errors = into === src ? srcErrors : dstErrors
+      const errors = errorsOf(into)
       await mapConcurrent(list, concurrency, async (path) => {
         try {
           const entry = await backend.stat(path)
@@ -170,13 +165,13 @@ export function syncPaths(
     const dst: Side = new Map()
     const srcErrors: SyncError[] = []
     const dstErrors: SyncError[] = []
+    /** The listing errors of the side `side` is the entries of. */
+    const errorsOf = (side: Side): SyncError[] => (side === src ? srcErrors : dstErrors)
     const unreadable = new Set<RelPath>()
     const extra: Extra = {
       movesPlanned: 0,
       movesDone: 0,
       failedMoves: new Map(),
-      movesFailed: 0,
-      movesFailedCodes: {},
       movedUnchanged: 0,
     }
     const moved: RelPath[] = []
@@ -224,7 +219,7 @@ export function syncPaths(
         const listed = listSubtrees(backend, roots, {
           ...(options.filter ? { filter: options.filter } : {}),
           ...(signal ? { signal } : {}),
-          onError: (err) => (into === src ? srcErrors : dstErrors).push(err),
+          onError: (err) => errorsOf(into).push(err),
         })
         const young: RelPath[] = []
         for await (const e of listed) {
@@ -359,12 +354,7 @@ export function syncPaths(
           extra.movedUnchanged = moved.filter(
             (p) => src.has(p) && dst.has(p) && !unreadable.has(p) && !acted.has(p),
           ).length
-          for (const [path, code] of extra.failedMoves) {
-            if (settled.has(path)) continue
-            extra.movesFailed++
-            extra.movesFailedCodes[code] = (extra.movesFailedCodes[code] ?? 0) + 1
-          }
-          return { ...e, summary: withExtra(e.summary, extra) }
+          return { ...e, summary: withExtra(e.summary, extra, settled) }
         }),
       )
     })
