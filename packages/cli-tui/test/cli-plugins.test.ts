@@ -255,35 +255,43 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
   })
 })
 
-describe('errors from plugin code name the plugin, not a syncflow bug (QA 4a F4)', () => {
-  /** A plugin over examples/json-backend.mjs (scheme pe://) whose backend fails where PE_WHERE says. */
-  const PE_PLUGIN = `import { Readable } from 'node:stream'
+/** A plugin over examples/json-backend.mjs (scheme pe://) whose backend fails where PE_WHERE says. */
+const PE_PLUGIN = `import { Readable } from 'node:stream'
 import { jsonBackend } from '${JSON_BACKEND}'
 export default {
-  name: 'pe',
-  schemes: ['pe'],
-  async open(uri, options) {
-    const b = await jsonBackend.open(uri.replace(/^pe:/, 'json:'), options)
-    const read = b.read.bind(b)
-    if (process.env.PE_WHERE === 'list') b.list = async function* () { throw new Error('socket hang up') }
-    if (process.env.PE_WHERE === 'read') b.read = async (path, range) => {
-      if (path === 'a.txt') throw new Error('socket hang up')
-      return read(path, range)
-    }
-    // The stream read() resolves to sends 3 bytes, then fails with a plain Error.
-    if (process.env.PE_WHERE === 'stream') b.read = async (path, range) => {
-      const body = await read(path, range)
-      if (path !== 'a.txt') return body
-      body.destroy()
-      return Readable.from((async function* () {
-        yield Buffer.from('alp')
-        throw new Error('connection reset by peer')
-      })())
-    }
-    return b
-  },
+name: 'pe',
+schemes: ['pe'],
+async open(uri, options) {
+  const b = await jsonBackend.open(uri.replace(/^pe:/, 'json:'), options)
+  const read = b.read.bind(b)
+  if (process.env.PE_WHERE === 'list') b.list = async function* () { throw new Error('socket hang up') }
+  if (process.env.PE_WHERE === 'read') b.read = async (path, range) => {
+    if (path === 'a.txt') throw new Error('socket hang up')
+    return read(path, range)
+  }
+  // The stream read() resolves to sends 3 bytes, then fails with a plain Error.
+  if (process.env.PE_WHERE === 'stream') b.read = async (path, range) => {
+    const body = await read(path, range)
+    if (path !== 'a.txt') return body
+    body.destroy()
+    return Readable.from((async function* () {
+      yield Buffer.from('alp')
+      throw new Error('connection reset by peer')
+    })())
+  }
+  // read() of a.txt ends normally after 2 of its 6 bytes (QA 7 #6).
+  if (process.env.PE_WHERE === 'short') b.read = async (path, range) => {
+    const body = await read(path, range)
+    if (path !== 'a.txt') return body
+    body.destroy()
+    return Readable.from([Buffer.from('al')])
+  }
+  return b
+},
 }
 `
+
+describe('errors from plugin code name the plugin, not a syncflow bug (QA 4a F4)', () => {
   const pe = (where: string, ...args: string[]) =>
     runCli([...args, '--plugin', './pe.mjs'], {
       cwd: root,
@@ -411,6 +419,30 @@ export default {
   })
 })
 
+describe("a plugin's read() that ends short of the listed size (QA 7 #6)", () => {
+  it('fails the file, blaming the source; the good copy and the extra file stay; exit 1', async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const dst = join(root, 'dst')
+    await writeTree(dst, { 'a.txt': 'good copy\n', 'extra.txt': 'not in the source\n' })
+    const r = await runCli(['sync', snapshot.replace(/^json:/, 'pe:'), dst, '--plugin', './pe.mjs'], {
+      cwd: root,
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state'), PE_WHERE: 'short' },
+    })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stdout + r.stderr).toContain(
+      // The op is the backend's own scheme (this plugin opens a json:// backend under pe://).
+      "failed   a.txt: CONFLICT: json.read (a.txt): the source's read gave 2 bytes where its listing gave 6",
+    )
+    expect(r.stdout + r.stderr).toMatch(/delete\(s\) not run/)
+    expect(await readTree(dst)).toEqual({
+      'a.txt': 'good copy\n',
+      'dir/b.txt': 'bravo\n',
+      'extra.txt': 'not in the source\n',
+    })
+  })
+})
+
 describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () => {
   /** A backend class with private state, some optional methods, and failures to order. */
   class Flaky {
@@ -511,6 +543,73 @@ describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () =
     const again = await b.read('f' as never)
     again.destroy()
     await vi.waitFor(() => expect(theirs?.destroyed).toBe(true))
+  })
+
+  /** `b`'s read of `f` through the guard, as a plugin whose read() resolves to `make()`. */
+  const guardedRead = async (make: () => Readable): Promise<Readable> => {
+    const g = guardPlugin(
+      {
+        name: 'rs',
+        schemes: ['rs'],
+        open: async () => Object.assign(new Flaky(), { read: async () => make() }) as never,
+      },
+      './rs.mjs',
+    )
+    return (await g.open('rs://x', {})).read('f' as never)
+  }
+  const drain = async (body: Readable): Promise<string> => {
+    let seen = ''
+    for await (const c of body) seen += String(c)
+    return seen
+  }
+
+  it("fails a read stream that emits 'error' without an error, rather than waiting for ever (QA 7 #5)", async () => {
+    const body = await guardedRead(() => {
+      const theirs = new Readable({ read() {} })
+      theirs.push('abc')
+      setImmediate(() => theirs.emit('error', null))
+      return theirs
+    })
+    await expect(drain(body)).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      message:
+        'UNKNOWN: rs.read (f): plugin ./rs.mjs ("rs"): its read() stream failed after 3 bytes: it emitted \'error\' with no error',
+    })
+  })
+
+  it.each([
+    ['a number', () => Readable.from([Buffer.from('ab'), 123]), 'after 2 bytes: it gave a number (123) where bytes go'],
+    ['undefined', () => Readable.from([undefined]), 'after 0 bytes: it gave undefined where bytes go'],
+    ['an object', () => Readable.from([{ a: 1 }]), 'after 0 bytes: it gave an object ({ a: 1 }) where bytes go'],
+  ])('fails a read stream that gives %s for bytes, never an uncaught exception (QA 7 #7)', async (_, make, says) => {
+    await expect(drain(await guardedRead(make))).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      message: expect.stringContaining(says),
+    })
+  })
+
+  it('takes strings and Uint8Arrays from a read stream as the bytes they are', async () => {
+    const body = await guardedRead(() => Readable.from(['caf\u00e9 ', new Uint8Array([0x6f, 0x6b])]))
+    expect(await drain(body)).toBe('caf\u00e9 ok')
+  })
+
+  it('shows a thrown plain object as util.inspect does, not [object Object] (QA 7 #8)', async () => {
+    const g = guardPlugin(
+      {
+        name: 'ob',
+        schemes: ['ob'],
+        open: async () =>
+          Object.assign(new Flaky(), {
+            stat: async () => {
+              throw { code: 42, why: 'object thrown' }
+            },
+          }) as never,
+      },
+      './ob.mjs',
+    )
+    await expect((await g.open('ob://x', {})).stat('f' as never)).rejects.toMatchObject({
+      message: 'UNKNOWN: ob.stat (f): plugin ./ob.mjs ("ob"): { code: 42, why: \'object thrown\' }',
+    })
   })
 
   it('wraps a frozen backend too (its methods are fixed own properties), and instanceof still holds', async () => {

@@ -18,15 +18,14 @@ export function formatError(err: unknown, verbose: boolean): string {
   const e = asSyncError(err)
   const bug = isBug(err)
   const lines: string[] = []
-  if (bug) {
+  // A plugin's plain Error carries a hint that blames the plugin (plugin-backend.ts): not ours to
+  // report, nor headed "internal error" above a hint saying it is not syncflow's (QA 7 #8).
+  const blamed = bug && e.hint !== undefined && !e.hint.includes('bug in syncflow')
+  if (blamed) {
+    lines.push(`syncflow: ${printable(e.message)}`, `  ${printable(e.hint ?? '')}`)
+  } else if (bug) {
     lines.push(`syncflow: internal error: ${printable(e.message)}`)
-    // A plugin's plain Error carries a hint that blames the plugin (plugin-backend.ts): not ours to report.
-    const blamed = e.hint !== undefined && !e.hint.includes('bug in syncflow')
-    lines.push(
-      blamed
-        ? `  ${printable(e.hint ?? '')}`
-        : '  This is a bug in syncflow. Please report it with the output of the same command run with -v.',
-    )
+    lines.push('  This is a bug in syncflow. Please report it with the output of the same command run with -v.')
   } else {
     // A message may quote a name (an S3 key with a line break in it): printed on one line.
     lines.push(`syncflow: ${printableMessage(e.message, e.path)}`)

@@ -1,4 +1,5 @@
 import { finished, type Readable, Transform } from 'node:stream'
+import { inspect } from 'node:util'
 import { type Backend, type BackendPlugin, isSyncError, type OpenOptions, SyncError, schemeOf } from '@syncflow/core'
 import { Observable } from 'rxjs'
 
@@ -85,8 +86,10 @@ function passesThrough(err: unknown): boolean {
   return isSyncError(err) || (err instanceof Error && err.name === 'AbortError')
 }
 
+/** An Error's message; anything else as util.inspect shows it (not `[object Object]`: QA 7 #8). */
 function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
+  if (err instanceof Error) return err.message
+  return typeof err === 'string' ? err : inspect(err, { depth: 2, breakLength: Number.POSITIVE_INFINITY })
 }
 
 /** `Error`, `TypeError`…, or `value` for a throw of something that is not an Error. */
@@ -222,25 +225,64 @@ function isReadable(value: unknown): value is Readable {
 
 /**
  * The bytes of `source` through a stream of ours whose error is `blame(err, bytesSoFar)`: an end
- * without `end` (a plain destroy) is an error too, never a short file. Destroying ours (the
+ * without `end` (a plain destroy), an `'error'` without an error and a chunk that is not bytes are
+ * errors too, never a short file, a stalled run or a crash (QA 7 #5, #7). Destroying ours (the
  * consumer gave up) destroys the source.
  */
 function guardReadable(source: Readable, blame: (err: unknown, bytes: number) => unknown): Readable {
   let bytes = 0
+  let failed = false
   const out = new Transform({
-    transform(chunk: Buffer | string, _encoding, done) {
-      bytes += chunk.length
-      done(null, chunk)
+    // Object mode on the way in, so that a chunk that is not bytes reaches `transform` to be
+    // blamed, rather than throwing inside pipe() (uncaught: a stack trace).
+    writableObjectMode: true,
+    transform(chunk: unknown, _encoding, done) {
+      const buf = asBytes(chunk)
+      if (buf === undefined) {
+        failed = true
+        done(
+          blame(
+            new Error(`it gave ${describeChunk(chunk)} where bytes go (a Buffer, a Uint8Array or a string)`),
+            bytes,
+          ) as Error,
+        )
+        return
+      }
+      bytes += buf.length
+      done(null, buf)
     },
   })
+  const fail = (err: unknown): void => {
+    if (failed) return
+    failed = true
+    out.destroy(blame(err, bytes) as Error)
+  }
+  // finished() takes an 'error' event without an error for no error, and then waits for nothing:
+  // the run stalled for ever (QA 7 #5).
+  source.on('error', (err: unknown) => fail(err ?? new Error("it emitted 'error' with no error")))
   finished(source, (err) => {
-    if (err) out.destroy(blame(err, bytes) as Error)
+    if (err) fail(err)
   })
   out.on('close', () => {
     if (!source.destroyed) source.destroy()
   })
   source.pipe(out)
   return out
+}
+
+function asBytes(chunk: unknown): Buffer | undefined {
+  if (Buffer.isBuffer(chunk)) return chunk
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8')
+  return undefined
+}
+
+/** `a number (123)`, `undefined`, `an object ({ a: 1 })`. */
+function describeChunk(chunk: unknown): string {
+  if (chunk === undefined || chunk === null) return String(chunk)
+  const shown = inspect(chunk, { depth: 1, breakLength: Number.POSITIVE_INFINITY, maxStringLength: 40 })
+  const kind = typeof chunk
+  return `${/^[aeiou]/.test(kind) ? 'an' : 'a'} ${kind} (${shown.length > 60 ? `${shown.slice(0, 57)}...` : shown})`
 }
 
 /** An Observable whose error goes through `fail`. */
