@@ -73,4 +73,28 @@ describe('throughput', () => {
     expect(s.bytesPerSec).toBe(2000)
     expect(s.etaMs).toBe(4000)
   })
+
+  // QA 7 #11: the bytes of a failed transfer left bytesDone, and the rate went negative.
+  it('keeps the rate of bytes moved when a transfer fails part-way: never negative', () => {
+    const m = new ThroughputMeter(0, 5000)
+    m.add({ ...planned, action: { ...action, source: { ...action.source!, size: 10_000 } } })
+    m.add(started)
+    m.add({ type: 'progress', ts: 0, path: 'a', bytes: 6000, total: 10_000 })
+    expect(m.snapshot(1000, false).bytesPerSec).toBe(6000)
+    m.add({
+      type: 'failed',
+      ts: 0,
+      path: 'a',
+      stage: 'transfer',
+      action,
+      error: { code: 'TRANSIENT', message: 'timed out' },
+    })
+    const s = m.snapshot(2000, false)
+    expect(s.bytesDone).toBe(0)
+    expect(s.bytesPerSec).toBe(3000)
+    // A retry from its start, then its end: what the retry moved, on top.
+    m.add({ type: 'progress', ts: 0, path: 'a', bytes: 4000, total: 10_000 })
+    m.add({ ...completed, action: { ...action, source: { ...action.source!, size: 10_000 } }, bytes: 10_000 })
+    expect(m.snapshot(4000, false)).toMatchObject({ bytesDone: 10_000, bytesPerSec: 4000 })
+  })
 })

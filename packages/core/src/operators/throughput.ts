@@ -38,6 +38,11 @@ export class ThroughputMeter {
   inFlight = 0
   readonly #partial = new Map<string, number>()
   readonly #samples: { t: number; bytes: number; files: number }[] = []
+  /**
+   * Bytes read or written so far, never less: the rate is taken from it, not from `bytesDone`,
+   * which drops the part of a transfer that failed (QA 7 #11: a negative bytes/s after a failure).
+   */
+  #moved = 0
   readonly #start: number
 
   constructor(
@@ -65,18 +70,23 @@ export class ThroughputMeter {
         this.inFlight++
         break
       case 'progress':
+        this.#moved += Math.max(0, e.bytes - (this.#partial.get(e.path) ?? 0))
         this.#partial.set(e.path, e.bytes)
         break
       case 'completed':
         this.inFlight = Math.max(0, this.inFlight - 1)
-        this.#partial.delete(e.action.path)
         this.filesDone++
-        // Progress against bytesPlanned counts a transfer's file to its size (as its progress
-        // events did), also when a delta sent far less (`bytes`, what the summary counts).
-        this.bytesFinished +=
-          (e.action.kind === 'copy' || e.action.kind === 'update') && !e.dryRun
-            ? (e.action.source?.size ?? e.bytes)
-            : e.bytes
+        {
+          // Progress against bytesPlanned counts a transfer's file to its size (as its progress
+          // events did), also when a delta sent far less (`bytes`, what the summary counts).
+          const counted =
+            (e.action.kind === 'copy' || e.action.kind === 'update') && !e.dryRun
+              ? (e.action.source?.size ?? e.bytes)
+              : e.bytes
+          this.bytesFinished += counted
+          this.#moved += Math.max(0, counted - (this.#partial.get(e.action.path) ?? 0))
+        }
+        this.#partial.delete(e.action.path)
         break
       case 'failed':
         if (e.stage === 'transfer' || e.stage === 'delete') {
@@ -91,11 +101,11 @@ export class ThroughputMeter {
 
   snapshot(now: number, listing: boolean): StatsEvent {
     const bytesDone = this.bytesDone
-    this.#samples.push({ t: now, bytes: bytesDone, files: this.filesDone })
+    this.#samples.push({ t: now, bytes: this.#moved, files: this.filesDone })
     while (this.#samples.length > 2 && (this.#samples[1]?.t ?? now) <= now - this.windowMs) this.#samples.shift()
     const first = this.#samples[0] ?? { t: now, bytes: 0, files: 0 }
     const dt = (now - first.t) / 1000
-    const bytesPerSec = dt > 0 ? (bytesDone - first.bytes) / dt : 0
+    const bytesPerSec = dt > 0 ? (this.#moved - first.bytes) / dt : 0
     const filesPerSec = dt > 0 ? (this.filesDone - first.files) / dt : 0
     const remaining = this.bytesPlanned - bytesDone
     const etaMs = !listing && bytesPerSec > 0 ? Math.max(0, (remaining / bytesPerSec) * 1000) : undefined
