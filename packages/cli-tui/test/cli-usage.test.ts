@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
@@ -129,7 +129,7 @@ describe('bad flags and arguments', () => {
     ],
     [
       ['--timeout', 'abc'],
-      ["'--timeout <SEC>'", "'abc'", 'number of seconds from 0 to 86400'],
+      ["'--timeout <SEC>'", "'abc'", 'number of seconds from 0.1 to 86400'],
     ],
     [
       ['--timeout', '-5'],
@@ -137,7 +137,11 @@ describe('bad flags and arguments', () => {
     ],
     [
       ['--contimeout', '90000'],
-      ["'--contimeout <SEC>'", "'90000'", 'from 0 to 86400'],
+      ["'--contimeout <SEC>'", "'90000'", 'from 0.1 to 86400'],
+    ],
+    [
+      ['--timeout', '0.0001'],
+      ["'--timeout <SEC>'", "'0.0001'", 'from 0.1 to 86400', 'or 0 for the default'],
     ],
     [
       ['--contimeout', '1m'],
@@ -204,6 +208,31 @@ describe('--config FILE', () => {
     expectUsageError(r, file, '"concurrency"', 'whole number')
     await writeFile(file, JSON.stringify({ timeout: -1 }))
     expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), file, '"timeout"', 'number of seconds')
+  })
+
+  // QA 7 #12: [1, 2] was taken as 2, and [] as nothing, without a word.
+  it.each([{ timeout: [1, 2] }, { timeout: [] }, { bwlimit: ['1M', '2M'] }])(
+    'a list for a one-value key is refused: %j',
+    async (config) => {
+      const dir = await tempDir()
+      const file = join(dir, 'syncflow.json')
+      await writeFile(file, JSON.stringify(config))
+      const key = Object.keys(config)[0]
+      expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), file, `"${key}" takes one value, not a list`)
+    },
+  )
+
+  it('a list for a repeatable key is taken', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await writeFile(file, JSON.stringify({ exclude: ['*.tmp', '*.bak'] }))
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a.tmp'), 'x')
+    await writeFile(join(dir, 'src', 'b.bak'), 'x')
+    await writeFile(join(dir, 'src', 'c.txt'), 'x')
+    const r = await runCli(['sync', join(dir, 'src'), join(dir, 'dst'), '--no-state', '--config', file])
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readdir(join(dir, 'dst'))).toEqual(['c.txt'])
   })
 
   it('an unknown key is refused, listing the known ones', async () => {

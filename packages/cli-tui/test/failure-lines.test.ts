@@ -53,6 +53,10 @@ describe('failure lines', () => {
     const list = { code: 'TRANSIENT' as const, message: 'TRANSIENT: grpc.list: No connection established.' }
     expect(formatFailed(failed('', list, 'list'))).toBe(`failed   (list): ${list.message}`)
     expect(formatFailed(failed('', list, 'record'))).toBe(`failed   (state store): ${list.message}`)
+    // A one-shot run says whose listing failed (QA 7 #12: a plugin's message names only the plugin).
+    expect(formatFailed({ ...failed('', list, 'list'), side: 'target' })).toBe(
+      `failed   (target list): ${list.message}`,
+    )
     expect(formatFailed(failed('a/b', list, 'transfer'), 'Do this.')).toBe(`failed   a/b: ${list.message}\n  Do this.`)
     const { streams, err } = capture()
     new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false }).event(

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
+import { takesList } from './flag-table.js'
 import { bareRateWarning } from './parse-rate.js'
 
 /** What applying a config file has to tell the user. */
@@ -88,6 +89,8 @@ function configValue(option: Option, key: string, value: unknown, file: string):
     if (typeof value !== 'boolean') throw bad(`must be true or false, not ${JSON.stringify(value)}`)
     return value
   }
+  // A list for a flag that takes one value was taken silently, its last item winning (QA 7 #12).
+  if (Array.isArray(value) && !takesList(option)) throw bad(`takes one value, not a list: ${JSON.stringify(value)}`)
   const items = Array.isArray(value) ? value : [value]
   let parsed: unknown
   for (const item of items) {

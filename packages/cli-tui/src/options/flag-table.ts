@@ -39,10 +39,20 @@ function flagParser<T>(parse: (value: string) => T): (value: string) => T {
   }
 }
 
+/** The parsers of repeatable flags (see `takesList`). */
+const REPEATABLE = new WeakSet<object>()
+
 /** For repeatable flags: each occurrence appends to the list. */
 function repeatable(parse: (value: string) => string): (value: string, previous: string[] | undefined) => string[] {
   const one = flagParser(parse)
-  return (value, previous) => [...(previous ?? []), one(value)]
+  const each = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), one(value)]
+  REPEATABLE.add(each)
+  return each
+}
+
+/** Whether a flag takes a list (given more than once, or a JSON array in `--config`). */
+export function takesList(option: Option): boolean {
+  return option.variadic || (option.parseArg !== undefined && REPEATABLE.has(option.parseArg))
 }
 
 /**

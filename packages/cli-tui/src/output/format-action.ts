@@ -37,12 +37,14 @@ export function formatPlanned(action: Action): string {
 
 /**
  * What a failure line is about: the path, or for a failure that is no one file's (an empty path: a
- * whole listing, the state store) what failed, `(list)` or `(state store)`, never an empty name.
+ * whole listing, the state store) what failed, `(source list)` or `(state store)`, never an empty name.
  */
 export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'>): string {
   // A listing failure on the target (an odd name only the target has) says so: the fix is there.
   if (event.path !== '') return `${printableName(event.path)}${event.side === 'target' ? ' (on the target)' : ''}`
-  return event.stage === 'record' ? '(state store)' : `(${event.stage})`
+  if (event.stage === 'record') return '(state store)'
+  // Whose listing failed: a plugin's message names only the plugin, which may be either side (QA 7 #12).
+  return event.stage === 'list' && event.side !== undefined ? `(${event.side} list)` : `(${event.stage})`
 }
 
 /**
