@@ -862,7 +862,7 @@ async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | un
 async function helloError(err: unknown, location: GrpcLocation): Promise<SyncError> {
   // Ours already (a connection not made in time) says what happened.
   if (isSyncError(err)) return err
-  const e = toSyncError(err, 'hello', location.uri)
+  const e = toSyncError(err, 'hello', location.uri, undefined, location.target)
   if (e.code !== 'TRANSIENT') return e
   if (!location.tls && (err as Partial<ServiceError>).code === UNAVAILABLE && (await speaksTls(location.target))) {
     return new SyncError('USAGE', 'the server speaks TLS: use grpcs:// instead of grpc://', {

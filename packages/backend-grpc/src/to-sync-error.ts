@@ -127,6 +127,20 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         hint: NOT_TLS_HINT,
       })
     }
+    // Something that speaks HTTP but not gRPC (a web server, an intercepting proxy): grpc-js maps
+    // its status to a gRPC one (404 → UNIMPLEMENTED), which read as an old syncflow server (QA 7
+    // #12). A gateway's "busy" (429, 502-504) stays a passing failure.
+    const http = named === undefined ? /Received HTTP status code (\d+)/.exec(err.details ?? '') : null
+    if (http && !['429', '502', '503', '504'].includes(http[1] ?? '')) {
+      return new SyncError(
+        'USAGE',
+        `${server === undefined ? 'the server' : `what answers at ${server}`} is not a syncflow server: it answered with HTTP status ${http[1]}`,
+        {
+          ...details,
+          hint: 'Check the address and port of the grpc:// location: they should be those of `syncflow serve --listen`.',
+        },
+      )
+    }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined
     const hint =
