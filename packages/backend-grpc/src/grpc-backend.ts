@@ -44,6 +44,7 @@ import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { readCaFile } from './read-ca-file.js'
+import { socketsOpenedIn } from './sockets-opened-in.js'
 import { speaksTls } from './speaks-tls.js'
 import { toSyncError } from './to-sync-error.js'
 import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
@@ -69,7 +70,7 @@ export interface GrpcBackendOptions {
   readonly blockSize?: number
   /** Largest message sent or accepted, bytes. [16 MiB] */
   readonly maxMessageBytes?: number
-  /** Deadline of each non-streaming call. [`ioTimeoutMs`, else 60 s] */
+  /** Deadline of each non-streaming call once connected (Hello's answer too). [`ioTimeoutMs`, else 60 s] */
   readonly timeoutMs?: number
   /**
    * I/O timeout (the CLI's `--timeout`, rsync's): a call fails `TRANSIENT` when the server sends or
@@ -82,7 +83,8 @@ export interface GrpcBackendOptions {
   /**
    * Connection timeout (the CLI's `--contimeout`): `createGrpcBackend` fails `TRANSIENT` when no
    * connection to the server is established within this long (an address that drops the packets,
-   * or accepts and never answers). A refused connection fails at once. [the Hello deadline]
+   * or accepts and never answers). A refused connection fails at once. It alone bounds connecting,
+   * as rsync's: `ioTimeoutMs` and `timeoutMs` start when the connection is made. [60 s]
    */
   readonly connectTimeoutMs?: number
   /** Where `SYNCFLOW_TOKEN` is read from. [process.env] */
@@ -942,46 +944,29 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
     ...(options.compress ? { 'grpc.default_compression_algorithm': 2, 'grpc.default_compression_level': 2 } : {}),
   }
   const credentials = location.tls ? grpc.credentials.createSsl(ca ?? null) : grpc.credentials.createInsecure()
-  const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
   const timeoutMs = options.timeoutMs ?? options.ioTimeoutMs ?? 60_000
-  let connectTimer: NodeJS.Timeout | undefined
-  const connected = () => client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY
+  // rsync's split: the connection timeout alone bounds connecting, the I/O timeout (else the
+  // request deadline) bounds the wait for Hello's answer once connected.
+  const connectMs = options.connectTimeoutMs ?? 60_000
+  const answerMs = options.ioTimeoutMs ?? timeoutMs
+  // The sockets this client opens while saying Hello: a connect given up is destroyed (see the helper).
+  const opened = socketsOpenedIn(() => {
+    const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
+    return { client, hello: hello(client) }
+  })
+  const { client } = opened.result
   try {
-    const hello = await new Promise<HelloReply__Output>((resolve, reject) => {
-      const md = new grpc.Metadata()
-      if (token !== undefined) md.set('authorization', `Bearer ${token}`)
-      let notConnected = false
-      const call = client.Hello(
-        { root: location.root, protocol: PROTOCOL_VERSION },
-        md,
-        { deadline: Date.now() + timeoutMs },
-        (err, res) => {
-          if (notConnected) reject(connectTimeoutError(location, options.connectTimeoutMs ?? timeoutMs, err))
-          else if (err?.code === DEADLINE_EXCEEDED && !connected())
-            reject(connectTimeoutError(location, timeoutMs, err))
-          else if (err || !res) reject(err ?? new Error('empty reply'))
-          else resolve(res)
-        },
-      )
-      // A connection still not made by then is given up; one made waits for Hello's deadline.
-      if (options.connectTimeoutMs !== undefined) {
-        connectTimer = setTimeout(() => {
-          if (connected()) return
-          notConnected = true
-          call.cancel()
-        }, options.connectTimeoutMs)
-      }
-    }).catch(async (err: unknown) => {
+    const reply = await opened.result.hello.catch(async (err: unknown) => {
       throw await helloError(err, location)
     })
-    if (hello.protocol !== PROTOCOL_VERSION) {
-      throw new SyncError('UNSUPPORTED', `server speaks protocol ${hello.protocol}, this client ${PROTOCOL_VERSION}`, {
+    if (reply.protocol !== PROTOCOL_VERSION) {
+      throw new SyncError('UNSUPPORTED', `server speaks protocol ${reply.protocol}, this client ${PROTOCOL_VERSION}`, {
         op: 'grpc.hello',
         path: location.uri,
         hint: 'Run the same syncflow version on both sides.',
       })
     }
-    return new GrpcBackend(location, client, hello, protocol, {
+    return new GrpcBackend(location, client, reply, protocol, {
       token,
       timeoutMs,
       ioTimeoutMs: options.ioTimeoutMs,
@@ -991,22 +976,78 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
     })
   } catch (err) {
     client.close()
+    // A connect still pending (an address that drops the packets) would keep the process alive.
+    opened.destroyConnecting()
     throw err
   } finally {
-    clearTimeout(connectTimer)
+    opened.stop()
+  }
+
+  /**
+   * Hello, given up when no connection is made within `connectMs` (a connection-timeout error) or,
+   * once connected, no answer comes within `answerMs` (an I/O-timeout error). Timed here, not by a
+   * gRPC deadline, whose one error cannot say which of the two waits ran out.
+   */
+  function hello(client: SyncflowClient): Promise<HelloReply__Output> {
+    const channel = client.getChannel()
+    const READY = grpc.connectivityState.READY
+    return new Promise<HelloReply__Output>((resolve, reject) => {
+      let given: SyncError | undefined
+      let connectTimer: NodeJS.Timeout | undefined
+      let answerTimer: NodeJS.Timeout | undefined
+      const md = new grpc.Metadata()
+      if (token !== undefined) md.set('authorization', `Bearer ${token}`)
+      const call = client.Hello({ root: location.root, protocol: PROTOCOL_VERSION }, md, {}, (err, res) => {
+        clearTimeout(connectTimer)
+        clearTimeout(answerTimer)
+        if (given) reject(given)
+        else if (err || !res) reject(err ?? new Error('empty reply'))
+        else resolve(res)
+      })
+      const giveUp = (error: SyncError) => {
+        given ??= error
+        call.cancel()
+      }
+      connectTimer = setTimeout(() => {
+        if (channel.getConnectivityState(false) !== READY) giveUp(connectTimeoutError(location, connectMs))
+      }, connectMs)
+      // The answer's clock starts when the connection is made.
+      const watch = () => {
+        if (given) return
+        const state = channel.getConnectivityState(false)
+        if (state === READY) {
+          clearTimeout(connectTimer)
+          answerTimer = setTimeout(() => giveUp(noAnswerError(location, answerMs, options.ioTimeoutMs)), answerMs)
+        } else if (state !== grpc.connectivityState.SHUTDOWN) channel.watchConnectivityState(state, Infinity, watch)
+      }
+      watch()
+    })
   }
 }
 
 /** The error of a connection not made within `connectTimeoutMs` (see GrpcBackendOptions). */
-function connectTimeoutError(location: GrpcLocation, ms: number, cause: unknown): SyncError {
+function connectTimeoutError(location: GrpcLocation, ms: number): SyncError {
   return new SyncError(
     'TRANSIENT',
     `no connection to ${location.target} within ${seconds(ms)} (connection timeout): nothing there answered`,
     {
       op: 'grpc.hello',
       path: location.uri,
-      cause,
       hint: `Check that \`syncflow serve\` is running at ${location.target} and that nothing between here and there drops the connection (a firewall, a wrong address); over a slow link, raise --contimeout.`,
+    },
+  )
+}
+
+/** The error of a server that took the connection and did not answer Hello within `ms`. */
+function noAnswerError(location: GrpcLocation, ms: number, ioTimeoutMs: number | undefined): SyncError {
+  const io = ioTimeoutMs !== undefined
+  return new SyncError(
+    'TRANSIENT',
+    `the server at ${location.target} took the connection but sent nothing for ${seconds(ms)}${io ? ' (I/O timeout)' : ''}`,
+    {
+      op: 'grpc.hello',
+      path: location.uri,
+      hint: `Check that \`syncflow serve\` at ${location.target} is alive (a stalled or overloaded server)${io ? '; over a slow link, raise --timeout' : ''}.`,
     },
   )
 }
