@@ -549,10 +549,17 @@ export class LocalBackend
     try {
       const rootReal = await this.#realRoot()
       if (parent === undefined) {
-        if (forWrite && !this.#rootWritable) {
+        if (!forWrite) return 'ok'
+        // One lstat per write into the root, as a write below it lstats its parent: the root, made
+        // by the first write, may be gone since (a target deleted during a watch, a served
+        // sub-directory deleted on the server) and is then made again (#makeParents), as rsync does.
+        const st = lstatSync(this.root, { throwIfNoEntry: false })
+        if (st === undefined) return 'missing'
+        if (!st.isDirectory()) {
+          this.#rootIsDirectory(rel, op) // a symlink to a directory passes; a file is a CONFLICT
+        } else if (!this.#rootWritable) {
           this.#rootWritable = true
-          const st = lstatSync(this.root, { throwIfNoEntry: false })
-          if (st?.isDirectory()) this.#writable(this.root, st)
+          this.#writable(this.root, st)
         }
         return 'ok'
       }
@@ -596,6 +603,20 @@ export class LocalBackend
     return new SyncError('INVALID_PATH', 'the path does not resolve inside the root', { op: `local.${op}`, path: rel })
   }
 
+  /**
+   * Throws `CONFLICT` naming the root unless it is a directory (or a symlink to one): what replaced
+   * it (a file) fails the write with that, never with an ENOTDIR of the write's temp file.
+   */
+  #rootIsDirectory(rel: RelPath, op: string): void {
+    const st = statSync(this.root, { throwIfNoEntry: false })
+    if (st?.isDirectory()) return
+    throw new SyncError('CONFLICT', `the root ${this.root} is ${st === undefined ? 'missing' : 'not a directory'}`, {
+      op: `local.${op}`,
+      path: rel,
+      hint: `Nothing was written: move what is at ${this.root} away, or give another target directory.`,
+    })
+  }
+
   /** Creates the root and the missing parents of `rel`, never through a symlink. */
   async #prepareParent(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
@@ -619,8 +640,13 @@ export class LocalBackend
     return making
   }
 
-  /** Creates the missing directories above `rel`, each checked to be a real directory (not a symlink). */
+  /**
+   * Creates the missing directories above `rel`, each checked to be a real directory (not a
+   * symlink), starting with the root itself and its parents should they have gone since the first write.
+   */
   async #makeParents(rel: RelPath, op: string): Promise<void> {
+    await makeDirectories(this.root)
+    this.#rootIsDirectory(rel, op)
     let dir = this.root
     let parentStat: Stats | undefined
     for (const segment of rel.split('/').slice(0, -1)) {
