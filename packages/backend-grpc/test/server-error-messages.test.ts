@@ -80,7 +80,9 @@ describe('a failure on the server, as the client reports it', () => {
       expect(message).toMatch(/^PERMISSION: grpc\.write \(locked\/a\.txt\): E(ACCES|PERM)\b/)
       expect(message.match(/PERMISSION/g)).toHaveLength(1)
       expect(message).not.toContain(real)
-      expect(message).toContain("'locked/.syncflow-tmp-")
+      // The file asked for, never the write's internal temp name (QA 7 #9).
+      expect(message).toContain("open 'locked/a.txt'")
+      expect(message).not.toContain('.syncflow-tmp-')
       expect((err as { hint?: string }).hint).toMatch(/syncflow serve may not access this path/)
     } finally {
       await allowWrites(dir)

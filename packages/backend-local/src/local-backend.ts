@@ -786,10 +786,11 @@ export class LocalBackend
   ): Promise<Entry> {
     const abs = this.#abs(rel)
     let tmp: string | undefined
+    let tmpName: string | undefined
     try {
       opts.signal?.throwIfAborted()
       await this.#prepareParent(rel, op)
-      tmp = tempPathFor(abs)
+      tmp = tmpName = tempPathFor(abs)
       await make(tmp)
       opts.signal?.throwIfAborted()
       // Just before the rename: an edit made to the destination since planning is never lost.
@@ -800,7 +801,7 @@ export class LocalBackend
       return await this.#entryOrMissing(rel, op, true)
     } catch (err) {
       if (tmp !== undefined) await unlink(tmp).catch(() => {})
-      throw toSyncError(err, op, rel)
+      throw toSyncError(namingDestination(err, tmpName, abs), op, rel)
     }
   }
 
@@ -1050,6 +1051,17 @@ function openError(err: unknown, op: string, rel: RelPath): SyncError {
     })
   }
   return toSyncError(err, op, rel)
+}
+
+/**
+ * A Node error whose message names a write's temp file `tmp` (`open '…/.syncflow-tmp-…'`, `rename
+ * '<tmp>' -> '<abs>'`), with the destination `abs` named instead: the temp name is an internal
+ * detail, the user asked for `abs`. Changed in place: the error is ours, just thrown by an fs call.
+ */
+function namingDestination(err: unknown, tmp: string | undefined, abs: string): unknown {
+  if (tmp === undefined || !(err instanceof Error) || !err.message.includes(tmp)) return err
+  err.message = err.message.split(`'${tmp}' -> '${abs}'`).join(`'${abs}'`).split(tmp).join(abs)
+  return err
 }
 
 function isMissing(err: unknown): boolean {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { listFiles, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
@@ -57,7 +58,7 @@ describe('a target root that goes away after the first write', () => {
     await b.close()
   })
 
-  it('replaced by a file: a write is a CONFLICT naming the root, the file is left alone', async () => {
+  it('replaced by a file: a write is a CONFLICT naming the root, the file is left alone, no temp name shown', async () => {
     const root = join(await tempDir('root-gone'), 'root')
     const b = createLocalBackend({ root })
     await writeText(b, 'first.txt', 'one')
@@ -67,9 +68,26 @@ describe('a target root that goes away after the first write', () => {
       const err = (await rejectionOf(writeText(b, path, 'x'))) as Error
       expect(err).toMatchObject({ code: 'CONFLICT', path })
       expect(err.message).toContain(`the root ${root} is not a directory`)
+      expect(err.message).not.toContain('.syncflow-tmp-')
     }
     expect(await rejectionOf(b.mkdir(p('d')))).toMatchObject({ code: 'CONFLICT' })
     expect(await readFile(root, 'utf8')).toBe('not a directory')
+    await b.close()
+  })
+})
+
+describe('a failed write names the file asked for, never its temp file', () => {
+  it('a rename onto a non-empty directory names the destination', async () => {
+    const root = await tempDir('temp-name')
+    await mkdir(join(root, 'd', 'x'), { recursive: true })
+    const b = createLocalBackend({ root })
+    const body = Readable.from([Buffer.from('data')])
+    const err = (await rejectionOf(b.write(p('d'), body, { mtimeMs: Date.now() }))) as Error
+    expect(err).toMatchObject({ code: 'CONFLICT', path: 'd' })
+    expect(err.message).toContain(`'${join(root, 'd')}'`)
+    expect(err.message).not.toContain('.syncflow-tmp-')
+    // The temp file is gone too.
+    expect(await readdir(root)).toEqual(['d'])
     await b.close()
   })
 })
