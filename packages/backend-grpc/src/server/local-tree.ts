@@ -93,6 +93,9 @@ export class LocalTree implements ServedTree {
       toRelPath(sub, 'root')
       await this.checkParents(`${sub}/.` as RelPath) // every segment of `sub` itself
     }
+    // Cached for the server's life: a sub-directory deleted on the server afterwards is made again
+    // by the next write into it (LocalBackend makes its root whenever a write finds it missing),
+    // while reads of it find nothing, so it stays a missing source, never an empty one.
     let b = this.backends.get(sub)
     if (b === undefined) {
       b = createLocalBackend({ root: sub === '' ? this.realRoot : join(this.realRoot, sub), symlinks: 'preserve' })
