@@ -17,11 +17,60 @@ describe('retryTransient', () => {
     })
   })
 
-  it('gives up after count retries with the last error', () => {
+  it('gives up after count retries with the first error, saying how many attempts were made', () => {
     scheduler().run(({ expectObservable }) => {
-      const err = new SyncError('TRANSIENT', 'down')
+      const err = new SyncError('TRANSIENT', 'down', { op: 'x.write', path: 'a', hint: 'Try later.' })
       const out = throwError(() => err).pipe(retryTransient({ count: 2, delayMs: 10, random: () => 1 }))
-      expectObservable(out).toBe('30ms #', undefined, err)
+      expectObservable(out).toBe(
+        '30ms #',
+        undefined,
+        expect.objectContaining({
+          code: 'TRANSIENT',
+          op: 'x.write',
+          path: 'a',
+          message: 'TRANSIENT: x.write (a): down; gave up after 3 attempts',
+          hint: 'Try later.',
+        }),
+      )
+    })
+  })
+
+  it('keeps what failed first (a stalled write), adding how the last attempt failed when it differs', () => {
+    scheduler().run(({ expectObservable }) => {
+      let attempts = 0
+      const src = defer(() =>
+        throwError(() =>
+          ++attempts === 1
+            ? new SyncError('TRANSIENT', 'nothing for 3 s (I/O timeout)', { op: 'g.write', path: 'big' })
+            : new SyncError('TRANSIENT', attempts === 2 ? 'nothing for 3 s (I/O timeout)' : 'refused', {
+                op: 'g.stat',
+                path: 'big',
+              }),
+        ),
+      )
+      const out = src.pipe(retryTransient({ count: 2, delayMs: 10, random: () => 1 }))
+      expectObservable(out).toBe(
+        '30ms #',
+        undefined,
+        expect.objectContaining({
+          op: 'g.write',
+          message:
+            'TRANSIENT: g.write (big): nothing for 3 s (I/O timeout); gave up after 3 attempts, the last: TRANSIENT: g.stat (big): refused',
+        }),
+      )
+    })
+  })
+
+  it('a non-TRANSIENT error on a later attempt passes through unchanged', () => {
+    scheduler().run(({ expectObservable }) => {
+      let attempts = 0
+      const gone = new SyncError('NOT_FOUND', 'gone', { op: 'x.stat', path: 'a' })
+      const src = defer(() => throwError(() => (++attempts === 1 ? new SyncError('TRANSIENT', 'down') : gone)))
+      expectObservable(src.pipe(retryTransient({ count: 3, delayMs: 10, random: () => 1 }))).toBe(
+        '10ms #',
+        undefined,
+        gone,
+      )
     })
   })
 

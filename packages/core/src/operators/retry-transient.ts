@@ -1,5 +1,5 @@
-import { type MonoTypeOperatorFunction, retry, type SchedulerLike, throwError, timer } from 'rxjs'
-import { isSyncError } from '../errors/sync-error.js'
+import { catchError, defer, type MonoTypeOperatorFunction, retry, type SchedulerLike, throwError, timer } from 'rxjs'
+import { isSyncError, SyncError } from '../errors/sync-error.js'
 
 /** Options of `retryTransient`. */
 export interface RetryOptions {
@@ -17,16 +17,49 @@ export interface RetryOptions {
 /**
  * Retries only errors whose code is `TRANSIENT` (retryability is a property of the error, never
  * parsed from its text), with exponential backoff and full jitter so that many clients hitting a
- * throttled service spread out. Other errors pass through at once.
+ * throttled service spread out. Other errors pass through at once. When every attempt failed, the
+ * error is the first one (what went wrong: a retry may fail earlier, at a re-check), saying how
+ * many attempts were made and, when it differs, how the last one failed.
  */
 export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunction<T> {
   const { count = 3, delayMs = 250, maxDelayMs = 10_000, scheduler, random = Math.random } = opts
-  return retry({
-    count,
-    delay: (err: unknown, attempt: number) => {
-      if (!isSyncError(err) || !err.retryable) return throwError(() => err)
-      const wait = Math.min(maxDelayMs, random() * delayMs * 2 ** (attempt - 1))
-      return scheduler ? timer(wait, scheduler) : timer(wait)
-    },
+  return (source) =>
+    defer(() => {
+      let first: SyncError | undefined
+      let attempts = 1
+      return source.pipe(
+        retry({
+          count,
+          delay: (err: unknown, attempt: number) => {
+            if (!isSyncError(err) || !err.retryable) return throwError(() => err)
+            first ??= err
+            attempts = attempt + 1
+            const wait = Math.min(maxDelayMs, random() * delayMs * 2 ** (attempt - 1))
+            return scheduler ? timer(wait, scheduler) : timer(wait)
+          },
+        }),
+        catchError((err: unknown) =>
+          throwError(() => (first && isSyncError(err) && err.retryable ? gaveUp(first, err, attempts) : err)),
+        ),
+      )
+    })
+}
+
+/** The error of `attempts` attempts that all failed TRANSIENT, `first` and `last` among them. */
+function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError {
+  const what = bare(first)
+  const lastText = bare(last) === what ? '' : `, the last: ${last.message}`
+  const hint = first.hint ?? last.hint
+  return new SyncError('TRANSIENT', `${what}; gave up after ${attempts} attempts${lastText}`, {
+    ...(first.op !== undefined ? { op: first.op } : {}),
+    ...(first.path !== undefined ? { path: first.path } : {}),
+    ...(hint !== undefined ? { hint } : {}),
+    cause: last,
   })
+}
+
+/** A SyncError's message without its `CODE: op (path): ` prefix. */
+function bare(e: SyncError): string {
+  const prefix = e.op ? `${e.code}: ${e.op}${e.path !== undefined ? ` (${e.path})` : ''}: ` : ''
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message
 }
