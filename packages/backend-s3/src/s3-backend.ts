@@ -735,6 +735,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       bucket: this.bucket,
       ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
       ...(credentialSource ? { credentialSource } : {}),
+      connectTimeoutMs: conn.connectTimeoutMs,
+      ioTimeoutMs: conn.ioTimeoutMs,
     })
   }
 

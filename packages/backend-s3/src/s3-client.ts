@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
+import { boundUntilAnswered } from './bound-until-answered.js'
 
 type ClientModule = typeof import('@aws-sdk/client-s3')
 type StorageModule = typeof import('@aws-sdk/lib-storage')
@@ -46,11 +47,16 @@ export interface S3ConnectionOptions {
   readonly credentials?: S3Credentials
   /** Attempts per request inside the SDK (throttling, 5xx). [3] */
   readonly maxAttempts?: number
-  /** A connection to the service not made within this long fails (a TRANSIENT TimeoutError). [10 s] */
+  /**
+   * Connection timeout: a TCP connection not made within this long fails TRANSIENT. Until the
+   * service has answered one request, so does a request without a body (HeadBucket, LIST, HEAD,
+   * GET) not answered within this long, and without the SDK's retries: HTTP has no greeting, so
+   * that is how a server that accepts and never answers is found "not connected". [10 s]
+   */
   readonly connectTimeoutMs?: number
   /**
    * I/O timeout: a request whose connection moves no data for this long (the service went silent
-   * mid-answer, or never answers) fails (a TRANSIENT TimeoutError, retried). [60 s]
+   * mid-answer, or never answers) fails TRANSIENT, after the SDK's `maxAttempts` tries. [60 s]
    */
   readonly ioTimeoutMs?: number
 }
@@ -62,6 +68,9 @@ export interface S3Connection {
   /** The custom endpoint, or undefined for AWS. */
   readonly endpoint: string | undefined
   readonly region: string
+  /** The connection and I/O timeouts in force (the options, else their defaults), for messages. */
+  readonly connectTimeoutMs: number
+  readonly ioTimeoutMs: number
   /** Where the credentials came from, once they have been resolved. */
   credentialSource(): string | undefined
 }
@@ -123,6 +132,8 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     source ??= describeSource(creds, profile)
     return creds
   }
+  const connectTimeoutMs = options.connectTimeoutMs ?? 10_000
+  const ioTimeoutMs = options.ioTimeoutMs ?? 60_000
   const base: S3ClientConfig = {
     credentials,
     // Resolve each command's middleware stack once, not per request: about a fifth of the SDK's
@@ -132,11 +143,11 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     ...(options.profile ? { profile: options.profile } : {}),
     ...(options.maxAttempts !== undefined ? { maxAttempts: options.maxAttempts } : {}),
     requestHandler: {
-      connectionTimeout: options.connectTimeoutMs ?? 10_000,
+      connectionTimeout: connectTimeoutMs,
       // Socket inactivity (a server that accepted the connection and went silent: a TRANSIENT
       // TimeoutError, retried), not total time: a big part upload keeps the socket busy.
       // (`requestTimeout` is total time, and without throwOnRequestTimeout only logs a warning.)
-      socketTimeout: options.ioTimeoutMs ?? 60_000,
+      socketTimeout: ioTimeoutMs,
       // As many connections as requests in flight (the engine runs up to 256 transfers at once,
       // 64 by default into S3): a request beyond the limit would only wait in the agent's queue.
       // Sockets open on demand and close when idle.
@@ -157,11 +168,15 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     ...base,
     region: region ?? (await detectRegion(sdk, base, bucket)),
   })
+  // Read by each command when it first runs, so replacing it here applies to every request.
+  client.config.requestHandler = boundUntilAnswered(client.config.requestHandler, connectTimeoutMs)
   return {
     client,
     sdk,
     endpoint,
     region: await client.config.region(),
+    connectTimeoutMs,
+    ioTimeoutMs,
     credentialSource: () => source,
   }
 }

@@ -1,4 +1,5 @@
 import { isSyncError, SyncError, type SyncErrorCode } from '@syncflow/core'
+import { isConnectionTimeout, NotConnectedError } from './bound-until-answered.js'
 
 /** A bucket name AWS accepts (the general rules; other services may allow more). */
 const AWS_BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
@@ -10,6 +11,10 @@ export interface S3ErrorContext {
   readonly endpoint?: string
   /** Where the credentials came from, in words ("environment variables AWS_ACCESS_KEY_ID…"). */
   readonly credentialSource?: string
+  /** The connection timeout in force (`--contimeout`), for the message of one that ran out. */
+  readonly connectTimeoutMs?: number
+  /** The I/O timeout in force (`--timeout`), for the message of one that ran out. */
+  readonly ioTimeoutMs?: number
 }
 
 interface SdkErrorShape {
@@ -17,7 +22,7 @@ interface SdkErrorShape {
   readonly code?: string
   readonly message?: string
   readonly Code?: string
-  readonly $metadata?: { readonly httpStatusCode?: number }
+  readonly $metadata?: { readonly httpStatusCode?: number; readonly attempts?: number }
 }
 
 const TRANSIENT_NAMES = new Set([
@@ -159,6 +164,24 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (name === 'RequestTimeTooSkewed') {
     return make('USAGE', `the clock of this machine is off: ${text}`, 'Set the system clock (e.g. enable NTP).')
   }
+  // The two timeouts say which ran out and which flag to raise (the SDK's text names neither).
+  const server = ctx.endpoint ?? 'AWS S3'
+  if (err instanceof NotConnectedError || isConnectionTimeout(err)) {
+    const ms = err instanceof NotConnectedError ? err.timeoutMs : ctx.connectTimeoutMs
+    return make(
+      'TRANSIENT',
+      `no connection to ${server}${ms !== undefined ? ` within ${seconds(ms)}` : ''} (connection timeout): nothing there answered`,
+      `Check that the S3 service at ${server} is up and reachable (a stopped or hung server, a wrong port, a firewall dropping packets); over a slow link, raise --contimeout.`,
+    )
+  }
+  if (name === 'TimeoutError' && code === undefined) {
+    const tries = e.$metadata?.attempts ?? 1
+    return make(
+      'TRANSIENT',
+      `${server} sent or took nothing for ${ctx.ioTimeoutMs !== undefined ? seconds(ctx.ioTimeoutMs) : 'too long'} (I/O timeout)${tries > 1 ? ` on each of ${tries} tries` : ''}`,
+      `Check that the S3 service at ${server} is alive and reachable (a stalled server or network); over a slow link, raise --timeout. What failed is tried again by the next run.`,
+    )
+  }
   if (
     TRANSIENT_NAMES.has(name) ||
     (code !== undefined && NETWORK_CODES.has(code)) ||
@@ -207,4 +230,9 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     text,
     'This looks like a bug in syncflow or an S3 service quirk: please report it with the output of -v.',
   )
+}
+
+/** `1.5 s`, `60 s`: a duration in seconds for messages. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
 }
