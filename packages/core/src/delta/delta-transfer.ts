@@ -4,6 +4,7 @@ import { expectMismatch } from '../backend/expect-mismatch.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
+import { checkedRead } from '../operators/size-mismatch.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
@@ -87,6 +88,10 @@ export async function deltaTransfer(
           const wait = limiter.reserve(bytes)
           return wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : undefined
         }
+  // Every read of the source is held to the size it listed: a short read (a plugin's broken stream,
+  // a file truncated since it was listed) would otherwise be patched in and pass the whole-file
+  // check, which hashes the same short bytes (QA 8 #1). Pulled, the file built is held to it.
+  const reads = checkedRead(source, path, meta.size)
   const writeOpts: WriteOptions = {
     ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
@@ -112,13 +117,13 @@ export async function deltaTransfer(
         // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
         signing.catch(() => {})
         // The target reads its whole file for the signature; meanwhile, hash ours (see hashAhead).
-        const hashed = await hashAhead(await source.read(path), signing, sig)
+        const hashed = await hashAhead(reads.check(await source.read(path)), signing, sig)
         signature = await signing
         if (signature === undefined) return undefined
         ahead = { hashed }
       }
       try {
-        const body = await source.read(path)
+        const body = reads.check(await source.read(path))
         try {
           const ops = generateDelta(body, signature, {
             ...ahead,
@@ -168,8 +173,10 @@ export async function deltaTransfer(
       path,
       ...(signal !== undefined ? { signal } : {}),
     })
-    return await target.write(path, body, meta, writeOpts)
+    return await target.write(path, reads.check(body), meta, writeOpts)
   } catch (err) {
+    // What the target made of a failed check (its own write's failure) is not what happened.
+    if (reads.error !== undefined) throw reads.error
     if (!isSyncError(err) || err.code !== 'CHECKSUM') throw err
     // A patch fails its check when the base it was made against changed meanwhile (edited on the
     // target during the transfer): then the write would only end in CONFLICT after sending the whole
@@ -185,7 +192,12 @@ export async function deltaTransfer(
       }
     }
     opts.onFallback?.(err)
-    const whole = await target.write(path, await source.read(path), meta, writeOpts)
+    let whole: Entry
+    try {
+      whole = await target.write(path, reads.check(await source.read(path)), meta, writeOpts)
+    } catch (again) {
+      throw reads.error ?? again
+    }
     told?.(whole.size)
     return whole
   }

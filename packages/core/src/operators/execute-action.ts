@@ -1,7 +1,6 @@
 import { pipeline } from 'node:stream'
 import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
 import { type Backend, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
-import { schemeOf } from '../backend/backend-registry.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
@@ -10,6 +9,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
+import { sizeMismatch } from './size-mismatch.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -291,10 +291,8 @@ async function streamCopy(
   const body = await opts.source.read(action.path)
   let bytes = 0
   let sizeError: SyncError | undefined
-  // The bytes read must be the size the source listed: a read that ends short (a plugin's broken
-  // stream, a file truncated since it was listed) or runs long is never published as the file, and
-  // its failure holds the mirror's deletes back (QA 7 #6: a 1000-byte read of a 200000-byte entry
-  // replaced the target's good copy, "copied", exit 0). rclone fails such a copy alike.
+  // The bytes read must be the size the source listed (see sizeMismatch), checked in the meter
+  // that counts them: no extra stream per file.
   const meter = meterStream(
     (n) => {
       bytes = n
@@ -320,19 +318,4 @@ async function streamCopy(
   } finally {
     body.destroy()
   }
-}
-
-/** The failure of a read whose length is not the size the source listed (see `streamCopy`). */
-function sizeMismatch(source: Backend, path: string, listed: number, read: number, ended: boolean): SyncError {
-  const scheme = schemeOf(source.uri)
-  const got = ended ? `${read} byte${read === 1 ? '' : 's'}` : `more than ${listed} bytes`
-  return new SyncError(
-    'CONFLICT',
-    `the source's read gave ${got} where its listing gave ${listed}: it changed since it was listed, or its reader is broken; nothing was written`,
-    {
-      op: `${scheme === 'file' ? 'local' : scheme}.read`,
-      path,
-      hint: 'Run again: a file that changed is then copied as it is now. A file that fails so again while unchanged is read wrong by the source backend: for a --plugin, report it to its author.',
-    },
-  )
 }

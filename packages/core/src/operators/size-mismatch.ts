@@ -1,0 +1,65 @@
+import { pipeline, type Readable } from 'node:stream'
+import type { Backend } from '../backend/backend.js'
+import { schemeOf } from '../backend/backend-registry.js'
+import { SyncError } from '../errors/sync-error.js'
+import { meterStream } from '../util/meter-stream.js'
+
+/**
+ * The failure of a read whose length is not the size the source listed: a read that ends short (a
+ * plugin's broken stream, a file truncated since it was listed) or runs long is never published as
+ * the file, and its failure holds a mirror's deletes back (QA 7 #6: a 1000-byte read of a
+ * 200000-byte entry replaced the target's good copy, "copied", exit 0). rclone fails such a copy
+ * alike ("source file is being updated"). CONFLICT: not retried at once, since the plan holds the
+ * old size; the next run (or a watch's next cycle) lists the file anew.
+ */
+export function sizeMismatch(source: Backend, path: string, listed: number, read: number, ended: boolean): SyncError {
+  const scheme = schemeOf(source.uri)
+  const got = ended ? `${read} byte${read === 1 ? '' : 's'}` : `more than ${listed} bytes`
+  return new SyncError(
+    'CONFLICT',
+    `the source's read gave ${got} where its listing gave ${listed}: it changed since it was listed, or its reader is broken; nothing was written`,
+    {
+      op: `${scheme === 'file' ? 'local' : scheme}.read`,
+      path,
+      hint: SIZE_MISMATCH_HINT,
+    },
+  )
+}
+
+/** What to do about a source file that changed between its listing and its copy. */
+export const SIZE_MISMATCH_HINT =
+  'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: exclude it, or keep it in step with `syncflow watch`, which waits for it to settle. A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
+
+/** A read whose bytes are held to the size the source listed (see `sizeMismatch`). */
+export interface CheckedRead {
+  /** `body`, failing with the mismatch when its length is not `size` (no check when undefined). */
+  check(body: Readable): Readable
+  /** The mismatch, once one of the checked reads failed with it: the error to report, whatever the target made of it. */
+  readonly error: SyncError | undefined
+}
+
+/**
+ * Checks reads of `path` on `source` against `size`. A target reports a failed stream in its own
+ * words (or as its own write's failure), so the caller rethrows `error` in preference to what the
+ * target threw.
+ */
+export function checkedRead(source: Backend, path: string, size: number | undefined): CheckedRead {
+  let error: SyncError | undefined
+  return {
+    check(body) {
+      if (size === undefined) return body
+      const meter = meterStream(() => {}, {
+        expectBytes: size,
+        onSizeMismatch: (total, ended) => {
+          error ??= sizeMismatch(source, path, size, total, ended)
+          return error
+        },
+      })
+      // pipeline() destroys `body` when the check fails, and passes the failure on to what reads `meter`.
+      return pipeline(body, meter, () => {}) as unknown as Readable
+    },
+    get error() {
+      return error
+    },
+  }
+}
