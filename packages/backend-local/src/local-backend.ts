@@ -71,7 +71,7 @@ import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
-import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
+import { changedSinceListed, changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
@@ -419,6 +419,14 @@ export class LocalBackend
     const rel = this.#rel(path, 'copyFrom')
     // Opened through the source's own rules (its symlink policy, its parent checks).
     const opened = await source.#openFileSync(src, 'copyFrom')
+    // What was opened must have the size expected (`meta.size`, the listed one): a file truncated or
+    // grown since would be published with the listed mtime stamped on other content (QA 8 #2). Its
+    // read is checked against itself from here on (changedWhileRead). Not the mtime: `meta.mtimeMs`
+    // is the one to set, which the contract lets differ from the source's.
+    if (meta.size !== undefined && opened.st.size !== meta.size) {
+      closeSync(opened.fd)
+      throw changedSinceListed(rel, meta, opened.st)
+    }
     return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom')
   }
 
