@@ -22,7 +22,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
-import { diff } from '../operators/diff.js'
+import { diff, failedListingSide } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
@@ -281,12 +281,14 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
           return EMPTY
         }
         summary.fatal = error.toJSON()
+        const side = failedListingSide(err)
         return of<SyncEvent>({
           type: 'failed',
           ts: Date.now(),
           path: error.path ?? '',
           error: error.toJSON(),
           stage: 'list',
+          ...(side !== undefined ? { side } : {}),
         })
       }),
       tap({ finalize: () => side$.complete() }),

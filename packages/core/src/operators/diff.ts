@@ -4,6 +4,16 @@ import { compareEntries, type Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { Backlog } from '../util/backlog.js'
 
+/** Which listing of a run: the source's or the target's. */
+export type ListingSide = 'source' | 'target'
+
+const failedSides = new WeakMap<object, ListingSide>()
+
+/** The side whose listing threw `err`, when `diff` failed with it. */
+export function failedListingSide(err: unknown): ListingSide | undefined {
+  return typeof err === 'object' && err !== null ? failedSides.get(err) : undefined
+}
+
 /** The two sides of one path, as listed (either may be absent). */
 export interface EntryPair {
   readonly path: RelPath
@@ -42,9 +52,13 @@ export function diff(
     // Entries a side's admit check refuses are skipped right here: no extra async step per entry.
     const admitS = opts.admitSource ?? (() => true)
     const admitT = opts.admitTarget ?? (() => true)
+    // The side whose listing failed, for the failure to say which (a plugin's error names only the
+    // plugin, which may be either side: QA 7 #12). try/catch costs nothing until something throws.
+    let side: ListingSide = 'source'
     const run = async (): Promise<void> => {
       let s = await src.next()
       while (!s.done && !admitS(s.value)) s = await src.next()
+      side = 'target'
       let t = await dst.next()
       while (!t.done && !admitT(t.value)) t = await dst.next()
       while (!stopped && !(s.done && t.done)) {
@@ -55,22 +69,38 @@ export function diff(
         const order = s.done ? 1 : t.done ? -1 : compareEntries(s.value, t.value)
         if (order < 0 && !s.done) {
           subscriber.next({ path: s.value.path, source: s.value })
+          side = 'source'
           do s = await src.next()
           while (!s.done && !admitS(s.value))
         } else if (order > 0 && !t.done) {
           subscriber.next({ path: t.value.path, target: t.value })
+          side = 'target'
           do t = await dst.next()
           while (!t.done && !admitT(t.value))
         } else if (!s.done && !t.done) {
           subscriber.next({ path: s.value.path, source: s.value, target: t.value })
-          ;[s, t] = await Promise.all([src.next(), dst.next()])
+          const both = [src.next(), dst.next()] as const
+          try {
+            ;[s, t] = await Promise.all(both)
+          } catch (err) {
+            // Which of the two: asked only once one failed.
+            const [a] = await Promise.allSettled(both)
+            side = a.status === 'rejected' && a.reason === err ? 'source' : 'target'
+            throw err
+          }
+          side = 'source'
           while (!s.done && !admitS(s.value)) s = await src.next()
+          side = 'target'
           while (!t.done && !admitT(t.value)) t = await dst.next()
         }
       }
       subscriber.complete()
     }
-    run().catch((err: unknown) => subscriber.error(asSyncError(err, 'list')))
+    run().catch((err: unknown) => {
+      const error = asSyncError(err, 'list')
+      failedSides.set(error, side)
+      subscriber.error(error)
+    })
     return () => {
       stopped = true
       // Close both generators so backends release directory handles and sockets.
