@@ -588,6 +588,25 @@ describe('guardPlugin: a plugin backend as the CLI hands it to the engine', () =
     })
   })
 
+  it.each([
+    ['null', null, 'its read() resolved to null, not a Readable stream'],
+    ['a Buffer', Buffer.from('x'), 'its read() resolved to an object (<Buffer 78>), not a Readable stream'],
+    ['a string', 'text', "its read() resolved to a string ('text'), not a Readable stream"],
+  ])("a read() that resolves to %s is the plugin's failure, not a syncflow bug (QA 8 #7)", async (_, value, says) => {
+    const g = guardPlugin(
+      {
+        name: 'rs',
+        schemes: ['rs'],
+        open: async () => Object.assign(new Flaky(), { read: async () => value }) as never,
+      },
+      './rs.mjs',
+    )
+    await expect((await g.open('rs://x', {})).read('f' as never)).rejects.toMatchObject({
+      code: 'UNKNOWN',
+      message: `UNKNOWN: rs.read (f): plugin ./rs.mjs ("rs"): ${says}`,
+    })
+  })
+
   it('takes strings and Uint8Arrays from a read stream as the bytes they are', async () => {
     const body = await guardedRead(() => Readable.from(['caf\u00e9 ', new Uint8Array([0x6f, 0x6b])]))
     expect(await drain(body)).toBe('caf\u00e9 ok')

@@ -146,15 +146,14 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
           if (!STREAM_METHODS.has(key)) return Promise.resolve(out).catch(fail)
           // A stream's error mid-file reaches the target's write (the engine pipes it there): as a
           // plain Error it would read as the target's failure, or a bug in syncflow (QA F6).
-          return Promise.resolve(out).then(
-            (stream) =>
-              isReadable(stream)
-                ? guardReadable(stream, (err, bytes) =>
-                    blame(err, key, path, `its ${key}() stream failed after ${bytes} byte${bytes === 1 ? '' : 's'}`),
-                  )
-                : stream,
-            fail,
-          )
+          return Promise.resolve(out).then((stream) => {
+            // Anything else would fail in the engine's hands, reading as syncflow's bug (QA 8 #7).
+            if (!isReadable(stream))
+              fail(new Error(`its ${key}() resolved to ${describeChunk(stream)}, not a Readable stream`))
+            return guardReadable(stream as Readable, (err, bytes) =>
+              blame(err, key, path, `its ${key}() stream failed after ${bytes} byte${bytes === 1 ? '' : 's'}`),
+            )
+          }, fail)
         }
         return out
       }
