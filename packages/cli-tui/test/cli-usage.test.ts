@@ -211,7 +211,7 @@ describe('--config FILE', () => {
   })
 
   // QA 7 #12: [1, 2] was taken as 2, and [] as nothing, without a word.
-  it.each([{ timeout: [1, 2] }, { timeout: [] }, { bwlimit: ['1M', '2M'] }])(
+  it.each([{ timeout: [1, 2] }, { timeout: [] }, { bwlimit: ['1M', '2M'] }, { 'max-delete': ['10%'] }])(
     'a list for a one-value key is refused: %j',
     async (config) => {
       const dir = await tempDir()

@@ -62,7 +62,7 @@ export async function applyConfigFile(
     if (cmd.getOptionValueSource(key) === 'cli') continue
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
-    cmd.setOptionValueWithSource(key, configValue(option, key, pathsBeside(key, value, file), file), 'config')
+    cmd.setOptionValueWithSource(key, configValue(option, key, rawKey, pathsBeside(key, value, file), file), 'config')
   }
   return { ignored, warnings }
 }
@@ -80,10 +80,11 @@ function pathsBeside(key: string, value: unknown, file: string): unknown {
   return Array.isArray(value) ? value.map(beside) : beside(value)
 }
 
-function configValue(option: Option, key: string, value: unknown, file: string): unknown {
+/** `rawKey`: the key as the file spells it (`max-delete`), which the messages quote (QA 8 #10). */
+function configValue(option: Option, key: string, rawKey: string, value: unknown, file: string): unknown {
   const takesValue = option.required || option.optional
   const bad = (what: string) =>
-    usageError(`config file ${file}: "${key}" ${what}`, `See: ${option.flags}  ${option.description}`)
+    usageError(`config file ${file}: "${rawKey}" ${what}`, `See: ${option.flags}  ${option.description}`)
   // `"state": false` is the file's spelling of --no-state.
   if (!takesValue || (key === 'state' && value === false)) {
     if (typeof value !== 'boolean') throw bad(`must be true or false, not ${JSON.stringify(value)}`)
