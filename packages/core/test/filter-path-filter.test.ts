@@ -380,3 +380,32 @@ describe('createPathFilter: properties', () => {
     }
   })
 })
+
+// QA 8 #12: a 40,000-character pattern made a RegExp over V8's limit, and the run failed as a bug.
+describe('a pattern longer than any path', () => {
+  const long = 'x'.repeat(40_000)
+  it.each([
+    [
+      { exclude: [long] },
+      '--exclude "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...": a pattern of 40000 characters (at most 4096)',
+    ],
+    [{ include: [long] }, '--include "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...": a pattern of 40000 characters'],
+    [
+      { ignoreRules: `*.tmp\n${long}\n` },
+      '.syncflowignore line 2: "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...": a pattern of 40000',
+    ],
+  ])('is a usage error naming it, cut short: %#', (opts, says) => {
+    let err: unknown
+    try {
+      createPathFilter(opts).isExcluded(p('a/b'), 'file')
+    } catch (e) {
+      err = e
+    }
+    expect(err).toMatchObject({ code: 'USAGE', message: expect.stringContaining(says) })
+    expect(String((err as Error).message).length).toBeLessThan(200)
+  })
+
+  it('one of 4096 characters is taken', () => {
+    expect(kept({ exclude: ['y'.repeat(4096)] }, ['a', 'y'.repeat(4096)])).toEqual(['a'])
+  })
+})

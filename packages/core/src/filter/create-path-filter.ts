@@ -1,7 +1,8 @@
 import ignore, { type Ignore } from 'ignore'
 import type { EntryKind } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { compileGlob, type GlobRule } from './glob-rule.js'
+import { compileGlob, type GlobRule, MAX_PATTERN_LENGTH, patternTooLong } from './glob-rule.js'
+import { IGNORE_FILE_NAME } from './load-ignore-file.js'
 import type { PathFilter } from './path-filter.js'
 
 // How syncflow filters paths. This is a user-facing contract: keep the README in step with it.
@@ -76,7 +77,10 @@ class GlobPathFilter implements PathFilter {
     this.#include = (opts.include ?? []).map((p) => compileGlob(p, '--include'))
     this.#exclude = (opts.exclude ?? []).map((p) => compileGlob(p, '--exclude'))
     const rules = opts.ignoreRules?.replace(/^\uFEFF/, '')
-    const hasRules = rules?.split(/\r?\n/).some((l) => l.trim() !== '' && !l.startsWith('#')) === true
+    const lines = rules?.split(/\r?\n/) ?? []
+    const long = lines.findIndex((l) => l.length > MAX_PATTERN_LENGTH)
+    if (long >= 0) throw patternTooLong(lines[long] ?? '', `${IGNORE_FILE_NAME} line ${long + 1}:`)
+    const hasRules = lines.some((l) => l.trim() !== '' && !l.startsWith('#'))
     this.#ignoreRules = hasRules ? rules : undefined
     this.#ignore = this.#buildIgnore()
     this.empty = this.#include.length === 0 && this.#exclude.length === 0 && this.#ignore === undefined

@@ -18,6 +18,21 @@ export interface GlobRule {
 const PICOMATCH = { dot: true } as const
 
 /**
+ * The longest pattern taken: a path is at most 4096 bytes (PATH_MAX), so a longer pattern matches
+ * nothing, and its RegExp could exceed V8's size limit, failing the run as a bug (QA 8 #12).
+ */
+export const MAX_PATTERN_LENGTH = 4096
+
+/** The usage error of a pattern over `MAX_PATTERN_LENGTH`, naming where it is, quoted short. */
+export function patternTooLong(pattern: string, where: string): SyncError {
+  return new SyncError(
+    'USAGE',
+    `${where} ${JSON.stringify(`${pattern.slice(0, 40)}...`)}: a pattern of ${pattern.length} characters (at most ${MAX_PATTERN_LENGTH})`,
+    { hint: 'A path is at most 4096 bytes long, so no longer pattern can match: shorten it, or use a wildcard.' },
+  )
+}
+
+/**
  * The pattern's RegExp, tested alone: picomatch's own matcher also takes a name equal to the
  * pattern's text (`\\` would then match the name `\\` as well as `\`).
  */
@@ -80,6 +95,7 @@ export function literalGlob(pattern: string): string {
  * @throws SyncError `USAGE` for an empty pattern or a leading `!`.
  */
 export function compileGlob(pattern: string, flag: string): GlobRule {
+  if (pattern.length > MAX_PATTERN_LENGTH) throw patternTooLong(pattern, flag)
   if (pattern.startsWith('!')) {
     throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: "!" negation is not supported in ${flag}`, {
       hint: 'Exceptions belong in .syncflowignore (gitignore syntax, where "!pattern" re-includes); --exclude always wins over --include.',
