@@ -77,7 +77,8 @@ describe('throughput', () => {
   // QA 7 #11: the bytes of a failed transfer left bytesDone, and the rate went negative.
   it('keeps the rate of bytes moved when a transfer fails part-way: never negative', () => {
     const m = new ThroughputMeter(0, 5000)
-    m.add({ ...planned, action: { ...action, source: { ...action.source!, size: 10_000 } } })
+    const big: Action = { ...action, source: { ...action.source!, size: 10_000 } }
+    m.add({ ...planned, action: big })
     m.add(started)
     m.add({ type: 'progress', ts: 0, path: 'a', bytes: 6000, total: 10_000 })
     expect(m.snapshot(1000, false).bytesPerSec).toBe(6000)
@@ -86,15 +87,17 @@ describe('throughput', () => {
       ts: 0,
       path: 'a',
       stage: 'transfer',
-      action,
+      action: big,
       error: { code: 'TRANSIENT', message: 'timed out' },
     })
     const s = m.snapshot(2000, false)
     expect(s.bytesDone).toBe(0)
     expect(s.bytesPerSec).toBe(3000)
+    // Nothing is left to come: no time left either (QA 8 #13: the last stats said 1.5 s).
+    expect(s.etaMs).toBe(0)
     // A retry from its start, then its end: what the retry moved, on top.
     m.add({ type: 'progress', ts: 0, path: 'a', bytes: 4000, total: 10_000 })
-    m.add({ ...completed, action: { ...action, source: { ...action.source!, size: 10_000 } }, bytes: 10_000 })
+    m.add({ ...completed, action: big, bytes: 10_000 })
     expect(m.snapshot(4000, false)).toMatchObject({ bytesDone: 10_000, bytesPerSec: 4000 })
   })
 })

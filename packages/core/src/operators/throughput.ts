@@ -43,6 +43,8 @@ export class ThroughputMeter {
    * which drops the part of a transfer that failed (QA 7 #11: a negative bytes/s after a failure).
    */
   #moved = 0
+  /** Planned bytes of transfers that failed: not remaining, for the ETA. */
+  #bytesGivenUp = 0
   readonly #start: number
 
   constructor(
@@ -92,6 +94,8 @@ export class ThroughputMeter {
         if (e.stage === 'transfer' || e.stage === 'delete') {
           this.inFlight = Math.max(0, this.inFlight - 1)
           this.#partial.delete(e.path)
+          // Its bytes are no longer to come: no time is left for them (QA 8 #13).
+          if (e.action?.kind === 'copy' || e.action?.kind === 'update') this.#bytesGivenUp += e.action.source?.size ?? 0
         }
         this.failed++
         break
@@ -107,7 +111,7 @@ export class ThroughputMeter {
     const dt = (now - first.t) / 1000
     const bytesPerSec = dt > 0 ? (this.#moved - first.bytes) / dt : 0
     const filesPerSec = dt > 0 ? (this.filesDone - first.files) / dt : 0
-    const remaining = this.bytesPlanned - bytesDone
+    const remaining = this.bytesPlanned - bytesDone - this.#bytesGivenUp
     const etaMs = !listing && bytesPerSec > 0 ? Math.max(0, (remaining / bytesPerSec) * 1000) : undefined
     return {
       type: 'stats',
