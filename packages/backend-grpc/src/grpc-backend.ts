@@ -46,7 +46,7 @@ import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { readCaFile } from './read-ca-file.js'
 import { socketsOpenedIn } from './sockets-opened-in.js'
 import { speaksTls } from './speaks-tls.js'
-import { toSyncError } from './to-sync-error.js'
+import { notGrpcError, notGrpcIn, toSyncError } from './to-sync-error.js'
 import { fromWireEntry, toWireExpect, toWireMeta } from './wire/entry-codec.js'
 import { gunzipChunk } from './wire/gzip-chunk.js'
 import { loadProtocol, PROTOCOL_VERSION, type Protocol } from './wire/load-protocol.js'
@@ -861,12 +861,25 @@ async function sha256Of(source: Backend, path: RelPath, signal: AbortSignal | un
  * retry. A grpc:// client that cannot connect asks whether the server speaks TLS: grpc-js says only
  * "Failed to connect", and a retry would never succeed.
  */
-async function helloError(err: unknown, location: GrpcLocation): Promise<SyncError> {
+async function helloError(err: unknown, location: GrpcLocation, contentType?: string): Promise<SyncError> {
   // Ours already (a connection not made in time) says what happened.
   if (isSyncError(err)) return err
+  const status = err as Partial<ServiceError>
+  // Not a gRPC server (QA 8 #8). Hello's answer is tiny: an oversized one, or one that is not
+  // application/grpc, is a page of some other server (grpc-js reads `<htm` as a length).
+  const notGrpc = status.metadata?.get('syncflow-code')[0] === undefined ? notGrpcIn(status.details ?? '') : undefined
+  const foreign = contentType !== undefined && !/^application\/grpc/i.test(contentType)
+  if (notGrpc !== undefined || foreign) {
+    return notGrpcError(
+      notGrpc ?? { kind: 'oversized' },
+      { op: 'grpc.hello', path: location.uri, cause: err },
+      location.target,
+      contentType,
+    )
+  }
   const e = toSyncError(err, 'hello', location.uri, undefined, location.target)
   if (e.code !== 'TRANSIENT') return e
-  if (!location.tls && (err as Partial<ServiceError>).code === UNAVAILABLE && (await speaksTls(location.target))) {
+  if (!location.tls && status.code === UNAVAILABLE && (await speaksTls(location.target))) {
     return new SyncError('USAGE', 'the server speaks TLS: use grpcs:// instead of grpc://', {
       op: 'grpc.hello',
       path: location.uri,
@@ -949,6 +962,8 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   // request deadline) bounds the wait for Hello's answer once connected.
   const connectMs = options.connectTimeoutMs ?? 60_000
   const answerMs = options.ioTimeoutMs ?? timeoutMs
+  // What Hello's answer said it was (its headers' content-type): told apart from gRPC's on failure.
+  let contentType: string | undefined
   // The sockets this client opens while saying Hello: a connect given up is destroyed (see the helper).
   const opened = socketsOpenedIn(() => {
     const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
@@ -957,7 +972,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   const { client } = opened.result
   try {
     const reply = await opened.result.hello.catch(async (err: unknown) => {
-      throw await helloError(err, location)
+      throw await helloError(err, location, contentType)
     })
     if (reply.protocol !== PROTOCOL_VERSION) {
       throw new SyncError('UNSUPPORTED', `server speaks protocol ${reply.protocol}, this client ${PROTOCOL_VERSION}`, {
@@ -1003,6 +1018,10 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
         if (given) reject(given)
         else if (err || !res) reject(err ?? new Error('empty reply'))
         else resolve(res)
+      })
+      call.on('metadata', (headers: Metadata) => {
+        const type = headers.get('content-type')[0]
+        if (typeof type === 'string') contentType = type
       })
       const giveUp = (error: SyncError) => {
         given ??= error

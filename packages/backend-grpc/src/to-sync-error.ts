@@ -100,6 +100,92 @@ function unreachableHint(server: string): string {
   return `Check that \`syncflow serve\` is running at ${server} and reachable from here; what failed is tried again by the next run.`
 }
 
+/** What answers instead of a gRPC server, as grpc-js or OpenSSL say it (see `notGrpcIn`). */
+export type NotGrpc =
+  /** An HTTP/2 server's own status, not gRPC's (a web server, a proxy's error page). */
+  | { readonly kind: 'http-status'; readonly status: number }
+  /** Bytes that are not HTTP/2 where HTTP/2 was expected: an HTTP/1.1 server. */
+  | { readonly kind: 'not-http2' }
+  /** A TLS server that does not offer HTTP/2 (no `h2` in its ALPN): an HTTPS/1.1 server. */
+  | { readonly kind: 'no-h2-alpn' }
+  /**
+   * A body read as a gRPC message whose length prefix is absurd (an HTML page's first bytes, `<htm`,
+   * read as a length). Only Hello, whose answer is tiny, can tell this from a real oversized message.
+   */
+  | { readonly kind: 'oversized' }
+
+/**
+ * The one place the text of grpc-js (1.14) and OpenSSL decides that what answered is not a gRPC
+ * server: neither gives any other signal for these. `undefined` for anything else.
+ */
+export function notGrpcIn(details: string): NotGrpc | undefined {
+  const http = /Received HTTP status code (\d+)/.exec(details)
+  if (http) return { kind: 'http-status', status: Number(http[1]) }
+  // Node's HTTP/2 session error (ERR_HTTP2_ERROR) when the answer is not HTTP/2 frames.
+  if (/Last error: Protocol error\b/.test(details)) return { kind: 'not-http2' }
+  // OpenSSL's alert 120, sent by a TLS server that has none of the protocols the client offered.
+  if (/alert no application protocol/i.test(details)) return { kind: 'no-h2-alpn' }
+  if (/Received message larger than max/.test(details)) return { kind: 'oversized' }
+  return undefined
+}
+
+/** `what answers at host:port`, or `the server` when the address is not known here. */
+function whatAnswers(server: string | undefined): string {
+  return server === undefined ? 'the server' : `what answers at ${server}`
+}
+
+const CHECK_ADDRESS =
+  'Check the address and port of the grpc:// location: they should be those of `syncflow serve --listen`.'
+
+/**
+ * The error of something that is not a syncflow server: a configuration mistake (USAGE, exit 2),
+ * except a gateway's "busy" (429, 502-504), which may pass (TRANSIENT). `contentType` is what the
+ * answer said it was, when known (Hello's).
+ */
+export function notGrpcError(
+  notGrpc: NotGrpc,
+  details: { op: string; path?: string; cause: unknown },
+  server: string | undefined,
+  contentType?: string,
+): SyncError {
+  const who = whatAnswers(server)
+  switch (notGrpc.kind) {
+    case 'http-status':
+      if ([429, 502, 503, 504].includes(notGrpc.status)) {
+        return new SyncError(
+          'TRANSIENT',
+          `${who} is an HTTP server that answered with HTTP status ${notGrpc.status} (busy, or not a syncflow server)`,
+          {
+            ...details,
+            hint: `${CHECK_ADDRESS} If it is a gateway in front of syncflow, what failed is tried again by the next run.`,
+          },
+        )
+      }
+      return new SyncError('USAGE', `${who} is not a syncflow server: it answered with HTTP status ${notGrpc.status}`, {
+        ...details,
+        hint: CHECK_ADDRESS,
+      })
+    case 'not-http2':
+      return new SyncError(
+        'USAGE',
+        `${who} is not a syncflow server: it answers, but not in HTTP/2 (an HTTP/1.1 server?)`,
+        { ...details, hint: CHECK_ADDRESS },
+      )
+    case 'no-h2-alpn':
+      return new SyncError(
+        'USAGE',
+        `${who} is not a syncflow server: its TLS does not offer HTTP/2 (an HTTPS/1.1 server?)`,
+        { ...details, hint: CHECK_ADDRESS },
+      )
+    case 'oversized':
+      return new SyncError(
+        'USAGE',
+        `${who} is not a syncflow server: its answer is not gRPC${contentType === undefined ? '' : ` (content-type ${contentType})`}`,
+        { ...details, hint: CHECK_ADDRESS },
+      )
+  }
+}
+
 /**
  * Translates anything a gRPC call threw into a SyncError, once, at the client's boundary. A
  * syncflow server names its own code in the `syncflow-code` trailer (kept when it is one of the
@@ -127,20 +213,12 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         hint: NOT_TLS_HINT,
       })
     }
-    // Something that speaks HTTP but not gRPC (a web server, an intercepting proxy): grpc-js maps
-    // its status to a gRPC one (404 → UNIMPLEMENTED), which read as an old syncflow server (QA 7
-    // #12). A gateway's "busy" (429, 502-504) stays a passing failure.
-    const http = named === undefined ? /Received HTTP status code (\d+)/.exec(err.details ?? '') : null
-    if (http && !['429', '502', '503', '504'].includes(http[1] ?? '')) {
-      return new SyncError(
-        'USAGE',
-        `${server === undefined ? 'the server' : `what answers at ${server}`} is not a syncflow server: it answered with HTTP status ${http[1]}`,
-        {
-          ...details,
-          hint: 'Check the address and port of the grpc:// location: they should be those of `syncflow serve --listen`.',
-        },
-      )
-    }
+    // Something that is not a gRPC server (a web server, an intercepting proxy, an HTTP/1.1-only
+    // server): grpc-js maps an HTTP status to a gRPC one (404 → UNIMPLEMENTED, which read as an old
+    // syncflow server: QA 7 #12) and says the rest only in text (QA 8 #8).
+    // An oversized message is told apart only at Hello (see `helloError`).
+    const notGrpc = named === undefined ? notGrpcIn(err.details ?? '') : undefined
+    if (notGrpc !== undefined && notGrpc.kind !== 'oversized') return notGrpcError(notGrpc, details, server)
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined
     const hint =
