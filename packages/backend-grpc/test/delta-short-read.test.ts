@@ -61,6 +61,29 @@ describe('a delta whose source read is not the listed size', () => {
     expect((await readFile(join(srv.dir, `${name}.bin`))).equals(good)).toBe(true)
   })
 
+  it('push, a local file truncated since it was listed (read through its fill): CONFLICT, the server keeps its copy', async () => {
+    const good = pseudoRandom(200_000, 7)
+    await writeFile(join(srv.dir, 'trunc.bin'), good)
+    await writeFile(join(localDir, 'trunc.bin'), pseudoRandom(150_000, 8))
+    const planned = await remote.stat(p('trunc.bin'))
+    const err = await rejectionOf(
+      deltaTransfer(
+        createLocalBackend({ root: localDir }),
+        remote,
+        p('trunc.bin'),
+        { mtimeMs: 1_700_000_000_000, size: 200_000 },
+        { expect: planned! },
+      ),
+    )
+    expect(err).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining(
+        "local.read (trunc.bin): the source's read gave 150000 bytes where its listing gave 200000",
+      ),
+    })
+    expect((await readFile(join(srv.dir, 'trunc.bin'))).equals(good)).toBe(true)
+  })
+
   it('pull: a server file that changed size since it was listed is not written here', async () => {
     const old = pseudoRandom(200_000, 5)
     await writeFile(join(localDir, 'pull.bin'), old)

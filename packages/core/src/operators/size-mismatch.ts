@@ -1,8 +1,8 @@
-import { pipeline, type Readable } from 'node:stream'
+import type { Readable } from 'node:stream'
 import type { Backend } from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
+import { FILL, fillableOf, withFill } from '../delta/fillable.js'
 import { SyncError } from '../errors/sync-error.js'
-import { meterStream } from '../util/meter-stream.js'
 
 /**
  * The failure of a read whose length is not the size the source listed: a read that ends short (a
@@ -42,21 +42,44 @@ export interface CheckedRead {
  * Checks reads of `path` on `source` against `size`. A target reports a failed stream in its own
  * words (or as its own write's failure), so the caller rethrows `error` in preference to what the
  * target threw.
+ *
+ * The check is made in place, on the stream's own `push` and on its `[FILL]` (see `Fillable`), not
+ * by piping it through another stream: that would hide the fill, and a delta of a GiB read through
+ * streams again cost twice the CPU (1.27 s → 2.60 s on the client in bench/grpc).
  */
 export function checkedRead(source: Backend, path: string, size: number | undefined): CheckedRead {
   let error: SyncError | undefined
+  const mismatch = (total: number, ended: boolean): SyncError => {
+    error ??= sizeMismatch(source, path, size ?? 0, total, ended)
+    return error
+  }
   return {
     check(body) {
       if (size === undefined) return body
-      const meter = meterStream(() => {}, {
-        expectBytes: size,
-        onSizeMismatch: (total, ended) => {
-          error ??= sizeMismatch(source, path, size, total, ended)
-          return error
-        },
-      })
-      // pipeline() destroys `body` when the check fails, and passes the failure on to what reads `meter`.
-      return pipeline(body, meter, () => {}) as unknown as Readable
+      let total = 0
+      const fillable = fillableOf(body)
+      if (fillable !== undefined) {
+        const fill = fillable[FILL].bind(body)
+        withFill(body, async (buf, offset, length) => {
+          const n = await fill(buf, offset, length)
+          total += n
+          if (total > size || (n === 0 && total !== size)) throw mismatch(total, n === 0)
+          return n
+        })
+      }
+      const push = body.push.bind(body)
+      body.push = (chunk: unknown, encoding?: BufferEncoding): boolean => {
+        if (chunk === null) {
+          if (total === size) return push(null)
+          body.destroy(mismatch(total, true))
+          return false
+        }
+        total += typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding) : (chunk as Uint8Array).length
+        if (total <= size) return push(chunk, encoding)
+        body.destroy(mismatch(total, false))
+        return false
+      }
+      return body
     },
     get error() {
       return error
