@@ -11,7 +11,9 @@ export async function speaksTls(target: string, timeoutMs = 3000): Promise<boole
   const port = Number(target.slice(colon + 1))
   const { connect } = await import('node:tls')
   return new Promise<boolean>((resolve) => {
-    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2'] })
+    // HTTP/1.1 offered too: a server without HTTP/2 refuses a handshake offering h2 alone (an
+    // alert, no TLS) and was then not seen to speak TLS (helper-42's note on QA 8 #8).
+    const socket = connect({ host, port, rejectUnauthorized: false, ALPNProtocols: ['h2', 'http/1.1'] })
     const done = (tls: boolean) => {
       clearTimeout(timer)
       socket.destroy()

@@ -135,6 +135,14 @@ describe('a grpc:// location where something other than syncflow serve answers',
   })
 })
 
+describe('an HTTPS server without HTTP/2 via grpc://', () => {
+  it('is seen to speak TLS: "use grpcs://", not a bare "Failed to connect"', async () => {
+    const err = await open(`grpc://127.0.0.1:${https1}/x`)
+    expect(err.code).toBe('USAGE')
+    expect(err.message).toContain('the server speaks TLS: use grpcs:// instead of grpc://')
+  })
+})
+
 describe('notGrpcIn: the texts of grpc-js 1.14 and OpenSSL it relies on', () => {
   it.each([
     ['Received HTTP status code 503', { kind: 'http-status', status: 503 }],
