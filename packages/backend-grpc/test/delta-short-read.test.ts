@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { PassThrough, Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { deltaTransfer, type RelPath } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
@@ -83,6 +83,39 @@ describe('a delta whose source read is not the listed size', () => {
     })
     expect((await readFile(join(srv.dir, 'trunc.bin'))).equals(good)).toBe(true)
   })
+
+  it.each([
+    ['short', 1000],
+    ['long', 200_500],
+    ['empty', 0],
+  ])(
+    'push, %s in one chunk through a Transform (as a --plugin read is): CONFLICT, no unhandled error',
+    async (name, n) => {
+      const good = pseudoRandom(200_000, 9)
+      await writeFile(join(srv.dir, `t-${name}.bin`), good)
+      const local = createLocalBackend({ root: localDir })
+      await writeFile(join(localDir, `t-${name}.bin`), pseudoRandom(200_000, 10))
+      // QA 9 #1: the plugin guard's Transform ends with push(null) from its _final, where the check
+      // destroyed it with nothing listening: the process died of an unhandled 'error'.
+      local.read = async () => {
+        const t = new PassThrough()
+        t.end(Buffer.alloc(n, 0x61))
+        return t
+      }
+      const planned = await remote.stat(p(`t-${name}.bin`))
+      const err = await rejectionOf(
+        deltaTransfer(
+          local,
+          remote,
+          p(`t-${name}.bin`),
+          { mtimeMs: 1_700_000_000_000, size: 200_000 },
+          { expect: planned! },
+        ),
+      )
+      expect(err).toMatchObject({ code: 'CONFLICT' })
+      expect((await readFile(join(srv.dir, `t-${name}.bin`))).equals(good)).toBe(true)
+    },
+  )
 
   it('pull: a server file that changed size since it was listed is not written here', async () => {
     const old = pseudoRandom(200_000, 5)

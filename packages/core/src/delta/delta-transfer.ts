@@ -4,7 +4,7 @@ import { expectMismatch } from '../backend/expect-mismatch.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { checkedRead } from '../operators/size-mismatch.js'
+import { type CheckedRead, checkedRead } from '../operators/size-mismatch.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
@@ -130,7 +130,10 @@ export async function deltaTransfer(
             ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
             ...sig,
           })
-          return await target.patch(path, signature.blockSize, wire ? metered(ops, wire) : ops, meta, writeOpts)
+          // A read whose check failed is never committed, whether or not its consumer saw the error:
+          // the ops end in it, and the patch is abandoned.
+          const checked = endsChecked(ops, reads)
+          return await target.patch(path, signature.blockSize, wire ? metered(checked, wire) : checked, meta, writeOpts)
         } finally {
           body.destroy()
         }
@@ -201,6 +204,12 @@ export async function deltaTransfer(
     told?.(whole.size)
     return whole
   }
+}
+
+/** `ops`, then the failure of a read of `reads`, if one failed. */
+async function* endsChecked(ops: AsyncIterable<DeltaOp>, reads: CheckedRead): AsyncGenerator<DeltaOp> {
+  yield* ops
+  if (reads.error !== undefined) throw reads.error
 }
 
 /** `ops`, telling `wire` the bytes of each as it is taken (sent), and waiting when it says to. */
