@@ -858,8 +858,10 @@ export class LocalBackend
     const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
       // Reflink where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
       await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
-      // copyFile opened the path again: the same file, and not written to meanwhile?
-      const now = lstatSync(srcAbs, { throwIfNoEntry: false })
+      // copyFile opened the path again: the same file, and not written to meanwhile? Through a
+      // symlink as copyFile went (`--symlinks follow`): lstat saw the link, another inode, and every
+      // linked file of 1 MiB or more "changed while it was read" (QA 9 #2).
+      const now = statSync(srcAbs, { throwIfNoEntry: false })
       if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(`local.${op}`, rel)
       const fh = await open(tmp, 'r+')
       try {

@@ -262,3 +262,21 @@ describe('--include and a symlink the target cannot store', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', summary: { failed: 0, done: { mkdir: 1, copy: 1 } } })
   })
 })
+
+// QA 9 #2: the copy of a file of 1 MiB or more checked its source with an lstat, which under
+// `follow` saw the link (another inode): every such linked file "changed while it was read".
+describe('follow: a linked file copied whole', () => {
+  it.each([1024 * 1024 - 1, 1024 * 1024, 3_000_000])(
+    "of %i bytes is copied, its content the target file's",
+    async (size) => {
+      const root = await tempDir('follow-big')
+      const dst = await tempDir('follow-big-dst')
+      const data = Buffer.alloc(size, 0x5a)
+      await writeFile(join(root, 'f.bin'), data)
+      await symlink('f.bin', join(root, 'link.bin'))
+      const events = await lastValueFrom(sync(open(root, 'follow'), open(dst), { mode: 'mirror' }).pipe(toArray()))
+      expect(events.filter((e) => e.type === 'failed')).toEqual([])
+      expect((await readFile(join(dst, 'link.bin'))).equals(data)).toBe(true)
+    },
+  )
+})
