@@ -57,7 +57,8 @@ describe('continuousSync when the source event stream ends on its own', () => {
     answering = false
     end$.next()
     await expect.poll(() => job.failures().length).toBe(1)
-    expect(job.failures()[0]).toMatchObject({ path: '', stage: 'list', error: { code: 'TRANSIENT' } })
+    // The source's watch: its side said (QA 9 #3).
+    expect(job.failures()[0]).toMatchObject({ path: '', stage: 'list', side: 'source', error: { code: 'TRANSIENT' } })
     expect(job.failures()[0]?.error.message).toMatch(/change events of .* ended/)
     await writeFile(join(src, 'meanwhile.txt'), '2')
     await rm(join(src, 'first.txt'))

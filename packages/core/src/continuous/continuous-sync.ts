@@ -124,8 +124,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         onRecovered: (errors) => {
           for (const error of errors) recovered(error)
         },
+        // Watching (or polling) the source: its side said, as a one-shot run's listing failure says it (QA 9 #3).
         onError: (error) =>
-          side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' }),
+          side$.next({
+            type: 'failed',
+            ts: Date.now(),
+            path: error.path ?? '',
+            error: error.toJSON(),
+            stage: 'list',
+            side: 'source',
+          }),
         ...((options.initialSync ?? true) ? { initialSyncFollows: true } : {}),
         retryMs: timing.baseMs,
         retryMaxMs: timing.maxMs,
@@ -137,7 +145,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     ).pipe(
       catchError((err: unknown) => {
         const error = asSyncError(err, 'watch')
-        side$.next({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' })
+        side$.next({
+          type: 'failed',
+          ts: Date.now(),
+          path: error.path ?? '',
+          error: error.toJSON(),
+          stage: 'list',
+          side: 'source',
+        })
         // Credentials rejected, a bad configuration: no retry can help, so the job stops with it.
         if (endsContinuousJob(error.code)) {
           total.fatal = error.toJSON()

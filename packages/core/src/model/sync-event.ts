@@ -74,7 +74,7 @@ export interface FailedEvent {
   readonly action?: Action
   /** Which stage failed. */
   readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record'
-  /** For a listing failure of a one-shot run: the side whose listing it was. [absent elsewhere] */
+  /** For a listing failure: the side whose listing (or, in a continuous run, watching) it was, when known. */
   readonly side?: 'source' | 'target'
 }
 
