@@ -115,6 +115,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
     const { debounceMs: _d, changes: _c, initialSync: _i, ...syncOptions } = options
 
+    // A failure to watch (or poll) the source: its side said, as a one-shot run's listing failure says it (QA 9 #3).
+    const sourceFailed = (error: SyncError): void =>
+      side$.next({
+        type: 'failed',
+        ts: Date.now(),
+        path: error.path ?? '',
+        error: error.toJSON(),
+        stage: 'list',
+        side: 'source',
+      })
     const hints$: Observable<Change> = (
       options.changes ??
       watchChanges(source, {
@@ -124,16 +134,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         onRecovered: (errors) => {
           for (const error of errors) recovered(error)
         },
-        // Watching (or polling) the source: its side said, as a one-shot run's listing failure says it (QA 9 #3).
-        onError: (error) =>
-          side$.next({
-            type: 'failed',
-            ts: Date.now(),
-            path: error.path ?? '',
-            error: error.toJSON(),
-            stage: 'list',
-            side: 'source',
-          }),
+        onError: sourceFailed,
         ...((options.initialSync ?? true) ? { initialSyncFollows: true } : {}),
         retryMs: timing.baseMs,
         retryMaxMs: timing.maxMs,
@@ -145,14 +146,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     ).pipe(
       catchError((err: unknown) => {
         const error = asSyncError(err, 'watch')
-        side$.next({
-          type: 'failed',
-          ts: Date.now(),
-          path: error.path ?? '',
-          error: error.toJSON(),
-          stage: 'list',
-          side: 'source',
-        })
+        sourceFailed(error)
         // Credentials rejected, a bad configuration: no retry can help, so the job stops with it.
         if (endsContinuousJob(error.code)) {
           total.fatal = error.toJSON()

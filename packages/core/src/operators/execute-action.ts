@@ -9,7 +9,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
-import { sizeMismatch } from './size-mismatch.js'
+import { checkedRead } from './size-mismatch.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -290,21 +290,12 @@ async function streamCopy(
 ): Promise<Outcome> {
   const body = await opts.source.read(action.path)
   let bytes = 0
-  let sizeError: SyncError | undefined
   // The bytes read must be the size the source listed (see sizeMismatch), checked in the meter
   // that counts them: no extra stream per file.
-  const meter = meterStream(
-    (n) => {
-      bytes = n
-    },
-    {
-      ...(meta.size !== undefined ? { expectBytes: meta.size } : {}),
-      onSizeMismatch: (total, ended) => {
-        sizeError = sizeMismatch(opts.source, action.path, meta.size ?? 0, total, ended)
-        return sizeError
-      },
-    },
-  )
+  const reads = checkedRead(opts.source, action.path, meta.size)
+  const meter = meterStream((n) => {
+    bytes = n
+  }, reads.meterOptions)
   // pipeline() propagates an error of any stage to the stream the target consumes, so a failing
   // read aborts the write (which then discards its temp file) instead of committing a short file.
   const stages = opts.limiter ? [body, opts.limiter.throttle(), meter] : [body, meter]
@@ -314,7 +305,7 @@ async function streamCopy(
     return { bytes, entry }
   } catch (err) {
     // The target reports the stream's failure in its own words (or as its own write's): ours says what happened.
-    throw sizeError ?? err
+    throw reads.error ?? err
   } finally {
     body.destroy()
   }

@@ -3,7 +3,7 @@ import type { Backend } from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
 import { FILL, fillableOf, withFill } from '../delta/fillable.js'
 import { SyncError } from '../errors/sync-error.js'
-import { meterStream } from '../util/meter-stream.js'
+import { type MeterOptions, meterStream } from '../util/meter-stream.js'
 
 /**
  * The failure of a read whose length is not the size the source listed: a read that ends short (a
@@ -37,6 +37,8 @@ export interface CheckedRead {
   check(body: Readable): Readable
   /** The mismatch, once one of the checked reads failed with it: the error to report, whatever the target made of it. */
   readonly error: SyncError | undefined
+  /** The same check for a `meterStream` a caller pipes the read through anyway (to count its bytes). */
+  readonly meterOptions: MeterOptions
 }
 
 /**
@@ -54,7 +56,9 @@ export function checkedRead(source: Backend, path: string, size: number | undefi
     error ??= sizeMismatch(source, path, size ?? 0, total, ended)
     return error
   }
+  const meterOptions: MeterOptions = size === undefined ? {} : { expectBytes: size, onSizeMismatch: mismatch }
   return {
+    meterOptions,
     check(body) {
       if (size === undefined) return body
       const fillable = fillableOf(body)
@@ -62,7 +66,7 @@ export function checkedRead(source: Backend, path: string, size: number | undefi
       // failure reaches whoever reads, however it reads. Checked in place, a Transform's end (its
       // _final) was destroyed with nobody listening, and a delta patched its short bytes in (QA 9 #1).
       if (fillable === undefined) {
-        const meter = meterStream(() => {}, { expectBytes: size, onSizeMismatch: mismatch })
+        const meter = meterStream(() => {}, meterOptions)
         return pipeline(body, meter, () => {}) as unknown as Readable
       }
       let total = 0
