@@ -4,6 +4,7 @@ import { Readable } from 'node:stream'
 import type { CallOptions, ChannelOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js'
 import {
   type Backend,
+  bareMessage,
   type Capabilities,
   type Change,
   type Copyable,
@@ -887,8 +888,7 @@ async function helloError(err: unknown, location: GrpcLocation, contentType?: st
       hint: 'Use grpcs:// for a server started with --tls-cert/--tls-key (with --ca-file when its certificate is not from a public CA), or start it without them to use grpc://.',
     })
   }
-  const prefix = `TRANSIENT: grpc.hello (${location.uri}): `
-  return new SyncError('TRANSIENT', e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message, {
+  return new SyncError('TRANSIENT', bareMessage(e), {
     op: 'grpc.hello',
     path: location.uri,
     cause: err,

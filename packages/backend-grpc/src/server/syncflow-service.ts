@@ -5,6 +5,7 @@ import {
   applyDelta,
   type Backend,
   type BaseFile,
+  bareMessage,
   blockSizeFor,
   computeSignature,
   type DeltaOp,
@@ -75,9 +76,7 @@ function cancelSignal(call: { on(event: 'cancelled', listener: () => void): unkn
 function inTheWay(err: unknown): unknown {
   if (!isSyncError(err) || err.code !== 'CONFLICT' || err.hint !== undefined) return err
   // The message without its "CONFLICT: local.mkdir (path): ", which the new error writes again.
-  const prefix = err.op !== undefined ? `CONFLICT: ${err.op}${err.path !== undefined ? ` (${err.path})` : ''}: ` : ''
-  const bare = err.message.startsWith(prefix) ? err.message.slice(prefix.length) : err.message
-  return new SyncError('CONFLICT', bare, {
+  return new SyncError('CONFLICT', bareMessage(err), {
     ...(err.op !== undefined ? { op: err.op } : {}),
     ...(err.path !== undefined ? { path: err.path } : {}),
     hint: 'Nothing was changed: remove or rename it on the server. copy and update never replace it; sync does, when its deletes run.',

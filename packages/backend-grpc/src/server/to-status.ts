@@ -1,5 +1,5 @@
 import type { Metadata, StatusObject } from '@grpc/grpc-js'
-import { asSyncError, type SyncError, type SyncErrorCode } from '@syncflow/core'
+import { asSyncError, bareMessage, type SyncError, type SyncErrorCode } from '@syncflow/core'
 import type { Protocol } from '../wire/load-protocol.js'
 
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
@@ -33,8 +33,7 @@ const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
  * filesystem), and a hint about the server.
  */
 export function forClient(e: SyncError, root?: string): { message: string; path?: string; hint?: string } {
-  const prefix = e.op !== undefined ? `${e.code}: ${e.op}${e.path !== undefined ? ` (${e.path})` : ''}: ` : ''
-  const bare = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message
+  const bare = bareMessage(e)
   const hint = SERVER_HINTS[e.code] ?? e.hint
   return {
     message: hideRoot(bare, root),

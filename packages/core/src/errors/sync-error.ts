@@ -73,8 +73,10 @@ export class SyncError extends Error {
   readonly hint?: string
 
   constructor(code: SyncErrorCode, message: string, details: SyncErrorDetails = {}) {
-    const prefix = details.op ? `${code}: ${details.op}${details.path !== undefined ? ` (${details.path})` : ''}: ` : ''
-    super(prefix + message, details.cause !== undefined ? { cause: details.cause } : undefined)
+    super(
+      prefixOf(code, details.op, details.path) + message,
+      details.cause !== undefined ? { cause: details.cause } : undefined,
+    )
     this.code = code
     if (details.path !== undefined) this.path = details.path
     if (details.op !== undefined) this.op = details.op
@@ -95,6 +97,20 @@ export class SyncError extends Error {
       ...(this.hint !== undefined ? { hint: this.hint } : {}),
     }
   }
+}
+
+/** What a SyncError's message starts with: `CODE: op (path): `, or nothing without an op. */
+function prefixOf(code: SyncErrorCode, op: string | undefined, path: string | undefined): string {
+  return op ? `${code}: ${op}${path !== undefined ? ` (${path})` : ''}: ` : ''
+}
+
+/**
+ * `e`'s message without its `CODE: op (path): ` prefix: for an error made again from it (another
+ * code, op or path), which writes its own.
+ */
+export function bareMessage(e: Pick<SyncError, 'code' | 'op' | 'path' | 'message'>): string {
+  const prefix = prefixOf(e.code, e.op, e.path)
+  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message
 }
 
 /** The JSON form of an error inside SyncEvents. */

@@ -1,5 +1,5 @@
 import { catchError, defer, type MonoTypeOperatorFunction, retry, type SchedulerLike, throwError, timer } from 'rxjs'
-import { isSyncError, SyncError } from '../errors/sync-error.js'
+import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 
 /** Options of `retryTransient`. */
 export interface RetryOptions {
@@ -47,8 +47,8 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
 
 /** The error of `attempts` attempts that all failed TRANSIENT, `first` and `last` among them. */
 function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError {
-  const what = bare(first)
-  const lastText = bare(last) === what ? '' : `, the last: ${last.message}`
+  const what = bareMessage(first)
+  const lastText = bareMessage(last) === what ? '' : `, the last: ${last.message}`
   const hint = first.hint ?? last.hint
   return new SyncError('TRANSIENT', `${what}; gave up after ${attempts} attempts${lastText}`, {
     ...(first.op !== undefined ? { op: first.op } : {}),
@@ -56,10 +56,4 @@ function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError 
     ...(hint !== undefined ? { hint } : {}),
     cause: last,
   })
-}
-
-/** A SyncError's message without its `CODE: op (path): ` prefix. */
-function bare(e: SyncError): string {
-  const prefix = e.op ? `${e.code}: ${e.op}${e.path !== undefined ? ` (${e.path})` : ''}: ` : ''
-  return e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message
 }
