@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -147,4 +148,32 @@ export async function mirrorAndClose(source: Backend, target: Backend): Promise<
     await source.close()
     await target.close()
   }
+}
+
+/**
+ * A self-signed certificate for localhost / 127.0.0.1 (its own CA), made with openssl in `dir`
+ * as `key` and `cert`, valid for two days.
+ */
+export function selfSignedCert(dir: string, key: string, cert: string): void {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { cwd: dir, stdio: 'pipe' },
+  )
 }

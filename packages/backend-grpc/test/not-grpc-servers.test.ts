@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer as createHttp1Server, type Server as Http1Server } from 'node:http'
 import { createServer as createHttp2Server, type Http2Server } from 'node:http2'
@@ -9,6 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
 import { notGrpcIn } from '../src/to-sync-error.js'
+import { selfSignedCert } from './helpers.js'
 
 // QA 8 #8: what a user saw when a grpc:// or grpcs:// location points at a server that is not
 // `syncflow serve`: grpc-js's own texts ("Received message larger than max (1748057704 vs
@@ -38,27 +38,7 @@ beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'grpc-not-grpc-'))
   // A self-signed certificate for 127.0.0.1, its own CA (--ca-file), so the handshake's only
   // problem is the missing HTTP/2.
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      'key.pem',
-      '-out',
-      'cert.pem',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { cwd: tmp, stdio: 'pipe' },
-  )
+  selfSignedCert(tmp, 'key.pem', 'cert.pem')
   ca = join(tmp, 'cert.pem')
   const tls = { key: await readFile(join(tmp, 'key.pem')), cert: await readFile(ca) }
   h2 = await listen(createHttp2Server(page))

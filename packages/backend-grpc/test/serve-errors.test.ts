@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServer } from '../src/index.js'
-import { startTestServer } from './helpers.js'
+import { selfSignedCert, startTestServer } from './helpers.js'
 
 // What `syncflow serve` says when it cannot start: the cause and what to do, once, in its own words.
 
@@ -16,28 +16,8 @@ let pem: { cert: string; key: string; otherKey: string }
 
 beforeAll(async () => {
   tmp = await mkdtemp(join(tmpdir(), 'serve-errors-'))
-  const selfSigned = (key: string, cert: string) =>
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-      ],
-      { cwd: tmp, stdio: 'pipe' },
-    )
-  selfSigned('key.pem', 'cert.pem')
-  selfSigned('other-key.pem', 'other-cert.pem')
+  selfSignedCert(tmp, 'key.pem', 'cert.pem')
+  selfSignedCert(tmp, 'other-key.pem', 'other-cert.pem')
   pem = { cert: join(tmp, 'cert.pem'), key: join(tmp, 'key.pem'), otherKey: join(tmp, 'other-key.pem') }
 })
 
