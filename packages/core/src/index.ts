@@ -13,6 +13,7 @@ export type {
   ListOptions,
   Movable,
   MtimeSettable,
+  ReadOptions,
   ReadRange,
   RemoveOptions,
   Symlinkable,
@@ -90,8 +91,14 @@ export type { RecordOptions } from './operators/record.js'
 export { record } from './operators/record.js'
 export type { RetryOptions } from './operators/retry-transient.js'
 export { retryTransient } from './operators/retry-transient.js'
-export type { CheckedRead } from './operators/size-mismatch.js'
-export { checkedRead, SIZE_MISMATCH_HINT, sizeMismatch } from './operators/size-mismatch.js'
+export type { CheckedRead, ListedFile } from './operators/size-mismatch.js'
+export {
+  checkedRead,
+  isListedFile,
+  SIZE_MISMATCH_HINT,
+  sizeMismatch,
+  sourceChanged,
+} from './operators/size-mismatch.js'
 export type { ThroughputOptions } from './operators/throughput.js'
 export { ThroughputMeter, throughput } from './operators/throughput.js'
 export type { TransferOptions } from './operators/transfer.js'

@@ -102,6 +102,27 @@ export interface ReadRange {
   readonly length?: number
 }
 
+/** Options of `read`. */
+export interface ReadOptions {
+  /**
+   * The entry the read is for: the source as listed (or stat'ed) when the transfer was planned. A
+   * backend that can tell cheaply at open that the file is no longer it (another size, mtime or
+   * version: a local fstat, an S3 `If-Match`) fails the read with `CONFLICT` ("changed since it was
+   * listed", see core's `sourceChanged`), since its bytes would be written under this entry's
+   * mtime: a same-size edit made between listing and copy would otherwise be published with the old
+   * mtime (QA 8 #3). A backend that cannot tell ignores it; the engine holds every read to
+   * `expect.size` anyway.
+   */
+  readonly expect?: Entry
+  /**
+   * Read the bytes as they are, even when the file changes while it is read (`--no-check-updated`,
+   * rclone's `--local-no-check-updated`): a backend that fails such a read otherwise (local:
+   * "changed while it was read") does not. The engine then asks for the listed size's bytes only
+   * (a log being appended is copied as it was when listed).
+   */
+  readonly tolerateChanges?: boolean
+}
+
 /** Metadata written with a file. */
 export interface WriteMeta {
   /** Expected size in bytes, when known (lets S3 pick single PUT vs multipart). */
@@ -131,6 +152,8 @@ export interface WriteOptions {
    * server that copied bytes it already held). Not called: the file's size is counted.
    */
   readonly onWireBytes?: (bytes: number) => void
+  /** `copyFrom` only: how the source is to be read (as `read`'s options: `expect`, `tolerateChanges`). */
+  readonly readOptions?: ReadOptions
 }
 
 /** Options of `remove`. */
@@ -152,6 +175,7 @@ export interface RemoveOptions {
  *   root with `rootExists` where it matters); an unreadable root throws `PERMISSION`.
  * - `stat` returns `undefined` for a missing path; never throws `NOT_FOUND`.
  * - `read` throws `NOT_FOUND` for a missing path; the stream is the file's bytes (or the range).
+ *   It honours `opts.expect` where it can tell cheaply (see `ReadOptions`).
  * - `write` is atomic: readers see the old content or the new, never a partial file, and a crash
  *   leaves at most a temp file that the next run removes. Missing parent directories are created.
  *   It honours `opts.expect`. It returns the written entry as `stat` would.
@@ -169,7 +193,7 @@ export interface Backend {
   readonly capabilities: Capabilities
   list(opts?: ListOptions): AsyncIterable<Entry>
   stat(path: RelPath): Promise<Entry | undefined>
-  read(path: RelPath, range?: ReadRange): Promise<Readable>
+  read(path: RelPath, range?: ReadRange, opts?: ReadOptions): Promise<Readable>
   write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry>
   remove(path: RelPath, opts?: RemoveOptions): Promise<void>
   close(): Promise<void>

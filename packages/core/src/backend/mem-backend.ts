@@ -4,6 +4,7 @@ import { asSyncError, SyncError } from '../errors/sync-error.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import { type RelPath, relPathProblem, toRelPath } from '../model/rel-path.js'
+import { isListedFile, sourceChanged } from '../operators/size-mismatch.js'
 import type {
   Backend,
   Capabilities,
@@ -14,6 +15,7 @@ import type {
   ListOptions,
   Movable,
   MtimeSettable,
+  ReadOptions,
   ReadRange,
   Symlinkable,
   WriteMeta,
@@ -231,9 +233,10 @@ export class MemBackend
     return node ? this.#entry(rel, node, false) : undefined
   }
 
-  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+  async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
     const rel = await this.#begin('read', path)
     const file = this.#file(rel, 'mem.read')
+    this.#checkListed(rel, file, opts, 'mem.read')
     const start = Math.min(range?.offset ?? 0, file.data.length)
     const end = range?.length === undefined ? file.data.length : Math.min(start + range.length, file.data.length)
     // Buffers are never changed in place (a write installs a new one), so this view stays the old content.
@@ -341,7 +344,9 @@ export class MemBackend
   ): Promise<Entry | undefined> {
     if (!(source instanceof MemBackend)) return undefined
     const rel = await this.#begin('copyFrom', path)
-    const file = source.#file(toRelPath(sourcePath, 'mem.copyFrom source'), 'mem.copyFrom')
+    const srcRel = toRelPath(sourcePath, 'mem.copyFrom source')
+    const file = source.#file(srcRel, 'mem.copyFrom')
+    source.#checkListed(srcRel, file, opts.readOptions ?? {}, 'mem.copyFrom')
     const key = this.#key(rel)
     this.#checkReplace(rel, key, opts.expect, 'mem.copyFrom')
     const node: MemFile = {
@@ -356,6 +361,14 @@ export class MemBackend
     this.#put(key, node)
     opts.onProgress?.(file.data.length)
     return this.#entry(rel, node, false)
+  }
+
+  /** Fails a read of `file` that is no longer the entry it is for (`ReadOptions.expect`). */
+  #checkListed(rel: RelPath, file: MemFile, opts: ReadOptions, op: string): void {
+    const expect = opts.expect
+    if (expect === undefined) return
+    const now = this.#entry(rel, file, false)
+    if (!isListedFile(expect, now)) throw sourceChanged(op, rel, expect, now)
   }
 
   async hash(path: RelPath, algo: HashAlgo): Promise<string> {

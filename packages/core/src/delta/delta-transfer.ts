@@ -91,7 +91,7 @@ export async function deltaTransfer(
   // Every read of the source is held to the size it listed: a short read (a plugin's broken stream,
   // a file truncated since it was listed) would otherwise be patched in and pass the whole-file
   // check, which hashes the same short bytes (QA 8 #1). Pulled, the file built is held to it.
-  const reads = checkedRead(source, path, meta.size)
+  const reads = checkedRead(source, path, meta.size, opts.readOptions)
   const writeOpts: WriteOptions = {
     ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
@@ -117,13 +117,13 @@ export async function deltaTransfer(
         // Handled here, awaited below: a failure while the hash runs ahead is not "unhandled".
         signing.catch(() => {})
         // The target reads its whole file for the signature; meanwhile, hash ours (see hashAhead).
-        const hashed = await hashAhead(reads.check(await source.read(path)), signing, sig)
+        const hashed = await hashAhead(reads.check(await reads.open()), signing, sig)
         signature = await signing
         if (signature === undefined) return undefined
         ahead = { hashed }
       }
       try {
-        const body = reads.check(await source.read(path))
+        const body = reads.check(await reads.open())
         try {
           const ops = generateDelta(body, signature, {
             ...ahead,
@@ -197,7 +197,7 @@ export async function deltaTransfer(
     opts.onFallback?.(err)
     let whole: Entry
     try {
-      whole = await target.write(path, reads.check(await source.read(path)), meta, writeOpts)
+      whole = await target.write(path, reads.check(await reads.open()), meta, writeOpts)
     } catch (again) {
       throw reads.error ?? again
     }

@@ -44,6 +44,12 @@ export interface SyncOptions {
   readonly scheduler?: SchedulerLike
   /** Emit a `planned` event per action. [true] */
   readonly emitPlanned?: boolean
+  /**
+   * false (`--no-check-updated`): a source file that changes while it is copied is copied as it is,
+   * up to the size it was listed with (rclone's `--local-no-check-updated`), instead of failing with
+   * CONFLICT ("changed since it was listed", "changed while it was read"). [true]
+   */
+  readonly checkUpdated?: boolean
   /** Block size for delta transfers (0 = from the file length). [0] */
   readonly blockSize?: number
 }

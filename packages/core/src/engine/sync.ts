@@ -270,6 +270,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
         ...(delta ? { delta } : {}),
+        ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
         facts: () => facts,
         onSettled: () => backlog.release(),
       }),

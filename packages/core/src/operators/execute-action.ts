@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream'
 import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
-import { type Backend, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
+import { type Backend, type ReadOptions, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
@@ -43,6 +43,8 @@ export interface ExecuteOptions {
    * written into them; the caller sets their own modes at the end (DirectoryTimes). [false]
    */
   readonly dirModesLater?: boolean
+  /** false: read a source that changes meanwhile as it is, up to its listed size (see `SyncOptions.checkUpdated`). [true] */
+  readonly checkUpdated?: boolean
 }
 
 /** Per-call options of `executeAction`. */
@@ -166,6 +168,10 @@ async function run(
         ...(src.mode !== undefined ? { mode: src.mode } : {}),
         ...(src.hashes ? { hashes: src.hashes } : {}),
       }
+      // Every read of the source is for the entry planned: one that changed since (a same-size edit
+      // too, QA 8 #3) fails where the source can tell, rather than be written under the old mtime.
+      const readOptions: ReadOptions =
+        opts.checkUpdated === false ? { tolerateChanges: true } : src.kind === 'file' ? { expect: src } : {}
       const transfer = async (): Promise<Outcome> => {
         // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
         if (!opts.limiter && supports.copyFrom(target)) {
@@ -173,6 +179,7 @@ async function run(
           let moved: number | undefined
           const entry = await target.copyFrom(source, action.path, action.path, meta, {
             ...wopts,
+            readOptions,
             onWireBytes: (n) => {
               moved = (moved ?? 0) + n
             },
@@ -184,13 +191,14 @@ async function run(
           let moved: number | undefined
           const entry = await opts.delta(source, target, action, meta, {
             ...wopts,
+            readOptions,
             onWireBytes: (n) => {
               moved = (moved ?? 0) + n
             },
           })
           if (entry) return { bytes: moved ?? entry.size, entry }
         }
-        return streamCopy(action, meta, wopts, opts)
+        return streamCopy(action, meta, readOptions, wopts, opts)
       }
       if (!retried) return transfer()
       const landed = await landedEarlier(target, action, meta)
@@ -285,14 +293,15 @@ async function recheck(target: Backend, action: Action): Promise<void> {
 async function streamCopy(
   action: Action,
   meta: WriteMeta,
+  readOptions: ReadOptions,
   wopts: WriteOptions,
   opts: ExecuteOptions,
 ): Promise<Outcome> {
-  const body = await opts.source.read(action.path)
-  let bytes = 0
   // The bytes read must be the size the source listed (see sizeMismatch), checked in the meter
   // that counts them: no extra stream per file.
-  const reads = checkedRead(opts.source, action.path, meta.size)
+  const reads = checkedRead(opts.source, action.path, meta.size, readOptions)
+  const body = await reads.open()
+  let bytes = 0
   const meter = meterStream((n) => {
     bytes = n
   }, reads.meterOptions)

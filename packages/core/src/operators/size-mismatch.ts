@@ -1,8 +1,10 @@
 import { pipeline, type Readable } from 'node:stream'
-import type { Backend } from '../backend/backend.js'
+import type { Backend, ReadOptions } from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
 import { FILL, fillableOf, withFill } from '../delta/fillable.js'
 import { SyncError } from '../errors/sync-error.js'
+import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
 import { type MeterOptions, meterStream } from '../util/meter-stream.js'
 
 /**
@@ -29,7 +31,44 @@ export function sizeMismatch(source: Backend, path: string, listed: number, read
 
 /** What to do about a source file that changed between its listing and its copy. */
 export const SIZE_MISMATCH_HINT =
-  'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: exclude it, or keep it in step with `syncflow watch`, which waits for it to settle. A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
+  'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: give --no-check-updated (it is then copied as it was when listed, as rclone --local-no-check-updated does), exclude it, or keep it in step with `syncflow watch`, which waits for it to settle. A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
+
+/** What `sourceChanged` compares: an entry's size, mtime and version. */
+export type ListedFile = Pick<Entry, 'size' | 'mtimeMs' | 'version'>
+
+/**
+ * The failure of a read or copy whose source, when opened, is no longer the entry it was planned
+ * for (`ReadOptions.expect`): CONFLICT, as a read of another length is (`sizeMismatch`), since its
+ * bytes would be written under the listed mtime. `now` is what the backend found, or a phrase
+ * saying what it was told (an S3 `If-Match` refused).
+ */
+export function sourceChanged(op: string, path: string, listed: ListedFile, now: ListedFile | string): SyncError {
+  let what: string
+  if (typeof now === 'string') what = now
+  else if (now.size !== listed.size) what = `its size went from ${listed.size} to ${now.size} bytes`
+  else if (now.mtimeMs !== listed.mtimeMs) {
+    what = `its mtime went from ${isoOf(listed.mtimeMs)} to ${isoOf(now.mtimeMs)}`
+  } else what = 'it was rewritten or replaced'
+  return new SyncError('CONFLICT', `the source file changed since it was listed (${what}); nothing was written`, {
+    op,
+    path,
+    hint: SIZE_MISMATCH_HINT,
+  })
+}
+
+function isoOf(ms: number): string {
+  const d = new Date(ms)
+  return Number.isNaN(d.getTime()) ? String(ms) : d.toISOString()
+}
+
+/** True when `now` is still the file `listed` describes (size, mtime, and version where both have one). */
+export function isListedFile(listed: ListedFile, now: ListedFile): boolean {
+  return (
+    now.size === listed.size &&
+    now.mtimeMs === listed.mtimeMs &&
+    (listed.version === undefined || now.version === undefined || now.version === listed.version)
+  )
+}
 
 /** A read whose bytes are held to the size the source listed (see `sizeMismatch`). */
 export interface CheckedRead {
@@ -39,18 +78,29 @@ export interface CheckedRead {
   readonly error: SyncError | undefined
   /** The same check for a `meterStream` a caller pipes the read through anyway (to count its bytes). */
   readonly meterOptions: MeterOptions
+  /**
+   * Opens the read, to pass to `check`: `source.read` with the options given (`expect`), or, with
+   * `tolerateChanges`, of the listed size's bytes only (a log being appended is read as it was
+   * when listed, as rclone --local-no-check-updated does; a shorter read still fails).
+   */
+  open(): Promise<Readable>
 }
 
 /**
  * Checks reads of `path` on `source` against `size`. A target reports a failed stream in its own
  * words (or as its own write's failure), so the caller rethrows `error` in preference to what the
- * target threw.
+ * target threw. `readOptions` are those `open` reads with (see `ReadOptions`).
  *
  * A stream with a fill (see `Fillable`: a local file's read) is checked in place, on its `[FILL]`
  * and its own `push`: piped through another stream its fill was hidden, and a delta of a GiB read
  * through streams cost twice the CPU (1.27 s → 2.60 s on the client in bench/grpc).
  */
-export function checkedRead(source: Backend, path: string, size: number | undefined): CheckedRead {
+export function checkedRead(
+  source: Backend,
+  path: RelPath,
+  size: number | undefined,
+  readOptions: ReadOptions = {},
+): CheckedRead {
   let error: SyncError | undefined
   const mismatch = (total: number, ended: boolean): SyncError => {
     error ??= sizeMismatch(source, path, size ?? 0, total, ended)
@@ -59,6 +109,12 @@ export function checkedRead(source: Backend, path: string, size: number | undefi
   const meterOptions: MeterOptions = size === undefined ? {} : { expectBytes: size, onSizeMismatch: mismatch }
   return {
     meterOptions,
+    open() {
+      if (readOptions.tolerateChanges && size !== undefined) {
+        return source.read(path, { offset: 0, length: size }, readOptions)
+      }
+      return readOptions.expect === undefined ? source.read(path) : source.read(path, undefined, readOptions)
+    },
     check(body) {
       if (size === undefined) return body
       const fillable = fillableOf(body)
