@@ -50,14 +50,18 @@ import {
   fillableOf,
   type HashAlgo,
   type Hashable,
+  isListedFile,
+  type ListedFile,
   type ListOptions,
   type Movable,
   type MtimeSettable,
   parentRelPath,
+  type ReadOptions,
   type ReadRange,
   type RelPath,
   type Symlinkable,
   SyncError,
+  sourceChanged,
   toRelPath,
   type Watchable,
   type WriteMeta,
@@ -71,7 +75,7 @@ import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
-import { changedSinceListed, changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
+import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
@@ -219,9 +223,15 @@ export class LocalBackend
     return entry
   }
 
-  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+  async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
     const rel = this.#rel(path, 'read')
     const { fh, st } = await this.#openFile(rel, 'read')
+    // Still the file it was planned for (QA 8 #3: a same-size edit went out under the old mtime)?
+    const expect = opts.expect
+    if (expect !== undefined && !isListedFile(expect, listedOf(st))) {
+      await fh.close()
+      throw sourceChanged('local.read', rel, expect, listedOf(st))
+    }
     const start = range?.offset ?? 0
     const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
     if (end <= start) {
@@ -233,11 +243,14 @@ export class LocalBackend
     // Errors of the stream (EIO mid-file) are translated like every other error of this backend.
     const destroy = stream._destroy.bind(stream)
     stream._destroy = (err, cb) => destroy(err, (e) => cb(e ? toSyncError(e, 'read', rel) : e))
-    // A read that raced a writer ends in an error, never in a torn copy (see changedWhileRead).
-    const unchanged = async (): Promise<void> => {
-      if (!sameFile(st, await fh.stat())) throw changedWhileRead('local.read', rel)
-    }
-    checkBeforeEnd(stream, unchanged)
+    // A read that raced a writer ends in an error, never in a torn copy (see changedWhileRead),
+    // unless told to take the bytes as they are (`--no-check-updated`).
+    const unchanged = opts.tolerateChanges
+      ? undefined
+      : async (): Promise<void> => {
+          if (!sameFile(st, await fh.stat())) throw changedWhileRead('local.read', rel)
+        }
+    if (unchanged !== undefined) checkBeforeEnd(stream, unchanged)
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
     // instead (see `Fillable`): the same bytes, from the same handle, without a buffer per chunk.
     return withRangeFill(stream, fh, start, end, (err) => toSyncError(err, 'read', rel), unchanged)
@@ -417,15 +430,27 @@ export class LocalBackend
     if (!(source instanceof LocalBackend)) return undefined
     const src = source.#rel(sourcePath, 'copyFrom')
     const rel = this.#rel(path, 'copyFrom')
+    const reading = opts.readOptions ?? {}
     // Opened through the source's own rules (its symlink policy, its parent checks).
     const opened = await source.#openFileSync(src, 'copyFrom')
-    // What was opened must have the size expected (`meta.size`, the listed one): a file truncated or
-    // grown since would be published with the listed mtime stamped on other content (QA 8 #2). Its
-    // read is checked against itself from here on (changedWhileRead). Not the mtime: `meta.mtimeMs`
-    // is the one to set, which the contract lets differ from the source's.
-    if (meta.size !== undefined && opened.st.size !== meta.size) {
+    // What was opened must be the entry planned (`readOptions.expect`), else at least of the size
+    // expected (`meta.size`): a file truncated, grown or edited since would be published with the
+    // listed mtime stamped on other content (QA 8 #2, #3). Its read is checked against itself from
+    // here on (changedWhileRead).
+    const now = listedOf(opened.st)
+    const listed = reading.expect ?? (meta.size !== undefined ? { ...now, size: meta.size } : undefined)
+    if (listed !== undefined && !isListedFile(listed, now) && !(reading.tolerateChanges && now.size > listed.size)) {
       closeSync(opened.fd)
-      throw changedSinceListed(rel, meta, opened.st)
+      throw sourceChanged('local.copyFrom', rel, listed, now)
+    }
+    if (reading.tolerateChanges) {
+      // `--no-check-updated`: the listed size's bytes as they are (a log as it was when listed),
+      // read here for a small file; a big one is streamed by the engine (copyFile takes it all).
+      if (meta.size === undefined || meta.size >= SMALL_COPY) {
+        closeSync(opened.fd)
+        return undefined
+      }
+      return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom', meta.size)
     }
     return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom')
   }
@@ -821,12 +846,18 @@ export class LocalBackend
     meta: Partial<WriteMeta> & { mtimeMs: number },
     opts: WriteOptions,
     op: string,
+    /** `--no-check-updated`: this many bytes as they are, changes tolerated (below SMALL_COPY). */
+    tolerated?: number,
   ): Promise<Entry> {
     let content: Buffer | undefined
     try {
-      // Small files (most of a tree) are read whole from the handle already open: copyFile would open
-      // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
-      if (source.st.size < SMALL_COPY) {
+      if (tolerated !== undefined) {
+        content = readWhole(source.fd, tolerated)
+        if (content.length !== tolerated)
+          throw sourceChanged(`local.${op}`, rel, listedOf(source.st), `it was truncated to ${content.length} bytes`)
+      } else if (source.st.size < SMALL_COPY) {
+        // Small files (most of a tree) are read whole from the handle already open: copyFile would open
+        // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
         content = readWhole(source.fd, source.st.size)
         if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(`local.${op}`, rel)
       }
@@ -1006,6 +1037,11 @@ async function setTimes(fh: FileHandle, mtimeMs: number, mode: number | undefine
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
   return fh.stat()
+}
+
+/** What `ReadOptions.expect` is compared with: a file's size, mtime and version as its listing gives them. */
+function listedOf(st: Stats): ListedFile {
+  return { size: st.size, mtimeMs: st.mtimeMs, version: versionOf(st) }
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */

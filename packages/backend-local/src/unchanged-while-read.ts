@@ -1,5 +1,5 @@
 import type { Stats } from 'node:fs'
-import { SIZE_MISMATCH_HINT, SyncError, type WriteMeta } from '@syncflow/core'
+import { SyncError } from '@syncflow/core'
 
 /**
  * True when `now` is still the file that `before` described: same inode, size, mtime and ctime
@@ -26,7 +26,7 @@ export function changedWhileRead(op: string, path: string): SyncError {
   return new SyncError('TRANSIENT', 'the source file changed while it was read', {
     op,
     path,
-    hint: 'It is read again on the next attempt; a file that is always being written is better excluded.',
+    hint: 'It is read again on the next attempt. A file that is always being written (a log) is better excluded, or copied as it was when listed with --no-check-updated.',
   })
 }
 
@@ -59,17 +59,4 @@ export function checkBeforeEnd<T extends { push(chunk: unknown): boolean; destro
     return false
   }
   return stream
-}
-
-/**
- * The error of a source file whose size is not the listed one when it is opened for a copy: CONFLICT
- * (the plan holds the old size and mtime, so a retry would fail alike; the next run lists it anew),
- * as a read of another length than the listed size is (core's `sizeMismatch`).
- */
-export function changedSinceListed(path: string, listed: Pick<WriteMeta, 'size'>, now: Stats): SyncError {
-  return new SyncError(
-    'CONFLICT',
-    `the source file changed since it was listed (its size went from ${listed.size} to ${now.size} bytes); nothing was written`,
-    { op: 'local.copyFrom', path, hint: SIZE_MISMATCH_HINT },
-  )
 }

@@ -66,3 +66,145 @@ describe('copyFrom of a file that changed since it was listed', () => {
     expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')
   })
 })
+
+// QA 8 #3: a same-size edit between the listing and the copy went out with the listed (old) mtime,
+// on every path. The engine now reads for the entry planned (`ReadOptions.expect`), which the local
+// backend holds the file it opens to: size, mtime and version (inode, ctime).
+describe('a same-size edit since the listing', () => {
+  async function editedSameSize(src: string): Promise<void> {
+    await writeFile(join(src, 'a.bin'), Buffer.alloc(200_000, 0x42))
+  }
+
+  it('copyFrom for the listed entry: CONFLICT naming the mtime, nothing written', async () => {
+    const { src, dst } = await pair()
+    await writeFile(join(src, 'a.bin'), Buffer.alloc(200_000, 0x41))
+    await utimes(join(src, 'a.bin'), T, T)
+    const source = createLocalBackend({ root: src })
+    const target = createLocalBackend({ root: dst })
+    const listed = (await source.stat(p('a.bin')))!
+    await editedSameSize(src)
+    const err = await rejectionOf(
+      target.copyFrom(
+        source,
+        p('a.bin'),
+        p('a.bin'),
+        { size: listed.size, mtimeMs: listed.mtimeMs },
+        {
+          readOptions: { expect: listed },
+        },
+      ),
+    )
+    expect(err).toMatchObject({ code: 'CONFLICT' })
+    expect((err as Error).message).toMatch(
+      /^CONFLICT: local\.copyFrom \(a\.bin\): the source file changed since it was listed \(its mtime went from 2024-01-01T00:00:00\.000Z to 20\d\d-.*\); nothing was written$/,
+    )
+    expect(await target.stat(p('a.bin'))).toBeUndefined()
+  })
+
+  it('read for the listed entry: CONFLICT; the same edit with the mtime put back is caught by the version', async () => {
+    const { src } = await pair()
+    await writeFile(join(src, 'a.bin'), Buffer.alloc(200_000, 0x41))
+    await utimes(join(src, 'a.bin'), T, T)
+    const source = createLocalBackend({ root: src })
+    const listed = (await source.stat(p('a.bin')))!
+    expect(await readAll(await source.read(p('a.bin'), undefined, { expect: listed }))).toHaveLength(200_000)
+    await editedSameSize(src)
+    await utimes(join(src, 'a.bin'), T, T)
+    const err = await rejectionOf(source.read(p('a.bin'), undefined, { expect: listed }))
+    expect(err).toMatchObject({
+      code: 'CONFLICT',
+      message:
+        'CONFLICT: local.read (a.bin): the source file changed since it was listed (it was rewritten or replaced); nothing was written',
+    })
+  })
+
+  it.each([
+    ['copied directly (copyFrom)', {}],
+    ['streamed (--bwlimit)', { bwlimit: 1 << 30 }],
+  ])('in a mirror, %s: the file fails, the good copy and the extra file stay', async (_how, extra) => {
+    const { src, dst } = await pair()
+    await writeFile(join(src, 'a.bin'), Buffer.alloc(200_000, 0x41))
+    await utimes(join(src, 'a.bin'), T, T)
+    await writeFile(join(dst, 'a.bin'), 'good old copy')
+    await writeFile(join(dst, 'extra'), 'not in the source')
+    const source = createLocalBackend({ root: src })
+    const list = source.list.bind(source)
+    source.list = async function* (opts) {
+      for await (const e of list(opts)) {
+        yield e
+        if (e.path === 'a.bin') await editedSameSize(src)
+      }
+    }
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', ...extra }).pipe(toArray()),
+    )
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed.map((e) => e.type === 'failed' && [e.path, e.error.code])).toEqual([['a.bin', 'CONFLICT']])
+    expect(await readFile(join(dst, 'a.bin'), 'utf8')).toBe('good old copy')
+    expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')
+  })
+})
+
+// QA 8 #4: a file always being written (a log) failed every run. With `checkUpdated: false`
+// (--no-check-updated, rclone's --local-no-check-updated) it is copied as it was when listed: the
+// listed size's bytes, under the listed mtime.
+describe('checkUpdated: false', () => {
+  it.each([
+    ['small, copied directly', 5_000, {}],
+    ['big, streamed by the engine', 3_000_000, {}],
+    ['small, streamed (--bwlimit)', 5_000, { bwlimit: 1 << 30 }],
+  ])('%s: a file appended to since its listing is copied as listed', async (_how, size, extra) => {
+    const { src, dst } = await pair()
+    const log = join(src, 'app.log')
+    await writeFile(log, Buffer.alloc(size, 0x41))
+    await utimes(log, T, T)
+    const source = createLocalBackend({ root: src })
+    const list = source.list.bind(source)
+    source.list = async function* (opts) {
+      for await (const e of list(opts)) {
+        yield e
+        if (e.path === 'app.log') await writeFile(log, 'more lines\n', { flag: 'a' })
+      }
+    }
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', checkUpdated: false, ...extra }).pipe(
+        toArray(),
+      ),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    const copied = await readFile(join(dst, 'app.log'))
+    expect(copied.equals(Buffer.alloc(size, 0x41))).toBe(true)
+    const done = events.at(-1)
+    expect(done?.type === 'done' && done.summary.done.copy).toBe(1)
+    const entry = await createLocalBackend({ root: dst }).stat(p('app.log'))
+    expect(entry?.mtimeMs).toBe(T.getTime())
+  })
+
+  it('a file truncated since its listing still fails: the listed size cannot be read', async () => {
+    const { src, dst } = await pair()
+    await writeFile(join(src, 'a.bin'), Buffer.alloc(5_000, 0x41))
+    const source = createLocalBackend({ root: src })
+    const target = createLocalBackend({ root: dst })
+    const listed = (await source.stat(p('a.bin')))!
+    await truncate(join(src, 'a.bin'), 100)
+    const err = await rejectionOf(
+      target.copyFrom(
+        source,
+        p('a.bin'),
+        p('a.bin'),
+        { size: listed.size, mtimeMs: listed.mtimeMs },
+        {
+          readOptions: { tolerateChanges: true },
+        },
+      ),
+    )
+    expect(err).toMatchObject({ code: 'CONFLICT' })
+    expect(await target.stat(p('a.bin'))).toBeUndefined()
+  })
+})
+
+async function readAll(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const c of body) chunks.push(c as Buffer)
+  return Buffer.concat(chunks)
+}
