@@ -11,13 +11,16 @@ import {
   type Entry,
   type HashAlgo,
   type Hashable,
+  isListedFile,
   isSyncError,
   type ListOptions,
   type Movable,
   type MtimeSettable,
+  type ReadOptions,
   type ReadRange,
   type RelPath,
   SyncError,
+  sourceChanged,
   supports,
   toRelPath,
   type WriteMeta,
@@ -315,11 +318,18 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     }
   }
 
-  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+  async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
     const key = this.#key(path, 'read')
     const conn = await this.#connect('read', path)
+    // Pinned to the version planned (its ETag, from the listing or the HEAD before): an object
+    // replaced since, even by one of the same size, is never read under the old entry's mtime
+    // (QA 8 #3, #11). A service refuses it with 412.
+    const etag = opts.expect?.version
+    const ifMatch = etag !== undefined ? { IfMatch: `"${etag}"` } : {}
     if (range && range.length === 0) {
-      if (!(await this.#head(conn, key, 'read', path))) throw this.#notFound('read', path)
+      const head = await this.#head(conn, key, 'read', path)
+      if (!head) throw this.#notFound('read', path)
+      if (etag !== undefined && head.etag !== etag) throw this.#changed(path, opts.expect as Entry)
       return Readable.from([])
     }
     const header = range
@@ -328,9 +338,18 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let out: GetObjectCommandOutput
     try {
       out = await conn.client.send(
-        new conn.sdk.GetObjectCommand({ Bucket: this.bucket, Key: key, ...(header ? { Range: header } : {}) }),
+        new conn.sdk.GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(header ? { Range: header } : {}),
+          ...ifMatch,
+        }),
       )
     } catch (err) {
+      const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } }
+      if (etag !== undefined && (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412)) {
+        throw this.#changed(path, opts.expect as Entry)
+      }
       // A range starting at or past the end: no bytes, as a local file would give.
       if (range && (err as { name?: string }).name === 'InvalidRange') {
         if (!(await this.#head(conn, key, 'read', path))) throw this.#notFound('read', path)
@@ -581,6 +600,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const src = source.#key(sourcePath, 'read')
     const head = await source.#head(srcConn, src, 'read', sourcePath)
     if (!head) throw source.#notFound('read', sourcePath)
+    // The object planned, still (the copy is then pinned to this HEAD's ETag)?
+    const planned = opts.readOptions?.expect
+    if (planned?.version !== undefined && head.etag !== planned.version) throw source.#changed(sourcePath, planned)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
     const metadata = { ...head.metadata, ...this.#metadata(meta) }
     const etag = await this.#serverCopy(
@@ -626,9 +648,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     } catch (err) {
       throw toSyncError(err, 's3.write', path, { bucket: this.bucket })
     }
+    const reading = opts.readOptions ?? {}
     try {
       const before = await source.stat(sourcePath)
-      if (before?.kind !== 'file' || before.size !== meta.size) return undefined
+      // A file that changed since it was planned fails as a read of it would (QA 8 #3); one
+      // that may change (--no-check-updated) is streamed as usual, up to its listed size.
+      if (before?.kind === 'file' && reading.expect !== undefined && !isListedFile(reading.expect, before)) {
+        throw sourceChanged('copyFrom', sourcePath, reading.expect, before)
+      }
+      if (before?.kind !== 'file' || before.size !== meta.size || reading.tolerateChanges) return undefined
       const md5 = await source.hash(sourcePath, 'md5', opts.signal ? { signal: opts.signal } : {})
       const body = await source.read(sourcePath)
       // Still the file that was hashed: same size, mtime and (where the backend has one) version.
@@ -738,6 +766,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       connectTimeoutMs: conn.connectTimeoutMs,
       ioTimeoutMs: conn.ioTimeoutMs,
     })
+  }
+
+  /** A read of an object that is no longer the version planned (`ReadOptions.expect`). */
+  #changed(path: string, planned: Entry): SyncError {
+    return sourceChanged('s3.read', path, planned, `its ETag is no longer "${planned.version}"`)
   }
 
   #notFound(op: string, path: string): SyncError {

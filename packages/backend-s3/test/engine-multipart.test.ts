@@ -105,7 +105,12 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
     expect((await stored(target, 'big.bin')).Metadata?.md5chksum).toBe(base64(md5(big)))
   })
 
-  it('a file that changes between hashing and reading is retried, never stored with a wrong MD5', async () => {
+  /** A 12 MiB file that someone rewrites (same size, same mtime, new version) on its first read. */
+  const rewrittenOnFirstRead = async (): Promise<{
+    mem: ReturnType<typeof createMemBackend>
+    changed: Buffer
+    reads: () => number
+  }> => {
     const mem = createMemBackend()
     opened.push(mem)
     const path = 'big.bin' as RelPath
@@ -113,8 +118,7 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
     const changed = randomBytes(big.length)
     let reads = 0
     mem.faults = {
-      // Once, just as the upload starts reading: someone rewrites the file with the same size and
-      // even the same mtime (only its version tells).
+      // Just as the upload starts reading, after it hashed the file: only the version tells.
       read: async () => {
         if (reads++ === 0) {
           await mem.write(path, Readable.from([changed]), { size: changed.length, mtimeMs: 1_600_000_000_000 })
@@ -122,14 +126,32 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
         return undefined
       },
     }
+    return { mem, changed, reads: () => reads }
+  }
+
+  it('a file that changes between hashing and reading is never stored with a wrong MD5: it changed since it was listed, so it fails as CONFLICT', async () => {
+    const { mem, reads } = await rewrittenOnFirstRead()
     const target = s3(uniquePrefix(env, 'changed-midway'))
     const events = await run(mem, target, { mode: 'mirror', retryDelayMs: 1 })
+    // The hashed-then-read mismatch is retried; the retry sees a file that is no longer the
+    // one listed and stops there, as a local read does (rclone: "source file is being updated").
+    expect(failures(events).map((e) => (e.type === 'failed' ? [e.path, e.error.code] : []))).toEqual([
+      ['big.bin', 'CONFLICT'],
+    ])
+    expect(reads()).toBe(1)
+    await expect(stored(target, 'big.bin')).rejects.toThrow()
+    // The first attempt's upload was aborted, not left behind.
+    await expect.poll(() => unfinished(target)).toEqual([])
+  })
+
+  it('with checkUpdated off the same file is stored as read, its MD5 that of the bytes stored', async () => {
+    const { mem, changed } = await rewrittenOnFirstRead()
+    const target = s3(uniquePrefix(env, 'changed-midway-tolerated'))
+    const events = await run(mem, target, { mode: 'mirror', retryDelayMs: 1, checkUpdated: false })
     expect(failures(events)).toEqual([])
-    expect(reads).toBe(2)
     const head = await stored(target, 'big.bin')
     expect(head.Metadata?.md5chksum).toBe(base64(md5(changed)))
-    expect(await target.hash(path, 'md5')).toBe(md5(changed))
-    // The first attempt's upload was aborted, not left behind.
+    expect(await target.hash('big.bin' as RelPath, 'md5')).toBe(md5(changed))
     await expect.poll(() => unfinished(target)).toEqual([])
   })
 })
