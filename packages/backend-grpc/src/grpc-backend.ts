@@ -22,6 +22,7 @@ import {
   type ListOptions,
   type Movable,
   type MtimeSettable,
+  type ReadOptions,
   type ReadRange,
   type RelPath,
   SIGNATURE_IN_PROGRESS,
@@ -300,7 +301,7 @@ export class GrpcBackend
     return undefined
   }
 
-  async read(path: RelPath, range?: ReadRange): Promise<Readable> {
+  async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
     const rel = this.#rel(path, 'read')
     const call = this.#client.Read(
       {
@@ -309,6 +310,9 @@ export class GrpcBackend
         offset: range?.offset ?? 0,
         ...(range?.length !== undefined ? { length: range.length } : {}),
         gzip: this.#compress,
+        // A server older than these fields ignores them: its read is then held to the size only.
+        ...(opts.expect ? { expect: toWireExpect(opts.expect) } : {}),
+        ...(opts.tolerateChanges ? { tolerateChanges: true } : {}),
       },
       this.#metadata(),
       {},

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { open, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RelPath } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
@@ -23,6 +23,48 @@ it('a served file written to while a client reads it ends the read in TRANSIENT,
       })(),
     )
     expect(err).toMatchObject({ code: 'TRANSIENT', message: expect.stringContaining('changed while it was read') })
+    await b.close()
+  } finally {
+    await stop()
+  }
+})
+
+it('a read for an entry the served file no longer is (a same-size edit) fails with CONFLICT (QA 8 #3)', async () => {
+  const { server, dir, stop } = await startTestServer()
+  try {
+    await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x41))
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
+    const planned = (await b.stat('a.bin' as RelPath))!
+    const first = await b.read('a.bin' as RelPath, undefined, { expect: planned })
+    let n = 0
+    for await (const c of first) n += (c as Buffer).length
+    expect(n).toBe(100_000)
+    await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x42))
+    const err = await rejectionOf(b.read('a.bin' as RelPath, undefined, { expect: planned }))
+    expect(err).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('the source file changed since it was listed'),
+    })
+    await b.close()
+  } finally {
+    await stop()
+  }
+})
+
+it('with tolerateChanges, a served file written to while it is read is read as it is (--no-check-updated)', async () => {
+  const { server, dir, stop } = await startTestServer()
+  try {
+    const size = 32 * 1024 * 1024
+    await writeFile(join(dir, 'big'), Buffer.alloc(size, 0x41))
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
+    const stream = await b.read('big' as RelPath, { offset: 0, length: size }, { tolerateChanges: true })
+    // Rewritten in place (not truncated, which would end the read short).
+    const fh = await open(join(dir, 'big'), 'r+')
+    await fh.write(Buffer.alloc(size, 0x42), 0, size, 0)
+    await fh.close()
+    let n = 0
+    for await (const c of stream) n += (c as Buffer).length
+    expect(n).toBe(size)
     await b.close()
   } finally {
     await stop()

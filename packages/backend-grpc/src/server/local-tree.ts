@@ -7,11 +7,14 @@ import {
   type Backend,
   type Entry,
   type Fillable,
+  isListedFile,
   parentRelPath,
+  type ReadOptions,
   type ReadRange,
   type RelPath,
   SyncError,
   type SyncErrorCode,
+  sourceChanged,
   toRelPath,
   transientChunks,
   withFill,
@@ -142,9 +145,14 @@ export class LocalTree implements ServedTree {
     }
   }
 
-  async readFile(full: RelPath, range?: ReadRange): Promise<Readable & Fillable> {
+  async readFile(full: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable & Fillable> {
     const { fh, st } = await this.openFile(full)
     try {
+      // Still the file the client planned for (ReadOptions.expect), as a local source checks it?
+      const now = { size: st.size, mtimeMs: st.mtimeMs, version: `${st.ino}:${st.ctimeMs}` }
+      if (opts.expect !== undefined && !isListedFile(opts.expect, now)) {
+        throw sourceChanged('serve.read', full, opts.expect, now)
+      }
       const start = range?.offset ?? 0
       const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
       if (end <= start) {
@@ -154,10 +162,12 @@ export class LocalTree implements ServedTree {
       const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
       // A read that raced a writer on the server ends in TRANSIENT (the client tries again), never
       // in a torn file at the client, as for a local source (see @syncflow/backend-local).
-      const unchanged = async (): Promise<void> => {
-        if (!sameFile(st, await fh.stat())) throw changedWhileRead('serve.read', full)
-      }
-      checkBeforeEnd(stream, unchanged)
+      const unchanged = opts.tolerateChanges
+        ? undefined
+        : async (): Promise<void> => {
+            if (!sameFile(st, await fh.stat())) throw changedWhileRead('serve.read', full)
+          }
+      if (unchanged !== undefined) checkBeforeEnd(stream, unchanged)
       // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
       return withRangeFill(stream, fh, start, end, (err) => fsError(err, 'read', full), unchanged)
     } catch (err) {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { Backend, BaseFile, Entry, Fillable, ReadRange, RelPath } from '@syncflow/core'
+import type { Backend, BaseFile, Entry, Fillable, ReadOptions, ReadRange, RelPath } from '@syncflow/core'
 
 /**
  * What `syncflow serve` serves: a directory tree, seen through a Backend per client root, plus
@@ -21,7 +21,7 @@ export interface ServedTree {
    * final or on the way, and checked to be inside the tree after opening (no race).
    * `NOT_FOUND` when missing, `INVALID_PATH` for a symlink, `CONFLICT` for a directory.
    */
-  readFile(full: RelPath, range?: ReadRange): Promise<Readable & Fillable>
+  readFile(full: RelPath, range?: ReadRange, opts?: ReadOptions): Promise<Readable & Fillable>
   /**
    * The whole file like `readFile`, as chunks that are valid only until the next one is asked for
    * (two buffers, reused): for consumers that digest each chunk at once (signatures, hashes).

@@ -229,10 +229,12 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     Read: serverStream('read', async (req, call) => {
       const gzip = ctx.compress || req.gzip
       const { full } = await resolve(req.root, req.path)
-      const stream = await tree.readFile(full, {
-        offset: req.offset,
-        ...(req.length !== undefined ? { length: req.length } : {}),
-      })
+      const expect = fromWireExpect(req.expect, full) ?? undefined
+      const stream = await tree.readFile(
+        full,
+        { offset: req.offset, ...(req.length !== undefined ? { length: req.length } : {}) },
+        { ...(expect ? { expect } : {}), ...(req.tolerateChanges ? { tolerateChanges: true } : {}) },
+      )
       try {
         for await (const chunk of stream) {
           for (let off = 0; off < chunk.length; off += READ_CHUNK) {
