@@ -1,3 +1,4 @@
+import { appendFileSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -468,5 +469,42 @@ describe('--config', () => {
     const r = await cli('sync', src, dst, '--config', file)
     expect(r.code, r.stderr).toBe(0)
     expect((await readTree(dst))['dir/sub/c.bin']).toBeUndefined()
+  })
+})
+
+describe('--no-check-updated', () => {
+  /** Appends a line to `file` every few ms while `run` runs: a log being written. */
+  async function whileAppending<T>(file: string, run: () => Promise<T>): Promise<T> {
+    let n = 0
+    const timer = setInterval(() => appendFileSync(file, `line ${n++}\n`), 2)
+    try {
+      return await run()
+    } finally {
+      clearInterval(timer)
+    }
+  }
+
+  it.each([
+    ['the flag', (file: string) => ['--no-check-updated', '--config', file]],
+    ['a config file', (file: string) => ['--config', file]],
+  ])('given by %s: a log being written is copied as it was when listed (a prefix), exit 0', async (_how, flags) => {
+    const file = join(root, 'cfg.json')
+    await writeFile(file, JSON.stringify(_how === 'a config file' ? { 'check-updated': false } : {}))
+    const log = join(src, 'app.log')
+    await writeFile(log, 'x'.repeat(3 << 20))
+    const r = await whileAppending(log, () => cli('sync', src, dst, ...flags(file)))
+    expect(r.code, r.stderr).toBe(0)
+    const [copied, now] = [readFileSync(join(dst, 'app.log')), readFileSync(log)]
+    expect(copied.length).toBeGreaterThanOrEqual(3 << 20)
+    expect(now.subarray(0, copied.length).equals(copied)).toBe(true)
+  })
+
+  it('in --help; a config value that is not a boolean is refused', async () => {
+    expect((await cli('sync', '--help')).stdout).toContain('--no-check-updated')
+    const file = join(root, 'cfg.json')
+    await writeFile(file, JSON.stringify({ 'check-updated': 'no' }))
+    const r = await cli('sync', src, dst, '--config', file)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('"check-updated" must be true or false, not "no"')
   })
 })

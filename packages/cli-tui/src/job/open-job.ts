@@ -164,6 +164,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),
       ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
       ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
+      ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
       ...(state ? { state } : {}),
     }
     return { source, target, options, close }

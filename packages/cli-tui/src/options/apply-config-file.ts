@@ -45,7 +45,12 @@ export async function applyConfigFile(
       'For example {"concurrency": 4, "exclude": ["*.tmp"]}.',
     )
   }
-  const options = cmd.options.filter((o) => !o.negate && o.attributeName() !== 'config')
+  // A `--no-x` flag is the file's key "x" (false) unless a `--x` flag has that key (`--state`).
+  const options = cmd.options.filter(
+    (o) =>
+      o.attributeName() !== 'config' &&
+      (!o.negate || !cmd.options.some((p) => !p.negate && p.attributeName() === o.attributeName())),
+  )
   const ignored: string[] = []
   const warnings: string[] = []
   for (const [rawKey, value] of Object.entries(config)) {

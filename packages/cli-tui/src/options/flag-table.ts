@@ -108,6 +108,11 @@ export const FLAG_TABLE = {
       'follow',
       'preserve',
     ]),
+  noCheckUpdated: () =>
+    new Option(
+      '--no-check-updated',
+      "copy a source file that changes while it is copied (a log being written) as it was when listed, up to its listed size, instead of failing it (rclone's --local-no-check-updated)",
+    ),
   s3Endpoint: () =>
     new Option(
       '--s3-endpoint <URL>',
@@ -164,6 +169,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'noState',
   'bwlimit',
   'symlinks',
+  'noCheckUpdated',
   's3Endpoint',
   'token',
   'tokenFile',

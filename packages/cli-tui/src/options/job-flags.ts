@@ -20,6 +20,8 @@ export interface JobFlags {
   /** Bytes per second; 0 = no limit. */
   readonly bwlimit?: number
   readonly symlinks?: SymlinkPolicy
+  /** false for `--no-check-updated` (commander's default for it is true). */
+  readonly checkUpdated?: boolean
   readonly s3Endpoint?: string
   readonly token?: string
   readonly tokenFile?: string
