@@ -72,64 +72,96 @@ export function executeAction(
   opts: ExecuteOptions,
   call: ExecuteCallOptions = {},
 ): Observable<SyncEvent> {
-  return new Observable<SyncEvent>((subscriber) => {
-    const t0 = performance.now()
-    if (call.announce !== false) subscriber.next({ type: 'started', ts: Date.now(), action })
-    const onProgress = (bytes: number): void => {
-      subscriber.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
-    }
-    const complete = (outcome: Outcome): void => {
-      subscriber.next({
-        type: 'completed',
-        ts: Date.now(),
-        action,
-        bytes: outcome.bytes,
-        durationMs: performance.now() - t0,
-        ...(opts.dryRun ? { dryRun: true } : {}),
-        ...(outcome.entry ? { result: outcome.entry } : {}),
-      })
-      subscriber.complete()
-    }
-    const fail = (err: unknown): void => {
-      const error = asSyncError(err, `${action.kind}`, action.path)
-      subscriber.next({
-        type: 'failed',
-        ts: Date.now(),
-        path: action.path,
-        action,
-        error: error.toJSON(),
-        stage: action.kind === 'delete' ? 'delete' : 'transfer',
-      })
-      subscriber.complete()
-    }
-    let attempts = 0
-    const attempt = (): Promise<Outcome> =>
-      opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0)
-    let retrying: Subscription | undefined
-    attempt().then(complete, (err: unknown) => {
-      if (subscriber.closed) return
-      if (!isSyncError(err) || !err.retryable || opts.retries === 0) {
-        fail(err)
-        return
-      }
-      // The first failure is replayed into the retry operator, which waits its backoff before attempt 2.
-      let first: { err: unknown } | undefined = { err }
-      retrying = defer(() => {
-        const replay = first
-        first = undefined
-        return replay ? throwError(() => replay.err) : attempt()
-      })
-        .pipe(
-          retryTransient({
-            ...(opts.retries !== undefined ? { count: opts.retries } : {}),
-            ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
-            ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
-          }),
-        )
-        .subscribe({ next: complete, error: fail })
+  return new Observable<SyncEvent>((subscriber) =>
+    startAction(action, opts, call, {
+      next: (e) => subscriber.next(e),
+      complete: () => subscriber.complete(),
+    }),
+  )
+}
+
+/** Where `startAction` sends an action's events, and says it is over. */
+export interface ActionSink {
+  next(e: SyncEvent): void
+  complete(): void
+}
+
+/**
+ * `executeAction` without an Observable: runs `action` at once, its events to `sink` (the last one
+ * `completed` or `failed`, then `complete`). Returns what cancels it (nothing more reaches the sink).
+ * For the transfer operator, which runs thousands: no subscriber chain per action.
+ */
+export function startAction(
+  action: Action,
+  opts: ExecuteOptions,
+  call: ExecuteCallOptions,
+  sink: ActionSink,
+): () => void {
+  let closed = false
+  const t0 = performance.now()
+  if (call.announce !== false) sink.next({ type: 'started', ts: Date.now(), action })
+  const onProgress = (bytes: number): void => {
+    if (closed) return
+    sink.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
+  }
+  const complete = (outcome: Outcome): void => {
+    if (closed) return
+    closed = true
+    sink.next({
+      type: 'completed',
+      ts: Date.now(),
+      action,
+      bytes: outcome.bytes,
+      durationMs: performance.now() - t0,
+      ...(opts.dryRun ? { dryRun: true } : {}),
+      ...(outcome.entry ? { result: outcome.entry } : {}),
     })
-    return () => retrying?.unsubscribe()
+    sink.complete()
+  }
+  const fail = (err: unknown): void => {
+    if (closed) return
+    closed = true
+    const error = asSyncError(err, `${action.kind}`, action.path)
+    sink.next({
+      type: 'failed',
+      ts: Date.now(),
+      path: action.path,
+      action,
+      error: error.toJSON(),
+      stage: action.kind === 'delete' ? 'delete' : 'transfer',
+    })
+    sink.complete()
+  }
+  let attempts = 0
+  const attempt = (): Promise<Outcome> =>
+    opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0)
+  let retrying: Subscription | undefined
+  attempt().then(complete, (err: unknown) => {
+    if (closed) return
+    if (!isSyncError(err) || !err.retryable || opts.retries === 0) {
+      fail(err)
+      return
+    }
+    // The first failure is replayed into the retry operator, which waits its backoff before attempt 2.
+    let first: { err: unknown } | undefined = { err }
+    retrying = defer(() => {
+      const replay = first
+      first = undefined
+      return replay ? throwError(() => replay.err) : attempt()
+    })
+      .pipe(
+        retryTransient({
+          ...(opts.retries !== undefined ? { count: opts.retries } : {}),
+          ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
+          ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),
+        }),
+      )
+      .subscribe({ next: complete, error: fail })
   })
+  return () => {
+    closed = true
+    retrying?.unsubscribe()
+  }
 }
 
 async function run(

@@ -1,23 +1,9 @@
-import {
-  concat,
-  connect,
-  defer,
-  EMPTY,
-  filter,
-  from,
-  ignoreElements,
-  merge,
-  mergeMap,
-  Observable,
-  type OperatorFunction,
-  of,
-  tap,
-} from 'rxjs'
+import { concat, defer, EMPTY, from, ignoreElements, mergeMap, Observable, type OperatorFunction, of, tap } from 'rxjs'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
-import { type ExecuteOptions, executeAction } from './execute-action.js'
+import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
 
 /** Options of `transfer`. */
@@ -103,51 +89,57 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       // that were there): a mkdir action runs beside the writes into its directory, and its final
       // mode set then pulled write permission from under them (tried: renames failed with EACCES).
       const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
-      const execute = (action: Action): Observable<SyncEvent> => {
-        if (action.kind === 'delete') {
-          held.push(action)
-          settled(action)
-          return EMPTY
-        }
-        if (action.kind === 'skip' || action.kind === 'conflict') {
-          settled(action)
-          return of({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
-        }
-        // One subscriber rather than two operators per action: thousands may be in flight.
-        return new Observable<SyncEvent>((subscriber) => {
-          const sub = executeAction(action, execOpts).subscribe({
-            next: (e) => {
-              if (e.type === 'failed' && IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
-                clashes.push({ action, failed: e })
-              } else subscriber.next(e)
+      const small = opts.smallConcurrency ?? 0
+      const work$ = runLanes(
+        actions$,
+        {
+          ...(small > concurrency ? { small, isSmall: isSmallTransfer } : {}),
+          concurrency,
+        },
+        (action, emit, done) => {
+          if (action.kind === 'delete') {
+            held.push(action)
+            settled(action)
+            done()
+            return undefined
+          }
+          if (action.kind === 'skip' || action.kind === 'conflict') {
+            settled(action)
+            emit({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
+            done()
+            return undefined
+          }
+          let over = false
+          const cancel = startAction(
+            action,
+            execOpts,
+            {},
+            {
+              next: (e) => {
+                if (e.type === 'failed') {
+                  if (IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
+                    clashes.push({ action, failed: e })
+                    return
+                  }
+                  if (e.error.code !== 'ABORTED') failures++
+                }
+                emit(e)
+              },
+              complete: () => {
+                over = true
+                settled(action)
+                done()
+              },
             },
-            error: (err: unknown) => subscriber.error(err),
-            complete: () => subscriber.complete(),
-          })
+          )
+          // Cancelled while running (the run unsubscribed): no longer in the pipeline either.
           return () => {
-            sub.unsubscribe()
+            if (over) return
+            over = true
+            cancel()
             settled(action)
           }
-        })
-      }
-      const small = opts.smallConcurrency ?? 0
-      const lanes: OperatorFunction<Action, SyncEvent> =
-        small > concurrency
-          ? connect((shared$) =>
-              merge(
-                shared$.pipe(filter(isSmallTransfer), mergeMap(execute, small)),
-                shared$.pipe(
-                  filter((a) => !isSmallTransfer(a)),
-                  mergeMap(execute, concurrency),
-                ),
-              ),
-            )
-          : mergeMap(execute, concurrency)
-      const work$ = actions$.pipe(
-        lanes,
-        tap((e) => {
-          if (e.type === 'failed' && e.error.code !== 'ABORTED') failures++
-        }),
+        },
       )
       const changes$ = concat(
         work$,
@@ -287,4 +279,104 @@ function runDeletes(
     ),
   )
   return concat(from(files).pipe(mergeMap((a) => executeAction(a, opts), concurrency)), dirDeletes$)
+}
+
+/** How `runLanes` runs: `concurrency` at once, and with `small` a second lane for what `isSmall` picks. */
+interface Lanes {
+  readonly concurrency: number
+  readonly small?: number
+  readonly isSmall?: (a: Action) => boolean
+}
+
+/**
+ * Runs each action of `actions$` through `start` with a concurrency limit per lane (what mergeMap
+ * did, with one lane per filter of a connected source): `start` sends the action's events through
+ * `emit` and calls `done` once it is over; it returns what cancels it, called on unsubscribe. No
+ * Observable, subscriber or subscription per action: thousands of small transfers go through here.
+ * Completes once the source has and every action is done; the source's error is passed on at once.
+ */
+function runLanes(
+  actions$: Observable<Action>,
+  lanes: Lanes,
+  start: (action: Action, emit: (e: SyncEvent) => void, done: () => void) => (() => void) | undefined,
+): Observable<SyncEvent> {
+  return new Observable<SyncEvent>((subscriber) => {
+    interface Lane {
+      readonly limit: number
+      active: number
+      readonly queue: Action[]
+      /** Index of the next queued action (the queue is compacted now and then, not shifted). */
+      head: number
+      /** Starting queued actions: one that is over at once (a skip) does not start the next itself. */
+      draining: boolean
+    }
+    const lane = (limit: number): Lane => ({ limit, active: 0, queue: [], head: 0, draining: false })
+    const main = lane(lanes.concurrency)
+    const wide = lanes.small !== undefined ? lane(lanes.small) : undefined
+    const running = new Set<() => void>()
+    let sourceDone = false
+    let closed = false
+    const emit = (e: SyncEvent): void => {
+      if (!closed) subscriber.next(e)
+    }
+    const checkComplete = (): void => {
+      if (closed || !sourceDone) return
+      if (main.active > 0 || main.head < main.queue.length) return
+      if (wide && (wide.active > 0 || wide.head < wide.queue.length)) return
+      closed = true
+      subscriber.complete()
+    }
+    /** Starts the lane's next queued actions while it has room (as mergeMap's buffer). */
+    const drain = (lane: Lane): void => {
+      if (lane.draining) return
+      lane.draining = true
+      while (!closed && lane.active < lane.limit && lane.head < lane.queue.length) {
+        const next = lane.queue[lane.head] as Action
+        lane.queue[lane.head++] = undefined as unknown as Action
+        if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
+          lane.queue.splice(0, lane.head)
+          lane.head = 0
+        }
+        run(lane, next)
+      }
+      lane.draining = false
+    }
+    const run = (lane: Lane, action: Action): void => {
+      lane.active++
+      let finished = false
+      let cancel: (() => void) | undefined
+      const done = (): void => {
+        if (finished) return
+        finished = true
+        if (cancel) running.delete(cancel)
+        lane.active--
+        if (closed) return
+        drain(lane)
+        checkComplete()
+      }
+      cancel = start(action, emit, done)
+      if (cancel && !finished) running.add(cancel)
+    }
+    const sub = actions$.subscribe({
+      next: (action) => {
+        const lane = wide && lanes.isSmall?.(action) ? wide : main
+        if (lane.active < lane.limit && !lane.draining) run(lane, action)
+        else lane.queue.push(action)
+      },
+      error: (err: unknown) => {
+        closed = true
+        subscriber.error(err)
+      },
+      complete: () => {
+        sourceDone = true
+        checkComplete()
+      },
+    })
+    return () => {
+      closed = true
+      sub.unsubscribe()
+      for (const cancel of [...running]) cancel()
+      running.clear()
+    }
+  })
 }
