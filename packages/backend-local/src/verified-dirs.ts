@@ -11,6 +11,8 @@ const DEFAULT_CAPACITY = 4096
 export class VerifiedDirs {
   readonly #ids = new Map<string, string>()
   readonly #capacity: number
+  /** The most recently used key: asked for again (the next file in the same directory), it stays where it is. */
+  #newest: string | undefined
 
   constructor(capacity = DEFAULT_CAPACITY) {
     this.#capacity = capacity
@@ -19,10 +21,11 @@ export class VerifiedDirs {
   /** The identity recorded for `rel`, marking it recently used; undefined when not known. */
   get(rel: string): string | undefined {
     const id = this.#ids.get(rel)
-    if (id === undefined) return undefined
+    if (id === undefined || rel === this.#newest) return id
     // Map order is insertion order: re-inserting moves it to the young end.
     this.#ids.delete(rel)
     this.#ids.set(rel, id)
+    this.#newest = rel
     return id
   }
 
@@ -30,6 +33,7 @@ export class VerifiedDirs {
   set(rel: string, id: string): void {
     this.#ids.delete(rel)
     this.#ids.set(rel, id)
+    this.#newest = rel
     if (this.#ids.size > this.#capacity) {
       const oldest = this.#ids.keys().next().value
       if (oldest !== undefined) this.#ids.delete(oldest)
@@ -39,6 +43,7 @@ export class VerifiedDirs {
   /** Forgets `rel` and every directory below it (it was removed or moved). */
   forget(rel: string): void {
     this.#ids.delete(rel)
+    this.#newest = undefined
     const prefix = `${rel}/`
     for (const key of this.#ids.keys()) if (key.startsWith(prefix)) this.#ids.delete(key)
   }
