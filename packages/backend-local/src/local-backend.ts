@@ -33,7 +33,7 @@ import {
   unlink,
   utimes,
 } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import {
@@ -129,6 +129,8 @@ export class LocalBackend
   /** Absolute path of the root. */
   readonly root: string
   #rootReal: string | undefined
+  /** The root with a trailing separator (see `#abs`). */
+  readonly #rootSlash: string
   /** The creation of the root (once, however many writes start at the same moment). */
   #rootMade: Promise<unknown> | undefined
   /** Parent directories being created, by path: concurrent writes into a new directory wait for one creation. */
@@ -155,6 +157,7 @@ export class LocalBackend
     }
     this.symlinkPolicy = policy
     this.root = resolve(options.root)
+    this.#rootSlash = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`
     this.uri = this.root
     this.#commit = options.groupCommit === false ? undefined : new GroupCommit(options.groupCommit)
     const groupFiles =
@@ -563,7 +566,9 @@ export class LocalBackend
   }
 
   #abs(rel: RelPath): string {
-    return join(this.root, rel)
+    // A valid RelPath has no empty, "." or ".." segment: appended to the root as path.join would
+    // (which normalizes it again: ~0.5 µs per call, a few calls per file written).
+    return BACKSLASH_SEPARATES || rel === '' ? join(this.root, rel) : `${this.#rootSlash}${rel}`
   }
 
   async #realRoot(): Promise<string> {
