@@ -213,7 +213,7 @@ export class LocalBackend
     const rel = this.#rel(path, 'stat')
     let entry: Entry | undefined
     try {
-      entry = await this.#entryAt(rel)
+      entry = this.#entryAt(rel)
     } catch (err) {
       throw toSyncError(err, 'stat', rel)
     }
@@ -319,7 +319,7 @@ export class LocalBackend
     const rel = this.#rel(path, 'remove')
     const abs = this.#abs(rel)
     try {
-      if ((await this.#parentState(rel, 'remove', true)) === 'missing') return
+      if (this.#parentState(rel, 'remove', true) === 'missing') return
       const st = await lstat(abs).catch((err: unknown) => {
         if (isMissing(err)) return undefined
         throw err
@@ -385,9 +385,9 @@ export class LocalBackend
     const src = this.#rel(from, 'move')
     const dst = this.#rel(to, 'move')
     try {
-      if ((await this.#parentState(src, 'move', true)) === 'missing') throw missing('move', src)
+      if (this.#parentState(src, 'move', true) === 'missing') throw missing('move', src)
       const st = await lstat(this.#abs(src))
-      if (src === dst) return await this.#entryOrMissing(dst, 'move', true)
+      if (src === dst) return this.#entryOrMissing(dst, 'move', true)
       let expected = opts.expect
       if (st.isDirectory()) {
         if (dst.startsWith(`${src}/`)) {
@@ -400,10 +400,10 @@ export class LocalBackend
         expected ??= null
       }
       await this.#prepareParent(dst, 'move')
-      await this.#checkExpect(dst, expected, 'move')
+      this.#checkExpect(dst, expected, 'move')
       if (st.isDirectory()) this.#verified.forget(src)
       await rename(this.#abs(src), this.#abs(dst))
-      return await this.#entryOrMissing(dst, 'move', true)
+      return this.#entryOrMissing(dst, 'move', true)
     } catch (err) {
       throw toSyncError(err, 'move', src)
     }
@@ -412,7 +412,7 @@ export class LocalBackend
   async copy(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
     const src = this.#rel(from, 'copy')
     const dst = this.#rel(to, 'copy')
-    const source = await this.#openFileSync(src, 'copy')
+    const source = this.#openFileSync(src, 'copy')
     return this.#copyInto(
       source,
       this.#abs(src),
@@ -435,7 +435,7 @@ export class LocalBackend
     const rel = this.#rel(path, 'copyFrom')
     const reading = opts.readOptions ?? {}
     // Opened through the source's own rules (its symlink policy, its parent checks).
-    const opened = await source.#openFileSync(src, 'copyFrom')
+    const opened = source.#openFileSync(src, 'copyFrom')
     // What was opened must be the entry planned (`readOptions.expect`), else at least of the size
     // expected (`meta.size`): a file truncated, grown or edited since would be published with the
     // listed mtime stamped on other content (QA 8 #2, #3). Its read is checked against itself from
@@ -482,13 +482,13 @@ export class LocalBackend
     const rel = this.#rel(path, 'setMtime')
     const abs = this.#abs(rel)
     try {
-      if ((await this.#parentState(rel, 'setMtime')) === 'missing') throw missing('setMtime', rel)
+      if (this.#parentState(rel, 'setMtime') === 'missing') throw missing('setMtime', rel)
       const st = await lstat(abs)
       const mtime = utimeSeconds(mtimeMs)
       const atime = utimeSeconds(st.atimeMs)
       if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, atime, mtime)
       else await utimes(abs, atime, mtime)
-      return await this.#entryOrMissing(rel, 'setMtime', true)
+      return this.#entryOrMissing(rel, 'setMtime', true)
     } catch (err) {
       throw toSyncError(err, 'setMtime', rel)
     }
@@ -571,7 +571,7 @@ export class LocalBackend
     return BACKSLASH_SEPARATES || rel === '' ? join(this.root, rel) : `${this.#rootSlash}${rel}`
   }
 
-  async #realRoot(): Promise<string> {
+  #realRoot(): string {
     this.#rootReal ??= realpathSync.native(this.root)
     return this.#rootReal
   }
@@ -582,10 +582,10 @@ export class LocalBackend
    * before (same `dev:ino`: a symlink swapped into the chain since would resolve elsewhere), one
    * `realpath` otherwise.
    */
-  async #parentState(rel: RelPath, op: string, forWrite = false): Promise<'ok' | 'missing'> {
+  #parentState(rel: RelPath, op: string, forWrite = false): 'ok' | 'missing' {
     const parent = parentRelPath(rel)
     try {
-      const rootReal = await this.#realRoot()
+      const rootReal = this.#realRoot()
       if (parent === undefined) {
         if (!forWrite) return 'ok'
         // One lstat per write into the root, as a write below it lstats its parent: the root, made
@@ -622,14 +622,17 @@ export class LocalBackend
       throw err
     }
     // Something in the chain resolves elsewhere: name the symlink.
-    throw await this.#symlinkInChain(rel, op)
+    throw this.#symlinkInChain(rel, op)
   }
 
-  async #symlinkInChain(rel: RelPath, op: string): Promise<SyncError> {
+  #symlinkInChain(rel: RelPath, op: string): SyncError {
     const segments = rel.split('/').slice(0, -1)
     for (let i = 1; i <= segments.length; i++) {
       const sub = segments.slice(0, i).join('/')
-      const st = await lstat(join(this.root, sub)).catch(() => undefined)
+      let st: Stats | undefined
+      try {
+        st = lstatSync(join(this.root, sub), { throwIfNoEntry: false })
+      } catch {}
       if (st?.isSymbolicLink()) {
         return new SyncError('INVALID_PATH', `parent ${JSON.stringify(sub)} is a symlink; never written through`, {
           op: `local.${op}`,
@@ -655,13 +658,21 @@ export class LocalBackend
     })
   }
 
-  /** Creates the root and the missing parents of `rel`, never through a symlink. */
-  async #prepareParent(rel: RelPath, op: string): Promise<void> {
+  /**
+   * Creates the root and the missing parents of `rel`, never through a symlink. Undefined, not a
+   * promise, in the common case: the root was made and the parent is there (one lstat).
+   */
+  #prepareParent(rel: RelPath, op: string): Promise<void> | undefined {
+    if (this.#rootReal !== undefined && this.#parentState(rel, op, true) === 'ok') return undefined
+    return this.#makeRootAndParents(rel, op)
+  }
+
+  async #makeRootAndParents(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
       this.#rootMade ??= makeDirectories(this.root)
       await this.#rootMade
     }
-    if ((await this.#parentState(rel, op, true)) === 'ok') return
+    if (this.#parentState(rel, op, true) === 'ok') return
     const parent = parentRelPath(rel) ?? ''
     const pending = this.#creating.get(parent)
     if (pending !== undefined) {
@@ -706,7 +717,7 @@ export class LocalBackend
       // Created by us or by a concurrent writer, it must be a real directory.
       const st = await lstat(dir)
       parentStat = st
-      if (st.isSymbolicLink()) throw await this.#symlinkInChain(rel, op)
+      if (st.isSymbolicLink()) throw this.#symlinkInChain(rel, op)
       if (!st.isDirectory()) {
         throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, { op: `local.${op}`, path: rel })
       }
@@ -714,14 +725,14 @@ export class LocalBackend
   }
 
   /** The entry at `rel` after this backend changed it (`NOT_FOUND` if it vanished at once). */
-  async #entryOrMissing(rel: RelPath, op: string, parentChecked: boolean): Promise<Entry> {
-    const entry = await this.#entryAt(rel, parentChecked)
+  #entryOrMissing(rel: RelPath, op: string, parentChecked: boolean): Entry {
+    const entry = this.#entryAt(rel, parentChecked)
     if (!entry) throw missing(op, rel)
     return entry
   }
 
   /** The entry at `rel` as `list` would show it (per symlink policy), or undefined. */
-  async #entryAt(rel: RelPath, parentChecked = false): Promise<Entry | undefined> {
+  #entryAt(rel: RelPath, parentChecked = false): Entry | undefined {
     const abs = this.#abs(rel)
     let st: Stats | undefined
     try {
@@ -734,7 +745,7 @@ export class LocalBackend
       }
       if (st === undefined) return undefined
       // A path through a symlinked directory is not an entry of this tree (unless following).
-      if (!parentChecked && this.symlinkPolicy !== 'follow' && (await this.#parentState(rel, 'stat')) !== 'ok') {
+      if (!parentChecked && this.symlinkPolicy !== 'follow' && this.#parentState(rel, 'stat') !== 'ok') {
         return undefined
       }
     } catch (err) {
@@ -757,7 +768,7 @@ export class LocalBackend
     const follow = this.symlinkPolicy === 'follow'
     let fh: FileHandle | undefined
     try {
-      if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
+      if (!follow && this.#parentState(rel, op) === 'missing') throw missing(op, rel)
       // O_NONBLOCK: a FIFO put where a listed file was would block the open for ever (until a
       // writer comes, beyond Ctrl-C's reach in the thread pool); it is refused below instead.
       fh = await open(this.#abs(rel), READ_FLAGS | (follow ? 0 : constants.O_NOFOLLOW))
@@ -779,11 +790,11 @@ export class LocalBackend
    * `#openFile` with synchronous calls, for local copies: open and fstat of a cached file take
    * microseconds, less than the thread-pool round trips. The caller closes `fd`.
    */
-  async #openFileSync(rel: RelPath, op: string): Promise<{ fd: number; st: Stats }> {
+  #openFileSync(rel: RelPath, op: string): { fd: number; st: Stats } {
     const follow = this.symlinkPolicy === 'follow'
     let fd: number | undefined
     try {
-      if (!follow && (await this.#parentState(rel, op)) === 'missing') throw missing(op, rel)
+      if (!follow && this.#parentState(rel, op) === 'missing') throw missing(op, rel)
       fd = openSync(this.#abs(rel), READ_FLAGS | (follow ? 0 : constants.O_NOFOLLOW))
       const st = fstatSync(fd)
       if (!st.isFile()) {
@@ -799,9 +810,9 @@ export class LocalBackend
     }
   }
 
-  async #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string): Promise<void> {
+  #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string): void {
     if (expected === undefined) return
-    const mismatch = expectMismatch(await this.#entryAt(rel, true), expected)
+    const mismatch = expectMismatch(this.#entryAt(rel, true), expected)
     if (mismatch !== undefined) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: `local.${op}`,
@@ -827,16 +838,19 @@ export class LocalBackend
     let tmpName: string | undefined
     try {
       opts.signal?.throwIfAborted()
+      // Awaited also when undefined (one tick): write() returns to its caller before the temp file is
+      // made, as when this was a promise; a caller erroring the body the moment the temp file shows
+      // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
       await this.#prepareParent(rel, op)
       tmp = tmpName = tempPathFor(abs)
       await make(tmp)
       opts.signal?.throwIfAborted()
       // Just before the rename: an edit made to the destination since planning is never lost.
-      await this.#checkExpect(rel, opts.expect, op)
+      this.#checkExpect(rel, opts.expect, op)
       // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
       renameSync(tmp, abs)
       tmp = undefined
-      return await this.#entryOrMissing(rel, op, true)
+      return this.#entryOrMissing(rel, op, true)
     } catch (err) {
       if (tmp !== undefined) await unlink(tmp).catch(() => {})
       throw toSyncError(namingDestination(err, tmpName, abs), op, rel)
