@@ -78,4 +78,57 @@ describe('transfer', () => {
     expect(told.filter((e) => e.type === 'completed')).toHaveLength(1)
     expect(await listAll(target)).toEqual([])
   })
+  it('starts queued actions one after the other, not recursively: 20,000 skips behind a held copy', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    const file = await writeText(source, 'f', 'x')
+    const hold: MemFault = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      return undefined
+    }
+    target.faults = { write: hold, copyFrom: hold }
+    const skips: Action[] = Array.from({ length: 20_000 }, (_, i) => ({
+      kind: 'skip',
+      path: `s${i}` as RelPath,
+      reason: 'test',
+    }))
+    const settled: string[] = []
+    const events = await lastValueFrom(
+      from([{ kind: 'copy', path: file.path, source: file, reason: 'new file' } as Action, ...skips]).pipe(
+        transfer({ source, target, concurrency: 1, onSettled: (a) => settled.push(a.path) }),
+        toArray(),
+      ),
+    )
+    expect(events.filter((e) => e.type === 'skipped')).toHaveLength(20_000)
+    expect(events.filter((e) => e.type === 'completed')).toHaveLength(1)
+    // The copy settles before the first skip queued behind it starts.
+    expect(settled.slice(0, 2)).toEqual(['f', 's0'])
+    expect(settled).toHaveLength(20_001)
+  })
+
+  it('settles every running action once when unsubscribed, and starts no queued one', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    for (let i = 0; i < 6; i++) await writeText(source, `f${i}`, 'x')
+    const actions: Action[] = (await listAll(source))
+      .filter((e) => e.kind === 'file')
+      .map((e) => ({ kind: 'copy', path: e.path, source: e, reason: 'new file' }))
+    const started: string[] = []
+    const hold: MemFault = async (path: RelPath) => {
+      started.push(path)
+      await new Promise(() => {})
+      return undefined
+    }
+    target.faults = { write: hold, copyFrom: hold }
+    const settled: string[] = []
+    const sub = from(actions)
+      .pipe(transfer({ source, target, concurrency: 2, onSettled: (a) => settled.push(a.path) }))
+      .subscribe()
+    await vi.waitFor(() => expect(started).toHaveLength(2))
+    sub.unsubscribe()
+    expect(settled.sort()).toEqual([...started].sort())
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(started).toHaveLength(2)
+    expect(settled).toHaveLength(2)
+  })
 })
