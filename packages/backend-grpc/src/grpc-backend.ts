@@ -11,6 +11,7 @@ import {
   type CopyFromCapable,
   compareEntries,
   type DeltaCapable,
+  type DeltaFromOptions,
   type DeltaOp,
   type DeltaSource,
   type DirCreatable,
@@ -702,7 +703,7 @@ export class GrpcBackend
     }
   }
 
-  deltaFrom(path: RelPath, signature: FileSignature, opts: { signal?: AbortSignal } = {}): AsyncIterable<DeltaOp> {
+  deltaFrom(path: RelPath, signature: FileSignature, opts: DeltaFromOptions = {}): AsyncIterable<DeltaOp> {
     const self = this
     return {
       async *[Symbol.asyncIterator]() {
@@ -730,6 +731,9 @@ export class GrpcBackend
                         size: signature.size,
                         strongBytes: signature.strongBytes,
                         gzip: self.#compress,
+                        ...(opts.expect ? { expect: toWireExpect(opts.expect) } : {}),
+                        ...(opts.tolerateChanges ? { tolerateChanges: true } : {}),
+                        ...(opts.length !== undefined ? { length: opts.length } : {}),
                       },
                     }
                   : {}),

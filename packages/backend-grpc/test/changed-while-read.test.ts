@@ -1,9 +1,10 @@
 import { open, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { RelPath } from '@syncflow/core'
+import { Readable } from 'node:stream'
+import { applyDelta, computeSignature, type DeltaFromOptions, type ReadRange, type RelPath } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
-import { expect, it } from 'vitest'
-import { createGrpcBackend } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
+import { createGrpcBackend, type GrpcBackend } from '../src/index.js'
 import { startTestServer } from './helpers.js'
 
 it('a served file written to while a client reads it ends the read in TRANSIENT, not in a torn copy', async () => {
@@ -69,4 +70,52 @@ it('with tolerateChanges, a served file written to while it is read is read as i
   } finally {
     await stop()
   }
+})
+
+describe('deltaFrom (a pull) is pinned to the listed entry as a read is', () => {
+  const blockSize = 4096
+  /** The file the ops of `deltaFrom` build from `base`. */
+  async function pulled(b: GrpcBackend, base: Buffer, opts: DeltaFromOptions): Promise<Buffer> {
+    const sig = await computeSignature(Readable.from([base]), blockSize, 8)
+    const ops = b.deltaFrom('a.bin' as RelPath, sig, opts)
+    const reader = async (r: ReadRange) =>
+      Readable.from([base.subarray(r.offset, r.length === undefined ? undefined : r.offset + r.length)])
+    const parts: Buffer[] = []
+    for await (const c of applyDelta(reader, blockSize, ops)) parts.push(c as Buffer)
+    return Buffer.concat(parts)
+  }
+
+  it('a same-size edit since the listing fails with CONFLICT, nothing pulled', async () => {
+    const { server, dir, stop } = await startTestServer()
+    try {
+      const base = Buffer.alloc(100_000, 0x41)
+      await writeFile(join(dir, 'a.bin'), base)
+      const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
+      const planned = (await b.stat('a.bin' as RelPath))!
+      expect(await pulled(b, base, { expect: planned })).toEqual(base)
+      await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x42))
+      const err = await rejectionOf(pulled(b, base, { expect: planned }))
+      expect(err).toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('the source file changed since it was listed'),
+      })
+      await b.close()
+    } finally {
+      await stop()
+    }
+  })
+
+  it('with tolerateChanges and a length, a file grown since is pulled as it was listed (--no-check-updated)', async () => {
+    const { server, dir, stop } = await startTestServer()
+    try {
+      const base = Buffer.alloc(100_000, 0x41)
+      const listed = Buffer.concat([base.subarray(0, 50_000), Buffer.alloc(70_000, 0x43)])
+      await writeFile(join(dir, 'a.bin'), Buffer.concat([listed, Buffer.alloc(9_000, 0x44)]))
+      const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
+      expect(await pulled(b, base, { tolerateChanges: true, length: listed.length })).toEqual(listed)
+      await b.close()
+    } finally {
+      await stop()
+    }
+  })
 })

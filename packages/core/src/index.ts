@@ -6,6 +6,7 @@ export type {
   Copyable,
   CopyFromCapable,
   DeltaCapable,
+  DeltaFromOptions,
   DeltaOp,
   DirCreatable,
   FileSignature,

@@ -176,11 +176,11 @@ export class LocalTree implements ServedTree {
     }
   }
 
-  async *scanFile(full: RelPath): AsyncGenerator<Uint8Array> {
+  async *scanFile(full: RelPath, opts: ReadOptions = {}, length?: number): AsyncGenerator<Uint8Array> {
     // Two buffers for the whole file: no garbage per chunk (a GiB read in fresh 1 MiB buffers keeps
     // the collector busy), and the next read runs in the thread pool while the caller digests
     // this chunk (a signature costs about as much CPU per byte as the read costs the kernel).
-    const stream = await this.readFile(full)
+    const stream = await this.readFile(full, length === undefined ? undefined : { offset: 0, length }, opts)
     try {
       yield* transientChunks(stream, READ_AHEAD)
     } finally {

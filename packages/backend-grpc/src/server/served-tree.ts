@@ -23,10 +23,10 @@ export interface ServedTree {
    */
   readFile(full: RelPath, range?: ReadRange, opts?: ReadOptions): Promise<Readable & Fillable>
   /**
-   * The whole file like `readFile`, as chunks that are valid only until the next one is asked for
+   * The whole file (or its first `length` bytes), read as `readFile` reads it (`opts`), as chunks that are valid only until the next one is asked for
    * (two buffers, reused): for consumers that digest each chunk at once (signatures, hashes).
    */
-  scanFile(full: RelPath): AsyncIterable<Uint8Array>
+  scanFile(full: RelPath, opts?: ReadOptions, length?: number): AsyncIterable<Uint8Array>
   /**
    * The file at `full`, opened like `readFile`, for reads at any offset (the base of a patch:
    * one open for all its copy ops). The caller closes it.

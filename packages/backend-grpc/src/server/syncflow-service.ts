@@ -15,6 +15,7 @@ import {
   isSyncError,
   isWholeBaseCopy,
   MAX_REQUESTED_BLOCK_SIZE,
+  type ReadOptions,
   type RelPath,
   SyncError,
   strongBytesFor,
@@ -418,14 +419,17 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const run = async () => {
         ctx.authorize(call.metadata)
         let assembler: SignatureAssembler | undefined
-        let target: { full: RelPath; gzip: boolean } | undefined
+        let target: { full: RelPath; gzip: boolean; pin: ReadOptions; length: number | undefined } | undefined
         // Not `for await (… of call)`: that destroys the duplex at the end of the requests, and
         // with it the response half still to be written.
         for await (const m of call.iterator({ destroyOnReturn: false }) as AsyncIterable<DeltaRequest__Output>) {
           if (assembler === undefined) {
             const h = m.header
             if (!h) throw new SyncError('USAGE', 'a delta request must start with its header', { op: 'serve.delta' })
-            target = { ...(await resolve(h.root, h.path)), gzip: h.gzip }
+            const { full } = await resolve(h.root, h.path)
+            const expect = fromWireExpect(h.expect, full) ?? undefined
+            const pin = { ...(expect ? { expect } : {}), ...(h.tolerateChanges ? { tolerateChanges: true } : {}) }
+            target = { full, gzip: h.gzip, pin, length: h.length }
             assembler = new SignatureAssembler(
               { blockSize: h.blockSize, size: h.size, strongBytes: h.strongBytes },
               'delta',
@@ -436,7 +440,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         if (!assembler || !target) throw new SyncError('USAGE', 'empty delta request', { op: 'serve.delta' })
         const sig = assembler.finish()
         // generateDelta copies each chunk before asking for the next: a reused buffer is safe.
-        const source = tree.scanFile(target.full)
+        const source = tree.scanFile(target.full, target.pin, target.length)
         {
           const gzip = ctx.compress || target.gzip
           for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }), { gzip })) {

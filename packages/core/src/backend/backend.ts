@@ -316,7 +316,17 @@ export interface DeltaCapable {
  * with `end`), so only changed blocks cross the network. Throws `NOT_FOUND` for a missing path.
  */
 export interface DeltaSource {
-  deltaFrom(path: RelPath, signature: FileSignature, opts?: { signal?: AbortSignal }): AsyncIterable<DeltaOp>
+  deltaFrom(path: RelPath, signature: FileSignature, opts?: DeltaFromOptions): AsyncIterable<DeltaOp>
+}
+
+/**
+ * How `deltaFrom` reads its file: pinned to the entry listed (`expect`: `CONFLICT` when the file
+ * is no longer it, as `read` does), or read as it is (`tolerateChanges`), then only its first
+ * `length` bytes (the size listed), so that a log still being written is sent as it was listed.
+ */
+export interface DeltaFromOptions extends ReadOptions {
+  readonly signal?: AbortSignal
+  readonly length?: number
 }
 
 const has = (b: object, m: string): boolean => typeof (b as Record<string, unknown>)[m] === 'function'

@@ -1,4 +1,4 @@
-import type { Backend, DeltaOp, FileSignature, WriteMeta, WriteOptions } from '../backend/backend.js'
+import type { Backend, DeltaFromOptions, DeltaOp, FileSignature, WriteMeta, WriteOptions } from '../backend/backend.js'
 import { supports } from '../backend/backend.js'
 import { expectMismatch } from '../backend/expect-mismatch.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
@@ -148,7 +148,14 @@ export async function deltaTransfer(
       strongBytesFor(base.size, blockSize),
       signal ? { sizeHint: base.size, signal } : { sizeHint: base.size },
     )
-    const it = source.deltaFrom(path, signature, signal ? { signal } : {})[Symbol.asyncIterator]()
+    // Pinned as every other read of the source is: the file listed, or (tolerateChanges) its listed size.
+    const pin = opts.readOptions ?? {}
+    const fromOpts: DeltaFromOptions = {
+      ...pin,
+      ...(signal ? { signal } : {}),
+      ...(pin.tolerateChanges && meta.size !== undefined ? { length: meta.size } : {}),
+    }
+    const it = source.deltaFrom(path, signature, fromOpts)[Symbol.asyncIterator]()
     // The first two ops tell a delta that leaves the file as it is (a file touched with the same
     // content): then it is checked by reading it and only gets the new mtime.
     const head: DeltaOp[] = []

@@ -1,5 +1,6 @@
 // Original file: proto/syncflow.proto
 
+import type { Expect as _syncflow_v1_Expect, Expect__Output as _syncflow_v1_Expect__Output } from '../../syncflow/v1/Expect.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface DeltaHeader {
@@ -15,6 +16,18 @@ export interface DeltaHeader {
    * The client accepts gzip-compressed literals.
    */
   'gzip'?: (boolean);
+  /**
+   * The source entry listed (DeltaFromOptions.expect): a file that is no longer it fails with
+   * CONFLICT, as a Read does.
+   */
+  'expect'?: (_syncflow_v1_Expect | null);
+  /**
+   * Read the file as it is (DeltaFromOptions.tolerateChanges), and then only its first `length`
+   * bytes when given.
+   */
+  'tolerateChanges'?: (boolean);
+  'length'?: (number | string | Long);
+  '_length'?: "length";
 }
 
 export interface DeltaHeader__Output {
@@ -30,4 +43,16 @@ export interface DeltaHeader__Output {
    * The client accepts gzip-compressed literals.
    */
   'gzip': (boolean);
+  /**
+   * The source entry listed (DeltaFromOptions.expect): a file that is no longer it fails with
+   * CONFLICT, as a Read does.
+   */
+  'expect': (_syncflow_v1_Expect__Output | null);
+  /**
+   * Read the file as it is (DeltaFromOptions.tolerateChanges), and then only its first `length`
+   * bytes when given.
+   */
+  'tolerateChanges': (boolean);
+  'length'?: (number);
+  '_length'?: "length";
 }
