@@ -174,16 +174,17 @@ describe('ioTimeoutMs: a listing from a server that stalls', () => {
     await Promise.all(Array.from({ length: 3000 }, (_, i) => writeFile(join(srv.dir, `file-${i}.txt`), '')))
     const proxy = await startProxy(srv.server.port)
     cleanups.push(proxy.close)
-    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/`, ioTimeoutMs: 300 })
+    // 1 s, not less: a loaded machine can leave that much between two messages of a healthy listing.
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/`, ioTimeoutMs: 1000 })
     cleanups.push(() => b.close())
     // A whole listing while the caller dawdles longer than the timeout after each message's entries.
     let n = 0
     for await (const _ of b.list()) {
-      if (++n % 1000 === 0) await new Promise((resolve) => setTimeout(resolve, 400)) // longer than ioTimeoutMs, on purpose
+      if (++n % 1000 === 0) await new Promise((resolve) => setTimeout(resolve, 1200)) // longer than ioTimeoutMs, on purpose
     }
     expect(n).toBe(3000)
     // Then the server hangs a little way into the next listing.
-    const stalled = proxy.stall('down', 2000)
+    const stalled = proxy.stall('down', 4000)
     const listing = (async () => {
       for await (const _ of b.list()) {
         // drain
@@ -192,8 +193,8 @@ describe('ioTimeoutMs: a listing from a server that stalls', () => {
     await expect(listing).rejects.toMatchObject({
       code: 'TRANSIENT',
       op: 'grpc.list',
-      message: expect.stringContaining('sent or took nothing for 0.3 s (I/O timeout)'),
+      message: expect.stringContaining('sent or took nothing for 1 s (I/O timeout)'),
     })
     await stalled
-  })
+  }, 20_000)
 })
