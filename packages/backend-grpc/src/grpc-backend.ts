@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { CallOptions, ChannelOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js'
+import type { DirectoryChain } from '@syncflow/backend-local'
 import {
   type Backend,
   bareMessage,
@@ -156,6 +157,11 @@ export class GrpcBackend
   readonly features: ReadonlySet<string>
   /** The server's version (from Hello). */
   readonly serverVersion: string
+  /**
+   * Where this root lies on the server's disk, by identity (from Hello; empty ids from a server
+   * before it): lets a client on the same host see a local directory that contains it.
+   */
+  readonly rootChain: DirectoryChain
   readonly #client: SyncflowClient
   readonly #root: string
   readonly #token: string | undefined
@@ -197,6 +203,7 @@ export class GrpcBackend
     this.#symlinks = options.symlinks ?? 'preserve'
     this.features = new Set(hello.features)
     this.serverVersion = hello.serverVersion
+    this.rootChain = { exists: hello.rootChain?.exists ?? false, ids: hello.rootChain?.ids ?? [] }
     const c = hello.capabilities
     const hashes = (c?.hashes ?? []).filter((h): h is HashAlgo => h === 'md5' || h === 'sha1' || h === 'sha256')
     this.capabilities = {

@@ -1,4 +1,6 @@
 // Public API of @syncflow/backend-local.
+
+export { type DirectoryChain, directoryChain } from './directory-chain.js'
 export type { LocalBackendOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'

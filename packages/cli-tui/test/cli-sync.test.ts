@@ -215,6 +215,33 @@ describe('safety refusals', () => {
     }
   })
 
+  it('refuses a syncflow serve on this host whose directory is inside the local source, contains the local target, or is it (exit 2, nothing written)', async () => {
+    const { startServer } = await import('@syncflow/backend-grpc')
+    await writeTree(src, { 'a/f1': '1', 'b/f2': '2' })
+    // The server serves the source's own directory, as `serve --root SRC` on this host would.
+    const server = await startServer({ root: src, listen: '127.0.0.1:0' })
+    try {
+      const before = await snapshotTree(src)
+      for (const [a, b, says] of [
+        [src, `grpc://127.0.0.1:${server.port}/z`, 'the target is inside the source'],
+        [`grpc://localhost:${server.port}/`, join(src, 'a', 'x'), 'the target is inside the source'],
+        [join(src, 'a'), `grpc://127.0.0.1:${server.port}/a`, 'are the same directory'],
+        [`grpc://127.0.0.1:${server.port}/b`, src, 'the source is inside the target'],
+      ] as const) {
+        const r = await cli('sync', a, b)
+        expect(r.code, `${a} ${b}: ${r.stderr}`).toBe(2)
+        expect(r.stderr).toContain(says)
+      }
+      expect(await snapshotTree(src)).toEqual(before)
+      // A served directory beside the source is fine.
+      const r = await cli('sync', join(src, 'a'), `grpc://127.0.0.1:${server.port}/b/copy`)
+      expect(r.code, r.stderr).toBe(0)
+      expect(await readTree(join(src, 'b', 'copy'))).toEqual({ f1: '1' })
+    } finally {
+      await server.close({ graceMs: 0 })
+    }
+  })
+
   it('a missing source root is exit 2 and leaves the target alone', async () => {
     await writeTree(dst, { 'keep.txt': 'keep' })
     const r = await cli('sync', join(root, 'nope'), dst, '--json')

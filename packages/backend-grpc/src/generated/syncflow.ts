@@ -8,6 +8,7 @@ import type { DeltaHeader as _syncflow_v1_DeltaHeader, DeltaHeader__Output as _s
 import type { DeltaOp as _syncflow_v1_DeltaOp, DeltaOp__Output as _syncflow_v1_DeltaOp__Output } from './syncflow/v1/DeltaOp.js';
 import type { DeltaReply as _syncflow_v1_DeltaReply, DeltaReply__Output as _syncflow_v1_DeltaReply__Output } from './syncflow/v1/DeltaReply.js';
 import type { DeltaRequest as _syncflow_v1_DeltaRequest, DeltaRequest__Output as _syncflow_v1_DeltaRequest__Output } from './syncflow/v1/DeltaRequest.js';
+import type { DirectoryChain as _syncflow_v1_DirectoryChain, DirectoryChain__Output as _syncflow_v1_DirectoryChain__Output } from './syncflow/v1/DirectoryChain.js';
 import type { Empty as _syncflow_v1_Empty, Empty__Output as _syncflow_v1_Empty__Output } from './syncflow/v1/Empty.js';
 import type { EndOp as _syncflow_v1_EndOp, EndOp__Output as _syncflow_v1_EndOp__Output } from './syncflow/v1/EndOp.js';
 import type { Entry as _syncflow_v1_Entry, Entry__Output as _syncflow_v1_Entry__Output } from './syncflow/v1/Entry.js';
@@ -57,6 +58,7 @@ export interface ProtoGrpcType {
       DeltaOp: MessageTypeDefinition<_syncflow_v1_DeltaOp, _syncflow_v1_DeltaOp__Output>
       DeltaReply: MessageTypeDefinition<_syncflow_v1_DeltaReply, _syncflow_v1_DeltaReply__Output>
       DeltaRequest: MessageTypeDefinition<_syncflow_v1_DeltaRequest, _syncflow_v1_DeltaRequest__Output>
+      DirectoryChain: MessageTypeDefinition<_syncflow_v1_DirectoryChain, _syncflow_v1_DirectoryChain__Output>
       Empty: MessageTypeDefinition<_syncflow_v1_Empty, _syncflow_v1_Empty__Output>
       EndOp: MessageTypeDefinition<_syncflow_v1_EndOp, _syncflow_v1_EndOp__Output>
       Entry: MessageTypeDefinition<_syncflow_v1_Entry, _syncflow_v1_Entry__Output>

@@ -2,7 +2,14 @@ import { constants, type Stats } from 'node:fs'
 import { type FileHandle, lstat, open, readlink, realpath } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { changedWhileRead, checkBeforeEnd, createLocalBackend, sameFile } from '@syncflow/backend-local'
+import {
+  changedWhileRead,
+  checkBeforeEnd,
+  createLocalBackend,
+  type DirectoryChain,
+  directoryChain,
+  sameFile,
+} from '@syncflow/backend-local'
 import {
   type Backend,
   type Entry,
@@ -174,6 +181,14 @@ export class LocalTree implements ServedTree {
       await fh.close()
       throw fsError(err, 'read', full)
     }
+  }
+
+  async rootChain(sub: string): Promise<DirectoryChain> {
+    // Only ever a help to the client: a part it cannot see is left out, never a failed Hello.
+    return directoryChain(sub === '' ? this.realRoot : join(this.realRoot, sub)).catch(() => ({
+      exists: false,
+      ids: [],
+    }))
   }
 
   async *scanFile(full: RelPath, opts: ReadOptions = {}, length?: number): AsyncGenerator<Uint8Array> {

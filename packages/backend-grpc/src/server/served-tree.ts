@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { DirectoryChain } from '@syncflow/backend-local'
 import type { Backend, BaseFile, Entry, Fillable, ReadOptions, ReadRange, RelPath } from '@syncflow/core'
 
 /**
@@ -26,6 +27,8 @@ export interface ServedTree {
    * The whole file (or its first `length` bytes), read as `readFile` reads it (`opts`), as chunks that are valid only until the next one is asked for
    * (two buffers, reused): for consumers that digest each chunk at once (signatures, hashes).
    */
+  /** Where the client root `sub` lies on this host's disk (see DirectoryChain); empty ids if unknown. */
+  rootChain(sub: string): Promise<DirectoryChain>
   scanFile(full: RelPath, opts?: ReadOptions, length?: number): AsyncIterable<Uint8Array>
   /**
    * The file at `full`, opened like `readFile`, for reads at any offset (the base of a patch:

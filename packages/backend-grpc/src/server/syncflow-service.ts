@@ -188,6 +188,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         },
         features,
         maxMessageBytes: ctx.maxMessageBytes,
+        rootChain: await tree.rootChain(rootOf(req.root)).then((c) => ({ exists: c.exists, ids: [...c.ids] })),
       }
     }),
 

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises'
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
-import { SyncError, schemeOf } from '@syncflow/core'
+import type { DirectoryChain } from '@syncflow/backend-local'
+import { type Backend, SyncError, schemeOf } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
 
 /** The real path of `p`, resolving symlinks in the part that exists (a target may not exist yet). */
@@ -62,7 +63,49 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
           ? 'overlap: the source is inside the target'
           : undefined
   if (overlap === undefined) return
-  throw new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
+  throw overlapError(source, target, overlap)
+}
+
+function overlapError(source: string, target: string, overlap: string): SyncError {
+  return new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
     hint: 'Choose a target outside the source that does not contain it either.',
   })
+}
+
+/** Where an opened side lies on this host's disk: a local path's, or what a syncflow server said. */
+async function chainOf(location: string, backend: Backend): Promise<DirectoryChain | undefined> {
+  const local = localPathOf(location)
+  if (local !== undefined) {
+    const { directoryChain } = await import('@syncflow/backend-local')
+    return directoryChain(local)
+  }
+  const told = (backend as { rootChain?: DirectoryChain }).rootChain
+  return told !== undefined && told.ids.length > 0 ? told : undefined
+}
+
+/**
+ * After opening: refuses a source and target that are one directory, or one inside the other, by
+ * identity (device and inode on one machine), where names cannot tell. A `syncflow serve` on this
+ * host serving a directory inside the local source would otherwise get one more nested copy of the
+ * source on every run (QA 10 #12); two URIs for one server (`localhost`, `127.0.0.1`) are caught too.
+ * @throws SyncError `USAGE`
+ */
+export async function assertNoSharedDirectory(
+  source: string,
+  target: string,
+  backends: { source: Backend; target: Backend },
+): Promise<void> {
+  // Two local paths were compared by real path already; a chain adds something only with a server.
+  if (localPathOf(source) !== undefined && localPathOf(target) !== undefined) return
+  const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
+  if (a === undefined || b === undefined) return
+  const overlap =
+    a.exists && b.exists && a.ids[0] === b.ids[0]
+      ? 'are the same directory (on this host)'
+      : b.exists && a.ids.includes(b.ids[0] as string)
+        ? 'overlap: the source is inside the target (on this host)'
+        : a.exists && b.ids.includes(a.ids[0] as string)
+          ? 'overlap: the target is inside the source (on this host)'
+          : undefined
+  if (overlap !== undefined) throw overlapError(source, target, overlap)
 }

@@ -17,7 +17,7 @@ import {
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import type { JobFlags } from '../options/job-flags.js'
-import { assertNoOverlap } from './assert-no-overlap.js'
+import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { fileAtLocation } from './file-at-location.js'
 import { registerPlugins } from './load-plugins.js'
@@ -108,6 +108,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     )
     closers.push(() => target.close())
     stopIfAborted()
+    await assertNoSharedDirectory(spec.source, spec.target, { source, target })
 
     if (!(await source.rootExists())) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.

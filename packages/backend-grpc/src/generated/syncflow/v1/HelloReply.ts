@@ -1,6 +1,7 @@
 // Original file: proto/syncflow.proto
 
 import type { Capabilities as _syncflow_v1_Capabilities, Capabilities__Output as _syncflow_v1_Capabilities__Output } from '../../syncflow/v1/Capabilities.js';
+import type { DirectoryChain as _syncflow_v1_DirectoryChain, DirectoryChain__Output as _syncflow_v1_DirectoryChain__Output } from '../../syncflow/v1/DirectoryChain.js';
 
 export interface HelloReply {
   'protocol'?: (number);
@@ -16,6 +17,12 @@ export interface HelloReply {
    * Largest message the server accepts, in bytes.
    */
   'maxMessageBytes'?: (number);
+  /**
+   * Where the client's root lies on the server's disk, by identity (machine:device:inode of it, or
+   * of its nearest existing ancestor, then of each directory above): a client on the same host
+   * refuses to sync it with a local directory that contains it or lies inside it.
+   */
+  'rootChain'?: (_syncflow_v1_DirectoryChain | null);
 }
 
 export interface HelloReply__Output {
@@ -32,4 +39,10 @@ export interface HelloReply__Output {
    * Largest message the server accepts, in bytes.
    */
   'maxMessageBytes': (number);
+  /**
+   * Where the client's root lies on the server's disk, by identity (machine:device:inode of it, or
+   * of its nearest existing ancestor, then of each directory above): a client on the same host
+   * refuses to sync it with a local directory that contains it or lies inside it.
+   */
+  'rootChain': (_syncflow_v1_DirectoryChain__Output | null);
 }
