@@ -1,3 +1,4 @@
+import type { SerializedError } from '@syncflow/core'
 import { Box, Text } from 'ink'
 import { CountsLine, countLines } from './CountsLine.js'
 import { ErrorList } from './ErrorList.js'
@@ -44,6 +45,14 @@ export function statusText(view: SyncView, stopping: boolean, watch: boolean): s
   if (view.phase === 'starting') return 'starting'
   if (view.phase === 'idle') return 'watching'
   return view.listing ? (watch ? 'syncing' : 'listing') : 'syncing'
+}
+
+/**
+ * The run's fatal error, its code said once: a SyncError's message already starts with it
+ * (`PERMISSION: bad.list: …`), one made without an operation does not.
+ */
+export function fatalText(fatal: Pick<SerializedError, 'code' | 'message'>): string {
+  return fatal.message.startsWith(`${fatal.code}: `) ? fatal.message : `${fatal.code}: ${fatal.message}`
 }
 
 /** The width and rows of the whole screen on a terminal of `columns` x `rows` (the last row left free). */
@@ -143,9 +152,7 @@ export function Dashboard(props: DashboardProps) {
           <Text bold={color}>
             {fitText(`${view.final.interrupted ? 'Stopped' : 'Finished'}: ${summaryText(view.final)}`, width)}
           </Text>
-          {view.final.fatal ? (
-            <Text>{fitText(`${view.final.fatal.code}: ${view.final.fatal.message}`, width)}</Text>
-          ) : null}
+          {view.final.fatal ? <Text>{fitText(fatalText(view.final.fatal), width)}</Text> : null}
           {props.lingering ? <Text dimColor={color}>{fitText('e: all errors · q: quit', width)}</Text> : null}
         </Box>
       ) : (

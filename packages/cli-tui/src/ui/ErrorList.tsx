@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink'
+import { failedSubject } from '../output/format-action.js'
 import { fitText } from './fit-text.js'
 import type { ErrorView } from './sync-view-state.js'
 
@@ -31,9 +32,12 @@ export function shortMessage(e: Pick<ErrorView, 'code' | 'path' | 'message'>): s
   return rest.startsWith(': ') ? rest.slice(2) : e.message
 }
 
-/** One error as one line: `CODE path: message`. */
+/**
+ * One error as one line: `CODE path: message`; for a failure of no one file, what failed, as the
+ * line output says it (`(source list)`, `(state store)`).
+ */
 export function errorLine(e: ErrorView, width: number): string {
-  return fitText(`${e.code} ${e.path || '(run)'}: ${shortMessage(e).replace(/\s+/g, ' ')}`, width)
+  return fitText(`${e.code} ${failedSubject(e)}: ${shortMessage(e).replace(/\s+/g, ' ')}`, width)
 }
 
 /** The latest errors, newest first. Nothing at all when there are none. */

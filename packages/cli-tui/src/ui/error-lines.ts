@@ -1,3 +1,4 @@
+import { failedSubject } from '../output/format-action.js'
 import type { ErrorView } from './sync-view-state.js'
 import { wrapText } from './wrap-text.js'
 
@@ -23,11 +24,12 @@ export function messageText(e: Pick<ErrorView, 'code' | 'path' | 'message'>): st
 }
 
 /**
- * One error, whole, wrapped to `width` columns: `✗ CODE path`, then the message and the hint (if
+ * One error, whole, wrapped to `width` columns: `✗ CODE path` (or what failed, as the line output
+ * says it: `(source list)`), then the message and the hint (if
  * any), indented. Nothing is cut: a long path or message takes as many lines as it needs.
  */
 export function errorLines(e: ErrorView, width: number): ErrorLine[] {
-  const lines: ErrorLine[] = wrapText(`${e.code} ${e.path || '(run)'}`, width, '✗ ', '  ').map((text) => ({
+  const lines: ErrorLine[] = wrapText(`${e.code} ${failedSubject(e)}`, width, '✗ ', '  ').map((text) => ({
     text,
     kind: 'head',
   }))

@@ -1,4 +1,4 @@
-import type { ActionKind, SyncEvent, SyncSummary } from '@syncflow/core'
+import type { ActionKind, FailedEvent, SyncEvent, SyncSummary } from '@syncflow/core'
 import { completedProgressBytes } from '../output/completed-progress-bytes.js'
 import { summaryText } from './summary-text.js'
 
@@ -24,7 +24,9 @@ export interface ErrorView {
   readonly message: string
   /** What to try next, when the error says. */
   readonly hint?: string
-  readonly stage: string
+  readonly stage: FailedEvent['stage']
+  /** For a listing failure: whose listing it was, when known. */
+  readonly side?: FailedEvent['side']
 }
 
 /** Counts of what was done, over the whole job (all cycles of a watch). */
@@ -203,6 +205,7 @@ export class SyncViewState {
           message: e.error.message,
           ...(e.error.hint !== undefined ? { hint: e.error.hint } : {}),
           stage: e.stage,
+          ...(e.side !== undefined ? { side: e.side } : {}),
         })
         if (this.#errors.length > this.#limits.maxErrors) this.#errors = this.#errors.slice(-this.#limits.maxErrors)
         break

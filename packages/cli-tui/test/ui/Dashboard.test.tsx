@@ -1,6 +1,6 @@
 import { render } from 'ink-testing-library'
 import { describe, expect, it } from 'vitest'
-import { Dashboard, type DashboardProps } from '../../src/ui/Dashboard.js'
+import { Dashboard, type DashboardProps, fatalText } from '../../src/ui/Dashboard.js'
 import { SyncViewState } from '../../src/ui/sync-view-state.js'
 import { action, failed, summary, transferEvents } from './fixtures.js'
 
@@ -116,6 +116,21 @@ describe('Dashboard', () => {
     // Stopping, or ended, says so even while paused.
     expect(render(<Dashboard {...base({ paused: true, stopping: true })} />).lastFrame()).toContain('[stopping…]')
     expect(render(<Dashboard {...base({ view: s.view(), paused: true })} />).lastFrame()).toContain('[done]')
+  })
+
+  it("names a listing failure's side, and says the fatal error's code once (QA 10 #8)", () => {
+    const s = new SyncViewState(false)
+    s.add({ type: 'stats', ts: 0, listing: true } as never)
+    const error = { code: 'PERMISSION', message: 'PERMISSION: bad.list: late list failure' } as const
+    s.add({ type: 'failed', ts: 0, path: '', stage: 'list', side: 'target', error })
+    s.add({ type: 'done', ts: 0, summary: summary({ failed: 1, fatal: error }) })
+    const frame = lines(render(<Dashboard {...base({ view: s.view() })} />).lastFrame())
+    expect(frame).toContain('PERMISSION: bad.list: late list failure')
+    expect(frame.join('\n')).not.toContain('PERMISSION: PERMISSION')
+    expect(frame).toContain('✗ PERMISSION (target list): late list failure')
+    expect(frame.join('\n')).not.toContain('(run)')
+    // A message without the code (an error made without an operation) still gets it.
+    expect(fatalText({ code: 'USAGE', message: 'no such job' })).toBe('USAGE: no such job')
   })
 
   it('while paused: no ETA, and what the pause holds is waiting, not in flight', () => {

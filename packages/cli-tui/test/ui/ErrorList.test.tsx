@@ -43,4 +43,16 @@ describe('ErrorList', () => {
       'PERMISSION: local.list (other): EACCES',
     )
   })
+
+  it('names whose listing failed, as the line output does (QA 10 #8)', () => {
+    const e: ErrorView = {
+      ...err(''),
+      stage: 'list',
+      side: 'target',
+      message: 'PERMISSION: bad.list: late list failure',
+    }
+    expect(errorLine(e, 80)).toBe('PERMISSION (target list): late list failure')
+    const { lastFrame } = render(<ErrorList errors={[e]} total={1} rows={3} width={80} color={false} />)
+    expect(lastFrame()).toContain('✗ PERMISSION (target list): late list failure')
+  })
 })

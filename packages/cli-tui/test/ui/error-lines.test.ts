@@ -47,6 +47,10 @@ describe('errorLines', () => {
         .map((l) => l.text.trim().replace(/^✗ /, ''))
         .join(''),
     ).toBe(`PERMISSION ${deep}`.replace(' ', ''))
-    expect(errorLines({ ...qa, path: '' }, 80)[0]?.text).toBe('✗ PERMISSION (run)')
+    // A failure of no one file says what failed, as the line output does (QA 10 #8).
+    expect(errorLines({ ...qa, path: '', stage: 'list', side: 'source' }, 80)[0]?.text).toBe(
+      '✗ PERMISSION (source list)',
+    )
+    expect(errorLines({ ...qa, path: '', stage: 'record' }, 80)[0]?.text).toBe('✗ PERMISSION (state store)')
   })
 })
