@@ -51,8 +51,10 @@ function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): C
 async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
   const file = cmd.getOptionValue('config') as string | undefined
   if (file !== undefined) {
-    const { applyConfigFile } = await import('./options/apply-config-file.js')
-    const others = new Set((cmd.parent?.commands ?? []).flatMap((c) => c.options.map((o) => o.attributeName())))
+    const { applyConfigFile, fileKeyOf } = await import('./options/apply-config-file.js')
+    const others = new Set(
+      (cmd.parent?.commands ?? []).flatMap((c) => c.options.flatMap((o) => [o.attributeName(), fileKeyOf(o)])),
+    )
     const { ignored, warnings } = await applyConfigFile(cmd, file, others)
     for (const warning of warnings) streams.stderr.write(`syncflow: warning: ${warning}\n`)
     if (ignored.length > 0 && cmd.getOptionValue('verbose') === true) {

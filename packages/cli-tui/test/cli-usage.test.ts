@@ -242,6 +242,49 @@ describe('--config FILE', () => {
     expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), 'unknown key "exclud"', 'exclude')
   })
 
+  // QA 10 #11: the list said maxDelete, dryRun and plugin (commander's names); "no-state" was refused.
+  it('an unknown key gets the keys as the file spells them', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await writeFile(file, JSON.stringify({ 'max-delet': 3 }))
+    const r = await runCli(['sync', 'a', 'b', '--config', file])
+    expectUsageError(r, 'unknown key "max-delet"')
+    const known = /Keys this command takes: (.*)\./.exec(r.stderr)?.[1]?.split(', ')
+    expect(known).toEqual(expect.arrayContaining(['dry-run', 'max-delete', 'no-state', 'no-check-updated', 'plugins']))
+    expect(known).not.toEqual(expect.arrayContaining(['config']))
+    for (const key of known ?? []) expect(key).toMatch(/^[a-z0-9-]+$/)
+  })
+
+  it('"no-state": true is --no-state; a value that is not a boolean is refused', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a.txt'), 'x')
+    const stateDir = join(dir, 'state')
+    const sync = (dst = 'dst') =>
+      runCli(['sync', join(dir, 'src'), join(dir, dst), '--config', file], { env: { SYNCFLOW_STATE_DIR: stateDir } })
+    await writeFile(file, JSON.stringify({ 'no-state': true }))
+    const r = await sync()
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readdir(join(dir, 'dst'))).toEqual(['a.txt'])
+    const stores = async () => (await readdir(stateDir).catch(() => [])).filter((f) => f.endsWith('.sqlite'))
+    expect(await stores()).toEqual([])
+    // False is the flag not given: the state store is used.
+    await writeFile(file, JSON.stringify({ 'no-state': false }))
+    expect((await sync('dst2')).code).toBe(0)
+    expect(await stores()).toHaveLength(1)
+    await writeFile(file, JSON.stringify({ 'no-state': 'yes' }))
+    expectUsageError(await sync(), file, '"no-state" must be true or false, not "yes"')
+  })
+
+  it('a "config" key is refused: a file does not name another', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await writeFile(file, JSON.stringify({ config: 'x.json' }))
+    expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), file, '"config" cannot be a key')
+    expectUsageError(await runCli(['ls', 'a', '--config', file]), file, '"config" cannot be a key')
+  })
+
   it('a file that is not JSON is refused', async () => {
     const dir = await tempDir()
     const file = join(dir, 'syncflow.json')

@@ -21,7 +21,8 @@ export interface ConfigNotes {
  *
  * One file serves every command of a job (`sync`, `check`, `ls`, `watch` …): a key of another
  * command's flag (`"max-delete"` read by `check`) is left out, and returned so that `-v` can say
- * so; a key no command takes is refused. `otherKeys` are those flags' attribute names.
+ * so; a key no command takes is refused, and so is `config` (a file does not name another).
+ * `otherKeys` are those flags' attribute names and file keys (`fileKeyOf`).
  * @returns the keys left out, and warnings about values.
  */
 export async function applyConfigFile(
@@ -45,23 +46,40 @@ export async function applyConfigFile(
       'For example {"concurrency": 4, "exclude": ["*.tmp"]}.',
     )
   }
-  // A `--no-x` flag is the file's key "x" (false) unless a `--x` flag has that key (`--state`).
-  const options = cmd.options.filter(
-    (o) =>
-      o.attributeName() !== 'config' &&
-      (!o.negate || !cmd.options.some((p) => !p.negate && p.attributeName() === o.attributeName())),
-  )
+  if (Object.hasOwn(config, 'config')) {
+    throw usageError(
+      `config file ${file}: "config" cannot be a key: a config file does not name another`,
+      'Put the flags in this file, or give the other file with --config.',
+    )
+  }
+  const options = cmd.options.filter((o) => o.attributeName() !== 'config')
+  // A `--no-x` flag is the file's key "no-x" (true), or "x" (false) unless a `--x` flag has that key (`--state`).
+  const positive = (o: Option) =>
+    !o.negate || !cmd.options.some((p) => !p.negate && p.attributeName() === o.attributeName())
   const ignored: string[] = []
   const warnings: string[] = []
   for (const [rawKey, value] of Object.entries(config)) {
+    const negated = options.find((o) => o.negate && fileKeyOf(o) === rawKey)
+    if (negated) {
+      const key = negated.attributeName()
+      if (typeof value !== 'boolean') {
+        throw usageError(
+          `config file ${file}: "${rawKey}" must be true or false, not ${JSON.stringify(value)}`,
+          `See: ${negated.flags}  ${negated.description}`,
+        )
+      }
+      // `"no-state": false` is the flag not given: nothing to set.
+      if (value && cmd.getOptionValueSource(key) !== 'cli') cmd.setOptionValueWithSource(key, false, 'config')
+      continue
+    }
     const key = attributeOf(rawKey)
-    const option = options.find((o) => o.attributeName() === key)
+    const option = options.find((o) => positive(o) && o.attributeName() === key)
     if (!option) {
-      if (otherKeys.has(key)) {
+      if (otherKeys.has(key) || otherKeys.has(rawKey)) {
         ignored.push(rawKey)
         continue
       }
-      const known = options.map((o) => o.attributeName()).join(', ')
+      const known = options.map(fileKeyOf).join(', ')
       throw usageError(`unknown key "${rawKey}" in config file ${file}`, `Keys this command takes: ${known}.`)
     }
     if (cmd.getOptionValueSource(key) === 'cli') continue
@@ -70,6 +88,11 @@ export async function applyConfigFile(
     cmd.setOptionValueWithSource(key, configValue(option, key, rawKey, pathsBeside(key, value, file), file), 'config')
   }
   return { ignored, warnings }
+}
+
+/** The key a config file gives `option` as: its long flag (`max-delete`, `no-state`); `plugins` for --plugin (design §8). */
+export function fileKeyOf(option: Option): string {
+  return option.attributeName() === 'plugin' ? 'plugins' : (option.long ?? '').replace(/^--/, '')
 }
 
 /** A config key as a flag's attribute name: `max-delete` → `maxDelete`; `plugins` (design §8) → `plugin`. */
