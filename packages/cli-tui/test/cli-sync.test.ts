@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -496,6 +497,69 @@ describe('--config', () => {
     const r = await cli('sync', src, dst, '--config', file)
     expect(r.code, r.stderr).toBe(0)
     expect((await readTree(dst))['dir/sub/c.bin']).toBeUndefined()
+  })
+})
+
+// QA 10 #14: token-file and ca-file were taken relative to where syncflow ran, plugins to the file.
+describe('--config paths are relative to the config file', () => {
+  it('token-file, ca-file and a file-path state, from another directory; a missing one names the file and key', async () => {
+    const { startServer } = await import('@syncflow/backend-grpc')
+    const conf = join(root, 'conf')
+    await mkdir(conf)
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        'key.pem',
+        '-out',
+        'ca.pem',
+        '-days',
+        '2',
+      ].concat(['-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1']),
+      { cwd: conf, stdio: 'pipe' },
+    )
+    await writeFile(join(conf, 'tok'), 'sekrit\n')
+    const served = await tempDir('served')
+    await writeTree(served, { 'r.txt': 'remote' })
+    const server = await startServer({
+      root: served,
+      listen: '127.0.0.1:0',
+      token: 'sekrit',
+      tlsCert: readFileSync(join(conf, 'ca.pem')),
+      tlsKey: readFileSync(join(conf, 'key.pem')),
+    })
+    try {
+      const job = join(conf, 'job.json')
+      await writeFile(job, JSON.stringify({ 'token-file': 'tok', 'ca-file': 'ca.pem', state: 'st/' }))
+      // Run from the repository (runCli's cwd), not from conf/.
+      const ls = await cli('ls', `grpcs://127.0.0.1:${server.port}/`, '--config', job)
+      expect(ls.code, ls.stderr).toBe(0)
+      expect(ls.stdout).toContain('r.txt')
+      const sync = await cli('sync', src, dst, '--config', job)
+      expect(sync.code, sync.stderr).toBe(0)
+      expect((await readdir(join(conf, 'st'))).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1)
+
+      await writeFile(job, JSON.stringify({ 'token-file': 'nope' }))
+      expectUsageError(
+        await cli('ls', `grpcs://127.0.0.1:${server.port}/`, '--config', job),
+        `config file ${job}: "token-file" "nope" (${join(conf, 'nope')}): no such file`,
+        "relative to the file's directory",
+      )
+      await writeFile(job, JSON.stringify({ 'ca-file': 'nope.pem' }))
+      expectUsageError(
+        await cli('ls', `grpcs://127.0.0.1:${server.port}/`, '--config', job),
+        `config file ${job}: "ca-file" "nope.pem" (${join(conf, 'nope.pem')}): no such file`,
+      )
+    } finally {
+      await server.close({ graceMs: 0 })
+    }
   })
 })
 

@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
@@ -85,7 +86,9 @@ export async function applyConfigFile(
     if (cmd.getOptionValueSource(key) === 'cli') continue
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
-    cmd.setOptionValueWithSource(key, configValue(option, key, rawKey, pathsBeside(key, value, file), file), 'config')
+    const beside = pathsBeside(key, value, file)
+    await assertReadable(key, rawKey, beside, value, file)
+    cmd.setOptionValueWithSource(key, configValue(option, key, rawKey, beside, file), 'config')
   }
   return { ignored, warnings }
 }
@@ -101,11 +104,69 @@ function attributeOf(rawKey: string): string {
   return key === 'plugins' ? 'plugin' : key
 }
 
-/** A plugin path in the file (`./my-backend.mjs`) is relative to the file, not to where syncflow runs. */
+/**
+ * A path in the file is relative to the file, not to where syncflow runs (a job run from cron finds
+ * its token as its plugins): a plugin path (`./my-backend.mjs`; a bare name is a package), the
+ * `token-file`, the `ca-file`, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
+ */
 function pathsBeside(key: string, value: unknown, file: string): unknown {
-  if (key !== 'plugin') return value
-  const beside = (v: unknown) => (typeof v === 'string' && /^\.\.?[\\/]/.test(v) ? resolve(dirname(file), v) : v)
-  return Array.isArray(value) ? value.map(beside) : beside(value)
+  if (typeof value !== 'string' && !(key === 'plugin' && Array.isArray(value))) return value
+  const dir = dirname(file)
+  switch (key) {
+    case 'plugin': {
+      const beside = (v: unknown) => (typeof v === 'string' && /^\.\.?[\\/]/.test(v) ? resolve(dir, v) : v)
+      return Array.isArray(value) ? value.map(beside) : beside(value)
+    }
+    case 'tokenFile':
+    case 'caFile':
+      return value === '' ? value : resolve(dir, value as string)
+    case 'state': {
+      // As openStateStore reads it: no scheme (a drive letter is none) or sqlite: is a file, and one
+      // ending in a slash a directory (the slash kept).
+      const text = value as string
+      const near = (p: string) => `${resolve(dir, p)}${/[\\/]$/.test(p) ? '/' : ''}`
+      const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(text)?.[1]?.toLowerCase()
+      if (scheme === undefined) return text.trim() === '' ? text : near(text)
+      if (scheme !== 'sqlite') return text
+      const path = text.replace(/^sqlite:(\/\/)?/i, '')
+      return path === '' ? text : `sqlite:${near(path)}`
+    }
+    default:
+      return value
+  }
+}
+
+/** What a file a config path names must be, and what to give instead. */
+const READABLE: Readonly<Record<string, string>> = {
+  tokenFile: 'Give a readable file whose first line is the token.',
+  caFile: 'Give a readable PEM file of the CA certificate.',
+}
+
+/**
+ * A `token-file` or `ca-file` that cannot be read is said here, naming the file and the key:
+ * the backend that reads it later knows only the flag.
+ */
+async function assertReadable(key: string, rawKey: string, value: unknown, given: unknown, file: string) {
+  const hint = READABLE[key]
+  if (hint === undefined || typeof value !== 'string' || value === '') return
+  try {
+    await access(value, constants.R_OK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'not readable (permission denied)'
+          : err instanceof Error
+            ? err.message
+            : String(err)
+    const where = value === given ? '' : ` (${value})`
+    throw usageError(
+      `config file ${file}: "${rawKey}" ${JSON.stringify(given)}${where}: ${why}`,
+      `A path in a config file is relative to the file's directory. ${hint}`,
+    )
+  }
 }
 
 /** `rawKey`: the key as the file spells it (`max-delete`), which the messages quote (QA 8 #10). */
