@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  BIN,
   buildCli,
   cleanupTempDirs,
   expectUsageError,
@@ -266,9 +267,30 @@ describe('safety refusals', () => {
     const r = await cli('sync', join(root, 'one.txt'), dst)
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('is a file, not a directory')
-    expect(r.stderr).toContain('--include "one.txt"')
+    expect(r.stderr).toContain(`syncflow copy ${root} ${dst} --include "/one.txt"`)
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
+
+  // QA 10 #13: the hint's --include "report.pdf" also copied sub/report.pdf, and "a[1].txt" a1.txt.
+  it.each(['report.pdf', 'a[1].txt', "it's $x.txt"])(
+    'the command the hint for a file source %j suggests copies that one file, and deletes nothing',
+    async (name) => {
+      const ia = join(root, 'ia')
+      await writeTree(ia, { [name]: 'top', [`sub/${name}`]: 'below', [`sub/deep/${name}`]: 'deeper', 'a1.txt': 'x' })
+      await writeTree(dst, { 'keep.txt': 'keep' })
+      const r = await cli('sync', join(ia, name), dst)
+      expect(r.code).toBe(2)
+      const command = /To copy just this file: (syncflow .*) \(the leading \//.exec(r.stderr)?.[1]
+      expect(command, r.stderr).toBeDefined()
+      // Run as written, `syncflow` being the built binary.
+      const run = spawnSync('sh', ['-c', `syncflow() { "$NODE" "$BIN" "$@"; }; ${command}`], {
+        env: { ...process.env, NODE: process.execPath, BIN, SYNCFLOW_STATE_DIR: stateDir, NO_COLOR: '1' },
+        encoding: 'utf8',
+      })
+      expect(run.status, run.stderr).toBe(0)
+      expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep', [name]: 'top' })
+    },
+  )
 
   it('a remote file given as a location (grpc://…/a.txt) is a file, not "does not exist": ls lists it, sync says how', async () => {
     const { startServer } = await import('@syncflow/backend-grpc')
@@ -283,7 +305,7 @@ describe('safety refusals', () => {
       const r = await cli('copy', file, dst)
       expect(r.code).toBe(2)
       expect(r.stderr).toContain('is a file, not a directory')
-      expect(r.stderr).toContain('--include "a.txt"')
+      expect(r.stderr).toContain(`syncflow copy grpc://127.0.0.1:${server.port}/d1 ${dst} --include "/a.txt"`)
       const missing = await cli('ls', `grpc://127.0.0.1:${server.port}/d1/nope.txt`)
       expect(missing.code).toBe(2)
       expect(missing.stderr).toContain('does not exist')

@@ -1,6 +1,7 @@
 import { Option } from 'commander'
 import { EXIT, type ExitCode } from '../errors/exit-codes.js'
 import { FLAG_TABLE, SYNC_FLAGS } from '../options/flag-table.js'
+import { shellQuote } from '../output/shell-quote.js'
 import type { Streams } from '../output/streams.js'
 import { WATCH_OPTIONS, type WatchFlags } from './watch.js'
 
@@ -20,11 +21,7 @@ export function noColor(env: NodeJS.ProcessEnv = process.env): boolean {
   return (env.NO_COLOR ?? '') !== ''
 }
 
-/** `s` as one shell word: as is when it needs no quoting, else in single quotes. */
-export function shellQuote(s: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(s)) return s
-  return `'${s.replace(/'/g, `'\\''`)}'`
-}
+export { shellQuote } from '../output/shell-quote.js'
 
 /** The command line `ui` stands for, without a terminal: what to run instead. */
 export interface EquivalentCommand {

@@ -20,6 +20,7 @@ import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { fileAtLocation } from './file-at-location.js'
+import { fileSourceHint } from './file-source-hint.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 
@@ -112,13 +113,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
 
     if (!(await source.rootExists())) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
-      if ((await fileAtLocation(registry, spec.source, openOptions)) !== undefined) {
+      const file = await fileAtLocation(registry, spec.source, openOptions)
+      if (file !== undefined) {
         throw new SyncError('USAGE', `the ${names.source} ${JSON.stringify(spec.source)} is a file, not a directory`, {
-          hint: `syncflow syncs directory trees: give its directory and --include ${JSON.stringify(lastName(spec.source))}.`,
+          hint: fileSourceHint(spec.source, spec.target, file.path),
         })
       }
       throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
-        hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
+        hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
     const jobId = jobIdOf(source.uri, target.uri)
@@ -222,11 +224,4 @@ async function isSymlink(path: string): Promise<boolean> {
     (st) => st.isSymbolicLink(),
     () => false,
   )
-}
-
-/** True for a regular file (or a symlink to one); false for anything else, or a path that cannot be stated. */
-/** The last name of a location (a path or a URI), without trailing slashes. */
-function lastName(location: string): string {
-  const trimmed = location.replace(/\/+$/, '')
-  return trimmed.slice(trimmed.lastIndexOf('/') + 1)
 }

@@ -1,0 +1,36 @@
+import { dirname } from 'node:path'
+import { schemeOf } from '@syncflow/core'
+import { shellQuote } from '../output/shell-quote.js'
+
+/**
+ * `--include` for the one file `name` at the top of the tree: anchored with a leading `/` (a bare
+ * name also takes same-named files in every sub-directory), and its glob characters escaped with a
+ * backslash, as the filter reads them (`a[1].txt` → `/a\[1\].txt`, which `a1.txt` does not match).
+ */
+export function includeForName(name: string): string {
+  return `/${name.replace(/[\\*?[\]{}]/g, '\\$&')}`
+}
+
+/** A pattern as one shell word: in double quotes when nothing in it is special there, else in single quotes. */
+function quotePattern(pattern: string): string {
+  return /["$`\\!]/.test(pattern) ? `'${pattern.replace(/'/g, `'\\''`)}'` : `"${pattern}"`
+}
+
+/** The location of the directory holding the file that `location` names, as the user wrote it where possible. */
+function parentOf(location: string): string {
+  const trimmed = location.replace(/(.)\/+$/, '$1')
+  if (schemeOf(trimmed) === 'file' && !/^file:\/\//i.test(trimmed)) return dirname(trimmed)
+  const cut = trimmed.lastIndexOf('/')
+  const parent = trimmed.slice(0, cut)
+  // `s3://bucket/a.txt` → `s3://bucket`; `file:///a.txt` → `file:///`.
+  return /^[a-z][a-z0-9+.-]*:\/*$/i.test(parent) ? `${parent}/` : parent
+}
+
+/**
+ * What to run instead when the source is one file: `copy` of its directory with an anchored,
+ * escaped `--include` of its name (a `sync` would delete everything else in the target).
+ */
+export function fileSourceHint(source: string, target: string, name: string): string {
+  const command = ['syncflow copy', shellQuote(parentOf(source)), shellQuote(target)].join(' ')
+  return `syncflow syncs directory trees. To copy just this file: ${command} --include ${quotePattern(includeForName(name))} (the leading / takes only the file at the top, not same-named ones below; copy, as a sync would delete the target's other files).`
+}
