@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
@@ -74,6 +74,44 @@ describe('--plugin PATH', () => {
     const r = await cli('sync', src, snapshot, '--config', join(conf, 'job.json'))
     expect(r.code, r.stderr).toBe(0)
     expect((await cli('ls', snapshot, '--config', join(conf, 'job.json'))).stdout).toContain('dir/b.txt')
+  })
+})
+
+// QA 10 #9: a tree synced into a target without symlinks (S3) lost every link with only "N skipped".
+describe('a target that cannot store symlinks (json://)', () => {
+  it('says once how many links were left out and what to do; -v lists them; --json has the notice', async () => {
+    await symlink('a.txt', join(src, 'l1'))
+    await symlink('dir', join(src, 'ldir'))
+    const r = await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain(`note: 2 symlinks not copied: ${snapshot} cannot store symlinks\n`)
+    expect(r.stderr).toContain('--symlinks follow copies what they point to; --symlinks skip silences this')
+    expect(r.stderr.match(/note: /g)).toHaveLength(1)
+    expect(r.stderr).not.toContain('skipped  l1')
+    expect(r.stderr).toContain('2 skipped')
+
+    const verbose = await cli('copy', src, snapshot, '--plugin', './json-plugin.mjs', '-v')
+    expect(verbose.stderr).toContain('skipped  l1: target cannot store symlinks')
+    expect(verbose.stderr).toContain('skipped  ldir: target cannot store symlinks')
+
+    const json = await cli('copy', src, snapshot, '--plugin', './json-plugin.mjs', '--json')
+    expect(jsonLines(json.stdout).filter((e) => e.type === 'notice')).toEqual([
+      expect.objectContaining({
+        code: 'SYMLINKS_UNSUPPORTED',
+        message: `2 symlinks not copied: ${snapshot} cannot store symlinks`,
+      }),
+    ])
+
+    const skip = await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs', '--symlinks', 'skip')
+    expect(skip.code, skip.stderr).toBe(0)
+    expect(skip.stderr).not.toContain('note:')
+    expect(skip.stderr).not.toContain('skipped')
+
+    const follow = await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs', '--symlinks', 'follow')
+    expect(follow.code, follow.stderr).toBe(0)
+    expect(follow.stderr).not.toContain('note:')
+    const stored = JSON.parse(await readFile(join(root, 'snap.json'), 'utf8')) as { files: Record<string, unknown> }
+    expect(Object.keys(stored.files).sort()).toEqual(['a.txt', 'dir/b.txt', 'l1', 'ldir/b.txt'])
   })
 })
 

@@ -588,3 +588,35 @@ describe('sync invariants (property)', () => {
     )
   })
 })
+
+// QA 10 #9: a local tree synced to S3 (no symlinks) left every link out, said only as "N skipped".
+describe('symlinks a target cannot store', () => {
+  it('each is a skip, and one notice says how many, once, before the done', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend({ capabilities: { symlinks: false } })
+    await seed(src, { 'real/a': '1', 'real/b': '2' })
+    for (const name of ['l1', 'l2', 'ldir']) await src.symlink(name as RelPath, name === 'ldir' ? 'real' : 'real/a')
+    const events = await run(src, dst)
+    expect(done(events)).toMatchObject({ failed: 0, skipped: 3, done: { copy: 2 } })
+    expect(events.filter((e) => e.type === 'skipped').map((e) => e.path)).toEqual(['l1', 'l2', 'ldir'])
+    const notices = events.filter((e) => e.type === 'notice')
+    expect(notices).toEqual([
+      expect.objectContaining({
+        code: 'SYMLINKS_UNSUPPORTED',
+        message: `3 symlinks not copied: ${dst.uri} cannot store symlinks`,
+      }),
+    ])
+    const dry = await run(src, createMemBackend({ capabilities: { symlinks: false } }), { dryRun: true })
+    expect(dry.filter((e) => e.type === 'notice').map((e) => (e as { message: string }).message)).toEqual([
+      expect.stringMatching(/^3 symlinks would not be copied: /),
+    ])
+    // A target that stores them, or a source without any: no notice.
+    const withLinks = await run(src, createMemBackend())
+    expect(withLinks.filter((e) => e.type === 'notice')).toEqual([])
+    const plain = createMemBackend()
+    await seed(plain, { a: '1' })
+    expect(
+      (await run(plain, createMemBackend({ capabilities: { symlinks: false } }))).filter((e) => e.type === 'notice'),
+    ).toEqual([])
+  })
+})

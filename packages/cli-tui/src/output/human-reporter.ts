@@ -87,7 +87,7 @@ export class HumanReporter implements Reporter {
       case 'skipped':
         // A guard's verdict is one notice and the summary; its delete-by-delete lines only with -v
         // (with 100,000 files they would flood the terminal with one sentence).
-        if (this.#guard.said(event.reason, event.action?.kind)) break
+        if (this.#guard.said(event)) break
         if (!this.#o.quiet) this.#line('stderr', `skipped  ${printableName(event.path)}: ${printable(event.reason)}`)
         break
       case 'notice': {

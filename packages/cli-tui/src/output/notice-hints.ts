@@ -6,6 +6,8 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
     'If the target is meant to be emptied, run again with --allow-empty-source (-v lists the deletes not run).',
   MAX_DELETE:
     'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out.',
+  SYMLINKS_UNSUPPORTED:
+    '--symlinks follow copies what they point to; --symlinks skip silences this (-v lists the links).',
   NO_COMMON_HASH:
     'Where no hash of the same kind is on both sides, --checksum compares size and mtime instead, as a run without it does.',
 }

@@ -55,7 +55,7 @@ export class WatchLogReporter implements Reporter {
         break
       }
       case 'skipped':
-        if (this.#guard.said(e.reason, e.action?.kind)) break
+        if (this.#guard.said(e)) break
         if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printableName(e.path)}: ${printable(e.reason)}\n`)
         break
       case 'notice': {

@@ -20,7 +20,7 @@ import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
-import { commonHash, type DecideContext } from '../operators/decide.js'
+import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff, failedListingSide } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
@@ -110,6 +110,8 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       planFailures: 0,
       unsafeNames: 0,
     }
+    /** Source symlinks planned as a skip because the target cannot store them: one notice says how many. */
+    let symlinksNotStored = 0
     let listing = true
     const noticed = new Set<NoticeCode>()
     const notice = (code: NoticeCode, message: string, path?: string): void => {
@@ -192,6 +194,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         if (pair.source !== undefined && pair.source.kind !== 'dir') facts.sourceFiles++
         if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
         if (d.kind === 'action') {
+          if (d.action.kind === 'skip' && d.action.reason === SYMLINK_NOT_STORED) symlinksNotStored++
           if (emitPlanned) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
           if (checkOnly) released++
           else actions.push(d.action)
@@ -240,7 +243,20 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       // Directories kept only for an --include to look inside are created once something in them is.
       walkedOnly ? deferWalkedDirs(walkedOnly) : identity,
       // Once the last window is planned the totals are final (stats then give an ETA).
-      tap({ complete: () => (listing = false) }),
+      tap({
+        complete: () => {
+          listing = false
+          // Each is a `skip` (listed with -v); a backup that silently lacks what its links reach
+          // (a linked directory: a whole tree) is said once, at the end of planning (QA 10 #9).
+          if (symlinksNotStored > 0) {
+            const n = symlinksNotStored === 1 ? '1 symlink' : `${symlinksNotStored.toLocaleString('en-US')} symlinks`
+            notice(
+              'SYMLINKS_UNSUPPORTED',
+              `${n} ${dryRun ? 'would not be' : 'not'} copied: ${target.uri} cannot store symlinks`,
+            )
+          }
+        },
+      }),
       mergeMap(actionsOf),
     )
 

@@ -103,6 +103,11 @@ export type NoticeCode =
   | 'DELTA_FALLBACK'
   /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
   | 'SPECIAL_FILE_SKIPPED'
+  /**
+   * Source symlinks the target cannot store (an object store, a server without them) were left
+   * out, each a `skip`: said once per run, with how many, after planning.
+   */
+  | 'SYMLINKS_UNSUPPORTED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

@@ -31,6 +31,9 @@ export type Decision =
 
 const NONE: Decision = { kind: 'none' }
 
+/** The reason of the `skip` of a source symlink that the target cannot store (the run counts them: one notice). */
+export const SYMLINK_NOT_STORED = 'target cannot store symlinks'
+
 /** The first hash in the target's list that the source offers too (the target's order is its preference). */
 export function commonHash(source: Backend, target: Backend): HashAlgo | undefined {
   return target.capabilities.hashes.find((h) => source.capabilities.hashes.includes(h))
@@ -149,7 +152,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
         : NONE
     }
     if (s.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
-      return { kind: 'action', action: { kind: 'skip', path, source: s, reason: 'target cannot store symlinks' } }
+      return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
     }
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
