@@ -215,11 +215,19 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     let first = options.initialSync ?? true
     let sawDone = !first
 
+    // Whether the target root is known to exist (see `asCycle`): not before the first write into it
+    // (a watch of an empty source does not make it), so a new root is not taken for a lost one.
+    let targetRootSeen = false
+
     // What the last cycles shipped (size, mtime and mode of the source file), to drop the late events
     // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
     // Not with --checksum, where equal size and mtime do not mean equal content.
     const shipped = new Map<RelPath, { readonly size: number; readonly mtimeMs: number; readonly mode?: number }>()
     const remember = (e: SyncEvent): void => {
+      // The target root exists once something was written into it, or found there as it should be.
+      if ((e.type === 'completed' && !e.dryRun) || (e.type === 'done' && e.summary.unchanged > 0)) {
+        targetRootSeen = true
+      }
       if (e.type !== 'completed' || options.compare === 'checksum' || e.dryRun) return
       const a = e.action
       if ((a.kind === 'copy' || a.kind === 'update' || a.kind === 'move') && a.source?.kind === 'file') {
@@ -427,10 +435,34 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       )
     }
 
+    /**
+     * A cycle over paths becomes a full sync when the target root, known to hold the mirror, is
+     * gone (deleted while watching): syncing only the changed paths would re-create it holding just
+     * those, the rest missing until the next rescan, an hour later by default, silently (QA 10 #2).
+     * Asked before each such cycle (one stat of the root); a root that cannot be asked (a server
+     * down) is left to the cycle, which reports that itself.
+     */
+    const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
+      if (work.rescan || !targetRootSeen) return { work }
+      if (await target.rootExists().catch(() => true)) return { work }
+      targetRootSeen = false
+      const message = `the target ${target.uri} is gone (deleted while watching?): running a full sync to copy the whole tree again, not only the changed paths`
+      return {
+        work: { rescan: true, trigger: 'rescan', paths: new Set() },
+        notice: { type: 'notice', ts: Date.now(), code: 'TARGET_ROOT_MISSING', message },
+      }
+    }
+
     const stop$ = merge(abort$, fatal$)
     const work$ = merge(initial$, changeWork$, rescans$, retries$).pipe(takeUntil(stop$))
     const cycles$ = work$.pipe(
-      runExclusive((work: Work) => runWork(work).pipe(tagCycle(work.trigger)), mergeWork),
+      runExclusive(
+        (work: Work) =>
+          defer(() => asCycle(work)).pipe(
+            mergeMap((c) => concat(c.notice ? of(c.notice) : EMPTY, runWork(c.work)).pipe(tagCycle(c.work.trigger))),
+          ),
+        mergeWork,
+      ),
       tap({ finalize: () => side$.complete() }),
     )
 

@@ -108,6 +108,11 @@ export type NoticeCode =
    * out, each a `skip`: said once per run, with how many, after planning.
    */
   | 'SYMLINKS_UNSUPPORTED'
+  /**
+   * `watch`: the target root, which held the mirror, is gone (deleted while watching): the cycle
+   * runs as a full sync, so the whole tree is copied again, not only the changed paths.
+   */
+  | 'TARGET_ROOT_MISSING'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

@@ -1,0 +1,43 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import type { NoticeEvent } from '../src/index.js'
+import { local, removeTempDirs, startJob as start, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+
+// QA 10 #2: the target root deleted under a watch. The next change re-created it holding only the
+// changed file; the rest of the mirror stayed missing until the hourly rescan, and nothing said so.
+
+afterAll(removeTempDirs)
+afterEach(stopJobs)
+
+const notices = (events: readonly { type: string }[]) =>
+  events.filter((e): e is NoticeEvent => e.type === 'notice').map((e) => e.code)
+
+it('a target root deleted while watching gets the whole tree back at the next change, with a notice saying why', async () => {
+  const { src, dst } = await tempDirs()
+  await mkdir(join(src, 'sub'))
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  await writeFile(join(src, 'b.txt'), 'beta')
+  await writeFile(join(src, 'sub', 'c.txt'), 'gamma')
+  const job = start(local(src), local(dst))
+  const all = { 'a.txt': 'alpha', 'b.txt': 'beta', 'sub/c.txt': 'gamma' }
+  await expect.poll(async () => tree(dst)).toEqual(all)
+  await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+
+  await rm(dst, { recursive: true })
+  await writeFile(join(src, 'n.txt'), 'new')
+  await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ ...all, 'n.txt': 'new' })
+  expect(notices(job.events)).toContain('TARGET_ROOT_MISSING')
+  // It ran as a full sync, and says so.
+  expect(job.cycles().at(-1)).toMatchObject({ trigger: 'rescan' })
+})
+
+it('a watch of an empty source into a target that does not exist yet takes its first file without that notice', async () => {
+  const { src, dst } = await tempDirs()
+  await rm(dst, { recursive: true })
+  const job = start(local(src), local(dst))
+  await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ 'a.txt': 'alpha' })
+  expect(notices(job.events)).not.toContain('TARGET_ROOT_MISSING')
+})
