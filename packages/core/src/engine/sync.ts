@@ -22,7 +22,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
-import { diff, failedListingSide } from '../operators/diff.js'
+import { diff, failedListingSide, markListingSide } from '../operators/diff.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
@@ -175,11 +175,19 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
           `${source.uri} and ${target.uri} share no hash: --checksum falls back to size and mtime`,
         )
       }
-      if (!(await source.rootExists())) {
-        throw new SyncError('NOT_FOUND', `source ${source.uri} does not exist`, {
-          path: source.uri,
-          hint: 'Check the path (a missing source never empties the target).',
-        })
+      // A failure here is the source's, as one of its listing would be: a server gone says `(source
+      // list)` and `side: 'source'`, not `(list)` (QA 10 #7: a watch's cycles said the latter).
+      const exists = await source.rootExists().catch((err: unknown) => {
+        throw markListingSide(asSyncError(err, 'rootExists'), 'source')
+      })
+      if (!exists) {
+        throw markListingSide(
+          new SyncError('NOT_FOUND', `source ${source.uri} does not exist`, {
+            path: source.uri,
+            hint: 'Check the path (a missing source never empties the target).',
+          }),
+          'source',
+        )
       }
     }).pipe(ignoreElements())
 

@@ -9,7 +9,16 @@ export type ListingSide = 'source' | 'target'
 
 const failedSides = new WeakMap<object, ListingSide>()
 
-/** The side whose listing threw `err`, when `diff` failed with it. */
+/**
+ * Says that `err` is a failure of `side`'s listing (one found before `diff` ran: the engine's check
+ * that the source root exists), for `failedListingSide`. Returns `err`.
+ */
+export function markListingSide<E>(err: E, side: ListingSide): E {
+  if (typeof err === 'object' && err !== null) failedSides.set(err, side)
+  return err
+}
+
+/** The side whose listing threw `err`, when `diff` failed with it (or `markListingSide` said it). */
 export function failedListingSide(err: unknown): ListingSide | undefined {
   return typeof err === 'object' && err !== null ? failedSides.get(err) : undefined
 }
