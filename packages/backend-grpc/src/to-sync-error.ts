@@ -219,6 +219,14 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
     // An oversized message is told apart only at Hello (see `helloError`).
     const notGrpc = named === undefined ? notGrpcIn(err.details ?? '') : undefined
     if (notGrpc !== undefined && notGrpc.kind !== 'oversized') return notGrpcError(notGrpc, details, server)
+    // A call the other end cancelled (not us: the signal is checked above) without a syncflow
+    // status: the server stopped (its shutdown cancels the calls still open, a watch's stream
+    // first) or the connection was cut. grpc-js says only "Call cancelled" (QA 10 #7).
+    if (err.code === CANCELLED && named === undefined) {
+      const lost = `lost the connection to ${server ?? 'the server'} (the server stopped, or the connection was cut)`
+      const hint = server !== undefined ? unreachableHint(server) : HINTS.TRANSIENT
+      return new SyncError('TRANSIENT', lost, { ...details, ...(hint !== undefined ? { hint } : {}) })
+    }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined
     const hint =

@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SyncError } from '@syncflow/core'
+import { writeText } from '@syncflow/core/testkit'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createGrpcBackend } from '../src/index.js'
+import { startTestServer } from './helpers.js'
+
+// QA 10 #7: a watch of a grpc:// source whose server went away failed with grpc-js's words,
+// `TRANSIENT: grpc.watch: Call cancelled`, where the user needs to hear that the connection was lost.
+
+let tmp: string
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'watch-server-gone-'))
+})
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true })
+})
+
+it("a watch whose server shuts down fails with TRANSIENT naming the lost connection, not grpc-js's 'Call cancelled'", async () => {
+  const { server, stop } = await startTestServer({ root: tmp })
+  const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/w` })
+  try {
+    await writeText(source, 'first.txt', 'x') // the watched directory exists
+    const changes: string[] = []
+    let failure: SyncError | undefined
+    const sub = source.watch!().subscribe({
+      next: (c) => changes.push(c.path),
+      error: (err: SyncError) => (failure = err),
+    })
+    // The stream is live once it reports a change.
+    await writeText(source, 'a.txt', 'a')
+    await expect.poll(() => changes).toContain('a.txt')
+
+    await server.close({ graceMs: 0 })
+    await expect.poll(() => failure).toBeDefined()
+    sub.unsubscribe()
+    expect(failure).toMatchObject({
+      code: 'TRANSIENT',
+      op: 'grpc.watch',
+      message: `TRANSIENT: grpc.watch: lost the connection to 127.0.0.1:${server.port} (the server stopped, or the connection was cut)`,
+      hint: expect.stringContaining(`syncflow serve\` is running at 127.0.0.1:${server.port}`),
+    })
+  } finally {
+    await source.close()
+    await stop()
+  }
+})
