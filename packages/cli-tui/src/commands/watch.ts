@@ -159,6 +159,8 @@ export async function watchCommand(
       const events$ = continuous.continuousSync(job.source, job.target, {
         ...job.options,
         ...continuousOptionsOf(flags),
+        // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
+        reloadFilter: job.reloadFilter,
       })
       summary = await drainEvents(events$, (e) => {
         reporter.event(e)

@@ -11,6 +11,7 @@ import {
   loadIgnoreFile,
   type OpenOptions,
   openStateStore,
+  type PathFilter,
   type StateStore,
   SyncError,
   type SyncOptions,
@@ -41,6 +42,11 @@ export interface OpenedJob {
   readonly source: Backend
   readonly target: Backend
   readonly options: SyncOptions
+  /**
+   * Reads the source's `.syncflowignore` again: the filter of `options` rebuilt with its new rules,
+   * or `undefined` when they are as they were (a `watch` calls it when the file changes).
+   */
+  reloadFilter(): Promise<PathFilter | undefined>
   /** Closes the state store (saving it), the backends, and releases the lock; never throws. */
   close(): Promise<void>
 }
@@ -148,12 +154,21 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
     stopIfAborted()
 
-    const ignoreRules = await loadIgnoreRules(source, spec.source, registry, openOptions)
-    const filter = createPathFilter({
-      ...(flags.include?.length ? { include: flags.include } : {}),
-      ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
-      ...(ignoreRules !== undefined ? { ignoreRules } : {}),
-    })
+    const filterOf = (ignoreRules: string | undefined): PathFilter =>
+      createPathFilter({
+        ...(flags.include?.length ? { include: flags.include } : {}),
+        ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+        ...(ignoreRules !== undefined ? { ignoreRules } : {}),
+      })
+    let rulesInUse = await loadIgnoreRules(source, spec.source, registry, openOptions)
+    const filter = filterOf(rulesInUse)
+    const reloadFilter = async (): Promise<PathFilter | undefined> => {
+      const rules = await loadIgnoreRules(source, spec.source, registry, openOptions)
+      if (rules === rulesInUse) return undefined
+      const next = filterOf(rules) // a bad pattern throws here, before the rules in use are dropped
+      rulesInUse = rules
+      return next
+    }
     const compare = flags.checksum ? 'checksum' : flags.sizeOnly ? 'size-only' : 'size-mtime'
     const options: SyncOptions = {
       mode: spec.mode,
@@ -170,7 +185,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
       ...(state ? { state } : {}),
     }
-    return { source, target, options, close }
+    return { source, target, options, reloadFilter, close }
   } catch (err) {
     await close()
     throw err

@@ -1,6 +1,8 @@
 import type { Observable } from 'rxjs'
 import type { SyncOptions } from '../engine/sync-options.js'
+import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
+import type { RelPath } from '../model/rel-path.js'
 
 /** Options of `continuousSync`: those of `sync`, and the timing of the continuous pipeline. */
 export interface ContinuousOptions extends SyncOptions {
@@ -30,6 +32,15 @@ export interface ContinuousOptions extends SyncOptions {
   readonly retryLaterMaxMs?: number
   /** Pair renames into `move`s on a target that can move. [true] */
   readonly detectMoves?: boolean
+  /**
+   * Reads the filter's rules again (the source's `.syncflowignore`): before each rescan after the
+   * initial sync, and so when `filterFile` changes, which asks for one. Returns the filter to use
+   * from then on, or `undefined` when the rules are as they were; one that throws leaves the rules
+   * in use as they are, its failure reported on `filterFile`. [the filter never changes]
+   */
+  readonly reloadFilter?: () => Promise<PathFilter | undefined>
+  /** The source file whose change makes the job read the rules again (`reloadFilter`), in a full sync. [.syncflowignore] */
+  readonly filterFile?: RelPath
   /** Start with a full sync (off only for tests that drive cycles alone). [true] */
   readonly initialSync?: boolean
   /**

@@ -5,6 +5,7 @@ import {
   defer,
   EMPTY,
   filter,
+  from,
   fromEvent,
   interval,
   map,
@@ -23,6 +24,8 @@ import type { Backend } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
 import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
+import type { PathFilter } from '../filter/path-filter.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
@@ -40,6 +43,9 @@ import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-late
 import { runExclusive } from './run-exclusive.js'
 import { syncPaths } from './sync-paths.js'
 import { watchChanges } from './watch-changes.js'
+
+/** The source's ignore file, whose change makes the job read its rules again. */
+const IGNORE_FILE_PATH = IGNORE_FILE_NAME as RelPath
 
 /** One unit of work: a full rescan, or a cycle over changed paths (a rescan covers any paths). */
 interface Work {
@@ -113,7 +119,23 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const timing = { baseMs: options.retryLaterMs ?? 1000, maxMs: options.retryLaterMaxMs ?? 60_000 }
     const aborted = (): boolean => options.signal?.aborted ?? false
     const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
-    const { debounceMs: _d, changes: _c, initialSync: _i, ...syncOptions } = options
+    const { debounceMs: _d, changes: _c, initialSync: _i, reloadFilter, filterFile: _f, ...fixedOptions } = options
+    // The filter in use: read again from the source's rules file when it changes (`reloadFilter`);
+    // everything that filters (cycles, polling, events) asks the one in use when it asks.
+    let filterInUse = options.filter
+    const liveFilter: PathFilter | undefined =
+      reloadFilter === undefined
+        ? options.filter
+        : {
+            isExcluded: (path, kind) => filterInUse?.isExcluded(path, kind) ?? false,
+            canPrune: (dir) => filterInUse?.canPrune(dir) ?? false,
+            walkedOnly: (dir) => filterInUse?.walkedOnly?.(dir) ?? false,
+            get empty() {
+              return filterInUse?.empty ?? true
+            },
+          }
+    const syncOptions = { ...fixedOptions, ...(liveFilter ? { filter: liveFilter } : {}) }
+    const filterFile = options.filterFile ?? IGNORE_FILE_PATH
 
     // A failure to watch (or poll) the source: its side said, as a one-shot run's listing failure says it (QA 9 #3).
     const sourceFailed = (error: SyncError): void =>
@@ -139,7 +161,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         retryMs: timing.baseMs,
         retryMaxMs: timing.maxMs,
         ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
-        ...(options.filter ? { filter: options.filter } : {}),
+        ...(liveFilter ? { filter: liveFilter } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         scheduler,
       })
@@ -367,12 +389,46 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
     }
 
+    /**
+     * Before a rescan: the rules file read again, and its rules in use from this rescan on when they
+     * changed, which a notice says. Rules that cannot be read leave those in use as they are (the
+     * failure reported on the file), never none: they may keep secrets out.
+     */
+    const reloadRules = (): Observable<SyncEvent> =>
+      reloadFilter === undefined
+        ? EMPTY
+        : defer(async (): Promise<SyncEvent[]> => {
+            try {
+              const next = await reloadFilter()
+              if (next === undefined) return []
+              filterInUse = next
+              const message = `${filterFile} changed: its rules apply from now on (a full sync follows)`
+              return [{ type: 'notice', ts: Date.now(), code: 'IGNORE_RULES_CHANGED', message, path: filterFile }]
+            } catch (err) {
+              const error = asSyncError(err, 'reloadFilter', filterFile)
+              return [
+                {
+                  type: 'failed',
+                  ts: Date.now(),
+                  path: error.path ?? filterFile,
+                  error: {
+                    ...error.toJSON(),
+                    hint: `${error.hint ?? 'Fix the file.'} Until then the rules read before stay in use.`,
+                  },
+                  // Not a listing error: the rescan lists both sides in full and may delete (what
+                  // the rules in use leave in scope), as every cycle since the start did.
+                  stage: 'plan',
+                },
+              ]
+            }
+          }).pipe(mergeMap((events) => from(events)))
+
     const runWork = (work: Work): Observable<SyncEvent> => {
       const isFirst = first
       first = false
       const outcome = watchOutcome(work)
       if (work.rescan) {
-        return sync(source, target, syncOptions).pipe(
+        return concat(isFirst ? EMPTY : reloadRules(), sync(source, target, syncOptions)).pipe(
           tap({
             next: (e) => {
               remember(e)
@@ -436,14 +492,21 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     }
 
     /**
-     * A cycle over paths becomes a full sync when the target root, known to hold the mirror, is
+     * A cycle over paths becomes a full sync when it has the rules file among its paths (its rules
+     * are read again first: `reloadFilter`), or when the target root, known to hold the mirror, is
      * gone (deleted while watching): syncing only the changed paths would re-create it holding just
      * those, the rest missing until the next rescan, an hour later by default, silently (QA 10 #2).
      * Asked before each such cycle (one stat of the root); a root that cannot be asked (a server
      * down) is left to the cycle, which reports that itself.
      */
     const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
-      if (work.rescan || !targetRootSeen) return { work }
+      if (work.rescan) return { work }
+      // The rules file changed: its rules are read again, and applied to the whole tree (QA 10 #5:
+      // they were read once, at the start, so a path excluded while watching was still copied).
+      if (reloadFilter !== undefined && work.paths.has(filterFile)) {
+        return { work: { rescan: true, trigger: 'rescan', paths: new Set() } }
+      }
+      if (!targetRootSeen) return { work }
       if (await target.rootExists().catch(() => true)) return { work }
       targetRootSeen = false
       const message = `the target ${target.uri} is gone (deleted while watching?): running a full sync to copy the whole tree again, not only the changed paths`

@@ -113,6 +113,8 @@ export type NoticeCode =
    * runs as a full sync, so the whole tree is copied again, not only the changed paths.
    */
   | 'TARGET_ROOT_MISSING'
+  /** `watch`: the source's `.syncflowignore` changed: its rules apply from this cycle, a full sync, on. */
+  | 'IGNORE_RULES_CHANGED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {
