@@ -107,6 +107,13 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const dirs = new Map<string, WatchedDir>()
     /** dev:ino of the directories watched, so a symlink loop (`follow`) is watched once. */
     const seen = new Set<string>()
+    /**
+     * Under the `follow` policy, the file each symlink to a file points to, watched through the
+     * link: a write to it is a change of the link's copy too. The watch of its directory reports
+     * only the link itself (made, removed, re-pointed), so a linked file edited kept its old content
+     * in the target until the next rescan, and one outside the root was never refreshed (QA 10 #4).
+     */
+    const linked = new Map<string, FSWatcher>()
     let closed = false
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
@@ -124,6 +131,8 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         d.watcher.close()
       }
       dirs.clear()
+      for (const w of linked.values()) w.close()
+      linked.clear()
     }
     const fail = (err: unknown): void => {
       if (closed) return
@@ -134,8 +143,38 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       close()
       subscriber.complete()
     }
+    /** Stops watching the file the symlink `rel` points to. */
+    const unwatchLink = (rel: string): void => {
+      linked.get(rel)?.close()
+      linked.delete(rel)
+    }
+    /**
+     * Watches the file the symlink `rel` points to, anew (a link re-pointed, a target replaced by a
+     * rename over it: the watch follows the old file). Each event is an upsert of the link; one
+     * that may mean the file was replaced or removed (`rename`) watches it afresh. A link whose
+     * file cannot be watched (dangling) is left as it is: its directory's watch reports it.
+     */
+    const watchLink = (rel: string): void => {
+      unwatchLink(rel)
+      if (closed) return
+      let watcher: FSWatcher
+      try {
+        watcher = fsWatch(abs(rel), { persistent: true }, (event) => {
+          if (closed || linked.get(rel) !== watcher) return
+          emit('upsert', rel, true)
+          if (event === 'rename') watchLink(rel)
+        })
+      } catch {
+        return
+      }
+      watcher.on('error', () => {
+        if (linked.get(rel) === watcher) unwatchLink(rel)
+      })
+      linked.set(rel, watcher)
+    }
     /** Stops watching `rel` and everything below it (it is gone). */
     const drop = (rel: string): void => {
+      for (const path of [...linked.keys()]) if (path.startsWith(`${rel}/`)) unwatchLink(path)
       for (const [path, d] of dirs) {
         if (path === rel || path.startsWith(`${rel}/`)) {
           clearTimeout(d.timer)
@@ -159,7 +198,13 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         return undefined
       }
       const names = new Map<string, boolean>()
-      for (const e of entries) names.set(e.name, e.isDirectory() || (await linksToDir(rel, e)))
+      for (const e of entries) {
+        const dir = e.isDirectory() || (await linksToDir(rel, e))
+        names.set(e.name, dir)
+        // Read again for a change in the directory: the link may point elsewhere now.
+        if (opts.followSymlinks === true && e.isSymbolicLink() && !dir) watchLink(child(rel, e.name))
+        else if (linked.has(child(rel, e.name))) unwatchLink(child(rel, e.name)) // no longer a link
+      }
       return names
     }
     /** Watches `rel` (then reads it, so nothing made in between is missed) and, in turn, its subdirectories. */
@@ -242,6 +287,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       const added: string[] = []
       for (const [name, dir] of before) {
         const now = names.get(name)
+        if (now === undefined) unwatchLink(child(rel, name))
         if (now === dir) continue
         emit('remove', child(rel, name))
         if (dir) drop(child(rel, name))

@@ -232,6 +232,44 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  // QA 10 #4: the link's copy kept the old content until the next rescan (one outside the root, forever).
+  it.skipIf(process.platform !== 'linux')(
+    'under the follow policy, a write to the file a symlink points to (inside the root or outside) is a change of the link',
+    async () => {
+      const root = await tempDir('watch')
+      const outside = await tempDir('watch-outside')
+      await writeFile(join(root, 'real.txt'), 'v1')
+      await writeFile(join(outside, 'far.txt'), 'v1')
+      await symlink('real.txt', join(root, 'latest.txt'))
+      await symlink(join(outside, 'far.txt'), join(root, 'far-link.txt'))
+      const w = await watching(root, true)
+      await writeFile(join(root, 'real.txt'), 'v2-longer')
+      await writeFile(join(outside, 'far.txt'), 'v2-longer')
+      await expect
+        .poll(() => w.seen, { timeout: 10_000 })
+        .toEqual(expect.arrayContaining(['upsert real.txt', 'upsert latest.txt', 'upsert far-link.txt']))
+
+      // Replaced by a rename over it (an editor's save): the new file is watched through the link.
+      w.seen.length = 0
+      await writeFile(join(outside, 'far.tmp'), 'v3')
+      await rename(join(outside, 'far.tmp'), join(outside, 'far.txt'))
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert far-link.txt')
+      w.seen.length = 0
+      await appendFile(join(outside, 'far.txt'), '+')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert far-link.txt')
+
+      // Re-pointed: the file it points to now is the one watched.
+      await writeFile(join(root, 'other.txt'), 'o')
+      await rm(join(root, 'latest.txt'))
+      await symlink('other.txt', join(root, 'latest.txt'))
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert latest.txt')
+      w.seen.length = 0
+      await appendFile(join(root, 'other.txt'), '+')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert latest.txt')
+      w.sub.unsubscribe()
+    },
+  )
+
   it.skipIf(process.platform !== 'linux')('ends with an error when the root itself goes away', async () => {
     const parent = await tempDir('watch')
     const root = join(parent, 'root')
