@@ -29,7 +29,7 @@ it('a target root deleted while watching gets the whole tree back at the next ch
   await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ ...all, 'n.txt': 'new' })
   expect(notices(job.events)).toContain('TARGET_ROOT_MISSING')
   // It ran as a full sync, and says so.
-  expect(job.cycles().at(-1)).toMatchObject({ trigger: 'rescan' })
+  expect(job.cycles().map((c) => c.trigger)).toContain('rescan')
 })
 
 it('a watch of an empty source into a target that does not exist yet takes its first file without that notice', async () => {
