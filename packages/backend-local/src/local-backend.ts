@@ -295,10 +295,15 @@ export class LocalBackend
     const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
     const early = new EarlyFlush(fh)
     let dev: number | undefined
+    const fillable = fillableOf(body)
+    // An abort destroys the body. A streamed one with an AbortError, which ends writeAll's read loop
+    // (it listens for 'error'). A filled one quietly: its bytes come through its fill, so no one hears
+    // an 'error' event on it, and one emitted would crash the process (syncflow serve, when a client
+    // cancelled a patch as its write began: QA 10 #1); writeFilled checks the signal at every fill.
+    const quietly = fillable && opts.signal ? () => body.destroy() : undefined
     try {
-      // An abort destroys the body, which ends the read loop of writeAll with an AbortError.
-      if (opts.signal) addAbortSignal(opts.signal, body)
-      const fillable = fillableOf(body)
+      if (quietly) opts.signal?.addEventListener('abort', quietly, { once: true })
+      else if (opts.signal) addAbortSignal(opts.signal, body)
       const size = fillable
         ? await writeFilled(fh, fillable, early, opts)
         : await writeAll(fh, body, early, opts.onProgress)
@@ -308,6 +313,7 @@ export class LocalBackend
       if (group && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, meta.mode)).dev
       else await finishFile(fh, meta.mtimeMs, meta.mode)
     } finally {
+      if (quietly) opts.signal?.removeEventListener('abort', quietly)
       // A flush still running (after a failure) must not meet a closed handle.
       await early.settle().catch(() => {})
       await fh.close()
@@ -1004,7 +1010,11 @@ async function writeFilled(fh: FileHandle, body: Fillable, early: EarlyFlush, op
       // The other buffer is free again once its write has landed.
       if (writing !== undefined) early.wrote(await writing)
       writing = undefined
-      if (n === 0) break
+      if (n === 0) {
+        // An end after an abort may be the abort's doing (the body destroyed under its fill).
+        opts.signal?.throwIfAborted()
+        break
+      }
       writing = writeAt(fh, buf, n, total)
       // Awaited later (after the next fill): handled now, so a failure meanwhile is not "unhandled".
       writing.catch(() => {})

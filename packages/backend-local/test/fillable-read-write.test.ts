@@ -110,6 +110,48 @@ describe('LocalBackend.write of a Fillable body', () => {
     expect(await readdir(root)).toEqual([])
   })
 
+  it('an abort as the write starts ends it with ABORTED and no error event that no one hears, filled or streamed (QA 10 #1)', async () => {
+    // A filled body's bytes come through its fill: nothing listens for 'error' on the stream. An
+    // abort that destroyed it with an error crashed the process (syncflow serve, when a client
+    // cancelled a patch just as the write began).
+    const root = await tempDir('fill-abort-start')
+    const b = createLocalBackend({ root })
+    const uncaught: unknown[] = []
+    const onUncaught = (err: unknown) => uncaught.push(err)
+    process.on('uncaughtException', onUncaught)
+    try {
+      for (const kind of ['filled', 'streamed'] as const) {
+        // Aborted right after write() returns (its temp file not open yet), then one more turn of the
+        // event loop later each time: while it opens, at its first fill or chunk, mid-file.
+        for (let turns = 0; turns < 6; turns++) {
+          const abort = new AbortController()
+          const body =
+            kind === 'filled'
+              ? fillBody(async (buf, offset, length) => {
+                  buf.fill(7, offset, offset + length)
+                  return length
+                }).body
+              : new Readable({
+                  read() {
+                    this.push(Buffer.alloc(64 * 1024, 7))
+                  },
+                })
+          const writing = b.write(p('f.bin'), body, { mtimeMs: 1 }, { signal: abort.signal })
+          for (let i = 0; i < turns; i++) await new Promise(setImmediate)
+          abort.abort()
+          expect(codeOf(await rejectionOf(writing)), `${kind}, aborted after ${turns} turns`).toBe('ABORTED')
+          expect(body.destroyed).toBe(true)
+          // An 'error' event is emitted on the next tick after the destroy.
+          await new Promise(setImmediate)
+          expect(uncaught, `${kind}, aborted after ${turns} turns`).toEqual([])
+          expect(await readdir(root)).toEqual([])
+        }
+      }
+    } finally {
+      process.off('uncaughtException', onUncaught)
+    }
+  })
+
   it('a file bigger than the early-flush interval is written whole (flushed while written, fsynced before the rename)', async () => {
     const root = await tempDir('fill-big')
     const b = createLocalBackend({ root })
