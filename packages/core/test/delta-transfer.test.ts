@@ -5,6 +5,7 @@ import {
   type Backend,
   blockSizeFor,
   computeSignature,
+  createMemBackend,
   type DeltaOp,
   deltaDirection,
   deltaTransfer,
@@ -271,6 +272,37 @@ describe('deltaTransfer', () => {
     expect(fallbacks).toEqual([])
     expect(source.bytesRead).toBe(next.length) // read once, for the delta: never again to send it whole
     expect(target.files.get(p)!.data.subarray(4096, 4106).toString()).toBe('LOCAL-EDIT')
+  })
+
+  it('pull: a transfer interrupted as the target patches is ABORTED, not a CONFLICT blaming the source (QA 10 #6)', async () => {
+    // The target's abort destroys the patched stream under a fill in flight, which then ends empty:
+    // the check of the source's size saw "0 bytes", and that was reported instead of the abort.
+    const base = randomBytes(1 << 20)
+    const next = edited(base)
+    const abort = new AbortController()
+    let reads = 0
+    // Ctrl-C lands as the target opens its old file for the first copy op (its first read made the signature).
+    const target = createMemBackend({
+      faults: {
+        read: () => {
+          if (++reads === 2) abort.abort()
+          return undefined
+        },
+      },
+    })
+    await target.write(p, Readable.from([base]), { mtimeMs: 1 })
+    const source = new DeltaSourceBackend()
+    source.files.set(p, { data: next, mtimeMs: 2 })
+    const err = await deltaTransfer(
+      source,
+      target,
+      p,
+      { mtimeMs: 2, size: next.length },
+      { expect: (await target.stat(p))!, signal: abort.signal },
+    ).catch((e: unknown) => e)
+    expect(reads).toBe(2)
+    expect(err, String(err)).toMatchObject({ code: 'ABORTED' })
+    expect((await target.stat(p))?.mtimeMs).toBe(1)
   })
 
   it('pull: a file whose content did not change only gets the new mtime (read, not rewritten)', async () => {

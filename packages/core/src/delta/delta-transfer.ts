@@ -185,6 +185,9 @@ export async function deltaTransfer(
     })
     return await target.write(path, reads.check(body), meta, writeOpts)
   } catch (err) {
+    // Interrupted, whatever failed since is the abort's doing: the target's abort ends the patched
+    // stream under its fill, and the size check took that for a short read of the source (QA 10 #6).
+    if (signal?.aborted) throw interrupted(err, path)
     // What the target made of a failed check (its own write's failure) is not what happened.
     if (reads.error !== undefined) throw reads.error
     if (!isSyncError(err) || err.code !== 'CHECKSUM') throw err
@@ -206,11 +209,18 @@ export async function deltaTransfer(
     try {
       whole = await target.write(path, reads.check(await reads.open()), meta, writeOpts)
     } catch (again) {
+      if (signal?.aborted) throw interrupted(again, path)
       throw reads.error ?? again
     }
     told?.(whole.size)
     return whole
   }
+}
+
+/** The failure of a transfer whose signal was aborted: `err` when it says ABORTED, else ABORTED caused by it. */
+function interrupted(err: unknown, path: RelPath): SyncError {
+  if (isSyncError(err) && err.code === 'ABORTED') return err
+  return new SyncError('ABORTED', 'interrupted', { op: 'delta', path, cause: err })
 }
 
 /** `ops`, then the failure of a read of `reads`, if one failed. */
