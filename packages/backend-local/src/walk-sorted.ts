@@ -1,6 +1,6 @@
 import type { Dirent, Stats } from 'node:fs'
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
-import { sep } from 'node:path'
+import { dirname, resolve, sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { compareEntries, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
 import { errnoOf, toSyncError } from './to-sync-error.js'
@@ -291,9 +291,61 @@ function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undef
     }
     return target
   } catch (err) {
-    report(opts, errnoOf(err) === 'ENAMETOOLONG' ? pathTooLong(err, path) : toSyncError(err, 'list', path))
+    const errno = errnoOf(err)
+    report(
+      opts,
+      errno === 'ENAMETOOLONG'
+        ? pathTooLong(err, path)
+        : errno === 'ELOOP'
+          ? symlinkLoop(err, abs, path)
+          : toSyncError(err, 'list', path),
+    )
     return undefined
   }
+}
+
+/** Links named when `symlinkLoop` shows a chain; links followed at most to tell a loop from a long chain. */
+const CHAIN_SHOWN = 8
+const CHAIN_FOLLOWED = 100
+
+/**
+ * A symlink that cannot be followed (ELOOP) under `--symlinks follow`: a loop (`l1 -> l2 -> l1`),
+ * said as a link to its own directory is, or a chain of more links than the system follows (40
+ * on Linux), each naming the links on the way (QA 10 #10: it got the hint for an over-long name).
+ */
+function symlinkLoop(err: unknown, abs: string, path: string): SyncError {
+  const targets: string[] = []
+  const seen = new Set([abs])
+  // Whether the chain was seen to end in something else than a link (a long chain, not a loop).
+  let ends = false
+  try {
+    for (let at = abs; targets.length < CHAIN_FOLLOWED; ) {
+      const linkTarget = readlinkSync(at)
+      targets.push(linkTarget)
+      at = resolve(dirname(at), linkTarget)
+      if (seen.has(at)) break
+      if (!lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        ends = true
+        break
+      }
+      seen.add(at)
+    }
+  } catch {}
+  const chain = [path, ...targets.slice(0, CHAIN_SHOWN), ...(targets.length > CHAIN_SHOWN ? ['…'] : [])].join(' -> ')
+  return new SyncError(
+    'INVALID_PATH',
+    ends
+      ? `symlink chain too long: ${chain} goes through more links than this system follows; skipped`
+      : `symlink loop: ${chain} never reaches a file or directory; skipped`,
+    {
+      op: 'local.list',
+      path,
+      hint: ends
+        ? 'Shorten the chain of links, or use --symlinks preserve.'
+        : 'Remove the loop, or use --symlinks preserve.',
+      cause: err,
+    },
+  )
 }
 
 /**

@@ -83,6 +83,67 @@ describe('symlink policies', () => {
     expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'a/up']])
   })
 
+  it('follow reports links that lead back to each other as a symlink loop, not as a bad file name (QA 10 #10)', async () => {
+    const root = await tempDir('link-loop')
+    await mkdir(join(root, 'lp'))
+    await symlink('l2', join(root, 'lp', 'l1'))
+    await symlink('l1', join(root, 'lp', 'l2'))
+    await symlink('self', join(root, 'self'))
+    await writeFile(join(root, 'lp', 'a'), 'a')
+    const errors: SyncError[] = []
+    const keys = await listKeys(open(root, 'follow'), { onError: (e) => errors.push(e) })
+    expect(keys).toEqual(['lp/', 'lp/a'])
+    expect(errors.map((e) => [e.code, e.path, e.message, e.hint])).toEqual([
+      [
+        'INVALID_PATH',
+        'self',
+        'INVALID_PATH: local.list (self): symlink loop: self -> self never reaches a file or directory; skipped',
+        'Remove the loop, or use --symlinks preserve.',
+      ],
+      [
+        'INVALID_PATH',
+        'lp/l1',
+        'INVALID_PATH: local.list (lp/l1): symlink loop: lp/l1 -> l2 -> l1 never reaches a file or directory; skipped',
+        'Remove the loop, or use --symlinks preserve.',
+      ],
+      [
+        'INVALID_PATH',
+        'lp/l2',
+        'INVALID_PATH: local.list (lp/l2): symlink loop: lp/l2 -> l1 -> l2 never reaches a file or directory; skipped',
+        'Remove the loop, or use --symlinks preserve.',
+      ],
+    ])
+  })
+
+  it('follow tells a long loop from a chain of more links than the system follows, naming the first links', async () => {
+    const root = await tempDir('link-chain')
+    await mkdir(join(root, 'chain'))
+    await mkdir(join(root, 'ring'))
+    // chain/c0 -> c1 -> … -> c44 -> file: 45 links, more than Linux follows (40).
+    await writeFile(join(root, 'chain', 'file'), 'x')
+    for (let i = 0; i < 45; i++) await symlink(i === 44 ? 'file' : `c${i + 1}`, join(root, 'chain', `c${i}`))
+    // ring/r0 -> r1 -> … -> r11 -> r0: a loop longer than the links shown.
+    for (let i = 0; i < 12; i++) await symlink(`r${(i + 1) % 12}`, join(root, 'ring', `r${i}`))
+    const errors: SyncError[] = []
+    await listKeys(open(root, 'follow'), { onError: (e) => errors.push(e) })
+    const byPath = new Map(errors.map((e) => [e.path, e]))
+    expect(byPath.get('chain/c0')).toMatchObject({
+      code: 'INVALID_PATH',
+      message:
+        'INVALID_PATH: local.list (chain/c0): symlink chain too long: chain/c0 -> c1 -> c2 -> c3 -> c4 -> c5 -> c6 -> c7 -> c8 -> … goes through more links than this system follows; skipped',
+      hint: 'Shorten the chain of links, or use --symlinks preserve.',
+    })
+    // Those within the system's limit are followed to the file.
+    expect(byPath.has('chain/c10')).toBe(false)
+    expect(byPath.get('ring/r3')).toMatchObject({
+      code: 'INVALID_PATH',
+      message:
+        'INVALID_PATH: local.list (ring/r3): symlink loop: ring/r3 -> r4 -> r5 -> r6 -> r7 -> r8 -> r9 -> r10 -> r11 -> … never reaches a file or directory; skipped',
+      hint: 'Remove the loop, or use --symlinks preserve.',
+    })
+    expect([...byPath.keys()].filter((k) => k.startsWith('ring/')).length).toBe(12)
+  })
+
   it('follow does not report a looping symlink the filters exclude (pruned: never entered)', async () => {
     const root = await tempDir('loop-excluded')
     await mkdir(join(root, 'a'))
