@@ -36,6 +36,9 @@ const HINTS: Partial<Record<SyncErrorCode, string>> = {
   UNKNOWN: 'This looks like a bug in syncflow: please report it with the output of -v.',
 }
 
+const ELOOP_HINT =
+  'A symlink on this path loops, or leads through more links than the system follows: remove the loop or shorten the chain.'
+
 /**
  * Translates a Node.js fs error into a SyncError, once, at the boundary: the message starts with
  * `CODE: local.<op> (<path>)`, the original error is kept as `cause`. SyncErrors pass through.
@@ -47,7 +50,8 @@ export function toSyncError(err: unknown, op: string, path?: string): SyncError 
   const code: SyncErrorCode =
     name === 'AbortError' ? 'ABORTED' : typeof errno === 'string' ? (CODES[errno] ?? 'UNKNOWN') : 'UNKNOWN'
   const message = err instanceof Error ? err.message : String(err)
-  const hint = HINTS[code]
+  // Not a bad name: a symlink on the way that loops (QA 10 #10, a looping link given as the root).
+  const hint = errno === 'ELOOP' ? ELOOP_HINT : HINTS[code]
   return new SyncError(code, message, {
     op: `local.${op}`,
     ...(path !== undefined ? { path } : {}),

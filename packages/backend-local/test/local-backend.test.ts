@@ -260,6 +260,12 @@ describe('toSyncError', () => {
     expect(toSyncError(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'write').code).toBe('ABORTED')
     expect(toSyncError('a string', 'write').hint).toMatch(/bug/)
   })
+
+  it('gives ELOOP (a symlink loop on the way) its own hint, not that of a bad file name', () => {
+    const err = toSyncError(errno('ELOOP'), 'rootExists', '/x/l1')
+    expect(err.code).toBe('INVALID_PATH')
+    expect(err.hint).toMatch(/^A symlink on this path loops/)
+  })
 })
 
 describe('localBackend plugin', () => {
