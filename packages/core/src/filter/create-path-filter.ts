@@ -23,15 +23,17 @@ import type { PathFilter } from './path-filter.js'
 //    a directory below which no include can ever match, which is excluded (and its listing
 //    skipped).
 //
-// Glob syntax (picomatch, with `dot: true`, so `*` matches names starting with `.`; case
-// sensitive):
+// Glob syntax (picomatch's, with `dot: true`, so `*` matches names starting with `.`; case
+// sensitive), matched by an automaton of our own (`globMatcher`), never a backtracking RegExp, so
+// that no pattern, not even one from a `.syncflowignore` in the source, can stall a run:
 // - a pattern without `/` matches a name at any depth: `*.log`, `node_modules`, `.DS_Store`;
 // - a pattern with a `/` is anchored at the root of the sync: `docs/*.md`, `/build` (a leading `/`
 //   only anchors);
 // - a trailing `/` matches directories only: `cache/`;
 // - `**` matches any number of directories: `**/tmp/**`, `docs/**/*.md`; `a/**` matches `a`
 //   itself too, so it excludes the directory and everything in it;
-// - `?`, `[abc]`, `{a,b}` as usual. A leading `!` is refused (see rule 2).
+// - `?`, `[abc]`, `{a,b}` as usual; `{1..10}` and `{01..10}` are ranges, as bash expands them. A
+//   leading `!` is refused (see rule 2).
 //
 // `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
 // one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a

@@ -1,5 +1,5 @@
-import picomatch from 'picomatch'
-import { SyncError } from '../errors/sync-error.js'
+import { isSyncError, SyncError } from '../errors/sync-error.js'
+import { globMatcher } from './glob-matcher.js'
 
 /** One `--include` or `--exclude` pattern, compiled. */
 export interface GlobRule {
@@ -14,8 +14,6 @@ export interface GlobRule {
   /** Whether the rule could match some path strictly below `dir` (conservative: true when unsure). */
   couldMatchBelow(dir: string): boolean
 }
-
-const PICOMATCH = { dot: true } as const
 
 /**
  * The longest pattern taken: a path is at most 4096 bytes (PATH_MAX), so a longer pattern matches
@@ -32,27 +30,31 @@ export function patternTooLong(pattern: string, where: string): SyncError {
   )
 }
 
+/** A `.` or `..` segment: never in a RelPath, only in a raw name that `excludedName` tests. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/
+
 /**
- * The pattern's RegExp, tested alone: picomatch's own matcher also takes a name equal to the
- * pattern's text (`\\` would then match the name `\\` as well as `\`).
+ * The pattern's matcher: an automaton, never a backtracking RegExp (see `globMatcher`). No rule
+ * matches a name with a `.` or `..` segment (picomatch, which matched before, let no wildcard take
+ * one): such a name is reported as unsafe rather than skipped unseen.
  */
 function matcher(glob: string): (s: string) => boolean {
-  const re = picomatch.makeRe(glob, PICOMATCH)
-  return (s) => re.test(s)
+  const isMatch = globMatcher(glob)
+  return (s) => isMatch(s) && !DOT_SEGMENT.test(s)
 }
 
 /** ASCII punctuation: a RegExp reads `\` and any of these as the character itself. */
 const PUNCTUATION = /^[!-/:-@[-`{-~]$/
 
 /**
- * The pattern in picomatch's syntax, with only what the README names special: `*`, `**`, `?`,
- * `[…]`, `{a,b}` (and `{1..3}`), and a backslash that escapes the next character, as in
- * `.syncflowignore` (gitignore): `\*` is a star, `\\` a backslash, `\s` an `s`, a trailing one
- * stands for itself. Everything else is literal: picomatch would read `(…)` as a group, `a|b` as
- * alternation, `+(…)` as an extglob and `\d`, `\b`, `\x2d` as RegExp escapes, and match other names
- * than the one written (QA: `--exclude 'report (1).pdf' --delete-excluded` deleted `report 1.pdf`;
- * `'photo\d.jpg'` deleted photo1.jpg). A literal backslash is the class `[\\]`: picomatch folds
- * consecutive escaped backslashes into one.
+ * The pattern in picomatch's syntax (which `parseGlob` reads), with only what the README names
+ * special: `*`, `**`, `?`, `[…]`, `{a,b}` (and `{1..3}`), and a backslash that escapes the next
+ * character, as in `.syncflowignore` (gitignore): `\*` is a star, `\\` a backslash, `\s` an `s`, a
+ * trailing one stands for itself. Everything else is literal: picomatch would read `(…)` as a
+ * group, `a|b` as alternation, `+(…)` as an extglob and `\d`, `\b`, `\x2d` as RegExp escapes, and
+ * match other names than the one written (QA: `--exclude 'report (1).pdf' --delete-excluded`
+ * deleted `report 1.pdf`; `'photo\d.jpg'` deleted photo1.jpg). A literal backslash is the class
+ * `[\\]` (picomatch folded consecutive escaped backslashes into one; `parseGlob` keeps the form).
  */
 export function literalGlob(pattern: string): string {
   let out = ''
@@ -118,10 +120,14 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
   try {
     isMatch = matcher(p)
   } catch (err) {
-    throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: not a valid glob`, {
-      cause: err,
-      hint: 'Check the pattern’s brackets and braces.',
-    })
+    throw new SyncError(
+      'USAGE',
+      `${flag} ${JSON.stringify(pattern)}: ${isSyncError(err) ? err.message : 'not a valid glob'}`,
+      {
+        cause: err,
+        hint: (isSyncError(err) ? err.hint : undefined) ?? 'Check the pattern’s brackets and braces.',
+      },
+    )
   }
   const segments = p.split('/')
   // Braces and extglobs may hold a `/`, and a backslash may escape one, so such a pattern cannot be
