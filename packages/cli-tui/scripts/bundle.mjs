@@ -37,7 +37,7 @@ const WORKSPACE = ['core', 'backend-local', 'backend-s3', 'backend-grpc', 'cli-t
  * less. Core imports both wasm hashers on first use, so they land in chunks of their own that only a
  * delta transfer loads.
  */
-const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'picomatch', 'ignore', 'xxhash-wasm', 'hash-wasm'])
+const BUNDLED = new Set(['rxjs', 'tslib', 'commander', 'ignore', 'xxhash-wasm', 'hash-wasm'])
 
 /**
  * The terminal UI's packages, bundled with everything they import into the chunk that only `syncflow ui`
@@ -162,7 +162,7 @@ const result = await build({
     SYNCFLOW_VERSION: JSON.stringify(JSON.parse(readFileSync(path.join(PKG, 'package.json'), 'utf8')).version),
     'process.env.NODE_ENV': JSON.stringify('production'),
   },
-  // CommonJS modules in the bundle (commander, picomatch) call require() for Node's built-ins.
+  // CommonJS modules in the bundle (commander) call require() for Node's built-ins.
   banner: {
     js: "import { createRequire as __syncflowRequire } from 'node:module'; const require = __syncflowRequire(import.meta.url);",
   },
