@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
 import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
   BIN,
   buildCli,
@@ -78,6 +78,32 @@ describe('sync', () => {
     expect(out['dir/sub/c.bin']).toBeUndefined()
     expect(out['keep.log']).toBe('target only, excluded')
     expect(out['a.txt']).toBe('alpha\n')
+  })
+
+  // QA 10 #3: picomatch's RegExp of such a glob backtracked for minutes on one long name (hours for
+  // a few more stars), with the event loop blocked, so that not even SIGTERM stopped the run.
+  it('--exclude and .syncflowignore globs with many stars before a repeated letter finish at once', {
+    timeout: 20_000,
+  }, async () => {
+    const long = 'a'.repeat(60)
+    const dotted = `${Array.from({ length: 40 }, (_, i) => i).join('.')}.txt`
+    await writeTree(src, {
+      [long]: 'x',
+      [dotted]: 'y',
+      '.syncflowignore': '*a*a*a*a*a*a*a*a*a*ab\n*.*.*.*.*.*.*.*.*.bak\n',
+    })
+    const run = startCli(
+      ['sync', '-n', src, dst, '--exclude', '*a*a*a*a*a*a*a*a*a*ab', '--exclude', '*.*.*.*.*.*.*.*.*.*.*.*.bak'],
+      { env: { SYNCFLOW_STATE_DIR: stateDir } },
+    )
+    // Without the fix the run would hang past the test's timeout, deaf to SIGTERM.
+    onTestFinished(() => {
+      run.child.kill('SIGKILL')
+    })
+    const r = await run.exited
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`would copy   ${long}`)
+    expect(r.stdout).toContain(`would copy   ${dotted}`)
   })
 
   it('--json prints only NDJSON SyncEvents, ending with done', async () => {
