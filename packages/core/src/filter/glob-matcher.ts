@@ -96,10 +96,12 @@ class StateSet {
 }
 
 /**
- * Sets kept per glob. Past this many, further sets are computed at each step and dropped, so the
- * memory of a glob is bounded while its time stays linear (one pass over the set per character).
+ * Sets kept per glob, and states in them all. Past either, further sets are computed at each step
+ * and dropped, so the memory of a glob is bounded (a long pattern makes large sets) while its time
+ * stays linear (one pass over the set per character).
  */
 const MAX_KEPT_SETS = 1000
+const MAX_KEPT_STATES = 100_000
 /** Moves on non-ASCII characters remembered per set (names in one script use few of them). */
 const MAX_OTHER_MOVES = 256
 
@@ -125,6 +127,7 @@ export function globMatcher(glob: string): (s: string) => boolean {
   const seen = new Uint32Array(n)
   let stamp = 0
   const kept = new Map<string, StateSet>()
+  let keptStates = 0
 
   /** Adds `s` and the states it reaches without reading a character to `list`; returns its new length. */
   const addClosure = (length: number, s: number): number => {
@@ -153,8 +156,12 @@ export function globMatcher(glob: string): (s: string) => boolean {
     const key = states.join(',')
     let set = kept.get(key)
     if (set === undefined) {
-      set = new StateSet(states, states.includes(matchState), kept.size < MAX_KEPT_SETS)
-      if (set.kept) kept.set(key, set)
+      const keep = kept.size < MAX_KEPT_SETS && keptStates + states.length <= MAX_KEPT_STATES
+      set = new StateSet(states, states.includes(matchState), keep)
+      if (keep) {
+        kept.set(key, set)
+        keptStates += states.length
+      }
     }
     return set
   }

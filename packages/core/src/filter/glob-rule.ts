@@ -17,7 +17,8 @@ export interface GlobRule {
 
 /**
  * The longest pattern taken: a path is at most 4096 bytes (PATH_MAX), so a longer pattern matches
- * nothing, and its RegExp could exceed V8's size limit, failing the run as a bug (QA 8 #12).
+ * nothing (its picomatch RegExp, as syncflow had, could exceed V8's size limit, failing the run as a
+ * bug: QA 8 #12; the automaton would only cost time and memory for nothing).
  */
 export const MAX_PATTERN_LENGTH = 4096
 
