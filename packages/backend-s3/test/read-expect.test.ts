@@ -96,4 +96,59 @@ describeS3('S3Backend reads pinned to the entry planned', (env) => {
     expect(await readFile(join(dst, 'a.txt'), 'utf8')).toBe('good old copy')
     expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')
   })
+
+  /** An S3 source whose object `a.txt` is replaced by `text` just before the engine's HEAD of it. */
+  const replacedBeforeHead = async (name: string, text: string): Promise<S3Backend> => {
+    const source = backend(name)
+    await put(source, 'a.txt', 'listed text', MTIME + 5000)
+    const stat = source.stat.bind(source)
+    let replaced = false
+    source.stat = async (path) => {
+      if (path === 'a.txt' && !replaced) {
+        replaced = true
+        await put(source, 'a.txt', text, MTIME + 9000)
+      }
+      return stat(path)
+    }
+    return source
+  }
+
+  it('S3 → local: an object replaced between the listing and the HEAD for its mtime fails; nothing is written (QA 11 #2)', async () => {
+    for (const [i, other] of ['a much longer text than was listed', 'other text!', 'abc'].entries()) {
+      const source = await replacedBeforeHead(`read-expect-head-${i}`, other)
+      const dst = join(dir, `head-${i}`)
+      const target = createLocalBackend({ root: dst })
+      await target.write(p('extra'), Readable.from([Buffer.from('not in the source')]), { size: 17, mtimeMs: MTIME })
+      const events: SyncEvent[] = await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
+      const failed = events.filter((e) => e.type === 'failed')
+      expect(
+        failed.map((e) => e.type === 'failed' && [e.path, e.error.code]),
+        other,
+      ).toEqual([['a.txt', 'CONFLICT']])
+      expect(failed[0]?.type === 'failed' && failed[0].error.message).toContain(
+        'the source file changed since it was listed',
+      )
+      expect(await target.stat(p('a.txt'))).toBeUndefined()
+      expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')
+    }
+  })
+
+  it('with checkUpdated off, such an object is copied up to its listed size, or fails if shorter (QA 11 #2)', async () => {
+    const longer = await replacedBeforeHead('read-expect-head-tolerated', 'LISTED TEXT and more appended')
+    const dst = join(dir, 'head-tolerated')
+    const target = createLocalBackend({ root: dst })
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(longer, target, { mode: 'mirror', checkUpdated: false }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(await readFile(join(dst, 'a.txt'), 'utf8')).toBe('LISTED TEXT')
+    const shorter = await replacedBeforeHead('read-expect-head-shorter', 'abc')
+    const dst2 = join(dir, 'head-shorter')
+    const events2: SyncEvent[] = await lastValueFrom(
+      sync(shorter, createLocalBackend({ root: dst2 }), { mode: 'mirror', checkUpdated: false }).pipe(toArray()),
+    )
+    expect(events2.filter((e) => e.type === 'failed').map((e) => e.type === 'failed' && e.error.code)).toEqual([
+      'CONFLICT',
+    ])
+  })
 })

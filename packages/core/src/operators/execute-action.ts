@@ -9,7 +9,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
-import { checkedRead } from './size-mismatch.js'
+import { checkedRead, sourceChanged } from './size-mismatch.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -164,6 +164,28 @@ export function startAction(
   }
 }
 
+/**
+ * An S3 listing has only the upload time: such a source is asked for the stored mtime and mode. The
+ * entry stays the one listed (QA 11 #2: an object replaced since was copied whole, its new size
+ * written where the listed one was planned): another size or version fails as a read of it would,
+ * or, with `checkUpdated: false`, keeps the listed size (its bytes up to it are copied) and drops
+ * digests that belong to the new object.
+ */
+async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOptions): Promise<Entry> {
+  const now = await source.stat(listed.path)
+  if (now === undefined) return listed // gone: the read says NOT_FOUND
+  const same =
+    now.size === listed.size &&
+    (listed.version === undefined || now.version === undefined || now.version === listed.version)
+  if (same) return now
+  if (opts.checkUpdated !== false) {
+    // The listed mtime is the upload time, not comparable with the stored one: size and version tell.
+    throw sourceChanged('stat', listed.path, listed, { ...now, mtimeMs: listed.mtimeMs })
+  }
+  const { hashes: _stale, ...rest } = listed
+  return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
+}
+
 async function run(
   action: Action,
   opts: ExecuteOptions,
@@ -177,8 +199,7 @@ async function run(
     case 'copy':
     case 'update': {
       if (!s) throw new SyncError('UNKNOWN', 'transfer without a source entry', { path: action.path })
-      // An S3 listing has only the upload time: stat such a source for the stored mtime and mode.
-      const src = s.kind === 'file' && !source.capabilities.listMtime ? ((await source.stat(action.path)) ?? s) : s
+      const src = s.kind === 'file' && !source.capabilities.listMtime ? await withStoredMtime(source, s, opts) : s
       const expect = action.kind === 'copy' ? null : (action.target ?? null)
       const wopts: WriteOptions = {
         expect,
