@@ -26,7 +26,7 @@ export function changedWhileRead(op: string, path: string): SyncError {
   return new SyncError('TRANSIENT', 'the source file changed while it was read', {
     op,
     path,
-    hint: 'It is read again on the next attempt. A file that is always being written (a log) is better excluded, or copied as it was when listed with --no-check-updated.',
+    hint: 'It is read again on the next attempt. A file that is always being written (a log) is better excluded, or, if it is only appended to, copied up to its listed size with --no-check-updated.',
   })
 }
 

@@ -111,7 +111,7 @@ export const FLAG_TABLE = {
   noCheckUpdated: () =>
     new Option(
       '--no-check-updated',
-      "copy a source file that changes while it is copied (a log being written) as it was when listed, up to its listed size, instead of failing it (rclone's --local-no-check-updated)",
+      "copy a source file that changes while it is copied (a log being written) up to its listed size, as it is, instead of failing it: for append-only files (rclone's --local-no-check-updated)",
     ),
   s3Endpoint: () =>
     new Option(
