@@ -31,7 +31,7 @@ export function sizeMismatch(source: Backend, path: string, listed: number, read
 
 /** What to do about a source file that changed between its listing and its copy. */
 export const SIZE_MISMATCH_HINT =
-  'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: give --no-check-updated (its first bytes, as many as were listed, are then copied as they are, as rclone --local-no-check-updated does: right for a file only appended to), exclude it, or keep it in step with `syncflow watch`, which waits for it to settle. A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
+  'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: give --no-check-updated (its first bytes, as many as were listed, are then copied as they are, as rclone --local-no-check-updated does: right for a file only appended to), or exclude it. (`syncflow watch` tries it again at its next change: it lands once a cycle meets it between two writes.) A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
 
 /** What `sourceChanged` compares: an entry's size, mtime and version. */
 export type ListedFile = Pick<Entry, 'size' | 'mtimeMs' | 'version'>
