@@ -78,7 +78,7 @@ import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
-import { fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
+import { danglingSymlink, fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
 
 /** Options of `createLocalBackend`. */
 export interface LocalBackendOptions {
@@ -213,7 +213,10 @@ export class LocalBackend
     const rel = this.#rel(path, 'stat')
     let entry: Entry | undefined
     try {
-      entry = this.#entryAt(rel)
+      // A dangling symlink (under `follow`) is the listing's error, not an absent path: read as
+      // absent, a watch cycle deleted the target's copy of a linked file whose file was removed,
+      // where a one-shot sync reports it and deletes nothing (QA 11 #1).
+      entry = this.#entryAt(rel, false, 'local.stat')
     } catch (err) {
       throw toSyncError(err, 'stat', rel)
     }
@@ -737,8 +740,12 @@ export class LocalBackend
     return entry
   }
 
-  /** The entry at `rel` as `list` would show it (per symlink policy), or undefined. */
-  #entryAt(rel: RelPath, parentChecked = false): Entry | undefined {
+  /**
+   * The entry at `rel` as `list` would show it (per symlink policy), or undefined. A dangling
+   * symlink under `follow` is undefined too, unless `danglingOp` is given: then it is the error
+   * `list` reports for it, with that op.
+   */
+  #entryAt(rel: RelPath, parentChecked = false, danglingOp?: string): Entry | undefined {
     const abs = this.#abs(rel)
     let st: Stats | undefined
     try {
@@ -747,7 +754,7 @@ export class LocalBackend
       st = lstatSync(abs, { throwIfNoEntry: false })
       if (st?.isSymbolicLink()) {
         if (this.symlinkPolicy === 'skip') return undefined
-        if (this.symlinkPolicy === 'follow') st = statSync(abs, { throwIfNoEntry: false })
+        if (this.symlinkPolicy === 'follow') st = this.#followed(abs, rel, danglingOp)
       }
       if (st === undefined) return undefined
       // A path through a symlinked directory is not an entry of this tree (unless following).
@@ -767,6 +774,24 @@ export class LocalBackend
       return { path: rel, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
     }
     return undefined
+  }
+
+  /**
+   * The stats of what the symlink at `abs` points to (undefined: dangling, or the link itself gone
+   * since). With `danglingOp`, a link still there whose target is missing (ENOENT, or ENOTDIR for
+   * a target through a file) throws `danglingSymlink`, as `list` reports it.
+   */
+  #followed(abs: string, rel: RelPath, danglingOp: string | undefined): Stats | undefined {
+    let st: Stats | undefined
+    try {
+      st = statSync(abs, { throwIfNoEntry: false })
+    } catch (err) {
+      if (danglingOp === undefined || !isMissing(err)) throw err
+    }
+    if (st !== undefined || danglingOp === undefined) return st
+    // The link itself removed between the two calls is absent, not dangling.
+    if (lstatSync(abs, { throwIfNoEntry: false })?.isSymbolicLink() !== true) return undefined
+    throw danglingSymlink(danglingOp, rel)
   }
 
   /** Opens a regular file for reading, per symlink policy. */

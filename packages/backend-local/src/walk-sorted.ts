@@ -280,14 +280,7 @@ function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undef
     if (opts.symlinks === 'skip') return undefined
     const target = statSync(abs, { throwIfNoEntry: false })
     if (target === undefined) {
-      report(
-        opts,
-        new SyncError('NOT_FOUND', 'dangling symlink (its target does not exist); skipped', {
-          op: 'local.list',
-          path,
-          hint: 'Fix or remove the symlink, or use --symlinks preserve.',
-        }),
-      )
+      report(opts, danglingSymlink('local.list', path))
     }
     return target
   } catch (err) {
@@ -302,6 +295,18 @@ function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undef
     )
     return undefined
   }
+}
+
+/**
+ * A symlink whose target does not exist, under `--symlinks follow`: an error of the listing (or of
+ * a watch cycle's stat), never an absent path, so the run holds its deletes back.
+ */
+export function danglingSymlink(op: string, path: RelPath): SyncError {
+  return new SyncError('NOT_FOUND', 'dangling symlink (its target does not exist); skipped', {
+    op,
+    path,
+    hint: 'Fix or remove the symlink, or use --symlinks preserve.',
+  })
 }
 
 /** Links named when `symlinkLoop` shows a chain; links followed at most to tell a loop from a long chain. */

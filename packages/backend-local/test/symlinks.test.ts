@@ -71,6 +71,22 @@ describe('symlink policies', () => {
     expect(await readText(b, 'out-link/secret.txt')).toBe('outside data')
   })
 
+  // QA 11 #1: stat said "absent", and a watch cycle deleted the target's copy of the link.
+  it('follow: stat of a dangling link is the error the listing reports, not an absent path', async () => {
+    const { root } = await tree()
+    const b = open(root, 'follow')
+    const err = await rejectionOf(b.stat(p('dangling')))
+    expect(err).toMatchObject({ code: 'NOT_FOUND', path: 'dangling', op: 'local.stat' })
+    expect((err as SyncError).message).toMatch(/dangling symlink/)
+    // Through a file (ENOTDIR) it is dangling too; a path with nothing there is absent.
+    await symlink('top.txt/below', join(root, 'through-file'))
+    expect(await rejectionOf(b.stat(p('through-file')))).toMatchObject({ code: 'NOT_FOUND', path: 'through-file' })
+    expect(await b.stat(p('nothing-here'))).toBeUndefined()
+    // Its file back, the link is that file again.
+    await writeFile(join(root, 'missing'), 'back')
+    expect(await b.stat(p('dangling'))).toMatchObject({ kind: 'file', size: 4 })
+  })
+
   it('follow reports a symlink loop instead of walking forever', async () => {
     const root = await tempDir('loop')
     await mkdir(join(root, 'a'))
