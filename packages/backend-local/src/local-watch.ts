@@ -1,6 +1,6 @@
-import { type Dirent, type FSWatcher, watch as fsWatch } from 'node:fs'
+import { type Dirent, type FSWatcher, watch as fsWatch, lstatSync, readlinkSync, statSync } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { basename, join, sep } from 'node:path'
+import { basename, dirname, join, resolve, sep } from 'node:path'
 import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import { toSyncError } from './to-sync-error.js'
@@ -53,6 +53,50 @@ interface WatchedDir {
    * that a comparison of names alone cannot tell from the old one.
    */
   renamed?: Set<string>
+}
+
+/**
+ * A directory holding the file (present or not) that symlinks of the watched tree point to, under
+ * the `follow` policy: watched for that file's name coming and going.
+ */
+interface TargetDir {
+  readonly watcher: FSWatcher
+  /** Name in the directory → the links (paths below the root) pointing to it. */
+  readonly names: Map<string, Set<string>>
+}
+
+/** Links followed at most to find the file a chain of them ends in (Linux follows 40). */
+const CHAIN_FOLLOWED = 40
+
+/**
+ * The file a symlink leads to, followed link by link (without resolving the directories on the
+ * way), as `{ dir, name }`: the last path of the chain, whether it exists or not. Undefined when
+ * `abs` is no symlink (any more), or the chain loops or is too long.
+ */
+function linkedFile(abs: string): { dir: string; name: string } | undefined {
+  let at = abs
+  try {
+    for (let i = 0; i < CHAIN_FOLLOWED; i++) {
+      const next = resolve(dirname(at), readlinkSync(at))
+      if (lstatSync(next, { throwIfNoEntry: false })?.isSymbolicLink() !== true) {
+        return { dir: dirname(next), name: basename(next) }
+      }
+      at = next
+    }
+  } catch {
+    // Not a link (any more), or a directory on the way that cannot be read.
+  }
+  return undefined
+}
+
+/** dev:ino of the directory at `abs` (undefined: gone, or not a directory). */
+function dirIdentity(abs: string): string | undefined {
+  try {
+    const st = statSync(abs, { throwIfNoEntry: false })
+    return st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -114,6 +158,14 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
      * in the target until the next rescan, and one outside the root was never refreshed (QA 10 #4).
      */
     const linked = new Map<string, FSWatcher>()
+    /**
+     * The directories of the files those links point to, one watch each however many links point
+     * there, released when none does: a file removed (or renamed away, a log rotated) and made
+     * again has no watch of its own until then, so its return is heard there (QA 11 #1). By
+     * absolute path; each link's entry there, by link.
+     */
+    const targetDirs = new Map<string, TargetDir>()
+    const linkTargets = new Map<string, { dir: string; name: string }>()
     let closed = false
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
@@ -133,6 +185,9 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       dirs.clear()
       for (const w of linked.values()) w.close()
       linked.clear()
+      for (const t of targetDirs.values()) t.watcher.close()
+      targetDirs.clear()
+      linkTargets.clear()
     }
     const fail = (err: unknown): void => {
       if (closed) return
@@ -143,8 +198,88 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       close()
       subscriber.complete()
     }
-    /** Stops watching the file the symlink `rel` points to. */
+    /** Takes the symlink `rel` off the directory watch of the file it pointed to (released when no link is left there). */
+    const releaseTargetDir = (rel: string): void => {
+      const at = linkTargets.get(rel)
+      if (at === undefined) return
+      linkTargets.delete(rel)
+      const t = targetDirs.get(at.dir)
+      const links = t?.names.get(at.name)
+      links?.delete(rel)
+      if (t === undefined || links === undefined || links.size > 0) return
+      t.names.delete(at.name)
+      if (t.names.size > 0) return
+      t.watcher.close()
+      targetDirs.delete(at.dir)
+    }
+    /** Watches `dir`, holding files links point to (undefined: it cannot be watched, gone itself). */
+    const openTargetDir = (dir: string): TargetDir | undefined => {
+      const id = dirIdentity(dir)
+      if (id === undefined) return undefined
+      let watcher: FSWatcher
+      try {
+        watcher = fsWatch(dir, { persistent: true }, (event, name) => {
+          // Writes to the files are their own watches' (one event each, not two); here, names.
+          if (closed || event !== 'rename' || typeof name !== 'string' || targetDirs.get(dir) !== t) return
+          // About the directory itself (inotify names it): removed or moved away, the watch is dead.
+          if (name === basename(dir) && dirIdentity(dir) !== id) {
+            retireTargetDir(dir, t)
+            return
+          }
+          for (const link of [...(t.names.get(name) ?? [])]) {
+            emit('upsert', link, true)
+            watchLink(link)
+          }
+        })
+      } catch {
+        return undefined
+      }
+      const t: TargetDir = { watcher, names: new Map() }
+      watcher.on('error', () => {
+        if (targetDirs.get(dir) === t) retireTargetDir(dir, t)
+      })
+      targetDirs.set(dir, t)
+      return t
+    }
+    /**
+     * Stops watching `dir` (gone): each link into it is a change (its file went with it) and is
+     * watched afresh, its directory too should it be there again.
+     */
+    const retireTargetDir = (dir: string, t: TargetDir): void => {
+      t.watcher.close()
+      targetDirs.delete(dir)
+      const links = [...t.names.values()].flatMap((set) => [...set])
+      for (const link of links) linkTargets.delete(link)
+      for (const link of links) {
+        emit('upsert', link, true)
+        watchLink(link)
+      }
+    }
+    /**
+     * Watches the directory of the file the symlink `rel` points to for that file's name (if it is
+     * not already): a name made, removed or renamed there is an upsert of the link, and the file
+     * is watched afresh through it. A directory that cannot be watched (gone itself) is left
+     * alone: the link is tried again when its own directory is read again.
+     */
+    const watchTargetDir = (rel: string): void => {
+      const at = linkedFile(abs(rel))
+      const was = linkTargets.get(rel)
+      if (at !== undefined && was?.dir === at.dir && was.name === at.name && targetDirs.has(at.dir)) return
+      releaseTargetDir(rel)
+      if (at === undefined || closed) return
+      const t = targetDirs.get(at.dir) ?? openTargetDir(at.dir)
+      if (t === undefined) return
+      const links = t.names.get(at.name) ?? new Set<string>()
+      links.add(rel)
+      t.names.set(at.name, links)
+      linkTargets.set(rel, at)
+    }
+    /** Stops watching the file the symlink `rel` points to (and its directory, for this link). */
     const unwatchLink = (rel: string): void => {
+      closeLinkWatch(rel)
+      releaseTargetDir(rel)
+    }
+    const closeLinkWatch = (rel: string): void => {
       linked.get(rel)?.close()
       linked.delete(rel)
     }
@@ -152,11 +287,13 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
      * Watches the file the symlink `rel` points to, anew (a link re-pointed, a target replaced by a
      * rename over it: the watch follows the old file). Each event is an upsert of the link; one
      * that may mean the file was replaced or removed (`rename`) watches it afresh. A link whose
-     * file cannot be watched (dangling) is left as it is: its directory's watch reports it.
+     * file cannot be watched (dangling: removed, or renamed away and not yet made again) is
+     * reported by the watch of that file's directory when the file comes back.
      */
     const watchLink = (rel: string): void => {
-      unwatchLink(rel)
+      closeLinkWatch(rel)
       if (closed) return
+      watchTargetDir(rel)
       let watcher: FSWatcher
       try {
         watcher = fsWatch(abs(rel), { persistent: true }, (event) => {
@@ -168,13 +305,15 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         return
       }
       watcher.on('error', () => {
-        if (linked.get(rel) === watcher) unwatchLink(rel)
+        if (linked.get(rel) === watcher) closeLinkWatch(rel)
       })
       linked.set(rel, watcher)
     }
     /** Stops watching `rel` and everything below it (it is gone). */
     const drop = (rel: string): void => {
-      for (const path of [...linked.keys()]) if (path.startsWith(`${rel}/`)) unwatchLink(path)
+      for (const path of new Set([...linked.keys(), ...linkTargets.keys()])) {
+        if (path.startsWith(`${rel}/`)) unwatchLink(path)
+      }
       for (const [path, d] of dirs) {
         if (path === rel || path.startsWith(`${rel}/`)) {
           clearTimeout(d.timer)
@@ -203,7 +342,9 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         names.set(e.name, dir)
         // Read again for a change in the directory: the link may point elsewhere now.
         if (opts.followSymlinks === true && e.isSymbolicLink() && !dir) watchLink(child(rel, e.name))
-        else if (linked.has(child(rel, e.name))) unwatchLink(child(rel, e.name)) // no longer a link
+        else if (linked.has(child(rel, e.name)) || linkTargets.has(child(rel, e.name))) {
+          unwatchLink(child(rel, e.name)) // no longer a link
+        }
       }
       return names
     }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs'
 import { appendFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Change } from '@syncflow/core'
@@ -28,6 +29,21 @@ async function watching(root: string, followSymlinks = false) {
   })
   await isReady
   return { seen, abort, sub, completed: () => completed, failed: () => failed }
+}
+
+/** The inotify watches this process holds (Linux: the `inotify wd:` lines of its descriptors). */
+function inotifyWatches(): number {
+  let n = 0
+  for (const fd of readdirSync('/proc/self/fdinfo')) {
+    try {
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length
+    } catch {
+      // Closed since it was listed.
+    }
+  }
+  return n
 }
 
 describe('watchLocal', () => {
@@ -267,6 +283,86 @@ describe('watchLocal', () => {
       await appendFile(join(root, 'other.txt'), '+')
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert latest.txt')
       w.sub.unsubscribe()
+    },
+  )
+
+  // QA 11 #1: once the file was gone (removed, or renamed away by a log rotation), its return was never heard.
+  it.skipIf(process.platform !== 'linux')(
+    "under the follow policy, a link's file that comes back is a change of the link, and is watched again",
+    async () => {
+      const root = await tempDir('watch')
+      const outside = await tempDir('watch-outside')
+      const far = join(outside, 'far.txt')
+      await writeFile(far, 'v1')
+      await writeFile(join(outside, 'other.txt'), 'o')
+      await symlink(far, join(root, 'a-link'))
+      await symlink(far, join(root, 'b-link'))
+      const w = await watching(root, true)
+
+      await rm(far)
+      await expect
+        .poll(() => w.seen, { timeout: 10_000 })
+        .toEqual(expect.arrayContaining(['upsert a-link', 'upsert b-link']))
+      w.seen.length = 0
+      await writeFile(far, 'v2')
+      await expect
+        .poll(() => w.seen, { timeout: 10_000 })
+        .toEqual(expect.arrayContaining(['upsert a-link', 'upsert b-link']))
+      w.seen.length = 0
+      await appendFile(far, '+')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert a-link')
+
+      // Rotated: renamed away, a new file made under the name, then written.
+      w.seen.length = 0
+      await rename(far, join(outside, 'far.txt.1'))
+      await writeFile(far, 'v3')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert a-link')
+      w.seen.length = 0
+      await appendFile(far, '+')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert a-link')
+      // Other names in that directory are not the links' business.
+      w.seen.length = 0
+      await writeFile(join(outside, 'unrelated.txt'), 'u')
+      await rm(join(outside, 'other.txt'))
+      await appendFile(far, '+')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert b-link')
+      expect(w.seen.every((c) => c === 'upsert a-link' || c === 'upsert b-link')).toBe(true)
+      w.sub.unsubscribe()
+    },
+  )
+
+  it.skipIf(process.platform !== 'linux')(
+    "under the follow policy, links' files are watched with one watch per directory, released with the last link",
+    async () => {
+      const root = await tempDir('watch')
+      const outside = await tempDir('watch-outside')
+      for (const n of [1, 2, 3]) {
+        await writeFile(join(outside, `f${n}`), 'x')
+        await symlink(join(outside, `f${n}`), join(root, `l${n}`))
+      }
+      // Two links to one file, one dangling.
+      await symlink(join(outside, 'f1'), join(root, 'l1-again'))
+      await symlink(join(outside, 'gone'), join(root, 'dangling'))
+      const before = inotifyWatches()
+      const w = await watching(root, true)
+      // The root, the three files, and their directory once (l1-again shares f1; the dangling link, their directory).
+      expect(inotifyWatches() - before).toBe(5)
+      for (const name of ['l1', 'l1-again', 'dangling']) await rm(join(root, name))
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(4)
+      // Their directory itself removed: the links are changes, and its (dead) watch is dropped.
+      await rm(outside, { recursive: true })
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toEqual(expect.arrayContaining(['upsert l2', 'upsert l3']))
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(1)
+      // Made again, it is watched once the links' directory is read again (a change there).
+      await mkdir(outside)
+      // A directory made: one event, and its upsert comes from that reading (links watched by then).
+      await mkdir(join(root, 'poke'))
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert poke')
+      w.seen.length = 0
+      await writeFile(join(outside, 'f2'), 'back')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert l2')
+      w.sub.unsubscribe()
+      expect(inotifyWatches()).toBe(before)
     },
   )
 

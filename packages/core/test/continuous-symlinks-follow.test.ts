@@ -1,4 +1,4 @@
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -42,4 +42,31 @@ describe('continuousSync, following symlinks', () => {
     expect(job.events.some((e) => e.type === 'completed' && e.action.kind === 'delete')).toBe(false)
     expect(await tree(dst)).toEqual({ lo: 'v1', x: 'x' })
   })
+
+  // QA 11 #1, second half: the file back (made again, or a log rotated), the link's copy stayed old.
+  it.skipIf(process.platform !== 'linux')(
+    "follows a link's file that comes back: made again after a delete, or after a rotation",
+    async () => {
+      const { src, dst, outside } = await linkedSource()
+      const job = startJob(following(src), localTarget(dst))
+      await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ lo: 'v1', x: 'x' })
+      const file = join(outside, 't.txt')
+
+      await rm(file)
+      await expect.poll(() => job.failures().length, { timeout: 10_000 }).toBe(1)
+      await writeFile(file, 'v2')
+      await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ lo: 'v2', x: 'x' })
+      // The new file is watched: a write to it is seen.
+      await appendFile(file, '+')
+      await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ lo: 'v2+', x: 'x' })
+
+      // Rotated: renamed away, then a new file under the name.
+      await rename(file, join(outside, 't.txt.1'))
+      await writeFile(file, 'v3')
+      await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ lo: 'v3', x: 'x' })
+      await appendFile(file, '+')
+      await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ lo: 'v3+', x: 'x' })
+      expect(job.events.some((e) => e.type === 'completed' && e.action.kind === 'delete')).toBe(false)
+    },
+  )
 })
