@@ -41,6 +41,25 @@ function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): C
       streams.stderr.write(`syncflow: warning: ${warning}\n`)
     })
   }
+  if (names.includes('state') && names.includes('noState')) {
+    // Commander lets the later of --state X and --no-state win, silently: both is a mistake (QA 11 #8).
+    let state: string | undefined
+    let noState = false
+    cmd.on('option:state', (value: string) => {
+      state = value
+    })
+    cmd.on('option:no-state', () => {
+      noState = true
+    })
+    cmd.hook('preAction', async () => {
+      if (state === undefined || !noState) return
+      const { usageError } = await import('./errors/usage-error.js')
+      throw usageError(
+        `--state ${JSON.stringify(state)} and --no-state both given`,
+        'Give one of them: --state URI names the state store, --no-state uses none.',
+      )
+    })
+  }
   return cmd.showHelpAfterError(`(run 'syncflow ${cmd.name()} --help' to see the flags)`)
 }
 

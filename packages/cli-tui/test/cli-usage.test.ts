@@ -277,6 +277,30 @@ describe('--config FILE', () => {
     expectUsageError(await sync(), file, '"no-state" must be true or false, not "yes"')
   })
 
+  // QA 11 #8: "state": true was refused though "no-state": false was taken; a store and no store were taken silently.
+  it('"state": true is the default state store; "state" with "no-state": true, or --state with --no-state, is refused', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a.txt'), 'x')
+    const stateDir = join(dir, 'state')
+    const sync = (...flags: string[]) =>
+      runCli(['sync', join(dir, 'src'), join(dir, 'dst'), ...flags], { env: { SYNCFLOW_STATE_DIR: stateDir } })
+    await writeFile(file, JSON.stringify({ state: true }))
+    const r = await sync('--config', file)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await readdir(stateDir)).filter((f) => f.endsWith('.sqlite'))).toHaveLength(1)
+    await writeFile(file, JSON.stringify({ state: 'st/', 'no-state': true }))
+    expectUsageError(await sync('--config', file), file, '"state" and "no-state" both given')
+    await writeFile(file, JSON.stringify({ 'no-state': true, state: true }))
+    expectUsageError(await sync('--config', file), '"state" and "no-state" both given')
+    expectUsageError(await sync('--state', 'memory:', '--no-state'), '--state "memory:" and --no-state both given')
+    expectUsageError(await sync('--no-state', '--state', 'memory:'), '--state "memory:" and --no-state both given')
+    // The command line wins over the file, as for every flag: no conflict.
+    await writeFile(file, JSON.stringify({ state: 'memory:' }))
+    expect((await sync('--config', file, '--no-state')).code).toBe(0)
+  })
+
   it('a "config" key is refused: a file does not name another', async () => {
     const dir = await tempDir()
     const file = join(dir, 'syncflow.json')

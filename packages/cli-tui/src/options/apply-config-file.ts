@@ -59,6 +59,14 @@ export async function applyConfigFile(
     !o.negate || !cmd.options.some((p) => !p.negate && p.attributeName() === o.attributeName())
   const ignored: string[] = []
   const warnings: string[] = []
+  // A store named and none asked for: which one wins was the order of the keys, silently (QA 11 #8).
+  const stateKey = Object.hasOwn(config, 'state') ? (config as Record<string, unknown>).state : undefined
+  if ((config as Record<string, unknown>)['no-state'] === true && stateKey !== undefined && stateKey !== false) {
+    throw usageError(
+      `config file ${file}: "state" and "no-state" both given (${JSON.stringify(stateKey)} and true)`,
+      'Keep one of them: "state" names the state store, "no-state": true uses none.',
+    )
+  }
   for (const [rawKey, value] of Object.entries(config)) {
     const negated = options.find((o) => o.negate && fileKeyOf(o) === rawKey)
     if (negated) {
@@ -84,6 +92,8 @@ export async function applyConfigFile(
       throw usageError(`unknown key "${rawKey}" in config file ${file}`, `Keys this command takes: ${known}.`)
     }
     if (cmd.getOptionValueSource(key) === 'cli') continue
+    // `"state": true` is the flag not given: the default state store, as `"no-state": false` is.
+    if (key === 'state' && value === true) continue
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
     const beside = pathsBeside(key, value, file)
