@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { createMemBackend, SyncError, supports } from '@syncflow/core'
+import { createMemBackend, SIZE_MISMATCH_HINT, SyncError, supports } from '@syncflow/core'
 import { firstValueFrom, throwError } from 'rxjs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { guardPlugin } from '../src/job/plugin-backend.js'
@@ -324,6 +324,12 @@ async open(uri, options) {
     body.destroy()
     return Readable.from([Buffer.from('al')])
   }
+  // Every read ends after 1 byte: each file fails as one that changed since it was listed.
+  if (process.env.PE_WHERE === 'short-all') b.read = async (path, range) => {
+    const body = await read(path, range)
+    body.destroy()
+    return Readable.from([Buffer.from('a')])
+  }
   return b
 },
 }
@@ -478,6 +484,27 @@ describe("a plugin's read() that ends short of the listed size (QA 7 #6)", () =>
       'dir/b.txt': 'bravo\n',
       'extra.txt': 'not in the source\n',
     })
+  })
+})
+
+// QA 11 #7: the hint telling of --no-check-updated came only with -v, so a cron job's log never told of it.
+describe('files that changed since they were listed', () => {
+  it('get the hint about --no-check-updated at default verbosity, once for all of them', async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const r = await runCli(['sync', snapshot.replace(/^json:/, 'pe:'), join(root, 'dst'), '--plugin', './pe.mjs'], {
+      cwd: root,
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state'), PE_WHERE: 'short-all' },
+    })
+    expect(r.code, r.stderr).toBe(1)
+    const lines = r.stderr.split('\n')
+    const failures = lines.filter((l) => l.startsWith('failed   '))
+    expect(failures).toHaveLength(2)
+    for (const f of failures) expect(f).toContain('CONFLICT: json.read')
+    const hints = lines.filter((l) => l.includes('--no-check-updated'))
+    expect(hints).toEqual([`  ${SIZE_MISMATCH_HINT}`])
+    // Right under the first failure line.
+    expect(lines[lines.indexOf(failures[0] as string) + 1]).toBe(`  ${SIZE_MISMATCH_HINT}`)
   })
 })
 

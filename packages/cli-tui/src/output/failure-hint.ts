@@ -1,12 +1,21 @@
-import type { FailedEvent } from '@syncflow/core'
+import { type FailedEvent, SIZE_MISMATCH_HINT } from '@syncflow/core'
+
+/**
+ * Hints about the run rather than the file (what a flag does about it), said once by default like
+ * a TRANSIENT failure's: the CONFLICT of a source file that changed since it was listed tells of
+ * --no-check-updated, which a cron job's log of a file always being written never learned of
+ * without -v (QA 11 #7).
+ */
+const RUN_HINTS: ReadonlySet<string> = new Set([SIZE_MISMATCH_HINT])
 
 /**
  * The hint printed under a failure line, or undefined, the same for `sync` and `watch`: a listing
- * failure's (a whole side, or a part of it: it holds deletes back, and says what to do) and a
+ * failure's (a whole side, or a part of it: it holds deletes back, and says what to do), a
  * TRANSIENT failure's (about the connection or the server rather than the file; QA: a server killed
- * mid-upload left one line per file and no word of what to check) once each, on the first line it
- * goes with, not again for every name or every cycle; a file's own (its permissions…) only with -v,
- * where every line has its own. `shown` remembers the hints said.
+ * mid-upload left one line per file and no word of what to check) and a hint about the run
+ * (`RUN_HINTS`) once each, on the first line it goes with, not again for every name or every
+ * cycle; a file's own (its permissions…) only with -v, where every line has its own. `shown`
+ * remembers the hints said.
  */
 export function failureHint(
   event: Pick<FailedEvent, 'path' | 'stage' | 'error'>,
@@ -15,7 +24,9 @@ export function failureHint(
 ): string | undefined {
   const { hint } = event.error
   if (hint === undefined) return undefined
-  const once = (event.path === '' || event.stage === 'list' || event.error.code === 'TRANSIENT') && !shown.has(hint)
+  const once =
+    (event.path === '' || event.stage === 'list' || event.error.code === 'TRANSIENT' || RUN_HINTS.has(hint)) &&
+    !shown.has(hint)
   if (!verbose && !once) return undefined
   shown.add(hint)
   return hint
