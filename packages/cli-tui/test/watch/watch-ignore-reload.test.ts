@@ -53,3 +53,48 @@ it('a .syncflowignore changed while watching applies from then on: newly exclude
     .toEqual({ 'a.log': 'log', 'b.txt': 'b', 'late.txt': 'after the secret', '.syncflowignore': 'secret/\n' })
   expect(r.stderr()).toBe('')
 })
+
+// QA 11 #8: `failed   .syncflowignore: .syncflowignore is larger than 1 MiB` had no code and no hint,
+// and the cycle's line (`#2: 1 updated, 1.05 MiB`) did not count it.
+it('a .syncflowignore over 1 MiB while watching is a USAGE failure with its hint, counted by its cycle; the rules in use stay', async () => {
+  const root = await tempDir('syncflow-watch-ignore-')
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src)
+  await writeTree(src, { 'a.log': 'log', 'b.txt': 'b', '.syncflowignore': '*.log\n' })
+  const r = startCli(['watch', '--rescan', '0', src, dst], { env: { SYNCFLOW_STATE_DIR: join(root, 'state') } })
+  running.push(r)
+  await expect.poll(() => r.stderr(), { timeout: 20_000 }).toMatch(/initial sync: /)
+  await writeTree(src, { '.syncflowignore': `${'#'.repeat(1024 * 1024)}\n` })
+  await expect.poll(() => r.stderr(), { timeout: 10_000 }).toMatch(/ #2: .*\n/)
+  const lines = r.stderr().split('\n')
+  const failed = lines.findIndex((l) => l.startsWith('failed   '))
+  expect(lines[failed]).toBe(
+    'failed   .syncflowignore: USAGE: watch (.syncflowignore): .syncflowignore is larger than 1 MiB',
+  )
+  expect(lines[failed + 1]).toMatch(/^ {2}Shorten \.syncflowignore .*Until then the rules read before stay in use\.$/)
+  expect(lines.find((l) => / #2: /.test(l))).toMatch(/ #2: (.*, )?1 failed, /)
+  // The rules read before still apply.
+  await writeTree(src, { 'c.log': 'log', 'c.txt': 'c' })
+  await expect.poll(async () => Object.keys(await readTree(dst)).sort(), { timeout: 10_000 }).toContain('c.txt')
+  expect(Object.keys(await readTree(dst))).not.toContain('c.log')
+})
+
+it('--json: the cycle of the rules file that failed counts it in its summary', async () => {
+  const root = await tempDir('syncflow-watch-ignore-')
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src)
+  await writeTree(src, { 'b.txt': 'b' })
+  const r = startCli(['watch', '--json', '--rescan', '0', src, dst], {
+    env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+  })
+  running.push(r)
+  const dones = () => jsonLines(r.stdout()).filter((e) => e.type === 'done')
+  await expect.poll(() => dones().length, { timeout: 20_000 }).toBe(1)
+  await writeTree(src, { '.syncflowignore': `${'#'.repeat(1024 * 1024)}\n` })
+  await expect.poll(() => dones().length, { timeout: 10_000 }).toBe(2)
+  const failed = jsonLines(r.stdout()).find((e) => e.type === 'failed')
+  expect(failed).toMatchObject({ path: '.syncflowignore', error: { code: 'USAGE' } })
+  expect(dones()[1]).toMatchObject({ summary: { failed: 1, errorCodes: { USAGE: 1 } } })
+})

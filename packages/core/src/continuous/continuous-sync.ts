@@ -23,14 +23,14 @@ import {
 import type { Backend } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
-import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
+import type { FailedEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
@@ -77,6 +77,24 @@ const SHIPPED_MAX = 200_000
 interface LaterTry {
   readonly delayMs: number
   readonly work: () => Work | undefined
+}
+
+/**
+ * `summary` of a cycle's sync with `failures` it did not see counted in (those of the cycle found
+ * before or beside its sync: the rules file read again, the source's watcher), as its own are.
+ */
+function countedIn(summary: SyncSummary, failures: readonly FailedEvent[]): SyncSummary {
+  const counted = failures.filter((f) => f.error.code !== 'ABORTED')
+  if (counted.length === 0) return summary
+  const errorCodes = { ...summary.errorCodes }
+  for (const f of counted) errorCodes[f.error.code] = (errorCodes[f.error.code] ?? 0) + 1
+  const listing = counted.filter((f) => f.stage === 'list' && listingErrorHoldsDeletes(f.error)).length
+  return {
+    ...summary,
+    failed: summary.failed + counted.length,
+    listingErrors: summary.listingErrors + listing,
+    errorCodes,
+  }
 }
 
 /** The summary `mode` of the whole continuous job's last `done` (cycle `done`s carry the sync mode). */
@@ -405,7 +423,18 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               const message = `${filterFile} changed: its rules apply from now on (a full sync follows)`
               return [{ type: 'notice', ts: Date.now(), code: 'IGNORE_RULES_CHANGED', message, path: filterFile }]
             } catch (err) {
-              const error = asSyncError(err, 'reloadFilter', filterFile)
+              const caught = asSyncError(err, 'watch', filterFile)
+              // Its line says its code, as every failure's does: one thrown without an op (the file
+              // over 1 MiB) had none (QA 11 #8).
+              const error =
+                caught.op === undefined
+                  ? new SyncError(caught.code, caught.message, {
+                      op: 'watch',
+                      path: caught.path ?? filterFile,
+                      cause: caught,
+                      ...(caught.hint !== undefined ? { hint: caught.hint } : {}),
+                    })
+                  : caught
               return [
                 {
                   type: 'failed',
@@ -428,7 +457,18 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       first = false
       const outcome = watchOutcome(work)
       if (work.rescan) {
-        return concat(isFirst ? EMPTY : reloadRules(), sync(source, target, syncOptions)).pipe(
+        // The rules file's failure is the cycle's: its line counts it (QA 11 #8: `#2: 1 updated`
+        // under a failure line), as do the webhook's ping and the ui's cycle list.
+        const before: FailedEvent[] = []
+        const rules$ = (isFirst ? EMPTY : reloadRules()).pipe(
+          tap((e) => {
+            if (e.type === 'failed') before.push(e)
+          }),
+        )
+        const sync$ = sync(source, target, syncOptions).pipe(
+          map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: countedIn(e.summary, before) } : e)),
+        )
+        return concat(rules$, sync$).pipe(
           tap({
             next: (e) => {
               remember(e)
