@@ -100,6 +100,27 @@ function unreachableHint(server: string): string {
   return `Check that \`syncflow serve\` is running at ${server} and reachable from here; what failed is tried again by the next run.`
 }
 
+/** Why a connection was not made, from the system error grpc-js quotes (`connect ECONNREFUSED h:p`). */
+const CONNECT_FAILURES: readonly (readonly [RegExp, string])[] = [
+  [/\bECONNREFUSED\b/, 'connection refused: the server is not running, or listens on another port'],
+  [/\b(?:EHOSTUNREACH|ENETUNREACH|EHOSTDOWN)\b/, 'no route to the host'],
+  [/\b(?:ENOTFOUND|EAI_AGAIN)\b/, 'its host name was not found'],
+  [/\bETIMEDOUT\b/, 'connecting timed out'],
+  [/\bECONNRESET\b/, 'the connection was reset'],
+]
+
+/**
+ * grpc-js's text of a connection not made ("No connection established. Last error: Error: connect
+ * ECONNREFUSED 127.0.0.1:8730.", "Failed to connect"), said as what happened, like a connection
+ * lost is (QA 11 #8: a watch's retry printed the raw text under the clear "lost the connection").
+ * `undefined` for any other text.
+ */
+export function notConnectedMessage(details: string, server: string): string | undefined {
+  if (!/No connection established|Failed to connect/i.test(details)) return undefined
+  const why = CONNECT_FAILURES.find(([re]) => re.test(details))?.[1]
+  return `cannot connect to ${server}${why === undefined ? '' : ` (${why})`}`
+}
+
 /** What answers instead of a gRPC server, as grpc-js or OpenSSL say it (see `notGrpcIn`). */
 export type NotGrpc =
   /** An HTTP/2 server's own status, not gRPC's (a web server, a proxy's error page). */
@@ -226,6 +247,16 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
       const lost = `lost the connection to ${server ?? 'the server'} (the server stopped, or the connection was cut)`
       const hint = server !== undefined ? unreachableHint(server) : HINTS.TRANSIENT
       return new SyncError('TRANSIENT', lost, { ...details, ...(hint !== undefined ? { hint } : {}) })
+    }
+    // A connection not made (the server stopped, a wrong port): said in words, with the hint of an
+    // unreachable server.
+    const notConnected =
+      err.code === UNAVAILABLE && named === undefined && code === 'TRANSIENT' && server !== undefined
+        ? notConnectedMessage(err.details ?? '', server)
+        : undefined
+    if (notConnected !== undefined && server !== undefined) {
+      const hint = typeof hintMeta === 'string' ? hintMeta : unreachableHint(server)
+      return new SyncError('TRANSIENT', notConnected, { ...details, hint })
     }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined

@@ -69,6 +69,27 @@ describe('toSyncError', () => {
     expect(toSyncError(status(code, details), 'op').code).toBe(expected)
   })
 
+  // QA 11 #8: a watch's retry against a stopped server printed grpc-js's raw text, with no hint.
+  it.each([
+    [
+      'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:19742.',
+      'cannot connect to 127.0.0.1:19742 (connection refused: the server is not running, or listens on another port)',
+    ],
+    [
+      'No connection established. Last error: Error: connect EHOSTUNREACH 10.0.0.9:19742.',
+      'cannot connect to 127.0.0.1:19742 (no route to the host)',
+    ],
+    [
+      'No connection established. Last error: Failed to connect (2026-12-04T00:44:40.476Z).',
+      'cannot connect to 127.0.0.1:19742',
+    ],
+  ])('a connection not made (%s) is said in words, with the unreachable-server hint', (details, said) => {
+    const e = toSyncError(status(14, details), 'rootExists', undefined, undefined, '127.0.0.1:19742')
+    expect(e.code).toBe('TRANSIENT')
+    expect(e.message).toBe(`TRANSIENT: grpc.rootExists: ${said}`)
+    expect(e.hint).toContain('`syncflow serve` is running at 127.0.0.1:19742 and reachable from here')
+  })
+
   it('keeps the code a syncflow server names, when it is a known one', () => {
     expect(toSyncError(status(8, 'disk full', 'NO_SPACE'), 'write').code).toBe('NO_SPACE')
     expect(toSyncError(status(9, 'x', 'NOT_A_CODE'), 'write').code).toBe('CONFLICT')
