@@ -55,17 +55,30 @@ interface Work {
   readonly paths: ReadonlySet<RelPath>
   /** What the source held at each changed path when its change was found stable (see SyncPathsOptions.seen). */
   readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
+  /**
+   * Failures of the source's watcher (already reported as they happened) that this cycle's `done`
+   * counts: one that no cycle ran for is said by a cycle of its own, that only counts them.
+   */
+  readonly failures?: readonly FailedEvent[]
 }
 
 const mergeWork = (a: Work, b: Work): Work => {
-  const trigger = mergeTriggers(a.trigger, b.trigger)
-  if (a.rescan || b.rescan) return { rescan: true, trigger, paths: new Set() }
+  const failures = [...(a.failures ?? []), ...(b.failures ?? [])]
+  const counting = failures.length > 0 ? { failures } : {}
+  // Work that only counts failures does not make a cycle over changes broader, nor a rescan narrower.
+  const trigger = onlyCounts(a) ? b.trigger : onlyCounts(b) ? a.trigger : mergeTriggers(a.trigger, b.trigger)
+  if (a.rescan || b.rescan) return { rescan: true, trigger, paths: new Set(), ...counting }
   const paths = new Set([...a.paths, ...b.paths])
   // The newer work's word on a path wins: a path it has without an observation (a retry) is not checked.
   const seen = new Map([...(a.seen ?? []), ...(b.seen ?? [])])
   for (const p of b.paths) if (!b.seen?.has(p)) seen.delete(p)
-  return seen.size > 0 ? { rescan: false, trigger, paths, seen } : { rescan: false, trigger, paths }
+  return seen.size > 0
+    ? { rescan: false, trigger, paths, seen, ...counting }
+    : { rescan: false, trigger, paths, ...counting }
 }
+
+/** Work that syncs nothing: it only counts failures of the watcher in a `done` (see `Work.failures`). */
+const onlyCounts = (w: Work): boolean => !w.rescan && w.paths.size === 0
 
 /** Paths stated at once by the re-check after a cycle. */
 const RECHECK_CONCURRENCY = 16
@@ -155,16 +168,24 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const syncOptions = { ...fixedOptions, ...(liveFilter ? { filter: liveFilter } : {}) }
     const filterFile = options.filterFile ?? IGNORE_FILE_PATH
 
-    // A failure to watch (or poll) the source: its side said, as a one-shot run's listing failure says it (QA 9 #3).
-    const sourceFailed = (error: SyncError): void =>
-      side$.next({
+    // Failures of the watcher that a cycle's `done` is to count (see `Work.failures`).
+    const failureWork$ = new Subject<Work>()
+    // A failure to watch (or poll) the source: its side said, as a one-shot run's listing failure
+    // says it (QA 9 #3), at once; and counted by the next cycle's `done` (one of its own if no other
+    // runs), as a cycle's own failures are: the watch log's `#n: 1 failed`, the webhook's /fail ping
+    // and the ui's list of cycles said nothing of a server gone away between cycles (QA 11 #8).
+    const sourceFailed = (error: SyncError, counted = true): void => {
+      const event: FailedEvent = {
         type: 'failed',
         ts: Date.now(),
         path: error.path ?? '',
         error: error.toJSON(),
         stage: 'list',
         side: 'source',
-      })
+      }
+      side$.next(event)
+      if (counted) failureWork$.next({ rescan: false, trigger: 'changes', paths: new Set(), failures: [event] })
+    }
     const hints$: Observable<Change> = (
       options.changes ??
       watchChanges(source, {
@@ -186,7 +207,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     ).pipe(
       catchError((err: unknown) => {
         const error = asSyncError(err, 'watch')
-        sourceFailed(error)
+        // The job stops when no retry can help: no cycle follows to count it.
+        sourceFailed(error, !endsContinuousJob(error.code))
         // Credentials rejected, a bad configuration: no retry can help, so the job stops with it.
         if (endsContinuousJob(error.code)) {
           total.fatal = error.toJSON()
@@ -245,6 +267,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       filter((w): w is Work => w !== undefined),
       takeUntil(hintsEnded$),
     )
+    const failuresCounted$: Observable<Work> = failureWork$.pipe(takeUntil(hintsEnded$))
     // The initial sync waits until the watcher reports every change (a change made while it
     // was still starting would be in neither the snapshot nor the events); given hints are live at once.
     const initial$: Observable<Work> = !(options.initialSync ?? true)
@@ -254,6 +277,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         )
     let first = options.initialSync ?? true
     let sawDone = !first
+    // The `done`s of work that only counted failures (`onlyCounts`).
+    const countingOnly = new WeakSet<SyncSummary>()
 
     // Whether the target root is known to exist (see `asCycle`): not before the first write into it
     // (a watch of an empty source does not make it), so a new root is not taken for a lost one.
@@ -453,6 +478,23 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           }).pipe(mergeMap((events) => from(events)))
 
     const runWork = (work: Work): Observable<SyncEvent> => {
+      const counted = work.failures ?? []
+      const withCounted = map(
+        (e: SyncEvent): SyncEvent =>
+          e.type === 'done' && e.summary.mode !== CONTINUOUS_MODE
+            ? { ...e, summary: countedIn(e.summary, counted) }
+            : e,
+      )
+      if (onlyCounts(work)) {
+        const summary = countedIn(new SummaryBuilder(options.mode, options.dryRun ?? false).build(), counted)
+        const done: SyncEvent = { type: 'done', ts: Date.now(), summary }
+        countingOnly.add(summary)
+        return of(done)
+      }
+      return runCycle(work).pipe(withCounted)
+    }
+
+    const runCycle = (work: Work): Observable<SyncEvent> => {
       const isFirst = first
       first = false
       const outcome = watchOutcome(work)
@@ -540,7 +582,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
      * down) is left to the cycle, which reports that itself.
      */
     const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
-      if (work.rescan) return { work }
+      if (work.rescan || onlyCounts(work)) return { work }
       // The rules file changed: its rules are read again, and applied to the whole tree (QA 10 #5:
       // they were read once, at the start, so a path excluded while watching was still copied).
       if (reloadFilter !== undefined && work.paths.has(filterFile)) {
@@ -557,7 +599,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     }
 
     const stop$ = merge(abort$, fatal$)
-    const work$ = merge(initial$, changeWork$, rescans$, retries$).pipe(takeUntil(stop$))
+    const work$ = merge(initial$, changeWork$, rescans$, retries$, failuresCounted$).pipe(takeUntil(stop$))
     const cycles$ = work$.pipe(
       runExclusive(
         (work: Work) =>
@@ -578,7 +620,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             // transient: then it is tried again); later ones count as failures.
             if (e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT' && !sawDone) total.fatal = e.summary.fatal
             if (e.summary.interrupted) total.interrupted = true
-            sawDone = true
+            // Not one that only counted the watcher's failures: the initial sync may be still to come.
+            if (!countingOnly.has(e.summary)) sawDone = true
             return
           }
           if (e.type === 'completed') uncount(e.action.path)
