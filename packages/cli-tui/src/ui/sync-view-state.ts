@@ -105,6 +105,19 @@ const isMetadata = (k: ActionKind): boolean => k === 'touch' || k === 'mkdir'
 /** Failing paths a continuous job's view remembers at most. */
 const FAILING_MAX = 10_000
 
+/** What a failure that is no one path's (a side's listing or watch) is remembered as failing by. */
+const SIDE_KEY = '\u0000'
+
+/**
+ * The key of a failure in a continuous job's failing set: its path, or for one that is no path's
+ * its side and message: the failures of a side are told apart, as the errors list tells them (QA
+ * 11 #8: a server gone away gave `failed 1` beside `Errors (2)`, its lost watch and its refused
+ * connection both keyed by the empty path).
+ */
+function failingKey(e: FailedEvent): string {
+  return e.path === '' ? `${SIDE_KEY}${e.side ?? e.stage} ${e.error.message}` : e.path
+}
+
 export class SyncViewState {
   #phase: SyncView['phase'] = 'starting'
   #listing = true
@@ -195,7 +208,7 @@ export class SyncViewState {
         }
         this.#inFlight.delete(e.path)
         this.#counts.failed++
-        if (this.continuous && this.#failing.size < FAILING_MAX) this.#failing.add(e.path)
+        if (this.continuous && this.#failing.size < FAILING_MAX) this.#failing.add(failingKey(e))
         this.#errorCount++
         this.#errors.push({
           id: this.#errorCount,
@@ -224,6 +237,12 @@ export class SyncViewState {
         this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'
+          // A rescan that listed both sides: the failures of a whole side are over (the job's total
+          // counts them so too).
+          const s0 = e.summary
+          if ((e.trigger === 'rescan' || e.trigger === 'initial') && s0.listingErrors === 0 && s0.fatal === undefined) {
+            for (const key of this.#failing) if (key.startsWith(SIDE_KEY)) this.#failing.delete(key)
+          }
           // An idle job is done with what it planned: what failed is counted as failing, and the
           // next attempt plans it again, so the bar is not held below 100% for good by retries.
           this.#filesPlanned = this.#filesDone

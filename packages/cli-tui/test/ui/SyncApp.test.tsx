@@ -175,6 +175,32 @@ describe('SyncApp', () => {
     ui.unmount()
   })
 
+  // QA 11 #8: a grpc:// source's server gone away under `ui -w` (its watch lost, then its connection
+  // refused) showed `failed 1` beside `Errors (2)`: both failures were counted as the empty path's.
+  it("counts a side's failures as the errors list lists them, and no more once a rescan lists both sides", async () => {
+    const ui = app(true)
+    ui.events.next({ type: 'done', ts: 0, cycle: 1, trigger: 'initial', summary: summary() })
+    const side = (message: string): SyncEvent => ({
+      type: 'failed',
+      ts: 0,
+      path: '',
+      error: { code: 'TRANSIENT', message },
+      stage: 'list',
+      side: 'source',
+    })
+    ui.events.next(side('TRANSIENT: grpc.watch: lost the connection to 127.0.0.1:1'))
+    ui.events.next(side('TRANSIENT: grpc.rootExists: cannot connect to 127.0.0.1:1'))
+    await expect.poll(frame(ui), WAIT).toContain('Errors (2)')
+    expect(frame(ui)()).toContain('failed 2')
+    // The same failure again is still one failing thing.
+    ui.events.next(side('TRANSIENT: grpc.rootExists: cannot connect to 127.0.0.1:1'))
+    await expect.poll(frame(ui), WAIT).toContain('Errors (3)')
+    expect(frame(ui)()).toContain('failed 2')
+    ui.events.next({ type: 'done', ts: 0, cycle: 2, trigger: 'rescan', summary: summary() })
+    await expect.poll(frame(ui), WAIT).toContain('failed 0')
+    ui.unmount()
+  })
+
   it('stays after a run with failures until q, so every error can be read with e', async () => {
     const ui = app()
     ui.events.next(failed('locked.db'))
