@@ -28,7 +28,7 @@ export class WatchLogReporter implements Reporter {
   readonly #showActions: boolean
   #cycles = 0
   readonly #guard: GuardSkips
-  /** Hints of TRANSIENT failures already printed (one per outage, not one per file and cycle). */
+  /** Hints of TRANSIENT failures already printed (one per outage, not one per file and cycle; forgotten by a cycle without failures). */
   readonly #hintsShown = new Set<string>()
 
   constructor(streams: Streams, options: WatchLogOptions) {
@@ -68,6 +68,9 @@ export class WatchLogReporter implements Reporter {
       case 'done': {
         if (e.summary.mode === 'watch') break
         this.#guard.reset()
+        // A cycle without failures ends an outage: the next one's first line gets its hint again
+        // (they were said once per job, so a server gone away a day later got no word of what to check).
+        if (e.summary.failed === 0 && e.summary.fatal === undefined) this.#hintsShown.clear()
         // The job numbers its cycles (`cycle`, as `--json` shows them); counted here for a `done` without one.
         this.#cycles = e.cycle ?? this.#cycles + 1
         const initial = e.trigger === undefined ? this.#cycles === 1 : e.trigger === 'initial'

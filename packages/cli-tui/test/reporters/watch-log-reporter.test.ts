@@ -79,6 +79,25 @@ describe('WatchLogReporter', () => {
     )
   })
 
+  // QA 11 #8: the hint was said once per job, so a server gone away again a day later got none.
+  it('says a TRANSIENT hint again in the next outage, after a cycle without failures', () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    const down: SyncEvent = {
+      type: 'failed',
+      ts: 0,
+      path: '',
+      stage: 'list',
+      error: { code: 'TRANSIENT', message: 'TRANSIENT: grpc.watch: lost the connection', hint: 'Check the server.' },
+    }
+    r.event(down)
+    r.event({ type: 'done', ts: 0, cycle: 2, summary: summary({ failed: 1 }) })
+    r.event(down)
+    r.event({ type: 'done', ts: 0, cycle: 3, summary: summary({ done: { ...summary().done, copy: 1 } }) })
+    r.event(down)
+    expect(out.stderr.split('\n').filter((l) => l === '  Check the server.')).toHaveLength(2)
+  })
+
   it('lists actions on stdout when it is not a terminal, and says nothing but errors with -q', () => {
     const piped = streams(false)
     const r = new WatchLogReporter(piped.s, { dryRun: false, quiet: false, verbose: false })
