@@ -115,7 +115,7 @@ const CONNECT_FAILURES: readonly (readonly [RegExp, string])[] = [
  * lost is (QA 11 #8: a watch's retry printed the raw text under the clear "lost the connection").
  * `undefined` for any other text.
  */
-export function notConnectedMessage(details: string, server: string): string | undefined {
+function notConnectedMessage(details: string, server: string): string | undefined {
   if (!/No connection established|Failed to connect/i.test(details)) return undefined
   const why = CONNECT_FAILURES.find(([re]) => re.test(details))?.[1]
   return `cannot connect to ${server}${why === undefined ? '' : ` (${why})`}`
