@@ -12,9 +12,9 @@ const RUN_HINTS: ReadonlySet<string> = new Set([SIZE_MISMATCH_HINT])
  * The hint printed under a failure line, or undefined, the same for `sync` and `watch`: a listing
  * failure's (a whole side, or a part of it: it holds deletes back, and says what to do), a
  * TRANSIENT failure's (about the connection or the server rather than the file; QA: a server killed
- * mid-upload left one line per file and no word of what to check), a USAGE failure's (a
- * configuration to fix: a watch's `.syncflowignore` over 1 MiB, whose hint says the rules in use
- * stay) and a hint about the run (`RUN_HINTS`) once each, on the first line it goes with, not again for every name or every
+ * mid-upload left one line per file and no word of what to check), a USAGE failure's found
+ * while planning (a configuration to fix, not a file's transfer: a watch's `.syncflowignore` over
+ * 1 MiB, whose hint says the rules in use stay) and a hint about the run (`RUN_HINTS`) once each, on the first line it goes with, not again for every name or every
  * cycle; a file's own (its permissions…) only with -v, where every line has its own. `shown`
  * remembers the hints said.
  */
@@ -29,7 +29,7 @@ export function failureHint(
     (event.path === '' ||
       event.stage === 'list' ||
       event.error.code === 'TRANSIENT' ||
-      event.error.code === 'USAGE' ||
+      (event.error.code === 'USAGE' && event.stage === 'plan') ||
       RUN_HINTS.has(hint)) &&
     !shown.has(hint)
   if (!verbose && !once) return undefined
