@@ -108,10 +108,18 @@ describe('createPathFilter: examples of each rule', () => {
   })
 
   it('never prunes for a pattern it cannot split into segments', () => {
-    const f = createPathFilter({ include: ['{photos/2024,docs}/**'] })
+    const f = createPathFilter({ include: ['{photos,docs}/2024/**'] })
     expect(f.canPrune(p('music'))).toBe(false)
     expect(f.isExcluded(p('music/a.mp3'), 'file')).toBe(true)
     expect(f.isExcluded(p('photos/2024/a.jpg'), 'file')).toBe(false)
+  })
+
+  it('prunes for each pattern a brace group with a "/" expands to (QA 11 #4)', () => {
+    const f = createPathFilter({ include: ['{photos/2024,docs}/**'] })
+    expect(f.canPrune(p('music'))).toBe(true)
+    expect(f.canPrune(p('photos'))).toBe(false)
+    expect(f.isExcluded(p('photos/2024/a.jpg'), 'file')).toBe(false)
+    expect(f.isExcluded(p('docs/a.md'), 'file')).toBe(false)
   })
 
   it('lets --exclude win over --include', () => {

@@ -1,7 +1,7 @@
 import ignore, { type Ignore } from 'ignore'
 import type { EntryKind } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { compileGlob, type GlobRule, MAX_PATTERN_LENGTH, patternTooLong } from './glob-rule.js'
+import { compileGlobs, type GlobRule, MAX_PATTERN_LENGTH, patternTooLong } from './glob-rule.js'
 import { IGNORE_FILE_NAME } from './load-ignore-file.js'
 import type { PathFilter } from './path-filter.js'
 
@@ -32,8 +32,13 @@ import type { PathFilter } from './path-filter.js'
 // - a trailing `/` matches directories only: `cache/`;
 // - `**` matches any number of directories: `**/tmp/**`, `docs/**/*.md`; `a/**` matches `a`
 //   itself too, so it excludes the directory and everything in it;
-// - `?`, `[abc]`, `{a,b}` as usual; `{1..10}` and `{01..10}` are ranges, as bash expands them. A
-//   leading `!` is refused (see rule 2).
+// - `?`, `[abc]` (`[!abc]`, `[a-z]`, `[[:digit:]]` and the other POSIX classes in the C locale,
+//   `\]` and `\-` as members), `{a,b}` (nesting; `\,` and `\}` literal); `{1..10}`, `{01..10}`
+//   and `{1..9..2}` are ranges, as bash expands them. A pattern with a group stands for the
+//   patterns its expansion gives, each anchored and dir-only on its own (`compileGlobs`), so
+//   `--exclude '{A,B}'` is `--exclude A --exclude B`. A leading `!` is refused (see rule 2).
+// - Costs are bounded, so that no pattern can stall a run: ranges hold at most 10000 values in all
+//   in a pattern (`MAX_RANGE_VALUES`, compiled as a trie), and a pattern expands to at most 256.
 //
 // `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
 // one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a
@@ -76,8 +81,8 @@ class GlobPathFilter implements PathFilter {
   readonly #dirSelf = new Map<string, boolean>()
 
   constructor(opts: PathFilterOptions) {
-    this.#include = (opts.include ?? []).map((p) => compileGlob(p, '--include'))
-    this.#exclude = (opts.exclude ?? []).map((p) => compileGlob(p, '--exclude'))
+    this.#include = (opts.include ?? []).flatMap((p) => compileGlobs(p, '--include'))
+    this.#exclude = (opts.exclude ?? []).flatMap((p) => compileGlobs(p, '--exclude'))
     const rules = opts.ignoreRules?.replace(/^\uFEFF/, '')
     const lines = rules?.split(/\r?\n/) ?? []
     const long = lines.findIndex((l) => l.length > MAX_PATTERN_LENGTH)

@@ -1,4 +1,4 @@
-import { type CharTest, type GlobNode, parseGlob } from './parse-glob.js'
+import { type CharTest, type GlobBudget, type GlobNode, parseGlob } from './parse-glob.js'
 
 // Why not a RegExp: V8's RegExp backtracks, and a glob such as `*a*a*a*a*a*a*a*ab` (picomatch's
 // `[^/]*?a[^/]*?a…`) took minutes on one 60-character name, blocking the event loop so that not
@@ -110,8 +110,8 @@ const MAX_OTHER_MOVES = 256
  * linear in the string for a given glob, without backtracking.
  * @throws SyncError `USAGE` from `parseGlob`.
  */
-export function globMatcher(glob: string): (s: string) => boolean {
-  const nodes = parseGlob(glob)
+export function globMatcher(glob: string, budget?: GlobBudget): (s: string) => boolean {
+  const nodes = parseGlob(glob, budget)
   // A glob without wildcards is its own text (the common `node_modules`, `.DS_Store`).
   const text = literalText(nodes)
   if (text !== undefined) return (s) => s === text

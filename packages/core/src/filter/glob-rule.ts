@@ -1,5 +1,6 @@
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import { globMatcher } from './glob-matcher.js'
+import { classEnd, closingBrace, type GlobBudget, RANGE_BODY, splitBraceBody } from './parse-glob.js'
 
 /** One `--include` or `--exclude` pattern, compiled. */
 export interface GlobRule {
@@ -39,8 +40,8 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/
  * matches a name with a `.` or `..` segment (picomatch, which matched before, let no wildcard take
  * one): such a name is reported as unsafe rather than skipped unseen.
  */
-function matcher(glob: string): (s: string) => boolean {
-  const isMatch = globMatcher(glob)
+function matcher(glob: string, budget?: GlobBudget): (s: string) => boolean {
+  const isMatch = globMatcher(glob, budget)
   return (s) => isMatch(s) && !DOT_SEGMENT.test(s)
 }
 
@@ -67,24 +68,26 @@ export function literalGlob(pattern: string): string {
       if (next === undefined || next === '\\') out += '[\\\\]'
       else out += PUNCTUATION.test(next) ? `\\${next}` : next
     } else if (c === '[') {
-      // A bracket expression up to its `]` (one right after `[` or `[!` belongs to the set).
-      const from = pattern[i + 1] === '!' || pattern[i + 1] === '^' ? i + 2 : i + 1
-      const end = pattern.indexOf(']', from + 1)
-      if (end < 0 || pattern.slice(i, end).includes('/')) out += '\\['
+      // A bracket expression up to its `]` (one right after `[` or `[!` belongs to the set; an
+      // escaped one, `\]`, too), passed on as it is: `parseGlob` reads its escapes and classes.
+      const end = classEnd(pattern, i)
+      if (end < 0) out += '\\['
       else {
         // `[!a]` negates, as in gitignore and POSIX (picomatch reads `!` there as a member).
         out += pattern[i + 1] === '!' ? `[^${pattern.slice(i + 2, end + 1)}` : pattern.slice(i, end + 1)
         i = end
       }
     } else if (c === '{') {
-      // `{a,b}` and `{1..3}`; a brace that opens no such group is literal.
-      const end = pattern.indexOf('}', i + 1)
+      // `{a,b}` (which nests, and where `\,` and `\}` are literal) and `{1..3}`, `{1..9..2}`; a
+      // brace that opens no such group is literal.
+      const end = closingBrace(pattern, i)
       const body = end < 0 ? '' : pattern.slice(i + 1, end)
-      if (end > 0 && !body.includes('{') && /^[\w-]+\.\.[\w-]+$/.test(body)) {
+      const parts = end < 0 ? [] : splitBraceBody(body)
+      if (RANGE_BODY.test(body)) {
         out += `{${body}}`
         i = end
-      } else if (end > 0 && !body.includes('{') && body.includes(',')) {
-        out += `{${body.split(',').map(literalGlob).join(',')}}`
+      } else if (parts.length > 1) {
+        out += `{${parts.map(literalGlob).join(',')}}`
         i = end
       } else out += '\\{'
     } else if (c === '*' || c === '?' || c === '/' || c === '.' || c === '-' || c === '_') out += c
@@ -93,33 +96,76 @@ export function literalGlob(pattern: string): string {
   return out
 }
 
+/** The most patterns one pattern's brace groups may expand to (see `expandGroups`). */
+export const MAX_EXPANSIONS = 256
+
 /**
- * Compiles a glob of `--include`/`--exclude`.
- * @throws SyncError `USAGE` for an empty pattern or a leading `!`.
+ * A brace alternative that has to be a pattern of its own: one with a `/` (it anchors, or ends
+ * with a dir-only `/`), an empty one or one of dots (which can make a `//`, `/./` or trailing `/`),
+ * or one holding a group.
  */
-export function compileGlob(pattern: string, flag: string): GlobRule {
+const needsOwnPattern = (part: string): boolean => part === '' || /^\.+$/.test(part) || /[/{]/.test(part)
+
+/**
+ * The patterns a glob in `literalGlob`'s syntax stands for, as the shell's brace expansion gives
+ * them, so that each is anchored and dir-only on its own: `{node_modules,dist/cache}` is
+ * `node_modules` (at any depth) and `dist/cache` (at the root), as `--exclude node_modules
+ * --exclude dist/cache` would be (QA 11 #4). Only the groups where that makes a difference are
+ * expanded (see `needsOwnPattern`); the others stay groups of one automaton, which costs nothing
+ * however many there are.
+ * @throws SyncError `USAGE` (without the pattern's name) past `MAX_EXPANSIONS` patterns.
+ */
+export function expandGroups(glob: string, from = 0, out: string[] = []): string[] {
+  for (let i = from; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '\\') i++
+    else if (c === '[') {
+      const end = classEnd(glob, i)
+      if (end >= 0) i = end
+    } else if (c === '{') {
+      const end = closingBrace(glob, i)
+      if (end < 0) continue
+      const body = glob.slice(i + 1, end)
+      const parts = RANGE_BODY.test(body) ? [] : splitBraceBody(body)
+      // `b*/**` takes no top-level `b` (picomatch's rule, see `parseGlob`), where `{a,b*}/**` as one
+      // automaton would: expand it too.
+      const starThenSubtree = (part: string) =>
+        /(^|[^\\])\*$/.test(part) && /^\/\*\*(\/\*\*)*\/*$/.test(glob.slice(end + 1))
+      if (parts.length < 2 || !parts.some((part) => needsOwnPattern(part) || starThenSubtree(part))) {
+        i = end
+        continue
+      }
+      for (const part of parts) expandGroups(glob.slice(0, i) + part + glob.slice(end + 1), i, out)
+      return out
+    }
+  }
+  out.push(glob)
+  if (out.length > MAX_EXPANSIONS) {
+    throw new SyncError('USAGE', `its brace groups expand to more than ${MAX_EXPANSIONS} patterns`, {
+      hint: 'A group with an alternative holding a "/", an empty one or a nested group is expanded into one pattern per alternative, as the shell does; give the alternatives as separate patterns, or use fewer such groups.',
+    })
+  }
+  return out
+}
+
+/**
+ * Compiles a glob of `--include`/`--exclude` into its rules: one, or one per pattern its brace
+ * groups expand to (`expandGroups`), each anchored and dir-only on its own.
+ * @throws SyncError `USAGE` for an empty pattern, a leading `!`, or an invalid or too costly one
+ *   (ranges of too many values, too many expansions, an unknown `[:class:]`), naming the pattern.
+ */
+export function compileGlobs(pattern: string, flag: string): GlobRule[] {
   if (pattern.length > MAX_PATTERN_LENGTH) throw patternTooLong(pattern, flag)
   if (pattern.startsWith('!')) {
     throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: "!" negation is not supported in ${flag}`, {
       hint: 'Exceptions belong in .syncflowignore (gitignore syntax, where "!pattern" re-includes); --exclude always wins over --include.',
     })
   }
-  // `a//b` and `a/./b` mean what they would as paths; a leading `./`, like a leading `/`, anchors.
-  let p = literalGlob(pattern)
-    .replace(/\/{2,}/g, '/')
-    .replace(/\/(\.\/)+/g, '/')
-  const dirOnly = p.endsWith('/')
-  p = p.replace(/\/+$/, '')
-  const anchored = p.includes('/')
-  p = p.replace(/^(\.?\/)+/, '')
-  if (p === '') {
-    throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: empty pattern`, {
-      hint: `Give ${flag} a glob such as "*.log", "node_modules/" or "docs/**/*.md".`,
-    })
-  }
-  let isMatch: (s: string) => boolean
+  let rules: GlobRule[]
   try {
-    isMatch = matcher(p)
+    // The ranges of all the expansions count together, so that expanding cannot multiply their cost.
+    const budget: GlobBudget = { rangeValues: 0 }
+    rules = expandGroups(literalGlob(pattern)).flatMap((p) => compileOne(pattern, p, budget))
   } catch (err) {
     throw new SyncError(
       'USAGE',
@@ -130,28 +176,48 @@ export function compileGlob(pattern: string, flag: string): GlobRule {
       },
     )
   }
+  if (rules.length === 0) {
+    throw new SyncError('USAGE', `${flag} ${JSON.stringify(pattern)}: empty pattern`, {
+      hint: `Give ${flag} a glob such as "*.log", "node_modules/" or "docs/**/*.md".`,
+    })
+  }
+  return rules
+}
+
+/** The rule of one expanded pattern `glob` (`literalGlob`'s syntax) of `pattern`; none when it is empty. */
+function compileOne(pattern: string, glob: string, budget: GlobBudget): GlobRule[] {
+  // `a//b` and `a/./b` mean what they would as paths; a leading `./`, like a leading `/`, anchors.
+  let p = glob.replace(/\/{2,}/g, '/').replace(/\/(\.\/)+/g, '/')
+  const dirOnly = p.endsWith('/')
+  p = p.replace(/\/+$/, '')
+  const anchored = p.includes('/')
+  p = p.replace(/^(\.?\/)+/, '')
+  if (p === '') return []
+  const isMatch = matcher(p, budget)
   const segments = p.split('/')
   // Braces and extglobs may hold a `/`, and a backslash may escape one, so such a pattern cannot be
   // matched segment by segment: assume it can match anywhere.
   const splittable = !/[{}()\\]/.test(p)
   const segmentMatchers = splittable ? segments.map((s) => (s === '**' ? undefined : matcher(s))) : []
 
-  return {
-    source: pattern,
-    dirOnly,
-    anchored,
-    matches: anchored ? isMatch : (path) => isMatch(path.slice(path.lastIndexOf('/') + 1)),
-    couldMatchBelow(dir) {
-      if (!anchored || !splittable) return true
-      const parts = dir.split('/')
-      for (let i = 0; i < segmentMatchers.length; i++) {
-        if (i === parts.length) return true // the pattern goes on below `dir`
-        const m = segmentMatchers[i]
-        if (m === undefined) return true // `**` spans any depth
-        if (!m(parts[i]!)) return false
-      }
-      // The whole pattern matched `dir` or one of its ancestors, not something below it.
-      return false
+  return [
+    {
+      source: pattern,
+      dirOnly,
+      anchored,
+      matches: anchored ? isMatch : (path) => isMatch(path.slice(path.lastIndexOf('/') + 1)),
+      couldMatchBelow(dir) {
+        if (!anchored || !splittable) return true
+        const parts = dir.split('/')
+        for (let i = 0; i < segmentMatchers.length; i++) {
+          if (i === parts.length) return true // the pattern goes on below `dir`
+          const m = segmentMatchers[i]
+          if (m === undefined) return true // `**` spans any depth
+          if (!m(parts[i]!)) return false
+        }
+        // The whole pattern matched `dir` or one of its ancestors, not something below it.
+        return false
+      },
     },
-  }
+  ]
 }

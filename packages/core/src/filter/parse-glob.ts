@@ -19,24 +19,34 @@ export type GlobNode =
   | { readonly t: 'slash' | 'star' | 'any' | 'dirs' | 'subtree' }
   | { readonly t: 'alt'; readonly parts: readonly (readonly GlobNode[])[] }
 
-/** A numeric brace range with more values than this is a usage error (each value is an alternative). */
+/**
+ * The most values the numeric and letter ranges of one pattern hold in all (each value is an
+ * alternative; a range is compiled as a trie of its values, so that a name costs little, but the
+ * automaton grows with them).
+ */
 export const MAX_RANGE_VALUES = 10_000
+
+/** What the parse of one pattern (and of the patterns its brace groups expand to) has taken so far. */
+export interface GlobBudget {
+  rangeValues: number
+}
 
 const SLASH = 0x2f
 
 /**
  * Parses a glob in the syntax `literalGlob` writes (picomatch's, with every other special
- * character escaped): `\x` is `x`, `[…]`/`[^…]` a class, `{a,b}` and `{1..3}` brace groups (never
- * nested), `?`, `*`, and `**` as a whole segment spanning directories (elsewhere it is a `*`, as
- * in git's wildmatch).
- * @throws SyncError `USAGE` for a range of more than `MAX_RANGE_VALUES` values.
+ * character escaped): `\x` is `x`, `[…]`/`[^…]` a class (with `\x` escapes and `[:digit:]`-style
+ * POSIX classes), `{a,b}` and `{1..3}`/`{1..9..2}` brace groups (which nest), `?`, `*`, and `**` as
+ * a whole segment spanning directories (elsewhere it is a `*`, as in git's wildmatch).
+ * @throws SyncError `USAGE` for ranges of more than `MAX_RANGE_VALUES` values in all, a range
+ *   step of 0, or an unknown POSIX class.
  */
-export function parseGlob(glob: string): GlobNode[] {
-  return parseSequence(glob, true)
+export function parseGlob(glob: string, budget: GlobBudget = { rangeValues: 0 }): GlobNode[] {
+  return parseSequence(glob, true, budget)
 }
 
 /** `atSegmentStart`: whether `glob` starts a segment (a brace group's part inherits it). */
-function parseSequence(glob: string, atSegmentStart: boolean): GlobNode[] {
+function parseSequence(glob: string, atSegmentStart: boolean, budget: GlobBudget): GlobNode[] {
   const out: GlobNode[] = []
   let i = 0
   while (i < glob.length) {
@@ -77,7 +87,7 @@ function parseSequence(glob: string, atSegmentStart: boolean): GlobNode[] {
     } else if (c === '[') {
       const from = glob[i + 1] === '^' ? i + 2 : i + 1
       // The same end as `literalGlob` found: a `]` right after `[` or `[^` is a member.
-      const end = glob.indexOf(']', from + 1)
+      const end = classEnd(glob, i)
       if (end < 0) {
         out.push(literal(cp))
         i++
@@ -88,13 +98,16 @@ function parseSequence(glob: string, atSegmentStart: boolean): GlobNode[] {
     } else if (c === '{') {
       const end = closingBrace(glob, i)
       const body = end < 0 ? '' : glob.slice(i + 1, end)
-      const parts = end < 0 ? undefined : braceParts(body)
+      const parts = end < 0 ? undefined : braceParts(body, budget)
       if (parts === undefined) {
         out.push(literal(cp))
         i++
       } else {
         const segStart = i === 0 ? atSegmentStart : glob[i - 1] === '/'
-        out.push({ t: 'alt', parts: parts.map((p) => (typeof p === 'string' ? parseSequence(p, segStart) : p)) })
+        out.push({
+          t: 'alt',
+          parts: parts.map((p) => (typeof p === 'string' ? parseSequence(p, segStart, budget) : p)),
+        })
         i = end + 1
       }
     } else {
@@ -111,31 +124,89 @@ function literal(cp: number): GlobNode {
   return { t: 'char', test: (x) => x === cp, lit: cp }
 }
 
+/** POSIX character classes, in the C locale (ASCII), as rsync's and git's wildmatch read them. */
+const POSIX_CLASSES: Readonly<Record<string, readonly number[]>> = {
+  alnum: [0x30, 0x39, 0x41, 0x5a, 0x61, 0x7a],
+  alpha: [0x41, 0x5a, 0x61, 0x7a],
+  blank: [0x09, 0x09, 0x20, 0x20],
+  cntrl: [0x00, 0x1f, 0x7f, 0x7f],
+  digit: [0x30, 0x39],
+  graph: [0x21, 0x7e],
+  lower: [0x61, 0x7a],
+  print: [0x20, 0x7e],
+  punct: [0x21, 0x2f, 0x3a, 0x40, 0x5b, 0x60, 0x7b, 0x7e],
+  space: [0x09, 0x0d, 0x20, 0x20],
+  upper: [0x41, 0x5a],
+  xdigit: [0x30, 0x39, 0x41, 0x46, 0x61, 0x66],
+}
+
+/**
+ * The index of the `]` closing the bracket expression that opens at `open`, or -1 (then the `[` is
+ * literal). A `]` right after `[` or `[!`/`[^` is a member, `\x` is an escaped member, `[:name:]`
+ * (also `[=x=]`, `[.x.]`) is one item; with a `/` (even escaped) it is no class: the `[` is then literal.
+ */
+export function classEnd(glob: string, open: number): number {
+  let i = open + 1
+  if (glob[i] === '!' || glob[i] === '^') i++
+  if (glob[i] === ']') i++
+  for (; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '/') return -1
+    if (c === '\\') {
+      if (glob[++i] === '/') return -1
+    } else if (c === '[' && (glob[i + 1] === ':' || glob[i + 1] === '=' || glob[i + 1] === '.')) {
+      const close = glob.indexOf(`${glob[i + 1]}]`, i + 2)
+      if (close >= 0 && !glob.slice(i, close).includes('/')) i = close + 1
+    } else if (c === ']') return i
+  }
+  return -1
+}
+
+type ClassItem = { readonly cp: number; readonly escaped: boolean } | { readonly ranges: readonly number[] }
+
 /**
  * The test of a bracket expression's members: `\x` is `x`, `a-z` a range of code points (a `-`
- * first or last is itself). It never matches `/`: `literalGlob` leaves no `/` in one, and a negated
- * class excludes it, as a wildcard never spans directories.
+ * first or last, or escaped, is itself), `[:digit:]` and the other POSIX classes as in rsync. It
+ * never matches `/`: `literalGlob` leaves no `/` in one, and a negated class excludes it, as a
+ * wildcard never spans directories.
+ * @throws SyncError `USAGE` for an unknown `[:name:]`, or `[=x=]`/`[.x.]` (not supported).
  */
 function classTest(members: string, negated: boolean): CharTest {
-  const cps: number[] = []
+  const items: ClassItem[] = []
   for (let i = 0; i < members.length; ) {
     const cp = members.codePointAt(i) as number
+    if (cp === 0x5b && /^[:=.]/.test(members.slice(i + 1, i + 2))) {
+      const kind = members[i + 1] as string
+      const close = members.indexOf(`${kind}]`, i + 2)
+      if (close >= 0) {
+        const name = members.slice(i + 2, close)
+        const ranges = kind === ':' ? POSIX_CLASSES[name] : undefined
+        if (ranges === undefined) throw unknownClass(`[${kind}${name}${kind}]`, kind)
+        items.push({ ranges })
+        i = close + 2
+        continue
+      }
+    }
     i += cp > 0xffff ? 2 : 1
     if (cp === 0x5c && i < members.length) {
       const next = members.codePointAt(i) as number
-      cps.push(next)
+      items.push({ cp: next, escaped: true })
       i += next > 0xffff ? 2 : 1
-    } else cps.push(cp)
+    } else items.push({ cp, escaped: false })
   }
-  // Ranges are read on the unescaped members, as picomatch reads `[a-z]`; an escaped `-` is taken
-  // as a range sign too, which only matters for `[a\-z]`.
   const ranges: number[] = []
-  for (let k = 0; k < cps.length; k++) {
-    const lo = cps[k] as number
-    if (cps[k + 1] === 0x2d && k + 2 < cps.length) {
-      ranges.push(lo, cps[k + 2] as number)
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k] as ClassItem
+    if ('ranges' in item) {
+      ranges.push(...item.ranges)
+      continue
+    }
+    const dash = items[k + 1]
+    const hi = items[k + 2]
+    if (dash && 'cp' in dash && dash.cp === 0x2d && !dash.escaped && hi && 'cp' in hi) {
+      ranges.push(item.cp, hi.cp)
       k += 2
-    } else ranges.push(lo, lo)
+    } else ranges.push(item.cp, item.cp)
   }
   return (cp) => {
     if (cp === SLASH) return false
@@ -150,62 +221,141 @@ function classTest(members: string, negated: boolean): CharTest {
   }
 }
 
-/** The index of the `}` closing the brace at `open` (an escaped one does not), or -1. */
-function closingBrace(glob: string, open: number): number {
-  for (let i = open + 1; i < glob.length; i++) {
-    if (glob[i] === '\\') i++
-    else if (glob[i] === '}') return i
-    else if (glob[i] === '{') return -1
+function unknownClass(item: string, kind: string): SyncError {
+  return new SyncError(
+    'USAGE',
+    kind === ':'
+      ? `${item} is not a POSIX character class`
+      : `${item} (an equivalence class or collating symbol) is not supported`,
+    {
+      hint: `Inside [...], use one of ${Object.keys(POSIX_CLASSES)
+        .map((n) => `[:${n}:]`)
+        .join(' ')}, a range such as a-z, or the characters themselves.`,
+    },
+  )
+}
+
+/**
+ * The index of the `}` closing the brace at `open`, or -1: groups nest, an escaped `}` or `,` is
+ * literal, and a `[…]` class is one item (a `}` or `,` in it is a member).
+ */
+export function closingBrace(glob: string, open: number): number {
+  let depth = 0
+  for (let i = open; i < glob.length; i++) {
+    const c = glob[i]
+    if (c === '\\') i++
+    else if (c === '[') {
+      const end = classEnd(glob, i)
+      if (end >= 0) i = end
+    } else if (c === '{') depth++
+    else if (c === '}' && --depth === 0) return i
   }
   return -1
 }
 
-/**
- * A brace group's alternatives: the `,`-separated parts as glob text, or for a range `x..y` the
- * values as `char` nodes (`{1..3}`, `{a..c}`, `{08..11}` as bash expands it: zero-padded when an
- * end is). `undefined` when the body makes no group (then the brace is literal).
- * @throws SyncError `USAGE` for a range of more than `MAX_RANGE_VALUES` values.
- */
-function braceParts(body: string): (string | GlobNode[])[] | undefined {
-  const range = /^([\w-]+)\.\.([\w-]+)$/.exec(body)
-  if (range) return rangeValues(body, range[1] as string, range[2] as string)
+/** A brace group's body cut at its own commas (not escaped ones, nor those of a nested group or a class). */
+export function splitBraceBody(body: string): string[] {
   const parts: string[] = []
+  let depth = 0
   let from = 0
   for (let i = 0; i < body.length; i++) {
-    if (body[i] === '\\') i++
-    else if (body[i] === ',') {
+    const c = body[i]
+    if (c === '\\') i++
+    else if (c === '[') {
+      const end = classEnd(body, i)
+      if (end >= 0) i = end
+    } else if (c === '{') depth++
+    else if (c === '}') depth--
+    else if (c === ',' && depth === 0) {
       parts.push(body.slice(from, i))
       from = i + 1
     }
   }
-  if (parts.length === 0) return undefined
   parts.push(body.slice(from))
   return parts
 }
 
-function rangeValues(body: string, a: string, b: string): GlobNode[][] | undefined {
-  if (/^-?\d+$/.test(a) && /^-?\d+$/.test(b)) {
-    const lo = Math.min(Number(a), Number(b))
-    const hi = Math.max(Number(a), Number(b))
-    if (hi - lo + 1 > MAX_RANGE_VALUES) {
-      throw new SyncError('USAGE', `the range {${body}} has more than ${MAX_RANGE_VALUES} values`, {
-        hint: 'Use a wildcard such as "[0-9]" or "*" instead.',
-      })
-    }
-    const padded = /^-?0\d/.test(a) || /^-?0\d/.test(b)
-    const width = padded ? Math.max(a.replace('-', '').length, b.replace('-', '').length) : 0
-    const values: GlobNode[][] = []
-    for (let n = lo; n <= hi; n++) {
-      const digits = String(Math.abs(n)).padStart(width, '0')
-      values.push([...`${n < 0 ? '-' : ''}${digits}`].map((ch) => literal(ch.codePointAt(0) as number)))
-    }
-    return values
+/** A range's body: `1..10`, `01..10`, `a..e`, with an optional step: `1..10..2`. */
+export const RANGE_BODY = /^([\w-]+)\.\.([\w-]+)(?:\.\.(-?\d+))?$/
+
+/**
+ * A brace group's alternatives: the `,`-separated parts as glob text, or for a range the trie of
+ * its values (`{1..3}`, `{1..9..2}`, `{08..11}` as bash expands them: zero-padded when an end is;
+ * `{a..e}` a set of characters). `undefined` when the body makes no group (then the brace is literal).
+ * @throws SyncError `USAGE` for ranges over the budget, or a step of 0.
+ */
+function braceParts(body: string, budget: GlobBudget): (string | GlobNode[])[] | undefined {
+  const range = RANGE_BODY.exec(body)
+  if (range) return rangeParts(body, range[1] as string, range[2] as string, range[3], budget)
+  const parts = splitBraceBody(body)
+  return parts.length < 2 ? undefined : parts
+}
+
+function rangeParts(
+  body: string,
+  a: string,
+  b: string,
+  step: string | undefined,
+  budget: GlobBudget,
+): GlobNode[][] | undefined {
+  const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b)
+  if (!numeric && (a.length !== 1 || b.length !== 1)) return undefined
+  const from = numeric ? Number(a) : (a.codePointAt(0) as number)
+  const to = numeric ? Number(b) : (b.codePointAt(0) as number)
+  const by = step === undefined ? 1 : Math.abs(Number(step))
+  if (by === 0) {
+    throw new SyncError('USAGE', `the range {${body}} has a step of 0`, {
+      hint: 'Give a step of 1 or more ({1..9..2}), or leave it out.',
+    })
   }
-  if (a.length === 1 && b.length === 1) {
-    // `{a..c}` is the class `[a-c]`, as picomatch reads it.
-    const lo = Math.min(a.charCodeAt(0), b.charCodeAt(0))
-    const hi = Math.max(a.charCodeAt(0), b.charCodeAt(0))
-    return [[{ t: 'char', test: (cp) => cp >= lo && cp <= hi }]]
+  const count = Math.floor(Math.abs(to - from) / by) + 1
+  budget.rangeValues += count
+  if (budget.rangeValues > MAX_RANGE_VALUES) {
+    const what =
+      count === budget.rangeValues
+        ? `has ${count} values`
+        : `brings the pattern's ranges to ${budget.rangeValues} values`
+    throw new SyncError('USAGE', `the range {${body}} ${what} (at most ${MAX_RANGE_VALUES} in all)`, {
+      hint: 'Match digits with a class instead: "[0-9]" is one digit, "[0-9][0-9]" two; or use "*".',
+    })
   }
-  return undefined
+  const sign = to >= from ? 1 : -1
+  if (!numeric) {
+    // `{a..e}` is one character of the set (the class `[a-e]` for a step of 1).
+    const cps = new Set<number>()
+    for (let k = 0; k < count; k++) cps.add(from + sign * k * by)
+    return [[{ t: 'char', test: (cp) => cps.has(cp) }]]
+  }
+  const padded = /^-?0\d/.test(a) || /^-?0\d/.test(b)
+  const width = padded ? Math.max(a.replace('-', '').length, b.replace('-', '').length) : 0
+  const values: string[] = []
+  for (let k = 0; k < count; k++) {
+    const n = from + sign * k * by
+    values.push(`${n < 0 ? '-' : ''}${String(Math.abs(n)).padStart(width, '0')}`)
+  }
+  return trie(values)
+}
+
+/**
+ * The alternatives of a set of ASCII words as a trie: words sharing a prefix share its states, so
+ * that `{0..9999}` after a `*` keeps a few states alive per character, not ten thousand (QA 11 #6).
+ */
+function trie(words: readonly string[]): GlobNode[][] {
+  const byFirst = new Map<number, string[]>()
+  let empty = false
+  for (const w of words) {
+    if (w === '') empty = true
+    else {
+      const cp = w.charCodeAt(0)
+      const rest = byFirst.get(cp)
+      if (rest === undefined) byFirst.set(cp, [w.slice(1)])
+      else rest.push(w.slice(1))
+    }
+  }
+  const parts: GlobNode[][] = empty ? [[]] : []
+  for (const [cp, rest] of byFirst) {
+    const sub = trie(rest)
+    parts.push(sub.length === 1 ? [literal(cp), ...(sub[0] as GlobNode[])] : [literal(cp), { t: 'alt', parts: sub }])
+  }
+  return parts
 }
