@@ -80,6 +80,31 @@ describe('sync', () => {
     expect(out['a.txt']).toBe('alpha\n')
   })
 
+  // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
+  it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
+    await writeTree(src, {
+      'pkg/node_modules/m.js': '1',
+      'node_modules/r.js': '1',
+      'dist/cache/c': '1',
+      'x/dist/cache/c': '1',
+    })
+    const r = await cli('sync', src, dst, '--exclude', '{node_modules,dist/cache}')
+    expect(r.code, r.stderr).toBe(0)
+    const out = await readTree(dst)
+    expect(out['pkg/node_modules/m.js']).toBeUndefined()
+    expect(out['node_modules/r.js']).toBeUndefined()
+    expect(out['dist/cache/c']).toBeUndefined()
+    expect(out['x/dist/cache/c']).toBe('1')
+  })
+
+  // QA 11 #6: two such ranges between stars cost 200 ms a name.
+  it('refuses, as a usage error naming it, a pattern whose ranges hold over 10000 values', async () => {
+    const r = await cli('sync', src, dst, '--exclude', '*{0..9999}*{0..9999}*')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('--exclude "*{0..9999}*{0..9999}*": the range {0..9999} brings the pattern')
+    expect(r.stderr).toContain('"[0-9]"')
+  })
+
   // QA 10 #3: picomatch's RegExp of such a glob backtracked for minutes on one long name (hours for
   // a few more stars), with the event loop blocked, so that not even SIGTERM stopped the run.
   it('--exclude and .syncflowignore globs with many stars before a repeated letter finish at once', {
