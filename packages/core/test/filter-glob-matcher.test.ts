@@ -354,12 +354,20 @@ describe('brace groups are expanded as the shell does (QA 11 #4)', () => {
     )
   })
 
-  it('refuses, naming the pattern, one that expands to more than 256 patterns', () => {
-    expect(() => compileGlobs('{a/,b}'.repeat(9), '--exclude')).toThrow(
+  it('refuses, naming the pattern, one that expands to more than 32 patterns, or 8192 characters', () => {
+    expect(compileGlobs('{a/,b}'.repeat(5), '--exclude')).toHaveLength(32)
+    expect(() => compileGlobs('{a/,b}'.repeat(6), '--exclude')).toThrow(
       expect.objectContaining({
         code: 'USAGE',
-        message: `--exclude "${'{a/,b}'.repeat(9)}": its brace groups expand to more than 256 patterns`,
+        message: `--exclude "${'{a/,b}'.repeat(6)}": its brace groups expand to more than 32 patterns`,
         hint: expect.stringContaining('separate patterns'),
+      }),
+    )
+    const long = `{a/,b}{c/,d}${'*a'.repeat(1100)}`
+    expect(() => compileGlobs(long, '--exclude')).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: expect.stringContaining('its brace groups expand to patterns of more than 8192 characters in all'),
       }),
     )
     // Groups that need no expanding cost nothing, however many.

@@ -38,7 +38,8 @@ import type { PathFilter } from './path-filter.js'
 //   patterns its expansion gives, each anchored and dir-only on its own (`compileGlobs`), so
 //   `--exclude '{A,B}'` is `--exclude A --exclude B`. A leading `!` is refused (see rule 2).
 // - Costs are bounded, so that no pattern can stall a run: ranges hold at most 10000 values in all
-//   in a pattern (`MAX_RANGE_VALUES`, compiled as a trie), and a pattern expands to at most 256.
+//   in a pattern (`MAX_RANGE_VALUES`, compiled as a trie), and a pattern expands to at most 32
+//   patterns of 8192 characters in all (`MAX_EXPANSIONS`, `MAX_EXPANDED_LENGTH`).
 //
 // `.syncflowignore` lives at the source root (`loadIgnoreFile`); only that one file is read, not
 // one per directory. It is itself synced, like any file (as rsync syncs its filter files), so a
