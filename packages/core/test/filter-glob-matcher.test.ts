@@ -417,6 +417,22 @@ describe('the cost of brace ranges is bounded (QA 11 #6)', () => {
     expect(globMatches('*{0..9999}*', 'x_y')).toBe(false)
   })
 
+  // Each `[` with no `]` scanned to the end of the pattern, once per enclosing group and per `[:`:
+  // these took 7 to 16 s to compile.
+  it.each([
+    ['{a,'.repeat(600) + '['.repeat(2000) + '}'.repeat(600)],
+    ['[[:'.repeat(1300)],
+    ['{'.repeat(1000) + '[[:'.repeat(1000)],
+  ])('compiles unclosed brackets inside groups in time: %#', { timeout: 5000 }, (pattern) => {
+    const t0 = performance.now()
+    try {
+      compileGlobs(pattern.slice(0, 4096), '--exclude')
+    } catch (err) {
+      expect(err).toMatchObject({ code: 'USAGE' })
+    }
+    expect(performance.now() - t0).toBeLessThan(3000)
+  })
+
   it('refuses, naming the pattern, ranges of more than 10000 values in all', () => {
     expect(() => compileGlobs('*{0..9999}*{0..9999}*', '--exclude')).toThrow(
       expect.objectContaining({

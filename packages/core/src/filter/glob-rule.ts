@@ -1,6 +1,6 @@
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import { globMatcher } from './glob-matcher.js'
-import { classEnd, closingBrace, type GlobBudget, RANGE_BODY, splitBraceBody } from './parse-glob.js'
+import { braceAlternatives, braceCuts, classEnd, closingBrace, type GlobBudget, RANGE_BODY } from './parse-glob.js'
 
 /** One `--include` or `--exclude` pattern, compiled. */
 export interface GlobRule {
@@ -60,9 +60,17 @@ const PUNCTUATION = /^[!-/:-@[-`{-~]$/
  */
 export function literalGlob(pattern: string): string {
   let out = ''
+  // The `}` of each group open at `i`, innermost last, and the commas of those groups: one pass
+  // over the pattern, never over a copy of a part.
+  const closes: number[] = []
+  const commas = new Set<number>()
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i] as string
-    if (c === '\\') {
+    if (i === closes[closes.length - 1]) {
+      out += '}'
+      closes.pop()
+    } else if (commas.has(i)) out += ','
+    else if (c === '\\') {
       const next = pattern[i + 1]
       i++
       if (next === undefined || next === '\\') out += '[\\\\]'
@@ -82,13 +90,14 @@ export function literalGlob(pattern: string): string {
       // brace that opens no such group is literal.
       const end = closingBrace(pattern, i)
       const body = end < 0 ? '' : pattern.slice(i + 1, end)
-      const parts = end < 0 ? [] : splitBraceBody(body)
+      const cuts = end < 0 ? [] : braceCuts(pattern, i, end)
       if (RANGE_BODY.test(body)) {
         out += `{${body}}`
         i = end
-      } else if (parts.length > 1) {
-        out += `{${parts.map(literalGlob).join(',')}}`
-        i = end
+      } else if (cuts.length > 0) {
+        out += '{'
+        closes.push(end)
+        for (const cut of cuts) commas.add(cut)
       } else out += '\\{'
     } else if (c === '*' || c === '?' || c === '/' || c === '.' || c === '-' || c === '_') out += c
     else out += PUNCTUATION.test(c) ? `\\${c}` : c
@@ -133,8 +142,7 @@ export function expandGroups(glob: string, from = 0, out: string[] = []): string
     } else if (c === '{') {
       const end = closingBrace(glob, i)
       if (end < 0) continue
-      const body = glob.slice(i + 1, end)
-      const parts = RANGE_BODY.test(body) ? [] : splitBraceBody(body)
+      const parts = RANGE_BODY.test(glob.slice(i + 1, end)) ? [] : braceAlternatives(glob, i, end)
       // `b*/**` takes no top-level `b` (picomatch's rule, see `parseGlob`), where `{a,b*}/**` as one
       // automaton would: expand it too.
       const starThenSubtree = (part: string) =>

@@ -97,8 +97,7 @@ function parseSequence(glob: string, atSegmentStart: boolean, budget: GlobBudget
       }
     } else if (c === '{') {
       const end = closingBrace(glob, i)
-      const body = end < 0 ? '' : glob.slice(i + 1, end)
-      const parts = end < 0 ? undefined : braceParts(body, budget)
+      const parts = end < 0 ? undefined : braceParts(glob, i, end, budget)
       if (parts === undefined) {
         out.push(literal(cp))
         i++
@@ -140,12 +139,37 @@ const POSIX_CLASSES: Readonly<Record<string, readonly number[]>> = {
   xdigit: [0x30, 0x39, 0x41, 0x46, 0x61, 0x66],
 }
 
+/** `[:name:]`, `[=x=]` or `[.x.]` at a position (a name of at most 32 characters: the search stays short). */
+const NAMED_ITEM = /\[([:=.])[^\]/]{0,32}?\1\]/y
+
+/**
+ * The class ends found lately, by string: callers scan a pattern left to right and look for the end
+ * of each `[` they meet, often more than once (`closingBrace` for each `{`), and a `[` with no end
+ * scans to the end of the pattern, so that without this `{{{…[[[…` took seconds to compile.
+ */
+const classEnds = new Map<string, Map<number, number>>()
+
 /**
  * The index of the `]` closing the bracket expression that opens at `open`, or -1 (then the `[` is
  * literal). A `]` right after `[` or `[!`/`[^` is a member, `\x` is an escaped member, `[:name:]`
  * (also `[=x=]`, `[.x.]`) is one item; with a `/` (even escaped) it is no class: the `[` is then literal.
  */
 export function classEnd(glob: string, open: number): number {
+  let ends = classEnds.get(glob)
+  if (ends === undefined) {
+    if (classEnds.size >= 8) classEnds.clear()
+    ends = new Map()
+    classEnds.set(glob, ends)
+  }
+  let end = ends.get(open)
+  if (end === undefined) {
+    end = findClassEnd(glob, open)
+    ends.set(open, end)
+  }
+  return end
+}
+
+function findClassEnd(glob: string, open: number): number {
   let i = open + 1
   if (glob[i] === '!' || glob[i] === '^') i++
   if (glob[i] === ']') i++
@@ -154,9 +178,9 @@ export function classEnd(glob: string, open: number): number {
     if (c === '/') return -1
     if (c === '\\') {
       if (glob[++i] === '/') return -1
-    } else if (c === '[' && (glob[i + 1] === ':' || glob[i + 1] === '=' || glob[i + 1] === '.')) {
-      const close = glob.indexOf(`${glob[i + 1]}]`, i + 2)
-      if (close >= 0 && !glob.slice(i, close).includes('/')) i = close + 1
+    } else if (c === '[') {
+      NAMED_ITEM.lastIndex = i
+      if (NAMED_ITEM.test(glob)) i = NAMED_ITEM.lastIndex - 1
     } else if (c === ']') return i
   }
   return -1
@@ -175,17 +199,16 @@ function classTest(members: string, negated: boolean): CharTest {
   const items: ClassItem[] = []
   for (let i = 0; i < members.length; ) {
     const cp = members.codePointAt(i) as number
-    if (cp === 0x5b && /^[:=.]/.test(members.slice(i + 1, i + 2))) {
+    NAMED_ITEM.lastIndex = i
+    if (cp === 0x5b && NAMED_ITEM.test(members)) {
       const kind = members[i + 1] as string
-      const close = members.indexOf(`${kind}]`, i + 2)
-      if (close >= 0) {
-        const name = members.slice(i + 2, close)
-        const ranges = kind === ':' ? POSIX_CLASSES[name] : undefined
-        if (ranges === undefined) throw unknownClass(`[${kind}${name}${kind}]`, kind)
-        items.push({ ranges })
-        i = close + 2
-        continue
-      }
+      const close = NAMED_ITEM.lastIndex - 2
+      const name = members.slice(i + 2, close)
+      const ranges = kind === ':' ? POSIX_CLASSES[name] : undefined
+      if (ranges === undefined) throw unknownClass(`[${kind}${name}${kind}]`, kind)
+      items.push({ ranges })
+      i = close + 2
+      continue
     }
     i += cp > 0xffff ? 2 : 1
     if (cp === 0x5c && i < members.length) {
@@ -253,26 +276,31 @@ export function closingBrace(glob: string, open: number): number {
   return -1
 }
 
-/** A brace group's body cut at its own commas (not escaped ones, nor those of a nested group or a class). */
-export function splitBraceBody(body: string): string[] {
-  const parts: string[] = []
+/**
+ * The indices of the commas of the brace group from `open` to `close` (`closingBrace`'s): not
+ * escaped ones, nor those of a nested group or a class. Indices in `glob`, so that no caller scans
+ * a copy of a part again (with nested groups, that cost seconds).
+ */
+export function braceCuts(glob: string, open: number, close: number): number[] {
+  const cuts: number[] = []
   let depth = 0
-  let from = 0
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i]
+  for (let i = open + 1; i < close; i++) {
+    const c = glob[i]
     if (c === '\\') i++
     else if (c === '[') {
-      const end = classEnd(body, i)
+      const end = classEnd(glob, i)
       if (end >= 0) i = end
     } else if (c === '{') depth++
     else if (c === '}') depth--
-    else if (c === ',' && depth === 0) {
-      parts.push(body.slice(from, i))
-      from = i + 1
-    }
+    else if (c === ',' && depth === 0) cuts.push(i)
   }
-  parts.push(body.slice(from))
-  return parts
+  return cuts
+}
+
+/** The alternatives of the brace group from `open` to `close`, as text. */
+export function braceAlternatives(glob: string, open: number, close: number): string[] {
+  const bounds = [open, ...braceCuts(glob, open, close), close]
+  return bounds.slice(1).map((to, k) => glob.slice((bounds[k] as number) + 1, to))
 }
 
 /** A range's body: `1..10`, `01..10`, `a..e`, with an optional step: `1..10..2`. */
@@ -284,10 +312,16 @@ export const RANGE_BODY = /^([\w-]+)\.\.([\w-]+)(?:\.\.(-?\d+))?$/
  * `{a..e}` a set of characters). `undefined` when the body makes no group (then the brace is literal).
  * @throws SyncError `USAGE` for ranges over the budget, or a step of 0.
  */
-function braceParts(body: string, budget: GlobBudget): (string | GlobNode[])[] | undefined {
+function braceParts(
+  glob: string,
+  open: number,
+  close: number,
+  budget: GlobBudget,
+): (string | GlobNode[])[] | undefined {
+  const body = glob.slice(open + 1, close)
   const range = RANGE_BODY.exec(body)
   if (range) return rangeParts(body, range[1] as string, range[2] as string, range[3], budget)
-  const parts = splitBraceBody(body)
+  const parts = braceAlternatives(glob, open, close)
   return parts.length < 2 ? undefined : parts
 }
 
