@@ -8,6 +8,18 @@ import { compileGlobs, literalGlob } from '../src/filter/glob-rule.js'
 const globMatches = (pattern: string, path: string, flag = '--exclude'): boolean =>
   compileGlobs(pattern, flag).some((r) => r.matches(path))
 
+/** True when `pattern` is refused for expanding to more patterns than a pattern may (USAGE). */
+function beyondExpansionCap(pattern: string): boolean {
+  try {
+    compileGlobs(pattern, '--exclude')
+    return false
+  } catch (err) {
+    if ((err as { code?: string }).code === 'USAGE' && /brace groups expand to/.test(String((err as Error).message)))
+      return true
+    throw err
+  }
+}
+
 /**
  * The end of the `[…]` class opening at `open` in `literalGlob`'s output (written apart from the
  * implementation: a `]` first is a member, `\x` an escape, a `/` makes the `[` literal), or -1.
@@ -173,6 +185,8 @@ describe('glob matching agrees with picomatch', () => {
   it('on random globs and paths', () => {
     fc.assert(
       fc.property(glob, path, (pattern, p) => {
+        // A pattern past the expansion cap is refused (tested apart): nothing to compare.
+        fc.pre(!beyondExpansionCap(pattern))
         expect(globMatches(pattern, p)).toBe(picomatchRule(pattern)(p))
       }),
       { numRuns: 20_000 },
@@ -184,6 +198,7 @@ describe('glob matching agrees with picomatch', () => {
     fc.assert(
       fc.property(include, path, path, (segments, dir, below) => {
         const pattern = segments.join('/')
+        fc.pre(!beyondExpansionCap(pattern))
         if (!compileGlobs(pattern, '--include').some((r) => r.couldMatchBelow(dir))) {
           expect(picomatchRule(pattern)(`${dir}/${below}`)).toBe(false)
         }
@@ -403,15 +418,15 @@ describe('escapes, nesting and POSIX classes inside [...] and {...} (QA 11 #5)',
 })
 
 describe('the cost of brace ranges is bounded (QA 11 #6)', () => {
-  it('matches a range between stars by a trie of its values: a long name in well under a millisecond', () => {
-    const names = Array.from({ length: 300 }, (_, i) => `${'a'.repeat(200)}_${i}.log`)
+  // Not a speed assertion: a guard against the old cost (QA 11: 3 to 5 ms a name, so these 3000
+  // names took 10 to 15 s per pattern), which the test's timeout catches; a trie takes ~0.03 ms a name.
+  it('matches a range between stars by a trie of its values', { timeout: 10_000 }, () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `${'a'.repeat(200)}_${i}.log`)
     for (const pattern of ['*{0..9999}*', '*{0000..9999}*', '*_{0..9999}.log']) {
       const rules = compileGlobs(pattern, '--exclude')
-      const t0 = performance.now()
       const hits = names.filter((n) => rules.some((r) => r.matches(n))).length
-      // (QA 11: 3 to 5 ms a name; 300 names in 1.5 s.)
-      expect(performance.now() - t0).toBeLessThan(300)
-      expect(hits).toBe(pattern.includes('0000') ? 0 : 300)
+      // `{0000..9999}` takes 4 digits: the names _1000 to _2999.
+      expect(hits).toBe(pattern.includes('0000') ? 2000 : 3000)
     }
     expect(globMatches('*{0000..9999}*', 'x_0042_y')).toBe(true)
     expect(globMatches('*{0..9999}*', 'x_y')).toBe(false)
@@ -423,15 +438,17 @@ describe('the cost of brace ranges is bounded (QA 11 #6)', () => {
     ['{a,'.repeat(600) + '['.repeat(2000) + '}'.repeat(600)],
     ['[[:'.repeat(1300)],
     ['{'.repeat(1000) + '[[:'.repeat(1000)],
-  ])('compiles unclosed brackets inside groups in time: %#', { timeout: 5000 }, (pattern) => {
-    const t0 = performance.now()
-    try {
-      compileGlobs(pattern.slice(0, 4096), '--exclude')
-    } catch (err) {
-      expect(err).toMatchObject({ code: 'USAGE' })
-    }
-    expect(performance.now() - t0).toBeLessThan(3000)
-  })
+  ])(
+    'compiles unclosed brackets inside groups (a hang guard: the timeout, not a speed check): %#',
+    { timeout: 5000 },
+    (pattern) => {
+      try {
+        compileGlobs(pattern.slice(0, 4096), '--exclude')
+      } catch (err) {
+        expect(err).toMatchObject({ code: 'USAGE' })
+      }
+    },
+  )
 
   it('refuses, naming the pattern, ranges of more than 10000 values in all', () => {
     expect(() => compileGlobs('*{0..9999}*{0..9999}*', '--exclude')).toThrow(
