@@ -51,7 +51,6 @@ import {
   type HashAlgo,
   type Hashable,
   isListedFile,
-  type ListedFile,
   type ListOptions,
   type Movable,
   type MtimeSettable,
@@ -78,7 +77,7 @@ import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
-import { danglingSymlink, fileEntry, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
+import { danglingSymlink, fileEntry, listedOf, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
 
 /** Options of `createLocalBackend`. */
 export interface LocalBackendOptions {
@@ -1091,11 +1090,6 @@ async function setTimes(fh: FileHandle, mtimeMs: number, mode: number | undefine
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
   if (mode !== undefined) await fh.chmod(mode & 0o7777)
   return fh.stat()
-}
-
-/** What `ReadOptions.expect` is compared with: a file's size, mtime and version as its listing gives them. */
-function listedOf(st: Stats): ListedFile {
-  return { size: st.size, mtimeMs: st.mtimeMs, version: versionOf(st) }
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */

@@ -2,7 +2,15 @@ import type { Dirent, Stats } from 'node:fs'
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { compareEntries, type Entry, type ListOptions, type RelPath, relPathProblem, SyncError } from '@syncflow/core'
+import {
+  compareEntries,
+  type Entry,
+  type ListedFile,
+  type ListOptions,
+  type RelPath,
+  relPathProblem,
+  SyncError,
+} from '@syncflow/core'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { undecodableName, undecodableNames } from './undecodable-names.js'
 
@@ -379,6 +387,14 @@ function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats):
 /** The entry of a regular file from its stats. */
 export function fileEntry(path: RelPath, st: Stats): Entry {
   return { path, kind: 'file', size: st.size, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
+}
+
+/**
+ * What `ReadOptions.expect` is compared with: a file's size, mtime and version as its listing gives
+ * them (also for `syncflow serve`, whose files are listed by this backend).
+ */
+export function listedOf(st: Stats): ListedFile {
+  return { size: st.size, mtimeMs: st.mtimeMs, version: versionOf(st) }
 }
 
 /** inode and ctime: a rewrite (new inode by rename) or any metadata change (ctime) gives a new version. */

@@ -8,6 +8,7 @@ import {
   createLocalBackend,
   type DirectoryChain,
   directoryChain,
+  listedOf,
   sameFile,
 } from '@syncflow/backend-local'
 import {
@@ -156,7 +157,7 @@ export class LocalTree implements ServedTree {
     const { fh, st } = await this.openFile(full)
     try {
       // Still the file the client planned for (ReadOptions.expect), as a local source checks it?
-      const now = { size: st.size, mtimeMs: st.mtimeMs, version: `${st.ino}:${st.ctimeMs}` }
+      const now = listedOf(st)
       if (opts.expect !== undefined && !isListedFile(opts.expect, now)) {
         throw sourceChanged('serve.read', full, opts.expect, now)
       }

@@ -9,7 +9,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
-import { checkedRead, sourceChanged } from './size-mismatch.js'
+import { checkedRead, isListedFile, sourceChanged } from './size-mismatch.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -174,14 +174,10 @@ export function startAction(
 async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOptions): Promise<Entry> {
   const now = await source.stat(listed.path)
   if (now === undefined) return listed // gone: the read says NOT_FOUND
-  const same =
-    now.size === listed.size &&
-    (listed.version === undefined || now.version === undefined || now.version === listed.version)
-  if (same) return now
-  if (opts.checkUpdated !== false) {
-    // The listed mtime is the upload time, not comparable with the stored one: size and version tell.
-    throw sourceChanged('stat', listed.path, listed, { ...now, mtimeMs: listed.mtimeMs })
-  }
+  // The listed mtime is the upload time, not comparable with the stored one: size and version tell.
+  const compared = { ...now, mtimeMs: listed.mtimeMs }
+  if (isListedFile(listed, compared)) return now
+  if (opts.checkUpdated !== false) throw sourceChanged('stat', listed.path, listed, compared)
   const { hashes: _stale, ...rest } = listed
   return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
 }
