@@ -7,12 +7,25 @@ import { describe, expect, it } from 'vitest'
 import { createGrpcBackend, type GrpcBackend } from '../src/index.js'
 import { startTestServer } from './helpers.js'
 
-it('a served file written to while a client reads it ends the read in TRANSIENT, not in a torn copy', async () => {
+/** Runs `body` with a client of a served temporary directory; both closed after it. */
+async function withClient(body: (dir: string, b: GrpcBackend) => Promise<void>): Promise<void> {
   const { server, dir, stop } = await startTestServer()
   try {
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
+    try {
+      await body(dir, b)
+    } finally {
+      await b.close()
+    }
+  } finally {
+    await stop()
+  }
+}
+
+it('a served file written to while a client reads it ends the read in TRANSIENT, not in a torn copy', async () => {
+  await withClient(async (dir, b) => {
     const size = 32 * 1024 * 1024
     await writeFile(join(dir, 'big'), Buffer.alloc(size, 0x41))
-    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
     const stream = await b.read('big' as RelPath)
     // Flow control holds the server back until the client reads: the file changes before its end is read.
     await writeFile(join(dir, 'big'), Buffer.alloc(size, 0x42))
@@ -24,17 +37,12 @@ it('a served file written to while a client reads it ends the read in TRANSIENT,
       })(),
     )
     expect(err).toMatchObject({ code: 'TRANSIENT', message: expect.stringContaining('changed while it was read') })
-    await b.close()
-  } finally {
-    await stop()
-  }
+  })
 })
 
 it('a read for an entry the served file no longer is (a same-size edit) fails with CONFLICT (QA 8 #3)', async () => {
-  const { server, dir, stop } = await startTestServer()
-  try {
+  await withClient(async (dir, b) => {
     await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x41))
-    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
     const planned = (await b.stat('a.bin' as RelPath))!
     const first = await b.read('a.bin' as RelPath, undefined, { expect: planned })
     let n = 0
@@ -46,18 +54,13 @@ it('a read for an entry the served file no longer is (a same-size edit) fails wi
       code: 'CONFLICT',
       message: expect.stringContaining('the source file changed since it was listed'),
     })
-    await b.close()
-  } finally {
-    await stop()
-  }
+  })
 })
 
 it('with tolerateChanges, a served file written to while it is read is read as it is (--no-check-updated)', async () => {
-  const { server, dir, stop } = await startTestServer()
-  try {
+  await withClient(async (dir, b) => {
     const size = 32 * 1024 * 1024
     await writeFile(join(dir, 'big'), Buffer.alloc(size, 0x41))
-    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
     const stream = await b.read('big' as RelPath, { offset: 0, length: size }, { tolerateChanges: true })
     // Rewritten in place (not truncated, which would end the read short).
     const fh = await open(join(dir, 'big'), 'r+')
@@ -66,10 +69,7 @@ it('with tolerateChanges, a served file written to while it is read is read as i
     let n = 0
     for await (const c of stream) n += (c as Buffer).length
     expect(n).toBe(size)
-    await b.close()
-  } finally {
-    await stop()
-  }
+  })
 })
 
 describe('deltaFrom (a pull) is pinned to the listed entry as a read is', () => {
@@ -86,11 +86,9 @@ describe('deltaFrom (a pull) is pinned to the listed entry as a read is', () => 
   }
 
   it('a same-size edit since the listing fails with CONFLICT, nothing pulled', async () => {
-    const { server, dir, stop } = await startTestServer()
-    try {
+    await withClient(async (dir, b) => {
       const base = Buffer.alloc(100_000, 0x41)
       await writeFile(join(dir, 'a.bin'), base)
-      const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
       const planned = (await b.stat('a.bin' as RelPath))!
       expect(await pulled(b, base, { expect: planned })).toEqual(base)
       await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x42))
@@ -99,23 +97,15 @@ describe('deltaFrom (a pull) is pinned to the listed entry as a read is', () => 
         code: 'CONFLICT',
         message: expect.stringContaining('the source file changed since it was listed'),
       })
-      await b.close()
-    } finally {
-      await stop()
-    }
+    })
   })
 
   it('with tolerateChanges and a length, a file grown since is pulled as it was listed (--no-check-updated)', async () => {
-    const { server, dir, stop } = await startTestServer()
-    try {
+    await withClient(async (dir, b) => {
       const base = Buffer.alloc(100_000, 0x41)
       const listed = Buffer.concat([base.subarray(0, 50_000), Buffer.alloc(70_000, 0x43)])
       await writeFile(join(dir, 'a.bin'), Buffer.concat([listed, Buffer.alloc(9_000, 0x44)]))
-      const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` })
       expect(await pulled(b, base, { tolerateChanges: true, length: listed.length })).toEqual(listed)
-      await b.close()
-    } finally {
-      await stop()
-    }
+    })
   })
 })
