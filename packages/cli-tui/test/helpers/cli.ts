@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { expect } from 'vitest'
+import { afterEach, expect } from 'vitest'
 
 /** The repository root and the built binary the tests run, as a user would. */
 export const REPO = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -59,6 +59,21 @@ export interface RunningCli {
   readonly stderr: () => string
   /** Resolves when the process has exited. */
   readonly exited: Promise<CliResult>
+}
+
+/**
+ * The processes a test file starts and pushes here are killed after each test (a watch or a serve
+ * left running would outlive a failed test). Call at the top level of the file.
+ */
+export function killedAfterEach(): RunningCli[] {
+  const running: RunningCli[] = []
+  afterEach(async () => {
+    for (const r of running.splice(0)) {
+      r.child.kill('SIGKILL')
+      await r.exited.catch(() => {})
+    }
+  })
+  return running
 }
 
 /** Starts the binary without waiting for it (for signals and concurrent runs). */

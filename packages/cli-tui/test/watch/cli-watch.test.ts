@@ -4,11 +4,12 @@ import { appendFile, chmod, mkdir, readdir, rename, rm, stat, writeFile } from '
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   buildCli,
   cleanupTempDirs,
   jsonLines,
+  killedAfterEach,
   type RunningCli,
   readTree,
   startCli,
@@ -20,13 +21,7 @@ import {
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
-const running: RunningCli[] = []
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.child.kill('SIGKILL')
-    await r.exited.catch(() => {})
-  }
-})
+const running = killedAfterEach()
 
 async function setup() {
   const root = await tempDir('syncflow-watch-')

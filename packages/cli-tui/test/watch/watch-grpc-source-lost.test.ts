@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, type RunningCli, startCli, tempDir, writeTree } from '../helpers/cli.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, killedAfterEach, startCli, tempDir, writeTree } from '../helpers/cli.js'
 
 // QA 11 #8: a grpc:// source's server stopped under `watch`: the retry's line was grpc-js's text
 // ("No connection established. Last error: Error: connect ECONNREFUSED …"), and neither failure got
@@ -9,13 +9,7 @@ import { buildCli, cleanupTempDirs, type RunningCli, startCli, tempDir, writeTre
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
-const running: RunningCli[] = []
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.child.kill('SIGKILL')
-    await r.exited.catch(() => {})
-  }
-})
+const running = killedAfterEach()
 
 it('a grpc:// source whose server stops: each failure is said in words and counted by a cycle line', async () => {
   const root = await tempDir('syncflow-watch-grpc-')

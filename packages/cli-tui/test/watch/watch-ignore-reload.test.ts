@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
   buildCli,
   cleanupTempDirs,
   jsonLines,
-  type RunningCli,
+  killedAfterEach,
   readTree,
   startCli,
   tempDir,
@@ -17,13 +17,7 @@ import {
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
-const running: RunningCli[] = []
-afterEach(async () => {
-  for (const r of running.splice(0)) {
-    r.child.kill('SIGKILL')
-    await r.exited.catch(() => {})
-  }
-})
+const running = killedAfterEach()
 
 it('a .syncflowignore changed while watching applies from then on: newly excluded paths are not copied, newly included ones are', async () => {
   const root = await tempDir('syncflow-watch-ignore-')
