@@ -1,10 +1,10 @@
 import { readFile, truncate, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type SyncEvent, sync } from '@syncflow/core'
+import { type Entry, type ReadOptions, type SyncEvent, sync } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { createLocalBackend } from '../src/index.js'
+import { createLocalBackend, type LocalBackend } from '../src/index.js'
 import { p, tempDir } from './helpers.js'
 
 // QA 8 #2: a local → local copy published the file as it was when opened, stamped with the
@@ -16,6 +16,10 @@ async function pair(): Promise<{ src: string; dst: string }> {
 }
 
 const T = new Date('2024-01-01T00:00:00Z')
+
+/** `a.bin` copied from `source` into `target` for the entry `listed`, read as `readOptions` says. */
+const copyListed = (source: LocalBackend, target: LocalBackend, listed: Entry, readOptions: ReadOptions) =>
+  target.copyFrom(source, p('a.bin'), p('a.bin'), { size: listed.size, mtimeMs: listed.mtimeMs }, { readOptions })
 
 describe('copyFrom of a file that changed since it was listed', () => {
   it.each([
@@ -83,17 +87,7 @@ describe('a same-size edit since the listing', () => {
     const target = createLocalBackend({ root: dst })
     const listed = (await source.stat(p('a.bin')))!
     await editedSameSize(src)
-    const err = await rejectionOf(
-      target.copyFrom(
-        source,
-        p('a.bin'),
-        p('a.bin'),
-        { size: listed.size, mtimeMs: listed.mtimeMs },
-        {
-          readOptions: { expect: listed },
-        },
-      ),
-    )
+    const err = await rejectionOf(copyListed(source, target, listed, { expect: listed }))
     expect(err).toMatchObject({ code: 'CONFLICT' })
     expect((err as Error).message).toMatch(
       /^CONFLICT: local\.copyFrom \(a\.bin\): the source file changed since it was listed \(its mtime went from 2024-01-01T00:00:00\.000Z to 20\d\d-.*\); nothing was written$/,
@@ -187,17 +181,7 @@ describe('checkUpdated: false', () => {
     const target = createLocalBackend({ root: dst })
     const listed = (await source.stat(p('a.bin')))!
     await truncate(join(src, 'a.bin'), 100)
-    const err = await rejectionOf(
-      target.copyFrom(
-        source,
-        p('a.bin'),
-        p('a.bin'),
-        { size: listed.size, mtimeMs: listed.mtimeMs },
-        {
-          readOptions: { tolerateChanges: true },
-        },
-      ),
-    )
+    const err = await rejectionOf(copyListed(source, target, listed, { tolerateChanges: true }))
     expect(err).toMatchObject({ code: 'CONFLICT' })
     expect(await target.stat(p('a.bin'))).toBeUndefined()
   })
