@@ -13,6 +13,15 @@ function streams(tty: boolean) {
   return { s, out }
 }
 
+/** A listing that failed with a TRANSIENT error whose hint is 'Check the server.'. */
+const listingDown = (message: string): SyncEvent => ({
+  type: 'failed',
+  ts: 0,
+  path: '',
+  stage: 'list',
+  error: { code: 'TRANSIENT', message, hint: 'Check the server.' },
+})
+
 describe('WatchLogReporter', () => {
   it('logs the initial sync, busy cycles only, failures, and the job summary', () => {
     const { s, out } = streams(true)
@@ -60,17 +69,7 @@ describe('WatchLogReporter', () => {
   it('a side that could not be listed is named, not an empty path; a TRANSIENT hint is printed once', () => {
     const { s, out } = streams(true)
     const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
-    const down: SyncEvent = {
-      type: 'failed',
-      ts: 0,
-      path: '',
-      stage: 'list',
-      error: {
-        code: 'TRANSIENT',
-        message: 'TRANSIENT: grpc.list: No connection established',
-        hint: 'Check the server.',
-      },
-    }
+    const down = listingDown('TRANSIENT: grpc.list: No connection established')
     r.event(down)
     r.event(down)
     expect(out.stderr).toBe(
@@ -83,13 +82,7 @@ describe('WatchLogReporter', () => {
   it('says a TRANSIENT hint again in the next outage, after a cycle without failures', () => {
     const { s, out } = streams(true)
     const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
-    const down: SyncEvent = {
-      type: 'failed',
-      ts: 0,
-      path: '',
-      stage: 'list',
-      error: { code: 'TRANSIENT', message: 'TRANSIENT: grpc.watch: lost the connection', hint: 'Check the server.' },
-    }
+    const down = listingDown('TRANSIENT: grpc.watch: lost the connection')
     r.event(down)
     r.event({ type: 'done', ts: 0, cycle: 2, summary: summary({ failed: 1 }) })
     r.event(down)
