@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
-import { realpath, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import { hostname } from 'node:os'
-import { basename, dirname } from 'node:path'
+import { dirname } from 'node:path'
+import { existingRealPath } from './existing-real-path.js'
 
 /**
  * Where a directory lies, by identity rather than by name: `ids[0]` is the directory itself
@@ -37,19 +38,10 @@ function machineId(): string {
  * no comparison of paths or URIs can see.
  */
 export async function directoryChain(abs: string): Promise<DirectoryChain> {
-  const missing: string[] = []
-  let current = abs
-  let real: string | undefined
-  while (real === undefined) {
-    try {
-      real = await realpath(current)
-    } catch {
-      const parent = dirname(current)
-      if (parent === current) return { exists: false, ids: [] }
-      missing.push(basename(current))
-      current = parent
-    }
-  }
+  const found = await existingRealPath(abs)
+  // The nearest existing directory: the path less the names that do not exist yet.
+  let real = found.path
+  for (let i = 0; i < found.missing; i++) real = dirname(real)
   const ids: string[] = []
   for (let dir = real; ; dir = dirname(dir)) {
     const st = await stat(dir).catch(() => undefined)
@@ -57,6 +49,6 @@ export async function directoryChain(abs: string): Promise<DirectoryChain> {
     if (dirname(dir) === dir) break
   }
   // A file at the path is not a directory that could contain the other side.
-  const exists = missing.length === 0 && ((await stat(real).catch(() => undefined))?.isDirectory() ?? false)
+  const exists = found.missing === 0 && ((await stat(real).catch(() => undefined))?.isDirectory() ?? false)
   return { exists, ids }
 }

@@ -1,6 +1,7 @@
 // Public API of @syncflow/backend-local.
 
 export { type DirectoryChain, directoryChain } from './directory-chain.js'
+export { existingRealPath } from './existing-real-path.js'
 export type { LocalBackendOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'

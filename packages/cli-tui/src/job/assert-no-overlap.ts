@@ -1,25 +1,7 @@
-import { realpath } from 'node:fs/promises'
-import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path'
+import { isAbsolute, relative, sep } from 'node:path'
 import type { DirectoryChain } from '@syncflow/backend-local'
 import { type Backend, SyncError, schemeOf } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
-
-/** The real path of `p`, resolving symlinks in the part that exists (a target may not exist yet). */
-async function realPathOfExisting(p: string): Promise<string> {
-  const missing: string[] = []
-  let current = p
-  for (;;) {
-    try {
-      return join(await realpath(current), ...missing.reverse())
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      const parent = dirname(current)
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || parent === current) return p
-      missing.push(basename(current))
-      current = parent
-    }
-  }
-}
 
 /** True when `inner` is `outer` or below it. */
 function isWithin(inner: string, outer: string): boolean {
@@ -45,7 +27,8 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
   let a: string
   let b: string
   if (src !== undefined && dst !== undefined) {
-    ;[a, b] = await Promise.all([realPathOfExisting(src), realPathOfExisting(dst)])
+    const { existingRealPath } = await import('@syncflow/backend-local')
+    ;[a, b] = (await Promise.all([existingRealPath(src), existingRealPath(dst)])).map((r) => r.path) as [string, string]
     within = isWithin
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
     a = trimmed(source)
