@@ -249,4 +249,18 @@ describe('applyDelta over a BaseFile, read by filling', () => {
     stream.destroy()
     await expect.poll(() => returned).toBe(true)
   })
+  it('a fill after it was destroyed before its end fails, never reads as a checked end', async () => {
+    const base = randomBytes(10_000)
+    const next = Buffer.concat([base.subarray(0, 5000), randomBytes(5000)])
+    const stream = applyDelta(baseFile(base), 1000, replay(await deltaOf(base, next, 1000)), { path: 'f' })
+    expect(await stream[FILL](Buffer.alloc(1000), 0, 1000)).toBe(1000)
+    let closed = false
+    stream.once('close', () => {
+      closed = true
+    })
+    stream.destroy()
+    await expect.poll(() => closed).toBe(true)
+    // 0 would mean "complete and checked": a writer would commit the first 1,000 bytes.
+    await expect(stream[FILL](Buffer.alloc(1000), 0, 1000)).rejects.toMatchObject({ code: 'ABORTED', path: 'f' })
+  })
 })

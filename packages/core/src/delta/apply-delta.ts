@@ -102,6 +102,11 @@ class Patcher {
   #piece: Piece | undefined
   /** The `end` op was met and checked, and the op stream is over. */
   #done = false
+  /**
+   * The stream was destroyed before its end was checked. A fill then fails: returning 0 would
+   * say "complete and checked", and a writer that kept filling would commit a truncated file.
+   */
+  #closed = false
   #busy = false
 
   constructor(
@@ -123,6 +128,12 @@ class Patcher {
    */
   async fill(buf: Uint8Array, offset: number, length: number, defer: boolean): Promise<number> {
     if (this.#busy) throw new SyncError('UNKNOWN', 'concurrent fills of a patched stream', { op: 'delta.apply' })
+    if (this.#closed) {
+      throw new SyncError('ABORTED', 'the patched stream was closed before its end', {
+        op: 'delta.apply',
+        ...(this.opts.path !== undefined ? { path: this.opts.path } : {}),
+      })
+    }
     this.#busy = true
     try {
       this.#hasher = await this.#hasher
@@ -179,6 +190,7 @@ class Patcher {
     else if (p?.kind === 'bytes') await p.rest?.return?.()
     if (!this.#done) {
       this.#done = true
+      this.#closed = true
       await this.ops.return?.()
     }
   }
