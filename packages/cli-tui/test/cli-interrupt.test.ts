@@ -56,6 +56,30 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
   expect(await readTree(dst)).toEqual(source)
 })
 
+it('SIGHUP (a closed terminal) stops a sync in order like SIGINT: no temp file, state saved, then ends by the hangup', async () => {
+  const { src, dst, env } = await sourceOf200Files(32 * 1024)
+  const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
+  await expect
+    .poll(() => run.stdout(), { timeout: 20_000 })
+    .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
+  run.child.kill('SIGHUP')
+  const r = await run.exited
+  // Ended by the signal itself (a shell's 129), after the orderly stop: its summary was written.
+  expect(r.signal, r.stderr).toBe('SIGHUP')
+  const done = jsonLines(r.stdout).at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
+  expect(done.type).toBe('done')
+  expect(done.summary.interrupted).toBe(true)
+  const source = await readTree(src)
+  for (const dir of await readdir(dst)) {
+    for (const name of await readdir(join(dst, dir))) expect(source[`${dir}/${name}`], `${dir}/${name}`).toBeDefined()
+  }
+  // The copies it finished were recorded: the next run has only the rest to copy, and no temp file to clean.
+  const again = await runCli(['sync', src, dst, '--json'], { env })
+  expect(again.code, again.stderr).toBe(0)
+  expect(again.stderr).not.toMatch(/temp file left by an interrupted run/)
+  expect(await readTree(dst)).toEqual(source)
+})
+
 it('after a run killed outright (SIGKILL), the next run removes its temp files and completes', async () => {
   const { src, dst, env } = await sourceOf200Files(16 * 1024)
   const temps = async (): Promise<string[]> => {
