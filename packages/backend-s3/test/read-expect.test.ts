@@ -125,8 +125,9 @@ describeS3('S3Backend reads pinned to the entry planned', (env) => {
         failed.map((e) => e.type === 'failed' && [e.path, e.error.code]),
         other,
       ).toEqual([['a.txt', 'CONFLICT']])
+      // Named by its backend's op, as every other S3 failure is (QA 12 #8: it said `stat`).
       expect(failed[0]?.type === 'failed' && failed[0].error.message).toContain(
-        'the source file changed since it was listed',
+        's3.stat (a.txt): the source file changed since it was listed',
       )
       expect(await target.stat(p('a.txt'))).toBeUndefined()
       expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')

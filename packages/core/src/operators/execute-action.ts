@@ -1,6 +1,7 @@
 import { pipeline } from 'node:stream'
 import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
 import { type Backend, type ReadOptions, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
+import { schemeOf } from '../backend/backend-registry.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
@@ -177,7 +178,8 @@ async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOpti
   // The listed mtime is the upload time, not comparable with the stored one: size and version tell.
   const compared = { ...now, mtimeMs: listed.mtimeMs }
   if (isListedFile(listed, compared)) return now
-  if (opts.checkUpdated !== false) throw sourceChanged('stat', listed.path, listed, compared)
+  // Named like the backend's own ops (`s3.stat`, as `s3.read` and `s3.write` are: QA 12 #8).
+  if (opts.checkUpdated !== false) throw sourceChanged(`${schemeOf(source.uri)}.stat`, listed.path, listed, compared)
   const { hashes: _stale, ...rest } = listed
   return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
 }
