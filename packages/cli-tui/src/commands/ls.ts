@@ -1,4 +1,4 @@
-import { asSyncError, SyncError } from '@syncflow/core'
+import { asSyncError, type Backend, SyncError } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
@@ -33,6 +33,8 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
           streams.stdout.write(flags.json ? `${JSON.stringify(one)}\n` : `${formatEntry(one)}\n`)
           return EXIT.OK
         }
+        // The backend's own account, where it has a more precise one (a missing S3 bucket: QA 12 #8).
+        await explainMissing(backend, controller.signal)
         throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
           hint: isBuiltinLocation(location)
             ? 'Check the path or URI (a bare path is a local directory).'
@@ -59,6 +61,20 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     return exitCodeForError(asSyncError(err))
   } finally {
     removeHandlers()
+  }
+}
+
+/**
+ * Throws the error a listing of a root that does not exist gives, when it gives one (S3: "bucket …
+ * does not exist at <endpoint>", with a hint to create it); returns when it lists nothing quietly
+ * (a missing directory, an empty prefix), leaving the generic message to the caller.
+ */
+async function explainMissing(backend: Backend, signal: AbortSignal): Promise<void> {
+  const it = backend.list({ signal })[Symbol.asyncIterator]()
+  try {
+    await it.next()
+  } finally {
+    await it.return?.()
   }
 }
 
