@@ -13,6 +13,7 @@ export type {
   Hashable,
   ListOptions,
   Movable,
+  MoveOptions,
   MtimeSettable,
   ReadOptions,
   ReadRange,

@@ -102,6 +102,30 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await state.getMany([p('old-name'), p('new-name')])).toEqual([undefined, expect.anything()])
   })
 
+  // QA 12 #4: `mv logs logs2; echo 1 > n1` pairs the old logs/sub/f1 with the new n1 by content. To a
+  // target that lists no mtimes (S3) the move kept the old mtime and recorded the pair as synced:
+  // every later sync said "unchanged" while a comparison without the state saw the mtimes differ.
+  it('a rename paired by content leaves the target with the new mtime, which later runs agree on', async () => {
+    const NEW = T0 + 3_600_000
+    const src = createMemBackend()
+    const dst = createMemBackend({ capabilities: { listMtime: false } })
+    await seed(dst, { 'logs/sub/f1': '1', 'logs/sub/f2': '2' })
+    await seed(src, { n1: '1', n2: '2' }, NEW)
+    const state = new MemoryStateStore()
+    const events = await run(src, dst, ['logs', 'n1', 'n2'], { state })
+    expect(kinds(events, 'completed').filter((k) => k.startsWith('move'))).toEqual(['move n1', 'move n2'])
+    expect(summary(events)).toMatchObject({ failed: 0, done: { move: 2, touch: 0, copy: 0 } })
+    expect((await dst.stat(p('n1')))?.mtimeMs).toBe(NEW)
+    expect((await dst.stat(p('n2')))?.mtimeMs).toBe(NEW)
+    // With the state and without it (what `check` compares), a later run finds nothing to do.
+    for (const withState of [state, undefined]) {
+      const again = await firstValueFrom(
+        sync(src, dst, { mode: 'mirror', ...(withState ? { state: withState } : {}) }).pipe(toArray()),
+      )
+      expect(kinds(again, 'planned')).toEqual([])
+    }
+  })
+
   // QA F11b: a failed move whose fallback copy failed too counted two failures of one file; one whose
   // fallback worked counted a failure with no error code.
   it.each([

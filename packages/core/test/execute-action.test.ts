@@ -1,7 +1,8 @@
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
-import type { Action, CompletedEvent, DeltaTransfer, RelPath, SyncEvent } from '../src/index.js'
+import type { Action, Backend, CompletedEvent, DeltaTransfer, RelPath, SyncEvent } from '../src/index.js'
+import { MemoryStateStore, record } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
 import { writeText } from '../src/testkit/index.js'
 
@@ -82,5 +83,88 @@ describe('executeAction and the shared abort signal', () => {
     expect(own?.aborted).toBe(true)
     expect(own?.reason).toBe(shared.signal.reason)
     expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
+  })
+})
+
+// QA 12 #4: a rename paired by content (the new source file is newer than the old target file it is
+// paired with) kept the old mtime on the target, and the state recorded the pair as synced.
+describe('executeAction: a move carries the source mtime', () => {
+  const T0 = 1_700_000_000_000
+  const NEW = T0 + 3_600_000
+  async function paired(): Promise<{
+    source: ReturnType<typeof createMemBackend>
+    target: ReturnType<typeof createMemBackend>
+    action: Action
+  }> {
+    const source = createMemBackend()
+    const target = createMemBackend({ capabilities: { listMtime: false } })
+    await writeText(source, 'n1', 'same', NEW)
+    await writeText(target, 'logs/f1', 'same', T0)
+    const s = await source.stat('n1' as RelPath)
+    const t = await target.stat('logs/f1' as RelPath)
+    return {
+      source,
+      target,
+      action: {
+        kind: 'move',
+        path: 'n1' as RelPath,
+        from: 'logs/f1' as RelPath,
+        source: s!,
+        target: t!,
+        reason: 'test',
+      },
+    }
+  }
+  const moveAndRecord = (action: Action, source: Backend, target: Backend, state: MemoryStateStore) =>
+    lastValueFrom(executeAction(action, { source, target }).pipe(record(state), toArray()))
+
+  it('sets it after a move that kept the old one, and records what the target then holds', async () => {
+    const { source, target, action } = await paired()
+    const state = new MemoryStateStore()
+    const c = await completedOf(moveAndRecord(action, source, target, state))
+    const now = await target.stat('n1' as RelPath)
+    expect(now?.mtimeMs).toBe(NEW)
+    expect(c.result).toMatchObject({ mtimeMs: NEW, version: now?.version })
+    expect((await state.getMany(['n1' as RelPath]))[0]?.target).toMatchObject({ mtimeMs: NEW, version: now?.version })
+  })
+
+  it('asks the backend to carry it with the move, and does not set it again when it did', async () => {
+    const { source, target, action } = await paired()
+    const real = target.move.bind(target)
+    const asked: (number | undefined)[] = []
+    target.move = async (from, to, o) => {
+      asked.push(o?.mtimeMs)
+      await real(from, to, o)
+      return target.setMtime(to, o?.mtimeMs ?? 0)
+    }
+    let set = 0
+    const setMtime = target.setMtime.bind(target)
+    target.setMtime = async (path, mtimeMs) => {
+      set++
+      return setMtime(path, mtimeMs)
+    }
+    await completedOf(moveAndRecord(action, source, target, new MemoryStateStore()))
+    expect(asked).toEqual([NEW])
+    expect(set).toBe(1) // the fake move's own
+  })
+
+  it('a target that cannot set it leaves no record of the moved file (the next run compares the files)', async () => {
+    const { source, target, action } = await paired()
+    const cannot = new Proxy(target, {
+      get: (t, k) => {
+        if (k === 'setMtime') return undefined
+        const v: unknown = Reflect.get(t, k, t)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    }) as Backend
+    const state = new MemoryStateStore()
+    // A record left at the new path (a file once synced there) must not stand for the moved file.
+    await state.setMany([
+      ['n1' as RelPath, { source: { size: 4, mtimeMs: NEW }, target: { size: 4, mtimeMs: T0 }, syncedAt: 1 }],
+    ])
+    const c = await completedOf(moveAndRecord(action, source, cannot, state))
+    expect(c.result).toBeUndefined()
+    expect((await target.stat('n1' as RelPath))?.mtimeMs).toBe(T0)
+    expect(await state.getMany(['n1' as RelPath])).toEqual([undefined])
   })
 })

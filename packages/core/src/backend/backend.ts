@@ -201,9 +201,20 @@ export interface Backend {
   rootExists(): Promise<boolean>
 }
 
+/** Options of `move`. */
+export interface MoveOptions extends WriteOptions {
+  /**
+   * The mtime the file is to carry at its new path. A rename that the engine paired by content
+   * comes with the new source file's mtime, not the old one the target file has (QA 12 #4). A
+   * backend that can set it in the same request (S3: the copy replaces the metadata) does, and
+   * returns the entry with it; one that ignores it returns the old mtime and the engine sets it.
+   */
+  readonly mtimeMs?: number
+}
+
 /** Optional: rename within the backend, atomically where the storage allows. */
 export interface Movable {
-  move(from: RelPath, to: RelPath, opts?: WriteOptions): Promise<Entry>
+  move(from: RelPath, to: RelPath, opts?: MoveOptions): Promise<Entry>
 }
 
 /** Optional: server-side copy within the backend (no bytes through the client). */

@@ -1,10 +1,18 @@
 import { pipeline } from 'node:stream'
 import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
-import { type Backend, type ReadOptions, supports, type WriteMeta, type WriteOptions } from '../backend/backend.js'
+import {
+  type Backend,
+  type Movable,
+  type ReadOptions,
+  supports,
+  type WriteMeta,
+  type WriteOptions,
+} from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
@@ -298,12 +306,42 @@ async function run(
     case 'move': {
       if (!action.from || !supports.move(target))
         throw new SyncError('UNSUPPORTED', 'cannot move', { path: action.path })
-      return { bytes: 0, entry: await target.move(action.from, action.path, { expect: null }) }
+      return moveCarryingMtime(action, action.from, target, opts)
     }
     case 'conflict':
     case 'skip':
       return { bytes: 0 }
   }
+}
+
+/**
+ * A move gives the file the mtime of the source file it now stands for. A rename paired by content
+ * (QA 12 #4: `mv logs logs2; echo 1 > n1` pairs the old `logs/sub/f1` with the new `n1`) has a
+ * newer mtime on the source than the target file keeps. The backend is asked to carry it (S3 does
+ * in its copy); one that did not has it set after. Otherwise the state would record the pair as
+ * synced, and a target that lists no mtimes (S3) would then be found "unchanged" by every `sync`
+ * while `check` saw the mtimes differ. Where it cannot be set, the move's result is not returned,
+ * so nothing is recorded and the next comparison looks at both files.
+ */
+async function moveCarryingMtime(
+  action: Action,
+  from: RelPath,
+  target: Backend & Movable,
+  opts: ExecuteOptions,
+): Promise<Outcome> {
+  const s = action.source
+  // A source that lists no mtimes (S3) is asked for the stored one (the listed one is the upload time).
+  const mtimeMs =
+    s?.kind !== 'file'
+      ? undefined
+      : opts.source.capabilities.listMtime
+        ? s.mtimeMs
+        : (await opts.source.stat(s.path))?.mtimeMs
+  const entry = await target.move(from, action.path, { expect: null, ...(mtimeMs !== undefined ? { mtimeMs } : {}) })
+  const window = Math.max(1, opts.source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs)
+  if (mtimeMs === undefined || Math.abs(entry.mtimeMs - mtimeMs) < window) return { bytes: 0, entry }
+  if (!supports.setMtime(target)) return { bytes: 0 }
+  return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs) }
 }
 
 /**

@@ -13,7 +13,7 @@ export interface RecordOptions {
 
 /**
  * Writes the outcome of completed actions into the state store, in batches (one transaction
- * each): transfers and touches record both sides' fingerprints; deletes remove the record. The
+ * each): transfers, touches and moves record both sides' fingerprints; deletes remove the record. The
  * stream completes only after the last batch is flushed, so a `done` event means state is saved.
  * A crash loses at most the unflushed batch, which the next run re-verifies. Dry runs record nothing.
  */
@@ -58,6 +58,10 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
                     a.path,
                     { source: fingerprintOf(a.source), target: fingerprintOf(e.result), syncedAt: e.ts },
                   ])
+                } else if (a.kind === 'move') {
+                  // Moved, but not known to match the source (an mtime the target could not take):
+                  // no record, so the next run compares the two files instead of trusting an older one.
+                  deletes.push(a.path)
                 }
                 if (sets.length + deletes.length >= batchSize) void flush()
               }
