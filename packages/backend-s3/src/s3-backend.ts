@@ -15,6 +15,7 @@ import {
   isSyncError,
   type ListOptions,
   type Movable,
+  type MoveOptions,
   type MtimeSettable,
   type ReadOptions,
   type ReadRange,
@@ -559,6 +560,23 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   /** Server-side copy within the bucket prefix, metadata kept (CopyObject, or part by part above 5 GiB). */
   async copy(from: RelPath, to: RelPath, options: WriteOptions = {}): Promise<Entry> {
+    return this.#copyWithin(from, to, options, undefined)
+  }
+
+  /**
+   * `copy`, then delete the source (S3 has no rename). With `opts.mtimeMs` the copy replaces the
+   * stored mtime in the same request (content headers and other metadata kept): a rename paired
+   * by content carries the new file's mtime, not the old object's (QA 12 #4).
+   */
+  async move(from: RelPath, to: RelPath, opts: MoveOptions = {}): Promise<Entry> {
+    const { mtimeMs, ...rest } = opts
+    const entry = await this.#copyWithin(from, to, rest, mtimeMs)
+    await this.remove(from)
+    return entry
+  }
+
+  /** `copy`; with `mtimeMs`, the metadata is replaced with that mtime in it. */
+  async #copyWithin(from: RelPath, to: RelPath, options: WriteOptions, mtimeMs: number | undefined): Promise<Entry> {
     const opts = withFanOut(options)
     const src = this.#key(from, 'copy')
     const dst = this.#key(to, 'copy')
@@ -567,16 +585,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const head = await this.#head(conn, src, 'copy', from)
     if (!head) throw this.#notFound('copy', from)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
-    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, undefined, 'copy', to, opts)
+    const metadata = mtimeMs !== undefined ? { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs) } : undefined
+    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, metadata, 'copy', to, opts)
     opts.onProgress?.(head.size)
-    return this.#copiedEntry(to, head, head.metadata, etag)
-  }
-
-  /** `copy`, then delete the source (S3 has no rename). */
-  async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
-    const entry = await this.copy(from, to, opts)
-    await this.remove(from)
-    return entry
+    return this.#copiedEntry(to, head, metadata ?? head.metadata, etag)
   }
 
   /**

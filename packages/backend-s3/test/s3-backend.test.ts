@@ -327,6 +327,22 @@ describeS3('S3Backend against a real S3 server', (env) => {
     await expect(b.copy(p('missing'), p('x'))).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 
+  // QA 12 #4: a rename paired by content (the new file is newer than the old object) kept the
+  // old object's mtime, which the state then recorded as synced.
+  it('moves with a new mtime in the one copy, keeping the content type and the other metadata', async () => {
+    const b = backend('move-mtime')
+    const data = Buffer.from('<p>same bytes</p>')
+    const w = await b.write(p('old.html'), Readable.from([data]), { mtimeMs: 1_111_000, mode: 0o640 })
+    const m = await b.move(p('old.html'), p('new.html'), { expect: null, mtimeMs: 3_333_000 })
+    expect(m).toMatchObject({ path: 'new.html', size: data.length, mtimeMs: 3_333_000, mode: 0o640 })
+    expect(await b.stat(p('new.html'))).toMatchObject({ mtimeMs: 3_333_000, mode: 0o640, version: w.version })
+    const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}new.html` }))
+    expect(head.ContentType).toBe('text/html')
+    expect(head.Metadata).toMatchObject({ mode: expect.any(String), mtime: expect.stringMatching(/^3333\./) })
+    expect((await listAll(b)).map(show)).toEqual(['new.html'])
+    expect(await buffer(await b.read(p('new.html')))).toEqual(data)
+  })
+
   it('copies from another S3Backend on the same service without streaming, and declines others', async () => {
     const src = backend('copyfrom-src')
     const dst = backend('copyfrom-dst')
