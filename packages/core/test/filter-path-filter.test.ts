@@ -107,6 +107,16 @@ describe('createPathFilter: examples of each rule', () => {
     expect(f.isExcluded(p('readme.md'), 'file')).toBe(true)
   })
 
+  it('reads a run of three or more stars filling a segment as "**" when pruning too', () => {
+    // The matcher reads `***` as `**` (git's wildmatch does); pruning read it as one segment, so it
+    // pruned `a/x/y` and lost `a/x/y/b.txt`, which the include matches.
+    const f = createPathFilter({ include: ['a/***/b.txt'] })
+    expect(f.canPrune(p('a/x/y'))).toBe(false)
+    expect(f.isExcluded(p('a/x/y/b.txt'), 'file')).toBe(false)
+    expect(f.isExcluded(p('a/x/y/c.txt'), 'file')).toBe(true)
+    expect(f.canPrune(p('b'))).toBe(true)
+  })
+
   it('never prunes for a pattern it cannot split into segments', () => {
     const f = createPathFilter({ include: ['{photos,docs}/2024/**'] })
     expect(f.canPrune(p('music'))).toBe(false)

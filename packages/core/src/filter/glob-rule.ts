@@ -219,7 +219,8 @@ function compileOne(pattern: string, glob: string, budget: GlobBudget): GlobRule
   // Braces and extglobs may hold a `/`, and a backslash may escape one, so such a pattern cannot be
   // matched segment by segment: assume it can match anywhere.
   const splittable = !/[{}()\\]/.test(p)
-  const segmentMatchers = splittable ? segments.map((s) => (s === '**' ? undefined : matcher(s))) : []
+  // A run of stars filling a segment (`**`, `***`) spans directories, as `parseGlob` reads it.
+  const segmentMatchers = splittable ? segments.map((s) => (/^\*{2,}$/.test(s) ? undefined : matcher(s))) : []
 
   return [
     {
