@@ -347,6 +347,18 @@ describe('brace groups are expanded as the shell does (QA 11 #4)', () => {
     expect(kept({ exclude: ['{a,{b,src/c}}'] }, ['a', 'x/b', 'src/c', 'x/src/c', 'c'])).toEqual(['x/src/c', 'c'])
   })
 
+  it('reads a "**" in an alternative as it reads it in the pattern the alternative makes', () => {
+    // `{a,**}/x` is `a/x` and `**/x` (a top-level `x` too); `x/{**,a}b` is `x/**b`, where `**` is
+    // not a whole segment, so a `*`. Parsed as one automaton, the part `**` was read alone, as
+    // a whole `**`: `x` was kept and `x/c/db` excluded.
+    const excluded = (pattern: string, paths: string[]) => paths.filter((s) => globMatches(pattern, s))
+    expect(excluded('{a,**}/x', ['x', 'd/x', 'a/x', 'd/y'])).toEqual(['x', 'd/x', 'a/x'])
+    expect(excluded('x/{**,a}b', ['x/cb', 'x/ab', 'x/c/db', 'x/b'])).toEqual(['x/cb', 'x/ab', 'x/b'])
+    expect(excluded('{**,a}.log', ['x.log', 'a.log', 'd/x.log'])).toEqual(['x.log', 'a.log', 'd/x.log'])
+    // An escaped star is no `**`: that group stays one automaton, and is right as such.
+    expect(excluded('x/{\\**,a}b', ['x/*cb', 'x/ab', 'x/cb'])).toEqual(['x/*cb', 'x/ab'])
+  })
+
   it('is --exclude A --exclude B for --exclude {A,B}, on random patterns', () => {
     const segment = fc.constantFrom('a', 'b', '*', '**', '*.log', 'a?', '{a,b}', '')
     const pattern = fc

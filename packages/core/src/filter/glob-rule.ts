@@ -118,9 +118,12 @@ export const MAX_EXPANDED_LENGTH = 2 * MAX_PATTERN_LENGTH
 /**
  * A brace alternative that has to be a pattern of its own: one with a `/` (it anchors, or ends
  * with a dir-only `/`), an empty one or one of dots (which can make a `//`, `/./` or trailing `/`),
- * or one holding a group.
+ * one holding a group, or one with a double star (whether that spans directories depends on what
+ * is around the group, which a part parsed alone cannot see: with the alternative `**`, the group
+ * `{a,**}` followed by `/x` takes a top-level `x`, and `x/` then the group then `b` takes no `x/c/db`).
  */
-const needsOwnPattern = (part: string): boolean => part === '' || /^\.+$/.test(part) || /[/{]/.test(part)
+const needsOwnPattern = (part: string): boolean =>
+  part === '' || /^\.+$/.test(part) || /[/{]/.test(part) || /(^|[^\\])\*\*/.test(part)
 
 /**
  * The patterns a glob in `literalGlob`'s syntax stands for, as the shell's brace expansion gives
