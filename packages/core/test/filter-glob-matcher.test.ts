@@ -293,6 +293,22 @@ describe('what the automaton reads differently from picomatch, on purpose', () =
     )
   })
 
+  it('takes a character range between two letters only, as bash does (any other is literal)', () => {
+    // `{-..0}` held `-`, `.`, `/` and `0`: `d/a{-..0}b` excluded `d/a/b`, a wildcard taking a `/`.
+    expect(globMatches('d/a{-..0}b', 'd/a/b')).toBe(false)
+    expect(globMatches('d/a{-..0}b', 'd/a{-..0}b')).toBe(true)
+    expect(['_', 'a', '{_..a}'].filter((n) => globMatches('{_..a}', n))).toEqual(['{_..a}'])
+    expect(['5', '{0..a}'].filter((n) => globMatches('{0..a}', n))).toEqual(['{0..a}'])
+    expect(['Z', '_', 'a', 'b'].filter((n) => globMatches('{Z..a}', n))).toEqual(['Z', '_', 'a'])
+  })
+
+  it('pads a range with negative numbers as bash does: to the width of the longer end, sign counted', () => {
+    const names = ['-05', '-5', '-01', '-1', '00', '000', '005', '05', '02', '-4', '-04']
+    // bash: {-05..5} is -05 -04 -03 -02 -01 000 001 002 003 004 005; {05..-5..3} is 05 02 -1 -4.
+    expect(names.filter((n) => globMatches('{-05..5}', n))).toEqual(['-05', '-01', '000', '005', '-04'])
+    expect(names.filter((n) => globMatches('{05..-5..3}', n))).toEqual(['-1', '05', '02', '-4'])
+  })
+
   it('reads POSIX classes as rsync does (C locale), and refuses others', () => {
     const names = ['f1', 'fa', 'fZ', 'f ', 'f.', 'fé']
     expect(names.filter((n) => matches('f[[:digit:]]', n))).toEqual(['f1'])

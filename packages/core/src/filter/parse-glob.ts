@@ -333,7 +333,9 @@ function rangeParts(
   budget: GlobBudget,
 ): GlobNode[][] | undefined {
   const numeric = /^-?\d+$/.test(a) && /^-?\d+$/.test(b)
-  if (!numeric && (a.length !== 1 || b.length !== 1)) return undefined
+  // Bash takes a character range between two letters only: `{-..0}` is no range (it would
+  // hold a `/`), nor `{0..a}` or `{_..a}`. Between letters there is no `/`.
+  if (!numeric && !(/^[A-Za-z]$/.test(a) && /^[A-Za-z]$/.test(b))) return undefined
   const from = numeric ? Number(a) : (a.codePointAt(0) as number)
   const to = numeric ? Number(b) : (b.codePointAt(0) as number)
   const by = step === undefined ? 1 : Math.abs(Number(step))
@@ -360,12 +362,14 @@ function rangeParts(
     for (let k = 0; k < count; k++) cps.add(from + sign * k * by)
     return [[{ t: 'char', test: (cp) => cps.has(cp) }]]
   }
+  // Zero-padded as bash pads: to the width of the longer end, its sign counted (`{-05..5}` is
+  // -05 to 000 to 005, `{05..-5..3}` is 05 02 -1 -4), with the zeros after a sign.
   const padded = /^-?0\d/.test(a) || /^-?0\d/.test(b)
-  const width = padded ? Math.max(a.replace('-', '').length, b.replace('-', '').length) : 0
+  const width = padded ? Math.max(a.length, b.length) : 0
   const values: string[] = []
   for (let k = 0; k < count; k++) {
     const n = from + sign * k * by
-    values.push(`${n < 0 ? '-' : ''}${String(Math.abs(n)).padStart(width, '0')}`)
+    values.push(n < 0 ? `-${String(-n).padStart(width - 1, '0')}` : String(n).padStart(width, '0'))
   }
   return trie(values)
 }
