@@ -246,6 +246,13 @@ describe('createPathFilter: examples of each rule', () => {
     expect(excluded('{b,c}.txt')).toEqual(['b.txt', 'c.txt'])
   })
 
+  it('reads an escaped "/" as the separator: it anchors, and a trailing one means a directory', () => {
+    // `a\/` was the pattern `a\` (a name ending in a backslash), dir-only.
+    expect(kept({ exclude: ['a\\/'] }, ['a/', 'a', 'a\\/', 'x/a/'])).toEqual(['a', 'a\\/'])
+    expect(kept({ exclude: ['\\/a'] }, ['a', 'x/a'])).toEqual(['x/a'])
+    expect(kept({ exclude: ['x\\/a'] }, ['x/a', 'y/x/a'])).toEqual(['y/x/a'])
+  })
+
   it('accepts ./x and a//b spellings', () => {
     expect(kept({ exclude: ['./build', 'a//b'] }, ['build/', 'x/build/', 'a/b'])).toEqual(['x/build/'])
   })

@@ -74,6 +74,10 @@ export function literalGlob(pattern: string): string {
       const next = pattern[i + 1]
       i++
       if (next === undefined || next === '\\') out += '[\\\\]'
+      // An escaped `/` is the separator (as in rclone): written bare, so that `compileOne`, which
+      // reads the `/`s of the text, anchors on it and strips it when trailing (it left `a\` of
+      // `a\/`, a name ending in a backslash).
+      else if (next === '/') out += '/'
       else out += PUNCTUATION.test(next) ? `\\${next}` : next
     } else if (c === '[') {
       // A bracket expression up to its `]` (one right after `[` or `[!` belongs to the set; an
