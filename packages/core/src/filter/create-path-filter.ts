@@ -1,7 +1,7 @@
-import ignore, { type Ignore } from 'ignore'
 import type { EntryKind } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import { compileGlobs, type GlobRule, MAX_PATTERN_LENGTH, patternTooLong } from './glob-rule.js'
+import { compileIgnoreRules, type IgnoreRules } from './ignore-rules.js'
 import { IGNORE_FILE_NAME } from './load-ignore-file.js'
 import type { PathFilter } from './path-filter.js'
 
@@ -68,16 +68,12 @@ export function createPathFilter(opts: PathFilterOptions): PathFilter {
 
 /** Cached directory verdicts are dropped past this many, keeping memory flat in the tree size. */
 const DIR_CACHE_LIMIT = 10_000
-/** The `ignore` library caches every path it sees; past this many lookups it is rebuilt. */
-const IGNORE_CACHE_LIMIT = 50_000
 
 class GlobPathFilter implements PathFilter {
   readonly empty: boolean
   readonly #include: readonly GlobRule[]
   readonly #exclude: readonly GlobRule[]
-  readonly #ignoreRules: string | undefined
-  #ignore: Ignore | undefined
-  #ignoreLookups = 0
+  readonly #ignore: IgnoreRules | undefined
   // Verdict of rules 2–4 for directories (rule 1 is the recursion over ancestors).
   readonly #dirSelf = new Map<string, boolean>()
 
@@ -89,8 +85,7 @@ class GlobPathFilter implements PathFilter {
     const long = lines.findIndex((l) => l.length > MAX_PATTERN_LENGTH)
     if (long >= 0) throw patternTooLong(lines[long] ?? '', `${IGNORE_FILE_NAME} line ${long + 1}:`)
     const hasRules = lines.some((l) => l.trim() !== '' && !l.startsWith('#'))
-    this.#ignoreRules = hasRules ? rules : undefined
-    this.#ignore = this.#buildIgnore()
+    this.#ignore = hasRules && rules !== undefined ? compileIgnoreRules(rules) : undefined
     this.empty = this.#include.length === 0 && this.#exclude.length === 0 && this.#ignore === undefined
   }
 
@@ -118,7 +113,7 @@ class GlobPathFilter implements PathFilter {
 
   #fileExcludedSelf(path: string): boolean {
     if (this.#exclude.some((r) => !r.dirOnly && r.matches(path))) return true
-    if (this.#ignores(path)) return true
+    if (this.#ignore?.ignores(path, false)) return true
     return this.#include.length > 0 && !this.#included(path, false)
   }
 
@@ -127,7 +122,7 @@ class GlobPathFilter implements PathFilter {
     if (verdict === undefined) {
       verdict =
         this.#exclude.some((r) => r.matches(dir)) ||
-        this.#ignores(`${dir}/`) ||
+        this.#ignore?.ignores(dir, true) ||
         (this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir)))
       if (this.#dirSelf.size >= DIR_CACHE_LIMIT) this.#dirSelf.clear()
       this.#dirSelf.set(dir, verdict)
@@ -143,18 +138,5 @@ class GlobPathFilter implements PathFilter {
       if (this.#include.some((r) => r.matches(dir))) return true
     }
     return false
-  }
-
-  #ignores(path: string): boolean {
-    if (this.#ignore === undefined) return false
-    if (++this.#ignoreLookups > IGNORE_CACHE_LIMIT) {
-      this.#ignore = this.#buildIgnore()
-      this.#ignoreLookups = 0
-    }
-    return this.#ignore!.ignores(path)
-  }
-
-  #buildIgnore(): Ignore | undefined {
-    return this.#ignoreRules === undefined ? undefined : ignore({ ignorecase: false }).add(this.#ignoreRules)
   }
 }

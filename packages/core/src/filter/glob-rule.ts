@@ -40,7 +40,7 @@ const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/
  * matches a name with a `.` or `..` segment (picomatch, which matched before, let no wildcard take
  * one): such a name is reported as unsafe rather than skipped unseen.
  */
-function matcher(glob: string, budget?: GlobBudget): (s: string) => boolean {
+export function matcher(glob: string, budget?: GlobBudget): (s: string) => boolean {
   const isMatch = globMatcher(glob, budget)
   return (s) => isMatch(s) && !DOT_SEGMENT.test(s)
 }
@@ -57,8 +57,9 @@ const PUNCTUATION = /^[!-/:-@[-`{-~]$/
  * match other names than the one written (QA: `--exclude 'report (1).pdf' --delete-excluded`
  * deleted `report 1.pdf`; `'photo\d.jpg'` deleted photo1.jpg). A literal backslash is the class
  * `[\\]` (picomatch folded consecutive escaped backslashes into one; `parseGlob` keeps the form).
+ * `braces: false` (gitignore's syntax) makes `{` and `}` themselves.
  */
-export function literalGlob(pattern: string): string {
+export function literalGlob(pattern: string, { braces = true }: { readonly braces?: boolean } = {}): string {
   let out = ''
   // The `}` of each group open at `i`, innermost last, and the commas of those groups: one pass
   // over the pattern, never over a copy of a part.
@@ -89,7 +90,7 @@ export function literalGlob(pattern: string): string {
         out += pattern[i + 1] === '!' ? `[^${pattern.slice(i + 2, end + 1)}` : pattern.slice(i, end + 1)
         i = end
       }
-    } else if (c === '{') {
+    } else if (c === '{' && braces) {
       // `{a,b}` (which nests, and where `\,` and `\}` are literal) and `{1..3}`, `{1..9..2}`; a
       // brace that opens no such group is literal.
       const end = closingBrace(pattern, i)
