@@ -116,7 +116,9 @@ export const MAX_EXPANSIONS = 32
  * The most characters the patterns one pattern expands to may have in all. Each expansion is an
  * automaton of its own that every name goes through, so these two bound the time a name takes: 256
  * expansions of a 4000-character pattern of stars took 2 s to compile and 18 ms a name; within
- * both limits the worst is about 1 ms a name, as for one 4096-character pattern.
+ * both limits the worst is about 1 ms a name of 255 characters, as for one 4096-character pattern.
+ * The time is linear in the name and in the pattern, not constant: an anchored 4096-character
+ * pattern of stars against a 4000-character path takes about 0.5 s (measured at 00b0ce5).
  */
 export const MAX_EXPANDED_LENGTH = 2 * MAX_PATTERN_LENGTH
 

@@ -260,7 +260,9 @@ function unknownClass(item: string, kind: string): SyncError {
 
 /**
  * The index of the `}` closing the brace at `open`, or -1: groups nest, an escaped `}` or `,` is
- * literal, and a `[…]` class is one item (a `}` or `,` in it is a member).
+ * literal, and a `[…]` class is one item (a `}` or `,` in it is a member). Kept so on purpose,
+ * where bash would expand `[{a,b}]` first: rclone, whose `--exclude` this follows, reads a class
+ * first too, and the class then means what it says alone (`[,}]` a comma or a brace).
  */
 export function closingBrace(glob: string, open: number): number {
   let depth = 0
