@@ -20,7 +20,7 @@ let machine: string | undefined
  * The kernel that device and inode numbers belong to: Linux's boot id (shared by containers on one
  * kernel, where they do name the same files), else the host name.
  */
-function machineId(): string {
+export function machineId(): string {
   if (machine === undefined) {
     try {
       machine = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()

@@ -2,6 +2,7 @@
 
 export { type DirectoryChain, directoryChain } from './directory-chain.js'
 export { existingRealPath } from './existing-real-path.js'
+export type { FencedDirectory } from './fence.js'
 export type { LocalBackendOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'

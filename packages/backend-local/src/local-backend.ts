@@ -69,6 +69,7 @@ import {
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
 import { EarlyFlush } from './early-flush.js'
+import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
@@ -95,6 +96,13 @@ export interface LocalBackendOptions {
    * `false` fsyncs each file. [on, with GroupCommit's defaults]
    */
   readonly groupCommit?: GroupCommitOptions | false
+  /**
+   * Under `symlinks: 'follow'`: directories that listing, `stat` and `watch` never enter through a
+   * symlink, nor list a linked file inside (the run's target, which the CLI passes here). Each such
+   * link is an `INVALID_PATH` listing error ("leads into the target: not followed"), so the run
+   * deletes nothing; followed, it copied the target into itself on every run (QA 12 #2). [none]
+   */
+  readonly fenceOff?: readonly FencedDirectory[]
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -136,6 +144,8 @@ export class LocalBackend
   readonly #creating = new Map<string, Promise<void>>()
   /** Parent directories already found to resolve inside the root (see `#parentState`). */
   readonly #verified = new VerifiedDirs()
+  /** What a `follow` listing never enters (see `LocalBackendOptions.fenceOff`); undefined: nothing. */
+  readonly #fence: Fence | undefined
   /** Makes small writes durable in groups; undefined = an fsync per file. */
   readonly #commit: GroupCommit | undefined
   #closed = false
@@ -159,6 +169,8 @@ export class LocalBackend
     this.#rootSlash = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`
     this.uri = this.root
     this.#commit = options.groupCommit === false ? undefined : new GroupCommit(options.groupCommit)
+    const fence = policy === 'follow' && options.fenceOff ? new Fence(options.fenceOff) : undefined
+    this.#fence = fence?.empty === false ? fence : undefined
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -190,6 +202,7 @@ export class LocalBackend
     } catch {}
     return watchLocal(root, {
       followSymlinks: this.symlinkPolicy === 'follow',
+      ...(this.#fence ? { fence: this.#fence } : {}),
       ignoreName: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onReady ? { onReady: opts.onReady } : {}),
@@ -202,6 +215,7 @@ export class LocalBackend
       ...opts,
       root: this.root,
       symlinks: this.symlinkPolicy,
+      ...(this.#fence ? { fence: this.#fence } : {}),
       isTemp: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       // Temp files are never listed; only the target of a run that writes removes stale ones.
       onTemp: (abs, rel, name) => (opts.cleanUp ? this.#removeIfStale(abs, rel, name, opts) : Promise.resolve()),
@@ -225,7 +239,25 @@ export class LocalBackend
     // `caf\uFFFD` beside it, the file renamed to `caf\xe9` was deleted from the target (QA 6 F1).
     const part = undecodablePart(this.root, rel)
     if (part !== undefined) throw undecodableName('local.stat', part)
+    if (entry !== undefined && this.#fence !== undefined && this.#intoFence(rel)) {
+      // As the listing reports it: a watch cycle that heard its own writes through such a link
+      // copied them one level deeper, cycle after cycle, until the disk was full (QA 12 #2).
+      throw leadsIntoTarget('local.stat', rel)
+    }
     return entry
+  }
+
+  /** True when `rel` resolves, through a followed symlink on its way, into a fenced directory. */
+  #intoFence(rel: RelPath): boolean {
+    const abs = this.#abs(rel)
+    try {
+      // No symlink on the way: inside the source root, which the target neither is nor lies in (the
+      // CLI refuses overlapping roots), so nothing to resolve further.
+      if (realpathSync.native(abs) === join(this.#realRoot(), rel)) return false
+    } catch {
+      return false // gone meanwhile
+    }
+    return this.#fence?.resolvesInto(abs) === true
   }
 
   async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {

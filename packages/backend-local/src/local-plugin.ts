@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { type BackendPlugin, SyncError } from '@syncflow/core'
+import type { FencedDirectory } from './fence.js'
 import { createLocalBackend } from './local-backend.js'
 import type { SymlinkPolicy } from './walk-sorted.js'
 
@@ -19,7 +20,8 @@ export function localRootOf(uri: string): string {
 /**
  * The local-directory plugin: bare paths and `file://` URIs. A plain object that registers
  * nothing at import time; `registerBackend(localBackend)` makes it available to `openBackend`.
- * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`.
+ * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`; option
+ * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -30,6 +32,11 @@ export const localBackend: BackendPlugin = {
       throw new SyncError('USAGE', `invalid local path ${JSON.stringify(uri)}`, { hint: 'Give a directory path.' })
     }
     const symlinks = options.symlinks as SymlinkPolicy | undefined
-    return createLocalBackend({ root, ...(symlinks !== undefined ? { symlinks } : {}) })
+    const fenceOff = options.fenceOff as readonly FencedDirectory[] | undefined
+    return createLocalBackend({
+      root,
+      ...(symlinks !== undefined ? { symlinks } : {}),
+      ...(fenceOff !== undefined ? { fenceOff } : {}),
+    })
   },
 }

@@ -1,8 +1,9 @@
 import { type Dirent, type FSWatcher, watch as fsWatch, lstatSync, readlinkSync, statSync } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
+import { lstat, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
+import type { Fence } from './fence.js'
 import { toSyncError } from './to-sync-error.js'
 import { undecodablePart } from './undecodable-names.js'
 
@@ -10,6 +11,11 @@ import { undecodablePart } from './undecodable-names.js'
 export interface LocalWatchOptions {
   /** Report changes inside symlinked directories (the `follow` symlink policy). [false] */
   readonly followSymlinks?: boolean
+  /**
+   * With `followSymlinks`: directories never watched through a link, nor files in them (the run's
+   * target: watched, each write of a cycle was heard as a change of the source; QA 12 #2). Linux only.
+   */
+  readonly fence?: Fence
   /** Names never reported (the backend's own temp files). */
   readonly ignoreName?: (name: string) => boolean
   /** Aborting ends the stream (completes it) and closes the watcher. */
@@ -292,7 +298,12 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
      */
     const watchLink = (rel: string): void => {
       closeLinkWatch(rel)
-      if (closed) return
+      // A link into the target: its file is written by the cycles themselves (the link's stat
+      // reports it; its own directory's watch still hears it re-pointed).
+      if (closed || opts.fence?.resolvesInto(abs(rel)) === true) {
+        releaseTargetDir(rel)
+        return
+      }
       watchTargetDir(rel)
       let watcher: FSWatcher
       try {
@@ -354,6 +365,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       const id = await identity(rel)
       // Gone already; or, under the `follow` policy, a directory reached again through a symlink loop.
       if (id === undefined || seen.has(id) || closed || dirs.has(rel)) return
+      if (opts.fence !== undefined && rel !== '' && (await fenced(rel, id, opts.fence))) return
       let watcher: FSWatcher
       try {
         watcher = fsWatch(abs(rel), { persistent: true }, (event, name) => onEvent(rel, event, name))
@@ -383,6 +395,15 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
         if (report) emit('upsert', child(rel, name))
         if (dir) await add(child(rel, name), report)
       }
+    }
+    /**
+     * The directory at `rel` is the fenced target, or a link's way into it: never watched (the
+     * link's stat reports it to each cycle), so the cycles' own writes are not heard as changes.
+     */
+    const fenced = async (rel: string, id: string, fence: Fence): Promise<boolean> => {
+      if (fence.isFenced(id)) return true
+      const link = (await lstat(abs(rel)).catch(() => undefined))?.isSymbolicLink() === true
+      return link && fence.resolvesInto(abs(rel))
     }
     /** dev:ino of the directory at `rel` (undefined: gone). */
     const identity = async (rel: string): Promise<string | undefined> => {

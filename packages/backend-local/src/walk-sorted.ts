@@ -11,6 +11,7 @@ import {
   relPathProblem,
   SyncError,
 } from '@syncflow/core'
+import { type Fence, leadsIntoTarget } from './fence.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { undecodableName, undecodableNames } from './undecodable-names.js'
 
@@ -25,6 +26,8 @@ export interface WalkOptions extends ListOptions {
   /** True for names the backend owns (temp files): they are never listed, but passed to `onTemp`. */
   readonly isTemp: (name: string) => boolean
   readonly onTemp: (abs: string, rel: string, name: string) => Promise<void>
+  /** Under `follow`: directories never entered, nor linked files inside them listed (the run's target). */
+  readonly fence?: Fence
 }
 
 /** A name of a directory being walked, as readdir typed it: what it sorts by (a directory as `name/`). */
@@ -32,6 +35,8 @@ interface Listed {
   /** The name, a valid segment (compared as a path by `compareEntries`). */
   readonly path: RelPath
   readonly kind: 'file' | 'dir' | 'symlink'
+  /** A symlink listed as what it points to (`follow`). */
+  readonly link?: true
 }
 
 /**
@@ -118,6 +123,11 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     if (entry === undefined) continue
     const id = entry.kind === 'dir' ? idOf(st) : ''
     const pruned = entry.kind === 'dir' && opts.prune?.(entry.path) === true
+    if (!pruned && opts.fence !== undefined && intoFence(opts, opts.fence, abs, entry, id, listed)) {
+      // Not listed either, as a loop is not: the target's copy of it is held by the error.
+      report(opts, leadsIntoTarget('local.list', entry.path))
+      continue
+    }
     // (An excluded one is never entered: nothing to report, and a report would hold back deletes.)
     if (entry.kind === 'dir' && !pruned && stack.some((f) => f.id === id)) {
       // Not even listed: a target would make an empty directory of it.
@@ -135,6 +145,19 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     if (entry.kind !== 'dir' || pruned) continue
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }
+}
+
+/**
+ * True when a followed entry is the fenced target or lies in it: a directory by its identity (the
+ * target itself, also reached below a link to a directory holding it), a linked directory or file
+ * by where its link resolves to. Names below a directory that is not the target and not inside it
+ * can only get there through a link of their own, so nothing else is resolved. A file the user
+ * excludes is not reported (the filter drops it; a report would hold every run's deletes).
+ */
+function intoFence(opts: WalkOptions, fence: Fence, abs: string, entry: Entry, id: string, listed: Listed): boolean {
+  if (entry.kind === 'dir' && fence.isFenced(id)) return true
+  if (listed.link !== true || (entry.kind !== 'dir' && opts.excluded?.(entry.path) === true)) return false
+  return fence.resolvesInto(abs)
 }
 
 /**
@@ -269,7 +292,7 @@ async function readDirectory(
       const st = statEntry(opts, absPrefix + name, (prefix + name) as RelPath)
       if (st === undefined) continue
       if (st.isFile() || st.isDirectory())
-        names.push({ path: name as RelPath, kind: st.isDirectory() ? 'dir' : 'file' })
+        names.push({ path: name as RelPath, kind: st.isDirectory() ? 'dir' : 'file', link: true })
       else specialFile(opts, prefix + name, st)
     } else specialFile(opts, prefix + name, d)
   }

@@ -295,6 +295,47 @@ describe('safety refusals', () => {
     }
   })
 
+  // QA 12 #2: followed, a link to the target made it part of the source, and each run nested one
+  // more copy of the target in itself (a nightly job doubled the backup every night).
+  it('--symlinks follow never lists the target through a source symlink: reported, not followed, nothing nested (local and a server on this host)', async () => {
+    // base/ holds src/, dst/ and beside/; src/up leads to base/ (a directory holding the target).
+    const base = join(root, 'fl')
+    const [s, d] = [join(base, 'src'), join(base, 'dst')]
+    await writeTree(base, { 'src/a': 'a', 'dst/old': 'backup', 'beside/b': 'b' })
+    await symlink('../dst', join(s, 'to-target'))
+    await symlink('..', join(s, 'up'))
+    const says = (r: { stdout: string; stderr: string }, path: string) =>
+      expect(r.stdout + r.stderr).toContain(
+        `${path}: INVALID_PATH: local.list (${path}): leads into the target: not followed`,
+      )
+    for (let run = 0; run < 2; run++) {
+      const r = await cli('sync', s, d, '--symlinks', 'follow', '--exclude', '/up/src/')
+      expect(r.code, r.stderr).toBe(1)
+      says(r, 'to-target')
+      says(r, 'up/dst')
+      expect(await readTree(d)).toEqual({ old: 'backup', a: 'a', 'up/beside/b': 'b' })
+    }
+    const { startServer } = await import('@syncflow/backend-grpc')
+    const served = join(root, 'served')
+    await writeTree(served, { 'g/old': 'backup' })
+    const server = await startServer({ root: served, listen: '127.0.0.1:0' })
+    try {
+      await symlink('../../served/g', join(s, 'to-served'))
+      const r = await cli('sync', s, `grpc://localhost:${server.port}/g`, '--symlinks', 'follow', '--exclude', '/up/')
+      expect(r.code, r.stderr).toBe(1)
+      says(r, 'to-served')
+      expect(await readTree(join(served, 'g'))).toEqual({
+        old: 'backup',
+        a: 'a',
+        'to-target/old': 'backup',
+        'to-target/a': 'a',
+        'to-target/up/beside/b': 'b',
+      })
+    } finally {
+      await server.close({ graceMs: 0 })
+    }
+  })
+
   it('a missing source root is exit 2 and leaves the target alone', async () => {
     await writeTree(dst, { 'keep.txt': 'keep' })
     const r = await cli('sync', join(root, 'nope'), dst, '--json')

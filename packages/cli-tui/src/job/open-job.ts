@@ -1,5 +1,6 @@
 import { lstat, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { DirectoryChain } from '@syncflow/backend-local'
 import {
   acquireJobLock,
   type Backend,
@@ -104,16 +105,29 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   try {
     const openOptions = openOptionsOf(flags)
-    const source = await registry.open(spec.source, openOptions)
-    closers.push(() => source.close())
     // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
     // keeps its own symlinks as symlinks, never followed out of its root (its listing through one
     // would plan deletes there), and a syncflow server target would refuse to follow them anyway.
-    const target = await registry.open(
-      spec.target,
-      openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions,
+    const openTarget = async (): Promise<Backend> => {
+      const target = await registry.open(
+        spec.target,
+        openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions,
+      )
+      closers.push(() => target.close())
+      return target
+    }
+    // A local source that follows symlinks is told the target's directory, never to list it through
+    // a link (QA 12 #2: each run nested the target in itself, and `watch` looped on its own writes).
+    // A grpc target's directory is known once it is open (its Hello), so the target opens first
+    // then; a local source's open does no I/O, so the order changes nothing else.
+    const fencing = openOptions.symlinks === 'follow' && localPathOf(spec.source) !== undefined
+    const early = fencing ? await openTarget() : undefined
+    const source = await registry.open(
+      spec.source,
+      early ? { ...openOptions, fenceOff: targetFence(spec.target, early) } : openOptions,
     )
-    closers.push(() => target.close())
+    closers.push(() => source.close())
+    const target = early ?? (await openTarget())
     stopIfAborted()
     await assertNoSharedDirectory(spec.source, spec.target, { source, target })
 
@@ -190,6 +204,19 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     await close()
     throw err
   }
+}
+
+/**
+ * The target's directory as a local source's `fenceOff` (`FencedDirectory[]` of backend-local): its
+ * path when local (its identity is taken when listed: a target made by this run is fenced once it
+ * exists), else the identity of a `syncflow serve` root on this host, as Hello told it. An S3 or
+ * remote target's objects cannot be reached through a local symlink: nothing.
+ */
+function targetFence(location: string, target: Backend): readonly ({ path: string } | { id: string })[] {
+  const local = localPathOf(location)
+  if (local !== undefined) return [{ path: local }]
+  const told = (target as { rootChain?: DirectoryChain }).rootChain
+  return told?.exists === true && told.ids[0] !== undefined ? [{ id: told.ids[0] }] : []
 }
 
 /**

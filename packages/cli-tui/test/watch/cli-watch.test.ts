@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { appendFile, chmod, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { appendFile, chmod, mkdir, readdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -240,6 +240,28 @@ describe('syncflow watch', () => {
     const last = events(r).at(-1) as { type: string; summary?: { mode: string; interrupted: boolean } }
     expect(last).toMatchObject({ type: 'done', summary: { mode: 'watch', interrupted: true } })
     expect((await readdir(join(root, 'state'))).filter((f) => f.endsWith('.lock'))).toEqual([])
+  })
+
+  // QA 12 #2: each cycle's writes into dst/view/… were heard through the link as source changes and
+  // copied one level deeper: 5 MB of target grew to 161 MB in 6 s, 31 levels deep, still growing.
+  it('--symlinks follow with a source symlink to the target: reported, never followed, no cycle on its own writes', async () => {
+    const { src, dst, env } = await setup()
+    await writeTree(src, { a: 'a' })
+    await writeTree(dst, { old: 'backup' })
+    await symlink('../dst', join(src, 'view'))
+    const r = watch(['--mode', 'copy', '--symlinks', 'follow', src, dst], env)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    // A change after the initial sync, whose cycle comes after any cycle on the initial sync's writes.
+    await writeTree(src, { b: 'b' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ old: 'backup', a: 'a', b: 'b' })
+    const failed = events(r).filter((e) => e.type === 'failed')
+    expect(failed.length).toBeGreaterThanOrEqual(1)
+    expect(failed[0]).toMatchObject({
+      error: { code: 'INVALID_PATH', path: 'view', message: expect.stringContaining('leads into the target') },
+    })
+    r.child.kill('SIGINT')
+    await r.exited
+    expect(await readTree(dst)).toEqual({ old: 'backup', a: 'a', b: 'b' })
   })
 
   it('refuses bad flag values with exit 2', async () => {
