@@ -146,7 +146,8 @@ describe("a killed run's temp file on the server", () => {
       for await (const e of b.list({ ...opts, onNotice: (n) => notices.push(n.code) })) paths.push(e.path)
       return { paths, notices }
     }
-    expect(await list({})).toEqual({ paths: ['f'], notices: [] })
+    // Said, not removed (QA 12 #7: a file so named in a source was left out without a word).
+    expect(await list({})).toEqual({ paths: ['f'], notices: ['TEMP_NAME_SKIPPED'] })
     expect((await readdir(srv.dir)).sort()).toEqual([leftover, 'f'].sort())
     expect(await list({ cleanUp: true })).toEqual({ paths: ['f'], notices: ['STALE_TEMP_REMOVED'] })
     expect(await readdir(srv.dir)).toEqual(['f'])

@@ -218,7 +218,8 @@ export class LocalBackend
       ...(this.#fence ? { fence: this.#fence } : {}),
       isTemp: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       // Temp files are never listed; only the target of a run that writes removes stale ones.
-      onTemp: (abs, rel, name) => (opts.cleanUp ? this.#removeIfStale(abs, rel, name, opts) : Promise.resolve()),
+      onTemp: (abs, rel, name) =>
+        opts.cleanUp ? this.#removeIfStale(abs, rel, name, opts) : this.#sayTempSkipped(abs, rel, name, opts),
     })
   }
 
@@ -984,6 +985,23 @@ export class LocalBackend
     })
     opts.onProgress?.(entry.size)
     return entry
+  }
+
+  /**
+   * A listing that changes nothing (a source's) says a temp-named file it leaves out, unless a live
+   * write of this host owns it (this tree is another run's target): a file of the user's that has
+   * such a name, or a copy of another syncflow's target, was left out without a word (QA 12 #7).
+   */
+  async #sayTempSkipped(abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {
+    const owner = tempOwner(name)
+    if (owner === undefined || opts.onNotice === undefined) return
+    const st = await lstat(abs).catch(() => undefined)
+    if (!st || (owner.here && !isStaleTemp(owner, st.ctimeMs))) return
+    opts.onNotice({
+      code: 'TEMP_NAME_SKIPPED',
+      message: `${rel} is named like the temp file of a syncflow write (pid ${owner.pid}): not listed, so not synced (left by an interrupted run, or a file so named: rename it to sync it)`,
+      path: rel,
+    })
   }
 
   async #removeIfStale(abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {

@@ -123,15 +123,27 @@ describe('stale temp files', () => {
 
   // ls, check, a dry run and every source list without cleanUp: a listing never deletes (QA round 10:
   // `syncflow ls` removed files named like our temp files, and a writer's in a container).
-  it('a listing that is only read never removes anything, and never lists temp files', async () => {
+  // QA 12 #7: a source file so named was left out without a word. One a live write of this host
+  // owns (this tree is another run's target) is no one's business.
+  it('a listing that is only read never removes anything, never lists temp files, and says each one no live write owns', async () => {
     const root = await tempDir('stale-ro')
     const dead = tempNameOf(deadPid())
+    const live = tempNameOf(process.pid)
+    const foreign = tempNameOf(deadPid(), false)
     await writeFile(join(root, dead), 'half a file')
+    await writeFile(join(root, live), 'in progress')
+    await writeFile(join(root, foreign), 'another host')
     await writeFile(join(root, 'f'), 'x')
-    const notices: unknown[] = []
+    const notices: { code: NoticeCode; path?: string; message: string }[] = []
     expect(await listKeys(createLocalBackend({ root }), { onNotice: (n) => notices.push(n) })).toEqual(['f'])
-    expect(notices).toEqual([])
-    expect((await readdir(root)).sort()).toEqual([dead, 'f'].sort())
+    expect(notices.map((n) => [n.code, n.path]).sort()).toEqual(
+      [
+        ['TEMP_NAME_SKIPPED', dead],
+        ['TEMP_NAME_SKIPPED', foreign],
+      ].sort(),
+    )
+    expect(notices[0]?.message).toMatch(/named like the temp file of a syncflow write .*not listed, so not synced/)
+    expect((await readdir(root)).sort()).toEqual([dead, live, foreign, 'f'].sort())
   })
 
   it("a temp file of another host or container is judged by its age only: its pid is not this host's", () => {

@@ -104,6 +104,12 @@ export type NoticeCode =
   /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
   | 'SPECIAL_FILE_SKIPPED'
   /**
+   * A file named like a backend's own temp file (local: `.syncflow-tmp-<pid>.<host>-<12 hex>`) is
+   * never listed: one that no live write of this host owns is said, each listing, so that a file so
+   * named is not left out without a word.
+   */
+  | 'TEMP_NAME_SKIPPED'
+  /**
    * Source symlinks the target cannot store (an object store, a server without them) were left
    * out, each a `skip`: said once per run, with how many, after planning.
    */
