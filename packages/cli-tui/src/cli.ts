@@ -69,12 +69,14 @@ function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): C
  */
 async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
   const file = cmd.getOptionValue('config') as string | undefined
+  let configPaths: JobFlags['configPaths']
   if (file !== undefined) {
     const { applyConfigFile, fileKeyOf } = await import('./options/apply-config-file.js')
     const others = new Set(
       (cmd.parent?.commands ?? []).flatMap((c) => c.options.flatMap((o) => [o.attributeName(), fileKeyOf(o)])),
     )
-    const { ignored, warnings } = await applyConfigFile(cmd, file, others)
+    const { ignored, warnings, paths } = await applyConfigFile(cmd, file, others)
+    if (paths.length > 0) configPaths = paths
     for (const warning of warnings) streams.stderr.write(`syncflow: warning: ${warning}\n`)
     if (ignored.length > 0 && cmd.getOptionValue('verbose') === true) {
       const keys = ignored.map((k) => JSON.stringify(k)).join(', ')
@@ -83,7 +85,8 @@ async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
       )
     }
   }
-  return cmd.opts<JobFlags>()
+  const flags = cmd.opts<JobFlags>()
+  return configPaths !== undefined ? { ...flags, configPaths } : flags
 }
 
 /**

@@ -6,6 +6,7 @@ import { fileAtLocation } from '../job/file-at-location.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
+import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
 import type { Streams } from '../output/streams.js'
@@ -22,6 +23,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   try {
     const registry = createBuiltinRegistry()
     await registerPlugins(registry, flags.plugin)
+    await assertConfigPathsReadable(flags.configPaths, [location])
     const backend = await registry.open(location, openOptionsOf(flags))
     try {
       // rootExists takes no signal (a server that accepted the connection and went silent answers

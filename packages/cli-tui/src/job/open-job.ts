@@ -18,6 +18,7 @@ import {
   type SyncOptions,
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
+import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
@@ -94,6 +95,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   await assertNoOverlap(spec.source, spec.target)
   // --plugin modules, loaded before anything is opened: a bad one stops the command with exit 2.
   await registerPlugins(registry, flags.plugin)
+  // A token or CA file from --config, said before a grpc:// side reads it (which knows only the flag).
+  await assertConfigPathsReadable(flags.configPaths, [spec.source, spec.target])
 
   const closers: (() => Promise<void>)[] = []
   const close = async (): Promise<void> => {

@@ -1,8 +1,8 @@
-import { constants } from 'node:fs'
-import { access, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
+import { type ConfigPath, isConfigPathKey } from './assert-config-paths-readable.js'
 import { takesList } from './flag-table.js'
 import { bareRateWarning } from './parse-rate.js'
 
@@ -12,6 +12,11 @@ export interface ConfigNotes {
   readonly ignored: readonly string[]
   /** Values that are probably not what was meant (a bare `"bwlimit": 1000`). */
   readonly warnings: readonly string[]
+  /**
+   * The files the config names for a backend to read (`token-file`, `ca-file`), not checked here:
+   * only a command that uses them checks them (`assertConfigPathsReadable`).
+   */
+  readonly paths: readonly ConfigPath[]
 }
 
 /**
@@ -24,7 +29,7 @@ export interface ConfigNotes {
  * command's flag (`"max-delete"` read by `check`) is left out, and returned so that `-v` can say
  * so; a key no command takes is refused, and so is `config` (a file does not name another).
  * `otherKeys` are those flags' attribute names and file keys (`fileKeyOf`).
- * @returns the keys left out, and warnings about values.
+ * @returns the keys left out, warnings about values, and the files named for a backend to read.
  */
 export async function applyConfigFile(
   cmd: Command,
@@ -59,6 +64,7 @@ export async function applyConfigFile(
     !o.negate || !cmd.options.some((p) => !p.negate && p.attributeName() === o.attributeName())
   const ignored: string[] = []
   const warnings: string[] = []
+  const paths: ConfigPath[] = []
   // A store named and none asked for: which one wins was the order of the keys, silently (QA 11 #8).
   const stateKey = Object.hasOwn(config, 'state') ? (config as Record<string, unknown>).state : undefined
   if ((config as Record<string, unknown>)['no-state'] === true && stateKey !== undefined && stateKey !== false) {
@@ -97,10 +103,12 @@ export async function applyConfigFile(
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
     const beside = pathsBeside(key, value, file)
-    await assertReadable(key, rawKey, beside, value, file)
+    if (isConfigPathKey(key) && typeof beside === 'string' && beside !== '') {
+      paths.push({ key, rawKey, given: String(value), path: beside, file })
+    }
     cmd.setOptionValueWithSource(key, configValue(option, key, rawKey, beside, file), 'config')
   }
-  return { ignored, warnings }
+  return { ignored, warnings, paths }
 }
 
 /** The key a config file gives `option` as: its long flag (`max-delete`, `no-state`); `plugins` for --plugin (design §8). */
@@ -143,39 +151,6 @@ function pathsBeside(key: string, value: unknown, file: string): unknown {
     }
     default:
       return value
-  }
-}
-
-/** What a file a config path names must be, and what to give instead. */
-const READABLE: Readonly<Record<string, string>> = {
-  tokenFile: 'Give a readable file whose first line is the token.',
-  caFile: 'Give a readable PEM file of the CA certificate.',
-}
-
-/**
- * A `token-file` or `ca-file` that cannot be read is said here, naming the file and the key:
- * the backend that reads it later knows only the flag.
- */
-async function assertReadable(key: string, rawKey: string, value: unknown, given: unknown, file: string) {
-  const hint = READABLE[key]
-  if (hint === undefined || typeof value !== 'string' || value === '') return
-  try {
-    await access(value, constants.R_OK)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EACCES'
-          ? 'not readable (permission denied)'
-          : err instanceof Error
-            ? err.message
-            : String(err)
-    const where = value === given ? '' : ` (${value})`
-    throw usageError(
-      `config file ${file}: "${rawKey}" ${JSON.stringify(given)}${where}: ${why}`,
-      `A path in a config file is relative to the file's directory. ${hint}`,
-    )
   }
 }
 

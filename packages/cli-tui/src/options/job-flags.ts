@@ -1,4 +1,5 @@
 import type { MaxDelete } from '@syncflow/core'
+import type { ConfigPath } from './assert-config-paths-readable.js'
 
 /** The symlink policies of the local backend (`--symlinks`). */
 export type SymlinkPolicy = 'skip' | 'follow' | 'preserve'
@@ -37,4 +38,9 @@ export interface JobFlags {
   readonly quiet?: boolean
   readonly verbose?: boolean
   readonly config?: string
+  /**
+   * Not a flag: the files `--config` named for a backend to read (`token-file`, `ca-file`), checked
+   * once the command opens a location that reads them (`assertConfigPathsReadable`).
+   */
+  readonly configPaths?: readonly ConfigPath[]
 }
