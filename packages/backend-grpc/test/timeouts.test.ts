@@ -174,13 +174,16 @@ describe('ioTimeoutMs: a listing from a server that stalls', () => {
     await Promise.all(Array.from({ length: 3000 }, (_, i) => writeFile(join(srv.dir, `file-${i}.txt`), '')))
     const proxy = await startProxy(srv.server.port)
     cleanups.push(proxy.close)
-    // 1 s, not less: a loaded machine can leave that much between two messages of a healthy listing.
-    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/`, ioTimeoutMs: 1000 })
+    // Generous: a healthy listing must never time out, and on a loaded 2-core machine one left more
+    // than 1 s between two messages (0.3 s, then 1 s, failed there). Only the stall below must time
+    // out, and it does after exactly this long, however loaded the machine.
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/`, ioTimeoutMs: 3000 })
     cleanups.push(() => b.close())
-    // A whole listing while the caller dawdles longer than the timeout after each message's entries.
+    // A whole listing while the caller, halfway, dawdles longer than the timeout: a timer that counted
+    // the caller's time (not only the waits on the server) would fail it.
     let n = 0
     for await (const _ of b.list()) {
-      if (++n % 1000 === 0) await new Promise((resolve) => setTimeout(resolve, 1200)) // longer than ioTimeoutMs, on purpose
+      if (++n === 1500) await new Promise((resolve) => setTimeout(resolve, 3500)) // longer than ioTimeoutMs, on purpose
     }
     expect(n).toBe(3000)
     // Then the server hangs a little way into the next listing.
@@ -193,8 +196,8 @@ describe('ioTimeoutMs: a listing from a server that stalls', () => {
     await expect(listing).rejects.toMatchObject({
       code: 'TRANSIENT',
       op: 'grpc.list',
-      message: expect.stringContaining('sent or took nothing for 1 s (I/O timeout)'),
+      message: expect.stringContaining('sent or took nothing for 3 s (I/O timeout)'),
     })
     await stalled
-  }, 20_000)
+  }, 30_000)
 })
