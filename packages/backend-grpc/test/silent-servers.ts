@@ -50,7 +50,11 @@ export async function startBlackhole(): Promise<{ port: number; close: () => Pro
     s.on('error', () => {})
     fillers.push(s)
     const made = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 300) // a SYN answered on loopback takes well under a millisecond
+      // A SYN answered on loopback takes well under a millisecond. The timer runs before the poll
+      // phase that would report the connection: on a loaded machine, with the event loop held up
+      // longer than the timer, a connection made would be taken for one refused (the queue not
+      // full, the "blackhole" then accepting). setImmediate runs after that poll phase.
+      const timer = setTimeout(() => setImmediate(() => resolve(false)), 300)
       s.once('connect', () => {
         clearTimeout(timer)
         resolve(true)
