@@ -234,6 +234,32 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(await snapshot(full)).toEqual({ a: '1' })
   })
 
+  // QA 12 #1: a percentage was dropped for cycles, and an `rm -rf` of most of the source emptied the mirror.
+  it('measures a percentage --max-delete against the target file count it is given, and holds deletes without one', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const files = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`f${i}`, `${i}`]))
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k', ...files })
+    const gone = Object.keys(files).slice(0, 3)
+    const notice = (events: SyncEvent[]) => events.find((e) => e.type === 'notice' && e.code === 'MAX_DELETE')
+
+    // 3 of the target's 21 files (14%) are more than 10%, though all the cycle listed.
+    const over = await run(src, dst, gone, { maxDelete: { percent: 10 }, targetFiles: 21 })
+    expect(notice(over)).toMatchObject({
+      message: "3 deletes (14.3% of the target's 21 files) exceed --max-delete 10%: none run",
+    })
+    expect(summary(over).done.delete).toBe(0)
+    // Not known yet: held back, not run unguarded.
+    const unknown = await run(src, dst, gone, { maxDelete: { percent: 100 } })
+    expect(notice(unknown)).toMatchObject({ message: expect.stringContaining('3 delete(s) held back') })
+    expect(Object.keys(await snapshot(dst))).toHaveLength(21)
+
+    const within = await run(src, dst, gone, { maxDelete: { percent: 15 }, targetFiles: 21 })
+    expect(notice(within)).toBeUndefined()
+    expect(kinds(within, 'completed').sort()).toEqual(gone.map((f) => `delete ${f}`).sort())
+  })
+
   // QA 6 F3: it said "the source is empty" and suggested --allow-empty-source.
   it('a source whose only files are in an unreadable directory is not called empty: the directory is reported', async () => {
     const src = createMemBackend()

@@ -35,6 +35,32 @@ describe('guardDeletes', () => {
     expect(guardDeletes({ ...base, maxDelete: { percent: 5 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...base, maxDelete: { percent: 4.9 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
   })
+  // QA 12 #1: a watch cycle lists only its changed paths, so its percentage is of a count given to it.
+  it('measures a percentage against a given target file count, and holds every delete back when it is unknown', () => {
+    // 5 deletes among the cycle's 5 listed files are 5% of the 100 files the target holds.
+    const cycle = { ...base, targetFiles: 5, sourceFiles: 0, allowEmptySource: true }
+    expect(guardDeletes({ ...cycle, maxDelete: { percent: 5, ofTargetFiles: 100 } })).toEqual({ allowed: true })
+    expect(guardDeletes({ ...cycle, maxDelete: { percent: 4.9, ofTargetFiles: 100 } })).toEqual({
+      allowed: false,
+      code: 'MAX_DELETE',
+      reason: "5 deletes (5.0% of the target's 100 files) exceed --max-delete 4.9%: none run",
+    })
+    // A count that drifted below what the run listed: the listing is the floor.
+    expect(guardDeletes({ ...cycle, maxDelete: { percent: 50, ofTargetFiles: 2 } })).toMatchObject({
+      allowed: false,
+      reason: expect.stringContaining("100.0% of the target's 5 files"),
+    })
+    expect(guardDeletes({ ...cycle, maxDelete: { percent: 100, ofTargetFiles: null } })).toMatchObject({
+      allowed: false,
+      code: 'MAX_DELETE',
+      reason: expect.stringMatching(
+        /^5 delete\(s\) held back: --max-delete 100% is measured against the target's file count/,
+      ),
+    })
+    expect(guardDeletes({ ...cycle, deletes: 0, maxDelete: { percent: 10, ofTargetFiles: null } })).toEqual({
+      allowed: true,
+    })
+  })
 })
 
 describe('listingErrorHoldsDeletes', () => {

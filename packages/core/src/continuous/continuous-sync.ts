@@ -30,10 +30,11 @@ import type { Action } from '../model/action.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { FailedEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
+import type { FailedEvent, NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
+import { backendView } from './backend-view.js'
 import { batchChanges } from './batch-changes.js'
 import { coalesceChanges } from './coalesce-changes.js'
 import type { ContinuousOptions } from './continuous-options.js'
@@ -80,6 +81,9 @@ const mergeWork = (a: Work, b: Work): Work => {
 /** Work that syncs nothing: it only counts failures of the watcher in a `done` (see `Work.failures`). */
 const onlyCounts = (w: Work): boolean => !w.rescan && w.paths.size === 0
 
+/** Notices of a cycle that held its deletes back, which a rescan asked for at once would hold again. */
+const HELD_BY: ReadonlySet<NoticeCode> = new Set<NoticeCode>(['DELETES_SUPPRESSED', 'MAX_DELETE', 'EMPTY_SOURCE'])
+
 /** Paths stated at once by the re-check after a cycle. */
 const RECHECK_CONCURRENCY = 16
 
@@ -108,6 +112,30 @@ function countedIn(summary: SyncSummary, failures: readonly FailedEvent[]): Sync
     listingErrors: summary.listingErrors + listing,
     errorCodes,
   }
+}
+
+const isFile = (e: Entry | undefined): boolean => e !== undefined && e.kind !== 'dir'
+
+/** How many files (anything not a directory, as the delete guard counts) an event added to the target. */
+function targetFileDelta(e: SyncEvent): number {
+  if (e.type !== 'completed' || e.dryRun) return 0
+  const a = e.action
+  if (a.kind === 'copy' || a.kind === 'update') return (isFile(a.source) ? 1 : 0) - (isFile(a.target) ? 1 : 0)
+  if (a.kind === 'delete') return isFile(a.target) ? -1 : 0
+  return 0 // a move renames one; mkdir, touch and skip make none
+}
+
+/**
+ * `listing` as it goes, and once it has gone to its end (not when it was stopped or failed), how many
+ * files (not directories) it held to `counted`.
+ */
+async function* countingFiles(listing: AsyncIterable<Entry>, counted: (files: number) => void): AsyncGenerator<Entry> {
+  let files = 0
+  for await (const e of listing) {
+    if (e.kind !== 'dir') files++
+    yield e
+  }
+  counted(files)
 }
 
 /** The summary `mode` of the whole continuous job's last `done` (cycle `done`s carry the sync mode). */
@@ -301,6 +329,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
       if (a.kind === 'delete') shipped.delete(a.path)
       if (a.from !== undefined) shipped.delete(a.from)
+    }
+
+    // The target's file count, which a cycle measures a percentage --max-delete against (its own
+    // listing holds only the changed paths; QA 12 #1: the percentage was dropped, and an `rm -rf` of
+    // most of the source emptied the mirror): what the last full pass's target listing held, with
+    // that pass's and each later cycle's copies and deletes added. Unknown until a full pass listed
+    // the whole target: a cycle's deletes then wait for one.
+    let targetFiles: number | undefined
+    const addTargetFiles = (n: number): void => {
+      if (targetFiles !== undefined && n !== 0) targetFiles = Math.max(0, targetFiles + n)
     }
 
     // Paths whose last try failed for a reason that may pass → how many tries failed in a row.
@@ -507,8 +545,27 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             if (e.type === 'failed') before.push(e)
           }),
         )
-        const sync$ = sync(source, target, syncOptions).pipe(
+        // The target counted as the pass lists it; its copies and deletes, which may come before
+        // the listing's end, are added once the pass is over.
+        let listedFiles: number | undefined
+        let passDelta = 0
+        const countedTarget = backendView(target, {
+          list: (opts) =>
+            countingFiles(target.list(opts), (n) => {
+              listedFiles = n
+            }),
+        })
+        const sync$ = sync(source, countedTarget, syncOptions).pipe(
           map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: countedIn(e.summary, before) } : e)),
+          tap({
+            next: (e) => {
+              passDelta += targetFileDelta(e)
+            },
+            complete: () => {
+              if (listedFiles !== undefined) targetFiles = Math.max(0, listedFiles + passDelta)
+              else addTargetFiles(passDelta)
+            },
+          }),
         )
         return concat(rules$, sync$).pipe(
           tap({
@@ -529,6 +586,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       const cycle$ = syncPaths(source, target, [...work.paths], {
         ...syncOptions,
         ...(work.seen ? { seen: work.seen } : {}),
+        ...(targetFiles !== undefined ? { targetFiles } : {}),
         settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
         onUnsettled: (paths) => {
           for (const path of paths) feedback$.next({ type: 'upsert', path })
@@ -537,11 +595,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         tap((e) => {
           remember(e)
           outcome.see(e)
+          addTargetFiles(targetFileDelta(e))
           if (e.type === 'completed' && (e.action.kind === 'copy' || e.action.kind === 'update')) {
             transferred.push(e.action)
           }
           if (e.type === 'skipped' && e.action?.kind === 'delete' && e.action.target?.kind === 'dir') dirStuck = true
-          if (e.type === 'notice' && e.code === 'DELETES_SUPPRESSED') deletesHeld = true
+          // Held by a guard (--max-delete, an empty source): a rescan would only hold them again
+          // and say the same note once more (QA 12 #8); they wait for the user, as in a `sync`.
+          if (e.type === 'notice' && HELD_BY.has(e.code)) deletesHeld = true
         }),
       )
       // Re-checked after the transfer: a file changed while it was copied goes round again. The
@@ -559,8 +620,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           }
         })
         // Contents of a removed directory that no event named: a full rescan deletes them. Not when
-        // the cycle held its deletes back (a listing error): they go with the failure's next try or
-        // the next rescan, and a rescan now only reported the same failure again (QA 6 F5).
+        // the cycle held its deletes back (a listing error, a guard): they go with the failure's next
+        // try or the next rescan, and a rescan now only reported the same failure again (QA 6 F5).
         if (dirStuck && !deletesHeld) rescanRequest$.next()
       }
       return cycle$.pipe(

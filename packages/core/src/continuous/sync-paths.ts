@@ -1,7 +1,7 @@
 import { concat, defer, EMPTY, from, map, mergeMap, type Observable, tap } from 'rxjs'
 import { type Backend, type ListOptions, supports } from '../backend/backend.js'
 import { sync } from '../engine/sync.js'
-import type { SyncOptions } from '../engine/sync-options.js'
+import type { MaxDelete, SyncOptions } from '../engine/sync-options.js'
 import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
@@ -37,6 +37,13 @@ export interface SyncPathsOptions extends SyncOptions {
    * `onUnsettled`, so it is not shipped half-written. Paths not in it are not checked. [none]
    */
   readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
+  /**
+   * Files the target holds, as far as the caller knows (the continuous job: what its last full
+   * pass listed, kept up to date by the cycles since), which a percentage `maxDelete` is measured
+   * against: the cycle's own listing holds only its changed paths. [unknown: a percentage holds
+   * every delete of the cycle back]
+   */
+  readonly targetFiles?: number
 }
 
 /** True when `now`, the source entry at a path, is still the file (or absence) the change saw. */
@@ -82,6 +89,12 @@ async function* listing(
   yield* [...entries].sort(compareEntries)
 }
 
+/** A cycle's `--max-delete`: a percentage is of the whole target's `targetFiles` (null: not known). */
+function cycleMaxDelete(max: MaxDelete, targetFiles: number | undefined): MaxDelete {
+  if ('count' in max) return max
+  return { percent: max.percent, ofTargetFiles: targetFiles ?? null }
+}
+
 /** What a cycle did outside `sync` (moves, stats), to be added to its summary. */
 interface Extra {
   movesPlanned: number
@@ -125,8 +138,9 @@ function withExtra(summary: SyncSummary, x: Extra, settled: ReadonlySet<string>)
  * guards, record and throughput are exactly those of `syncflow sync`. Ends with the cycle's `done`.
  *
  * Guards per cycle: a cycle's listing holds only the changed paths, so "the source is empty" is
- * asked of the real source, and `--max-delete` applies as a count (a percentage needs the whole
- * target and is left to full rescans).
+ * asked of the real source, and a percentage `--max-delete` is measured against `targetFiles`, not
+ * the cycle's few listed files (QA 12 #1: it was dropped, and an `rm -rf` of 95% of the source
+ * emptied the mirror under `--max-delete 10%`); a count applies as it is.
  */
 export function syncPaths(
   source: Backend,
@@ -332,7 +346,7 @@ export function syncPaths(
           const { maxDelete, ...rest } = options
           const cycleOptions: SyncOptions = {
             ...rest,
-            ...(maxDelete && 'count' in maxDelete ? { maxDelete } : {}),
+            ...(maxDelete ? { maxDelete: cycleMaxDelete(maxDelete, options.targetFiles) } : {}),
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
           return sync(

@@ -6,7 +6,18 @@ import type { StateStore } from '../state/state-store.js'
 export type CompareMode = 'size-mtime' | 'checksum' | 'size-only'
 
 /** A limit on deletes: an absolute count or a percentage of the target's files. */
-export type MaxDelete = { readonly count: number } | { readonly percent: number }
+export type MaxDelete =
+  | { readonly count: number }
+  | {
+      readonly percent: number
+      /**
+       * The target's file count to measure the percentage against, for a run whose target listing
+       * is not the whole target (a `watch` cycle lists only its changed paths): the files the last
+       * full pass listed, kept up to date since. `null`: not known yet, and every delete is held
+       * back (a percentage of an unknown whole cannot be judged). [the files the run listed]
+       */
+      readonly ofTargetFiles?: number | null
+    }
 
 /** Options of `sync` and `check`. Defaults in brackets. */
 export interface SyncOptions {

@@ -84,13 +84,32 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
   if (max && 'count' in max && n > max.count) {
     return { allowed: false, code: 'MAX_DELETE', reason: `${n} deletes exceed --max-delete ${max.count}: none run` }
   }
-  if (max && 'percent' in max && input.targetFiles > 0 && (n / input.targetFiles) * 100 > max.percent) {
-    const pct = ((n / input.targetFiles) * 100).toFixed(1)
+  if (max && 'percent' in max) return percentVerdict(n, input.targetFiles, max)
+  return { allowed: true }
+}
+
+/** `--max-delete P%`: the share of the target's files that `n` deletes are (see `MaxDelete`). */
+function percentVerdict(
+  n: number,
+  listedFiles: number,
+  max: { readonly percent: number; readonly ofTargetFiles?: number | null },
+): DeleteGuardVerdict {
+  if (max.ofTargetFiles === null) {
     return {
       allowed: false,
       code: 'MAX_DELETE',
-      reason: `${n} deletes (${pct}% of the target) exceed --max-delete ${max.percent}%: none run`,
+      reason: `${n} delete(s) held back: --max-delete ${max.percent}% is measured against the target's file count, not known until a full sync has listed the target (the next one runs them, or refuses them)`,
     }
   }
-  return { allowed: true }
+  // A count kept up to date between full passes may drift below what this run listed (files put
+  // into the target by someone else): what is known to be there is the floor.
+  const files = max.ofTargetFiles === undefined ? listedFiles : Math.max(max.ofTargetFiles, listedFiles)
+  if (files === 0 || (n / files) * 100 <= max.percent) return { allowed: true }
+  const pct = ((n / files) * 100).toFixed(1)
+  const of = max.ofTargetFiles === undefined ? 'the target' : `the target's ${files} files`
+  return {
+    allowed: false,
+    code: 'MAX_DELETE',
+    reason: `${n} deletes (${pct}% of ${of}) exceed --max-delete ${max.percent}%: none run`,
+  }
 }
