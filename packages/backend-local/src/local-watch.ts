@@ -412,12 +412,15 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     }
     /**
      * The directory watched at `rel` was removed (and maybe made again under the same name, even
-     * with the same inode): the watch follows the old one. Its parent reads the name again as new,
-     * whatever it finds: a directory there now is watched and read afresh; one gone is reported removed.
+     * with the same inode): the watch follows the old one. It is reported removed, also when a
+     * directory stands there again (`mv logs logs.old; mkdir logs`): the engine then compares the
+     * new one whole, and deletes the old contents from the mirror, which had no event of their own
+     * (QA 12 #3: reported only as an upsert, they stayed until the next rescan). Its parent reads
+     * the name again as new, whatever it finds: a directory there now is watched and read afresh.
      */
-    const lost = (rel: string, gone: boolean): void => {
+    const lost = (rel: string): void => {
       drop(rel)
-      if (gone) emit('remove', rel)
+      emit('remove', rel)
       const slash = rel.lastIndexOf('/')
       const parent = slash < 0 ? '' : rel.slice(0, slash)
       dirs.get(parent)?.names.delete(rel.slice(slash + 1))
@@ -433,7 +436,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       const id = rel === '' ? d.id : await identity(rel)
       if (closed || dirs.get(rel) !== d) return
       if (d.renewed === true || id !== d.id) {
-        lost(rel, id === undefined)
+        lost(rel)
         return
       }
       const names = await read(rel)
@@ -441,7 +444,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       if (names === undefined) {
         // The root gone, events end (and the engine polls, saying so).
         if (rel === '') fail(Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' }))
-        else lost(rel, true)
+        else lost(rel)
         return
       }
       const before = d.names

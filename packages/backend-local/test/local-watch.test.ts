@@ -237,6 +237,22 @@ describe('watchLocal', () => {
     w.sub.unsubscribe()
   })
 
+  // QA 12 #3: reported as an upsert only, the old contents stayed in the mirror until the next rescan.
+  it('reports a directory renamed away and made again at once as removed, then made', async () => {
+    const root = await tempDir('watch')
+    await mkdir(join(root, 'logs', 'sub'), { recursive: true })
+    await writeFile(join(root, 'logs', 'sub', 'f1'), '1')
+    const w = await watching(root)
+    await rename(join(root, 'logs'), join(root, 'logs.old'))
+    await mkdir(join(root, 'logs'))
+    await writeFile(join(root, 'logs', 'n'), 'n')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert logs/n')
+    await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('remove logs')
+    const removed = w.seen.indexOf('remove logs')
+    expect(w.seen.slice(removed)).toContain('upsert logs')
+    w.sub.unsubscribe()
+  })
+
   it('follows a symlinked directory under the follow policy, once even in a loop', async () => {
     const root = await tempDir('watch')
     const outside = await tempDir('watch-outside')

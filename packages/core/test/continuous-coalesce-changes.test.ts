@@ -17,6 +17,18 @@ describe('coalesceChanges', () => {
     })
   })
 
+  // QA 12 #3: a directory removed and made again came out as a plain upsert, and its old contents stayed in the mirror.
+  it('marks a path removed, then changed again within its window, as removed', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const src = cold('r 9ms a 9ms b', { r: rm('x'), a: up('x'), b: up('y') })
+      expectObservable(src.pipe(coalesceChanges({ debounceMs: 50, scheduler: ts }))).toBe('60ms a 9ms b', {
+        a: { ...up('x'), removed: true },
+        b: up('y'),
+      })
+    })
+  })
+
   it('keeps paths independent: a busy path never delays another', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {

@@ -156,6 +156,21 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 2 } })
   })
 
+  // QA 12 #3: `mv logs logs.old; mkdir logs`: the target kept logs/sub/* until the next rescan.
+  it('compares whole a directory a change reported removed that stands on both sides again', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'logs/n': 'n', keep: 'k' })
+    await seed(dst, { 'logs/sub/f1': '1', 'logs/sub/f2': '2', keep: 'k' })
+    // Not reported removed: the directory is one entry, as before (its contents had events of their own).
+    await run(src, dst, ['logs'])
+    expect(await snapshot(dst)).toMatchObject({ 'logs/sub/f1': '1' })
+
+    const events = await run(src, dst, ['logs', 'logs/n'], { replaced: new Set([p('logs')]) })
+    expect(await snapshot(dst)).toEqual({ keep: 'k', logs: '<dir>', 'logs/n': 'n' })
+    expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 1, delete: 3 } })
+  })
+
   it('leaves out a file of a new directory that is still being written, and says which', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -9,9 +9,9 @@ import {
   type SchedulerLike,
   timer,
 } from 'rxjs'
-import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
+import type { CoalescedChange } from './coalesce-changes.js'
 import type { ObservedChange } from './observed-change.js'
 
 /** Options of `awaitStable`. */
@@ -37,9 +37,9 @@ function unchanged(a: Entry, b: Entry): boolean {
  * at once (nothing touched it for the window); otherwise it is stated again after `windowMs` until
  * two stats agree on size and mtime. Gone paths, directories and symlinks pass at once.
  */
-export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Change, ObservedChange> {
+export function awaitStable(opts: AwaitStableOptions): OperatorFunction<CoalescedChange, ObservedChange> {
   const { stat, windowMs = 100, concurrency = 64, scheduler = asyncScheduler } = opts
-  const check = (path: RelPath, previous: Entry | undefined): Observable<ObservedChange> =>
+  const check = (path: RelPath, previous: Entry | undefined, removed: boolean): Observable<ObservedChange> =>
     from(stat(path)).pipe(
       mergeMap((entry) => {
         const settled =
@@ -47,9 +47,10 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Change, 
           entry.kind !== 'file' ||
           (previous !== undefined && unchanged(previous, entry)) ||
           (previous === undefined && scheduler.now() - entry.mtimeMs >= windowMs)
-        if (settled) return of({ path, entry })
-        return timer(windowMs, scheduler).pipe(mergeMap(() => check(path, entry)))
+        if (settled) return of<ObservedChange>(removed ? { path, entry, removed } : { path, entry })
+        return timer(windowMs, scheduler).pipe(mergeMap(() => check(path, entry, removed)))
       }),
     )
-  return (changes$) => changes$.pipe(mergeMap((c) => check(c.path, undefined), concurrency))
+  return (changes$) =>
+    changes$.pipe(mergeMap((c) => check(c.path, undefined, c.type === 'remove' || c.removed === true), concurrency))
 }

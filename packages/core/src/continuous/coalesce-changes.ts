@@ -22,8 +22,18 @@ function expand(change: Change): Change[] {
   return change.from === undefined ? [upsert] : [{ type: 'remove', path: change.from }, upsert]
 }
 
+/**
+ * A path's latest change, and whether it was removed (or renamed away) before it: what stands
+ * there now, if anything, was made again, and a directory so replaced must be compared whole (its
+ * old contents had no event of their own: QA 12 #3).
+ */
+export interface CoalescedChange extends Change {
+  /** An earlier change in the window removed the path (only on a change that is not a remove itself). */
+  readonly removed?: true
+}
+
 interface Pending {
-  change: Change
+  change: CoalescedChange
   /** When it has been quiet long enough (its last change + debounceMs). */
   quietAt: number
   /** When it goes out however busy it is (its first change + maxWaitMs). */
@@ -35,18 +45,19 @@ interface Pending {
  * latest change, after it has been quiet for `debounceMs`, or `maxWaitMs` after its first change
  * (so a file written without pause is still looked at). Paths are independent: a busy path never
  * delays another. Completion flushes pending paths at once. Renames are split into remove + upsert.
+ * A path removed, then made again within its window comes out as its latest change marked `removed`.
  *
  * One timer serves every path (due paths go out together, in the order of their first change):
  * a burst of 10,000 new files would otherwise schedule and cancel a timer per event. While
  * `burstSize` paths are pending, paths changed then wait only `burstDebounceMs`: a burst is
  * gathered by the batch that follows, which waits for the burst itself to pause.
  */
-export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Change, Change> {
+export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Change, CoalescedChange> {
   const { debounceMs = 100, burstSize = 256, scheduler = asyncScheduler } = opts
   const maxWaitMs = opts.maxWaitMs ?? debounceMs * 20
   const burstDebounceMs = opts.burstDebounceMs ?? debounceMs / 5
   return (changes$) =>
-    new Observable<Change>((subscriber) => {
+    new Observable<CoalescedChange>((subscriber) => {
       const pending = new Map<RelPath, Pending>()
       let timer: Subscription | undefined
       /** When the scheduled tick runs. */
@@ -82,7 +93,8 @@ export function coalesceChanges(opts: CoalesceOptions = {}): OperatorFunction<Ch
           for (const c of expand(change)) {
             const p = pending.get(c.path)
             if (p) {
-              p.change = c
+              p.change =
+                c.type !== 'remove' && (p.change.type === 'remove' || p.change.removed) ? { ...c, removed: true } : c
               p.quietAt = now + wait
               if (wait < debounceMs) arm(Math.min(p.quietAt, p.deadlineAt))
             } else {

@@ -56,6 +56,8 @@ interface Work {
   readonly paths: ReadonlySet<RelPath>
   /** What the source held at each changed path when its change was found stable (see SyncPathsOptions.seen). */
   readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
+  /** Paths a change reported removed or renamed away (see SyncPathsOptions.replaced). */
+  readonly replaced?: ReadonlySet<RelPath>
   /**
    * Failures of the source's watcher (already reported as they happened) that this cycle's `done`
    * counts: one that no cycle ran for is said by a cycle of its own, that only counts them.
@@ -73,9 +75,16 @@ const mergeWork = (a: Work, b: Work): Work => {
   // The newer work's word on a path wins: a path it has without an observation (a retry) is not checked.
   const seen = new Map([...(a.seen ?? []), ...(b.seen ?? [])])
   for (const p of b.paths) if (!b.seen?.has(p)) seen.delete(p)
-  return seen.size > 0
-    ? { rescan: false, trigger, paths, seen, ...counting }
-    : { rescan: false, trigger, paths, ...counting }
+  // A removal reported stays one: the directory made again since is still not the mirrored one.
+  const replaced = new Set([...(a.replaced ?? []), ...(b.replaced ?? [])])
+  return {
+    rescan: false,
+    trigger,
+    paths,
+    ...(seen.size > 0 ? { seen } : {}),
+    ...(replaced.size > 0 ? { replaced } : {}),
+    ...counting,
+  }
 }
 
 /** Work that syncs nothing: it only counts failures of the watcher in a `done` (see `Work.failures`). */
@@ -276,14 +285,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         ...(options.maxBatch !== undefined ? { maxSize: options.maxBatch } : {}),
         scheduler,
       }),
-      map(
-        (batch): Work => ({
+      map((batch): Work => {
+        const replaced = new Set(batch.filter((c) => c.removed).map((c) => c.path))
+        return {
           rescan: false,
           trigger: 'changes',
           paths: new Set(batch.map((c) => c.path)),
           seen: new Map(batch.map((c) => [c.path, c.entry])),
-        }),
-      ),
+          ...(replaced.size > 0 ? { replaced } : {}),
+        }
+      }),
     )
     const rescanMs = options.rescanMs ?? 3_600_000
     const rescans$: Observable<Work> = merge(rescanMs > 0 ? interval(rescanMs, scheduler) : EMPTY, rescanRequest$).pipe(
@@ -450,7 +461,15 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               work: () => {
                 // Not when it succeeded or failed again meanwhile (that failure has its own try).
                 const paths = group.filter(([p, tries]) => failing.get(p) === tries).map(([p]) => p)
-                return paths.length > 0 ? { rescan: false, trigger: 'retry', paths: new Set(paths) } : undefined
+                if (paths.length === 0) return undefined
+                // A directory made again that failed is still to be compared whole when tried again.
+                const replaced = new Set(paths.filter((p) => work.replaced?.has(p)))
+                return {
+                  rescan: false,
+                  trigger: 'retry',
+                  paths: new Set(paths),
+                  ...(replaced.size > 0 ? { replaced } : {}),
+                }
               },
             })
           }
@@ -586,6 +605,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       const cycle$ = syncPaths(source, target, [...work.paths], {
         ...syncOptions,
         ...(work.seen ? { seen: work.seen } : {}),
+        ...(work.replaced ? { replaced: work.replaced } : {}),
         ...(targetFiles !== undefined ? { targetFiles } : {}),
         settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
         onUnsettled: (paths) => {

@@ -8,4 +8,10 @@ import type { RelPath } from '../model/rel-path.js'
 export interface ObservedChange {
   readonly path: RelPath
   readonly entry: Entry | undefined
+  /**
+   * A change reported the path removed or renamed away (`remove`, or one marked `removed` by
+   * `coalesceChanges`): an entry there now was made again, and a directory is another one than the
+   * target mirrors (see `SyncPathsOptions.replaced`).
+   */
+  readonly removed?: true
 }

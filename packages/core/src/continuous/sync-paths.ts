@@ -44,6 +44,14 @@ export interface SyncPathsOptions extends SyncOptions {
    * every delete of the cycle back]
    */
   readonly targetFiles?: number
+  /**
+   * Paths a change reported removed or renamed away (`ObservedChange.removed`). A directory found
+   * at one on both sides was made again: it is another directory than the one the target mirrors,
+   * and is compared whole (its subtree listed on both sides), so that the old contents, which had no
+   * event of their own, are deleted in this cycle (QA 12 #3: `mv logs logs.old; mkdir logs` left
+   * the old files in the mirror until the next rescan). [none]
+   */
+  readonly replaced?: ReadonlySet<RelPath>
 }
 
 /** True when `now`, the source entry at a path, is still the file (or absence) the change saw. */
@@ -193,13 +201,15 @@ export function syncPaths(
     const prepare$ = defer(async () => {
       // A directory new on the source comes with its contents, and a directory gone from it takes
       // its contents with it: both are taken whole (listed below), whether or not an event named
-      // each file. Paths are stated shallowest first, so what lies inside such a directory is
+      // each file; so is one removed and made again (`replaced`), on both sides. Paths are stated shallowest first, so what lies inside such a directory is
       // never stated one by one (an unpacked archive: a few directories listed, not 10,000 stats).
       const grown = new Set<RelPath>()
       const shrunk = new Set<RelPath>()
+      /** Directories on both sides, taken whole on both: made again since the target mirrored them. */
+      const remade = new Set<RelPath>()
       const inside = (p: RelPath): boolean => {
         for (let a = parentRelPath(p); a !== undefined; a = parentRelPath(a))
-          if (grown.has(a) || shrunk.has(a)) return true
+          if (grown.has(a) || shrunk.has(a) || remade.has(a)) return true
         return false
       }
       const levels = new Map<number, RelPath[]>()
@@ -224,8 +234,11 @@ export function syncPaths(
           // A directory on one side only, or where the other side has a file (a directory replaced
           // by a file, or the reverse): its contents take part whole, so the cycle that replaces it
           // also deletes (or copies) what is inside, instead of failing on a directory not empty.
-          if (src.get(p)?.kind === 'dir' && dst.get(p)?.kind !== 'dir') grown.add(p)
-          else if (dst.get(p)?.kind === 'dir' && src.get(p)?.kind !== 'dir') shrunk.add(p)
+          const srcDir = src.get(p)?.kind === 'dir'
+          const dstDir = dst.get(p)?.kind === 'dir'
+          if (srcDir && !dstDir) grown.add(p)
+          else if (dstDir && !srcDir) shrunk.add(p)
+          else if (srcDir && dstDir && options.replaced?.has(p)) remade.add(p)
         }
         if (changedSince.length > 0) options.onUnsettled?.(changedSince)
       }
@@ -244,7 +257,7 @@ export function syncPaths(
         }
         if (young.length > 0) options.onUnsettled?.(young)
       }
-      await Promise.all([expand(source, [...grown], src), expand(target, [...shrunk], dst)])
+      await Promise.all([expand(source, [...grown, ...remade], src), expand(target, [...shrunk, ...remade], dst)])
     })
 
     const moves$ = defer((): Observable<SyncEvent> => {
