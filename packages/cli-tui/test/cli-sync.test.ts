@@ -415,6 +415,11 @@ describe('safety refusals', () => {
       expect(r.stderr).not.toMatch(/bug|internal error/)
       expect(r.stderr.match(/not a directory/g), r.stderr).toHaveLength(1)
       expect(r.stderr).toContain('Give a directory')
+      // The shape a file source gets (QA 12 #8): one "syncflow: the target …" line, not a failed action.
+      expect(r.stderr).toMatch(
+        new RegExp(`^syncflow: the target ${JSON.stringify(target)} (is a file|lies below a file)`),
+      )
+      expect(r.stderr).not.toContain('failed')
     }
   })
 

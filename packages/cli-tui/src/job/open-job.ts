@@ -146,6 +146,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
+    await assertLocalTargetIsDirectory(spec.target, names.target)
     const jobId = jobIdOf(source.uri, target.uri)
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
@@ -206,6 +207,31 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   } catch (err) {
     await close()
     throw err
+  }
+}
+
+/**
+ * A local target that is a file, or lies below one, is refused before the run with the same one
+ * message a file source gets (QA 12 #8): found by the run's listing instead, it was printed as a
+ * failed action on the target. A missing target is fine (the run makes it). Remote targets say so
+ * through their own listing, which costs them no extra request.
+ */
+async function assertLocalTargetIsDirectory(location: string, name: string): Promise<void> {
+  const local = localPathOf(location)
+  if (local === undefined) return
+  const found = await stat(local).then(
+    (st) => (st.isDirectory() ? 'directory' : 'file'),
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOTDIR' ? 'below-file' : 'other'),
+  )
+  if (found === 'file') {
+    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} is a file, not a directory`, {
+      hint: 'Give a directory (syncflow makes it if it does not exist). syncflow never replaces a file by a directory: to do that, remove the file first.',
+    })
+  }
+  if (found === 'below-file') {
+    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} lies below a file, not a directory`, {
+      hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
+    })
   }
 }
 
