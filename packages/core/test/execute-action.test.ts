@@ -2,7 +2,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
 import type { Action, Backend, CompletedEvent, DeltaTransfer, RelPath, SyncEvent } from '../src/index.js'
-import { MemoryStateStore, record } from '../src/index.js'
+import { MemoryStateStore, record, SyncError } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
 import { writeText } from '../src/testkit/index.js'
 
@@ -166,5 +166,21 @@ describe('executeAction: a move carries the source mtime', () => {
     expect(c.result).toBeUndefined()
     expect((await target.stat('n1' as RelPath))?.mtimeMs).toBe(T0)
     expect(await state.getMany(['n1' as RelPath])).toEqual([undefined])
+  })
+
+  it('a retry after the move went through and its setMtime failed TRANSIENT sets the mtime, not moves again', async () => {
+    const { source, target, action } = await paired()
+    const setMtime = target.setMtime.bind(target)
+    let failures = 1
+    target.setMtime = async (path, mtimeMs) => {
+      if (failures-- > 0) throw new SyncError('TRANSIENT', 'connection reset', { path })
+      return setMtime(path, mtimeMs)
+    }
+    const events = await lastValueFrom(executeAction(action, { source, target, retryDelayMs: 1 }).pipe(toArray()))
+    const c = await completedOf(Promise.resolve(events))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(await target.stat('logs/f1' as RelPath)).toBeUndefined()
+    expect((await target.stat('n1' as RelPath))?.mtimeMs).toBe(NEW)
+    expect(c.result).toMatchObject({ mtimeMs: NEW })
   })
 })

@@ -306,7 +306,7 @@ async function run(
     case 'move': {
       if (!action.from || !supports.move(target))
         throw new SyncError('UNSUPPORTED', 'cannot move', { path: action.path })
-      return moveCarryingMtime(action, action.from, target, opts)
+      return moveCarryingMtime(action, action.from, target, opts, retried)
     }
     case 'conflict':
     case 'skip':
@@ -328,6 +328,7 @@ async function moveCarryingMtime(
   from: RelPath,
   target: Backend & Movable,
   opts: ExecuteOptions,
+  retried: boolean,
 ): Promise<Outcome> {
   const s = action.source
   // A source that lists no mtimes (S3) is asked for the stored one (the listed one is the upload time).
@@ -337,11 +338,34 @@ async function moveCarryingMtime(
       : opts.source.capabilities.listMtime
         ? s.mtimeMs
         : (await opts.source.stat(s.path))?.mtimeMs
-  const entry = await target.move(from, action.path, { expect: null, ...(mtimeMs !== undefined ? { mtimeMs } : {}) })
   const window = Math.max(1, opts.source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs)
+  // A retry after the move itself went through (its setMtime, or its answer, failed TRANSIENT)
+  // finds the file already moved: moving again would fail NOT_FOUND on the old path.
+  const moved = retried ? await movedEarlier(target, from, action, mtimeMs, window) : undefined
+  const entry =
+    moved ?? (await target.move(from, action.path, { expect: null, ...(mtimeMs !== undefined ? { mtimeMs } : {}) }))
   if (mtimeMs === undefined || Math.abs(entry.mtimeMs - mtimeMs) < window) return { bytes: 0, entry }
   if (!supports.setMtime(target)) return { bytes: 0 }
   return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs) }
+}
+
+/**
+ * The file an earlier attempt of this move placed: the old path gone and the new one holding the
+ * planned file (its size, and its old mtime or the one the move sets).
+ */
+async function movedEarlier(
+  target: Backend,
+  from: RelPath,
+  action: Action,
+  mtimeMs: number | undefined,
+  window: number,
+): Promise<Entry | undefined> {
+  const planned = action.target
+  if (planned?.kind !== 'file' || (await target.stat(from)) !== undefined) return undefined
+  const now = await target.stat(action.path)
+  if (now?.kind !== 'file' || now.size !== planned.size) return undefined
+  const near = (ms: number | undefined) => ms !== undefined && Math.abs(now.mtimeMs - ms) < window
+  return near(planned.mtimeMs) || near(mtimeMs) ? now : undefined
 }
 
 /**
