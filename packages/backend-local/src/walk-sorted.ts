@@ -310,11 +310,14 @@ function statEntry(opts: WalkOptions, abs: string, path: RelPath): Stats | undef
     if (st === undefined || !st.isSymbolicLink() || opts.symlinks === 'preserve') return st
     if (opts.symlinks === 'skip') return undefined
     const target = statSync(abs, { throwIfNoEntry: false })
-    if (target === undefined) {
+    // An excluded link is skipped without a word, as rsync -L does: reported, it would hold back
+    // every run's deletes while it exists (QA 14 #1).
+    if (target === undefined && opts.excluded?.(path) !== true) {
       report(opts, danglingSymlink('local.list', path))
     }
     return target
   } catch (err) {
+    if (opts.excluded?.(path) === true) return undefined
     const errno = errnoOf(err)
     report(
       opts,

@@ -340,6 +340,28 @@ describe('--include and a symlink the target cannot store', () => {
   })
 })
 
+// QA 14 #1: an excluded dangling link was still reported under follow: every run held its deletes.
+describe('follow: an excluded dangling symlink', () => {
+  it('is skipped without a report, so the mirror deletes what it should', async () => {
+    const src = await tempDir('excluded-dangling-src')
+    const dst = await tempDir('excluded-dangling-dst')
+    await writeFile(join(src, 'a'), 'a')
+    await mkdir(join(src, 'sub'))
+    await symlink('/nonexistent', join(src, 'dangling'))
+    await symlink('/nonexistent', join(src, 'sub', 'dl'))
+    await writeFile(join(dst, 'stale'), 'stale')
+    const events = await lastValueFrom(
+      sync(open(src, 'follow'), open(dst), {
+        mode: 'mirror',
+        filter: createPathFilter({ exclude: ['dangling', 'dl'] }),
+      }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: { failed: 0, listingErrors: 0, done: { delete: 1 } } })
+    expect((await readdir(dst, { recursive: true })).sort()).toEqual(['a', 'sub'])
+  })
+})
+
 // QA 9 #2: the copy of a file of 1 MiB or more checked its source with an lstat, which under
 // `follow` saw the link (another inode): every such linked file "changed while it was read".
 describe('follow: a linked file copied whole', () => {
