@@ -33,7 +33,7 @@ import {
   unlink,
   utimes,
 } from 'node:fs/promises'
-import { dirname, join, resolve, sep } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import {
@@ -73,6 +73,7 @@ import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
+import { makeDirectories } from './make-directories.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
@@ -1220,24 +1221,4 @@ function missing(op: string, path: string): SyncError {
 /** Creates a LocalBackend (see `LocalBackendOptions`). */
 export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
   return new LocalBackend(options)
-}
-
-/**
- * `mkdir -p`, without Node's `recursive: true`, which retries for ever (at full CPU) where a
- * directory can never be made although its parent exists (`/proc/nope`): here that is an error.
- */
-async function makeDirectories(dir: string): Promise<void> {
-  try {
-    await mkdir(dir)
-    return
-  } catch (err) {
-    if (errnoOf(err) === 'EEXIST') return // a file there: the checks that follow say so
-    if (errnoOf(err) !== 'ENOENT' || dirname(dir) === dir) throw err
-  }
-  await makeDirectories(dirname(dir))
-  try {
-    await mkdir(dir)
-  } catch (err) {
-    if (errnoOf(err) !== 'EEXIST') throw err
-  }
 }

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
-import { lstat, mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -422,6 +422,25 @@ describe('safety refusals', () => {
       expect(r.stderr).not.toContain('failed')
     }
   })
+
+  // QA 14 #3: each file failed with the same mkdir error (300 lines for 300 files), and exit 1.
+  it.runIf(process.platform === 'linux')(
+    'a target that cannot be made is one message and exit 2, before any file; a dry run makes nothing',
+    async () => {
+      await writeTree(src, { 'a.txt': 'a', 'b.txt': 'b', 'c/d.txt': 'd' })
+      const target = `/proc/syncflow-cannot-make-${process.pid}/t` // /proc takes no new directory
+      const r = await cli('sync', src, target)
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toMatch(new RegExp(`^syncflow: the target ${JSON.stringify(target)} cannot be made: `))
+      expect(r.stderr).not.toContain('failed')
+      const dry = await cli('sync', src, join(root, 'made-later'), '--dry-run')
+      expect(dry.code, dry.stderr).toBe(0)
+      await expect(stat(join(root, 'made-later'))).rejects.toMatchObject({ code: 'ENOENT' })
+      const made = await cli('sync', src, join(root, 'new', 'deep'))
+      expect(made.code, made.stderr).toBe(0)
+      expect(await readTree(join(root, 'new', 'deep'))).toEqual(await readTree(src))
+    },
+  )
 
   it('an empty source or target (an unset shell variable) is exit 2 saying so', async () => {
     for (const [a, b, side] of [

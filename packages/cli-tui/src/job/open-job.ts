@@ -1,6 +1,6 @@
 import { lstat, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DirectoryChain } from '@syncflow/backend-local'
+import { type DirectoryChain, makeDirectories } from '@syncflow/backend-local'
 import {
   acquireJobLock,
   type Backend,
@@ -146,7 +146,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
-    await assertLocalTargetIsDirectory(spec.target, names.target)
+    await prepareLocalTarget(spec.target, names.target, !spec.readOnly && flags.dryRun !== true)
     const jobId = jobIdOf(source.uri, target.uri)
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
@@ -213,10 +213,20 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
 /**
  * A local target that is a file, or lies below one, is refused before the run with the same one
  * message a file source gets (QA 12 #8): found by the run's listing instead, it was printed as a
- * failed action on the target. A missing target is fine (the run makes it). Remote targets say so
- * through their own listing, which costs them no extra request.
+ * failed action on the target. A missing target is made now (`create`: not for a dry run or a
+ * read-only command), as rsync makes it first: left to each write, a target that cannot be made
+ * (a read-only file system, no parent) failed every file with the same error, and exit 1
+ * (QA 14 #3). Remote targets say so through their own listing, at no extra request.
  */
-async function assertLocalTargetIsDirectory(location: string, name: string): Promise<void> {
+const CANNOT_MAKE: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no directory can be made there (ENOENT)',
+  ENOSPC: 'no space left on the device',
+}
+
+async function prepareLocalTarget(location: string, name: string, create: boolean): Promise<void> {
   const local = localPathOf(location)
   if (local === undefined) return
   const found = await stat(local).then(
@@ -231,6 +241,22 @@ async function assertLocalTargetIsDirectory(location: string, name: string): Pro
   if (found === 'below-file') {
     throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} lies below a file, not a directory`, {
       hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
+    })
+  }
+  if (found === 'other' && create) {
+    // Not Node's `mkdir` with `recursive`: it retries for ever where a directory cannot be made.
+    await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {
+      const denied = err.code === 'EACCES' || err.code === 'EPERM' || err.code === 'EROFS'
+      throw new SyncError(
+        denied ? 'PERMISSION' : 'NOT_FOUND',
+        `the ${name} ${JSON.stringify(location)} cannot be made: ${CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message}`,
+        {
+          cause: err,
+          hint: denied
+            ? 'Give a directory you may write in, or make it yourself with the rights to.'
+            : 'Give a path whose parent directory exists and can hold a directory.',
+        },
+      )
     })
   }
 }
