@@ -276,7 +276,8 @@ export class GrpcBackend
               if (pruned !== undefined && entry.path.startsWith(pruned)) continue
               pruned = undefined
               if (entry.kind === 'symlink' && self.#symlinks !== 'preserve') {
-                if (self.#symlinks === 'follow') {
+                // An excluded one is skipped without a word, as a local listing does (QA 14 #1).
+                if (self.#symlinks === 'follow' && opts.excluded?.(entry.path) !== true) {
                   const err = notFollowed(entry.path, 'list')
                   if (!opts.onError) throw err
                   opts.onError(err)

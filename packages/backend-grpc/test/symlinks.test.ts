@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createLocalBackend } from '@syncflow/backend-local'
-import type { FailedEvent } from '@syncflow/core'
+import { createPathFilter, type FailedEvent, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend, grpcBackend } from '../src/index.js'
 import { mirrorAndClose, startTestServer } from './helpers.js'
@@ -56,6 +57,30 @@ describe('--symlinks with a grpc:// source', () => {
     expect(existsSync(join(dst, 'link.txt'))).toBe(false)
     const done = events.at(-1)
     expect(done?.type === 'done' && done.summary.listingErrors).toBe(3)
+  })
+
+  // QA 14 #1: --exclude did not silence it, so a run from such a server never deleted anything.
+  it('follow: an excluded symlink is skipped without a word, so the run deletes what it should', async () => {
+    const dst = join(local, 'follow-excluded')
+    await mkdir(dst, { recursive: true })
+    await writeFile(join(dst, 'stale.txt'), 'stale')
+    const source = await grpcBackend.open(uri(), { symlinks: 'follow' })
+    const target = createLocalBackend({ root: dst })
+    try {
+      const events = await lastValueFrom(
+        sync(source, target, {
+          mode: 'mirror',
+          filter: createPathFilter({ exclude: ['escape', 'link.txt', 'linkdir'] }),
+        }).pipe(toArray()),
+      )
+      expect(events.filter((e) => e.type === 'failed')).toEqual([])
+      expect(events.at(-1)).toMatchObject({ type: 'done', summary: { listingErrors: 0, done: { delete: 1 } } })
+      expect(existsSync(join(dst, 'stale.txt'))).toBe(false)
+      expect(await readFile(join(dst, 'real.txt'), 'utf8')).toBe('real')
+    } finally {
+      await source.close()
+      await target.close()
+    }
   })
 
   it('follow: stat of a symlink says the same', async () => {
