@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
-import { lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -441,6 +441,16 @@ describe('safety refusals', () => {
       expect(await readTree(join(root, 'new', 'deep'))).toEqual(await readTree(src))
     },
   )
+
+  it('a target the run makes gets the permissions of the source root (a private source stays private)', async () => {
+    await writeTree(src, { 'a.txt': 'a' })
+    await chmod(src, 0o700)
+    const made = join(root, 'private-backup')
+    const r = await cli('sync', src, made)
+    expect(r.code, r.stderr).toBe(0)
+    expect((await stat(made)).mode & 0o777).toBe(0o700)
+    expect(await readTree(made)).toEqual(await readTree(src))
+  })
 
   it('an empty source or target (an unset shell variable) is exit 2 saying so', async () => {
     for (const [a, b, side] of [

@@ -1,4 +1,4 @@
-import { lstat, readlink, stat } from 'node:fs/promises'
+import { chmod, lstat, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type DirectoryChain, makeDirectories } from '@syncflow/backend-local'
 import {
@@ -146,7 +146,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
-    await prepareLocalTarget(spec.target, names.target, !spec.readOnly && flags.dryRun !== true)
+    await prepareLocalTarget(spec.target, names.target, !spec.readOnly && flags.dryRun !== true, spec.source)
     const jobId = jobIdOf(source.uri, target.uri)
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
@@ -226,7 +226,7 @@ const CANNOT_MAKE: Record<string, string> = {
   ENOSPC: 'no space left on the device',
 }
 
-async function prepareLocalTarget(location: string, name: string, create: boolean): Promise<void> {
+async function prepareLocalTarget(location: string, name: string, create: boolean, source: string): Promise<void> {
   const local = localPathOf(location)
   if (local === undefined) return
   const found = await stat(local).then(
@@ -258,6 +258,18 @@ async function prepareLocalTarget(location: string, name: string, create: boolea
         },
       )
     })
+    // A target made now gets the permissions of a local source's root, as `rsync -a SRC/ DST` gives
+    // them (a private 0700 source must not become a 0755 backup anyone can list), kept writable by
+    // its owner so that the run can write into it.
+    const sourceRoot = localPathOf(source)
+    const mode =
+      sourceRoot === undefined
+        ? undefined
+        : await stat(sourceRoot).then(
+            (st) => st.mode & 0o7777,
+            () => undefined,
+          )
+    if (mode !== undefined) await chmod(local, mode | 0o700).catch(() => {})
   }
 }
 
