@@ -1,0 +1,68 @@
+import { chmod, stat } from 'node:fs/promises'
+import { makeDirectories, toSyncError } from '@syncflow/backend-local'
+import { SyncError } from '@syncflow/core'
+import { localPathOf } from './local-path-of.js'
+
+/** What an errno means here, said in the message. */
+const CANNOT_MAKE: Record<string, string> = {
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOENT: 'no directory can be made there (ENOENT)',
+  ENOSPC: 'no space left on the device',
+}
+
+/**
+ * A local target that is a file, or lies below one, is refused before the run with the same one
+ * message a file source gets (QA 12 #8): found by the run's listing instead, it was printed as a
+ * failed action on the target. A missing target is made now (`create`: not for a dry run or a
+ * read-only command), as rsync makes it first: left to each write, a target that cannot be made
+ * (a read-only file system, no parent) failed every file with the same error, and exit 1
+ * (QA 14 #3). Remote targets say so through their own listing, at no extra request.
+ */
+export async function prepareLocalTarget(
+  location: string,
+  name: string,
+  create: boolean,
+  source: string,
+): Promise<void> {
+  const local = localPathOf(location)
+  if (local === undefined) return
+  const found = await stat(local).then(
+    (st) => (st.isDirectory() ? 'directory' : 'file'),
+    (err: NodeJS.ErrnoException) => (err.code === 'ENOTDIR' ? 'below-file' : 'other'),
+  )
+  if (found === 'file') {
+    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} is a file, not a directory`, {
+      hint: 'Give a directory (syncflow makes it if it does not exist). syncflow never replaces a file by a directory: to do that, remove the file first.',
+    })
+  }
+  if (found === 'below-file') {
+    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} lies below a file, not a directory`, {
+      hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
+    })
+  }
+  if (found === 'other' && create) {
+    // Not Node's `mkdir` with `recursive`: it retries for ever where a directory cannot be made.
+    await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {
+      // The code the local backend gives the same errno (PERMISSION for EACCES, EPERM and EROFS).
+      const denied = toSyncError(err, 'mkdir', local).code === 'PERMISSION'
+      throw new SyncError(
+        denied ? 'PERMISSION' : 'NOT_FOUND',
+        `the ${name} ${JSON.stringify(location)} cannot be made: ${CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message}`,
+        {
+          cause: err,
+          hint: denied
+            ? 'Give a directory you may write in, or make it yourself with the rights to.'
+            : 'Give a path whose parent directory exists and can hold a directory.',
+        },
+      )
+    })
+    // A target made now gets the permissions of a local source's root, as `rsync -a SRC/ DST` gives
+    // them (a private 0700 source must not become a 0755 backup anyone can list), kept writable by
+    // its owner so that the run can write into it.
+    const sourceRoot = localPathOf(source)
+    const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
+    if (st !== undefined) await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+  }
+}
