@@ -22,17 +22,31 @@ async function sourceOf200Files(size: number) {
   return { src, dst: join(root, 'dst'), env: { SYNCFLOW_STATE_DIR: join(root, 'state') } }
 }
 
-it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
-  // 200 files of 32 KiB at 1 MiB/s: about 6 s of work, so the interrupt lands mid-run.
-  const { src, dst, env } = await sourceOf200Files(32 * 1024)
-
-  const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
-  // A file, not just a directory (mkdirs complete first): the interrupt lands once some file is in place.
+/**
+ * A sync of 200 files of 32 KiB at 1 MiB/s (about 6 s of work) sent `signal` once some file is in
+ * place (a file, not just a directory: mkdirs complete first), so that it lands mid-run.
+ */
+async function syncStoppedBy(signal: NodeJS.Signals) {
+  const tree = await sourceOf200Files(32 * 1024)
+  const run = startCli(['sync', tree.src, tree.dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], {
+    env: tree.env,
+  })
   await expect
     .poll(() => run.stdout(), { timeout: 20_000 })
     .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
-  run.child.kill('SIGINT')
-  const r = await run.exited
+  run.child.kill(signal)
+  return { ...tree, r: await run.exited }
+}
+
+/** Every name in `dst` (two levels) is one the source has: no temp file or other leftover. */
+async function expectOnlySourceNames(dst: string, source: Record<string, string>): Promise<void> {
+  for (const dir of await readdir(dst)) {
+    for (const name of await readdir(join(dst, dir))) expect(source[`${dir}/${name}`], `${dir}/${name}`).toBeDefined()
+  }
+}
+
+it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
+  const { src, dst, env, r } = await syncStoppedBy('SIGINT')
   expect(r.code, r.stderr).toBe(130)
 
   const events = jsonLines(r.stdout)
@@ -47,9 +61,7 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
   expect(names.length).toBeLessThan(200)
   const source = await readTree(src)
   for (const name of names) expect(copied[name], name).toBe(source[name])
-  for (const dir of await readdir(dst)) {
-    for (const name of await readdir(join(dst, dir))) expect(source[`${dir}/${name}`], `${dir}/${name}`).toBeDefined()
-  }
+  await expectOnlySourceNames(dst, source)
 
   const again = await runCli(['sync', src, dst], { env })
   expect(again.code, again.stderr).toBe(0)
@@ -57,22 +69,14 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
 })
 
 it('SIGHUP (a closed terminal) stops a sync in order like SIGINT: no temp file, state saved, then ends by the hangup', async () => {
-  const { src, dst, env } = await sourceOf200Files(32 * 1024)
-  const run = startCli(['sync', src, dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], { env })
-  await expect
-    .poll(() => run.stdout(), { timeout: 20_000 })
-    .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
-  run.child.kill('SIGHUP')
-  const r = await run.exited
+  const { src, dst, env, r } = await syncStoppedBy('SIGHUP')
   // Ended by the signal itself (a shell's 129), after the orderly stop: its summary was written.
   expect(r.signal, r.stderr).toBe('SIGHUP')
   const done = jsonLines(r.stdout).at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
   expect(done.type).toBe('done')
   expect(done.summary.interrupted).toBe(true)
   const source = await readTree(src)
-  for (const dir of await readdir(dst)) {
-    for (const name of await readdir(join(dst, dir))) expect(source[`${dir}/${name}`], `${dir}/${name}`).toBeDefined()
-  }
+  await expectOnlySourceNames(dst, source)
   // The copies it finished were recorded: the next run has only the rest to copy, and no temp file to clean.
   const again = await runCli(['sync', src, dst, '--json'], { env })
   expect(again.code, again.stderr).toBe(0)

@@ -6,12 +6,15 @@ import { MemoryStateStore, record, SyncError } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
 import { writeText } from '../src/testkit/index.js'
 
-/** A source and a target holding `a.bin` (10,000 bytes, other content), and the update action between them. */
-async function setup(): Promise<{
+/** Two in-memory backends and an action between them. */
+interface Pair {
   source: ReturnType<typeof createMemBackend>
   target: ReturnType<typeof createMemBackend>
   action: Action
-}> {
+}
+
+/** A source and a target holding `a.bin` (10,000 bytes, other content), and the update action between them. */
+async function setup(): Promise<Pair> {
   const source = createMemBackend()
   const target = createMemBackend()
   // Mem → mem would be a direct copy (copyFrom): this target takes only writes and deltas.
@@ -91,11 +94,7 @@ describe('executeAction and the shared abort signal', () => {
 describe('executeAction: a move carries the source mtime', () => {
   const T0 = 1_700_000_000_000
   const NEW = T0 + 3_600_000
-  async function paired(): Promise<{
-    source: ReturnType<typeof createMemBackend>
-    target: ReturnType<typeof createMemBackend>
-    action: Action
-  }> {
+  async function paired(): Promise<Pair> {
     const source = createMemBackend()
     const target = createMemBackend({ capabilities: { listMtime: false } })
     await writeText(source, 'n1', 'same', NEW)

@@ -201,8 +201,9 @@ export function syncPaths(
     const prepare$ = defer(async () => {
       // A directory new on the source comes with its contents, and a directory gone from it takes
       // its contents with it: both are taken whole (listed below), whether or not an event named
-      // each file; so is one removed and made again (`replaced`), on both sides. Paths are stated shallowest first, so what lies inside such a directory is
-      // never stated one by one (an unpacked archive: a few directories listed, not 10,000 stats).
+      // each file; so is one removed and made again (`replaced`), on both sides. Paths are stated
+      // shallowest first, so what lies inside such a directory is never stated one by one (an
+      // unpacked archive: a few directories listed, not 10,000 stats).
       const grown = new Set<RelPath>()
       const shrunk = new Set<RelPath>()
       /** Directories on both sides, taken whole on both: made again since the target mirrored them. */
