@@ -377,6 +377,14 @@ describe('brace groups are expanded as the shell does (QA 11 #4)', () => {
     expect(excluded('x/{\\**,a}b', ['x/*cb', 'x/ab', 'x/cb'])).toEqual(['x/*cb', 'x/ab'])
   })
 
+  it('reads {A,B}/** as A/** and B/** also when a later group ends before the /**', () => {
+    // `b*/**` takes no `b.` itself (picomatch's rule); `{a,b*}{a,}/**` is `{a,b*}a/**` and
+    // `{a,b*}/**`, and the group left whole in the second was read as one automaton, which did.
+    const excluded = (pattern: string, paths: string[]) => paths.filter((s) => globMatches(pattern, s))
+    expect(excluded('b*/**', ['b.', 'b./x'])).toEqual(['b./x'])
+    expect(excluded('{a,b*}{a,}/**', ['b.', 'b./x', 'a', 'ba/x'])).toEqual(['b./x', 'a', 'ba/x'])
+  })
+
   it('is --exclude A --exclude B for --exclude {A,B}, on random patterns', () => {
     const segment = fc.constantFrom('a', 'b', '*', '**', '*.log', 'a?', '{a,b}', '')
     const pattern = fc

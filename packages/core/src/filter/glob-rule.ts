@@ -161,7 +161,9 @@ export function expandGroups(glob: string, from = 0, out: string[] = []): string
         i = end
         continue
       }
-      for (const part of parts) expandGroups(glob.slice(0, i) + part + glob.slice(end + 1), i, out)
+      // From the start again: a group left whole before this one may now need expanding too
+      // (`{a,b*}{a,}/**` gives `{a,b*}/**`, found by a random run).
+      for (const part of parts) expandGroups(glob.slice(0, i) + part + glob.slice(end + 1), 0, out)
       return out
     }
   }
