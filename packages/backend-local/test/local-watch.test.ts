@@ -374,6 +374,9 @@ describe('watchLocal', () => {
       // A directory made: one event, and its upsert comes from that reading (links watched by then).
       await mkdir(join(root, 'poke'))
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert poke')
+      // The root, poke, and the links' directory again (its watch is set up once read: on a loaded
+      // machine after the upsert, and a file written before then went unseen).
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(3)
       w.seen.length = 0
       await writeFile(join(outside, 'f2'), 'back')
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert l2')
