@@ -361,6 +361,47 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ keep: '1' })
   })
 
+  it('stops as fatal AUTH when the first transfers are all refused for credentials, deleting nothing (QA 15 #6)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}`, 'x']))
+    await seed(src, files)
+    await seed(dst, { gone: 'old' })
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('AUTH', 'AccessDenied', { hint: 'read-only key' })
+    })
+    const events = await run(src, dst, { concurrency: 2 })
+    const s = done(events)
+    expect(s.fatal).toMatchObject({ code: 'AUTH', hint: 'read-only key' })
+    expect(s.fatal?.message).toBe(
+      'stopped: 3 transfers in a row were refused for credentials, none accepted (the first: AccessDenied)',
+    )
+    // Each refusal is reported, then the stop (a transfer-stage failure, not a listing one).
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed.map((e) => e.error.message)).toEqual([
+      'AccessDenied',
+      'AccessDenied',
+      'AccessDenied',
+      s.fatal?.message,
+    ])
+    expect(failed.at(-1)).toMatchObject({ stage: 'transfer', path: '' })
+    // Not one request per file, and no delete after it.
+    expect(attempts).toBeLessThan(10)
+    expect(await snapshot(dst)).toEqual({ gone: 'old' })
+  })
+
+  it('once a transfer went through, a refused one is the failure of that item alone', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', 'b/1': '1', 'b/2': '2', 'b/3': '3', 'b/4': '4' })
+    onWrite(dst, (p) => (p.startsWith('b/') ? new SyncError('AUTH', 'denied by policy') : undefined))
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 4, done: { copy: 1 } })
+  })
+
   it('never lets an empty source empty a target without allowEmptySource', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()
@@ -563,6 +604,32 @@ describe('sync invariants (property)', () => {
           Object.fromEntries(Object.entries(x).filter(([, v]) => v !== '<dir>'))
         expect(files(got)).toEqual(files(want))
         expect(done(await run(src, dst)).done).toMatchObject({ copy: 0, update: 0, delete: 0 })
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it('from a source that lists no directories (S3), the target ends with the directories its files imply', async () => {
+    await fc.assert(
+      fc.asyncProperty(tree, tree, async (a, b) => {
+        const src = createMemBackend({ capabilities: { emptyDirs: false } })
+        const dst = createMemBackend()
+        await seed(src, consistent(a))
+        await seed(dst, consistent(b), T0 - 1000)
+        expect(done(await run(src, dst, { allowEmptySource: true })).failed).toBe(0)
+        const implied = new Set<string>()
+        for (const f of Object.keys(consistent(a))) {
+          for (let i = f.indexOf('/'); i > 0; i = f.indexOf('/', i + 1)) implied.add(f.slice(0, i))
+        }
+        const got = await snapshot(dst)
+        expect(
+          Object.keys(got)
+            .filter((k) => got[k] === '<dir>')
+            .sort(),
+        ).toEqual([...implied].sort())
+        // ...and check (the same plan) then sees nothing to do: no directory is planned away that stays.
+        const checked = await lastValueFrom(check(src, dst, { mode: 'mirror' }).pipe(toArray()))
+        expect(checked.filter((e) => e.type === 'planned')).toEqual([])
       }),
       { numRuns: 60 },
     )

@@ -28,6 +28,7 @@ import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
+import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
@@ -312,7 +313,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
           ts: Date.now(),
           path: error.path ?? '',
           error: error.toJSON(),
-          stage: 'list',
+          stage: isRefusalStop(err) ? 'transfer' : 'list',
           ...(side !== undefined ? { side } : {}),
         })
       }),

@@ -45,7 +45,34 @@ export function fingerprintOf(entry: Entry): Fingerprint {
     size: entry.size,
     mtimeMs: entry.mtimeMs,
     ...(entry.version !== undefined ? { version: entry.version } : {}),
+    ...(entry.mode !== undefined ? { mode: entry.mode & 0o7777 } : {}),
   }
+}
+
+/**
+ * How much later than the record an object's listed write time may be and still be the write
+ * the record saw: the record is stamped by this host's clock once the write is over, the write
+ * time by the server's. A server clock further ahead costs a stat per file on the next run, once
+ * (the record is then stamped again), never a wrong "unchanged".
+ */
+const CLOCK_SLACK_MS = 1000
+
+/**
+ * True when a state record says both sides are as the last run left them. A version (an ETag)
+ * says the bytes are the same, not that the object is the one the run wrote: one uploaded again
+ * with the same bytes by another tool has lost the stored mtime (QA 15 #2). Where a listing
+ * gives write times (no real mtimes: S3), an entry written after the record is therefore not
+ * trusted, and is compared.
+ */
+export function recordMatches(record: StateRecord, s: Entry, t: Entry, ctx: DecideContext): boolean {
+  const writtenSince = (backend: Backend, e: Entry): boolean =>
+    !backend.capabilities.listMtime && e.mtimeMs > record.syncedAt + CLOCK_SLACK_MS
+  return (
+    matchesFingerprint(record.source, s) &&
+    matchesFingerprint(record.target, t) &&
+    !writtenSince(ctx.source, s) &&
+    !writtenSince(ctx.target, t)
+  )
 }
 
 /** True when `entry` still looks as it did when `fp` was taken (version decides where both have one). */
@@ -157,9 +184,9 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
   if (!s && t) {
-    // A source without directories (S3) lists none: a target directory is not "gone" because of that;
-    // it is left as it is (like rclone without --rmdirs) and its files are deleted one by one.
-    if (t.kind === 'dir' && !ctx.source.capabilities.emptyDirs) return NONE
+    // A source without directories (S3) lists none: there a target directory is gone only when
+    // nothing inside it is listed either, which `plan` sees and this one pair does not
+    // (holdDirDeletes drops the delete of a directory the source has contents in).
     return ctx.mode === 'mirror'
       ? { kind: 'action', action: { kind: 'delete', path, target: t, reason: 'not in source' } }
       : NONE
@@ -183,13 +210,10 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   }
   // A record says both sides are as the last run left them; that run may have compared size and
   // mtime alone, while --checksum asks for the content itself (as rsync -c and rclone --checksum).
-  if (
-    record &&
-    ctx.compare !== 'checksum' &&
-    matchesFingerprint(record.source, s) &&
-    matchesFingerprint(record.target, t)
-  ) {
-    return unchangedUnlessMode(ctx, path, s, t)
+  if (record && ctx.compare !== 'checksum' && recordMatches(record, s, t, ctx)) {
+    // A target that lists no modes (S3) still has the one the last run gave it (QA 15 #7: a chmod
+    // was never carried to S3).
+    return unchangedUnlessMode(ctx, path, s, t, t.mode ?? record.target.mode)
   }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
   if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t)
@@ -216,12 +240,13 @@ async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContex
     if (same === false) return update(path, s, t, `${ctx.hashAlgo} differs`)
     if (same === true) {
       return mtimeEqual
-        ? unchangedUnlessMode(ctx, path, s, t)
+        ? unchangedUnlessMode(ctx, path, s, tm)
         : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
     }
     ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
   }
-  if (mtimeEqual) return unchangedUnlessMode(ctx, path, s, t)
+  // (The stat gives the mode a listing may lack, and the record keeps it.)
+  if (mtimeEqual) return unchangedUnlessMode(ctx, path, s, tm)
   if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t, true)
   if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
@@ -241,12 +266,12 @@ function keepsDirTimes(ctx: DecideContext): boolean {
   )
 }
 
-/** True when both sides keep permissions, both entries carry them, and they differ. */
-function modeDiffers(ctx: DecideContext, s: Entry, t: Entry): boolean {
+/** True when both sides keep permissions, both entries carry them (`tMode`: the target's, where known apart), and they differ. */
+function modeDiffers(ctx: DecideContext, s: Entry, t: Entry, tMode = t.mode): boolean {
   return (
     s.mode !== undefined &&
-    t.mode !== undefined &&
-    (s.mode & 0o7777) !== (t.mode & 0o7777) &&
+    tMode !== undefined &&
+    (s.mode & 0o7777) !== (tMode & 0o7777) &&
     ctx.source.capabilities.permissions &&
     ctx.target.capabilities.permissions
   )
@@ -257,8 +282,8 @@ function modeDiffers(ctx: DecideContext, s: Entry, t: Entry): boolean {
  * the file is written again with its mode, which every backend keeping permissions applies on
  * write (the conformance suite checks it), rather than a call of its own each backend would need.
  */
-function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry): Decision {
-  return modeDiffers(ctx, s, t) ? update(path, s, t, 'mode differs') : unchanged(s, t)
+function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry, tMode = t.mode): Decision {
+  return modeDiffers(ctx, s, t, tMode) ? update(path, s, t, 'mode differs') : unchanged(s, t)
 }
 
 function unchanged(source: Entry, target: Entry): Decision {

@@ -1,4 +1,4 @@
-import { bufferCount, concatMap, mergeMap, type OperatorFunction, pipe } from 'rxjs'
+import { bufferCount, concatMap, identity, mergeMap, type OperatorFunction, pipe } from 'rxjs'
 import { asSyncError, type SyncError } from '../errors/sync-error.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
@@ -9,10 +9,11 @@ import {
   decide,
   decideNow,
   fingerprintOf,
-  matchesFingerprint,
+  recordMatches,
   wantsState,
 } from './decide.js'
 import type { EntryPair } from './diff.js'
+import { holdDirDeletes } from './hold-dir-deletes.js'
 
 /** Options of `plan`. */
 export interface PlanOptions extends DecideContext {
@@ -95,12 +96,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           for (const { pair, decision } of outcomes) {
             if (decision.kind !== 'unchanged' || !records.has(pair.path)) continue
             const rec = records.get(pair.path)
-            if (
-              rec &&
-              matchesFingerprint(rec.source, decision.source) &&
-              matchesFingerprint(rec.target, decision.target)
-            )
-              continue
+            if (rec && recordMatches(rec, decision.source, decision.target, opts)) continue
             fresh.push([
               pair.path,
               { source: fingerprintOf(decision.source), target: fingerprintOf(decision.target), syncedAt: Date.now() },
@@ -110,5 +106,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
         }
         return outcomes
       }),
+      // A source that lists no directories has one wherever it lists something inside it.
+      opts.mode === 'mirror' && !opts.source.capabilities.emptyDirs ? holdDirDeletes() : identity,
     )
 }

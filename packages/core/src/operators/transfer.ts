@@ -1,10 +1,12 @@
 import { concat, defer, EMPTY, from, ignoreElements, mergeMap, Observable, type OperatorFunction, of, tap } from 'rxjs'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
+import { compareUtf8 } from '../model/compare-utf8.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
+import { stopWhenRefused } from './stop-when-refused.js'
 
 /** Options of `transfer`. */
 export interface TransferOptions extends ExecuteOptions {
@@ -140,7 +142,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             settled(action)
           }
         },
-      )
+      ).pipe(stopWhenRefused())
       const changes$ = concat(
         work$,
         defer(() => {
@@ -247,8 +249,9 @@ function runDeletes(
       ),
     )
   }
-  // Listing order puts a directory before its contents, so the reverse puts contents first.
-  const dirs = held.filter((a) => a.target?.kind === 'dir').reverse()
+  // Contents before their directory: a path sorts after every directory it is in (the deletes
+  // mostly come in listing order, but holdDirDeletes lets a directory's come after its contents').
+  const dirs = held.filter((a) => a.target?.kind === 'dir').sort((a, b) => compareUtf8(b.path, a.path))
   const files = held.filter((a) => a.target?.kind !== 'dir')
   const dirDeletes$ = defer(() =>
     from(dirs).pipe(

@@ -9,6 +9,8 @@ export interface Fingerprint {
   readonly version?: string
   /** A content digest, when one was known. */
   readonly hash?: string
+  /** Permission bits, where the side keeps them: a target that lists none still says what it was given. */
+  readonly mode?: number
 }
 
 /** The state of one path of a job: both sides as they were when last in sync. */

@@ -1,0 +1,138 @@
+import { chmod, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { type Backend, MemoryStateStore, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { rawClient } from './raw-client.js'
+import { testBackend } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+/** The actions a run completed, as `kind path`. */
+async function run(source: Backend, target: Backend, options: SyncOptions): Promise<string[]> {
+  const events: SyncEvent[] = await lastValueFrom(sync(source, target, options).pipe(toArray()))
+  expect(events.filter((e) => e.type === 'failed')).toEqual([])
+  return events.flatMap((e) => (e.type === 'completed' ? [`${e.action.kind} ${e.action.path}`] : []))
+}
+
+/** Every path below `dir` (directories with a trailing `/`), sorted. */
+async function tree(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true })
+  return entries
+    .map((e) => {
+      const rel = join(e.parentPath, e.name).slice(dir.length + 1)
+      return e.isDirectory() ? `${rel}/` : rel
+    })
+    .sort()
+}
+
+// What a run against S3 must keep in step although S3's listing does not show it: directories
+// (prefixes), the stored mtime of an object uploaded again with the same bytes, and a mode.
+describeS3('the engine with S3: what the listing does not show', (env) => {
+  const raw = rawClient(env)
+  const opened: Backend[] = []
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-step-'))
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    raw.destroy()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const local = (name: string): Backend => {
+    const b = createLocalBackend({ root: join(dir, name) })
+    opened.push(b)
+    return b
+  }
+  const s3 = (name: string) => {
+    const b = testBackend(env, name)
+    opened.push(b)
+    return b
+  }
+
+  describe('S3 → local mirror', () => {
+    it('removes the directories the source no longer has anything in (QA 15 #1), keeps the others', async () => {
+      const source = s3('emptied')
+      const put = (key: string, body = 'x') =>
+        raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${source.prefix}${key}`, Body: body }))
+      for (const key of ['a.txt', 'sub/b.txt', 'keep/deep/c.txt', 'mk/']) await put(key, key.endsWith('/') ? '' : 'x')
+      const target = local('dl')
+      await run(source, target, { mode: 'mirror' })
+      expect(await tree(join(dir, 'dl'))).toEqual([
+        'a.txt',
+        'keep/',
+        'keep/deep/',
+        'keep/deep/c.txt',
+        'mk/',
+        'sub/',
+        'sub/b.txt',
+      ])
+      await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${source.prefix}sub/b.txt` }))
+      await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${source.prefix}mk/` }))
+      // A tree only the target has goes too, deepest first.
+      await mkdir(join(dir, 'dl', 'xd', 'y'), { recursive: true })
+      await writeFile(join(dir, 'dl', 'xd', 'y', 'q'), 'q')
+      const done = await run(source, target, { mode: 'mirror' })
+      expect(done.sort()).toEqual([
+        'delete mk',
+        'delete sub',
+        'delete sub/b.txt',
+        'delete xd',
+        'delete xd/y',
+        'delete xd/y/q',
+      ])
+      expect(await tree(join(dir, 'dl'))).toEqual(['a.txt', 'keep/', 'keep/deep/', 'keep/deep/c.txt'])
+      expect(await run(source, target, { mode: 'mirror' })).toEqual([])
+    })
+  })
+
+  describe('local → S3 with the state store', () => {
+    it('an object uploaded again with the same bytes (its mtime lost) gets the mtime back (QA 15 #2)', async () => {
+      await mkdir(join(dir, 'st'))
+      await writeFile(join(dir, 'st', 'f'), 'data\n')
+      const when = new Date('2001-02-03T04:05:06Z')
+      await utimes(join(dir, 'st', 'f'), when, when)
+      const target = s3('same-etag')
+      const state = new MemoryStateStore()
+      expect(await run(local('st'), target, { mode: 'mirror', state })).toEqual(['copy f'])
+      // Another tool uploads the same bytes later: same ETag, no x-amz-meta-mtime. "Later" by the
+      // server's clock, past the slack the record allows the server for its own upload.
+      const key = `${target.prefix}f`
+      const [recorded] = await state.getMany(['f' as RelPath])
+      const syncedAt = recorded?.syncedAt ?? Number.NaN
+      for (let serverNow = 0; !(serverNow > syncedAt + 1000); ) {
+        await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${key}.clock`, Body: '' }))
+        const probe = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${key}.clock` }))
+        await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${key}.clock` }))
+        serverNow = probe.LastModified?.getTime() ?? Number.NaN
+        expect(serverNow).not.toBeNaN()
+      }
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: 'data\n' }))
+      expect(await run(local('st'), target, { mode: 'mirror', state })).toEqual(['touch f'])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: key }))
+      expect(Number(head.Metadata?.mtime) * 1000).toBe(when.getTime())
+      expect(await run(local('st'), target, { mode: 'mirror', state })).toEqual([])
+    })
+
+    it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
+      await mkdir(join(dir, 'md'))
+      const file = join(dir, 'md', 'secret')
+      await writeFile(file, 's\n')
+      await chmod(file, 0o600)
+      const target = s3('mode')
+      const state = new MemoryStateStore()
+      expect(await run(local('md'), target, { mode: 'mirror', state })).toEqual(['copy secret'])
+      await chmod(file, 0o640)
+      expect(await run(local('md'), target, { mode: 'mirror', state })).toEqual(['update secret'])
+      expect(await run(local('md'), target, { mode: 'mirror', state })).toEqual([])
+      await chmod(file, 0o604)
+      expect(await run(local('md'), target, { mode: 'mirror' })).toEqual(['update secret'])
+      expect(await run(target, local('md-restored'), { mode: 'mirror' })).toEqual(['copy secret'])
+      expect((await stat(join(dir, 'md-restored', 'secret'))).mode & 0o777).toBe(0o604)
+    })
+  })
+})
