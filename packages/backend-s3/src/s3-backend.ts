@@ -257,6 +257,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
           ),
         conn,
       )
+      // Nothing under the prefix: it may name an object, below which nothing can go (QA 15 #3).
+      // Asked only then (a first upload), so a re-run's listing stays its LISTs alone.
+      if (token === undefined && startAfter === undefined && !page.Contents?.length && !page.IsTruncated) {
+        await this.#refuseObjectRoot(conn)
+      }
       const encoded = page.EncodingType === 'url'
       for (const obj of page.Contents ?? []) {
         if (obj.Key === undefined) continue
@@ -517,6 +522,20 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * between: the CLI asks before it opens the job, and the engine asks again just before it lists
    * (QA S3 F7: two HEADs and LISTs per run where one of each says the same).
    */
+  /**
+   * Throws USAGE when the prefix, without its `/`, is an object: `s3://b/app.txt` as a target would
+   * put `app.txt/…` beside the object `app.txt`, a key that is both a file and a prefix, which the
+   * listing of the parent then reports on every run (the local backend refuses a file as its root too).
+   */
+  async #refuseObjectRoot(conn: Conn): Promise<void> {
+    if (this.prefix === '') return
+    const key = this.prefix.slice(0, -1)
+    if ((await this.#head(conn, key, 'list', '')) === undefined) return
+    throw new SyncError('USAGE', `${this.uri} is an object, not a prefix (a directory) that files can go below`, {
+      hint: 'Name a prefix that is not an object (e.g. its parent, or another name), or sync that one object by its parent and --include /NAME.',
+    })
+  }
+
   async rootExists(): Promise<boolean> {
     const seen = this.#rootSeenAt
     this.#rootSeenAt = undefined

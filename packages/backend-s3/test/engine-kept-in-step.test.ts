@@ -1,7 +1,7 @@
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { DeleteObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { type Backend, MemoryStateStore, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -87,6 +87,25 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       ])
       expect(await tree(join(dir, 'dl'))).toEqual(['a.txt', 'keep/', 'keep/deep/', 'keep/deep/c.txt'])
       expect(await run(source, target, { mode: 'mirror' })).toEqual([])
+    })
+  })
+
+  describe('local → S3', () => {
+    it('refuses a target prefix that is an object, writing nothing (QA 15 #3)', async () => {
+      const parent = s3('object-root')
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${parent.prefix}app.txt`, Body: 'other' }))
+      const target = testBackend(env, { prefix: `${parent.prefix}app.txt` })
+      opened.push(target)
+      await mkdir(join(dir, 'some'))
+      await writeFile(join(dir, 'some', 'a.txt'), 'a')
+      const events = await lastValueFrom(sync(local('some'), target, { mode: 'copy' }).pipe(toArray()))
+      const done = events.at(-1)
+      expect(done?.type === 'done' && done.summary.fatal).toMatchObject({
+        code: 'USAGE',
+        message: expect.stringMatching(/app\.txt is an object, not a prefix/),
+      })
+      const keys = await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: parent.prefix }))
+      expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
     })
   })
 
