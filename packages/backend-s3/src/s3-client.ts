@@ -1,4 +1,5 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
+import type { BuildMiddleware, MetadataBearer } from '@smithy/types'
 import { boundUntilAnswered } from './bound-until-answered.js'
 
 type ClientModule = typeof import('@aws-sdk/client-s3')
@@ -170,6 +171,7 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
   })
   // Read by each command when it first runs, so replacing it here applies to every request.
   client.config.requestHandler = boundUntilAnswered(client.config.requestHandler, connectTimeoutMs)
+  client.middlewareStack.add(unsignedPayload, { step: 'build', name: 'syncflowUnsignedPayload' })
   return {
     client,
     sdk,
@@ -206,4 +208,24 @@ async function detectRegion(sdk: ClientModule, base: S3ClientConfig, bucket: str
   } finally {
     probe.destroy()
   }
+}
+
+/**
+ * Signs a body as UNSIGNED-PAYLOAD where its integrity is checked otherwise: over TLS, or by the
+ * Content-MD5 the service verifies (every single PUT carries one). The SDK otherwise hashes each
+ * body with SHA-256 for the signature over plain http, and the service hashes it again to check:
+ * CPU on both ends for no more safety than the MD5 gives (a part without Content-MD5, over http,
+ * keeps its signed hash). As the AWS SDKs for Java and Go do over https.
+ */
+const unsignedPayload: BuildMiddleware<object, MetadataBearer> = (next) => async (args) => {
+  const request = args.request as { protocol?: string; body?: unknown; headers?: Record<string, string> }
+  const headers = request.headers
+  if (
+    headers !== undefined &&
+    request.body !== undefined &&
+    (request.protocol === 'https:' || headers['content-md5'] !== undefined)
+  ) {
+    headers['x-amz-content-sha256'] = 'UNSIGNED-PAYLOAD'
+  }
+  return next(args)
 }
