@@ -94,6 +94,28 @@ describeS3('the engine with S3: multipart uploads carry their MD5 from the start
     expect(proxy.counts.CREATE_MULTIPART ?? 0).toBe(0)
   })
 
+  it('by default a file of 64 MiB goes in one PUT (its ETag its MD5), and one byte more is multipart', async () => {
+    const defaults = (prefix: string): S3Backend => {
+      const b = testBackend(env, { prefix, endpoint: proxy.url })
+      opened.push(b)
+      return b
+    }
+    const mem = createMemBackend()
+    opened.push(mem)
+    const body = Buffer.alloc(64 * MiB, 7)
+    await mem.write('at.bin' as RelPath, Readable.from([body]), { size: body.length, mtimeMs: 1_600_000_000_000 })
+    const prefix = uniquePrefix(env, 'threshold')
+    proxy.reset()
+    expect(failures(await run(mem, defaults(prefix), { mode: 'copy' }))).toEqual([])
+    expect(proxy.counts.CREATE_MULTIPART ?? 0).toBe(0)
+    expect((await stored(defaults(prefix), 'at.bin')).ETag).toBe(`"${md5(body)}"`)
+    const over = Buffer.alloc(64 * MiB + 1, 7)
+    await mem.write('over.bin' as RelPath, Readable.from([over]), { size: over.length, mtimeMs: 1_600_000_000_000 })
+    proxy.reset()
+    expect(failures(await run(mem, defaults(prefix), { mode: 'copy' }))).toEqual([])
+    expect(proxy.counts).toMatchObject({ CREATE_MULTIPART: 1, COMPLETE_MULTIPART: 1 })
+  }, 120_000)
+
   it('a source without MD5s still gets md5chksum, by a server-side copy after the upload', async () => {
     const mem = createMemBackend({ capabilities: { hashes: ['sha256'] } })
     opened.push(mem)
