@@ -1,5 +1,6 @@
-import { concat, defer, EMPTY, map, type OperatorFunction, of } from 'rxjs'
+import type { OperatorFunction } from 'rxjs'
 import type { Decision } from './decide.js'
+import { mapWindows } from './map-windows.js'
 import type { PlanOutcome } from './plan.js'
 
 /** A new directory's outcome, held until something inside it is acted on. */
@@ -21,48 +22,46 @@ const NONE: Decision = { kind: 'none' }
  * directory chain.
  */
 export function deferWalkedDirs(walkedOnly: (dir: string) => boolean): OperatorFunction<PlanOutcome[], PlanOutcome[]> {
-  return (windows$) =>
-    defer(() => {
-      const held: Held[] = []
-      /** Leaves the directories `path` is not inside; those never created come out as `none`. */
-      const leave = (path: string, out: PlanOutcome[]): void => {
-        for (let top = held.at(-1); top && !path.startsWith(`${top.path}/`); top = held.at(-1)) {
-          held.pop()
-          if (top.outcome) out.push({ pair: top.outcome.pair, decision: NONE })
-        }
+  return mapWindows(() => {
+    const held: Held[] = []
+    /** Leaves the directories `path` is not inside; those never created come out as `none`. */
+    const leave = (path: string, out: PlanOutcome[]): void => {
+      for (let top = held.at(-1); top && !path.startsWith(`${top.path}/`); top = held.at(-1)) {
+        held.pop()
+        if (top.outcome) out.push({ pair: top.outcome.pair, decision: NONE })
       }
-      const windows = windows$.pipe(
-        map((window) => {
-          const out: PlanOutcome[] = []
-          for (const o of window) {
-            const path = o.pair.path as string
-            leave(path, out)
-            const d = o.decision
-            // A skip or a conflict writes nothing (a symlink the target cannot store): it is reported
-            // where it is, and creates no directory above it (QA F8), as rsync -m would not.
-            if (d.kind === 'action' && d.action.kind !== 'skip' && d.action.kind !== 'conflict') {
-              const a = d.action
-              if (a.kind === 'mkdir' && a.target === undefined && walkedOnly(path)) {
-                held.push({ path, outcome: o })
-                continue
-              }
-              // Something is done inside the held directories: they are created first, outermost first.
-              for (const h of held) {
-                if (h.outcome) out.push(h.outcome)
-                h.outcome = undefined
-              }
+    }
+    return {
+      step(window) {
+        const out: PlanOutcome[] = []
+        for (const o of window) {
+          const path = o.pair.path as string
+          leave(path, out)
+          const d = o.decision
+          // A skip or a conflict writes nothing (a symlink the target cannot store): it is reported
+          // where it is, and creates no directory above it (QA F8), as rsync -m would not.
+          if (d.kind === 'action' && d.action.kind !== 'skip' && d.action.kind !== 'conflict') {
+            const a = d.action
+            if (a.kind === 'mkdir' && a.target === undefined && walkedOnly(path)) {
+              held.push({ path, outcome: o })
+              continue
             }
-            out.push(o)
+            // Something is done inside the held directories: they are created first, outermost first.
+            for (const h of held) {
+              if (h.outcome) out.push(h.outcome)
+              h.outcome = undefined
+            }
           }
-          return out
-        }),
-      )
+          out.push(o)
+        }
+        return out
+      },
       // The listing ended: what is still held was never needed.
-      const rest = defer(() => {
+      flush() {
         const out: PlanOutcome[] = []
         leave('', out)
-        return out.length > 0 ? of(out) : EMPTY
-      })
-      return concat(windows, rest)
-    })
+        return out
+      },
+    }
+  })
 }

@@ -1,5 +1,6 @@
-import { concat, defer, EMPTY, map, type OperatorFunction, of } from 'rxjs'
+import type { OperatorFunction } from 'rxjs'
 import type { Decision } from './decide.js'
+import { mapWindows } from './map-windows.js'
 import type { PlanOutcome } from './plan.js'
 
 /** A target directory's planned delete, held until its subtree has been seen. */
@@ -31,36 +32,34 @@ function isDirDelete(o: PlanOutcome): boolean {
  * Memory: one held outcome per level of the current directory chain.
  */
 export function holdDirDeletes(): OperatorFunction<PlanOutcome[], PlanOutcome[]> {
-  return (windows$) =>
-    defer(() => {
-      const held: Held[] = []
-      /** Leaves the held directories `path` is not inside: each goes out as its delete, or as `none`. */
-      const leave = (path: string, out: PlanOutcome[]): void => {
-        for (let top = held.at(-1); top && !path.startsWith(`${top.path}/`); top = held.at(-1)) {
-          held.pop()
-          out.push(top.listed ? { pair: top.outcome.pair, decision: NONE } : top.outcome)
-        }
+  return mapWindows(() => {
+    const held: Held[] = []
+    /** Leaves the held directories `path` is not inside: each goes out as its delete, or as `none`. */
+    const leave = (path: string, out: PlanOutcome[]): void => {
+      for (let top = held.at(-1); top && !path.startsWith(`${top.path}/`); top = held.at(-1)) {
+        held.pop()
+        out.push(top.listed ? { pair: top.outcome.pair, decision: NONE } : top.outcome)
       }
-      const windows = windows$.pipe(
-        map((window) => {
-          const out: PlanOutcome[] = []
-          for (const o of window) {
-            leave(o.pair.path as string, out)
-            // What is still held now are the directories this path is inside.
-            // (Marked together, so when the innermost is marked, all are.)
-            if (o.pair.source !== undefined && held.at(-1)?.listed === false) for (const h of held) h.listed = true
-            if (isDirDelete(o)) held.push({ path: o.pair.path as string, outcome: o, listed: false })
-            else out.push(o)
-          }
-          return out
-        }),
-      )
+    }
+    return {
+      step(window) {
+        const out: PlanOutcome[] = []
+        for (const o of window) {
+          leave(o.pair.path as string, out)
+          // What is still held now are the directories this path is inside.
+          // (Marked together, so when the innermost is marked, all are.)
+          if (o.pair.source !== undefined && held.at(-1)?.listed === false) for (const h of held) h.listed = true
+          if (isDirDelete(o)) held.push({ path: o.pair.path as string, outcome: o, listed: false })
+          else out.push(o)
+        }
+        return out
+      },
       // The listings ended: what is still held had nothing from the source inside it.
-      const rest = defer(() => {
+      flush() {
         const out: PlanOutcome[] = []
         leave('', out)
-        return out.length > 0 ? of(out) : EMPTY
-      })
-      return concat(windows, rest)
-    })
+        return out
+      },
+    }
+  })
 }
