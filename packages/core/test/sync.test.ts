@@ -375,21 +375,40 @@ describe('sync (mirror)', () => {
     const events = await run(src, dst, { concurrency: 2 })
     const s = done(events)
     expect(s.fatal).toMatchObject({ code: 'AUTH', hint: 'read-only key' })
+    // The third refusal holds new transfers; the one still in flight (concurrency 2) is refused too.
     expect(s.fatal?.message).toBe(
-      'stopped: 3 transfers in a row were refused for credentials, none accepted (the first: AccessDenied)',
+      'stopped: 4 transfers in a row were refused for credentials, none accepted (the first: AccessDenied)',
     )
     // Each refusal is reported, then the stop (a transfer-stage failure, not a listing one).
     const failed = events.filter((e) => e.type === 'failed')
-    expect(failed.map((e) => e.error.message)).toEqual([
-      'AccessDenied',
-      'AccessDenied',
-      'AccessDenied',
-      s.fatal?.message,
-    ])
+    expect(failed.map((e) => e.error.message)).toEqual([...Array(4).fill('AccessDenied'), s.fatal?.message])
     expect(failed.at(-1)).toMatchObject({ stage: 'transfer', path: '' })
     // Not one request per file, and no delete after it.
     expect(attempts).toBeLessThan(10)
     expect(await snapshot(dst)).toEqual({ gone: 'old' })
+  })
+
+  it('a transfer in flight when the refusals add up that then goes through keeps the run going (QA 16 F3)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'a/slow': 'allowed', 'b/1': '1', 'b/2': '2', 'b/3': '3', 'b/4': '4', 'b/5': '5' })
+    let release = (): void => {}
+    const slow = new Promise<undefined>((resolve) => {
+      release = () => resolve(undefined)
+    })
+    let refused = 0
+    onWrite(dst, (p) => {
+      if (p === 'a/slow') return slow
+      refused++
+      if (refused === 3) setImmediate(release)
+      return new SyncError('AUTH', 'denied by policy')
+    })
+    const events = await run(src, dst, { concurrency: 2 })
+    const s = done(events)
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 5, done: { copy: 1 } })
+    const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
+    expect(Object.fromEntries(files)).toEqual({ 'a/slow': 'allowed' })
   })
 
   it('once a transfer went through, a refused one is the failure of that item alone', async () => {

@@ -1,4 +1,3 @@
-import { concat, type MonoTypeOperatorFunction, mergeMap, type Observable, of, throwError } from 'rxjs'
 import { SyncError } from '../errors/sync-error.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 
@@ -7,47 +6,63 @@ export const REFUSALS_BEFORE_STOP = 3
 
 const stopped = new WeakSet<object>()
 
-/** True when `err` is the error `stopWhenRefused` ended a run with (a transfer-stage failure, not a listing one). */
+/** True when `err` is the error a `RefusalStop` ended a run with (a transfer-stage failure, not a listing one). */
 export function isRefusalStop(err: unknown): boolean {
   return typeof err === 'object' && err !== null && stopped.has(err)
 }
 
 /**
- * Ends the run with a fatal AUTH error when the first `limit` actions that failed were all refused
- * for credentials (AUTH: read-only keys, a bucket policy without PutObject) and none has been
- * done: every other one would be refused too, one request and one printed failure each (QA 15 #6:
- * 2,800 uploads refused one by one, then exit 1, where a credentials problem is exit 2). Once one
- * action went through, a refusal is that item's failure (a policy may deny one prefix). What is
- * in flight is abandoned as on an interrupt: nothing half-written stays, and nothing is deleted.
+ * Decides when a run stops because its transfers are refused for credentials (AUTH: read-only
+ * keys, a bucket policy without PutObject): once the first `limit` failures are all refusals and
+ * no action has been done, every other one would be refused too, one request and one printed
+ * failure each (QA 15 #6: 2,800 uploads refused one by one, then exit 1, where a credentials
+ * problem is exit 2). Then `transfer` starts nothing more (`held`) and lets what is in flight
+ * settle: one of those done after all (a policy that allows one prefix, a slow upload that was
+ * accepted: QA 16 F3) lifts the hold for good and the refusals stay the failures of their items;
+ * none done, and `idle` gives the fatal error. Nothing is deleted after it.
  */
-export function stopWhenRefused(limit = REFUSALS_BEFORE_STOP): MonoTypeOperatorFunction<SyncEvent> {
-  return (events$) => {
-    let done = 0
-    let refused = 0
-    let first: FailedEvent | undefined
-    return events$.pipe(
-      mergeMap((e): Observable<SyncEvent> => {
-        // (A directory made says nothing about the other side: an S3 source refusing every read.)
-        if (e.type === 'completed' && !e.dryRun && e.action.kind !== 'mkdir') done++
-        if (e.type !== 'failed' || e.error.code !== 'AUTH' || done > 0) return of(e)
-        first ??= e
-        refused++
-        if (refused < limit) return of(e)
-        const error = new SyncError(
-          'AUTH',
-          `stopped: ${refused} transfers in a row were refused for credentials, none accepted (the first: ${first.error.message})`,
-          {
-            hint:
-              first.error.hint ??
-              'Check that the credentials in use may write there (a read-only key or a bucket policy refuses it).',
-          },
-        )
-        stopped.add(error)
-        return concat(
-          of(e),
-          throwError(() => error),
-        )
-      }),
+export class RefusalStop {
+  #done = 0
+  #refused = 0
+  #first: FailedEvent | undefined
+  #holding = false
+
+  constructor(readonly limit = REFUSALS_BEFORE_STOP) {}
+
+  /** Notes an event of the transfers. */
+  saw(e: SyncEvent): void {
+    // (A directory made says nothing about the other side: an S3 source refusing every read.)
+    if (e.type === 'completed' && !e.dryRun && e.action.kind !== 'mkdir') this.#done++
+    if (e.type !== 'failed' || e.error.code !== 'AUTH' || this.#done > 0) return
+    this.#first ??= e
+    this.#refused++
+    if (this.#refused >= this.limit) this.#holding = true
+  }
+
+  /** True while no new action may start: the run may be about to stop. */
+  held(): boolean {
+    return this.#holding
+  }
+
+  /** Nothing is in flight any more while held: the error to stop with, or undefined to go on. */
+  idle(): SyncError | undefined {
+    this.#holding = false
+    const first = this.#first
+    if (this.#done > 0 || first === undefined) {
+      // Something went through: refusals are per item from now on.
+      this.#refused = Number.NEGATIVE_INFINITY
+      return undefined
+    }
+    const error = new SyncError(
+      'AUTH',
+      `stopped: ${this.#refused} transfers in a row were refused for credentials, none accepted (the first: ${first.error.message})`,
+      {
+        hint:
+          first.error.hint ??
+          'Check that the credentials in use may write there (a read-only key or a bucket policy refuses it).',
+      },
     )
+    stopped.add(error)
+    return error
   }
 }

@@ -6,7 +6,7 @@ import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
-import { stopWhenRefused } from './stop-when-refused.js'
+import { RefusalStop } from './stop-when-refused.js'
 
 /** Options of `transfer`. */
 export interface TransferOptions extends ExecuteOptions {
@@ -92,11 +92,13 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       // mode set then pulled write permission from under them (tried: renames failed with EACCES).
       const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
       const small = opts.smallConcurrency ?? 0
+      const refusals = new RefusalStop()
       const work$ = runLanes(
         actions$,
         {
           ...(small > concurrency ? { small, isSmall: isSmallTransfer } : {}),
           concurrency,
+          gate: refusals,
         },
         (action, emit, done) => {
           if (action.kind === 'delete') {
@@ -118,6 +120,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             {},
             {
               next: (e) => {
+                refusals.saw(e)
                 if (e.type === 'failed') {
                   if (IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
                     clashes.push({ action, failed: e })
@@ -142,7 +145,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             settled(action)
           }
         },
-      ).pipe(stopWhenRefused())
+      )
       const changes$ = concat(
         work$,
         defer(() => {
@@ -289,6 +292,11 @@ interface Lanes {
   readonly concurrency: number
   readonly small?: number
   readonly isSmall?: (a: Action) => boolean
+  /**
+   * While `held()`, no action starts (they queue); once nothing runs, `idle()` says whether to go
+   * on (undefined) or end with its error (see RefusalStop).
+   */
+  readonly gate?: { held(): boolean; idle(): Error | undefined }
 }
 
 /**
@@ -316,6 +324,7 @@ function runLanes(
     const lane = (limit: number): Lane => ({ limit, active: 0, queue: [], head: 0, draining: false })
     const main = lane(lanes.concurrency)
     const wide = lanes.small !== undefined ? lane(lanes.small) : undefined
+    const gate = lanes.gate
     const running = new Set<() => void>()
     let sourceDone = false
     let closed = false
@@ -333,7 +342,7 @@ function runLanes(
     const drain = (lane: Lane): void => {
       if (lane.draining) return
       lane.draining = true
-      while (!closed && lane.active < lane.limit && lane.head < lane.queue.length) {
+      while (!closed && !gate?.held() && lane.active < lane.limit && lane.head < lane.queue.length) {
         const next = lane.queue[lane.head] as Action
         lane.queue[lane.head++] = undefined as unknown as Action
         if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
@@ -354,16 +363,32 @@ function runLanes(
         if (cancel) running.delete(cancel)
         lane.active--
         if (closed) return
+        if (gate?.held()) {
+          if (main.active > 0 || (wide?.active ?? 0) > 0) return
+          const err = gate.idle()
+          if (err !== undefined) {
+            closed = true
+            sub?.unsubscribe()
+            subscriber.error(err)
+            return
+          }
+          if (wide) drain(wide)
+          drain(main)
+          checkComplete()
+          return
+        }
         drain(lane)
         checkComplete()
       }
       cancel = start(action, emit, done)
       if (cancel && !finished) running.add(cancel)
     }
-    const sub = actions$.subscribe({
+    // (Assigned once subscribed; an action over at once may end the run before that.)
+    let sub: { unsubscribe(): void } | undefined
+    sub = actions$.subscribe({
       next: (action) => {
         const lane = wide && lanes.isSmall?.(action) ? wide : main
-        if (lane.active < lane.limit && !lane.draining) run(lane, action)
+        if (!gate?.held() && lane.active < lane.limit && !lane.draining) run(lane, action)
         else lane.queue.push(action)
       },
       error: (err: unknown) => {
@@ -377,7 +402,7 @@ function runLanes(
     })
     return () => {
       closed = true
-      sub.unsubscribe()
+      sub?.unsubscribe()
       for (const cancel of [...running]) cancel()
       running.clear()
     }
