@@ -540,7 +540,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const key = this.prefix.slice(0, -1)
     if ((await this.#head(conn, key, 'list', '')) === undefined) return
     throw new SyncError('USAGE', `${this.uri} is an object, not a prefix (a directory) that files can go below`, {
-      hint: 'Name a prefix that is not an object (e.g. its parent, or another name), or sync that one object by its parent and --include /NAME.',
+      hint: 'No files can go below an object: name another prefix (as a source, that one object is synced by its parent and --include /NAME).',
     })
   }
 

@@ -35,6 +35,18 @@ describe('guardDeletes', () => {
     expect(guardDeletes({ ...base, maxDelete: { percent: 5 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...base, maxDelete: { percent: 4.9 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
   })
+  // QA 16 F5: one file and five emptied directories were "6 deletes (300.0% of the target)".
+  it('counts file deletes against --max-delete, not the directories that go with them, yet holds all back', () => {
+    const emptied = { ...base, deletes: 6, dirDeletes: 5, targetFiles: 2, sourceFiles: 1 }
+    expect(guardDeletes({ ...emptied, maxDelete: { percent: 50 } })).toEqual({ allowed: true })
+    expect(guardDeletes({ ...emptied, maxDelete: { percent: 49 } })).toMatchObject({
+      allowed: false,
+      reason: '1 deletes (50.0% of the target) exceed --max-delete 49%: none run',
+    })
+    expect(guardDeletes({ ...emptied, maxDelete: { count: 1 } })).toEqual({ allowed: true })
+    expect(guardDeletes({ ...emptied, maxDelete: { count: 0 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
+    expect(guardDeletes({ ...emptied, listingErrors: 1 })).toMatchObject({ allowed: false, code: 'DELETES_SUPPRESSED' })
+  })
   // QA 12 #1: a watch cycle lists only its changed paths, so its percentage is of a count given to it.
   it('measures a percentage against a given target file count, and holds every delete back when it is unknown', () => {
     // 5 deletes among the cycle's 5 listed files are 5% of the 100 files the target holds.

@@ -65,14 +65,23 @@ const CLOCK_SLACK_MS = 1000
  * trusted, and is compared.
  */
 export function recordMatches(record: StateRecord, s: Entry, t: Entry, ctx: DecideContext): boolean {
-  const writtenSince = (backend: Backend, e: Entry): boolean =>
-    !backend.capabilities.listMtime && e.mtimeMs > record.syncedAt + CLOCK_SLACK_MS
-  return (
-    matchesFingerprint(record.source, s) &&
-    matchesFingerprint(record.target, t) &&
-    !writtenSince(ctx.source, s) &&
-    !writtenSince(ctx.target, t)
-  )
+  return sideMatches(record, record.source, s, ctx.source) && sideMatches(record, record.target, t, ctx.target)
+}
+
+/** One side of `recordMatches`. */
+function sideMatches(record: StateRecord, fp: Fingerprint, e: Entry, backend: Backend): boolean {
+  const writtenSince = !backend.capabilities.listMtime && e.mtimeMs > record.syncedAt + CLOCK_SLACK_MS
+  return matchesFingerprint(fp, e) && !writtenSince
+}
+
+/**
+ * The target's mode: listed, or, where its listing has none (S3), the one the last run gave it,
+ * if the record says the target is still that write (the source may have changed: a chmod, which
+ * changes a local file's version, QA 16 F8).
+ */
+function targetMode(record: StateRecord | undefined, t: Entry, ctx: DecideContext): number | undefined {
+  if (t.mode !== undefined || record === undefined) return t.mode
+  return sideMatches(record, record.target, t, ctx.target) ? record.target.mode : undefined
 }
 
 /** True when `entry` still looks as it did when `fp` was taken (version decides where both have one). */
@@ -86,8 +95,9 @@ export function matchesFingerprint(fp: Fingerprint, entry: Entry): boolean {
 export function wantsState(pair: EntryPair, ctx: DecideContext): boolean {
   const { source: s, target: t } = pair
   if (!s || !t || s.kind !== 'file' || t.kind !== 'file') return false
-  // (--checksum decides by content, never by a record: no lookup.)
-  if (ctx.compare !== 'size-mtime' || s.size !== t.size) return false
+  // (--checksum decides by content, never by a record: no lookup. --size-only looks one up for
+  // the mode a listing without modes lacks: QA 16 F8.)
+  if (ctx.compare === 'checksum' || s.size !== t.size) return false
   return !ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime
 }
 
@@ -213,10 +223,10 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   if (record && ctx.compare !== 'checksum' && recordMatches(record, s, t, ctx)) {
     // A target that lists no modes (S3) still has the one the last run gave it (QA 15 #7: a chmod
     // was never carried to S3).
-    return unchangedUnlessMode(ctx, path, s, t, t.mode ?? record.target.mode)
+    return unchangedUnlessMode(ctx, path, s, t, targetMode(record, t, ctx))
   }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
-  if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t)
+  if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t, targetMode(record, t, ctx))
   // The rest needs real mtimes (a stat where the listing lacks them) or a hash: decideWithIo.
   if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return undefined
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) return undefined
@@ -240,13 +250,14 @@ async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContex
     if (same === false) return update(path, s, t, `${ctx.hashAlgo} differs`)
     if (same === true) {
       return mtimeEqual
-        ? unchangedUnlessMode(ctx, path, s, tm)
+        ? unchangedUnlessMode(ctx, path, sm, tm)
         : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
     }
     ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
   }
-  // (The stat gives the mode a listing may lack, and the record keeps it.)
-  if (mtimeEqual) return unchangedUnlessMode(ctx, path, s, tm)
+  // The stats give the modes a listing may lack (S3 keeps one in metadata), and the record keeps
+  // them: a chmod is carried from S3 too (QA 16 F2).
+  if (mtimeEqual) return unchangedUnlessMode(ctx, path, sm, tm)
   if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t, true)
   if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')

@@ -5,6 +5,12 @@ import type { NoticeCode } from '../model/sync-event.js'
 /** What the delete guard looks at, once all transfers have finished. */
 export interface DeleteGuardInput {
   readonly deletes: number
+  /**
+   * Of `deletes`, those of directories: held back with the rest, but not counted against
+   * `--max-delete`, which counts files as the target's file count does (QA 16 F5: one file and
+   * five emptied directories read as "6 deletes (300% of the target)"). [0]
+   */
+  readonly dirDeletes?: number
   /** Files (not directories) the target listed. */
   readonly targetFiles: number
   /** Files the source listed (the filters applied). */
@@ -81,10 +87,11 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
     }
   }
   const max = input.maxDelete
-  if (max && 'count' in max && n > max.count) {
-    return { allowed: false, code: 'MAX_DELETE', reason: `${n} deletes exceed --max-delete ${max.count}: none run` }
+  const files = n - (input.dirDeletes ?? 0)
+  if (max && 'count' in max && files > max.count) {
+    return { allowed: false, code: 'MAX_DELETE', reason: `${files} deletes exceed --max-delete ${max.count}: none run` }
   }
-  if (max && 'percent' in max) return percentVerdict(n, input.targetFiles, max)
+  if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max)
   return { allowed: true }
 }
 

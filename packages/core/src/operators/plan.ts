@@ -96,7 +96,10 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           for (const { pair, decision } of outcomes) {
             if (decision.kind !== 'unchanged' || !records.has(pair.path)) continue
             const rec = records.get(pair.path)
-            if (rec && recordMatches(rec, decision.source, decision.target, opts)) continue
+            // Against the entries as listed (a stat has the stored mtime, not the upload time a
+            // record is stamped against): one found unchanged after a re-upload is stamped again,
+            // so that the next run trusts it without a stat (QA 16 F1).
+            if (rec && pair.source && pair.target && recordMatches(rec, pair.source, pair.target, opts)) continue
             fresh.push([
               pair.path,
               { source: fingerprintOf(decision.source), target: fingerprintOf(decision.target), syncedAt: Date.now() },

@@ -231,6 +231,7 @@ function runDeletes(
       }
     : guardDeletes({
         deletes: held.length,
+        dirDeletes: held.filter((a) => a.target?.kind === 'dir').length,
         sourceFiles: facts.sourceFiles,
         ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
         targetFiles: facts.targetFiles,
