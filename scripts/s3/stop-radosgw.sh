@@ -2,12 +2,21 @@
 # Stops a cluster started by start-radosgw.sh: signals the PIDs it recorded (radosgw first, then
 # the osd, then the mon), waits for them to exit (SIGKILL after 20 s), and removes the directory.
 #
-# Usage: stop-radosgw.sh [--keep] DIR     (--keep: leave the directory, e.g. to read the logs)
+# Usage: stop-radosgw.sh [--keep] [--dir] DIR   (--keep: leave the directory, e.g. to read the logs;
+#        --dir as start-radosgw.sh takes it)
 set -uo pipefail
 
 KEEP=0
-if [ "${1:-}" = --keep ]; then KEEP=1; shift; fi
-DIR=${1:-${RADOSGW_DIR:-}}
+DIR=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --keep) KEEP=1 ;;
+    --dir) DIR=${2:-}; shift ;;
+    *) DIR=$1 ;;
+  esac
+  shift
+done
+DIR=${DIR:-${RADOSGW_DIR:-}}
 if [ -z "$DIR" ] || [ ! -f "$DIR/pids" ]; then
   echo "stop-radosgw: no cluster directory given (or no $DIR/pids)" >&2
   exit 2
