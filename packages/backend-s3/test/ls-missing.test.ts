@@ -41,5 +41,8 @@ describeS3('syncflow ls of a missing S3 location (the built CLI)', (env) => {
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/does not exist/)
     expect(r.stderr).not.toMatch(/bucket .* does not exist/)
+    // The hint is about a prefix, not about bare local paths (QA 16 F9).
+    expect(r.stderr).toMatch(/no key starts with that prefix/)
+    expect(r.stderr).not.toMatch(/bare path/)
   })
 })

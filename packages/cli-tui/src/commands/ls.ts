@@ -38,9 +38,11 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         // The backend's own account, where it has a more precise one (a missing S3 bucket: QA 12 #8).
         await explainMissing(backend, controller.signal)
         throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
-          hint: isBuiltinLocation(location)
-            ? 'Check the path or URI (a bare path is a local directory).'
-            : 'Check the location: its plugin found nothing there.',
+          hint: !isBuiltinLocation(location)
+            ? 'Check the location: its plugin found nothing there.'
+            : location.startsWith('s3://')
+              ? 'Check the bucket and prefix: no key starts with that prefix (`syncflow ls s3://BUCKET` lists the top).'
+              : 'Check the path or URI (a bare path is a local directory).',
         })
       }
       const onError = (error: SyncError): void => {
