@@ -592,6 +592,74 @@ describe('sync (mirror)', () => {
   })
 })
 
+// QA 16 F6: a target directory holding only excluded (kept) files was planned away: `sync` skipped
+// its delete ("directory not empty") on every run, `check` reported it, exit 1, forever.
+describe('target directories holding excluded files', () => {
+  it('are not planned away; the rest of a target-only tree is', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { keep: 'k' })
+    await seed(dst, {
+      keep: 'k',
+      'only-excl/e.log': 'l',
+      'mixed/e.log': 'l',
+      'mixed/gone.txt': 'g',
+      'a/b/c/deep.log': 'l',
+      'a/b/c/x.txt': 'x',
+      'a/other/y.txt': 'y',
+      'plain/z.txt': 'z',
+      'zz/e.log': 'l',
+    })
+    const filter = createPathFilter({ exclude: ['*.log'] })
+    const checked = await lastValueFrom(check(src, dst, { mode: 'mirror', filter }).pipe(toArray()))
+    const planned = (events: SyncEvent[]) =>
+      events.flatMap((e) => (e.type === 'planned' ? [`${e.action.kind} ${e.action.path}`] : [])).sort()
+    const want = [
+      'delete a/b/c/x.txt',
+      'delete a/other',
+      'delete a/other/y.txt',
+      'delete mixed/gone.txt',
+      'delete plain',
+      'delete plain/z.txt',
+    ]
+    expect(planned(checked)).toEqual(want)
+    const events = await run(src, dst, { filter })
+    expect(planned(events)).toEqual(want)
+    expect(events.filter((e) => e.type === 'skipped')).toEqual([])
+    expect(done(events)).toMatchObject({ failed: 0, skipped: 0 })
+    expect(Object.keys(await snapshot(dst)).sort()).toEqual(
+      [
+        'a',
+        'a/b',
+        'a/b/c',
+        'a/b/c/deep.log',
+        'keep',
+        'mixed',
+        'mixed/e.log',
+        'only-excl',
+        'only-excl/e.log',
+        'zz',
+        'zz/e.log',
+      ].sort(),
+    )
+    const again = await lastValueFrom(check(src, dst, { mode: 'mirror', filter }).pipe(toArray()))
+    expect(planned(again)).toEqual([])
+    // --delete-excluded takes them all.
+    await run(src, dst, { filter, deleteExcluded: true })
+    expect(Object.keys(await snapshot(dst))).toEqual(['keep'])
+  })
+
+  it('from a source without directories (S3) too', async () => {
+    const src = createMemBackend({ capabilities: { emptyDirs: false } })
+    const dst = createMemBackend()
+    await seed(src, { 'kept/a': 'a' })
+    await seed(dst, { 'kept/a': 'a', 'kept/e.log': 'l', 'gone/e.log': 'l', 'gone/b': 'b', 'empty/c': 'c' })
+    const events = await run(src, dst, { filter: createPathFilter({ exclude: ['*.log'] }) })
+    expect(done(events)).toMatchObject({ failed: 0, skipped: 0 })
+    expect(Object.keys(await snapshot(dst)).sort()).toEqual(['gone', 'gone/e.log', 'kept', 'kept/a', 'kept/e.log'])
+  })
+})
+
 describe('sync invariants (property)', () => {
   const name = fc.constantFrom('a', 'b', 'c', 'a b', 'é', 'e\u0301', '\u{1F600}', 'Z')
   const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))

@@ -23,6 +23,7 @@ import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff, failedListingSide, markListingSide } from '../operators/diff.js'
+import { ExcludedTrail } from '../operators/excluded-trail.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
@@ -228,6 +229,12 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       cleanUp: !dryRun,
     }
     const filter = options.filter
+    // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns
+    // where they are, so that a directory holding one is not planned away.
+    const excludedTargets =
+      options.mode === 'mirror' && !(options.deleteExcluded ?? false) && filter !== undefined && !filter.empty
+        ? new ExcludedTrail()
+        : undefined
     const walkedOnly =
       filter?.walkedOnly && !filter.empty ? (dir: string) => filter.walkedOnly!(dir as RelPath) : undefined
     // listSide's checks, applied by the merge-join itself (one async step per entry fewer).
@@ -240,12 +247,16 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
           // A source filtered to nothing is said to be that by the delete guard, not "empty".
           onExcluded: () => void facts.sourceExcluded++,
         }),
-        admitTarget: listedEntryCheck(target, targetListOpts),
+        admitTarget: listedEntryCheck(
+          target,
+          excludedTargets ? { ...targetListOpts, onExcluded: (e) => excludedTargets.push(e) } : targetListOpts,
+        ),
       }),
     ).pipe(
       planWindows({
         ...ctx,
         ...(options.state ? { state: options.state } : {}),
+        ...(excludedTargets ? { excludedTargets } : {}),
         recordUnchanged: !dryRun,
         concurrency,
       }),

@@ -16,7 +16,7 @@ export interface ListSideOptions {
   readonly onError: (error: SyncError) => void
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Called for each entry the filter leaves out (`listedEntryCheck`). */
-  readonly onExcluded?: () => void
+  readonly onExcluded?: (entry: Entry) => void
   /** The target of a run that writes: the backend may clean up its own leftovers (`ListOptions.cleanUp`). [false] */
   readonly cleanUp?: boolean
   readonly signal?: AbortSignal
@@ -94,7 +94,7 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
     }
     previous = entry
     if (useFilter && filter.isExcluded(entry.path, entry.kind)) {
-      opts.onExcluded?.()
+      opts.onExcluded?.(entry)
       return false
     }
     return true

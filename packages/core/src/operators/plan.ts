@@ -13,6 +13,7 @@ import {
   wantsState,
 } from './decide.js'
 import type { EntryPair } from './diff.js'
+import type { ExcludedTrail } from './excluded-trail.js'
 import { holdDirDeletes } from './hold-dir-deletes.js'
 
 /** Options of `plan`. */
@@ -25,6 +26,11 @@ export interface PlanOptions extends DecideContext {
   readonly windowSize?: number
   /** Decisions that need I/O (stat, hash) run at once within a window. [8] */
   readonly concurrency?: number
+  /**
+   * The target's excluded entries (kept), fed by its listing: a directory holding one is not
+   * planned away (see holdDirDeletes). [none]
+   */
+  readonly excludedTargets?: ExcludedTrail
 }
 
 /** A pair with its decision (or the error that prevented one). */
@@ -109,7 +115,10 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
         }
         return outcomes
       }),
-      // A source that lists no directories has one wherever it lists something inside it.
-      opts.mode === 'mirror' && !opts.source.capabilities.emptyDirs ? holdDirDeletes() : identity,
+      // A source that lists no directories has one wherever it lists something inside it; a target
+      // directory holding excluded entries stays.
+      opts.mode === 'mirror' && (!opts.source.capabilities.emptyDirs || opts.excludedTargets)
+        ? holdDirDeletes(opts.excludedTargets)
+        : identity,
     )
 }
