@@ -37,6 +37,30 @@ describe('pollChanges', () => {
     expect(ts.actions.length).toBe(0)
   })
 
+  // QA 16 F4: from an S3 source, a prefix emptied while watching stayed in the mirror until the next rescan.
+  it('finds a directory gone when a listing without directories lists nothing below it any more', () => {
+    const ts = newScheduler()
+    const listings: Entry[][] = [
+      [file('a/b/2', 1), file('a/k', 1), file('x/y/z', 1)],
+      [file('a/k', 1), file('x/y/z', 1)],
+      [file('a/k', 1)],
+    ]
+    ts.run(({ expectObservable }) => {
+      let i = 0
+      const list = () => of(...(listings[Math.min(i++, listings.length - 1)] ?? []))
+      expectObservable(pollChanges(list, { intervalMs: 100, scheduler: ts }), '^ 250ms !').toBe(
+        '100ms (rb) 96ms (zxy)',
+        {
+          r: { type: 'remove', path: 'a/b/2' },
+          b: { type: 'remove', path: 'a/b' },
+          z: { type: 'remove', path: 'x/y/z' },
+          y: { type: 'remove', path: 'x' },
+          x: { type: 'remove', path: 'x/y' },
+        },
+      )
+    })
+  })
+
   it('reads nothing as removed from a listing that could not read some paths, until one without errors', () => {
     const ts = newScheduler()
     const locked = new SyncError('PERMISSION', 'EACCES', { op: 'local.list', path: 'locked' })

@@ -60,6 +60,7 @@ export function pollChanges(
   const { intervalMs = 2000, scheduler = asyncScheduler } = opts
   return defer(() => {
     let previous: Map<string, string> | undefined
+    let previousDirs: Set<string> = new Set()
     interface Listing {
       readonly now: Map<string, string>
       readonly errors: readonly SyncError[]
@@ -81,6 +82,9 @@ export function pollChanges(
         if (before !== undefined && errors.some(listingErrorHoldsDeletes))
           for (const [path, fp] of before) if (!now.has(path)) now.set(path, fp)
         previous = now
+        const beforeDirs = previousDirs
+        const dirs = impliedDirs(now.keys())
+        previousDirs = dirs
         opts.onListed?.(errors)
         if (before === undefined) {
           opts.onReady?.()
@@ -93,8 +97,29 @@ export function pollChanges(
         for (const path of before.keys()) {
           if (!now.has(path)) changes.push({ type: 'remove', path: path as Change['path'] })
         }
+        // A listing without directories (S3) has one wherever it lists something below it: one it
+        // lists nothing below any more is gone too, so that the cycle removes it from the mirror
+        // now, not at the next full pass (QA 16 F4). (Listed directories are compared above.)
+        for (const dir of beforeDirs) {
+          if (!dirs.has(dir) && !before.has(dir) && !now.has(dir))
+            changes.push({ type: 'remove', path: dir as Change['path'] })
+        }
         return changes
       }),
     )
   })
+}
+
+/** The directories the paths lie in (each ancestor once). Memory: one per directory. */
+function impliedDirs(paths: Iterable<string>): Set<string> {
+  const dirs = new Set<string>()
+  for (const p of paths) {
+    for (let i = p.lastIndexOf('/'); i > 0; i = p.lastIndexOf('/', i - 1)) {
+      const dir = p.slice(0, i)
+      // Its own ancestors came with it.
+      if (dirs.has(dir)) break
+      dirs.add(dir)
+    }
+  }
+  return dirs
 }
