@@ -48,7 +48,7 @@ describe('pollChanges', () => {
     ts.run(({ expectObservable }) => {
       let i = 0
       const list = () => of(...(listings[Math.min(i++, listings.length - 1)] ?? []))
-      expectObservable(pollChanges(list, { intervalMs: 100, scheduler: ts }), '^ 250ms !').toBe(
+      expectObservable(pollChanges(list, { intervalMs: 100, scheduler: ts, impliedDirs: true }), '^ 250ms !').toBe(
         '100ms (rb) 96ms (zxy)',
         {
           r: { type: 'remove', path: 'a/b/2' },

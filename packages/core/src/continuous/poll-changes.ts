@@ -35,6 +35,12 @@ export interface PollOptions {
    * one. Without it, a failed listing ends the stream with its error.
    */
   readonly retryDelay?: (error: unknown, attempt: number) => ObservableInput<unknown>
+  /**
+   * The listing has no directories (S3: a prefix is one wherever something is listed below it):
+   * a directory nothing is listed below any more is reported removed too. Off for listings that
+   * give their directories (they are compared as entries), which then pay nothing for it. [false]
+   */
+  readonly impliedDirs?: boolean
 }
 
 /** What tells two listings of a path apart. */
@@ -83,7 +89,7 @@ export function pollChanges(
           for (const [path, fp] of before) if (!now.has(path)) now.set(path, fp)
         previous = now
         const beforeDirs = previousDirs
-        const dirs = impliedDirs(now.keys())
+        const dirs = opts.impliedDirs ? impliedDirs(now.keys()) : previousDirs
         previousDirs = dirs
         opts.onListed?.(errors)
         if (before === undefined) {
@@ -97,9 +103,8 @@ export function pollChanges(
         for (const path of before.keys()) {
           if (!now.has(path)) changes.push({ type: 'remove', path: path as Change['path'] })
         }
-        // A listing without directories (S3) has one wherever it lists something below it: one it
-        // lists nothing below any more is gone too, so that the cycle removes it from the mirror
-        // now, not at the next full pass (QA 16 F4). (Listed directories are compared above.)
+        // A directory nothing is listed below any more is gone too, so that the cycle removes it
+        // from the mirror now, not at the next full pass (QA 16 F4).
         for (const dir of beforeDirs) {
           if (!dirs.has(dir) && !before.has(dir) && !now.has(dir))
             changes.push({ type: 'remove', path: dir as Change['path'] })

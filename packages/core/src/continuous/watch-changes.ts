@@ -161,6 +161,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         scheduler,
         retryDelay: retryAfter(),
         onListed: listed,
+        impliedDirs: !source.capabilities.emptyDirs,
         ...(opts.onReady ? { onReady: opts.onReady } : {}),
       })
     })

@@ -48,11 +48,8 @@ export class RefusalStop {
   idle(): SyncError | undefined {
     this.#holding = false
     const first = this.#first
-    if (this.#done > 0 || first === undefined) {
-      // Something went through: refusals are per item from now on.
-      this.#refused = Number.NEGATIVE_INFINITY
-      return undefined
-    }
+    // Something went through: refusals are per item for the rest of the run (`saw` counts no more).
+    if (this.#done > 0 || first === undefined) return undefined
     const error = new SyncError(
       'AUTH',
       `stopped: ${this.#refused} transfers in a row were refused for credentials, none accepted (the first: ${first.error.message})`,

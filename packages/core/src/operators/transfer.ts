@@ -219,6 +219,10 @@ function runDeletes(
   deferred: number,
 ): Observable<SyncEvent> {
   if (held.length === 0) return EMPTY
+  // Contents before their directory: a path sorts after every directory it is in (the deletes
+  // mostly come in listing order, but holdDirDeletes lets a directory's come after its contents').
+  const dirs = held.filter((a) => a.target?.kind === 'dir').sort((a, b) => compareUtf8(b.path, a.path))
+  const files = held.filter((a) => a.target?.kind !== 'dir')
   // Without the run's facts the guards cannot tell a listing error or an empty source from a real
   // removal, so the deletes are held back, never run blind (QA: a mirror pipeline composed of these
   // operators without `facts` deleted after a listing error, and emptied a target of a missing source).
@@ -231,7 +235,7 @@ function runDeletes(
       }
     : guardDeletes({
         deletes: held.length,
-        dirDeletes: held.filter((a) => a.target?.kind === 'dir').length,
+        dirDeletes: dirs.length,
         sourceFiles: facts.sourceFiles,
         ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
         targetFiles: facts.targetFiles,
@@ -253,10 +257,6 @@ function runDeletes(
       ),
     )
   }
-  // Contents before their directory: a path sorts after every directory it is in (the deletes
-  // mostly come in listing order, but holdDirDeletes lets a directory's come after its contents').
-  const dirs = held.filter((a) => a.target?.kind === 'dir').sort((a, b) => compareUtf8(b.path, a.path))
-  const files = held.filter((a) => a.target?.kind !== 'dir')
   const dirDeletes$ = defer(() =>
     from(dirs).pipe(
       mergeMap(
