@@ -407,7 +407,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const o = withFanOut(opts)
     const signal = o.signal
     this.#checkAborted(signal, 'write', path)
-    const threshold = this.#options.multipartThreshold ?? MULTIPART_THRESHOLD
+    const threshold = this.#multipartThreshold
     const knownBig = meta.size !== undefined && meta.size >= threshold
     const small = meta.size !== undefined && meta.size < threshold
     const expect = o.expect
@@ -674,7 +674,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     meta: WriteMeta,
     opts: WriteOptions,
   ): Promise<Entry | undefined> {
-    const threshold = this.#options.multipartThreshold ?? MULTIPART_THRESHOLD
+    const threshold = this.#multipartThreshold
     if (meta.size === undefined || meta.size < threshold || meta.hashes?.md5 !== undefined) return undefined
     if (!supports.hash(source) || !source.capabilities.hashes.includes('md5')) return undefined
     this.#key(path, 'write') // a key too long fails before the source is read
@@ -1367,13 +1367,18 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     return Math.min(MAX_PART, Math.max(this.#options.partSize ?? 8 * MiB, MIN_PART, Math.ceil((size ?? 0) / MAX_PARTS)))
   }
 
+  /** Bodies up to this size (exclusive) go in one PutObject (see MULTIPART_THRESHOLD). */
+  get #multipartThreshold(): number {
+    return this.#options.multipartThreshold ?? MULTIPART_THRESHOLD
+  }
+
   /**
    * What a multipart upload holds in memory at most: lib-storage sends `queueSize` parts at once
    * and fills the next one meanwhile; a body of unknown size is first read up to the threshold.
    */
   #multipartMemory(size: number | undefined): number {
     const parts = ((this.#options.queueSize ?? 4) + 1) * this.#partSize(size)
-    return size === undefined ? Math.max(parts, this.#options.multipartThreshold ?? MULTIPART_THRESHOLD) : parts
+    return size === undefined ? Math.max(parts, this.#multipartThreshold) : parts
   }
 
   /**

@@ -38,11 +38,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         // The backend's own account, where it has a more precise one (a missing S3 bucket: QA 12 #8).
         await explainMissing(backend, controller.signal)
         throw new SyncError('NOT_FOUND', `${JSON.stringify(location)} does not exist`, {
-          hint: !isBuiltinLocation(location)
-            ? 'Check the location: its plugin found nothing there.'
-            : location.startsWith('s3://')
-              ? 'Check the bucket and prefix: no key starts with that prefix (`syncflow ls s3://BUCKET` lists the top).'
-              : 'Check the path or URI (a bare path is a local directory).',
+          hint: missingHint(location),
         })
       }
       const onError = (error: SyncError): void => {
@@ -90,4 +86,13 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true })
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
   })
+}
+
+/** How to find what `ls` found nothing at: the advice of its kind of location. */
+function missingHint(location: string): string {
+  if (!isBuiltinLocation(location)) return 'Check the location: its plugin found nothing there.'
+  if (location.startsWith('s3://')) {
+    return 'Check the bucket and prefix: no key starts with that prefix (`syncflow ls s3://BUCKET` lists the top).'
+  }
+  return 'Check the path or URI (a bare path is a local directory).'
 }
