@@ -267,7 +267,7 @@ describe('syncPaths (one continuous cycle)', () => {
     expect(summary(over).done.delete).toBe(0)
     // Not known yet: held back, not run unguarded.
     const unknown = await run(src, dst, gone, { maxDelete: { percent: 100 } })
-    expect(notice(unknown)).toMatchObject({ message: expect.stringContaining('3 delete(s) held back') })
+    expect(notice(unknown)).toMatchObject({ message: expect.stringContaining('3 deletes held back') })
     expect(Object.keys(await snapshot(dst))).toHaveLength(21)
 
     const within = await run(src, dst, gone, { maxDelete: { percent: 15 }, targetFiles: 21 })

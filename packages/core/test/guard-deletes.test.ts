@@ -41,7 +41,7 @@ describe('guardDeletes', () => {
     expect(guardDeletes({ ...emptied, maxDelete: { percent: 50 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...emptied, maxDelete: { percent: 49 } })).toMatchObject({
       allowed: false,
-      reason: '1 deletes (50.0% of the target) exceed --max-delete 49%: none run',
+      reason: '1 delete (50.0% of the target) exceed --max-delete 49%: none run',
     })
     expect(guardDeletes({ ...emptied, maxDelete: { count: 1 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...emptied, maxDelete: { count: 0 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })
@@ -66,7 +66,7 @@ describe('guardDeletes', () => {
       allowed: false,
       code: 'MAX_DELETE',
       reason: expect.stringMatching(
-        /^5 delete\(s\) held back: --max-delete 100% is measured against the target's file count/,
+        /^5 deletes held back: --max-delete 100% is measured against the target's file count/,
       ),
     })
     expect(guardDeletes({ ...cycle, deletes: 0, maxDelete: { percent: 10, ofTargetFiles: null } })).toEqual({

@@ -383,6 +383,11 @@ describe('sync (mirror)', () => {
     const failed = events.filter((e) => e.type === 'failed')
     expect(failed.map((e) => e.error.message)).toEqual([...Array(4).fill('AccessDenied'), s.fatal?.message])
     expect(failed.at(-1)).toMatchObject({ stage: 'transfer', path: '' })
+    // The stop is the run's fatal error, not a fifth failed item.
+    expect(s.failed).toBe(4)
+    expect(s.errorCodes).toEqual({ AUTH: 4 })
+    const lastStats = events.filter((e) => e.type === 'stats').at(-1)
+    expect(lastStats).toMatchObject({ failed: 4 })
     // Not one request per file, and no delete after it.
     expect(attempts).toBeLessThan(10)
     expect(await snapshot(dst)).toEqual({ gone: 'old' })

@@ -2,6 +2,7 @@ import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
 import type { Action, ActionKind } from '../model/action.js'
 import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import { isRunStop } from '../operators/stop-when-refused.js'
 
 const zero = (): Record<ActionKind, number> => ({
   copy: 0,
@@ -61,6 +62,7 @@ export class SummaryBuilder {
           this.interrupted = true
           break
         }
+        if (isRunStop(e)) break // the run's fatal error (summary.fatal), not one more item
         this.failed++
         // The count the summary gives as the reason nothing was deleted: only errors that hold deletes back.
         if (e.stage === 'list' && listingErrorHoldsDeletes(e.error)) this.listingErrors++

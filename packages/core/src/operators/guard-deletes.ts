@@ -89,7 +89,7 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
   const max = input.maxDelete
   const files = n - (input.dirDeletes ?? 0)
   if (max && 'count' in max && files > max.count) {
-    return { allowed: false, code: 'MAX_DELETE', reason: `${files} deletes exceed --max-delete ${max.count}: none run` }
+    return { allowed: false, code: 'MAX_DELETE', reason: `${deletes(files)} exceed --max-delete ${max.count}: none run` }
   }
   if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max)
   return { allowed: true }
@@ -105,7 +105,7 @@ function percentVerdict(
     return {
       allowed: false,
       code: 'MAX_DELETE',
-      reason: `${n} delete(s) held back: --max-delete ${max.percent}% is measured against the target's file count, not known until a full sync has listed the target (the next one runs them, or refuses them)`,
+      reason: `${deletes(n)} held back: --max-delete ${max.percent}% is measured against the target's file count, not known until a full sync has listed the target (the next one runs them, or refuses them)`,
     }
   }
   // A count kept up to date between full passes may drift below what this run listed (files put
@@ -117,6 +117,11 @@ function percentVerdict(
   return {
     allowed: false,
     code: 'MAX_DELETE',
-    reason: `${n} deletes (${pct}% of ${of}) exceed --max-delete ${max.percent}%: none run`,
+    reason: `${deletes(n)} (${pct}% of ${of}) exceed --max-delete ${max.percent}%: none run`,
   }
+}
+
+/** "1 delete", "6 deletes". */
+function deletes(n: number): string {
+  return n === 1 ? '1 delete' : `${n} deletes`
 }

@@ -12,6 +12,15 @@ export function isRefusalStop(err: unknown): boolean {
 }
 
 /**
+ * True for the failed event a run stopped with after its transfers were refused (see sync.ts): a
+ * transfer failure naming no action. It is the run's fatal error, not one more failed item: counted
+ * as one, 3 refusals read "4 items failed (AUTH 4)".
+ */
+export function isRunStop(e: FailedEvent): boolean {
+  return e.stage === 'transfer' && e.action === undefined
+}
+
+/**
  * Decides when a run stops because its transfers are refused for credentials (AUTH: read-only
  * keys, a bucket policy without PutObject): once the first `limit` failures are all refusals and
  * no action has been done, every other one would be refused too, one request and one printed

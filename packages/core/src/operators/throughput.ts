@@ -13,6 +13,7 @@ import {
   tap,
 } from 'rxjs'
 import type { StatsEvent, SyncEvent } from '../model/sync-event.js'
+import { isRunStop } from './stop-when-refused.js'
 
 /** Options of `throughput`. */
 export interface ThroughputOptions {
@@ -91,6 +92,7 @@ export class ThroughputMeter {
         this.#partial.delete(e.action.path)
         break
       case 'failed':
+        if (isRunStop(e)) break // the run's fatal error, not an item (see SummaryBuilder)
         if (e.stage === 'transfer' || e.stage === 'delete') {
           this.inFlight = Math.max(0, this.inFlight - 1)
           this.#partial.delete(e.path)
