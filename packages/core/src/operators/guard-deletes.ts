@@ -89,7 +89,11 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
   const max = input.maxDelete
   const files = n - (input.dirDeletes ?? 0)
   if (max && 'count' in max && files > max.count) {
-    return { allowed: false, code: 'MAX_DELETE', reason: `${deletes(files)} exceed --max-delete ${max.count}: none run` }
+    return {
+      allowed: false,
+      code: 'MAX_DELETE',
+      reason: `${deletes(files)} exceed --max-delete ${max.count}: none run`,
+    }
   }
   if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max)
   return { allowed: true }
