@@ -520,6 +520,21 @@ export class LocalBackend
     return digest.digest('hex')
   }
 
+  /**
+   * A file's mtime to the nanosecond (see `MtimeNsReadable`), for what goes to S3: one more stat,
+   * in bigint, per file written there; undefined when it is not a file (any more).
+   */
+  async mtimeNs(path: RelPath): Promise<bigint | undefined> {
+    const abs = this.#abs(this.#rel(path, 'stat'))
+    try {
+      const opts = { bigint: true, throwIfNoEntry: false } as const
+      const st = this.symlinkPolicy === 'follow' ? statSync(abs, opts) : lstatSync(abs, opts)
+      return st?.isFile() ? st.mtimeNs : undefined
+    } catch {
+      return undefined // the read that follows reports it
+    }
+  }
+
   async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
     const rel = this.#rel(path, 'setMtime')
     const abs = this.#abs(rel)

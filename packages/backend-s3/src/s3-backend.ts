@@ -229,6 +229,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       watch: 'none',
       preferredConcurrency: options.preferredConcurrency ?? DEFAULT_CONCURRENCY,
       removeExpect: true,
+      mtimeNs: true,
     }
     this.#budget = new ByteBudget(options.uploadMemory ?? 128 * MiB)
     const memory = options.serviceMemory ?? join(defaultStateDir(), 's3-services.json')
@@ -742,13 +743,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   }
 
   /** Sets the stored mtime by copying the object onto itself with replaced metadata (server-side). */
-  async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
+  async setMtime(path: RelPath, mtimeMs: number, mtimeNs?: bigint): Promise<Entry> {
     const key = this.#key(path, 'setMtime')
     const conn = await this.#connect('setMtime', path)
     this.#sweepStaleUploads(conn)
     const head = await this.#head(conn, key, 'setMtime', path)
     if (!head) throw this.#notFound('setMtime', path)
-    const metadata = { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs) }
+    const metadata = { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs, mtimeNs) }
     const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, 'setMtime', path, {})
     return this.#copiedEntry(path, head, metadata, etag)
   }
@@ -865,7 +866,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   #metadata(meta: WriteMeta): Record<string, string> {
     return {
-      [META_MTIME]: formatMtime(meta.mtimeMs),
+      [META_MTIME]: formatMtime(meta.mtimeMs, meta.mtimeNs),
       ...(this.capabilities.permissions && meta.mode !== undefined ? { [META_MODE]: formatMode(meta.mode) } : {}),
     }
   }

@@ -11,10 +11,17 @@ export const META_MODE = 'mode'
 export const META_MD5 = 'md5chksum'
 
 /**
- * Formats ms since the epoch as float seconds with nine decimals (`1700000000.123456000`), rounded
- * to the microsecond: a double holding ms since the epoch carries no finer digits.
+ * Formats an mtime as float seconds with nine decimals (`1700000000.123456789`): exact from
+ * `mtimeNs` (ns since the epoch) when given, else from ms rounded to the microsecond (a double
+ * holding ms since the epoch carries no finer digits). rclone compares it to the nanosecond: to
+ * the µs, it saw every object syncflow wrote from a local file as needing a new mtime.
  */
-export function formatMtime(mtimeMs: number): string {
+export function formatMtime(mtimeMs: number, mtimeNs?: bigint): string {
+  if (mtimeNs !== undefined) {
+    const sign = mtimeNs < 0n ? '-' : ''
+    const abs = mtimeNs < 0n ? -mtimeNs : mtimeNs
+    return `${sign}${abs / 1_000_000_000n}.${String(abs % 1_000_000_000n).padStart(9, '0')}`
+  }
   const sign = mtimeMs < 0 ? '-' : ''
   const abs = Math.abs(mtimeMs)
   let sec = Math.floor(abs / 1000)

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -119,6 +120,26 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       })
       const keys = await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: parent.prefix }))
       expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
+    })
+
+    it('stores the mtime to the nanosecond, on upload and on touch, as rclone compares it', async () => {
+      const src = join(dir, 'ns')
+      await mkdir(src)
+      await writeFile(join(src, 'a.txt'), 'a')
+      await writeFile(join(src, 'b.txt'), 'b')
+      // (Node's utimes takes a double of seconds: coreutils sets the nanoseconds exactly.)
+      execFileSync('touch', ['-m', '-d', '@1600000000.123456789', join(src, 'a.txt')])
+      execFileSync('touch', ['-m', '-d', '@1500000000.000000001', join(src, 'b.txt')])
+      const target = s3('ns')
+      const stored = async (key: string) =>
+        (await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}${key}` }))).Metadata?.mtime
+      expect((await run(local('ns'), target, { mode: 'mirror' })).sort()).toEqual(['copy a.txt', 'copy b.txt'])
+      expect(await stored('a.txt')).toBe('1600000000.123456789')
+      expect(await stored('b.txt')).toBe('1500000000.000000001')
+      // Only the mtime changes: the object is re-stamped, to the nanosecond too.
+      execFileSync('touch', ['-m', '-d', '@1600000000.987654321', join(src, 'a.txt')])
+      expect(await run(local('ns'), target, { mode: 'mirror', compare: 'checksum' })).toEqual(['touch a.txt'])
+      expect(await stored('a.txt')).toBe('1600000000.987654321')
     })
   })
 

@@ -1,12 +1,15 @@
 import { execFile, execFileSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { promisify } from 'node:util'
-import type { RelPath } from '@syncflow/core'
+import { type Backend, type RelPath, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, describe, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
 import type { S3Backend } from '../src/index.js'
 import { testBackend } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
@@ -48,7 +51,7 @@ describeS3('metadata compatibility with rclone', (env) => {
   delete rcloneEnv.AWS_CA_BUNDLE
   const rclone = async (...args: string[]) => (await run('rclone', args, { env: rcloneEnv })).stdout
   const remote = (b: S3Backend) => `sf:${env.bucket}/${b.prefix.slice(0, -1)}`
-  const opened: S3Backend[] = []
+  const opened: Backend[] = []
   const dirs: string[] = []
   const backend = (name: string) => {
     const b = testBackend(env, name, { multipartThreshold: 6 * MiB, partSize: 5 * MiB })
@@ -107,6 +110,29 @@ describeS3('metadata compatibility with rclone', (env) => {
       expect(g!.version).toMatch(/-\d+$/)
       expect(s!.hashes?.md5).toBe(md5(small))
       expect(g!.hashes?.md5).toBe(md5(big))
+    })
+
+    it('rclone finds nothing to do after syncflow synced files whose mtimes have nanoseconds', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'syncflow-rclone-'))
+      dirs.push(dir)
+      const src = join(dir, 'src')
+      await mkdir(src)
+      for (const [name, at] of [
+        ['a.txt', '@1600000000.123456789'],
+        ['b.txt', '@1700000000.000000001'],
+      ]) {
+        await writeFile(join(src, name!), name!)
+        execFileSync('touch', ['-m', '-d', at!, join(src, name!)])
+      }
+      const b = backend('ns-to-rclone')
+      const local = createLocalBackend({ root: src })
+      opened.push(local)
+      const events = await lastValueFrom(sync(local, b, { mode: 'mirror' }).pipe(toArray()))
+      expect(events.filter((e) => e.type === 'completed')).toHaveLength(2)
+      // With the mtime stored to the µs, rclone re-stamped each object (a copy onto itself each).
+      const { stderr } = await run('rclone', ['sync', '--dry-run', '-v', src, remote(b)], { env: rcloneEnv })
+      expect(stderr).not.toMatch(/modification time|Copied|Deleted/)
+      expect(stderr).toMatch(/There was nothing to transfer/)
     })
   })
 })

@@ -18,6 +18,12 @@ describe('S3 metadata', () => {
     expect(formatMtime(-1500)).toBe('-1.500000000')
   })
 
+  it('writes the nanoseconds exactly when the source gave them', () => {
+    expect(formatMtime(1_700_000_000_123.4568, 1_700_000_000_123_456_789n)).toBe('1700000000.123456789')
+    expect(formatMtime(1_700_000_000_000, 1_700_000_000_000_000_001n)).toBe('1700000000.000000001')
+    expect(formatMtime(-1500, -1_500_000_000n)).toBe('-1.500000000')
+  })
+
   it('reads what rclone writes', () => {
     expect(parseMtime('1700000000.123456789')).toBeCloseTo(1_700_000_000_123.4568, 3)
     expect(parseMtime('1700000000')).toBe(1_700_000_000_000)

@@ -14,6 +14,7 @@ export type {
   ListOptions,
   Movable,
   MoveOptions,
+  MtimeNsReadable,
   MtimeSettable,
   ReadOptions,
   ReadRange,

@@ -60,6 +60,12 @@ export interface Capabilities {
    * with `stat` just before `remove`]
    */
   readonly removeExpect?: boolean
+  /**
+   * Stores a file's mtime to the nanosecond (S3's `x-amz-meta-mtime`, which rclone compares to the
+   * nanosecond): the engine then asks a source that can say it (`mtimeNs`) for the exact mtime of
+   * what it writes or touches, and passes it as `WriteMeta.mtimeNs`. [false]
+   */
+  readonly mtimeNs?: boolean
 }
 
 /** Options of `Backend.list`. */
@@ -133,6 +139,11 @@ export interface WriteMeta {
   readonly mode?: number
   /** Digests of the content, when known (S3 stores one for multipart objects). */
   readonly hashes?: Partial<Record<HashAlgo, string>>
+  /**
+   * The source mtime to the nanosecond, when the source gave it and it agrees with `mtimeMs` (a
+   * double of ms carries about a quarter of a µs): for targets with `capabilities.mtimeNs`.
+   */
+  readonly mtimeNs?: bigint
 }
 
 /** Options of `write`, `move`, `copyFrom`, `patch`. */
@@ -242,9 +253,22 @@ export interface Hashable {
   hash(path: RelPath, algo: HashAlgo, opts?: { signal?: AbortSignal }): Promise<string>
 }
 
-/** Optional: set the mtime of an existing file without rewriting it (for `touch` actions). */
+/**
+ * Optional: set the mtime of an existing file without rewriting it (for `touch` actions).
+ * `mtimeNs`, given to a target with `capabilities.mtimeNs` when the source can say it: the same
+ * mtime to the nanosecond.
+ */
 export interface MtimeSettable {
-  setMtime(path: RelPath, mtimeMs: number): Promise<Entry>
+  setMtime(path: RelPath, mtimeMs: number, mtimeNs?: bigint): Promise<Entry>
+}
+
+/**
+ * Optional: a file's mtime to the nanosecond since the epoch (a local file's stat), undefined when
+ * it is not there or not a file. Asked only for what is written to a target with
+ * `capabilities.mtimeNs`, one call per file: listings keep ms (a nanosecond stat costs more).
+ */
+export interface MtimeNsReadable {
+  mtimeNs(path: RelPath): Promise<bigint | undefined>
 }
 
 /** Optional: create a directory (idempotent); needed for empty directories. */
@@ -349,6 +373,7 @@ export const supports = {
   copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
   hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
   setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),
+  mtimeNs: (b: Backend): b is Backend & MtimeNsReadable => has(b, 'mtimeNs'),
   mkdir: (b: Backend): b is Backend & DirCreatable => has(b, 'mkdir'),
   symlink: (b: Backend): b is Backend & Symlinkable => has(b, 'symlink'),
   watch: (b: Backend): b is Backend & Watchable => has(b, 'watch') && b.capabilities.watch !== 'none',

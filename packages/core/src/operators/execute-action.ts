@@ -221,11 +221,13 @@ async function run(
         if (supports.setMtime(target)) await target.setMtime(action.path, s.mtimeMs).catch(() => {})
         return { bytes: 0 }
       }
+      const mtimeNs = src.kind === 'file' ? await exactMtime(source, target, action.path, src.mtimeMs) : undefined
       const meta: WriteMeta = {
         size: src.size,
         mtimeMs: src.mtimeMs,
         ...(src.mode !== undefined ? { mode: src.mode } : {}),
         ...(src.hashes ? { hashes: src.hashes } : {}),
+        ...(mtimeNs !== undefined ? { mtimeNs } : {}),
       }
       // Every read of the source is for the entry planned: one that changed since (a same-size edit
       // too, QA 8 #3) fails where the source can tell, rather than be written under the old mtime.
@@ -281,7 +283,8 @@ async function run(
       if (!s || !supports.setMtime(target))
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
-      return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs) }
+      const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
+      return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs, mtimeNs) }
     }
     case 'mkdir': {
       if (!supports.mkdir(target)) return { bytes: 0 }
@@ -374,6 +377,24 @@ async function movedEarlier(
  * result as "changed since planned" (`expect`) and fail: a target that now holds exactly the size
  * and mtime this write sets, and differs from what was planned, is that earlier attempt.
  */
+/**
+ * The source file's mtime to the nanosecond, for a target that stores it so (S3: rclone compares
+ * `x-amz-meta-mtime` to the nanosecond, and re-stamped every object written to the µs, a copy of
+ * the object onto itself each). Undefined when the source cannot say it, or says another mtime
+ * than planned (changed since: its read fails on that).
+ */
+async function exactMtime(
+  source: Backend,
+  target: Backend,
+  path: RelPath,
+  mtimeMs: number,
+): Promise<bigint | undefined> {
+  if (target.capabilities.mtimeNs !== true || !supports.mtimeNs(source)) return undefined
+  const ns = await source.mtimeNs(path).catch(() => undefined)
+  // Agrees to the µs: a double of ms since the epoch carries about a quarter of one.
+  return ns !== undefined && Math.abs(Number(ns) / 1e6 - mtimeMs) < 0.001 ? ns : undefined
+}
+
 async function landedEarlier(target: Backend, action: Action, meta: WriteMeta): Promise<Entry | undefined> {
   const now = await target.stat(action.path)
   if (now?.kind !== 'file' || now.size !== meta.size) return undefined
