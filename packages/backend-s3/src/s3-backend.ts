@@ -42,6 +42,7 @@ import {
 import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
 import {
+  copiedMtime,
   formatMode,
   formatMtime,
   META_MD5,
@@ -613,7 +614,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const head = await this.#head(conn, src, 'copy', from)
     if (!head) throw this.#notFound('copy', from)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
-    const metadata = mtimeMs !== undefined ? { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs) } : undefined
+    const metadata =
+      mtimeMs !== undefined
+        ? { ...head.metadata, [META_MTIME]: copiedMtime(head.metadata[META_MTIME], mtimeMs) }
+        : undefined
     const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, metadata, 'copy', to, opts)
     opts.onProgress?.(head.size)
     return this.#copiedEntry(to, head, metadata ?? head.metadata, etag)
@@ -645,6 +649,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (planned?.version !== undefined && head.etag !== planned.version) throw source.#changed(sourcePath, planned)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
     const metadata = { ...head.metadata, ...this.#metadata(meta) }
+    if (meta.mtimeNs === undefined) metadata[META_MTIME] = copiedMtime(head.metadata[META_MTIME], meta.mtimeMs)
     const etag = await this.#serverCopy(
       conn,
       { bucket: source.bucket, key: src, head },

@@ -33,6 +33,16 @@ export function formatMtime(mtimeMs: number, mtimeNs?: bigint): string {
   return `${sign}${sec}.${String(nanos).padStart(9, '0')}`
 }
 
+/**
+ * The mtime to store for `mtimeMs` when copying an object whose metadata says `stored`: `stored`
+ * itself when it is that mtime (rclone's nanoseconds, which a double of ms cannot carry, kept
+ * across an S3 → S3 copy), else it formatted anew.
+ */
+export function copiedMtime(stored: string | undefined, mtimeMs: number): string {
+  const ms = parseMtime(stored)
+  return ms !== undefined && stored !== undefined && Math.abs(ms - mtimeMs) < 0.001 ? stored : formatMtime(mtimeMs)
+}
+
 /** The farthest mtime taken from metadata, either side of 1970: the end of year 9999. */
 const MAX_MTIME_MS = 253_402_300_799_999
 

@@ -143,6 +143,24 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
     })
   })
 
+  describe('S3 → S3', () => {
+    it("keeps another tool's mtime to the nanosecond on the server-side copy", async () => {
+      const source = s3('ns-src')
+      await raw.send(
+        new PutObjectCommand({
+          Bucket: env.bucket,
+          Key: `${source.prefix}r.txt`,
+          Body: 'r',
+          Metadata: { mtime: '1600000000.123456789' },
+        }),
+      )
+      const target = s3('ns-dst')
+      expect(await run(source, target, { mode: 'mirror' })).toEqual(['copy r.txt'])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}r.txt` }))
+      expect(head.Metadata?.mtime).toBe('1600000000.123456789')
+    })
+  })
+
   describe('local → S3 with the state store', () => {
     it('an object uploaded again with the same bytes (its mtime lost) gets the mtime back (QA 15 #2)', async () => {
       await mkdir(join(dir, 'st'))

@@ -1,6 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
+  copiedMtime,
   formatMode,
   formatMtime,
   md5FromEtag,
@@ -16,6 +17,13 @@ describe('S3 metadata', () => {
     expect(formatMtime(1_700_000_000_123.456)).toBe('1700000000.123456000')
     expect(formatMtime(0)).toBe('0.000000000')
     expect(formatMtime(-1500)).toBe('-1.500000000')
+  })
+
+  it('keeps the stored mtime on a copy when it is the mtime written, else formats it anew', () => {
+    expect(copiedMtime('1600000000.123456789', 1_600_000_000_123.4568)).toBe('1600000000.123456789')
+    expect(copiedMtime('1600000000.123456789', 1_600_000_001_000)).toBe('1600000001.000000000')
+    expect(copiedMtime(undefined, 1_600_000_001_000)).toBe('1600000001.000000000')
+    expect(copiedMtime('garbage', 1_600_000_001_000)).toBe('1600000001.000000000')
   })
 
   it('writes the nanoseconds exactly when the source gave them', () => {
