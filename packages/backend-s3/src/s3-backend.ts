@@ -245,7 +245,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // Notices of the clean-up that the first write starts (see #sweepStaleUploads) go to the
     // listing's caller, the engine: a listing alone never writes (a source is only read).
     if (opts.onNotice) this.#onNotice = opts.onNotice
-    const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded, opts.cleanUp === true)
+    const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded, opts.cleanUp === true, opts.onNotice)
     let token: string | undefined
     let startAfter: string | undefined
     for (;;) {

@@ -51,33 +51,59 @@ describe('KeyWalker', () => {
       'p/tab\there',
       'p/back\\slash',
       'p/ok',
-      'p/non-empty/',
     ]
-    const { entries, errors } = walk('p/', keys, undefined, ['p/non-empty/'])
+    const { entries, errors } = walk('p/', keys)
     // A backslash is an ordinary character of a name (not a separator): listed.
     expect(entries.map(show)).toEqual(['back\\slash', 'ok'])
     expect(errors).toHaveLength(keys.length - 2)
     for (const e of errors) expect(e.code).toBe('INVALID_PATH')
   })
 
-  it("an unsafe key's hint names the --exclude that skips it (the path a person would write for it)", () => {
+  it("an unsafe key's hint says what the --exclude that silences it also leaves out (QA 17 #1)", () => {
     const walker = new KeyWalker('p/', undefined)
     const hint = (key: string) => {
       const e = walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })
       return e instanceof SyncError ? e.hint : undefined
     }
-    expect(hint('p/a//b.txt')).toContain("--exclude '/a/b.txt'")
-    expect(hint('p/b/./it*s.txt')).toContain("--exclude '/b/it\\*s.txt'")
+    // A filter sees `a//b.txt` as `a/b.txt`: no pattern matches the key alone, so none is advised.
+    expect(hint('p/a//b.txt')).toBe(
+      "Such a key cannot be a file name: rename the object to sync it. (--exclude '/a/b.txt' would leave it out without a word, but also any key a/b.txt and what is below it.)",
+    )
+    expect(hint('p/b/./it*s.txt')).toContain("--exclude '/b/it\\*s.txt' would leave it out")
     // No path a person could write for it: no pattern offered.
     expect(hint('p/c/../x')).not.toContain('--exclude')
   })
 
   it('skips an unsafe key the filters exclude without reporting it', () => {
-    const walker = new KeyWalker('p/', undefined, (name) => name === 'a//b' || name === 'trail/')
+    const walker = new KeyWalker('p/', undefined, (name) => name === 'a//b')
     const next = (key: string) => walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })
     expect(next('p/a//b')).toBeUndefined()
     expect(next('p/a//c')).toBeInstanceOf(SyncError) // not excluded: still reported
-    expect(next('p/trail/')).toBeUndefined()
+  })
+
+  it('lists a key ending in "/" that has content as its directory, with a notice (QA 17 #1)', () => {
+    const notices: { code: string; path?: string }[] = []
+    const walker = new KeyWalker('p/', undefined, undefined, false, (n) => notices.push(n))
+    const listed = ['p/docs/', 'p/docs/a.txt'].map((key) =>
+      walker.next({ key, size: 3, lastModifiedMs: 1000, etag: 'e' }),
+    )
+    expect(listed).toEqual([
+      { path: 'docs', kind: 'dir', size: 0, mtimeMs: 1000 },
+      expect.objectContaining({ path: 'docs/a.txt', kind: 'file' }),
+    ])
+    expect(notices).toEqual([expect.objectContaining({ code: 'MARKER_WITH_CONTENT', path: 'docs' })])
+  })
+
+  it('a key below a file that is also a prefix, excluded by the filters, is no clash; the next one not excluded is (QA 17 #2)', () => {
+    const walker = new KeyWalker('', undefined, (name) => name === 'x/y')
+    const next = (key: string) => walker.next({ key, size: 1, lastModifiedMs: 1000, etag: 'e' })
+    expect(next('x')).toMatchObject({ path: 'x', kind: 'file' })
+    expect(next('x/y')).toBeUndefined()
+    const clash = next('x/z')
+    expect(clash).toBeInstanceOf(SyncError)
+    expect(clash).toMatchObject({ code: 'CONFLICT', path: 'x' })
+    expect(next('x/zz')).toBeUndefined() // the rest below x/ skipped
+    expect(next('xa')).toMatchObject({ path: 'xa' })
   })
 
   it('reports a key that is both a file and a prefix once, lists the file, skips the keys below', () => {

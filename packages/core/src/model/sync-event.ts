@@ -104,6 +104,11 @@ export type NoticeCode =
   /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
   | 'SPECIAL_FILE_SKIPPED'
   /**
+   * An object store key ending in `/` that has content: listed as a directory marker (as rclone
+   * does), its bytes not synced (no file can have that name), said each listing.
+   */
+  | 'MARKER_WITH_CONTENT'
+  /**
    * A file named like a backend's own temp file (local: `.syncflow-tmp-<pid>.<host>-<12 hex>`) is
    * never listed: one that no live write of this host owns is said, each listing, so that a file so
    * named is not left out without a word.
