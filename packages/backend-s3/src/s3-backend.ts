@@ -1102,9 +1102,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       ...(h.ContentEncoding ? { ContentEncoding: h.ContentEncoding } : {}),
       ...(h.ContentLanguage ? { ContentLanguage: h.ContentLanguage } : {}),
     }
-    const signal = sendOptions(opts.signal)
     const limit = Math.min(this.#options.multipartCopyThreshold ?? MAX_PART, MAX_PART)
     if (src.head.size <= limit) {
+      // Not cut short by an interrupt: the request has no body, so the service makes the copy once
+      // it has the request whether or not its answer is awaited. Cut, the copy landed all the same,
+      // reported as interrupted and left out of the state (QA 17 #3: 344 objects landed, 322 said).
+      // Awaited, it is counted as done; a second Ctrl-C still exits at once.
       const out = await this.#send(
         op,
         path,
@@ -1117,12 +1120,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
               ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
               ...(metadata ? { MetadataDirective: 'REPLACE', Metadata: metadata, ...content } : {}),
             }),
-            signal,
           ),
         conn,
       )
       return unquoteEtag(out.CopyObjectResult?.ETag)
     }
+    const signal = sendOptions(opts.signal)
     // Part by part: keep metadata and content headers explicitly (multipart copies start empty).
     const size = src.head.size
     const partSize = Math.min(

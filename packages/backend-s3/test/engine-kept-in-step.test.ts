@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { type Backend, MemoryStateStore, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
-import { lastValueFrom, toArray } from 'rxjs'
+import { lastValueFrom, tap, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
 import { createLocalBackend } from '../../backend-local/src/index.js'
@@ -144,6 +144,34 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
   })
 
   describe('S3 → S3', () => {
+    it('an interrupted run counts every server-side copy that landed as done, and records it (QA 17 #3)', async () => {
+      const source = s3('intr-src')
+      const keys = Array.from({ length: 120 }, (_, i) => `k${String(i).padStart(3, '0')}`)
+      await Promise.all(
+        keys.map((k) => raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${source.prefix}${k}`, Body: k }))),
+      )
+      const target = s3('intr-dst')
+      const state = new MemoryStateStore()
+      const abort = new AbortController()
+      let done = 0
+      const events = await lastValueFrom(
+        sync(source, target, { mode: 'mirror', state, signal: abort.signal, concurrency: 16 }).pipe(
+          tap((e) => {
+            // Stopped while copies are in flight: the 17th lane's worth are under way.
+            if (e.type === 'completed' && ++done === 20) abort.abort()
+          }),
+          toArray(),
+        ),
+      )
+      const completed = events.flatMap((e) => (e.type === 'completed' ? [e.action.path as string] : []))
+      const listed = await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: target.prefix }))
+      const landed = (listed.Contents ?? []).map((o) => o.Key!.slice(target.prefix.length))
+      expect(completed.length).toBeLessThan(keys.length)
+      expect(landed.sort()).toEqual(completed.sort())
+      const records = await state.getMany(landed as RelPath[])
+      expect(records.every((r) => r !== undefined)).toBe(true)
+    })
+
     it("keeps another tool's mtime to the nanosecond on the server-side copy", async () => {
       const source = s3('ns-src')
       await raw.send(
