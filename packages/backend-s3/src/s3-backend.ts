@@ -660,6 +660,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       opts,
     )
     opts.onProgress?.(head.size)
+    // Made by the service from bytes it held: nothing crossed the wire (README, "transferred").
+    opts.onWireBytes?.(0)
     return this.#copiedEntry(path, head, metadata, etag)
   }
 
