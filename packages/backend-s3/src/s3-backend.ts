@@ -184,14 +184,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   #closed = false
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
-  /**
-   * The HEADs `stat` made last, by key, for the `copyFrom` that follows: the engine stats an S3
-   * source's file for its stored mtime just before copying it, and a copy needs the same answer
-   * (metadata, content headers). Taken once, only for the ETag planned (the copy is pinned to it
-   * with CopySourceIfMatch, so an object replaced since fails as it would). QA 17 #4: 3 HEADs per
-   * S3 → S3 copy, where rclone makes one. At most `RECENT_HEADS`, the oldest dropped.
-   */
-  readonly #recentHeads = new Map<string, HeadResult>()
   #swept = false
   /**
    * Whether and how the service honours If-Match on PutObject and DeleteObject: recalled from
@@ -327,12 +319,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const key = this.#key(path, 'stat')
     const conn = await this.#connect('stat', path)
     const head = await this.#head(conn, key, 'stat', path)
-    if (head) {
-      this.#recentHeads.delete(key)
-      this.#recentHeads.set(key, head)
-      if (this.#recentHeads.size > RECENT_HEADS) this.#recentHeads.delete(this.#recentHeads.keys().next().value!)
-      return this.#fileEntry(path, head)
-    }
+    if (head) return this.#fileEntry(path, head)
     // Not an object: a directory if there is a marker or any key below it.
     const below = await this.#keysBelow(conn, key, path, 'stat', 1)
     const first = below[0]
@@ -655,10 +642,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const srcConn = await source.#connect('read', sourcePath)
     if (!(await sameService(conn, srcConn))) return undefined
     const src = source.#key(sourcePath, 'read')
-    const planned = opts.readOptions?.expect
-    const head = source.#takeRecentHead(src, planned?.version) ?? (await source.#head(srcConn, src, 'read', sourcePath))
+    const head = await source.#head(srcConn, src, 'read', sourcePath)
     if (!head) throw source.#notFound('read', sourcePath)
     // The object planned, still (the copy is then pinned to this HEAD's ETag)?
+    const planned = opts.readOptions?.expect
     if (planned?.version !== undefined && head.etag !== planned.version) throw source.#changed(sourcePath, planned)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
     const metadata = { ...head.metadata, ...this.#metadata(meta) }
@@ -831,14 +818,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** A read of an object that is no longer the version planned (`ReadOptions.expect`). */
   #changed(path: string, planned: Entry): SyncError {
     return sourceChanged('s3.read', path, planned, `its ETag is no longer "${planned.version}"`)
-  }
-
-  /** The HEAD `stat` just made of `key`, if it found the ETag `etag` (see `#recentHeads`); taken once. */
-  #takeRecentHead(key: string, etag: string | undefined): HeadResult | undefined {
-    const head = this.#recentHeads.get(key)
-    if (head === undefined) return undefined
-    this.#recentHeads.delete(key)
-    return etag !== undefined && head.etag === etag ? head : undefined
   }
 
   #notFound(op: string, path: string): SyncError {
@@ -1662,9 +1641,6 @@ function withContentType(path: string): { ContentType?: string } {
   const type = contentTypeOf(path)
   return type ? { ContentType: type } : {}
 }
-
-/** HEADs kept for the copy that follows a stat (see `#recentHeads`): more than the transfers in flight. */
-const RECENT_HEADS = 1024
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
   return signal ? { abortSignal: signal } : undefined

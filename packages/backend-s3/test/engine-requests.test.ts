@@ -1,8 +1,7 @@
 import { mkdir, mkdtemp, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
-import { type Backend, MemoryStateStore, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { type Backend, MemoryStateStore, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
@@ -139,36 +138,4 @@ describeS3('the engine with S3: requests per run (through a counting proxy)', (e
       await rm(back, { recursive: true, force: true })
     }
   }, 120_000)
-})
-
-describeS3('the engine with S3 → S3: requests per copy (through a counting proxy)', (env) => {
-  const opened: Backend[] = []
-  let proxy: CountingProxy
-  beforeAll(async () => {
-    proxy = await startCountingProxy(env.endpoint)
-  })
-  afterAll(async () => {
-    await Promise.all(opened.map((b) => b.close()))
-    await proxy?.close()
-  })
-
-  it('copies each object server-side after one HEAD of the source (the stat for its mtime), not two (QA 17 #4)', async () => {
-    const M = 6
-    const source = testBackend(env, { prefix: uniquePrefix(env, 's3s3-src'), endpoint: proxy.url })
-    const target = testBackend(env, { prefix: uniquePrefix(env, 's3s3-dst'), endpoint: proxy.url })
-    opened.push(source, target)
-    for (let i = 0; i < M; i++) {
-      const body = `object ${i}`
-      await source.write(`o${i}.txt` as RelPath, Readable.from([body]), {
-        size: body.length,
-        mtimeMs: 1_600_000_000_000 + i,
-      })
-    }
-    proxy.reset()
-    const events = await run(source, target, { mode: 'mirror' })
-    expect(events.filter((e) => e.type === 'completed')).toHaveLength(M)
-    // Per object: the source's HEAD (stored mtime) and the target's (nothing there yet), then the
-    // COPY; one HEAD more for the empty target prefix (is it an object?).
-    expect(proxy.counts).toMatchObject({ COPY: M, HEAD: 2 * M + 1 })
-  })
 })
