@@ -1,5 +1,6 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types'
+import { SyncError } from '@syncflow/core'
 import { boundUntilAnswered } from './bound-until-answered.js'
 
 type ClientModule = typeof import('@aws-sdk/client-s3')
@@ -128,8 +129,14 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers')
     chain = fromNodeProviderChain(options.profile ? { profile: options.profile } : {})
   }
+  const named = options.profile ?? process.env.AWS_PROFILE
   const credentials = async (props?: Record<string, unknown>): Promise<AwsCredentialIdentity> => {
-    const creds = await chain(props)
+    let creds: AwsCredentialIdentity
+    try {
+      creds = await chain(props)
+    } catch (err) {
+      throw (named !== undefined && !options.credentials ? await missingProfile(err, named) : undefined) ?? err
+    }
     source ??= describeSource(creds, profile)
     return creds
   }
@@ -181,6 +188,32 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     ioTimeoutMs,
     credentialSource: () => source,
   }
+}
+
+/**
+ * The error for credentials not found because the profile named (AWS_PROFILE, `profile`) is in
+ * neither shared file: the chain only says "Could not load credentials from any providers", and
+ * the hint to set AWS_PROFILE misled the user who had (QA 17 #8; the aws CLI says "The config
+ * profile (nope) could not be found"). Undefined for any other failure.
+ */
+async function missingProfile(err: unknown, name: string): Promise<SyncError | undefined> {
+  if ((err as { name?: unknown } | null)?.name !== 'CredentialsProviderError') return undefined
+  try {
+    const { loadSharedConfigFiles } = await import('@smithy/core/config')
+    const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true })
+    if (name in configFile || name in credentialsFile) return undefined
+  } catch {
+    return undefined
+  }
+  const config = process.env.AWS_CONFIG_FILE ?? '~/.aws/config'
+  const creds = process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'
+  return new SyncError('AUTH', `the AWS profile "${name}" is in neither ${config} nor ${creds}`, {
+    op: 's3.credentials',
+    hint: `Check the profile's name (AWS_PROFILE), or create it: aws configure --profile ${name}${
+      name === 'default' ? '' : '; unset AWS_PROFILE to use the default chain'
+    }.`,
+    cause: err,
+  })
 }
 
 /** The region of the configuration chain (env, profile), or undefined when none is set. */
