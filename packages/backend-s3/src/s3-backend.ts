@@ -17,6 +17,7 @@ import {
   type Movable,
   type MoveOptions,
   type MtimeSettable,
+  OBJECT_REPLACED_HINT,
   type ReadOptions,
   type ReadRange,
   type RelPath,
@@ -817,7 +818,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   /** A read of an object that is no longer the version planned (`ReadOptions.expect`). */
   #changed(path: string, planned: Entry): SyncError {
-    return sourceChanged('s3.read', path, planned, `its ETag is no longer "${planned.version}"`)
+    return sourceChanged('s3.read', path, planned, `its ETag is no longer "${planned.version}"`, OBJECT_REPLACED_HINT)
   }
 
   #notFound(op: string, path: string): SyncError {

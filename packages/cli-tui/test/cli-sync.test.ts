@@ -577,6 +577,23 @@ describe('safety refusals', () => {
 })
 
 describe('ls', () => {
+  it('--exclude and --include leave entries out, as a sync takes them (QA 17 #7: its hints named --exclude)', async () => {
+    const excluded = await cli('ls', src, '--json', '--exclude', '/dir/sub', '--exclude', '*.txt')
+    expect(excluded.code, excluded.stderr).toBe(0)
+    expect(jsonLines(excluded.stdout).map((e) => (e as unknown as { path: string }).path)).toEqual([
+      'dir',
+      'naïve',
+      'with space',
+    ])
+    const included = await cli('ls', src, '--json', '--include', '/dir/**')
+    expect(jsonLines(included.stdout).map((e) => (e as unknown as { path: string }).path)).toEqual([
+      'dir',
+      'dir/b.txt',
+      'dir/sub',
+      'dir/sub/c.bin',
+    ])
+  })
+
   it('lists recursively, and --json prints NDJSON entries', async () => {
     const plain = await cli('ls', src)
     expect(plain.code, plain.stderr).toBe(0)

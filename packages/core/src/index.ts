@@ -98,6 +98,7 @@ export type { CheckedRead, ListedFile } from './operators/size-mismatch.js'
 export {
   checkedRead,
   isListedFile,
+  OBJECT_REPLACED_HINT,
   SIZE_MISMATCH_HINT,
   sizeMismatch,
   sourceChanged,

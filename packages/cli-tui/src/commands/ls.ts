@@ -1,4 +1,4 @@
-import { asSyncError, type Backend, SyncError } from '@syncflow/core'
+import { asSyncError, type Backend, createPathFilter, listSide, SyncError } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
@@ -13,7 +13,7 @@ import type { Streams } from '../output/streams.js'
 
 /**
  * `syncflow ls URI`: lists a backend recursively in its listing order (UTF-8 byte order), one
- * entry a line, or NDJSON entries with --json. Parts that cannot be listed are reported on stderr
+ * entry a line, or NDJSON entries with --json; `--exclude`/`--include` leave entries out. Parts that cannot be listed are reported on stderr
  * and give exit 1; a missing root gives exit 2.
  */
 export async function lsCommand(location: string, flags: JobFlags, streams: Streams): Promise<ExitCode> {
@@ -45,7 +45,15 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         errors.push(error)
         streams.stderr.write(formatError(error, flags.verbose === true))
       }
-      for await (const entry of backend.list({ onError, signal: controller.signal })) {
+      // --exclude/--include as a sync takes them (rclone ls does too): an unsafe name's hint speaks of them.
+      const filter = createPathFilter({
+        ...(flags.include?.length ? { include: flags.include } : {}),
+        ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+      })
+      const listing = filter.empty
+        ? backend.list({ onError, signal: controller.signal })
+        : listSide(backend, { filter, onError, signal: controller.signal })
+      for await (const entry of listing) {
         // Stop when interrupted, or when the reader of stdout went away (`syncflow ls | head`).
         if (controller.signal.aborted || streams.stdoutClosed?.()) break
         streams.stdout.write(flags.json ? `${JSON.stringify(entry)}\n` : `${formatEntry(entry)}\n`)

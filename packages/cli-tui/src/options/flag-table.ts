@@ -214,6 +214,8 @@ export const CHECK_FLAGS: readonly FlagName[] = [
 /** The flags of `ls`. */
 export const LS_FLAGS: readonly FlagName[] = [
   'json',
+  'exclude',
+  'include',
   'symlinks',
   's3Endpoint',
   'token',

@@ -18,7 +18,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { fingerprintOf, matchesFingerprint } from './decide.js'
 import { retryTransient } from './retry-transient.js'
-import { checkedRead, isListedFile, sourceChanged } from './size-mismatch.js'
+import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -187,7 +187,10 @@ async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOpti
   const compared = { ...now, mtimeMs: listed.mtimeMs }
   if (isListedFile(listed, compared)) return now
   // Named like the backend's own ops (`s3.stat`, as `s3.read` and `s3.write` are: QA 12 #8).
-  if (opts.checkUpdated !== false) throw sourceChanged(`${schemeOf(source.uri)}.stat`, listed.path, listed, compared)
+  // (Only object stores list no stored mtime: an object is replaced whole, never appended to.)
+  if (opts.checkUpdated !== false) {
+    throw sourceChanged(`${schemeOf(source.uri)}.stat`, listed.path, listed, compared, OBJECT_REPLACED_HINT)
+  }
   const { hashes: _stale, ...rest } = listed
   return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
 }

@@ -33,6 +33,12 @@ export function sizeMismatch(source: Backend, path: string, listed: number, read
 export const SIZE_MISMATCH_HINT =
   'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: give --no-check-updated (its first bytes, as many as were listed, are then copied as they are, as rclone --local-no-check-updated does: right for a file only appended to), or exclude it. (`syncflow watch` tries it again at its next change: it lands once a cycle meets it between two writes.) A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
 
+/**
+ * What to do about an object (a source whose files are replaced whole, never written in place)
+ * that changed between its listing and its copy: `--no-check-updated` is for growing files.
+ */
+export const OBJECT_REPLACED_HINT = 'Run again: the next run copies the object as it is then.'
+
 /** What `sourceChanged` compares: an entry's size, mtime and version. */
 export type ListedFile = Pick<Entry, 'size' | 'mtimeMs' | 'version'>
 
@@ -40,9 +46,15 @@ export type ListedFile = Pick<Entry, 'size' | 'mtimeMs' | 'version'>
  * The failure of a read or copy whose source, when opened, is no longer the entry it was planned
  * for (`ReadOptions.expect`): CONFLICT, as a read of another length is (`sizeMismatch`), since its
  * bytes would be written under the listed mtime. `now` is what the backend found, or a phrase
- * saying what it was told (an S3 `If-Match` refused).
+ * saying what it was told (an S3 `If-Match` refused). `hint`: `OBJECT_REPLACED_HINT` for an object.
  */
-export function sourceChanged(op: string, path: string, listed: ListedFile, now: ListedFile | string): SyncError {
+export function sourceChanged(
+  op: string,
+  path: string,
+  listed: ListedFile,
+  now: ListedFile | string,
+  hint = SIZE_MISMATCH_HINT,
+): SyncError {
   let what: string
   if (typeof now === 'string') what = now
   else if (now.size !== listed.size) what = `its size went from ${listed.size} to ${now.size} bytes`
@@ -52,7 +64,7 @@ export function sourceChanged(op: string, path: string, listed: ListedFile, now:
   return new SyncError('CONFLICT', `the source file changed since it was listed (${what}); nothing was written`, {
     op,
     path,
-    hint: SIZE_MISMATCH_HINT,
+    hint,
   })
 }
 
