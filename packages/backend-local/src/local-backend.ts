@@ -1139,7 +1139,9 @@ async function writeAt(fh: FileHandle, buf: Buffer, n: number, position: number)
  * whole-ms mtimes (S3, other tools) round-trip exactly, finer ones to within 0.5 µs.
  */
 function utimeSeconds(mtimeMs: number): number | string {
-  const seconds = (mtimeMs + 0.0005) / 1000
+  // Half a µs away from zero: libuv truncates the fraction toward zero (1.123 s became
+  // 1.122999999), and before 1970 that is upwards (-5 s was set as -4.9999995, read -4.999999).
+  const seconds = (mtimeMs + (mtimeMs < 0 ? -0.0005 : 0.0005)) / 1000
   // Node's utimes take a negative number (before 1970) for "now" (toUnixTimestamp); a numeric
   // string is passed through as it is, to the microsecond.
   return seconds < 0 ? String(seconds) : seconds

@@ -38,6 +38,21 @@ describe('atomic write on disk', () => {
     expect(st.mode & 0o7777).toBe(0o640)
   })
 
+  it('sets an mtime to the µs on either side of 1970 (QA 17: -5 s was set as -4.9999995 s)', async () => {
+    const root = await tempDir('mtime-us')
+    const b = createLocalBackend({ root })
+    for (const [name, mtimeMs, us] of [
+      ['before', -5000, -5_000_000n],
+      ['before-frac', -1123.456, -1_123_456n],
+      ['after', 1_600_000_000_123.456, 1_600_000_000_123_456n],
+    ] as const) {
+      await b.write(p(name), Readable.from([Buffer.from('x')]), { size: 1, mtimeMs })
+      const { mtimeNs } = await stat(join(root, name), { bigint: true })
+      // Read to the µs as tools show it (towards zero): the µs written.
+      expect(mtimeNs / 1000n, name).toBe(us)
+    }
+  })
+
   // Node's mkdir({ recursive: true }) retries for ever (at full CPU) where a directory can never be
   // made although its parent exists: the root is made without it.
   it.runIf(process.platform === 'linux')(
