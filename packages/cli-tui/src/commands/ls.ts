@@ -1,7 +1,8 @@
-import { asSyncError, type Backend, createPathFilter, listSide, SyncError } from '@syncflow/core'
+import { asSyncError, createPathFilter, listSide, SyncError } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
+import { explainMissing } from '../job/explain-missing.js'
 import { fileAtLocation } from '../job/file-at-location.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
@@ -69,20 +70,6 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     return exitCodeForError(asSyncError(err))
   } finally {
     removeHandlers()
-  }
-}
-
-/**
- * Throws the error a listing of a root that does not exist gives, when it gives one (S3: "bucket …
- * does not exist at <endpoint>", with a hint to create it); returns when it lists nothing quietly
- * (a missing directory, an empty prefix), leaving the generic message to the caller.
- */
-async function explainMissing(backend: Backend, signal: AbortSignal): Promise<void> {
-  const it = backend.list({ signal })[Symbol.asyncIterator]()
-  try {
-    await it.next()
-  } finally {
-    await it.return?.()
   }
 }
 

@@ -22,6 +22,7 @@ import { assertConfigPathsReadable } from '../options/assert-config-paths-readab
 import type { JobFlags } from '../options/job-flags.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
+import { explainMissing } from './explain-missing.js'
 import { fileAtLocation } from './file-at-location.js'
 import { fileSourceHint } from './file-source-hint.js'
 import { registerPlugins } from './load-plugins.js'
@@ -143,6 +144,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           hint: fileSourceHint(spec.source, spec.target, file.path),
         })
       }
+      // The backend's own account, where it has a more precise one (a missing or misnamed bucket).
+      await explainMissing(source, signal)
       throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
