@@ -185,6 +185,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   #closed = false
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
+  /**
+   * Markers that hold content (some tools put bytes in them), by path, with their size: listed as
+   * directories, but never deleted with them. Their bytes are no file any tool syncs, yet they are
+   * someone's: a mirror refuses the delete (review: it removed 14 bytes past --max-delete 0).
+   */
+  readonly #contentMarkers = new Map<string, number>()
   #swept = false
   /**
    * Whether and how the service honours If-Match on PutObject and DeleteObject: recalled from
@@ -299,7 +305,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
           this.#report(opts, out)
           continue
         }
-        if (out.kind === 'dir') this.#markers.add(out.path)
+        if (out.kind === 'dir') {
+          this.#markers.add(out.path)
+          if ((obj.Size ?? 0) > 0) this.#contentMarkers.set(out.path, obj.Size ?? 0)
+        }
         yield out
       }
       if (!page.IsTruncated) break
@@ -327,6 +336,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (!first) return undefined
     const isMarker = first.Key !== undefined && decodeKey(first.Key) === `${key}/`
     if (isMarker) this.#markers.add(path)
+    if (isMarker && (first.Size ?? 0) > 0) this.#contentMarkers.set(path, first.Size ?? 0)
     return {
       path,
       kind: 'dir',
@@ -497,6 +507,19 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const key = this.#key(path, 'remove')
     const conn = await this.#connect('remove', path)
     this.#sweepStaleUploads(conn)
+    const content = this.#contentMarkers.get(path)
+    if (content !== undefined) {
+      // Not CONFLICT, which the engine reads as "not empty yet" and skips: this one needs the user.
+      throw new SyncError(
+        'UNSUPPORTED',
+        `the directory marker ${JSON.stringify(`${key}/`)} holds ${content} bytes: not deleted`,
+        {
+          op: 's3.remove',
+          path,
+          hint: `Some tool put content in it, which no file carries: delete it yourself if it should go (aws s3 rm "s3://${this.bucket}/${key}/").`,
+        },
+      )
+    }
     if (this.#markers.has(path)) {
       // A directory marker: removed only when nothing else is below it.
       const below = await this.#keysBelow(conn, key, path, 'remove', 2)

@@ -122,6 +122,34 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
     })
 
+    it('a mirror never deletes a directory marker that holds content: the delete is refused, the bytes stay', async () => {
+      const target = s3('content-marker')
+      const key = `${target.prefix}notes/`
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: key, Body: '14 bytes here!' }))
+      await mkdir(join(dir, 'cm'))
+      await writeFile(join(dir, 'cm', 'a.txt'), 'a')
+      const events = await lastValueFrom(
+        sync(local('cm'), target, { mode: 'mirror', maxDelete: { count: 0 } }).pipe(toArray()),
+      )
+      expect(events.filter((e) => e.type === 'completed').map((e) => e.type === 'completed' && e.action.path)).toEqual([
+        'a.txt',
+      ])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: key }))
+      expect(head.ContentLength).toBe(14)
+      // Without --max-delete too: refused, said, and kept.
+      const again = await lastValueFrom(sync(local('cm'), target, { mode: 'mirror' }).pipe(toArray()))
+      expect(again.filter((e) => e.type === 'failed')).toEqual([
+        expect.objectContaining({
+          path: 'notes',
+          error: expect.objectContaining({
+            code: 'UNSUPPORTED',
+            message: expect.stringContaining('holds 14 bytes: not deleted'),
+          }),
+        }),
+      ])
+      expect((await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: key }))).ContentLength).toBe(14)
+    })
+
     it('stores the mtime to the nanosecond, on upload and on touch, as rclone compares it', async () => {
       const src = join(dir, 'ns')
       await mkdir(src)

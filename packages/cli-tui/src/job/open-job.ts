@@ -7,6 +7,7 @@ import {
   type BackendRegistry,
   createPathFilter,
   IGNORE_FILE_NAME,
+  isSyncError,
   jobIdOf,
   lazyStateStore,
   loadIgnoreFile,
@@ -144,8 +145,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           hint: fileSourceHint(spec.source, spec.target, file.path),
         })
       }
-      // The backend's own account, where it has a more precise one (a missing or misnamed bucket).
-      await explainMissing(source, signal)
+      // The backend's own account of a missing root, where it has a more precise one (a missing or
+      // misnamed bucket); any other failure of that listing (a root below a file, a plugin's own
+      // error) leaves the message below, which says nothing was changed.
+      await explainMissing(source, signal).catch((err: unknown) => {
+        if (isSyncError(err) && err.code === 'NOT_FOUND') throw err
+      })
       throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
