@@ -100,6 +100,14 @@ describe('ProgressTracker and the progress line', () => {
     expect(t.snapshot(20)).toMatchObject({ done: 1, bytesPlanned: 50_000, bytesDone: 50_000 })
   })
 
+  it('counts the AUTH stop after refused transfers as no item', () => {
+    const t = new ProgressTracker()
+    const refused = { code: 'AUTH' as const, message: 'AccessDenied' }
+    t.apply({ type: 'failed', ts: 1, path: 'a', stage: 'transfer', action: copy('a', 1), error: refused })
+    t.apply({ type: 'failed', ts: 2, path: '', stage: 'transfer', error: { code: 'AUTH', message: 'stopped: …' } })
+    expect(t.snapshot(3)).toMatchObject({ failed: 1 })
+  })
+
   it('cuts the line to the terminal width', () => {
     const t = new ProgressTracker()
     t.apply({ type: 'planned', ts: 0, action: copy('a', 1) })

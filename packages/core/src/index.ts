@@ -103,6 +103,7 @@ export {
   sizeMismatch,
   sourceChanged,
 } from './operators/size-mismatch.js'
+export { isRunStop } from './operators/stop-when-refused.js'
 export type { ThroughputOptions } from './operators/throughput.js'
 export { ThroughputMeter, throughput } from './operators/throughput.js'
 export type { TransferOptions } from './operators/transfer.js'

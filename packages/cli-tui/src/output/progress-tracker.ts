@@ -1,4 +1,4 @@
-import type { SyncEvent } from '@syncflow/core'
+import { isRunStop, type SyncEvent } from '@syncflow/core'
 import { completedProgressBytes } from './completed-progress-bytes.js'
 
 /** What the progress line shows, derived from the event stream alone. */
@@ -51,7 +51,7 @@ export class ProgressTracker {
         this.#inFlight.delete(event.action.path)
         break
       case 'failed':
-        this.#failed++
+        if (!isRunStop(event)) this.#failed++ // the AUTH stop names no item
         if (event.action) this.#inFlight.delete(event.action.path)
         break
       case 'stats':

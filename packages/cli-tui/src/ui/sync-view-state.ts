@@ -1,4 +1,4 @@
-import type { ActionKind, FailedEvent, SyncEvent, SyncSummary } from '@syncflow/core'
+import { type ActionKind, type FailedEvent, isRunStop, type SyncEvent, type SyncSummary } from '@syncflow/core'
 import { completedProgressBytes } from '../output/completed-progress-bytes.js'
 import { summaryText } from './summary-text.js'
 
@@ -207,8 +207,11 @@ export class SyncViewState {
           break
         }
         this.#inFlight.delete(e.path)
-        this.#counts.failed++
-        if (this.continuous && this.#failing.size < FAILING_MAX) this.#failing.add(failingKey(e))
+        // The AUTH stop after refused transfers is listed as an error, but is no failed item.
+        if (!isRunStop(e)) {
+          this.#counts.failed++
+          if (this.continuous && this.#failing.size < FAILING_MAX) this.#failing.add(failingKey(e))
+        }
         this.#errorCount++
         this.#errors.push({
           id: this.#errorCount,

@@ -51,6 +51,13 @@ describe('SyncViewState', () => {
     expect(v.counts.failed).toBe(3)
   })
 
+  it('lists the AUTH stop after refused transfers as an error, not as one more failed item', () => {
+    const s = new SyncViewState(false)
+    for (const p of ['x', 'y', 'z']) s.add(failed(p, 'AUTH', 'AccessDenied'))
+    s.add(failed('', 'AUTH', 'stopped: 3 transfers in a row were refused for credentials'))
+    expect(s.view()).toMatchObject({ errorCount: 4, counts: { failed: 3 } })
+  })
+
   it('does not count an interruption as a failure', () => {
     const s = new SyncViewState(false)
     s.add(failed('a', 'ABORTED', 'interrupted'))

@@ -32,6 +32,7 @@ import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import { isRunStop } from '../operators/stop-when-refused.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { awaitStable } from './await-stable.js'
 import { backendView } from './backend-view.js'
@@ -706,7 +707,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             return
           }
           if (e.type === 'completed') uncount(e.action.path)
-          if (e.type === 'failed' && e.error.code !== 'ABORTED') count(e)
+          // (The AUTH stop after refused transfers names no item: the summary does not count it either.)
+          if (e.type === 'failed' && e.error.code !== 'ABORTED' && !isRunStop(e)) count(e)
           total.add(e)
         }),
         // After the totals, which count what an unreported cycle found unchanged too.

@@ -13,11 +13,12 @@ export function isRefusalStop(err: unknown): boolean {
 
 /**
  * True for the failed event a run stopped with after its transfers were refused (see sync.ts): a
- * transfer failure naming no action. It is the run's fatal error, not one more failed item: counted
+ * transfer failure naming no action and no path. It is the run's fatal error, not one more failed item: counted
  * as one, 3 refusals read "4 items failed (AUTH 4)".
  */
 export function isRunStop(e: FailedEvent): boolean {
-  return e.stage === 'transfer' && e.action === undefined
+  // (Every transfer failure of an item names its action and path; the root is never transferred.)
+  return e.stage === 'transfer' && e.action === undefined && e.path === ''
 }
 
 /**

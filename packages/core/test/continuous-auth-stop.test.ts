@@ -1,0 +1,45 @@
+import { writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import { type Backend, SyncError } from '../src/index.js'
+import { local, removeTempDirs, startJob, stopJobs, tempDirs } from './continuous-local-helpers.js'
+
+afterAll(removeTempDirs)
+afterEach(stopJobs)
+
+/** `b` with its writes refused for credentials while `state.refuse` (a key made read-only). */
+function refusing(b: Backend) {
+  const state = { refuse: false }
+  const proxy = new Proxy(b, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t)
+      if (p === 'copyFrom') return undefined
+      if (typeof v !== 'function') return v
+      if (p === 'write' || p === 'setMtime') {
+        return async (...args: unknown[]) => {
+          if (state.refuse) throw new SyncError('AUTH', 'AccessDenied', { path: String(args[0]) })
+          return v.apply(t, args)
+        }
+      }
+      return v.bind(t)
+    },
+  })
+  return { backend: proxy as Backend, state }
+}
+
+// Review of the AUTH stop (not an item): a watch job still counted each cycle's stop as a failure,
+// then took it back at each rescan, so its total drifted down, below zero (`failed: -1`, no AUTH).
+it('a watch whose cycles stop for AUTH keeps a true failed count: the files refused, not the stops', async () => {
+  const { src, dst } = await tempDirs()
+  const target = refusing(local(dst))
+  const job = startJob(local(src), target.backend, { rescanMs: 300, retries: 0 })
+  await expect.poll(() => job.cycles().length, { timeout: 10_000 }).toBe(1)
+  target.state.refuse = true
+  for (const n of ['a', 'b', 'c', 'd']) await writeFile(join(src, n), n)
+  await expect.poll(() => job.cycles().length, { timeout: 10_000 }).toBeGreaterThanOrEqual(6)
+  const stops = job.failures().filter((f) => f.path === '' && f.stage === 'transfer')
+  expect(stops.length).toBeGreaterThan(0)
+  const done = await job.stop()
+  expect(done.summary.failed).toBe(4)
+  expect(done.summary.errorCodes).toEqual({ AUTH: 4 })
+})
