@@ -114,6 +114,11 @@ export interface S3BackendOptions extends S3ConnectionOptions {
   readonly preferredConcurrency?: number
   /** Objects bigger than this are copied server-side part by part (CopyObject's own limit is 5 GiB). [5 GiB] */
   readonly multipartCopyThreshold?: number
+  /**
+   * How long a server-side copy in flight when the run is interrupted is still awaited, in ms: the
+   * service makes it anyway, so it is counted once answered; one not answered by then is cut. [5000]
+   */
+  readonly copyGraceMs?: number
   /** Keep POSIX permission bits in `x-amz-meta-mode`. [true] */
   readonly storeMode?: boolean
   /**
@@ -1130,26 +1135,33 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     }
     const limit = Math.min(this.#options.multipartCopyThreshold ?? MAX_PART, MAX_PART)
     if (src.head.size <= limit) {
-      // Not cut short by an interrupt: the request has no body, so the service makes the copy once
-      // it has the request whether or not its answer is awaited. Cut, the copy landed all the same,
-      // reported as interrupted and left out of the state (QA 17 #3: 344 objects landed, 322 said).
-      // Awaited, it is counted as done; a second Ctrl-C still exits at once.
-      const out = await this.#send(
-        op,
-        path,
-        (c) =>
-          c.send(
-            new sdk.CopyObjectCommand({
-              Bucket: this.bucket,
-              Key: dst,
-              CopySource: copySource,
-              ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
-              ...(metadata ? { MetadataDirective: 'REPLACE', Metadata: metadata, ...content } : {}),
-            }),
-          ),
-        conn,
-      )
-      return unquoteEtag(out.CopyObjectResult?.ETag)
+      // Not cut short at once by an interrupt: the request has no body, so the service makes the
+      // copy once it has the request whether or not its answer is awaited. Cut, the copy landed all
+      // the same, reported as interrupted and left out of the state (QA 17 #3: 344 objects landed,
+      // 322 said). Awaited, it is counted as done; but only for `copyGraceMs`: a service that
+      // stopped answering would hold the stop for the SDK's tries × --timeout (review: minutes).
+      const grace = afterGrace(opts.signal, this.#options.copyGraceMs ?? COPY_GRACE_MS)
+      try {
+        const out = await this.#send(
+          op,
+          path,
+          (c) =>
+            c.send(
+              new sdk.CopyObjectCommand({
+                Bucket: this.bucket,
+                Key: dst,
+                CopySource: copySource,
+                ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
+                ...(metadata ? { MetadataDirective: 'REPLACE', Metadata: metadata, ...content } : {}),
+              }),
+              ...(grace ? [{ abortSignal: grace.signal }] : []),
+            ),
+          conn,
+        )
+        return unquoteEtag(out.CopyObjectResult?.ETag)
+      } finally {
+        grace?.dispose()
+      }
     }
     const signal = sendOptions(opts.signal)
     // Part by part: keep metadata and content headers explicitly (multipart copies start empty).
@@ -1664,6 +1676,34 @@ async function sameService(a: Conn, b: Conn): Promise<boolean> {
 function withContentType(path: string): { ContentType?: string } {
   const type = contentTypeOf(path)
   return type ? { ContentType: type } : {}
+}
+
+/** How long a server-side copy in flight at an interrupt is still awaited (see `#serverCopy`). */
+const COPY_GRACE_MS = 5_000
+
+/**
+ * A signal that aborts `ms` after `signal` does (undefined without one), and its clean-up: the
+ * listener on `signal` and the timer go once the request is answered.
+ */
+function afterGrace(
+  signal: AbortSignal | undefined,
+  ms: number,
+): { readonly signal: AbortSignal; dispose(): void } | undefined {
+  if (!signal) return undefined
+  const controller = new AbortController()
+  let timer: NodeJS.Timeout | undefined
+  const start = (): void => {
+    timer = setTimeout(() => controller.abort(signal.reason), ms)
+  }
+  if (signal.aborted) start()
+  else signal.addEventListener('abort', start, { once: true })
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      signal.removeEventListener('abort', start)
+      if (timer !== undefined) clearTimeout(timer)
+    },
+  }
 }
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
