@@ -41,7 +41,7 @@ describe('guardDeletes', () => {
     expect(guardDeletes({ ...emptied, maxDelete: { percent: 50 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...emptied, maxDelete: { percent: 49 } })).toMatchObject({
       allowed: false,
-      reason: '1 delete (50.0% of the target) exceed --max-delete 49%: none run',
+      reason: '1 delete (50.0% of the target) exceeds --max-delete 49%: none run',
     })
     expect(guardDeletes({ ...emptied, maxDelete: { count: 1 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...emptied, maxDelete: { count: 0 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })

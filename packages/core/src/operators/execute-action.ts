@@ -375,12 +375,6 @@ async function movedEarlier(
 }
 
 /**
- * After a TRANSIENT failure the earlier attempt may still have landed (the connection dropped after
- * the server committed the file, before its answer arrived). Writing again would then meet its own
- * result as "changed since planned" (`expect`) and fail: a target that now holds exactly the size
- * and mtime this write sets, and differs from what was planned, is that earlier attempt.
- */
-/**
  * The source file's mtime to the nanosecond, for a target that stores it so (S3: rclone compares
  * `x-amz-meta-mtime` to the nanosecond, and re-stamped every object written to the µs, a copy of
  * the object onto itself each). Undefined when the source cannot say it, or says another mtime
@@ -398,6 +392,12 @@ async function exactMtime(
   return ns !== undefined && Math.abs(Number(ns) / 1e6 - mtimeMs) < 0.001 ? ns : undefined
 }
 
+/**
+ * After a TRANSIENT failure the earlier attempt may still have landed (the connection dropped after
+ * the server committed the file, before its answer arrived). Writing again would then meet its own
+ * result as "changed since planned" (`expect`) and fail: a target that now holds exactly the size
+ * and mtime this write sets, and differs from what was planned, is that earlier attempt.
+ */
 async function landedEarlier(target: Backend, action: Action, meta: WriteMeta): Promise<Entry | undefined> {
   const now = await target.stat(action.path)
   if (now?.kind !== 'file' || now.size !== meta.size) return undefined

@@ -92,7 +92,7 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
     return {
       allowed: false,
       code: 'MAX_DELETE',
-      reason: `${deletes(files)} exceed --max-delete ${max.count}: none run`,
+      reason: `${deletes(files)} ${files === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.count}: none run`,
     }
   }
   if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max)
@@ -121,7 +121,7 @@ function percentVerdict(
   return {
     allowed: false,
     code: 'MAX_DELETE',
-    reason: `${deletes(n)} (${pct}% of ${of}) exceed --max-delete ${max.percent}%: none run`,
+    reason: `${deletes(n)} (${pct}% of ${of}) ${n === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.percent}%: none run`,
   }
 }
 
