@@ -54,6 +54,7 @@ import {
   md5ToBase64,
   parseMode,
   parseMtime,
+  parseMtimeNs,
   unquoteEtag,
 } from './s3-metadata.js'
 import { type Learnt, ServiceMemory } from './service-memory.js'
@@ -196,6 +197,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * someone's: a mirror refuses the delete (review: it removed 14 bytes past --max-delete 0).
    */
   readonly #contentMarkers = new Map<string, number>()
+  /**
+   * The stored mtimes (`x-amz-meta-mtime`, as written) of the files `stat` read last, by path: what
+   * `mtimeNs` answers from, with no request. The engine stats an S3 source's file for its mtime just
+   * before it copies or touches it; to the nanosecond, another S3 target then keeps rclone's value
+   * (to the µs, rclone re-stamped it). At most `RECENT_MTIMES`, the oldest dropped.
+   */
+  readonly #recentMtimes = new Map<string, string>()
   #swept = false
   /**
    * Whether and how the service honours If-Match on PutObject and DeleteObject: recalled from
@@ -334,7 +342,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const key = this.#key(path, 'stat')
     const conn = await this.#connect('stat', path)
     const head = await this.#head(conn, key, 'stat', path)
-    if (head) return this.#fileEntry(path, head)
+    if (head) {
+      const stored = head.metadata[META_MTIME]
+      this.#recentMtimes.delete(path)
+      if (stored !== undefined) {
+        this.#recentMtimes.set(path, stored)
+        if (this.#recentMtimes.size > RECENT_MTIMES) this.#recentMtimes.delete(this.#recentMtimes.keys().next().value!)
+      }
+      return this.#fileEntry(path, head)
+    }
     // Not an object: a directory if there is a marker or any key below it.
     const below = await this.#keysBelow(conn, key, path, 'stat', 1)
     const first = below[0]
@@ -348,6 +364,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       size: 0,
       mtimeMs: isMarker ? (first.LastModified?.getTime() ?? 0) : 0,
     }
+  }
+
+  /**
+   * The stored mtime of `path` to the nanosecond, as the last `stat` of it read it (see
+   * `#recentMtimes`); undefined when none did, or it has no such value. The engine holds it to the
+   * mtime it planned with, so a stale one is never written.
+   */
+  async mtimeNs(path: RelPath): Promise<bigint | undefined> {
+    return parseMtimeNs(this.#recentMtimes.get(path))
   }
 
   async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
@@ -1705,6 +1730,9 @@ function afterGrace(
     },
   }
 }
+
+/** Stored mtimes kept for `mtimeNs` (see `#recentMtimes`): more than the transfers in flight. */
+const RECENT_MTIMES = 1024
 
 function sendOptions(signal: AbortSignal | undefined): { abortSignal: AbortSignal } | undefined {
   return signal ? { abortSignal: signal } : undefined

@@ -43,6 +43,18 @@ export function copiedMtime(stored: string | undefined, mtimeMs: number): string
   return ms !== undefined && stored !== undefined && Math.abs(ms - mtimeMs) < 0.001 ? stored : formatMtime(mtimeMs)
 }
 
+/**
+ * The nanoseconds since the epoch that float seconds as rclone and syncflow write them say exactly
+ * (`1600000000.123456789`, up to nine decimals); undefined for any other form (an exponent, more
+ * decimals, not a number), whose value only `parseMtime` gives.
+ */
+export function parseMtimeNs(value: string | undefined): bigint | undefined {
+  const m = value === undefined ? null : /^(-?)(\d+)(?:\.(\d{1,9}))?$/.exec(value.trim())
+  if (!m) return undefined
+  const ns = BigInt(m[2]!) * 1_000_000_000n + BigInt((m[3] ?? '').padEnd(9, '0'))
+  return m[1] === '-' ? -ns : ns
+}
+
 /** The farthest mtime taken from metadata, either side of 1970: the end of year 9999. */
 const MAX_MTIME_MS = 253_402_300_799_999
 

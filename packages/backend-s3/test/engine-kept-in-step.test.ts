@@ -200,6 +200,20 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(records.every((r) => r !== undefined)).toBe(true)
     })
 
+    it("keeps another tool's mtime to the nanosecond when it only re-stamps an object (touch)", async () => {
+      const source = s3('ns-touch-src')
+      const target = s3('ns-touch-dst')
+      const put = (b: typeof source, mtime: string) =>
+        raw.send(
+          new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}t.txt`, Body: 'same', Metadata: { mtime } }),
+        )
+      await put(source, '1600000000.123456789')
+      await put(target, '1500000000.000000000')
+      expect(await run(source, target, { mode: 'mirror' })).toEqual(['touch t.txt'])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}t.txt` }))
+      expect(head.Metadata?.mtime).toBe('1600000000.123456789')
+    })
+
     it("keeps another tool's mtime to the nanosecond on the server-side copy", async () => {
       const source = s3('ns-src')
       await raw.send(

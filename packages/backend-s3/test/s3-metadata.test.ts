@@ -9,6 +9,7 @@ import {
   md5ToBase64,
   parseMode,
   parseMtime,
+  parseMtimeNs,
 } from '../src/s3-metadata.js'
 
 describe('S3 metadata', () => {
@@ -24,6 +25,14 @@ describe('S3 metadata', () => {
     expect(copiedMtime('1600000000.123456789', 1_600_000_001_000)).toBe('1600000001.000000000')
     expect(copiedMtime(undefined, 1_600_000_001_000)).toBe('1600000001.000000000')
     expect(copiedMtime('garbage', 1_600_000_001_000)).toBe('1600000001.000000000')
+  })
+
+  it('reads the nanoseconds float seconds say exactly, and nothing from other forms', () => {
+    expect(parseMtimeNs('1600000000.123456789')).toBe(1_600_000_000_123_456_789n)
+    expect(parseMtimeNs('1600000000.5')).toBe(1_600_000_000_500_000_000n)
+    expect(parseMtimeNs('1600000000')).toBe(1_600_000_000_000_000_000n)
+    expect(parseMtimeNs('-1.5')).toBe(-1_500_000_000n)
+    for (const other of ['1e9', '1.1234567891', 'x', '', undefined]) expect(parseMtimeNs(other)).toBeUndefined()
   })
 
   it('writes the nanoseconds exactly when the source gave them', () => {
