@@ -652,14 +652,20 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * by content carries the new file's mtime, not the old object's (QA 12 #4).
    */
   async move(from: RelPath, to: RelPath, opts: MoveOptions = {}): Promise<Entry> {
-    const { mtimeMs, ...rest } = opts
-    const entry = await this.#copyWithin(from, to, rest, mtimeMs)
+    const { mtimeMs, mtimeNs, ...rest } = opts
+    const entry = await this.#copyWithin(from, to, rest, mtimeMs, mtimeNs)
     await this.remove(from)
     return entry
   }
 
-  /** `copy`; with `mtimeMs`, the metadata is replaced with that mtime in it. */
-  async #copyWithin(from: RelPath, to: RelPath, options: WriteOptions, mtimeMs: number | undefined): Promise<Entry> {
+  /** `copy`; with `mtimeMs` (and to the ns, `mtimeNs`), the metadata is replaced with that mtime in it. */
+  async #copyWithin(
+    from: RelPath,
+    to: RelPath,
+    options: WriteOptions,
+    mtimeMs: number | undefined,
+    mtimeNs?: bigint,
+  ): Promise<Entry> {
     const opts = withFanOut(options)
     const src = this.#key(from, 'copy')
     const dst = this.#key(to, 'copy')
@@ -670,7 +676,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
     const metadata =
       mtimeMs !== undefined
-        ? { ...head.metadata, [META_MTIME]: copiedMtime(head.metadata[META_MTIME], mtimeMs) }
+        ? {
+            ...head.metadata,
+            [META_MTIME]:
+              mtimeNs !== undefined ? formatMtime(mtimeMs, mtimeNs) : copiedMtime(head.metadata[META_MTIME], mtimeMs),
+          }
         : undefined
     const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, metadata, 'copy', to, opts)
     opts.onProgress?.(head.size)

@@ -341,6 +341,10 @@ describeS3('S3Backend against a real S3 server', (env) => {
     expect(head.Metadata).toMatchObject({ mode: expect.any(String), mtime: expect.stringMatching(/^3333\./) })
     expect((await listAll(b)).map(show)).toEqual(['new.html'])
     expect(await buffer(await b.read(p('new.html')))).toEqual(data)
+    // Given to the nanosecond (a local source's), the mtime is stored so (rclone compares it so).
+    await b.move(p('new.html'), p('ns.html'), { expect: null, mtimeMs: 3_333_000.123457, mtimeNs: 3_333_000_123_456n })
+    const ns = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}ns.html` }))
+    expect(ns.Metadata?.mtime).toBe('3333.000123456')
   })
 
   it('copies from another S3Backend on the same service without streaming, and declines others', async () => {

@@ -147,6 +147,31 @@ describe('executeAction: a move carries the source mtime', () => {
     expect(set).toBe(1) // the fake move's own
   })
 
+  it('gives the mtime to the nanosecond to a target that stores it so, when the source can say it', async () => {
+    const { source, target, action } = await paired()
+    const ns = BigInt(NEW) * 1_000_000n + 789n
+    const exact = Object.assign(source, { mtimeNs: async () => ns })
+    const nsTarget = createMemBackend({ capabilities: { listMtime: false, mtimeNs: true } })
+    await writeText(nsTarget, 'logs/f1', 'same', T0)
+    const asked: (bigint | undefined)[] = []
+    const real = nsTarget.move.bind(nsTarget)
+    nsTarget.move = async (from, to, o) => {
+      asked.push(o?.mtimeNs)
+      return real(from, to, o)
+    }
+    await completedOf(moveAndRecord(action, exact, nsTarget, new MemoryStateStore()))
+    expect(asked).toEqual([ns])
+    // A target that does not store nanoseconds is not given them.
+    const plain: (bigint | undefined)[] = []
+    const realPlain = target.move.bind(target)
+    target.move = async (from, to, o) => {
+      plain.push(o?.mtimeNs)
+      return realPlain(from, to, o)
+    }
+    await completedOf(moveAndRecord(action, exact, target, new MemoryStateStore()))
+    expect(plain).toEqual([undefined])
+  })
+
   it('a target that cannot set it leaves no record of the moved file (the next run compares the files)', async () => {
     const { source, target, action } = await paired()
     const cannot = new Proxy(target, {

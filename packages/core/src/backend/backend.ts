@@ -221,6 +221,8 @@ export interface MoveOptions extends WriteOptions {
    * returns the entry with it; one that ignores it returns the old mtime and the engine sets it.
    */
   readonly mtimeMs?: number
+  /** `mtimeMs` to the nanosecond, for a target with `capabilities.mtimeNs` (see `WriteMeta.mtimeNs`). */
+  readonly mtimeNs?: bigint
 }
 
 /** Optional: rename within the backend, atomically where the storage allows. */

@@ -348,11 +348,17 @@ async function moveCarryingMtime(
   // A retry after the move itself went through (its setMtime, or its answer, failed TRANSIENT)
   // finds the file already moved: moving again would fail NOT_FOUND on the old path.
   const moved = retried ? await movedEarlier(target, from, action, mtimeMs, window) : undefined
+  const mtimeNs = mtimeMs !== undefined ? await exactMtime(opts.source, target, action.path, mtimeMs) : undefined
   const entry =
-    moved ?? (await target.move(from, action.path, { expect: null, ...(mtimeMs !== undefined ? { mtimeMs } : {}) }))
+    moved ??
+    (await target.move(from, action.path, {
+      expect: null,
+      ...(mtimeMs !== undefined ? { mtimeMs } : {}),
+      ...(mtimeNs !== undefined ? { mtimeNs } : {}),
+    }))
   if (mtimeMs === undefined || Math.abs(entry.mtimeMs - mtimeMs) < window) return { bytes: 0, entry }
   if (!supports.setMtime(target)) return { bytes: 0 }
-  return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs) }
+  return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs, mtimeNs) }
 }
 
 /**
