@@ -525,10 +525,13 @@ export class LocalBackend
    * in bigint, per file written there; undefined when it is not a file (any more).
    */
   async mtimeNs(path: RelPath): Promise<bigint | undefined> {
-    const abs = this.#abs(this.#rel(path, 'stat'))
+    const rel = this.#rel(path, 'stat')
+    const abs = this.#abs(rel)
     try {
       const opts = { bigint: true, throwIfNoEntry: false } as const
       const st = this.symlinkPolicy === 'follow' ? statSync(abs, opts) : lstatSync(abs, opts)
+      // As `stat`: a path through a symlinked directory is no file of this tree (unless following).
+      if (this.symlinkPolicy !== 'follow' && this.#parentState(rel, 'stat') !== 'ok') return undefined
       return st?.isFile() ? st.mtimeNs : undefined
     } catch {
       return undefined // the read that follows reports it

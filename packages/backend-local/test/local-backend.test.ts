@@ -53,6 +53,18 @@ describe('atomic write on disk', () => {
     }
   })
 
+  it('mtimeNs: a file to the nanosecond; nothing for a directory, a missing path or one through a symlinked directory', async () => {
+    const root = await tempDir('mtime-ns')
+    const b = createLocalBackend({ root })
+    await writeText(b, 'd/f', 'x')
+    execFileSync('touch', ['-m', '-d', '@1600000000.123456789', join(root, 'd', 'f')])
+    execFileSync('ln', ['-s', 'd', join(root, 'link')])
+    expect(await b.mtimeNs(p('d/f'))).toBe(1_600_000_000_123_456_789n)
+    expect(await b.mtimeNs(p('d'))).toBeUndefined()
+    expect(await b.mtimeNs(p('nope'))).toBeUndefined()
+    expect(await b.mtimeNs(p('link/f'))).toBeUndefined()
+  })
+
   // Node's mkdir({ recursive: true }) retries for ever (at full CPU) where a directory can never be
   // made although its parent exists: the root is made without it.
   it.runIf(process.platform === 'linux')(
