@@ -151,23 +151,23 @@ describe('executeAction: a move carries the source mtime', () => {
     const { source, target, action } = await paired()
     const ns = BigInt(NEW) * 1_000_000n + 789n
     const exact = Object.assign(source, { mtimeNs: async () => ns })
+    /** The `mtimeNs` each move of `b` is given. */
+    const movesOf = (b: ReturnType<typeof createMemBackend>): (bigint | undefined)[] => {
+      const given: (bigint | undefined)[] = []
+      const real = b.move.bind(b)
+      b.move = async (from, to, o) => {
+        given.push(o?.mtimeNs)
+        return real(from, to, o)
+      }
+      return given
+    }
     const nsTarget = createMemBackend({ capabilities: { listMtime: false, mtimeNs: true } })
     await writeText(nsTarget, 'logs/f1', 'same', T0)
-    const asked: (bigint | undefined)[] = []
-    const real = nsTarget.move.bind(nsTarget)
-    nsTarget.move = async (from, to, o) => {
-      asked.push(o?.mtimeNs)
-      return real(from, to, o)
-    }
+    const asked = movesOf(nsTarget)
     await completedOf(moveAndRecord(action, exact, nsTarget, new MemoryStateStore()))
     expect(asked).toEqual([ns])
     // A target that does not store nanoseconds is not given them.
-    const plain: (bigint | undefined)[] = []
-    const realPlain = target.move.bind(target)
-    target.move = async (from, to, o) => {
-      plain.push(o?.mtimeNs)
-      return realPlain(from, to, o)
-    }
+    const plain = movesOf(target)
     await completedOf(moveAndRecord(action, exact, target, new MemoryStateStore()))
     expect(plain).toEqual([undefined])
   })
