@@ -192,12 +192,13 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   const mode = flags.mode ?? 'mirror'
   /** Says why the job could not run. */
   const fail = async (error: unknown): Promise<ExitCode> => {
-    const [core, errors, exits] = await Promise.all([
-      import('@syncflow/core'),
+    const [revive, errors, exits] = await Promise.all([
+      import('../errors/revive-error.js'),
       import('../errors/format-error.js'),
       import('../errors/exit-codes.js'),
     ])
-    const e = core.asSyncError(error)
+    // (A summary's fatal error comes serialized: made an error again, as `sync` prints it.)
+    const e = revive.reviveError(error)
     streams.stderr.write(errors.formatError(e, flags.verbose === true))
     return exits.exitCodeForError(e)
   }

@@ -1,7 +1,8 @@
-import { asSyncError, check, SyncError, type SyncSummary, sync } from '@syncflow/core'
+import { asSyncError, check, type SyncSummary, sync } from '@syncflow/core'
 import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
+import { reviveError } from '../errors/revive-error.js'
 import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
@@ -58,8 +59,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     reporter.end(summary.fatal ? undefined : summary)
     // A fatal error is also a `failed` event: print it once.
     if (summary.fatal && !reporter.shown?.(summary.fatal)) {
-      const { code, message, hint } = summary.fatal
-      streams.stderr.write(formatError(new SyncError(code, message, hint ? { hint } : {}), flags.verbose === true))
+      streams.stderr.write(formatError(reviveError(summary.fatal), flags.verbose === true))
     }
     return exitCodeForSummary(summary, cmd.kind)
   } catch (err) {
