@@ -135,7 +135,7 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     try {
       creds = await chain(props)
     } catch (err) {
-      throw (named !== undefined && !options.credentials ? await missingProfile(err, named) : undefined) ?? err
+      throw (named !== undefined && !options.credentials ? await profileError(err, named) : undefined) ?? err
     }
     source ??= describeSource(creds, profile)
     return creds
@@ -191,22 +191,36 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
 }
 
 /**
- * The error for credentials not found because the profile named (AWS_PROFILE, `profile`) is in
- * neither shared file: the chain only says "Could not load credentials from any providers", and
- * the hint to set AWS_PROFILE misled the user who had (QA 17 #8; the aws CLI says "The config
- * profile (nope) could not be found"). Undefined for any other failure.
+ * The error for credentials not found with a profile named (AWS_PROFILE, `profile`): it is in
+ * neither shared file, or it is and gave no keys. The chain only says "Could not load credentials
+ * from any providers", and the general hint to set AWS_PROFILE misled the user who had (QA 17 #8;
+ * the aws CLI says "The config profile (nope) could not be found"). Undefined for any other failure.
  */
-async function missingProfile(err: unknown, name: string): Promise<SyncError | undefined> {
+async function profileError(err: unknown, name: string): Promise<SyncError | undefined> {
   if ((err as { name?: unknown } | null)?.name !== 'CredentialsProviderError') return undefined
+  let found: boolean
   try {
     const { loadSharedConfigFiles } = await import('@smithy/core/config')
     const { configFile, credentialsFile } = await loadSharedConfigFiles({ ignoreCache: true })
-    if (name in configFile || name in credentialsFile) return undefined
+    found = name in configFile || name in credentialsFile
   } catch {
     return undefined
   }
   const config = process.env.AWS_CONFIG_FILE ?? '~/.aws/config'
   const creds = process.env.AWS_SHARED_CREDENTIALS_FILE ?? '~/.aws/credentials'
+  if (found) {
+    // There, but nothing in it gave keys: the general hint (set AWS_PROFILE) did not apply (QA 18 #7).
+    const detail = (err as { message?: unknown }).message
+    return new SyncError(
+      'AUTH',
+      `no AWS credentials from the profile "${name}"${typeof detail === 'string' && detail ? `: ${detail}` : ''}`,
+      {
+        op: 's3.credentials',
+        hint: `Give it keys (aws configure --profile ${name}), or log in if it uses SSO (aws sso login --profile ${name}); it was read from ${config} and ${creds}.`,
+        cause: err,
+      },
+    )
+  }
   return new SyncError('AUTH', `the AWS profile "${name}" is in neither ${config} nor ${creds}`, {
     op: 's3.credentials',
     hint: `Check the profile's name (AWS_PROFILE), or create it: aws configure --profile ${name}${

@@ -54,10 +54,14 @@ describe('an AWS profile that does not exist', () => {
     })
   })
 
-  it('a profile that is there but gives no credentials keeps the general message', async () => {
+  it('a profile that is there but gives no credentials is named, with how to give it keys (QA 18 #7)', async () => {
     const b = backend('nokeys')
     const err = await b.rootExists().catch((e: unknown) => e)
     await b.close()
-    expect(err).toMatchObject({ code: 'AUTH', message: expect.stringContaining('no AWS credentials found') })
+    expect(err).toMatchObject({
+      code: 'AUTH',
+      message: expect.stringContaining('no AWS credentials from the profile "nokeys"'),
+      hint: expect.stringContaining('aws configure --profile nokeys'),
+    })
   })
 })
