@@ -81,7 +81,7 @@ export const FLAG_TABLE = {
   include: () =>
     new Option(
       '--include <PATTERN>',
-      'only sync paths matching a glob (repeatable): any --include means "only these", no --exclude \'*\' needed',
+      'only paths matching a glob (repeatable): any --include means "only these", no --exclude \'*\' needed',
     ).argParser(repeatable(parsePattern)),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
