@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createS3Backend } from '../src/index.js'
 
 /**
@@ -11,12 +11,6 @@ import { createS3Backend } from '../src/index.js'
  */
 describe('an AWS profile that does not exist', () => {
   let dir: string
-  const saved: Record<string, string | undefined> = {}
-  const env = (name: string, value: string | undefined) => {
-    if (!(name in saved)) saved[name] = process.env[name]
-    if (value === undefined) delete process.env[name]
-    else process.env[name] = value
-  }
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-profile-'))
     await writeFile(
@@ -27,27 +21,35 @@ describe('an AWS profile that does not exist', () => {
       join(dir, 'credentials'),
       '[other]\naws_access_key_id = AKIDEXAMPLE\naws_secret_access_key = secret\n',
     )
-    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
-      env(name, undefined)
-    env('AWS_CONFIG_FILE', join(dir, 'config'))
-    env('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'))
-    env('AWS_EC2_METADATA_DISABLED', 'true') // no instance metadata service to wait for
+    for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) {
+      vi.stubEnv(name, undefined)
+    }
+    vi.stubEnv('AWS_CONFIG_FILE', join(dir, 'config'))
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', join(dir, 'credentials'))
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true') // no instance metadata service to wait for
   })
   afterAll(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[name]
-      else process.env[name] = value
-    }
+    vi.unstubAllEnvs()
     await rm(dir, { recursive: true, force: true })
   })
-  const backend = (profile: string) =>
-    createS3Backend({ bucket: 'bucket', endpoint: 'http://127.0.0.1:9', region: 'us-east-1', profile, maxAttempts: 1 })
+  /** What a backend using `profile` fails with: credentials are needed before the first request. */
+  const failureWith = async (profile: string): Promise<unknown> => {
+    const b = createS3Backend({
+      bucket: 'bucket',
+      endpoint: 'http://127.0.0.1:9',
+      region: 'us-east-1',
+      profile,
+      maxAttempts: 1,
+    })
+    try {
+      return await b.rootExists().catch((e: unknown) => e)
+    } finally {
+      await b.close()
+    }
+  }
 
   it('is named, with the files it was looked for in', async () => {
-    const b = backend('nope')
-    const err = await b.rootExists().catch((e: unknown) => e)
-    await b.close()
-    expect(err).toMatchObject({
+    expect(await failureWith('nope')).toMatchObject({
       code: 'AUTH',
       message: `AUTH: s3.credentials: the AWS profile "nope" is in neither ${join(dir, 'config')} nor ${join(dir, 'credentials')}`,
       hint: expect.stringContaining('aws configure --profile nope'),
@@ -55,10 +57,7 @@ describe('an AWS profile that does not exist', () => {
   })
 
   it('a profile that is there but gives no credentials is named, with how to give it keys (QA 18 #7)', async () => {
-    const b = backend('nokeys')
-    const err = await b.rootExists().catch((e: unknown) => e)
-    await b.close()
-    expect(err).toMatchObject({
+    expect(await failureWith('nokeys')).toMatchObject({
       code: 'AUTH',
       message: expect.stringContaining('no AWS credentials from the profile "nokeys"'),
       hint: expect.stringContaining('aws configure --profile nokeys'),
