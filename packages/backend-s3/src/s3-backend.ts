@@ -28,6 +28,7 @@ import {
   type WriteMeta,
   type WriteOptions,
 } from '@syncflow/core'
+import { afterGrace } from './after-grace.js'
 import { ByteBudget } from './byte-budget.js'
 import { contentTypeOf } from './content-type-of.js'
 import { fanOutSignal } from './fan-out-signal.js'
@@ -1715,31 +1716,6 @@ function withContentType(path: string): { ContentType?: string } {
 
 /** How long a server-side copy in flight at an interrupt is still awaited (see `#serverCopy`). */
 const COPY_GRACE_MS = 5_000
-
-/**
- * A signal that aborts `ms` after `signal` does (undefined without one), and its clean-up: the
- * listener on `signal` and the timer go once the request is answered.
- */
-function afterGrace(
-  signal: AbortSignal | undefined,
-  ms: number,
-): { readonly signal: AbortSignal; dispose(): void } | undefined {
-  if (!signal) return undefined
-  const controller = new AbortController()
-  let timer: NodeJS.Timeout | undefined
-  const start = (): void => {
-    timer = setTimeout(() => controller.abort(signal.reason), ms)
-  }
-  if (signal.aborted) start()
-  else signal.addEventListener('abort', start, { once: true })
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      signal.removeEventListener('abort', start)
-      if (timer !== undefined) clearTimeout(timer)
-    },
-  }
-}
 
 /** Stored mtimes kept for `mtimeNs` (see `#recentMtimes`): more than the transfers in flight. */
 const RECENT_MTIMES = 1024
