@@ -677,11 +677,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
     const metadata =
       mtimeMs !== undefined
-        ? {
-            ...head.metadata,
-            [META_MTIME]:
-              mtimeNs !== undefined ? formatMtime(mtimeMs, mtimeNs) : copiedMtime(head.metadata[META_MTIME], mtimeMs),
-          }
+        ? { ...head.metadata, [META_MTIME]: copiedMtime(head.metadata[META_MTIME], mtimeMs, mtimeNs) }
         : undefined
     const etag = await this.#serverCopy(conn, { bucket: this.bucket, key: src, head }, dst, metadata, 'copy', to, opts)
     opts.onProgress?.(head.size)
@@ -713,8 +709,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const planned = opts.readOptions?.expect
     if (planned?.version !== undefined && head.etag !== planned.version) throw source.#changed(sourcePath, planned)
     if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
-    const metadata = { ...head.metadata, ...this.#metadata(meta) }
-    if (meta.mtimeNs === undefined) metadata[META_MTIME] = copiedMtime(head.metadata[META_MTIME], meta.mtimeMs)
+    const metadata = {
+      ...head.metadata,
+      ...this.#metadata(meta),
+      [META_MTIME]: copiedMtime(head.metadata[META_MTIME], meta.mtimeMs, meta.mtimeNs),
+    }
     const etag = await this.#serverCopy(
       conn,
       { bucket: source.bucket, key: src, head },

@@ -34,11 +34,12 @@ export function formatMtime(mtimeMs: number, mtimeNs?: bigint): string {
 }
 
 /**
- * The mtime to store for `mtimeMs` when copying an object whose metadata says `stored`: `stored`
- * itself when it is that mtime (rclone's nanoseconds, which a double of ms cannot carry, kept
- * across an S3 → S3 copy), else it formatted anew.
+ * The mtime to store for `mtimeMs` when copying an object whose metadata says `stored`: exact from
+ * `mtimeNs` when given; else `stored` itself when it is that mtime (rclone's nanoseconds, which a
+ * double of ms cannot carry, kept across an S3 → S3 copy); else it formatted anew.
  */
-export function copiedMtime(stored: string | undefined, mtimeMs: number): string {
+export function copiedMtime(stored: string | undefined, mtimeMs: number, mtimeNs?: bigint): string {
+  if (mtimeNs !== undefined) return formatMtime(mtimeMs, mtimeNs)
   const ms = parseMtime(stored)
   return ms !== undefined && stored !== undefined && Math.abs(ms - mtimeMs) < 0.001 ? stored : formatMtime(mtimeMs)
 }
