@@ -64,4 +64,17 @@ describe('failure lines', () => {
     )
     expect(err.join('')).toBe(`failed   (list): ${list.message}\n`)
   })
+
+  // QA 18 F6: after 3 refused uploads, the stop printed a 4th `failed` line, `failed   (transfer): AUTH: stopped: …`,
+  // beside "3 items failed". It is the run's fatal error: run-job-command says it once, as `syncflow: …`.
+  it('the AUTH stop after refused transfers is no failed line: left to the fatal error, said once after the run', () => {
+    const refused = { code: 'AUTH' as const, message: 'AUTH: s3.write (a): Access Denied' }
+    const stop = { code: 'AUTH' as const, message: 'AUTH: stopped: 3 transfers in a row were refused for credentials' }
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    reporter.event(failed('a', refused))
+    reporter.event(failed('', stop))
+    expect(err.join('')).toBe(`failed   a: ${refused.message}\n`)
+    expect(reporter.shown(stop)).toBe(false)
+  })
 })

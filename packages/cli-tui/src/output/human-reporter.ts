@@ -1,4 +1,4 @@
-import type { SerializedError, SyncEvent, SyncSummary } from '@syncflow/core'
+import { isRunStop, type SerializedError, type SyncEvent, type SyncSummary } from '@syncflow/core'
 import { failureHint } from './failure-hint.js'
 import { formatCompleted, formatFailed, formatPlanned } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
@@ -74,6 +74,10 @@ export class HumanReporter implements Reporter {
       case 'failed': {
         // After Ctrl-C every action not yet done ends as ABORTED: the summary says so once.
         if (event.error.code === 'ABORTED' && !this.#o.verbose) break
+        // The AUTH stop after refused transfers is the run's fatal error, no failed item: it is said
+        // as every fatal error is, `syncflow: …` after the run (not a `failed   (transfer):` line more
+        // than the items refused, QA 18 F6).
+        if (isRunStop(event)) break
         // A failure that is no one file's (the state store, a whole listing) is rare and says what to do.
         const general = event.path === ''
         // A listing failure (a whole side, or a part of it) is rare, stops deletes, and may end the
