@@ -1,8 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3'
-
-type Handler = S3Client['config']['requestHandler']
-/** What the SDK passes to a request handler (an abort signal, a request timeout). */
-type HandlerOptions = { readonly abortSignal?: unknown }
+import { type Handler, type HandlerOptions, wrapHandler } from './wrap-handler.js'
 
 /**
  * An endpoint that answered no request within the connection timeout (`--contimeout`): not
@@ -69,16 +65,5 @@ export function boundUntilAnswered(inner: Handler, connectMs: number): Handler {
       given?.removeEventListener?.('abort', forward)
     }
   }
-  const bounded: Handler = {
-    handle,
-    destroy: () => inner.destroy?.(),
-    ...(inner.metadata ? { metadata: inner.metadata } : {}),
-  }
-  // The SDK's NodeHttpHandler also offers these (used by client extensions): passed on.
-  const extra = inner as Partial<Record<'updateHttpClientConfig' | 'httpHandlerConfigs', (...a: unknown[]) => unknown>>
-  for (const name of ['updateHttpClientConfig', 'httpHandlerConfigs'] as const) {
-    const fn = extra[name]
-    if (fn) Object.assign(bounded, { [name]: (...a: unknown[]) => fn.apply(inner, a) })
-  }
-  return bounded
+  return wrapHandler(inner, handle)
 }

@@ -460,7 +460,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const replacing =
       small && expect?.kind === 'file' && expect.version !== undefined && this.#learnt.putIfMatch !== 'none'
     if (expect !== undefined && (expect !== null || knownBig) && !replacing) {
-      await this.#checkExpect(conn, key, path, expect, 'write')
+      await this.#checkExpect(conn, key, path, expect, 'write', signal)
     } else if (expect === null && this.#markers.has(path)) {
       await this.#checkNoKeysBelow(conn, key, path, 'write')
     }
@@ -507,7 +507,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       }
       // It grew past the threshold while being read: a multipart upload, checked by a HEAD.
       if (!knownBig && expect !== undefined && (expect === null || replacing)) {
-        await this.#checkExpect(conn, key, path, expect, 'write')
+        await this.#checkExpect(conn, key, path, expect, 'write', signal)
       }
       const needed = this.#multipartMemory(meta.size)
       if (reserved < needed) {
@@ -672,9 +672,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const dst = this.#key(to, 'copy')
     const conn = await this.#connect('copy', to)
     this.#sweepStaleUploads(conn)
-    const head = await this.#head(conn, src, 'copy', from)
+    const head = await this.#head(conn, src, 'copy', from, opts.signal)
     if (!head) throw this.#notFound('copy', from)
-    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy')
+    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, to, opts.expect, 'copy', opts.signal)
     const metadata =
       mtimeMs !== undefined
         ? { ...head.metadata, [META_MTIME]: copiedMtime(head.metadata[META_MTIME], mtimeMs, mtimeNs) }
@@ -703,12 +703,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const srcConn = await source.#connect('read', sourcePath)
     if (!(await sameService(conn, srcConn))) return undefined
     const src = source.#key(sourcePath, 'read')
-    const head = await source.#head(srcConn, src, 'read', sourcePath)
+    const head = await source.#head(srcConn, src, 'read', sourcePath, opts.signal)
     if (!head) throw source.#notFound('read', sourcePath)
     // The object planned, still (the copy is then pinned to this HEAD's ETag)?
     const planned = opts.readOptions?.expect
     if (planned?.version !== undefined && head.etag !== planned.version) throw source.#changed(sourcePath, planned)
-    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write')
+    if (opts.expect !== undefined) await this.#checkExpect(conn, dst, path, opts.expect, 'write', opts.signal)
     const metadata = {
       ...head.metadata,
       ...this.#metadata(meta),
@@ -795,7 +795,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const key = this.#key(path, 'hash')
     const conn = await this.#connect('hash', path)
     if (algo === 'md5') {
-      const head = await this.#head(conn, key, 'hash', path)
+      const head = await this.#head(conn, key, 'hash', path, opts.signal)
       if (!head) throw this.#notFound('hash', path)
       const known = this.#md5Of(head)
       if (known) return known
@@ -897,10 +897,24 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     opts.onError(error)
   }
 
-  /** HEAD of a key; undefined when there is no such object. */
-  async #head(conn: Conn, key: string, op: string, path: string): Promise<HeadResult | undefined> {
+  /**
+   * HEAD of a key; undefined when there is no such object. `signal`: the caller's, for a HEAD before
+   * anything is written (a re-check, a copy's source), so that a Ctrl-C on a service that stopped
+   * answering ends it at once instead of after the SDK's tries × the I/O timeout. A HEAD after a
+   * write (which ETag landed) takes none: it is that write's bookkeeping.
+   */
+  async #head(
+    conn: Conn,
+    key: string,
+    op: string,
+    path: string,
+    signal?: AbortSignal,
+  ): Promise<HeadResult | undefined> {
     try {
-      const raw = await conn.client.send(new conn.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }))
+      const raw = await conn.client.send(
+        new conn.sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }),
+        sendOptions(signal),
+      )
       return {
         size: raw.ContentLength ?? 0,
         etag: unquoteEtag(raw.ETag),
@@ -972,14 +986,21 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * Throws CONFLICT unless the object is still what `expect` says: `null` = absent; an entry =
    * same ETag (its `version`), else same size and mtime (stored or upload time).
    */
-  async #checkExpect(conn: Conn, key: string, path: RelPath, expect: Entry | null, op: string): Promise<void> {
+  async #checkExpect(
+    conn: Conn,
+    key: string,
+    path: RelPath,
+    expect: Entry | null,
+    op: string,
+    signal?: AbortSignal,
+  ): Promise<void> {
     // A directory where the file goes: planned as one (`expect`), or a marker this backend listed
     // (the engine plans a new file there: a file and a directory are different entries to it).
     if (expect?.kind === 'dir' || (expect === null && this.#markers.has(path))) {
       await this.#checkNoKeysBelow(conn, key, path, op)
       if (expect !== null) return
     }
-    const head = await this.#head(conn, key, op, path)
+    const head = await this.#head(conn, key, op, path, signal)
     if (expect === null) {
       if (head) throw conflictError('an object appeared there', op, path)
       return
@@ -1282,7 +1303,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    */
   async #putReplacing(put: SmallPut, expect: Entry): Promise<Entry> {
     const etag = expect.version!
-    const check = () => this.#checkExpect(put.conn, put.key, put.path, expect, 'write')
+    const check = () => this.#checkExpect(put.conn, put.key, put.path, expect, 'write', put.opts.signal)
     const send = (ifMatch: string | undefined) => this.#sendPut(put, ifMatch)
     const mine: { learning?: ReturnType<typeof learnIfMatch<Entry>> } = {}
     const learn = () => {

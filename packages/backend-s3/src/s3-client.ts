@@ -1,6 +1,7 @@
 import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3'
 import type { BuildMiddleware, MetadataBearer } from '@smithy/types'
 import { SyncError } from '@syncflow/core'
+import { abortedOnDestroy } from './aborted-on-destroy.js'
 import { boundUntilAnswered } from './bound-until-answered.js'
 
 type ClientModule = typeof import('@aws-sdk/client-s3')
@@ -177,7 +178,8 @@ export async function connectS3(options: S3ConnectionOptions, bucket: string): P
     region: region ?? (await detectRegion(sdk, base, bucket)),
   })
   // Read by each command when it first runs, so replacing it here applies to every request.
-  client.config.requestHandler = boundUntilAnswered(client.config.requestHandler, connectTimeoutMs)
+  // Closing the backend aborts what is still in flight (see abortedOnDestroy).
+  client.config.requestHandler = boundUntilAnswered(abortedOnDestroy(client.config.requestHandler), connectTimeoutMs)
   client.middlewareStack.add(unsignedPayload, { step: 'build', name: 'syncflowUnsignedPayload' })
   return {
     client,

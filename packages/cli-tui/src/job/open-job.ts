@@ -17,6 +17,7 @@ import {
   type StateStore,
   SyncError,
   type SyncOptions,
+  untilAborted,
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
@@ -137,7 +138,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     stopIfAborted()
     await assertNoSharedDirectory(spec.source, spec.target, { source, target })
 
-    if (!(await source.rootExists())) {
+    // A Ctrl-C while a remote source does not answer ends the run now (see untilAborted).
+    if (!(await untilAborted(() => source.rootExists(), signal, 'rootExists'))) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
       const file = await fileAtLocation(registry, spec.source, openOptions)
       if (file !== undefined) {
@@ -187,7 +189,11 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
         ...(ignoreRules !== undefined ? { ignoreRules } : {}),
       })
-    let rulesInUse = await loadIgnoreRules(source, spec.source, registry, openOptions)
+    let rulesInUse = await untilAborted(
+      () => loadIgnoreRules(source, spec.source, registry, openOptions),
+      signal,
+      'read',
+    )
     const filter = filterOf(rulesInUse)
     const reloadFilter = async (): Promise<PathFilter | undefined> => {
       const rules = await loadIgnoreRules(source, spec.source, registry, openOptions)

@@ -34,6 +34,7 @@ import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { RateLimiter } from '../util/rate-limiter.js'
+import { untilAborted } from '../util/until-aborted.js'
 import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
 
@@ -179,7 +180,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       }
       // A failure here is the source's, as one of its listing would be: a server gone says `(source
       // list)` and `side: 'source'`, not `(list)` (QA 10 #7: a watch's cycles said the latter).
-      const exists = await source.rootExists().catch((err: unknown) => {
+      const exists = await untilAborted(() => source.rootExists(), signal, 'rootExists').catch((err: unknown) => {
         throw markListingSide(asSyncError(err, 'rootExists'), 'source')
       })
       if (!exists) {

@@ -7,6 +7,7 @@ import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import type { Fingerprint, StateRecord } from '../state/state-store.js'
+import { untilAborted } from '../util/until-aborted.js'
 import type { EntryPair } from './diff.js'
 
 /** What `decide` needs to know about the run. */
@@ -140,9 +141,9 @@ async function sameContent(
 }
 
 /** The real mtime of an entry whose backend does not list it (S3 keeps it in metadata). */
-async function withMtime(backend: Backend, entry: Entry): Promise<Entry> {
+async function withMtime(backend: Backend, entry: Entry, signal: AbortSignal | undefined): Promise<Entry> {
   if (backend.capabilities.listMtime) return entry
-  return (await backend.stat(entry.path)) ?? entry
+  return (await untilAborted(() => backend.stat(entry.path), signal, 'stat')) ?? entry
 }
 
 /**
@@ -242,7 +243,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
 async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContext): Promise<Decision> {
-  const [sm, tm] = await Promise.all([withMtime(ctx.source, s), withMtime(ctx.target, t)])
+  const [sm, tm] = await Promise.all([withMtime(ctx.source, s, ctx.signal), withMtime(ctx.target, t, ctx.signal)])
   const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
 
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {

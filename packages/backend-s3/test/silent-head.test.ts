@@ -1,0 +1,77 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Readable } from 'node:stream'
+import type { Entry, RelPath } from '@syncflow/core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createS3Backend, type S3Backend } from '../src/index.js'
+
+/**
+ * A HEAD made before anything is written (the re-check of the object to replace, a copy's source,
+ * an MD5 asked of the service) ends at once when the run is interrupted: on a service that stopped
+ * answering, one Ctrl-C waited for the SDK's tries × the I/O timeout (a minute and more) before the
+ * run could stop. A stand-in endpoint takes every request and answers none.
+ */
+describe('a HEAD before a write, on a service that stopped answering', () => {
+  let server: Server
+  let endpoint: string
+  let heads = 0
+  beforeAll(async () => {
+    server = createServer((req) => {
+      req.resume()
+      if (req.method === 'HEAD') heads++
+      // never answered
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  })
+  afterAll(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  const backend = (): S3Backend =>
+    createS3Backend({
+      bucket: 'bucket',
+      prefix: 'p',
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      serviceMemory: false,
+      abortStaleUploadsAfterMs: false,
+      ioTimeoutMs: 20_000, // the SDK's three tries would hold the stop a minute
+    })
+
+  const planned: Entry = { path: 'x' as RelPath, kind: 'file', size: 5, mtimeMs: 1_700_000_000_000 }
+
+  const cases: ReadonlyArray<readonly [string, (b: S3Backend, signal: AbortSignal) => Promise<unknown>]> = [
+    [
+      'write (re-check of the object replaced)',
+      (b, signal) =>
+        b.write(
+          'x' as RelPath,
+          Readable.from([Buffer.from('hello')]),
+          { size: 5, mtimeMs: 0 },
+          { expect: planned, signal },
+        ),
+    ],
+    ['copy (its source)', (b, signal) => b.copy('x' as RelPath, 'y' as RelPath, { signal })],
+    ['hash (the MD5 the service holds)', (b, signal) => b.hash('x' as RelPath, 'md5', { signal })],
+  ]
+
+  it.each(cases)(
+    '%s ends as ABORTED as soon as the run is interrupted',
+    async (_, call) => {
+      const b = backend()
+      const before = heads
+      const abort = new AbortController()
+      const pending = call(b, abort.signal).catch((e: unknown) => e)
+      await expect.poll(() => heads).toBe(before + 1)
+      const stopped = Date.now()
+      abort.abort()
+      expect(await pending).toMatchObject({ code: 'ABORTED' })
+      expect(Date.now() - stopped).toBeLessThan(5_000)
+      await b.close()
+    },
+    30_000,
+  )
+})
