@@ -62,6 +62,25 @@ describe('--plugin PATH', () => {
     expect(await readTree(join(root, 'restored'))).toEqual(await readTree(src))
   })
 
+  // QA 19 #1: two spellings of one plugin location (absolute, and relative to the working directory)
+  // were two locations to the overlap check, and a mirror deleted the source's own files.
+  it('one location spelled two ways is refused as the same location, by the URIs the plugin opened', async () => {
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const before = await readFile(join(root, 'snap.json'), 'utf8')
+    const r = await cli(
+      'sync',
+      snapshot,
+      'json://snap.json',
+      '--plugin',
+      './json-plugin.mjs',
+      '--exclude',
+      'a.txt',
+      '--delete-excluded',
+    )
+    expectUsageError(r, 'are the same location', 'Choose a target outside the source')
+    expect(await readFile(join(root, 'snap.json'), 'utf8')).toBe(before)
+  })
+
   it('without the plugin, the scheme is unknown and the message says how to add one', async () => {
     expectUsageError(await cli('ls', snapshot), 'no backend for "json://"', '--plugin')
   })

@@ -33,20 +33,28 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
     a = trimmed(source)
     b = trimmed(target)
-    within = (inner, outer) => inner === outer || inner.startsWith(`${outer}/`)
+    within = withinUri
   } else {
     return
   }
-  const overlap =
-    a === b
-      ? 'are the same location'
-      : within(b, a)
-        ? 'overlap: the target is inside the source'
-        : within(a, b)
-          ? 'overlap: the source is inside the target'
-          : undefined
+  const overlap = overlapOf(a, b, within)
   if (overlap === undefined) return
   throw overlapError(source, target, overlap)
+}
+
+/** True when the URI `inner` is `outer` or below it (both without trailing slashes). */
+function withinUri(inner: string, outer: string): boolean {
+  return inner === outer || inner.startsWith(`${outer}/`)
+}
+
+function overlapOf(a: string, b: string, within: (inner: string, outer: string) => boolean): string | undefined {
+  return a === b
+    ? 'are the same location'
+    : within(b, a)
+      ? 'overlap: the target is inside the source'
+      : within(a, b)
+        ? 'overlap: the source is inside the target'
+        : undefined
 }
 
 function overlapError(source: string, target: string, overlap: string): SyncError {
@@ -80,6 +88,13 @@ export async function assertNoSharedDirectory(
 ): Promise<void> {
   // Two local paths were compared by real path already; a chain adds something only with a server.
   if (localPathOf(source) !== undefined && localPathOf(target) !== undefined) return
+  // Two spellings of one location (a plugin's `flat:///tmp/x` and `flat://x` run from /tmp, QA 19
+  // #1): each backend's `uri` is its location normalized, so the spellings meet there.
+  const [su, tu] = [backends.source.uri, backends.target.uri]
+  if (schemeOf(su) === schemeOf(tu)) {
+    const byUri = overlapOf(trimmed(su), trimmed(tu), withinUri)
+    if (byUri !== undefined) throw overlapError(source, target, `${byUri} (${su} and ${tu})`)
+  }
   const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
   if (a === undefined || b === undefined) return
   const overlap =
