@@ -74,4 +74,24 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
     },
     30_000,
   )
+
+  // A read-only call takes no signal (the engine stops waiting for it): closing the backend must end
+  // it, or the SDK takes the closed socket for a network error and sends it again, for minutes.
+  it('closing the backend aborts a request in flight, which is not sent again', async () => {
+    let requests = 0
+    const count = () => requests++
+    server.on('request', count)
+    try {
+      const b = backend()
+      const pending = b.rootExists().catch((e: unknown) => e)
+      await expect.poll(() => requests).toBe(1)
+      const closed = Date.now()
+      await b.close()
+      expect(await pending).toMatchObject({ code: 'ABORTED' })
+      expect(Date.now() - closed).toBeLessThan(5_000)
+      expect(requests).toBe(1)
+    } finally {
+      server.off('request', count)
+    }
+  }, 30_000)
 })
