@@ -283,7 +283,11 @@ async function readDirectory(
     if (d.isFile()) names.push({ path: name as RelPath, kind: 'file' })
     else if (d.isDirectory()) names.push({ path: name as RelPath, kind: 'dir' })
     else if (d.isSymbolicLink()) {
-      if (opts.symlinks === 'skip') continue
+      if (opts.symlinks === 'skip') {
+        // Said, so that a mirror keeps what the target has there (as rsync without -l does).
+        opts.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${prefix + name}: symlink skipped`, path: prefix + name })
+        continue
+      }
       if (opts.symlinks === 'preserve') {
         names.push({ path: name as RelPath, kind: 'symlink' })
         continue

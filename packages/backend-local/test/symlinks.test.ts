@@ -379,3 +379,22 @@ describe('follow: a linked file copied whole', () => {
     },
   )
 })
+
+// QA 20 F1: under `skip` the links were simply not listed, so a mirror deleted what the target held
+// at their paths (the copies a run under `follow` had made): rsync without -l keeps them.
+describe('skip: a mirror keeps what the target has where the source has a skipped symlink', () => {
+  it('a linked file and a linked directory, with everything below it; the rest is mirrored as usual', async () => {
+    const { root } = await tree()
+    const dst = await tempDir('skip-dst')
+    await lastValueFrom(sync(open(root, 'follow'), open(dst), { mode: 'mirror' }).pipe(toArray()))
+    // As a run under follow left it, plus one file the source never had.
+    await writeFile(join(dst, 'stale'), 'stale')
+    const before = (await readdir(dst, { recursive: true })).sort()
+    expect(before).toEqual(expect.arrayContaining(['dir-link', 'dir-link/file.txt', 'file-link', 'stale']))
+    const events = await lastValueFrom(sync(open(root, 'skip'), open(dst, 'skip'), { mode: 'mirror' }).pipe(toArray()))
+    expect(events.filter((e) => e.type === 'failed' || e.type === 'notice')).toEqual([])
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: { done: { delete: 1 } } })
+    expect((await readdir(dst, { recursive: true })).sort()).toEqual(before.filter((f) => f !== 'stale'))
+    expect(await readFile(join(dst, 'dir-link', 'file.txt'), 'utf8')).toBe('in dir')
+  })
+})

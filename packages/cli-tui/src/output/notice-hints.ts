@@ -7,7 +7,7 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   MAX_DELETE:
     'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out.',
   SYMLINKS_UNSUPPORTED:
-    '--symlinks follow copies what they point to (from a local source: `syncflow serve` never follows them); --symlinks skip silences this (-v lists the links).',
+    '--symlinks follow copies what they point to (from a local source: `syncflow serve` never follows them); --symlinks skip leaves them out without a word (a mirror keeps what the target has there; -v lists the links).',
   NO_COMMON_HASH:
     'Where no hash of the same kind is on both sides, --checksum compares size and mtime instead, as a run without it does.',
 }

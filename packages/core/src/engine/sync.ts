@@ -133,9 +133,17 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         else facts.unsafeNames++
         side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list', side })
       }
+    /** Source symlinks `--symlinks skip` left out: the target's entries there are kept (see keptOnTarget). */
+    const skippedLinks = new Set<string>()
     const listOpts = {
       onError: listError('source'),
-      onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
+      onNotice: (n: { code: NoticeCode; message: string; path?: string }) => {
+        if (n.code === 'SYMLINK_SKIPPED') {
+          if (n.path !== undefined) skippedLinks.add(n.path)
+          return
+        }
+        notice(n.code, n.message, n.path)
+      },
       signal,
       ...(options.filter ? { filter: options.filter } : {}),
     }
@@ -150,6 +158,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       hashAlgo,
       notice,
       signal,
+      keptOnTarget: (path) => skippedLinks.size > 0 && atOrBelowAny(path, skippedLinks),
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.
@@ -225,6 +234,10 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     const targetListOpts = {
       ...listOpts,
       onError: listError('target'),
+      // The target's own symlinks skipped are simply not seen (never replaced nor deleted).
+      onNotice: (n: { code: NoticeCode; message: string; path?: string }) => {
+        if (n.code !== 'SYMLINK_SKIPPED') notice(n.code, n.message, n.path)
+      },
       keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,
@@ -352,4 +365,14 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       }),
     )
   })
+}
+
+/** True when `path` is one of `roots` or below one. */
+function atOrBelowAny(path: string, roots: ReadonlySet<string>): boolean {
+  for (let p = path; ; ) {
+    if (roots.has(p)) return true
+    const slash = p.lastIndexOf('/')
+    if (slash < 0) return false
+    p = p.slice(0, slash)
+  }
 }

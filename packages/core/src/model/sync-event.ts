@@ -101,6 +101,11 @@ export type NoticeCode =
   | 'STATE_DISABLED'
   | 'INTERRUPTED'
   | 'DELTA_FALLBACK'
+  /**
+   * A source symlink left out by `--symlinks skip`: not shown (the user asked for it), but a mirror
+   * keeps what the target has at that path and below, as rsync without -l does (QA 20 F1).
+   */
+  | 'SYMLINK_SKIPPED'
   /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
   | 'SPECIAL_FILE_SKIPPED'
   /**

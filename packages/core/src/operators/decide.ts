@@ -22,6 +22,12 @@ export interface DecideContext {
   readonly hashAlgo: HashAlgo | undefined
   readonly notice: (code: NoticeCode, message: string) => void
   readonly signal?: AbortSignal
+  /**
+   * Target paths a mirror keeps although the source lists nothing there: at or below a source
+   * symlink skipped on purpose (`--symlinks skip`). Asked only once the source has been listed past
+   * the path (a merge-join decides a target-only pair then), so every such link is known by then.
+   */
+  readonly keptOnTarget?: (path: string) => boolean
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -140,6 +146,19 @@ async function sameContent(
   return a === b
 }
 
+/**
+ * The target entry with its real mtime known without a stat: where its listing lacks mtimes (S3)
+ * and the record says the target is still what the last run left, that run gave it the source's
+ * mtime of then, which a source that lists mtimes recorded. A file edited in the source without a
+ * change of size then costs its upload alone, not a HEAD first (QA 20 F4: "k PUTs plus LISTs").
+ */
+function recordedTarget(record: StateRecord | undefined, t: Entry, ctx: DecideContext): Entry | undefined {
+  if (record === undefined || ctx.target.capabilities.listMtime || !ctx.source.capabilities.listMtime) return undefined
+  if (!sideMatches(record, record.target, t, ctx.target)) return undefined
+  const mode = targetMode(record, t, ctx)
+  return { ...t, mtimeMs: record.source.mtimeMs, ...(mode !== undefined ? { mode } : {}) }
+}
+
 /** The real mtime of an entry whose backend does not list it (S3 keeps it in metadata). */
 async function withMtime(backend: Backend, entry: Entry, signal: AbortSignal | undefined): Promise<Entry> {
   if (backend.capabilities.listMtime) return entry
@@ -160,7 +179,7 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
   if (now !== undefined) return now
   // decideNow settles every pair but a file on both sides of the same size whose mtime or content
   // takes I/O to compare.
-  return decideWithIo(pair.path, pair.source!, pair.target!, ctx)
+  return decideWithIo(pair.path, pair.source!, pair.target!, ctx, record)
 }
 
 /**
@@ -198,7 +217,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     // A source without directories (S3) lists none: there a target directory is gone only when
     // nothing inside it is listed either, which `plan` sees and this one pair does not
     // (holdDirDeletes drops the delete of a directory the source has contents in).
-    return ctx.mode === 'mirror'
+    return ctx.mode === 'mirror' && ctx.keptOnTarget?.(path) !== true
       ? { kind: 'action', action: { kind: 'delete', path, target: t, reason: 'not in source' } }
       : NONE
   }
@@ -242,8 +261,17 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
 }
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
-async function decideWithIo(path: RelPath, s: Entry, t: Entry, ctx: DecideContext): Promise<Decision> {
-  const [sm, tm] = await Promise.all([withMtime(ctx.source, s, ctx.signal), withMtime(ctx.target, t, ctx.signal)])
+async function decideWithIo(
+  path: RelPath,
+  s: Entry,
+  t: Entry,
+  ctx: DecideContext,
+  record: StateRecord | undefined,
+): Promise<Decision> {
+  const [sm, tm] = await Promise.all([
+    withMtime(ctx.source, s, ctx.signal),
+    recordedTarget(record, t, ctx) ?? withMtime(ctx.target, t, ctx.signal),
+  ])
   const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
 
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {
