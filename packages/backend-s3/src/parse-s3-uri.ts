@@ -7,6 +7,9 @@ export interface S3Location {
   readonly prefix: string
 }
 
+/** The most bytes of a key, UTF-8, prefix included (S3's limit). */
+export const MAX_KEY_BYTES = 1024
+
 /**
  * Parses `s3://bucket`, `s3://bucket/`, `s3://bucket/app` or `s3://bucket/app/` (all but the first
  * two mean the prefix `app/`: `s3://b/app` never touches `app2/` or `app-old/`). The prefix is
@@ -36,6 +39,16 @@ export function parseS3Uri(uri: string): S3Location {
   if (rest === '') return { bucket, prefix: '' }
   const problem = relPathProblem(rest)
   if (problem !== undefined) throw usage(`the prefix ${JSON.stringify(rest)} is not a safe path (${problem})`)
+  // Refused here, before any request: the service would answer a malformed request, which says
+  // nothing of the cause (QA 20 F2).
+  const bytes = Buffer.byteLength(`${rest}/`)
+  if (bytes >= MAX_KEY_BYTES) {
+    throw new SyncError(
+      'USAGE',
+      `invalid S3 location: its prefix is ${bytes} bytes with its "/"; S3 keys are at most ${MAX_KEY_BYTES} bytes, prefix included, so no file fits below it`,
+      { hint: 'Use a shorter prefix.' },
+    )
+  }
   return { bucket, prefix: `${rest}/` }
 }
 

@@ -41,7 +41,7 @@ import {
   learnIfMatch,
   PRECONDITION_FAILED,
 } from './learn-if-match.js'
-import { formatS3Uri, parseS3Uri, type S3Location } from './parse-s3-uri.js'
+import { formatS3Uri, MAX_KEY_BYTES, parseS3Uri, type S3Location } from './parse-s3-uri.js'
 import { connectS3, loadLibStorage, type S3Connection, type S3ConnectionOptions } from './s3-client.js'
 import {
   copiedMtime,
@@ -71,7 +71,6 @@ const MiB = 1024 * 1024
  */
 const MULTIPART_THRESHOLD = 64 * MiB + 1
 const GiB = 1024 * MiB
-const MAX_KEY_BYTES = 1024
 const MAX_PARTS = 10_000
 const MIN_PART = 5 * MiB
 const MAX_PART = 5 * GiB
