@@ -75,3 +75,51 @@ describe('a source whose root cannot be checked (a server gone)', () => {
     ])
   })
 })
+
+// QA 20 F3: an S3 target whose listing failed on its second page cut the transfers planned from the
+// first one while they ran: `started` without `completed` or `failed`, and their requests sent again.
+describe('a target listing that fails after actions were planned from it', () => {
+  it('ends the planning, not the run: what was planned finishes and is reported; no delete runs; exit-1 facts, no fatal', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const names = Array.from({ length: 1000 }, (_, i) => `f${String(i).padStart(4, '0')}`)
+    for (const f of names) await writeText(src, f, `new ${f}`)
+    for (const f of names) await writeText(dst, f, `old ${f}, longer`)
+    await writeText(dst, 'zzz-stale', 'stale')
+    // Writes are held until the listing has failed, so that they are in flight then.
+    let failed = false
+    let release!: () => void
+    const released = new Promise<void>((r) => {
+      release = r
+    })
+    dst.faults = { write: async () => void (await released) }
+    const list = dst.list.bind(dst)
+    dst.list = async function* (opts) {
+      let n = 0
+      for await (const e of list(opts)) {
+        // Past the first window of pairs (256), as a second page of 1,000 keys would be.
+        if (n++ === 700) {
+          failed = true
+          setTimeout(release, 50)
+          throw new SyncError('TRANSIENT', 'connection reset', { op: 'mem.list' })
+        }
+        yield e
+      }
+    }
+    const events = await firstValueFrom(sync(src, dst, { mode: 'mirror', concurrency: 4 }).pipe(toArray()))
+    expect(failed).toBe(true)
+    const started = events.filter((e) => e.type === 'started').map((e) => e.path)
+    const settled = new Set(events.filter((e) => e.type === 'completed' || e.type === 'failed').map((e) => e.path))
+    expect(started.length).toBeGreaterThan(0)
+    expect(started.filter((p) => !settled.has(p))).toEqual([])
+    const done = events.at(-1)
+    expect(done).toMatchObject({ type: 'done', summary: { listingErrors: 1 } })
+    if (done?.type !== 'done') throw new Error('no done event')
+    expect(done.summary.fatal).toBeUndefined()
+    expect(done.summary.done.delete ?? 0).toBe(0)
+    expect(await dst.stat(toRelPath('zzz-stale'))).toBeDefined()
+    expect(events.filter((e) => e.type === 'failed' && e.stage === 'list')).toMatchObject([
+      { side: 'target', error: { code: 'TRANSIENT' } },
+    ])
+  })
+})

@@ -13,6 +13,7 @@ import {
   of,
   Subject,
   tap,
+  throwError,
 } from 'rxjs'
 import type { Backend } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
@@ -205,6 +206,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
 
     const emitPlanned = options.emitPlanned ?? true
     /** One window of decided pairs → its actions; the rest is counted and its backlog slots released. */
+    let actionsPlanned = 0
     const actionsOf = (outcomes: readonly PlanOutcome[]): Observable<Action> => {
       const actions: Action[] = []
       let released = 0
@@ -228,6 +230,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         }
       }
       if (released > 0) backlog.release(released)
+      actionsPlanned += actions.length
       return actions.length === 0 ? EMPTY : from(actions)
     }
 
@@ -292,6 +295,28 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         },
       }),
       mergeMap(actionsOf),
+      // A listing that fails once actions were planned from what it gave (S3: a page after the
+      // first) ends the planning, not the run: the actions planned and started finish and are
+      // reported, and the guard holds every delete back, as after any listing error (rclone: "not
+      // deleting files as there were IO errors"). Thrown on, it cut the transfers in flight, whose
+      // events were lost and whose requests were sent again (QA 20 F3). Before any action, it
+      // stays the run's fatal error: nothing was run.
+      catchError((err: unknown) => {
+        const side = failedListingSide(err)
+        const error = asSyncError(err, 'list')
+        if (side === undefined || actionsPlanned === 0 || error.code === 'ABORTED') return throwError(() => err)
+        facts.listingErrors++
+        listing = false
+        side$.next({
+          type: 'failed',
+          ts: Date.now(),
+          path: error.path ?? '',
+          error: error.toJSON(),
+          stage: 'list',
+          side,
+        })
+        return EMPTY
+      }),
     )
 
     const pipeline$ = concat(preflight$, actions$).pipe(
