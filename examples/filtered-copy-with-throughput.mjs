@@ -57,6 +57,11 @@ const pathFilter = createPathFilter({
 
 const source = createLocalBackend({ root: sourceDir })
 const target = createLocalBackend({ root: targetDir })
+// As `sync()` does: a missing source (a typo) is an error, not an empty tree (QA 19 #3).
+if (!(await source.rootExists())) {
+  console.error(`source ${source.uri} does not exist`)
+  process.exit(2)
+}
 const jobId = jobIdOf(source.uri, target.uri)
 const lock = await acquireJobLock(jobId)
 const state = await openStateStore(undefined, { jobId })
@@ -107,7 +112,8 @@ try {
       tap((event) => {
         if (event.type === 'stats') console.log(statsLine(event))
         else if (event.type === 'completed') {
-          copied++
+          // Files only: a directory made on the way is not something the user asked to copy.
+          if (event.action.kind !== 'mkdir') copied++
           console.log(`${event.action.kind} ${event.action.path} (${event.bytes} bytes)`)
         } else if (event.type === 'failed') {
           failed++
@@ -118,7 +124,7 @@ try {
     { defaultValue: undefined },
   )
   for (const e of listingErrors) console.error(`listing error: ${e.message}`)
-  console.log(`done: ${copied} written, ${failed} failed, into ${target.uri}`)
+  console.log(`done: ${copied} file(s) written, ${failed} failed, into ${target.uri}`)
   process.exitCode = failed + listingErrors.length > 0 ? 1 : 0
 } finally {
   await state.close()

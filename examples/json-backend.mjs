@@ -15,7 +15,7 @@ import { access, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises
 import path from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
-import { asSyncError, compareUtf8, relPathProblem, SyncError, toRelPath } from '@syncflow/core'
+import { asSyncError, compareUtf8, relPathProblem, SyncError, sourceChanged, toRelPath } from '@syncflow/core'
 
 /**
  * @typedef {import('@syncflow/core').Backend} Backend
@@ -25,6 +25,7 @@ import { asSyncError, compareUtf8, relPathProblem, SyncError, toRelPath } from '
  * @typedef {import('@syncflow/core').Entry} Entry
  * @typedef {import('@syncflow/core').ListOptions} ListOptions
  * @typedef {import('@syncflow/core').ReadRange} ReadRange
+ * @typedef {import('@syncflow/core').ReadOptions} ReadOptions
  * @typedef {import('@syncflow/core').RelPath} RelPath
  * @typedef {import('@syncflow/core').WriteMeta} WriteMeta
  * @typedef {import('@syncflow/core').WriteOptions} WriteOptions
@@ -112,14 +113,21 @@ export class JsonBackend {
   }
 
   /**
+   * With `opts.expect` (the entry the engine listed), a file replaced since is `CONFLICT`
+   * (`sourceChanged`), never its new bytes under the old entry; `tolerateChanges` reads it anyway.
    * @param {RelPath} relPath
    * @param {ReadRange} [range]
+   * @param {ReadOptions} [opts]
    * @returns {Promise<Readable>}
    */
-  async read(relPath, range) {
+  async read(relPath, range, opts = {}) {
     const key = toRelPath(relPath, 'json.read')
     const file = (await this.#read('read')).files.get(key)
     if (!file) throw new SyncError('NOT_FOUND', 'no such file', { op: 'json.read', path: key })
+    const listed = opts.expect
+    if (listed && !opts.tolerateChanges && listed.version !== undefined && listed.version !== String(file.version)) {
+      throw sourceChanged('json.read', key, listed, entryOf(key, file))
+    }
     const start = Math.min(range?.offset ?? 0, file.data.length)
     const end = range?.length === undefined ? file.data.length : Math.min(start + range.length, file.data.length)
     return Readable.from([file.data.subarray(start, end)], { objectMode: false })

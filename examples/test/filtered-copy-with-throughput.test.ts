@@ -43,7 +43,7 @@ describe('examples/filtered-copy-with-throughput.mjs', () => {
 
     const second = await runExample('filtered-copy-with-throughput.mjs', [src, dst], { cwd, stateDir })
     expect(second.code).toBe(0)
-    expect(second.stdout).toMatch(/^done: 0 written, 0 failed/m)
+    expect(second.stdout).toMatch(/^done: 0 file\(s\) written, 0 failed/m)
     expect(second.stdout).toMatch(/^stats: 0\/0 files/m)
   })
 
@@ -56,5 +56,17 @@ describe('examples/filtered-copy-with-throughput.mjs', () => {
     )
     expect(run.code).toBe(0)
     expect(Object.keys(await readTree(dst))).toEqual(['data.bin'])
+  })
+
+  // QA 19 #3: a source that does not exist (a typo) was an empty tree: "done: 0 written", exit 0.
+  it('a source that does not exist is exit 2, saying so, and nothing is made', async () => {
+    const { dst, cwd, stateDir } = await setup()
+    const run = await runExample('filtered-copy-with-throughput.mjs', [join(cwd, 'no-such-dir'), dst], {
+      cwd,
+      stateDir,
+    })
+    expect(run.code).toBe(2)
+    expect(run.stderr).toMatch(/no-such-dir does not exist/)
+    expect(await readTree(dst).catch(() => undefined)).toBeUndefined()
   })
 })

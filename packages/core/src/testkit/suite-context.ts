@@ -25,6 +25,11 @@ export type ConformanceFeature =
   | 'unreadable'
   /** An unsafe name that `opts.excluded` excludes is skipped without an error (needs `plantUnsafe`). */
   | 'excludedNames'
+  /**
+   * `read(path, range, { expect })` of a file replaced since it was listed is `CONFLICT`, not the
+   * new bytes under the old entry (checklist item 5): opt out where no check is cheap.
+   */
+  | 'readExpect'
 
 /** Hooks of `describeBackend` into the backend's own storage (see `DescribeBackendOptions`). */
 export interface SuiteHooks {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { expect } from 'vitest'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, listFiles, readBytes, readText, rejectionOf, writeText } from '../backend-io.js'
+import { collectStream, listAll, listFiles, readBytes, readText, rejectionOf, writeText } from '../backend-io.js'
 import { prngBytes } from '../prng-stream.js'
 import type { SuiteContext } from '../suite-context.js'
 
@@ -15,6 +15,21 @@ export function readWriteTests(s: SuiteContext): void {
       expect(await b.stat('no/such/dir/file.txt' as RelPath)).toBeUndefined()
       expect(await b.stat('file.txt/below' as RelPath)).toBeUndefined()
     })
+
+    s.test(
+      'read with expect of a file replaced since it was listed is CONFLICT; with the entry as it is, the bytes',
+      async (b) => {
+        const listed = await writeText(b, 'f.txt', 'first version', { mtimeMs: 1_500_000_000_000 })
+        const now = await writeText(b, 'f.txt', 'the second, longer version', { mtimeMs: 1_600_000_000_000 })
+        // The stream may fail instead of the call: either way, no bytes of the new file are taken.
+        const readAll = async (entry: typeof listed) =>
+          collectStream(await b.read('f.txt' as RelPath, undefined, { expect: entry }))
+        const err = await rejectionOf(readAll(listed))
+        expect(isSyncError(err) && err.code).toBe('CONFLICT')
+        expect((await readAll(now)).toString('utf8')).toBe('the second, longer version')
+      },
+      { needs: ['readExpect'] },
+    )
 
     s.test('read of a missing path rejects with NOT_FOUND', async (b) => {
       const err = await rejectionOf(b.read('missing.txt' as RelPath))
