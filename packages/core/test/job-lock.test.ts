@@ -109,6 +109,33 @@ describe('acquireJobLock', () => {
     expect(await readdir(dir)).toEqual(['job1.lock'])
   })
 
+  // QA 20 F5: a lock left by a crash whose pid a later process got (after a reboot, or many runs)
+  // kept the job locked out, exit 2 on every run, until someone deleted it by hand.
+  it.runIf(process.platform === 'linux')(
+    'takes over a lock whose pid is now a process started after the lock was taken; a process older than the lock holds it',
+    async () => {
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+      try {
+        await once(child, 'spawn')
+        const lockFile = path.join(dir, 'job1.lock')
+        const held = {
+          pid: child.pid,
+          host: hostname(),
+          startedAt: new Date(Date.now() + 60_000).toISOString(),
+          token: 't',
+        }
+        await writeFile(lockFile, JSON.stringify(held))
+        // The child started before this lock: it may be its holder.
+        await lockedError()
+        await writeFile(lockFile, JSON.stringify({ ...held, startedAt: '2020-01-01T00:00:00.000Z' }))
+        const lock = await acquire()
+        expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid)
+      } finally {
+        child.kill()
+      }
+    },
+  )
+
   it('does not judge a lock of another host by its pid', async () => {
     const remote = { pid: await deadPid(), host: `not-${hostname()}`, startedAt: '2020-01-01T00:00:00.000Z' }
     await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(remote))

@@ -133,10 +133,34 @@ function isStale(holder: LockInfo): boolean {
   if (holder.pid === process.pid) return false
   try {
     process.kill(holder.pid, 0)
-    return false
   } catch (err) {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'ESRCH'
+  }
+  // Alive, but maybe another process under a reused pid (a crash, then a reboot or many runs):
+  // one started after the lock was taken cannot hold it (QA 20 F5: a cron job stayed locked out).
+  return startedAfter(holder.pid, Date.parse(holder.startedAt))
+}
+
+/** Clock ticks of /proc's times (USER_HZ: 100 on every Linux that Node runs on). */
+const USER_HZ = 100
+
+/**
+ * True when process `pid` started later than `ms` (plus 2 s for the second-granular boot time),
+ * from Linux's /proc; false where that cannot be told (not Linux, or unreadable).
+ */
+export function startedAfter(pid: number, ms: number): boolean {
+  if (!Number.isFinite(ms)) return false
+  try {
+    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+    // The fields after the command (which may hold spaces and parentheses): state is field 3, starttime 22.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const ticks = Number(fields[19])
+    if (btime === undefined || !Number.isFinite(ticks)) return false
+    return Number(btime) * 1000 + (ticks / USER_HZ) * 1000 > ms + 2000
+  } catch {
+    return false
   }
 }
 
