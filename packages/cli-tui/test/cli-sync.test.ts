@@ -488,6 +488,8 @@ describe('safety refusals', () => {
     expectUsageError(await run('sync', src, '127.0.0.1:18731/typo'), 'HOST:PORT', 'grpc://127.0.0.1:18731/typo')
     expectUsageError(await run('sync', src, 'backuphost:/srv/data'), "rsync's HOST:PATH", './backuphost:/srv/data')
     expectUsageError(await run('sync', 's3:/bucket/x', src), 's3://bucket/x')
+    // A file URI's path stays absolute (QA 20 F6: file://tmp/x was advised, which is refused).
+    expectUsageError(await run('sync', src, 'file:/tmp/x'), 'Write file:///tmp/x;')
     expect(await readdir(cwd)).toEqual([])
     // Written as a path, such a name is a local directory like any other.
     const r = await run('sync', src, './host:1/x')

@@ -18,7 +18,10 @@ export function remoteLookalike(uri: string, isScheme: (name: string) => boolean
   const rest = m[2] as string
   const local = `./${uri}`
   if (isScheme(name.toLowerCase())) {
-    const fixed = `${name}://${rest.replace(/^\/+/, '')}`
+    // A file URI's path is absolute: file:/tmp/x is file:///tmp/x (QA 20 F6: file://tmp/x was advised,
+    // then refused); a host's is not (grpc:/host:1/x is grpc://host:1/x).
+    const fixed =
+      name.toLowerCase() === 'file' ? `${name}:///${rest.replace(/^\/+/, '')}` : `${name}://${rest.replace(/^\/+/, '')}`
     return new SyncError('USAGE', `location ${JSON.stringify(uri)} looks like a ${name}:// URI with a slash missing`, {
       hint: `Write ${fixed}; for a local directory of that name, write ${local}.`,
     })
