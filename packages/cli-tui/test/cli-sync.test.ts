@@ -475,6 +475,26 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual(await readTree(src)) // the symlink ext is gone, its target kept
   })
 
+  // QA 20 F7: a source directory the user may not enter was reported as an error on
+  // ".syncflowignore", a file the tree does not have.
+  it('a source directory the user may not read is named as such, exit 2, nothing copied', async () => {
+    const root = await tempDir('unreadable-src')
+    const locked = join(root, 'src')
+    await writeTree(locked, { 'a.txt': 'a' })
+    // As a user permissions apply to (root reads every directory).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    if (user.uid !== undefined) execFileSync('chown', ['-R', '65534:65534', root])
+    await chmod(locked, 0o000)
+    onTestFinished(() => chmod(locked, 0o755))
+    const r = await runCli(['sync', locked, join(root, 'dst')], {
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+      ...user,
+    })
+    expectUsageError(r, `cannot read the source directory "${locked}" (EACCES)`, 'ls -ld')
+    expect(r.stderr).not.toContain('.syncflowignore')
+    expect(await readdir(join(root, 'dst')).catch(() => [])).toEqual([])
+  })
+
   it('an unknown scheme is exit 2 naming it', async () => {
     const r = await cli('sync', 'ftp://example.com/x', dst)
     expect(r.code).toBe(2)

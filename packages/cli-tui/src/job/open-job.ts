@@ -1,4 +1,5 @@
-import { lstat, readlink, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, lstat, readlink, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DirectoryChain } from '@syncflow/backend-local'
 import {
@@ -254,6 +255,20 @@ async function loadIgnoreRules(
   } catch (err) {
     const root = localPathOf(location)
     const file = root === undefined ? undefined : join(root, IGNORE_FILE_NAME)
+    if (root !== undefined && isSyncError(err) && err.code === 'PERMISSION') {
+      // A source directory this user may not enter fails first on its ignore file, which need not
+      // exist: the directory is what to name (QA 20 F7: "local.read (.syncflowignore): EACCES").
+      const denied = await access(root, constants.R_OK | constants.X_OK).then(
+        () => undefined,
+        (e: NodeJS.ErrnoException) => e.code ?? 'EACCES',
+      )
+      if (denied !== undefined) {
+        throw new SyncError('PERMISSION', `cannot read the source directory ${JSON.stringify(root)} (${denied})`, {
+          cause: err,
+          hint: `Check its permissions (ls -ld ${JSON.stringify(root)}): reading a tree takes read and execute permission on each directory.`,
+        })
+      }
+    }
     if (file === undefined || !(await isSymlink(file))) throw err
     const target = await readlink(file).catch(() => '?')
     if (
