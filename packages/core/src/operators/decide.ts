@@ -155,6 +155,12 @@ async function sameContent(
 function recordedTarget(record: StateRecord | undefined, t: Entry, ctx: DecideContext): Entry | undefined {
   if (record === undefined || ctx.target.capabilities.listMtime || !ctx.source.capabilities.listMtime) return undefined
   if (!sideMatches(record, record.target, t, ctx.target)) return undefined
+  // Not written after the record was taken, not even within the clock slack that recordMatches
+  // allows: the same bytes written again (another run without the store) keep the ETag and may carry
+  // another mode or mtime, which only a stat then sees. (A listing's time to the second may still
+  // hide such a write within the second of the record: then this trusts the record, as
+  // recordMatches does.)
+  if (t.mtimeMs > record.syncedAt) return undefined
   const mode = targetMode(record, t, ctx)
   return { ...t, mtimeMs: record.source.mtimeMs, ...(mode !== undefined ? { mode } : {}) }
 }
