@@ -199,6 +199,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .option('--tls-key <FILE>', 'the TLS private key (PEM)')
     .option('--compress', 'gzip data sent to clients')
     .option('-v, --verbose', 'stack traces for internal errors')
+    .showHelpAfterError("(run 'syncflow serve --help' to see the flags)")
     .action(async (opts: import('./commands/serve.js').ServeFlags) => {
       const { serveCommand } = await import('./commands/serve.js')
       exitCode = await serveCommand(opts, streams)

@@ -81,6 +81,8 @@ describe('serve', () => {
     const r = await runCli(['serve', '--root', '.'])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('--listen')
+    // Named as every other command's usage errors are (QA 20 F7: it said 'syncflow <command> --help').
+    expect(r.stderr).toContain("(run 'syncflow serve --help' to see the flags)")
   })
   it('refuses a missing root with exit 2', async () => {
     const r = await runCli(['serve', '--root', '/nonexistent/syncflow-root', '--listen', '127.0.0.1:0'])
@@ -150,6 +152,11 @@ describe('bad flags and arguments', () => {
     [
       ['--exclude', ''],
       ["'--exclude <PATTERN>'", 'glob'],
+    ],
+    // QA 20 F7: an empty --state (an unset variable) ran with the default store.
+    [
+      ['--state', ''],
+      ["'--state <URI>'", "argument '' is invalid", 'leave --state out'],
     ],
     [
       ['--checksum', '--size-only'],

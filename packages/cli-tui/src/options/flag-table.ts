@@ -95,6 +95,12 @@ export const FLAG_TABLE = {
     new Option(
       '--state <URI>',
       'state store: a file path, memory:, redis://…, postgres://… (default: a SQLite file per job)',
+    ).argParser(
+      // An empty value (an unset variable in a script) is a mistake, not the default store (QA 20 F7).
+      flagParser((value) => {
+        if (value.trim() === '') throw new Error('Give a state store, or leave --state out for the default one.')
+        return value
+      }),
     ),
   noState: () => new Option('--no-state', 'use no state store (same result, slower on remote targets)'),
   bwlimit: () =>
