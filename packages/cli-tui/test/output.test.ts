@@ -108,6 +108,32 @@ describe('ProgressTracker and the progress line', () => {
     expect(t.snapshot(3)).toMatchObject({ failed: 1 })
   })
 
+  // QA 20 F7: the first frames said "0 B/s" beside bytes already copied, and the last "ETA 1.0s"
+  // beside every file done.
+  it('says no rate before one is measured, and no ETA once everything planned has settled', () => {
+    const t = new ProgressTracker()
+    t.apply({ type: 'planned', ts: 0, action: copy('a', 100) })
+    t.apply({ type: 'completed', ts: 10, action: copy('a', 100), bytes: 100, durationMs: 10 })
+    expect(formatProgressLine(t.snapshot(20), 80)).toBe('1/1+ files  100 B/100 B  listing…')
+    t.apply({
+      type: 'stats',
+      ts: 1000,
+      elapsedMs: 1000,
+      filesPlanned: 1,
+      filesDone: 1,
+      bytesPlanned: 100,
+      bytesDone: 100,
+      bytesPerSec: 100,
+      filesPerSec: 1,
+      etaMs: 1000,
+      inFlight: 0,
+      queued: 0,
+      failed: 0,
+      listing: false,
+    })
+    expect(formatProgressLine(t.snapshot(1000), 80)).toBe('1/1 files  100 B/100 B  100 B/s  1.0s')
+  })
+
   it('cuts the line to the terminal width', () => {
     const t = new ProgressTracker()
     t.apply({ type: 'planned', ts: 0, action: copy('a', 1) })

@@ -6,7 +6,8 @@ export function formatProgressLine(p: ProgressSnapshot, columns: number): string
   const parts = [
     `${p.done}/${p.planned}${p.listing ? '+' : ''} files`,
     `${formatBytes(p.bytesDone)}/${formatBytes(p.bytesPlanned)}`,
-    formatRate(p.bytesPerSec),
+    // Before the first rate is measured (its first second), bytes already moved read "0 B/s": none is said then (QA 20 F7).
+    ...(p.bytesPerSec > 0 || p.bytesDone === 0 ? [formatRate(p.bytesPerSec)] : []),
     p.listing
       ? 'listing…'
       : p.etaMs !== undefined

@@ -74,11 +74,14 @@ export class ProgressTracker {
     for (const bytes of this.#inFlight.values()) inFlight += bytes
     const bytesDone = this.#bytesFinished + inFlight
     const left = this.#bytesPlanned - bytesDone
-    const etaMs = this.#listing
-      ? undefined
-      : this.#bytesPerSec > 0 && left > 0
-        ? (left / this.#bytesPerSec) * 1000
-        : this.#etaMs
+    // Everything planned settled: no time is left to estimate (the last frame said "ETA 1.0s").
+    const settled = !this.#listing && this.#done + this.#failed >= this.#planned
+    const etaMs =
+      this.#listing || settled
+        ? undefined
+        : this.#bytesPerSec > 0 && left > 0
+          ? (left / this.#bytesPerSec) * 1000
+          : this.#etaMs
     return {
       planned: this.#planned,
       done: this.#done,
