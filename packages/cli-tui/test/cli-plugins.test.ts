@@ -3,10 +3,9 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import { pathToFileURL } from 'node:url'
-import { createMemBackend, SIZE_MISMATCH_HINT, SyncError, supports } from '@syncflow/core'
+import { createMemBackend, guardPlugin, SIZE_MISMATCH_HINT, SyncError, supports } from '@syncflow/core'
 import { firstValueFrom, throwError } from 'rxjs'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
-import { guardPlugin } from '../src/job/plugin-backend.js'
 import {
   buildCli,
   cleanupTempDirs,

@@ -34,6 +34,7 @@ export {
   schemeOf,
 } from './backend/backend-registry.js'
 export { expectMismatch } from './backend/expect-mismatch.js'
+export { guardPlugin } from './backend/guard-plugin.js'
 export type { MemBackendOptions, MemFault, MemFaults, MemOp } from './backend/mem-backend.js'
 export { createMemBackend, dropMemStore, MemBackend, memBackend } from './backend/mem-backend.js'
 export * from './delta/index.js'

@@ -79,3 +79,36 @@ describe('BackendRegistry.register refuses a malformed plugin (USAGE, naming the
     expect(registry.schemes()).toEqual(['a.b-c', 'my+x', 'x'])
   })
 })
+
+// QA 19 #4: through the library, a plugin's plain Error came back as "a bug in syncflow", under the
+// engine's step name. `guardPlugin` (what the CLI wraps every --plugin with) is exported for that.
+describe('guardPlugin, for a third-party plugin used from the library', () => {
+  it('names the plugin and its method for a plain Error, and checks what open() returns', async () => {
+    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
+    const flaky: BackendPlugin = {
+      name: 'flaky',
+      schemes: ['flaky'],
+      async open() {
+        const b = createMemBackend()
+        b.stat = async () => {
+          throw new Error('plain boom')
+        }
+        return b
+      },
+    }
+    const registry = new BackendRegistry()
+    registry.register(guardPlugin(flaky, 'syncflow-backend-flaky'))
+    const b = await registry.open('flaky://x')
+    const err = await b.stat('a' as never).catch((e: unknown) => e)
+    expect(isSyncError(err) && err.code).toBe('UNKNOWN')
+    expect(err).toMatchObject({ op: 'flaky.stat', message: expect.stringContaining('syncflow-backend-flaky') })
+    expect((err as { hint: string }).hint).not.toContain('bug in syncflow')
+    await b.close()
+    const empty: BackendPlugin = { name: 'empty', schemes: ['empty'], open: async () => ({}) as never }
+    registry.register(guardPlugin(empty, 'empty'))
+    expect(await registry.open('empty://x').catch((e: unknown) => e)).toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('not a Backend'),
+    })
+  })
+})

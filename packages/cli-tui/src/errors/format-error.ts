@@ -18,7 +18,7 @@ export function formatError(err: unknown, verbose: boolean): string {
   const e = asSyncError(err)
   const bug = isBug(err)
   const lines: string[] = []
-  // A plugin's plain Error carries a hint that blames the plugin (plugin-backend.ts): not ours to
+  // A plugin's plain Error carries a hint that blames the plugin (guard-plugin.ts in core): not ours to
   // report, nor headed "internal error" above a hint saying it is not syncflow's (QA 7 #8).
   const blamed = bug && e.hint !== undefined && !e.hint.includes('bug in syncflow')
   if (blamed) {

@@ -2,9 +2,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { type BackendPlugin, BackendRegistry } from '@syncflow/core'
+import { type BackendPlugin, BackendRegistry, guardPlugin } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
-import { guardPlugin } from './plugin-backend.js'
 
 // `--plugin NAME_OR_PATH` (design §8): third-party backends for the command line. A path (absolute,
 // or starting with ./ or ../) is a module file, or a package directory; a bare name is a package,

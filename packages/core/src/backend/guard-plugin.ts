@@ -1,10 +1,15 @@
 import { finished, type Readable, Transform } from 'node:stream'
 import { inspect } from 'node:util'
-import { type Backend, type BackendPlugin, isSyncError, type OpenOptions, SyncError, schemeOf } from '@syncflow/core'
 import { Observable } from 'rxjs'
+import { isSyncError, SyncError } from '../errors/sync-error.js'
+import type { Backend } from './backend.js'
+import type { BackendPlugin, OpenOptions } from './backend-plugin.js'
+import { schemeOf } from './backend-registry.js'
 
-// A --plugin's code is not syncflow's: what it throws that is not a SyncError is the plugin's to
-// answer for, and a message must say so and name it, not ask for a syncflow bug report (QA 4a F4).
+// A third-party plugin's code is not syncflow's: what it throws that is not a SyncError is the
+// plugin's to answer for, and a message must say so and name it, not ask for a syncflow bug report
+// (QA 4a F4). The CLI wraps every --plugin; a library user wraps one with `guardPlugin` before
+// `registerBackend` (QA 19 #4: through the library its plain Errors were "a bug in syncflow").
 // Built-in backends are not wrapped: their errors keep syncflow's own wording.
 
 /** What a Backend must have (CONTRIBUTING "Writing a backend": the required members). */
@@ -22,7 +27,7 @@ const PATHLESS_METHODS = new Set(['list', 'close', 'rootExists', 'watch'])
 const unwrapped = new WeakMap<object, object>()
 
 /**
- * `plugin` as registered for `--plugin spec`: its `open` validates what it returns and wraps the
+ * `plugin` as registered for `--plugin spec` (`spec`: how the user named it, for messages): its `open` validates what it returns and wraps the
  * backend so that anything its code throws that is not a SyncError names the plugin.
  * - `open` throwing a plain Error: `USAGE` (exit 2), `plugin SPEC ("name"): open() failed: …`;
  * - `open` resolving to something that is not a Backend: `USAGE` naming the missing members;
