@@ -6,7 +6,7 @@ import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { acquireJobLock, type JobLock } from '../src/job/index.js'
-import { releaseHeldLocksSync } from '../src/job/job-lock.js'
+import { processIdentity, releaseHeldLocksSync } from '../src/job/job-lock.js'
 
 let dir: string
 const locks: JobLock[] = []
@@ -110,26 +110,34 @@ describe('acquireJobLock', () => {
   })
 
   // QA 20 F5: a lock left by a crash whose pid a later process got (after a reboot, or many runs)
-  // kept the job locked out, exit 2 on every run, until someone deleted it by hand.
+  // kept the job locked out, exit 2 on every run, until someone deleted it by hand. Told apart by the
+  // boot and the start ticks the lock records, never by the wall clock (review 20 #3: a clock step
+  // made a live holder look stale).
   it.runIf(process.platform === 'linux')(
-    'takes over a lock whose pid is now a process started after the lock was taken; a process older than the lock holds it',
+    'takes over a lock whose pid is now another process (another boot, another start); keeps a live holder and an old-format lock',
     async () => {
       const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
       try {
         await once(child, 'spawn')
+        const id = processIdentity(child.pid!)
+        expect(id).toBeDefined()
         const lockFile = path.join(dir, 'job1.lock')
-        const held = {
-          pid: child.pid,
-          host: hostname(),
-          startedAt: new Date(Date.now() + 60_000).toISOString(),
-          token: 't',
-        }
+        // The wall-clock time it names is no evidence either way.
+        const held = { pid: child.pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't', ...id }
         await writeFile(lockFile, JSON.stringify(held))
-        // The child started before this lock: it may be its holder.
         await lockedError()
-        await writeFile(lockFile, JSON.stringify({ ...held, startedAt: '2020-01-01T00:00:00.000Z' }))
-        const lock = await acquire()
-        expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid)
+        const { boot: _, startTicks: __, ...oldFormat } = held
+        await writeFile(lockFile, JSON.stringify(oldFormat))
+        await lockedError()
+        for (const reused of [{ startTicks: `${Number(id!.startTicks) + 1}` }, { boot: 'another-boot' }]) {
+          await writeFile(lockFile, JSON.stringify({ ...held, ...reused }))
+          const lock = await acquire()
+          expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({
+            pid: process.pid,
+            ...processIdentity(process.pid),
+          })
+          await lock.release()
+        }
       } finally {
         child.kill()
       }

@@ -32,6 +32,13 @@ interface LockInfo {
   readonly host: string
   readonly startedAt: string
   readonly token: string
+  /**
+   * Linux: the boot (`/proc/sys/kernel/random/boot_id`) and the holder's start time in clock ticks
+   * since it (`/proc/<pid>/stat`), which tell a reused pid from the holder without any wall clock.
+   * Absent elsewhere, and in locks of older versions.
+   */
+  readonly boot?: string
+  readonly startTicks?: string
 }
 
 /**
@@ -58,11 +65,13 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
     throw lockIoError(err, lockPath)
   })
 
+  const me = processIdentity(process.pid)
   const info: LockInfo = {
     pid: process.pid,
     host: os.hostname(),
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
+    ...(me ? { boot: me.boot, startTicks: me.startTicks } : {}),
   }
   for (;;) {
     if (await tryCreate(lockPath, info)) return heldLock(lockPath, info.token)
@@ -120,7 +129,15 @@ function parseLock(text: string): LockInfo | undefined {
   try {
     const v = JSON.parse(text) as Partial<LockInfo>
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.startedAt === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: v.startedAt, token: typeof v.token === 'string' ? v.token : '' }
+      return {
+        pid: v.pid,
+        host: v.host,
+        startedAt: v.startedAt,
+        token: typeof v.token === 'string' ? v.token : '',
+        ...(typeof v.boot === 'string' && typeof v.startTicks === 'string'
+          ? { boot: v.boot, startTicks: v.startTicks }
+          : {}),
+      }
     }
   } catch {}
   return undefined
@@ -137,30 +154,30 @@ function isStale(holder: LockInfo): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'ESRCH'
   }
-  // Alive, but maybe another process under a reused pid (a crash, then a reboot or many runs):
-  // one started after the lock was taken cannot hold it (QA 20 F5: a cron job stayed locked out).
-  return startedAfter(holder.pid, Date.parse(holder.startedAt))
+  // Alive, but maybe another process under a reused pid (a crash, then a reboot or many runs),
+  // which cannot hold it (QA 20 F5: a cron job stayed locked out). Told by the boot and the start
+  // time in ticks, never by the wall clock, which a clock step moves (review 20 #3: a live holder
+  // judged stale, two runs at once). A lock without them (an older version) is the live pid's.
+  if (holder.boot === undefined || holder.startTicks === undefined) return false
+  const now = processIdentity(holder.pid)
+  if (now === undefined) return false
+  return now.boot !== holder.boot || now.startTicks !== holder.startTicks
 }
 
-/** Clock ticks of /proc's times (USER_HZ: 100 on every Linux that Node runs on). */
-const USER_HZ = 100
-
 /**
- * True when process `pid` started later than `ms` (plus 2 s for the second-granular boot time),
- * from Linux's /proc; false where that cannot be told (not Linux, or unreadable).
+ * Which boot, and when in it (clock ticks since boot, `/proc/<pid>/stat` field 22), process `pid`
+ * started, on Linux; undefined where that cannot be read.
  */
-export function startedAfter(pid: number, ms: number): boolean {
-  if (!Number.isFinite(ms)) return false
+export function processIdentity(pid: number): { boot: string; startTicks: string } | undefined {
   try {
-    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
     // The fields after the command (which may hold spaces and parentheses): state is field 3, starttime 22.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    const ticks = Number(fields[19])
-    if (btime === undefined || !Number.isFinite(ticks)) return false
-    return Number(btime) * 1000 + (ticks / USER_HZ) * 1000 > ms + 2000
+    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
+    if (boot === '' || startTicks === undefined || !/^\d+$/.test(startTicks)) return undefined
+    return { boot, startTicks }
   } catch {
-    return false
+    return undefined
   }
 }
 
