@@ -85,6 +85,8 @@ describe('a target listing that fails after actions were planned from it', () =>
     const names = Array.from({ length: 1000 }, (_, i) => `f${String(i).padStart(4, '0')}`)
     for (const f of names) await writeText(src, f, `new ${f}`)
     for (const f of names) await writeText(dst, f, `old ${f}, longer`)
+    // One stale file planned for deletion in the first window (it sorts first), one past the failure.
+    await writeText(dst, 'a-stale', 'stale')
     await writeText(dst, 'zzz-stale', 'stale')
     // Writes are held until the listing has failed, so that they are in flight then.
     let failed = false
@@ -117,9 +119,34 @@ describe('a target listing that fails after actions were planned from it', () =>
     if (done?.type !== 'done') throw new Error('no done event')
     expect(done.summary.fatal).toBeUndefined()
     expect(done.summary.done.delete ?? 0).toBe(0)
+    expect(events.some((e) => e.type === 'planned' && e.action.kind === 'delete' && e.action.path === 'a-stale')).toBe(
+      true,
+    )
+    expect(await dst.stat(toRelPath('a-stale'))).toBeDefined()
     expect(await dst.stat(toRelPath('zzz-stale'))).toBeDefined()
     expect(events.filter((e) => e.type === 'failed' && e.stage === 'list')).toMatchObject([
       { side: 'target', error: { code: 'TRANSIENT' } },
     ])
+  })
+
+  it('a failure that is not transient (credentials refused) still ends the run as its fatal error', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    for (let i = 0; i < 1000; i++) await writeText(src, `f${String(i).padStart(4, '0')}`, 'x')
+    for (let i = 0; i < 1000; i++) await writeText(dst, `f${String(i).padStart(4, '0')}`, 'old, longer')
+    const list = dst.list.bind(dst)
+    dst.list = async function* (opts) {
+      let n = 0
+      for await (const e of list(opts)) {
+        // Past the first window of pairs, so that updates were planned from it already.
+        if (n++ === 700) throw new SyncError('AUTH', 'access denied', { op: 'mem.list' })
+        yield e
+      }
+    }
+    const events = await firstValueFrom(sync(src, dst, { mode: 'mirror' }).pipe(toArray()))
+    expect(events.some((e) => e.type === 'planned')).toBe(true)
+    const done = events.at(-1)
+    if (done?.type !== 'done') throw new Error('no done event')
+    expect(done.summary.fatal).toMatchObject({ code: 'AUTH' })
   })
 })

@@ -304,7 +304,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       catchError((err: unknown) => {
         const side = failedListingSide(err)
         const error = asSyncError(err, 'list')
-        if (side === undefined || actionsPlanned === 0 || error.code === 'ABORTED') return throwError(() => err)
+        // Only a transient failure (a page lost to the network, a 500): credentials refused, a bucket
+        // gone or a broken listing still stop the run as before (exit 2), whatever was done (review 20 #5).
+        if (side === undefined || actionsPlanned === 0 || error.code !== 'TRANSIENT') return throwError(() => err)
         facts.listingErrors++
         listing = false
         side$.next({
