@@ -282,6 +282,15 @@ export class GrpcBackend
                   if (!opts.onError) throw err
                   opts.onError(err)
                 }
+                // Said, so that a mirror keeps what the target has there, as from a local source
+                // (review 20 #2: QA 20 F1 over gRPC).
+                if (self.#symlinks === 'skip') {
+                  opts.onNotice?.({
+                    code: 'SYMLINK_SKIPPED',
+                    message: `${entry.path}: symlink skipped`,
+                    path: entry.path,
+                  })
+                }
                 continue
               }
               if (entry.kind === 'dir' && opts.prune?.(entry.path)) pruned = `${entry.path}/`

@@ -103,6 +103,22 @@ describe('--symlinks with a grpc:// source', () => {
     expect(existsSync(join(dst, 'link.txt'))).toBe(false)
   })
 
+  // Review 20 #2 (QA 20 F1 over gRPC): what the target holds at a skipped link's path, as a run
+  // under follow from a local source would have left it, was deleted by a mirror.
+  it('skip: a mirror keeps what the target has at the skipped links, and below them', async () => {
+    const dst = join(local, 'skip-kept')
+    await mkdir(join(dst, 'linkdir'), { recursive: true })
+    await writeFile(join(dst, 'link.txt'), 'a copy made under follow')
+    await writeFile(join(dst, 'linkdir/inner.txt'), 'inner copy')
+    await writeFile(join(dst, 'stale.txt'), 'not in the source')
+    const source = await createGrpcBackend({ uri: uri(), symlinks: 'skip' })
+    const events = await mirrorAndClose(source, createLocalBackend({ root: dst, symlinks: 'skip' }))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(await readFile(join(dst, 'link.txt'), 'utf8')).toBe('a copy made under follow')
+    expect(await readFile(join(dst, 'linkdir/inner.txt'), 'utf8')).toBe('inner copy')
+    expect(existsSync(join(dst, 'stale.txt'))).toBe(false)
+  })
+
   it('preserve (the default): symlinks are copied as symlinks', async () => {
     const dst = join(local, 'preserve')
     const events = await mirrorAndClose(await createGrpcBackend({ uri: uri() }), createLocalBackend({ root: dst }))
