@@ -1,19 +1,23 @@
 import { type Handler, type HandlerOptions, wrapHandler } from './wrap-handler.js'
 
+/** How long requests still in flight when the client is destroyed may finish on their own. */
+export const DESTROY_GRACE_MS = 2000
+
 /**
- * `inner`, except that `destroy()` (the client's, when the backend closes) aborts every request
- * still in flight first. Destroying the agent alone closes their sockets, and the SDK reads a closed
- * socket as a network error and tries again on a new one: an interrupted run whose last request got
- * no answer (a hung service) then stayed alive for the SDK's remaining tries × the timeout, after it
- * had said it was done. An aborted request is not tried again. Done here, below the SDK's middleware,
- * so that requests keep being sent without options (see `cacheMiddleware` in s3-client.ts).
+ * `inner`, except that `destroy()` (the client's, when the backend closes) aborts the requests in
+ * flight `graceMs` later (at once when none is). Destroying the agent alone closes their
+ * sockets, and the SDK reads a closed socket as a network error and tries again on a new one: a run
+ * whose last request got no answer (a hung service) then stayed alive for the SDK's remaining tries
+ * × the timeout after it had said it was done. An aborted request is not tried again. The grace lets
+ * what the SDK finishes by itself go out first: lib-storage aborts an interrupted multipart upload in
+ * the background once its parts in flight settle, after the backend may have closed (review 20 #4:
+ * aborted, or refused as sent after the close, it left the upload unfinished on the service). Done here, below the SDK's middleware, so that requests keep being
+ * sent without options (see `cacheMiddleware` in s3-client.ts).
  */
-export function abortedOnDestroy(inner: Handler): Handler {
+export function abortedOnDestroy(inner: Handler, graceMs = DESTROY_GRACE_MS): Handler {
   const inFlight = new Set<AbortController>()
-  let destroyed = false
   const handle = async (request: Parameters<Handler['handle']>[0], options: HandlerOptions = {}) => {
     const own = new AbortController()
-    if (destroyed) own.abort()
     const given = options.abortSignal as AbortSignal | undefined
     const forward = () => own.abort()
     if (given?.aborted) own.abort()
@@ -26,9 +30,13 @@ export function abortedOnDestroy(inner: Handler): Handler {
       given?.removeEventListener?.('abort', forward)
     }
   }
-  return wrapHandler(inner, handle, () => {
-    destroyed = true
+  const abortAll = (): void => {
     for (const c of inFlight) c.abort()
     inner.destroy?.()
+  }
+  return wrapHandler(inner, handle, () => {
+    if (inFlight.size === 0) abortAll()
+    // unref'd: it never keeps the process alive by itself, only the requests do.
+    else setTimeout(abortAll, graceMs).unref()
   })
 }
