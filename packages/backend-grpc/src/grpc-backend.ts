@@ -29,6 +29,7 @@ import {
   type RelPath,
   SIGNATURE_IN_PROGRESS,
   type SignatureInProgress,
+  type StatOptions,
   type Symlinkable,
   SyncError,
   supports,
@@ -307,7 +308,7 @@ export class GrpcBackend
     }
   }
 
-  async stat(path: RelPath): Promise<Entry | undefined> {
+  async stat(path: RelPath, opts: StatOptions = {}): Promise<Entry | undefined> {
     const rel = this.#rel(path, 'stat')
     const reply = await this.#unary<StatReply__Output>('stat', rel, (md, o, cb) =>
       this.#client.Stat({ root: this.#root, path: rel }, md, o, cb),
@@ -316,6 +317,7 @@ export class GrpcBackend
     const entry = this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
     if (entry.kind !== 'symlink' || this.#symlinks === 'preserve') return entry
     if (this.#symlinks === 'follow') throw notFollowed(rel, 'stat')
+    opts.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${rel}: symlink skipped`, path: rel })
     return undefined
   }
 

@@ -58,6 +58,7 @@ import {
   type ReadOptions,
   type ReadRange,
   type RelPath,
+  type StatOptions,
   type Symlinkable,
   SyncError,
   sourceChanged,
@@ -224,10 +225,16 @@ export class LocalBackend
     })
   }
 
-  async stat(path: RelPath): Promise<Entry | undefined> {
+  async stat(path: RelPath, opts: StatOptions = {}): Promise<Entry | undefined> {
     const rel = this.#rel(path, 'stat')
     let entry: Entry | undefined
     try {
+      // Skipped by policy, not absent: said, as the walk says it (a watch cycle then keeps the
+      // target's copy, review 20 #1).
+      if (this.symlinkPolicy === 'skip' && opts.onNotice !== undefined && this.#isSymlink(rel)) {
+        opts.onNotice({ code: 'SYMLINK_SKIPPED', message: `${rel}: symlink skipped`, path: rel })
+        return undefined
+      }
       // A dangling symlink (under `follow`) is the listing's error, not an absent path: read as
       // absent, a watch cycle deleted the target's copy of a linked file whose file was removed,
       // where a one-shot sync reports it and deletes nothing (QA 11 #1).
@@ -789,6 +796,11 @@ export class LocalBackend
     const entry = this.#entryAt(rel, parentChecked)
     if (!entry) throw missing(op, rel)
     return entry
+  }
+
+  /** True when `rel` itself is a symlink (not followed). */
+  #isSymlink(rel: RelPath): boolean {
+    return lstatSync(this.#abs(rel), { throwIfNoEntry: false })?.isSymbolicLink() === true
   }
 
   /**

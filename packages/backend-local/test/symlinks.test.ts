@@ -398,3 +398,27 @@ describe('skip: a mirror keeps what the target has where the source has a skippe
     expect(await readFile(join(dst, 'dir-link', 'file.txt'), 'utf8')).toBe('in dir')
   })
 })
+
+// Review 20 #1: a watch cycle stats the changed paths, and `stat` under `skip` said nothing of a
+// link: the target's copy of a re-pointed link (a whole tree for a linked directory) was deleted.
+describe('skip: a watch cycle over changed paths keeps what the target has at a skipped link', () => {
+  it('the link re-pointed or touched: nothing of its copy is deleted; a file really gone still is', async () => {
+    const { syncPaths } = await import('@syncflow/core/continuous')
+    const { root } = await tree()
+    const dst = await tempDir('skip-watch-dst')
+    await lastValueFrom(sync(open(root, 'follow'), open(dst), { mode: 'mirror' }).pipe(toArray()))
+    const before = (await readdir(dst, { recursive: true })).sort()
+    expect(before).toEqual(expect.arrayContaining(['dir-link', 'dir-link/file.txt', 'file-link']))
+    await rm(join(root, 'top.txt'))
+    const events = await lastValueFrom(
+      syncPaths(open(root, 'skip'), open(dst, 'skip'), [p('dir-link'), p('file-link'), p('top.txt')], {
+        mode: 'mirror',
+      }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(events.filter((e) => e.type === 'completed').map((e) => e.type === 'completed' && e.action.path)).toEqual([
+      'top.txt',
+    ])
+    expect((await readdir(dst, { recursive: true })).sort()).toEqual(before.filter((f) => f !== 'top.txt'))
+  })
+})

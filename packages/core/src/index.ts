@@ -19,6 +19,7 @@ export type {
   ReadOptions,
   ReadRange,
   RemoveOptions,
+  StatOptions,
   Symlinkable,
   Watchable,
   WriteMeta,

@@ -102,6 +102,16 @@ export interface ListOptions {
   readonly signal?: AbortSignal
 }
 
+/** Options of `Backend.stat`. */
+export interface StatOptions {
+  /**
+   * As `ListOptions.onNotice`, for what `stat` leaves out on purpose: a symlink skipped by the
+   * backend's policy (`SYMLINK_SKIPPED`), so that a watch cycle over changed paths keeps what the
+   * target has there, as a full listing does.
+   */
+  readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
+}
+
 /** A byte range of `read`: `length` bytes from `offset` (to the end when `length` is absent). */
 export interface ReadRange {
   readonly offset: number
@@ -203,7 +213,7 @@ export interface Backend {
   /** What the backend offers; constant for the backend's life. */
   readonly capabilities: Capabilities
   list(opts?: ListOptions): AsyncIterable<Entry>
-  stat(path: RelPath): Promise<Entry | undefined>
+  stat(path: RelPath, opts?: StatOptions): Promise<Entry | undefined>
   read(path: RelPath, range?: ReadRange, opts?: ReadOptions): Promise<Readable>
   write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry>
   remove(path: RelPath, opts?: RemoveOptions): Promise<void>

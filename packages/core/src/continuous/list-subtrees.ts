@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/backend.js'
+import type { Backend, ListOptions } from '../backend/backend.js'
 import type { SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Entry } from '../model/entry.js'
@@ -9,6 +9,8 @@ export interface ListSubtreesOptions {
   /** Excluded directories are not descended into. */
   readonly filter?: PathFilter
   readonly onError: (error: SyncError) => void
+  /** Passed to `list` (a symlink skipped by the backend's policy is said there). */
+  readonly onNotice?: ListOptions['onNotice']
   readonly signal?: AbortSignal
 }
 
@@ -40,6 +42,7 @@ export async function* listSubtrees(
   for await (const e of backend.list({
     prune,
     onError: opts.onError,
+    ...(opts.onNotice ? { onNotice: opts.onNotice } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   })) {
     if (below(e.path)) yield e

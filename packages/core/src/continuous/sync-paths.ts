@@ -11,6 +11,7 @@ import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
+import { atOrBelowAny } from '../util/at-or-below-any.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
 import { findMoves } from './find-moves.js'
@@ -89,10 +90,16 @@ async function* listing(
   entries: Iterable<Entry>,
   errors: readonly SyncError[],
   opts?: ListOptions,
+  skippedLinks: ReadonlySet<RelPath> = new Set(),
 ): AsyncGenerator<Entry> {
   for (const error of errors) {
     if (!opts?.onError) throw error
     opts.onError(error)
+  }
+  // Said before any entry, as a full listing says each before the merge-join passes its path:
+  // the cycle's sync keeps what the target has there (review 20 #1).
+  for (const path of skippedLinks) {
+    opts?.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${path}: symlink skipped`, path })
   }
   yield* [...entries].sort(compareEntries)
 }
@@ -162,9 +169,10 @@ export function syncPaths(
     const signal = options.signal
     const statSide = async (backend: Backend, list: readonly RelPath[], into: Side): Promise<void> => {
       const errors = errorsOf(into)
+      const statOpts = into === src ? { onNotice: skipNotice } : {}
       await mapConcurrent(list, concurrency, async (path) => {
         try {
-          const entry = await backend.stat(path)
+          const entry = await backend.stat(path, statOpts)
           if (entry) into.set(path, entry)
           else into.delete(path)
         } catch (err) {
@@ -185,6 +193,12 @@ export function syncPaths(
     }
     const src: Side = new Map()
     const dst: Side = new Map()
+    /** Source symlinks `--symlinks skip` left out: the target keeps what it has there and below. */
+    const skippedLinks = new Set<RelPath>()
+    const skipNotice = (n: { code: string; path?: string }): void => {
+      if (n.code === 'SYMLINK_SKIPPED' && n.path !== undefined) skippedLinks.add(n.path as RelPath)
+    }
+    const kept = (path: string): boolean => skippedLinks.size > 0 && atOrBelowAny(path, skippedLinks)
     const srcErrors: SyncError[] = []
     const dstErrors: SyncError[] = []
     /** The listing errors of the side `side` is the entries of. */
@@ -246,6 +260,7 @@ export function syncPaths(
       const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
         const listed = listSubtrees(backend, roots, {
           ...(options.filter ? { filter: options.filter } : {}),
+          ...(into === src ? { onNotice: skipNotice } : {}),
           ...(signal ? { signal } : {}),
           onError: (err) => errorsOf(into).push(err),
         })
@@ -267,7 +282,8 @@ export function syncPaths(
       if (!canMove) return EMPTY
       const f = options.filter
       const inScope = (e: Entry): boolean => !unreadable.has(e.path) && (!f || f.empty || !f.isExcluded(e.path, e.kind))
-      const gone = [...dst.values()].filter((t) => !src.has(t.path) && inScope(t))
+      // (Not what the target keeps at a skipped link: a move would take it away.)
+      const gone = [...dst.values()].filter((t) => !src.has(t.path) && inScope(t) && !kept(t.path))
       const added = [...src.values()].filter((s) => !dst.has(s.path) && inScope(s))
       if (gone.length === 0 || added.length === 0) return EMPTY
       const modifyWindowMs =
@@ -346,7 +362,8 @@ export function syncPaths(
       return found
     }
     const cycle$ = defer((): Observable<SyncEvent> => {
-      const deletes = options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p))
+      const deletes =
+        options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p) && !kept(p))
       const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
       const acted = new Set<string>()
       /** Paths with an outcome of their own in this sync (done or failed). */
@@ -364,7 +381,7 @@ export function syncPaths(
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
           return sync(
-            backendView(source, { list: (opts) => listing(sourceEntries, srcErrors, opts) }),
+            backendView(source, { list: (opts) => listing(sourceEntries, srcErrors, opts, skippedLinks) }),
             backendView(target, { list: (opts) => listing(targetEntries, dstErrors, opts) }),
             cycleOptions,
           )

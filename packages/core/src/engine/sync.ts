@@ -33,6 +33,7 @@ import { record } from '../operators/record.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
+import { atOrBelowAny } from '../util/at-or-below-any.js'
 import { Backlog } from '../util/backlog.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
@@ -392,14 +393,4 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       }),
     )
   })
-}
-
-/** True when `path` is one of `roots` or below one. */
-function atOrBelowAny(path: string, roots: ReadonlySet<string>): boolean {
-  for (let p = path; ; ) {
-    if (roots.has(p)) return true
-    const slash = p.lastIndexOf('/')
-    if (slash < 0) return false
-    p = p.slice(0, slash)
-  }
 }
