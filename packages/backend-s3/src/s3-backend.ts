@@ -290,7 +290,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       // Nothing under the prefix: it may name an object, below which nothing can go (QA 15 #3).
       // Asked only then (a first upload), so a re-run's listing stays its LISTs alone.
       if (token === undefined && startAfter === undefined && !page.Contents?.length && !page.IsTruncated) {
-        await this.#refuseObjectRoot(conn)
+        await this.#refuseObjectRoot(conn, opts.signal)
       }
       const encoded = page.EncodingType === 'url'
       for (const obj of page.Contents ?? []) {
@@ -591,10 +591,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * put `app.txt/…` beside the object `app.txt`, a key that is both a file and a prefix, which the
    * listing of the parent then reports on every run (the local backend refuses a file as its root too).
    */
-  async #refuseObjectRoot(conn: Conn): Promise<void> {
+  async #refuseObjectRoot(conn: Conn, signal: AbortSignal | undefined): Promise<void> {
     if (this.prefix === '') return
     const key = this.prefix.slice(0, -1)
-    if ((await this.#head(conn, key, 'list', '')) === undefined) return
+    // The listing's signal: a Ctrl-C while the service does not answer ends it (QA 21 F1).
+    if ((await this.#head(conn, key, 'list', '', signal)) === undefined) return
     throw new SyncError('USAGE', `${this.uri} is an object, not a prefix (a directory) that files can go below`, {
       hint: 'No files can go below an object: name another prefix (as a source, that one object is synced by its parent and --include /NAME).',
     })

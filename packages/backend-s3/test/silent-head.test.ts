@@ -16,10 +16,16 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
   let endpoint: string
   let heads = 0
   beforeAll(async () => {
-    server = createServer((req) => {
+    server = createServer((req, res) => {
       req.resume()
       if (req.method === 'HEAD') heads++
-      // never answered
+      // A listing is answered (nothing under the prefix); nothing else ever is.
+      if (req.method === 'GET' && req.url?.includes('list-type=2')) {
+        res.writeHead(200, { 'content-type': 'application/xml' })
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>bucket</Name><Prefix>p/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
+        )
+      }
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -56,6 +62,15 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
     ],
     ['copy (its source)', (b, signal) => b.copy('x' as RelPath, 'y' as RelPath, { signal })],
     ['hash (the MD5 the service holds)', (b, signal) => b.hash('x' as RelPath, 'md5', { signal })],
+    // QA 21 F1: an empty prefix is asked whether it is an object (a first upload), by a HEAD.
+    [
+      'list (an empty prefix: is it an object?)',
+      async (b, signal) => {
+        for await (const _ of b.list({ signal })) {
+          // nothing listed
+        }
+      },
+    ],
   ]
 
   it.each(cases)(
