@@ -422,3 +422,29 @@ describe('skip: a watch cycle over changed paths keeps what the target has at a 
     expect((await readdir(dst, { recursive: true })).sort()).toEqual(before.filter((f) => f !== 'top.txt'))
   })
 })
+
+// QA 21 F3: under the default `preserve`, into a target that cannot store symlinks (S3), a link's
+// copies made by a run under follow were deleted (a linked directory's tree), or failed the run (a
+// linked file). The link is skipped, and what the target has there stays, as under `skip`.
+describe('preserve into a target that cannot store symlinks', () => {
+  it('keeps what the target has at each link and below; the rest is mirrored', async () => {
+    const { root } = await tree()
+    const dst = await tempDir('no-symlinks-dst')
+    const noLinks = (b: ReturnType<typeof open>) =>
+      new Proxy(b, {
+        get(o, k) {
+          if (k === 'capabilities') return { ...o.capabilities, symlinks: false }
+          const v = Reflect.get(o, k, o) as unknown
+          return typeof v === 'function' ? v.bind(o) : v
+        },
+      })
+    await lastValueFrom(sync(open(root, 'follow'), noLinks(open(dst)), { mode: 'mirror' }).pipe(toArray()))
+    await writeFile(join(dst, 'stale'), 'stale')
+    const before = (await readdir(dst, { recursive: true })).sort()
+    expect(before).toEqual(expect.arrayContaining(['dir-link', 'dir-link/file.txt', 'file-link']))
+    const events = await lastValueFrom(sync(open(root), noLinks(open(dst)), { mode: 'mirror' }).pipe(toArray()))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: { done: { delete: 1 } } })
+    expect((await readdir(dst, { recursive: true })).sort()).toEqual(before.filter((f) => f !== 'stale'))
+  })
+})

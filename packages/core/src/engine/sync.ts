@@ -161,6 +161,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       notice,
       signal,
       keptOnTarget: (path) => skippedLinks.size > 0 && atOrBelowAny(path, skippedLinks),
+      keepOnTarget: (path) => void skippedLinks.add(path),
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.

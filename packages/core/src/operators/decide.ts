@@ -28,6 +28,12 @@ export interface DecideContext {
    * the path (a merge-join decides a target-only pair then), so every such link is known by then.
    */
   readonly keptOnTarget?: (path: string) => boolean
+  /**
+   * Told each source symlink left out because the target cannot store symlinks: the target keeps
+   * what it has there and below, as at a link skipped by `--symlinks skip` (QA 21 F3: the copies of
+   * a linked directory, made by a run under follow, were deleted; a file there failed the run).
+   */
+  readonly keepOnTarget?: (path: string) => void
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -195,6 +201,11 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
  */
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
+  if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
+    // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
+    ctx.keepOnTarget?.(path)
+    return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
+  }
   if (s && !t) {
     // Known before any request, and in a dry run too: what the run would fail on, it fails on here.
     const max = ctx.target.capabilities.maxPathBytes
@@ -213,9 +224,6 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
       return supports.mkdir(ctx.target) && ctx.target.capabilities.emptyDirs
         ? { kind: 'action', action: { kind: 'mkdir', path, source: s, reason: 'new directory' } }
         : NONE
-    }
-    if (s.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
-      return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
     }
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
