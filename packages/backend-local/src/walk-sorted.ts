@@ -284,8 +284,15 @@ async function readDirectory(
     else if (d.isDirectory()) names.push({ path: name as RelPath, kind: 'dir' })
     else if (d.isSymbolicLink()) {
       if (opts.symlinks === 'skip') {
-        // Said, so that a mirror keeps what the target has there (as rsync without -l does).
-        opts.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${prefix + name}: symlink skipped`, path: prefix + name })
+        // Said, so that a mirror keeps what the target has there (as rsync without -l does); not an
+        // excluded one, whose copy --delete-excluded deletes (QA 21 F6, as rsync does).
+        if (opts.excluded?.(prefix + name) !== true) {
+          opts.onNotice?.({
+            code: 'SYMLINK_SKIPPED',
+            message: `${prefix + name}: symlink skipped`,
+            path: prefix + name,
+          })
+        }
         continue
       }
       if (opts.symlinks === 'preserve') {

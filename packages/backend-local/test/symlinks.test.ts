@@ -448,3 +448,22 @@ describe('preserve into a target that cannot store symlinks', () => {
     expect((await readdir(dst, { recursive: true })).sort()).toEqual(before.filter((f) => f !== 'stale'))
   })
 })
+
+// QA 21 F6: an excluded link's copy was kept under --delete-excluded, which deletes what is excluded (rsync too).
+describe('skip and --delete-excluded', () => {
+  it('deletes the copy of an excluded link, keeps the copy of one that is not excluded', async () => {
+    const { root } = await tree()
+    const dst = await tempDir('skip-excluded-dst')
+    await lastValueFrom(sync(open(root, 'follow'), open(dst), { mode: 'mirror' }).pipe(toArray()))
+    await lastValueFrom(
+      sync(open(root, 'skip'), open(dst, 'skip'), {
+        mode: 'mirror',
+        filter: createPathFilter({ exclude: ['file-link'] }),
+        deleteExcluded: true,
+      }).pipe(toArray()),
+    )
+    const after = await readdir(dst, { recursive: true })
+    expect(after).not.toContain('file-link')
+    expect(after).toEqual(expect.arrayContaining(['dir-link', 'dir-link/file.txt']))
+  })
+})

@@ -510,6 +510,8 @@ describe('safety refusals', () => {
     expectUsageError(await run('sync', 's3:/bucket/x', src), 's3://bucket/x')
     // A file URI's path stays absolute (QA 20 F6: file://tmp/x was advised, which is refused).
     expectUsageError(await run('sync', src, 'file:/tmp/x'), 'Write file:///tmp/x;')
+    // A relative one is the plain path (QA 21 F7: file:///./x would be /x).
+    expectUsageError(await run('sync', src, 'file:./x'), 'Write ./x;')
     expect(await readdir(cwd)).toEqual([])
     // Written as a path, such a name is a local directory like any other.
     const r = await run('sync', src, './host:1/x')

@@ -20,8 +20,9 @@ export function remoteLookalike(uri: string, isScheme: (name: string) => boolean
   if (isScheme(name.toLowerCase())) {
     // A file URI's path is absolute: file:/tmp/x is file:///tmp/x (QA 20 F6: file://tmp/x was advised,
     // then refused); a host's is not (grpc:/host:1/x is grpc://host:1/x).
-    const fixed =
-      name.toLowerCase() === 'file' ? `${name}:///${rest.replace(/^\/+/, '')}` : `${name}://${rest.replace(/^\/+/, '')}`
+    // A relative one (file:./x) is advised as the plain path (QA 21 F7: file:///./x is /x).
+    const file = name.toLowerCase() === 'file'
+    const fixed = file && !rest.startsWith('/') ? rest : `${name}://${file ? '/' : ''}${rest.replace(/^\/+/, '')}`
     return new SyncError('USAGE', `location ${JSON.stringify(uri)} looks like a ${name}:// URI with a slash missing`, {
       hint: `Write ${fixed}; for a local directory of that name, write ${local}.`,
     })
