@@ -111,6 +111,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   const stopIfAborted = (): void => {
     if (signal.aborted) throw new SyncError('ABORTED', 'interrupted before the run started')
   }
+  /** A call before the run, ended by a Ctrl-C as stopIfAborted says it (QA 21 F8: "ABORTED: rootExists: interrupted"). */
+  const beforeRun = <T>(call: () => Promise<T>, what: string): Promise<T> =>
+    untilAborted(call, signal, what).catch((err: unknown) => {
+      if (isSyncError(err) && err.code === 'ABORTED') stopIfAborted()
+      throw err
+    })
   try {
     const openOptions = openOptionsOf(flags)
     // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
@@ -140,7 +146,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     await assertNoSharedDirectory(spec.source, spec.target, { source, target })
 
     // A Ctrl-C while a remote source does not answer ends the run now (see untilAborted).
-    if (!(await untilAborted(() => source.rootExists(), signal, 'rootExists'))) {
+    if (!(await beforeRun(() => source.rootExists(), 'rootExists'))) {
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
       const file = await fileAtLocation(registry, spec.source, openOptions)
       if (file !== undefined) {
@@ -190,11 +196,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
         ...(ignoreRules !== undefined ? { ignoreRules } : {}),
       })
-    let rulesInUse = await untilAborted(
-      () => loadIgnoreRules(source, spec.source, registry, openOptions),
-      signal,
-      'read',
-    )
+    let rulesInUse = await beforeRun(() => loadIgnoreRules(source, spec.source, registry, openOptions), 'read')
     const filter = filterOf(rulesInUse)
     const reloadFilter = async (): Promise<PathFilter | undefined> => {
       const rules = await loadIgnoreRules(source, spec.source, registry, openOptions)
