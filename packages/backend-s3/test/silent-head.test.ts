@@ -1,9 +1,8 @@
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import type { Entry, RelPath } from '@syncflow/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createS3Backend, type S3Backend } from '../src/index.js'
+import { describe, expect, it } from 'vitest'
+import type { S3Backend } from '../src/index.js'
+import { type SeenRequest, standInBackend, standInServer } from './stand-in-server.js'
 
 /**
  * A HEAD made before anything is written (the re-check of the object to replace, a copy's source,
@@ -12,40 +11,20 @@ import { createS3Backend, type S3Backend } from '../src/index.js'
  * run could stop. A stand-in endpoint takes every request and answers none.
  */
 describe('a HEAD before a write, on a service that stopped answering', () => {
-  let server: Server
-  let endpoint: string
-  let heads = 0
-  beforeAll(async () => {
-    server = createServer((req, res) => {
-      req.resume()
-      if (req.method === 'HEAD') heads++
-      // A listing is answered (nothing under the prefix); nothing else ever is.
-      if (req.method === 'GET' && req.url?.includes('list-type=2')) {
+  // A listing is answered (nothing under the prefix); nothing else ever is.
+  const silent = () =>
+    standInServer((req, res) => {
+      if (req.method === 'GET' && req.url.includes('list-type=2')) {
         res.writeHead(200, { 'content-type': 'application/xml' })
         res.end(
-          '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>bucket</Name><Prefix>p/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
+          '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>bkt</Name><Prefix>p/</Prefix><KeyCount>0</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated></ListBucketResult>',
         )
       }
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  })
-  afterAll(async () => {
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
-  })
-
-  const backend = (): S3Backend =>
-    createS3Backend({
-      bucket: 'bucket',
-      prefix: 'p',
-      endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
-      serviceMemory: false,
-      abortStaleUploadsAfterMs: false,
-      ioTimeoutMs: 20_000, // the SDK's three tries would hold the stop a minute
-    })
+  const heads = (seen: readonly SeenRequest[]) => seen.filter((r) => r.method === 'HEAD').length
+  // The SDK's three tries (its default) × 20 s would hold the stop a minute.
+  const backend = (url: string): S3Backend =>
+    standInBackend(url, { maxAttempts: 3, abortStaleUploadsAfterMs: false, ioTimeoutMs: 20_000 })
 
   const planned: Entry = { path: 'x' as RelPath, kind: 'file', size: 5, mtimeMs: 1_700_000_000_000 }
 
@@ -76,11 +55,11 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
   it.each(cases)(
     '%s ends as ABORTED as soon as the run is interrupted',
     async (_, call) => {
-      const b = backend()
-      const before = heads
+      const { url, seen } = await silent()
+      const b = backend(url)
       const abort = new AbortController()
       const pending = call(b, abort.signal).catch((e: unknown) => e)
-      await expect.poll(() => heads).toBe(before + 1)
+      await expect.poll(() => heads(seen)).toBe(1)
       const stopped = Date.now()
       abort.abort()
       expect(await pending).toMatchObject({ code: 'ABORTED' })
@@ -93,20 +72,14 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
   // A read-only call takes no signal (the engine stops waiting for it): closing the backend must end
   // it, or the SDK takes the closed socket for a network error and sends it again, for minutes.
   it('closing the backend aborts a request in flight, which is not sent again', async () => {
-    let requests = 0
-    const count = () => requests++
-    server.on('request', count)
-    try {
-      const b = backend()
-      const pending = b.rootExists().catch((e: unknown) => e)
-      await expect.poll(() => requests).toBe(1)
-      const closed = Date.now()
-      await b.close()
-      expect(await pending).toMatchObject({ code: 'ABORTED' })
-      expect(Date.now() - closed).toBeLessThan(5_000)
-      expect(requests).toBe(1)
-    } finally {
-      server.off('request', count)
-    }
+    const { url, seen } = await silent()
+    const b = backend(url)
+    const pending = b.rootExists().catch((e: unknown) => e)
+    await expect.poll(() => seen.length).toBe(1)
+    const closed = Date.now()
+    await b.close()
+    expect(await pending).toMatchObject({ code: 'ABORTED' })
+    expect(Date.now() - closed).toBeLessThan(5_000)
+    expect(seen).toHaveLength(1)
   }, 30_000)
 })
