@@ -25,6 +25,7 @@ import {
   sourceChanged,
   supports,
   toRelPath,
+  untilAborted,
   type WriteMeta,
   type WriteOptions,
 } from '@syncflow/core'
@@ -1763,23 +1764,7 @@ function decodeKey(key: string): string | undefined {
 
 /** `promise`, or an ABORTED rejection as soon as `signal` fires (a stalled body must not hold an aborted write). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, path: string): Promise<T> {
-  if (!signal) return promise
-  const aborted = () => new SyncError('ABORTED', 'interrupted', { op: 's3.write', path })
-  if (signal.aborted) return Promise.reject(aborted())
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(aborted())
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort)
-        resolve(value)
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort)
-        reject(err)
-      },
-    )
-  })
+  return untilAborted(() => promise, signal, 's3.write', path)
 }
 
 /** Lets go of a body not read to the end (destroys the stream behind the iterator). */
