@@ -33,6 +33,7 @@ import {
   type Symlinkable,
   SyncError,
   supports,
+  symlinkSkipped,
   toRelPath,
   type Watchable,
   type WriteMeta,
@@ -285,13 +286,7 @@ export class GrpcBackend
                 }
                 // Said, so that a mirror keeps what the target has there, as from a local source
                 // (review 20 #2: QA 20 F1 over gRPC).
-                if (self.#symlinks === 'skip') {
-                  opts.onNotice?.({
-                    code: 'SYMLINK_SKIPPED',
-                    message: `${entry.path}: symlink skipped`,
-                    path: entry.path,
-                  })
-                }
+                if (self.#symlinks === 'skip') opts.onNotice?.(symlinkSkipped(entry.path))
                 continue
               }
               if (entry.kind === 'dir' && opts.prune?.(entry.path)) pruned = `${entry.path}/`
@@ -317,7 +312,7 @@ export class GrpcBackend
     const entry = this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
     if (entry.kind !== 'symlink' || this.#symlinks === 'preserve') return entry
     if (this.#symlinks === 'follow') throw notFollowed(rel, 'stat')
-    opts.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${rel}: symlink skipped`, path: rel })
+    opts.onNotice?.(symlinkSkipped(rel))
     return undefined
   }
 

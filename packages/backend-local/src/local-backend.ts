@@ -62,6 +62,7 @@ import {
   type Symlinkable,
   SyncError,
   sourceChanged,
+  symlinkSkipped,
   toRelPath,
   type Watchable,
   type WriteMeta,
@@ -229,16 +230,12 @@ export class LocalBackend
     const rel = this.#rel(path, 'stat')
     let entry: Entry | undefined
     try {
-      // Skipped by policy, not absent: said, as the walk says it (a watch cycle then keeps the
-      // target's copy, review 20 #1).
-      if (this.symlinkPolicy === 'skip' && opts.onNotice !== undefined && this.#isSymlink(rel)) {
-        opts.onNotice({ code: 'SYMLINK_SKIPPED', message: `${rel}: symlink skipped`, path: rel })
-        return undefined
-      }
       // A dangling symlink (under `follow`) is the listing's error, not an absent path: read as
       // absent, a watch cycle deleted the target's copy of a linked file whose file was removed,
       // where a one-shot sync reports it and deletes nothing (QA 11 #1).
-      entry = this.#entryAt(rel, false, 'local.stat')
+      // A link skipped by policy is not absent: said, as the walk says it (a watch cycle then keeps
+      // the target's copy, review 20 #1).
+      entry = this.#entryAt(rel, false, 'local.stat', opts.onNotice)
     } catch (err) {
       throw toSyncError(err, 'stat', rel)
     }
@@ -798,17 +795,17 @@ export class LocalBackend
     return entry
   }
 
-  /** True when `rel` itself is a symlink (not followed). */
-  #isSymlink(rel: RelPath): boolean {
-    return lstatSync(this.#abs(rel), { throwIfNoEntry: false })?.isSymbolicLink() === true
-  }
-
   /**
    * The entry at `rel` as `list` would show it (per symlink policy), or undefined. A dangling
    * symlink under `follow` is undefined too, unless `danglingOp` is given: then it is the error
-   * `list` reports for it, with that op.
+   * `list` reports for it, with that op. A symlink skipped by policy is told to `onNotice`.
    */
-  #entryAt(rel: RelPath, parentChecked = false, danglingOp?: string): Entry | undefined {
+  #entryAt(
+    rel: RelPath,
+    parentChecked = false,
+    danglingOp?: string,
+    onNotice?: StatOptions['onNotice'],
+  ): Entry | undefined {
     const abs = this.#abs(rel)
     let st: Stats | undefined
     try {
@@ -816,7 +813,10 @@ export class LocalBackend
       // thread-pool round trip, and a missing path costs no exception.
       st = lstatSync(abs, { throwIfNoEntry: false })
       if (st?.isSymbolicLink()) {
-        if (this.symlinkPolicy === 'skip') return undefined
+        if (this.symlinkPolicy === 'skip') {
+          onNotice?.(symlinkSkipped(rel))
+          return undefined
+        }
         if (this.symlinkPolicy === 'follow') st = this.#followed(abs, rel, danglingOp)
       }
       if (st === undefined) return undefined

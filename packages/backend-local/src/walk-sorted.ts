@@ -10,6 +10,7 @@ import {
   type RelPath,
   relPathProblem,
   SyncError,
+  symlinkSkipped,
 } from '@syncflow/core'
 import { type Fence, leadsIntoTarget } from './fence.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
@@ -286,13 +287,7 @@ async function readDirectory(
       if (opts.symlinks === 'skip') {
         // Said, so that a mirror keeps what the target has there (as rsync without -l does); not an
         // excluded one, whose copy --delete-excluded deletes (QA 21 F6, as rsync does).
-        if (opts.excluded?.(prefix + name) !== true) {
-          opts.onNotice?.({
-            code: 'SYMLINK_SKIPPED',
-            message: `${prefix + name}: symlink skipped`,
-            path: prefix + name,
-          })
-        }
+        if (opts.excluded?.(prefix + name) !== true) opts.onNotice?.(symlinkSkipped(prefix + name))
         continue
       }
       if (opts.symlinks === 'preserve') {

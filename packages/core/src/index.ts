@@ -65,6 +65,7 @@ export {
   relPathProblem,
   toRelPath,
 } from './model/rel-path.js'
+export { symlinkSkipped } from './model/symlink-skipped.js'
 export type {
   ActionCounts,
   CompletedEvent,

@@ -6,6 +6,7 @@ import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
+import { symlinkSkipped } from '../model/symlink-skipped.js'
 import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
@@ -99,7 +100,7 @@ async function* listing(
   // Said before any entry, as a full listing says each before the merge-join passes its path:
   // the cycle's sync keeps what the target has there (review 20 #1).
   for (const path of skippedLinks) {
-    opts?.onNotice?.({ code: 'SYMLINK_SKIPPED', message: `${path}: symlink skipped`, path })
+    opts?.onNotice?.(symlinkSkipped(path))
   }
   yield* [...entries].sort(compareEntries)
 }
