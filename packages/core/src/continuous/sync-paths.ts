@@ -7,12 +7,12 @@ import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import { symlinkSkipped } from '../model/symlink-skipped.js'
-import type { SyncEvent, SyncSummary } from '../model/sync-event.js'
+import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
 import { executeAction } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
-import { atOrBelowAny } from '../util/at-or-below-any.js'
+import { KeptPaths } from '../util/kept-paths.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import { backendView } from './backend-view.js'
 import { findMoves } from './find-moves.js'
@@ -91,7 +91,7 @@ async function* listing(
   entries: Iterable<Entry>,
   errors: readonly SyncError[],
   opts?: ListOptions,
-  skippedLinks: ReadonlySet<RelPath> = new Set(),
+  skippedLinks: Iterable<string> = [],
 ): AsyncGenerator<Entry> {
   for (const error of errors) {
     if (!opts?.onError) throw error
@@ -195,11 +195,8 @@ export function syncPaths(
     const src: Side = new Map()
     const dst: Side = new Map()
     /** Source symlinks `--symlinks skip` left out: the target keeps what it has there and below. */
-    const skippedLinks = new Set<RelPath>()
-    const skipNotice = (n: { code: string; path?: string }): void => {
-      if (n.code === 'SYMLINK_SKIPPED' && n.path !== undefined) skippedLinks.add(n.path as RelPath)
-    }
-    const kept = (path: string): boolean => skippedLinks.size > 0 && atOrBelowAny(path, skippedLinks)
+    const skippedLinks = new KeptPaths()
+    const skipNotice = (n: { code: NoticeCode; path?: string }): void => void skippedLinks.takeNotice(n)
     const srcErrors: SyncError[] = []
     const dstErrors: SyncError[] = []
     /** The listing errors of the side `side` is the entries of. */
@@ -284,7 +281,7 @@ export function syncPaths(
       const f = options.filter
       const inScope = (e: Entry): boolean => !unreadable.has(e.path) && (!f || f.empty || !f.isExcluded(e.path, e.kind))
       // (Not what the target keeps at a skipped link: a move would take it away.)
-      const gone = [...dst.values()].filter((t) => !src.has(t.path) && inScope(t) && !kept(t.path))
+      const gone = [...dst.values()].filter((t) => !src.has(t.path) && inScope(t) && !skippedLinks.covers(t.path))
       const added = [...src.values()].filter((s) => !dst.has(s.path) && inScope(s))
       if (gone.length === 0 || added.length === 0) return EMPTY
       const modifyWindowMs =
@@ -364,7 +361,8 @@ export function syncPaths(
     }
     const cycle$ = defer((): Observable<SyncEvent> => {
       const deletes =
-        options.mode === 'mirror' && [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p) && !kept(p))
+        options.mode === 'mirror' &&
+        [...dst.keys()].some((p) => !src.has(p) && !unreadable.has(p) && !skippedLinks.covers(p))
       const keep = (side: Side) => [...side.values()].filter((e) => !unreadable.has(e.path))
       const acted = new Set<string>()
       /** Paths with an outcome of their own in this sync (done or failed). */

@@ -33,8 +33,8 @@ import { record } from '../operators/record.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
-import { atOrBelowAny } from '../util/at-or-below-any.js'
 import { Backlog } from '../util/backlog.js'
+import { KeptPaths } from '../util/kept-paths.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
 import { SummaryBuilder } from './summary-builder.js'
@@ -135,16 +135,12 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         else facts.unsafeNames++
         side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list', side })
       }
-    /** Source symlinks `--symlinks skip` left out: the target's entries there are kept (see keptOnTarget). */
-    const skippedLinks = new Set<string>()
+    /** Source symlinks left out on purpose: the target's entries there are kept (see KeptPaths). */
+    const keptOnTarget = new KeptPaths()
     const listOpts = {
       onError: listError('source'),
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => {
-        if (n.code === 'SYMLINK_SKIPPED') {
-          if (n.path !== undefined) skippedLinks.add(n.path)
-          return
-        }
-        notice(n.code, n.message, n.path)
+        if (!keptOnTarget.takeNotice(n)) notice(n.code, n.message, n.path)
       },
       signal,
       ...(options.filter ? { filter: options.filter } : {}),
@@ -160,8 +156,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       hashAlgo,
       notice,
       signal,
-      keptOnTarget: (path) => skippedLinks.size > 0 && atOrBelowAny(path, skippedLinks),
-      keepOnTarget: (path) => void skippedLinks.add(path),
+      keptOnTarget,
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.

@@ -7,6 +7,7 @@ import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import type { Fingerprint, StateRecord } from '../state/state-store.js'
+import type { KeptPaths } from '../util/kept-paths.js'
 import { untilAborted } from '../util/until-aborted.js'
 import type { EntryPair } from './diff.js'
 
@@ -24,16 +25,11 @@ export interface DecideContext {
   readonly signal?: AbortSignal
   /**
    * Target paths a mirror keeps although the source lists nothing there: at or below a source
-   * symlink skipped on purpose (`--symlinks skip`). Asked only once the source has been listed past
-   * the path (a merge-join decides a target-only pair then), so every such link is known by then.
+   * symlink skipped by `--symlinks skip` (its backend's notices), or left out here because the
+   * target cannot store symlinks (QA 21 F3: a linked directory's copies, made by a run under follow,
+   * were deleted; a file there failed the run).
    */
-  readonly keptOnTarget?: (path: string) => boolean
-  /**
-   * Told each source symlink left out because the target cannot store symlinks: the target keeps
-   * what it has there and below, as at a link skipped by `--symlinks skip` (QA 21 F3: the copies of
-   * a linked directory, made by a run under follow, were deleted; a file there failed the run).
-   */
-  readonly keepOnTarget?: (path: string) => void
+  readonly keptOnTarget?: KeptPaths
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -203,7 +199,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   const { source: s, target: t, path } = pair
   if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
     // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
-    ctx.keepOnTarget?.(path)
+    ctx.keptOnTarget?.add(path)
     return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
   }
   if (s && !t) {
@@ -231,7 +227,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     // A source without directories (S3) lists none: there a target directory is gone only when
     // nothing inside it is listed either, which `plan` sees and this one pair does not
     // (holdDirDeletes drops the delete of a directory the source has contents in).
-    return ctx.mode === 'mirror' && ctx.keptOnTarget?.(path) !== true
+    return ctx.mode === 'mirror' && ctx.keptOnTarget?.covers(path) !== true
       ? { kind: 'action', action: { kind: 'delete', path, target: t, reason: 'not in source' } }
       : NONE
   }
