@@ -1,4 +1,4 @@
-import { asSyncError, createPathFilter, listSide, SyncError } from '@syncflow/core'
+import { asSyncError, createPathFilter, listSide, SyncError, untilAborted } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
@@ -29,7 +29,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     try {
       // rootExists takes no signal (a server that accepted the connection and went silent answers
       // only at its socket timeout): an interrupt stops waiting for it.
-      if (!(await untilAborted(backend.rootExists(), controller.signal))) {
+      if (!(await untilAborted(() => backend.rootExists(), controller.signal, 'rootExists'))) {
         // A file (rclone lsl FILE, rsync --list-only FILE): listed as its directory lists it.
         const one = await fileAtLocation(registry, location, openOptionsOf(flags))
         if (one !== undefined) {
@@ -71,16 +71,6 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   } finally {
     removeHandlers()
   }
-}
-
-/** `promise`, or a rejection as soon as `signal` aborts (the promise is left to settle unobserved). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new SyncError('ABORTED', 'interrupted'))
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new SyncError('ABORTED', 'interrupted'))
-    signal.addEventListener('abort', onAbort, { once: true })
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
-  })
 }
 
 /** How to find what `ls` found nothing at: the advice of its kind of location. */
