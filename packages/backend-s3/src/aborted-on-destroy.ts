@@ -11,8 +11,9 @@ export const DESTROY_GRACE_MS = 2000
  * × the timeout after it had said it was done. An aborted request is not tried again. The grace lets
  * what the SDK finishes by itself go out first: lib-storage aborts an interrupted multipart upload in
  * the background once its parts in flight settle, after the backend may have closed (review 20 #4:
- * aborted, or refused as sent after the close, it left the upload unfinished on the service). Done here, below the SDK's middleware, so that requests keep being
- * sent without options (see `cacheMiddleware` in s3-client.ts).
+ * aborted, or refused as sent after the close, it left the upload unfinished on the service). Done
+ * here, below the SDK's middleware, so that requests keep being sent without options (see
+ * `cacheMiddleware` in s3-client.ts).
  */
 export function abortedOnDestroy(inner: Handler, graceMs = DESTROY_GRACE_MS): Handler {
   const inFlight = new Set<AbortController>()

@@ -102,7 +102,8 @@ describe('a target listing that fails after actions were planned from it', () =>
         // Past the first window of pairs (256), as a second page of 1,000 keys would be.
         if (n++ === 700) {
           failed = true
-          setTimeout(release, 50)
+          // Once the failure has gone through the pipeline (its microtasks), not before.
+          setImmediate(release)
           throw new SyncError('TRANSIENT', 'connection reset', { op: 'mem.list' })
         }
         yield e

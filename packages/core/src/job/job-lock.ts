@@ -65,13 +65,12 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
     throw lockIoError(err, lockPath)
   })
 
-  const me = processIdentity(process.pid)
   const info: LockInfo = {
     pid: process.pid,
     host: os.hostname(),
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
-    ...(me ? { boot: me.boot, startTicks: me.startTicks } : {}),
+    ...processIdentity(process.pid),
   }
   for (;;) {
     if (await tryCreate(lockPath, info)) return heldLock(lockPath, info.token)
