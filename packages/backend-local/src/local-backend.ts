@@ -67,6 +67,7 @@ import {
   type Watchable,
   type WriteMeta,
   type WriteOptions,
+  withFill,
   withRangeFill,
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
@@ -113,6 +114,8 @@ const PROGRESS_EVERY = 1024 * 1024
 const HASH_CHUNK = 1024 * 1024
 const READ_CHUNK = 1024 * 1024
 const WRITE_BATCH = 1024 * 1024
+/** Reads of files up to this size are done whole, synchronously (see `#readSmall`). */
+const SMALL_READ = 128 * 1024
 /** Local copies below this size go through one buffer and one handle instead of `copyFile` plus a reopen. */
 const SMALL_COPY = 1024 * 1024
 /** Writes up to this size wait for a group commit; bigger ones fsync on their own (their data dominates). */
@@ -268,6 +271,8 @@ export class LocalBackend
 
   async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
     const rel = this.#rel(path, 'read')
+    const small = this.#readSmall(rel, range, opts)
+    if (small !== undefined) return small
     const { fh, st } = await this.#openFile(rel, 'read')
     // Still the file it was planned for (QA 8 #3: a same-size edit went out under the old mtime)?
     const expect = opts.expect
@@ -297,6 +302,35 @@ export class LocalBackend
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
     // instead (see `Fillable`): the same bytes, from the same handle, without a buffer per chunk.
     return withRangeFill(stream, fh, start, end, (err) => toSyncError(err, 'read', rel), unchanged)
+  }
+
+  /**
+   * `read` of a small file (most of a tree): opened, read whole and checked with synchronous calls,
+   * the bytes handed over in memory. Read by a stream, each such file cost a file handle, four
+   * thread-pool round trips (open, fstat, read, close; a fifth for the check) and a stream's
+   * machinery: a third of the client's CPU in an upload of 10,000 small files to S3, where the
+   * whole body is held before the PUT anyway. Cached, these calls take microseconds. The bytes are
+   * one version of the file: the check after the read (as at a stream's end) fails a read that
+   * raced a writer. Undefined, with nothing left open, for a file above SMALL_READ (streamed).
+   */
+  #readSmall(rel: RelPath, range: ReadRange | undefined, opts: ReadOptions): Readable | undefined {
+    const { fd, st } = this.#openFileSync(rel, 'read')
+    try {
+      const expect = opts.expect
+      if (expect !== undefined && !isListedFile(expect, listedOf(st))) {
+        throw sourceChanged('local.read', rel, expect, listedOf(st))
+      }
+      if (st.size > SMALL_READ) return undefined
+      const start = range?.offset ?? 0
+      const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
+      const data = end <= start ? Buffer.alloc(0) : readWhole(fd, end - start, start)
+      if (!opts.tolerateChanges && !sameFile(st, fstatSync(fd))) throw changedWhileRead('local.read', rel)
+      return bufferStream(data)
+    } catch (err) {
+      throw toSyncError(err, 'read', rel)
+    } finally {
+      closeSync(fd)
+    }
   }
 
   async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
@@ -1176,15 +1210,35 @@ async function setTimes(fh: FileHandle, mtimeMs: number, mode: number | undefine
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
-function readWhole(fd: number, size: number): Buffer {
+function readWhole(fd: number, size: number, position = 0): Buffer {
   const buf = Buffer.allocUnsafe(size)
   let done = 0
   while (done < size) {
-    const n = readSync(fd, buf, done, size - done, done)
+    const n = readSync(fd, buf, done, size - done, position + done)
     if (n === 0) break
     done += n
   }
   return done < size ? buf.subarray(0, done) : buf
+}
+
+/**
+ * A stream of `data` (one chunk), also `Fillable` from it, as a streamed read of the file is: a
+ * consumer that fills its own buffers (a local write, a delta's matching pass) reads it the same way.
+ */
+function bufferStream(data: Buffer): Readable & Fillable {
+  let pos = 0
+  const stream = new Readable({
+    read() {
+      if (data.length > 0) this.push(data)
+      this.push(null)
+    },
+  })
+  return withFill(stream, async (buf, offset, length) => {
+    const n = Math.min(length, data.length - pos)
+    data.copy(buf, offset, pos, pos + n)
+    pos += n
+    return n
+  })
 }
 
 /**

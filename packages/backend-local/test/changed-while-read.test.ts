@@ -18,11 +18,12 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
 describe('a local source file that changes while it is read', () => {
   it('fails the stream at its end with TRANSIENT (same size, new bytes and mtime)', async () => {
     const root = await tempDir('changed-read')
-    await writeFile(join(root, 'f'), 'A'.repeat(100_000))
+    // Above the size read whole when opened (128 KiB): streamed.
+    await writeFile(join(root, 'f'), 'A'.repeat(300_000))
     const b = createLocalBackend({ root })
     const stream = await b.read(p('f'))
     // Written after the open, before the read reaches the end: a version the reader is not reading.
-    await writeFile(join(root, 'f'), 'B'.repeat(100_000))
+    await writeFile(join(root, 'f'), 'B'.repeat(300_000))
     await utimes(join(root, 'f'), new Date(), new Date(Date.now() + 5000))
     const err = await rejectionOf(drain(stream))
     expect(codeOf(err)).toBe('TRANSIENT')
@@ -49,5 +50,46 @@ describe('a local source file that changes while it is read', () => {
     const failed = await rejectionOf(target.write(p('f'), body, { mtimeMs: 1_700_000_000_000 }))
     expect(codeOf(failed)).toBe('TRANSIENT')
     expect(await readFile(join(dst, 'f'), 'utf8')).toBe('old')
+  })
+
+  describe('a small file (up to 128 KiB), read whole when opened', () => {
+    it('gives the bytes of the version opened: a write after read() returned does not tear them', async () => {
+      const root = await tempDir('small-read')
+      await writeFile(join(root, 'f'), 'A'.repeat(100_000))
+      const b = createLocalBackend({ root })
+      const stream = await b.read(p('f'))
+      await writeFile(join(root, 'f'), 'B'.repeat(100_000))
+      let text = ''
+      for await (const chunk of stream) text += String(chunk)
+      expect(text).toBe('A'.repeat(100_000))
+    })
+
+    it('refuses a file that is no longer the one planned (read with expect), before reading it', async () => {
+      const root = await tempDir('small-read-expect')
+      await writeFile(join(root, 'f'), 'old')
+      const b = createLocalBackend({ root })
+      const planned = await b.stat(p('f'))
+      await writeFile(join(root, 'f'), 'newer')
+      const err = await rejectionOf(b.read(p('f'), undefined, { expect: planned! }))
+      expect(codeOf(err)).toBe('CONFLICT')
+    })
+
+    it('reads a range, and can be filled as a streamed read can', async () => {
+      const root = await tempDir('small-read-range')
+      await writeFile(join(root, 'f'), '0123456789')
+      const b = createLocalBackend({ root })
+      const body = await b.read(p('f'), { offset: 2, length: 5 })
+      const fill = (body as Partial<Fillable>)[FILL]
+      expect(typeof fill).toBe('function')
+      const buf = Buffer.alloc(8)
+      let n = 0
+      for (;;) {
+        const got = await (body as unknown as Fillable)[FILL](buf, n, buf.length - n)
+        if (got === 0) break
+        n += got
+      }
+      expect(buf.subarray(0, n).toString()).toBe('23456')
+      body.destroy()
+    })
   })
 })
