@@ -9,11 +9,12 @@ export const DESTROY_GRACE_MS = 2000
  * sockets, and the SDK reads a closed socket as a network error and tries again on a new one: a run
  * whose last request got no answer (a hung service) then stayed alive for the SDK's remaining tries
  * × the timeout after it had said it was done. An aborted request is not tried again. The grace lets
- * what the SDK finishes by itself go out first: lib-storage aborts an interrupted multipart upload in
- * the background once its parts in flight settle, after the backend may have closed (review 20 #4:
- * aborted, or refused as sent after the close, it left the upload unfinished on the service). Done
- * here, below the SDK's middleware, so that requests keep being sent without options (see
- * `cacheMiddleware` in s3-client.ts).
+ * what is nearly done finish first, and requests sent after the close still go out (review 20 #4:
+ * aborted, or refused as sent after the close, lib-storage's AbortMultipartUpload of an interrupted
+ * upload left it unfinished on the service; the backend now aborts such an upload itself, and its
+ * close() waits for that before destroying the client, see `uploadRequests`). Done here, below the
+ * SDK's middleware, so that requests keep being sent without options (see `cacheMiddleware` in
+ * s3-client.ts).
  */
 export function abortedOnDestroy(inner: Handler, graceMs = DESTROY_GRACE_MS): Handler {
   const inFlight = new Set<AbortController>()

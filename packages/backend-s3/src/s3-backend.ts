@@ -29,6 +29,7 @@ import {
   type WriteMeta,
   type WriteOptions,
 } from '@syncflow/core'
+import { DESTROY_GRACE_MS } from './aborted-on-destroy.js'
 import { afterGrace } from './after-grace.js'
 import { ByteBudget } from './byte-budget.js'
 import { contentTypeOf } from './content-type-of.js'
@@ -61,6 +62,7 @@ import {
 } from './s3-metadata.js'
 import { type Learnt, ServiceMemory } from './service-memory.js'
 import { toSyncError } from './to-sync-error.js'
+import { type UploadRequests, uploadRequests } from './upload-requests.js'
 
 const MiB = 1024 * 1024
 /**
@@ -90,6 +92,8 @@ const ABORTABLE_PUT_BYTES = MiB
 const IF_MATCH_PROBE_BYTES = 256 * 1024
 /** How long a true `rootExists` answer may stand in for the next call (see `rootExists`). */
 const ROOT_SEEN_REUSE_MS = 30_000
+/** How long the AbortMultipartUpload of an interrupted upload may take (see #abortUnfinished). */
+const UPLOAD_ABORT_TIMEOUT_MS = 5_000
 
 /** Options of `createS3Backend`. Defaults in brackets. */
 export interface S3BackendOptions extends S3ConnectionOptions {
@@ -220,6 +224,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   readonly #memory: ServiceMemory | undefined
   /** Writes of `#memory` under way (close() waits for them). */
   readonly #remembering = new Set<Promise<void>>()
+  /** Interrupted or failed multipart uploads being aborted on the service (close() waits for them). */
+  readonly #aborting = new Set<Promise<void>>()
   /**
    * Unfinished multipart uploads that the first listing found too young to abort, by key: one of
    * them is aborted as soon as this backend uploads that key again (the run that left it was
@@ -638,6 +644,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // was learnt about the service is written down.
     await this.#leftovers
     await Promise.all(this.#remembering)
+    // Interrupted multipart uploads are aborted on the service before close() returns, through the
+    // client still open: a process that ends right after (the CLI re-raises a SIGHUP once the job
+    // is closed) would leave them unfinished. Bounded, as each abort is.
+    await settledWithin([...this.#aborting], DESTROY_GRACE_MS + UPLOAD_ABORT_TIMEOUT_MS)
     if (conn) (await conn.catch(() => undefined))?.client.destroy()
   }
 
@@ -1545,8 +1555,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
             })
       }
     }
+    // The upload's requests, counted: an interrupted upload is aborted on the service once they
+    // have settled (see #abortUnfinished), by this backend rather than in lib-storage's background.
+    const requests = uploadRequests(conn.client, DESTROY_GRACE_MS)
     const upload = new Upload({
-      client: conn.client,
+      client: requests.client,
       params: {
         Bucket: this.bucket,
         Key: key,
@@ -1556,7 +1569,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       },
       partSize,
       queueSize: this.#options.queueSize ?? 4,
-      leavePartsOnError: false,
+      leavePartsOnError: true,
     })
     if (opts.onProgress) {
       const report = opts.onProgress
@@ -1564,7 +1577,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         if (p.loaded !== undefined) report(p.loaded)
       })
     }
-    const onAbort = (): void => void upload.abort()
+    const onAbort = (): void => {
+      requests.stop()
+      void upload.abort()
+    }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     let etag: string | undefined
     try {
@@ -1572,6 +1588,11 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       etag = unquoteEtag(out.ETag)
     } catch (err) {
       releaseBody(iterator)
+      requests.stop()
+      const aborting = this.#abortUnfinished(conn, key, requests)
+      // A failed upload is aborted before the write fails (lib-storage's own order); an
+      // interrupted one settles the write at once, and close() waits for the abort.
+      if (!signal?.aborted) await aborting
       throw this.#error(err, 'write', path, conn)
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
@@ -1594,6 +1615,26 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // radosgw answers a completed multipart upload with an empty ETag: ask for the real one.
     if (!etag) etag = (await this.#head(conn, key, 'write', path))?.etag
     return this.#written(path, total, meta, digest, etag)
+  }
+
+  /**
+   * Aborts the multipart upload of `key` that `requests` created, once they have all settled (the
+   * parts in flight at an interrupt get DESTROY_GRACE_MS): errors ignored, as a later run's sweep
+   * aborts what is left. Tracked in `#aborting` until done, for close() to wait for.
+   */
+  #abortUnfinished(conn: Conn, key: string, requests: UploadRequests): Promise<void> {
+    const aborting = (async () => {
+      const uploadId = await requests.settled()
+      if (uploadId === undefined) return
+      await conn.client
+        .send(new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), {
+          abortSignal: AbortSignal.timeout(UPLOAD_ABORT_TIMEOUT_MS),
+        })
+        .catch(() => undefined)
+    })()
+    this.#aborting.add(aborting)
+    void aborting.finally(() => this.#aborting.delete(aborting))
+    return aborting
   }
 
   /**
@@ -1765,6 +1806,20 @@ function decodeKey(key: string): string | undefined {
 /** `promise`, or an ABORTED rejection as soon as `signal` fires (a stalled body must not hold an aborted write). */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined, path: string): Promise<T> {
   return untilAborted(() => promise, signal, 's3.write', path)
+}
+
+/** Waits for `promises` to settle, `ms` at most. */
+async function settledWithin(promises: readonly Promise<unknown>[], ms: number): Promise<void> {
+  if (promises.length === 0) return
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  try {
+    await Promise.race([Promise.allSettled(promises), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 /** Lets go of a body not read to the end (destroys the stream behind the iterator). */
