@@ -1,10 +1,10 @@
-import { firstValueFrom, toArray } from 'rxjs'
+import { firstValueFrom, tap, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import { syncPaths } from '../src/continuous/index.js'
-import { type FailedEvent, SyncError, type SyncEvent, sync } from '../src/index.js'
+import { type FailedEvent, SyncError, type SyncErrorCode, type SyncEvent, sync } from '../src/index.js'
 import { toRelPath } from '../src/model/rel-path.js'
-import { writeText } from '../src/testkit/index.js'
+import { readText, writeText } from '../src/testkit/index.js'
 
 // QA 8 #6: a listing that throws (every backend's failure of a whole listing) came out without the
 // side it was on, so `(list)` could not say whether the source or the target failed.
@@ -78,76 +78,108 @@ describe('a source whose root cannot be checked (a server gone)', () => {
 
 // QA 20 F3: an S3 target whose listing failed on its second page cut the transfers planned from the
 // first one while they ran: `started` without `completed` or `failed`, and their requests sent again.
-describe('a target listing that fails after actions were planned from it', () => {
-  it('ends the planning, not the run: what was planned finishes and is reported; no delete runs; exit-1 facts, no fatal', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    const names = Array.from({ length: 1000 }, (_, i) => `f${String(i).padStart(4, '0')}`)
-    for (const f of names) await writeText(src, f, `new ${f}`)
-    for (const f of names) await writeText(dst, f, `old ${f}, longer`)
-    // One stale file planned for deletion in the first window (it sorts first), one past the failure.
-    await writeText(dst, 'a-stale', 'stale')
-    await writeText(dst, 'zzz-stale', 'stale')
-    // Writes are held until the listing has failed, so that they are in flight then.
-    let failed = false
-    let release!: () => void
-    const released = new Promise<void>((r) => {
-      release = r
-    })
-    dst.faults = { write: async () => void (await released) }
-    const list = dst.list.bind(dst)
-    dst.list = async function* (opts) {
-      let n = 0
-      for await (const e of list(opts)) {
-        // Past the first window of pairs (256), as a second page of 1,000 keys would be.
-        if (n++ === 700) {
-          failed = true
-          // Once the failure has gone through the pipeline (its microtasks), not before.
-          setImmediate(release)
-          throw new SyncError('TRANSIENT', 'connection reset', { op: 'mem.list' })
-        }
-        yield e
+
+/**
+ * A mirror of 1,000 updated files whose `side` listing fails with `code` past the first window of
+ * pairs (256), as a second page of 1,000 keys would, with writes held until the failure is out (so
+ * that they are in flight then), one stale target file planned for deletion in the first window and
+ * one past the failure.
+ */
+async function failsAfterPlanning(side: 'source' | 'target', code: SyncErrorCode) {
+  const src = createMemBackend()
+  const dst = createMemBackend()
+  const names = Array.from({ length: 1000 }, (_, i) => `f${String(i).padStart(4, '0')}`)
+  for (const f of names) await writeText(src, f, `new ${f}`)
+  for (const f of names) await writeText(dst, f, `old ${f}, longer`)
+  await writeText(dst, 'a-stale', 'stale')
+  await writeText(dst, 'zzz-stale', 'stale')
+  let failed = false
+  let release!: () => void
+  const released = new Promise<void>((r) => {
+    release = r
+  })
+  // (Between two MemBackends a file goes by copyFrom, not write: both are held.)
+  const held = async () => void (await released)
+  dst.faults = { write: held, copyFrom: held }
+  const failing = side === 'source' ? src : dst
+  const list = failing.list.bind(failing)
+  failing.list = async function* (opts) {
+    let n = 0
+    for await (const e of list(opts)) {
+      if (n++ === 700) {
+        failed = true
+        throw new SyncError(code, 'page 2 failed', { op: 'mem.list' })
       }
+      yield e
     }
-    const events = await firstValueFrom(sync(src, dst, { mode: 'mirror', concurrency: 4 }).pipe(toArray()))
-    expect(failed).toBe(true)
-    const started = events.filter((e) => e.type === 'started').map((e) => e.path)
-    const settled = new Set(events.filter((e) => e.type === 'completed' || e.type === 'failed').map((e) => e.path))
-    expect(started.length).toBeGreaterThan(0)
-    expect(started.filter((p) => !settled.has(p))).toEqual([])
-    const done = events.at(-1)
-    expect(done).toMatchObject({ type: 'done', summary: { listingErrors: 1 } })
-    if (done?.type !== 'done') throw new Error('no done event')
-    expect(done.summary.fatal).toBeUndefined()
-    expect(done.summary.done.delete ?? 0).toBe(0)
-    expect(events.some((e) => e.type === 'planned' && e.action.kind === 'delete' && e.action.path === 'a-stale')).toBe(
-      true,
-    )
-    expect(await dst.stat(toRelPath('a-stale'))).toBeDefined()
-    expect(await dst.stat(toRelPath('zzz-stale'))).toBeDefined()
+  }
+  // The writes go on once the failure has come out of the run (the planner plans the window it was
+  // in first), so that they are in flight then.
+  const run$ = sync(src, dst, { mode: 'mirror', concurrency: 4 }).pipe(
+    tap((e) => {
+      if (e.type === 'failed' && e.stage === 'list') release()
+    }),
+  )
+  const events = await firstValueFrom(run$.pipe(toArray()))
+  expect(failed).toBe(true)
+  const done = events.at(-1)
+  if (done?.type !== 'done') throw new Error('no done event')
+  return { events, summary: done.summary, dst }
+}
+
+/** What is the same whatever the failure: every transfer started ends, every delete is held back. */
+async function expectDrainedAndNoDelete(events: readonly SyncEvent[], dst: MemBackend): Promise<void> {
+  // (started and completed name their action's path, not a path of their own.)
+  const started = events.flatMap((e) => (e.type === 'started' ? [e.action.path] : []))
+  const settled = new Set(
+    events.flatMap((e) => (e.type === 'completed' ? [e.action.path] : e.type === 'failed' ? [e.path] : [])),
+  )
+  expect(started.length).toBeGreaterThan(0)
+  expect(started.filter((p) => !settled.has(p))).toEqual([])
+  // Each delete planned ends too: held back by the guard, which says why once.
+  const deletes = events.flatMap((e) => (e.type === 'planned' && e.action.kind === 'delete' ? [e.action.path] : []))
+  expect(deletes).toContain('a-stale')
+  const held = events.flatMap((e) => (e.type === 'skipped' && e.action?.kind === 'delete' ? [e.path] : []))
+  expect(held.sort()).toEqual(deletes.sort())
+  expect(events.filter((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toHaveLength(1)
+  expect(events.some((e) => e.type === 'completed' && e.action.kind === 'delete')).toBe(false)
+  expect(await dst.stat(toRelPath('a-stale'))).toBeDefined()
+  expect(await dst.stat(toRelPath('zzz-stale'))).toBeDefined()
+}
+
+describe('a listing that fails after actions were planned from it', () => {
+  it('ends the planning, not the run: what was planned finishes and is reported; no delete runs; exit-1 facts, no fatal', async () => {
+    const { events, summary, dst } = await failsAfterPlanning('target', 'TRANSIENT')
+    await expectDrainedAndNoDelete(events, dst)
+    expect(summary).toMatchObject({ listingErrors: 1 })
+    expect(summary.fatal).toBeUndefined()
+    expect(summary.done.delete ?? 0).toBe(0)
     expect(events.filter((e) => e.type === 'failed' && e.stage === 'list')).toMatchObject([
       { side: 'target', error: { code: 'TRANSIENT' } },
     ])
   })
 
-  it('a failure that is not transient (credentials refused) still ends the run as its fatal error', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    for (let i = 0; i < 1000; i++) await writeText(src, `f${String(i).padStart(4, '0')}`, 'x')
-    for (let i = 0; i < 1000; i++) await writeText(dst, `f${String(i).padStart(4, '0')}`, 'old, longer')
-    const list = dst.list.bind(dst)
-    dst.list = async function* (opts) {
-      let n = 0
-      for await (const e of list(opts)) {
-        // Past the first window of pairs, so that updates were planned from it already.
-        if (n++ === 700) throw new SyncError('AUTH', 'access denied', { op: 'mem.list' })
-        yield e
-      }
-    }
-    const events = await firstValueFrom(sync(src, dst, { mode: 'mirror' }).pipe(toArray()))
-    expect(events.some((e) => e.type === 'planned')).toBe(true)
-    const done = events.at(-1)
-    if (done?.type !== 'done') throw new Error('no done event')
-    expect(done.summary.fatal).toMatchObject({ code: 'AUTH' })
-  })
+  // Credentials refused, a bucket gone, a broken listing: the run's fatal error (exit 2) still, but
+  // no longer by cutting what it had started (QA: started without completed, deletes without a word).
+  it.each([
+    ['target', 'AUTH'],
+    ['target', 'NOT_FOUND'],
+    ['source', 'UNKNOWN'],
+  ] as const)(
+    'on the %s, not transient (%s): what was planned finishes, no delete runs, then the run stops with it',
+    async (side, code) => {
+      const { events, summary, dst } = await failsAfterPlanning(side, code)
+      await expectDrainedAndNoDelete(events, dst)
+      // Said once, when it happened (before the transfers it let finish end), and the run's fatal error.
+      const isListFailure = (e: SyncEvent) => e.type === 'failed' && e.stage === 'list'
+      expect(events.filter(isListFailure)).toMatchObject([{ side, error: { code } }])
+      expect(events.findIndex(isListFailure)).toBeLessThan(events.findLastIndex((e) => e.type === 'completed'))
+      expect(summary.fatal).toMatchObject({ code, message: `${code}: mem.list: page 2 failed` })
+      // What was done is in the summary, not "nothing was run".
+      expect(summary.done.update).toBeGreaterThan(0)
+      expect(summary.done.update).toBe(events.filter((e) => e.type === 'completed').length)
+      expect(summary.listingErrors).toBe(1)
+      expect(await readText(dst, 'f0000')).toBe('new f0000')
+    },
+  )
 })

@@ -202,8 +202,14 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     }).pipe(ignoreElements())
 
     const emitPlanned = options.emitPlanned ?? true
-    /** One window of decided pairs → its actions; the rest is counted and its backlog slots released. */
+    /** Actions planned so far: once there are some, a listing that fails ends the planning, not the run. */
     let actionsPlanned = 0
+    /**
+     * A listing's failure that is not transient, met once actions were planned: the run's fatal
+     * error, given once what was planned has run (see the catchError after `actionsOf`).
+     */
+    let listingStop: unknown
+    /** One window of decided pairs → its actions; the rest is counted and its backlog slots released. */
     const actionsOf = (outcomes: readonly PlanOutcome[]): Observable<Action> => {
       const actions: Action[] = []
       let released = 0
@@ -301,11 +307,15 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       catchError((err: unknown) => {
         const side = failedListingSide(err)
         const error = asSyncError(err, 'list')
-        // Only a transient failure (a page lost to the network, a 500): credentials refused, a bucket
-        // gone or a broken listing still stop the run as before (exit 2), whatever was done (review 20 #5).
-        if (side === undefined || actionsPlanned === 0 || error.code !== 'TRANSIENT') return throwError(() => err)
+        // (Stopped by the user: the run is interrupted, its transfers abandoned, as anywhere else.)
+        if (side === undefined || actionsPlanned === 0 || error.code === 'ABORTED') return throwError(() => err)
         facts.listingErrors++
         listing = false
+        // Credentials refused, a bucket gone, a broken listing (review 20 #5) are still the run's
+        // fatal error (exit 2), but given once what was planned has finished, not by cutting it
+        // (rclone too lets its transfers finish after an error of its listing): a transient one (a
+        // page lost to the network, a 500) is one failure more (exit 1).
+        if (error.code !== 'TRANSIENT') listingStop = err
         side$.next({
           type: 'failed',
           ts: Date.now(),
@@ -380,6 +390,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       ),
       defer(() => {
         if (signal.aborted) summary.interrupted = true
+        // (Its failed event went out when it happened: the summary's fatal says it stopped the run.
+        // A stop met while the planned actions ran, the AUTH stop after refused transfers, stays.)
+        if (listingStop !== undefined) summary.fatal ??= asSyncError(listingStop, 'list').toJSON()
         options.signal?.removeEventListener('abort', onAbort)
         return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
       }),
