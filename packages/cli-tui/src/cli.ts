@@ -16,7 +16,8 @@ const USAGE_EXIT = 2
 const HELP_FOOTER = `
 Locations: a path or file://…; s3://bucket/prefix; grpc://host:port/path; a scheme a --plugin adds.
 Exit codes: 0 ok / in sync; 1 some items failed, differences found (check) or deletes suppressed by a guard;
-            2 usage, configuration, credentials or lock problem (nothing was run); 130 interrupted.
+            2 usage, configuration, credentials, lock or other fatal problem (nothing was run, or the run
+              stopped once what it had planned was finished, deleting nothing); 130 interrupted.
 Run 'syncflow <command> --help' for a command's flags.`
 
 /** Set by scripts/bundle.mjs (esbuild `define`): the package version, so the bundle reads no file for it. */

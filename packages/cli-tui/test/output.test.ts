@@ -228,6 +228,22 @@ describe('summaries', () => {
     expect(dry).toContain('would delete 2 directories;')
   })
 
+  it('a run stopped by its fatal error after doing something says what it did, and where the error is', () => {
+    const fatal = { code: 'AUTH' as const, message: 'AUTH: s3.list: access denied' }
+    const stopped = summary({ done: { ...none, update: 3 }, failed: 1, listingErrors: 1, fatal })
+    // A one-shot run prints the error on its own lines (its failure above, or after the summary).
+    expect(formatSummary(stopped, 0, 'above')).toBe(
+      'Stopped after 1.2s: updated 3 files; 0 unchanged. 1 item failed. 1 listing error, so nothing was deleted. Stopped by the failure above.\n',
+    )
+    expect(formatSummary(stopped, 0, 'below')).not.toContain('Stopped by')
+    expect(formatSummary(stopped, 0, 'below')).not.toContain('access denied')
+    // A watch's summary quotes it, as before.
+    expect(formatSummary(stopped)).toContain('Stopped: AUTH: s3.list: access denied')
+    expect(formatSummary({ ...stopped, dryRun: true, planned: { ...none, update: 3 } }, 0, 'above')).toMatch(
+      /^Dry run stopped after 1\.2s, nothing written: would update 3 files;/,
+    )
+  })
+
   it('dry runs say nothing was written', () => {
     expect(formatSummary(summary({ dryRun: true, planned: { ...none, copy: 2 } }), 10)).toContain(
       'nothing written: would copy 2 files (10 B to transfer)',

@@ -67,8 +67,14 @@ function errorCodes(s: SyncSummary): string {
   return parts.length > 0 ? ` (${parts.join(', ')})` : ''
 }
 
+/**
+ * Where the run's fatal error (`summary.fatal`) is printed when not in the summary: `above` (its
+ * failure was said in full as it happened), `below` (right after the summary).
+ */
+export type FatalSaid = 'above' | 'below'
+
 /** Tail sentences shared by every summary: failures, guards, interruption. `check` deletes nothing anyway. */
-function tail(s: SyncSummary, check = false): string[] {
+function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
   const out: string[] = []
   if (s.failed > 0) out.push(`${plural(s.failed, 'item')} failed${errorCodes(s)}.`)
   // `check` says it in its first sentence (what could not be listed was not compared).
@@ -87,15 +93,19 @@ function tail(s: SyncSummary, check = false): string[] {
   if (s.interrupted && s.mode === 'watch')
     out.push('Stopped: what finished is saved; watching again resumes from there.')
   else if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
-  if (s.fatal) out.push(`Stopped: ${s.fatal.message}`)
+  // (A one-shot run prints its fatal error once, on its own lines: the summary only points at it.)
+  if (s.fatal && fatalSaid === undefined) out.push(`Stopped: ${s.fatal.message}`)
+  else if (s.fatal && fatalSaid === 'above') out.push('Stopped by the failure above.')
   return out
 }
 
 /**
  * The one-paragraph summary printed at the end of `sync`/`copy`/`restore` (not with --json or -q).
- * `bytesPlanned` (from the progress tracker) sizes what a dry run would have copied.
+ * `bytesPlanned` (from the progress tracker) sizes what a dry run would have copied. A run stopped
+ * by a fatal error after it did something (a listing that failed once transfers had started) says
+ * what it did; `fatalSaid` tells where its error is printed, else the summary quotes it.
  */
-export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
+export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: FatalSaid): string {
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   if (s.dryRun) {
@@ -106,18 +116,20 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0): string {
     const would = counts(countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT, plannedDirs))
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
-    out.push(`Dry run in ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`)
+    out.push(
+      `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`,
+    )
   } else {
     const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done))
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
-    out.push(`Done in ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
+    out.push(`${s.fatal ? 'Stopped after' : 'Done in'} ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
       out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
     }
   }
-  out.push(...tail(s))
+  out.push(...tail(s, false, fatalSaid))
   return `${out.join(' ')}\n`
 }
 
@@ -131,6 +143,13 @@ const ORDER_WORDS_PRESENT: Record<ActionKind | 'chmod', string> = {
   chmod: 'chmod',
   conflict: 'report conflicts for',
   skip: 'skip',
+}
+
+/** Number of actions done (in a dry run: that would be). */
+export function doneCount(s: SyncSummary): number {
+  let n = 0
+  for (const kind of ORDER) n += s.done[kind] ?? 0
+  return n
 }
 
 /** Number of differences `check` found (every planned action but `skip`). */

@@ -136,7 +136,11 @@ export class HumanReporter implements Reporter {
     }
     if (!summary) return
     const bytesPlanned = this.#tracker.snapshot(Date.now()).bytesPlanned
-    this.#s.stderr.write(this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned))
+    // A run's fatal error is printed once, on its own: as its failure, or after this summary.
+    const fatalSaid = summary.fatal && this.shown(summary.fatal) ? 'above' : 'below'
+    this.#s.stderr.write(
+      this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned, fatalSaid),
+    )
   }
 
   /** Writes a whole line, keeping the progress line below it. */
