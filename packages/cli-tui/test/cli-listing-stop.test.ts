@@ -113,3 +113,23 @@ describe('a target listing refused (AUTH) after some of the run was planned', ()
     expect(done?.summary?.done.delete).toBe(0)
   })
 })
+
+// check exited 2 where sync --dry-run exited 1 on the same transient failure: both list what they
+// found before it, and both exit 1 for it (some items could not be compared), 2 when it is fatal.
+describe('check and sync --dry-run meet a listing failure after differences alike', () => {
+  it.each([
+    ['TRANSIENT', 1],
+    ['AUTH', 2],
+  ] as const)('%s: exit %i from both', async (code, exit) => {
+    const checked = await run(code, 'check', src, `page://${dst}`)
+    const dry = await run(code, 'sync', '--dry-run', src, `page://${dst}`)
+    expect(checked.code, checked.stderr).toBe(exit)
+    expect(dry.code, dry.stderr).toBe(exit)
+    // Both listed the differences found before the failure, which each said once.
+    expect(checked.stdout).toContain('update   f0000')
+    expect(dry.stdout).toContain('would update f0000')
+    for (const r of [checked, dry]) expect(r.stderr.split(`${code}: page.list: page 2 refused`)).toHaveLength(2)
+    if (code === 'TRANSIENT') expect(checked.stderr).toContain('Parts that could not be listed were not compared.')
+    expect(await readTree(dst)).toMatchObject({ f0000: 'old f0000, longer\n', 'a-stale': 'stale\n' })
+  })
+})

@@ -2,7 +2,7 @@ import { firstValueFrom, tap, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import { syncPaths } from '../src/continuous/index.js'
-import { type FailedEvent, SyncError, type SyncErrorCode, type SyncEvent, sync } from '../src/index.js'
+import { check, type FailedEvent, SyncError, type SyncErrorCode, type SyncEvent, sync } from '../src/index.js'
 import { toRelPath } from '../src/model/rel-path.js'
 import { readText, writeText } from '../src/testkit/index.js'
 
@@ -182,4 +182,49 @@ describe('a listing that fails after actions were planned from it', () => {
       expect(await readText(dst, 'f0000')).toBe('new f0000')
     },
   )
+})
+
+// `check` exited 2 (its fatal error) where `sync --dry-run` exited 1 on the same transient failure of
+// a listing's second page: check counted none of its differences as planned, so the failure came
+// before any action, as far as the run could tell. Both report what they found, then the failure.
+describe('check meets a listing that fails after differences were found as sync --dry-run does', () => {
+  async function compareOnly(how: 'check' | 'dry-run', code: SyncErrorCode) {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    for (let i = 0; i < 1000; i++) await writeText(src, `f${String(i).padStart(4, '0')}`, 'new')
+    for (let i = 0; i < 1000; i++) await writeText(dst, `f${String(i).padStart(4, '0')}`, 'old, longer')
+    const list = dst.list.bind(dst)
+    dst.list = async function* (opts) {
+      let n = 0
+      for await (const e of list(opts)) {
+        // Past the first window of pairs, so that differences were found in it already.
+        if (n++ === 700) throw new SyncError(code, 'page 2 failed', { op: 'mem.list' })
+        yield e
+      }
+    }
+    const run$ =
+      how === 'check' ? check(src, dst, { mode: 'mirror' }) : sync(src, dst, { mode: 'mirror', dryRun: true })
+    const events = await firstValueFrom(run$.pipe(toArray()))
+    const done = events.at(-1)
+    if (done?.type !== 'done') throw new Error('no done event')
+    return { planned: events.filter((e) => e.type === 'planned').length, summary: done.summary }
+  }
+
+  it('transient: the differences found, one listing error, no fatal error (exit 1)', async () => {
+    for (const how of ['check', 'dry-run'] as const) {
+      const { planned, summary } = await compareOnly(how, 'TRANSIENT')
+      expect(planned, how).toBeGreaterThan(0)
+      expect(summary.fatal, how).toBeUndefined()
+      expect(summary, how).toMatchObject({ listingErrors: 1, failed: 1, errorCodes: { TRANSIENT: 1 } })
+    }
+  })
+
+  it('not transient (AUTH): the differences found, then the fatal error (exit 2)', async () => {
+    for (const how of ['check', 'dry-run'] as const) {
+      const { planned, summary } = await compareOnly(how, 'AUTH')
+      expect(planned, how).toBeGreaterThan(0)
+      expect(summary.fatal, how).toMatchObject({ code: 'AUTH' })
+      expect(summary.listingErrors, how).toBe(1)
+    }
+  })
 })

@@ -202,7 +202,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     }).pipe(ignoreElements())
 
     const emitPlanned = options.emitPlanned ?? true
-    /** Actions planned so far: once there are some, a listing that fails ends the planning, not the run. */
+    /** Actions planned so far (check's too): once some are, a listing that fails ends the planning, not the run. */
     let actionsPlanned = 0
     /**
      * A listing's failure that is not transient, met once actions were planned: the run's fatal
@@ -221,6 +221,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         if (d.kind === 'action') {
           if (d.action.kind === 'skip' && d.action.reason === SYMLINK_NOT_STORED) symlinksNotStored++
           if (emitPlanned) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
+          // check's differences count too: a listing failure after them ends a check as it ends
+          // sync --dry-run (a transient one: exit 1 with the differences found, not exit 2).
+          actionsPlanned++
           if (checkOnly) released++
           else actions.push(d.action)
           continue
@@ -233,7 +236,6 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         }
       }
       if (released > 0) backlog.release(released)
-      actionsPlanned += actions.length
       return actions.length === 0 ? EMPTY : from(actions)
     }
 
