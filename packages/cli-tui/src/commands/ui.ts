@@ -218,19 +218,28 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
       await engine.closed
       return await fail(error)
     }
-    const summary = await runUi({
-      hub,
-      command: flags.watch ? 'watch' : mode === 'copy' ? 'copy' : 'sync',
-      source: where.source,
-      target: where.target,
-      watch: flags.watch === true,
-      gate: engine.gate,
-      onQuit: () => engine.abort(),
-      onForceQuit: () => process.exit(EXIT.INTERRUPTED),
-      signal: signalled.signal,
-      color,
-      ...(where.metricsUrl ? { metricsUrl: where.metricsUrl } : {}),
-    })
+    let summary: Awaited<ReturnType<typeof runUi>>
+    try {
+      summary = await runUi({
+        hub,
+        command: flags.watch ? 'watch' : mode === 'copy' ? 'copy' : 'sync',
+        source: where.source,
+        target: where.target,
+        watch: flags.watch === true,
+        gate: engine.gate,
+        onQuit: () => engine.abort(),
+        onForceQuit: () => process.exit(EXIT.INTERRUPTED),
+        signal: signalled.signal,
+        color,
+        ...(where.metricsUrl ? { metricsUrl: where.metricsUrl } : {}),
+      })
+    } catch (error) {
+      // The screen broke (a bug): the run stops and its job is closed (state saved, lock released)
+      // before the error goes on, and before a hangup met meanwhile ends the process (finally).
+      engine.abort()
+      await engine.closed.catch(() => undefined)
+      throw error
+    }
     // The job is closed (state saved, lock released) before the process may exit.
     const { fatal } = await engine.closed
     for (const w of engine.warnings) streams.stderr.write(`syncflow: ${w}\n`)
