@@ -175,6 +175,16 @@ describe('summaries', () => {
     )
     expect(formatSummary(summary({ ...listed, mode: 'watch' }))).not.toContain('so nothing was deleted')
     expect(formatSummary(summary({ ...listed, done: none }))).toContain('1 listing error, so nothing was deleted.')
+    // Deletes planned and held back for it: said once, by the guard's own sentence.
+    const held = formatSummary(
+      summary({
+        ...listed,
+        done: none,
+        deletesSuppressed: '1 listing error(s): 3 delete(s) not run, since a part of a tree could not be read',
+      }),
+    )
+    expect(held.match(/listing error/g)).toHaveLength(1)
+    expect(held).toContain('Deletes suppressed: 1 listing error(s): 3 delete(s) not run')
     // copy never deletes anything, listing error or not.
     expect(formatSummary(summary({ ...listed, done: none, mode: 'copy' }))).not.toContain('deleted')
   })

@@ -80,7 +80,9 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
   // `check` says it in its first sentence (what could not be listed was not compared).
   // A watch's total spans cycles: those with a listing error deleted nothing, the others did.
   // copy never deletes: its listing errors are in the failed count, with nothing more to say.
-  if (s.listingErrors > 0 && !check && s.mode !== 'copy') {
+  // Deletes held back for it say so themselves ("Deletes suppressed: 1 listing error(s): …"), once.
+  const suppressedForIt = s.deletesSuppressed !== undefined && s.mode !== 'watch'
+  if (s.listingErrors > 0 && !check && s.mode !== 'copy' && !suppressedForIt) {
     out.push(
       s.mode === 'watch'
         ? `${plural(s.listingErrors, 'listing error')}: the cycles that met one deleted nothing.`
