@@ -130,6 +130,11 @@ describe('check and sync --dry-run meet a listing failure after differences alik
     expect(dry.stdout).toContain('would update f0000')
     for (const r of [checked, dry]) expect(r.stderr.split(`${code}: page.list: page 2 refused`)).toHaveLength(2)
     if (code === 'TRANSIENT') expect(checked.stderr).toContain('Parts that could not be listed were not compared.')
+    // Stopped or not, check sums up the differences it found (the error said once, above).
+    const found = checked.stdout.split('\n').filter((l) => l.startsWith('update ')).length
+    expect(found).toBeGreaterThan(0)
+    expect(checked.stderr).toMatch(new RegExp(`${found + 1} differences: ${found} to update, 1 to delete`))
+    if (code === 'AUTH') expect(checked.stderr).toContain('Stopped by the failure above.')
     expect(await readTree(dst)).toMatchObject({ f0000: 'old f0000, longer\n', 'a-stale': 'stale\n' })
   })
 })

@@ -3,7 +3,7 @@ import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { reviveError } from '../errors/revive-error.js'
-import { doneCount } from '../output/format-summary.js'
+import { differenceCount, doneCount } from '../output/format-summary.js'
 import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
@@ -59,7 +59,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     }
     // A run stopped by a fatal error says what it did first (a listing that failed once transfers
     // had started lets them finish): not the bare error of a run that did nothing.
-    reporter.end(summary.fatal && doneCount(summary) === 0 ? undefined : summary)
+    // (`check` did nothing but list the differences it found: those are what it says.)
+    const did = cmd.kind === 'check' ? differenceCount(summary) : doneCount(summary)
+    reporter.end(summary.fatal && did === 0 ? undefined : summary)
     // A fatal error is also a `failed` event: print it once.
     if (summary.fatal && !reporter.shown?.(summary.fatal)) {
       streams.stderr.write(formatError(reviveError(summary.fatal), flags.verbose === true))

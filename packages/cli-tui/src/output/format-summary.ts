@@ -165,7 +165,7 @@ export function differenceCount(s: SyncSummary): number {
  * The summary of `check`: in sync, or how many differences of which kind. Never "in sync" when
  * something could not be read: those items were not compared.
  */
-export function formatCheckSummary(s: SyncSummary): string {
+export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): string {
   const n = differenceCount(s)
   const took = formatDuration(s.durationMs)
   const unread = s.listingErrors > 0 ? ' Parts that could not be listed were not compared.' : ''
@@ -177,7 +177,7 @@ export function formatCheckSummary(s: SyncSummary): string {
       : s.failed > 0 || s.listingErrors > 0
         ? `Could not compare ${plural(Math.max(s.failed, s.listingErrors), 'item')}; no differences among the ${plural(s.unchanged, 'file')} compared (${took}).`
         : `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${took}).`
-  return `${[head, ...tail(s, true)].join(' ')}\n`
+  return `${[head, ...tail(s, true, fatalSaid)].join(' ')}\n`
 }
 
 const TO_WORDS: Record<ActionKind | 'chmod', string> = {

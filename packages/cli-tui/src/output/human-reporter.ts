@@ -139,7 +139,9 @@ export class HumanReporter implements Reporter {
     // A run's fatal error is printed once, on its own: as its failure, or after this summary.
     const fatalSaid = summary.fatal && this.shown(summary.fatal) ? 'above' : 'below'
     this.#s.stderr.write(
-      this.#o.kind === 'check' ? formatCheckSummary(summary) : formatSummary(summary, bytesPlanned, fatalSaid),
+      this.#o.kind === 'check'
+        ? formatCheckSummary(summary, fatalSaid)
+        : formatSummary(summary, bytesPlanned, fatalSaid),
     )
   }
 
