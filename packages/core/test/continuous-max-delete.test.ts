@@ -1,7 +1,7 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
-import type { NoticeEvent } from '../src/index.js'
+import type { NoticeEvent, SyncEvent } from '../src/index.js'
 import { local, removeTempDirs, startJob as start, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
 // QA 12 #1: `watch --max-delete 10%` applied the percentage to full rescans only; a change cycle
@@ -10,7 +10,7 @@ import { local, removeTempDirs, startJob as start, stopJobs, tempDirs, tree } fr
 afterAll(removeTempDirs)
 afterEach(stopJobs)
 
-const maxDeleteNotes = (events: readonly { type: string }[]) =>
+const maxDeleteNotes = (events: readonly SyncEvent[]) =>
   events.filter((e): e is NoticeEvent => e.type === 'notice' && e.code === 'MAX_DELETE')
 
 it('a percentage --max-delete holds in change cycles, measured against the files the target holds', async () => {

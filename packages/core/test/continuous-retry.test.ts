@@ -2,7 +2,15 @@ import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Observable, Subject, takeUntil } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { type Backend, type Change, type DoneEvent, type RelPath, SyncError, type SyncErrorCode } from '../src/index.js'
+import {
+  type Backend,
+  type Change,
+  type DoneEvent,
+  type RelPath,
+  SyncError,
+  type SyncErrorCode,
+  type Watchable,
+} from '../src/index.js'
 import {
   local,
   localTarget,
@@ -45,7 +53,7 @@ function faulty(backend: Backend) {
       const value = Reflect.get(target, prop, receiver)
       if (typeof value !== 'function') return value
       if (prop === 'watch') {
-        return (opts: Parameters<NonNullable<Backend['watch']>>[0]) =>
+        return (opts: Parameters<Watchable['watch']>[0]) =>
           new Observable((subscriber) => {
             if (state.down) {
               subscriber.error(gone('watch'))

@@ -4,7 +4,7 @@ import { Subject, takeUntil } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 // The same privilege drop as backend-local's permission tests (a sibling's test helper).
 import { withoutRootPrivileges } from '../../backend-local/test/helpers.js'
-import type { Backend } from '../src/index.js'
+import type { Backend, Watchable } from '../src/index.js'
 import { local, localTarget, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
 // The continuous job on real local directories when its view of the source has gaps: the
@@ -38,7 +38,7 @@ describe('continuousSync when the source event stream ends on its own', () => {
     let answer = (): void => {}
     const source = around(local(src), (p, v) => {
       if (p === 'watch') {
-        const watch = v as NonNullable<Backend['watch']>
+        const watch = v as Watchable['watch']
         return (opts: Parameters<typeof watch>[0]) => {
           subscriptions++
           return watch(opts).pipe(takeUntil(end$))

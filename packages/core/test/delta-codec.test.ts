@@ -365,7 +365,7 @@ describe('generateDelta + applyDelta', () => {
     const sig = await signatureOf(base, 1000)
     const ops = await toArray(generateDelta(chunked(next), sig))
     const changed = Buffer.from(base)
-    changed[30_000] ^= 1
+    changed[30_000]! ^= 1
     const run = (b: Uint8Array, list: DeltaOp[], sha?: string) =>
       collect(
         applyDelta(

@@ -89,7 +89,7 @@ class PatchingBackend extends MemBackend {
     const f = this.files.get(path)
     if (!f) return undefined
     const bs = blockSize || blockSizeFor(f.data.length)
-    const sig = await computeSignature([f.data], bs, strongBytesFor(f.data.length, bs))
+    const sig = await computeSignature(Readable.from([f.data]), bs, strongBytesFor(f.data.length, bs))
     this.afterSignature?.()
     return sig
   }
@@ -179,7 +179,7 @@ describe('deltaTransfer', () => {
     source.files.set(p, { data: newer, mtimeMs: 3 })
     target.afterSignature = () => {
       const changed = Buffer.from(next)
-      changed[5000] ^= 1
+      changed[5000]! ^= 1
       target.files.set(p, { data: changed, mtimeMs: 2 })
     }
     const fallbacks: SyncError[] = []

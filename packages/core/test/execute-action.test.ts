@@ -1,7 +1,7 @@
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
-import type { Action, Backend, CompletedEvent, DeltaTransfer, RelPath, SyncEvent } from '../src/index.js'
+import type { Action, Backend, CompletedEvent, DeltaTransfer, MoveOptions, RelPath, SyncEvent } from '../src/index.js'
 import { MemoryStateStore, record, SyncError } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
 import { writeText } from '../src/testkit/index.js'
@@ -131,7 +131,7 @@ describe('executeAction: a move carries the source mtime', () => {
     const { source, target, action } = await paired()
     const real = target.move.bind(target)
     const asked: (number | undefined)[] = []
-    target.move = async (from, to, o) => {
+    target.move = async (from, to, o?: MoveOptions) => {
       asked.push(o?.mtimeMs)
       await real(from, to, o)
       return target.setMtime(to, o?.mtimeMs ?? 0)
@@ -155,13 +155,15 @@ describe('executeAction: a move carries the source mtime', () => {
     const movesOf = (b: ReturnType<typeof createMemBackend>): (bigint | undefined)[] => {
       const given: (bigint | undefined)[] = []
       const real = b.move.bind(b)
-      b.move = async (from, to, o) => {
+      b.move = async (from, to, o?: MoveOptions) => {
         given.push(o?.mtimeNs)
         return real(from, to, o)
       }
       return given
     }
-    const nsTarget = createMemBackend({ capabilities: { listMtime: false, mtimeNs: true } })
+    const nsTarget = createMemBackend({ capabilities: { listMtime: false } })
+    // mtimeNs is not among the capabilities createMemBackend takes.
+    Object.assign(nsTarget, { capabilities: { ...nsTarget.capabilities, mtimeNs: true } })
     await writeText(nsTarget, 'logs/f1', 'same', T0)
     const asked = movesOf(nsTarget)
     await completedOf(moveAndRecord(action, exact, nsTarget, new MemoryStateStore()))

@@ -462,7 +462,7 @@ describe('the cost of brace ranges is bounded (QA 11 #6)', () => {
     const [range] = parseGlob('{0..9999}')
     // A trie: one alternative per first digit, not one per value.
     expect(range).toMatchObject({ t: 'alt' })
-    expect((range as { parts: unknown[] }).parts.length).toBeLessThanOrEqual(10)
+    expect((range as { parts: readonly unknown[] }).parts.length).toBeLessThanOrEqual(10)
     const names = Array.from({ length: 3000 }, (_, i) => `${'a'.repeat(200)}_${i}.log`)
     for (const pattern of ['*{0..9999}*', '*{0000..9999}*', '*_{0..9999}.log']) {
       const rules = compileGlobs(pattern, '--exclude')
