@@ -44,6 +44,7 @@ function holdingTree() {
     openBase: async () => {
       throw new SyncError('NOT_FOUND', 'no base in this test')
     },
+    rootChain: async () => ({ exists: false, ids: [] }),
     close: async () => {},
   }
   return { tree, writes, writeArrived }

@@ -116,7 +116,7 @@ describe('delta over gRPC', () => {
     await writeFile(join(localDir, 'moving.bin'), data)
     const sig = await remote.signature(p('moving.bin'), 0)
     const changed = Buffer.from(data)
-    changed[12345] ^= 1
+    changed[12345]! ^= 1
     await writeFile(join(srv.dir, 'moving.bin'), changed) // same size, other bytes
     const ops = (async function* () {
       yield { type: 'copy' as const, index: 0, count: Math.ceil(data.length / sig!.blockSize) }

@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer as createHttp1Server, type Server as Http1Server } from 'node:http'
+import { createServer as createHttp1Server, type Server as Http1Server, type OutgoingHttpHeaders } from 'node:http'
 import { createServer as createHttp2Server, type Http2Server } from 'node:http2'
 import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
@@ -16,7 +16,7 @@ import { selfSignedCert } from './helpers.js'
 
 type Listening = Http1Server | Http2Server
 let status = 200
-const page = (_req: unknown, res: { writeHead(s: number, h: object): void; end(b: string): void }) => {
+const page = (_req: unknown, res: { writeHead(s: number, h: OutgoingHttpHeaders): void; end(b: string): void }) => {
   res.writeHead(status, { 'content-type': 'text/html' })
   res.end('<html><body><h1>Welcome</h1></body></html>')
 }
@@ -49,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) {
-    s.closeAllConnections?.()
+    if ('closeAllConnections' in s) s.closeAllConnections()
     await new Promise<void>((resolve) => s.close(() => resolve()))
   }
   await rm(tmp, { recursive: true, force: true })

@@ -26,6 +26,7 @@ function changingTree(statSize: number, readSize: number): ServedTree {
       const chunk = Buffer.alloc(MIB, 7)
       for (let off = 0; off < readSize; off += MIB) yield chunk.subarray(0, Math.min(MIB, readSize - off))
     },
+    rootChain: async () => ({ exists: false, ids: [] }),
     close: async () => {},
   }
 }

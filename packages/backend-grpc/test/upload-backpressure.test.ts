@@ -33,6 +33,7 @@ describe('an upload to a server whose disk is slower than the network', () => {
         throw new Error('unused')
       },
       openBase: async () => Promise.reject(new Error('unused')),
+      rootChain: async () => ({ exists: false, ids: [] }),
       close: async () => {},
     }
     const client = await serveService(tree)
