@@ -36,10 +36,10 @@ const summary = (over: Partial<SyncSummary> = {}): SyncSummary => ({
   errorCodes: {},
   ...over,
 })
-const file = (path: string, size: number) => ({ path, kind: 'file' as const, size, mtimeMs: 0 })
+const file = (path: string, size: number) => ({ path: path as RelPath, kind: 'file' as const, size, mtimeMs: 0 })
 const copy = (path: string, size: number): Action => ({
   kind: 'copy',
-  path,
+  path: path as RelPath,
   source: file(path, size),
   reason: 'new file',
 })
@@ -145,9 +145,9 @@ describe('action lines', () => {
   it('says what was done, or would be in a dry run', () => {
     expect(formatCompleted(copy('docs/a b.txt', 1), false)).toBe('copied   docs/a b.txt')
     expect(formatCompleted(copy('x', 1), true)).toBe('would copy   x')
-    expect(formatPlanned({ kind: 'delete', path: 'old', target: file('old', 1), reason: 'not in source' })).toBe(
-      'delete   old  (not in source)',
-    )
+    expect(
+      formatPlanned({ kind: 'delete', path: 'old' as RelPath, target: file('old', 1), reason: 'not in source' }),
+    ).toBe('delete   old  (not in source)')
   })
 
   it('says chmod for a mkdir of a directory that exists (its mode differs)', () => {

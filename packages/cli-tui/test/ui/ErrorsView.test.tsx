@@ -18,7 +18,7 @@ const lines = (frame: string | undefined) => (frame ?? '').split('\n')
 
 describe('ErrorsView', () => {
   it('lists the errors and how to go back', () => {
-    const errors = [{ id: 1, ts: 0, path: 'x', code: 'NO_SPACE', message: 'disk full', stage: 'transfer' }]
+    const errors: ErrorView[] = [{ id: 1, ts: 0, path: 'x', code: 'NO_SPACE', message: 'disk full', stage: 'transfer' }]
     const { lastFrame } = render(<ErrorsView errors={errors} total={1} rows={10} width={80} color={false} />)
     expect(lines(lastFrame())).toEqual(['Errors (1) · newest first', '✗ NO_SPACE x', '  disk full', 'e or Esc: back'])
   })

@@ -1,4 +1,4 @@
-import type { Action, ActionKind, RelPath, SyncErrorCode, SyncEvent, SyncSummary } from '@syncflow/core'
+import type { Action, ActionKind, FailedEvent, RelPath, SyncErrorCode, SyncEvent, SyncSummary } from '@syncflow/core'
 
 /** An action on `path` of `size` bytes. */
 export function action(kind: ActionKind, path: string, size = 100): Action {
@@ -46,7 +46,7 @@ export function transferEvents(kind: ActionKind, path: string, size = 100, ts = 
 }
 
 /** A failure event. */
-export function failed(path: string, code: SyncErrorCode = 'PERMISSION', message = 'permission denied'): SyncEvent {
+export function failed(path: string, code: SyncErrorCode = 'PERMISSION', message = 'permission denied'): FailedEvent {
   return {
     type: 'failed',
     ts: 0,
