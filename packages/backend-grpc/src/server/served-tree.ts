@@ -23,12 +23,13 @@ export interface ServedTree {
    * `NOT_FOUND` when missing, `INVALID_PATH` for a symlink, `CONFLICT` for a directory.
    */
   readFile(full: RelPath, range?: ReadRange, opts?: ReadOptions): Promise<Readable & Fillable>
-  /**
-   * The whole file (or its first `length` bytes), read as `readFile` reads it (`opts`), as chunks that are valid only until the next one is asked for
-   * (two buffers, reused): for consumers that digest each chunk at once (signatures, hashes).
-   */
   /** Where the client root `sub` lies on this host's disk (see DirectoryChain); empty ids if unknown. */
   rootChain(sub: string): Promise<DirectoryChain>
+  /**
+   * The whole file (or its first `length` bytes), read as `readFile` reads it (`opts`), as chunks
+   * that are valid only until the next one is asked for (two buffers, reused): for consumers that
+   * digest each chunk at once (signatures, hashes).
+   */
   scanFile(full: RelPath, opts?: ReadOptions, length?: number): AsyncIterable<Uint8Array>
   /**
    * The file at `full`, opened like `readFile`, for reads at any offset (the base of a patch:
