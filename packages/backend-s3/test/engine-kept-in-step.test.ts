@@ -265,6 +265,36 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect((await state.getMany(['f' as RelPath]))[0]?.syncedAt).toBeGreaterThan(syncedBefore)
     })
 
+    // The target's mtime comes from the record where S3 is still what a run left (no HEAD): a run
+    // that compared less (--size-only) or more loosely (a wider window) must not record the pair
+    // as in sync, or the next default run trusts a stale object, as rclone without them would not.
+    it('a --size-only run, or one under a wider modify window, leaves what it skipped to the next run', async () => {
+      await mkdir(join(dir, 'so'))
+      const file = join(dir, 'so', 'f')
+      const at = (ms: number) => utimes(file, new Date(ms), new Date(ms))
+      const T = Date.parse('2024-01-01T10:00:00Z')
+      await writeFile(file, 'aaaa\n')
+      await at(T)
+      const target = s3('size-only')
+      const state = new MemoryStateStore()
+      const storedMtime = async () =>
+        Number(
+          (await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}f` }))).Metadata?.mtime,
+        ) * 1000
+      expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual(['copy f'])
+      await writeFile(file, 'bbbb\n')
+      await at(T + 60_000)
+      expect(await run(local('so'), target, { mode: 'mirror', state, compare: 'size-only' })).toEqual([])
+      expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual(['update f'])
+      expect(await storedMtime()).toBe(T + 60_000)
+      expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual([])
+      await at(T + 61_500)
+      expect(await run(local('so'), target, { mode: 'mirror', state, modifyWindowMs: 2000 })).toEqual([])
+      expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual(['touch f'])
+      expect(await storedMtime()).toBe(T + 61_500)
+      expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual([])
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

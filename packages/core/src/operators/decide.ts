@@ -74,7 +74,48 @@ const CLOCK_SLACK_MS = 1000
  * trusted, and is compared.
  */
 export function recordMatches(record: StateRecord, s: Entry, t: Entry, ctx: DecideContext): boolean {
-  return sideMatches(record, record.source, s, ctx.source) && sideMatches(record, record.target, t, ctx.target)
+  return (
+    sideMatches(record, record.source, s, ctx.source) &&
+    sideMatches(record, record.target, t, ctx.target) &&
+    !recordedMtimesDisagree(record, ctx)
+  )
+}
+
+/**
+ * True where a record stands for the target's mtime (see `recordedTarget`) and says the pair's
+ * mtimes were not equal under this run's window: the record of a run under a wider window, or of
+ * a `--size-only` run of an earlier version (which recorded the upload time as the target's
+ * mtime). Such a record is not trusted: the pair is compared, as rclone and rsync would (a touch,
+ * or the update a size-only run skipped). A target that cannot take an mtime keeps another one
+ * whatever the run does, and is trusted as before.
+ */
+function recordedMtimesDisagree(record: StateRecord, ctx: DecideContext): boolean {
+  if (ctx.target.capabilities.listMtime || !ctx.source.capabilities.listMtime || !supports.setMtime(ctx.target)) {
+    return false
+  }
+  return Math.abs(record.source.mtimeMs - record.target.mtimeMs) > ctx.modifyWindowMs
+}
+
+/**
+ * The window under which mtimes are equal as far as the two sides can store them (the default
+ * modify window): a pair whose mtimes are equal only under a wider one is not recorded as in
+ * sync (see `recordable`).
+ */
+export function exactWindowMs(ctx: DecideContext): number {
+  return Math.max(ctx.source.capabilities.mtimePrecisionMs, ctx.target.capabilities.mtimePrecisionMs)
+}
+
+/**
+ * True when a pair decided unchanged by comparison may be recorded as in sync: not under
+ * `--size-only` (the mtimes were not compared: a later run would trust a stale target for ever,
+ * where rclone and rsync without it compare them), and not when its mtimes are equal only under
+ * a modify window wider than the sides' precision (a later run under the default window would
+ * never carry the difference over). The entries are the decision's, with real mtimes.
+ */
+export function recordable(s: Entry, t: Entry, ctx: DecideContext): boolean {
+  if (ctx.compare === 'size-only') return false
+  // (A target that cannot take an mtime keeps another one whatever a run does.)
+  return !supports.setMtime(ctx.target) || Math.abs(s.mtimeMs - t.mtimeMs) <= exactWindowMs(ctx)
 }
 
 /** One side of `recordMatches`. */
@@ -150,13 +191,14 @@ async function sameContent(
 
 /**
  * The target entry with its real mtime known without a stat: where its listing lacks mtimes (S3)
- * and the record says the target is still what the last run left, that run gave it the source's
- * mtime of then, which a source that lists mtimes recorded. A file edited in the source without a
- * change of size then costs its upload alone, not a HEAD first (QA 20 F4: "k PUTs plus LISTs").
+ * and the record says the target is still what the last run left, the record has the mtime that
+ * run wrote, touched or stat'ed (its target side; never a listed upload time: see `recordable`).
+ * A file edited in the source without a change of size then costs its upload alone, not a HEAD
+ * first (QA 20 F4: "k PUTs plus LISTs").
  */
 function recordedTarget(record: StateRecord | undefined, t: Entry, ctx: DecideContext): Entry | undefined {
   if (record === undefined || ctx.target.capabilities.listMtime || !ctx.source.capabilities.listMtime) return undefined
-  if (!sideMatches(record, record.target, t, ctx.target)) return undefined
+  if (!sideMatches(record, record.target, t, ctx.target) || recordedMtimesDisagree(record, ctx)) return undefined
   // Not written after the record was taken, not even within the clock slack that recordMatches
   // allows: the same bytes written again (another run without the store) keep the ETag and may carry
   // another mode or mtime, which only a stat then sees. (A listing's time to the second may still
@@ -164,7 +206,7 @@ function recordedTarget(record: StateRecord | undefined, t: Entry, ctx: DecideCo
   // recordMatches does.)
   if (t.mtimeMs > record.syncedAt) return undefined
   const mode = targetMode(record, t, ctx)
-  return { ...t, mtimeMs: record.source.mtimeMs, ...(mode !== undefined ? { mode } : {}) }
+  return { ...t, mtimeMs: record.target.mtimeMs, ...(mode !== undefined ? { mode } : {}) }
 }
 
 /** The real mtime of an entry whose backend does not list it (S3 keeps it in metadata). */

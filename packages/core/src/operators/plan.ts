@@ -9,6 +9,7 @@ import {
   decide,
   decideNow,
   fingerprintOf,
+  recordable,
   recordMatches,
   wantsState,
 } from './decide.js'
@@ -106,6 +107,8 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
             // record is stamped against): one found unchanged after a re-upload is stamped again,
             // so that the next run trusts it without a stat (QA 16 F1).
             if (rec && pair.source && pair.target && recordMatches(rec, pair.source, pair.target, opts)) continue
+            // Not a pair whose mtimes were not compared, or agree only under a wide window.
+            if (!recordable(decision.source, decision.target, opts)) continue
             fresh.push([
               pair.path,
               { source: fingerprintOf(decision.source), target: fingerprintOf(decision.target), syncedAt: Date.now() },
