@@ -12,6 +12,7 @@ import {
   type SyncOptions,
   sync,
 } from '../src/index.js'
+import { type DecideContext, recordMatches } from '../src/operators/decide.js'
 import { listAll, readText, writeText } from '../src/testkit/index.js'
 
 // A target whose listing has no mtimes (S3: the upload time) takes a pair's mtime from the state
@@ -115,6 +116,38 @@ describe('the state store into a target that lists no mtimes', () => {
     }
     expect((await run(src, dst, { state })).unchanged).toBe(1)
     expect(stats).toBe(0)
+  })
+})
+
+// An object written again with the same bytes (another tool: aws s3 cp) keeps its ETag and loses
+// its stored mtime: only its upload time, later than the record, tells it from the run's own write.
+describe('a record and an object written after it', () => {
+  const ctx = (): DecideContext => ({
+    source: createMemBackend(),
+    target: createMemBackend({ capabilities: { listMtime: false } }),
+    mode: 'mirror',
+    compare: 'size-and-mtime',
+    modifyWindowMs: 1,
+    hashAlgo: 'md5',
+    notice: () => {},
+  })
+  const fp = { size: 4, mtimeMs: T0, version: 'etag-1' }
+  const record: StateRecord = { source: { ...fp, version: 'ino-1' }, target: fp, syncedAt: T0 + 100_000 }
+  const s = { path: 'a' as RelPath, kind: 'file' as const, size: 4, mtimeMs: T0, version: 'ino-1' }
+  const listed = (uploadedMs: number) => ({
+    path: 'a' as RelPath,
+    kind: 'file' as const,
+    size: 4,
+    mtimeMs: uploadedMs,
+    version: 'etag-1',
+  })
+
+  it('is trusted for the write the record saw, not for one after it, however soon', () => {
+    expect(recordMatches(record, s, listed(T0 + 99_000), ctx())).toBe(true)
+    expect(recordMatches(record, s, listed(T0 + 100_000), ctx())).toBe(true)
+    // Within a second of the record, as a script writing right after a run does.
+    expect(recordMatches(record, s, listed(T0 + 100_001), ctx())).toBe(false)
+    expect(recordMatches(record, s, listed(T0 + 100_900), ctx())).toBe(false)
   })
 })
 

@@ -59,19 +59,17 @@ export function fingerprintOf(entry: Entry): Fingerprint {
 }
 
 /**
- * How much later than the record an object's listed write time may be and still be the write
- * the record saw: the record is stamped by this host's clock once the write is over, the write
- * time by the server's. A server clock further ahead costs a stat per file on the next run, once
- * (the record is then stamped again), never a wrong "unchanged".
- */
-const CLOCK_SLACK_MS = 1000
-
-/**
  * True when a state record says both sides are as the last run left them. A version (an ETag)
  * says the bytes are the same, not that the object is the one the run wrote: one uploaded again
  * with the same bytes by another tool has lost the stored mtime (QA 15 #2). Where a listing
  * gives write times (no real mtimes: S3), an entry written after the record is therefore not
- * trusted, and is compared.
+ * trusted, and is compared. The record is stamped by this host's clock once the write is over,
+ * the write time by the server's: with no slack between them (there was a second's), a write
+ * right after a run (a script's `aws s3 cp` of the same bytes) is compared too. A server clock
+ * ahead of this one costs a stat per file written on the next run, once (the record is then
+ * stamped again); one behind it by more than a run's writes take may still hide a rewrite of the
+ * same bytes within that lag, as a listing's time to the second (AWS) hides one within the
+ * second of the record.
  */
 export function recordMatches(record: StateRecord, s: Entry, t: Entry, ctx: DecideContext): boolean {
   return (
@@ -120,7 +118,7 @@ export function recordable(s: Entry, t: Entry, ctx: DecideContext): boolean {
 
 /** One side of `recordMatches`. */
 function sideMatches(record: StateRecord, fp: Fingerprint, e: Entry, backend: Backend): boolean {
-  const writtenSince = !backend.capabilities.listMtime && e.mtimeMs > record.syncedAt + CLOCK_SLACK_MS
+  const writtenSince = !backend.capabilities.listMtime && e.mtimeMs > record.syncedAt
   return matchesFingerprint(fp, e) && !writtenSince
 }
 
@@ -198,13 +196,10 @@ async function sameContent(
  */
 function recordedTarget(record: StateRecord | undefined, t: Entry, ctx: DecideContext): Entry | undefined {
   if (record === undefined || ctx.target.capabilities.listMtime || !ctx.source.capabilities.listMtime) return undefined
+  // (Not written after the record was taken: the same bytes written again, by another run without
+  // the store or another tool, keep the ETag and may carry another mode or mtime, which only a stat
+  // then sees: see recordMatches.)
   if (!sideMatches(record, record.target, t, ctx.target) || recordedMtimesDisagree(record, ctx)) return undefined
-  // Not written after the record was taken, not even within the clock slack that recordMatches
-  // allows: the same bytes written again (another run without the store) keep the ETag and may carry
-  // another mode or mtime, which only a stat then sees. (A listing's time to the second may still
-  // hide such a write within the second of the record: then this trusts the record, as
-  // recordMatches does.)
-  if (t.mtimeMs > record.syncedAt) return undefined
   const mode = targetMode(record, t, ctx)
   return { ...t, mtimeMs: record.target.mtimeMs, ...(mode !== undefined ? { mode } : {}) }
 }
