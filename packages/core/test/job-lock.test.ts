@@ -55,6 +55,33 @@ describe('acquireJobLock', () => {
     expect(existsSync(lock.path)).toBe(true)
   })
 
+  it("a state directory path through a file is the user's mistake (USAGE, how to fix it), not a bug", async () => {
+    await writeFile(path.join(dir, 'afile'), '\n')
+    for (const stateDir of [path.join(dir, 'afile'), path.join(dir, 'afile', 'below')]) {
+      const err = await acquireJobLock('job1', { stateDir }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE' })
+      expect((err as { hint: string }).hint).toContain('SYNCFLOW_STATE_DIR')
+    }
+  })
+
+  // Node's recursive mkdir retried /proc/nope for ever at full CPU (/proc exists and takes no
+  // directories): one clear error instead.
+  it.skipIf(!existsSync('/proc/self'))(
+    'a state directory where none can be made (/proc/…) fails at once',
+    async () => {
+      const err = await acquireJobLock('job1', { stateDir: '/proc/syncflow-nope/state' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE' })
+      expect((err as { message: string }).message).toContain('ENOENT')
+    },
+    5000,
+  )
+
   it('refuses a second holder, saying who holds it and how to clear it', async () => {
     const lock = await acquire()
     const err = await lockedError()

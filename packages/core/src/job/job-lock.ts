@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { SyncError } from '../errors/sync-error.js'
+import { makeDirectory } from '../util/make-directory.js'
 import { defaultStateDir } from './default-state-dir.js'
 import { assertJobId } from './job-id.js'
 
@@ -61,7 +62,7 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
   const lockPath = path.join(dir, `${jobId}.lock`)
   const deadline = Date.now() + Math.max(0, opts.waitMs ?? 0)
   const pollMs = Math.max(1, opts.pollMs ?? 200)
-  await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+  await makeDirectory(dir, 0o700).catch((err: unknown) => {
     throw lockIoError(err, lockPath)
   })
 
@@ -246,7 +247,21 @@ function lockedError(lockPath: string, holder: LockInfo | 'partial'): SyncError 
 
 function lockIoError(err: unknown, lockPath: string): SyncError {
   const code = (err as NodeJS.ErrnoException).code
-  const permission = code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR'
+  if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOENT') {
+    // A file where the state directory should be, or a place where no directory can be made
+    // (/proc): the user's path, not a bug (QA 22 #11).
+    return new SyncError(
+      'USAGE',
+      `the state directory ${path.dirname(lockPath)} cannot be made there: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        op: 'state.lock',
+        path: lockPath,
+        cause: err,
+        hint: 'A part of that path is a file, or a place that takes no directories: choose another state directory with SYNCFLOW_STATE_DIR (or --state FILE), or run with --no-state.',
+      },
+    )
+  }
+  const permission = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
   const syncCode = permission ? 'PERMISSION' : code === 'ENOSPC' ? 'NO_SPACE' : 'UNKNOWN'
   return new SyncError(syncCode, `cannot create the job lock: ${String(err)}`, {
     op: 'state.lock',

@@ -5,6 +5,7 @@ import type Keyv from 'keyv'
 import { SyncError } from '../errors/sync-error.js'
 import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
+import { makeDirectory } from '../util/make-directory.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import type { StateStore } from './state-store.js'
@@ -38,7 +39,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   if (location === undefined) {
     const dir = opts.stateDir ?? defaultStateDir()
     const file = path.join(dir, `${opts.jobId}.sqlite`)
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    await makeDirectory(dir, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', dir)
     })
     return openSqliteStore(file, opts.jobId)
@@ -127,7 +128,7 @@ const STATE_HINT =
 async function sqliteFile(location: string, jobId: string): Promise<string> {
   const resolved = path.resolve(location)
   if (/[/\\]$/.test(location)) {
-    await fs.mkdir(resolved, { recursive: true, mode: 0o700 }).catch((err: unknown) => {
+    await makeDirectory(resolved, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', resolved)
     })
     return path.join(resolved, `${jobId}.sqlite`)

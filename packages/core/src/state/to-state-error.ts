@@ -25,6 +25,7 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
       })
     case 'ENOTDIR':
     case 'EEXIST':
+    case 'ENOENT':
       return new SyncError('USAGE', `the state location is not usable: ${message}`, {
         ...details,
         hint: 'A part of the state path is a file, not a directory: fix --state or SYNCFLOW_STATE_DIR.',
