@@ -210,3 +210,32 @@ describe('executeAction: a move carries the source mtime', () => {
     expect(c.result).toMatchObject({ mtimeMs: NEW })
   })
 })
+
+// Only a file's owner may set its times (utimes: EPERM for another user's file in a shared,
+// group-writable directory): such a file is written again, as rsync does, not failed for ever with
+// every delete held back (QA 22 #3).
+describe('executeAction: a touch the target refuses (PERMISSION)', () => {
+  async function touchPair(fault: SyncError) {
+    const source = createMemBackend()
+    const target = createMemBackend({ faults: { setMtime: () => fault } })
+    await writeText(source, 'f', 'same', 1_700_000_000_000)
+    await writeText(target, 'f', 'same', 1_600_000_000_000)
+    const s = await source.stat('f' as RelPath)
+    const t = await target.stat('f' as RelPath)
+    const action: Action = { kind: 'touch', path: 'f' as RelPath, source: s!, target: t!, reason: 'mtime differs' }
+    const events = await lastValueFrom(executeAction(action, { source, target, retries: 0 }).pipe(toArray()))
+    return { events, target }
+  }
+
+  it('writes the file again, with the source mtime', async () => {
+    const { events, target } = await touchPair(new SyncError('PERMISSION', 'EPERM: operation not permitted, utime'))
+    expect(events.map((e) => e.type)).toEqual(['started', 'completed'])
+    expect((await target.stat('f' as RelPath))?.mtimeMs).toBe(1_700_000_000_000)
+  })
+
+  it('another failure of the touch stays a failure', async () => {
+    const { events, target } = await touchPair(new SyncError('NO_SPACE', 'ENOSPC'))
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
+    expect((await target.stat('f' as RelPath))?.mtimeMs).toBe(1_600_000_000_000)
+  })
+})

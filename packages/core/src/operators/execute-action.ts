@@ -287,7 +287,15 @@ async function run(
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
       const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
-      return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs, mtimeNs) }
+      try {
+        return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs, mtimeNs) }
+      } catch (err) {
+        // Only a file's owner may set its times: one the user may replace but does not own (a shared,
+        // group-writable directory) is written again instead, as rsync does; failing held back every
+        // delete of every run (QA 22 #3).
+        if (s.kind !== 'file' || !isSyncError(err) || err.code !== 'PERMISSION') throw err
+        return run({ ...action, kind: 'update' }, opts, onProgress, retried)
+      }
     }
     case 'mkdir': {
       if (!supports.mkdir(target)) return { bytes: 0 }
