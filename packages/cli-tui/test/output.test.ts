@@ -185,6 +185,15 @@ describe('summaries', () => {
     )
     expect(held.match(/listing error/g)).toHaveLength(1)
     expect(held).toContain('Deletes suppressed: 1 listing error(s): 3 delete(s) not run')
+    // The guard's guidance (in brackets) is its note's: the summary does not say it again.
+    const guided = formatSummary(
+      summary({ ...listed, done: none, deletesSuppressed: '1 failed item(s): 1 delete(s) not run (fix it (really))' }),
+    )
+    expect(guided).toContain('Deletes suppressed: 1 failed item(s): 1 delete(s) not run (fix it (really)).')
+    const bracketed = formatSummary(
+      summary({ ...listed, done: none, deletesSuppressed: '1 failed item(s): 1 delete(s) not run (fix what failed)' }),
+    )
+    expect(bracketed).toContain('Deletes suppressed: 1 failed item(s): 1 delete(s) not run.')
     // copy never deletes anything, listing error or not.
     expect(formatSummary(summary({ ...listed, done: none, mode: 'copy' }))).not.toContain('deleted')
   })
