@@ -3,18 +3,44 @@ import { join } from 'node:path'
 import { SyncError } from '@syncflow/core'
 
 /**
- * Names whose bytes are not valid UTF-8, by their decoding, with how many decode to each: Node
- * decodes them with U+FFFD, and the decoded name would address a different (missing) file, so they
- * are reported instead of silently lost.
+ * Names whose bytes are not valid UTF-8, by their decoding, with the bytes of each name that
+ * decodes to it, escaped (see `escapedName`): Node decodes them with U+FFFD, and the decoded name
+ * would address a different (missing) file, so they are reported instead of silently lost.
  */
-export function undecodableNames(dirAbs: string): Map<string, number> {
+export function undecodableNames(dirAbs: string): Map<string, string[]> {
   const raw = readdirSync(dirAbs, { encoding: 'buffer' })
-  const bad = new Map<string, number>()
+  const bad = new Map<string, string[]>()
   for (const bytes of raw) {
     const name = bytes.toString('utf8')
-    if (!Buffer.from(name, 'utf8').equals(bytes)) bad.set(name, (bad.get(name) ?? 0) + 1)
+    if (Buffer.from(name, 'utf8').equals(bytes)) continue
+    const spellings = bad.get(name) ?? []
+    spellings.push(escapedName(bytes))
+    bad.set(name, spellings)
   }
   return bad
+}
+
+/**
+ * A name's bytes as text a user can match with the file: valid UTF-8 as itself, every other byte
+ * as `\xNN` (`caf\xe9.txt`), as `ls` and the shell's `$'…'` write them. The decoded name shows
+ * U+FFFD where such bytes were, which names no file (QA 22 #12).
+ */
+export function escapedName(bytes: Buffer): string {
+  let out = ''
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i] as number
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0
+    const char = len > 0 ? bytes.subarray(i, i + len) : undefined
+    const text = char?.length === len ? char.toString('utf8') : undefined
+    if (char !== undefined && text !== undefined && !text.includes('\ufffd') && Buffer.from(text).equals(char)) {
+      out += text
+      i += len
+    } else {
+      out += `\\x${b.toString(16).padStart(2, '0')}`
+      i++
+    }
+  }
+  return out
 }
 
 /**
@@ -29,7 +55,7 @@ export function undecodablePart(root: string, rel: string): string | undefined {
   for (let i = 0; i < names.length; i++) {
     const name = names[i] as string
     if (name.includes('\ufffd')) {
-      let bad: Map<string, number>
+      let bad: Map<string, string[]>
       try {
         bad = undecodableNames(dir)
       } catch {
@@ -42,11 +68,18 @@ export function undecodablePart(root: string, rel: string): string | undefined {
   return undefined
 }
 
-/** The error for a name that is not UTF-8: as a listing reports it, so a stat of its decoding does too. */
-export function undecodableName(op: string, path: string): SyncError {
-  return new SyncError('INVALID_PATH', 'unsafe name skipped: name is not valid UTF-8', {
+/**
+ * The error for a name that is not UTF-8: as a listing reports it, so a stat of its decoding does
+ * too. `bytes`, where known, is the name as `escapedName` writes it.
+ */
+export function undecodableName(op: string, path: string, bytes?: string): SyncError {
+  const named = bytes === undefined ? '' : ` (its bytes: ${bytes})`
+  return new SyncError('INVALID_PATH', `unsafe name skipped: name is not valid UTF-8${named}`, {
     op,
     path,
-    hint: 'Rename the file, or exclude it with --exclude.',
+    hint:
+      bytes === undefined
+        ? 'Rename it, or exclude it with --exclude (a ? in the pattern matches the character shown as \ufffd).'
+        : `Rename it (mv $'${bytes.replaceAll("'", "\\'")}' NEWNAME in its directory), or exclude it with --exclude (a ? in the pattern matches each character shown as \ufffd).`,
   })
 }

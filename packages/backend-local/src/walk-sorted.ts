@@ -263,8 +263,9 @@ async function readDirectory(
     }
     // As many of the entries decoded to this name as were not UTF-8 are reported; one that is
     // (a real U+FFFD in its name) is listed (QA: it was skipped beside its lookalike).
-    const undecodable = invalid?.get(name) ?? 0
-    if (undecodable > 0) invalid?.set(name, undecodable - 1)
+    // (Each spelling once: two names that decode alike are two files.)
+    const bytes = invalid?.get(name)?.shift()
+    const undecodable = bytes !== undefined ? 1 : 0
     const problem = undecodable > 0 || PLAIN_NAME.test(name) ? undefined : relPathProblem(name)
     if (undecodable > 0 || problem !== undefined) {
       // Excluded by the user: skipped without a word (it could not be synced anyway).
@@ -272,7 +273,7 @@ async function readDirectory(
       report(
         opts,
         undecodable > 0
-          ? undecodableName('local.list', prefix + name)
+          ? undecodableName('local.list', prefix + name, bytes)
           : new SyncError('INVALID_PATH', `unsafe name skipped: ${problem}`, {
               op: 'local.list',
               path: prefix + name,

@@ -76,6 +76,9 @@ describe('sorted streaming walk', () => {
     const keys = await listKeys(createLocalBackend({ root }), { onError: (e) => errors.push(e) })
     expect(keys).toEqual(['literal \ufffd.txt', 'ok.txt'])
     expect(errors.map((e) => [e.code, e.message.includes('UTF-8')])).toEqual([['INVALID_PATH', true]])
+    // Its bytes as a user can match them with the file (the decoded name shows U+FFFD, which names none).
+    expect(errors[0]?.message).toContain('(its bytes: caf\\xe9.txt)')
+    expect(errors[0]?.hint).toContain("mv $'caf\\xe9.txt' NEWNAME")
   })
 
   it('a valid name with a real U+FFFD is listed beside a name that is not UTF-8 and decodes to the same', async () => {
