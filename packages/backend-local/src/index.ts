@@ -7,6 +7,14 @@ export type { LocalBackendOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'
 export { makeDirectories } from './make-directories.js'
+export {
+  type FilesystemPlace,
+  type MountEntry,
+  parseMountInfo,
+  placeOf,
+  placesReachedFrom,
+  readMounts,
+} from './mount-place.js'
 export { toSyncError } from './to-sync-error.js'
 export { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 export { listedOf, type SymlinkPolicy } from './walk-sorted.js'
