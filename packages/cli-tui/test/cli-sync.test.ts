@@ -38,6 +38,38 @@ const TREE = {
   'naïve/ü.txt': 'umlaut\n',
 }
 
+/**
+ * Why a test that bind-mounts must be skipped: not root, or `mount --bind` refused here (a
+ * container without CAP_SYS_ADMIN); undefined when it works.
+ */
+const bindMountSkip: string | undefined = await (async () => {
+  if (process.getuid?.() !== 0) return 'bind mounts need root'
+  const dir = await tempDir('syncflow-bind-probe-')
+  await Promise.all([mkdir(join(dir, 'a')), mkdir(join(dir, 'b'))])
+  const mounted = spawnSync('mount', ['--bind', join(dir, 'a'), join(dir, 'b')], { encoding: 'utf8' })
+  if (mounted.status !== 0) return `mount --bind failed: ${(mounted.stderr || mounted.error?.message || '').trim()}`
+  execFileSync('umount', [join(dir, 'b')])
+  return undefined
+})()
+
+/** Runs `body` with each `[from, at]` bind-mounted (`at` made), and unmounts them again whatever happens. */
+async function withBindMounts(
+  mounts: readonly (readonly [string, string])[],
+  body: () => Promise<void>,
+): Promise<void> {
+  const done: string[] = []
+  try {
+    for (const [from, at] of mounts) {
+      await mkdir(at, { recursive: true })
+      execFileSync('mount', ['--bind', from, at])
+      done.push(at)
+    }
+    await body()
+  } finally {
+    for (const at of done.reverse()) execFileSync('umount', [at])
+  }
+}
+
 beforeEach(async () => {
   root = await tempDir()
   src = join(root, 'src')
@@ -267,6 +299,64 @@ describe('safety refusals', () => {
       expect(r.stderr).toMatch(/overlap|same location/)
     }
   })
+
+  // QA 22 #2: a bind mount of a directory inside the other root hid the overlap from the real-path
+  // comparison: `sync view data` (view bound from data/photos) deleted the source itself, and
+  // `sync data bk` (bk bound from data/backup) nested one more copy of data on every run.
+  it.skipIf(bindMountSkip !== undefined)(
+    `refuses overlapping roots through a bind mount, either way (exit 2, nothing written)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
+    async () => {
+      const data = join(root, 'data')
+      await writeTree(data, { 'photos/p1.jpg': 'img1\n', 'doc.txt': 'doc\n', 'backup/old': 'o\n' })
+      const view = join(root, 'view')
+      const bk = join(root, 'bk')
+      await withBindMounts(
+        [
+          [join(data, 'photos'), view],
+          [join(data, 'backup'), bk],
+        ],
+        async () => {
+          const before = await snapshotTree(data)
+          for (const [a, b, says] of [
+            [view, data, 'overlap: the source is inside the target'],
+            [data, view, 'overlap: the target is inside the source'],
+            [data, bk, 'overlap: the target is inside the source'],
+            [bk, data, 'overlap: the source is inside the target'],
+            [data, join(bk, 'new', 'deeper'), 'overlap: the target is inside the source'],
+          ] as const) {
+            const r = await cli('sync', a, b)
+            expect(r.code, `${a} ${b}: ${r.stderr}`).toBe(2)
+            expect(r.stderr).toContain(says)
+          }
+          expect(await snapshotTree(data)).toEqual(before)
+          // A directory beside the bound one is fine.
+          const r = await cli('sync', view, dst)
+          expect(r.code, r.stderr).toBe(0)
+          expect(await readTree(dst)).toEqual({ 'p1.jpg': 'img1\n' })
+        },
+      )
+    },
+  )
+
+  it.skipIf(bindMountSkip !== undefined)(
+    `refuses a root bind-mounted from the other, or from a directory holding it (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
+    async () => {
+      await mkdir(join(src, 'inner'), { recursive: true })
+      const whole = join(root, 'whole')
+      await withBindMounts([[src, whole]], async () => {
+        for (const [a, b, says] of [
+          [whole, src, 'are the same location'],
+          [src, whole, 'are the same location'],
+          [whole, join(src, 'inner'), 'overlap: the target is inside the source'],
+          [join(src, 'inner'), whole, 'overlap: the source is inside the target'],
+        ] as const) {
+          const r = await cli('sync', a, b)
+          expect(r.code, `${a} ${b}: ${r.stderr}`).toBe(2)
+          expect(r.stderr).toContain(says)
+        }
+      })
+    },
+  )
 
   it('refuses a syncflow serve on this host whose directory is inside the local source, contains the local target, or is it (exit 2, nothing written)', async () => {
     const { startServer } = await import('@syncflow/backend-grpc')

@@ -1,5 +1,6 @@
-import { isAbsolute, relative, sep } from 'node:path'
-import type { DirectoryChain } from '@syncflow/backend-local'
+import { stat } from 'node:fs/promises'
+import { dirname, isAbsolute, posix, relative, sep } from 'node:path'
+import type { DirectoryChain, FilesystemPlace, MountEntry } from '@syncflow/backend-local'
 import { type Backend, SyncError, schemeOf } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
 
@@ -17,7 +18,8 @@ function trimmed(uri: string): string {
 /**
  * Refuses a source and target where one contains the other (`sync DIR DIR/sub` or the reverse, or the
  * same directory twice): a mirror would copy into itself or delete its own source. Local paths are
- * compared as real paths, so a symlink or `..` cannot hide the overlap.
+ * compared as real paths, so a symlink or `..` cannot hide the overlap, then by identity (see
+ * identityOverlap), so a bind mount cannot either.
  * @throws SyncError `USAGE`
  */
 export async function assertNoOverlap(source: string, target: string): Promise<void> {
@@ -28,8 +30,14 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
   let b: string
   if (src !== undefined && dst !== undefined) {
     const { existingRealPath } = await import('@syncflow/backend-local')
-    ;[a, b] = (await Promise.all([existingRealPath(src), existingRealPath(dst)])).map((r) => r.path) as [string, string]
-    within = isWithin
+    const [ra, rb] = await Promise.all([existingRealPath(src), existingRealPath(dst)])
+    const byPath = overlapOf(ra.path, rb.path, isWithin)
+    if (byPath !== undefined) throw overlapError(source, target, byPath)
+    // QA 22 #2: `mount --bind data/photos view`, then `sync view data` deleted the source itself.
+    const [ia, ib] = await localIdentities([ra, rb])
+    const byIdentity = ia !== undefined && ib !== undefined ? identityOverlap(ia, ib) : undefined
+    if (byIdentity !== undefined) throw overlapError(source, target, byIdentity)
+    return
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
     a = trimmed(source)
     b = trimmed(target)
@@ -40,6 +48,73 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
   const overlap = overlapOf(a, b, within)
   if (overlap === undefined) return
   throw overlapError(source, target, overlap)
+}
+
+/** A local root as identityOverlap compares it, whatever name leads to it. */
+export interface LocalIdentity {
+  /** Device and inode of the root (or, while it does not exist, its nearest existing ancestor) and of each directory above it. */
+  readonly chain: DirectoryChain
+  /** Where the root lies in its filesystem, through whatever mount leads there; undefined without mountinfo. */
+  readonly place?: FilesystemPlace
+  /** What a walk of the root reaches: its own place, and the root of each mount below it. */
+  readonly reaches: readonly FilesystemPlace[]
+}
+
+/**
+ * One root being the other or inside it, by identity rather than by name: by device and inode (the
+ * root against the other and each directory above the other), and by where each lies in its
+ * filesystem (/proc/self/mountinfo), which is what finds a root reached through a bind mount of a
+ * directory inside the other (`..` of a mount's root is the mount point's parent, so no chain of
+ * names or inodes leads from it to the other). Undefined when neither says they overlap.
+ */
+export function identityOverlap(source: LocalIdentity, target: LocalIdentity): string | undefined {
+  const [s, t] = [source.chain, target.chain]
+  const samePlace =
+    source.place !== undefined &&
+    target.place !== undefined &&
+    source.place.device === target.place.device &&
+    source.place.path === target.place.path
+  if ((s.exists && t.exists && s.ids[0] === t.ids[0]) || samePlace) return 'are the same location'
+  const reached = (inner: LocalIdentity, outer: LocalIdentity): boolean =>
+    (outer.chain.exists && inner.chain.ids.includes(outer.chain.ids[0] as string)) ||
+    (inner.place !== undefined && outer.reaches.some((p) => placeWithin(inner.place as FilesystemPlace, p)))
+  if (reached(target, source)) return 'overlap: the target is inside the source'
+  if (reached(source, target)) return 'overlap: the source is inside the target'
+  return undefined
+}
+
+/** True when the filesystem place `inner` is `outer` or below it. */
+function placeWithin(inner: FilesystemPlace, outer: FilesystemPlace): boolean {
+  if (inner.device !== outer.device) return false
+  const rel = posix.relative(outer.path, inner.path)
+  return rel === '' || (!posix.isAbsolute(rel) && rel !== '..' && !rel.startsWith('../'))
+}
+
+/**
+ * The identities of two local roots (as existingRealPath resolved them), or undefined for both when
+ * either cannot be stat'ed: the run's own errors say why, and a guess could refuse a job that is fine.
+ */
+async function localIdentities(
+  roots: readonly [{ path: string; missing: number }, { path: string; missing: number }],
+): Promise<[LocalIdentity, LocalIdentity] | [undefined, undefined]> {
+  const { directoryChain, placeOf, placesReachedFrom, readMounts } = await import('@syncflow/backend-local')
+  const existing = roots.map(({ path, missing }) => {
+    let dir = path
+    for (let i = 0; i < missing; i++) dir = dirname(dir)
+    return dir
+  })
+  const stats = await Promise.all(existing.map((dir) => stat(dir).catch(() => undefined)))
+  if (stats.some((st) => st === undefined)) return [undefined, undefined]
+  const mounts: MountEntry[] | undefined = await readMounts()
+  const identity = async (real: string): Promise<LocalIdentity> => {
+    const place = mounts && placeOf(real, mounts)
+    return {
+      chain: await directoryChain(real),
+      ...(place !== undefined ? { place } : {}),
+      reaches: mounts ? placesReachedFrom(real, mounts) : [],
+    }
+  }
+  return Promise.all([identity(roots[0].path), identity(roots[1].path)])
 }
 
 /** True when the URI `inner` is `outer` or below it (both without trailing slashes). */
