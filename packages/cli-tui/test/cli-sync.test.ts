@@ -513,6 +513,39 @@ describe('safety refusals', () => {
     }
   })
 
+  // QA 22 #4: a dangling symlink as the target failed every file ("the root … is missing", exit 1),
+  // while a dry run and check reported an empty target and nothing wrong.
+  it('a target that is a dangling symlink, a symlink loop or lies below one: exit 2, one message, for sync, dry run and check alike', async () => {
+    await writeTree(src, { 'a.txt': 'a', 'b.txt': 'b', 'c/d.txt': 'd' })
+    await mkdir(root, { recursive: true })
+    const dangling = join(root, 'dangling')
+    await symlink('nowhere', dangling)
+    const loop = join(root, 'loop')
+    await symlink('loop', loop)
+    for (const [target, said] of [
+      [dangling, `is a symlink to "nowhere", which does not exist`],
+      [join(dangling, 'sub'), `lies below ${JSON.stringify(dangling)}, a symlink to "nowhere", which does not exist`],
+      [loop, 'is a symlink to "loop", which leads back to itself'],
+    ] as const) {
+      for (const args of [['sync'], ['sync', '--dry-run'], ['check']]) {
+        const r = await cli(...args, src, target)
+        expect(r.code, `${args.join(' ')} ${target}: ${r.stderr}`).toBe(2)
+        expect(r.stderr).toMatch(new RegExp(`^syncflow: the target ${JSON.stringify(target)} `))
+        expect(r.stderr).toContain(said)
+        expect(r.stderr).not.toMatch(/failed|bug|internal error/)
+      }
+    }
+    // Nothing made: the links are as they were, and nothing where they point.
+    expect((await readdir(root)).filter((n) => n !== 'state').sort()).toEqual(['dangling', 'loop', 'src'])
+    expect(await readlink(dangling)).toBe('nowhere')
+    // The hint's way out works: the directory the link points to made, the run goes through it.
+    expect((await cli('sync', src, dangling)).stderr).toContain(`mkdir -p ${join(root, 'nowhere')}`)
+    await mkdir(join(root, 'nowhere'))
+    const ok = await cli('sync', src, dangling)
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(await readTree(join(root, 'nowhere'))).toEqual(await readTree(src))
+  })
+
   // QA 14 #3: each file failed with the same mkdir error (300 lines for 300 files), and exit 1.
   it.runIf(process.platform === 'linux')(
     'a target that cannot be made is one message and exit 2, before any file; a dry run makes nothing',

@@ -1,4 +1,5 @@
-import { chmod, stat } from 'node:fs/promises'
+import { chmod, lstat, readlink, stat } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
@@ -32,6 +33,7 @@ export async function prepareLocalTarget(
     (st) => (st.isDirectory() ? 'directory' : 'file'),
     (err: NodeJS.ErrnoException) => (err.code === 'ENOTDIR' ? 'below-file' : 'other'),
   )
+  if (found === 'other') await refuseDanglingLink(local, location, name)
   if (found === 'file') {
     throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} is a file, not a directory`, {
       hint: 'Give a directory (syncflow makes it if it does not exist). syncflow never replaces a file by a directory: to do that, remove the file first.',
@@ -64,5 +66,42 @@ export async function prepareLocalTarget(
     const sourceRoot = localPathOf(source)
     const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
     if (st !== undefined) await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+  }
+}
+
+/**
+ * A target that is a symlink leading nowhere (dangling, or a loop), or that lies below one, is
+ * refused with one message (QA 22 #4): `mkdir` finds the link there (EEXIST) and makes nothing, so
+ * each write of the run failed alone ("the root … is missing", 20,858 lines on a big tree, exit 1),
+ * while a dry run and `check` saw an empty target and reported nothing wrong. Called only when
+ * `stat` of the target failed; says nothing when no symlink is to blame (a plain missing path).
+ */
+async function refuseDanglingLink(local: string, location: string, name: string): Promise<void> {
+  for (let path = local; ; path = dirname(path)) {
+    const st = await lstat(path).catch(() => undefined)
+    if (st !== undefined) {
+      if (!st.isSymbolicLink()) return // the first part that exists is no link: a plain missing path
+      const to = await readlink(path).catch(() => undefined)
+      if (to === undefined) return
+      const looping = await stat(path).then(
+        () => undefined, // it leads somewhere (a directory above a missing target): not to blame
+        (err: NodeJS.ErrnoException) => err.code === 'ELOOP',
+      )
+      if (looping === undefined) return
+      const what = `a symlink to ${JSON.stringify(to)}, which ${looping ? 'leads back to itself (a loop of symlinks)' : 'does not exist'}`
+      const resolved = resolve(dirname(path), to)
+      throw new SyncError(
+        'USAGE',
+        path === local
+          ? `the ${name} ${JSON.stringify(location)} is ${what}`
+          : `the ${name} ${JSON.stringify(location)} lies below ${JSON.stringify(path)}, ${what}`,
+        {
+          hint: looping
+            ? `Point the link ${path} at a directory, or remove it (syncflow then makes a directory there).`
+            : `Make the directory it points to (mkdir -p ${resolved}), or remove the link ${path} (syncflow then makes a directory there). syncflow does not make a directory through a symlink.`,
+        },
+      )
+    }
+    if (dirname(path) === path) return
   }
 }
