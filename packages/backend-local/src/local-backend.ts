@@ -82,7 +82,15 @@ import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
-import { danglingSymlink, fileEntry, listedOf, type SymlinkPolicy, versionOf, walkSorted } from './walk-sorted.js'
+import {
+  danglingSymlink,
+  fileEntry,
+  listedOf,
+  type SymlinkPolicy,
+  specialEntry,
+  versionOf,
+  walkSorted,
+} from './walk-sorted.js'
 
 /** Options of `createLocalBackend`. */
 export interface LocalBackendOptions {
@@ -940,7 +948,10 @@ export class LocalBackend
 
   #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string): void {
     if (expected === undefined) return
-    const mismatch = expectMismatch(this.#entryAt(rel, true), expected)
+    // A special file a mirror's target listed (`ListOptions.specialFiles`) is that entry here, so
+    // that the source's file replaces it; for any other `expect` it stays as absent as ever.
+    const now = this.#entryAt(rel, true) ?? (expected?.kind === 'file' ? this.#specialAt(rel) : undefined)
+    const mismatch = expectMismatch(now, expected)
     if (mismatch !== undefined) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: `local.${op}`,
@@ -948,6 +959,19 @@ export class LocalBackend
         hint: 'It was changed meanwhile: run the sync again.',
       })
     }
+  }
+
+  /** The entry a mirror's target listing gives the special file (FIFO, socket, device) at `rel`, if one is there. */
+  #specialAt(rel: RelPath): Entry | undefined {
+    let st: Stats | undefined
+    try {
+      st = lstatSync(this.#abs(rel), { throwIfNoEntry: false })
+    } catch {
+      return undefined // (a parent replaced by a file: nothing there)
+    }
+    return st === undefined || st.isFile() || st.isDirectory() || st.isSymbolicLink()
+      ? undefined
+      : specialEntry(rel, st)
   }
 
   /**

@@ -169,6 +169,9 @@ function intoFence(opts: WalkOptions, fence: Fence, abs: string, entry: Entry, i
 function entryOf(opts: WalkOptions, abs: string, rel: RelPath, st: Stats, listed: Listed['kind']): Entry | undefined {
   const kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : undefined
   if (kind === undefined) {
+    // A mirror's target lists it, to be deleted (never under `follow`: the target's listing does
+    // not follow links, and a source's special file is never listed).
+    if (opts.specialFiles && listed === 'file') return specialEntry(rel, st)
     specialFile(opts, rel, st)
     return undefined
   }
@@ -217,12 +220,16 @@ function vanished(rel: string): SyncError {
   })
 }
 
-/** Sockets, FIFOs and devices have no content to sync: skipped, and said (as rsync without -D). */
+/**
+ * Sockets, FIFOs and devices have no content to sync: skipped, and said (as rsync without -D),
+ * unless the user's filters exclude them (as an excluded symlink is never reported, QA 22 #5).
+ */
 function specialFile(opts: WalkOptions, rel: string, st: { isFIFO(): boolean; isSocket(): boolean }): void {
+  if (opts.excluded?.(rel) === true) return
   const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'
   opts.onNotice?.({
     code: 'SPECIAL_FILE_SKIPPED',
-    message: `${rel} is ${what}: skipped (not a regular file)`,
+    message: `${rel} is ${what}: skipped, not a regular file`,
     path: rel,
   })
 }
@@ -301,7 +308,9 @@ async function readDirectory(
       if (st.isFile() || st.isDirectory())
         names.push({ path: name as RelPath, kind: st.isDirectory() ? 'dir' : 'file', link: true })
       else specialFile(opts, prefix + name, st)
-    } else specialFile(opts, prefix + name, d)
+    } else if (opts.specialFiles)
+      names.push({ path: name as RelPath, kind: 'file' }) // see entryOf
+    else specialFile(opts, prefix + name, d)
   }
   names.sort(compareEntries)
   return { names, index: 0, abs: dirAbs, rel: dirRel, id }
@@ -415,6 +424,14 @@ function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats):
     report(opts, toSyncError(err, 'list', path))
     return undefined
   }
+}
+
+/**
+ * A FIFO, socket or device listed as a `file` of size 0 (`ListOptions.specialFiles`): something a
+ * mirror deletes, or replaces by the source's file. Its reads and hashes fail (not a regular file).
+ */
+export function specialEntry(path: RelPath, st: Stats): Entry {
+  return { path, kind: 'file', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
 }
 
 /** The entry of a regular file from its stats. */

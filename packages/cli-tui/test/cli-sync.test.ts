@@ -546,6 +546,30 @@ describe('safety refusals', () => {
     expect(await readTree(join(root, 'nowhere'))).toEqual(await readTree(src))
   })
 
+  // QA 22 #5: target-only FIFOs (and the directory holding one) were never removed: sync exited 0
+  // ("directory not empty (holds files added since the listing)", false) while check exited 1 for ever.
+  it('a mirror deletes target-only FIFOs and their directories: dry run, sync and check agree; an excluded special file is not reported', async () => {
+    await writeTree(src, { a: 'a' })
+    await mkdir(join(dst, 'oldcache'), { recursive: true })
+    execFileSync('mkfifo', [join(dst, 'oldcache', 'pipe'), join(dst, 'topfifo'), join(src, 'app.fifo')])
+    const dry = await cli('sync', '-n', src, dst, '--exclude', 'app.fifo')
+    expect(dry.code, dry.stderr).toBe(0)
+    for (const line of ['would delete oldcache/pipe', 'would delete topfifo', 'would delete oldcache'])
+      expect(dry.stdout + dry.stderr).toContain(line)
+    expect((await cli('check', src, dst, '--exclude', 'app.fifo')).code).toBe(1)
+    const r = await cli('sync', src, dst, '--exclude', 'app.fifo')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout + r.stderr).not.toMatch(/skipped|note:|failed/)
+    expect((await readdir(dst)).sort()).toEqual((await readdir(src)).filter((n) => n !== 'app.fifo').sort())
+    const checked = await cli('check', src, dst, '--exclude', 'app.fifo')
+    expect(checked.code, checked.stderr).toBe(0)
+    // Not excluded, the source's FIFO is said, and left alone.
+    const said = await cli('sync', src, dst)
+    expect(said.code, said.stderr).toBe(0)
+    expect(said.stdout + said.stderr).toContain('note: app.fifo is a FIFO: skipped, not a regular file')
+    expect((await lstat(join(src, 'app.fifo'))).isFIFO()).toBe(true)
+  })
+
   // QA 14 #3: each file failed with the same mkdir error (300 lines for 300 files), and exit 1.
   it.runIf(process.platform === 'linux')(
     'a target that cannot be made is one message and exit 2, before any file; a dry run makes nothing',

@@ -99,6 +99,16 @@ export interface ListOptions {
    * listing that is only read never changes anything. [false]
    */
   readonly cleanUp?: boolean
+  /**
+   * True when listing the target of a mirror (its `check` and dry run too): a backend whose tree can
+   * hold special files (FIFOs, sockets, devices: no content to sync) may list each as a `file` of
+   * size 0 instead of leaving it out with a `SPECIAL_FILE_SKIPPED` notice, so that the mirror deletes
+   * it (or replaces it by the source's file) as rsync `--delete` does. Left out, a target-only FIFO
+   * stayed for ever and kept its directory, which `check` then reported for ever (QA 22 #5). Such an
+   * entry is never read nor hashed (`CONFLICT` "not a file"); `remove` deletes it, and a `write`
+   * whose `expect` is it replaces it. [false: special files are left out, with the notice]
+   */
+  readonly specialFiles?: boolean
   readonly signal?: AbortSignal
 }
 

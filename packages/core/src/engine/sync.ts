@@ -243,12 +243,19 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
       ...listOpts,
       onError: listError('target'),
       // The target's own symlinks skipped are simply not seen (never replaced nor deleted).
+      // A special file still reported (not a mirror's target, or a backend that does not list them)
+      // says it is the target's: the user looks for it there, not in the source (QA 22 #5).
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => {
-        if (n.code !== 'SYMLINK_SKIPPED') notice(n.code, n.message, n.path)
+        if (n.code === 'SPECIAL_FILE_SKIPPED') notice(n.code, `${n.message} (on the target)`, n.path)
+        else if (n.code !== 'SYMLINK_SKIPPED') notice(n.code, n.message, n.path)
       },
       keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,
+      // A mirror's target lists its FIFOs, sockets and devices, which the mirror deletes as rsync
+      // --delete does (QA 22 #5: left out, they stayed for ever, with their directories, and check
+      // said "delete" for ever); in check and a dry run too, so that they say what the run does.
+      specialFiles: options.mode === 'mirror',
     }
     const filter = options.filter
     // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns

@@ -19,6 +19,8 @@ export interface ListSideOptions {
   readonly onExcluded?: (entry: Entry) => void
   /** The target of a run that writes: the backend may clean up its own leftovers (`ListOptions.cleanUp`). [false] */
   readonly cleanUp?: boolean
+  /** The target of a mirror: special files listed, to be deleted (`ListOptions.specialFiles`). [false] */
+  readonly specialFiles?: boolean
   readonly signal?: AbortSignal
 }
 
@@ -48,6 +50,7 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       // Even where excluded entries are kept (to delete them): an unsafe name cannot be deleted.
       ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter, keepExcluded) } : {}),
       ...(opts.cleanUp ? { cleanUp: true } : {}),
+      ...(opts.specialFiles ? { specialFiles: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {

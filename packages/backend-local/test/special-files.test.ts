@@ -1,0 +1,168 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, lstatSync, readFileSync } from 'node:fs'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:net'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { check, createPathFilter, type Entry, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { listAll } from '@syncflow/core/testkit'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { codeOf, p, tempDir } from './helpers.js'
+
+// QA 22 #5: a FIFO, socket or device only in a mirror's target was never removed (nor the
+// directory holding it: "not empty (holds files added since the listing)"), so check reported
+// it for ever; and an excluded special file in the source was still reported on every run.
+
+const servers: Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))))
+})
+
+/** A real UNIX socket at `path`, listening until the test ends. */
+async function socketAt(path: string): Promise<void> {
+  const server = createServer()
+  servers.push(server)
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail)
+    server.listen(path, () => done())
+  })
+}
+
+const mkfifo = (path: string): void => void execFileSync('mkfifo', [path])
+
+/** A mirror (or what `options` say) from `src` to `dst`; `checkOnly`: `check` instead, as `syncflow check` runs it. */
+const run = (
+  src: string,
+  dst: string,
+  { checkOnly = false, ...options }: Partial<SyncOptions> & { checkOnly?: boolean } = {},
+): Promise<SyncEvent[]> =>
+  lastValueFrom(
+    (checkOnly ? check : sync)(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), {
+      mode: 'mirror',
+      ...options,
+    }).pipe(toArray()),
+  )
+
+const planned = (events: SyncEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'planned' ? [`${e.action.kind} ${e.action.path}`] : [])).sort()
+const notices = (events: SyncEvent[]): string[] =>
+  events.flatMap((e) => (e.type === 'notice' && e.code === 'SPECIAL_FILE_SKIPPED' ? [e.message] : []))
+
+describe('special files (FIFOs, sockets)', () => {
+  it('listed with specialFiles: as files of size 0 in listing order; without it, left out and said; excluded, not said', async () => {
+    const root = await tempDir('special-list')
+    await mkdir(join(root, 'd'))
+    mkfifo(join(root, 'd', 'pipe'))
+    await socketAt(join(root, 'app.sock'))
+    await writeFile(join(root, 'z'), 'x')
+    const b = createLocalBackend({ root })
+    const said: string[] = []
+    const listed = await listAll(b, { specialFiles: true, onNotice: (n) => said.push(n.message) })
+    expect(listed.map((e) => `${e.kind} ${e.path} ${e.size}`)).toEqual([
+      'file app.sock 0',
+      'dir d 0',
+      'file d/pipe 0',
+      'file z 1',
+    ])
+    expect(said).toEqual([])
+    await listAll(b, { onNotice: (n) => said.push(n.message) })
+    expect(said).toEqual([
+      'app.sock is a socket: skipped, not a regular file',
+      'd/pipe is a FIFO: skipped, not a regular file',
+    ])
+    said.length = 0
+    await listAll(b, { excluded: (name) => name.endsWith('.sock'), onNotice: (n) => said.push(n.message) })
+    expect(said).toEqual(['d/pipe is a FIFO: skipped, not a regular file'])
+  })
+
+  it('such an entry is never read nor hashed; remove deletes it; a write expecting it replaces it', async () => {
+    const root = await tempDir('special-ops')
+    mkfifo(join(root, 'pipe'))
+    mkfifo(join(root, 'gone'))
+    const b = createLocalBackend({ root })
+    const listed = await listAll(b, { specialFiles: true })
+    const entry = listed.find((e) => e.path === 'pipe') as Entry
+    expect(entry).toMatchObject({ kind: 'file', size: 0 })
+    await expect(b.read(p('pipe')).catch(codeOf)).resolves.toBe('CONFLICT')
+    await expect(b.hash(p('pipe'), 'sha256').catch(codeOf)).resolves.toBe('CONFLICT')
+    await b.write(p('pipe'), Readable.from([Buffer.from('now a file')]), { mtimeMs: 1e12 }, { expect: entry })
+    expect(lstatSync(join(root, 'pipe')).isFile()).toBe(true)
+    expect(readFileSync(join(root, 'pipe'), 'utf8')).toBe('now a file')
+    await b.remove(p('gone'))
+    expect(existsSync(join(root, 'gone'))).toBe(false)
+  })
+
+  it('a mirror deletes a target-only FIFO and socket, and the directories holding them; check and a dry run say so first, and nothing after', async () => {
+    const src = await tempDir('special-src')
+    const dst = await tempDir('special-dst')
+    await writeFile(join(src, 'a'), 'a')
+    await mkdir(join(dst, 'oldcache', 'deeper'), { recursive: true })
+    mkfifo(join(dst, 'oldcache', 'pipe'))
+    await socketAt(join(dst, 'oldcache', 'deeper', 's.sock'))
+    mkfifo(join(dst, 'topfifo'))
+    const expected = [
+      'copy a',
+      'delete oldcache',
+      'delete oldcache/deeper',
+      'delete oldcache/deeper/s.sock',
+      'delete oldcache/pipe',
+      'delete topfifo',
+    ]
+    expect(planned(await run(src, dst, { checkOnly: true }))).toEqual(expected)
+    expect(planned(await run(src, dst, { dryRun: true }))).toEqual(expected)
+    const real = await run(src, dst)
+    expect(planned(real)).toEqual(expected)
+    expect(real.filter((e) => e.type === 'skipped' || e.type === 'failed')).toEqual([])
+    expect(notices(real)).toEqual([])
+    expect(existsSync(join(dst, 'oldcache'))).toBe(false)
+    expect(existsSync(join(dst, 'topfifo'))).toBe(false)
+    expect(planned(await run(src, dst, { checkOnly: true }))).toEqual([])
+    // Never the source's: its own special file is left alone (and said).
+    mkfifo(join(src, 'srcpipe'))
+    const again = await run(src, dst)
+    expect(planned(again)).toEqual([])
+    expect(notices(again)).toEqual(['srcpipe is a FIFO: skipped, not a regular file'])
+    expect(lstatSync(join(src, 'srcpipe')).isFIFO()).toBe(true)
+  })
+
+  it('a source file replaces a target FIFO at its path', async () => {
+    const src = await tempDir('special-replace-src')
+    const dst = await tempDir('special-replace-dst')
+    await writeFile(join(src, 'p'), 'hello')
+    mkfifo(join(dst, 'p'))
+    const events = await run(src, dst)
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(readFileSync(join(dst, 'p'), 'utf8')).toBe('hello')
+  })
+
+  it('excluded special files: not said in the source, kept in the target with their directory (no --delete-excluded)', async () => {
+    const src = await tempDir('special-excl-src')
+    const dst = await tempDir('special-excl-dst')
+    await writeFile(join(src, 'a'), 'a')
+    await socketAt(join(src, 'app.sock'))
+    mkfifo(join(src, 'app.sock.fifo'))
+    await mkdir(join(dst, 'ex'))
+    await socketAt(join(dst, 'ex', 'y.sock'))
+    const filter = createPathFilter({ exclude: ['*.sock', 'app.sock.fifo'] })
+    const events = await run(src, dst, { filter })
+    expect(notices(events)).toEqual([])
+    expect(events.filter((e) => e.type === 'failed' || e.type === 'skipped')).toEqual([])
+    expect(lstatSync(join(dst, 'ex', 'y.sock')).isSocket()).toBe(true)
+    expect(planned(await run(src, dst, { filter, checkOnly: true }))).toEqual([])
+    // With --delete-excluded it goes, with its directory.
+    await run(src, dst, { filter, deleteExcluded: true })
+    expect(existsSync(join(dst, 'ex'))).toBe(false)
+  })
+
+  it('a copy (no deletes) leaves a target-only FIFO, and says it is on the target', async () => {
+    const src = await tempDir('special-copy-src')
+    const dst = await tempDir('special-copy-dst')
+    await writeFile(join(src, 'a'), 'a')
+    mkfifo(join(dst, 'z'))
+    const events = await run(src, dst, { mode: 'copy' })
+    expect(notices(events)).toEqual(['z is a FIFO: skipped, not a regular file (on the target)'])
+    expect(lstatSync(join(dst, 'z')).isFIFO()).toBe(true)
+  })
+})
