@@ -229,7 +229,10 @@ describe('summaries', () => {
       formatSummary(summary({ dryRun: true, planned: { ...none, mkdir: 1 }, modesSet: { planned: 1, done: 0 } })),
     ).toContain('would chmod 1 directory;')
     expect(formatCheckSummary(summary({ planned: { ...none, mkdir: 3 }, modesSet: { planned: 2, done: 0 } }))).toMatch(
-      /^3 differences: 1 dirs to create, 2 dir modes to set;/,
+      /^3 differences: 1 dir to create, 2 dir modes to set;/,
+    )
+    expect(formatCheckSummary(summary({ planned: { ...none, mkdir: 3 }, modesSet: { planned: 1, done: 0 } }))).toMatch(
+      /^3 differences: 2 dirs to create, 1 dir mode to set;/,
     )
   })
 

@@ -173,12 +173,17 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
   const head =
     n > 0
       ? `${plural(n, 'difference')}: ${countsOf(s.planned, s.modesSet?.planned ?? 0, TO_WORDS)
-          .map((c) => `${c.n} ${c.word}`)
+          .map((c) => `${c.n} ${c.n === 1 ? singular(c.word) : c.word}`)
           .join(', ')}; ${s.unchanged} identical.${unread}`
       : s.failed > 0 || s.listingErrors > 0
         ? `Could not compare ${plural(Math.max(s.failed, s.listingErrors), 'item')}; no differences among the ${plural(s.unchanged, 'file')} compared (${took}).`
         : `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${took}).`
   return `${[head, ...tail(s, true, fatalSaid)].join(' ')}\n`
+}
+
+/** `dirs to create` → `dir to create`, `dir modes to set` → `dir mode to set` (for a count of 1). */
+function singular(words: string): string {
+  return words.replace(/^dirs /, 'dir ').replace(/^dir modes /, 'dir mode ')
 }
 
 const TO_WORDS: Record<ActionKind | 'chmod', string> = {
