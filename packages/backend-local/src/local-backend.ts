@@ -7,6 +7,7 @@ import {
   fstatSync,
   fsync,
   futimesSync,
+  lchownSync,
   lstatSync,
   open as openCallback,
   openSync,
@@ -77,6 +78,7 @@ import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './gro
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { makeDirectories } from './make-directories.js'
+import { keepOwner, writesAsRoot } from './owners.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
@@ -600,7 +602,14 @@ export class LocalBackend
     }
   }
 
-  async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}): Promise<void> {
+  /**
+   * Creates the directory `path` (idempotent), with `meta`'s mode and mtime. From a local `source`
+   * (the engine's `mkdir` action), the owner of the source's directory at `path` too, as `rsync -a`
+   * keeps it: owner and group as root, the group (where the user is in it) otherwise. Also on a
+   * directory that was there: a write into it may have made it first (the engine runs a mkdir
+   * beside the writes into it), and a planned mkdir means the target lacked it.
+   */
+  async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}, source?: Backend): Promise<void> {
     const rel = this.#rel(path, 'mkdir')
     const abs = this.#abs(rel)
     try {
@@ -625,6 +634,8 @@ export class LocalBackend
       const bestEffort = (err: unknown): void => {
         if (!existed || (errnoOf(err) !== 'EPERM' && errnoOf(err) !== 'EACCES')) throw err
       }
+      // Before the mode: a chown may clear a set-id bit.
+      if (source instanceof LocalBackend) this.#ownerFrom(source, rel, abs)
       if (meta.mode !== undefined) {
         // A mode set now is the one to keep: not the one it had when made writable for the run.
         this.#madeWritable.delete(abs)
@@ -635,6 +646,25 @@ export class LocalBackend
       }
     } catch (err) {
       throw toSyncError(err, 'mkdir', rel)
+    }
+  }
+
+  /**
+   * Gives the directory `abs` (made by `mkdir`) the owner of `source`'s directory at `rel`, where it
+   * differs (see `mkdir`); best effort: an owner is not worth failing the run for.
+   */
+  #ownerFrom(source: LocalBackend, rel: RelPath, abs: string): void {
+    const asRoot = writesAsRoot()
+    try {
+      const srcAbs = source.#abs(rel)
+      const from = source.symlinkPolicy === 'follow' ? statSync(srcAbs) : lstatSync(srcAbs)
+      const here = lstatSync(abs)
+      if (!from.isDirectory() || !here.isDirectory()) return
+      if ((!asRoot || from.uid === here.uid) && from.gid === here.gid) return
+      // lchown: never through a symlink put there since (the parents were checked by mkdir).
+      lchownSync(abs, asRoot ? from.uid : -1, from.gid)
+    } catch {
+      // Gone meanwhile, not a group of the user's, a filesystem without owners: the directory stays.
     }
   }
 
@@ -1046,7 +1076,7 @@ export class LocalBackend
       const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
         const group = commit?.writer()
         try {
-          const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined)
+          const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined, source.st)
           // In the page cache now: the buffer is not held while the group commits.
           data = undefined
           await group?.durable(tmp, dev)
@@ -1067,7 +1097,8 @@ export class LocalBackend
       if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(`local.${op}`, rel)
       const fh = await open(tmp, 'r+')
       try {
-        await finishFile(fh, meta.mtimeMs, meta.mode)
+        // The source's mode always: the owner set first clears copyFile's set-id bits.
+        await finishFile(fh, meta.mtimeMs, meta.mode ?? source.st.mode & 0o7777, source.st)
       } finally {
         await fh.close()
       }
@@ -1220,16 +1251,35 @@ function utimeSeconds(mtimeMs: number): number | string {
   return seconds < 0 ? String(seconds) : seconds
 }
 
-/** fsync, then mtime and mode, on the open temp file (before it is renamed into place). */
-async function finishFile(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<void> {
+/**
+ * fsync, then mtime, owner and mode, on the open temp file (before it is renamed into place). See
+ * `setTimes` for `owner`.
+ */
+async function finishFile(
+  fh: FileHandle,
+  mtimeMs: number,
+  mode: number | undefined,
+  owner?: Pick<Stats, 'uid' | 'gid'>,
+): Promise<void> {
   await fh.sync()
-  await setTimes(fh, mtimeMs, mode)
+  await setTimes(fh, mtimeMs, mode, owner)
 }
 
-/** Mtime and mode of the open temp file; its stats afterwards (the device, for a group commit). */
-async function setTimes(fh: FileHandle, mtimeMs: number, mode: number | undefined): Promise<Stats> {
+/**
+ * Mtime, owner and mode of the open temp file; its stats afterwards (the device, for a group
+ * commit). With `owner` (a local source's stats, see `keepOwner`) the file gets its owner before
+ * its mode: a chown clears the setuid bit, and the file is never renamed into place with the
+ * set-id bits under root's name.
+ */
+async function setTimes(
+  fh: FileHandle,
+  mtimeMs: number,
+  mode: number | undefined,
+  owner?: Pick<Stats, 'uid' | 'gid'>,
+): Promise<Stats> {
   await fh.utimes(Date.now() / 1000, utimeSeconds(mtimeMs))
-  if (mode !== undefined) await fh.chmod(mode & 0o7777)
+  const kept = owner !== undefined && mode !== undefined ? keepOwner(fh.fd, owner, mode) : mode
+  if (kept !== undefined) await fh.chmod(kept & 0o7777)
   return fh.stat()
 }
 
@@ -1266,9 +1316,10 @@ function bufferStream(data: Buffer): Readable & Fillable {
 }
 
 /**
- * Creates `tmp` with `data` through one handle: write, mtime and mode, with `fsyncNow` an fsync (the
- * one call worth a thread-pool round trip), close. Private until renamed, as in `write`. Resolves
- * with the file's device (a group commit flushes per filesystem).
+ * Creates `tmp` with `data` through one handle: write, mtime, the owner of `owner` (a local
+ * source's stats, see `keepOwner`: before the mode, which a chown would strip of its set-id bits)
+ * and mode, with `fsyncNow` an fsync (the one call worth a thread-pool round trip), close. Private
+ * until renamed, as in `write`. Resolves with the file's device (a group commit flushes per filesystem).
  */
 async function writeSmall(
   tmp: string,
@@ -1276,6 +1327,7 @@ async function writeSmall(
   mtimeMs: number,
   mode: number,
   fsyncNow: boolean,
+  owner?: Pick<Stats, 'uid' | 'gid'>,
 ): Promise<number> {
   // Through the thread pool, unlike the calls below: creating an inode is the one costly call here
   // (ext4 scans for a free inode not recently deleted: up to 100 µs after a big delete), and on a
@@ -1285,7 +1337,7 @@ async function writeSmall(
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done)
     futimesSync(fd, Date.now() / 1000, utimeSeconds(mtimeMs))
-    fchmodSync(fd, mode & 0o7777)
+    fchmodSync(fd, (owner === undefined ? mode : keepOwner(fd, owner, mode)) & 0o7777)
     if (fsyncNow) await fsyncAsync(fd)
     return fstatSync(fd).dev
   } finally {

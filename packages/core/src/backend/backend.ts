@@ -295,7 +295,13 @@ export interface MtimeNsReadable {
 
 /** Optional: create a directory (idempotent); needed for empty directories. */
 export interface DirCreatable {
-  mkdir(path: RelPath, meta?: Partial<WriteMeta>): Promise<void>
+  /**
+   * `source`: the backend the directory is copied from, at the same path, when the engine makes it
+   * for a source directory (a `mkdir` action); a backend that recognizes it may take more of that
+   * directory's metadata than `meta` carries (the local backend, from a local source, as root: its
+   * owner, as `rsync -a` keeps it). Others ignore it.
+   */
+  mkdir(path: RelPath, meta?: Partial<WriteMeta>, source?: Backend): Promise<void>
 }
 
 /** Optional: create a symlink (atomically replacing what is there). */

@@ -300,10 +300,15 @@ async function run(
     case 'mkdir': {
       if (!supports.mkdir(target)) return { bytes: 0 }
       const mode = s?.mode !== undefined && opts.dirModesLater ? s.mode | 0o700 : s?.mode
-      await target.mkdir(action.path, {
-        ...(mode !== undefined ? { mode } : {}),
-        ...(s ? { mtimeMs: s.mtimeMs } : {}),
-      })
+      // The source too: a local target takes a local directory's owner from it (as root).
+      await target.mkdir(
+        action.path,
+        {
+          ...(mode !== undefined ? { mode } : {}),
+          ...(s ? { mtimeMs: s.mtimeMs } : {}),
+        },
+        source,
+      )
       return { bytes: 0 }
     }
     case 'delete': {

@@ -1,0 +1,88 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, chown, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { tempDir } from './helpers.js'
+
+const NOBODY = 65534
+const T = new Date('2020-02-02T12:00:00Z')
+const asRoot = process.geteuid?.() === 0
+const NOT_ROOT = 'skipped: not running as root, so no file can be given away to keep its owner'
+
+async function run(src: string, dst: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  const events = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror', ...opts }).pipe(
+      toArray(),
+    ),
+  )
+  expect(events.filter((e) => e.type === 'failed')).toEqual([])
+  return events
+}
+
+/** A file of `nobody`'s with `mode` (set after the chown, which would clear its set-id bits). */
+async function nobodysFile(path: string, data: string | Buffer, mode: number): Promise<void> {
+  await writeFile(path, data)
+  await chown(path, NOBODY, NOBODY)
+  await chmod(path, mode)
+  await utimes(path, T, T)
+}
+
+const ownerOf = async (path: string) => {
+  const st = await stat(path)
+  return { uid: st.uid, gid: st.gid, mode: st.mode & 0o7777 }
+}
+
+// QA 22 #1: as root every file came out root's, a user's setuid program setuid-root. As rsync -a:
+// the owner is kept from a local source (only root can give files away).
+describe(`owners kept from a local source, as root${asRoot ? '' : ` (${NOT_ROOT})`}`, () => {
+  it.skipIf(!asRoot)('a setuid file of nobody stays nobody’s and setuid (small and large copies)', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await nobodysFile(join(src, 'myid'), 'a program', 0o4755)
+    await nobodysFile(join(src, 'big'), randomBytes(1536 * 1024), 0o6750) // above the one-buffer copy
+    await run(src, dst)
+    expect(await ownerOf(join(dst, 'myid'))).toEqual({ uid: NOBODY, gid: NOBODY, mode: 0o4755 })
+    expect(await ownerOf(join(dst, 'big'))).toEqual({ uid: NOBODY, gid: NOBODY, mode: 0o6750 })
+  })
+
+  it.skipIf(!asRoot)('an update keeps the source’s owner, not root’s nor the old file’s', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await writeFile(join(dst, 'f'), 'old content, root’s')
+    await nobodysFile(join(src, 'f'), 'new content', 0o644)
+    await run(src, dst)
+    expect(await ownerOf(join(dst, 'f'))).toEqual({ uid: NOBODY, gid: NOBODY, mode: 0o644 })
+  })
+
+  it.skipIf(!asRoot)('a directory the run makes keeps its owner, empty or written into', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await mkdir(join(src, 'home', 'user', 'empty'), { recursive: true })
+    await nobodysFile(join(src, 'home', 'user', 'f'), 'f', 0o600)
+    await chown(join(src, 'home', 'user', 'empty'), NOBODY, NOBODY)
+    await chown(join(src, 'home', 'user'), NOBODY, NOBODY)
+    await chmod(join(src, 'home', 'user'), 0o2750)
+    await run(src, dst)
+    expect(await ownerOf(join(dst, 'home'))).toMatchObject({ uid: 0, gid: 0 })
+    expect(await ownerOf(join(dst, 'home', 'user'))).toEqual({ uid: NOBODY, gid: NOBODY, mode: 0o2750 })
+    expect(await ownerOf(join(dst, 'home', 'user', 'empty'))).toMatchObject({ uid: NOBODY, gid: NOBODY })
+    expect(await ownerOf(join(dst, 'home', 'user', 'f'))).toEqual({ uid: NOBODY, gid: NOBODY, mode: 0o600 })
+  })
+
+  it.skipIf(!asRoot)('a second run rewrites nothing', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await mkdir(join(src, 'user'))
+    await nobodysFile(join(src, 'user', 'myid'), 'a program', 0o4755)
+    await nobodysFile(join(src, 'user', 'big'), randomBytes(1536 * 1024), 0o2755)
+    await chown(join(src, 'user'), NOBODY, NOBODY)
+    await run(src, dst)
+    const before = await stat(join(dst, 'user', 'myid'))
+    const events = await run(src, dst)
+    expect(events.filter((e) => e.type === 'planned')).toEqual([])
+    expect((await stat(join(dst, 'user', 'myid'))).ino).toBe(before.ino)
+  })
+})
