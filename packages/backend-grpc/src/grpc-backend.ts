@@ -219,6 +219,7 @@ export class GrpcBackend
       caseSensitive: c?.caseSensitive ?? true,
       ...(c?.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
       watch: this.features.has('watch') && (c?.watch === 'native' || c?.watch === 'poll') ? c.watch : 'none',
+      ...(c?.clearsSetId ? { clearsSetId: true } : {}),
     }
   }
 

@@ -78,7 +78,7 @@ import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './gro
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { makeDirectories } from './make-directories.js'
-import { keepOwner, writesAsRoot } from './owners.js'
+import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
@@ -203,6 +203,8 @@ export class LocalBackend
       caseSensitive: process.platform === 'linux',
       watch: 'native',
       watchReady: true,
+      // As root, `write` clears set-id bits (see `modeToWrite`): the engine must not rewrite for them.
+      ...(writesAsRoot() ? { clearsSetId: true } : {}),
       // Two groups' worth: one fills while the other is flushed.
       ...(groupFiles !== undefined ? { groupCommit: 2 * groupFiles } : {}),
     }
@@ -377,6 +379,8 @@ export class LocalBackend
   ): Promise<void> {
     // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
     const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
+    // The owner is unknown (root's, as root): without set-id bits then (see `modeToWrite`).
+    const mode = meta.mode === undefined ? undefined : modeToWrite(meta.mode)
     const early = new EarlyFlush(fh)
     let dev: number | undefined
     const fillable = fillableOf(body)
@@ -394,8 +398,8 @@ export class LocalBackend
       // Read to its end by filling: released as a stream read to its end would be (its handle closed).
       if (fillable) body.destroy()
       await early.settle()
-      if (group && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, meta.mode)).dev
-      else await finishFile(fh, meta.mtimeMs, meta.mode)
+      if (group && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, mode)).dev
+      else await finishFile(fh, meta.mtimeMs, mode)
     } finally {
       if (quietly) opts.signal?.removeEventListener('abort', quietly)
       // A flush still running (after a failure) must not meet a closed handle.

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
-import { tempDir } from './helpers.js'
+import { p, tempDir } from './helpers.js'
 
 const NOBODY = 65534
 const T = new Date('2020-02-02T12:00:00Z')
@@ -84,5 +85,42 @@ describe(`owners kept from a local source, as root${asRoot ? '' : ` (${NOT_ROOT}
     const events = await run(src, dst)
     expect(events.filter((e) => e.type === 'planned')).toEqual([])
     expect((await stat(join(dst, 'user', 'myid'))).ino).toBe(before.ino)
+  })
+})
+
+// A body from S3, `syncflow serve`'s client or a plugin has no owner to keep: as `cp` without -p
+// does as root, the file loses its set-id bits instead of becoming a setuid program of root's.
+describe(`set-id bits of a write of unknown owner, as root${asRoot ? '' : ` (${NOT_ROOT})`}`, () => {
+  it.skipIf(!asRoot)('write() clears setuid and setgid as root, and keeps the other bits', async () => {
+    const dst = await tempDir('owner-dst')
+    const b = createLocalBackend({ root: dst })
+    await b.write(p('f'), Readable.from([Buffer.from('x')]), { mtimeMs: T.getTime(), mode: 0o6755 })
+    expect(await ownerOf(join(dst, 'f'))).toEqual({ uid: 0, gid: 0, mode: 0o755 })
+    await b.close()
+  })
+
+  it.skipIf(!asRoot)('a copy that lost them is not rewritten on every run after', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await nobodysFile(join(src, 'myid'), 'a program', 0o4755)
+    // A rate limit streams the file through write(), as a body from S3 would come.
+    await run(src, dst, { bwlimit: 1 << 30 })
+    expect(await ownerOf(join(dst, 'myid'))).toEqual({ uid: 0, gid: 0, mode: 0o755 })
+    const before = await stat(join(dst, 'myid'))
+    for (const opts of [{ bwlimit: 1 << 30 }, {}]) {
+      const events = await run(src, dst, opts)
+      expect(events.filter((e) => e.type === 'planned')).toEqual([])
+    }
+    expect((await stat(join(dst, 'myid'))).ino).toBe(before.ino)
+  })
+
+  it.skipIf(!asRoot)('a mode changed otherwise is still carried over', async () => {
+    const src = await tempDir('owner-src')
+    const dst = await tempDir('owner-dst')
+    await nobodysFile(join(src, 'myid'), 'a program', 0o4755)
+    await run(src, dst, { bwlimit: 1 << 30 })
+    await chmod(join(src, 'myid'), 0o4750)
+    await run(src, dst, { bwlimit: 1 << 30 })
+    expect(await ownerOf(join(dst, 'myid'))).toEqual({ uid: 0, gid: 0, mode: 0o750 })
   })
 })

@@ -185,6 +185,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           caseSensitive: c.caseSensitive,
           ...(c.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
           watch: c.watch,
+          clearsSetId: c.clearsSetId === true,
         },
         features,
         maxMessageBytes: ctx.maxMessageBytes,

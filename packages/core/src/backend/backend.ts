@@ -66,6 +66,14 @@ export interface Capabilities {
    * what it writes or touches, and passes it as `WriteMeta.mtimeNs`. [false]
    */
   readonly mtimeNs?: boolean
+  /**
+   * A file written from a body whose owner this backend cannot know (`write`, a delta; not a
+   * `copyFrom` that keeps the source's owner) loses its setuid and setgid bits, as `cp` without
+   * `-p` does as root: a local directory, or `syncflow serve`, run by root (kept, a user's setuid
+   * program would become root's). The engine then counts a target file whose mode lacks only those
+   * bits of the source's as no difference: written again, it would lose them again, on every run. [false]
+   */
+  readonly clearsSetId?: boolean
 }
 
 /** Options of `Backend.list`. */

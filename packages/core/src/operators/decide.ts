@@ -353,15 +353,18 @@ function keepsDirTimes(ctx: DecideContext): boolean {
   )
 }
 
-/** True when both sides keep permissions, both entries carry them (`tMode`: the target's, where known apart), and they differ. */
+/**
+ * True when both sides keep permissions, both entries carry them (`tMode`: the target's, where known
+ * apart), and they differ; not when a target that clears set-id bits (`Capabilities.clearsSetId`)
+ * lacks only those of a file (rewritten, it would lack them again: a rewrite on every run).
+ */
 function modeDiffers(ctx: DecideContext, s: Entry, t: Entry, tMode = t.mode): boolean {
-  return (
-    s.mode !== undefined &&
-    tMode !== undefined &&
-    (s.mode & 0o7777) !== (tMode & 0o7777) &&
-    ctx.source.capabilities.permissions &&
-    ctx.target.capabilities.permissions
-  )
+  if (s.mode === undefined || tMode === undefined) return false
+  if (!ctx.source.capabilities.permissions || !ctx.target.capabilities.permissions) return false
+  const want = s.mode & 0o7777
+  const has = tMode & 0o7777
+  if (want === has) return false
+  return !(ctx.target.capabilities.clearsSetId === true && s.kind === 'file' && has === (want & ~0o6000))
 }
 
 /**

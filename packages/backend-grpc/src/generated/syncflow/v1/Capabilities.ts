@@ -14,6 +14,11 @@ export interface Capabilities {
    * "native" | "poll" | "none"
    */
   'watch'?: (string);
+  /**
+   * The server runs as root: a file written from a client's bytes loses its setuid and setgid bits
+   * (Capabilities.clearsSetId).
+   */
+  'clearsSetId'?: (boolean);
   '_maxPathBytes'?: "maxPathBytes";
 }
 
@@ -30,5 +35,10 @@ export interface Capabilities__Output {
    * "native" | "poll" | "none"
    */
   'watch': (string);
+  /**
+   * The server runs as root: a file written from a client's bytes loses its setuid and setgid bits
+   * (Capabilities.clearsSetId).
+   */
+  'clearsSetId': (boolean);
   '_maxPathBytes'?: "maxPathBytes";
 }
