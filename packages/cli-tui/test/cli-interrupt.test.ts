@@ -68,6 +68,28 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
   expect(await readTree(dst)).toEqual(source)
 })
 
+// coreutils `timeout -s INT` signals the child and then its process group: the same SIGINT twice at
+// once, which must not count as a second Ctrl-C (an exit at once, without the summary).
+it('the same SIGINT delivered twice at once stops the run in order, as one (exit 130, the summary given)', async () => {
+  const tree = await sourceOf200Files(32 * 1024)
+  const run = startCli(['sync', tree.src, tree.dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], {
+    env: tree.env,
+  })
+  await expect
+    .poll(() => run.stdout(), { timeout: 20_000 })
+    .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
+  // Two deliveries, not one pending signal the kernel merges: the second a few ms after the first,
+  // as `timeout` sends it (this gap is the stimulus, not a wait for a condition).
+  run.child.kill('SIGINT')
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  run.child.kill('SIGINT')
+  const r = await run.exited
+  expect(r.code, r.stderr).toBe(130)
+  const done = jsonLines(r.stdout).at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
+  expect(done.type).toBe('done')
+  expect(done.summary.interrupted).toBe(true)
+})
+
 it('SIGHUP (a closed terminal) stops a sync in order like SIGINT: no temp file, state saved, then ends by the hangup', async () => {
   const { src, dst, env, r } = await syncStoppedBy('SIGHUP')
   // Ended by the signal itself (a shell's 129), after the orderly stop: its summary was written.
