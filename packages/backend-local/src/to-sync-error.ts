@@ -37,6 +37,10 @@ const HINTS: Partial<Record<SyncErrorCode, string>> = {
   UNKNOWN: 'This looks like a bug in syncflow: please report it with the output of -v.',
 }
 
+/** EMFILE/ENFILE: retried (TRANSIENT), but a limit too low for the run's concurrency fails every try (QA 22 #15). */
+const FILES_HINT =
+  'Too many open files at once for the limit of this process (ulimit -n): raise it, or run with a lower --concurrency.'
+
 const ELOOP_HINT =
   'A symlink on this path loops, or leads through more links than the system follows: remove the loop or shorten the chain.'
 
@@ -52,7 +56,7 @@ export function toSyncError(err: unknown, op: string, path?: string): SyncError 
     name === 'AbortError' ? 'ABORTED' : typeof errno === 'string' ? (CODES[errno] ?? 'UNKNOWN') : 'UNKNOWN'
   const message = err instanceof Error ? err.message : String(err)
   // Not a bad name: a symlink on the way that loops (QA 10 #10, a looping link given as the root).
-  const hint = errno === 'ELOOP' ? ELOOP_HINT : HINTS[code]
+  const hint = errno === 'ELOOP' ? ELOOP_HINT : errno === 'EMFILE' || errno === 'ENFILE' ? FILES_HINT : HINTS[code]
   return new SyncError(code, message, {
     op: `local.${op}`,
     ...(path !== undefined ? { path } : {}),

@@ -293,6 +293,12 @@ describe('toSyncError', () => {
     expect(err.retryable).toBe(expected === 'TRANSIENT')
   })
 
+  it('too many open files says which limit and what to lower, not only "try again"', () => {
+    for (const code of ['EMFILE', 'ENFILE']) {
+      expect(toSyncError(errno(code), 'write', 'a').hint).toMatch(/ulimit -n.*--concurrency/)
+    }
+  })
+
   it('keeps SyncErrors, and maps AbortError to ABORTED', () => {
     const original = new SyncError('CONFLICT', 'x')
     expect(toSyncError(original, 'write')).toBe(original)
