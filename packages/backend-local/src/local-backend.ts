@@ -1092,14 +1092,24 @@ export class LocalBackend
       return entry
     }
     const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
-      // Reflink where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
-      await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
+      // As root, no file of root's may ever stand under a name another user can move (the target's
+      // directories are their owners' since owners are kept): copyFile would make the temp file
+      // root's with the source's set-id bits for the whole copy, and reopen it by name (review 21
+      // #1: renamed away mid-copy, a user's program stayed setuid-root). So it is made private and
+      // filled through its own handle, which then gets owner, mode and times. Elsewhere: a reflink
+      // where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
+      const made = writesAsRoot() ? await copyThroughHandle(srcAbs, tmp) : undefined
+      if (made === undefined) await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
       // copyFile opened the path again: the same file, and not written to meanwhile? Through a
       // symlink as copyFile went (`--symlinks follow`): lstat saw the link, another inode, and every
       // linked file of 1 MiB or more "changed while it was read" (QA 9 #2).
       const now = statSync(srcAbs, { throwIfNoEntry: false })
-      if (now === undefined || !sameFile(source.st, now)) throw changedWhileRead(`local.${op}`, rel)
-      const fh = await open(tmp, 'r+')
+      if (now === undefined || !sameFile(source.st, now)) {
+        await made?.close()
+        throw changedWhileRead(`local.${op}`, rel)
+      }
+      // (Never through a symlink put at the temp name meanwhile.)
+      const fh = made ?? (await open(tmp, constants.O_RDWR | constants.O_NOFOLLOW))
       try {
         // The source's mode always: the owner set first clears copyFile's set-id bits.
         await finishFile(fh, meta.mtimeMs, meta.mode ?? source.st.mode & 0o7777, source.st)
@@ -1285,6 +1295,31 @@ async function setTimes(
   const kept = owner !== undefined && mode !== undefined ? keepOwner(fh.fd, owner, mode) : mode
   if (kept !== undefined) await fh.chmod(kept & 0o7777)
   return fh.stat()
+}
+
+/**
+ * Creates `tmp` private (0600, never through a link) and copies `srcAbs` into it through handles,
+ * without the name being opened again; the caller sets its owner, mode and times and closes it.
+ */
+async function copyThroughHandle(srcAbs: string, tmp: string): Promise<FileHandle> {
+  const out = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
+  try {
+    const input = await open(srcAbs, READ_FLAGS)
+    try {
+      const buf = Buffer.allocUnsafe(READ_CHUNK)
+      for (;;) {
+        const { bytesRead } = await input.read(buf, 0, buf.length, null)
+        if (bytesRead === 0) break
+        for (let done = 0; done < bytesRead; ) done += (await out.write(buf, done, bytesRead - done)).bytesWritten
+      }
+    } finally {
+      await input.close()
+    }
+    return out
+  } catch (err) {
+    await out.close()
+    throw err
+  }
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */
