@@ -431,7 +431,15 @@ function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats):
  * mirror deletes, or replaces by the source's file. Its reads and hashes fail (not a regular file).
  */
 export function specialEntry(path: RelPath, st: Stats): Entry {
-  return { path, kind: 'file', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
+  return {
+    path,
+    kind: 'file',
+    size: 0,
+    mtimeMs: st.mtimeMs,
+    mode: st.mode & 0o7777,
+    version: versionOf(st),
+    special: true,
+  }
 }
 
 /** The entry of a regular file from its stats. */

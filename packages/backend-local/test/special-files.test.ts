@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync, lstatSync, readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -135,6 +135,27 @@ describe('special files (FIFOs, sockets)', () => {
     const events = await run(src, dst)
     expect(events.filter((e) => e.type === 'failed')).toEqual([])
     expect(readFileSync(join(dst, 'p'), 'utf8')).toBe('hello')
+  })
+
+  // An empty source file matched a target FIFO of the same mtime (size 0 both): it stayed for ever,
+  // with check saying in sync; under --checksum the device node was opened to hash it (review 21 #2).
+  it.each([
+    ['size and mtime', {}],
+    ['--size-only', { compare: 'size-only' as const }],
+    ['--checksum', { compare: 'checksum' as const }],
+  ])('an empty source file replaces a target FIFO of the same mtime (%s)', async (_, options) => {
+    const src = await tempDir('special-empty-src')
+    const dst = await tempDir('special-empty-dst')
+    mkfifo(join(dst, 'p'))
+    await writeFile(join(src, 'p'), '')
+    const { mtime } = lstatSync(join(dst, 'p'))
+    await utimes(join(src, 'p'), mtime, mtime)
+    const events = await run(src, dst, options)
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(lstatSync(join(dst, 'p')).isFile()).toBe(true)
+    expect(await run(src, dst, { ...options, checkOnly: true })).not.toContainEqual(
+      expect.objectContaining({ type: 'planned' }),
+    )
   })
 
   it('excluded special files: not said in the source, kept in the target with their directory (no --delete-excluded)', async () => {

@@ -24,6 +24,13 @@ export interface Entry {
   readonly version?: string
   /** Target of a symlink (only for `kind: 'symlink'`). */
   readonly linkTarget?: string
+  /**
+   * A FIFO, socket or device that a mirror's target listed as a `file` of size 0 (see
+   * `ListOptions.specialFiles`): never equal to a source file, whatever its size and mtime (an
+   * empty source file would otherwise match it and leave it for ever: review 21 #2), and never
+   * read, hashed or stat'ed for an mtime: replaced or deleted.
+   */
+  readonly special?: true
 }
 
 /**

@@ -282,6 +282,8 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
       : NONE
   }
   if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
+  // (Before any record, size or hash: a special file is never the source's file.)
+  if (t.special) return update(path, s, t, 'a special file (FIFO, socket or device) on the target')
   if (s.kind === 'symlink') {
     return s.linkTarget === t.linkTarget ? unchanged(s, t) : update(path, s, t, 'link target differs')
   }
