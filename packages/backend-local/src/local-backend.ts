@@ -11,6 +11,7 @@ import {
   lstatSync,
   open as openCallback,
   openSync,
+  read as readCallback,
   readlinkSync,
   readSync,
   realpathSync,
@@ -659,6 +660,11 @@ export class LocalBackend
    */
   #ownerFrom(source: LocalBackend, rel: RelPath, abs: string): void {
     const asRoot = writesAsRoot()
+    // Never as root: a directory given to a user is one they may swap for a symlink while root
+    // writes into it (every call here takes a path), and root then made, chmod'ed, chowned or
+    // deleted files outside the target (security review 21: confirmed). Directories a root run
+    // makes stay root's, with the source's mode; files inside keep their owners.
+    if (asRoot) return
     try {
       const srcAbs = source.#abs(rel)
       const from = source.symlinkPolicy === 'follow' ? statSync(srcAbs) : lstatSync(srcAbs)
@@ -1055,6 +1061,10 @@ export class LocalBackend
     tolerated?: number,
   ): Promise<Entry> {
     let content: Buffer | undefined
+    // As root, a big file is copied from this handle, opened and checked by the caller, never by its
+    // name again: a user owning a directory on the source path could swap it meanwhile and have root
+    // copy another file (/etc/shadow) into the target (security review 21).
+    let readLater = false
     try {
       if (tolerated !== undefined) {
         content = readWhole(source.fd, tolerated)
@@ -1065,11 +1075,12 @@ export class LocalBackend
         // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
         content = readWhole(source.fd, source.st.size)
         if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(`local.${op}`, rel)
-      }
+      } else readLater = writesAsRoot()
     } catch (err) {
+      readLater = false
       throw toSyncError(err, op, rel)
     } finally {
-      closeSync(source.fd)
+      if (!readLater) closeSync(source.fd)
     }
     if (content !== undefined) {
       let data: Buffer | undefined = content
@@ -1098,12 +1109,13 @@ export class LocalBackend
       // #1: renamed away mid-copy, a user's program stayed setuid-root). So it is made private and
       // filled through its own handle, which then gets owner, mode and times. Elsewhere: a reflink
       // where the filesystem can (btrfs, XFS, APFS), a kernel-side copy otherwise.
-      const made = writesAsRoot() ? await copyThroughHandle(srcAbs, tmp) : undefined
+      const made = readLater ? await copyThroughHandle(source.fd, tmp) : undefined
       if (made === undefined) await copyFile(srcAbs, tmp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE)
       // copyFile opened the path again: the same file, and not written to meanwhile? Through a
       // symlink as copyFile went (`--symlinks follow`): lstat saw the link, another inode, and every
-      // linked file of 1 MiB or more "changed while it was read" (QA 9 #2).
-      const now = statSync(srcAbs, { throwIfNoEntry: false })
+      // linked file of 1 MiB or more "changed while it was read" (QA 9 #2). (Read from the handle:
+      // asked of the handle.)
+      const now = readLater ? fstatSync(source.fd) : statSync(srcAbs, { throwIfNoEntry: false })
       if (now === undefined || !sameFile(source.st, now)) {
         await made?.close()
         throw changedWhileRead(`local.${op}`, rel)
@@ -1116,6 +1128,8 @@ export class LocalBackend
       } finally {
         await fh.close()
       }
+    }).finally(() => {
+      if (readLater) closeSync(source.fd)
     })
     opts.onProgress?.(entry.size)
     return entry
@@ -1301,25 +1315,28 @@ async function setTimes(
  * Creates `tmp` private (0600, never through a link) and copies `srcAbs` into it through handles,
  * without the name being opened again; the caller sets its owner, mode and times and closes it.
  */
-async function copyThroughHandle(srcAbs: string, tmp: string): Promise<FileHandle> {
+async function copyThroughHandle(sourceFd: number, tmp: string): Promise<FileHandle> {
   const out = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600)
   try {
-    const input = await open(srcAbs, READ_FLAGS)
-    try {
-      const buf = Buffer.allocUnsafe(READ_CHUNK)
-      for (;;) {
-        const { bytesRead } = await input.read(buf, 0, buf.length, null)
-        if (bytesRead === 0) break
-        for (let done = 0; done < bytesRead; ) done += (await out.write(buf, done, bytesRead - done)).bytesWritten
-      }
-    } finally {
-      await input.close()
+    const buf = Buffer.allocUnsafe(READ_CHUNK)
+    for (let position = 0; ; ) {
+      const bytesRead = await readAt(sourceFd, buf, position)
+      if (bytesRead === 0) break
+      position += bytesRead
+      for (let done = 0; done < bytesRead; ) done += (await out.write(buf, done, bytesRead - done)).bytesWritten
     }
     return out
   } catch (err) {
     await out.close()
     throw err
   }
+}
+
+/** One positional read of `fd` into `buf`, in the thread pool. */
+function readAt(fd: number, buf: Buffer, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    readCallback(fd, buf, 0, buf.length, position, (err, n) => (err ? reject(err) : resolve(n)))
+  })
 }
 
 /** Reads up to `size` bytes from the start of `fd` (fewer if the file shrank meanwhile). */

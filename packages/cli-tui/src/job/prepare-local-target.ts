@@ -1,4 +1,4 @@
-import { chmod, chown, lstat, readlink, stat } from 'node:fs/promises'
+import { chmod, lstat, readlink, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
@@ -66,8 +66,6 @@ export async function prepareLocalTarget(
     const sourceRoot = localPathOf(source)
     const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
     if (st === undefined) return
-    // And its owner, as root (as rsync -a keeps it): before the mode, which a chown may change.
-    if (process.geteuid?.() === 0) await chown(local, st.uid, st.gid).catch(() => {})
     await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
   }
 }
