@@ -1,23 +1,13 @@
 import { chmod, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createPathFilter, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
-import { lastValueFrom, toArray } from 'rxjs'
+import { createPathFilter } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
-import { createLocalBackend } from '../src/index.js'
-import { tempDir, withoutRootPrivileges } from './helpers.js'
+import { syncLocal, tempDir, withoutRootPrivileges } from './helpers.js'
 
 const T = new Date('2019-05-05T12:00:00Z')
 const mtimeOf = async (path: string) => (await stat(path)).mtimeMs
 
-async function run(src: string, dst: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
-  const events = await lastValueFrom(
-    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror', ...opts }).pipe(
-      toArray(),
-    ),
-  )
-  expect(events.filter((e) => e.type === 'failed')).toEqual([])
-  return events
-}
+const run = syncLocal
 
 // rsync -a keeps directory mtimes: the writes into a directory (temp file, rename) change its
 // mtime, so they are set back once the run's last change is made.

@@ -2,8 +2,10 @@ import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { RelPath } from '@syncflow/core'
-import { afterEach } from 'vitest'
+import { type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterEach, expect } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
 
 const made: string[] = []
 
@@ -17,6 +19,17 @@ export async function tempDir(label = 'local'): Promise<string> {
 afterEach(async () => {
   await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })))
 })
+
+/** A mirror (unless `opts` says otherwise) of one local directory into another; no item may fail. */
+export async function syncLocal(src: string, dst: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  const events = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror', ...opts }).pipe(
+      toArray(),
+    ),
+  )
+  expect(events.filter((e) => e.type === 'failed')).toEqual([])
+  return events
+}
 
 /** A string as a RelPath, for tests that feed paths directly. */
 export const p = (path: string): RelPath => path as RelPath

@@ -2,26 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { chmod, chown, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
-import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
-import { p, tempDir } from './helpers.js'
+import { p, syncLocal, tempDir } from './helpers.js'
 
 const NOBODY = 65534
 const T = new Date('2020-02-02T12:00:00Z')
 const asRoot = process.geteuid?.() === 0
 const NOT_ROOT = 'skipped: not running as root, so no file can be given away to keep its owner'
 
-async function run(src: string, dst: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
-  const events = await lastValueFrom(
-    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror', ...opts }).pipe(
-      toArray(),
-    ),
-  )
-  expect(events.filter((e) => e.type === 'failed')).toEqual([])
-  return events
-}
+const run = syncLocal
 
 /** A file of `nobody`'s with `mode` (set after the chown, which would clear its set-id bits). */
 async function nobodysFile(path: string, data: string | Buffer, mode: number): Promise<void> {
