@@ -26,7 +26,7 @@ async function sourceOf200Files(size: number) {
  * A sync of 200 files of 32 KiB at 1 MiB/s (about 6 s of work) sent `signal` once some file is in
  * place (a file, not just a directory: mkdirs complete first), so that it lands mid-run.
  */
-async function syncStoppedBy(signal: NodeJS.Signals) {
+async function syncStoppedBy(signal: NodeJS.Signals, againAfterMs?: number) {
   const tree = await sourceOf200Files(32 * 1024)
   const run = startCli(['sync', tree.src, tree.dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], {
     env: tree.env,
@@ -35,6 +35,12 @@ async function syncStoppedBy(signal: NodeJS.Signals) {
     .poll(() => run.stdout(), { timeout: 20_000 })
     .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
   run.child.kill(signal)
+  if (againAfterMs !== undefined) {
+    // A second delivery, not one pending signal the kernel merges: `againAfterMs` later, as
+    // `timeout` sends it (this gap is the stimulus, not a wait for a condition).
+    await new Promise((resolve) => setTimeout(resolve, againAfterMs))
+    run.child.kill(signal)
+  }
   return { ...tree, r: await run.exited }
 }
 
@@ -71,19 +77,7 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
 // coreutils `timeout -s INT` signals the child and then its process group: the same SIGINT twice at
 // once, which must not count as a second Ctrl-C (an exit at once, without the summary).
 it('the same SIGINT delivered twice at once stops the run in order, as one (exit 130, the summary given)', async () => {
-  const tree = await sourceOf200Files(32 * 1024)
-  const run = startCli(['sync', tree.src, tree.dst, '--json', '--bwlimit', '1M', '--concurrency', '4'], {
-    env: tree.env,
-  })
-  await expect
-    .poll(() => run.stdout(), { timeout: 20_000 })
-    .toMatch(/"type":"completed","ts":\d+,"action":\{"kind":"copy"/)
-  // Two deliveries, not one pending signal the kernel merges: the second a few ms after the first,
-  // as `timeout` sends it (this gap is the stimulus, not a wait for a condition).
-  run.child.kill('SIGINT')
-  await new Promise((resolve) => setTimeout(resolve, 20))
-  run.child.kill('SIGINT')
-  const r = await run.exited
+  const { r } = await syncStoppedBy('SIGINT', 20)
   expect(r.code, r.stderr).toBe(130)
   const done = jsonLines(r.stdout).at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
   expect(done.type).toBe('done')
