@@ -1,12 +1,12 @@
 // Public API of @syncflow/backend-local.
 
+export { makeDirectories } from '@syncflow/core'
 export { type DirectoryChain, directoryChain } from './directory-chain.js'
 export { existingRealPath } from './existing-real-path.js'
 export type { FencedDirectory } from './fence.js'
 export type { LocalBackendOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'
-export { makeDirectories } from './make-directories.js'
 export {
   type FilesystemPlace,
   type MountEntry,

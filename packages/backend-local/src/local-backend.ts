@@ -56,6 +56,7 @@ import {
   type ListOptions,
   type Movable,
   type MtimeSettable,
+  makeDirectories,
   parentRelPath,
   type ReadOptions,
   type ReadRange,
@@ -78,7 +79,6 @@ import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
-import { makeDirectories } from './make-directories.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { SyncError } from '../errors/sync-error.js'
-import { makeDirectory } from '../util/make-directory.js'
+import { makeDirectories } from '../util/make-directories.js'
 import { defaultStateDir } from './default-state-dir.js'
 import { assertJobId } from './job-id.js'
 
@@ -62,7 +62,7 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
   const lockPath = path.join(dir, `${jobId}.lock`)
   const deadline = Date.now() + Math.max(0, opts.waitMs ?? 0)
   const pollMs = Math.max(1, opts.pollMs ?? 200)
-  await makeDirectory(dir, 0o700).catch((err: unknown) => {
+  await makeDirectories(dir, 0o700).catch((err: unknown) => {
     throw lockIoError(err, lockPath)
   })
 

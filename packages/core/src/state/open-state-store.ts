@@ -5,7 +5,7 @@ import type Keyv from 'keyv'
 import { SyncError } from '../errors/sync-error.js'
 import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
-import { makeDirectory } from '../util/make-directory.js'
+import { makeDirectories } from '../util/make-directories.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import type { StateStore } from './state-store.js'
@@ -39,7 +39,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   if (location === undefined) {
     const dir = opts.stateDir ?? defaultStateDir()
     const file = path.join(dir, `${opts.jobId}.sqlite`)
-    await makeDirectory(dir, 0o700).catch((err: unknown) => {
+    await makeDirectories(dir, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', dir)
     })
     return openSqliteStore(file, opts.jobId)
@@ -128,7 +128,7 @@ const STATE_HINT =
 async function sqliteFile(location: string, jobId: string): Promise<string> {
   const resolved = path.resolve(location)
   if (/[/\\]$/.test(location)) {
-    await makeDirectory(resolved, 0o700).catch((err: unknown) => {
+    await makeDirectories(resolved, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', resolved)
     })
     return path.join(resolved, `${jobId}.sqlite`)
