@@ -90,8 +90,7 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
     )
   }
   if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
-  // (Without the guidance in brackets, which the guard's note said just before: QA 22 #17.)
-  if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed.replace(/ \([^()]*\)$/, '')}.`)
+  if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
   // A watch always ends by being stopped: whatever it had not synced yet, the next watch does first.
   if (s.interrupted && s.mode === 'watch')
     out.push('Stopped: what finished is saved; watching again resumes from there.')

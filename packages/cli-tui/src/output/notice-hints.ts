@@ -2,6 +2,9 @@ import type { NoticeCode } from '@syncflow/core'
 
 /** What the user can do about a notice, in terms of CLI flags (the engine knows no flags). */
 export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
+  // They hold back every run's deletes until fixed: how to get out (QA 22 #7, #12).
+  DELETES_SUPPRESSED:
+    'They run on the first run where every item succeeds and every part can be listed: fix what failed (above), or --exclude it.',
   EMPTY_SOURCE:
     'If the target is meant to be emptied, run again with --allow-empty-source (-v lists the deletes not run).',
   MAX_DELETE:

@@ -64,15 +64,14 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
     return {
       allowed: false,
       code: 'DELETES_SUPPRESSED',
-      // How to get out is said too: these hold back every run's deletes until fixed (QA 22 #7, #12).
-      reason: `${input.listingErrors} listing error(s): ${n} delete(s) not run, since a part of a tree could not be read (they run once it can: fix what could not be listed, above, or --exclude it)`,
+      reason: `${input.listingErrors} listing error(s): ${n} delete(s) not run, since a part of a tree could not be read`,
     }
   }
   if (input.failures > 0) {
     return {
       allowed: false,
       code: 'DELETES_SUPPRESSED',
-      reason: `${input.failures} failed item(s): ${n} delete(s) not run (they run once every item succeeds: fix what failed, above, or --exclude it)`,
+      reason: `${input.failures} failed item(s): ${n} delete(s) not run`,
     }
   }
   if (input.sourceFiles === 0 && input.targetFiles > 0 && !input.allowEmptySource) {
