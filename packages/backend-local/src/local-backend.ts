@@ -52,6 +52,7 @@ import {
   fillableOf,
   type HashAlgo,
   type Hashable,
+  type HeldBytes,
   isListedFile,
   type ListOptions,
   type Movable,
@@ -71,6 +72,7 @@ import {
   type WriteMeta,
   type WriteOptions,
   withFill,
+  withHeldBytes,
   withRangeFill,
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
@@ -1353,9 +1355,10 @@ function readWhole(fd: number, size: number, position = 0): Buffer {
 
 /**
  * A stream of `data` (one chunk), also `Fillable` from it, as a streamed read of the file is: a
- * consumer that fills its own buffers (a local write, a delta's matching pass) reads it the same way.
+ * consumer that fills its own buffers (a local write, a delta's matching pass) reads it the same
+ * way. And `HeldBytes`: one that wants the whole body in memory (an S3 PUT) takes `data` itself.
  */
-function bufferStream(data: Buffer): Readable & Fillable {
+function bufferStream(data: Buffer): Readable & Fillable & HeldBytes {
   let pos = 0
   const stream = new Readable({
     read() {
@@ -1363,12 +1366,16 @@ function bufferStream(data: Buffer): Readable & Fillable {
       this.push(null)
     },
   })
-  return withFill(stream, async (buf, offset, length) => {
-    const n = Math.min(length, data.length - pos)
-    data.copy(buf, offset, pos, pos + n)
-    pos += n
-    return n
-  })
+  // Both ways to skip the stream: a writer fills its own buffers, a consumer wanting it all takes the bytes.
+  return withHeldBytes(
+    withFill(stream, async (buf, offset, length) => {
+      const n = Math.min(length, data.length - pos)
+      data.copy(buf, offset, pos, pos + n)
+      pos += n
+      return n
+    }),
+    data,
+  )
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   type Entry,
   type HashAlgo,
   type Hashable,
+  heldBytesOf,
   isListedFile,
   isSyncError,
   type ListOptions,
@@ -483,6 +484,14 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       throw this.#error(err, 'write', path, conn)
     }
     try {
+      // A body held whole already (a small local file): sent as it is, without reading it again.
+      const whole = small ? heldBytesOf(body) : undefined
+      if (whole !== undefined && whole.length < threshold) {
+        body.destroy()
+        const digest = createHash('md5').update(whole).digest('hex')
+        const put: SmallPut = { conn, path, key, data: whole, digest, meta, metadata: this.#metadata(meta), opts: o }
+        return await (replacing ? this.#putReplacing(put, expect) : this.#putObject(put))
+      }
       const md5 = createHash('md5')
       const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
       const chunks: Buffer[] = []

@@ -24,6 +24,8 @@ export type { GenerateDeltaOptions } from './generate-delta.js'
 export { generateDelta, progressLead, unsureBudget } from './generate-delta.js'
 export type { HashedPrefix } from './hash-ahead.js'
 export { hashAhead } from './hash-ahead.js'
+export type { HeldBytes } from './held-bytes.js'
+export { HELD, heldBytesOf, withHeldBytes } from './held-bytes.js'
 export { SignatureIndex } from './signature-index.js'
 export {
   type ProgressiveSignatures,

@@ -2,6 +2,7 @@ import { pipeline, type Readable } from 'node:stream'
 import type { Backend, ReadOptions } from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
 import { FILL, fillableOf, withFill } from '../delta/fillable.js'
+import { heldBytesOf } from '../delta/held-bytes.js'
 import { SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -129,6 +130,15 @@ export function checkedRead(
     },
     check(body) {
       if (size === undefined) return body
+      const held = heldBytesOf(body)
+      if (held !== undefined) {
+        // Its length is known before anything reads it: a mismatch fails it at once, however it is read.
+        if (held.length !== size) {
+          body.on('error', () => {})
+          body.destroy(mismatch(held.length, true))
+        }
+        return body
+      }
       const fillable = fillableOf(body)
       // A stream without a fill (a --plugin's, a Transform) goes through a checking stream: its
       // failure reaches whoever reads, however it reads. Checked in place, a Transform's end (its
