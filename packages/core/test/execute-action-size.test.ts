@@ -3,7 +3,16 @@ import fc from 'fast-check'
 import { firstValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
-import { type DoneEvent, type FailedEvent, type RelPath, type SyncEvent, sync } from '../src/index.js'
+import {
+  type DoneEvent,
+  type FailedEvent,
+  heldBytesOf,
+  type RelPath,
+  type SyncEvent,
+  sync,
+  withFill,
+  withHeldBytes,
+} from '../src/index.js'
 import { readText, writeText } from '../src/testkit/index.js'
 
 // QA 7 #6: a source whose read() ends short of (or runs past) the size its listing gave had the
@@ -58,5 +67,67 @@ describe('a read whose length is not the listed size', () => {
       }),
       { numRuns: 40 },
     )
+  })
+})
+
+/** A read as LocalBackend gives a small file's: held whole (`HeldBytes`), and `Fillable` from the same bytes. */
+function heldStream(bytes: Buffer): Readable {
+  let pos = 0
+  const stream = withFill(Readable.from(bytes.length > 0 ? [bytes] : []), async (buf, offset, length) => {
+    const n = Math.min(length, bytes.length - pos)
+    bytes.copy(buf, offset, pos, pos + n)
+    pos += n
+    return n
+  })
+  return withHeldBytes(stream, bytes)
+}
+
+/** `setup` with a read held in memory, and a target that takes held bytes as they are (an S3 PUT does). */
+async function setupHeld(path: string, bytes: Buffer): Promise<{ src: MemBackend; dst: MemBackend; took: Buffer[] }> {
+  const { src, dst } = await setup(path, bytes)
+  const read = src.read.bind(src)
+  src.read = async (p: RelPath, ...rest) => (p === path ? heldStream(bytes) : read(p, ...rest))
+  const took: Buffer[] = []
+  const write = dst.write.bind(dst)
+  dst.write = async (p, body, meta, opts) => {
+    const held = heldBytesOf(body)
+    if (held === undefined) return write(p, body, meta, opts)
+    took.push(held)
+    body.destroy()
+    return write(p, Readable.from([held]), meta, opts)
+  }
+  return { src, dst, took }
+}
+
+describe('a read held in memory (HeldBytes)', () => {
+  it('of the listed size: the target gets the held bytes themselves, not a stream around them', async () => {
+    const bytes = Buffer.alloc(2000, 0x6e)
+    const { src, dst, took } = await setupHeld('a.txt', bytes)
+    const events = await run(src, dst)
+    expect(took).toEqual([bytes])
+    expect(await readText(dst, 'a.txt')).toBe('n'.repeat(2000))
+    expect((events.at(-1) as DoneEvent).summary).toMatchObject({ failed: 0, bytesTransferred: 2000 + 4 })
+  })
+
+  it.each([
+    ['short', 1000],
+    ['long', 2005],
+    ['empty', 0],
+  ])('%s: failed before the target takes it, nothing is written, the deletes are held', async (_name, n) => {
+    const { src, dst, took } = await setupHeld('a.txt', Buffer.alloc(n, 0x78))
+    const events = await run(src, dst)
+    const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
+    expect(failed.map((e) => [e.path, e.error.code])).toEqual([['a.txt', 'CONFLICT']])
+    expect(failed[0]?.error.message).toContain(`gave ${n} bytes where its listing gave 2000`)
+    expect(took).toEqual([])
+    expect(await readText(dst, 'a.txt')).toBe('o'.repeat(1500))
+    expect(await readText(dst, 'extra.txt')).toBe('not in the source')
+  })
+
+  it('is no longer held once reading began', async () => {
+    const stream = heldStream(Buffer.from('abc'))
+    expect(heldBytesOf(stream)).toEqual(Buffer.from('abc'))
+    stream.read()
+    expect(heldBytesOf(stream)).toBeUndefined()
   })
 })
