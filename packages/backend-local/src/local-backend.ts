@@ -55,6 +55,7 @@ import {
   type HeldBytes,
   isListedFile,
   type ListOptions,
+  type ModeSettable,
   type Movable,
   type MtimeSettable,
   makeDirectories,
@@ -146,7 +147,17 @@ const BACKSLASH_SEPARATES = process.platform === 'win32'
  * symlink, so neither a hostile path nor a symlink in the target lands a write outside the root.
  */
 export class LocalBackend
-  implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable, DirCreatable, Symlinkable, Watchable
+  implements
+    Backend,
+    Movable,
+    Copyable,
+    CopyFromCapable,
+    Hashable,
+    MtimeSettable,
+    ModeSettable,
+    DirCreatable,
+    Symlinkable,
+    Watchable
 {
   readonly uri: string
   readonly capabilities: Capabilities
@@ -599,6 +610,7 @@ export class LocalBackend
     try {
       if (this.#parentState(rel, 'setMtime') === 'missing') throw missing('setMtime', rel)
       const st = await lstat(abs)
+      if (st.isFile() && st.nlink > 1) throw hardLinked('setMtime', rel, st.nlink)
       const mtime = utimeSeconds(mtimeMs)
       const atime = utimeSeconds(st.atimeMs)
       if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, atime, mtime)
@@ -606,6 +618,38 @@ export class LocalBackend
       return this.#entryOrMissing(rel, 'setMtime', true)
     } catch (err) {
       throw toSyncError(err, 'setMtime', rel)
+    }
+  }
+
+  /**
+   * A file's permission bits in place (a chmod, as rsync's `.f...p`: a mode change alone no longer
+   * rewrites the file). Through a handle opened without following a symlink, so that a name
+   * swapped for one never gets another file chmodded. A file with other hard links is refused
+   * (UNSUPPORTED), as in `setMtime`; one that cannot be opened (not readable) or is not the user's
+   * is PERMISSION: the engine writes either anew.
+   */
+  async setMode(path: RelPath, mode: number): Promise<Entry> {
+    const rel = this.#rel(path, 'setMode')
+    let fd: number | undefined
+    try {
+      if (this.#parentState(rel, 'setMode') === 'missing') throw missing('setMode', rel)
+      try {
+        fd = openSync(this.#abs(rel), READ_FLAGS | constants.O_NOFOLLOW)
+      } catch (err) {
+        // A symlink there (`--symlinks follow` lists it as its file): written anew, as before.
+        if (errnoOf(err) === 'ELOOP')
+          throw new SyncError('UNSUPPORTED', 'a symlink; not changed through', { op: 'local.setMode', path: rel })
+        throw err
+      }
+      const st = fstatSync(fd)
+      if (!st.isFile()) throw new SyncError('CONFLICT', 'not a file', { op: 'local.setMode', path: rel })
+      if (st.nlink > 1) throw hardLinked('setMode', rel, st.nlink)
+      fchmodSync(fd, mode & 0o7777)
+      return fileEntry(rel, fstatSync(fd))
+    } catch (err) {
+      throw toSyncError(err, 'setMode', rel)
+    } finally {
+      if (fd !== undefined) closeSync(fd)
     }
   }
 
@@ -1406,6 +1450,22 @@ async function writeSmall(
   } finally {
     closeSync(fd)
   }
+}
+
+/**
+ * The refusal of a change in place to a file with other hard links (a `cp -al` or rsnapshot
+ * snapshot shares its inode): its time or mode would change in every snapshot too. The engine
+ * writes the file anew instead, a new inode under this name only, as rsync does (QA 22 #9).
+ */
+function hardLinked(op: string, rel: RelPath, links: number): SyncError {
+  return new SyncError(
+    'UNSUPPORTED',
+    `has ${links - 1} other hard link${links === 2 ? '' : 's'}; not changed in place`,
+    {
+      op: `local.${op}`,
+      path: rel,
+    },
+  )
 }
 
 /** How a file to be read is opened: non-blocking, which only matters for what is not a regular file (refused). */

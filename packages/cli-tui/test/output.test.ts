@@ -166,6 +166,21 @@ describe('action lines', () => {
       'created  n',
     )
   })
+
+  it('says chmod for a touch of a file for its mode alone, touched for one of its mtime', () => {
+    const f = { path: 'f' as RelPath, kind: 'file' as const, size: 3, mtimeMs: 0, mode: 0o600 }
+    const chmod: Action = {
+      kind: 'touch',
+      path: f.path,
+      source: f,
+      target: { ...f, mode: 0o644 },
+      reason: 'mode differs',
+    }
+    expect(formatCompleted(chmod, false)).toBe('chmod    f')
+    expect(formatCompleted(chmod, true)).toBe('would chmod  f')
+    expect(formatPlanned(chmod)).toBe('chmod    f  (mode differs)')
+    expect(formatCompleted({ ...chmod, reason: 'content equal, mtime differs' }, false)).toBe('touched  f')
+  })
 })
 
 describe('summaries', () => {
@@ -232,6 +247,25 @@ describe('summaries', () => {
     expect(formatCheckSummary(summary({ planned: { ...none, mkdir: 3 }, modesSet: { planned: 1, done: 0 } }))).toMatch(
       /^3 differences: 2 dirs to create, 1 dir mode to set;/,
     )
+  })
+
+  it('counts a touch of a file for its mode alone as chmod, apart from the touches', () => {
+    const fileModesSet = { planned: 3, done: 2 }
+    expect(formatSummary(summary({ done: { ...none, touch: 3 }, fileModesSet, unchanged: 1 }))).toMatch(
+      /^Done in 1\.2s: touched 1 file, chmod 2; 1 unchanged\./,
+    )
+    expect(formatSummary(summary({ done: { ...none, touch: 2 }, fileModesSet }))).toMatch(
+      /^Done in 1\.2s: chmod 2 files; 0 unchanged\./,
+    )
+    expect(formatSummary(summary({ dryRun: true, planned: { ...none, touch: 3 }, fileModesSet }))).toContain(
+      'would chmod 3 files;',
+    )
+    expect(formatCheckSummary(summary({ planned: { ...none, touch: 4 }, fileModesSet }))).toMatch(
+      /^4 differences: 1 mtime only, 3 modes to set;/,
+    )
+    expect(
+      formatCheckSummary(summary({ planned: { ...none, touch: 1 }, fileModesSet: { planned: 1, done: 0 } })),
+    ).toMatch(/^1 difference: 1 mode to set;/)
   })
 
   it('tells directories from files among touches and deletes', () => {

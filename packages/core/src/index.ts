@@ -12,6 +12,7 @@ export type {
   FileSignature,
   Hashable,
   ListOptions,
+  ModeSettable,
   Movable,
   MoveOptions,
   MtimeNsReadable,
@@ -48,7 +49,7 @@ export { asSyncError, bareMessage, isSyncError, SYNC_ERROR_CODES, SyncError } fr
 export * from './filter/index.js'
 export * from './job/index.js'
 export type { Action, ActionKind } from './model/action.js'
-export { isTransferAction } from './model/action.js'
+export { isTransferAction, MODE_DIFFERS } from './model/action.js'
 export type { Change } from './model/change.js'
 export { compareUtf8 } from './model/compare-utf8.js'
 export type { Entry, EntryKind, HashAlgo } from './model/entry.js'
@@ -82,7 +83,7 @@ export type {
   SyncSummary,
 } from './model/sync-event.js'
 export type { DecideContext, Decision } from './operators/decide.js'
-export { commonHash, decide, fingerprintOf, matchesFingerprint } from './operators/decide.js'
+export { commonHash, decide, fingerprintOf, matchesFingerprint, modeToSet } from './operators/decide.js'
 export type { DiffOptions, EntryPair } from './operators/diff.js'
 export { diff } from './operators/diff.js'
 export type { DeltaTransfer, ExecuteOptions } from './operators/execute-action.js'

@@ -81,3 +81,34 @@ describe('plan', () => {
     expect(io.sort()).toEqual(['source.hash same', 'target.hash same'])
   })
 })
+
+// QA 22 #14: a chmod alone rewrote the whole file. A target that sets modes in place gets a touch.
+describe('a change of mode alone', () => {
+  const withMode = (e: Entry, mode: number): Entry => ({ ...e, mode })
+  const decided = async (ctx: DecideContext, p: EntryPair) => {
+    const [out] = await lastValueFrom(from([p]).pipe(planWindows({ ...ctx, windowSize: 1 })))
+    const d = out?.decision
+    return d?.kind === 'action' ? `${d.action.kind} (${d.action.reason})` : d?.kind
+  }
+  const chmodded = pair('f', withMode(file('f', 3), 0o600), withMode(file('f', 3), 0o644))
+
+  it('is a touch on a target that sets modes in place (ModeSettable), an update elsewhere', async () => {
+    const { ctx, target } = context()
+    expect(await decided(ctx, chmodded)).toBe('update (mode differs)')
+    Object.assign(target, { setMode: async () => file('f', 3) })
+    expect(await decided(ctx, chmodded)).toBe('touch (mode differs)')
+  })
+
+  it('is nothing where a target clearing set-id bits lacks only those (their rewrite would lack them again)', async () => {
+    const { ctx, target } = context()
+    Object.assign(target, { setMode: async () => file('f', 3) })
+    const clears = {
+      ...ctx,
+      target: Object.assign(target, { capabilities: { ...target.capabilities, clearsSetId: true } }),
+    }
+    const setuid = pair('f', withMode(file('f', 3), 0o4755), withMode(file('f', 3), 0o755))
+    expect(await decided(clears, setuid)).toBe('unchanged')
+    const more = pair('f', withMode(file('f', 3), 0o4750), withMode(file('f', 3), 0o755))
+    expect(await decided(clears, more)).toBe('touch (mode differs)')
+  })
+})

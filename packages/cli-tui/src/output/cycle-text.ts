@@ -16,10 +16,13 @@ const WOULD: readonly [ActionKind, string][] = [
  */
 export function dryRunCycleText(s: SyncSummary): string {
   // A mkdir of a directory the target has only sets its mode: said as chmod, as its action line.
+  // So does a touch of a file for its mode alone.
   const chmod = s.modesSet?.planned ?? 0
-  const n = (kind: ActionKind): number => s.planned[kind] - (kind === 'mkdir' ? chmod : 0)
+  const fileChmod = s.fileModesSet?.planned ?? 0
+  const n = (kind: ActionKind): number =>
+    s.planned[kind] - (kind === 'mkdir' ? chmod : kind === 'touch' ? fileChmod : 0)
   const would = WOULD.filter(([kind]) => n(kind) > 0).map(([kind, verb]) => `${verb} ${n(kind)}`)
-  if (chmod > 0) would.push(`chmod ${chmod}`)
+  if (chmod + fileChmod > 0) would.push(`chmod ${chmod + fileChmod}`)
   const parts = [would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do']
   if (s.skipped > 0) parts.push(`${s.skipped} skipped`)
   if (s.failed > 0) parts.push(`${s.failed} failed`)

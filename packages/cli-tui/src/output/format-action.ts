@@ -1,4 +1,4 @@
-import type { Action, ActionKind, FailedEvent } from '@syncflow/core'
+import { type Action, type ActionKind, type FailedEvent, MODE_DIFFERS } from '@syncflow/core'
 import { printable, printableMessage, printableName } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
@@ -21,8 +21,10 @@ function target(action: Action): string {
     : printableName(action.path)
 }
 
-/** A mkdir of a directory that exists only sets its mode: said as `chmod`. */
-const isChmod = (action: Action): boolean => action.kind === 'mkdir' && action.target !== undefined
+/** A mkdir of a directory that exists only sets its mode, as does a file's touch for a mode alone: said as `chmod`. */
+const isChmod = (action: Action): boolean =>
+  (action.kind === 'mkdir' && action.target !== undefined) ||
+  (action.kind === 'touch' && action.reason === MODE_DIFFERS)
 
 /** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */
 export function formatCompleted(action: Action, dryRun: boolean): string {

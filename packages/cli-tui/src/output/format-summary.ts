@@ -2,7 +2,10 @@ import type { ActionCounts, ActionKind, SyncSummary } from '@syncflow/core'
 import { formatBytes, formatDuration, formatRate, plural } from './format-units.js'
 
 const ORDER: readonly ActionKind[] = ['copy', 'update', 'delete', 'move', 'touch', 'mkdir', 'conflict']
-const PAST: Record<ActionKind | 'chmod', string> = {
+/** The words of each count: per action kind, `chmod` (a directory's mode set) and `fileChmod` (a file's). */
+type Words = Record<ActionKind | 'chmod' | 'fileChmod', string>
+
+const PAST: Words = {
   copy: 'copied',
   update: 'updated',
   delete: 'deleted',
@@ -10,6 +13,7 @@ const PAST: Record<ActionKind | 'chmod', string> = {
   touch: 'touched',
   mkdir: 'created',
   chmod: 'chmod',
+  fileChmod: 'chmod',
   conflict: 'conflicts',
   skip: 'skipped',
 }
@@ -25,19 +29,22 @@ interface Count {
 
 /**
  * The counts of a summary in a fixed order. A `mkdir` of a directory the target had only set its
- * mode: counted apart, as `chmod` (as its action line says), not as a directory created.
+ * mode: counted apart, as `chmod` (as its action line says), not as a directory created; so is a
+ * `touch` that only set a file's mode (`fileModes`), not as a file touched.
  */
 function countsOf(
   c: ActionCounts,
   modes: number,
-  words: Record<ActionKind | 'chmod', string>,
+  words: Words,
   dirs?: { readonly touch: number; readonly delete: number },
+  fileModes = 0,
 ): Count[] {
   const out: Count[] = []
   for (const kind of ORDER) {
-    const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : 0)
+    const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : kind === 'touch' ? fileModes : 0)
     const ofDirs = kind === 'touch' || kind === 'delete' ? (dirs?.[kind] ?? 0) : 0
     if (n > 0) out.push({ word: words[kind], n, dirs: kind === 'mkdir', ...(ofDirs > 0 ? { ofDirs } : {}) })
+    if (kind === 'touch' && fileModes > 0) out.push({ word: words.fileChmod, n: fileModes, dirs: false })
     if (kind === 'mkdir' && modes > 0) out.push({ word: words.chmod, n: modes, dirs: true })
   }
   return out
@@ -115,14 +122,16 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     const planned = s.deletesSuppressed !== undefined ? { ...s.planned, delete: 0 } : s.planned
     const dirs = s.dirActions?.planned
     const plannedDirs = dirs && s.deletesSuppressed !== undefined ? { ...dirs, delete: 0 } : dirs
-    const would = counts(countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT, plannedDirs))
+    const would = counts(
+      countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT, plannedDirs, s.fileModesSet?.planned),
+    )
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(
       `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`,
     )
   } else {
-    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done))
+    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done, s.fileModesSet?.done))
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
@@ -135,7 +144,7 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
   return `${out.join(' ')}\n`
 }
 
-const ORDER_WORDS_PRESENT: Record<ActionKind | 'chmod', string> = {
+const ORDER_WORDS_PRESENT: Words = {
   copy: 'copy',
   update: 'update',
   delete: 'delete',
@@ -143,6 +152,7 @@ const ORDER_WORDS_PRESENT: Record<ActionKind | 'chmod', string> = {
   touch: 'touch',
   mkdir: 'create',
   chmod: 'chmod',
+  fileChmod: 'chmod',
   conflict: 'report conflicts for',
   skip: 'skip',
 }
@@ -171,7 +181,13 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
   const unread = s.listingErrors > 0 ? ' Parts that could not be listed were not compared.' : ''
   const head =
     n > 0
-      ? `${plural(n, 'difference')}: ${countsOf(s.planned, s.modesSet?.planned ?? 0, TO_WORDS)
+      ? `${plural(n, 'difference')}: ${countsOf(
+          s.planned,
+          s.modesSet?.planned ?? 0,
+          TO_WORDS,
+          undefined,
+          s.fileModesSet?.planned,
+        )
           .map((c) => `${c.n} ${c.n === 1 ? singular(c.word) : c.word}`)
           .join(', ')}; ${s.unchanged} identical.${unread}`
       : s.failed > 0 || s.listingErrors > 0
@@ -182,10 +198,10 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
 
 /** `dirs to create` → `dir to create`, `dir modes to set` → `dir mode to set` (for a count of 1). */
 function singular(words: string): string {
-  return words.replace(/^dirs /, 'dir ').replace(/^dir modes /, 'dir mode ')
+  return words.replace(/^dirs /, 'dir ').replace(/^(dir )?modes /, '$1mode ')
 }
 
-const TO_WORDS: Record<ActionKind | 'chmod', string> = {
+const TO_WORDS: Words = {
   copy: 'to copy',
   update: 'to update',
   delete: 'to delete',
@@ -193,6 +209,7 @@ const TO_WORDS: Record<ActionKind | 'chmod', string> = {
   touch: 'mtime only',
   mkdir: 'dirs to create',
   chmod: 'dir modes to set',
+  fileChmod: 'modes to set',
   conflict: 'conflicts',
   skip: 'skipped',
 }

@@ -13,7 +13,10 @@ export function summaryText(s: SyncSummary): string {
   add(s.done.update, 'updated')
   add(s.done.delete, 'deleted')
   add(s.done.move, 'moved')
-  add(s.done.touch, 'touched')
+  // A touch of a file for its mode alone: chmod, as its action line says.
+  const fileChmod = s.fileModesSet?.done ?? 0
+  add(s.done.touch - fileChmod, 'touched')
+  add(fileChmod, fileChmod === 1 ? 'file chmod' : 'files chmod')
   // A mkdir of a directory the target had only set its mode (its action line says chmod).
   const chmod = s.modesSet?.done ?? 0
   const created = s.done.mkdir - chmod

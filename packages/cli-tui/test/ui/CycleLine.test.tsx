@@ -14,6 +14,17 @@ describe('CycleLine', () => {
     expect(lastFrame()).toMatch(/^\d\d:\d\d:\d\d #4 2 copied, 1 deleted, 1.50 KiB in 0.2s$/)
   })
 
+  it('says chmod for touches of files for their mode alone', () => {
+    const s = summary({ done: { ...summary().done, touch: 3 }, fileModesSet: { planned: 2, done: 2 }, durationMs: 200 })
+    expect(summaryText(s)).toBe('1 touched, 2 files chmod, 0 B in 0.2s')
+    const dry = summary({
+      dryRun: true,
+      planned: { ...summary().planned, touch: 2 },
+      fileModesSet: { planned: 1, done: 0 },
+    })
+    expect(summaryText(dry)).toMatch(/^would touch 1, chmod 1 in/)
+  })
+
   it('says "nothing to do" for an empty cycle', () => {
     expect(summaryText(summary())).toMatch(/^nothing to do/)
   })

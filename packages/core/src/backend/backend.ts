@@ -286,10 +286,21 @@ export interface Hashable {
 /**
  * Optional: set the mtime of an existing file without rewriting it (for `touch` actions).
  * `mtimeNs`, given to a target with `capabilities.mtimeNs` when the source can say it: the same
- * mtime to the nanosecond.
+ * mtime to the nanosecond. A file it cannot change in place may be refused with `PERMISSION` (not
+ * the user's) or `UNSUPPORTED` (other names share it: a hard link of a `cp -al` snapshot, whose
+ * time would change too): the engine then writes the file anew, as rsync does.
  */
 export interface MtimeSettable {
   setMtime(path: RelPath, mtimeMs: number, mtimeNs?: bigint): Promise<Entry>
+}
+
+/**
+ * Optional: set the permission bits of an existing file in place (a `chmod`), for a `touch` whose
+ * source file differs in mode (with the same content): without it, the file is written anew with
+ * its mode. Refused as `setMtime` may be (`PERMISSION`, `UNSUPPORTED`): the engine then rewrites it.
+ */
+export interface ModeSettable {
+  setMode(path: RelPath, mode: number): Promise<Entry>
 }
 
 /**
@@ -409,6 +420,7 @@ export const supports = {
   copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
   hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
   setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),
+  setMode: (b: Backend): b is Backend & ModeSettable => has(b, 'setMode'),
   mtimeNs: (b: Backend): b is Backend & MtimeNsReadable => has(b, 'mtimeNs'),
   mkdir: (b: Backend): b is Backend & DirCreatable => has(b, 'mkdir'),
   symlink: (b: Backend): b is Backend & Symlinkable => has(b, 'symlink'),

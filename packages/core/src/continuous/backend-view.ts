@@ -21,6 +21,7 @@ const GATED = new Set<PropertyKey>([
   'copy',
   'copyFrom',
   'setMtime',
+  'setMode',
   'mkdir',
   'symlink',
   'patch',

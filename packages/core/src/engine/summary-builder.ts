@@ -1,5 +1,5 @@
 import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
-import type { Action, ActionKind } from '../model/action.js'
+import { type Action, type ActionKind, MODE_DIFFERS } from '../model/action.js'
 import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { isRunStop } from '../operators/stop-when-refused.js'
@@ -21,6 +21,7 @@ export class SummaryBuilder {
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
+  readonly fileModesSet = { planned: 0, done: 0 }
   /** `touch` and `delete` actions of directories. */
   readonly dirActions = { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
   unchanged = 0
@@ -46,11 +47,13 @@ export class SummaryBuilder {
       case 'planned':
         this.planned[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.planned++
+        if (isFileChmod(e.action)) this.fileModesSet.planned++
         countDirAction(this.dirActions.planned, e.action)
         break
       case 'completed':
         this.done[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.done++
+        if (isFileChmod(e.action)) this.fileModesSet.done++
         countDirAction(this.dirActions.done, e.action)
         this.bytes += e.bytes
         break
@@ -92,6 +95,9 @@ export class SummaryBuilder {
       planned: { ...this.planned } as ActionCounts,
       done: { ...this.done } as ActionCounts,
       ...(this.modesSet.planned > 0 || this.modesSet.done > 0 ? { modesSet: { ...this.modesSet } } : {}),
+      ...(this.fileModesSet.planned > 0 || this.fileModesSet.done > 0
+        ? { fileModesSet: { ...this.fileModesSet } }
+        : {}),
       ...(Object.values(this.dirActions).some((c) => c.touch > 0 || c.delete > 0)
         ? { dirActions: { planned: { ...this.dirActions.planned }, done: { ...this.dirActions.done } } }
         : {}),
@@ -116,4 +122,9 @@ export class SummaryBuilder {
 function countDirAction(counts: { touch: number; delete: number }, action: Action): void {
   if (action.kind === 'delete' && action.target?.kind === 'dir') counts.delete++
   else if (action.kind === 'touch' && action.source?.kind === 'dir') counts.touch++
+}
+
+/** A `touch` of a file for its mode alone (see `SyncSummary.fileModesSet`). */
+function isFileChmod(action: Action): boolean {
+  return action.kind === 'touch' && action.reason === MODE_DIFFERS && action.source?.kind === 'file'
 }

@@ -15,7 +15,7 @@ export interface Action {
   readonly source?: Entry
   /** The target entry as listed (absent for `copy`/`mkdir`). Used to re-check before replacing. */
   readonly target?: Entry
-  /** Human-readable reason, e.g. "new file", "size differs", "mtime differs". */
+  /** Human-readable reason, e.g. "new file", "size differs", "mtime differs", `MODE_DIFFERS`. */
   readonly reason: string
 }
 
@@ -23,3 +23,10 @@ export interface Action {
 export function isTransferAction(kind: ActionKind): boolean {
   return kind === 'copy' || kind === 'update'
 }
+
+/**
+ * The reason of an action for permissions alone: a `touch` of a file or a `mkdir` of a directory
+ * the target has (each a chmod in place, said `chmod`), or an `update` where the target cannot set
+ * a file's mode in place (the file is written anew with its mode).
+ */
+export const MODE_DIFFERS = 'mode differs'

@@ -172,6 +172,11 @@ export interface SyncSummary {
    */
   readonly modesSet?: { readonly planned: number; readonly done: number }
   /**
+   * Of the `touch` counts above, those that set the mode of a file whose content and mtime were
+   * the source's already (a chmod in place, shown as `chmod`). Absent when none.
+   */
+  readonly fileModesSet?: { readonly planned: number; readonly done: number }
+  /**
    * Of the `touch` and `delete` counts above, those of directories (a directory's mtime set, a
    * directory removed), so that a summary can tell them from files. Absent when none.
    */

@@ -2,7 +2,7 @@ import { type Backend, supports } from '../backend/backend.js'
 import { deltaComparesContent } from '../delta/delta-compares-content.js'
 import type { CompareMode } from '../engine/sync-options.js'
 import { SyncError } from '../errors/sync-error.js'
-import type { Action } from '../model/action.js'
+import { type Action, MODE_DIFFERS } from '../model/action.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
@@ -273,7 +273,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     // mkdir of a directory that exists sets its mode (as `rsync -a` keeps a directory's permissions),
     // and its mtime with it.
     if (modeDiffers(ctx, s, t) && supports.mkdir(ctx.target)) {
-      return { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: 'mode differs' } }
+      return { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: MODE_DIFFERS } }
     }
     // rsync -a sets every directory's mtime: one a run that was killed wrote into (its times are
     // set back only at a run's end), or `touch`ed in the source, is carried over too.
@@ -361,21 +361,39 @@ function keepsDirTimes(ctx: DecideContext): boolean {
  * lacks only those of a file (rewritten, it would lack them again: a rewrite on every run).
  */
 function modeDiffers(ctx: DecideContext, s: Entry, t: Entry, tMode = t.mode): boolean {
-  if (s.mode === undefined || tMode === undefined) return false
-  if (!ctx.source.capabilities.permissions || !ctx.target.capabilities.permissions) return false
+  return modeToSet(ctx.source, ctx.target, s, tMode) !== undefined
+}
+
+/**
+ * The permission bits to give the target of `s` (whose mode is `tMode`) when they differ and both
+ * sides keep permissions, else undefined; not when a target that clears set-id bits
+ * (`Capabilities.clearsSetId`) lacks only those of a file (rewritten, it would lack them again: a
+ * rewrite on every run; set in place, a file of root's could become set-id).
+ */
+export function modeToSet(source: Backend, target: Backend, s: Entry, tMode: number | undefined): number | undefined {
+  if (s.mode === undefined || tMode === undefined) return undefined
+  if (!source.capabilities.permissions || !target.capabilities.permissions) return undefined
   const want = s.mode & 0o7777
   const has = tMode & 0o7777
-  if (want === has) return false
-  return !(ctx.target.capabilities.clearsSetId === true && s.kind === 'file' && has === (want & ~0o6000))
+  if (want === has) return undefined
+  if (target.capabilities.clearsSetId === true && s.kind === 'file') {
+    const safe = want & ~0o6000
+    return has === safe ? undefined : safe
+  }
+  return want
 }
 
 /**
  * `unchanged`, unless only the permissions differ (a `chmod`, which `rsync -a` carries over): then
- * the file is written again with its mode, which every backend keeping permissions applies on
- * write (the conformance suite checks it), rather than a call of its own each backend would need.
+ * a `touch` that sets the mode in place, on a target that can (`ModeSettable`: no transfer, the
+ * same inode, as rsync's `.f...p`); elsewhere the file is written again with its mode, which every
+ * backend keeping permissions applies on write (the conformance suite checks it).
  */
 function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry, tMode = t.mode): Decision {
-  return modeDiffers(ctx, s, t, tMode) ? update(path, s, t, 'mode differs') : unchanged(s, t)
+  if (!modeDiffers(ctx, s, t, tMode)) return unchanged(s, t)
+  return s.kind === 'file' && supports.setMode(ctx.target) && supports.setMtime(ctx.target)
+    ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: MODE_DIFFERS } }
+    : update(path, s, t, MODE_DIFFERS)
 }
 
 function unchanged(source: Entry, target: Entry): Decision {

@@ -17,7 +17,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
-import { fingerprintOf, matchesFingerprint } from './decide.js'
+import { fingerprintOf, matchesFingerprint, modeToSet } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
 
@@ -287,14 +287,27 @@ async function run(
       if (!s || !supports.setMtime(target))
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
-      const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
       try {
-        return { bytes: 0, entry: await target.setMtime(action.path, s.mtimeMs, mtimeNs) }
+        // A chmod in place (rsync's `.f...p`) where the mode differs and the target can; the mtime
+        // after it, unless it is the source's already (a change of mode alone).
+        let entry: Entry | undefined
+        if (s.kind === 'file' && supports.setMode(target)) {
+          const mode = modeToSet(source, target, s, action.target?.mode)
+          if (mode !== undefined) entry = await target.setMode(action.path, mode)
+        }
+        if (entry === undefined || action.target?.mtimeMs !== s.mtimeMs) {
+          const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
+          entry = await target.setMtime(action.path, s.mtimeMs, mtimeNs)
+        }
+        return { bytes: 0, entry }
       } catch (err) {
-        // Only a file's owner may set its times: one the user may replace but does not own (a shared,
-        // group-writable directory) is written again instead, as rsync does; failing held back every
-        // delete of every run (QA 22 #3).
-        if (s.kind !== 'file' || !isSyncError(err) || err.code !== 'PERMISSION') throw err
+        // Only a file's owner may set its times or mode: one the user may replace but does not own
+        // (a shared, group-writable directory) is written again instead, as rsync does; failing held
+        // back every delete of every run (QA 22 #3). So is one that other names share (UNSUPPORTED:
+        // a hard link into a `cp -al` snapshot, whose times and mode would change too; QA 22 #9).
+        if (s.kind !== 'file' || !isSyncError(err) || (err.code !== 'PERMISSION' && err.code !== 'UNSUPPORTED')) {
+          throw err
+        }
         return run({ ...action, kind: 'update' }, opts, onProgress, retried)
       }
     }
@@ -372,7 +385,14 @@ async function moveCarryingMtime(
     }))
   if (mtimeMs === undefined || Math.abs(entry.mtimeMs - mtimeMs) < window) return { bytes: 0, entry }
   if (!supports.setMtime(target)) return { bytes: 0 }
-  return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs, mtimeNs) }
+  try {
+    return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs, mtimeNs) }
+  } catch (err) {
+    // A file other names share (hard links) keeps its time: moved, unrecorded, and touched by a
+    // rewrite on the next run.
+    if (isSyncError(err) && err.code === 'UNSUPPORTED') return { bytes: 0 }
+    throw err
+  }
 }
 
 /**

@@ -197,6 +197,25 @@ export function optionalFeatureTests(s: SuiteContext): void {
     })
   })
 
+  s.group('optional: setMode', () => {
+    s.test('setMode changes the mode only', async (b, t) => {
+      if (!supports.setMode(b)) return t.skip('backend has no setMode()')
+      if (!b.capabilities.permissions) return t.skip('capabilities.permissions is false')
+      await writeText(b, 'm.txt', 'same', { mtimeMs: 1_600_000_000_000, mode: 0o644 })
+      const entry = await b.setMode(p('m.txt'), 0o600)
+      expect((entry.mode ?? 0) & 0o7777).toBe(0o600)
+      const now = await b.stat(p('m.txt'))
+      expect((now?.mode ?? 0) & 0o7777).toBe(0o600)
+      within(b, now?.mtimeMs, 1_600_000_000_000)
+      expect(await readText(b, 'm.txt')).toBe('same')
+    })
+
+    s.test('setMode of a missing path is NOT_FOUND', async (b, t) => {
+      if (!supports.setMode(b)) return t.skip('backend has no setMode()')
+      await expectCode(b.setMode(p('missing'), 0o600), 'NOT_FOUND')
+    })
+  })
+
   s.group(
     'optional: mkdir and directories',
     () => {

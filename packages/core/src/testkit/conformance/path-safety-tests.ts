@@ -23,12 +23,14 @@ const CALLS: readonly [name: string, call: Call, has?: (b: Backend) => boolean][
   ['copy (to)', (b, p) => (b as Backend & { copy: Move }).copy('ok.txt' as RelPath, p), supports.copy],
   ['hash', (b, p) => (b as Backend & { hash: Hash }).hash(p, b.capabilities.hashes[0] ?? 'sha256'), supports.hash],
   ['setMtime', (b, p) => (b as Backend & { setMtime: SetMtime }).setMtime(p, 1), supports.setMtime],
+  ['setMode', (b, p) => (b as Backend & { setMode: SetMode }).setMode(p, 0o600), supports.setMode],
   ['mkdir', (b, p) => (b as Backend & { mkdir: Mkdir }).mkdir(p), supports.mkdir],
   ['symlink', (b, p) => (b as Backend & { symlink: Symlink }).symlink(p, 'ok.txt'), supports.symlink],
 ]
 type Move = (a: RelPath, b: RelPath) => Promise<unknown>
 type Hash = (p: RelPath, algo: string) => Promise<string>
 type SetMtime = (p: RelPath, ms: number) => Promise<unknown>
+type SetMode = (p: RelPath, mode: number) => Promise<unknown>
 type Mkdir = (p: RelPath) => Promise<void>
 type Symlink = (p: RelPath, target: string) => Promise<void>
 

@@ -1,0 +1,110 @@
+import { randomBytes } from 'node:crypto'
+import { chmod, link, mkdir, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { CompletedEvent, SyncEvent } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { codeOf, p, syncLocal, tempDir } from './helpers.js'
+
+const T1 = new Date('2024-01-01T00:00:00Z')
+const T2 = new Date('2020-01-01T00:00:00Z')
+
+const completed = (events: SyncEvent[]) =>
+  events
+    .filter((e): e is CompletedEvent => e.type === 'completed')
+    .map((e) => ({ kind: e.action.kind, path: e.action.path, reason: e.action.reason, bytes: e.bytes }))
+
+/** A source with `f` (mode 0644, mtime T1) synced once into a target. */
+async function synced(content: string | Buffer = 'data\n'): Promise<{ src: string; dst: string }> {
+  const src = await tempDir('in-place-src')
+  const dst = await tempDir('in-place-dst')
+  await writeFile(join(src, 'f'), content)
+  await chmod(join(src, 'f'), 0o644)
+  await utimes(join(src, 'f'), T1, T1)
+  await syncLocal(src, dst)
+  return { src, dst }
+}
+
+// QA 22 #14: a chmod of the source rewrote the whole file (286 MiB for one chmod). As rsync's
+// `.f...p`: the mode is set in place, nothing is transferred.
+describe('a change of mode alone', () => {
+  it('is a chmod in place: the same inode, no bytes transferred, content and mtime kept', async () => {
+    const { src, dst } = await synced(randomBytes(3 << 20))
+    const before = await stat(join(dst, 'f'))
+    await chmod(join(src, 'f'), 0o600)
+    const events = await syncLocal(src, dst)
+    expect(completed(events)).toEqual([{ kind: 'touch', path: 'f', reason: 'mode differs', bytes: 0 }])
+    const after = await stat(join(dst, 'f'))
+    expect(after.ino).toBe(before.ino)
+    expect(after.mode & 0o7777).toBe(0o600)
+    expect(after.mtimeMs).toBe(T1.getTime())
+    expect(completed(await syncLocal(src, dst))).toEqual([])
+  })
+
+  it('with an mtime change of equal content: mode and mtime in one run', async () => {
+    const { src, dst } = await synced()
+    await chmod(join(src, 'f'), 0o640)
+    await utimes(join(src, 'f'), T2, T2)
+    await syncLocal(src, dst)
+    const after = await stat(join(dst, 'f'))
+    expect(after.mode & 0o7777).toBe(0o640)
+    expect(after.mtimeMs).toBe(T2.getTime())
+    expect(completed(await syncLocal(src, dst))).toEqual([])
+  })
+})
+
+// QA 22 #9: a touch changed the mtime of every hard link of the target file: a `cp -al` snapshot
+// of the target changed with it. As rsync: the file is written anew (a new inode), the snapshot kept.
+describe('a target file with other hard links (a cp -al snapshot)', () => {
+  it.each([
+    ['an mtime change', async (f: string) => utimes(f, T2, T2)],
+    ['a mode change', async (f: string) => chmod(f, 0o600)],
+  ])('%s is written anew; the snapshot keeps its mtime and mode', async (_what, change) => {
+    const { src, dst } = await synced()
+    const snap = await tempDir('in-place-snap')
+    await link(join(dst, 'f'), join(snap, 'f'))
+    await change(join(src, 'f'))
+    const events = await syncLocal(src, dst)
+    expect(completed(events)).toMatchObject([{ kind: 'touch', path: 'f', bytes: 5 }])
+    const kept = await stat(join(snap, 'f'))
+    expect({ mtimeMs: kept.mtimeMs, mode: kept.mode & 0o7777, nlink: kept.nlink }).toEqual({
+      mtimeMs: T1.getTime(),
+      mode: 0o644,
+      nlink: 1,
+    })
+    const now = await stat(join(dst, 'f'))
+    const want = await stat(join(src, 'f'))
+    expect({ mtimeMs: now.mtimeMs, mode: now.mode & 0o7777 }).toEqual({
+      mtimeMs: want.mtimeMs,
+      mode: want.mode & 0o7777,
+    })
+    expect(completed(await syncLocal(src, dst))).toEqual([])
+  })
+
+  it('setMtime and setMode refuse it as UNSUPPORTED, changing nothing', async () => {
+    const root = await tempDir('in-place-links')
+    await writeFile(join(root, 'f'), 'x')
+    await chmod(join(root, 'f'), 0o644)
+    await utimes(join(root, 'f'), T1, T1)
+    await link(join(root, 'f'), join(root, 'g'))
+    const b = createLocalBackend({ root })
+    expect(codeOf(await b.setMtime(p('f'), T2.getTime()).catch((e: unknown) => e))).toBe('UNSUPPORTED')
+    expect(codeOf(await b.setMode(p('f'), 0o600).catch((e: unknown) => e))).toBe('UNSUPPORTED')
+    const st = await stat(join(root, 'g'))
+    expect({ mtimeMs: st.mtimeMs, mode: st.mode & 0o7777 }).toEqual({ mtimeMs: T1.getTime(), mode: 0o644 })
+  })
+})
+
+describe('setMode', () => {
+  it('never changes a file through a symlink at the name', async () => {
+    const root = await tempDir('in-place-link')
+    const outside = await tempDir('in-place-outside')
+    await writeFile(join(outside, 'secret'), 'x')
+    await chmod(join(outside, 'secret'), 0o600)
+    await mkdir(join(root, 'd'))
+    await symlink(join(outside, 'secret'), join(root, 'd', 'f'))
+    const b = createLocalBackend({ root })
+    expect(codeOf(await b.setMode(p('d/f'), 0o666).catch((e: unknown) => e))).toBe('UNSUPPORTED')
+    expect((await stat(join(outside, 'secret'))).mode & 0o7777).toBe(0o600)
+  })
+})
