@@ -11,6 +11,8 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
     'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out.',
   SYMLINKS_UNSUPPORTED:
     '--symlinks follow copies what they point to (from a local source: `syncflow serve` never follows them); --symlinks skip leaves them out without a word (a mirror keeps what the target has there; -v lists the links).',
+  CONCURRENCY_LOWERED:
+    'Raise the limit (ulimit -n, LimitNOFILE= of a systemd service) to run more at once, or give a --concurrency within it.',
   NO_COMMON_HASH:
     'Where no hash of the same kind is on both sides, --checksum compares size and mtime instead, as a run without it does.',
 }

@@ -35,6 +35,7 @@ import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { KeptPaths } from '../util/kept-paths.js'
+import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
 import { SummaryBuilder } from './summary-builder.js'
@@ -160,10 +161,15 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.
+    // Never more than the open-files limit allows (`ulimit -n` of a container or a service).
+    const handlesCap = openFilesCap(openFilesLimit())
     const concurrency = Math.max(
       1,
-      options.concurrency ??
-        Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
+      Math.min(
+        handlesCap,
+        options.concurrency ??
+          Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
+      ),
     )
     // One bucket for the whole run (--bwlimit): whole files and delta ops draw from it alike.
     const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
@@ -179,6 +185,12 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
 
     const preflight$ = defer(async () => {
       // Said here, not while setting up: only once subscribed does side$ reach anyone.
+      if (options.concurrency !== undefined && options.concurrency > concurrency) {
+        notice(
+          'CONCURRENCY_LOWERED',
+          `${concurrency} actions at once, not ${options.concurrency}: this process may have ${openFilesLimit()} files open (ulimit -n)`,
+        )
+      }
       if (options.compare === 'checksum' && hashAlgo === undefined) {
         notice(
           'NO_COMMON_HASH',
@@ -352,6 +364,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
               smallConcurrency: Math.min(
                 target.capabilities.groupCommit,
                 source.capabilities.preferredConcurrency ?? target.capabilities.groupCommit,
+                handlesCap,
               ),
             }
           : {}),

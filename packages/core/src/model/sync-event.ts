@@ -131,6 +131,11 @@ export type NoticeCode =
   | 'TARGET_ROOT_MISSING'
   /** `watch`: the source's `.syncflowignore` changed: its rules apply from this cycle, a full sync, on. */
   | 'IGNORE_RULES_CHANGED'
+  /**
+   * The concurrency asked for was lowered to what the process's open-files limit (`ulimit -n`)
+   * allows: more at once would fail with EMFILE. Said once, before anything runs.
+   */
+  | 'CONCURRENCY_LOWERED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

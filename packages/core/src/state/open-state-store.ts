@@ -8,6 +8,7 @@ import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
+import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
 import type { StateStore } from './state-store.js'
 import { type LeasePrimitive, postgresLease, redisLease } from './store-lease.js'
 import { toStateError } from './to-state-error.js'
@@ -163,6 +164,7 @@ function loadSqlite3(): void {
   try {
     createRequire(import.meta.url)('sqlite3')
   } catch (err) {
+    if (outOfHandles(err)) throw outOfHandlesError(err, 'state.open')
     throw new SyncError('UNSUPPORTED', `the SQLite state store cannot be used: its native module does not load`, {
       op: 'state.open',
       cause: err,

@@ -1,4 +1,5 @@
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
+import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
 
 /**
  * Translates an error of a state store (sqlite3, a keyv adapter, the filesystem) into a SyncError,
@@ -6,6 +7,7 @@ import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
  */
 export function toStateError(err: unknown, op: string, location: string): SyncError {
   if (isSyncError(err)) return err
+  if (outOfHandles(err)) return outOfHandlesError(err, op, location)
   const code = String((err as { code?: unknown } | null)?.code ?? '')
   const message = err instanceof Error ? err.message : String(err)
   const details = { op, path: location, cause: err }

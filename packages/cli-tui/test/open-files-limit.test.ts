@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import { BIN, type CliResult, readTree, tempDir, writeTree } from './helpers/cli.js'
+
+/** The binary run under an open-files limit of `limit` (`ulimit -n`, soft and hard alike). */
+function runLimited(limit: number, args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+  const child = spawn('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (s: string) => {
+    stdout += s
+  })
+  child.stderr.setEncoding('utf8').on('data', (s: string) => {
+    stderr += s
+  })
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+  })
+}
+
+// QA 22 #15: under `ulimit -n 128` (a container, a service) a tree of small files failed with EMFILE
+// on every try, and the state store said its package was missing or "a bug in syncflow".
+describe('a low open-files limit', () => {
+  it('runs fewer actions at once and completes, where it failed with EMFILE', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    const state = await tempDir()
+    const files: Record<string, string> = {}
+    for (let d = 0; d < 20; d++) for (let f = 0; f < 150; f++) files[`d${d}/f${f}`] = `${d}.${f}\n`
+    await writeTree(src, files)
+    const r = await runLimited(128, ['sync', src, dst, '-q'], { SYNCFLOW_STATE_DIR: state })
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(Object.keys(await readTree(dst)).length).toBe(3000)
+  }, 60_000)
+
+  it('says so when the --concurrency given is more than the limit allows', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { a: 'a' })
+    const r = await runLimited(128, ['sync', src, dst, '--no-state', '--concurrency', '200'], {})
+    expect(r.code).toBe(0)
+    expect(r.stderr).toContain('note: 44 actions at once, not 200: this process may have 128 files open (ulimit -n)')
+    expect(r.stderr).toContain('Raise the limit (ulimit -n')
+  })
+})
