@@ -44,6 +44,15 @@ export async function prepareLocalTarget(
       hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
     })
   }
+  if (found === 'directory' && create) {
+    // A root whose mode denies its owner writing (a 0555 source root's copy, given its mode at the
+    // end of the last run: finishLocalTarget) is made writable for the run, as the engine does with
+    // such directories below it, and gets its mode back at the end.
+    const st = await stat(local)
+    if ((st.mode & 0o700) !== 0o700 && st.uid === process.geteuid?.()) {
+      await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+    }
+  }
   if (found === 'other' && create) {
     // Not Node's `mkdir` with `recursive`: it retries for ever where a directory cannot be made.
     await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {

@@ -12,6 +12,7 @@ import { createBuiltinRegistry } from './builtin-plugins.js'
 import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
+import { finishLocalTarget } from './finish-local-target.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 
@@ -56,6 +57,10 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       })
     } finally {
       await job.close()
+    }
+    // The root's own mode and mtime, last: every write into it changed its mtime.
+    if (cmd.kind === 'sync' && !dryRun && !summary.fatal && !summary.interrupted) {
+      await finishLocalTarget(cmd.source, cmd.target)
     }
     // A run stopped by a fatal error says what it did first (a listing that failed once transfers
     // had started lets them finish): not the bare error of a run that did nothing.

@@ -1,0 +1,20 @@
+import { chmod, stat, utimes } from 'node:fs/promises'
+import { localPathOf } from './local-path-of.js'
+
+/**
+ * Gives a local target's root the mode and mtime of a local source's root once the run is done,
+ * as `rsync -a SRC/ DST` does for DST (QA 22 #8: a 0700 `~/.ssh` synced into a 0755 directory left
+ * its names listable by everyone, and `check` said "In sync"). Best effort: the root's metadata is
+ * not worth failing a run that copied everything (a root the user does not own refuses a chmod).
+ * The engine never sees the root itself (its paths are below it), so this is the CLI's, as making
+ * the root is (`prepareLocalTarget`).
+ */
+export async function finishLocalTarget(sourceLocation: string, targetLocation: string): Promise<void> {
+  const source = localPathOf(sourceLocation)
+  const target = localPathOf(targetLocation)
+  if (source === undefined || target === undefined) return
+  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
+  if (!s?.isDirectory() || !t?.isDirectory()) return
+  if ((s.mode & 0o7777) !== (t.mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
+  if (s.mtimeMs !== t.mtimeMs) await utimes(target, t.atime, s.mtime).catch(() => {})
+}

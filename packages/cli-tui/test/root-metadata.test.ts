@@ -1,0 +1,60 @@
+import { execFileSync } from 'node:child_process'
+import { chmod, stat, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
+
+buildCli()
+afterAll(cleanupTempDirs)
+
+const T1 = new Date('2019-01-01T00:00:00Z')
+const modeAndMtime = async (path: string) => {
+  const st = await stat(path)
+  return { mode: st.mode & 0o7777, mtimeMs: st.mtimeMs }
+}
+
+// QA 22 #8: the target root kept its own mode and mtime for ever: a 0700 ~/.ssh synced into a 0755
+// directory left its names listable by everyone. As `rsync -a SRC/ DST`: DST gets SRC's.
+describe("the target root's mode and mtime", () => {
+  it("are the source root's after a run, an existing root's too; a dry run leaves them", async () => {
+    const root = await tempDir('root-meta')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { id_ed25519: 'key', 'sub/x': 'x' })
+    await writeTree(dst, { old: 'old' })
+    await chmod(dst, 0o755)
+    await chmod(src, 0o700)
+    await utimes(src, T1, T1)
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const dry = await runCli(['sync', src, dst, '-n'], { env })
+    expect(dry.code, dry.stderr).toBe(0)
+    expect((await modeAndMtime(dst)).mode).toBe(0o755)
+    const r = await runCli(['sync', src, dst, '-q'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await modeAndMtime(dst)).toEqual({ mode: 0o700, mtimeMs: T1.getTime() })
+  })
+
+  it('a read-only source root: its copy gets its mode, and the next run still writes into it', async () => {
+    const root = await tempDir('root-meta-ro')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { a: 'a' })
+    // As a user permissions apply to (root writes into any directory).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    if (user.uid !== undefined) execFileSync('chown', ['-R', '65534:65534', root])
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    await chmod(src, 0o555)
+    const first = await runCli(['sync', src, dst, '-q'], { env, ...user })
+    expect(first.code, first.stderr).toBe(0)
+    expect((await modeAndMtime(dst)).mode).toBe(0o555)
+    await chmod(src, 0o755)
+    await writeFile(join(src, 'b'), 'b')
+    await chmod(src, 0o555)
+    const second = await runCli(['sync', src, dst, '-q'], { env, ...user })
+    expect(second.code, second.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ a: 'a', b: 'b' })
+    expect((await modeAndMtime(dst)).mode).toBe(0o555)
+    await chmod(dst, 0o755)
+    await chmod(src, 0o755)
+  })
+})
