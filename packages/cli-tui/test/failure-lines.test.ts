@@ -1,4 +1,4 @@
-import type { FailedEvent, SerializedError } from '@syncflow/core'
+import { CLASH_HINT_NO_DELETES, type FailedEvent, type SerializedError } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { formatFailed } from '../src/output/format-action.js'
 import { HumanReporter } from '../src/output/human-reporter.js'
@@ -46,6 +46,22 @@ describe('failure lines', () => {
     const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
     reporter.event(failed('a.txt', { code: 'PERMISSION', message: 'permission denied', hint: 'Check it.' }))
     expect(err.join('')).toBe('failed   a.txt: permission denied\n')
+  })
+
+  // QA 22 #17: `copy` over a directory where the source has a file said why only with -v.
+  it('an entry in the way of the source gets what the mode means for it, once for all', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const clash = (path: string): SerializedError => ({
+      code: 'CONFLICT',
+      message: `CONFLICT: local.copyFrom (${path}): a directory is in the way of the source's file; nothing was changed`,
+      hint: CLASH_HINT_NO_DELETES,
+    })
+    reporter.event(failed('d1', clash('d1')))
+    reporter.event(failed('d2', clash('d2')))
+    expect(err.join('')).toBe(
+      `failed   d1: ${clash('d1').message}\n  ${CLASH_HINT_NO_DELETES}\nfailed   d2: ${clash('d2').message}\n`,
+    )
   })
 
   // QA 3a F10: `watch` with the server down printed "failed   : TRANSIENT: grpc.list: …".

@@ -189,7 +189,7 @@ describe('sync (mirror)', () => {
       path: 'f',
       error: {
         code: 'CONFLICT',
-        message: expect.stringMatching(/a directory is in the way of the source's file/),
+        message: expect.stringMatching(/^CONFLICT: mem\.\w+ \(f\): a directory is in the way of the source's file/),
         hint: expect.stringMatching(/never deletes/),
       },
     })

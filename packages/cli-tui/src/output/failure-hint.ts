@@ -1,12 +1,13 @@
-import { type FailedEvent, SIZE_MISMATCH_HINT } from '@syncflow/core'
+import { CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES, type FailedEvent, SIZE_MISMATCH_HINT } from '@syncflow/core'
 
 /**
  * Hints about the run rather than the file (what a flag does about it), said once by default like
  * a TRANSIENT failure's: the CONFLICT of a source file that changed since it was listed tells of
  * --no-check-updated, which a cron job's log of a file always being written never learned of
- * without -v (QA 11 #7).
+ * without -v (QA 11 #7). So do those of an entry of another kind in the way of a source's (a
+ * directory where the source has a file): what `copy` or held deletes mean for it (QA 22 #17).
  */
-const RUN_HINTS: ReadonlySet<string> = new Set([SIZE_MISMATCH_HINT])
+const RUN_HINTS: ReadonlySet<string> = new Set([SIZE_MISMATCH_HINT, CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES])
 
 /**
  * The hint printed under a failure line, or undefined, the same for `sync` and `watch`: a listing

@@ -199,17 +199,27 @@ async function explainClash(c: Clash, opts: TransferOptions): Promise<FailedEven
   const there = await opts.target.stat(c.action.path).catch(() => undefined)
   if (there === undefined || there.kind === want) return c.failed
   const noun = (k: string): string => (k === 'dir' ? 'directory' : k)
+  // The backend's `CODE: op (path): ` kept, as every other failure line has it (QA 22 #17).
+  const original = c.failed.error.message
+  const end = original.indexOf('): ')
+  const prefix = original.startsWith(`${c.failed.error.code}: `) && end >= 0 ? original.slice(0, end + 3) : ''
   return {
     ...c.failed,
     error: {
       ...c.failed.error,
-      message: `a ${noun(there.kind)} is in the way of the source's ${noun(want)}; nothing was changed`,
-      hint: opts.deletesPlanned
-        ? 'It is replaced only when the run deletes, and this run did not (see the summary); fix what held the deletes back and run again.'
-        : `This mode never deletes: remove or rename the ${noun(there.kind)} on the target, or use sync (a mirror replaces it).`,
+      message: `${prefix}a ${noun(there.kind)} is in the way of the source's ${noun(want)}; nothing was changed`,
+      hint: opts.deletesPlanned ? CLASH_HINT_DELETES_HELD : CLASH_HINT_NO_DELETES,
     },
   }
 }
+
+/** What to do about a clash a mirror's deletes would have cleared, had they run (said once a run). */
+export const CLASH_HINT_DELETES_HELD =
+  'What is in the way is replaced only when the run deletes, and this run did not (see the summary): fix what held the deletes back and run again.'
+
+/** What to do about a clash in a mode that never deletes (`copy`; said once a run). */
+export const CLASH_HINT_NO_DELETES =
+  'This mode never deletes: remove or rename what is in the way on the target, or use sync (a mirror replaces it).'
 
 function runDeletes(
   held: Action[],
