@@ -765,6 +765,15 @@ describe('ls', () => {
     ])
   })
 
+  // QA 22 #17: a FIFO, socket or device was left out of ls without a word, where sync says so.
+  it('says a special file is left out, on stderr, as sync does; stdout keeps the entries only', async () => {
+    execFileSync('mkfifo', [join(src, 'pipe')])
+    const r = await cli('ls', src)
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe('note: pipe is a FIFO: skipped, not a regular file\n')
+    expect(r.stdout).not.toContain('pipe')
+  })
+
   it('lists recursively, and --json prints NDJSON entries', async () => {
     const plain = await cli('ls', src)
     expect(plain.code, plain.stderr).toBe(0)

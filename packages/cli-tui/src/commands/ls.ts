@@ -10,6 +10,7 @@ import { openOptionsOf } from '../job/open-job.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
+import { printable } from '../output/printable.js'
 import type { Streams } from '../output/streams.js'
 
 /**
@@ -51,9 +52,14 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         ...(flags.include?.length ? { include: flags.include } : {}),
         ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
       })
+      // What a sync would say too (a FIFO, a socket or a device left out), on stderr: the listing on
+      // stdout stays entries only (QA 22 #17: they were left out without a word).
+      const onNotice = (n: { message: string }): void => {
+        streams.stderr.write(`note: ${printable(n.message)}\n`)
+      }
       const listing = filter.empty
-        ? backend.list({ onError, signal: controller.signal })
-        : listSide(backend, { filter, onError, signal: controller.signal })
+        ? backend.list({ onError, onNotice, signal: controller.signal })
+        : listSide(backend, { filter, onError, onNotice, signal: controller.signal })
       for await (const entry of listing) {
         // Stop when interrupted, or when the reader of stdout went away (`syncflow ls | head`).
         if (controller.signal.aborted || streams.stdoutClosed?.()) break
