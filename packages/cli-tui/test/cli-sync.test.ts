@@ -300,6 +300,26 @@ describe('safety refusals', () => {
     }
   })
 
+  // QA 22 #17: `rsync -a --exclude /.backup proj/ proj/.backup/` works; syncflow refused it.
+  it('takes a target inside the source that --exclude leaves out of the source, and only then', async () => {
+    const bk = join(src, '.backup')
+    const refused = await cli('sync', src, bk)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('or leave the target out of the source with --exclude /PATH')
+    // An --include that might match below it does not leave it out.
+    expect((await cli('sync', src, bk, '--include', '*.txt')).code).toBe(2)
+    for (let run = 0; run < 2; run++) {
+      const r = await cli('sync', src, bk, '--exclude', '/.backup')
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const outside = Object.entries(await readTree(src)).filter(([path]) => !path.startsWith('.backup/'))
+    expect(outside.length).toBeGreaterThan(0)
+    expect(await readTree(bk)).toEqual(Object.fromEntries(outside))
+    // Below an excluded directory too; the reverse (the source inside the target) stays refused.
+    expect((await cli('sync', src, join(src, 'dir', 'bk'), '--exclude', '/dir')).code).toBe(0)
+    expect((await cli('sync', bk, src, '--exclude', '/.backup')).code).toBe(2)
+  })
+
   // QA 22 #2: a bind mount of a directory inside the other root hid the overlap from the real-path
   // comparison: `sync view data` (view bound from data/photos) deleted the source itself, and
   // `sync data bk` (bk bound from data/backup) nested one more copy of data on every run.

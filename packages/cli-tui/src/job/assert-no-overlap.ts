@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, isAbsolute, posix, relative, sep } from 'node:path'
 import type { DirectoryChain, FilesystemPlace, MountEntry } from '@syncflow/backend-local'
-import { type Backend, SyncError, schemeOf } from '@syncflow/core'
+import { type Backend, type PathFilter, SyncError, schemeOf, toRelPath } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
 
 /** True when `inner` is `outer` or below it. */
@@ -22,7 +22,7 @@ function trimmed(uri: string): string {
  * identityOverlap), so a bind mount cannot either.
  * @throws SyncError `USAGE`
  */
-export async function assertNoOverlap(source: string, target: string): Promise<void> {
+export async function assertNoOverlap(source: string, target: string, filter?: PathFilter): Promise<void> {
   const src = localPathOf(source)
   const dst = localPathOf(target)
   let within: (inner: string, outer: string) => boolean
@@ -32,6 +32,9 @@ export async function assertNoOverlap(source: string, target: string): Promise<v
     const { existingRealPath } = await import('@syncflow/backend-local')
     const [ra, rb] = await Promise.all([existingRealPath(src), existingRealPath(dst)])
     const byPath = overlapOf(ra.path, rb.path, isWithin)
+    // `rsync -a --exclude /.backup proj/ proj/.backup/`: a target the filters keep out of the source's
+    // listing is never copied into itself (QA 22 #17). The other way round a mirror would delete its source.
+    if (byPath === TARGET_INSIDE && leftOut(relative(ra.path, rb.path), filter)) return
     if (byPath !== undefined) throw overlapError(source, target, byPath)
     // QA 22 #2: `mount --bind data/photos view`, then `sync view data` deleted the source itself.
     const [ia, ib] = await localIdentities([ra, rb])
@@ -122,11 +125,27 @@ function withinUri(inner: string, outer: string): boolean {
   return inner === outer || inner.startsWith(`${outer}/`)
 }
 
+const TARGET_INSIDE = 'overlap: the target is inside the source'
+
+/**
+ * True when the listing of the source never enters `rel` (the target's path inside it): the
+ * filters prune it or a directory above it (`PathFilter.canPrune`: nothing below can be included).
+ */
+function leftOut(rel: string, filter: PathFilter | undefined): boolean {
+  if (filter === undefined || filter.empty) return false
+  const segments = rel.split(sep)
+  for (let i = 1; i <= segments.length; i++) {
+    const dir = toRelPath(segments.slice(0, i).join('/'))
+    if (dir !== undefined && filter.canPrune(dir)) return true
+  }
+  return false
+}
+
 function overlapOf(a: string, b: string, within: (inner: string, outer: string) => boolean): string | undefined {
   return a === b
     ? 'are the same location'
     : within(b, a)
-      ? 'overlap: the target is inside the source'
+      ? TARGET_INSIDE
       : within(a, b)
         ? 'overlap: the source is inside the target'
         : undefined
@@ -134,7 +153,10 @@ function overlapOf(a: string, b: string, within: (inner: string, outer: string) 
 
 function overlapError(source: string, target: string, overlap: string): SyncError {
   return new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
-    hint: 'Choose a target outside the source that does not contain it either.',
+    hint:
+      overlap === TARGET_INSIDE
+        ? 'Choose a target outside the source that does not contain it either, or leave the target out of the source with --exclude /PATH (its path inside the source).'
+        : 'Choose a target outside the source that does not contain it either.',
   })
 }
 

@@ -97,7 +97,16 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (location.trim() === '')
       throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
   }
-  await assertNoOverlap(spec.source, spec.target)
+  // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
+  // keep out of the source's listing may lie inside it.
+  await assertNoOverlap(
+    spec.source,
+    spec.target,
+    createPathFilter({
+      ...(flags.include?.length ? { include: flags.include } : {}),
+      ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+    }),
+  )
   // --plugin modules, loaded before anything is opened: a bad one stops the command with exit 2.
   await registerPlugins(registry, flags.plugin)
   // A token or CA file from --config, said before a grpc:// side reads it (which knows only the flag).
