@@ -390,10 +390,22 @@ export function modeToSet(source: Backend, target: Backend, s: Entry, tMode: num
  * backend keeping permissions applies on write (the conformance suite checks it).
  */
 function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry, tMode = t.mode): Decision {
-  if (!modeDiffers(ctx, s, t, tMode)) return unchanged(s, t)
-  return s.kind === 'file' && supports.setMode(ctx.target) && supports.setMtime(ctx.target)
+  const mode = modeToSet(ctx.source, ctx.target, s, tMode)
+  if (mode === undefined) return unchanged(s, t)
+  return s.kind === 'file' && inPlace(s, mode) && supports.setMode(ctx.target) && supports.setMtime(ctx.target)
     ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: MODE_DIFFERS } }
     : update(path, s, t, MODE_DIFFERS)
+}
+
+/**
+ * Whether `mode` (what `modeToSet` gives) is the source file's whole mode, so that a chmod in place
+ * carries it over. Not when a target clearing set-id bits (root's) would lose the source's setuid
+ * or setgid: a rewrite keeps them under the source's owner (a local source, as `rsync -a` as root
+ * does) or drops them alike; set in place without them, the file stayed so for ever, since a
+ * target lacking only those bits is not told apart (`modeToSet`).
+ */
+export function inPlace(s: Entry, mode: number): boolean {
+  return s.mode === undefined || (s.mode & 0o7777) === mode
 }
 
 function unchanged(source: Entry, target: Entry): Decision {

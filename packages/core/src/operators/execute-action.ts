@@ -17,7 +17,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
-import { fingerprintOf, matchesFingerprint, modeToSet } from './decide.js'
+import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
 
@@ -287,14 +287,15 @@ async function run(
       if (!s || !supports.setMtime(target))
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
+      const mode =
+        s.kind === 'file' && supports.setMode(target) ? modeToSet(source, target, s, action.target?.mode) : undefined
+      // Set-id bits a chmod in place would drop (see `inPlace`): the file is written anew instead.
+      if (mode !== undefined && !inPlace(s, mode)) return run({ ...action, kind: 'update' }, opts, onProgress, retried)
       try {
         // A chmod in place (rsync's `.f...p`) where the mode differs and the target can; the mtime
         // after it, unless it is the source's already (a change of mode alone).
         let entry: Entry | undefined
-        if (s.kind === 'file' && supports.setMode(target)) {
-          const mode = modeToSet(source, target, s, action.target?.mode)
-          if (mode !== undefined) entry = await target.setMode(action.path, mode)
-        }
+        if (mode !== undefined && supports.setMode(target)) entry = await target.setMode(action.path, mode)
         if (entry === undefined || action.target?.mtimeMs !== s.mtimeMs) {
           const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
           entry = await target.setMtime(action.path, s.mtimeMs, mtimeNs)
