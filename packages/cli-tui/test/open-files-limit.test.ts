@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest'
 import { BIN, type CliResult, readTree, tempDir, writeTree } from './helpers/cli.js'
 
 /** The binary run under an open-files limit of `limit` (`ulimit -n`, soft and hard alike). */
-function runLimited(limit: number, args: readonly string[], env: Record<string, string>): Promise<CliResult> {
+function runLimited(
+  limit: number,
+  args: readonly string[],
+  env: Record<string, string>,
+  whileRunning?: (stderr: () => string, stop: () => void) => Promise<void>,
+): Promise<CliResult> {
   const child = spawn('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -16,10 +21,21 @@ function runLimited(limit: number, args: readonly string[], env: Record<string, 
   child.stderr.setEncoding('utf8').on('data', (s: string) => {
     stderr += s
   })
-  return new Promise((resolve, reject) => {
+  const closed = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
     child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
   })
+  if (whileRunning === undefined) return closed
+  return whileRunning(
+    () => stderr,
+    () => child.kill('SIGINT'),
+  ).then(
+    () => closed,
+    (err) => {
+      child.kill('SIGKILL')
+      throw err
+    },
+  )
 }
 
 // QA 22 #15: under `ulimit -n 128` (a container, a service) a tree of small files failed with EMFILE
@@ -47,4 +63,26 @@ describe('a low open-files limit', () => {
     expect(r.stderr).toContain('note: 44 actions at once, not 200: this process may have 128 files open (ulimit -n)')
     expect(r.stderr).toContain('Raise the limit (ulimit -n')
   })
+
+  it('says so once in a watch, not again in every cycle', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { a: 'a' })
+    const cycles = (err: string) => err.match(/^\d\d:\d\d:\d\d /gm)?.length ?? 0
+    const r = await runLimited(
+      128,
+      ['watch', src, dst, '--no-state', '--concurrency', '200'],
+      {},
+      async (stderr, stop) => {
+        await expect.poll(() => cycles(stderr()), { timeout: 20_000 }).toBe(1)
+        await writeTree(src, { b: 'b' })
+        await expect.poll(() => cycles(stderr()), { timeout: 20_000 }).toBe(2)
+        await writeTree(src, { c: 'c' })
+        await expect.poll(() => cycles(stderr()), { timeout: 20_000 }).toBe(3)
+        stop()
+      },
+    )
+    expect(r.stderr.match(/actions at once, not 200/g)).toHaveLength(1)
+    expect(await readTree(dst)).toEqual({ a: 'a', b: 'b', c: 'c' })
+  }, 60_000)
 })

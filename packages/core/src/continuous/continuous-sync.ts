@@ -92,6 +92,12 @@ const mergeWork = (a: Work, b: Work): Work => {
 const onlyCounts = (w: Work): boolean => !w.rescan && w.paths.size === 0
 
 /** Notices of a cycle that held its deletes back, which a rescan asked for at once would hold again. */
+/**
+ * Notices of how the job runs, not of what a cycle met: the same in every cycle (the concurrency
+ * an open-files limit allows), said by the first only (QA: three lines per file changed in a watch).
+ */
+const SAID_ONCE: ReadonlySet<NoticeCode> = new Set<NoticeCode>(['CONCURRENCY_LOWERED'])
+
 const HELD_BY: ReadonlySet<NoticeCode> = new Set<NoticeCode>(['DELETES_SUPPRESSED', 'MAX_DELETE', 'EMPTY_SOURCE'])
 
 /** Paths stated at once by the re-check after a cycle. */
@@ -316,6 +322,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           map((): Work => ({ rescan: true, trigger: 'initial', paths: new Set() })),
         )
     let first = options.initialSync ?? true
+    /** Said by the first cycle: every cycle is a run of its own with the same limit (see `sayOnce`). */
+    const said = new Set<NoticeCode>()
+    const sayOnce = filter((e: SyncEvent): boolean => {
+      if (e.type !== 'notice' || !SAID_ONCE.has(e.code)) return true
+      if (said.has(e.code)) return false
+      said.add(e.code)
+      return true
+    })
     let sawDone = !first
     // The `done`s of work that only counted failures (`onlyCounts`).
     const countingOnly = new WeakSet<SyncSummary>()
@@ -549,7 +563,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         countingOnly.add(summary)
         return of(done)
       }
-      return runCycle(work).pipe(withCounted)
+      return runCycle(work).pipe(withCounted, sayOnce)
     }
 
     const runCycle = (work: Work): Observable<SyncEvent> => {
