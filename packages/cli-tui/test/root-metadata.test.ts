@@ -2,10 +2,20 @@ import { execFileSync } from 'node:child_process'
 import { chmod, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
+import {
+  buildCli,
+  cleanupTempDirs,
+  killedAfterEach,
+  readTree,
+  runCli,
+  startCli,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
 
 buildCli()
 afterAll(cleanupTempDirs)
+const running = killedAfterEach()
 
 const T1 = new Date('2019-01-01T00:00:00Z')
 const modeAndMtime = async (path: string) => {
@@ -56,5 +66,28 @@ describe("the target root's mode and mtime", () => {
     expect((await modeAndMtime(dst)).mode).toBe(0o555)
     await chmod(dst, 0o755)
     await chmod(src, 0o755)
+  })
+
+  // The read-only root was made writable for a run, and got a mode back only from a local sync run
+  // that finished: a watch, an interrupted or failed run, an S3 source, or `copy` left a 0555
+  // directory 0755 for good (and as root, who needs no write bit, too).
+  it('made writable for a run, an existing root gets its own mode back however the run ends (a watch stopped)', async () => {
+    const root = await tempDir('root-meta-watch')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { a: 'a' })
+    await writeTree(dst, { old: 'old' })
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    if (user.uid !== undefined) execFileSync('chown', ['-R', '65534:65534', root])
+    await chmod(src, 0o755)
+    await chmod(dst, 0o555)
+    const watch = startCli(['watch', src, dst], { env: { SYNCFLOW_STATE_DIR: join(root, 'state') }, ...user })
+    running.push(watch)
+    await expect.poll(async () => readTree(dst).catch(() => ({})), { timeout: 20_000 }).toEqual({ a: 'a' })
+    watch.child.kill('SIGINT')
+    const r = await watch.exited
+    expect(r.code, r.stderr).toBe(130)
+    expect((await modeAndMtime(dst)).mode).toBe(0o555)
+    await chmod(dst, 0o755)
   })
 })

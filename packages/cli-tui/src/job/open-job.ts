@@ -173,7 +173,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
-    await prepareLocalTarget(spec.target, names.target, !spec.readOnly && flags.dryRun !== true, spec.source)
+    const restoreRoot = await prepareLocalTarget(
+      spec.target,
+      names.target,
+      !spec.readOnly && flags.dryRun !== true,
+      spec.source,
+    )
+    // Last of all, after the target's own close (which may still write into the root).
+    if (restoreRoot !== undefined) closers.unshift(restoreRoot)
     const jobId = jobIdOf(source.uri, target.uri)
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})

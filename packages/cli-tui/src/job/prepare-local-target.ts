@@ -19,16 +19,17 @@ const CANNOT_MAKE: Record<string, string> = {
  * failed action on the target. A missing target is made now (`create`: not for a dry run or a
  * read-only command), as rsync makes it first: left to each write, a target that cannot be made
  * (a read-only file system, no parent) failed every file with the same error, and exit 1
- * (QA 14 #3). Remote targets say so through their own listing, at no extra request.
+ * (QA 14 #3). Remote targets say so through their own listing, at no extra request. Resolves
+ * with what gives an existing root its own mode back, where it was made writable for the run.
  */
 export async function prepareLocalTarget(
   location: string,
   name: string,
   create: boolean,
   source: string,
-): Promise<void> {
+): Promise<(() => Promise<void>) | undefined> {
   const local = localPathOf(location)
-  if (local === undefined) return
+  if (local === undefined) return undefined
   const found = await stat(local).then(
     (st) => (st.isDirectory() ? 'directory' : 'file'),
     (err: NodeJS.ErrnoException) => (err.code === 'ENOTDIR' ? 'below-file' : 'other'),
@@ -47,10 +48,19 @@ export async function prepareLocalTarget(
   if (found === 'directory' && create) {
     // A root whose mode denies its owner writing (a 0555 source root's copy, given its mode at the
     // end of the last run: finishLocalTarget) is made writable for the run, as the engine does with
-    // such directories below it, and gets its mode back at the end.
+    // such directories below it. Its own mode is given back when the job closes, whatever its end
+    // (interrupted, failed, a watch stopped, a source that is not local: finishLocalTarget then
+    // gives it nothing), before the source root's is given by a run that finished. Root writes
+    // into it as it is.
     const st = await stat(local)
-    if ((st.mode & 0o700) !== 0o700 && st.uid === process.geteuid?.()) {
-      await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+    const euid = process.geteuid?.()
+    if ((st.mode & 0o700) !== 0o700 && st.uid === euid && euid !== 0) {
+      const mode = st.mode & 0o7777
+      const loosened = await chmod(local, mode | 0o700).then(
+        () => true,
+        () => false,
+      )
+      return loosened ? () => chmod(local, mode).catch(() => {}) : undefined
     }
   }
   if (found === 'other' && create) {
@@ -74,9 +84,10 @@ export async function prepareLocalTarget(
     // its owner so that the run can write into it.
     const sourceRoot = localPathOf(source)
     const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
-    if (st === undefined) return
+    if (st === undefined) return undefined
     await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
   }
+  return undefined
 }
 
 /**
