@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { MIN_OPEN_FILES, openFilesLimit } from '@syncflow/core'
 import { run } from './cli.js'
 import { dropIpServernameWarning } from './output/drop-ip-servername-warning.js'
 import { processStreams } from './output/streams.js'
@@ -25,7 +26,16 @@ if (stale) {
     'syncflow: dist/bin.js is older than the TypeScript build: running the unbundled modules (run `npm run build`)\n',
   )
 }
-process.exitCode = await entry.run(process.argv.slice(2), entry.processStreams())
+// Below the least open-files limit the run would die loading its own modules, with a stack trace.
+const limit = openFilesLimit()
+if (limit !== undefined && limit < MIN_OPEN_FILES) {
+  process.stderr.write(
+    `syncflow: this process may have only ${limit} files open (ulimit -n); syncflow needs at least ${MIN_OPEN_FILES}\n  Raise the limit (ulimit -n 1024, LimitNOFILE= of a systemd service) and run it again.\n`,
+  )
+  process.exitCode = 2
+} else {
+  process.exitCode = await entry.run(process.argv.slice(2), entry.processStreams())
+}
 // A safety net, not the normal path: if a leaked handle (a socket, a database) kept the process
 // alive after the command finished, exit anyway rather than hang a script. unref'd, so it never
 // delays a clean exit.

@@ -85,4 +85,15 @@ describe('a low open-files limit', () => {
     expect(r.stderr.match(/actions at once, not 200/g)).toHaveLength(1)
     expect(await readTree(dst)).toEqual({ a: 'a', b: 'b', c: 'c' })
   }, 60_000)
+
+  // Review 22 F5: under about 37 the run died loading its own modules, with a Node stack trace.
+  it('below the least limit syncflow runs under: one clear message, exit 2, no stack trace', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    const r = await runLimited(32, ['sync', src, dst, '--no-state'], {})
+    expect(r.code).toBe(2)
+    expect(r.stderr).toBe(
+      'syncflow: this process may have only 32 files open (ulimit -n); syncflow needs at least 48\n  Raise the limit (ulimit -n 1024, LimitNOFILE= of a systemd service) and run it again.\n',
+    )
+  })
 })

@@ -115,5 +115,6 @@ export { CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES, transfer } from './oper
 export * from './state/index.js'
 export { Backlog } from './util/backlog.js'
 export { makeDirectories } from './util/make-directories.js'
+export { MIN_OPEN_FILES, openFilesCap, openFilesLimit } from './util/open-files-cap.js'
 export { RateLimiter } from './util/rate-limiter.js'
 export { untilAborted } from './util/until-aborted.js'

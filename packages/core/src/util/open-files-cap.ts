@@ -3,6 +3,13 @@ import { readFileSync } from 'node:fs'
 /** File handles a run holds whatever its concurrency: stdio, the event loop's, the state store's, a helper's pipes. */
 const RESERVED_HANDLES = 40
 
+/**
+ * The least open-files limit syncflow runs under: Node holds about 37 handles before any work (its
+ * loader, the event loop, stdio), and below that the run died with a stack trace while loading its
+ * own modules (review 22 F5); with this, a few actions at once.
+ */
+export const MIN_OPEN_FILES = 48
+
 /** File handles one action may hold at once: a source file and a temp file, or a file and a socket. */
 const HANDLES_PER_ACTION = 2
 
