@@ -1,3 +1,4 @@
+import { constants } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { type SyncFs, syncfsHelper } from './syncfs-helper.js'
@@ -32,6 +33,8 @@ export interface GroupCommitOptions {
 
 interface Waiter {
   readonly path: string
+  /** A directory on the file's filesystem, by name, for syncfs (`path` may be relative to a handle: /proc/self/fd/…). */
+  readonly dir: string
   readonly dev: number
   readonly resolve: () => void
   readonly reject: (err: unknown) => void
@@ -87,15 +90,16 @@ export class GroupCommit {
 
   /**
    * Resolves once the closed file at `path` (on device `dev`) is durable, with its data and metadata;
-   * rejects with the flush's error. Not abortable: a group takes milliseconds, and the caller checks
+   * rejects with the flush's error. `dir` names a directory on its filesystem for `syncfs`, which runs
+   * in a helper process: a path through this process's handles (/proc/self/fd/…) means nothing there. Not abortable: a group takes milliseconds, and the caller checks
    * its signal before the rename (one listener per waiting file would be thousands on one signal).
    */
-  durable(path: string, dev: number): Promise<void> {
+  durable(path: string, dev: number, dir = dirname(path)): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const now = Date.now()
       if (this.#pending.length === 0) this.#firstJoined = now
       this.#lastJoined = now
-      this.#pending.push({ path, dev, resolve, reject })
+      this.#pending.push({ path, dir, dev, resolve, reject })
       this.#schedule()
     })
   }
@@ -108,7 +112,7 @@ export class GroupCommit {
    * with `--concurrency 4` that quiet moment was most of the time of each group of four files
    * (about 2 ms each, 5 s of a 12 s sync of 10,000 small files).
    */
-  writer(): { durable: (path: string, dev: number) => Promise<void>; done: () => void } {
+  writer(): { durable: (path: string, dev: number, dir?: string) => Promise<void>; done: () => void } {
     this.#writers++
     this.#coming++
     let joined = false
@@ -119,9 +123,9 @@ export class GroupCommit {
       this.#coming--
     }
     return {
-      durable: (path, dev) => {
+      durable: (path, dev, dir) => {
         leave()
-        return this.durable(path, dev)
+        return this.durable(path, dev, dir)
       },
       done: () => {
         if (finished) return
@@ -173,7 +177,7 @@ export class GroupCommit {
    */
   async #flush(syncfs: SyncFs, files: readonly Waiter[]): Promise<boolean> {
     const first = files[0] as Waiter
-    const here = dirname(first.path)
+    const here = first.dir
     const usual = this.#dirOf.get(first.dev) ?? here
     for (const dir of usual === here ? [here] : [usual, here]) {
       try {
@@ -208,9 +212,12 @@ export class GroupCommit {
   }
 }
 
-/** Opens `path` again and fsyncs it (the fallback; writers close their temp files before waiting). */
+/**
+ * Opens `path` again and fsyncs it (the fallback; writers close their temp files before waiting).
+ * Never through a symlink, nor blocking on a FIFO, should another user have put one at the name.
+ */
 async function fsyncFile(path: string): Promise<void> {
-  const fh = await open(path, 'r')
+  const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   try {
     await fh.sync()
   } finally {
