@@ -1,0 +1,192 @@
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs'
+import { errnoOf } from './to-sync-error.js'
+
+/** How many idle directory handles `PinnedDirs` keeps open; the least recently used are closed first. */
+const DEFAULT_CAPACITY = 16
+
+/** How a directory on the way is opened: never through a symlink, never anything but a directory. */
+const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW
+
+/** Where a path through an open handle resolves to that handle's file, whatever its name is now. */
+const PROC_FD = '/proc/self/fd'
+
+/**
+ * True where `/proc/self/fd/<fd>/<name>` resolves `name` in the directory open as `fd` (Linux with
+ * /proc mounted): the only way Node has to make a call relative to a directory handle (it has no
+ * `openat`, `mkdirat`, `renameat`, `unlinkat`).
+ */
+export function canPinDirectories(): boolean {
+  return process.platform === 'linux' && existsSync(`${PROC_FD}/0`)
+}
+
+/** A directory held open for the calls of one operation (see `PinnedDirs.pin`); release it after them. */
+export interface DirPin {
+  /** `/proc/self/fd/<fd>`: `${at}/${name}` names `name` in this very directory, whatever happens to its path. */
+  readonly at: string
+  /** The directory's path by name, for messages. */
+  readonly abs: string
+  readonly fd: number
+  /** Ends this use; the handle is closed once unused and no longer cached. */
+  release(): void
+  /** `err` (a Node fs error) with `at` in its message and path put back as `abs`: the user never named /proc. */
+  named(err: unknown): unknown
+}
+
+interface Held {
+  readonly fd: number
+  /** `dev:ino` of the directory, from the handle itself. */
+  readonly id: string
+  uses: number
+  cached: boolean
+}
+
+/**
+ * Directory handles below a root, opened one component at a time, each through the handle of the
+ * one above with O_NOFOLLOW (security review 21). A write-side call made through `${pin.at}/name`
+ * lands in the directory that was checked, never in one a user with write access to the target
+ * swapped in for it since (a symlink to /etc): the check and the use cannot race any more. The
+ * root itself is opened by its real path (the root's own parents are the operator's choice).
+ *
+ * A cached handle is checked on each use with one `lstat` of its path (the same `dev:ino`, else
+ * opened again), so a directory removed and made again (by anyone) is written in its new self; a
+ * swap after that check redirects nothing, the calls go through the handle. Bounded (LRU, closed on
+ * eviction); a handle in use is closed only once released.
+ */
+export class PinnedDirs {
+  readonly #held = new Map<string, Held>()
+  readonly #capacity: number
+  readonly #absOf: (rel: string) => string
+  readonly #rootReal: () => string
+
+  /**
+   * @param absOf the path by name of a directory `rel` below the root ('' is the root)
+   * @param rootReal the real path of the root (opened, for '', with O_NOFOLLOW)
+   */
+  constructor(absOf: (rel: string) => string, rootReal: () => string, capacity = DEFAULT_CAPACITY) {
+    this.#absOf = absOf
+    this.#rootReal = rootReal
+    this.#capacity = capacity
+  }
+
+  /**
+   * A handle on the directory `rel` ('' is the root), opened from the root down without following
+   * a symlink; throws the open's error (ELOOP for a symlink on the way, ENOTDIR for a file, ENOENT)
+   * with the path of the component that failed.
+   */
+  pin(rel: string): DirPin {
+    const held = this.#get(rel)
+    held.uses++
+    const at = `${PROC_FD}/${held.fd}`
+    const abs = this.#absOf(rel)
+    let released = false
+    return {
+      at,
+      abs,
+      fd: held.fd,
+      release: () => {
+        if (released) return
+        released = true
+        held.uses--
+        if (held.uses === 0 && !held.cached) closeSync(held.fd)
+      },
+      named: (err) => renamed(err, at, abs),
+    }
+  }
+
+  /** Forgets `rel` and everything below it (removed or moved by this backend). */
+  forget(rel: string): void {
+    const prefix = rel === '' ? '' : `${rel}/`
+    for (const [key, held] of this.#held) if (key === rel || key.startsWith(prefix)) this.#drop(key, held)
+  }
+
+  /** Closes every idle handle; those in use are closed when released. */
+  closeAll(): void {
+    for (const [key, held] of this.#held) this.#drop(key, held)
+  }
+
+  /** How many handles are cached. */
+  get size(): number {
+    return this.#held.size
+  }
+
+  #get(rel: string): Held {
+    const cached = this.#held.get(rel)
+    if (cached !== undefined) {
+      // Still the directory at that name (one lstat)? Else opened again: removed and made again, or
+      // swapped, the name now leads elsewhere and what is there is checked anew below.
+      // (The root by its real path: its given path may be a symlink to it.)
+      const st = lstatSync(rel === '' ? this.#rootReal() : this.#absOf(rel), { throwIfNoEntry: false })
+      if (st !== undefined && `${st.dev}:${st.ino}` === cached.id) {
+        this.#held.delete(rel)
+        this.#held.set(rel, cached)
+        return cached
+      }
+      this.forget(rel)
+    }
+    const fd = this.#open(rel)
+    let held: Held
+    try {
+      const st = fstatSync(fd)
+      held = { fd, id: `${st.dev}:${st.ino}`, uses: 0, cached: true }
+    } catch (err) {
+      closeSync(fd)
+      throw err
+    }
+    this.#held.set(rel, held)
+    if (this.#held.size > this.#capacity) {
+      for (const [key, old] of this.#held) {
+        if (this.#held.size <= this.#capacity) break
+        if (key !== rel) this.#drop(key, old)
+      }
+    }
+    return held
+  }
+
+  /** Opens `rel` through its parent's handle (the root by its real path). */
+  #open(rel: string): number {
+    if (rel === '') return retryOnceOutOfHandles(() => openSync(this.#rootReal(), DIR_FLAGS), this)
+    const slash = rel.lastIndexOf('/')
+    const parent = this.pin(slash < 0 ? '' : rel.slice(0, slash))
+    try {
+      return retryOnceOutOfHandles(() => openSync(`${parent.at}/${rel.slice(slash + 1)}`, DIR_FLAGS), this)
+    } catch (err) {
+      throw parent.named(err)
+    } finally {
+      parent.release()
+    }
+  }
+
+  #drop(key: string, held: Held): void {
+    this.#held.delete(key)
+    held.cached = false
+    if (held.uses === 0) closeSync(held.fd)
+  }
+}
+
+/**
+ * `open()`, once more after closing the idle handles should the process be out of them (a low
+ * `ulimit -n`): cached handles must never be why a write fails.
+ */
+function retryOnceOutOfHandles(open: () => number, dirs: PinnedDirs): number {
+  try {
+    return open()
+  } catch (err) {
+    const code = errnoOf(err)
+    if (code !== 'EMFILE' && code !== 'ENFILE') throw err
+    dirs.closeAll()
+    return open()
+  }
+}
+
+/** `err` with the handle's path `at` put back as the directory's path `abs` (message, path, dest). */
+function renamed(err: unknown, at: string, abs: string): unknown {
+  // (Only Node's fs errors name it: an AbortError's message cannot even be set.)
+  if (!(err instanceof Error) || !err.message.includes(at)) return err
+  // `at` followed by a separator or the end of a quoted path: /proc/self/fd/2 is not /proc/self/fd/23.
+  const pattern = new RegExp(`${at.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=[/']|$)`, 'g')
+  err.message = err.message.replace(pattern, abs)
+  const e = err as NodeJS.ErrnoException & { dest?: unknown }
+  if (typeof e.path === 'string') e.path = e.path.replace(pattern, abs)
+  if (typeof e.dest === 'string') e.dest = e.dest.replace(pattern, abs)
+  return err
+}
