@@ -4,10 +4,10 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fchownSync,
   fstatSync,
   fsync,
   futimesSync,
-  lchownSync,
   lstatSync,
   open as openCallback,
   openSync,
@@ -35,7 +35,7 @@ import {
   unlink,
   utimes,
 } from 'node:fs/promises'
-import { join, resolve, sep } from 'node:path'
+import { dirname, join, resolve, sep } from 'node:path'
 import { addAbortSignal, Readable } from 'node:stream'
 import { promisify } from 'node:util'
 import {
@@ -83,6 +83,7 @@ import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './gro
 import { keepsModes } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
+import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
@@ -139,12 +140,25 @@ const openAsync = promisify(openCallback)
 /** Where a backslash in a path is a separator, not a character of a name (`#rel`). */
 const BACKSLASH_SEPARATES = process.platform === 'win32'
 
+/** Where the write-side calls on one path go (see `LocalBackend.#place`). */
+interface Place {
+  /** The path to call with: through the parent directory's handle (/proc/self/fd/N/name), or by name. */
+  readonly path: string
+  /** The parent directory by name (for syncfs, which runs in a helper process). */
+  readonly dir: string
+  /** An error of a call on `path`, naming the user's path instead of /proc/self/fd/N. */
+  named(err: unknown): unknown
+  release(): void
+}
+
 /**
  * A local directory as a syncflow backend: a sorted streaming walk, atomic writes (temp file in
  * the same directory, mtime and mode set, made durable — small files in groups, see `GroupCommit` —
  * destination re-checked, rename), mtime and mode preserved, hashes from Node's crypto, `fs.copyFile`
  * (reflink where the filesystem can) between two local roots. Every incoming path is validated, and no write, remove or mkdir goes through a
  * symlink, so neither a hostile path nor a symlink in the target lands a write outside the root.
+ * On Linux every write-side call goes through a handle on its directory (see `#place`), so that
+ * not even a symlink swapped in by another user between a check and the call redirects it.
  */
 export class LocalBackend
   implements
@@ -186,6 +200,11 @@ export class LocalBackend
   readonly #madeWritable = new Map<string, number>()
   /** The root was checked for `#writable` (once: it is not stated per write as parents are). */
   #rootWritable = false
+  /**
+   * Handles on the directories written into, through which every write-side call goes (see
+   * `#place`); undefined where a path cannot go through a handle (not Linux): calls by path there.
+   */
+  readonly #pins: PinnedDirs | undefined
 
   constructor(options: LocalBackendOptions) {
     const policy = options.symlinks ?? 'preserve'
@@ -199,6 +218,12 @@ export class LocalBackend
     this.#rootSlash = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`
     this.uri = this.root
     this.#commit = options.groupCommit === false ? undefined : new GroupCommit(options.groupCommit)
+    this.#pins = canPinDirectories()
+      ? new PinnedDirs(
+          (rel) => this.#abs(rel as RelPath),
+          () => this.#realRoot(),
+        )
+      : undefined
     const fence = policy === 'follow' && options.fenceOff ? new Fence(options.fenceOff) : undefined
     this.#fence = fence?.empty === false ? fence : undefined
     const groupFiles =
@@ -368,10 +393,10 @@ export class LocalBackend
       throw err
     }
     try {
-      return await this.#replaceWith(rel, 'write', opts, async (tmp) => {
+      return await this.#replaceWith(rel, 'write', opts, async (tmp, dir) => {
         const group = this.#commit?.writer()
         try {
-          await this.#writeTemp(tmp, body, meta, opts, group)
+          await this.#writeTemp(tmp, dir, body, meta, opts, group)
         } finally {
           group?.done()
         }
@@ -386,6 +411,7 @@ export class LocalBackend
   /** `write`'s temp file: written, its times and mode set, and durable (in a group where small). */
   async #writeTemp(
     tmp: string,
+    dir: string,
     body: Readable,
     meta: WriteMeta,
     opts: WriteOptions,
@@ -420,23 +446,30 @@ export class LocalBackend
       await early.settle().catch(() => {})
       await fh.close()
     }
-    if (dev !== undefined) await group?.durable(tmp, dev)
+    if (dev !== undefined) await group?.durable(tmp, dev, dir)
   }
 
   async remove(path: RelPath): Promise<void> {
     const rel = this.#rel(path, 'remove')
-    const abs = this.#abs(rel)
     try {
       if (this.#parentState(rel, 'remove', true) === 'missing') return
-      const st = await lstat(abs).catch((err: unknown) => {
-        if (isMissing(err)) return undefined
-        throw err
-      })
-      if (st === undefined) return
-      if (st.isDirectory()) {
-        this.#verified.forget(rel)
-        await rmdir(abs)
-      } else await unlink(abs)
+      const place = this.#place(rel, 'remove')
+      try {
+        const st = await lstat(place.path).catch((err: unknown) => {
+          if (isMissing(err)) return undefined
+          throw err
+        })
+        if (st === undefined) return
+        if (st.isDirectory()) {
+          this.#verified.forget(rel)
+          this.#pins?.forget(rel)
+          await rmdir(place.path)
+        } else await unlink(place.path)
+      } catch (err) {
+        throw place.named(err)
+      } finally {
+        place.release()
+      }
     } catch (err) {
       if (isMissing(err)) return
       if (errnoOf(err) === 'ENOTEMPTY' || errnoOf(err) === 'EEXIST') {
@@ -453,6 +486,7 @@ export class LocalBackend
 
   async close(): Promise<void> {
     this.#closed = true
+    this.#pins?.closeAll()
     // The modes of directories made writable for the run come back (best effort: one may be gone).
     for (const [abs, mode] of this.#madeWritable) {
       try {
@@ -492,10 +526,13 @@ export class LocalBackend
   async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
     const src = this.#rel(from, 'move')
     const dst = this.#rel(to, 'move')
+    let at: Place | undefined
+    let into: Place | undefined
     try {
       if (this.#parentState(src, 'move', true) === 'missing') throw missing('move', src)
-      const st = await lstat(this.#abs(src))
-      if (src === dst) return this.#entryOrMissing(dst, 'move', true)
+      at = this.#place(src, 'move')
+      const st = await lstat(at.path)
+      if (src === dst) return this.#entryOrMissing(dst, 'move', true, at.path)
       let expected = opts.expect
       if (st.isDirectory()) {
         if (dst.startsWith(`${src}/`)) {
@@ -508,12 +545,19 @@ export class LocalBackend
         expected ??= null
       }
       await this.#prepareParent(dst, 'move')
-      this.#checkExpect(dst, expected, 'move')
-      if (st.isDirectory()) this.#verified.forget(src)
-      await rename(this.#abs(src), this.#abs(dst))
-      return this.#entryOrMissing(dst, 'move', true)
+      into = this.#place(dst, 'move')
+      this.#checkExpect(dst, expected, 'move', into.path)
+      if (st.isDirectory()) {
+        this.#verified.forget(src)
+        this.#pins?.forget(src)
+      }
+      await rename(at.path, into.path)
+      return this.#entryOrMissing(dst, 'move', true, into.path)
     } catch (err) {
-      throw toSyncError(err, 'move', src)
+      throw toSyncError(at?.named(into?.named(err) ?? err) ?? err, 'move', src)
+    } finally {
+      at?.release()
+      into?.release()
     }
   }
 
@@ -604,20 +648,50 @@ export class LocalBackend
     }
   }
 
+  /**
+   * A file's, directory's or (under preserve) symlink's mtime in place. Never through a symlink: a
+   * file or directory is changed through a handle opened without following one (by path, a symlink
+   * to /etc/shadow put at the name had root set its times: security review 21), the link itself
+   * with `lutimes`. Under `follow` a symlink is refused (UNSUPPORTED) as in `setMode`: the engine
+   * writes the file anew, as any write replaces such a link. A file with other hard links is
+   * refused (UNSUPPORTED), as in `setMode`.
+   */
   async setMtime(path: RelPath, mtimeMs: number): Promise<Entry> {
     const rel = this.#rel(path, 'setMtime')
-    const abs = this.#abs(rel)
+    let place: Place | undefined
+    let fd: number | undefined
     try {
       if (this.#parentState(rel, 'setMtime') === 'missing') throw missing('setMtime', rel)
-      const st = await lstat(abs)
+      place = this.#place(rel, 'setMtime')
+      const st = await lstat(place.path)
       if (st.isFile() && st.nlink > 1) throw hardLinked('setMtime', rel, st.nlink)
       const mtime = utimeSeconds(mtimeMs)
-      const atime = utimeSeconds(st.atimeMs)
-      if (st.isSymbolicLink() && this.symlinkPolicy !== 'follow') await lutimes(abs, atime, mtime)
-      else await utimes(abs, atime, mtime)
-      return this.#entryOrMissing(rel, 'setMtime', true)
+      if (st.isSymbolicLink()) {
+        if (this.symlinkPolicy === 'follow') {
+          throw new SyncError('UNSUPPORTED', 'a symlink; not changed through', { op: 'local.setMtime', path: rel })
+        }
+        await lutimes(place.path, utimeSeconds(st.atimeMs), mtime)
+      } else if (!st.isFile() && !st.isDirectory()) {
+        // (Never opened: a device's open may do something.)
+        throw new SyncError('CONFLICT', 'not a file (a special file)', { op: 'local.setMtime', path: rel })
+      } else {
+        fd = openInPlace(place.path, st.isDirectory() ? DIR_FLAGS : FILE_FLAGS, rel, 'setMtime')
+        if (fd === undefined) {
+          // Not root, and not readable: by path, as before (nothing to escalate to).
+          await utimes(place.path, utimeSeconds(st.atimeMs), mtime)
+        } else {
+          const now = fstatSync(fd)
+          // Replaced between the lstat and the open: by a file with other names, refused as above.
+          if (now.isFile() && now.nlink > 1) throw hardLinked('setMtime', rel, now.nlink)
+          futimesSync(fd, utimeSeconds(now.atimeMs), mtime)
+        }
+      }
+      return this.#entryOrMissing(rel, 'setMtime', true, place.path)
     } catch (err) {
-      throw toSyncError(err, 'setMtime', rel)
+      throw toSyncError(place?.named(err) ?? err, 'setMtime', rel)
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+      place?.release()
     }
   }
 
@@ -631,10 +705,12 @@ export class LocalBackend
   async setMode(path: RelPath, mode: number): Promise<Entry> {
     const rel = this.#rel(path, 'setMode')
     let fd: number | undefined
+    let place: Place | undefined
     try {
       if (this.#parentState(rel, 'setMode') === 'missing') throw missing('setMode', rel)
+      place = this.#place(rel, 'setMode')
       try {
-        fd = openSync(this.#abs(rel), READ_FLAGS | constants.O_NOFOLLOW)
+        fd = openSync(place.path, FILE_FLAGS)
       } catch (err) {
         // A symlink there (`--symlinks follow` lists it as its file): written anew, as before.
         if (errnoOf(err) === 'ELOOP')
@@ -647,9 +723,10 @@ export class LocalBackend
       fchmodSync(fd, mode & 0o7777)
       return fileEntry(rel, fstatSync(fd))
     } catch (err) {
-      throw toSyncError(err, 'setMode', rel)
+      throw toSyncError(place?.named(err) ?? err, 'setMode', rel)
     } finally {
       if (fd !== undefined) closeSync(fd)
+      place?.release()
     }
   }
 
@@ -663,21 +740,17 @@ export class LocalBackend
   async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}, source?: Backend): Promise<void> {
     const rel = this.#rel(path, 'mkdir')
     const abs = this.#abs(rel)
+    let place: Place | undefined
+    let fd: number | undefined
     try {
       await this.#prepareParent(rel, 'mkdir')
+      place = this.#place(rel, 'mkdir')
       let existed = false
       try {
-        await mkdir(abs)
+        await mkdir(place.path)
       } catch (err) {
         if (errnoOf(err) !== 'EEXIST') throw err
         existed = true
-        const st = await lstat(abs)
-        if (!st.isDirectory()) {
-          throw new SyncError('CONFLICT', `a ${st.isSymbolicLink() ? 'symlink' : 'file'} is in the way`, {
-            op: 'local.mkdir',
-            path: rel,
-          })
-        }
       }
       // mkdir's mode is filtered by the umask: set the wanted bits explicitly. On a directory that
       // was there, best effort: one we may write into but do not own refuses (EPERM), and a mode
@@ -685,40 +758,63 @@ export class LocalBackend
       const bestEffort = (err: unknown): void => {
         if (!existed || (errnoOf(err) !== 'EPERM' && errnoOf(err) !== 'EACCES')) throw err
       }
+      // Owner, mode and times through a handle on the directory itself, opened without following a
+      // symlink: by path, a symlink to /etc put at the name after the mkdir (by a user who may write
+      // the parent) had root chmod /etc (security review 21).
+      fd = openInPlace(place.path, DIR_FLAGS, rel, 'mkdir')
+      if (fd === undefined) {
+        // Not root, and a directory we may not read: by path, as before (nothing to escalate to).
+        if (meta.mode !== undefined) await chmod(place.path, meta.mode & 0o7777).catch(bestEffort)
+        if (meta.mtimeMs !== undefined) {
+          await utimes(place.path, Date.now() / 1000, utimeSeconds(meta.mtimeMs)).catch(bestEffort)
+        }
+        return
+      }
       // Before the mode: a chown may clear a set-id bit.
-      if (source instanceof LocalBackend) this.#ownerFrom(source, rel, abs)
+      if (source instanceof LocalBackend) this.#ownerFrom(source, rel, fd)
       if (meta.mode !== undefined) {
         // A mode set now is the one to keep: not the one it had when made writable for the run.
         this.#madeWritable.delete(abs)
-        await chmod(abs, meta.mode & 0o7777).catch(bestEffort)
+        try {
+          fchmodSync(fd, meta.mode & 0o7777)
+        } catch (err) {
+          bestEffort(err)
+        }
       }
       if (meta.mtimeMs !== undefined) {
-        await utimes(abs, Date.now() / 1000, utimeSeconds(meta.mtimeMs)).catch(bestEffort)
+        try {
+          futimesSync(fd, Date.now() / 1000, utimeSeconds(meta.mtimeMs))
+        } catch (err) {
+          bestEffort(err)
+        }
       }
     } catch (err) {
-      throw toSyncError(err, 'mkdir', rel)
+      throw toSyncError(place?.named(err) ?? err, 'mkdir', rel)
+    } finally {
+      if (fd !== undefined) closeSync(fd)
+      place?.release()
     }
   }
 
   /**
-   * Gives the directory `abs` (made by `mkdir`) the owner of `source`'s directory at `rel`, where it
-   * differs (see `mkdir`); best effort: an owner is not worth failing the run for.
+   * Gives the directory open as `fd` (made by `mkdir`) the owner of `source`'s directory at `rel`,
+   * where it differs (see `mkdir`); best effort: an owner is not worth failing the run for.
    */
-  #ownerFrom(source: LocalBackend, rel: RelPath, abs: string): void {
+  #ownerFrom(source: LocalBackend, rel: RelPath, fd: number): void {
     const asRoot = writesAsRoot()
     // Never as root: a directory given to a user is one they may swap for a symlink while root
-    // writes into it (every call here takes a path), and root then made, chmod'ed, chowned or
-    // deleted files outside the target (security review 21: confirmed). Directories a root run
-    // makes stay root's, with the source's mode; files inside keep their owners.
+    // writes into it, and root then made, chmod'ed, chowned or deleted files outside the target
+    // (security review 21: confirmed). Directories a root run makes stay root's, with the source's
+    // mode; files inside keep their owners. Kept so although the calls now go through directory
+    // handles (see `#place`): those hold on Linux only, elsewhere every call still takes a path.
     if (asRoot) return
     try {
       const srcAbs = source.#abs(rel)
       const from = source.symlinkPolicy === 'follow' ? statSync(srcAbs) : lstatSync(srcAbs)
-      const here = lstatSync(abs)
+      const here = fstatSync(fd)
       if (!from.isDirectory() || !here.isDirectory()) return
       if ((!asRoot || from.uid === here.uid) && from.gid === here.gid) return
-      // lchown: never through a symlink put there since (the parents were checked by mkdir).
-      lchownSync(abs, asRoot ? from.uid : -1, from.gid)
+      fchownSync(fd, asRoot ? from.uid : -1, from.gid)
     } catch {
       // Gone meanwhile, not a group of the user's, a filesystem without owners: the directory stays.
     }
@@ -766,6 +862,33 @@ export class LocalBackend
   #realRoot(): string {
     this.#rootReal ??= realpathSync.native(this.root)
     return this.#rootReal
+  }
+
+  /**
+   * Where the write-side calls on `rel` go: `<handle>/<name>`, through a handle on its parent
+   * directory opened from the root down, never through a symlink (see `PinnedDirs`). As root, in a
+   * target another user may write, a directory on the way swapped for a symlink to /etc after
+   * `#parentState` checked it had root's rename, unlink, mkdir or chmod by path land there (security
+   * review 21); through the handle they land in the directory checked. By path where there are no
+   * handles (not Linux). Release it after the calls. Throws INVALID_PATH for a symlink on the way
+   * (swapped in since the check), ENOENT or ENOTDIR (missing) as the open gives them.
+   */
+  #place(rel: RelPath, op: string): Place {
+    const abs = this.#abs(rel)
+    const dir = dirname(abs)
+    if (this.#pins === undefined) return { path: abs, dir, named: (err) => err, release: () => {} }
+    let pin: DirPin
+    try {
+      pin = this.#pins.pin(parentRelPath(rel) ?? '')
+    } catch (err) {
+      // A symlink on the way (swapped in since the check): O_DIRECTORY says ENOTDIR for it too.
+      const code = errnoOf(err)
+      if (code === 'ELOOP' || (code === 'ENOTDIR' && this.#symlinkOnTheWay(rel) !== undefined)) {
+        throw this.#symlinkInChain(rel, op)
+      }
+      throw err
+    }
+    return { path: `${pin.at}/${rel.slice(rel.lastIndexOf('/') + 1)}`, dir, named: pin.named, release: pin.release }
   }
 
   /**
@@ -818,6 +941,19 @@ export class LocalBackend
   }
 
   #symlinkInChain(rel: RelPath, op: string): SyncError {
+    const sub = this.#symlinkOnTheWay(rel)
+    if (sub !== undefined) {
+      return new SyncError('INVALID_PATH', `parent ${JSON.stringify(sub)} is a symlink; never written through`, {
+        op: `local.${op}`,
+        path: rel,
+        hint: `Replace the symlink ${sub} in ${this.root} by a directory, or exclude ${sub}.`,
+      })
+    }
+    return new SyncError('INVALID_PATH', 'the path does not resolve inside the root', { op: `local.${op}`, path: rel })
+  }
+
+  /** The first directory above `rel` (relative to the root) that is a symlink, if any. */
+  #symlinkOnTheWay(rel: RelPath): string | undefined {
     const segments = rel.split('/').slice(0, -1)
     for (let i = 1; i <= segments.length; i++) {
       const sub = segments.slice(0, i).join('/')
@@ -825,15 +961,9 @@ export class LocalBackend
       try {
         st = lstatSync(join(this.root, sub), { throwIfNoEntry: false })
       } catch {}
-      if (st?.isSymbolicLink()) {
-        return new SyncError('INVALID_PATH', `parent ${JSON.stringify(sub)} is a symlink; never written through`, {
-          op: `local.${op}`,
-          path: rel,
-          hint: `Replace the symlink ${sub} in ${this.root} by a directory, or exclude ${sub}.`,
-        })
-      }
+      if (st?.isSymbolicLink()) return sub
     }
-    return new SyncError('INVALID_PATH', 'the path does not resolve inside the root', { op: `local.${op}`, path: rel })
+    return undefined
   }
 
   /**
@@ -889,36 +1019,52 @@ export class LocalBackend
     await makeDirectories(this.root)
     this.#rootIsDirectory(rel, op)
     let dir = this.root
+    let sub = ''
     let parentStat: Stats | undefined
     for (const segment of rel.split('/').slice(0, -1)) {
       const above = dir
       dir = join(dir, segment)
+      sub = sub === '' ? segment : `${sub}/${segment}`
+      // Made and checked through the handle of the directory above (see `#place`).
+      const place = this.#place(sub as RelPath, op)
       try {
-        await mkdir(dir)
-      } catch (err) {
-        if (errnoOf(err) === 'EACCES') {
-          // Into a read-only directory of ours: writable for the run (see #writable), then again.
-          const st = parentStat ?? lstatSync(above)
-          this.#writable(above, st)
-          if (!this.#madeWritable.has(above)) throw err
-          await mkdir(dir).catch((again: unknown) => {
-            if (errnoOf(again) !== 'EEXIST') throw again
+        try {
+          await mkdir(place.path)
+        } catch (err) {
+          if (errnoOf(err) === 'EACCES') {
+            // Into a read-only directory of ours: writable for the run (see #writable), then again.
+            const st = parentStat ?? lstatSync(above)
+            this.#writable(above, st)
+            if (!this.#madeWritable.has(above)) throw err
+            await mkdir(place.path).catch((again: unknown) => {
+              if (errnoOf(again) !== 'EEXIST') throw again
+            })
+          } else if (errnoOf(err) !== 'EEXIST') throw err
+        }
+        // Created by us or by a concurrent writer, it must be a real directory.
+        const st = await lstat(place.path)
+        parentStat = st
+        if (st.isSymbolicLink()) throw this.#symlinkInChain(rel, op)
+        if (!st.isDirectory()) {
+          throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, {
+            op: `local.${op}`,
+            path: rel,
           })
-        } else if (errnoOf(err) !== 'EEXIST') throw err
-      }
-      // Created by us or by a concurrent writer, it must be a real directory.
-      const st = await lstat(dir)
-      parentStat = st
-      if (st.isSymbolicLink()) throw this.#symlinkInChain(rel, op)
-      if (!st.isDirectory()) {
-        throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, { op: `local.${op}`, path: rel })
+        }
+      } catch (err) {
+        throw place.named(err)
+      } finally {
+        place.release()
       }
     }
   }
 
-  /** The entry at `rel` after this backend changed it (`NOT_FOUND` if it vanished at once). */
-  #entryOrMissing(rel: RelPath, op: string, parentChecked: boolean): Entry {
-    const entry = this.#entryAt(rel, parentChecked)
+  /**
+   * The entry at `rel` after this backend changed it (`NOT_FOUND` if it vanished at once); stated
+   * at `at` (see `#place`) when given.
+   */
+  #entryOrMissing(rel: RelPath, op: string, parentChecked: boolean, at?: string): Entry {
+    const entry = this.#entryAt(rel, parentChecked, undefined, undefined, at)
     if (!entry) throw missing(op, rel)
     return entry
   }
@@ -926,15 +1072,17 @@ export class LocalBackend
   /**
    * The entry at `rel` as `list` would show it (per symlink policy), or undefined. A dangling
    * symlink under `follow` is undefined too, unless `danglingOp` is given: then it is the error
-   * `list` reports for it, with that op. A symlink skipped by policy is told to `onNotice`.
+   * `list` reports for it, with that op. A symlink skipped by policy is told to `onNotice`. Stated
+   * at `at` (a path through the parent's handle, see `#place`) when given.
    */
   #entryAt(
     rel: RelPath,
     parentChecked = false,
     danglingOp?: string,
     onNotice?: StatOptions['onNotice'],
+    at?: string,
   ): Entry | undefined {
-    const abs = this.#abs(rel)
+    const abs = at ?? this.#abs(rel)
     let st: Stats | undefined
     try {
       // Metadata calls are synchronous on purpose (as in the walk): a few µs of syscall beat a
@@ -1032,11 +1180,13 @@ export class LocalBackend
     }
   }
 
-  #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string): void {
+  /** Throws CONFLICT unless what is at `rel` (stated at `at`, see `#place`) is still `expected`. */
+  #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string, at: string): void {
     if (expected === undefined) return
     // A special file a mirror's target listed (`ListOptions.specialFiles`) is that entry here, so
     // that the source's file replaces it; for any other `expect` it stays as absent as ever.
-    const now = this.#entryAt(rel, true) ?? (expected?.kind === 'file' ? this.#specialAt(rel) : undefined)
+    const now =
+      this.#entryAt(rel, true, undefined, undefined, at) ?? (expected?.kind === 'file' ? specialAt(rel, at) : undefined)
     const mismatch = expectMismatch(now, expected)
     if (mismatch !== undefined) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
@@ -1045,19 +1195,6 @@ export class LocalBackend
         hint: 'It was changed meanwhile: run the sync again.',
       })
     }
-  }
-
-  /** The entry a mirror's target listing gives the special file (FIFO, socket, device) at `rel`, if one is there. */
-  #specialAt(rel: RelPath): Entry | undefined {
-    let st: Stats | undefined
-    try {
-      st = lstatSync(this.#abs(rel), { throwIfNoEntry: false })
-    } catch {
-      return undefined // (a parent replaced by a file: nothing there)
-    }
-    return st === undefined || st.isFile() || st.isDirectory() || st.isSymbolicLink()
-      ? undefined
-      : specialEntry(rel, st)
   }
 
   /**
@@ -1069,9 +1206,9 @@ export class LocalBackend
     rel: RelPath,
     op: string,
     opts: WriteOptions,
-    make: (tmp: string) => Promise<void>,
+    make: (tmp: string, dir: string) => Promise<void>,
   ): Promise<Entry> {
-    const abs = this.#abs(rel)
+    let place: Place | undefined
     let tmp: string | undefined
     let tmpName: string | undefined
     try {
@@ -1080,18 +1217,24 @@ export class LocalBackend
       // made, as when this was a promise; a caller erroring the body the moment the temp file shows
       // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
       await this.#prepareParent(rel, op)
-      tmp = tmpName = tempPathFor(abs)
-      await make(tmp)
+      // Temp file, check and rename all through the parent's handle: the rename lands where the
+      // temp file was made, in the directory checked.
+      place = this.#place(rel, op)
+      tmp = tmpName = tempPathFor(place.path)
+      await make(tmp, place.dir)
       opts.signal?.throwIfAborted()
       // Just before the rename: an edit made to the destination since planning is never lost.
-      this.#checkExpect(rel, opts.expect, op)
+      this.#checkExpect(rel, opts.expect, op, place.path)
       // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
-      renameSync(tmp, abs)
+      renameSync(tmp, place.path)
       tmp = undefined
-      return this.#entryOrMissing(rel, op, true)
+      return this.#entryOrMissing(rel, op, true, place.path)
     } catch (err) {
       if (tmp !== undefined) await unlink(tmp).catch(() => {})
-      throw toSyncError(namingDestination(err, tmpName, abs), op, rel)
+      const dest = place?.path ?? this.#abs(rel)
+      throw toSyncError(place?.named(namingDestination(err, tmpName, dest)) ?? err, op, rel)
+    } finally {
+      place?.release()
     }
   }
 
@@ -1134,13 +1277,13 @@ export class LocalBackend
       // Without a mode, the source's bits, as copyFile would have given.
       const mode = meta.mode ?? source.st.mode & 0o7777
       const commit = this.#commit
-      const entry = await this.#replaceWith(rel, op, opts, async (tmp) => {
+      const entry = await this.#replaceWith(rel, op, opts, async (tmp, dir) => {
         const group = commit?.writer()
         try {
           const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined, source.st)
           // In the page cache now: the buffer is not held while the group commits.
           data = undefined
-          await group?.durable(tmp, dev)
+          await group?.durable(tmp, dev, dir)
         } finally {
           group?.done()
         }
@@ -1198,15 +1341,24 @@ export class LocalBackend
     })
   }
 
-  async #removeIfStale(abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {
+  async #removeIfStale(_abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {
     const owner = tempOwner(name)
     if (owner === undefined) return
-    const st = await lstat(abs).catch(() => undefined)
-    if (!st || !isStaleTemp(owner, st.ctimeMs)) return
+    let place: Place
     try {
-      await unlink(abs)
+      // Through its directory's handle, as every removal (see `#place`).
+      place = this.#place(rel as RelPath, 'list')
+    } catch {
+      return // its directory gone or swapped meanwhile: not listed either way
+    }
+    try {
+      const st = await lstat(place.path).catch(() => undefined)
+      if (!st || !isStaleTemp(owner, st.ctimeMs)) return
+      await unlink(place.path)
     } catch {
       return // gone already, or a read-only tree: it is not listed either way
+    } finally {
+      place.release()
     }
     opts.onNotice?.({
       code: 'STALE_TEMP_REMOVED',
@@ -1470,6 +1622,35 @@ function hardLinked(op: string, rel: RelPath, links: number): SyncError {
 
 /** How a file to be read is opened: non-blocking, which only matters for what is not a regular file (refused). */
 const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK
+/** How a file is opened to change it in place (times, mode): never through a symlink, never blocking on a FIFO. */
+const FILE_FLAGS = READ_FLAGS | constants.O_NOFOLLOW
+/** How a directory is opened to change it in place (owner, mode, times): never through a symlink. */
+const DIR_FLAGS = FILE_FLAGS | constants.O_DIRECTORY
+
+/**
+ * Opens the entry at `path` (`rel`) with `flags` (FILE_FLAGS, DIR_FLAGS) to change it in place:
+ * never what a symlink there points to. What stands in the way of a directory (`DIR_FLAGS`) is
+ * CONFLICT "a symlink is in the way" or "a file is in the way", as a symlink met for a file is.
+ * Undefined where it may not be opened for reading (EACCES, never as root): the caller changes it
+ * by path, as before, with no privilege to lose to a swap.
+ */
+function openInPlace(path: string, flags: number, rel: RelPath, op: string): number | undefined {
+  try {
+    return openSync(path, flags)
+  } catch (err) {
+    const code = errnoOf(err)
+    if (code === 'EACCES' && !writesAsRoot()) return undefined
+    // O_DIRECTORY says ENOTDIR for a symlink too: which one is in the way, the lstat says.
+    const inTheWay = code === 'ELOOP' || (code === 'ENOTDIR' && (flags & constants.O_DIRECTORY) !== 0)
+    if (!inTheWay) throw err
+    const link = lstatSync(path, { throwIfNoEntry: false })?.isSymbolicLink() ?? code === 'ELOOP'
+    throw new SyncError('CONFLICT', `a ${link ? 'symlink' : 'file'} is in the way`, {
+      op: `local.${op}`,
+      path: rel,
+      cause: err,
+    })
+  }
+}
 
 /** An open error of a file to be read, translated (a symlink met under preserve/skip is a CONFLICT). */
 function openError(err: unknown, op: string, rel: RelPath): SyncError {
@@ -1492,6 +1673,20 @@ function namingDestination(err: unknown, tmp: string | undefined, abs: string): 
   if (tmp === undefined || !(err instanceof Error) || !err.message.includes(tmp)) return err
   err.message = err.message.split(`'${tmp}' -> '${abs}'`).join(`'${abs}'`).split(tmp).join(abs)
   return err
+}
+
+/**
+ * The entry a mirror's target listing gives the special file (FIFO, socket, device) at `rel`
+ * (stated at `at`), if one is there.
+ */
+function specialAt(rel: RelPath, at: string): Entry | undefined {
+  let st: Stats | undefined
+  try {
+    st = lstatSync(at, { throwIfNoEntry: false })
+  } catch {
+    return undefined // (a parent replaced by a file: nothing there)
+  }
+  return st === undefined || st.isFile() || st.isDirectory() || st.isSymbolicLink() ? undefined : specialEntry(rel, st)
 }
 
 function isMissing(err: unknown): boolean {
