@@ -886,6 +886,9 @@ export class LocalBackend
       if (code === 'ELOOP' || (code === 'ENOTDIR' && this.#symlinkOnTheWay(rel) !== undefined)) {
         throw this.#symlinkInChain(rel, op)
       }
+      // A directory we may write into but not read (0300) cannot be opened so: by path, as before,
+      // when not root (who is never refused; a user has no privilege to lose to a swap).
+      if (code === 'EACCES' && !writesAsRoot()) return { path: abs, dir, named: (e) => e, release: () => {} }
       throw err
     }
     return { path: `${pin.at}/${rel.slice(rel.lastIndexOf('/') + 1)}`, dir, named: pin.named, release: pin.release }

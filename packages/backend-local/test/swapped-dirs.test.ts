@@ -1,4 +1,5 @@
 import {
+  chmodSync,
   lstatSync,
   mkdirSync,
   readdirSync,
@@ -14,7 +15,7 @@ import { Readable } from 'node:stream'
 import { describe, expect, it, vi } from 'vitest'
 import { createLocalBackend, type LocalBackend } from '../src/index.js'
 import { canPinDirectories } from '../src/pinned-dirs.js'
-import { codeOf, p, tempDir } from './helpers.js'
+import { codeOf, p, tempDir, withoutRootPrivileges } from './helpers.js'
 
 // Security review 21: as root, writing into a target another user may write, that user could swap a
 // directory on the path (or the final name) for a symlink between the backend's check and its call
@@ -306,5 +307,24 @@ describe.runIf(canPinDirectories())('a directory replaced legitimately after it 
     await b.write(p('d/g'), body('g\n'), META)
     expect(readdirSync(join(root, 'd'))).toEqual(['g'])
     expect(readdirSync(join(root, 'moved'))).toEqual(['f'])
+  })
+})
+
+describe.runIf(canPinDirectories())('a directory that may be written but not read, as another user than root', () => {
+  it('is written into by path, as before (no handle can be opened on it)', async (t) => {
+    const root = await tempDir('write-only')
+    mkdirSync(join(root, 'd'))
+    const done = await withoutRootPrivileges(async () => {
+      chmodSync(join(root, 'd'), 0o300)
+      const b = createLocalBackend({ root })
+      await b.write(p('d/x'), body('x\n'), META)
+      await b.setMtime(p('d/x'), Date.UTC(2010, 0, 1))
+      await b.remove(p('d/x'))
+      await b.close()
+      chmodSync(join(root, 'd'), 0o700)
+      return readdirSync(join(root, 'd'))
+    }, root)
+    if (done === undefined) return t.skip('cannot drop root privileges here')
+    expect(done.value).toEqual([])
   })
 })
