@@ -677,7 +677,7 @@ export class LocalBackend
       } else {
         fd = openInPlace(place.path, st.isDirectory() ? DIR_FLAGS : FILE_FLAGS, rel, 'setMtime')
         if (fd === undefined) {
-          // Not root, and not readable: by path, as before (nothing to escalate to).
+          // Not root and not readable, or Windows: by path, as before (see openInPlace).
           await utimes(place.path, utimeSeconds(st.atimeMs), mtime)
         } else {
           const now = fstatSync(fd)
@@ -763,7 +763,7 @@ export class LocalBackend
       // the parent) had root chmod /etc (security review 21).
       fd = openInPlace(place.path, DIR_FLAGS, rel, 'mkdir')
       if (fd === undefined) {
-        // Not root, and a directory we may not read: by path, as before (nothing to escalate to).
+        // Not root and a directory we may not read, or Windows: by path, as before (see openInPlace).
         if (meta.mode !== undefined) await chmod(place.path, meta.mode & 0o7777).catch(bestEffort)
         if (meta.mtimeMs !== undefined) {
           await utimes(place.path, Date.now() / 1000, utimeSeconds(meta.mtimeMs)).catch(bestEffort)
@@ -1635,9 +1635,11 @@ const DIR_FLAGS = FILE_FLAGS | constants.O_DIRECTORY
  * never what a symlink there points to. What stands in the way of a directory (`DIR_FLAGS`) is
  * CONFLICT "a symlink is in the way" or "a file is in the way", as a symlink met for a file is.
  * Undefined where it may not be opened for reading (EACCES, never as root): the caller changes it
- * by path, as before, with no privilege to lose to a swap.
+ * by path, as before, with no privilege to lose to a swap. Undefined on Windows too, which has no
+ * O_NOFOLLOW nor O_DIRECTORY to open it so (and no root to fool).
  */
 function openInPlace(path: string, flags: number, rel: RelPath, op: string): number | undefined {
+  if (BACKSLASH_SEPARATES) return undefined
   try {
     return openSync(path, flags)
   } catch (err) {
