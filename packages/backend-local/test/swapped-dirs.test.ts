@@ -175,6 +175,15 @@ describe.runIf(canPinDirectories())(
       expect(snapshot(outside)).toEqual(before)
     })
 
+    it('a write into a new directory below it, swapped as that directory is made: nothing made outside', async () => {
+      const { b, outside, before, swapD } = await setUp()
+      // The parents of d/new/x are made one by one, each checked (lstat) before the next is made in it.
+      swapAfter(['lstat'], 'd', swapD)
+      expect(await outcome(b.write(p('d/new/x'), body('pwned\n'), META))).toBe('INVALID_PATH')
+      expect(hook.armed).toBeUndefined()
+      expect(snapshot(outside)).toEqual(before)
+    })
+
     it('a file removed from it: never outside', async () => {
       const { b, outside, before, swapD } = await setUp()
       swapAfter(['lstatSync'], 'd', swapD)
