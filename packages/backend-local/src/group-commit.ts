@@ -33,8 +33,11 @@ export interface GroupCommitOptions {
 
 interface Waiter {
   readonly path: string
-  /** A directory on the file's filesystem, by name, for syncfs (`path` may be relative to a handle: /proc/self/fd/…). */
-  readonly dir: string
+  /**
+   * A directory on the file's filesystem, by name, for syncfs (`path` may be relative to a handle:
+   * /proc/self/fd/…); null where no name is safe to open as root (see `durable`): fsynced itself.
+   */
+  readonly dir: string | null
   readonly dev: number
   readonly resolve: () => void
   readonly reject: (err: unknown) => void
@@ -91,10 +94,15 @@ export class GroupCommit {
   /**
    * Resolves once the closed file at `path` (on device `dev`) is durable, with its data and metadata;
    * rejects with the flush's error. `dir` names a directory on its filesystem for `syncfs`, which runs
-   * in a helper process: a path through this process's handles (/proc/self/fd/…) means nothing there. Not abortable: a group takes milliseconds, and the caller checks
-   * its signal before the rename (one listener per waiting file would be thousands on one signal).
+   * in a helper process: a path through this process's handles (/proc/self/fd/…) means nothing there.
+   * The helper opens `dir` by name, following symlinks: never a directory another user may swap
+   * for a symlink (as root, `sync -f` then opened whatever it pointed to, a FIFO or a device, and a
+   * syncfs of another filesystem let the group be renamed undurable: security review 22). `null`:
+   * no such directory, the file is fsynced itself. Not abortable: a group takes milliseconds, and
+   * the caller checks its signal before the rename (one listener per waiting file would be
+   * thousands on one signal).
    */
-  durable(path: string, dev: number, dir = dirname(path)): Promise<void> {
+  durable(path: string, dev: number, dir: string | null = dirname(path)): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const now = Date.now()
       if (this.#pending.length === 0) this.#firstJoined = now
@@ -112,7 +120,7 @@ export class GroupCommit {
    * with `--concurrency 4` that quiet moment was most of the time of each group of four files
    * (about 2 ms each, 5 s of a 12 s sync of 10,000 small files).
    */
-  writer(): { durable: (path: string, dev: number, dir?: string) => Promise<void>; done: () => void } {
+  writer(): { durable: (path: string, dev: number, dir?: string | null) => Promise<void>; done: () => void } {
     this.#writers++
     this.#coming++
     let joined = false
@@ -177,7 +185,7 @@ export class GroupCommit {
    */
   async #flush(syncfs: SyncFs, files: readonly Waiter[]): Promise<boolean> {
     const first = files[0] as Waiter
-    const here = first.dir
+    const here = first.dir as string
     const usual = this.#dirOf.get(first.dev) ?? here
     for (const dir of usual === here ? [here] : [usual, here]) {
       try {
@@ -200,13 +208,15 @@ export class GroupCommit {
       else byDevice.set(w.dev, [w])
     }
     await Promise.all(
-      [...byDevice.values()].map(async (files) => {
-        const syncfs = files.length >= this.#minFilesForSyncfs ? this.#syncfs : undefined
+      [...byDevice.values()].map(async (all) => {
+        // A file with no directory safe to flush through (see `durable`) is fsynced on its own.
+        const files = all.filter((w) => w.dir !== null)
+        const alone = all.filter((w) => w.dir === null)
+        const syncfs = files.length > 0 && files.length >= this.#minFilesForSyncfs ? this.#syncfs : undefined
         if (syncfs !== undefined && (await this.#flush(syncfs, files))) {
           for (const w of files) w.resolve()
-          return
-        }
-        await Promise.all(files.map((w) => fsyncFile(w.path).then(w.resolve, w.reject)))
+        } else alone.push(...files)
+        await Promise.all(alone.map((w) => fsyncFile(w.path).then(w.resolve, w.reject)))
       }),
     )
   }

@@ -192,6 +192,8 @@ export class LocalBackend
   readonly #fence: Fence | undefined
   /** Makes small writes durable in groups; undefined = an fsync per file. */
   readonly #commit: GroupCommit | undefined
+  /** The device of the root (its real path), for `#syncDir`; looked at again when a file's differs. */
+  #rootDev: number | undefined
   #closed = false
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
@@ -446,7 +448,25 @@ export class LocalBackend
       await early.settle().catch(() => {})
       await fh.close()
     }
-    if (dev !== undefined) await group?.durable(tmp, dev, dir)
+    if (dev !== undefined) await group?.durable(tmp, dev, this.#syncDir(dev, dir))
+  }
+
+  /**
+   * The directory a group commit flushes the file on device `dev` through (by name, in a helper
+   * process: see `GroupCommit.durable`): the root's real path, the operator's choice, where the file
+   * is on the root's filesystem; null elsewhere (a filesystem mounted inside the target), where the
+   * file's own directory `dir` is one another user may swap for a symlink: the file is fsynced itself.
+   * `dir` as before where there are no directory handles (not Linux).
+   */
+  #syncDir(dev: number, dir: string): string | null {
+    if (this.#pins === undefined) return dir
+    try {
+      const root = this.#realRoot()
+      if (this.#rootDev !== dev) this.#rootDev = statSync(root, { throwIfNoEntry: false })?.dev
+      return this.#rootDev === dev ? root : null
+    } catch {
+      return null
+    }
   }
 
   async remove(path: RelPath): Promise<void> {
@@ -1286,7 +1306,7 @@ export class LocalBackend
           const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined, source.st)
           // In the page cache now: the buffer is not held while the group commits.
           data = undefined
-          await group?.durable(tmp, dev, dir)
+          await group?.durable(tmp, dev, this.#syncDir(dev, dir))
         } finally {
           group?.done()
         }
