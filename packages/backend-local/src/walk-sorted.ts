@@ -421,7 +421,20 @@ function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats):
     const linkTarget = readlinkSync(abs)
     return { path, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
   } catch (err) {
-    report(opts, toSyncError(err, 'list', path))
+    // No longer a link (EINVAL: replaced by a file or directory since its lstat; ENOENT: gone): it
+    // changed while it was listed, not "a bug in syncflow" (security review 22 #2).
+    const errno = errnoOf(err)
+    report(
+      opts,
+      errno === 'EINVAL' || errno === 'ENOENT'
+        ? new SyncError('CONFLICT', 'changed while it was listed (no longer a symlink)', {
+            op: 'local.list',
+            path,
+            hint: 'Nothing was deleted on this run; run again once the tree is still.',
+            cause: err,
+          })
+        : toSyncError(err, 'list', path),
+    )
     return undefined
   }
 }

@@ -337,3 +337,24 @@ describe.runIf(canPinDirectories())('a directory that may be written but not rea
     expect(done.value).toEqual([])
   })
 })
+
+// Security review 22 #2: a symlink another user replaced by a file between the walk's lstat and its
+// readlink was reported as "UNKNOWN … EINVAL … This looks like a bug in syncflow".
+describe('a symlink replaced while it is listed', () => {
+  it('is a CONFLICT "changed while it was listed", not an internal error', async () => {
+    const root = await tempDir('swap-listed')
+    symlinkSync('somewhere', join(root, 'l'))
+    writeFileSync(join(root, 'm'), 'm')
+    const errors: unknown[] = []
+    swapAfter(['lstatSync'], 'l', () => {
+      rmSync(join(root, 'l'))
+      writeFileSync(join(root, 'l'), 'now a file')
+    })
+    const listed: string[] = []
+    for await (const e of createLocalBackend({ root }).list({ onError: (err) => errors.push(err) })) listed.push(e.path)
+    expect(listed).toEqual(['m'])
+    expect(errors.map((e) => [codeOf(e), (e as Error).message])).toEqual([
+      ['CONFLICT', 'CONFLICT: local.list (l): changed while it was listed (no longer a symlink)'],
+    ])
+  })
+})
