@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, randomBytes, randomFillSync } from 'node:crypto'
 import { readlinkSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -16,10 +16,29 @@ export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
  * copy across filesystems), named after our pid so another run can tell whether its owner is alive.
  */
 export function tempPathFor(abs: string): string {
-  counter = (counter + 1) % 0x100000000
-  const name = `${TEMP_PREFIX}${process.pid}.${HERE}-${runTag}${counter.toString(16).padStart(8, '0')}`
+  counter = (counter + 1) % 0x10000
+  const name = `${TEMP_PREFIX}${process.pid}.${HERE}-${randomHex8()}${counter.toString(16).padStart(4, '0')}`
   return join(dirname(abs), name)
 }
+
+/**
+ * 4 random bytes, in hex, from a pool refilled a few thousand names at a time. Random per name:
+ * with one random tag per run and a counter, a user who could read a directory of the target saw
+ * the names to come and could plant entries there to make root's writes fail (security review 22
+ * #3). The counter beside it keeps a run's names apart.
+ */
+function randomHex8(): string {
+  if (poolAt >= POOL.length) {
+    randomFillSync(POOL)
+    poolAt = 0
+  }
+  const hex = POOL.toString('hex', poolAt, poolAt + 4)
+  poolAt += 4
+  return hex
+}
+
+const POOL = Buffer.alloc(4 * 1024)
+let poolAt = POOL.length
 
 /**
  * Where our pids mean something: this host and pid namespace (a container has its own), hashed. A
@@ -36,8 +55,6 @@ function pidNamespace(): string {
   }
 }
 
-/** Random per process, so a reused pid does not meet the temp names of the crashed run it replaces. */
-const runTag = randomBytes(2).toString('hex')
 let counter = 0
 
 /** Who wrote a temp file: its pid, and whether that pid is one of this host and pid namespace. */
