@@ -3,7 +3,15 @@ import { Command, CommanderError } from 'commander'
 import { UI_OPTIONS } from './commands/ui.js'
 import { WATCH_OPTIONS } from './commands/watch.js'
 import type { ExitCode } from './errors/exit-codes.js'
-import { CHECK_FLAGS, COPY_FLAGS, FLAG_TABLE, type FlagName, LS_FLAGS, SYNC_FLAGS } from './options/flag-table.js'
+import {
+  CHECK_FLAGS,
+  CONTINUOUS_FLAGS,
+  COPY_FLAGS,
+  FLAG_TABLE,
+  type FlagName,
+  LS_FLAGS,
+  SYNC_FLAGS,
+} from './options/flag-table.js'
 import type { JobFlags } from './options/job-flags.js'
 import { bareRateWarning } from './options/parse-rate.js'
 import type { Streams } from './output/streams.js'
@@ -168,7 +176,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     'two-way sync from the state of the last run',
     async () => (await import('./commands/bisync.js')).bisyncCommand,
   )
-  const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
+  const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of WATCH_OPTIONS) watchCmd.addOption(option())
   watchCmd
     .summary('continuous one-way sync: keep DST in step with SRC until stopped')
@@ -178,7 +186,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     )
     .action(jobAction(async () => (await import('./commands/watch.js')).watchCommand))
 
-  const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
+  const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of [...UI_OPTIONS, ...WATCH_OPTIONS]) uiCmd.addOption(option())
   uiCmd
     .summary('the live terminal UI around a sync (or, with --watch, a watch) job')

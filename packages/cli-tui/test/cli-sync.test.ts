@@ -284,6 +284,26 @@ describe('check', () => {
   })
 })
 
+// QA 22 #6: a mirror into a target with no room for the new files until the old ones go never
+// converged (its deletes wait for every copy). --delete-before runs them first, as rsync and rclone.
+describe('--delete-before', () => {
+  it('deletes first, then copies; watch and copy do not take it', async () => {
+    await writeTree(dst, { 'old.bin': 'old' })
+    const r = await cli('sync', src, dst, '--delete-before')
+    expect(r.code, r.stderr).toBe(0)
+    const lines = r.stdout.split('\n').filter((l) => /^(deleted|copied) /.test(l))
+    expect(lines[0]).toMatch(/^deleted +old\.bin$/)
+    expect(lines.slice(1).every((l) => l.startsWith('copied'))).toBe(true)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+    expect(r.stderr.match(/^Done in /gm)).toHaveLength(1)
+    for (const command of ['watch', 'copy']) {
+      const refused = await cli(command, src, dst, '--delete-before')
+      expect(refused.code).toBe(2)
+      expect(refused.stderr).toContain("unknown option '--delete-before'")
+    }
+  })
+})
+
 describe('safety refusals', () => {
   it('refuses overlapping roots, either way and through a symlink (exit 2)', async () => {
     await mkdir(join(src, 'inner'), { recursive: true })

@@ -1,6 +1,6 @@
 import { Option } from 'commander'
 import { EXIT, type ExitCode } from '../errors/exit-codes.js'
-import { FLAG_TABLE, SYNC_FLAGS } from '../options/flag-table.js'
+import { CONTINUOUS_FLAGS, FLAG_TABLE } from '../options/flag-table.js'
 import { shellQuote } from '../output/shell-quote.js'
 import type { Streams } from '../output/streams.js'
 import { WATCH_OPTIONS, type WatchFlags } from './watch.js'
@@ -50,7 +50,9 @@ export function equivalentCommand(
   if (start < 0) return undefined
   const watch = flags.watch === true
   const command = watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
-  const options = [...SYNC_FLAGS.map((name) => FLAG_TABLE[name]), ...UI_OPTIONS, ...WATCH_OPTIONS].map((make) => make())
+  const options = [...CONTINUOUS_FLAGS.map((name) => FLAG_TABLE[name]), ...UI_OPTIONS, ...WATCH_OPTIONS].map((make) =>
+    make(),
+  )
   const byName = new Map<string, Option>()
   for (const o of options) {
     if (o.long) byName.set(o.long, o)

@@ -232,6 +232,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),
+      ...(flags.deleteBefore ? { deleteBefore: true } : {}),
       ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
       ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),

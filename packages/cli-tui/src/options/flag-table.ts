@@ -91,6 +91,11 @@ export const FLAG_TABLE = {
     ),
   allowEmptySource: () =>
     new Option('--allow-empty-source', 'let an empty source empty a non-empty target (refused by default)'),
+  deleteBefore: () =>
+    new Option(
+      '--delete-before',
+      'delete first, in a pass of their own, then copy (for a target with no room until the old files go; lists both sides twice)',
+    ),
   state: () =>
     new Option(
       '--state <URI>',
@@ -171,6 +176,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',
+  'deleteBefore',
   'state',
   'noState',
   'bwlimit',
@@ -192,8 +198,11 @@ export const SYNC_FLAGS: readonly FlagName[] = [
 
 /** The flags of `copy`/`restore`: as sync, without the delete-only ones. */
 export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
-  (f) => f !== 'deleteExcluded' && f !== 'maxDelete' && f !== 'allowEmptySource',
+  (f) => f !== 'deleteExcluded' && f !== 'maxDelete' && f !== 'allowEmptySource' && f !== 'deleteBefore',
 )
+
+/** The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as they go). */
+export const CONTINUOUS_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter((f) => f !== 'deleteBefore')
 
 /** The flags of `check` (read-only, so no state, limits or dry run). */
 export const CHECK_FLAGS: readonly FlagName[] = [

@@ -16,6 +16,8 @@ export interface JobFlags {
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
+  /** `--delete-before`: a mirror's deletes first, in a pass of their own. */
+  readonly deleteBefore?: boolean
   /** A state location, or `false` for `--no-state`; absent = the default SQLite file of the job. */
   readonly state?: string | false
   /** Bytes per second; 0 = no limit. */

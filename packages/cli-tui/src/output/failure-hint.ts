@@ -30,6 +30,8 @@ export function failureHint(
     (event.path === '' ||
       event.stage === 'list' ||
       event.error.code === 'TRANSIENT' ||
+      // A full target is the run's problem, not the file's: what to do is said once (QA 22 #6).
+      event.error.code === 'NO_SPACE' ||
       (event.error.code === 'USAGE' && event.stage === 'plan') ||
       RUN_HINTS.has(hint)) &&
     !shown.has(hint)

@@ -35,12 +35,16 @@ export class SummaryBuilder {
   fatal: SerializedError | undefined
   readonly errorCodes: Partial<Record<SyncErrorCode, number>> = {}
   // process.hrtime, not performance.now(): the `performance` global loads perf_hooks (~2 ms of startup).
-  readonly #t0 = process.hrtime.bigint()
+  readonly #t0: bigint
 
+  /** `startedAt`: when the run began (process.hrtime.bigint()), for one run of several passes. */
   constructor(
     readonly mode: string,
     readonly dryRun: boolean,
-  ) {}
+    startedAt: bigint = process.hrtime.bigint(),
+  ) {
+    this.#t0 = startedAt
+  }
 
   add(e: SyncEvent): void {
     switch (e.type) {

@@ -39,6 +39,15 @@ export interface SyncOptions {
   readonly maxDelete?: MaxDelete
   /** Allow an empty source root to empty a non-empty target. [false] */
   readonly allowEmptySource?: boolean
+  /**
+   * A mirror's deletes run first, in a pass of their own, then the transfers (rsync and rclone
+   * `--delete-before`): for a target that has no room for the new files until the old ones are
+   * gone (by default deletes wait for every transfer to succeed, so such a run never converged: QA
+   * 22 #6). The deletes are guarded as ever (a listing error, `maxDelete`, an empty source hold them
+   * back), but no longer wait for the transfers. Both sides are listed twice; memory stays flat. Not
+   * in a dry run, whose plan is the same either way. [false]
+   */
+  readonly deleteBefore?: boolean
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

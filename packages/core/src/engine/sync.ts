@@ -4,6 +4,7 @@ import {
   concat,
   defer,
   EMPTY,
+  filter,
   from,
   identity,
   ignoreElements,
@@ -20,7 +21,7 @@ import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
+import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff, failedListingSide, markListingSide } from '../operators/diff.js'
@@ -87,7 +88,44 @@ const BACKLOG = 8192
  * aborts like `options.signal`: in-flight writes are abandoned atomically by the backends.
  */
 export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
+  if (options.deleteBefore && options.mode === 'mirror' && !options.dryRun) return deletesFirst(source, target, options)
   return run(source, target, options, false)
+}
+
+/** One pass of a run of two (`deleteBefore`): the deletes alone, then the rest with what the first did. */
+interface Pass {
+  readonly deletesOnly?: boolean
+  readonly earlier?: { readonly events: readonly SyncEvent[]; readonly startedAt: bigint }
+}
+
+/**
+ * `deleteBefore`: a pass that plans and runs the mirror's deletes alone (guarded as ever), then the
+ * usual run, which finds them done. What the first pass says is its deletes' events only (its
+ * listing's failures and notices are said by the second, which meets them again), and the one
+ * `done` at the end counts both. Stopped by the user during the first, the run ends there.
+ */
+function deletesFirst(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
+  return defer(() => {
+    const startedAt = process.hrtime.bigint()
+    const events: SyncEvent[] = []
+    let first: SyncSummary | undefined
+    const deletes$ = run(source, target, options, false, { deletesOnly: true }).pipe(
+      filter((e) => {
+        if (e.type === 'done') first = e.summary
+        else if ('action' in e && e.action?.kind === 'delete' && e.type !== 'skipped') {
+          events.push(e)
+          return true
+        }
+        return false
+      }),
+    )
+    const rest$ = defer(() =>
+      first?.interrupted || options.signal?.aborted
+        ? of<SyncEvent>({ type: 'done', ts: Date.now(), summary: first ?? new SummaryBuilder('mirror', false).build() })
+        : run(source, target, options, false, { earlier: { events, startedAt } }),
+    )
+    return concat(deletes$, rest$)
+  })
 }
 
 /** Compares only: emits `planned` events for every difference and a `done` summary; writes nothing. */
@@ -95,7 +133,13 @@ export function check(source: Backend, target: Backend, options: Omit<SyncOption
   return run(source, target, { ...options, dryRun: true }, true)
 }
 
-function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: boolean): Observable<SyncEvent> {
+function run(
+  source: Backend,
+  target: Backend,
+  options: SyncOptions,
+  checkOnly: boolean,
+  pass: Pass = {},
+): Observable<SyncEvent> {
   return defer(() => {
     const dryRun = options.dryRun ?? false
     const abort = new AbortController()
@@ -104,7 +148,9 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
     if (options.signal?.aborted) abort.abort()
     const signal = abort.signal
 
-    const summary = new SummaryBuilder(checkOnly ? 'check' : options.mode, dryRun)
+    const summary = new SummaryBuilder(checkOnly ? 'check' : options.mode, dryRun, pass.earlier?.startedAt)
+    for (const e of pass.earlier?.events ?? []) summary.add(e)
+    const deletesOnly = pass.deletesOnly === true
     const side$ = new Subject<SyncEvent>()
     const backlog = new Backlog(BACKLOG)
     signal.addEventListener('abort', () => backlog.drain(), { once: true })
@@ -230,6 +276,10 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         // Counted here rather than while listing: every listed entry is in exactly one pair.
         if (pair.source !== undefined && pair.source.kind !== 'dir') facts.sourceFiles++
         if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
+        if (d.kind === 'action' && deletesOnly && d.action.kind !== 'delete') {
+          released++ // (planned, and counted, by the pass after)
+          continue
+        }
         if (d.kind === 'action') {
           if (d.action.kind === 'skip' && d.action.reason === SYMLINK_NOT_STORED) symlinksNotStored++
           if (emitPlanned) side$.next({ type: 'planned', ts: Date.now(), action: d.action })
@@ -241,7 +291,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
           continue
         }
         released++
-        if (d.kind === 'unchanged') summary.unchanged++
+        if (d.kind === 'unchanged' && !deletesOnly) summary.unchanged++
         if (d.kind === 'error') {
           facts.planFailures++
           side$.next({ type: 'failed', ts: Date.now(), path: pair.path, error: d.error.toJSON(), stage: 'plan' })
@@ -298,7 +348,7 @@ function run(source: Backend, target: Backend, options: SyncOptions, checkOnly: 
         ...ctx,
         ...(options.state ? { state: options.state } : {}),
         ...(excludedTargets ? { excludedTargets } : {}),
-        recordUnchanged: !dryRun,
+        recordUnchanged: !dryRun && !deletesOnly,
         concurrency,
       }),
       // Directories kept only for an --include to look inside are created once something in them is.

@@ -1,0 +1,89 @@
+import { firstValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import { type DoneEvent, type RelPath, SyncError, type SyncEvent, type SyncOptions, sync } from '../src/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+
+const run = (src: MemBackend, dst: MemBackend, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> =>
+  firstValueFrom(sync(src, dst, { mode: 'mirror', ...opts }).pipe(toArray()))
+
+async function snapshot(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) out[e.path] = e.kind === 'file' ? await readText(b, e.path) : `<${e.kind}>`
+  return out
+}
+
+/** A target with room for one file: a write while `old.bin` is there fails NO_SPACE, as a full disk. */
+async function fullTarget(): Promise<{ src: MemBackend; dst: MemBackend }> {
+  const src = createMemBackend()
+  const dst = createMemBackend()
+  await writeText(src, 'new.bin', 'new', T0)
+  await writeText(src, 'kept', 'same', T0)
+  await writeText(dst, 'kept', 'same', T0)
+  await writeText(dst, 'old.bin', 'old', T0)
+  const full = async (): Promise<SyncError | undefined> =>
+    (await dst.stat('old.bin' as RelPath)) !== undefined
+      ? new SyncError('NO_SPACE', 'no space left on device', { op: 'mem.write' })
+      : undefined
+  dst.faults = { write: full, copyFrom: full }
+  return { src, dst }
+}
+
+const lines = (events: SyncEvent[]): string[] =>
+  events.flatMap((e) =>
+    e.type === 'completed' || e.type === 'failed'
+      ? [
+          `${e.type} ${e.type === 'failed' ? e.path : e.action.kind} ${e.type === 'completed' ? e.action.path : e.error.code}`,
+        ]
+      : [],
+  )
+
+// QA 22 #6: deletes wait for every transfer to succeed, so a target with no room for the new files
+// until the old ones are gone never converged (rsync deletes during the run; rclone and rsync have
+// --delete-before).
+describe('deleteBefore', () => {
+  it('a full target: without it every run fails and deletes nothing; with it one run converges', async () => {
+    const { src, dst } = await fullTarget()
+    const held = await run(src, dst)
+    expect(lines(held)).toEqual(['failed new.bin NO_SPACE'])
+    expect(await snapshot(dst)).toEqual({ kept: 'same', 'old.bin': 'old' })
+
+    const events = await run(src, dst, { deleteBefore: true })
+    expect(lines(events)).toEqual(['completed delete old.bin', 'completed copy new.bin'])
+    expect(await snapshot(dst)).toEqual({ kept: 'same', 'new.bin': 'new' })
+    // One done, counting both passes: one copy, one delete, one unchanged; each planned once.
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(1)
+    expect(events.filter((e) => e.type === 'planned').map((e) => (e.type === 'planned' ? e.action.path : ''))).toEqual([
+      'old.bin',
+      'new.bin',
+    ])
+    const summary = (events.at(-1) as DoneEvent).summary
+    expect(summary).toMatchObject({ failed: 0, unchanged: 1 })
+    expect(summary.done).toMatchObject({ copy: 1, delete: 1 })
+    expect(summary.planned).toMatchObject({ copy: 1, delete: 1 })
+  })
+
+  it('its deletes are guarded as ever: a listing error holds them, the transfers still run', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'a', 'a', T0)
+    await writeText(src, 'bad/x', 'x', T0)
+    await writeText(dst, 'gone', 'g', T0)
+    src.faults = { list: (p) => (p === 'bad' ? new SyncError('PERMISSION', 'denied', { op: 'mem.list' }) : undefined) }
+    const events = await run(src, dst, { deleteBefore: true })
+    expect(await snapshot(dst)).toEqual({ a: 'a', gone: 'g' })
+    // The listing's failure is said once (by the second pass), not once per pass.
+    expect(events.filter((e) => e.type === 'failed').length).toBe(1)
+    expect((events.at(-1) as DoneEvent).summary.done.delete).toBe(0)
+  })
+
+  it('a dry run is one pass, the plan the same', async () => {
+    const { src, dst } = await fullTarget()
+    const events = await run(src, dst, { deleteBefore: true, dryRun: true })
+    expect(events.filter((e) => e.type === 'done')).toHaveLength(1)
+    expect((events.at(-1) as DoneEvent).summary.planned).toMatchObject({ copy: 1, delete: 1 })
+    expect(await snapshot(dst)).toEqual({ kept: 'same', 'old.bin': 'old' })
+  })
+})
