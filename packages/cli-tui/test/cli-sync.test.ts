@@ -378,6 +378,38 @@ describe('safety refusals', () => {
     },
   )
 
+  // Review 22b: a target inside the source that --exclude leaves out skipped the identity check,
+  // so `mount --bind proj proj/.backup` made the target the source itself, and a mirror with
+  // --delete-excluded deleted the source's excluded files.
+  it.skipIf(bindMountSkip !== undefined)(
+    `refuses a target left out by --exclude that a bind mount makes the source or its parent (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
+    async () => {
+      await writeFile(join(src, 'x.log'), 'log\n')
+      await mkdir(join(src, '.backup'))
+      const before = await snapshotTree(src)
+      for (const [from, says] of [
+        [src, 'are the same location'],
+        [root, 'overlap: the source is inside the target'],
+      ] as const) {
+        await withBindMounts([[from, join(src, '.backup')]], async () => {
+          const r = await cli(
+            'sync',
+            src,
+            join(src, '.backup'),
+            '--exclude',
+            '/.backup',
+            '--exclude',
+            '*.log',
+            '--delete-excluded',
+          )
+          expect(r.code, r.stderr).toBe(2)
+          expect(r.stderr).toContain(says)
+        })
+      }
+      expect(await snapshotTree(src)).toEqual(before)
+    },
+  )
+
   it.skipIf(bindMountSkip !== undefined)(
     `refuses a root bind-mounted from the other, or from a directory holding it (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
     async () => {

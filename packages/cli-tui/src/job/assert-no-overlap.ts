@@ -34,11 +34,14 @@ export async function assertNoOverlap(source: string, target: string, filter?: P
     const byPath = overlapOf(ra.path, rb.path, isWithin)
     // `rsync -a --exclude /.backup proj/ proj/.backup/`: a target the filters keep out of the source's
     // listing is never copied into itself (QA 22 #17). The other way round a mirror would delete its source.
-    if (byPath === TARGET_INSIDE && leftOut(relative(ra.path, rb.path), filter)) return
-    if (byPath !== undefined) throw overlapError(source, target, byPath)
+    const targetLeftOut = byPath === TARGET_INSIDE && leftOut(relative(ra.path, rb.path), filter)
+    if (byPath !== undefined && !targetLeftOut) throw overlapError(source, target, byPath)
     // QA 22 #2: `mount --bind data/photos view`, then `sync view data` deleted the source itself.
+    // Asked of a target left out too: inside by its path, it may still be the source, or hold it,
+    // through a bind mount (`mount --rbind proj proj/.backup`: a mirror --delete-excluded then
+    // deleted the source's excluded files).
     const [ia, ib] = await localIdentities([ra, rb])
-    const byIdentity = ia !== undefined && ib !== undefined ? identityOverlap(ia, ib) : undefined
+    const byIdentity = ia !== undefined && ib !== undefined ? identityOverlap(ia, ib, targetLeftOut) : undefined
     if (byIdentity !== undefined) throw overlapError(source, target, byIdentity)
     return
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
@@ -70,7 +73,12 @@ export interface LocalIdentity {
  * directory inside the other (`..` of a mount's root is the mount point's parent, so no chain of
  * names or inodes leads from it to the other). Undefined when neither says they overlap.
  */
-export function identityOverlap(source: LocalIdentity, target: LocalIdentity): string | undefined {
+export function identityOverlap(
+  source: LocalIdentity,
+  target: LocalIdentity,
+  /** The target is inside the source by its path, and left out of its listing: only the rest is asked. */
+  targetInsideAllowed = false,
+): string | undefined {
   const [s, t] = [source.chain, target.chain]
   const samePlace =
     source.place !== undefined &&
@@ -81,7 +89,7 @@ export function identityOverlap(source: LocalIdentity, target: LocalIdentity): s
   const reached = (inner: LocalIdentity, outer: LocalIdentity): boolean =>
     (outer.chain.exists && inner.chain.ids.includes(outer.chain.ids[0] as string)) ||
     (inner.place !== undefined && outer.reaches.some((p) => placeWithin(inner.place as FilesystemPlace, p)))
-  if (reached(target, source)) return 'overlap: the target is inside the source'
+  if (!targetInsideAllowed && reached(target, source)) return TARGET_INSIDE
   if (reached(source, target)) return 'overlap: the source is inside the target'
   return undefined
 }
