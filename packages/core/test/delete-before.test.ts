@@ -79,6 +79,45 @@ describe('deleteBefore', () => {
     expect((events.at(-1) as DoneEvent).summary.done.delete).toBe(0)
   })
 
+  // Review 22b: the first pass said every delete it planned, even those it held back or that
+  // failed, and the second planned and ran them again: planned twice, a failure counted twice.
+  const paths = (events: SyncEvent[], type: SyncEvent['type']): string[] =>
+    events.flatMap((e) => (e.type === type && 'action' in e && e.action ? [e.action.path] : []))
+
+  it('a delete held back (maxDelete) is planned and skipped once, counted once', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'a', 'a', T0)
+    for (const p of ['x', 'y', 'z']) await writeText(dst, p, p, T0)
+    const events = await run(src, dst, { deleteBefore: true, maxDelete: { count: 1 } })
+    expect(paths(events, 'planned')).toEqual(['a', 'x', 'y', 'z'])
+    expect(paths(events, 'skipped')).toEqual(['x', 'y', 'z'])
+    const summary = (events.at(-1) as DoneEvent).summary
+    expect(summary.planned).toMatchObject({ copy: 1, delete: 3 })
+    expect(summary.done).toMatchObject({ copy: 1, delete: 0 })
+    expect(await snapshot(dst)).toEqual({ a: 'a', x: 'x', y: 'y', z: 'z' })
+  })
+
+  it('a delete that fails is planned, started and failed once, the others done in the first pass', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'a', 'a', T0)
+    await writeText(dst, 'stuck', 's', T0)
+    await writeText(dst, 'gone', 'g', T0)
+    dst.faults = {
+      remove: (p) => (p === 'stuck' ? new SyncError('PERMISSION', 'denied', { op: 'mem.remove' }) : undefined),
+    }
+    const events = await run(src, dst, { deleteBefore: true, retries: 0 })
+    for (const type of ['planned', 'started'] as const)
+      expect(paths(events, type).sort()).toEqual(['a', 'gone', 'stuck'])
+    expect(events.filter((e) => e.type === 'failed').map((e) => (e.type === 'failed' ? e.path : ''))).toEqual(['stuck'])
+    expect(lines(events).indexOf('completed delete gone')).toBeLessThan(lines(events).indexOf('completed copy a'))
+    const summary = (events.at(-1) as DoneEvent).summary
+    expect(summary).toMatchObject({ failed: 1 })
+    expect(summary.planned).toMatchObject({ copy: 1, delete: 2 })
+    expect(summary.done).toMatchObject({ copy: 1, delete: 1 })
+  })
+
   it('a dry run is one pass, the plan the same', async () => {
     const { src, dst } = await fullTarget()
     const events = await run(src, dst, { deleteBefore: true, dryRun: true })

@@ -4,7 +4,6 @@ import {
   concat,
   defer,
   EMPTY,
-  filter,
   from,
   identity,
   ignoreElements,
@@ -109,14 +108,24 @@ function deletesFirst(source: Backend, target: Backend, options: SyncOptions): O
     const startedAt = process.hrtime.bigint()
     const events: SyncEvent[] = []
     let first: SyncSummary | undefined
+    // A delete's events are said once it is done: one held back (--max-delete, a listing error, an
+    // empty source) or failed is planned, run and reported by the pass after, which meets it again
+    // (said here too, it was planned twice, and a failure counted twice, with a `started` never ended).
+    const pending = new Map<string, SyncEvent[]>()
     const deletes$ = run(source, target, options, false, { deletesOnly: true }).pipe(
-      filter((e) => {
+      mergeMap((e): Observable<SyncEvent> => {
         if (e.type === 'done') first = e.summary
-        else if ('action' in e && e.action?.kind === 'delete' && e.type !== 'skipped') {
-          events.push(e)
-          return true
+        if (!('action' in e) || e.action?.kind !== 'delete') return EMPTY
+        const path = e.action.path
+        const mine = [...(pending.get(path) ?? []), e]
+        if (e.type === 'completed') {
+          pending.delete(path)
+          events.push(...mine)
+          return from(mine)
         }
-        return false
+        if (e.type === 'failed' || e.type === 'skipped') pending.delete(path)
+        else pending.set(path, mine)
+        return EMPTY
       }),
     )
     const rest$ = defer(() =>
