@@ -118,6 +118,15 @@ describe('deleteBefore', () => {
     expect(summary.done).toMatchObject({ copy: 1, delete: 1 })
   })
 
+  it('the first pass shows its progress (stats) before the second begins', async () => {
+    const { src, dst } = await fullTarget()
+    const events = await run(src, dst, { deleteBefore: true })
+    const firstCopy = events.findIndex((e) => e.type === 'planned' && e.action.kind === 'copy')
+    const deleted = events.findIndex((e) => e.type === 'completed' && e.action.kind === 'delete')
+    expect(deleted).toBeGreaterThanOrEqual(0)
+    expect(events.slice(0, firstCopy).some((e) => e.type === 'stats')).toBe(true)
+  })
+
   it('a dry run is one pass, the plan the same', async () => {
     const { src, dst } = await fullTarget()
     const events = await run(src, dst, { deleteBefore: true, dryRun: true })

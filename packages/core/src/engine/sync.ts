@@ -115,6 +115,8 @@ function deletesFirst(source: Backend, target: Backend, options: SyncOptions): O
     const deletes$ = run(source, target, options, false, { deletesOnly: true }).pipe(
       mergeMap((e): Observable<SyncEvent> => {
         if (e.type === 'done') first = e.summary
+        // Its progress is shown as it goes (minutes of deletes on S3): the pass after counts anew.
+        if (e.type === 'stats') return of(e)
         if (!('action' in e) || e.action?.kind !== 'delete') return EMPTY
         const path = e.action.path
         const mine = [...(pending.get(path) ?? []), e]
