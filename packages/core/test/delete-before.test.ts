@@ -135,3 +135,23 @@ describe('deleteBefore', () => {
     expect(await snapshot(dst)).toEqual({ kept: 'same', 'old.bin': 'old' })
   })
 })
+
+// Review 22b F5: a directory whose file could not be deleted was skipped as "holds files added since
+// the listing": nothing was added, the failure above is why.
+describe('a directory whose file could not be deleted', () => {
+  it('is skipped as holding what could not be deleted, not files added since the listing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(src, 'keep', 'k', T0)
+    await writeText(dst, 'keep', 'k', T0)
+    await writeText(dst, 'd/f', 'f', T0)
+    await writeText(dst, 'd/g', 'g', T0)
+    dst.faults = {
+      remove: (p) => (p === 'd/f' ? new SyncError('PERMISSION', 'denied', { op: 'mem.remove' }) : undefined),
+    }
+    const events = await run(src, dst)
+    const skipped = events.flatMap((e) => (e.type === 'skipped' ? [[e.path, e.reason]] : []))
+    expect(skipped).toEqual([['d', 'directory not empty (holds what could not be deleted: see the failures above)']])
+    expect(await snapshot(dst)).toEqual({ keep: 'k', d: '<dir>', 'd/f': 'f' })
+  })
+})

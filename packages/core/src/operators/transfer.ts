@@ -2,6 +2,7 @@ import { concat, defer, EMPTY, from, ignoreElements, mergeMap, Observable, type 
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
+import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
@@ -267,6 +268,18 @@ function runDeletes(
       ),
     )
   }
+  // Directories holding a file whose delete failed: said so when they cannot go (not "files added").
+  const failedUnder = new Set<string>()
+  const fileDeletes$ = from(files).pipe(
+    mergeMap((a) => executeAction(a, opts), concurrency),
+    tap((e) => {
+      if (e.type !== 'failed') return
+      for (let dir = parentRelPath(e.path as RelPath); dir !== undefined; dir = parentRelPath(dir)) {
+        if (failedUnder.has(dir)) break
+        failedUnder.add(dir)
+      }
+    }),
+  )
   const dirDeletes$ = defer(() =>
     from(dirs).pipe(
       mergeMap(
@@ -280,11 +293,13 @@ function runDeletes(
                   type: 'skipped',
                   ts: e.ts,
                   path: e.path,
-                  reason: `directory not empty (holds ${[
-                    ...(opts.hasExcludes ? ['excluded files'] : []),
-                    ...((facts?.unsafeNames ?? 0) > 0 ? ['a name skipped as unsafe (see the failures)'] : []),
-                    'files added since the listing',
-                  ].join(', or ')})`,
+                  reason: failedUnder.has(action.path)
+                    ? 'directory not empty (holds what could not be deleted: see the failures above)'
+                    : `directory not empty (holds ${[
+                        ...(opts.hasExcludes ? ['excluded files'] : []),
+                        ...((facts?.unsafeNames ?? 0) > 0 ? ['a name skipped as unsafe (see the failures)'] : []),
+                        'files added since the listing',
+                      ].join(', or ')})`,
                   action,
                 })
               }
@@ -295,7 +310,7 @@ function runDeletes(
       ),
     ),
   )
-  return concat(from(files).pipe(mergeMap((a) => executeAction(a, opts), concurrency)), dirDeletes$)
+  return concat(fileDeletes$, dirDeletes$)
 }
 
 /** How `runLanes` runs: `concurrency` at once, and with `small` a second lane for what `isSmall` picks. */
