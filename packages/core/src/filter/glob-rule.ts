@@ -155,8 +155,12 @@ export function expandGroups(glob: string, from = 0, out: string[] = []): string
       const parts = RANGE_BODY.test(glob.slice(i + 1, end)) ? [] : braceAlternatives(glob, i, end)
       // `b*/**` takes no top-level `b` (picomatch's rule, see `parseGlob`), where `{a,b*}/**` as one
       // automaton would: expand it too.
-      const starThenSubtree = (part: string) =>
-        /(^|[^\\])\*$/.test(part) && /^\/\*\*(\/\*\*)*\/*$/.test(glob.slice(end + 1))
+      // (`//` and `/./` there are `/`, as compileOne reads them: `{a,b*}//**` is `{a,b*}/**`.)
+      const tail = glob
+        .slice(end + 1)
+        .replace(/\/{2,}/g, '/')
+        .replace(/\/(\.\/)+/g, '/')
+      const starThenSubtree = (part: string) => /(^|[^\\])\*$/.test(part) && /^\/\*\*(\/\*\*)*\/*$/.test(tail)
       if (parts.length < 2 || !parts.some((part) => needsOwnPattern(part) || starThenSubtree(part))) {
         i = end
         continue
