@@ -1,4 +1,4 @@
-import { pipeline } from 'node:stream'
+import { pipeline, type Readable } from 'node:stream'
 import { defer, Observable, type SchedulerLike, type Subscription, throwError } from 'rxjs'
 import {
   type Backend,
@@ -480,30 +480,26 @@ async function streamCopy(
   const reads = checkedRead(opts.source, action.path, meta.size, readOptions)
   const body = await reads.open()
   const held = opts.limiter === undefined ? heldBytesOf(body) : undefined
+  let bytes = 0
+  let stream: Readable
   if (held !== undefined) {
     // A body held whole (a small local file) goes to the target as it is, its length checked
     // here: a meter and a pipeline per file cost more than the rest of a small S3 upload's engine.
-    const checked = reads.check(body)
-    try {
-      if (reads.error !== undefined) throw reads.error
-      const entry = await opts.target.write(action.path, checked, meta, wopts)
-      return { bytes: held.length, entry }
-    } catch (err) {
-      throw reads.error ?? err
-    } finally {
-      body.destroy()
-    }
+    stream = reads.check(body)
+    bytes = held.length
+  } else {
+    const meter = meterStream((n) => {
+      bytes = n
+    }, reads.meterOptions)
+    // pipeline() propagates an error of any stage to the stream the target consumes, so a failing
+    // read aborts the write (which then discards its temp file) instead of committing a short file.
+    const stages = opts.limiter ? [body, opts.limiter.throttle(), meter] : [body, meter]
+    stream = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, () => {})
   }
-  let bytes = 0
-  const meter = meterStream((n) => {
-    bytes = n
-  }, reads.meterOptions)
-  // pipeline() propagates an error of any stage to the stream the target consumes, so a failing
-  // read aborts the write (which then discards its temp file) instead of committing a short file.
-  const stages = opts.limiter ? [body, opts.limiter.throttle(), meter] : [body, meter]
-  const out = (pipeline as unknown as (...s: unknown[]) => NodeJS.ReadableStream)(...stages, () => {})
   try {
-    const entry = await opts.target.write(action.path, out as unknown as import('node:stream').Readable, meta, wopts)
+    // (A held body of another length than listed failed its check already.)
+    if (reads.error !== undefined) throw reads.error
+    const entry = await opts.target.write(action.path, stream, meta, wopts)
     return { bytes, entry }
   } catch (err) {
     // The target reports the stream's failure in its own words (or as its own write's): ours says what happened.
