@@ -1,38 +1,19 @@
-import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
-import { BIN, type CliResult, readTree, tempDir, writeTree } from './helpers/cli.js'
+import { type CliResult, readTree, startCli, tempDir, writeTree } from './helpers/cli.js'
 
-/** The binary run under an open-files limit of `limit` (`ulimit -n`, soft and hard alike). */
+/** The binary run under an open-files limit of `limit`; `whileRunning` may stop it (SIGINT) meanwhile. */
 function runLimited(
   limit: number,
   args: readonly string[],
   env: Record<string, string>,
   whileRunning?: (stderr: () => string, stop: () => void) => Promise<void>,
 ): Promise<CliResult> {
-  const child = spawn('sh', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, BIN, ...args], {
-    env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (s: string) => {
-    stdout += s
-  })
-  child.stderr.setEncoding('utf8').on('data', (s: string) => {
-    stderr += s
-  })
-  const closed = new Promise<CliResult>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
-  })
-  if (whileRunning === undefined) return closed
-  return whileRunning(
-    () => stderr,
-    () => child.kill('SIGINT'),
-  ).then(
-    () => closed,
+  const run = startCli(args, { env, openFiles: limit })
+  if (whileRunning === undefined) return run.exited
+  return whileRunning(run.stderr, () => run.child.kill('SIGINT')).then(
+    () => run.exited,
     (err) => {
-      child.kill('SIGKILL')
+      run.child.kill('SIGKILL')
       throw err
     },
   )

@@ -46,6 +46,8 @@ export interface CliOptions {
   /** Run as this user and group (from root: a user permissions apply to). */
   readonly uid?: number
   readonly gid?: number
+  /** Run under this open-files limit (`ulimit -n`, soft and hard alike), through `sh`. */
+  readonly openFiles?: number
 }
 
 function env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -78,7 +80,11 @@ export function killedAfterEach(): RunningCli[] {
 
 /** Starts the binary without waiting for it (for signals and concurrent runs). */
 export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  const command: [string, string[]] =
+    opts.openFiles === undefined
+      ? [process.execPath, [BIN, ...args]]
+      : ['sh', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
+  const child = spawn(...command, {
     cwd: opts.cwd ?? REPO,
     env: env(opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
