@@ -485,12 +485,15 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     }
     try {
       // A body held whole already (a small local file): sent as it is, without reading it again.
+      /** One PutObject of `data` (its MD5 hex `digest`), conditional as `expect` says. */
+      const putWhole = (data: Buffer, digest: string): Promise<Entry> => {
+        const put: SmallPut = { conn, path, key, data, digest, meta, metadata: this.#metadata(meta), opts: o }
+        return replacing ? this.#putReplacing(put, expect) : this.#putObject(put)
+      }
       const whole = small ? heldBytesOf(body) : undefined
       if (whole !== undefined && whole.length < threshold) {
         body.destroy()
-        const digest = createHash('md5').update(whole).digest('hex')
-        const put: SmallPut = { conn, path, key, data: whole, digest, meta, metadata: this.#metadata(meta), opts: o }
-        return await (replacing ? this.#putReplacing(put, expect) : this.#putObject(put))
+        return await putWhole(whole, createHash('md5').update(whole).digest('hex'))
       }
       const md5 = createHash('md5')
       const iterator = (body as AsyncIterable<unknown>)[Symbol.asyncIterator]()
@@ -513,13 +516,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         releaseBody(iterator)
         throw this.#error(err, 'write', path, conn)
       }
+      if (ended)
+        return await putWhole(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size), md5.digest('hex'))
       const metadata = this.#metadata(meta)
-      if (ended) {
-        const data = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)
-        const digest = md5.digest('hex')
-        const put: SmallPut = { conn, path, key, data, digest, meta, metadata, opts: o }
-        return await (replacing ? this.#putReplacing(put, expect) : this.#putObject(put))
-      }
       // It grew past the threshold while being read: a multipart upload, checked by a HEAD.
       if (!knownBig && expect !== undefined && (expect === null || replacing)) {
         await this.#checkExpect(conn, key, path, expect, 'write', signal)
