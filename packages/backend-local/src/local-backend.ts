@@ -279,6 +279,11 @@ export class LocalBackend
       // Temp files are never listed; only the target of a run that writes removes stale ones.
       onTemp: (abs, rel, name) =>
         opts.cleanUp ? this.#removeIfStale(abs, rel, name, opts) : this.#sayTempSkipped(abs, rel, name, opts),
+      // And lists a directory of its own that it may read but not search (a 0600 directory: every
+      // name in it failed to stat, and a file there was then planned as new and refused as having
+      // "appeared", QA 22 #10) after making it usable for the run, as rsync does: its mode comes
+      // back at `close`, unless the run gives it the source's.
+      ...(opts.cleanUp ? { enter: (abs: string, st: Stats) => this.#usable(abs, st, 0o500) } : {}),
     })
   }
 
@@ -522,11 +527,20 @@ export class LocalBackend
    * and gets its mode back at `close`. Not as root (who needs none), not on someone else's.
    */
   #writable(abs: string, st: Stats): void {
-    if ((st.mode & 0o300) === 0o300 || this.#madeWritable.has(abs)) return
+    this.#usable(abs, st, 0o300)
+  }
+
+  /**
+   * Gives the owner all of rwx on the directory at `abs` for the run where it lacks a bit of `need`
+   * (write and search to write into it, read and search to list it), as `#writable` says. All three
+   * at once: a directory made listable is written into next, and is in `#madeWritable` by then.
+   */
+  #usable(abs: string, st: Stats, need: number): void {
+    if ((st.mode & need) === need || this.#madeWritable.has(abs)) return
     const euid = process.geteuid?.()
     if (euid === undefined || euid === 0 || st.uid !== euid) return
     try {
-      chmodSync(abs, (st.mode | 0o300) & 0o7777)
+      chmodSync(abs, (st.mode | 0o700) & 0o7777)
       this.#madeWritable.set(abs, st.mode & 0o7777)
     } catch {
       // Left as it is: the write fails with its own clear error.

@@ -29,6 +29,12 @@ export interface WalkOptions extends ListOptions {
   readonly onTemp: (abs: string, rel: string, name: string) => Promise<void>
   /** Under `follow`: directories never entered, nor linked files inside them listed (the run's target). */
   readonly fence?: Fence
+  /**
+   * Called with each directory's path and stats (the root's too) just before it is read, not for one
+   * reached through a followed link: the target of a run that writes makes one of its own that it
+   * may not list searchable for the run (see `LocalBackend#usable`).
+   */
+  readonly enter?: (abs: string, st: Stats) => void
 }
 
 /** A name of a directory being walked, as readdir typed it: what it sorts by (a directory as `name/`). */
@@ -88,6 +94,7 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       hint: 'Give a directory.',
     })
   }
+  opts.enter?.(opts.root, rootStat)
   const stack: Frame[] = [await readDirectory(opts, opts.root, '', idOf(rootStat), true)]
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!
@@ -144,6 +151,7 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     }
     yield entry
     if (entry.kind !== 'dir' || pruned) continue
+    if (listed.link !== true) opts.enter?.(abs, st)
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }
 }

@@ -2,6 +2,7 @@ import { chmod, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/prom
 import { join } from 'node:path'
 import { createPathFilter } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
 import { syncLocal, tempDir, withoutRootPrivileges } from './helpers.js'
 
 const T = new Date('2019-05-05T12:00:00Z')
@@ -161,6 +162,61 @@ describe('read-only directories, as a user who is not root', () => {
     await chmod(join(dst, 'ro', 'made'), 0o755)
     await chmod(join(src, 'ro', 'sub'), 0o755)
     await chmod(join(src, 'ro'), 0o755)
+  })
+})
+
+// QA 22 #10: a target directory of the user's that may be read but not searched (0600, 0000, 0300):
+// each name in it failed to stat (PERMISSION), a file there was then planned as new and refused as
+// having "appeared" (CONFLICT), and it took a second run, after the first gave it the source's mode.
+// rsync makes such a directory usable while it works, and finishes in one run.
+describe('directories the user may not search, as a user who is not root', () => {
+  for (const mode of [0o600, 0o000, 0o300]) {
+    it(`a ${mode.toString(8).padStart(4, '0')} target directory is synced in one run, and gets the source's mode`, async (t) => {
+      const base = await tempDir('unsearchable')
+      const src = join(base, 'src')
+      const dst = join(base, 'dst')
+      await mkdir(join(src, 'd'), { recursive: true })
+      await mkdir(join(dst, 'd', 'e'), { recursive: true })
+      await writeFile(join(src, 'd', 'x'), 'new')
+      await writeFile(join(dst, 'd', 'x'), 'old1')
+      await writeFile(join(dst, 'd', 'stale'), 'st')
+      await writeFile(join(dst, 'd', 'e', 'q'), 'q')
+      if (process.getuid?.() === 0) await chown(base, 65534, 65534, true)
+      const ran = await withoutRootPrivileges(async () => {
+        await chmod(join(dst, 'd'), mode)
+        return run(src, dst) // (asserts that nothing failed)
+      })
+      if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user')
+      expect(ran.value.at(-1)).toMatchObject({ summary: { failed: 0, done: { update: 1, delete: 3 } } })
+      expect((await stat(join(dst, 'd'))).mode & 0o7777).toBe(0o755)
+      expect((await readdir(join(dst, 'd'))).sort()).toEqual(['x'])
+    })
+  }
+
+  it("listed for a run that writes, it gets its own mode back at close; a dry run's listing leaves it", async (t) => {
+    const dst = await tempDir('unsearchable-list')
+    await mkdir(join(dst, 'd'))
+    await writeFile(join(dst, 'd', 'x'), 'abc')
+    if (process.getuid?.() === 0) await chown(dst, 65534, 65534, true)
+    const listed = async (cleanUp: boolean) => {
+      const backend = createLocalBackend({ root: dst })
+      const paths: string[] = []
+      const errors: string[] = []
+      for await (const e of backend.list({ cleanUp, onError: (err) => void errors.push(`${err.code} ${err.path}`) })) {
+        paths.push(`${e.path} ${e.size}`)
+      }
+      const during = (await stat(join(dst, 'd'))).mode & 0o7777
+      await backend.close()
+      return { paths, errors, during, after: (await stat(join(dst, 'd'))).mode & 0o7777 }
+    }
+    const ran = await withoutRootPrivileges(async () => {
+      await chmod(join(dst, 'd'), 0o600)
+      return { dry: await listed(false), writing: await listed(true) }
+    })
+    if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user')
+    expect(ran.value.dry).toEqual({ paths: ['d 0'], errors: ['PERMISSION d/x'], during: 0o600, after: 0o600 })
+    expect(ran.value.writing).toEqual({ paths: ['d 0', 'd/x 3'], errors: [], during: 0o700, after: 0o600 })
+    await chmod(join(dst, 'd'), 0o755)
   })
 })
 
