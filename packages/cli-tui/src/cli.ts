@@ -94,7 +94,13 @@ async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
       )
     }
   }
-  const flags = cmd.opts<JobFlags>()
+  const given = cmd.opts<JobFlags>()
+  // A file's patterns are the flag's own, given one by one (an exclude wins whatever the order).
+  const flags: JobFlags = {
+    ...given,
+    ...(given.excludeFrom ? { exclude: [...(given.exclude ?? []), ...given.excludeFrom] } : {}),
+    ...(given.includeFrom ? { include: [...(given.include ?? []), ...given.includeFrom] } : {}),
+  }
   return configPaths !== undefined ? { ...flags, configPaths } : flags
 }
 

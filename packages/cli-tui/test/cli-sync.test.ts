@@ -112,6 +112,51 @@ describe('sync', () => {
     expect(out['a.txt']).toBe('alpha\n')
   })
 
+  // rsync's and rclone's --exclude-from/--include-from: a job's patterns kept in a file.
+  it('--exclude-from and --include-from read patterns from files: comments, blank lines and CRLF left out', async () => {
+    await writeTree(dst, { 'keep.log': 'target only, excluded' })
+    const files = await tempDir()
+    await writeFile(join(files, 'ex.txt'), '# logs and binaries\r\n*.log\r\n\n; not this one\n*.bin  \n')
+    await writeFile(join(files, 'in.txt'), 'dir/**\n')
+    const r = await cli(
+      'sync',
+      src,
+      dst,
+      '--exclude-from',
+      join(files, 'ex.txt'),
+      '--include-from',
+      join(files, 'in.txt'),
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'dir/b.txt': 'bravo\n', 'keep.log': 'target only, excluded' })
+  })
+
+  it('--exclude-from - reads standard input; a config file names its pattern file beside itself', async () => {
+    const r = spawnSync(process.execPath, [BIN, 'sync', src, dst, '--exclude-from', '-', '--exclude', 'dir/'], {
+      input: '*.txt\n',
+      env: { ...process.env, SYNCFLOW_STATE_DIR: stateDir },
+      encoding: 'utf8',
+    })
+    expect(r.status, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst))).toEqual([])
+    const conf = await tempDir()
+    await writeFile(join(conf, 'patterns'), 'naïve/\n')
+    await writeFile(join(conf, 'job.json'), JSON.stringify({ 'exclude-from': ['patterns'] }))
+    const c = await cli('sync', src, dst, '--config', join(conf, 'job.json'))
+    expect(c.code, c.stderr).toBe(0)
+    const out = await readTree(dst)
+    expect(out['a.txt']).toBe('alpha\n')
+    expect(out['naïve/ü.txt']).toBeUndefined()
+  })
+
+  it('a pattern file that cannot be read, or holds a bad line, is a usage error naming it', async () => {
+    expectUsageError(await cli('sync', src, dst, '--exclude-from', join(src, 'nope.txt')), 'nope.txt', 'no such file')
+    const bad = join(await tempDir(), 'bad.txt')
+    await writeFile(bad, 'ok\n!re-include\n')
+    expectUsageError(await cli('check', src, dst, '--include-from', bad), 'bad.txt, line 2 ("!re-include")')
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {

@@ -125,12 +125,18 @@ function attributeOf(rawKey: string): string {
 /**
  * A path in the file is relative to the file, not to where syncflow runs (a job run from cron finds
  * its token as its plugins): a plugin path (`./my-backend.mjs`; a bare name is a package), the
- * `token-file`, the `ca-file`, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
+ * `token-file`, the `ca-file`, the `exclude-from`/`include-from` files, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
  */
 function pathsBeside(key: string, value: unknown, file: string): unknown {
-  if (typeof value !== 'string' && !(key === 'plugin' && Array.isArray(value))) return value
+  const lists = key === 'plugin' || key === 'excludeFrom' || key === 'includeFrom'
+  if (typeof value !== 'string' && !(lists && Array.isArray(value))) return value
   const dir = dirname(file)
   switch (key) {
+    case 'excludeFrom':
+    case 'includeFrom': {
+      const beside = (v: unknown) => (typeof v === 'string' && v !== '-' && v.trim() !== '' ? resolve(dir, v) : v)
+      return Array.isArray(value) ? value.map(beside) : beside(value)
+    }
     case 'plugin': {
       const beside = (v: unknown) => (typeof v === 'string' && /^\.\.?[\\/]/.test(v) ? resolve(dir, v) : v)
       return Array.isArray(value) ? value.map(beside) : beside(value)

@@ -6,6 +6,7 @@ import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 import { parseSeconds } from './parse-seconds.js'
+import { readPatternFile } from './read-pattern-file.js'
 
 /**
  * The largest `--block-size`: core's MAX_REQUESTED_BLOCK_SIZE, what a `syncflow serve` accepts for a
@@ -50,6 +51,16 @@ function repeatable(parse: (value: string) => string): (value: string, previous:
   return each
 }
 
+/** For repeatable flags whose value gives a list (a file of patterns): each occurrence appends its items. */
+function repeatableList(
+  parse: (value: string) => string[],
+): (value: string, previous: string[] | undefined) => string[] {
+  const many = flagParser(parse)
+  const each = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), ...many(value)]
+  REPEATABLE.add(each)
+  return each
+}
+
 /** Whether a flag takes a list (given more than once, or a JSON array in `--config`). */
 export function takesList(option: Option): boolean {
   return option.variadic || (option.parseArg !== undefined && REPEATABLE.has(option.parseArg))
@@ -83,6 +94,17 @@ export const FLAG_TABLE = {
       '--include <PATTERN>',
       'only paths matching a glob (repeatable): any --include means "only these", no --exclude \'*\' needed',
     ).argParser(repeatable(parsePattern)),
+  // rsync's and rclone's: a job's long list of patterns kept in a file (read when the flag is parsed:
+  // a missing file is a usage error before anything runs).
+  excludeFrom: () =>
+    new Option(
+      '--exclude-from <FILE>',
+      'read --exclude patterns from FILE, one per line (# or ; starts a comment, - is stdin; repeatable)',
+    ).argParser(repeatableList(readPatternFile)),
+  includeFrom: () =>
+    new Option('--include-from <FILE>', 'read --include patterns from FILE, as --exclude-from').argParser(
+      repeatableList(readPatternFile),
+    ),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -173,6 +195,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'concurrency',
   'exclude',
   'include',
+  'excludeFrom',
+  'includeFrom',
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',
@@ -212,6 +236,8 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'concurrency',
   'exclude',
   'include',
+  'excludeFrom',
+  'includeFrom',
   'symlinks',
   's3Endpoint',
   'token',
@@ -231,6 +257,8 @@ export const LS_FLAGS: readonly FlagName[] = [
   'json',
   'exclude',
   'include',
+  'excludeFrom',
+  'includeFrom',
   'symlinks',
   's3Endpoint',
   'token',

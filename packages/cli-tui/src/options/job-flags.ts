@@ -13,6 +13,9 @@ export interface JobFlags {
   readonly concurrency?: number
   readonly exclude?: readonly string[]
   readonly include?: readonly string[]
+  /** `--exclude-from`/`--include-from`: the patterns their files hold (merged into `exclude`/`include` by `flagsOf`). */
+  readonly excludeFrom?: readonly string[]
+  readonly includeFrom?: readonly string[]
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
