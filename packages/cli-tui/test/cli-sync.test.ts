@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, readFileSync } from 'node:fs'
-import { chmod, lstat, mkdir, readdir, readlink, stat, symlink, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -155,6 +155,25 @@ describe('sync', () => {
     await writeFile(bad, 'ok\n!re-include\n')
     expectUsageError(await cli('check', src, dst, '--include-from', bad), 'bad.txt, line 2 ("!re-include")')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+  })
+
+  // rsync's and rclone's --modify-window: a FAT disk keeps mtimes to 2 s, a copy made by another tool may round.
+  it('--modify-window counts mtimes that close as equal, in check and sync; a bad value is a usage error', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { f: 'same' })
+    await writeTree(dst, { f: 'same' })
+    await utimes(join(src, 'f'), 1_700_000_000, 1_700_000_000)
+    await utimes(join(dst, 'f'), 1_700_000_001.5, 1_700_000_001.5)
+    expect((await cli('check', src, dst, '--modify-window', '2')).code).toBe(0)
+    expect((await cli('check', src, dst, '--modify-window', '1s')).code).toBe(1)
+    const r = await cli('sync', src, dst, '--modify-window', '1500ms', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { unchanged: 1, done: { touch: 0 } } })
+    expect((await stat(join(dst, 'f'))).mtimeMs).toBe(1_700_000_001_500)
+    expect((await cli('sync', src, dst, '--json')).code).toBe(0) // without it: the mtime is carried over
+    expect((await stat(join(dst, 'f'))).mtimeMs).toBe(1_700_000_000_000)
+    expectUsageError(await cli('sync', src, dst, '--modify-window', '2x'), '--modify-window', '100ms, 2s, 1h')
   })
 
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.

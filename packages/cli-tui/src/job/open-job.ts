@@ -228,6 +228,16 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       compare,
       filter,
       signal: runSignal,
+      // Never finer than what a side keeps (S3's whole seconds): every file would differ on every run.
+      ...(flags.modifyWindow !== undefined
+        ? {
+            modifyWindowMs: Math.max(
+              flags.modifyWindow,
+              source.capabilities.mtimePrecisionMs,
+              target.capabilities.mtimePrecisionMs,
+            ),
+          }
+        : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),

@@ -2,6 +2,7 @@ import { InvalidArgumentError, Option } from 'commander'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
 import { parseMaxDelete } from './parse-max-delete.js'
+import { parseModifyWindow } from './parse-modify-window.js'
 import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
@@ -79,6 +80,11 @@ export const FLAG_TABLE = {
       'compare content hashes instead of size and mtime (an mtime that differs is still carried over, and check reports it)',
     ).conflicts('sizeOnly'),
   sizeOnly: () => new Option('--size-only', 'compare sizes only (ignore mtimes)'),
+  modifyWindow: () =>
+    new Option(
+      '--modify-window <SEC>',
+      'mtimes this close count as equal: seconds, or 100ms, 2s, 1h (e.g. 2 for a FAT disk; default: what the two sides can store, never less)',
+    ).argParser(flagParser(parseModifyWindow)),
   concurrency: () =>
     new Option(
       '--concurrency <N>',
@@ -192,6 +198,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'json',
   'checksum',
   'sizeOnly',
+  'modifyWindow',
   'concurrency',
   'exclude',
   'include',
@@ -233,6 +240,7 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'json',
   'checksum',
   'sizeOnly',
+  'modifyWindow',
   'concurrency',
   'exclude',
   'include',

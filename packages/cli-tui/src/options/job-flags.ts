@@ -10,6 +10,8 @@ export interface JobFlags {
   readonly json?: boolean
   readonly checksum?: boolean
   readonly sizeOnly?: boolean
+  /** `--modify-window`, in milliseconds. */
+  readonly modifyWindow?: number
   readonly concurrency?: number
   readonly exclude?: readonly string[]
   readonly include?: readonly string[]
