@@ -176,6 +176,35 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--modify-window', '2x'), '--modify-window', '100ms, 2s, 1h')
   })
 
+  // rsync's and rclone's --ignore-existing and -u/--update.
+  it('--ignore-existing copies only what the target lacks; a later run without it brings the rest in step', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { kept: 'source version', 'd/new': 'n' })
+    await writeTree(dst, { kept: 'target', stale: 's' })
+    const r = await cli('sync', src, dst, '--ignore-existing', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { unchanged: 1, done: { copy: 1, delete: 1 } } })
+    expect(await readTree(dst)).toEqual({ kept: 'target', 'd/new': 'n' })
+    // Nothing recorded as in sync by it: the state store does not hide the difference afterwards.
+    expect((await cli('sync', src, dst)).code).toBe(0)
+    expect(await readTree(dst)).toEqual({ kept: 'source version', 'd/new': 'n' })
+  })
+
+  it('-u leaves a target file newer than the source as it is, and updates an older one', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { edited: 'source', old: 'source' })
+    await writeTree(dst, { edited: 'edited on the target', old: 'older' })
+    await utimes(join(src, 'edited'), 1_700_000_000, 1_700_000_000)
+    await utimes(join(dst, 'edited'), 1_700_000_100, 1_700_000_100)
+    await utimes(join(src, 'old'), 1_700_000_100, 1_700_000_100)
+    await utimes(join(dst, 'old'), 1_700_000_000, 1_700_000_000)
+    const r = await cli('copy', src, dst, '-u')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ edited: 'edited on the target', old: 'source' })
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {

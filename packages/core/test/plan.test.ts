@@ -1,7 +1,7 @@
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
-import type { Entry, RelPath } from '../src/index.js'
+import { type Entry, MemoryStateStore, type RelPath } from '../src/index.js'
 import type { DecideContext } from '../src/operators/decide.js'
 import type { EntryPair } from '../src/operators/diff.js'
 import { plan, planWindows } from '../src/operators/plan.js'
@@ -113,5 +113,117 @@ describe('a change of mode alone', () => {
     expect(await decided(clears, more)).toBe('update (mode differs)')
     const plain = pair('f', withMode(file('f', 3), 0o750), withMode(file('f', 3), 0o755))
     expect(await decided(clears, plain)).toBe('touch (mode differs)')
+  })
+})
+
+// rsync's and rclone's --ignore-existing and --update (-u).
+describe('ignoreExisting and skipNewer', () => {
+  const kindsOf = async (ctx: DecideContext, pairs: EntryPair[]) =>
+    (await lastValueFrom(from(pairs).pipe(plan(ctx), toArray()))).map((o) => {
+      const d = o.decision
+      return `${o.pair.path}:${d.kind === 'action' ? d.action.kind : d.kind}`
+    })
+  const dir = (path: string, mtimeMs: number): Entry => ({ path: path as RelPath, kind: 'dir', size: 0, mtimeMs })
+  const link = (path: string): Entry => ({
+    path: path as RelPath,
+    kind: 'symlink',
+    size: 1,
+    mtimeMs: T0,
+    linkTarget: 'x',
+  })
+
+  it('ignoreExisting copies only what the target lacks, still deletes, still sets a directory time; no I/O', async () => {
+    const { ctx, io } = context()
+    const pairs = [
+      pair('d', dir('d', T0), dir('d', T0 + 5000)),
+      pair('d/new', file('d/new', 1)),
+      pair('d/other-size', file('d/other-size', 1), file('d/other-size', 2)),
+      pair('d/other-time', file('d/other-time', 3, T0), file('d/other-time', 3, T0 + 5000)),
+      pair('d/was-link', file('d/was-link', 3), link('d/was-link')),
+      pair('d/gone', undefined, file('d/gone', 1)),
+    ]
+    expect(await kindsOf({ ...ctx, ignoreExisting: true }, pairs)).toEqual([
+      'd:touch',
+      'd/new:copy',
+      'd/other-size:unchanged',
+      'd/other-time:unchanged',
+      'd/was-link:unchanged',
+      'd/gone:delete',
+    ])
+    expect(io).toEqual([])
+  })
+
+  it('skipNewer leaves a target file newer than the window as it is, whatever its size or content', async () => {
+    const { ctx, io } = context()
+    const pairs = [
+      pair('newer-bigger', file('newer-bigger', 1, T0), file('newer-bigger', 9, T0 + 5000)),
+      pair('newer-same-size', file('newer-same-size', 3, T0), file('newer-same-size', 3, T0 + 5000)),
+      pair('older', file('older', 1, T0 + 5000), file('older', 9, T0)),
+      pair('same-time', file('same-time', 1, T0), file('same-time', 9, T0)),
+      pair('within-window', file('within-window', 1, T0), file('within-window', 9, T0 + 1)),
+      pair('link-newer', file('link-newer', 1, T0), { ...link('link-newer'), mtimeMs: T0 + 5000 }),
+    ]
+    expect(await kindsOf({ ...ctx, skipNewer: true }, pairs)).toEqual([
+      'newer-bigger:unchanged',
+      'newer-same-size:unchanged',
+      'older:update',
+      'same-time:update',
+      'within-window:update',
+      'link-newer:update',
+    ])
+    expect(io).toEqual([]) // (the newer one of the same size is not hashed)
+  })
+
+  it('skipNewer reads the real mtimes where a listing has upload times (S3), sizes differing or not', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend({ capabilities: { listMtime: false } })
+    await writeText(source, 'a', 'x', T0)
+    await writeText(target, 'a', 'longer', T0 + 5000) // newer, bigger
+    await writeText(source, 'b', 'longer', T0 + 5000)
+    await writeText(target, 'b', 'x', T0) // older, smaller
+    const ctx: DecideContext = {
+      source,
+      target,
+      mode: 'mirror',
+      compare: 'size-mtime',
+      modifyWindowMs: 1,
+      hashAlgo: 'sha256',
+      notice: () => {},
+      skipNewer: true,
+    }
+    const listed = async (b: MemBackend, p: string) => (await b.stat(p as RelPath))!
+    // As S3 lists them: the upload time, here later than both real mtimes.
+    const upload = (e: Entry): Entry => ({ ...e, mtimeMs: T0 + 99_000 })
+    const pairs = [
+      pair('a', await listed(source, 'a'), upload(await listed(target, 'a'))),
+      pair('b', await listed(source, 'b'), upload(await listed(target, 'b'))),
+    ]
+    expect(await kindsOf(ctx, pairs)).toEqual(['a:unchanged', 'b:update'])
+  })
+})
+
+describe('ignoreExisting and the state store', () => {
+  it('records nothing as in sync for a pair it left alone (a later run without it compares the pair)', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend({ capabilities: { listMtime: false } })
+    await writeText(source, 'f', 'abc', T0)
+    await writeText(target, 'f', 'xyz', T0) // same size and mtime, other bytes: only a hash tells
+    const state = new MemoryStateStore()
+    const ctx: DecideContext = {
+      source,
+      target,
+      mode: 'mirror',
+      compare: 'size-mtime',
+      modifyWindowMs: 1,
+      hashAlgo: 'sha256',
+      notice: () => {},
+    }
+    const pairs = [pair('f', (await source.stat('f' as RelPath))!, (await target.stat('f' as RelPath))!)]
+    const run = (c: DecideContext) => lastValueFrom(from(pairs).pipe(planWindows({ ...c, state }), toArray()))
+    expect((await run({ ...ctx, ignoreExisting: true })).flat()[0]?.decision.kind).toBe('unchanged')
+    expect(await state.getMany(['f' as RelPath])).toEqual([undefined])
+    // A run without it compares the pair (a record would have said "unchanged" for ever): --checksum tells.
+    const later = (await run({ ...ctx, compare: 'checksum' })).flat()[0]?.decision
+    expect(later?.kind === 'action' ? later.action.kind : later?.kind).toBe('update')
   })
 })

@@ -239,6 +239,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           }
         : {}),
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
+      ...(flags.ignoreExisting ? { ignoreExisting: true } : {}),
+      ...(flags.update ? { skipNewer: true } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),

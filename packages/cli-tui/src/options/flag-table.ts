@@ -85,6 +85,13 @@ export const FLAG_TABLE = {
       '--modify-window <SEC>',
       'mtimes this close count as equal: seconds, or 100ms, 2s, 1h (e.g. 2 for a FAT disk; default: what the two sides can store, never less)',
     ).argParser(flagParser(parseModifyWindow)),
+  ignoreExisting: () =>
+    new Option(
+      '--ignore-existing',
+      'leave every file the target already has as it is: copy only what it lacks (a mirror still deletes)',
+    ),
+  update: () =>
+    new Option('-u, --update', 'leave a target file that is newer than the source file as it is (rsync -u)'),
   concurrency: () =>
     new Option(
       '--concurrency <N>',
@@ -199,6 +206,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'checksum',
   'sizeOnly',
   'modifyWindow',
+  'ignoreExisting',
+  'update',
   'concurrency',
   'exclude',
   'include',

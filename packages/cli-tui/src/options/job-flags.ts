@@ -10,6 +10,9 @@ export interface JobFlags {
   readonly json?: boolean
   readonly checksum?: boolean
   readonly sizeOnly?: boolean
+  readonly ignoreExisting?: boolean
+  /** `-u, --update`: the engine's `skipNewer`. */
+  readonly update?: boolean
   /** `--modify-window`, in milliseconds. */
   readonly modifyWindow?: number
   readonly concurrency?: number

@@ -29,6 +29,18 @@ export interface SyncOptions {
   readonly compare?: CompareMode
   /** Mtimes closer than this are equal. [the coarser `mtimePrecisionMs` of the two sides] */
   readonly modifyWindowMs?: number
+  /**
+   * Whatever the target already has at a path (but a directory's mode and mtime) is left as it is:
+   * only what it lacks is copied, as rsync's and rclone's `--ignore-existing` (a mirror still
+   * deletes). Nothing is recorded as in sync on such a run. [false]
+   */
+  readonly ignoreExisting?: boolean
+  /**
+   * A target file whose mtime is newer than the source's (beyond the modify window) is left as it is,
+   * as `rsync --update` and `rclone --update`; a file replaced by another kind of entry, or a
+   * symlink, is not concerned. [false]
+   */
+  readonly skipNewer?: boolean
   /** Actions executed at once. [the larger `preferredConcurrency` of the two backends, else 8] */
   readonly concurrency?: number
   /** Which paths take part (excluded ones are neither copied nor deleted). [all] */

@@ -215,6 +215,8 @@ function run(
       notice,
       signal,
       keptOnTarget,
+      ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
+      ...(options.skipNewer ? { skipNewer: true } : {}),
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.

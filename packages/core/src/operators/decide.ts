@@ -30,6 +30,10 @@ export interface DecideContext {
    * were deleted; a file there failed the run).
    */
   readonly keptOnTarget?: KeptPaths
+  /** `--ignore-existing`: a path the target has is left as it is (see `SyncOptions.ignoreExisting`). */
+  readonly ignoreExisting?: boolean
+  /** `--update`: a target file newer than the source's is left as it is (see `SyncOptions.skipNewer`). */
+  readonly skipNewer?: boolean
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -111,7 +115,8 @@ export function exactWindowMs(ctx: DecideContext): number {
  * never carry the difference over). The entries are the decision's, with real mtimes.
  */
 export function recordable(s: Entry, t: Entry, ctx: DecideContext): boolean {
-  if (ctx.compare === 'size-only') return false
+  // (Nor one --ignore-existing left alone, whatever it holds: a later run without it compares it.)
+  if (ctx.compare === 'size-only' || ctx.ignoreExisting) return false
   // (A target that cannot take an mtime keeps another one whatever a run does.)
   return !supports.setMtime(ctx.target) || Math.abs(s.mtimeMs - t.mtimeMs) <= exactWindowMs(ctx)
 }
@@ -212,7 +217,8 @@ async function withMtime(backend: Backend, entry: Entry, signal: AbortSignal | u
 
 /**
  * Decides what to do with one pair (rclone's rules, which rsync users also expect):
- * new → copy; gone from the source → delete (mirror only); different size → update;
+ * new → copy; gone from the source → delete (mirror only); different size → update (not under
+ * `skipNewer` when the target's file is newer; nothing where it exists under `ignoreExisting`);
  * same size and mtime within the window → unchanged; same size, other mtime → compare the common
  * hash: equal → `touch` (set the mtime, no transfer), different → update. `--size-only` looks at
  * sizes alone; `--checksum` compares the hash instead of the mtime. A matching state record
@@ -281,6 +287,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
       ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: 'mtime differs' } }
       : NONE
   }
+  if (ctx.ignoreExisting) return unchanged(s, t)
   if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
   // (Before any record, size or hash: a special file is never the source's file.)
   if (t.special) return update(path, s, t, 'a special file (FIFO, socket or device) on the target')
@@ -293,6 +300,11 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     // A target that lists no modes (S3) still has the one the last run gave it (QA 15 #7: a chmod
     // was never carried to S3).
     return unchangedUnlessMode(ctx, path, s, t, targetMode(record, t, ctx))
+  }
+  if (ctx.skipNewer && !t.special) {
+    // The real mtimes first, where a listing lacks them (S3's are upload times): see decideWithIo.
+    if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return undefined
+    if (t.mtimeMs - s.mtimeMs > ctx.modifyWindowMs) return unchanged(s, t)
   }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
   if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t, targetMode(record, t, ctx))
@@ -322,6 +334,11 @@ async function decideWithIo(
     recordedTarget(record, t, ctx) ?? withMtime(ctx.target, t, ctx.signal),
   ])
   const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
+  if (ctx.skipNewer) {
+    // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
+    if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return unchanged(sm, tm)
+    if (s.size !== t.size) return update(path, s, t, 'size differs')
+  }
 
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {
     const same = await sameContent(ctx, s, t)
