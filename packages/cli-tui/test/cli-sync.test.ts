@@ -205,6 +205,17 @@ describe('sync', () => {
     expect(await readTree(dst)).toEqual({ edited: 'edited on the target', old: 'source' })
   })
 
+  it('--max-size and --min-size transfer only source files within the bounds; a mirror keeps the rest', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { big: 'x'.repeat(2048), mid: 'x'.repeat(500), tiny: 'x', 'd/also-big': 'y'.repeat(1025) })
+    await writeTree(dst, { big: 'old' })
+    const r = await cli('sync', src, dst, '--max-size', '1k', '--min-size', '2B', '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ big: 'old', mid: 'x'.repeat(500) })
+    expectUsageError(await cli('sync', src, dst, '--max-size', '1q'), '--max-size', '500k or 2G')
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {

@@ -227,3 +227,23 @@ describe('ignoreExisting and the state store', () => {
     expect(later?.kind === 'action' ? later.action.kind : later?.kind).toBe('update')
   })
 })
+
+// rsync's and rclone's --max-size and --min-size.
+describe('maxSize and minSize', () => {
+  it('leave a source file outside the bounds out: not copied, and the target copy neither updated nor deleted', async () => {
+    const { ctx, io } = context()
+    const pairs = [
+      pair('big-new', file('big-new', 11)),
+      pair('big-kept', file('big-kept', 11), file('big-kept', 3)),
+      pair('edge-max', file('edge-max', 10)),
+      pair('edge-min', file('edge-min', 2)),
+      pair('small-new', file('small-new', 1)),
+      pair('gone-big', undefined, file('gone-big', 99)),
+    ]
+    const outcomes = await lastValueFrom(from(pairs).pipe(plan({ ...ctx, maxSize: 10, minSize: 2 }), toArray()))
+    expect(
+      outcomes.map((o) => `${o.pair.path}:${o.decision.kind === 'action' ? o.decision.action.kind : o.decision.kind}`),
+    ).toEqual(['big-new:none', 'big-kept:none', 'edge-max:copy', 'edge-min:copy', 'small-new:none', 'gone-big:delete'])
+    expect(io).toEqual([])
+  })
+})

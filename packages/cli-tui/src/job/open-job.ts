@@ -241,6 +241,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.concurrency !== undefined ? { concurrency: flags.concurrency } : {}),
       ...(flags.ignoreExisting ? { ignoreExisting: true } : {}),
       ...(flags.update ? { skipNewer: true } : {}),
+      ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}),
+      ...(flags.minSize !== undefined ? { minSize: flags.minSize } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),

@@ -7,6 +7,7 @@ import { parsePattern } from './parse-pattern.js'
 import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 import { parseSeconds } from './parse-seconds.js'
+import { parseSize } from './parse-size.js'
 import { readPatternFile } from './read-pattern-file.js'
 
 /**
@@ -92,6 +93,15 @@ export const FLAG_TABLE = {
     ),
   update: () =>
     new Option('-u, --update', 'leave a target file that is newer than the source file as it is (rsync -u)'),
+  maxSize: () =>
+    new Option(
+      '--max-size <SIZE>',
+      "don't transfer source files larger than SIZE (bytes, or 500k, 2G): the target's copy is kept",
+    ).argParser(flagParser(parseSize)),
+  minSize: () =>
+    new Option('--min-size <SIZE>', "don't transfer source files smaller than SIZE, as --max-size").argParser(
+      flagParser(parseSize),
+    ),
   concurrency: () =>
     new Option(
       '--concurrency <N>',
@@ -208,6 +218,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'modifyWindow',
   'ignoreExisting',
   'update',
+  'maxSize',
+  'minSize',
   'concurrency',
   'exclude',
   'include',

@@ -13,6 +13,9 @@ export interface JobFlags {
   readonly ignoreExisting?: boolean
   /** `-u, --update`: the engine's `skipNewer`. */
   readonly update?: boolean
+  /** `--max-size`/`--min-size`, in bytes. */
+  readonly maxSize?: number
+  readonly minSize?: number
   /** `--modify-window`, in milliseconds. */
   readonly modifyWindow?: number
   readonly concurrency?: number

@@ -41,6 +41,13 @@ export interface SyncOptions {
    * symlink, is not concerned. [false]
    */
   readonly skipNewer?: boolean
+  /**
+   * Source files larger than this many bytes are not transferred (rsync's and rclone's `--max-size`):
+   * not copied, and a copy the target has is left as it is (neither updated nor deleted). [no limit]
+   */
+  readonly maxSize?: number
+  /** As `maxSize`, for files smaller than this many bytes (`--min-size`). [no limit] */
+  readonly minSize?: number
   /** Actions executed at once. [the larger `preferredConcurrency` of the two backends, else 8] */
   readonly concurrency?: number
   /** Which paths take part (excluded ones are neither copied nor deleted). [all] */

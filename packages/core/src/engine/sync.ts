@@ -217,6 +217,8 @@ function run(
       keptOnTarget,
       ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
       ...(options.skipNewer ? { skipNewer: true } : {}),
+      ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
+      ...(options.minSize !== undefined ? { minSize: options.minSize } : {}),
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.

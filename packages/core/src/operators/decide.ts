@@ -34,6 +34,9 @@ export interface DecideContext {
   readonly ignoreExisting?: boolean
   /** `--update`: a target file newer than the source's is left as it is (see `SyncOptions.skipNewer`). */
   readonly skipNewer?: boolean
+  /** `--max-size`/`--min-size`: source files outside these bounds are left out (see `SyncOptions.maxSize`). */
+  readonly maxSize?: number
+  readonly minSize?: number
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -240,6 +243,8 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
  */
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
+  // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded).
+  if (s?.kind === 'file' && outOfSizeRange(s, ctx)) return NONE
   if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
     // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
     ctx.keptOnTarget?.add(path)
@@ -319,6 +324,11 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   return deltaComparesContent(ctx.source, ctx.target, s, t, ctx.hashAlgo)
     ? update(path, s, t, 'mtime differs')
     : undefined
+}
+
+/** True when `--max-size`/`--min-size` leave the source file `s` out. */
+function outOfSizeRange(s: Entry, ctx: DecideContext): boolean {
+  return (ctx.maxSize !== undefined && s.size > ctx.maxSize) || (ctx.minSize !== undefined && s.size < ctx.minSize)
 }
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
