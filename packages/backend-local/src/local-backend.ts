@@ -122,6 +122,12 @@ export interface LocalBackendOptions {
    * deletes nothing; followed, it copied the target into itself on every run (QA 12 #2). [none]
    */
   readonly fenceOff?: readonly FencedDirectory[]
+  /**
+   * A listing does not enter a directory on another file system than the root's (rsync's and
+   * rclone's `--one-file-system`): it is listed, its contents are not, and an `OTHER_FILESYSTEM`
+   * notice says so (a mirror keeps what the target has below it). [false]
+   */
+  readonly oneFileSystem?: boolean
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -195,6 +201,8 @@ export class LocalBackend
   /** The device of the root (its real path), for `#syncDir`; looked at again when a file's differs. */
   #rootDev: number | undefined
   #closed = false
+  /** See `LocalBackendOptions.oneFileSystem`. */
+  readonly #oneFileSystem: boolean
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -228,6 +236,7 @@ export class LocalBackend
       : undefined
     const fence = policy === 'follow' && options.fenceOff ? new Fence(options.fenceOff) : undefined
     this.#fence = fence?.empty === false ? fence : undefined
+    this.#oneFileSystem = options.oneFileSystem === true
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -275,6 +284,7 @@ export class LocalBackend
       root: this.root,
       symlinks: this.symlinkPolicy,
       ...(this.#fence ? { fence: this.#fence } : {}),
+      ...(this.#oneFileSystem ? { oneFileSystem: true } : {}),
       isTemp: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       // Temp files are never listed; only the target of a run that writes removes stale ones.
       onTemp: (abs, rel, name) =>

@@ -21,7 +21,8 @@ export function localRootOf(uri: string): string {
  * The local-directory plugin: bare paths and `file://` URIs. A plain object that registers
  * nothing at import time; `registerBackend(localBackend)` makes it available to `openBackend`.
  * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`; option
- * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`).
+ * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`);
+ * option `oneFileSystem` (boolean): directories on another file system are not entered.
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -37,6 +38,7 @@ export const localBackend: BackendPlugin = {
       root,
       ...(symlinks !== undefined ? { symlinks } : {}),
       ...(fenceOff !== undefined ? { fenceOff } : {}),
+      ...(options.oneFileSystem === true ? { oneFileSystem: true } : {}),
     })
   },
 }

@@ -35,6 +35,8 @@ export interface WalkOptions extends ListOptions {
    * may not list searchable for the run (see `LocalBackend#usable`).
    */
   readonly enter?: (abs: string, st: Stats) => void
+  /** Directories on another file system than the root's are listed, not entered (rsync -x). */
+  readonly oneFileSystem?: boolean
 }
 
 /** A name of a directory being walked, as readdir typed it: what it sorts by (a directory as `name/`). */
@@ -151,6 +153,15 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     }
     yield entry
     if (entry.kind !== 'dir' || pruned) continue
+    if (opts.oneFileSystem && st.dev !== rootStat.dev) {
+      // (Said, not silent: a backup of / that leaves /home out because it is mounted apart should say so.)
+      opts.onNotice?.({
+        code: 'OTHER_FILESYSTEM',
+        message: `${rel} is on another file system: not entered (--one-file-system); the target's copy of it is kept`,
+        path: rel,
+      })
+      continue
+    }
     if (listed.link !== true) opts.enter?.(abs, st)
     stack.push(await readDirectory(opts, abs, entry.path, id, false))
   }

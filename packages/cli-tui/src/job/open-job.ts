@@ -145,10 +145,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // then; a local source's open does no I/O, so the order changes nothing else.
     const fencing = openOptions.symlinks === 'follow' && localPathOf(spec.source) !== undefined
     const early = fencing ? await openTarget() : undefined
-    const source = await registry.open(
-      spec.source,
-      early ? { ...openOptions, fenceOff: targetFence(spec.target, early) } : openOptions,
-    )
+    const source = await registry.open(spec.source, {
+      ...openOptions,
+      ...(early ? { fenceOff: targetFence(spec.target, early) } : {}),
+      // The source's only (rsync -x): a target's listing that left a mount point out would copy into it blind.
+      ...(flags.oneFileSystem ? { oneFileSystem: true } : {}),
+    })
     closers.push(() => source.close())
     const target = early ?? (await openTarget())
     stopIfAborted()

@@ -93,6 +93,11 @@ export const FLAG_TABLE = {
     ),
   update: () =>
     new Option('-u, --update', 'leave a target file that is newer than the source file as it is (rsync -u)'),
+  oneFileSystem: () =>
+    new Option(
+      '-x, --one-file-system',
+      "a local source's directories on another file system (mount points) are made, not entered; the target's copy of their contents is kept",
+    ),
   maxSize: () =>
     new Option(
       '--max-size <SIZE>',
@@ -220,6 +225,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'update',
   'maxSize',
   'minSize',
+  'oneFileSystem',
   'concurrency',
   'exclude',
   'include',
@@ -254,7 +260,10 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
 )
 
 /** The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as they go). */
-export const CONTINUOUS_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter((f) => f !== 'deleteBefore')
+// (--one-file-system too: a watch's events below a mount point would still be synced.)
+export const CONTINUOUS_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
+  (f) => f !== 'deleteBefore' && f !== 'oneFileSystem',
+)
 
 /** The flags of `check` (read-only, so no state, limits or dry run). */
 export const CHECK_FLAGS: readonly FlagName[] = [

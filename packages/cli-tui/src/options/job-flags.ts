@@ -13,6 +13,8 @@ export interface JobFlags {
   readonly ignoreExisting?: boolean
   /** `-u, --update`: the engine's `skipNewer`. */
   readonly update?: boolean
+  /** `-x, --one-file-system`: a local source does not cross into other file systems. */
+  readonly oneFileSystem?: boolean
   /** `--max-size`/`--min-size`, in bytes. */
   readonly maxSize?: number
   readonly minSize?: number

@@ -109,6 +109,11 @@ export type NoticeCode =
   /** A FIFO, socket or device in a listed tree: not synced (as rsync without -D), said once each. */
   | 'SPECIAL_FILE_SKIPPED'
   /**
+   * A directory on another file system than the root's, listed but not entered (`--one-file-system`,
+   * rsync -x): a mirror keeps what the target has below it, as at a `SYMLINK_SKIPPED` path.
+   */
+  | 'OTHER_FILESYSTEM'
+  /**
    * An object store key ending in `/` that has content: listed as a directory marker (as rclone
    * does), its bytes not synced (no file can have that name), said each listing.
    */

@@ -13,11 +13,14 @@ export class KeptPaths {
     this.#roots.add(path)
   }
 
-  /** Takes a backend's notice when it is `SYMLINK_SKIPPED` (true), else leaves it (false). */
+  /**
+   * Takes a backend's notice when it is `SYMLINK_SKIPPED` (true: not shown, the user asked for it),
+   * else leaves it (false); the path of an `OTHER_FILESYSTEM` one is kept too (and the notice shown).
+   */
   takeNotice(n: { readonly code: NoticeCode; readonly path?: string | undefined }): boolean {
-    if (n.code !== 'SYMLINK_SKIPPED') return false
+    if (n.code !== 'SYMLINK_SKIPPED' && n.code !== 'OTHER_FILESYSTEM') return false
     if (n.path !== undefined) this.#roots.add(n.path)
-    return true
+    return n.code === 'SYMLINK_SKIPPED'
   }
 
   /** True when `path` is one of the kept paths or below one (`a/b` is below `a`; `ab` is not). */
