@@ -4,6 +4,13 @@ import { errnoOf } from './to-sync-error.js'
 /** How many idle directory handles `PinnedDirs` keeps open; the least recently used are closed first. */
 const DEFAULT_CAPACITY = 16
 
+/**
+ * How many directory handles every `PinnedDirs` of the process together keep cached. A bound per
+ * instance bounded nothing where a process has many: `syncflow serve` has a backend per client
+ * root, and four clients' 16 each took every handle of a server under `ulimit -n 64` (review 23 F4).
+ */
+const PROCESS_CAPACITY = DEFAULT_CAPACITY
+
 /** How a directory on the way is opened: never through a symlink, never anything but a directory. */
 const DIR_FLAGS = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW
 
@@ -33,6 +40,8 @@ export interface DirPin {
 }
 
 interface Held {
+  /** Its key in its PinnedDirs. */
+  readonly rel: string
   readonly fd: number
   /** `dev:ino` of the directory, from the handle itself. */
   readonly id: string
@@ -53,6 +62,8 @@ interface Held {
  * eviction); a handle in use is closed only once released.
  */
 export class PinnedDirs {
+  /** The cached handles of every instance, least recently used first, with the instance of each. */
+  static readonly #cached = new Map<Held, PinnedDirs>()
   readonly #held = new Map<string, Held>()
   readonly #capacity: number
   readonly #absOf: (rel: string) => string
@@ -119,6 +130,8 @@ export class PinnedDirs {
       if (st !== undefined && `${st.dev}:${st.ino}` === cached.id) {
         this.#held.delete(rel)
         this.#held.set(rel, cached)
+        PinnedDirs.#cached.delete(cached)
+        PinnedDirs.#cached.set(cached, this)
         return cached
       }
       this.forget(rel)
@@ -127,28 +140,33 @@ export class PinnedDirs {
     let held: Held
     try {
       const st = fstatSync(fd)
-      held = { fd, id: `${st.dev}:${st.ino}`, uses: 0, cached: true }
+      held = { rel, fd, id: `${st.dev}:${st.ino}`, uses: 0, cached: true }
     } catch (err) {
       closeSync(fd)
       throw err
     }
     this.#held.set(rel, held)
+    PinnedDirs.#cached.set(held, this)
     if (this.#held.size > this.#capacity) {
       for (const [key, old] of this.#held) {
         if (this.#held.size <= this.#capacity) break
         if (key !== rel) this.#drop(key, old)
       }
     }
+    for (const [old, owner] of PinnedDirs.#cached) {
+      if (PinnedDirs.#cached.size <= PROCESS_CAPACITY) break
+      if (old !== held) owner.#drop(old.rel, old)
+    }
     return held
   }
 
   /** Opens `rel` through its parent's handle (the root by its real path). */
   #open(rel: string): number {
-    if (rel === '') return retryOnceOutOfHandles(() => openSync(this.#rootReal(), DIR_FLAGS), this)
+    if (rel === '') return retryOnceOutOfHandles(() => openSync(this.#rootReal(), DIR_FLAGS))
     const slash = rel.lastIndexOf('/')
     const parent = this.pin(slash < 0 ? '' : rel.slice(0, slash))
     try {
-      return retryOnceOutOfHandles(() => openSync(`${parent.at}/${rel.slice(slash + 1)}`, DIR_FLAGS), this)
+      return retryOnceOutOfHandles(() => openSync(`${parent.at}/${rel.slice(slash + 1)}`, DIR_FLAGS))
     } catch (err) {
       throw parent.named(err)
     } finally {
@@ -156,8 +174,14 @@ export class PinnedDirs {
     }
   }
 
+  /** Closes the idle handles of every instance, those in use once released (the process is out of handles). */
+  static closeAllIdle(): void {
+    for (const [held, owner] of PinnedDirs.#cached) owner.#drop(held.rel, held)
+  }
+
   #drop(key: string, held: Held): void {
     this.#held.delete(key)
+    PinnedDirs.#cached.delete(held)
     held.cached = false
     if (held.uses === 0) closeSync(held.fd)
   }
@@ -165,15 +189,15 @@ export class PinnedDirs {
 
 /**
  * `open()`, once more after closing the idle handles should the process be out of them (a low
- * `ulimit -n`): cached handles must never be why a write fails.
+ * `ulimit -n`): cached handles must never be why a write fails, another backend's neither.
  */
-function retryOnceOutOfHandles(open: () => number, dirs: PinnedDirs): number {
+function retryOnceOutOfHandles(open: () => number): number {
   try {
     return open()
   } catch (err) {
     const code = errnoOf(err)
     if (code !== 'EMFILE' && code !== 'ENFILE') throw err
-    dirs.closeAll()
+    PinnedDirs.closeAllIdle()
     return open()
   }
 }

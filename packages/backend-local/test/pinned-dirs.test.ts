@@ -88,4 +88,28 @@ describe.runIf(canPinDirectories())('PinnedDirs', () => {
     expect(message).toBe(`ENOENT: no such file or directory, scandir '${join(root, 'a', 'b')}/missing'`)
     dirs.closeAll()
   })
+
+  // Review 23 F4: `syncflow serve` has a backend, so a PinnedDirs, per client root; with a bound of
+  // 16 each, four clients' took every handle of a server under `ulimit -n 64`.
+  it('keeps at most 16 handles cached across every instance of the process, not 16 each', async () => {
+    const roots = await Promise.all([1, 2, 3, 4].map(() => tempDir('pinned-many')))
+    const all = roots.map(
+      (root) =>
+        new PinnedDirs(
+          (rel) => join(root, rel),
+          () => root,
+        ),
+    )
+    for (const [i, root] of roots.entries()) {
+      for (let d = 0; d < 10; d++) {
+        mkdirSync(join(root, `d${d}`))
+        const pin = all[i]!.pin(`d${d}`)
+        pin.release()
+      }
+    }
+    expect(all.reduce((n, dirs) => n + dirs.size, 0)).toBe(16)
+    // The most recently used stay: the last instance's.
+    expect(all[3]!.size).toBe(11) // its root and its ten directories
+    for (const dirs of all) dirs.closeAll()
+  })
 })
