@@ -1,6 +1,7 @@
 import type { Server } from '@grpc/grpc-js'
 import type { SyncflowClient } from '../src/generated/syncflow/v1/Syncflow.js'
 import { ContentIndex } from '../src/server/content-index.js'
+import { OpenFilesGate } from '../src/server/open-files-gate.js'
 import { PathLocks } from '../src/server/path-locks.js'
 import type { ServedTree } from '../src/server/served-tree.js'
 import { syncflowService } from '../src/server/syncflow-service.js'
@@ -13,7 +14,10 @@ const running: Array<{ server: Server; client: SyncflowClient }> = []
  * write, say), on a loopback port, and a raw client of it: for what a real directory cannot show
  * deterministically. No token. `stopServices` (in afterEach) stops them all.
  */
-export async function serveService(tree: ServedTree): Promise<SyncflowClient> {
+export async function serveService(
+  tree: ServedTree,
+  gate = new OpenFilesGate({ capacity: Number.POSITIVE_INFINITY }),
+): Promise<SyncflowClient> {
   const protocol = await loadProtocol()
   const server = new protocol.grpc.Server()
   server.addService(
@@ -22,6 +26,7 @@ export async function serveService(tree: ServedTree): Promise<SyncflowClient> {
       tree,
       index: new ContentIndex(tree),
       locks: new PathLocks(),
+      gate,
       protocol,
       authorize: () => {},
       maxMessageBytes: 16 << 20,

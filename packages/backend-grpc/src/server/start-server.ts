@@ -2,12 +2,13 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Http2Session } from 'node:http2'
 import type { ChannelOptions, Server } from '@grpc/grpc-js'
-import { SyncError } from '@syncflow/core'
+import { openFilesCap, openFilesLimit, SyncError } from '@syncflow/core'
 import { loadProtocol } from '../wire/load-protocol.js'
 import { checkTlsPair } from './check-tls-pair.js'
 import { tokenChecker } from './check-token.js'
 import { ContentIndex, type ContentIndexOptions } from './content-index.js'
 import { LocalTree } from './local-tree.js'
+import { OpenFilesGate } from './open-files-gate.js'
 import { PathLocks } from './path-locks.js'
 import { syncflowService } from './syncflow-service.js'
 
@@ -123,6 +124,8 @@ function listenError(listen: string, err: Error): SyncError {
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { host } = parseListen(options.listen)
+  // Below MIN_OPEN_FILES the CLI's entry refuses to run (bin.ts): Node could not even load this module.
+  const limit = openFilesLimit()
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) {
     throw new SyncError('USAGE', 'TLS needs both a certificate and a key', {
       hint: 'Pass both --tls-cert FILE and --tls-key FILE, or neither.',
@@ -149,6 +152,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       tree,
       index: new ContentIndex(tree, options.contentIndex),
       locks: new PathLocks(),
+      // Each client caps its own concurrency, but not what all of them together ask of the server.
+      gate: new OpenFilesGate({ capacity: openFilesCap(limit), ...(limit !== undefined ? { limit } : {}) }),
       protocol,
       authorize: tokenChecker(options.token),
       maxMessageBytes,

@@ -34,6 +34,7 @@ import { BLOCKS_PER_MESSAGE, SignatureAssembler, signatureBatch } from '../wire/
 import { writeMessage } from '../wire/streams.js'
 import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
+import type { OpenFilesGate } from './open-files-gate.js'
 import type { PathLocks } from './path-locks.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
 import { forClient, toStatus } from './to-status.js'
@@ -45,6 +46,11 @@ export interface ServiceContext {
   readonly tree: ServedTree
   readonly index: ContentIndex
   readonly locks: PathLocks
+  /**
+   * Turns for the operations that hold files open, across all clients (see OpenFilesGate). Taken
+   * before a path lock, never while holding one: a lock holder never waits for a turn.
+   */
+  readonly gate: OpenFilesGate
   readonly protocol: Protocol
   /** Throws `AUTH` unless the call's metadata carries the server's token. */
   readonly authorize: (metadata: Metadata) => void
@@ -97,7 +103,7 @@ function rootOf(raw: string): string {
  * naming the syncflow code (see `toStatus`).
  */
 export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
-  const { tree, index, locks, protocol } = ctx
+  const { tree, index, locks, gate, protocol } = ctx
 
   const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op, ctx.root)
 
@@ -204,23 +210,26 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         problems = []
         notices = []
       }
-      const listing = backend.list({
-        signal,
-        // Only for a client whose run writes here: a listing is otherwise read only.
-        ...(req.cleanUp ? { cleanUp: true } : {}),
-        onError: (e) => {
-          // Its hint too: the server's backend knows what to do about it (a path too long there).
-          const { message, hint } = forClient(e, ctx.root)
-          problems.push({ code: e.code, message, ...(e.path ? { path: e.path } : {}), ...(hint ? { hint } : {}) })
-        },
-        onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
+      // A turn for the whole listing: its directories stay open while the client takes the messages.
+      await gate.run('list', signal, async () => {
+        const listing = backend.list({
+          signal,
+          // Only for a client whose run writes here: a listing is otherwise read only.
+          ...(req.cleanUp ? { cleanUp: true } : {}),
+          onError: (e) => {
+            // Its hint too: the server's backend knows what to do about it (a path too long there).
+            const { message, hint } = forClient(e, ctx.root)
+            problems.push({ code: e.code, message, ...(e.path ? { path: e.path } : {}), ...(hint ? { hint } : {}) })
+          },
+          onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
+        })
+        for await (const e of listing) {
+          entries.push(toWireEntry(e))
+          if (entries.length >= ENTRIES_PER_MESSAGE) await flush()
+          if (call.cancelled) return
+        }
+        if (entries.length > 0 || problems.length > 0 || notices.length > 0) await flush()
       })
-      for await (const e of listing) {
-        entries.push(toWireEntry(e))
-        if (entries.length >= ENTRIES_PER_MESSAGE) await flush()
-        if (call.cancelled) return
-      }
-      if (entries.length > 0 || problems.length > 0 || notices.length > 0) await flush()
     }),
 
     Stat: unary('stat', async (req) => {
@@ -229,26 +238,29 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       return entry ? { found: true, entry: toWireEntry(entry) } : { found: false }
     }),
 
-    Read: serverStream('read', async (req, call) => {
+    Read: serverStream('read', async (req, call, signal) => {
       const gzip = ctx.compress || req.gzip
       const { full } = await resolve(req.root, req.path)
       const expect = fromWireExpect(req.expect, full) ?? undefined
-      const stream = await tree.readFile(
-        full,
-        { offset: req.offset, ...(req.length !== undefined ? { length: req.length } : {}) },
-        { ...(expect ? { expect } : {}), ...(req.tolerateChanges ? { tolerateChanges: true } : {}) },
-      )
-      try {
-        for await (const chunk of stream) {
-          for (let off = 0; off < chunk.length; off += READ_CHUNK) {
-            const data = chunk.subarray(off, off + READ_CHUNK)
-            await writeMessage(call, gzip ? await gzipChunk(data) : { data })
-            if (call.cancelled) return
+      // The file stays open until the client has taken its last message (or went away).
+      await gate.run('read', signal, async () => {
+        const stream = await tree.readFile(
+          full,
+          { offset: req.offset, ...(req.length !== undefined ? { length: req.length } : {}) },
+          { ...(expect ? { expect } : {}), ...(req.tolerateChanges ? { tolerateChanges: true } : {}) },
+        )
+        try {
+          for await (const chunk of stream) {
+            for (let off = 0; off < chunk.length; off += READ_CHUNK) {
+              const data = chunk.subarray(off, off + READ_CHUNK)
+              await writeMessage(call, gzip ? await gzipChunk(data) : { data })
+              if (call.cancelled) return
+            }
           }
+        } finally {
+          stream.destroy()
         }
-      } finally {
-        stream.destroy()
-      }
+      })
     }),
 
     Write: (call, callback) => {
@@ -283,16 +295,19 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const { rel, full, backend } = await resolve(header.root, header.path)
         const meta = fromWireMeta(header.meta)
         const expect = fromWireExpect(header.expect, rel)
-        return locks.shared(full, async () => {
-          await tree.checkParents(full)
-          const entry = await backend.write(rel, uploadBody(body()), meta, {
-            ...(expect !== undefined ? { expect } : {}),
-            signal,
-          })
-          // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
-          index.record(full, entry, meta.hashes?.sha256)
-          return { entry: toWireEntry(entry) }
-        })
+        // The temp file stays open while the client sends the body: the turn lasts the whole upload.
+        return gate.run('write', signal, () =>
+          locks.shared(full, async () => {
+            await tree.checkParents(full)
+            const entry = await backend.write(rel, uploadBody(body()), meta, {
+              ...(expect !== undefined ? { expect } : {}),
+              signal,
+            })
+            // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
+            index.record(full, entry, meta.hashes?.sha256)
+            return { entry: toWireEntry(entry) }
+          }),
+        )
       }
       run().then(
         (res) => callback(null, res),
@@ -328,17 +343,20 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         first = false
         sent = to
       }
-      const sig = await computeSignature(tree.scanFile(full), blockSize, strongBytes, {
-        sizeHint: entry.size,
-        signal,
-        onBlocks: async (partial, blocks) => {
-          if (partial.size > entry.size) throw changed()
-          // Every ~8 MiB of the file (at least 256 blocks): a few hundred messages per GiB.
-          if (blocks - sent >= Math.min(BLOCKS_PER_MESSAGE, Math.max(256, (8 << 20) / blockSize))) {
-            await send(partial, Math.min(blocks, sent + BLOCKS_PER_MESSAGE))
-          }
-        },
-      })
+      // The file stays open while the blocks computed so far are sent.
+      const sig = await gate.run('signature', signal, () =>
+        computeSignature(tree.scanFile(full), blockSize, strongBytes, {
+          sizeHint: entry.size,
+          signal,
+          onBlocks: async (partial, blocks) => {
+            if (partial.size > entry.size) throw changed()
+            // Every ~8 MiB of the file (at least 256 blocks): a few hundred messages per GiB.
+            if (blocks - sent >= Math.min(BLOCKS_PER_MESSAGE, Math.max(256, (8 << 20) / blockSize))) {
+              await send(partial, Math.min(blocks, sent + BLOCKS_PER_MESSAGE))
+            }
+          },
+        }),
+      )
       if (sig.size !== entry.size || sig.weak.length !== expected) throw changed()
       while (sent < expected || first) {
         if (call.cancelled) return
@@ -377,37 +395,47 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
             for (const w of r.value.ops) yield await fromWireOp(w, 'patch')
           }
         }
-        return locks.shared(full, async () => {
-          await tree.checkParents(full)
-          const base = await tree.lstat(full)
-          if (base?.kind === 'file' && isWholeBaseCopy(firstOps, base.size, blockSize) && header.sha256 === undefined) {
-            const opts = { ...(expect !== undefined ? { expect } : {}), signal }
-            const touched = await touchIfUnchanged(backend, tree, rel, full, firstOps, meta, opts)
-            if (touched !== undefined) return { entry: toWireEntry(touched) }
-          }
-          // The base is opened once, at the first copy op, and read from for all of them: the bytes
-          // go straight into the writer's buffers (see LocalBackend's write of a Fillable body).
-          let opened: Promise<OpenBase> | undefined
-          const baseFile: BaseFile = {
-            readAt: async (buf, offset, length, position) => {
-              opened ??= tree.openBase(full)
-              return (await opened).readAt(buf, offset, length, position)
-            },
-          }
-          try {
-            const body = applyDelta(baseFile, blockSize, ops(), {
-              path: rel,
-              signal,
-              ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
-            })
-            const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
-            // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
-            index.record(full, entry, undefined)
-            return { entry: toWireEntry(entry) }
-          } finally {
-            await opened?.then((f) => f.close()).catch(() => {})
-          }
-        })
+        // One turn for the base and the temp file: a turn stands for two handles (see openFilesCap).
+        return gate.run('patch', signal, () =>
+          locks.shared(full, async () => {
+            await tree.checkParents(full)
+            const base = await tree.lstat(full)
+            if (
+              base?.kind === 'file' &&
+              isWholeBaseCopy(firstOps, base.size, blockSize) &&
+              header.sha256 === undefined
+            ) {
+              const opts = { ...(expect !== undefined ? { expect } : {}), signal }
+              const touched = await touchIfUnchanged(backend, tree, rel, full, firstOps, meta, opts)
+              if (touched !== undefined) return { entry: toWireEntry(touched) }
+            }
+            // The base is opened once, at the first copy op, and read from for all of them: the bytes
+            // go straight into the writer's buffers (see LocalBackend's write of a Fillable body).
+            let opened: Promise<OpenBase> | undefined
+            const baseFile: BaseFile = {
+              readAt: async (buf, offset, length, position) => {
+                opened ??= tree.openBase(full)
+                return (await opened).readAt(buf, offset, length, position)
+              },
+            }
+            try {
+              const body = applyDelta(baseFile, blockSize, ops(), {
+                path: rel,
+                signal,
+                ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
+              })
+              const entry = await backend.write(rel, body, meta, {
+                ...(expect !== undefined ? { expect } : {}),
+                signal,
+              })
+              // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
+              index.record(full, entry, undefined)
+              return { entry: toWireEntry(entry) }
+            } finally {
+              await opened?.then((f) => f.close()).catch(() => {})
+            }
+          }),
+        )
       }
       run().then(
         (res) => callback(null, res),
@@ -441,15 +469,17 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         }
         if (!assembler || !target) throw new SyncError('USAGE', 'empty delta request', { op: 'serve.delta' })
         const sig = assembler.finish()
-        // generateDelta copies each chunk before asking for the next: a reused buffer is safe.
-        const source = tree.scanFile(target.full, target.pin, target.length)
-        {
+        const { full, pin, length } = target
+        // Only now the file is opened, and it stays open while the ops are sent.
+        await gate.run('delta', ac.signal, async () => {
+          // generateDelta copies each chunk before asking for the next: a reused buffer is safe.
+          const source = tree.scanFile(full, pin, length)
           const gzip = ctx.compress || target.gzip
           for await (const ops of batchOps(generateDelta(source, sig, { signal: ac.signal }), { gzip })) {
             await writeMessage(call, { ops })
             if (call.cancelled) return
           }
-        }
+        })
       }
       run().then(
         () => call.end(),
@@ -489,26 +519,31 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const from = await resolve(req.root, req.from)
       const { rel, full, backend } = await resolve(req.root, req.to)
       const expect = fromWireExpect(req.expect, rel)
-      return locks.shared(full, async () => {
-        await tree.checkParents(full)
-        const src = await tree.lstat(from.full)
-        if (src?.kind !== 'file') throw new SyncError('NOT_FOUND', 'no such file', { op: 'serve.copy', path: from.rel })
-        // Through the guarded read, not copyFile: the source is checked inside the tree after opening.
-        const { tap, digest } = sha256Tap()
-        const body = chain(await tree.readFile(from.full), tap)
-        const meta = { size: src.size, mtimeMs: src.mtimeMs, ...(src.mode !== undefined ? { mode: src.mode } : {}) }
-        const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
-        index.record(full, entry, digest())
-        return { entry: toWireEntry(entry) }
-      })
+      return gate.run('copy', signal, () =>
+        locks.shared(full, async () => {
+          await tree.checkParents(full)
+          const src = await tree.lstat(from.full)
+          if (src?.kind !== 'file')
+            throw new SyncError('NOT_FOUND', 'no such file', { op: 'serve.copy', path: from.rel })
+          // Through the guarded read, not copyFile: the source is checked inside the tree after opening.
+          const { tap, digest } = sha256Tap()
+          const body = chain(await tree.readFile(from.full), tap)
+          const meta = { size: src.size, mtimeMs: src.mtimeMs, ...(src.mode !== undefined ? { mode: src.mode } : {}) }
+          const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
+          index.record(full, entry, digest())
+          return { entry: toWireEntry(entry) }
+        }),
+      )
     }),
 
-    Hash: unary('hash', async (req) => {
+    Hash: unary('hash', async (req, signal) => {
       const { full } = await resolve(req.root, req.path)
       const algo = req.algo as HashAlgo
       if (!HASH_ALGOS.includes(algo)) throw new SyncError('UNSUPPORTED', `unknown hash ${JSON.stringify(req.algo)}`)
       const h = createHash(algo)
-      for await (const chunk of tree.scanFile(full)) h.update(chunk)
+      await gate.run('hash', signal, async () => {
+        for await (const chunk of tree.scanFile(full)) h.update(chunk)
+      })
       return { hex: h.digest('hex') }
     }),
 
@@ -576,35 +611,39 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     FindContent: unary('findContent', async (req, signal) => {
       const sub = rootOf(req.root)
-      if (req.sha256 === undefined) return { maybe: await index.hasSize(req.size) }
+      // Building the index lists the tree (directories open), finding content hashes files.
+      if (req.sha256 === undefined)
+        return { maybe: await gate.run('findContent', signal, () => index.hasSize(req.size)) }
       if (!/^[0-9a-f]{64}$/.test(req.sha256)) throw new SyncError('USAGE', 'bad sha256')
       const wanted = req.sha256
       const { rel, full, backend } = await resolve(sub, req.path)
       const meta = fromWireMeta(req.meta)
       const expect = fromWireExpect(req.expect, rel)
-      return locks.shared(full, async () => {
-        const found = await index.find(req.size, wanted)
-        if (found === undefined) return { maybe: false }
-        await tree.checkParents(full)
-        // Verified while copying: a file changed since it was hashed fails the write, atomically.
-        const { tap, digest } = sha256Tap()
-        const check = new Transform({
-          transform: (chunk, _e, cb) => cb(null, chunk),
-          flush: (cb) => cb(digest() === wanted ? null : new SyncError('CHECKSUM', 'indexed file changed')),
-        })
-        const body = chain(await tree.readFile(found), tap, check)
-        try {
-          const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
-          index.record(full, entry, wanted)
-          return { maybe: true, entry: toWireEntry(entry) }
-        } catch (err) {
-          if (err instanceof SyncError && err.code === 'CHECKSUM') {
-            index.forget(found)
-            return { maybe: false }
+      return gate.run('findContent', signal, () =>
+        locks.shared(full, async () => {
+          const found = await index.find(req.size, wanted)
+          if (found === undefined) return { maybe: false }
+          await tree.checkParents(full)
+          // Verified while copying: a file changed since it was hashed fails the write, atomically.
+          const { tap, digest } = sha256Tap()
+          const check = new Transform({
+            transform: (chunk, _e, cb) => cb(null, chunk),
+            flush: (cb) => cb(digest() === wanted ? null : new SyncError('CHECKSUM', 'indexed file changed')),
+          })
+          const body = chain(await tree.readFile(found), tap, check)
+          try {
+            const entry = await backend.write(rel, body, meta, { ...(expect !== undefined ? { expect } : {}), signal })
+            index.record(full, entry, wanted)
+            return { maybe: true, entry: toWireEntry(entry) }
+          } catch (err) {
+            if (err instanceof SyncError && err.code === 'CHECKSUM') {
+              index.forget(found)
+              return { maybe: false }
+            }
+            throw err
           }
-          throw err
-        }
-      })
+        }),
+      )
     }),
   }
   return handlers
