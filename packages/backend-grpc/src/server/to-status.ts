@@ -1,6 +1,7 @@
 import type { Metadata, StatusObject } from '@grpc/grpc-js'
 import { asSyncError, bareMessage, type SyncError, type SyncErrorCode } from '@syncflow/core'
 import type { Protocol } from '../wire/load-protocol.js'
+import { SERVER_FILES_HINT } from './open-files-gate.js'
 
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
 const STATUS: Record<SyncErrorCode, number> = {
@@ -34,12 +35,25 @@ const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
  */
 export function forClient(e: SyncError, root?: string): { message: string; path?: string; hint?: string } {
   const bare = bareMessage(e)
-  const hint = SERVER_HINTS[e.code] ?? e.hint
+  // The local backend's hint blames "this process", which the client reads as itself (review 23 F4).
+  const hint = outOfFiles(e) ? SERVER_FILES_HINT : (SERVER_HINTS[e.code] ?? e.hint)
   return {
     message: hideRoot(bare, root),
     ...(e.path !== undefined ? { path: hideRoot(e.path, root) } : {}),
     ...(hint !== undefined ? { hint } : {}),
   }
+}
+
+/** True when `e` comes from the server being out of file handles (EMFILE, or ENFILE: the system's). */
+function outOfFiles(e: SyncError): boolean {
+  // The errno is on the Node error a SyncError wraps, a cause or two down.
+  let cause: unknown = e
+  for (let depth = 0; depth < 4 && cause instanceof Error; depth++) {
+    const errno = (cause as { code?: unknown }).code
+    if (errno === 'EMFILE' || errno === 'ENFILE') return true
+    cause = cause.cause
+  }
+  return false
 }
 
 /** `text` with `root` written as `.` and each path below it as that path; '/srv/data2' is not below '/srv/data'. */
