@@ -49,7 +49,16 @@ export function syncfsHelper(): SyncFs {
     const idle = (): void => {
       if (helper.waiting.length > 0) return
       child.unref()
-      for (const pipe of [child.stdin, child.stdout] as unknown as Refable[]) pipe.unref?.()
+      for (const pipe of [child.stdin, child.stdout] as unknown as Refable[]) pipe?.unref?.()
+    }
+    // First, before its pipes are touched: out of handles (EMFILE), spawn returns a child without
+    // pipes and says why on the next tick, and an error event no one listened to ended the process
+    // (a `syncflow serve` under a low ulimit -n). Such a helper is dead at once: files are fsynced
+    // one by one instead.
+    child.on('error', fail)
+    if (!child.stdin || !child.stdout) {
+      helper.dead = new Error(`cannot start the sync helper for ${dir} (no pipes: out of file handles?)`)
+      return helper
     }
     let buffered = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -65,7 +74,6 @@ export function syncfsHelper(): SyncFs {
       }
       idle()
     })
-    child.on('error', fail)
     child.on('exit', (code, signal) => fail(new Error(`sync helper ended (${signal ?? code})`)))
     child.stdin.on('error', fail)
     idle()
@@ -79,13 +87,14 @@ export function syncfsHelper(): SyncFs {
       for (const [other, h] of helpers) {
         if (helpers.size < MAX_HELPERS) break
         if (h.waiting.length > 0) continue
-        h.child.stdin.end()
+        ;(h.child.stdin as Writable | null)?.end() // (none where it could not start)
         helpers.delete(other)
       }
       helper = start(dir)
       helpers.set(dir, helper)
     }
     const h = helper
+    if (h.dead !== undefined) return Promise.reject(h.dead)
     return new Promise<void>((resolve, reject) => {
       h.waiting.push({ resolve, reject })
       h.child.ref()

@@ -52,4 +52,34 @@ console.log('flushed')`
     })
     expect(out.trim()).toBe('flushed')
   })
+
+  // Found with a `syncflow serve` under `ulimit -n 64` (review 23 F4): spawn out of handles gives a
+  // child without pipes and an 'error' event on the next tick; reading its pipe threw first, and the
+  // error event, heard by no one, ended the process.
+  it('out of file handles, refuses the flush (the caller fsyncs instead), and the process lives on', async () => {
+    const dir = await tempDir('syncfs-emfile')
+    const { code } = await transform(await readFile(HELPER, 'utf8'), { loader: 'ts', format: 'esm' })
+    const module = join(dir, 'syncfs-helper.mjs')
+    await writeFile(module, code)
+    const script = `import { openSync, closeSync } from 'node:fs'
+import { syncfsHelper } from ${JSON.stringify(module)}
+const syncfs = syncfsHelper()
+const held = []
+try { for (;;) held.push(openSync('/dev/null', 'r')) } catch (err) { if (err.code !== 'EMFILE') throw err }
+const first = await syncfs(${JSON.stringify(dir)}).then(() => 'flushed', (err) => 'refused: ' + err.message)
+for (const fd of held.splice(0)) closeSync(fd)
+const again = await syncfs(${JSON.stringify(dir)}).then(() => 'flushed', (err) => 'refused: ' + err.message)
+console.log(first + '\\n' + again)`
+    const out = execFileSync(
+      'sh',
+      ['-c', 'ulimit -n 64 && exec "$0" --input-type=module -e "$1"', process.execPath, script],
+      {
+        encoding: 'utf8',
+        timeout: 20_000,
+      },
+    )
+    const [first, again] = out.trim().split('\n')
+    expect(first).toMatch(/^refused: /)
+    expect(again).toBe('flushed') // handles free again: a new helper
+  })
 })
