@@ -15,6 +15,7 @@ import {
   isListedFile,
   isSyncError,
   type ListOptions,
+  type ModeSettable,
   type Movable,
   type MoveOptions,
   type MtimeSettable,
@@ -186,7 +187,7 @@ interface SmallPut {
  *   with a HEAD just before.
  * - What was learnt about the service is kept for a day in `serviceMemory` (service-memory.ts).
  */
-export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable {
+export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, Hashable, MtimeSettable, ModeSettable {
   readonly uri: string
   readonly capabilities: Capabilities
   readonly bucket: string
@@ -830,6 +831,24 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       body.destroy()
     }
     return h.digest('hex')
+  }
+
+  /**
+   * Sets the stored mode as `setMtime` sets the mtime: the object copied onto itself with its
+   * metadata's mode replaced, server-side (a chmod alone no longer uploads the file again).
+   */
+  async setMode(path: RelPath, mode: number): Promise<Entry> {
+    if (!this.capabilities.permissions) {
+      throw new SyncError('UNSUPPORTED', 'modes are not stored here', { op: 's3.setMode', path })
+    }
+    const key = this.#key(path, 'setMode')
+    const conn = await this.#connect('setMode', path)
+    this.#sweepStaleUploads(conn)
+    const head = await this.#head(conn, key, 'setMode', path)
+    if (!head) throw this.#notFound('setMode', path)
+    const metadata = { ...head.metadata, [META_MODE]: formatMode(mode) }
+    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, 'setMode', path, {})
+    return this.#copiedEntry(path, head, metadata, etag)
   }
 
   /** Sets the stored mtime by copying the object onto itself with replaced metadata (server-side). */

@@ -419,8 +419,10 @@ export function modeToSet(source: Backend, target: Backend, s: Entry, tMode: num
 function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Entry, tMode = t.mode): Decision {
   const mode = modeToSet(ctx.source, ctx.target, s, tMode)
   if (mode === undefined) return unchanged(s, t)
+  // (The target with the mode compared, where it is not the listing's: S3's, from the record or a stat.)
+  const target = t.mode === tMode || tMode === undefined ? t : { ...t, mode: tMode }
   return s.kind === 'file' && inPlace(s, mode) && supports.setMode(ctx.target) && supports.setMtime(ctx.target)
-    ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: MODE_DIFFERS } }
+    ? { kind: 'action', action: { kind: 'touch', path, source: s, target, reason: MODE_DIFFERS } }
     : update(path, s, t, MODE_DIFFERS)
 }
 

@@ -11,7 +11,7 @@ import {
 import { schemeOf } from '../backend/backend-registry.js'
 import { heldBytesOf } from '../delta/held-bytes.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
-import type { Action } from '../model/action.js'
+import { type Action, MODE_DIFFERS } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
@@ -296,7 +296,9 @@ async function run(
         // after it, unless it is the source's already (a change of mode alone).
         let entry: Entry | undefined
         if (mode !== undefined && supports.setMode(target)) entry = await target.setMode(action.path, mode)
-        if (entry === undefined || action.target?.mtimeMs !== s.mtimeMs) {
+        // (Not after a chmod alone, whose mtimes are equal under the window: an S3 target's listed
+        // mtime is its upload time, and a second copy of the object set its mtime for nothing.)
+        if (entry === undefined || action.reason !== MODE_DIFFERS) {
           const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
           entry = await target.setMtime(action.path, s.mtimeMs, mtimeNs)
         }
