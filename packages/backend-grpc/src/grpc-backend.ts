@@ -22,6 +22,7 @@ import {
   type Hashable,
   isSyncError,
   type ListOptions,
+  type ModeSettable,
   type Movable,
   type MtimeSettable,
   type ReadOptions,
@@ -147,6 +148,7 @@ export class GrpcBackend
     CopyFromCapable,
     Hashable,
     MtimeSettable,
+    ModeSettable,
     DirCreatable,
     Symlinkable,
     Watchable,
@@ -514,6 +516,21 @@ export class GrpcBackend
       this.#client.SetMtime({ root: this.#root, path: rel, mtimeMs }, md, o, cb),
     )
     return this.#sameEntry(fromWireEntry(reply.entry, 'setMtime'), rel, 'setMtime')
+  }
+
+  /**
+   * A file's permission bits in place, on the server (a chmod alone is no rewrite). A server of an
+   * earlier version has no such call: UNSUPPORTED, and the engine writes the file anew, as it did.
+   */
+  async setMode(path: RelPath, mode: number): Promise<Entry> {
+    const rel = this.#rel(path, 'setMode')
+    if (!this.features.has('setMode')) {
+      throw new SyncError('UNSUPPORTED', 'the server cannot set modes in place', { op: 'grpc.setMode', path: rel })
+    }
+    const reply = await this.#unary<EntryReply__Output>('setMode', rel, (md, o, cb) =>
+      this.#client.SetMode({ root: this.#root, path: rel, mode }, md, o, cb),
+    )
+    return this.#sameEntry(fromWireEntry(reply.entry, 'setMode'), rel, 'setMode')
   }
 
   async mkdir(path: RelPath, meta: Partial<WriteMeta> = {}): Promise<void> {

@@ -174,7 +174,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const backend = await tree.backend(rootOf(req.root))
       const c = backend.capabilities
       const features = ['hash', 'delta', 'deltaFrom', 'findContent']
-      for (const f of ['move', 'copy', 'setMtime', 'mkdir', 'symlink', 'watch'] as const) {
+      for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
       return {
@@ -554,6 +554,16 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         await tree.checkParents(full)
         if (!supports.setMtime(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot set mtimes')
         return { entry: toWireEntry(await backend.setMtime(rel, req.mtimeMs)) }
+      })
+    }),
+
+    SetMode: unary('setMode', async (req) => {
+      const { rel, full, backend } = await resolve(req.root, req.path)
+      if (!Number.isInteger(req.mode) || req.mode < 0 || req.mode > 0o7777) throw new SyncError('USAGE', 'bad mode')
+      return locks.shared(full, async () => {
+        await tree.checkParents(full)
+        if (!supports.setMode(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot set modes')
+        return { entry: toWireEntry(await backend.setMode(rel, req.mode)) }
       })
     }),
 

@@ -20,6 +20,7 @@ import type { MoveRequest as _syncflow_v1_MoveRequest, MoveRequest__Output as _s
 import type { PatchRequest as _syncflow_v1_PatchRequest, PatchRequest__Output as _syncflow_v1_PatchRequest__Output } from '../../syncflow/v1/PatchRequest.js';
 import type { PathRequest as _syncflow_v1_PathRequest, PathRequest__Output as _syncflow_v1_PathRequest__Output } from '../../syncflow/v1/PathRequest.js';
 import type { ReadRequest as _syncflow_v1_ReadRequest, ReadRequest__Output as _syncflow_v1_ReadRequest__Output } from '../../syncflow/v1/ReadRequest.js';
+import type { SetModeRequest as _syncflow_v1_SetModeRequest, SetModeRequest__Output as _syncflow_v1_SetModeRequest__Output } from '../../syncflow/v1/SetModeRequest.js';
 import type { SetMtimeRequest as _syncflow_v1_SetMtimeRequest, SetMtimeRequest__Output as _syncflow_v1_SetMtimeRequest__Output } from '../../syncflow/v1/SetMtimeRequest.js';
 import type { SignatureReply as _syncflow_v1_SignatureReply, SignatureReply__Output as _syncflow_v1_SignatureReply__Output } from '../../syncflow/v1/SignatureReply.js';
 import type { SignatureRequest as _syncflow_v1_SignatureRequest, SignatureRequest__Output as _syncflow_v1_SignatureRequest__Output } from '../../syncflow/v1/SignatureRequest.js';
@@ -198,6 +199,21 @@ export interface SyncflowClient extends grpc.Client {
   remove(argument: _syncflow_v1_PathRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Sets the permission bits of an existing file in place (a chmod; feature "setMode").
+   */
+  SetMode(argument: _syncflow_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _syncflow_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _syncflow_v1_SetModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  SetMode(argument: _syncflow_v1_SetModeRequest, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * Sets the permission bits of an existing file in place (a chmod; feature "setMode").
+   */
+  setMode(argument: _syncflow_v1_SetModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _syncflow_v1_SetModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _syncflow_v1_SetModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  setMode(argument: _syncflow_v1_SetModeRequest, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Sets the mtime of an existing path.
    */
   SetMtime(argument: _syncflow_v1_SetMtimeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientUnaryCall;
@@ -349,6 +365,11 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
   Remove: grpc.handleUnaryCall<_syncflow_v1_PathRequest__Output, _syncflow_v1_Empty>;
   
   /**
+   * Sets the permission bits of an existing file in place (a chmod; feature "setMode").
+   */
+  SetMode: grpc.handleUnaryCall<_syncflow_v1_SetModeRequest__Output, _syncflow_v1_EntryReply>;
+  
+  /**
    * Sets the mtime of an existing path.
    */
   SetMtime: grpc.handleUnaryCall<_syncflow_v1_SetMtimeRequest__Output, _syncflow_v1_EntryReply>;
@@ -394,6 +415,7 @@ export interface SyncflowDefinition extends grpc.ServiceDefinition {
   Patch: MethodDefinition<_syncflow_v1_PatchRequest, _syncflow_v1_EntryReply, _syncflow_v1_PatchRequest__Output, _syncflow_v1_EntryReply__Output>
   Read: MethodDefinition<_syncflow_v1_ReadRequest, _syncflow_v1_Chunk, _syncflow_v1_ReadRequest__Output, _syncflow_v1_Chunk__Output>
   Remove: MethodDefinition<_syncflow_v1_PathRequest, _syncflow_v1_Empty, _syncflow_v1_PathRequest__Output, _syncflow_v1_Empty__Output>
+  SetMode: MethodDefinition<_syncflow_v1_SetModeRequest, _syncflow_v1_EntryReply, _syncflow_v1_SetModeRequest__Output, _syncflow_v1_EntryReply__Output>
   SetMtime: MethodDefinition<_syncflow_v1_SetMtimeRequest, _syncflow_v1_EntryReply, _syncflow_v1_SetMtimeRequest__Output, _syncflow_v1_EntryReply__Output>
   Signature: MethodDefinition<_syncflow_v1_SignatureRequest, _syncflow_v1_SignatureReply, _syncflow_v1_SignatureRequest__Output, _syncflow_v1_SignatureReply__Output>
   Stat: MethodDefinition<_syncflow_v1_PathRequest, _syncflow_v1_StatReply, _syncflow_v1_PathRequest__Output, _syncflow_v1_StatReply__Output>
