@@ -163,12 +163,22 @@ export class WebhookReporter {
         const wait = this.#opts.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
         await new Promise((resolve) => setTimeout(resolve, wait).unref())
       }
+      // A timer of our own, not AbortSignal.timeout() inside AbortSignal.any(): on Node 20 the
+      // garbage collector may take that timeout signal and its timer with it (nodejs/node#57736),
+      // and a request the endpoint never answered hung for ever, taking every later ping with it (QA 23 #3).
+      const timeout = new AbortController()
+      const timer = setTimeout(
+        () => timeout.abort(new Error(`no answer within ${this.#opts.timeoutMs / 1000} s`)),
+        this.#opts.timeoutMs,
+      )
+      const onGiveUp = (): void => timeout.abort(this.#giveUp.signal.reason)
+      this.#giveUp.signal.addEventListener('abort', onGiveUp, { once: true })
       try {
         const res = await this.#opts.fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'user-agent': 'syncflow' },
           body: JSON.stringify(ping.body),
-          signal: AbortSignal.any([AbortSignal.timeout(this.#opts.timeoutMs), this.#giveUp.signal]),
+          signal: timeout.signal,
         })
         await res.body?.cancel().catch(() => {})
         if (res.ok) return undefined
@@ -178,6 +188,9 @@ export class WebhookReporter {
       } catch (err) {
         if (this.#giveUp.signal.aborted) return undefined
         error = err instanceof Error ? err.message : String(err)
+      } finally {
+        clearTimeout(timer)
+        this.#giveUp.signal.removeEventListener('abort', onGiveUp)
       }
     }
     return `${error} (gave up after ${this.#opts.retries + 1} attempts)`

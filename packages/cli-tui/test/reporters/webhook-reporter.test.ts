@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { afterEach, describe, expect, it } from 'vitest'
 import { endpointUrl, WebhookReporter } from '../../src/reporters/webhook-reporter.js'
 import { summary } from '../ui/fixtures.js'
@@ -90,6 +92,34 @@ describe('WebhookReporter', () => {
     r.event({ type: 'done', ts: 1, summary: summary() })
     await r.close()
     expect(warnings).toEqual([expect.stringMatching(/2 pings not sent \(no answer within 0.05 s\)/)])
+  })
+
+  // QA 23 #3: AbortSignal.timeout() inside AbortSignal.any() may be garbage-collected on Node 20 with
+  // its timer (nodejs/node#57736): a request the monitor never answered then hung for ever, and every
+  // later ping waited behind it. Collected here on purpose, while the first request hangs.
+  it('times out a request the monitor never answers, whatever the garbage collector does, and goes on', async () => {
+    let n = 0
+    const server = createServer((req, res) => {
+      if (++n === 1) return // the first request: never answered
+      req.resume()
+      req.on('end', () => res.writeHead(200).end('OK'))
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    servers.push(server)
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ping`
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const collect = setInterval(gc, 20)
+    try {
+      const r = new WebhookReporter(url, { heartbeatMs: 0, timeoutMs: 300, retries: 2, retryDelayMs: 1 })
+      r.start({ command: 'watch', source: '/a', target: '/b' })
+      await expect.poll(() => n, { timeout: 5_000 }).toBeGreaterThanOrEqual(2) // the retry came
+      r.event({ type: 'done', ts: 1, summary: summary() })
+      await expect.poll(() => n, { timeout: 5_000 }).toBeGreaterThanOrEqual(3) // and the next ping
+      await r.close()
+    } finally {
+      clearInterval(collect)
+    }
   })
 
   it('sends the last status again as a heartbeat while a watch waits', async () => {
