@@ -14,6 +14,7 @@ import {
 } from './options/flag-table.js'
 import type { JobFlags } from './options/job-flags.js'
 import { bareRateWarning } from './options/parse-rate.js'
+import { unusedFlagWarnings } from './options/unused-flag-warnings.js'
 import type { Streams } from './output/streams.js'
 
 // This module parses flags and wires commands; nothing else. It must stay cheap to import:
@@ -76,7 +77,7 @@ function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): C
  * The command's flags, with `--config FILE` merged in under the command line. The file's keys that
  * only other commands take are left out (said with -v): one file serves all of a job's commands.
  */
-async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
+async function flagsOf(cmd: Command, streams: Streams, locations: readonly string[]): Promise<JobFlags> {
   const file = cmd.getOptionValue('config') as string | undefined
   let configPaths: JobFlags['configPaths']
   if (file !== undefined) {
@@ -94,6 +95,7 @@ async function flagsOf(cmd: Command, streams: Streams): Promise<JobFlags> {
       )
     }
   }
+  for (const warning of unusedFlagWarnings(cmd, locations)) streams.stderr.write(`syncflow: warning: ${warning}\n`)
   const given = cmd.opts<JobFlags>()
   // A file's patterns are the flag's own, given one by one (an exclude wins whatever the order).
   const flags: JobFlags = {
@@ -126,7 +128,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   const jobAction =
     (load: () => Promise<(a: string, b: string, f: JobFlags, s: Streams) => Promise<ExitCode>>) =>
     async (a: string, b: string, _opts: unknown, cmd: Command) => {
-      const [command, flags] = await Promise.all([load(), flagsOf(cmd, streams)])
+      const [command, flags] = await Promise.all([load(), flagsOf(cmd, streams, [a, b])])
       exitCode = await command(a, b, flags, streams)
     }
 
@@ -160,7 +162,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   ls.summary('list a location recursively (--json for NDJSON entries)')
     .description('List a location recursively, in listing order (UTF-8 byte order of paths).')
     .action(async (uri: string, _opts: unknown, cmd: Command) => {
-      const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd, streams)])
+      const [{ lsCommand }, flags] = await Promise.all([import('./commands/ls.js'), flagsOf(cmd, streams, [uri])])
       exitCode = await lsCommand(uri, flags, streams)
     })
 

@@ -415,3 +415,40 @@ describe('usage errors with --json', () => {
     }
   })
 })
+
+// QA 23 #6: flags only grpc:// or s3:// locations read passed without a word beside two local paths
+// (`--token-file /nonexistent` too): a mistyped `grpc//host:port/x` is a local path.
+describe('a flag no location of the command reads', () => {
+  it('is said to be ignored, once each, on the command line only; the run goes on', async () => {
+    const base = await tempDir()
+    await mkdir(join(base, 'src'))
+    await writeFile(join(base, 'src', 'a'), 'a')
+    const env = { SYNCFLOW_STATE_DIR: join(base, 'state') }
+    const r = await runCli(
+      [
+        'sync',
+        join(base, 'src'),
+        join(base, 'dst'),
+        '-q',
+        '--token',
+        'x',
+        '--ca-file',
+        '/nonexistent',
+        '--timeout',
+        '5',
+      ],
+      { env },
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr.trim().split('\n')).toEqual([
+      'syncflow: warning: --token is read by grpc:// locations only, and this command has none: ignored',
+      'syncflow: warning: --ca-file is read by grpcs:// locations only, and this command has none: ignored',
+      'syncflow: warning: --timeout is read by grpc:// and s3:// locations only, and this command has none: ignored',
+    ])
+    // A config file serves all of a job's commands: its keys are not warned about.
+    await writeFile(join(base, 'job.json'), JSON.stringify({ token: 'x', 's3-endpoint': 'http://127.0.0.1:9' }))
+    const c = await runCli(['ls', join(base, 'src'), '--config', join(base, 'job.json')], { env })
+    expect(c.code, c.stderr).toBe(0)
+    expect(c.stderr).toBe('')
+  })
+})

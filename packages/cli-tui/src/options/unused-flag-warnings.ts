@@ -1,0 +1,33 @@
+import type { Command } from 'commander'
+
+/** The flags that only some kinds of location read, and those kinds (URI schemes). */
+const FOR_SCHEMES: Readonly<Record<string, { readonly schemes: readonly string[]; readonly what: string }>> = {
+  token: { schemes: ['grpc', 'grpcs'], what: 'grpc://' },
+  tokenFile: { schemes: ['grpc', 'grpcs'], what: 'grpc://' },
+  caFile: { schemes: ['grpcs', 'grpc'], what: 'grpcs://' },
+  compress: { schemes: ['grpc', 'grpcs'], what: 'grpc://' },
+  blockSize: { schemes: ['grpc', 'grpcs'], what: 'grpc:// (delta transfer)' },
+  s3Endpoint: { schemes: ['s3'], what: 's3://' },
+  timeout: { schemes: ['grpc', 'grpcs', 's3'], what: 'grpc:// and s3://' },
+  contimeout: { schemes: ['grpc', 'grpcs', 's3'], what: 'grpc:// and s3://' },
+}
+
+/**
+ * Warnings for flags given on the command line that no location of the command reads (QA 23 #6:
+ * `--token-file /nonexistent` with two local paths passed without a word, and so did a `--token`
+ * beside a mistyped `grpc//host:port/x`, a local path). Not for a `--config` file's keys (one file
+ * serves all of a job's commands), and none with `--plugin`: a plugin's backend may read any of them.
+ */
+export function unusedFlagWarnings(cmd: Command, locations: readonly string[]): string[] {
+  if (cmd.getOptionValue('plugin') !== undefined) return []
+  const schemes = new Set(locations.map((l) => /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(l)?.[1]?.toLowerCase()))
+  const warnings: string[] = []
+  for (const option of cmd.options) {
+    const key = option.attributeName()
+    const only = FOR_SCHEMES[key]
+    if (only === undefined || cmd.getOptionValueSource(key) !== 'cli') continue
+    if (only.schemes.some((s) => schemes.has(s))) continue
+    warnings.push(`${option.long} is read by ${only.what} locations only, and this command has none: ignored`)
+  }
+  return warnings
+}
