@@ -216,6 +216,19 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--max-size', '1q'), '--max-size', '500k or 2G')
   })
 
+  // QA 23 #7: a symlink's listed size is its target's length, and a dry run counted it as bytes to send.
+  it('a dry run counts the bytes of files to transfer, none for a symlink, as the run then sends', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { f: 'ab\n' })
+    await symlink('/a/very/long/symlink/target/path/that/is/long', join(src, 'l1'))
+    const dry = await cli('sync', '-n', src, dst)
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stderr).toContain('would copy 2 files (3 B to transfer)')
+    const real = await cli('sync', src, dst)
+    expect(real.stderr).toContain('copied 2 files, 3 B transferred')
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {

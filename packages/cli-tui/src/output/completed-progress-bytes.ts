@@ -1,4 +1,4 @@
-import type { CompletedEvent } from '@syncflow/core'
+import { type CompletedEvent, isTransferAction, transferBytesOf } from '@syncflow/core'
 
 /**
  * How far a completed action moves the progress against the planned bytes: a transfer, its file's
@@ -6,6 +6,5 @@ import type { CompletedEvent } from '@syncflow/core'
  * summary counts as transferred). As core's throughput operator counts `bytesDone`.
  */
 export function completedProgressBytes(e: CompletedEvent): number {
-  const { action } = e
-  return (action.kind === 'copy' || action.kind === 'update') && !e.dryRun ? (action.source?.size ?? e.bytes) : e.bytes
+  return isTransferAction(e.action.kind) && !e.dryRun ? transferBytesOf(e.action) : e.bytes
 }

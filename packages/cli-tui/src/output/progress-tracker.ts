@@ -1,4 +1,4 @@
-import { isRunStop, type SyncEvent } from '@syncflow/core'
+import { isRunStop, type SyncEvent, transferBytesOf } from '@syncflow/core'
 import { completedProgressBytes } from './completed-progress-bytes.js'
 
 /** What the progress line shows, derived from the event stream alone. */
@@ -38,9 +38,7 @@ export class ProgressTracker {
     switch (event.type) {
       case 'planned':
         this.#planned++
-        if (event.action.kind === 'copy' || event.action.kind === 'update') {
-          this.#bytesPlanned += event.action.source?.size ?? 0
-        }
+        this.#bytesPlanned += transferBytesOf(event.action)
         break
       case 'progress':
         this.#inFlight.set(event.path, event.bytes)

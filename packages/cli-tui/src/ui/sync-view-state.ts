@@ -1,4 +1,11 @@
-import { type ActionKind, type FailedEvent, isRunStop, type SyncEvent, type SyncSummary } from '@syncflow/core'
+import {
+  type ActionKind,
+  type FailedEvent,
+  isRunStop,
+  type SyncEvent,
+  type SyncSummary,
+  transferBytesOf,
+} from '@syncflow/core'
 import { completedProgressBytes } from '../output/completed-progress-bytes.js'
 import { summaryText } from './summary-text.js'
 
@@ -163,7 +170,7 @@ export class SyncViewState {
         if (e.action.kind === 'skip' || e.action.kind === 'conflict') break
         this.#filesPlanned++
         this.#queued++
-        if (e.action.kind === 'copy' || e.action.kind === 'update') this.#bytesPlanned += e.action.source?.size ?? 0
+        this.#bytesPlanned += transferBytesOf(e.action)
         break
       case 'started':
         this.#begin()

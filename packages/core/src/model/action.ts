@@ -25,6 +25,15 @@ export function isTransferAction(kind: ActionKind): boolean {
 }
 
 /**
+ * The bytes a planned action moves: a copy or update of a file, the file's size; none for anything
+ * else (a symlink's copy, whose listed size is its target's length, sends no content: a dry run
+ * said "45 B to transfer" where the run sent none, QA 23 #7).
+ */
+export function transferBytesOf(action: Action): number {
+  return isTransferAction(action.kind) && action.source?.kind === 'file' ? action.source.size : 0
+}
+
+/**
  * The reason of an action for permissions alone: a `touch` of a file or a `mkdir` of a directory
  * the target has (each a chmod in place, said `chmod`), or an `update` where the target cannot set
  * a file's mode in place (the file is written anew with its mode).

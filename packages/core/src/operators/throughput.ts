@@ -12,6 +12,7 @@ import {
   takeUntil,
   tap,
 } from 'rxjs'
+import { isTransferAction, transferBytesOf } from '../model/action.js'
 import type { StatsEvent, SyncEvent } from '../model/sync-event.js'
 import { isRunStop } from './stop-when-refused.js'
 
@@ -66,7 +67,7 @@ export class ThroughputMeter {
   add(e: SyncEvent): void {
     switch (e.type) {
       case 'planned':
-        if (e.action.kind === 'copy' || e.action.kind === 'update') this.bytesPlanned += e.action.source?.size ?? 0
+        this.bytesPlanned += transferBytesOf(e.action)
         if (e.action.kind !== 'skip') this.filesPlanned++
         break
       case 'started':
@@ -82,10 +83,7 @@ export class ThroughputMeter {
         {
           // Progress against bytesPlanned counts a transfer's file to its size (as its progress
           // events did), also when a delta sent far less (`bytes`, what the summary counts).
-          const counted =
-            (e.action.kind === 'copy' || e.action.kind === 'update') && !e.dryRun
-              ? (e.action.source?.size ?? e.bytes)
-              : e.bytes
+          const counted = isTransferAction(e.action.kind) && !e.dryRun ? transferBytesOf(e.action) : e.bytes
           this.bytesFinished += counted
           this.#moved += Math.max(0, counted - (this.#partial.get(e.action.path) ?? 0))
         }
@@ -97,7 +95,7 @@ export class ThroughputMeter {
           this.inFlight = Math.max(0, this.inFlight - 1)
           this.#partial.delete(e.path)
           // Its bytes are no longer to come: no time is left for them (QA 8 #13).
-          if (e.action?.kind === 'copy' || e.action?.kind === 'update') this.#bytesGivenUp += e.action.source?.size ?? 0
+          if (e.action) this.#bytesGivenUp += transferBytesOf(e.action)
         }
         this.failed++
         break
