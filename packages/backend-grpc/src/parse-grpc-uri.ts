@@ -31,6 +31,14 @@ export function parseGrpcUri(uri: string): GrpcLocation {
   if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
     throw usage(uri, 'credentials, query and fragment are not allowed (pass the token with --token)')
   }
+  // The URL parser resolves `.` and `..` away (`grpc://h/data/..` is the served root itself, which a
+  // mirror then empties of all else): refused as an s3:// location's are (QA 23 #9).
+  const rawPath = uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '').replace(/[?#].*$/, '')
+  const dots = rawPath.split('/').find((s) => {
+    const segment = safeDecode(s)
+    return segment === '.' || segment === '..'
+  })
+  if (dots !== undefined) throw usage(uri, `a path segment ${JSON.stringify(safeDecode(dots))} is not allowed`)
   const port = url.port === '' ? DEFAULT_PORT : Number(url.port)
   const segments = url.pathname.split('/').filter((s) => s !== '')
   let root = ''
@@ -44,6 +52,15 @@ export function parseGrpcUri(uri: string): GrpcLocation {
   const target = `${url.hostname}:${port}`
   const path = root === '' ? '/' : `/${root.split('/').map(encodeURIComponent).join('/')}/`
   return { tls: scheme === 'grpcs', target, root, uri: `${scheme}://${target}${path}` }
+}
+
+/** A percent-decoded path segment, or the segment itself where it does not decode. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
 }
 
 function usage(uri: string, why: string, cause?: unknown): SyncError {

@@ -20,6 +20,11 @@ describe('parseGrpcUri', () => {
     's3://b/p',
     'grpc:///x',
     'not a uri',
+    // QA 23 #9: resolved away by the URL parser (data/.. is the served root itself).
+    'grpc://host:1/data/..',
+    'grpc://host:1/../../etc',
+    'grpc://host:1/a/./b',
+    'grpc://host:1/a/%2e%2e/b',
   ])('refuses %s with USAGE', (uri) => {
     expect(() => parseGrpcUri(uri)).toThrow(expect.objectContaining({ code: 'USAGE' }))
   })
