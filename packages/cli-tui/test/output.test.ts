@@ -184,6 +184,13 @@ describe('action lines', () => {
 })
 
 describe('summaries', () => {
+  // QA 23 #9: a dry run that was stopped said "what finished is saved"; it saved nothing.
+  it('a stopped dry run does not say that anything was saved', () => {
+    expect(formatSummary(summary({ mode: 'watch', interrupted: true }))).toContain('Stopped: what finished is saved')
+    expect(formatSummary(summary({ mode: 'watch', interrupted: true, dryRun: true }))).not.toContain('saved')
+    expect(formatSummary(summary({ mode: 'mirror', interrupted: true, dryRun: true }))).toContain('Interrupted.')
+  })
+
   it("a watch's total with listing errors does not claim that nothing was deleted (its other cycles did)", () => {
     const listed = { done: { ...none, delete: 3 }, failed: 1, listingErrors: 1 }
     expect(formatSummary(summary({ ...listed, mode: 'watch' }))).toContain(

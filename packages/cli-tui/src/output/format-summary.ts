@@ -99,7 +99,9 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
   if (s.skipped > 0) out.push(`${s.skipped} skipped.`)
   if (s.deletesSuppressed) out.push(`Deletes suppressed: ${s.deletesSuppressed}.`)
   // A watch always ends by being stopped: whatever it had not synced yet, the next watch does first.
-  if (s.interrupted && s.mode === 'watch')
+  // (A dry run saved nothing: QA 23 #9.)
+  if (s.interrupted && s.dryRun) out.push(s.mode === 'watch' ? 'Stopped.' : 'Interrupted.')
+  else if (s.interrupted && s.mode === 'watch')
     out.push('Stopped: what finished is saved; watching again resumes from there.')
   else if (s.interrupted) out.push('Interrupted: what finished is saved; run the same command again to complete it.')
   // (A one-shot run prints its fatal error once, on its own lines: the summary only points at it.)
