@@ -229,6 +229,22 @@ describe('sync', () => {
     expect(real.stderr).toContain('copied 2 files, 3 B transferred')
   })
 
+  // rsync's and rclone's --files-from: a script names exactly what to sync.
+  it('--files-from syncs only the listed paths (a directory with its tree) and keeps the rest of the target', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { 'a/b/x': '1', 'a/y': '2', 'c/d/z': '3', top: '4' })
+    await writeTree(dst, { unlisted: 'target only' })
+    const list = join(await tempDir(), 'list.txt')
+    await writeFile(list, './a/b/x\r\n# a comment\n/c/\n\n')
+    const r = await cli('sync', src, dst, '--files-from', list)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'a/b/x': '1', 'c/d/z': '3', unlisted: 'target only' })
+    const bad = join(await tempDir(), 'bad.txt')
+    await writeFile(bad, 'top\na/../x\n')
+    expectUsageError(await cli('sync', src, dst, '--files-from', bad), 'bad.txt, line 2 ("a/../x")')
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {

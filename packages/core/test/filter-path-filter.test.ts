@@ -434,3 +434,35 @@ describe('a pattern longer than any path', () => {
     expect(kept({ exclude: ['y'.repeat(4096)] }, ['a', 'y'.repeat(4096)])).toEqual(['a'])
   })
 })
+
+// Rule 5: --files-from (rclone's and rsync's): only the listed paths, a listed directory with its tree.
+describe('createPathFilter: filesFrom', () => {
+  const tree = ['a/', 'a/b/', 'a/b/x', 'a/b/other', 'a/y', 'c/', 'c/d/', 'c/d/z', 'top', 'topper', 'e/']
+  it('keeps the listed files, every path below a listed directory, and the directories on the way', () => {
+    expect(kept({ filesFrom: [p('a/b/x'), p('c'), p('top')] }, tree)).toEqual([
+      'a/',
+      'a/b/',
+      'a/b/x',
+      'c/',
+      'c/d/',
+      'c/d/z',
+      'top',
+    ])
+  })
+
+  it('only makes a directory on the way once something in it is copied, and prunes the others', () => {
+    const f = createPathFilter({ filesFrom: [p('a/b/x'), p('c')] })
+    expect(f.empty).toBe(false)
+    expect(f.walkedOnly?.(p('a'))).toBe(true)
+    expect(f.walkedOnly?.(p('a/b'))).toBe(true)
+    expect(f.walkedOnly?.(p('c'))).toBe(false)
+    expect(f.walkedOnly?.(p('c/d'))).toBe(false)
+    expect(f.canPrune(p('e'))).toBe(true)
+    expect(f.canPrune(p('a'))).toBe(false)
+  })
+
+  it('applies the other rules to what it lists: an --exclude still wins', () => {
+    expect(kept({ filesFrom: [p('c')], exclude: ['z'] }, tree)).toEqual(['c/', 'c/d/'])
+    expect(kept({ filesFrom: [] }, tree)).toEqual([])
+  })
+})

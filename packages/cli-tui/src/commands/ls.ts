@@ -4,6 +4,7 @@ import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
 import { explainMissing } from '../job/explain-missing.js'
 import { fileAtLocation } from '../job/file-at-location.js'
+import { filterOptionsOf } from '../job/filter-options-of.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
@@ -48,10 +49,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         streams.stderr.write(formatError(error, flags.verbose === true))
       }
       // --exclude/--include as a sync takes them (rclone ls does too): an unsafe name's hint speaks of them.
-      const filter = createPathFilter({
-        ...(flags.include?.length ? { include: flags.include } : {}),
-        ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
-      })
+      const filter = createPathFilter(filterOptionsOf(flags))
       // What a sync would say too (a FIFO, a socket or a device left out), on stderr: the listing on
       // stdout stays entries only (QA 22 #17: they were left out without a word).
       const onNotice = (n: { message: string }): void => {

@@ -28,6 +28,7 @@ import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
 import { fileAtLocation } from './file-at-location.js'
 import { fileSourceHint } from './file-source-hint.js'
+import { filterOptionsOf } from './filter-options-of.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
@@ -99,14 +100,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it.
-  await assertNoOverlap(
-    spec.source,
-    spec.target,
-    createPathFilter({
-      ...(flags.include?.length ? { include: flags.include } : {}),
-      ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
-    }),
-  )
+  await assertNoOverlap(spec.source, spec.target, createPathFilter(filterOptionsOf(flags)))
   // --plugin modules, loaded before anything is opened: a bad one stops the command with exit 2.
   await registerPlugins(registry, flags.plugin)
   // A token or CA file from --config, said before a grpc:// side reads it (which knows only the flag).
@@ -208,12 +202,9 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
     stopIfAborted()
 
+    const filterOptions = filterOptionsOf(flags)
     const filterOf = (ignoreRules: string | undefined): PathFilter =>
-      createPathFilter({
-        ...(flags.include?.length ? { include: flags.include } : {}),
-        ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
-        ...(ignoreRules !== undefined ? { ignoreRules } : {}),
-      })
+      createPathFilter({ ...filterOptions, ...(ignoreRules !== undefined ? { ignoreRules } : {}) })
     let rulesInUse = await beforeRun(() => loadIgnoreRules(source, spec.source, registry, openOptions), 'read')
     const filter = filterOf(rulesInUse)
     const reloadFilter = async (): Promise<PathFilter | undefined> => {

@@ -8,6 +8,7 @@ import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 import { parseSeconds } from './parse-seconds.js'
 import { parseSize } from './parse-size.js'
+import { readPathList } from './read-path-list.js'
 import { readPatternFile } from './read-pattern-file.js'
 
 /**
@@ -133,6 +134,11 @@ export const FLAG_TABLE = {
     new Option('--include-from <FILE>', 'read --include patterns from FILE, as --exclude-from').argParser(
       repeatableList(readPatternFile),
     ),
+  filesFrom: () =>
+    new Option(
+      '--files-from <FILE>',
+      'only the paths FILE lists, one per line, relative to the source (a directory with its contents; - is stdin; repeatable)',
+    ).argParser(repeatableList(readPathList)),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -231,6 +237,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filesFrom',
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',
@@ -279,6 +286,7 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filesFrom',
   'symlinks',
   's3Endpoint',
   'token',
@@ -300,6 +308,7 @@ export const LS_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filesFrom',
   'symlinks',
   's3Endpoint',
   'token',

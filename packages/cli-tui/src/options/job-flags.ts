@@ -26,6 +26,8 @@ export interface JobFlags {
   /** `--exclude-from`/`--include-from`: the patterns their files hold (merged into `exclude`/`include` by `flagsOf`). */
   readonly excludeFrom?: readonly string[]
   readonly includeFrom?: readonly string[]
+  /** `--files-from`: the paths its files list (relative to the source root, not yet checked as RelPaths). */
+  readonly filesFrom?: readonly string[]
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

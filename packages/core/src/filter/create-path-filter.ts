@@ -22,6 +22,11 @@ import type { PathFilter } from './path-filter.js'
 //    whole `src` tree). Directories are kept, so that included files inside them are found, except
 //    a directory below which no include can ever match, which is excluded (and its listing
 //    skipped).
+// 5. **A `filesFrom` list (`--files-from`), when given, excludes everything it does not name**: a
+//    file takes part when it or a directory above it is listed (a listed directory takes its whole
+//    tree, as `rsync -r --files-from`); a directory on the way to a listed path takes part only so
+//    that the path is found (made once something in it is copied). Names are literal, not globs.
+//    The other rules still apply to what it names.
 //
 // Glob syntax (picomatch's, with `dot: true`, so `*` matches names starting with `.`; case
 // sensitive), matched by an automaton of our own (`globMatcher`), never a backtracking RegExp, so
@@ -55,6 +60,8 @@ export interface PathFilterOptions {
   readonly exclude?: readonly string[]
   /** The text of a `.syncflowignore` file (gitignore syntax). [none] */
   readonly ignoreRules?: string
+  /** `--files-from`: the only paths that take part, with what is below them (rule 5). [all] */
+  readonly filesFrom?: Iterable<RelPath>
 }
 
 /**
@@ -76,6 +83,9 @@ class GlobPathFilter implements PathFilter {
   readonly #ignore: IgnoreRules | undefined
   // Verdict of rules 2–4 for directories (rule 1 is the recursion over ancestors).
   readonly #dirSelf = new Map<string, boolean>()
+  /** Rule 5: the listed paths, and the directories on the way to them. */
+  readonly #listed: ReadonlySet<string> | undefined
+  readonly #onTheWay: ReadonlySet<string> | undefined
 
   constructor(opts: PathFilterOptions) {
     this.#include = (opts.include ?? []).flatMap((p) => compileGlobs(p, '--include'))
@@ -86,7 +96,20 @@ class GlobPathFilter implements PathFilter {
     if (long >= 0) throw patternTooLong(lines[long] ?? '', `${IGNORE_FILE_NAME} line ${long + 1}:`)
     const hasRules = lines.some((l) => l.trim() !== '' && !l.startsWith('#'))
     this.#ignore = hasRules && rules !== undefined ? compileIgnoreRules(rules) : undefined
-    this.empty = this.#include.length === 0 && this.#exclude.length === 0 && this.#ignore === undefined
+    if (opts.filesFrom !== undefined) {
+      const listed = new Set<string>(opts.filesFrom)
+      const onTheWay = new Set<string>()
+      for (const path of listed) {
+        for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) onTheWay.add(path.slice(0, i))
+      }
+      this.#listed = listed
+      this.#onTheWay = onTheWay
+    }
+    this.empty =
+      this.#include.length === 0 &&
+      this.#exclude.length === 0 &&
+      this.#ignore === undefined &&
+      this.#listed === undefined
   }
 
   isExcluded(path: RelPath, kind: EntryKind): boolean {
@@ -96,6 +119,7 @@ class GlobPathFilter implements PathFilter {
   }
 
   walkedOnly(dir: RelPath): boolean {
+    if (this.#listed !== undefined && !this.#listedOrBelow(dir)) return true
     return this.#include.length > 0 && !this.#included(dir, true)
   }
 
@@ -112,6 +136,7 @@ class GlobPathFilter implements PathFilter {
   }
 
   #fileExcludedSelf(path: string): boolean {
+    if (this.#listed !== undefined && !this.#listedOrBelow(path)) return true
     if (this.#exclude.some((r) => !r.dirOnly && r.matches(path))) return true
     if (this.#ignore?.ignores(path, false)) return true
     return this.#include.length > 0 && !this.#included(path, false)
@@ -121,6 +146,7 @@ class GlobPathFilter implements PathFilter {
     let verdict = this.#dirSelf.get(dir)
     if (verdict === undefined) {
       verdict =
+        (this.#listed !== undefined && !this.#listedOrBelow(dir) && !this.#onTheWay!.has(dir)) ||
         this.#exclude.some((r) => r.matches(dir)) ||
         this.#ignore?.ignores(dir, true) ||
         (this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir)))
@@ -128,6 +154,14 @@ class GlobPathFilter implements PathFilter {
       this.#dirSelf.set(dir, verdict)
     }
     return verdict
+  }
+
+  /** Rule 5: whether `path` or a directory above it is listed. */
+  #listedOrBelow(path: string): boolean {
+    const listed = this.#listed!
+    if (listed.has(path)) return true
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) if (listed.has(path.slice(0, i))) return true
+    return false
   }
 
   /** Whether an include matches `path` itself or one of its ancestor directories. */
