@@ -207,7 +207,7 @@ export class LocalBackend
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
    */
-  readonly #madeWritable = new Map<string, number>()
+  readonly #madeWritable = new Map<string, { readonly mode: number; readonly id: string }>()
   /** The root was checked for `#writable` (once: it is not stated per write as parents are). */
   #rootWritable = false
   /**
@@ -522,11 +522,20 @@ export class LocalBackend
   async close(): Promise<void> {
     this.#closed = true
     this.#pins?.closeAll()
-    // The modes of directories made writable for the run come back (best effort: one may be gone).
-    for (const [abs, mode] of this.#madeWritable) {
+    // The modes of directories made writable for the run come back (best effort: one may be gone),
+    // through a handle on the directory that was chmodded and nothing else: by path, a symlink the run
+    // put in its place (the source had one there) had the file it leads to chmodded, outside the
+    // target (a private file made 0666, review 23 F2), and a file in its place got a directory's mode.
+    for (const [abs, { mode, id }] of this.#madeWritable) {
+      let fd: number | undefined
       try {
-        chmodSync(abs, mode)
-      } catch {}
+        fd = openSync(abs, DIR_FLAGS)
+        const st = fstatSync(fd)
+        if (`${st.dev}:${st.ino}` === id) fchmodSync(fd, mode)
+      } catch {
+      } finally {
+        if (fd !== undefined) closeSync(fd)
+      }
     }
     this.#madeWritable.clear()
   }
@@ -551,7 +560,7 @@ export class LocalBackend
     if (euid === undefined || euid === 0 || st.uid !== euid) return
     try {
       chmodSync(abs, (st.mode | 0o700) & 0o7777)
-      this.#madeWritable.set(abs, st.mode & 0o7777)
+      this.#madeWritable.set(abs, { mode: st.mode & 0o7777, id: `${st.dev}:${st.ino}` })
     } catch {
       // Left as it is: the write fails with its own clear error.
     }
@@ -748,6 +757,12 @@ export class LocalBackend
    */
   async setMode(path: RelPath, mode: number): Promise<Entry> {
     const rel = this.#rel(path, 'setMode')
+    // As root, files are written without set-id bits (`clearsSetId`, QA 22 #1), and a chmod in place
+    // must not add them either: a `syncflow serve` client asked for 04755 on a file of root's and
+    // got a setuid-root file (review 23 F1). The engine never asks (see `inPlace`); refused here.
+    if (writesAsRoot() && (mode & 0o6000) !== 0) {
+      throw new SyncError('UNSUPPORTED', 'set-id bits are not set in place as root', { op: 'local.setMode', path: rel })
+    }
     let fd: number | undefined
     let place: Place | undefined
     try {

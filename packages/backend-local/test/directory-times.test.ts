@@ -1,6 +1,7 @@
-import { chmod, mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createPathFilter } from '@syncflow/core'
+import { createPathFilter, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
 import { syncLocal, tempDir, withoutRootPrivileges } from './helpers.js'
@@ -192,6 +193,41 @@ describe('directories the user may not search, as a user who is not root', () =>
       expect((await readdir(join(dst, 'd'))).sort()).toEqual(['x'])
     })
   }
+
+  // Review 23 F2: the mode was given back by path at close, following a symlink the run had put in
+  // the directory's place (the source has one there): a private file outside the target became 0666.
+  it('its mode comes back to it alone: not through a symlink, nor to a file the run put in its place', async (t) => {
+    const base = await tempDir('unsearchable-replaced')
+    const src = join(base, 'src')
+    const dst = join(base, 'dst')
+    await mkdir(src, { recursive: true })
+    await mkdir(join(dst, 'd'), { recursive: true })
+    await mkdir(join(dst, 'e'), { recursive: true })
+    await writeFile(join(dst, 'd', 'inner'), 'x')
+    await writeFile(join(dst, 'e', 'inner'), 'y')
+    await writeFile(join(base, 'notes'), 'private')
+    await symlink('../notes', join(src, 'd'))
+    await writeFile(join(src, 'e'), 'a file now')
+    if (process.getuid?.() === 0) await chown(base, 65534, 65534, true)
+    const ran = await withoutRootPrivileges(async () => {
+      await chmod(join(base, 'notes'), 0o600)
+      await chmod(join(src, 'e'), 0o644)
+      await chmod(join(dst, 'd'), 0o666)
+      await chmod(join(dst, 'e'), 0o600)
+      // Closed at the end, as a job closes them: that is when modes come back.
+      const source = createLocalBackend({ root: src })
+      const target = createLocalBackend({ root: dst })
+      try {
+        return await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
+      } finally {
+        await source.close()
+        await target.close()
+      }
+    })
+    if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user')
+    expect((await stat(join(base, 'notes'))).mode & 0o7777).toBe(0o600)
+    expect((await stat(join(dst, 'e'))).mode & 0o7777).toBe(0o644)
+  })
 
   it("listed for a run that writes, it gets its own mode back at close; a dry run's listing leaves it", async (t) => {
     const dst = await tempDir('unsearchable-list')

@@ -121,4 +121,32 @@ describe('setMode', () => {
     expect(codeOf(await b.setMode(p('d/f'), 0o666).catch((e: unknown) => e))).toBe('UNSUPPORTED')
     expect((await stat(join(outside, 'secret'))).mode & 0o7777).toBe(0o600)
   })
+  // Review 23 F1: a `syncflow serve` run as root set 04755 in place on a file of root's for a client.
+  it.skipIf(process.getuid?.() !== 0)(
+    'as root, refuses set-id bits (writes as root never make them either)',
+    async () => {
+      const root = await tempDir('in-place-setid')
+      await writeFile(join(root, 'f'), 'x')
+      await chmod(join(root, 'f'), 0o755)
+      const b = createLocalBackend({ root })
+      expect(codeOf(await b.setMode(p('f'), 0o4755).catch((e: unknown) => e))).toBe('UNSUPPORTED')
+      expect(codeOf(await b.setMode(p('f'), 0o2755).catch((e: unknown) => e))).toBe('UNSUPPORTED')
+      expect((await stat(join(root, 'f'))).mode & 0o7777).toBe(0o755)
+      expect(((await b.setMode(p('f'), 0o700)).mode ?? 0) & 0o7777).toBe(0o700)
+    },
+  )
+
+  // Review 23 F3: a chmod carried under a --modify-window wider than the sides keep left the target's
+  // mtime as it was, and was recorded as in sync: a run with the default window then trusted it for ever.
+  it('a chmod alone under a wide --modify-window sets the mtime too', async () => {
+    const { src, dst } = await synced()
+    const T3 = new Date(T1.getTime() + 12 * 3_600_000)
+    await chmod(join(src, 'f'), 0o600)
+    await utimes(join(src, 'f'), T3, T3)
+    const events = await syncLocal(src, dst, { modifyWindowMs: 86_400_000 })
+    expect(completed(events).map((c) => `${c.kind} ${c.reason}`)).toEqual(['touch mode differs'])
+    const now = await stat(join(dst, 'f'))
+    expect(now.mode & 0o7777).toBe(0o600)
+    expect(now.mtimeMs).toBe(T3.getTime())
+  })
 })
