@@ -6,6 +6,7 @@ import type { DecideContext } from '../src/operators/decide.js'
 import type { EntryPair } from '../src/operators/diff.js'
 import { plan, planWindows } from '../src/operators/plan.js'
 import { writeText } from '../src/testkit/index.js'
+import { KeptPaths } from '../src/util/kept-paths.js'
 
 const T0 = 1_700_000_000_000
 const file = (path: string, size: number, mtimeMs = T0): Entry => ({
@@ -245,5 +246,41 @@ describe('maxSize and minSize', () => {
       outcomes.map((o) => `${o.pair.path}:${o.decision.kind === 'action' ? o.decision.action.kind : o.decision.kind}`),
     ).toEqual(['big-new:none', 'big-kept:none', 'edge-max:copy', 'edge-min:copy', 'small-new:none', 'gone-big:delete'])
     expect(io).toEqual([])
+  })
+})
+
+// Review 23 F4: a file `d` and a directory `d/` are two pairs: a source file left out by --max-size
+// had the target's directory of that name deleted by the mirror, with all it held.
+describe('a target directory where the source has a file left out by --max-size', () => {
+  it('is kept, with what is below it', async () => {
+    const { ctx } = context()
+    const keptOnTarget = new KeptPaths()
+    const dir: Entry = { path: 'd' as RelPath, kind: 'dir', size: 0, mtimeMs: T0 }
+    const pairs = [
+      pair('d', file('d', 99)),
+      pair('d', undefined, dir),
+      pair('d/precious', undefined, file('d/precious', 1)),
+    ]
+    const outcomes = await lastValueFrom(from(pairs).pipe(plan({ ...ctx, maxSize: 10, keptOnTarget }), toArray()))
+    expect(outcomes.map((o) => o.decision.kind)).toEqual(['none', 'none', 'none'])
+  })
+})
+
+// Review 23 F6: -u with a side that lists upload times read the real mtimes, then compared content
+// despite --size-only.
+describe('skipNewer with --size-only where a listing has upload times', () => {
+  it('leaves a file of the same size as it is, without a hash', async () => {
+    const { ctx, io } = context()
+    const source = ctx.source as MemBackend
+    const target = createMemBackend({ capabilities: { listMtime: false } })
+    await writeText(source, 'f', 'abc', T0 + 5000)
+    await writeText(target, 'f', 'xyz', T0)
+    const s = (await source.stat('f' as RelPath))!
+    const t = { ...(await target.stat('f' as RelPath))!, mtimeMs: T0 + 99_000 }
+    const outcomes = await lastValueFrom(
+      from([pair('f', s, t)]).pipe(plan({ ...ctx, target, compare: 'size-only', skipNewer: true }), toArray()),
+    )
+    expect(outcomes[0]?.decision.kind).toBe('unchanged')
+    expect(io.filter((x) => x.includes('hash'))).toEqual([])
   })
 })

@@ -421,6 +421,7 @@ function run(
         dryRun,
         concurrency,
         deletesPlanned: options.mode === 'mirror',
+        ...(options.ignoreExisting ? { keepInTheWay: true } : {}),
         hasExcludes: options.filter !== undefined && !options.filter.empty,
         // A target that commits small writes in groups gets enough of them at once to fill a group,
         // as many as the source serves at once where it says (an object store: its own preference).

@@ -243,8 +243,12 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
  */
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
-  // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded).
-  if (s?.kind === 'file' && outOfSizeRange(s, ctx)) return NONE
+  // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
+  // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
+  if (s?.kind === 'file' && outOfSizeRange(s, ctx)) {
+    ctx.keptOnTarget?.add(path)
+    return NONE
+  }
   if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
     // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
     ctx.keptOnTarget?.add(path)
@@ -348,6 +352,8 @@ async function decideWithIo(
     // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
     if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return unchanged(sm, tm)
     if (s.size !== t.size) return update(path, s, t, 'size differs')
+    // (--size-only still decides the rest: review 23 F6.)
+    if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, sm, tm)
   }
 
   if (ctx.compare === 'checksum' && ctx.hashAlgo !== undefined) {

@@ -296,9 +296,12 @@ async function run(
         // after it, unless it is the source's already (a change of mode alone).
         let entry: Entry | undefined
         if (mode !== undefined && supports.setMode(target)) entry = await target.setMode(action.path, mode)
-        // (Not after a chmod alone, whose mtimes are equal under the window: an S3 target's listed
-        // mtime is its upload time, and a second copy of the object set its mtime for nothing.)
-        if (entry === undefined || action.reason !== MODE_DIFFERS) {
+        // (Not after a chmod alone whose file has the source's mtime already, as far as the two sides
+        // keep it: an S3 target's listed mtime is its upload time, and a second copy of the object set
+        // it for nothing. One equal only under a wider --modify-window gets it: recorded as in sync
+        // otherwise, it was trusted for ever after, review 23 F3.)
+        const precision = Math.max(source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs)
+        if (entry === undefined || action.reason !== MODE_DIFFERS || Math.abs(entry.mtimeMs - s.mtimeMs) > precision) {
           const mtimeNs = s.kind === 'file' ? await exactMtime(source, target, action.path, s.mtimeMs) : undefined
           entry = await target.setMtime(action.path, s.mtimeMs, mtimeNs)
         }

@@ -3,7 +3,7 @@ import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
-import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
+import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
@@ -43,6 +43,13 @@ export interface TransferOptions extends ExecuteOptions {
   readonly hasExcludes?: boolean
   /** The run plans deletes (mirror); false for copy, which never deletes. [false] */
   readonly deletesPlanned?: boolean
+  /**
+   * `--ignore-existing`: an entry of another kind in the way of a copy or mkdir (a directory where
+   * the source has a file, or the reverse) is what the target has at that name: kept, with what is
+   * below it, as rsync keeps it; the deletes that would clear it are dropped and the action skipped.
+   * (The planner cannot see it: a file `d` and a directory `d/` are two pairs.) [false]
+   */
+  readonly keepInTheWay?: boolean
 }
 
 interface Clash {
@@ -150,6 +157,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const changes$ = concat(
         work$,
         defer(() => {
+          const kept = opts.keepInTheWay ? keepInTheWay(clashes, held) : []
           const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
           const real = clashes.filter((c) => !deferred.includes(c))
           failures += real.length
@@ -170,7 +178,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
               ),
             ),
           )
-          return concat(explained$, runDeletes(held, failures, opts, concurrency, deferred.length), retry$)
+          return concat(from(kept), explained$, runDeletes(held, failures, opts, concurrency, deferred.length), retry$)
         }),
       )
       if (opts.dryRun) return changes$
@@ -186,6 +194,28 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
         }).pipe(ignoreElements()),
       )
     })
+}
+
+/**
+ * `keepInTheWay`: takes the clashes out of `clashes`, and the deletes of what is in their way, or
+ * below it, or above it (a file where the source has a directory `f/`, whose contents clash too),
+ * out of `held`; each clash is then a `skipped`.
+ */
+function keepInTheWay(clashes: Clash[], held: Action[]): SkippedEvent[] {
+  const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
+  const skipped = clashes.splice(0).map(
+    (c): SkippedEvent => ({
+      type: 'skipped',
+      ts: Date.now(),
+      path: c.action.path,
+      reason: 'the target has another kind of entry there (--ignore-existing keeps it)',
+      action: c.action,
+    }),
+  )
+  for (let i = held.length - 1; i >= 0; i--) {
+    if (skipped.some((s) => related(held[i]!.path, s.path))) held.splice(i, 1)
+  }
+  return skipped
 }
 
 /**

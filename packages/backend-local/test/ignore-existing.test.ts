@@ -1,0 +1,35 @@
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { syncLocal, tempDir } from './helpers.js'
+
+// Review 23 F4: a file `d` and a directory `d/` are two pairs, so the planner never saw that the
+// target had something at the name: --ignore-existing had the mirror delete the target's directory
+// (and all it held) to copy the source's file there, or the target's file to make a directory.
+describe('--ignore-existing with another kind of entry in the way', () => {
+  it("keeps the target's directory where the source has a file, with what it holds", async () => {
+    const src = await tempDir('ie-src')
+    const dst = await tempDir('ie-dst')
+    await writeFile(join(src, 'd'), 'a file in the source')
+    await writeFile(join(src, 'new'), 'n')
+    await mkdir(join(dst, 'd'))
+    await writeFile(join(dst, 'd', 'precious'), 'keep')
+    await writeFile(join(dst, 'stale'), 's')
+    const events = await syncLocal(src, dst, { mode: 'mirror', ignoreExisting: true })
+    expect((await readdir(dst)).sort()).toEqual(['d', 'new'])
+    expect(await readFile(join(dst, 'd', 'precious'), 'utf8')).toBe('keep')
+    expect(events.at(-1)).toMatchObject({ summary: { failed: 0, done: { copy: 1, delete: 1 } } })
+  })
+
+  it("keeps the target's file where the source has a directory, and nothing goes below it", async () => {
+    const src = await tempDir('ie-src')
+    const dst = await tempDir('ie-dst')
+    await mkdir(join(src, 'f'))
+    await writeFile(join(src, 'f', 'x'), 'x')
+    await writeFile(join(dst, 'f'), 'a file in the target')
+    const events = await syncLocal(src, dst, { mode: 'mirror', ignoreExisting: true })
+    expect((await stat(join(dst, 'f'))).isFile()).toBe(true)
+    expect(await readFile(join(dst, 'f'), 'utf8')).toBe('a file in the target')
+    expect(events.at(-1)).toMatchObject({ summary: { failed: 0, done: { delete: 0 } } })
+  })
+})
