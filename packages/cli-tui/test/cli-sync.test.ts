@@ -149,11 +149,26 @@ describe('sync', () => {
     expect(out['naïve/ü.txt']).toBeUndefined()
   })
 
+  // Review 23 F5: a byte-order mark (Notepad's) made line 1 a pattern that matched nothing, silently.
+  it('a pattern file with a byte-order mark reads its first line as written', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { 'a.tmp': 't', 'b.log': 'l', 'c.txt': 'c' })
+    const file = join(await tempDir(), 'bom.txt')
+    await writeFile(file, '\uFEFF*.tmp\r\n*.log\r\n')
+    const r = await cli('sync', src, dst, '--exclude-from', file)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'c.txt': 'c' })
+  })
+
   it('a pattern file that cannot be read, or holds a bad line, is a usage error naming it', async () => {
     expectUsageError(await cli('sync', src, dst, '--exclude-from', join(src, 'nope.txt')), 'nope.txt', 'no such file')
     const bad = join(await tempDir(), 'bad.txt')
     await writeFile(bad, 'ok\n!re-include\n')
     expectUsageError(await cli('check', src, dst, '--include-from', bad), 'bad.txt, line 2 ("!re-include")')
+    // rsync's rule prefixes, which would be part of a pattern that then matches nothing:
+    await writeFile(bad, '- *.tmp\n')
+    expectUsageError(await cli('sync', src, dst, '--exclude-from', bad), 'line 1', 'rule prefixes')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
   })
 

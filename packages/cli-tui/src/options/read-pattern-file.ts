@@ -4,9 +4,11 @@ import { parsePattern } from './parse-pattern.js'
 /**
  * The patterns of an `--exclude-from`/`--include-from` FILE (`-` is standard input), as rsync and
  * rclone read them: one pattern a line; blank lines, and lines starting with `#` or `;`, left out;
- * a line's trailing `\r` (a file written on Windows) and trailing blanks dropped (rclone keeps
- * trailing blanks, rsync drops them: a trailing blank is never meant in a name list). Each line is
- * checked as the flag checks its value, and a bad one named by its line number.
+ * a leading byte-order mark and a line's trailing `\r` (a file written on Windows: the mark voided
+ * line 1 without a word, review 23 F5) and trailing blanks dropped (rclone strips them; rsync
+ * keeps them, which is rarely meant and invisible in the file). rsync's `+ `/`- ` rule prefixes are
+ * refused, not read as part of a pattern that then matches nothing. Each line is checked as the flag
+ * checks its value, and a bad one named by its line number.
  */
 export function readPatternFile(file: string): string[] {
   if (file.trim() === '') throw new Error('Give a file of patterns, one per line (- for standard input).')
@@ -19,11 +21,16 @@ export function readPatternFile(file: string): string[] {
     throw new Error(`cannot read ${JSON.stringify(file)}: ${why}. Give a file of patterns, one per line.`)
   }
   const patterns: string[] = []
-  const lines = text.split('\n')
+  const lines = text.replace(/^\uFEFF/, '').split('\n')
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\s+$/, '')
     if (line === '' || line.startsWith('#') || line.startsWith(';')) continue
     try {
+      if (/^[+-] /.test(line)) {
+        throw new Error(
+          "rsync's + and - rule prefixes are not read here: put the patterns to include in an --include-from file, the others in an --exclude-from file, without the prefix.",
+        )
+      }
       patterns.push(parsePattern(line))
     } catch (err) {
       throw new Error(`${file}, line ${i + 1} (${JSON.stringify(line)}): ${err instanceof Error ? err.message : err}`)
