@@ -229,6 +229,7 @@ describe('sync', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(await readTree(dst)).toEqual({ big: 'old', mid: 'x'.repeat(500) })
     expectUsageError(await cli('sync', src, dst, '--max-size', '1q'), '--max-size', '500k or 2G')
+    expectUsageError(await cli('sync', src, dst, '--min-size', '2k', '--max-size', '1k'), '--min-size 2048 is above')
   })
 
   // QA 23 #7: a symlink's listed size is its target's length, and a dry run counted it as bytes to send.

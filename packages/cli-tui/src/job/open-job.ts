@@ -89,6 +89,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   if (flags.checksum && flags.sizeOnly) {
     throw usageError('--checksum and --size-only cannot be used together', 'Pick one way to compare files.')
   }
+  if (flags.minSize !== undefined && flags.maxSize !== undefined && flags.minSize > flags.maxSize) {
+    throw usageError(
+      `--min-size ${flags.minSize} is above --max-size ${flags.maxSize} (bytes): no file could be transferred`,
+      'Give a --min-size no larger than the --max-size.',
+    )
+  }
   const names = spec.sideNames ?? { source: 'source', target: 'target' }
   for (const [side, location] of [
     [names.source, spec.source],
