@@ -18,9 +18,10 @@ export function loadContinuous(): Promise<ContinuousModule> {
 /** The continuous options the flags ask for. */
 export function continuousOptionsOf(
   flags: WatchFlags,
-): Partial<Pick<import('@syncflow/core/continuous').ContinuousOptions, 'debounceMs' | 'rescanMs'>> {
+): Partial<Pick<import('@syncflow/core/continuous').ContinuousOptions, 'debounceMs' | 'rescanMs' | 'pollMs'>> {
   return {
     ...(flags.debounce !== undefined ? { debounceMs: flags.debounce } : {}),
     ...(flags.rescan !== undefined ? { rescanMs: flags.rescan } : {}),
+    ...(flags.pollInterval !== undefined ? { pollMs: flags.pollInterval } : {}),
   }
 }

@@ -35,8 +35,8 @@ export interface EquivalentCommand {
  * The command that does what `ui` was asked to do, from `ui`'s own words (`argv` after the program
  * name, as typed): `watch` for `--watch` (that flag left out), else `copy` for `--mode copy` and
  * `sync` otherwise (neither takes `--mode`); every other flag and argument kept in its place, as
- * written. Flags that only a continuous job takes are left out of `sync`/`copy` (`--debounce` and
- * `--rescan` do nothing there anyway; `--webhook` and `--metrics` are named in `dropped`), and so
+ * written. Flags that only a continuous job takes are left out of `sync`/`copy` (`--debounce`,
+ * `--rescan` and `--poll-interval` do nothing there anyway; `--webhook` and `--metrics` are named in `dropped`), and so
  * are the delete-only flags of `copy` (it never deletes). Undefined when `argv` is not a `ui`
  * command line for `source` and `target` (then nothing can be told about its flags).
  */
@@ -60,7 +60,7 @@ export function equivalentCommand(
   }
   /** Flags (attribute names) the suggested command does not take: left out of it. */
   const omit = new Set(['watch'])
-  if (!watch) for (const name of ['mode', 'debounce', 'rescan', 'webhook', 'metrics']) omit.add(name)
+  if (!watch) for (const name of ['mode', 'debounce', 'rescan', 'pollInterval', 'webhook', 'metrics']) omit.add(name)
   if (command === 'copy') for (const name of ['deleteExcluded', 'maxDelete', 'allowEmptySource']) omit.add(name)
   const told = new Set(['webhook', 'metrics'])
   const words: string[] = []

@@ -19,6 +19,8 @@ export interface WatchFlags extends JobFlags {
   readonly debounce?: number
   /** ms between full rescans; 0 = never. */
   readonly rescan?: number
+  /** ms between two listings of a source without change events (s3://); default: grows with the listing. */
+  readonly pollInterval?: number
   readonly webhook?: string
   readonly metrics?: ListenAddress
 }
@@ -41,6 +43,17 @@ export function parseRescan(value: string): number {
   const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000) : Number.NaN
   if (!Number.isFinite(ms) || (ms > 0 && ms < 1000)) {
     throw new Error(`"${value}" is not a rescan interval; write e.g. 30m, 1h, 90s (at least 1s), or 0 for never`)
+  }
+  return Math.round(ms)
+}
+
+/** `--poll-interval INTERVAL`: `30s`, `5m`, a bare number of seconds (`2.5` too); 1 s to 24 h. */
+export function parsePollInterval(value: string): number {
+  const m = DURATION.exec(value.trim())
+  const ms = m ? Number(m[1]) * ({ ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] ?? 1000) : Number.NaN
+  // Below 1 s a listing of anything but a tiny tree runs back to back (and S3 bills each one).
+  if (!Number.isFinite(ms) || ms < 1000 || ms > 86_400_000) {
+    throw new Error(`"${value}" is not a poll interval; write e.g. 30s, 5m, 10 (seconds), from 1s to 24h`)
   }
   return Math.round(ms)
 }
@@ -84,6 +97,11 @@ export const WATCH_OPTIONS: readonly (() => Option)[] = [
     new Option('--rescan <INTERVAL>', 'full rescan this often, e.g. 30m, 1h; 0 = never (default: 1h)').argParser(
       arg(parseRescan),
     ),
+  () =>
+    new Option(
+      '--poll-interval <SEC>',
+      'list a source without change events (s3://) this often, e.g. 30s, 5m (default: 2s, longer for a larger listing)',
+    ).argParser(arg(parsePollInterval)),
   () =>
     new Option('--webhook <URL>', 'ping URL/start, URL (success) or URL/fail with a JSON summary per cycle').argParser(
       arg(parseWebhook),

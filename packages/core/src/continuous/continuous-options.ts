@@ -20,7 +20,10 @@ export interface ContinuousOptions extends SyncOptions {
   readonly maxBatch?: number
   /** Full rescan (a complete `sync`) this often, to catch what events missed (`--rescan`); 0 = never. [1 h] */
   readonly rescanMs?: number
-  /** Interval of polling where change events are unavailable. [2000 ms] */
+  /**
+   * Interval of polling where change events are unavailable (`--poll-interval`). [grows with the
+   * last listing: `pollIntervalMs`, 2 s for a small tree]
+   */
   readonly pollMs?: number
   /**
    * A path whose transfer failed for a reason that may pass (`TRANSIENT`, `PERMISSION`, `CONFLICT`,

@@ -16,19 +16,24 @@ import type { SyncError } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { Entry } from '../model/entry.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import type { PollListing } from './poll-interval-ms.js'
 
 /** Options of `pollChanges`. */
 export interface PollOptions {
-  /** Time between the end of one listing and the start of the next. [2000 ms] */
-  readonly intervalMs?: number
+  /**
+   * Time between the end of one listing and the start of the next: a number, or what a function
+   * of the last listing (its entries and time) returns. [2000 ms]
+   */
+  readonly intervalMs?: number | ((last: PollListing) => number)
   readonly scheduler?: SchedulerLike
   /** Called once the first listing (the baseline) is taken: every later change will be found. */
   readonly onReady?: () => void
   /**
    * Called after each listing taken whole (the baseline included) with the errors it reported for
    * the parts it could not list (unreadable or vanished directories); none for a clean listing.
+   * `listing` says how many entries it gave and how long it took.
    */
-  readonly onListed?: (errors: readonly SyncError[]) => void
+  readonly onListed?: (errors: readonly SyncError[], listing: PollListing) => void
   /**
    * A listing that failed is taken again once what this returns emits (`attempt` counts the
    * failures in a row from 1; an error from it ends the stream), and compared with the last good
@@ -67,22 +72,28 @@ export function pollChanges(
   return defer(() => {
     let previous: Map<string, string> | undefined
     let previousDirs: Set<string> = new Set()
+    // The last listing taken whole: the wait before the next one may depend on it.
+    let last: PollListing = { entries: 0, tookMs: 0 }
     interface Listing {
       readonly now: Map<string, string>
       readonly errors: readonly SyncError[]
+      readonly size: PollListing
     }
     const snapshot = (): Observable<Listing> =>
       defer(() => {
         const errors: SyncError[] = []
+        const start = scheduler.now()
         return from(list((error) => errors.push(error))).pipe(
           reduce((m, e) => m.set(e.path, fingerprint(e)), new Map<string, string>()),
-          map((now): Listing => ({ now, errors })),
+          map((now): Listing => ({ now, errors, size: { entries: now.size, tookMs: scheduler.now() - start } })),
         )
       })
     const retried = snapshot()
+    const wait = (): number => (typeof intervalMs === 'number' ? intervalMs : intervalMs(last))
     return (opts.retryDelay ? retried.pipe(retry({ delay: opts.retryDelay, resetOnSuccess: true })) : retried).pipe(
-      repeat({ delay: () => timer(intervalMs, scheduler) }),
-      mergeMap(({ now, errors }): Change[] => {
+      repeat({ delay: () => timer(wait(), scheduler) }),
+      mergeMap(({ now, errors, size }): Change[] => {
+        last = size
         const before = previous
         // Not listed, maybe only unreadable: not gone until a listing without errors says so.
         if (before !== undefined && errors.some(listingErrorHoldsDeletes))
@@ -91,7 +102,7 @@ export function pollChanges(
         const beforeDirs = previousDirs
         const dirs = opts.impliedDirs ? impliedDirs(now.keys()) : previousDirs
         previousDirs = dirs
-        opts.onListed?.(errors)
+        opts.onListed?.(errors, size)
         if (before === undefined) {
           opts.onReady?.()
           return []

@@ -23,11 +23,15 @@ import { hasUnsafeCharacter, relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import { excludedName, listSide } from '../operators/list-side.js'
 import { pollChanges } from './poll-changes.js'
+import { type PollListing, pollIntervalMs } from './poll-interval-ms.js'
 import { endsContinuousJob, retryLaterDelayMs } from './retry-later.js'
 
 /** Options of `watchChanges`. */
 export interface WatchChangesOptions {
-  /** Interval of the polling fallback. [2000 ms] */
+  /**
+   * Interval of the polling fallback. [`pollIntervalMs` of the last listing: 2 s for a small tree,
+   * longer as the listing grows]
+   */
   readonly pollMs?: number
   /** Changes of excluded paths are dropped here, before any work is done for them. */
   readonly filter?: PathFilter
@@ -86,7 +90,7 @@ export interface WatchChangesOptions {
  * stream, with that error. Aborting `signal` completes it.
  */
 export function watchChanges(source: Backend, opts: WatchChangesOptions): Observable<Change> {
-  const pollMs = opts.pollMs ?? 2000
+  const pollMs = opts.pollMs
   const scheduler = opts.scheduler ?? asyncScheduler
   const timing = { baseMs: opts.retryMs ?? 1000, maxMs: opts.retryMaxMs ?? 60_000 }
   const stopping = (): boolean => opts.signal?.aborted ?? false
@@ -112,11 +116,25 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   let losses = 0
   const poll = (why: string, quietFirst = false): Observable<Change> =>
     defer(() => {
-      opts.onNotice('POLLING', `${why}: polling ${source.uri} every ${pollMs / 1000} s instead`)
+      const polling = (ms: number): string => `${why}: polling ${source.uri} every ${seconds(ms)} instead`
+      // A fixed interval is told at once; the default one once the first listing says how large the
+      // source is, before the job's initial sync starts (at `onReady`).
+      let untold = true
+      if (pollMs !== undefined) {
+        opts.onNotice('POLLING', polling(pollMs))
+        untold = false
+      }
       // The errors of the last listing, so that one that lasts is reported once, not every poll.
       let failing = new Map<string, SyncError>()
       let quiet = quietFirst
-      const listed = (errors: readonly SyncError[]): void => {
+      const listed = (errors: readonly SyncError[], size: PollListing): void => {
+        if (untold) {
+          untold = false
+          opts.onNotice(
+            'POLLING',
+            `${polling(pollIntervalMs(size))} (${size.entries} ${size.entries === 1 ? 'entry' : 'entries'} listed in ${seconds(size.tookMs)}; the interval follows the listing's size, --poll-interval sets it)`,
+          )
+        }
         const now = new Map<string, SyncError>()
         for (const error of errors) {
           const key = `${error.code} ${error.path ?? ''} ${error.message}`
@@ -157,7 +175,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         }
       }
       return pollChanges(listing, {
-        intervalMs: pollMs,
+        intervalMs: pollMs ?? pollIntervalMs,
         scheduler,
         retryDelay: retryAfter(),
         onListed: listed,
@@ -263,4 +281,9 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
     !opts.filter.isExcluded(c.path, 'file') ||
     !opts.filter.isExcluded(c.path, 'dir')
   return changes$.pipe(filter(fromSafePath), filter(included))
+}
+
+/** `ms` in seconds for a message: `2 s`, `2.5 s`, `0.03 s`. */
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(ms < 1000 ? 1 : 3))} s`
 }
