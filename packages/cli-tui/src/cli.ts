@@ -158,7 +158,9 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   const ls = addFlags(program.command('ls').argument('<URI>'), LS_FLAGS, streams)
   // The shared --json text speaks of SyncEvents; ls prints the listed entries themselves.
   const lsJson = ls.options.find((o) => o.long === '--json')
-  if (lsJson) lsJson.description = 'print one JSON entry per line (path, kind, size, mtimeMs, mode, ...) on stdout'
+  if (lsJson)
+    lsJson.description =
+      'print one JSON entry per line (path, kind, size, mtimeMs, mode, ...) on stdout; a fatal error ends it with {"fatal": {code, message, hint}}'
   ls.summary('list a location recursively (--json for NDJSON entries)')
     .description('List a location recursively, in listing order (UTF-8 byte order of paths).')
     .action(async (uri: string, _opts: unknown, cmd: Command) => {

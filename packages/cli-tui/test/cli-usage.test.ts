@@ -404,14 +404,56 @@ describe('usage errors with --json', () => {
     }
   })
 
-  it('ls --json (entries, not events) and commands without --json print nothing on stdout', async () => {
+  it('commands without --json print nothing on stdout', async () => {
+    const r = await runCli(['sync', 'a', 'b', '--bogus'])
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+  })
+
+  // QA 23 #8: a fatal `ls --json` printed nothing on stdout, so a script had to scrape stderr.
+  it('ls --json (entries, not events) ends with one {"fatal": …} line: a usage error, a missing location', async () => {
+    const dir = await tempDir()
+    const usage = await runCli(['ls', 'x', '--json', '--bogus'])
+    expect(usage.code).toBe(2)
+    expect(lines(usage.stdout)).toEqual([
+      {
+        fatal: {
+          code: 'USAGE',
+          message: "unknown option '--bogus'",
+          hint: "Run 'syncflow ls --help' to see the flags.",
+        },
+      },
+    ])
+    const missing = await runCli(['ls', join(dir, 'nope'), '--json'])
+    expect(missing.code).toBe(2)
+    expect(lines(missing.stdout)).toEqual([
+      {
+        fatal: {
+          code: 'NOT_FOUND',
+          message: `${JSON.stringify(join(dir, 'nope'))} does not exist`,
+          hint: expect.any(String),
+        },
+      },
+    ])
+    expect(missing.stderr).toContain('does not exist')
+    // A listing that works prints its entries only.
+    await writeFile(join(dir, 'a.txt'), 'a')
+    const ok = await runCli(['ls', dir, '--json'])
+    expect(ok.code).toBe(0)
+    expect(lines(ok.stdout)).toEqual([expect.objectContaining({ path: 'a.txt', kind: 'file' })])
+  })
+
+  // QA 23 #8: its `done` said mode `mirror` when the job could not start, `watch` when it ran.
+  it("watch's done says mode watch, for a usage error and for a job that could not start", async () => {
+    const dir = await tempDir()
     for (const argv of [
-      ['ls', 'x', '--json', '--bogus'],
-      ['sync', 'a', 'b', '--bogus'],
+      ['watch', 'a', 'b', '--json', '--mode', 'copy', '--bogus'],
+      ['watch', join(dir, 'nope'), join(dir, 'b'), '--json'],
     ]) {
       const r = await runCli(argv)
       expect(r.code).toBe(2)
-      expect(r.stdout).toBe('')
+      const [done] = lines(r.stdout)
+      expect(done?.summary).toMatchObject({ mode: 'watch', fatal: { code: expect.any(String) } })
     }
   })
 })

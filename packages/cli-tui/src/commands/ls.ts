@@ -11,13 +11,14 @@ import { openOptionsOf } from '../job/open-job.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
+import { lsFatalLine } from '../output/ls-fatal-line.js'
 import { printable } from '../output/printable.js'
 import type { Streams } from '../output/streams.js'
 
 /**
  * `syncflow ls URI`: lists a backend recursively in its listing order (UTF-8 byte order), one
  * entry a line, or NDJSON entries with --json; `--exclude`/`--include` leave entries out. Parts that cannot be listed are reported on stderr
- * and give exit 1; a missing root gives exit 2.
+ * and give exit 1; a missing root gives exit 2, and with --json a last line `{"fatal": …}` (`lsFatalLine`).
  */
 export async function lsCommand(location: string, flags: JobFlags, streams: Streams): Promise<ExitCode> {
   const controller = new AbortController()
@@ -70,8 +71,10 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     return errors.length > 0 ? EXIT.FAILED : EXIT.OK
   } catch (err) {
     if (controller.signal.aborted) return EXIT.INTERRUPTED
+    const error = asSyncError(err)
+    if (flags.json) streams.stdout.write(lsFatalLine(error))
     streams.stderr.write(formatError(err, flags.verbose === true))
-    return exitCodeForError(asSyncError(err))
+    return exitCodeForError(error)
   } finally {
     removeHandlers()
   }

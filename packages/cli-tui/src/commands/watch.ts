@@ -198,7 +198,8 @@ export async function watchCommand(
   } catch (err) {
     const error = core.asSyncError(err)
     // A job that could not start still ends with a `done` (NDJSON) and a /fail ping (webhook).
-    const done = fatalDoneEvent(error, mode, dryRun)
+    // The mode its last `done` names when it ran (QA 23 #8: this one said `mirror`, that one `watch`).
+    const done = fatalDoneEvent(error, continuous.CONTINUOUS_MODE, dryRun)
     if (flags.json) reporter.event(done)
     reporters?.event(done)
     reporter.end(undefined)

@@ -1,5 +1,6 @@
 import { SyncError } from '@syncflow/core'
 import { JsonReporter } from '../output/json-reporter.js'
+import { lsFatalLine } from '../output/ls-fatal-line.js'
 import type { Streams } from '../output/streams.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 
@@ -7,7 +8,8 @@ import { fatalDoneEvent } from './fatal-done-event.js'
 const JOB_MODES: Readonly<Record<string, string>> = {
   sync: 'mirror',
   check: 'check',
-  watch: 'mirror',
+  // What its own `done` says, whatever its --mode (a continuous job's summary is `watch`'s).
+  watch: 'watch',
   ui: 'mirror',
   copy: 'copy',
   backup: 'copy',
@@ -18,19 +20,23 @@ const JOB_MODES: Readonly<Record<string, string>> = {
  * Writes the final `done` event for a command line that failed before its job could start (an
  * unknown flag, a bad value, an unreadable --config file), when it asked for `--json`: scripts
  * reading the NDJSON then always get a last `done`, the reason in `summary.fatal` (code USAGE), as
- * they do for every other problem. Nothing for other commands (`ls --json` prints entries, not
- * events) or without `--json`.
+ * they do for every other problem. `ls --json` prints entries, not events: its last line is then
+ * `{"fatal": …}` (`lsFatalLine`). Nothing for other commands or without `--json`.
  */
 export function writeUsageDone(argv: readonly string[], streams: Streams, message: string, hint?: string): void {
   const end = argv.indexOf('--')
   const args = end === -1 ? argv : argv.slice(0, end)
   const mode = JOB_MODES[args[0] ?? '']
-  if (mode === undefined || !args.includes('--json')) return
-  const modeFlag = args.indexOf('--mode')
-  const chosen = modeFlag === -1 ? undefined : args[modeFlag + 1]
+  if (!args.includes('--json') || (mode === undefined && args[0] !== 'ls')) return
   const error = new SyncError('USAGE', message, {
     hint: hint ?? `Run 'syncflow ${args[0]} --help' to see the flags.`,
   })
+  if (mode === undefined) {
+    streams.stdout.write(lsFatalLine(error))
+    return
+  }
+  const modeFlag = args.indexOf('--mode')
+  const chosen = modeFlag === -1 || mode === 'watch' ? undefined : args[modeFlag + 1]
   new JsonReporter(streams, true).event(
     fatalDoneEvent(
       error,

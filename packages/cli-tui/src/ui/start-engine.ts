@@ -1,6 +1,6 @@
 import { asSyncError, type SyncError, type SyncEvent, sync } from '@syncflow/core'
 // The continuous engine, from core's build by path until core's entry exports it (see load-continuous.ts).
-import { backendView, continuousSync, PauseGate } from '@syncflow/core/continuous'
+import { backendView, CONTINUOUS_MODE, continuousSync, PauseGate } from '@syncflow/core/continuous'
 import { Subject } from 'rxjs'
 import { continuousOptionsOf } from '../commands/load-continuous.js'
 import type { UiFlags } from '../commands/ui.js'
@@ -83,7 +83,8 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         )
       } catch (err) {
         // A job that could not start still ends with a /fail ping.
-        sinks.event(fatalDoneEvent(asSyncError(err), mode, dryRun))
+        // A continuous job's `done` names the mode `watch`, as its last one would have (QA 23 #8).
+        sinks.event(fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : mode, dryRun))
         throw err
       }
       try {
