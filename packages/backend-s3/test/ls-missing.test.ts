@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import type { RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // Test-only imports of the CLI's test helpers: the run is the built binary's, as a user's.
 import { buildCli, runCli } from '../../cli-tui/test/helpers/cli.js'
-import { uniquePrefix } from './s3-test-backend.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 // QA 12 #8: `ls` of a bucket that does not exist said `"s3://…" does not exist … (a bare path is a
@@ -37,12 +39,29 @@ describeS3('syncflow ls of a missing S3 location (the built CLI)', (env) => {
   })
 
   it('an empty prefix of an existing bucket still says the location does not exist (exit 2)', async () => {
-    const r = await ls(`s3://${env.bucket}/${uniquePrefix(env, 'ls-missing')}`)
+    const prefix = uniquePrefix(env, 'ls-missing')
+    const r = await ls(`s3://${env.bucket}/${prefix}`)
     expect(r.code).toBe(2)
     expect(r.stderr).toMatch(/does not exist/)
     expect(r.stderr).not.toMatch(/bucket .* does not exist/)
     // The hint is about a prefix, not about bare local paths (QA 16 F9).
-    expect(r.stderr).toMatch(/no key starts with that prefix/)
+    expect(r.stderr).toContain(`no key under \`${prefix}/\``)
     expect(r.stderr).not.toMatch(/bare path/)
+  })
+
+  // QA 23 #9: with keys `p1/…` only, `ls s3://b/p` said "no key starts with that prefix", which
+  // `p1/a.log` does: what is missing is a key under `p/`.
+  it('a prefix that other keys merely start with: "no key under `p/`"', async () => {
+    const base = uniquePrefix(env, 'ls-under')
+    const b = testBackend(env, { prefix: `${base}/p1` })
+    try {
+      await b.write('a.log' as RelPath, Readable.from([Buffer.from('a')]), { size: 1, mtimeMs: 1_700_000_000_000 })
+    } finally {
+      await b.close()
+    }
+    const r = await ls(`s3://${env.bucket}/${base}/p`)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(`no key under \`${base}/p/\``)
+    expect(r.stderr).not.toMatch(/starts with/)
   })
 })

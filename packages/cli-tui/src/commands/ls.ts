@@ -84,7 +84,11 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
 function missingHint(location: string): string {
   if (!isBuiltinLocation(location)) return 'Check the location: its plugin found nothing there.'
   if (location.startsWith('s3://')) {
-    return 'Check the bucket and prefix: no key starts with that prefix (`syncflow ls s3://BUCKET` lists the top).'
+    // The listing is of `prefix/` (a directory's): keys that merely start with `prefix` (`p1/a` for
+    // `p`) are not in it, so "no key starts with that prefix" was false for them (QA 23 #9).
+    const prefix = /^s3:\/\/[^/]*\/*(.*?)\/*$/.exec(location)?.[1] ?? ''
+    const what = prefix === '' ? 'the bucket holds no key' : `no key under \`${prefix}/\``
+    return `Check the bucket and prefix: ${what} (\`syncflow ls s3://BUCKET\` lists the top).`
   }
   return 'Check the path or URI (a bare path is a local directory).'
 }
