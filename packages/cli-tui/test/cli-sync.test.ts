@@ -674,6 +674,28 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  // QA 23 #9: /dev/null or a FIFO as the source was "does not exist", although it exists.
+  it('a device or a FIFO given as the source (or to ls) is exit 2 saying what it is, not "does not exist"', async () => {
+    await writeTree(dst, { 'keep.txt': 'keep' })
+    const fifo = join(root, 'pipe')
+    execFileSync('mkfifo', [fifo])
+    for (const [source, what] of [
+      ['/dev/null', 'a character device'],
+      [fifo, 'a FIFO (named pipe)'],
+    ] as const) {
+      const r = await cli('sync', source, dst)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain(`the source ${JSON.stringify(source)} is ${what}, not a directory`)
+      expect(r.stderr).not.toContain('does not exist')
+      const ls = await cli('ls', source, '--json')
+      expect(ls.code).toBe(2)
+      expect(JSON.parse(ls.stdout)).toMatchObject({
+        fatal: { code: 'USAGE', message: `${JSON.stringify(source)} is ${what}, not a directory` },
+      })
+    }
+    expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
+  })
+
   // QA 10 #13: the hint's --include "report.pdf" also copied sub/report.pdf, and "a[1].txt" a1.txt.
   it.each(['report.pdf', 'a[1].txt', "it's $x.txt"])(
     'the command the hint for a file source %j suggests copies that one file, and deletes nothing',

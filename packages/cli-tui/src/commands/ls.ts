@@ -8,6 +8,7 @@ import { filterOptionsOf } from '../job/filter-options-of.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
+import { specialFileAt } from '../job/special-file-at.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
@@ -38,6 +39,13 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         if (one !== undefined) {
           streams.stdout.write(flags.json ? `${JSON.stringify(one)}\n` : `${formatEntry(one)}\n`)
           return EXIT.OK
+        }
+        // A device, FIFO or socket exists, but is no directory to list (QA 23 #9: "does not exist").
+        const special = specialFileAt(location)
+        if (special !== undefined) {
+          throw new SyncError('USAGE', `${JSON.stringify(location)} is ${special}, not a directory`, {
+            hint: '`syncflow ls` lists a directory tree (a device, FIFO or socket holds none).',
+          })
         }
         // The backend's own account, where it has a more precise one (a missing S3 bucket: QA 12 #8).
         await explainMissing(backend, controller.signal)

@@ -32,6 +32,7 @@ import { filterOptionsOf } from './filter-options-of.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
+import { specialFileAt } from './special-file-at.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
 export interface JobSpec {
@@ -164,6 +165,17 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         throw new SyncError('USAGE', `the ${names.source} ${JSON.stringify(spec.source)} is a file, not a directory`, {
           hint: fileSourceHint(spec.source, spec.target, file.path),
         })
+      }
+      // A device, FIFO or socket exists, but holds no tree: say what it is, as for a file.
+      const special = specialFileAt(spec.source)
+      if (special !== undefined) {
+        throw new SyncError(
+          'USAGE',
+          `the ${names.source} ${JSON.stringify(spec.source)} is ${special}, not a directory`,
+          {
+            hint: 'syncflow syncs directory trees: give a directory (a device, FIFO or socket holds none). Nothing was changed.',
+          },
+        )
       }
       // The backend's own account of a missing root, where it has a more precise one (a missing or
       // misnamed bucket); any other failure of that listing (a root below a file, a plugin's own
