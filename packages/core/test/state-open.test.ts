@@ -109,6 +109,20 @@ describe('openStateStore', () => {
     15_000,
   )
 
+  // QA 23 #9: the library's "This is thrown because throwOnConnectError is set to true." was printed.
+  it.skipIf(!installed('@keyv/redis'))(
+    "says an unreachable Redis our way, without the library's words about its options",
+    async () => {
+      const err = (await open('redis://127.0.0.1:1').catch((e: unknown) => e)) as { message: string; hint: string }
+      expect(err.message).toMatch(
+        /: cannot reach the state store: the Redis server did not accept a connection \(not running, or not at that address\?\)$/,
+      )
+      expect(err.message).not.toMatch(/throwOnConnectError|This is thrown/)
+      expect(err.hint).toMatch(/state server is running/)
+    },
+    15_000,
+  )
+
   it('tells a missing adapter package from one that fails to load', async () => {
     await expect(importAdapter('@syncflow/no-such-adapter')).rejects.toMatchObject({
       code: 'USAGE',

@@ -11,8 +11,14 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   const code = String((err as { code?: unknown } | null)?.code ?? '')
   const message = err instanceof Error ? err.message : String(err)
   const details = { op, path: location, cause: err }
-  // @keyv/redis says so in words only (throwOnConnectError), with no code.
-  const unreachable = code === '' && /not connected|failed to connect/i.test(message) ? 'ECONNREFUSED' : code
+  // @keyv/redis says so in words only (throwOnConnectError), with no code, and words about its own
+  // option that we set, which mean nothing to a user ("This is thrown because throwOnConnectError is
+  // set to true.", QA 23 #9): said our way instead.
+  const keyvUnreachable = code === '' && /not connected|failed to connect/i.test(message)
+  const unreachable = keyvUnreachable ? 'ECONNREFUSED' : code
+  const said = keyvUnreachable
+    ? 'the Redis server did not accept a connection (not running, or not at that address?)'
+    : message
   switch (unreachable) {
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
@@ -55,7 +61,7 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
     case 'ETIMEDOUT':
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new SyncError('TRANSIENT', `cannot reach the state store: ${message}`, {
+      return new SyncError('TRANSIENT', `cannot reach the state store: ${said}`, {
         ...details,
         hint: 'Check that the state server is running and reachable, or run with --no-state.',
       })
