@@ -335,9 +335,11 @@ export interface Watchable {
    * `capabilities.watchReady`) says from when on every change is reported. Aborting `signal`
    * completes the stream. The engine takes a TRANSIENT error, or an end it did not ask for, as a
    * lost stream: it waits for the side with backoff, subscribes again and rescans; any other error
-   * (no watches left, the root gone) makes it poll instead, saying so once.
+   * (no watches left, the root gone) makes it poll instead, saying so once. `onResync`, called by a
+   * watcher that found its root replaced (renamed over, a symlinked root re-pointed) and watches
+   * the new one now, asks for a full sync; `reason` says what happened.
    */
-  watch(opts?: { signal?: AbortSignal; onReady?: () => void }): Observable<Change>
+  watch(opts?: { signal?: AbortSignal; onReady?: () => void; onResync?: (reason: string) => void }): Observable<Change>
 }
 
 /**

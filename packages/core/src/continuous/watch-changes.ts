@@ -52,6 +52,8 @@ export interface WatchChangesOptions {
   /**
    * Called when the event stream, lost to a transient failure or ended, is back (re-subscribed
    * once the source answered again): changes made meanwhile were missed, so the caller rescans.
+   * Also when the source's watcher found its root replaced and watches the new one (after a
+   * `SOURCE_ROOT_REPLACED` notice).
    */
   readonly onResync?: () => void
   /**
@@ -197,10 +199,16 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
       let delivered = false
       const since = scheduler.now()
       const ready = again ? opts.onResync : opts.onReady
+      // The source's root replaced under the watcher, which watches the new one: said, and synced in full.
+      const replaced = (reason: string): void => {
+        opts.onNotice('SOURCE_ROOT_REPLACED', `${reason}: watching it afresh and running a full sync`)
+        opts.onResync?.()
+      }
       const events$ = watchable
         .watch({
           ...(opts.signal ? { signal: opts.signal } : {}),
           ...(announcesReady() && ready ? { onReady: ready } : {}),
+          onResync: replaced,
         })
         .pipe(
           tap(() => {

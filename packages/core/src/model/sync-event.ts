@@ -134,6 +134,11 @@ export type NoticeCode =
    * runs as a full sync, so the whole tree is copied again, not only the changed paths.
    */
   | 'TARGET_ROOT_MISSING'
+  /**
+   * `watch`: the source root path leads to another directory than the one watched (renamed over,
+   * a symlinked root re-pointed): the new one is watched, and a full sync runs.
+   */
+  | 'SOURCE_ROOT_REPLACED'
   /** `watch`: the source's `.syncflowignore` changed: its rules apply from this cycle, a full sync, on. */
   | 'IGNORE_RULES_CHANGED'
   /**
