@@ -261,19 +261,19 @@ export class LocalBackend
   }
 
   /** Change hints below the root from OS events (inotify per directory on Linux, chokidar elsewhere, loaded on first use); see `watchLocal`. */
-  watch(opts: { signal?: AbortSignal; onReady?: () => void } = {}): Observable<Change> {
+  watch(
+    opts: { signal?: AbortSignal; onReady?: () => void; onResync?: (reason: string) => void } = {},
+  ): Observable<Change> {
     this.#assertOpen('watch')
-    let root = this.root
-    try {
-      // Watch the real directory: a symlinked root is followed even where links below it are not.
-      root = realpathSync.native(this.root)
-    } catch {}
-    return watchLocal(root, {
+    // By the root's path, which the watcher resolves (a symlinked root is followed even where links
+    // below it are not) and keeps asking: the root renamed over or re-pointed is watched anew.
+    return watchLocal(this.root, {
       followSymlinks: this.symlinkPolicy === 'follow',
       ...(this.#fence ? { fence: this.#fence } : {}),
       ignoreName: (name) => name.startsWith(TEMP_PREFIX) && tempOwner(name) !== undefined,
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.onReady ? { onReady: opts.onReady } : {}),
+      ...(opts.onResync ? { onResync: opts.onResync } : {}),
     })
   }
 

@@ -1,11 +1,12 @@
-import { type Dirent, type FSWatcher, watch as fsWatch, lstatSync, readlinkSync, statSync } from 'node:fs'
+import { type Dirent, type FSWatcher, watch as fsWatch, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
-import { type Change, hasUnsafeCharacter, isRelPath, type RelPath } from '@syncflow/core'
+import { type Change, hasUnsafeCharacter, isRelPath, type RelPath, SyncError } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import type { Fence } from './fence.js'
 import { toSyncError } from './to-sync-error.js'
 import { undecodablePart } from './undecodable-names.js'
+import { type RootPathWatch, watchRootPath } from './watch-root-path.js'
 
 /** Options of `watchLocal`. */
 export interface LocalWatchOptions {
@@ -22,6 +23,13 @@ export interface LocalWatchOptions {
   readonly signal?: AbortSignal
   /** Called once the initial walk is done: from then on every change is reported. */
   readonly onReady?: () => void
+  /**
+   * Linux: the root path came to lead to another directory (renamed over, a symlinked root
+   * re-pointed), which is watched from then on, its contents not reported: called once it is, with
+   * what happened, for the caller to sync the tree in full. Without it, the stream ends with a
+   * `TRANSIENT` error instead (a lost stream: its consumer watches again and rescans).
+   */
+  readonly onResync?: (reason: string) => void
 }
 
 const toPosix = sep === '/' ? (p: string) => p : (p: string) => p.split(sep).join('/')
@@ -37,7 +45,16 @@ const toPosix = sep === '/' ? (p: string) => p : (p: string) => p.split(sep).joi
  * (FSEvents, ReadDirectoryChangesW), loaded on first use.
  */
 export function watchLocal(root: string, opts: LocalWatchOptions = {}): Observable<Change> {
-  return process.platform === 'linux' ? watchDirectories(root, opts) : watchWithChokidar(root, opts)
+  return process.platform === 'linux' ? watchDirectories(root, opts) : watchWithChokidar(realPathOf(root), opts)
+}
+
+/** `path` resolved (the real directory a symlinked root leads to), or as it is when that fails (gone). */
+function realPathOf(path: string): string {
+  try {
+    return realpathSync.native(path)
+  } catch {
+    return path
+  }
 }
 
 /** What is known of one watched directory. */
@@ -70,6 +87,13 @@ interface TargetDir {
   /** Name in the directory → the links (paths below the root) pointing to it. */
   readonly names: Map<string, Set<string>>
 }
+
+/**
+ * How long a root path found gone is given to be back before the stream fails: a swap by two
+ * renames (`mv src src.old; mv src.new src`) has it gone for the moment between them, and failing
+ * then left the job polling the whole tree every 2 s for good, where it can go on watching.
+ */
+const ROOT_GONE_GRACE_MS = 500
 
 /** Links followed at most to find the file a chain of them ends in (Linux follows 40). */
 const CHAIN_FOLLOWED = 40
@@ -152,8 +176,13 @@ function reportable(
  * chokidar stats every path it reports; on a burst of 10,000 new files that was most of the
  * watching process's CPU.
  */
-export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Observable<Change> {
+export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {}): Observable<Change> {
   return new Observable<Change>((subscriber) => {
+    /**
+     * The real directory watched, read and reported from: a symlinked root is followed even where
+     * links below it are not. Another one when the root path comes to lead elsewhere (`rootMoved`).
+     */
+    let root = realPathOf(rootPath)
     const dirs = new Map<string, WatchedDir>()
     /** dev:ino of the directories watched, so a symlink loop (`follow`) is watched once. */
     const seen = new Set<string>()
@@ -173,6 +202,10 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const targetDirs = new Map<string, TargetDir>()
     const linkTargets = new Map<string, { dir: string; name: string }>()
     let closed = false
+    /** Checks shortly after the root path was gone whether it is back (`rootMoved`). */
+    let goneTimer: NodeJS.Timeout | undefined
+    /** Tells when the root path may lead elsewhere (set once watching starts). */
+    let rootPathWatch: RootPathWatch | undefined
     const abs = (rel: string): string => (rel === '' ? root : join(root, rel))
     const child = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`)
     /** Passes a change on; `written`: a write to the file (inotify `change`), not a name made. */
@@ -184,11 +217,19 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       if (closed) return
       closed = true
       opts.signal?.removeEventListener('abort', onAbort)
+      rootPathWatch?.close()
+      unwatchAll()
+    }
+    /** Closes every watch of the tree and forgets what it knew of it. */
+    const unwatchAll = (): void => {
+      clearTimeout(goneTimer)
+      goneTimer = undefined
       for (const d of dirs.values()) {
         clearTimeout(d.timer)
         d.watcher.close()
       }
       dirs.clear()
+      seen.clear()
       for (const w of linked.values()) w.close()
       linked.clear()
       for (const t of targetDirs.values()) t.watcher.close()
@@ -198,7 +239,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     const fail = (err: unknown): void => {
       if (closed) return
       close()
-      subscriber.error(toSyncError(err, 'watch', root))
+      subscriber.error(toSyncError(err, 'watch', rootPath))
     }
     const onAbort = (): void => {
       close()
@@ -426,10 +467,62 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       dirs.get(parent)?.names.delete(rel.slice(slash + 1))
       schedule(parent)
     }
+    const rootGone = (): Error => Object.assign(new Error(`${rootPath} is gone`), { code: 'ENOENT' })
+    /**
+     * Whether the root path no longer leads to the directory watched (asked by `watchRootPath`, and
+     * before each reading of the root, one stat): the watch follows the old one's inode, which kept
+     * being watched while the new one was read by path (QA 23 #1, #2). Another directory there is
+     * watched afresh (`rewatch`). Gone, it is asked again a moment later (`ROOT_GONE_GRACE_MS`);
+     * gone still, the stream fails as before: the engine polls until it is back, then rescans.
+     */
+    const rootMoved = (): boolean => {
+      const d = dirs.get('')
+      if (closed || d === undefined) return false
+      const now = dirIdentity(rootPath)
+      if (now === d.id) return false
+      if (now !== undefined) {
+        rewatch()
+        return true
+      }
+      goneTimer ??= setTimeout(() => {
+        goneTimer = undefined
+        if (closed || dirs.get('') !== d) return
+        const again = dirIdentity(rootPath)
+        if (again === undefined) fail(rootGone())
+        else if (again !== d.id) rewatch()
+        else schedule('') // moved back: what changed meanwhile is read
+      }, ROOT_GONE_GRACE_MS)
+      return true
+    }
+    /**
+     * Watches the directory the root path leads to now, its contents not reported: the caller is
+     * told (`onResync`) once it is watched, and syncs it in full, which finds what it holds (a
+     * reading of names by path alone missed what changed in files kept, and deleted nothing the
+     * old tree had below a kept directory).
+     */
+    const rewatch = (): void => {
+      const was = root
+      unwatchAll()
+      root = realPathOf(rootPath)
+      const reason =
+        root === was
+          ? `${rootPath} is another directory now (replaced by a rename?)`
+          : `${rootPath} leads to ${root} now, no longer to ${was}`
+      if (opts.onResync === undefined) {
+        fail(new SyncError('TRANSIENT', reason, { op: 'watch', hint: `Watch ${rootPath} again and rescan it.` }))
+        return
+      }
+      add('', false).then(() => {
+        if (closed) return
+        if (!dirs.has('')) fail(rootGone())
+        else opts.onResync?.(reason)
+      }, fail)
+    }
     /** Reads `rel` again and reports how it differs from the last reading. */
     const reread = async (rel: string): Promise<void> => {
       const d = dirs.get(rel)
       if (!d || closed) return
+      if (rel === '' && rootMoved()) return
       d.reading = { again: false }
       const renamed = d.renamed
       d.renamed = undefined
@@ -443,7 +536,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       if (closed || dirs.get(rel) !== d) return
       if (names === undefined) {
         // The root gone, events end (and the engine polls, saying so).
-        if (rel === '') fail(Object.assign(new Error(`${root} is gone`), { code: 'ENOENT' }))
+        if (rel === '') fail(rootGone())
         else lost(rel)
         return
       }
@@ -504,6 +597,7 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
     }
     const onEvent = (rel: string, event: string, name: string | Buffer | null): void => {
       if (closed) return
+      rootPathWatch?.poke()
       if (event === 'change' && typeof name === 'string' && name !== '') {
         emit('upsert', child(rel, name), true)
         // A subdirectory's attributes changed (chmod): one that could not be watched may be now.
@@ -526,9 +620,10 @@ export function watchDirectories(root: string, opts: LocalWatchOptions = {}): Ob
       return
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    rootPathWatch = watchRootPath(rootPath, () => rootMoved())
     add('', false).then(() => {
       if (closed) return
-      if (!dirs.has('')) fail(Object.assign(new Error(`cannot watch ${root}`), { code: 'ENOENT' }))
+      if (!dirs.has('')) fail(Object.assign(new Error(`cannot watch ${rootPath}`), { code: 'ENOENT' }))
       else opts.onReady?.()
     }, fail)
     return close

@@ -361,22 +361,23 @@ describe('watchLocal', () => {
       await symlink(join(outside, 'gone'), join(root, 'dangling'))
       const before = inotifyWatches()
       const w = await watching(root, true)
-      // The root, the three files, and their directory once (l1-again shares f1; the dangling link, their directory).
-      expect(inotifyWatches() - before).toBe(5)
+      // The root, its parent (for the root's name: `watchRootPath`), the three files, and their
+      // directory once (l1-again shares f1; the dangling link, their directory).
+      expect(inotifyWatches() - before).toBe(6)
       for (const name of ['l1', 'l1-again', 'dangling']) await rm(join(root, name))
-      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(4)
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(5)
       // Their directory itself removed: the links are changes, and its (dead) watch is dropped.
       await rm(outside, { recursive: true })
       await expect.poll(() => w.seen, { timeout: 10_000 }).toEqual(expect.arrayContaining(['upsert l2', 'upsert l3']))
-      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(1)
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(2)
       // Made again, it is watched once the links' directory is read again (a change there).
       await mkdir(outside)
       // A directory made: one event, and its upsert comes from that reading (links watched by then).
       await mkdir(join(root, 'poke'))
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert poke')
-      // The root, poke, and the links' directory again (its watch is set up once read: on a loaded
-      // machine after the upsert, and a file written before then went unseen).
-      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(3)
+      // The root, its parent, poke, and the links' directory again (its watch is set up once read:
+      // on a loaded machine after the upsert, and a file written before then went unseen).
+      await expect.poll(() => inotifyWatches() - before, { timeout: 10_000 }).toBe(4)
       w.seen.length = 0
       await writeFile(join(outside, 'f2'), 'back')
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert l2')
