@@ -132,3 +132,35 @@ describe('transfer', () => {
     expect(settled).toHaveLength(2)
   })
 })
+
+// Review 23b B1: under --ignore-existing every CONFLICT or INVALID_PATH became "skipped: the target
+// has another kind of entry there", and the run exited 0 with the file never written.
+describe('keepInTheWay (--ignore-existing)', () => {
+  it('keeps only a real clash of kinds; any other failure of the same codes stays a failure', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    await writeText(source, 'clash', 'a file')
+    await writeText(source, 'refused', 'r')
+    await writeText(target, 'clash/inner', 'the target has a directory here')
+    const { SyncError } = await import('../src/index.js')
+    const refuse = (p: RelPath) => (p === 'refused' ? new SyncError('INVALID_PATH', 'name too long') : undefined)
+    target.faults = { write: refuse, copyFrom: refuse }
+    const entry = async (path: string) => (await source.stat(path as RelPath))!
+    const actions: Action[] = [
+      { kind: 'copy', path: 'clash' as RelPath, source: await entry('clash'), reason: 'new file' },
+      { kind: 'copy', path: 'refused' as RelPath, source: await entry('refused'), reason: 'new file' },
+      {
+        kind: 'delete',
+        path: 'clash/inner' as RelPath,
+        target: (await target.stat('clash/inner' as RelPath))!,
+        reason: 'not in source',
+      },
+    ]
+    const events = await lastValueFrom(
+      from(actions).pipe(transfer({ source, target, keepInTheWay: true, deletesPlanned: true }), toArray()),
+    )
+    expect(events.filter((e) => e.type === 'skipped').map((e) => e.path)).toEqual(['clash'])
+    expect(events.filter((e) => e.type === 'failed').map((e) => e.path)).toEqual(['refused'])
+    expect((await listAll(target)).map((e) => e.path)).toContain('clash/inner') // kept
+  })
+})

@@ -1,4 +1,5 @@
 import { concat, defer, EMPTY, from, ignoreElements, mergeMap, Observable, type OperatorFunction, of, tap } from 'rxjs'
+import type { Backend } from '../backend/backend.js'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
@@ -156,30 +157,36 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       )
       const changes$ = concat(
         work$,
-        defer(() => {
-          const kept = opts.keepInTheWay ? keepInTheWay(clashes, held) : []
-          const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
-          const real = clashes.filter((c) => !deferred.includes(c))
-          failures += real.length
-          const explained$ = from(real).pipe(mergeMap((c) => explainClash(c, opts), concurrency))
-          const retry$ = defer(() =>
-            from(deferred).pipe(
-              mergeMap(
-                (c) =>
-                  opts.signal?.aborted
-                    ? of(c.failed)
-                    : executeAction(c.action, execOpts, { announce: false }).pipe(
-                        // Still in the way: the deletes did not run (a guard held them back).
-                        mergeMap((e) =>
-                          e.type === 'failed' ? explainClash({ action: c.action, failed: e }, opts) : of(e),
+        defer(async () => (opts.keepInTheWay ? keepInTheWay(clashes, held, opts.target) : [])).pipe(
+          mergeMap((kept) => {
+            const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
+            const real = clashes.filter((c) => !deferred.includes(c))
+            failures += real.length
+            const explained$ = from(real).pipe(mergeMap((c) => explainClash(c, opts), concurrency))
+            const retry$ = defer(() =>
+              from(deferred).pipe(
+                mergeMap(
+                  (c) =>
+                    opts.signal?.aborted
+                      ? of(c.failed)
+                      : executeAction(c.action, execOpts, { announce: false }).pipe(
+                          // Still in the way: the deletes did not run (a guard held them back).
+                          mergeMap((e) =>
+                            e.type === 'failed' ? explainClash({ action: c.action, failed: e }, opts) : of(e),
+                          ),
                         ),
-                      ),
-                1,
+                  1,
+                ),
               ),
-            ),
-          )
-          return concat(from(kept), explained$, runDeletes(held, failures, opts, concurrency, deferred.length), retry$)
-        }),
+            )
+            return concat(
+              from(kept),
+              explained$,
+              runDeletes(held, failures, opts, concurrency, deferred.length),
+              retry$,
+            )
+          }),
+        ),
       )
       if (opts.dryRun) return changes$
       // Once everything is written, deleted and moved: the directories' mtimes (see DirectoryTimes).
@@ -197,25 +204,52 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
 }
 
 /**
- * `keepInTheWay`: takes the clashes out of `clashes`, and the deletes of what is in their way, or
- * below it, or above it (a file where the source has a directory `f/`, whose contents clash too),
- * out of `held`; each clash is then a `skipped`.
+ * `keepInTheWay`: takes out of `clashes` those the target really has another kind of entry for (at
+ * the path, or a file at a directory above it: a file where the source has a directory `f/`, whose
+ * contents clash too), and out of `held` the deletes of that entry and of what is below it; each is
+ * then a `skipped`. Any other failure stays one (review 23b B1: a name too long for the target was
+ * "skipped", exit 0).
  */
-function keepInTheWay(clashes: Clash[], held: Action[]): SkippedEvent[] {
-  const related = (a: string, b: string): boolean => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`)
-  const skipped = clashes.splice(0).map(
-    (c): SkippedEvent => ({
+async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): Promise<SkippedEvent[]> {
+  const skipped: SkippedEvent[] = []
+  const keptAt: string[] = []
+  for (let i = clashes.length - 1; i >= 0; i--) {
+    const c = clashes[i]!
+    const at = await inTheWay(target, c.action)
+    if (at === undefined) continue
+    clashes.splice(i, 1)
+    keptAt.push(at)
+    skipped.unshift({
       type: 'skipped',
       ts: Date.now(),
       path: c.action.path,
       reason: 'the target has another kind of entry there (--ignore-existing keeps it)',
       action: c.action,
-    }),
-  )
+    })
+  }
+  const within = (path: string, at: string): boolean => path === at || path.startsWith(`${at}/`)
   for (let i = held.length - 1; i >= 0; i--) {
-    if (skipped.some((s) => related(held[i]!.path, s.path))) held.splice(i, 1)
+    if (keptAt.some((at) => within(held[i]!.path, at))) held.splice(i, 1)
   }
   return skipped
+}
+
+/**
+ * Where the target holds another kind of entry than `action` wants: its path (a directory for a
+ * file, a file or link for a directory), or a directory above it that is not a directory there;
+ * undefined when nothing is in the way (the failure was something else).
+ */
+async function inTheWay(target: Backend, action: Action): Promise<string | undefined> {
+  const want = action.source?.kind
+  if (want === undefined) return undefined
+  let path: string = action.path
+  for (let wanted: string = want; ; wanted = 'dir') {
+    const there = await target.stat(path as RelPath).catch(() => undefined)
+    if (there !== undefined) return there.kind === wanted ? undefined : path
+    const slash = path.lastIndexOf('/')
+    if (slash < 0) return undefined
+    path = path.slice(0, slash)
+  }
 }
 
 /**
