@@ -19,6 +19,9 @@ export interface GrpcLocation {
  * root, percent-decoded and validated like every RelPath. USAGE errors say what is expected.
  */
 export function parseGrpcUri(uri: string): GrpcLocation {
+  // The URL parser drops tabs and line breaks anywhere (`.<TAB>.` became `..`, and resolved away:
+  // review 23b B3): a location holding one is a mistake.
+  if (/[\t\n\r]/.test(uri)) throw usage(uri, 'a tab or line break in the location')
   let url: URL
   try {
     url = new URL(uri)

@@ -25,6 +25,8 @@ describe('parseGrpcUri', () => {
     'grpc://host:1/../../etc',
     'grpc://host:1/a/./b',
     'grpc://host:1/a/%2e%2e/b',
+    'grpc://host:1/data/.\t.',
+    'grpc://host:1/data/%2e%0a%2e',
   ])('refuses %s with USAGE', (uri) => {
     expect(() => parseGrpcUri(uri)).toThrow(expect.objectContaining({ code: 'USAGE' }))
   })

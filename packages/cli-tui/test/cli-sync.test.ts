@@ -139,6 +139,14 @@ describe('sync', () => {
     })
     expect(r.status, r.stderr).toBe(0)
     expect(Object.keys(await readTree(dst))).toEqual([])
+    // Standard input for one flag only (review 23b B5: the second read nothing, its patterns lost).
+    const two = spawnSync(process.execPath, [BIN, 'sync', src, dst, '--exclude-from', '-', '--files-from', '-'], {
+      input: '*.txt\n',
+      env: { ...process.env, SYNCFLOW_STATE_DIR: stateDir },
+      encoding: 'utf8',
+    })
+    expect(two.status).toBe(2)
+    expect(two.stderr).toContain('Standard input is read by one flag only')
     const conf = await tempDir()
     await writeFile(join(conf, 'patterns'), 'naïve/\n')
     await writeFile(join(conf, 'job.json'), JSON.stringify({ 'exclude-from': ['patterns'] }))

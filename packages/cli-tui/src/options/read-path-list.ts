@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFlagFile } from './read-flag-file.js'
 
 /**
  * The paths of a `--files-from` FILE (`-` is standard input), as rclone reads them: one path a line,
@@ -8,15 +8,7 @@ import { readFileSync } from 'node:fs'
  * a `.` or `..` segment is refused, named by its number (the engine checks the rest of each path).
  */
 export function readPathList(file: string): string[] {
-  if (file.trim() === '') throw new Error('Give a file of paths, one per line (- for standard input).')
-  let text: string
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? String(err))
-    throw new Error(`cannot read ${JSON.stringify(file)}: ${why}. Give a file of paths, one per line.`)
-  }
+  const text = readFlagFile(file, 'paths')
   const paths: string[] = []
   const lines = text.replace(/^\uFEFF/, '').split('\n')
   for (let i = 0; i < lines.length; i++) {

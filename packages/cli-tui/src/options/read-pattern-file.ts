@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { parsePattern } from './parse-pattern.js'
+import { readFlagFile } from './read-flag-file.js'
 
 /**
  * The patterns of an `--exclude-from`/`--include-from` FILE (`-` is standard input), as rsync and
@@ -11,15 +11,7 @@ import { parsePattern } from './parse-pattern.js'
  * checks its value, and a bad one named by its line number.
  */
 export function readPatternFile(file: string): string[] {
-  if (file.trim() === '') throw new Error('Give a file of patterns, one per line (- for standard input).')
-  let text: string
-  try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8')
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? String(err))
-    throw new Error(`cannot read ${JSON.stringify(file)}: ${why}. Give a file of patterns, one per line.`)
-  }
+  const text = readFlagFile(file, 'patterns')
   const patterns: string[] = []
   const lines = text.replace(/^\uFEFF/, '').split('\n')
   for (let i = 0; i < lines.length; i++) {

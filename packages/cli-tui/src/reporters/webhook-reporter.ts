@@ -162,6 +162,8 @@ export class WebhookReporter {
       if (attempt > 0) {
         const wait = this.#opts.retryDelayMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)
         await new Promise((resolve) => setTimeout(resolve, wait).unref())
+        // Given up while it waited (review 23b B6): no request more, which could hold the exit.
+        if (this.#giveUp.signal.aborted) return undefined
       }
       // A timer of our own, not AbortSignal.timeout() inside AbortSignal.any(): on Node 20 the
       // garbage collector may take that timeout signal and its timer with it (nodejs/node#57736),
