@@ -1,6 +1,6 @@
 import { from, lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import { createMemBackend, type MemBackend, type MemBackendOptions } from '../src/backend/mem-backend.js'
 import { type Entry, MemoryStateStore, type RelPath } from '../src/index.js'
 import type { DecideContext } from '../src/operators/decide.js'
 import type { EntryPair } from '../src/operators/diff.js'
@@ -21,8 +21,16 @@ const pair = (path: string, source?: Entry, target?: Entry): EntryPair => ({
   ...(target ? { target } : {}),
 })
 
-/** Two mem backends whose stat and hash calls are counted (the I/O a decision may need). */
-function context(): { ctx: DecideContext; io: string[]; target: MemBackend } {
+/**
+ * Two mem backends whose stat and hash calls are counted (the I/O a decision may need); the target
+ * with `targetCapabilities` (`listMtime: false`: an S3-like listing of upload times).
+ */
+function context(targetCapabilities?: MemBackendOptions['capabilities']): {
+  ctx: DecideContext
+  io: string[]
+  source: MemBackend
+  target: MemBackend
+} {
   const io: string[] = []
   const count = (b: MemBackend, side: string): void => {
     b.faults = {
@@ -31,7 +39,7 @@ function context(): { ctx: DecideContext; io: string[]; target: MemBackend } {
     }
   }
   const source = createMemBackend()
-  const target = createMemBackend()
+  const target = createMemBackend(targetCapabilities ? { capabilities: targetCapabilities } : {})
   count(source, 'source')
   count(target, 'target')
   const ctx: DecideContext = {
@@ -43,7 +51,7 @@ function context(): { ctx: DecideContext; io: string[]; target: MemBackend } {
     hashAlgo: 'sha256',
     notice: () => {},
   }
-  return { ctx, io, target }
+  return { ctx, io, source, target }
 }
 
 describe('plan', () => {
@@ -176,22 +184,12 @@ describe('ignoreExisting and skipNewer', () => {
   })
 
   it('skipNewer reads the real mtimes where a listing has upload times (S3), sizes differing or not', async () => {
-    const source = createMemBackend()
-    const target = createMemBackend({ capabilities: { listMtime: false } })
+    const { ctx: base, source, target } = context({ listMtime: false })
     await writeText(source, 'a', 'x', T0)
     await writeText(target, 'a', 'longer', T0 + 5000) // newer, bigger
     await writeText(source, 'b', 'longer', T0 + 5000)
     await writeText(target, 'b', 'x', T0) // older, smaller
-    const ctx: DecideContext = {
-      source,
-      target,
-      mode: 'mirror',
-      compare: 'size-mtime',
-      modifyWindowMs: 1,
-      hashAlgo: 'sha256',
-      notice: () => {},
-      skipNewer: true,
-    }
+    const ctx: DecideContext = { ...base, skipNewer: true }
     const listed = async (b: MemBackend, p: string) => (await b.stat(p as RelPath))!
     // As S3 lists them: the upload time, here later than both real mtimes.
     const upload = (e: Entry): Entry => ({ ...e, mtimeMs: T0 + 99_000 })
@@ -205,20 +203,10 @@ describe('ignoreExisting and skipNewer', () => {
 
 describe('ignoreExisting and the state store', () => {
   it('records nothing as in sync for a pair it left alone (a later run without it compares the pair)', async () => {
-    const source = createMemBackend()
-    const target = createMemBackend({ capabilities: { listMtime: false } })
+    const { ctx, source, target } = context({ listMtime: false })
     await writeText(source, 'f', 'abc', T0)
     await writeText(target, 'f', 'xyz', T0) // same size and mtime, other bytes: only a hash tells
     const state = new MemoryStateStore()
-    const ctx: DecideContext = {
-      source,
-      target,
-      mode: 'mirror',
-      compare: 'size-mtime',
-      modifyWindowMs: 1,
-      hashAlgo: 'sha256',
-      notice: () => {},
-    }
     const pairs = [pair('f', (await source.stat('f' as RelPath))!, (await target.stat('f' as RelPath))!)]
     const run = (c: DecideContext) => lastValueFrom(from(pairs).pipe(planWindows({ ...c, state }), toArray()))
     expect((await run({ ...ctx, ignoreExisting: true })).flat()[0]?.decision.kind).toBe('unchanged')
@@ -270,15 +258,13 @@ describe('a target directory where the source has a file left out by --max-size'
 // despite --size-only.
 describe('skipNewer with --size-only where a listing has upload times', () => {
   it('leaves a file of the same size as it is, without a hash', async () => {
-    const { ctx, io } = context()
-    const source = ctx.source as MemBackend
-    const target = createMemBackend({ capabilities: { listMtime: false } })
+    const { ctx, io, source, target } = context({ listMtime: false })
     await writeText(source, 'f', 'abc', T0 + 5000)
     await writeText(target, 'f', 'xyz', T0)
     const s = (await source.stat('f' as RelPath))!
     const t = { ...(await target.stat('f' as RelPath))!, mtimeMs: T0 + 99_000 }
     const outcomes = await lastValueFrom(
-      from([pair('f', s, t)]).pipe(plan({ ...ctx, target, compare: 'size-only', skipNewer: true }), toArray()),
+      from([pair('f', s, t)]).pipe(plan({ ...ctx, compare: 'size-only', skipNewer: true }), toArray()),
     )
     expect(outcomes[0]?.decision.kind).toBe('unchanged')
     expect(io.filter((x) => x.includes('hash'))).toEqual([])
