@@ -1,32 +1,17 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { type CompletedEvent, type DeltaOp, deltaOpBytes, type ProgressEvent, type SyncEvent } from '@syncflow/core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
 import { toWireOp } from '../src/wire/op-codec.js'
-import { mirrorAndClose, pseudoRandom, startProxy, startTestServer } from './helpers.js'
+import { mirrorAndClose, pseudoRandom, serverBehindProxy, startProxy, startTestServer } from './helpers.js'
 
 // What a delta update reports as transferred: the bytes that crossed the wire, not the file's size.
 
 const SIZE = 8 << 20
-let srv: Awaited<ReturnType<typeof startTestServer>>
-let proxy: Awaited<ReturnType<typeof startProxy>>
-let local: string
-
-beforeAll(async () => {
-  srv = await startTestServer()
-  proxy = await startProxy(srv.server.port)
-  local = await mkdtemp(join(tmpdir(), 'grpc-delta-bytes-'))
-})
-
-afterAll(async () => {
-  await proxy?.close()
-  await srv?.stop()
-  if (local) await rm(local, { recursive: true, force: true })
-})
+const env = serverBehindProxy('grpc-delta-bytes-')
 
 /** `dir/name` with `data`, and an mtime that differs between the two sides (so the file is updated). */
 async function put(dir: string, name: string, data: Buffer, mtimeSec: number): Promise<void> {
@@ -62,24 +47,24 @@ describe('bytes transferred by a delta over gRPC', () => {
     const base = pseudoRandom(SIZE, 41)
     const next = Buffer.from(base)
     next.write('CHANGED-14BYTE', 3_000_000)
-    await put(join(srv.dir, 'push'), 'big.bin', base, 1_600_000_000)
-    await put(join(local, 'push'), 'big.bin', next, 1_700_000_000)
-    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/push` })
-    proxy.reset()
-    const events = await mirrorAndClose(createLocalBackend({ root: join(local, 'push') }), target)
-    check(events, 'big.bin', proxy.up())
+    await put(join(env.srv.dir, 'push'), 'big.bin', base, 1_600_000_000)
+    await put(join(env.local, 'push'), 'big.bin', next, 1_700_000_000)
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.proxy.port}/push` })
+    env.proxy.reset()
+    const events = await mirrorAndClose(createLocalBackend({ root: join(env.local, 'push') }), target)
+    check(events, 'big.bin', env.proxy.up())
   })
 
   it('pull: the same for a delta the server computes', async () => {
     const base = pseudoRandom(SIZE, 42)
     const next = Buffer.from(base)
     next.write('CHANGED-14BYTE', 5_000_000)
-    await put(join(srv.dir, 'pull'), 'big.bin', next, 1_700_000_000)
-    await put(join(local, 'pull'), 'big.bin', base, 1_600_000_000)
-    const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${proxy.port}/pull` })
-    proxy.reset()
-    const events = await mirrorAndClose(source, createLocalBackend({ root: join(local, 'pull') }))
-    check(events, 'big.bin', proxy.down())
+    await put(join(env.srv.dir, 'pull'), 'big.bin', next, 1_700_000_000)
+    await put(join(env.local, 'pull'), 'big.bin', base, 1_600_000_000)
+    const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.proxy.port}/pull` })
+    env.proxy.reset()
+    const events = await mirrorAndClose(source, createLocalBackend({ root: join(env.local, 'pull') }))
+    check(events, 'big.bin', env.proxy.down())
   })
 })
 
@@ -90,11 +75,11 @@ describe('bytes transferred by a file the server already holds', () => {
     try {
       const data = pseudoRandom(SIZE, 43)
       await put(indexed.dir, 'old-name.bin', data, 1_600_000_000)
-      await put(join(local, 'held'), 'old-name.bin', data, 1_600_000_000)
-      await put(join(local, 'held'), 'new-name.bin', data, 1_700_000_000)
+      await put(join(env.local, 'held'), 'old-name.bin', data, 1_600_000_000)
+      await put(join(env.local, 'held'), 'new-name.bin', data, 1_700_000_000)
       const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${counted.port}/` })
       counted.reset()
-      const events = await mirrorAndClose(createLocalBackend({ root: join(local, 'held') }), target)
+      const events = await mirrorAndClose(createLocalBackend({ root: join(env.local, 'held') }), target)
       const done = events.at(-1)
       if (done?.type !== 'done') throw new Error('no done event')
       expect(done.summary.failed).toBe(0)

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type Backend, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll } from 'vitest'
 import { type RunningServer, type ServerOptions, startServer } from '../src/index.js'
 
 /** A server on a fresh temp directory, on a free loopback port. */
@@ -21,6 +22,33 @@ export async function startTestServer(
       if (options.root === undefined) await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** What `serverBehindProxy` sets up for a test file. */
+export interface ServerBehindProxy {
+  readonly srv: Awaited<ReturnType<typeof startTestServer>>
+  readonly proxy: Awaited<ReturnType<typeof startProxy>>
+  /** A scratch directory on this side. */
+  readonly local: string
+}
+
+/**
+ * A test server behind a counting proxy, and a local scratch directory named `prefix…`, made before
+ * the file's tests (`beforeAll`) and removed after them; read its fields inside the tests.
+ */
+export function serverBehindProxy(prefix: string): ServerBehindProxy {
+  const env = {} as { -readonly [K in keyof ServerBehindProxy]: ServerBehindProxy[K] }
+  beforeAll(async () => {
+    env.srv = await startTestServer()
+    env.proxy = await startProxy(env.srv.server.port)
+    env.local = await mkdtemp(join(tmpdir(), prefix))
+  })
+  afterAll(async () => {
+    await env.proxy?.close()
+    await env.srv?.stop()
+    if (env.local) await rm(env.local, { recursive: true, force: true })
+  })
+  return env
 }
 
 /**
