@@ -5,7 +5,7 @@ import {
   killedAfterEach,
   readTree,
   runCli,
-  startCli,
+  startServe,
   tempDir,
   writeTree,
 } from './helpers/cli.js'
@@ -13,14 +13,6 @@ import {
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
 const running = killedAfterEach()
-
-/** Starts `syncflow serve` on a free port under an open-files limit; resolves with the port once it listens. */
-async function serve(root: string, openFiles: number): Promise<number> {
-  const server = startCli(['serve', '--root', root, '--listen', '127.0.0.1:0'], { openFiles })
-  running.push(server)
-  await expect.poll(() => server.stderr(), { timeout: 20_000 }).toMatch(/grpc:\/\/127\.0\.0\.1:\d+\//)
-  return Number(/grpc:\/\/127\.0\.0\.1:(\d+)\//.exec(server.stderr())![1])
-}
 
 // Review 23 F4: four clients of --concurrency 32 each made a server under `ulimit -n 64` fail
 // writes with EMFILE, and each client was told to raise its own limit.
@@ -31,7 +23,8 @@ describe('syncflow serve under a low open-files limit', () => {
     const files: Record<string, string> = {}
     for (let d = 0; d < 20; d++) for (let f = 0; f < 60; f++) files[`d${d}/f${f}`] = `${d}.${f}\n`
     await writeTree(src, files)
-    const port = await serve(root, 64)
+    const { server, port } = await startServe(root, { openFiles: 64 })
+    running.push(server)
     const clients = [1, 2, 3, 4].map((i) =>
       runCli(['sync', src, `grpc://127.0.0.1:${port}/c${i}`, '--no-state', '-q', '--concurrency', '32']),
     )

@@ -78,6 +78,22 @@ export function killedAfterEach(): RunningCli[] {
   return running
 }
 
+/**
+ * Starts `syncflow serve --root ROOT` on a free loopback port and resolves once it listens, with
+ * the running server (push it to a `killedAfterEach` list) and its port.
+ */
+export async function startServe(root: string, opts: CliOptions = {}): Promise<{ server: RunningCli; port: number }> {
+  const server = startCli(['serve', '--root', root, '--listen', '127.0.0.1:0'], opts)
+  const listening = /serving .* at grpc:\/\/127\.0\.0\.1:(\d+)\//
+  try {
+    await expect.poll(() => server.stderr(), { timeout: 20_000 }).toMatch(listening)
+  } catch (err) {
+    server.child.kill('SIGKILL')
+    throw err
+  }
+  return { server, port: Number(listening.exec(server.stderr())![1]) }
+}
+
 /** Starts the binary without waiting for it (for signals and concurrent runs). */
 export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
   const command: [string, string[]] =

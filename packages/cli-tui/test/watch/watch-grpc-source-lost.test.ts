@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, killedAfterEach, startCli, tempDir, writeTree } from '../helpers/cli.js'
+import { buildCli, cleanupTempDirs, killedAfterEach, startCli, startServe, tempDir, writeTree } from '../helpers/cli.js'
 
 // QA 11 #8: a grpc:// source's server stopped under `watch`: the retry's line was grpc-js's text
 // ("No connection established. Last error: Error: connect ECONNREFUSED …"), and neither failure got
@@ -16,10 +16,8 @@ it('a grpc:// source whose server stops: each failure is said in words and count
   const srv = join(root, 'srv')
   await mkdir(srv)
   await writeTree(srv, { 'a.txt': 'a' })
-  const server = startCli(['serve', '--root', srv, '--listen', '127.0.0.1:0'])
+  const { server, port } = await startServe(srv)
   running.push(server)
-  await expect.poll(() => server.stderr(), { timeout: 20_000 }).toMatch(/serving .* at grpc:\/\/127\.0\.0\.1:\d+\//)
-  const port = /grpc:\/\/127\.0\.0\.1:(\d+)\//.exec(server.stderr())?.[1] as string
   const r = startCli(['watch', '--rescan', '0', `grpc://127.0.0.1:${port}/`, join(root, 'dst')], {
     env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
   })
