@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildCli, jsonLines, runCli, startCli } from '../../cli-tui/test/helpers/cli.js'
 import { rawClient } from './raw-client.js'
 import { uniquePrefix } from './s3-test-backend.js'
-import { describeS3 } from './s3-test-env.js'
+import { credentialsEnv, describeS3 } from './s3-test-env.js'
 
 const MiB = 1024 * 1024
 
@@ -42,9 +42,7 @@ describeS3('syncflow sync to S3 hung up mid multipart upload (the built CLI)', (
     const options = {
       env: {
         SYNCFLOW_STATE_DIR: join(dir, 'state'),
-        AWS_ACCESS_KEY_ID: env.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-        AWS_REGION: env.region,
+        ...credentialsEnv(env),
       },
     }
     const uploads = async () =>

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 // Test-only imports of the CLI's test helpers: the run is the built binary's, as a user's.
 import { buildCli, runCli } from '../../cli-tui/test/helpers/cli.js'
 import { testBackend, uniquePrefix } from './s3-test-backend.js'
-import { describeS3 } from './s3-test-env.js'
+import { credentialsEnv, describeS3 } from './s3-test-env.js'
 
 // QA 12 #8: `ls` of a bucket that does not exist said `"s3://…" does not exist … (a bare path is a
 // local directory)`, where `sync` names the bucket and says to create it.
@@ -24,9 +24,7 @@ describeS3('syncflow ls of a missing S3 location (the built CLI)', (env) => {
     runCli(['ls', uri, '--s3-endpoint', env.endpoint], {
       cwd: dir,
       env: {
-        AWS_ACCESS_KEY_ID: env.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-        AWS_REGION: env.region,
+        ...credentialsEnv(env),
       },
     })
 

@@ -9,7 +9,7 @@ import { buildCli, runCli } from '../../cli-tui/test/helpers/cli.js'
 import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { testBackend, uniquePrefix } from './s3-test-backend.js'
-import { describeS3 } from './s3-test-env.js'
+import { credentialsEnv, describeS3 } from './s3-test-env.js'
 
 // QA S3 F7: the CLI asks whether the source root exists before it opens the job, and the engine
 // asks again just before it lists. On S3 each question is a HeadBucket (and a one-key
@@ -61,9 +61,7 @@ describeS3('rootExists: requests per run (through a counting proxy)', (env) => {
           cwd: dir,
           env: {
             SYNCFLOW_STATE_DIR: join(dir, 'state'),
-            AWS_ACCESS_KEY_ID: env.accessKeyId,
-            AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-            AWS_REGION: env.region,
+            ...credentialsEnv(env),
           },
         },
       )

@@ -36,3 +36,8 @@ export function describeS3(name: string, fn: (env: Extract<S3TestEnv, { availabl
   if (env.available) describe(name, () => fn(env))
   else describe.skip(`${name} (skipped: no S3 server: ${env.reason})`, () => it('needs an S3 server'))
 }
+
+/** The server's credentials and region as the environment a CLI run reads them from (the AWS chain). */
+export function credentialsEnv(env: Extract<S3TestEnv, { available: true }>): Record<string, string> {
+  return { AWS_ACCESS_KEY_ID: env.accessKeyId, AWS_SECRET_ACCESS_KEY: env.secretAccessKey, AWS_REGION: env.region }
+}

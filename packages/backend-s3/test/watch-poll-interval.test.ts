@@ -9,7 +9,7 @@ import { buildCli, jsonLines, killedAfterEach, type RunningCli, startCli } from 
 import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
 import { testBackend, uniquePrefix } from './s3-test-backend.js'
-import { describeS3 } from './s3-test-env.js'
+import { credentialsEnv, describeS3 } from './s3-test-env.js'
 
 // QA 23 #4: `watch` of an s3:// source listed the whole prefix every 2 s, with no flag to change it
 // (a 1 M-object prefix: ~$216 a day in LIST requests). `--poll-interval` sets the interval; the
@@ -43,9 +43,7 @@ describeS3('syncflow watch of an s3:// source: the polling interval (through a c
         cwd: dir,
         env: {
           SYNCFLOW_STATE_DIR: join(dir, 'state'),
-          AWS_ACCESS_KEY_ID: env.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: env.secretAccessKey,
-          AWS_REGION: env.region,
+          ...credentialsEnv(env),
         },
       },
     )
