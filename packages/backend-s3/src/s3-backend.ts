@@ -841,29 +841,27 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     if (!this.capabilities.permissions) {
       throw new SyncError('UNSUPPORTED', 'modes are not stored here', { op: 's3.setMode', path })
     }
-    const key = this.#key(path, 'setMode')
-    const conn = await this.#connect('setMode', path)
-    this.#sweepStaleUploads(conn)
-    const head = await this.#head(conn, key, 'setMode', path)
-    if (!head) throw this.#notFound('setMode', path)
-    const metadata = { ...head.metadata, [META_MODE]: formatMode(mode) }
-    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, 'setMode', path, {})
-    return this.#copiedEntry(path, head, metadata, etag)
+    return this.#setMetadata(path, 'setMode', { [META_MODE]: formatMode(mode) })
   }
 
   /** Sets the stored mtime by copying the object onto itself with replaced metadata (server-side). */
   async setMtime(path: RelPath, mtimeMs: number, mtimeNs?: bigint): Promise<Entry> {
-    const key = this.#key(path, 'setMtime')
-    const conn = await this.#connect('setMtime', path)
-    this.#sweepStaleUploads(conn)
-    const head = await this.#head(conn, key, 'setMtime', path)
-    if (!head) throw this.#notFound('setMtime', path)
-    const metadata = { ...head.metadata, [META_MTIME]: formatMtime(mtimeMs, mtimeNs) }
-    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, 'setMtime', path, {})
-    return this.#copiedEntry(path, head, metadata, etag)
+    return this.#setMetadata(path, 'setMtime', { [META_MTIME]: formatMtime(mtimeMs, mtimeNs) })
   }
 
   // ---- internals ----------------------------------------------------------------------------
+
+  /** The object copied onto itself (server-side) with `changes` replacing keys of its metadata. */
+  async #setMetadata(path: RelPath, op: string, changes: Record<string, string>): Promise<Entry> {
+    const key = this.#key(path, op)
+    const conn = await this.#connect(op, path)
+    this.#sweepStaleUploads(conn)
+    const head = await this.#head(conn, key, op, path)
+    if (!head) throw this.#notFound(op, path)
+    const metadata = { ...head.metadata, ...changes }
+    const etag = await this.#serverCopy(conn, { bucket: this.bucket, key, head }, key, metadata, op, path, {})
+    return this.#copiedEntry(path, head, metadata, etag)
+  }
 
   /** The key of a path, checked against S3's 1,024-byte limit before any request. */
   #key(path: RelPath, op: string): string {
