@@ -24,6 +24,7 @@ import {
   chmod,
   copyFile,
   type FileHandle,
+  link,
   lstat,
   lutimes,
   mkdir,
@@ -142,6 +143,12 @@ const SMALL_COPY = 1024 * 1024
 /** Writes up to this size wait for a group commit; bigger ones fsync on their own (their data dominates). */
 const GROUP_COMMIT_MAX_BYTES = SMALL_COPY
 const fsyncAsync = promisify(fsync)
+/**
+ * What link(2) says where no hard link can be made: another filesystem (EXDEV), one without hard
+ * links (EPERM, ENOTSUP, EOPNOTSUPP; EPERM is also Linux's protected_hardlinks for a file the user
+ * may not read or write), too many links already (EMLINK).
+ */
+const LINK_REFUSED: ReadonlySet<string> = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'])
 const openAsync = promisify(openCallback)
 /** Where a backslash in a path is a separator, not a character of a name (`#rel`). */
 const BACKSLASH_SEPARATES = process.platform === 'win32'
@@ -661,6 +668,37 @@ export class LocalBackend
       return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom', meta.size)
     }
     return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom')
+  }
+
+  /**
+   * A hard link at `path` to the file (or symlink) another local directory has at `otherPath`, for
+   * `--backup-dir` (see `LinkFromCapable`), replacing what is at `path` atomically (linked at a temp
+   * name, renamed over). Undefined where the filesystem refuses a link (another filesystem, none
+   * there, too many links): the engine copies instead.
+   */
+  async linkFrom(other: Backend, otherPath: RelPath, path: RelPath): Promise<Entry | undefined> {
+    if (!(other instanceof LocalBackend)) return undefined
+    const src = other.#rel(otherPath, 'linkFrom')
+    const rel = this.#rel(path, 'linkFrom')
+    let refused = false
+    let at: Place | undefined
+    try {
+      // Reached through the other side's own checks (no symlink on the way to it).
+      if (other.#parentState(src, 'linkFrom') === 'missing') throw missing('linkFrom', src)
+      at = other.#place(src, 'linkFrom')
+      const from = at.path
+      return await this.#replaceWith(rel, 'linkFrom', {}, (tmp) =>
+        link(from, tmp).catch((err: unknown) => {
+          refused = LINK_REFUSED.has(errnoOf(err) ?? '')
+          throw err
+        }),
+      )
+    } catch (err) {
+      if (refused) return undefined
+      throw toSyncError(at?.named(err) ?? err, 'linkFrom', src)
+    } finally {
+      at?.release()
+    }
   }
 
   async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {

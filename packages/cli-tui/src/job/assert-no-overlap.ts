@@ -22,7 +22,12 @@ function trimmed(uri: string): string {
  * identityOverlap), so a bind mount cannot either.
  * @throws SyncError `USAGE`
  */
-export async function assertNoOverlap(source: string, target: string, filter?: PathFilter): Promise<void> {
+export async function assertNoOverlap(
+  source: string,
+  target: string,
+  filter?: PathFilter,
+  names?: OverlapNames,
+): Promise<void> {
   const src = localPathOf(source)
   const dst = localPathOf(target)
   let within: (inner: string, outer: string) => boolean
@@ -35,14 +40,14 @@ export async function assertNoOverlap(source: string, target: string, filter?: P
     // `rsync -a --exclude /.backup proj/ proj/.backup/`: a target the filters keep out of the source's
     // listing is never copied into itself (QA 22 #17). The other way round a mirror would delete its source.
     const targetLeftOut = byPath === TARGET_INSIDE && leftOut(relative(ra.path, rb.path), filter)
-    if (byPath !== undefined && !targetLeftOut) throw overlapError(source, target, byPath)
+    if (byPath !== undefined && !targetLeftOut) throw overlapError(source, target, byPath, names)
     // QA 22 #2: `mount --bind data/photos view`, then `sync view data` deleted the source itself.
     // Asked of a target left out too: inside by its path, it may still be the source, or hold it,
     // through a bind mount (`mount --rbind proj proj/.backup`: a mirror --delete-excluded then
     // deleted the source's excluded files).
     const [ia, ib] = await localIdentities([ra, rb])
     const byIdentity = ia !== undefined && ib !== undefined ? identityOverlap(ia, ib, targetLeftOut) : undefined
-    if (byIdentity !== undefined) throw overlapError(source, target, byIdentity)
+    if (byIdentity !== undefined) throw overlapError(source, target, byIdentity, names)
     return
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
     a = trimmed(source)
@@ -53,7 +58,17 @@ export async function assertNoOverlap(source: string, target: string, filter?: P
   }
   const overlap = overlapOf(a, b, within)
   if (overlap === undefined) return
-  throw overlapError(source, target, overlap)
+  throw overlapError(source, target, overlap, names)
+}
+
+/**
+ * What an overlap error calls the two locations compared, and what it suggests, for a pair other
+ * than the source and the target (`--backup-dir` against each side). [source, target]
+ */
+export interface OverlapNames {
+  readonly source: string
+  readonly target: string
+  readonly hint: string
 }
 
 /** A local root as identityOverlap compares it, whatever name leads to it. */
@@ -159,7 +174,18 @@ function overlapOf(a: string, b: string, within: (inner: string, outer: string) 
         : undefined
 }
 
-function overlapError(source: string, target: string, overlap: string): SyncError {
+function overlapError(source: string, target: string, overlap: string, names?: OverlapNames): SyncError {
+  if (names !== undefined) {
+    const said = overlap
+      .replaceAll('the target', '\0T')
+      .replaceAll('the source', `the ${names.source}`)
+      .replaceAll('\0T', `the ${names.target}`)
+    return new SyncError(
+      'USAGE',
+      `${names.source} ${JSON.stringify(source)} and ${names.target} ${JSON.stringify(target)} ${said}`,
+      { hint: names.hint },
+    )
+  }
   return new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
     hint:
       overlap === TARGET_INSIDE
@@ -190,6 +216,7 @@ export async function assertNoSharedDirectory(
   source: string,
   target: string,
   backends: { source: Backend; target: Backend },
+  names?: OverlapNames,
 ): Promise<void> {
   // Two local paths were compared by real path already; a chain adds something only with a server.
   if (localPathOf(source) !== undefined && localPathOf(target) !== undefined) return
@@ -198,7 +225,7 @@ export async function assertNoSharedDirectory(
   const [su, tu] = [backends.source.uri, backends.target.uri]
   if (schemeOf(su) === schemeOf(tu)) {
     const byUri = overlapOf(trimmed(su), trimmed(tu), withinUri)
-    if (byUri !== undefined) throw overlapError(source, target, `${byUri} (${su} and ${tu})`)
+    if (byUri !== undefined) throw overlapError(source, target, `${byUri} (${su} and ${tu})`, names)
   }
   const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
   if (a === undefined || b === undefined) return
@@ -210,5 +237,5 @@ export async function assertNoSharedDirectory(
         : a.exists && b.ids.includes(a.ids[0] as string)
           ? 'overlap: the target is inside the source (on this host)'
           : undefined
-  if (overlap !== undefined) throw overlapError(source, target, overlap)
+  if (overlap !== undefined) throw overlapError(source, target, overlap, names)
 }

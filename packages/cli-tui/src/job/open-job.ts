@@ -31,6 +31,7 @@ import { fileSourceHint } from './file-source-hint.js'
 import { filterOptionsOf } from './filter-options-of.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
+import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup-dir.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
 
@@ -107,7 +108,19 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it.
-  await assertNoOverlap(spec.source, spec.target, createPathFilter(filterOptionsOf(flags)))
+  const flagFilter = createPathFilter(filterOptionsOf(flags))
+  await assertNoOverlap(spec.source, spec.target, flagFilter)
+  const backupSpec: BackupDirSpec | undefined =
+    flags.backupDir !== undefined
+      ? {
+          location: flags.backupDir,
+          source: spec.source,
+          target: spec.target,
+          filter: flagFilter,
+          deleteExcluded: flags.deleteExcluded === true && spec.mode === 'mirror',
+        }
+      : undefined
+  if (backupSpec) await checkBackupDir(backupSpec)
   // --plugin modules, loaded before anything is opened: a bad one stops the command with exit 2.
   await registerPlugins(registry, flags.plugin)
   // A token or CA file from --config, said before a grpc:// side reads it (which knows only the flag).
@@ -132,11 +145,10 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
     // keeps its own symlinks as symlinks, never followed out of its root (its listing through one
     // would plan deletes there), and a syncflow server target would refuse to follow them anyway.
+    const targetOptions: OpenOptions =
+      openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions
     const openTarget = async (): Promise<Backend> => {
-      const target = await registry.open(
-        spec.target,
-        openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions,
-      )
+      const target = await registry.open(spec.target, targetOptions)
       closers.push(() => target.close())
       return target
     }
@@ -156,6 +168,9 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     const target = early ?? (await openTarget())
     stopIfAborted()
     await assertNoSharedDirectory(spec.source, spec.target, { source, target })
+    // Opened as the target is (its symlinks kept as symlinks, never followed).
+    const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
+    if (backup) closers.push(() => backup.close())
 
     // A Ctrl-C while a remote source does not answer ends the run now (see untilAborted).
     if (!(await beforeRun(() => source.rootExists(), 'rootExists'))) {
@@ -261,6 +276,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
       ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
+      ...(backup ? { backupTo: backup } : {}),
       ...(state ? { state } : {}),
     }
     return { source, target, options, reloadFilter, close }

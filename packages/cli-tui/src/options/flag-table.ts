@@ -152,6 +152,11 @@ export const FLAG_TABLE = {
       '--delete-before',
       'delete first, in a pass of their own, then copy (for a target with no room until the old files go; lists both sides twice)',
     ),
+  backupDir: () =>
+    new Option(
+      '--backup-dir <DIR>',
+      'keep each target file that would be replaced or deleted in DIR, at its path (a directory or URI beside the target; hard-linked where it can)',
+    ),
   state: () =>
     new Option(
       '--state <URI>',
@@ -242,6 +247,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'maxDelete',
   'allowEmptySource',
   'deleteBefore',
+  'backupDir',
   'state',
   'noState',
   'bwlimit',

@@ -33,6 +33,8 @@ export interface JobFlags {
   readonly allowEmptySource?: boolean
   /** `--delete-before`: a mirror's deletes first, in a pass of their own. */
   readonly deleteBefore?: boolean
+  /** `--backup-dir`: where replaced and deleted target files are kept (a location, as the target). */
+  readonly backupDir?: string
   /** A state location, or `false` for `--no-state`; absent = the default SQLite file of the job. */
   readonly state?: string | false
   /** Bytes per second; 0 = no limit. */

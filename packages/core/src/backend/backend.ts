@@ -278,6 +278,19 @@ export interface CopyFromCapable {
   ): Promise<Entry | undefined>
 }
 
+/**
+ * Optional: another name for a file (or symlink) of another backend, sharing its storage: a hard
+ * link between two local directories on one filesystem. `--backup-dir` keeps a target file so
+ * before it is replaced or deleted: no copy, its bytes, mode and times as they were. Safe because
+ * the engine never changes a file's bytes in place (a write replaces it by rename) and `setMtime`
+ * and `setMode` refuse a file that other names share (the engine rewrites it instead). Replaces
+ * what is at `path`. Returns `undefined` when no link can be made (another backend, another
+ * filesystem, one without hard links): the caller copies instead.
+ */
+export interface LinkFromCapable {
+  linkFrom(other: Backend, otherPath: RelPath, path: RelPath): Promise<Entry | undefined>
+}
+
 /** Optional: compute a digest (hex) of a file's content. */
 export interface Hashable {
   hash(path: RelPath, algo: HashAlgo, opts?: { signal?: AbortSignal }): Promise<string>
@@ -420,6 +433,7 @@ export const supports = {
   move: (b: Backend): b is Backend & Movable => has(b, 'move'),
   copy: (b: Backend): b is Backend & Copyable => has(b, 'copy'),
   copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
+  linkFrom: (b: Backend): b is Backend & LinkFromCapable => has(b, 'linkFrom'),
   hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
   setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),
   setMode: (b: Backend): b is Backend & ModeSettable => has(b, 'setMode'),

@@ -1,4 +1,5 @@
 import type { SchedulerLike } from 'rxjs'
+import type { Backend } from '../backend/backend.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { StateStore } from '../state/state-store.js'
 
@@ -67,6 +68,13 @@ export interface SyncOptions {
    * in a dry run, whose plan is the same either way. [false]
    */
   readonly deleteBefore?: boolean
+  /**
+   * A target file about to be replaced or deleted is first kept here, at its path (rsync's and
+   * rclone's `--backup-dir`): a hard link where both are local directories on one filesystem, a
+   * server-side copy where the backends can, a copy of its bytes otherwise. One that cannot be kept
+   * is left as it is (its action fails). Not in a dry run. [none]
+   */
+  readonly backupTo?: Backend
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

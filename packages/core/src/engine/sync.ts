@@ -443,6 +443,7 @@ function run(
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
         ...(delta ? { delta } : {}),
         ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
+        ...(options.backupTo ? { backup: options.backupTo } : {}),
         facts: () => facts,
         onSettled: () => backlog.release(),
       }),

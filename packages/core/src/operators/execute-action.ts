@@ -17,6 +17,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
+import { backUp } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
@@ -55,6 +56,8 @@ export interface ExecuteOptions {
   readonly dirModesLater?: boolean
   /** false: read a source that changes meanwhile as it is, up to its listed size (see `SyncOptions.checkUpdated`). [true] */
   readonly checkUpdated?: boolean
+  /** Where a target file goes before it is replaced or deleted (see `SyncOptions.backupTo`). */
+  readonly backup?: Backend
 }
 
 /** Per-call options of `executeAction`. */
@@ -201,17 +204,26 @@ async function run(
   opts: ExecuteOptions,
   onProgress: (bytes: number) => void,
   retried: boolean,
+  /** false for a file rewritten with the content it has (a touch that could not be done in place): nothing to back up. */
+  replacesContent = true,
 ): Promise<Outcome> {
   if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted before start', { path: action.path })
   const { source, target } = opts
   const s = action.source
+  // `--backup-dir`: the target's file is kept there before this action replaces or deletes it.
+  // Returns the entry to expect at the path from then on (a hard link changed a local file's ctime).
+  const keepOld = async (): Promise<Entry | undefined> => {
+    const planned = action.target
+    if (opts.backup === undefined || !replacesContent || planned === undefined || planned.kind === 'dir') return planned
+    return (await backUp(target, opts.backup, action.path, { planned, retried })) ?? planned
+  }
   switch (action.kind) {
     case 'copy':
     case 'update': {
       if (!s) throw new SyncError('UNKNOWN', 'transfer without a source entry', { path: action.path })
       const src = s.kind === 'file' && !source.capabilities.listMtime ? await withStoredMtime(source, s, opts) : s
       const expect = action.kind === 'copy' ? null : (action.target ?? null)
-      const wopts: WriteOptions = {
+      const writeOptions: WriteOptions = {
         expect,
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(s.size >= (opts.progressMinBytes ?? 1 << 20) ? { onProgress } : {}),
@@ -220,7 +232,8 @@ async function run(
         if (!supports.symlink(target) || s.linkTarget === undefined) {
           throw new SyncError('UNSUPPORTED', 'target cannot store symlinks', { path: action.path })
         }
-        await target.symlink(action.path, s.linkTarget, wopts)
+        const expected = action.kind === 'update' ? await keepOld() : undefined
+        await target.symlink(action.path, s.linkTarget, expected ? { ...writeOptions, expect: expected } : writeOptions)
         // rsync -a keeps a symlink's own mtime too; best effort (not every system can set it).
         if (supports.setMtime(target)) await target.setMtime(action.path, s.mtimeMs).catch(() => {})
         return { bytes: 0 }
@@ -238,6 +251,8 @@ async function run(
       const readOptions: ReadOptions =
         opts.checkUpdated === false ? { tolerateChanges: true } : src.kind === 'file' ? { expect: src } : {}
       const transfer = async (): Promise<Outcome> => {
+        const expected = action.kind === 'update' ? await keepOld() : undefined
+        const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions
         // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
         if (!opts.limiter && supports.copyFrom(target)) {
           // A copy the target makes from bytes it already holds may say what crossed the wire.
@@ -290,7 +305,8 @@ async function run(
       const mode =
         s.kind === 'file' && supports.setMode(target) ? modeToSet(source, target, s, action.target?.mode) : undefined
       // Set-id bits a chmod in place would drop (see `inPlace`): the file is written anew instead.
-      if (mode !== undefined && !inPlace(s, mode)) return run({ ...action, kind: 'update' }, opts, onProgress, retried)
+      if (mode !== undefined && !inPlace(s, mode))
+        return run({ ...action, kind: 'update' }, opts, onProgress, retried, false)
       try {
         // A chmod in place (rsync's `.f...p`) where the mode differs and the target can; the mtime
         // after it, unless it is the source's already (a change of mode alone).
@@ -314,7 +330,7 @@ async function run(
         if (s.kind !== 'file' || !isSyncError(err) || (err.code !== 'PERMISSION' && err.code !== 'UNSUPPORTED')) {
           throw err
         }
-        return run({ ...action, kind: 'update' }, opts, onProgress, retried)
+        return run({ ...action, kind: 'update' }, opts, onProgress, retried, false)
       }
     }
     case 'mkdir': {
@@ -334,11 +350,12 @@ async function run(
     case 'delete': {
       // A backend that re-checks the planned entry itself (S3: a conditional DeleteObject, one
       // request instead of a HEAD and a DELETE) is given it; any other is re-checked with a stat.
-      if (action.target?.kind === 'file' && supports.removeExpect(target)) {
-        await target.remove(action.path, { expect: action.target })
+      const expected = await keepOld()
+      if (expected?.kind === 'file' && supports.removeExpect(target)) {
+        await target.remove(action.path, { expect: expected })
         return { bytes: 0 }
       }
-      await recheck(target, action)
+      await recheck(target, expected === action.target ? action : { ...action, target: expected })
       await target.remove(action.path)
       return { bytes: 0 }
     }

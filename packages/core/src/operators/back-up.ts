@@ -1,0 +1,101 @@
+import { type Backend, supports, type WriteMeta } from '../backend/backend.js'
+import { expectMismatch } from '../backend/expect-mismatch.js'
+import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
+import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+
+/** What `backUp` needs to know of the action it runs for. */
+export interface BackUpOptions {
+  /** The target entry the action was planned against (what a retry compares an earlier backup with). */
+  readonly planned?: Entry
+  /** A second attempt of the action: an earlier one may have kept the file already. */
+  readonly retried?: boolean
+}
+
+/**
+ * Keeps what the target has at `path` in `backup`, under the same path, before it is replaced or
+ * deleted (rsync's and rclone's `--backup-dir`). The cheapest way the two backends allow: a hard
+ * link (two local directories on one filesystem), a server-side copy (S3 to S3 on one service, a
+ * local copy between two directories), else the bytes read from the target and written to the
+ * backup. A file is kept with its mtime and mode; a symlink as a symlink; a directory is not kept
+ * (its files are, each before its own delete). Nothing there (gone since planned): nothing to keep.
+ *
+ * Returns the target's entry as it is after the backup, for the action to expect (a hard link
+ * changes a local file's ctime, which its version holds), or undefined when there was nothing to
+ * keep. Throws CONFLICT when the target's file is no longer the one planned (nothing kept), and
+ * whatever kept the file from being kept: the action then fails, so the file is neither replaced
+ * nor deleted (and a failed run deletes nothing anyway).
+ */
+export async function backUp(
+  target: Backend,
+  backup: Backend,
+  path: RelPath,
+  opts: BackUpOptions = {},
+): Promise<Entry | undefined> {
+  try {
+    const now = await target.stat(path)
+    if (now === undefined || now.kind === 'dir') return undefined
+    // A retry must not replace what an earlier attempt kept with what that attempt then wrote.
+    if (opts.retried && opts.planned !== undefined && (await keptAlready(backup, path, opts.planned))) return now
+    const mismatch = opts.planned !== undefined ? expectMismatch(now, opts.planned) : undefined
+    if (mismatch !== undefined) {
+      throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
+        op: 'backup',
+        path,
+        hint: 'It was changed meanwhile: run the sync again.',
+      })
+    }
+    if (supports.linkFrom(backup) && (await backup.linkFrom(target, path, path)) !== undefined)
+      return (await target.stat(path)) ?? now
+    if (now.kind === 'symlink') {
+      if (!supports.symlink(backup) || now.linkTarget === undefined) {
+        throw new SyncError('UNSUPPORTED', 'the backup directory cannot store symlinks', {
+          op: 'backup',
+          path,
+          hint: 'Give a --backup-dir on a backend that keeps symlinks (a local directory), or exclude the symlink.',
+        })
+      }
+      await backup.symlink(path, now.linkTarget)
+      return now
+    }
+    const meta: WriteMeta = {
+      size: now.size,
+      mtimeMs: now.mtimeMs,
+      ...(now.mode !== undefined ? { mode: now.mode } : {}),
+      ...(now.hashes ? { hashes: now.hashes } : {}),
+    }
+    // The file checked above: one edited since fails its read where the target can tell.
+    const readOptions = { expect: now }
+    if (supports.copyFrom(backup) && (await backup.copyFrom(target, path, path, meta, { readOptions })) !== undefined)
+      return now
+    const body = await target.read(path, undefined, readOptions)
+    try {
+      await backup.write(path, body, meta)
+    } finally {
+      body.destroy()
+    }
+    return now
+  } catch (err) {
+    if (!isSyncError(err)) throw err
+    if (err.op === 'backup') throw err
+    // Said as what it is: the backup failed, so the target's file was left as it is.
+    throw new SyncError(
+      err.code,
+      `could not keep the old file in the backup directory (${err.op ?? 'backup'}: ${bareMessage(err)}); left as it is`,
+      {
+        op: 'backup',
+        path,
+        cause: err,
+        hint: err.hint ?? `Check that ${backup.uri} can be written to.`,
+      },
+    )
+  }
+}
+
+async function keptAlready(backup: Backend, path: RelPath, planned: Entry): Promise<boolean> {
+  const kept = await backup.stat(path)
+  if (kept === undefined || kept.kind !== planned.kind) return false
+  if (planned.kind !== 'file') return kept.linkTarget === planned.linkTarget
+  const window = Math.max(1, backup.capabilities.mtimePrecisionMs)
+  return kept.size === planned.size && Math.abs(kept.mtimeMs - planned.mtimeMs) < window
+}

@@ -1,0 +1,109 @@
+import fc from 'fast-check'
+import { firstValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import { type DoneEvent, type RelPath, SyncError, type SyncEvent, type SyncOptions, sync } from '../src/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
+
+// `backupTo` (--backup-dir): every target file a run replaces or deletes is kept first.
+
+const T0 = 1_700_000_000_000
+
+async function run(src: MemBackend, dst: MemBackend, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
+  return firstValueFrom(sync(src, dst, { mode: 'mirror', ...opts }).pipe(toArray()))
+}
+const summary = (events: SyncEvent[]): DoneEvent['summary'] => (events.at(-1) as DoneEvent).summary
+async function files(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) if (e.kind === 'file') out[e.path] = await readText(b, e.path)
+  return out
+}
+async function seed(b: MemBackend, tree: Record<string, string>, mtimeMs = T0): Promise<void> {
+  for (const [p, c] of Object.entries(tree)) await writeText(b, p, c, mtimeMs)
+}
+
+describe('sync with backupTo', () => {
+  it('keeps each replaced and deleted file with its mtime, and nothing else', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { changed: 'new', same: 's', touched: 't', added: 'a' })
+    await seed(dst, { changed: 'old!', same: 's', 'gone/deep/x': 'x', extra: 'e' }, T0 - 5000)
+    await writeText(dst, 'touched', 't', T0 - 9000)
+    await writeText(dst, 'same', 's', T0)
+    const events = await run(src, dst, { backupTo: bak })
+    expect(summary(events)).toMatchObject({ failed: 0, done: { copy: 1, update: 1, touch: 1 } })
+    expect(await files(bak)).toEqual({ changed: 'old!', 'gone/deep/x': 'x', extra: 'e' })
+    expect((await bak.stat('changed' as RelPath))?.mtimeMs).toBe(T0 - 5000)
+    expect(await files(dst)).toEqual(await files(src))
+  })
+
+  it('keeps nothing in a dry run', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { a: 'new' })
+    await seed(dst, { a: 'old', b: 'extra' }, T0 - 5000)
+    await run(src, dst, { backupTo: bak, dryRun: true })
+    expect(await listAll(bak)).toEqual([])
+    expect(await files(dst)).toEqual({ a: 'old', b: 'extra' })
+  })
+
+  it('leaves a file it could not keep as it is, and then deletes nothing', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { a: 'new', b: 'new' })
+    await seed(dst, { a: 'old', b: 'old', extra: 'e' }, T0 - 5000)
+    const refuse = (p: string) => (p === 'a' ? new SyncError('PERMISSION', 'backup full') : undefined)
+    bak.faults = { write: refuse, copyFrom: refuse }
+    const events = await run(src, dst, { backupTo: bak })
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ path: 'a', error: { code: 'PERMISSION' } })
+    expect(failed[0]?.type === 'failed' && failed[0].error.message).toMatch(
+      /^PERMISSION: backup \(a\): could not keep the old file in the backup directory \(.*backup full\); left as it is$/,
+    )
+    expect(await files(dst)).toEqual({ a: 'old', b: 'new', extra: 'e' })
+    expect(await files(bak)).toEqual({ b: 'old' })
+  })
+
+  it('a retried write keeps the old file once, not what the failed attempt left', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { a: 'new' })
+    await seed(dst, { a: 'old' }, T0 - 5000)
+    let failures = 0
+    const once = () => (failures++ === 0 ? new SyncError('TRANSIENT', 'connection reset') : undefined)
+    dst.faults = { write: once, copyFrom: once }
+    const events = await run(src, dst, { backupTo: bak, retryDelayMs: 1 })
+    expect(summary(events)).toMatchObject({ failed: 0, done: { update: 1 } })
+    expect(await files(bak)).toEqual({ a: 'old' })
+    expect(await files(dst)).toEqual({ a: 'new' })
+  })
+
+  it('nothing is lost: every old target file is in the target unchanged or in the backup (property)', async () => {
+    const name = fc.constantFrom('a', 'b', 'c', 'é', 'Z')
+    const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))
+    const tree = fc.dictionary(path, fc.string({ maxLength: 6 }), { maxKeys: 10 })
+    const consistent = (t: Record<string, string>): Record<string, string> => {
+      const keys = Object.keys(t)
+      return Object.fromEntries(Object.entries(t).filter(([k]) => !keys.some((o) => o.startsWith(`${k}/`))))
+    }
+    await fc.assert(
+      fc.asyncProperty(tree, tree, fc.boolean(), async (a, b, copyMode) => {
+        const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+        await seed(src, consistent(a))
+        await seed(dst, consistent(b), T0 - 1000)
+        const before = await files(dst)
+        const events = await run(src, dst, {
+          backupTo: bak,
+          allowEmptySource: true,
+          mode: copyMode ? 'copy' : 'mirror',
+        })
+        // (A copy never deletes: a directory where the source has a file stays, and that file fails.)
+        if (!copyMode) expect(summary(events).failed).toBe(0)
+        const [after, kept] = [await files(dst), await files(bak)]
+        for (const [p, content] of Object.entries(before)) {
+          if (after[p] !== content) expect(kept[p]).toBe(content)
+        }
+        // Only what was replaced or deleted is kept.
+        for (const p of Object.keys(kept)) expect(after[p]).not.toBe(before[p])
+      }),
+      { numRuns: 80 },
+    )
+  })
+})
