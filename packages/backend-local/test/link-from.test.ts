@@ -1,0 +1,80 @@
+import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { createMemBackend } from '@syncflow/core'
+import { rejectionOf } from '@syncflow/core/testkit'
+import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
+import { p, syncLocal, tempDir } from './helpers.js'
+
+// `linkFrom` (--backup-dir between two local directories): the old file kept by a hard link.
+
+const T = new Date('2024-01-01T00:00:00Z')
+
+describe('LocalBackend.linkFrom', () => {
+  it('links the other directory’s file under the path, replacing what was there, parents made', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    await mkdir(join(a, 'd'))
+    await writeFile(join(a, 'd/f'), 'old bytes')
+    await utimes(join(a, 'd/f'), T, T)
+    await mkdir(join(b, 'd'))
+    await writeFile(join(b, 'd/f'), 'a previous backup')
+    const entry = await createLocalBackend({ root: b }).linkFrom(createLocalBackend({ root: a }), p('d/f'), p('d/f'))
+    expect(entry).toMatchObject({ path: 'd/f', kind: 'file', size: 9, mtimeMs: T.getTime() })
+    const [sa, sb] = [await lstat(join(a, 'd/f')), await lstat(join(b, 'd/f'))]
+    expect(sb.ino).toBe(sa.ino)
+    expect(sa.nlink).toBe(2)
+    // Into a directory that did not exist yet, and a symlink as a symlink.
+    await symlink('../elsewhere', join(a, 'link'))
+    await createLocalBackend({ root: b }).linkFrom(createLocalBackend({ root: a }), p('link'), p('new/dir/link'))
+    expect(await readlink(join(b, 'new/dir/link'))).toBe('../elsewhere')
+  })
+
+  it('says undefined for another kind of backend, and for another filesystem (the engine copies then)', async () => {
+    const a = await tempDir('link-a')
+    await writeFile(join(a, 'f'), 'x')
+    const b = createLocalBackend({ root: await tempDir('link-b') })
+    expect(await b.linkFrom(createMemBackend(), p('f'), p('f'))).toBeUndefined()
+    // /dev/shm is a tmpfs apart from the temp directory's filesystem on these machines.
+    const shm = await mkdtemp('/dev/shm/syncflow-link-').catch(() => undefined)
+    if (shm === undefined) return
+    try {
+      if ((await lstat(shm)).dev === (await lstat(a)).dev) return
+      expect(await createLocalBackend({ root: shm }).linkFrom(createLocalBackend({ root: a }), p('f'), p('f'))).toBe(
+        undefined,
+      )
+    } finally {
+      await rm(shm, { recursive: true, force: true })
+    }
+  })
+
+  it('never links a file reached through a symlinked directory of the other side', async () => {
+    const [a, b, outside] = [await tempDir('link-a'), await tempDir('link-b'), await tempDir('link-out')]
+    await writeFile(join(outside, 'secret'), 's')
+    await symlink(outside, join(a, 'via'))
+    const err = await rejectionOf(
+      createLocalBackend({ root: b }).linkFrom(createLocalBackend({ root: a }), p('via/secret'), p('secret')),
+    )
+    expect(err).toMatchObject({ code: 'INVALID_PATH' })
+    await expect(lstat(join(b, 'secret'))).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+})
+
+describe('a mirror with backupTo between local directories', () => {
+  it('keeps the replaced and the deleted file by hard link: their old inodes, bytes and mtimes', async () => {
+    const [src, dst, bak] = [await tempDir('bk-src'), await tempDir('bk-dst'), await tempDir('bk-bak')]
+    await writeFile(join(src, 'f'), 'new content')
+    await writeFile(join(dst, 'f'), 'old')
+    await writeFile(join(dst, 'gone'), 'deleted')
+    await utimes(join(dst, 'f'), T, T)
+    const [oldF, oldGone] = [(await lstat(join(dst, 'f'))).ino, (await lstat(join(dst, 'gone'))).ino]
+    await syncLocal(src, dst, { backupTo: createLocalBackend({ root: bak }) })
+    expect(await readFile(join(dst, 'f'), 'utf8')).toBe('new content')
+    await expect(lstat(join(dst, 'gone'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await readFile(join(bak, 'f'), 'utf8')).toBe('old')
+    expect(await readFile(join(bak, 'gone'), 'utf8')).toBe('deleted')
+    const [f, gone] = [await lstat(join(bak, 'f')), await lstat(join(bak, 'gone'))]
+    expect([f.ino, gone.ino]).toEqual([oldF, oldGone])
+    expect([f.nlink, gone.nlink]).toEqual([1, 1])
+    expect(f.mtime).toEqual(T)
+  })
+})

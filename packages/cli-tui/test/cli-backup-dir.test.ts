@@ -1,0 +1,102 @@
+import { lstat, readdir, utimes } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  expectUsageError,
+  jsonLines,
+  readTree,
+  runCli,
+  snapshotTree,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
+
+// rsync's and rclone's --backup-dir: what a run replaces or deletes is kept, at its path.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+let stateDir: string
+beforeEach(async () => {
+  stateDir = await tempDir('syncflow-backup-state-')
+})
+const cli = (...args: string[]) => runCli(args, { env: { SYNCFLOW_STATE_DIR: stateDir } })
+
+describe('--backup-dir', () => {
+  it('keeps each updated and deleted file (hard-linked), and nothing a run leaves alone', async () => {
+    const root = await tempDir()
+    const [src, dst, bak] = [join(root, 'src'), join(root, 'dst'), join(root, 'bak')]
+    await writeTree(src, { changed: 'new', same: 'same', 'd/added': 'a' })
+    await writeTree(dst, { changed: 'old', same: 'same', 'old/deep/x': 'x', extra: 'e' })
+    await utimes(join(dst, 'changed'), 1_600_000_000, 1_600_000_000)
+    const inode = (await lstat(join(dst, 'changed'))).ino
+    // A dry run keeps nothing (and makes no backup directory).
+    expect((await cli('sync', src, dst, '--backup-dir', bak, '-n')).code).toBe(0)
+    await expect(lstat(bak)).rejects.toMatchObject({ code: 'ENOENT' })
+    const r = await cli('sync', src, dst, '--backup-dir', bak, '--json')
+    expect(r.code, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { failed: 0, done: { update: 1, copy: 1 } } })
+    expect(await readTree(dst)).toEqual({ changed: 'new', same: 'same', 'd/added': 'a' })
+    expect(await readTree(bak)).toEqual({ changed: 'old', 'old/deep/x': 'x', extra: 'e' })
+    const kept = await lstat(join(bak, 'changed'))
+    expect(kept.ino).toBe(inode)
+    expect(kept.mtimeMs).toBe(1_600_000_000_000)
+    // Copy (no deletes) keeps what it replaces too, and the same directory again takes the newer old file.
+    await writeTree(src, { changed: 'newer' })
+    expect((await cli('copy', src, dst, '--backup-dir', bak)).code).toBe(0)
+    expect(await readTree(bak)).toMatchObject({ changed: 'new' })
+  })
+
+  it('may lie inside the target when the filters leave it out there; a mirror then never deletes it', async () => {
+    const root = await tempDir()
+    const [src, dst] = [join(root, 'src'), join(root, 'dst')]
+    await writeTree(src, { f: 'version 2' })
+    await writeTree(dst, { f: 'v1' })
+    const inside = join(dst, '.old')
+    const r = await cli('sync', src, dst, '--backup-dir', inside, '--exclude', '/.old')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ f: 'version 2', '.old/f': 'v1' })
+    expect((await cli('sync', src, dst, '--exclude', '/.old')).code).toBe(0)
+    expect(await readdir(inside)).toEqual(['f'])
+    // --delete-excluded would delete it: refused.
+    expectUsageError(
+      await cli('sync', src, dst, '--backup-dir', inside, '--exclude', '/.old', '--delete-excluded'),
+      'the --backup-dir is inside the target',
+    )
+  })
+
+  it('is refused where a run would copy into it or delete from it, changing nothing', async () => {
+    const root = await tempDir()
+    const [src, dst] = [join(root, 'src'), join(root, 'dst')]
+    await writeTree(src, { f: 'new' })
+    await writeTree(dst, { f: 'old', extra: 'e' })
+    const before = await snapshotTree(root)
+    for (const [dir, says] of [
+      [dst, 'are the same location'],
+      [join(dst, 'bak'), 'the --backup-dir is inside the target'],
+      [root, 'the target is inside the --backup-dir'],
+      [src, 'are the same location'],
+      [join(src, 'bak'), 'the --backup-dir is inside the source'],
+    ] as const) {
+      expectUsageError(await cli('sync', src, dst, '--backup-dir', dir), '--backup-dir', says, '../backup')
+    }
+    expectUsageError(await cli('sync', src, dst, '--backup-dir', ''), '--backup-dir is an empty path')
+    expect(await snapshotTree(root)).toEqual(before)
+  })
+
+  it('is not a flag of check or ls', async () => {
+    const root = await tempDir()
+    await writeTree(join(root, 'a'), { f: '1' })
+    await writeTree(join(root, 'b'), { f: '1' })
+    for (const args of [
+      ['check', join(root, 'a'), join(root, 'b')],
+      ['ls', join(root, 'a')],
+    ]) {
+      const r = await cli(...args, '--backup-dir', join(root, 'k'))
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain("unknown option '--backup-dir'")
+    }
+  })
+})
