@@ -642,7 +642,8 @@ export class LocalBackend
     meta: WriteMeta,
     opts: WriteOptions = {},
   ): Promise<Entry | undefined> {
-    if (!(source instanceof LocalBackend)) return undefined
+    // (A brand check, not instanceof: a proxy of one, a watch's view, passes instanceof but has no private members.)
+    if (!LocalBackend.#isOne(source)) return undefined
     const src = source.#rel(sourcePath, 'copyFrom')
     const rel = this.#rel(path, 'copyFrom')
     const reading = opts.readOptions ?? {}
@@ -677,7 +678,7 @@ export class LocalBackend
    * there, too many links): the engine copies instead.
    */
   async linkFrom(other: Backend, otherPath: RelPath, path: RelPath): Promise<Entry | undefined> {
-    if (!(other instanceof LocalBackend)) return undefined
+    if (!LocalBackend.#isOne(other)) return undefined
     const src = other.#rel(otherPath, 'linkFrom')
     const rel = this.#rel(path, 'linkFrom')
     let refused = false
@@ -868,7 +869,7 @@ export class LocalBackend
         return
       }
       // Before the mode: a chown may clear a set-id bit.
-      if (source instanceof LocalBackend) this.#ownerFrom(source, rel, fd)
+      if (LocalBackend.#isOne(source)) this.#ownerFrom(source, rel, fd)
       if (meta.mode !== undefined) {
         // A mode set now is the one to keep: not the one it had when made writable for the run.
         this.#madeWritable.delete(abs)
@@ -929,6 +930,11 @@ export class LocalBackend
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  /** A LocalBackend itself, whose private members this class can use (not a proxy of one). */
+  static #isOne(b: unknown): b is LocalBackend {
+    return typeof b === 'object' && b !== null && #rel in b
+  }
 
   #assertOpen(op: string): void {
     if (this.#closed) throw new SyncError('USAGE', 'backend is closed', { op: `local.${op}`, path: this.root })

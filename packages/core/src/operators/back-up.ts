@@ -1,5 +1,6 @@
 import { type Backend, supports, type WriteMeta } from '../backend/backend.js'
 import { expectMismatch } from '../backend/expect-mismatch.js'
+import { unwrapBackend } from '../continuous/backend-view.js'
 import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -45,7 +46,10 @@ export async function backUp(
         hint: 'It was changed meanwhile: run the sync again.',
       })
     }
-    if (supports.linkFrom(backup) && (await backup.linkFrom(target, path, path)) !== undefined)
+    // Handed to the backup's own methods as itself, not as a watch's view of it (a proxy: the
+    // local backend's private members are not reachable through one).
+    const held = unwrapBackend(target)
+    if (supports.linkFrom(backup) && (await backup.linkFrom(held, path, path)) !== undefined)
       return (await target.stat(path)) ?? now
     if (now.kind === 'symlink') {
       if (!supports.symlink(backup) || now.linkTarget === undefined) {
@@ -66,7 +70,7 @@ export async function backUp(
     }
     // The file checked above: one edited since fails its read where the target can tell.
     const readOptions = { expect: now }
-    if (supports.copyFrom(backup) && (await backup.copyFrom(target, path, path, meta, { readOptions })) !== undefined)
+    if (supports.copyFrom(backup) && (await backup.copyFrom(held, path, path, meta, { readOptions })) !== undefined)
       return now
     const body = await target.read(path, undefined, readOptions)
     try {
