@@ -1,4 +1,4 @@
-import { from, lastValueFrom, toArray } from 'rxjs'
+import { from, lastValueFrom, tap, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend, type MemBackendOptions } from '../src/backend/mem-backend.js'
 import { type Entry, MemoryStateStore, type RelPath } from '../src/index.js'
@@ -251,6 +251,47 @@ describe('a target directory where the source has a file left out by --max-size'
     ]
     const outcomes = await lastValueFrom(from(pairs).pipe(plan({ ...ctx, maxSize: 10, keptOnTarget }), toArray()))
     expect(outcomes.map((o) => o.decision.kind)).toEqual(['none', 'none', 'none'])
+  })
+
+  it('with names between the file and the directory (d.txt sorts between d and d/); what follows is deleted as ever', async () => {
+    const { ctx } = context()
+    const keptOnTarget = new KeptPaths()
+    const dir = (path: string): Entry => ({ path: path as RelPath, kind: 'dir', size: 0, mtimeMs: T0 })
+    const pairs = [
+      pair('d', file('d', 99)),
+      pair('d-1', undefined, file('d-1', 1)),
+      pair('d.txt', file('d.txt', 1), file('d.txt', 1)),
+      pair('d', undefined, dir('d')),
+      pair('d/e', undefined, dir('d/e')),
+      pair('d/e/f', undefined, file('d/e/f', 1)),
+      pair('d0', undefined, file('d0', 1)),
+      pair('e', undefined, dir('e')),
+    ]
+    const outcomes = await lastValueFrom(from(pairs).pipe(plan({ ...ctx, maxSize: 10, keptOnTarget }), toArray()))
+    expect(
+      outcomes.map((o) => `${o.pair.path}:${o.decision.kind === 'action' ? o.decision.action.kind : o.decision.kind}`),
+    ).toEqual(['d:none', 'd-1:delete', 'd.txt:unchanged', 'd:none', 'd/e:none', 'd/e/f:none', 'd0:delete', 'e:delete'])
+  })
+
+  it('holds each left-out path only until the merge is past it: memory stays flat', async () => {
+    const { ctx } = context()
+    const keptOnTarget = new KeptPaths()
+    const pairs = Array.from({ length: 5000 }, (_, i) => {
+      const name = `f${String(i).padStart(5, '0')}`
+      return pair(name, file(name, 1))
+    })
+    let most = 0
+    await lastValueFrom(
+      from(pairs).pipe(
+        plan({ ...ctx, minSize: 2, keptOnTarget }),
+        tap(() => {
+          most = Math.max(most, keptOnTarget.size)
+        }),
+        toArray(),
+      ),
+    )
+    // A window of pairs is planned at once: at most about one window's worth is held.
+    expect(most).toBeLessThan(300)
   })
 })
 

@@ -243,15 +243,18 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
  */
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
+  const kept = ctx.keptOnTarget
+  if (kept?.waiting) kept.pass((s ?? t)?.kind === 'dir' ? `${path}/` : path)
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
+  // Held only until the merge is past them: memory stays flat however many files are left out.
   if (s?.kind === 'file' && outOfSizeRange(s, ctx)) {
-    ctx.keptOnTarget?.add(path)
+    if (t === undefined) kept?.addPassing(path)
     return NONE
   }
   if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
     // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
-    ctx.keptOnTarget?.add(path)
+    if (t === undefined) kept?.addPassing(path)
     return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
   }
   if (s && !t) {

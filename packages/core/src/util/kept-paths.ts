@@ -1,3 +1,4 @@
+import { compareUtf8 } from '../model/compare-utf8.js'
 import type { NoticeCode } from '../model/sync-event.js'
 
 /**
@@ -8,9 +9,47 @@ import type { NoticeCode } from '../model/sync-event.js'
  */
 export class KeptPaths {
   readonly #roots = new Set<string>()
+  /** Roots the planner adds in merge order, each dropped once the merge is past it (see `addPassing`). */
+  readonly #passing = new Set<string>()
+  #queue: string[] = []
+  #head = 0
 
   add(path: string): void {
     this.#roots.add(path)
+  }
+
+  /**
+   * Keeps `path` and what is below it only until the merge-join has passed them (see `pass`): for
+   * the planner, which adds a source file a filter leaves out (`--max-size`) as its pair comes, in
+   * merge order. What the target has there comes in the pairs right after (a directory `d/` sorts
+   * after the file `d`, its contents after it): held for ever, a mirror leaving out a million small
+   * files (`--min-size`) would hold a million paths.
+   */
+  addPassing(path: string): void {
+    if (this.#passing.has(path)) return
+    this.#passing.add(path)
+    this.#queue.push(path)
+  }
+
+  /**
+   * The merge has come to `key` (a pair's sort key, `entrySortKey`): the `addPassing` roots whose
+   * subtrees lie wholly before it are dropped. Called for every pair, in order.
+   */
+  pass(key: string): void {
+    if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+      this.#queue = this.#queue.slice(this.#head)
+      this.#head = 0
+    }
+    while (this.#head < this.#queue.length) {
+      const root = this.#queue[this.#head] as string
+      const below = `${root}/`
+      if (key.startsWith(below) || compareUtf8(key, below) <= 0) return
+      this.#passing.delete(root)
+      this.#head++
+    }
+    // All passed: the array starts again (no unbounded growth of a consumed queue).
+    this.#queue = []
+    this.#head = 0
   }
 
   /**
@@ -25,17 +64,27 @@ export class KeptPaths {
 
   /** True when `path` is one of the kept paths or below one (`a/b` is below `a`; `ab` is not). */
   covers(path: string): boolean {
-    if (this.#roots.size === 0) return false
+    if (this.#roots.size === 0 && this.#passing.size === 0) return false
     for (let p = path; ; ) {
-      if (this.#roots.has(p)) return true
+      if (this.#roots.has(p) || this.#passing.has(p)) return true
       const slash = p.lastIndexOf('/')
       if (slash < 0) return false
       p = p.slice(0, slash)
     }
   }
 
-  /** The kept paths themselves. */
+  /** The kept paths themselves (those of `add` and `takeNotice`). */
   [Symbol.iterator](): Iterator<string> {
     return this.#roots[Symbol.iterator]()
+  }
+
+  /** True while some `addPassing` root is held: `pass` has something to do. */
+  get waiting(): boolean {
+    return this.#head < this.#queue.length
+  }
+
+  /** How many paths are held now (for tests: memory stays flat). */
+  get size(): number {
+    return this.#roots.size + this.#passing.size
   }
 }
