@@ -1,14 +1,18 @@
 import { lstat, readdir, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
+import { createPathFilter } from '@syncflow/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { assertNoOverlap } from '../src/job/assert-no-overlap.js'
 import {
   buildCli,
   cleanupTempDirs,
   expectUsageError,
   jsonLines,
+  killedAfterEach,
   readTree,
   runCli,
   snapshotTree,
+  startServe,
   tempDir,
   writeTree,
 } from './helpers/cli.js'
@@ -17,6 +21,7 @@ import {
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
+const running = killedAfterEach()
 
 let stateDir: string
 beforeEach(async () => {
@@ -65,6 +70,29 @@ describe('--backup-dir', () => {
       await cli('sync', src, dst, '--backup-dir', inside, '--exclude', '/.old', '--delete-excluded'),
       'the --backup-dir is inside the target',
     )
+  })
+
+  it('on a syncflow server, inside the target too when the filters leave it out there', async () => {
+    const root = await tempDir()
+    const [src, served] = [join(root, 'src'), join(root, 'served')]
+    await writeTree(src, { f: 'version 2' })
+    await writeTree(served, { 't/f': 'v1', 't/gone': 'g' })
+    const { server, port } = await startServe(served, { env: { SYNCFLOW_STATE_DIR: stateDir } })
+    running.push(server)
+    const [target, inside] = [`grpc://127.0.0.1:${port}/t`, `grpc://127.0.0.1:${port}/t/.old`]
+    expectUsageError(await cli('sync', src, target, '--backup-dir', inside), 'the --backup-dir is inside the target')
+    const r = await cli('sync', src, target, '--backup-dir', inside, '--exclude', '/.old')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(join(served, 't'))).toEqual({ f: 'version 2', '.old/f': 'v1', '.old/gone': 'g' })
+  })
+
+  it('S3 prefixes are compared as paths: one inside the target is refused unless the filters leave it out', async () => {
+    const filter = createPathFilter({ exclude: ['/.bak'] })
+    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/.bak', filter)).resolves.toBeUndefined()
+    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/.bak')).rejects.toMatchObject({ code: 'USAGE' })
+    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/other', filter)).rejects.toMatchObject({ code: 'USAGE' })
+    // The other way round (the source inside the target), the filters change nothing: a mirror would delete it.
+    await expect(assertNoOverlap('s3://b/p/t/.bak', 's3://b/p/t', filter)).rejects.toMatchObject({ code: 'USAGE' })
   })
 
   it('is refused where a run would copy into it or delete from it, changing nothing', async () => {

@@ -57,8 +57,16 @@ export async function assertNoOverlap(
     return
   }
   const overlap = overlapOf(a, b, within)
-  if (overlap === undefined) return
+  if (overlap === undefined || uriLeftOut(overlap, a, b, filter)) return
   throw overlapError(source, target, overlap, names)
+}
+
+/**
+ * As for local paths: a target URI inside the source URI (`s3://b/p` and `s3://b/p/.bak`) that the
+ * filters leave out of the source's listing.
+ */
+function uriLeftOut(overlap: string, outer: string, inner: string, filter: PathFilter | undefined): boolean {
+  return overlap === TARGET_INSIDE && leftOut(inner.slice(outer.length + 1), filter, '/')
 }
 
 /**
@@ -154,9 +162,9 @@ const TARGET_INSIDE = 'overlap: the target is inside the source'
  * True when the listing of the source never enters `rel` (the target's path inside it): the
  * filters prune it or a directory above it (`PathFilter.canPrune`: nothing below can be included).
  */
-function leftOut(rel: string, filter: PathFilter | undefined): boolean {
+function leftOut(rel: string, filter: PathFilter | undefined, separator: string = sep): boolean {
   if (filter === undefined || filter.empty) return false
-  const segments = rel.split(sep)
+  const segments = rel.split(separator)
   for (let i = 1; i <= segments.length; i++) {
     const dir = toRelPath(segments.slice(0, i).join('/'))
     if (dir !== undefined && filter.canPrune(dir)) return true
@@ -217,15 +225,19 @@ export async function assertNoSharedDirectory(
   target: string,
   backends: { source: Backend; target: Backend },
   names?: OverlapNames,
+  /** The filters of the source's listing: a target inside it they leave out is allowed (see assertNoOverlap). */
+  filter?: PathFilter,
 ): Promise<void> {
   // Two local paths were compared by real path already; a chain adds something only with a server.
   if (localPathOf(source) !== undefined && localPathOf(target) !== undefined) return
   // Two spellings of one location (a plugin's `flat:///tmp/x` and `flat://x` run from /tmp, QA 19
   // #1): each backend's `uri` is its location normalized, so the spellings meet there.
   const [su, tu] = [backends.source.uri, backends.target.uri]
+  let insideLeftOut = false
   if (schemeOf(su) === schemeOf(tu)) {
     const byUri = overlapOf(trimmed(su), trimmed(tu), withinUri)
-    if (byUri !== undefined) throw overlapError(source, target, `${byUri} (${su} and ${tu})`, names)
+    insideLeftOut = byUri !== undefined && uriLeftOut(byUri, trimmed(su), trimmed(tu), filter)
+    if (byUri !== undefined && !insideLeftOut) throw overlapError(source, target, `${byUri} (${su} and ${tu})`, names)
   }
   const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
   if (a === undefined || b === undefined) return
@@ -234,7 +246,7 @@ export async function assertNoSharedDirectory(
       ? 'are the same directory (on this host)'
       : b.exists && a.ids.includes(b.ids[0] as string)
         ? 'overlap: the source is inside the target (on this host)'
-        : a.exists && b.ids.includes(a.ids[0] as string)
+        : a.exists && b.ids.includes(a.ids[0] as string) && !insideLeftOut
           ? 'overlap: the target is inside the source (on this host)'
           : undefined
   if (overlap !== undefined) throw overlapError(source, target, overlap, names)

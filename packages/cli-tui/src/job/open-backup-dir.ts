@@ -44,18 +44,13 @@ export async function openBackupDir(
 ): Promise<Backend> {
   const backup = await registry.open(spec.location, options)
   try {
-    await assertNoSharedDirectory(
-      spec.target,
-      spec.location,
+    const targetFilter = spec.deleteExcluded ? undefined : spec.filter
+    const [target, source] = [
       { source: opened.target, target: backup },
-      names('target'),
-    )
-    await assertNoSharedDirectory(
-      spec.source,
-      spec.location,
       { source: opened.source, target: backup },
-      names('source'),
-    )
+    ]
+    await assertNoSharedDirectory(spec.target, spec.location, target, names('target'), targetFilter)
+    await assertNoSharedDirectory(spec.source, spec.location, source, names('source'), spec.filter)
     return backup
   } catch (err) {
     await backup.close().catch(() => {})

@@ -167,7 +167,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     closers.push(() => source.close())
     const target = early ?? (await openTarget())
     stopIfAborted()
-    await assertNoSharedDirectory(spec.source, spec.target, { source, target })
+    await assertNoSharedDirectory(spec.source, spec.target, { source, target }, undefined, flagFilter)
     // Opened as the target is (its symlinks kept as symlinks, never followed).
     const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
     if (backup) closers.push(() => backup.close())
