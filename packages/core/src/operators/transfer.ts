@@ -123,29 +123,54 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             return undefined
           }
           let over = false
-          const cancel = startAction(
-            action,
-            execOpts,
-            {},
-            {
-              next: (e) => {
-                refusals.saw(e)
-                if (e.type === 'failed') {
-                  if (IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
-                    clashes.push({ action, failed: e })
-                    return
+          const run = (): (() => void) =>
+            startAction(
+              action,
+              execOpts,
+              {},
+              {
+                next: (e) => {
+                  refusals.saw(e)
+                  if (e.type === 'failed') {
+                    if (IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
+                      clashes.push({ action, failed: e })
+                      return
+                    }
+                    if (e.error.code !== 'ABORTED') failures++
                   }
-                  if (e.error.code !== 'ABORTED') failures++
-                }
-                emit(e)
+                  emit(e)
+                },
+                complete: () => {
+                  over = true
+                  settled(action)
+                  done()
+                },
               },
-              complete: () => {
-                over = true
-                settled(action)
-                done()
-              },
-            },
-          )
+            )
+          // A dry run writes nothing, so nothing fails in the way: what the run would find there is
+          // asked instead (a stat per new path, in a dry run with --ignore-existing only), so that
+          // it does not say it would delete what the real run keeps.
+          if (opts.dryRun && opts.keepInTheWay && (action.kind === 'copy' || action.kind === 'mkdir')) {
+            let cancel: (() => void) | undefined
+            inTheWay(opts.target, action).then((at) => {
+              if (over) return
+              if (at === undefined) {
+                cancel = run()
+                return
+              }
+              clashes.push({ action, failed: dryRunClash(action) })
+              over = true
+              settled(action)
+              done()
+            })
+            return () => {
+              if (over) return
+              over = true
+              cancel?.()
+              settled(action)
+            }
+          }
+          const cancel = run()
           // Cancelled while running (the run unsubscribed): no longer in the pipeline either.
           return () => {
             if (over) return
@@ -232,6 +257,21 @@ async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): 
     if (keptAt.some((at) => within(held[i]!.path, at))) held.splice(i, 1)
   }
   return skipped
+}
+
+/** The failure a dry run stands in for a write an entry is in the way of (see `keepInTheWay`). */
+function dryRunClash(action: Action): FailedEvent {
+  return {
+    type: 'failed',
+    ts: Date.now(),
+    path: action.path,
+    action,
+    error: {
+      code: 'CONFLICT',
+      message: `CONFLICT: ${action.kind} (${action.path}): another kind of entry is in the way`,
+    },
+    stage: 'transfer',
+  }
 }
 
 /**
