@@ -3,6 +3,7 @@ import { type Backend, type ListOptions, supports } from '../backend/backend.js'
 import { sync } from '../engine/sync.js'
 import type { MaxDelete, SyncOptions } from '../engine/sync-options.js'
 import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import type { PathFilter } from '../filter/path-filter.js'
 import type { Action, ActionKind } from '../model/action.js'
 import { compareEntries, type Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
@@ -376,6 +377,8 @@ export function syncPaths(
           const { maxDelete, ...rest } = options
           const cycleOptions: SyncOptions = {
             ...rest,
+            // A cycle lists only its changed paths: the --files-from paths it lacks are not missing.
+            ...(rest.filter?.filesFrom !== undefined ? { filter: withoutFilesFromReport(rest.filter) } : {}),
             ...(maxDelete ? { maxDelete: cycleMaxDelete(maxDelete, options.targetFiles) } : {}),
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
@@ -405,4 +408,14 @@ export function syncPaths(
 
     return concat(prepare$.pipe(mergeMap(() => EMPTY)), moves$, cycle$)
   })
+}
+
+/** `filter` as it is, but without its `filesFrom` list to report on (see `FilesFromSeen`). */
+function withoutFilesFromReport(filter: PathFilter): PathFilter {
+  return {
+    empty: filter.empty,
+    isExcluded: (path, kind) => filter.isExcluded(path, kind),
+    canPrune: (dir) => filter.canPrune(dir),
+    ...(filter.walkedOnly ? { walkedOnly: (dir: RelPath) => filter.walkedOnly!(dir) } : {}),
+  }
 }

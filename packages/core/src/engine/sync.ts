@@ -38,6 +38,7 @@ import { KeptPaths } from '../util/kept-paths.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
+import { FilesFromSeen } from './files-from-seen.js'
 import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
 
@@ -290,6 +291,7 @@ function run(
         const { pair, decision: d } = outcome
         // Counted here rather than while listing: every listed entry is in exactly one pair.
         if (pair.source !== undefined && pair.source.kind !== 'dir') facts.sourceFiles++
+        if (pair.source !== undefined) filesFrom?.see(pair.source.path)
         if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
         if (d.kind === 'action' && deletesOnly && d.action.kind !== 'delete') {
           released++ // (planned, and counted, by the pass after)
@@ -341,6 +343,8 @@ function run(
       options.mode === 'mirror' && !(options.deleteExcluded ?? false) && filter !== undefined && !filter.empty
         ? new ExcludedTrail()
         : undefined
+    // --files-from: which listed paths the source has, said at the end of a whole listing.
+    const filesFrom = filter?.filesFrom !== undefined ? new FilesFromSeen(filter.filesFrom) : undefined
     const walkedOnly =
       filter?.walkedOnly && !filter.empty ? (dir: string) => filter.walkedOnly!(dir as RelPath) : undefined
     // listSide's checks, applied by the merge-join itself (one async step per entry fewer).
@@ -374,6 +378,9 @@ function run(
           listing = false
           // Each is a `skip` (listed with -v); a backup that silently lacks what its links reach
           // (a linked directory: a whole tree) is said once, at the end of planning (QA 10 #9).
+          // (Not after a listing error: what it did not list is not known to be missing.)
+          const unlisted = facts.listingErrors === 0 ? filesFrom?.report() : undefined
+          if (unlisted !== undefined) notice('FILES_FROM_MISSING', unlisted)
           if (symlinksNotStored > 0) {
             const n = symlinksNotStored === 1 ? '1 symlink' : `${symlinksNotStored.toLocaleString('en-US')} symlinks`
             notice(

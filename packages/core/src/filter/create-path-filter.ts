@@ -112,6 +112,10 @@ class GlobPathFilter implements PathFilter {
       this.#listed === undefined
   }
 
+  get filesFrom(): ReadonlySet<string> | undefined {
+    return this.#listed
+  }
+
   isExcluded(path: RelPath, kind: EntryKind): boolean {
     if (this.empty) return false
     if (this.#ancestorExcluded(path)) return true

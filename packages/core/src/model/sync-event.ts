@@ -146,6 +146,12 @@ export type NoticeCode =
    * allows: more at once would fail with EMFILE. Said once, before anything runs.
    */
   | 'CONCURRENCY_LOWERED'
+  /**
+   * Paths `--files-from` lists that the source's listing did not have (missing, or left out by
+   * another filter): said once a run, after planning, with how many and the first few names, as
+   * rsync reports each (rclone says nothing). Not an error: the rest was synced.
+   */
+  | 'FILES_FROM_MISSING'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {
