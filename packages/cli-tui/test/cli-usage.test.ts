@@ -492,5 +492,42 @@ describe('a flag no location of the command reads', () => {
     const c = await runCli(['ls', join(base, 'src'), '--config', join(base, 'job.json')], { env })
     expect(c.code, c.stderr).toBe(0)
     expect(c.stderr).toBe('')
+    // A --backup-dir is a location too: an s3:// one reads --s3-endpoint (a dry run opens nothing there).
+    const b = await runCli(
+      [
+        'sync',
+        join(base, 'src'),
+        join(base, 'dst'),
+        '-n',
+        '-q',
+        '--backup-dir',
+        's3://b/old',
+        '--s3-endpoint',
+        'http://127.0.0.1:9',
+      ],
+      { env },
+    )
+    expect(b.code, b.stderr).toBe(0)
+    expect(b.stderr).toBe('')
+  })
+
+  it('-x with a source that is not a local directory says it changes nothing (restore: its DST is the source)', async () => {
+    const base = await tempDir()
+    const env = { SYNCFLOW_STATE_DIR: join(base, 'state') }
+    const says = (uri: string) =>
+      `syncflow: warning: --one-file-system applies to a local source only, and ${uri} is not one: ignored`
+    const r = await runCli(['check', 'grpc://127.0.0.1:9/x', join(base, 'dst'), '-x', '--contimeout', '1'], { env })
+    expect(r.stderr.split('\n')[0]).toBe(says('grpc://127.0.0.1:9/x'))
+    const back = await runCli(['restore', join(base, 'dst'), 'grpc://127.0.0.1:9/y', '-x', '--contimeout', '1'], {
+      env,
+    })
+    expect(back.stderr.split('\n')[0]).toBe(says('grpc://127.0.0.1:9/y'))
+    const local = await runCli(
+      ['restore', 'grpc://127.0.0.1:9/z', join(base, 'dst'), '-x', '-n', '--contimeout', '1'],
+      {
+        env,
+      },
+    )
+    expect(local.stderr).not.toContain('--one-file-system')
   })
 })

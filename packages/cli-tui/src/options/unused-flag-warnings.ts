@@ -20,8 +20,16 @@ const FOR_SCHEMES: Readonly<Record<string, { readonly schemes: readonly string[]
  */
 export function unusedFlagWarnings(cmd: Command, locations: readonly string[]): string[] {
   if (cmd.getOptionValue('plugin') !== undefined) return []
-  const schemes = new Set(locations.map((l) => /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(l)?.[1]?.toLowerCase()))
+  // `--backup-dir` is a location too (an s3:// one reads --s3-endpoint).
+  const backupDir = cmd.getOptionValue('backupDir') as string | undefined
+  const all = backupDir !== undefined ? [...locations, backupDir] : locations
+  const schemes = new Set(all.map(schemeOf))
   const warnings: string[] = []
+  // -x: only a local source has mount points to stay out of (QA: silent on an s3:// source).
+  const source = cmd.name() === 'restore' ? locations[1] : locations[0]
+  if (cmd.getOptionValueSource('oneFileSystem') === 'cli' && source !== undefined && schemeOf(source) !== undefined) {
+    warnings.push(`--one-file-system applies to a local source only, and ${source} is not one: ignored`)
+  }
   for (const option of cmd.options) {
     const key = option.attributeName()
     const only = FOR_SCHEMES[key]
@@ -30,4 +38,9 @@ export function unusedFlagWarnings(cmd: Command, locations: readonly string[]): 
     warnings.push(`${option.long} is read by ${only.what} locations only, and this command has none: ignored`)
   }
   return warnings
+}
+
+/** The URI scheme of a location (lower case), or undefined for a local path. */
+function schemeOf(location: string): string | undefined {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\//.exec(location)?.[1]?.toLowerCase()
 }
