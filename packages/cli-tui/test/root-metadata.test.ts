@@ -44,6 +44,29 @@ describe("the target root's mode and mtime", () => {
     expect(await modeAndMtime(dst)).toEqual({ mode: 0o700, mtimeMs: T1.getTime() })
   })
 
+  // Review 22 F7: check and a dry run said nothing of a root whose mode alone differs (rsync -ain: `.d...p..... ./`).
+  it('a root whose mode alone differs is a difference for check and a dry run, as the run fixes it', async () => {
+    const root = await tempDir('root-meta-check')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { f: 'f' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
+    await chmod(src, 0o700)
+    const checked = await runCli(['check', src, dst], { env })
+    expect(checked.code, checked.stderr).toBe(1)
+    expect(checked.stdout).toContain('chmod    .  (mode differs)')
+    expect(checked.stderr).toContain('1 difference: 1 dir mode to set')
+    const dry = await runCli(['sync', src, dst, '-n'], { env })
+    expect(dry.stdout).toContain('would chmod  .')
+    expect(dry.stderr).toContain('would chmod 1 directory')
+    expect((await modeAndMtime(dst)).mode).not.toBe(0o700)
+    expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
+    const again = await runCli(['check', src, dst], { env })
+    expect(again.code, again.stdout).toBe(0)
+    expect(again.stderr).toContain('In sync')
+  })
+
   it('a read-only source root: its copy gets its mode, and the next run still writes into it', async () => {
     const root = await tempDir('root-meta-ro')
     const src = join(root, 'src')

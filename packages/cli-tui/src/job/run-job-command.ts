@@ -15,6 +15,7 @@ import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
+import { rootModeAction, withRootAction } from './root-mode-action.js'
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly'> {
@@ -50,8 +51,11 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     const job = await openJob({ ...cmd, readOnly: dryRun }, createBuiltinRegistry(), controller.signal)
     let summary: SyncSummary
     try {
-      const events =
+      const engine =
         cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
+      // What finishLocalTarget does after a real run, said by a check and a dry run too.
+      const rootAction = dryRun ? await rootModeAction(cmd.source, cmd.target) : undefined
+      const events = rootAction ? withRootAction(engine, rootAction, cmd.kind === 'sync') : engine
       summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
         throw asSyncError(err, 'engine')
       })

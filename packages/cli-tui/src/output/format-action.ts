@@ -18,7 +18,9 @@ const WIDTH = 8
 function target(action: Action): string {
   return action.kind === 'move' && action.from !== undefined
     ? `${printableName(action.from)} → ${printableName(action.path)}`
-    : printableName(action.path)
+    : action.path === ''
+      ? '.' // the root itself (its mode, from `rootModeAction`), as rsync -i says `./`
+      : printableName(action.path)
 }
 
 /** A mkdir of a directory that exists only sets its mode, as does a file's touch for a mode alone: said as `chmod`. */

@@ -1,0 +1,53 @@
+import { stat } from 'node:fs/promises'
+import { type Action, type Entry, MODE_DIFFERS, type RelPath, type SyncEvent } from '@syncflow/core'
+import { concat, map, type Observable, of } from 'rxjs'
+import { localPathOf } from './local-path-of.js'
+
+/**
+ * What `finishLocalTarget` would do to a local target's root mode, as the action `check` and a dry
+ * run report (rsync -ain: `.d...p..... ./`; review 22 F7: "In sync" while a real run would chmod
+ * the root). The root's path is the empty RelPath. Undefined when the modes agree, or either side
+ * is not a local directory.
+ */
+export async function rootModeAction(sourceLocation: string, targetLocation: string): Promise<Action | undefined> {
+  const source = localPathOf(sourceLocation)
+  const target = localPathOf(targetLocation)
+  if (source === undefined || target === undefined) return undefined
+  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
+  if (!s?.isDirectory() || !t?.isDirectory() || (s.mode & 0o7777) === (t.mode & 0o7777)) return undefined
+  const root = '' as RelPath
+  const entry = (st: { mode: number; mtimeMs: number }): Entry => ({
+    path: root,
+    kind: 'dir',
+    size: 0,
+    mtimeMs: st.mtimeMs,
+    mode: st.mode & 0o7777,
+  })
+  return { kind: 'mkdir', path: root, source: entry(s), target: entry(t), reason: MODE_DIFFERS }
+}
+
+/**
+ * `events` with the root's action planned first (and, for a dry run, said as what it would do) and
+ * counted in the summary of its `done`.
+ */
+export function withRootAction(events: Observable<SyncEvent>, action: Action, dryRun: boolean): Observable<SyncEvent> {
+  const first: SyncEvent[] = [{ type: 'planned', ts: Date.now(), action }]
+  if (dryRun) first.push({ type: 'completed', ts: Date.now(), action, bytes: 0, durationMs: 0, dryRun: true })
+  return concat(
+    of(...first),
+    events.pipe(
+      map((e): SyncEvent => {
+        if (e.type !== 'done') return e
+        const { planned, modesSet } = e.summary
+        return {
+          ...e,
+          summary: {
+            ...e.summary,
+            planned: { ...planned, mkdir: planned.mkdir + 1 },
+            modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: modesSet?.done ?? 0 },
+          },
+        }
+      }),
+    ),
+  )
+}
