@@ -42,7 +42,7 @@ describe('--backup-dir', () => {
     await expect(lstat(bak)).rejects.toMatchObject({ code: 'ENOENT' })
     const r = await cli('sync', src, dst, '--backup-dir', bak, '--json')
     expect(r.code, r.stderr).toBe(0)
-    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { failed: 0, done: { update: 1, copy: 1 } } })
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { failed: 0, kept: 3, done: { update: 1, copy: 1 } } })
     expect(await readTree(dst)).toEqual({ changed: 'new', same: 'same', 'd/added': 'a' })
     expect(await readTree(bak)).toEqual({ changed: 'old', 'old/deep/x': 'x', extra: 'e' })
     const kept = await lstat(join(bak, 'changed'))
@@ -50,7 +50,9 @@ describe('--backup-dir', () => {
     expect(kept.mtimeMs).toBe(1_600_000_000_000)
     // Copy (no deletes) keeps what it replaces too, and the same directory again takes the newer old file.
     await writeTree(src, { changed: 'newer' })
-    expect((await cli('copy', src, dst, '--backup-dir', bak)).code).toBe(0)
+    const copied = await cli('copy', src, dst, '--backup-dir', bak)
+    expect(copied.code).toBe(0)
+    expect(copied.stderr).toContain('1 old file kept in the backup directory.')
     expect(await readTree(bak)).toMatchObject({ changed: 'new' })
   })
 

@@ -138,6 +138,11 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
     out.push(`${s.fatal ? 'Stopped after' : 'Done in'} ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
+    // --backup-dir: what was kept there, so that a user sees the backups happen.
+    if (s.kept)
+      out.push(
+        `${s.kept === 1 ? '1 old file' : `${s.kept.toLocaleString('en-US')} old files`} kept in the backup directory.`,
+      )
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
       out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
     }

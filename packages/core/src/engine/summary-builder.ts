@@ -18,6 +18,8 @@ const zero = (): Record<ActionKind, number> => ({
 /** Folds a run's events into its `done` summary. */
 export class SummaryBuilder {
   readonly planned = zero()
+  /** Old target files kept in the backup directory (completed events with `kept`). */
+  kept = 0
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
@@ -60,6 +62,7 @@ export class SummaryBuilder {
         if (isFileChmod(e.action)) this.fileModesSet.done++
         countDirAction(this.dirActions.done, e.action)
         this.bytes += e.bytes
+        if (e.kept) this.kept++
         break
       case 'skipped':
         this.skipped++
@@ -106,6 +109,7 @@ export class SummaryBuilder {
         ? { dirActions: { planned: { ...this.dirActions.planned }, done: { ...this.dirActions.done } } }
         : {}),
       unchanged: this.unchanged,
+      ...(this.kept > 0 ? { kept: this.kept } : {}),
       failed: this.failed,
       skipped: this.skipped,
       bytesTransferred: this.bytes,

@@ -54,6 +54,8 @@ export interface CompletedEvent {
   readonly dryRun?: boolean
   /** The target entry after the action (what the state store records). */
   readonly result?: Entry
+  /** The target's old file was kept in the backup directory first (`SyncOptions.backupTo`). */
+  readonly kept?: true
 }
 
 /** An item that was deliberately not acted on (bad name, guard, policy). */
@@ -207,6 +209,8 @@ export interface SyncSummary {
   }
   /** Files found identical (no action). */
   readonly unchanged: number
+  /** Old target files kept in the backup directory before they were replaced or deleted (`--backup-dir`); absent when none. */
+  readonly kept?: number
   readonly failed: number
   readonly skipped: number
   readonly bytesTransferred: number

@@ -69,6 +69,8 @@ export interface ExecuteCallOptions {
 interface Outcome {
   readonly bytes: number
   readonly entry?: Entry
+  /** The target's old file was kept in the backup directory first. */
+  readonly kept?: boolean
 }
 
 /**
@@ -128,6 +130,7 @@ export function startAction(
       durationMs: performance.now() - t0,
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(outcome.entry ? { result: outcome.entry } : {}),
+      ...(outcome.kept ? { kept: true as const } : {}),
     })
     sink.complete()
   }
@@ -207,6 +210,19 @@ async function run(
   /** false for a file rewritten with the content it has (a touch that could not be done in place): nothing to back up. */
   replacesContent = true,
 ): Promise<Outcome> {
+  const backedUp = { kept: false }
+  const outcome = await runAction(action, opts, onProgress, retried, replacesContent, backedUp)
+  return backedUp.kept ? { ...outcome, kept: true } : outcome
+}
+
+async function runAction(
+  action: Action,
+  opts: ExecuteOptions,
+  onProgress: (bytes: number) => void,
+  retried: boolean,
+  replacesContent: boolean,
+  backedUp: { kept: boolean },
+): Promise<Outcome> {
   if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted before start', { path: action.path })
   const { source, target } = opts
   const s = action.source
@@ -215,7 +231,10 @@ async function run(
   const keepOld = async (): Promise<Entry | undefined> => {
     const planned = action.target
     if (opts.backup === undefined || !replacesContent || planned === undefined || planned.kind === 'dir') return planned
-    return (await backUp(target, opts.backup, action.path, { planned, retried })) ?? planned
+    const now = await backUp(target, opts.backup, action.path, { planned, retried })
+    if (now === undefined) return planned
+    backedUp.kept = true
+    return now
   }
   switch (action.kind) {
     case 'copy':
