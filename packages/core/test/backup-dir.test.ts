@@ -77,6 +77,24 @@ describe('sync with backupTo', () => {
     expect(await files(dst)).toEqual({ a: 'new' })
   })
 
+  // QA 24 #1: the retry expected whatever the target then held, and overwrote an edit made in between.
+  it('a retry after the backup refuses a target edited in between, as a run without a backup does', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { a: 'new' })
+    await seed(dst, { a: 'old' }, T0 - 5000)
+    let writes = 0
+    const failOnceAfterAnEdit = async () => {
+      if (writes++ > 0) return undefined
+      await writeText(dst, 'a', 'the user edit', T0 - 1000) // made while the first attempt fails
+      return new SyncError('TRANSIENT', 'connection reset')
+    }
+    dst.faults = { write: failOnceAfterAnEdit, copyFrom: failOnceAfterAnEdit }
+    const events = await run(src, dst, { backupTo: bak, retryDelayMs: 1 })
+    expect(events.filter((e) => e.type === 'failed')).toMatchObject([{ path: 'a', error: { code: 'CONFLICT' } }])
+    expect(await files(dst)).toEqual({ a: 'the user edit' })
+    expect(await files(bak)).toEqual({ a: 'old' })
+  })
+
   it('nothing is lost: every old target file is in the target unchanged or in the backup (property)', async () => {
     const name = fc.constantFrom('a', 'b', 'c', 'é', 'Z')
     const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))

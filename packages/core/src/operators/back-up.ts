@@ -7,10 +7,13 @@ import type { RelPath } from '../model/rel-path.js'
 
 /** What `backUp` needs to know of the action it runs for. */
 export interface BackUpOptions {
-  /** The target entry the action was planned against (what a retry compares an earlier backup with). */
+  /** The target entry the action was planned against: one that changed since is not kept (CONFLICT). */
   readonly planned?: Entry
-  /** A second attempt of the action: an earlier one may have kept the file already. */
-  readonly retried?: boolean
+  /**
+   * What an earlier attempt of the action kept, and expected at the path afterwards: the target
+   * still holding it is kept already (nothing more is done); one that changed since is a CONFLICT.
+   */
+  readonly kept?: Entry
 }
 
 /**
@@ -36,9 +39,9 @@ export async function backUp(
   try {
     const now = await target.stat(path)
     if (now === undefined || now.kind === 'dir') return undefined
-    // A retry must not replace what an earlier attempt kept with what that attempt then wrote.
-    if (opts.retried && opts.planned !== undefined && (await keptAlready(backup, path, opts.planned))) return now
-    const mismatch = opts.planned !== undefined ? expectMismatch(now, opts.planned) : undefined
+    // (Against the entry kept by an earlier attempt, not the one planned: a hard link changed its ctime.)
+    const expected = opts.kept ?? opts.planned
+    const mismatch = expected !== undefined ? expectMismatch(now, expected) : undefined
     if (mismatch !== undefined) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: 'backup',
@@ -46,6 +49,7 @@ export async function backUp(
         hint: 'It was changed meanwhile: run the sync again.',
       })
     }
+    if (opts.kept !== undefined) return now
     // Handed to the backup's own methods as itself, not as a watch's view of it (a proxy: the
     // local backend's private members are not reachable through one).
     const held = unwrapBackend(target)
@@ -94,12 +98,4 @@ export async function backUp(
       },
     )
   }
-}
-
-async function keptAlready(backup: Backend, path: RelPath, planned: Entry): Promise<boolean> {
-  const kept = await backup.stat(path)
-  if (kept === undefined || kept.kind !== planned.kind) return false
-  if (planned.kind !== 'file') return kept.linkTarget === planned.linkTarget
-  const window = Math.max(1, backup.capabilities.mtimePrecisionMs)
-  return kept.size === planned.size && Math.abs(kept.mtimeMs - planned.mtimeMs) < window
 }

@@ -149,8 +149,10 @@ export function startAction(
     sink.complete()
   }
   let attempts = 0
+  // What an attempt kept in the backup directory: a retry keeps nothing more (see `keepOld`).
+  const kept: BackupMemo = {}
   const attempt = (): Promise<Outcome> =>
-    opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0)
+    opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0, true, kept)
   let retrying: Subscription | undefined
   attempt().then(complete, (err: unknown) => {
     if (closed) return
@@ -209,10 +211,15 @@ async function run(
   retried: boolean,
   /** false for a file rewritten with the content it has (a touch that could not be done in place): nothing to back up. */
   replacesContent = true,
+  memo: BackupMemo = {},
 ): Promise<Outcome> {
-  const backedUp = { kept: false }
-  const outcome = await runAction(action, opts, onProgress, retried, replacesContent, backedUp)
-  return backedUp.kept ? { ...outcome, kept: true } : outcome
+  const outcome = await runAction(action, opts, onProgress, retried, replacesContent, memo)
+  return memo.expected !== undefined ? { ...outcome, kept: true } : outcome
+}
+
+/** The target entry an attempt of the action kept in the backup directory, and expected from then on. */
+interface BackupMemo {
+  expected?: Entry
 }
 
 async function runAction(
@@ -221,19 +228,22 @@ async function runAction(
   onProgress: (bytes: number) => void,
   retried: boolean,
   replacesContent: boolean,
-  backedUp: { kept: boolean },
+  memo: BackupMemo,
 ): Promise<Outcome> {
   if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted before start', { path: action.path })
   const { source, target } = opts
   const s = action.source
   // `--backup-dir`: the target's file is kept there before this action replaces or deletes it.
   // Returns the entry to expect at the path from then on (a hard link changed a local file's ctime).
+  // A retry after a failure that followed the backup keeps nothing more, and expects what the
+  // attempt that kept it expected: an edit made in between is refused, as it would be without.
   const keepOld = async (): Promise<Entry | undefined> => {
     const planned = action.target
     if (opts.backup === undefined || !replacesContent || planned === undefined || planned.kind === 'dir') return planned
-    const now = await backUp(target, opts.backup, action.path, { planned, retried })
+    const earlier = memo.expected
+    const now = await backUp(target, opts.backup, action.path, { planned, ...(earlier ? { kept: earlier } : {}) })
     if (now === undefined) return planned
-    backedUp.kept = true
+    memo.expected = now
     return now
   }
   switch (action.kind) {
