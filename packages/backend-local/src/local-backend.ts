@@ -688,6 +688,16 @@ export class LocalBackend
       if (other.#parentState(src, 'linkFrom') === 'missing') throw missing('linkFrom', src)
       at = other.#place(src, 'linkFrom')
       const from = at.path
+      // Already a name of that file (a `cp -al` snapshot as the backup, or an earlier run that kept
+      // it and then failed): rename(2) of the temp link over it would do nothing and leave the temp
+      // name behind (QA 24 #3).
+      const [was, is] = [
+        lstatSync(from, { throwIfNoEntry: false }),
+        lstatSync(this.#abs(rel), { throwIfNoEntry: false }),
+      ]
+      if (was !== undefined && is !== undefined && was.dev === is.dev && was.ino === is.ino) {
+        return this.#entryOrMissing(rel, 'linkFrom', false)
+      }
       return await this.#replaceWith(rel, 'linkFrom', {}, (tmp) =>
         link(from, tmp).catch((err: unknown) => {
           refused = LINK_REFUSED.has(errnoOf(err) ?? '')

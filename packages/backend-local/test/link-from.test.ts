@@ -1,4 +1,17 @@
-import { lstat, mkdir, mkdtemp, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import {
+  link,
+  lstat,
+  lutimes,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { join } from 'node:path'
 import { createMemBackend } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
@@ -76,5 +89,37 @@ describe('a mirror with backupTo between local directories', () => {
     expect([f.ino, gone.ino]).toEqual([oldF, oldGone])
     expect([f.nlink, gone.nlink]).toEqual([1, 1])
     expect(f.mtime).toEqual(T)
+  })
+})
+
+// QA 24 #3: a backup directory that already holds the file (a `cp -al` snapshot) kept a temp link each run.
+describe('linkFrom onto a name of the same file', () => {
+  it('does nothing, and leaves no temp name behind', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    await writeFile(join(a, 'f'), 'x')
+    await link(join(a, 'f'), join(b, 'f'))
+    const entry = await createLocalBackend({ root: b }).linkFrom(createLocalBackend({ root: a }), p('f'), p('f'))
+    expect(entry).toMatchObject({ path: 'f', kind: 'file', size: 1 })
+    expect(await readdir(b)).toEqual(['f'])
+  })
+})
+
+// QA 24 #9: a symlink kept by a copy (another filesystem) had the run's time as its mtime.
+describe('a symlink kept in a backup directory on another filesystem', () => {
+  it('keeps its own mtime', async () => {
+    const shm = await mkdtemp('/dev/shm/syncflow-link-').catch(() => undefined)
+    if (shm === undefined) return
+    try {
+      const [src, dst] = [await tempDir('bk-src'), await tempDir('bk-dst')]
+      if ((await lstat(shm)).dev === (await lstat(dst)).dev) return
+      await symlink('old-target', join(dst, 'l'))
+      await lutimes(join(dst, 'l'), T, T)
+      await symlink('new-target', join(src, 'l'))
+      await syncLocal(src, dst, { backupTo: createLocalBackend({ root: shm }) })
+      expect(await readlink(join(shm, 'l'))).toBe('old-target')
+      expect((await lstat(join(shm, 'l'))).mtime).toEqual(T)
+    } finally {
+      await rm(shm, { recursive: true, force: true })
+    }
   })
 })

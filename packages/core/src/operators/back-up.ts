@@ -64,6 +64,8 @@ export async function backUp(
         })
       }
       await backup.symlink(path, now.linkTarget)
+      // Its own mtime too, as a sync keeps it (best effort: not every system can set it).
+      if (supports.setMtime(backup)) await backup.setMtime(path, now.mtimeMs).catch(() => {})
       return now
     }
     const meta: WriteMeta = {
