@@ -1,4 +1,4 @@
-import { lstat, readdir, utimes } from 'node:fs/promises'
+import { lstat, readdir, symlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createPathFilter } from '@syncflow/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -67,11 +67,6 @@ describe('--backup-dir', () => {
     expect(await readTree(dst)).toEqual({ f: 'version 2', '.old/f': 'v1' })
     expect((await cli('sync', src, dst, '--exclude', '/.old')).code).toBe(0)
     expect(await readdir(inside)).toEqual(['f'])
-    // --delete-excluded would delete it: refused.
-    expectUsageError(
-      await cli('sync', src, dst, '--backup-dir', inside, '--exclude', '/.old', '--delete-excluded'),
-      'the --backup-dir is inside the target',
-    )
   })
 
   it('on a syncflow server, inside the target too when the filters leave it out there', async () => {
@@ -113,7 +108,54 @@ describe('--backup-dir', () => {
       expectUsageError(await cli('sync', src, dst, '--backup-dir', dir), '--backup-dir', says, '../backup')
     }
     expectUsageError(await cli('sync', src, dst, '--backup-dir', ''), '--backup-dir is an empty path')
-    expect(await snapshotTree(root)).toEqual(before)
+    // QA 24: an in-memory store keeps nothing; a file, or a dangling symlink, is no directory (said
+    // up front, in a dry run too, not once per file).
+    expectUsageError(await cli('sync', src, dst, '--backup-dir', 'mem://old'), 'keeps nothing after syncflow exits')
+    const aside = await tempDir()
+    await writeTree(aside, { 'a-file': 'x' })
+    await symlink(join(aside, 'missing'), join(aside, 'dangling'))
+    expectUsageError(
+      await cli('sync', src, dst, '--backup-dir', join(aside, 'a-file'), '-n'),
+      'is a file, not a directory',
+    )
+    expectUsageError(await cli('sync', src, dst, '--backup-dir', join(aside, 'dangling')), 'which does not exist')
+    expect((await readdir(aside)).sort()).toEqual(['a-file', 'dangling'])
+    expect(await readTree(dst)).toEqual({ f: 'old', extra: 'e' })
+  })
+
+  it('with --delete-excluded, one inside the target is refused for what it is', async () => {
+    const root = await tempDir()
+    const [src, dst] = [join(root, 'src'), join(root, 'dst')]
+    await writeTree(src, { f: 'new' })
+    await writeTree(dst, { f: 'old' })
+    const r = await cli('sync', src, dst, '--backup-dir', join(dst, '.old'), '--exclude', '/.old', '--delete-excluded')
+    expectUsageError(r, 'is inside the target, and --delete-excluded would delete it there', 'Drop --delete-excluded')
+  })
+
+  it('given in a --config file, a relative one is beside the file (as its other paths)', async () => {
+    const root = await tempDir()
+    const [src, dst, conf] = [join(root, 'src'), join(root, 'dst'), join(root, 'conf')]
+    await writeTree(src, { f: 'version 2' })
+    await writeTree(dst, { f: 'v1' })
+    await writeTree(conf, { 'job.json': JSON.stringify({ 'backup-dir': 'kept' }) })
+    const r = await runCli(['sync', src, dst, '--config', join(conf, 'job.json')], {
+      env: { SYNCFLOW_STATE_DIR: stateDir },
+      cwd: root,
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(join(conf, 'kept'))).toEqual({ f: 'v1' })
+  })
+
+  it('a kept file in the way in the backup directory: the file stays, and what to do is said without -v', async () => {
+    const root = await tempDir()
+    const [src, dst, bak] = [join(root, 'src'), join(root, 'dst'), join(root, 'bak')]
+    await writeTree(src, { x: 'the source has a file x now' })
+    await writeTree(dst, { 'x/y': 'y' })
+    await writeTree(bak, { x: 'kept by an earlier run' })
+    const r = await cli('sync', src, dst, '--backup-dir', bak)
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('Something an earlier run kept in the backup directory is in the way')
+    expect(await readTree(dst)).toEqual({ 'x/y': 'y' })
   })
 
   it('is not a flag of check or ls', async () => {

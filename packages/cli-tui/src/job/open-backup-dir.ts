@@ -1,6 +1,8 @@
+import { lstat, readlink, stat } from 'node:fs/promises'
 import type { Backend, BackendRegistry, OpenOptions, PathFilter } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
+import { localPathOf } from './local-path-of.js'
 
 const BACKUP_HINT =
   'Choose a --backup-dir outside the source and the target (beside the target: ../backup), or leave it out of them with --exclude /PATH (its path inside).'
@@ -25,11 +27,66 @@ export interface BackupDirSpec {
  * @throws SyncError `USAGE`
  */
 export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
+  const where = JSON.stringify(spec.location)
   if (spec.location.trim() === '') {
     throw usageError('--backup-dir is an empty path', 'Give a directory or a URI beside the target, e.g. ../backup.')
   }
+  // An in-memory store keeps nothing once syncflow exits: the "kept" files would be lost (QA 24 #2).
+  if (/^mem:/i.test(spec.location)) {
+    throw usageError(
+      `--backup-dir ${where} keeps nothing after syncflow exits (mem: is an in-memory store)`,
+      'Give a directory or a URI that persists (s3://, grpc://), e.g. ../backup.',
+    )
+  }
+  await assertLocalDirectory(spec.location)
+  if (spec.deleteExcluded) {
+    // Left out by the filters, it would still be deleted: say that, not "exclude it" (QA 24 #8).
+    const inside = await assertNoOverlap(spec.target, spec.location, undefined, names('target')).then(
+      () => false,
+      () => true,
+    )
+    if (
+      inside &&
+      (await assertNoOverlap(spec.target, spec.location, spec.filter).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      throw usageError(
+        `--backup-dir ${where} is inside the target, and --delete-excluded would delete it there`,
+        'Drop --delete-excluded, or choose a --backup-dir outside the target (beside it: ../backup).',
+      )
+    }
+  }
   await assertNoOverlap(spec.target, spec.location, spec.deleteExcluded ? undefined : spec.filter, names('target'))
   await assertNoOverlap(spec.source, spec.location, spec.filter, names('source'))
+}
+
+/**
+ * A local `--backup-dir` that exists must be a directory (or a symlink to one): a file, a device or
+ * a dangling symlink failed every file of the run on its own, exit 1, and a dry run said nothing
+ * (QA 24 #6). One that does not exist yet is made by the first file kept.
+ */
+async function assertLocalDirectory(location: string): Promise<void> {
+  const path = localPathOf(location)
+  if (path === undefined) return
+  const link = await lstat(path).catch(() => undefined)
+  if (link === undefined) return
+  const st = await stat(path).catch(() => undefined)
+  const where = JSON.stringify(location)
+  if (st === undefined) {
+    const to = link.isSymbolicLink() ? await readlink(path).catch(() => '?') : '?'
+    throw usageError(
+      `--backup-dir ${where} is a symlink to ${JSON.stringify(to)}, which does not exist`,
+      'Point it at an existing directory, or give a directory path.',
+    )
+  }
+  if (!st.isDirectory()) {
+    throw usageError(
+      `--backup-dir ${where} is ${st.isFile() ? 'a file' : 'a special file'}, not a directory`,
+      'Give a directory (it is made if missing), e.g. ../backup.',
+    )
+  }
 }
 
 /**

@@ -125,7 +125,7 @@ function attributeOf(rawKey: string): string {
 /**
  * A path in the file is relative to the file, not to where syncflow runs (a job run from cron finds
  * its token as its plugins): a plugin path (`./my-backend.mjs`; a bare name is a package), the
- * `token-file`, the `ca-file`, the `exclude-from`/`include-from` files, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
+ * `token-file`, the `ca-file`, the `exclude-from`/`include-from` files, a local `backup-dir`, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
  */
 function pathsBeside(key: string, value: unknown, file: string): unknown {
   const lists = key === 'plugin' || key === 'excludeFrom' || key === 'includeFrom'
@@ -144,6 +144,11 @@ function pathsBeside(key: string, value: unknown, file: string): unknown {
     case 'tokenFile':
     case 'caFile':
       return value === '' ? value : resolve(dir, value as string)
+    case 'backupDir': {
+      // A local directory (no scheme) beside the file, as for a job run from cron (QA 24 #11); a URI as it is.
+      const text = value as string
+      return text.trim() === '' || /^[a-zA-Z][a-zA-Z0-9+.-]+:\/\//.test(text) ? text : resolve(dir, text)
+    }
     case 'state': {
       // As openStateStore reads it: no scheme (a drive letter is none) or sqlite: is a file, and one
       // ending in a slash a directory (the slash kept).

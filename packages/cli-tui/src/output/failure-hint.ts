@@ -1,4 +1,10 @@
-import { CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES, type FailedEvent, SIZE_MISMATCH_HINT } from '@syncflow/core'
+import {
+  BACKUP_IN_THE_WAY_HINT,
+  CLASH_HINT_DELETES_HELD,
+  CLASH_HINT_NO_DELETES,
+  type FailedEvent,
+  SIZE_MISMATCH_HINT,
+} from '@syncflow/core'
 
 /**
  * Hints about the run rather than the file (what a flag does about it), said once by default like
@@ -7,7 +13,12 @@ import { CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES, type FailedEvent, SIZE_
  * without -v (QA 11 #7). So do those of an entry of another kind in the way of a source's (a
  * directory where the source has a file): what `copy` or held deletes mean for it (QA 22 #17).
  */
-const RUN_HINTS: ReadonlySet<string> = new Set([SIZE_MISMATCH_HINT, CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES])
+const RUN_HINTS: ReadonlySet<string> = new Set([
+  SIZE_MISMATCH_HINT,
+  CLASH_HINT_DELETES_HELD,
+  CLASH_HINT_NO_DELETES,
+  BACKUP_IN_THE_WAY_HINT,
+])
 
 /**
  * The hint printed under a failure line, or undefined, the same for `sync` and `watch`: a listing

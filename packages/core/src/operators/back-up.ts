@@ -88,7 +88,8 @@ export async function backUp(
   } catch (err) {
     if (!isSyncError(err)) throw err
     if (err.op === 'backup') throw err
-    // Said as what it is: the backup failed, so the target's file was left as it is.
+    // Said as what it is: the backup failed, so the target's file was left as it is. The hint is
+    // the backup directory's, not the target's (QA 24 #5: "free space on the target").
     throw new SyncError(
       err.code,
       `could not keep the old file in the backup directory (${err.op ?? 'backup'}: ${bareMessage(err)}); left as it is`,
@@ -96,8 +97,27 @@ export async function backUp(
         op: 'backup',
         path,
         cause: err,
-        hint: err.hint ?? `Check that ${backup.uri} can be written to.`,
+        hint: backupHint(err, backup),
       },
     )
+  }
+}
+
+/**
+ * What to do about a backup that failed on something in its way there (a file an earlier run kept
+ * where a directory must now go, or the reverse): said once a run (QA 24 #7).
+ */
+export const BACKUP_IN_THE_WAY_HINT =
+  'Something an earlier run kept in the backup directory is in the way (a file where a directory must go, or the reverse): move it away, or give each run a new --backup-dir (e.g. ../old/$(date +%F)). The target keeps its files meanwhile.'
+
+function backupHint(err: SyncError, backup: Backend): string {
+  switch (err.code) {
+    case 'NO_SPACE':
+      return `The backup directory's filesystem is full: free space where ${backup.uri} lives, or give a --backup-dir with room. The target keeps its files meanwhile.`
+    case 'CONFLICT':
+    case 'INVALID_PATH':
+      return BACKUP_IN_THE_WAY_HINT
+    default:
+      return err.hint ?? `Check that ${backup.uri} can be written to.`
   }
 }
