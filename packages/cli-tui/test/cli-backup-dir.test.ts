@@ -120,7 +120,7 @@ describe('--backup-dir', () => {
     )
     expectUsageError(await cli('sync', src, dst, '--backup-dir', join(aside, 'dangling')), 'which does not exist')
     expect((await readdir(aside)).sort()).toEqual(['a-file', 'dangling'])
-    expect(await readTree(dst)).toEqual({ f: 'old', extra: 'e' })
+    expect(await snapshotTree(root)).toEqual(before)
   })
 
   it('with --delete-excluded, one inside the target is refused for what it is', async () => {
@@ -156,6 +156,24 @@ describe('--backup-dir', () => {
     expect(r.code).toBe(1)
     expect(r.stderr).toContain('Something an earlier run kept in the backup directory is in the way')
     expect(await readTree(dst)).toEqual({ 'x/y': 'y' })
+  })
+
+  it('--suffix keeps each run’s old version under its own name; without --backup-dir it is refused', async () => {
+    const root = await tempDir()
+    const [src, dst, bak] = [join(root, 'src'), join(root, 'dst'), join(root, 'bak')]
+    await writeTree(dst, { 'notes.txt': 'v1' })
+    await writeTree(src, { 'notes.txt': 'v2 is longer' })
+    expect((await cli('sync', src, dst, '--backup-dir', bak, '--suffix', '.day1')).code).toBe(0)
+    await writeTree(src, { 'notes.txt': 'v3 is longer still' })
+    const r = await cli('sync', src, dst, '--backup-dir', bak, '--suffix', '-day2', '--suffix-keep-extension')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(bak)).toEqual({ 'notes.txt.day1': 'v1', 'notes-day2.txt': 'v2 is longer' })
+    expectUsageError(await cli('sync', src, dst, '--suffix', '.old'), '--suffix names the files kept in a --backup-dir')
+    expectUsageError(await cli('sync', src, dst, '--backup-dir', bak, '--suffix', 'a/b'), 'without "/"')
+    expectUsageError(
+      await cli('sync', src, dst, '--backup-dir', bak, '--suffix-keep-extension'),
+      '--suffix-keep-extension places a --suffix',
+    )
   })
 
   it('is not a flag of check or ls', async () => {

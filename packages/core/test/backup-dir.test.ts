@@ -3,6 +3,7 @@ import { firstValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import { type DoneEvent, type RelPath, SyncError, type SyncEvent, type SyncOptions, sync } from '../src/index.js'
+import { keptPathOf } from '../src/operators/back-up.js'
 import { listAll, readText, writeText } from '../src/testkit/index.js'
 
 // `backupTo` (--backup-dir): every target file a run replaces or deletes is kept first.
@@ -93,6 +94,27 @@ describe('sync with backupTo', () => {
     expect(events.filter((e) => e.type === 'failed')).toMatchObject([{ path: 'a', error: { code: 'CONFLICT' } }])
     expect(await files(dst)).toEqual({ a: 'the user edit' })
     expect(await files(bak)).toEqual({ a: 'old' })
+  })
+
+  it('with a suffix, one backup directory holds each run’s old version', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(dst, { 'd/f.txt': 'v1', '.rc': 'r1' }, T0 - 5000)
+    await seed(src, { 'd/f.txt': 'v2!', '.rc': 'r2!' })
+    await run(src, dst, { backupTo: bak, backupSuffix: '.1' })
+    await seed(src, { 'd/f.txt': 'v3!!', '.rc': 'r3!!' }, T0 + 5000)
+    await run(src, dst, { backupTo: bak, backupSuffix: '-2', backupSuffixKeepsExtension: true })
+    expect(await files(bak)).toEqual({ 'd/f.txt.1': 'v1', '.rc.1': 'r1', 'd/f-2.txt': 'v2!', '.rc-2': 'r2!' })
+  })
+
+  it('keptPathOf puts the suffix at the end, or before the extension', () => {
+    const p = (s: string) => s as RelPath
+    expect(keptPathOf(p('a/b.tar.gz'), '~')).toBe('a/b.tar.gz~')
+    expect(keptPathOf(p('a/b.tar.gz'), '.old', true)).toBe('a/b.tar.old.gz')
+    expect(keptPathOf(p('a.d/noext'), '.old', true)).toBe('a.d/noext.old')
+    expect(keptPathOf(p('.profile'), '.old', true)).toBe('.profile.old')
+    expect(keptPathOf(p('f'), undefined)).toBe('f')
+    // A suffix that would make another path (a library caller's; the CLI refuses a "/") is refused.
+    expect(() => keptPathOf(p('f'), '/../../x')).toThrow(SyncError)
   })
 
   it('nothing is lost: every old target file is in the target unchanged or in the backup (property)', async () => {

@@ -97,6 +97,15 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       'Give a --min-size no larger than the --max-size.',
     )
   }
+  if (flags.suffix !== undefined && flags.backupDir === undefined) {
+    throw usageError(
+      '--suffix names the files kept in a --backup-dir, and none is given',
+      'Add --backup-dir DIR (a file kept beside the original would be deleted by the next mirror).',
+    )
+  }
+  if (flags.suffixKeepExtension && flags.suffix === undefined) {
+    throw usageError('--suffix-keep-extension places a --suffix, and none is given', 'Add --suffix SUFFIX, or drop it.')
+  }
   const names = spec.sideNames ?? { source: 'source', target: 'target' }
   for (const [side, location] of [
     [names.source, spec.source],
@@ -277,6 +286,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
       ...(backup ? { backupTo: backup } : {}),
+      ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
+      ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),
     }
     return { source, target, options, reloadFilter, close }

@@ -32,6 +32,14 @@ function parseBlockSize(value: string): number {
   return n
 }
 
+/** `--suffix`: added to a file name, so no `/` (nor NUL). */
+function parseSuffix(value: string): string {
+  if (value === '' || value.includes('/') || value.includes('\0')) {
+    throw new Error(`${JSON.stringify(value)} cannot end a file name: give a suffix without "/", e.g. .$(date +%F)`)
+  }
+  return value
+}
+
 /** Turns a parser that throws "what to use instead" into a commander argument parser. */
 function flagParser<T>(parse: (value: string) => T): (value: string) => T {
   return (value) => {
@@ -157,6 +165,13 @@ export const FLAG_TABLE = {
       '--backup-dir <DIR>',
       'keep each target file that would be replaced or deleted in DIR, at its path (a directory or URI beside the target; hard-linked where it can)',
     ),
+  suffix: () =>
+    new Option(
+      '--suffix <SUFFIX>',
+      'with --backup-dir: add SUFFIX to the name of each file kept, so one backup directory holds several old versions',
+    ).argParser(flagParser(parseSuffix)),
+  suffixKeepExtension: () =>
+    new Option('--suffix-keep-extension', 'put the --suffix before the extension: f-SUFFIX.txt, not f.txt-SUFFIX'),
   state: () =>
     new Option(
       '--state <URI>',
@@ -248,6 +263,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'allowEmptySource',
   'deleteBefore',
   'backupDir',
+  'suffix',
+  'suffixKeepExtension',
   'state',
   'noState',
   'bwlimit',

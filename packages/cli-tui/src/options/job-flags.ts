@@ -35,6 +35,9 @@ export interface JobFlags {
   readonly deleteBefore?: boolean
   /** `--backup-dir`: where replaced and deleted target files are kept (a location, as the target). */
   readonly backupDir?: string
+  /** `--suffix`, `--suffix-keep-extension`: the names files are kept under in the backup directory. */
+  readonly suffix?: string
+  readonly suffixKeepExtension?: boolean
   /** A state location, or `false` for `--no-state`; absent = the default SQLite file of the job. */
   readonly state?: string | false
   /** Bytes per second; 0 = no limit. */

@@ -75,6 +75,13 @@ export interface SyncOptions {
    * is left as it is (its action fails). Not in a dry run. [none]
    */
   readonly backupTo?: Backend
+  /**
+   * Added to the name of each file kept in `backupTo` (rsync's and rclone's `--suffix`), so that
+   * one backup directory holds several old versions: `f.txt` kept as `f.txt.2026-12-05`. [none]
+   */
+  readonly backupSuffix?: string
+  /** The suffix goes before the name's extension (rclone's `--suffix-keep-extension`): `f.2026-12-05.txt`. [false] */
+  readonly backupSuffixKeepsExtension?: boolean
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

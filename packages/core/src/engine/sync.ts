@@ -451,6 +451,12 @@ function run(
         ...(delta ? { delta } : {}),
         ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
         ...(options.backupTo ? { backup: options.backupTo } : {}),
+        ...(options.backupTo && options.backupSuffix
+          ? {
+              backupSuffix: options.backupSuffix,
+              backupSuffixKeepsExtension: options.backupSuffixKeepsExtension === true,
+            }
+          : {}),
         facts: () => facts,
         onSettled: () => backlog.release(),
       }),

@@ -3,7 +3,7 @@ import { expectMismatch } from '../backend/expect-mismatch.js'
 import { unwrapBackend } from '../continuous/backend-view.js'
 import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
-import type { RelPath } from '../model/rel-path.js'
+import { type RelPath, toRelPath } from '../model/rel-path.js'
 
 /** What `backUp` needs to know of the action it runs for. */
 export interface BackUpOptions {
@@ -14,6 +14,24 @@ export interface BackUpOptions {
    * still holding it is kept already (nothing more is done); one that changed since is a CONFLICT.
    */
   readonly kept?: Entry
+  /** The path in the backup (`keptPathOf`: with a suffix). [`path`] */
+  readonly as?: RelPath
+}
+
+/**
+ * Where `path` is kept in the backup: the same path, its name with `suffix` added (rsync's and
+ * rclone's `--suffix`: `a/f.txt` → `a/f.txt-2026-12-05`), before the extension with `keepExtension`
+ * (rclone's `--suffix-keep-extension`: `a/f-2026-12-05.txt`; a name whose only dot leads it, a
+ * dotfile, takes it at the end).
+ * @throws SyncError `INVALID_PATH` when the name so made is not a valid path (too long).
+ */
+export function keptPathOf(path: RelPath, suffix: string | undefined, keepExtension = false): RelPath {
+  if (suffix === undefined || suffix === '') return path
+  const slash = path.lastIndexOf('/')
+  const name = path.slice(slash + 1)
+  const dot = keepExtension ? name.lastIndexOf('.') : -1
+  const kept = dot > 0 ? `${name.slice(0, dot)}${suffix}${name.slice(dot)}` : `${name}${suffix}`
+  return toRelPath(`${path.slice(0, slash + 1)}${kept}`, 'backup')
 }
 
 /**
@@ -53,7 +71,8 @@ export async function backUp(
     // Handed to the backup's own methods as itself, not as a watch's view of it (a proxy: the
     // local backend's private members are not reachable through one).
     const held = unwrapBackend(target)
-    if (supports.linkFrom(backup) && (await backup.linkFrom(held, path, path)) !== undefined)
+    const as = opts.as ?? path
+    if (supports.linkFrom(backup) && (await backup.linkFrom(held, path, as)) !== undefined)
       return (await target.stat(path)) ?? now
     if (now.kind === 'symlink') {
       if (!supports.symlink(backup) || now.linkTarget === undefined) {
@@ -63,9 +82,9 @@ export async function backUp(
           hint: 'Give a --backup-dir on a backend that keeps symlinks (a local directory), or exclude the symlink.',
         })
       }
-      await backup.symlink(path, now.linkTarget)
+      await backup.symlink(as, now.linkTarget)
       // Its own mtime too, as a sync keeps it (best effort: not every system can set it).
-      if (supports.setMtime(backup)) await backup.setMtime(path, now.mtimeMs).catch(() => {})
+      if (supports.setMtime(backup)) await backup.setMtime(as, now.mtimeMs).catch(() => {})
       return now
     }
     const meta: WriteMeta = {
@@ -76,11 +95,11 @@ export async function backUp(
     }
     // The file checked above: one edited since fails its read where the target can tell.
     const readOptions = { expect: now }
-    if (supports.copyFrom(backup) && (await backup.copyFrom(held, path, path, meta, { readOptions })) !== undefined)
+    if (supports.copyFrom(backup) && (await backup.copyFrom(held, path, as, meta, { readOptions })) !== undefined)
       return now
     const body = await target.read(path, undefined, readOptions)
     try {
-      await backup.write(path, body, meta)
+      await backup.write(as, body, meta)
     } finally {
       body.destroy()
     }

@@ -17,7 +17,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
-import { backUp } from './back-up.js'
+import { backUp, keptPathOf } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
@@ -58,6 +58,9 @@ export interface ExecuteOptions {
   readonly checkUpdated?: boolean
   /** Where a target file goes before it is replaced or deleted (see `SyncOptions.backupTo`). */
   readonly backup?: Backend
+  /** See `SyncOptions.backupSuffix` and `backupSuffixKeepsExtension`. */
+  readonly backupSuffix?: string
+  readonly backupSuffixKeepsExtension?: boolean
 }
 
 /** Per-call options of `executeAction`. */
@@ -241,7 +244,8 @@ async function runAction(
     const planned = action.target
     if (opts.backup === undefined || !replacesContent || planned === undefined || planned.kind === 'dir') return planned
     const earlier = memo.expected
-    const now = await backUp(target, opts.backup, action.path, { planned, ...(earlier ? { kept: earlier } : {}) })
+    const as = keptPathOf(action.path, opts.backupSuffix, opts.backupSuffixKeepsExtension)
+    const now = await backUp(target, opts.backup, action.path, { planned, as, ...(earlier ? { kept: earlier } : {}) })
     if (now === undefined) return planned
     memo.expected = now
     return now
