@@ -144,6 +144,15 @@ const SMALL_COPY = 1024 * 1024
 const GROUP_COMMIT_MAX_BYTES = SMALL_COPY
 const fsyncAsync = promisify(fsync)
 /**
+ * True when `st` is the file `expected` lists: its inode (a local version is `ino:ctime`; the
+ * ctime changes with each new name), size and mtime.
+ */
+function isExpectedFile(st: Stats, expected: Entry): boolean {
+  const ino = expected.version?.slice(0, expected.version.indexOf(':'))
+  return (ino === undefined || ino === String(st.ino)) && st.size === expected.size && st.mtimeMs === expected.mtimeMs
+}
+
+/**
  * What link(2) says where no hard link can be made: another filesystem (EXDEV), one without hard
  * links (EPERM, ENOTSUP, EOPNOTSUPP; EPERM is also Linux's protected_hardlinks for a file the user
  * may not read or write), too many links already (EMLINK).
@@ -677,15 +686,32 @@ export class LocalBackend
    * name, renamed over). Undefined where the filesystem refuses a link (another filesystem, none
    * there, too many links): the engine copies instead.
    */
-  async linkFrom(other: Backend, otherPath: RelPath, path: RelPath): Promise<Entry | undefined> {
+  async linkFrom(
+    other: Backend,
+    otherPath: RelPath,
+    path: RelPath,
+    opts: { readonly expect?: Entry } = {},
+  ): Promise<Entry | undefined> {
     if (!LocalBackend.#isOne(other)) return undefined
     const src = other.#rel(otherPath, 'linkFrom')
     const rel = this.#rel(path, 'linkFrom')
     let refused = false
     let at: Place | undefined
+    // The file linked must be the one expected (review 24 #2: one saved over it just before was
+    // kept as if it were the old one, and then replaced unkept on the other side).
+    const check = (st: Stats | undefined): void => {
+      if (opts.expect !== undefined && (st === undefined || !isExpectedFile(st, opts.expect))) {
+        throw new SyncError('CONFLICT', 'changed since it was planned; left untouched', {
+          op: 'local.linkFrom',
+          path: src,
+        })
+      }
+    }
     try {
       // Reached through the other side's own checks (no symlink on the way to it).
       if (other.#parentState(src, 'linkFrom') === 'missing') throw missing('linkFrom', src)
+      // (A symlink on the way here is said as one, before anything is linked.)
+      this.#parentState(rel, 'linkFrom', true)
       at = other.#place(src, 'linkFrom')
       const from = at.path
       // Already a name of that file (a `cp -al` snapshot as the backup, or an earlier run that kept
@@ -696,14 +722,16 @@ export class LocalBackend
         lstatSync(this.#abs(rel), { throwIfNoEntry: false }),
       ]
       if (was !== undefined && is !== undefined && was.dev === is.dev && was.ino === is.ino) {
-        return this.#entryOrMissing(rel, 'linkFrom', false)
+        check(was)
+        return this.#entryOrMissing(rel, 'linkFrom', true)
       }
-      return await this.#replaceWith(rel, 'linkFrom', {}, (tmp) =>
-        link(from, tmp).catch((err: unknown) => {
+      return await this.#replaceWith(rel, 'linkFrom', {}, async (tmp) => {
+        await link(from, tmp).catch((err: unknown) => {
           refused = LINK_REFUSED.has(errnoOf(err) ?? '')
           throw err
-        }),
-      )
+        })
+        check(lstatSync(tmp, { throwIfNoEntry: false }))
+      })
     } catch (err) {
       if (refused) return undefined
       throw toSyncError(at?.named(err) ?? err, 'linkFrom', src)

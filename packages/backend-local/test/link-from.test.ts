@@ -7,14 +7,16 @@ import {
   readdir,
   readFile,
   readlink,
+  rename,
   rm,
   symlink,
   utimes,
   writeFile,
 } from 'node:fs/promises'
 import { join } from 'node:path'
-import { createMemBackend } from '@syncflow/core'
+import { createMemBackend, sync } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
 import { p, syncLocal, tempDir } from './helpers.js'
@@ -123,3 +125,70 @@ describe('a symlink kept in a backup directory on another filesystem', () => {
     }
   })
 })
+
+// Review 24 #2: an editor's save (a new file renamed over the name) just before or just after the
+// hard link was kept as the old file, or expected, and then replaced on the target, kept nowhere.
+describe('a target file saved over while it is kept', () => {
+  /** A mirror that updates `a` (`update`) or deletes it (`delete`), the user saving `a` just `when` it is linked. */
+  const savedOver = async (kind: 'update' | 'delete', when: 'before' | 'after') => {
+    const [src, dst, bak] = [await tempDir('race-src'), await tempDir('race-dst'), await tempDir('race-bak')]
+    await writeFile(join(src, 'keep'), 'k')
+    await writeFile(join(dst, 'keep'), 'k')
+    await utimes(join(src, 'keep'), T, T)
+    await utimes(join(dst, 'keep'), T, T)
+    if (kind === 'update') await writeFile(join(src, 'a'), 'from source')
+    await writeFile(join(dst, 'a'), 'old target')
+    await utimes(join(dst, 'a'), T, T)
+    const save = async () => {
+      await writeFile(join(dst, 'a.swp'), 'user edit')
+      await rename(join(dst, 'a.swp'), join(dst, 'a'))
+    }
+    const backup = createLocalBackend({ root: bak })
+    const racing = new Proxy(backup, {
+      get(t, prop) {
+        if (prop === 'linkFrom') {
+          return async (...args: Parameters<typeof backup.linkFrom>) => {
+            if (when === 'before') await save()
+            const linked = await t.linkFrom(...args)
+            if (when === 'after') await save()
+            return linked
+          }
+        }
+        const v = Reflect.get(t, prop, t)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    })
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), {
+        mode: 'mirror',
+        backupTo: racing,
+      }).pipe(toArray()),
+    )
+    const failed = events.flatMap((e) => (e.type === 'failed' ? [`${e.path} ${e.error.code}`] : []))
+    return { failed, a: await readFile(join(dst, 'a'), 'utf8'), bak: await readTree(bak) }
+  }
+
+  it.each(['update', 'delete'] as const)(
+    '%s, saved just after the link: refused (CONFLICT), the save stays',
+    async (kind) => {
+      expect(await savedOver(kind, 'after')).toEqual({
+        failed: ['a CONFLICT'],
+        a: 'user edit',
+        bak: { a: 'old target' },
+      })
+    },
+  )
+
+  it.each(['update', 'delete'] as const)(
+    '%s, saved just before the link: refused, not kept as the old file',
+    async (kind) => {
+      expect(await savedOver(kind, 'before')).toEqual({ failed: ['a CONFLICT'], a: 'user edit', bak: {} })
+    },
+  )
+})
+
+async function readTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const name of await readdir(root)) out[name] = await readFile(join(root, name), 'utf8')
+  return out
+}

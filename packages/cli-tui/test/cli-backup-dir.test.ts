@@ -123,6 +123,27 @@ describe('--backup-dir', () => {
     expect(await snapshotTree(root)).toEqual(before)
   })
 
+  // Review 24 #1: `dst/.old -> /etc` passed the checks (they compare real paths), and kept files were
+  // hard-linked where whoever may write the target chose.
+  it('going through a symlink inside the target (or the source) is refused, however it is reached', async () => {
+    const root = await tempDir()
+    const [src, dst, elsewhere] = [join(root, 'src'), join(root, 'dst'), join(root, 'elsewhere')]
+    await writeTree(src, { keep: 'k' })
+    await writeTree(dst, { keep: 'k', passwd: 'from the target' })
+    await writeTree(elsewhere, { passwd: 'precious' })
+    await symlink(elsewhere, join(dst, '.old'))
+    await symlink(join(dst, '.old'), join(root, 'my-link'))
+    for (const dir of [join(dst, '.old'), join(root, 'my-link', 'sub')]) {
+      expectUsageError(
+        await cli('sync', src, dst, '--backup-dir', dir, '--exclude', '/.old'),
+        'goes through the symlink',
+        'which is inside the target',
+      )
+    }
+    expect(await readTree(elsewhere)).toEqual({ passwd: 'precious' })
+    expect(await readTree(dst)).toMatchObject({ passwd: 'from the target' })
+  })
+
   it('with --delete-excluded, one inside the target is refused for what it is', async () => {
     const root = await tempDir()
     const [src, dst] = [join(root, 'src'), join(root, 'dst')]

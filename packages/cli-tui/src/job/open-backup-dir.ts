@@ -1,4 +1,5 @@
-import { lstat, readlink, stat } from 'node:fs/promises'
+import { lstat, readlink, realpath, stat } from 'node:fs/promises'
+import { join, resolve, sep } from 'node:path'
 import type { Backend, BackendRegistry, OpenOptions, PathFilter } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
@@ -39,6 +40,7 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
     )
   }
   await assertLocalDirectory(spec.location)
+  await assertNoSymlinkInSides(spec)
   if (spec.deleteExcluded) {
     // Left out by the filters, it would still be deleted: say that, not "exclude it" (QA 24 #8).
     const inside = await assertNoOverlap(spec.target, spec.location, undefined, names('target')).then(
@@ -60,6 +62,51 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
   }
   await assertNoOverlap(spec.target, spec.location, spec.deleteExcluded ? undefined : spec.filter, names('target'))
   await assertNoOverlap(spec.source, spec.location, spec.filter, names('source'))
+}
+
+/**
+ * A local `--backup-dir` whose path goes through a symlink that lies inside the target or the source
+ * (`--backup-dir dst/.old --exclude /.old` with `dst/.old -> /etc`) is refused: whoever may write the
+ * target chose where the kept files land, and a run as root hard-linked a target file over
+ * `/etc/passwd` (review 24 #1). The overlap checks compare real paths, which the link leads away
+ * from. The path is resolved here one name at a time, each symlink met asked where it lies.
+ * @throws SyncError `USAGE`
+ */
+async function assertNoSymlinkInSides(spec: BackupDirSpec): Promise<void> {
+  const path = localPathOf(spec.location)
+  if (path === undefined) return
+  const sides: [string, string][] = []
+  for (const [name, location] of [
+    ['target', spec.target],
+    ['source', spec.source],
+  ] as const) {
+    const local = localPathOf(location)
+    const real = local === undefined ? undefined : await realpath(local).catch(() => undefined)
+    if (real !== undefined) sides.push([name, real])
+  }
+  if (sides.length === 0) return
+  const todo = resolve(path).split(sep).filter(Boolean)
+  let at: string = sep
+  for (let hops = 0; todo.length > 0; ) {
+    const next = join(at, todo.shift() as string)
+    const st = await lstat(next).catch(() => undefined)
+    if (st === undefined) return // the rest is made by the run, as directories
+    if (!st.isSymbolicLink()) {
+      at = next
+      continue
+    }
+    const inside = sides.find(([, root]) => next.startsWith(`${root}${sep}`))
+    if (inside !== undefined) {
+      throw usageError(
+        `--backup-dir ${JSON.stringify(spec.location)} goes through the symlink ${JSON.stringify(next)}, which is inside the ${inside[0]}`,
+        `Kept files would land where that link points, which whoever may write the ${inside[0]} chose: give a real directory, outside the ${inside[0]} (beside it: ../backup).`,
+      )
+    }
+    if (++hops > 40) return // a loop: the backend's own open says so
+    const to = await readlink(next)
+    todo.unshift(...resolve(at, to).split(sep).filter(Boolean))
+    at = sep
+  }
 }
 
 /**

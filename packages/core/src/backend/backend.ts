@@ -288,7 +288,17 @@ export interface CopyFromCapable {
  * filesystem, one without hard links): the caller copies instead.
  */
 export interface LinkFromCapable {
-  linkFrom(other: Backend, otherPath: RelPath, path: RelPath): Promise<Entry | undefined>
+  /**
+   * `opts.expect`: what `other` must still have at `otherPath` (its version, size and mtime); the
+   * link of anything else is undone and refused with `CONFLICT`. The entry returned is the file's as
+   * it now is, the same version for both names: what the other side is to expect from then on.
+   */
+  linkFrom(
+    other: Backend,
+    otherPath: RelPath,
+    path: RelPath,
+    opts?: { readonly expect?: Entry },
+  ): Promise<Entry | undefined>
 }
 
 /** Optional: compute a digest (hex) of a file's content. */

@@ -72,8 +72,12 @@ export async function backUp(
     // local backend's private members are not reachable through one).
     const held = unwrapBackend(target)
     const as = opts.as ?? path
-    if (supports.linkFrom(backup) && (await backup.linkFrom(held, path, as)) !== undefined)
-      return (await target.stat(path)) ?? now
+    if (supports.linkFrom(backup)) {
+      // The linked file's entry, not a new stat of the target by path: a file saved over it since
+      // would be expected, and then replaced unkept (review 24 #2). One name, one version.
+      const linked = await backup.linkFrom(held, path, as, { expect: now })
+      if (linked !== undefined) return { ...linked, path }
+    }
     if (now.kind === 'symlink') {
       if (!supports.symlink(backup) || now.linkTarget === undefined) {
         throw new SyncError('UNSUPPORTED', 'the backup directory cannot store symlinks', {
@@ -107,6 +111,8 @@ export async function backUp(
   } catch (err) {
     if (!isSyncError(err)) throw err
     if (err.op === 'backup') throw err
+    // Gone from the target meanwhile: nothing to keep (a delete then finds it gone, as without a backup).
+    if (err.code === 'NOT_FOUND' && (await target.stat(path).catch(() => null)) === undefined) return undefined
     // Said as what it is: the backup failed, so the target's file was left as it is. The hint is
     // the backup directory's, not the target's (QA 24 #5: "free space on the target").
     throw new SyncError(
