@@ -129,6 +129,12 @@ export interface LocalBackendOptions {
    * notice says so (a mirror keeps what the target has below it). [false]
    */
   readonly oneFileSystem?: boolean
+  /**
+   * The directories this backend makes (its root and the parents of what it writes) are 0700, not
+   * the umask's 0755: for a `--backup-dir`, where a file kept below a directory that was private on
+   * the target (0700 over 0644 files) must not become readable by others (review 24 #3). [false]
+   */
+  readonly privateDirs?: boolean
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -219,6 +225,8 @@ export class LocalBackend
   #closed = false
   /** See `LocalBackendOptions.oneFileSystem`. */
   readonly #oneFileSystem: boolean
+  /** Mode of the directories this backend makes (`privateDirs`); undefined: the umask's. */
+  readonly #dirMode: number | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -253,6 +261,7 @@ export class LocalBackend
     const fence = policy === 'follow' && options.fenceOff ? new Fence(options.fenceOff) : undefined
     this.#fence = fence?.empty === false ? fence : undefined
     this.#oneFileSystem = options.oneFileSystem === true
+    this.#dirMode = options.privateDirs === true ? 0o700 : undefined
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1135,7 +1144,7 @@ export class LocalBackend
 
   async #makeRootAndParents(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
-      this.#rootMade ??= makeDirectories(this.root)
+      this.#rootMade ??= makeDirectories(this.root, this.#dirMode)
       await this.#rootMade
     }
     if (this.#parentState(rel, op, true) === 'ok') return
@@ -1160,7 +1169,7 @@ export class LocalBackend
    * symlink), starting with the root itself and its parents should they have gone since the first write.
    */
   async #makeParents(rel: RelPath, op: string): Promise<void> {
-    await makeDirectories(this.root)
+    await makeDirectories(this.root, this.#dirMode)
     this.#rootIsDirectory(rel, op)
     let dir = this.root
     let sub = ''
@@ -1173,14 +1182,14 @@ export class LocalBackend
       const place = this.#place(sub as RelPath, op)
       try {
         try {
-          await mkdir(place.path)
+          await mkdir(place.path, this.#dirMode)
         } catch (err) {
           if (errnoOf(err) === 'EACCES') {
             // Into a read-only directory of ours: writable for the run (see #writable), then again.
             const st = parentStat ?? lstatSync(above)
             this.#writable(above, st)
             if (!this.#madeWritable.has(above)) throw err
-            await mkdir(place.path).catch((again: unknown) => {
+            await mkdir(place.path, this.#dirMode).catch((again: unknown) => {
               if (errnoOf(again) !== 'EEXIST') throw again
             })
           } else if (errnoOf(err) !== 'EEXIST') throw err

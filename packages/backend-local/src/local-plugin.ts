@@ -22,7 +22,8 @@ export function localRootOf(uri: string): string {
  * nothing at import time; `registerBackend(localBackend)` makes it available to `openBackend`.
  * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`; option
  * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`);
- * option `oneFileSystem` (boolean): directories on another file system are not entered.
+ * option `oneFileSystem` (boolean): directories on another file system are not entered; option
+ * `privateDirs` (boolean): the directories it makes are 0700 (a `--backup-dir`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -39,6 +40,7 @@ export const localBackend: BackendPlugin = {
       ...(symlinks !== undefined ? { symlinks } : {}),
       ...(fenceOff !== undefined ? { fenceOff } : {}),
       ...(options.oneFileSystem === true ? { oneFileSystem: true } : {}),
+      ...(options.privateDirs === true ? { privateDirs: true } : {}),
     })
   },
 }

@@ -192,3 +192,17 @@ async function readTree(root: string): Promise<Record<string, string>> {
   for (const name of await readdir(root)) out[name] = await readFile(join(root, name), 'utf8')
   return out
 }
+
+// Review 24 #3: a backup's directories were 0755, so a file the target kept below a 0700 directory
+// became readable by every local user there.
+describe('privateDirs', () => {
+  it('makes the root and every parent it creates 0700', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    await mkdir(join(a, 'private'), { mode: 0o700 })
+    await writeFile(join(a, 'private', 'f'), 'x')
+    const backup = createLocalBackend({ root: join(b, 'day1'), privateDirs: true })
+    await backup.linkFrom(createLocalBackend({ root: a }), p('private/f'), p('private/f'))
+    const mode = async (path: string) => (await lstat(path)).mode & 0o777
+    expect([await mode(join(b, 'day1')), await mode(join(b, 'day1', 'private'))]).toEqual([0o700, 0o700])
+  })
+})

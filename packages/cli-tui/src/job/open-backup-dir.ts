@@ -146,7 +146,9 @@ export async function openBackupDir(
   options: OpenOptions,
   opened: { source: Backend; target: Backend },
 ): Promise<Backend> {
-  const backup = await registry.open(spec.location, options)
+  // Its directories private (0700) where it is local: a file kept below a directory the target
+  // kept private must not become readable by others there (review 24 #3).
+  const backup = await registry.open(spec.location, { ...options, privateDirs: true })
   try {
     const targetFilter = spec.deleteExcluded ? undefined : spec.filter
     const [target, source] = [

@@ -54,7 +54,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       const engine =
         cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
       // What finishLocalTarget does after a real run, said by a check and a dry run too.
-      const rootAction = dryRun ? await rootModeAction(cmd.source, cmd.target) : undefined
+      // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
+      const rootAction =
+        dryRun && job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined
       const events = rootAction ? withRootAction(engine, rootAction, cmd.kind === 'sync') : engine
       summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
         throw asSyncError(err, 'engine')
