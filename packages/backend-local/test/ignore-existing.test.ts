@@ -1,6 +1,9 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
+import { createLocalBackend } from '../src/index.js'
 import { syncLocal, tempDir } from './helpers.js'
 
 // Review 23 F4: a file `d` and a directory `d/` are two pairs, so the planner never saw that the
@@ -50,5 +53,35 @@ describe('--ignore-existing with another kind of entry in the way', () => {
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [e.path] : []))
     expect(skipped.sort()).toEqual(['d', 'f', 'f/x'])
     expect((await readdir(dst)).sort()).toEqual(['d', 'f', 'stale'])
+  })
+
+  // Review 24 #7: the dry run's check stated every new path and each missing directory above it
+  // (about four requests per path on S3): now each directory once, and nothing below a missing one.
+  it('a dry run of a new tree asks the target about each new directory once, not each path', async () => {
+    const src = await tempDir('ie-src')
+    const dst = await tempDir('ie-dst')
+    for (let i = 0; i < 5; i++) {
+      await mkdir(join(src, `a${i}`, 'b'), { recursive: true })
+      for (let k = 0; k < 20; k++) await writeFile(join(src, `a${i}`, 'b', `f${k}`), 'x')
+    }
+    const target = createLocalBackend({ root: dst })
+    let stats = 0
+    const counted = new Proxy(target, {
+      get(t, prop) {
+        const v = Reflect.get(t, prop, t)
+        if (prop !== 'stat') return typeof v === 'function' ? v.bind(t) : v
+        return (...args: Parameters<typeof target.stat>) => {
+          stats++
+          return target.stat(...args)
+        }
+      },
+    })
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), counted, { mode: 'mirror', ignoreExisting: true, dryRun: true }).pipe(
+        toArray(),
+      ),
+    )
+    expect(events.filter((e) => e.type === 'completed')).toHaveLength(110)
+    expect(stats).toBeLessThanOrEqual(10)
   })
 })

@@ -492,7 +492,8 @@ describe('a flag no location of the command reads', () => {
     const c = await runCli(['ls', join(base, 'src'), '--config', join(base, 'job.json')], { env })
     expect(c.code, c.stderr).toBe(0)
     expect(c.stderr).toBe('')
-    // A --backup-dir is a location too: an s3:// one reads --s3-endpoint (a dry run opens nothing there).
+    // A --backup-dir is a location too: an s3:// one reads --s3-endpoint (here it is asked, and refused:
+    // no credentials, exit 2, and no warning).
     const b = await runCli(
       [
         'sync',
@@ -507,8 +508,9 @@ describe('a flag no location of the command reads', () => {
       ],
       { env },
     )
-    expect(b.code, b.stderr).toBe(0)
-    expect(b.stderr).toBe('')
+    expect(b.code, b.stderr).toBe(2)
+    expect(b.stderr).not.toContain('warning')
+    expect(b.stderr).toContain('--backup-dir "s3://b/old"')
   })
 
   it('-x with a source that is not a local directory says it changes nothing (restore: its DST is the source)', async () => {
@@ -529,5 +531,11 @@ describe('a flag no location of the command reads', () => {
       },
     )
     expect(local.stderr).not.toContain('--one-file-system')
+    // A file:// source is local (review 24 #8).
+    await mkdir(join(base, 'here'))
+    await writeFile(join(base, 'here', 'f'), 'f')
+    const file = await runCli(['sync', `file://${join(base, 'here')}`, join(base, 'out'), '-x', '-n'], { env })
+    expect(file.code, file.stderr).toBe(0)
+    expect(file.stderr).not.toContain('--one-file-system')
   })
 })

@@ -1,6 +1,14 @@
 import { lstat, readlink, realpath, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
-import type { Backend, BackendRegistry, OpenOptions, PathFilter } from '@syncflow/core'
+import {
+  asSyncError,
+  type Backend,
+  type BackendRegistry,
+  bareMessage,
+  type OpenOptions,
+  type PathFilter,
+  SyncError,
+} from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
 import { localPathOf } from './local-path-of.js'
@@ -157,6 +165,17 @@ export async function openBackupDir(
     ]
     await assertNoSharedDirectory(spec.target, spec.location, target, names('target'), targetFilter)
     await assertNoSharedDirectory(spec.source, spec.location, source, names('source'), spec.filter)
+    // A remote one that cannot be reached, or refuses the credentials, is said now (exit 2), not as
+    // one failure per file, each tried four times (review 24 #11). Read-only: a dry run asks too.
+    if (localPathOf(spec.location) === undefined) {
+      await backup.rootExists().catch((err: unknown) => {
+        const e = asSyncError(err, 'backup')
+        throw new SyncError(e.code, `--backup-dir ${JSON.stringify(spec.location)}: ${bareMessage(e)}`, {
+          cause: err,
+          ...(e.hint !== undefined ? { hint: e.hint } : {}),
+        })
+      })
+    }
     return backup
   } catch (err) {
     await backup.close().catch(() => {})

@@ -27,7 +27,8 @@ export function unusedFlagWarnings(cmd: Command, locations: readonly string[]): 
   const warnings: string[] = []
   // -x: only a local source has mount points to stay out of (QA: silent on an s3:// source).
   const source = cmd.name() === 'restore' ? locations[1] : locations[0]
-  if (cmd.getOptionValueSource('oneFileSystem') === 'cli' && source !== undefined && schemeOf(source) !== undefined) {
+  const sourceScheme = source === undefined ? undefined : schemeOf(source)
+  if (cmd.getOptionValueSource('oneFileSystem') === 'cli' && sourceScheme !== undefined && sourceScheme !== 'file') {
     warnings.push(`--one-file-system applies to a local source only, and ${source} is not one: ignored`)
   }
   for (const option of cmd.options) {

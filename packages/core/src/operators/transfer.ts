@@ -3,6 +3,7 @@ import type { Backend } from '../backend/backend.js'
 import type { MaxDelete } from '../engine/sync-options.js'
 import type { Action } from '../model/action.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
+import type { Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
@@ -102,6 +103,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
       const small = opts.smallConcurrency ?? 0
       const refusals = new RefusalStop()
+      const dirStats = opts.dryRun && opts.keepInTheWay ? new DirStats() : undefined
       const work$ = runLanes(
         actions$,
         {
@@ -152,7 +154,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           // it does not say it would delete what the real run keeps.
           if (opts.dryRun && opts.keepInTheWay && (action.kind === 'copy' || action.kind === 'mkdir')) {
             let cancel: (() => void) | undefined
-            inTheWay(opts.target, action).then((at) => {
+            inTheWay(opts.target, action, dirStats).then((at) => {
               if (over) return
               if (at === undefined) {
                 cancel = run()
@@ -279,16 +281,54 @@ function dryRunClash(action: Action): FailedEvent {
  * file, a file or link for a directory), or a directory above it that is not a directory there;
  * undefined when nothing is in the way (the failure was something else).
  */
-async function inTheWay(target: Backend, action: Action): Promise<string | undefined> {
+async function inTheWay(target: Backend, action: Action, dirs?: DirStats): Promise<string | undefined> {
   const want = action.source?.kind
   if (want === undefined) return undefined
+  const slash = action.path.lastIndexOf('/')
+  if (dirs !== undefined && slash > 0) {
+    // The directories above first, each asked once a run: below one the target lacks, nothing is
+    // in the way and the path itself is not asked (a dry run of a new tree on S3 made about four
+    // requests per path, review 24 #7).
+    const above = await dirs.wayTo(target, action.path.slice(0, slash))
+    if (above !== 'dir') return above === 'missing' ? undefined : above
+  }
   let path: string = action.path
   for (let wanted: string = want; ; wanted = 'dir') {
-    const there = await target.stat(path as RelPath).catch(() => undefined)
+    const there = await (wanted === 'dir' && dirs ? dirs.stat(target, path) : target.stat(path as RelPath)).catch(
+      () => undefined,
+    )
     if (there !== undefined) return there.kind === wanted ? undefined : path
-    const slash = path.lastIndexOf('/')
-    if (slash < 0) return undefined
-    path = path.slice(0, slash)
+    const up = path.lastIndexOf('/')
+    if (up < 0) return undefined
+    path = path.slice(0, up)
+  }
+}
+
+/** A dry run's stats of the target's directories, each made once (bounded: forgotten past 10,000). */
+class DirStats {
+  readonly #stats = new Map<string, Promise<Entry | undefined>>()
+
+  stat(target: Backend, dir: string): Promise<Entry | undefined> {
+    let st = this.#stats.get(dir)
+    if (st === undefined) {
+      if (this.#stats.size >= 10_000) this.#stats.clear()
+      st = target.stat(dir as RelPath).catch(() => undefined)
+      this.#stats.set(dir, st)
+    }
+    return st
+  }
+
+  /**
+   * What stands at `dir` for a path below it: `dir` (a directory there), `missing` (nothing there,
+   * nor anything but directories above it), or the path of a file or link in the way.
+   */
+  async wayTo(target: Backend, dir: string): Promise<'dir' | 'missing' | string> {
+    const there = await this.stat(target, dir)
+    if (there !== undefined) return there.kind === 'dir' ? 'dir' : dir
+    const up = dir.lastIndexOf('/')
+    if (up < 0) return 'missing'
+    const above = await this.wayTo(target, dir.slice(0, up))
+    return above === 'dir' ? 'missing' : above
   }
 }
 
