@@ -52,6 +52,8 @@ describe('--ignore-existing with another kind of entry in the way', () => {
     expect(would.sort()).toEqual(['copy new', 'delete stale'])
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [e.path] : []))
     expect(skipped.sort()).toEqual(['d', 'f', 'f/x'])
+    // The summary, whose `done` a dry run's headline says (review 24 #6), counts the same.
+    expect(events.at(-1)).toMatchObject({ summary: { done: { copy: 1, delete: 1, mkdir: 0 } } })
     expect((await readdir(dst)).sort()).toEqual(['d', 'f', 'stale'])
   })
 

@@ -246,7 +246,7 @@ describe('summaries', () => {
       /^Done in 1\.2s: chmod 2 directories; 0 unchanged\./,
     )
     expect(
-      formatSummary(summary({ dryRun: true, planned: { ...none, mkdir: 1 }, modesSet: { planned: 1, done: 0 } })),
+      formatSummary(summary({ dryRun: true, done: { ...none, mkdir: 1 }, modesSet: { planned: 1, done: 1 } })),
     ).toContain('would chmod 1 directory;')
     expect(formatCheckSummary(summary({ planned: { ...none, mkdir: 3 }, modesSet: { planned: 2, done: 0 } }))).toMatch(
       /^3 differences: 1 dir to create, 2 dir modes to set;/,
@@ -264,9 +264,9 @@ describe('summaries', () => {
     expect(formatSummary(summary({ done: { ...none, touch: 2 }, fileModesSet }))).toMatch(
       /^Done in 1\.2s: chmod 2 files; 0 unchanged\./,
     )
-    expect(formatSummary(summary({ dryRun: true, planned: { ...none, touch: 3 }, fileModesSet }))).toContain(
-      'would chmod 3 files;',
-    )
+    expect(
+      formatSummary(summary({ dryRun: true, done: { ...none, touch: 3 }, fileModesSet: { planned: 3, done: 3 } })),
+    ).toContain('would chmod 3 files;')
     expect(formatCheckSummary(summary({ planned: { ...none, touch: 4 }, fileModesSet }))).toMatch(
       /^4 differences: 1 mtime only, 3 modes to set;/,
     )
@@ -282,8 +282,8 @@ describe('summaries', () => {
     const dry = formatSummary(
       summary({
         dryRun: true,
-        planned: { ...none, delete: 2 },
-        dirActions: { planned: { touch: 0, delete: 2 }, done: { touch: 0, delete: 0 } },
+        done: { ...none, delete: 2 },
+        dirActions: { planned: { touch: 0, delete: 2 }, done: { touch: 0, delete: 2 } },
       }),
     )
     expect(dry).toContain('would delete 2 directories;')
@@ -300,13 +300,13 @@ describe('summaries', () => {
     expect(formatSummary(stopped, 0, 'below')).not.toContain('access denied')
     // A watch's summary quotes it, as before.
     expect(formatSummary(stopped)).toContain('Stopped: AUTH: s3.list: access denied')
-    expect(formatSummary({ ...stopped, dryRun: true, planned: { ...none, update: 3 } }, 0, 'above')).toMatch(
+    expect(formatSummary({ ...stopped, dryRun: true }, 0, 'above')).toMatch(
       /^Dry run stopped after 1\.2s, nothing written: would update 3 files;/,
     )
   })
 
   it('dry runs say nothing was written', () => {
-    expect(formatSummary(summary({ dryRun: true, planned: { ...none, copy: 2 } }), 10)).toContain(
+    expect(formatSummary(summary({ dryRun: true, done: { ...none, copy: 2 } }), 10)).toContain(
       'nothing written: would copy 2 files (10 B to transfer)',
     )
   })

@@ -38,13 +38,16 @@ export function withRootAction(events: Observable<SyncEvent>, action: Action, dr
     events.pipe(
       map((e): SyncEvent => {
         if (e.type !== 'done') return e
-        const { planned, modesSet } = e.summary
+        const { planned, done, modesSet } = e.summary
+        // (A dry run's `done` counts what it would do: its completed events.)
+        const did = dryRun ? 1 : 0
         return {
           ...e,
           summary: {
             ...e.summary,
             planned: { ...planned, mkdir: planned.mkdir + 1 },
-            modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: modesSet?.done ?? 0 },
+            done: { ...done, mkdir: done.mkdir + did },
+            modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: (modesSet?.done ?? 0) + did },
           },
         }
       }),

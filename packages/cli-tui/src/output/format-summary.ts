@@ -120,12 +120,11 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   if (s.dryRun) {
-    // What the real run would do: a guard that suppressed the deletes would suppress them then too.
-    const planned = s.deletesSuppressed !== undefined ? { ...s.planned, delete: 0 } : s.planned
-    const dirs = s.dirActions?.planned
-    const plannedDirs = dirs && s.deletesSuppressed !== undefined ? { ...dirs, delete: 0 } : dirs
+    // What the real run would do: what the dry run went through (its `completed` events), not what
+    // was planned. A guard that suppressed the deletes would suppress them then too, and an entry
+    // --ignore-existing keeps in the way is neither replaced nor deleted (review 24 #6).
     const would = counts(
-      countsOf(planned, s.modesSet?.planned ?? 0, ORDER_WORDS_PRESENT, plannedDirs, s.fileModesSet?.planned),
+      countsOf(s.done, s.modesSet?.done ?? 0, ORDER_WORDS_PRESENT, s.dirActions?.done, s.fileModesSet?.done),
     )
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
