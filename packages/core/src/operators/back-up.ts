@@ -1,9 +1,11 @@
+import { pipeline, type Readable } from 'node:stream'
 import { type Backend, supports, type WriteMeta } from '../backend/backend.js'
 import { expectMismatch } from '../backend/expect-mismatch.js'
 import { unwrapBackend } from '../continuous/backend-view.js'
 import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import { type RelPath, toRelPath } from '../model/rel-path.js'
+import type { RateLimiter } from '../util/rate-limiter.js'
 
 /** What `backUp` needs to know of the action it runs for. */
 export interface BackUpOptions {
@@ -16,6 +18,8 @@ export interface BackUpOptions {
   readonly kept?: Entry
   /** The path in the backup (`keptPathOf`: with a suffix). [`path`] */
   readonly as?: RelPath
+  /** The run's bandwidth limit, for bytes copied through this process. [none] */
+  readonly limiter?: RateLimiter
 }
 
 /**
@@ -102,8 +106,11 @@ export async function backUp(
     if (supports.copyFrom(backup) && (await backup.copyFrom(held, path, as, meta, { readOptions })) !== undefined)
       return now
     const body = await target.read(path, undefined, readOptions)
+    // Under the run's --bwlimit, as the transfers' bytes are (review 24 #17).
+    const throttle = opts.limiter?.throttle()
+    const stream = throttle ? (pipeline(body, throttle, () => {}) as unknown as Readable) : body
     try {
-      await backup.write(as, body, meta)
+      await backup.write(as, stream, meta)
     } finally {
       body.destroy()
     }
@@ -140,8 +147,17 @@ function backupHint(err: SyncError, backup: Backend): string {
     case 'NO_SPACE':
       return `The backup directory's filesystem is full: free space where ${backup.uri} lives, or give a --backup-dir with room. The target keeps its files meanwhile.`
     case 'CONFLICT':
-    case 'INVALID_PATH':
+    case 'INVALID_PATH': {
+      // (Told apart by what the backend said: review 24 #9.)
+      const said = bareMessage(err)
+      if (/ENAMETOOLONG|too long/i.test(said)) {
+        return 'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
+      }
+      if (/symlink/i.test(said)) {
+        return `A directory on the way in ${backup.uri} is a symlink, which is never written through: make it a real directory, or give another --backup-dir. The target keeps its file meanwhile.`
+      }
       return BACKUP_IN_THE_WAY_HINT
+    }
     default:
       return err.hint ?? `Check that ${backup.uri} can be written to.`
   }

@@ -245,7 +245,12 @@ async function runAction(
     if (opts.backup === undefined || !replacesContent || planned === undefined || planned.kind === 'dir') return planned
     const earlier = memo.expected
     const as = keptPathOf(action.path, opts.backupSuffix, opts.backupSuffixKeepsExtension)
-    const now = await backUp(target, opts.backup, action.path, { planned, as, ...(earlier ? { kept: earlier } : {}) })
+    const now = await backUp(target, opts.backup, action.path, {
+      planned,
+      as,
+      ...(earlier ? { kept: earlier } : {}),
+      ...(opts.limiter ? { limiter: opts.limiter } : {}),
+    })
     if (now === undefined) return planned
     memo.expected = now
     return now
