@@ -410,12 +410,16 @@ export function syncPaths(
   })
 }
 
-/** `filter` as it is, but without its `filesFrom` list to report on (see `FilesFromSeen`). */
+/**
+ * `filter` as it is, but without its `filesFrom` list to report on (see `FilesFromSeen`): every
+ * other member, a later one too, reaches the filter itself (review 24 #16).
+ */
 function withoutFilesFromReport(filter: PathFilter): PathFilter {
-  return {
-    empty: filter.empty,
-    isExcluded: (path, kind) => filter.isExcluded(path, kind),
-    canPrune: (dir) => filter.canPrune(dir),
-    ...(filter.walkedOnly ? { walkedOnly: (dir: RelPath) => filter.walkedOnly!(dir) } : {}),
-  }
+  return new Proxy(filter, {
+    get(target, prop) {
+      if (prop === 'filesFrom') return undefined
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
