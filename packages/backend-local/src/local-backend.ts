@@ -29,6 +29,7 @@ import {
   lutimes,
   mkdir,
   open,
+  readdir,
   rename,
   rmdir,
   stat,
@@ -135,6 +136,12 @@ export interface LocalBackendOptions {
    * the target (0700 over 0644 files) must not become readable by others (review 24 #3). [false]
    */
   readonly privateDirs?: boolean
+  /**
+   * The first write of a run into a directory first removes the temp files interrupted runs left
+   * there: for a `--backup-dir`, which is written to but never listed, where a run killed while
+   * keeping a big file left its partial copy for ever (QA 24 #4). [false]
+   */
+  readonly sweepWrittenDirs?: boolean
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -227,6 +234,8 @@ export class LocalBackend
   readonly #oneFileSystem: boolean
   /** Mode of the directories this backend makes (`privateDirs`); undefined: the umask's. */
   readonly #dirMode: number | undefined
+  /** Directories swept of stale temp files this run (`sweepWrittenDirs`). */
+  readonly #sweptDirs: Set<string> | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -262,6 +271,7 @@ export class LocalBackend
     this.#fence = fence?.empty === false ? fence : undefined
     this.#oneFileSystem = options.oneFileSystem === true
     this.#dirMode = options.privateDirs === true ? 0o700 : undefined
+    this.#sweptDirs = options.sweepWrittenDirs === true ? new Set() : undefined
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1370,6 +1380,7 @@ export class LocalBackend
       // made, as when this was a promise; a caller erroring the body the moment the temp file shows
       // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
       await this.#prepareParent(rel, op)
+      if (this.#sweptDirs !== undefined) await this.#sweepDir(rel)
       // Temp file, check and rename all through the parent's handle: the rename lands where the
       // temp file was made, in the directory checked.
       place = this.#place(rel, op)
@@ -1492,6 +1503,19 @@ export class LocalBackend
       message: `${rel} is named like the temp file of a syncflow write (pid ${owner.pid}): not listed, so not synced (left by an interrupted run, or a file so named: rename it to sync it)`,
       path: rel,
     })
+  }
+
+  /** `sweepWrittenDirs`: the stale temp files in the directory of `rel`, removed once a run. */
+  async #sweepDir(rel: RelPath): Promise<void> {
+    const swept = this.#sweptDirs as Set<string>
+    const dir = parentRelPath(rel) ?? ''
+    if (swept.has(dir)) return
+    if (swept.size >= 100_000) swept.clear()
+    swept.add(dir)
+    const names = await readdir(this.#abs(dir as RelPath)).catch(() => [] as string[])
+    for (const name of names) {
+      if (tempOwner(name) !== undefined) await this.#removeIfStale('', dir === '' ? name : `${dir}/${name}`, name, {})
+    }
   }
 
   async #removeIfStale(_abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {

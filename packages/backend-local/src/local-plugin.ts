@@ -23,7 +23,8 @@ export function localRootOf(uri: string): string {
  * Option `symlinks`: `preserve` (default, like rsync -a), `follow` (rsync -L) or `skip`; option
  * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`);
  * option `oneFileSystem` (boolean): directories on another file system are not entered; option
- * `privateDirs` (boolean): the directories it makes are 0700 (a `--backup-dir`).
+ * `privateDirs` (boolean): the directories it makes are 0700, and option `sweepWrittenDirs` (boolean):
+ * stale temp files are removed from each directory it writes to (both for a `--backup-dir`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -41,6 +42,7 @@ export const localBackend: BackendPlugin = {
       ...(fenceOff !== undefined ? { fenceOff } : {}),
       ...(options.oneFileSystem === true ? { oneFileSystem: true } : {}),
       ...(options.privateDirs === true ? { privateDirs: true } : {}),
+      ...(options.sweepWrittenDirs === true ? { sweepWrittenDirs: true } : {}),
     })
   },
 }

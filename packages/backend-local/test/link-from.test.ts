@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { constants } from 'node:fs'
 import {
   access,
@@ -22,6 +23,7 @@ import { rejectionOf } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
+import { tempNameOf } from '../src/temp-file.js'
 import { p, syncLocal, tempDir } from './helpers.js'
 
 // `linkFrom` (--backup-dir between two local directories): the old file kept by a hard link.
@@ -215,5 +217,22 @@ describe('privateDirs', () => {
     await backup.linkFrom(createLocalBackend({ root: a }), p('private/f'), p('private/f'))
     const mode = async (path: string) => (await lstat(path)).mode & 0o777
     expect([await mode(join(b, 'day1')), await mode(join(b, 'day1', 'private'))]).toEqual([0o700, 0o700])
+  })
+})
+
+// QA 24 #4: a backup directory is written to, never listed: a killed run's partial copy stayed there for ever.
+describe('sweepWrittenDirs', () => {
+  it('removes the stale temp files of a directory it writes to, once, and leaves a live one', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    await writeFile(join(a, 'f'), 'x')
+    await mkdir(join(b, 'd'))
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'])
+    const dead = tempNameOf(Number(child.stdout.toString()))
+    const live = tempNameOf(process.pid)
+    await writeFile(join(b, 'd', dead), 'half a copy')
+    await writeFile(join(b, 'd', live), 'a write in flight')
+    const backup = createLocalBackend({ root: b, sweepWrittenDirs: true })
+    await backup.linkFrom(createLocalBackend({ root: a }), p('f'), p('d/f'))
+    expect((await readdir(join(b, 'd'))).sort()).toEqual(['f', live].sort())
   })
 })

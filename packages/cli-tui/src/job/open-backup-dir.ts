@@ -161,7 +161,8 @@ export async function openBackupDir(
 ): Promise<Backend> {
   // Its directories private (0700) where it is local: a file kept below a directory the target
   // kept private must not become readable by others there (review 24 #3).
-  const backup = await registry.open(spec.location, { ...options, privateDirs: true })
+  // An interrupted run's temp files in it are removed where a run writes next (QA 24 #4).
+  const backup = await registry.open(spec.location, { ...options, privateDirs: true, sweepWrittenDirs: true })
   try {
     const targetFilter = spec.deleteExcluded ? undefined : spec.filter
     const [target, source] = [
