@@ -32,6 +32,19 @@ function parseBlockSize(value: string): number {
   return n
 }
 
+/**
+ * `--backup-dir`: a value that starts with `-` is a flag the shell line meant (`--backup-dir -n`
+ * took `-n` as the directory, and the dry run became a real run: QA 24 #12).
+ */
+function parseBackupDir(value: string): string {
+  if (value.startsWith('-')) {
+    throw new Error(
+      `${JSON.stringify(value)} looks like a flag, not a directory: for a directory of that name, write ./${value}`,
+    )
+  }
+  return value
+}
+
 /** `--suffix`: added to a file name, so no `/` (nor NUL). */
 function parseSuffix(value: string): string {
   if (value === '' || value.includes('/') || value.includes('\0')) {
@@ -164,7 +177,7 @@ export const FLAG_TABLE = {
     new Option(
       '--backup-dir <DIR>',
       'keep each target file that would be replaced or deleted in DIR, at its path (a directory or URI beside the target; hard-linked where it can)',
-    ),
+    ).argParser(flagParser(parseBackupDir)),
   suffix: () =>
     new Option(
       '--suffix <SUFFIX>',
