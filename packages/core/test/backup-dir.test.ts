@@ -106,6 +106,35 @@ describe('sync with backupTo', () => {
     expect(await files(bak)).toEqual({ 'd/f.txt.1': 'v1', '.rc.1': 'r1', 'd/f-2.txt': 'v2!', '.rc-2': 'r2!' })
   })
 
+  // Review 24 #4: a backup that folds case (exFAT, NTFS, SMB) took `report.txt` for the `Report.txt`
+  // kept a moment before: one old file replaced the other, both counted as kept, both deleted.
+  it('refuses to keep a second name the backup folds onto one kept this run: the target keeps it', async () => {
+    const [src, dst, store] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    const folded = (path: unknown) => (typeof path === 'string' ? path.toLowerCase() : path) as RelPath
+    const bak = new Proxy(store, {
+      get(t, prop) {
+        const v: unknown = Reflect.get(t, prop, t)
+        if (typeof v !== 'function') return v
+        if (['write', 'stat', 'symlink', 'read', 'setMtime'].includes(prop as string))
+          return (path: unknown, ...rest: unknown[]) => v.call(t, folded(path), ...rest)
+        if (prop === 'copyFrom')
+          return (from: unknown, fromPath: unknown, path: unknown, ...rest: unknown[]) =>
+            v.call(t, from, fromPath, folded(path), ...rest)
+        return v.bind(t)
+      },
+    })
+    await seed(src, { keep: 'k' })
+    await seed(dst, { keep: 'k' })
+    await seed(dst, { 'Report.txt': 'the Report', 'report.txt': 'the report' }, T0 - 5000)
+    const events = await run(src, dst, { backupTo: bak })
+    expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+      { path: 'report.txt', error: { code: 'CONFLICT' } },
+    ])
+    expect(await files(dst)).toEqual({ keep: 'k', 'report.txt': 'the report' })
+    expect(await files(store)).toEqual({ 'report.txt': 'the Report' })
+    expect(summary(events).kept).toBe(1)
+  })
+
   it('keptPathOf puts the suffix at the end, or before the extension', () => {
     const p = (s: string) => s as RelPath
     expect(keptPathOf(p('a/b.tar.gz'), '~')).toBe('a/b.tar.gz~')

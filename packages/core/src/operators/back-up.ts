@@ -76,45 +76,17 @@ export async function backUp(
     // local backend's private members are not reachable through one).
     const held = unwrapBackend(target)
     const as = opts.as ?? path
-    if (supports.linkFrom(backup)) {
-      // The linked file's entry, not a new stat of the target by path: a file saved over it since
-      // would be expected, and then replaced unkept (review 24 #2). One name, one version.
-      const linked = await backup.linkFrom(held, path, as, { expect: now })
-      if (linked !== undefined) return { ...linked, path }
-    }
-    if (now.kind === 'symlink') {
-      if (!supports.symlink(backup) || now.linkTarget === undefined) {
-        throw new SyncError('UNSUPPORTED', 'the backup directory cannot store symlinks', {
-          op: 'backup',
-          path,
-          hint: 'Give a --backup-dir on a backend that keeps symlinks (a local directory), or exclude the symlink.',
-        })
-      }
-      await backup.symlink(as, now.linkTarget)
-      // Its own mtime too, as a sync keeps it (best effort: not every system can set it).
-      if (supports.setMtime(backup)) await backup.setMtime(as, now.mtimeMs).catch(() => {})
-      return now
-    }
-    const meta: WriteMeta = {
-      size: now.size,
-      mtimeMs: now.mtimeMs,
-      ...(now.mode !== undefined ? { mode: now.mode } : {}),
-      ...(now.hashes ? { hashes: now.hashes } : {}),
-    }
-    // The file checked above: one edited since fails its read where the target can tell.
-    const readOptions = { expect: now }
-    if (supports.copyFrom(backup) && (await backup.copyFrom(held, path, as, meta, { readOptions })) !== undefined)
-      return now
-    const body = await target.read(path, undefined, readOptions)
-    // Under the run's --bwlimit, as the transfers' bytes are (review 24 #17).
-    const throttle = opts.limiter?.throttle()
-    const stream = throttle ? (pipeline(body, throttle, () => {}) as unknown as Readable) : body
+    const names = keptNamesOf(backup)
+    const claim = names.claim(as)
+    let kept: Entry | undefined
     try {
-      await backup.write(as, stream, meta)
+      if (claim.previous !== undefined) await refuseFoldedName(backup, as, claim.previous)
+      const done = await keepAs(backup, held, target, now, path, as, opts.limiter)
+      kept = done.kept
+      return done.expect
     } finally {
-      body.destroy()
+      claim.settle(kept)
     }
-    return now
   } catch (err) {
     if (!isSyncError(err)) throw err
     if (err.op === 'backup') throw err
@@ -132,6 +104,59 @@ export async function backUp(
         hint: backupHint(err, backup),
       },
     )
+  }
+}
+
+/**
+ * Keeps the target's `now` at `as` in the backup, the cheapest way (see `backUp`): what is kept
+ * there (`kept`, the backup's entry), and what the target is to be expected to be from then on.
+ */
+async function keepAs(
+  backup: Backend,
+  held: Backend,
+  target: Backend,
+  now: Entry,
+  path: RelPath,
+  as: RelPath,
+  limiter: RateLimiter | undefined,
+): Promise<{ kept: Entry; expect: Entry }> {
+  if (supports.linkFrom(backup)) {
+    // The linked file's entry, not a new stat of the target by path: a file saved over it since
+    // would be expected, and then replaced unkept (review 24 #2). One name, one version.
+    const linked = await backup.linkFrom(held, path, as, { expect: now })
+    if (linked !== undefined) return { kept: linked, expect: { ...linked, path } }
+  }
+  if (now.kind === 'symlink') {
+    if (!supports.symlink(backup) || now.linkTarget === undefined) {
+      throw new SyncError('UNSUPPORTED', 'the backup directory cannot store symlinks', {
+        op: 'backup',
+        path,
+        hint: 'Give a --backup-dir on a backend that keeps symlinks (a local directory), or exclude the symlink.',
+      })
+    }
+    await backup.symlink(as, now.linkTarget)
+    // Its own mtime too, as a sync keeps it (best effort: not every system can set it).
+    const st = supports.setMtime(backup) ? await backup.setMtime(as, now.mtimeMs).catch(() => undefined) : undefined
+    return { kept: st ?? now, expect: now }
+  }
+  const meta: WriteMeta = {
+    size: now.size,
+    mtimeMs: now.mtimeMs,
+    ...(now.mode !== undefined ? { mode: now.mode } : {}),
+    ...(now.hashes ? { hashes: now.hashes } : {}),
+  }
+  // The file checked above: one edited since fails its read where the target can tell.
+  const readOptions = { expect: now }
+  const copied = supports.copyFrom(backup) ? await backup.copyFrom(held, path, as, meta, { readOptions }) : undefined
+  if (copied !== undefined) return { kept: copied, expect: now }
+  const body = await target.read(path, undefined, readOptions)
+  // Under the run's --bwlimit, as the transfers' bytes are (review 24 #17).
+  const throttle = limiter?.throttle()
+  const stream = throttle ? (pipeline(body, throttle, () => {}) as unknown as Readable) : body
+  try {
+    return { kept: await backup.write(as, stream, meta), expect: now }
+  } finally {
+    body.destroy()
   }
 }
 
@@ -161,4 +186,74 @@ function backupHint(err: SyncError, backup: Backend): string {
     default:
       return err.hint ?? `Check that ${backup.uri} can be written to.`
   }
+}
+
+/**
+ * The names this process kept in a backup, by their case- and normalization-folded form, with what
+ * was kept there: a backup directory on a filesystem that folds names (exFAT, NTFS, SMB) takes
+ * `report.txt` for the `Report.txt` kept a moment ago, and a second keep would replace the first's
+ * old file while both counted as kept (review 24 #4). Bounded: forgotten past 100,000 names.
+ */
+class KeptNames {
+  readonly #byFolded = new Map<string, KeptName>()
+
+  /**
+   * `path` is being kept: what another name that folds to the same was kept as this run (or is
+   * being kept as: settled once that keep ends), and `settle` to say what `path` was kept as.
+   */
+  claim(path: string): { previous?: KeptName; settle(entry: Entry | undefined): void } {
+    const key = fold(path)
+    const before = this.#byFolded.get(key)
+    let settle: (entry: Entry | undefined) => void = () => {}
+    const mine: KeptName = { path, entry: new Promise<Entry | undefined>((resolve) => (settle = resolve)) }
+    if (this.#byFolded.size >= 100_000) this.#byFolded.clear()
+    this.#byFolded.set(key, mine)
+    return { ...(before !== undefined && before.path !== path ? { previous: before } : {}), settle }
+  }
+}
+
+/** A name kept (or being kept) in a backup, and what was kept there (undefined: the keep failed). */
+interface KeptName {
+  readonly path: string
+  readonly entry: Promise<Entry | undefined>
+}
+
+const keptNames = new WeakMap<Backend, KeptNames>()
+
+function keptNamesOf(backup: Backend): KeptNames {
+  let names = keptNames.get(backup)
+  if (names === undefined) {
+    names = new KeptNames()
+    keptNames.set(backup, names)
+  }
+  return names
+}
+
+const fold = (path: string): string => path.normalize('NFC').toLowerCase()
+
+/**
+ * Refuses to keep a file under `as` when the backup answers for that name with the file this run
+ * kept under another (`Report.txt` then `report.txt`): the backup folds names, and keeping it would
+ * replace the other's old version. No request unless such a pair comes up.
+ * @throws SyncError `CONFLICT`
+ */
+async function refuseFoldedName(backup: Backend, as: RelPath, previous: KeptName): Promise<void> {
+  const other = await previous.entry
+  if (other === undefined) return
+  const there = await backup.stat(as)
+  const same =
+    there !== undefined &&
+    (there.version !== undefined && other.version !== undefined
+      ? there.version === other.version
+      : there.size === other.size && there.mtimeMs === other.mtimeMs)
+  if (!same) return
+  throw new SyncError(
+    'CONFLICT',
+    `the backup directory does not tell this name from ${JSON.stringify(previous.path)}, kept this run`,
+    {
+      op: 'backup',
+      path: as,
+      hint: `${backup.uri} folds upper and lower case (a FAT, exFAT or NTFS disk, an SMB share): keeping this file would replace the other's old version. Give a --backup-dir on a filesystem that tells them apart; the target keeps its file meanwhile.`,
+    },
+  )
 }
