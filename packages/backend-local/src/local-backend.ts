@@ -611,6 +611,13 @@ export class LocalBackend
     }
   }
 
+  /** The device and inode of the directory the root path leads to now (see `RootIdentifiable`). */
+  async rootIdentity(): Promise<string | undefined> {
+    this.#assertOpen('rootIdentity')
+    const st = await stat(this.root).catch(() => undefined)
+    return st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+  }
+
   async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
     const src = this.#rel(from, 'move')
     const dst = this.#rel(to, 'move')

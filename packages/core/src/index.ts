@@ -21,6 +21,7 @@ export type {
   ReadOptions,
   ReadRange,
   RemoveOptions,
+  RootIdentifiable,
   StatOptions,
   Symlinkable,
   Watchable,

@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import type { NoticeEvent } from '../src/index.js'
@@ -40,4 +40,25 @@ it('a watch of an empty source into a target that does not exist yet takes its f
   await writeFile(join(src, 'a.txt'), 'alpha')
   await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ 'a.txt': 'alpha' })
   expect(notices(job.events)).not.toContain('TARGET_ROOT_MISSING')
+})
+
+// Stop 23's open end: a target root renamed away and made anew (or a symlinked root re-pointed) was
+// taken for the one synced into: the next changes went into a directory holding none of the mirror.
+it('a target root replaced by another directory gets the whole tree at the next change, with a notice saying why', async () => {
+  const { src, dst } = await tempDirs()
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  await writeFile(join(src, 'b.txt'), 'beta')
+  const job = start(local(src), local(dst))
+  const all = { 'a.txt': 'alpha', 'b.txt': 'beta' }
+  await expect.poll(async () => tree(dst)).toEqual(all)
+  await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+
+  await rename(dst, `${dst}.old`)
+  await mkdir(dst)
+  await writeFile(join(src, 'n.txt'), 'new')
+  await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ ...all, 'n.txt': 'new' })
+  expect(notices(job.events)).toContain('TARGET_ROOT_REPLACED')
+  expect(notices(job.events)).not.toContain('TARGET_ROOT_MISSING')
+  expect(await tree(`${dst}.old`)).toEqual(all)
+  await rm(`${dst}.old`, { recursive: true })
 })

@@ -301,6 +301,16 @@ export interface LinkFromCapable {
   ): Promise<Entry | undefined>
 }
 
+/**
+ * Optional: an identity of the directory the root path leads to now (a local directory's device and
+ * inode), undefined when there is none. A `watch` compares it before each cycle: a target root
+ * renamed away and made anew (or a symlinked root re-pointed) holds none of the mirror, and is
+ * synced in full, not only the changed paths.
+ */
+export interface RootIdentifiable {
+  rootIdentity(): Promise<string | undefined>
+}
+
 /** Optional: compute a digest (hex) of a file's content. */
 export interface Hashable {
   hash(path: RelPath, algo: HashAlgo, opts?: { signal?: AbortSignal }): Promise<string>
@@ -444,6 +454,7 @@ export const supports = {
   copy: (b: Backend): b is Backend & Copyable => has(b, 'copy'),
   copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
   linkFrom: (b: Backend): b is Backend & LinkFromCapable => has(b, 'linkFrom'),
+  rootIdentity: (b: Backend): b is Backend & RootIdentifiable => has(b, 'rootIdentity'),
   hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
   setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),
   setMode: (b: Backend): b is Backend & ModeSettable => has(b, 'setMode'),

@@ -20,7 +20,7 @@ import {
   tap,
   timer,
 } from 'rxjs'
-import type { Backend } from '../backend/backend.js'
+import { type Backend, supports } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
 import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
@@ -337,6 +337,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // Whether the target root is known to exist (see `asCycle`): not before the first write into it
     // (a watch of an empty source does not make it), so a new root is not taken for a lost one.
     let targetRootSeen = false
+    // Which directory that root is (`RootIdentifiable`), taken when it is first seen: one replaced
+    // under the same path holds none of the mirror (asCycle).
+    let targetRootId: Promise<string | undefined> | undefined
 
     // What the last cycles shipped (size, mtime and mode of the source file), to drop the late events
     // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
@@ -345,6 +348,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const remember = (e: SyncEvent): void => {
       // The target root exists once something was written into it, or found there as it should be.
       if ((e.type === 'completed' && !e.dryRun) || (e.type === 'done' && e.summary.unchanged > 0)) {
+        if (!targetRootSeen && supports.rootIdentity(target))
+          targetRootId = target.rootIdentity().catch(() => undefined)
         targetRootSeen = true
       }
       if (e.type !== 'completed' || options.compare === 'checksum' || e.dryRun) return
@@ -685,8 +690,23 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         return { work: { rescan: true, trigger: 'rescan', paths: new Set() } }
       }
       if (!targetRootSeen) return { work }
-      if (await target.rootExists().catch(() => true)) return { work }
+      if (await target.rootExists().catch(() => true)) {
+        // There, but is it the directory the mirror was written into?
+        const was = await targetRootId
+        const now =
+          was !== undefined && supports.rootIdentity(target)
+            ? await target.rootIdentity().catch(() => undefined)
+            : undefined
+        if (now === undefined || now === was) return { work }
+        targetRootId = Promise.resolve(now)
+        const message = `the target ${target.uri} is another directory than the one synced into (renamed away and made anew, or a symlink re-pointed?): running a full sync to copy the whole tree into it`
+        return {
+          work: { rescan: true, trigger: 'rescan', paths: new Set() },
+          notice: { type: 'notice', ts: Date.now(), code: 'TARGET_ROOT_REPLACED', message },
+        }
+      }
       targetRootSeen = false
+      targetRootId = undefined
       const message = `the target ${target.uri} is gone (deleted while watching?): running a full sync to copy the whole tree again, not only the changed paths`
       return {
         work: { rescan: true, trigger: 'rescan', paths: new Set() },

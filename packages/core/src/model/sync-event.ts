@@ -137,6 +137,11 @@ export type NoticeCode =
    */
   | 'TARGET_ROOT_MISSING'
   /**
+   * `watch`: the target root path leads to another directory than the one the mirror was written
+   * into (renamed away and made anew, a symlinked root re-pointed): the cycle runs as a full sync.
+   */
+  | 'TARGET_ROOT_REPLACED'
+  /**
    * `watch`: the source root path leads to another directory than the one watched (renamed over,
    * a symlinked root re-pointed): the new one is watched, and a full sync runs.
    */
