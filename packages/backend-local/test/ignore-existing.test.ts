@@ -47,14 +47,30 @@ describe('--ignore-existing with another kind of entry in the way', () => {
     await writeFile(join(dst, 'd', 'precious'), 'keep')
     await writeFile(join(dst, 'f'), 'a file in the target')
     await writeFile(join(dst, 'stale'), 's')
+    // (Names the clash check once took for its own markers: review 24b B3.)
+    for (const name of ['missing', 'dir']) {
+      await mkdir(join(src, name, 'sub'), { recursive: true })
+      await writeFile(join(src, name, 'sub', 'y'), 'y')
+      await writeFile(join(dst, name), 'a file in the target')
+    }
     const events = await syncLocal(src, dst, { mode: 'mirror', ignoreExisting: true, dryRun: true })
     const would = events.flatMap((e) => (e.type === 'completed' ? [`${e.action.kind} ${e.action.path}`] : []))
     expect(would.sort()).toEqual(['copy new', 'delete stale'])
     const skipped = events.flatMap((e) => (e.type === 'skipped' ? [e.path] : []))
-    expect(skipped.sort()).toEqual(['d', 'f', 'f/x'])
+    expect(skipped.sort()).toEqual([
+      'd',
+      'dir',
+      'dir/sub',
+      'dir/sub/y',
+      'f',
+      'f/x',
+      'missing',
+      'missing/sub',
+      'missing/sub/y',
+    ])
     // The summary, whose `done` a dry run's headline says (review 24 #6), counts the same.
     expect(events.at(-1)).toMatchObject({ summary: { done: { copy: 1, delete: 1, mkdir: 0 } } })
-    expect((await readdir(dst)).sort()).toEqual(['d', 'f', 'stale'])
+    expect((await readdir(dst)).sort()).toEqual(['d', 'dir', 'f', 'missing', 'stale'])
   })
 
   // Review 24 #7: the dry run's check stated every new path and each missing directory above it

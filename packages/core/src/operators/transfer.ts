@@ -290,7 +290,8 @@ async function inTheWay(target: Backend, action: Action, dirs?: DirStats): Promi
     // in the way and the path itself is not asked (a dry run of a new tree on S3 made about four
     // requests per path, review 24 #7).
     const above = await dirs.wayTo(target, action.path.slice(0, slash))
-    if (above !== 'dir') return above === 'missing' ? undefined : above
+    if (above.kind === 'missing') return undefined
+    if (above.kind === 'clash') return above.path
   }
   let path: string = action.path
   for (let wanted: string = want; ; wanted = 'dir') {
@@ -319,16 +320,17 @@ class DirStats {
   }
 
   /**
-   * What stands at `dir` for a path below it: `dir` (a directory there), `missing` (nothing there,
-   * nor anything but directories above it), or the path of a file or link in the way.
+   * What stands at `dir` for a path below it: a directory, nothing (nor anything but directories
+   * above it), or a file or link in the way (its path). Tagged, never a bare string: a file named
+   * `missing` is a path like any other (review 24b B3).
    */
-  async wayTo(target: Backend, dir: string): Promise<'dir' | 'missing' | string> {
+  async wayTo(target: Backend, dir: string): Promise<{ kind: 'dir' | 'missing' } | { kind: 'clash'; path: string }> {
     const there = await this.stat(target, dir)
-    if (there !== undefined) return there.kind === 'dir' ? 'dir' : dir
+    if (there !== undefined) return there.kind === 'dir' ? { kind: 'dir' } : { kind: 'clash', path: dir }
     const up = dir.lastIndexOf('/')
-    if (up < 0) return 'missing'
+    if (up < 0) return { kind: 'missing' }
     const above = await this.wayTo(target, dir.slice(0, up))
-    return above === 'dir' ? 'missing' : above
+    return above.kind === 'dir' ? { kind: 'missing' } : above
   }
 }
 
