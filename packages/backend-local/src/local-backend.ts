@@ -142,6 +142,13 @@ export interface LocalBackendOptions {
    * keeping a big file left its partial copy for ever (QA 24 #4). [false]
    */
   readonly sweepWrittenDirs?: boolean
+  /**
+   * A directory path whose directories' modes the ones this backend makes take (rsync's backup
+   * directories take the destination's): with `privateDirs`, made 0700, then given the mode of the
+   * namesake there (never writable by group or others), so that a restore from a backup does not
+   * make every directory private (review 24b B2). [none]
+   */
+  readonly dirModesFrom?: string
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -236,6 +243,8 @@ export class LocalBackend
   readonly #dirMode: number | undefined
   /** Directories swept of stale temp files this run (`sweepWrittenDirs`). */
   readonly #sweptDirs: Set<string> | undefined
+  /** `dirModesFrom`. */
+  readonly #dirModesFrom: string | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -272,6 +281,7 @@ export class LocalBackend
     this.#oneFileSystem = options.oneFileSystem === true
     this.#dirMode = options.privateDirs === true ? 0o700 : undefined
     this.#sweptDirs = options.sweepWrittenDirs === true ? new Set() : undefined
+    this.#dirModesFrom = options.dirModesFrom
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1161,7 +1171,7 @@ export class LocalBackend
 
   async #makeRootAndParents(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
-      this.#rootMade ??= makeDirectories(this.root, this.#dirMode)
+      this.#rootMade ??= this.#makeRoot()
       await this.#rootMade
     }
     if (this.#parentState(rel, op, true) === 'ok') return
@@ -1200,6 +1210,7 @@ export class LocalBackend
       try {
         try {
           await mkdir(place.path, this.#dirMode)
+          this.#modeLike(place.path, sub)
         } catch (err) {
           if (errnoOf(err) === 'EACCES') {
             // Into a read-only directory of ours: writable for the run (see #writable), then again.
@@ -1510,6 +1521,29 @@ export class LocalBackend
       message: `${rel} is named like the temp file of a syncflow write (pid ${owner.pid}): not listed, so not synced (left by an interrupted run, or a file so named: rename it to sync it)`,
       path: rel,
     })
+  }
+
+  /** The root, made if missing (its own mode as `dirModesFrom`'s root, when made here). */
+  async #makeRoot(): Promise<void> {
+    const existed = lstatSync(this.root, { throwIfNoEntry: false }) !== undefined
+    await makeDirectories(this.root, this.#dirMode)
+    if (!existed) this.#modeLike(this.root, '')
+  }
+
+  /**
+   * `dirModesFrom`: a directory just made here at `rel` takes the mode of that directory's namesake
+   * there (rsync's backup directories do), never writable by group or others; it stays as made
+   * (0700 with `privateDirs`) where there is none. Best effort.
+   */
+  #modeLike(abs: string, rel: string): void {
+    if (this.#dirModesFrom === undefined) return
+    const there = lstatSync(rel === '' ? this.#dirModesFrom : join(this.#dirModesFrom, rel), { throwIfNoEntry: false })
+    if (!there?.isDirectory()) return
+    try {
+      chmodSync(abs, there.mode & 0o7755)
+    } catch {
+      // kept as made
+    }
   }
 
   /** `sweepWrittenDirs`: the stale temp files in the directory of `rel`, removed once a run. */

@@ -24,7 +24,8 @@ export function localRootOf(uri: string): string {
  * `fenceOff` (`FencedDirectory[]`): what a `follow` listing never enters (see `LocalBackendOptions`);
  * option `oneFileSystem` (boolean): directories on another file system are not entered; option
  * `privateDirs` (boolean): the directories it makes are 0700, and option `sweepWrittenDirs` (boolean):
- * stale temp files are removed from each directory it writes to (both for a `--backup-dir`).
+ * stale temp files are removed from each directory it writes to; option `dirModesFrom` (a path): the
+ * directories it makes take the modes of their namesakes there (all three for a `--backup-dir`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -43,6 +44,7 @@ export const localBackend: BackendPlugin = {
       ...(options.oneFileSystem === true ? { oneFileSystem: true } : {}),
       ...(options.privateDirs === true ? { privateDirs: true } : {}),
       ...(options.sweepWrittenDirs === true ? { sweepWrittenDirs: true } : {}),
+      ...(typeof options.dirModesFrom === 'string' ? { dirModesFrom: options.dirModesFrom } : {}),
     })
   },
 }

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { constants } from 'node:fs'
 import {
   access,
+  chmod,
   link,
   lstat,
   lutimes,
@@ -234,5 +235,30 @@ describe('sweepWrittenDirs', () => {
     const backup = createLocalBackend({ root: b, sweepWrittenDirs: true })
     await backup.linkFrom(createLocalBackend({ root: a }), p('f'), p('d/f'))
     expect((await readdir(join(b, 'd'))).sort()).toEqual(['f', live].sort())
+  })
+})
+
+// Review 24b B2: a backup's directories were all 0700, and a restore from it made every restored
+// directory private (a web root the web server could no longer read).
+describe('dirModesFrom', () => {
+  it('gives each directory it makes the mode of its namesake there, never writable by others', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    for (const [dir, mode] of [
+      ['pub', 0o755],
+      ['pub/private', 0o700],
+      ['shared', 0o777],
+    ] as const) {
+      await mkdir(join(a, dir))
+      await chmod(join(a, dir), mode)
+      await writeFile(join(a, dir, 'f'), 'x')
+    }
+    await chmod(a, 0o750)
+    const backup = createLocalBackend({ root: join(b, 'day1'), privateDirs: true, dirModesFrom: a })
+    const target = createLocalBackend({ root: a })
+    for (const f of ['pub/f', 'pub/private/f', 'shared/f']) await backup.linkFrom(target, p(f), p(f))
+    const mode = async (path: string) => (await lstat(join(b, 'day1', path))).mode & 0o777
+    expect([await mode(''), await mode('pub'), await mode('pub/private'), await mode('shared')]).toEqual([
+      0o750, 0o755, 0o700, 0o755,
+    ])
   })
 })

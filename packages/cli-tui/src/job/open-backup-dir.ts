@@ -162,7 +162,15 @@ export async function openBackupDir(
   // Its directories private (0700) where it is local: a file kept below a directory the target
   // kept private must not become readable by others there (review 24 #3).
   // An interrupted run's temp files in it are removed where a run writes next (QA 24 #4).
-  const backup = await registry.open(spec.location, { ...options, privateDirs: true, sweepWrittenDirs: true })
+  // Its directories take the target's modes (a local target's; 0700 where there is none), so that a
+  // restore from it gives them back as they were (review 24b B2).
+  const targetDir = localPathOf(spec.target)
+  const backup = await registry.open(spec.location, {
+    ...options,
+    privateDirs: true,
+    sweepWrittenDirs: true,
+    ...(targetDir !== undefined ? { dirModesFrom: resolve(targetDir) } : {}),
+  })
   try {
     const targetFilter = spec.deleteExcluded ? undefined : spec.filter
     const [target, source] = [
