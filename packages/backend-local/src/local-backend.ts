@@ -149,6 +149,12 @@ export interface LocalBackendOptions {
    * make every directory private (review 24b B2). [none]
    */
   readonly dirModesFrom?: string
+  /**
+   * `dev:ino` the root must resolve to at every write, or the write is refused (INVALID_PATH): for a
+   * `--backup-dir` inside a tree others may write, where a symlink put in its place during the run
+   * would have sent the kept files there (review 24b B1). [none]
+   */
+  readonly rootIdentity?: string
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -245,6 +251,8 @@ export class LocalBackend
   readonly #sweptDirs: Set<string> | undefined
   /** `dirModesFrom`. */
   readonly #dirModesFrom: string | undefined
+  /** `rootIdentity`. */
+  readonly #pinnedRoot: string | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -282,6 +290,7 @@ export class LocalBackend
     this.#dirMode = options.privateDirs === true ? 0o700 : undefined
     this.#sweptDirs = options.sweepWrittenDirs === true ? new Set() : undefined
     this.#dirModesFrom = options.dirModesFrom
+    this.#pinnedRoot = options.rootIdentity
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1394,6 +1403,7 @@ export class LocalBackend
     let tmpName: string | undefined
     try {
       opts.signal?.throwIfAborted()
+      if (this.#pinnedRoot !== undefined) this.#assertRootPinned(rel, op)
       // Awaited also when undefined (one tick): write() returns to its caller before the temp file is
       // made, as when this was a promise; a caller erroring the body the moment the temp file shows
       // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
@@ -1520,6 +1530,17 @@ export class LocalBackend
       code: 'TEMP_NAME_SKIPPED',
       message: `${rel} is named like the temp file of a syncflow write (pid ${owner.pid}): not listed, so not synced (left by an interrupted run, or a file so named: rename it to sync it)`,
       path: rel,
+    })
+  }
+
+  /** `rootIdentity`: the root must still be the directory it was when checked. */
+  #assertRootPinned(rel: RelPath, op: string): void {
+    const st = statSync(this.root, { throwIfNoEntry: false })
+    if (st?.isDirectory() && `${st.dev}:${st.ino}` === this.#pinnedRoot) return
+    throw new SyncError('INVALID_PATH', `the root ${this.root} is no longer the directory checked when the run began`, {
+      op: `local.${op}`,
+      path: rel,
+      hint: 'It was replaced meanwhile (renamed, or a symlink put in its place): nothing is written there. Check who else writes to it.',
     })
   }
 

@@ -25,7 +25,8 @@ export function localRootOf(uri: string): string {
  * option `oneFileSystem` (boolean): directories on another file system are not entered; option
  * `privateDirs` (boolean): the directories it makes are 0700, and option `sweepWrittenDirs` (boolean):
  * stale temp files are removed from each directory it writes to; option `dirModesFrom` (a path): the
- * directories it makes take the modes of their namesakes there (all three for a `--backup-dir`).
+ * directories it makes take the modes of their namesakes there; option `rootIdentity` (`dev:ino`): every
+ * write checks the root is still that directory (all for a `--backup-dir`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -45,6 +46,7 @@ export const localBackend: BackendPlugin = {
       ...(options.privateDirs === true ? { privateDirs: true } : {}),
       ...(options.sweepWrittenDirs === true ? { sweepWrittenDirs: true } : {}),
       ...(typeof options.dirModesFrom === 'string' ? { dirModesFrom: options.dirModesFrom } : {}),
+      ...(typeof options.rootIdentity === 'string' ? { rootIdentity: options.rootIdentity } : {}),
     })
   },
 }

@@ -262,3 +262,23 @@ describe('dirModesFrom', () => {
     ])
   })
 })
+
+// Review 24b B1: a backup directory inside the target, replaced by a symlink during the run (by
+// whoever may write the target), had the kept files hard-linked where the symlink pointed.
+describe('rootIdentity', () => {
+  it('refuses every write once the root is no longer that directory, and writes nothing where it leads', async () => {
+    const [a, b, elsewhere] = [await tempDir('link-a'), await tempDir('link-b'), await tempDir('link-out')]
+    await writeFile(join(a, 'passwd'), 'from the target')
+    const root = join(b, '.old')
+    await mkdir(root)
+    const st = await lstat(root)
+    const backup = createLocalBackend({ root, rootIdentity: `${st.dev}:${st.ino}` })
+    const target = createLocalBackend({ root: a })
+    expect(await backup.linkFrom(target, p('passwd'), p('first'))).toMatchObject({ path: 'first' })
+    await rename(root, `${root}-moved`)
+    await symlink(elsewhere, root)
+    const err = await rejectionOf(backup.linkFrom(target, p('passwd'), p('passwd')))
+    expect(err).toMatchObject({ code: 'INVALID_PATH' })
+    expect(await readdir(elsewhere)).toEqual([])
+  })
+})

@@ -6,6 +6,7 @@ import {
   type BackendRegistry,
   bareMessage,
   isSyncError,
+  makeDirectories,
   type OpenOptions,
   type PathFilter,
   SyncError,
@@ -75,6 +76,33 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
   }
   await assertNoOverlap(spec.target, spec.location, spec.deleteExcluded ? undefined : spec.filter, names('target'))
   await assertNoOverlap(spec.source, spec.location, spec.filter, names('source'))
+}
+
+/**
+ * A local `--backup-dir` inside the source or the target (left out there by the filters): made now
+ * (0700) and checked again, and its `dev:ino` returned for the backend to check at every write. The
+ * check at the start alone let a symlink put in its place during the run, by whoever may write the
+ * target, send the kept files where it pointed (review 24b B1: /etc/passwd as root). Undefined for
+ * one outside both.
+ */
+async function pinInsideSide(spec: BackupDirSpec): Promise<string | undefined> {
+  const path = localPathOf(spec.location)
+  if (path === undefined) return undefined
+  const abs = resolve(path)
+  const sides = await Promise.all(
+    [spec.target, spec.source].map(async (location) => {
+      const local = localPathOf(location)
+      return local === undefined ? [] : [resolve(local), await realpath(local).catch(() => resolve(local))]
+    }),
+  )
+  // By its path, or where it leads (a symlink of the user's own, outside, to a directory inside).
+  const real = await realpath(abs).catch(() => abs)
+  const inside = sides.flat().some((root) => abs.startsWith(`${root}${sep}`) || real.startsWith(`${root}${sep}`))
+  if (!inside) return undefined
+  await makeDirectories(abs, 0o700)
+  await assertNoSymlinkInSides(spec)
+  const st = await stat(abs)
+  return `${st.dev}:${st.ino}`
 }
 
 /**
@@ -165,11 +193,13 @@ export async function openBackupDir(
   // Its directories take the target's modes (a local target's; 0700 where there is none), so that a
   // restore from it gives them back as they were (review 24b B2).
   const targetDir = localPathOf(spec.target)
+  const pinned = options.dryRun === true ? undefined : await pinInsideSide(spec)
   const backup = await registry.open(spec.location, {
     ...options,
     privateDirs: true,
     sweepWrittenDirs: true,
     ...(targetDir !== undefined ? { dirModesFrom: resolve(targetDir) } : {}),
+    ...(pinned !== undefined ? { rootIdentity: pinned } : {}),
   })
   try {
     const targetFilter = spec.deleteExcluded ? undefined : spec.filter

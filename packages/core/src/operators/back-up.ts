@@ -178,6 +178,10 @@ function backupHint(err: SyncError, backup: Backend): string {
       if (/ENAMETOOLONG|too long/i.test(said)) {
         return 'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
       }
+      // A file changed on the target while it was being kept, or a backup root replaced during the
+      // run: not something an earlier run left (review 24b).
+      if (/since it was planned/.test(said)) return 'It was changed meanwhile on the target: run the sync again.'
+      if (/no longer the directory checked/.test(said)) return err.hint ?? BACKUP_IN_THE_WAY_HINT
       if (/symlink/i.test(said)) {
         return `A directory on the way in ${backup.uri} is a symlink, which is never written through: make it a real directory, or give another --backup-dir. The target keeps its file meanwhile.`
       }
