@@ -282,3 +282,24 @@ describe('rootIdentity', () => {
     expect(await readdir(elsewhere)).toEqual([])
   })
 })
+
+// Review 24b B4: keeping one name of a group of hard links in the target moved the shared inode's
+// ctime, and each other name then failed CONFLICT (one more run per name, each holding back deletes).
+describe('a group of hard links in the target', () => {
+  it('is kept and updated in one run', async () => {
+    const [src, dst, bak] = [await tempDir('hl-src'), await tempDir('hl-dst'), await tempDir('hl-bak')]
+    await writeFile(join(dst, 'h0'), 'shared old content')
+    for (let i = 1; i < 4; i++) await link(join(dst, 'h0'), join(dst, `h${i}`))
+    for (let i = 0; i < 4; i++) await writeFile(join(src, `h${i}`), `new ${i}`)
+    await writeFile(join(dst, 'extra'), 'to delete')
+    await syncLocal(src, dst, { backupTo: createLocalBackend({ root: bak }) })
+    expect(await readTree(dst)).toEqual({ h0: 'new 0', h1: 'new 1', h2: 'new 2', h3: 'new 3' })
+    expect(await readTree(bak)).toEqual({
+      extra: 'to delete',
+      h0: 'shared old content',
+      h1: 'shared old content',
+      h2: 'shared old content',
+      h3: 'shared old content',
+    })
+  })
+})

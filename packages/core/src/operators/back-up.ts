@@ -64,7 +64,17 @@ export async function backUp(
     // (Against the entry kept by an earlier attempt, not the one planned: a hard link changed its ctime.)
     const expected = opts.kept ?? opts.planned
     const mismatch = expected !== undefined ? expectMismatch(now, expected) : undefined
-    if (mismatch !== undefined) {
+    // A version that changed alone (kind, size and mtime as planned) is a local file's ctime, moved
+    // by the hard link this run made to another name of it (a group of hard links in the target:
+    // each name failed in turn, one run each, review 24b B4), or by a chmod: what is there is kept,
+    // and is what the action then expects.
+    const metadataOnly =
+      mismatch === 'changed' &&
+      expected !== undefined &&
+      now.kind === expected.kind &&
+      now.size === expected.size &&
+      now.mtimeMs === expected.mtimeMs
+    if (mismatch !== undefined && !metadataOnly) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: 'backup',
         path,
@@ -124,7 +134,13 @@ async function keepAs(
     // The linked file's entry, not a new stat of the target by path: a file saved over it since
     // would be expected, and then replaced unkept (review 24 #2). One name, one version.
     const linked = await backup.linkFrom(held, path, as, { expect: now })
-    if (linked !== undefined) return { kept: linked, expect: { ...linked, path } }
+    if (linked !== undefined) {
+      // Expected by size and mtime, not by version: the version of a file with other names (a group
+      // of hard links in the target) moves with each name this run links (review 24b B4), while a
+      // file saved over it (a new inode) has its own size and mtime.
+      const { version: _moves, ...expect } = linked
+      return { kept: linked, expect: { ...expect, path } }
+    }
   }
   if (now.kind === 'symlink') {
     if (!supports.symlink(backup) || now.linkTarget === undefined) {
