@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -46,6 +47,26 @@ describe('a missing source bucket', () => {
     const r = await run('sync', 's3://nobucket/x')
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toContain(`bucket nobucket does not exist at ${endpoint}`)
+  })
+
+  // Review 24b: a --backup-dir in a bucket that does not exist failed each file on its own.
+  it('as a --backup-dir, before anything runs, exit 2', async () => {
+    const root = await tempDir()
+    await writeFile(join(root, 'f'), 'f')
+    const r = await runCli(
+      ['sync', root, join(root, '..', 'dst'), '--backup-dir', 's3://nobucket/old', '--s3-endpoint', endpoint],
+      {
+        env: {
+          SYNCFLOW_STATE_DIR: join(root, 'state'),
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+          AWS_SECRET_ACCESS_KEY: 'secret',
+          AWS_REGION: 'us-east-1',
+        },
+      },
+    )
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('--backup-dir "s3://nobucket/old"')
+    expect(r.stderr).toContain('bucket nobucket does not exist')
   })
 
   it('a bucket name that is not valid says why', async () => {

@@ -13,6 +13,7 @@ import {
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
+import { explainMissing } from './explain-missing.js'
 import { localPathOf } from './local-path-of.js'
 
 const BACKUP_HINT =
@@ -212,7 +213,11 @@ export async function openBackupDir(
     // A remote one that cannot be reached, or refuses the credentials, is said now (exit 2), not as
     // one failure per file, each tried four times (review 24 #11). Read-only: a dry run asks too.
     if (localPathOf(spec.location) === undefined) {
-      await backup.rootExists().catch((err: unknown) => {
+      // (A prefix that does not exist yet is fine; a bucket that does not exist is said as such.)
+      const probe = async (): Promise<void> => {
+        if (!(await backup.rootExists())) await explainMissing(backup, new AbortController().signal)
+      }
+      await probe().catch((err: unknown) => {
         const e = asSyncError(err, 'backup')
         throw new SyncError(e.code, `--backup-dir ${JSON.stringify(spec.location)}: ${bareMessage(e)}`, {
           cause: err,
