@@ -135,6 +135,21 @@ describe('sync with backupTo', () => {
     expect(summary(events).kept).toBe(1)
   })
 
+  // Review 24b: a backup copied by the backend itself (another local filesystem) ignored --bwlimit.
+  it('under a --bwlimit, keeps a file through the limited stream, as the transfers go', async () => {
+    const [src, dst, bak] = [createMemBackend(), createMemBackend(), createMemBackend()]
+    await seed(src, { a: 'new content' })
+    await seed(dst, { a: 'old' }, T0 - 5000)
+    const direct: string[] = []
+    bak.faults = { copyFrom: (p) => void direct.push(p) }
+    expect(summary(await run(src, dst, { backupTo: bak, bwlimit: 1 << 20 }))).toMatchObject({ failed: 0, kept: 1 })
+    expect(direct).toEqual([])
+    expect(await files(bak)).toEqual({ a: 'old' })
+    await seed(dst, { a: 'old again!' }, T0 - 4000)
+    await run(src, dst, { backupTo: bak })
+    expect(direct).toEqual(['a'])
+  })
+
   it('keptPathOf puts the suffix at the end, or before the extension', () => {
     const p = (s: string) => s as RelPath
     expect(keptPathOf(p('a/b.tar.gz'), '~')).toBe('a/b.tar.gz~')

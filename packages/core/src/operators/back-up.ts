@@ -163,7 +163,11 @@ async function keepAs(
   }
   // The file checked above: one edited since fails its read where the target can tell.
   const readOptions = { expect: now }
-  const copied = supports.copyFrom(backup) ? await backup.copyFrom(held, path, as, meta, { readOptions }) : undefined
+  // As the transfers: a direct copy only without a --bwlimit (a limited run streams, limited).
+  const copied =
+    limiter === undefined && supports.copyFrom(backup)
+      ? await backup.copyFrom(held, path, as, meta, { readOptions })
+      : undefined
   if (copied !== undefined) return { kept: copied, expect: now }
   const body = await target.read(path, undefined, readOptions)
   // Under the run's --bwlimit, as the transfers' bytes are (review 24 #17).
