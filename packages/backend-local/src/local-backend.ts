@@ -228,6 +228,8 @@ export class LocalBackend
   /** Absolute path of the root. */
   readonly root: string
   #rootReal: string | undefined
+  /** The root's identity when `rootIdentity` was last asked. */
+  #rootId: string | undefined
   /** The root with a trailing separator (see `#abs`). */
   readonly #rootSlash: string
   /** The creation of the root (once, however many writes start at the same moment). */
@@ -630,11 +632,24 @@ export class LocalBackend
     }
   }
 
-  /** The device and inode of the directory the root path leads to now (see `RootIdentifiable`). */
+  /**
+   * The device and inode of the directory the root path leads to now (see `RootIdentifiable`). One
+   * other than the last one seen (a symlinked root re-pointed, a root renamed away and made anew)
+   * drops what this backend holds of the old one (its real path, its pinned directory handles, the
+   * directories it verified), so that the next writes go to the new one (QA 24b #1: they went on
+   * into the old directory through its cached real path).
+   */
   async rootIdentity(): Promise<string | undefined> {
     this.#assertOpen('rootIdentity')
     const st = await stat(this.root).catch(() => undefined)
-    return st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+    const id = st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+    if (id !== undefined && this.#rootId !== undefined && id !== this.#rootId) {
+      this.#rootReal = undefined
+      this.#pins?.forget('')
+      this.#verified.clear()
+    }
+    if (id !== undefined) this.#rootId = id
+    return id
   }
 
   async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {

@@ -48,6 +48,12 @@ export class VerifiedDirs {
     for (const key of this.#ids.keys()) if (key.startsWith(prefix)) this.#ids.delete(key)
   }
 
+  /** Forgets every directory (the root itself was replaced). */
+  clear(): void {
+    this.#ids.clear()
+    this.#newest = undefined
+  }
+
   /** How many directories are remembered. */
   get size(): number {
     return this.#ids.size

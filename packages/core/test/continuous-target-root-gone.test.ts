@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import type { NoticeEvent } from '../src/index.js'
@@ -61,4 +61,27 @@ it('a target root replaced by another directory gets the whole tree at the next 
   expect(notices(job.events)).not.toContain('TARGET_ROOT_MISSING')
   expect(await tree(`${dst}.old`)).toEqual(all)
   await rm(`${dst}.old`, { recursive: true })
+})
+
+// QA 24b #1: a symlinked target root re-pointed while watching: noticed, but the writes went on into
+// the old directory through the backend's cached real path.
+it('a symlinked target root re-pointed gets the whole tree, and nothing more goes to the old directory', async () => {
+  const { src, dst } = await tempDirs()
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  const [d1, d2] = [`${dst}-d1`, `${dst}-d2`]
+  await Promise.all([mkdir(d1), mkdir(d2)])
+  const link = `${dst}-link`
+  await symlink(d1, link)
+  const job = start(local(src), local(link))
+  await expect.poll(async () => tree(d1)).toEqual({ 'a.txt': 'alpha' })
+  await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+
+  await rm(link)
+  await symlink(d2, link)
+  await writeFile(join(src, 'n.txt'), 'new')
+  await expect.poll(async () => tree(d2), { timeout: 10_000 }).toEqual({ 'a.txt': 'alpha', 'n.txt': 'new' })
+  expect(await tree(d1)).toEqual({ 'a.txt': 'alpha' })
+  expect(notices(job.events)).toContain('TARGET_ROOT_REPLACED')
+  expect(job.events.filter((e) => e.type === 'failed')).toEqual([])
+  await Promise.all([rm(d1, { recursive: true }), rm(d2, { recursive: true }), rm(link)])
 })
