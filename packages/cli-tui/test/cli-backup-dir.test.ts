@@ -193,6 +193,7 @@ describe('--backup-dir', () => {
     expect(await readTree(bak)).toEqual({ 'notes.txt.day1': 'v1', 'notes-day2.txt': 'v2 is longer' })
     expectUsageError(await cli('sync', src, dst, '--suffix', '.old'), '--suffix names the files kept in a --backup-dir')
     expectUsageError(await cli('sync', src, dst, '--backup-dir', bak, '--suffix', 'a/b'), 'without "/"')
+    expectUsageError(await cli('sync', src, dst, '--backup-dir', bak, '--suffix', '.a\tb'), 'control characters')
     expectUsageError(
       await cli('sync', src, dst, '--backup-dir', bak, '--suffix-keep-extension'),
       '--suffix-keep-extension places a --suffix',

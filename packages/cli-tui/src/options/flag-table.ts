@@ -47,8 +47,12 @@ function parseBackupDir(value: string): string {
 
 /** `--suffix`: added to a file name, so no `/` (nor NUL). */
 function parseSuffix(value: string): string {
-  if (value === '' || value.includes('/') || value.includes('\0')) {
-    throw new Error(`${JSON.stringify(value)} cannot end a file name: give a suffix without "/", e.g. .$(date +%F)`)
+  // (A control character, a tab, is refused too: no name with one is ever synced, so every kept file failed, QA 24b.)
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (value === '' || /[/\x00-\x1f\x7f]/.test(value)) {
+    throw new Error(
+      `${JSON.stringify(value)} cannot end a file name: give a suffix without "/" or control characters, e.g. .$(date +%F)`,
+    )
   }
   return value
 }
