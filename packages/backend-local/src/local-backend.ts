@@ -65,6 +65,7 @@ import {
   type ReadOptions,
   type ReadRange,
   type RelPath,
+  type RemoveOptions,
   type StatOptions,
   type Symlinkable,
   SyncError,
@@ -169,6 +170,19 @@ const SMALL_COPY = 1024 * 1024
 /** Writes up to this size wait for a group commit; bigger ones fsync on their own (their data dominates). */
 const GROUP_COMMIT_MAX_BYTES = SMALL_COPY
 const fsyncAsync = promisify(fsync)
+/**
+ * True when `now` differs from `expected` in its version's ctime alone (same inode, kind, size and
+ * mtime): the inode's other names were renamed over, unlinked or linked (a group of hard links in
+ * the target, updated one name after another), or it was chmod'ed. Not a change of content: a
+ * write or remove that expected it goes ahead (QA 24b #2: each name failed CONFLICT in turn).
+ */
+function onlyCtimeMoved(now: Entry | undefined, expected: Entry | null): boolean {
+  if (now === undefined || expected === null || now.kind !== expected.kind || now.kind === 'dir') return false
+  if (now.size !== expected.size || now.mtimeMs !== expected.mtimeMs) return false
+  const ino = (v: string | undefined) => v?.slice(0, v.indexOf(':'))
+  return now.version !== undefined && expected.version !== undefined && ino(now.version) === ino(expected.version)
+}
+
 /**
  * True when `st` is the file `expected` lists: its inode (a local version is `ino:ctime`; the
  * ctime changes with each new name), size and mtime.
@@ -305,6 +319,7 @@ export class LocalBackend
       emptyDirs: true,
       symlinks: policy === 'preserve',
       permissions: keepsModes(this.root),
+      removeExpect: true,
       // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
       caseSensitive: process.platform === 'linux',
       watch: 'native',
@@ -540,7 +555,7 @@ export class LocalBackend
     }
   }
 
-  async remove(path: RelPath): Promise<void> {
+  async remove(path: RelPath, opts: RemoveOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'remove')
     try {
       if (this.#parentState(rel, 'remove', true) === 'missing') return
@@ -551,6 +566,19 @@ export class LocalBackend
           throw err
         })
         if (st === undefined) return
+        // (`capabilities.removeExpect`: the engine's own re-check compared the version strictly, and
+        // each name of a group of hard links failed in turn, one run per name: QA 24b #2.)
+        const expected = opts.expect
+        if (expected !== undefined && st.isFile()) {
+          const now = fileEntry(rel, st)
+          if (expectMismatch(now, expected) !== undefined && !onlyCtimeMoved(now, expected)) {
+            throw new SyncError('CONFLICT', 'changed on the target since it was planned; left as it is', {
+              op: 'local.remove',
+              path: rel,
+              hint: 'Run the sync again to pick up the new state.',
+            })
+          }
+        }
         if (st.isDirectory()) {
           this.#verified.forget(rel)
           this.#pins?.forget(rel)
@@ -1393,7 +1421,7 @@ export class LocalBackend
     const now =
       this.#entryAt(rel, true, undefined, undefined, at) ?? (expected?.kind === 'file' ? specialAt(rel, at) : undefined)
     const mismatch = expectMismatch(now, expected)
-    if (mismatch !== undefined) {
+    if (mismatch !== undefined && !onlyCtimeMoved(now, expected)) {
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: `local.${op}`,
         path: rel,

@@ -303,3 +303,27 @@ describe('a group of hard links in the target', () => {
     })
   })
 })
+
+// QA 24b #2: without --backup-dir too (or with one on another filesystem), each name of a group of
+// hard links failed CONFLICT in turn: writing or deleting one name moves the inode's ctime.
+describe('a group of hard links in the target, no backup', () => {
+  it('is updated, and its extra names deleted, in one run', async () => {
+    const [src, dst] = [await tempDir('hl-src'), await tempDir('hl-dst')]
+    await writeFile(join(dst, 'h0'), 'shared old content')
+    for (let i = 1; i < 6; i++) await link(join(dst, 'h0'), join(dst, `h${i}`))
+    for (let i = 0; i < 4; i++) await writeFile(join(src, `h${i}`), `new ${i}`)
+    await syncLocal(src, dst)
+    expect(await readTree(dst)).toEqual({ h0: 'new 0', h1: 'new 1', h2: 'new 2', h3: 'new 3' })
+  })
+
+  it('a file changed since it was planned is still refused when deleted (CONFLICT)', async () => {
+    const dst = await tempDir('hl-dst')
+    await writeFile(join(dst, 'f'), 'planned')
+    const target = createLocalBackend({ root: dst })
+    const planned = await target.stat(p('f'))
+    await writeFile(join(dst, 'f'), 'edited since, longer')
+    const err = await rejectionOf(target.remove(p('f'), { expect: planned! }))
+    expect(err).toMatchObject({ code: 'CONFLICT' })
+    expect(await readFile(join(dst, 'f'), 'utf8')).toBe('edited since, longer')
+  })
+})
