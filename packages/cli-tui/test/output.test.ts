@@ -101,6 +101,15 @@ describe('ProgressTracker and the progress line', () => {
     expect(t.snapshot(20)).toMatchObject({ done: 1, bytesPlanned: 50_000, bytesDone: 50_000 })
   })
 
+  // QA 24b #5: a dry run's "(N B to transfer)" counted a clash --ignore-existing then kept.
+  it("sizes a dry run's transfers by what it went through, not by all it planned", () => {
+    const t = new ProgressTracker()
+    t.apply({ type: 'planned', ts: 0, action: copy('kept-clash', 1000) })
+    t.apply({ type: 'planned', ts: 0, action: copy('new', 4) })
+    t.apply({ type: 'completed', ts: 10, action: copy('new', 4), bytes: 0, durationMs: 0, dryRun: true })
+    expect(t.snapshot(20)).toMatchObject({ bytesPlanned: 1004, bytesWould: 4 })
+  })
+
   it('counts the AUTH stop after refused transfers as no item', () => {
     const t = new ProgressTracker()
     const refused = { code: 'AUTH' as const, message: 'AccessDenied' }

@@ -135,7 +135,9 @@ export class HumanReporter implements Reporter {
       return
     }
     if (!summary) return
-    const bytesPlanned = this.#tracker.snapshot(Date.now()).bytesPlanned
+    // A dry run sizes what it went through: not a clash --ignore-existing keeps (QA 24b #5).
+    const snapshot = this.#tracker.snapshot(Date.now())
+    const bytesPlanned = summary.dryRun ? snapshot.bytesWould : snapshot.bytesPlanned
     // A run's fatal error is printed once, on its own: as its failure, or after this summary.
     const fatalSaid = summary.fatal && this.shown(summary.fatal) ? 'above' : 'below'
     this.#s.stderr.write(

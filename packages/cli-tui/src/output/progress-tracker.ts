@@ -7,6 +7,8 @@ export interface ProgressSnapshot {
   readonly done: number
   readonly failed: number
   readonly bytesPlanned: number
+  /** A dry run's bytes to transfer: of the actions it went through (its completed events), not of all planned. */
+  readonly bytesWould: number
   /** Bytes of finished actions plus bytes written so far by those in flight. */
   readonly bytesDone: number
   readonly bytesPerSec: number
@@ -25,6 +27,7 @@ export class ProgressTracker {
   #done = 0
   #failed = 0
   #bytesPlanned = 0
+  #bytesWould = 0
   #bytesFinished = 0
   readonly #inFlight = new Map<string, number>()
   #bytesPerSec = 0
@@ -45,6 +48,7 @@ export class ProgressTracker {
         break
       case 'completed':
         this.#done++
+        if (event.dryRun) this.#bytesWould += transferBytesOf(event.action)
         this.#bytesFinished += completedProgressBytes(event)
         this.#inFlight.delete(event.action.path)
         break
@@ -85,6 +89,7 @@ export class ProgressTracker {
       done: this.#done,
       failed: this.#failed,
       bytesPlanned: this.#bytesPlanned,
+      bytesWould: this.#bytesWould,
       bytesDone,
       bytesPerSec: this.#bytesPerSec,
       ...(etaMs !== undefined ? { etaMs } : {}),
