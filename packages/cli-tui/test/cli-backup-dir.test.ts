@@ -177,7 +177,7 @@ describe('--backup-dir', () => {
     await writeTree(bak, { x: 'kept by an earlier run' })
     const r = await cli('sync', src, dst, '--backup-dir', bak)
     expect(r.code).toBe(1)
-    expect(r.stderr).toContain('Something an earlier run kept in the backup directory is in the way')
+    expect(r.stderr).toContain('Something already in the backup directory is in the way')
     expect(await readTree(dst)).toEqual({ 'x/y': 'y' })
   })
 

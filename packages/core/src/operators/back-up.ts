@@ -185,7 +185,7 @@ async function keepAs(
  * where a directory must now go, or the reverse): said once a run (QA 24 #7).
  */
 export const BACKUP_IN_THE_WAY_HINT =
-  'Something an earlier run kept in the backup directory is in the way (a file where a directory must go, or the reverse): move it away, or give each run a new --backup-dir (e.g. ../old/$(date +%F)). The target keeps its files meanwhile.'
+  'Something already in the backup directory is in the way (a file where a directory must go, or the reverse: kept by an earlier run, or by this one for a path whose kind changed): move it away, or give each run a new --backup-dir (e.g. ../old/$(date +%F)). The target keeps its files meanwhile.'
 
 function backupHint(err: SyncError, backup: Backend): string {
   switch (err.code) {
