@@ -3,7 +3,7 @@ import { deltaComparesContent } from '../delta/delta-compares-content.js'
 import type { CompareMode } from '../engine/sync-options.js'
 import { SyncError } from '../errors/sync-error.js'
 import { type Action, MODE_DIFFERS } from '../model/action.js'
-import type { Entry, HashAlgo } from '../model/entry.js'
+import { type Entry, entrySortKey, type HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import type { Fingerprint, StateRecord } from '../state/state-store.js'
@@ -244,7 +244,7 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
 export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
   const { source: s, target: t, path } = pair
   const kept = ctx.keptOnTarget
-  if (kept?.waiting) kept.pass((s ?? t)?.kind === 'dir' ? `${path}/` : path)
+  if (kept?.waiting) kept.pass(entrySortKey((s ?? t) as Entry))
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
   // Held only until the merge is past them: memory stays flat however many files are left out.
