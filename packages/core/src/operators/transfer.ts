@@ -149,11 +149,11 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
                 },
               },
             )
+          let cancel: (() => void) | undefined
           // A dry run writes nothing, so nothing fails in the way: what the run would find there is
-          // asked instead (a stat per new path, in a dry run with --ignore-existing only), so that
-          // it does not say it would delete what the real run keeps.
-          if (opts.dryRun && opts.keepInTheWay && (action.kind === 'copy' || action.kind === 'mkdir')) {
-            let cancel: (() => void) | undefined
+          // asked instead (a stat per new directory, in a dry run with --ignore-existing only), so
+          // that it does not say it would delete what the real run keeps.
+          if (dirStats !== undefined && (action.kind === 'copy' || action.kind === 'mkdir')) {
             inTheWay(opts.target, action, dirStats).then((at) => {
               if (over) return
               if (at === undefined) {
@@ -165,19 +165,12 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
               settled(action)
               done()
             })
-            return () => {
-              if (over) return
-              over = true
-              cancel?.()
-              settled(action)
-            }
-          }
-          const cancel = run()
+          } else cancel = run()
           // Cancelled while running (the run unsubscribed): no longer in the pipeline either.
           return () => {
             if (over) return
             over = true
-            cancel()
+            cancel?.()
             settled(action)
           }
         },
@@ -240,9 +233,11 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
 async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): Promise<SkippedEvent[]> {
   const skipped: SkippedEvent[] = []
   const keptAt: string[] = []
+  // (Asked once every write is done: the target's directories no longer change meanwhile.)
+  const dirs = new DirStats()
   for (let i = clashes.length - 1; i >= 0; i--) {
     const c = clashes[i]!
-    const at = await inTheWay(target, c.action)
+    const at = await inTheWay(target, c.action, dirs)
     if (at === undefined) continue
     clashes.splice(i, 1)
     keptAt.push(at)
@@ -281,31 +276,24 @@ function dryRunClash(action: Action): FailedEvent {
  * file, a file or link for a directory), or a directory above it that is not a directory there;
  * undefined when nothing is in the way (the failure was something else).
  */
-async function inTheWay(target: Backend, action: Action, dirs?: DirStats): Promise<string | undefined> {
+async function inTheWay(target: Backend, action: Action, dirs: DirStats): Promise<string | undefined> {
   const want = action.source?.kind
   if (want === undefined) return undefined
   const slash = action.path.lastIndexOf('/')
-  if (dirs !== undefined && slash > 0) {
-    // The directories above first, each asked once a run: below one the target lacks, nothing is
-    // in the way and the path itself is not asked (a dry run of a new tree on S3 made about four
-    // requests per path, review 24 #7).
+  if (slash > 0) {
+    // The directories above first, each asked once: below one the target lacks, nothing is in the
+    // way and the path itself is not asked (a dry run of a new tree on S3 made about four requests
+    // per path, review 24 #7).
     const above = await dirs.wayTo(target, action.path.slice(0, slash))
     if (above.kind === 'missing') return undefined
     if (above.kind === 'clash') return above.path
   }
-  let path: string = action.path
-  for (let wanted: string = want; ; wanted = 'dir') {
-    const there = await (wanted === 'dir' && dirs ? dirs.stat(target, path) : target.stat(path as RelPath)).catch(
-      () => undefined,
-    )
-    if (there !== undefined) return there.kind === wanted ? undefined : path
-    const up = path.lastIndexOf('/')
-    if (up < 0) return undefined
-    path = path.slice(0, up)
-  }
+  const path = action.path
+  const there = await (want === 'dir' ? dirs.stat(target, path) : target.stat(path).catch(() => undefined))
+  return there !== undefined && there.kind !== want ? path : undefined
 }
 
-/** A dry run's stats of the target's directories, each made once (bounded: forgotten past 10,000). */
+/** Stats of the target's directories, each made once (bounded: forgotten past 10,000). */
 class DirStats {
   readonly #stats = new Map<string, Promise<Entry | undefined>>()
 
