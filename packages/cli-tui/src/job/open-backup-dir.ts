@@ -10,6 +10,7 @@ import {
   type OpenOptions,
   type PathFilter,
   SyncError,
+  schemeOf,
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
@@ -44,7 +45,7 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
     throw usageError('--backup-dir is an empty path', 'Give a directory or a URI beside the target, e.g. ../backup.')
   }
   // An in-memory store keeps nothing once syncflow exits: the "kept" files would be lost (QA 24 #2).
-  if (/^mem:/i.test(spec.location)) {
+  if (schemeOf(spec.location) === 'mem') {
     throw usageError(
       `--backup-dir ${where} keeps nothing after syncflow exits (mem: is an in-memory store)`,
       'Give a directory or a URI that persists (s3://, grpc://), e.g. ../backup.',
@@ -90,20 +91,33 @@ async function pinInsideSide(spec: BackupDirSpec): Promise<string | undefined> {
   const path = localPathOf(spec.location)
   if (path === undefined) return undefined
   const abs = resolve(path)
-  const sides = await Promise.all(
-    [spec.target, spec.source].map(async (location) => {
-      const local = localPathOf(location)
-      return local === undefined ? [] : [resolve(local), await realpath(local).catch(() => resolve(local))]
-    }),
-  )
+  const sides = await localSides(spec)
   // By its path, or where it leads (a symlink of the user's own, outside, to a directory inside).
   const real = await realpath(abs).catch(() => abs)
-  const inside = sides.flat().some((root) => abs.startsWith(`${root}${sep}`) || real.startsWith(`${root}${sep}`))
+  const inside = sides.some(({ roots }) =>
+    roots.some((root) => abs.startsWith(`${root}${sep}`) || real.startsWith(`${root}${sep}`)),
+  )
   if (!inside) return undefined
   await makeDirectories(abs, 0o700)
   await assertNoSymlinkInSides(spec)
   const st = await stat(abs)
   return `${st.dev}:${st.ino}`
+}
+
+/** The job's local sides, each with the paths it is reached by: as given, and its real path. */
+async function localSides(spec: BackupDirSpec): Promise<{ name: 'target' | 'source'; roots: string[] }[]> {
+  const sides: { name: 'target' | 'source'; roots: string[] }[] = []
+  for (const [name, location] of [
+    ['target', spec.target],
+    ['source', spec.source],
+  ] as const) {
+    const local = localPathOf(location)
+    if (local === undefined) continue
+    const given = resolve(local)
+    const real = await realpath(local).catch(() => given)
+    sides.push({ name, roots: real === given ? [given] : [given, real] })
+  }
+  return sides
 }
 
 /**
@@ -117,15 +131,7 @@ async function pinInsideSide(spec: BackupDirSpec): Promise<string | undefined> {
 async function assertNoSymlinkInSides(spec: BackupDirSpec): Promise<void> {
   const path = localPathOf(spec.location)
   if (path === undefined) return
-  const sides: [string, string][] = []
-  for (const [name, location] of [
-    ['target', spec.target],
-    ['source', spec.source],
-  ] as const) {
-    const local = localPathOf(location)
-    const real = local === undefined ? undefined : await realpath(local).catch(() => undefined)
-    if (real !== undefined) sides.push([name, real])
-  }
+  const sides = await localSides(spec)
   if (sides.length === 0) return
   const todo = resolve(path).split(sep).filter(Boolean)
   let at: string = sep
@@ -137,11 +143,11 @@ async function assertNoSymlinkInSides(spec: BackupDirSpec): Promise<void> {
       at = next
       continue
     }
-    const inside = sides.find(([, root]) => next.startsWith(`${root}${sep}`))
-    if (inside !== undefined) {
+    const side = sides.find(({ roots }) => roots.some((root) => next.startsWith(`${root}${sep}`)))?.name
+    if (side !== undefined) {
       throw usageError(
-        `--backup-dir ${JSON.stringify(spec.location)} goes through the symlink ${JSON.stringify(next)}, which is inside the ${inside[0]}`,
-        `Kept files would land where that link points, which whoever may write the ${inside[0]} chose: give a real directory, outside the ${inside[0]} (beside it: ../backup).`,
+        `--backup-dir ${JSON.stringify(spec.location)} goes through the symlink ${JSON.stringify(next)}, which is inside the ${side}`,
+        `Kept files would land where that link points, which whoever may write the ${side} chose: give a real directory, outside the ${side} (beside it: ../backup).`,
       )
     }
     if (++hops > 40) return // a loop: the backend's own open says so
@@ -188,11 +194,10 @@ export async function openBackupDir(
   options: OpenOptions,
   opened: { source: Backend; target: Backend },
 ): Promise<Backend> {
-  // Its directories private (0700) where it is local: a file kept below a directory the target
-  // kept private must not become readable by others there (review 24 #3).
-  // An interrupted run's temp files in it are removed where a run writes next (QA 24 #4).
-  // Its directories take the target's modes (a local target's; 0700 where there is none), so that a
-  // restore from it gives them back as they were (review 24b B2).
+  // Where it is local: its directories are made 0700, then given the target's directory modes, never
+  // writable by others (a file private by its directory stays private; a restore gives the modes
+  // back: review 24 #3, 24b B2); an interrupted run's temp files are removed where a run writes
+  // next (QA 24 #4); and one inside a side is pinned to the directory checked (review 24b B1).
   const targetDir = localPathOf(spec.target)
   const pinned = options.dryRun === true ? undefined : await pinInsideSide(spec)
   const backup = await registry.open(spec.location, {
