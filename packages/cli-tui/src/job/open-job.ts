@@ -117,7 +117,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it.
-  const flagFilter = createPathFilter(filterOptionsOf(flags))
+  const filterOptions = filterOptionsOf(flags)
+  const flagFilter = createPathFilter(filterOptions)
   await assertNoOverlap(spec.source, spec.target, flagFilter)
   const backupSpec: BackupDirSpec | undefined =
     flags.backupDir !== undefined
@@ -244,7 +245,6 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
     stopIfAborted()
 
-    const filterOptions = filterOptionsOf(flags)
     const filterOf = (ignoreRules: string | undefined): PathFilter =>
       createPathFilter({ ...filterOptions, ...(ignoreRules !== undefined ? { ignoreRules } : {}) })
     let rulesInUse = await beforeRun(() => loadIgnoreRules(source, spec.source, registry, openOptions), 'read')
