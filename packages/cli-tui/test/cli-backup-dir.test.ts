@@ -85,11 +85,20 @@ describe('--backup-dir', () => {
 
   it('S3 prefixes are compared as paths: one inside the target is refused unless the filters leave it out', async () => {
     const filter = createPathFilter({ exclude: ['/.bak'] })
-    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/.bak', filter)).resolves.toBeUndefined()
+    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/.bak', { source: filter })).resolves.toBeUndefined()
     await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/.bak')).rejects.toMatchObject({ code: 'USAGE' })
-    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/other', filter)).rejects.toMatchObject({ code: 'USAGE' })
-    // The other way round (the source inside the target), the filters change nothing: a mirror would delete it.
-    await expect(assertNoOverlap('s3://b/p/t/.bak', 's3://b/p/t', filter)).rejects.toMatchObject({ code: 'USAGE' })
+    await expect(assertNoOverlap('s3://b/p/t', 's3://b/p/t/other', { source: filter })).rejects.toMatchObject({
+      code: 'USAGE',
+    })
+    // The other way round (the source inside the target), the source's filters change nothing: a mirror
+    // would delete it. Only the target's do (given when it keeps what they exclude).
+    await expect(assertNoOverlap('s3://b/p/t/.bak', 's3://b/p/t', { source: filter })).rejects.toMatchObject({
+      code: 'USAGE',
+    })
+    await expect(assertNoOverlap('s3://b/p/t/.bak', 's3://b/p/t', { target: filter })).resolves.toBeUndefined()
+    await expect(assertNoOverlap('s3://b/p/t/other', 's3://b/p/t', { target: filter })).rejects.toMatchObject({
+      code: 'USAGE',
+    })
   })
 
   it('is refused where a run would copy into it or delete from it, changing nothing', async () => {

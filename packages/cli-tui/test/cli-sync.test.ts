@@ -492,9 +492,33 @@ describe('safety refusals', () => {
     const outside = Object.entries(await readTree(src)).filter(([path]) => !path.startsWith('.backup/'))
     expect(outside.length).toBeGreaterThan(0)
     expect(await readTree(bk)).toEqual(Object.fromEntries(outside))
-    // Below an excluded directory too; the reverse (the source inside the target) stays refused.
+    // Below an excluded directory too.
     expect((await cli('sync', src, join(src, 'dir', 'bk'), '--exclude', '/dir')).code).toBe(0)
-    expect((await cli('sync', bk, src, '--exclude', '/.backup')).code).toBe(2)
+  })
+
+  // `rsync -a proj/.old/ proj/ --exclude /.old` (rclone: "try excluding the destination with a filter
+  // rule"): restoring from a --backup-dir kept inside the target was refused as an overlap.
+  it('takes a source inside the target that --exclude leaves out of the target, unless excluded files are deleted', async () => {
+    await writeTree(dst, { a: 'new\n', extra: 'x\n', '.old/a': 'old\n', '.old/c': 'c\n' })
+    const old = join(dst, '.old')
+    const refused = await cli('sync', old, dst)
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toContain('overlap: the source is inside the target')
+    expect(refused.stderr).toContain('leave the source out of the target with --exclude /PATH')
+    const deleting = await cli('sync', old, dst, '--exclude', '/.old', '--delete-excluded')
+    expect(deleting.code).toBe(2)
+    expect(deleting.stderr).toContain('overlap: the source is inside the target')
+    // Excluding another directory leaves the source in the target's listing.
+    expect((await cli('sync', old, dst, '--exclude', '/other')).code).toBe(2)
+    expect(await readTree(dst)).toEqual({ a: 'new\n', extra: 'x\n', '.old/a': 'old\n', '.old/c': 'c\n' })
+    // restore takes the backup's arguments: DST first, then where it was kept.
+    const r = await cli('restore', dst, old, '--exclude', '/.old')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ a: 'old\n', extra: 'x\n', c: 'c\n', '.old/a': 'old\n', '.old/c': 'c\n' })
+    // A mirror deletes what the kept tree lacks, and never the kept tree itself.
+    const m = await cli('sync', old, dst, '--exclude', '/.old')
+    expect(m.code, m.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ a: 'old\n', c: 'c\n', '.old/a': 'old\n', '.old/c': 'c\n' })
   })
 
   // QA 22 #2: a bind mount of a directory inside the other root hid the overlap from the real-path
@@ -564,6 +588,25 @@ describe('safety refusals', () => {
         })
       }
       expect(await snapshotTree(src)).toEqual(before)
+    },
+  )
+
+  it.skipIf(bindMountSkip !== undefined)(
+    `refuses a source left out of the target by --exclude that a bind mount makes a part the target's listing enters (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
+    async () => {
+      await writeTree(dst, { 'sub/f': 'f\n', 'sub/g': 'g\n', '.old/keep': 'k\n' })
+      for (const [from, at] of [
+        [join(dst, 'sub'), join(dst, '.old')],
+        [join(dst, '.old'), join(dst, 'sub')],
+      ] as const) {
+        await withBindMounts([[from, at]], async () => {
+          const before = await snapshotTree(from)
+          const r = await cli('sync', join(dst, '.old'), dst, '--exclude', '/.old')
+          expect(r.code, r.stderr).toBe(2)
+          expect(r.stderr).toContain('overlap: the source is inside the target')
+          expect(await snapshotTree(from)).toEqual(before)
+        })
+      }
     },
   )
 

@@ -50,4 +50,26 @@ describe('identityOverlap', () => {
     expect(identityOverlap(view, other)).toBeUndefined()
     expect(identityOverlap(other, data)).toBeUndefined()
   })
+
+  // `restore proj proj/.old --exclude /.old`: the source inside the target, left out of its listing.
+  it('a source left out of the target passes only where it lies by its path, reached by no mount of the target', () => {
+    const proj = root(['j', 't', '/'], '/t/proj')
+    const old = root(['o', 'j', 't', '/'], '/t/proj/.old')
+    expect(identityOverlap(old, proj)).toBe('overlap: the source is inside the target')
+    expect(identityOverlap(old, proj, false, '.old')).toBeUndefined()
+    // proj/.old is a bind mount of proj/sub, which the target's listing does enter.
+    const boundFromSub = root(['s', 'j', 't', '/'], '/t/proj/sub')
+    expect(identityOverlap(boundFromSub, proj, false, '.old')).toBe('overlap: the source is inside the target')
+    // proj/view, a bind mount of proj/.old (or of a directory inside it), leads the listing into it.
+    for (const mounted of ['/t/proj/.old', '/t/proj/.old/deep']) {
+      const reachesOld = root(['j', 't', '/'], '/t/proj', [mounted])
+      expect(identityOverlap(old, reachesOld, false, '.old')).toBe('overlap: the source is inside the target')
+    }
+    // Still the same location when a bind mount makes it the target itself.
+    expect(identityOverlap(root(['j', 'j', 't', '/'], '/t/proj'), proj, false, '.old')).toBe('are the same location')
+    // Without mountinfo, its path is all there is.
+    expect(identityOverlap({ chain: old.chain, reaches: [] }, { chain: proj.chain, reaches: [] }, false, '.old')).toBe(
+      undefined,
+    )
+  })
 })

@@ -19,15 +19,18 @@ function trimmed(uri: string): string {
  * Refuses a source and target where one contains the other (`sync DIR DIR/sub` or the reverse, or the
  * same directory twice): a mirror would copy into itself or delete its own source. Local paths are
  * compared as real paths, so a symlink or `..` cannot hide the overlap, then by identity (see
- * identityOverlap), so a bind mount cannot either.
+ * identityOverlap), so a bind mount cannot either. One inside the other is allowed where the filters
+ * keep it out of the other's listing (rclone's rule: "try excluding the destination with a filter
+ * rule"): see OverlapFilters.
  * @throws SyncError `USAGE`
  */
 export async function assertNoOverlap(
   source: string,
   target: string,
-  filter?: PathFilter,
+  filters: OverlapFilters = {},
   names?: OverlapNames,
 ): Promise<void> {
+  const filter = filters.source
   const src = localPathOf(source)
   const dst = localPathOf(target)
   let within: (inner: string, outer: string) => boolean
@@ -40,13 +43,18 @@ export async function assertNoOverlap(
     // `rsync -a --exclude /.backup proj/ proj/.backup/`: a target the filters keep out of the source's
     // listing is never copied into itself (QA 22 #17). The other way round a mirror would delete its source.
     const targetLeftOut = byPath === TARGET_INSIDE && leftOut(relative(ra.path, rb.path), filter)
-    if (byPath !== undefined && !targetLeftOut) throw overlapError(source, target, byPath, names)
+    // `restore proj proj/.old --exclude /.old` (rsync -a proj/.old/ proj/ --exclude /.old): a source
+    // the target's listing never enters is neither deleted nor written by the run.
+    const sourceLeftOut = byPath === SOURCE_INSIDE && leftOut(relative(rb.path, ra.path), filters.target)
+    if (byPath !== undefined && !targetLeftOut && !sourceLeftOut) throw overlapError(source, target, byPath, names)
     // QA 22 #2: `mount --bind data/photos view`, then `sync view data` deleted the source itself.
     // Asked of a target left out too: inside by its path, it may still be the source, or hold it,
     // through a bind mount (`mount --rbind proj proj/.backup`: a mirror --delete-excluded then
     // deleted the source's excluded files).
     const [ia, ib] = await localIdentities([ra, rb])
-    const byIdentity = ia !== undefined && ib !== undefined ? identityOverlap(ia, ib, targetLeftOut) : undefined
+    const sourceAt = sourceLeftOut ? relative(rb.path, ra.path).split(sep).join('/') : undefined
+    const byIdentity =
+      ia !== undefined && ib !== undefined ? identityOverlap(ia, ib, targetLeftOut, sourceAt) : undefined
     if (byIdentity !== undefined) throw overlapError(source, target, byIdentity, names)
     return
   } else if (src === undefined && dst === undefined && schemeOf(source) === schemeOf(target)) {
@@ -57,16 +65,32 @@ export async function assertNoOverlap(
     return
   }
   const overlap = overlapOf(a, b, within)
-  if (overlap === undefined || uriLeftOut(overlap, a, b, filter)) return
+  if (overlap === undefined || uriLeftOut(overlap, a, b, filters)) return
   throw overlapError(source, target, overlap, names)
 }
 
 /**
- * As for local paths: a target URI inside the source URI (`s3://b/p` and `s3://b/p/.bak`) that the
- * filters leave out of the source's listing.
+ * What keeps one location out of the other's listing, for assertNoOverlap: each is given only where
+ * that listing's filters protect what they leave out.
  */
-function uriLeftOut(overlap: string, outer: string, inner: string, filter: PathFilter | undefined): boolean {
-  return overlap === TARGET_INSIDE && leftOut(inner.slice(outer.length + 1), filter, '/')
+export interface OverlapFilters {
+  /** The filters of the source's listing: a target inside the source that they leave out is never copied into itself. */
+  readonly source?: PathFilter | undefined
+  /**
+   * The filters of the target's listing, only when the run keeps what they exclude (no
+   * --delete-excluded): a source inside the target that they leave out is never deleted or written.
+   */
+  readonly target?: PathFilter | undefined
+}
+
+/**
+ * As for local paths: a target URI inside the source URI (`s3://b/p` and `s3://b/p/.bak`) that the
+ * source's filters leave out of its listing, or a source inside the target left out of the target's.
+ */
+function uriLeftOut(overlap: string, source: string, target: string, filters: OverlapFilters): boolean {
+  if (overlap === TARGET_INSIDE) return leftOut(target.slice(source.length + 1), filters.source, '/')
+  if (overlap === SOURCE_INSIDE) return leftOut(source.slice(target.length + 1), filters.target, '/')
+  return false
 }
 
 /**
@@ -101,6 +125,11 @@ export function identityOverlap(
   target: LocalIdentity,
   /** The target is inside the source by its path, and left out of its listing: only the rest is asked. */
   targetInsideAllowed = false,
+  /**
+   * The source's real path inside the target's (posix), when the target's listing leaves it out: a
+   * source found inside the target only there, and nowhere else a walk of the target reaches, passes.
+   */
+  sourceInsideAt?: string,
 ): string | undefined {
   const [s, t] = [source.chain, target.chain]
   const samePlace =
@@ -113,8 +142,26 @@ export function identityOverlap(
     (outer.chain.exists && inner.chain.ids.includes(outer.chain.ids[0] as string)) ||
     (inner.place !== undefined && outer.reaches.some((p) => placeWithin(inner.place as FilesystemPlace, p)))
   if (!targetInsideAllowed && reached(target, source)) return TARGET_INSIDE
-  if (reached(source, target)) return 'overlap: the source is inside the target'
+  if (reached(source, target) && !(sourceInsideAt !== undefined && onlyAt(source, target, sourceInsideAt))) {
+    return SOURCE_INSIDE
+  }
   return undefined
+}
+
+/**
+ * True when `inner` lies in `outer`'s filesystem right where its path says (`rel` below it), and no
+ * mount below `outer` leads into it or out of it: then the filters that leave `rel` out of a walk of
+ * `outer` keep the walk out of `inner`. A bind mount at `rel` (of a directory the walk does enter),
+ * or one elsewhere in `outer` of a directory inside `inner`, fails it. Without mountinfo only the
+ * path is known, and it says `rel`.
+ */
+function onlyAt(inner: LocalIdentity, outer: LocalIdentity, rel: string): boolean {
+  const [i, o] = [inner.place, outer.place]
+  if (i === undefined || o === undefined) return true
+  if (i.device !== o.device || i.path !== posix.join(o.path, rel)) return false
+  return !outer.reaches.some(
+    (p) => !(p.device === o.device && p.path === o.path) && (placeWithin(i, p) || placeWithin(p, i)),
+  )
 }
 
 /** True when the filesystem place `inner` is `outer` or below it. */
@@ -157,6 +204,7 @@ function withinUri(inner: string, outer: string): boolean {
 }
 
 const TARGET_INSIDE = 'overlap: the target is inside the source'
+const SOURCE_INSIDE = 'overlap: the source is inside the target'
 
 /**
  * True when the listing of the source never enters `rel` (the target's path inside it): the
@@ -173,13 +221,7 @@ function leftOut(rel: string, filter: PathFilter | undefined, separator: string 
 }
 
 function overlapOf(a: string, b: string, within: (inner: string, outer: string) => boolean): string | undefined {
-  return a === b
-    ? 'are the same location'
-    : within(b, a)
-      ? TARGET_INSIDE
-      : within(a, b)
-        ? 'overlap: the source is inside the target'
-        : undefined
+  return a === b ? 'are the same location' : within(b, a) ? TARGET_INSIDE : within(a, b) ? SOURCE_INSIDE : undefined
 }
 
 function overlapError(source: string, target: string, overlap: string, names?: OverlapNames): SyncError {
@@ -195,9 +237,10 @@ function overlapError(source: string, target: string, overlap: string, names?: O
     )
   }
   return new SyncError('USAGE', `source ${JSON.stringify(source)} and target ${JSON.stringify(target)} ${overlap}`, {
-    hint:
-      overlap === TARGET_INSIDE
-        ? 'Choose a target outside the source that does not contain it either, or leave the target out of the source with --exclude /PATH (its path inside the source).'
+    hint: overlap.startsWith(TARGET_INSIDE)
+      ? 'Choose a target outside the source that does not contain it either, or leave the target out of the source with --exclude /PATH (its path inside the source).'
+      : overlap.startsWith(SOURCE_INSIDE)
+        ? 'Choose a target outside the source that does not contain it either, or leave the source out of the target with --exclude /PATH (its path inside the target; not with --delete-excluded).'
         : 'Choose a target outside the source that does not contain it either.',
   })
 }
@@ -225,29 +268,30 @@ export async function assertNoSharedDirectory(
   target: string,
   backends: { source: Backend; target: Backend },
   names?: OverlapNames,
-  /** The filters of the source's listing: a target inside it they leave out is allowed (see assertNoOverlap). */
-  filter?: PathFilter,
+  /** What keeps one side out of the other's listing, as for assertNoOverlap. */
+  filters: OverlapFilters = {},
 ): Promise<void> {
   // Two local paths were compared by real path already; a chain adds something only with a server.
   if (localPathOf(source) !== undefined && localPathOf(target) !== undefined) return
   // Two spellings of one location (a plugin's `flat:///tmp/x` and `flat://x` run from /tmp, QA 19
   // #1): each backend's `uri` is its location normalized, so the spellings meet there.
   const [su, tu] = [backends.source.uri, backends.target.uri]
-  let insideLeftOut = false
+  // The one nesting the filters allowed by name: the chains below would find it again.
+  let allowed: string | undefined
   if (schemeOf(su) === schemeOf(tu)) {
     const byUri = overlapOf(trimmed(su), trimmed(tu), withinUri)
-    insideLeftOut = byUri !== undefined && uriLeftOut(byUri, trimmed(su), trimmed(tu), filter)
-    if (byUri !== undefined && !insideLeftOut) throw overlapError(source, target, `${byUri} (${su} and ${tu})`, names)
+    if (byUri !== undefined && uriLeftOut(byUri, trimmed(su), trimmed(tu), filters)) allowed = byUri
+    else if (byUri !== undefined) throw overlapError(source, target, `${byUri} (${su} and ${tu})`, names)
   }
   const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
   if (a === undefined || b === undefined) return
   const overlap =
     a.exists && b.exists && a.ids[0] === b.ids[0]
       ? 'are the same directory (on this host)'
-      : b.exists && a.ids.includes(b.ids[0] as string)
-        ? 'overlap: the source is inside the target (on this host)'
-        : a.exists && b.ids.includes(a.ids[0] as string) && !insideLeftOut
-          ? 'overlap: the target is inside the source (on this host)'
+      : b.exists && a.ids.includes(b.ids[0] as string) && allowed !== SOURCE_INSIDE
+        ? `${SOURCE_INSIDE} (on this host)`
+        : a.exists && b.ids.includes(a.ids[0] as string) && allowed !== TARGET_INSIDE
+          ? `${TARGET_INSIDE} (on this host)`
           : undefined
   if (overlap !== undefined) throw overlapError(source, target, overlap, names)
 }

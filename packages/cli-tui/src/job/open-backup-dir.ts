@@ -56,7 +56,7 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
   if (spec.deleteExcluded) {
     // Left out by the filters, it would still be deleted: say that, not "exclude it" (QA 24 #8).
     // (Only an overlap says "inside": any other error, an unreadable path, is the run's to say.)
-    const inside = await assertNoOverlap(spec.target, spec.location, undefined, names('target')).then(
+    const inside = await assertNoOverlap(spec.target, spec.location, {}, names('target')).then(
       () => false,
       (err: unknown) => {
         if (isSyncError(err) && err.code === 'USAGE') return true
@@ -65,7 +65,7 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
     )
     if (
       inside &&
-      (await assertNoOverlap(spec.target, spec.location, spec.filter).then(
+      (await assertNoOverlap(spec.target, spec.location, { source: spec.filter }).then(
         () => true,
         () => false,
       ))
@@ -76,8 +76,13 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
       )
     }
   }
-  await assertNoOverlap(spec.target, spec.location, spec.deleteExcluded ? undefined : spec.filter, names('target'))
-  await assertNoOverlap(spec.source, spec.location, spec.filter, names('source'))
+  await assertNoOverlap(
+    spec.target,
+    spec.location,
+    { source: spec.deleteExcluded ? undefined : spec.filter },
+    names('target'),
+  )
+  await assertNoOverlap(spec.source, spec.location, { source: spec.filter }, names('source'))
 }
 
 /**
@@ -213,8 +218,8 @@ export async function openBackupDir(
       { source: opened.target, target: backup },
       { source: opened.source, target: backup },
     ]
-    await assertNoSharedDirectory(spec.target, spec.location, target, names('target'), targetFilter)
-    await assertNoSharedDirectory(spec.source, spec.location, source, names('source'), spec.filter)
+    await assertNoSharedDirectory(spec.target, spec.location, target, names('target'), { source: targetFilter })
+    await assertNoSharedDirectory(spec.source, spec.location, source, names('source'), { source: spec.filter })
     // A remote one that cannot be reached, or refuses the credentials, is said now (exit 2), not as
     // one failure per file, each tried four times (review 24 #11). Read-only: a dry run asks too.
     if (localPathOf(spec.location) === undefined) {

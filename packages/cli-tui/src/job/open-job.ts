@@ -116,10 +116,13 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
   }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
-  // keep out of the source's listing may lie inside it.
+  // keep out of the source's listing may lie inside it, and a source they keep out of the target's
+  // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.
   const filterOptions = filterOptionsOf(flags)
   const flagFilter = createPathFilter(filterOptions)
-  await assertNoOverlap(spec.source, spec.target, flagFilter)
+  const deletesExcluded = flags.deleteExcluded === true && spec.mode === 'mirror'
+  const overlapFilters = { source: flagFilter, target: deletesExcluded ? undefined : flagFilter }
+  await assertNoOverlap(spec.source, spec.target, overlapFilters)
   const backupSpec: BackupDirSpec | undefined =
     flags.backupDir !== undefined
       ? {
@@ -127,7 +130,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           source: spec.source,
           target: spec.target,
           filter: flagFilter,
-          deleteExcluded: flags.deleteExcluded === true && spec.mode === 'mirror',
+          deleteExcluded: deletesExcluded,
         }
       : undefined
   if (backupSpec) await checkBackupDir(backupSpec)
@@ -177,7 +180,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     closers.push(() => source.close())
     const target = early ?? (await openTarget())
     stopIfAborted()
-    await assertNoSharedDirectory(spec.source, spec.target, { source, target }, undefined, flagFilter)
+    await assertNoSharedDirectory(spec.source, spec.target, { source, target }, undefined, overlapFilters)
     // Opened as the target is (its symlinks kept as symlinks, never followed).
     const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
     if (backup) closers.push(() => backup.close())
