@@ -12,6 +12,7 @@ import {
   LS_FLAGS,
   SYNC_FLAGS,
 } from './options/flag-table.js'
+import { foreignFlagHint } from './options/foreign-flag-hint.js'
 import type { JobFlags } from './options/job-flags.js'
 import { bareRateWarning } from './options/parse-rate.js'
 import { unusedFlagWarnings } from './options/unused-flag-warnings.js'
@@ -112,6 +113,12 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
  */
 export async function run(argv: readonly string[], streams: Streams): Promise<ExitCode> {
   let exitCode: ExitCode = 0
+  /** What to type instead, for an unknown flag from rsync, rclone or the AWS CLI (commander's message). */
+  const hintFor = (message: string): string | undefined => {
+    const flag = /unknown option '([^']+)'/.exec(message)?.[1]
+    const command = argv.find((a) => !a.startsWith('-')) ?? ''
+    return flag !== undefined ? foreignFlagHint(flag, command) : undefined
+  }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')
     .version(readVersion(), '-V, --version', 'print the version')
@@ -120,7 +127,10 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .configureOutput({
       writeOut: (s) => void streams.stdout.write(s),
       writeErr: (s) => void streams.stderr.write(s),
-      outputError: (s, write) => write(`syncflow: ${s.replace(/^error: /, '')}`),
+      outputError: (s, write) => {
+        const hint = hintFor(s)
+        write(`syncflow: ${s.replace(/^error: /, '')}${hint !== undefined ? `  ${hint}.\n` : ''}`)
+      },
     })
     .showHelpAfterError("(run 'syncflow <command> --help' to see the flags)")
     .addHelpText('after', HELP_FOOTER)
@@ -233,7 +243,8 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       if (err.exitCode === 0) return 0
       // Commander printed the message; a --json reader also gets its final `done`.
       const { writeUsageDone } = await import('./job/usage-done-event.js')
-      writeUsageDone(argv, streams, err.message.replace(/^error: /, ''))
+      const hint = hintFor(err.message)
+      writeUsageDone(argv, streams, err.message.replace(/^error: /, ''), hint !== undefined ? `${hint}.` : undefined)
       return USAGE_EXIT
     }
     const [{ formatError }, { exitCodeForError }, { asSyncError }, { writeUsageDone }] = await Promise.all([

@@ -169,6 +169,40 @@ describe('bad flags and arguments', () => {
     expectUsageError(r, ...mentions)
   })
 
+  // An rsync, rclone or AWS CLI user's flags from habit: the unknown flag is said with what to do instead.
+  it.each([
+    [
+      ['sync', '-avz'],
+      ["unknown option '-avz'", '-a is always on', '-z is --compress', 'give its own alone: -v'],
+    ],
+    [
+      ['sync', '--delete'],
+      ['`syncflow sync` is a mirror', 'drop --delete'],
+    ],
+    [
+      ['copy', '--delete'],
+      ['`syncflow copy` never deletes', '`syncflow sync` is the mirror'],
+    ],
+    [['sync', '-P'], ['-P is not needed: a progress line is shown on a terminal']],
+    [
+      ['sync', '--transfers=16'],
+      ["unknown option '--transfers=16'", '--concurrency N'],
+    ],
+    [['copy', '--endpoint-url', 'http://x'], ['--s3-endpoint URL']],
+  ])('%j → exit 2, saying what syncflow does instead', async (args, mentions) => {
+    const [command, ...flags] = args as [string, ...string[]]
+    expectUsageError(await runCli([command, 'a', 'b', ...flags]), ...mentions)
+  })
+
+  it('an unknown flag no other tool has gets no such hint', async () => {
+    for (const flag of ['--frobnicate', '-vk']) {
+      const r = await runCli(['sync', 'a', 'b', flag])
+      expect(r.code).toBe(2)
+      expect(r.stderr).not.toContain(" is rsync's")
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('  '))).toEqual([])
+    }
+  })
+
   it('a missing argument names it', async () => {
     expectUsageError(await runCli(['sync', 'only-one']), "missing required argument 'DST'")
   })
@@ -378,6 +412,12 @@ describe('usage errors with --json', () => {
     expect(events[0]?.summary?.mode).toBe('copy')
     expect(events[0]?.summary?.fatal).toMatchObject({ code: 'USAGE', message: "unknown option '--bogus'" })
     expect(r.stderr).toContain("unknown option '--bogus'")
+    // Another tool's flag: the hint says what to do instead.
+    const rsync = await runCli(['sync', 'a', 'b', '--json', '--delete'])
+    expect(rsync.code).toBe(2)
+    const [done] = lines(rsync.stdout)
+    expect(done?.summary?.fatal).toMatchObject({ code: 'USAGE', message: "unknown option '--delete'" })
+    expect(done?.summary?.fatal?.hint).toContain('drop --delete')
   })
 
   it('so does a bad --config file, with the hint of the flag', async () => {

@@ -1,0 +1,86 @@
+// What to type instead of a flag from rsync, rclone or `aws s3 sync` that syncflow does not take.
+// Their users type these from habit (`-avz`, `--delete`, `-P`, `--transfers 16`): an "unknown
+// option" alone leaves them to guess whether syncflow keeps times, deletes, or shows progress.
+// Only flags whose answer is known are here; any other unknown flag keeps commander's message.
+
+const KEPT_ALWAYS = 'syncflow always keeps times, modes and symlinks (as rsync -a does), and recurses into directories'
+
+const PROGRESS =
+  'a live progress line is shown while stderr is a terminal, and a summary at the end; scripts read --json (its "progress" and "stats" events)'
+
+const ATOMIC = 'every write is a temp file renamed into place, so there is no partial file to keep or append to'
+
+/** What the command does about deletes, for `--delete` and its kin. */
+function deleteHint(command: string, flag: string): string {
+  if (command === 'sync' || command === 'watch' || command === 'ui') {
+    return `\`syncflow ${command}\` is a mirror: it deletes the target files the source lacks (after every transfer succeeded) without a flag: drop ${flag}`
+  }
+  if (command === 'check')
+    return `\`syncflow check\` reports what a mirror would delete, and deletes nothing: drop ${flag}`
+  return `\`syncflow ${command}\` never deletes, whatever the flags: \`syncflow sync\` is the mirror that does`
+}
+
+/** Long flags of the other tools, by name (without `=value`): what syncflow does instead. */
+const LONG: Readonly<Record<string, (command: string) => string>> = {
+  '--archive': () => `${KEPT_ALWAYS}: drop --archive`,
+  '--recursive': () => 'syncflow always recurses into directories: drop --recursive',
+  '--times': () => `${KEPT_ALWAYS}: drop --times`,
+  '--perms': () => `${KEPT_ALWAYS}: drop --perms`,
+  '--links': () => `${KEPT_ALWAYS} (see --symlinks): drop --links`,
+  '--delete': (c) => deleteHint(c, '--delete'),
+  '--delete-after': (c) => deleteHint(c, '--delete-after'),
+  '--delete-delay': (c) => deleteHint(c, '--delete-delay'),
+  '--delete-during': (c) => deleteHint(c, '--delete-during'),
+  '--del': (c) => deleteHint(c, '--del'),
+  '--progress': () => `${PROGRESS}: drop --progress`,
+  '--stats': () => `${PROGRESS}: drop --stats`,
+  '--partial': () => `${ATOMIC}: drop --partial`,
+  '--inplace': () => `${ATOMIC}: drop --inplace`,
+  '--append': () => `${ATOMIC}: drop --append`,
+  '--human-readable': () => 'sizes and rates are always printed human-readable: drop --human-readable',
+  '--itemize-changes': () => '-v prints every action as it is done (--json, every event): use -v',
+  '--transfers': () => 'the number of files transferred at once is --concurrency N (rclone --transfers)',
+  '--checkers': () => 'listings are streamed and compared as they come; --concurrency N sets the transfers at once',
+  '--fast-list': () => 'listings are always streamed a page at a time (on S3, LIST only): drop --fast-list',
+  '--endpoint-url': () => 'an S3-compatible endpoint is --s3-endpoint URL (or $AWS_ENDPOINT_URL_S3)',
+  '--exact-timestamps': () =>
+    'mtimes are compared exactly by default (to what both sides can store; see --modify-window): drop --exact-timestamps',
+  '--filter': () => 'filters are --exclude / --include globs (gitignore syntax), or a .syncflowignore file',
+  '--rsh': () => 'a remote directory is grpc://host:port/path, served by `syncflow serve` on that host',
+}
+
+/** rsync's short flags, as they come bundled (`-avz`): each letter's answer. */
+const SHORT: Readonly<Record<string, string>> = {
+  a: 'is always on (times, modes and symlinks kept, directories recursed)',
+  r: 'is always on',
+  l: 'is always on (see --symlinks)',
+  t: 'is always on',
+  p: 'is always on',
+  g: 'is on when syncflow runs as root between local directories',
+  o: 'is on when syncflow runs as root between local directories',
+  D: 'is not there: FIFOs, sockets and devices are not copied',
+  z: 'is --compress (grpc:// only)',
+  P: 'is not needed: a progress line is shown on a terminal, and every write is atomic (no partial files)',
+  h: 'is --help: sizes are always human-readable',
+  i: 'is not there: -v prints every action',
+  e: 'is not there: a remote directory is grpc://host:port/path (`syncflow serve` there)',
+}
+
+/** Short flags that syncflow takes too, in a bundle with rsync's. */
+const OWN_SHORT = new Set(['v', 'n', 'c', 'u', 'q', 'x'])
+
+/**
+ * The hint for an unknown flag that is another tool's (`flag` as commander quotes it), or undefined
+ * for one this table does not know.
+ */
+export function foreignFlagHint(flag: string, command: string): string | undefined {
+  if (flag.startsWith('--')) return LONG[flag.split('=')[0] as string]?.(command)
+  if (!/^-[a-zA-Z]+$/.test(flag)) return undefined
+  const letters = [...new Set(flag.slice(1))]
+  if (letters.some((l) => SHORT[l] === undefined && !OWN_SHORT.has(l))) return undefined
+  const foreign = letters.filter((l) => SHORT[l] !== undefined)
+  if (foreign.length === 0) return undefined
+  const own = letters.filter((l) => OWN_SHORT.has(l))
+  const said = foreign.map((l) => `-${l} ${SHORT[l]}`).join('; ')
+  return `${flag} is rsync's: in syncflow ${said}${own.length > 0 ? `; give its own alone: -${own.join('')}` : ''}`
+}
