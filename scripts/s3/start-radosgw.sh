@@ -9,8 +9,8 @@
 #                without stopping it (a test run killed before its teardown).
 #
 # On success prints `export NAME=value` lines on stdout (and nothing else): S3_TEST_ENDPOINT
-# (http://127.0.0.1:PORT), S3_TEST_ACCESS_KEY, S3_TEST_SECRET_KEY, S3_TEST_REGION and RADOSGW_DIR,
-# so `eval "$(scripts/s3/start-radosgw.sh)"` sets them. Progress goes to stderr.
+# (http://127.0.0.1:PORT), S3_TEST_ACCESS_KEY, S3_TEST_SECRET_KEY, S3_TEST_REGION, RADOSGW_DIR and
+# S3_TEST_STORAGE_CLASS (COLD: a storage class besides STANDARD), so `eval "$(scripts/s3/start-radosgw.sh)"` sets them. Progress goes to stderr.
 # Exit status: 0 running; 3 no server can be had here (not root, not Debian, install failed: the
 # reason is the last stderr line, prefixed "unavailable:"); anything else is a start-up failure.
 #
@@ -225,10 +225,17 @@ osd_up() { "${CEPH[@]}" osd dump 2>/dev/null | grep -q "^osd.$OSD_ID up"; }
 poll 90 "the osd" osd_up
 
 # --- 5. radosgw and the test user ---------------------------------------------------------------
-daemon rgw.a radosgw -c "$CONF" -n client.rgw.a -f
-# radosgw-admin creates the rgw pools itself if radosgw has not yet; retried until RADOS answers.
+# radosgw-admin makes the default zone, zonegroup and rgw pools itself on first use; retried until
+# RADOS answers. The user first: the placement commands below need the zonegroup to exist.
 poll 120 "the test user" radosgw-admin -c "$CONF" user create --uid=test --display-name=syncflow-test \
   --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY"
+# A second storage class, COLD, beside STANDARD: the tests of --s3-storage-class write to it and check
+# that a copy (a touch is one) keeps an object's class. Set before radosgw starts: it reads its zone once.
+radosgw-admin -c "$CONF" zonegroup placement add --rgw-zonegroup default --placement-id default-placement \
+  --storage-class COLD >/dev/null
+radosgw-admin -c "$CONF" zone placement add --rgw-zone default --placement-id default-placement \
+  --storage-class COLD --data-pool default.rgw.cold.data >/dev/null
+daemon rgw.a radosgw -c "$CONF" -n client.rgw.a -f
 http_ok() { # an anonymous GET / answered with 200 means the frontend is up and RADOS reachable
   local line
   exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1
@@ -247,4 +254,5 @@ export S3_TEST_ACCESS_KEY=$ACCESS_KEY
 export S3_TEST_SECRET_KEY=$SECRET_KEY
 export S3_TEST_REGION=$REGION
 export RADOSGW_DIR=$DIR
+export S3_TEST_STORAGE_CLASS=COLD
 EOF

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { PassThrough, Readable } from 'node:stream'
-import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3'
+import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client, StorageClass } from '@aws-sdk/client-s3'
 import {
   type Backend,
   type Capabilities,
@@ -136,6 +136,13 @@ export interface S3BackendOptions extends S3ConnectionOptions {
   readonly abortStaleUploadsAfterMs?: number | false
   /** Never write anything, not even the stale-upload clean-up (`--dry-run`). [false] */
   readonly dryRun?: boolean
+  /**
+   * The storage class of every object this backend writes (`STANDARD_IA`, `GLACIER_IR`, … or a
+   * class an S3-compatible service defines), as `aws s3 sync --storage-class` and rclone's
+   * `--s3-storage-class`: uploads, and copies to a new key. An object copied onto itself (a new
+   * mtime or mode) keeps its own class. [the service's default, STANDARD]
+   */
+  readonly storageClass?: string
   /**
    * A JSON file keeping what was learnt about each service (endpoint and bucket) for a day: how it
    * takes If-Match on PutObject and DeleteObject, so that only the first run of a day probes
@@ -863,6 +870,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     return this.#copiedEntry(path, head, metadata, etag)
   }
 
+  /** The `StorageClass` of a new object: `storageClass`'s, or none (the service's default). */
+  #storageClass(): { StorageClass?: StorageClass } {
+    const storageClass = this.#options.storageClass
+    return storageClass ? { StorageClass: storageClass as StorageClass } : {}
+  }
+
   /** The key of a path, checked against S3's 1,024-byte limit before any request. */
   #key(path: RelPath, op: string): string {
     const key = this.prefix + toRelPath(path)
@@ -909,6 +922,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     return toSyncError(err, `s3.${op}`, path, {
       bucket: this.bucket,
       ...(conn.endpoint ? { endpoint: conn.endpoint } : {}),
+      ...(this.#options.storageClass ? { storageClass: this.#options.storageClass } : {}),
       ...(credentialSource ? { credentialSource } : {}),
       connectTimeoutMs: conn.connectTimeoutMs,
       ioTimeoutMs: conn.ioTimeoutMs,
@@ -1225,6 +1239,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       ...(h.ContentEncoding ? { ContentEncoding: h.ContentEncoding } : {}),
       ...(h.ContentLanguage ? { ContentLanguage: h.ContentLanguage } : {}),
     }
+    // S3 gives a copy STANDARD unless told: a touch (an object copied onto itself with a new mtime)
+    // moved an object a lifecycle rule had put in STANDARD_IA back to STANDARD, and its bill with it.
+    // Onto itself it keeps its class; to a new key it takes --s3-storage-class, else its source's.
+    const self = src.bucket === this.bucket && src.key === dst
+    const storageClass = self ? h.StorageClass : (this.#options.storageClass ?? h.StorageClass)
+    const placed = storageClass ? { StorageClass: storageClass as StorageClass } : {}
     const limit = Math.min(this.#options.multipartCopyThreshold ?? MAX_PART, MAX_PART)
     if (src.head.size <= limit) {
       // Not cut short at once by an interrupt: the request has no body, so the service makes the
@@ -1245,6 +1265,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
                 CopySource: copySource,
                 ...(src.head.etag ? { CopySourceIfMatch: `"${src.head.etag}"` } : {}),
                 ...(metadata ? { MetadataDirective: 'REPLACE', Metadata: metadata, ...content } : {}),
+                ...placed,
               }),
               ...(grace ? [{ abortSignal: grace.signal }] : []),
             ),
@@ -1272,6 +1293,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
             Key: dst,
             Metadata: metadata ?? src.head.metadata,
             ...content,
+            ...placed,
           }),
           signal,
         ),
@@ -1468,6 +1490,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         ContentMD5: md5ToBase64(digest),
         ...withContentType(path),
         Metadata: metadata,
+        ...this.#storageClass(),
         ...(opts.expect === null ? { IfNoneMatch: '*' } : {}),
         ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
       })
@@ -1591,6 +1614,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         Body: Readable.from(feed(), { objectMode: false }),
         ...withContentType(path),
         Metadata: { ...metadata, ...(expected ? { [META_MD5]: md5ToBase64(expected) } : {}) },
+        ...this.#storageClass(),
       },
       partSize,
       queueSize: this.#options.queueSize ?? 4,

@@ -5,7 +5,8 @@ import { S3Backend } from './s3-backend.js'
 /**
  * The `s3://bucket/prefix` plugin. Registers nothing at import time (`registerBackend(s3Backend)`
  * does). Reads these `OpenOptions`: `s3Endpoint` (the CLI's `--s3-endpoint`: an S3-compatible
- * service, which then uses path-style URLs), `dryRun` (no clean-up writes), `connectTimeoutMs`
+ * service, which then uses path-style URLs), `s3StorageClass` (`--s3-storage-class`: the class of
+ * the objects it writes), `dryRun` (no clean-up writes), `connectTimeoutMs`
  * (`--contimeout`) and `ioTimeoutMs` (`--timeout`; see S3ConnectionOptions). Everything else
  * comes from the standard AWS configuration (AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, …).
  */
@@ -20,7 +21,9 @@ export const s3Backend: BackendPlugin = {
     }
     const connectTimeoutMs = ms('connectTimeoutMs')
     const ioTimeoutMs = ms('ioTimeoutMs')
+    const storageClass = typeof options.s3StorageClass === 'string' ? options.s3StorageClass : undefined
     return new S3Backend(parseS3Uri(uri), {
+      ...(storageClass ? { storageClass } : {}),
       ...(endpoint ? { endpoint } : {}),
       ...(options.dryRun === true ? { dryRun: true } : {}),
       ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),

@@ -15,6 +15,8 @@ export interface S3ErrorContext {
   readonly connectTimeoutMs?: number
   /** The I/O timeout in force (`--timeout`), for the message of one that ran out. */
   readonly ioTimeoutMs?: number
+  /** The storage class asked for (`--s3-storage-class`), for the message of a service that has no such class. */
+  readonly storageClass?: string
 }
 
 interface SdkErrorShape {
@@ -150,6 +152,14 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (name === 'KeyTooLongError') return make('INVALID_PATH', `key too long: ${text}`)
   if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') {
     return make('CHECKSUM', `the data did not match its checksum on the way: ${text}`)
+  }
+  // AWS names the error; radosgw answers a class its zone lacks with a bare InvalidArgument.
+  if (name === 'InvalidStorageClass' || (ctx.storageClass !== undefined && name === 'InvalidArgument')) {
+    return make(
+      'USAGE',
+      `the service refused the write${ctx.storageClass !== undefined ? ` in storage class ${ctx.storageClass} (--s3-storage-class)` : ''}: ${text}`,
+      'Give --s3-storage-class a class this service offers (AWS: STANDARD, STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE; other services name their own), or leave it out.',
+    )
   }
   if (name === 'InvalidBucketName') {
     return make('USAGE', `invalid bucket name ${JSON.stringify(ctx.bucket)}`, 'Bucket names are 3 to 63 characters.')

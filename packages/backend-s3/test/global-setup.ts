@@ -3,7 +3,8 @@
 //
 // - `S3_TEST_ENDPOINT` set: that server is used as is (AWS, MinIO, …) with S3_TEST_ACCESS_KEY,
 //   S3_TEST_SECRET_KEY, S3_TEST_REGION (us-east-1) and S3_TEST_BUCKET (created when missing;
-//   default `syncflow-test`). Every run works under its own random prefix.
+//   default `syncflow-test`), and S3_TEST_STORAGE_CLASS (a class besides STANDARD it offers, for
+//   the storage-class tests). Every run works under its own random prefix.
 // - otherwise: scripts/s3/start-radosgw.sh installs (as root on Debian) and starts a throw-away
 //   radosgw on 127.0.0.1; the teardown stops it and removes its directory.
 // - no server can be had (not root, not Debian, install failed): the tests are skipped, and every
@@ -126,6 +127,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       bucket: process.env.S3_TEST_BUCKET ?? 'syncflow-test',
       runPrefix,
       radosgw: false,
+      ...(process.env.S3_TEST_STORAGE_CLASS ? { storageClass: process.env.S3_TEST_STORAGE_CLASS } : {}),
     }
   } else {
     const [started] = await Promise.all([startRadosgw(), installRclone()])
@@ -144,6 +146,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       bucket: 'syncflow-test',
       runPrefix,
       radosgw: true,
+      ...(started.vars.S3_TEST_STORAGE_CLASS ? { storageClass: started.vars.S3_TEST_STORAGE_CLASS } : {}),
     }
   }
   try {

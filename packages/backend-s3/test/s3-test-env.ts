@@ -13,6 +13,11 @@ export type S3TestEnv =
       readonly runPrefix: string
       /** True when the server is the throw-away radosgw of scripts/s3 (not a given endpoint). */
       readonly radosgw: boolean
+      /**
+       * A storage class the server offers besides STANDARD (`S3_TEST_STORAGE_CLASS`: radosgw's COLD,
+       * e.g. STANDARD_IA on AWS); without one the storage-class tests are skipped, saying so.
+       */
+      readonly storageClass?: string
     }
   | { readonly available: false; readonly reason: string }
 

@@ -66,6 +66,7 @@ export function openOptionsOf(flags: JobFlags): OpenOptions {
   return {
     ...(flags.symlinks ? { symlinks: flags.symlinks } : {}),
     ...(flags.s3Endpoint ? { s3Endpoint: flags.s3Endpoint } : {}),
+    ...(flags.s3StorageClass ? { s3StorageClass: flags.s3StorageClass } : {}),
     ...(flags.token ? { token: flags.token } : {}),
     ...(flags.tokenFile ? { tokenFile: flags.tokenFile } : {}),
     ...(flags.caFile ? { caFile: flags.caFile } : {}),

@@ -8,6 +8,7 @@ import { parsePlugin } from './parse-plugin.js'
 import { parseRate } from './parse-rate.js'
 import { parseSeconds } from './parse-seconds.js'
 import { parseSize } from './parse-size.js'
+import { parseStorageClass } from './parse-storage-class.js'
 import { readPathList } from './read-path-list.js'
 import { readPatternFile } from './read-pattern-file.js'
 
@@ -222,6 +223,11 @@ export const FLAG_TABLE = {
       '--s3-endpoint <URL>',
       'an S3-compatible endpoint (default: AWS, or $AWS_ENDPOINT_URL_S3, or $AWS_ENDPOINT_URL)',
     ).argParser(flagParser(parseEndpoint)),
+  s3StorageClass: () =>
+    new Option(
+      '--s3-storage-class <CLASS>',
+      "s3://: the storage class of the objects written (STANDARD_IA, GLACIER_IR, …; default: the service's, STANDARD); a touch keeps an object's own",
+    ).argParser(flagParser(parseStorageClass)),
   token: () => new Option('--token <TOKEN>', 'grpc://: the server token (else --token-file or $SYNCFLOW_TOKEN)'),
   tokenFile: () => new Option('--token-file <FILE>', "grpc://: read the server token from a file's first line"),
   caFile: () => new Option('--ca-file <FILE>', 'grpcs://: trust this CA certificate (PEM)'),
@@ -288,6 +294,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'symlinks',
   'noCheckUpdated',
   's3Endpoint',
+  's3StorageClass',
   'token',
   'tokenFile',
   'caFile',

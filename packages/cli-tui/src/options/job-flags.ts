@@ -46,6 +46,8 @@ export interface JobFlags {
   /** false for `--no-check-updated` (commander's default for it is true). */
   readonly checkUpdated?: boolean
   readonly s3Endpoint?: string
+  /** `--s3-storage-class`: the storage class of the objects written to s3://. */
+  readonly s3StorageClass?: string
   readonly token?: string
   readonly tokenFile?: string
   readonly caFile?: string

@@ -31,6 +31,14 @@ export function unusedFlagWarnings(cmd: Command, locations: readonly string[]): 
   if (cmd.getOptionValueSource('oneFileSystem') === 'cli' && sourceScheme !== undefined && sourceScheme !== 'file') {
     warnings.push(`--one-file-system applies to a local source only, and ${source} is not one: ignored`)
   }
+  // The storage class of what is written: only an s3:// target (or --backup-dir) is written to.
+  const target = cmd.name() === 'restore' ? locations[0] : locations[1]
+  const written = [target, backupDir].filter((l) => l !== undefined).map(schemeOf)
+  if (cmd.getOptionValueSource('s3StorageClass') === 'cli' && !written.includes('s3')) {
+    warnings.push(
+      `--s3-storage-class applies to the objects written to an s3:// target or --backup-dir, and this command writes to none: ignored`,
+    )
+  }
   for (const option of cmd.options) {
     const key = option.attributeName()
     const only = FOR_SCHEMES[key]
