@@ -156,6 +156,13 @@ export interface LocalBackendOptions {
    * would have sent the kept files there (review 24b B1). [none]
    */
   readonly rootIdentity?: string
+  /**
+   * With `rootIdentity`: asked when the root is no longer that directory, for the one to pin now
+   * (made and checked anew by the caller), or undefined to refuse the write. A `watch` whose target
+   * was renamed away and made anew keeps its `--backup-dir` inside the new target this way; every
+   * write refused until it was restarted. Asked once at a time. [none: refused]
+   */
+  readonly repinRoot?: () => Promise<string | undefined>
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -267,8 +274,11 @@ export class LocalBackend
   readonly #sweptDirs: Set<string> | undefined
   /** `dirModesFrom`. */
   readonly #dirModesFrom: string | undefined
-  /** `rootIdentity`. */
-  readonly #pinnedRoot: string | undefined
+  /** `rootIdentity` (changed by `repinRoot`). */
+  #pinnedRoot: string | undefined
+  /** `repinRoot`, and its answer being awaited. */
+  readonly #repinRoot: (() => Promise<string | undefined>) | undefined
+  #repinning: Promise<string | undefined> | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
    * their modes, put back by `close`. rsync does the same; else only root could update such trees.
@@ -307,6 +317,7 @@ export class LocalBackend
     this.#sweptDirs = options.sweepWrittenDirs === true ? new Set() : undefined
     this.#dirModesFrom = options.dirModesFrom
     this.#pinnedRoot = options.rootIdentity
+    this.#repinRoot = options.repinRoot
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1446,7 +1457,7 @@ export class LocalBackend
     let tmpName: string | undefined
     try {
       opts.signal?.throwIfAborted()
-      if (this.#pinnedRoot !== undefined) this.#assertRootPinned(rel, op)
+      if (this.#pinnedRoot !== undefined) await this.#checkRootPinned(rel, op)
       // Awaited also when undefined (one tick): write() returns to its caller before the temp file is
       // made, as when this was a promise; a caller erroring the body the moment the temp file shows
       // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
@@ -1576,10 +1587,33 @@ export class LocalBackend
     })
   }
 
-  /** `rootIdentity`: the root must still be the directory it was when checked. */
-  #assertRootPinned(rel: RelPath, op: string): void {
+  /**
+   * `rootIdentity`: the root must still be the directory it was when checked, or the one
+   * `repinRoot` gives now, whose real path, handles and verified directories then replace the old
+   * one's (as `rootIdentity()` drops them).
+   */
+  async #checkRootPinned(rel: RelPath, op: string): Promise<void> {
+    if (this.#rootIsPinned() || this.#repinRoot === undefined) return this.#assertRootPinned(rel, op)
+    this.#repinning ??= this.#repinRoot().finally(() => {
+      this.#repinning = undefined
+    })
+    const id = await this.#repinning.catch(() => undefined)
+    if (id !== undefined && id !== this.#pinnedRoot) {
+      this.#pinnedRoot = id
+      this.#rootReal = undefined
+      this.#pins?.forget('')
+      this.#verified.clear()
+    }
+    this.#assertRootPinned(rel, op)
+  }
+
+  #rootIsPinned(): boolean {
     const st = statSync(this.root, { throwIfNoEntry: false })
-    if (st?.isDirectory() && `${st.dev}:${st.ino}` === this.#pinnedRoot) return
+    return st?.isDirectory() === true && `${st.dev}:${st.ino}` === this.#pinnedRoot
+  }
+
+  #assertRootPinned(rel: RelPath, op: string): void {
+    if (this.#rootIsPinned()) return
     throw new SyncError('INVALID_PATH', `the root ${this.root} is no longer the directory checked when the run began`, {
       op: `local.${op}`,
       path: rel,

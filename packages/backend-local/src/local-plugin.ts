@@ -26,7 +26,8 @@ export function localRootOf(uri: string): string {
  * `privateDirs` (boolean): the directories it makes are 0700, and option `sweepWrittenDirs` (boolean):
  * stale temp files are removed from each directory it writes to; option `dirModesFrom` (a path): the
  * directories it makes take the modes of their namesakes there; option `rootIdentity` (`dev:ino`): every
- * write checks the root is still that directory (all for a `--backup-dir`).
+ * write checks the root is still that directory, and option `repinRoot` (a function) gives the one to
+ * pin when it is not (all for a `--backup-dir`).
  */
 export const localBackend: BackendPlugin = {
   name: 'local',
@@ -47,6 +48,9 @@ export const localBackend: BackendPlugin = {
       ...(options.sweepWrittenDirs === true ? { sweepWrittenDirs: true } : {}),
       ...(typeof options.dirModesFrom === 'string' ? { dirModesFrom: options.dirModesFrom } : {}),
       ...(typeof options.rootIdentity === 'string' ? { rootIdentity: options.rootIdentity } : {}),
+      ...(typeof options.repinRoot === 'function'
+        ? { repinRoot: options.repinRoot as () => Promise<string | undefined> }
+        : {}),
     })
   },
 }

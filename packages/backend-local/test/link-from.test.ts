@@ -281,6 +281,55 @@ describe('rootIdentity', () => {
     expect(err).toMatchObject({ code: 'INVALID_PATH' })
     expect(await readdir(elsewhere)).toEqual([])
   })
+
+  // A watch's target renamed away and made anew: its --backup-dir inside is pinned anew, once.
+  it('asks repinRoot for the directory to pin once the root is another, and writes there', async () => {
+    const [a, b] = [await tempDir('link-a'), await tempDir('link-b')]
+    await writeFile(join(a, 'f'), 'old version')
+    const root = join(b, '.old')
+    await mkdir(root)
+    const idOf = async (dir: string) => {
+      const st = await lstat(dir)
+      return `${st.dev}:${st.ino}`
+    }
+    let asked = 0
+    const backup = createLocalBackend({
+      root,
+      rootIdentity: await idOf(root),
+      repinRoot: async () => {
+        asked++
+        await mkdir(root, { recursive: true })
+        return idOf(root)
+      },
+    })
+    const target = createLocalBackend({ root: a })
+    await backup.linkFrom(target, p('f'), p('first'))
+    expect(asked).toBe(0)
+    await rename(root, `${root}-moved`)
+    await Promise.all([p('x'), p('y'), p('z')].map((to) => backup.linkFrom(target, p('f'), to)))
+    expect(asked).toBe(1)
+    expect((await readdir(root)).sort()).toEqual(['x', 'y', 'z'])
+    expect(await readdir(`${root}-moved`)).toEqual(['first'])
+  })
+
+  it('refuses the write when repinRoot gives nothing (or fails), writing nothing where a symlink leads', async () => {
+    const [a, b, elsewhere] = [await tempDir('link-a'), await tempDir('link-b'), await tempDir('link-out')]
+    await writeFile(join(a, 'f'), 'from the target')
+    const root = join(b, '.old')
+    await mkdir(root)
+    const st = await lstat(root)
+    for (const repinRoot of [async () => undefined, () => Promise.reject(new Error('a symlink in the target'))]) {
+      const backup = createLocalBackend({ root, rootIdentity: `${st.dev}:${st.ino}`, repinRoot })
+      await rm(root, { recursive: true, force: true })
+      await symlink(elsewhere, root)
+      expect(await rejectionOf(backup.linkFrom(createLocalBackend({ root: a }), p('f'), p('f')))).toMatchObject({
+        code: 'INVALID_PATH',
+      })
+      expect(await readdir(elsewhere)).toEqual([])
+      await rm(root)
+      await mkdir(root)
+    }
+  })
 })
 
 // Review 24b B4: keeping one name of a group of hard links in the target moved the shared inode's

@@ -210,7 +210,8 @@ export async function openBackupDir(
     privateDirs: true,
     sweepWrittenDirs: true,
     ...(targetDir !== undefined ? { dirModesFrom: resolve(targetDir) } : {}),
-    ...(pinned !== undefined ? { rootIdentity: pinned } : {}),
+    // A watch whose target is replaced (renamed away, made anew) pins the one inside the new target.
+    ...(pinned !== undefined ? { rootIdentity: pinned, repinRoot: () => pinInsideSide(spec) } : {}),
   })
   try {
     const targetFilter = spec.deleteExcluded ? undefined : spec.filter

@@ -1,4 +1,4 @@
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -34,6 +34,32 @@ describe('syncflow watch --backup-dir', () => {
     await rm(join(src, 'g'))
     await expect.poll(() => readTree(bak), { timeout: 10_000 }).toEqual({ f: 'v1', g: 'to delete' })
     expect(await readTree(dst)).toEqual({ f: 'version 2' })
+    expect(jsonLines(r.stdout()).filter((e) => e.type === 'failed')).toEqual([])
+  })
+
+  // The --backup-dir inside the target is pinned to the directory checked at the start: once the
+  // target was renamed away and made anew, every later cycle failed to keep its old files there
+  // ("no longer the directory checked when the run began"), its updates held back, until restarted.
+  it('keeps on keeping into the --backup-dir inside a target that was renamed away and made anew', async () => {
+    const root = await tempDir('syncflow-watch-backup-moved-')
+    const [src, dst] = [join(root, 'src'), join(root, 'dst')]
+    await mkdir(src)
+    await writeTree(src, { f: 'v1' })
+    const r = startCli(['watch', src, dst, '--backup-dir', join(dst, '.old'), '--exclude', '/.old', '--json'], {
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+    })
+    running.push(r)
+    await expect.poll(() => readTree(dst), { timeout: 20_000 }).toEqual({ f: 'v1' })
+    await writeTree(src, { f: 'v2' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ f: 'v2', '.old/f': 'v1' })
+    await rename(dst, join(root, 'dst.moved'))
+    await mkdir(dst)
+    await writeTree(src, { f: 'v3' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ f: 'v3' })
+    // The next update is kept in the new target's .old; the old one's is left as it was.
+    await writeTree(src, { f: 'v4' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ f: 'v4', '.old/f': 'v3' })
+    expect(await readTree(join(root, 'dst.moved'))).toEqual({ f: 'v2', '.old/f': 'v1' })
     expect(jsonLines(r.stdout()).filter((e) => e.type === 'failed')).toEqual([])
   })
 })
