@@ -393,6 +393,28 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ gone: 'old' })
   })
 
+  // A setting every write meets alike (--s3-storage-class of a class the service lacks) failed each
+  // file in turn, one request and one line each, then exit 1: a usage mistake is exit 2.
+  it("stops as fatal USAGE when the first transfers are all refused for the run's settings, deleting nothing", async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}`, 'x'])))
+    await seed(dst, { gone: 'old' })
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('USAGE', 'the service refused the write in storage class NOPE', { hint: 'give another' })
+    })
+    const events = await run(src, dst, { concurrency: 2 })
+    const s = done(events)
+    expect(s.fatal).toMatchObject({ code: 'USAGE', hint: 'give another' })
+    expect(s.fatal?.message).toBe(
+      'stopped: 4 transfers in a row were refused, none accepted (the first: the service refused the write in storage class NOPE)',
+    )
+    expect(attempts).toBeLessThan(10)
+    expect(await snapshot(dst)).toEqual({ gone: 'old' })
+  })
+
   it('a transfer in flight when the refusals add up that then goes through keeps the run going (QA 16 F3)', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

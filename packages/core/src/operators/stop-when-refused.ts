@@ -4,6 +4,12 @@ import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 /** Transfers refused for credentials, with none done, after which the run stops. */
 export const REFUSALS_BEFORE_STOP = 3
 
+/**
+ * The codes of a refusal that every other transfer would meet alike: credentials (AUTH), and the
+ * run's own settings (USAGE: a storage class the service lacks, a server that is not a syncflow one).
+ */
+const REFUSALS: ReadonlySet<string> = new Set(['AUTH', 'USAGE'])
+
 const stopped = new WeakSet<object>()
 
 /** True when `err` is the error a `RefusalStop` ended a run with (a transfer-stage failure, not a listing one). */
@@ -23,7 +29,8 @@ export function isRunStop(e: FailedEvent): boolean {
 
 /**
  * Decides when a run stops because its transfers are refused for credentials (AUTH: read-only
- * keys, a bucket policy without PutObject): once the first `limit` failures are all refusals and
+ * keys, a bucket policy without PutObject) or for its settings (USAGE: `--s3-storage-class` of a
+ * class the service lacks): once the first `limit` failures are all refusals and
  * no action has been done, every other one would be refused too, one request and one printed
  * failure each (QA 15 #6: 2,800 uploads refused one by one, then exit 1, where a credentials
  * problem is exit 2). Then `transfer` starts nothing more (`held`) and lets what is in flight
@@ -43,7 +50,7 @@ export class RefusalStop {
   saw(e: SyncEvent): void {
     // (A directory made says nothing about the other side: an S3 source refusing every read.)
     if (e.type === 'completed' && !e.dryRun && e.action.kind !== 'mkdir') this.#done++
-    if (e.type !== 'failed' || e.error.code !== 'AUTH' || this.#done > 0) return
+    if (e.type !== 'failed' || !REFUSALS.has(e.error.code) || this.#done > 0) return
     this.#first ??= e
     this.#refused++
     if (this.#refused >= this.limit) this.#holding = true
@@ -60,13 +67,16 @@ export class RefusalStop {
     const first = this.#first
     // Something went through: refusals are per item for the rest of the run (`saw` counts no more).
     if (this.#done > 0 || first === undefined) return undefined
+    const auth = first.error.code === 'AUTH'
     const error = new SyncError(
-      'AUTH',
-      `stopped: ${this.#refused} transfers in a row were refused for credentials, none accepted (the first: ${first.error.message})`,
+      auth ? 'AUTH' : 'USAGE',
+      `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted (the first: ${first.error.message})`,
       {
         hint:
           first.error.hint ??
-          'Check that the credentials in use may write there (a read-only key or a bucket policy refuses it).',
+          (auth
+            ? 'Check that the credentials in use may write there (a read-only key or a bucket policy refuses it).'
+            : 'Check the flags and settings that the first refusal names.'),
       },
     )
     stopped.add(error)
