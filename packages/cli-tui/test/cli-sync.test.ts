@@ -240,6 +240,24 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--min-size', '2k', '--max-size', '1k'), '--min-size 2048 is above')
   })
 
+  // rclone's --max-age and --min-age: ages counted back from the run's start.
+  it('--max-age and --min-age transfer only source files modified within the ages; a mirror keeps the rest', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { week: 'w', hour: 'h', now: 'n', 'd/month': 'm' })
+    const ago = (file: string, s: number) => utimes(join(src, file), Date.now() / 1000 - s, Date.now() / 1000 - s)
+    await ago('week', 7 * 86_400)
+    await ago('hour', 3_600)
+    await ago('d/month', 30 * 86_400)
+    await writeTree(dst, { week: 'target copy', 'd/month': 'target copy' })
+    const r = await cli('sync', src, dst, '--max-age', '2d', '--min-age', '10m')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ week: 'target copy', hour: 'h', 'd/month': 'target copy' })
+    expectUsageError(await cli('sync', src, dst, '--max-age', '2026-01-01'), '--max-age', 'an age, not a date')
+    expectUsageError(await cli('sync', src, dst, '--max-age', '3 days'), '--max-age', '36h, 7d')
+    expectUsageError(await cli('sync', src, dst, '--max-age', '1d', '--min-age', '24h'), '--min-age 1d is not below')
+  })
+
   // QA 23 #7: a symlink's listed size is its target's length, and a dry run counted it as bytes to send.
   it('a dry run counts the bytes of files to transfer, none for a symlink, as the run then sends', async () => {
     const src = await tempDir()

@@ -237,6 +237,27 @@ describe('maxSize and minSize', () => {
   })
 })
 
+// rclone's --max-age and --min-age, as mtimes the run fixed at its start.
+describe('modifiedAfterMs and modifiedBeforeMs', () => {
+  it('leave a source file modified outside the window out, as maxSize does; the edges are in', async () => {
+    const { ctx } = context()
+    const [after, before] = [T0 - 7_000, T0 - 1_000]
+    const pairs = [
+      pair('too-old', file('too-old', 1, after - 1), file('too-old', 2, T0 - 99_000)),
+      pair('oldest', file('oldest', 1, after)),
+      pair('newest', file('newest', 1, before)),
+      pair('too-new', file('too-new', 1, before + 1)),
+      pair('gone', undefined, file('gone', 1, T0 - 99_000)),
+    ]
+    const outcomes = await lastValueFrom(
+      from(pairs).pipe(plan({ ...ctx, modifiedAfterMs: after, modifiedBeforeMs: before }), toArray()),
+    )
+    expect(
+      outcomes.map((o) => `${o.pair.path}:${o.decision.kind === 'action' ? o.decision.action.kind : o.decision.kind}`),
+    ).toEqual(['too-old:none', 'oldest:copy', 'newest:copy', 'too-new:none', 'gone:delete'])
+  })
+})
+
 // Review 23 F4: a file `d` and a directory `d/` are two pairs: a source file left out by --max-size
 // had the target's directory of that name deleted by the mirror, with all it held.
 describe('a target directory where the source has a file left out by --max-size', () => {

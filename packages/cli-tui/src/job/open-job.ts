@@ -98,6 +98,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       'Give a --min-size no larger than the --max-size.',
     )
   }
+  if (flags.minAge !== undefined && flags.maxAge !== undefined && flags.minAge >= flags.maxAge) {
+    throw usageError(
+      `--min-age ${ageText(flags.minAge)} is not below --max-age ${ageText(flags.maxAge)}: no file could be transferred`,
+      'Give a --min-age below the --max-age (--max-age 7d --min-age 1h: modified between a week and an hour ago).',
+    )
+  }
   if (flags.suffix !== undefined && flags.backupDir === undefined) {
     throw usageError(
       '--suffix names the files kept in a --backup-dir, and none is given',
@@ -282,6 +288,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.update ? { skipNewer: true } : {}),
       ...(flags.maxSize !== undefined ? { maxSize: flags.maxSize } : {}),
       ...(flags.minSize !== undefined ? { minSize: flags.minSize } : {}),
+      ...(flags.maxAge !== undefined ? { maxAgeMs: flags.maxAge } : {}),
+      ...(flags.minAge !== undefined ? { minAgeMs: flags.minAge } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),
@@ -375,4 +383,16 @@ async function isSymlink(path: string): Promise<boolean> {
     (st) => st.isSymbolicLink(),
     () => false,
   )
+}
+
+/** An age in ms as `--max-age` takes it: `7d`, `36h`, `90s`. */
+function ageText(ms: number): string {
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const) {
+    if (ms % size === 0) return `${ms / size}${unit}`
+  }
+  return `${ms / 1000}s`
 }

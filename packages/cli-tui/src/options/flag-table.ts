@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from 'commander'
+import { parseAge } from './parse-age.js'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
 import { parseMaxDelete } from './parse-max-delete.js'
@@ -134,6 +135,16 @@ export const FLAG_TABLE = {
     new Option('--min-size <SIZE>', "don't transfer source files smaller than SIZE, as --max-size").argParser(
       flagParser(parseSize),
     ),
+  maxAge: () =>
+    new Option(
+      '--max-age <AGE>',
+      "don't transfer source files modified longer ago than AGE (36h, 7d, 2w; rclone's flag): the target's copy is kept",
+    ).argParser(flagParser(parseAge)),
+  minAge: () =>
+    new Option(
+      '--min-age <AGE>',
+      "don't transfer source files modified less than AGE ago (e.g. 10m: files still being written), as --max-age",
+    ).argParser(flagParser(parseAge)),
   concurrency: () =>
     new Option(
       '--concurrency <N>',
@@ -274,6 +285,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'update',
   'maxSize',
   'minSize',
+  'maxAge',
+  'minAge',
   'oneFileSystem',
   'concurrency',
   'exclude',
@@ -327,6 +340,8 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'modifyWindow',
   'maxSize',
   'minSize',
+  'maxAge',
+  'minAge',
   'oneFileSystem',
   'concurrency',
   'exclude',

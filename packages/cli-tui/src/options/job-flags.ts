@@ -18,6 +18,9 @@ export interface JobFlags {
   /** `--max-size`/`--min-size`, in bytes. */
   readonly maxSize?: number
   readonly minSize?: number
+  /** `--max-age`/`--min-age`, in milliseconds. */
+  readonly maxAge?: number
+  readonly minAge?: number
   /** `--modify-window`, in milliseconds. */
   readonly modifyWindow?: number
   readonly concurrency?: number

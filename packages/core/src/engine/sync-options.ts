@@ -49,6 +49,14 @@ export interface SyncOptions {
   readonly maxSize?: number
   /** As `maxSize`, for files smaller than this many bytes (`--min-size`). [no limit] */
   readonly minSize?: number
+  /**
+   * Source files whose mtime is further back than this many ms from the start of the run are not
+   * transferred (rclone's `--max-age`), as `maxSize`: a copy the target has is left as it is. Counted
+   * anew at each run, so each cycle of a continuous job counts from its own start. [no limit]
+   */
+  readonly maxAgeMs?: number
+  /** As `maxAgeMs`, for files modified less than this many ms before the run starts (`--min-age`). [no limit] */
+  readonly minAgeMs?: number
   /** Actions executed at once. [the larger `preferredConcurrency` of the two backends, else 8] */
   readonly concurrency?: number
   /** Which paths take part (excluded ones are neither copied nor deleted). [all] */

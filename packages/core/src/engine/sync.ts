@@ -205,6 +205,8 @@ function run(
       ...(options.filter ? { filter: options.filter } : {}),
     }
     const hashAlgo = commonHash(source, target)
+    // The ages of --max-age/--min-age count back from now, once for the whole run.
+    const startedMs = Date.now()
     const ctx: DecideContext = {
       source,
       target,
@@ -220,6 +222,8 @@ function run(
       ...(options.skipNewer ? { skipNewer: true } : {}),
       ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),
       ...(options.minSize !== undefined ? { minSize: options.minSize } : {}),
+      ...(options.maxAgeMs !== undefined ? { modifiedAfterMs: startedMs - options.maxAgeMs } : {}),
+      ...(options.minAgeMs !== undefined ? { modifiedBeforeMs: startedMs - options.minAgeMs } : {}),
     }
     // The user's choice, else the larger preference of the two backends (an object store wants
     // many small requests in flight), each 8 unless it says otherwise.

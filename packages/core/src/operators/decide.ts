@@ -37,6 +37,12 @@ export interface DecideContext {
   /** `--max-size`/`--min-size`: source files outside these bounds are left out (see `SyncOptions.maxSize`). */
   readonly maxSize?: number
   readonly minSize?: number
+  /**
+   * `--max-age`/`--min-age` as mtimes (epoch ms) fixed at the run's start: source files modified
+   * before `modifiedAfterMs` or after `modifiedBeforeMs` are left out (see `SyncOptions.maxAgeMs`).
+   */
+  readonly modifiedAfterMs?: number
+  readonly modifiedBeforeMs?: number
 }
 
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
@@ -248,7 +254,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
   // Held only until the merge is past them: memory stays flat however many files are left out.
-  if (s?.kind === 'file' && outOfSizeRange(s, ctx)) {
+  if (s?.kind === 'file' && outOfRange(s, ctx)) {
     if (t === undefined) kept?.addPassing(path)
     return NONE
   }
@@ -333,9 +339,14 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     : undefined
 }
 
-/** True when `--max-size`/`--min-size` leave the source file `s` out. */
-function outOfSizeRange(s: Entry, ctx: DecideContext): boolean {
-  return (ctx.maxSize !== undefined && s.size > ctx.maxSize) || (ctx.minSize !== undefined && s.size < ctx.minSize)
+/** True when `--max-size`/`--min-size` or `--max-age`/`--min-age` leave the source file `s` out. */
+function outOfRange(s: Entry, ctx: DecideContext): boolean {
+  return (
+    (ctx.maxSize !== undefined && s.size > ctx.maxSize) ||
+    (ctx.minSize !== undefined && s.size < ctx.minSize) ||
+    (ctx.modifiedAfterMs !== undefined && s.mtimeMs < ctx.modifiedAfterMs) ||
+    (ctx.modifiedBeforeMs !== undefined && s.mtimeMs > ctx.modifiedBeforeMs)
+  )
 }
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */
