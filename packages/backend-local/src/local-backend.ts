@@ -12,7 +12,6 @@ import {
   open as openCallback,
   openSync,
   read as readCallback,
-  readlinkSync,
   readSync,
   realpathSync,
   renameSync,
@@ -90,7 +89,7 @@ import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
-import { undecodableName, undecodablePart } from './undecodable-names.js'
+import { readLinkTarget, undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import {
   danglingSymlink,
@@ -1353,7 +1352,7 @@ export class LocalBackend
       return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
     }
     if (st.isSymbolicLink()) {
-      const linkTarget = readlinkSync(abs)
+      const linkTarget = readLinkTarget(abs, 'local.stat', rel)
       return { path: rel, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
     }
     return undefined

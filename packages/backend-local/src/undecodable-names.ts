@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readlinkSync } from 'node:fs'
 import { join } from 'node:path'
 import { SyncError } from '@syncflow/core'
 
@@ -82,4 +82,27 @@ export function undecodableName(op: string, path: string, bytes?: string): SyncE
         ? 'Rename it, or exclude it with --exclude (a ? in the pattern matches the character shown as \ufffd).'
         : `Rename it (mv $'${bytes.replaceAll("'", "\\'")}' NEWNAME in its directory), or exclude it with --exclude (a ? in the pattern matches each character shown as \ufffd).`,
   })
+}
+
+/**
+ * What the symlink at `abs` points to, as a string that stands for its bytes. Node decodes a
+ * target that is not UTF-8 with U+FFFD, and a link made from that decoding points elsewhere (a
+ * copy of `l -> caf\xe9` led to `caf\xef\xbf\xbd`, and every later run found the two equal): such a
+ * link is refused (`INVALID_PATH`, as a name that is not UTF-8 is) instead. Only a target holding
+ * U+FFFD is read again as bytes, so an ordinary link costs one readlink.
+ */
+export function readLinkTarget(abs: string, op: string, path: string): string {
+  const linkTarget = readlinkSync(abs)
+  if (!linkTarget.includes('\ufffd')) return linkTarget
+  const bytes = readlinkSync(abs, { encoding: 'buffer' })
+  if (Buffer.from(linkTarget, 'utf8').equals(bytes)) return linkTarget
+  throw new SyncError(
+    'INVALID_PATH',
+    `unsafe symlink skipped: its target is not valid UTF-8 (its bytes: ${escapedName(bytes)})`,
+    {
+      op,
+      path,
+      hint: 'Point it at a name that is UTF-8 (ln -sfn NEWTARGET NAME in its directory), or exclude it with --exclude.',
+    },
+  )
 }

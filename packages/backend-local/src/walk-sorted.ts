@@ -14,7 +14,7 @@ import {
 } from '@syncflow/core'
 import { type Fence, leadsIntoTarget } from './fence.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
-import { undecodableName, undecodableNames } from './undecodable-names.js'
+import { readLinkTarget, undecodableName, undecodableNames } from './undecodable-names.js'
 
 /** How symlinks are listed: as symlinks (`preserve`, like `rsync -a`), as what they point to (`follow`, like `rsync -L`), or not at all (`skip`). */
 export type SymlinkPolicy = 'preserve' | 'follow' | 'skip'
@@ -437,7 +437,7 @@ function pathTooLong(err: unknown, path: string): SyncError {
 
 function symlinkEntry(opts: WalkOptions, abs: string, path: RelPath, st: Stats): Entry | undefined {
   try {
-    const linkTarget = readlinkSync(abs)
+    const linkTarget = readLinkTarget(abs, 'local.list', path)
     return { path, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
   } catch (err) {
     // No longer a link (EINVAL: replaced by a file or directory since its lstat; ENOENT: gone): it

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -52,4 +52,27 @@ it('a name that is not UTF-8 with a tab in it holds the deletes back, as one wit
     ).toBe(true)
     expect((await readdir(dst)).sort(), name).toEqual(['keep', 'stale'])
   }
+})
+
+// QA 25a #1: Node decodes a symlink's target that is not UTF-8 with U+FFFD, so the copy of
+// `l -> caf\xe9` pointed at `caf\xef\xbf\xbd` (another name), and every later run found the two
+// equal. Such a link is reported as a name that is not UTF-8 is, and left out; a target that is
+// UTF-8 holding U+FFFD itself is an ordinary link, copied as it is.
+it('a symlink whose target is not UTF-8 is reported and not copied under another target', async () => {
+  const src = await tempDir('badlink-src')
+  const dst = await tempDir('badlink-dst')
+  await symlink(Buffer.from([0x63, 0x61, 0x66, 0xe9]), Buffer.from(`${src}/bad`))
+  await symlink('caf\ufffd', join(src, 'replacement-char'))
+  await writeFile(join(dst, 'stale'), 's')
+  const events: SyncEvent[] = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+  )
+  expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+    { path: 'bad', stage: 'list', side: 'source', error: { code: 'INVALID_PATH' } },
+  ])
+  const failed = events.find((e) => e.type === 'failed')
+  expect(failed?.type === 'failed' && failed.error.message).toContain('(its bytes: caf\\xe9)')
+  expect(events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toBe(true)
+  expect((await readdir(dst)).sort()).toEqual(['replacement-char', 'stale'])
+  expect(await readlink(join(dst, 'replacement-char'))).toBe('caf\ufffd')
 })
