@@ -1,7 +1,8 @@
+import { spawn } from 'node:child_process'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
+import { BIN, buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
 
 // The built binary, run as a child process: help, version, and every way to get the flags wrong.
 
@@ -577,5 +578,47 @@ describe('a flag no location of the command reads', () => {
     const file = await runCli(['sync', `file://${join(base, 'here')}`, join(base, 'out'), '-x', '-n'], { env })
     expect(file.code, file.stderr).toBe(0)
     expect(file.stderr).not.toContain('--one-file-system')
+  })
+})
+
+// QA 25a #2: Node decodes an argument that is not UTF-8 with U+FFFD, which names another path: the
+// target dst\xe9 was made and filled as dst\xef\xbf\xbd beside it, and such a source "did not exist".
+describe('a location given in bytes that are not UTF-8', () => {
+  /** Runs the binary through sh, so that printf can put the raw bytes into its arguments. */
+  function runWithBytes(script: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('sh', ['-c', script, process.execPath, BIN], { cwd, env: { ...process.env, NO_COLOR: '1' } })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        stdout += s
+      })
+      child.stderr.setEncoding('utf8').on('data', (s: string) => {
+        stderr += s
+      })
+      child.on('error', reject)
+      child.on('close', (code) => resolve({ code, stdout, stderr }))
+    })
+  }
+
+  it('is refused, naming its bytes, and nothing is made under its lossy decoding', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a'), 'a')
+    const env = `SYNCFLOW_STATE_DIR=${JSON.stringify(join(dir, 'state'))}`
+    const target = await runWithBytes(`${env} exec "$0" "$1" sync src "$(printf 'dst\\351')"`, dir)
+    expectUsageError(target, 'the target', '(its bytes: dst\\xe9)')
+    const backup = await runWithBytes(`${env} exec "$0" "$1" copy src out --backup-dir="$(printf 'old\\351')"`, dir)
+    expectUsageError(backup, '--backup-dir', '(its bytes: old\\xe9)')
+    await mkdir(Buffer.from(`${dir}/src\xe9`, 'latin1'))
+    const source = await runWithBytes(`${env} exec "$0" "$1" sync "$(printf 'src\\351')" out`, dir)
+    expectUsageError(source, 'the source', '(its bytes: src\\xe9)')
+    const ls = await runWithBytes(`exec "$0" "$1" ls "$(printf 'src\\351')"`, dir)
+    expectUsageError(ls, 'the location', '(its bytes: src\\xe9)')
+    expect((await readdir(dir)).sort()).toEqual(['src', 'src\ufffd'])
+    // A name that holds U+FFFD itself is UTF-8, and an ordinary location.
+    const ok = await runWithBytes(`${env} exec "$0" "$1" sync src "$(printf 'ok\\357\\277\\275')" -q`, dir)
+    expect(ok, ok.stderr).toMatchObject({ code: 0 })
+    expect(await readdir(join(dir, 'ok\ufffd'))).toEqual(['a'])
   })
 })
