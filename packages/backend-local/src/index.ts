@@ -17,4 +17,5 @@ export {
 } from './mount-place.js'
 export { toSyncError } from './to-sync-error.js'
 export { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
+export { decodableRealPath } from './undecodable-names.js'
 export { listedOf, type SymlinkPolicy } from './walk-sorted.js'

@@ -89,7 +89,7 @@ import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
-import { readLinkTarget, undecodableName, undecodablePart } from './undecodable-names.js'
+import { decodableRealPath, readLinkTarget, undecodableName, undecodablePart } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import {
   danglingSymlink,
@@ -1099,7 +1099,7 @@ export class LocalBackend
   }
 
   #realRoot(): string {
-    this.#rootReal ??= realpathSync.native(this.root)
+    this.#rootReal ??= decodableRealPath(this.root)
     return this.#rootReal
   }
 

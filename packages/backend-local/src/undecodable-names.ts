@@ -1,4 +1,4 @@
-import { readdirSync, readlinkSync } from 'node:fs'
+import { readdirSync, readlinkSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { SyncError } from '@syncflow/core'
 
@@ -105,4 +105,20 @@ export function readLinkTarget(abs: string, op: string, path: string): string {
       hint: 'Point it at a name that is UTF-8 (ln -sfn NEWTARGET NAME in its directory), or exclude it with --exclude.',
     },
   )
+}
+
+/**
+ * The real path of `root`, refused (`INVALID_PATH`) when it is not UTF-8: a root given as a symlink
+ * to `real\xe9` resolved to Node's lossy `real\xef\xbf\xbd`, another directory, and the writes made
+ * through handles opened from it went there, beside the target the user named (QA 25a #3).
+ */
+export function decodableRealPath(root: string): string {
+  const real = realpathSync.native(root)
+  if (!real.includes('\ufffd')) return real
+  const bytes = realpathSync.native(root, { encoding: 'buffer' })
+  if (Buffer.from(real, 'utf8').equals(bytes)) return real
+  throw new SyncError('INVALID_PATH', `${root} leads to ${escapedName(bytes)}, a path that is not valid UTF-8`, {
+    op: 'local.realpath',
+    hint: 'Rename the directory on that path to a UTF-8 name: syncflow reaches a path by its name, and this one would name another.',
+  })
 }

@@ -76,3 +76,26 @@ it('a symlink whose target is not UTF-8 is reported and not copied under another
   expect((await readdir(dst)).sort()).toEqual(['replacement-char', 'stale'])
   expect(await readlink(join(dst, 'replacement-char'))).toBe('caf\ufffd')
 })
+
+// QA 25a #3: a root given as a symlink to a directory whose path is not UTF-8 resolved to Node's
+// lossy decoding (`real\xef\xbf\xbd`), another directory, and the writes made through handles
+// opened from that real path went there: refused instead, and nothing is written anywhere.
+it('a target root that leads to a path that is not UTF-8 is refused, not written beside it', async () => {
+  const src = await tempDir('badroot-src')
+  const parent = await tempDir('badroot-parent')
+  await writeFile(join(src, 'a'), 'a')
+  const real = Buffer.from(`${parent}/real\xe9`, 'latin1')
+  await mkdir(real)
+  await mkdir(join(parent, 'real\ufffd'))
+  await symlink(real, join(parent, 'root'))
+  const events: SyncEvent[] = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), createLocalBackend({ root: join(parent, 'root') }), {
+      mode: 'mirror',
+    }).pipe(toArray()),
+  )
+  expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+    { path: 'a', error: { code: 'INVALID_PATH', message: expect.stringContaining('real\\xe9') } },
+  ])
+  expect(await readdir(join(parent, 'real\ufffd'))).toEqual([])
+  expect(await readdir(real)).toEqual([])
+})

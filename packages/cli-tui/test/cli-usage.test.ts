@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
@@ -620,5 +620,18 @@ describe('a location given in bytes that are not UTF-8', () => {
     const ok = await runWithBytes(`${env} exec "$0" "$1" sync src "$(printf 'ok\\357\\277\\275')" -q`, dir)
     expect(ok, ok.stderr).toMatchObject({ code: 0 })
     expect(await readdir(join(dir, 'ok\ufffd'))).toEqual(['a'])
+  })
+
+  // QA 25a #3: the same through a symlink given in UTF-8 (its real path would name another directory).
+  it('a target that leads to such a path is refused before the run', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a'), 'a')
+    await mkdir(Buffer.from(`${dir}/real\xe9`, 'latin1'))
+    await mkdir(join(dir, 'real\ufffd'))
+    await symlink(Buffer.from(`real\xe9`, 'latin1'), join(dir, 'link'))
+    const r = await runCli(['sync', 'src', 'link'], { cwd: dir, env: { SYNCFLOW_STATE_DIR: join(dir, 'state') } })
+    expectUsageError(r, 'leads to', 'real\\xe9')
+    expect(await readdir(join(dir, 'real\ufffd'))).toEqual([])
   })
 })

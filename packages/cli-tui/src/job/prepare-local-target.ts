@@ -1,6 +1,6 @@
 import { chmod, lstat, readlink, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { makeDirectories, toSyncError } from '@syncflow/backend-local'
+import { decodableRealPath, makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
 
@@ -45,6 +45,8 @@ export async function prepareLocalTarget(
       hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
     })
   }
+  // Refused now (exit 2), not by each write: its writes would land in another directory (QA 25a #3).
+  if (found === 'directory') decodableRealPath(local)
   if (found === 'directory' && create) {
     // A root whose mode denies its owner writing (a 0555 source root's copy, given its mode at the
     // end of the last run: finishLocalTarget) is made writable for the run, as the engine does with
