@@ -622,6 +622,31 @@ describe('a location given in bytes that are not UTF-8', () => {
     expect(await readdir(join(dir, 'ok\ufffd'))).toEqual(['a'])
   })
 
+  // QA 25a #4: a relative location is resolved from process.cwd(), the lossy decoding of a current
+  // directory whose path is not UTF-8: the run made cw\xef\xbf\xbd/dst anew and wrote there.
+  it('a relative location in a current directory whose path is not UTF-8 is refused', async () => {
+    const dir = await tempDir()
+    const cwd = Buffer.from(`${dir}/cw\xe9`, 'latin1')
+    await mkdir(Buffer.concat([cwd, Buffer.from('/src')]), { recursive: true })
+    await writeFile(Buffer.concat([cwd, Buffer.from('/src/a')]), 'a')
+    const env = `SYNCFLOW_STATE_DIR=${JSON.stringify(join(dir, 'state'))}`
+    const r = await runWithBytes(`cd "$(printf 'cw\\351')" && ${env} exec "$0" "$1" sync src dst`, dir)
+    expectUsageError(r, 'the source "src" is relative to the current directory', 'cw\\xe9')
+    const ls = await runWithBytes(`cd "$(printf 'cw\\351')" && exec "$0" "$1" ls src`, dir)
+    expectUsageError(ls, 'the location "src"')
+    expect((await readdir(dir)).sort()).toEqual(['cw\ufffd'])
+    // Absolute locations are what they say, from there too.
+    await mkdir(join(dir, 'plain'))
+    await writeFile(join(dir, 'plain', 'a'), 'a')
+    const [plain, out] = [JSON.stringify(join(dir, 'plain')), JSON.stringify(join(dir, 'out'))]
+    const absolute = await runWithBytes(
+      `cd "$(printf 'cw\\351')" && ${env} exec "$0" "$1" sync ${plain} ${out} -q`,
+      dir,
+    )
+    expect(absolute, absolute.stderr).toMatchObject({ code: 0 })
+    expect(await readdir(join(dir, 'out'))).toEqual(['a'])
+  })
+
   // QA 25a #3: the same through a symlink given in UTF-8 (its real path would name another directory).
   it('a target that leads to such a path is refused before the run', async () => {
     const dir = await tempDir()

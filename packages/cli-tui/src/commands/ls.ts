@@ -9,7 +9,7 @@ import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
 import { specialFileAt } from '../job/special-file-at.js'
-import { assertDecodableArgument } from '../job/undecodable-argument.js'
+import { assertDecodableArgument, assertDecodableCwd } from '../job/undecodable-argument.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
@@ -28,6 +28,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   const errors: SyncError[] = []
   try {
     assertDecodableArgument('the location', location)
+    assertDecodableCwd('the location', location)
     const registry = createBuiltinRegistry()
     await registerPlugins(registry, flags.plugin)
     await assertConfigPathsReadable(flags.configPaths, [location])

@@ -34,7 +34,7 @@ import { localPathOf } from './local-path-of.js'
 import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup-dir.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
-import { assertDecodableArgument } from './undecodable-argument.js'
+import { assertDecodableArgument, assertDecodableCwd } from './undecodable-argument.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
 export interface JobSpec {
@@ -123,8 +123,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (location.trim() === '')
       throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
     assertDecodableArgument(`the ${side}`, location)
+    assertDecodableCwd(`the ${side}`, location)
   }
-  if (flags.backupDir !== undefined) assertDecodableArgument('--backup-dir', flags.backupDir)
+  if (flags.backupDir !== undefined) {
+    assertDecodableArgument('--backup-dir', flags.backupDir)
+    assertDecodableCwd('--backup-dir', flags.backupDir)
+  }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it, and a source they keep out of the target's
   // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.

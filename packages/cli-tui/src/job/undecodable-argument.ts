@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, realpathSync } from 'node:fs'
+import { isAbsolute } from 'node:path'
 import { usageError } from '../errors/usage-error.js'
+import { localPathOf } from './local-path-of.js'
 
 /**
  * Refuses a location given on the command line in bytes that are not UTF-8 (`dst$'\xe9'`). Node
@@ -46,4 +48,26 @@ function escapedBytes(bytes: Buffer): string {
   for (const b of bytes)
     out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
   return out
+}
+
+/**
+ * Refuses a relative local location when the current directory's path is not UTF-8: Node's
+ * `process.cwd()` is its lossy decoding, so `dst` resolved to `…/cw\xef\xbf\xbd/dst`, and the run
+ * made that whole path anew and wrote there; a relative source "did not exist" (QA 25a #4).
+ */
+export function assertDecodableCwd(what: string, location: string): void {
+  if (localPathOf(location) === undefined || isAbsolute(location) || /^file:/i.test(location)) return
+  const cwd = process.cwd()
+  if (!cwd.includes('\ufffd')) return
+  let bytes: Buffer
+  try {
+    bytes = realpathSync.native('.', { encoding: 'buffer' })
+  } catch {
+    return
+  }
+  if (Buffer.from(cwd, 'utf8').equals(bytes)) return
+  throw usageError(
+    `${what} ${JSON.stringify(location)} is relative to the current directory, whose path is not valid UTF-8 (its bytes: ${escapedBytes(bytes)}): syncflow would reach another path by that name`,
+    'Run syncflow from a directory whose path is UTF-8, or give absolute paths.',
+  )
 }
