@@ -610,6 +610,8 @@ describe('a location given in bytes that are not UTF-8', () => {
     expectUsageError(target, 'the target', '(its bytes: dst\\xe9)')
     const backup = await runWithBytes(`${env} exec "$0" "$1" copy src out --backup-dir="$(printf 'old\\351')"`, dir)
     expectUsageError(backup, '--backup-dir', '(its bytes: old\\xe9)')
+    const state = await runWithBytes(`exec "$0" "$1" copy src out --state "$(printf 'state\\351')"`, dir)
+    expectUsageError(state, '--state', '(its bytes: state\\xe9)')
     await mkdir(Buffer.from(`${dir}/src\xe9`, 'latin1'))
     const source = await runWithBytes(`${env} exec "$0" "$1" sync "$(printf 'src\\351')" out`, dir)
     expectUsageError(source, 'the source', '(its bytes: src\\xe9)')

@@ -129,6 +129,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     assertDecodableArgument('--backup-dir', flags.backupDir)
     assertDecodableCwd('--backup-dir', flags.backupDir)
   }
+  // The state file is written there (a file made under the lossy name, beside the one named).
+  if (typeof flags.state === 'string') assertDecodableArgument('--state', flags.state)
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it, and a source they keep out of the target's
   // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.
