@@ -137,6 +137,31 @@ describe('special files (FIFOs, sockets)', () => {
     expect(readFileSync(join(dst, 'p'), 'utf8')).toBe('hello')
   })
 
+  // QA 25a #5: rsync without -D skips a source's FIFO and keeps what the target has at its path;
+  // the mirror deleted it as "not in source" (a file that became a FIFO lost its copy), while
+  // saying the FIFO was skipped. A directory there is kept with its contents, as below a skipped link.
+  it("a source FIFO is skipped and the target's file or directory at its path is kept (check agrees)", async () => {
+    const src = await tempDir('special-kept-src')
+    const dst = await tempDir('special-kept-dst')
+    mkfifo(join(src, 'was-file'))
+    mkfifo(join(src, 'was-dir'))
+    await writeFile(join(src, 'keep'), 'k')
+    await writeFile(join(dst, 'was-file'), 'old copy')
+    await mkdir(join(dst, 'was-dir'))
+    await writeFile(join(dst, 'was-dir', 'inner'), 'i')
+    await writeFile(join(dst, 'stale'), 's')
+    const events = await run(src, dst)
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(planned(events)).toEqual(['copy keep', 'delete stale'])
+    expect(notices(events).sort()).toEqual([
+      'was-dir is a FIFO: skipped, not a regular file',
+      'was-file is a FIFO: skipped, not a regular file',
+    ])
+    expect(readFileSync(join(dst, 'was-file'), 'utf8')).toBe('old copy')
+    expect(readFileSync(join(dst, 'was-dir', 'inner'), 'utf8')).toBe('i')
+    expect(planned(await run(src, dst, { checkOnly: true }))).toEqual([])
+  })
+
   // An empty source file matched a target FIFO of the same mtime (size 0 both): it stayed for ever,
   // with check saying in sync; under --checksum the device node was opened to hash it (review 21 #2).
   it.each([

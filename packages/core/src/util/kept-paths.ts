@@ -3,8 +3,8 @@ import type { NoticeCode } from '../model/sync-event.js'
 
 /**
  * Paths a mirror keeps on the target although the source lists nothing there: source symlinks left
- * out on purpose (`--symlinks skip`, or a target that cannot store symlinks), with everything below
- * them. Filled from the backends' `SYMLINK_SKIPPED` notices and by the planner; asked by it for a
+ * out on purpose (`--symlinks skip`, or a target that cannot store symlinks), special files (as
+ * rsync without -D) and mount points (`-x`), with everything below them. Filled from the backends' `SYMLINK_SKIPPED` notices and by the planner; asked by it for a
  * target-only pair, which a merge-join decides only once the source was listed past that path.
  */
 export class KeptPaths {
@@ -54,10 +54,13 @@ export class KeptPaths {
 
   /**
    * Takes a backend's notice when it is `SYMLINK_SKIPPED` (true: not shown, the user asked for it),
-   * else leaves it (false); the path of an `OTHER_FILESYSTEM` one is kept too (and the notice shown).
+   * else leaves it (false); the path of an `OTHER_FILESYSTEM` or `SPECIAL_FILE_SKIPPED` one is kept
+   * too (and the notice shown). A source's FIFO, socket or device is skipped as rsync without -D
+   * skips it, which keeps the target's entry at its path: deleted as "not in source", the target's
+   * copy of a file that became a FIFO was lost while the FIFO was said to be skipped (QA 25a #5).
    */
   takeNotice(n: { readonly code: NoticeCode; readonly path?: string | undefined }): boolean {
-    if (n.code !== 'SYMLINK_SKIPPED' && n.code !== 'OTHER_FILESYSTEM') return false
+    if (n.code !== 'SYMLINK_SKIPPED' && n.code !== 'OTHER_FILESYSTEM' && n.code !== 'SPECIAL_FILE_SKIPPED') return false
     if (n.path !== undefined) this.#roots.add(n.path)
     return n.code === 'SYMLINK_SKIPPED'
   }
