@@ -1161,6 +1161,10 @@ export class LocalBackend
       const abs = this.#abs(parent)
       // Taken before the realpath: a swap after it cannot get a foreign directory recorded.
       const st = lstatSync(abs, { throwIfNoEntry: false })
+      // A file (or FIFO…) as the parent: nothing is below it, as for one higher up, which the
+      // realpath below says with ENOTDIR. Taken as the same, a write gets #makeParents' CONFLICT
+      // "parent … is a file" instead of a raw ENOTDIR of its temp file (QA 25a #6).
+      if (st !== undefined && !st.isDirectory() && !st.isSymbolicLink()) return 'missing'
       const id = st?.isDirectory() ? `${st.dev}:${st.ino}` : undefined
       const known = this.#verified.get(parent)
       if (known !== undefined && known === id) {

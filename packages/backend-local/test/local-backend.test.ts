@@ -113,6 +113,25 @@ describe('atomic write on disk', () => {
     expect(await readFile(join(root, 'f.txt'), 'utf8')).toBe('edited by the user')
   })
 
+  // QA 25a #6: a file as the direct parent passed the chain check (its realpath is where it should
+  // be), so a write failed with a raw ENOTDIR of its temp file, not as one two levels below did.
+  it('a write below a file fails CONFLICT "parent … is a file"; stat, remove and read find nothing there', async () => {
+    const root = await tempDir('below-file')
+    const b = createLocalBackend({ root })
+    await writeFile(join(root, 'f'), 'a file')
+    for (const path of ['f/x', 'f/d/x']) {
+      const err = await rejectionOf(writeText(b, path, 'x'))
+      expect(codeOf(err), path).toBe('CONFLICT')
+      expect((err as Error).message, path).toContain('parent "f" is a file')
+      expect((err as Error).message, path).not.toContain('ENOTDIR')
+    }
+    expect(await b.stat(p('f/x'))).toBeUndefined()
+    await b.remove(p('f/x'))
+    expect(codeOf(await rejectionOf(b.read(p('f/x'))))).toBe('NOT_FOUND')
+    expect(await readdir(root)).toEqual(['f'])
+    expect(await readFile(join(root, 'f'), 'utf8')).toBe('a file')
+  })
+
   it('whole-millisecond mtimes round-trip exactly (libuv keeps microseconds; the ms value is rounded, not truncated)', async () => {
     const b = createLocalBackend({ root: await tempDir('mtime') })
     for (const mtimeMs of [1_234_567_890_123, 1_600_000_000_001, 1_700_000_000_999, 946_684_800_000]) {
