@@ -287,6 +287,25 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--files-from', bad), 'bad.txt, line 2 ("a/../x")')
   })
 
+  // QA 25a #7: a config file's "files-from" was read from where syncflow runs, not beside the file
+  // as its "exclude-from" is: a job run from cron failed, or read another list of the same name.
+  it('a config file names its --files-from list beside itself, wherever syncflow runs', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { listed: '1', other: '2' })
+    const conf = await tempDir()
+    await writeFile(join(conf, 'list.txt'), 'listed\n')
+    await writeFile(join(conf, 'job.json'), JSON.stringify({ 'files-from': ['list.txt'] }))
+    const elsewhere = await tempDir()
+    await writeFile(join(elsewhere, 'list.txt'), 'other\n')
+    const r = await runCli(['sync', src, dst, '--config', join(conf, 'job.json')], {
+      cwd: elsewhere,
+      env: { SYNCFLOW_STATE_DIR: stateDir },
+    })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ listed: '1' })
+  })
+
   // QA 11 #4: the `/` of one alternative anchored them all, so node_modules was excluded only at the root.
   it("--exclude '{A,B}' is --exclude A --exclude B, each anchored on its own", async () => {
     await writeTree(src, {
