@@ -287,6 +287,18 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--files-from', bad), 'bad.txt, line 2 ("a/../x")')
   })
 
+  // QA 25a #8: `a//b` was refused as having "a . or .. part"; rsync and rclone read it as a/b.
+  it('--files-from reads a doubled slash as one', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { 'a/b/x': '1', 'a/y': '2' })
+    const list = join(await tempDir(), 'list.txt')
+    await writeFile(list, 'a//b/x\n')
+    const r = await cli('sync', src, dst, '--files-from', list)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'a/b/x': '1' })
+  })
+
   // QA 25a #7: a config file's "files-from" was read from where syncflow runs, not beside the file
   // as its "exclude-from" is: a job run from cron failed, or read another list of the same name.
   it('a config file names its --files-from list beside itself, wherever syncflow runs', async () => {
