@@ -131,6 +131,18 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       `${from}Check that they are valid and allowed to use this bucket (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY choose others).`,
     )
   }
+  // An answer that is not S3's XML (a web server's HTML page: the endpoint points at something
+  // else) fails in the SDK's parser: it was said as "no such object" (a 404) or as an internal
+  // error, a bug in syncflow (a 200), quoting the parser's text (QA 25b #1). A 5xx or 429 page
+  // (a proxy in front of a busy service) is still TRANSIENT, below.
+  const notS3 = notS3Answer(err)
+  if (notS3 !== undefined && (status ?? 0) < 500 && status !== 429) {
+    return make(
+      'USAGE',
+      `the endpoint${where || ' (AWS S3)'} did not answer as an S3 service${notS3 ? ` (${[notS3, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')})` : ''}`,
+      'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL): it must be the S3 API, not a web page or another service.',
+    )
+  }
   if (name === 'NoSuchBucket') {
     // Not refused up front (S3-compatible services allow more), but said: a user told only "does
     // not exist" may go and try to create a bucket that AWS would not take (QA).
@@ -245,4 +257,17 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
 /** `1.5 s`, `60 s`: a duration in seconds for messages. */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`
+}
+
+/**
+ * For an answer the SDK could not parse ("Deserialization error", the raw answer in the hidden
+ * `$response`) that is not XML: its content type (`text/html`), or `''` when it gave none.
+ * undefined for anything else, an XML answer included (S3's own, cut short: not the endpoint's fault).
+ */
+function notS3Answer(err: unknown): string | undefined {
+  if (!(err instanceof Error) || !/Deserialization error/.test(err.message)) return undefined
+  const response = (err as { $response?: { headers?: Record<string, string | undefined> } }).$response
+  if (response === undefined) return undefined
+  const type = (response.headers?.['content-type'] ?? '').split(';')[0]?.trim() ?? ''
+  return /xml/i.test(type) ? undefined : type
 }

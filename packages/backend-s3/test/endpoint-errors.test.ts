@@ -68,6 +68,36 @@ describe('S3 endpoint set-up mistakes', () => {
     await b.close()
   })
 
+  it.each([200, 404])(
+    'a web server, not S3, answering HTML (HTTP %i): not S3, not an internal error',
+    async (status) => {
+      // QA 25b #1: the SDK's XML parser failed on the page; that was "no such object" or a bug in syncflow.
+      const port = await listen(
+        createHttpServer((_req, res) => {
+          res.writeHead(status, { 'content-type': 'text/html; charset=utf-8' })
+          res.end('<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>Directory listing</body></html>')
+        }),
+      )
+      const b = createS3Backend({
+        bucket: 'bucket',
+        prefix: 'app',
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+        maxAttempts: 1,
+      })
+      const expected = {
+        code: 'USAGE',
+        message: expect.stringContaining('did not answer as an S3 service (text/html'),
+        hint: expect.stringContaining('--s3-endpoint'),
+      }
+      // A HEAD has no body to tell a web page by: a 404 to it is "no such bucket" (false).
+      if (status === 200) await expect(b.rootExists()).rejects.toMatchObject(expected)
+      await expect(b.list().next()).rejects.toMatchObject(expected)
+      await b.close()
+    },
+  )
+
   it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
     const port = await listen(
       createHttpServer((_req, res) => {
