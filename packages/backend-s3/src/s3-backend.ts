@@ -617,10 +617,34 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   async #refuseObjectRoot(conn: Conn, signal: AbortSignal | undefined): Promise<void> {
     if (this.prefix === '') return
     const key = this.prefix.slice(0, -1)
-    // The listing's signal: a Ctrl-C while the service does not answer ends it (QA 21 F1).
-    if ((await this.#head(conn, key, 'list', '', signal)) === undefined) return
-    throw new SyncError('USAGE', `${this.uri} is an object, not a prefix (a directory) that files can go below`, {
-      hint: 'No files can go below an object: name another prefix (as a source, that one object is synced by its parent and --include /NAME).',
+    // The prefix's parents too (`app/new.txt` for `s3://b/app/new.txt/x`): keys written below an
+    // object make it both a file and a directory, which every listing of a parent then reports as
+    // a CONFLICT and skips (QA 25b #2). One HEAD each, all at once, only for an empty prefix.
+    const segments = key.split('/')
+    const keys = segments.map((_, i) => segments.slice(0, i + 1).join('/'))
+    // The listing's signal: a Ctrl-C while the service does not answer ends it (QA 21 F1). A
+    // parent's HEAD that fails says nothing: credentials allowed only below a prefix
+    // (`team/*`) are refused a HEAD of `team` itself, and that must not stop the run.
+    const found = await Promise.all(
+      keys.map((k) =>
+        k === key
+          ? this.#head(conn, k, 'list', '', signal)
+          : this.#head(conn, k, 'list', '', signal).catch((err: unknown) => {
+              if (signal?.aborted) throw err
+              return undefined
+            }),
+      ),
+    )
+    const at = found.findIndex((head) => head !== undefined)
+    if (at === -1) return
+    if (keys[at] === key) {
+      throw new SyncError('USAGE', `${this.uri} is an object, not a prefix (a directory) that files can go below`, {
+        hint: 'No files can go below an object: name another prefix (as a source, that one object is synced by its parent and --include /NAME).',
+      })
+    }
+    const object = formatS3Uri({ bucket: this.bucket, prefix: `${keys[at]}/` })
+    throw new SyncError('USAGE', `${this.uri} lies below ${object}, an object, not a prefix (a directory)`, {
+      hint: `No files can go below an object: name a prefix that is not below ${object}.`,
     })
   }
 

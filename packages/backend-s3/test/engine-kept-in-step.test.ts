@@ -122,6 +122,24 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
     })
 
+    it('refuses a target prefix below an object, writing nothing (QA 25b #2)', async () => {
+      // s3://b/…/app.txt/x: keys under app.txt/ would make it both a file and a directory.
+      const parent = s3('below-object')
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${parent.prefix}app.txt`, Body: 'other' }))
+      const target = testBackend(env, { prefix: `${parent.prefix}app.txt/x/y` })
+      opened.push(target)
+      await mkdir(join(dir, 'below'))
+      await writeFile(join(dir, 'below', 'a.txt'), 'a')
+      const events = await lastValueFrom(sync(local('below'), target, { mode: 'copy' }).pipe(toArray()))
+      const done = events.at(-1)
+      expect(done?.type === 'done' && done.summary.fatal).toMatchObject({
+        code: 'USAGE',
+        message: expect.stringMatching(/x\/y lies below s3:\/\/[^ ]+\/app\.txt, an object/),
+      })
+      const keys = await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: parent.prefix }))
+      expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
+    })
+
     it('a mirror never deletes a directory marker that holds content: the delete is refused, the bytes stay', async () => {
       const target = s3('content-marker')
       const key = `${target.prefix}notes/`
