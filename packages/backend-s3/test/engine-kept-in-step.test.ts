@@ -140,6 +140,43 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(keys.Contents?.map((o) => o.Key)).toEqual([`${parent.prefix}app.txt`])
     })
 
+    it('a copy writes nothing below an object the target has where the source has a directory (QA 25b #3)', async () => {
+      // Keys under f/ beside the object f: the bucket would hold f as a file and a directory at
+      // once, which every later listing (a restore) skips as a CONFLICT; a copy never deletes f.
+      const target = s3('copy-below-object')
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}f`, Body: 'file' }))
+      await mkdir(join(dir, 'cbo', 'f', 'h'), { recursive: true })
+      await writeFile(join(dir, 'cbo', 'f', 'g'), 'g')
+      await writeFile(join(dir, 'cbo', 'f', 'h', 'k'), 'k')
+      await writeFile(join(dir, 'cbo', 'f-a'), 'a')
+      await writeFile(join(dir, 'cbo', 'z'), 'z')
+      const keys = async (): Promise<string[]> =>
+        ((await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: target.prefix }))).Contents ?? []).map(
+          (o) => (o.Key ?? '').slice(target.prefix.length),
+        )
+      const events = await lastValueFrom(sync(local('cbo'), target, { mode: 'copy' }).pipe(toArray()))
+      const failed = events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))
+      expect(failed.sort()).toEqual([
+        ['f', 'CONFLICT'],
+        ['f/g', 'CONFLICT'],
+        ['f/h', 'CONFLICT'],
+        ['f/h/k', 'CONFLICT'],
+      ])
+      expect(await keys()).toEqual(['f', 'f-a', 'z'])
+      // --ignore-existing keeps what is in the way, said as skipped, not failed.
+      const again = await lastValueFrom(
+        sync(local('cbo'), target, { mode: 'copy', ignoreExisting: true }).pipe(toArray()),
+      )
+      expect(again.filter((e) => e.type === 'failed')).toEqual([])
+      expect(again.filter((e) => e.type === 'skipped').map((e) => e.type === 'skipped' && e.path)).toEqual([
+        'f',
+        'f/g',
+        'f/h',
+        'f/h/k',
+      ])
+      expect(await keys()).toEqual(['f', 'f-a', 'z'])
+    })
+
     it('a mirror never deletes a directory marker that holds content: the delete is refused, the bytes stay', async () => {
       const target = s3('content-marker')
       const key = `${target.prefix}notes/`

@@ -15,7 +15,7 @@ import {
   tap,
   throwError,
 } from 'rxjs'
-import type { Backend } from '../backend/backend.js'
+import { type Backend, supports } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
@@ -218,6 +218,8 @@ function run(
       notice,
       signal,
       keptOnTarget,
+      // (A target with directories fails a write below a file itself: the transfer handles it.)
+      ...(options.mode === 'copy' && !checkOnly && !supports.mkdir(target) ? { filesInTheWay: new KeptPaths() } : {}),
       ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
       ...(options.skipNewer ? { skipNewer: true } : {}),
       ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),

@@ -30,6 +30,13 @@ export interface DecideContext {
    * were deleted; a file there failed the run).
    */
   readonly keptOnTarget?: KeptPaths
+  /**
+   * A copy into a target without directories (S3: no `mkdir`, so nothing there fails "in the way"):
+   * the target's files the source lacks, each held until the merge is past what could lie below it.
+   * A source entry below one is not written: keys below an object make it both a file and a
+   * directory, which the next listing skips as a CONFLICT (QA 25b #3). A mirror deletes the file.
+   */
+  readonly filesInTheWay?: KeptPaths
   /** `--ignore-existing`: a path the target has is left as it is (see `SyncOptions.ignoreExisting`). */
   readonly ignoreExisting?: boolean
   /** `--update`: a target file newer than the source's is left as it is (see `SyncOptions.skipNewer`). */
@@ -251,6 +258,31 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   const { source: s, target: t, path } = pair
   const kept = ctx.keptOnTarget
   if (kept?.waiting) kept.pass(entrySortKey((s ?? t) as Entry))
+  const inTheWay = ctx.filesInTheWay
+  if (inTheWay?.waiting) inTheWay.pass(entrySortKey((s ?? t) as Entry))
+  if (s && !t && inTheWay?.covers(path)) {
+    // (The target's file sorts before the source's directory of its name and what is below it.)
+    if (ctx.ignoreExisting) {
+      return {
+        kind: 'action',
+        action: {
+          kind: 'skip',
+          path,
+          source: s,
+          reason: 'the target has another kind of entry there (--ignore-existing keeps it)',
+        },
+      }
+    }
+    throw new SyncError(
+      'CONFLICT',
+      `a file on the target is in the way of the source's ${s.kind === 'dir' ? 'directory' : s.kind} (at its path or a directory above it); nothing was changed`,
+      {
+        op: 'plan',
+        path,
+        hint: 'This mode never deletes: remove or rename what is in the way on the target, or use sync (a mirror replaces it).',
+      },
+    )
+  }
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
   // Held only until the merge is past them: memory stays flat however many files are left out.
@@ -285,6 +317,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
   if (!s && t) {
+    if (inTheWay !== undefined && t.kind !== 'dir') inTheWay.addPassing(path)
     // A source without directories (S3) lists none: there a target directory is gone only when
     // nothing inside it is listed either, which `plan` sees and this one pair does not
     // (holdDirDeletes drops the delete of a directory the source has contents in).
