@@ -177,6 +177,44 @@ describe('continuousSync retries what failed', () => {
     expect(job.cycles().at(-1)?.summary).toMatchObject({ failed: 0, done: { update: 1, delete: 1 } })
   })
 
+  // QA 25c #1: a source file deleted between a cycle's listing and its copy fails NOT_FOUND, which
+  // holds the cycle's deletes back; NOT_FOUND was not tried again, so those deletes were lost until
+  // the next rescan (an hour by default) and the target kept files the source no longer had.
+  it('runs the deletes held back by a source file that vanished before its copy', async () => {
+    const { src, dst } = await tempDirs()
+    await writeFile(join(src, 'keep.txt'), 'v1')
+    await writeFile(join(src, 'old.txt'), 'to be removed')
+    const target = local(dst)
+    // The real target, whose copy of vanish.txt finds the source file deleted just before it (an
+    // editor's or a build's short-lived file): a real ENOENT from the real source.
+    const racing = new Proxy(target, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver)
+        if (typeof value !== 'function') return value
+        if (prop !== 'copyFrom' && prop !== 'write') return (...args: unknown[]) => value.apply(t, args)
+        return async (...args: unknown[]) => {
+          if (String(args[prop === 'copyFrom' ? 2 : 0]) === 'vanish.txt') await rm(join(src, 'vanish.txt'))
+          return value.apply(t, args)
+        }
+      },
+    })
+    // Hints given here, one each: no event names these paths again.
+    const changes = new Subject<Change>()
+    const job = start(local(src), racing, { changes, batchQuietMs: 200 })
+    await expect.poll(() => tree(dst)).toEqual({ 'keep.txt': 'v1', 'old.txt': 'to be removed' })
+
+    await writeFile(join(src, 'vanish.txt'), 'short-lived')
+    await utimes(join(src, 'vanish.txt'), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
+    await rm(join(src, 'old.txt'))
+    changes.next({ type: 'upsert', path: 'vanish.txt' as RelPath })
+    changes.next({ type: 'remove', path: 'old.txt' as RelPath })
+    await expect.poll(() => job.failures().length).toBe(1)
+    expect(job.failures()[0]).toMatchObject({ path: 'vanish.txt', error: { code: 'NOT_FOUND' } })
+    // The held delete runs with the vanished file's next try, which finds nothing left to copy.
+    await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ 'keep.txt': 'v1' })
+    expect(job.cycles().at(-1)?.summary).toMatchObject({ failed: 0, done: { delete: 1 } })
+  })
+
   it('does not retry what would only fail again (a bad path, a bug)', async () => {
     const { src, dst } = await tempDirs()
     const target = faulty(local(dst))

@@ -451,6 +451,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               if (e.error.code === 'TRANSIENT') relist = true
               else if (!work.rescan && path !== '' && retriesLater(e.error.code)) again.add(path)
             } else if (path !== '' && retriesLater(e.error.code)) again.add(path)
+            // A source file deleted between the cycle's listing and its copy (a short-lived temp
+            // file in a burst) fixes itself: its next try finds it gone (or back) and takes the
+            // deletes its failure held back with it, which were otherwise left until the next
+            // rescan (QA 25c #1).
+            else if (path !== '' && e.stage === 'transfer' && e.error.code === 'NOT_FOUND') again.add(path)
           } else if (e.type === 'skipped' && e.action?.kind === 'delete') {
             heldDeletes.push(e.action.path)
           } else if (e.type === 'notice' && e.code === 'DELETES_SUPPRESSED') {
