@@ -215,6 +215,48 @@ describe('continuousSync retries what failed', () => {
     expect(job.cycles().at(-1)?.summary).toMatchObject({ failed: 0, done: { delete: 1 } })
   })
 
+  // QA 25c #2: the same for a directory removed while a cycle listed it (NOT_FOUND from the
+  // listing): the deletes it held back waited for the next rescan.
+  it('runs the deletes held back by a directory that vanished while a cycle listed it', async () => {
+    const { src, dst } = await tempDirs()
+    await writeFile(join(src, 'keep.txt'), 'v1')
+    await writeFile(join(src, 'old.txt'), 'to be removed')
+    const source = local(src)
+    let armed = false
+    // The real source, whose listing sees dir removed (rm -rf by another program) between
+    // meeting it and reading it: the walk's real ENOENT.
+    const racing = new Proxy(source, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver)
+        if (typeof value !== 'function') return value
+        if (prop !== 'list') return (...args: unknown[]) => value.apply(t, args)
+        return async function* (...args: unknown[]) {
+          for await (const e of value.apply(t, args) as AsyncIterable<{ path: string }>) {
+            if (armed && e.path === 'dir') {
+              armed = false
+              await rm(join(src, 'dir'), { recursive: true })
+            }
+            yield e
+          }
+        }
+      },
+    })
+    const changes = new Subject<Change>()
+    const job = start(racing, local(dst), { changes, batchQuietMs: 200 })
+    await expect.poll(() => tree(dst)).toEqual({ 'keep.txt': 'v1', 'old.txt': 'to be removed' })
+
+    armed = true
+    await mkdir(join(src, 'dir'))
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(join(src, 'dir', name), name)
+    await rm(join(src, 'old.txt'))
+    changes.next({ type: 'upsert', path: 'dir' as RelPath })
+    changes.next({ type: 'remove', path: 'old.txt' as RelPath })
+    await expect.poll(() => job.failures().length).toBe(1)
+    expect(job.failures()[0]).toMatchObject({ path: 'dir', stage: 'list', error: { code: 'NOT_FOUND' } })
+    // The directory's next try finds it gone, and the delete it held back runs.
+    await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ 'keep.txt': 'v1' })
+  })
+
   it('does not retry what would only fail again (a bad path, a bug)', async () => {
     const { src, dst } = await tempDirs()
     const target = faulty(local(dst))

@@ -431,6 +431,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       const again = new Set<RelPath>()
       const failedHere = new Set<string>()
       const heldDeletes: RelPath[] = []
+      const vanished = new Set<RelPath>()
       let deletesSuppressed = false
       let relist = false
       let listingErrors = false
@@ -450,6 +451,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               // paths (a permission fixed later) are tried as paths; a rescan's wait for the next.
               if (e.error.code === 'TRANSIENT') relist = true
               else if (!work.rescan && path !== '' && retriesLater(e.error.code)) again.add(path)
+              // A directory renamed or deleted while the cycle listed it (NOT_FOUND): see `end`.
+              else if (!work.rescan && path !== '' && e.error.code === 'NOT_FOUND' && !failing.has(path)) {
+                vanished.add(path)
+              }
             } else if (path !== '' && retriesLater(e.error.code)) again.add(path)
             // A source file deleted between the cycle's listing and its copy (a short-lived temp
             // file in a burst) fixes itself: its next try finds it gone (or back) and takes the
@@ -466,6 +471,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         },
         end(): void {
           if (aborted()) return
+          // A path that vanished while listed held the deletes back: tried once more, it is found
+          // gone (or where it is now) and they run with it; they otherwise waited for the next
+          // rescan (QA 25c #2). Only then, and once, since the same code says a dangling symlink
+          // under --symlinks follow, which no try fixes.
+          if (deletesSuppressed) for (const p of vanished) again.add(p)
           // Deletes held back by those failures go with their next try.
           if (deletesSuppressed && again.size > 0) for (const p of heldDeletes) again.add(p)
           // The cycle's paths that did not fail again are fine (a rescan's, when it saw them all).
