@@ -244,7 +244,9 @@ export class SyncViewState {
         this.#inFlight.clear()
         this.#queued = 0
         this.#listing = false
-        this.#counts.unchanged += e.summary.unchanged
+        // A watch's last done totals its cycles, whose unchanged files are counted already: added
+        // again, quitting showed twice as many (QA 25c #3).
+        if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'
           // A rescan that listed both sides: the failures of a whole side are over (the job's total

@@ -87,6 +87,17 @@ describe('SyncViewState', () => {
     expect(v.cycles).toHaveLength(2)
   })
 
+  // QA 25c #3: the job's last done totals every cycle's unchanged files; added on top of the
+  // cycles' own, the screen said "unchanged 42" on quitting a watch of 21 files.
+  it("counts a watch's unchanged files once: the job summary does not add its cycles' again", () => {
+    const s = new SyncViewState(true)
+    s.add({ type: 'done', ts: 1, summary: summary({ unchanged: 21 }) })
+    s.add({ type: 'done', ts: 2, summary: summary({ unchanged: 3 }) })
+    expect(s.view().counts.unchanged).toBe(24)
+    s.add({ type: 'done', ts: 3, summary: summary({ mode: 'watch', unchanged: 24, interrupted: true }) })
+    expect(s.view()).toMatchObject({ phase: 'done', counts: { unchanged: 24 } })
+  })
+
   it('keeps the latest notices', () => {
     const s = new SyncViewState(true, { maxNotices: 1 })
     s.add({ type: 'notice', ts: 0, code: 'POLLING', message: 'polling' })
