@@ -10,6 +10,8 @@ import {
   type Observable,
   retry,
   type SchedulerLike,
+  Subject,
+  takeUntil,
   tap,
   throwError,
   timer,
@@ -116,7 +118,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   // Event streams lost in a row: one that fails again as soon as it is back (the server answers,
   // its watch does not) waits longer each time instead of a rescan a second.
   let losses = 0
-  const poll = (why: string, quietFirst = false): Observable<Change> =>
+  const poll = (why: string, quietFirst = false, onBack?: () => void): Observable<Change> =>
     defer(() => {
       const polling = (ms: number): string => `${why}: polling ${source.uri} every ${seconds(ms)} instead`
       // A fixed interval is told at once; the default one once the first listing says how large the
@@ -171,6 +173,12 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
             hint: 'Nothing is deleted meanwhile; syncing resumes once it is back (a disk mounted again, a directory restored).',
           })
         }
+        // Polled only while the watched root was gone: it is back, so its events take over again
+        // (they ask for the rescan that finds what it holds).
+        if (onBack) {
+          onBack()
+          return
+        }
         if (rootWasGone) {
           rootWasGone = false
           opts.onResync?.()
@@ -195,6 +203,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
   const events = (watchable: Backend & Watchable, again: boolean): Observable<Change> =>
     defer(() => {
       let unavailable: string | undefined
+      let rootGone = false
       let lost: SyncError | undefined
       let delivered = false
       const since = scheduler.now()
@@ -218,7 +227,10 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
             const error = asSyncError(err, 'watch')
             if (endsContinuousJob(error.code)) return throwError(() => error)
             if (error.retryable) lost = error
-            else unavailable = `change events unavailable (${error.message})`
+            else {
+              unavailable = `change events unavailable (${error.message})`
+              rootGone = error.code === 'NOT_FOUND'
+            }
             return EMPTY
           }),
         )
@@ -227,6 +239,20 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         events$,
         defer(() => {
           if (stopping()) return EMPTY
+          // The watched root gone: polled until it is back, then watched again. Polling for good,
+          // the job listed the whole tree every few seconds from then on, and a change took that
+          // long to be seen (QA 25c #4). A watch that fails so again at once waits longer each time.
+          if (unavailable !== undefined && rootGone) {
+            if (delivered || scheduler.now() - since >= timing.maxMs) losses = 0
+            const back$ = new Subject<void>()
+            const wait =
+              losses++ === 0 ? EMPTY : timer(retryLaterDelayMs(losses, timing), scheduler).pipe(ignoreElements())
+            return concat(
+              poll(unavailable, false, () => back$.next()).pipe(takeUntil(back$)),
+              wait,
+              defer(() => (stopping() ? EMPTY : events(watchable, true))),
+            )
+          }
           if (unavailable !== undefined) return poll(unavailable)
           // Ended though nobody stopped it: as if lost (a stream that ends again at once, as a
           // failing one, waits longer each time; the wait and the rescan after it are the same).
