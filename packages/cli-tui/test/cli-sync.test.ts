@@ -461,6 +461,14 @@ describe('copy, backup and restore', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain(`the backup (DST) "${join(root, 'nope')}" does not exist`)
   })
+
+  // QA 25a #9: an overlap said 'source "<its DST>" and target "<its SRC>"', the sides swapped.
+  it("restore's overlap names its sides as the user gave them", async () => {
+    const inner = join(src, 'inner')
+    const r = await cli('restore', src, inner)
+    expectUsageError(r, `backup (DST) "${inner}" and original (SRC) "${src}" overlap`, 'the backup (DST) is inside')
+    expect(r.stderr).not.toContain('source')
+  })
 })
 
 describe('check', () => {

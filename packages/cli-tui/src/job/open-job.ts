@@ -138,7 +138,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   const flagFilter = createPathFilter(filterOptions)
   const deletesExcluded = flags.deleteExcluded === true && spec.mode === 'mirror'
   const overlapFilters = { source: flagFilter, target: deletesExcluded ? undefined : flagFilter }
-  await assertNoOverlap(spec.source, spec.target, overlapFilters)
+  // restore's sides by the names its user gave them: "source" and "target" were its DST and SRC (QA 25a #9).
+  const overlapNames = spec.sideNames
+    ? {
+        ...names,
+        hint: `Give a ${names.source} and an ${names.target} of which neither contains the other, or leave the one inside out of the other's listing with --exclude /PATH (its path there; not with --delete-excluded).`,
+      }
+    : undefined
+  await assertNoOverlap(spec.source, spec.target, overlapFilters, overlapNames)
   const backupSpec: BackupDirSpec | undefined =
     flags.backupDir !== undefined
       ? {
@@ -196,7 +203,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     closers.push(() => source.close())
     const target = early ?? (await openTarget())
     stopIfAborted()
-    await assertNoSharedDirectory(spec.source, spec.target, { source, target }, undefined, overlapFilters)
+    await assertNoSharedDirectory(spec.source, spec.target, { source, target }, overlapNames, overlapFilters)
     // Opened as the target is (its symlinks kept as symlinks, never followed).
     const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
     if (backup) closers.push(() => backup.close())
