@@ -18,6 +18,7 @@ import {
   take,
   takeUntil,
   tap,
+  throwError,
   timer,
 } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
@@ -680,6 +681,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         if (dirStuck && !deletesHeld) rescanRequest$.next()
       }
       return cycle$.pipe(
+        // A listing stopped by the interrupt (Ctrl-C while a cycle lists a new directory) throws
+        // ABORTED: the cycle ends there, as the job does, with its totals; passed on, it ended the
+        // job as an error and its last done lost what every cycle had done (QA 25c #5).
+        catchError((err: unknown) => (aborted() ? EMPTY : throwError(() => err))),
         tap({
           complete: () => {
             outcome.end()
