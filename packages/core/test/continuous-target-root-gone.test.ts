@@ -85,3 +85,26 @@ it('a symlinked target root re-pointed gets the whole tree, and nothing more goe
   expect(job.events.filter((e) => e.type === 'failed')).toEqual([])
   await Promise.all([rm(d1, { recursive: true }), rm(d2, { recursive: true }), rm(link)])
 })
+
+// QA 25c #6: the full sync asked for by a lost root failed (a file stood at its path), and the next
+// change then re-created the root holding only the changed file, as before QA 10 #2.
+it('a target root whose full sync failed gets the whole tree at the next change that can write it', async () => {
+  const { src, dst } = await tempDirs()
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  await writeFile(join(src, 'b.txt'), 'beta')
+  const job = start(local(src), local(dst))
+  const all = { 'a.txt': 'alpha', 'b.txt': 'beta' }
+  await expect.poll(async () => tree(dst)).toEqual(all)
+
+  await rm(dst, { recursive: true })
+  await writeFile(dst, 'a file where the target was')
+  await writeFile(join(src, 'x.txt'), 'x')
+  await expect.poll(() => job.cycles().at(-1)?.summary.fatal?.code, { timeout: 10_000 }).toBe('CONFLICT')
+  expect(notices(job.events)).toContain('TARGET_ROOT_MISSING')
+
+  await rm(dst)
+  await writeFile(join(src, 'y.txt'), 'y')
+  await expect
+    .poll(async () => tree(dst).catch(() => ({})), { timeout: 10_000 })
+    .toEqual({ ...all, 'x.txt': 'x', 'y.txt': 'y' })
+})

@@ -341,6 +341,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // Which directory that root is (`RootIdentifiable`), taken when it is first seen: one replaced
     // under the same path holds none of the mirror (asCycle).
     let targetRootId: Promise<string | undefined> | undefined
+    // A full sync is owed to a target root found gone or replaced (asCycle) until one runs to its
+    // end: while its full sync fails (a file where the root was), a later cycle over the changed
+    // paths alone re-created the root holding just those (QA 25c #6).
+    let targetRootOwed = false
 
     // What the last cycles shipped (size, mtime and mode of the source file), to drop the late events
     // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
@@ -627,6 +631,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             next: (e) => {
               remember(e)
               outcome.see(e)
+              if (e.type === 'done' && e.summary.fatal === undefined) targetRootOwed = false
               // A job that cannot even start (missing source, credentials, lock) stops here; one
               // whose side did not answer (a server restarting) tries again later.
               if (isFirst && e.type === 'done' && e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT') fatal$.next()
@@ -704,6 +709,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
      */
     const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
       if (work.rescan || onlyCounts(work)) return { work }
+      if (targetRootOwed) return { work: { rescan: true, trigger: 'rescan', paths: new Set() } }
       // The rules file changed: its rules are read again, and applied to the whole tree (QA 10 #5:
       // they were read once, at the start, so a path excluded while watching was still copied).
       if (reloadFilter !== undefined && work.paths.has(filterFile)) {
@@ -719,6 +725,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             : undefined
         if (now === undefined || now === was) return { work }
         targetRootId = Promise.resolve(now)
+        targetRootOwed = true
         const message = `the target ${target.uri} is another directory than the one synced into (renamed away and made anew, or a symlink re-pointed?): running a full sync to copy the whole tree into it`
         return {
           work: { rescan: true, trigger: 'rescan', paths: new Set() },
@@ -727,6 +734,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
       targetRootSeen = false
       targetRootId = undefined
+      targetRootOwed = true
       const message = `the target ${target.uri} is gone (deleted while watching?): running a full sync to copy the whole tree again, not only the changed paths`
       return {
         work: { rescan: true, trigger: 'rescan', paths: new Set() },
