@@ -1,6 +1,6 @@
 import type { SyncEvent } from '@syncflow/core'
 import { Box, Static, useApp, useInput, useStdout } from 'ink'
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
 import { useClearOnNarrower } from './clear-on-shrink.js'
@@ -76,28 +76,39 @@ export function SyncApp(props: SyncAppProps) {
   const [errorsAt, setErrorsAt] = useState<ErrorsScroll | undefined>(undefined)
   const [stopping, setStopping] = useState(false)
   const { exit } = useApp()
+  // What the keys act on, as of the last key, not of the last effect: Ink hands a key to the
+  // handler its last passive effect subscribed, which may still be the one of the screen before (a
+  // 'j' typed right after 'e' scrolled nothing: it went to the dashboard). Set by the handler for
+  // the next key at once, and by each render.
+  const latest = useRef({ screen, errorsAt, stopping })
+  latest.current = { screen, errorsAt, stopping }
 
   useInput(
     (input, key) => {
-      const cmd = keyCommand(input, key, screen)
+      const now = latest.current
+      const cmd = keyCommand(input, key, now.screen)
       if (cmd.type === 'toggle-pause') gate?.toggle()
       else if (cmd.type === 'show') {
         // The errors screen opens at the top: the newest error.
         if (cmd.screen === 'errors') setErrorsAt(undefined)
         setScreen(cmd.screen)
+        latest.current = { ...now, screen: cmd.screen, errorsAt: cmd.screen === 'errors' ? undefined : now.errorsAt }
       } else if (cmd.type === 'scroll') {
         const size = errorsScreenSize(columns, rows)
-        setErrorsAt(scrollErrors(view.errors, size.width, errorsBodyRows(size.rows), errorsAt, cmd))
+        const at = scrollErrors(view.errors, size.width, errorsBodyRows(size.rows), now.errorsAt, cmd)
+        setErrorsAt(at)
+        latest.current = { ...now, errorsAt: at }
       } else if (cmd.type === 'quit') {
         if (view.phase === 'done') {
           exit()
           return
         }
-        if (stopping) {
+        if (now.stopping) {
           props.onForceQuit?.()
           return
         }
         setStopping(true)
+        latest.current = { ...now, stopping: true }
         // A paused run must not hold up the stop: the abort releases the gate's waiters too.
         onQuit()
       }
