@@ -84,6 +84,33 @@ export function resolveEndpoint(option: string | undefined, env: NodeJS.ProcessE
   return value?.replace(/\/+$/, '')
 }
 
+/**
+ * Refuses an endpoint that is not an http(s) URL (USAGE), naming where it came from. `--s3-endpoint`
+ * is checked when the flag is parsed, the environment was not: `AWS_ENDPOINT_URL=127.0.0.1:9000`
+ * (no scheme) was an "internal error … Invalid URL (TypeError)", a bug in syncflow (QA 25b #5).
+ */
+function checkEndpoint(endpoint: string, option: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  let url: URL | undefined
+  try {
+    url = new URL(endpoint)
+  } catch {
+    url = undefined
+  }
+  if (url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:')) return
+  const from = option
+    ? 'the S3 endpoint option'
+    : env.AWS_ENDPOINT_URL_S3
+      ? 'the environment variable AWS_ENDPOINT_URL_S3'
+      : 'the environment variable AWS_ENDPOINT_URL'
+  throw new SyncError(
+    'USAGE',
+    `the S3 endpoint ${JSON.stringify(endpoint)} (from ${from}) is not an http:// or https:// URL`,
+    {
+      hint: 'Write it with its scheme, e.g. http://127.0.0.1:9000 (or https://s3.example.com).',
+    },
+  )
+}
+
 // The keys `@aws-sdk/core` sets on resolved credentials (`$source`), in words for error hints.
 const SOURCES: readonly (readonly [string, (profile: string) => string])[] = [
   ['CREDENTIALS_CODE', () => 'the credentials given to syncflow'],
@@ -119,6 +146,7 @@ function describeSource(creds: AwsCredentialIdentity, profile: string): string {
 export async function connectS3(options: S3ConnectionOptions, bucket: string): Promise<S3Connection> {
   const sdk = await loadS3Sdk()
   const endpoint = resolveEndpoint(options.endpoint)
+  if (endpoint !== undefined) checkEndpoint(endpoint, options.endpoint)
   const profile = options.profile ?? process.env.AWS_PROFILE ?? 'default'
   let source: string | undefined
   let chain: (props?: Record<string, unknown>) => Promise<AwsCredentialIdentity>

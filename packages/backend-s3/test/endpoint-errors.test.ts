@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createS3Backend } from '../src/index.js'
 
 /**
@@ -31,6 +31,9 @@ describe('S3 endpoint set-up mistakes', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-endpoint-'))
+  })
+  afterEach(() => {
+    vi.unstubAllEnvs()
   })
   afterAll(async () => {
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))))
@@ -97,6 +100,28 @@ describe('S3 endpoint set-up mistakes', () => {
       await b.close()
     },
   )
+
+  it.each([
+    ['AWS_ENDPOINT_URL', '127.0.0.1:9000'],
+    ['AWS_ENDPOINT_URL_S3', 'ftp://127.0.0.1:9000'],
+  ])('an endpoint in %s that is not an http(s) URL (%s): USAGE naming the variable', async (name, value) => {
+    // QA 25b #5: "internal error: … Invalid URL (TypeError)", a bug in syncflow.
+    vi.stubEnv('AWS_ENDPOINT_URL', undefined)
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', undefined)
+    vi.stubEnv(name, value)
+    const b = createS3Backend({
+      bucket: 'bucket',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+      maxAttempts: 1,
+    })
+    await expect(b.rootExists()).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining(`${JSON.stringify(value)} (from the environment variable ${name})`),
+      hint: expect.stringContaining('http://'),
+    })
+    await b.close()
+  })
 
   it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
     const port = await listen(
