@@ -240,6 +240,16 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       `Check the bucket name ${JSON.stringify(ctx.bucket)} and the endpoint${where}.`,
     )
   }
+  // The SDK's endpoint rules refuse a setting it cannot combine (AWS_USE_FIPS_ENDPOINT or
+  // AWS_USE_DUALSTACK_ENDPOINT with a custom endpoint): the user's configuration, not a bug in
+  // syncflow, which it was said to be (QA 25b #6).
+  if (name === 'EndpointError') {
+    return make(
+      'USAGE',
+      `the AWS SDK refused the S3 endpoint settings: ${text}`,
+      'Check the endpoint settings: AWS_USE_FIPS_ENDPOINT and AWS_USE_DUALSTACK_ENDPOINT (use_fips_endpoint, use_dualstack_endpoint in ~/.aws/config) cannot be combined with a custom endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), and the region must be a valid one.',
+    )
+  }
   if (code === 'ENOTFOUND') {
     return make(
       'USAGE',

@@ -123,6 +123,22 @@ describe('S3 endpoint set-up mistakes', () => {
     await b.close()
   })
 
+  it.each(['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT'])(
+    '%s with a custom endpoint, which the SDK refuses: USAGE, not an internal error',
+    async (name) => {
+      // QA 25b #6: the SDK's EndpointError was "internal error: … This is a bug in syncflow".
+      vi.stubEnv(name, 'true')
+      const port = await listen(createHttpServer((_req, res) => res.end()))
+      const b = backendAt(`http://127.0.0.1:${port}`)
+      await expect(b.rootExists()).rejects.toMatchObject({
+        code: 'USAGE',
+        message: expect.stringContaining('the AWS SDK refused the S3 endpoint settings'),
+        hint: expect.stringContaining(name),
+      })
+      await b.close()
+    },
+  )
+
   it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
     const port = await listen(
       createHttpServer((_req, res) => {
