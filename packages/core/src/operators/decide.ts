@@ -260,6 +260,18 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   if (kept?.waiting) kept.pass(entrySortKey((s ?? t) as Entry))
   const inTheWay = ctx.filesInTheWay
   if (inTheWay?.waiting) inTheWay.pass(entrySortKey((s ?? t) as Entry))
+  // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
+  // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
+  // Held only until the merge is past them: memory stays flat however many files are left out.
+  if (s?.kind === 'file' && outOfRange(s, ctx)) {
+    if (t === undefined) kept?.addPassing(path)
+    return NONE
+  }
+  if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
+    // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
+    if (t === undefined) kept?.addPassing(path)
+    return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
+  }
   if (s && !t && inTheWay?.covers(path)) {
     // (The target's file sorts before the source's directory of its name and what is below it.)
     if (ctx.ignoreExisting) {
@@ -282,18 +294,6 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
         hint: 'This mode never deletes: remove or rename what is in the way on the target, or use sync (a mirror replaces it).',
       },
     )
-  }
-  // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
-  // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
-  // Held only until the merge is past them: memory stays flat however many files are left out.
-  if (s?.kind === 'file' && outOfRange(s, ctx)) {
-    if (t === undefined) kept?.addPassing(path)
-    return NONE
-  }
-  if (s?.kind === 'symlink' && !ctx.target.capabilities.symlinks) {
-    // Whatever the target has there (a copy a run under follow made) stays: the link is not synced.
-    if (t === undefined) kept?.addPassing(path)
-    return { kind: 'action', action: { kind: 'skip', path, source: s, reason: SYMLINK_NOT_STORED } }
   }
   if (s && !t) {
     // Known before any request, and in a dry run too: what the run would fail on, it fails on here.
