@@ -351,6 +351,29 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(await run(local('so'), target, { mode: 'mirror', state })).toEqual([])
     })
 
+    it('a chmod with a new mtime (same bytes) is carried in one run, with and without the state store (QA 25b #8)', async () => {
+      await mkdir(join(dir, 'mm'))
+      const file = join(dir, 'mm', 'secret')
+      await writeFile(file, 's\n')
+      const target = s3('mode-mtime')
+      const mode = async (): Promise<string | undefined> =>
+        (await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}secret` }))).Metadata?.mode
+      const state = new MemoryStateStore()
+      expect(await run(local('mm'), target, { mode: 'mirror', state })).toEqual(['copy secret'])
+      // The touch set the mtime alone, from the listing's entry (no mode): the chmod came a run later.
+      for (const [bits, when, withState] of [
+        [0o600, 1_300_000_000, false],
+        [0o640, 1_400_000_000, true],
+      ] as const) {
+        await chmod(file, bits)
+        await utimes(file, when, when)
+        const opts: SyncOptions = withState ? { mode: 'mirror', state } : { mode: 'mirror' }
+        expect(await run(local('mm'), target, opts)).toEqual(['touch secret'])
+        expect(await mode()).toBe(`0100${bits.toString(8)}`)
+        expect(await run(local('mm'), target, opts)).toEqual([])
+      }
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

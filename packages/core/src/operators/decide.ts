@@ -395,6 +395,10 @@ async function decideWithIo(
     recordedTarget(record, t, ctx) ?? withMtime(ctx.target, t, ctx.signal),
   ])
   const mtimeEqual = Math.abs(sm.mtimeMs - tm.mtimeMs) <= ctx.modifyWindowMs
+  // A touch's target carries the mode the stat (or the record) gave, which the listing lacks (S3):
+  // the touch then sets a mode that differs too, in the same run, as rsync -a; with the listing's
+  // entry it set the mtime alone and the chmod waited for the next run (QA 25b #8).
+  const tt = t.mode === undefined && tm.mode !== undefined ? { ...t, mode: tm.mode } : t
   if (ctx.skipNewer) {
     // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
     if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return unchanged(sm, tm)
@@ -409,16 +413,16 @@ async function decideWithIo(
     if (same === true) {
       return mtimeEqual
         ? unchangedUnlessMode(ctx, path, sm, tm)
-        : touch(ctx, path, s, sm, t, 'content equal, mtime differs')
+        : touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
     }
     ctx.notice('NO_COMMON_HASH', `no ${ctx.hashAlgo} for ${path}: compared size and mtime instead`)
   }
   // The stats give the modes a listing may lack (S3 keeps one in metadata), and the record keeps
   // them: a chmod is carried from S3 too (QA 16 F2).
   if (mtimeEqual) return unchangedUnlessMode(ctx, path, sm, tm)
-  if (s.size === 0) return touch(ctx, path, s, sm, t, 'empty file, mtime differs')
+  if (s.size === 0) return touch(ctx, path, s, sm, tt, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t, true)
-  if (same === true) return touch(ctx, path, s, sm, t, 'content equal, mtime differs')
+  if (same === true) return touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
 }
 
