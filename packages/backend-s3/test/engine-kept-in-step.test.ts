@@ -374,6 +374,25 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       }
     })
 
+    it('an object another tool wrote (no stored mode) gets the source mode, and a restore keeps it (QA 25b #7)', async () => {
+      await mkdir(join(dir, 'adopt'))
+      const file = join(dir, 'adopt', 'key')
+      await writeFile(file, 'secret\n')
+      await chmod(file, 0o600)
+      const target = s3('adopt')
+      // As `aws s3 sync` leaves it: the same bytes, no x-amz-meta-mode or mtime.
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}key`, Body: 'secret\n' }))
+      const state = new MemoryStateStore()
+      expect(await run(local('adopt'), target, { mode: 'mirror', state })).toEqual(['touch key'])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}key` }))
+      expect(head.Metadata?.mode).toBe('0100600')
+      expect(head.Metadata?.mtime).toBeDefined()
+      expect(await run(local('adopt'), target, { mode: 'mirror', state })).toEqual([])
+      expect(await run(local('adopt'), target, { mode: 'mirror' })).toEqual([])
+      expect(await run(target, local('adopt-restored'), { mode: 'mirror' })).toEqual(['copy key'])
+      expect((await stat(join(dir, 'adopt-restored', 'key'))).mode & 0o777).toBe(0o600)
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

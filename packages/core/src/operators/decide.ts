@@ -399,6 +399,23 @@ async function decideWithIo(
   // the touch then sets a mode that differs too, in the same run, as rsync -a; with the listing's
   // entry it set the mtime alone and the chmod waited for the next run (QA 25b #8).
   const tt = t.mode === undefined && tm.mode !== undefined ? { ...t, mode: tm.mode } : t
+  // A target that keeps modes but stores none for this file, as its stat (or the record) says: an
+  // S3 object another tool wrote (no x-amz-meta-mode). Unknown for a listing, known missing here:
+  // the source's mode is set on it (a chmod touch whose target has no mode; with its mtime, where
+  // that differs too). Left so, a 0600 file was restored 0644 and `check` called it in sync (QA 25b #7).
+  const modeMissing =
+    s.kind === 'file' &&
+    sm.mode !== undefined &&
+    tm.mode === undefined &&
+    !ctx.target.capabilities.listMtime &&
+    ctx.source.capabilities.permissions &&
+    ctx.target.capabilities.permissions &&
+    supports.setMode(ctx.target) &&
+    supports.setMtime(ctx.target)
+  const setMissingMode: Decision = {
+    kind: 'action',
+    action: { kind: 'touch', path, source: sm, target: t, reason: MODE_DIFFERS },
+  }
   if (ctx.skipNewer) {
     // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
     if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return unchanged(sm, tm)
@@ -411,6 +428,7 @@ async function decideWithIo(
     const same = await sameContent(ctx, s, t)
     if (same === false) return update(path, s, t, `${ctx.hashAlgo} differs`)
     if (same === true) {
+      if (modeMissing) return setMissingMode
       return mtimeEqual
         ? unchangedUnlessMode(ctx, path, sm, tm)
         : touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
@@ -419,10 +437,10 @@ async function decideWithIo(
   }
   // The stats give the modes a listing may lack (S3 keeps one in metadata), and the record keeps
   // them: a chmod is carried from S3 too (QA 16 F2).
-  if (mtimeEqual) return unchangedUnlessMode(ctx, path, sm, tm)
-  if (s.size === 0) return touch(ctx, path, s, sm, tt, 'empty file, mtime differs')
+  if (mtimeEqual) return modeMissing ? setMissingMode : unchangedUnlessMode(ctx, path, sm, tm)
+  if (s.size === 0) return modeMissing ? setMissingMode : touch(ctx, path, s, sm, tt, 'empty file, mtime differs')
   const same = await sameContent(ctx, s, t, true)
-  if (same === true) return touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
+  if (same === true) return modeMissing ? setMissingMode : touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
 }
 

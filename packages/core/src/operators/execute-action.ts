@@ -340,8 +340,15 @@ async function runAction(
       if (!s || !supports.setMtime(target))
         throw new SyncError('UNSUPPORTED', 'cannot set mtime', { path: action.path })
       await recheck(target, action)
+      // (A chmod touch whose target has no mode: one the target stores none for, the source's is
+      // set: see decideWithIo, QA 25b #7. Every other chmod touch names the target's mode.)
+      const missing = action.reason === MODE_DIFFERS && action.target !== undefined && action.target.mode === undefined
       const mode =
-        s.kind === 'file' && supports.setMode(target) ? modeToSet(source, target, s, action.target?.mode) : undefined
+        s.kind === 'file' && supports.setMode(target)
+          ? missing && s.mode !== undefined
+            ? s.mode & 0o7777
+            : modeToSet(source, target, s, action.target?.mode)
+          : undefined
       // Set-id bits a chmod in place would drop (see `inPlace`): the file is written anew instead.
       if (mode !== undefined && !inPlace(s, mode))
         return run({ ...action, kind: 'update' }, opts, onProgress, retried, false)
