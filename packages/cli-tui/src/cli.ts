@@ -117,7 +117,14 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
   const hintFor = (message: string): string | undefined => {
     const flag = /unknown option '([^']+)'/.exec(message)?.[1]
     const command = argv.find((a) => !a.startsWith('-')) ?? ''
-    return flag !== undefined ? foreignFlagHint(flag, command) : undefined
+    if (flag === undefined) return undefined
+    // Commander names what is left of a bundle once it took the letters it knows (`-nav` → `-av`):
+    // the hint is of the bundle as typed, else its "give its own alone: -v" dropped the -n, and the
+    // run typed from it was no dry run.
+    const typed = /^-[a-zA-Z]+$/.test(flag)
+      ? (argv.find((a) => /^-[a-zA-Z]+$/.test(a) && a.endsWith(flag.slice(1))) ?? flag)
+      : flag
+    return foreignFlagHint(typed, command)
   }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

@@ -185,6 +185,11 @@ describe('bad flags and arguments', () => {
       ['`syncflow copy` never deletes', '`syncflow sync` is the mirror'],
     ],
     [['sync', '-P'], ['-P is not needed: a progress line is shown on a terminal']],
+    // Commander takes the -n of `-nav` and names `-av`: the hint keeps the dry run.
+    [
+      ['sync', '-nav'],
+      ["unknown option '-av'", '-a is always on', 'give its own alone: -nv'],
+    ],
     [
       ['sync', '--transfers=16'],
       ["unknown option '--transfers=16'", '--concurrency N'],
