@@ -124,7 +124,8 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const typed = /^-[a-zA-Z]+$/.test(flag)
       ? (argv.find((a) => /^-[a-zA-Z]+$/.test(a) && a.endsWith(flag.slice(1))) ?? flag)
       : flag
-    return foreignFlagHint(typed, command)
+    const copyMode = argv.some((a, i) => a === '--mode=copy' || (a === '--mode' && argv[i + 1] === 'copy'))
+    return foreignFlagHint(typed, command, copyMode)
   }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

@@ -185,6 +185,11 @@ describe('bad flags and arguments', () => {
       ['`syncflow copy` never deletes', '`syncflow sync` is the mirror'],
     ],
     [['sync', '-P'], ['-P is not needed: a progress line is shown on a terminal']],
+    // Not "a mirror" where --mode copy made it none.
+    [
+      ['watch', '--mode', 'copy', '--delete'],
+      ['`syncflow watch --mode copy` never deletes', 'drop --mode copy and --delete'],
+    ],
     // Commander takes the -n of `-nav` and names `-av`: the hint keeps the dry run.
     [
       ['sync', '-nav'],

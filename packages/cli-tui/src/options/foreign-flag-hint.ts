@@ -11,7 +11,11 @@ const PROGRESS =
 const ATOMIC = 'every write is a temp file renamed into place, so there is no partial file to keep or append to'
 
 /** What the command does about deletes, for `--delete` and its kin. */
-function deleteHint(command: string, flag: string): string {
+function deleteHint(command: string, flag: string, copyMode: boolean): string {
+  // `watch --mode copy --delete`: "is a mirror" was wrong there; its mirror is the default mode.
+  if ((command === 'watch' || command === 'ui') && copyMode) {
+    return `\`syncflow ${command} --mode copy\` never deletes; its default --mode mirror deletes the target files the source lacks without a flag: drop --mode copy and ${flag}`
+  }
   if (command === 'sync' || command === 'watch' || command === 'ui') {
     return `\`syncflow ${command}\` is a mirror: it deletes the target files the source lacks (after every transfer succeeded) without a flag: drop ${flag}`
   }
@@ -21,17 +25,17 @@ function deleteHint(command: string, flag: string): string {
 }
 
 /** Long flags of the other tools, by name (without `=value`): what syncflow does instead. */
-const LONG: Readonly<Record<string, (command: string) => string>> = {
+const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => string>> = {
   '--archive': () => `${KEPT_ALWAYS}: drop --archive`,
   '--recursive': () => 'syncflow always recurses into directories: drop --recursive',
   '--times': () => `${KEPT_ALWAYS}: drop --times`,
   '--perms': () => `${KEPT_ALWAYS}: drop --perms`,
   '--links': () => `${KEPT_ALWAYS} (see --symlinks): drop --links`,
-  '--delete': (c) => deleteHint(c, '--delete'),
-  '--delete-after': (c) => deleteHint(c, '--delete-after'),
-  '--delete-delay': (c) => deleteHint(c, '--delete-delay'),
-  '--delete-during': (c) => deleteHint(c, '--delete-during'),
-  '--del': (c) => deleteHint(c, '--del'),
+  '--delete': (c, copy) => deleteHint(c, '--delete', copy),
+  '--delete-after': (c, copy) => deleteHint(c, '--delete-after', copy),
+  '--delete-delay': (c, copy) => deleteHint(c, '--delete-delay', copy),
+  '--delete-during': (c, copy) => deleteHint(c, '--delete-during', copy),
+  '--del': (c, copy) => deleteHint(c, '--del', copy),
   '--progress': () => `${PROGRESS}: drop --progress`,
   '--stats': () => `${PROGRESS}: drop --stats`,
   '--partial': () => `${ATOMIC}: drop --partial`,
@@ -71,10 +75,10 @@ const OWN_SHORT = new Set(['v', 'n', 'c', 'u', 'q', 'x'])
 
 /**
  * The hint for an unknown flag that is another tool's (`flag` as commander quotes it), or undefined
- * for one this table does not know.
+ * for one this table does not know. `copyMode`: `watch`/`ui` was given `--mode copy`.
  */
-export function foreignFlagHint(flag: string, command: string): string | undefined {
-  if (flag.startsWith('--')) return LONG[flag.split('=')[0] as string]?.(command)
+export function foreignFlagHint(flag: string, command: string, copyMode = false): string | undefined {
+  if (flag.startsWith('--')) return LONG[flag.split('=')[0] as string]?.(command, copyMode)
   if (!/^-[a-zA-Z]+$/.test(flag)) return undefined
   const letters = [...new Set(flag.slice(1))]
   if (letters.some((l) => SHORT[l] === undefined && !OWN_SHORT.has(l))) return undefined
