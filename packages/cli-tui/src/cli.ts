@@ -111,6 +111,15 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
  * Runs the `syncflow` command line and resolves with the exit code (0, 1, 2 or 130); never
  * rejects. `argv` excludes the node binary and script.
  */
+/**
+ * Commander's "(Did you mean --timeout?)" left out where the flag's hint says what to do: `--times`
+ * was told both "Did you mean --timeout?" (an I/O timeout) and "drop --times", `--links` both
+ * "--symlinks" and "drop --links".
+ */
+function withoutGuess(message: string, hint: string | undefined): string {
+  return hint === undefined ? message : message.replace(/\n\(Did you mean [^\n]*\?\)/, '')
+}
+
 export async function run(argv: readonly string[], streams: Streams): Promise<ExitCode> {
   let exitCode: ExitCode = 0
   /** What to type instead, for an unknown flag from rsync, rclone or the AWS CLI (commander's message). */
@@ -137,7 +146,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       writeErr: (s) => void streams.stderr.write(s),
       outputError: (s, write) => {
         const hint = hintFor(s)
-        write(`syncflow: ${s.replace(/^error: /, '')}${hint !== undefined ? `  ${hint}.\n` : ''}`)
+        write(`syncflow: ${withoutGuess(s, hint).replace(/^error: /, '')}${hint !== undefined ? `  ${hint}.\n` : ''}`)
       },
     })
     .showHelpAfterError("(run 'syncflow <command> --help' to see the flags)")
@@ -252,7 +261,12 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       // Commander printed the message; a --json reader also gets its final `done`.
       const { writeUsageDone } = await import('./job/usage-done-event.js')
       const hint = hintFor(err.message)
-      writeUsageDone(argv, streams, err.message.replace(/^error: /, ''), hint !== undefined ? `${hint}.` : undefined)
+      writeUsageDone(
+        argv,
+        streams,
+        withoutGuess(err.message, hint).replace(/^error: /, ''),
+        hint !== undefined ? `${hint}.` : undefined,
+      )
       return USAGE_EXIT
     }
     const [{ formatError }, { exitCodeForError }, { asSyncError }, { writeUsageDone }] = await Promise.all([

@@ -205,6 +205,20 @@ describe('bad flags and arguments', () => {
     expectUsageError(await runCli([command, 'a', 'b', ...flags]), ...mentions)
   })
 
+  // Commander's guess at a near name is left out where the hint says what to do: "Did you mean
+  // --timeout?" beside "drop --times" sent an rsync user to an I/O timeout.
+  it("another tool's flag gets its hint, not commander's guess at a near flag of syncflow", async () => {
+    for (const json of [false, true]) {
+      const r = await runCli(['sync', 'a', 'b', '--times', ...(json ? ['--json'] : [])])
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('drop --times')
+      expect(r.stderr).not.toContain('Did you mean')
+      if (json) expect(r.stdout).not.toContain('Did you mean')
+    }
+    // Without a hint, the guess stays.
+    expect((await runCli(['sync', 'a', 'b', '--timeot'])).stderr).toContain('Did you mean --timeout?')
+  })
+
   it('an unknown flag no other tool has gets no such hint', async () => {
     for (const flag of ['--frobnicate', '-vk']) {
       const r = await runCli(['sync', 'a', 'b', flag])
