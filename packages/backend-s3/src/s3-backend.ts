@@ -1414,9 +1414,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const written = await send(ifMatchValue(form, etag))
     if (written === CONDITION_UNSUPPORTED) {
       // The service stopped taking the header (another endpoint behind a balancer?): as without it.
-      this.#settle('putIfMatch', put.conn, 'none', true)
+      // Written down only once a PUT without it went through: radosgw refuses a storage class it
+      // lacks (--s3-storage-class) with the same bare InvalidArgument, and the "none" kept for a day
+      // made the next day's updates unconditional.
       await check()
-      return await this.#putObject(put)
+      const entry = await this.#putObject(put)
+      this.#settle('putIfMatch', put.conn, 'none', true)
+      return entry
     }
     if (written === PRECONDITION_FAILED) {
       const landed = await this.#landed(put)

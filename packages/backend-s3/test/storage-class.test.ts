@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import type { RelPath } from '@syncflow/core'
+import type { Entry, RelPath } from '@syncflow/core'
 import { writeText } from '@syncflow/core/testkit'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // Test-only imports of the CLI's test helpers: the run is the built binary's, as a user's.
@@ -74,6 +75,40 @@ describeS3('storage classes', (env) => {
     } finally {
       await b.close()
     }
+  })
+
+  // radosgw refuses a class it lacks with a bare InvalidArgument, as a service that rejects If-Match
+  // outright does: an update in such a class wrote down "If-Match: none" for the service for a day,
+  // and the next day's updates (without the flag) went unconditional, after a HEAD.
+  it('a class the service lacks does not teach the backend that the service refuses If-Match', async () => {
+    const prefix = uniquePrefix(env, 'class-if-match')
+    const memory = join(dir, 'class-if-match.json')
+    const service = `${env.endpoint} ${env.bucket}`
+    const putIfMatch = async () => JSON.parse(await readFile(memory, 'utf8')).services[service]?.putIfMatch?.form
+    const write = (b: ReturnType<typeof testBackend>, text: string, expect?: Entry) =>
+      b.write(
+        p('f'),
+        Readable.from([Buffer.from(text)]),
+        { size: Buffer.byteLength(text), mtimeMs: 1_700_000_000_000 },
+        expect === undefined ? {} : { expect },
+      )
+    const plain = testBackend(env, { prefix, serviceMemory: memory })
+    let entry: Entry
+    try {
+      entry = await write(plain, 'one')
+      entry = await write(plain, 'two', entry)
+    } finally {
+      await plain.close()
+    }
+    const learnt = await putIfMatch()
+    expect(['quoted', 'unquoted']).toContain(learnt)
+    const unknown = testBackend(env, { prefix, serviceMemory: memory, storageClass: 'NO_SUCH_CLASS' })
+    try {
+      await expect(write(unknown, 'three', entry)).rejects.toThrow(/storage class NO_SUCH_CLASS/)
+    } finally {
+      await unknown.close()
+    }
+    expect(await putIfMatch()).toBe(learnt)
   })
 
   it('syncflow sync --s3-storage-class writes in it, a re-run that only touches keeps it, and a class the service lacks is one clear error', async () => {
