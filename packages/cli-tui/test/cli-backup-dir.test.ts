@@ -1,4 +1,4 @@
-import { lstat, readdir, symlink, utimes } from 'node:fs/promises'
+import { chmod, lstat, readdir, symlink, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createPathFilter } from '@syncflow/core'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -67,6 +67,24 @@ describe('--backup-dir', () => {
     expect(await readTree(dst)).toEqual({ f: 'version 2', '.old/f': 'v1' })
     expect((await cli('sync', src, dst, '--exclude', '/.old')).code).toBe(0)
     expect(await readdir(inside)).toEqual(['f'])
+  })
+
+  // Made 0700 before the run, it kept that mode: `restore dst dst/.old` gave the target root the
+  // source root's mode, and the README's own recipe made the project private.
+  it("made inside the target, it takes the target root's mode, so a restore from it keeps the target's", async () => {
+    const root = await tempDir()
+    const [src, dst] = [join(root, 'src'), join(root, 'dst')]
+    await writeTree(src, { f: 'version 2' })
+    await writeTree(dst, { f: 'v1' })
+    await chmod(dst, 0o755)
+    const inside = join(dst, '.old')
+    const r = await cli('sync', src, dst, '--backup-dir', inside, '--exclude', '/.old')
+    expect(r.code, r.stderr).toBe(0)
+    expect((await lstat(inside)).mode & 0o7777).toBe(0o755)
+    const restored = await cli('restore', dst, inside, '--exclude', '/.old')
+    expect(restored.code, restored.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ f: 'v1', '.old/f': 'v1' })
+    expect((await lstat(dst)).mode & 0o7777).toBe(0o755)
   })
 
   it('on a syncflow server, inside the target too when the filters leave it out there', async () => {

@@ -1,4 +1,5 @@
-import { lstat, readlink, realpath, stat } from 'node:fs/promises'
+import { constants, type Stats } from 'node:fs'
+import { lstat, open, readlink, realpath, stat } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
 import {
   asSyncError,
@@ -103,10 +104,34 @@ async function pinInsideSide(spec: BackupDirSpec): Promise<string | undefined> {
     roots.some((root) => abs.startsWith(`${root}${sep}`) || real.startsWith(`${root}${sep}`)),
   )
   if (!inside) return undefined
+  const existed = (await lstat(abs).catch(() => undefined)) !== undefined
   await makeDirectories(abs, 0o700)
   await assertNoSymlinkInSides(spec)
   const st = await stat(abs)
+  if (!existed) await modeLikeTargetRoot(abs, spec, st)
   return `${st.dev}:${st.ino}`
+}
+
+/**
+ * One made by pinInsideSide takes the target root's mode, never writable by others, as the backend
+ * gives one it makes itself (dirModesFrom): left 0700, `restore proj proj/.old --exclude /.old`
+ * made the project private (the root's mode comes from the source's). Set through a handle of the
+ * directory just checked (O_NOFOLLOW), never by its name: a symlink put there since is not followed.
+ */
+async function modeLikeTargetRoot(abs: string, spec: BackupDirSpec, checked: Stats): Promise<void> {
+  const target = localPathOf(spec.target)
+  const there = target === undefined ? undefined : await lstat(target).catch(() => undefined)
+  if (!there?.isDirectory()) return
+  const dir = await open(abs, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch(() => undefined)
+  if (dir === undefined) return
+  try {
+    const now = await dir.stat()
+    if (now.dev === checked.dev && now.ino === checked.ino) await dir.chmod(there.mode & 0o7755)
+  } catch {
+    // kept 0700
+  } finally {
+    await dir.close()
+  }
 }
 
 /** The job's local sides, each with the paths it is reached by: as given, and its real path. */
