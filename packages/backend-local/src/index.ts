@@ -1,7 +1,7 @@
 // Public API of @syncflow/backend-local.
 
 export { makeDirectories } from '@syncflow/core'
-export { type DirectoryChain, directoryChain } from './directory-chain.js'
+export { type DirectoryChain, directoryChain, machineId } from './directory-chain.js'
 export { existingRealPath } from './existing-real-path.js'
 export type { FencedDirectory } from './fence.js'
 export type { LocalBackendOptions } from './local-backend.js'

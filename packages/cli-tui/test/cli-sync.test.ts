@@ -667,6 +667,39 @@ describe('safety refusals', () => {
     },
   )
 
+  // The same on one syncflow server on this host: allowed by their URIs, the chains of inodes the
+  // server told were not asked, and `sync grpc://h/p/.old grpc://h/p --exclude /.old` deleted the
+  // source (a bind mount of p/data at p/.old) as the target's data/.
+  it.skipIf(bindMountSkip !== undefined)(
+    `refuses a source on a server on this host, left out of the target by --exclude, that a bind mount makes a part the target's listing enters (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
+    async () => {
+      const { startServer } = await import('@syncflow/backend-grpc')
+      await writeTree(dst, { 'sub/f': 'f\n', 'sub/g': 'g\n', '.old/keep': 'k\n' })
+      const server = await startServer({ root: dst, listen: '127.0.0.1:0' })
+      try {
+        const uri = (path: string) => `grpc://127.0.0.1:${server.port}/${path}`
+        for (const [from, at] of [
+          [join(dst, 'sub'), join(dst, '.old')],
+          [join(dst, '.old'), join(dst, 'sub')],
+        ] as const) {
+          await withBindMounts([[from, at]], async () => {
+            const before = await snapshotTree(from)
+            const r = await cli('sync', uri('.old'), uri(''), '--exclude', '/.old')
+            expect(r.code, r.stderr).toBe(2)
+            expect(r.stderr).toContain('overlap: the source is inside the target')
+            expect(await snapshotTree(from)).toEqual(before)
+          })
+        }
+        // Without a mount, it is allowed, and the source is left as it is.
+        const r = await cli('sync', uri('.old'), uri(''), '--exclude', '/.old')
+        expect(r.code, r.stderr).toBe(0)
+        expect(await readTree(dst)).toEqual({ keep: 'k\n', '.old/keep': 'k\n' })
+      } finally {
+        await server.close({ graceMs: 0 })
+      }
+    },
+  )
+
   it.skipIf(bindMountSkip !== undefined)(
     `refuses a root bind-mounted from the other, or from a directory holding it (exit 2)${bindMountSkip ? ` (skipped: ${bindMountSkip})` : ''}`,
     async () => {

@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises'
-import { dirname, isAbsolute, posix, relative, sep } from 'node:path'
+import { lstat, readdir, stat } from 'node:fs/promises'
+import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path'
 import type { DirectoryChain, FilesystemPlace, MountEntry } from '@syncflow/backend-local'
 import { type Backend, type PathFilter, SyncError, schemeOf, toRelPath } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
@@ -245,6 +245,37 @@ function overlapError(source: string, target: string, overlap: string, names?: O
   })
 }
 
+/**
+ * The path on this host of the directory a chain names (ids from the root up to `/`), found from
+ * `/` down by the inode at each level; undefined where one is not found (a chain of another host,
+ * or another mount namespace). One readdir a level: asked only of a server's nesting the filters allow.
+ */
+async function pathOfChain(chain: DirectoryChain): Promise<string | undefined> {
+  const { machineId } = await import('@syncflow/backend-local')
+  const ids = [...chain.ids].reverse()
+  const here = `${machineId()}:`
+  if (ids.length === 0 || !ids.every((id) => id.startsWith(here))) return undefined
+  const idOf = async (path: string) => {
+    const st = await lstat(path).catch(() => undefined)
+    return st?.isDirectory() ? `${here}${st.dev}:${st.ino}` : undefined
+  }
+  let path: string = sep
+  if ((await idOf(path)) !== ids[0]) return undefined
+  for (const id of ids.slice(1)) {
+    const names = await readdir(path).catch(() => [] as string[])
+    let found: string | undefined
+    for (const name of names) {
+      if ((await idOf(join(path, name))) === id) {
+        found = join(path, name)
+        break
+      }
+    }
+    if (found === undefined) return undefined
+    path = found
+  }
+  return path
+}
+
 /** Where an opened side lies on this host's disk: a local path's, or what a syncflow server said. */
 async function chainOf(location: string, backend: Backend): Promise<DirectoryChain | undefined> {
   const local = localPathOf(location)
@@ -285,6 +316,20 @@ export async function assertNoSharedDirectory(
   }
   const [a, b] = await Promise.all([chainOf(source, backends.source), chainOf(target, backends.target)])
   if (a === undefined || b === undefined) return
+  if (allowed === SOURCE_INSIDE && a.exists && b.exists) {
+    // A source left out of the target by name on a server on this host may still be reached by the
+    // target's listing through a bind mount there (p/data mounted at p/.old: a mirror deleted the
+    // source as the target's data/). Found on this host's disk by its chain of inodes, it is asked
+    // as a local pair is (mountinfo); one not found here (another mount namespace) as before.
+    const [pa, pb] = await Promise.all([pathOfChain(a), pathOfChain(b)])
+    if (pa !== undefined && pb !== undefined) {
+      const reached = await assertNoOverlap(pa, pb, filters).then(
+        () => undefined,
+        (err: unknown) => err,
+      )
+      if (reached !== undefined) throw overlapError(source, target, `${SOURCE_INSIDE} (on this host)`, names)
+    }
+  }
   const overlap =
     a.exists && b.exists && a.ids[0] === b.ids[0]
       ? 'are the same directory (on this host)'
