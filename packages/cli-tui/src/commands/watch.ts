@@ -179,6 +179,7 @@ export async function watchCommand(
         ...continuousOptionsOf(flags),
         // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
         reloadFilter: job.reloadFilter,
+        checkRoots: job.checkRoots,
       })
       summary = await drainEvents(events$, (e) => {
         reporter.event(e)

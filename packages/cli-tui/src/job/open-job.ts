@@ -58,6 +58,11 @@ export interface OpenedJob {
    * or `undefined` when they are as they were (a `watch` calls it when the file changes).
    */
   reloadFilter(): Promise<PathFilter | undefined>
+  /**
+   * The check made before opening that neither side is inside the other, made again (a `watch`
+   * asks before each full sync: a symlinked root re-pointed into the other side). @throws SyncError `USAGE`
+   */
+  checkRoots(): Promise<void>
   /** Closes the state store (saving it), the backends, and releases the lock; never throws. */
   close(): Promise<void>
 }
@@ -318,7 +323,11 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),
     }
-    return { source, target, options, reloadFilter, close }
+    const checkRoots = async (): Promise<void> => {
+      await assertNoOverlap(spec.source, spec.target, overlapFilters, overlapNames)
+      await assertNoSharedDirectory(spec.source, spec.target, { source, target }, overlapNames, overlapFilters)
+    }
+    return { source, target, options, reloadFilter, checkRoots, close }
   } catch (err) {
     await close()
     throw err

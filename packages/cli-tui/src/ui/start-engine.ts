@@ -97,7 +97,12 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         const src = backendView(job.source, { gate, signal: controller.signal })
         const dst = backendView(job.target, { gate, signal: controller.signal })
         const run$ = flags.watch
-          ? continuousSync(src, dst, { ...job.options, ...continuousOptionsOf(flags), reloadFilter: job.reloadFilter })
+          ? continuousSync(src, dst, {
+              ...job.options,
+              ...continuousOptionsOf(flags),
+              reloadFilter: job.reloadFilter,
+              checkRoots: job.checkRoots,
+            })
           : sync(src, dst, job.options)
         await new Promise<void>((resolve, reject) => {
           run$.subscribe({

@@ -76,3 +76,36 @@ it('a source given as a symlink, re-pointed: synced from, and watched in, the di
   expect(jsonLines(r.stdout()).filter((e) => e.type === 'notice' && e.code === 'SOURCE_ROOT_REPLACED')).toHaveLength(1)
   expect(r.stderr()).toBe('')
 })
+
+// Review 25 F7: the overlap check ran once, at the start. A source symlink re-pointed into the target
+// while watching had the full sync that followed mirror the target's own subdirectory into the target,
+// deleting everything else there, that subdirectory (the new source) included.
+it('a source symlink re-pointed into the target ends the job (exit 2) before its full sync deletes anything', async () => {
+  const root = await tempDir('syncflow-watch-into-')
+  const p = join(root, 'p')
+  await writeTree(join(p, '.old'), { 'sub/b': 'kept version' })
+  const cur = join(root, 'cur')
+  await symlink(join(p, '.old'), cur)
+  const r = startCli(['watch', '--json', '--rescan', '0', cur, p, '--exclude', '/.old'], {
+    env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+  })
+  running.push(r)
+  await expect
+    .poll(() => readTree(p), { timeout: 20_000 })
+    .toEqual({ 'sub/b': 'kept version', '.old/sub/b': 'kept version' })
+  await writeTree(p, { 'sub/more': 'written in the target' })
+  await symlink(join(p, 'sub'), join(root, 'cur.new'))
+  await rename(join(root, 'cur.new'), cur)
+  const end = await r.exited
+  expect(end.code, end.stderr).toBe(2)
+  expect(end.stderr).toContain('overlap: the source is inside the target')
+  expect(await readTree(p)).toEqual({
+    'sub/b': 'kept version',
+    'sub/more': 'written in the target',
+    '.old/sub/b': 'kept version',
+  })
+  const done = jsonLines(r.stdout())
+    .filter((e) => e.type === 'done')
+    .at(-1)
+  expect(done?.summary?.fatal).toMatchObject({ code: 'USAGE' })
+})

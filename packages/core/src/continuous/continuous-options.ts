@@ -42,6 +42,14 @@ export interface ContinuousOptions extends SyncOptions {
    * in use as they are, its failure reported on `filterFile`. [the filter never changes]
    */
   readonly reloadFilter?: () => Promise<PathFilter | undefined>
+  /**
+   * Asked before each full sync after the first (the source's or the target's root replaced, the
+   * rules changed, the periodic rescan): a rejection ends the job, its error the job's fatal one.
+   * The CLI checks again there that neither side is inside the other, as it did at the start: a
+   * symlinked root re-pointed into the other side while watching would have its full sync copy
+   * into itself or delete its own source. [nothing asked]
+   */
+  readonly checkRoots?: () => Promise<void>
   /** The source file whose change makes the job read the rules again (`reloadFilter`), in a full sync. [.syncflowignore] */
   readonly filterFile?: RelPath
   /** Start with a full sync (off only for tests that drive cycles alone). [true] */

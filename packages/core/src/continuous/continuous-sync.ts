@@ -7,6 +7,7 @@ import {
   filter,
   from,
   fromEvent,
+  ignoreElements,
   interval,
   map,
   merge,
@@ -195,7 +196,15 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const timing = { baseMs: options.retryLaterMs ?? 1000, maxMs: options.retryLaterMaxMs ?? 60_000 }
     const aborted = (): boolean => options.signal?.aborted ?? false
     const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
-    const { debounceMs: _d, changes: _c, initialSync: _i, reloadFilter, filterFile: _f, ...fixedOptions } = options
+    const {
+      debounceMs: _d,
+      changes: _c,
+      initialSync: _i,
+      reloadFilter,
+      filterFile: _f,
+      checkRoots,
+      ...fixedOptions
+    } = options
     // The filter in use: read again from the source's rules file when it changes (`reloadFilter`);
     // everything that filters (cycles, polling, events) asks the one in use when it asks.
     let filterInUse = options.filter
@@ -626,7 +635,30 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             },
           }),
         )
-        return concat(rules$, sync$).pipe(
+        // The roots checked again (see ContinuousOptions.checkRoots): refused, the job ends with it.
+        const checked$: Observable<SyncEvent> =
+          isFirst || checkRoots === undefined
+            ? EMPTY
+            : defer(checkRoots).pipe(
+                ignoreElements(),
+                catchError((err: unknown) => {
+                  const error = asSyncError(err, 'watch')
+                  total.fatal = error.toJSON()
+                  fatal$.next()
+                  const failed: SyncEvent = {
+                    type: 'failed',
+                    ts: Date.now(),
+                    path: error.path ?? '',
+                    error: error.toJSON(),
+                    stage: 'list',
+                  }
+                  return of(failed)
+                }),
+              )
+        return concat(
+          checked$,
+          defer(() => (total.fatal !== undefined ? EMPTY : concat(rules$, sync$))),
+        ).pipe(
           tap({
             next: (e) => {
               remember(e)
