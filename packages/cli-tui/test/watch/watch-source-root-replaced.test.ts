@@ -107,5 +107,5 @@ it('a source symlink re-pointed into the target ends the job (exit 2) before its
   const done = jsonLines(r.stdout())
     .filter((e) => e.type === 'done')
     .at(-1)
-  expect(done?.summary?.fatal).toMatchObject({ code: 'USAGE' })
+  expect(JSON.stringify(done?.summary)).toContain('"fatal":{"code":"USAGE"')
 })
