@@ -166,7 +166,9 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     return make('CHECKSUM', `the data did not match its checksum on the way: ${text}`)
   }
   // AWS names the error; radosgw answers a class its zone lacks with a bare InvalidArgument.
-  if (name === 'InvalidStorageClass' || (ctx.storageClass !== undefined && name === 'InvalidArgument')) {
+  // (Only for the requests that name the class: a new object's, not a read's or a self-copy's.)
+  const namesClass = op === 's3.write' || op === 's3.copy' || op === 's3.move'
+  if (name === 'InvalidStorageClass' || (ctx.storageClass !== undefined && namesClass && name === 'InvalidArgument')) {
     return make(
       'USAGE',
       `the service refused the write${ctx.storageClass !== undefined ? ` in storage class ${ctx.storageClass} (--s3-storage-class)` : ''}: ${text}`,
