@@ -102,6 +102,23 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(await tree(join(dir, 'dl'))).toEqual(['a.txt', 'keep/', 'keep/deep/', 'keep/deep/c.txt'])
       expect(await run(source, target, { mode: 'mirror' })).toEqual([])
     })
+    // QA 25d: --max-age/--min-age judged an S3 source by its listing's upload time: a file
+    // modified ten days ago, uploaded today, was restored under --max-age 1d and left out under
+    // --min-age 1d. rclone reads the stored mtime for its age filters.
+    it('--max-age and --min-age go by the stored mtime of an S3 source, not its upload time', async () => {
+      const src = join(dir, 'aged-src')
+      await mkdir(src, { recursive: true })
+      await writeFile(join(src, 'old.txt'), 'old')
+      await writeFile(join(src, 'new.txt'), 'new')
+      const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000)
+      await utimes(join(src, 'old.txt'), tenDaysAgo, tenDaysAgo)
+      const bucket = s3('aged')
+      await run(local('aged-src'), bucket, { mode: 'mirror' })
+      expect((await run(bucket, local('aged-new'), { mode: 'copy', maxAgeMs: 86_400_000 })).sort()).toEqual([
+        'copy new.txt',
+      ])
+      expect(await run(bucket, local('aged-old'), { mode: 'copy', minAgeMs: 86_400_000 })).toEqual(['copy old.txt'])
+    })
   })
 
   describe('local → S3', () => {

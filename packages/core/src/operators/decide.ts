@@ -241,8 +241,13 @@ async function withMtime(backend: Backend, entry: Entry, signal: AbortSignal | u
  * (both sides unchanged since the last sync) decides "unchanged" with no I/O at all, except under
  * `--checksum`.
  */
-export async function decide(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Promise<Decision> {
-  const now = decideNow(pair, record, ctx)
+export async function decide(
+  pair: EntryPair,
+  record: StateRecord | undefined,
+  ctx: DecideContext,
+  sourceMtimeMs?: number,
+): Promise<Decision> {
+  const now = decideNow(pair, record, ctx, sourceMtimeMs)
   if (now !== undefined) return now
   // decideNow settles every pair but a file on both sides of the same size whose mtime or content
   // takes I/O to compare.
@@ -254,7 +259,12 @@ export async function decide(pair: EntryPair, record: StateRecord | undefined, c
  * plain call: the planner decides a whole window of pairs without a promise per pair. `undefined`
  * when a stat or a hash is needed: then `decide` does the rest.
  */
-export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx: DecideContext): Decision | undefined {
+export function decideNow(
+  pair: EntryPair,
+  record: StateRecord | undefined,
+  ctx: DecideContext,
+  sourceMtimeMs?: number,
+): Decision | undefined {
   const { source: s, target: t, path } = pair
   const kept = ctx.keptOnTarget
   if (kept?.waiting) kept.pass(entrySortKey((s ?? t) as Entry))
@@ -263,7 +273,7 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
   // Held only until the merge is past them: memory stays flat however many files are left out.
-  if (s?.kind === 'file' && outOfRange(s, ctx)) {
+  if (s?.kind === 'file' && outOfRange(s, ctx, sourceMtimeMs)) {
     if (t === undefined) kept?.addPassing(path)
     return NONE
   }
@@ -372,14 +382,39 @@ export function decideNow(pair: EntryPair, record: StateRecord | undefined, ctx:
     : undefined
 }
 
-/** True when `--max-size`/`--min-size` or `--max-age`/`--min-age` leave the source file `s` out. */
-function outOfRange(s: Entry, ctx: DecideContext): boolean {
+/**
+ * True when `--max-size`/`--min-size` or `--max-age`/`--min-age` leave the source file `s` out.
+ * `mtimeMs` is the file's real mtime where its listing has none (S3's is the upload time: see
+ * `agesNeedStat`); the listed one otherwise.
+ */
+function outOfRange(s: Entry, ctx: DecideContext, mtimeMs = s.mtimeMs): boolean {
   return (
     (ctx.maxSize !== undefined && s.size > ctx.maxSize) ||
     (ctx.minSize !== undefined && s.size < ctx.minSize) ||
-    (ctx.modifiedAfterMs !== undefined && s.mtimeMs < ctx.modifiedAfterMs) ||
-    (ctx.modifiedBeforeMs !== undefined && s.mtimeMs > ctx.modifiedBeforeMs)
+    (ctx.modifiedAfterMs !== undefined && mtimeMs < ctx.modifiedAfterMs) ||
+    (ctx.modifiedBeforeMs !== undefined && mtimeMs > ctx.modifiedBeforeMs)
   )
+}
+
+/**
+ * True when `--max-age`/`--min-age` need the real mtime of the source file `s`, which its listing
+ * lacks (S3 lists the upload time): a file uploaded today but modified a year ago was restored
+ * under `--max-age 1d`, and left out under `--min-age 1d`, as rclone (which reads the stored mtime)
+ * would not. Not where the size alone leaves it out already.
+ */
+export function agesNeedStat(s: Entry | undefined, ctx: DecideContext): boolean {
+  return (
+    s?.kind === 'file' &&
+    !ctx.source.capabilities.listMtime &&
+    (ctx.modifiedAfterMs !== undefined || ctx.modifiedBeforeMs !== undefined) &&
+    !(ctx.maxSize !== undefined && s.size > ctx.maxSize) &&
+    !(ctx.minSize !== undefined && s.size < ctx.minSize)
+  )
+}
+
+/** The real mtime of the source file `s` for `--max-age`/`--min-age` (see `agesNeedStat`). */
+export async function sourceMtimeForAges(s: Entry, ctx: DecideContext): Promise<number> {
+  return (await withMtime(ctx.source, s, ctx.signal)).mtimeMs
 }
 
 /** The part of `decide` that stats (mtimes the listing lacks) or hashes: same size on both sides. */

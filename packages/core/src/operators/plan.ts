@@ -4,6 +4,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import {
+  agesNeedStat,
   type DecideContext,
   type Decision,
   decide,
@@ -11,6 +12,7 @@ import {
   fingerprintOf,
   recordable,
   recordMatches,
+  sourceMtimeForAges,
   wantsState,
 } from './decide.js'
 import type { EntryPair } from './diff.js'
@@ -76,12 +78,33 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
             for (const [i, p] of need.entries()) records.set(p, got[i])
           }
         }
+        // --max-age/--min-age from a source that lists upload times (S3): the stored mtimes first,
+        // a stat each, so that the ages are those of the files, not of their uploads.
+        const mtimes = new Map<number, number>()
+        const statErrors = new Map<number, SyncError>()
+        const toStat: number[] = []
+        for (let i = 0; i < batch.length; i++) if (agesNeedStat(batch[i]?.source, opts)) toStat.push(i)
+        if (toStat.length > 0) {
+          await mapConcurrent(toStat, concurrency, async (i): Promise<void> => {
+            const pair = batch[i] as EntryPair
+            try {
+              mtimes.set(i, await sourceMtimeForAges(pair.source!, opts))
+            } catch (err) {
+              statErrors.set(i, asSyncError(err, 'plan', pair.path))
+            }
+          })
+        }
         const outcomes = new Array<PlanOutcome>(batch.length)
         const later: number[] = []
         for (let i = 0; i < batch.length; i++) {
           const pair = batch[i] as EntryPair
+          const statError = statErrors.get(i)
+          if (statError !== undefined) {
+            outcomes[i] = { pair, decision: { kind: 'error', error: statError } }
+            continue
+          }
           try {
-            const now = decideNow(pair, records?.get(pair.path), opts)
+            const now = decideNow(pair, records?.get(pair.path), opts, mtimes.get(i))
             if (now === undefined) later.push(i)
             else outcomes[i] = { pair, decision: now }
           } catch (err) {
@@ -92,7 +115,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           await mapConcurrent(later, concurrency, async (i): Promise<void> => {
             const pair = batch[i] as EntryPair
             try {
-              outcomes[i] = { pair, decision: await decide(pair, records?.get(pair.path), opts) }
+              outcomes[i] = { pair, decision: await decide(pair, records?.get(pair.path), opts, mtimes.get(i)) }
             } catch (err) {
               outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
             }
