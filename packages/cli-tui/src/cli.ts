@@ -134,7 +134,11 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       ? (argv.find((a) => /^-[a-zA-Z]+$/.test(a) && a.endsWith(flag.slice(1))) ?? flag)
       : flag
     const copyMode = argv.some((a, i) => a === '--mode=copy' || (a === '--mode' && argv[i + 1] === 'copy'))
-    return foreignFlagHint(typed, command, copyMode)
+    // The short flags of the command typed, so that the hint names only those it takes.
+    const cmd = program.commands.find((c) => c.name() === command || c.aliases().includes(command))
+    const takes =
+      cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
+    return foreignFlagHint(typed, command, copyMode, takes)
   }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

@@ -195,6 +195,15 @@ describe('bad flags and arguments', () => {
       ['sync', '-nav'],
       ["unknown option '-av'", '-a is always on', 'give its own alone: -nv'],
     ],
+    // QA 25d: only the letters the command takes: check has no -n (nor ls), watch no -x.
+    [
+      ['check', '-nav'],
+      ["unknown option '-nav'", '-a is always on', 'give its own alone: -v;', '`syncflow check` takes no -n'],
+    ],
+    [
+      ['watch', '-axv'],
+      ['-a is always on', 'give its own alone: -v;', '`syncflow watch` takes no -x'],
+    ],
     [
       ['sync', '--transfers=16'],
       ["unknown option '--transfers=16'", '--concurrency N'],

@@ -75,16 +75,27 @@ const OWN_SHORT = new Set(['v', 'n', 'c', 'u', 'q', 'x'])
 
 /**
  * The hint for an unknown flag that is another tool's (`flag` as commander quotes it), or undefined
- * for one this table does not know. `copyMode`: `watch`/`ui` was given `--mode copy`.
+ * for one this table does not know. `copyMode`: `watch`/`ui` was given `--mode copy`. `takes`: the
+ * short flags the command has (all of OWN_SHORT when not given).
  */
-export function foreignFlagHint(flag: string, command: string, copyMode = false): string | undefined {
+export function foreignFlagHint(
+  flag: string,
+  command: string,
+  copyMode = false,
+  takes?: ReadonlySet<string>,
+): string | undefined {
   if (flag.startsWith('--')) return LONG[flag.split('=')[0] as string]?.(command, copyMode)
   if (!/^-[a-zA-Z]+$/.test(flag)) return undefined
   const letters = [...new Set(flag.slice(1))]
   if (letters.some((l) => SHORT[l] === undefined && !OWN_SHORT.has(l))) return undefined
   const foreign = letters.filter((l) => SHORT[l] !== undefined)
   if (foreign.length === 0) return undefined
-  const own = letters.filter((l) => OWN_SHORT.has(l))
+  // Only the letters this command takes: `check -nav` was told "give its own alone: -nv", and
+  // `check -nv` is refused again (check has no -n: it writes nothing anyway), without a hint.
+  const own = letters.filter((l) => OWN_SHORT.has(l) && (takes === undefined || takes.has(l)))
+  const notTaken = letters.filter((l) => OWN_SHORT.has(l) && takes !== undefined && !takes.has(l))
   const said = foreign.map((l) => `-${l} ${SHORT[l]}`).join('; ')
-  return `${flag} is rsync's: in syncflow ${said}${own.length > 0 ? `; give its own alone: -${own.join('')}` : ''}`
+  const others =
+    notTaken.length > 0 ? `; \`syncflow ${command}\` takes no ${notTaken.map((l) => `-${l}`).join(' or ')}` : ''
+  return `${flag} is rsync's: in syncflow ${said}${own.length > 0 ? `; give its own alone: -${own.join('')}` : ''}${others}`
 }
