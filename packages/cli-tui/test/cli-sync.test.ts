@@ -256,6 +256,13 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--max-age', '2026-01-01'), '--max-age', 'an age, not a date')
     expectUsageError(await cli('sync', src, dst, '--max-age', '3 days'), '--max-age', '36h, 7d')
     expectUsageError(await cli('sync', src, dst, '--max-age', '1d', '--min-age', '24h'), '--min-age 1d is not below')
+    // QA 25d: an age in parts, as rclone takes it (1h30m, 1d12h).
+    expectUsageError(
+      await cli('sync', src, dst, '--max-age', '1d12h', '--min-age', '36h'),
+      '--min-age 36h is not below --max-age 36h',
+    )
+    expect((await cli('sync', src, dst, '--max-age', '1d12h', '--min-age', '1h30m', '--dry-run')).code).toBe(0)
+    expectUsageError(await cli('sync', src, dst, '--max-age', '1h30'), '--max-age', '36h, 7d')
   })
 
   // QA 23 #7: a symlink's listed size is its target's length, and a dry run counted it as bytes to send.

@@ -18,7 +18,9 @@ const UNITS: Readonly<Record<string, number>> = {
 export function parseAge(value: string): number {
   const text = value.trim()
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)?$/.exec(text)
-  const ms = m === null ? Number.NaN : Number(m[1]) * (UNITS[m[2] ?? 's'] as number)
+  // Or several parts, as rclone (Go's durations) takes them: `1h30m`, `2d12h` were refused
+  // though the message said "as rclone" (QA 25d).
+  const ms = m !== null ? Number(m[1]) * (UNITS[m[2] ?? 's'] as number) : compoundAge(text)
   if (Number.isFinite(ms) && ms <= 1000 * UNITS.y!) return ms
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new Error(
@@ -28,4 +30,13 @@ export function parseAge(value: string): number {
   throw new Error(
     'Use a number with a unit, as rclone: 90s, 30m, 36h, 7d, 2w, 1M (30 days), 1y; a bare number is seconds.',
   )
+}
+
+/** The sum of an age written in parts, each with its unit (`1h30m`, `1d12h`, `1m30s`); NaN otherwise. */
+function compoundAge(text: string): number {
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|M|y))+$/.test(text)) return Number.NaN
+  let ms = 0
+  for (const part of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)/g))
+    ms += Number(part[1]) * (UNITS[part[2] as string] as number)
+  return ms
 }
