@@ -66,6 +66,8 @@ interface Work {
    * counts: one that no cycle ran for is said by a cycle of its own, that only counts them.
    */
   readonly failures?: readonly FailedEvent[]
+  /** The paths of an earlier cycle, tried again once they are old enough for `minAgeMs` (see `end`). */
+  readonly ageRecheck?: true
 }
 
 const mergeWork = (a: Work, b: Work): Work => {
@@ -521,6 +523,21 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
                 }
               },
             })
+          }
+          // --min-age: a file this cycle left out as modified too recently gets no other event, so
+          // it waited for the next --rescan (an hour by default, never with --rescan 0), with no
+          // word. The cycle's paths are tried once more when what they held is old enough; the
+          // files the initial sync left out, with a rescan then (QA 25d).
+          const minAgeMs = options.minAgeMs
+          if (minAgeMs !== undefined && minAgeMs > 0) {
+            // (A second more: a file's mtime may be a tick ahead of the clock read at a run's start.)
+            const delayMs = minAgeMs + 1000
+            if (!work.rescan && work.paths.size > 0 && work.ageRecheck === undefined) {
+              const paths = new Set(work.paths)
+              later$.next({ delayMs, work: () => ({ rescan: false, trigger: 'changes', paths, ageRecheck: true }) })
+            } else if (work.trigger === 'initial') {
+              later$.next({ delayMs, work: () => ({ rescan: true, trigger: 'rescan', paths: new Set() }) })
+            }
           }
           if (relist) {
             const tries = ++relistFailures
