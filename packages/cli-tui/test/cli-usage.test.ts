@@ -682,6 +682,23 @@ describe('a location given in bytes that are not UTF-8', () => {
     expect(await readdir(join(dir, 'out'))).toEqual(['a'])
   })
 
+  // QA 25d: a current directory deleted since the shell entered it: process.cwd() throws, and every
+  // run, absolute paths and no plugin too, ended as "internal error … a bug in syncflow".
+  it('a current directory deleted since is a usage error for a relative path, nothing for absolute ones', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'plain'))
+    await writeFile(join(dir, 'plain', 'a'), 'a')
+    const env = `SYNCFLOW_STATE_DIR=${JSON.stringify(join(dir, 'state'))}`
+    const [plain, out] = [JSON.stringify(join(dir, 'plain')), JSON.stringify(join(dir, 'out'))]
+    const inGone = (command: string) => runWithBytes(`mkdir gone && cd gone && rmdir ../gone && ${env} ${command}`, dir)
+    const absolute = await inGone(`exec "$0" "$1" sync ${plain} ${out} -q`)
+    expect(absolute, absolute.stderr).toMatchObject({ code: 0 })
+    expect(await readdir(join(dir, 'out'))).toEqual(['a'])
+    const relative = await inGone(`exec "$0" "$1" sync ${plain} dst`)
+    expectUsageError(relative, 'the current directory no longer exists', 'give every location')
+    expect(relative.stderr).not.toContain('bug')
+  })
+
   // QA 25a #3: the same through a symlink given in UTF-8 (its real path would name another directory).
   it('a target that leads to such a path is refused before the run', async () => {
     const dir = await tempDir()

@@ -22,9 +22,12 @@ import { usageError } from '../errors/usage-error.js'
 export async function registerPlugins(
   registry: BackendRegistry,
   specs: readonly string[] | undefined,
-  cwd: string = process.cwd(),
+  cwdGiven?: string,
 ): Promise<void> {
   if (specs === undefined || specs.length === 0) return
+  // Read only with a plugin to find: a run from a directory since deleted (process.cwd() throws
+  // ENOENT) failed as "a bug in syncflow", absolute paths and no plugin at all (QA 25d).
+  const cwd = cwdGiven ?? process.cwd()
   /** Scheme → the --plugin that registered it (to name both sides of a clash). */
   const claimed = new Map<string, { spec: string; plugin: BackendPlugin }>()
   const loaded = new Set<string>()

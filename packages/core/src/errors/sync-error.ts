@@ -138,6 +138,19 @@ export function asSyncError(err: unknown, op?: string, path?: string): SyncError
   if (err instanceof Error && err.name === 'AbortError') {
     return new SyncError('ABORTED', 'interrupted', { cause: err, ...(op ? { op } : {}), ...(path ? { path } : {}) })
   }
+  // A relative path resolved in a current directory deleted since the shell entered it: Node's
+  // process.cwd() fails (uv_cwd). The user's to fix, not "a bug in syncflow" (QA 25d).
+  if (err instanceof Error && (err as NodeJS.ErrnoException).syscall === 'uv_cwd') {
+    return new SyncError(
+      'USAGE',
+      'the current directory no longer exists (deleted or moved away since the shell entered it)',
+      {
+        cause: err,
+        ...(op ? { op } : {}),
+        hint: 'cd to a directory that exists, or give every location, --backup-dir, --state and file absolute.',
+      },
+    )
+  }
   const message = err instanceof Error ? err.message : String(err)
   return new SyncError('UNKNOWN', message, {
     cause: err,
