@@ -475,6 +475,10 @@ describe('copy, backup and restore', () => {
     const r = await cli('restore', src, inner)
     expectUsageError(r, `backup (DST) "${inner}" and original (SRC) "${src}" overlap`, 'the backup (DST) is inside')
     expect(r.stderr).not.toContain('source')
+    // QA 25d: and a --backup-dir inside one of them.
+    const b = await cli('restore', dst, src, '--backup-dir', inner)
+    expectUsageError(b, `backup (DST) "${src}" and --backup-dir "${inner}" overlap`)
+    expect(b.stderr).not.toContain('source')
   })
 })
 

@@ -27,6 +27,8 @@ export interface BackupDirSpec {
   readonly location: string
   readonly source: string
   readonly target: string
+  /** What the user calls the source and the target (restore's backup (DST) and original (SRC)). [source, target] */
+  readonly sideNames?: { readonly source: string; readonly target: string }
   /** The flags' filters: a backup directory they keep out of a side may lie inside it. */
   readonly filter: PathFilter
   /** `--delete-excluded`: a mirror would delete an excluded backup directory inside the target. */
@@ -57,7 +59,7 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
   if (spec.deleteExcluded) {
     // Left out by the filters, it would still be deleted: say that, not "exclude it" (QA 24 #8).
     // (Only an overlap says "inside": any other error, an unreadable path, is the run's to say.)
-    const inside = await assertNoOverlap(spec.target, spec.location, {}, names('target')).then(
+    const inside = await assertNoOverlap(spec.target, spec.location, {}, names('target', spec)).then(
       () => false,
       (err: unknown) => {
         if (isSyncError(err) && err.code === 'USAGE') return true
@@ -81,9 +83,9 @@ export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
     spec.target,
     spec.location,
     { source: spec.deleteExcluded ? undefined : spec.filter },
-    names('target'),
+    names('target', spec),
   )
-  await assertNoOverlap(spec.source, spec.location, { source: spec.filter }, names('source'))
+  await assertNoOverlap(spec.source, spec.location, { source: spec.filter }, names('source', spec))
 }
 
 /**
@@ -244,8 +246,8 @@ export async function openBackupDir(
       { source: opened.target, target: backup },
       { source: opened.source, target: backup },
     ]
-    await assertNoSharedDirectory(spec.target, spec.location, target, names('target'), { source: targetFilter })
-    await assertNoSharedDirectory(spec.source, spec.location, source, names('source'), { source: spec.filter })
+    await assertNoSharedDirectory(spec.target, spec.location, target, names('target', spec), { source: targetFilter })
+    await assertNoSharedDirectory(spec.source, spec.location, source, names('source', spec), { source: spec.filter })
     // A remote one that cannot be reached, or refuses the credentials, is said now (exit 2), not as
     // one failure per file, each tried four times (review 24 #11). Read-only: a dry run asks too.
     if (localPathOf(spec.location) === undefined) {
@@ -268,6 +270,10 @@ export async function openBackupDir(
   }
 }
 
-function names(side: 'source' | 'target'): OverlapNames {
-  return { source: side, target: '--backup-dir', hint: BACKUP_HINT }
+function names(side: 'source' | 'target', spec: BackupDirSpec): OverlapNames {
+  // restore's sides as its user named them: 'source "<its DST>"' was said for its backup (QA 25d).
+  const hint = spec.sideNames
+    ? `Choose a --backup-dir outside the ${spec.sideNames.target} and the ${spec.sideNames.source}, or leave it out of them with --exclude /PATH (its path inside).`
+    : BACKUP_HINT
+  return { source: spec.sideNames?.[side] ?? side, target: '--backup-dir', hint }
 }

@@ -157,6 +157,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           location: flags.backupDir,
           source: spec.source,
           target: spec.target,
+          ...(spec.sideNames ? { sideNames: spec.sideNames } : {}),
           filter: flagFilter,
           deleteExcluded: deletesExcluded,
         }
