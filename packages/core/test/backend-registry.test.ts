@@ -112,3 +112,44 @@ describe('guardPlugin, for a third-party plugin used from the library', () => {
     })
   })
 })
+
+describe('guardPlugin: a plugin listing that ignores the abort signal', () => {
+  // QA 25: a plugin's list() that never answers (and ignores opts.signal) kept an aborted sync
+  // waiting for ever: the CLI's first Ctrl-C did nothing, the second quit without a summary.
+  it('an aborted sync ends, interrupted, though the listing never yields', async () => {
+    const { createMemBackend, guardPlugin, MemoryStateStore, sync } = await import('@syncflow/core')
+    const { lastValueFrom, toArray } = await import('rxjs')
+    let listing!: () => void
+    const listed = new Promise<void>((resolve) => {
+      listing = resolve
+    })
+    const stuck: BackendPlugin = {
+      name: 'stuck',
+      schemes: ['stuck'],
+      async open() {
+        const b = createMemBackend()
+        b.list = async function* () {
+          listing()
+          await new Promise<never>(() => {})
+        }
+        return b
+      },
+    }
+    const registry = new BackendRegistry()
+    registry.register(guardPlugin(stuck, 'syncflow-backend-stuck'))
+    const source = await registry.open('stuck://x')
+    const target = createMemBackend()
+    const controller = new AbortController()
+    const events = lastValueFrom(
+      sync(source, target, { mode: 'mirror', state: new MemoryStateStore(), signal: controller.signal }).pipe(
+        toArray(),
+      ),
+    )
+    await listed
+    controller.abort()
+    const all = await events
+    const done = all.at(-1)
+    expect(done?.type).toBe('done')
+    expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
+  })
+})

@@ -145,7 +145,10 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
         } catch (err) {
           return fail(err)
         }
-        if (ITERABLE_METHODS.has(key) && isAsyncIterable(out)) return guardIterable(out, fail)
+        if (ITERABLE_METHODS.has(key) && isAsyncIterable(out)) {
+          const signal = key === 'list' ? (args[0] as { signal?: AbortSignal } | undefined)?.signal : undefined
+          return guardIterable(out, fail, signal, `${scheme}.${key}`)
+        }
         if (OBSERVABLE_METHODS.has(key) && isSubscribable(out)) return guardObservable(out, fail)
         if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') {
           if (!STREAM_METHODS.has(key)) return Promise.resolve(out).catch(fail)
@@ -186,8 +189,18 @@ function isSubscribable(value: unknown): value is Subscribable {
   return typeof value === 'object' && value !== null && typeof (value as Subscribable).subscribe === 'function'
 }
 
-/** The iteration of `source` (once), its failures going through `fail`. */
-function guardIterable<T>(source: AsyncIterable<T>, fail: (err: unknown) => never): AsyncIterableIterator<T> {
+/**
+ * The iteration of `source` (once), its failures going through `fail`. With `signal` (a listing's),
+ * a `next()` still pending when it aborts is given up as `ABORTED`: a plugin whose listing waits
+ * for ever and ignores the signal (a server that never answers) otherwise kept a stopped run, and
+ * so the CLI after its first Ctrl-C, waiting for ever, with no summary and no state saved (QA 25).
+ */
+function guardIterable<T>(
+  source: AsyncIterable<T>,
+  fail: (err: unknown) => never,
+  signal?: AbortSignal,
+  op = 'list',
+): AsyncIterableIterator<T> {
   let it: AsyncIterator<T> | undefined
   const inner = (): AsyncIterator<T> => {
     try {
@@ -201,10 +214,28 @@ function guardIterable<T>(source: AsyncIterable<T>, fail: (err: unknown) => neve
     [Symbol.asyncIterator]() {
       return this
     },
-    next: async (...a: [] | [unknown]) =>
-      inner()
+    next: async (...a: [] | [unknown]) => {
+      const pending = inner()
         .next(...a)
-        .catch(fail),
+        .catch(fail)
+      if (signal === undefined) return pending
+      const aborted = (): SyncError => new SyncError('ABORTED', 'listing interrupted', { op })
+      if (signal.aborted) {
+        pending.catch(() => {})
+        throw aborted()
+      }
+      let onAbort: (() => void) | undefined
+      const stop = new Promise<never>((_, reject) => {
+        onAbort = () => reject(aborted())
+        signal.addEventListener('abort', onAbort, { once: true })
+      })
+      try {
+        return await Promise.race([pending, stop])
+      } finally {
+        pending.catch(() => {})
+        if (onAbort) signal.removeEventListener('abort', onAbort)
+      }
+    },
     return: async (value?: unknown) => {
       const i = inner()
       return i.return ? i.return(value).catch(fail) : { done: true, value: value as T }
