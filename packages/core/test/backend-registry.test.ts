@@ -153,3 +153,47 @@ describe('guardPlugin: a plugin listing that ignores the abort signal', () => {
     expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
   })
 })
+
+describe('guardPlugin: a plugin write that ignores the abort signal', () => {
+  // QA 25: as a listing, a write() that never settles and ignores opts.signal kept an aborted sync
+  // (and so the CLI after its first Ctrl-C) waiting for ever.
+  it('an aborted sync ends, interrupted, though the write never settles', async () => {
+    const { createMemBackend, guardPlugin, MemoryStateStore, sync } = await import('@syncflow/core')
+    const { lastValueFrom, toArray } = await import('rxjs')
+    const { Readable } = await import('node:stream')
+    let writing!: () => void
+    const written = new Promise<void>((resolve) => {
+      writing = resolve
+    })
+    const stuck: BackendPlugin = {
+      name: 'stuck',
+      schemes: ['stuck'],
+      async open() {
+        const b = createMemBackend()
+        // The engine would copy between two mem backends without write(): only write() is left.
+        Object.assign(b, { copyFrom: undefined, linkFrom: undefined })
+        b.write = () => {
+          writing()
+          return new Promise<never>(() => {})
+        }
+        return b
+      },
+    }
+    const registry = new BackendRegistry()
+    registry.register(guardPlugin(stuck, 'syncflow-backend-stuck'))
+    const target = await registry.open('stuck://x')
+    const source = createMemBackend()
+    await source.write('a.txt' as never, Readable.from([Buffer.from('a')]), { mtimeMs: 1_600_000_000_000 })
+    const controller = new AbortController()
+    const events = lastValueFrom(
+      sync(source, target, { mode: 'mirror', state: new MemoryStateStore(), signal: controller.signal }).pipe(
+        toArray(),
+      ),
+    )
+    await written
+    controller.abort()
+    const done = (await events).at(-1)
+    expect(done?.type).toBe('done')
+    expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
+  })
+})

@@ -151,7 +151,13 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
         }
         if (OBSERVABLE_METHODS.has(key) && isSubscribable(out)) return guardObservable(out, fail)
         if (typeof (out as PromiseLike<unknown> | undefined)?.then === 'function') {
-          if (!STREAM_METHODS.has(key)) return Promise.resolve(out).catch(fail)
+          if (!STREAM_METHODS.has(key)) {
+            const settled = Promise.resolve(out).catch(fail)
+            // A call given a signal (a write's, a hash's) that waits for ever and ignores it kept a
+            // stopped run waiting, as a listing did (QA 25): given up as ABORTED once it aborts.
+            const signal = signalIn(args)
+            return signal === undefined ? settled : untilAbortedOr(settled, signal, `${scheme}.${key}`)
+          }
           // A stream's error mid-file reaches the target's write (the engine pipes it there): as a
           // plain Error it would read as the target's failure, or a bug in syncflow (QA F6).
           return Promise.resolve(out).then((stream) => {
@@ -218,23 +224,7 @@ function guardIterable<T>(
       const pending = inner()
         .next(...a)
         .catch(fail)
-      if (signal === undefined) return pending
-      const aborted = (): SyncError => new SyncError('ABORTED', 'listing interrupted', { op })
-      if (signal.aborted) {
-        pending.catch(() => {})
-        throw aborted()
-      }
-      let onAbort: (() => void) | undefined
-      const stop = new Promise<never>((_, reject) => {
-        onAbort = () => reject(aborted())
-        signal.addEventListener('abort', onAbort, { once: true })
-      })
-      try {
-        return await Promise.race([pending, stop])
-      } finally {
-        pending.catch(() => {})
-        if (onAbort) signal.removeEventListener('abort', onAbort)
-      }
+      return signal === undefined ? pending : untilAbortedOr(pending, signal, op)
     },
     return: async (value?: unknown) => {
       const i = inner()
@@ -245,6 +235,33 @@ function guardIterable<T>(
       if (i.throw) return i.throw(err).catch(fail)
       throw err
     },
+  }
+}
+
+/** The `signal` of the first argument that is an options object holding one. */
+function signalIn(args: readonly unknown[]): AbortSignal | undefined {
+  for (const a of args) {
+    const signal = typeof a === 'object' && a !== null ? (a as { signal?: unknown }).signal : undefined
+    if (signal instanceof AbortSignal) return signal
+  }
+  return undefined
+}
+
+/** `pending`, or an `ABORTED` SyncError as soon as `signal` aborts, whichever comes first. */
+async function untilAbortedOr<T>(pending: Promise<T>, signal: AbortSignal, op: string): Promise<T> {
+  const aborted = (): SyncError => new SyncError('ABORTED', 'interrupted', { op })
+  // What it settles to later is not waited for, nor reported as unhandled.
+  pending.catch(() => {})
+  if (signal.aborted) throw aborted()
+  let onAbort: (() => void) | undefined
+  const stop = new Promise<never>((_, reject) => {
+    onAbort = () => reject(aborted())
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([pending, stop])
+  } finally {
+    if (onAbort) signal.removeEventListener('abort', onAbort)
   }
 }
 
