@@ -34,7 +34,20 @@ if (limit !== undefined && limit < MIN_OPEN_FILES) {
   )
   process.exitCode = 2
 } else {
+  // Node ends a process whose top-level await can never settle (nothing left to wake it: a
+  // plugin's open() or call returning a promise it never settles) with exit code 13 and not a
+  // word: outside syncflow's exit codes, and a script read it as nothing at all (QA 25).
+  let finished = false
+  process.on('exit', (code) => {
+    // Node 20 tells the listener 0 (the code it is about to replace by 13), later ones 13.
+    if (finished || (code !== 0 && code !== 13)) return
+    process.stderr.write(
+      'syncflow: stopped: the command was waiting for something that can never happen (a promise nothing will settle, as a --plugin call that never answers may leave)\n  If a --plugin is in use, report it to its author; else this is a bug in syncflow.\n',
+    )
+    process.exitCode = 2
+  })
   process.exitCode = await entry.run(process.argv.slice(2), entry.processStreams())
+  finished = true
 }
 // A safety net, not the normal path: if a leaked handle (a socket, a database) kept the process
 // alive after the command finished, exit anyway rather than hang a script. unref'd, so it never

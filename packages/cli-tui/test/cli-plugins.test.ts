@@ -252,6 +252,18 @@ describe('a bad plugin is a usage error naming it (exit 2)', () => {
     expectUsageError(await cli('ls', src, '--plugin', './bad.mjs'), ...mentions)
   })
 
+  // QA 25: Node ends a process whose top-level await can never settle with exit code 13 and no
+  // word; an open() that never settles (nothing else pending) did that to syncflow.
+  it('an open() that never settles ends with exit 2 and a message, not a silent exit 13', async () => {
+    await writeFile(
+      join(root, 'bad.mjs'),
+      "export default { name: 'h', schemes: ['h'], open: () => new Promise(() => {}) }\n",
+    )
+    const r = await cli('ls', 'h://x', '--plugin', './bad.mjs')
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('syncflow: stopped: the command was waiting for something that can never happen')
+  })
+
   it("a missing file the plugin's own code imports is named, with no npm install (QA F9)", async () => {
     await writeTree(root, {
       'rel.mjs': "import { helper } from './helper.js'\nexport default helper\n",
