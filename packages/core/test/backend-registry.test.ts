@@ -197,3 +197,31 @@ describe('guardPlugin: a plugin write that ignores the abort signal', () => {
     expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
   })
 })
+
+describe('guardPlugin: a plugin backend with malformed capabilities', () => {
+  // QA 25: `hashes: 'sha256'` (not an array) failed mid-run as "internal error: ...
+  // hashes.find is not a function. This is a bug in syncflow".
+  it('is refused at open(), USAGE naming the plugin and the member', async () => {
+    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
+    const odd: BackendPlugin = {
+      name: 'odd',
+      schemes: ['odd'],
+      async open() {
+        const b = createMemBackend()
+        Object.defineProperty(b, 'capabilities', { value: { ...b.capabilities, hashes: 'sha256', watch: 'yes' } })
+        return b
+      },
+    }
+    const registry = new BackendRegistry()
+    registry.register(guardPlugin(odd, 'syncflow-backend-odd'))
+    const err = await registry.open('odd://x').catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'USAGE' })
+    const message = (err as Error).message
+    expect(message).toContain('syncflow-backend-odd')
+    expect(message).toContain('capabilities.hashes must be an array of hash names')
+    expect(message).toContain('capabilities.watch must be "native", "poll" or "none", not the string "yes"')
+    // A well-formed one opens.
+    registry.register(guardPlugin({ name: 'ok', schemes: ['ok'], open: async () => createMemBackend() }, 'ok'))
+    await (await registry.open('ok://x')).close()
+  })
+})

@@ -59,6 +59,13 @@ export function guardPlugin(plugin: BackendPlugin, spec: string): BackendPlugin 
           hint: `A plugin's open() resolves to a Backend { uri, capabilities, ${REQUIRED_METHODS.join(', ')} } (see "Writing a backend" in CONTRIBUTING.md): fix the plugin, or report it to its author.`,
         })
       }
+      const wrong = capabilityProblems((backend as Backend).capabilities)
+      if (wrong.length > 0) {
+        await closeQuietly(backend)
+        throw new SyncError('USAGE', `${label}: open() returned a backend whose ${wrong.join('; ')}`, {
+          hint: `The engine picks its strategy from a backend's capabilities (see "Capabilities" in packages/core/src/backend/backend.ts and "Writing a backend" in CONTRIBUTING.md): fix the plugin, or report it to its author.`,
+        })
+      }
       return guardBackend(backend as Backend, schemeOf(uri), label)
     },
   }
@@ -74,6 +81,32 @@ function missingMembers(value: unknown): string | undefined {
   if (typeof b.capabilities !== 'object' || b.capabilities === null) missing.unshift('capabilities')
   if (typeof b.uri !== 'string') missing.unshift('uri')
   return missing.length === 0 ? undefined : `an object without ${missing.join(', ')}, not a Backend`
+}
+
+/**
+ * What is wrong with a plugin backend's required capabilities, one phrase each; empty when nothing.
+ * The engine reads them as typed: `hashes: 'sha256'` failed deep in the run as "internal error:
+ * target.capabilities.hashes.find is not a function ... a bug in syncflow" (QA 25).
+ */
+function capabilityProblems(capabilities: unknown): string[] {
+  const c = capabilities as Record<string, unknown>
+  const shown = (v: unknown): string => (typeof v === 'string' ? `the string ${JSON.stringify(v)}` : messageOf(v))
+  const problems: string[] = []
+  if (!Array.isArray(c.hashes) || c.hashes.some((h) => typeof h !== 'string')) {
+    problems.push(`capabilities.hashes must be an array of hash names (e.g. ["sha256"], or []), not ${shown(c.hashes)}`)
+  }
+  if (typeof c.mtimePrecisionMs !== 'number' || !(c.mtimePrecisionMs >= 0) || !Number.isFinite(c.mtimePrecisionMs)) {
+    problems.push(
+      `capabilities.mtimePrecisionMs must be a number of milliseconds (e.g. 1), not ${shown(c.mtimePrecisionMs)}`,
+    )
+  }
+  for (const key of ['listMtime', 'emptyDirs', 'symlinks', 'permissions', 'caseSensitive']) {
+    if (typeof c[key] !== 'boolean') problems.push(`capabilities.${key} must be true or false, not ${shown(c[key])}`)
+  }
+  if (c.watch !== 'native' && c.watch !== 'poll' && c.watch !== 'none') {
+    problems.push(`capabilities.watch must be "native", "poll" or "none", not ${shown(c.watch)}`)
+  }
+  return problems
 }
 
 async function closeQuietly(value: unknown): Promise<void> {
