@@ -225,3 +225,35 @@ describe('guardPlugin: a plugin backend with malformed capabilities', () => {
     await (await registry.open('ok://x')).close()
   })
 })
+
+describe('guardPlugin: a plugin listing that yields something that is no Entry', () => {
+  // QA 25: a null was "a bug in syncflow", a string "failed undefined", kind 'blob' went on.
+  it.each([
+    ['null', null],
+    ['a string', 'a.txt'],
+    ['an unknown kind', { path: 'a.txt', kind: 'blob', size: 1, mtimeMs: 1 }],
+    ['a size that is a string', { path: 'a.txt', kind: 'file', size: '1', mtimeMs: 1 }],
+  ])('%s is UNKNOWN naming the plugin and list', async (_, value) => {
+    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
+    const odd: BackendPlugin = {
+      name: 'odd',
+      schemes: ['odd'],
+      async open() {
+        const b = createMemBackend()
+        b.list = async function* () {
+          yield value as never
+        }
+        return b
+      },
+    }
+    const registry = new BackendRegistry()
+    registry.register(guardPlugin(odd, 'syncflow-backend-odd'))
+    const b = await registry.open('odd://x')
+    const err = await (async () => {
+      for await (const _e of b.list()) return undefined
+    })().catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'UNKNOWN', op: 'odd.list', message: expect.stringContaining('not an Entry') })
+    expect((err as Error).message).toContain('syncflow-backend-odd')
+    await b.close()
+  })
+})

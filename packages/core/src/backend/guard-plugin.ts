@@ -257,7 +257,8 @@ function guardIterable<T>(
       const pending = inner()
         .next(...a)
         .catch(fail)
-      return signal === undefined ? pending : untilAbortedOr(pending, signal, op)
+      const checked = op.endsWith('.list') ? pending.then((r) => (r.done ? r : checkEntry(r, fail))) : pending
+      return signal === undefined ? checked : untilAbortedOr(checked, signal, op)
     },
     return: async (value?: unknown) => {
       const i = inner()
@@ -269,6 +270,33 @@ function guardIterable<T>(
       throw err
     },
   }
+}
+
+/**
+ * A listed value that is no Entry is the plugin's bug, said as such: a `null` read as "a bug in
+ * syncflow", a string as "failed undefined", and a `kind: 'blob'` or a size of `"1"` or -1 went
+ * on into the engine (QA 25).
+ */
+function checkEntry<T>(r: IteratorResult<T>, fail: (err: unknown) => never): IteratorResult<T> {
+  const e = r.value as { path?: unknown; kind?: unknown; size?: unknown; mtimeMs?: unknown } | null
+  const ok =
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.path === 'string' &&
+    (e.kind === 'file' || e.kind === 'dir' || e.kind === 'symlink') &&
+    typeof e.size === 'number' &&
+    Number.isFinite(e.size) &&
+    e.size >= 0 &&
+    typeof e.mtimeMs === 'number' &&
+    Number.isFinite(e.mtimeMs)
+  if (!ok) {
+    fail(
+      new Error(
+        `its list() yielded ${describeChunk(e)}, not an Entry { path: string, kind: 'file' | 'dir' | 'symlink', size: bytes >= 0, mtimeMs: number }`,
+      ),
+    )
+  }
+  return r
 }
 
 /** The `signal` of the first argument that is an options object holding one. */
