@@ -1,4 +1,17 @@
-import { type BackendPlugin, BackendRegistry, isSyncError, memBackend } from '@syncflow/core'
+import { Readable } from 'node:stream'
+import {
+  type Backend,
+  type BackendPlugin,
+  BackendRegistry,
+  createMemBackend,
+  guardPlugin,
+  isSyncError,
+  type MemBackend,
+  MemoryStateStore,
+  memBackend,
+  sync,
+} from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 
 // QA 4a F13: `register` checks a plugin as the CLI's --plugin loader does (the same checks, shared
@@ -6,6 +19,38 @@ import { describe, expect, it } from 'vitest'
 
 const open = async () => {
   throw new Error('never opened')
+}
+
+/**
+ * A third-party plugin of scheme `name` whose backend is a mem backend that `patch` changes, opened
+ * through a registry as the CLI opens a --plugin's (guarded, as `syncflow-backend-<name>`).
+ */
+async function openGuarded(name: string, patch: (b: MemBackend) => void): Promise<Backend> {
+  const plugin: BackendPlugin = {
+    name,
+    schemes: [name],
+    async open() {
+      const b = createMemBackend()
+      patch(b)
+      return b
+    },
+  }
+  const registry = new BackendRegistry()
+  registry.register(guardPlugin(plugin, `syncflow-backend-${name}`))
+  return registry.open(`${name}://x`)
+}
+
+/** A mirror from `source` to `target` aborted once `started` settles: it must end, its `done` interrupted. */
+async function expectAbortedSyncEnds(source: Backend, target: Backend, started: Promise<void>): Promise<void> {
+  const controller = new AbortController()
+  const events = lastValueFrom(
+    sync(source, target, { mode: 'mirror', state: new MemoryStateStore(), signal: controller.signal }).pipe(toArray()),
+  )
+  await started
+  controller.abort()
+  const done = (await events).at(-1)
+  expect(done?.type).toBe('done')
+  expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
 }
 
 /** The error `register` throws for `plugin`, with the registry left as it was. */
@@ -84,26 +129,17 @@ describe('BackendRegistry.register refuses a malformed plugin (USAGE, naming the
 // engine's step name. `guardPlugin` (what the CLI wraps every --plugin with) is exported for that.
 describe('guardPlugin, for a third-party plugin used from the library', () => {
   it('names the plugin and its method for a plain Error, and checks what open() returns', async () => {
-    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
-    const flaky: BackendPlugin = {
-      name: 'flaky',
-      schemes: ['flaky'],
-      async open() {
-        const b = createMemBackend()
-        b.stat = async () => {
-          throw new Error('plain boom')
-        }
-        return b
-      },
-    }
-    const registry = new BackendRegistry()
-    registry.register(guardPlugin(flaky, 'syncflow-backend-flaky'))
-    const b = await registry.open('flaky://x')
+    const b = await openGuarded('flaky', (m) => {
+      m.stat = async () => {
+        throw new Error('plain boom')
+      }
+    })
     const err = await b.stat('a' as never).catch((e: unknown) => e)
     expect(isSyncError(err) && err.code).toBe('UNKNOWN')
     expect(err).toMatchObject({ op: 'flaky.stat', message: expect.stringContaining('syncflow-backend-flaky') })
     expect((err as { hint: string }).hint).not.toContain('bug in syncflow')
     await b.close()
+    const registry = new BackendRegistry()
     const empty: BackendPlugin = { name: 'empty', schemes: ['empty'], open: async () => ({}) as never }
     registry.register(guardPlugin(empty, 'empty'))
     expect(await registry.open('empty://x').catch((e: unknown) => e)).toMatchObject({
@@ -117,40 +153,17 @@ describe('guardPlugin: a plugin listing that ignores the abort signal', () => {
   // QA 25: a plugin's list() that never answers (and ignores opts.signal) kept an aborted sync
   // waiting for ever: the CLI's first Ctrl-C did nothing, the second quit without a summary.
   it('an aborted sync ends, interrupted, though the listing never yields', async () => {
-    const { createMemBackend, guardPlugin, MemoryStateStore, sync } = await import('@syncflow/core')
-    const { lastValueFrom, toArray } = await import('rxjs')
     let listing!: () => void
     const listed = new Promise<void>((resolve) => {
       listing = resolve
     })
-    const stuck: BackendPlugin = {
-      name: 'stuck',
-      schemes: ['stuck'],
-      async open() {
-        const b = createMemBackend()
-        b.list = async function* () {
-          listing()
-          await new Promise<never>(() => {})
-        }
-        return b
-      },
-    }
-    const registry = new BackendRegistry()
-    registry.register(guardPlugin(stuck, 'syncflow-backend-stuck'))
-    const source = await registry.open('stuck://x')
-    const target = createMemBackend()
-    const controller = new AbortController()
-    const events = lastValueFrom(
-      sync(source, target, { mode: 'mirror', state: new MemoryStateStore(), signal: controller.signal }).pipe(
-        toArray(),
-      ),
-    )
-    await listed
-    controller.abort()
-    const all = await events
-    const done = all.at(-1)
-    expect(done?.type).toBe('done')
-    expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
+    const source = await openGuarded('stuck', (b) => {
+      b.list = async function* () {
+        listing()
+        await new Promise<never>(() => {})
+      }
+    })
+    await expectAbortedSyncEnds(source, createMemBackend(), listed)
   })
 })
 
@@ -158,43 +171,21 @@ describe('guardPlugin: a plugin write that ignores the abort signal', () => {
   // QA 25: as a listing, a write() that never settles and ignores opts.signal kept an aborted sync
   // (and so the CLI after its first Ctrl-C) waiting for ever.
   it('an aborted sync ends, interrupted, though the write never settles', async () => {
-    const { createMemBackend, guardPlugin, MemoryStateStore, sync } = await import('@syncflow/core')
-    const { lastValueFrom, toArray } = await import('rxjs')
-    const { Readable } = await import('node:stream')
     let writing!: () => void
     const written = new Promise<void>((resolve) => {
       writing = resolve
     })
-    const stuck: BackendPlugin = {
-      name: 'stuck',
-      schemes: ['stuck'],
-      async open() {
-        const b = createMemBackend()
-        // The engine would copy between two mem backends without write(): only write() is left.
-        Object.assign(b, { copyFrom: undefined, linkFrom: undefined })
-        b.write = () => {
-          writing()
-          return new Promise<never>(() => {})
-        }
-        return b
-      },
-    }
-    const registry = new BackendRegistry()
-    registry.register(guardPlugin(stuck, 'syncflow-backend-stuck'))
-    const target = await registry.open('stuck://x')
+    const target = await openGuarded('stuck', (b) => {
+      // The engine would copy between two mem backends without write(): only write() is left.
+      Object.assign(b, { copyFrom: undefined, linkFrom: undefined })
+      b.write = () => {
+        writing()
+        return new Promise<never>(() => {})
+      }
+    })
     const source = createMemBackend()
     await source.write('a.txt' as never, Readable.from([Buffer.from('a')]), { mtimeMs: 1_600_000_000_000 })
-    const controller = new AbortController()
-    const events = lastValueFrom(
-      sync(source, target, { mode: 'mirror', state: new MemoryStateStore(), signal: controller.signal }).pipe(
-        toArray(),
-      ),
-    )
-    await written
-    controller.abort()
-    const done = (await events).at(-1)
-    expect(done?.type).toBe('done')
-    expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
+    await expectAbortedSyncEnds(source, target, written)
   })
 })
 
@@ -202,27 +193,16 @@ describe('guardPlugin: a plugin backend with malformed capabilities', () => {
   // QA 25: `hashes: 'sha256'` (not an array) failed mid-run as "internal error: ...
   // hashes.find is not a function. This is a bug in syncflow".
   it('is refused at open(), USAGE naming the plugin and the member', async () => {
-    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
-    const odd: BackendPlugin = {
-      name: 'odd',
-      schemes: ['odd'],
-      async open() {
-        const b = createMemBackend()
-        Object.defineProperty(b, 'capabilities', { value: { ...b.capabilities, hashes: 'sha256', watch: 'yes' } })
-        return b
-      },
-    }
-    const registry = new BackendRegistry()
-    registry.register(guardPlugin(odd, 'syncflow-backend-odd'))
-    const err = await registry.open('odd://x').catch((e: unknown) => e)
+    const err = await openGuarded('odd', (b) => {
+      Object.defineProperty(b, 'capabilities', { value: { ...b.capabilities, hashes: 'sha256', watch: 'yes' } })
+    }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'USAGE' })
     const message = (err as Error).message
     expect(message).toContain('syncflow-backend-odd')
     expect(message).toContain('capabilities.hashes must be an array of hash names')
     expect(message).toContain('capabilities.watch must be "native", "poll" or "none", not the string "yes"')
     // A well-formed one opens.
-    registry.register(guardPlugin({ name: 'ok', schemes: ['ok'], open: async () => createMemBackend() }, 'ok'))
-    await (await registry.open('ok://x')).close()
+    await (await openGuarded('ok', () => {})).close()
   })
 })
 
@@ -234,21 +214,11 @@ describe('guardPlugin: a plugin listing that yields something that is no Entry',
     ['an unknown kind', { path: 'a.txt', kind: 'blob', size: 1, mtimeMs: 1 }],
     ['a size that is a string', { path: 'a.txt', kind: 'file', size: '1', mtimeMs: 1 }],
   ])('%s is UNKNOWN naming the plugin and list', async (_, value) => {
-    const { createMemBackend, guardPlugin } = await import('@syncflow/core')
-    const odd: BackendPlugin = {
-      name: 'odd',
-      schemes: ['odd'],
-      async open() {
-        const b = createMemBackend()
-        b.list = async function* () {
-          yield value as never
-        }
-        return b
-      },
-    }
-    const registry = new BackendRegistry()
-    registry.register(guardPlugin(odd, 'syncflow-backend-odd'))
-    const b = await registry.open('odd://x')
+    const b = await openGuarded('odd', (m) => {
+      m.list = async function* () {
+        yield value as never
+      }
+    })
     const err = await (async () => {
       for await (const _e of b.list()) return undefined
     })().catch((e: unknown) => e)
