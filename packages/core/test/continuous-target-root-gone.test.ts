@@ -10,6 +10,17 @@ import { local, removeTempDirs, startJob as start, stopJobs, tempDirs, tree } fr
 afterAll(removeTempDirs)
 afterEach(stopJobs)
 
+/** A watch of a source with two files, once they are in the target. */
+async function watchingTwoFiles() {
+  const { src, dst } = await tempDirs()
+  await writeFile(join(src, 'a.txt'), 'alpha')
+  await writeFile(join(src, 'b.txt'), 'beta')
+  const job = start(local(src), local(dst))
+  const all = { 'a.txt': 'alpha', 'b.txt': 'beta' }
+  await expect.poll(async () => tree(dst)).toEqual(all)
+  return { src, dst, job, all }
+}
+
 const notices = (events: readonly { type: string }[]) =>
   events.filter((e): e is NoticeEvent => e.type === 'notice').map((e) => e.code)
 
@@ -45,12 +56,7 @@ it('a watch of an empty source into a target that does not exist yet takes its f
 // Stop 23's open end: a target root renamed away and made anew (or a symlinked root re-pointed) was
 // taken for the one synced into: the next changes went into a directory holding none of the mirror.
 it('a target root replaced by another directory gets the whole tree at the next change, with a notice saying why', async () => {
-  const { src, dst } = await tempDirs()
-  await writeFile(join(src, 'a.txt'), 'alpha')
-  await writeFile(join(src, 'b.txt'), 'beta')
-  const job = start(local(src), local(dst))
-  const all = { 'a.txt': 'alpha', 'b.txt': 'beta' }
-  await expect.poll(async () => tree(dst)).toEqual(all)
+  const { src, dst, job, all } = await watchingTwoFiles()
   await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
 
   await rename(dst, `${dst}.old`)
@@ -89,12 +95,7 @@ it('a symlinked target root re-pointed gets the whole tree, and nothing more goe
 // QA 25c #6: the full sync asked for by a lost root failed (a file stood at its path), and the next
 // change then re-created the root holding only the changed file, as before QA 10 #2.
 it('a target root whose full sync failed gets the whole tree at the next change that can write it', async () => {
-  const { src, dst } = await tempDirs()
-  await writeFile(join(src, 'a.txt'), 'alpha')
-  await writeFile(join(src, 'b.txt'), 'beta')
-  const job = start(local(src), local(dst))
-  const all = { 'a.txt': 'alpha', 'b.txt': 'beta' }
-  await expect.poll(async () => tree(dst)).toEqual(all)
+  const { src, dst, job, all } = await watchingTwoFiles()
 
   await rm(dst, { recursive: true })
   await writeFile(dst, 'a file where the target was')
