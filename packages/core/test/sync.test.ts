@@ -361,19 +361,25 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ keep: '1' })
   })
 
-  it('stops as fatal AUTH when the first transfers are all refused for credentials, deleting nothing (QA 15 #6)', async () => {
+  /** A mirror of 40 files whose every write is refused with `error` (concurrency 2). */
+  async function refusedRun(error: SyncError) {
     const src = createMemBackend()
     const dst = createMemBackend()
-    const files = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}`, 'x']))
-    await seed(src, files)
+    await seed(src, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}`, 'x'])))
     await seed(dst, { gone: 'old' })
     let attempts = 0
     onWrite(dst, () => {
       attempts++
-      return new SyncError('AUTH', 'AccessDenied', { hint: 'read-only key' })
+      return error
     })
     const events = await run(src, dst, { concurrency: 2 })
-    const s = done(events)
+    return { events, s: done(events), attempts, dst }
+  }
+
+  it('stops as fatal AUTH when the first transfers are all refused for credentials, deleting nothing (QA 15 #6)', async () => {
+    const { events, s, attempts, dst } = await refusedRun(
+      new SyncError('AUTH', 'AccessDenied', { hint: 'read-only key' }),
+    )
     expect(s.fatal).toMatchObject({ code: 'AUTH', hint: 'read-only key' })
     // The third refusal holds new transfers; the one still in flight (concurrency 2) is refused too.
     expect(s.fatal?.message).toBe(
@@ -396,17 +402,9 @@ describe('sync (mirror)', () => {
   // A setting every write meets alike (--s3-storage-class of a class the service lacks) failed each
   // file in turn, one request and one line each, then exit 1: a usage mistake is exit 2.
   it("stops as fatal USAGE when the first transfers are all refused for the run's settings, deleting nothing", async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    await seed(src, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}`, 'x'])))
-    await seed(dst, { gone: 'old' })
-    let attempts = 0
-    onWrite(dst, () => {
-      attempts++
-      return new SyncError('USAGE', 'the service refused the write in storage class NOPE', { hint: 'give another' })
-    })
-    const events = await run(src, dst, { concurrency: 2 })
-    const s = done(events)
+    const { s, attempts, dst } = await refusedRun(
+      new SyncError('USAGE', 'the service refused the write in storage class NOPE', { hint: 'give another' }),
+    )
     expect(s.fatal).toMatchObject({ code: 'USAGE', hint: 'give another' })
     expect(s.fatal?.message).toBe(
       'stopped: 4 transfers in a row were refused, none accepted (the first: the service refused the write in storage class NOPE)',
