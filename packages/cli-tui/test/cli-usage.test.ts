@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process'
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BIN, buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
 
 // The built binary, run as a child process: help, version, and every way to get the flags wrong.
 
@@ -618,21 +617,7 @@ describe('a flag no location of the command reads', () => {
 // target dst\xe9 was made and filled as dst\xef\xbf\xbd beside it, and such a source "did not exist".
 describe('a location given in bytes that are not UTF-8', () => {
   /** Runs the binary through sh, so that printf can put the raw bytes into its arguments. */
-  function runWithBytes(script: string, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('sh', ['-c', script, process.execPath, BIN], { cwd, env: { ...process.env, NO_COLOR: '1' } })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.setEncoding('utf8').on('data', (s: string) => {
-        stdout += s
-      })
-      child.stderr.setEncoding('utf8').on('data', (s: string) => {
-        stderr += s
-      })
-      child.on('error', reject)
-      child.on('close', (code) => resolve({ code, stdout, stderr }))
-    })
-  }
+  const runWithBytes = (script: string, cwd: string) => runCli([], { cwd, script })
 
   it('is refused, naming its bytes, and nothing is made under its lossy decoding', async () => {
     const dir = await tempDir()

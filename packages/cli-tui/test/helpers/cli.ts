@@ -48,6 +48,11 @@ export interface CliOptions {
   readonly gid?: number
   /** Run under this open-files limit (`ulimit -n`, soft and hard alike), through `sh`. */
   readonly openFiles?: number
+  /**
+   * A shell script to run instead of the binary, given node as `$0` and the binary as `$1` (the
+   * arguments after them): for what a spawn cannot pass, such as arguments that are not UTF-8.
+   */
+  readonly script?: string
 }
 
 function env(extra: Record<string, string> | undefined): NodeJS.ProcessEnv {
@@ -96,10 +101,10 @@ export async function startServe(root: string, opts: CliOptions = {}): Promise<{
 
 /** Starts the binary without waiting for it (for signals and concurrent runs). */
 export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
+  const script =
+    opts.script ?? (opts.openFiles !== undefined ? `ulimit -n ${opts.openFiles} && exec "$0" "$@"` : undefined)
   const command: [string, string[]] =
-    opts.openFiles === undefined
-      ? [process.execPath, [BIN, ...args]]
-      : ['sh', ['-c', `ulimit -n ${opts.openFiles} && exec "$0" "$@"`, process.execPath, BIN, ...args]]
+    script === undefined ? [process.execPath, [BIN, ...args]] : ['sh', ['-c', script, process.execPath, BIN, ...args]]
   const child = spawn(...command, {
     cwd: opts.cwd ?? REPO,
     env: env(opts.env),
