@@ -192,6 +192,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const feedback$ = new Subject<Change>()
     const rescanRequest$ = new Subject<void>()
     const fatal$ = new Subject<void>()
+    /** Ends the job with `error` as its fatal one: no retry can help (credentials, a usage mistake). */
+    const endJob = (error: SyncError): void => {
+      total.fatal = error.toJSON()
+      fatal$.next()
+    }
     const hintsEnded$ = new Subject<void>()
     const ready$ = new ReplaySubject<void>(1)
     const later$ = new Subject<LaterTry>()
@@ -266,10 +271,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         // The job stops when no retry can help: no cycle follows to count it.
         sourceFailed(error, !endsContinuousJob(error.code))
         // Credentials rejected, a bad configuration: no retry can help, so the job stops with it.
-        if (endsContinuousJob(error.code)) {
-          total.fatal = error.toJSON()
-          fatal$.next()
-        }
+        if (endsContinuousJob(error.code)) endJob(error)
         return EMPTY
       }),
       tap({ complete: () => hintsEnded$.next() }),
@@ -660,8 +662,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
                 ignoreElements(),
                 catchError((err: unknown) => {
                   const error = asSyncError(err, 'watch')
-                  total.fatal = error.toJSON()
-                  fatal$.next()
+                  endJob(error)
                   const failed: SyncEvent = {
                     type: 'failed',
                     ts: Date.now(),
