@@ -23,6 +23,7 @@ import {
 import { usageError } from '../errors/usage-error.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
+import { formatAge } from '../options/parse-age.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
@@ -106,7 +107,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   if (flags.minAge !== undefined && flags.maxAge !== undefined && flags.minAge >= flags.maxAge) {
     throw usageError(
-      `--min-age ${ageText(flags.minAge)} is not below --max-age ${ageText(flags.maxAge)}: no file could be transferred`,
+      `--min-age ${formatAge(flags.minAge)} is not below --max-age ${formatAge(flags.maxAge)}: no file could be transferred`,
       'Give a --min-age below the --max-age (--max-age 7d --min-age 1h: modified between a week and an hour ago).',
     )
   }
@@ -409,16 +410,4 @@ async function isSymlink(path: string): Promise<boolean> {
     (st) => st.isSymbolicLink(),
     () => false,
   )
-}
-
-/** An age in ms as `--max-age` takes it: `7d`, `36h`, `90s`. */
-function ageText(ms: number): string {
-  for (const [unit, size] of [
-    ['d', 86_400_000],
-    ['h', 3_600_000],
-    ['m', 60_000],
-  ] as const) {
-    if (ms % size === 0) return `${ms / size}${unit}`
-  }
-  return `${ms / 1000}s`
 }

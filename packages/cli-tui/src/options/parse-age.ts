@@ -17,10 +17,9 @@ const UNITS: Readonly<Record<string, number>> = {
  */
 export function parseAge(value: string): number {
   const text = value.trim()
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)?$/.exec(text)
-  // Or several parts, as rclone (Go's durations) takes them: `1h30m`, `2d12h` were refused
+  // One part or several, as rclone (Go's durations) takes them: `1h30m`, `2d12h` were refused
   // though the message said "as rclone" (QA 25d).
-  const ms = m !== null ? Number(m[1]) * (UNITS[m[2] ?? 's'] as number) : compoundAge(text)
+  const ms = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) * 1000 : compoundAge(text)
   if (Number.isFinite(ms) && ms <= 1000 * UNITS.y!) return ms
   if (/^\d{4}-\d{2}-\d{2}/.test(text)) {
     throw new Error(
@@ -32,11 +31,20 @@ export function parseAge(value: string): number {
   )
 }
 
-/** The sum of an age written in parts, each with its unit (`1h30m`, `1d12h`, `1m30s`); NaN otherwise. */
+/** The sum of an age written in parts, each with its unit (`36h`, `1h30m`, `1d12h`); NaN otherwise. */
 function compoundAge(text: string): number {
   if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w|M|y))+$/.test(text)) return Number.NaN
   let ms = 0
   for (const part of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w|M|y)/g))
     ms += Number(part[1]) * (UNITS[part[2] as string] as number)
   return ms
+}
+
+/** An age in ms as `--max-age` takes it, for messages: `7d`, `36h`, `90s`. */
+export function formatAge(ms: number): string {
+  for (const unit of ['d', 'h', 'm'] as const) {
+    const size = UNITS[unit] as number
+    if (ms % size === 0) return `${ms / size}${unit}`
+  }
+  return `${ms / 1000}s`
 }
