@@ -119,6 +119,26 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       ])
       expect(await run(bucket, local('aged-old'), { mode: 'copy', minAgeMs: 86_400_000 })).toEqual(['copy old.txt'])
     })
+    // The stat each that the ages need is not made for a pair its state record says is in sync
+    // since: a re-run under --max-age stayed one LIST plus a HEAD per object.
+    it('a re-run with a state store under --max-age asks no stored mtime of the objects in sync since', async () => {
+      const src = join(dir, 'aged-again')
+      await mkdir(src, { recursive: true })
+      await writeFile(join(src, 'a.txt'), 'a')
+      await writeFile(join(src, 'b.txt'), 'b')
+      const bucket = s3('aged-again')
+      await run(local('aged-again'), bucket, { mode: 'mirror' })
+      const options: SyncOptions = { mode: 'copy', maxAgeMs: 365 * 86_400_000, state: new MemoryStateStore() }
+      expect((await run(bucket, local('aged-again-dl'), options)).sort()).toEqual(['copy a.txt', 'copy b.txt'])
+      let stats = 0
+      const stat = bucket.stat.bind(bucket)
+      bucket.stat = (path) => {
+        stats++
+        return stat(path)
+      }
+      expect(await run(bucket, local('aged-again-dl'), options)).toEqual([])
+      expect(stats).toBe(0)
+    })
   })
 
   describe('local → S3', () => {

@@ -79,11 +79,19 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           }
         }
         // --max-age/--min-age from a source that lists upload times (S3): the stored mtimes first,
-        // a stat each, so that the ages are those of the files, not of their uploads.
+        // a stat each, so that the ages are those of the files, not of their uploads. Not for a
+        // pair its state record says is unchanged since it was in sync: whatever its age, nothing
+        // is done with it (kept as left out, or unchanged), so a re-run stays one LIST.
         const mtimes = new Map<number, number>()
         const statErrors = new Map<number, SyncError>()
         const toStat: number[] = []
-        for (let i = 0; i < batch.length; i++) if (agesNeedStat(batch[i]?.source, opts)) toStat.push(i)
+        for (let i = 0; i < batch.length; i++) {
+          const { source, target, path } = batch[i] as EntryPair
+          if (!agesNeedStat(source, opts)) continue
+          const record = records?.get(path)
+          if (record && source && target && recordMatches(record, source, target, opts)) continue
+          toStat.push(i)
+        }
         if (toStat.length > 0) {
           await mapConcurrent(toStat, concurrency, async (i): Promise<void> => {
             const pair = batch[i] as EntryPair
