@@ -81,4 +81,34 @@ describeS3('a directory replaced by a file of the same name, S3 target', (env) =
       await target.close()
     }
   })
+
+  // QA 25b #4: `t.txt` sorts between `t` and `t/…`, so the engine plans the new file `t` before the
+  // listing reaches the keys under it; and with no marker there is no directory entry at all.
+  it.each([
+    ['keys between the name and its directory', ['t.txt', 't/f1']],
+    ['no marker and no key between', ['t/f1']],
+  ])(
+    'is not written beside the keys under its name (%s): copy refuses it, sync deletes them first',
+    async (_, there) => {
+      const src = join(dir, `src-implied-${there.length}`)
+      await mkdir(src, { recursive: true })
+      await writeFile(join(src, 't'), 'a file')
+      const target = testBackend(env, `implied-dir-to-file-${there.length}`)
+      const source = createLocalBackend({ root: src })
+      try {
+        for (const k of there)
+          await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}${k}`, Body: k }))
+        const copied = await run(source, target, { mode: 'copy' })
+        expect(copied.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))).toEqual([
+          ['t', 'CONFLICT'],
+        ])
+        expect(await keys(target.prefix)).toEqual(there)
+        const synced = await run(source, target, { mode: 'mirror' })
+        expect(synced.filter((e) => e.type === 'failed')).toEqual([])
+        expect(await keys(target.prefix)).toEqual(['t'])
+      } finally {
+        await target.close()
+      }
+    },
+  )
 })
