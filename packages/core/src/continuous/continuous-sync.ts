@@ -25,7 +25,7 @@ import {
 import { type Backend, supports } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
-import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, type SerializedError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Action } from '../model/action.js'
@@ -193,8 +193,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const rescanRequest$ = new Subject<void>()
     const fatal$ = new Subject<void>()
     /** Ends the job with `error` as its fatal one: no retry can help (credentials, a usage mistake). */
-    const endJob = (error: SyncError): void => {
-      total.fatal = error.toJSON()
+    const endJob = (error: SyncError | SerializedError): void => {
+      total.fatal = error instanceof SyncError ? error.toJSON() : error
       fatal$.next()
     }
     const hintsEnded$ = new Subject<void>()
@@ -616,7 +616,53 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         countingOnly.add(summary)
         return of(done)
       }
-      return runCycle(work).pipe(withCounted, sayOnce)
+      const later = !first
+      let stoppedBy: SerializedError | undefined
+      let refused = false
+      const cycle$ = runCycle(work).pipe(
+        withCounted,
+        sayOnce,
+        tap((e) => {
+          if (!later) return
+          if (e.type === 'done' && e.summary.fatal && endsContinuousJob(e.summary.fatal.code)) {
+            stoppedBy = e.summary.fatal
+          }
+          if (e.type === 'failed' && endsContinuousJob(e.error.code)) refused = true
+        }),
+      )
+      return concat(
+        cycle$,
+        defer(() => refusedForGood(stoppedBy, refused)),
+      )
+    }
+
+    /**
+     * After a cycle past the first: a refusal no retry can fix ends the job, as it ends the first
+     * cycle's (a `syncflow serve` restarted with another --token refused every later cycle, path
+     * by path, and the watch went on syncing nothing for ever, exit code and all unchanged). The
+     * cycle's own fatal one (its listing refused, its transfers stopped: `RefusalStop`) ends it at
+     * once; a refusal of some items only (an S3 policy that denies one prefix) ends it when the
+     * roots are refused too, asked once each: otherwise the other paths go on syncing.
+     */
+    const refusedForGood = (stoppedBy: SerializedError | undefined, refused: boolean): Observable<SyncEvent> => {
+      if (aborted() || total.fatal !== undefined) return EMPTY
+      if (stoppedBy !== undefined) {
+        endJob(stoppedBy)
+        return EMPTY
+      }
+      if (!refused) return EMPTY
+      return defer(async () => {
+        for (const side of [target, source]) {
+          const error = await side.rootExists().then(
+            () => undefined,
+            (err: unknown) => asSyncError(err, 'watch'),
+          )
+          if (error !== undefined && endsContinuousJob(error.code)) {
+            if (!aborted() && total.fatal === undefined) endJob(error)
+            return
+          }
+        }
+      }).pipe(ignoreElements())
     }
 
     const runCycle = (work: Work): Observable<SyncEvent> => {
@@ -811,7 +857,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           if (e.type === 'done') {
             total.unchanged += e.summary.unchanged
             // Only the initial sync's fatal problem is the job's (it stopped it, unless it was
-            // transient: then it is tried again); later ones count as failures.
+            // transient: then it is tried again); later ones count as failures (one that no retry
+            // can fix ends the job too: see `refusedForGood`).
             if (e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT' && !sawDone) total.fatal = e.summary.fatal
             if (e.summary.interrupted) total.interrupted = true
             // Not one that only counted the watcher's failures: the initial sync may be still to come.
