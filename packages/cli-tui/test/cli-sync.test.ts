@@ -507,6 +507,27 @@ describe('check', () => {
     expect(r.stderr).not.toContain('In sync')
     expect(r.stderr).not.toContain('deleted')
   })
+
+  // A source directory that could not be read lists no entries: check said "delete" for every
+  // target file under it, where sync holds those deletes back (what it did not read is not known
+  // to be missing): the two disagreed on what a run would do.
+  it('lists no delete under a source directory it could not read, which it reports as an error, as sync holds them', async () => {
+    const root = await tempDir('check-unreadable')
+    const from = join(root, 'src')
+    const to = join(root, 'dst')
+    await writeTree(from, { 'ok/a': 'a', 'locked/b': 'b' })
+    await writeTree(to, { 'ok/a': 'a', 'ok/gone': 'g', 'locked/b': 'b', 'locked/old': 'o' })
+    // As a user permissions apply to (root reads every directory).
+    const user = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {}
+    if (user.uid !== undefined) execFileSync('chown', ['-R', '65534:65534', root])
+    await chmod(join(from, 'locked'), 0o000)
+    onTestFinished(() => chmod(join(from, 'locked'), 0o755))
+    const r = await runCli(['check', from, to], { env: { SYNCFLOW_STATE_DIR: join(root, 'state') }, ...user })
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/^failed +locked: PERMISSION: /m)
+    expect(r.stdout).toMatch(/^delete +ok\/gone/m)
+    expect(r.stdout).not.toMatch(/locked\//)
+  })
 })
 
 // QA 22 #6: a mirror into a target with no room for the new files until the old ones go never

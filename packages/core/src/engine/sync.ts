@@ -174,6 +174,15 @@ function run(
       planFailures: 0,
       unsafeNames: 0,
     }
+    /**
+     * The source's parts a check could not list (a directory it may not read): a target entry below
+     * one is not known to be missing from the source, so check lists no delete for it, as sync
+     * holds it back (QA: check said "delete" for every file under a source directory it could not
+     * read, where sync deleted nothing). Its listing error is reported, and counted, as it is.
+     */
+    const unreadSource: string[] = []
+    const belowUnread = (path: string): boolean =>
+      unreadSource.some((dir) => dir === '' || path === dir || path.startsWith(`${dir}/`))
     /** Source symlinks planned as a skip because the target cannot store them: one notice says how many. */
     let symlinksNotStored = 0
     let listing = true
@@ -190,8 +199,10 @@ function run(
     const listError =
       (side: 'source' | 'target') =>
       (err: SyncError): void => {
-        if (listingErrorHoldsDeletes(err)) facts.listingErrors++
-        else facts.unsafeNames++
+        if (listingErrorHoldsDeletes(err)) {
+          facts.listingErrors++
+          if (checkOnly && side === 'source') unreadSource.push(err.path ?? '')
+        } else facts.unsafeNames++
         side$.next({ type: 'failed', ts: Date.now(), path: err.path ?? '', error: err.toJSON(), stage: 'list', side })
       }
     /** Source symlinks left out on purpose: the target's entries there are kept (see KeptPaths). */
@@ -301,6 +312,10 @@ function run(
         if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
         if (d.kind === 'action' && deletesOnly && d.action.kind !== 'delete') {
           released++ // (planned, and counted, by the pass after)
+          continue
+        }
+        if (d.kind === 'action' && checkOnly && d.action.kind === 'delete' && belowUnread(d.action.path)) {
+          released++
           continue
         }
         if (d.kind === 'action') {
