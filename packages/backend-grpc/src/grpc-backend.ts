@@ -337,13 +337,19 @@ export class GrpcBackend
     )
     const it = (call as AsyncIterable<{ data: Buffer; gzip: boolean }>)[Symbol.asyncIterator]()
     const data = (m: { data: Buffer; gzip: boolean }) => (m.gzip ? gunzipChunk(m.data, 4 * CHUNK, 'read') : m.data)
-    // Wait for the first message (or the end, or the error), so a missing file rejects here.
+    // Wait for the first message (or the end, or the error), so a missing file rejects here. The
+    // run's abort cancels that wait (ReadOptions.signal): a server that does not answer kept it.
     let first: IteratorResult<{ data: Buffer; gzip: boolean }>
+    const onAbort = () => call.cancel()
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
+      if (opts.signal?.aborted) call.cancel()
       first = await this.#peer(it.next(), call, 'read', rel)
     } catch (err) {
       call.cancel()
-      throw this.#error(err, 'read', rel)
+      throw this.#error(err, 'read', rel, opts.signal)
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
     }
     const fail = (err: unknown) => this.#error(err, 'read', rel)
     const next = () => this.#peer(it.next(), call, 'read', rel)

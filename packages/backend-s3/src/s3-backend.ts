@@ -447,7 +447,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const etag = opts.expect?.version
     const ifMatch = etag !== undefined ? { IfMatch: `"${etag}"` } : {}
     if (range && range.length === 0) {
-      const head = await this.#head(conn, key, 'read', path)
+      const head = await this.#head(conn, key, 'read', path, opts.signal)
       if (!head) throw this.#notFound('read', path)
       if (etag !== undefined && head.etag !== etag) throw this.#changed(path, opts.expect as Entry)
       return Readable.from([])
@@ -464,6 +464,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
           ...(header ? { Range: header } : {}),
           ...ifMatch,
         }),
+        // The run's abort ends a GET the service does not answer (ReadOptions.signal).
+        sendOptions(opts.signal),
       )
     } catch (err) {
       const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } }

@@ -69,6 +69,23 @@ describe('a HEAD before a write, on a service that stopped answering', () => {
     30_000,
   )
 
+  // ReadOptions.signal: the GET of a read the service does not answer ends with the run too (the
+  // engine stops waiting for it anyway; this cuts the request itself).
+  it('a read (its GET) ends as ABORTED as soon as the run is interrupted', async () => {
+    const { url, seen } = await silent()
+    const b = backend(url)
+    const abort = new AbortController()
+    const pending = b
+      .read('x' as RelPath, undefined, { expect: planned, signal: abort.signal })
+      .catch((e: unknown) => e)
+    await expect.poll(() => seen.filter((r) => r.method === 'GET' && !r.url.includes('list-type=2')).length).toBe(1)
+    const stopped = Date.now()
+    abort.abort()
+    expect(await pending).toMatchObject({ code: 'ABORTED' })
+    expect(Date.now() - stopped).toBeLessThan(5_000)
+    await b.close()
+  }, 30_000)
+
   // A read-only call takes no signal (the engine stops waiting for it): closing the backend must end
   // it, or the SDK takes the closed socket for a network error and sends it again, for minutes.
   it('closing the backend aborts a request in flight, which is not sent again', async () => {

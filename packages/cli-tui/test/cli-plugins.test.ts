@@ -11,9 +11,11 @@ import {
   cleanupTempDirs,
   expectUsageError,
   jsonLines,
+  killedAfterEach,
   REPO,
   readTree,
   runCli,
+  startCli,
   tempDir,
   writeTree,
 } from './helpers/cli.js'
@@ -24,6 +26,7 @@ import {
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
+const running = killedAfterEach()
 
 const JSON_BACKEND = pathToFileURL(join(REPO, 'examples/json-backend.mjs')).href
 
@@ -361,6 +364,13 @@ async open(uri, options) {
     body.destroy()
     return Readable.from([Buffer.from('a')])
   }
+  // read() of a.txt never settles, and ignores any signal: a server that never answers (its socket
+  // keeps the process alive).
+  if (process.env.PE_WHERE === 'hang') b.read = (path, range, opts) => {
+    if (path !== 'a.txt') return read(path, range, opts)
+    process.stderr.write('pe: reading a.txt\\n')
+    return new Promise(() => void setInterval(() => {}, 60_000))
+  }
   return b
 },
 }
@@ -515,6 +525,35 @@ describe("a plugin's read() that ends short of the listed size (QA 7 #6)", () =>
       'dir/b.txt': 'bravo\n',
       'extra.txt': 'not in the source\n',
     })
+  })
+})
+
+// A plugin's read() that never settled kept the run waiting after the first Ctrl-C ("stopping…"),
+// for ever: ReadOptions had no signal, and the engine waited on the read whatever it did with one.
+describe("a plugin's read() that never settles", () => {
+  it('the first SIGINT stops the run: exit 130, the summary said, nothing half-written', async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const dst = join(root, 'dst')
+    const r = startCli(['sync', snapshot.replace(/^json:/, 'pe:'), dst, '--plugin', './pe.mjs', '--concurrency', '1'], {
+      cwd: root,
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state'), PE_WHERE: 'hang' },
+    })
+    running.push(r)
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toContain('pe: reading a.txt')
+    r.child.kill('SIGINT')
+    // (Within the 3 s the binary gives what is left pending once the command has ended, and more.)
+    let late: NodeJS.Timeout | undefined
+    const exited = await Promise.race([
+      r.exited,
+      new Promise<undefined>((done) => {
+        late = setTimeout(() => done(undefined), 10_000)
+      }),
+    ])
+    clearTimeout(late)
+    expect(exited?.code, r.stderr()).toBe(130)
+    expect(r.stderr()).toMatch(/interrupted/i)
+    expect(await readTree(dst).catch(() => ({}))).not.toHaveProperty('a.txt')
   })
 })
 

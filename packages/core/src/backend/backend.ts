@@ -155,6 +155,12 @@ export interface ReadOptions {
    * (a log being appended is copied as it was when listed).
    */
   readonly tolerateChanges?: boolean
+  /**
+   * The run's: once it aborts (Ctrl-C), a read still opening (a server that does not answer) is
+   * given up with `ABORTED`, as a write is. A backend that cannot cut its request ignores it: the
+   * engine stops waiting for the read anyway (and destroys the stream it may resolve to later).
+   */
+  readonly signal?: AbortSignal
 }
 
 /** Metadata written with a file. */

@@ -286,8 +286,12 @@ async function runAction(
       }
       // Every read of the source is for the entry planned: one that changed since (a same-size edit
       // too, QA 8 #3) fails where the source can tell, rather than be written under the old mtime.
-      const readOptions: ReadOptions =
-        opts.checkUpdated === false ? { tolerateChanges: true } : src.kind === 'file' ? { expect: src } : {}
+      // The run's signal too: a read that never opens (a plugin's server that does not answer)
+      // no longer keeps a stopped run waiting (see checkedRead).
+      const readOptions: ReadOptions = {
+        ...(opts.checkUpdated === false ? { tolerateChanges: true } : src.kind === 'file' ? { expect: src } : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      }
       const transfer = async (): Promise<Outcome> => {
         const expected = action.kind === 'update' ? await keepOld() : undefined
         const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions

@@ -7,6 +7,7 @@ import { SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import { type MeterOptions, meterStream } from '../util/meter-stream.js'
+import { untilAborted } from '../util/until-aborted.js'
 
 /**
  * The failure of a read whose length is not the size the source listed: a read that ends short (a
@@ -123,10 +124,36 @@ export function checkedRead(
   return {
     meterOptions,
     open() {
-      if (readOptions.tolerateChanges && size !== undefined) {
-        return source.read(path, { offset: 0, length: size }, readOptions)
+      const signal = readOptions.signal
+      const opening = (): Promise<Readable> => {
+        if (readOptions.tolerateChanges && size !== undefined) {
+          return source.read(path, { offset: 0, length: size }, readOptions)
+        }
+        return readOptions.expect === undefined && signal === undefined
+          ? source.read(path)
+          : source.read(path, undefined, readOptions)
       }
-      return readOptions.expect === undefined ? source.read(path) : source.read(path, undefined, readOptions)
+      if (signal === undefined) return opening()
+      // Raced against the run's abort: a read that never settles and ignores the signal (a
+      // plugin's server that does not answer) kept the run waiting after the first Ctrl-C, for
+      // ever. A stream it resolves to after that is nobody's: destroyed.
+      let opened: Promise<Readable> | undefined
+      return untilAborted(
+        () => {
+          opened = opening()
+          return opened
+        },
+        signal,
+        'read',
+        path,
+      ).catch((err: unknown) => {
+        if (signal.aborted)
+          opened?.then(
+            (body) => body.destroy(),
+            () => {},
+          )
+        throw err
+      })
     },
     check(body) {
       if (size === undefined) return body
