@@ -241,8 +241,11 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .description(
       'Serve the directory --root DIR to grpc:// clients until interrupted. Clients sync with grpc://HOST:PORT/path.',
     )
-    .requiredOption('--root <DIR>', 'the directory to serve (clients never reach outside it)')
-    .requiredOption('--listen <HOST:PORT>', 'address to listen on, e.g. 127.0.0.1:8730 or 0.0.0.0:8730')
+    // Required, but said missing only after unknown flags (the preAction hook below): commander
+    // checks a requiredOption first, so `serve -avz` got "required option '--root <DIR>' not
+    // specified" where every other command says what to type instead of rsync's flags.
+    .option('--root <DIR>', 'the directory to serve (clients never reach outside it)')
+    .option('--listen <HOST:PORT>', 'address to listen on, e.g. 127.0.0.1:8730 or 0.0.0.0:8730')
     .option('--token <TOKEN>', 'require this token (else --token-file or $SYNCFLOW_TOKEN)')
     .option('--token-file <FILE>', "require the token in this file's first line")
     .option('--tls-cert <FILE>', 'serve TLS with this certificate (PEM); needs --tls-key')
@@ -250,6 +253,15 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .option('--compress', 'gzip data sent to clients')
     .option('-v, --verbose', 'stack traces for internal errors')
     .showHelpAfterError("(run 'syncflow serve --help' to see the flags)")
+    .hook('preAction', (cmd) => {
+      for (const o of cmd.options) {
+        if ((o.long === '--root' || o.long === '--listen') && cmd.getOptionValue(o.attributeName()) === undefined) {
+          cmd.error(`error: required option '${o.flags}' not specified`, {
+            code: 'commander.missingMandatoryOptionValue',
+          })
+        }
+      }
+    })
     .action(async (opts: import('./commands/serve.js').ServeFlags) => {
       const { serveCommand } = await import('./commands/serve.js')
       exitCode = await serveCommand(opts, streams)

@@ -84,6 +84,20 @@ describe('serve', () => {
     // Named as every other command's usage errors are (QA 20 F7: it said 'syncflow <command> --help').
     expect(r.stderr).toContain("(run 'syncflow serve --help' to see the flags)")
   })
+  // Its required flags were checked before unknown ones: `serve -avz` got "required option '--root
+  // <DIR>' not specified", not the hint every other command gives for rsync's flags.
+  it("an rsync user's flags get the hint other commands give, before the missing --root", async () => {
+    expectUsageError(
+      await runCli(['serve', '-avz']),
+      "unknown option '-avz'",
+      '-a is always on',
+      'give its own alone: -v',
+      "(run 'syncflow serve --help' to see the flags)",
+    )
+    const r = await runCli(['serve', '--root', '.', '--listen', '127.0.0.1:0', '--delete'])
+    expectUsageError(r, "unknown option '--delete'")
+    expect(r.stderr).not.toContain('required option')
+  })
   it('refuses a missing root with exit 2', async () => {
     const r = await runCli(['serve', '--root', '/nonexistent/syncflow-root', '--listen', '127.0.0.1:0'])
     expect(r.code).toBe(2)
