@@ -438,7 +438,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     return parseMtimeNs(this.#recentMtimes.get(path))
   }
 
-  async read(path: RelPath, range?: ReadRange, opts: ReadOptions = {}): Promise<Readable> {
+  async read(path: RelPath, range?: ReadRange, given: ReadOptions = {}): Promise<Readable> {
+    // The run's signal, through one that takes a listener per request in flight (see fanOutSignal).
+    const opts = given.signal ? { ...given, signal: fanOutSignal(given.signal) } : given
     const key = this.#key(path, 'read')
     const conn = await this.#connect('read', path)
     // Pinned to the version planned (its ETag, from the listing or the HEAD before): an object
