@@ -1,4 +1,6 @@
 // @ts-check
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
 import { parseArgs } from 'node:util'
 
 /**
@@ -43,4 +45,43 @@ export function parseFlags(command, options, argv = process.argv.slice(2)) {
 export function badFlag(message) {
   process.stderr.write(`bench: ${message}\n`)
   process.exit(2)
+}
+
+/** The file a benchmark leaves in its --data directory, so that a later run knows it may empty it. */
+export const DATA_MARK = '.syncflow-bench-data'
+
+/**
+ * Checks that `--data DIR` may be emptied: it does not exist, is empty, is the suite's default
+ * (`.bench-data/<suite>`, gitignored), or holds the mark a benchmark leaves there. Anything else is
+ * a usage error (exit 2) before anything is installed, built or removed: the script empties DIR
+ * first, and `--data .` or `--data ~` (a typo, a habit from another tool) would otherwise delete
+ * the repository or a home directory without a word.
+ * @param {string} dir the resolved --data directory
+ * @param {string} defaultDir the suite's default
+ */
+export function checkDataDir(dir, defaultDir) {
+  if (path.resolve(dir) === path.resolve(defaultDir)) return
+  let names
+  try {
+    names = readdirSync(dir)
+  } catch (err) {
+    const code = /** @type {NodeJS.ErrnoException} */ (err).code
+    if (code === 'ENOENT') return
+    if (code === 'ENOTDIR') badFlag(`--data ${dir}: not a directory`)
+    throw err
+  }
+  if (names.length === 0 || names.includes(DATA_MARK)) return
+  badFlag(
+    `--data ${dir}: the benchmark empties its data directory first, and this one holds files it did not make (${names.length} entries, no ${DATA_MARK}): give a new or empty directory`,
+  )
+}
+
+/**
+ * Empties the --data directory (after `checkDataDir`) and marks it as a benchmark's.
+ * @param {string} dir
+ */
+export function resetDataDir(dir) {
+  rmSync(dir, { recursive: true, force: true })
+  mkdirSync(dir, { recursive: true })
+  writeFileSync(path.join(dir, DATA_MARK), 'made by a syncflow benchmark: emptied by the next run\n')
 }

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:
 import os from 'node:os'
 import path from 'node:path'
 import { summarizeCpuProfile } from '../lib/cpu-profile.mjs'
-import { badFlag, parseFlags } from '../lib/flags.mjs'
+import { badFlag, checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -63,6 +63,7 @@ const log = (/** @type {string} */ msg) => process.stderr.write(`bench: ${msg}\n
 
 for (const s of only)
   if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
+checkDataDir(data, path.join(REPO, '.bench-data', 'local'))
 
 if (!flags['no-install']) {
   spawnSync('sh', [path.join(REPO, 'bench/install-tools.sh')], { stdio: 'inherit' })
@@ -75,8 +76,7 @@ if (!flags['no-build']) {
   if (b.status !== 0) throw new Error('bundling the CLI failed')
 }
 
-rmSync(data, { recursive: true, force: true })
-mkdirSync(data, { recursive: true })
+resetDataDir(data)
 const stateDir = path.join(data, 'state')
 const wanted = new Set(String(flags.tools).split(','))
 const available = allTools({ stateDir, rcloneConfig: path.join(data, 'rclone.conf') }).filter(

@@ -9,13 +9,13 @@
 //                         [--no-install] [--no-build] [--variant 'NAME=[BIN.js] [ARGS…]' …]
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
-import { badFlag, parseFlags } from '../lib/flags.mjs'
+import { badFlag, checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -57,6 +57,7 @@ const data = path.resolve(String(flags.data))
 const log = (/** @type {string} */ msg) => process.stderr.write(`bench-s3: ${msg}\n`)
 for (const s of only)
   if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
+checkDataDir(data, path.join(REPO, '.bench-data', 's3'))
 
 // ---- set-up: tools, build, server, proxy --------------------------------------------------------
 
@@ -76,8 +77,7 @@ if (!flags['no-build']) {
 }
 if (!canMeasureRusage()) log('GNU time (/usr/bin/time) is missing: CPU and memory are not measured')
 
-rmSync(data, { recursive: true, force: true })
-mkdirSync(data, { recursive: true })
+resetDataDir(data)
 
 log('starting radosgw (bluestore) …')
 const started = execFileSync(

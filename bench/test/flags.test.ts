@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -28,4 +31,49 @@ describe('benchmark flags', () => {
       'bench: --only: unknown scenario nope; known: initial, noop, change, delete, mixed, large\n',
     )
   })
+
+  // The suites empty --data first: a directory of the user's (`--data .`, `--data ~`) must be
+  // refused before anything is removed, not deleted without a word. (--reps 0 and one scenario
+  // keep a regression from running a whole benchmark here.)
+  it.each(['bench/run.mjs', 'bench/s3/run.mjs'])(
+    '%s: a --data directory holding files no benchmark made is refused (exit 2) and left as it is',
+    (script) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-data-'))
+      try {
+        const mine = join(dir, 'thesis.tex')
+        writeFileSync(mine, 'years of work')
+        const bad = run(
+          script,
+          '--data',
+          dir,
+          '--only',
+          'noop',
+          '--reps',
+          '0',
+          '--tools',
+          'rsync',
+          '--no-install',
+          '--no-build',
+        )
+        expect(bad.status).toBe(2)
+        expect(bad.stderr).toMatch(
+          /^bench: --data .*: the benchmark empties its data directory first, and this one holds files it did not make/,
+        )
+        expect(existsSync(mine)).toBe(true)
+        // A new directory, or one a benchmark marked, is taken (checked without running one: the
+        // check comes before anything else, so an unknown scenario after it still is the error).
+        const fresh = join(dir, 'new')
+        expect(run(script, '--data', fresh, '--only', 'nope', '--no-install', '--no-build').stderr).toMatch(
+          /unknown scenario/,
+        )
+        mkdirSync(join(dir, 'marked'))
+        writeFileSync(join(dir, 'marked', '.syncflow-bench-data'), '')
+        writeFileSync(join(dir, 'marked', 'results.md'), '')
+        const marked = run(script, '--data', join(dir, 'marked'), '--only', 'nope', '--no-install', '--no-build')
+        expect(marked.stderr).toMatch(/unknown scenario/)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 })
