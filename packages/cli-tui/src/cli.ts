@@ -229,12 +229,29 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
 
   const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of [...UI_OPTIONS, ...WATCH_OPTIONS]) uiCmd.addOption(option())
+  // `ui` draws on the terminal and refuses --json (saying to use `sync --json`): its help listed the
+  // flag as "print NDJSON SyncEvents on stdout", which it never does. Still taken, for that message.
+  uiCmd.options.find((o) => o.long === '--json')?.hideHelp()
   uiCmd
     .summary('the live terminal UI around a sync (or, with --watch, a watch) job')
     .description(
       'Run a sync, or with --watch a continuous job, in a live terminal UI (keys: p pause, q quit, e errors, ? help).',
     )
-    .action(jobAction(async () => (await import('./commands/ui.js')).uiCommand))
+    .action(async (a: string, b: string, _opts: unknown, cmd: Command) => {
+      const [{ uiCommand }, flags] = await Promise.all([import('./commands/ui.js'), flagsOf(cmd, streams, [a, b])])
+      // One config file serves all of a job's commands: its "json": true, there for the job's
+      // `sync` or `check` run by a script, is left out of `ui` as another command's key is (-v says
+      // so), rather than refusing the UI over it (--json given on the command line still is).
+      if (cmd.getOptionValueSource('json') === 'config') {
+        if (flags.verbose === true) {
+          streams.stderr.write(`note: ${String(flags.config)}: "json" left out: ui draws on the terminal\n`)
+        }
+        const { json: _json, ...rest } = flags
+        exitCode = await uiCommand(a, b, rest, streams)
+        return
+      }
+      exitCode = await uiCommand(a, b, flags, streams)
+    })
   program
     .command('serve')
     .summary('serve a directory to grpc:// clients (rsync-style delta transfer)')

@@ -62,6 +62,14 @@ describe('help and version', () => {
     expect(json).not.toContain('SyncEvents')
   })
 
+  it('ui --help does not list --json, which ui refuses (it draws on the terminal)', async () => {
+    const r = await runCli(['ui', '--help'])
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('--watch')
+    expect(r.stdout).not.toContain('--json')
+    expect(r.stdout).not.toContain('NDJSON')
+  })
+
   it('no command at all is a usage error that shows the help', async () => {
     const r = await runCli([])
     expect(r.code).toBe(2)

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from '../helpers/cli.js'
@@ -120,6 +121,26 @@ describe.skipIf(skipReason !== undefined)(
       const header = lines.findIndex((l) => l.startsWith('syncflow watch'))
       expect(lines.slice(0, header).filter((l) => !/^\d\d:\d\d:\d\d #\d+ /.test(l))).toEqual([])
       for (const line of lines) expect(line.length).toBeLessThanOrEqual(50)
+    })
+
+    // One config file serves all of a job's commands: its "json": true (for the job's scripted
+    // `sync`) is left out of `ui`, as another command's key is, not a reason to refuse the UI.
+    it('a config file\'s "json": true does not stop the UI; --json on the command line still does', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      await writeTree(src, { 'a.txt': 'a' })
+      const config = join(root, 'job.json')
+      await writeFile(config, '{"json": true}')
+      startUi(root, src, join(root, 'dst'), '--config', q(config), '-v')
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/\[done\]/)
+      expect(screen()).not.toContain('--json does not apply')
+      tmux('send-keys', '-t', session, 'q')
+      await expect.poll(screen, { timeout: 10_000 }).toContain('EXIT=0')
+      expect(await readTree(join(root, 'dst'))).toEqual(await readTree(src))
+      spawnSync('tmux', ['kill-session', '-t', session])
+      startUi(root, src, join(root, 'dst2'), '--json')
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=2')
+      expect(screen()).toContain('--json does not apply')
     })
 
     it('after a run with failures, its last screen waits for q, yet SIGTERM ends it (exit 1, not a process left behind)', async () => {
