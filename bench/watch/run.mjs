@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseFlags } from '../lib/flags.mjs'
+import { checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
 import { fmt, markdownTable, median } from '../lib/stats.mjs'
 import { REPO, SYNCFLOW_BIN } from '../lib/tools.mjs'
 import { listTree, smallFilesTree, treeDifference, writeTree } from '../lib/tree.mjs'
@@ -37,6 +37,7 @@ const WRITES = quick ? 50 : Number(flags.writes)
 const FILES = quick ? 2000 : Number(flags.files)
 const REPS = quick ? 1 : Number(flags.reps)
 const DATA = String(flags.data)
+checkDataDir(path.resolve(DATA), path.join(REPO, '.bench-data', 'watch'))
 const SEED = 20240606
 
 if (!flags['no-build']) {
@@ -48,8 +49,7 @@ if (!flags['no-build']) {
 const NODE_ARGS = String(flags['node-args'])
 /** The binary measured (`--bin`: another build of it, e.g. a copy of an older dist/, for an A/B). */
 const BIN = flags.bin ? path.resolve(String(flags.bin)) : SYNCFLOW_BIN
-rmSync(DATA, { recursive: true, force: true })
-mkdirSync(DATA, { recursive: true })
+resetDataDir(DATA)
 const dir = (/** @type {string} */ name) => {
   const d = path.join(DATA, name)
   rmSync(d, { recursive: true, force: true })
