@@ -32,7 +32,7 @@ import { connect, createServer } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { parseFlags } from '../lib/flags.mjs'
+import { parseFlags, wholeFlag } from '../lib/flags.mjs'
 import { Prng } from '../lib/prng.mjs'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
@@ -49,9 +49,9 @@ const flags = parseFlags('node bench/grpc/run.mjs', {
   ab: { type: 'string' },
   only: { type: 'string', default: 'overwrite,insert,rename' },
 })
-const SIZE = Number(flags['size-mib']) * 1024 * 1024
-const RENAME = Number(flags['rename-mib']) * 1024 * 1024
-const RUNS = Number(flags.runs)
+const SIZE = wholeFlag(flags, 'size-mib') * 1024 * 1024
+const RENAME = wholeFlag(flags, 'rename-mib') * 1024 * 1024
+const RUNS = wholeFlag(flags, 'runs')
 const CLIENT = String(flags.client)
 const SERVER = String(flags.server)
 /** The syncflow binary (both sides): another build to compare against, e.g. an older commit's. */

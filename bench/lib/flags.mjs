@@ -85,3 +85,19 @@ export function resetDataDir(dir) {
   mkdirSync(dir, { recursive: true })
   writeFileSync(path.join(dir, DATA_MARK), 'made by a syncflow benchmark: emptied by the next run\n')
 }
+
+/**
+ * A whole-number flag (`--reps 5`), at least `min`: anything else is a usage error (exit 2) before
+ * the script does anything. `Number('5x')` was NaN, and a loop `rep < NaN` runs no repetition: a
+ * typo gave minutes of data generation, then a table of nothing.
+ * @param {Record<string, unknown>} flags
+ * @param {string} name the flag without its dashes
+ * @param {number} [min]
+ * @returns {number}
+ */
+export function wholeFlag(flags, name, min = 1) {
+  const raw = String(flags[name])
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!Number.isSafeInteger(n) || n < min) badFlag(`--${name} ${raw}: give a whole number, at least ${min}`)
+  return n
+}

@@ -12,7 +12,7 @@ import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:
 import os from 'node:os'
 import path from 'node:path'
 import { summarizeCpuProfile } from '../lib/cpu-profile.mjs'
-import { badFlag, checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
+import { badFlag, checkDataDir, parseFlags, resetDataDir, wholeFlag } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -51,8 +51,8 @@ const flags = parseFlags('node bench/run.mjs', {
 
 const SEED = 20240601
 const quick = flags.quick === true
-const reps = quick ? 2 : Number(flags.reps)
-const bigReps = quick ? 1 : Number(flags['big-reps'])
+const reps = quick ? 2 : wholeFlag(flags, 'reps')
+const bigReps = quick ? 1 : wholeFlag(flags, 'big-reps')
 const only = new Set(String(flags.only).split(','))
 const SMALL = quick ? { files: 1000, dirs: 20 } : { files: 10_000, dirs: 200 }
 const LARGE = quick ? { files: 10_000, dirs: 200 } : { files: 100_000, dirs: 2000 }

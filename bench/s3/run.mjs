@@ -15,7 +15,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
-import { badFlag, checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
+import { badFlag, checkDataDir, parseFlags, resetDataDir, wholeFlag } from '../lib/flags.mjs'
 import { canMeasureRusage, measure } from '../lib/measure.mjs'
 import { deriveSeed } from '../lib/prng.mjs'
 import { fmt, markdownTable, median, ratio } from '../lib/stats.mjs'
@@ -47,8 +47,8 @@ const flags = parseFlags('node bench/s3/run.mjs', {
 
 const SEED = 20240917
 const quick = flags.quick === true
-const reps = quick ? 1 : Number(flags.reps)
-const bigReps = Number(flags['big-reps'])
+const reps = quick ? 1 : wholeFlag(flags, 'reps')
+const bigReps = wholeFlag(flags, 'big-reps')
 const only = new Set(String(flags.only).split(','))
 const SMALL = quick ? { files: 1000, dirs: 20 } : { files: 10_000, dirs: 200 }
 const MIXED_MAX = quick ? 32 * 1024 * 1024 : 256 * 1024 * 1024

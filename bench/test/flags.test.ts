@@ -34,18 +34,18 @@ describe('benchmark flags', () => {
 
   // The suites empty --data first: a directory of the user's (`--data .`, `--data ~`) must be
   // refused before anything is removed, not deleted without a word. `refused` are arguments that
-  // keep a regression from running a whole benchmark here (one scenario, no repetitions, or none);
+  // keep a regression from running a whole benchmark here (one scenario and no tool, or none);
   // `taken` reaches no benchmark either: with a fixed check, local and s3 stop at the unknown
   // scenario (after the check), watch runs no scenario of that name and ends (exit 0).
   it.each([
     {
       script: 'bench/run.mjs',
-      refused: ['--only', 'noop', '--reps', '0', '--tools', 'rsync', '--no-install', '--no-build'],
+      refused: ['--only', 'noop', '--reps', '1', '--tools', 'none', '--no-install', '--no-build'],
       taken: ['--only', 'nope', '--no-install', '--no-build'],
     },
     {
       script: 'bench/s3/run.mjs',
-      refused: ['--only', 'noop', '--reps', '0', '--tools', 'rsync', '--no-install', '--no-build'],
+      refused: ['--only', 'noop', '--reps', '1', '--tools', 'none', '--no-install', '--no-build'],
       taken: ['--only', 'nope', '--no-install', '--no-build'],
     },
     {
@@ -75,6 +75,29 @@ describe('benchmark flags', () => {
         const marked = run(script, '--data', join(dir, 'marked'), ...taken)
         expect(marked.stderr).not.toMatch(/--data/)
         expect(marked.status === 0 || /unknown scenario/.test(marked.stderr)).toBe(true)
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
+
+  // `Number('5x')` was NaN, and `rep < NaN` ran no repetition: a typo cost the data generation,
+  // then printed a table of nothing (exit 0). (--data in a temp dir, one scenario: a regression
+  // here generates one small tree, no more.)
+  it.each([
+    ['bench/run.mjs', '--reps', '5x', '--only', 'noop', '--tools', 'rsync', '--no-install', '--no-build'],
+    ['bench/run.mjs', '--big-reps', '0', '--only', 'noop', '--tools', 'rsync', '--no-install', '--no-build'],
+    ['bench/s3/run.mjs', '--reps', 'three', '--only', 'nope', '--no-install', '--no-build'],
+    ['bench/grpc/run.mjs', '--runs', '0', '--only', 'nope', '--size-mib', '1', '--rename-mib', '1'],
+    ['bench/watch/run.mjs', '--reps', '2.5', '--only', 'nope', '--no-build'],
+  ])(
+    '%s %s %s: not a whole number of at least 1, refused (exit 2) before anything runs',
+    (script, flag, value, ...rest) => {
+      const dir = mkdtempSync(join(tmpdir(), 'bench-reps-'))
+      try {
+        const r = run(script, flag, value, ...rest, ...(script.includes('grpc') ? [] : ['--data', join(dir, 'data')]))
+        expect(r.status).toBe(2)
+        expect(r.stderr).toBe(`bench: ${flag} ${value}: give a whole number, at least 1\n`)
       } finally {
         rmSync(dir, { recursive: true, force: true })
       }

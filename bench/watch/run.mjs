@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { checkDataDir, parseFlags, resetDataDir } from '../lib/flags.mjs'
+import { checkDataDir, parseFlags, resetDataDir, wholeFlag } from '../lib/flags.mjs'
 import { fmt, markdownTable, median } from '../lib/stats.mjs'
 import { REPO, SYNCFLOW_BIN } from '../lib/tools.mjs'
 import { listTree, smallFilesTree, treeDifference, writeTree } from '../lib/tree.mjs'
@@ -33,9 +33,9 @@ const flags = parseFlags('node bench/watch/run.mjs', {
 })
 const quick = flags.quick === true
 const only = new Set(String(flags.only).split(','))
-const WRITES = quick ? 50 : Number(flags.writes)
-const FILES = quick ? 2000 : Number(flags.files)
-const REPS = quick ? 1 : Number(flags.reps)
+const WRITES = quick ? 50 : wholeFlag(flags, 'writes')
+const FILES = quick ? 2000 : wholeFlag(flags, 'files')
+const REPS = quick ? 1 : wholeFlag(flags, 'reps')
 const DATA = String(flags.data)
 checkDataDir(path.resolve(DATA), path.join(REPO, '.bench-data', 'watch'))
 const SEED = 20240606
