@@ -200,7 +200,10 @@ export const FLAG_TABLE = {
       'with --backup-dir: add SUFFIX to the name of each file kept, so one backup directory holds several old versions',
     ).argParser(flagParser(parseSuffix)),
   suffixKeepExtension: () =>
-    new Option('--suffix-keep-extension', 'put the --suffix before the extension: f-SUFFIX.txt, not f.txt-SUFFIX'),
+    new Option(
+      '--suffix-keep-extension',
+      'put the --suffix before the extension (--suffix -old: f-old.txt, not f.txt-old)',
+    ),
   state: () =>
     new Option(
       '--state <URI>',
