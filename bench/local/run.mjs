@@ -61,9 +61,9 @@ const data = path.resolve(String(flags.data))
 const profileDir = path.join(data, 'profiles')
 const log = (/** @type {string} */ msg) => process.stderr.write(`bench: ${msg}\n`)
 
+checkDataDir(data, path.join(REPO, '.bench-data', 'local'))
 for (const s of only)
   if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
-checkDataDir(data, path.join(REPO, '.bench-data', 'local'))
 
 if (!flags['no-install']) {
   spawnSync('sh', [path.join(REPO, 'bench/install-tools.sh')], { stdio: 'inherit' })

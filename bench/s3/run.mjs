@@ -55,9 +55,9 @@ const MIXED_MAX = quick ? 32 * 1024 * 1024 : 256 * 1024 * 1024
 const BUCKET = 'bench'
 const data = path.resolve(String(flags.data))
 const log = (/** @type {string} */ msg) => process.stderr.write(`bench-s3: ${msg}\n`)
+checkDataDir(data, path.join(REPO, '.bench-data', 's3'))
 for (const s of only)
   if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
-checkDataDir(data, path.join(REPO, '.bench-data', 's3'))
 
 // ---- set-up: tools, build, server, proxy --------------------------------------------------------
 

@@ -11,14 +11,15 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { checkDataDir, parseFlags, resetDataDir, wholeFlag } from '../lib/flags.mjs'
+import { badFlag, checkDataDir, parseFlags, resetDataDir, wholeFlag } from '../lib/flags.mjs'
 import { fmt, markdownTable, median } from '../lib/stats.mjs'
 import { REPO, SYNCFLOW_BIN } from '../lib/tools.mjs'
 import { listTree, smallFilesTree, treeDifference, writeTree } from '../lib/tree.mjs'
 import { startWatch } from './watch-process.mjs'
 
+const SCENARIOS = ['latency', 'burst', 'ui']
 const flags = parseFlags('node bench/watch/run.mjs', {
-  only: { type: 'string', default: 'latency,burst,ui' },
+  only: { type: 'string', default: SCENARIOS.join(',') },
   writes: { type: 'string', default: '200' },
   files: { type: 'string', default: '10000' },
   reps: { type: 'string', default: '3' },
@@ -33,11 +34,14 @@ const flags = parseFlags('node bench/watch/run.mjs', {
 })
 const quick = flags.quick === true
 const only = new Set(String(flags.only).split(','))
+const DATA = String(flags.data)
+checkDataDir(path.resolve(DATA), path.join(REPO, '.bench-data', 'watch'))
+// An unknown name was skipped without a word (`--only burts`: nothing measured, exit 0).
+for (const s of only)
+  if (!SCENARIOS.includes(s)) badFlag(`--only: unknown scenario ${s}; known: ${SCENARIOS.join(', ')}`)
 const WRITES = quick ? 50 : wholeFlag(flags, 'writes')
 const FILES = quick ? 2000 : wholeFlag(flags, 'files')
 const REPS = quick ? 1 : wholeFlag(flags, 'reps')
-const DATA = String(flags.data)
-checkDataDir(path.resolve(DATA), path.join(REPO, '.bench-data', 'watch'))
 const SEED = 20240606
 
 if (!flags['no-build']) {
