@@ -3,7 +3,7 @@
 // A third-party backend plugged into syncflow: `json://` (see json-backend.mjs) keeps a whole
 // tree in one JSON file. The script registers it beside the local backend, snapshots a directory
 // into a JSON file, then restores that snapshot into another directory, both with `sync()` and
-// the same URIs a user would give the CLI (`syncflow --plugin ./json-backend.mjs …`).
+// the same URIs a user would give the CLI (`syncflow sync DIR json:///x.json --plugin ./examples/json-backend.mjs`).
 //
 //   node examples/custom-backend-plugin.mjs [SOURCE_DIR] [SNAPSHOT.json] [RESTORE_DIR]
 //
