@@ -138,7 +138,25 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const cmd = program.commands.find((c) => c.name() === command || c.aliases().includes(command))
     const takes =
       cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
-    return foreignFlagHint(typed, command, copyMode, takes)
+    return foreignFlagHint(typed, command, copyMode, takes) ?? misplacedFlagHint(flag)
+  }
+  /**
+   * A flag of the commands given before the command (`syncflow --plugin ./x.mjs ls …`, `syncflow
+   * -v sync a b`, as rclone takes its flags anywhere): commander said only "unknown option
+   * '--plugin'", which reads as if syncflow had no such flag. The commands' flags go after the
+   * command's name.
+   */
+  const misplacedFlagHint = (flag: string): string | undefined => {
+    const name = flag.split('=')[0] as string
+    const at = argv.findIndex((a) => a === flag || a.split('=')[0] === name)
+    const commandAt = argv.findIndex((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a)))
+    if (at < 0 || (commandAt >= 0 && commandAt < at)) return undefined
+    const takers = program.commands.filter((c) =>
+      c.options.some((o) => !o.hidden && (o.long === name || o.short === name)),
+    )
+    if (takers.length === 0) return undefined
+    const example = commandAt >= 0 ? (argv[commandAt] as string) : (takers[0]?.name() as string)
+    return `${name} is a flag of the commands (${takers.map((c) => c.name()).join(', ')}), not of syncflow itself: give it after the command, as in \`syncflow ${example} … ${name}\``
   }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

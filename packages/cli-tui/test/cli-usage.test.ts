@@ -290,6 +290,21 @@ describe('bad flags and arguments', () => {
     expectUsageError(r, 'does not exist')
   })
 
+  it('a flag of the commands given before the command says to give it after the command', async () => {
+    const r = await runCli(['--plugin', './x.mjs', 'ls', 'json:///x.json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain("unknown option '--plugin'")
+    expect(r.stderr).toMatch(
+      /--plugin is a flag of the commands \(sync, copy, restore, check, ls, watch, ui\), not of syncflow itself: give it after the command, as in `syncflow ls … --plugin`/,
+    )
+    const v = await runCli(['-v', 'sync', 'a', 'b'])
+    expect(v.code).toBe(2)
+    expect(v.stderr).toContain('give it after the command, as in `syncflow sync … -v`')
+    // A flag no command has gets no such hint; nor does one after the command (the command's own message).
+    expect((await runCli(['--frobnicate', 'sync', 'a', 'b'])).stderr).not.toContain('after the command')
+    expect((await runCli(['ls', 'x', '--delete-before'])).stderr).not.toContain('after the command')
+  })
+
   it('an unknown command suggests the right one', async () => {
     expectUsageError(await runCli(['synk', 'a', 'b']), "unknown command 'synk'", 'sync')
   })
