@@ -490,6 +490,21 @@ describe('usage errors with --json', () => {
     expect(JSON.stringify(done?.summary?.fatal)).toContain('drop --delete')
   })
 
+  it('so does --json given before the command (refused there), with the hint to move it', async () => {
+    const r = await runCli(['--json', 'check', 'a', 'b'])
+    expect(r.code).toBe(2)
+    const events = lines(r.stdout)
+    expect(events).toHaveLength(1)
+    expect(events[0]?.summary).toMatchObject({
+      mode: 'check',
+      fatal: { code: 'USAGE', message: "unknown option '--json'" },
+    })
+    expect(JSON.stringify(events[0]?.summary?.fatal)).toContain('give it after the command')
+    const ls = await runCli(['--json', 'ls', 'x'])
+    expect(ls.code).toBe(2)
+    expect(JSON.parse(ls.stdout.trim())).toMatchObject({ fatal: { code: 'USAGE' } })
+  })
+
   it('so does a bad --config file, with the hint of the flag', async () => {
     const dir = await tempDir()
     const file = join(dir, 'syncflow.json')

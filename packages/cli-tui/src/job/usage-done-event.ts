@@ -26,10 +26,13 @@ const JOB_MODES: Readonly<Record<string, string>> = {
 export function writeUsageDone(argv: readonly string[], streams: Streams, message: string, hint?: string): void {
   const end = argv.indexOf('--')
   const args = end === -1 ? argv : argv.slice(0, end)
-  const mode = JOB_MODES[args[0] ?? '']
-  if (!args.includes('--json') || (mode === undefined && args[0] !== 'ls')) return
+  // The command is the first word that names one, not always the first word: `syncflow --json sync
+  // a b` (a flag given before the command, refused) asked for --json too, and got no `done`.
+  const command = args.find((a) => a === 'ls' || Object.hasOwn(JOB_MODES, a)) ?? ''
+  const mode = JOB_MODES[command]
+  if (!args.includes('--json') || (mode === undefined && command !== 'ls')) return
   const error = new SyncError('USAGE', message, {
-    hint: hint ?? `Run 'syncflow ${args[0]} --help' to see the flags.`,
+    hint: hint ?? `Run 'syncflow ${command} --help' to see the flags.`,
   })
   if (mode === undefined) {
     streams.stdout.write(lsFatalLine(error))
