@@ -214,6 +214,42 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(await keys()).toEqual(['f', 'f-a', 'z'])
     })
 
+    it('a copy writes no object beside keys the target has below its name, where the source has a file (QA 26h #1)', async () => {
+      // The object d beside keys under d/ would make d a file and a directory at once, which every
+      // later listing skips as a CONFLICT (and a copy never deletes d/…): as into a local target,
+      // the file is a CONFLICT, or skipped under --ignore-existing.
+      const target = s3('copy-beside-prefix')
+      for (const key of ['d/in.txt', 'd/sub/deep.txt', 'e/marker/', 'f/']) {
+        const body = key.endsWith('/') ? '' : 'x'
+        await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}${key}`, Body: body }))
+      }
+      await mkdir(join(dir, 'cbp'), { recursive: true })
+      for (const name of ['d', 'd-a', 'e', 'f', 'z']) await writeFile(join(dir, 'cbp', name), name)
+      const keys = async (): Promise<string[]> =>
+        ((await raw.send(new ListObjectsV2Command({ Bucket: env.bucket, Prefix: target.prefix }))).Contents ?? [])
+          .map((o) => (o.Key ?? '').slice(target.prefix.length))
+          .sort()
+      const before = ['d/in.txt', 'd/sub/deep.txt', 'e/marker/', 'f/']
+      const events = await lastValueFrom(sync(local('cbp'), target, { mode: 'copy' }).pipe(toArray()))
+      const failed = events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))
+      expect(failed.sort()).toEqual([
+        ['d', 'CONFLICT'],
+        ['e', 'CONFLICT'],
+        ['f', 'CONFLICT'],
+      ])
+      expect(await keys()).toEqual(['d-a', ...before, 'z'].sort())
+      const again = await lastValueFrom(
+        sync(local('cbp'), target, { mode: 'copy', ignoreExisting: true }).pipe(toArray()),
+      )
+      expect(again.filter((e) => e.type === 'failed')).toEqual([])
+      expect(again.filter((e) => e.type === 'skipped').map((e) => e.type === 'skipped' && e.path)).toEqual([
+        'd',
+        'e',
+        'f',
+      ])
+      expect(await keys()).toEqual(['d-a', ...before, 'z'].sort())
+    })
+
     it('a mirror never deletes a directory marker that holds content: the delete is refused, the bytes stay', async () => {
       const target = s3('content-marker')
       const key = `${target.prefix}notes/`

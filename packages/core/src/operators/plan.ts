@@ -17,6 +17,7 @@ import {
 } from './decide.js'
 import type { EntryPair } from './diff.js'
 import type { ExcludedTrail } from './excluded-trail.js'
+import { holdCopiesBesideDirs } from './hold-copies-beside-dirs.js'
 import { holdDirDeletes } from './hold-dir-deletes.js'
 
 /** Options of `plan`. */
@@ -154,5 +155,8 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
       opts.mode === 'mirror' && (!opts.source.capabilities.emptyDirs || opts.excludedTargets)
         ? holdDirDeletes(opts.excludedTargets)
         : identity,
+      // A copy into a target without directories (set up with filesInTheWay, its other half): a
+      // new file where the target has keys below its name is not written beside them.
+      opts.filesInTheWay !== undefined ? holdCopiesBesideDirs(opts.ignoreExisting === true) : identity,
     )
 }
