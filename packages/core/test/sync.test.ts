@@ -203,6 +203,28 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ f: 'file' })
   })
 
+  // QA 26h #2: a dry run writes nothing, so nothing failed in the way: `copy -n` said "would copy f"
+  // (exit 0) where the run then failed it as a CONFLICT.
+  it('a dry run of a copy says the entries in the way that the run fails on, both ways, and writes nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { f: 'file', 'g/inner': 'g', 'f-a': 'a' })
+    await seed(dst, { 'f/inner': 'x', g: 'file in the target' })
+    const failedOf = (events: SyncEvent[]) =>
+      events.flatMap((e) => (e.type === 'failed' ? [`${e.path} ${e.error.code}`] : [])).sort()
+    const real = ['f CONFLICT', 'g CONFLICT', 'g/inner CONFLICT']
+    const dry = await run(src, dst, { mode: 'copy', dryRun: true })
+    expect(failedOf(dry)).toEqual(real)
+    expect(dry.flatMap((e) => (e.type === 'completed' ? [e.action.path] : []))).toEqual(['f-a'])
+    expect(await snapshot(dst)).toEqual({ f: '<dir>', 'f/inner': 'x', g: 'file in the target' })
+    const skipped = await run(src, dst, { mode: 'copy', dryRun: true, ignoreExisting: true })
+    expect(failedOf(skipped)).toEqual([])
+    expect(skipped.flatMap((e) => (e.type === 'skipped' ? [e.path] : [])).sort()).toEqual(['f', 'g', 'g/inner'])
+    // The run itself fails the same paths.
+    expect(failedOf(await run(src, dst, { mode: 'copy' }))).toEqual(real)
+    expect(await snapshot(dst)).toEqual({ f: '<dir>', 'f/inner': 'x', 'f-a': 'a', g: 'file in the target' })
+  })
+
   // QA round 10 (F7): a full source that the filters exclude entirely is not "empty".
   it('--include creates only the directories that hold something included (rclone; rsync -m), parents first', async () => {
     const src = createMemBackend()

@@ -229,8 +229,12 @@ function run(
       notice,
       signal,
       keptOnTarget,
-      // (A target with directories fails a write below a file itself: the transfer handles it.)
-      ...(options.mode === 'copy' && !checkOnly && !supports.mkdir(target) ? { filesInTheWay: new KeptPaths() } : {}),
+      // (A target with directories fails a write below a file itself: the transfer handles it. Not
+      // in a dry run, which writes nothing: there the planner says what the run would fail on, or
+      // `copy -n` said "would copy" what the run then failed as a CONFLICT, QA 26h #2.)
+      ...(options.mode === 'copy' && !checkOnly && (!supports.mkdir(target) || dryRun)
+        ? { filesInTheWay: new KeptPaths() }
+        : {}),
       ...(options.ignoreExisting ? { ignoreExisting: true } : {}),
       ...(options.skipNewer ? { skipNewer: true } : {}),
       ...(options.maxSize !== undefined ? { maxSize: options.maxSize } : {}),

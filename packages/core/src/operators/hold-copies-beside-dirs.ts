@@ -23,7 +23,8 @@ function isNewFileCopy(o: PlanOutcome): boolean {
 }
 
 /**
- * For a copy (never deletes) into a target without directories (S3): a source file `d` where the
+ * For a copy (never deletes) into a target without directories (S3), or a dry run of one into any
+ * target (which writes nothing, so nothing fails in the way): a source file `d` where the
  * target has keys under `d/` is a CONFLICT (or, under `--ignore-existing`, skipped), as into a
  * local target, whose write fails on the directory in the way. Written, the object `d` beside the
  * keys under `d/` would make `d` a file and a directory at once: every later listing of the
@@ -61,7 +62,7 @@ export function holdCopiesBesideDirs(ignoreExisting: boolean): OperatorFunction<
           kind: 'error',
           error: new SyncError(
             'CONFLICT',
-            "a directory on the target (keys below this name) is in the way of the source's file; nothing was changed",
+            "a directory on the target is in the way of the source's file (the target lists entries below its name); nothing was changed",
             {
               op: 'plan',
               path: pair.path,
