@@ -714,7 +714,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       await conn.client.send(new conn.sdk.HeadBucketCommand({ Bucket: this.bucket }))
     } catch (err) {
       const e = err as { name?: string; $metadata?: { httpStatusCode?: number } }
-      if (e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404) return false
+      if (e.name === 'NotFound' || e.name === 'NoSuchBucket' || e.$metadata?.httpStatusCode === 404) {
+        return this.#bucketMissing(conn)
+      }
       throw this.#error(err, 'rootExists', undefined, conn)
     }
     if (this.prefix === '') return true
@@ -725,6 +727,27 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       conn,
     )
     return (out.KeyCount ?? out.Contents?.length ?? 0) > 0
+  }
+
+  /**
+   * After a 404 to HeadBucket: false (the bucket is missing), or the error a listing gets. A HEAD
+   * has no body, so a web server's 404 page (an endpoint that is not S3) looked like a missing
+   * bucket: a sync from it said "the source s3://… does not exist" where `ls` said the endpoint is
+   * not S3 (QA 26h #3). A listing's answer tells them apart; one request more, on a 404 only.
+   */
+  async #bucketMissing(conn: Conn): Promise<false> {
+    try {
+      await this.#send(
+        'rootExists',
+        undefined,
+        (c) => c.send(new conn.sdk.ListObjectsV2Command({ Bucket: this.bucket, MaxKeys: 1 })),
+        conn,
+      )
+    } catch (err) {
+      if (isSyncError(err) && err.code === 'NOT_FOUND') return false
+      throw err
+    }
+    return false
   }
 
   async close(): Promise<void> {

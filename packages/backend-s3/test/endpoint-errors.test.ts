@@ -94,8 +94,9 @@ describe('S3 endpoint set-up mistakes', () => {
         message: expect.stringContaining('did not answer as an S3 service (text/html'),
         hint: expect.stringContaining('--s3-endpoint'),
       }
-      // A HEAD has no body to tell a web page by: a 404 to it is "no such bucket" (false).
-      if (status === 200) await expect(b.rootExists()).rejects.toMatchObject(expected)
+      // A HEAD has no body to tell a web page by: after a 404, a listing's answer does. It was "no
+      // such bucket" (false), and a sync from it said the source does not exist (QA 26h #3).
+      await expect(b.rootExists()).rejects.toMatchObject(expected)
       await expect(b.list().next()).rejects.toMatchObject(expected)
       await b.close()
     },
