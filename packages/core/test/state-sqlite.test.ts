@@ -72,6 +72,24 @@ describe('SQLite state store', () => {
     await store.close()
   })
 
+  it('reads a damaged record as none, without failing the records beside it (QA 26)', async () => {
+    const { store, adapter } = await countingStore(path.join(dir, 'a.sqlite'))
+    const names = ['good', 'not-json', 'no-target', 'a-string', 'size-text', 'good2']
+    const paths = names.map((n) => toRelPath(n))
+    await store.setMany(paths.map((p, i) => [p, record(i)] as const))
+    const damage = async (name: string, value: string) =>
+      adapter.query(`UPDATE keyv SET value = ? WHERE key = ?`, value, `syncflow:file/${name}`)
+    await damage('not-json', '{garbage')
+    await damage('no-target', JSON.stringify({ value: { source: { size: 1, mtimeMs: 1 }, syncedAt: 1 } }))
+    await damage('a-string', JSON.stringify({ value: 'x' }))
+    await damage('size-text', JSON.stringify({ value: { ...record(4), target: { size: '4', mtimeMs: 4 } } }))
+    expect(await store.getMany(paths)).toEqual([record(0), undefined, undefined, undefined, undefined, record(5)])
+    // And it is written over as any missing one is.
+    await store.setMany([[toRelPath('not-json'), record(9)]])
+    expect(await store.getMany([toRelPath('not-json')])).toEqual([record(9)])
+    await store.close()
+  })
+
   it('keeps the records of jobs that share one file apart', async () => {
     const file = path.join(dir, 'shared.sqlite')
     const a = await openStateStore(file, { jobId: 'job-a' })

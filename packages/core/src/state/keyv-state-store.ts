@@ -1,7 +1,7 @@
 import type Keyv from 'keyv'
 import { SyncError } from '../errors/sync-error.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { StateRecord, StateStore } from './state-store.js'
+import type { Fingerprint, StateRecord, StateStore } from './state-store.js'
 import { acquireLease, type Lease, type LeaseOptions, type LeasePrimitive } from './store-lease.js'
 import { toStateError } from './to-state-error.js'
 
@@ -62,6 +62,19 @@ class KeyvStateStore implements StateStore {
       })
     }
     keyv.throwOnErrors = true
+    // A value that is not JSON (a state file damaged on disk, a key another program wrote) fails
+    // keyv's whole getMany, which ended every run as "a bug in syncflow" until the file was deleted
+    // by hand (QA 26): it is read as no value, so that path is compared and recorded anew.
+    const deserialize = keyv.deserialize
+    if (deserialize) {
+      keyv.deserialize = async (data) => {
+        try {
+          return await deserialize(data)
+        } catch {
+          return undefined
+        }
+      }
+    }
     this.#keyv = keyv
     this.#location = location
   }
@@ -71,7 +84,9 @@ class KeyvStateStore implements StateStore {
       const out: (StateRecord | undefined)[] = []
       for (const chunk of chunks(paths)) {
         const values = await this.#keyv.getMany<StateRecord>(chunk.map((p) => RECORD_PREFIX + p))
-        for (const value of values) out.push(value ?? undefined)
+        // A record of another shape (damaged, or written by something else) is no record: trusted,
+        // it failed its file on every run with a TypeError ("Cannot read properties of undefined").
+        for (const value of values) out.push(isStateRecord(value) ? value : undefined)
       }
       return out
     })
@@ -169,6 +184,31 @@ class KeyvStateStore implements StateStore {
     this.#tail = result.catch(() => undefined)
     return result
   }
+}
+
+/** True when `value` has the shape of a `StateRecord` (what `recordMatches` and `decide` read). */
+function isStateRecord(value: unknown): value is StateRecord {
+  const v = value as Partial<Record<keyof StateRecord, unknown>> | null | undefined
+  return (
+    typeof v === 'object' && v !== null && isFingerprint(v.source) && isFingerprint(v.target) && isNumber(v.syncedAt)
+  )
+}
+
+function isFingerprint(value: unknown): boolean {
+  const f = value as Partial<Record<keyof Fingerprint, unknown>> | null | undefined
+  return (
+    typeof f === 'object' &&
+    f !== null &&
+    isNumber(f.size) &&
+    isNumber(f.mtimeMs) &&
+    (f.version === undefined || typeof f.version === 'string') &&
+    (f.hash === undefined || typeof f.hash === 'string') &&
+    (f.mode === undefined || isNumber(f.mode))
+  )
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value)
 }
 
 function* chunks<T>(items: readonly T[]): Generator<T[]> {
