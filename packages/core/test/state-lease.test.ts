@@ -7,7 +7,7 @@ import { once } from 'node:events'
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { fileURLToPath } from 'node:url'
-import { openStateStore, type StateStore, SyncError } from '@syncflow/core'
+import { openStateStore, type StateStore, SyncError, toRelPath } from '@syncflow/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { stateServerEnv } from './state-server-env.js'
 
@@ -134,20 +134,30 @@ for (const name of ['redis', 'postgres'] as const) {
   )
 }
 
-/** A TCP proxy to `url`'s server that can be cut (every connection closed, new ones refused). */
-async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; close(): void }> {
+/**
+ * A TCP proxy to `url`'s server that can be cut (every connection closed, new ones refused), or
+ * frozen (connections stay open, nothing goes through: a server whose host hangs, or a firewall
+ * dropping packets).
+ */
+async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; freeze(): void; close(): void }> {
   const target = new URL(url)
   const sockets = new Set<Socket>()
   let open = true
+  let frozen = false
   const server = createServer((client) => {
     if (!open) return client.destroy()
     const upstream = connect(Number(target.port), target.hostname)
-    for (const s of [client, upstream]) {
-      sockets.add(s)
-      s.on('error', () => {})
-      s.on('close', () => sockets.delete(s))
+    for (const [from, to] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
+      sockets.add(from)
+      from.on('error', () => {})
+      from.on('close', () => sockets.delete(from))
+      from.on('data', (chunk) => {
+        if (!frozen) to.write(chunk)
+      })
     }
-    client.pipe(upstream).pipe(client)
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as AddressInfo).port
@@ -158,11 +168,14 @@ async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; c
     open = false
     for (const s of sockets) s.destroy()
   }
+  const freeze = (): void => {
+    frozen = true
+  }
   const close = (): void => {
     cut()
     server.close()
   }
-  return { url: proxied.toString(), cut, close }
+  return { url: proxied.toString(), cut, freeze, close }
 }
 
 for (const name of ['redis', 'postgres'] as const) {
@@ -185,6 +198,39 @@ for (const name of ['redis', 'postgres'] as const) {
         const err = await told
         expect(err.code).toBe('LOCKED')
         expect(err.message).toMatch(/no renewal reached the store/)
+      } finally {
+        proxy.close()
+        await store.close().catch(() => {})
+      }
+    })
+  })
+}
+
+for (const name of ['redis', 'postgres'] as const) {
+  const server = stateServerEnv(name)
+  describe.skipIf(!server.available)(`a ${name} state store that stops answering`, () => {
+    // QA 26: a Redis whose host froze (SIGSTOP) left a run waiting on its state write for ever,
+    // Ctrl-C included, once every file was copied.
+    it('fails the operation waiting on it, and every later one at once, as TRANSIENT; close() returns', async () => {
+      const url = server.available ? server.url : ''
+      const proxy = await cuttableProxy(url)
+      const store = await openStateStore(proxy.url, {
+        jobId: `frozen-${randomUUID()}`,
+        stateDir: tmpdir(),
+        requestTimeoutMs: 500,
+      })
+      try {
+        const rec = { source: { size: 1, mtimeMs: 1 }, target: { size: 1, mtimeMs: 1 }, syncedAt: 1 }
+        await store.setMany([[toRelPath('a'), rec]])
+        expect(await store.getMany([toRelPath('a')])).toEqual([rec])
+        proxy.freeze()
+        const write = store.setMany([[toRelPath('b'), rec]])
+        await expect(write).rejects.toMatchObject({ code: 'TRANSIENT', op: 'state.setMany' })
+        await expect(write).rejects.toThrow(/no answer within 0.5 s/)
+        const started = Date.now()
+        await expect(store.getMany([toRelPath('a')])).rejects.toMatchObject({ code: 'TRANSIENT' })
+        expect(Date.now() - started).toBeLessThan(500)
+        await store.close()
       } finally {
         proxy.close()
         await store.close().catch(() => {})

@@ -28,6 +28,14 @@ export interface KeyvStateStoreOptions {
   readonly location?: string
   /** The store's own lease operations, for `lockJob` (stores several hosts share). */
   readonly lease?: () => LeasePrimitive
+  /**
+   * How long one operation may wait for the store's answer, in ms; none by default. A store on a
+   * server that stops answering (its host frozen, a firewall dropping packets: the connection stays
+   * open) left a call waiting for ever, and with it the run, even after Ctrl-C (QA 26). Past it,
+   * the operation fails, and so does every later one at once: the run's state is not saved, which
+   * the next run re-verifies. A function is asked at each operation.
+   */
+  readonly timeoutMs?: number | (() => number)
 }
 
 /**
@@ -39,7 +47,7 @@ export interface KeyvStateStoreOptions {
  * store that silently loses writes would make the next run trust stale state.
  */
 export function createKeyvStateStore(keyv: Keyv, options: KeyvStateStoreOptions = {}): StateStore {
-  const store = new KeyvStateStore(keyv, options.location ?? 'keyv')
+  const store = new KeyvStateStore(keyv, options.location ?? 'keyv', options.timeoutMs)
   const lease = options.lease
   if (lease) store.lockJob = (opts) => store.takeLease(lease, opts)
   return store
@@ -52,9 +60,12 @@ class KeyvStateStore implements StateStore {
   #tail: Promise<unknown> = Promise.resolve()
   #closed = false
   #lease: Lease | undefined
+  readonly #timeoutMs: number | (() => number) | undefined
+  // Set once an operation got no answer in time: the store is not answering, so later ones fail at once.
+  #unanswered: SyncError | undefined
   lockJob?: (opts?: LeaseOptions) => Promise<void>
 
-  constructor(keyv: Keyv, location: string) {
+  constructor(keyv: Keyv, location: string, timeoutMs?: number | (() => number)) {
     const ns = keyv.namespace
     if (keyv.useKeyPrefix && ns && (ns.startsWith(RECORD_PREFIX) || ns.startsWith(META_PREFIX))) {
       throw new SyncError('USAGE', `keyv namespace ${JSON.stringify(ns)} clashes with syncflow's key prefixes`, {
@@ -77,6 +88,7 @@ class KeyvStateStore implements StateStore {
     }
     this.#keyv = keyv
     this.#location = location
+    this.#timeoutMs = timeoutMs
   }
 
   getMany(paths: readonly RelPath[]): Promise<(StateRecord | undefined)[]> {
@@ -178,11 +190,31 @@ class KeyvStateStore implements StateStore {
         }),
       )
     }
-    const result = this.#tail.then(fn).catch((err: unknown) => {
-      throw toStateError(err, `state.${op}`, this.#location)
-    })
+    if (this.#unanswered) return Promise.reject(this.#unanswered)
+    const result = this.#tail
+      .then(() => this.#bounded(op, fn()))
+      .catch((err: unknown) => {
+        throw toStateError(err, `state.${op}`, this.#location)
+      })
     this.#tail = result.catch(() => undefined)
     return result
+  }
+
+  /** `work`, failed with a timeout (and the store marked unanswering) past `timeoutMs`. */
+  #bounded<T>(op: string, work: Promise<T>): Promise<T> {
+    const ms = typeof this.#timeoutMs === 'function' ? this.#timeoutMs() : this.#timeoutMs
+    if (ms === undefined) return work
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const err = Object.assign(new Error(`no answer within ${ms / 1000} s`), { code: 'ETIMEDOUT' })
+        this.#unanswered = toStateError(err, `state.${op}`, this.#location)
+        reject(this.#unanswered)
+      }, ms)
+    })
+    // The call itself may still settle later: its outcome is no longer awaited.
+    work.catch(() => {})
+    return Promise.race([work, timeout]).finally(() => clearTimeout(timer))
   }
 }
 

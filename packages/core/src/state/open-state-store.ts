@@ -19,6 +19,12 @@ export interface OpenStateStoreOptions {
   readonly jobId: string
   /** Directory of the default SQLite files; default `defaultStateDir()`. */
   readonly stateDir?: string
+  /**
+   * How long an operation on a store on a server (Redis, PostgreSQL) may wait for its answer, in
+   * ms, before it fails (TRANSIENT) and the store with it: one that stops answering must not hold
+   * the run for ever. [30 s, the lock's lease: a run cut off from the store that long stops anyway]
+   */
+  readonly requestTimeoutMs?: number
 }
 
 /**
@@ -81,6 +87,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             throwOnErrors: true,
           }),
         location,
+        opts.requestTimeoutMs,
         (keyv, where) => {
           const store = keyv.store as { getClient(): Promise<Parameters<typeof redisLease>[0]> }
           const client = {
@@ -106,6 +113,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           return keyv
         },
         location,
+        opts.requestTimeoutMs,
         (keyv, where) => {
           const store = keyv.store as { query: Parameters<typeof postgresLease>[0] }
           return postgresLease((sql, values) => store.query(sql, values), opts.jobId, where)
@@ -201,16 +209,11 @@ function catchIdlePoolErrors(): void {
 
 const PATCHED = Symbol.for('syncflow.pgPoolErrors')
 
+/** How long an operation on a store on a server may wait for its answer (see `requestTimeoutMs`). */
+const REQUEST_TIMEOUT_MS = 30_000
+
 /** How long opening a state store on a server may take to connect. */
 const CONNECT_TIMEOUT_MS = 5000
-
-function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(error()), ms)
-  })
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
-}
 
 /**
  * Opens a store on a server. `lease` gives its lock operations: several hosts may share such a store,
@@ -219,18 +222,26 @@ function withTimeout<T>(promise: Promise<T>, ms: number, error: () => Error): Pr
 async function openNetworkStore(
   create: () => Keyv,
   location: string,
+  timeoutMs: number | undefined,
   lease: (keyv: Keyv, where: string) => LeasePrimitive,
 ): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
+  // The first read is bounded by the connect timeout, the later ones by the request timeout.
+  let opened = false
+  const firstMs = CONNECT_TIMEOUT_MS + 1000
   try {
     const keyv = create()
-    store = createKeyvStateStore(keyv, { location: shown, lease: () => lease(keyv, shown) })
+    store = createKeyvStateStore(keyv, {
+      location: shown,
+      lease: () => lease(keyv, shown),
+      timeoutMs: () => (opened ? (timeoutMs ?? REQUEST_TIMEOUT_MS) : firstMs),
+    })
     // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
-    // bounded, since a client may keep reconnecting without ever answering.
-    await withTimeout(store.getMeta('schema'), CONNECT_TIMEOUT_MS + 1000, () =>
-      Object.assign(new Error(`no answer within ${(CONNECT_TIMEOUT_MS + 1000) / 1000} s`), { code: 'ETIMEDOUT' }),
-    )
+    // bounded (by the store itself, so that its close() after does not wait on it), since a client
+    // may keep reconnecting without ever answering.
+    await store.getMeta('schema')
+    opened = true
     return store
   } catch (err) {
     await store?.close().catch(() => {})
