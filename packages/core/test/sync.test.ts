@@ -637,6 +637,24 @@ describe('sync (mirror)', () => {
     expect(s.interrupted).toBe(true)
     expect(await snapshot(dst)).toMatchObject({ z: 'extra' })
   })
+
+  // QA 26: a run whose shared store's lock was lost (another host took it) was told "Interrupted:
+  // what finished is saved" (exit 130), which the user had not done, without the reason.
+  it('stopped by a reason of its own (a lost job lock), has it as its fatal error, not interrupted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { a: '1', b: '2', c: '3' })
+    await seed(dst, { z: 'extra' })
+    const ac = new AbortController()
+    onWrite(dst, () => {
+      ac.abort(new SyncError('LOCKED', 'the job lock in the shared state store was lost: another run took it'))
+      return undefined
+    })
+    const s = done(await run(src, dst, { signal: ac.signal, concurrency: 1 }))
+    expect(s.interrupted).toBe(false)
+    expect(s.fatal).toMatchObject({ code: 'LOCKED', message: expect.stringMatching(/lock .* was lost/) })
+    expect(await snapshot(dst)).toMatchObject({ z: 'extra' })
+  })
 })
 
 // QA 16 F6: a target directory holding only excluded (kept) files was planned away: `sync` skipped

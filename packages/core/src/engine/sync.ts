@@ -17,7 +17,7 @@ import {
 } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
-import { asSyncError, SyncError } from '../errors/sync-error.js'
+import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
@@ -516,7 +516,14 @@ function run(
         tap((e) => summary.add(e)),
       ),
       defer(() => {
-        if (signal.aborted) summary.interrupted = true
+        // A run stopped for a reason of its own, given as the signal's (a shared store's job lock
+        // lost: LOCKED), is stopped by that error (exit 2, said with its hint), not interrupted:
+        // "Interrupted: what finished is saved" (exit 130) was neither why nor true (QA 26).
+        const reason: unknown = options.signal?.reason
+        if (signal.aborted && isSyncError(reason) && reason.code !== 'ABORTED') {
+          summary.interrupted = false
+          summary.fatal ??= reason.toJSON()
+        } else if (signal.aborted) summary.interrupted = true
         // (Its failed event went out when it happened: the summary's fatal says it stopped the run.
         // A stop met while the planned actions ran, the AUTH stop after refused transfers, stays.)
         if (listingStop !== undefined) summary.fatal ??= asSyncError(listingStop, 'list').toJSON()
