@@ -122,6 +122,13 @@ describe('SQLite state store', () => {
     expect((err as { hint: string }).hint).toMatch(/Delete the state file/)
   })
 
+  it('refuses a state location that is no regular file (QA 26: /dev/null was "a bug in syncflow")', async () => {
+    const err = await openStateStore('/dev/null', { jobId: 'j' }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE', path: '/dev/null' })
+    expect((err as Error).message).toMatch(/not a regular file/)
+    expect((err as { hint: string }).hint).toMatch(/--no-state/)
+  })
+
   it('says what to do when the file cannot be created', async () => {
     const file = path.join(dir, 'no-such-dir', 'a.sqlite')
     const err = await openStateStore(file, { jobId: 'j' }).catch((e: unknown) => e)

@@ -154,6 +154,16 @@ async function openSqliteStore(file: string, jobId: string): Promise<StateStore>
   loadSqlite3()
   // Loaded here so that importing @syncflow/core does not load the sqlite3 native module.
   const { openSqliteKeyv } = await import('./sqlite-keyv.js')
+  // A device, FIFO or socket (`--state /dev/null`) is no file SQLite can keep: it failed as
+  // "SQLITE_IOERR: disk I/O error", called a bug in syncflow (QA 26).
+  const st = await fs.stat(file).catch(() => undefined)
+  if (st !== undefined && !st.isFile()) {
+    throw new SyncError('USAGE', `the state location ${JSON.stringify(file)} is not a regular file`, {
+      op: 'state.open',
+      path: file,
+      hint: 'Give --state a file (made if missing) or a directory, or run with --no-state or --state memory: to keep no state.',
+    })
+  }
   try {
     // Table names allow only [A-Za-z0-9_]: other characters of the id are spelled `_<hex>`, one to one.
     const table = `job_${jobId.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`
