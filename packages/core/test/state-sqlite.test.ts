@@ -119,7 +119,9 @@ describe('SQLite state store', () => {
     const err = await openStateStore(file, { jobId: 'j' }).catch((e: unknown) => e)
     expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE', path: file })
     expect((err as Error).message).toMatch(/not a usable SQLite database/)
-    expect((err as { hint: string }).hint).toMatch(/Delete the state file/)
+    // Not told flatly to delete it: it may be a file given to --state by mistake (QA 26).
+    expect((err as { hint: string }).hint).toMatch(/If it is a state file syncflow made \(damaged\), delete it/)
+    expect((err as { hint: string }).hint).toMatch(/some other file, keep it and point --state at another path/)
   })
 
   it('refuses a state location that is no regular file (QA 26: /dev/null was "a bug in syncflow")', async () => {

@@ -45,6 +45,12 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
         hint: 'Free some space, or move the state elsewhere with --state or SYNCFLOW_STATE_DIR.',
       })
     case 'SQLITE_NOTADB':
+      // No SQLite file at all: maybe syncflow's own, garbled, but as likely a file given to --state
+      // by mistake (`--state ~/.bashrc`), which "Delete the state file" told the user to delete (QA 26).
+      return new SyncError('USAGE', `the state file is not a usable SQLite database: ${message}`, {
+        ...details,
+        hint: 'If it is a state file syncflow made (damaged), delete it: the next run re-verifies everything. If it is some other file, keep it and point --state at another path.',
+      })
     case 'SQLITE_CORRUPT':
       return new SyncError('USAGE', `the state file is not a usable SQLite database: ${message}`, {
         ...details,
