@@ -7,6 +7,7 @@ import { type SyncPathsOptions, syncPaths } from '../src/continuous/sync-paths.j
 import {
   createMemBackend,
   type DoneEvent,
+  type HashAlgo,
   type MemBackend,
   MemoryStateStore,
   type RelPath,
@@ -361,6 +362,37 @@ describe('findMoves', () => {
     const [a, b, o] = await Promise.all([src.stat(p('a')), src.stat(p('b')), dst.stat(p('o'))])
     const pairs = await findMoves([o!], [b!, a!], { source: src, target: dst, hashAlgo: undefined, modifyWindowMs: 1 })
     expect(pairs.map((x) => x.to.path)).toEqual(['a'])
+  })
+
+  it('hashes each new source file once, however many vanished files of its size it is compared with', async () => {
+    // QA 26: a watch into grpc:// whose cycle held 765 vanished and 1,057 new files of a few sizes
+    // hashed each new file again for every vanished one (~400,000 hashes, one after another): the
+    // cycle took 4 minutes before it copied anything, and fell further behind with each one.
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const n = 30
+    for (let i = 0; i < n; i++) {
+      await writeText(src, `new${String(i).padStart(2, '0')}`, `n${String(i).padStart(2, '0')}`, T0)
+      await writeText(dst, `old${String(i).padStart(2, '0')}`, `o${String(i).padStart(2, '0')}`, T0)
+    }
+    // The last vanished file is the first new one, renamed: it is still found.
+    await writeText(dst, 'old99', 'n00', T0)
+    let hashed = 0
+    // The real backend, its hash calls counted.
+    const counted = new Proxy(src, {
+      get(target, prop, receiver) {
+        if (prop !== 'hash') return Reflect.get(target, prop, receiver)
+        return (path: RelPath, algo: HashAlgo) => {
+          hashed++
+          return target.hash(path, algo)
+        }
+      },
+    })
+    const added = (await listAll(src)).filter((e) => e.kind === 'file')
+    const gone = (await listAll(dst)).filter((e) => e.kind === 'file')
+    const pairs = await findMoves(gone, added, { source: counted, target: dst, hashAlgo: 'md5', modifyWindowMs: 1 })
+    expect(pairs.map((x) => `${x.from.path}→${x.to.path}`)).toEqual(['old99→new00'])
+    expect(hashed).toBe(n)
   })
 })
 
