@@ -415,6 +415,25 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
         const code = (err as NodeJS.ErrnoException).code
         // Gone already, or not ours to read: nothing to watch there (as chokidar's ignorePermissionErrors).
         if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EACCES' || code === 'EPERM') return
+        // No inotify instance to be had (the user's fs.inotify.max_user_instances used up, or this
+        // process's files): as watches exhausted (ENOSPC), events are unavailable for good and the
+        // job polls. As TRANSIENT (EMFILE's code elsewhere) the job waited for the events to come
+        // back, with neither an initial sync nor polling, silently: nothing was synced (QA 26).
+        if (code === 'EMFILE' || code === 'ENFILE') {
+          fail(
+            new SyncError(
+              'NO_SPACE',
+              `${(err as Error).message}: no inotify instance to watch with (the user's fs.inotify.max_user_instances are used up, or this process's open files)`,
+              {
+                op: 'local.watch',
+                path: rootPath,
+                hint: 'Raise the limit (sysctl fs.inotify.max_user_instances=512, or ulimit -n), or stop some watching programs.',
+                cause: err,
+              },
+            ),
+          )
+          return
+        }
         fail(err)
         return
       }
