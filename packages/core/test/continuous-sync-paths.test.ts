@@ -394,6 +394,41 @@ describe('findMoves', () => {
     expect(pairs.map((x) => `${x.from.path}→${x.to.path}`)).toEqual(['old99→new00'])
     expect(hashed).toBe(n)
   })
+
+  it('stops pairing once the run is stopped: no more hashes', async () => {
+    // QA 26: the hashes swallow their errors, an abort's too, so a stopped watch went on hashing.
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    for (let i = 0; i < 5; i++) {
+      await writeText(src, `new${i}`, `n${i}`, T0)
+      await writeText(dst, `old${i}`, `o${i}`, T0)
+    }
+    let hashed = 0
+    const abort = new AbortController()
+    // The real backends, their hash calls counted; the run is stopped during the first one.
+    const counting = <B extends MemBackend>(b: B): B =>
+      new Proxy(b, {
+        get(target, prop, receiver) {
+          if (prop !== 'hash') return Reflect.get(target, prop, receiver)
+          return (path: RelPath, algo: HashAlgo) => {
+            hashed++
+            abort.abort()
+            return target.hash(path, algo)
+          }
+        },
+      })
+    const added = (await listAll(src)).filter((e) => e.kind === 'file')
+    const gone = (await listAll(dst)).filter((e) => e.kind === 'file')
+    const pairs = await findMoves(gone, added, {
+      source: counting(src),
+      target: counting(dst),
+      hashAlgo: 'md5',
+      modifyWindowMs: 1,
+      signal: abort.signal,
+    })
+    expect(pairs).toEqual([])
+    expect(hashed).toBe(1)
+  })
 })
 
 describe('backendView', () => {

@@ -69,15 +69,23 @@ export async function findMoves(
     return d
   }
   for (const g of gone) {
+    // Stopping (Ctrl-C): the cycle is not going to move anything. The hashes below swallow their
+    // errors (a file that vanished is no candidate), an abort's too, so the pairing went on, hashing,
+    // and the watch took minutes to stop after a large batch of renames (QA 26).
+    if (ctx.signal?.aborted) break
     if (g.kind !== 'file' || g.size === 0) continue
     const candidates = bySize.get(g.size)
     if (!candidates || candidates.length === 0) continue
     const algo = ctx.hashAlgo
     const goneHash = algo === undefined ? undefined : await digest(ctx.target, g, algo, ctx.signal)
-    const i = await indexOfMatch(candidates, async (a) => {
-      if (algo === undefined || goneHash === undefined) return Math.abs(a.mtimeMs - g.mtimeMs) <= ctx.modifyWindowMs
-      return (await sourceDigest(a, algo)) === goneHash
-    })
+    const i = await indexOfMatch(
+      candidates,
+      async (a) => {
+        if (algo === undefined || goneHash === undefined) return Math.abs(a.mtimeMs - g.mtimeMs) <= ctx.modifyWindowMs
+        return (await sourceDigest(a, algo)) === goneHash
+      },
+      ctx.signal,
+    )
     if (i < 0) continue
     const [to] = candidates.splice(i, 1)
     if (to) pairs.push({ from: g, to })
@@ -85,7 +93,14 @@ export async function findMoves(
   return pairs
 }
 
-async function indexOfMatch<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<number> {
-  for (const [i, item] of items.entries()) if (await test(item)) return i
+async function indexOfMatch<T>(
+  items: readonly T[],
+  test: (item: T) => Promise<boolean>,
+  signal?: AbortSignal,
+): Promise<number> {
+  for (const [i, item] of items.entries()) {
+    if (signal?.aborted) return -1
+    if (await test(item)) return i
+  }
   return -1
 }
