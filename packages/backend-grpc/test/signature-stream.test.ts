@@ -32,9 +32,9 @@ function changingTree(statSize: number, readSize: number): ServedTree {
 }
 
 /** Runs Signature: the messages received and how the call ended. */
-async function signature(tree: ServedTree) {
+async function signature(tree: ServedTree, blockSize = 8192) {
   const c = await serveService(tree)
-  const call = c.Signature({ root: '', path: 'f.bin', blockSize: 8192 })
+  const call = c.Signature({ root: '', path: 'f.bin', blockSize })
   const messages: Array<{ size?: number; weak: Buffer }> = []
   const ended = await new Promise<{ code?: string; ok: boolean }>((resolve) => {
     call.on('data', (m) => messages.push(m))
@@ -66,5 +66,32 @@ describe('Signature sent while the file is read', () => {
   it('fails with CHECKSUM when the file shrank while read', async () => {
     const { ended } = await signature(changingTree(9 * MIB, 9 * MIB - 100))
     expect(ended).toEqual({ ok: false, code: 'CHECKSUM' })
+  })
+})
+
+describe('Signature block size asked by a client', () => {
+  // A signature costs the server ~12 bytes of memory (and a hash) per block: at 1-byte blocks a
+  // 32 MiB file held ~800 MB and 18 s of CPU, from a request of a few bytes, and a 1 GiB file
+  // would exhaust the server's memory. The CLI's --block-size starts at 64; so does the server.
+  it('refuses a block size under 64 bytes (USAGE) before reading the file', async () => {
+    let scanned = false
+    const tree = changingTree(10 * MIB, 10 * MIB)
+    const scanFile = tree.scanFile.bind(tree)
+    tree.scanFile = (...args) => {
+      scanned = true
+      return scanFile(...args)
+    }
+    for (const blockSize of [1, 63]) {
+      const { messages, ended } = await signature(tree, blockSize)
+      expect(ended).toEqual({ ok: false, code: 'USAGE' })
+      expect(messages).toEqual([])
+    }
+    expect(scanned).toBe(false)
+  })
+
+  it('takes 64 bytes, the smallest --block-size', async () => {
+    const { messages, ended } = await signature(changingTree(MIB, MIB), 64)
+    expect(ended).toEqual({ ok: true })
+    expect(messages.reduce((n, m) => n + m.weak.length / 4, 0)).toBe(MIB / 64)
   })
 })

@@ -4,6 +4,12 @@ export const MIN_BLOCK_SIZE = 700
 export const MAX_BLOCK_SIZE = 128 * 1024
 /** Largest block size a user may ask for (`--block-size`); a server refuses a signature with more. */
 export const MAX_REQUESTED_BLOCK_SIZE = 8 * MAX_BLOCK_SIZE
+/**
+ * Smallest block size a user may ask for (`--block-size`); a server refuses a signature with less:
+ * a signature costs ~12 bytes of memory and a hash per block, so a client asking for 1-byte blocks
+ * had the server hold ten times the file in memory.
+ */
+export const MIN_REQUESTED_BLOCK_SIZE = 64
 /** Largest literal op a delta generator emits. */
 export const MAX_LITERAL_BYTES = 64 * 1024
 

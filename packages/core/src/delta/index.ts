@@ -10,6 +10,7 @@ export {
   MAX_REQUESTED_BLOCK_SIZE,
   MAX_STRONG_BYTES,
   MIN_BLOCK_SIZE,
+  MIN_REQUESTED_BLOCK_SIZE,
   strongBytesFor,
 } from './block-size.js'
 export type { ComputeSignatureOptions } from './compute-signature.js'
