@@ -74,3 +74,39 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   for await (const x of it) out.push(x)
   return out
 }
+
+describe('serve --token-file readable by other users', () => {
+  // rsync's daemon refuses a secrets file other users may read ("strict modes"), ssh a private key:
+  // whoever reads the token may read and write the whole root. serve said nothing.
+  async function serveLog(mode: number): Promise<string[]> {
+    const { chmod } = await import('node:fs/promises')
+    const { runServe } = await import('../src/server/run-serve.js')
+    const file = join(tmp, `token-${mode.toString(8)}`)
+    await writeFile(file, `${TOKEN}\n`)
+    await chmod(file, mode)
+    const lines: string[] = []
+    const ac = new AbortController()
+    await runServe({
+      root: tmp,
+      listen: '127.0.0.1:0',
+      tokenFile: file,
+      env: {},
+      signal: ac.signal,
+      log: (l) => lines.push(l),
+      onListening: () => ac.abort(),
+    })
+    return lines
+  }
+
+  it('warns when group or others may read it, naming the file and chmod 600', async () => {
+    for (const mode of [0o644, 0o640, 0o604]) {
+      const warning = (await serveLog(mode)).filter((l) => /readable by other users/.test(l))
+      expect(warning).toHaveLength(1)
+      expect(warning[0]).toMatch(/chmod 600 .*token-/)
+    }
+  })
+
+  it('says nothing of a file only its owner may read', async () => {
+    expect((await serveLog(0o600)).filter((l) => /readable by other users/.test(l))).toEqual([])
+  })
+})

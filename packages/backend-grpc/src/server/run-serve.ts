@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { SyncError } from '@syncflow/core'
 import { loadProtocol } from '../wire/load-protocol.js'
 import { checkTlsPair } from './check-tls-pair.js'
@@ -114,6 +114,20 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
   const scheme = server.tls ? 'grpcs' : 'grpc'
   log(`syncflow serve: serving ${options.root} at ${scheme}://${server.address}/`)
   if (token === undefined) log('syncflow serve: no token: anyone who can reach this port can read and write the root')
+  // Whoever reads the token may read and write the whole root: rsync's daemon refuses a secrets file
+  // other users may read ("strict modes"), ssh a private key. Said, not refused: a service set up so
+  // keeps starting. (Not on Windows, where the mode bits do not say who may read.)
+  if (options.tokenFile !== undefined && options.token === undefined && process.platform !== 'win32') {
+    const mode = await stat(options.tokenFile).then(
+      (st) => st.mode & 0o777,
+      () => 0,
+    )
+    if ((mode & 0o077) !== 0) {
+      log(
+        `syncflow serve: --token-file ${options.tokenFile} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}): any of them can read and write the root; chmod 600 ${options.tokenFile}`,
+      )
+    }
+  }
   if (!server.tls && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
     log('syncflow serve: no TLS: data and token cross the network in clear (use --tls-cert/--tls-key)')
   }
