@@ -203,7 +203,7 @@ function retryOnceOutOfHandles(open: () => number): number {
 }
 
 /** `err` with the handle's path `at` put back as the directory's path `abs` (message, path, dest). */
-function renamed(err: unknown, at: string, abs: string): unknown {
+export function renamed(err: unknown, at: string, abs: string): unknown {
   // (Only Node's fs errors name it: an AbortError's message cannot even be set.)
   if (!(err instanceof Error) || !err.message.includes(at)) return err
   // `at` followed by a separator or the end of a quoted path: /proc/self/fd/2 is not /proc/self/fd/23.

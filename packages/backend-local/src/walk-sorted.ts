@@ -1,5 +1,5 @@
 import type { Dirent, Stats } from 'node:fs'
-import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, statSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import {
@@ -13,6 +13,7 @@ import {
   symlinkSkipped,
 } from '@syncflow/core'
 import { type Fence, leadsIntoTarget } from './fence.js'
+import { canPinDirectories, renamed } from './pinned-dirs.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { readLinkTarget, undecodableName, undecodableNames } from './undecodable-names.js'
 
@@ -58,6 +59,13 @@ interface Frame {
   index: number
   /** Absolute path of this directory. */
   readonly abs: string
+  /**
+   * `/proc/self/fd/<fd>` of a handle on this very directory, through which it was read and its
+   * subdirectories are opened (see `openChecked`); `abs` where there is none.
+   */
+  readonly at: string
+  /** That handle, closed when the walk leaves the directory. */
+  readonly fd?: number
   /** Its path relative to the root (`''` for the root). */
   readonly rel: string
   /** `dev:ino` of this directory, to detect loops through followed symlinks. */
@@ -97,12 +105,21 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     })
   }
   opts.enter?.(opts.root, rootStat)
-  const stack: Frame[] = [await readDirectory(opts, opts.root, '', idOf(rootStat), true)]
+  const stack: Frame[] = [await readDirectory(opts, opts.root, opts.root, '', idOf(rootStat), true)]
+  try {
+    yield* walkFrames(opts, stack, rootStat)
+  } finally {
+    for (const f of stack) if (f.fd !== undefined) closeSync(f.fd)
+  }
+}
+
+async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): AsyncGenerator<Entry> {
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!
     const listed = frame.names[frame.index++]
     if (listed === undefined) {
       stack.pop()
+      if (frame.fd !== undefined) closeSync(frame.fd)
       continue
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
@@ -163,7 +180,11 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
       continue
     }
     if (listed.link !== true) opts.enter?.(abs, st)
-    stack.push(await readDirectory(opts, abs, entry.path, id, false))
+    // Opened through the handle of the directory that was read, never by a path another user may
+    // have re-pointed since (see `openChecked`). Its names are still stated by path, as they are
+    // yielded: a directory renamed away meanwhile is then seen to have vanished, as it always was.
+    const via = frame.at === frame.abs ? abs : `${frame.at}/${listed.path}`
+    stack.push(await readDirectory(opts, abs, via, entry.path, id, false))
   }
 }
 
@@ -257,26 +278,36 @@ function specialFile(opts: WalkOptions, rel: string, st: { isFIFO(): boolean; is
 async function readDirectory(
   opts: WalkOptions,
   dirAbs: string,
+  via: string,
   dirRel: string,
   id: string,
   isRoot: boolean,
 ): Promise<Frame> {
   const names: Listed[] = []
   let dirents: Dirent[]
+  let fd: number | undefined
+  let at = dirAbs
   try {
+    fd = openChecked(opts, via, dirRel, id, isRoot)
+    if (fd !== undefined) at = `/proc/self/fd/${fd}`
     // Synchronous like the lstats: one getdents batch beats a thread-pool round trip (1.5–6× per
     // directory). The types come with the names (d_type; Node stats a name whose type is unknown).
-    dirents = readdirSync(dirAbs, { withFileTypes: true })
+    dirents = readdirSync(fd !== undefined ? at : via, { withFileTypes: true })
   } catch (err) {
-    const error = toSyncError(err, 'list', dirRel === '' ? opts.root : dirRel)
+    if (fd !== undefined) closeSync(fd)
+    // (Named by its path, never by the handle or the parent's handle it was reached through.)
+    const named = renamed(renamed(err, at, dirAbs), via, dirAbs)
+    fd = undefined
+    at = dirAbs
+    const error = named instanceof SyncError ? named : toSyncError(named, 'list', dirRel === '' ? opts.root : dirRel)
     // An unreadable root is fatal.
     if (isRoot) throw error
     // A subdirectory that vanished once listed (renamed or deleted meanwhile) has unknown contents,
     // not none: reported, so that the run deletes nothing below it (rsync: "file has vanished").
     report(opts, errnoOf(err) === 'ENOENT' ? vanished(dirRel) : error)
-    return { names, index: 0, abs: dirAbs, rel: dirRel, id }
+    return { names, index: 0, abs: dirAbs, at, rel: dirRel, id }
   }
-  const invalid = dirents.some((d) => d.name.includes('\ufffd')) ? undecodableNames(dirAbs) : undefined
+  const invalid = dirents.some((d) => d.name.includes('\ufffd')) ? undecodableNames(at) : undefined
   const prefix = dirRel === '' ? '' : `${dirRel}/`
   const absPrefix = `${dirAbs}${sep}`
   for (let i = 0; i < dirents.length; i++) {
@@ -332,7 +363,45 @@ async function readDirectory(
     else specialFile(opts, prefix + name, d)
   }
   names.sort(compareEntries)
-  return { names, index: 0, abs: dirAbs, rel: dirRel, id }
+  return { names, index: 0, abs: dirAbs, at, rel: dirRel, id, ...(fd !== undefined ? { fd } : {}) }
+}
+
+/**
+ * A handle on the directory at `via` that is the one stated as `id`, opened without following a
+ * symlink, for its names to be read and its subdirectories opened through (`/proc/self/fd/<fd>`): by path, a
+ * directory swapped for a symlink by another user between its lstat and its readdir had the walk
+ * list (and enter) the tree the link leads to, outside the root (QA 26j #3: `syncflow serve`, as
+ * root, sent a client the names, sizes and times below /root). Undefined where no handle is used:
+ * not Linux, `follow` (which follows links anyway), or out of handles (by path then, as before).
+ * Throws a CONFLICT when the directory there is no longer the one stated.
+ */
+function openChecked(opts: WalkOptions, via: string, rel: string, id: string, isRoot: boolean): number | undefined {
+  if (opts.symlinks === 'follow' || !canPinDirectories()) return undefined
+  let fd: number
+  try {
+    // The root may be a symlink the user gave: followed, as its lstat was.
+    fd = openSync(via, constants.O_RDONLY | constants.O_DIRECTORY | (isRoot ? 0 : constants.O_NOFOLLOW))
+  } catch (err) {
+    const errno = errnoOf(err)
+    if (errno === 'EMFILE' || errno === 'ENFILE') return undefined
+    // A symlink there now (O_NOFOLLOW: ELOOP, or ENOTDIR with O_DIRECTORY): changed since its lstat.
+    if (errno === 'ELOOP' || (errno === 'ENOTDIR' && !isRoot)) throw changedWhileListed(rel)
+    throw err
+  }
+  const st = fstatSync(fd)
+  if (idOf(st) !== id) {
+    closeSync(fd)
+    throw changedWhileListed(rel)
+  }
+  return fd
+}
+
+function changedWhileListed(rel: string): SyncError {
+  return new SyncError('CONFLICT', 'changed while it was listed (replaced since it was read)', {
+    op: 'local.list',
+    path: rel,
+    hint: 'Nothing was deleted on this run; run again once the tree is still.',
+  })
 }
 
 /**

@@ -358,3 +358,32 @@ describe('a symlink replaced while it is listed', () => {
     ])
   })
 })
+
+// QA 26j #3: a directory another user swapped for a symlink between the walk's lstat of it and its
+// readdir was read by path: the walk listed, and entered, the tree the link leads to (syncflow serve,
+// as root, sent a client the names, sizes and times below a directory outside its root).
+describe.runIf(canPinDirectories())('a directory swapped for a symlink while it is listed', () => {
+  for (const symlinks of ['preserve', 'skip'] as const) {
+    it(`is a CONFLICT, and nothing of the tree the link leads to is listed (--symlinks ${symlinks})`, async () => {
+      const root = await tempDir('swap-listed-dir')
+      const outside = await tempDir('swap-listed-outside')
+      mkdirSync(join(root, 'd'))
+      writeFileSync(join(root, 'd', 'f'), 'inside')
+      writeFileSync(join(outside, 'SECRET'), 'outside')
+      mkdirSync(join(outside, 'deep'))
+      writeFileSync(join(outside, 'deep', 'SECRET2'), 'outside')
+      writeFileSync(join(root, 'e'), 'e')
+      swapAfter(['lstatSync'], 'd', () => {
+        renameSync(join(root, 'd'), join(root, 'd-away'))
+        symlinkSync(outside, join(root, 'd'))
+      })
+      const errors: unknown[] = []
+      const listed: string[] = []
+      const b = createLocalBackend({ root, symlinks })
+      for await (const e of b.list({ onError: (err) => errors.push(err) })) listed.push(e.path)
+      expect(hook.armed).toBeUndefined() // the swap was made
+      expect(listed).toEqual(['d', 'e'])
+      expect(errors.map((e) => [codeOf(e), (e as { path?: string }).path])).toEqual([['CONFLICT', 'd']])
+    })
+  }
+})

@@ -9,7 +9,9 @@ import { join } from 'node:path'
  */
 export function fsWithUnreadableDirs<Fs extends typeof import('node:fs')>(fs: Fs, unreadable: ReadonlySet<string>) {
   const readdirSync = ((path: Parameters<Fs['readdirSync']>[0], options?: unknown) => {
-    if (unreadable.has(String(path))) {
+    // The walk reads a directory through a handle on it (/proc/self/fd/N): matched by what it names.
+    const named = /^\/proc\/self\/fd\/\d+$/.test(String(path)) ? fs.readlinkSync(String(path)) : String(path)
+    if (unreadable.has(named)) {
       throw Object.assign(new Error(`EACCES: permission denied, scandir '${String(path)}'`), {
         errno: -13,
         code: 'EACCES',
