@@ -65,3 +65,26 @@ describe('mkdir where a symlink or a file is in the way on the server', () => {
     expect(await readlink(join(srv.dir, 't', 'escape'))).toBe(local)
   })
 })
+
+describe('Mkdir with an mtime that is not a number, from a raw client', () => {
+  // As SetMtime already refuses one (USAGE "bad mtime"): it was UNKNOWN with Node's own words ("The
+  // "mtime" argument must be an instance of Date…") after the directory had been made.
+  it('is USAGE, and makes no directory', async () => {
+    const { existsSync } = await import('node:fs')
+    const { loadProtocol } = await import('../src/wire/load-protocol.js')
+    const { grpc, proto } = await loadProtocol()
+    const raw = new proto.syncflow.v1.Syncflow(`127.0.0.1:${srv.server.port}`, grpc.credentials.createInsecure())
+    try {
+      for (const mtimeMs of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const err = await new Promise<{ code?: number; metadata?: { get(k: string): unknown[] } } | null>((resolve) =>
+          raw.Mkdir({ root: 't', path: 'bad-mtime', mtimeMs }, (e) => resolve(e)),
+        )
+        expect(err?.code).toBe(grpc.status.INVALID_ARGUMENT)
+        expect(err?.metadata?.get('syncflow-code')).toEqual(['USAGE'])
+      }
+    } finally {
+      raw.close()
+    }
+    expect(existsSync(join(srv.dir, 't', 'bad-mtime'))).toBe(false)
+  })
+})

@@ -575,6 +575,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     Mkdir: unary('mkdir', async (req) => {
       const { rel, full, backend } = await resolve(req.root, req.path)
+      // As SetMtime: a NaN from a raw client was UNKNOWN in Node's words, after the mkdir was made.
+      if (req.mtimeMs !== undefined && !Number.isFinite(req.mtimeMs)) throw new SyncError('USAGE', 'bad mtime')
       await locks.shared(full, async () => {
         await tree.checkParents(full)
         if (!supports.mkdir(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create directories')
