@@ -466,6 +466,27 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect((await stat(join(dir, 'adopt-restored', 'key'))).mode & 0o777).toBe(0o600)
     })
 
+    it('an object another tool wrote whose mtime differs too is a chmod+touch (mode and mtime), not a chmod (QA 26h)', async () => {
+      await mkdir(join(dir, 'adopt-old'))
+      const file = join(dir, 'adopt-old', 'key')
+      await writeFile(file, 'secret\n')
+      await chmod(file, 0o600)
+      await utimes(file, 1_300_000_000, 1_300_000_000)
+      const target = s3('adopt-old')
+      await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}key`, Body: 'secret\n' }))
+      const events: SyncEvent[] = await lastValueFrom(
+        sync(local('adopt-old'), target, { mode: 'mirror' }).pipe(toArray()),
+      )
+      const completed = events.flatMap((e) => (e.type === 'completed' ? [[e.action.kind, e.action.reason]] : []))
+      expect(completed).toEqual([['touch', 'mode and mtime differ']])
+      const done = events.at(-1)
+      expect(done?.type === 'done' && done.summary.fileModesAndMtimesSet).toEqual({ planned: 1, done: 1 })
+      expect(done?.type === 'done' && done.summary.fileModesSet).toBeUndefined()
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}key` }))
+      expect(head.Metadata?.mode).toBe('0100600')
+      expect(await run(local('adopt-old'), target, { mode: 'mirror' })).toEqual([])
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

@@ -498,6 +498,32 @@ describe('check', () => {
     expect(await snapshotTree(dst)).toEqual(before)
   })
 
+  // A file whose mode and mtime both differ (same bytes) gets both in one touch: it was said
+  // "touch … (content equal, mtime differs)" and counted "mtime only" (from S3, with no stored mode,
+  // "chmod" and "mode to set"), each naming half of what the run sets (QA 26h).
+  it('says chmod+touch for a file whose mode and mtime both differ, and sync sets both', async () => {
+    await cli('sync', src, dst)
+    await chmod(join(dst, 'a.txt'), 0o600)
+    await utimes(join(dst, 'a.txt'), 1_500_000_000, 1_500_000_000)
+    const r = await cli('check', src, dst)
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stdout).toBe('chmod+touch a.txt  (mode and mtime differ)\n')
+    expect(r.stderr).toMatch(/^1 difference: 1 mode and mtime to set; 4 identical\./)
+    const j = jsonLines((await cli('check', '--json', src, dst)).stdout).at(-1)
+    expect(j?.summary).toMatchObject({ planned: { touch: 1 }, fileModesAndMtimesSet: { planned: 1, done: 0 } })
+    const dry = await cli('sync', '-n', src, dst)
+    expect(dry.stdout).toBe('would chmod+touch a.txt\n')
+    expect(dry.stderr).toMatch(/would chmod\+touch 1 file;/)
+    const done = await cli('sync', src, dst)
+    expect(done.code, done.stderr).toBe(0)
+    expect(done.stdout).toBe('chmod+touched a.txt\n')
+    expect(done.stderr).toMatch(/chmod\+touched 1 file/)
+    const [a, b] = await Promise.all([stat(join(src, 'a.txt')), stat(join(dst, 'a.txt'))])
+    expect(b.mode & 0o7777).toBe(a.mode & 0o7777)
+    expect(Math.round(b.mtimeMs)).toBe(Math.round(a.mtimeMs))
+    expect((await cli('check', src, dst)).code).toBe(0)
+  })
+
   it('after a listing error says what it could not compare, never "In sync" or "nothing was deleted"', async () => {
     await cli('sync', src, dst)
     await writeTree(src, { 'new\nline.txt': 'x' })

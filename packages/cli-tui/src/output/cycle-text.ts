@@ -19,10 +19,13 @@ export function dryRunCycleText(s: SyncSummary): string {
   // So does a touch of a file for its mode alone.
   const chmod = s.modesSet?.planned ?? 0
   const fileChmod = s.fileModesSet?.planned ?? 0
+  // (And a touch of a file's mode and mtime: chmod+touch, QA 26h.)
+  const fileChmodTouch = s.fileModesAndMtimesSet?.planned ?? 0
   const n = (kind: ActionKind): number =>
-    s.planned[kind] - (kind === 'mkdir' ? chmod : kind === 'touch' ? fileChmod : 0)
+    s.planned[kind] - (kind === 'mkdir' ? chmod : kind === 'touch' ? fileChmod + fileChmodTouch : 0)
   const would = WOULD.filter(([kind]) => n(kind) > 0).map(([kind, verb]) => `${verb} ${n(kind)}`)
   if (chmod + fileChmod > 0) would.push(`chmod ${chmod + fileChmod}`)
+  if (fileChmodTouch > 0) would.push(`chmod+touch ${fileChmodTouch}`)
   const parts = [would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do']
   if (s.skipped > 0) parts.push(`${s.skipped} skipped`)
   if (s.failed > 0) parts.push(`${s.failed} failed`)

@@ -1,4 +1,4 @@
-import { type Action, type ActionKind, type FailedEvent, MODE_DIFFERS } from '@syncflow/core'
+import { type Action, type ActionKind, type FailedEvent, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '@syncflow/core'
 import { printable, printableMessage, printableName } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
@@ -28,15 +28,25 @@ const isChmod = (action: Action): boolean =>
   (action.kind === 'mkdir' && action.target !== undefined) ||
   (action.kind === 'touch' && action.reason === MODE_DIFFERS)
 
+/**
+ * A file's touch that sets its mode and its mtime: said `chmod+touch`, both halves of the fix
+ * (as `chmod` alone it hid the new mtime, as `touch` alone the new mode; QA 26h).
+ */
+const isChmodTouch = (action: Action): boolean => action.kind === 'touch' && action.reason === MODE_AND_MTIME_DIFFER
+
+/** The verb of a planned (or, in a dry run, would-be) action. */
+const verb = (action: Action): string =>
+  isChmod(action) ? 'chmod' : isChmodTouch(action) ? 'chmod+touch' : action.kind
+
 /** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */
 export function formatCompleted(action: Action, dryRun: boolean): string {
-  if (dryRun) return `would ${(isChmod(action) ? 'chmod' : action.kind).padEnd(WIDTH - 2)} ${target(action)}`
-  return `${(isChmod(action) ? 'chmod' : DONE_VERB[action.kind]).padEnd(WIDTH)} ${target(action)}`
+  if (dryRun) return `would ${verb(action).padEnd(WIDTH - 2)} ${target(action)}`
+  return `${(isChmod(action) ? 'chmod' : isChmodTouch(action) ? 'chmod+touched' : DONE_VERB[action.kind]).padEnd(WIDTH)} ${target(action)}`
 }
 
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */
 export function formatPlanned(action: Action): string {
-  return `${(isChmod(action) ? 'chmod' : action.kind).padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
+  return `${verb(action).padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
 }
 
 /**

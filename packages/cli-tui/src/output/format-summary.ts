@@ -2,8 +2,11 @@ import type { ActionCounts, ActionKind, SyncSummary } from '@syncflow/core'
 import { formatBytes, formatDuration, formatRate, plural } from './format-units.js'
 
 const ORDER: readonly ActionKind[] = ['copy', 'update', 'delete', 'move', 'touch', 'mkdir', 'conflict']
-/** The words of each count: per action kind, `chmod` (a directory's mode set) and `fileChmod` (a file's). */
-type Words = Record<ActionKind | 'chmod' | 'fileChmod', string>
+/**
+ * The words of each count: per action kind, `chmod` (a directory's mode set), `fileChmod` (a
+ * file's) and `fileChmodTouch` (a file's mode and mtime set).
+ */
+type Words = Record<ActionKind | 'chmod' | 'fileChmod' | 'fileChmodTouch', string>
 
 const PAST: Words = {
   copy: 'copied',
@@ -14,6 +17,7 @@ const PAST: Words = {
   mkdir: 'created',
   chmod: 'chmod',
   fileChmod: 'chmod',
+  fileChmodTouch: 'chmod+touched',
   conflict: 'conflicts',
   skip: 'skipped',
 }
@@ -38,13 +42,17 @@ function countsOf(
   words: Words,
   dirs?: { readonly touch: number; readonly delete: number },
   fileModes = 0,
+  fileModesAndMtimes = 0,
 ): Count[] {
   const out: Count[] = []
   for (const kind of ORDER) {
-    const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : kind === 'touch' ? fileModes : 0)
+    const n = (c[kind] ?? 0) - (kind === 'mkdir' ? modes : kind === 'touch' ? fileModes + fileModesAndMtimes : 0)
     const ofDirs = kind === 'touch' || kind === 'delete' ? (dirs?.[kind] ?? 0) : 0
     if (n > 0) out.push({ word: words[kind], n, dirs: kind === 'mkdir', ...(ofDirs > 0 ? { ofDirs } : {}) })
     if (kind === 'touch' && fileModes > 0) out.push({ word: words.fileChmod, n: fileModes, dirs: false })
+    if (kind === 'touch' && fileModesAndMtimes > 0) {
+      out.push({ word: words.fileChmodTouch, n: fileModesAndMtimes, dirs: false })
+    }
     if (kind === 'mkdir' && modes > 0) out.push({ word: words.chmod, n: modes, dirs: true })
   }
   return out
@@ -124,7 +132,14 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     // was planned. A guard that suppressed the deletes would suppress them then too, and an entry
     // --ignore-existing keeps in the way is neither replaced nor deleted (review 24 #6).
     const would = counts(
-      countsOf(s.done, s.modesSet?.done ?? 0, ORDER_WORDS_PRESENT, s.dirActions?.done, s.fileModesSet?.done),
+      countsOf(
+        s.done,
+        s.modesSet?.done ?? 0,
+        ORDER_WORDS_PRESENT,
+        s.dirActions?.done,
+        s.fileModesSet?.done,
+        s.fileModesAndMtimesSet?.done,
+      ),
     )
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
@@ -132,7 +147,16 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
       `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`,
     )
   } else {
-    const did = counts(countsOf(s.done, s.modesSet?.done ?? 0, PAST, s.dirActions?.done, s.fileModesSet?.done))
+    const did = counts(
+      countsOf(
+        s.done,
+        s.modesSet?.done ?? 0,
+        PAST,
+        s.dirActions?.done,
+        s.fileModesSet?.done,
+        s.fileModesAndMtimesSet?.done,
+      ),
+    )
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
@@ -159,6 +183,7 @@ const ORDER_WORDS_PRESENT: Words = {
   mkdir: 'create',
   chmod: 'chmod',
   fileChmod: 'chmod',
+  fileChmodTouch: 'chmod+touch',
   conflict: 'report conflicts for',
   skip: 'skip',
 }
@@ -193,6 +218,7 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
           TO_WORDS,
           undefined,
           s.fileModesSet?.planned,
+          s.fileModesAndMtimesSet?.planned,
         )
           .map((c) => `${c.n} ${c.n === 1 ? singular(c.word) : c.word}`)
           .join(', ')}; ${s.unchanged} identical.${unread}`
@@ -204,7 +230,10 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
 
 /** `dirs to create` → `dir to create`, `dir modes to set` → `dir mode to set` (for a count of 1). */
 function singular(words: string): string {
-  return words.replace(/^dirs /, 'dir ').replace(/^(dir )?modes /, '$1mode ')
+  return words
+    .replace(/^dirs /, 'dir ')
+    .replace(/^(dir )?modes /, '$1mode ')
+    .replace(/^mode and mtimes /, 'mode and mtime ')
 }
 
 const TO_WORDS: Words = {
@@ -216,6 +245,7 @@ const TO_WORDS: Words = {
   mkdir: 'dirs to create',
   chmod: 'dir modes to set',
   fileChmod: 'modes to set',
+  fileChmodTouch: 'modes and mtimes to set',
   conflict: 'conflicts',
   skip: 'skipped',
 }

@@ -15,8 +15,11 @@ export function summaryText(s: SyncSummary): string {
   add(s.done.move, 'moved')
   // A touch of a file for its mode alone: chmod, as its action line says.
   const fileChmod = s.fileModesSet?.done ?? 0
-  add(s.done.touch - fileChmod, 'touched')
+  // One for its mode and mtime: chmod+touched (QA 26h).
+  const fileChmodTouch = s.fileModesAndMtimesSet?.done ?? 0
+  add(s.done.touch - fileChmod - fileChmodTouch, 'touched')
   add(fileChmod, fileChmod === 1 ? 'file chmod' : 'files chmod')
+  add(fileChmodTouch, fileChmodTouch === 1 ? 'file chmod+touched' : 'files chmod+touched')
   // A mkdir of a directory the target had only set its mode (its action line says chmod).
   const chmod = s.modesSet?.done ?? 0
   const created = s.done.mkdir - chmod

@@ -1,5 +1,5 @@
 import type { SerializedError, SyncErrorCode } from '../errors/sync-error.js'
-import { type Action, type ActionKind, MODE_DIFFERS } from '../model/action.js'
+import { type Action, type ActionKind, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
 import type { ActionCounts, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { isRunStop } from '../operators/stop-when-refused.js'
@@ -24,6 +24,7 @@ export class SummaryBuilder {
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
   readonly fileModesSet = { planned: 0, done: 0 }
+  readonly fileModesAndMtimesSet = { planned: 0, done: 0 }
   /** `touch` and `delete` actions of directories. */
   readonly dirActions = { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
   unchanged = 0
@@ -54,12 +55,14 @@ export class SummaryBuilder {
         this.planned[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.planned++
         if (isFileChmod(e.action)) this.fileModesSet.planned++
+        if (isFileChmodTouch(e.action)) this.fileModesAndMtimesSet.planned++
         countDirAction(this.dirActions.planned, e.action)
         break
       case 'completed':
         this.done[e.action.kind]++
         if (e.action.kind === 'mkdir' && e.action.target !== undefined) this.modesSet.done++
         if (isFileChmod(e.action)) this.fileModesSet.done++
+        if (isFileChmodTouch(e.action)) this.fileModesAndMtimesSet.done++
         countDirAction(this.dirActions.done, e.action)
         this.bytes += e.bytes
         if (e.kept) this.kept++
@@ -105,6 +108,9 @@ export class SummaryBuilder {
       ...(this.fileModesSet.planned > 0 || this.fileModesSet.done > 0
         ? { fileModesSet: { ...this.fileModesSet } }
         : {}),
+      ...(this.fileModesAndMtimesSet.planned > 0 || this.fileModesAndMtimesSet.done > 0
+        ? { fileModesAndMtimesSet: { ...this.fileModesAndMtimesSet } }
+        : {}),
       ...(Object.values(this.dirActions).some((c) => c.touch > 0 || c.delete > 0)
         ? { dirActions: { planned: { ...this.dirActions.planned }, done: { ...this.dirActions.done } } }
         : {}),
@@ -135,4 +141,9 @@ function countDirAction(counts: { touch: number; delete: number }, action: Actio
 /** A `touch` of a file for its mode alone (see `SyncSummary.fileModesSet`). */
 function isFileChmod(action: Action): boolean {
   return action.kind === 'touch' && action.reason === MODE_DIFFERS && action.source?.kind === 'file'
+}
+
+/** A `touch` of a file for its mode and mtime (see `SyncSummary.fileModesAndMtimesSet`). */
+function isFileChmodTouch(action: Action): boolean {
+  return action.kind === 'touch' && action.reason === MODE_AND_MTIME_DIFFER && action.source?.kind === 'file'
 }

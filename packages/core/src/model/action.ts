@@ -39,3 +39,10 @@ export function transferBytesOf(action: Action): number {
  * a file's mode in place (the file is written anew with its mode).
  */
 export const MODE_DIFFERS = 'mode differs'
+
+/**
+ * The reason of a `touch` of a file that sets both its mode and its mtime (same content): said
+ * `chmod+touch`, and counted apart (`SyncSummary.fileModesAndMtimesSet`). Called `chmod` (or an
+ * "mtime only" `touch`) it hid the half of the fix the other word did not name (QA 26h).
+ */
+export const MODE_AND_MTIME_DIFFER = 'mode and mtime differ'

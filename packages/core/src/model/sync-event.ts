@@ -205,6 +205,11 @@ export interface SyncSummary {
    */
   readonly fileModesSet?: { readonly planned: number; readonly done: number }
   /**
+   * Of the `touch` counts above, those that set both the mode and the mtime of a file whose content
+   * was the source's already (reason `MODE_AND_MTIME_DIFFER`, shown as `chmod+touch`). Absent when none.
+   */
+  readonly fileModesAndMtimesSet?: { readonly planned: number; readonly done: number }
+  /**
    * Of the `touch` and `delete` counts above, those of directories (a directory's mtime set, a
    * directory removed), so that a summary can tell them from files. Absent when none.
    */

@@ -2,7 +2,7 @@ import { type Backend, supports } from '../backend/backend.js'
 import { deltaComparesContent } from '../delta/delta-compares-content.js'
 import type { CompareMode } from '../engine/sync-options.js'
 import { SyncError } from '../errors/sync-error.js'
-import { type Action, MODE_DIFFERS } from '../model/action.js'
+import { type Action, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
 import { type Entry, entrySortKey, type HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
@@ -449,7 +449,8 @@ async function decideWithIo(
     supports.setMtime(ctx.target)
   const setMissingMode: Decision = {
     kind: 'action',
-    action: { kind: 'touch', path, source: sm, target: t, reason: MODE_DIFFERS },
+    // (Said `chmod+touch` where the mtime differs too, which the touch sets as well: QA 26h.)
+    action: { kind: 'touch', path, source: sm, target: t, reason: mtimeEqual ? MODE_DIFFERS : MODE_AND_MTIME_DIFFER },
   }
   if (ctx.skipNewer) {
     // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
@@ -560,7 +561,15 @@ function update(path: RelPath, source: Entry, target: Entry, reason: string): De
  * the pair as it is where the target cannot set mtimes (recorded with the entries as listed).
  */
 function touch(ctx: DecideContext, path: RelPath, listed: Entry, real: Entry, target: Entry, reason: string): Decision {
+  // A file whose mode differs too gets it in the same touch (see execute-action): said so, as
+  // `chmod+touch`, not as an "mtime only" touch (QA 26h).
+  const why =
+    real.kind === 'file' &&
+    supports.setMode(ctx.target) &&
+    modeToSet(ctx.source, ctx.target, real, target.mode) !== undefined
+      ? MODE_AND_MTIME_DIFFER
+      : reason
   return supports.setMtime(ctx.target)
-    ? { kind: 'action', action: { kind: 'touch', path, source: real, target, reason } }
+    ? { kind: 'action', action: { kind: 'touch', path, source: real, target, reason: why } }
     : { kind: 'unchanged', source: listed, target }
 }

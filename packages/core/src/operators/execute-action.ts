@@ -11,7 +11,7 @@ import {
 import { schemeOf } from '../backend/backend-registry.js'
 import { heldBytesOf } from '../delta/held-bytes.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
-import { type Action, MODE_DIFFERS } from '../model/action.js'
+import { type Action, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
@@ -346,7 +346,10 @@ async function runAction(
       await recheck(target, action)
       // (A chmod touch whose target has no mode: one the target stores none for, the source's is
       // set: see decideWithIo, QA 25b #7. Every other chmod touch names the target's mode.)
-      const missing = action.reason === MODE_DIFFERS && action.target !== undefined && action.target.mode === undefined
+      const missing =
+        (action.reason === MODE_DIFFERS || action.reason === MODE_AND_MTIME_DIFFER) &&
+        action.target !== undefined &&
+        action.target.mode === undefined
       const mode =
         s.kind === 'file' && supports.setMode(target)
           ? missing && s.mode !== undefined
