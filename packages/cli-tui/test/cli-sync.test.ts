@@ -440,6 +440,22 @@ describe('--dry-run', () => {
     expect(r.stdout).toContain('would copy')
     expect(r.stderr).toContain('nothing written')
   })
+  // The plan named every non-directory in the way "a file", where the run says "a symlink" (QA 26h).
+  it('a copy -n says a symlink in the way of a directory is a symlink, as the run does', async () => {
+    await mkdir(dst, { recursive: true })
+    await symlink('nowhere', join(dst, 'dir'))
+    const dry = await cli('copy', '-n', src, dst)
+    expect(dry.code).toBe(1)
+    expect(dry.stderr).toMatch(
+      /^failed {3}dir: CONFLICT: plan \(dir\): a symlink on the target is in the way of the source's directory/m,
+    )
+    expect(dry.stderr).toMatch(
+      /^failed {3}dir\/b\.txt: CONFLICT: plan \(dir\/b\.txt\): a symlink on the target is in the way/m,
+    )
+    expect(dry.stderr).not.toMatch(/a file on the target/)
+    const real = await cli('copy', src, dst)
+    expect(real.stderr).toMatch(/^failed {3}dir: CONFLICT: local\.mkdir \(dir\): a symlink is in the way/m)
+  })
 })
 
 describe('copy, backup and restore', () => {

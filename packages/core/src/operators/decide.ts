@@ -295,9 +295,11 @@ export function decideNow(
         },
       }
     }
+    // What is there by its kind: a symlink was called "a file", where the run says "a symlink" (QA 26h).
+    const there = inTheWay.kindOver(path) === 'symlink' ? 'symlink' : 'file'
     throw new SyncError(
       'CONFLICT',
-      `a file on the target is in the way of the source's ${s.kind === 'dir' ? 'directory' : s.kind} (at its path or a directory above it); nothing was changed`,
+      `a ${there} on the target is in the way of the source's ${s.kind === 'dir' ? 'directory' : s.kind} (at its path or a directory above it); nothing was changed`,
       {
         op: 'plan',
         path,
@@ -327,7 +329,7 @@ export function decideNow(
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
   if (!s && t) {
-    if (inTheWay !== undefined && t.kind !== 'dir') inTheWay.addPassing(path)
+    if (inTheWay !== undefined && t.kind !== 'dir') inTheWay.addPassing(path, t.kind)
     // A source without directories (S3) lists none: there a target directory is gone only when
     // nothing inside it is listed either, which `plan` sees and this one pair does not
     // (holdDirDeletes drops the delete of a directory the source has contents in).

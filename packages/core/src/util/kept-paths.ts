@@ -10,7 +10,7 @@ import type { NoticeCode } from '../model/sync-event.js'
 export class KeptPaths {
   readonly #roots = new Set<string>()
   /** Roots the planner adds in merge order, each dropped once the merge is past it (see `addPassing`). */
-  readonly #passing = new Set<string>()
+  readonly #passing = new Map<string, string | undefined>()
   #queue: string[] = []
   #head = 0
 
@@ -25,9 +25,9 @@ export class KeptPaths {
    * after the file `d`, its contents after it): held for ever, a mirror leaving out a million small
    * files (`--min-size`) would hold a million paths.
    */
-  addPassing(path: string): void {
+  addPassing(path: string, kind?: string): void {
     if (this.#passing.has(path)) return
-    this.#passing.add(path)
+    this.#passing.set(path, kind)
     this.#queue.push(path)
   }
 
@@ -72,6 +72,20 @@ export class KeptPaths {
       if (this.#roots.has(p) || this.#passing.has(p)) return true
       const slash = p.lastIndexOf('/')
       if (slash < 0) return false
+      p = p.slice(0, slash)
+    }
+  }
+
+  /**
+   * The kind given to `addPassing` for the held root at or above `path` (what is in the way there:
+   * a plan's message names it, a symlink as a symlink, QA 26h), else undefined.
+   */
+  kindOver(path: string): string | undefined {
+    if (this.#passing.size === 0) return undefined
+    for (let p = path; ; ) {
+      if (this.#passing.has(p)) return this.#passing.get(p)
+      const slash = p.lastIndexOf('/')
+      if (slash < 0) return undefined
       p = p.slice(0, slash)
     }
   }
