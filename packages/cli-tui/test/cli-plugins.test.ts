@@ -557,6 +557,37 @@ describe("a plugin's read() that never settles", () => {
   })
 })
 
+// The engine raced its source reads against the run's signal, but not the target's reads made to
+// keep the old file for --backup-dir: a plugin target whose read() never settles kept a stopped run
+// waiting there for ever after the first Ctrl-C (fx26-a, QA 26h follow-up).
+describe("a plugin target's read() that never settles, for --backup-dir", () => {
+  it('the first SIGINT stops the run: exit 130, the target untouched', async () => {
+    await writeFile(join(root, 'pe.mjs'), PE_PLUGIN)
+    expect((await cli('sync', src, snapshot, '--plugin', './json-plugin.mjs')).code).toBe(0)
+    const changed = join(root, 'changed')
+    await writeTree(changed, { 'a.txt': 'alpha, longer now\n', 'dir/b.txt': 'bravo\n' })
+    const r = startCli(
+      ['sync', changed, snapshot.replace(/^json:/, 'pe:'), '--plugin', './pe.mjs', '--backup-dir', join(root, 'old')],
+      { cwd: root, env: { SYNCFLOW_STATE_DIR: join(root, 'state'), PE_WHERE: 'hang' } },
+    )
+    running.push(r)
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toContain('pe: reading a.txt')
+    r.child.kill('SIGINT')
+    let late: NodeJS.Timeout | undefined
+    const exited = await Promise.race([
+      r.exited,
+      new Promise<undefined>((done) => {
+        late = setTimeout(() => done(undefined), 10_000)
+      }),
+    ])
+    clearTimeout(late)
+    expect(exited?.code, r.stderr()).toBe(130)
+    expect(r.stderr()).toMatch(/interrupted/i)
+    const stored = JSON.parse(await readFile(join(root, 'snap.json'), 'utf8')) as { files: Record<string, unknown> }
+    expect(JSON.stringify(stored.files['a.txt'])).not.toContain(Buffer.from('alpha, longer').toString('base64'))
+  })
+})
+
 // QA 11 #7: the hint telling of --no-check-updated came only with -v, so a cron job's log never told of it.
 describe('files that changed since they were listed', () => {
   it('get the hint about --no-check-updated at default verbosity, once for all of them', async () => {

@@ -4,7 +4,7 @@ import { expectMismatch } from '../backend/expect-mismatch.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { type CheckedRead, checkedRead } from '../operators/size-mismatch.js'
+import { type CheckedRead, checkedRead, readOfTarget } from '../operators/size-mismatch.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
@@ -142,8 +142,10 @@ export async function deltaTransfer(
       }
     }
     if (!supports.deltaFrom(source)) return undefined
+    // The target's reads of its base, raced against the run's signal as the source's are: a
+    // plugin target's read() that never settles kept a stopped run waiting (fx26-a #3).
     const signature = await computeSignature(
-      await target.read(path),
+      await readOfTarget(target, path, undefined, signal),
       blockSize,
       strongBytesFor(base.size, blockSize),
       signal ? { sizeHint: base.size, signal } : { sizeHint: base.size },
@@ -179,7 +181,7 @@ export async function deltaTransfer(
         yield r.value
       }
     })()
-    const body = applyDelta((range) => target.read(path, range), blockSize, ops, {
+    const body = applyDelta((range) => readOfTarget(target, path, range, signal), blockSize, ops, {
       path,
       ...(signal !== undefined ? { signal } : {}),
     })
@@ -259,7 +261,7 @@ async function touchIfUnchanged(
   if (meta.mode !== undefined && base.mode !== undefined && (meta.mode & 0o7777) !== (base.mode & 0o7777)) {
     return undefined
   }
-  const digest = await wholeFileDigest(await target.read(path))
+  const digest = await wholeFileDigest(await readOfTarget(target, path, undefined, opts.signal))
   if (digest !== ops[1].xxh128) {
     throw new SyncError('CHECKSUM', 'the target changed since its signature', { op: 'delta.touch', path })
   }

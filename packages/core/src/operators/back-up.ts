@@ -6,6 +6,8 @@ import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import { type RelPath, toRelPath } from '../model/rel-path.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
+import { untilAborted } from '../util/until-aborted.js'
+import { readOfTarget } from './size-mismatch.js'
 
 /** What `backUp` needs to know of the action it runs for. */
 export interface BackUpOptions {
@@ -20,6 +22,11 @@ export interface BackUpOptions {
   readonly as?: RelPath
   /** The run's bandwidth limit, for bytes copied through this process. [none] */
   readonly limiter?: RateLimiter
+  /**
+   * The run's abort signal: the target's read (and stat) of the old file is raced against it, so a
+   * plugin target whose read() never settles does not keep a stopped run waiting (fx26-a #3). [none]
+   */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -59,7 +66,7 @@ export async function backUp(
   opts: BackUpOptions = {},
 ): Promise<Entry | undefined> {
   try {
-    const now = await target.stat(path)
+    const now = await untilAborted(() => target.stat(path), opts.signal, 'stat', path)
     if (now === undefined || now.kind === 'dir') return undefined
     // (Against the entry kept by an earlier attempt, not the one planned: a hard link changed its ctime.)
     const expected = opts.kept ?? opts.planned
@@ -91,7 +98,7 @@ export async function backUp(
     let kept: Entry | undefined
     try {
       if (claim.previous !== undefined) await refuseFoldedName(backup, as, claim.previous)
-      const done = await keepAs(backup, held, target, now, path, as, opts.limiter)
+      const done = await keepAs(backup, held, target, now, path, as, opts.limiter, opts.signal)
       kept = done.kept
       return done.expect
     } finally {
@@ -100,6 +107,8 @@ export async function backUp(
   } catch (err) {
     if (!isSyncError(err)) throw err
     if (err.op === 'backup') throw err
+    // Interrupted: said as the stop it is, not as a failed backup.
+    if (err.code === 'ABORTED' && opts.signal?.aborted) throw err
     // Gone from the target meanwhile: nothing to keep (a delete then finds it gone, as without a backup).
     if (err.code === 'NOT_FOUND' && (await target.stat(path).catch(() => null)) === undefined) return undefined
     // Said as what it is: the backup failed, so the target's file was left as it is. The hint is
@@ -129,6 +138,7 @@ async function keepAs(
   path: RelPath,
   as: RelPath,
   limiter: RateLimiter | undefined,
+  signal?: AbortSignal,
 ): Promise<{ kept: Entry; expect: Entry }> {
   if (supports.linkFrom(backup)) {
     // The linked file's entry, not a new stat of the target by path: a file saved over it since
@@ -165,7 +175,8 @@ async function keepAs(
       ? await backup.copyFrom(held, path, as, meta, { readOptions })
       : undefined
   if (copied !== undefined) return { kept: copied, expect: now }
-  const body = await target.read(path, undefined, readOptions)
+  // (Raced against the run's signal: a plugin target's read that never settles, fx26-a #3.)
+  const body = await readOfTarget(target, path, undefined, signal, readOptions)
   // Under the run's --bwlimit, as the transfers' bytes are (review 24 #17).
   const throttle = limiter?.throttle()
   const stream = throttle ? (pipeline(body, throttle, () => {}) as unknown as Readable) : body

@@ -250,6 +250,7 @@ async function runAction(
       as,
       ...(earlier ? { kept: earlier } : {}),
       ...(opts.limiter ? { limiter: opts.limiter } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
     })
     if (now === undefined) return planned
     memo.expected = now

@@ -1,5 +1,5 @@
 import { pipeline, type Readable } from 'node:stream'
-import type { Backend, ReadOptions } from '../backend/backend.js'
+import type { Backend, ReadOptions, ReadRange } from '../backend/backend.js'
 import { schemeOf } from '../backend/backend-registry.js'
 import { FILL, fillableOf, withFill } from '../delta/fillable.js'
 import { heldBytesOf } from '../delta/held-bytes.js'
@@ -133,27 +133,7 @@ export function checkedRead(
           ? source.read(path)
           : source.read(path, undefined, readOptions)
       }
-      if (signal === undefined) return opening()
-      // Raced against the run's abort: a read that never settles and ignores the signal (a
-      // plugin's server that does not answer) kept the run waiting after the first Ctrl-C, for
-      // ever. A stream it resolves to after that is nobody's: destroyed.
-      let opened: Promise<Readable> | undefined
-      return untilAborted(
-        () => {
-          opened = opening()
-          return opened
-        },
-        signal,
-        'read',
-        path,
-      ).catch((err: unknown) => {
-        if (signal.aborted)
-          opened?.then(
-            (body) => body.destroy(),
-            () => {},
-          )
-        throw err
-      })
+      return raceRead(opening, signal, path)
     },
     check(body) {
       if (size === undefined) return body
@@ -203,4 +183,54 @@ export function checkedRead(
       return error
     },
   }
+}
+
+/**
+ * `open()` (a backend's read), raced against the run's abort `signal`: a read that never settles
+ * and ignores the signal (a plugin's server that does not answer) kept the run waiting after the
+ * first Ctrl-C, for ever. A stream it resolves to after that is nobody's: destroyed.
+ */
+export function raceRead(
+  open: () => Promise<Readable>,
+  signal: AbortSignal | undefined,
+  path: RelPath,
+): Promise<Readable> {
+  if (signal === undefined) return open()
+  let opened: Promise<Readable> | undefined
+  return untilAborted(
+    () => {
+      opened = open()
+      return opened
+    },
+    signal,
+    'read',
+    path,
+  ).catch((err: unknown) => {
+    if (signal.aborted)
+      opened?.then(
+        (body) => body.destroy(),
+        () => {},
+      )
+    throw err
+  })
+}
+
+/**
+ * A read of the target (`range` of it) given the run's `signal` and raced against it (see
+ * `raceRead`): the old file kept for --backup-dir, a delta's base. A plugin target's read() that
+ * never settled there kept a stopped run waiting, as a source's did before (fx26-a #3).
+ */
+export function readOfTarget(
+  target: Backend,
+  path: RelPath,
+  range: ReadRange | undefined,
+  signal: AbortSignal | undefined,
+  readOptions: ReadOptions = {},
+): Promise<Readable> {
+  if (signal === undefined) {
+    return Object.keys(readOptions).length === 0 && range === undefined
+      ? target.read(path)
+      : target.read(path, range, readOptions)
+  }
+  return raceRead(() => target.read(path, range, { ...readOptions, signal }), signal, path)
 }
