@@ -89,7 +89,7 @@ import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
 import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
-import { decodableRealPath, readLinkTarget, undecodableName, undecodablePart } from './undecodable-names.js'
+import { decodableRealPath, readLinkTarget, undecodableName, undecodablePartOf } from './undecodable-names.js'
 import { VerifiedDirs } from './verified-dirs.js'
 import {
   danglingSymlink,
@@ -395,8 +395,9 @@ export class LocalBackend
     // names `caf\uFFFD`) is that name's: a listing reports it and holds the run's deletes back, so a
     // stat does too. Read as missing, the target's file was deleted (QA); read as a valid
     // `caf\uFFFD` beside it, the file renamed to `caf\xe9` was deleted from the target (QA 6 F1).
-    const part = undecodablePart(this.root, rel)
-    if (part !== undefined) throw undecodableName('local.stat', part)
+    // (With its bytes and the mv hint, as the listing says it: QA 25d.)
+    const bad = undecodablePartOf(this.root, rel)
+    if (bad !== undefined) throw undecodableName('local.stat', bad.part, bad.bytes)
     if (entry !== undefined && this.#fence !== undefined && this.#intoFence(rel)) {
       // As the listing reports it: a watch cycle that heard its own writes through such a link
       // copied them one level deeper, cycle after cycle, until the disk was full (QA 12 #2).

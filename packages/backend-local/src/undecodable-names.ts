@@ -49,6 +49,15 @@ export function escapedName(bytes: Buffer): string {
  * Asked only of paths holding U+FFFD, so an ordinary path costs nothing.
  */
 export function undecodablePart(root: string, rel: string): string | undefined {
+  return undecodablePartOf(root, rel)?.part
+}
+
+/**
+ * `undecodablePart`, with the bytes of the name (as `escapedName` writes them) where only one name
+ * of its directory decodes to it: a stat says them, and the `mv` hint, as a listing does (a watch
+ * said a new file's name without them: its event's stat came first, QA 25d).
+ */
+export function undecodablePartOf(root: string, rel: string): { part: string; bytes?: string } | undefined {
   if (!rel.includes('\ufffd')) return undefined
   let dir = root
   const names = rel.split('/')
@@ -61,7 +70,11 @@ export function undecodablePart(root: string, rel: string): string | undefined {
       } catch {
         return undefined
       }
-      if (bad.has(name)) return names.slice(0, i + 1).join('/')
+      const spellings = bad.get(name)
+      if (spellings !== undefined) {
+        const part = names.slice(0, i + 1).join('/')
+        return spellings.length === 1 ? { part, bytes: spellings[0] as string } : { part }
+      }
     }
     dir = join(dir, name)
   }

@@ -100,6 +100,35 @@ describe('syncflow watch', () => {
     },
   )
 
+  // QA 25d: a new file whose name is not UTF-8, in a cycle that also lists a new directory beside it,
+  // was reported twice (its event's stat, without the bytes and the mv hint, and the listing): "2 failed".
+  it('reports a new file whose name is not UTF-8 once in its cycle, with its bytes and the mv hint', async () => {
+    const { src, dst, env } = await setup()
+    const r = watch([src, dst, '--debounce', '1500'], env)
+    await expect.poll(() => cycles(r), { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    await mkdir(join(src, 'd'))
+    await writeFile(join(src, 'd', 'inner.txt'), 'in')
+    await writeFile(Buffer.concat([Buffer.from(join(src, 'bad')), Buffer.from([0xff]), Buffer.from('.txt')]), 'x')
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ 'd/inner.txt': 'in' })
+    // A later file's copy ends a cycle after every event of those above.
+    await writeTree(src, { 'marker.txt': 'm' })
+    await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ 'd/inner.txt': 'in', 'marker.txt': 'm' })
+    // Per cycle (a cycle's events end with its done): once in each, and each with the bytes and the
+    // hint. (Its event may come a cycle after the listing that met it first: one line in each then.)
+    const perCycle: { path: string; error: { message: string; hint?: string } }[][] = [[]]
+    for (const e of events(r)) {
+      if (e.type === 'done') perCycle.push([])
+      else if (e.type === 'failed') perCycle.at(-1)?.push(e as unknown as (typeof perCycle)[0][0])
+    }
+    const failed = perCycle.flat()
+    expect(failed.length).toBeGreaterThanOrEqual(1)
+    for (const cycle of perCycle) expect(cycle.map((f) => f.path)).toEqual(cycle.length > 0 ? ['bad\ufffd.txt'] : [])
+    for (const f of failed) {
+      expect(f.error.message).toContain('(its bytes: bad\\xff.txt)')
+      expect(f.error.hint).toContain("mv $'bad\\xff.txt' NEWNAME")
+    }
+  })
+
   // QA F11: a file made with a tab in its name (`echo x > NAME`: made, then written) was printed
   // twice; a file written in many pieces, once per write.
   it('prints the failure of a name with a control character once, however often it is written', async () => {

@@ -261,7 +261,13 @@ export function syncPaths(
           ...(options.filter ? { filter: options.filter } : {}),
           ...(into === src ? { onNotice: skipNotice } : {}),
           ...(signal ? { signal } : {}),
-          onError: (err) => errorsOf(into).push(err),
+          // Once a path: a name a change's stat failed on already (a new file whose name is not UTF-8,
+          // stated for its event and listed in its new directory) was reported twice, "2 failed" (QA 25d).
+          onError: (err) => {
+            const errors = errorsOf(into)
+            if (err.path === undefined || !errors.some((e) => e.path === err.path && e.code === err.code))
+              errors.push(err)
+          },
         })
         const young: RelPath[] = []
         for await (const e of listed) {
