@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { appendFileSync, readFileSync } from 'node:fs'
+import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { chmod, lstat, mkdir, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
@@ -538,6 +538,28 @@ describe('check', () => {
     expect(b.mode & 0o7777).toBe(a.mode & 0o7777)
     expect(Math.round(b.mtimeMs)).toBe(Math.round(a.mtimeMs))
     expect((await cli('check', src, dst)).code).toBe(0)
+  })
+
+  // QA 26h: `check EMPTY MISSING` said "In sync" (exit 0) and `sync -n` "nothing to do", where the
+  // run makes the target's root (rsync -n: "created directory").
+  it('reports a target root that does not exist as a directory to create, not "In sync"', async () => {
+    const empty = join(root, 'empty')
+    await mkdir(empty, { recursive: true })
+    const missing = join(root, 'not', 'there')
+    const r = await cli('check', empty, missing)
+    expect(r.code, r.stderr).toBe(1)
+    expect(r.stdout).toBe('mkdir    .  (the target root does not exist)\n')
+    expect(r.stderr).toMatch(/^1 difference: 1 dir to create; 0 identical\./)
+    expect(r.stderr).not.toContain('In sync')
+    const j = jsonLines((await cli('check', '--json', empty, missing)).stdout)
+    expect(j.find((e) => e.type === 'planned')).toMatchObject({ action: { kind: 'mkdir', path: '' } })
+    const dry = await cli('sync', '-n', empty, missing)
+    expect(dry.stdout).toBe('would mkdir  .\n')
+    expect(existsSync(missing)).toBe(false)
+    expect((await cli('sync', empty, missing)).code).toBe(0)
+    const after = await cli('check', empty, missing)
+    expect(after.code, after.stdout).toBe(0)
+    expect(after.stderr).toContain('In sync')
   })
 
   it('after a listing error says what it could not compare, never "In sync" or "nothing was deleted"', async () => {

@@ -1,5 +1,13 @@
 import { stat } from 'node:fs/promises'
-import { type Action, type Entry, MODE_DIFFERS, type RelPath, type SyncEvent } from '@syncflow/core'
+import {
+  type Action,
+  type Backend,
+  type Entry,
+  MODE_DIFFERS,
+  type RelPath,
+  type SyncEvent,
+  supports,
+} from '@syncflow/core'
 import { concat, map, type Observable, of } from 'rxjs'
 import { localPathOf } from './local-path-of.js'
 
@@ -27,6 +35,22 @@ export async function rootModeAction(sourceLocation: string, targetLocation: str
 }
 
 /**
+ * The target root's creation, as the action `check` and a dry run report when the target is a
+ * local directory that does not exist: a real run makes it before it starts (rsync -n says
+ * "created directory"), and `check EMPTY_SRC MISSING_DIR` said "In sync", exit 0 (QA 26h).
+ * Undefined when the root exists, or it cannot be asked, or the target is not local (a grpc://
+ * directory is made by the first write into it, so an empty source makes none; an S3 prefix that
+ * holds nothing is no difference).
+ */
+export async function missingRootAction(target: Backend, targetLocation: string): Promise<Action | undefined> {
+  if (localPathOf(targetLocation) === undefined || !target.capabilities.emptyDirs || !supports.mkdir(target)) {
+    return undefined
+  }
+  const exists = await target.rootExists().catch(() => true)
+  return exists ? undefined : { kind: 'mkdir', path: '' as RelPath, reason: 'the target root does not exist' }
+}
+
+/**
  * `events` with the root's action planned first (and, for a dry run, said as what it would do) and
  * counted in the summary of its `done`.
  */
@@ -47,7 +71,10 @@ export function withRootAction(events: Observable<SyncEvent>, action: Action, dr
             ...e.summary,
             planned: { ...planned, mkdir: planned.mkdir + 1 },
             done: { ...done, mkdir: done.mkdir + did },
-            modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: (modesSet?.done ?? 0) + did },
+            // (A chmod of the root that is there; the root made, `missingRootAction`, is no chmod.)
+            ...(action.target !== undefined
+              ? { modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: (modesSet?.done ?? 0) + did } }
+              : {}),
           },
         }
       }),

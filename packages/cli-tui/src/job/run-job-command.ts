@@ -15,7 +15,7 @@ import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
-import { rootModeAction, withRootAction } from './root-mode-action.js'
+import { missingRootAction, rootModeAction, withRootAction } from './root-mode-action.js'
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly'> {
@@ -55,8 +55,11 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
       // What finishLocalTarget does after a real run, said by a check and a dry run too.
       // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
-      const rootAction =
-        dryRun && job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined
+      // So is the target root a real run would make (QA 26h: check said "In sync" without it).
+      const rootAction = !dryRun
+        ? undefined
+        : ((await missingRootAction(job.target, cmd.target)) ??
+          (job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined))
       const events = rootAction ? withRootAction(engine, rootAction, cmd.kind === 'sync') : engine
       summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
         throw asSyncError(err, 'engine')
