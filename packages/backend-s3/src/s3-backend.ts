@@ -7,7 +7,6 @@ import {
   type Capabilities,
   type Copyable,
   type CopyFromCapable,
-  compareUtf8,
   defaultStateDir,
   type Entry,
   type HashAlgo,
@@ -89,8 +88,6 @@ const MAX_PART = 5 * GiB
 const DEFAULT_CONCURRENCY = 64
 /** Unfinished uploads remembered from the first listing, at most (see #leftovers). */
 const MAX_REMEMBERED_UPLOADS = 10_000
-/** Directories remembered from a listing (see #keyDirs); past it, a new file's write asks with a LIST. */
-const KEY_DIRS = 200_000
 /** Single PUTs of at least this many bytes get the abort signal itself (see #putObject). */
 const ABORTABLE_PUT_BYTES = MiB
 /** The largest body the If-Match probe sends (up to three times); a bigger update is checked by a HEAD meanwhile. */
@@ -209,18 +206,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   /** Directory markers seen (listed or stat'ed): `remove` of such a path deletes `path/`. */
   readonly #markers = new Set<string>()
   /**
-   * The directories the keys listed imply (`a/b/c` gives `a` and `a/b`), up to KEY_DIRS of them:
-   * with `#listing`, what tells a new file's write that keys lie under its name. The engine plans
-   * a file `f` the target lacks before the listing reaches `f/…` (`f!`, `f-a`, `f.txt` sort
-   * between), and S3 would take the object beside those keys: a `copy` then left `f` both an
-   * object and a prefix, which no later listing can read (QA 25b #4).
-   */
-  readonly #keyDirs = new Set<string>()
-  /** `#keyDirs` is full: a directory not in it may still be one. */
-  #keyDirsFull = false
-  /** The last listing: the last key it read, and whether it read them all. */
-  #listing: { lastKey: string; done: boolean } | undefined
-  /**
    * Markers that hold content (some tools put bytes in them), by path, with their size: listed as
    * directories, but never deleted with them. Their bytes are no file any tool syncs, yet they are
    * someone's: a mirror refuses the delete (review: it removed 14 bytes past --max-delete 0).
@@ -297,8 +282,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // listing's caller, the engine: a listing alone never writes (a source is only read).
     if (opts.onNotice) this.#onNotice = opts.onNotice
     const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded, opts.cleanUp === true, opts.onNotice)
-    const listing = { lastKey: '', done: false }
-    this.#listing = listing
     let token: string | undefined
     let startAfter: string | undefined
     for (;;) {
@@ -340,8 +323,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
           )
           continue
         }
-        listing.lastKey = key
-        this.#noteKeyDirs(key)
         const out = walker.next({
           key,
           size: obj.Size ?? 0,
@@ -371,34 +352,6 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         if (!token) break
       }
     }
-    listing.done = true
-  }
-
-  /** Adds the directories `key` implies to `#keyDirs` (see there). */
-  #noteKeyDirs(key: string): void {
-    let end = key.lastIndexOf('/')
-    while (end > this.prefix.length) {
-      const dir = key.slice(this.prefix.length, end)
-      if (this.#keyDirs.has(dir)) return
-      if (this.#keyDirs.size >= KEY_DIRS) {
-        this.#keyDirsFull = true
-        return
-      }
-      this.#keyDirs.add(dir)
-      end = key.lastIndexOf('/', end - 1)
-    }
-  }
-
-  /**
-   * Whether keys may lie under `key/` for a new file's write at `path`, so that it asks (one LIST)
-   * before writing: a marker or keys listed there, or a listing under way that has not passed
-   * `key/` yet (or too many directories to remember). Else none: a first upload into an empty
-   * prefix asks nothing more.
-   */
-  #mayHaveKeysBelow(path: RelPath, key: string): boolean {
-    if (this.#markers.has(path) || this.#keyDirs.has(path) || this.#keyDirsFull) return true
-    const listing = this.#listing
-    return listing !== undefined && !listing.done && compareUtf8(listing.lastKey, `${key}/`) < 0
   }
 
   async stat(path: RelPath): Promise<Entry | undefined> {
@@ -527,7 +480,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       small && expect?.kind === 'file' && expect.version !== undefined && this.#learnt.putIfMatch !== 'none'
     if (expect !== undefined && (expect !== null || knownBig) && !replacing) {
       await this.#checkExpect(conn, key, path, expect, 'write', signal)
-    } else if (expect === null && this.#mayHaveKeysBelow(path, key)) {
+    } else if (expect === null && this.#markers.has(path)) {
       await this.#checkNoKeysBelow(conn, key, path, 'write')
     }
 
@@ -1144,7 +1097,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
   ): Promise<void> {
     // A directory where the file goes: planned as one (`expect`), or a marker this backend listed
     // (the engine plans a new file there: a file and a directory are different entries to it).
-    if (expect?.kind === 'dir' || (expect === null && this.#mayHaveKeysBelow(path, key))) {
+    if (expect?.kind === 'dir' || (expect === null && this.#markers.has(path))) {
       await this.#checkNoKeysBelow(conn, key, path, op)
       if (expect !== null) return
     }

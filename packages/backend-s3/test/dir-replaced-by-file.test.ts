@@ -82,8 +82,9 @@ describeS3('a directory replaced by a file of the same name, S3 target', (env) =
     }
   })
 
-  // QA 25b #4: `t.txt` sorts between `t` and `t/…`, so the engine plans the new file `t` before the
-  // listing reaches the keys under it; and with no marker there is no directory entry at all.
+  // QA 25b #4: `t.txt` sorts between `t` and `t/…`, so the plan holds the new file `t` until the
+  // listing is past the keys under it (holdCopiesBesideDirs); with no marker there is no directory
+  // entry at all.
   it.each([
     ['keys between the name and its directory', ['t.txt', 't/f1']],
     ['no marker and no key between', ['t/f1']],

@@ -74,13 +74,7 @@ const isSmallTransfer = (a: Action): boolean =>
  */
 const IN_THE_WAY: ReadonlySet<string> = new Set(['CONFLICT', 'INVALID_PATH'])
 
-/**
- * Whether a planned delete clears the way for `path`: the entry itself or one above it, or one
- * below it, for a directory a bucket holds only by the keys under it (no marker, so no entry of
- * its own is listed to delete). Where something below is kept, the retry fails again.
- */
-const clearsWay = (del: Action, path: string): boolean =>
-  path === del.path || path.startsWith(`${del.path}/`) || del.path.startsWith(`${path}/`)
+const clearsWay = (del: Action, path: string): boolean => path === del.path || path.startsWith(`${del.path}/`)
 
 /**
  * Executes actions with a concurrency limit. Deletes are held back and run only after every
