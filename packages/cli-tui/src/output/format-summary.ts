@@ -127,36 +127,30 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
 export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: FatalSaid): string {
   const took = formatDuration(s.durationMs)
   const out: string[] = []
-  if (s.dryRun) {
-    // What the real run would do: what the dry run went through (its `completed` events), not what
-    // was planned. A guard that suppressed the deletes would suppress them then too, and an entry
-    // --ignore-existing keeps in the way is neither replaced nor deleted (review 24 #6).
-    const would = counts(
+  /** The counts of what was done, in `words` (a dry run's "would …", a run's past tense). */
+  const tally = (words: Words): string[] =>
+    counts(
       countsOf(
         s.done,
         s.modesSet?.done ?? 0,
-        ORDER_WORDS_PRESENT,
+        words,
         s.dirActions?.done,
         s.fileModesSet?.done,
         s.fileModesAndMtimesSet?.done,
       ),
     )
+  if (s.dryRun) {
+    // What the real run would do: what the dry run went through (its `completed` events), not what
+    // was planned. A guard that suppressed the deletes would suppress them then too, and an entry
+    // --ignore-existing keeps in the way is neither replaced nor deleted (review 24 #6).
+    const would = tally(ORDER_WORDS_PRESENT)
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(
       `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`,
     )
   } else {
-    const did = counts(
-      countsOf(
-        s.done,
-        s.modesSet?.done ?? 0,
-        PAST,
-        s.dirActions?.done,
-        s.fileModesSet?.done,
-        s.fileModesAndMtimesSet?.done,
-      ),
-    )
+    const did = tally(PAST)
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
