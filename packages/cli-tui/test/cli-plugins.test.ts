@@ -528,6 +528,22 @@ describe("a plugin's read() that ends short of the listed size (QA 7 #6)", () =>
   })
 })
 
+/** How `r` exited, if it did within `ms`; undefined if it was still running then. */
+async function exitedWithin(
+  r: ReturnType<typeof startCli>,
+  ms: number,
+): Promise<Awaited<ReturnType<typeof startCli>['exited']> | undefined> {
+  let late: NodeJS.Timeout | undefined
+  const exited = await Promise.race([
+    r.exited,
+    new Promise<undefined>((done) => {
+      late = setTimeout(() => done(undefined), ms)
+    }),
+  ])
+  clearTimeout(late)
+  return exited
+}
+
 // A plugin's read() that never settled kept the run waiting after the first Ctrl-C ("stopping…"),
 // for ever: ReadOptions had no signal, and the engine waited on the read whatever it did with one.
 describe("a plugin's read() that never settles", () => {
@@ -543,14 +559,7 @@ describe("a plugin's read() that never settles", () => {
     await expect.poll(() => r.stderr(), { timeout: 20_000 }).toContain('pe: reading a.txt')
     r.child.kill('SIGINT')
     // (Within the 3 s the binary gives what is left pending once the command has ended, and more.)
-    let late: NodeJS.Timeout | undefined
-    const exited = await Promise.race([
-      r.exited,
-      new Promise<undefined>((done) => {
-        late = setTimeout(() => done(undefined), 10_000)
-      }),
-    ])
-    clearTimeout(late)
+    const exited = await exitedWithin(r, 10_000)
     expect(exited?.code, r.stderr()).toBe(130)
     expect(r.stderr()).toMatch(/interrupted/i)
     expect(await readTree(dst).catch(() => ({}))).not.toHaveProperty('a.txt')
@@ -573,14 +582,7 @@ describe("a plugin target's read() that never settles, for --backup-dir", () => 
     running.push(r)
     await expect.poll(() => r.stderr(), { timeout: 20_000 }).toContain('pe: reading a.txt')
     r.child.kill('SIGINT')
-    let late: NodeJS.Timeout | undefined
-    const exited = await Promise.race([
-      r.exited,
-      new Promise<undefined>((done) => {
-        late = setTimeout(() => done(undefined), 10_000)
-      }),
-    ])
-    clearTimeout(late)
+    const exited = await exitedWithin(r, 10_000)
     expect(exited?.code, r.stderr()).toBe(130)
     expect(r.stderr()).toMatch(/interrupted/i)
     const stored = JSON.parse(await readFile(join(root, 'snap.json'), 'utf8')) as { files: Record<string, unknown> }
