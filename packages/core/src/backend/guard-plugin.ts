@@ -2,6 +2,7 @@ import { finished, type Readable, Transform } from 'node:stream'
 import { inspect } from 'node:util'
 import { Observable } from 'rxjs'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
+import { untilAborted } from '../util/until-aborted.js'
 import type { Backend } from './backend.js'
 import type { BackendPlugin, OpenOptions } from './backend-plugin.js'
 import { schemeOf } from './backend-registry.js'
@@ -189,7 +190,10 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
             // A call given a signal (a write's, a hash's) that waits for ever and ignores it kept a
             // stopped run waiting, as a listing did (QA 25): given up as ABORTED once it aborts.
             const signal = signalIn(args)
-            return signal === undefined ? settled : untilAbortedOr(settled, signal, `${scheme}.${key}`)
+            if (signal === undefined) return settled
+            // (Given up on: what it settles to later is not reported as unhandled.)
+            settled.catch(() => {})
+            return untilAborted(() => settled, signal, `${scheme}.${key}`)
           }
           // A stream's error mid-file reaches the target's write (the engine pipes it there): as a
           // plain Error it would read as the target's failure, or a bug in syncflow (QA F6).
@@ -258,7 +262,9 @@ function guardIterable<T>(
         .next(...a)
         .catch(fail)
       const checked = op.endsWith('.list') ? pending.then((r) => (r.done ? r : checkEntry(r, fail))) : pending
-      return signal === undefined ? checked : untilAbortedOr(checked, signal, op)
+      if (signal === undefined) return checked
+      checked.catch(() => {})
+      return untilAborted(() => checked, signal, op)
     },
     return: async (value?: unknown) => {
       const i = inner()
@@ -306,24 +312,6 @@ function signalIn(args: readonly unknown[]): AbortSignal | undefined {
     if (signal instanceof AbortSignal) return signal
   }
   return undefined
-}
-
-/** `pending`, or an `ABORTED` SyncError as soon as `signal` aborts, whichever comes first. */
-async function untilAbortedOr<T>(pending: Promise<T>, signal: AbortSignal, op: string): Promise<T> {
-  const aborted = (): SyncError => new SyncError('ABORTED', 'interrupted', { op })
-  // What it settles to later is not waited for, nor reported as unhandled.
-  pending.catch(() => {})
-  if (signal.aborted) throw aborted()
-  let onAbort: (() => void) | undefined
-  const stop = new Promise<never>((_, reject) => {
-    onAbort = () => reject(aborted())
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-  try {
-    return await Promise.race([pending, stop])
-  } finally {
-    if (onAbort) signal.removeEventListener('abort', onAbort)
-  }
 }
 
 function isReadable(value: unknown): value is Readable {
