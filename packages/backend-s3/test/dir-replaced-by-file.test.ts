@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
-import { type Backend, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import { type Backend, createPathFilter, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
@@ -107,6 +107,29 @@ describeS3('a directory replaced by a file of the same name, S3 target', (env) =
         const synced = await run(source, target, { mode: 'mirror' })
         expect(synced.filter((e) => e.type === 'failed')).toEqual([])
         expect(await keys(target.prefix)).toEqual(['t'])
+      } finally {
+        await target.close()
+      }
+    },
+  )
+
+  // QA 27: keys under `t/` that the filters leave out are kept by a copy and by a mirror: the object
+  // `t` was written beside them (every later listing then failed `t`).
+  it.each(['copy', 'mirror'] as const)(
+    'is not written beside keys under its name that are excluded (%s)',
+    async (mode) => {
+      const src = join(dir, `src-excluded-${mode}`)
+      await mkdir(src, { recursive: true })
+      await writeFile(join(src, 't'), 'a file')
+      const target = testBackend(env, `excluded-below-${mode}`)
+      const source = createLocalBackend({ root: src })
+      try {
+        await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}t/f1`, Body: 'kept' }))
+        const events = await run(source, target, { mode, filter: createPathFilter({ exclude: ['f1'] }) })
+        expect(events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))).toEqual([
+          ['t', 'CONFLICT'],
+        ])
+        expect(await keys(target.prefix)).toEqual(['t/f1'])
       } finally {
         await target.close()
       }

@@ -114,7 +114,12 @@ export { isRunStop } from './operators/stop-when-refused.js'
 export type { ThroughputOptions } from './operators/throughput.js'
 export { ThroughputMeter, throughput } from './operators/throughput.js'
 export type { TransferOptions } from './operators/transfer.js'
-export { CLASH_HINT_DELETES_HELD, CLASH_HINT_NO_DELETES, transfer } from './operators/transfer.js'
+export {
+  CLASH_HINT_DELETES_HELD,
+  CLASH_HINT_EXCLUDED_KEPT,
+  CLASH_HINT_NO_DELETES,
+  transfer,
+} from './operators/transfer.js'
 export * from './state/index.js'
 export { Backlog } from './util/backlog.js'
 export { makeDirectories } from './util/make-directories.js'

@@ -725,6 +725,30 @@ describe('target directories holding excluded files', () => {
   })
 })
 
+describe('a new file where the target keeps excluded entries below its name', () => {
+  // QA 27: into S3 the object `t` was written beside the kept `t/f1`, and every later listing failed
+  // `t`; into a local directory the write failed, hinting at held-back deletes. The plan now says
+  // what is wrong, and a dry run says it too.
+  it.each(['mirror', 'copy'] as const)('is a CONFLICT of the plan in a %s, dry run included', async (mode) => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { t: 'a file', other: 'o' })
+    await seed(dst, { 't/f1': 'kept', 't/f2.txt': 'gone' })
+    const filter = createPathFilter({ exclude: ['f1'] })
+    const failures = (events: SyncEvent[]) =>
+      events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code, e.error.message]] : []))
+    const want = [['t', 'CONFLICT', expect.stringMatching(/^CONFLICT: plan \(t\): .*entries the filters leave out/)]]
+    expect(failures(await run(src, dst, { mode, filter, dryRun: true }))).toEqual(want)
+    const events = await run(src, dst, { mode, filter })
+    expect(failures(events)).toEqual(want)
+    expect(done(events)).toMatchObject({ failed: 1, done: { copy: 1 } })
+    expect(await snapshot(dst)).toMatchObject({ t: '<dir>', 't/f1': 'kept', other: 'o' })
+    // Without the filter's keep, a mirror replaces the directory.
+    await run(src, dst, { mode: 'mirror', filter, deleteExcluded: true })
+    expect(await snapshot(dst)).toEqual({ t: 'a file', other: 'o' })
+  })
+})
+
 describe('sync invariants (property)', () => {
   const name = fc.constantFrom('a', 'b', 'c', 'a b', 'é', 'e\u0301', '\u{1F600}', 'Z')
   const path = fc.array(name, { minLength: 1, maxLength: 3 }).map((s) => s.join('/'))

@@ -19,6 +19,7 @@ import { type Backend, supports } from '../backend/backend.js'
 import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
+import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
@@ -364,9 +365,18 @@ function run(
     const filter = options.filter
     // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns
     // where they are, so that a directory holding one is not planned away.
-    const excludedTargets =
-      options.mode === 'mirror' && !(options.deleteExcluded ?? false) && filter !== undefined && !filter.empty
-        ? new ExcludedTrail()
+    const keepsExcluded =
+      !(options.mode === 'mirror' && (options.deleteExcluded ?? false)) && filter !== undefined && !filter.empty
+    const excludedTargets = options.mode === 'mirror' && keepsExcluded ? new ExcludedTrail() : undefined
+    // ...and, in either mode, that no new file is written where kept entries are below its name
+    // (into S3, beside them). Not for check, which plans nothing it would fail.
+    const excludedBelowFiles = keepsExcluded && !checkOnly ? new ExcludedTrail() : undefined
+    const onExcludedTarget =
+      excludedTargets || excludedBelowFiles
+        ? (e: Entry) => {
+            excludedTargets?.push(e)
+            excludedBelowFiles?.push(e)
+          }
         : undefined
     // --files-from: which listed paths the source has, said at the end of a whole listing.
     const filesFrom = filter?.filesFrom !== undefined ? new FilesFromSeen(filter.filesFrom) : undefined
@@ -384,7 +394,7 @@ function run(
         }),
         admitTarget: listedEntryCheck(
           target,
-          excludedTargets ? { ...targetListOpts, onExcluded: (e) => excludedTargets.push(e) } : targetListOpts,
+          onExcludedTarget ? { ...targetListOpts, onExcluded: onExcludedTarget } : targetListOpts,
         ),
       }),
     ).pipe(
@@ -392,6 +402,7 @@ function run(
         ...ctx,
         ...(options.state ? { state: options.state } : {}),
         ...(excludedTargets ? { excludedTargets } : {}),
+        ...(excludedBelowFiles ? { excludedBelowFiles } : {}),
         recordUnchanged: !dryRun && !deletesOnly,
         concurrency,
       }),

@@ -35,6 +35,11 @@ export interface PlanOptions extends DecideContext {
    * planned away (see holdDirDeletes). [none]
    */
   readonly excludedTargets?: ExcludedTrail
+  /**
+   * The target's excluded entries (kept) again, for `holdCopiesBesideDirs`: a new file is not
+   * written where they are below its name. [none]
+   */
+  readonly excludedBelowFiles?: ExcludedTrail
 }
 
 /** A pair with its decision (or the error that prevented one). */
@@ -156,7 +161,14 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
         ? holdDirDeletes(opts.excludedTargets)
         : identity,
       // A copy into a target without directories (set up with filesInTheWay, its other half): a
-      // new file where the target has keys below its name is not written beside them.
-      opts.filesInTheWay !== undefined ? holdCopiesBesideDirs(opts.ignoreExisting === true) : identity,
+      // new file where the target has keys below its name is not written beside them; in any mode,
+      // nor where the target keeps excluded entries below its name.
+      opts.filesInTheWay !== undefined || opts.excludedBelowFiles !== undefined
+        ? holdCopiesBesideDirs({
+            ignoreExisting: opts.ignoreExisting === true,
+            listed: opts.filesInTheWay !== undefined,
+            ...(opts.excludedBelowFiles ? { excluded: opts.excludedBelowFiles } : {}),
+          })
+        : identity,
     )
 }

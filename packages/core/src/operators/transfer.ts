@@ -356,6 +356,10 @@ export const CLASH_HINT_DELETES_HELD =
 export const CLASH_HINT_NO_DELETES =
   'This mode never deletes: remove or rename what is in the way on the target, or use sync (a mirror replaces it).'
 
+/** What to do about a directory whose excluded entries (kept) are in the way of a new file (said once a run). */
+export const CLASH_HINT_EXCLUDED_KEPT =
+  'Remove or rename what is in the way on the target, or let a mirror delete the excluded entries too (sync --delete-excluded).'
+
 function runDeletes(
   held: Action[],
   failures: number,
