@@ -63,7 +63,7 @@ import {
   unquoteEtag,
 } from './s3-metadata.js'
 import { type Learnt, ServiceMemory } from './service-memory.js'
-import { toSyncError } from './to-sync-error.js'
+import { checkedListing, toSyncError } from './to-sync-error.js'
 import { type UploadRequests, uploadRequests } from './upload-requests.js'
 
 const MiB = 1024 * 1024
@@ -289,18 +289,21 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         'list',
         undefined,
         (c) =>
-          c.send(
-            new conn.sdk.ListObjectsV2Command({
-              Bucket: this.bucket,
-              Prefix: this.prefix || undefined,
-              MaxKeys: 1000,
-              // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
-              EncodingType: 'url',
-              ...(token ? { ContinuationToken: token } : {}),
-              ...(startAfter ? { StartAfter: startAfter } : {}),
-            }),
-            sendOptions(opts.signal),
-          ),
+          c
+            .send(
+              new conn.sdk.ListObjectsV2Command({
+                Bucket: this.bucket,
+                Prefix: this.prefix || undefined,
+                MaxKeys: 1000,
+                // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
+                EncodingType: 'url',
+                ...(token ? { ContinuationToken: token } : {}),
+                ...(startAfter ? { StartAfter: startAfter } : {}),
+              }),
+              sendOptions(opts.signal),
+            )
+            // (A page that is no listing must fail the listing, not end it: see NotAListingError.)
+            .then(checkedListing),
         conn,
       )
       // Nothing under the prefix: it may name an object, below which nothing can go (QA 15 #3).
@@ -676,7 +679,10 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const out = await this.#send(
       'rootExists',
       undefined,
-      (c) => c.send(new conn.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 })),
+      (c) =>
+        c
+          .send(new conn.sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }))
+          .then(checkedListing),
       conn,
     )
     return (out.KeyCount ?? out.Contents?.length ?? 0) > 0
@@ -1117,14 +1123,16 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       op,
       path,
       (c) =>
-        c.send(
-          new conn.sdk.ListObjectsV2Command({
-            Bucket: this.bucket,
-            Prefix: `${key}/`,
-            MaxKeys: maxKeys,
-            EncodingType: 'url',
-          }),
-        ),
+        c
+          .send(
+            new conn.sdk.ListObjectsV2Command({
+              Bucket: this.bucket,
+              Prefix: `${key}/`,
+              MaxKeys: maxKeys,
+              EncodingType: 'url',
+            }),
+          )
+          .then(checkedListing),
       conn,
     )
     return out.Contents ?? []

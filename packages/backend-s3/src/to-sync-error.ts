@@ -83,6 +83,30 @@ const AUTH_NAMES = new Set([
   'CredentialsProviderError',
 ])
 
+/**
+ * A 200 answer to ListObjectsV2 that holds no ListBucketResult (a proxy's or captive portal's HTML
+ * page, `<html>…</html>`): the SDK's parser takes any XML-ish body and gives a page with no keys
+ * and no `IsTruncated`, which read as "the listing ends here". A source's listing cut so made a
+ * mirror delete every target file of the later pages (S3 → local: 1,500 of 2,500 deleted after a
+ * second page came back as such a page); a first page said the prefix "does not exist".
+ */
+export class NotAListingError extends Error {
+  override readonly name = 'NotAListing'
+  constructor(readonly status: number | undefined) {
+    super('a listing answered with no ListBucketResult')
+  }
+}
+
+/** `page`, when it has what every ListObjectsV2 answer has (`Name`, `IsTruncated`, `KeyCount`); else throws NotAListingError. */
+export function checkedListing<
+  T extends { Name?: string; IsTruncated?: boolean; KeyCount?: number; $metadata?: { httpStatusCode?: number } },
+>(page: T): T {
+  if (page.Name === undefined && page.IsTruncated === undefined && page.KeyCount === undefined) {
+    throw new NotAListingError(page.$metadata?.httpStatusCode)
+  }
+  return page
+}
+
 const UNINFORMATIVE_NAMES = new Set(['', 'Error', 'Unknown', 'UnknownError'])
 
 const REGION_NAMES = new Set([
@@ -135,6 +159,13 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   // else) fails in the SDK's parser: it was said as "no such object" (a 404) or as an internal
   // error, a bug in syncflow (a 200), quoting the parser's text (QA 25b #1). A 5xx or 429 page
   // (a proxy in front of a busy service) is still TRANSIENT, below.
+  if (err instanceof NotAListingError) {
+    return make(
+      'USAGE',
+      `the endpoint${where || ' (AWS S3)'} did not answer as an S3 service (its answer to a listing${err.status !== undefined ? `, HTTP ${err.status},` : ''} holds no ListBucketResult)`,
+      'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), and any proxy between: it must be the S3 API, not a web page or another service.',
+    )
+  }
   const notS3 = notS3Answer(err)
   if (notS3 !== undefined && (status ?? 0) < 500 && status !== 429) {
     return make(

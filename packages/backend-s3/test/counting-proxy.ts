@@ -52,6 +52,11 @@ export interface CountingProxyOptions {
    * the server. (A fault case on top of the real server: the check and the delete are not atomic.)
    */
   readonly deleteIfMatch?: (path: string) => Promise<string | undefined>
+  /**
+   * A fault case: given a request's operation and URL, an answer the proxy gives itself instead of
+   * forwarding the request (a proxy's error page…), or undefined to forward it.
+   */
+  readonly answer?: (op: string, url: string) => { status: number; contentType: string; body: string } | undefined
 }
 
 /** Starts the proxy on a free port; `target` is the real endpoint (`http://127.0.0.1:PORT`). */
@@ -77,6 +82,13 @@ export async function startCountingProxy(target: string, options: CountingProxyO
       )
       up.on('error', () => res.destroy())
       req.pipe(up)
+    }
+    const own = options.answer?.(op, req.url ?? '/')
+    if (own !== undefined) {
+      req.resume()
+      res.writeHead(own.status, { 'content-type': own.contentType })
+      res.end(own.body)
+      return
     }
     const ifMatch = req.headers['if-match']
     if (op === 'DELETE' && typeof ifMatch === 'string' && options.deleteIfMatch) {

@@ -1,0 +1,98 @@
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type SyncEvent, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+/**
+ * A listing answered 200 with a page that is no ListBucketResult (a proxy's or captive portal's
+ * HTML): the SDK parses it as a page with no keys that is not truncated. It must fail the listing,
+ * never end it: a mirror from S3 deleted every local file of the later pages.
+ */
+describeS3('S3 listing answered by a page that is not S3', (env) => {
+  const N = 1001 // two pages of ListObjectsV2
+  let dir: string
+  let proxy: CountingProxy
+  let prefix: string
+  let htmlFor: ((url: string) => boolean) | undefined
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-not-s3-'))
+    prefix = uniquePrefix(env, 'not-s3')
+    proxy = await startCountingProxy(env.endpoint, {
+      answer: (op, url) =>
+        op === 'LIST' && htmlFor?.(url)
+          ? { status: 200, contentType: 'text/html', body: '<html><body>Proxy error</body></html>' }
+          : undefined,
+    })
+    const src = join(dir, 'src')
+    await mkdir(src)
+    const upload = testBackend(env, { prefix })
+    await Promise.all(
+      Array.from({ length: N }, (_, i) => writeFile(join(src, `f${String(i).padStart(4, '0')}`), `${i}`)),
+    )
+    const events = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), upload, { mode: 'mirror' }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    await upload.close()
+  })
+  afterAll(async () => {
+    await proxy?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a mirror from S3 whose second page is such a page deletes nothing and says the endpoint is not S3', async () => {
+    const dl = join(dir, 'dl')
+    const source = () => testBackend(env, { prefix, endpoint: proxy.url })
+    const first = source()
+    await lastValueFrom(sync(first, createLocalBackend({ root: dl }), { mode: 'mirror' }).pipe(toArray()))
+    await first.close()
+    expect(await readdir(dl)).toHaveLength(N)
+
+    htmlFor = (url) => url.includes('continuation-token=')
+    const s3 = source()
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(s3, createLocalBackend({ root: dl }), { mode: 'mirror' }).pipe(toArray()),
+    )
+    await s3.close()
+    htmlFor = undefined
+    expect(events.filter((e) => e.type === 'completed')).toEqual([])
+    expect(await readdir(dl)).toHaveLength(N)
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'failed',
+        stage: 'list',
+        side: 'source',
+        error: expect.objectContaining({
+          code: 'USAGE',
+          message: expect.stringContaining('did not answer as an S3 service'),
+        }),
+      }),
+    )
+  })
+
+  it('rootExists and list through such a page fail, as not S3, rather than find nothing', async () => {
+    htmlFor = () => true
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    try {
+      await expect(s3.rootExists()).rejects.toMatchObject({ code: 'USAGE' })
+      await expect(
+        (async () => {
+          for await (const _ of s3.list()) {
+            // (nothing: the page has no keys)
+          }
+        })(),
+      ).rejects.toMatchObject({ code: 'USAGE', message: expect.stringContaining('ListBucketResult') })
+    } finally {
+      htmlFor = undefined
+      await s3.close()
+    }
+  })
+})
