@@ -352,7 +352,19 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       } else {
         token = page.NextContinuationToken
         startAfter = undefined
-        if (!token) break
+        // A page that says more follow but not where: a broken service. Ending the listing here
+        // read as "no more keys", and a mirror from it deleted every target file of the pages not
+        // given (QA 27e: 1,500 of 2,500); rclone fails so too ("s3 protocol error").
+        if (!token) {
+          throw new SyncError(
+            'UNSUPPORTED',
+            `S3 protocol error: a listing page of ${this.uri} is truncated (IsTruncated) but gives no NextContinuationToken, so the rest of the listing cannot be had`,
+            {
+              op: 's3.list',
+              hint: 'The service does not page ListObjectsV2 as S3 does: report it to its maintainers (or whoever runs the proxy in front of it). Nothing is deleted on a listing cut short.',
+            },
+          )
+        }
       }
     }
   }

@@ -11,25 +11,30 @@ import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
 /**
- * A listing answered 200 with a page that is no ListBucketResult (a proxy's or captive portal's
+ * Listings a proxy or a service broke. One answered 200 with a page that is no ListBucketResult (a proxy's or captive portal's
  * HTML): the SDK parses it as a page with no keys that is not truncated. It must fail the listing,
  * never end it: a mirror from S3 deleted every local file of the later pages.
  */
-describeS3('S3 listing answered by a page that is not S3', (env) => {
+describeS3('S3 listings broken on the way', (env) => {
   const N = 1001 // two pages of ListObjectsV2
   let dir: string
   let proxy: CountingProxy
   let prefix: string
   let htmlFor: ((url: string) => boolean) | undefined
+  /** The body of a 200 XML answer to every LIST instead of the server's, while set. */
+  let listBody: string | undefined
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-not-s3-'))
     prefix = uniquePrefix(env, 'not-s3')
     proxy = await startCountingProxy(env.endpoint, {
-      answer: (op, url) =>
-        op === 'LIST' && htmlFor?.(url)
+      answer: (op, url) => {
+        if (op !== 'LIST') return undefined
+        if (listBody !== undefined) return { status: 200, contentType: 'application/xml', body: listBody }
+        return htmlFor?.(url)
           ? { status: 200, contentType: 'text/html', body: '<html><body>Proxy error</body></html>' }
-          : undefined,
+          : undefined
+      },
     })
     const src = join(dir, 'src')
     await mkdir(src)
@@ -94,5 +99,31 @@ describeS3('S3 listing answered by a page that is not S3', (env) => {
       htmlFor = undefined
       await s3.close()
     }
+  })
+
+  it('a page that says it is truncated but gives no continuation token fails the listing, not ends it', async () => {
+    // A broken service (or proxy): rclone says "s3 protocol error" too. Ended there, the listing
+    // read as complete, and a mirror from it deleted every target file of the pages not given.
+    listBody = [
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+      `<Name>${env.bucket}</Name><Prefix>${prefix}/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>`,
+      '<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated>',
+      `<Contents><Key>${encodeURIComponent(`${prefix}/f0000`)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>`,
+      '<ETag>"cfcd208495d565ef66e7dff9f98764da"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>',
+      '</ListBucketResult>',
+    ].join('')
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    const listed: string[] = []
+    try {
+      await expect(
+        (async () => {
+          for await (const e of s3.list()) listed.push(e.path)
+        })(),
+      ).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('NextContinuationToken') })
+    } finally {
+      listBody = undefined
+      await s3.close()
+    }
+    expect(listed).toEqual(['f0000'])
   })
 })
