@@ -174,6 +174,17 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL): it must be the S3 API, not a web page or another service.',
     )
   }
+  // An XML answer the parser could not read (cut short or garbled on the way: a proxy, a flaky
+  // link) is no bug in syncflow, which UNKNOWN said ("internal error … please report it"); run
+  // again, it is likely whole (QA 27e). (Not a 4xx: S3's own error answer, read or not, is below.)
+  if (notS3 === undefined && xmlUnreadable(err) && ((status ?? 200) < 300 || (status ?? 0) >= 500)) {
+    const first = (e.message ?? '').split('\n')[0]?.replace(/^@aws-sdk\s*/, '') ?? ''
+    return make(
+      'TRANSIENT',
+      `the answer of ${ctx.endpoint ?? 'AWS S3'} could not be read (XML cut short or garbled on the way${first ? `: ${first}` : ''})${status !== undefined ? ` (HTTP ${status})` : ''}`,
+      'Run again: an answer cut by a proxy or the network is likely whole the next time. If it fails so every time, the service sends malformed XML: report it to whoever runs it.',
+    )
+  }
   if (name === 'NoSuchBucket') {
     // Not refused up front (S3-compatible services allow more), but said: a user told only "does
     // not exist" may go and try to create a bucket that AWS would not take (QA).
@@ -300,6 +311,15 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
 /** `1.5 s`, `60 s`: a duration in seconds for messages. */
 function seconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`
+}
+
+/** An error of the SDK's parser on an answer it received (the raw answer in the hidden `$response`). */
+function xmlUnreadable(err: unknown): boolean {
+  return (
+    err instanceof Error &&
+    /Deserialization error/.test(err.message) &&
+    (err as { $response?: unknown }).$response !== undefined
+  )
 }
 
 /**

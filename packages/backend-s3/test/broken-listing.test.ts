@@ -126,4 +126,18 @@ describeS3('S3 listings broken on the way', (env) => {
     }
     expect(listed).toEqual(['f0000'])
   })
+
+  it('an XML answer cut short on the way is TRANSIENT (run again), not an internal error', async () => {
+    listBody = `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult><Name>${env.bucket}</Name><Contents><Key>${prefix}/f`
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    try {
+      await expect(s3.rootExists()).rejects.toMatchObject({
+        code: 'TRANSIENT',
+        message: expect.stringContaining('could not be read (XML cut short or garbled on the way'),
+      })
+    } finally {
+      listBody = undefined
+      await s3.close()
+    }
+  })
 })
