@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
+import { PassThrough, Readable, Transform } from 'node:stream'
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client, StorageClass } from '@aws-sdk/client-s3'
 import {
   type Backend,
@@ -452,7 +452,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const body = out.Body as Readable | undefined
     if (!body) return Readable.from([])
     // Errors of the body stream (a reset connection) reach the reader translated too.
-    const pass = new PassThrough()
+    const pass = range === undefined ? md5Checked(out, path) : new PassThrough()
     body.on('error', (err) => pass.destroy(this.#error(err, 'read', path, conn)))
     pass.on('close', () => {
       if (!body.destroyed) body.destroy()
@@ -1956,4 +1956,42 @@ function toBuffer(chunk: unknown): Buffer {
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
   if (typeof chunk === 'string') return Buffer.from(chunk)
   throw new SyncError('UNKNOWN', `write body yielded a ${typeof chunk}, not bytes`)
+}
+
+/**
+ * The stream a whole object's GET body goes through: where its ETag is its MD5 (a single-part
+ * upload, not encrypted with KMS or a customer key), the bytes are hashed on the way and a
+ * mismatch fails the stream before its end (`CHECKSUM`), so that no writer renames them into
+ * place. Bytes changed on the way (a broken proxy or link, a server's bad disk) were written under
+ * the final name, "copied", exit 0, where rclone says "corrupted on transfer: md5 hash differ" and
+ * writes nothing (QA 27e).
+ */
+function md5Checked(out: GetObjectCommandOutput, path: string): PassThrough | Transform {
+  const expected = md5FromEtag(unquoteEtag(out.ETag))
+  const sse = out.ServerSideEncryption
+  const encrypted = out.SSECustomerAlgorithm !== undefined || sse?.startsWith('aws:kms') === true
+  if (expected === undefined || encrypted) return new PassThrough()
+  const md5 = createHash('md5')
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      md5.update(chunk)
+      done(null, chunk)
+    },
+    flush(done) {
+      const got = md5.digest('hex')
+      done(
+        got === expected
+          ? null
+          : new SyncError(
+              'CHECKSUM',
+              `the data received has MD5 ${got}, not ${expected} as its ETag says: changed on the way`,
+              {
+                op: 's3.read',
+                path,
+                hint: 'Nothing was written. Run again: bytes changed by the network or a proxy are likely whole the next time; if it fails so every time, the object is damaged on the service.',
+              },
+            ),
+      )
+    },
+  })
 }

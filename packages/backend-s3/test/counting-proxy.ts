@@ -56,7 +56,10 @@ export interface CountingProxyOptions {
    * A fault case: given a request's operation and URL, an answer the proxy gives itself instead of
    * forwarding the request (a proxy's error page…), or undefined to forward it.
    */
-  readonly answer?: (op: string, url: string) => { status: number; contentType: string; body: string } | undefined
+  readonly answer?: (
+    op: string,
+    url: string,
+  ) => { status: number; contentType: string; body: string; headers?: Record<string, string> } | undefined
 }
 
 /** Starts the proxy on a free port; `target` is the real endpoint (`http://127.0.0.1:PORT`). */
@@ -86,7 +89,7 @@ export async function startCountingProxy(target: string, options: CountingProxyO
     const own = options.answer?.(op, req.url ?? '/')
     if (own !== undefined) {
       req.resume()
-      res.writeHead(own.status, { 'content-type': own.contentType })
+      res.writeHead(own.status, { ...own.headers, 'content-type': own.contentType })
       res.end(own.body)
       return
     }
