@@ -7,7 +7,7 @@ import { useClearOnNarrower } from './clear-on-shrink.js'
 import { Dashboard, errorsScreenSize } from './Dashboard.js'
 import { errorsBodyRows } from './ErrorsView.js'
 import { type ErrorsScroll, scrollErrors } from './errors-scroll.js'
-import { keyCommand, type Screen } from './key-bindings.js'
+import { type KeyFlags, keyCommand, keyPresses, type Screen } from './key-bindings.js'
 import type { CycleView, SyncView } from './sync-view-state.js'
 import { type Pausable, usePaused } from './use-paused.js'
 import { useSyncEvents } from './use-sync-events.js'
@@ -83,35 +83,39 @@ export function SyncApp(props: SyncAppProps) {
   const latest = useRef({ screen, errorsAt, stopping })
   latest.current = { screen, errorsAt, stopping }
 
+  const press = (input: string, key: KeyFlags): void => {
+    const now = latest.current
+    const cmd = keyCommand(input, key, now.screen)
+    if (cmd.type === 'toggle-pause') gate?.toggle()
+    else if (cmd.type === 'show') {
+      // The errors screen opens at the top: the newest error.
+      if (cmd.screen === 'errors') setErrorsAt(undefined)
+      setScreen(cmd.screen)
+      latest.current = { ...now, screen: cmd.screen, errorsAt: cmd.screen === 'errors' ? undefined : now.errorsAt }
+    } else if (cmd.type === 'scroll') {
+      const size = errorsScreenSize(columns, rows)
+      const at = scrollErrors(view.errors, size.width, errorsBodyRows(size.rows), now.errorsAt, cmd)
+      setErrorsAt(at)
+      latest.current = { ...now, errorsAt: at }
+    } else if (cmd.type === 'quit') {
+      if (view.phase === 'done') {
+        exit()
+        return
+      }
+      if (now.stopping) {
+        props.onForceQuit?.()
+        return
+      }
+      setStopping(true)
+      latest.current = { ...now, stopping: true }
+      // A paused run must not hold up the stop: the abort releases the gate's waiters too.
+      onQuit()
+    }
+  }
   useInput(
     (input, key) => {
-      const now = latest.current
-      const cmd = keyCommand(input, key, now.screen)
-      if (cmd.type === 'toggle-pause') gate?.toggle()
-      else if (cmd.type === 'show') {
-        // The errors screen opens at the top: the newest error.
-        if (cmd.screen === 'errors') setErrorsAt(undefined)
-        setScreen(cmd.screen)
-        latest.current = { ...now, screen: cmd.screen, errorsAt: cmd.screen === 'errors' ? undefined : now.errorsAt }
-      } else if (cmd.type === 'scroll') {
-        const size = errorsScreenSize(columns, rows)
-        const at = scrollErrors(view.errors, size.width, errorsBodyRows(size.rows), now.errorsAt, cmd)
-        setErrorsAt(at)
-        latest.current = { ...now, errorsAt: at }
-      } else if (cmd.type === 'quit') {
-        if (view.phase === 'done') {
-          exit()
-          return
-        }
-        if (now.stopping) {
-          props.onForceQuit?.()
-          return
-        }
-        setStopping(true)
-        latest.current = { ...now, stopping: true }
-        // A paused run must not hold up the stop: the abort releases the gate's waiters too.
-        onQuit()
-      }
+      // Keys typed faster than they are read come as one chunk ("qq"): each is a key (QA 27a).
+      for (const [one, flags] of keyPresses(input, key)) press(one, flags)
     },
     { isActive: keys },
   )

@@ -35,6 +35,23 @@ function scrollStep(input: string, key: KeyFlags): ScrollStep | undefined {
 }
 
 /**
+ * The key presses in one input as Ink hands it over. Keys typed faster than the process reads them
+ * (a double `q`, or any keys while a busy run holds the event loop) reach it as one chunk, and Ink
+ * passes a chunk of plain characters whole (`qq`, `pe`, `q` then Ctrl-C as `q\x03`): matched as one
+ * key, none of them did anything (QA 27a: `q q`, "again: at once", neither stopped nor left). Each
+ * character is one key; a control character is Ctrl and its letter, as Ink reports one alone. Ink
+ * splits escape sequences (arrows, Esc) off by itself: they come alone, their input empty.
+ */
+export function keyPresses(input: string, key: KeyFlags): readonly (readonly [string, KeyFlags])[] {
+  const chars = Array.from(input)
+  if (chars.length < 2 || key.ctrl || key.escape) return [[input, key]]
+  return chars.map((ch) => {
+    const code = ch.codePointAt(0) ?? 0
+    return code >= 1 && code <= 26 ? [String.fromCharCode(code + 96), { ctrl: true }] : [ch, {}]
+  })
+}
+
+/**
  * Maps a key to a command: `p` pause/resume, `q` quit, `e` errors (again: back), `?` help (again:
  * back), Esc back to the dashboard; Ctrl-C is `q`. On the errors screen, the scroll keys scroll.
  */

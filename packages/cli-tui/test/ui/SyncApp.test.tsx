@@ -13,7 +13,7 @@ function Probe({ children, onUnmount }: { children: ReactNode; onUnmount: () => 
   return children
 }
 
-function app(watch = false) {
+function app(watch = false, onForceQuit?: () => void) {
   const events = new Subject<SyncEvent>()
   const gate = new PauseGate()
   const onQuit = vi.fn()
@@ -28,6 +28,7 @@ function app(watch = false) {
         watch={watch}
         gate={gate}
         onQuit={onQuit}
+        {...(onForceQuit ? { onForceQuit } : {})}
         color={false}
         frameMs={10}
         sampleMs={20}
@@ -159,6 +160,28 @@ describe('SyncApp', () => {
     ui.events.complete()
     await expect.poll(frame(ui), WAIT).toContain('[interrupted]')
     expect(frame(ui)()).toContain('Stopped: nothing done')
+  })
+
+  // QA 27a: keys typed faster than the process reads them come as one chunk ("qq"), which Ink hands
+  // over whole: the second q ("again: at once") and the first one did nothing; the run went on.
+  it('takes each key of a chunk typed at once: q q stops, then leaves at once', async () => {
+    const onForceQuit = vi.fn()
+    const ui = app(false, onForceQuit)
+    ui.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
+    await expect.poll(frame(ui), WAIT).toContain('[listing]')
+    ui.stdin.write('qq')
+    await expect.poll(() => onForceQuit.mock.calls.length, WAIT).toBe(1)
+    expect(ui.onQuit).toHaveBeenCalledTimes(1)
+    // q then Ctrl-C in one chunk: the same.
+    const other = vi.fn()
+    const ui2 = app(false, other)
+    ui2.events.next({ type: 'planned', ts: 0, action: action('copy', 'a') })
+    await expect.poll(frame(ui2), WAIT).toContain('[listing]')
+    ui2.stdin.write('q\u0003')
+    await expect.poll(() => other.mock.calls.length, WAIT).toBe(1)
+    expect(ui2.onQuit).toHaveBeenCalledTimes(1)
+    ui.unmount()
+    ui2.unmount()
   })
 
   it('prints each finished watch cycle once, above the live screen', async () => {

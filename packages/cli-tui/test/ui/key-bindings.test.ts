@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { keyCommand } from '../../src/ui/key-bindings.js'
+import { keyCommand, keyPresses } from '../../src/ui/key-bindings.js'
 
 describe('keyCommand', () => {
   it('maps the keys of the help screen', () => {
@@ -34,5 +34,19 @@ describe('keyCommand', () => {
     expect(keyCommand('p', {}, 'errors')).toEqual({ type: 'toggle-pause' })
     expect(keyCommand('j', {}, 'dashboard')).toEqual({ type: 'none' })
     expect(keyCommand('', { downArrow: true }, 'help')).toEqual({ type: 'none' })
+  })
+
+  it('splits a chunk of keys typed at once into key presses, a control character into Ctrl and its letter', () => {
+    expect(keyPresses('qq', {})).toEqual([
+      ['q', {}],
+      ['q', {}],
+    ])
+    expect(keyPresses('e\u0003', {})).toEqual([
+      ['e', {}],
+      ['c', { ctrl: true }],
+    ])
+    expect(keyPresses('q', {})).toEqual([['q', {}]])
+    expect(keyPresses('c', { ctrl: true })).toEqual([['c', { ctrl: true }]])
+    expect(keyPresses('', { upArrow: true })).toEqual([['', { upArrow: true }]])
   })
 })
