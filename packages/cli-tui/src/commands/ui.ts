@@ -244,6 +244,13 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
     }
     // The job is closed (state saved, lock released) before the process may exit.
     const { fatal } = await engine.closed
+    // The target root's own mode and mtime, last, as `sync` gives them once its run is done (QA 27a:
+    // `ui` left a 0755 root for a 0700 source, names listable by everyone, and `check` found "1 dir
+    // mode to set" right after a run that said done). Not for a watch, which `watch` does not either.
+    if (flags.watch !== true && flags.dryRun !== true && summary && !summary.fatal && !summary.interrupted) {
+      const { finishLocalTarget } = await import('../job/finish-local-target.js')
+      await finishLocalTarget(source, target)
+    }
     for (const w of engine.warnings) streams.stderr.write(`syncflow: ${w}\n`)
     if (fatal && !summary) return await fail(fatal)
     if (!summary) return EXIT.FAILED

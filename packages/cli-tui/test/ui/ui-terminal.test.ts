@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { writeFile } from 'node:fs/promises'
+import { chmod, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from '../helpers/cli.js'
@@ -141,6 +141,26 @@ describe.skipIf(skipReason !== undefined)(
       startUi(root, src, join(root, 'dst2'), '--json')
       await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=2')
       expect(screen()).toContain('--json does not apply')
+    })
+
+    // QA 27a: `sync` gives the target root the source root's mode and mtime once its run is done
+    // (rsync -a SRC/ DST); `ui` did not, so a 0700 source left its existing 0755 copy listable by
+    // everyone, and `check` said "1 dir mode to set" after a run that said done.
+    it("gives the target root the source root's mode and mtime once the run is done, as sync does", async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst-root')
+      await writeTree(src, { 'key.txt': 'secret' })
+      await chmod(src, 0o700)
+      await utimes(src, new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'))
+      await mkdir(dst)
+      await chmod(dst, 0o755)
+      startUi(root, src, dst)
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=0')
+      const st = await stat(dst)
+      expect((st.mode & 0o7777).toString(8)).toBe('700')
+      expect(st.mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z')
+      expect((await runCli(['check', src, dst])).code).toBe(0)
     })
 
     it('after a run with failures, its last screen waits for q, yet SIGTERM ends it (exit 1, not a process left behind)', async () => {
