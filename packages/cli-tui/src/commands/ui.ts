@@ -234,6 +234,7 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
         signal: signalled.signal,
         color,
         ...(where.metricsUrl ? { metricsUrl: where.metricsUrl } : {}),
+        ...(flags.dryRun ? { dryRun: true } : {}),
       })
     } catch (error) {
       // The screen broke (a bug): the run stops and its job is closed (state saved, lock released)

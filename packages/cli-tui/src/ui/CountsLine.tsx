@@ -8,6 +8,8 @@ export interface CountsLineProps {
   readonly inFlight: number
   readonly width: number
   readonly color?: boolean
+  /** A dry run: nothing is done, the counts say what would be. */
+  readonly dryRun?: boolean
 }
 
 /** One item of the counts line. */
@@ -20,6 +22,8 @@ export interface CountItem {
 }
 
 const n = (v: number): string => v.toLocaleString('en-US')
+/** An item's words without its number (a key: a dry run's start alike, "would copy", "would update"). */
+const label = (item: CountItem): string => item.text.replace(/ [\d,]+$/, '')
 const GAP = '  '
 
 /**
@@ -27,12 +31,21 @@ const GAP = '  '
  * deleted, moved, skipped, failed, the queue, what runs now, and (when the terminal is wide) the
  * unchanged files.
  */
-export function countLines(counts: CountsView, queued: number, inFlight: number, width: number): CountItem[][] {
+export function countLines(
+  counts: CountsView,
+  queued: number,
+  inFlight: number,
+  width: number,
+  dryRun = false,
+): CountItem[][] {
+  // A dry run copies nothing: "copied 10,485" on its screen read as a real run's (QA 27a); its
+  // summary says "would copy" too.
+  const did = (done: string, would: string, v: number): CountItem => ({ text: `${dryRun ? would : done} ${n(v)}` })
   const items: CountItem[] = [
-    { text: `copied ${n(counts.copied)}` },
-    { text: `updated ${n(counts.updated)}` },
-    { text: `deleted ${n(counts.deleted)}` },
-    { text: `moved ${n(counts.moved)}` },
+    did('copied', 'would copy', counts.copied),
+    did('updated', 'would update', counts.updated),
+    did('deleted', 'would delete', counts.deleted),
+    did('moved', 'would move', counts.moved),
     { text: `skipped ${n(counts.skipped)}` },
     { text: `failed ${n(counts.failed)}`, ...(counts.failed > 0 ? { alert: true } : {}) },
     { text: `queue ${n(queued)}` },
@@ -57,14 +70,14 @@ export function countLines(counts: CountsView, queued: number, inFlight: number,
 }
 
 /** Counts of copied/updated/deleted/moved/skipped/failed, the queue length and what runs now (one text node per line). */
-export function CountsLine({ counts, queued, inFlight, width, color = true }: CountsLineProps) {
+export function CountsLine({ counts, queued, inFlight, width, color = true, dryRun = false }: CountsLineProps) {
   return (
     <Box flexDirection="column" width={width}>
-      {countLines(counts, queued, inFlight, width).map((line) => (
-        <Text key={line[0]?.text.split(' ')[0]} wrap="truncate-end">
+      {countLines(counts, queued, inFlight, width, dryRun).map((line) => (
+        <Text key={line[0] && label(line[0])} wrap="truncate-end">
           {line.map((item, i) => (
             <Text
-              key={item.text.split(' ')[0]}
+              key={label(item)}
               {...(color && item.alert ? { color: 'red', bold: true } : {})}
               dimColor={color && item.dim === true}
             >

@@ -36,6 +36,8 @@ export interface DashboardProps {
   readonly color?: boolean
   /** Where `--metrics` are served (shown on the help screen). */
   readonly metricsUrl?: string
+  /** A dry run (`ui -n`): said from the first frame, before its events say so. */
+  readonly dryRun?: boolean
 }
 
 /** The state word of the header. */
@@ -74,12 +76,15 @@ export function errorsScreenSize(columns: number, rows: number): { width: number
 export function Dashboard(props: DashboardProps) {
   const { view, throughput, columns, rows, paused, stopping, screen, watch, color = true } = props
   const { width, height } = screenSize(columns, rows)
+  // A dry run's screen says so: it looked like a run that copied (QA 27a).
+  const dryRun = props.dryRun === true || view.dryRun
+  const status = statusText(view, stopping, watch)
   const header = (
     <Header
       command={props.command}
       source={props.source}
       target={props.target}
-      status={statusText(view, stopping, watch)}
+      status={dryRun ? `dry run: ${status}` : status}
       // A run that stops or has ended says so, paused or not (a stop releases what the pause holds).
       paused={paused && !stopping && view.phase !== 'done'}
       width={width}
@@ -116,7 +121,7 @@ export function Dashboard(props: DashboardProps) {
   const notice = view.notices.at(-1)
   // Started and held by the pause: waiting, as the queue is.
   const queued = view.queued + view.held
-  const countsRows = countLines(view.counts, queued, view.inFlight, width).length
+  const countsRows = countLines(view.counts, queued, view.inFlight, width, dryRun).length
   const fixed = 3 + countsRows + (notice ? 1 : 0)
   const left = Math.max(0, height - fixed)
   const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0
@@ -142,7 +147,14 @@ export function Dashboard(props: DashboardProps) {
         width={width}
         color={color}
       />
-      <CountsLine counts={view.counts} queued={queued} inFlight={view.inFlight} width={width} color={color} />
+      <CountsLine
+        counts={view.counts}
+        queued={queued}
+        inFlight={view.inFlight}
+        width={width}
+        color={color}
+        dryRun={dryRun}
+      />
       {notice ? (
         <Text {...(color ? { color: 'yellow' } : {})}>{fitText(`! ${notice.code}: ${notice.message}`, width)}</Text>
       ) : null}

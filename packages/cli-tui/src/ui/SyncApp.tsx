@@ -41,6 +41,8 @@ export interface SyncAppProps {
   readonly onSubscribed?: () => void
   /** Where `--metrics` are served (the help screen says so). */
   readonly metricsUrl?: string
+  /** A dry run (`ui -n`): the screen says so. */
+  readonly dryRun?: boolean
 }
 
 /**
@@ -150,6 +152,7 @@ export function SyncApp(props: SyncAppProps) {
         watch={watch}
         color={color}
         {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
+        {...(props.dryRun ? { dryRun: true } : {})}
       />
     </Box>
   )

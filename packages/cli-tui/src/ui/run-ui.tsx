@@ -21,6 +21,8 @@ export interface RunUiOptions {
   readonly color: boolean
   /** Where `--metrics` are served (the help screen says so). */
   readonly metricsUrl?: string
+  /** A dry run (`ui -n`): the screen says so. */
+  readonly dryRun?: boolean
   readonly stdout?: NodeJS.WriteStream
   readonly stdin?: NodeJS.ReadStream
   /** Ink's own frame cap, a guard for bursts of key presses: the frames of the run are paced by `useSyncEvents`. [60] */
@@ -57,6 +59,7 @@ export async function runUi(opts: RunUiOptions): Promise<SyncSummary | undefined
       color={opts.color}
       frameMs={frameMs}
       {...(opts.metricsUrl ? { metricsUrl: opts.metricsUrl } : {})}
+      {...(opts.dryRun ? { dryRun: true } : {})}
     />,
     {
       ...(opts.stdout ? { stdout: opts.stdout } : {}),

@@ -13,7 +13,7 @@ function Probe({ children, onUnmount }: { children: ReactNode; onUnmount: () => 
   return children
 }
 
-function app(watch = false, onForceQuit?: () => void) {
+function app(watch = false, onForceQuit?: () => void, dryRun = false) {
   const events = new Subject<SyncEvent>()
   const gate = new PauseGate()
   const onQuit = vi.fn()
@@ -29,6 +29,7 @@ function app(watch = false, onForceQuit?: () => void) {
         gate={gate}
         onQuit={onQuit}
         {...(onForceQuit ? { onForceQuit } : {})}
+        {...(dryRun ? { dryRun } : {})}
         color={false}
         frameMs={10}
         sampleMs={20}
@@ -182,6 +183,36 @@ describe('SyncApp', () => {
     expect(ui2.onQuit).toHaveBeenCalledTimes(1)
     ui.unmount()
     ui2.unmount()
+  })
+
+  // QA 27a: `ui -n` showed "[listing]" and "copied 10,485" while it copied nothing, and at its end a
+  // bar at 0% beside "2/2 files" (a dry run's transfers move no byte).
+  it('says a dry run is one: the header, what it would copy, and a bar through what it planned', async () => {
+    const ui = app(false, undefined, true)
+    const plan = (path: string) => {
+      const a = action('copy', path, 1000)
+      ui.events.next({ type: 'planned', ts: 0, action: a })
+      ui.events.next({ type: 'completed', ts: 0, action: a, bytes: 0, durationMs: 0, dryRun: true })
+    }
+    plan('a')
+    await expect.poll(frame(ui), WAIT).toContain('[dry run: listing]')
+    plan('b')
+    ui.events.next({ type: 'stats', ts: 0, listing: false } as SyncEvent)
+    await expect.poll(frame(ui), WAIT).toContain('would copy 2  would update 0  would delete 0  would move 0')
+    expect(frame(ui)()).not.toContain('copied')
+    expect(frame(ui)()).toMatch(/2\/2 files {2}1\.95 KiB\/1\.95 KiB {2}100%/)
+    ui.events.next({
+      type: 'done',
+      ts: 0,
+      summary: summary({
+        dryRun: true,
+        planned: { ...summary().planned, copy: 2 },
+        done: { ...summary().done, copy: 2 },
+      }),
+    })
+    ui.events.complete()
+    await expect.poll(ui.left, WAIT).toBe(true)
+    expect(frame(ui)()).toContain('[dry run: done]')
   })
 
   it('prints each finished watch cycle once, above the live screen', async () => {
