@@ -1,4 +1,5 @@
 import { readdir } from 'node:fs/promises'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { buildCli, cleanupTempDirs, jsonLines, readTree, runCli, startCli, tempDir, writeTree } from './helpers/cli.js'
@@ -124,3 +125,32 @@ it('after a run killed outright (SIGKILL), the next run removes its temp files a
   expect(await temps()).toEqual([])
   expect(await readTree(dst)).toEqual(await readTree(src))
 })
+
+// QA 27a: a grpc:// target whose server takes the connection and never answers its Hello held a
+// Ctrl-C for all of --contimeout (60 s by default), then failed "no connection … within" (exit 2);
+// `ui` showed a blank screen all along.
+it('SIGINT while a grpc:// target connects to a server that never answers stops at once (exit 130)', async () => {
+  const sockets: Socket[] = []
+  const silent = createServer((socket) => void sockets.push(socket))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  try {
+    const root = await tempDir()
+    await writeTree(join(root, 'src'), { 'a.txt': 'a' })
+    const port = (silent.address() as AddressInfo).port
+    const run = startCli(['sync', join(root, 'src'), `grpc://127.0.0.1:${port}/x`, '--contimeout', '30'], {
+      env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+    })
+    await expect.poll(() => sockets.length, { timeout: 20_000 }).toBeGreaterThan(0)
+    const sent = performance.now()
+    run.child.kill('SIGINT')
+    const r = await run.exited
+    expect(r.stderr).toContain('interrupted before the run started')
+    expect(r.stderr).not.toContain('no connection')
+    expect(r.code).toBe(130)
+    // Not the 30 s the connection was given (the process ends within the CLI's 3 s grace for handles left open).
+    expect(performance.now() - sent).toBeLessThan(20_000)
+  } finally {
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+  }
+}, 60_000)

@@ -190,24 +190,34 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // would plan deletes there), and a syncflow server target would refuse to follow them anyway.
     const targetOptions: OpenOptions =
       openOptions.symlinks === 'follow' ? { ...openOptions, symlinks: 'preserve' } : openOptions
-    const openTarget = async (): Promise<Backend> => {
-      const target = await registry.open(spec.target, targetOptions)
-      closers.push(() => target.close())
-      return target
+    /**
+     * Opens a location, ended by a Ctrl-C as `beforeRun` ends a call: a grpc:// server that takes
+     * the connection and never answers its Hello held a Ctrl-C for up to --contimeout (60 s), then
+     * said "no connection … within 60 s" and exit 2 (QA 27a; `ui` showed a blank screen all along).
+     * A backend that opens after the stop is closed once it has.
+     */
+    const openLocation = async (location: string, options: OpenOptions): Promise<Backend> => {
+      const opening = registry.open(location, options)
+      const backend = await beforeRun(() => opening, 'open').catch((err: unknown) => {
+        opening.then((late) => late.close()).catch(() => {})
+        throw err
+      })
+      closers.push(() => backend.close())
+      return backend
     }
+    const openTarget = (): Promise<Backend> => openLocation(spec.target, targetOptions)
     // A local source that follows symlinks is told the target's directory, never to list it through
     // a link (QA 12 #2: each run nested the target in itself, and `watch` looped on its own writes).
     // A grpc target's directory is known once it is open (its Hello), so the target opens first
     // then; a local source's open does no I/O, so the order changes nothing else.
     const fencing = openOptions.symlinks === 'follow' && localPathOf(spec.source) !== undefined
     const early = fencing ? await openTarget() : undefined
-    const source = await registry.open(spec.source, {
+    const source = await openLocation(spec.source, {
       ...openOptions,
       ...(early ? { fenceOff: targetFence(spec.target, early) } : {}),
       // The source's only (rsync -x): a target's listing that left a mount point out would copy into it blind.
       ...(flags.oneFileSystem ? { oneFileSystem: true } : {}),
     })
-    closers.push(() => source.close())
     const target = early ?? (await openTarget())
     stopIfAborted()
     await assertNoSharedDirectory(spec.source, spec.target, { source, target }, overlapNames, overlapFilters)
