@@ -98,6 +98,7 @@ export function Dashboard(props: DashboardProps) {
         <HelpView
           watch={watch}
           width={width}
+          rows={height - 1}
           color={color}
           {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
         />

@@ -184,4 +184,12 @@ describe('Dashboard', () => {
       expect(row.length).toBeLessThanOrEqual(100)
     }
   })
+
+  // QA 27a: the help screen took 15 rows on a 40x10 terminal: the header went off the top.
+  it('fits the help screen below the header on a small terminal, the last row left free', () => {
+    const frame = lines(render(<Dashboard {...base({ columns: 40, rows: 10, screen: 'help' })} />).lastFrame())
+    expect(frame.length).toBeLessThanOrEqual(9)
+    expect(frame[0]).toMatch(/^syncflow sync .*\[syncing\]/)
+    expect(frame[1]).toBe('Keys')
+  })
 })
