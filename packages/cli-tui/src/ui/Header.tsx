@@ -1,4 +1,5 @@
 import { Text } from 'ink'
+import { printable } from '../output/printable.js'
 import { columns } from './columns.js'
 import { fitPath } from './fit-text.js'
 
@@ -25,7 +26,12 @@ const MIN_ROUTE_SHOWN = 7
  * the key list shrinks to "? help", the route is cut, then the keys, the "syncflow" of the title
  * and the route go in turn: the state stays whole, it is what the line is for.
  */
-export function Header({ command, source, target, status, paused, width, color = true }: HeaderProps) {
+export function Header({ command, status, paused, width, color = true, ...where }: HeaderProps) {
+  // A location's control characters made visible, not sent: a source directory named with ESC ]0;…
+  // BEL set the terminal's title, and ESC [2J cleared the screen, whenever the route fitted whole
+  // (only a cut one was escaped, by fitPath) (QA 27a).
+  const source = printable(where.source)
+  const target = printable(where.target)
   const state = paused ? 'PAUSED' : status
   const full = `${source} → ${target}`
   // The title, the route and the state, with a space between each and the brackets; the last column stays free.

@@ -50,4 +50,26 @@ describe('Header', () => {
     expect(at(20).length).toBeLessThan(20)
     expect(at(20, 'interrupted')).toBe('sync [interrupted]')
   })
+
+  // QA 27a: a source directory named with ESC ]0;…BEL set the terminal's title when the route fitted.
+  it('shows the control characters of a location as escapes, never sends them', () => {
+    const source = '/tmp/esc\u001b]0;PWNED\u0007\u001b[2Jdir'
+    for (const width of [100, 40]) {
+      const frame =
+        render(
+          <Header
+            command="sync"
+            source={source}
+            target="/dst"
+            status="done"
+            paused={false}
+            width={width}
+            color={false}
+          />,
+        ).lastFrame() ?? ''
+      expect(frame).not.toContain('\u001b')
+      expect(frame).not.toContain('\u0007')
+      if (width === 100) expect(frame).toContain('/tmp/esc\\x1b]0;PWNED\\x07\\x1b[2Jdir → /dst [done]')
+    }
+  })
 })
