@@ -27,7 +27,7 @@ import type { DeltaRequest__Output } from '../generated/syncflow/v1/DeltaRequest
 import type { Entry as WireEntry } from '../generated/syncflow/v1/Entry.js'
 import type { SyncflowHandlers } from '../generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest__Output } from '../generated/syncflow/v1/WriteRequest.js'
-import { fromWireExpect, fromWireMeta, toWireEntry } from '../wire/entry-codec.js'
+import { checkWireMtime, fromWireExpect, fromWireMeta, toWireEntry } from '../wire/entry-codec.js'
 import { gzipChunk } from '../wire/gzip-chunk.js'
 import { PROTOCOL_VERSION, type Protocol } from '../wire/load-protocol.js'
 import { batchOps, fromWireOp } from '../wire/op-codec.js'
@@ -379,7 +379,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const header = first?.header
         if (!header) throw new SyncError('USAGE', 'a patch must start with its header', { op: 'serve.patch' })
         const { rel, full, backend } = await resolve(header.root, header.path)
-        const meta = fromWireMeta(header.meta)
+        const meta = fromWireMeta(header.meta, 'patch')
         const expect = fromWireExpect(header.expect, rel)
         const blockSize = header.blockSize
         if (blockSize < 1 || blockSize > MAX_REQUESTED_BLOCK_SIZE)
@@ -555,7 +555,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     SetMtime: unary('setMtime', async (req) => {
       const { rel, full, backend } = await resolve(req.root, req.path)
-      if (!Number.isFinite(req.mtimeMs)) throw new SyncError('USAGE', 'bad mtime')
+      checkWireMtime(req.mtimeMs, 'setMtime')
       return locks.shared(full, async () => {
         await tree.checkParents(full)
         if (!supports.setMtime(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot set mtimes')
@@ -575,8 +575,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     Mkdir: unary('mkdir', async (req) => {
       const { rel, full, backend } = await resolve(req.root, req.path)
-      // As SetMtime: a NaN from a raw client was UNKNOWN in Node's words, after the mkdir was made.
-      if (req.mtimeMs !== undefined && !Number.isFinite(req.mtimeMs)) throw new SyncError('USAGE', 'bad mtime')
+      // As SetMtime: a NaN (or 1e300) from a raw client was UNKNOWN in Node's words, after the mkdir was made.
+      if (req.mtimeMs !== undefined) checkWireMtime(req.mtimeMs, 'mkdir')
       await locks.shared(full, async () => {
         await tree.checkParents(full)
         if (!supports.mkdir(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create directories')
@@ -635,7 +635,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       if (!/^[0-9a-f]{64}$/.test(req.sha256)) throw new SyncError('USAGE', 'bad sha256')
       const wanted = req.sha256
       const { rel, full, backend } = await resolve(sub, req.path)
-      const meta = fromWireMeta(req.meta)
+      const meta = fromWireMeta(req.meta, 'findContent')
       const expect = fromWireExpect(req.expect, rel)
       return gate.run('findContent', signal, () =>
         locks.shared(full, async () => {

@@ -59,9 +59,25 @@ export function toWireMeta(m: Partial<WriteMeta>): WireMeta {
   }
 }
 
+/** The largest mtime a client may set, either side of 1970: a JS Date's range (±100,000,000 days). */
+export const MAX_WIRE_MTIME_MS = 8.64e15
+
+/**
+ * A client's mtime (ms since 1970), checked before anything is written: a number within a date's
+ * range, else USAGE naming the value. 1e300 or -Infinity passed `isFinite` (or not) and reached
+ * utimes, which failed with EINVAL (UNKNOWN, "a bug in syncflow") after the file or directory was made.
+ */
+export function checkWireMtime(mtimeMs: number, op: string): number {
+  if (Number.isFinite(mtimeMs) && Math.abs(mtimeMs) <= MAX_WIRE_MTIME_MS) return mtimeMs
+  throw new SyncError('USAGE', `bad mtime ${mtimeMs}: not a time (ms since 1970) within ±8.64e15, a date's range`, {
+    op: `serve.${op}`,
+  })
+}
+
 /** WriteMeta from the wire (server side: the client's input, validated). */
-export function fromWireMeta(w: WireMetaOut | null | undefined): WriteMeta {
-  if (!w || !Number.isFinite(w.mtimeMs)) throw new SyncError('USAGE', 'write without valid metadata (mtime)')
+export function fromWireMeta(w: WireMetaOut | null | undefined, op = 'write'): WriteMeta {
+  if (!w) throw new SyncError('USAGE', 'write without metadata', { op: `serve.${op}` })
+  checkWireMtime(w.mtimeMs, op)
   const hashes: Partial<Record<HashAlgo, string>> = {}
   for (const algo of ALGOS) {
     const hex = w.hashes[algo]
