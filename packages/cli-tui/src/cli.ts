@@ -286,6 +286,10 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .option('--tls-cert <FILE>', 'serve TLS with this certificate (PEM); needs --tls-key')
     .option('--tls-key <FILE>', 'the TLS private key (PEM)')
     .option('--compress', 'gzip data sent to clients')
+    .option(
+      '--read-only',
+      'clients may list and read (sync from it), never write, delete, rename or change metadata (a sync into it fails)',
+    )
     .option('-v, --verbose', 'stack traces for internal errors')
     .showHelpAfterError("(run 'syncflow serve --help' to see the flags)")
     .hook('preAction', (cmd) => {

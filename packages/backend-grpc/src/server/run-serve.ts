@@ -19,6 +19,8 @@ export interface ServeOptions {
   readonly tlsKey?: string
   /** `--compress` */
   readonly compress?: boolean
+  /** `--read-only`: clients may read the root, not change it. */
+  readonly readOnly?: boolean
   /** `--max-message-bytes N` [16 MiB] */
   readonly maxMessageBytes?: number
   /** Stops the server (besides SIGINT/SIGTERM). */
@@ -94,6 +96,7 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     ...(tlsCert !== undefined ? { tlsCert } : {}),
     ...(tlsKey !== undefined ? { tlsKey } : {}),
     ...(options.compress ? { compress: true } : {}),
+    ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
   }
   const server = await startServer(serverOptions)
@@ -112,8 +115,14 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     options.signal?.addEventListener('abort', onAbort, { once: true })
   })
   const scheme = server.tls ? 'grpcs' : 'grpc'
-  log(`syncflow serve: serving ${options.root} at ${scheme}://${server.address}/`)
-  if (token === undefined) log('syncflow serve: no token: anyone who can reach this port can read and write the root')
+  log(
+    `syncflow serve: serving ${options.root} at ${scheme}://${server.address}/${options.readOnly ? ' (read-only)' : ''}`,
+  )
+  if (token === undefined) {
+    log(
+      `syncflow serve: no token: anyone who can reach this port can ${options.readOnly ? 'read' : 'read and write'} the root`,
+    )
+  }
   // Whoever reads the token may read and write the whole root: rsync's daemon refuses a secrets file
   // other users may read ("strict modes"), ssh a private key. Said, not refused: a service set up so
   // keeps starting. (Not on Windows, where the mode bits do not say who may read.)

@@ -32,6 +32,11 @@ export interface ServerOptions {
   readonly maxMessageBytes?: number
   /** Tuning of the content index (files the server can copy instead of receiving). */
   readonly contentIndex?: ContentIndexOptions
+  /**
+   * Refuse every call that would change the tree (PERMISSION, naming `--read-only`): clients may
+   * list, read, hash and take signatures and deltas, i.e. sync from it, not into it. [false]
+   */
+  readonly readOnly?: boolean
 }
 
 /** A running server. */
@@ -160,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serverVersion: VERSION,
       compress: options.compress === true,
       root: tree.realRoot,
+      ...(options.readOnly ? { readOnly: true } : {}),
     }),
   )
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined

@@ -37,6 +37,7 @@ import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
 import type { OpenFilesGate } from './open-files-gate.js'
 import type { PathLocks } from './path-locks.js'
+import { readOnlyRefusal } from './read-only.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
 import { forClient, toStatus } from './to-status.js'
 import { touchIfUnchanged } from './touch-if-unchanged.js'
@@ -61,6 +62,11 @@ export interface ServiceContext {
   readonly compress: boolean
   /** The served directory's real path, kept out of the messages clients are sent (see `forClient`). */
   readonly root?: string
+  /**
+   * `syncflow serve --read-only`: every call that would change the tree is refused (PERMISSION,
+   * see `readOnlyRefusal`), and so is the listing of a run that would write into it. [false]
+   */
+  readonly readOnly?: boolean
 }
 
 const ENTRIES_PER_MESSAGE = 1000
@@ -107,6 +113,10 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
   const { tree, index, locks, gate, protocol } = ctx
 
   const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op, ctx.root)
+  /** Throws the --read-only refusal for a call that would change the tree (checked before anything is opened). */
+  const writable = (op: string): void => {
+    if (ctx.readOnly) throw readOnlyRefusal(op)
+  }
 
   function unary<Req, Res>(op: string, fn: (req: Req, signal: AbortSignal) => Promise<Res>): handleUnaryCall<Req, Res> {
     return (call, callback) => {
@@ -201,6 +211,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     List: serverStream('list', async (req, call, signal) => {
+      // The target of a run that writes (a source, a dry run, check and ls list without cleanUp):
+      // refused up front, so that such a run stops at once (exit 2) rather than failing every file.
+      if (req.cleanUp && ctx.readOnly) throw readOnlyRefusal('list', 'it cannot be the target of a sync or copy')
       const backend = await tree.backend(rootOf(req.root))
       let entries: WireEntry[] = []
       let problems: Array<{ code: string; message: string; path?: string; hint?: string }> = []
@@ -290,6 +303,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       }
       const run = async () => {
         ctx.authorize(call.metadata)
+        writable('write')
         const first = await it.next()
         const header = first.done ? undefined : first.value.header
         if (!header) throw new SyncError('USAGE', 'an upload must start with its header', { op: 'serve.write' })
@@ -375,6 +389,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const it = call[Symbol.asyncIterator]()
       const run = async () => {
         ctx.authorize(call.metadata)
+        writable('patch')
         const first = (await it.next()).value
         const header = first?.header
         if (!header) throw new SyncError('USAGE', 'a patch must start with its header', { op: 'serve.patch' })
@@ -496,6 +511,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     },
 
     Remove: unary('remove', async (req) => {
+      writable('remove')
       const { rel, full, backend } = await resolve(req.root, req.path)
       await locks.shared(full, async () => {
         await tree.checkParents(full)
@@ -506,6 +522,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Move: unary('move', async (req) => {
+      writable('move')
       const from = await resolve(req.root, req.from)
       const { rel, full, backend } = await resolve(req.root, req.to)
       need(backend, 'move')
@@ -522,6 +539,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Copy: unary('copy', async (req, signal) => {
+      writable('copy')
       const from = await resolve(req.root, req.from)
       const { rel, full, backend } = await resolve(req.root, req.to)
       const expect = fromWireExpect(req.expect, rel)
@@ -554,6 +572,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     SetMtime: unary('setMtime', async (req) => {
+      writable('setMtime')
       const { rel, full, backend } = await resolve(req.root, req.path)
       checkWireMtime(req.mtimeMs, 'setMtime')
       return locks.shared(full, async () => {
@@ -564,6 +583,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     SetMode: unary('setMode', async (req) => {
+      writable('setMode')
       const { rel, full, backend } = await resolve(req.root, req.path)
       if (!Number.isInteger(req.mode) || req.mode < 0 || req.mode > 0o7777) throw new SyncError('USAGE', 'bad mode')
       return locks.shared(full, async () => {
@@ -574,6 +594,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Mkdir: unary('mkdir', async (req) => {
+      writable('mkdir')
       const { rel, full, backend } = await resolve(req.root, req.path)
       // As SetMtime: a NaN (or 1e300) from a raw client was UNKNOWN in Node's words, after the mkdir was made.
       if (req.mtimeMs !== undefined) checkWireMtime(req.mtimeMs, 'mkdir')
@@ -593,6 +614,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Symlink: unary('symlink', async (req) => {
+      writable('symlink')
       const { rel, full, backend } = await resolve(req.root, req.path)
       const expect = fromWireExpect(req.expect, rel)
       await locks.exclusive(full, async () => {
@@ -632,6 +654,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       // Building the index lists the tree (directories open), finding content hashes files.
       if (req.sha256 === undefined)
         return { maybe: await gate.run('findContent', signal, () => index.hasSize(req.size)) }
+      // With a sha256 it copies the bytes it found to `path`: a write.
+      writable('findContent')
       if (!/^[0-9a-f]{64}$/.test(req.sha256)) throw new SyncError('USAGE', 'bad sha256')
       const wanted = req.sha256
       const { rel, full, backend } = await resolve(sub, req.path)

@@ -2,6 +2,7 @@ import type { Metadata, StatusObject } from '@grpc/grpc-js'
 import { asSyncError, bareMessage, type SyncError, type SyncErrorCode } from '@syncflow/core'
 import type { Protocol } from '../wire/load-protocol.js'
 import { SERVER_FILES_HINT } from './open-files-gate.js'
+import { isReadOnlyRefusal } from './read-only.js'
 
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
 const STATUS: Record<SyncErrorCode, number> = {
@@ -36,7 +37,8 @@ const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
 export function forClient(e: SyncError, root?: string): { message: string; path?: string; hint?: string } {
   const bare = bareMessage(e)
   // The local backend's hint blames "this process", which the client reads as itself (review 23 F4).
-  const hint = outOfFiles(e) ? SERVER_FILES_HINT : (SERVER_HINTS[e.code] ?? e.hint)
+  // A --read-only refusal is PERMISSION too, but no path's permissions are to blame: its own hint says what to do.
+  const hint = outOfFiles(e) ? SERVER_FILES_HINT : isReadOnlyRefusal(e) ? e.hint : (SERVER_HINTS[e.code] ?? e.hint)
   return {
     message: hideRoot(bare, root),
     ...(e.path !== undefined ? { path: hideRoot(e.path, root) } : {}),

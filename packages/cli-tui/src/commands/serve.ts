@@ -11,6 +11,7 @@ export interface ServeFlags {
   readonly tlsCert?: string
   readonly tlsKey?: string
   readonly compress?: boolean
+  readonly readOnly?: boolean
   readonly verbose?: boolean
 }
 
@@ -33,6 +34,7 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
       ...(flags.tlsCert !== undefined ? { tlsCert: flags.tlsCert } : {}),
       ...(flags.tlsKey !== undefined ? { tlsKey: flags.tlsKey } : {}),
       ...(flags.compress ? { compress: true } : {}),
+      ...(flags.readOnly ? { readOnly: true } : {}),
       log: (line) => void streams.stderr.write(`${line}\n`),
     })
     // Ctrl-C is an interruption like any other command's (130); SIGTERM is how a service manager stops it (0).

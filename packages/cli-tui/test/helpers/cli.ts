@@ -87,8 +87,13 @@ export function killedAfterEach(): RunningCli[] {
  * Starts `syncflow serve --root ROOT` on a free loopback port and resolves once it listens, with
  * the running server (push it to a `killedAfterEach` list) and its port.
  */
-export async function startServe(root: string, opts: CliOptions = {}): Promise<{ server: RunningCli; port: number }> {
-  const server = startCli(['serve', '--root', root, '--listen', '127.0.0.1:0'], opts)
+export async function startServe(
+  root: string,
+  opts: CliOptions = {},
+  /** More flags of `serve` (`--read-only`). */
+  args: readonly string[] = [],
+): Promise<{ server: RunningCli; port: number }> {
+  const server = startCli(['serve', '--root', root, '--listen', '127.0.0.1:0', ...args], opts)
   const listening = /serving .* at grpc:\/\/127\.0\.0\.1:(\d+)\//
   try {
     await expect.poll(() => server.stderr(), { timeout: 20_000 }).toMatch(listening)

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  killedAfterEach,
+  readTree,
+  runCli,
+  startServe,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+const running = killedAfterEach()
+
+// rsync's daemon has `read only = yes`, rclone serve --read-only: a tree served for others to sync
+// from, which no client may change.
+describe('syncflow serve --read-only', () => {
+  it('is synced from, and a sync into it fails with exit 2 naming the flag, writing nothing', async () => {
+    const root = await tempDir()
+    await writeTree(root, { 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
+    const { server, port } = await startServe(root, {}, ['--read-only'])
+    running.push(server)
+    expect(server.stderr()).toMatch(/\(read-only\)\n.*can read the root\n/)
+    const dst = await tempDir()
+    const from = await runCli(['sync', `grpc://127.0.0.1:${port}/data`, dst, '--no-state', '-q'])
+    expect(from.stderr).toBe('')
+    expect(from.code).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'a.txt': 'a\n', 'sub/b.txt': 'b\n' })
+
+    const src = await tempDir()
+    await writeTree(src, { 'new.txt': 'new\n' })
+    const into = await runCli(['sync', src, `grpc://127.0.0.1:${port}/data`, '--no-state'])
+    expect(into.code).toBe(2)
+    expect(into.stderr).toContain('PERMISSION')
+    expect(into.stderr).toContain('read-only (syncflow serve --read-only)')
+    expect(into.stderr).toContain('restart `syncflow serve` without --read-only')
+    expect(await readTree(root)).toEqual({ 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
+  }, 60_000)
+
+  it('is in serve --help', async () => {
+    const help = await runCli(['serve', '--help'])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toMatch(/--read-only\s+clients may list and read/)
+  })
+})
