@@ -98,6 +98,12 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     ...(options.compress ? { compress: true } : {}),
     ...(options.readOnly ? { readOnly: true } : {}),
     ...(options.maxMessageBytes !== undefined ? { maxMessageBytes: options.maxMessageBytes } : {}),
+    connectionLimits: {
+      onRefused: (max) =>
+        log(
+          `syncflow serve: ${max} connections open at once: refusing more (at most an eighth of its open-files limit, ulimit -n, and 1024)`,
+        ),
+    },
   }
   const server = await startServer(serverOptions)
   // The signals are taken before the address is printed: whoever waits for that line to stop the

@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Http2Session } from 'node:http2'
+import type { Server as NetServer } from 'node:net'
 import type { ChannelOptions, Server } from '@grpc/grpc-js'
 import { openFilesCap, openFilesLimit, SyncError } from '@syncflow/core'
 import { loadProtocol } from '../wire/load-protocol.js'
 import { checkTlsPair } from './check-tls-pair.js'
 import { tokenChecker } from './check-token.js'
+import { type ConnectionLimits, limitConnections, maxConnectionsFor } from './connection-limits.js'
 import { ContentIndex, type ContentIndexOptions } from './content-index.js'
 import { LocalTree } from './local-tree.js'
 import { OpenFilesGate } from './open-files-gate.js'
@@ -37,6 +39,11 @@ export interface ServerOptions {
    * list, read, hash and take signatures and deltas, i.e. sync from it, not into it. [false]
    */
   readonly readOnly?: boolean
+  /**
+   * Limits on connections (see `limitConnections`). [at most `maxConnectionsFor(ulimit -n)` at
+   * once, 20 s to send HTTP/2's preface, closed after 5 minutes without a call]
+   */
+  readonly connectionLimits?: Partial<ConnectionLimits>
 }
 
 /** A running server. */
@@ -50,6 +57,8 @@ export interface RunningServer {
    * connection is cut (clients see UNAVAILABLE and retry elsewhere or fail). [graceMs: 3000]
    */
   close(opts?: { graceMs?: number }): Promise<void>
+  /** Connections open now, on every address (for diagnostics and tests). */
+  connections(): Promise<number>
 }
 
 /** Default largest message: well above a 256 KiB chunk plus framing, far below a file. */
@@ -63,6 +72,9 @@ const VERSION = (() => {
     return 'unknown'
   }
 })()
+
+/** Calls open at once on one client connection. */
+const MAX_STREAMS_PER_CONNECTION = 1024
 
 /** HTTP/2 flow-control windows the server grants its clients (per connection, per stream). */
 const CONNECTION_WINDOW = 64 * 1024 * 1024
@@ -89,6 +101,20 @@ function widenFlowControl(server: Server): void {
       }
     })
   }
+}
+
+/** The connections open on every listening socket of `server` (grpc-js internals, as `widenFlowControl`). */
+async function countConnections(server: Server): Promise<number> {
+  const servers = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers
+  if (!(servers instanceof Map)) return 0
+  let n = 0
+  for (const h of servers.keys()) {
+    if (!(h instanceof EventEmitter)) continue
+    n += await new Promise<number>((resolve) =>
+      (h as unknown as NetServer).getConnections((err, count) => resolve(err ? 0 : count)),
+    )
+  }
+  return n
 }
 
 /** Splits `HOST:PORT` (or `[v6]:PORT`), with a USAGE error saying what is expected. */
@@ -149,6 +175,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 20_000,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+    // Calls at once on one connection (HTTP/2's own default is unlimited); a client's calls beyond
+    // it wait their turn in its HTTP/2 layer: far above what --concurrency 256 opens (two each).
+    'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
   }
   const server: Server = new grpc.Server(channelOptions)
   server.addService(
@@ -185,6 +214,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   })
 
   widenFlowControl(server)
+  limitConnections(server, {
+    maxConnections: maxConnectionsFor(limit),
+    prefaceMs: 20_000,
+    idleMs: 5 * 60_000,
+    closeGraceMs: 10_000,
+    ...options.connectionLimits,
+  })
 
   let closing: Promise<void> | undefined
   return {
@@ -212,5 +248,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }).then(() => tree.close())
       return closing
     },
+    connections: () => countConnections(server),
   }
 }
