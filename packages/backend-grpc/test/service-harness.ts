@@ -4,6 +4,7 @@ import { ContentIndex } from '../src/server/content-index.js'
 import { OpenFilesGate } from '../src/server/open-files-gate.js'
 import { PathLocks } from '../src/server/path-locks.js'
 import type { ServedTree } from '../src/server/served-tree.js'
+import { SignatureBudget } from '../src/server/signature-budget.js'
 import { syncflowService } from '../src/server/syncflow-service.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
 
@@ -17,6 +18,7 @@ const running: Array<{ server: Server; client: SyncflowClient }> = []
 export async function serveService(
   tree: ServedTree,
   gate = new OpenFilesGate({ capacity: Number.POSITIVE_INFINITY }),
+  signatures = new SignatureBudget({ capacity: 2 ** 30 }),
 ): Promise<SyncflowClient> {
   const protocol = await loadProtocol()
   const server = new protocol.grpc.Server()
@@ -27,6 +29,7 @@ export async function serveService(
       index: new ContentIndex(tree),
       locks: new PathLocks(),
       gate,
+      signatures,
       protocol,
       authorize: () => {},
       maxMessageBytes: 16 << 20,

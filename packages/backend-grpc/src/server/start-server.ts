@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Http2Session } from 'node:http2'
 import type { Server as NetServer } from 'node:net'
+import { totalmem } from 'node:os'
 import type { ChannelOptions, Server } from '@grpc/grpc-js'
 import { openFilesCap, openFilesLimit, SyncError } from '@syncflow/core'
 import { loadProtocol } from '../wire/load-protocol.js'
@@ -12,6 +13,7 @@ import { ContentIndex, type ContentIndexOptions } from './content-index.js'
 import { LocalTree } from './local-tree.js'
 import { OpenFilesGate } from './open-files-gate.js'
 import { PathLocks } from './path-locks.js'
+import { SignatureBudget } from './signature-budget.js'
 import { syncflowService } from './syncflow-service.js'
 
 /** Options of `startServer`. */
@@ -44,6 +46,11 @@ export interface ServerOptions {
    * once, 20 s to send HTTP/2's preface, closed after 5 minutes without a call]
    */
   readonly connectionLimits?: Partial<ConnectionLimits>
+  /**
+   * Bytes of delta signatures held at once across all clients' Delta calls (see SignatureBudget).
+   * [a quarter of the machine's memory, at most 1 GiB]
+   */
+  readonly maxSignatureBytes?: number
 }
 
 /** A running server. */
@@ -188,6 +195,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       locks: new PathLocks(),
       // Each client caps its own concurrency, but not what all of them together ask of the server.
       gate: new OpenFilesGate({ capacity: openFilesCap(limit), ...(limit !== undefined ? { limit } : {}) }),
+      signatures: new SignatureBudget({ capacity: options.maxSignatureBytes ?? Math.min(2 ** 30, totalmem() / 4) }),
       protocol,
       authorize: tokenChecker(options.token),
       maxMessageBytes,

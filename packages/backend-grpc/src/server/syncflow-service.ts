@@ -15,6 +15,7 @@ import {
   isSyncError,
   isWholeBaseCopy,
   MAX_REQUESTED_BLOCK_SIZE,
+  MAX_STRONG_BYTES,
   MIN_REQUESTED_BLOCK_SIZE,
   type ReadOptions,
   type RelPath,
@@ -39,6 +40,7 @@ import type { OpenFilesGate } from './open-files-gate.js'
 import type { PathLocks } from './path-locks.js'
 import { readOnlyRefusal } from './read-only.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
+import type { SignatureBudget } from './signature-budget.js'
 import { forClient, toStatus } from './to-status.js'
 import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
@@ -53,6 +55,8 @@ export interface ServiceContext {
    * before a path lock, never while holding one: a lock holder never waits for a turn.
    */
   readonly gate: OpenFilesGate
+  /** Room for the signatures Delta calls hold, across all clients (see SignatureBudget). */
+  readonly signatures: SignatureBudget
   readonly protocol: Protocol
   /** Throws `AUTH` unless the call's metadata carries the server's token. */
   readonly authorize: (metadata: Metadata) => void
@@ -467,6 +471,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     Delta: (call) => {
       const ac = new AbortController()
       call.on('cancelled', () => ac.abort())
+      let release: (() => void) | undefined
       const run = async () => {
         ctx.authorize(call.metadata)
         let assembler: SignatureAssembler | undefined
@@ -477,10 +482,22 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           if (assembler === undefined) {
             const h = m.header
             if (!h) throw new SyncError('USAGE', 'a delta request must start with its header', { op: 'serve.delta' })
+            // As Signature's: 1-byte blocks made a signature of 12 bytes per byte of the client's file.
+            if (h.blockSize < MIN_REQUESTED_BLOCK_SIZE || h.blockSize > MAX_REQUESTED_BLOCK_SIZE) {
+              throw new SyncError(
+                'USAGE',
+                `block size ${h.blockSize} is out of range (${MIN_REQUESTED_BLOCK_SIZE} to ${MAX_REQUESTED_BLOCK_SIZE})`,
+                { op: 'serve.delta' },
+              )
+            }
             const { full } = await resolve(h.root, h.path)
             const expect = fromWireExpect(h.expect, full) ?? undefined
             const pin = { ...(expect ? { expect } : {}), ...(h.tolerateChanges ? { tolerateChanges: true } : {}) }
             target = { full, gzip: h.gzip, pin, length: h.length }
+            // The signature is held whole until the client has sent it: room for it in the budget
+            // of all Deltas first (the header's figures are checked by the assembler just after).
+            const blocks = Number.isSafeInteger(h.size) && h.size >= 0 ? Math.ceil(h.size / h.blockSize) : 0
+            release = await ctx.signatures.hold(blocks * (4 + Math.min(h.strongBytes, MAX_STRONG_BYTES)), ac.signal)
             assembler = new SignatureAssembler(
               { blockSize: h.blockSize, size: h.size, strongBytes: h.strongBytes },
               'delta',
@@ -502,12 +519,14 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           }
         })
       }
-      run().then(
-        () => call.end(),
-        (err: unknown) => {
-          if (!call.cancelled) call.emit('error', fail('delta', err))
-        },
-      )
+      run()
+        .finally(() => release?.())
+        .then(
+          () => call.end(),
+          (err: unknown) => {
+            if (!call.cancelled) call.emit('error', fail('delta', err))
+          },
+        )
     },
 
     Remove: unary('remove', async (req) => {
