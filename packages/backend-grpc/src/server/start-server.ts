@@ -51,6 +51,8 @@ export interface ServerOptions {
    * [a quarter of the machine's memory, at most 1 GiB]
    */
   readonly maxSignatureBytes?: number
+  /** How long a client's upload (Write, Patch, a Delta's signature) may send nothing before it fails. [1 hour] */
+  readonly quietMs?: number
 }
 
 /** A running server. */
@@ -203,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       compress: options.compress === true,
       root: tree.realRoot,
       ...(options.readOnly ? { readOnly: true } : {}),
+      ...(options.quietMs !== undefined ? { quietMs: options.quietMs } : {}),
     }),
   )
   const tls = options.tlsCert !== undefined && options.tlsKey !== undefined

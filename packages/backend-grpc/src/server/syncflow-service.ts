@@ -38,6 +38,7 @@ import type { ContentIndex } from './content-index.js'
 import { READ_CHUNK } from './local-tree.js'
 import type { OpenFilesGate } from './open-files-gate.js'
 import type { PathLocks } from './path-locks.js'
+import { quietLimit } from './quiet-limit.js'
 import { readOnlyRefusal } from './read-only.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
 import type { SignatureBudget } from './signature-budget.js'
@@ -71,7 +72,12 @@ export interface ServiceContext {
    * see `readOnlyRefusal`), and so is the listing of a run that would write into it. [false]
    */
   readonly readOnly?: boolean
+  /** How long a client's upload stream (Write, Patch, Delta's signature) may send nothing. [1 hour] */
+  readonly quietMs?: number
 }
+
+/** A client's stream that sends nothing for this long fails (see quietLimit). */
+const DEFAULT_QUIET_MS = 60 * 60_000
 
 const ENTRIES_PER_MESSAGE = 1000
 const HASH_ALGOS: readonly HashAlgo[] = ['md5', 'sha1', 'sha256']
@@ -116,6 +122,7 @@ function rootOf(raw: string): string {
 export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
   const { tree, index, locks, gate, protocol } = ctx
 
+  const quietMs = ctx.quietMs ?? DEFAULT_QUIET_MS
   const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op, ctx.root)
   /** Throws the --read-only refusal for a call that would change the tree (checked before anything is opened). */
   const writable = (op: string): void => {
@@ -283,7 +290,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     Write: (call, callback) => {
       const signal = cancelSignal(call)
-      const it: AsyncIterator<WriteRequest__Output> = call[Symbol.asyncIterator]()
+      const it: AsyncIterator<WriteRequest__Output> = quietLimit(call[Symbol.asyncIterator](), quietMs, 'write')
       // The data chunks after the header; fails (so nothing is committed) unless an `end` message
       // with the exact byte count closes them.
       async function* body(): AsyncGenerator<Buffer> {
@@ -390,7 +397,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     Patch: (call, callback) => {
       const signal = cancelSignal(call)
-      const it = call[Symbol.asyncIterator]()
+      const it = quietLimit(call[Symbol.asyncIterator](), quietMs, 'patch')
       const run = async () => {
         ctx.authorize(call.metadata)
         writable('patch')
@@ -478,7 +485,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         let target: { full: RelPath; gzip: boolean; pin: ReadOptions; length: number | undefined } | undefined
         // Not `for await (… of call)`: that destroys the duplex at the end of the requests, and
         // with it the response half still to be written.
-        for await (const m of call.iterator({ destroyOnReturn: false }) as AsyncIterable<DeltaRequest__Output>) {
+        const requests = call.iterator({ destroyOnReturn: false }) as AsyncIterableIterator<DeltaRequest__Output>
+        for await (const m of quietLimit(requests, quietMs, 'delta')) {
           if (assembler === undefined) {
             const h = m.header
             if (!h) throw new SyncError('USAGE', 'a delta request must start with its header', { op: 'serve.delta' })
