@@ -41,6 +41,7 @@ import {
   type WriteOptions,
 } from '@syncflow/core'
 import { Observable } from 'rxjs'
+import { checkTokenText } from './check-token-text.js'
 import type { EntryReply__Output } from './generated/syncflow/v1/EntryReply.js'
 import type { FindContentReply__Output } from './generated/syncflow/v1/FindContentReply.js'
 import type { HashReply__Output } from './generated/syncflow/v1/HashReply.js'
@@ -949,7 +950,7 @@ async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined>
   if (options.token !== undefined && options.tokenFile !== undefined) {
     throw new SyncError('USAGE', '--token and --token-file both given', { hint: 'Pass only one of them.' })
   }
-  if (options.token !== undefined) return options.token
+  if (options.token !== undefined) return checkTokenText(options.token, '--token')
   if (options.tokenFile !== undefined) {
     let text: string
     try {
@@ -962,9 +963,10 @@ async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined>
     }
     const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
     if (token === '') throw new SyncError('USAGE', `--token-file ${options.tokenFile} is empty`)
-    return token
+    return checkTokenText(token, `--token-file ${options.tokenFile}`)
   }
-  return (options.env ?? process.env).SYNCFLOW_TOKEN || undefined
+  const env = (options.env ?? process.env).SYNCFLOW_TOKEN || undefined
+  return env === undefined ? undefined : checkTokenText(env, 'SYNCFLOW_TOKEN')
 }
 
 /**

@@ -110,3 +110,39 @@ describe('serve --token-file readable by other users', () => {
     expect((await serveLog(0o600)).filter((l) => /readable by other users/.test(l))).toEqual([])
   })
 })
+
+describe('a token with a character no header carries', () => {
+  // It travels as `authorization: Bearer <token>`, printable ASCII only: serve took `pässwörd` and
+  // then no client could send it, each saying "internal error … a bug in syncflow" (grpc-js
+  // refused the header). Now both sides refuse it as a usage error naming where it came from.
+  it('is refused by serve before it listens, naming the flag', async () => {
+    const { runServe } = await import('../src/server/run-serve.js')
+    let listened = false
+    const ac = new AbortController()
+    const err = await runServe({
+      root: tmp,
+      listen: '127.0.0.1:0',
+      token: 'pässwörd',
+      env: {},
+      signal: ac.signal,
+      log: () => {},
+      onListening: () => {
+        listened = true
+        ac.abort()
+      },
+    }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'USAGE', message: expect.stringContaining('--token: the token has a character') })
+    expect(listened).toBe(false)
+  })
+
+  it('is refused by a client as USAGE naming where it came from, not as an internal error', async () => {
+    await expect(createGrpcBackend({ uri: uri(), token: 'pässwörd', env: {} })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('--token: the token has a character a header cannot carry ("ä")'),
+    })
+    await expect(createGrpcBackend({ uri: uri(), env: { SYNCFLOW_TOKEN: 'tab\there' } })).rejects.toMatchObject({
+      code: 'USAGE',
+      message: expect.stringContaining('SYNCFLOW_TOKEN: the token has a character'),
+    })
+  })
+})

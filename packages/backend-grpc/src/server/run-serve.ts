@@ -1,5 +1,6 @@
 import { readFile, stat } from 'node:fs/promises'
 import { SyncError } from '@syncflow/core'
+import { checkTokenText } from '../check-token-text.js'
 import { loadProtocol } from '../wire/load-protocol.js'
 import { checkTlsPair } from './check-tls-pair.js'
 import { type RunningServer, type ServerOptions, startServer } from './start-server.js'
@@ -66,6 +67,16 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
     (env.SYNCFLOW_TOKEN || undefined)
   if (token !== undefined && token.trim() === '') {
     throw new SyncError('USAGE', 'the token is empty', { hint: 'Pass a non-empty --token.' })
+  }
+  if (token !== undefined) {
+    checkTokenText(
+      token,
+      options.token !== undefined
+        ? '--token'
+        : options.tokenFile !== undefined
+          ? `--token-file ${options.tokenFile}`
+          : 'SYNCFLOW_TOKEN',
+    )
   }
   const readPem = async (flag: string, file: string | undefined) => {
     if (file === undefined) return undefined

@@ -1,0 +1,21 @@
+import { SyncError } from '@syncflow/core'
+
+/**
+ * Checks that a token can travel: it goes in an HTTP/2 header (`authorization: Bearer <token>`),
+ * which carries printable ASCII only. A token with another character (`pässwörd`, a tab) was taken
+ * by `serve` and then sent by no client: grpc-js refused to build the header, and the client said
+ * "internal error … a bug in syncflow". USAGE, naming where the token came from (`--token`, …).
+ */
+export function checkTokenText(token: string, from: string): string {
+  const bad = /[^ -~]/.exec(token)
+  if (bad !== null) {
+    throw new SyncError(
+      'USAGE',
+      `${from}: the token has a character a header cannot carry (${JSON.stringify(bad[0])})`,
+      {
+        hint: 'A token may hold printable ASCII only (letters, digits, punctuation): `openssl rand -hex 32` makes one.',
+      },
+    )
+  }
+  return token
+}
