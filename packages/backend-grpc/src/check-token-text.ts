@@ -1,7 +1,8 @@
 import { SyncError } from '@syncflow/core'
 
 /**
- * Checks that a token can travel: it goes in an HTTP/2 header (`authorization: Bearer <token>`),
+ * The token as it travels, trimmed as a token file's line is (a header loses the blanks around a
+ * value: `serve --token ' abc '` then took no client's token, neither ' abc ' nor 'abc'), after checking that it can travel: it goes in an HTTP/2 header (`authorization: Bearer <token>`),
  * which carries printable ASCII only. A token with another character (`pässwörd`, a tab) was taken
  * by `serve` and then sent by no client: grpc-js refused to build the header, and the client said
  * "internal error … a bug in syncflow". USAGE, naming where the token came from (`--token`, …).
@@ -17,5 +18,5 @@ export function checkTokenText(token: string, from: string): string {
       },
     )
   }
-  return token
+  return token.trim()
 }

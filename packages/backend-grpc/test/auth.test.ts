@@ -146,3 +146,44 @@ describe('a token with a character no header carries', () => {
     })
   })
 })
+
+describe('a token with blanks around it', () => {
+  // A header loses the blanks around its value: `serve --token ' abc '` took no client's token,
+  // neither ' abc ' ("no token given") nor 'abc' nor a token file's trimmed line ("wrong token").
+  it('is the same token trimmed, on both sides, as a token file line is', async () => {
+    const { runServe } = await import('../src/server/run-serve.js')
+    const ac = new AbortController()
+    let port = 0
+    const listening = new Promise<void>((resolve) => {
+      void runServe({
+        root: tmp,
+        listen: '127.0.0.1:0',
+        token: ' abc ',
+        env: {},
+        signal: ac.signal,
+        log: () => {},
+        onListening: (s) => {
+          port = s.port
+          resolve()
+        },
+      })
+    })
+    await listening
+    try {
+      const file = join(tmp, 'blank-token')
+      await writeFile(file, ' abc \n')
+      for (const options of [
+        { token: ' abc ' },
+        { token: 'abc' },
+        { tokenFile: file },
+        { env: { SYNCFLOW_TOKEN: 'abc ' } },
+      ]) {
+        const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, env: {}, ...options })
+        expect(await b.rootExists()).toBe(true)
+        await b.close()
+      }
+    } finally {
+      ac.abort()
+    }
+  })
+})

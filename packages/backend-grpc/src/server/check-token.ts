@@ -9,7 +9,8 @@ import { SyncError } from '@syncflow/core'
  */
 export function tokenChecker(token: string | undefined): (metadata: Metadata) => void {
   if (token === undefined) return () => {}
-  const expected = createHash('sha256').update(`Bearer ${token}`).digest()
+  // Trimmed as clients trim theirs (see checkTokenText).
+  const expected = createHash('sha256').update(`Bearer ${token.trim()}`).digest()
   return (metadata) => {
     const given = metadata.get('authorization')[0]
     const digest = createHash('sha256')

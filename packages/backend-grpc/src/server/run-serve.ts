@@ -61,23 +61,24 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
   if (options.token !== undefined && options.tokenFile !== undefined) {
     throw new SyncError('USAGE', '--token and --token-file both given', { hint: 'Pass only one of them.' })
   }
-  const token =
+  const given =
     options.token ??
     (options.tokenFile !== undefined ? await readTokenFile(options.tokenFile) : undefined) ??
     (env.SYNCFLOW_TOKEN || undefined)
-  if (token !== undefined && token.trim() === '') {
+  if (given !== undefined && given.trim() === '') {
     throw new SyncError('USAGE', 'the token is empty', { hint: 'Pass a non-empty --token.' })
   }
-  if (token !== undefined) {
-    checkTokenText(
-      token,
-      options.token !== undefined
-        ? '--token'
-        : options.tokenFile !== undefined
-          ? `--token-file ${options.tokenFile}`
-          : 'SYNCFLOW_TOKEN',
-    )
-  }
+  const token =
+    given === undefined
+      ? undefined
+      : checkTokenText(
+          given,
+          options.token !== undefined
+            ? '--token'
+            : options.tokenFile !== undefined
+              ? `--token-file ${options.tokenFile}`
+              : 'SYNCFLOW_TOKEN',
+        )
   const readPem = async (flag: string, file: string | undefined) => {
     if (file === undefined) return undefined
     try {
