@@ -60,7 +60,7 @@ export function toWireMeta(m: Partial<WriteMeta>): WireMeta {
 }
 
 /** The largest mtime a client may set, either side of 1970: a JS Date's range (±100,000,000 days). */
-export const MAX_WIRE_MTIME_MS = 8.64e15
+const MAX_WIRE_MTIME_MS = 8.64e15
 
 /**
  * A client's mtime (ms since 1970), checked before anything is written: a number within a date's
