@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import { equivalentCommand, noTerminalMessage, shellQuote } from '../../src/commands/ui.js'
 
@@ -14,6 +15,16 @@ describe('shellQuote', () => {
     expect(shellQuote("it's")).toBe("'it'\\''s'")
     expect(shellQuote('')).toBe("''")
     expect(shellQuote('$HOME')).toBe("'$HOME'")
+  })
+
+  // QA 27a: `ui PATH DST | cat` printed the suggestion with the path's ESC and BEL raw on the terminal.
+  it("writes a word with control characters in $'…', each one visible, the same word to bash", () => {
+    const word = "esc\u001b]0;T\u0007 it's\\x\u0085"
+    const quoted = shellQuote(word)
+    expect(quoted).toBe("$'esc\\x1b]0;T\\x07 it\\'s\\\\x\\u0085'")
+    expect(quoted).not.toMatch(/[^\x20-\x7e]/)
+    const echoed = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8', env: { LC_ALL: 'C.UTF-8' } })
+    expect(echoed.stdout).toBe(word)
   })
 })
 
