@@ -56,7 +56,14 @@ export async function missingRootAction(target: Backend, targetLocation: string)
  */
 export function withRootAction(events: Observable<SyncEvent>, action: Action, dryRun: boolean): Observable<SyncEvent> {
   const first: SyncEvent[] = [{ type: 'planned', ts: Date.now(), action }]
-  if (dryRun) first.push({ type: 'completed', ts: Date.now(), action, bytes: 0, durationMs: 0, dryRun: true })
+  // Started, then completed, as the engine says each action of a dry run (a screen counts it
+  // queued until it starts: `ui -n` showed "queue 1" to the end).
+  if (dryRun) {
+    first.push(
+      { type: 'started', ts: Date.now(), action },
+      { type: 'completed', ts: Date.now(), action, bytes: 0, durationMs: 0, dryRun: true },
+    )
+  }
   return concat(
     of(...first),
     events.pipe(

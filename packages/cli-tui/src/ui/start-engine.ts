@@ -7,6 +7,7 @@ import type { UiFlags } from '../commands/ui.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { openJob } from '../job/open-job.js'
+import { missingRootAction, rootModeAction, withRootAction } from '../job/root-mode-action.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
 
@@ -96,6 +97,14 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // Pausing holds back every call that starts a change (read, write, move, remove…) on either side.
         const src = backendView(job.source, { gate, signal: controller.signal })
         const dst = backendView(job.target, { gate, signal: controller.signal })
+        // What a real run does to a local target's root (makes it; gives it the source root's mode),
+        // said by a dry run as `sync -n` says it (QA 27a: `ui -n` said "create 20" where `sync -n`
+        // said "create 21 directories", and nothing of a root mode a run would set).
+        const rootAction =
+          dryRun && !flags.watch
+            ? ((await missingRootAction(job.target, target)) ??
+              (job.target.capabilities.permissions ? await rootModeAction(source, target) : undefined))
+            : undefined
         const run$ = flags.watch
           ? continuousSync(src, dst, {
               ...job.options,
@@ -103,7 +112,9 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
               reloadFilter: job.reloadFilter,
               checkRoots: job.checkRoots,
             })
-          : sync(src, dst, job.options)
+          : rootAction
+            ? withRootAction(sync(src, dst, job.options), rootAction, true)
+            : sync(src, dst, job.options)
         await new Promise<void>((resolve, reject) => {
           run$.subscribe({
             next: (e) => {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -43,6 +43,39 @@ const collect = (events: { subscribe: (o: { next: (e: SyncEvent) => void }) => u
 }
 
 describe('startEngine', () => {
+  // QA 27a: `ui -n` said nothing of the target root a run makes or chmods, where `sync -n` says
+  // "create 21 directories" (the root among them) and "chmod 1 directory".
+  it("a dry run plans the target root's creation and its mode, as sync -n does", async () => {
+    const src = await tree('root-src', 1)
+    await chmod(src, 0o700)
+    const missing = join(root, 'root-dst-missing')
+    const made = startEngine({ source: src, target: missing, flags: { state: false, dryRun: true } })
+    const seenMade = collect(made.events)
+    expect(await made.closed).toEqual({})
+    const rootEvents = (seen: SyncEvent[]) =>
+      seen.flatMap((e) =>
+        (e.type === 'planned' || e.type === 'started' || e.type === 'completed') && e.action.path === ''
+          ? [`${e.type} ${e.action.reason}`]
+          : [],
+      )
+    expect(rootEvents(seenMade)).toEqual([
+      'planned the target root does not exist',
+      'started the target root does not exist',
+      'completed the target root does not exist',
+    ])
+    const last = seenMade.at(-1)
+    expect(last?.type === 'done' && last.summary.done.mkdir).toBe(2)
+    const open = join(root, 'root-dst-open')
+    await mkdir(open)
+    await chmod(open, 0o755)
+    const chmodded = startEngine({ source: src, target: open, flags: { state: false, dryRun: true } })
+    const seenChmod = collect(chmodded.events)
+    expect(await chmodded.closed).toEqual({})
+    expect(rootEvents(seenChmod)).toEqual(['planned mode differs', 'started mode differs', 'completed mode differs'])
+    const done = seenChmod.at(-1)
+    expect(done?.type === 'done' && done.summary.modesSet?.done).toBe(1)
+  })
+
   it('opens the job, runs it, reports to the webhook and closes', async () => {
     hits = []
     const src = await tree('a-src', 3)
