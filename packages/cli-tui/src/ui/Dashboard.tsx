@@ -1,5 +1,6 @@
 import type { SerializedError } from '@syncflow/core'
 import { Box, Text } from 'ink'
+import type { ReactNode } from 'react'
 import { CountsLine, countLines } from './CountsLine.js'
 import { ErrorList } from './ErrorList.js'
 import { ErrorsView } from './ErrorsView.js'
@@ -69,6 +70,41 @@ export function errorsScreenSize(columns: number, rows: number): { width: number
 }
 
 /**
+ * A screen's box: clipped to the rows above the terminal's last one when its `natural` height does
+ * not fit there (a tiny terminal, 20x6). A frame that reached the last row made Ink clear the
+ * terminal before each frame, with ESC [3J, which erases its scrollback: the user's history before
+ * `ui` was gone (QA 27a: 195 lines of it down to 2). The header, at the top, stays.
+ */
+function ScreenBox({
+  width,
+  rows,
+  natural,
+  children,
+}: {
+  width: number
+  rows: number
+  natural: number
+  children: ReactNode
+}) {
+  const limit = Math.max(1, rows - 1)
+  if (natural <= limit) {
+    return (
+      <Box flexDirection="column" width={width}>
+        {children}
+      </Box>
+    )
+  }
+  // The inner box keeps its own height (no child shrunk away, the header included): the outer one cuts its bottom.
+  return (
+    <Box flexDirection="column" width={width} height={limit} overflowY="hidden">
+      <Box flexDirection="column" width={width} flexShrink={0}>
+        {children}
+      </Box>
+    </Box>
+  )
+}
+
+/**
  * The whole screen for one frame, sized to the terminal: header, progress, throughput, counts,
  * then the transfers in flight and the latest errors sharing the rows left (errors get up to 4).
  * It never uses the last row, so the terminal does not scroll between frames.
@@ -93,7 +129,7 @@ export function Dashboard(props: DashboardProps) {
   )
   if (screen === 'help') {
     return (
-      <Box flexDirection="column" width={width}>
+      <ScreenBox width={width} rows={rows} natural={height}>
         {header}
         <HelpView
           watch={watch}
@@ -102,12 +138,12 @@ export function Dashboard(props: DashboardProps) {
           color={color}
           {...(props.metricsUrl ? { metricsUrl: props.metricsUrl } : {})}
         />
-      </Box>
+      </ScreenBox>
     )
   }
   if (screen === 'errors') {
     return (
-      <Box flexDirection="column" width={width}>
+      <ScreenBox width={width} rows={rows} natural={height}>
         {header}
         <ErrorsView
           errors={view.errors}
@@ -116,7 +152,7 @@ export function Dashboard(props: DashboardProps) {
           {...(props.errorsAt ? { at: props.errorsAt } : {})}
           color={color}
         />
-      </Box>
+      </ScreenBox>
     )
   }
   const notice = view.notices.at(-1)
@@ -127,8 +163,9 @@ export function Dashboard(props: DashboardProps) {
   const left = Math.max(0, height - fixed)
   const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0
   const transferRows = left - errorRows
+  const finalRows = view.final ? 1 + (view.final.fatal ? 1 : 0) + (props.lingering ? 1 : 0) : transferRows
   return (
-    <Box flexDirection="column" width={width}>
+    <ScreenBox width={width} rows={rows} natural={fixed + finalRows + errorRows}>
       {header}
       <OverallProgress
         filesDone={view.filesDone}
@@ -179,6 +216,6 @@ export function Dashboard(props: DashboardProps) {
         />
       )}
       <ErrorList errors={view.errors} total={view.errorCount} rows={errorRows} width={width} color={color} />
-    </Box>
+    </ScreenBox>
   )
 }

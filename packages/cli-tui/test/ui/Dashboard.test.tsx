@@ -192,4 +192,35 @@ describe('Dashboard', () => {
     expect(frame[0]).toMatch(/^syncflow sync .*\[syncing\]/)
     expect(frame[1]).toBe('Keys')
   })
+
+  // QA 27a: on a 20x6 terminal the dashboard took more rows than the terminal has, and Ink then
+  // cleared the terminal before each frame with ESC [3J, erasing its scrollback (195 lines to 2).
+  it('never reaches the last row of a tiny terminal, on any screen, running or finished: the header stays', () => {
+    const done = new SyncViewState(false)
+    done.add(failed('bad/1'))
+    done.add({
+      type: 'done',
+      ts: 0,
+      summary: summary({ failed: 1, fatal: { code: 'TRANSIENT', message: 'gone' } }),
+    })
+    for (const [columns, rows] of [
+      [20, 6],
+      [20, 4],
+      [30, 7],
+      [40, 8],
+      [80, 12],
+    ] as const) {
+      for (const screen of ['dashboard', 'errors', 'help'] as const) {
+        for (const view of [busyView(), done.view()]) {
+          const frame = lines(
+            render(
+              <Dashboard {...base({ columns, rows, screen, view, lingering: view.final !== undefined })} />,
+            ).lastFrame(),
+          )
+          expect(frame.length, `${columns}x${rows} ${screen}`).toBeLessThanOrEqual(rows - 1)
+          expect(frame[0], `${columns}x${rows} ${screen}`).toMatch(/\[(syncing|failed)\]/)
+        }
+      }
+    }
+  })
 })
