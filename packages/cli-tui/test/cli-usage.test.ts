@@ -52,6 +52,8 @@ describe('help and version', () => {
     ]) {
       expect(r.stdout).toContain(flag)
     }
+    // QA 27d: the range --concurrency takes was said only once a value outside it was refused.
+    expect(r.stdout.replace(/\s+/g, ' ')).toContain('--concurrency <N> actions executed at once, 1 to 256')
   })
 
   it('ls --help describes its --json output as entries, not SyncEvents', async () => {

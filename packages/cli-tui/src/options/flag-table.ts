@@ -148,7 +148,8 @@ export const FLAG_TABLE = {
   concurrency: () =>
     new Option(
       '--concurrency <N>',
-      'actions executed at once (default: 8, or what a backend asks for: more for S3, and for small files into a local directory)',
+      // (The range is said here, not only when a value outside it is refused: QA 27d.)
+      'actions executed at once, 1 to 256 (default: 8, or what a backend asks for: more for S3, and for small files into a local directory)',
     ).argParser(flagParser(parseConcurrency)),
   exclude: () =>
     new Option(
