@@ -265,6 +265,29 @@ describe('sync', () => {
     expectUsageError(await cli('sync', src, dst, '--max-age', '1h30'), '--max-age', '36h, 7d')
   })
 
+  // QA 27d: the ages held for files only: a year-old link was copied under --max-age, a new one
+  // under --min-age. rclone --links leaves a link out by its own mtime, as it does a file.
+  it('--max-age and --min-age leave a symlink out by its own mtime; the target keeps what it has there', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { 'new.txt': 'n', 'old.txt': 'o' })
+    await symlink('old.txt', join(src, 'old-link'))
+    await symlink('new.txt', join(src, 'new-link'))
+    const yearAgo = Date.now() / 1000 - 365 * 86_400
+    await utimes(join(src, 'old.txt'), yearAgo, yearAgo)
+    execFileSync('touch', ['-h', '-d', '@' + String(Math.floor(yearAgo)), join(src, 'old-link')])
+    await symlink('elsewhere', join(dst, 'old-link'))
+    const r = await cli('sync', src, dst, '--max-age', '1d')
+    expect(r.code, r.stderr).toBe(0)
+    expect((await readdir(dst)).sort()).toEqual(['new-link', 'new.txt', 'old-link'])
+    expect(await readlink(join(dst, 'new-link'))).toBe('new.txt')
+    expect(await readlink(join(dst, 'old-link'))).toBe('elsewhere')
+    const young = await tempDir()
+    const r2 = await cli('copy', src, young, '--min-age', '1d')
+    expect(r2.code, r2.stderr).toBe(0)
+    expect((await readdir(young)).sort()).toEqual(['old-link', 'old.txt'])
+  })
+
   // QA 23 #7: a symlink's listed size is its target's length, and a dry run counted it as bytes to send.
   it('a dry run counts the bytes of files to transfer, none for a symlink, as the run then sends', async () => {
     const src = await tempDir()

@@ -273,7 +273,14 @@ export function decideNow(
   // Neither copied nor updated, and what the target has there is kept (not deleted, not recorded):
   // a directory `d/` too, whose pairs come later (a file `d` and a directory `d/` are two pairs).
   // Held only until the merge is past them: memory stays flat however many files are left out.
-  if (s?.kind === 'file' && outOfRange(s, ctx, sourceMtimeMs)) {
+  if (
+    (s?.kind === 'file' && outOfRange(s, ctx, sourceMtimeMs)) ||
+    // --max-age/--min-age hold for a symlink too, by its own mtime, as rclone's do for the links it
+    // copies (--links): one made today was copied under --min-age 1d, and a year-old one under
+    // --max-age 1d, where the files beside it were left out (QA 27d). The size bounds stay for files
+    // alone, as rsync's --max-size.
+    (s?.kind === 'symlink' && outOfAgeRange(s.mtimeMs, ctx))
+  ) {
     if (t === undefined) kept?.addPassing(path)
     return NONE
   }
@@ -393,6 +400,13 @@ function outOfRange(s: Entry, ctx: DecideContext, mtimeMs = s.mtimeMs): boolean 
   return (
     (ctx.maxSize !== undefined && s.size > ctx.maxSize) ||
     (ctx.minSize !== undefined && s.size < ctx.minSize) ||
+    outOfAgeRange(mtimeMs, ctx)
+  )
+}
+
+/** True when `--max-age`/`--min-age` leave out an entry modified at `mtimeMs`. */
+function outOfAgeRange(mtimeMs: number, ctx: DecideContext): boolean {
+  return (
     (ctx.modifiedAfterMs !== undefined && mtimeMs < ctx.modifiedAfterMs) ||
     (ctx.modifiedBeforeMs !== undefined && mtimeMs > ctx.modifiedBeforeMs)
   )
