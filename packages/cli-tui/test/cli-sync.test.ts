@@ -203,15 +203,23 @@ describe('sync', () => {
   it('--ignore-existing copies only what the target lacks; a later run without it brings the rest in step', async () => {
     const src = await tempDir()
     const dst = await tempDir()
-    await writeTree(src, { kept: 'source version', 'd/new': 'n' })
-    await writeTree(dst, { kept: 'target', stale: 's' })
+    await writeTree(src, { kept: 'source version', same: 'same', 'd/new': 'n' })
+    await writeTree(dst, { kept: 'target', same: 'same', stale: 's' })
+    await utimes(join(src, 'same'), 1_700_000_000, 1_700_000_000)
+    await utimes(join(dst, 'same'), 1_700_000_000, 1_700_000_000)
+    // QA 27d: `kept`, which differs, was counted unchanged (2 unchanged): it is left alone, not identical.
+    const dry = await cli('sync', src, dst, '--ignore-existing', '--dry-run')
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stderr).toContain('1 unchanged, 1 existing left as it is (--ignore-existing).')
     const r = await cli('sync', src, dst, '--ignore-existing', '--json')
     expect(r.code, r.stderr).toBe(0)
-    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { unchanged: 1, done: { copy: 1, delete: 1 } } })
-    expect(await readTree(dst)).toEqual({ kept: 'target', 'd/new': 'n' })
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({
+      summary: { unchanged: 1, leftExisting: 1, done: { copy: 1, delete: 1 } },
+    })
+    expect(await readTree(dst)).toEqual({ kept: 'target', same: 'same', 'd/new': 'n' })
     // Nothing recorded as in sync by it: the state store does not hide the difference afterwards.
     expect((await cli('sync', src, dst)).code).toBe(0)
-    expect(await readTree(dst)).toEqual({ kept: 'source version', 'd/new': 'n' })
+    expect(await readTree(dst)).toEqual({ kept: 'source version', same: 'same', 'd/new': 'n' })
   })
 
   it('-u leaves a target file newer than the source as it is, and updates an older one', async () => {

@@ -160,6 +160,12 @@ describe('ignoreExisting and skipNewer', () => {
       'd/gone:delete',
     ])
     expect(io).toEqual([])
+    // QA 27d: those whose listings differ are left alone, said apart from the identical ones.
+    const same = [pair('same', file('same', 3), file('same', 3)), ...pairs.slice(2, 5)]
+    const outcomes = await lastValueFrom(from(same).pipe(plan({ ...ctx, ignoreExisting: true }), toArray()))
+    expect(outcomes.map((o) => (o.decision.kind === 'unchanged' ? o.decision.leftExisting === true : 'other'))).toEqual(
+      [false, true, true, true],
+    )
   })
 
   it('skipNewer leaves a target file newer than the window as it is, whatever its size or content', async () => {

@@ -119,6 +119,15 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
 }
 
 /**
+ * The files --ignore-existing left as they are without finding them identical, after "N unchanged"
+ * (they were counted in it, and said unchanged although they differ: QA 27d).
+ */
+function leftExisting(s: SyncSummary): string {
+  const n = s.leftExisting ?? 0
+  return n > 0 ? `, ${n} existing left as ${n === 1 ? 'it is' : 'they are'} (--ignore-existing)` : ''
+}
+
+/**
  * The one-paragraph summary printed at the end of `sync`/`copy`/`restore` (not with --json or -q).
  * `bytesPlanned` (from the progress tracker) sizes what a dry run would have copied. A run stopped
  * by a fatal error after it did something (a listing that failed once transfers had started) says
@@ -147,14 +156,16 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     const what = would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do'
     const size = bytesPlanned > 0 ? ` (${formatBytes(bytesPlanned)} to transfer)` : ''
     out.push(
-      `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged.`,
+      `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged${leftExisting(s)}.`,
     )
   } else {
     const did = tally(PAST)
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
-    out.push(`${s.fatal ? 'Stopped after' : 'Done in'} ${took}: ${what}${bytes}; ${s.unchanged} unchanged.`)
+    out.push(
+      `${s.fatal ? 'Stopped after' : 'Done in'} ${took}: ${what}${bytes}; ${s.unchanged} unchanged${leftExisting(s)}.`,
+    )
     // --backup-dir: what was kept there, so that a user sees the backups happen.
     if (s.kept)
       out.push(

@@ -138,11 +138,16 @@ function withExtra(summary: SyncSummary, x: Extra, settled: ReadonlySet<string>)
     failed++
     errorCodes[code] = (errorCodes[code] ?? 0) + 1
   }
+  // (A moved file --ignore-existing then left alone is in leftExisting when its listings differ: a
+  // move that did not carry its mtime. Counted off unchanged first, where the file most likely is.)
+  const offUnchanged = Math.min(x.movedUnchanged, summary.unchanged)
+  const leftExisting = (summary.leftExisting ?? 0) - (x.movedUnchanged - offUnchanged)
   return {
     ...summary,
     planned: add(summary.planned, x.movesPlanned),
     done: add(summary.done, x.movesDone),
-    unchanged: summary.unchanged - x.movedUnchanged,
+    unchanged: summary.unchanged - offUnchanged,
+    ...(summary.leftExisting !== undefined ? { leftExisting: Math.max(0, leftExisting) } : {}),
     failed,
     errorCodes,
   }

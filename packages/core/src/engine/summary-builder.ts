@@ -28,6 +28,8 @@ export class SummaryBuilder {
   /** `touch` and `delete` actions of directories. */
   readonly dirActions = { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
   unchanged = 0
+  /** Target files `--ignore-existing` left as they are, not found identical (see `SyncSummary.leftExisting`). */
+  leftExisting = 0
   failed = 0
   skipped = 0
   bytes = 0
@@ -115,6 +117,7 @@ export class SummaryBuilder {
         ? { dirActions: { planned: { ...this.dirActions.planned }, done: { ...this.dirActions.done } } }
         : {}),
       unchanged: this.unchanged,
+      ...(this.leftExisting > 0 ? { leftExisting: this.leftExisting } : {}),
       ...(this.kept > 0 ? { kept: this.kept } : {}),
       failed: this.failed,
       skipped: this.skipped,

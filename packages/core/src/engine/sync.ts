@@ -334,7 +334,10 @@ function run(
           continue
         }
         released++
-        if (d.kind === 'unchanged' && !deletesOnly) summary.unchanged++
+        if (d.kind === 'unchanged' && !deletesOnly) {
+          if (d.leftExisting) summary.leftExisting++
+          else summary.unchanged++
+        }
         if (d.kind === 'error') {
           facts.planFailures++
           side$.next({ type: 'failed', ts: Date.now(), path: pair.path, error: d.error.toJSON(), stage: 'plan' })

@@ -219,6 +219,12 @@ export interface SyncSummary {
   }
   /** Files found identical (no action). */
   readonly unchanged: number
+  /**
+   * Files the target has that `--ignore-existing` left as they are without comparing them, where
+   * their listings differ or cannot tell (not counted in `unchanged`, which said they were
+   * identical: QA 27d). Absent when none.
+   */
+  readonly leftExisting?: number
   /** Old target files kept in the backup directory before they were replaced or deleted (`--backup-dir`); absent when none. */
   readonly kept?: number
   readonly failed: number

@@ -55,7 +55,16 @@ export interface DecideContext {
 /** The outcome for one pair: an action, `unchanged` (with the entries to record), or nothing. */
 export type Decision =
   | { readonly kind: 'action'; readonly action: Action }
-  | { readonly kind: 'unchanged'; readonly source: Entry; readonly target: Entry }
+  | {
+      readonly kind: 'unchanged'
+      readonly source: Entry
+      readonly target: Entry
+      /**
+       * Left as it is by `--ignore-existing` although its listings differ (or cannot tell: S3's
+       * upload times): counted in `SyncSummary.leftExisting`, not as unchanged.
+       */
+      readonly leftExisting?: true
+    }
   | { readonly kind: 'none' }
 
 const NONE: Decision = { kind: 'none' }
@@ -357,7 +366,9 @@ export function decideNow(
       ? { kind: 'action', action: { kind: 'touch', path, source: s, target: t, reason: 'mtime differs' } }
       : NONE
   }
-  if (ctx.ignoreExisting) return unchanged(s, t)
+  // (Counted apart when the listings do not say it is equal: it was not compared, and "unchanged"
+  // told of files that differ, QA 27d. No I/O is spent to tell: the flag is there to spare it.)
+  if (ctx.ignoreExisting) return sameByListing(ctx, s, t) ? unchanged(s, t) : leftExisting(s, t)
   if (s.kind !== t.kind) return update(path, s, t, `${t.kind} replaced by ${s.kind}`)
   // (Before any record, size or hash: a special file is never the source's file.)
   if (t.special) return update(path, s, t, 'a special file (FIFO, socket or device) on the target')
@@ -562,6 +573,26 @@ function unchangedUnlessMode(ctx: DecideContext, path: RelPath, s: Entry, t: Ent
  */
 export function inPlace(s: Entry, mode: number): boolean {
   return s.mode === undefined || (s.mode & 0o7777) === mode
+}
+
+/**
+ * True when the listings alone show `t` is what a run would make of `s` (same kind, link target or
+ * size, mtime within the window, mode), so that a pair `--ignore-existing` leaves alone is
+ * unchanged indeed; false where they cannot tell (no listed mtimes: S3).
+ */
+function sameByListing(ctx: DecideContext, s: Entry, t: Entry): boolean {
+  if (s.kind !== t.kind || t.special) return false
+  if (s.kind === 'symlink') return s.linkTarget === t.linkTarget
+  if (s.size !== t.size || modeDiffers(ctx, s, t)) return false
+  // (--size-only would find it unchanged whatever its mtime.)
+  if (ctx.compare === 'size-only') return true
+  if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return false
+  return Math.abs(s.mtimeMs - t.mtimeMs) <= ctx.modifyWindowMs
+}
+
+/** A pair `--ignore-existing` leaves alone whose listings do not show it equal (see `sameByListing`). */
+function leftExisting(source: Entry, target: Entry): Decision {
+  return { kind: 'unchanged', source, target, leftExisting: true }
 }
 
 function unchanged(source: Entry, target: Entry): Decision {
