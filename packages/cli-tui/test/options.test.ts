@@ -25,6 +25,11 @@ describe('parseRate (--bwlimit)', () => {
     expect(() => parseRate(text)).toThrow(/512k or 10M/)
   })
 
+  // QA 27d: 0.4 rounded to 0, which is no limit at all.
+  it.each(['0.4', '0.1B', '0.0001k'])('%j, under 1 byte/s, is refused rather than read as no limit', (text) => {
+    expect(() => parseRate(text)).toThrow(/under 1 byte\/s.*512k or 10M/)
+  })
+
   it('never returns a negative or fractional rate', () => {
     fc.assert(
       fc.property(fc.string(), (s) => {

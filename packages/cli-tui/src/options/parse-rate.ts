@@ -12,6 +12,13 @@ export function parseRate(value: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*(?:([kmg])i?b?|b)?(?:\/s)?$/i.exec(value.trim())
   if (m?.[1] !== undefined) {
     const bytes = Math.round(Number(m[1]) * (m[2] !== undefined ? (UNITS[m[2].toLowerCase()] ?? 1) : 1))
+    // A rate above 0 that rounds to 0 would be no limit at all, the opposite of what was asked:
+    // `--bwlimit 0.4` ran unlimited, under a warning that it was 0.4 bytes/s (QA 27d).
+    if (bytes === 0 && Number(m[1]) > 0) {
+      throw new Error(
+        `${value.trim()} is under 1 byte/s, which would be no limit (0): use bytes per second with an optional k, M or G suffix, e.g. 512k or 10M.`,
+      )
+    }
     if (Number.isSafeInteger(bytes)) return bytes
   }
   throw new Error(
