@@ -1,7 +1,7 @@
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, tempDir } from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, startCli, tempDir } from './helpers/cli.js'
 
 // The built binary, run as a child process: help, version, and every way to get the flags wrong.
 
@@ -749,5 +749,48 @@ describe('a location given in bytes that are not UTF-8', () => {
     const r = await runCli(['sync', 'src', 'link'], { cwd: dir, env: { SYNCFLOW_STATE_DIR: join(dir, 'state') } })
     expectUsageError(r, 'leads to', 'real\\xe9')
     expect(await readdir(join(dir, 'real\ufffd'))).toEqual([])
+  })
+})
+
+// QA 27d: a list flag's file was read whole before a line of it was looked at: --exclude-from
+// /dev/zero never ended, the process growing by ~60 MB a second until it ran out of memory.
+describe('a --exclude-from, --include-from or --files-from file with a line no pattern or path has', () => {
+  it.each(['--exclude-from', '--include-from', '--files-from'])('%s /dev/zero is refused at once', async (flag) => {
+    const src = await tempDir()
+    const r = startCli(['sync', src, join(src, '..', 'never-made'), flag, '/dev/zero'])
+    let late: NodeJS.Timeout | undefined
+    const exited = await Promise.race([
+      r.exited,
+      new Promise<undefined>((done) => {
+        late = setTimeout(() => done(undefined), 15_000)
+      }),
+    ])
+    clearTimeout(late)
+    if (exited === undefined) r.child.kill('SIGKILL')
+    expect(exited?.code, r.stderr()).toBe(2)
+    expect(r.stderr()).toContain(
+      `'${flag} <FILE>' argument '/dev/zero' is invalid. "/dev/zero" has a line longer than 64 KiB`,
+    )
+  })
+
+  it('a regular file with such a line is refused too; one of long paths is read', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'list'), `a\n${'x'.repeat(70_000)}\nb\n`)
+    expectUsageError(
+      await runCli(['sync', dir, join(dir, '..', 'never-made'), '--files-from', join(dir, 'list')]),
+      '--files-from',
+      'has a line longer than 64 KiB',
+    )
+    await writeFile(join(dir, 'list'), `${'d/'.repeat(2000)}f\n`.repeat(100))
+    const r = await runCli([
+      'sync',
+      dir,
+      join(dir, '..', 'made'),
+      '--files-from',
+      join(dir, 'list'),
+      '-n',
+      '--no-state',
+    ])
+    expect(r.stderr).not.toContain('64 KiB')
   })
 })

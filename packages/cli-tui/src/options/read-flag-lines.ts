@@ -1,4 +1,15 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
+
+/**
+ * A line longer than this holds no pattern or path (a path is at most 4096 bytes): the file is not
+ * such a list. `--exclude-from /dev/zero` (or a disk image named by mistake) was read whole, never
+ * ending: the process grew by ~60 MB a second until it ran out of memory (QA 27d; rclone: "token
+ * too long").
+ */
+const MAX_LINE_BYTES = 64 * 1024
+
+/** Thrown by `readBounded` for a line over `MAX_LINE_BYTES`. */
+class LineTooLong extends Error {}
 
 /** Whether a flag of this command line has read standard input already. */
 let stdinTaken = false
@@ -36,10 +47,39 @@ function readFlagText(file: string, what: string): string {
     stdinTaken = true
   }
   try {
-    return readFileSync(file === '-' ? 0 : file, 'utf8')
+    return file === '-' ? readFileSync(0, 'utf8') : readBounded(file)
   } catch (err) {
+    if (err instanceof LineTooLong) {
+      throw new Error(
+        `${JSON.stringify(file)} has a line longer than ${MAX_LINE_BYTES / 1024} KiB: it is not a file of ${what}. Give a file of ${what}, one per line.`,
+      )
+    }
     const code = (err as NodeJS.ErrnoException).code
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? String(err))
     throw new Error(`cannot read ${JSON.stringify(file)}: ${why}. Give a file of ${what}, one per line.`)
+  }
+}
+
+/** The text of `file`, read a chunk at a time; throws `LineTooLong` as soon as a line is too long. */
+function readBounded(file: string): string {
+  const fd = openSync(file, 'r')
+  try {
+    const chunks: Buffer[] = []
+    const buf = Buffer.alloc(64 * 1024)
+    let lineBytes = 0
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      const chunk = buf.subarray(0, n)
+      const first = chunk.indexOf(0x0a)
+      if (first === -1) lineBytes += n
+      else if (lineBytes + first > MAX_LINE_BYTES) throw new LineTooLong()
+      else lineBytes = n - chunk.lastIndexOf(0x0a) - 1
+      if (lineBytes > MAX_LINE_BYTES) throw new LineTooLong()
+      chunks.push(Buffer.from(chunk))
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  } finally {
+    closeSync(fd)
   }
 }
