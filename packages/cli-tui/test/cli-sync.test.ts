@@ -231,8 +231,12 @@ describe('sync', () => {
     await utimes(join(dst, 'edited'), 1_700_000_100, 1_700_000_100)
     await utimes(join(src, 'old'), 1_700_000_100, 1_700_000_100)
     await utimes(join(dst, 'old'), 1_700_000_000, 1_700_000_000)
-    const r = await cli('copy', src, dst, '-u')
+    // QA 27d: the file left alone was said "1 unchanged", although it differs.
+    const dry = await cli('copy', src, dst, '-u', '--dry-run')
+    expect(dry.stderr).toContain('0 unchanged, 1 newer on the target left as it is (--update).')
+    const r = await cli('copy', src, dst, '-u', '--json')
     expect(r.code, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).at(-1)).toMatchObject({ summary: { unchanged: 0, leftNewer: 1, done: { update: 1 } } })
     expect(await readTree(dst)).toEqual({ edited: 'edited on the target', old: 'source' })
   })
 

@@ -119,12 +119,16 @@ function tail(s: SyncSummary, check = false, fatalSaid?: FatalSaid): string[] {
 }
 
 /**
- * The files --ignore-existing left as they are without finding them identical, after "N unchanged"
+ * The files --ignore-existing or --update left as they are without finding them identical, after "N unchanged"
  * (they were counted in it, and said unchanged although they differ: QA 27d).
  */
 function leftExisting(s: SyncSummary): string {
   const n = s.leftExisting ?? 0
-  return n > 0 ? `, ${n} existing left as ${n === 1 ? 'it is' : 'they are'} (--ignore-existing)` : ''
+  const newer = s.leftNewer ?? 0
+  return (
+    (n > 0 ? `, ${n} existing left as ${n === 1 ? 'it is' : 'they are'} (--ignore-existing)` : '') +
+    (newer > 0 ? `, ${newer} newer on the target left as ${newer === 1 ? 'it is' : 'they are'} (--update)` : '')
+  )
 }
 
 /**

@@ -367,7 +367,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       // The target root exists once something was written into it, or found there as it should be.
       if (
         (e.type === 'completed' && !e.dryRun) ||
-        (e.type === 'done' && e.summary.unchanged + (e.summary.leftExisting ?? 0) > 0)
+        (e.type === 'done' && e.summary.unchanged + (e.summary.leftExisting ?? 0) + (e.summary.leftNewer ?? 0) > 0)
       ) {
         if (!targetRootSeen && supports.rootIdentity(target))
           targetRootId = target.rootIdentity().catch(() => undefined)
@@ -860,6 +860,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           if (e.type === 'done') {
             total.unchanged += e.summary.unchanged
             total.leftExisting += e.summary.leftExisting ?? 0
+            total.leftNewer += e.summary.leftNewer ?? 0
             // Only the initial sync's fatal problem is the job's (it stopped it, unless it was
             // transient: then it is tried again); later ones count as failures (one that no retry
             // can fix ends the job too: see `refusedForGood`).

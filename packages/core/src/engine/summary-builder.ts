@@ -30,6 +30,8 @@ export class SummaryBuilder {
   unchanged = 0
   /** Target files `--ignore-existing` left as they are, not found identical (see `SyncSummary.leftExisting`). */
   leftExisting = 0
+  /** Target files `--update` left as they are, newer than the source's (see `SyncSummary.leftNewer`). */
+  leftNewer = 0
   failed = 0
   skipped = 0
   bytes = 0
@@ -118,6 +120,7 @@ export class SummaryBuilder {
         : {}),
       unchanged: this.unchanged,
       ...(this.leftExisting > 0 ? { leftExisting: this.leftExisting } : {}),
+      ...(this.leftNewer > 0 ? { leftNewer: this.leftNewer } : {}),
       ...(this.kept > 0 ? { kept: this.kept } : {}),
       failed: this.failed,
       skipped: this.skipped,

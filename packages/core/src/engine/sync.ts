@@ -336,6 +336,7 @@ function run(
         released++
         if (d.kind === 'unchanged' && !deletesOnly) {
           if (d.leftExisting) summary.leftExisting++
+          else if (d.leftNewer) summary.leftNewer++
           else summary.unchanged++
         }
         if (d.kind === 'error') {

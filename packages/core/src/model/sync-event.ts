@@ -225,6 +225,11 @@ export interface SyncSummary {
    * identical: QA 27d). Absent when none.
    */
   readonly leftExisting?: number
+  /**
+   * Files `--update` (`-u`) left as they are because the target's is newer than the source's (not
+   * counted in `unchanged`, which said they were identical: QA 27d). Absent when none.
+   */
+  readonly leftNewer?: number
   /** Old target files kept in the backup directory before they were replaced or deleted (`--backup-dir`); absent when none. */
   readonly kept?: number
   readonly failed: number

@@ -64,6 +64,11 @@ export type Decision =
        * upload times): counted in `SyncSummary.leftExisting`, not as unchanged.
        */
       readonly leftExisting?: true
+      /**
+       * Left as it is by `--update` (`-u`): the target's file is newer than the source's, so not
+       * identical: counted in `SyncSummary.leftNewer`, not as unchanged.
+       */
+      readonly leftNewer?: true
     }
   | { readonly kind: 'none' }
 
@@ -385,7 +390,8 @@ export function decideNow(
   if (ctx.skipNewer && !t.special) {
     // The real mtimes first, where a listing lacks them (S3's are upload times): see decideWithIo.
     if (!ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime) return undefined
-    if (t.mtimeMs - s.mtimeMs > ctx.modifyWindowMs) return unchanged(s, t)
+    // (Not "unchanged": its mtime, and likely its content, differ. QA 27d.)
+    if (t.mtimeMs - s.mtimeMs > ctx.modifyWindowMs) return leftNewer(s, t)
   }
   if (s.size !== t.size) return update(path, s, t, 'size differs')
   if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, s, t, targetMode(record, t, ctx))
@@ -481,7 +487,7 @@ async function decideWithIo(
   }
   if (ctx.skipNewer) {
     // (Reached with sizes that differ only under skipNewer: decideNow needs the real mtimes first.)
-    if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return unchanged(sm, tm)
+    if (tm.mtimeMs - sm.mtimeMs > ctx.modifyWindowMs) return leftNewer(sm, tm)
     if (s.size !== t.size) return update(path, s, t, 'size differs')
     // (--size-only still decides the rest: review 23 F6.)
     if (ctx.compare === 'size-only') return unchangedUnlessMode(ctx, path, sm, tm)
@@ -593,6 +599,11 @@ function sameByListing(ctx: DecideContext, s: Entry, t: Entry): boolean {
 /** A pair `--ignore-existing` leaves alone whose listings do not show it equal (see `sameByListing`). */
 function leftExisting(source: Entry, target: Entry): Decision {
   return { kind: 'unchanged', source, target, leftExisting: true }
+}
+
+/** A pair `--update` leaves alone, its target file newer than the source's. */
+function leftNewer(source: Entry, target: Entry): Decision {
+  return { kind: 'unchanged', source, target, leftNewer: true }
 }
 
 function unchanged(source: Entry, target: Entry): Decision {
