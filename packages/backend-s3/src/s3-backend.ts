@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { PassThrough, Readable, Transform } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { GetObjectCommandOutput, HeadObjectCommandOutput, S3Client, StorageClass } from '@aws-sdk/client-s3'
 import {
   type Backend,
@@ -33,6 +34,7 @@ import {
 } from '@syncflow/core'
 import { DESTROY_GRACE_MS } from './aborted-on-destroy.js'
 import { afterGrace } from './after-grace.js'
+import { isConnectionTimeout, NotConnectedError } from './bound-until-answered.js'
 import { ByteBudget } from './byte-budget.js'
 import { contentTypeOf } from './content-type-of.js'
 import { fanOutSignal } from './fan-out-signal.js'
@@ -75,6 +77,8 @@ const MiB = 1024 * 1024
  * CLI's 8 MiB; the memory budget (`uploadMemory`, 128 MiB) bounds how many such bodies are held.
  */
 const MULTIPART_THRESHOLD = 64 * MiB + 1
+/** Tries of one listing page that fails TRANSIENT, each of them the SDK's own tries (see #pageRetried). */
+const LIST_PAGE_ATTEMPTS = 4
 const GiB = 1024 * MiB
 const MAX_PARTS = 10_000
 const MIN_PART = 5 * MiB
@@ -285,26 +289,28 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let token: string | undefined
     let startAfter: string | undefined
     for (;;) {
-      const page = await this.#send(
-        'list',
-        undefined,
-        (c) =>
-          c
-            .send(
-              new conn.sdk.ListObjectsV2Command({
-                Bucket: this.bucket,
-                Prefix: this.prefix || undefined,
-                MaxKeys: 1000,
-                // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
-                EncodingType: 'url',
-                ...(token ? { ContinuationToken: token } : {}),
-                ...(startAfter ? { StartAfter: startAfter } : {}),
-              }),
-              sendOptions(opts.signal),
-            )
-            // (A page that is no listing must fail the listing, not end it: see NotAListingError.)
-            .then(checkedListing),
-        conn,
+      const page = await this.#pageRetried(opts.signal, () =>
+        this.#send(
+          'list',
+          undefined,
+          (c) =>
+            c
+              .send(
+                new conn.sdk.ListObjectsV2Command({
+                  Bucket: this.bucket,
+                  Prefix: this.prefix || undefined,
+                  MaxKeys: 1000,
+                  // Keys may hold characters XML 1.0 cannot carry: ask for them URL-encoded.
+                  EncodingType: 'url',
+                  ...(token ? { ContinuationToken: token } : {}),
+                  ...(startAfter ? { StartAfter: startAfter } : {}),
+                }),
+                sendOptions(opts.signal),
+              )
+              // (A page that is no listing must fail the listing, not end it: see NotAListingError.)
+              .then(checkedListing),
+          conn,
+        ),
       )
       // Nothing under the prefix: it may name an object, below which nothing can go (QA 15 #3).
       // Asked only then (a first upload), so a re-run's listing stays its LISTs alone.
@@ -365,6 +371,30 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
             },
           )
         }
+      }
+    }
+  }
+
+  /**
+   * A listing page's request, tried again (up to LIST_PAGE_ATTEMPTS in all, with a backoff of 0.5-1,
+   * 1-2, 2-4 s) when it fails TRANSIENT: the engine retries transfers, not listings, so a burst of
+   * 503 SlowDown longer than the SDK's own 3 quick tries (or any 503 once the SDK's retry quota is
+   * spent by throttled uploads) failed the whole listing, and with it the run (exit 2) or every
+   * delete (QA 27e); rclone retries a page 10 times. Not an I/O or connection timeout: the SDK has
+   * waited for each of its tries already, and a stalled server fails in the time --timeout says.
+   */
+  async #pageRetried<T>(signal: AbortSignal | undefined, request: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request()
+      } catch (err) {
+        const cause = isSyncError(err) ? (err.cause as { name?: string } | undefined) : undefined
+        const timedOut =
+          cause?.name === 'TimeoutError' || cause instanceof NotConnectedError || isConnectionTimeout(cause)
+        if (attempt >= LIST_PAGE_ATTEMPTS || !isSyncError(err) || err.code !== 'TRANSIENT' || timedOut) throw err
+        const base = 1000 * 2 ** (attempt - 1)
+        await sleep(base / 2 + (Math.random() * base) / 2, undefined, signal ? { signal } : {}).catch(() => {})
+        this.#checkAborted(signal, 'list', '')
       }
     }
   }

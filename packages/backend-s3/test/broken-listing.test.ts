@@ -23,6 +23,8 @@ describeS3('S3 listings broken on the way', (env) => {
   let htmlFor: ((url: string) => boolean) | undefined
   /** The body of a 200 XML answer to every LIST instead of the server's, while set. */
   let listBody: string | undefined
+  /** LIST requests for a page after the first still to answer 503 SlowDown. */
+  let slowDowns = 0
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-not-s3-'))
@@ -31,6 +33,12 @@ describeS3('S3 listings broken on the way', (env) => {
       answer: (op, url) => {
         if (op !== 'LIST') return undefined
         if (listBody !== undefined) return { status: 200, contentType: 'application/xml', body: listBody }
+        if (slowDowns > 0 && url.includes('continuation-token=')) {
+          slowDowns--
+          const body =
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Slow down</Message></Error>'
+          return { status: 503, contentType: 'application/xml', body }
+        }
         return htmlFor?.(url)
           ? { status: 200, contentType: 'text/html', body: '<html><body>Proxy error</body></html>' }
           : undefined
@@ -139,5 +147,19 @@ describeS3('S3 listings broken on the way', (env) => {
       listBody = undefined
       await s3.close()
     }
+  })
+
+  it('a page refused 503 SlowDown more times than the SDK tries is tried again: the listing completes', async () => {
+    // The engine retries transfers, not listings: one throttled page failed the whole run.
+    slowDowns = 4 // the SDK's 3 tries of the first attempt, and the first of the next
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    let n = 0
+    try {
+      for await (const _ of s3.list()) n++
+    } finally {
+      await s3.close()
+    }
+    expect(slowDowns).toBe(0)
+    expect(n).toBe(N)
   })
 })
