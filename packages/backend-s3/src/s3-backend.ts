@@ -288,6 +288,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const walker = new KeyWalker(this.prefix, opts.prune, opts.excluded, opts.cleanUp === true, opts.onNotice)
     let token: string | undefined
     let startAfter: string | undefined
+    /** The last key of the pages so far (decoded): the next page must start after it. */
+    let lastKey: string | undefined
+    let firstOfPage = false
     for (;;) {
       const page = await this.#pageRetried(opts.signal, () =>
         this.#send(
@@ -318,9 +321,23 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         await this.#refuseObjectRoot(conn, opts.signal)
       }
       const encoded = page.EncodingType === 'url'
+      firstOfPage = true
       for (const obj of page.Contents ?? []) {
         if (obj.Key === undefined) continue
         const key = encoded ? decodeKey(obj.Key) : obj.Key
+        // A page that starts at or before where the last one ended: a service that ignores the
+        // continuation token gives its first page for ever, and the listing never ended (QA 27e:
+        // `ls` looped, a sync reported a million listing errors in a minute). botocore says "The
+        // same next token was received twice".
+        if (firstOfPage && key !== undefined) {
+          firstOfPage = false
+          if (lastKey !== undefined && Buffer.compare(Buffer.from(key), Buffer.from(lastKey)) <= 0) {
+            throw this.#listingBroken(
+              `a page of ${this.uri} starts at ${JSON.stringify(key)}, not after ${JSON.stringify(lastKey)} where the one before ended`,
+            )
+          }
+        }
+        if (key !== undefined) lastKey = key
         if (key === undefined) {
           this.#report(
             opts,
@@ -356,6 +373,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         startAfter = jump
         token = undefined
       } else {
+        if (token !== undefined && page.NextContinuationToken === token) {
+          throw this.#listingBroken(`the listing of ${this.uri} answered the same continuation token twice`)
+        }
         token = page.NextContinuationToken
         startAfter = undefined
         // A page that says more follow but not where: a broken service. Ending the listing here
@@ -373,6 +393,14 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         }
       }
     }
+  }
+
+  /** A listing the service pages wrongly: it cannot be had whole, and must not read as complete. */
+  #listingBroken(what: string): SyncError {
+    return new SyncError('UNSUPPORTED', `S3 protocol error: ${what}, so the listing cannot be had whole`, {
+      op: 's3.list',
+      hint: 'The service does not page ListObjectsV2 as S3 does: report it to its maintainers (or whoever runs the proxy in front of it). Nothing is deleted on a listing cut short.',
+    })
   }
 
   /**

@@ -25,6 +25,8 @@ describeS3('S3 listings broken on the way', (env) => {
   let listBody: string | undefined
   /** LIST requests for a page after the first still to answer 503 SlowDown. */
   let slowDowns = 0
+  /** The body of a 200 XML answer to the LISTs of a page after the first, while set. */
+  let laterPages: string | undefined
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-not-s3-'))
@@ -33,6 +35,9 @@ describeS3('S3 listings broken on the way', (env) => {
       answer: (op, url) => {
         if (op !== 'LIST') return undefined
         if (listBody !== undefined) return { status: 200, contentType: 'application/xml', body: listBody }
+        if (laterPages !== undefined && url.includes('continuation-token=')) {
+          return { status: 200, contentType: 'application/xml', body: laterPages }
+        }
         if (slowDowns > 0 && url.includes('continuation-token=')) {
           slowDowns--
           const body =
@@ -161,5 +166,33 @@ describeS3('S3 listings broken on the way', (env) => {
     }
     expect(slowDowns).toBe(0)
     expect(n).toBe(N)
+  })
+
+  it('a service that gives the first page again for the next one fails the listing, never loops', async () => {
+    // It ignores the continuation token: the listing went round for ever (`ls` never ended).
+    laterPages = [
+      '<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">',
+      `<Name>${env.bucket}</Name><Prefix>${prefix}/</Prefix><KeyCount>1</KeyCount><MaxKeys>1000</MaxKeys>`,
+      '<EncodingType>url</EncodingType><IsTruncated>true</IsTruncated><NextContinuationToken>again</NextContinuationToken>',
+      `<Contents><Key>${encodeURIComponent(`${prefix}/f0000`)}</Key><LastModified>2026-01-01T00:00:00.000Z</LastModified>`,
+      '<ETag>"cfcd208495d565ef66e7dff9f98764da"</ETag><Size>1</Size><StorageClass>STANDARD</StorageClass></Contents>',
+      '</ListBucketResult>',
+    ].join('')
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    let n = 0
+    try {
+      await expect(
+        (async () => {
+          for await (const _ of s3.list()) {
+            // (Bounded, so that the loop this guards against fails the test rather than hangs it.)
+            if (++n > 2 * N) throw new Error('the listing went round')
+          }
+        })(),
+      ).rejects.toMatchObject({ code: 'UNSUPPORTED', message: expect.stringContaining('not after') })
+    } finally {
+      laterPages = undefined
+      await s3.close()
+    }
+    expect(n).toBe(1000)
   })
 })
