@@ -2017,18 +2017,20 @@ function toBuffer(chunk: unknown): Buffer {
 }
 
 /**
- * The stream a whole object's GET body goes through: where its ETag is its MD5 (a single-part
- * upload, not encrypted with KMS or a customer key), the bytes are hashed on the way and a
+ * The stream a whole object's GET body goes through: where its MD5 is known (its `md5chksum`, or
+ * its ETag for a single-part upload not encrypted with KMS or a customer key), the bytes are hashed on the way and a
  * mismatch fails the stream before its end (`CHECKSUM`), so that no writer renames them into
  * place. Bytes changed on the way (a broken proxy or link, a server's bad disk) were written under
  * the final name, "copied", exit 0, where rclone says "corrupted on transfer: md5 hash differ" and
  * writes nothing (QA 27e).
  */
 function md5Checked(out: GetObjectCommandOutput, path: string): PassThrough | Transform {
-  const expected = md5FromEtag(unquoteEtag(out.ETag))
   const sse = out.ServerSideEncryption
   const encrypted = out.SSECustomerAlgorithm !== undefined || sse?.startsWith('aws:kms') === true
-  if (expected === undefined || encrypted) return new PassThrough()
+  // (A multipart object's MD5 is its `md5chksum`, as #md5Of takes it: rclone checks it too.)
+  const expected =
+    md5FromMetadata(out.Metadata?.[META_MD5]) ?? (encrypted ? undefined : md5FromEtag(unquoteEtag(out.ETag)))
+  if (expected === undefined) return new PassThrough()
   const md5 = createHash('md5')
   return new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -2042,7 +2044,7 @@ function md5Checked(out: GetObjectCommandOutput, path: string): PassThrough | Tr
           ? null
           : new SyncError(
               'CHECKSUM',
-              `the data received has MD5 ${got}, not ${expected} as its ETag says: changed on the way`,
+              `the data received has MD5 ${got}, not the object's ${expected}: changed on the way`,
               {
                 op: 's3.read',
                 path,
