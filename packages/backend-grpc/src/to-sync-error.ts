@@ -256,7 +256,9 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         : undefined
     if (notConnected !== undefined && server !== undefined) {
       const hint = typeof hintMeta === 'string' ? hintMeta : unreachableHint(server)
-      return new SyncError('TRANSIENT', notConnected, { ...details, hint })
+      // The whole server is down, not this call's path: a run stops after a few such transfers
+      // in a row instead of trying every file 4 times (see core's UnreachableStop).
+      return new SyncError('TRANSIENT', notConnected, { ...details, hint, unreachable: server })
     }
     const tlsProblem = code === 'AUTH' && err.code === UNAVAILABLE
     const unreachable = code === 'TRANSIENT' && named === undefined && server !== undefined

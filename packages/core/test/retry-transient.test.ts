@@ -17,6 +17,19 @@ describe('retryTransient', () => {
     })
   })
 
+  it('waits for a location that cannot be reached at least half of each doubled step (1.75 to 3.5 s by default), never ~0', () => {
+    scheduler().run(({ expectObservable }) => {
+      const err = new SyncError('TRANSIENT', 'cannot connect to h:1', { op: 'x.write', unreachable: 'h:1' })
+      // random() = 0 → the least: 100, 200 and 400 ms (full jitter would give 0 each).
+      const out = throwError(() => err).pipe(retryTransient({ count: 3, delayMs: 100, random: () => 0 }))
+      expectObservable(out).toBe(
+        '700ms #',
+        undefined,
+        expect.objectContaining({ code: 'TRANSIENT', unreachable: 'h:1' }),
+      )
+    })
+  })
+
   it('gives up after count retries with the first error, saying how many attempts were made', () => {
     scheduler().run(({ expectObservable }) => {
       const err = new SyncError('TRANSIENT', 'down', { op: 'x.write', path: 'a', hint: 'Try later.' })

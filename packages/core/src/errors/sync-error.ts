@@ -59,6 +59,13 @@ export interface SyncErrorDetails {
   readonly hint?: string
   /** The original error. */
   readonly cause?: unknown
+  /**
+   * The address of a location that could not be reached at all (a server's `host:port`: the
+   * connection refused, or not made), set by a backend on such a `TRANSIENT` error: not this path's
+   * problem but the whole location's, which every other call meets alike while it is down. A run
+   * stops once several transfers in a row failed so (`UnreachableStop`) instead of trying each.
+   */
+  readonly unreachable?: string
 }
 
 /**
@@ -71,6 +78,8 @@ export class SyncError extends Error {
   readonly path?: string
   readonly op?: string
   readonly hint?: string
+  /** See `SyncErrorDetails.unreachable`. */
+  readonly unreachable?: string
 
   constructor(code: SyncErrorCode, message: string, details: SyncErrorDetails = {}) {
     super(
@@ -81,6 +90,7 @@ export class SyncError extends Error {
     if (details.path !== undefined) this.path = details.path
     if (details.op !== undefined) this.op = details.op
     if (details.hint !== undefined) this.hint = details.hint
+    if (details.unreachable !== undefined) this.unreachable = details.unreachable
   }
 
   /** Only transient errors are retried; this is a property of the code, never parsed from text. */

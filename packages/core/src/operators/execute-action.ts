@@ -14,7 +14,7 @@ import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import { type Action, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { SyncEvent } from '../model/sync-event.js'
+import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { backUp, keptPathOf } from './back-up.js'
@@ -98,6 +98,17 @@ export function executeAction(
   )
 }
 
+/** The SyncError each failed event of `startAction` was made from (its `error` is the serialized form). */
+const failedWith = new WeakMap<FailedEvent, SyncError>()
+
+/**
+ * The error an action's failed event (from `executeAction`/`startAction`) was made from, with what
+ * its JSON form leaves out (`unreachable`); undefined for another event.
+ */
+export function errorOfFailure(e: FailedEvent): SyncError | undefined {
+  return failedWith.get(e)
+}
+
 /** Where `startAction` sends an action's events, and says it is over. */
 export interface ActionSink {
   next(e: SyncEvent): void
@@ -141,14 +152,16 @@ export function startAction(
     if (closed) return
     closed = true
     const error = asSyncError(err, `${action.kind}`, action.path)
-    sink.next({
+    const failed: FailedEvent = {
       type: 'failed',
       ts: Date.now(),
       path: action.path,
       action,
       error: error.toJSON(),
       stage: action.kind === 'delete' ? 'delete' : 'transfer',
-    })
+    }
+    failedWith.set(failed, error)
+    sink.next(failed)
     sink.complete()
   }
   let attempts = 0

@@ -5,7 +5,10 @@ import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 export interface RetryOptions {
   /** Retries after the first attempt. [3] */
   readonly count?: number
-  /** Base delay; attempt n waits a random time in [0, base·2ⁿ) ("full jitter"). [250] */
+  /**
+   * Base delay; attempt n waits a random time in [0, base·2ⁿ) ("full jitter"), or in [base·2ⁿ,
+   * base·2ⁿ⁺¹) after an error of a location that cannot be reached (`SyncError.unreachable`). [250]
+   */
   readonly delayMs?: number
   /** Longest single wait. [10 000] */
   readonly maxDelayMs?: number
@@ -34,7 +37,14 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
             if (!isSyncError(err) || !err.retryable) return throwError(() => err)
             first ??= err
             attempts = attempt + 1
-            const wait = Math.min(maxDelayMs, random() * delayMs * 2 ** (attempt - 1))
+            // A location that cannot be reached at all (a server restarting) is waited for at least
+            // half of each step, twice as long ("equal jitter": 1.75 to 3.5 s over 3 retries by
+            // default): full jitter gave a second or less in all, often much less, and a server
+            // restarted within a second or two failed the files in flight.
+            const wait =
+              err.unreachable !== undefined
+                ? Math.min(maxDelayMs, (0.5 + random() / 2) * delayMs * 2 ** attempt)
+                : Math.min(maxDelayMs, random() * delayMs * 2 ** (attempt - 1))
             return scheduler ? timer(wait, scheduler) : timer(wait)
           },
         }),
@@ -54,6 +64,8 @@ function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError 
     ...(first.op !== undefined ? { op: first.op } : {}),
     ...(first.path !== undefined ? { path: first.path } : {}),
     ...(hint !== undefined ? { hint } : {}),
+    // Whether the location is down is how the last attempt found it (a connection cut, then refused).
+    ...(last.unreachable !== undefined ? { unreachable: last.unreachable } : {}),
     cause: last,
   })
 }

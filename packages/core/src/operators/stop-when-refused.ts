@@ -1,4 +1,4 @@
-import { SyncError } from '../errors/sync-error.js'
+import { bareMessage, SyncError } from '../errors/sync-error.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 
 /** Transfers refused for credentials, with none done, after which the run stops. */
@@ -77,6 +77,74 @@ export class RefusalStop {
           (auth
             ? 'Check that the credentials in use may write there (a read-only key or a bucket policy refuses it).'
             : 'Check the flags and settings that the first refusal names.'),
+      },
+    )
+    stopped.add(error)
+    return error
+  }
+}
+
+/** Transfers in a row that failed for a location that cannot be reached, after which the run stops. */
+export const UNREACHABLE_BEFORE_STOP = 3
+
+/**
+ * Decides when a run stops because a location cannot be reached at all (`SyncError.unreachable`: a
+ * `syncflow serve` killed mid-run, its connections refused). Each transfer fails only after its own
+ * retries (4 attempts, a second or two), so `limit` of them in a row, none done since, are a server
+ * down for longer than a retry's window, not a blip: every other transfer would fail alike, and
+ * trying them one by one took 45 s for 380 files (rclone and rsync stop at once). Then `transfer`
+ * starts nothing more (`held`) and lets what is in flight settle, as `RefusalStop` does: one of them
+ * done after all (the server was restarted) lifts the hold and the run goes on; none, and `idle`
+ * gives the run's fatal error (TRANSIENT, naming the address). Nothing is deleted after it, and what
+ * was done is recorded, so the next run resumes.
+ */
+export class UnreachableStop {
+  /** Failures of an unreachable location since the last transfer done. */
+  #inARow = 0
+  #last: { readonly address: string; readonly error: SyncError } | undefined
+  #holding = false
+
+  constructor(
+    readonly limit = UNREACHABLE_BEFORE_STOP,
+    /** The error an action's failed event was made from (see `errorOfFailure`). */
+    readonly errorOf: (e: FailedEvent) => SyncError | undefined = () => undefined,
+  ) {}
+
+  /** Notes an event of the transfers. */
+  saw(e: SyncEvent): void {
+    // (A directory made says nothing about a source that is down.)
+    if (e.type === 'completed' && !e.dryRun && e.action.kind !== 'mkdir') {
+      this.#inARow = 0
+      this.#last = undefined
+      return
+    }
+    if (e.type !== 'failed') return
+    const error = this.errorOf(e)
+    if (error?.unreachable === undefined) return
+    this.#last = { address: error.unreachable, error }
+    this.#inARow++
+    if (this.#inARow >= this.limit) this.#holding = true
+  }
+
+  /** True while no new action may start: the run may be about to stop. */
+  held(): boolean {
+    return this.#holding
+  }
+
+  /** Nothing is in flight any more while held: the error to stop with, or undefined to go on. */
+  idle(): SyncError | undefined {
+    this.#holding = false
+    const last = this.#last
+    // Something was done since (the server is back): the failures stay those of their items.
+    if (last === undefined || this.#inARow < this.limit) return undefined
+    const error = new SyncError(
+      'TRANSIENT',
+      `stopped: ${last.address} cannot be reached: ${this.#inARow} transfers in a row failed so, none done since (the last: ${bareMessage(last.error)}); the rest were not tried`,
+      {
+        hint:
+          last.error.hint ??
+          `Check that ${last.address} is up and reachable from here; what was done is saved, and the next run goes on from there.`,
+        unreachable: last.address,
       },
     )
     stopped.add(error)

@@ -7,9 +7,9 @@ import type { Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
-import { type ExecuteOptions, executeAction, startAction } from './execute-action.js'
+import { type ExecuteOptions, errorOfFailure, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
-import { RefusalStop } from './stop-when-refused.js'
+import { RefusalStop, UNREACHABLE_BEFORE_STOP, UnreachableStop } from './stop-when-refused.js'
 
 /** Options of `transfer`. */
 export interface TransferOptions extends ExecuteOptions {
@@ -103,13 +103,24 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const execOpts: TransferOptions = times.setsModes && !opts.dryRun ? { ...opts, dirModesLater: true } : opts
       const small = opts.smallConcurrency ?? 0
       const refusals = new RefusalStop()
+      // A location down (its server killed mid-run): stop after a few transfers in a row, not each.
+      const downs = new UnreachableStop(UNREACHABLE_BEFORE_STOP, errorOfFailure)
+      const gate = {
+        held: () => refusals.held() || downs.held(),
+        // (Each asked only while it holds: a RefusalStop not holding would stop on one refusal.)
+        idle: () => {
+          const refused = refusals.held() ? refusals.idle() : undefined
+          const down = downs.held() ? downs.idle() : undefined
+          return refused ?? down
+        },
+      }
       const dirStats = opts.dryRun && opts.keepInTheWay ? new DirStats() : undefined
       const work$ = runLanes(
         actions$,
         {
           ...(small > concurrency ? { small, isSmall: isSmallTransfer } : {}),
           concurrency,
-          gate: refusals,
+          gate,
         },
         (action, emit, done) => {
           if (action.kind === 'delete') {
@@ -133,6 +144,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
               {
                 next: (e) => {
                   refusals.saw(e)
+                  downs.saw(e)
                   if (e.type === 'failed') {
                     if (IN_THE_WAY.has(e.error.code) && action.kind !== 'touch') {
                       clashes.push({ action, failed: e })

@@ -1,0 +1,68 @@
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  jsonLines,
+  killedAfterEach,
+  runCli,
+  startCli,
+  startServe,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+const running = killedAfterEach()
+
+const FILES = 300
+
+// fx27 gap 1: `syncflow serve` killed (SIGKILL) early in a sync of a few hundred files: every
+// remaining file was tried 4 times with backoff, 45 s for 378 files, before the run ended (exit 1,
+// a failure line per file). rclone and rsync stop at once when the connection is gone.
+it('a sync whose server is killed mid-run stops within seconds with one error naming the server (exit 2); a re-run resumes', async () => {
+  const src = await tempDir()
+  const root = await tempDir()
+  const state = join(await tempDir(), 'state.db')
+  const files: Record<string, string> = {}
+  for (let i = 0; i < FILES; i++) files[`f${String(i).padStart(3, '0')}`] = `${i}`.repeat(4000)
+  await writeTree(src, files)
+  await writeTree(root, { 'extra-on-target-only': '' })
+  const { server, port } = await startServe(root)
+  running.push(server)
+  const url = `grpc://127.0.0.1:${port}/`
+  // (Slowed down, so that the kill comes after the first files, with most of them still to go.)
+  const run = startCli(['sync', src, url, '--json', '--state', state, '--bwlimit', '200k'])
+  running.push(run)
+  await expect.poll(async () => (await readdir(root)).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(6)
+  server.child.kill('SIGKILL')
+  const r = await run.exited
+  expect(r.code).toBe(2)
+  const done = jsonLines(r.stdout).at(-1) as {
+    type: string
+    summary: { fatal?: { code: string; message: string }; failed: number; done: { copy: number; delete: number } }
+  }
+  expect(done.type).toBe('done')
+  expect(done.summary.fatal).toMatchObject({
+    code: 'TRANSIENT',
+    message: expect.stringContaining(`stopped: 127.0.0.1:${port} cannot be reached`),
+  })
+  // Those in flight failed, not every file left (each after 4 attempts).
+  expect(done.summary.failed).toBeLessThanOrEqual(32)
+  expect(done.summary.done.copy + done.summary.failed).toBeLessThan(FILES)
+  expect(r.stderr).toContain(`syncflow: stopped: 127.0.0.1:${port} cannot be reached`)
+  expect(done.summary.done.delete).toBe(0)
+  expect(await readdir(root)).toContain('extra-on-target-only')
+
+  // The same server back: the next run takes what was done as done.
+  const again = startCli(['serve', '--root', root, '--listen', `127.0.0.1:${port}`])
+  running.push(again)
+  await expect.poll(() => again.stderr(), { timeout: 20_000 }).toMatch(/serving /)
+  const second = await runCli(['sync', src, url, '--json', '--state', state])
+  expect(second.code).toBe(0)
+  const summary = (jsonLines(second.stdout).at(-1) as { type: string; summary: { unchanged: number } }).summary
+  expect(summary.unchanged).toBeGreaterThanOrEqual(done.summary.done.copy)
+  expect((await readdir(root)).length).toBe(FILES)
+}, 120_000)
