@@ -10,6 +10,7 @@ import {
   directoryChain,
   listedOf,
   sameFile,
+  VerifiedDirs,
 } from '@syncflow/backend-local'
 import {
   type Backend,
@@ -55,6 +56,8 @@ const ERRNO: Readonly<Record<string, SyncErrorCode>> = {
  */
 export class LocalTree implements ServedTree {
   private readonly backends = new Map<string, Backend>()
+  /** Directories `checkParents` found to resolve inside the root, with the identity they had. */
+  private readonly verified = new VerifiedDirs()
 
   private constructor(
     readonly realRoot: string,
@@ -115,15 +118,38 @@ export class LocalTree implements ServedTree {
     return b
   }
 
+  /**
+   * Refuses `full` when a directory above it (below the root) is a symlink. Each call made one
+   * `realpath` of the parent (a readlink per component from `/`) and, while the parent did not
+   * exist yet (a file written beside the mkdir of its directory), an `lstat` of every directory
+   * from the root down: O(depth) calls of O(depth) each, a few per request, so a tree 500
+   * directories deep took minutes to serve (fx27 gap 2). Now a parent verified before is checked by
+   * one `lstat` against the identity it had (a symlink swapped into the chain since resolves to
+   * another directory: checked in full again, as LocalBackend's VerifiedDirs does), and a missing
+   * one is looked up from the parent up, to the nearest directory that exists.
+   */
   async checkParents(full: RelPath): Promise<void> {
-    const parent = parentRelPath(full)
-    if (parent === undefined) return
-    try {
-      // The common case in one call: the parent resolves to itself.
-      if ((await realpath(join(this.realRoot, parent))) === join(this.realRoot, parent)) return
-    } catch {
-      // Missing somewhere: check the part that exists, segment by segment.
+    let parent = parentRelPath(full)
+    // The nearest existing directory above `full` (what is missing is made later, never through a
+    // symlink); a file met on the way up decides at once, a symlink is named from the root down.
+    while (parent !== undefined) {
+      const abs = join(this.realRoot, parent)
+      const st = await lstat(abs).catch(() => undefined)
+      if (st?.isSymbolicLink()) break
+      if (st !== undefined && !st.isDirectory()) return // a file: the operation fails on its own
+      if (st !== undefined) {
+        const id = `${st.dev}:${st.ino}`
+        if (this.verified.get(parent) === id) return
+        // The common case in one call: the directory resolves to itself.
+        if ((await realpath(abs).catch(() => undefined)) === abs) {
+          this.verified.set(parent, id)
+          return
+        }
+        break // something above resolves elsewhere: named below
+      }
+      parent = parentRelPath(parent)
     }
+    if (parent === undefined) return // nothing below the root exists yet
     let dir = this.realRoot
     for (const segment of parent.split('/')) {
       dir = join(dir, segment)
