@@ -747,6 +747,25 @@ describe('a new file where the target keeps excluded entries below its name', ()
     await run(src, dst, { mode: 'mirror', filter, deleteExcluded: true })
     expect(await snapshot(dst)).toEqual({ t: 'a file', other: 'o' })
   })
+
+  // An excluded directory is kept whole (nothing below it listed): the directory itself is in the
+  // way, also after an excluded sibling of its own (the trail keeps one entry per run of siblings).
+  it.each(['mirror', 'copy'] as const)(
+    'is a CONFLICT of the plan in a %s when the directory itself is excluded',
+    async (mode) => {
+      const src = createMemBackend()
+      const dst = createMemBackend()
+      await seed(src, { t: 'a file', other: 'o' })
+      await seed(dst, { 'a.log': 'kept', 't/f1': 'kept' })
+      const filter = createPathFilter({ exclude: ['*.log', 't/'] })
+      const failures = (events: SyncEvent[]) =>
+        events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code, e.error.message]] : []))
+      const want = [['t', 'CONFLICT', expect.stringMatching(/^CONFLICT: plan \(t\): .*entries the filters leave out/)]]
+      expect(failures(await run(src, dst, { mode, filter, dryRun: true }))).toEqual(want)
+      expect(failures(await run(src, dst, { mode, filter }))).toEqual(want)
+      expect(await snapshot(dst)).toMatchObject({ 'a.log': 'kept', t: '<dir>', 't/f1': 'kept', other: 'o' })
+    },
+  )
 })
 
 describe('sync invariants (property)', () => {

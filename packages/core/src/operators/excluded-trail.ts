@@ -13,10 +13,14 @@ export class ExcludedTrail {
   #head = 0
   #lastParent: string | undefined
 
-  /** Notes an excluded entry, as the listing reads it. */
+  /**
+   * Notes an excluded entry, as the listing reads it. A directory is always kept (not only the first
+   * of its siblings): it stands for its own name, which a new file of that name would clash with
+   * (see holdCopiesBesideDirs), and nothing below it is listed to say it is there.
+   */
   push(entry: Pick<Entry, 'path' | 'kind'>): void {
     const parent = parentRelPath(entry.path) ?? ''
-    if (parent === this.#lastParent) return
+    if (parent === this.#lastParent && entry.kind !== 'dir') return
     this.#lastParent = parent
     this.#queue.push({ path: entry.path, kind: entry.kind })
   }

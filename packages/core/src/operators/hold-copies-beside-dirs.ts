@@ -112,7 +112,8 @@ export function holdCopiesBesideDirs(opts: HoldCopiesOptions): OperatorFunction<
       const paths = excluded.takeBefore(entry)
       for (const p of paths) {
         for (const h of held) {
-          if (p.startsWith(h.below)) {
+          // (An excluded directory `d` itself, kept whole, is listed as `d`, nothing below it.)
+          if (p.startsWith(h.below) || `${p}/` === h.below) {
             h.inTheWay = true
             h.excluded = true
           }
