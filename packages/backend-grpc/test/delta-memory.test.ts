@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SignatureIndex } from '@syncflow/core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { SyncflowClient } from '../src/generated/syncflow/v1/Syncflow.js'
 import { LocalTree } from '../src/server/local-tree.js'
@@ -60,14 +61,17 @@ describe('the signature a Delta call holds', () => {
   })
 
   it('comes out of one budget for all calls: one that does not fit waits for room', async () => {
-    const budget = new SignatureBudget({ capacity: 120_000 })
+    // 10,000 blocks of 12 bytes, and the table that indexes them (302,144 bytes: more than the
+    // signature itself): all the budget, held while the client sends nothing more.
+    const hogBytes = 10_000 * 12 + SignatureIndex.bytesFor(640_000, 64)
+    expect(hogBytes).toBe(422_144)
+    const budget = new SignatureBudget({ capacity: hogBytes })
     const client = await serveService(tree, undefined, budget)
-    // 10,000 blocks of 12 bytes: all the budget, held while the client sends nothing more.
     const hog = delta(client, 64, 10_000, false)
-    await expect.poll(() => budget.held).toBe(120_000)
+    await expect.poll(() => budget.held).toBe(hogBytes)
     const next = delta(client, 64, 16, true)
     await expect.poll(() => budget.waiting).toBe(1)
-    expect(budget.held).toBe(120_000)
+    expect(budget.held).toBe(hogBytes)
     hog.call.cancel()
     expect(await next.outcome).toBe('ok')
     await expect.poll(() => budget.held).toBe(0)

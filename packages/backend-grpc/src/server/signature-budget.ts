@@ -13,9 +13,10 @@ export interface SignatureBudgetOptions {
 
 /**
  * The server's cap on the memory its Delta calls hold, across all clients: each holds the whole
- * signature a client sends (4 + up to 8 bytes per block) until it has been sent in full, and a
- * signature may announce up to 2^27 blocks (1.5 GiB), so a few calls of one client could make the
- * server hold any amount. A call takes its share, as announced by its header, before anything is
+ * signature a client sends (4 + up to 8 bytes per block) until it has been sent in full, then the
+ * table that indexes it while the delta is made (`SignatureIndex.bytesFor`: 12 to 30 bytes more per
+ * block), and a signature may announce up to 2^27 blocks (1.5 GiB, and 0.75 GiB of table), so a few
+ * calls of one client could make the server hold any amount. A call takes its share, as announced by its header, before anything is
  * received; one that does not fit waits, first come first served, for calls to end. A signature
  * larger than the whole budget runs alone (a huge file at --block-size 64 still syncs).
  */

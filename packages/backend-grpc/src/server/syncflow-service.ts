@@ -19,6 +19,7 @@ import {
   MIN_REQUESTED_BLOCK_SIZE,
   type ReadOptions,
   type RelPath,
+  SignatureIndex,
   SyncError,
   strongBytesFor,
   supports,
@@ -502,10 +503,16 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
             const expect = fromWireExpect(h.expect, full) ?? undefined
             const pin = { ...(expect ? { expect } : {}), ...(h.tolerateChanges ? { tolerateChanges: true } : {}) }
             target = { full, gzip: h.gzip, pin, length: h.length }
-            // The signature is held whole until the client has sent it: room for it in the budget
-            // of all Deltas first (the header's figures are checked by the assembler just after).
-            const blocks = Number.isSafeInteger(h.size) && h.size >= 0 ? Math.ceil(h.size / h.blockSize) : 0
-            release = await ctx.signatures.hold(blocks * (4 + Math.min(h.strongBytes, MAX_STRONG_BYTES)), ac.signal)
+            // The signature is held whole until the client has sent it, then indexed (a table 2 to 3
+            // times its size for most files): room for both in the budget of all Deltas first (the
+            // header's figures are checked by the assembler just after).
+            const sized = Number.isSafeInteger(h.size) && h.size >= 0
+            const blocks = sized ? Math.ceil(h.size / h.blockSize) : 0
+            const table = sized ? SignatureIndex.bytesFor(h.size, h.blockSize) : 0
+            release = await ctx.signatures.hold(
+              blocks * (4 + Math.min(h.strongBytes, MAX_STRONG_BYTES)) + table,
+              ac.signal,
+            )
             assembler = new SignatureAssembler(
               { blockSize: h.blockSize, size: h.size, strongBytes: h.strongBytes },
               'delta',

@@ -33,14 +33,24 @@ export class SignatureIndex {
     blocks?: number,
   ) {
     this.fullBlocks = Math.floor(signature.size / signature.blockSize)
-    const keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(Math.max(1, this.fullBlocks) * 64))))
-    const headBits = Math.min(keyBits, Math.max(4, Math.ceil(Math.log2(Math.max(1, this.fullBlocks) * 2))))
+    const { keyBits, headBits } = tableBits(this.fullBlocks)
     this.keyShift = 32 - keyBits
     this.headShift = keyBits - headBits
     this.filter = new Int32Array(1 << (keyBits - 5))
     this.head = new Int32Array(1 << headBits).fill(-1)
     this.next = new Int32Array(this.fullBlocks).fill(-1)
     this.add(blocks ?? this.fullBlocks)
+  }
+
+  /**
+   * Bytes the table of a signature of `size` bytes in blocks of `blockSize` takes (its typed
+   * arrays): about 12 to 30 bytes per block, more than the signature's own 4 + strongBytes, to
+   * count in a memory budget (the server's SignatureBudget).
+   */
+  static bytesFor(size: number, blockSize: number): number {
+    const fullBlocks = Math.floor(size / blockSize)
+    const { keyBits, headBits } = tableBits(fullBlocks)
+    return 4 * (2 ** (keyBits - 5) + 2 ** headBits + fullBlocks)
   }
 
   /** Whole blocks in the table: those before it are found by `first`. */
@@ -88,4 +98,11 @@ export class SignatureIndex {
 function sameStrong(strong: Uint8Array, i: number, j: number, n: number): boolean {
   for (let k = 0; k < n; k++) if (strong[i * n + k] !== strong[j * n + k]) return false
   return true
+}
+
+/** The sizes of the table for `fullBlocks` blocks: 64 filter bits and 2 buckets per block, bounded. */
+function tableBits(fullBlocks: number): { keyBits: number; headBits: number } {
+  const keyBits = Math.min(26, Math.max(16, Math.ceil(Math.log2(Math.max(1, fullBlocks) * 64))))
+  const headBits = Math.min(keyBits, Math.max(4, Math.ceil(Math.log2(Math.max(1, fullBlocks) * 2))))
+  return { keyBits, headBits }
 }
