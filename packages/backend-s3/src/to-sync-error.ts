@@ -155,10 +155,7 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       `${from}Check that they are valid and allowed to use this bucket (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY choose others).`,
     )
   }
-  // An answer that is not S3's XML (a web server's HTML page: the endpoint points at something
-  // else) fails in the SDK's parser: it was said as "no such object" (a 404) or as an internal
-  // error, a bug in syncflow (a 200), quoting the parser's text (QA 25b #1). A 5xx or 429 page
-  // (a proxy in front of a busy service) is still TRANSIENT, below.
+  // A listing's 200 answer the parser took but that is no listing (see NotAListingError).
   if (err instanceof NotAListingError) {
     return make(
       'USAGE',
@@ -166,6 +163,10 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), and any proxy between: it must be the S3 API, not a web page or another service.',
     )
   }
+  // An answer that is not S3's XML (a web server's HTML page: the endpoint points at something
+  // else) fails in the SDK's parser: it was said as "no such object" (a 404) or as an internal
+  // error, a bug in syncflow (a 200), quoting the parser's text (QA 25b #1). A 5xx or 429 page
+  // (a proxy in front of a busy service) is still TRANSIENT, below.
   const notS3 = notS3Answer(err)
   if (notS3 !== undefined && (status ?? 0) < 500 && status !== 429) {
     return make(
