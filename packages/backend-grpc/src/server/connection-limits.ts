@@ -1,7 +1,6 @@
-import { EventEmitter } from 'node:events'
 import type { Http2Session, ServerHttp2Stream } from 'node:http2'
-import type { Server as NetServer } from 'node:net'
 import type { Server } from '@grpc/grpc-js'
+import { http2ServersOf } from './http2-servers-of.js'
 
 /** What `limitConnections` enforces on every listening socket of a grpc-js server. */
 export interface ConnectionLimits {
@@ -39,14 +38,10 @@ export function maxConnectionsFor(limit: number | undefined): number {
  * map, as for the flow-control windows; a version that lays them out otherwise gets no limits).
  */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
-  const servers = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers
-  if (!(servers instanceof Map)) return
   let lastRefusal = 0
-  for (const h of servers.keys()) {
-    if (!(h instanceof EventEmitter)) continue
-    const net = h as unknown as NetServer
-    net.maxConnections = limits.maxConnections
-    net.on('drop', () => {
+  for (const h of http2ServersOf(server)) {
+    h.maxConnections = limits.maxConnections
+    h.on('drop', () => {
       const now = Date.now()
       if (now - lastRefusal < 60_000) return
       lastRefusal = now

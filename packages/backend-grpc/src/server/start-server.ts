@@ -1,7 +1,5 @@
-import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import type { Http2Session } from 'node:http2'
-import type { Server as NetServer } from 'node:net'
 import { totalmem } from 'node:os'
 import type { ChannelOptions, Server } from '@grpc/grpc-js'
 import { openFilesCap, openFilesLimit, SyncError } from '@syncflow/core'
@@ -10,6 +8,7 @@ import { checkTlsPair } from './check-tls-pair.js'
 import { tokenChecker } from './check-token.js'
 import { type ConnectionLimits, limitConnections, maxConnectionsFor } from './connection-limits.js'
 import { ContentIndex, type ContentIndexOptions } from './content-index.js'
+import { http2ServersOf } from './http2-servers-of.js'
 import { LocalTree } from './local-tree.js'
 import { OpenFilesGate } from './open-files-gate.js'
 import { PathLocks } from './path-locks.js'
@@ -93,14 +92,11 @@ const STREAM_WINDOW = 8 * 1024 * 1024
  * grpc-js has no option for the server's HTTP/2 receive windows, and Node's defaults (64 KiB per
  * connection and per stream) let a client have only 64 KiB of an upload in flight per round
  * trip: ~70 MB/s on loopback, a few MB/s over a WAN. Widen them on every new connection. This
- * reaches into grpc-js internals (its map of HTTP/2 servers); if a version lays them out
+ * reaches into grpc-js internals (its map of HTTP/2 servers, see http2ServersOf); if a version lays them out
  * differently, nothing happens and uploads are only slower.
  */
 function widenFlowControl(server: Server): void {
-  const servers = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers
-  if (!(servers instanceof Map)) return
-  for (const h of servers.keys()) {
-    if (!(h instanceof EventEmitter)) continue
+  for (const h of http2ServersOf(server)) {
     h.on('session', (session: Http2Session) => {
       try {
         session.setLocalWindowSize(CONNECTION_WINDOW)
@@ -114,14 +110,9 @@ function widenFlowControl(server: Server): void {
 
 /** The connections open on every listening socket of `server` (grpc-js internals, as `widenFlowControl`). */
 async function countConnections(server: Server): Promise<number> {
-  const servers = (server as unknown as { http2Servers?: Map<unknown, unknown> }).http2Servers
-  if (!(servers instanceof Map)) return 0
   let n = 0
-  for (const h of servers.keys()) {
-    if (!(h instanceof EventEmitter)) continue
-    n += await new Promise<number>((resolve) =>
-      (h as unknown as NetServer).getConnections((err, count) => resolve(err ? 0 : count)),
-    )
+  for (const h of http2ServersOf(server)) {
+    n += await new Promise<number>((resolve) => h.getConnections((err, count) => resolve(err ? 0 : count)))
   }
   return n
 }
