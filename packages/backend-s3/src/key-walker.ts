@@ -38,8 +38,9 @@ const SLASH = 0x2f
  *   keys under `x/` are skipped with one `CONFLICT` error (a local tree cannot hold both), or
  *   silently where the run's filters exclude `x` or those keys, or listed as they are for the
  *   target of a run that writes (see the constructor);
- * - a directory that `prune` excludes: its marker (if any) is listed, the keys under it skipped,
- *   and `jumpKey` tells the lister where to restart so they are not even fetched.
+ * - a directory that `prune` excludes: listed as a directory (from its marker, else from its first
+ *   key), the keys under it skipped, and `jumpKey` tells the lister where to restart so they are
+ *   not even fetched.
  */
 export class KeyWalker {
   readonly #prefix: string
@@ -120,7 +121,9 @@ export class KeyWalker {
       )
     }
     const pruned = this.#prune ? this.#prunedDir(path, marker) : undefined
-    if (pruned !== undefined) return marker && pruned === path ? this.#dirEntry(path, obj) : undefined
+    // The pruned directory itself is listed, marker or not (its first key stands for it), so that
+    // the engine sees it excluded, and kept: a new file of its name is not written beside its keys.
+    if (pruned !== undefined) return this.#dirEntry(pruned, obj)
     if (marker) {
       if (obj.size > 0) {
         this.#onNotice?.({

@@ -115,17 +115,23 @@ describeS3('a directory replaced by a file of the same name, S3 target', (env) =
 
   // QA 27: keys under `t/` that the filters leave out are kept by a copy and by a mirror: the object
   // `t` was written beside them (every later listing then failed `t`).
-  it.each(['copy', 'mirror'] as const)(
-    'is not written beside keys under its name that are excluded (%s)',
-    async (mode) => {
-      const src = join(dir, `src-excluded-${mode}`)
+  // (`t/`: the directory itself is excluded, its keys never listed, f72d4d8.)
+  it.each([
+    ['copy', 'f1'],
+    ['mirror', 'f1'],
+    ['copy', 't/'],
+    ['mirror', 't/'],
+  ] as const)(
+    'is not written beside keys under its name that are excluded (%s, --exclude %s)',
+    async (mode, exclude) => {
+      const src = join(dir, `src-excluded-${mode}-${exclude.length}`)
       await mkdir(src, { recursive: true })
       await writeFile(join(src, 't'), 'a file')
-      const target = testBackend(env, `excluded-below-${mode}`)
+      const target = testBackend(env, `excluded-below-${mode}-${exclude.length}`)
       const source = createLocalBackend({ root: src })
       try {
         await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}t/f1`, Body: 'kept' }))
-        const events = await run(source, target, { mode, filter: createPathFilter({ exclude: ['f1'] }) })
+        const events = await run(source, target, { mode, filter: createPathFilter({ exclude: [exclude] }) })
         expect(events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))).toEqual([
           ['t', 'CONFLICT'],
         ])

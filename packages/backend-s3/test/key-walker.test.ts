@@ -142,6 +142,13 @@ describe('KeyWalker', () => {
     expect(compareUtf8(jump, 'n0')).toBeLessThan(0)
   })
 
+  it('lists a pruned directory without a marker as a directory (from its first key), nothing below it', () => {
+    // The engine must see it excluded (kept): a new file of its name is not written beside its keys.
+    const { entries } = walk('', ['a/1', 'n/m/1', 'n/z', 'o'], (d) => d === 'n')
+    expect(entries.map(show)).toEqual(['a/1', 'n/', 'o'])
+    expect(walk('', ['n/m/', 'n/m/1'], (d) => d === 'n').entries.map(show)).toEqual(['n/'])
+  })
+
   it('yields valid paths in strictly increasing listing order for any set of keys', () => {
     const segment = fc
       .array(fc.constantFrom('a', '.', '-', '/', '\u0001', 'é'), { maxLength: 3 })
