@@ -144,6 +144,13 @@ describe('a token with a character no header carries', () => {
       code: 'USAGE',
       message: expect.stringContaining('SYNCFLOW_TOKEN: the token has a character'),
     })
+    // Blanks alone are no token (the client sent an empty one, and the server said "no token given").
+    for (const options of [{ token: '   ' }, { env: { SYNCFLOW_TOKEN: ' \t ' } }]) {
+      await expect(createGrpcBackend({ uri: uri(), env: {}, ...options })).rejects.toMatchObject({
+        code: 'USAGE',
+        message: expect.stringContaining('the token is empty'),
+      })
+    }
   })
 })
 
