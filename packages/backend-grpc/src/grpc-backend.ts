@@ -52,6 +52,7 @@ import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { readCaFile } from './read-ca-file.js'
+import { readTokenFile } from './read-token-file.js'
 import { socketsOpenedIn } from './sockets-opened-in.js'
 import { speaksTls } from './speaks-tls.js'
 import { notGrpcError, notGrpcIn, toSyncError } from './to-sync-error.js'
@@ -952,17 +953,7 @@ async function tokenOf(options: GrpcBackendOptions): Promise<string | undefined>
   }
   if (options.token !== undefined) return checkTokenText(options.token, '--token')
   if (options.tokenFile !== undefined) {
-    let text: string
-    try {
-      text = await readFile(options.tokenFile, 'utf8')
-    } catch (err) {
-      throw new SyncError('USAGE', `--token-file ${options.tokenFile}: ${(err as Error).message}`, {
-        hint: 'Give a readable file whose first line is the token.',
-        cause: err,
-      })
-    }
-    const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
-    if (token === '') throw new SyncError('USAGE', `--token-file ${options.tokenFile} is empty`)
+    const token = await readTokenFile(options.tokenFile)
     return checkTokenText(token, `--token-file ${options.tokenFile}`)
   }
   const env = (options.env ?? process.env).SYNCFLOW_TOKEN || undefined

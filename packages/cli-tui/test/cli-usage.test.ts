@@ -794,3 +794,43 @@ describe('a --exclude-from, --include-from or --files-from file with a line no p
     expect(r.stderr).not.toContain('64 KiB')
   })
 })
+
+// QA 27d: --config and --token-file were read whole too: --config /dev/zero never ended, and
+// --token-file /dev/zero read hundreds of MB before it failed.
+describe('a --config or --token-file that is no such file', () => {
+  it.each([
+    ['--config', ['sync', '<src>', '<dst>', '--config', '/dev/zero'], 'larger than 16 MiB: not a config file'],
+    [
+      '--token-file (client)',
+      ['ls', 'grpc://127.0.0.1:9/x', '--token-file', '/dev/zero'],
+      '--token-file /dev/zero: no line ends in its first 64 KiB',
+    ],
+    [
+      '--token-file (serve)',
+      ['serve', '--root', '<src>', '--listen', '127.0.0.1:0', '--token-file', '/dev/zero'],
+      '--token-file /dev/zero: no line ends in its first 64 KiB',
+    ],
+  ])('%s /dev/zero is refused at once', async (_, args, message) => {
+    const src = await tempDir()
+    const r = startCli(args.map((a) => (a === '<src>' ? src : a === '<dst>' ? join(src, '..', 'never-made') : a)))
+    let late: NodeJS.Timeout | undefined
+    const exited = await Promise.race([
+      r.exited,
+      new Promise<undefined>((done) => {
+        late = setTimeout(() => done(undefined), 15_000)
+      }),
+    ])
+    clearTimeout(late)
+    if (exited === undefined) r.child.kill('SIGKILL')
+    expect(exited?.code, r.stderr()).toBe(2)
+    expect(r.stderr()).toContain(message)
+  })
+
+  it('a token file of one line with no line break is read', async () => {
+    const dir = await tempDir()
+    await writeFile(join(dir, 'token'), 'é-not-ascii')
+    const r = await runCli(['ls', 'grpc://127.0.0.1:9/x', '--token-file', join(dir, 'token')])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('the token has a character a header cannot carry')
+  })
+})

@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises'
 import { SyncError } from '@syncflow/core'
 import { checkTokenText } from '../check-token-text.js'
+import { readTokenFile } from '../read-token-file.js'
 import { loadProtocol } from '../wire/load-protocol.js'
 import { checkTlsPair } from './check-tls-pair.js'
 import { type RunningServer, type ServerOptions, startServer } from './start-server.js'
@@ -32,23 +33,6 @@ export interface ServeOptions {
   readonly onListening?: (server: RunningServer) => void
   /** The environment to read SYNCFLOW_TOKEN from. [process.env] */
   readonly env?: Readonly<Record<string, string | undefined>>
-}
-
-/** Reads a token file: its first line, trimmed; a USAGE error when missing or empty. */
-export async function readTokenFile(file: string): Promise<string> {
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (err) {
-    throw new SyncError('USAGE', `--token-file ${file}: ${(err as Error).message}`, {
-      hint: 'Give a readable file whose first line is the token.',
-      cause: err,
-    })
-  }
-  const token = text.split(/\r?\n/, 1)[0]?.trim() ?? ''
-  if (token === '')
-    throw new SyncError('USAGE', `--token-file ${file} is empty`, { hint: 'Put the token on its first line.' })
-  return token
 }
 
 /**

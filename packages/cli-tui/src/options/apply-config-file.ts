@@ -1,10 +1,38 @@
-import { readFile } from 'node:fs/promises'
+import { open } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
 import { type ConfigPath, isConfigPathKey } from './assert-config-paths-readable.js'
 import { takesList } from './flag-table.js'
 import { bareRateWarning } from './parse-rate.js'
+
+/**
+ * The largest config file read: a JSON object of flags (a few KiB; 16 MiB holds any list of
+ * patterns). The file was read whole first: `--config /dev/zero` (or a disk image named by mistake)
+ * never ended, growing until memory ran out (QA 27d).
+ */
+const MAX_CONFIG_BYTES = 16 * 1024 * 1024
+
+/** The text of a config file, or an error saying it is larger than `MAX_CONFIG_BYTES`. */
+async function readConfigText(file: string): Promise<string> {
+  const fh = await open(file, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let size = 0
+    for (;;) {
+      const buf = Buffer.alloc(64 * 1024)
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      size += bytesRead
+      if (size > MAX_CONFIG_BYTES)
+        throw new Error(`larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: not a config file`)
+      chunks.push(buf.subarray(0, bytesRead))
+    }
+    return Buffer.concat(chunks, size).toString('utf8')
+  } finally {
+    await fh.close()
+  }
+}
 
 /** What applying a config file has to tell the user. */
 export interface ConfigNotes {
@@ -38,7 +66,7 @@ export async function applyConfigFile(
 ): Promise<ConfigNotes> {
   let config: unknown
   try {
-    config = JSON.parse(await readFile(file, 'utf8'))
+    config = JSON.parse(await readConfigText(file))
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
     throw usageError(
