@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import {
   buildCli,
   cleanupTempDirs,
+  exitedWithin,
   expectUsageError,
   jsonLines,
   killedAfterEach,
@@ -527,22 +528,6 @@ describe("a plugin's read() that ends short of the listed size (QA 7 #6)", () =>
     })
   })
 })
-
-/** How `r` exited, if it did within `ms`; undefined if it was still running then. */
-async function exitedWithin(
-  r: ReturnType<typeof startCli>,
-  ms: number,
-): Promise<Awaited<ReturnType<typeof startCli>['exited']> | undefined> {
-  let late: NodeJS.Timeout | undefined
-  const exited = await Promise.race([
-    r.exited,
-    new Promise<undefined>((done) => {
-      late = setTimeout(() => done(undefined), ms)
-    }),
-  ])
-  clearTimeout(late)
-  return exited
-}
 
 // A plugin's read() that never settled kept the run waiting after the first Ctrl-C ("stopping…"),
 // for ever: ReadOptions had no signal, and the engine waited on the read whatever it did with one.

@@ -1,7 +1,16 @@
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, expectUsageError, REPO, runCli, startCli, tempDir } from './helpers/cli.js'
+import {
+  buildCli,
+  cleanupTempDirs,
+  exitedWithin,
+  expectUsageError,
+  REPO,
+  runCli,
+  startCli,
+  tempDir,
+} from './helpers/cli.js'
 
 // The built binary, run as a child process: help, version, and every way to get the flags wrong.
 
@@ -758,14 +767,7 @@ describe('a --exclude-from, --include-from or --files-from file with a line no p
   it.each(['--exclude-from', '--include-from', '--files-from'])('%s /dev/zero is refused at once', async (flag) => {
     const src = await tempDir()
     const r = startCli(['sync', src, join(src, '..', 'never-made'), flag, '/dev/zero'])
-    let late: NodeJS.Timeout | undefined
-    const exited = await Promise.race([
-      r.exited,
-      new Promise<undefined>((done) => {
-        late = setTimeout(() => done(undefined), 15_000)
-      }),
-    ])
-    clearTimeout(late)
+    const exited = await exitedWithin(r, 15_000)
     if (exited === undefined) r.child.kill('SIGKILL')
     expect(exited?.code, r.stderr()).toBe(2)
     expect(r.stderr()).toContain(
@@ -813,14 +815,7 @@ describe('a --config or --token-file that is no such file', () => {
   ])('%s /dev/zero is refused at once', async (_, args, message) => {
     const src = await tempDir()
     const r = startCli(args.map((a) => (a === '<src>' ? src : a === '<dst>' ? join(src, '..', 'never-made') : a)))
-    let late: NodeJS.Timeout | undefined
-    const exited = await Promise.race([
-      r.exited,
-      new Promise<undefined>((done) => {
-        late = setTimeout(() => done(undefined), 15_000)
-      }),
-    ])
-    clearTimeout(late)
+    const exited = await exitedWithin(r, 15_000)
     if (exited === undefined) r.child.kill('SIGKILL')
     expect(exited?.code, r.stderr()).toBe(2)
     expect(r.stderr()).toContain(message)

@@ -219,3 +219,16 @@ export function expectUsageError(
   expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
   for (const m of mentions) expect(r.stderr).toContain(m)
 }
+
+/** How `r` exited, if it did within `ms`; undefined if it was still running then. */
+export async function exitedWithin(r: RunningCli, ms: number): Promise<Awaited<RunningCli['exited']> | undefined> {
+  let late: NodeJS.Timeout | undefined
+  const exited = await Promise.race([
+    r.exited,
+    new Promise<undefined>((done) => {
+      late = setTimeout(() => done(undefined), ms)
+    }),
+  ])
+  clearTimeout(late)
+  return exited
+}
