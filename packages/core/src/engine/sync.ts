@@ -409,6 +409,11 @@ function run(
         ...(excludedBelowFiles ? { excludedBelowFiles } : {}),
         recordUnchanged: !dryRun && !deletesOnly,
         concurrency,
+        retry: {
+          ...(options.retries !== undefined ? { count: options.retries } : {}),
+          ...(options.retryDelayMs !== undefined ? { delayMs: options.retryDelayMs } : {}),
+          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        },
       }),
       // Directories kept only for an --include to look inside are created once something in them is.
       walkedOnly ? deferWalkedDirs(walkedOnly) : identity,

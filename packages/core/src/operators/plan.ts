@@ -19,6 +19,7 @@ import type { EntryPair } from './diff.js'
 import type { ExcludedTrail } from './excluded-trail.js'
 import { holdCopiesBesideDirs } from './hold-copies-beside-dirs.js'
 import { holdDirDeletes } from './hold-dir-deletes.js'
+import { type RetryOptions, retryTransientCall } from './retry-transient.js'
 
 /** Options of `plan`. */
 export interface PlanOptions extends DecideContext {
@@ -40,6 +41,13 @@ export interface PlanOptions extends DecideContext {
    * written where they are below its name. [none]
    */
   readonly excludedBelowFiles?: ExcludedTrail
+  /**
+   * How a decision's stat or hash that fails TRANSIENT is made again: as a transfer's requests are
+   * (QA 27e A: under a throttling S3, 2.7% of `--checksum` items failed at their HEAD, never
+   * retried, while their transfers would have been). A server that cannot be reached is not
+   * waited for here, once per pending decision: those fail at once, as before. [retryTransient's defaults]
+   */
+  readonly retry?: RetryOptions
 }
 
 /** A pair with its decision (or the error that prevented one). */
@@ -70,6 +78,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
   const windowSize = opts.windowSize ?? 256
   const concurrency = opts.concurrency ?? 8
   const recordUnchanged = opts.recordUnchanged ?? true
+  const retry = { ...opts.retry, notUnreachable: true }
   return (pairs$) =>
     pairs$.pipe(
       bufferCount(windowSize),
@@ -102,7 +111,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           await mapConcurrent(toStat, concurrency, async (i): Promise<void> => {
             const pair = batch[i] as EntryPair
             try {
-              mtimes.set(i, await sourceMtimeForAges(pair.source!, opts))
+              mtimes.set(i, await retryTransientCall(() => sourceMtimeForAges(pair.source!, opts), retry))
             } catch (err) {
               statErrors.set(i, asSyncError(err, 'plan', pair.path))
             }
@@ -129,7 +138,12 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           await mapConcurrent(later, concurrency, async (i): Promise<void> => {
             const pair = batch[i] as EntryPair
             try {
-              outcomes[i] = { pair, decision: await decide(pair, records?.get(pair.path), opts, mtimes.get(i)) }
+              // (A decision only reads, so making it again is safe.)
+              const decision = await retryTransientCall(
+                () => decide(pair, records?.get(pair.path), opts, mtimes.get(i)),
+                retry,
+              )
+              outcomes[i] = { pair, decision }
             } catch (err) {
               outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
             }

@@ -1,4 +1,13 @@
-import { catchError, defer, type MonoTypeOperatorFunction, retry, type SchedulerLike, throwError, timer } from 'rxjs'
+import {
+  catchError,
+  defer,
+  lastValueFrom,
+  type MonoTypeOperatorFunction,
+  retry,
+  type SchedulerLike,
+  throwError,
+  timer,
+} from 'rxjs'
 import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 
 /** Options of `retryTransient`. */
@@ -15,6 +24,12 @@ export interface RetryOptions {
   readonly scheduler?: SchedulerLike
   /** Random source in [0,1) (tests make it deterministic). [Math.random] */
   readonly random?: () => number
+  /**
+   * Errors of a location that cannot be reached (`SyncError.unreachable`) pass through at once:
+   * where many independent calls would each wait out their backoff for one server that is down
+   * (the planning's decisions, 8 at a time over windows of 256). [false]
+   */
+  readonly notUnreachable?: boolean
 }
 
 /**
@@ -25,7 +40,7 @@ export interface RetryOptions {
  * many attempts were made and, when it differs, how the last one failed.
  */
 export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunction<T> {
-  const { count = 3, delayMs = 250, maxDelayMs = 10_000, scheduler, random = Math.random } = opts
+  const { count = 3, delayMs = 250, maxDelayMs = 10_000, scheduler, random = Math.random, notUnreachable } = opts
   return (source) =>
     defer(() => {
       let first: SyncError | undefined
@@ -35,6 +50,7 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
           count,
           delay: (err: unknown, attempt: number) => {
             if (!isSyncError(err) || !err.retryable) return throwError(() => err)
+            if (notUnreachable && err.unreachable !== undefined) return throwError(() => err)
             first ??= err
             attempts = attempt + 1
             // A location that cannot be reached at all (a server restarting) is waited for at least
@@ -68,4 +84,12 @@ function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError 
     ...(last.unreachable !== undefined ? { unreachable: last.unreachable } : {}),
     cause: last,
   })
+}
+
+/**
+ * `call`, made again under `retryTransient` while it fails TRANSIENT: for a single request outside
+ * the transfer lanes (the planning's stats and hashes), with the run's retry policy.
+ */
+export function retryTransientCall<T>(call: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
+  return lastValueFrom(defer(call).pipe(retryTransient(opts)))
 }
