@@ -172,7 +172,7 @@ export function startAction(
   let retrying: Subscription | undefined
   attempt().then(complete, (err: unknown) => {
     if (closed) return
-    if (!isSyncError(err) || !err.retryable || opts.retries === 0) {
+    if (!isSyncError(err) || !(err.retryable || err.code === 'CHECKSUM') || opts.retries === 0) {
       fail(err)
       return
     }
@@ -185,6 +185,10 @@ export function startAction(
     })
       .pipe(
         retryTransient({
+          // Bytes that did not match their checksum (changed on the network, or a file changed
+          // under a delta) are sent again, as rsync redoes a file that fails its whole-file check;
+          // an object damaged on the service fails so each time, and so the file.
+          alsoCodes: ['CHECKSUM'],
           ...(opts.retries !== undefined ? { count: opts.retries } : {}),
           ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),
           ...(opts.scheduler ? { scheduler: opts.scheduler } : {}),

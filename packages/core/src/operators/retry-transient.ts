@@ -8,7 +8,7 @@ import {
   throwError,
   timer,
 } from 'rxjs'
-import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
+import { bareMessage, isSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 
 /** Options of `retryTransient`. */
 export interface RetryOptions {
@@ -30,10 +30,12 @@ export interface RetryOptions {
    * (the planning's decisions, 8 at a time over windows of 256). [false]
    */
   readonly notUnreachable?: boolean
+  /** Codes retried besides TRANSIENT (a transfer's CHECKSUM: see `executeAction`). [none] */
+  readonly alsoCodes?: readonly SyncErrorCode[]
 }
 
 /**
- * Retries only errors whose code is `TRANSIENT` (retryability is a property of the error, never
+ * Retries only errors whose code is `TRANSIENT` (or one of `alsoCodes`; retryability is a property of the error, never
  * parsed from its text), with exponential backoff and full jitter so that many clients hitting a
  * throttled service spread out. Other errors pass through at once. When every attempt failed, the
  * error is the first one (what went wrong: a retry may fail earlier, at a re-check), saying how
@@ -41,6 +43,8 @@ export interface RetryOptions {
  */
 export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunction<T> {
   const { count = 3, delayMs = 250, maxDelayMs = 10_000, scheduler, random = Math.random, notUnreachable } = opts
+  const again = (err: unknown): err is SyncError =>
+    isSyncError(err) && (err.retryable || (opts.alsoCodes?.includes(err.code) ?? false))
   return (source) =>
     defer(() => {
       let first: SyncError | undefined
@@ -49,7 +53,7 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
         retry({
           count,
           delay: (err: unknown, attempt: number) => {
-            if (!isSyncError(err) || !err.retryable) return throwError(() => err)
+            if (!again(err)) return throwError(() => err)
             if (notUnreachable && err.unreachable !== undefined) return throwError(() => err)
             first ??= err
             attempts = attempt + 1
@@ -64,19 +68,17 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
             return scheduler ? timer(wait, scheduler) : timer(wait)
           },
         }),
-        catchError((err: unknown) =>
-          throwError(() => (first && isSyncError(err) && err.retryable ? gaveUp(first, err, attempts) : err)),
-        ),
+        catchError((err: unknown) => throwError(() => (first && again(err) ? gaveUp(first, err, attempts) : err))),
       )
     })
 }
 
-/** The error of `attempts` attempts that all failed TRANSIENT, `first` and `last` among them. */
+/** The error of `attempts` attempts that all failed so (`first`'s code), `first` and `last` among them. */
 function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError {
   const what = bareMessage(first)
   const lastText = bareMessage(last) === what ? '' : `, the last: ${last.message}`
   const hint = first.hint ?? last.hint
-  return new SyncError('TRANSIENT', `${what}; gave up after ${attempts} attempts${lastText}`, {
+  return new SyncError(first.code, `${what}; gave up after ${attempts} attempts${lastText}`, {
     ...(first.op !== undefined ? { op: first.op } : {}),
     ...(first.path !== undefined ? { path: first.path } : {}),
     ...(hint !== undefined ? { hint } : {}),
