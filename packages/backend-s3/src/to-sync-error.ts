@@ -128,7 +128,12 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   const code = typeof e.code === 'string' ? e.code : undefined
   // A HEAD answer has no body, so no error code: the SDK calls it "Unknown" (and a network
   // failure is a plain "Error"); such names say nothing to the reader.
-  const shownName = UNINFORMATIVE_NAMES.has(name) ? undefined : name
+  // (The SDK also names a connection reset mid-upload "TimeoutError": "read ECONNRESET
+  // (TimeoutError)" read as a timeout that it was not. QA 27e E.)
+  const shownName =
+    UNINFORMATIVE_NAMES.has(name) || (name === 'TimeoutError' && code !== undefined && NETWORK_CODES.has(code))
+      ? undefined
+      : name
   const detail = [shownName, status !== undefined ? `HTTP ${status}` : undefined].filter(Boolean).join(', ')
   const text = `${e.message && e.message !== name && e.message !== 'UnknownError' ? e.message : 'request failed'}${detail ? ` (${detail})` : ''}`
   const make = (c: SyncErrorCode, message: string, hint?: string): SyncError =>

@@ -85,6 +85,13 @@ describe('toSyncError', () => {
     expect(refused.message).toBe('TRANSIENT: s3.list: connect ECONNREFUSED 127.0.0.1:1')
   })
 
+  it('does not call a reset connection a timeout (the SDK names a reset mid-upload TimeoutError)', () => {
+    const reset = Object.assign(new Error('read ECONNRESET'), { name: 'TimeoutError', code: 'ECONNRESET' })
+    const err = toSyncError(reset, 's3.write', 'big.bin', ctx)
+    expect(err.code).toBe('TRANSIENT')
+    expect(err.message).toBe('TRANSIENT: s3.write (big.bin): read ECONNRESET')
+  })
+
   it('passes SyncErrors through unchanged', () => {
     const original = new SyncError('CONFLICT', 'x')
     expect(toSyncError(original, 's3.write', 'p', ctx)).toBe(original)
