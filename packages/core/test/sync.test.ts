@@ -225,6 +225,41 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ f: '<dir>', 'f/inner': 'x', 'f-a': 'a', g: 'file in the target' })
   })
 
+  // QA 27d #8: a mirror's dry run said "would copy f" where the run, its deletes held back by a
+  // guard, failed f as a CONFLICT (a directory in the way).
+  it.each([
+    ['held back by --max-delete', { maxDelete: { count: 0 } }],
+    ['run', {}],
+  ])('a dry run of a mirror whose deletes are %s lists the failures and actions of the run', async (_, guard) => {
+    const seeded = async () => {
+      const src = createMemBackend()
+      const dst = createMemBackend()
+      await seed(src, { f: 'file', 'g/inner': 'g', 'g/deeper/x': 'x', 'f-a': 'a' })
+      await seed(dst, { 'f/inner': 'x', g: 'file in the target', gone: 'y' })
+      return { src, dst }
+    }
+    const outcome = (events: SyncEvent[]) =>
+      events
+        .flatMap((e) =>
+          e.type === 'failed'
+            ? [`failed ${e.path} ${e.error.code}`]
+            : e.type === 'completed'
+              ? [`${e.action.kind} ${e.action.path}`]
+              : [],
+        )
+        .sort()
+    const dry = await seeded()
+    const before = await snapshot(dry.dst)
+    const dryEvents = await run(dry.src, dry.dst, { mode: 'mirror', dryRun: true, ...guard })
+    expect(await snapshot(dry.dst)).toEqual(before)
+    const real = await seeded()
+    const realEvents = await run(real.src, real.dst, { mode: 'mirror', ...guard })
+    expect(outcome(dryEvents)).toEqual(outcome(realEvents))
+    expect(done(dryEvents).failed).toBe(done(realEvents).failed)
+    if (guard.maxDelete === undefined) expect(await snapshot(real.dst)).toEqual(await snapshot(real.src))
+    else expect(outcome(realEvents)).toContain('failed f CONFLICT')
+  })
+
   // QA round 10 (F7): a full source that the filters exclude entirely is not "empty".
   it('--include creates only the directories that hold something included (rclone; rsync -m), parents first', async () => {
     const src = createMemBackend()

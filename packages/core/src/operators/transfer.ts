@@ -114,7 +114,15 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           return refused ?? down
         },
       }
-      const dirStats = opts.dryRun && opts.keepInTheWay ? new DirStats() : undefined
+      // (And in a dry run of a mirror into a target with directories: where one kind replaces
+      // another, the run's write fails in the way, waits for the deletes and fails for good when a
+      // guard holds them back; the dry run said "would copy" there, QA 27d #8. The kinds sort apart,
+      // `f` before `f/`, so the pair does not tell.)
+      const dirStats =
+        opts.dryRun && (opts.keepInTheWay || (opts.deletesPlanned && opts.target.capabilities.emptyDirs))
+          ? new DirStats()
+          : undefined
+      const deletes: { allowed?: boolean } = {}
       const work$ = runLanes(
         actions$,
         {
@@ -201,12 +209,14 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
                   (c) =>
                     opts.signal?.aborted
                       ? of(c.failed)
-                      : executeAction(c.action, execOpts, { announce: false }).pipe(
-                          // Still in the way: the deletes did not run (a guard held them back).
-                          mergeMap((e) =>
-                            e.type === 'failed' ? explainClash({ action: c.action, failed: e }, opts) : of(e),
+                      : opts.dryRun && deletes.allowed === false
+                        ? from(explainClash(c, opts))
+                        : executeAction(c.action, execOpts, { announce: false }).pipe(
+                            // Still in the way: the deletes did not run (a guard held them back).
+                            mergeMap((e) =>
+                              e.type === 'failed' ? explainClash({ action: c.action, failed: e }, opts) : of(e),
+                            ),
                           ),
-                        ),
                   1,
                 ),
               ),
@@ -214,7 +224,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             return concat(
               from(kept),
               explained$,
-              runDeletes(held, failures, opts, concurrency, deferred.length),
+              runDeletes(held, failures, opts, concurrency, deferred.length, deletes),
               retry$,
             )
           }),
@@ -378,6 +388,7 @@ function runDeletes(
   opts: TransferOptions,
   concurrency: number,
   deferred: number,
+  verdictOut: { allowed?: boolean } = {},
 ): Observable<SyncEvent> {
   if (held.length === 0) return EMPTY
   // Contents before their directory: a path sorts after every directory it is in (the deletes
@@ -406,6 +417,7 @@ function runDeletes(
         ...(opts.maxDelete ? { maxDelete: opts.maxDelete } : {}),
         ...(opts.allowEmptySource ? { allowEmptySource: true } : {}),
       })
+  verdictOut.allowed = verdict.allowed
   if (!verdict.allowed) {
     const why =
       deferred > 0 ? `${verdict.reason}; ${deferred} item(s) waiting for a delete stay as they are` : verdict.reason
