@@ -227,7 +227,7 @@ describe('sync (mirror)', () => {
 
   // QA 27d #8: a mirror's dry run said "would copy f" where the run, its deletes held back by a
   // guard, failed f as a CONFLICT (a directory in the way).
-  it.each([
+  it.each<[string, Partial<SyncOptions>]>([
     ['held back by --max-delete', { maxDelete: { count: 0 } }],
     ['run', {}],
   ])('a dry run of a mirror whose deletes are %s lists the failures and actions of the run', async (_, guard) => {
