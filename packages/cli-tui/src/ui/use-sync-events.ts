@@ -12,7 +12,7 @@ export interface UseSyncEventsOptions extends SyncViewLimits {
   readonly frameMs?: number
   /** Interval of throughput samples (one point of the sparkline), ms. [1000] */
   readonly sampleMs?: number
-  /** Most of the time drawing may take: a frame that took `c` ms waits `c / drawBudget` ms for the next. [0.05] */
+  /** Most of the time drawing may take: a frame that took `c` ms waits `c / drawBudget` ms for the next (at most 1 s). [0.05] */
   readonly drawBudget?: number
   /** Since when (ms since epoch) the run is paused; undefined while it runs (see `SyncViewState.view`). */
   readonly pausedSince?: number
@@ -33,6 +33,9 @@ export interface SyncScreenTiming {
   /** Most of the time drawing may take (0..1). */
   readonly drawBudget: number
 }
+
+/** The longest wait for the next frame after a costly one (see `SyncScreenFeed.drawn`). */
+export const MAX_FRAME_GAP_MS = 1000
 
 /**
  * Folds events and decides when there is a new screen to hand to React: when something changed
@@ -96,7 +99,10 @@ export class SyncScreenFeed {
   /** Says that the frame handed out at `start` took until `end` to draw. */
   drawn(start: number, end: number): void {
     const { frameMs, drawBudget } = this.timing
-    this.#nextFrame = start + Math.max(frameMs, (end - start) / drawBudget)
+    // At most MAX_FRAME_GAP_MS apart however costly: a frame's cost is wall time, and on a machine
+    // whose CPU other processes share a 200 ms frame held the screen still for 4 s (QA 27a: the
+    // count sat at "10,625/18,688+" for 5 s, and a resized window stayed wrong for 3 s).
+    this.#nextFrame = start + Math.max(frameMs, Math.min((end - start) / drawBudget, MAX_FRAME_GAP_MS))
   }
 }
 

@@ -49,6 +49,18 @@ describe('SyncScreenFeed', () => {
     expect(f.frame(1050)).toBeDefined()
   })
 
+  it('waits at most a second for the next frame, however long one took (wall time on a busy machine)', () => {
+    const f = feed()
+    const [planned, started] = transferEvents('copy', 'a')
+    f.add(planned!, () => 0)
+    expect(f.frame(0)).toBeDefined()
+    // 250 ms at a 5% budget would be 5 s.
+    f.drawn(0, 250)
+    f.add(started!, () => 10)
+    expect(f.frame(999)).toBeUndefined()
+    expect(f.frame(1000)?.view.inFlight).toBe(1)
+  })
+
   it('shows the end of a run at once (force), whatever the pace', () => {
     const f = feed()
     f.frame(0)
