@@ -119,10 +119,11 @@ export function noTerminalMessage(
   source: string,
   target: string,
   flags: Pick<UiFlags, 'watch' | 'mode'>,
+  why = 'needs a terminal (stdin and stdout must both be one)',
 ): string {
   const instead = equivalentCommand(argv, source, target, flags)
   const name = flags.watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
-  const lines = ['syncflow: `ui` needs a terminal (stdin and stdout must both be one).']
+  const lines = [`syncflow: \`ui\` ${why}.`]
   if (instead) {
     lines.push(`  Run \`${instead.line}\` instead (it prints progress and a summary; --json for NDJSON).`)
     if (instead.dropped.length > 0) {
@@ -150,6 +151,13 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
     // The command line as typed (`run` was given process.argv): the suggestion keeps every flag.
     streams.stderr.write(noTerminalMessage(process.argv.slice(2), source, target, flags))
+    return EXIT.USAGE
+  }
+  // A terminal that cannot move its cursor (Emacs' shell, TERM=dumb) shows a redrawn screen as junk
+  // escapes, one frame after another (QA 27a).
+  if (process.env.TERM === 'dumb') {
+    const why = 'redraws the screen, which this terminal cannot do (TERM=dumb)'
+    streams.stderr.write(noTerminalMessage(process.argv.slice(2), source, target, flags, why))
     return EXIT.USAGE
   }
   if (flags.json) {

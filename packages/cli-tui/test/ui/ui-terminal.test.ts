@@ -32,7 +32,13 @@ const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
  * shell prints `EXIT=<code>` when it ends and stays a minute, so the last screen can be read.
  */
 function startUi(root: string, src: string, dst: string, ...flags: string[]): void {
+  startUiWith('', root, src, dst, ...flags)
+}
+
+/** `startUi` with `env` (`NAME=value …`) set for syncflow. */
+function startUiWith(env: string, root: string, src: string, dst: string, ...flags: string[]): void {
   const command = [
+    env,
     `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
     'NO_COLOR=1',
     q(process.execPath),
@@ -57,6 +63,18 @@ afterAll(() => cleanupTempDirs())
 describe.skipIf(skipReason !== undefined)(
   `syncflow ui in a terminal${skipReason ? ` (skipped: ${skipReason})` : ''}`,
   () => {
+    it('on a terminal that cannot redraw (TERM=dumb) says so and suggests sync (exit 2), writing nothing', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst')
+      await writeTree(src, { 'a.txt': 'a' })
+      startUiWith('TERM=dumb', root, src, dst)
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=2')
+      expect(screen()).toContain('(TERM=dumb)')
+      expect(screen()).toContain('syncflow sync')
+      expect(await stat(dst).catch(() => undefined)).toBeUndefined()
+    })
+
     it('shows progress, transfers and counts while a sync runs; p pauses, q stops with 130', async () => {
       const root = await tempDir()
       const src = join(root, 'src')
