@@ -53,6 +53,7 @@ import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { readCaFile } from './read-ca-file.js'
 import { readTokenFile } from './read-token-file.js'
+import { ROOT_ID_HEADER } from './server/served-root.js'
 import { socketsOpenedIn } from './sockets-opened-in.js'
 import { speaksTls } from './speaks-tls.js'
 import { notGrpcError, notGrpcIn, toSyncError } from './to-sync-error.js'
@@ -179,6 +180,13 @@ export class GrpcBackend
   readonly #symlinks: SymlinkPolicy
   /** `host:port`, named in the hint of a connection failure. */
   readonly #server: string
+  /**
+   * The served directory's identity from Hello (HelloReply.served_root_id), sent on every call: a
+   * server restarted on the same address with another --root refuses them, instead of the run
+   * writing its rest there (grpc-js reconnects by itself: nothing says Hello again). Undefined from
+   * a server before it.
+   */
+  readonly #servedRootId: string | undefined
   #closed = false
 
   /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
@@ -199,6 +207,7 @@ export class GrpcBackend
     this.uri = location.uri
     this.#root = location.root
     this.#server = location.target
+    this.#servedRootId = hello.servedRootId || undefined
     this.#client = client
     this.#protocol = protocol
     this.#token = options.token
@@ -853,6 +862,7 @@ export class GrpcBackend
   #metadata(): Metadata {
     const md = new this.#protocol.grpc.Metadata()
     if (this.#token !== undefined) md.set('authorization', `Bearer ${this.#token}`)
+    if (this.#servedRootId !== undefined) md.set(ROOT_ID_HEADER, this.#servedRootId)
     return md
   }
 

@@ -1,5 +1,6 @@
 import type { ServiceError } from '@grpc/grpc-js'
 import { isSyncError, SYNC_ERROR_CODES, SyncError, type SyncErrorCode } from '@syncflow/core'
+import { ROOT_CHANGED_TRAILER } from './server/served-root.js'
 
 // gRPC status codes (numbers from the gRPC spec; the SDK itself is loaded lazily).
 const CANCELLED = 1
@@ -226,6 +227,22 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         ? (named as SyncErrorCode)
         : codeOfStatus(err)
     const hintMeta = err.metadata?.get('syncflow-hint')[0]
+    // The server now serves another directory than the one this client said Hello to (restarted
+    // with another --root on its address: fx27c #3). Nothing was done there; every other call
+    // would be refused alike, so the run stops at once (`unreachable` on an error that is not
+    // TRANSIENT: see core's UnreachableStop) instead of failing each file.
+    if (typeof named === 'string' && err.metadata?.get(ROOT_CHANGED_TRAILER)[0] !== undefined) {
+      const at = server === undefined ? 'the server' : `the server at ${server}`
+      return new SyncError(
+        'NOT_FOUND',
+        `${at} now serves another directory than at the start of the run (restarted with another --root?)`,
+        {
+          ...details,
+          hint: `Nothing was written there. Check that \`syncflow serve\`${server === undefined ? '' : ` at ${server}`} serves the directory you mean (its --root), then run the command again: it goes on from what that directory holds.`,
+          unreachable: server ?? 'the server',
+        },
+      )
+    }
     // A grpcs:// client and a plain server: a configuration mistake (USAGE, exit 2), not the
     // certificate (AUTH) and not worth retrying.
     if (err.code === UNAVAILABLE && named === undefined && NOT_TLS.test(err.details)) {

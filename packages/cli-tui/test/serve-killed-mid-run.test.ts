@@ -66,3 +66,45 @@ it('a sync whose server is killed mid-run stops within seconds with one error na
   expect(summary.unchanged).toBeGreaterThanOrEqual(done.summary.done.copy)
   expect((await readdir(root)).length).toBe(FILES)
 }, 120_000)
+
+// fx27c #3: the killed server's port taken by `syncflow serve --root OTHER`: grpc-js reconnected
+// by itself and the run wrote the rest into OTHER, then said every file was copied (exit 0).
+it('a sync whose server is killed and replaced by one serving another --root writes nothing there: it stops, exit 2, saying so', async () => {
+  const src = await tempDir()
+  const root = await tempDir()
+  const other = await tempDir()
+  const files: Record<string, string> = {}
+  for (let i = 0; i < FILES; i++) files[`f${String(i).padStart(3, '0')}`] = `${i}`.repeat(4000)
+  await writeTree(src, files)
+  await writeTree(root, { 'extra-on-target-only': '' })
+  await writeTree(other, { 'kept-in-other': '' })
+  const { server, port } = await startServe(root)
+  running.push(server)
+  const url = `grpc://127.0.0.1:${port}/`
+  const run = startCli(['sync', src, url, '--json', '--no-state', '--bwlimit', '200k'])
+  running.push(run)
+  await expect.poll(async () => (await readdir(root)).length, { timeout: 30_000 }).toBeGreaterThanOrEqual(6)
+  // The run held while the server is replaced, so that the new one is up when it goes on (not
+  // a race between its start and the run's retries, which would stop it as 'cannot be reached').
+  run.child.kill('SIGSTOP')
+  server.child.kill('SIGKILL')
+  await server.exited
+  const again = startCli(['serve', '--root', other, '--listen', `127.0.0.1:${port}`])
+  running.push(again)
+  await expect.poll(() => again.stderr(), { timeout: 20_000 }).toMatch(/serving /)
+  run.child.kill('SIGCONT')
+  const r = await run.exited
+  expect(r.code).toBe(2)
+  const done = jsonLines(r.stdout).at(-1) as {
+    type: string
+    summary: { fatal?: { code: string; message: string }; done: { copy: number; delete: number } }
+  }
+  expect(done.summary.fatal).toMatchObject({
+    message: expect.stringContaining(`the server at 127.0.0.1:${port} now serves another directory`),
+  })
+  expect(r.stderr).toContain(`syncflow: stopped: the server at 127.0.0.1:${port} now serves another directory`)
+  expect(r.stderr).toMatch(/run the command again/)
+  expect(await readdir(other)).toEqual(['kept-in-other'])
+  expect(done.summary.done.delete).toBe(0)
+  expect(await readdir(root)).toContain('extra-on-target-only')
+}, 120_000)

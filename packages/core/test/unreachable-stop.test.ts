@@ -58,3 +58,32 @@ it('failures of an unreachable target between transfers that succeed do not stop
   expect(summary.done.copy + summary.failed).toBe(60)
   expect(summary.failed).toBe(30)
 })
+
+// fx27c #3: an address that answers as another location (a grpc:// server restarted with another
+// --root: NOT_FOUND marked `unreachable`) stops the run at its first such failure, even with
+// transfers done between: no later one may go on writing there.
+it('a target that answers as another location stops the run at the first such failure, whatever succeeds after it', async () => {
+  const source = await sourceOf(60)
+  const target = createMemBackend()
+  await writeText(target, 'extra' as RelPath, 'only on the target')
+  let writes = 0
+  const other = () =>
+    new SyncError('NOT_FOUND', 'the server at h:1 now serves another directory', {
+      op: 'x.write',
+      hint: 'Run again.',
+      unreachable: 'h:1',
+    })
+  // Only the 11th call is refused so: the others after it succeed (one at a time).
+  const fault = () => (++writes === 11 ? other() : undefined)
+  target.faults = { copyFrom: fault, write: fault, remove: () => other() }
+  const events = await lastValueFrom(sync(source, target, { mode: 'mirror', concurrency: 1 }).pipe(toArray()))
+  const { summary } = events.at(-1) as DoneEvent
+  expect(summary.fatal).toMatchObject({
+    code: 'TRANSIENT',
+    message: 'stopped: the server at h:1 now serves another directory; the rest were not tried',
+    hint: 'Run again.',
+  })
+  expect(summary.done.copy).toBe(10)
+  expect(summary.failed).toBe(1)
+  expect(await target.stat('extra' as RelPath)).toBeDefined()
+})

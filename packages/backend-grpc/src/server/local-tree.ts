@@ -9,6 +9,7 @@ import {
   type DirectoryChain,
   directoryChain,
   listedOf,
+  machineId,
   sameFile,
   VerifiedDirs,
 } from '@syncflow/backend-local'
@@ -64,6 +65,11 @@ export class LocalTree implements ServedTree {
     /** The served directory's device and inode at start: a directory made later at that path is not it. */
     private readonly rootId: string,
   ) {}
+
+  /** The served directory by identity (machine:device:inode, as a DirectoryChain's ids): HelloReply.served_root_id. */
+  get id(): string {
+    return `${machineId()}:${this.rootId}`
+  }
 
   /** Opens the tree at `root`, which must be an existing directory (`USAGE` otherwise). */
   static async open(root: string): Promise<LocalTree> {

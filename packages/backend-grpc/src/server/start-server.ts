@@ -191,6 +191,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       signatures: new SignatureBudget({ capacity: options.maxSignatureBytes ?? Math.min(2 ** 30, totalmem() / 4) }),
       protocol,
       authorize: tokenChecker(options.token),
+      servedRootId: tree.id,
       maxMessageBytes,
       serverVersion: VERSION,
       compress: options.compress === true,

@@ -41,6 +41,7 @@ import type { OpenFilesGate } from './open-files-gate.js'
 import type { PathLocks } from './path-locks.js'
 import { quietLimit } from './quiet-limit.js'
 import { readOnlyRefusal } from './read-only.js'
+import { checkServedRoot } from './served-root.js'
 import { fullPath, type OpenBase, type ServedTree } from './served-tree.js'
 import type { SignatureBudget } from './signature-budget.js'
 import { forClient, toStatus } from './to-status.js'
@@ -62,6 +63,11 @@ export interface ServiceContext {
   readonly protocol: Protocol
   /** Throws `AUTH` unless the call's metadata carries the server's token. */
   readonly authorize: (metadata: Metadata) => void
+  /**
+   * The served directory's identity (machine:device:inode), told at Hello; a call that names
+   * another one (`syncflow-root-id`) is refused (see checkServedRoot). [none: not told, not checked]
+   */
+  readonly servedRootId?: string
   readonly maxMessageBytes: number
   readonly serverVersion: string
   /** gzip what the server streams in bulk (Read chunks, Delta literals), whatever the client asked. */
@@ -124,6 +130,11 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
   const { tree, index, locks, gate, protocol } = ctx
 
   const quietMs = ctx.quietMs ?? DEFAULT_QUIET_MS
+  /** The token, then the served directory the client expects (checked on every call, Hello too). */
+  const admit = (metadata: Metadata): void => {
+    ctx.authorize(metadata)
+    checkServedRoot(metadata, ctx.servedRootId)
+  }
   const fail = (op: string, err: unknown) => toStatus(err, protocol.grpc, op, ctx.root)
   /** Throws the --read-only refusal for a call that would change the tree (checked before anything is opened). */
   const writable = (op: string): void => {
@@ -134,7 +145,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     return (call, callback) => {
       const signal = cancelSignal(call)
       const run = async () => {
-        ctx.authorize(call.metadata)
+        admit(call.metadata)
         return fn(call.request, signal)
       }
       run().then(
@@ -152,7 +163,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const ac = new AbortController()
       call.on('cancelled', () => ac.abort())
       const run = async () => {
-        ctx.authorize(call.metadata)
+        admit(call.metadata)
         await fn(call.request, call, ac.signal)
       }
       run().then(
@@ -219,6 +230,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         features,
         maxMessageBytes: ctx.maxMessageBytes,
         rootChain: await tree.rootChain(rootOf(req.root)).then((c) => ({ exists: c.exists, ids: [...c.ids] })),
+        ...(ctx.servedRootId !== undefined ? { servedRootId: ctx.servedRootId } : {}),
       }
     }),
 
@@ -314,7 +326,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         }
       }
       const run = async () => {
-        ctx.authorize(call.metadata)
+        admit(call.metadata)
         writable('write')
         const first = await it.next()
         const header = first.done ? undefined : first.value.header
@@ -400,7 +412,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const signal = cancelSignal(call)
       const it = quietLimit(call[Symbol.asyncIterator](), quietMs, 'patch')
       const run = async () => {
-        ctx.authorize(call.metadata)
+        admit(call.metadata)
         writable('patch')
         const first = (await it.next()).value
         const header = first?.header
@@ -481,7 +493,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       call.on('cancelled', () => ac.abort())
       let release: (() => void) | undefined
       const run = async () => {
-        ctx.authorize(call.metadata)
+        admit(call.metadata)
         let assembler: SignatureAssembler | undefined
         let target: { full: RelPath; gzip: boolean; pin: ReadOptions; length: number | undefined } | undefined
         // Not `for await (… of call)`: that destroys the duplex at the end of the requests, and

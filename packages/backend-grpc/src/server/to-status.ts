@@ -3,6 +3,7 @@ import { asSyncError, bareMessage, type SyncError, type SyncErrorCode } from '@s
 import type { Protocol } from '../wire/load-protocol.js'
 import { SERVER_FILES_HINT } from './open-files-gate.js'
 import { isReadOnlyRefusal } from './read-only.js'
+import { isServedRootRefusal, ROOT_CHANGED_TRAILER } from './served-root.js'
 
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
 const STATUS: Record<SyncErrorCode, number> = {
@@ -20,6 +21,9 @@ const STATUS: Record<SyncErrorCode, number> = {
   CHECKSUM: 15,
   UNKNOWN: 13,
 }
+
+/** gRPC's FAILED_PRECONDITION: the status of a call for another served directory (see checkServedRoot). */
+const FAILED_PRECONDITION = 9
 
 /** Hints about the server's side, where the local backend's speak to the user of a local directory. */
 const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
@@ -76,6 +80,13 @@ export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?
   metadata.set('syncflow-code', e.code)
   if (path !== undefined) metadata.set('syncflow-path', encodeURIComponent(path))
   if (hint !== undefined) metadata.set('syncflow-hint', hint)
+  // Another served directory than the client's: not one path's NOT_FOUND, the client stops its run.
+  const otherRoot = isServedRootRefusal(e)
+  if (otherRoot) metadata.set(ROOT_CHANGED_TRAILER, '1')
   // Header values must be printable ASCII: messages with other characters are escaped.
-  return { code: STATUS[e.code], details: message.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)), metadata }
+  return {
+    code: otherRoot ? FAILED_PRECONDITION : STATUS[e.code],
+    details: message.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)),
+    metadata,
+  }
 }

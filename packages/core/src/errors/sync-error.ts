@@ -64,6 +64,9 @@ export interface SyncErrorDetails {
    * connection refused, or not made), set by a backend on such a `TRANSIENT` error: not this path's
    * problem but the whole location's, which every other call meets alike while it is down. A run
    * stops once several transfers in a row failed so (`UnreachableStop`) instead of trying each.
+   * Set on an error that is not `TRANSIENT`, it says the address answers but is no longer the
+   * location the run started with (a `syncflow serve` restarted with another root): the run stops
+   * at its first such failure.
    */
   readonly unreachable?: string
 }

@@ -103,6 +103,13 @@ export class UnreachableStop {
   #inARow = 0
   #last: { readonly address: string; readonly error: SyncError } | undefined
   #holding = false
+  /**
+   * The first failure of a location that answers but is not the one the run started with (an
+   * `unreachable` error that is not TRANSIENT: a grpc:// server restarted with another --root).
+   * No later transfer can succeed, and one that did (a balancer in front of both) would write where
+   * the run did not start: the run stops at once, whatever is done after it.
+   */
+  #replaced: SyncError | undefined
 
   constructor(
     readonly limit = UNREACHABLE_BEFORE_STOP,
@@ -121,6 +128,11 @@ export class UnreachableStop {
     if (e.type !== 'failed') return
     const error = this.errorOf(e)
     if (error?.unreachable === undefined) return
+    if (!error.retryable) {
+      this.#replaced ??= error
+      this.#holding = true
+      return
+    }
     this.#last = { address: error.unreachable, error }
     this.#inARow++
     if (this.#inARow >= this.limit) this.#holding = true
@@ -134,6 +146,17 @@ export class UnreachableStop {
   /** Nothing is in flight any more while held: the error to stop with, or undefined to go on. */
   idle(): SyncError | undefined {
     this.#holding = false
+    const replaced = this.#replaced
+    if (replaced?.unreachable !== undefined) {
+      // TRANSIENT, as for a location down: the one the run started with may come back (a watch
+      // tries again later), and the next run goes on from what was done.
+      const error = new SyncError('TRANSIENT', `stopped: ${bareMessage(replaced)}; the rest were not tried`, {
+        ...(replaced.hint !== undefined ? { hint: replaced.hint } : {}),
+        unreachable: replaced.unreachable,
+      })
+      stopped.add(error)
+      return error
+    }
     const last = this.#last
     // Something was done since (the server is back): the failures stay those of their items.
     if (last === undefined || this.#inARow < this.limit) return undefined

@@ -23,6 +23,14 @@ export interface HelloReply {
    * refuses to sync it with a local directory that contains it or lies inside it.
    */
   'rootChain'?: (_syncflow_v1_DirectoryChain | null);
+  /**
+   * The served directory itself (--root), by identity (machine:device:inode as in root_chain).
+   * A client sends it back on every later call as `syncflow-root-id` metadata; a server that serves
+   * another directory (restarted on the same address with another --root) refuses such a call with
+   * FAILED_PRECONDITION, `syncflow-code` NOT_FOUND and the trailer `syncflow-root-changed`, so that a
+   * run never goes on writing into a directory it did not start with. Empty from a server before it.
+   */
+  'servedRootId'?: (string);
 }
 
 export interface HelloReply__Output {
@@ -45,4 +53,12 @@ export interface HelloReply__Output {
    * refuses to sync it with a local directory that contains it or lies inside it.
    */
   'rootChain': (_syncflow_v1_DirectoryChain__Output | null);
+  /**
+   * The served directory itself (--root), by identity (machine:device:inode as in root_chain).
+   * A client sends it back on every later call as `syncflow-root-id` metadata; a server that serves
+   * another directory (restarted on the same address with another --root) refuses such a call with
+   * FAILED_PRECONDITION, `syncflow-code` NOT_FOUND and the trailer `syncflow-root-changed`, so that a
+   * run never goes on writing into a directory it did not start with. Empty from a server before it.
+   */
+  'servedRootId': (string);
 }

@@ -1,0 +1,35 @@
+import type { Metadata } from '@grpc/grpc-js'
+import { SyncError } from '@syncflow/core'
+
+/** The metadata a client sends the served directory's identity in (HelloReply.served_root_id). */
+export const ROOT_ID_HEADER = 'syncflow-root-id'
+/** The trailer that marks a call refused by `checkServedRoot` (the client tells it from a missing path). */
+export const ROOT_CHANGED_TRAILER = 'syncflow-root-changed'
+
+const refusals = new WeakSet<SyncError>()
+
+/**
+ * Throws when the call says it is for another served directory than this server's (`servedRootId`):
+ * a client whose server was restarted with another --root on the same address, which grpc-js
+ * reconnects to by itself, wrote the rest of its run into that directory and said every file was
+ * copied (fx27c #3). NOT_FOUND, as a served directory replaced under a running server is (the
+ * directory the client started with is not here), marked so that the client stops its run. A call
+ * without the header (a client before it, Hello) is served.
+ */
+export function checkServedRoot(metadata: Metadata, servedRootId: string | undefined): void {
+  if (servedRootId === undefined) return
+  const sent = metadata.get(ROOT_ID_HEADER)[0]
+  if (sent === undefined || sent === servedRootId) return
+  const err = new SyncError(
+    'NOT_FOUND',
+    'this server serves another directory than the one the client said Hello to (restarted with another --root?)',
+    { op: 'serve.root', hint: 'Nothing was changed here. Check the --root of `syncflow serve`, then run again.' },
+  )
+  refusals.add(err)
+  throw err
+}
+
+/** True for an error `checkServedRoot` threw. */
+export function isServedRootRefusal(err: unknown): boolean {
+  return err instanceof SyncError && refusals.has(err)
+}
