@@ -69,6 +69,41 @@ it('a server restarted mid-run on another root is refused: nothing written there
   expect(done.done.copy + done.failed).toBeLessThan(FILES)
 })
 
+it('a server restarted on another root while the deletes run: none runs there, the rest are not tried, the run stops', async () => {
+  const src = await tempDir('other-root-src-')
+  await writeFile(join(src, 'a.txt'), 'a')
+  const srv = await startTestServer()
+  cleanups.push(srv.stop)
+  const other = await tempDir('other-root-')
+  // The same names (and sizes) on both: only the served directory tells them apart.
+  for (let i = 0; i < 100; i++) {
+    await writeFile(join(srv.dir, `old${i}`), 'x')
+    await writeFile(join(other, `old${i}`), 'y')
+  }
+  const port = srv.server.port
+  const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/` })
+  cleanups.push(() => target.close())
+  let again: Promise<RunningServer> | undefined
+  let deleted = 0
+  const events: SyncEvent[] = await lastValueFrom(
+    sync(createLocalBackend({ root: src }), target, { mode: 'mirror', maxDelete: { count: 1000 } }).pipe(
+      tap((e) => {
+        if (e.type === 'completed' && e.action.kind === 'delete' && ++deleted === 5) {
+          again = srv.server.close({ graceMs: 0 }).then(() => startServer({ root: other, listen: `127.0.0.1:${port}` }))
+        }
+      }),
+      toArray(),
+    ),
+  )
+  cleanups.push(async () => (await again)?.close({ graceMs: 0 }))
+  const done = (events.at(-1) as DoneEvent).summary
+  expect(done.fatal?.message).toContain(`stopped: the server at 127.0.0.1:${port} now serves another directory`)
+  expect((await readdir(other)).length).toBe(100)
+  // Those in flight failed; the rest were not tried one by one.
+  expect(done.failed).toBeLessThan(20)
+  expect((await readdir(srv.dir)).length).toBeGreaterThan(50)
+})
+
 it('a server restarted mid-run on the same root, by another name for it, is the same one: the run goes on to the end', async () => {
   const link = join(await tempDir('other-root-link-'), 'same')
   const { symlink } = await import('node:fs/promises')

@@ -87,3 +87,29 @@ it('a target that answers as another location stops the run at the first such fa
   expect(summary.failed).toBe(1)
   expect(await target.stat('extra' as RelPath)).toBeDefined()
 })
+
+it('a target that answers as another location while the deletes run stops them at the first such failure: the rest are not tried', async () => {
+  const source = await sourceOf(1)
+  const target = createMemBackend()
+  for (let i = 0; i < 60; i++) await writeText(target, `old${String(i).padStart(2, '0')}` as RelPath, 'x')
+  let removes = 0
+  target.faults = {
+    remove: () =>
+      ++removes === 6
+        ? new SyncError('NOT_FOUND', 'the server at h:1 now serves another directory', { unreachable: 'h:1' })
+        : undefined,
+  }
+  const events = await lastValueFrom(
+    sync(source, target, { mode: 'mirror', concurrency: 1, maxDelete: { count: 100 } }).pipe(toArray()),
+  )
+  const { summary } = events.at(-1) as DoneEvent
+  expect(summary.fatal).toMatchObject({
+    code: 'TRANSIENT',
+    message: 'stopped: the server at h:1 now serves another directory; the rest were not tried',
+  })
+  expect(summary.done.delete).toBe(5)
+  expect(summary.failed).toBe(1)
+  let left = 0
+  for await (const e of target.list()) if (e.path.startsWith('old')) left++
+  expect(left).toBe(55)
+})

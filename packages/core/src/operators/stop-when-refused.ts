@@ -128,7 +128,7 @@ export class UnreachableStop {
     if (e.type !== 'failed') return
     const error = this.errorOf(e)
     if (error?.unreachable === undefined) return
-    if (!error.retryable) {
+    if (isReplacedLocation(error)) {
       this.#replaced ??= error
       this.#holding = true
       return
@@ -146,17 +146,7 @@ export class UnreachableStop {
   /** Nothing is in flight any more while held: the error to stop with, or undefined to go on. */
   idle(): SyncError | undefined {
     this.#holding = false
-    const replaced = this.#replaced
-    if (replaced?.unreachable !== undefined) {
-      // TRANSIENT, as for a location down: the one the run started with may come back (a watch
-      // tries again later), and the next run goes on from what was done.
-      const error = new SyncError('TRANSIENT', `stopped: ${bareMessage(replaced)}; the rest were not tried`, {
-        ...(replaced.hint !== undefined ? { hint: replaced.hint } : {}),
-        unreachable: replaced.unreachable,
-      })
-      stopped.add(error)
-      return error
-    }
+    if (this.#replaced !== undefined) return replacedStop(this.#replaced)
     const last = this.#last
     // Something was done since (the server is back): the failures stay those of their items.
     if (last === undefined || this.#inARow < this.limit) return undefined
@@ -173,4 +163,25 @@ export class UnreachableStop {
     stopped.add(error)
     return error
   }
+}
+
+/**
+ * True for the error of a location that answers, but as another one than the run started with (a
+ * grpc:// server restarted with another --root): `unreachable` set on an error that is not
+ * TRANSIENT. No later call can succeed, and one that did would act where the run did not start.
+ */
+export function isReplacedLocation(error: SyncError): boolean {
+  return error.unreachable !== undefined && !error.retryable
+}
+
+/** The error a run stops with at the first failure `isReplacedLocation` says of (its transfers or its deletes). */
+export function replacedStop(replaced: SyncError): SyncError {
+  // TRANSIENT, as for a location down: the one the run started with may come back (a watch tries
+  // again later), and the next run goes on from what was done.
+  const error = new SyncError('TRANSIENT', `stopped: ${bareMessage(replaced)}; the rest were not tried`, {
+    ...(replaced.hint !== undefined ? { hint: replaced.hint } : {}),
+    ...(replaced.unreachable !== undefined ? { unreachable: replaced.unreachable } : {}),
+  })
+  stopped.add(error)
+  return error
 }

@@ -1,6 +1,19 @@
-import { concat, defer, EMPTY, from, ignoreElements, mergeMap, Observable, type OperatorFunction, of, tap } from 'rxjs'
+import {
+  concat,
+  defer,
+  EMPTY,
+  from,
+  ignoreElements,
+  mergeMap,
+  Observable,
+  type OperatorFunction,
+  of,
+  tap,
+  throwError,
+} from 'rxjs'
 import type { Backend } from '../backend/backend.js'
 import type { MaxDelete } from '../engine/sync-options.js'
+import type { SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import { compareUtf8 } from '../model/compare-utf8.js'
 import type { Entry } from '../model/entry.js'
@@ -9,7 +22,13 @@ import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.j
 import { DirectoryTimes } from './directory-times.js'
 import { type ExecuteOptions, errorOfFailure, executeAction, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
-import { RefusalStop, UNREACHABLE_BEFORE_STOP, UnreachableStop } from './stop-when-refused.js'
+import {
+  isReplacedLocation,
+  RefusalStop,
+  replacedStop,
+  UNREACHABLE_BEFORE_STOP,
+  UnreachableStop,
+} from './stop-when-refused.js'
 
 /** Options of `transfer`. */
 export interface TransferOptions extends ExecuteOptions {
@@ -430,10 +449,23 @@ function runDeletes(
       ),
     )
   }
+  // A target that answers as another location since (a grpc:// server restarted with another
+  // --root while the deletes ran): the rest are not tried, and the run stops as its transfers would
+  // (see UnreachableStop), not with one failure per delete left.
+  let replaced: SyncError | undefined
+  const unlessReplaced = (a: Action): Observable<SyncEvent> =>
+    replaced !== undefined
+      ? EMPTY
+      : executeAction(a, opts).pipe(
+          tap((e) => {
+            const error = e.type === 'failed' ? errorOfFailure(e) : undefined
+            if (error !== undefined && isReplacedLocation(error)) replaced ??= error
+          }),
+        )
   // Directories holding a file whose delete failed: said so when they cannot go (not "files added").
   const failedUnder = new Set<string>()
   const fileDeletes$ = from(files).pipe(
-    mergeMap((a) => executeAction(a, opts), concurrency),
+    mergeMap(unlessReplaced, concurrency),
     tap((e) => {
       if (e.type !== 'failed') return
       for (let dir = parentRelPath(e.path as RelPath); dir !== undefined; dir = parentRelPath(dir)) {
@@ -446,7 +478,7 @@ function runDeletes(
     from(dirs).pipe(
       mergeMap(
         (action) =>
-          executeAction(action, opts).pipe(
+          unlessReplaced(action).pipe(
             mergeMap((e): Observable<SyncEvent> => {
               // A directory still holding excluded (kept) files, or files that appeared in it since
               // the listing, cannot go: skipped, not failed (the next run sees what is there).
@@ -472,7 +504,14 @@ function runDeletes(
       ),
     ),
   )
-  return concat(fileDeletes$, dirDeletes$)
+  return concat(
+    fileDeletes$,
+    dirDeletes$,
+    defer(() => {
+      const stop = replaced
+      return stop !== undefined ? throwError(() => replacedStop(stop)) : EMPTY
+    }),
+  )
 }
 
 /** How `runLanes` runs: `concurrency` at once, and with `small` a second lane for what `isSmall` picks. */
