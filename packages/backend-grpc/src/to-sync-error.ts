@@ -238,7 +238,7 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
         `${at} now serves another directory than at the start of the run (restarted with another --root?)`,
         {
           ...details,
-          hint: `Nothing was written there. Check that \`syncflow serve\`${server === undefined ? '' : ` at ${server}`} serves the directory you mean (its --root), then run the command again: it goes on from what that directory holds. (A server whose host rebooted since counts as another one too: the identity it told at the start was of that boot.)`,
+          hint: `Nothing was written there. Check that \`syncflow serve\`${server === undefined ? '' : ` at ${server}`} serves the directory you mean (its --root), then run the command again: it goes on from what that directory holds.`,
           unreachable: server ?? 'the server',
         },
       )

@@ -9,7 +9,6 @@ import {
   type DirectoryChain,
   directoryChain,
   listedOf,
-  machineId,
   sameFile,
   VerifiedDirs,
 } from '@syncflow/backend-local'
@@ -30,6 +29,7 @@ import {
   withFill,
   withRangeFill,
 } from '@syncflow/core'
+import { installationId } from './served-root.js'
 import type { OpenBase, ServedTree } from './served-tree.js'
 
 /** Bytes per gRPC data message. */
@@ -66,9 +66,14 @@ export class LocalTree implements ServedTree {
     private readonly rootId: string,
   ) {}
 
-  /** The served directory by identity (machine:device:inode, as a DirectoryChain's ids): HelloReply.served_root_id. */
+  /**
+   * The served directory by identity (machine:device:inode): HelloReply.served_root_id. The machine
+   * is the installation's (/etc/machine-id), not its boot's as in a DirectoryChain's ids: a `watch`
+   * into a server whose host rebooted found its directory "another one" and failed every cycle
+   * until restarted.
+   */
   get id(): string {
-    return `${machineId()}:${this.rootId}`
+    return `${installationId()}:${this.rootId}`
   }
 
   /** Opens the tree at `root`, which must be an existing directory (`USAGE` otherwise). */

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import type { Metadata } from '@grpc/grpc-js'
 import { SyncError } from '@syncflow/core'
 
@@ -32,4 +34,25 @@ export function checkServedRoot(metadata: Metadata, servedRootId: string | undef
 /** True for an error `checkServedRoot` threw. */
 export function isServedRootRefusal(err: unknown): boolean {
   return err instanceof SyncError && refusals.has(err)
+}
+
+let installation: string | undefined
+
+/**
+ * This installation of the system, as it stays across reboots: its machine id (systemd's, or
+ * D-Bus's) with the host name (clones of one VM image share the id, rarely the name); the host name
+ * alone where there is none.
+ */
+export function installationId(): string {
+  if (installation === undefined) {
+    let id = ''
+    for (const file of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+      try {
+        id = readFileSync(file, 'utf8').trim()
+      } catch {}
+      if (id !== '') break
+    }
+    installation = id === '' ? `host:${hostname()}` : `${id}/${hostname()}`
+  }
+  return installation
 }
