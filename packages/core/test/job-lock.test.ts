@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { existsSync, readFileSync } from 'node:fs'
+import fsp, { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { acquireJobLock, type JobLock } from '../src/job/index.js'
 import { processIdentity, releaseHeldLocksSync } from '../src/job/job-lock.js'
 
@@ -186,6 +186,48 @@ describe('acquireJobLock', () => {
     const old = new Date(Date.now() - 60_000)
     await utimes(file, old, old)
     await expect(acquire()).resolves.toBeDefined()
+  })
+
+  // QA 28c: the lock was created empty and written after; a run killed in between (1 kill in 14
+  // at start-up) left a lock that every run of the next 10 s took for "a run that is just
+  // starting" (exit 2). What the lock file holds is read at the instant it appears, through the
+  // real calls that can make it.
+  it('names its owner from the instant it exists, so a run killed right then leaves a stale lock, not a busy one', async () => {
+    const lockFile = path.join(dir, 'job1.lock')
+    const seen: string[] = []
+    const look = () => {
+      if (existsSync(lockFile) && seen.length === 0) seen.push(readFileSync(lockFile, 'utf8'))
+    }
+    const realOpen = fsp.open.bind(fsp)
+    const realLink = fsp.link.bind(fsp)
+    const open = vi.spyOn(fsp, 'open').mockImplementation(async (...a: Parameters<typeof fsp.open>) => {
+      const handle = await realOpen(...a)
+      look()
+      return handle
+    })
+    const link = vi.spyOn(fsp, 'link').mockImplementation(async (...a: Parameters<typeof fsp.link>) => {
+      await realLink(...a)
+      look()
+    })
+    try {
+      await acquire()
+    } finally {
+      open.mockRestore()
+      link.mockRestore()
+    }
+    expect(seen).toHaveLength(1)
+    expect(JSON.parse(seen[0]!)).toMatchObject({ pid: process.pid, host: hostname() })
+    expect(await readdir(dir)).toEqual(['job1.lock'])
+  })
+
+  it('removes what runs killed while they made or took over a lock left, once it is a minute old', async () => {
+    const old = new Date(Date.now() - 120_000)
+    for (const name of ['job1.lock.new-0a0b', 'job1.lock.stale-0c0d', 'job1.lock.new-young', 'job2.lock.new-0e0f']) {
+      await writeFile(path.join(dir, name), '{}')
+      if (name !== 'job1.lock.new-young') await utimes(path.join(dir, name), old, old)
+    }
+    await acquire()
+    expect((await readdir(dir)).sort()).toEqual(['job1.lock', 'job1.lock.new-young', 'job2.lock.new-0e0f'])
   })
 
   it('releases held locks when the process exits', async () => {

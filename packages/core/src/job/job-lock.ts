@@ -74,7 +74,10 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
     ...processIdentity(process.pid),
   }
   for (;;) {
-    if (await tryCreate(lockPath, info)) return heldLock(lockPath, info.token)
+    if (await tryCreate(lockPath, info)) {
+      await removeDebris(lockPath)
+      return heldLock(lockPath, info.token)
+    }
     const holder = await readLock(lockPath)
     if (holder === 'gone') continue
     if (holder !== 'partial' && isStale(holder)) {
@@ -88,6 +91,59 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
 }
 
 async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
+  // Written whole under a name of its own, then linked to the lock's name (atomic, and EEXIST when
+  // taken): created first and written after, a run killed in between (SIGKILL, the OOM killer) left
+  // an empty lock that made every run of the next 10 s fail "a run that is just starting" (exit 2;
+  // QA 28c: 1 kill in 14 at start-up; a service restarted at once, as systemd does after 100 ms,
+  // ran into its start limit so). Where no hard link can be made, created and written as before.
+  const temp = `${lockPath}${TEMP_INFIX}${info.token}`
+  try {
+    await fs.writeFile(temp, `${JSON.stringify(info)}\n`, { flag: 'wx', mode: 0o644 })
+  } catch (err) {
+    // A full disk: nothing left behind.
+    await fs.rm(temp, { force: true }).catch(() => {})
+    throw lockIoError(err, lockPath)
+  }
+  try {
+    await fs.link(temp, lockPath)
+    return true
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') return false
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') {
+      return createAndWrite(lockPath, info)
+    }
+    throw lockIoError(err, lockPath)
+  } finally {
+    await fs.rm(temp, { force: true }).catch(() => {})
+  }
+}
+
+/** The temp name of a lock being made: `<jobId>.lock.new-<token>`. */
+const TEMP_INFIX = '.new-'
+
+/** Leftovers older than this, of a run killed while it made (or took over) a lock, are removed. */
+const LOCK_DEBRIS_AGE_MS = 60_000
+
+/**
+ * Removes what runs of this job killed while they made a lock (`.new-`) or took a stale one over
+ * (`.stale-`) left in the state directory; a young one may be another run's, at work now.
+ */
+async function removeDebris(lockPath: string): Promise<void> {
+  const dir = path.dirname(lockPath)
+  const prefix = `${path.basename(lockPath)}.`
+  const names = await fs.readdir(dir).catch(() => [] as string[])
+  const now = Date.now()
+  for (const name of names) {
+    if (!name.startsWith(`${prefix}new-`) && !name.startsWith(`${prefix}stale-`)) continue
+    const file = path.join(dir, name)
+    const stat = await fs.lstat(file).catch(() => undefined)
+    if (stat?.isFile() && now - stat.mtimeMs > LOCK_DEBRIS_AGE_MS) await fs.rm(file, { force: true }).catch(() => {})
+  }
+}
+
+/** A state directory where no hard link can be made: the lock is created, then written. */
+async function createAndWrite(lockPath: string, info: LockInfo): Promise<boolean> {
   let handle: fs.FileHandle
   try {
     handle = await fs.open(lockPath, 'wx', 0o644)
