@@ -171,6 +171,26 @@ describe('acquireJobLock', () => {
     },
   )
 
+  // QA 28c: a restarted container runs syncflow as pid 1 again, on the same host name; the lock of
+  // its run killed before (pid 1, another start) was taken for this process's own, and every later
+  // run failed LOCKED (exit 2) until the file was deleted by hand.
+  it.runIf(process.platform === 'linux')(
+    'takes over a lock that names this pid with another start (a restarted container), not one that names this process',
+    async () => {
+      const id = processIdentity(process.pid)
+      expect(id).toBeDefined()
+      const lockFile = path.join(dir, 'job1.lock')
+      const earlier = { pid: process.pid, host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't', ...id }
+      await writeFile(lockFile, JSON.stringify({ ...earlier, startTicks: `${Number(id!.startTicks) - 1}` }))
+      const lock = await acquire()
+      expect(JSON.parse(await readFile(lock.path, 'utf8')).token).not.toBe('t')
+      await lock.release()
+      await writeFile(lockFile, JSON.stringify(earlier))
+      const err = await lockedError()
+      expect(err.message).toContain(`pid ${process.pid}`)
+    },
+  )
+
   it('does not judge a lock of another host by its pid', async () => {
     const remote = { pid: await deadPid(), host: `not-${hostname()}`, startedAt: '2020-01-01T00:00:00.000Z' }
     await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(remote))

@@ -203,7 +203,11 @@ function parseLock(text: string): LockInfo | undefined {
 function isStale(holder: LockInfo): boolean {
   if (holder.host !== os.hostname()) return false
   if (holder.pid <= 0) return true
-  if (holder.pid === process.pid) return false
+  // Our own pid is judged as any other, by its start below: a lock naming it with another start was
+  // left by an earlier process that had our pid, as every run of a restarted container has (pid 1,
+  // the same host name): taken for ours, the lock of a run killed there (OOM, docker kill) kept every
+  // later run out, exit 2, until deleted by hand (QA 28c). A second lock taken in this process still
+  // names our start, and so does not count as stale.
   try {
     process.kill(holder.pid, 0)
   } catch (err) {
