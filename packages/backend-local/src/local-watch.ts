@@ -1,4 +1,13 @@
-import { type Dirent, type FSWatcher, watch as fsWatch, lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import {
+  type Dirent,
+  existsSync,
+  type FSWatcher,
+  watch as fsWatch,
+  lstatSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+} from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
 import { type Change, hasUnsafeCharacter, isRelPath, type RelPath, SyncError } from '@syncflow/core'
@@ -498,9 +507,9 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
       const d = dirs.get('')
       if (closed || d === undefined) return false
       const now = dirIdentity(rootPath)
-      if (now === d.id) return false
+      if (now === d.id && d.renewed !== true) return false
       if (now !== undefined) {
-        rewatch()
+        rewatch(now === d.id)
         return true
       }
       goneTimer ??= setTimeout(() => {
@@ -508,7 +517,7 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
         if (closed || dirs.get('') !== d) return
         const again = dirIdentity(rootPath)
         if (again === undefined) fail(rootGone())
-        else if (again !== d.id) rewatch()
+        else if (again !== d.id || d.renewed === true) rewatch(again === d.id)
         else schedule('') // moved back: what changed meanwhile is read
       }, ROOT_GONE_GRACE_MS)
       return true
@@ -517,16 +526,19 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
      * Watches the directory the root path leads to now, its contents not reported: the caller is
      * told (`onResync`) once it is watched, and syncs it in full, which finds what it holds (a
      * reading of names by path alone missed what changed in files kept, and deleted nothing the
-     * old tree had below a kept directory).
+     * old tree had below a kept directory). `sameInode`: the directory there has the old one's
+     * dev:ino (made again at once, the inode reused; or moved away and back).
      */
-    const rewatch = (): void => {
+    const rewatch = (sameInode = false): void => {
       const was = root
       unwatchAll()
       root = realPathOf(rootPath)
       const reason =
-        root === was
-          ? `${rootPath} is another directory now (replaced by a rename?)`
-          : `${rootPath} leads to ${root} now, no longer to ${was}`
+        root !== was
+          ? `${rootPath} leads to ${root} now, no longer to ${was}`
+          : sameInode
+            ? `${rootPath} was removed or moved away, and a directory is there again`
+            : `${rootPath} is another directory now (replaced by a rename?)`
       if (opts.onResync === undefined) {
         fail(new SyncError('TRANSIENT', reason, { op: 'watch', hint: `Watch ${rootPath} again and rescan it.` }))
         return
@@ -627,7 +639,15 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
       // for nothing, which costs one read).
       const d = dirs.get(rel)
       if (d && rel !== '' && name === basename(rel)) d.renewed = true
-      else if (d && typeof name === 'string' && name !== '') {
+      // The root's own removal or move (inotify names the directory itself, and the root has no
+      // child of that name): the root path is checked again below (`rootMoved`), and this tells it
+      // that the directory there is another one even where its dev:ino says otherwise. ext4 gives
+      // a directory made at once under the name (`rm -rf src; mkdir src`) the freed inode, so the
+      // new one passed for the one watched, whose watch was dead: nothing made in it was ever
+      // reported, until the next rescan (QA 28d).
+      else if (d && rel === '' && name === basename(root) && !d.names.has(name) && !existsSync(join(root, name))) {
+        d.renewed = true
+      } else if (d && typeof name === 'string' && name !== '') {
         d.renamed ??= new Set()
         d.renamed.add(name)
       }

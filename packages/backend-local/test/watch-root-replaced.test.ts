@@ -1,4 +1,4 @@
-import { mkdir, rename, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Change } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
@@ -44,6 +44,30 @@ describe('watchLocal, the root path leading to another directory', () => {
       await writeFile(join(src, 'another'), 'x')
       await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert another')
       expect(w.seen).not.toContain('upsert oldside')
+      expect(w.failed()).toBeUndefined()
+    } finally {
+      w.abort.abort()
+    }
+  })
+
+  // QA 28d: `rm -rf src; mkdir src` on ext4 gives the new directory the freed inode, so it passed
+  // for the one watched (dev:ino alike), whose watch died with it: nothing made in the new one was
+  // reported. The root's own removal, which inotify tells, makes it watched afresh whatever its inode.
+  it('a root removed and made again at once (its inode reused, as ext4 does): the new one is watched', async () => {
+    const base = await tempDir('root-remade')
+    const src = join(base, 'src')
+    await mkdir(src)
+    await writeFile(join(src, 'old'), 'o')
+    const w = await watching(src)
+    try {
+      const before = (await stat(src)).ino
+      await rm(src, { recursive: true })
+      await mkdir(src)
+      const reused = (await stat(src)).ino === before
+      await expect.poll(() => w.resyncs, { timeout: 10_000 }).toEqual([expect.stringContaining(src)])
+      if (reused) expect(w.resyncs[0]).toContain('a directory is there again')
+      await writeFile(join(src, 'made-after'), 'x')
+      await expect.poll(() => w.seen, { timeout: 10_000 }).toContain('upsert made-after')
       expect(w.failed()).toBeUndefined()
     } finally {
       w.abort.abort()
