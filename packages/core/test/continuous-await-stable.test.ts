@@ -69,6 +69,50 @@ describe('awaitStable', () => {
     })
   })
 
+  // QA 28d: the wait between two looks held one of the `concurrency` slots, so as many files
+  // written without pause (busy logs) stopped every other change from being looked at, until they paused.
+  it('files that never settle do not hold back other paths, whatever the concurrency', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      // a and b are written at every look; c was last written long ago.
+      const stat = (p: RelPath) => of(p === 'c' ? file('c', 1, -1000) : file(p, ts.now(), ts.now()))
+      const out = cold('ab 8ms c', { a: up('a'), b: up('b'), c: up('c') }).pipe(
+        awaitStable({ stat, windowMs: 100, concurrency: 2, scheduler: ts }),
+      )
+      expectObservable(out, '^ 500ms !').toBe('10ms x', { x: { path: 'c', entry: file('c', 1, -1000) } })
+    })
+    expect(ts.actions.length).toBe(0)
+  })
+
+  it('a path reported again while it is checked joins that check: one stat per window, one result', () => {
+    const ts = newScheduler()
+    let stats = 0
+    ts.run(({ cold, expectObservable }) => {
+      // Written until 250 (its mtime the time of the last write), and reported every 20 ms meanwhile.
+      const stat = () => {
+        stats++
+        const t = Math.min(ts.now(), 250)
+        return of(file('a', t, t))
+      }
+      const reports = `a ${'19ms a '.repeat(12)}`
+      const out = cold(reports, { a: up('a') }).pipe(awaitStable({ stat, windowMs: 100, scheduler: ts }))
+      // Stats at 0, 100, 200, 300 (size 250) and 400 (agrees): out at 400, once.
+      expectObservable(out).toBe('400ms x', { x: { path: 'a', entry: file('a', 250, 250) } })
+    })
+    expect(stats).toBe(5)
+  })
+
+  it('a removal reported while the path is checked is kept in its result', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const stat = () => of(file('a', 1, Math.min(ts.now(), 50)))
+      const remove: Change = { type: 'remove', path: 'a' as RelPath }
+      const out = cold('a 29ms r', { a: up('a'), r: remove }).pipe(awaitStable({ stat, windowMs: 100, scheduler: ts }))
+      // Stats at 0 (mtime 0), 100 (mtime 50: changed), 200 (agrees).
+      expectObservable(out).toBe('200ms x', { x: { path: 'a', entry: file('a', 1, 50), removed: true } })
+    })
+  })
+
   it('leaves nothing scheduled after an early unsubscribe', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {

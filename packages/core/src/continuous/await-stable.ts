@@ -1,13 +1,18 @@
 import {
   asyncScheduler,
+  EMPTY,
   from,
+  map,
+  merge,
   mergeMap,
-  type Observable,
+  Observable,
   type ObservableInput,
   type OperatorFunction,
   of,
   type SchedulerLike,
-  timer,
+  Subject,
+  Subscription,
+  tap,
 } from 'rxjs'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -31,26 +36,88 @@ function unchanged(a: Entry, b: Entry): boolean {
   return a.version === undefined || b.version === undefined || a.version === b.version
 }
 
+/** One look at a path: its stat is due (the first, or the next once the window passed). */
+interface Look {
+  readonly path: RelPath
+  /** What the look before saw (undefined: this is the first). */
+  readonly previous: Entry | undefined
+}
+
 /**
  * Re-stats each changed path and lets it through only once it is stable, so a file still being
  * written is never shipped half-written: a file whose mtime is at least `windowMs` old is stable
  * at once (nothing touched it for the window); otherwise it is stated again after `windowMs` until
  * two stats agree on size and mtime. Gone paths, directories and symlinks pass at once.
+ *
+ * `concurrency` bounds the stats running at once, not the paths waiting between two looks: a
+ * file written without pause (a busy log) never settles, and while its wait held one of the slots,
+ * 64 such files stopped every other change of the source from being synced until they paused
+ * (QA 28d). A path changed again while its check is under way joins that check (one check per
+ * path), so a file that never settles is stated once per window, however often it is reported.
  */
 export function awaitStable(opts: AwaitStableOptions): OperatorFunction<CoalescedChange, ObservedChange> {
   const { stat, windowMs = 100, concurrency = 64, scheduler = asyncScheduler } = opts
-  const check = (path: RelPath, previous: Entry | undefined, removed: boolean): Observable<ObservedChange> =>
-    from(stat(path)).pipe(
-      mergeMap((entry) => {
-        const settled =
-          entry === undefined ||
-          entry.kind !== 'file' ||
-          (previous !== undefined && unchanged(previous, entry)) ||
-          (previous === undefined && scheduler.now() - entry.mtimeMs >= windowMs)
-        if (settled) return of<ObservedChange>(removed ? { path, entry, removed } : { path, entry })
-        return timer(windowMs, scheduler).pipe(mergeMap(() => check(path, entry, removed)))
-      }),
-    )
   return (changes$) =>
-    changes$.pipe(mergeMap((c) => check(c.path, undefined, c.type === 'remove' || c.removed === true), concurrency))
+    new Observable<ObservedChange>((subscriber) => {
+      /** Paths whose check is under way, and whether a change reported each removed. */
+      const checking = new Map<RelPath, { removed: boolean }>()
+      const looks$ = new Subject<Look>()
+      const waits = new Subscription()
+      let changesEnded = false
+      const endIfDone = (): void => {
+        if (changesEnded && checking.size === 0) subscriber.complete()
+      }
+      const fromChanges$ = changes$.pipe(
+        mergeMap((c): Observable<Look> => {
+          const removed = c.type === 'remove' || c.removed === true
+          const under = checking.get(c.path)
+          if (under !== undefined) {
+            under.removed ||= removed
+            return EMPTY
+          }
+          checking.set(c.path, { removed })
+          return of({ path: c.path, previous: undefined })
+        }),
+        tap({
+          complete: () => {
+            changesEnded = true
+            endIfDone()
+          },
+        }),
+      )
+      const looked$ = merge(fromChanges$, looks$).pipe(
+        mergeMap((look) => from(stat(look.path)).pipe(map((entry) => ({ look, entry }))), concurrency),
+      )
+      const sub = looked$.subscribe({
+        next({ look, entry }) {
+          const { path, previous } = look
+          const settled =
+            entry === undefined ||
+            entry.kind !== 'file' ||
+            (previous !== undefined && unchanged(previous, entry)) ||
+            (previous === undefined && scheduler.now() - entry.mtimeMs >= windowMs)
+          if (!settled) {
+            // Each wait is dropped once over: a file that never settles is waited for all day.
+            const wait: Subscription = scheduler.schedule(() => {
+              waits.remove(wait)
+              looks$.next({ path, previous: entry })
+            }, windowMs)
+            waits.add(wait)
+            return
+          }
+          const removed = checking.get(path)?.removed === true
+          checking.delete(path)
+          subscriber.next(removed ? { path, entry, removed } : { path, entry })
+          endIfDone()
+        },
+        error(err) {
+          subscriber.error(err)
+        },
+      })
+      return () => {
+        sub.unsubscribe()
+        waits.unsubscribe()
+        checking.clear()
+      }
+    })
 }
