@@ -10,7 +10,7 @@ import {
 } from 'node:fs'
 import { lstat, readdir, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve, sep } from 'node:path'
-import { type Change, hasUnsafeCharacter, isRelPath, type RelPath, SyncError } from '@syncflow/core'
+import { type Change, hasUnsafeCharacter, IGNORE_FILE_NAME, isRelPath, type RelPath, SyncError } from '@syncflow/core'
 import { Observable, type Subscriber } from 'rxjs'
 import type { Fence } from './fence.js'
 import { toSyncError } from './to-sync-error.js'
@@ -401,8 +401,12 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
       for (const e of entries) {
         const dir = e.isDirectory() || (await linksToDir(rel, e))
         names.set(e.name, dir)
+        // The ignore file at the root, a symlink to one, is watched through under any policy: its
+        // rules are read through the link, and an edit of the file it points to (kept elsewhere, a
+        // dotfiles repository) was heard by no watch, its rules applied at the next rescan (QA 28d).
+        const through = opts.followSymlinks === true || (rel === '' && e.name === IGNORE_FILE_NAME)
         // Read again for a change in the directory: the link may point elsewhere now.
-        if (opts.followSymlinks === true && e.isSymbolicLink() && !dir) watchLink(child(rel, e.name))
+        if (through && e.isSymbolicLink() && !dir) watchLink(child(rel, e.name))
         else if (linked.has(child(rel, e.name)) || linkTargets.has(child(rel, e.name))) {
           unwatchLink(child(rel, e.name)) // no longer a link
         }

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import {
@@ -46,6 +47,39 @@ it('a .syncflowignore changed while watching applies from then on: newly exclude
     .poll(() => readTree(dst), { timeout: 10_000 })
     .toEqual({ 'a.log': 'log', 'b.txt': 'b', 'late.txt': 'after the secret', '.syncflowignore': 'secret/\n' })
   expect(r.stderr()).toBe('')
+})
+
+// QA 28d: a .syncflowignore that is a symlink (read through, as README says) to a file kept
+// elsewhere: an edit of that file was heard by no watch, its rules applied at the next rescan.
+it('a .syncflowignore symlinked to a file outside the source: an edit of that file applies from then on', async () => {
+  const root = await tempDir('syncflow-watch-ignore-')
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src)
+  await mkdir(join(root, 'conf'))
+  await writeFile(join(root, 'conf', 'ignore'), '*.log\n')
+  await symlink('../conf/ignore', join(src, '.syncflowignore'))
+  await writeTree(src, { 'a.log': 'log', 'b.txt': 'b' })
+  const r = startCli(['watch', '--json', '--rescan', '0', src, dst], {
+    env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+  })
+  running.push(r)
+  const events = () => jsonLines(r.stdout())
+  await expect
+    .poll(() => events().filter((e) => e.type === 'done').length, { timeout: 20_000 })
+    .toBeGreaterThanOrEqual(1)
+  expect(existsSync(join(dst, 'b.txt'))).toBe(true)
+  expect(existsSync(join(dst, 'a.log'))).toBe(false)
+
+  await writeFile(join(root, 'conf', 'ignore'), 'secret/\n')
+  await expect
+    .poll(() => events().some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED'), { timeout: 10_000 })
+    .toBe(true)
+  await writeTree(src, { 'secret/pw.txt': 'hunter2' })
+  await writeTree(src, { 'late.txt': 'after the secret' })
+  await expect.poll(() => existsSync(join(dst, 'late.txt')), { timeout: 10_000 }).toBe(true)
+  expect(existsSync(join(dst, 'a.log'))).toBe(true)
+  expect(existsSync(join(dst, 'secret'))).toBe(false)
 })
 
 // QA 11 #8: `failed   .syncflowignore: .syncflowignore is larger than 1 MiB` had no code and no hint,
