@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, realpath, rename, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SyncError } from '@syncflow/core'
@@ -42,6 +42,37 @@ it("a watch whose server shuts down fails with TRANSIENT naming the lost connect
       message: `TRANSIENT: grpc.watch: lost the connection to 127.0.0.1:${server.port} (the server stopped, or the connection was cut)`,
       hint: expect.stringContaining(`syncflow serve\` is running at 127.0.0.1:${server.port}`),
     })
+  } finally {
+    await source.close()
+    await stop()
+  }
+})
+
+// QA 28d: a served directory replaced under a watch (`mv w w.old; mkdir w` on the server) failed the
+// client's watch, as it should, but its hint named the server's own path ("Watch /srv/data/w again
+// and rescan it."): the message hides the served root, the hint did not.
+it("a watch whose served directory is replaced fails TRANSIENT, telling nothing of the server's filesystem", async () => {
+  const { server, stop } = await startTestServer({ root: tmp })
+  const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/r` })
+  try {
+    await writeText(source, 'first.txt', 'x')
+    const changes: string[] = []
+    let failure: SyncError | undefined
+    const sub = source.watch!().subscribe({
+      next: (c) => changes.push(c.path),
+      error: (err: SyncError) => (failure = err),
+    })
+    await writeText(source, 'a.txt', 'a')
+    await expect.poll(() => changes).toContain('a.txt')
+
+    await rename(join(tmp, 'r'), join(tmp, 'r.old'))
+    await mkdir(join(tmp, 'r'))
+    await expect.poll(() => failure, { timeout: 10_000 }).toBeDefined()
+    sub.unsubscribe()
+    expect(failure).toMatchObject({ code: 'TRANSIENT', op: 'grpc.watch' })
+    const told = `${failure?.message} ${failure?.hint ?? ''} ${failure?.path ?? ''}`
+    expect(told).not.toContain(tmp)
+    expect(told).not.toContain(await realpath(tmp))
   } finally {
     await source.close()
     await stop()

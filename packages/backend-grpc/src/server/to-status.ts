@@ -35,7 +35,7 @@ const SERVER_HINTS: Partial<Record<SyncErrorCode, string>> = {
 /**
  * What a client is told of a server-side error: the message without its `CODE: op (path): ` prefix
  * (the client writes its own, `CODE: grpc.op (path): `), the served directory's real path (`root`)
- * written as paths below it in the message and the path (a client learns nothing of the server's
+ * written as paths below it in the message, the path and the hint (a client learns nothing of the server's
  * filesystem), and a hint about the server.
  */
 export function forClient(e: SyncError, root?: string): { message: string; path?: string; hint?: string } {
@@ -46,7 +46,9 @@ export function forClient(e: SyncError, root?: string): { message: string; path?
   return {
     message: hideRoot(bare, root),
     ...(e.path !== undefined ? { path: hideRoot(e.path, root) } : {}),
-    ...(hint !== undefined ? { hint } : {}),
+    // The hint too: a local backend's names its root ("Watch /srv/data/w again and rescan it.", a
+    // served directory replaced under a client's watch), which told the client the server's path (QA 28d).
+    ...(hint !== undefined ? { hint: hideRoot(hint, root) } : {}),
   }
 }
 
