@@ -149,6 +149,24 @@ describe('generateDelta with a signature still arriving', () => {
     )
   })
 
+  it('finds the blocks that arrived while it started (the signature complete before it first waited)', async () => {
+    const base = randomBytes(400_000)
+    // An insertion: past it, the blocks are found only through the index (the rolling scan).
+    const next = Buffer.concat([base.subarray(0, 200_000), Buffer.from('inserted'), base.subarray(200_000)])
+    const sig = await computeSignature(chunked(base), 1000, strongBytesFor(base.length, 1000))
+    // The first batch (10 blocks) is all there is when generateDelta first looks; the rest has
+    // arrived by its next look (while it loads its hashers), as a fast server's does.
+    let looks = 0
+    const progress: SignatureProgress = {
+      received: () => (looks++ === 0 ? 10 : sig.weak.length),
+      more: async () => {},
+    }
+    const ops = await toArray(generateDelta(chunked(next, 8192), sig, { progress }))
+    const literal = ops.reduce((n, op) => n + (op.type === 'literal' ? op.data.length : 0), 0)
+    expect(literal).toBe(8)
+    expect((await patch(base, 1000, ops)).equals(next)).toBe(true)
+  })
+
   it('fails with the error of a signature that fails to arrive', async () => {
     const base = randomBytes(100_000)
     const sig = await computeSignature(chunked(base), 1000, strongBytesFor(base.length, 1000))
