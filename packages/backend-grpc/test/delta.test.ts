@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -109,6 +109,39 @@ describe('delta over gRPC', () => {
     expect(after.mtimeMs).toBe(1_600_000_000_000)
     expect(proxy.up() + proxy.down()).toBeLessThan(40_000)
   })
+
+  it.each(['push', 'pull'] as const)(
+    '%s of the same content with another mtime onto a file with a second hard link: written anew, the other name left as it was',
+    async (direction) => {
+      const data = pseudoRandom(1 << 20, 17)
+      const [from, to] = direction === 'push' ? [localDir, srv.dir] : [srv.dir, localDir]
+      const name = `linked-${direction}.bin`
+      await writeFile(join(from, name), data)
+      await writeFile(join(to, name), data)
+      await rm(join(to, `${name}.other`), { force: true })
+      await link(join(to, name), join(to, `${name}.other`))
+      const old = new Date('2020-01-01T00:00:00Z')
+      await utimes(join(to, name), old, old)
+      const local = createLocalBackend({ root: localDir })
+      const [source, target] = direction === 'push' ? [local, remote] : [remote, local]
+      const planned = await target.stat(p(name))
+      const entry = await deltaTransfer(
+        source,
+        target,
+        p(name),
+        { mtimeMs: 1_600_000_000_000, size: data.length },
+        { expect: planned! },
+      )
+      // Its mtime is not set in place (that would change the other name's too): a new file.
+      expect(entry).toMatchObject({ size: data.length, mtimeMs: 1_600_000_000_000 })
+      const [file, other] = await Promise.all([stat(join(to, name)), stat(join(to, `${name}.other`))])
+      expect(file.ino).not.toBe(other.ino)
+      expect(file.mtimeMs).toBe(1_600_000_000_000)
+      expect(other.mtimeMs).toBe(old.getTime())
+      expect((await readFile(join(to, name))).equals(data)).toBe(true)
+      expect((await readFile(join(to, `${name}.other`))).equals(data)).toBe(true)
+    },
+  )
 
   it('push of the same content, but the server file changed under the signature: CHECKSUM, the file is sent whole', async () => {
     const data = pseudoRandom(1 << 20, 14)

@@ -1,6 +1,7 @@
 import {
   type Backend,
   type Entry,
+  isSyncError,
   type RelPath,
   SyncError,
   supports,
@@ -26,8 +27,8 @@ function changedFrom(expect: Entry | null | undefined, current: Entry | undefine
  * A patch whose ops copy the whole base unchanged (`isWholeBaseCopy`): when the base's bytes have
  * the `end` digest, the file is left as it is and only gets the new mtime, instead of being
  * rewritten whole: a file touched (or restored) with the same content costs a read, not a write.
- * Returns `undefined` when that does not apply (not a regular file any more, a mode to change),
- * for the caller to patch as usual. Throws `CONFLICT` when the file is no longer `expect`, and
+ * Returns `undefined` when that does not apply (not a regular file any more, a mode to change, an
+ * mtime it may not set in place), for the caller to patch as usual. Throws `CONFLICT` when the file is no longer `expect`, and
  * `CHECKSUM` (the client then sends the file whole) when its bytes differ or change meanwhile.
  */
 export async function touchIfUnchanged(
@@ -63,5 +64,14 @@ export async function touchIfUnchanged(
     })
   }
   opts.signal?.throwIfAborted()
-  return backend.setMtime(rel, meta.mtimeMs)
+  try {
+    return await backend.setMtime(rel, meta.mtimeMs)
+  } catch (err) {
+    // A file that other names share (hard links: UNSUPPORTED, its other names' mtime would change
+    // too) or that is not this user's (PERMISSION) gets no mtime in place: it is patched as usual,
+    // written anew, as the engine's own touch falls back to a rewrite. The patch failed instead,
+    // and every later run again (QA 28e).
+    if (isSyncError(err) && (err.code === 'UNSUPPORTED' || err.code === 'PERMISSION')) return undefined
+    throw err
+  }
 }

@@ -245,8 +245,8 @@ async function* metered(
 /**
  * The pull side of a delta that copies the whole base unchanged (`isWholeBaseCopy`): when the
  * target's bytes have the delta's digest, it only gets the new mtime instead of being rewritten.
- * `undefined` when that cannot be done (no setMtime, a mode to change): the caller patches as
- * usual. `CHECKSUM` when the bytes differ (the file is then sent whole), `CONFLICT` when the target
+ * `undefined` when that cannot be done (no setMtime, a mode to change, a file whose mtime the
+ * target may not set in place: hard links): the caller patches as usual. `CHECKSUM` when the bytes differ (the file is then sent whole), `CONFLICT` when the target
  * changed since it was planned (`opts.expect`).
  */
 async function touchIfUnchanged(
@@ -281,5 +281,13 @@ async function touchIfUnchanged(
     })
   }
   opts.signal?.throwIfAborted()
-  return target.setMtime(path, meta.mtimeMs)
+  try {
+    return await target.setMtime(path, meta.mtimeMs)
+  } catch (err) {
+    // A file that other names share (hard links: UNSUPPORTED) or that is not this user's
+    // (PERMISSION) gets no mtime in place: patched as usual, it is written anew, as the engine's
+    // own touch falls back to a rewrite. The update failed instead, on every run (QA 28e).
+    if (isSyncError(err) && (err.code === 'UNSUPPORTED' || err.code === 'PERMISSION')) return undefined
+    throw err
+  }
 }
