@@ -256,6 +256,8 @@ export class LocalBackend
   #rootMade: Promise<unknown> | undefined
   /** Parent directories being created, by path: concurrent writes into a new directory wait for one creation. */
   readonly #creating = new Map<string, Promise<void>>()
+  /** Directories being made by `#makeParents`, by path: the writes that need one wait for that one call. */
+  readonly #makingDirs = new Map<string, Promise<Stats>>()
   /** Parent directories already found to resolve inside the root (see `#parentState`). */
   readonly #verified = new VerifiedDirs()
   /** What a `follow` listing never enters (see `LocalBackendOptions.fenceOff`); undefined: nothing. */
@@ -1299,46 +1301,112 @@ export class LocalBackend
   async #makeParents(rel: RelPath, op: string): Promise<void> {
     await makeDirectories(this.root, this.#dirMode)
     this.#rootIsDirectory(rel, op)
-    let dir = this.root
-    let sub = ''
+    // Where each directory above `rel` ends in it: `rel.slice(0, ends[i])` is the i-th.
+    const ends: number[] = []
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) ends.push(i)
+    // From the nearest directory that is there (checked again, as each made), not from the root: a
+    // walk from the root for each new directory cost O(depth) calls per level of a deep tree, 20,000
+    // mkdirs for 200 levels, and through `syncflow serve` minutes (fx28). What is skipped is
+    // checked all the same: the handle the first call goes through is opened from the root down,
+    // never through a symlink (see `#place`).
     let parentStat: Stats | undefined
-    for (const segment of rel.split('/').slice(0, -1)) {
-      const above = dir
-      dir = join(dir, segment)
-      sub = sub === '' ? segment : `${sub}/${segment}`
-      // Made and checked through the handle of the directory above (see `#place`).
-      const place = this.#place(sub as RelPath, op)
+    for (let i = this.#directoriesThere(rel, ends); i < ends.length; i++) {
+      const sub = rel.slice(0, ends[i])
+      // Being made by another write (those that start at once walk in step): waited for, not made
+      // again. Should that fail, this one makes it itself (its own path in the error).
+      const pending = this.#makingDirs.get(sub)
+      const madeByAnother = pending !== undefined && (await pending.then(succeeded, failed))
+      if (madeByAnother) {
+        parentStat = undefined
+        continue
+      }
+      const above = i === 0 ? this.root : this.#abs(rel.slice(0, ends[i - 1]) as RelPath)
+      const making = this.#makeDirectory(rel, op, sub, above, parentStat)
+      this.#makingDirs.set(sub, making)
       try {
-        try {
-          await mkdir(place.path, this.#dirMode)
-          this.#modeLike(place.path, sub)
-        } catch (err) {
-          if (errnoOf(err) === 'EACCES') {
-            // Into a read-only directory of ours: writable for the run (see #writable), then again.
-            const st = parentStat ?? lstatSync(above)
-            this.#writable(above, st)
-            if (!this.#madeWritable.has(above)) throw err
-            await mkdir(place.path, this.#dirMode).catch((again: unknown) => {
-              if (errnoOf(again) !== 'EEXIST') throw again
-            })
-          } else if (errnoOf(err) !== 'EEXIST') throw err
-        }
-        // Created by us or by a concurrent writer, it must be a real directory.
-        const st = await lstat(place.path)
-        parentStat = st
-        if (st.isSymbolicLink()) throw this.#symlinkInChain(rel, op)
-        if (!st.isDirectory()) {
-          throw new SyncError('CONFLICT', `parent ${JSON.stringify(segment)} is a file`, {
-            op: `local.${op}`,
-            path: rel,
-          })
-        }
-      } catch (err) {
-        throw place.named(err)
+        parentStat = await making
       } finally {
-        place.release()
+        if (this.#makingDirs.get(sub) === making) this.#makingDirs.delete(sub)
       }
     }
+  }
+
+  /**
+   * Makes the directory `sub` (above `rel`, being written) in `above` (its path) and checks that
+   * it is a real directory (not a symlink), made by us or by a concurrent writer; returns its lstat.
+   */
+  async #makeDirectory(
+    rel: RelPath,
+    op: string,
+    sub: string,
+    above: string,
+    aboveStat: Stats | undefined,
+  ): Promise<Stats> {
+    // Made and checked through the handle of the directory above (see `#place`).
+    let place: Place
+    try {
+      place = this.#place(sub as RelPath, op)
+    } catch (err) {
+      // A symlink above (one a walk from the root would have met first): named for `rel`, as then.
+      throw err instanceof SyncError && err.code === 'INVALID_PATH' ? this.#symlinkInChain(rel, op) : err
+    }
+    try {
+      try {
+        await mkdir(place.path, this.#dirMode)
+        this.#modeLike(place.path, sub)
+      } catch (err) {
+        if (errnoOf(err) === 'EACCES') {
+          // Into a read-only directory of ours: writable for the run (see #writable), then again.
+          const st = aboveStat ?? lstatSync(above)
+          this.#writable(above, st)
+          if (!this.#madeWritable.has(above)) throw err
+          await mkdir(place.path, this.#dirMode).catch((again: unknown) => {
+            if (errnoOf(again) !== 'EEXIST') throw again
+          })
+        } else if (errnoOf(err) !== 'EEXIST') throw err
+      }
+      // Made by us or by a concurrent writer, it must be a real directory.
+      const st = await lstat(place.path)
+      if (st.isSymbolicLink()) throw this.#symlinkInChain(rel, op)
+      if (!st.isDirectory()) {
+        throw new SyncError('CONFLICT', `parent ${JSON.stringify(sub.slice(sub.lastIndexOf('/') + 1))} is a file`, {
+          op: `local.${op}`,
+          path: rel,
+        })
+      }
+      return st
+    } catch (err) {
+      throw place.named(err)
+    } finally {
+      place.release()
+    }
+  }
+
+  /**
+   * How many of the directories above `rel` (ending at `ends`, see `#makeParents`) can be skipped:
+   * those above the deepest one that is a directory by name, found by bisection (a `lstat` each:
+   * what is there of one chain is a prefix of it; a lstat per missing level from the bottom up
+   * cost O(depth) per write where many start at once, before any is made). 0 when anything else
+   * is met (a symlink, a file): the walk from the root then says what it is, as before.
+   */
+  #directoriesThere(rel: RelPath, ends: readonly number[]): number {
+    // The first `there` directories are there, from the `missing`-th on they are not (as far as known).
+    let there = 0
+    let missing = ends.length + 1
+    while (missing - there > 1) {
+      const n = (there + missing) >> 1
+      let st: Stats | undefined
+      try {
+        st = lstatSync(this.#abs(rel.slice(0, ends[n - 1]) as RelPath), { throwIfNoEntry: false })
+      } catch {
+        return 0 // ENOTDIR: a file above
+      }
+      if (st?.isDirectory()) there = n
+      else if (st === undefined) missing = n
+      else return 0
+    }
+    // The deepest one there is checked again by the walk (made, else checked).
+    return Math.max(0, there - 1)
   }
 
   /**
@@ -2044,6 +2112,10 @@ function specialAt(rel: RelPath, at: string): Entry | undefined {
   }
   return st === undefined || st.isFile() || st.isDirectory() || st.isSymbolicLink() ? undefined : specialEntry(rel, st)
 }
+
+/** For `promise.then(succeeded, failed)`: whether it was fulfilled. */
+const succeeded = (): boolean => true
+const failed = (): boolean => false
 
 function isMissing(err: unknown): boolean {
   const code = errnoOf(err)
