@@ -10,6 +10,7 @@ import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import { symlinkSkipped } from '../model/symlink-skipped.js'
 import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash } from '../operators/decide.js'
+import { DirectoryTimes } from '../operators/directory-times.js'
 import { executeAction } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { record } from '../operators/record.js'
@@ -322,6 +323,10 @@ export function syncPaths(
             (options.emitPlanned ?? true)
               ? from(actions.map((action): SyncEvent => ({ type: 'planned', ts: Date.now(), action })))
               : EMPTY
+          // The directories the moves change a name in get their source mtimes back, as a sync's
+          // do: the moves run outside the cycle's sync, and each left its directories with the
+          // time of the move (`check` said "touch d (mtime differs)", exit 1, after a rename; QA 28d).
+          const dirTimes = new DirectoryTimes(source, target)
           const run$ = from(actions).pipe(
             mergeMap(
               (action) =>
@@ -339,6 +344,7 @@ export function syncPaths(
               if (e.type === 'completed') {
                 extra.movesDone++
                 moved.push(e.action.path)
+                dirTimes.saw(e.action)
               }
               if (e.type === 'failed') extra.failedMoves.set(e.path, e.error.code)
             }),
@@ -355,6 +361,7 @@ export function syncPaths(
               actions.flatMap((a) => [a.path, a.from as RelPath]),
               dst,
             )
+            await dirTimes.restore(signal, options.concurrency ?? 8)
           }).pipe(mergeMap(() => EMPTY))
           return concat(planned$, run$, after$)
         }),
