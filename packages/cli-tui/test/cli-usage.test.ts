@@ -241,6 +241,15 @@ describe('bad flags and arguments', () => {
       ["unknown option '--transfers=16'", '--concurrency N'],
     ],
     [['copy', '--endpoint-url', 'http://x'], ['--s3-endpoint URL']],
+    // (QA 28d: `sync --watch` got a bare "unknown option".)
+    [
+      ['sync', '--watch'],
+      ['`syncflow watch SRC DST`', '`syncflow ui --watch SRC DST`'],
+    ],
+    [
+      ['copy', '--watch'],
+      ['`syncflow watch --mode copy SRC DST`', '`syncflow ui --watch --mode copy SRC DST`'],
+    ],
   ])('%j → exit 2, saying what syncflow does instead', async (args, mentions) => {
     const [command, ...flags] = args as [string, ...string[]]
     expectUsageError(await runCli([command, 'a', 'b', ...flags]), ...mentions)

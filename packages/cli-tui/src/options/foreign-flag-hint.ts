@@ -51,6 +51,11 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
     'mtimes are compared exactly by default (to what both sides can store; see --modify-window): drop --exact-timestamps',
   '--filter': () => 'filters are --exclude / --include globs (gitignore syntax), or a .syncflowignore file',
   '--rsh': () => 'a remote directory is grpc://host:port/path, served by `syncflow serve` on that host',
+  // (Not another tool's: the continuous sync is a command of its own, which `sync --watch` reads as a flag of.)
+  '--watch': (c, copy) =>
+    c === 'sync' || c === 'copy'
+      ? `continuous sync is a command: \`syncflow watch${c === 'copy' || copy ? ' --mode copy' : ''} SRC DST\` (or \`syncflow ui --watch${c === 'copy' || copy ? ' --mode copy' : ''} SRC DST\` for the live screen), with the same flags`
+      : 'continuous sync is `syncflow watch SRC DST` (or `syncflow ui --watch SRC DST`)',
 }
 
 /** rsync's short flags, as they come bundled (`-avz`): each letter's answer. */
