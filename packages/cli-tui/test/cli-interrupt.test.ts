@@ -55,6 +55,7 @@ async function expectOnlySourceNames(dst: string, source: Record<string, string>
 it('SIGINT during a sync of many files exits 130 with no partial files; a re-run completes', async () => {
   const { src, dst, env, r } = await syncStoppedBy('SIGINT')
   expect(r.code, r.stderr).toBe(130)
+  expect(r.stderr).toContain('syncflow: stopping… (Ctrl-C again to quit at once)')
 
   const events = jsonLines(r.stdout)
   const done = events.at(-1) as unknown as { type: string; summary: { interrupted: boolean } }
@@ -73,6 +74,14 @@ it('SIGINT during a sync of many files exits 130 with no partial files; a re-run
   const again = await runCli(['sync', src, dst], { env })
   expect(again.code, again.stderr).toBe(0)
   expect(await readTree(dst)).toEqual(source)
+})
+
+// QA 28d: a `kill` (SIGTERM) was answered "Ctrl-C again to quit at once", a key nobody pressed.
+it('SIGTERM stops a sync in order (exit 130) and says another signal quits at once, not Ctrl-C', async () => {
+  const { r } = await syncStoppedBy('SIGTERM')
+  expect(r.code, r.stderr).toBe(130)
+  expect(r.stderr).toContain('syncflow: stopping… (SIGTERM: another signal quits at once)')
+  expect(r.stderr).not.toContain('Ctrl-C')
 })
 
 // coreutils `timeout -s INT` signals the child and then its process group: the same SIGINT twice at

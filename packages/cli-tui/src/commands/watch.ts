@@ -151,8 +151,8 @@ export async function watchCommand(
   // A dry run's cycle lines say what would be done (as `sync -n` does), not "copied".
   const reporter = log ?? new JsonReporter(streams, quiet)
   const controller = new AbortController()
-  const stop = (): void => {
-    reporter.interrupting()
+  const stop = (signal?: NodeJS.Signals): void => {
+    reporter.interrupting(signal)
     controller.abort()
   }
   const removeHandlers = onInterrupt(stop)

@@ -10,17 +10,17 @@ import { EXIT } from '../errors/exit-codes.js'
 const SAME_SIGNAL_MS = 250
 
 /**
- * Handles SIGINT/SIGTERM for one command: the first signal calls `stop` (abort the run, which then
+ * Handles SIGINT/SIGTERM for one command: the first signal calls `stop` with its name (abort the run, which then
  * finishes or abandons in-flight writes atomically and saves state); a second one, at least
  * SAME_SIGNAL_MS later, exits at once with 130. Returns the function that removes the handlers.
  */
-export function onInterrupt(stop: () => void): () => void {
+export function onInterrupt(stop: (signal: NodeJS.Signals) => void): () => void {
   let first: number | undefined
-  const handler = (): void => {
+  const handler = (signal: NodeJS.Signals): void => {
     const now = performance.now()
     if (first === undefined) {
       first = now
-      stop()
+      stop(signal)
     } else if (now - first >= SAME_SIGNAL_MS) process.exit(EXIT.INTERRUPTED)
   }
   process.on('SIGINT', handler)

@@ -41,8 +41,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         verbose: flags.verbose === true,
       })
   const controller = new AbortController()
-  const stop = (): void => {
-    reporter.interrupting()
+  const stop = (signal?: NodeJS.Signals): void => {
+    reporter.interrupting(signal)
     controller.abort()
   }
   const removeHandlers = onInterrupt(stop)

@@ -7,7 +7,7 @@ import { GuardSkips } from './guard-skips.js'
 import { NOTICE_HINTS } from './notice-hints.js'
 import { printable, printableName } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
-import type { Reporter } from './reporter.js'
+import { quitAtOnceHint, type Reporter } from './reporter.js'
 import type { Streams } from './streams.js'
 
 /** Redraws of the progress line per second, at most. */
@@ -112,10 +112,10 @@ export class HumanReporter implements Reporter {
     return this.#shownInFull.has(error.message)
   }
 
-  interrupting(): void {
+  interrupting(signal?: NodeJS.Signals): void {
     this.#line(
       'stderr',
-      'syncflow: stopping… in-flight files are finished or abandoned cleanly (Ctrl-C again to quit at once)',
+      `syncflow: stopping… in-flight files are finished or abandoned cleanly (${quitAtOnceHint(signal)})`,
     )
   }
 

@@ -1,5 +1,5 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
-import type { Reporter } from './reporter.js'
+import { quitAtOnceHint, type Reporter } from './reporter.js'
 import type { Streams } from './streams.js'
 
 /** `--json`: every SyncEvent as one JSON line on stdout, nothing else there; the last is `done`. */
@@ -16,8 +16,8 @@ export class JsonReporter implements Reporter {
     this.#streams.stdout.write(`${JSON.stringify(event)}\n`)
   }
 
-  interrupting(): void {
-    if (!this.#quiet) this.#streams.stderr.write('syncflow: stopping… (Ctrl-C again to quit at once)\n')
+  interrupting(signal?: NodeJS.Signals): void {
+    if (!this.#quiet) this.#streams.stderr.write(`syncflow: stopping… (${quitAtOnceHint(signal)})\n`)
   }
 
   end(_summary: SyncSummary | undefined): void {}

@@ -5,7 +5,7 @@ import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
 import { printable, printableName } from '../output/printable.js'
-import type { Reporter } from '../output/reporter.js'
+import { quitAtOnceHint, type Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
 import { summaryText } from '../ui/summary-text.js'
 
@@ -89,8 +89,8 @@ export class WatchLogReporter implements Reporter {
     }
   }
 
-  interrupting(): void {
-    if (!this.#o.quiet) this.#s.stderr.write('syncflow: stopping… (Ctrl-C again to quit at once)\n')
+  interrupting(signal?: NodeJS.Signals): void {
+    if (!this.#o.quiet) this.#s.stderr.write(`syncflow: stopping… (${quitAtOnceHint(signal)})\n`)
   }
 
   end(summary: SyncSummary | undefined): void {
