@@ -203,6 +203,24 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ f: 'file' })
   })
 
+  // QA 28c: the reverse (a source directory where the target has a file) failed its mkdir on every
+  // run of a copy with no word of why nothing replaces the file.
+  it('copy mode says a file in the way of a directory is in the way, and that copy never deletes it', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'g/inner': 'g' })
+    await seed(dst, { g: 'file in the target' })
+    const events = await run(src, dst, { mode: 'copy' })
+    expect(events.find((e) => e.type === 'failed' && e.path === 'g')).toMatchObject({
+      error: {
+        code: 'CONFLICT',
+        message: expect.stringMatching(/^CONFLICT: mem\.mkdir \(g\): a file is in the way of the source's directory/),
+        hint: expect.stringMatching(/never deletes/),
+      },
+    })
+    expect(await snapshot(dst)).toEqual({ g: 'file in the target' })
+  })
+
   // QA 26h #2: a dry run writes nothing, so nothing failed in the way: `copy -n` said "would copy f"
   // (exit 0) where the run then failed it as a CONFLICT.
   it('a dry run of a copy says the entries in the way that the run fails on, both ways, and writes nothing', async () => {

@@ -371,7 +371,10 @@ class DirStats {
  */
 async function explainClash(c: Clash, opts: TransferOptions): Promise<FailedEvent> {
   const want = c.action.source?.kind
-  if (c.failed.error.code !== 'CONFLICT' || want === undefined || c.action.kind === 'mkdir') return c.failed
+  // (A mkdir too, unless its backend said what to do: "a file is in the way" alone, on every run of
+  // a copy, did not say why nothing replaces it; QA 28c.)
+  if (c.failed.error.code !== 'CONFLICT' || want === undefined) return c.failed
+  if (c.action.kind === 'mkdir' && c.failed.error.hint !== undefined) return c.failed
   const there = await opts.target.stat(c.action.path).catch(() => undefined)
   if (there === undefined || there.kind === want) return c.failed
   const noun = (k: string): string => (k === 'dir' ? 'directory' : k)
