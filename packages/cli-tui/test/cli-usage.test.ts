@@ -250,6 +250,15 @@ describe('bad flags and arguments', () => {
       ['copy', '--watch'],
       ['`syncflow watch --mode copy SRC DST`', '`syncflow ui --watch --mode copy SRC DST`'],
     ],
+    // rsync's delta switches: when syncflow uses its delta, and that there is no switch.
+    [
+      ['sync', '-W'],
+      ["unknown option '-W'", '-W is not there', 'deltas to and from grpc:// only'],
+    ],
+    [
+      ['sync', '--no-whole-file'],
+      ["unknown option '--no-whole-file'", 'rsync-style deltas to and from a grpc:// server', 'drop --no-whole-file'],
+    ],
   ])('%j → exit 2, saying what syncflow does instead', async (args, mentions) => {
     const [command, ...flags] = args as [string, ...string[]]
     expectUsageError(await runCli([command, 'a', 'b', ...flags]), ...mentions)
