@@ -40,7 +40,7 @@ it('a transfer that fails CHECKSUM once is made again and the run has no failure
   for (let i = 0; i < N; i++) expect(await readText(target, `f${i}`)).toBe(`file ${i}`)
 })
 
-it('a transfer that fails CHECKSUM every time fails as CHECKSUM after the run’s attempts', async () => {
+it('a transfer that fails CHECKSUM every time is tried once more only, and fails as CHECKSUM', async () => {
   const source = await sourceOf()
   const target = createMemBackend()
   let calls = 0
@@ -54,11 +54,13 @@ it('a transfer that fails CHECKSUM every time fails as CHECKSUM after the run’
   )
   const { summary } = events.at(-1) as DoneEvent
   expect(summary.failed).toBe(N)
-  expect(calls).toBe(3 * N)
+  // Once more, as rsync redoes a file once, not the run's 3 retries: a damaged object is not
+  // downloaded four times.
+  expect(calls).toBe(2 * N)
   const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
   expect(failed).toHaveLength(N)
   for (const f of failed) {
     expect(f.error.code).toBe('CHECKSUM')
-    expect(f.error.message).toMatch(/changed on the way; gave up after 3 attempts$/)
+    expect(f.error.message).toMatch(/changed on the way; gave up after 2 attempts$/)
   }
 })

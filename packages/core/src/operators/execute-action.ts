@@ -186,8 +186,8 @@ export function startAction(
       .pipe(
         retryTransient({
           // Bytes that did not match their checksum (changed on the network, or a file changed
-          // under a delta) are sent again, as rsync redoes a file that fails its whole-file check;
-          // an object damaged on the service fails so each time, and so the file.
+          // under a delta) are sent once more, as rsync redoes a file that fails its whole-file
+          // check; an object damaged on the service fails so again, and so the file.
           alsoCodes: ['CHECKSUM'],
           ...(opts.retries !== undefined ? { count: opts.retries } : {}),
           ...(opts.retryDelayMs !== undefined ? { delayMs: opts.retryDelayMs } : {}),

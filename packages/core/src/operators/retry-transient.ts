@@ -30,7 +30,10 @@ export interface RetryOptions {
    * (the planning's decisions, 8 at a time over windows of 256). [false]
    */
   readonly notUnreachable?: boolean
-  /** Codes retried besides TRANSIENT (a transfer's CHECKSUM: see `executeAction`). [none] */
+  /**
+   * Codes tried once more besides TRANSIENT, once only (a transfer's CHECKSUM, as rsync redoes a
+   * file once: an object damaged on the service is not downloaded four times; see `executeAction`). [none]
+   */
   readonly alsoCodes?: readonly SyncErrorCode[]
 }
 
@@ -49,12 +52,17 @@ export function retryTransient<T>(opts: RetryOptions = {}): MonoTypeOperatorFunc
     defer(() => {
       let first: SyncError | undefined
       let attempts = 1
+      let redone = false
       return source.pipe(
         retry({
           count,
           delay: (err: unknown, attempt: number) => {
             if (!again(err)) return throwError(() => err)
             if (notUnreachable && err.unreachable !== undefined) return throwError(() => err)
+            if (!err.retryable) {
+              if (redone) return throwError(() => err)
+              redone = true
+            }
             first ??= err
             attempts = attempt + 1
             // A location that cannot be reached at all (a server restarting) is waited for at least
