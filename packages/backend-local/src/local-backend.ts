@@ -1308,9 +1308,11 @@ export class LocalBackend
     // walk from the root for each new directory cost O(depth) calls per level of a deep tree, 20,000
     // mkdirs for 200 levels, and through `syncflow serve` minutes (fx28). What is skipped is
     // checked all the same: the handle the first call goes through is opened from the root down,
-    // never through a symlink (see `#place`).
+    // never through a symlink (see `#place`); by path, the first one made is checked by its real
+    // path (see `#makeDirectory`).
     let parentStat: Stats | undefined
-    for (let i = this.#directoriesThere(rel, ends); i < ends.length; i++) {
+    const start = this.#directoriesThere(rel, ends)
+    for (let i = start; i < ends.length; i++) {
       const sub = rel.slice(0, ends[i])
       // Being made by another write (those that start at once walk in step): waited for, not made
       // again. Should that fail, this one makes it itself (its own path in the error).
@@ -1321,7 +1323,7 @@ export class LocalBackend
         continue
       }
       const above = i === 0 ? this.root : this.#abs(rel.slice(0, ends[i - 1]) as RelPath)
-      const making = this.#makeDirectory(rel, op, sub, above, parentStat)
+      const making = this.#makeDirectory(rel, op, sub, above, parentStat, i === start && start > 0)
       this.#makingDirs.set(sub, making)
       try {
         parentStat = await making
@@ -1341,6 +1343,7 @@ export class LocalBackend
     sub: string,
     above: string,
     aboveStat: Stats | undefined,
+    skippedAbove = false,
   ): Promise<Stats> {
     // Made and checked through the handle of the directory above (see `#place`).
     let place: Place
@@ -1373,6 +1376,14 @@ export class LocalBackend
           op: `local.${op}`,
           path: rel,
         })
+      }
+      // Made by path (no handles: not Linux, or a directory above that cannot be read), with the
+      // directories above it skipped: nothing checked them, the lstats that found `sub` there
+      // followed any symlink above it (a/b found through a → /elsewhere), and what is made below it
+      // would land outside the root. Its real path says where it leads (one realpath per write
+      // that makes directories, by path only; through a handle the open from the root checked it).
+      if (skippedAbove && place.path === this.#abs(sub as RelPath)) {
+        if (realpathSync.native(place.path) !== join(this.#realRoot(), sub)) throw this.#symlinkInChain(rel, op)
       }
       return st
     } catch (err) {
