@@ -1,4 +1,4 @@
-import { of, throwError } from 'rxjs'
+import { map, of, throwError, timer } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { describe, expect, it } from 'vitest'
 import { awaitStable } from '../src/continuous/await-stable.js'
@@ -110,6 +110,25 @@ describe('awaitStable', () => {
       const out = cold('a 29ms r', { a: up('a'), r: remove }).pipe(awaitStable({ stat, windowMs: 100, scheduler: ts }))
       // Stats at 0 (mtime 0), 100 (mtime 50: changed), 200 (agrees).
       expectObservable(out).toBe('200ms x', { x: { path: 'a', entry: file('a', 1, 50), removed: true } })
+    })
+  })
+
+  // Review 28: a report joined the check under way even while that check's stat ran; a stat that
+  // saw the file before that write then settled the check with the old size, and the write was
+  // heard of no more (nothing synced it until the next rescan).
+  it('a path reported again while its stat runs is looked at again, not settled by what that stat saw', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      // Written at 0, then again at 160 (reported at 170); a stat sees the file as it is when it
+      // starts and answers 50 ms later (a slow disk, a grpc:// source).
+      const stat = () => {
+        const seen = ts.now() < 160 ? file('a', 1, 0) : file('a', 2, 160)
+        return timer(50).pipe(map(() => seen))
+      }
+      const out = cold('a 169ms a', { a: up('a') }).pipe(awaitStable({ stat, windowMs: 100, scheduler: ts }))
+      // Stats from 0 (mtime 0, too young), 150 (agrees, but reported again meanwhile), 200 (size 2,
+      // too young), 350 (agrees): out at 400, with the second write.
+      expectObservable(out).toBe('400ms x', { x: { path: 'a', entry: file('a', 2, 160) } })
     })
   })
 

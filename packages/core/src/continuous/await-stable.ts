@@ -59,8 +59,11 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
   const { stat, windowMs = 100, concurrency = 64, scheduler = asyncScheduler } = opts
   return (changes$) =>
     new Observable<ObservedChange>((subscriber) => {
-      /** Paths whose check is under way, and whether a change reported each removed. */
-      const checking = new Map<RelPath, { removed: boolean }>()
+      /**
+       * Paths whose check is under way: whether a change reported each removed, whether its stat
+       * is running, and whether it was reported again while it ran (see `next` below).
+       */
+      const checking = new Map<RelPath, { removed: boolean; stating?: boolean; changedWhileStated?: boolean }>()
       const looks$ = new Subject<Look>()
       const waits = new Subscription()
       let changesEnded = false
@@ -73,6 +76,7 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
           const under = checking.get(c.path)
           if (under !== undefined) {
             under.removed ||= removed
+            if (under.stating === true) under.changedWhileStated = true
             return EMPTY
           }
           checking.set(c.path, { removed })
@@ -86,11 +90,27 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
         }),
       )
       const looked$ = merge(fromChanges$, looks$).pipe(
-        mergeMap((look) => from(stat(look.path)).pipe(map((entry) => ({ look, entry }))), concurrency),
+        mergeMap((look) => {
+          const state = checking.get(look.path)
+          if (state !== undefined) {
+            state.stating = true
+            state.changedWhileStated = false
+          }
+          return from(stat(look.path)).pipe(map((entry) => ({ look, entry })))
+        }, concurrency),
       )
       const sub = looked$.subscribe({
         next({ look, entry }) {
           const { path, previous } = look
+          const state = checking.get(path)
+          if (state !== undefined) state.stating = false
+          // Reported again while this stat ran: what it saw may be from before that write, and a
+          // result from it would be the path's last (the report joined this check). Looked at
+          // afresh, as a new report is; else the write went unsynced until the next rescan.
+          if (state?.changedWhileStated === true) {
+            looks$.next({ path, previous: undefined })
+            return
+          }
           const settled =
             entry === undefined ||
             entry.kind !== 'file' ||
