@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { hostname } from 'node:os'
 import type { Metadata } from '@grpc/grpc-js'
@@ -41,7 +42,9 @@ let installation: string | undefined
 /**
  * This installation of the system, as it stays across reboots: its machine id (systemd's, or
  * D-Bus's) with the host name (clones of one VM image share the id, rarely the name); the host name
- * alone where there is none.
+ * alone where there is none. Hashed with a key of syncflow's own: it goes to every client (Hello)
+ * and back on every call, and machine-id(5) says the id is confidential, never to be shown on the
+ * network as it is (hashed with an application-specific key instead); the host name neither.
  */
 export function installationId(): string {
   if (installation === undefined) {
@@ -52,7 +55,8 @@ export function installationId(): string {
       } catch {}
       if (id !== '') break
     }
-    installation = id === '' ? `host:${hostname()}` : `${id}/${hostname()}`
+    const raw = id === '' ? `host:${hostname()}` : `${id}/${hostname()}`
+    installation = createHash('sha256').update('syncflow served root\0').update(raw).digest('hex').slice(0, 32)
   }
   return installation
 }
