@@ -85,6 +85,20 @@ interface WatchedDir {
    * that a comparison of names alone cannot tell from the old one.
    */
   renamed?: Set<string>
+  /**
+   * The root only: its birth time when watched (0 where the file system keeps none), which tells
+   * the root's removal from a child's of the same name when an event names it (see `onEvent`).
+   */
+  born?: number
+}
+
+/** The birth time of the directory at `path` (0: not kept there), undefined when it is gone. */
+function bornAt(path: string): number | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.birthtimeMs
+  } catch {
+    return undefined
+  }
 }
 
 /**
@@ -456,6 +470,7 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
         else fail(err)
       })
       const d: WatchedDir = { watcher, names: new Map(), id }
+      if (rel === '') d.born = bornAt(root)
       dirs.set(rel, d)
       const names = await read(rel)
       if (closed || dirs.get(rel) !== d) return
@@ -630,6 +645,11 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
         reread(rel).catch(fail)
       }, delayMs)
     }
+    /** Whether an event naming the root (`name`, its base name) tells its removal (see `onEvent`). */
+    const rootRemoved = (d: WatchedDir, name: string): boolean => {
+      if (d.born !== undefined && d.born > 0) return bornAt(rootPath) !== d.born
+      return !d.names.has(name) && !existsSync(join(root, name))
+    }
     const onEvent = (rel: string, event: string, name: string | Buffer | null): void => {
       if (closed) return
       rootPathWatch?.poke()
@@ -649,7 +669,11 @@ export function watchDirectories(rootPath: string, opts: LocalWatchOptions = {})
       // a directory made at once under the name (`rm -rf src; mkdir src`) the freed inode, so the
       // new one passed for the one watched, whose watch was dead: nothing made in it was ever
       // reported, until the next rescan (QA 28d).
-      else if (d && rel === '' && name === basename(root) && !d.names.has(name) && !existsSync(join(root, name))) {
+      // An event names a child of the root's name alike: a file `build/build` made and removed at
+      // once was taken for the root's removal, a full sync each time with "removed or moved away"
+      // (review 28). Where the file system keeps birth times, the root path's tells: another
+      // directory (made again, the inode reused) or none was born at another time, or is gone.
+      else if (d && rel === '' && name === basename(root) && rootRemoved(d, name)) {
         d.renewed = true
       } else if (d && typeof name === 'string' && name !== '') {
         d.renamed ??= new Set()
