@@ -57,3 +57,23 @@ it('a stat made while planning against a target that cannot be reached fails at 
   expect(stats).toBe(N)
   expect(summary.failed).toBe(N)
 })
+
+// Review 28: a Ctrl-C while a planning stat waited for its next try waited out the backoff first
+// (up to 10 s a try) before the run could stop.
+it('a run interrupted while a planning stat waits for its next try stops at once', { timeout: 8_000 }, async () => {
+  const { source, target } = await pairOfTrees()
+  const controller = new AbortController()
+  target.faults = {
+    stat: (path) => {
+      // Interrupted once the first try failed and its retry waits (the backoff here: 10 s a try).
+      setImmediate(() => controller.abort())
+      return new SyncError('TRANSIENT', 'request failed (HTTP 503)', { op: 'mem.stat', path })
+    },
+  }
+  const events = await lastValueFrom(
+    sync(source, target, { mode: 'mirror', retryDelayMs: 600_000, signal: controller.signal }).pipe(toArray()),
+  )
+  const { summary } = events.at(-1) as DoneEvent
+  expect(summary.interrupted).toBe(true)
+  expect(summary.done.update).toBe(0)
+})

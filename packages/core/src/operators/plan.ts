@@ -111,7 +111,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           await mapConcurrent(toStat, concurrency, async (i): Promise<void> => {
             const pair = batch[i] as EntryPair
             try {
-              mtimes.set(i, await retryTransientCall(() => sourceMtimeForAges(pair.source!, opts), retry))
+              mtimes.set(i, await retryTransientCall(() => sourceMtimeForAges(pair.source!, opts), retry, opts.signal))
             } catch (err) {
               statErrors.set(i, asSyncError(err, 'plan', pair.path))
             }
@@ -142,6 +142,7 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
               const decision = await retryTransientCall(
                 () => decide(pair, records?.get(pair.path), opts, mtimes.get(i)),
                 retry,
+                opts.signal,
               )
               outcomes[i] = { pair, decision }
             } catch (err) {

@@ -1,10 +1,12 @@
 import {
   catchError,
   defer,
+  fromEvent,
   lastValueFrom,
   type MonoTypeOperatorFunction,
   retry,
   type SchedulerLike,
+  takeUntil,
   throwError,
   timer,
 } from 'rxjs'
@@ -100,6 +102,20 @@ function gaveUp(first: SyncError, last: SyncError, attempts: number): SyncError 
  * `call`, made again under `retryTransient` while it fails TRANSIENT: for a single request outside
  * the transfer lanes (the planning's stats and hashes), with the run's retry policy.
  */
-export function retryTransientCall<T>(call: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
-  return lastValueFrom(defer(call).pipe(retryTransient(opts)))
+export function retryTransientCall<T>(
+  call: () => Promise<T>,
+  opts: RetryOptions = {},
+  signal?: AbortSignal,
+): Promise<T> {
+  const tries$ = defer(call).pipe(retryTransient(opts))
+  if (signal === undefined) return lastValueFrom(tries$)
+  // Aborted: `ABORTED` at once, the wait for the next try cancelled (a Ctrl-C while planning waited
+  // out the backoff first; review 28).
+  const aborted = (): SyncError => new SyncError('ABORTED', 'interrupted', { op: 'retry' })
+  if (signal.aborted) return Promise.reject(aborted())
+  const none = Symbol('aborted')
+  return lastValueFrom(tries$.pipe(takeUntil(fromEvent(signal, 'abort'))), { defaultValue: none }).then((v) => {
+    if (v === none) throw aborted()
+    return v as T
+  })
 }
