@@ -24,7 +24,8 @@ export interface HelloReply {
    */
   'rootChain'?: (_syncflow_v1_DirectoryChain | null);
   /**
-   * The served directory itself (--root), by identity (machine:device:inode as in root_chain).
+   * The served directory itself (--root), by identity: a keyed hash of the machine id and host name
+   * (which outlive a reboot, unlike root_chain's boot id), then its device and inode.
    * A client sends it back on every later call as `syncflow-root-id` metadata; a server that serves
    * another directory (restarted on the same address with another --root) refuses such a call with
    * FAILED_PRECONDITION, `syncflow-code` NOT_FOUND and the trailer `syncflow-root-changed`, so that a
@@ -54,7 +55,8 @@ export interface HelloReply__Output {
    */
   'rootChain': (_syncflow_v1_DirectoryChain__Output | null);
   /**
-   * The served directory itself (--root), by identity (machine:device:inode as in root_chain).
+   * The served directory itself (--root), by identity: a keyed hash of the machine id and host name
+   * (which outlive a reboot, unlike root_chain's boot id), then its device and inode.
    * A client sends it back on every later call as `syncflow-root-id` metadata; a server that serves
    * another directory (restarted on the same address with another --root) refuses such a call with
    * FAILED_PRECONDITION, `syncflow-code` NOT_FOUND and the trailer `syncflow-root-changed`, so that a
