@@ -20,13 +20,11 @@ beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
 const running = killedAfterEach()
 
-it('a .syncflowignore changed while watching applies from then on: newly excluded paths are not copied, newly included ones are', async () => {
-  const root = await tempDir('syncflow-watch-ignore-')
-  const src = join(root, 'src')
-  const dst = join(root, 'dst')
-  await mkdir(src)
-  await writeTree(src, { 'a.log': 'log', 'b.txt': 'b', '.syncflowignore': '*.log\n' })
-  // No periodic rescan: the change of the file alone must do it.
+/**
+ * `syncflow watch --json --rescan 0 SRC DST` (no periodic rescan: a change of the rules file alone
+ * must do it), once its initial sync is done.
+ */
+async function watchedOnce(root: string, src: string, dst: string) {
   const r = startCli(['watch', '--json', '--rescan', '0', src, dst], {
     env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
   })
@@ -35,12 +33,23 @@ it('a .syncflowignore changed while watching applies from then on: newly exclude
   await expect
     .poll(() => events().filter((e) => e.type === 'done').length, { timeout: 20_000 })
     .toBeGreaterThanOrEqual(1)
+  return { r, events }
+}
+
+const rulesChanged = (events: ReturnType<typeof jsonLines>): boolean =>
+  events.some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED')
+
+it('a .syncflowignore changed while watching applies from then on: newly excluded paths are not copied, newly included ones are', async () => {
+  const root = await tempDir('syncflow-watch-ignore-')
+  const src = join(root, 'src')
+  const dst = join(root, 'dst')
+  await mkdir(src)
+  await writeTree(src, { 'a.log': 'log', 'b.txt': 'b', '.syncflowignore': '*.log\n' })
+  const { r, events } = await watchedOnce(root, src, dst)
   expect(await readTree(dst)).toEqual({ 'b.txt': 'b', '.syncflowignore': '*.log\n' })
 
   await writeTree(src, { '.syncflowignore': 'secret/\n' })
-  await expect
-    .poll(() => events().some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED'), { timeout: 10_000 })
-    .toBe(true)
+  await expect.poll(() => rulesChanged(events()), { timeout: 10_000 }).toBe(true)
   await writeTree(src, { 'secret/pw.txt': 'hunter2' })
   await writeTree(src, { 'late.txt': 'after the secret' })
   await expect
@@ -60,21 +69,12 @@ it('a .syncflowignore symlinked to a file outside the source: an edit of that fi
   await writeFile(join(root, 'conf', 'ignore'), '*.log\n')
   await symlink('../conf/ignore', join(src, '.syncflowignore'))
   await writeTree(src, { 'a.log': 'log', 'b.txt': 'b' })
-  const r = startCli(['watch', '--json', '--rescan', '0', src, dst], {
-    env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
-  })
-  running.push(r)
-  const events = () => jsonLines(r.stdout())
-  await expect
-    .poll(() => events().filter((e) => e.type === 'done').length, { timeout: 20_000 })
-    .toBeGreaterThanOrEqual(1)
+  const { events } = await watchedOnce(root, src, dst)
   expect(existsSync(join(dst, 'b.txt'))).toBe(true)
   expect(existsSync(join(dst, 'a.log'))).toBe(false)
 
   await writeFile(join(root, 'conf', 'ignore'), 'secret/\n')
-  await expect
-    .poll(() => events().some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED'), { timeout: 10_000 })
-    .toBe(true)
+  await expect.poll(() => rulesChanged(events()), { timeout: 10_000 }).toBe(true)
   await writeTree(src, { 'secret/pw.txt': 'hunter2' })
   await writeTree(src, { 'late.txt': 'after the secret' })
   await expect.poll(() => existsSync(join(dst, 'late.txt')), { timeout: 10_000 }).toBe(true)
