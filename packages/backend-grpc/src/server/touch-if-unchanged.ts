@@ -1,9 +1,9 @@
 import {
   type Backend,
   type Entry,
-  isSyncError,
   type RelPath,
   SyncError,
+  setMtimeInPlace,
   supports,
   type WholeBaseCopy,
   type WriteMeta,
@@ -64,14 +64,5 @@ export async function touchIfUnchanged(
     })
   }
   opts.signal?.throwIfAborted()
-  try {
-    return await backend.setMtime(rel, meta.mtimeMs)
-  } catch (err) {
-    // A file that other names share (hard links: UNSUPPORTED, its other names' mtime would change
-    // too) or that is not this user's (PERMISSION) gets no mtime in place: it is patched as usual,
-    // written anew, as the engine's own touch falls back to a rewrite. The patch failed instead,
-    // and every later run again (QA 28e).
-    if (isSyncError(err) && (err.code === 'UNSUPPORTED' || err.code === 'PERMISSION')) return undefined
-    throw err
-  }
+  return setMtimeInPlace(backend, rel, meta.mtimeMs)
 }

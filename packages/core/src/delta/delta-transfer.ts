@@ -12,6 +12,7 @@ import { computeSignature } from './compute-signature.js'
 import { deltaOpBytes } from './delta-op-bytes.js'
 import { type GenerateDeltaOptions, generateDelta } from './generate-delta.js'
 import { hashAhead } from './hash-ahead.js'
+import { setMtimeInPlace } from './set-mtime-in-place.js'
 import { progressiveSignatures, SIGNATURE_IN_PROGRESS } from './signature-progress.js'
 import { isWholeBaseCopy, type WholeBaseCopy } from './whole-base-copy.js'
 import { wholeFileDigest } from './whole-file-hash.js'
@@ -281,13 +282,5 @@ async function touchIfUnchanged(
     })
   }
   opts.signal?.throwIfAborted()
-  try {
-    return await target.setMtime(path, meta.mtimeMs)
-  } catch (err) {
-    // A file that other names share (hard links: UNSUPPORTED) or that is not this user's
-    // (PERMISSION) gets no mtime in place: patched as usual, it is written anew, as the engine's
-    // own touch falls back to a rewrite. The update failed instead, on every run (QA 28e).
-    if (isSyncError(err) && (err.code === 'UNSUPPORTED' || err.code === 'PERMISSION')) return undefined
-    throw err
-  }
+  return setMtimeInPlace(target, path, meta.mtimeMs)
 }

@@ -27,6 +27,7 @@ export type { HashedPrefix } from './hash-ahead.js'
 export { hashAhead } from './hash-ahead.js'
 export type { HeldBytes } from './held-bytes.js'
 export { HELD, heldBytesOf, withHeldBytes } from './held-bytes.js'
+export { setMtimeInPlace } from './set-mtime-in-place.js'
 export { SignatureIndex } from './signature-index.js'
 export {
   type ProgressiveSignatures,
