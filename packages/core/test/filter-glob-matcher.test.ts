@@ -182,12 +182,26 @@ const name = fc
   .filter((s) => s !== '.' && s !== '..')
 const path = fc.array(name, { minLength: 1, maxLength: 4 }).map((s) => s.join('/'))
 
+/** Whether `pattern` has `x-y` with y before x, inside what may be a class (a `[` before it). */
+function hasReversedRange(pattern: string): boolean {
+  for (let i = pattern.indexOf('-'); i > 0; i = pattern.indexOf('-', i + 1)) {
+    const from = pattern.codePointAt(i - 1) ?? 0
+    const to = pattern.codePointAt(i + 1) ?? Number.POSITIVE_INFINITY
+    if (to < from && pattern.lastIndexOf('[', i) >= 0) return true
+  }
+  return false
+}
+
 describe('glob matching agrees with picomatch', () => {
   it('on random globs and paths', () => {
     fc.assert(
       fc.property(glob, path, (pattern, p) => {
         // A pattern past the expansion cap is refused (tested apart): nothing to compare.
         fc.pre(!beyondExpansionCap(pattern))
+        // A reversed range in a class (`[a-[a-]`, pieces `[`, `a`, `-`, `[a-]` side by side; CI
+        // seed -860374644) is an empty range to rsync's wildmatch, which matches the class's other
+        // members, while picomatch's regex cannot take it: no oracle to compare with.
+        fc.pre(!hasReversedRange(pattern))
         expect(globMatches(pattern, p)).toBe(picomatchRule(pattern)(p))
       }),
       { numRuns: 20_000 },
