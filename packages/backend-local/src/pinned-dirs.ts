@@ -23,8 +23,12 @@ const PROC_FD = '/proc/self/fd'
  * `openat`, `mkdirat`, `renameat`, `unlinkat`).
  */
 export function canPinDirectories(): boolean {
-  return process.platform === 'linux' && existsSync(`${PROC_FD}/0`)
+  // Asked once per directory a walk reads: /proc does not come or go while a process runs, and
+  // the lookup through it cost ~25 µs a call (10 ms of a no-op re-sync of 10,000 files in 200 dirs).
+  canPin ??= process.platform === 'linux' && existsSync(`${PROC_FD}/0`)
+  return canPin
 }
+let canPin: boolean | undefined
 
 /** A directory held open for the calls of one operation (see `PinnedDirs.pin`); release it after them. */
 export interface DirPin {
