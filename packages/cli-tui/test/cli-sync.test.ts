@@ -169,6 +169,19 @@ describe('sync', () => {
     expect(await readTree(dst)).toEqual({ 'c.txt': 'c' })
   })
 
+  // QA 29e: trailing blanks were all dropped, an escaped one too: `trail\ ` became `trail\`, which
+  // matched nothing, so a name ending in a space could not be left out from a pattern file.
+  it('a pattern file keeps a trailing blank escaped with a backslash, as git reads one', async () => {
+    const src = await tempDir()
+    const dst = await tempDir()
+    await writeTree(src, { 'trail ': 't', trail: 'n', 'c.txt': 'c' })
+    const file = join(await tempDir(), 'ex.txt')
+    await writeFile(file, 'trail\\ \nc.txt  \n')
+    const r = await cli('sync', src, dst, '--exclude-from', file)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ trail: 'n' })
+  })
+
   it('a pattern file that cannot be read, or holds a bad line, is a usage error naming it', async () => {
     expectUsageError(await cli('sync', src, dst, '--exclude-from', join(src, 'nope.txt')), 'nope.txt', 'no such file')
     const bad = join(await tempDir(), 'bad.txt')

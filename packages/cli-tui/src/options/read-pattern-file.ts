@@ -11,7 +11,7 @@ import { readFlagLines } from './read-flag-lines.js'
  */
 export function readPatternFile(file: string): string[] {
   return readFlagLines(file, 'patterns').map(({ line: raw, number }) => {
-    const line = raw.replace(/\s+$/, '')
+    const line = trimTrailingBlanks(raw)
     try {
       if (/^[+-] /.test(line)) {
         throw new Error(
@@ -23,4 +23,18 @@ export function readPatternFile(file: string): string[] {
       throw new Error(`${file}, line ${number} (${JSON.stringify(line)}): ${err instanceof Error ? err.message : err}`)
     }
   })
+}
+
+/**
+ * `raw` without its trailing blanks, except one escaped by a backslash (`name\ ` for a name that
+ * ends in a space), as git trims a `.syncflowignore` line: stripping every blank left `name\`, a
+ * lone backslash, so such a name could not be excluded from a pattern file (QA 29e).
+ */
+function trimTrailingBlanks(raw: string): string {
+  let end = raw.length
+  while (end > 0 && /\s/.test(raw[end - 1] as string)) end--
+  if (end === raw.length) return raw
+  let slashes = 0
+  while (end - 1 - slashes >= 0 && raw[end - 1 - slashes] === '\\') slashes++
+  return raw.slice(0, slashes % 2 === 1 ? end + 1 : end)
 }
