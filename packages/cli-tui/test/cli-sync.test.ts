@@ -112,6 +112,18 @@ describe('sync', () => {
     expect(out['a.txt']).toBe('alpha\n')
   })
 
+  // QA 29e: a pattern of blanks was refused ("use a glob such as '*.tmp'"), so a file named so could
+  // not be excluded as written, as rsync's and rclone's --exclude '   ' do.
+  it('--exclude of blanks leaves out the file of that name, and only it', async () => {
+    await writeTree(src, { '   ': 'spaces', ' ': 'one space' })
+    const r = await cli('sync', src, dst, '--exclude', '   ')
+    expect(r.code, r.stderr).toBe(0)
+    const out = await readTree(dst)
+    expect(out['   ']).toBeUndefined()
+    expect(out[' ']).toBe('one space')
+    expect(out['a.txt']).toBe('alpha\n')
+  })
+
   // rsync's and rclone's --exclude-from/--include-from: a job's patterns kept in a file.
   it('--exclude-from and --include-from read patterns from files: comments, blank lines and CRLF left out', async () => {
     await writeTree(dst, { 'keep.log': 'target only, excluded' })
