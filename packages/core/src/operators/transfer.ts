@@ -371,10 +371,11 @@ class DirStats {
  */
 async function explainClash(c: Clash, opts: TransferOptions): Promise<FailedEvent> {
   const want = c.action.source?.kind
-  // (A mkdir too, unless its backend said what to do: "a file is in the way" alone, on every run of
-  // a copy, did not say why nothing replaces it; QA 28c.)
+  // (A mkdir too: "a file is in the way" alone, on every run of a copy, did not say why nothing
+  // replaces it; QA 28c. Its backend's own hint too is replaced by the run's: a hint of a file's
+  // failure is shown with -v only, so `syncflow serve`'s "remove or rename it on the server" was
+  // never seen, and a copy into grpc:// said nothing of what to do; QA 29e.)
   if (c.failed.error.code !== 'CONFLICT' || want === undefined) return c.failed
-  if (c.action.kind === 'mkdir' && c.failed.error.hint !== undefined) return c.failed
   const there = await opts.target.stat(c.action.path).catch(() => undefined)
   if (there === undefined || there.kind === want) return c.failed
   const noun = (k: string): string => (k === 'dir' ? 'directory' : k)
