@@ -93,6 +93,7 @@ import { decodableRealPath, readLinkTarget, undecodableName, undecodablePartOf }
 import { VerifiedDirs } from './verified-dirs.js'
 import {
   danglingSymlink,
+  directoryLoop,
   fileEntry,
   listedOf,
   type SymlinkPolicy,
@@ -400,12 +401,43 @@ export class LocalBackend
     // (With its bytes and the mv hint, as the listing says it: QA 25d.)
     const bad = undecodablePartOf(this.root, rel)
     if (bad !== undefined) throw undecodableName('local.stat', bad.part, bad.bytes)
+    // A followed link to a directory that holds it (`self -> .`, `a/up -> ..`), or a path below
+    // one: the listing reports it and never lists it, so a stat does too. Taken as a directory, a
+    // watch cycle made an empty copy of it on the target that no sync makes (QA 29e).
+    if (entry !== undefined && this.symlinkPolicy === 'follow' && this.#throughLoop(rel, entry.kind === 'dir')) {
+      throw directoryLoop('local.stat', rel)
+    }
     if (entry !== undefined && this.#fence !== undefined && this.#intoFence(rel)) {
       // As the listing reports it: a watch cycle that heard its own writes through such a link
       // copied them one level deeper, cycle after cycle, until the disk was full (QA 12 #2).
       throw leadsIntoTarget('local.stat', rel)
     }
     return entry
+  }
+
+  /**
+   * Under `follow`: true when a directory on the way to `rel` (`rel` too when it is one) is the
+   * root or a directory above it, reached again through a symlink: where the walk stops, as its
+   * stack of open directories holds that one already.
+   */
+  #throughLoop(rel: RelPath, isDir: boolean): boolean {
+    try {
+      const root = statSync(this.root, { throwIfNoEntry: false })
+      if (root === undefined) return false
+      const seen = new Set([`${root.dev}:${root.ino}`])
+      const parts = rel.split('/')
+      const dirs = isDir ? parts.length : parts.length - 1
+      for (let i = 1; i <= dirs; i++) {
+        const st = statSync(this.#abs(parts.slice(0, i).join('/') as RelPath), { throwIfNoEntry: false })
+        if (st === undefined || !st.isDirectory()) return false
+        const id = `${st.dev}:${st.ino}`
+        if (seen.has(id)) return true
+        seen.add(id)
+      }
+    } catch {
+      // (ELOOP, ENOTDIR…: what the stat above already made of it stands.)
+    }
+    return false
   }
 
   /** True when `rel` resolves, through a followed symlink on its way, into a fenced directory. */

@@ -158,14 +158,7 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
     // (An excluded one is never entered: nothing to report, and a report would hold back deletes.)
     if (entry.kind === 'dir' && !pruned && stack.some((f) => f.id === id)) {
       // Not even listed: a target would make an empty directory of it.
-      report(
-        opts,
-        new SyncError('INVALID_PATH', 'symlink loop: this directory contains itself; not entered', {
-          op: 'local.list',
-          path: entry.path,
-          hint: 'Remove the looping symlink, or use --symlinks preserve.',
-        }),
-      )
+      report(opts, directoryLoop('local.list', entry.path))
       continue
     }
     yield entry
@@ -559,6 +552,15 @@ export function listedOf(st: Stats): ListedFile {
 /** inode and ctime: a rewrite (new inode by rename) or any metadata change (ctime) gives a new version. */
 export function versionOf(st: Stats): string {
   return `${st.ino}:${st.ctimeMs}`
+}
+
+/** A followed symlink to a directory that holds it (or the root): reported, never entered or listed. */
+export function directoryLoop(op: string, path: RelPath): SyncError {
+  return new SyncError('INVALID_PATH', 'symlink loop: this directory contains itself; not entered', {
+    op,
+    path,
+    hint: 'Remove the looping symlink, or use --symlinks preserve.',
+  })
 }
 
 function idOf(st: Stats): string {

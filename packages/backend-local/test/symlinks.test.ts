@@ -99,6 +99,25 @@ describe('symlink policies', () => {
     expect(errors.map((e) => [e.code, e.path])).toEqual([['INVALID_PATH', 'a/up']])
   })
 
+  // QA 29e: stat (what a watch cycle asks of a changed path) took `a/up -> ..` for a directory, and
+  // the cycle made an empty copy of it on the target, which the listing never lists.
+  it('follow: a stat of a looping directory link, or of a path below one, reports the loop as the listing does', async () => {
+    const root = await tempDir('loop-stat')
+    await mkdir(join(root, 'a'))
+    await writeFile(join(root, 'a', 'f'), 'f')
+    await symlink('..', join(root, 'a', 'up'))
+    await symlink('.', join(root, 'self'))
+    const b = open(root, 'follow')
+    for (const path of ['a/up', 'self', 'self/a', 'a/up/a/f']) {
+      expect(await rejectionOf(b.stat(p(path)))).toMatchObject({
+        code: 'INVALID_PATH',
+        message: `INVALID_PATH: local.stat (${path}): symlink loop: this directory contains itself; not entered`,
+      })
+    }
+    expect(await b.stat(p('a/f'))).toMatchObject({ kind: 'file' })
+    expect(await b.stat(p('a'))).toMatchObject({ kind: 'dir' })
+  })
+
   it('follow reports links that lead back to each other as a symlink loop, not as a bad file name (QA 10 #10)', async () => {
     const root = await tempDir('link-loop')
     await mkdir(join(root, 'lp'))
