@@ -135,6 +135,12 @@ describe('--backup-dir', () => {
       expectUsageError(await cli('sync', src, dst, '--backup-dir', dir), '--backup-dir', says, '../backup')
     }
     expectUsageError(await cli('sync', src, dst, '--backup-dir', ''), '--backup-dir is an empty path')
+    // QA 29e: blanks alone were "an empty path" too.
+    expectUsageError(
+      await cli('sync', src, dst, '--backup-dir', '  '),
+      '--backup-dir "  " is only blanks',
+      'write ./  ',
+    )
     // QA 24 #12: `--backup-dir -n` took the dry-run flag as the directory, and the run was real.
     expectUsageError(await cli('sync', src, dst, '--backup-dir', '-n'), 'looks like a flag', './-n')
     // QA 24: an in-memory store keeps nothing; a file, or a dangling symlink, is no directory (said

@@ -1153,6 +1153,20 @@ describe('safety refusals', () => {
     }
   })
 
+  // QA 29e: blanks alone were "an empty path", a name a directory may have (rsync takes it): still
+  // refused (a slip more likely than meant), but saying what it is and how to name such a directory.
+  it('a source or target of blanks alone is exit 2 saying so, and ./ names such a directory', async () => {
+    await writeTree(join(root, ' '), { q: 'q' })
+    const r = await runCli(['sync', ' ', dst], { cwd: root, env: { SYNCFLOW_STATE_DIR: stateDir } })
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain('the source " " is only blanks')
+    expect(r.stderr).toContain('write ./ ')
+    expect(r.stderr).not.toContain('empty path')
+    const named = await runCli(['sync', './ ', dst], { cwd: root, env: { SYNCFLOW_STATE_DIR: stateDir } })
+    expect(named.code, named.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ q: 'q' })
+  })
+
   it('--symlinks follow follows the source only: a symlink in the target is removed, never followed', async () => {
     const outside = join(root, 'outside')
     await writeTree(outside, { o: 'keep me' })

@@ -126,8 +126,15 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     [names.target, spec.target],
   ] as const) {
     // An empty argument (an unset shell variable) would mean the current directory.
-    if (location.trim() === '')
+    if (location === '')
       throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
+    // Blanks alone are more likely a slip than meant, so still refused, but not as "an empty path":
+    // a directory may be so named (rsync takes it), and the hint says how to name it (QA 29e).
+    if (location.trim() === '')
+      throw usageError(
+        `the ${side} ${JSON.stringify(location)} is only blanks`,
+        `For a directory of that name write ./${location}; else give a directory or a URI (use . for the current directory).`,
+      )
     assertDecodableArgument(`the ${side}`, location)
     assertDecodableCwd(`the ${side}`, location)
   }
