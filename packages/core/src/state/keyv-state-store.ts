@@ -36,6 +36,12 @@ export interface KeyvStateStoreOptions {
    * the next run re-verifies. A function is asked at each operation.
    */
   readonly timeoutMs?: number | (() => number)
+  /**
+   * The longest record key (`file/<path>`, in UTF-8 bytes) the store can keep, where it has a limit
+   * (PostgreSQL's key column). A longer path gets no record: it is compared on every run, as with
+   * `--no-state`, instead of failing the whole batch beside it.
+   */
+  readonly maxKeyBytes?: number
 }
 
 /**
@@ -47,7 +53,7 @@ export interface KeyvStateStoreOptions {
  * store that silently loses writes would make the next run trust stale state.
  */
 export function createKeyvStateStore(keyv: Keyv, options: KeyvStateStoreOptions = {}): StateStore {
-  const store = new KeyvStateStore(keyv, options.location ?? 'keyv', options.timeoutMs)
+  const store = new KeyvStateStore(keyv, options.location ?? 'keyv', options.timeoutMs, options.maxKeyBytes)
   const lease = options.lease
   if (lease) store.lockJob = (opts) => store.takeLease(lease, opts)
   return store
@@ -63,9 +69,10 @@ class KeyvStateStore implements StateStore {
   readonly #timeoutMs: number | (() => number) | undefined
   // Set once an operation got no answer in time: the store is not answering, so later ones fail at once.
   #unanswered: SyncError | undefined
+  readonly #maxKeyBytes: number | undefined
   lockJob?: (opts?: LeaseOptions) => Promise<void>
 
-  constructor(keyv: Keyv, location: string, timeoutMs?: number | (() => number)) {
+  constructor(keyv: Keyv, location: string, timeoutMs?: number | (() => number), maxKeyBytes?: number) {
     const ns = keyv.namespace
     if (keyv.useKeyPrefix && ns && (ns.startsWith(RECORD_PREFIX) || ns.startsWith(META_PREFIX))) {
       throw new SyncError('USAGE', `keyv namespace ${JSON.stringify(ns)} clashes with syncflow's key prefixes`, {
@@ -89,16 +96,28 @@ class KeyvStateStore implements StateStore {
     this.#keyv = keyv
     this.#location = location
     this.#timeoutMs = timeoutMs
+    this.#maxKeyBytes = maxKeyBytes
+  }
+
+  /**
+   * True when the store can keep a record for `path`. A key longer than its column (PostgreSQL's
+   * VARCHAR(2048): a local tree's path may be 4,000 bytes long) failed the whole batch it was in,
+   * so that a run exited 1 ("a bug in syncflow") and saved none of up to 1,000 other records.
+   */
+  #keyFits(path: RelPath): boolean {
+    return this.#maxKeyBytes === undefined || Buffer.byteLength(RECORD_PREFIX + path, 'utf8') <= this.#maxKeyBytes
   }
 
   getMany(paths: readonly RelPath[]): Promise<(StateRecord | undefined)[]> {
     return this.#run('getMany', async () => {
-      const out: (StateRecord | undefined)[] = []
-      for (const chunk of chunks(paths)) {
-        const values = await this.#keyv.getMany<StateRecord>(chunk.map((p) => RECORD_PREFIX + p))
+      const out: (StateRecord | undefined)[] = new Array(paths.length).fill(undefined)
+      // (A path too long for a key has no record: not asked for, see #keyFits.)
+      const asked = [...paths.keys()].filter((i) => this.#keyFits(paths[i] as RelPath))
+      for (const chunk of chunks(asked)) {
+        const values = await this.#keyv.getMany<StateRecord>(chunk.map((i) => RECORD_PREFIX + paths[i]))
         // A record of another shape (damaged, or written by something else) is no record: trusted,
         // it failed its file on every run with a TypeError ("Cannot read properties of undefined").
-        for (const value of values) out.push(isStateRecord(value) ? value : undefined)
+        for (const [j, value] of values.entries()) out[chunk[j] as number] = isStateRecord(value) ? value : undefined
       }
       return out
     })
@@ -111,6 +130,7 @@ class KeyvStateStore implements StateStore {
       // so duplicates are dropped here, keeping the order of the rest.
       const last = new Map<RelPath, StateRecord>()
       for (const [path, record] of records) {
+        if (!this.#keyFits(path)) continue
         last.delete(path)
         last.set(path, record)
       }
@@ -122,7 +142,8 @@ class KeyvStateStore implements StateStore {
 
   deleteMany(paths: readonly RelPath[]): Promise<void> {
     return this.#run('deleteMany', async () => {
-      for (const chunk of chunks(paths)) await this.#keyv.deleteMany(chunk.map((p) => RECORD_PREFIX + p))
+      const fit = paths.filter((p) => this.#keyFits(p))
+      for (const chunk of chunks(fit)) await this.#keyv.deleteMany(chunk.map((p) => RECORD_PREFIX + p))
     })
   }
 

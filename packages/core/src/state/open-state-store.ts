@@ -105,11 +105,12 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
         '@keyv/postgres',
       )
       catchIdlePoolErrors()
+      const namespace = `syncflow:${opts.jobId}`
       return openNetworkStore(
         () => {
           // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
-          const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: 2048 })
-          keyv.namespace = `syncflow:${opts.jobId}`
+          const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: PG_KEY_SIZE })
+          keyv.namespace = namespace
           return keyv
         },
         location,
@@ -118,6 +119,9 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           const store = keyv.store as { query: Parameters<typeof postgresLease>[0] }
           return postgresLease((sql, values) => store.query(sql, values), opts.jobId, where)
         },
+        // The key column holds `<namespace>:file/<path>` (VARCHAR counts characters, never more
+        // than the UTF-8 bytes counted here).
+        PG_KEY_SIZE - Buffer.byteLength(`${namespace}:`, 'utf8'),
       )
     }
     default:
@@ -219,6 +223,9 @@ function catchIdlePoolErrors(): void {
 
 const PATCHED = Symbol.for('syncflow.pgPoolErrors')
 
+/** The key column's size in the PostgreSQL table (`VARCHAR(n)`): longer paths get no record. */
+const PG_KEY_SIZE = 2048
+
 /** How long an operation on a store on a server may wait for its answer (see `requestTimeoutMs`). */
 const REQUEST_TIMEOUT_MS = 30_000
 
@@ -234,6 +241,7 @@ async function openNetworkStore(
   location: string,
   timeoutMs: number | undefined,
   lease: (keyv: Keyv, where: string) => LeasePrimitive,
+  maxKeyBytes?: number,
 ): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
@@ -246,6 +254,7 @@ async function openNetworkStore(
       location: shown,
       lease: () => lease(keyv, shown),
       timeoutMs: () => (opened ? (timeoutMs ?? REQUEST_TIMEOUT_MS) : firstMs),
+      ...(maxKeyBytes !== undefined ? { maxKeyBytes } : {}),
     })
     // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
     // bounded (by the store itself, so that its close() after does not wait on it), since a client
