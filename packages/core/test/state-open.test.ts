@@ -76,6 +76,21 @@ describe('openStateStore', () => {
     expect(err.hint).toMatch(/sqlite:\/\/PATH.*memory:.*redis:\/\/.*postgres:\/\//)
   })
 
+  // QA 29c: PostgreSQL takes the password as a query parameter too, and it was shown as given.
+  it.skipIf(!installed('@keyv/postgres'))(
+    'shows no password given as a query parameter when the server cannot be reached',
+    async () => {
+      const err = (await open('postgres://u@127.0.0.1:1/db?sslmode=disable&password=s3cret').catch(
+        (e: unknown) => e,
+      )) as { message: string; path: string }
+      expect(err).toMatchObject({ code: 'TRANSIENT' })
+      expect(err.message).toContain('postgres://u@127.0.0.1:1/db?sslmode=disable&password=***')
+      expect(JSON.stringify(err)).not.toContain('s3cret')
+      expect(err.path).not.toContain('s3cret')
+    },
+    15_000,
+  )
+
   it('refuses an empty location, an empty sqlite:// and a bad job id', async () => {
     await usageError('')
     await usageError('sqlite://')

@@ -289,7 +289,13 @@ export async function importAdapter<T>(name: string): Promise<T> {
   }
 }
 
-/** Hides a password in a URI before it appears in a message. */
+/**
+ * Hides a password in a URI before it appears in a message: in its user info, and in a query
+ * parameter, which PostgreSQL's URIs take too (`postgres://me@host/db?password=…`, as libpq does):
+ * that one was printed as given, in the error and in `--json` (QA 29c).
+ */
 function redact(location: string): string {
-  return location.replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@')
+  return location
+    .replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@')
+    .replace(/([?&][^=&#]*(?:pass|secret|token)[^=&#]*=)[^&#]*/gi, '$1***')
 }
