@@ -76,16 +76,27 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           opts: { namespace: string; connectionTimeout: number; throwOnConnectError: boolean; throwOnErrors: boolean },
         ): Keyv
       }>('@keyv/redis')
+      // node-redis tries a refused AUTH again until the connect timeout, then @keyv/redis throws its
+      // own "not connected", which read as a server not running (QA 29c): the server's answer,
+      // emitted on the way (WRONGPASS), is what the open fails with.
+      let refusal: Error | undefined
       return openNetworkStore(
-        () =>
-          mod.createKeyv(location, {
+        () => {
+          const keyv = mod.createKeyv(location, {
             namespace: `syncflow:${opts.jobId}`,
             // An unreachable server fails the open instead of queueing requests while reconnecting
             // for ever; a failed read or write throws instead of passing for an empty answer.
             connectionTimeout: CONNECT_TIMEOUT_MS,
             throwOnConnectError: true,
             throwOnErrors: true,
-          }),
+          })
+          keyv.on('error', (err: unknown) => {
+            if (refusal === undefined && err instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(err.message)) {
+              refusal = err
+            }
+          })
+          return keyv
+        },
         location,
         opts.requestTimeoutMs,
         (keyv, where) => {
@@ -97,6 +108,8 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           // Outside keyv's namespace: the key space of records and meta values is never touched.
           return redisLease(client, `syncflow-lock:${opts.jobId}`, where)
         },
+        undefined,
+        () => refusal,
       )
     }
     case 'postgres':
@@ -242,6 +255,7 @@ async function openNetworkStore(
   timeoutMs: number | undefined,
   lease: (keyv: Keyv, where: string) => LeasePrimitive,
   maxKeyBytes?: number,
+  refusal?: () => Error | undefined,
 ): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
@@ -264,7 +278,7 @@ async function openNetworkStore(
     return store
   } catch (err) {
     await store?.close().catch(() => {})
-    throw toStateError(err, 'state.open', shown)
+    throw toStateError(refusal?.() ?? err, 'state.open', shown)
   }
 }
 

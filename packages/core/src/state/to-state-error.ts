@@ -19,6 +19,12 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   const said = keyvUnreachable
     ? 'the Redis server did not accept a connection (not running, or not at that address?)'
     : message
+  // A state server that refuses this user, or lacks what the URL names, is the user's setting to fix,
+  // not "a bug in syncflow" (UNKNOWN), nor a server "not running" (QA 29c). Redis answers in words
+  // (no code); PostgreSQL with its SQLSTATE; pg's own SCRAM client, when the server asks for a
+  // password and the URL gives none, in words too.
+  const refused = stateServerRefusal(code, message)
+  if (refused !== undefined) return new SyncError(refused.code, refused.message, { ...details, hint: refused.hint })
   switch (unreachable) {
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
@@ -74,4 +80,37 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
     default:
       return asSyncError(err, op, location)
   }
+}
+
+const CREDENTIALS_HINT =
+  'Check the user and password in --state (redis://USER:PASSWORD@HOST, postgres://USER:PASSWORD@HOST/DB) and what the server grants that user, or run with --no-state.'
+
+/** What a Redis or PostgreSQL server's refusal means (see `toStateError`); `undefined` for other errors. */
+function stateServerRefusal(
+  code: string,
+  message: string,
+): { code: 'AUTH' | 'PERMISSION' | 'USAGE'; message: string; hint: string } | undefined {
+  // Redis: WRONGPASS (a wrong user or password), NOAUTH (a password needed, none given), NOPERM
+  // (an ACL user without the rights to a command or key).
+  if (/^(WRONGPASS|NOAUTH)\b/.test(message) || code === '28P01' || code === '28000' || /^SASL: /.test(message)) {
+    return { code: 'AUTH', message: `the state server refused the credentials: ${message}`, hint: CREDENTIALS_HINT }
+  }
+  // PostgreSQL: 42501 (insufficient privilege), 42P01 (no table: @keyv/postgres could not make it,
+  // having no CREATE on the schema).
+  if (/^NOPERM\b/.test(message) || code === '42501' || code === '42P01') {
+    return {
+      code: 'PERMISSION',
+      message: `the state server does not let this user keep the state: ${message}`,
+      hint: 'Grant the user the rights it needs (PostgreSQL: CREATE on the schema, or make the table syncflow_state for it; Redis: an ACL allowing its commands and keys), or run with --no-state.',
+    }
+  }
+  // PostgreSQL: 3D000, the database the URL names does not exist.
+  if (code === '3D000') {
+    return {
+      code: 'USAGE',
+      message: `the state location is not usable: ${message}`,
+      hint: 'Create that database, or name one that exists in --state (postgres://USER@HOST/DB).',
+    }
+  }
+  return undefined
 }

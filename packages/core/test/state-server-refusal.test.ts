@@ -1,0 +1,74 @@
+// A state server (Redis, PostgreSQL) that refuses the user, or lacks the database the URL names, is a
+// setting to fix, said so (QA 29c): it was "internal error … a bug in syncflow" (UNKNOWN), or, for a
+// wrong Redis password, "the Redis server did not accept a connection (not running…?)".
+import { randomUUID } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import { createKeyv } from '@keyv/redis'
+import { openStateStore } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+import { stateServerEnv } from './state-server-env.js'
+
+const redis = stateServerEnv('redis')
+const postgres = stateServerEnv('postgres')
+
+async function openError(location: string): Promise<{ code: string; message: string; hint: string }> {
+  const err = await openStateStore(location, { jobId: `test-${randomUUID()}`, stateDir: tmpdir() }).then(
+    async (store) => {
+      await store.close()
+      throw new Error(`${location} opened`)
+    },
+    (e: unknown) => e,
+  )
+  return err as { code: string; message: string; hint: string }
+}
+
+/** `url` with the user and password given. */
+function withUser(url: string, user: string, password?: string): string {
+  const u = new URL(url)
+  u.username = user
+  u.password = password ?? ''
+  return u.toString()
+}
+
+describe.skipIf(!redis.available)(`Redis${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
+  it('a wrong password is AUTH, with the server’s WRONGPASS and without the password', async () => {
+    const url = redis.available ? redis.url : ''
+    // A user of this test's own, with a password (the server's default user has none).
+    const admin = createKeyv(url)
+    const client = await admin.store.getClient()
+    const user = `qa-${randomUUID()}`
+    await client.sendCommand(['ACL', 'SETUSER', user, 'on', '>right-password', '~*', '+@all'])
+    try {
+      const err = await openError(withUser(url, user, 'wrong-s3cret'))
+      expect(err.code).toBe('AUTH')
+      expect(err.message).toContain('WRONGPASS')
+      expect(err.message).not.toContain('wrong-s3cret')
+      expect(err.message).not.toMatch(/not running|did not accept a connection/)
+      expect(err.hint).toMatch(/user and password in --state/)
+    } finally {
+      await client.sendCommand(['ACL', 'DELUSER', user])
+      await admin.disconnect()
+    }
+  }, 30_000)
+})
+
+describe.skipIf(!postgres.available)(`PostgreSQL${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`, () => {
+  const url = postgres.available ? postgres.url : ''
+
+  it('a role the server does not know is AUTH, not a bug in syncflow', async () => {
+    const err = await openError(withUser(url, `no_such_role_${randomUUID().slice(0, 8)}`, 's3cret'))
+    expect(err.code).toBe('AUTH')
+    expect(err.message).toMatch(/role .* does not exist/)
+    expect(err.message).not.toContain('s3cret')
+    expect(err.hint).toMatch(/user and password in --state/)
+  }, 30_000)
+
+  it('a database that does not exist is USAGE, naming what to fix', async () => {
+    const u = new URL(url)
+    u.pathname = `/no_such_db_${randomUUID().slice(0, 8)}`
+    const err = await openError(u.toString())
+    expect(err.code).toBe('USAGE')
+    expect(err.message).toMatch(/database .* does not exist/)
+    expect(err.hint).toMatch(/Create that database/)
+  }, 30_000)
+})
