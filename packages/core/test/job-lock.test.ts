@@ -64,6 +64,8 @@ describe('acquireJobLock', () => {
       )
       expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE' })
       expect((err as { hint: string }).hint).toContain('SYNCFLOW_STATE_DIR')
+      // The lock is taken there under --state and --no-state alike: neither is a way out (QA 29c).
+      expect((err as { hint: string }).hint).not.toMatch(/--state FILE|run with --no-state/)
     }
   })
 

@@ -317,7 +317,9 @@ function lockIoError(err: unknown, lockPath: string): SyncError {
         op: 'state.lock',
         path: lockPath,
         cause: err,
-        hint: 'A part of that path is a file, or a place that takes no directories: choose another state directory with SYNCFLOW_STATE_DIR (or --state FILE), or run with --no-state.',
+        // (Not "--state FILE, or --no-state": the job's lock is kept in the state directory whatever
+        // --state says, so a run under either failed the same way, told to do what it did. QA 29c)
+        hint: "A part of that path is a file, a symlink that leads nowhere, or a place that takes no directories: choose another state directory with SYNCFLOW_STATE_DIR. The job's lock file is kept there whatever --state says, --no-state too.",
       },
     )
   }
