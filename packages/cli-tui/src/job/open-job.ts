@@ -68,6 +68,23 @@ export interface OpenedJob {
   close(): Promise<void>
 }
 
+/**
+ * The location a job is known by (its lock and its state): an `s3://` one with the S3-compatible
+ * endpoint it reaches, as the S3 backend takes it (`--s3-endpoint`, else `$AWS_ENDPOINT_URL_S3`, else
+ * `$AWS_ENDPOINT_URL`; none for AWS, whose bucket names are global, so a job's id there is as it was).
+ * One bucket name on two services was one job (QA 29c): the state of a run to one vouched for the
+ * other's objects of the same bytes (an ETag is their MD5), uploaded before it, so a mode or mtime
+ * changed in the source since they were written (a `chmod 600`) never reached them.
+ */
+function jobLocationOf(uri: string, flags: JobFlags): string {
+  if (!/^s3:\/\//i.test(uri)) return uri
+  const endpoint = (flags.s3Endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || '').replace(
+    /\/+$/,
+    '',
+  )
+  return endpoint === '' ? uri : `${uri} at ${endpoint}`
+}
+
 /** The backend options the flags imply (each backend reads its own keys). */
 export function openOptionsOf(flags: JobFlags): OpenOptions {
   return {
@@ -270,7 +287,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     )
     // Last of all, after the target's own close (which may still write into the root).
     if (restoreRoot !== undefined) closers.unshift(restoreRoot)
-    const jobId = jobIdOf(source.uri, target.uri)
+    const jobId = jobIdOf(jobLocationOf(source.uri, flags), jobLocationOf(target.uri, flags))
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
       closers.push(() => lock.release())
