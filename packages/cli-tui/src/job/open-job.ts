@@ -25,6 +25,7 @@ import { assertConfigPathsReadable } from '../options/assert-config-paths-readab
 import type { JobFlags } from '../options/job-flags.js'
 import { formatAge } from '../options/parse-age.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
+import { assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
 import { fileAtLocation } from './file-at-location.js'
@@ -176,6 +177,10 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       }
     : undefined
   await assertNoOverlap(spec.source, spec.target, overlapFilters, overlapNames)
+  // A mirror deleted its own lock and state file where they lay in its target (QA 29c).
+  if (!spec.readOnly && spec.mode === 'mirror') {
+    await assertStateOutsideTarget(spec.target, flags.state, overlapFilters.target)
+  }
   const backupSpec: BackupDirSpec | undefined =
     flags.backupDir !== undefined
       ? {

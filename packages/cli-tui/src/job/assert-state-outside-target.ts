@@ -1,0 +1,68 @@
+import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { defaultStateDir, type PathFilter, SyncError, toRelPath } from '@syncflow/core'
+import { localPathOf } from './local-path-of.js'
+
+/**
+ * Refuses a mirror into a local target that holds the job's state directory (its lock file, and the
+ * default state file) or the SQLite file `--state` names: the mirror lists them as files the source
+ * lacks and deletes them while the run holds them (QA 29c: the lock deleted, so a second run was no
+ * longer kept out; a `--state` file deleted, then "SQLITE_IOERR … a bug in syncflow" and exit 1 on
+ * every run). Allowed where the flags' filters leave them out of the target's listing (as for a
+ * source inside the target: `--exclude /.state`), a SQLite file with its journals (`-wal`, `-shm`,
+ * `-journal`), which SQLite loses committed writes without.
+ * @throws SyncError `USAGE`
+ */
+export async function assertStateOutsideTarget(
+  target: string,
+  state: string | false | undefined,
+  keptOut: PathFilter | undefined,
+): Promise<void> {
+  const dst = localPathOf(target)
+  if (dst === undefined) return
+  const { existingRealPath } = await import('@syncflow/backend-local')
+  const root = (await existingRealPath(dst)).path
+  const inside = async (path: string): Promise<string | undefined> => {
+    const rel = relative(root, (await existingRealPath(path)).path)
+    return rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) ? undefined : rel
+  }
+  const stateDir = defaultStateDir()
+  const dirRel = await inside(stateDir)
+  if (dirRel !== undefined && !leftOut(dirRel, keptOut)) {
+    throw refused(
+      `the state directory ${JSON.stringify(stateDir)} (the job's lock, and its state file) lies inside the target ${JSON.stringify(target)}`,
+      `Choose a state directory outside the target with SYNCFLOW_STATE_DIR, or leave it out of the target with --exclude '/${dirRel.split(sep).join('/')}'.`,
+    )
+  }
+  // A file path: not a URL (redis://, sqlite:…, memory:), whose own path is checked the same way.
+  if (typeof state !== 'string' || state.trim() === '') return
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(state)?.[1]?.toLowerCase()
+  if (scheme !== undefined && scheme !== 'sqlite') return
+  const file = resolve(scheme === 'sqlite' ? state.replace(/^sqlite:(\/\/)?/i, '') : state)
+  const fileRel = await inside(file)
+  if (fileRel === undefined) return
+  if ([fileRel, ...['-wal', '-shm', '-journal'].map((s) => fileRel + s)].every((rel) => leftOut(rel, keptOut))) return
+  throw refused(
+    `the state file ${JSON.stringify(state)} lies inside the target ${JSON.stringify(target)}`,
+    `Keep it outside the target (--state PATH), or leave it and its SQLite journals out of the target with --exclude '/${fileRel.split(sep).join('/')}*'.`,
+  )
+}
+
+function refused(what: string, hint: string): SyncError {
+  return new SyncError('USAGE', `${what}: a mirror would delete it, as the source lacks it`, { hint })
+}
+
+/** True when `filter` keeps `rel` (a path below the target root) out of the target's listing. */
+function leftOut(rel: string, filter: PathFilter | undefined): boolean {
+  if (filter === undefined || filter.empty) return false
+  const segments = rel.split(sep)
+  try {
+    for (let i = 1; i <= segments.length; i++) {
+      const path = toRelPath(segments.slice(0, i).join('/'))
+      if (filter.canPrune(path) || (i === segments.length && filter.isExcluded(path, 'file'))) return true
+    }
+  } catch {
+    // A name no RelPath may hold is never listed, so never deleted either.
+    return true
+  }
+  return false
+}

@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, runCli, tempDir, writeTree } from './helpers/cli.js'
+
+// QA 29c: a mirror into a target that holds the job's state directory or its --state file listed
+// them as files the source lacks and deleted them while the run held them: the lock (a second run
+// was then no longer kept out) and the state file ("SQLITE_IOERR … a bug in syncflow", exit 1 on
+// every run). Refused up front, unless --exclude keeps them out of the target's listing.
+describe('a state directory or --state file inside the target of a mirror', () => {
+  beforeAll(() => buildCli())
+  afterAll(() => cleanupTempDirs())
+
+  const tree = async () => {
+    const root = await tempDir()
+    await writeTree(join(root, 'src'), { a: 'a', b: 'b' })
+    return root
+  }
+
+  it('a --state file there is refused (exit 2), nothing written; excluded with its journals, it is kept', async () => {
+    const root = await tree()
+    const dst = join(root, 'dst')
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const state = join(dst, 'job.sqlite')
+    const r = await runCli(['sync', join(root, 'src'), dst, '--state', state], { env })
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`the state file ${JSON.stringify(state)} lies inside the target`)
+    expect(r.stderr).toContain("--exclude '/job.sqlite*'")
+    expect(existsSync(dst)).toBe(false)
+    for (let run = 0; run < 2; run++) {
+      const ok = await runCli(['sync', join(root, 'src'), dst, '--state', state, '--exclude', '/job.sqlite*'], { env })
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(ok.stdout + ok.stderr).not.toMatch(/deleted|SQLITE/)
+      expect(existsSync(state)).toBe(true)
+    }
+    // copy never deletes: nothing to refuse.
+    const copy = await runCli(['copy', join(root, 'src'), join(root, 'c'), '--state', join(root, 'c', 'job.sqlite')], {
+      env,
+    })
+    expect(copy.code, copy.stderr).toBe(0)
+  })
+
+  it('a state directory there (the lock) is refused; excluded, the lock and state file stay', async () => {
+    const root = await tree()
+    const dst = join(root, 'dst')
+    const env = { SYNCFLOW_STATE_DIR: join(dst, '.state') }
+    const r = await runCli(['sync', join(root, 'src'), dst], { env })
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain("(the job's lock, and its state file) lies inside the target")
+    const ok = await runCli(['sync', join(root, 'src'), dst, '--exclude', '/.state'], { env })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).not.toContain('deleted')
+    // The run's state file, made when it recorded its copies, is there for the next run.
+    expect((await readdir(join(dst, '.state'))).filter((n) => n.endsWith('.sqlite'))).toHaveLength(1)
+    const again = await runCli(['sync', join(root, 'src'), dst, '--exclude', '/.state'], { env })
+    expect(again.code, again.stderr).toBe(0)
+    expect(again.stdout).not.toContain('deleted')
+  })
+})
