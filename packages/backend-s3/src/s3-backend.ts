@@ -265,6 +265,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       emptyDirs: false,
       symlinks: false,
       permissions: options.storeMode !== false,
+      // Modes are read back without setuid and setgid bits (parseMode: anyone who may write to the
+      // bucket could plant them), though a write stores them: to the engine a target file that
+      // lacks only those bits of the source's is no difference. Without it a local 04755 file
+      // against its object's 0755 was copied onto itself on every run without a state record, and
+      // check reported it for ever (QA 29d).
+      ...(options.storeMode !== false ? { clearsSetId: true } : {}),
       caseSensitive: true,
       maxPathBytes: MAX_KEY_BYTES - Buffer.byteLength(this.prefix),
       watch: 'none',

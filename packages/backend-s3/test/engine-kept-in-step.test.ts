@@ -487,6 +487,35 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect(await run(local('adopt-old'), target, { mode: 'mirror' })).toEqual([])
     })
 
+    it('a setuid or setgid file is in sync once uploaded: no chmod on every run without the state store (QA 29d)', async () => {
+      // The object keeps 0104755 in its metadata, but S3 reports modes without set-id bits (anyone
+      // who may write to the bucket could plant them): compared with the local 04755, every run
+      // without a record copied the object onto itself again, and check always found a difference.
+      await mkdir(join(dir, 'suid'))
+      for (const [name, bits] of [
+        ['su', 0o4755],
+        ['sg', 0o2750],
+      ] as const) {
+        await writeFile(join(dir, 'suid', name), name)
+        await chmod(join(dir, 'suid', name), bits)
+      }
+      const target = s3('suid')
+      expect((await run(local('suid'), target, { mode: 'mirror' })).sort()).toEqual(['copy sg', 'copy su'])
+      const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}su` }))
+      expect(head.Metadata?.mode).toBe('0104755')
+      expect(await run(local('suid'), target, { mode: 'mirror' })).toEqual([])
+      expect(await run(local('suid'), target, { mode: 'mirror', dryRun: true })).toEqual([])
+      // Any other change of the mode is still carried over (uploaded again, as to a local target as
+      // root: a chmod in place would store it without the setuid bit, see inPlace).
+      await chmod(join(dir, 'suid', 'su'), 0o4700)
+      expect(await run(local('suid'), target, { mode: 'mirror' })).toEqual(['update su'])
+      const again = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${target.prefix}su` }))
+      expect(again.Metadata?.mode).toBe('0104700')
+      expect(await run(local('suid'), target, { mode: 'mirror' })).toEqual([])
+      expect(await run(target, local('suid-restored'), { mode: 'mirror' })).toHaveLength(2)
+      expect((await stat(join(dir, 'suid-restored', 'su'))).mode & 0o7777).toBe(0o700)
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

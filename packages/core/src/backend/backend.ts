@@ -71,7 +71,9 @@ export interface Capabilities {
    * `copyFrom` that keeps the source's owner) loses its setuid and setgid bits, as `cp` without
    * `-p` does as root: a local directory, or `syncflow serve`, run by root (kept, a user's setuid
    * program would become root's). The engine then counts a target file whose mode lacks only those
-   * bits of the source's as no difference: written again, it would lose them again, on every run. [false]
+   * bits of the source's as no difference: written again, it would lose them again, on every run.
+   * Also a backend whose modes never show those bits, though it stores them (S3: read back from
+   * metadata anyone with write access to the bucket could set). [false]
    */
   readonly clearsSetId?: boolean
 }
