@@ -206,6 +206,9 @@ function isExpectedFile(st: Stats, expected: Entry): boolean {
  */
 const LINK_REFUSED: ReadonlySet<string> = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'])
 const openAsync = promisify(openCallback)
+/** The calls that make an entry under the path they are given (see `#rel`). */
+const CREATES: ReadonlySet<string> = new Set(['write', 'copyFrom', 'linkFrom', 'mkdir', 'symlink', 'move', 'copy'])
+
 /** Where a backslash in a path is a separator, not a character of a name (`#rel`). */
 const BACKSLASH_SEPARATES = process.platform === 'win32'
 
@@ -1123,6 +1126,20 @@ export class LocalBackend
         path: rel,
         hint: 'Rename the file on the other side, or exclude it with --exclude.',
       })
+    }
+    // A name of our temp files is never listed (and one that looks stale is removed by the next
+    // run that writes): written from a source that lists it (an S3 bucket another tool filled from
+    // a directory a killed run left one in), the next run found its "new" file there and failed it
+    // as having appeared (CONFLICT, on every run), and a later run removed the copy (QA 29d).
+    if (CREATES.has(op)) {
+      const temp = rel.split('/').find((seg) => seg.startsWith(TEMP_PREFIX) && tempOwner(seg) !== undefined)
+      if (temp !== undefined) {
+        throw new SyncError('INVALID_PATH', `${JSON.stringify(temp)} is named like a syncflow temp file`, {
+          op: `local.${op}`,
+          path: rel,
+          hint: 'A local directory never lists such a name (it is taken for the leftover of an interrupted write): rename it on the other side, or exclude it with --exclude.',
+        })
+      }
     }
     return rel
   }

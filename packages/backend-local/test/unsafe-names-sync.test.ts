@@ -1,6 +1,7 @@
 import { mkdir, readdir, readlink, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type SyncEvent, sync } from '@syncflow/core'
+import { createMemBackend, type SyncEvent, sync } from '@syncflow/core'
+import { writeText } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
@@ -98,4 +99,31 @@ it('a target root that leads to a path that is not UTF-8 is refused, not written
   ])
   expect(await readdir(join(parent, 'real\ufffd'))).toEqual([])
   expect(await readdir(real)).toEqual([])
+})
+
+// QA 29d: a file named like a temp file of a local write (`.syncflow-tmp-<pid>-<12 hex>`), from a
+// source that lists it (an S3 bucket another tool filled from a directory a killed run left one
+// in), was written into the local target, which never lists such a name: the next run found the
+// "new" file there and failed it as having appeared since it was planned (CONFLICT, for good), and
+// a later run removed the copy as a stale temp file. It is refused before anything is written.
+it('a file or directory named like a temp file of a local write is refused, never written into the target', async () => {
+  const dst = await tempDir('temp-named-dst')
+  const source = createMemBackend()
+  const name = '.syncflow-tmp-1-abcdef012345'
+  await writeText(source, name, 'restored data')
+  await writeText(source, `d/${name}/inner`, 'below')
+  await writeText(source, 'ok', 'ok')
+  for (const run of [1, 2]) {
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(source, createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+    )
+    const failed = events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code]] : []))
+    expect(failed.sort(), `run ${run}`).toEqual([
+      [name, 'INVALID_PATH'],
+      [`d/${name}`, 'INVALID_PATH'],
+      [`d/${name}/inner`, 'INVALID_PATH'],
+    ])
+    expect((await readdir(dst)).sort(), `run ${run}`).toEqual(['d', 'ok'])
+    expect(await readdir(join(dst, 'd')), `run ${run}`).toEqual([])
+  }
 })
