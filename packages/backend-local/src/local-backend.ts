@@ -574,7 +574,8 @@ export class LocalBackend
       // Read to its end by filling: released as a stream read to its end would be (its handle closed).
       if (fillable) body.destroy()
       await early.settle()
-      if (group && size <= GROUP_COMMIT_MAX_BYTES) dev = (await setTimes(fh, meta.mtimeMs, mode)).dev
+      if (group && size <= GROUP_COMMIT_MAX_BYTES && reopenable(mode))
+        dev = (await setTimes(fh, meta.mtimeMs, mode)).dev
       else await finishFile(fh, meta.mtimeMs, mode)
     } finally {
       if (quietly) opts.signal?.removeEventListener('abort', quietly)
@@ -1690,9 +1691,9 @@ export class LocalBackend
       const mode = meta.mode ?? source.st.mode & 0o7777
       const commit = this.#commit
       const entry = await this.#replaceWith(rel, op, opts, async (tmp, dir) => {
-        const group = commit?.writer()
+        const group = reopenable(mode) ? commit?.writer() : undefined
         try {
-          const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, commit === undefined, source.st)
+          const dev = await writeSmall(tmp, data as Buffer, meta.mtimeMs, mode, group === undefined, source.st)
           // In the page cache now: the buffer is not held while the group commits.
           data = undefined
           await group?.durable(tmp, dev, this.#syncDir(dev, dir))
@@ -1957,6 +1958,16 @@ function utimeSeconds(mtimeMs: number): number | string {
   // Node's utimes take a negative number (before 1970) for "now" (toUnixTimestamp); a numeric
   // string is passed through as it is, to the microsecond.
   return seconds < 0 ? String(seconds) : seconds
+}
+
+/**
+ * True when a file given `mode` can be opened again by name to be made durable (a group commit's
+ * fallback fsyncs each file so): always as root; else only where its owner may read it. A 0000 or
+ * 0200 file (restored from S3, or sent to a `syncflow serve` run by a user) failed every write with
+ * EACCES there, where rsync writes it (QA 29d): it is fsynced through its own handle instead.
+ */
+function reopenable(mode: number | undefined): boolean {
+  return mode === undefined || (mode & 0o400) !== 0 || process.geteuid?.() === 0
 }
 
 /**

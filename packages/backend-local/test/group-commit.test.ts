@@ -1,11 +1,11 @@
 import { realpathSync } from 'node:fs'
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { readText, rejectionOf, writeText } from '@syncflow/core/testkit'
 import { describe, expect, it, vi } from 'vitest'
 import { GroupCommit, type SyncFs } from '../src/group-commit.js'
 import { createLocalBackend } from '../src/index.js'
-import { codeOf, p, tempDir } from './helpers.js'
+import { codeOf, p, tempDir, withoutRootPrivileges } from './helpers.js'
 
 /** A syncfs that records its calls and returns only when the test releases it. */
 function heldSyncFs(): { syncfs: SyncFs; calls: string[]; release: () => void; fail: (err: Error) => void } {
@@ -217,4 +217,38 @@ describe('group commit (local backend)', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => writeText(b, `d/f${i}`, String(i))))
     expect((await readdir(join(root, 'd'))).length).toBe(20)
   })
+})
+
+// QA 29d: a file whose mode lets its owner not read it (0000, 0200: restored from S3, or sent to a
+// `syncflow serve` run by a user) was made durable by opening it again by name once its mode was
+// set, which only root may do: as any other user every such write failed (EACCES), where rsync
+// writes it. It is fsynced through the handle it was written with instead.
+it('writes a file its owner may not read (mode 0000, 0200) as a user other than root, alone or in a group', async () => {
+  const root = await tempDir('group-unreadable')
+  const ran = await withoutRootPrivileges(async () => {
+    const target = createLocalBackend({ root })
+    const modes: Record<string, number> = {}
+    try {
+      for (const [name, mode] of [
+        ['zero', 0o000],
+        ['write-only', 0o200],
+        ['exec-only', 0o100],
+      ] as const) {
+        await writeText(target, name, name, { mode, mtimeMs: 1_600_000_000_000 })
+        modes[name] = (await stat(join(root, name))).mode & 0o7777
+      }
+      // A group of several at once (flushed by syncfs, or each fsynced when that fails).
+      await Promise.all(
+        ['g1', 'g2', 'g3', 'g4'].map((name) =>
+          writeText(target, name, name, { mode: 0o000, mtimeMs: 1_600_000_000_000 }),
+        ),
+      )
+      for (const name of ['g1', 'g2', 'g3', 'g4']) modes[name] = (await stat(join(root, name))).mode & 0o7777
+    } finally {
+      await target.close()
+    }
+    return modes
+  }, root)
+  if (ran === undefined) return
+  expect(ran.value).toEqual({ zero: 0, 'write-only': 0o200, 'exec-only': 0o100, g1: 0, g2: 0, g3: 0, g4: 0 })
 })
