@@ -191,6 +191,22 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'Run again: an answer cut by a proxy or the network is likely whole the next time. If it fails so every time, the service sends malformed XML: report it to whoever runs it.',
     )
   }
+  // A bucket listing answered as a request for an object: its URL named a key, as when the endpoint
+  // has a path (the bucket written into it, `--s3-endpoint http://host:9000/bucket`: path-style
+  // requests then go to /bucket/bucket). Said "no such object", which no listing asks for (QA 29d).
+  const endpointPath = pathOf(ctx.endpoint)
+  if (op === 's3.list' && name === 'NoSuchKey') {
+    const origin = endpointPath !== undefined ? new URL(ctx.endpoint!).origin : undefined
+    return make(
+      'USAGE',
+      endpointPath !== undefined
+        ? `the endpoint${where} has a path (${endpointPath}), so the listing of bucket ${ctx.bucket} went to another URL: ${text}`
+        : `the endpoint${where || ' (AWS S3)'} answered the listing of bucket ${ctx.bucket} as a request for an object: ${text}`,
+      origin !== undefined
+        ? `An S3 endpoint is the service's address alone: give --s3-endpoint ${origin} and the bucket in the location (s3://${ctx.bucket}/prefix).`
+        : 'Check the endpoint (--s3-endpoint, AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL), and any proxy between that may rewrite the path.',
+    )
+  }
   if (name === 'NoSuchBucket') {
     // Not refused up front (S3-compatible services allow more), but said: a user told only "does
     // not exist" may go and try to create a bucket that AWS would not take (QA).
@@ -198,9 +214,12 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     return make(
       'NOT_FOUND',
       `bucket ${ctx.bucket} does not exist${where}`,
-      invalid
-        ? `"${ctx.bucket}" is not a valid bucket name on AWS (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): check the s3:// location.`
-        : 'Check the bucket name in the s3:// location (and the endpoint/region), or create the bucket first.',
+      // (A service may live below a path; one that does not takes the path for a bucket's name.)
+      endpointPath !== undefined
+        ? `Check the bucket name in the s3:// location, and the endpoint's path ${endpointPath}: an S3 endpoint is most often the service's address alone (--s3-endpoint ${new URL(ctx.endpoint!).origin}).`
+        : invalid
+          ? `"${ctx.bucket}" is not a valid bucket name on AWS (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit): check the s3:// location.`
+          : 'Check the bucket name in the s3:// location (and the endpoint/region), or create the bucket first.',
     )
   }
   if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return make('NOT_FOUND', `no such object: ${text}`)
@@ -339,4 +358,15 @@ function notS3Answer(err: unknown): string | undefined {
   if (response === undefined) return undefined
   const type = (response.headers?.['content-type'] ?? '').split(';')[0]?.trim() ?? ''
   return /xml/i.test(type) ? undefined : type
+}
+
+/** The path of an endpoint URL other than `/` (`/bucket` of `http://host:9000/bucket/`), else undefined. */
+function pathOf(endpoint: string | undefined): string | undefined {
+  if (endpoint === undefined) return undefined
+  try {
+    const path = new URL(endpoint).pathname.replace(/\/+$/, '')
+    return path === '' ? undefined : path
+  } catch {
+    return undefined
+  }
 }

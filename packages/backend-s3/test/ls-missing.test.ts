@@ -62,4 +62,19 @@ describeS3('syncflow ls of a missing S3 location (the built CLI)', (env) => {
     expect(r.stderr).toContain(`no key under \`${base}/p/\``)
     expect(r.stderr).not.toMatch(/starts with/)
   })
+
+  // QA 29d: the bucket written into the endpoint as well (`--s3-endpoint http://host:9000/bucket`,
+  // as some services' consoles show it): path-style requests went to /bucket/bucket, an object's
+  // URL, and the listing failed as "no such object: request failed (NoSuchKey, HTTP 404)".
+  it('an endpoint with the bucket in its path says so, with the endpoint to give (exit 2)', async () => {
+    const r = await runCli(['ls', `s3://${env.bucket}/x`, '--s3-endpoint', `${env.endpoint}/${env.bucket}`, '--json'], {
+      cwd: dir,
+      env: { ...credentialsEnv(env) },
+    })
+    expect(r.code).toBe(2)
+    const fatal = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}').fatal
+    expect(fatal).toMatchObject({ code: 'USAGE', message: expect.stringContaining(`has a path (/${env.bucket})`) })
+    expect(fatal.message).not.toMatch(/no such object/)
+    expect(fatal.hint).toContain(`--s3-endpoint ${env.endpoint} `)
+  })
 })
