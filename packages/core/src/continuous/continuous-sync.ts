@@ -420,13 +420,19 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       counted.delete(path)
       discount(f)
     }
+    // A listing failure of a path is kept apart from its transfer's: the S3 object `x` that is also a
+    // prefix (`x/child`) fails the listing at `x` (its keys below skipped, deletes held) while `x`
+    // itself is copied, and that copy took the listing failure for healed: the job's last `done`
+    // said no failure and no listing error (QA 29d). Only a listing (a rescan, polling) heals one.
+    const listKey = (path: string): string => `${path}\0list`
     const count = (e: FailedEvent): void => {
       // As the SummaryBuilder counted it (`total.add`): a listing error only if it holds deletes back.
       const f = { code: e.error.code, list: e.stage === 'list' && listingErrorHoldsDeletes(e.error) }
       if (e.path === '') sideFailures.push(f)
       else {
-        uncount(e.path)
-        counted.set(e.path, f)
+        const key = e.stage === 'list' ? listKey(e.path) : e.path
+        uncount(key)
+        counted.set(key, f)
       }
     }
     /** A listing error of the source that polling reported is over (its next listing had it no more). */
@@ -437,14 +443,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         if (f) discount(f)
         return
       }
-      const f = counted.get(error.path)
-      if (f?.list && f.code === error.code) uncount(error.path)
+      const f = counted.get(listKey(error.path))
+      if (f?.list && f.code === error.code) uncount(listKey(error.path))
     }
     /** After a rescan that listed both sides: only the failures it saw again are left. */
     const healed = (failedAgain: ReadonlySet<string>): void => {
       for (const f of sideFailures) discount(f)
       sideFailures = []
-      for (const path of [...counted.keys()]) if (!failedAgain.has(path)) uncount(path)
+      for (const key of [...counted.keys()]) {
+        if (!failedAgain.has(key.endsWith('\0list') ? key.slice(0, -'\0list'.length) : key)) uncount(key)
+      }
     }
 
     /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
