@@ -79,6 +79,9 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
       await backend.close().catch(() => {})
     }
     if (controller.signal.aborted) return EXIT.INTERRUPTED
+    // A listing that could not be written (stdout on a full disk: said on stderr by the stream) is
+    // not delivered: exit 2, as ls(1) fails, not 0 with part of it in the file (QA 29b).
+    if (streams.stdoutFailed?.() !== undefined) return EXIT.USAGE
     return errors.length > 0 ? EXIT.FAILED : EXIT.OK
   } catch (err) {
     if (controller.signal.aborted) return EXIT.INTERRUPTED
