@@ -194,6 +194,28 @@ describe('sync', () => {
     expect(await readTree(dst)).toEqual({ trail: 'n' })
   })
 
+  // QA 29b: read leniently, a UTF-16 file (PowerShell's >) or a Latin-1 line gave patterns that
+  // match no name, so the files they named were copied without a word.
+  it('a pattern or path file that is not UTF-8 is a usage error, and nothing runs', async () => {
+    const src = await tempDir()
+    const dst = join(await tempDir(), 'dst')
+    await writeTree(src, { 'secret.key': 'k', 'café.txt': 'c' })
+    const dir = await tempDir()
+    const utf16 = join(dir, 'utf16.txt')
+    await writeFile(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('*.key\r\n', 'utf16le')]))
+    expectUsageError(await cli('sync', src, dst, '--exclude-from', utf16), 'utf16.txt', 'not UTF-8', 'UTF-16')
+    expectUsageError(await cli('sync', src, dst, '--files-from', utf16), 'utf16.txt', 'not UTF-8')
+    const latin1 = join(dir, 'latin1.txt')
+    await writeFile(latin1, Buffer.from('*.key\ncaf\xe9.txt\n', 'latin1'))
+    expectUsageError(await cli('sync', src, dst, '--exclude-from', latin1), 'latin1.txt", line 2', 'not UTF-8')
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made')
+    // A comment is never a pattern: it may be in any encoding.
+    await writeFile(latin1, Buffer.from('# caf\xe9\n*.key\n', 'latin1'))
+    const r = await cli('sync', src, dst, '--exclude-from', latin1)
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({ 'café.txt': 'c' })
+  })
+
   it('a pattern file that cannot be read, or holds a bad line, is a usage error naming it', async () => {
     expectUsageError(await cli('sync', src, dst, '--exclude-from', join(src, 'nope.txt')), 'nope.txt', 'no such file')
     const bad = join(await tempDir(), 'bad.txt')

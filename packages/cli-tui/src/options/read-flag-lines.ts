@@ -1,4 +1,5 @@
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs'
+import { undecodableLine } from '@syncflow/core'
 
 /**
  * A line longer than this holds no pattern or path (a path is at most 4096 bytes): the file is not
@@ -46,8 +47,9 @@ function readFlagText(file: string, what: string): string {
     if (stdinTaken) throw new Error('Standard input is read by one flag only: give the other list as a file.')
     stdinTaken = true
   }
+  let bytes: Buffer
   try {
-    return file === '-' ? readFileSync(0, 'utf8') : readBounded(file)
+    bytes = file === '-' ? readFileSync(0) : readBounded(file)
   } catch (err) {
     if (err instanceof LineTooLong) {
       throw new Error(
@@ -58,10 +60,28 @@ function readFlagText(file: string, what: string): string {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a directory' : (code ?? String(err))
     throw new Error(`cannot read ${JSON.stringify(file)}: ${why}. Give a file of ${what}, one per line.`)
   }
+  return decodeFlagText(bytes, file === '-' ? 'standard input' : JSON.stringify(file), what)
 }
 
-/** The text of `file`, read a chunk at a time; throws `LineTooLong` as soon as a line is too long. */
-function readBounded(file: string): string {
+/**
+ * The text of a flag's file. A line that counts (not a comment, not blank) must be UTF-8, as names
+ * are here: decoded leniently, a file in UTF-16 or a Latin-1 line gave patterns or paths that match
+ * no name, taken without a word (QA 29b; see `undecodableLine`).
+ */
+function decodeFlagText(bytes: Buffer, where: string, what: string): string {
+  const bad = undecodableLine(bytes, (line) => line.trim() !== '' && !line.startsWith('#') && !line.startsWith(';'))
+  if (bad !== undefined) {
+    throw new Error(
+      bad.utf16
+        ? `${where} is not UTF-8 text (UTF-16, as PowerShell's > and Notepad's "Unicode" write it?): none of its ${what} would match. Save it as UTF-8 (iconv -f UTF-16 -t UTF-8).`
+        : `${where}, line ${bad.number}, is not UTF-8 (Latin-1?): it would match no name, as syncflow reads names as UTF-8 (one that is not is skipped). Save the file as UTF-8 (iconv -f LATIN1 -t UTF-8); a name that is not UTF-8 is matched with a ? where its odd byte is (bad?.txt for bad\\xe9.txt).`,
+    )
+  }
+  return bytes.toString('utf8')
+}
+
+/** The bytes of `file`, read a chunk at a time; throws `LineTooLong` as soon as a line is too long. */
+function readBounded(file: string): Buffer {
   const fd = openSync(file, 'r')
   try {
     const chunks: Buffer[] = []
@@ -78,7 +98,7 @@ function readBounded(file: string): string {
       if (lineBytes > MAX_LINE_BYTES) throw new LineTooLong()
       chunks.push(Buffer.from(chunk))
     }
-    return Buffer.concat(chunks).toString('utf8')
+    return Buffer.concat(chunks)
   } finally {
     closeSync(fd)
   }
