@@ -216,6 +216,25 @@ describe('sync', () => {
     expect(await readTree(dst)).toEqual({ 'café.txt': 'c' })
   })
 
+  // QA 29b: a UTF-16 .syncflowignore was read as rules with NULs in them, matching nothing, and
+  // the secrets it was written to keep out were synced without a word.
+  it('a .syncflowignore rule that is not UTF-8 stops the run before any file is written', async () => {
+    const src = await tempDir()
+    const dst = join(await tempDir(), 'dst')
+    await writeTree(src, { 'secret.key': 'k', 'a.txt': 'a' })
+    const ignore = join(src, '.syncflowignore')
+    await writeFile(ignore, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('*.key\r\n', 'utf16le')]))
+    expectUsageError(await cli('sync', src, dst), '.syncflowignore, line 1, is not UTF-8', 'UTF-16')
+    await writeFile(ignore, Buffer.from('*.tmp\ncaf\xe9/\n*.key\n', 'latin1'))
+    expectUsageError(await cli('copy', src, dst), '.syncflowignore, line 2, is not UTF-8')
+    expect(await readTree(dst)).toEqual({})
+    // A comment is never a rule: it may be in any encoding.
+    await writeFile(ignore, Buffer.from('# caf\xe9\n*.key\n', 'latin1'))
+    const r = await cli('sync', src, dst)
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['.syncflowignore', 'a.txt'])
+  })
+
   it('a pattern file that cannot be read, or holds a bad line, is a usage error naming it', async () => {
     expectUsageError(await cli('sync', src, dst, '--exclude-from', join(src, 'nope.txt')), 'nope.txt', 'no such file')
     const bad = join(await tempDir(), 'bad.txt')

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend/backend.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import { toRelPath } from '../model/rel-path.js'
+import { undecodableLine } from './undecodable-line.js'
 
 /** The name of the ignore file read at the source root. */
 export const IGNORE_FILE_NAME = '.syncflowignore'
@@ -11,7 +12,7 @@ const MAX_IGNORE_FILE_BYTES = 1024 * 1024
 /**
  * Reads `.syncflowignore` at the root of `backend` (UTF-8, a BOM dropped).
  * @returns its text, or `undefined` when there is none.
- * @throws SyncError from the backend (other than `NOT_FOUND`); `USAGE` if it is over 1 MiB.
+ * @throws SyncError from the backend (other than `NOT_FOUND`); `USAGE` if it is over 1 MiB, or not UTF-8.
  */
 export async function loadIgnoreFile(backend: Backend): Promise<string | undefined> {
   const path = toRelPath(IGNORE_FILE_NAME)
@@ -36,7 +37,19 @@ export async function loadIgnoreFile(backend: Backend): Promise<string | undefin
     }
     chunks.push(buf)
   }
-  return Buffer.concat(chunks)
-    .toString('utf8')
-    .replace(/^\uFEFF/, '')
+  const bytes = Buffer.concat(chunks)
+  // A rule that is not UTF-8 matches no name: refused, as a bad pattern is (see undecodableLine).
+  const bad = undecodableLine(bytes, (line) => line.trim() !== '' && !line.startsWith('#'))
+  if (bad !== undefined) {
+    const encoding = bad.utf16 ? 'UTF-16' : 'LATIN1'
+    throw new SyncError(
+      'USAGE',
+      `${IGNORE_FILE_NAME}, line ${bad.number}, is not UTF-8${bad.utf16 ? ' (the file is UTF-16?)' : ''}: its rules would match no name`,
+      {
+        path,
+        hint: `Save ${IGNORE_FILE_NAME} as UTF-8 (iconv -f ${encoding} -t UTF-8); a name that is not UTF-8 is matched with a ? where its odd byte is.`,
+      },
+    )
+  }
+  return bytes.toString('utf8').replace(/^\uFEFF/, '')
 }
