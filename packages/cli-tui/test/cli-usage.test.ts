@@ -723,6 +723,20 @@ describe('a location given in bytes that are not UTF-8', () => {
     expect(await readdir(join(dir, 'ok\ufffd'))).toEqual(['a'])
   })
 
+  // QA 29b: a pattern typed in a Latin-1 terminal came with U+FFFD for its byte, matched no name,
+  // and what it named was synced without a word.
+  it('an --exclude or --include pattern is refused too, naming its bytes, and nothing runs', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'café.key'), 'k')
+    const env = `SYNCFLOW_STATE_DIR=${JSON.stringify(join(dir, 'state'))}`
+    const exclude = await runWithBytes(`${env} exec "$0" "$1" sync src out --exclude "$(printf 'caf\\351*')"`, dir)
+    expectUsageError(exclude, '--exclude', '(its bytes: caf\\xe9*)', 'would match no name')
+    const include = await runWithBytes(`${env} exec "$0" "$1" copy src out "--include=$(printf '\\351*')"`, dir)
+    expectUsageError(include, '--include', '(its bytes: \\xe9*)')
+    expect(await readdir(dir)).toEqual(['src'])
+  })
+
   // QA 25a #4: a relative location is resolved from process.cwd(), the lossy decoding of a current
   // directory whose path is not UTF-8: the run made cw\xef\xbf\xbd/dst anew and wrote there.
   it('a relative location in a current directory whose path is not UTF-8 is refused', async () => {

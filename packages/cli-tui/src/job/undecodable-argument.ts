@@ -13,7 +13,21 @@ import { localPathOf } from './local-path-of.js'
  * @throws SyncError `USAGE` naming the value by its bytes
  */
 export function assertDecodableArgument(what: string, value: string): void {
-  if (!value.includes('\ufffd')) return
+  const given = undecodableBytes(value)
+  if (given === undefined) return
+  throw usageError(
+    `${what} ${JSON.stringify(value)} is not valid UTF-8 (its bytes: ${escapedBytes(given)}): syncflow would reach another path by that name`,
+    'Rename it to a UTF-8 name, or give a symlink with a UTF-8 name that leads to it.',
+  )
+}
+
+/**
+ * The bytes of a command-line argument (or of a `--flag=VALUE` one's value) that Node decoded as
+ * `value` with U+FFFD for bytes that are not UTF-8; undefined when `value` is not such an argument
+ * (or not on Linux, where the raw bytes cannot be read).
+ */
+export function undecodableBytes(value: string): Buffer | undefined {
+  if (!value.includes('\ufffd')) return undefined
   let args: Buffer[]
   try {
     const raw = readFileSync('/proc/self/cmdline')
@@ -25,7 +39,7 @@ export function assertDecodableArgument(what: string, value: string): void {
       start = stop + 1
     }
   } catch {
-    return // not Linux: nothing to compare with
+    return undefined // not Linux: nothing to compare with
   }
   for (const bytes of args) {
     if (Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes)) continue
@@ -34,16 +48,13 @@ export function assertDecodableArgument(what: string, value: string): void {
     const given = [bytes, ...(bytes[0] === 0x2d && eq > 0 ? [bytes.subarray(eq + 1)] : [])].find(
       (part) => part.toString('utf8') === value,
     )
-    if (given === undefined) continue
-    throw usageError(
-      `${what} ${JSON.stringify(value)} is not valid UTF-8 (its bytes: ${escapedBytes(given)}): syncflow would reach another path by that name`,
-      'Rename it to a UTF-8 name, or give a symlink with a UTF-8 name that leads to it.',
-    )
+    if (given !== undefined) return given
   }
+  return undefined
 }
 
 /** Bytes as text: printable ASCII as itself, every other byte as `\xNN`. */
-function escapedBytes(bytes: Buffer): string {
+export function escapedBytes(bytes: Buffer): string {
   let out = ''
   for (const b of bytes)
     out += b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : `\\x${b.toString(16).padStart(2, '0')}`
