@@ -191,6 +191,15 @@ describe('bad flags and arguments', () => {
       ['--state', ''],
       ["'--state <URI>'", "argument '' is invalid", 'leave --state out'],
     ],
+    // QA 29b: a dry run opens no store, so it took a --state the real run then refused.
+    [
+      ['--state', 'bogus://x', '-n'],
+      ["'--state <URI>'", 'unknown state location scheme "bogus:"', 'redis://'],
+    ],
+    [
+      ['--state', 'memory:x', '-n'],
+      ["'--state <URI>'", 'unexpected text after "memory:"'],
+    ],
     [
       ['--checksum', '--size-only'],
       ['--checksum', '--size-only'],

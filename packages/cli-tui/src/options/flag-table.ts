@@ -1,3 +1,4 @@
+import { checkStateLocation, type SyncError } from '@syncflow/core'
 import { InvalidArgumentError, Option } from 'commander'
 import { parseAge } from './parse-age.js'
 import { parseConcurrency } from './parse-concurrency.js'
@@ -213,6 +214,13 @@ export const FLAG_TABLE = {
       // An empty value (an unset variable in a script) is a mistake, not the default store (QA 20 F7).
       flagParser((value) => {
         if (value.trim() === '') throw new Error('Give a state store, or leave --state out for the default one.')
+        // What the value says alone (a scheme no store has): a dry run opens no store, so it passed
+        // `--state bogus://x` that the real run then refused (QA 29b).
+        try {
+          checkStateLocation(value)
+        } catch (err) {
+          throw new Error(`${(err as SyncError).message}. ${(err as SyncError).hint ?? ''}`.trim())
+        }
         return value
       }),
     ),

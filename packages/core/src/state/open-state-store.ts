@@ -51,10 +51,8 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     })
     return openSqliteStore(file, opts.jobId)
   }
-  if (location.trim() === '') {
-    throw new SyncError('USAGE', 'empty --state location', { hint: STATE_HINT })
-  }
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
+  checkStateLocation(location)
+  const scheme = schemeOf(location)
   switch (scheme) {
     case undefined:
       return openSqliteStore(await sqliteFile(location, opts.jobId), opts.jobId)
@@ -137,6 +135,46 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
         PG_KEY_SIZE - Buffer.byteLength(`${namespace}:`, 'utf8'),
       )
     }
+    default:
+      throw new SyncError('USAGE', `unknown state location scheme "${scheme}:" in --state ${redact(location)}`, {
+        hint: STATE_HINT,
+      })
+  }
+}
+
+function schemeOf(location: string): string | undefined {
+  return /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
+}
+
+/**
+ * Refuses a `--state` value `openStateStore` could never open, for what it says alone (empty, an
+ * unknown scheme, text after `memory:`, `sqlite:` without a file), without opening anything: the CLI
+ * checks it as it reads its flags, since a dry run opens no store and passed `--state bogus://x`
+ * that the real run then refused (QA 29b).
+ * @throws SyncError `USAGE`
+ */
+export function checkStateLocation(location: string): void {
+  if (location.trim() === '') {
+    throw new SyncError('USAGE', 'empty --state location', { hint: STATE_HINT })
+  }
+  const scheme = schemeOf(location)
+  switch (scheme) {
+    case undefined:
+    case 'redis':
+    case 'rediss':
+    case 'postgres':
+    case 'postgresql':
+      return
+    case 'sqlite':
+      if (location.replace(/^sqlite:(\/\/)?/i, '') === '') {
+        throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
+      }
+      return
+    case 'memory':
+      if (!/^memory:(\/\/)?$/i.test(location)) {
+        throw new SyncError('USAGE', `unexpected text after "memory:" in --state ${location}`, { hint: STATE_HINT })
+      }
+      return
     default:
       throw new SyncError('USAGE', `unknown state location scheme "${scheme}:" in --state ${redact(location)}`, {
         hint: STATE_HINT,
