@@ -1015,6 +1015,25 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  // QA 29b: a symlink to a file was "does not exist" to sync, and "the root is not a directory" to ls.
+  it('a symlink to a file given as the source is exit 2 saying so; ls lists it as the link it is', async () => {
+    await writeTree(root, { 'one.txt': 'one' })
+    await symlink('one.txt', join(root, 'link'))
+    await writeTree(dst, { 'keep.txt': 'keep' })
+    const r = await cli('sync', join(root, 'link'), dst)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      `the source ${JSON.stringify(join(root, 'link'))} is a symlink to a file, not a directory`,
+    )
+    expect(r.stderr).toContain(`syncflow copy ${root} ${dst} --include "/link"`)
+    expect(r.stderr).toContain('--symlinks follow')
+    expect(r.stderr).not.toContain('does not exist')
+    const ls = await cli('ls', join(root, 'link'), '--json')
+    expect(ls.code, ls.stderr).toBe(0)
+    expect(JSON.parse(ls.stdout)).toMatchObject({ path: 'link', kind: 'symlink', linkTarget: 'one.txt' })
+    expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
+  })
+
   // QA 23 #9: /dev/null or a FIFO as the source was "does not exist", although it exists.
   it('a device or a FIFO given as the source (or to ls) is exit 2 saying what it is, not "does not exist"', async () => {
     await writeTree(dst, { 'keep.txt': 'keep' })

@@ -6,7 +6,7 @@ import { localPathOf } from './local-path-of.js'
 
 /**
  * The entry of the file that `location` names, as its parent location lists it (its name as the
- * path); undefined when it names no file. For a location that is not a directory (a local file, an
+ * path; a local symlink to a file as the symlink); undefined when it names no file. For a location that is not a directory (a local file, an
  * S3 object, a file on a syncflow server): `ls` lists it, and the other commands say "is a file"
  * rather than "does not exist" (QA: a user hunted for a typo that was not there). Any failure to
  * find out is "no file": only the error path of a command asks.
@@ -27,7 +27,11 @@ export async function fileAtLocation(
     const parent = await registry.open(split.parent, options)
     try {
       const entry = await parent.stat(split.name)
-      return entry?.kind === 'file' ? entry : undefined
+      if (entry?.kind === 'file') return entry
+      // A local symlink that leads to a file (splitLocation took the name only then): the parent
+      // lists it as the link it is. It was "does not exist" (sync) or "the root is not a directory"
+      // (ls), though `ls -l` shows it there (QA 29b).
+      return entry?.kind === 'symlink' && localPathOf(location) !== undefined ? entry : undefined
     } finally {
       await parent.close().catch(() => {})
     }

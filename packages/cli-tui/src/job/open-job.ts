@@ -259,9 +259,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // A file where a directory is expected (rclone would copy the one file): say so, and how.
       const file = await fileAtLocation(registry, spec.source, openOptions)
       if (file !== undefined) {
-        throw new SyncError('USAGE', `the ${names.source} ${JSON.stringify(spec.source)} is a file, not a directory`, {
-          hint: fileSourceHint(spec.source, spec.target, file.path),
-        })
+        const link = file.kind === 'symlink'
+        throw new SyncError(
+          'USAGE',
+          `the ${names.source} ${JSON.stringify(spec.source)} is ${link ? 'a symlink to a file' : 'a file'}, not a directory`,
+          {
+            hint: `${fileSourceHint(spec.source, spec.target, file.path)}${link ? ' That copies the link as a link; add --symlinks follow for the file it leads to.' : ''}`,
+          },
+        )
       }
       // A device, FIFO or socket exists, but holds no tree: say what it is, as for a file.
       const special = specialFileAt(spec.source)
