@@ -316,6 +316,16 @@ describe('bad flags and arguments', () => {
     }
   })
 
+  // QA 29b: both were "takes an absolute path", of a URL that has one.
+  it('a file:// URL with %2F or a stray % says which, and how to write it', async () => {
+    const dir = await tempDir()
+    const slash = await runCli(['sync', `file://${dir}/a%2Fb`, join(dir, 'out')])
+    expectUsageError(slash, 'holds %2F, an encoded /', 'Write the / itself')
+    const percent = await runCli(['ls', `file://${dir}/100%`])
+    expectUsageError(percent, 'a % that is not followed by two hex digits', '%25')
+    expect(slash.stderr + percent.stderr).not.toContain('takes an absolute path')
+  })
+
   it("--exclude '!x' says to narrow the exclude, never to use --include (which cannot override it)", async () => {
     const r = await runCli(['sync', 'a', 'b', '--exclude', '!keep.log'])
     expectUsageError(r, 'narrow the --exclude pattern', 'an --include cannot override an --exclude')

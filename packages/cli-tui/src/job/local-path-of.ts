@@ -13,7 +13,20 @@ export function localPathOf(location: string): string | undefined {
   if (!/^file:\/\//i.test(location)) return resolve(location)
   try {
     return fileURLToPath(location)
-  } catch {
+  } catch (err) {
+    // Said as what it is: both were "takes an absolute path" of a URL that has one (QA 29b).
+    if ((err as NodeJS.ErrnoException).code === 'ERR_INVALID_FILE_URL_PATH') {
+      throw usageError(
+        `not a local file URI: ${JSON.stringify(location)} holds %2F, an encoded /, which no file name can hold`,
+        'Write the / itself (file:///a/b), or give a plain path.',
+      )
+    }
+    if (err instanceof URIError) {
+      throw usageError(
+        `not a local file URI: ${JSON.stringify(location)} has a % that is not followed by two hex digits`,
+        'Write a % in a name as %25 (file:///data/100%25), or give a plain path, where % is itself.',
+      )
+    }
     throw usageError(
       `not a local file URI: ${JSON.stringify(location)}`,
       'A file:// URL takes an absolute path: write file:///absolute/path (three slashes), or give a plain path (relative or absolute).',
