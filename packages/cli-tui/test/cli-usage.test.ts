@@ -6,6 +6,7 @@ import {
   cleanupTempDirs,
   exitedWithin,
   expectUsageError,
+  jsonLines,
   REPO,
   runCli,
   startCli,
@@ -92,6 +93,16 @@ describe('not available yet', () => {
   it.each([['bisync', 'a', 'b']])('%s exits 2 with a message', async (...args) => {
     const r = await runCli(args)
     expectUsageError(r, `"${args[0]}" is not available yet`)
+  })
+
+  // QA 29b: its --json printed nothing on stdout, where every other command's ends with a `done`.
+  it('bisync --json ends with a done whose summary.fatal says so', async () => {
+    const r = await runCli(['bisync', 'a', 'b', '--json'])
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('"bisync" is not available yet')
+    const lines = jsonLines(r.stdout)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({ type: 'done', summary: { fatal: { code: 'USAGE' } } })
   })
 })
 

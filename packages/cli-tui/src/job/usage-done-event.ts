@@ -14,6 +14,8 @@ const JOB_MODES: Readonly<Record<string, string>> = {
   copy: 'copy',
   backup: 'copy',
   restore: 'copy',
+  // Not available yet, but its --json reader gets a `done` too.
+  bisync: 'bisync',
 }
 
 /**
