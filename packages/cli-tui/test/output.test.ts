@@ -347,6 +347,14 @@ describe('summaries', () => {
       /^3 differences: 1 to copy, 2 to delete/,
     )
   })
+
+  // QA 29b: Ctrl-C while check hashed its first files said "In sync: 0 files compared, no differences. Interrupted."
+  it('an interrupted check with no difference found yet never says in sync', () => {
+    const text = formatCheckSummary(summary({ mode: 'check', dryRun: true, unchanged: 3, interrupted: true }))
+    expect(text).not.toMatch(/in sync/i)
+    expect(text).toMatch(/^Stopped before every file was compared: no differences among the 3 files compared/)
+    expect(text).toContain('Interrupted.')
+  })
 })
 
 describe('exit codes', () => {

@@ -213,7 +213,7 @@ export function differenceCount(s: SyncSummary): number {
 
 /**
  * The summary of `check`: in sync, or how many differences of which kind. Never "in sync" when
- * something could not be read: those items were not compared.
+ * something could not be read, or the check was interrupted: those items were not compared.
  */
 export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): string {
   const n = differenceCount(s)
@@ -233,7 +233,10 @@ export function formatCheckSummary(s: SyncSummary, fatalSaid?: FatalSaid): strin
           .join(', ')}; ${s.unchanged} identical.${unread}`
       : s.failed > 0 || s.listingErrors > 0
         ? `Could not compare ${plural(Math.max(s.failed, s.listingErrors), 'item')}; no differences among the ${plural(s.unchanged, 'file')} compared (${took}).`
-        : `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${took}).`
+        : s.interrupted
+          ? // Not "In sync" (then "Interrupted."): what was not compared yet may differ (QA 29b).
+            `Stopped before every file was compared: no differences among the ${plural(s.unchanged, 'file')} compared (${took}).`
+          : `In sync: ${plural(s.unchanged, 'file')} compared, no differences (${took}).`
   return `${[head, ...tail(s, true, fatalSaid)].join(' ')}\n`
 }
 
