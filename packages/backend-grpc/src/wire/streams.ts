@@ -35,16 +35,29 @@ export async function sendAll<M>(
   settled: Promise<unknown>,
   peer: <T>(waiting: Promise<T>) => Promise<T> = (waiting) => waiting,
 ): Promise<void> {
-  const over: Promise<typeof OVER> = settled.then(
-    () => OVER,
-    () => OVER,
-  )
+  // The peer's answer, raced by each wait below through a promise of that wait's own. Raced
+  // directly, the long-lived `settled` took a reaction per message that held the race's result,
+  // the message and its data, until the call ended: an upload kept every byte it sent in memory
+  // (a 2 GiB file to grpc:// took 2.2 GB of RSS, 600 MiB 700 MB; QA 29a).
+  let over = false
+  let wake: ((v: typeof OVER) => void) | undefined
+  const end = () => {
+    over = true
+    wake?.(OVER)
+  }
+  settled.then(end, end)
+  const overOrNot = () =>
+    new Promise<typeof OVER>((resolve) => {
+      if (over) resolve(OVER)
+      else wake = resolve
+    })
   const it: AsyncIterator<M> | Iterator<M> =
     Symbol.asyncIterator in messages ? messages[Symbol.asyncIterator]() : (messages as Iterable<M>)[Symbol.iterator]()
   try {
     for (;;) {
       // Racing the peer's answer: a producer stuck waiting (a stalled source) must not hold us.
-      const r: IteratorResult<M> | typeof OVER = await Promise.race([it.next(), over])
+      const r: IteratorResult<M> | typeof OVER = await Promise.race([it.next(), overOrNot()])
+      wake = undefined
       if (r === OVER) {
         Promise.resolve(it.return?.()).catch(() => {})
         return
@@ -53,8 +66,11 @@ export async function sendAll<M>(
       if (!call.write(r.value)) {
         const ac = new AbortController()
         const drained = await peer(
-          Promise.race([once(call, 'drain', { signal: ac.signal }).catch(() => undefined), over]),
-        ).finally(() => ac.abort())
+          Promise.race([once(call, 'drain', { signal: ac.signal }).catch(() => undefined), overOrNot()]),
+        ).finally(() => {
+          ac.abort()
+          wake = undefined
+        })
         if (drained === OVER) return
       }
     }
