@@ -98,6 +98,7 @@ import {
   listedOf,
   type SymlinkPolicy,
   specialEntry,
+  specialFileSkipped,
   versionOf,
   walkSorted,
 } from './walk-sorted.js'
@@ -1523,6 +1524,10 @@ export class LocalBackend
       const linkTarget = readLinkTarget(abs, 'local.stat', rel)
       return { path: rel, kind: 'symlink', size: st.size, mtimeMs: st.mtimeMs, linkTarget, version: versionOf(st) }
     }
+    // A FIFO, socket or device is left out as the listing leaves it out, and said so: read as a
+    // bare absent path, a watch cycle deleted the target's copy of a file that became a FIFO,
+    // which a one-shot sync keeps (QA 25a #5 fixed it for the listing only; QA 29a).
+    onNotice?.(specialFileSkipped(rel, st))
     return undefined
   }
 

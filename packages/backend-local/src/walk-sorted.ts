@@ -259,12 +259,16 @@ function vanished(rel: string): SyncError {
  */
 function specialFile(opts: WalkOptions, rel: string, st: { isFIFO(): boolean; isSocket(): boolean }): void {
   if (opts.excluded?.(rel) === true) return
+  opts.onNotice?.(specialFileSkipped(rel, st))
+}
+
+/** The notice of a socket, FIFO or device left out (by `list`, and by `stat`). */
+export function specialFileSkipped(
+  rel: string,
+  st: { isFIFO(): boolean; isSocket(): boolean },
+): { code: 'SPECIAL_FILE_SKIPPED'; message: string; path: string } {
   const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : 'a device'
-  opts.onNotice?.({
-    code: 'SPECIAL_FILE_SKIPPED',
-    message: `${rel} is ${what}: skipped, not a regular file`,
-    path: rel,
-  })
+  return { code: 'SPECIAL_FILE_SKIPPED', message: `${rel} is ${what}: skipped, not a regular file`, path: rel }
 }
 
 /** Reads one directory's names with their types, and sorts them in listing order. */

@@ -212,3 +212,32 @@ describe('special files (FIFOs, sockets)', () => {
     expect(lstatSync(join(dst, 'z')).isFIFO()).toBe(true)
   })
 })
+
+// QA 29a: `stat` read a FIFO as a bare absent path, so a watch cycle (which stats its changed paths
+// instead of listing) deleted the target's copy of a file that became a FIFO, where the one-shot
+// sync above keeps it, and never said the FIFO was skipped.
+describe('a watch cycle over changed paths', () => {
+  it("keeps the target's file where the source's became a FIFO, and says the FIFO was skipped", async () => {
+    const { syncPaths } = await import('@syncflow/core/continuous')
+    const src = await tempDir('special-cycle-src')
+    const dst = await tempDir('special-cycle-dst')
+    await writeFile(join(src, 'was-file'), 'new')
+    await writeFile(join(src, 'gone'), 'g')
+    await writeFile(join(src, 'keep'), 'k') // (a source with no file at all deletes nothing)
+    await run(src, dst)
+    execFileSync('rm', [join(src, 'was-file'), join(src, 'gone')])
+    mkfifo(join(src, 'was-file'))
+    const said: string[] = []
+    const b = createLocalBackend({ root: src })
+    await expect(b.stat(p('was-file'), { onNotice: (n) => said.push(n.message) })).resolves.toBeUndefined()
+    expect(said).toEqual(['was-file is a FIFO: skipped, not a regular file'])
+    const events = await lastValueFrom(
+      syncPaths(b, createLocalBackend({ root: dst }), [p('was-file'), p('gone')], { mode: 'mirror' }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(planned(events)).toEqual(['delete gone'])
+    expect(notices(events)).toEqual(['was-file is a FIFO: skipped, not a regular file'])
+    expect(readFileSync(join(dst, 'was-file'), 'utf8')).toBe('new')
+    expect(existsSync(join(dst, 'gone'))).toBe(false)
+  })
+})

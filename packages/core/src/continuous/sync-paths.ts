@@ -94,6 +94,7 @@ async function* listing(
   errors: readonly SyncError[],
   opts?: ListOptions,
   skippedLinks: Iterable<string> = [],
+  said: ReadonlyMap<string, { code: NoticeCode; message: string; path?: string }> = new Map(),
 ): AsyncGenerator<Entry> {
   for (const error of errors) {
     if (!opts?.onError) throw error
@@ -102,7 +103,8 @@ async function* listing(
   // Said before any entry, as a full listing says each before the merge-join passes its path:
   // the cycle's sync keeps what the target has there (review 20 #1).
   for (const path of skippedLinks) {
-    opts?.onNotice?.(symlinkSkipped(path))
+    // A special file's notice as its stat said it: shown, as a full listing shows it.
+    opts?.onNotice?.(said.get(path) ?? symlinkSkipped(path))
   }
   yield* [...entries].sort(compareEntries)
 }
@@ -203,7 +205,12 @@ export function syncPaths(
     const dst: Side = new Map()
     /** Source symlinks `--symlinks skip` left out: the target keeps what it has there and below. */
     const skippedLinks = new KeptPaths()
-    const skipNotice = (n: { code: NoticeCode; path?: string }): void => void skippedLinks.takeNotice(n)
+    /** The notices of source paths kept for a FIFO, socket or device there, replayed by the cycle's listing. */
+    const specialNotices = new Map<string, { code: NoticeCode; message: string; path?: string }>()
+    const skipNotice = (n: { code: NoticeCode; message: string; path?: string }): void => {
+      if (n.code === 'SPECIAL_FILE_SKIPPED' && n.path !== undefined) specialNotices.set(n.path, n)
+      skippedLinks.takeNotice(n)
+    }
     const srcErrors: SyncError[] = []
     const dstErrors: SyncError[] = []
     /** The listing errors of the side `side` is the entries of. */
@@ -401,7 +408,9 @@ export function syncPaths(
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
           return sync(
-            backendView(source, { list: (opts) => listing(sourceEntries, srcErrors, opts, skippedLinks) }),
+            backendView(source, {
+              list: (opts) => listing(sourceEntries, srcErrors, opts, skippedLinks, specialNotices),
+            }),
             backendView(target, { list: (opts) => listing(targetEntries, dstErrors, opts) }),
             cycleOptions,
           )
