@@ -321,7 +321,13 @@ export class GrpcBackend
     const reply = await this.#unary<StatReply__Output>('stat', rel, (md, o, cb) =>
       this.#client.Stat({ root: this.#root, path: rel }, md, o, cb),
     )
-    if (!reply.found) return undefined
+    if (!reply.found) {
+      // The server's reason for leaving a path out (a FIFO there; none from an older server).
+      for (const n of reply.notices ?? []) {
+        opts.onNotice?.({ code: n.code as never, message: n.message, ...(n.path ? { path: n.path } : {}) })
+      }
+      return undefined
+    }
     const entry = this.#sameEntry(fromWireEntry(reply.entry, 'stat'), rel, 'stat')
     if (entry.kind !== 'symlink' || this.#symlinks === 'preserve') return entry
     if (this.#symlinks === 'follow') throw notFollowed(rel, 'stat')

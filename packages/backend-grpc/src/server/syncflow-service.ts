@@ -272,8 +272,11 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
 
     Stat: unary('stat', async (req) => {
       const { rel, backend } = await resolve(req.root, req.path)
-      const entry = await backend.stat(rel)
-      return entry ? { found: true, entry: toWireEntry(entry) } : { found: false }
+      const notices: Array<{ code: string; message: string; path?: string }> = []
+      const entry = await backend.stat(rel, {
+        onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
+      })
+      return entry ? { found: true, entry: toWireEntry(entry) } : { found: false, notices }
     }),
 
     Read: serverStream('read', async (req, call, signal) => {
