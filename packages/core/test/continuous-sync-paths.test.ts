@@ -145,6 +145,11 @@ describe('syncPaths (one continuous cycle)', () => {
     const events = await run(src, dst, ['old-name', 'new-name'])
     expect(summary(events)).toMatchObject(counts)
     expect(await snapshot(dst)).toEqual(after)
+    // QA 29a: and says the move failed only when its fallback did not do the job (a failed event,
+    // "failed new-name: … move refused", came before the fallback worked); one line per failure.
+    const failed = events.flatMap((e) => (e.type === 'failed' ? [`${e.path}: ${e.error.message}`] : []))
+    expect(failed).toEqual(fallback === 'works' ? [] : [expect.stringContaining('write refused')])
+    expect(events.at(-1)?.type).toBe('done')
   })
 
   it('takes a new directory whole, and a removed one with its contents, from the directory path alone', async () => {
