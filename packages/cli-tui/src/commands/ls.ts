@@ -3,7 +3,7 @@ import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
 import { explainMissing } from '../job/explain-missing.js'
-import { fileAtLocation } from '../job/file-at-location.js'
+import { fileAtLocation, specialAtLocation } from '../job/file-at-location.js'
 import { filterOptionsOf } from '../job/filter-options-of.js'
 import { registerPlugins } from '../job/load-plugins.js'
 import { onInterrupt } from '../job/on-interrupt.js'
@@ -44,7 +44,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
           return EXIT.OK
         }
         // A device, FIFO or socket exists, but is no directory to list (QA 23 #9: "does not exist").
-        const special = specialFileAt(location)
+        const special = specialFileAt(location) ?? (await specialAtLocation(registry, location, openOptionsOf(flags)))
         if (special !== undefined) {
           throw new SyncError('USAGE', `${JSON.stringify(location)} is ${special}, not a directory`, {
             hint: '`syncflow ls` lists a directory tree (a device, FIFO or socket holds none).',

@@ -40,6 +40,38 @@ export async function fileAtLocation(
   }
 }
 
+/**
+ * What a remote built-in location is when its parent lists a FIFO, socket or device under its name
+ * (`a FIFO`, `a socket`, `a device`, as the server's notice says it); undefined otherwise. A local
+ * one is `specialFileAt`'s. QA 29a: `sync grpc://host/pipe dst` said the source "does not exist".
+ */
+export async function specialAtLocation(
+  registry: BackendRegistry,
+  location: string,
+  options: OpenOptions,
+): Promise<string | undefined> {
+  if (!isBuiltinLocation(location) || localPathOf(location) !== undefined) return undefined
+  const split = splitLocation(location)
+  if (split === undefined) return undefined
+  try {
+    const parent = await registry.open(split.parent, options)
+    try {
+      let said: string | undefined
+      await parent.stat(split.name, {
+        onNotice: (n) => {
+          if (n.code === 'SPECIAL_FILE_SKIPPED')
+            said = / is (a FIFO|a socket|a device):/.exec(n.message)?.[1] ?? 'a special file'
+        },
+      })
+      return said
+    } finally {
+      await parent.close().catch(() => {})
+    }
+  } catch {
+    return undefined
+  }
+}
+
 /** `location` as its parent location and its last name; undefined for a root (nothing above it). */
 function splitLocation(location: string): { parent: string; name: RelPath } | undefined {
   const local = localPathOf(location)

@@ -28,7 +28,7 @@ import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
-import { fileAtLocation } from './file-at-location.js'
+import { fileAtLocation, specialAtLocation } from './file-at-location.js'
 import { fileSourceHint } from './file-source-hint.js'
 import { filterOptionsOf } from './filter-options-of.js'
 import { registerPlugins } from './load-plugins.js'
@@ -269,7 +269,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         )
       }
       // A device, FIFO or socket exists, but holds no tree: say what it is, as for a file.
-      const special = specialFileAt(spec.source)
+      const special = specialFileAt(spec.source) ?? (await specialAtLocation(registry, spec.source, openOptions))
       if (special !== undefined) {
         throw new SyncError(
           'USAGE',
