@@ -68,6 +68,7 @@ import {
   type StatOptions,
   type Symlinkable,
   SyncError,
+  sizeMismatch,
   sourceChanged,
   symlinkSkipped,
   toRelPath,
@@ -1682,6 +1683,13 @@ export class LocalBackend
         // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
         content = readWhole(source.fd, source.st.size)
         if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(`local.${op}`, rel)
+        // Short of its stat's size while its stat still holds: a pseudo-file (sysfs says 4096 for
+        // a few bytes) or a broken filesystem. Published, its copy differed from the listing on
+        // every run (updated again each time, check never clean), where every other way of reading
+        // it (to grpc://, under --bwlimit) fails it as the engine's size check does (QA 29a).
+        if (content.length !== source.st.size) {
+          throw sizeMismatch(this, rel, source.st.size, content.length, true)
+        }
       } else readLater = writesAsRoot()
     } catch (err) {
       readLater = false
