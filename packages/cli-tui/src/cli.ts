@@ -306,8 +306,14 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       exitCode = await serveCommand(opts, streams)
     })
 
+  // `help X` for a command there is none of printed the general help and exited 0, as if there
+  // were one (QA 29b). Parsed as `X`, it is the unknown command it names, with commander's guess.
+  const helpFor = argv[0] === 'help' ? argv[1] : undefined
+  const known = (name: string): boolean =>
+    name === 'help' || program.commands.some((c) => c.name() === name || c.aliases().includes(name))
+  const args = helpFor !== undefined && !helpFor.startsWith('-') && !known(helpFor) ? [helpFor] : argv
   try {
-    await program.parseAsync(argv, { from: 'user' })
+    await program.parseAsync(args, { from: 'user' })
     return exitCode
   } catch (err) {
     if (err instanceof CommanderError) {

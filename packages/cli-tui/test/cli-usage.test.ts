@@ -367,6 +367,15 @@ describe('bad flags and arguments', () => {
   it('an unknown command suggests the right one', async () => {
     expectUsageError(await runCli(['synk', 'a', 'b']), "unknown command 'synk'", 'sync')
   })
+
+  // QA 29b: `help nosuch` printed the general help and exited 0, as if there were such a command.
+  it('help for a command there is none of is a usage error, with the one meant', async () => {
+    expectUsageError(await runCli(['help', 'synk']), "unknown command 'synk'", 'Did you mean sync?')
+    expect((await runCli(['help', 'nosuch'])).stdout).toBe('')
+    const known = await runCli(['help', 'backup'])
+    expect(known.code).toBe(0)
+    expect(known.stdout).toContain('Usage: syncflow copy|backup')
+  })
 })
 
 describe('--config FILE', () => {
