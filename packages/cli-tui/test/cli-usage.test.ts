@@ -270,6 +270,11 @@ describe('bad flags and arguments', () => {
       ['copy', '--watch'],
       ['`syncflow watch --mode copy SRC DST`', '`syncflow ui --watch --mode copy SRC DST`'],
     ],
+    // (QA 29b: `ui`'s short -w, given to sync, got a bare "unknown option".)
+    [
+      ['sync', '-w'],
+      ["unknown option '-w'", '`syncflow watch SRC DST`', '`syncflow ui --watch SRC DST`'],
+    ],
     // rsync's delta switches: when syncflow uses its delta, and that there is no switch.
     [
       ['sync', '-W'],

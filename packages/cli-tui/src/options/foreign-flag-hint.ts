@@ -97,6 +97,8 @@ export function foreignFlagHint(
   takes?: ReadonlySet<string>,
 ): string | undefined {
   if (flag.startsWith('--')) return LONG[flag.split('=')[0] as string]?.(command, copyMode)
+  // `ui`'s short --watch (rsync has no -w): given to a one-shot command, the answer to --watch.
+  if (flag === '-w' && (command === 'sync' || command === 'copy')) return LONG['--watch']?.(command, copyMode)
   if (!/^-[a-zA-Z]+$/.test(flag)) return undefined
   const letters = [...new Set(flag.slice(1))]
   if (letters.some((l) => SHORT[l] === undefined && !OWN_SHORT.has(l))) return undefined
