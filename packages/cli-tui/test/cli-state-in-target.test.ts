@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildCli, cleanupTempDirs, runCli, tempDir, writeTree } from './helpers/cli.js'
@@ -41,20 +41,36 @@ describe('a state directory or --state file inside the target of a mirror', () =
     expect(copy.code, copy.stderr).toBe(0)
   })
 
-  it('a state directory there (the lock) is refused; excluded, the lock and state file stay', async () => {
+  it('a state directory there (the lock) is left out of both sides; with --delete-excluded refused', async () => {
     const root = await tree()
     const dst = join(root, 'dst')
     const env = { SYNCFLOW_STATE_DIR: join(dst, '.state') }
-    const r = await runCli(['sync', join(root, 'src'), dst], { env })
+    for (let run = 0; run < 2; run++) {
+      const ok = await runCli(['sync', join(root, 'src'), dst], { env })
+      expect(ok.code, ok.stderr).toBe(0)
+      expect(ok.stdout).not.toContain('deleted')
+      // The run's state file, made when it recorded its copies, is there for the next run.
+      expect((await readdir(join(dst, '.state'))).filter((n) => n.endsWith('.sqlite'))).toHaveLength(1)
+    }
+    // Excluded files are deleted there: the state directory with them, so refused.
+    const r = await runCli(['sync', join(root, 'src'), dst, '--exclude', '*.tmp', '--delete-excluded'], { env })
     expect(r.code, r.stderr).toBe(2)
     expect(r.stderr).toContain("(the job's lock, and its state file) lies inside the target")
-    const ok = await runCli(['sync', join(root, 'src'), dst, '--exclude', '/.state'], { env })
-    expect(ok.code, ok.stderr).toBe(0)
-    expect(ok.stdout).not.toContain('deleted')
-    // The run's state file, made when it recorded its copies, is there for the next run.
-    expect((await readdir(join(dst, '.state'))).filter((n) => n.endsWith('.sqlite'))).toHaveLength(1)
-    const again = await runCli(['sync', join(root, 'src'), dst, '--exclude', '/.state'], { env })
-    expect(again.code, again.stderr).toBe(0)
-    expect(again.stdout).not.toContain('deleted')
+  })
+
+  // A restore of a home directory with the default state directory (~/.local/state/syncflow) was
+  // refused (exit 2): an ordinary command. The backup's old copy of it is not written over it either.
+  it('a restore into a home directory keeps the live state directory, and ignores the backup copy of it', async () => {
+    const root = await tree()
+    const home = join(root, 'home')
+    const live = join(home, '.local', 'state', 'syncflow')
+    await writeTree(live, { 'keep.sqlite': 'live' })
+    await writeTree(join(root, 'backup'), { a: 'a', '.local/state/syncflow/keep.sqlite': 'old', '.local/other': 'o' })
+    const env = { HOME: home, XDG_STATE_HOME: '', SYNCFLOW_STATE_DIR: '' }
+    const r = await runCli(['sync', join(root, 'backup'), home], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readFile(join(live, 'keep.sqlite'), 'utf8')).toBe('live')
+    expect(await readFile(join(home, '.local', 'other'), 'utf8')).toBe('o')
+    expect(await readFile(join(home, 'a'), 'utf8')).toBe('a')
   })
 })

@@ -7,7 +7,8 @@ import { localPathOf } from './local-path-of.js'
  * default state file) or the SQLite file `--state` names: the mirror lists them as files the source
  * lacks and deletes them while the run holds them (QA 29c: the lock deleted, so a second run was no
  * longer kept out; a `--state` file deleted, then "SQLITE_IOERR … a bug in syncflow" and exit 1 on
- * every run). Allowed where the flags' filters leave them out of the target's listing (as for a
+ * every run). The state directory is excluded for the run (`stateDirExcludeOf`), so refused only
+ * under --delete-excluded. Allowed where the flags' filters leave them out of the target's listing (as for a
  * source inside the target: `--exclude /.state`), a SQLite file with its journals (`-wal`, `-shm`,
  * `-journal`), which SQLite loses committed writes without.
  * @throws SyncError `USAGE`

@@ -36,6 +36,7 @@ import { localPathOf } from './local-path-of.js'
 import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup-dir.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
+import { stateDirExcludeOf } from './state-dir-exclude-of.js'
 import { assertDecodableArgument, assertDecodableCwd } from './undecodable-argument.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
@@ -165,9 +166,16 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it, and a source they keep out of the target's
   // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.
-  const filterOptions = filterOptionsOf(flags)
-  const flagFilter = createPathFilter(filterOptions)
   const deletesExcluded = flags.deleteExcluded === true && spec.mode === 'mirror'
+  // The state directory inside a local target (a home directory restored) is left out of both
+  // listings, unless excluded files are deleted (then refused below).
+  const stateDirExclude = deletesExcluded ? undefined : await stateDirExcludeOf(spec.target)
+  const givenFilterOptions = filterOptionsOf(flags)
+  const filterOptions =
+    stateDirExclude === undefined
+      ? givenFilterOptions
+      : { ...givenFilterOptions, exclude: [...(givenFilterOptions.exclude ?? []), stateDirExclude] }
+  const flagFilter = createPathFilter(filterOptions)
   const overlapFilters = { source: flagFilter, target: deletesExcluded ? undefined : flagFilter }
   // restore's sides by the names its user gave them: "source" and "target" were its DST and SRC (QA 25a #9).
   const overlapNames = spec.sideNames
