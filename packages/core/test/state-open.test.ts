@@ -76,6 +76,14 @@ describe('openStateStore', () => {
     expect(err.hint).toMatch(/sqlite:\/\/PATH.*memory:.*redis:\/\/.*postgres:\/\//)
   })
 
+  // A password may hold an '@' (a URL parser takes the last '@' before the host): only the part up
+  // to its first '@' was hidden, the rest shown ('user:***@ss@host').
+  it('hides the whole of a password that holds an @', async () => {
+    const err = await usageError('ftp://user:p@ss@word@host/state')
+    expect(err.message).toContain('ftp://user:***@host/state')
+    expect(err.message).not.toMatch(/ss@|word/)
+  })
+
   // QA 29c: PostgreSQL takes the password as a query parameter too, and it was shown as given.
   it.skipIf(!installed('@keyv/postgres'))(
     'shows no password given as a query parameter when the server cannot be reached',

@@ -347,7 +347,11 @@ export async function importAdapter<T>(name: string): Promise<T> {
  * that one was printed as given, in the error and in `--json` (QA 29c).
  */
 function redact(location: string): string {
-  return location
-    .replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/@]*@/, '$1:***@')
-    .replace(/([?&][^=&#]*(?:pass|secret|token)[^=&#]*=)[^&#]*/gi, '$1***')
+  return (
+    location
+      // Up to the last '@' before the host's end, as a URL parser reads it: a password may hold an
+      // '@', and only the part before its first one was hidden ('me:***@ss@host').
+      .replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/?#]*@/, '$1:***@')
+      .replace(/([?&][^=&#]*(?:pass|secret|token)[^=&#]*=)[^&#]*/gi, '$1***')
+  )
 }
