@@ -223,7 +223,7 @@ describe('group commit (local backend)', () => {
 // `syncflow serve` run by a user) was made durable by opening it again by name once its mode was
 // set, which only root may do: as any other user every such write failed (EACCES), where rsync
 // writes it. It is fsynced through the handle it was written with instead.
-it('writes a file its owner may not read (mode 0000, 0200) as a user other than root, alone or in a group', async () => {
+it('writes a file its owner may not read (mode 0000, 0200) as a user other than root, alone or in a group', async (t) => {
   const root = await tempDir('group-unreadable')
   const ran = await withoutRootPrivileges(async () => {
     const target = createLocalBackend({ root })
@@ -249,6 +249,6 @@ it('writes a file its owner may not read (mode 0000, 0200) as a user other than 
     }
     return modes
   }, root)
-  if (ran === undefined) return
+  if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user other than root')
   expect(ran.value).toEqual({ zero: 0, 'write-only': 0o200, 'exec-only': 0o100, g1: 0, g2: 0, g3: 0, g4: 0 })
 })
