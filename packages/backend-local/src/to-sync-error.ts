@@ -31,7 +31,7 @@ const CODES: Readonly<Record<string, SyncErrorCode>> = {
 const HINTS: Partial<Record<SyncErrorCode, string>> = {
   PERMISSION: 'Check the permissions of the file and its directory (or run as a user who may access it).',
   NO_SPACE:
-    'Free some space on the target filesystem, then run again. A mirror deletes only after every copy succeeded, so the files it would delete free nothing for this run: remove some of them yourself, or give `sync` --delete-before (its deletes then run first; `copy` deletes nothing, and `watch` has no such flag).',
+    'Free some space on the target filesystem (or inodes, where `df -i` shows none left: ENOSPC says either), then run again. A mirror deletes only after every copy succeeded, so the files it would delete free nothing for this run: remove some of them yourself, or give `sync` --delete-before (its deletes then run first; `copy` deletes nothing, and `watch` has no such flag).',
   INVALID_PATH: 'Rename the file (too long or not representable here), or exclude it with --exclude.',
   UNSUPPORTED: 'The path crosses a mount point inside the root; sync each filesystem separately.',
   UNKNOWN: 'This looks like a bug in syncflow: please report it with the output of -v.',

@@ -318,6 +318,11 @@ describe('toSyncError', () => {
     }
   })
 
+  // QA 29a: out of inodes is ENOSPC too, with free space left, and the hint said only "free some space".
+  it('a full filesystem says that space or inodes (df -i) may be what ran out', () => {
+    expect(toSyncError(errno('ENOSPC'), 'write', 'a').hint).toMatch(/space.*inodes.*df -i/)
+  })
+
   it('keeps SyncErrors, and maps AbortError to ABORTED', () => {
     const original = new SyncError('CONFLICT', 'x')
     expect(toSyncError(original, 'write')).toBe(original)
