@@ -73,4 +73,24 @@ describe('a state directory or --state file inside the target of a mirror', () =
     expect(await readFile(join(home, '.local', 'other'), 'utf8')).toBe('o')
     expect(await readFile(join(home, 'a'), 'utf8')).toBe('a')
   })
+
+  // A backup of a home directory copied the job's own state file while the run wrote it (again on
+  // every run), and `watch ~ /backup` heard each of its own state writes: a cycle every ~100 ms.
+  it('the state directory, or a --state file, inside the source is not copied, so a re-run has nothing to do', async () => {
+    const root = await tree()
+    const home = join(root, 'home')
+    await writeTree(home, { 'docs/a': 'a' })
+    const env = { HOME: home, XDG_STATE_HOME: '', SYNCFLOW_STATE_DIR: '' }
+    for (const extra of [[], ['--state', join(home, 'my [state].db')]]) {
+      const dst = join(root, `backup${extra.length}`)
+      for (let run = 0; run < 2; run++) {
+        const r = await runCli(['sync', home, dst, ...extra], { env })
+        expect(r.code, r.stderr).toBe(0)
+        if (run === 1) expect(r.stdout + r.stderr).toContain('nothing to do')
+      }
+      expect(await readdir(join(dst, '.local', 'state'))).toEqual([])
+      expect((await readdir(dst)).sort()).toEqual(['.local', 'docs'])
+      if (extra.length > 0) expect(existsSync(join(home, 'my [state].db'))).toBe(true)
+    }
+  })
 })

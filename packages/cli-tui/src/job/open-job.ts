@@ -36,7 +36,7 @@ import { localPathOf } from './local-path-of.js'
 import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup-dir.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
-import { stateDirExcludeOf } from './state-dir-exclude-of.js'
+import { stateDirExcludeOf, stateFileExcludesOf } from './state-dir-exclude-of.js'
 import { assertDecodableArgument, assertDecodableCwd } from './undecodable-argument.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
@@ -168,13 +168,18 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.
   const deletesExcluded = flags.deleteExcluded === true && spec.mode === 'mirror'
   // The state directory inside a local target (a home directory restored) is left out of both
-  // listings, unless excluded files are deleted (then refused below).
-  const stateDirExclude = deletesExcluded ? undefined : await stateDirExcludeOf(spec.target)
+  // listings, unless excluded files are deleted (then refused below); inside a local source (a home
+  // directory backed up or watched), with a --state file there, always: the run writes them.
+  const stateExcludes = [
+    await stateDirExcludeOf(spec.source),
+    ...(await stateFileExcludesOf(spec.source, flags.state)),
+    deletesExcluded ? undefined : await stateDirExcludeOf(spec.target),
+  ].filter((pattern): pattern is string => pattern !== undefined)
   const givenFilterOptions = filterOptionsOf(flags)
   const filterOptions =
-    stateDirExclude === undefined
+    stateExcludes.length === 0
       ? givenFilterOptions
-      : { ...givenFilterOptions, exclude: [...(givenFilterOptions.exclude ?? []), stateDirExclude] }
+      : { ...givenFilterOptions, exclude: [...(givenFilterOptions.exclude ?? []), ...stateExcludes] }
   const flagFilter = createPathFilter(filterOptions)
   const overlapFilters = { source: flagFilter, target: deletesExcluded ? undefined : flagFilter }
   // restore's sides by the names its user gave them: "source" and "target" were its DST and SRC (QA 25a #9).
