@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import { MIN_OPEN_FILES, openFilesLimit } from '@syncflow/core'
-import { run } from './cli.js'
+import type { run } from './cli.js'
 import { dropIpServernameWarning } from './output/drop-ip-servername-warning.js'
-import { processStreams } from './output/streams.js'
+import type { processStreams } from './output/streams.js'
 import { staleBundle } from './stale-bundle.js'
 import { capYoungGeneration, leaveYoungGenerationUncapped } from './young-generation-cap.js'
 
@@ -18,15 +18,15 @@ dropIpServernameWarning()
 // No UV_THREADPOOL_SIZE here: an ES module entry is read through libuv's thread pool, so the pool
 // already exists when this code runs and the variable would be ignored (it was, until this note).
 const stale = staleBundle()
-const entry: { run: typeof run; processStreams: typeof processStreams } = stale
-  ? await import(stale.href)
-  : { run, processStreams }
 if (stale) {
   process.stderr.write(
     'syncflow: dist/bin.js is older than the TypeScript build: running the unbundled modules (run `npm run build`)\n',
   )
 }
 // Below the least open-files limit the run would die loading its own modules, with a stack trace.
+// So the commands are loaded only after this check: imported up front, with the files Node loads
+// them from all open at once, they took the limit before it ran (CI under ulimit -n 32, once the
+// bundle had grown by two chunks).
 const limit = openFilesLimit()
 if (limit !== undefined && limit < MIN_OPEN_FILES) {
   process.stderr.write(
@@ -46,6 +46,12 @@ if (limit !== undefined && limit < MIN_OPEN_FILES) {
     )
     process.exitCode = 2
   })
+  const entry: { run: typeof run; processStreams: typeof processStreams } = stale
+    ? await import(stale.href)
+    : await Promise.all([import('./cli.js'), import('./output/streams.js')]).then(([cli, streams]) => ({
+        run: cli.run,
+        processStreams: streams.processStreams,
+      }))
   process.exitCode = await entry.run(process.argv.slice(2), entry.processStreams())
   finished = true
 }
