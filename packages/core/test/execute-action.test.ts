@@ -4,7 +4,7 @@ import { createMemBackend } from '../src/backend/mem-backend.js'
 import type { Action, Backend, CompletedEvent, DeltaTransfer, MoveOptions, RelPath, SyncEvent } from '../src/index.js'
 import { MemoryStateStore, record, SyncError } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
-import { writeText } from '../src/testkit/index.js'
+import { readText, writeText } from '../src/testkit/index.js'
 
 /** Two in-memory backends and an action between them. */
 interface Pair {
@@ -191,6 +191,23 @@ describe('executeAction: a move carries the source mtime', () => {
     const c = await completedOf(moveAndRecord(action, source, cannot, state))
     expect(c.result).toBeUndefined()
     expect((await target.stat('n1' as RelPath))?.mtimeMs).toBe(T0)
+    expect(await state.getMany(['n1' as RelPath])).toEqual([undefined])
+  })
+
+  // QA 29k: the file to move was edited on the target after the cycle planned the move (same size,
+  // so a pairing by size would not notice): it was moved under the new name with the source's mtime
+  // and recorded as in sync, so its other bytes stood there for the source file, unseen by check.
+  it('a file edited on the target since the move was planned is left where it is (CONFLICT), nothing recorded', async () => {
+    const { source, target, action } = await paired()
+    await writeText(target, 'logs/f1', 'SAME', T0 + 1_000)
+    const state = new MemoryStateStore()
+    const events = await moveAndRecord(action, source, target, state)
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ error: { code: 'CONFLICT' } })
+    expect(events.some((e) => e.type === 'completed')).toBe(false)
+    expect(await target.stat('n1' as RelPath)).toBeUndefined()
+    expect(await readText(target, 'logs/f1')).toBe('SAME')
     expect(await state.getMany(['n1' as RelPath])).toEqual([undefined])
   })
 

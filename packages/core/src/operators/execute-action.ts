@@ -468,6 +468,10 @@ async function moveCarryingMtime(
   // A retry after the move itself went through (its setMtime, or its answer, failed TRANSIENT)
   // finds the file already moved: moving again would fail NOT_FOUND on the old path.
   const moved = retried ? await movedEarlier(target, from, action, mtimeMs, window) : undefined
+  // The file to move must still be the one planned, as a delete re-checks the file it removes: one
+  // edited on the target since (same size) was moved under the new name with the source's mtime and
+  // recorded as in sync, its other bytes standing for the source file unseen by check (QA 29k).
+  if (moved === undefined) await recheck(target, { ...action, path: from })
   const mtimeNs = mtimeMs !== undefined ? await exactMtime(opts.source, target, action.path, mtimeMs) : undefined
   const entry =
     moved ??
