@@ -256,3 +256,50 @@ describe('executeAction: a touch the target refuses (PERMISSION)', () => {
     expect((await target.stat('f' as RelPath))?.mtimeMs).toBe(1_600_000_000_000)
   })
 })
+
+// QA 29k: a delete re-checked only a planned file. A symlink or an empty directory the run planned
+// to delete, which someone replaced by a file of their own after the listing, was deleted with that
+// file (exit 0, nothing said): the edit was lost, where a file edited so is kept (CONFLICT).
+describe('executeAction: a delete of a symlink or directory replaced since the listing', () => {
+  async function plannedDelete(make: (target: ReturnType<typeof createMemBackend>) => Promise<void>) {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    await make(target)
+    const planned = await target.stat('x' as RelPath)
+    const action: Action = { kind: 'delete', path: 'x' as RelPath, target: planned!, reason: 'not in source' }
+    return { source, target, action }
+  }
+  const run = (p: { source: Backend; target: Backend; action: Action }) =>
+    lastValueFrom(executeAction(p.action, { source: p.source, target: p.target, retries: 0 }).pipe(toArray()))
+
+  for (const [what, make] of [
+    ['a symlink', (t: ReturnType<typeof createMemBackend>) => t.symlink('x' as RelPath, 'elsewhere')],
+    ['an empty directory', (t: ReturnType<typeof createMemBackend>) => t.mkdir('x' as RelPath)],
+  ] as const) {
+    it(`${what} replaced by a file is left as it is (CONFLICT)`, async () => {
+      const p = await plannedDelete(make)
+      await p.target.remove('x' as RelPath)
+      await writeText(p.target, 'x', 'mine')
+      const events = await run(p)
+      expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
+      expect(events[1]).toMatchObject({ error: { code: 'CONFLICT' } })
+      expect(await readText(p.target, 'x')).toBe('mine')
+    })
+
+    it(`${what} still there is deleted`, async () => {
+      const p = await plannedDelete(make)
+      const events = await run(p)
+      expect(events.map((e) => e.type)).toEqual(['started', 'completed'])
+      expect(await p.target.stat('x' as RelPath)).toBeUndefined()
+    })
+  }
+
+  it('a symlink pointed elsewhere since is left as it is (CONFLICT)', async () => {
+    const p = await plannedDelete((t) => t.symlink('x' as RelPath, 'elsewhere'))
+    await p.target.remove('x' as RelPath)
+    await p.target.symlink('x' as RelPath, 'mine')
+    const events = await run(p)
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
+    expect((await p.target.stat('x' as RelPath))?.linkTarget).toBe('mine')
+  })
+})

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { createMemBackend, type MemFault } from '../src/backend/mem-backend.js'
 import type { Action, RelPath } from '../src/index.js'
 import { transfer } from '../src/operators/transfer.js'
-import { listAll, writeText } from '../src/testkit/index.js'
+import { listAll, readText, writeText } from '../src/testkit/index.js'
 
 describe('transfer', () => {
   it('runs small transfers in a wide lane (smallConcurrency) beside `concurrency` for the rest', async () => {
@@ -162,5 +162,39 @@ describe('keepInTheWay (--ignore-existing)', () => {
     expect(events.filter((e) => e.type === 'skipped').map((e) => e.path)).toEqual(['clash'])
     expect(events.filter((e) => e.type === 'failed').map((e) => e.path)).toEqual(['refused'])
     expect((await listAll(target)).map((e) => e.path)).toContain('clash/inner') // kept
+  })
+})
+
+// QA 29k: an empty directory a mirror planned to delete, replaced by someone's file after the
+// listing, was deleted with that file; refused now, it is a failure (exit 1), not a directory
+// skipped as "not empty".
+describe('a mirror whose target directory became a file after the listing', () => {
+  it('keeps the file and fails the delete, holding nothing else back', async () => {
+    const { sync } = await import('../src/index.js')
+    const source = createMemBackend()
+    await writeText(source, 'keep', 'k')
+    let swapped = false
+    const target = createMemBackend({
+      faults: {
+        // Just before the delete re-checks it (its first stat), someone's file takes its place.
+        stat: async (path) => {
+          if (path === 'd' && !swapped) {
+            swapped = true
+            await target.remove('d' as RelPath)
+            await writeText(target, 'd', 'mine')
+          }
+          return undefined
+        },
+      },
+    })
+    await target.mkdir('d' as RelPath)
+    const events = await lastValueFrom(sync(source, target, { mode: 'mirror' }).pipe(toArray()))
+    expect(swapped).toBe(true)
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toMatchObject([{ path: 'd', error: { code: 'CONFLICT' } }])
+    expect(events.filter((e) => e.type === 'skipped' && e.path === 'd')).toEqual([])
+    const done = events.at(-1)
+    expect(done?.type === 'done' && done.summary.failed).toBe(1)
+    expect(await readText(target, 'd')).toBe('mine')
   })
 })

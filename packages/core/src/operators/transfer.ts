@@ -20,7 +20,7 @@ import type { Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
-import { type ExecuteOptions, errorOfFailure, executeAction, startAction } from './execute-action.js'
+import { type ExecuteOptions, errorOfFailure, executeAction, isKindChanged, startAction } from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
 import {
   isReplacedLocation,
@@ -486,7 +486,8 @@ function runDeletes(
             mergeMap((e): Observable<SyncEvent> => {
               // A directory still holding excluded (kept) files, or files that appeared in it since
               // the listing, cannot go: skipped, not failed (the next run sees what is there).
-              if (e.type === 'failed' && e.error.code === 'CONFLICT') {
+              // (Not one a file of someone's took the place of since the listing: a failure, exit 1.)
+              if (e.type === 'failed' && e.error.code === 'CONFLICT' && !isKindChanged(errorOfFailure(e))) {
                 return of({
                   type: 'skipped',
                   ts: e.ts,
