@@ -165,6 +165,50 @@ describe('keepInTheWay (--ignore-existing)', () => {
   })
 })
 
+// QA 29k: a new file's copy under --ignore-existing, where someone put a file of their own after the
+// listing, failed CONFLICT (exit 1, a mirror's deletes held back): the target has that file now, and
+// --ignore-existing leaves what the target has, as rsync does when it gets to the file.
+describe('--ignore-existing and a file that appeared on the target since the listing', () => {
+  it('is kept and skipped, not a failure', async () => {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    await writeText(source, 'new', 'source bytes')
+    await writeText(source, 'other', 'o')
+    target.copyFrom = async () => undefined
+    let put = false
+    target.faults = {
+      // Just before the write: someone's file takes the path.
+      write: async (p) => {
+        if (p === 'new' && !put) {
+          put = true
+          await writeText(target, 'new', 'mine')
+        }
+        return undefined
+      },
+    }
+    const entry = async (path: string) => (await source.stat(path as RelPath))!
+    const actions: Action[] = [
+      { kind: 'copy', path: 'new' as RelPath, source: await entry('new'), reason: 'new file' },
+      { kind: 'copy', path: 'other' as RelPath, source: await entry('other'), reason: 'new file' },
+    ]
+    const run = (keepInTheWay: boolean) =>
+      lastValueFrom(from(actions).pipe(transfer({ source, target, keepInTheWay }), toArray()))
+    const events = await run(true)
+    expect(put).toBe(true)
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(events.filter((e) => e.type === 'skipped').map((e) => e.path)).toEqual(['new'])
+    expect(await readText(target, 'new')).toBe('mine')
+    expect(await readText(target, 'other')).toBe('o')
+    // Without --ignore-existing it stays a failure: the run was to write that path.
+    await target.remove('new' as RelPath)
+    await target.remove('other' as RelPath)
+    put = false
+    const plain = await run(false)
+    expect(plain.filter((e) => e.type === 'failed').map((e) => e.path)).toEqual(['new'])
+    expect(await readText(target, 'new')).toBe('mine')
+  })
+})
+
 // QA 29k: an empty directory a mirror planned to delete, replaced by someone's file after the
 // listing, was deleted with that file; refused now, it is a failure (exit 1), not a directory
 // skipped as "not empty".

@@ -279,7 +279,22 @@ async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): 
   for (let i = clashes.length - 1; i >= 0; i--) {
     const c = clashes[i]!
     const at = await inTheWay(target, c.action, dirs)
-    if (at === undefined) continue
+    if (at === undefined) {
+      // A new file's copy refused because someone put an entry of its kind there since the listing:
+      // the target has it now, and --ignore-existing leaves what the target has, as rsync, which
+      // looks when it gets to the file, skips it. It failed the run (exit 1, deletes held; QA 29k).
+      if (await appearedSince(target, c)) {
+        clashes.splice(i, 1)
+        skipped.unshift({
+          type: 'skipped',
+          ts: Date.now(),
+          path: c.action.path,
+          reason: 'the target has it since the listing (--ignore-existing keeps it)',
+          action: c.action,
+        })
+      }
+      continue
+    }
     clashes.splice(i, 1)
     keptAt.push(at)
     skipped.unshift({
@@ -295,6 +310,14 @@ async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): 
     if (keptAt.some((at) => within(held[i]!.path, at))) held.splice(i, 1)
   }
   return skipped
+}
+
+/** A copy of a new path refused (CONFLICT) where the target now has an entry of the source's kind. */
+async function appearedSince(target: Backend, c: Clash): Promise<boolean> {
+  const { action, failed } = c
+  if (action.kind !== 'copy' || action.target !== undefined || failed.error.code !== 'CONFLICT') return false
+  const now = await target.stat(action.path).catch(() => undefined)
+  return now !== undefined && now.kind === action.source?.kind
 }
 
 /** The failure a dry run stands in for a write an entry is in the way of (see `keepInTheWay`). */
