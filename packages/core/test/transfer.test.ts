@@ -209,6 +209,50 @@ describe('--ignore-existing and a file that appeared on the target since the lis
   })
 })
 
+// QA 29k: under --update, a file someone wrote on the target after the listing, newer than the
+// source's, failed the run CONFLICT (exit 1, a mirror's deletes held back); rsync -u skips it.
+describe('--update and a target file written newer since the listing', () => {
+  const T0 = 1_700_000_000_000
+  async function edited(editMs: number, keepNewer: boolean) {
+    const source = createMemBackend()
+    const target = createMemBackend()
+    target.copyFrom = async () => undefined
+    await writeText(source, 'f', 'source bytes', T0)
+    await writeText(target, 'f', 'old', T0 - 3_600_000)
+    const action: Action = {
+      kind: 'update',
+      path: 'f' as RelPath,
+      source: (await source.stat('f' as RelPath))!,
+      target: (await target.stat('f' as RelPath))!,
+      reason: 'size differs',
+    }
+    let edits = 0
+    target.faults = {
+      write: async (p) => {
+        if (p === 'f' && edits++ === 0) await writeText(target, 'f', 'mine', editMs)
+        return undefined
+      },
+    }
+    const events = await lastValueFrom(
+      from([action]).pipe(
+        transfer({ source, target, ...(keepNewer ? { keepNewer: { modifyWindowMs: 1 } } : {}) }),
+        toArray(),
+      ),
+    )
+    expect(await readText(target, 'f')).toBe('mine')
+    return events.filter((e) => e.type === 'failed' || e.type === 'skipped').map((e) => e.type)
+  }
+
+  it('is kept and skipped, not a failure', async () => {
+    expect(await edited(T0 + 60_000, true)).toEqual(['skipped'])
+  })
+
+  it('one older than the source stays a failure, and so does any without --update', async () => {
+    expect(await edited(T0 - 60_000, true)).toEqual(['failed'])
+    expect(await edited(T0 + 60_000, false)).toEqual(['failed'])
+  })
+})
+
 // QA 29k: an empty directory a mirror planned to delete, replaced by someone's file after the
 // listing, was deleted with that file; refused now, it is a failure (exit 1), not a directory
 // skipped as "not empty".

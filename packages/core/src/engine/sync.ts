@@ -474,6 +474,7 @@ function run(
         concurrency,
         deletesPlanned: options.mode === 'mirror',
         ...(options.ignoreExisting ? { keepInTheWay: true } : {}),
+        ...(options.skipNewer ? { keepNewer: { modifyWindowMs: ctx.modifyWindowMs } } : {}),
         hasExcludes: options.filter !== undefined && !options.filter.empty,
         // A target that commits small writes in groups gets enough of them at once to fill a group,
         // as many as the source serves at once where it says (an object store: its own preference).

@@ -71,6 +71,13 @@ export interface TransferOptions extends ExecuteOptions {
    * (The planner cannot see it: a file `d` and a directory `d/` are two pairs.) [false]
    */
   readonly keepInTheWay?: boolean
+  /**
+   * `--update`: a file's write refused (CONFLICT) because someone wrote the target's file after the
+   * listing, which is now newer than the source's (beyond `modifyWindowMs`), is left as --update
+   * leaves such a file, skipped, not a failure: rsync -u, which looks when it gets to the file, skips
+   * it. [undefined: a failure]
+   */
+  readonly keepNewer?: { readonly modifyWindowMs: number }
 }
 
 interface Clash {
@@ -216,7 +223,10 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       )
       const changes$ = concat(
         work$,
-        defer(async () => (opts.keepInTheWay ? keepInTheWay(clashes, held, opts.target) : [])).pipe(
+        defer(async () => [
+          ...(opts.keepInTheWay ? await keepInTheWay(clashes, held, opts.target) : []),
+          ...(opts.keepNewer ? await keepNewer(clashes, opts.source, opts.target, opts.keepNewer.modifyWindowMs) : []),
+        ]).pipe(
           mergeMap((kept) => {
             const deferred = clashes.filter((c) => held.some((d) => clearsWay(d, c.action.path)))
             const real = clashes.filter((c) => !deferred.includes(c))
@@ -308,6 +318,41 @@ async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): 
   const within = (path: string, at: string): boolean => path === at || path.startsWith(`${at}/`)
   for (let i = held.length - 1; i >= 0; i--) {
     if (keptAt.some((at) => within(held[i]!.path, at))) held.splice(i, 1)
+  }
+  return skipped
+}
+
+/**
+ * `keepNewer` (`--update`): takes out of `clashes` the writes refused (CONFLICT) whose target file
+ * is now newer than the source file: written by someone since the listing (QA 29k); each a `skipped`.
+ */
+async function keepNewer(
+  clashes: Clash[],
+  source: Backend,
+  target: Backend,
+  windowMs: number,
+): Promise<SkippedEvent[]> {
+  const skipped: SkippedEvent[] = []
+  for (let i = clashes.length - 1; i >= 0; i--) {
+    const { action, failed } = clashes[i]!
+    const s = action.source
+    if ((action.kind !== 'copy' && action.kind !== 'update') || s?.kind !== 'file' || failed.error.code !== 'CONFLICT')
+      continue
+    const now = await target.stat(action.path).catch(() => undefined)
+    if (now?.kind !== 'file') continue
+    // (A source that lists upload times, S3, is asked for the stored mtime, as the planner did.)
+    const sourceMs = source.capabilities.listMtime
+      ? s.mtimeMs
+      : ((await source.stat(action.path).catch(() => undefined))?.mtimeMs ?? s.mtimeMs)
+    if (now.mtimeMs - sourceMs <= windowMs) continue
+    clashes.splice(i, 1)
+    skipped.unshift({
+      type: 'skipped',
+      ts: Date.now(),
+      path: action.path,
+      reason: 'newer on the target since the listing (--update keeps it)',
+      action,
+    })
   }
   return skipped
 }
