@@ -115,7 +115,12 @@ export class ContentIndex {
 
   /** Notes a file the server just wrote (with its sha256 when known). */
   record(path: string, entry: Entry, sha256?: string): void {
-    this.forget(path)
+    // Only the path's own entry: forget() of a path not indexed scans every key for one below it,
+    // so the rebuild (one record per listed file) was quadratic, and a server of 100,000 files
+    // over 1 MiB stopped answering for minutes after an upload (QA 29m). A file written where
+    // indexed files were below (a directory removed first) had them forgotten by that remove,
+    // and an entry left stale is re-checked before use anyway.
+    this.dropFile(path)
     if (entry.kind !== 'file' || entry.size < this.minSize) return
     this.files.set(path, {
       size: entry.size,
@@ -130,14 +135,17 @@ export class ContentIndex {
 
   /** Forgets `path` and everything below it (a removed file or directory). */
   forget(path: string): void {
-    for (const p of this.files.has(path) ? [path] : this.below(path)) {
-      const known = this.files.get(p)
-      if (known === undefined) continue
-      this.files.delete(p)
-      const set = this.bySize.get(known.size)
-      set?.delete(p)
-      if (set?.size === 0) this.bySize.delete(known.size)
-    }
+    for (const p of this.files.has(path) ? [path] : this.below(path)) this.dropFile(p)
+  }
+
+  /** Forgets the file `path` alone, if indexed. */
+  private dropFile(path: string): void {
+    const known = this.files.get(path)
+    if (known === undefined) return
+    this.files.delete(path)
+    const set = this.bySize.get(known.size)
+    set?.delete(path)
+    if (set?.size === 0) this.bySize.delete(known.size)
   }
 
   /** Follows a move of a file or directory. */
