@@ -53,4 +53,24 @@ describe('the content index of a served tree', () => {
     index.forget('new')
     expect(await index.hasSize(1000)).toBe(false)
   })
+
+  it('forgets a removed path that holds no indexed file without a scan of the index', async () => {
+    // No relisting on a miss, which would find the files on disk again.
+    const index = new ContentIndex(tree, { minSize: 1, refreshAfterMs: 3_600_000 })
+    expect(await index.hasSize(9)).toBe(true)
+    const keys = vi.spyOn(Map.prototype, 'keys')
+    try {
+      // A mirror deleting small files (under minSize, never indexed) or empty directories.
+      for (let i = 0; i < 100; i++) index.forget(`junk/x${i}`)
+      index.forget('d0/f1/none')
+      expect(keys.mock.calls.length).toBe(0)
+    } finally {
+      keys.mockRestore()
+    }
+    // A directory that holds indexed files is still forgotten whole, and its parent's count with it.
+    index.forget('d1')
+    expect(await index.hasSize(9)).toBe(true)
+    for (let d = 0; d < FILES / 500; d++) index.forget(`d${d}`)
+    expect(await index.hasSize(9)).toBe(false)
+  })
 })

@@ -35,6 +35,13 @@ interface Known {
 export class ContentIndex {
   private files = new Map<string, Known>()
   private bySize = new Map<number, Set<string>>()
+  /**
+   * How many indexed files each directory holds at any depth. forget() of a path that is not an
+   * indexed file looked for files below it in every key: each remove of a small file (a mirror
+   * deleting 5,000) scanned the whole index, 12 ms a call on a server of 100,000 files over 1 MiB,
+   * ten times the cost of the remove itself (QA 29m). A directory absent here has none below it.
+   */
+  private dirs = new Map<string, number>()
   private builtAt = Number.NEGATIVE_INFINITY
   private listingMs = 0
   private building: Promise<void> | undefined
@@ -122,6 +129,7 @@ export class ContentIndex {
     // and an entry left stale is re-checked before use anyway.
     this.dropFile(path)
     if (entry.kind !== 'file' || entry.size < this.minSize) return
+    this.countIn(path, 1)
     this.files.set(path, {
       size: entry.size,
       mtimeMs: entry.mtimeMs,
@@ -143,9 +151,20 @@ export class ContentIndex {
     const known = this.files.get(path)
     if (known === undefined) return
     this.files.delete(path)
+    this.countIn(path, -1)
     const set = this.bySize.get(known.size)
     set?.delete(path)
     if (set?.size === 0) this.bySize.delete(known.size)
+  }
+
+  /** Adds `by` to the count of each directory above the file `path`. */
+  private countIn(path: string, by: 1 | -1): void {
+    for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
+      const dir = path.slice(0, i)
+      const n = (this.dirs.get(dir) ?? 0) + by
+      if (n > 0) this.dirs.set(dir, n)
+      else this.dirs.delete(dir)
+    }
   }
 
   /** Follows a move of a file or directory. */
@@ -161,6 +180,7 @@ export class ContentIndex {
 
   private below(dir: string): string[] {
     const prefix = `${dir}/`
+    if (!this.dirs.has(dir)) return []
     return [...this.files.keys()].filter((p) => p.startsWith(prefix))
   }
 
@@ -193,6 +213,7 @@ export class ContentIndex {
     const old = this.files
     this.files = new Map()
     this.bySize = new Map()
+    this.dirs = new Map()
     const root = await this.tree.backend('')
     // Errors (unreadable parts) just leave those files out of the index.
     for await (const e of root.list({ onError: () => {} })) {
