@@ -72,19 +72,17 @@ export interface OpenedJob {
 
 /**
  * The location a job is known by (its lock and its state): an `s3://` one with the S3-compatible
- * endpoint it reaches, as the S3 backend takes it (`--s3-endpoint`, else `$AWS_ENDPOINT_URL_S3`, else
- * `$AWS_ENDPOINT_URL`; none for AWS, whose bucket names are global, so a job's id there is as it was).
- * One bucket name on two services was one job (QA 29c): the state of a run to one vouched for the
- * other's objects of the same bytes (an ETag is their MD5), uploaded before it, so a mode or mtime
- * changed in the source since they were written (a `chmod 600`) never reached them.
+ * endpoint it reaches, as the S3 backend resolves it (`resolveEndpoint`: none for AWS, whose bucket
+ * names are global, so a job's id there is as it was). One bucket name on two services was one job
+ * (QA 29c): the state of a run to one vouched for the other's objects of the same bytes (an ETag is
+ * their MD5), uploaded before it, so a mode or mtime changed in the source since they were written
+ * (a `chmod 600`) never reached them. (The package is loaded already: its backend is open.)
  */
-function jobLocationOf(uri: string, flags: JobFlags): string {
+async function jobLocationOf(uri: string, flags: JobFlags): Promise<string> {
   if (!/^s3:\/\//i.test(uri)) return uri
-  const endpoint = (flags.s3Endpoint || process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL || '').replace(
-    /\/+$/,
-    '',
-  )
-  return endpoint === '' ? uri : `${uri} at ${endpoint}`
+  const { resolveEndpoint } = await import('@syncflow/backend-s3')
+  const endpoint = resolveEndpoint(flags.s3Endpoint)
+  return endpoint === undefined ? uri : `${uri} at ${endpoint}`
 }
 
 /** The backend options the flags imply (each backend reads its own keys). */
@@ -310,7 +308,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     )
     // Last of all, after the target's own close (which may still write into the root).
     if (restoreRoot !== undefined) closers.unshift(restoreRoot)
-    const jobId = jobIdOf(jobLocationOf(source.uri, flags), jobLocationOf(target.uri, flags))
+    const jobId = jobIdOf(await jobLocationOf(source.uri, flags), await jobLocationOf(target.uri, flags))
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
       closers.push(() => lock.release())
