@@ -1,6 +1,6 @@
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { sep } from 'node:path'
 import { defaultStateDir, type PathFilter, SyncError, toRelPath } from '@syncflow/core'
-import { localPathOf } from './local-path-of.js'
+import { pathInside, SQLITE_SUFFIXES, stateFileOf } from './state-dir-exclude-of.js'
 
 /**
  * Refuses a mirror into a local target that holds the job's state directory (its lock file, and the
@@ -18,16 +18,8 @@ export async function assertStateOutsideTarget(
   state: string | false | undefined,
   keptOut: PathFilter | undefined,
 ): Promise<void> {
-  const dst = localPathOf(target)
-  if (dst === undefined) return
-  const { existingRealPath } = await import('@syncflow/backend-local')
-  const root = (await existingRealPath(dst)).path
-  const inside = async (path: string): Promise<string | undefined> => {
-    const rel = relative(root, (await existingRealPath(path)).path)
-    return rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) ? undefined : rel
-  }
   const stateDir = defaultStateDir()
-  const dirRel = await inside(stateDir)
+  const dirRel = await pathInside(target, stateDir)
   if (dirRel !== undefined && !leftOut(dirRel, keptOut)) {
     throw refused(
       `the state directory ${JSON.stringify(stateDir)} (the job's lock, and its state file) lies inside the target ${JSON.stringify(target)}`,
@@ -35,13 +27,10 @@ export async function assertStateOutsideTarget(
     )
   }
   // A file path: not a URL (redis://, sqlite:…, memory:), whose own path is checked the same way.
-  if (typeof state !== 'string' || state.trim() === '') return
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(state)?.[1]?.toLowerCase()
-  if (scheme !== undefined && scheme !== 'sqlite') return
-  const file = resolve(scheme === 'sqlite' ? state.replace(/^sqlite:(\/\/)?/i, '') : state)
-  const fileRel = await inside(file)
+  const file = stateFileOf(state)
+  const fileRel = file === undefined ? undefined : await pathInside(target, file)
   if (fileRel === undefined) return
-  if ([fileRel, ...['-wal', '-shm', '-journal'].map((s) => fileRel + s)].every((rel) => leftOut(rel, keptOut))) return
+  if (SQLITE_SUFFIXES.every((suffix) => leftOut(fileRel + suffix, keptOut))) return
   throw refused(
     `the state file ${JSON.stringify(state)} lies inside the target ${JSON.stringify(target)}`,
     `Keep it outside the target (--state PATH), or leave it and its SQLite journals out of the target with --exclude '/${fileRel.split(sep).join('/')}*'.`,

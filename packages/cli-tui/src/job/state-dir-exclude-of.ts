@@ -24,21 +24,38 @@ export async function stateDirExcludeOf(location: string): Promise<string | unde
  * that is no local file (redis://, postgres://, memory:) or one outside `location`.
  */
 export async function stateFileExcludesOf(location: string, state: string | false | undefined): Promise<string[]> {
-  if (typeof state !== 'string' || state.trim() === '') return []
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(state)?.[1]?.toLowerCase()
-  if (scheme !== undefined && scheme !== 'sqlite') return []
-  const file = resolve(scheme === 'sqlite' ? state.replace(/^sqlite:(\/\/)?/i, '') : state)
-  const pattern = await excludeOf(location, file)
-  return pattern === undefined ? [] : ['', '-wal', '-shm', '-journal'].map((suffix) => pattern + suffix)
+  const file = stateFileOf(state)
+  const pattern = file === undefined ? undefined : await excludeOf(location, file)
+  return pattern === undefined ? [] : SQLITE_SUFFIXES.map((suffix) => pattern + suffix)
 }
 
-async function excludeOf(location: string, path: string): Promise<string | undefined> {
+/** A SQLite file and the journals SQLite loses committed writes without. */
+export const SQLITE_SUFFIXES = ['', '-wal', '-shm', '-journal'] as const
+
+/** The absolute path of the SQLite file `--state` names; undefined for a URL (redis://, memory:…) or none. */
+export function stateFileOf(state: string | false | undefined): string | undefined {
+  if (typeof state !== 'string' || state.trim() === '') return undefined
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(state)?.[1]?.toLowerCase()
+  if (scheme !== undefined && scheme !== 'sqlite') return undefined
+  return resolve(scheme === 'sqlite' ? state.replace(/^sqlite:(\/\/)?/i, '') : state)
+}
+
+/**
+ * `path` relative to the local `location` (real paths of what exists of both, so a symlink on the
+ * way or a path not made yet compare right), when it lies strictly inside; else undefined.
+ */
+export async function pathInside(location: string, path: string): Promise<string | undefined> {
   const local = localPathOf(location)
   if (local === undefined) return undefined
   const { existingRealPath } = await import('@syncflow/backend-local')
   const root = (await existingRealPath(local)).path
   const rel = relative(root, (await existingRealPath(path)).path)
-  if (rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`)) return undefined
+  return rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) ? undefined : rel
+}
+
+async function excludeOf(location: string, path: string): Promise<string | undefined> {
+  const rel = await pathInside(location, path)
+  if (rel === undefined) return undefined
   // Every character that means something in a glob is escaped: the name is matched as written.
   return `/${rel
     .split(sep)
