@@ -21,7 +21,8 @@ export function undecodableLine(bytes: Uint8Array, counts: (line: string) => boo
   const lenient = new TextDecoder('utf-8')
   let start = 0
   for (let number = 1; start <= bytes.length; number++) {
-    const end = bytes.indexOf(0x0a, start) === -1 ? bytes.length : bytes.indexOf(0x0a, start)
+    const newline = bytes.indexOf(0x0a, start)
+    const end = newline === -1 ? bytes.length : newline
     const line = bytes.subarray(start, end)
     start = end + 1
     if (
