@@ -165,7 +165,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           }
           if (action.kind === 'skip' || action.kind === 'conflict') {
             settled(action)
-            emit({ type: 'skipped', ts: Date.now(), path: action.path, reason: action.reason, action })
+            emit(skippedOf(action, action.reason))
             done()
             return undefined
           }
@@ -295,25 +295,13 @@ async function keepInTheWay(clashes: Clash[], held: Action[], target: Backend): 
       // looks when it gets to the file, skips it. It failed the run (exit 1, deletes held; QA 29k).
       if (await appearedSince(target, c)) {
         clashes.splice(i, 1)
-        skipped.unshift({
-          type: 'skipped',
-          ts: Date.now(),
-          path: c.action.path,
-          reason: 'the target has it since the listing (--ignore-existing keeps it)',
-          action: c.action,
-        })
+        skipped.unshift(skippedOf(c.action, 'the target has it since the listing (--ignore-existing keeps it)'))
       }
       continue
     }
     clashes.splice(i, 1)
     keptAt.push(at)
-    skipped.unshift({
-      type: 'skipped',
-      ts: Date.now(),
-      path: c.action.path,
-      reason: 'the target has another kind of entry there (--ignore-existing keeps it)',
-      action: c.action,
-    })
+    skipped.unshift(skippedOf(c.action, 'the target has another kind of entry there (--ignore-existing keeps it)'))
   }
   const within = (path: string, at: string): boolean => path === at || path.startsWith(`${at}/`)
   for (let i = held.length - 1; i >= 0; i--) {
@@ -346,15 +334,14 @@ async function keepNewer(
       : ((await source.stat(action.path).catch(() => undefined))?.mtimeMs ?? s.mtimeMs)
     if (now.mtimeMs - sourceMs <= windowMs) continue
     clashes.splice(i, 1)
-    skipped.unshift({
-      type: 'skipped',
-      ts: Date.now(),
-      path: action.path,
-      reason: 'newer on the target since the listing (--update keeps it)',
-      action,
-    })
+    skipped.unshift(skippedOf(action, 'newer on the target since the listing (--update keeps it)'))
   }
   return skipped
+}
+
+/** The `skipped` event of `action`, now. */
+function skippedOf(action: Action, reason: string): SkippedEvent {
+  return { type: 'skipped', ts: Date.now(), path: action.path, reason, action }
 }
 
 /** A copy of a new path refused (CONFLICT) where the target now has an entry of the source's kind. */
@@ -514,11 +501,7 @@ function runDeletes(
       deferred > 0 ? `${verdict.reason}; ${deferred} item(s) waiting for a delete stay as they are` : verdict.reason
     return concat(
       of<SyncEvent>({ type: 'notice', ts: Date.now(), code: verdict.code, message: why }),
-      from(held).pipe(
-        mergeMap((action) =>
-          of<SyncEvent>({ type: 'skipped', ts: Date.now(), path: action.path, reason: verdict.reason, action }),
-        ),
-      ),
+      from(held).pipe(mergeMap((action) => of<SyncEvent>(skippedOf(action, verdict.reason)))),
     )
   }
   // A target that answers as another location since (a grpc:// server restarted with another
