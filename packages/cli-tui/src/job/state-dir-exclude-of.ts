@@ -1,5 +1,5 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path'
-import { defaultStateDir } from '@syncflow/core'
+import { defaultStateDir, sqlitePathOf } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
 
 /**
@@ -32,12 +32,11 @@ export async function stateFileExcludesOf(location: string, state: string | fals
 /** A SQLite file and the journals SQLite loses committed writes without. */
 export const SQLITE_SUFFIXES = ['', '-wal', '-shm', '-journal'] as const
 
-/** The absolute path of the SQLite file `--state` names; undefined for a URL (redis://, memory:…) or none. */
+/** The absolute path of the SQLite file (or directory) `--state` names; undefined for a URL (redis://, memory:…) or none. */
 export function stateFileOf(state: string | false | undefined): string | undefined {
   if (typeof state !== 'string' || state.trim() === '') return undefined
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(state)?.[1]?.toLowerCase()
-  if (scheme !== undefined && scheme !== 'sqlite') return undefined
-  return resolve(scheme === 'sqlite' ? state.replace(/^sqlite:(\/\/)?/i, '') : state)
+  const file = sqlitePathOf(state)
+  return file === undefined ? undefined : resolve(file)
 }
 
 /**

@@ -51,20 +51,13 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     })
     return openSqliteStore(file, opts.jobId)
   }
+  // (Refused here what no store takes: an unknown scheme, `sqlite:` without a file, `memory:…`.)
   checkStateLocation(location)
+  const file = sqlitePathOf(location)
+  if (file !== undefined) return openSqliteStore(await sqliteFile(file, opts.jobId), opts.jobId)
   const scheme = schemeOf(location)
   switch (scheme) {
-    case undefined:
-      return openSqliteStore(await sqliteFile(location, opts.jobId), opts.jobId)
-    case 'sqlite': {
-      const file = location.replace(/^sqlite:(\/\/)?/i, '')
-      if (file === '') throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
-      return openSqliteStore(await sqliteFile(file, opts.jobId), opts.jobId)
-    }
     case 'memory':
-      if (!/^memory:(\/\/)?$/i.test(location)) {
-        throw new SyncError('USAGE', `unexpected text after "memory:" in --state ${location}`, { hint: STATE_HINT })
-      }
       return new MemoryStateStore()
     case 'redis':
     case 'rediss': {
@@ -147,6 +140,16 @@ function schemeOf(location: string): string | undefined {
 }
 
 /**
+ * The path a SQLite `--state` names (`PATH` or `sqlite://PATH`: the file, or a directory that holds
+ * `<jobId>.sqlite`), as given; undefined for `memory:` and a server's URL.
+ */
+export function sqlitePathOf(location: string): string | undefined {
+  const scheme = schemeOf(location)
+  if (scheme === undefined) return location
+  return scheme === 'sqlite' ? location.replace(/^sqlite:(\/\/)?/i, '') : undefined
+}
+
+/**
  * Refuses a `--state` value `openStateStore` could never open, for what it says alone (empty, an
  * unknown scheme, text after `memory:`, `sqlite:` without a file), without opening anything: the CLI
  * checks it as it reads its flags, since a dry run opens no store and passed `--state bogus://x`
@@ -166,7 +169,7 @@ export function checkStateLocation(location: string): void {
     case 'postgresql':
       return
     case 'sqlite':
-      if (location.replace(/^sqlite:(\/\/)?/i, '') === '') {
+      if (sqlitePathOf(location) === '') {
         throw new SyncError('USAGE', `no file in --state ${location}`, { hint: STATE_HINT })
       }
       return
