@@ -1980,7 +1980,7 @@ function utimeSeconds(mtimeMs: number): number | string {
  * EACCES there, where rsync writes it (QA 29d): it is fsynced through its own handle instead.
  */
 function reopenable(mode: number | undefined): boolean {
-  return mode === undefined || (mode & 0o400) !== 0 || process.geteuid?.() === 0
+  return mode === undefined || (mode & 0o400) !== 0 || writesAsRoot()
 }
 
 /**
