@@ -424,7 +424,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // prefix (`x/child`) fails the listing at `x` (its keys below skipped, deletes held) while `x`
     // itself is copied, and that copy took the listing failure for healed: the job's last `done`
     // said no failure and no listing error (QA 29d). Only a listing (a rescan, polling) heals one.
-    const listKey = (path: string): string => `${path}\0list`
+    const LIST = '\0list'
+    const listKey = (path: string): string => path + LIST
+    const pathOfKey = (key: string): string => (key.endsWith(LIST) ? key.slice(0, -LIST.length) : key)
     const count = (e: FailedEvent): void => {
       // As the SummaryBuilder counted it (`total.add`): a listing error only if it holds deletes back.
       const f = { code: e.error.code, list: e.stage === 'list' && listingErrorHoldsDeletes(e.error) }
@@ -450,9 +452,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const healed = (failedAgain: ReadonlySet<string>): void => {
       for (const f of sideFailures) discount(f)
       sideFailures = []
-      for (const key of [...counted.keys()]) {
-        if (!failedAgain.has(key.endsWith('\0list') ? key.slice(0, -'\0list'.length) : key)) uncount(key)
-      }
+      for (const key of [...counted.keys()]) if (!failedAgain.has(pathOfKey(key))) uncount(key)
     }
 
     /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
