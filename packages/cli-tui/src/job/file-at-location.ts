@@ -1,6 +1,13 @@
 import { statSync } from 'node:fs'
 import { basename, dirname } from 'node:path'
-import { type BackendRegistry, type Entry, isRelPath, type OpenOptions, type RelPath } from '@syncflow/core'
+import {
+  type BackendRegistry,
+  type Entry,
+  isRelPath,
+  type OpenOptions,
+  type RelPath,
+  type StatOptions,
+} from '@syncflow/core'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { localPathOf } from './local-path-of.js'
 
@@ -20,24 +27,12 @@ export async function fileAtLocation(
   location: string,
   options: OpenOptions,
 ): Promise<Entry | undefined> {
-  if (!isBuiltinLocation(location)) return undefined
-  const split = splitLocation(location)
-  if (split === undefined) return undefined
-  try {
-    const parent = await registry.open(split.parent, options)
-    try {
-      const entry = await parent.stat(split.name)
-      if (entry?.kind === 'file') return entry
-      // A local symlink that leads to a file (splitLocation took the name only then): the parent
-      // lists it as the link it is. It was "does not exist" (sync) or "the root is not a directory"
-      // (ls), though `ls -l` shows it there (QA 29b).
-      return entry?.kind === 'symlink' && localPathOf(location) !== undefined ? entry : undefined
-    } finally {
-      await parent.close().catch(() => {})
-    }
-  } catch {
-    return undefined
-  }
+  const entry = await statFromParent(registry, location, options)
+  if (entry?.kind === 'file') return entry
+  // A local symlink that leads to a file (splitLocation took the name only then): the parent
+  // lists it as the link it is. It was "does not exist" (sync) or "the root is not a directory"
+  // (ls), though `ls -l` shows it there (QA 29b).
+  return entry?.kind === 'symlink' && localPathOf(location) !== undefined ? entry : undefined
 }
 
 /**
@@ -50,20 +45,34 @@ export async function specialAtLocation(
   location: string,
   options: OpenOptions,
 ): Promise<string | undefined> {
-  if (!isBuiltinLocation(location) || localPathOf(location) !== undefined) return undefined
+  if (localPathOf(location) !== undefined) return undefined
+  let said: string | undefined
+  await statFromParent(registry, location, options, {
+    onNotice: (n) => {
+      if (n.code === 'SPECIAL_FILE_SKIPPED')
+        said = / is (a FIFO|a socket|a device):/.exec(n.message)?.[1] ?? 'a special file'
+    },
+  })
+  return said
+}
+
+/**
+ * The stat of `location`'s last name by its parent location (a built-in one, opened for this call
+ * alone; see `fileAtLocation` for why not a plugin's); undefined for a root, and on any failure.
+ */
+async function statFromParent(
+  registry: BackendRegistry,
+  location: string,
+  options: OpenOptions,
+  statOptions: StatOptions = {},
+): Promise<Entry | undefined> {
+  if (!isBuiltinLocation(location)) return undefined
   const split = splitLocation(location)
   if (split === undefined) return undefined
   try {
     const parent = await registry.open(split.parent, options)
     try {
-      let said: string | undefined
-      await parent.stat(split.name, {
-        onNotice: (n) => {
-          if (n.code === 'SPECIAL_FILE_SKIPPED')
-            said = / is (a FIFO|a socket|a device):/.exec(n.message)?.[1] ?? 'a special file'
-        },
-      })
-      return said
+      return await parent.stat(split.name, statOptions)
     } finally {
       await parent.close().catch(() => {})
     }
