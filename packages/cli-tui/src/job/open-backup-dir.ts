@@ -15,6 +15,7 @@ import {
 } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertNoOverlap, assertNoSharedDirectory, type OverlapNames } from './assert-no-overlap.js'
+import { assertPathGiven } from './assert-path-given.js'
 import { explainMissing } from './explain-missing.js'
 import { localPathOf } from './local-path-of.js'
 
@@ -44,17 +45,7 @@ export interface BackupDirSpec {
  */
 export async function checkBackupDir(spec: BackupDirSpec): Promise<void> {
   const where = JSON.stringify(spec.location)
-  if (spec.location === '') {
-    throw usageError('--backup-dir is an empty path', 'Give a directory or a URI beside the target, e.g. ../backup.')
-  }
-  // Blanks alone: still refused, but not as "an empty path", which it is not (QA 29e, as for the
-  // source and target).
-  if (spec.location.trim() === '') {
-    throw usageError(
-      `--backup-dir ${where} is only blanks`,
-      `For a directory of that name write ./${spec.location}; else give a directory or a URI beside the target, e.g. ../backup.`,
-    )
-  }
+  assertPathGiven('--backup-dir', spec.location, 'a directory or a URI beside the target, e.g. ../backup.')
   // An in-memory store keeps nothing once syncflow exits: the "kept" files would be lost (QA 24 #2).
   if (schemeOf(spec.location) === 'mem') {
     throw usageError(

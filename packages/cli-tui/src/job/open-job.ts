@@ -25,6 +25,7 @@ import { assertConfigPathsReadable } from '../options/assert-config-paths-readab
 import type { JobFlags } from '../options/job-flags.js'
 import { formatAge } from '../options/parse-age.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
+import { assertPathGiven } from './assert-path-given.js'
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
@@ -142,16 +143,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     [names.source, spec.source],
     [names.target, spec.target],
   ] as const) {
-    // An empty argument (an unset shell variable) would mean the current directory.
-    if (location === '')
-      throw usageError(`the ${side} is an empty path`, 'Give a directory or a URI (use . for the current directory).')
-    // Blanks alone are more likely a slip than meant, so still refused, but not as "an empty path":
-    // a directory may be so named (rsync takes it), and the hint says how to name it (QA 29e).
-    if (location.trim() === '')
-      throw usageError(
-        `the ${side} ${JSON.stringify(location)} is only blanks`,
-        `For a directory of that name write ./${location}; else give a directory or a URI (use . for the current directory).`,
-      )
+    assertPathGiven(`the ${side}`, location, 'a directory or a URI (use . for the current directory).')
     assertDecodableArgument(`the ${side}`, location)
     assertDecodableCwd(`the ${side}`, location)
   }
