@@ -1,8 +1,7 @@
 import type { ExitCode } from '../errors/exit-codes.js'
-import type { Streams } from '../output/streams.js'
 import { notAvailable } from './not-available.js'
 
 /** `syncflow bisync A B`: two-way sync. Not built yet: exits 2 (usage) with a message. */
-export function bisyncCommand(streams: Streams): ExitCode {
-  return notAvailable('bisync', 'Meanwhile, `syncflow sync A B` keeps B equal to A one way.', streams)
+export function bisyncCommand(): ExitCode {
+  return notAvailable('bisync', 'Meanwhile, `syncflow sync A B` keeps B equal to A one way.')
 }
