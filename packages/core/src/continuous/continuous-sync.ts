@@ -510,6 +510,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           // The cycle's paths that did not fail again are fine (a rescan's, when it saw them all).
           const fine = work.rescan ? (listingErrors ? [] : [...failing.keys()]) : work.paths
           for (const p of fine) if (!again.has(p)) failing.delete(p)
+          // A path's earlier failure is over once a try of it failed no more, whether or not that
+          // try had anything to do: a file that vanished before its copy is found gone on both
+          // sides and makes no `completed` event, and it stayed a failure of the job (QA 28d N2).
+          if (!work.rescan) for (const p of work.paths) if (!failedHere.has(p)) uncount(p)
           const due = new Map<number, [RelPath, number][]>()
           for (const path of again) {
             const tries = (failing.get(path) ?? 0) + 1
