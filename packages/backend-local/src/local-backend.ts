@@ -65,6 +65,7 @@ import {
   type ReadRange,
   type RelPath,
   type RemoveOptions,
+  SHRUNK_HINT,
   type StatOptions,
   type Symlinkable,
   SyncError,
@@ -467,7 +468,7 @@ export class LocalBackend
     const expect = opts.expect
     if (expect !== undefined && !isListedFile(expect, listedOf(st))) {
       await fh.close()
-      throw sourceChanged('local.read', rel, expect, listedOf(st))
+      throw sourceChanged('local.read', rel, expect, listedOf(st), hintOf(opts))
     }
     const start = range?.offset ?? 0
     const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
@@ -507,7 +508,7 @@ export class LocalBackend
     try {
       const expect = opts.expect
       if (expect !== undefined && !isListedFile(expect, listedOf(st))) {
-        throw sourceChanged('local.read', rel, expect, listedOf(st))
+        throw sourceChanged('local.read', rel, expect, listedOf(st), hintOf(opts))
       }
       if (st.size > SMALL_READ) return undefined
       const start = range?.offset ?? 0
@@ -805,7 +806,7 @@ export class LocalBackend
     const listed = reading.expect ?? (meta.size !== undefined ? { ...now, size: meta.size } : undefined)
     if (listed !== undefined && !isListedFile(listed, now) && !(reading.tolerateChanges && now.size > listed.size)) {
       closeSync(opened.fd)
-      throw sourceChanged('local.copyFrom', rel, listed, now)
+      throw sourceChanged('local.copyFrom', rel, listed, now, hintOf(reading))
     }
     if (reading.tolerateChanges) {
       // `--no-check-updated`: the listed size's bytes as they are (a log as it was when listed),
@@ -1677,7 +1678,13 @@ export class LocalBackend
       if (tolerated !== undefined) {
         content = readWhole(source.fd, tolerated)
         if (content.length !== tolerated)
-          throw sourceChanged(`local.${op}`, rel, listedOf(source.st), `it was truncated to ${content.length} bytes`)
+          throw sourceChanged(
+            `local.${op}`,
+            rel,
+            listedOf(source.st),
+            `it was truncated to ${content.length} bytes`,
+            SHRUNK_HINT,
+          )
       } else if (source.st.size < SMALL_COPY) {
         // Small files (most of a tree) are read whole from the handle already open: copyFile would open
         // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
@@ -2213,4 +2220,12 @@ function missing(op: string, path: string): SyncError {
 /** Creates a LocalBackend (see `LocalBackendOptions`). */
 export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
   return new LocalBackend(options)
+}
+
+/**
+ * The hint of a source file that changed since its listing: under --no-check-updated not the
+ * usual one, which offers that flag (QA 29a #8); the default one otherwise.
+ */
+function hintOf(opts: ReadOptions): string | undefined {
+  return opts.tolerateChanges ? SHRUNK_HINT : undefined
 }

@@ -1,6 +1,6 @@
 import { readFile, truncate, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Entry, type ReadOptions, type SyncEvent, sync } from '@syncflow/core'
+import { type Entry, type ReadOptions, SHRUNK_HINT, type SyncEvent, sync } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
@@ -173,6 +173,37 @@ describe('checkUpdated: false', () => {
     const entry = await createLocalBackend({ root: dst }).stat(p('app.log'))
     expect(entry?.mtimeMs).toBe(T.getTime())
   })
+
+  // QA 29a #8: its hint told the user to give --no-check-updated, the flag the run had.
+  it.each([
+    ['small, copied directly', 5_000, {}],
+    ['big, streamed by the engine', 3_000_000, {}],
+    ['small, streamed (--bwlimit)', 5_000, { bwlimit: 1 << 30 }],
+  ])(
+    '%s: a file truncated since its listing fails with a hint that does not offer the flag given',
+    async (_how, size, extra) => {
+      const { src, dst } = await pair()
+      const log = join(src, 'app.log')
+      await writeFile(log, Buffer.alloc(size, 0x41))
+      const source = createLocalBackend({ root: src })
+      const list = source.list.bind(source)
+      source.list = async function* (opts) {
+        for await (const e of list(opts)) {
+          yield e
+          if (e.path === 'app.log') await truncate(log, 100)
+        }
+      }
+      const events: SyncEvent[] = await lastValueFrom(
+        sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', checkUpdated: false, ...extra }).pipe(
+          toArray(),
+        ),
+      )
+      const failed = events.filter((e) => e.type === 'failed')
+      expect(failed).toMatchObject([{ path: 'app.log', error: { code: 'CONFLICT', hint: SHRUNK_HINT } }])
+      expect(SHRUNK_HINT).not.toContain('give --no-check-updated')
+      expect(await createLocalBackend({ root: dst }).stat(p('app.log'))).toBeUndefined()
+    },
+  )
 
   it('a file truncated since its listing still fails: the listed size cannot be read', async () => {
     const { src, dst } = await pair()

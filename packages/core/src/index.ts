@@ -106,6 +106,7 @@ export {
   checkedRead,
   isListedFile,
   OBJECT_REPLACED_HINT,
+  SHRUNK_HINT,
   SIZE_MISMATCH_HINT,
   sizeMismatch,
   sourceChanged,

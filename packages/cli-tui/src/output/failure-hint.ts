@@ -4,6 +4,7 @@ import {
   CLASH_HINT_EXCLUDED_KEPT,
   CLASH_HINT_NO_DELETES,
   type FailedEvent,
+  SHRUNK_HINT,
   SIZE_MISMATCH_HINT,
 } from '@syncflow/core'
 
@@ -16,6 +17,7 @@ import {
  */
 const RUN_HINTS: ReadonlySet<string> = new Set([
   SIZE_MISMATCH_HINT,
+  SHRUNK_HINT,
   CLASH_HINT_DELETES_HELD,
   CLASH_HINT_NO_DELETES,
   CLASH_HINT_EXCLUDED_KEPT,

@@ -17,7 +17,14 @@ import { untilAborted } from '../util/until-aborted.js'
  * alike ("source file is being updated"). CONFLICT: not retried at once, since the plan holds the
  * old size; the next run (or a watch's next cycle) lists the file anew.
  */
-export function sizeMismatch(source: Backend, path: string, listed: number, read: number, ended: boolean): SyncError {
+export function sizeMismatch(
+  source: Backend,
+  path: string,
+  listed: number,
+  read: number,
+  ended: boolean,
+  hint = SIZE_MISMATCH_HINT,
+): SyncError {
   const scheme = schemeOf(source.uri)
   const got = ended ? `${read} byte${read === 1 ? '' : 's'}` : `more than ${listed} bytes`
   return new SyncError(
@@ -26,7 +33,7 @@ export function sizeMismatch(source: Backend, path: string, listed: number, read
     {
       op: `${scheme === 'file' ? 'local' : scheme}.read`,
       path,
-      hint: SIZE_MISMATCH_HINT,
+      hint,
     },
   )
 }
@@ -34,6 +41,14 @@ export function sizeMismatch(source: Backend, path: string, listed: number, read
 /** What to do about a source file that changed between its listing and its copy. */
 export const SIZE_MISMATCH_HINT =
   'Run again: a file that changed is then copied as it is now. One that is always being written (a log) fails so every time: give --no-check-updated (its first bytes, as many as were listed, are then copied as they are, as rclone --local-no-check-updated does: right for a file only appended to), or exclude it. (`syncflow watch` tries it again at its next change: it lands once a cycle meets it between two writes.) A file that fails so while unchanged is read wrong by the source backend: for a --plugin, report it to its author.'
+
+/**
+ * What to do about a source file that shrank or was rewritten between its listing and its copy
+ * under --no-check-updated: the listed bytes are no longer there to copy, and SIZE_MISMATCH_HINT
+ * told the user to give the flag the run had (QA 29a #8).
+ */
+export const SHRUNK_HINT =
+  'Run again: the file is then copied as it is now. --no-check-updated copies the bytes a file had when listed only while it still has them: a file appended to since, not one truncated or rewritten.'
 
 /**
  * What to do about an object (a source whose files are replaced whole, never written in place)
@@ -117,7 +132,8 @@ export function checkedRead(
 ): CheckedRead {
   let error: SyncError | undefined
   const mismatch = (total: number, ended: boolean): SyncError => {
-    error ??= sizeMismatch(source, path, size ?? 0, total, ended)
+    const hint = readOptions.tolerateChanges ? SHRUNK_HINT : SIZE_MISMATCH_HINT
+    error ??= sizeMismatch(source, path, size ?? 0, total, ended, hint)
     return error
   }
   const meterOptions: MeterOptions = size === undefined ? {} : { expectBytes: size, onSizeMismatch: mismatch }
