@@ -1430,6 +1430,15 @@ describe('ls', () => {
 })
 
 describe('.syncflowignore', () => {
+  // QA 29e: every run failed with the backend's bare "CONFLICT: local.read (.syncflowignore): not a
+  // file (a directory)" and no word of what to do.
+  it('a directory of that name is exit 2 saying what it is and what to do, before anything is written', async () => {
+    await mkdir(join(src, '.syncflowignore'))
+    const r = await cli('sync', src, dst)
+    expectUsageError(r, '.syncflowignore at the source root is a directory, not a file of rules', 'Rename or remove')
+    expect(await readTree(dst)).toEqual({})
+  })
+
   it('a symlinked one (a dotfiles setup) is read through the link; a dangling one is exit 2 saying so', async () => {
     await writeFile(join(root, 'rules'), 'dir/\n')
     await symlink(join(root, 'rules'), join(src, '.syncflowignore'))

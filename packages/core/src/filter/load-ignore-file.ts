@@ -1,6 +1,6 @@
 import type { Backend } from '../backend/backend.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
-import { toRelPath } from '../model/rel-path.js'
+import { type RelPath, toRelPath } from '../model/rel-path.js'
 import { undecodableLine } from './undecodable-line.js'
 
 /** The name of the ignore file read at the source root. */
@@ -21,6 +21,15 @@ export async function loadIgnoreFile(backend: Backend): Promise<string | undefin
     body = await backend.read(path)
   } catch (err) {
     if (isSyncError(err) && err.code === 'NOT_FOUND') return undefined
+    // A directory of that name failed every run with the backend's bare "not a file (a directory)"
+    // (QA 29e): it holds no rules, and what to do about it is the user's to choose.
+    if (isSyncError(err) && err.code === 'CONFLICT' && (await isDirectory(backend, path))) {
+      throw new SyncError('USAGE', `${IGNORE_FILE_NAME} at the source root is a directory, not a file of rules`, {
+        path,
+        cause: err,
+        hint: `Rename or remove that directory: syncflow reads ignore rules only from a file named ${IGNORE_FILE_NAME}.`,
+      })
+    }
     throw err
   }
   const chunks: Buffer[] = []
@@ -52,4 +61,9 @@ export async function loadIgnoreFile(backend: Backend): Promise<string | undefin
     )
   }
   return bytes.toString('utf8').replace(/^\uFEFF/, '')
+}
+
+async function isDirectory(backend: Backend, path: RelPath): Promise<boolean> {
+  const entry = await backend.stat(path).catch(() => undefined)
+  return entry?.kind === 'dir'
 }
