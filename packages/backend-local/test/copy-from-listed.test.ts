@@ -1,6 +1,6 @@
-import { readFile, truncate, utimes, writeFile } from 'node:fs/promises'
+import { readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Entry, type ReadOptions, SHRUNK_HINT, type SyncEvent, sync } from '@syncflow/core'
+import { type Entry, type ReadOptions, SHRUNK_HINT, type SyncEvent, sync, VANISHED_HINT } from '@syncflow/core'
 import { rejectionOf } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
@@ -136,6 +136,37 @@ describe('a same-size edit since the listing', () => {
     expect(failed.map((e) => e.type === 'failed' && [e.path, e.error.code])).toEqual([['a.bin', 'CONFLICT']])
     expect(await readFile(join(dst, 'a.bin'), 'utf8')).toBe('good old copy')
     expect(await readFile(join(dst, 'extra'), 'utf8')).toBe('not in the source')
+  })
+})
+
+// QA 29a #9: a source file deleted after its listing failed with the bare "ENOENT: no such file or
+// directory, open '/abs/…'", which did not say that it was there when listed (rsync: "file has vanished").
+describe('a source file deleted since its listing', () => {
+  it.each([
+    ['small, copied directly', 5_000, {}],
+    ['big, streamed by the engine', 3_000_000, {}],
+    ['small, streamed (--bwlimit)', 5_000, { bwlimit: 1 << 30 }],
+  ])('%s: fails NOT_FOUND saying it is gone since it was listed', async (_how, size, extra) => {
+    const { src, dst } = await pair()
+    await writeFile(join(src, 'gone.bin'), Buffer.alloc(size, 0x41))
+    await writeFile(join(src, 'kept.txt'), 'kept')
+    const source = createLocalBackend({ root: src })
+    const list = source.list.bind(source)
+    source.list = async function* (opts) {
+      for await (const e of list(opts)) {
+        yield e
+        if (e.path === 'gone.bin') await rm(join(src, 'gone.bin'))
+      }
+    }
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', ...extra }).pipe(toArray()),
+    )
+    expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+      { path: 'gone.bin', error: { code: 'NOT_FOUND', hint: VANISHED_HINT } },
+    ])
+    const failed = events.find((e) => e.type === 'failed')
+    expect(failed?.type === 'failed' && failed.error.message).toContain('gone since it was listed')
+    expect(await readFile(join(dst, 'kept.txt'), 'utf8')).toBe('kept')
   })
 })
 

@@ -121,6 +121,7 @@ export {
   CLASH_HINT_NO_DELETES,
   transfer,
 } from './operators/transfer.js'
+export { VANISHED_HINT } from './operators/vanished-or.js'
 export * from './state/index.js'
 export { Backlog } from './util/backlog.js'
 export { makeDirectories } from './util/make-directories.js'

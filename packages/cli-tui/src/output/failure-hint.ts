@@ -6,6 +6,7 @@ import {
   type FailedEvent,
   SHRUNK_HINT,
   SIZE_MISMATCH_HINT,
+  VANISHED_HINT,
 } from '@syncflow/core'
 
 /**
@@ -22,6 +23,7 @@ const RUN_HINTS: ReadonlySet<string> = new Set([
   CLASH_HINT_NO_DELETES,
   CLASH_HINT_EXCLUDED_KEPT,
   BACKUP_IN_THE_WAY_HINT,
+  VANISHED_HINT,
 ])
 
 /**

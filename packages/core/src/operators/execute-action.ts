@@ -21,6 +21,7 @@ import { backUp, keptPathOf } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
+import { vanishedOr } from './vanished-or.js'
 
 /**
  * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
@@ -233,7 +234,12 @@ async function run(
   replacesContent = true,
   memo: BackupMemo = {},
 ): Promise<Outcome> {
-  const outcome = await runAction(action, opts, onProgress, retried, replacesContent, memo)
+  let outcome: Outcome
+  try {
+    outcome = await runAction(action, opts, onProgress, retried, replacesContent, memo)
+  } catch (err) {
+    throw await vanishedOr(err, action, opts.source)
+  }
   return memo.expected !== undefined ? { ...outcome, kept: true } : outcome
 }
 
