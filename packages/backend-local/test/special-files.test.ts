@@ -216,6 +216,24 @@ describe('special files (FIFOs, sockets)', () => {
 // QA 29a: `stat` read a FIFO as a bare absent path, so a watch cycle (which stats its changed paths
 // instead of listing) deleted the target's copy of a file that became a FIFO, where the one-shot
 // sync above keeps it, and never said the FIFO was skipped.
+// QA 29a #13: a FIFO or socket named in --files-from was said twice, skipped and "not in the source".
+describe('--files-from naming a special file', () => {
+  it('says it was skipped, and not that the source lacks it', async () => {
+    const [src, dst] = [await tempDir('special-ff-src'), await tempDir('special-ff-dst')]
+    mkfifo(join(src, 'pipe'))
+    await socketAt(join(src, 'app.sock'))
+    await writeFile(join(src, 'a'), 'x')
+    const filter = createPathFilter({ filesFrom: [p('a'), p('pipe'), p('app.sock'), p('gone')] })
+    const events = await run(src, dst, { filter })
+    expect(notices(events).sort()).toEqual([
+      'app.sock is a socket: skipped, not a regular file',
+      'pipe is a FIFO: skipped, not a regular file',
+    ])
+    const missing = events.flatMap((e) => (e.type === 'notice' && e.code === 'FILES_FROM_MISSING' ? [e.message] : []))
+    expect(missing).toEqual(['1 path listed by --files-from not in the source (or excluded): "gone"'])
+  })
+})
+
 describe('a watch cycle over changed paths', () => {
   it("keeps the target's file where the source's became a FIFO, and says the FIFO was skipped", async () => {
     const { syncPaths } = await import('@syncflow/core/continuous')

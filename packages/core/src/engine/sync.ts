@@ -211,6 +211,10 @@ function run(
     const listOpts = {
       onError: listError('source'),
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => {
+        // A special file or symlink left out is in the source all the same: a --files-from list
+        // naming it was told it was skipped and that the source lacked it (QA 29a #13).
+        if (n.path !== undefined && (n.code === 'SPECIAL_FILE_SKIPPED' || n.code === 'SYMLINK_SKIPPED'))
+          filesFrom?.see(n.path)
         if (!keptOnTarget.takeNotice(n)) notice(n.code, n.message, n.path)
       },
       signal,
