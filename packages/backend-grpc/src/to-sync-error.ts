@@ -22,6 +22,21 @@ const TLS_HINT =
   "The server's certificate is not trusted: pass the CA that signed it with --ca-file (grpcs://), or check the host name."
 
 /**
+ * The hint for a certificate the client refused, by what OpenSSL or Node said was wrong with it.
+ * An expired certificate, or one that does not name the host connected to, was told to pass the CA
+ * with --ca-file: a user who had passed the right one was sent to look for another (QA 30a #1).
+ */
+function tlsHintOf(details: string): string {
+  if (/certificate has expired|certificate is not yet valid/i.test(details)) {
+    return "The server's certificate is outside its dates of validity: renew it on the server (its --tls-cert; `openssl x509 -noout -dates -in CERT` prints them), or check this machine's clock."
+  }
+  if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i.test(details)) {
+    return "The server's certificate does not name the host in the location: connect with a name it lists (`openssl x509 -noout -ext subjectAltName -in CERT` prints them), or make the certificate for this name."
+  }
+  return TLS_HINT
+}
+
+/**
  * What OpenSSL says when the bytes that came back are not TLS at all: a grpcs:// client talking to
  * a plain server (its HTTP/2 frames read as a TLS record of an unknown version).
  */
@@ -283,7 +298,7 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
       typeof hintMeta === 'string'
         ? hintMeta
         : tlsProblem
-          ? TLS_HINT
+          ? tlsHintOf(err.details ?? '')
           : unreachable
             ? unreachableHint(server)
             : HINTS[code]

@@ -1,0 +1,160 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGrpcBackend } from '../src/index.js'
+import { startTestServer } from './helpers.js'
+
+// QA 30a #1: a certificate refused because it has expired, or because it does not name the host in
+// the location, was met with the hint of an unknown CA ("pass the CA that signed it with
+// --ca-file"), even when the right --ca-file was given.
+
+let tmp: string
+let ca: string
+
+/** `openssl` in the temp directory. */
+function run(...args: string[]): void {
+  execFileSync('openssl', args, { cwd: tmp, stdio: 'pipe' })
+}
+
+/**
+ * A server certificate signed by the test CA with the given names and dates (`openssl ca`, the one
+ * command of OpenSSL 3.0 that takes a start and an end date).
+ */
+async function certificate(
+  name: string,
+  san: string,
+  start: string,
+  end: string,
+): Promise<{ cert: Buffer; key: Buffer }> {
+  run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', '/CN=server')
+  await writeFile(join(tmp, `${name}.ext`), `subjectAltName=${san}\n`)
+  run(
+    'ca',
+    '-batch',
+    '-config',
+    'ca.cnf',
+    '-in',
+    `${name}.csr`,
+    '-out',
+    `${name}.pem`,
+    '-extfile',
+    `${name}.ext`,
+    '-startdate',
+    start,
+    '-enddate',
+    end,
+  )
+  return { cert: await readFile(join(tmp, `${name}.pem`)), key: await readFile(join(tmp, `${name}.key`)) }
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), 'grpc-tls-hints-'))
+  run(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=test CA',
+  )
+  await writeFile(join(tmp, 'index.txt'), '')
+  await writeFile(join(tmp, 'serial'), '1000\n')
+  await writeFile(
+    join(tmp, 'ca.cnf'),
+    [
+      '[ca]',
+      'default_ca = d',
+      '[d]',
+      `database = ${join(tmp, 'index.txt')}`,
+      `serial = ${join(tmp, 'serial')}`,
+      `new_certs_dir = ${tmp}`,
+      `certificate = ${join(tmp, 'ca.pem')}`,
+      `private_key = ${join(tmp, 'ca.key')}`,
+      'default_md = sha256',
+      'policy = p',
+      'unique_subject = no',
+      '[p]',
+      'commonName = supplied',
+      '',
+    ].join('\n'),
+  )
+  ca = join(tmp, 'ca.pem')
+})
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true })
+})
+
+/** What opening grpcs://127.0.0.1 on a server with this certificate fails with, the CA given. */
+async function refusal(tls: { cert: Buffer; key: Buffer }): Promise<{ code?: string; message: string; hint?: string }> {
+  const srv = await startTestServer({ tlsCert: tls.cert, tlsKey: tls.key, token: 't' })
+  try {
+    const err = await createGrpcBackend({
+      uri: `grpcs://127.0.0.1:${srv.server.port}/`,
+      caFile: ca,
+      token: 't',
+      timeoutMs: 10_000,
+    }).then(
+      () => {
+        throw new Error('connected')
+      },
+      (e: unknown) => e as { code?: string; message: string; hint?: string },
+    )
+    return err
+  } finally {
+    await srv.stop()
+  }
+}
+
+describe('a certificate refused for another reason than its CA', () => {
+  it('an expired one: the hint says to renew it (or check the clock), not to pass the CA', async () => {
+    const err = await refusal(await certificate('expired', 'IP:127.0.0.1', '20200101000000Z', '20210101000000Z'))
+    expect(err.code).toBe('AUTH')
+    expect(err.message).toMatch(/expired/)
+    expect(err.hint).toMatch(/renew it/)
+    expect(err.hint).not.toMatch(/--ca-file/)
+  })
+
+  it('one for another host: the hint says the certificate does not name it, not to pass the CA', async () => {
+    const err = await refusal(await certificate('other', 'DNS:other.example', '20200101000000Z', '20991231000000Z'))
+    expect(err.code).toBe('AUTH')
+    expect(err.message).toMatch(/altnames/)
+    expect(err.hint).toMatch(/does not name the host/)
+    expect(err.hint).not.toMatch(/--ca-file/)
+  })
+
+  it('one signed by an unknown CA still says to pass the CA with --ca-file', async () => {
+    run(
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'self.key',
+      '-out',
+      'self.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=self',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    )
+    const err = await refusal({
+      cert: await readFile(join(tmp, 'self.pem')),
+      key: await readFile(join(tmp, 'self.key')),
+    })
+    expect(err.code).toBe('AUTH')
+    expect(err.hint).toMatch(/pass the CA that signed it with --ca-file/)
+  })
+})
