@@ -74,7 +74,13 @@ function codeOfStatus(err: ServiceError): SyncErrorCode {
     case UNAVAILABLE:
       // A TLS handshake that fails on the certificate is a configuration problem, not the network:
       // grpc-js says so only in the text.
-      return /certificate|self.signed|SSL|TLS/i.test(err.details) ? 'AUTH' : 'TRANSIENT'
+      // Node's "Client network socket disconnected before secure TLS connection was established"
+      // is not one: the server closed the connection before the handshake (it had all the
+      // connections it takes, it was stopping, the network cut it). Read as an untrusted certificate
+      // (AUTH), it ended the run or the watch at once, with the hint to pass --ca-file (QA 30a #2).
+      return /certificate|self.signed|SSL|TLS/i.test(err.details) && !TLS_NOT_BEGUN.test(err.details)
+        ? 'AUTH'
+        : 'TRANSIENT'
     case DEADLINE_EXCEEDED:
     case RESOURCE_EXHAUSTED:
       return 'TRANSIENT'
@@ -117,12 +123,19 @@ function unreachableHint(server: string): string {
 }
 
 /** Why a connection was not made, from the system error grpc-js quotes (`connect ECONNREFUSED h:p`). */
+/** Node's words for a TLS connection closed by the other end before its handshake was done. */
+const TLS_NOT_BEGUN = /disconnected before secure TLS connection was established/i
+
 const CONNECT_FAILURES: readonly (readonly [RegExp, string])[] = [
   [/\bECONNREFUSED\b/, 'connection refused: the server is not running, or listens on another port'],
   [/\b(?:EHOSTUNREACH|ENETUNREACH|EHOSTDOWN)\b/, 'no route to the host'],
   [/\b(?:ENOTFOUND|EAI_AGAIN)\b/, 'its host name was not found'],
   [/\bETIMEDOUT\b/, 'connecting timed out'],
   [/\bECONNRESET\b/, 'the connection was reset'],
+  [
+    TLS_NOT_BEGUN,
+    'the server closed the connection before TLS began: it may be stopping, or have all the connections it takes',
+  ],
 ]
 
 /**
