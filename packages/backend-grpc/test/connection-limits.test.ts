@@ -1,8 +1,11 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { connect, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { toRelPath } from '@syncflow/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
-import { startTestServer } from './helpers.js'
+import { selfSignedCert, startTestServer } from './helpers.js'
 
 // One client, even without the token, could open TCP connections that never send (or never read)
 // anything, each kept for ever: 3,000 held 3,000 descriptors of `syncflow serve`, whose file
@@ -53,6 +56,42 @@ describe('connections to syncflow serve', () => {
       expect(await backend.stat(toRelPath('a'))).toBeUndefined()
     } finally {
       await backend.close()
+    }
+  })
+})
+
+describe('connections to syncflow serve with TLS', () => {
+  // QA 30a #3: the preface timer began with the HTTP/2 session, which over TLS begins only after the
+  // handshake: a connection that never began TLS was kept for Node's 2 minutes.
+  it('one that never begins its TLS handshake is cut within the preface time; a real client is not', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'grpc-limits-tls-'))
+    try {
+      selfSignedCert(tmp, 'key.pem', 'cert.pem')
+      const srv = await startTestServer({
+        tlsCert: await readFile(join(tmp, 'cert.pem')),
+        tlsKey: await readFile(join(tmp, 'key.pem')),
+        connectionLimits: { maxConnections: 8, prefaceMs: 1500 },
+      })
+      servers.push(srv)
+      for (let i = 0; i < 4; i++) silentConnection(srv.server.port)
+      await expect.poll(() => srv.server.connections(), { timeout: 5000 }).toBe(4)
+      await expect.poll(() => srv.server.connections(), { timeout: 10_000 }).toBe(0)
+      // A client that did its handshake keeps its connection past the preface time.
+      const backend = await createGrpcBackend({
+        uri: `grpcs://127.0.0.1:${srv.server.port}/x`,
+        caFile: join(tmp, 'cert.pem'),
+      })
+      try {
+        expect(await backend.stat(toRelPath('a'))).toBeUndefined()
+        const cutAfter = Date.now() + 2500
+        await expect.poll(() => Date.now() > cutAfter, { timeout: 5000, interval: 250 }).toBe(true)
+        expect(await srv.server.connections()).toBe(1)
+        expect(await backend.stat(toRelPath('a'))).toBeUndefined()
+      } finally {
+        await backend.close()
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true })
     }
   })
 })
