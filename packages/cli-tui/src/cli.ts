@@ -15,6 +15,7 @@ import {
 import { foreignFlagHint } from './options/foreign-flag-hint.js'
 import type { JobFlags } from './options/job-flags.js'
 import { bareRateWarning } from './options/parse-rate.js'
+import { tokenFileWarning } from './options/token-file-warning.js'
 import { unusedFlagWarnings } from './options/unused-flag-warnings.js'
 import type { Streams } from './output/streams.js'
 
@@ -98,6 +99,8 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
   }
   for (const warning of unusedFlagWarnings(cmd, locations)) streams.stderr.write(`syncflow: warning: ${warning}\n`)
   const given = cmd.opts<JobFlags>()
+  const exposed = await tokenFileWarning(given.tokenFile, locations)
+  if (exposed !== undefined) streams.stderr.write(`syncflow: warning: ${exposed}\n`)
   // A file's patterns are the flag's own, given one by one (an exclude wins whatever the order).
   const flags: JobFlags = {
     ...given,
