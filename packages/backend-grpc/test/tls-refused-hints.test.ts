@@ -158,3 +158,43 @@ describe('a certificate refused for another reason than its CA', () => {
     expect(err.hint).toMatch(/pass the CA that signed it with --ca-file/)
   })
 })
+
+describe('serve with a certificate outside its dates', () => {
+  // QA 30a #5: serve started without a word, and every client then failed "certificate has expired".
+  async function serveLog(tls: { cert: Buffer; key: Buffer }, name: string): Promise<string[]> {
+    const { runServe } = await import('../src/server/run-serve.js')
+    await writeFile(join(tmp, `${name}.served.pem`), tls.cert)
+    await writeFile(join(tmp, `${name}.served.key`), tls.key)
+    const lines: string[] = []
+    const ac = new AbortController()
+    await runServe({
+      root: tmp,
+      listen: '127.0.0.1:0',
+      token: 't',
+      tlsCert: join(tmp, `${name}.served.pem`),
+      tlsKey: join(tmp, `${name}.served.key`),
+      env: {},
+      signal: ac.signal,
+      log: (l) => lines.push(l),
+      onListening: () => ac.abort(),
+    })
+    return lines
+  }
+
+  it('an expired one is warned of, naming the file and the date; a valid one is not', async () => {
+    const expired = await serveLog(
+      await certificate('served-expired', 'IP:127.0.0.1', '20200101000000Z', '20210101000000Z'),
+      'expired',
+    )
+    expect(expired.filter((l) => /expired/.test(l))).toEqual([
+      expect.stringMatching(
+        /--tls-cert .*expired\.served\.pem expired on 2021-01-01T00:00:00\.000Z: every grpcs:\/\/ client refuses it/,
+      ),
+    ])
+    const valid = await serveLog(
+      await certificate('served-valid', 'IP:127.0.0.1', '20200101000000Z', '20991231000000Z'),
+      'valid',
+    )
+    expect(valid.join('\n')).not.toMatch(/expired|not valid before/)
+  })
+})

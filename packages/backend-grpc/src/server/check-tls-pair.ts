@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import { SyncError } from '@syncflow/core'
 
@@ -70,4 +71,26 @@ export function checkTlsPair(
       err,
     )
   }
+}
+
+/**
+ * What is wrong with the dates of the server's certificate (the first of the chain) at `now`:
+ * expired or not yet valid, else `undefined`. serve started with such a certificate without a word,
+ * and every client then failed "certificate has expired" (QA 30a #5); said, not refused, as nginx
+ * or rclone start with it too (a renewal may be under way).
+ */
+export function certificateDatesProblem(cert: string | Buffer, now = new Date()): string | undefined {
+  const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(cert.toString())?.[0]
+  if (first === undefined) return undefined
+  let x509: X509Certificate
+  try {
+    x509 = new X509Certificate(first)
+  } catch {
+    return undefined
+  }
+  const to = new Date(x509.validTo)
+  const from = new Date(x509.validFrom)
+  if (to.getTime() < now.getTime()) return `expired on ${to.toISOString()}`
+  if (from.getTime() > now.getTime()) return `is not valid before ${from.toISOString()}`
+  return undefined
 }

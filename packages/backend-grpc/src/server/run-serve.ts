@@ -3,7 +3,7 @@ import { SyncError } from '@syncflow/core'
 import { checkTokenText } from '../check-token-text.js'
 import { readTokenFile } from '../read-token-file.js'
 import { loadProtocol } from '../wire/load-protocol.js'
-import { checkTlsPair } from './check-tls-pair.js'
+import { certificateDatesProblem, checkTlsPair } from './check-tls-pair.js'
 import { type RunningServer, type ServerOptions, startServer } from './start-server.js'
 
 /** The options of `syncflow serve`, as the CLI parses them (files are paths; the CLI reads nothing). */
@@ -138,6 +138,12 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
         `syncflow serve: --token-file ${options.tokenFile} is readable by other users (mode ${mode.toString(8).padStart(4, '0')}): any of them can read and write the root; chmod 600 ${options.tokenFile}`,
       )
     }
+  }
+  const dates = tlsCert === undefined ? undefined : certificateDatesProblem(tlsCert)
+  if (dates !== undefined) {
+    log(
+      `syncflow serve: the certificate in --tls-cert ${options.tlsCert} ${dates}: every grpcs:// client refuses it; renew it`,
+    )
   }
   if (!server.tls && !/^(127\.|\[::1\]|localhost)/.test(server.address)) {
     log('syncflow serve: no TLS: data and token cross the network in clear (use --tls-cert/--tls-key)')
