@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -85,4 +85,53 @@ it('a server restarted at once (a blip) does not stop the run: it goes on to the
   // 4 to 6 of 8 while grpc-js waited a second before it tried to reconnect).
   expect(summary.failed).toBe(0)
   expect(summary.done.copy).toBe(FILES)
+})
+
+it('a grpc:// backup (--backup-dir) gone for good mid-run stops the run as a target would: no file replaced unkept, nothing deleted', async () => {
+  // QA 30b: the backup's failures lost the server's address on the way (backUp said them anew), so
+  // every file left was tried and failed one by one (38 s for 80 files, exit 1).
+  const src = await mkdtemp(join(tmpdir(), 'down-bk-src-'))
+  const dst = await mkdtemp(join(tmpdir(), 'down-bk-dst-'))
+  cleanups.push(() => rm(src, { recursive: true, force: true }))
+  cleanups.push(() => rm(dst, { recursive: true, force: true }))
+  for (let i = 0; i < FILES; i++) {
+    const name = `f${String(i).padStart(3, '0')}.txt`
+    await writeFile(join(src, name), `new version ${i}\n`)
+    await writeFile(join(dst, name), `old ${i}\n`)
+  }
+  await writeFile(join(dst, 'extra.txt'), 'only on the target')
+  const srv = await startTestServer()
+  cleanups.push(srv.stop)
+  const port = srv.server.port
+  const source = createLocalBackend({ root: src })
+  const target = createLocalBackend({ root: dst })
+  const backup = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/bk` })
+  cleanups.push(() => backup.close())
+  let updated = 0
+  const events = await lastValueFrom(
+    sync(source, target, { mode: 'mirror', backupTo: backup, concurrency: 4 }).pipe(
+      tap((e) => {
+        if (e.type === 'started' && ++updated === 10) void srv.server.close({ graceMs: 0 })
+      }),
+      toArray(),
+    ),
+  )
+  const summary = (events.at(-1) as DoneEvent).summary
+  expect(summary.fatal).toMatchObject({
+    code: 'TRANSIENT',
+    message: expect.stringContaining(`stopped: 127.0.0.1:${port} cannot be reached`),
+  })
+  expect(summary.failed).toBeGreaterThan(0)
+  expect(summary.failed).toBeLessThanOrEqual(32)
+  expect(summary.done.update + summary.failed).toBeLessThan(FILES)
+  expect(summary.done.delete).toBe(0)
+  // Each file replaced on the target had its old version kept first; the others are as they were.
+  const kept = new Set(await readdir(join(srv.dir, 'bk')))
+  for (let i = 0; i < FILES; i++) {
+    const name = `f${String(i).padStart(3, '0')}.txt`
+    const now = await readFile(join(dst, name), 'utf8')
+    if (now === `new version ${i}\n`) expect(kept.has(name), name).toBe(true)
+    else expect(now).toBe(`old ${i}\n`)
+  }
+  expect(await readdir(dst)).toContain('extra.txt')
 })
