@@ -1,4 +1,4 @@
-import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -779,6 +779,24 @@ describe('a location given in bytes that are not UTF-8', () => {
     const include = await runWithBytes(`${env} exec "$0" "$1" copy src out "--include=$(printf '\\351*')"`, dir)
     expectUsageError(include, '--include', '(its bytes: \\xe9*)')
     expect(await readdir(dir)).toEqual(['src'])
+  })
+
+  // QA 30b: a --suffix so given came with U+FFFD for its byte, and every file was kept under that
+  // other name (a.txt.\xef\xbf\xbd), without a word.
+  it('a --suffix is refused too, naming its bytes, and nothing is kept or replaced', async () => {
+    const dir = await tempDir()
+    await mkdir(join(dir, 'src'))
+    await mkdir(join(dir, 'dst'))
+    await writeFile(join(dir, 'src', 'a.txt'), 'new, longer')
+    await writeFile(join(dir, 'dst', 'a.txt'), 'old')
+    const env = `SYNCFLOW_STATE_DIR=${JSON.stringify(join(dir, 'state'))}`
+    const r = await runWithBytes(
+      `${env} exec "$0" "$1" sync src dst --backup-dir bak --suffix "$(printf '.\\351')"`,
+      dir,
+    )
+    expectUsageError(r, '--suffix', '(its bytes: .\\xe9)')
+    expect((await readdir(dir)).sort()).toEqual(['dst', 'src'])
+    expect(await readFile(join(dir, 'dst', 'a.txt'), 'utf8')).toBe('old')
   })
 
   // QA 25a #4: a relative location is resolved from process.cwd(), the lossy decoding of a current

@@ -1,5 +1,6 @@
 import { checkStateLocation, type SyncError } from '@syncflow/core'
 import { InvalidArgumentError, Option } from 'commander'
+import { escapedBytes, undecodableBytes } from '../job/undecodable-argument.js'
 import { parseAge } from './parse-age.js'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
@@ -55,6 +56,15 @@ function parseSuffix(value: string): string {
   if (value === '' || /[/\x00-\x1f\x7f]/.test(value)) {
     throw new Error(
       `${JSON.stringify(value)} cannot end a file name: give a suffix without "/" or control characters, e.g. .$(date +%F)`,
+    )
+  }
+  // Given in bytes that are not UTF-8 (a Latin-1 terminal), it came here with U+FFFD in their place,
+  // and every file was kept under that other name (`a.txt.\xef\xbf\xbd` for `--suffix .$'\xff'`),
+  // where a location so given is refused (QA 30b).
+  const bytes = undecodableBytes(value)
+  if (bytes !== undefined) {
+    throw new Error(
+      `${JSON.stringify(value)} is not valid UTF-8 (its bytes: ${escapedBytes(bytes)}): the files would be kept under another name. Write it in UTF-8.`,
     )
   }
   return value
