@@ -105,6 +105,14 @@ export interface GrpcBackendOptions {
    * and left out, like a dangling symlink of a local directory. [preserve]
    */
   readonly symlinks?: SymlinkPolicy
+  /**
+   * The directories a write, copy or symlink makes below the root are 0700, not the server's
+   * umask's 0755: for a `--backup-dir`, where a file kept below a directory that was private on the
+   * target (0700 over 0644 files) must not become readable by others on the server, as a local
+   * backup directory's are made (QA 30b). Each is made (Mkdir) before the first write below it,
+   * once a client; one that exists is left as it is. [false]
+   */
+  readonly privateDirs?: boolean
 }
 
 /** What `--symlinks` asks of symlinks below the root. */
@@ -187,6 +195,10 @@ export class GrpcBackend
    */
   readonly #servedRootId: string | undefined
   #closed = false
+  /** `GrpcBackendOptions.privateDirs`. */
+  readonly #privateDirs: boolean
+  /** Under `privateDirs`: the directories made (or found) so far, each once, by path. */
+  readonly #madeDirs = new Map<string, Promise<void>>()
 
   /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
   constructor(
@@ -201,6 +213,7 @@ export class GrpcBackend
       blockSize: number
       compress: boolean
       symlinks?: SymlinkPolicy
+      privateDirs?: boolean
     },
   ) {
     this.uri = location.uri
@@ -215,6 +228,7 @@ export class GrpcBackend
     this.#blockSize = options.blockSize
     this.#compress = options.compress
     this.#symlinks = options.symlinks ?? 'preserve'
+    this.#privateDirs = options.privateDirs === true
     this.features = new Set(hello.features)
     this.serverVersion = hello.serverVersion
     this.rootChain = { exists: hello.rootChain?.exists ?? false, ids: hello.rootChain?.ids ?? [] }
@@ -396,6 +410,12 @@ export class GrpcBackend
       throw err
     }
     const root = this.#root
+    try {
+      await this.#makePrivateParents(rel)
+    } catch (err) {
+      body.destroy()
+      throw err
+    }
     const { call, result } = clientStream<WriteRequest, { entry: unknown }>((cb) =>
       this.#client.Write(this.#metadata(), {}, cb as never),
     )
@@ -498,6 +518,7 @@ export class GrpcBackend
     )
     if (!probe.maybe) return undefined
     const sha256 = meta.hashes?.sha256 ?? (await sha256Of(source, sourcePath, opts.signal))
+    await this.#makePrivateParents(rel)
     const request = {
       root: this.#root,
       size,
@@ -574,6 +595,7 @@ export class GrpcBackend
 
   async symlink(path: RelPath, linkTarget: string, opts: WriteOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'symlink')
+    await this.#makePrivateParents(rel)
     await this.#unary<unknown>('symlink', rel, (md, o, cb) =>
       this.#client.Symlink({ root: this.#root, path: rel, linkTarget, expect: toWireExpect(opts.expect) }, md, o, cb),
     )
@@ -816,6 +838,28 @@ export class GrpcBackend
 
   // ---- internals -------------------------------------------------------------------------------
 
+  /**
+   * Under `privateDirs`: makes each missing directory above `rel` 0700 before something is written
+   * below it (the server would make it with its umask's mode). One that exists is left as it is; one
+   * that cannot be made is left to the write, which says why.
+   */
+  async #makePrivateParents(rel: RelPath): Promise<void> {
+    if (!this.#privateDirs || !this.features.has('mkdir')) return
+    for (let slash = rel.indexOf('/'); slash > 0; slash = rel.indexOf('/', slash + 1)) {
+      const dir = rel.slice(0, slash) as RelPath
+      let made = this.#madeDirs.get(dir)
+      if (made === undefined) {
+        made = (async () => {
+          if ((await this.stat(dir)) === undefined) await this.mkdir(dir, { mode: 0o700 })
+        })().catch(() => {
+          this.#madeDirs.delete(dir)
+        })
+        this.#madeDirs.set(dir, made)
+      }
+      await made
+    }
+  }
+
   #assertOpen(op: string): void {
     if (this.#closed) throw new SyncError('USAGE', 'backend is closed', { op: `grpc.${op}`, path: this.uri })
   }
@@ -1049,6 +1093,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
       blockSize: options.blockSize ?? 0,
       compress: options.compress === true,
       ...(options.symlinks !== undefined ? { symlinks: options.symlinks } : {}),
+      ...(options.privateDirs === true ? { privateDirs: true } : {}),
     })
   } catch (err) {
     client.close()

@@ -15,7 +15,7 @@ function optional<T>(options: OpenOptions, key: string, type: 'string' | 'boolea
 /**
  * The `grpc://` / `grpcs://` plugin. Open options read: `token`, `tokenFile`, `caFile`,
  * `compress`, `blockSize`, `maxMessageBytes`, `timeoutMs`, `ioTimeoutMs` (the CLI's `--timeout`),
- * `connectTimeoutMs` (`--contimeout`), `symlinks` (see `GrpcBackendOptions`).
+ * `connectTimeoutMs` (`--contimeout`), `symlinks`, `privateDirs` (see `GrpcBackendOptions`).
  * Registers nothing at import time; the gRPC SDK loads on the first `open`.
  */
 export const grpcBackend: BackendPlugin = {
@@ -32,6 +32,7 @@ export const grpcBackend: BackendPlugin = {
     const ioTimeoutMs = optional<number>(options, 'ioTimeoutMs', 'number')
     const connectTimeoutMs = optional<number>(options, 'connectTimeoutMs', 'number')
     const symlinks = optional<SymlinkPolicy>(options, 'symlinks', 'string')
+    const privateDirs = optional<boolean>(options, 'privateDirs', 'boolean')
     const o: GrpcBackendOptions = {
       uri,
       ...(token !== undefined ? { token } : {}),
@@ -44,6 +45,7 @@ export const grpcBackend: BackendPlugin = {
       ...(ioTimeoutMs !== undefined ? { ioTimeoutMs } : {}),
       ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
       ...(symlinks !== undefined ? { symlinks } : {}),
+      ...(privateDirs !== undefined ? { privateDirs } : {}),
     }
     return createGrpcBackend(o)
   },

@@ -4,7 +4,7 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import { type CompletedEvent, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
-import { createGrpcBackend } from '../src/index.js'
+import { createGrpcBackend, grpcBackend } from '../src/index.js'
 import { pseudoRandom, serverBehindProxy } from './helpers.js'
 
 // `backupTo` (--backup-dir) with a grpc:// target and a grpc:// backup on the same real server:
@@ -107,5 +107,39 @@ describe('sync with backupTo, a grpc:// target and a grpc:// backup on the same 
         .map((d) => join(d.parentPath, d.name).slice(b.length + 1))
         .sort(),
     ).toEqual(['big.bin', 'dir/deep/gone.txt', 'gone.txt', 'ln', 'small.txt', 'sub/ln2', 'was-file'])
+  })
+})
+
+describe('a grpc:// backup opened as the CLI opens a --backup-dir (privateDirs)', () => {
+  // QA 30b: the directories the server made for the kept files had its umask's 0755, so a file the
+  // target kept private by its directory (0700 over 0644) was readable by others in the backup, and
+  // a restore from it gave the directory 0755; a local backup directory's are never so.
+  it('makes the directories it writes into 0700, and leaves one that exists as it is', async () => {
+    const src = join(env.local, 'priv-src')
+    const t = join(env.local, 'priv-dst')
+    const b = join(env.srv.dir, 'priv-bak')
+    await put(join(src, 'secret/deep/key.txt'), 'new key, longer', 0o644, NEW)
+    await put(join(t, 'secret/deep/key.txt'), 'old key', 0o644, OLD)
+    await chmod(join(t, 'secret/deep'), 0o700)
+    await chmod(join(t, 'secret'), 0o700)
+    await put(join(src, 'shared/notes.txt'), 'new notes, longer', 0o644, NEW)
+    await put(join(t, 'shared/notes.txt'), 'old notes', 0o644, OLD)
+    await mkdir(join(b, 'shared'), { recursive: true })
+    await chmod(join(b, 'shared'), 0o755)
+    const source = createLocalBackend({ root: src })
+    const target = createLocalBackend({ root: t })
+    const backup = await grpcBackend.open(`grpc://127.0.0.1:${env.srv.server.port}/priv-bak`, { privateDirs: true })
+    let events: SyncEvent[]
+    try {
+      events = await lastValueFrom(sync(source, target, { mode: 'mirror', backupTo: backup }).pipe(toArray()))
+    } finally {
+      await Promise.all([source.close(), target.close(), backup.close()])
+    }
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    expect(await readFile(join(b, 'secret/deep/key.txt'), 'utf8')).toBe('old key')
+    expect((await stat(join(b, 'secret'))).mode & 0o777).toBe(0o700)
+    expect((await stat(join(b, 'secret/deep'))).mode & 0o777).toBe(0o700)
+    expect(await readFile(join(b, 'shared/notes.txt'), 'utf8')).toBe('old notes')
+    expect((await stat(join(b, 'shared'))).mode & 0o777).toBe(0o755)
   })
 })
