@@ -162,6 +162,31 @@ describeS3('sync with backupTo on S3', (env) => {
     expect((await backup.stat(p('sub/gone.txt')))?.mode).toBe(0o604)
   })
 
+  // QA 30b: a kept name that S3's 1,024-byte key limit refuses (with its --suffix) was told as
+  // "something already in the backup directory is in the way: move it away".
+  it('a kept name too long for S3 with its suffix: the file is left as it is, and the hint says the suffix', async () => {
+    const src = join(dir, 'long-src')
+    const dst = join(dir, 'long-dst')
+    const backup = s3(uniquePrefix(env, 'backup-dir-long'))
+    // Fits the local target; with the backup's prefix and the suffix, over 1,024 bytes.
+    // (Key 1,019 bytes, 1,030 with the suffix; no name over 255 bytes, the local one's limit.)
+    let path = 'f.txt'
+    while (backup.prefix.length + path.length < 1019 - 250) path = `${'d'.repeat(200)}/${path}`
+    path = `${'n'.repeat(1019 - backup.prefix.length - path.length - 1)}/${path}`
+    await put(join(src, path), 'new contents, longer', 0o644, NEW)
+    await put(join(dst, path), 'old contents', 0o644, OLD)
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(local(src), local(dst), { mode: 'mirror', backupTo: backup, backupSuffix: '.2026-12-05' }).pipe(toArray()),
+    )
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ path, error: { code: 'INVALID_PATH' } })
+    const hint = failed[0]?.type === 'failed' ? failed[0].error.hint : undefined
+    expect(hint).toContain('use a shorter --suffix')
+    expect(hint).not.toContain('in the way')
+    expect(await readFile(join(dst, path), 'utf8')).toBe('old contents')
+  })
+
   it('an S3 target, a local backup: the old objects are downloaded, with their stored mtime and mode', async () => {
     const target = s3(uniquePrefix(env, 'backup-dir-s3-local'))
     await raw.send(

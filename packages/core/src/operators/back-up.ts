@@ -206,7 +206,8 @@ function backupHint(err: SyncError, backup: Backend): string {
     case 'INVALID_PATH': {
       // (Told apart by what the backend said: review 24 #9.)
       const said = bareMessage(err)
-      if (/ENAMETOOLONG|too long/i.test(said)) {
+      // (S3's own limit says "the key would be N bytes": it was told as something in the way, QA 30b.)
+      if (/ENAMETOOLONG|too long|the key would be \d+ bytes/i.test(said)) {
         return 'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
       }
       // A file changed on the target while it was being kept, or a backup root replaced during the
