@@ -214,6 +214,20 @@ describe('--backup-dir', () => {
     expect(await readTree(dst)).toEqual({ 'x/y': 'y' })
   })
 
+  // QA 29e, QA 30b: a name too long with the --suffix was said with its fix (a shorter suffix) only with -v.
+  it('a name too long with the --suffix: the file stays, and the shorter suffix is said without -v', async () => {
+    const root = await tempDir()
+    const [src, dst, bak] = [join(root, 'src'), join(root, 'dst'), join(root, 'bak')]
+    const name = `${'n'.repeat(251)}.txt`
+    await writeTree(dst, { [name]: 'v1' })
+    await writeTree(src, { [name]: 'v2 is longer' })
+    const r = await cli('sync', src, dst, '--backup-dir', bak, '--suffix', '.2026-12-05')
+    expect(r.code).toBe(1)
+    expect(r.stderr).toContain('ENAMETOOLONG')
+    expect(r.stderr).toContain('use a shorter --suffix')
+    expect(await readTree(dst)).toEqual({ [name]: 'v1' })
+  })
+
   it('--suffix keeps each run’s old version under its own name; without --backup-dir it is refused', async () => {
     const root = await tempDir()
     const [src, dst, bak] = [join(root, 'src'), join(root, 'dst'), join(root, 'bak')]

@@ -198,6 +198,13 @@ async function keepAs(
 export const BACKUP_IN_THE_WAY_HINT =
   'Something already in the backup directory is in the way (a file where a directory must go, or the reverse: kept by an earlier run, or by this one for a path whose kind changed): move it away, or give each run a new --backup-dir (e.g. ../old/$(date +%F)). The target keeps its files meanwhile.'
 
+/**
+ * What to do about a file not kept because its name in the backup (with the --suffix) is too long
+ * there: the run's setting, said once a run without -v (QA 30b; QA 29e saw it only with -v).
+ */
+export const BACKUP_NAME_TOO_LONG_HINT =
+  'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
+
 function backupHint(err: SyncError, backup: Backend): string {
   switch (err.code) {
     case 'NO_SPACE':
@@ -208,7 +215,7 @@ function backupHint(err: SyncError, backup: Backend): string {
       const said = bareMessage(err)
       // (S3's own limit says "the key would be N bytes": it was told as something in the way, QA 30b.)
       if (/ENAMETOOLONG|too long|the key would be \d+ bytes/i.test(said)) {
-        return 'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
+        return BACKUP_NAME_TOO_LONG_HINT
       }
       // A file changed on the target while it was being kept, or a backup root replaced during the
       // run: not something an earlier run left (review 24b).
