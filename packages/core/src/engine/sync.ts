@@ -42,6 +42,7 @@ import { untilAborted } from '../util/until-aborted.js'
 import { FilesFromSeen } from './files-from-seen.js'
 import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
+import { syncOptionsProblem } from './sync-options-problem.js'
 
 /** Engine extensions wired by packages that build on core (the delta codec). */
 export interface SyncHooks {
@@ -89,8 +90,26 @@ const BACKLOG = 8192
  * aborts like `options.signal`: in-flight writes are abandoned atomically by the backends.
  */
 export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
+  const problem = syncOptionsProblem(options, false)
+  if (problem !== undefined) return refused(options, problem, false)
   if (options.deleteBefore && options.mode === 'mirror' && !options.dryRun) return deletesFirst(source, target, options)
   return run(source, target, options, false)
+}
+
+/**
+ * A run refused for its options (a script's mistake): nothing listed or written, one `done` whose
+ * `fatal` is the `USAGE` error, as the contract says of every fatal problem (never an Observable
+ * error, never a silent run of something else).
+ */
+function refused(options: Omit<SyncOptions, 'dryRun'>, problem: string, checkOnly: boolean): Observable<SyncEvent> {
+  return defer(() => {
+    const summary = new SummaryBuilder(
+      checkOnly ? 'check' : String(options.mode),
+      checkOnly || (options as SyncOptions).dryRun === true,
+    )
+    summary.fatal = new SyncError('USAGE', problem, { op: checkOnly ? 'check' : 'sync' }).toJSON()
+    return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
+  })
 }
 
 /** One pass of a run of two (`deleteBefore`): the deletes alone, then the rest with what the first did. */
@@ -143,6 +162,8 @@ function deletesFirst(source: Backend, target: Backend, options: SyncOptions): O
 
 /** Compares only: emits `planned` events for every difference and a `done` summary; writes nothing. */
 export function check(source: Backend, target: Backend, options: Omit<SyncOptions, 'dryRun'>): Observable<SyncEvent> {
+  const problem = syncOptionsProblem(options, true)
+  if (problem !== undefined) return refused(options, problem, true)
   return run(source, target, { ...options, dryRun: true }, true)
 }
 

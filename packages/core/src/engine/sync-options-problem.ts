@@ -1,0 +1,94 @@
+import type { SyncOptions } from './sync-options.js'
+
+/** Every key of `SyncOptions`, to catch a misspelt one (`dryrun` for `dryRun`). */
+const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
+  'mode',
+  'dryRun',
+  'compare',
+  'modifyWindowMs',
+  'ignoreExisting',
+  'skipNewer',
+  'maxSize',
+  'minSize',
+  'maxAgeMs',
+  'minAgeMs',
+  'concurrency',
+  'filter',
+  'deleteExcluded',
+  'maxDelete',
+  'allowEmptySource',
+  'deleteBefore',
+  'backupTo',
+  'backupSuffix',
+  'backupSuffixKeepsExtension',
+  'state',
+  'retries',
+  'retryDelayMs',
+  'bwlimit',
+  'statsIntervalMs',
+  'signal',
+  'scheduler',
+  'emitPlanned',
+  'checkUpdated',
+  'blockSize',
+]
+
+/** Options that are counts, sizes or durations: a number, not negative (NaN is none). */
+const NON_NEGATIVE: readonly (keyof SyncOptions)[] = [
+  'modifyWindowMs',
+  'maxSize',
+  'minSize',
+  'maxAgeMs',
+  'minAgeMs',
+  'retries',
+  'retryDelayMs',
+  'bwlimit',
+  'statsIntervalMs',
+  'blockSize',
+]
+
+const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : String(v))
+
+/**
+ * What is wrong with the options a library caller gave `sync` or `check`, or undefined. The CLI
+ * parses its flags into valid options; a script's were taken as they came (QA 30c): `mode:
+ * 'mirorr'` ran a copy that deleted nothing, `dryRun` misspelt `dryrun` ran for real,
+ * `concurrency: NaN` threw Node's RangeError out of the Observable (documented to end with `done`
+ * instead), and `maxDelete: '150%'` failed the run's deletes as "UNKNOWN … a bug in syncflow".
+ * Keys it does not know are let through (the continuous engine passes its own), but one that is a
+ * known key in other letter case is a typo that would silently change what the run does.
+ */
+export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): string | undefined {
+  const given = options as unknown as Record<string, unknown>
+  for (const key of Object.keys(given)) {
+    const meant = KNOWN_KEYS.find((k) => k !== key && k.toLowerCase() === key.toLowerCase())
+    if (meant !== undefined) return `unknown option '${key}': did you mean '${meant}'?`
+  }
+  if (options.mode !== 'mirror' && options.mode !== 'copy')
+    return `mode must be 'mirror' or 'copy', not ${show(options.mode)}`
+  if (!checkOnly && options.dryRun !== undefined && typeof options.dryRun !== 'boolean')
+    return `dryRun must be true or false, not ${show(options.dryRun)}`
+  const compare = options.compare
+  if (compare !== undefined && compare !== 'size-mtime' && compare !== 'checksum' && compare !== 'size-only')
+    return `compare must be 'size-mtime', 'checksum' or 'size-only', not ${show(compare)}`
+  const c = options.concurrency
+  if (c !== undefined && !(typeof c === 'number' && Number.isInteger(c) && c >= 1))
+    return `concurrency must be a whole number of at least 1, not ${show(c)}`
+  for (const key of NON_NEGATIVE) {
+    const v = given[key]
+    if (v !== undefined && !(typeof v === 'number' && v >= 0))
+      return `${key} must be a number of at least 0, not ${show(v)}`
+  }
+  const md = options.maxDelete as unknown
+  if (md !== undefined) {
+    const count = typeof md === 'object' && md !== null && 'count' in md ? md.count : undefined
+    const percent = typeof md === 'object' && md !== null && 'percent' in md ? md.percent : undefined
+    const countOk = typeof count === 'number' && Number.isInteger(count) && count >= 0
+    const percentOk = typeof percent === 'number' && percent >= 0 && percent <= 100
+    if (!countOk && !percentOk)
+      return `maxDelete must be { count: N } (a whole number, at least 0) or { percent: P } (0 to 100), not ${
+        typeof md === 'object' ? JSON.stringify(md) : show(md)
+      }`
+  }
+  return undefined
+}
