@@ -446,6 +446,21 @@ async function runAction(
     case 'conflict':
     case 'skip':
       return { bytes: 0 }
+    default: {
+      // Not an Action: a script that pipes `diff`'s pairs or `plan`'s outcomes straight into
+      // `transfer` (QA 30c). The switch fell through, the action "completed" with no outcome and
+      // `complete` threw a TypeError out of a promise no one awaits: Node's unhandled rejection,
+      // which ended the script's process with a stack trace inside syncflow.
+      const kind = (action as { kind?: unknown }).kind
+      throw new SyncError(
+        'USAGE',
+        `transfer was given something that is not an Action (kind ${typeof kind === 'string' ? JSON.stringify(kind) : String(kind)})`,
+        {
+          path: String((action as { path?: unknown }).path ?? ''),
+          hint: "transfer takes Actions: keep those of plan's outcomes (decision.kind 'action'), as examples/filtered-copy-with-throughput.mjs does",
+        },
+      )
+    }
   }
 }
 
