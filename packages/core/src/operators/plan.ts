@@ -1,5 +1,5 @@
 import { bufferCount, concatMap, identity, mergeMap, type OperatorFunction, pipe } from 'rxjs'
-import { asSyncError, type SyncError } from '../errors/sync-error.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
@@ -127,6 +127,10 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
             continue
           }
           try {
+            // A pair has an entry on one side at least. One with neither is no pair: a script that
+            // gave plan a listing's Entries (listSide without diff) had each decided "nothing to
+            // do", and copied nothing without a word (QA 30c).
+            if (pair.source === undefined && pair.target === undefined) throw notAPair(pair)
             const now = decideNow(pair, records?.get(pair.path), opts, mtimes.get(i))
             if (now === undefined) later.push(i)
             else outcomes[i] = { pair, decision: now }
@@ -186,4 +190,12 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
           })
         : identity,
     )
+}
+
+/** The error of a value `plan` was given that is not an `EntryPair` (see `planWindows`). */
+function notAPair(value: EntryPair): SyncError {
+  return new SyncError('USAGE', 'plan was given something that is not an EntryPair (no source or target entry)', {
+    path: String((value as { path?: unknown }).path ?? ''),
+    hint: "plan takes diff's pairs: diff(listSide(source, …), listSide(target, …)).pipe(plan(…))",
+  })
 }
