@@ -301,6 +301,17 @@ export class LocalBackend
   readonly #pins: PinnedDirs | undefined
 
   constructor(options: LocalBackendOptions) {
+    // As the file:// plugin refuses an empty path: resolve('') is the working directory, so a
+    // script's `createLocalBackend({ root: process.env.DEST ?? '' })` mirrored into (and deleted
+    // from) wherever it ran, and a root that is no string threw Node's ERR_INVALID_ARG_TYPE (QA 30c).
+    const root: unknown = options?.root
+    if (typeof root !== 'string' || root === '' || root.includes('\0')) {
+      throw new SyncError(
+        'USAGE',
+        `createLocalBackend needs a directory path as its root, not ${typeof root === 'string' ? JSON.stringify(root) : String(root)}`,
+        { hint: "Give the directory, e.g. createLocalBackend({ root: './photos' }) ('.' for the working directory)." },
+      )
+    }
     const policy = options.symlinks ?? 'preserve'
     if (!SYMLINK_POLICIES.includes(policy)) {
       throw new SyncError('USAGE', `unknown symlink policy ${JSON.stringify(policy)}`, {
@@ -308,7 +319,7 @@ export class LocalBackend
       })
     }
     this.symlinkPolicy = policy
-    this.root = resolve(options.root)
+    this.root = resolve(root)
     this.#rootSlash = this.root.endsWith(sep) ? this.root : `${this.root}${sep}`
     this.uri = this.root
     this.#commit = options.groupCommit === false ? undefined : new GroupCommit(options.groupCommit)
