@@ -1919,7 +1919,16 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
  * call: the SDK is imported and the client made (region detected) on first use.
  */
 export function createS3Backend(options: S3BackendOptions): S3Backend {
-  const { bucket, prefix = '', ...rest } = options
+  const { bucket, prefix = '', ...rest } = options ?? ({} as Partial<S3BackendOptions>)
+  // Put into the URI as it came, a bucket from an unset variable (`bucket: process.env.BUCKET`)
+  // was the bucket named "undefined" (uri s3://undefined), and a prefix that is no string the
+  // same (QA 30c).
+  const notText = (name: string, v: unknown): SyncError =>
+    new SyncError('USAGE', `createS3Backend: ${name} must be a string, not ${String(v)}`, {
+      hint: "Give the bucket's name, e.g. createS3Backend({ bucket: 'photos', prefix: 'backup' })",
+    })
+  if (typeof bucket !== 'string') throw notText('bucket', bucket)
+  if (typeof prefix !== 'string') throw notText('prefix', prefix)
   return new S3Backend(parseS3Uri(`s3://${bucket}/${prefix}`), rest)
 }
 
