@@ -28,6 +28,15 @@ const BAD: readonly [string, Record<string, unknown>, RegExp][] = [
   ['a negative maxDelete', { maxDelete: { count: -1 } }, /maxDelete must be/],
   ['an unknown compare', { compare: 'md5' }, /compare must be/],
   ['a negative bwlimit', { bwlimit: -5 }, /bwlimit must be a number of at least 0, not -5/],
+  [
+    'a filter given as its options',
+    { filter: { exclude: ['*.tmp'] } },
+    /filter must be a PathFilter, made by createPathFilter/,
+  ],
+  ['a filter null', { filter: null }, /filter must be a PathFilter/],
+  ['a state given as a path', { state: './state.sqlite' }, /state must be a StateStore/],
+  ['a signal that is no AbortSignal', { signal: 'stop' }, /signal must be an AbortSignal/],
+  ['a backup directory given as a path', { backupTo: '/tmp/old' }, /backupTo must be a Backend/],
 ]
 
 describe('sync options a script got wrong', () => {

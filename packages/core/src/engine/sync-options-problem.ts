@@ -90,5 +90,28 @@ export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): st
         typeof md === 'object' ? JSON.stringify(md) : show(md)
       }`
   }
+  // Objects of the library's own making, given as what they are made from (QA 30c): a filter
+  // `{ exclude: ['*.tmp'] }` failed the listing as UNKNOWN "filter.isExcluded is not a function …
+  // a bug in syncflow", a state `'./state.sqlite'` failed each file after copying it, and a signal
+  // that is no AbortSignal (or a filter null) threw out of the Observable.
+  const hasMethods = (v: unknown, ...names: string[]): boolean =>
+    typeof v === 'object' && v !== null && names.every((n) => typeof (v as Record<string, unknown>)[n] === 'function')
+  if (options.filter !== undefined && !hasMethods(options.filter, 'isExcluded', 'canPrune'))
+    return `filter must be a PathFilter, made by createPathFilter({ exclude: [...], include: [...] }), not ${describe(options.filter)}`
+  if (options.state !== undefined && !hasMethods(options.state, 'getMany', 'close'))
+    return `state must be a StateStore (new MemoryStateStore(), or openStateStore(…)), not ${describe(options.state)}`
+  if (options.signal !== undefined && !hasMethods(options.signal, 'addEventListener'))
+    return `signal must be an AbortSignal (new AbortController().signal), not ${describe(options.signal)}`
+  if (options.backupTo !== undefined && !hasMethods(options.backupTo, 'write', 'stat'))
+    return `backupTo must be a Backend (e.g. createLocalBackend({ root })), not ${describe(options.backupTo)}`
   return undefined
+}
+
+function describe(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return show(v)
+  try {
+    return JSON.stringify(v)
+  } catch {
+    return 'an object of another kind'
+  }
 }
