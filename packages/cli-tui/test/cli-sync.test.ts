@@ -246,6 +246,29 @@ describe('sync', () => {
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
   })
 
+  // QA 30d: rsync's "--include … --exclude '*'" idiom, where an --exclude always wins, left out
+  // every file: the run copied nothing and exited 0, saying only "nothing to do".
+  it("rsync's --include … --exclude '*' idiom is a usage error saying to drop the --exclude", async () => {
+    for (const all of ['*', '**', '/*', '/**', '***']) {
+      expectUsageError(
+        await cli('copy', src, dst, '--include', '*.txt', '--exclude', all),
+        `--exclude '${all}' leaves out every file`,
+        'Drop it',
+      )
+    }
+    const bad = join(await tempDir(), 'rules.txt')
+    await writeFile(bad, '*.txt\n')
+    expectUsageError(await cli('ls', src, '--include-from', bad, '--exclude', '*'), "--exclude '*'")
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+    // An --exclude '*' alone, or with --files-from, is not this idiom: it runs (and copies nothing).
+    const r = await cli('copy', src, dst, '--exclude', '*')
+    expect(r.code, r.stderr).toBe(0)
+    // Without it, the includes do what the idiom meant.
+    const ok = await cli('copy', src, dst, '--include', '*.txt')
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'dir/b.txt', 'naïve/ü.txt', 'with space/d e.txt'])
+  })
+
   // rsync's and rclone's --modify-window: a FAT disk keeps mtimes to 2 s, a copy made by another tool may round.
   it('--modify-window counts mtimes that close as equal, in check and sync; a bad value is a usage error', async () => {
     const src = await tempDir()
