@@ -269,6 +269,31 @@ describe('sync', () => {
     expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'dir/b.txt', 'naïve/ü.txt', 'with space/d e.txt'])
   })
 
+  // QA 30d: rsync's --include '*/' (walk every directory) took here every directory with all it
+  // holds, so "--include '*/' --include '*.c'" synced every file, not only the *.c ones (rclone:
+  // only those); with the idiom's --exclude '*', the error said to drop that alone.
+  it("rsync's --include '*/' beside another --include is a usage error saying to drop it", async () => {
+    for (const dirs of ['*/', '**/']) {
+      expectUsageError(
+        await cli('copy', src, dst, '--include', dirs, '--include', '*.txt'),
+        `--include '${dirs}' takes every directory with all it holds`,
+        'Drop it',
+      )
+    }
+    const both = await cli('sync', src, dst, '--include', '*/', '--include', '*.txt', '--exclude', '*')
+    expectUsageError(both, "--exclude '*' leaves out every file", "--include '*/'")
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+    // Alone it is no idiom: every directory's tree, the files at the top left out.
+    const r = await cli('copy', src, dst, '--include', '*/')
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual([
+      'dir/b.txt',
+      'dir/sub/c.bin',
+      'naïve/ü.txt',
+      'with space/d e.txt',
+    ])
+  })
+
   // rsync's and rclone's --modify-window: a FAT disk keeps mtimes to 2 s, a copy made by another tool may round.
   it('--modify-window counts mtimes that close as equal, in check and sync; a bad value is a usage error', async () => {
     const src = await tempDir()

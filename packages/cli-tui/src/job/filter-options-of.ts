@@ -28,21 +28,39 @@ function listedPath(path: string): RelPath {
 /** Patterns that match every name at the top of the tree, so every path (a directory takes its tree). */
 const MATCH_ALL = new Set(['*', '**', '***', '**/*', '/*', '/**', '/***', '/**/*'])
 
+/** Includes that match every directory, at any depth: each takes its whole tree. */
+const EVERY_DIR = new Set(['*/', '**/'])
+
 /**
- * rsync's `--include '*.c' --exclude '*'` (its filter rules go in order, the first match wins)
- * left out every file here, where an --exclude wins over any --include: the run copied nothing and
- * exited 0 ("nothing to do"), with no word of why (QA 30d). Any --include already means "only what
- * an include matches", so the --exclude is what to drop.
+ * rsync's filter idioms, read here by other rules, ran quietly doing the opposite of what they
+ * meant (QA 30d), so they are usage errors that say what to drop:
+ * - `--include '*.c' --exclude '*'` (rsync's rules go in order, the first match wins) left out
+ *   every file, since an --exclude wins over any --include here: the run copied nothing and exited
+ *   0 ("nothing to do"). Any --include already means "only what an include matches".
+ * - `--include` of a star and a slash beside `--include '*.c'` (rsync's way to walk every
+ *   directory) took every directory with all it holds, an --include of a directory taking its
+ *   tree, so every file was synced, not only the *.c ones. The directories on the way to a match
+ *   are walked and made anyway.
  */
 function assertNotExcludeAll(flags: JobFlags): void {
-  if (!flags.include?.length) return
+  const include = flags.include ?? []
+  if (include.length === 0) return
   const all = flags.exclude?.find((p) => MATCH_ALL.has(p))
-  if (all === undefined) return
+  const dirs = include.find((p) => EVERY_DIR.has(p))
+  // Alone, an --include '*/' is no idiom: every directory's tree (the files at the top left out).
+  const everyDir = dirs !== undefined && (include.length > 1 || all !== undefined) ? dirs : undefined
+  if (all === undefined && everyDir === undefined) return
+  const dropDirs = `--include '${everyDir}' takes every directory with all it holds (an --include of a directory takes its tree), so every file below one is synced, whatever the other includes say (rsync's "--include '*/'" idiom)`
+  if (all === undefined) {
+    throw new SyncError('USAGE', dropDirs, {
+      hint: 'Drop it: the directories on the way to what an --include matches are walked and made anyway.',
+    })
+  }
   throw new SyncError(
     'USAGE',
-    `--exclude '${all}' leaves out every file, and here an --exclude wins over every --include, whatever their order (rsync's "--include … --exclude '*'" idiom): nothing would be synced`,
+    `--exclude '${all}' leaves out every file, and here an --exclude wins over every --include, whatever their order (rsync's "--include … --exclude '*'" idiom): nothing would be synced${everyDir === undefined ? '' : `; and ${dropDirs}`}`,
     {
-      hint: `Drop it: any --include already means "only what an include matches" (as in rclone), so --include '*.c' alone takes just the *.c files.`,
+      hint: `Drop ${everyDir === undefined ? 'it' : `both --exclude '${all}' and --include '${everyDir}'`}: any --include already means "only what an include matches" (as in rclone), so --include '*.c' alone takes just the *.c files, and the directories on the way to them.`,
     },
   )
 }
