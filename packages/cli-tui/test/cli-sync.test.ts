@@ -216,6 +216,28 @@ describe('sync', () => {
     expect(await readTree(dst)).toEqual({ 'café.txt': 'c' })
   })
 
+  // QA 30d: a list from `find -print0` (rsync's --from0) was refused as "not UTF-8 text (UTF-16, as
+  // PowerShell's > … write it?)", with `iconv -f UTF-16` as the fix, which garbles it.
+  it('a NUL-separated list (find -print0) is a usage error that says so, not one about UTF-16', async () => {
+    const dir = await tempDir()
+    const list = join(dir, 'list0.txt')
+    await writeFile(list, 'a.txt\0dir/b.txt\0with space/d e.txt\0')
+    for (const flag of ['--files-from', '--exclude-from']) {
+      const r = await cli('sync', src, dst, flag, list)
+      expectUsageError(r, 'list0.txt', 'NUL', '-print0')
+      expect(r.stderr).not.toContain('UTF-16')
+    }
+    // rsync's flag for such a list is answered too.
+    expectUsageError(await cli('sync', src, dst, '--from0'), 'drop --from0', 'without -print0')
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made')
+    // A UTF-16 file is still said to be one, with or without its byte-order mark.
+    const utf16 = join(dir, 'utf16.txt')
+    await writeFile(utf16, Buffer.from('a.txt\ndir/b.txt\n', 'utf16le'))
+    expectUsageError(await cli('sync', src, dst, '--files-from', utf16), 'not UTF-8', 'UTF-16')
+    await writeFile(utf16, Buffer.from('a.txt', 'utf16le'))
+    expectUsageError(await cli('sync', src, dst, '--files-from', utf16), 'not UTF-8', 'UTF-16')
+  })
+
   // QA 29b: a UTF-16 .syncflowignore was read as rules with NULs in them, matching nothing, and
   // the secrets it was written to keep out were synced without a word.
   it('a .syncflowignore rule that is not UTF-8 stops the run before any file is written', async () => {

@@ -56,6 +56,9 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--exact-timestamps': () =>
     'mtimes are compared exactly by default (to what both sides can store; see --modify-window): drop --exact-timestamps',
   '--filter': () => 'filters are --exclude / --include globs (gitignore syntax), or a .syncflowignore file',
+  // rsync's, for a list from find -print0 (QA 30d: "unknown option" alone).
+  '--from0': () =>
+    '--files-from, --exclude-from and --include-from files are read one name a line (no name syncflow syncs holds a newline): drop --from0 and make the list without -print0 (find . -type f)',
   '--rsh': () => 'a remote directory is grpc://host:port/path, served by `syncflow serve` on that host',
   // (Not another tool's: the continuous sync is a command of its own, which `sync --watch` reads as a flag of.)
   '--watch': (c, copy) =>

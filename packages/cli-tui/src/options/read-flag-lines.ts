@@ -69,6 +69,14 @@ function readFlagText(file: string, what: string): string {
  * no name, taken without a word (QA 29b; see `undecodableLine`).
  */
 function decodeFlagText(bytes: Buffer, where: string, what: string): string {
+  // A list from `find -print0` (rsync's --from0) was refused as UTF-16 (its NULs), with `iconv -f
+  // UTF-16` as the fix, which garbles it (QA 30d). Such a list has no newline, and far fewer NULs
+  // than UTF-16 text (one per name, not one per character).
+  if (bytes.includes(0) && !bytes.includes(0x0a) && !isUtf16Bom(bytes) && countNuls(bytes) * 3 < bytes.length) {
+    throw new Error(
+      `${where} holds ${what} separated by NUL bytes (find -print0's, rsync's --from0 list?): syncflow reads one a line, and no name it syncs holds a newline. Make the list without -print0 (find . -type f), or convert it: tr '\\0' '\\n'.`,
+    )
+  }
   const bad = undecodableLine(bytes, (line) => line.trim() !== '' && !line.startsWith('#') && !line.startsWith(';'))
   if (bad !== undefined) {
     throw new Error(
@@ -78,6 +86,16 @@ function decodeFlagText(bytes: Buffer, where: string, what: string): string {
     )
   }
   return bytes.toString('utf8')
+}
+
+function isUtf16Bom(bytes: Buffer): boolean {
+  return (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)
+}
+
+function countNuls(bytes: Buffer): number {
+  let n = 0
+  for (let i = bytes.indexOf(0); i !== -1; i = bytes.indexOf(0, i + 1)) n++
+  return n
 }
 
 /** The bytes of `file`, read a chunk at a time; throws `LineTooLong` as soon as a line is too long. */
