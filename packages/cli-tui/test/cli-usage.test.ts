@@ -284,6 +284,28 @@ describe('bad flags and arguments', () => {
       ['sync', '--no-whole-file'],
       ["unknown option '--no-whole-file'", 'rsync-style deltas to and from a grpc:// server', 'drop --no-whole-file'],
     ],
+    // QA 30d: rsync's filter flags (`-am` of its include idiom) got a bare "unknown option".
+    [
+      ['sync', '-am'],
+      ["unknown option '-am'", '-a is always on', '-m is not there', 'none left empty by the filter'],
+    ],
+    [
+      ['copy', '--prune-empty-dirs'],
+      ['none left empty by the filter', 'drop --prune-empty-dirs'],
+    ],
+    [
+      ['sync', '-F'],
+      ["unknown option '-F'", '.syncflowignore at the source root'],
+    ],
+    [
+      ['sync', '--cvs-exclude'],
+      ['no built-in list', 'drop --cvs-exclude'],
+    ],
+    [['sync', '--filter-from', 'rules.txt'], ['--exclude-from / --include-from']],
+    [
+      ['sync', '--delete-missing-args'],
+      ['--files-from path the source lacks', 'deletes the target', 'drop'],
+    ],
   ])('%j → exit 2, saying what syncflow does instead', async (args, mentions) => {
     const [command, ...flags] = args as [string, ...string[]]
     expectUsageError(await runCli([command, 'a', 'b', ...flags]), ...mentions)

@@ -28,6 +28,13 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
   return `\`syncflow ${command}\` never deletes, whatever the flags: \`syncflow sync\` is the mirror that does`
 }
 
+const PRUNE =
+  'with --include, a directory is made only once something in it is (none left empty by the filter, as rsync -m); with --exclude alone, as rsync makes them'
+
+const CVS = 'there is no built-in list: leave such files out with --exclude or in .syncflowignore'
+
+const MISSING = 'a --files-from path the source lacks is said in a note, not an error'
+
 /** Long flags of the other tools, by name (without `=value`): what syncflow does instead. */
 const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => string>> = {
   '--archive': () => `${KEPT_ALWAYS}: drop --archive`,
@@ -56,6 +63,15 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--exact-timestamps': () =>
     'mtimes are compared exactly by default (to what both sides can store; see --modify-window): drop --exact-timestamps',
   '--filter': () => 'filters are --exclude / --include globs (gitignore syntax), or a .syncflowignore file',
+  // rsync's and rclone's filter flags (QA 30d: `-am`, of rsync's "-am --include '*/' --include '*.c'
+  // --exclude '*'", got "unknown option" alone).
+  '--prune-empty-dirs': () => `${PRUNE}: drop --prune-empty-dirs`,
+  '--cvs-exclude': () => `${CVS}: drop --cvs-exclude`,
+  '--filter-from': () =>
+    "filters are --exclude-from / --include-from files of globs (without rsync's + and - prefixes), or a .syncflowignore file",
+  '--ignore-missing-args': () => `${MISSING}: drop --ignore-missing-args`,
+  '--delete-missing-args': () =>
+    `${MISSING}, and \`syncflow sync\` deletes the target's copy: drop --delete-missing-args`,
   // rsync's, for a list from find -print0 (QA 30d: "unknown option" alone).
   '--from0': () =>
     '--files-from, --exclude-from and --include-from files are read one name a line (no name syncflow syncs holds a newline): drop --from0 and make the list without -print0 (find . -type f)',
@@ -82,6 +98,9 @@ const SHORT: Readonly<Record<string, string>> = {
   h: 'is --help: sizes are always human-readable',
   i: 'is not there: -v prints every action',
   e: 'is not there: a remote directory is grpc://host:port/path (`syncflow serve` there)',
+  m: `is not there: ${PRUNE}`,
+  C: `is not there: ${CVS}`,
+  F: 'is not there: rules go in .syncflowignore at the source root (gitignore syntax; only that one is read)',
   W: 'is not there: files of 64 KiB or more go as deltas to and from grpc:// only, whole everywhere else',
 }
 
