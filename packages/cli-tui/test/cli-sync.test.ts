@@ -1492,6 +1492,21 @@ describe('ls', () => {
     expect(jsonLines(json.stdout)).toEqual([expect.objectContaining({ path: 'a.txt', kind: 'file', size: 6 })])
   })
 
+  // QA 30e: `ls FILE --exclude NAME` listed the file all the same (rsync --list-only and rclone lsl list nothing).
+  it('a file that the filters leave out is not listed, as a directory leaves it out', async () => {
+    const file = join(src, 'dir/b.txt')
+    for (const flags of [
+      ['--exclude', 'b.txt'],
+      ['--include', '*.bin'],
+    ]) {
+      const r = await cli('ls', file, '--json', ...flags)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toBe('')
+    }
+    const kept = await cli('ls', file, '--include', '*.txt')
+    expect(kept.stdout).toMatch(/^- +6 +\S+ \S+ +b\.txt\n$/)
+  })
+
   it('a missing location is exit 2', async () => {
     const r = await cli('ls', join(root, 'nope'))
     expect(r.code).toBe(2)

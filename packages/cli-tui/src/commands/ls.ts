@@ -40,6 +40,11 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
         // A file (rclone lsl FILE, rsync --list-only FILE): listed as its directory lists it.
         const one = await fileAtLocation(registry, location, openOptionsOf(flags))
         if (one !== undefined) {
+          // The filters hold for the one file as for a directory's entries: `ls a/f --exclude f` (or
+          // an --include or --files-from that does not name it) listed it all the same, where
+          // `rsync --list-only` and `rclone lsl` list nothing. Its path is its name, at the top.
+          const filter = createPathFilter(filterOptionsOf(flags))
+          if (!filter.empty && filter.isExcluded(one.path, one.kind)) return EXIT.OK
           streams.stdout.write(flags.json ? `${JSON.stringify(one)}\n` : `${formatEntry(one)}\n`)
           return EXIT.OK
         }
