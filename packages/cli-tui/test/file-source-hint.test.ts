@@ -42,3 +42,12 @@ describe('fileSourceHint', () => {
     expect(fileSourceHint('/a.txt', 'd', 'a.txt')).toContain('syncflow copy / d')
   })
 })
+
+// QA 30e: `check FILE DST` was told how to copy the file: a write, for a command that only compares.
+describe('fileSourceHint for check', () => {
+  it('suggests the check of the directory with the same anchored --include, and no copy', () => {
+    const hint = fileSourceHint('ia/report.pdf', 'iad', 'report.pdf', true)
+    expect(hint).toContain('syncflow check ia iad --include "/report.pdf"')
+    expect(hint).not.toContain('copy')
+  })
+})

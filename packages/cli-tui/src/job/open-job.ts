@@ -50,6 +50,8 @@ export interface JobSpec {
   readonly readOnly: boolean
   /** What messages call each side, as the user knows it (`restore`'s source is its DST). [source, target] */
   readonly sideNames?: { readonly source: string; readonly target: string }
+  /** `check` (its messages suggest a check, not a copy), or a sync-like command. [sync] */
+  readonly kind?: 'sync' | 'check'
 }
 
 /** A job ready to run: both backends open, the lock held, the options built. */
@@ -267,7 +269,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
           'USAGE',
           `the ${names.source} ${JSON.stringify(spec.source)} is ${link ? 'a symlink to a file' : 'a file'}, not a directory`,
           {
-            hint: `${fileSourceHint(spec.source, spec.target, file.path)}${link ? ' That copies the link as a link; add --symlinks follow for the file it leads to.' : ''}`,
+            hint: `${fileSourceHint(spec.source, spec.target, file.path, spec.kind === 'check')}${link ? ` That ${spec.kind === 'check' ? 'compares' : 'copies'} the link as a link; add --symlinks follow for the file it leads to.` : ''}`,
           },
         )
       }

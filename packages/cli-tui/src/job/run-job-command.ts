@@ -18,7 +18,7 @@ import { type JobSpec, openJob } from './open-job.js'
 import { missingRootAction, rootModeAction, withRootAction } from './root-mode-action.js'
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
-export interface JobCommand extends Omit<JobSpec, 'readOnly'> {
+export interface JobCommand extends Omit<JobSpec, 'readOnly' | 'kind'> {
   readonly kind: 'sync' | 'check'
 }
 
