@@ -39,6 +39,26 @@ describe('syncflow serve --read-only', () => {
     expect(await readTree(root)).toEqual({ 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
   }, 60_000)
 
+  // QA 30b: as a --backup-dir (written to, never listed) it was not refused up front: each file to
+  // keep failed PERMISSION, one line each, exit 1.
+  it('as a --backup-dir is refused up front, exit 2, nothing replaced; a dry run is not refused', async () => {
+    const root = await tempDir()
+    await writeTree(root, { 'bk/.keep': '' })
+    const { server, port } = await startServe(root, {}, ['--read-only'])
+    running.push(server)
+    const [src, dst] = [await tempDir(), await tempDir()]
+    await writeTree(dst, { 'a.txt': 'old\n', 'b.txt': 'old\n' })
+    await writeTree(src, { 'a.txt': 'new, longer\n', 'b.txt': 'new, longer\n' })
+    const backupDir = `grpc://127.0.0.1:${port}/bk`
+    const r = await runCli(['sync', src, dst, '--backup-dir', backupDir, '--no-state'])
+    expect(r.code, r.stderr).toBe(2)
+    expect(r.stderr).toContain(`--backup-dir "${backupDir}": this server is read-only`)
+    expect(r.stderr).not.toContain('failed ')
+    expect(await readTree(dst)).toEqual({ 'a.txt': 'old\n', 'b.txt': 'old\n' })
+    const dry = await runCli(['sync', src, dst, '--backup-dir', backupDir, '--no-state', '-n'])
+    expect(dry.code, dry.stderr).toBe(0)
+  }, 60_000)
+
   it('is in serve --help', async () => {
     const help = await runCli(['serve', '--help'])
     expect(help.code).toBe(0)

@@ -211,6 +211,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
+      // Said, so that a client that only writes here (a --backup-dir, never listed) can refuse it up
+      // front as a target is refused, not fail each file it keeps (QA 30b). Older clients ignore it.
+      if (ctx.readOnly) features.push('readOnly')
       return {
         protocol: PROTOCOL_VERSION,
         serverVersion: ctx.serverVersion,

@@ -247,6 +247,16 @@ export async function openBackupDir(
     ]
     await assertNoSharedDirectory(spec.target, spec.location, target, names('target', spec), { source: targetFilter })
     await assertNoSharedDirectory(spec.source, spec.location, source, names('source', spec), { source: spec.filter })
+    // A `syncflow serve --read-only` takes no file to keep: said now (exit 2), as such a server is as
+    // a target, not as one PERMISSION failure per file (QA 30b). Its Hello says so in `features`.
+    const features = (backup as { readonly features?: unknown }).features
+    if (options.dryRun !== true && features instanceof Set && features.has('readOnly')) {
+      throw new SyncError(
+        'PERMISSION',
+        `--backup-dir ${JSON.stringify(spec.location)}: this server is read-only (syncflow serve --read-only): it cannot keep the old files`,
+        { hint: 'Give a --backup-dir the run may write to, or restart `syncflow serve` there without --read-only.' },
+      )
+    }
     // A remote one that cannot be reached, or refuses the credentials, is said now (exit 2), not as
     // one failure per file, each tried four times (review 24 #11). Read-only: a dry run asks too.
     if (localPathOf(spec.location) === undefined) {
