@@ -33,6 +33,12 @@ function tlsHintOf(details: string): string {
   if (/ERR_TLS_CERT_ALTNAME_INVALID|does not match certificate's altnames/i.test(details)) {
     return "The server's certificate does not name the host in the location: connect with a name it lists (`openssl x509 -noout -ext subjectAltName -in CERT` prints them), or make the certificate for this name."
   }
+  // What a server whose --tls-cert holds its own certificate without the intermediate CA's that
+  // signed it is refused with, when the client trusts the root (QA 30a #6): passing that root
+  // again, as the hint said, could not help.
+  if (/unable to verify the first certificate|unable to get local issuer certificate/i.test(details)) {
+    return `${TLS_HINT} If --ca-file names the root CA already, the server's --tls-cert may lack the intermediate CA certificate(s): put them in that file after the server's own.`
+  }
   return TLS_HINT
 }
 

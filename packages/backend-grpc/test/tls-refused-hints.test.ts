@@ -159,6 +159,79 @@ describe('a certificate refused for another reason than its CA', () => {
   })
 })
 
+describe('a server certificate signed by an intermediate CA the server does not send', () => {
+  // QA 30a #6: the client trusts the root, the server sends only its own certificate: the hint said
+  // to pass the CA with --ca-file, which the user had done.
+  it('the hint says the server may lack the intermediate certificate; with it, the client connects', async () => {
+    await writeFile(join(tmp, 'int.ext'), 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n')
+    run(
+      'req',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'int.key',
+      '-out',
+      'int.csr',
+      '-subj',
+      '/CN=test intermediate',
+    )
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'int.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      'int.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'int.ext',
+    )
+    await writeFile(join(tmp, 'leaf.ext'), 'subjectAltName=IP:127.0.0.1\n')
+    run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', '/CN=leaf')
+    run(
+      'x509',
+      '-req',
+      '-in',
+      'leaf.csr',
+      '-CA',
+      'int.pem',
+      '-CAkey',
+      'int.key',
+      '-CAcreateserial',
+      '-out',
+      'leaf.pem',
+      '-days',
+      '2',
+      '-extfile',
+      'leaf.ext',
+    )
+    const leaf = await readFile(join(tmp, 'leaf.pem'))
+    const key = await readFile(join(tmp, 'leaf.key'))
+    const err = await refusal({ cert: leaf, key })
+    expect(err.code).toBe('AUTH')
+    expect(err.hint).toMatch(/--tls-cert may lack the intermediate CA certificate/)
+    // The chain the hint says to serve is accepted.
+    const chained = await startTestServer({
+      tlsCert: Buffer.concat([leaf, await readFile(join(tmp, 'int.pem'))]),
+      tlsKey: key,
+      token: 't',
+    })
+    try {
+      const b = await createGrpcBackend({ uri: `grpcs://127.0.0.1:${chained.server.port}/`, caFile: ca, token: 't' })
+      await b.close()
+    } finally {
+      await chained.stop()
+    }
+  })
+})
+
 describe('serve with a certificate outside its dates', () => {
   // QA 30a #5: serve started without a word, and every client then failed "certificate has expired".
   async function serveLog(tls: { cert: Buffer; key: Buffer }, name: string): Promise<string[]> {
