@@ -62,6 +62,29 @@ describe('startServer with an unusable TLS certificate and key', () => {
     expect(String(err)).toMatch(/not the private key of the certificate/)
   })
 
+  it("a chain whose first certificate is not the key's (the intermediate pasted first): USAGE saying to reorder", async () => {
+    // QA 30a #7: "not the private key of the certificate" sent the user looking for another key.
+    const err = await startServer({
+      root: tmp,
+      listen: '127.0.0.1:0',
+      tlsCert: Buffer.concat([await readFile(join(tmp, 'other-cert.pem')), await readFile(pem.cert)]),
+      tlsKey: await readFile(pem.key),
+    }).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: 'USAGE' })
+    expect(String(err)).toMatch(
+      /does not begin with the certificate of .*: the server's own certificate must come first/,
+    )
+    expect((err as { hint?: string }).hint).toMatch(/Reorder/)
+    // A key of none of them is still said to be another key.
+    const other = await startServer({
+      root: tmp,
+      listen: '127.0.0.1:0',
+      tlsCert: Buffer.concat([await readFile(pem.cert), await readFile(pem.cert)]),
+      tlsKey: await readFile(pem.otherKey),
+    }).catch((e: unknown) => e)
+    expect(String(other)).toMatch(/not the private key of the certificate/)
+  })
+
   it('a file that is not PEM at all', async () => {
     const err = await startServer({
       root: tmp,

@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto'
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
 import { SyncError } from '@syncflow/core'
 
@@ -61,6 +61,15 @@ export function checkTlsPair(
   } catch (err) {
     const reason = (err as Error).message.replace(/^error:[0-9A-F]+:/, '')
     const mismatch = /key values mismatch/i.test(reason)
+    // A chain whose server certificate is not first (the intermediate's pasted before it): the key
+    // is of a later one, and "not the private key" sent the user looking for another key (QA 30a #7).
+    if (mismatch && keyOfALaterCertificate(certPem, keyPem)) {
+      throw usage(
+        `${names.cert} does not begin with the certificate of ${names.key}: the server's own certificate must come first in the file, then the intermediate CA certificate(s)`,
+        `Reorder ${CERT_FLAG}: the server's certificate (the one of its key) first, then the CA certificates that signed it.`,
+        err,
+      )
+    }
     throw usage(
       mismatch
         ? `${names.key} is not the private key of the certificate in ${names.cert}`
@@ -93,4 +102,21 @@ export function certificateDatesProblem(cert: string | Buffer, now = new Date())
   if (to.getTime() < now.getTime()) return `expired on ${to.toISOString()}`
   if (from.getTime() > now.getTime()) return `is not valid before ${from.toISOString()}`
   return undefined
+}
+
+/** Whether `keyPem` is the key of a certificate of `certPem` other than the first. */
+function keyOfALaterCertificate(certPem: string, keyPem: string): boolean {
+  const all = certPem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []
+  try {
+    const key = createPrivateKey(keyPem)
+    return all.slice(1).some((pem) => {
+      try {
+        return new X509Certificate(pem).checkPrivateKey(key)
+      } catch {
+        return false
+      }
+    })
+  } catch {
+    return false
+  }
 }
