@@ -225,6 +225,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             get empty() {
               return filterInUse?.empty ?? true
             },
+            // The --files-from list, for the initial sync and each rescan to say which listed
+            // paths the source lacks: left out, a watch never said it, where a sync does (QA 30d).
+            get filesFrom() {
+              return filterInUse?.filesFrom
+            },
           }
     const syncOptions = { ...fixedOptions, ...(liveFilter ? { filter: liveFilter } : {}) }
     const filterFile = options.filterFile ?? IGNORE_FILE_PATH
