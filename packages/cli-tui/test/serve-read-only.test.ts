@@ -22,7 +22,8 @@ describe('syncflow serve --read-only', () => {
     await writeTree(root, { 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
     const { server, port } = await startServe(root, {}, ['--read-only'])
     running.push(server)
-    expect(server.stderr()).toMatch(/\(read-only\)\n.*can read the root\n/)
+    // Its second line may come after the first, which startServe waited for: polled.
+    await expect.poll(() => server.stderr()).toMatch(/\(read-only\)\n.*can read the root\n/)
     const dst = await tempDir()
     const from = await runCli(['sync', `grpc://127.0.0.1:${port}/data`, dst, '--no-state', '-q'])
     expect(from.stderr).toBe('')
