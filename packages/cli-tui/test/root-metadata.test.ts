@@ -67,6 +67,33 @@ describe("the target root's mode and mtime", () => {
     expect(again.stderr).toContain('In sync')
   })
 
+  // QA 30e: check said "In sync" (exit 0) for a root whose mtime alone differs, where sync then set it
+  // (rsync -ain: `.d..t...... ./`), though it reports a sub-directory's.
+  it('a root whose mtime alone differs is a difference for check and a dry run, as the run sets it', async () => {
+    const root = await tempDir('root-meta-mtime')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { f: 'f' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
+    // In sync after the run, though the run sets the root's mtime to the millisecond only.
+    const synced = await runCli(['check', src, dst], { env })
+    expect(synced.code, synced.stdout).toBe(0)
+    await utimes(dst, T1, T1)
+    const checked = await runCli(['check', src, dst], { env })
+    expect(checked.code, checked.stderr).toBe(1)
+    expect(checked.stdout).toContain('touch    .  (mtime differs)')
+    expect(checked.stderr).toContain('1 difference: 1 mtime only')
+    const dry = await runCli(['sync', src, dst, '-n'], { env })
+    expect(dry.stdout).toContain('would touch  .')
+    expect((await modeAndMtime(dst)).mtimeMs).toBe(T1.getTime())
+    expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
+    expect((await modeAndMtime(dst)).mtimeMs).not.toBe(T1.getTime())
+    const again = await runCli(['check', src, dst], { env })
+    expect(again.code, again.stdout).toBe(0)
+    expect(again.stderr).toContain('In sync')
+  })
+
   it('a read-only source root: its copy gets its mode, and the next run still writes into it', async () => {
     const root = await tempDir('root-meta-ro')
     const src = join(root, 'src')

@@ -35,6 +35,35 @@ export async function rootModeAction(sourceLocation: string, targetLocation: str
 }
 
 /**
+ * What `finishLocalTarget` would do to a local target's root mtime, as the action `check` and a
+ * dry run report (rsync -ain: `.d..t...... ./`): `check` said "In sync", exit 0, for a root whose
+ * mtime differs where `sync` then set it (QA 30e), though it reports a sub-directory's. Within
+ * `windowMs` (the run's --modify-window, or the coarser precision of the two sides) it is equal, as
+ * the engine compares directories: `finishLocalTarget` sets it to the millisecond, so a nanosecond
+ * root would otherwise differ after every run. Undefined when either side is not a local directory.
+ */
+export async function rootMtimeAction(
+  sourceLocation: string,
+  targetLocation: string,
+  windowMs: number,
+): Promise<Action | undefined> {
+  const source = localPathOf(sourceLocation)
+  const target = localPathOf(targetLocation)
+  if (source === undefined || target === undefined) return undefined
+  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
+  if (!s?.isDirectory() || !t?.isDirectory() || Math.abs(s.mtimeMs - t.mtimeMs) <= windowMs) return undefined
+  const root = '' as RelPath
+  const entry = (st: { mode: number; mtimeMs: number }): Entry => ({
+    path: root,
+    kind: 'dir',
+    size: 0,
+    mtimeMs: st.mtimeMs,
+    mode: st.mode & 0o7777,
+  })
+  return { kind: 'touch', path: root, source: entry(s), target: entry(t), reason: 'mtime differs' }
+}
+
+/**
  * The target root's creation, as the action `check` and a dry run report when the target is a
  * local directory that does not exist: a real run makes it before it starts (rsync -n says
  * "created directory"), and `check EMPTY_SRC MISSING_DIR` said "In sync", exit 0 (QA 26h).
@@ -69,9 +98,25 @@ export function withRootAction(events: Observable<SyncEvent>, action: Action, dr
     events.pipe(
       map((e): SyncEvent => {
         if (e.type !== 'done') return e
-        const { planned, done, modesSet } = e.summary
+        const { planned, done, modesSet, dirActions } = e.summary
         // (A dry run's `done` counts what it would do: its completed events.)
         const did = dryRun ? 1 : 0
+        if (action.kind === 'touch') {
+          // The root's mtime (`rootMtimeAction`): counted as a directory's touch is.
+          const dirs = dirActions ?? { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
+          return {
+            ...e,
+            summary: {
+              ...e.summary,
+              planned: { ...planned, touch: planned.touch + 1 },
+              done: { ...done, touch: done.touch + did },
+              dirActions: {
+                planned: { ...dirs.planned, touch: dirs.planned.touch + 1 },
+                done: { ...dirs.done, touch: dirs.done.touch + did },
+              },
+            },
+          }
+        }
         return {
           ...e,
           summary: {
@@ -86,5 +131,20 @@ export function withRootAction(events: Observable<SyncEvent>, action: Action, dr
         }
       }),
     ),
+  )
+}
+
+/**
+ * The mtime window the engine compares a job's directories with (`sync`'s default: the coarser
+ * precision of the two sides, or --modify-window), for `rootMtimeAction`.
+ */
+export function modifyWindowOf(job: {
+  readonly source: Backend
+  readonly target: Backend
+  readonly options: { readonly modifyWindowMs?: number }
+}): number {
+  return (
+    job.options.modifyWindowMs ??
+    Math.max(job.source.capabilities.mtimePrecisionMs, job.target.capabilities.mtimePrecisionMs)
   )
 }

@@ -15,7 +15,13 @@ import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
-import { missingRootAction, rootModeAction, withRootAction } from './root-mode-action.js'
+import {
+  missingRootAction,
+  modifyWindowOf,
+  rootModeAction,
+  rootMtimeAction,
+  withRootAction,
+} from './root-mode-action.js'
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly' | 'kind'> {
@@ -56,10 +62,12 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       // What finishLocalTarget does after a real run, said by a check and a dry run too.
       // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
+      // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
       const rootAction = !dryRun
         ? undefined
         : ((await missingRootAction(job.target, cmd.target)) ??
-          (job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined))
+          (job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined) ??
+          (await rootMtimeAction(cmd.source, cmd.target, modifyWindowOf(job))))
       const events = rootAction ? withRootAction(engine, rootAction, cmd.kind === 'sync') : engine
       summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
         throw asSyncError(err, 'engine')

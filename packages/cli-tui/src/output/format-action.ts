@@ -19,7 +19,7 @@ function target(action: Action): string {
   return action.kind === 'move' && action.from !== undefined
     ? `${printableName(action.from)} → ${printableName(action.path)}`
     : action.path === ''
-      ? '.' // the root itself (its mode, from `rootModeAction`), as rsync -i says `./`
+      ? '.' // the root itself (its mode or mtime, from `rootModeAction`, `rootMtimeAction`), as rsync -i says `./`
       : printableName(action.path)
 }
 

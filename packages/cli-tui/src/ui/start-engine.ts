@@ -7,7 +7,13 @@ import type { UiFlags } from '../commands/ui.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { openJob } from '../job/open-job.js'
-import { missingRootAction, rootModeAction, withRootAction } from '../job/root-mode-action.js'
+import {
+  missingRootAction,
+  modifyWindowOf,
+  rootModeAction,
+  rootMtimeAction,
+  withRootAction,
+} from '../job/root-mode-action.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
 
@@ -103,7 +109,8 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         const rootAction =
           dryRun && !flags.watch
             ? ((await missingRootAction(job.target, target)) ??
-              (job.target.capabilities.permissions ? await rootModeAction(source, target) : undefined))
+              (job.target.capabilities.permissions ? await rootModeAction(source, target) : undefined) ??
+              (await rootMtimeAction(source, target, modifyWindowOf(job))))
             : undefined
         const run$ = flags.watch
           ? continuousSync(src, dst, {
