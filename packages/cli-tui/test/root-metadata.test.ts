@@ -94,6 +94,30 @@ describe("the target root's mode and mtime", () => {
     expect(again.stderr).toContain('In sync')
   })
 
+  // QA 30e: a watch left the root with the mtime of its last write, which check then reported for good.
+  it('a watch gives the root the source root mtime after each cycle, so check finds it in sync', async () => {
+    const root = await tempDir('root-meta-watch-mtime')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { a: 'a' })
+    await utimes(src, T1, T1)
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const watch = startCli(['watch', src, dst], { env })
+    running.push(watch)
+    await expect.poll(async () => readTree(dst).catch(() => ({})), { timeout: 20_000 }).toEqual({ a: 'a' })
+    await writeFile(join(src, 'b'), 'b')
+    await expect.poll(async () => readTree(dst).catch(() => ({})), { timeout: 20_000 }).toEqual({ a: 'a', b: 'b' })
+    // (Set to the millisecond, as at the end of a sync.)
+    const srcMtime = (await modeAndMtime(src)).mtimeMs
+    await expect
+      .poll(async () => Math.abs((await modeAndMtime(dst)).mtimeMs - srcMtime) < 1, { timeout: 20_000 })
+      .toBe(true)
+    const checked = await runCli(['check', src, dst], { env })
+    expect(checked.code, checked.stdout).toBe(0)
+    watch.child.kill('SIGINT')
+    expect((await watch.exited).code).toBe(130)
+  })
+
   it('a read-only source root: its copy gets its mode, and the next run still writes into it', async () => {
     const root = await tempDir('root-meta-ro')
     const src = join(root, 'src')

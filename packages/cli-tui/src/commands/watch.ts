@@ -138,12 +138,14 @@ export async function watchCommand(
     import('../errors/format-error.js'),
     import('../errors/exit-codes.js'),
   ])
-  const [{ JsonReporter }, { WatchLogReporter }, { openReporters }, { fatalDoneEvent }] = await Promise.all([
-    import('../output/json-reporter.js'),
-    import('../reporters/watch-log-reporter.js'),
-    import('../reporters/open-reporters.js'),
-    import('../job/fatal-done-event.js'),
-  ])
+  const [{ JsonReporter }, { WatchLogReporter }, { openReporters }, { fatalDoneEvent }, { finishLocalTargetMtime }] =
+    await Promise.all([
+      import('../output/json-reporter.js'),
+      import('../reporters/watch-log-reporter.js'),
+      import('../reporters/open-reporters.js'),
+      import('../job/fatal-done-event.js'),
+      import('../job/finish-local-target.js'),
+    ])
   const dryRun = flags.dryRun === true
   const mode = flags.mode ?? 'mirror'
   const quiet = flags.quiet === true
@@ -181,10 +183,17 @@ export async function watchCommand(
         reloadFilter: job.reloadFilter,
         checkRoots: job.checkRoots,
       })
+      // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
+      // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
+      let rootTime = Promise.resolve()
       summary = await drainEvents(events$, (e) => {
         reporter.event(e)
         sinks.event(e)
+        if (!dryRun && e.type === 'done' && e.cycle !== undefined && !e.summary.fatal && !e.summary.interrupted) {
+          rootTime = rootTime.then(() => finishLocalTargetMtime(source, target))
+        }
       })
+      await rootTime
     } finally {
       await job.close()
     }

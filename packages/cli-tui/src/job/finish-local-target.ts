@@ -18,3 +18,18 @@ export async function finishLocalTarget(sourceLocation: string, targetLocation: 
   if ((s.mode & 0o7777) !== (t.mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
   if (s.mtimeMs !== t.mtimeMs) await utimes(target, t.atime, s.mtime).catch(() => {})
 }
+
+/**
+ * Gives a local target's root the mtime of a local source's root, as `finishLocalTarget` does, but
+ * not its mode: for the end of each `watch` cycle, while the job holds the root writable. A watch
+ * left the root with the mtime of its last write, and once `check` compared the roots' mtimes, as
+ * rsync -ain does, it reported `touch .` after every watch (QA 30e). Best effort, as there.
+ */
+export async function finishLocalTargetMtime(sourceLocation: string, targetLocation: string): Promise<void> {
+  const source = localPathOf(sourceLocation)
+  const target = localPathOf(targetLocation)
+  if (source === undefined || target === undefined) return
+  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
+  if (!s?.isDirectory() || !t?.isDirectory()) return
+  if (s.mtimeMs !== t.mtimeMs) await utimes(target, t.atime, s.mtime).catch(() => {})
+}
