@@ -255,7 +255,8 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
     const { fatal } = await engine.closed
     // The target root's own mode and mtime, last, as `sync` gives them once its run is done (QA 27a:
     // `ui` left a 0755 root for a 0700 source, names listable by everyone, and `check` found "1 dir
-    // mode to set" right after a run that said done). Not for a watch, which `watch` does not either.
+    // mode to set" right after a run that said done). Not for a watch, whose cycles give the root its
+    // mtime alone (startEngine), as `watch` does: the job holds the root writable while it runs.
     if (flags.watch !== true && flags.dryRun !== true && summary && !summary.fatal && !summary.interrupted) {
       const { finishLocalTarget } = await import('../job/finish-local-target.js')
       await finishLocalTarget(source, target)

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -118,5 +118,20 @@ describe('startEngine', () => {
     const done = seen.at(-1)
     expect(done?.type === 'done' && done.summary.interrupted).toBe(true)
     expect(done?.type === 'done' && done.summary.done.copy).toBe(0)
+  })
+
+  // QA 30e: a watch left the target root with the mtime of its last write, which check then reported for good.
+  it("a watch gives the target root the source root's mtime after each cycle", async () => {
+    const src = await tree('w-src', 2)
+    const t1 = new Date('2019-01-01T00:00:00Z')
+    await utimes(src, t1, t1)
+    const dst = join(root, 'w-dst')
+    const run = startEngine({ source: src, target: dst, flags: { state: false, watch: true } })
+    const seen = collect(run.events)
+    await run.opened
+    await expect.poll(() => seen.some((e) => e.type === 'done' && e.cycle === 1), { timeout: 20_000 }).toBe(true)
+    await expect.poll(async () => (await stat(dst)).mtimeMs, { timeout: 10_000 }).toBe(t1.getTime())
+    run.abort()
+    expect(await run.closed).toEqual({})
   })
 })
