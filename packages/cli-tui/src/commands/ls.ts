@@ -72,9 +72,10 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
       const onNotice = (n: { message: string }): void => {
         streams.stderr.write(`note: ${printable(n.message)}\n`)
       }
-      const listing = filter.empty
-        ? backend.list({ onError, onNotice, signal: controller.signal })
-        : listSide(backend, { filter, onError, onNotice, signal: controller.signal })
+      // Through listSide with or without a filter: it validates every path again (QA 30c: a plugin's
+      // "../escape.txt" and "/abs.txt" were printed as entries, exit 0, where sync and check report
+      // them as INVALID_PATH; a script joining ls --json paths to a directory would leave it).
+      const listing = listSide(backend, { filter, onError, onNotice, signal: controller.signal })
       for await (const entry of listing) {
         // Stop when interrupted, or when the reader of stdout went away (`syncflow ls | head`).
         if (controller.signal.aborted || streams.stdoutClosed?.()) break
