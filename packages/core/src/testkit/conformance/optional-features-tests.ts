@@ -165,6 +165,36 @@ export function optionalFeatureTests(s: SuiteContext): void {
       },
     )
 
+    // QA 30c: a backend that remembered a file's digest (a cache keyed by path) and did not forget it
+    // when the file was written again passed the whole suite, each test writing a path once; a
+    // checksum run (-c) from it then took changed files for unchanged ones and left them stale.
+    s.test('a rewritten file (same size, same mtime) has its new digest in hash(), stat and list', async (b, t) => {
+      const before = prngBytes(21, 20_000)
+      const after = prngBytes(22, 20_000)
+      await writeText(b, 'again.bin', before, 1_600_000_000_000)
+      const offered = async (): Promise<[string, string][]> => {
+        const out: [string, string][] = []
+        if (supports.hash(b)) {
+          for (const algo of b.capabilities.hashes) {
+            const got = await settled(b.hash(p('again.bin'), algo))
+            if ('value' in got) out.push([`hash(${algo})`, got.value])
+          }
+        }
+        const stat = await b.stat(p('again.bin'))
+        for (const [algo, v] of Object.entries(stat?.hashes ?? {})) if (v) out.push([`stat().hashes.${algo}`, v])
+        const listed = (await listAll(b)).find((e) => e.path === 'again.bin')
+        for (const [algo, v] of Object.entries(listed?.hashes ?? {})) if (v) out.push([`list() hashes.${algo}`, v])
+        return out
+      }
+      // Asked once before the rewrite, as the engine asks when it compares: a cache fills here.
+      if ((await offered()).length === 0) return t.skip('the backend offers no digest (no hash(), no Entry.hashes)')
+      await writeText(b, 'again.bin', after, 1_600_000_000_000)
+      for (const [where, digest] of await offered()) {
+        const algo = where.replace(/^hash\((.*)\)$/, '$1').replace(/^.*hashes\./, '')
+        expect(digest, `${where} after the file was written again`).toBe(createHash(algo).update(after).digest('hex'))
+      }
+    })
+
     s.test('hashes carried by listed entries are correct', async (b) => {
       const content = prngBytes(6, 10_000)
       await writeText(b, 'h.bin', content)
