@@ -65,6 +65,30 @@ export function readWriteTests(s: SuiteContext): void {
       expect(await listFiles(b)).toEqual(['f.txt'])
     })
 
+    // QA 30c: a backend that kept each path's entry from its first stat or listing (a metadata cache
+    // not told of writes) passed every test: each stat-ed a path once. The engine re-checks a file
+    // with stat just before it deletes or replaces it, so a stale entry lets it delete an edit.
+    s.test('stat and list show a file written again, and stat a removed one as missing', async (b) => {
+      const shown = async () => ({
+        stat: await b.stat('again.txt' as RelPath),
+        listed: (await listAll(b)).find((e) => e.path === 'again.txt'),
+      })
+      await writeText(b, 'again.txt', 'first', 1_500_000_000_000)
+      await shown() // a cache fills here
+      const written = await writeText(b, 'again.txt', 'the second, longer content', 1_600_000_000_000)
+      const { stat, listed } = await shown()
+      expect(stat, 'stat after the file was written again').toMatchObject({
+        size: written.size,
+        mtimeMs: written.mtimeMs,
+      })
+      if (written.version !== undefined) expect(stat?.version).toBe(written.version)
+      expect(listed, 'list after the file was written again').toMatchObject({ size: written.size })
+      if (b.capabilities.listMtime) expect(listed?.mtimeMs).toBe(written.mtimeMs)
+      await b.remove('again.txt' as RelPath)
+      expect(await b.stat('again.txt' as RelPath), 'stat after remove').toBeUndefined()
+      expect(await listAll(b)).toEqual([])
+    })
+
     s.test('an empty file round-trips', async (b) => {
       const written = await writeText(b, 'empty', '')
       expect(written.size).toBe(0)
