@@ -222,6 +222,47 @@ describe('continuousSync retries what failed', () => {
     expect(summary).toMatchObject({ failed: 0, errorCodes: {} })
   })
 
+  // The uncounting above (QA 28d N2) is for a path whose try failed no more, not for one the try
+  // never reached: a retry whose run stopped at its first file (the target's server now serving
+  // another root) left the others uncounted, and the closing summary said 1 failure of 3.
+  it('keeps counting the failed paths a retry that stopped never got to', async () => {
+    const { src, dst } = await tempDirs()
+    const real = local(dst)
+    const fault = { mode: 'ok' as 'ok' | 'denied' | 'stops' }
+    const target = new Proxy(real, {
+      get(t, prop, receiver) {
+        const value = Reflect.get(t, prop, receiver)
+        if (typeof value !== 'function') return value
+        if (prop !== 'write' && prop !== 'copyFrom') return value.bind(t)
+        return async (...args: unknown[]) => {
+          const path = String(args[prop === 'copyFrom' ? 2 : 0])
+          if (fault.mode === 'denied') throw new SyncError('PERMISSION', 'denied', { op: 'fault.write', path })
+          // Not TRANSIENT and `unreachable`: the run stops at this first failure (see SyncError).
+          if (fault.mode === 'stops') {
+            throw new SyncError('PERMISSION', 'another root', { op: 'fault.write', path, unreachable: '127.0.0.1:1' })
+          }
+          return value.apply(t, args)
+        }
+      },
+    })
+    const changes = new Subject<Change>()
+    const job = start(local(src), target, { changes, batchQuietMs: 200, concurrency: 1 })
+    await expect.poll(() => job.cycles().length).toBe(1)
+
+    fault.mode = 'denied'
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) {
+      await writeFile(join(src, name), name)
+      await utimes(join(src, name), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
+      changes.next({ type: 'upsert', path: name as RelPath })
+    }
+    await expect.poll(() => job.cycles().at(-1)?.summary.failed).toBe(3)
+    fault.mode = 'stops'
+    await expect.poll(() => job.cycles().some((c) => c.summary.fatal !== undefined), { timeout: 10_000 }).toBe(true)
+    const { summary } = await job.stop()
+    expect(await tree(dst)).toEqual({})
+    expect(summary).toMatchObject({ failed: 3, errorCodes: { PERMISSION: 3 } })
+  })
+
   // QA 25c #2: the same for a directory removed while a cycle listed it (NOT_FOUND from the
   // listing): the deletes it held back waited for the next rescan.
   it('runs the deletes held back by a directory that vanished while a cycle listed it', async () => {

@@ -469,6 +469,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       let deletesSuppressed = false
       let relist = false
       let listingErrors = false
+      /** The cycle's run stopped (its `done` has a fatal): the paths it did not get to were not tried. */
+      let stopped = false
       return {
         see(e: SyncEvent): void {
           if (e.type === 'completed') {
@@ -499,8 +501,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             heldDeletes.push(e.action.path)
           } else if (e.type === 'notice' && e.code === 'DELETES_SUPPRESSED') {
             deletesSuppressed = true
-          } else if (e.type === 'done' && e.summary.fatal?.code === 'TRANSIENT') {
-            relist = true
+          } else if (e.type === 'done' && e.summary.fatal !== undefined) {
+            stopped = true
+            if (e.summary.fatal.code === 'TRANSIENT') relist = true
           }
         },
         end(): void {
@@ -518,7 +521,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           // A path's earlier failure is over once a try of it failed no more, whether or not that
           // try had anything to do: a file that vanished before its copy is found gone on both
           // sides and makes no `completed` event, and it stayed a failure of the job (QA 28d N2).
-          if (!work.rescan) for (const p of work.paths) if (!failedHere.has(p)) uncount(p)
+          // Not when the run stopped (a server gone, a refusal): the paths it never got to are as
+          // failing as before, and were uncounted, so the closing summary said fewer failures.
+          if (!work.rescan && !stopped) for (const p of work.paths) if (!failedHere.has(p)) uncount(p)
           const due = new Map<number, [RelPath, number][]>()
           for (const path of again) {
             const tries = (failing.get(path) ?? 0) + 1
