@@ -99,7 +99,12 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
   }
   for (const warning of unusedFlagWarnings(cmd, locations)) streams.stderr.write(`syncflow: warning: ${warning}\n`)
   const given = cmd.opts<JobFlags>()
-  const exposed = await tokenFileWarning(given.tokenFile, locations)
+  // A grpc:// --backup-dir reads the --token-file too, beside two local paths.
+  const backupDir = cmd.getOptionValue('backupDir') as string | undefined
+  const exposed = await tokenFileWarning(
+    given.tokenFile,
+    backupDir !== undefined ? [...locations, backupDir] : locations,
+  )
   if (exposed !== undefined) streams.stderr.write(`syncflow: warning: ${exposed}\n`)
   // A file's patterns are the flag's own, given one by one (an exclude wins whatever the order).
   const flags: JobFlags = {

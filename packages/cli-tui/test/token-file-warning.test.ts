@@ -43,4 +43,26 @@ describe('a client --token-file other users may read', () => {
     expect(closed.code, closed.stderr).toBe(0)
     expect(closed.stderr).not.toContain('readable by other users')
   })
+
+  it('is warned of when only the --backup-dir is a grpc:// location', async () => {
+    const dir = await tempDir('token-file-warning-')
+    await writeTree(dir, { 'root/.keep': '', 'src/a.txt': 'new, longer', 'dst/a.txt': 'old', 'open.token': 'tok\n' })
+    await chmod(join(dir, 'open.token'), 0o644)
+    const { server, port } = await startServe(join(dir, 'root'), {}, ['--token', 'tok'])
+    servers.push(server)
+
+    const run = await runCli([
+      'sync',
+      join(dir, 'src'),
+      join(dir, 'dst'),
+      '--backup-dir',
+      `grpc://127.0.0.1:${port}/old`,
+      '--token-file',
+      join(dir, 'open.token'),
+      '--no-state',
+    ])
+    expect(run.code, run.stderr).toBe(0)
+    expect(run.stderr).toContain(`--token-file ${join(dir, 'open.token')} is readable by other users (mode 0644)`)
+    expect(await readTree(join(dir, 'root/old'))).toEqual({ 'a.txt': 'old' })
+  })
 })
