@@ -305,6 +305,12 @@ describe('sync', () => {
     const both = await cli('sync', src, dst, '--include', '*/', '--include', '*.txt', '--exclude', '*')
     expectUsageError(both, "--exclude '*' leaves out every file", "--include '*/'")
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+    // With the --exclude alone it is rsync's "directories without their files": not "drop both",
+    // which would sync every file.
+    const treeOnly = await cli('sync', src, dst, '--include', '*/', '--exclude', '*')
+    expectUsageError(treeOnly, "rsync's idiom for the directories without their files", 'Make the directory tree')
+    expect(treeOnly.stderr).not.toContain('Drop both')
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made')
     // Alone it is no idiom: every directory's tree, the files at the top left out.
     const r = await cli('copy', src, dst, '--include', '*/')
     expect(r.code, r.stderr).toBe(0)

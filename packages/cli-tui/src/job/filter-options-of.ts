@@ -41,6 +41,8 @@ const EVERY_DIR = new Set(['*/', '**/'])
  *   directory) took every directory with all it holds, an --include of a directory taking its
  *   tree, so every file was synced, not only the *.c ones. The directories on the way to a match
  *   are walked and made anyway.
+ * - that --include of a star and a slash with `--exclude '*'` alone (rsync: the directories
+ *   without their files) has no equivalent here: said so, not "drop both", which syncs every file.
  */
 function assertNotExcludeAll(flags: JobFlags): void {
   const include = flags.include ?? []
@@ -50,6 +52,17 @@ function assertNotExcludeAll(flags: JobFlags): void {
   // Alone, an --include '*/' is no idiom: every directory's tree (the files at the top left out).
   const everyDir = dirs !== undefined && (include.length > 1 || all !== undefined) ? dirs : undefined
   if (all === undefined && everyDir === undefined) return
+  // Every directory included and every name excluded, with no other --include: rsync's "the
+  // directories without their files", where dropping both (the hint below) would sync every file.
+  if (all !== undefined && include.every((p) => EVERY_DIR.has(p))) {
+    throw new SyncError(
+      'USAGE',
+      `--include '${dirs}' --exclude '${all}' is rsync's idiom for the directories without their files, which no syncflow filter gives: here an --include of a directory takes its tree, and an --exclude wins over every --include, so nothing would be synced`,
+      {
+        hint: `Make the directory tree with another tool (rsync -a --include '*/' --exclude '*' SRC/ DST/), and drop both flags only to sync every file.`,
+      },
+    )
+  }
   const dropDirs = `--include '${everyDir}' takes every directory with all it holds (an --include of a directory takes its tree), so every file below one is synced, whatever the other includes say (rsync's "--include '*/'" idiom)`
   if (all === undefined) {
     throw new SyncError('USAGE', dropDirs, {
