@@ -128,10 +128,10 @@ function unreachableHint(server: string): string {
   return `Check that \`syncflow serve\` is running at ${server} and reachable from here; what failed is tried again by the next run.`
 }
 
-/** Why a connection was not made, from the system error grpc-js quotes (`connect ECONNREFUSED h:p`). */
 /** Node's words for a TLS connection closed by the other end before its handshake was done. */
 const TLS_NOT_BEGUN = /disconnected before secure TLS connection was established/i
 
+/** Why a connection was not made, from the system error grpc-js quotes (`connect ECONNREFUSED h:p`). */
 const CONNECT_FAILURES: readonly (readonly [RegExp, string])[] = [
   [/\bECONNREFUSED\b/, 'connection refused: the server is not running, or listens on another port'],
   [/\b(?:EHOSTUNREACH|ENETUNREACH|EHOSTDOWN)\b/, 'no route to the host'],
