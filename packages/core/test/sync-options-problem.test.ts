@@ -59,6 +59,25 @@ describe('sync options a script got wrong', () => {
     expect((events.at(-1) as DoneEvent).summary.fatal?.code).toBe('USAGE')
   })
 
+  // A state given as its URL, or a backupTo given as a backend's options, was shown whole in the
+  // fatal's message: in --json, logs and webhooks, with the password or token it held.
+  it('shows no password or token of what it refuses', async () => {
+    for (const bad of [
+      { state: 'postgres://me:s3cr3t@db/sync' },
+      { state: 'postgres://me@db/sync?password=s3cr3t' },
+      { backupTo: { uri: 'grpc://h:1/old', token: 's3cr3t' } },
+      { backupTo: { bucket: 'b', credentials: { accessKeyId: 'AK', secretAccessKey: 's3cr3t' } } },
+    ]) {
+      const [src, dst] = await pair()
+      const done = (await lastValueFrom(
+        sync(src, dst, { mode: 'mirror', ...bad } as unknown as SyncOptions),
+      )) as DoneEvent
+      expect(done.summary.fatal?.code).toBe('USAGE')
+      expect(done.summary.fatal?.message).toMatch(/must be a (StateStore|Backend)/)
+      expect(JSON.stringify(done)).not.toContain('s3cr3t')
+    }
+  })
+
   it('valid options, and keys it does not know in other spellings, still run', async () => {
     const [src, dst] = await pair()
     const opts = { mode: 'mirror', concurrency: 2, maxDelete: { percent: 100 }, extra: 1 } as SyncOptions

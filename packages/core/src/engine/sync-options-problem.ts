@@ -1,3 +1,4 @@
+import { redactLocation } from '../util/redact-location.js'
 import type { SyncOptions } from './sync-options.js'
 
 /** Every key of `SyncOptions`, to catch a misspelt one (`dryrun` for `dryRun`). */
@@ -107,10 +108,21 @@ export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): st
   return undefined
 }
 
+/** Keys whose values are never shown: a backend's or a store's options carry credentials. */
+const SECRET_KEY = /pass|secret|token|credential|auth|key/i
+
+/**
+ * `v` as a message shows it, without the secrets a script may have put there: a state given as its
+ * URL (`'postgres://me:pw@db/sync'`), a backupTo given as a backend's options (`{ uri, token }`)
+ * were printed whole in the done's fatal, so in --json, logs and webhooks.
+ */
 function describe(v: unknown): string {
+  if (typeof v === 'string') return show(redactLocation(v))
   if (typeof v !== 'object' || v === null) return show(v)
   try {
-    return JSON.stringify(v)
+    return JSON.stringify(v, (key, value: unknown) =>
+      key !== '' && SECRET_KEY.test(key) ? '***' : typeof value === 'string' ? redactLocation(value) : value,
+    )
   } catch {
     return 'an object of another kind'
   }

@@ -6,6 +6,7 @@ import { SyncError } from '../errors/sync-error.js'
 import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
+import { redactLocation as redact } from '../util/redact-location.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
@@ -342,19 +343,4 @@ export async function importAdapter<T>(name: string): Promise<T> {
     }
     throw err
   }
-}
-
-/**
- * Hides a password in a URI before it appears in a message: in its user info, and in a query
- * parameter, which PostgreSQL's URIs take too (`postgres://me@host/db?password=…`, as libpq does):
- * that one was printed as given, in the error and in `--json` (QA 29c).
- */
-function redact(location: string): string {
-  return (
-    location
-      // Up to the last '@' before the host's end, as a URL parser reads it: a password may hold an
-      // '@', and only the part before its first one was hidden ('me:***@ss@host').
-      .replace(/^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/@:]*):[^/?#]*@/, '$1:***@')
-      .replace(/([?&][^=&#]*(?:pass|secret|token)[^=&#]*=)[^&#]*/gi, '$1***')
-  )
 }
