@@ -2,7 +2,15 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { type Backend, type CompletedEvent, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import {
+  BACKUP_PATH_TOO_LONG_HINT,
+  type Backend,
+  type CompletedEvent,
+  type RelPath,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '@syncflow/core'
 import { listAll, readBytes, readText } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -184,6 +192,27 @@ describeS3('sync with backupTo on S3', (env) => {
     const hint = failed[0]?.type === 'failed' ? failed[0].error.hint : undefined
     expect(hint).toContain('use a shorter --suffix')
     expect(hint).not.toContain('in the way')
+    expect(await readFile(join(dst, path), 'utf8')).toBe('old contents')
+  })
+
+  // Review 30: without a --suffix the hint still told to shorten one; the backup's longer prefix
+  // is what made the key too long.
+  it('a kept path too long for S3 without a suffix: the hint says the backup location, not a suffix', async () => {
+    const src = join(dir, 'long-src2')
+    const dst = join(dir, 'long-dst2')
+    const backup = s3(`${uniquePrefix(env, 'backup-dir-long2')}${'p'.repeat(40)}/`)
+    // Fits the local target; with the backup's longer prefix, over 1,024 bytes.
+    let path = 'f.txt'
+    while (backup.prefix.length + path.length < 1030 - 250) path = `${'d'.repeat(200)}/${path}`
+    path = `${'n'.repeat(1030 - backup.prefix.length - path.length - 1)}/${path}`
+    await put(join(src, path), 'new contents, longer', 0o644, NEW)
+    await put(join(dst, path), 'old contents', 0o644, OLD)
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(local(src), local(dst), { mode: 'mirror', backupTo: backup }).pipe(toArray()),
+    )
+    const failed = events.filter((e) => e.type === 'failed')
+    expect(failed).toMatchObject([{ path, error: { code: 'INVALID_PATH', hint: BACKUP_PATH_TOO_LONG_HINT } }])
+    expect(BACKUP_PATH_TOO_LONG_HINT).not.toContain('--suffix')
     expect(await readFile(join(dst, path), 'utf8')).toBe('old contents')
   })
 

@@ -84,7 +84,7 @@ export type {
   SyncEvent,
   SyncSummary,
 } from './model/sync-event.js'
-export { BACKUP_IN_THE_WAY_HINT, BACKUP_NAME_TOO_LONG_HINT } from './operators/back-up.js'
+export { BACKUP_IN_THE_WAY_HINT, BACKUP_NAME_TOO_LONG_HINT, BACKUP_PATH_TOO_LONG_HINT } from './operators/back-up.js'
 export type { DecideContext, Decision } from './operators/decide.js'
 export { commonHash, decide, fingerprintOf, matchesFingerprint, modeToSet } from './operators/decide.js'
 export type { DiffOptions, EntryPair } from './operators/diff.js'

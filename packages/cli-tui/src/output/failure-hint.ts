@@ -1,6 +1,7 @@
 import {
   BACKUP_IN_THE_WAY_HINT,
   BACKUP_NAME_TOO_LONG_HINT,
+  BACKUP_PATH_TOO_LONG_HINT,
   CLASH_HINT_DELETES_HELD,
   CLASH_HINT_EXCLUDED_KEPT,
   CLASH_HINT_NO_DELETES,
@@ -27,6 +28,7 @@ const RUN_HINTS: ReadonlySet<string> = new Set([
   VANISHED_HINT,
   // (The --suffix's, not the file's: QA 29e saw it only with -v.)
   BACKUP_NAME_TOO_LONG_HINT,
+  BACKUP_PATH_TOO_LONG_HINT,
 ])
 
 /**

@@ -120,7 +120,7 @@ export async function backUp(
         op: 'backup',
         path,
         cause: err,
-        hint: backupHint(err, backup),
+        hint: backupHint(err, backup, (opts.as ?? path) !== path),
         // A backup server that cannot be reached is still said so (QA 30b): without it, a grpc://
         // --backup-dir killed mid-run had every remaining file tried and failed one by one (38 s
         // for 80 files, exit 1) where the run stops, as for a target that went down.
@@ -205,7 +205,14 @@ export const BACKUP_IN_THE_WAY_HINT =
 export const BACKUP_NAME_TOO_LONG_HINT =
   'The name is too long for the backup directory (with its --suffix): use a shorter --suffix, or none. The target keeps its file meanwhile.'
 
-function backupHint(err: SyncError, backup: Backend): string {
+/**
+ * The same without a --suffix: the target's own path, too long only under the backup's longer
+ * root (a deeper directory, a longer S3 prefix), which was told to shorten a suffix (review 30).
+ */
+export const BACKUP_PATH_TOO_LONG_HINT =
+  "The path is too long in the backup directory, whose root is deeper (or its S3 prefix longer) than the target's: give a --backup-dir with a shorter path. The target keeps its file meanwhile."
+
+function backupHint(err: SyncError, backup: Backend, suffixed: boolean): string {
   switch (err.code) {
     case 'NO_SPACE':
       return `The backup directory's filesystem is full: free space where ${backup.uri} lives, or give a --backup-dir with room. The target keeps its files meanwhile.`
@@ -215,7 +222,7 @@ function backupHint(err: SyncError, backup: Backend): string {
       const said = bareMessage(err)
       // (S3's own limit says "the key would be N bytes": it was told as something in the way, QA 30b.)
       if (/ENAMETOOLONG|too long|the key would be \d+ bytes/i.test(said)) {
-        return BACKUP_NAME_TOO_LONG_HINT
+        return suffixed ? BACKUP_NAME_TOO_LONG_HINT : BACKUP_PATH_TOO_LONG_HINT
       }
       // A file changed on the target while it was being kept, or a backup root replaced during the
       // run: not something an earlier run left (review 24b).
