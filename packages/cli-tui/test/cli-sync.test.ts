@@ -1554,6 +1554,28 @@ describe('.syncflowignore', () => {
     expect(dangling.stderr).toContain('.syncflowignore is a symlink to')
     expect(await readTree(join(root, 'dst2'))).toEqual({})
   })
+  // Each wildcard line with no literal text is tried on every name: 51,665 of them (under the
+  // 1 MiB cap) took over a minute for 2,000 files, deaf to Ctrl-C (after QA 30d #6).
+  it('more than 1000 wildcard lines with no literal text are exit 2 naming the count and the limit', async () => {
+    const lines = Array.from({ length: 1001 }, (_, i) => `[q]*${[...String(i)].map((d) => `[${d}]`).join('')}`)
+    await writeFile(join(src, '.syncflowignore'), `# rules\n${lines.join('\n')}\n`)
+    const r = await cli('sync', src, dst)
+    expectUsageError(
+      r,
+      '.syncflowignore has 1001 wildcard lines with no literal text (the first is line 2: "[q]*[0]")',
+      'literal part',
+    )
+    expect(r.stderr).toContain('at most 1000')
+    expect(await readTree(dst)).toEqual({})
+    // With a literal part a line is no such line (`*q1*.z` is tried only on names holding `q1`).
+    await writeFile(
+      join(src, '.syncflowignore'),
+      `${lines.slice(0, 1000).join('\n')}\n${lines.map((_, i) => `*q${i}*.z`).join('\n')}\n`,
+    )
+    const ok = await cli('sync', src, dst)
+    expect(ok.code, ok.stderr).toBe(0)
+    expect((await readTree(dst))['a.txt']).toBe('alpha\n')
+  })
 })
 
 describe('--config', () => {

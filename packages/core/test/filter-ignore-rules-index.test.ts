@@ -2,7 +2,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isSyncError } from '../src/errors/sync-error.js'
 import { literalGlob, matcher } from '../src/filter/glob-rule.js'
-import { compileIgnoreRules, type IgnoreRules } from '../src/filter/ignore-rules.js'
+import { compileIgnoreRules, type IgnoreRules, MAX_UNCHECKED_WILDCARD_LINES } from '../src/filter/ignore-rules.js'
 
 // The oracle: `compileIgnoreRules` as it was before lines without wildcards became Map look-ups
 // and wildcard lines got an `includes` pre-check (QA 30d #6): every line tried from the last to
@@ -242,5 +242,24 @@ describe('compileIgnoreRules: literal lines by look-up, wildcard lines pre-check
     expect(literalRules.ignores('d3/lit19999.log', false)).toBe(true)
     expect(literalRules.ignores('d19999/x', true)).toBe(true)
     expect(Date.now() - started).toBeLessThan(20_000)
+  })
+
+  it('refuses more wildcard lines with no literal text than the limit, naming the count and the first', () => {
+    const unchecked = Array.from({ length: MAX_UNCHECKED_WILDCARD_LINES }, (_, i) =>
+      i % 2 ? `[a]*[${i}]/` : `!?[${i}]`,
+    )
+    // At the limit, and with any number of lines that have a literal part or none at all.
+    const taken = `#\n${unchecked.join('\n')}\n${Array.from({ length: 5000 }, (_, i) => `[a]*${i}\nlit${i}`).join('\n')}`
+    expect(compileIgnoreRules(taken).ignores('lit7', false)).toBe(true)
+    let err: unknown
+    try {
+      compileIgnoreRules(`${taken}\n*`)
+    } catch (e) {
+      err = e
+    }
+    expect(isSyncError(err) && err.code).toBe('USAGE')
+    expect((err as Error).message).toBe(
+      `.syncflowignore has ${MAX_UNCHECKED_WILDCARD_LINES + 1} wildcard lines with no literal text (the first is line 2: "!?[0]"): at most ${MAX_UNCHECKED_WILDCARD_LINES} are taken, as each is tried on every name`,
+    )
   })
 })
