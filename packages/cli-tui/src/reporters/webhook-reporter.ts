@@ -37,6 +37,15 @@ export function summaryFailed(s: SyncSummary): boolean {
   return s.fatal !== undefined || s.failed > 0 || s.listingErrors > 0
 }
 
+/** `p%40ss` → `p@ss`; a `%` that starts no escape (`50%off`) is kept as it is, as curl keeps it. */
+function decodeOrAsIs(text: string): string {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return text
+  }
+}
+
 /** `https://hc-ping.com/uuid` + `/fail` → `https://hc-ping.com/uuid/fail` (a query string stays at the end). */
 export function endpointUrl(base: string, endpoint: string): string {
   if (endpoint === '') return base
@@ -54,6 +63,8 @@ export function endpointUrl(base: string, endpoint: string): string {
  */
 export class WebhookReporter {
   readonly #url: string
+  /** `Basic …` from the URL's `user:pass@`, sent as a header (the URL goes without them). */
+  readonly #authorization: string | undefined
   readonly #opts: Required<Omit<WebhookOptions, 'onWarning'>> & Pick<WebhookOptions, 'onWarning'>
   readonly #queue: Ping[] = []
   #sending: Promise<void> | undefined
@@ -64,7 +75,20 @@ export class WebhookReporter {
   readonly #giveUp = new AbortController()
 
   constructor(url: string, opts: WebhookOptions = {}) {
-    this.#url = url
+    // fetch() refuses a URL with credentials ("Request cannot be constructed from a URL that
+    // includes credentials"): a `https://user:pass@host/ping` webhook never sent one ping (QA 30f).
+    // They go as Basic auth, as curl sends them, and the URL without them.
+    const parsed = new URL(url)
+    if (parsed.username !== '' || parsed.password !== '') {
+      const user = decodeOrAsIs(parsed.username)
+      const pass = decodeOrAsIs(parsed.password)
+      this.#authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`
+      parsed.username = ''
+      parsed.password = ''
+      this.#url = parsed.toString()
+    } else {
+      this.#url = url
+    }
     this.#opts = {
       heartbeatMs: 60_000,
       timeoutMs: 10_000,
@@ -178,7 +202,11 @@ export class WebhookReporter {
       try {
         const res = await this.#opts.fetch(url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', 'user-agent': 'syncflow' },
+          headers: {
+            'content-type': 'application/json',
+            'user-agent': 'syncflow',
+            ...(this.#authorization ? { authorization: this.#authorization } : {}),
+          },
           body: JSON.stringify(ping.body),
           signal: timeout.signal,
         })

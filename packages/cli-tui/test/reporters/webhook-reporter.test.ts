@@ -9,6 +9,7 @@ import { summary } from '../ui/fixtures.js'
 interface Hit {
   readonly path: string
   readonly body: Record<string, unknown>
+  readonly auth?: string | undefined
 }
 
 /** A monitor on 127.0.0.1 recording pings; `status` decides the answer to each. */
@@ -18,7 +19,11 @@ async function monitor(status: (hit: Hit, n: number) => number = () => 200) {
     let data = ''
     req.on('data', (c) => (data += c))
     req.on('end', () => {
-      const hit = { path: req.url ?? '', body: JSON.parse(data || '{}') as Record<string, unknown> }
+      const hit = {
+        path: req.url ?? '',
+        body: JSON.parse(data || '{}') as Record<string, unknown>,
+        auth: req.headers.authorization,
+      }
       hits.push(hit)
       res.writeHead(status(hit, hits.length)).end('OK')
     })
@@ -136,5 +141,21 @@ describe('WebhookReporter', () => {
     expect(endpointUrl('https://hc-ping.com/u/', '/fail')).toBe('https://hc-ping.com/u/fail')
     expect(endpointUrl('https://x.test/p?k=1', '/start')).toBe('https://x.test/p/start?k=1')
     expect(endpointUrl('https://x.test/p', '')).toBe('https://x.test/p')
+  })
+
+  // QA 30f: fetch() refuses a URL with credentials ("Request cannot be constructed from a URL that
+  // includes credentials"): `--webhook https://user:pass@host/ping` never sent a ping, each one
+  // failing four times. curl sends them as Basic auth; so does the reporter now.
+  it('sends the credentials of a user:pass@ URL as Basic auth, not in the URL', async () => {
+    const m = await monitor()
+    const warnings: string[] = []
+    const url = m.url.replace('http://', 'http://us%40er:p%3Ass@')
+    const r = new WebhookReporter(url, { heartbeatMs: 0, retryDelayMs: 1, onWarning: (w) => warnings.push(w) })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    r.event({ type: 'done', ts: 1, summary: summary() })
+    await r.close()
+    expect(warnings).toEqual([])
+    expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc/start', '/ping/abc'])
+    expect(m.hits[0]?.auth).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`)
   })
 })
