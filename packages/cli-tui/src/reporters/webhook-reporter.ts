@@ -37,6 +37,16 @@ export function summaryFailed(s: SyncSummary): boolean {
   return s.fatal !== undefined || s.failed > 0 || s.listingErrors > 0
 }
 
+/**
+ * The URL as a warning shows it: each query value is `***` (`?token=…`, `?key=…` hold secrets), and
+ * credentials are never in it (the reporter sends them as a header).
+ */
+function shownUrl(url: string): string {
+  const shown = new URL(url)
+  for (const key of new Set(shown.searchParams.keys())) shown.searchParams.set(key, '***')
+  return shown.toString()
+}
+
 /** `p%40ss` → `p@ss`; a `%` that starts no escape (`50%off`) is kept as it is, as curl keeps it. */
 function decodeOrAsIs(text: string): string {
   try {
@@ -141,7 +151,7 @@ export class WebhookReporter {
       this.#queue.length = 0
       this.#giveUp.abort()
       this.#opts.onWarning?.(
-        `webhook ${this.#url}: ${pending} ping${pending === 1 ? '' : 's'} not sent (no answer within ${this.#opts.closeWaitMs / 1000} s)`,
+        `webhook ${shownUrl(this.#url)}: ${pending} ping${pending === 1 ? '' : 's'} not sent (no answer within ${this.#opts.closeWaitMs / 1000} s)`,
       )
     }
   }
@@ -172,7 +182,8 @@ export class WebhookReporter {
   async #pump(): Promise<void> {
     for (let ping = this.#queue.shift(); ping; ping = this.#queue.shift()) {
       const error = await this.#send(ping)
-      if (error) this.#opts.onWarning?.(`webhook ${endpointUrl(this.#url, ping.endpoint)}: ${error}`)
+      // Not the URL whole: its query may hold a token, printed to a log anyone may read (QA 30f).
+      if (error) this.#opts.onWarning?.(`webhook ${shownUrl(endpointUrl(this.#url, ping.endpoint))}: ${error}`)
     }
   }
 

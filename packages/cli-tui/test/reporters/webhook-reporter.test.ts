@@ -158,4 +158,28 @@ describe('WebhookReporter', () => {
     expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc/start', '/ping/abc'])
     expect(m.hits[0]?.auth).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`)
   })
+
+  // QA 30f: the warnings printed the URL whole, a ?token= or a password with it, to a log anyone
+  // reading the job's output sees.
+  it('never puts a password or a query value of the URL in its warnings', async () => {
+    const hanging = createServer(() => {})
+    await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', r))
+    servers.push(hanging)
+    const { port } = hanging.address() as AddressInfo
+    const warnings: string[] = []
+    const r = new WebhookReporter(`http://bob:PASSWORD@127.0.0.1:${port}/ping?token=TOKEN`, {
+      heartbeatMs: 0,
+      retries: 0,
+      timeoutMs: 50,
+      closeWaitMs: 5_000,
+      onWarning: (w) => warnings.push(w),
+    })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    await expect.poll(() => warnings.length, { timeout: 5_000 }).toBe(1)
+    r.event({ type: 'done', ts: 1, summary: summary() })
+    await r.close()
+    expect(warnings).toHaveLength(2)
+    expect(warnings[0]).toContain(`webhook http://127.0.0.1:${port}/ping/start?token=***: `)
+    for (const w of warnings) expect(w).not.toMatch(/PASSWORD|TOKEN/)
+  })
 })
