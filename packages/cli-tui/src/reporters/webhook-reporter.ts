@@ -47,6 +47,17 @@ function shownUrl(url: string): string {
   return shown.toString()
 }
 
+/**
+ * Why a request failed: undici says "fetch failed" for every network error, the reason is its
+ * cause (`connect ECONNREFUSED 127.0.0.1:8080`, `self-signed certificate`, `getaddrinfo ENOTFOUND x`);
+ * the warning said "fetch failed" alone, whatever went wrong (QA 30f).
+ */
+function failureOf(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const cause = err.cause instanceof Error ? err.cause.message : undefined
+  return cause && cause !== err.message ? `${err.message}: ${cause}` : err.message
+}
+
 /** `p%40ss` → `p@ss`; a `%` that starts no escape (`50%off`) is kept as it is, as curl keeps it. */
 function decodeOrAsIs(text: string): string {
   try {
@@ -228,7 +239,7 @@ export class WebhookReporter {
         if (res.status < 500 && res.status !== 429) return error
       } catch (err) {
         if (this.#giveUp.signal.aborted) return undefined
-        error = err instanceof Error ? err.message : String(err)
+        error = failureOf(err)
       } finally {
         clearTimeout(timer)
         this.#giveUp.signal.removeEventListener('abort', onGiveUp)

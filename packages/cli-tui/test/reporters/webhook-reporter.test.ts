@@ -182,4 +182,22 @@ describe('WebhookReporter', () => {
     expect(warnings[0]).toContain(`webhook http://127.0.0.1:${port}/ping/start?token=***: `)
     for (const w of warnings) expect(w).not.toMatch(/PASSWORD|TOKEN/)
   })
+
+  // QA 30f: every network failure read "fetch failed", undici's word for all of them: a refused
+  // connection, an unknown host and a self-signed certificate could not be told apart.
+  it('says why a request failed, not just "fetch failed"', async () => {
+    const closed = createServer()
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r))
+    const { port } = closed.address() as AddressInfo
+    await new Promise((r) => closed.close(r))
+    const warnings: string[] = []
+    const r = new WebhookReporter(`http://127.0.0.1:${port}/ping`, {
+      heartbeatMs: 0,
+      retries: 0,
+      onWarning: (w) => warnings.push(w),
+    })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    await r.close()
+    expect(warnings).toEqual([expect.stringContaining(`ECONNREFUSED 127.0.0.1:${port}`)])
+  })
 })
