@@ -521,6 +521,21 @@ describe('--config FILE', () => {
     await writeFile(file, 'concurrency = 4')
     expectUsageError(await runCli(['sync', 'a', 'b', '--config', file]), `cannot read config file ${file}`)
   })
+
+  // QA 30f: a file saved with a UTF-8 byte order mark (Notepad, PowerShell 5's Set-Content -Encoding
+  // UTF8) was refused with "Unexpected token '\uFEFF'", a character no editor shows; Node's require()
+  // and npm read such a JSON file.
+  it('a JSON file that starts with a UTF-8 byte order mark is read', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await mkdir(join(dir, 'src'))
+    await writeFile(join(dir, 'src', 'a.tmp'), 'x')
+    await writeFile(join(dir, 'src', 'b.txt'), 'y')
+    await writeFile(file, `\uFEFF${JSON.stringify({ exclude: ['*.tmp'], 'no-state': true })}`)
+    const r = await runCli(['sync', join(dir, 'src'), join(dir, 'dst'), '--config', file, '-q'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readdir(join(dir, 'dst'))).toEqual(['b.txt'])
+  })
 })
 
 describe('--bwlimit', () => {

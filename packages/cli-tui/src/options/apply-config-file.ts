@@ -28,7 +28,12 @@ async function readConfigText(file: string): Promise<string> {
         throw new Error(`larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB: not a config file`)
       chunks.push(buf.subarray(0, bytesRead))
     }
-    return Buffer.concat(chunks, size).toString('utf8')
+    // A UTF-8 byte order mark (Notepad, PowerShell 5's Set-Content -Encoding UTF8) is no part of
+    // the JSON: JSON.parse refused it as "Unexpected token '\uFEFF'", a character no editor shows
+    // (QA 30f); Node's require() and npm drop it too.
+    return Buffer.concat(chunks, size)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
   } finally {
     await fh.close()
   }
