@@ -536,6 +536,19 @@ describe('--config FILE', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(await readdir(join(dir, 'dst'))).toEqual(['b.txt'])
   })
+
+  // QA 30f: a UTF-16 file (PowerShell's >) was refused with "Unexpected token" of a garbled character and the file
+  // quoted with NULs, not what it is.
+  it('a UTF-16 file is refused as not UTF-8, saying how to convert it', async () => {
+    const dir = await tempDir()
+    const file = join(dir, 'syncflow.json')
+    await writeFile(file, Buffer.from(`\uFEFF${JSON.stringify({ 'no-state': true })}`, 'utf16le'))
+    expectUsageError(
+      await runCli(['sync', 'a', 'b', '--config', file]),
+      `cannot read config file ${file}: not UTF-8 text (UTF-16`,
+      'iconv -f UTF-16 -t UTF-8',
+    )
+  })
 })
 
 describe('--bwlimit', () => {

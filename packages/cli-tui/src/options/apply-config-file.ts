@@ -31,9 +31,15 @@ async function readConfigText(file: string): Promise<string> {
     // A UTF-8 byte order mark (Notepad, PowerShell 5's Set-Content -Encoding UTF8) is no part of
     // the JSON: JSON.parse refused it as "Unexpected token '\uFEFF'", a character no editor shows
     // (QA 30f); Node's require() and npm drop it too.
-    return Buffer.concat(chunks, size)
-      .toString('utf8')
-      .replace(/^\uFEFF/, '')
+    const bytes = Buffer.concat(chunks, size)
+    // PowerShell's > and Notepad's "Unicode" write UTF-16: JSON.parse said "Unexpected token" of a garbled character
+    // and quoted the file with a NUL between each two letters (QA 30f). JSON text has no NUL.
+    if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff) || bytes.includes(0)) {
+      throw new Error(
+        `not UTF-8 text (UTF-16, as PowerShell's > writes it?). Save it as UTF-8 (iconv -f UTF-16 -t UTF-8)`,
+      )
+    }
+    return bytes.toString('utf8').replace(/^\uFEFF/, '')
   } finally {
     await fh.close()
   }
