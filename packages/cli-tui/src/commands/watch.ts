@@ -211,6 +211,15 @@ export async function watchCommand(
     // The mode its last `done` names when it ran (QA 23 #8: this one said `mirror`, that one `watch`).
     const done = fatalDoneEvent(error, continuous.CONTINUOUS_MODE, dryRun)
     if (flags.json) reporter.event(done)
+    // A --metrics address that could not be used failed openReporters before the webhook was
+    // opened: the monitor heard nothing, not the /fail a job that cannot start sends (QA 30f).
+    if (reporters === undefined && flags.webhook) {
+      reporters = await openReporters(
+        { webhook: flags.webhook },
+        { command: 'watch', source, target },
+        (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
+      ).catch(() => undefined)
+    }
     reporters?.event(done)
     reporter.end(undefined)
     streams.stderr.write(errors.formatError(err, flags.verbose === true))

@@ -223,6 +223,35 @@ describe('syncflow watch', () => {
     }
   })
 
+  // QA 30f: a --metrics port in use ended the job (exit 2) before the webhook was opened: the
+  // monitor heard nothing, where a job that cannot start (a missing source) pings /fail.
+  it('a --metrics address in use still pings the webhook /fail, then exits 2', async () => {
+    const { src, dst, env } = await setup()
+    const hits: { path: string; body: string }[] = []
+    const server: Server = createServer((req, res) => {
+      let body = ''
+      req.on('data', (c) => (body += c))
+      req.on('end', () => {
+        hits.push({ path: req.url ?? '', body })
+        res.end('OK')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = server.address() as AddressInfo
+      // The monitor's own port: in use.
+      const r = watch([src, dst, '--webhook', `http://127.0.0.1:${port}/hc`, '--metrics', `127.0.0.1:${port}`], env)
+      const end = await r.exited
+      expect(end.code, end.stderr).toBe(2)
+      expect(end.stderr).toContain('EADDRINUSE')
+      expect(hits.map((h) => h.path)).toEqual(['/hc/start', '/hc/fail'])
+      expect(JSON.parse(hits[1]?.body ?? '{}')).toMatchObject({ status: 'fail', summary: { fatal: { code: 'USAGE' } } })
+    } finally {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+    }
+  })
+
   it('on SIGINT, still sends the last webhook ping through a retry, then exits 130', async () => {
     const { src, dst, env } = await setup()
     await writeTree(src, { 'a.txt': 'alpha' })
