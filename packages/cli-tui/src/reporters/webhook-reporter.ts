@@ -92,6 +92,8 @@ export class WebhookReporter {
   #heartbeat: NodeJS.Timeout | undefined
   #last: Ping | undefined
   #closed = false
+  /** The last failure of a request, if the last request failed (what `close()` says it waited on). */
+  #lastFailure: string | undefined
   /** Aborts the request in flight and its retries when `close()` gives up. */
   readonly #giveUp = new AbortController()
 
@@ -162,7 +164,8 @@ export class WebhookReporter {
       this.#queue.length = 0
       this.#giveUp.abort()
       this.#opts.onWarning?.(
-        `webhook ${shownUrl(this.#url)}: ${pending} ping${pending === 1 ? '' : 's'} not sent (no answer within ${this.#opts.closeWaitMs / 1000} s)`,
+        // "no answer" was said of a monitor that answered HTTP 500 to each retry (QA 30f): the last failure is said.
+        `webhook ${shownUrl(this.#url)}: ${pending} ping${pending === 1 ? '' : 's'} not sent (${this.#lastFailure !== undefined ? `still failing after ${this.#opts.closeWaitMs / 1000} s: ${this.#lastFailure}` : `no answer within ${this.#opts.closeWaitMs / 1000} s`})`,
       )
     }
   }
@@ -233,13 +236,18 @@ export class WebhookReporter {
           signal: timeout.signal,
         })
         await res.body?.cancel().catch(() => {})
-        if (res.ok) return undefined
+        if (res.ok) {
+          this.#lastFailure = undefined
+          return undefined
+        }
         error = `HTTP ${res.status}`
+        this.#lastFailure = error
         // A client error other than throttling will not get better by retrying.
         if (res.status < 500 && res.status !== 429) return error
       } catch (err) {
         if (this.#giveUp.signal.aborted) return undefined
         error = failureOf(err)
+        this.#lastFailure = error
       } finally {
         clearTimeout(timer)
         this.#giveUp.signal.removeEventListener('abort', onGiveUp)

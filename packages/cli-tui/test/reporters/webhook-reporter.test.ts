@@ -200,4 +200,30 @@ describe('WebhookReporter', () => {
     await r.close()
     expect(warnings).toEqual([expect.stringContaining(`ECONNREFUSED 127.0.0.1:${port}`)])
   })
+
+  // QA 30f: a monitor answering HTTP 500 to each retry was said to give "no answer" at the stop.
+  it('at close, says a monitor that kept failing failed, not that it gave no answer', async () => {
+    // HTTP 500 to the first request; the retry is never answered.
+    let n = 0
+    const server = createServer((req, res) => {
+      if (++n > 1) return
+      req.resume()
+      req.on('end', () => res.writeHead(500).end())
+    })
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    servers.push(server)
+    const { port } = server.address() as AddressInfo
+    const warnings: string[] = []
+    const r = new WebhookReporter(`http://127.0.0.1:${port}/ping`, {
+      heartbeatMs: 0,
+      retryDelayMs: 1,
+      closeWaitMs: 100,
+      onWarning: (w) => warnings.push(w),
+    })
+    r.start({ command: 'watch', source: '/a', target: '/b' })
+    // The retry came: the 500 was read.
+    await expect.poll(() => n, { timeout: 5_000 }).toBeGreaterThanOrEqual(2)
+    await r.close()
+    expect(warnings).toEqual([expect.stringContaining('1 ping not sent (still failing after 0.1 s: HTTP 500)')])
+  })
 })
