@@ -74,13 +74,29 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
     const mode = flags.mode ?? 'mirror'
     const dryRun = flags.dryRun === true
     let reporters: OpenedReporters | undefined
+    const jobInfo = { command: flags.watch ? 'ui --watch' : 'ui', source, target }
+    // The terminal is the UI's: warnings are printed once it is gone.
+    const warn = (message: string): void => void warnings.push(message)
     try {
-      reporters = await openReporters(
-        { ...(flags.webhook ? { webhook: flags.webhook } : {}), ...(flags.metrics ? { metrics: flags.metrics } : {}) },
-        { command: flags.watch ? 'ui --watch' : 'ui', source, target },
-        // The terminal is the UI's: warnings are printed once it is gone.
-        (message) => warnings.push(message),
-      )
+      try {
+        reporters = await openReporters(
+          {
+            ...(flags.webhook ? { webhook: flags.webhook } : {}),
+            ...(flags.metrics ? { metrics: flags.metrics } : {}),
+          },
+          jobInfo,
+          warn,
+        )
+      } catch (err) {
+        // A --metrics address that could not be used failed before the webhook was opened: the
+        // monitor heard nothing, not the /fail a job that cannot start sends (QA 30f, as for watch).
+        if (flags.webhook) {
+          const hook = await openReporters({ webhook: flags.webhook }, jobInfo, warn).catch(() => undefined)
+          hook?.event(fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : mode, dryRun))
+          await hook?.close()
+        }
+        throw err
+      }
       const sinks = reporters
       let job: Awaited<ReturnType<typeof openJob>>
       try {

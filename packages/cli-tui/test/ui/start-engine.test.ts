@@ -93,6 +93,22 @@ describe('startEngine', () => {
     expect(run.warnings).toEqual([])
   })
 
+  // QA 30f: a --metrics port in use failed the job before the webhook was opened, and the monitor
+  // heard nothing (watch had the same, fixed alike).
+  it('a --metrics address in use rejects `opened` and still pings /fail', async () => {
+    hits = []
+    const src = await tree('m-src', 1)
+    const busy = server.address() as AddressInfo
+    const run = startEngine({
+      source: src,
+      target: join(root, 'm-dst'),
+      flags: { state: false, webhook: hook, metrics: { host: '127.0.0.1', port: busy.port } },
+    })
+    await expect(run.opened).rejects.toMatchObject({ code: 'USAGE' })
+    expect((await run.closed).fatal?.code).toBe('USAGE')
+    expect(hits).toEqual(['/ping/abc/start', '/ping/abc/fail'])
+  })
+
   it('rejects `opened` with why the job cannot run, and pings /fail', async () => {
     hits = []
     const run = startEngine({ source: join(root, 'missing'), target: join(root, 'b-dst'), flags: { webhook: hook } })
