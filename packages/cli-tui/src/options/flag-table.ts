@@ -160,7 +160,7 @@ export const FLAG_TABLE = {
     new Option(
       '--concurrency <N>',
       // (The range is said here, not only when a value outside it is refused: QA 27d.)
-      'actions executed at once, 1 to 256 (default: 8, or what a backend asks for: more for S3, and for small files into a local directory)',
+      'actions executed at once, 1 to 256 (default: 8, or what a backend asks for: more for S3, and for small files into a local directory or a grpc:// server)',
     ).argParser(flagParser(parseConcurrency)),
   exclude: () =>
     new Option(
