@@ -81,6 +81,7 @@ import {
   withRangeFill,
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
+import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
@@ -1618,6 +1619,22 @@ export class LocalBackend
       this.#entryAt(rel, true, undefined, undefined, at) ?? (expected?.kind === 'file' ? specialAt(rel, at) : undefined)
     const mismatch = expectMismatch(now, expected)
     if (mismatch !== undefined && !onlyCtimeMoved(now, expected)) {
+      // Planned as absent but found: on a case-insensitive target (exFAT, FAT, a casefolded
+      // directory) that is the name's twin in another case, which the listing had under its own
+      // name: say so. "Changed meanwhile: run the sync again" failed the same way on every run
+      // (a source's `a.txt` renamed to `A.txt`, or `Readme` next to `README`) (QA 30i #1).
+      const twin = expected === null && now !== undefined ? caseTwin(this.root, rel) : undefined
+      if (twin !== undefined) {
+        throw new SyncError(
+          'CONFLICT',
+          `"${twin.asked}" is "${twin.found}" on the target: its file system does not tell names apart by case; left untouched`,
+          {
+            op: `local.${op}`,
+            path: rel,
+            hint: `Names that differ only in case cannot both be kept here. If the source renamed "${twin.found}" to "${twin.asked}", rename it on the target as well (or delete it there) and run again; if the source holds both, rename or --exclude one of them.`,
+          },
+        )
+      }
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: `local.${op}`,
         path: rel,

@@ -1,0 +1,90 @@
+import { execFileSync } from 'node:child_process'
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type SyncEvent, sync } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { caseTwin } from '../src/case-twin.js'
+import { createLocalBackend } from '../src/index.js'
+import { tempDir } from './helpers.js'
+
+/**
+ * Mounts a fresh exFAT image (case-insensitive, as a USB drive) at `dir` through exfat-fuse; returns
+ * its unmount, or undefined where that cannot be done (not root, exfatprogs/exfat-fuse not installed).
+ */
+function mountExfat(image: string, dir: string): (() => void) | undefined {
+  let loop: string | undefined
+  try {
+    execFileSync('truncate', ['-s', '8M', image])
+    execFileSync('mkfs.exfat', [image], { stdio: 'ignore' })
+    loop = execFileSync('losetup', ['-f', '--show', image], { encoding: 'utf8' }).trim()
+    execFileSync('mount.exfat-fuse', [loop, dir], { stdio: 'ignore' })
+  } catch {
+    if (loop) execFileSync('losetup', ['-d', loop])
+    return undefined
+  }
+  const dev = loop
+  return () => {
+    execFileSync('umount', [dir])
+    execFileSync('losetup', ['-d', dev])
+  }
+}
+
+async function mirror(src: string, dst: string): Promise<SyncEvent[]> {
+  const source = createLocalBackend({ root: src })
+  const target = createLocalBackend({ root: dst })
+  try {
+    return await lastValueFrom(sync(source, target, { mode: 'mirror', modifyWindowMs: 2000 }).pipe(toArray()))
+  } finally {
+    // The target's open directories would keep the mount busy.
+    await Promise.all([source.close(), target.close()])
+  }
+}
+
+describe('a case-insensitive target', () => {
+  it('caseTwin names the part the file system found under another case', async () => {
+    const dir = await tempDir('case-twin')
+    await mkdir(join(dir, 'sub'))
+    await writeFile(join(dir, 'sub', 'f'), 'f')
+    await writeFile(join(dir, 'a.txt'), 'a')
+    expect(caseTwin(dir, 'A.txt')).toEqual({ asked: 'A.txt', found: 'a.txt' })
+    expect(caseTwin(dir, 'SUB/f')).toEqual({ asked: 'SUB', found: 'sub' })
+    expect(caseTwin(dir, 'sub/F')).toEqual({ asked: 'sub/F', found: 'sub/f' })
+    expect(caseTwin(dir, 'sub/f')).toBeUndefined()
+    expect(caseTwin(dir, 'b.txt')).toBeUndefined()
+  })
+
+  // A source's a.txt renamed to A.txt failed on every run with "destination appeared since it was
+  // planned … It was changed meanwhile: run the sync again", which no run could fix (QA 30i #1).
+  it('a case-only rename fails naming the twin and what to do, not "changed meanwhile"', async (t) => {
+    const base = await tempDir('case-insensitive')
+    const src = join(base, 'src')
+    const mnt = join(base, 'mnt')
+    await mkdir(src)
+    await mkdir(mnt)
+    const unmount = mountExfat(join(base, 'ex.img'), mnt)
+    if (!unmount) return t.skip('cannot mount an exFAT image here (needs root, exfatprogs and exfat-fuse)')
+    try {
+      const dst = join(mnt, 't')
+      await writeFile(join(src, 'a.txt'), 'data')
+      expect((await mirror(src, dst)).filter((e) => e.type === 'failed')).toEqual([])
+      await rename(join(src, 'a.txt'), join(src, 'A.txt'))
+      const failed = (await mirror(src, dst)).filter((e) => e.type === 'failed')
+      expect(failed).toHaveLength(1)
+      expect(failed[0]).toMatchObject({
+        path: 'A.txt',
+        error: {
+          code: 'CONFLICT',
+          message: expect.stringContaining(
+            '"A.txt" is "a.txt" on the target: its file system does not tell names apart by case',
+          ),
+          hint: expect.stringContaining('rename it on the target as well'),
+        },
+      })
+      // Nothing lost: the old copy is still there.
+      expect(await readdir(dst)).toEqual(['a.txt'])
+    } finally {
+      unmount()
+    }
+  })
+})
