@@ -55,6 +55,18 @@ export function toSyncError(err: unknown, op: string, path?: string): SyncError 
   const code: SyncErrorCode =
     name === 'AbortError' ? 'ABORTED' : typeof errno === 'string' ? (CODES[errno] ?? 'UNKNOWN') : 'UNKNOWN'
   const message = err instanceof Error ? err.message : String(err)
+  // A target file system that has no symlinks (exFAT through FUSE: ENOSYS; FAT: EPERM) or refuses
+  // a name FAT and exFAT do not allow (exfat-fuse: ENOENT, the kernel's drivers: EINVAL) failed as
+  // UNKNOWN, "a bug in syncflow", or NOT_FOUND "no such file" for a file just written (QA 30i #2).
+  const refused = refusedByFileSystem(errno, op, path)
+  if (refused !== undefined) {
+    return new SyncError(refused.code, message, {
+      op: `local.${op}`,
+      ...(path !== undefined ? { path } : {}),
+      hint: refused.hint,
+      cause: err,
+    })
+  }
   // Not a bad name: a symlink on the way that loops (QA 10 #10, a looping link given as the root).
   const hint = errno === 'ELOOP' ? ELOOP_HINT : errno === 'EMFILE' || errno === 'ENFILE' ? FILES_HINT : HINTS[code]
   return new SyncError(code, message, {
@@ -64,6 +76,34 @@ export function toSyncError(err: unknown, op: string, path?: string): SyncError 
     cause: err,
   })
 }
+
+/** Characters FAT and exFAT (and Windows) refuse in a name. */
+const FAT_FORBIDDEN = /[\\:*?"<>|]/
+
+/** What a file system without symlinks, or with FAT's rules for names, answers; see `toSyncError`. */
+function refusedByFileSystem(
+  errno: unknown,
+  op: string,
+  path: string | undefined,
+): { code: SyncErrorCode; hint: string } | undefined {
+  if (op === 'symlink' && (errno === 'ENOSYS' || errno === 'EPERM' || errno === 'EOPNOTSUPP' || errno === 'ENOTSUP')) {
+    return {
+      code: 'UNSUPPORTED',
+      hint: "The target's file system cannot hold symlinks (FAT, exFAT, NTFS through some drivers): give --symlinks follow to copy what they point to, or --symlinks skip (or --exclude them) to leave them out.",
+    }
+  }
+  const name = path?.slice(path.lastIndexOf('/') + 1)
+  if ((errno === 'ENOENT' || errno === 'EINVAL') && CREATES_NAME.has(op) && name && FAT_FORBIDDEN.test(name)) {
+    return {
+      code: 'INVALID_PATH',
+      hint: 'The target\'s file system refuses this name (FAT and exFAT allow none of \\ : * ? " < > | in a name): rename it in the source, or leave it out with --exclude.',
+    }
+  }
+  return undefined
+}
+
+/** Operations that give a name on the target. */
+const CREATES_NAME: ReadonlySet<string> = new Set(['write', 'copyFrom', 'linkFrom', 'mkdir', 'symlink', 'move', 'copy'])
 
 /** The errno code of a Node.js error, if any. */
 export function errnoOf(err: unknown): string | undefined {

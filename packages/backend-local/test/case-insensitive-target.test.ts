@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { caseTwin } from '../src/case-twin.js'
 import { createLocalBackend } from '../src/index.js'
+import { toSyncError } from '../src/to-sync-error.js'
 import { tempDir } from './helpers.js'
 
 /**
@@ -83,6 +84,52 @@ describe('a case-insensitive target', () => {
       })
       // Nothing lost: the old copy is still there.
       expect(await readdir(dst)).toEqual(['a.txt'])
+    } finally {
+      unmount()
+    }
+  })
+})
+
+// A symlink into exFAT failed as UNKNOWN "a bug in syncflow" (ENOSYS), a name with `:` or `?` as
+// NOT_FOUND "no such file" (exfat-fuse's ENOENT for a rename to it) (QA 30i #2).
+describe('an exFAT target', () => {
+  it('a refused symlink or name says the file system refuses it, and what to do', () => {
+    const errno = (code: string) => Object.assign(new Error(`${code}: …`), { code })
+    expect(toSyncError(errno('ENOSYS'), 'symlink', 'link')).toMatchObject({
+      code: 'UNSUPPORTED',
+      hint: expect.stringContaining('cannot hold symlinks'),
+    })
+    expect(toSyncError(errno('EPERM'), 'symlink', 'link')).toMatchObject({ code: 'UNSUPPORTED' })
+    expect(toSyncError(errno('ENOENT'), 'copyFrom', 'd/a:b')).toMatchObject({
+      code: 'INVALID_PATH',
+      hint: expect.stringContaining('refuses this name'),
+    })
+    expect(toSyncError(errno('EINVAL'), 'write', 'q?')).toMatchObject({ code: 'INVALID_PATH' })
+    // As before: a plain name, or a read, or a permission elsewhere.
+    expect(toSyncError(errno('ENOENT'), 'copyFrom', 'a.txt')).toMatchObject({ code: 'NOT_FOUND' })
+    expect(toSyncError(errno('ENOENT'), 'read', 'a:b')).toMatchObject({ code: 'NOT_FOUND' })
+    expect(toSyncError(errno('EPERM'), 'write', 'a')).toMatchObject({ code: 'PERMISSION' })
+  })
+
+  it('a mirror into exFAT: the rest is copied, each refused item fails so', async (t) => {
+    const base = await tempDir('exfat')
+    const src = join(base, 'src')
+    const mnt = join(base, 'mnt')
+    await mkdir(src)
+    await mkdir(mnt)
+    const unmount = mountExfat(join(base, 'ex.img'), mnt)
+    if (!unmount) return t.skip('cannot mount an exFAT image here (needs root, exfatprogs and exfat-fuse)')
+    try {
+      const dst = join(mnt, 't')
+      await writeFile(join(src, 'ok'), 'ok')
+      await writeFile(join(src, 'a:b'), 'x')
+      await symlink('ok', join(src, 'link'))
+      const failed = (await mirror(src, dst)).filter((e) => e.type === 'failed')
+      expect(failed.map((e) => [e.type === 'failed' && e.path, e.type === 'failed' && e.error.code]).sort()).toEqual([
+        ['a:b', 'INVALID_PATH'],
+        ['link', 'UNSUPPORTED'],
+      ])
+      expect(await readdir(dst)).toEqual(['ok'])
     } finally {
       unmount()
     }
