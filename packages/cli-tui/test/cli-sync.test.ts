@@ -1273,6 +1273,33 @@ describe('safety refusals', () => {
     },
   )
 
+  // QA 30i #3: a target on a read-only file system failed each file alone with EROFS, and exit 1.
+  it.skipIf(bindMountSkip !== undefined)(
+    'a target on a read-only file system is one message and exit 2, before any file; a dry run and check still run',
+    async () => {
+      await writeTree(src, { 'a.txt': 'a', 'c/d.txt': 'd' })
+      await writeTree(dst, { 'old.txt': 'kept' })
+      await withBindMounts([[dst, dst]], async () => {
+        execFileSync('mount', ['-o', 'remount,bind,ro', dst])
+        const r = await cli('sync', src, dst, '--json')
+        expect(r.code, r.stderr).toBe(2)
+        expect(jsonLines(r.stdout).at(-1)).toMatchObject({
+          type: 'done',
+          summary: {
+            failed: 0,
+            fatal: { code: 'PERMISSION', message: `the target ${JSON.stringify(dst)} is on a read-only file system` },
+          },
+        })
+        expect(r.stderr).not.toContain('failed')
+        const dry = await cli('sync', src, dst, '--dry-run')
+        expect(dry.code, dry.stderr).toBe(0)
+        const checked = await cli('check', src, dst)
+        expect(checked.code, checked.stderr).toBe(1)
+      })
+      expect(await readTree(dst)).toEqual({ 'old.txt': 'kept' })
+    },
+  )
+
   it('a target the run makes gets the permissions of the source root (a private source stays private)', async () => {
     await writeTree(src, { 'a.txt': 'a' })
     await chmod(src, 0o700)

@@ -1,4 +1,5 @@
-import { chmod, lstat, readlink, stat } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { access, chmod, lstat, readlink, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { decodableRealPath, makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
@@ -48,6 +49,17 @@ export async function prepareLocalTarget(
   // Refused now (exit 2), not by each write: its writes would land in another directory (QA 25a #3).
   if (found === 'directory') decodableRealPath(local)
   if (found === 'directory' && create) {
+    // A target on a read-only file system (a USB disk the kernel remounted read-only after an
+    // error, a `mount -o ro`) is refused now, with one message and exit 2, as one that cannot be
+    // made is: left to each write, every file failed alone with EROFS, exit 1 (QA 30i #3).
+    // Only EROFS: a root we may not write in may still hold directories we may write in.
+    await access(local, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EROFS') return
+      throw new SyncError('PERMISSION', `the ${name} ${JSON.stringify(location)} is on a read-only file system`, {
+        cause: err,
+        hint: 'Remount it read-write (mount -o remount,rw …; a disk the kernel made read-only after an error wants fsck first), or give another directory.',
+      })
+    })
     // A root whose mode denies its owner writing (a 0555 source root's copy, given its mode at the
     // end of the last run: finishLocalTarget) is made writable for the run, as the engine does with
     // such directories below it. Its own mode is given back when the job closes, whatever its end
