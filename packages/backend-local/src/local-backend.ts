@@ -85,7 +85,7 @@ import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
-import { keepsModes } from './keeps-modes.js'
+import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
 import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
@@ -344,8 +344,9 @@ export class LocalBackend
       hashes: ['md5', 'sha1', 'sha256'],
       // Node stats carry mtimes in fractional ms and `utimes` takes fractional seconds (a double,
       // sub-microsecond at today's dates); ext4, XFS, btrfs, APFS and tmpfs keep nanoseconds. Coarser
-      // filesystems (FAT: 2 s, HFS+: 1 s) are not probed: that would mean writing into a source.
-      mtimePrecisionMs: 1,
+      // filesystems are not probed by a write (that would mean writing into a source); FAT (2 s) and
+      // the kernel's exFAT (10 ms) are known by their statfs type (QA 30i #4).
+      mtimePrecisionMs: mtimePrecisionOf(this.root),
       listMtime: true,
       emptyDirs: true,
       symlinks: policy === 'preserve',
