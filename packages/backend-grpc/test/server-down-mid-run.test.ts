@@ -59,9 +59,10 @@ it('a server gone for good mid-run stops the run after a few transfers, naming i
     message: expect.stringContaining(`stopped: 127.0.0.1:${port} cannot be reached`),
     hint: expect.stringContaining(`127.0.0.1:${port}`),
   })
-  // The transfers in flight when it went failed; the rest were not tried one by one.
+  // The transfers in flight when it went failed; the rest were not tried one by one. (Small files
+  // go up to 64 at once into a server since fa4264d, as its group commit wants: the bound was 32.)
   expect(summary.failed).toBeGreaterThan(0)
-  expect(summary.failed).toBeLessThanOrEqual(32)
+  expect(summary.failed).toBeLessThanOrEqual(72)
   expect(summary.done.copy + summary.failed).toBeLessThan(FILES)
   expect(summary.done.delete).toBe(0)
   expect(await readdir(s.srv.dir)).toContain('extra.txt')
