@@ -49,8 +49,9 @@ it('a sync whose server is killed mid-run stops within seconds with one error na
     code: 'TRANSIENT',
     message: expect.stringContaining(`stopped: 127.0.0.1:${port} cannot be reached`),
   })
-  // Those in flight failed, not every file left (each after 4 attempts).
-  expect(done.summary.failed).toBeLessThanOrEqual(32)
+  // Those in flight failed, not every file left (each after 4 attempts). (Up to 64 small files are
+  // in flight into a server since fa4264d, as its group commit wants: the bound was 32.)
+  expect(done.summary.failed).toBeLessThanOrEqual(72)
   expect(done.summary.done.copy + done.summary.failed).toBeLessThan(FILES)
   expect(r.stderr).toContain(`syncflow: stopped: 127.0.0.1:${port} cannot be reached`)
   expect(done.summary.done.delete).toBe(0)
