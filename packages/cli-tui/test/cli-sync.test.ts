@@ -448,6 +448,9 @@ describe('sync', () => {
     const dst = await tempDir()
     await writeTree(src, { f: 'ab\n' })
     await symlink('/a/very/long/symlink/target/path/that/is/long', join(src, 'l1'))
+    // An hour apart: made within one clock tick of each other, the two roots had the same mtime and
+    // the line below said no touch (seen once in CI).
+    await utimes(dst, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000))
     const dry = await cli('sync', '-n', src, dst)
     expect(dry.code, dry.stderr).toBe(0)
     // (The new empty target's root mtime is set to the source's too, as rsync -ain says `.d..t...... ./`.)
