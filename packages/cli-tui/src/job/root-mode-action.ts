@@ -18,20 +18,9 @@ import { localPathOf } from './local-path-of.js'
  * is not a local directory.
  */
 export async function rootModeAction(sourceLocation: string, targetLocation: string): Promise<Action | undefined> {
-  const source = localPathOf(sourceLocation)
-  const target = localPathOf(targetLocation)
-  if (source === undefined || target === undefined) return undefined
-  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
-  if (!s?.isDirectory() || !t?.isDirectory() || (s.mode & 0o7777) === (t.mode & 0o7777)) return undefined
-  const root = '' as RelPath
-  const entry = (st: { mode: number; mtimeMs: number }): Entry => ({
-    path: root,
-    kind: 'dir',
-    size: 0,
-    mtimeMs: st.mtimeMs,
-    mode: st.mode & 0o7777,
-  })
-  return { kind: 'mkdir', path: root, source: entry(s), target: entry(t), reason: MODE_DIFFERS }
+  const roots = await localRoots(sourceLocation, targetLocation)
+  if (roots === undefined || roots.source.mode === roots.target.mode) return undefined
+  return { kind: 'mkdir', path: ROOT, ...roots, reason: MODE_DIFFERS }
 }
 
 /**
@@ -47,20 +36,32 @@ export async function rootMtimeAction(
   targetLocation: string,
   windowMs: number,
 ): Promise<Action | undefined> {
+  const roots = await localRoots(sourceLocation, targetLocation)
+  if (roots === undefined || Math.abs(roots.source.mtimeMs - roots.target.mtimeMs) <= windowMs) return undefined
+  return { kind: 'touch', path: ROOT, ...roots, reason: 'mtime differs' }
+}
+
+/** The root's path: the empty RelPath. */
+const ROOT = '' as RelPath
+
+/** Both roots as entries (mode and mtime), when both locations are local directories; else undefined. */
+async function localRoots(
+  sourceLocation: string,
+  targetLocation: string,
+): Promise<{ source: Entry; target: Entry } | undefined> {
   const source = localPathOf(sourceLocation)
   const target = localPathOf(targetLocation)
   if (source === undefined || target === undefined) return undefined
   const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
-  if (!s?.isDirectory() || !t?.isDirectory() || Math.abs(s.mtimeMs - t.mtimeMs) <= windowMs) return undefined
-  const root = '' as RelPath
+  if (!s?.isDirectory() || !t?.isDirectory()) return undefined
   const entry = (st: { mode: number; mtimeMs: number }): Entry => ({
-    path: root,
+    path: ROOT,
     kind: 'dir',
     size: 0,
     mtimeMs: st.mtimeMs,
     mode: st.mode & 0o7777,
   })
-  return { kind: 'touch', path: root, source: entry(s), target: entry(t), reason: 'mtime differs' }
+  return { source: entry(s), target: entry(t) }
 }
 
 /**
@@ -76,7 +77,7 @@ export async function missingRootAction(target: Backend, targetLocation: string)
     return undefined
   }
   const exists = await target.rootExists().catch(() => true)
-  return exists ? undefined : { kind: 'mkdir', path: '' as RelPath, reason: 'the target root does not exist' }
+  return exists ? undefined : { kind: 'mkdir', path: ROOT, reason: 'the target root does not exist' }
 }
 
 /**
