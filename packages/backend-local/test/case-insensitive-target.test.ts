@@ -31,6 +31,19 @@ function mountExfat(image: string, dir: string): (() => void) | undefined {
   }
 }
 
+const NO_EXFAT = 'cannot mount an exFAT image here (needs root, exfatprogs and exfat-fuse)'
+
+/** A local source directory and a target `t` on a fresh exFAT mount, or undefined where none can be mounted. */
+async function exfatPair(label: string): Promise<{ src: string; dst: string; unmount: () => void } | undefined> {
+  const base = await tempDir(label)
+  const src = join(base, 'src')
+  const mnt = join(base, 'mnt')
+  await mkdir(src)
+  await mkdir(mnt)
+  const unmount = mountExfat(join(base, 'ex.img'), mnt)
+  return unmount ? { src, dst: join(mnt, 't'), unmount } : undefined
+}
+
 async function mirror(src: string, dst: string): Promise<SyncEvent[]> {
   const source = createLocalBackend({ root: src })
   const target = createLocalBackend({ root: dst })
@@ -58,15 +71,10 @@ describe('a case-insensitive target', () => {
   // A source's a.txt renamed to A.txt failed on every run with "destination appeared since it was
   // planned … It was changed meanwhile: run the sync again", which no run could fix (QA 30i #1).
   it('a case-only rename fails naming the twin and what to do, not "changed meanwhile"', async (t) => {
-    const base = await tempDir('case-insensitive')
-    const src = join(base, 'src')
-    const mnt = join(base, 'mnt')
-    await mkdir(src)
-    await mkdir(mnt)
-    const unmount = mountExfat(join(base, 'ex.img'), mnt)
-    if (!unmount) return t.skip('cannot mount an exFAT image here (needs root, exfatprogs and exfat-fuse)')
+    const dirs = await exfatPair('case-insensitive')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { src, dst, unmount } = dirs
     try {
-      const dst = join(mnt, 't')
       await writeFile(join(src, 'a.txt'), 'data')
       expect((await mirror(src, dst)).filter((e) => e.type === 'failed')).toEqual([])
       await rename(join(src, 'a.txt'), join(src, 'A.txt'))
@@ -112,15 +120,10 @@ describe('an exFAT target', () => {
   })
 
   it('a mirror into exFAT: the rest is copied, each refused item fails so', async (t) => {
-    const base = await tempDir('exfat')
-    const src = join(base, 'src')
-    const mnt = join(base, 'mnt')
-    await mkdir(src)
-    await mkdir(mnt)
-    const unmount = mountExfat(join(base, 'ex.img'), mnt)
-    if (!unmount) return t.skip('cannot mount an exFAT image here (needs root, exfatprogs and exfat-fuse)')
+    const dirs = await exfatPair('exfat')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { src, dst, unmount } = dirs
     try {
-      const dst = join(mnt, 't')
       await writeFile(join(src, 'ok'), 'ok')
       await writeFile(join(src, 'a:b'), 'x')
       await symlink('ok', join(src, 'link'))
