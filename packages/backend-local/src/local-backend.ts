@@ -81,6 +81,7 @@ import {
   withRangeFill,
 } from '@syncflow/core'
 import type { Observable } from 'rxjs'
+import { caseSensitiveAt } from './case-sensitive-at.js'
 import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
@@ -352,8 +353,9 @@ export class LocalBackend
       symlinks: policy === 'preserve',
       permissions: keepsModes(this.root),
       removeExpect: true,
-      // Linux filesystems are case-sensitive (casefolded directories aside); macOS and Windows default to not.
-      caseSensitive: process.platform === 'linux',
+      // Linux filesystems are case-sensitive, FAT, exFAT and casefolded directories aside (probed
+      // without a write: see caseSensitiveAt); macOS and Windows default to not.
+      caseSensitive: caseSensitiveAt(this.root),
       watch: 'native',
       watchReady: true,
       // As root, `write` clears set-id bits (see `modeToWrite`): the engine must not rewrite for them.

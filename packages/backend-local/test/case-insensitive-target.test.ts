@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
+import { caseSensitiveAt } from '../src/case-sensitive-at.js'
 import { caseTwin } from '../src/case-twin.js'
 import { createLocalBackend } from '../src/index.js'
 import { toSyncError } from '../src/to-sync-error.js'
@@ -92,6 +93,43 @@ describe('a case-insensitive target', () => {
       })
       // Nothing lost: the old copy is still there.
       expect(await readdir(dst)).toEqual(['a.txt'])
+    } finally {
+      unmount()
+    }
+  })
+})
+
+// A source's Dir/ and dir/ were merged into one directory of an exFAT target, exit 0, though DESIGN
+// says case collisions are reported (QA 30i #5): the target was taken as case-sensitive, as every
+// Linux directory was.
+describe('caseSensitiveAt', () => {
+  it('a directory of this file system, and one not made yet, tell names apart by case', async () => {
+    const dir = await tempDir('case-sensitive-at')
+    expect(caseSensitiveAt(dir)).toBe(true)
+    await writeFile(join(dir, 'Name'), 'n')
+    expect(caseSensitiveAt(dir)).toBe(true)
+    expect(caseSensitiveAt(join(dir, 'new', 'deeper'))).toBe(true)
+  })
+
+  it('an exFAT directory does not, nor one to be made in it; the mirror reports the twin', async (t) => {
+    const dirs = await exfatPair('case-fold')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { src, dst, unmount } = dirs
+    try {
+      // A drive in use: something is on it already (an empty FUSE mount cannot be asked without a write).
+      await writeFile(join(dst, '..', 'Photos.txt'), 'p')
+      expect(caseSensitiveAt(dst)).toBe(false)
+      await mkdir(join(src, 'Dir'))
+      await mkdir(join(src, 'dir'))
+      await writeFile(join(src, 'Dir', 'a'), 'a')
+      await writeFile(join(src, 'dir', 'b'), 'b')
+      const events = await mirror(src, dst)
+      expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+        { path: 'dir', error: { code: 'CONFLICT', message: expect.stringContaining('"dir" and "Dir" are one name') } },
+      ])
+      // Not merged: the first of the two, alone.
+      expect(await readdir(dst)).toEqual(['Dir'])
+      expect(await readdir(join(dst, 'Dir'))).toEqual(['a'])
     } finally {
       unmount()
     }

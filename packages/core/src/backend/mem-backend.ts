@@ -69,10 +69,11 @@ export interface MemBackendOptions {
    * Emulate a weaker backend (the behaviour follows): `mtimePrecisionMs` truncates stored mtimes,
    * `hashes` limits `hash()`, `emptyDirs: false` lists no directories, `listMtime: false` lists the
    * upload time instead of the preserved mtime (as S3 does), `maxPathBytes` is announced (the engine
-   * plans by it; writes do not check it). [full capabilities]
+   * plans by it; writes do not check it), `caseSensitive: false` is announced (the engine plans by
+   * it; names are still kept apart). [full capabilities]
    */
   readonly capabilities?: Partial<
-    Pick<Capabilities, 'mtimePrecisionMs' | 'hashes' | 'emptyDirs' | 'listMtime' | 'maxPathBytes'>
+    Pick<Capabilities, 'mtimePrecisionMs' | 'hashes' | 'emptyDirs' | 'listMtime' | 'maxPathBytes' | 'caseSensitive'>
   >
 }
 

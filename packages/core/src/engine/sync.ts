@@ -418,6 +418,9 @@ function run(
         signal,
         admitSource: listedEntryCheck(source, {
           ...listOpts,
+          // Dir/ and dir/ from a case-sensitive source would be written into one directory of a
+          // target that does not tell them apart: reported instead (DESIGN: never merged silently).
+          foldCase: !target.capabilities.caseSensitive,
           // A source filtered to nothing is said to be that by the delete guard, not "empty".
           onExcluded: () => void facts.sourceExcluded++,
         }),

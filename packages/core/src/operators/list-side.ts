@@ -17,6 +17,12 @@ export interface ListSideOptions {
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Called for each entry the filter leaves out (`listedEntryCheck`). */
   readonly onExcluded?: (entry: Entry) => void
+  /**
+   * The side this listing is copied to does not tell names apart by case (FAT, exFAT, a casefolded
+   * directory): a name equal to an earlier sibling's but for case is reported to `onError` and left
+   * out with all below it, instead of being written into its twin (`listedEntryCheck`). [false]
+   */
+  readonly foldCase?: boolean
   /** The target of a run that writes: the backend may clean up its own leftovers (`ListOptions.cleanUp`). [false] */
   readonly cleanUp?: boolean
   /** The target of a mirror: special files listed, to be deleted (`ListOptions.specialFiles`). [false] */
@@ -68,6 +74,7 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
   const useFilter = filter !== undefined && !filter.empty && !keepExcluded
   const excluded = filter !== undefined && !filter.empty ? excludedName(filter, keepExcluded) : undefined
   let previous: Entry | undefined
+  const twins = opts.foldCase ? new CaseTwins() : undefined
   return (entry) => {
     const problem = relPathProblem(entry.path)
     if (problem !== undefined) {
@@ -100,8 +107,84 @@ export function listedEntryCheck(backend: Backend, opts: ListSideOptions): (entr
       opts.onExcluded?.(entry)
       return false
     }
+    if (twins !== undefined) {
+      const twin = twins.admit(entry)
+      if (twin === true) return false
+      if (twin !== undefined) {
+        opts.onError(caseCollision(twin.path, twin.twin))
+        return false
+      }
+    }
     return true
   }
+}
+
+/**
+ * Source names that one directory of a case-insensitive target cannot hold both of, found in
+ * listing order: a directory's key is `path/`, so everything below it comes right after it, and a
+ * stack of the directories above the current entry is all there is to remember (each frame holds
+ * the case-folded names of one directory's entries seen so far).
+ */
+class CaseTwins {
+  readonly #frames: CaseFrame[] = [{ prefix: '', names: new Map() }]
+  /** `dir/` of a directory left out as a twin: what is below it is left out without a word. */
+  #skipped: string | undefined
+
+  /** True to skip silently (below a twin), the twins to report, undefined to keep. */
+  admit(entry: Entry): { path: string; twin: string } | true | undefined {
+    const path: string = entry.path
+    if (this.#skipped !== undefined) {
+      if (path.startsWith(this.#skipped)) return true
+      this.#skipped = undefined
+    }
+    while (!path.startsWith(this.#top().prefix)) this.#frames.pop()
+    // The directories between the innermost frame and the entry, each a name in the one above it:
+    // met here first where a listing has no directory entries (an object store without markers).
+    let at = this.#top().prefix.length
+    for (let slash = path.indexOf('/', at); slash !== -1; slash = path.indexOf('/', at)) {
+      const twin = this.#twinOf(path.slice(at, slash))
+      if (twin !== undefined) {
+        this.#skipped = path.slice(0, slash + 1)
+        return { path: path.slice(0, slash), twin: this.#top().prefix + twin }
+      }
+      this.#frames.push({ prefix: path.slice(0, slash + 1), names: new Map() })
+      at = slash + 1
+    }
+    const twin = this.#twinOf(path.slice(at))
+    if (twin === undefined) return undefined
+    if (entry.kind === 'dir') this.#skipped = `${path}/`
+    return { path, twin: this.#top().prefix + twin }
+  }
+
+  #top(): CaseFrame {
+    return this.#frames[this.#frames.length - 1] as CaseFrame
+  }
+
+  /** The other name `name` is under case folding in the innermost directory, or undefined (now kept). */
+  #twinOf(name: string): string | undefined {
+    const names = this.#top().names
+    const folded = name.toLowerCase()
+    const had = names.get(folded)
+    if (had === undefined) names.set(folded, name)
+    return had !== undefined && had !== name ? had : undefined
+  }
+}
+
+interface CaseFrame {
+  readonly prefix: string
+  readonly names: Map<string, string>
+}
+
+function caseCollision(path: string, twin: string): SyncError {
+  return new SyncError(
+    'CONFLICT',
+    `${JSON.stringify(path)} and ${JSON.stringify(twin)} are one name on the target: its file system does not tell names apart by case; ${JSON.stringify(path)} left out`,
+    {
+      op: 'list',
+      path,
+      hint: 'Rename one of the two in the source, or --exclude one.',
+    },
+  )
 }
 
 /**

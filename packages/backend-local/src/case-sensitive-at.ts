@@ -1,0 +1,87 @@
+import { type Dir, lstatSync, opendirSync, readdirSync, type Stats, statfsSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+
+/** `statfs` types whose names are case-insensitive by design: FAT, exFAT, HFS+, SMB (cifs, smb2). */
+const CASE_INSENSITIVE_TYPES: ReadonlySet<number> = new Set([0x4d44, 0x2011bab0, 0x482b, 0xff534d42, 0xfe534d42])
+
+/** Entries of a directory tried as probes: enough to find one with a letter in almost any directory. */
+const PROBES = 32
+
+/**
+ * Whether the directory at `root` tells names apart by case (`Capabilities.caseSensitive`), asked
+ * without writing anything: where `root` does not exist yet, of the nearest existing directory
+ * above it, in which it will be made (a casefolded ext4 directory passes the flag on to those made
+ * in it). Linux file systems are case-sensitive, but FAT and exFAT (`statfs` type, where the kernel
+ * serves them), a FUSE-mounted exFAT or NTFS and a casefolded ext4 directory are not: those are
+ * found by asking for an entry under its name with the case of its letters swapped (found, though
+ * the directory lists no such name, means it folds case). Without an entry to ask by, case-sensitive, as
+ * before. macOS and Windows default to not.
+ */
+export function caseSensitiveAt(root: string): boolean {
+  if (process.platform !== 'linux') return false
+  let dir = root
+  let st: Stats | undefined
+  for (;;) {
+    st = statSync(dir, { throwIfNoEntry: false })
+    if (st?.isDirectory() || dirname(dir) === dir) break
+    dir = dirname(dir)
+  }
+  if (!st?.isDirectory()) return true
+  try {
+    if (CASE_INSENSITIVE_TYPES.has(statfsSync(dir).type)) return false
+  } catch {
+    // No statfs here: the probe below alone.
+  }
+  const inside = probeEntries(dir)
+  if (inside !== undefined) return inside
+  // An empty directory: by its own name in the directory above, on the same file system.
+  const above = dirname(dir)
+  if (above === dir || statSync(above, { throwIfNoEntry: false })?.dev !== st.dev) return true
+  return probeName(above, basename(dir)) ?? true
+}
+
+/** Probes up to PROBES entries of `dir`: the answer of the first with a letter, or undefined. */
+function probeEntries(dir: string): boolean | undefined {
+  let handle: Dir | undefined
+  try {
+    handle = opendirSync(dir)
+    for (let i = 0; i < PROBES; i++) {
+      const entry = handle.readSync()
+      if (entry === null) return undefined
+      const answer = probeName(dir, entry.name)
+      if (answer !== undefined) return answer
+    }
+    return undefined
+  } catch {
+    return undefined
+  } finally {
+    handle?.closeSync()
+  }
+}
+
+/**
+ * True when `name` in `dir`, asked for with the case of its letters swapped, is not found, or is
+ * there under that name too (both there: case-sensitive); false when it is found though no entry
+ * has that name (exfat-fuse answers such a lookup with another inode number: the listing decides);
+ * undefined when `name` has no letter with a case or cannot be asked about.
+ */
+function probeName(dir: string, name: string): boolean | undefined {
+  const swapped = swapCase(name)
+  if (swapped === name) return undefined
+  try {
+    if (lstatSync(join(dir, name), { throwIfNoEntry: false }) === undefined) return undefined
+    if (lstatSync(join(dir, swapped), { throwIfNoEntry: false }) === undefined) return true
+    return readdirSync(dir).includes(swapped)
+  } catch {
+    return undefined
+  }
+}
+
+function swapCase(name: string): string {
+  let out = ''
+  for (const ch of name) {
+    const upper = ch.toUpperCase()
+    out += upper !== ch ? upper : ch.toLowerCase()
+  }
+  return out
+}
