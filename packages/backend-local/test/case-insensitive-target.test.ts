@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process'
 import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { caseSensitiveAt } from '../src/case-sensitive-at.js'
 import { caseTwin } from '../src/case-twin.js'
 import { createLocalBackend } from '../src/index.js'
@@ -11,10 +12,27 @@ import { toSyncError } from '../src/to-sync-error.js'
 import { tempDir } from './helpers.js'
 
 /**
+ * Whether exFAT images can be made and mounted here: scripts/exfat/install-exfat.sh installs
+ * exfatprogs and exfat-fuse from Debian where they are missing (as root), so that a fresh CI machine
+ * runs these tests instead of skipping them.
+ */
+let exfatTools = false
+beforeAll(() => {
+  const script = fileURLToPath(new URL('../../../scripts/exfat/install-exfat.sh', import.meta.url))
+  try {
+    execFileSync('bash', [script], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 })
+    exfatTools = true
+  } catch {
+    exfatTools = false
+  }
+}, 660_000)
+
+/**
  * Mounts a fresh exFAT image (case-insensitive, as a USB drive) at `dir` through exfat-fuse; returns
  * its unmount, or undefined where that cannot be done (not root, exfatprogs/exfat-fuse not installed).
  */
 function mountExfat(image: string, dir: string): (() => void) | undefined {
+  if (!exfatTools) return undefined
   let loop: string | undefined
   try {
     execFileSync('truncate', ['-s', '8M', image])
