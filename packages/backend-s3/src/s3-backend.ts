@@ -271,6 +271,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       // against its object's 0755 was copied onto itself on every run without a state record, and
       // check reported it for ever (QA 29d).
       ...(options.storeMode !== false ? { clearsSetId: true } : {}),
+      // (Nor sticky bits: parseMode gives `& 0o777`. The engine compares only these bits, QA 31c.)
+      ...(options.storeMode !== false ? { modeBits: 0o777 } : {}),
       caseSensitive: true,
       maxPathBytes: MAX_KEY_BYTES - Buffer.byteLength(this.prefix),
       watch: 'none',

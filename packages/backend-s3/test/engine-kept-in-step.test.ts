@@ -516,6 +516,32 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       expect((await stat(join(dir, 'suid-restored', 'su'))).mode & 0o7777).toBe(0o700)
     })
 
+    it('a restore onto the tree it was made from keeps its setuid, setgid and sticky bits, which S3 cannot show (QA 31c)', async () => {
+      // S3 reads modes back as `& 0o777` (metadata is anyone's with write access to the bucket): a
+      // restore of an unchanged backup chmodded every set-id file of the tree to 0755, and an upload
+      // of a sticky file stored it again on every run.
+      await mkdir(join(dir, 'bits'))
+      const bits = { su: 0o4755, sg: 0o2750, st: 0o1755, all: 0o7777, plain: 0o640 } as const
+      for (const [name, mode] of Object.entries(bits)) {
+        await writeFile(join(dir, 'bits', name), name)
+        await chmod(join(dir, 'bits', name), mode)
+      }
+      const target = s3('bits')
+      expect((await run(local('bits'), target, { mode: 'mirror' })).length).toBe(5)
+      expect(await run(local('bits'), target, { mode: 'mirror' })).toEqual([])
+      expect(await run(target, local('bits'), { mode: 'mirror', dryRun: true })).toEqual([])
+      expect(await run(target, local('bits'), { mode: 'mirror' })).toEqual([])
+      for (const [name, mode] of Object.entries(bits)) {
+        expect([name, (await stat(join(dir, 'bits', name))).mode & 0o7777]).toEqual([name, mode])
+      }
+      // A change S3 does show is still carried over, both ways.
+      await chmod(join(dir, 'bits', 'plain'), 0o600)
+      expect(await run(local('bits'), target, { mode: 'mirror' })).toEqual(['touch plain'])
+      await chmod(join(dir, 'bits', 'plain'), 0o640)
+      expect(await run(target, local('bits'), { mode: 'mirror' })).toEqual(['touch plain'])
+      expect((await stat(join(dir, 'bits', 'plain'))).mode & 0o7777).toBe(0o600)
+    })
+
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {
       await mkdir(join(dir, 'md'))
       const file = join(dir, 'md', 'secret')

@@ -26,6 +26,14 @@ export interface Capabilities {
   readonly symlinks: boolean
   /** POSIX permission bits are kept. */
   readonly permissions: boolean
+  /**
+   * The permission bits this backend's listings and stats can show, where fewer than `0o7777` (S3:
+   * `0o777`, as setuid, setgid and sticky bits are never read back from metadata anyone with write
+   * access to the bucket could set). The engine compares modes only in the bits both sides show:
+   * a local file's setuid bit is no difference from an S3 source that cannot tell it, so a
+   * restore does not strip it, nor does an upload store a sticky bit again on every run. [0o7777]
+   */
+  readonly modeBits?: number
   /** `A` and `a` are different names. */
   readonly caseSensitive: boolean
   /** Longest full path in UTF-8 bytes (S3: 1024 minus the prefix); undefined = no limit known. */

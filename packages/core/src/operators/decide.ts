@@ -547,6 +547,12 @@ export function modeToSet(source: Backend, target: Backend, s: Entry, tMode: num
   const want = s.mode & 0o7777
   const has = tMode & 0o7777
   if (want === has) return undefined
+  // Only the bits both sides can show are compared (`Capabilities.modeBits`): an S3 source reads
+  // modes back without setuid, setgid and sticky bits, so a restore from it onto the tree it was
+  // made from chmodded every set-id program there (sudo-like helpers lost their bit), and a local
+  // sticky file was stored again on every upload (QA 29d #6, QA 31c).
+  const shown = (source.capabilities.modeBits ?? 0o7777) & (target.capabilities.modeBits ?? 0o7777)
+  if (((want ^ has) & shown) === 0) return undefined
   if (target.capabilities.clearsSetId === true && s.kind === 'file') {
     const safe = want & ~0o6000
     return has === safe ? undefined : safe
