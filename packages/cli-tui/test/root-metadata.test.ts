@@ -44,6 +44,28 @@ describe("the target root's mode and mtime", () => {
     expect(await modeAndMtime(dst)).toEqual({ mode: 0o700, mtimeMs: T1.getTime() })
   })
 
+  // QA 31c: the root got the source root's mtime as a Date, to the millisecond only, where every
+  // other directory (and rsync -a) keeps it to the microsecond at least.
+  it("the root's mtime is the source root's to the microsecond, as a sub-directory's, before 1970 too", async () => {
+    const root = await tempDir('root-meta-us')
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    for (const [name, seconds] of [
+      ['now', 1_546_300_800.123456],
+      ['old', '-14256000.654321'],
+    ] as const) {
+      const src = join(root, `src-${name}`)
+      const dst = join(root, `dst-${name}`)
+      await writeTree(src, { 'sub/f': 'f' })
+      await utimes(join(src, 'sub'), seconds, seconds)
+      await utimes(src, seconds, seconds)
+      const r = await runCli(['sync', src, dst, '-q'], { env })
+      expect(r.code, r.stderr).toBe(0)
+      const want = (await stat(src)).mtimeMs
+      expect(Math.abs((await stat(join(dst, 'sub'))).mtimeMs - want)).toBeLessThan(0.001)
+      expect([name, Math.abs((await stat(dst)).mtimeMs - want)]).toEqual([name, expect.closeTo(0, 3)])
+    }
+  })
+
   // Review 22 F7: check and a dry run said nothing of a root whose mode alone differs (rsync -ain: `.d...p..... ./`).
   it('a root whose mode alone differs is a difference for check and a dry run, as the run fixes it', async () => {
     const root = await tempDir('root-meta-check')
@@ -76,7 +98,7 @@ describe("the target root's mode and mtime", () => {
     await writeTree(src, { f: 'f' })
     const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
     expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
-    // In sync after the run, though the run sets the root's mtime to the millisecond only.
+    // In sync after the run, which sets the root's mtime to the microsecond.
     const synced = await runCli(['check', src, dst], { env })
     expect(synced.code, synced.stdout).toBe(0)
     await utimes(dst, T1, T1)
@@ -107,7 +129,7 @@ describe("the target root's mode and mtime", () => {
     await expect.poll(async () => readTree(dst).catch(() => ({})), { timeout: 20_000 }).toEqual({ a: 'a' })
     await writeFile(join(src, 'b'), 'b')
     await expect.poll(async () => readTree(dst).catch(() => ({})), { timeout: 20_000 }).toEqual({ a: 'a', b: 'b' })
-    // (Set to the millisecond, as at the end of a sync.)
+    // (Set to the microsecond, as at the end of a sync.)
     const srcMtime = (await modeAndMtime(src)).mtimeMs
     await expect
       .poll(async () => Math.abs((await modeAndMtime(dst)).mtimeMs - srcMtime) < 1, { timeout: 20_000 })

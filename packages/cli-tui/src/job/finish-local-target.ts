@@ -16,7 +16,7 @@ export async function finishLocalTarget(sourceLocation: string, targetLocation: 
   const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
   if (!s?.isDirectory() || !t?.isDirectory()) return
   if ((s.mode & 0o7777) !== (t.mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
-  if (s.mtimeMs !== t.mtimeMs) await utimes(target, t.atime, s.mtime).catch(() => {})
+  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await utimes(target, t.atime, utimeSeconds(s.mtimeMs)).catch(() => {})
 }
 
 /**
@@ -31,5 +31,17 @@ export async function finishLocalTargetMtime(sourceLocation: string, targetLocat
   if (source === undefined || target === undefined) return
   const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
   if (!s?.isDirectory() || !t?.isDirectory()) return
-  if (s.mtimeMs !== t.mtimeMs) await utimes(target, t.atime, s.mtime).catch(() => {})
+  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await utimes(target, t.atime, utimeSeconds(s.mtimeMs)).catch(() => {})
+}
+
+/**
+ * `utimes` seconds for a stat's `mtimeMs`, to the microsecond as the local backend sets every other
+ * directory's and file's: the root was given `stat().mtime`, a Date, so its mtime kept the
+ * millisecond only (`.123456789` came out `.123`, where rsync -a keeps it whole; QA 31c). Half a µs
+ * away from zero, as libuv truncates toward zero; before 1970 a numeric string, since Node takes a
+ * negative number for "now".
+ */
+function utimeSeconds(mtimeMs: number): number | string {
+  const seconds = (mtimeMs + (mtimeMs < 0 ? -0.0005 : 0.0005)) / 1000
+  return seconds < 0 ? String(seconds) : seconds
 }

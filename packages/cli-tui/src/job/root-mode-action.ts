@@ -28,7 +28,7 @@ export async function rootModeAction(sourceLocation: string, targetLocation: str
  * dry run report (rsync -ain: `.d..t...... ./`): `check` said "In sync", exit 0, for a root whose
  * mtime differs where `sync` then set it (QA 30e), though it reports a sub-directory's. Within
  * `windowMs` (the run's --modify-window, or the coarser precision of the two sides) it is equal, as
- * the engine compares directories: `finishLocalTarget` sets it to the millisecond, so a nanosecond
+ * the engine compares directories: `finishLocalTarget` sets it to the microsecond, so a nanosecond
  * root would otherwise differ after every run. Undefined when either side is not a local directory.
  */
 export async function rootMtimeAction(
