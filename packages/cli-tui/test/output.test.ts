@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { formatError } from '../src/errors/format-error.js'
 import { exitCodeForSummary } from '../src/job/exit-code-for-summary.js'
 import { formatCompleted, formatFailed, formatPlanned } from '../src/output/format-action.js'
+import { formatEntry } from '../src/output/format-entry.js'
 import { formatProgressLine } from '../src/output/format-progress-line.js'
 import { formatCheckSummary, formatSummary } from '../src/output/format-summary.js'
 import { formatBytes, formatDuration } from '../src/output/format-units.js'
@@ -189,6 +190,19 @@ describe('action lines', () => {
     expect(formatCompleted(chmod, true)).toBe('would chmod  f')
     expect(formatPlanned(chmod)).toBe('chmod    f  (mode differs)')
     expect(formatCompleted({ ...chmod, reason: 'content equal, mtime differs' }, false)).toBe('touched  f')
+  })
+})
+
+describe('ls lines', () => {
+  // QA 31c: a file whose mtime lies beyond a Date's range (a tmpfs file after `touch -d
+  // @10000000000000`) made ls end with "internal error: Invalid time value".
+  it('print any mtime a file system can hold, before 1970 and beyond a Date too', () => {
+    const line = (mtimeMs: number) => formatEntry({ path: 'f' as RelPath, kind: 'file', size: 2, mtimeMs })
+    expect(line(1_600_000_000_000)).toBe(`- ${'2'.padStart(12)}  2020-09-13 12:26:40  f`)
+    expect(line(-14_256_000_000)).toContain('  1969-07-20 00:00:00  f')
+    expect(line(1e16)).toBe(`- ${'2'.padStart(12)}  @10000000000000  f`)
+    expect(line(-1e16)).toContain('  @-10000000000000  f')
+    expect(line(Number.NaN)).toContain('  -  f')
   })
 })
 
