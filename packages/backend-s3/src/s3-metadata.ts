@@ -56,12 +56,17 @@ export function parseMtimeNs(value: string | undefined): bigint | undefined {
   return m[1] === '-' ? -ns : ns
 }
 
-/** The farthest mtime taken from metadata, either side of 1970: the end of year 9999. */
-const MAX_MTIME_MS = 253_402_300_799_999
+/**
+ * The farthest mtime taken from metadata, either side of 1970: a Date's range (±275760 years), which
+ * a local write takes (tmpfs and btrfs keep it, ext4 clamps it). It was the end of year 9999: a
+ * file beyond it (`touch -d @400000000000` on tmpfs) was uploaded with its mtime, read back as the
+ * upload time, and touched again on every run without a state record, `check` never in sync (QA 31c).
+ */
+const MAX_MTIME_MS = 8_640_000_000_000_000
 
 /**
  * Parses float seconds (as rclone and syncflow write them) into ms; undefined when not a number or
- * beyond year 9999 either way (`1e20` failed the local write with EINVAL): then the object's upload
+ * beyond a Date's range either way (`1e20` failed the local write with EINVAL): then the object's upload
  * time stands in, as for an object without the key.
  */
 export function parseMtime(value: string | undefined): number | undefined {

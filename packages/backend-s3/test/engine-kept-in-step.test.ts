@@ -2,8 +2,17 @@ import { execFileSync } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
-import { type Backend, MemoryStateStore, type RelPath, type SyncEvent, type SyncOptions, sync } from '@syncflow/core'
+import {
+  type Backend,
+  createMemBackend,
+  MemoryStateStore,
+  type RelPath,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '@syncflow/core'
 import { lastValueFrom, tap, toArray } from 'rxjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
@@ -540,6 +549,20 @@ describeS3('the engine with S3: what the listing does not show', (env) => {
       await chmod(join(dir, 'bits', 'plain'), 0o640)
       expect(await run(target, local('bits'), { mode: 'mirror' })).toEqual(['touch plain'])
       expect((await stat(join(dir, 'bits', 'plain'))).mode & 0o7777).toBe(0o600)
+    })
+
+    it('a file dated beyond year 9999 is in sync once uploaded, and restored with its mtime (QA 31c)', async () => {
+      // tmpfs and btrfs hold such mtimes (`touch -d @400000000000`); S3 read any beyond year 9999
+      // back as the upload time, so every run without a record touched the object again.
+      const far = 400_000_000_000_000
+      const mem = createMemBackend()
+      await mem.write('far' as RelPath, Readable.from([Buffer.from('far')]), { mtimeMs: far })
+      const target = s3('far')
+      expect(await run(mem, target, { mode: 'mirror' })).toEqual(['copy far'])
+      expect(await run(mem, target, { mode: 'mirror' })).toEqual([])
+      const back = createMemBackend()
+      expect(await run(target, back, { mode: 'mirror' })).toEqual(['copy far'])
+      expect((await back.stat('far' as RelPath))?.mtimeMs).toBe(far)
     })
 
     it('a chmod alone is carried, with and without the state store, and restored (QA 15 #7)', async () => {

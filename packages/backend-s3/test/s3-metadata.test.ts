@@ -47,6 +47,10 @@ describe('S3 metadata', () => {
     expect(parseMtime('-1.5')).toBe(-1500)
     // No file system stores these (a local write failed with EINVAL): the upload time stands in.
     expect(parseMtime('1e20')).toBeUndefined()
+    expect(parseMtime('8640000000001')).toBeUndefined()
+    // Beyond year 9999, as tmpfs and btrfs hold (QA 31c): read back as written.
+    expect(parseMtime('400000000000.000000000')).toBe(400_000_000_000_000)
+    expect(parseMtime('-8640000000000')).toBe(-8_640_000_000_000_000)
     expect(parseMtime('-1e20')).toBeUndefined()
     expect(parseMtime('2023-11-14T22:13:20Z')).toBeUndefined()
     expect(parseMtime('')).toBeUndefined()
