@@ -1,7 +1,7 @@
 import { lstat, lutimes, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { createPathFilter, type SyncError, sync } from '@syncflow/core'
+import { createPathFilter, type SyncError, type SyncOptions, sync } from '@syncflow/core'
 import { listAll, listKeys, readText, rejectionOf, writeText } from '@syncflow/core/testkit'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
@@ -331,6 +331,39 @@ describe('a copied symlink', () => {
     expect((await lstat(join(dst, 'link'))).mtimeMs).toBe(T.getTime())
     const kept = (await lstat(join(src, 'target.txt'))).mtimeMs
     expect(Math.abs((await lstat(join(dst, 'target.txt'))).mtimeMs - kept)).toBeLessThan(1) // not the link's
+  })
+
+  // QA 31c: a link whose own mtime alone changed (made again to the same target, `ln -sfn`) was
+  // unchanged for ever, and check said "In sync"; rsync -a sets it (`.L..t...... link`).
+  it('gets a new mtime of the source link, with and without --checksum; not under --size-only', async () => {
+    const src = await tempDir('link-mtime2-src')
+    const dst = await tempDir('link-mtime2-dst')
+    await writeFile(join(src, 'target.txt'), 't')
+    await symlink('target.txt', join(src, 'link'))
+    const run = async (options: Partial<SyncOptions> = {}) => {
+      const events = await lastValueFrom(
+        sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), {
+          mode: 'mirror',
+          ...options,
+        }).pipe(toArray()),
+      )
+      expect(events.filter((e) => e.type === 'failed')).toEqual([])
+      return events.flatMap((e) => (e.type === 'completed' ? [`${e.action.kind} ${e.action.path}`] : []))
+    }
+    await run()
+    const dates = ['2018-03-04T05:06:07Z', '2019-03-04T05:06:07Z', '2020-03-04T05:06:07Z'].map((d) => new Date(d))
+    for (const [i, options] of [{}, { compare: 'checksum' as const }, { dryRun: true }].entries()) {
+      await lutimes(join(src, 'link'), dates[i]!, dates[i]!)
+      expect(await run(options)).toEqual(['touch link'])
+      if (!('dryRun' in options)) {
+        expect((await lstat(join(dst, 'link'))).mtimeMs).toBe(dates[i]!.getTime())
+        expect(await run(options)).toEqual([])
+      }
+    }
+    expect(await run({ compare: 'size-only' })).toEqual([])
+    expect(await run()).toEqual(['touch link'])
+    expect((await lstat(join(dst, 'link'))).mtimeMs).toBe(dates[2]!.getTime())
+    expect(await readlink(join(dst, 'link'))).toBe('target.txt')
   })
 })
 

@@ -378,7 +378,11 @@ export function decideNow(
   // (Before any record, size or hash: a special file is never the source's file.)
   if (t.special) return update(path, s, t, 'a special file (FIFO, socket or device) on the target')
   if (s.kind === 'symlink') {
-    return s.linkTarget === t.linkTarget ? unchanged(s, t) : update(path, s, t, 'link target differs')
+    if (s.linkTarget !== t.linkTarget) return update(path, s, t, 'link target differs')
+    // A link whose own mtime alone differs (made again, `ln -sfn`, to the same target) gets it, as
+    // rsync -a does (`.L..t...... link`): it was unchanged for ever, and check said "In sync",
+    // though its mtime is kept (README) and set when the link is made (QA 31c).
+    return linkTimeDiffers(ctx, s, t) ? touch(ctx, path, s, s, t, 'mtime differs') : unchanged(s, t)
   }
   // A record says both sides are as the last run left them; that run may have compared size and
   // mtime alone, while --checksum asks for the content itself (as rsync -c and rclone --checksum).
@@ -511,6 +515,18 @@ async function decideWithIo(
   const same = await sameContent(ctx, s, t, true)
   if (same === true) return modeMissing ? setMissingMode : touch(ctx, path, s, sm, tt, 'content equal, mtime differs')
   return update(path, s, t, same === false ? 'content differs' : 'mtime differs')
+}
+
+/**
+ * True when a symlink's own mtime differs beyond the window and both sides list it, on a target that
+ * stores links and sets mtimes (not under --size-only, nor for a newer one under --update).
+ */
+function linkTimeDiffers(ctx: DecideContext, s: Entry, t: Entry): boolean {
+  const { source, target } = ctx
+  if (ctx.compare === 'size-only' || !source.capabilities.listMtime || !target.capabilities.listMtime) return false
+  if (!target.capabilities.symlinks || !supports.setMtime(target)) return false
+  if (ctx.skipNewer && t.mtimeMs - s.mtimeMs > ctx.modifyWindowMs) return false
+  return Math.abs(s.mtimeMs - t.mtimeMs) > ctx.modifyWindowMs
 }
 
 /** Directory mtimes are kept where both sides have real, listed directories and the target sets mtimes (as DirectoryTimes). */
