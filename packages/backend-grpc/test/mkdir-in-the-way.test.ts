@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readlink, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { CLASH_HINT_NO_DELETES, type FailedEvent, type RelPath, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -26,6 +27,24 @@ beforeAll(async () => {
 afterAll(async () => {
   await srv?.stop()
   if (local) await rm(local, { recursive: true, force: true })
+})
+
+// QA 31c: the server escaped a message's non-ASCII characters, and grpc-js escapes it again on
+// the wire: the client said `parent "r%C3%A9pertoire" is a file`.
+describe('a server message naming a path that is not ASCII', () => {
+  it('reaches the client as the server wrote it', async () => {
+    await writeFile(join(srv.dir, 't', 'répertoire ✓'), 'a file')
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/t` })
+    try {
+      const body = Readable.from([Buffer.from('x')])
+      const err = await b.write('répertoire ✓/f' as RelPath, body, { mtimeMs: 0 }).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: 'CONFLICT' })
+      expect((err as Error).message).toContain('"répertoire ✓"')
+      expect((err as Error).message).not.toContain('%')
+    } finally {
+      await b.close()
+    }
+  })
 })
 
 describe('mkdir where a symlink or a file is in the way on the server', () => {

@@ -85,10 +85,13 @@ export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?
   // Another served directory than the client's: not one path's NOT_FOUND, the client stops its run.
   const otherRoot = isServedRootRefusal(e)
   if (otherRoot) metadata.set(ROOT_CHANGED_TRAILER, '1')
-  // Header values must be printable ASCII: messages with other characters are escaped.
+  // grpc-js sends the message percent-encoded itself (encodeURI into `grpc-message`, decodeURI on
+  // the client): escaping it here too reached the user as `parent "r%C3%A9pertoire" is a file` for
+  // any name that is not ASCII (QA 31c). Only lone surrogates are replaced (U+FFFD), which encodeURI
+  // refuses.
   return {
     code: otherRoot ? FAILED_PRECONDITION : STATUS[e.code],
-    details: message.replace(/[^\x20-\x7e]/g, (c) => encodeURIComponent(c)),
+    details: Buffer.from(message, 'utf8').toString('utf8'),
     metadata,
   }
 }
