@@ -1,6 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js'
 import { isSyncError, SYNC_ERROR_CODES, SyncError, type SyncErrorCode } from '@syncflow/core'
 import { ROOT_CHANGED_TRAILER } from './server/served-root.js'
+import { HINT_BIN_TRAILER } from './server/to-status.js'
 
 // gRPC status codes (numbers from the gRPC spec; the SDK itself is loaded lazily).
 const CANCELLED = 1
@@ -260,7 +261,9 @@ export function toSyncError(err: unknown, op: string, path?: string, signal?: Ab
       typeof named === 'string' && (SYNC_ERROR_CODES as readonly string[]).includes(named)
         ? (named as SyncErrorCode)
         : codeOfStatus(err)
-    const hintMeta = err.metadata?.get('syncflow-hint')[0]
+    // (Whole from `syncflow-hint-bin` where the server sent one: a hint that is not ASCII, QA 31c.)
+    const hintBin = err.metadata?.get(HINT_BIN_TRAILER)[0]
+    const hintMeta = Buffer.isBuffer(hintBin) ? hintBin.toString('utf8') : err.metadata?.get('syncflow-hint')[0]
     // The server now serves another directory than the one this client said Hello to (restarted
     // with another --root on its address: fx27c #3). Nothing was done there; every other call
     // would be refused alike, so the run stops at once (`unreachable` on an error that is not

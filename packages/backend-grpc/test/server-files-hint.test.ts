@@ -1,4 +1,5 @@
 import { toSyncError as localError } from '@syncflow/backend-local'
+import { SyncError } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { SERVER_FILES_HINT } from '../src/server/open-files-gate.js'
 import { toStatus } from '../src/server/to-status.js'
@@ -34,5 +35,23 @@ describe('out of file handles on the server', () => {
       expect(e.hint).toContain('ulimit -n of `syncflow serve`')
       expect(e.hint).not.toContain('this process')
     }
+  })
+})
+
+// QA 31c: a hint that is not ASCII (a case twin named "Café.txt" on a case-insensitive served
+// directory) made grpc-js's Metadata.set throw out of the call: `syncflow serve` died for every client.
+describe('a server hint that is not ASCII', () => {
+  it('reaches the client whole, and the status can be sent', async () => {
+    const { grpc } = await loadProtocol()
+    const hint = 'If the source renamed "Café.txt" to "café.txt", rename it on the target 👍'
+    const err = new SyncError('CONFLICT', 'a case twin is there', { op: 'local.write', path: 'café.txt', hint })
+    const status = toStatus(err, grpc, 'write', '/srv')
+    // What an older client reads: printable ASCII, the rest escaped.
+    expect(status.metadata?.get('syncflow-hint')[0]).toBe(
+      'If the source renamed "Caf%C3%A9.txt" to "caf%C3%A9.txt", rename it on the target %F0%9F%91%8D',
+    )
+    const wire = Object.assign(new Error(status.details), status)
+    const e = toSyncError(wire, 'write', 'café.txt', undefined, '127.0.0.1:8730')
+    expect(e).toMatchObject({ code: 'CONFLICT', hint })
   })
 })

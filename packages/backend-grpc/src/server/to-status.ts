@@ -5,6 +5,9 @@ import { SERVER_FILES_HINT } from './open-files-gate.js'
 import { isReadOnlyRefusal } from './read-only.js'
 import { isServedRootRefusal, ROOT_CHANGED_TRAILER } from './served-root.js'
 
+/** The trailer with a hint that is not ASCII, in UTF-8 (binary metadata: `-bin`); see `toStatus`. */
+export const HINT_BIN_TRAILER = 'syncflow-hint-bin'
+
 /** The gRPC status of each syncflow code (the client maps back via the `syncflow-code` trailer). */
 const STATUS: Record<SyncErrorCode, number> = {
   NOT_FOUND: 5,
@@ -81,7 +84,15 @@ export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?
   const metadata: Metadata = new grpc.Metadata()
   metadata.set('syncflow-code', e.code)
   if (path !== undefined) metadata.set('syncflow-path', encodeURIComponent(path))
-  if (hint !== undefined) metadata.set('syncflow-hint', hint)
+  if (hint !== undefined) {
+    // A metadata value must be printable ASCII: grpc-js threw on a hint naming "Café.txt" (a case
+    // twin on a case-insensitive served directory), out of the call, and `serve` died for every
+    // client (QA 31c). Such a hint goes escaped (`%C3%A9`, as an older client shows it) and whole
+    // in UTF-8 in `syncflow-hint-bin`, which a client reads first.
+    const ascii = hint.replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(Buffer.from(c, 'utf8').toString('utf8')))
+    metadata.set('syncflow-hint', ascii)
+    if (ascii !== hint) metadata.set(HINT_BIN_TRAILER, Buffer.from(hint, 'utf8'))
+  }
   // Another served directory than the client's: not one path's NOT_FOUND, the client stops its run.
   const otherRoot = isServedRootRefusal(e)
   if (otherRoot) metadata.set(ROOT_CHANGED_TRAILER, '1')
