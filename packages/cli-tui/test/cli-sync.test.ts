@@ -779,6 +779,36 @@ describe('check', () => {
   })
 })
 
+// QA 31b: a target directory another user owns keeps its mode (only its owner may chmod it): the
+// run said `chmod d`, exit 0, on every run, while the copy of a 0700 source directory stayed 0777
+// and `check` said "mode differs". rsync says "failed to set permissions" (exit 23) and still deletes.
+describe("a target directory whose mode the user may not change (another user's)", () => {
+  it.skipIf(process.getuid?.() !== 0)('is a failure, exit 1, that holds back no delete', async () => {
+    const root = await tempDir('dir-mode-refused')
+    const from = join(root, 'src')
+    const to = join(root, 'dst')
+    await writeTree(from, { 'd/a': 'a' })
+    await writeTree(to, { 'd/a': 'a', gone: 'g' })
+    await utimes(join(from, 'd', 'a'), 1600000000, 1600000000)
+    await utimes(join(to, 'd', 'a'), 1600000000, 1600000000)
+    // Everything the user's but the target's d, root's and 0777 (the user may write into it).
+    execFileSync('chown', ['-R', '65534:65534', root])
+    execFileSync('chown', ['0:0', join(to, 'd')])
+    await chmod(join(from, 'd'), 0o700)
+    await chmod(join(to, 'd'), 0o777)
+    const user = { uid: 65534, gid: 65534 }
+    const env = { env: { SYNCFLOW_STATE_DIR: join(root, 'state') }, ...user }
+    const r = await runCli(['sync', from, to], env)
+    expect(r.code, r.stdout + r.stderr).toBe(1)
+    expect(r.stderr).toMatch(/^failed +d: PERMISSION: .*mode could not be set to 0700 \(it is still 0777\)/m)
+    expect(r.stdout).not.toMatch(/^chmod +d/m)
+    expect(r.stdout).toMatch(/^deleted +gone$/m)
+    expect(r.stderr).not.toContain('not run')
+    expect((await stat(join(to, 'd'))).mode & 0o7777).toBe(0o777)
+    expect(existsSync(join(to, 'gone'))).toBe(false)
+  })
+})
+
 // QA 22 #6: a mirror into a target with no room for the new files until the old ones go never
 // converged (its deletes wait for every copy). --delete-before runs them first, as rsync and rclone.
 describe('--delete-before', () => {

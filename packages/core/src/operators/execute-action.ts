@@ -421,6 +421,24 @@ async function runAction(
         },
         source,
       )
+      // A directory that is there and is another user's keeps its mode: only its owner may chmod
+      // it, and the backend sets a mode there best effort. The run said `chmod d` and exited 0 on
+      // every run while the copy of a 0700 source directory stayed 0777 (`check` said "mode
+      // differs"; rsync says "failed to set permissions", exit 23; QA 31b). Told as a failure, which
+      // holds back no delete (see dirModeRefused). (Not seen where the mode it had is the one asked
+      // for: a 0555 source's directory is asked 0755 first, see dirModesLater.)
+      if (action.target !== undefined && action.reason === MODE_DIFFERS && mode !== undefined) {
+        const now = target.capabilities.permissions ? await target.stat(action.path) : undefined
+        if (now?.kind === 'dir' && now.mode !== undefined && (now.mode & 0o7777) !== (mode & 0o7777)) {
+          const refused = new SyncError(
+            'PERMISSION',
+            `the directory's mode could not be set to ${octal(mode)} (it is still ${octal(now.mode)}): only its owner may change it`,
+            { op: 'mkdir', path: action.path, hint: DIR_MODE_REFUSED_HINT },
+          )
+          dirModeErrors.add(refused)
+          throw refused
+        }
+      }
       return { bytes: 0 }
     }
     case 'delete': {
@@ -463,6 +481,28 @@ async function runAction(
     }
   }
 }
+
+/** What to do about a directory whose mode only its owner may change (see the mkdir of `runAction`). */
+export const DIR_MODE_REFUSED_HINT =
+  "Have the directory's owner (or root) change its mode, or --exclude it; its contents are synced and the run's deletes are not held back for it."
+
+/** A permission mode as `ls`/`chmod` write it: 0755. */
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8)}`
+}
+
+/**
+ * True for the failure of a directory's mode change alone (the directory another user's: see the
+ * mkdir of `runAction`): nothing in the tree went unread or unwritten, so it holds back no delete,
+ * as rsync still deletes after a "failed to set permissions".
+ */
+export function dirModeRefused(e: FailedEvent): boolean {
+  const error = failedWith.get(e)
+  return error !== undefined && dirModeErrors.has(error)
+}
+
+/** The errors of directory modes refused (see `dirModeRefused`). */
+const dirModeErrors = new WeakSet<SyncError>()
 
 /**
  * A move gives the file the mtime of the source file it now stands for. A rename paired by content

@@ -20,7 +20,14 @@ import type { Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
 import { DirectoryTimes } from './directory-times.js'
-import { type ExecuteOptions, errorOfFailure, executeAction, isKindChanged, startAction } from './execute-action.js'
+import {
+  dirModeRefused,
+  type ExecuteOptions,
+  errorOfFailure,
+  executeAction,
+  isKindChanged,
+  startAction,
+} from './execute-action.js'
 import { type DeleteGuardVerdict, guardDeletes } from './guard-deletes.js'
 import {
   isReplacedLocation,
@@ -184,7 +191,8 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
                       clashes.push({ action, failed: e })
                       return
                     }
-                    if (e.error.code !== 'ABORTED') failures++
+                    // (A directory's mode its owner alone may change holds back no delete: QA 31b.)
+                    if (e.error.code !== 'ABORTED' && !dirModeRefused(e)) failures++
                   }
                   emit(e)
                 },
