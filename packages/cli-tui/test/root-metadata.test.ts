@@ -164,6 +164,31 @@ describe("the target root's mode and mtime", () => {
     await chmod(src, 0o755)
   })
 
+  // QA 31b #2: a user's run gave the directories below the root the source's group (one the user is
+  // in), as rsync -a does, but not the root itself: a team's 2775 directory of group `proj` was
+  // copied into a root of another group, which the other members could not write into.
+  it.skipIf(process.getuid?.() !== 0)(
+    "gets the source root's group where the user is in it, as the directories below do",
+    async () => {
+      const root = await tempDir('root-meta-group')
+      const src = join(root, 'src')
+      // A setgid parent of group 0: what is made in it starts with group 0.
+      const parent = join(root, 'inherit')
+      const dst = join(parent, 'dst')
+      await writeTree(src, { 'd/a': 'a' })
+      execFileSync('mkdir', [parent])
+      execFileSync('chown', ['-R', '65534:65534', root])
+      execFileSync('chgrp', ['0', parent])
+      await chmod(parent, 0o2777)
+      const user = { uid: 65534, gid: 65534 }
+      const r = await runCli(['sync', src, dst, '-q'], { env: { SYNCFLOW_STATE_DIR: join(root, 'state') }, ...user })
+      expect(r.code, r.stderr).toBe(0)
+      expect((await stat(join(dst, 'd'))).gid).toBe(65534)
+      expect((await stat(dst)).gid).toBe(65534)
+      expect((await modeAndMtime(dst)).mode).toBe((await modeAndMtime(src)).mode)
+    },
+  )
+
   // The read-only root was made writable for a run, and got a mode back only from a local sync run
   // that finished: a watch, an interrupted or failed run, an S3 source, or `copy` left a 0555
   // directory 0755 for good (and as root, who needs no write bit, too).

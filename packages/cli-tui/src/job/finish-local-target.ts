@@ -1,4 +1,4 @@
-import { chmod, stat, utimes } from 'node:fs/promises'
+import { chmod, chown, stat, utimes } from 'node:fs/promises'
 import { localPathOf } from './local-path-of.js'
 
 /**
@@ -15,7 +15,17 @@ export async function finishLocalTarget(sourceLocation: string, targetLocation: 
   if (source === undefined || target === undefined) return
   const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
   if (!s?.isDirectory() || !t?.isDirectory()) return
-  if ((s.mode & 0o7777) !== (t.mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
+  // Its group too, where the user is in it, as the directories below get theirs (the local
+  // backend's mkdir) and as rsync -a gives DST its group: a team's 2775 directory of group `proj`
+  // was copied into a root of the user's own group, which the other members could not write into
+  // (QA 31b #2). Not as root: a directory a root run makes stays root's (see the local backend's
+  // `#ownerFrom`). Before the mode: a chown may clear a set-id bit.
+  const uid = process.getuid?.()
+  if (uid !== undefined && uid !== 0 && t.uid === uid && s.gid !== t.gid) {
+    await chown(target, -1, s.gid).catch(() => {})
+  }
+  const mode = (await stat(target).catch(() => t)).mode
+  if ((s.mode & 0o7777) !== (mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
   if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await utimes(target, t.atime, utimeSeconds(s.mtimeMs)).catch(() => {})
 }
 
