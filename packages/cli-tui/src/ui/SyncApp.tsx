@@ -1,13 +1,14 @@
 import type { SyncEvent } from '@syncflow/core'
-import { Box, Static, useApp, useInput, useStdout } from 'ink'
+import { Box, Static, useApp, useInput, useStdin, useStdout } from 'ink'
 import { useEffect, useRef, useState } from 'react'
 import type { Subscribable } from 'rxjs'
 import { CycleLine } from './CycleLine.js'
-import { useClearOnNarrower } from './clear-on-shrink.js'
+import { CLEAR_SCREEN, useClearOnNarrower } from './clear-on-shrink.js'
 import { Dashboard, errorsScreenSize } from './Dashboard.js'
 import { errorsBodyRows } from './ErrorsView.js'
 import { type ErrorsScroll, scrollErrors } from './errors-scroll.js'
 import { type KeyFlags, keyCommand, keyPresses, type Screen } from './key-bindings.js'
+import { suspendTerminal, type TerminalSuspension } from './suspend-terminal.js'
 import type { CycleView, SyncView } from './sync-view-state.js'
 import { type Pausable, usePaused } from './use-paused.js'
 import { useSyncEvents } from './use-sync-events.js'
@@ -73,7 +74,20 @@ export function SyncApp(props: SyncAppProps) {
     ...(pause.since !== undefined ? { pausedSince: pause.since } : {}),
   })
   const { columns, rows } = useTerminalSize()
-  useClearOnNarrower(columns, useStdout().stdout)
+  const { stdout, write } = useStdout()
+  useClearOnNarrower(columns, stdout)
+  // Ctrl-Z, kill -TSTP and fg: the terminal handed back and taken again (QA 31a).
+  const { stdin } = useStdin()
+  const suspension = useRef<TerminalSuspension | undefined>(undefined)
+  useEffect(() => {
+    if (!keys) return
+    const s = suspendTerminal(stdin, stdout, () => write(CLEAR_SCREEN))
+    suspension.current = s
+    return () => {
+      s.remove()
+      suspension.current = undefined
+    }
+  }, [keys, stdin, stdout, write])
   const [screen, setScreen] = useState<Screen>('dashboard')
   const [errorsAt, setErrorsAt] = useState<ErrorsScroll | undefined>(undefined)
   const [stopping, setStopping] = useState(false)
@@ -89,6 +103,7 @@ export function SyncApp(props: SyncAppProps) {
     const now = latest.current
     const cmd = keyCommand(input, key, now.screen)
     if (cmd.type === 'toggle-pause') gate?.toggle()
+    else if (cmd.type === 'suspend') suspension.current?.suspend()
     else if (cmd.type === 'show') {
       // The errors screen opens at the top: the newest error.
       if (cmd.screen === 'errors') setErrorsAt(undefined)

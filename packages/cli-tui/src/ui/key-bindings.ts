@@ -7,6 +7,7 @@ export type Screen = 'dashboard' | 'errors' | 'help'
 export type KeyCommand =
   | { readonly type: 'toggle-pause' }
   | { readonly type: 'quit' }
+  | { readonly type: 'suspend' }
   | { readonly type: 'show'; readonly screen: Screen }
   | ({ readonly type: 'scroll' } & ScrollStep)
   | { readonly type: 'none' }
@@ -53,11 +54,13 @@ export function keyPresses(input: string, key: KeyFlags): readonly (readonly [st
 
 /**
  * Maps a key to a command: `p` pause/resume, `q` quit, `e` errors (again: back), `?` help (again:
- * back), Esc back to the dashboard; Ctrl-C is `q`. On the errors screen, the scroll keys scroll.
+ * back), Esc back to the dashboard; Ctrl-C is `q`; Ctrl-Z suspends (`fg` resumes). On the errors screen, the scroll keys scroll.
  */
 export function keyCommand(input: string, key: KeyFlags, screen: Screen): KeyCommand {
   // In raw mode the terminal sends Ctrl-C as a key, not as SIGINT.
   if (key.ctrl && input === 'c') return { type: 'quit' }
+  // Nor Ctrl-Z as SIGTSTP: it suspends the UI as in a shell, the terminal handed back (QA 31a: it did nothing).
+  if (key.ctrl && input === 'z') return { type: 'suspend' }
   if (key.escape) return screen === 'dashboard' ? { type: 'none' } : { type: 'show', screen: 'dashboard' }
   if (screen === 'errors') {
     const step = scrollStep(input, key)

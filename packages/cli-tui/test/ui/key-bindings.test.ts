@@ -6,6 +6,8 @@ describe('keyCommand', () => {
     expect(keyCommand('p', {}, 'dashboard')).toEqual({ type: 'toggle-pause' })
     expect(keyCommand('q', {}, 'dashboard')).toEqual({ type: 'quit' })
     expect(keyCommand('c', { ctrl: true }, 'help')).toEqual({ type: 'quit' })
+    expect(keyCommand('z', { ctrl: true }, 'dashboard')).toEqual({ type: 'suspend' })
+    expect(keyCommand('z', {}, 'dashboard')).toEqual({ type: 'none' })
     expect(keyCommand('e', {}, 'dashboard')).toEqual({ type: 'show', screen: 'errors' })
     expect(keyCommand('e', {}, 'errors')).toEqual({ type: 'show', screen: 'dashboard' })
     expect(keyCommand('?', {}, 'dashboard')).toEqual({ type: 'show', screen: 'help' })

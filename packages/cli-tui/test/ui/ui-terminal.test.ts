@@ -119,6 +119,50 @@ describe.skipIf(skipReason !== undefined)(
       expect(await readTree(dst)).toEqual(await readTree(src))
     })
 
+    // QA 31a: Ctrl-Z (a key in raw mode) did nothing; a `kill -TSTP` left the shell's prompt with no
+    // cursor, and after `fg` the terminal stayed in the shell's cooked mode: `p` and `q` did nothing
+    // until Enter. Run from an interactive shell, which has job control (Stopped, fg).
+    it('Ctrl-Z suspends it with the cursor shown, and after fg its keys work again', async () => {
+      const root = await tempDir()
+      const src = join(root, 'src')
+      const dst = join(root, 'dst-suspend')
+      await writeTree(
+        src,
+        Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f-${i}.bin`, new Uint8Array(128 * 1024).fill(i)])),
+      )
+      tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'bash --norc --noprofile -i')
+      const command = [
+        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
+        'NO_COLOR=1',
+        q(process.execPath),
+        q(BIN),
+        'ui',
+        q(src),
+        q(dst),
+        '--bwlimit 512k --concurrency 4',
+      ].join(' ')
+      tmux('send-keys', '-t', session, command, 'Enter')
+      await expect.poll(screen, { timeout: 20_000 }).toMatch(/In flight \([1-9]\d*\)/)
+      const cursorShown = (): string => tmux('display', '-p', '-t', session, '#{cursor_flag}').trim()
+      expect(cursorShown()).toBe('0')
+
+      tmux('send-keys', '-t', session, 'C-z')
+      await expect.poll(screen, { timeout: 10_000 }).toMatch(/Stopped/)
+      expect(cursorShown()).toBe('1')
+
+      // A stopped job's list is abandoned by bash: `fg` gives its exit code.
+      tmux('send-keys', '-t', session, 'fg; echo "EXIT=$?"', 'Enter')
+      // The frame drawn anew over the shell's lines.
+      await expect.poll(screen, { timeout: 10_000 }).not.toMatch(/Stopped/)
+      expect(screen()).toMatch(/^syncflow sync /)
+      expect(cursorShown()).toBe('0')
+      tmux('send-keys', '-t', session, 'p')
+      await expect.poll(screen, { timeout: 10_000 }).toContain('[PAUSED]')
+      tmux('send-keys', '-t', session, 'q')
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=130')
+      expect(cursorShown()).toBe('1')
+    })
+
     // QA: Ink redraws at once on a resize, with the frame React laid out for the old width: its lines
     // wrapped, and pieces of old frames stayed above the new one.
     it('narrowed while watching, shows the new frame alone: no piece of an old one', async () => {
