@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -100,6 +100,39 @@ describe('the syncflow serve binary', () => {
       expect(await exited).toBe(code)
     }
   }, 30_000)
+
+  // QA 31a: SIGHUP (the terminal or ssh session it was started from closed) killed it at once: an
+  // upload in flight left its temp file under --root (up to the size of the file), where SIGTERM
+  // removes it. It stops as for SIGTERM, then ends by the hangup, as the other commands do.
+  it('a hangup (SIGHUP) mid-upload stops it in order: no temp file left under --root, ended by the signal', async (ctx) => {
+    if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')
+    const root = await mkdtemp(join(tmpdir(), 'serve-sighup-'))
+    dirs.push(root)
+    const started = await serve(['--root', root, '--listen', '127.0.0.1:0', '--token', 'tok'])
+    if ('unavailable' in started) throw new Error(started.unavailable)
+    const { port, child } = started as { port: number; child: ChildProcess }
+    let stderr = ''
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d
+    })
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)))
+    const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, token: 'tok' })
+    const { PassThrough } = await import('node:stream')
+    // A body that never ends: the upload stays in flight.
+    const body = new PassThrough()
+    body.write(pseudoRandom(1 << 20, 7))
+    const upload = b.write('big.bin' as RelPath, body, { mtimeMs: 1_700_000_000_000 }).catch((e: unknown) => e)
+    const temps = async (): Promise<string[]> => (await readdir(root)).filter((n) => n.startsWith('.syncflow-tmp-'))
+    await expect.poll(temps, { timeout: 20_000 }).toHaveLength(1)
+    child.kill('SIGHUP')
+    expect(await exited).toBe('SIGHUP')
+    expect(stderr).toContain('syncflow serve: stopping')
+    expect(await temps()).toEqual([])
+    expect(existsSync(join(root, 'big.bin'))).toBe(false)
+    expect(await upload).toBeInstanceOf(Error)
+    body.destroy()
+    await b.close()
+  }, 60_000)
 
   it('the CLI syncs to grpc:// (delta on a re-sync), and a wrong token exits 2', async (ctx) => {
     if (!existsSync(BIN)) ctx.skip('the CLI is not built (npm run build)')

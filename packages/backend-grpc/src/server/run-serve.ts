@@ -36,7 +36,7 @@ export interface ServeOptions {
 }
 
 /**
- * `syncflow serve`: serves `--root` at `--listen` until SIGINT/SIGTERM (or `signal`), then stops
+ * `syncflow serve`: serves `--root` at `--listen` until SIGINT/SIGTERM/SIGHUP (or `signal`), then stops
  * gracefully and resolves. Throws SyncError `USAGE` (exit 2) for bad options, saying which flag.
  */
 export async function runServe(options: ServeOptions): Promise<ServeStop> {
@@ -106,13 +106,19 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
   // server (a script, a test) must find Ctrl-C handled, not the default that kills at once.
   let onInt!: () => void
   let onTerm!: () => void
+  let onHup!: () => void
   let onAbort!: () => void
   const stopped = new Promise<ServeStop>((resolve) => {
     onInt = () => resolve('SIGINT')
     onTerm = () => resolve('SIGTERM')
+    // The terminal or ssh session it was started from closed: without a handler the process died at
+    // once, and an upload in flight left its temp file under the root (QA 31a). Stopped as for
+    // SIGTERM; the caller then ends the process by the hangup.
+    onHup = () => resolve('SIGHUP')
     onAbort = () => resolve('abort')
     process.once('SIGINT', onInt)
     process.once('SIGTERM', onTerm)
+    process.once('SIGHUP', onHup)
     if (options.signal?.aborted) resolve('abort')
     options.signal?.addEventListener('abort', onAbort, { once: true })
   })
@@ -152,11 +158,12 @@ export async function runServe(options: ServeOptions): Promise<ServeStop> {
   const why = await stopped
   process.off('SIGINT', onInt)
   process.off('SIGTERM', onTerm)
+  process.off('SIGHUP', onHup)
   options.signal?.removeEventListener('abort', onAbort)
   log('syncflow serve: stopping')
   await server.close()
   return why
 }
 
-/** What stopped `runServe`: Ctrl-C (the CLI exits 130, as for any interrupted command), SIGTERM, or the signal given. */
-export type ServeStop = 'SIGINT' | 'SIGTERM' | 'abort'
+/** What stopped `runServe`: Ctrl-C (the CLI exits 130, as for any interrupted command), SIGTERM, a hangup (SIGHUP), or the signal given. */
+export type ServeStop = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'abort'

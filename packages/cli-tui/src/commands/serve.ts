@@ -16,8 +16,8 @@ export interface ServeFlags {
 }
 
 /**
- * `syncflow serve --root DIR --listen HOST:PORT`: serves DIR to grpc:// clients until SIGINT or
- * SIGTERM. The gRPC stack is imported only here.
+ * `syncflow serve --root DIR --listen HOST:PORT`: serves DIR to grpc:// clients until SIGINT,
+ * SIGTERM or SIGHUP. The gRPC stack is imported only here.
  */
 export async function serveCommand(flags: ServeFlags, streams: Streams): Promise<ExitCode> {
   const [{ runServe }, { formatError }, { asSyncError }] = await Promise.all([
@@ -37,6 +37,10 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
       ...(flags.readOnly ? { readOnly: true } : {}),
       log: (line) => void streams.stderr.write(`${line}\n`),
     })
+    // A hangup ends the process by that signal, as for the other commands (a shell reports 129): at
+    // its exit, once the writes the close cut short have removed their temp files (they settle
+    // after close() resolves). No SIGHUP handler is left by then.
+    if (stopped === 'SIGHUP') process.once('exit', () => process.kill(process.pid, 'SIGHUP'))
     // Ctrl-C is an interruption like any other command's (130); SIGTERM is how a service manager stops it (0).
     return stopped === 'SIGINT' ? EXIT.INTERRUPTED : EXIT.OK
   } catch (err) {
