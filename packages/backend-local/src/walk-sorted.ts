@@ -114,6 +114,11 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
 }
 
 async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): AsyncGenerator<Entry> {
+  // Entries stated since the last turn, in whatever directories: a tree of small directories (each
+  // under YIELD_EVERY names) was walked in one stretch of promise callbacks, however big, so a
+  // Ctrl-C waited for the whole listing; a dry run or `check`, which do no I/O after it, was over
+  // before its handler could run, and the signal was dropped (exit 0 or 1, QA 31a).
+  let sinceTurn = 0
   while (stack.length > 0) {
     const frame = stack[stack.length - 1]!
     const listed = frame.names[frame.index++]
@@ -123,9 +128,12 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
       continue
     }
     if (opts.signal?.aborted) throw new SyncError('ABORTED', 'listing interrupted', { op: 'local.list' })
-    // Within a big directory only, as when its names were all stated at once: a turn per 512
-    // entries of every directory cost a fifth of a listing's time.
-    if (frame.index % YIELD_EVERY === 0) await nextTurn()
+    // Every YIELD_EVERY entries of the walk, not per directory: a turn per 512 entries of every
+    // directory cost a fifth of a listing's time.
+    if (++sinceTurn >= YIELD_EVERY) {
+      sinceTurn = 0
+      await nextTurn()
+    }
     const abs = `${frame.abs}${sep}${listed.path}`
     const rel = (frame.rel === '' ? listed.path : `${frame.rel}/${listed.path}`) as RelPath
     const st = statEntry(opts, abs, rel)

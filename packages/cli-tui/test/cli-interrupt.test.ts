@@ -163,3 +163,28 @@ it('SIGINT while a grpc:// target connects to a server that never answers stops 
     silent.close()
   }
 }, 60_000)
+
+// QA 31a: a tree of small directories (each under 512 names) was listed in one stretch of promise
+// callbacks that never gave the event loop a turn, so a Ctrl-C waited for the whole listing; a dry
+// run (or `check`), with no I/O after it, was over before the handler could run: the signal was
+// dropped, every file listed, and the exit was 0 ("would copy" every file), as if nobody pressed it.
+it('SIGINT during a dry run of a tree of many small directories stops it: exit 130, interrupted', async () => {
+  const root = await tempDir()
+  const src = join(root, 'src')
+  await writeTree(src, Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`d${i % 200}/f${i}`, ''])))
+  const run = startCli(['sync', src, join(root, 'dst'), '--dry-run', '--json'], {
+    env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+  })
+  await expect.poll(() => run.stdout(), { timeout: 60_000 }).toMatch(/"type":"completed".*"dryRun":true/)
+  run.child.kill('SIGINT')
+  const r = await run.exited
+  expect(r.code, r.stderr).toBe(130)
+  expect(r.stderr).toContain('syncflow: stopping…')
+  const done = jsonLines(r.stdout).at(-1) as unknown as {
+    type: string
+    summary: { interrupted: boolean; done: { copy: number } }
+  }
+  expect(done.type).toBe('done')
+  expect(done.summary.interrupted).toBe(true)
+  expect(done.summary.done.copy).toBeLessThan(20_000)
+}, 120_000)
