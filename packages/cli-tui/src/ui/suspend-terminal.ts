@@ -25,6 +25,8 @@ export function suspendTerminal(
 ): TerminalSuspension {
   if (!stdin.isTTY || !stdout.isTTY) return { suspend() {}, remove() {} }
   let wasRaw = false
+  // Once removed (the UI left), a late call (the timer below) must not set raw mode again.
+  let removed = false
   const onStop = (): void => {
     wasRaw = stdin.isRaw
     if (wasRaw) stdin.setRawMode(false)
@@ -39,6 +41,7 @@ export function suspendTerminal(
     setTimeout(onContinue, 100)
   }
   const onContinue = (): void => {
+    if (removed) return
     process.off('SIGTSTP', onStop)
     process.on('SIGTSTP', onStop)
     // Set raw again even when Node thinks it is: the shell restored its own modes while we were
@@ -56,6 +59,7 @@ export function suspendTerminal(
   return {
     suspend: onStop,
     remove() {
+      removed = true
       process.off('SIGTSTP', onStop)
       process.off('SIGCONT', onContinue)
     },
