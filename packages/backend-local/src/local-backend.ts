@@ -625,8 +625,10 @@ export class LocalBackend
   async remove(path: RelPath, opts: RemoveOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'remove')
     try {
-      if (this.#parentState(rel, 'remove', true) === 'missing') return
-      const place = this.#place(rel, 'remove')
+      // (The parent's lstat is its handle's check too, as in #replaceWith: nothing comes between.)
+      const seen: { st?: Stats } = {}
+      if (this.#parentState(rel, 'remove', true, seen) === 'missing') return
+      const place = this.#place(rel, 'remove', seen.st)
       try {
         const st = await lstat(place.path).catch((err: unknown) => {
           if (isMissing(err)) return undefined
@@ -1181,15 +1183,16 @@ export class LocalBackend
    * `#parentState` checked it had root's rename, unlink, mkdir or chmod by path land there (security
    * review 21); through the handle they land in the directory checked. By path where there are no
    * handles (not Linux). Release it after the calls. Throws INVALID_PATH for a symlink on the way
-   * (swapped in since the check), ENOENT or ENOTDIR (missing) as the open gives them.
+   * (swapped in since the check), ENOENT or ENOTDIR (missing) as the open gives them. `seen`: the
+   * parent's `lstat` that `#parentState` just took (see `PinnedDirs.pin`), none of our own calls since.
    */
-  #place(rel: RelPath, op: string): Place {
+  #place(rel: RelPath, op: string, seen?: Stats): Place {
     const abs = this.#abs(rel)
     const dir = dirname(abs)
     if (this.#pins === undefined) return { path: abs, dir, named: (err) => err, release: () => {} }
     let pin: DirPin
     try {
-      pin = this.#pins.pin(parentRelPath(rel) ?? '')
+      pin = this.#pins.pin(parentRelPath(rel) ?? '', seen)
     } catch (err) {
       // A symlink on the way (swapped in since the check): O_DIRECTORY says ENOTDIR for it too.
       const code = errnoOf(err)
@@ -1208,9 +1211,10 @@ export class LocalBackend
    * Whether the parent directory of `rel` exists, checking that no directory between the root and
    * it is a symlink (`INVALID_PATH`) or a file (`CONFLICT`). One `lstat` for a directory verified
    * before (same `dev:ino`: a symlink swapped into the chain since would resolve elsewhere), one
-   * `realpath` otherwise.
+   * `realpath` otherwise. With `seen`, the parent's `lstat` (a directory) is left in `seen.st` for
+   * the caller's `#place` right after: the check of its cached handle (see `PinnedDirs.pin`).
    */
-  #parentState(rel: RelPath, op: string, forWrite = false): 'ok' | 'missing' {
+  #parentState(rel: RelPath, op: string, forWrite = false, seen?: { st?: Stats }): 'ok' | 'missing' {
     const parent = parentRelPath(rel)
     try {
       const rootReal = this.#realRoot()
@@ -1240,6 +1244,7 @@ export class LocalBackend
       // would say too, after reading a link per component from `/` (fx27 gap 2).
       if (st === undefined) return 'missing'
       const id = st.isDirectory() ? `${st.dev}:${st.ino}` : undefined
+      if (seen !== undefined && id !== undefined) seen.st = st
       const known = this.#verified.get(parent)
       if (known !== undefined && known === id) {
         if (forWrite) this.#writable(abs, st!)
@@ -1335,8 +1340,8 @@ export class LocalBackend
    * Creates the root and the missing parents of `rel`, never through a symlink. Undefined, not a
    * promise, in the common case: the root was made and the parent is there (one lstat).
    */
-  #prepareParent(rel: RelPath, op: string): Promise<void> | undefined {
-    if (this.#rootReal !== undefined && this.#parentState(rel, op, true) === 'ok') return undefined
+  #prepareParent(rel: RelPath, op: string, seen?: { st?: Stats }): Promise<void> | undefined {
+    if (this.#rootReal !== undefined && this.#parentState(rel, op, true, seen) === 'ok') return undefined
     return this.#makeRootAndParents(rel, op)
   }
 
@@ -1666,11 +1671,17 @@ export class LocalBackend
       // Awaited also when undefined (one tick): write() returns to its caller before the temp file is
       // made, as when this was a promise; a caller erroring the body the moment the temp file shows
       // (a test) then finds writeAll listening to it (else an uncaught 'error' event).
-      await this.#prepareParent(rel, op)
+      const seen: { st?: Stats } = {}
+      const preparing = this.#prepareParent(rel, op, seen)
+      await preparing
       if (this.#sweptDirs !== undefined) await this.#sweepDir(rel)
       // Temp file, check and rename all through the parent's handle: the rename lands where the
-      // temp file was made, in the directory checked.
-      place = this.#place(rel, op)
+      // temp file was made, in the directory checked. Its cached handle is checked with the lstat
+      // that checked the parent (one statx per file fewer), when nothing but that tick came between:
+      // none of our own calls changed a directory meanwhile (those forget its handle), and another
+      // process's change then is one made just after the check, which a handle is proof against.
+      const fresh = preparing === undefined && this.#sweptDirs === undefined
+      place = this.#place(rel, op, fresh ? seen.st : undefined)
       tmp = tmpName = tempPathFor(place.path)
       await make(tmp, place.dir)
       opts.signal?.throwIfAborted()

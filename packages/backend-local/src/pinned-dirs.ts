@@ -1,4 +1,4 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync } from 'node:fs'
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs'
 import { errnoOf } from './to-sync-error.js'
 
 /** How many idle directory handles `PinnedDirs` keeps open; the least recently used are closed first. */
@@ -86,10 +86,12 @@ export class PinnedDirs {
   /**
    * A handle on the directory `rel` ('' is the root), opened from the root down without following
    * a symlink; throws the open's error (ELOOP for a symlink on the way, ENOTDIR for a file, ENOENT)
-   * with the path of the component that failed.
+   * with the path of the component that failed. `seen`: an `lstat` of the directory's path (not
+   * the root's) that the caller took just before, with nothing of this process's own run since
+   * (see `LocalBackend.#parentState`): the check of a cached handle, instead of taking another.
    */
-  pin(rel: string): DirPin {
-    const held = this.#get(rel)
+  pin(rel: string, seen?: Pick<Stats, 'dev' | 'ino'>): DirPin {
+    const held = this.#get(rel, seen)
     held.uses++
     const at = `${PROC_FD}/${held.fd}`
     const abs = this.#absOf(rel)
@@ -124,13 +126,18 @@ export class PinnedDirs {
     return this.#held.size
   }
 
-  #get(rel: string): Held {
+  #get(rel: string, seen?: Pick<Stats, 'dev' | 'ino'>): Held {
     const cached = this.#held.get(rel)
     if (cached !== undefined) {
       // Still the directory at that name (one lstat)? Else opened again: removed and made again, or
       // swapped, the name now leads elsewhere and what is there is checked anew below.
-      // (The root by its real path: its given path may be a symlink to it.)
-      const st = lstatSync(rel === '' ? this.#rootReal() : this.#absOf(rel), { throwIfNoEntry: false })
+      // (The root by its real path: its given path may be a symlink to it.) The caller's own lstat
+      // of that path, taken a moment ago, is that check: a second one a few µs later only moved
+      // the moment of it (a swap after either redirects nothing: the calls go through the handle).
+      const st =
+        seen !== undefined && rel !== ''
+          ? seen
+          : lstatSync(rel === '' ? this.#rootReal() : this.#absOf(rel), { throwIfNoEntry: false })
       if (st !== undefined && `${st.dev}:${st.ino}` === cached.id) {
         this.#held.delete(rel)
         this.#held.set(rel, cached)
