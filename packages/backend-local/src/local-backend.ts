@@ -2151,9 +2151,17 @@ async function writeSmall(
     let done = 0
     while (done < data.length) done += writeSync(fd, data, done, data.length - done)
     futimesSync(fd, Date.now() / 1000, utimeSeconds(mtimeMs))
-    fchmodSync(fd, (owner === undefined ? mode : keepOwner(fd, owner, mode)) & 0o7777)
+    // Its stats before the owner is given (the device is all that is wanted of them, and no call
+    // below changes it): a temp file made already with the source's owner and group (root copying
+    // root's files, a user copying their own) needs no fchown, nor the geteuid that `keepOwner`
+    // asks first. Such a chown would change nothing: the ids are the same, and the file, made
+    // 0600 a moment ago, has no set-id bits or file capabilities for it to clear. Saves two
+    // system calls per small file in the common case.
+    const st = fstatSync(fd)
+    const given = owner === undefined || (st.uid === owner.uid && st.gid === owner.gid)
+    fchmodSync(fd, (given ? mode : keepOwner(fd, owner, mode)) & 0o7777)
     if (fsyncNow) await fsyncAsync(fd)
-    return fstatSync(fd).dev
+    return st.dev
   } finally {
     closeSync(fd)
   }
