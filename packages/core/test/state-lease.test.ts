@@ -114,6 +114,15 @@ for (const name of ['redis', 'postgres'] as const) {
         await until(async () => (await lockError(here)) === undefined, 20_000)
       }, 60_000)
 
+      it('leaves no timer holding the process once the store is closed', async () => {
+        // QA 31d: @keyv/redis left its 5 s connect timer running: every CLI run with --state
+        // redis:// waited ~3 s after its summary before it exited.
+        const child = holder('use', url, `lease-${randomUUID()}`)
+        expect(await firstLine(child)).toBe('[]')
+        const [code] = await once(child, 'exit')
+        expect(code).toBe(0)
+      })
+
       it('a holder whose lock was taken over (it had expired) is told, so that it stops', async () => {
         const job = `lease-${randomUUID()}`
         const here = await openHere(job)

@@ -82,6 +82,18 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             throwOnConnectError: true,
             throwOnErrors: true,
           })
+          // @keyv/redis (5.1) races each connect against a timer it never clears: once connected,
+          // that timer still held the process for the rest of the 5 s, so every CLI run with
+          // --state redis:// ended ~3 s after its summary (bin.js's safety net), a library
+          // script up to 5 s after close(). The same race with an unref'd timer: it still fails a
+          // connect that hangs (the socket keeps the process alive), and holds nothing after.
+          const adapter = keyv.store as { createTimeoutPromise?: (ms: number) => Promise<never> }
+          if (typeof adapter.createTimeoutPromise === 'function') {
+            adapter.createTimeoutPromise = (ms: number) =>
+              new Promise<never>((_, reject) => {
+                setTimeout(() => reject(new Error(`Redis timed out after ${ms}ms`)), ms).unref()
+              })
+          }
           keyv.on('error', (err: unknown) => {
             if (refusal === undefined && err instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(err.message)) {
               refusal = err
