@@ -148,11 +148,14 @@ for (const name of ['redis', 'postgres'] as const) {
  * frozen (connections stay open, nothing goes through: a server whose host hangs, or a firewall
  * dropping packets).
  */
-async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; freeze(): void; close(): void }> {
+async function cuttableProxy(
+  url: string,
+): Promise<{ url: string; cut(): void; freeze(): void; close(): void; heldBytes(): number }> {
   const target = new URL(url)
   const sockets = new Set<Socket>()
   let open = true
   let frozen = false
+  let held = 0
   const server = createServer((client) => {
     if (!open) return client.destroy()
     const upstream = connect(Number(target.port), target.hostname)
@@ -165,6 +168,7 @@ async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; f
       from.on('close', () => sockets.delete(from))
       from.on('data', (chunk) => {
         if (!frozen) to.write(chunk)
+        else if (from === client) held += chunk.length
       })
     }
   })
@@ -184,7 +188,7 @@ async function cuttableProxy(url: string): Promise<{ url: string; cut(): void; f
     cut()
     server.close()
   }
-  return { url: proxied.toString(), cut, freeze, close }
+  return { url: proxied.toString(), cut, freeze, close, heldBytes: () => held }
 }
 
 for (const name of ['redis', 'postgres'] as const) {
@@ -240,6 +244,29 @@ for (const name of ['redis', 'postgres'] as const) {
         await expect(store.getMany([toRelPath('a')])).rejects.toMatchObject({ code: 'TRANSIENT' })
         expect(Date.now() - started).toBeLessThan(500)
         await store.close()
+      } finally {
+        proxy.close()
+        await store.close().catch(() => {})
+      }
+    })
+
+    // QA 31d: a server stopped mid-run (redis-cli shutdown, pg_ctl stop) failed the state write in
+    // flight as UNKNOWN, "This looks like a bug in syncflow", with the client's words ("Socket closed
+    // unexpectedly", "terminating connection due to administrator command").
+    it('fails a write whose connection is lost as TRANSIENT (the server is unreachable), not a bug', async () => {
+      const url = server.available ? server.url : ''
+      const proxy = await cuttableProxy(url)
+      const store = await openStateStore(proxy.url, { jobId: `gone-${randomUUID()}`, stateDir: tmpdir() })
+      try {
+        const rec = { source: { size: 1, mtimeMs: 1 }, target: { size: 1, mtimeMs: 1 }, syncedAt: 1 }
+        proxy.freeze()
+        const write = store.setMany([[toRelPath('a'), rec]])
+        write.catch(() => {})
+        // In flight: sent, no answer yet; then the connection goes, as when the server stops.
+        await until(async () => proxy.heldBytes() > 0)
+        proxy.cut()
+        await expect(write).rejects.toMatchObject({ code: 'TRANSIENT', op: 'state.setMany' })
+        await expect(write).rejects.toThrow(/cannot reach the state store/)
       } finally {
         proxy.close()
         await store.close().catch(() => {})

@@ -15,7 +15,7 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // option that we set, which mean nothing to a user ("This is thrown because throwOnConnectError is
   // set to true.", QA 23 #9): said our way instead.
   const keyvUnreachable = code === '' && /not connected|failed to connect/i.test(message)
-  const unreachable = keyvUnreachable ? 'ECONNREFUSED' : code
+  const unreachable = keyvUnreachable ? 'ECONNREFUSED' : lostConnection(code, message) ? 'ECONNRESET' : code
   const said = keyvUnreachable
     ? 'the Redis server did not accept a connection (not running, or not at that address?)'
     : message
@@ -80,6 +80,23 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
     default:
       return asSyncError(err, op, location)
   }
+}
+
+/**
+ * Whether an error says the connection to a state server went away under a request: the server was
+ * stopped (`redis-cli shutdown`, `pg_ctl stop`), restarted or cut off mid-run. These failed the
+ * state write in flight as UNKNOWN, "a bug in syncflow" (QA 31d). node-redis and pg say so in words
+ * (no code); PostgreSQL with SQLSTATE class 08 (connection exception) or 57P01–57P03 (the server
+ * shutting down, or not yet accepting connections).
+ */
+function lostConnection(code: string, message: string): boolean {
+  if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code)) return true
+  return (
+    code === '' &&
+    /^(Socket closed unexpectedly|The client is (closed|offline)|Connection timeout|Connection terminated\b|Client has encountered a connection error)/.test(
+      message,
+    )
+  )
 }
 
 const CREDENTIALS_HINT =
