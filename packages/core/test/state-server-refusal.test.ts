@@ -71,4 +71,15 @@ describe.skipIf(!postgres.available)(`PostgreSQL${postgres.available ? '' : ` (s
     expect(err.message).toMatch(/database .* does not exist/)
     expect(err.hint).toMatch(/Create that database/)
   }, 30_000)
+
+  // QA 31d: "internal error … This is a bug in syncflow", exit 2, for a URL asking for TLS
+  // (sslmode=no-verify, require, …) from a server without it, as the test server is.
+  it('TLS asked of a server without it is USAGE, saying how to fix the URL', async () => {
+    const u = new URL(url)
+    u.searchParams.set('sslmode', 'no-verify')
+    const err = await openError(u.toString())
+    expect(err.code).toBe('USAGE')
+    expect(err.message).toMatch(/does not support SSL/)
+    expect(err.hint).toMatch(/sslmode/)
+  }, 30_000)
 })

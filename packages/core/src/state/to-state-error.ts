@@ -121,6 +121,15 @@ function stateServerRefusal(
       hint: 'Grant the user the rights it needs (PostgreSQL: CREATE on the schema, or make the table syncflow_state for it; Redis: an ACL allowing its commands and keys), or run with --no-state.',
     }
   }
+  // pg, asked for TLS (`?sslmode=require`, `ssl=true`) by a server that has none: it was "internal
+  // error … a bug in syncflow" (QA 31d). The URL is the user's to fix.
+  if (code === '' && /^The server does not support SSL connections/.test(message)) {
+    return {
+      code: 'USAGE',
+      message: `the state location is not usable: ${message}`,
+      hint: 'Drop sslmode (or ssl) from the postgres:// URL in --state, or enable SSL on the server (or run with --no-state).',
+    }
+  }
   // PostgreSQL: 3D000, the database the URL names does not exist.
   if (code === '3D000') {
     return {
