@@ -52,6 +52,32 @@ describe.skipIf(!redis.available)(`Redis${redis.available ? '' : ` (skipped: ${r
   }, 30_000)
 })
 
+describe.skipIf(!redis.available)(
+  `Redis, without a password${redis.available ? '' : ` (skipped: ${redis.reason})`}`,
+  () => {
+    // QA 31d: both read "the Redis server did not accept a connection (not running, or not at that
+    // address?)", though it answered, saying why.
+    const url = redis.available ? redis.url : ''
+
+    it('a password the server does not use is AUTH, with its answer and without the password', async () => {
+      const err = await openError(withUser(url, '', 'never-s3cret'))
+      expect(err.code).toBe('AUTH')
+      expect(err.message).toMatch(/called without any password configured/)
+      expect(err.message).not.toContain('never-s3cret')
+      expect(err.message).not.toMatch(/not running|did not accept a connection/)
+    }, 30_000)
+
+    it('a database number the server lacks is USAGE, naming the number to fix', async () => {
+      const u = new URL(url)
+      u.pathname = '/99'
+      const err = await openError(u.toString())
+      expect(err.code).toBe('USAGE')
+      expect(err.message).toMatch(/DB index is out of range/)
+      expect(err.hint).toMatch(/database number/)
+    }, 30_000)
+  },
+)
+
 describe.skipIf(!postgres.available)(`PostgreSQL${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`, () => {
   const url = postgres.available ? postgres.url : ''
 

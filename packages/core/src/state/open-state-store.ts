@@ -94,10 +94,14 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
                 setTimeout(() => reject(new Error(`Redis timed out after ${ms}ms`)), ms).unref()
               })
           }
+          // Any reply of the server's during the connect is its reason (QA 31d: a password the server
+          // does not use, "ERR AUTH <password> called without any password configured", and a
+          // database number it lacks, "ERR DB index is out of range", both read as a server not
+          // running), and so is a host name that does not resolve.
           keyv.on('error', (err: unknown) => {
-            if (refusal === undefined && err instanceof Error && /^(WRONGPASS|NOAUTH|NOPERM)\b/.test(err.message)) {
-              refusal = err
-            }
+            if (refusal !== undefined || !(err instanceof Error)) return
+            const code = (err as { code?: unknown }).code
+            if (/^[A-Z]{2,}\b/.test(err.message) || code === 'ENOTFOUND' || code === 'EAI_AGAIN') refusal = err
           })
           return keyv
         },

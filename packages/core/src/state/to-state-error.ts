@@ -109,7 +109,12 @@ function stateServerRefusal(
 ): { code: 'AUTH' | 'PERMISSION' | 'USAGE'; message: string; hint: string } | undefined {
   // Redis: WRONGPASS (a wrong user or password), NOAUTH (a password needed, none given), NOPERM
   // (an ACL user without the rights to a command or key).
-  if (/^(WRONGPASS|NOAUTH)\b/.test(message) || code === '28P01' || code === '28000' || /^SASL: /.test(message)) {
+  if (
+    /^(WRONGPASS|NOAUTH|ERR AUTH)\b/.test(message) ||
+    code === '28P01' ||
+    code === '28000' ||
+    /^SASL: /.test(message)
+  ) {
     return { code: 'AUTH', message: `the state server refused the credentials: ${message}`, hint: CREDENTIALS_HINT }
   }
   // PostgreSQL: 42501 (insufficient privilege), 42P01 (no table: @keyv/postgres could not make it,
@@ -128,6 +133,14 @@ function stateServerRefusal(
       code: 'USAGE',
       message: `the state location is not usable: ${message}`,
       hint: 'Drop sslmode (or ssl) from the postgres:// URL in --state, or enable SSL on the server (or run with --no-state).',
+    }
+  }
+  // Redis: the database number after the port (`redis://HOST:PORT/DB`) is more than the server has.
+  if (/^ERR DB index is out of range/.test(message)) {
+    return {
+      code: 'USAGE',
+      message: `the state location is not usable: ${message}`,
+      hint: 'Fix the database number in --state (redis://HOST:PORT/DB: 0 to 15 unless the server is set up with more).',
     }
   }
   // PostgreSQL: 3D000, the database the URL names does not exist.
