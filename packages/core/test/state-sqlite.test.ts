@@ -124,6 +124,26 @@ describe('SQLite state store', () => {
     expect((err as { hint: string }).hint).toMatch(/some other file, keep it and point --state at another path/)
   })
 
+  // QA 31d: a job table of another layout (another version's, or another program's) failed the run
+  // as "internal error … This is a bug in syncflow" (SQLITE_ERROR: no such column: value).
+  it('says what to do when the job table is not of the layout this version reads', async () => {
+    const file = path.join(dir, 'other.sqlite')
+    const keyv = await openSqliteKeyv(file, 'job_j')
+    const adapter = keyv.store as BatchedKeyvSqlite
+    await adapter.query('CREATE TABLE IF NOT EXISTS job_j (key VARCHAR(255) PRIMARY KEY, value TEXT)')
+    await adapter.query('ALTER TABLE job_j RENAME COLUMN value TO data')
+    await keyv.disconnect()
+    const store = await openStateStore(file, { jobId: 'j' })
+    try {
+      const err = await store.getMany([toRelPath('a')]).catch((e: unknown) => e)
+      expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE', path: file })
+      expect((err as Error).message).toMatch(/not laid out as this version of syncflow keeps it/)
+      expect((err as { hint: string }).hint).toMatch(/another path/)
+    } finally {
+      await store.close()
+    }
+  })
+
   it('refuses a state location that is no regular file (QA 26: /dev/null was "a bug in syncflow")', async () => {
     const err = await openStateStore('/dev/null', { jobId: 'j' }).catch((e: unknown) => e)
     expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE', path: '/dev/null' })

@@ -57,6 +57,14 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
         ...details,
         hint: 'If it is a state file syncflow made (damaged), delete it: the next run re-verifies everything. If it is some other file, keep it and point --state at another path.',
       })
+    case 'SQLITE_ERROR':
+      // The job's table is there, but not as this version keeps it (another version's, or some
+      // other program's table of that name): it was "internal error … a bug in syncflow" (QA 31d).
+      if (!/no such column|has no column named|no such table/.test(message)) return asSyncError(err, op, location)
+      return new SyncError('USAGE', `the state file is not laid out as this version of syncflow keeps it: ${message}`, {
+        ...details,
+        hint: "If another version of syncflow made it, give this one its own file with --state (or delete it: the next run re-verifies everything). If it is some other program's database, keep it and point --state at another path.",
+      })
     case 'SQLITE_CORRUPT':
       return new SyncError('USAGE', `the state file is not a usable SQLite database: ${message}`, {
         ...details,
