@@ -123,6 +123,23 @@ for (const name of ['redis', 'postgres'] as const) {
         expect(code).toBe(0)
       })
 
+      it('a holder whose lock vanished from the store (a restart without persistence) is told so', async () => {
+        const job = `lease-${randomUUID()}`
+        const here = await openHere(job)
+        let lost: (err: SyncError) => void = () => {}
+        const told = new Promise<SyncError>((resolve) => {
+          lost = resolve
+        })
+        // Renewed every 2 s: long enough that a loaded machine still renews it in time.
+        await here.lockJob?.({ ttlMs: 6000, onLost: lost })
+        // As a Redis restarted without its data, or a FLUSHALL, would leave it: the lock key gone.
+        await once(holder('expire', url, job), 'exit')
+        const err = await told
+        expect(err.code).toBe('LOCKED')
+        expect(err.message).toMatch(/no longer in the store/)
+        expect(err.message).not.toMatch(/another run took it/)
+      }, 30_000)
+
       it('a holder whose lock was taken over (it had expired) is told, so that it stops', async () => {
         const job = `lease-${randomUUID()}`
         const here = await openHere(job)

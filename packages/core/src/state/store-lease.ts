@@ -11,8 +11,11 @@ export interface LeasePrimitive {
   readonly where: string
   /** Takes the lease if nobody holds it (or its holder's lease expired): true; else the holder's value. */
   take(value: string, ttlMs: number): Promise<true | string | undefined>
-  /** Extends the lease if `value` still holds it: false when it was lost. */
-  renew(value: string, ttlMs: number): Promise<boolean>
+  /**
+   * Extends the lease if `value` still holds it: false when it was lost; `'gone'` when it is lost
+   * because nobody holds it any more (deleted, or the server restarted without its data).
+   */
+  renew(value: string, ttlMs: number): Promise<boolean | 'gone'>
   /** Ends the lease if `value` holds it. */
   release(value: string): Promise<void>
 }
@@ -89,8 +92,15 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
       .renew(value, ttlMs)
       .then(
         (held) => {
-          if (held) confirmedAt = asked
-          else lost('another run took it')
+          if (held === true) confirmedAt = asked
+          // Gone is not "taken": nobody holds it now, but another run may have held it in between,
+          // so this run still stops. It said "another run took it" after a Redis restart without
+          // persistence, and users went looking for that run (QA 31d).
+          else if (held === 'gone') {
+            lost(
+              'it is no longer in the store (the server restarted without its data, or the lock was deleted), so another run may have taken it since',
+            )
+          } else lost('another run took it')
         },
         // A failed renewal (the server briefly unreachable) is tried again at the next tick; the
         // lease outlives two missed ones, and a run cut off for a whole lease stops (above).
@@ -148,7 +158,9 @@ export function redisLease(
   // Each operation is one script: atomic on the server, whatever other clients do meanwhile.
   const TAKE = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return redis.call('GET', KEYS[1])`
-  const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+  const RENEW = `local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if not v then return -1 end
 return 0`
   const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
@@ -159,7 +171,8 @@ return 0`
       return r === 1 ? true : typeof r === 'string' ? r : undefined
     },
     async renew(value, ttlMs) {
-      return (await client.eval(RENEW, { keys: [key], arguments: [value, String(ttlMs)] })) === 1
+      const r = await client.eval(RENEW, { keys: [key], arguments: [value, String(ttlMs)] })
+      return r === 1 ? true : r === -1 ? 'gone' : false
     },
     async release(value) {
       await client.eval(RELEASE, { keys: [key], arguments: [value] })
@@ -209,7 +222,9 @@ export function postgresLease(
          WHERE job = $1 AND holder = $2 RETURNING job`,
         [job, value, ttlMs],
       )
-      return rows.length > 0
+      if (rows.length > 0) return true
+      const current = await query('SELECT holder FROM syncflow_locks WHERE job = $1', [job])
+      return current.length === 0 ? 'gone' : false
     },
     async release(value) {
       await query('DELETE FROM syncflow_locks WHERE job = $1 AND holder = $2', [job, value])
