@@ -67,6 +67,14 @@ describe.skipIf(!redis.available)(
       expect(err.message).not.toMatch(/not running|did not accept a connection/)
     }, 30_000)
 
+    it('rediss:// to a server without TLS says TLS may be why, not only that it may not be running', async () => {
+      const u = new URL(url)
+      u.protocol = 'rediss:'
+      const err = await openError(u.toString())
+      expect(err.code).toBe('TRANSIENT')
+      expect(err.message).toMatch(/did not accept a TLS connection .*without TLS: rediss:\/\/ needs TLS/)
+    }, 30_000)
+
     it('a database number the server lacks is USAGE, naming the number to fix', async () => {
       const u = new URL(url)
       u.pathname = '/99'

@@ -16,8 +16,12 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // set to true.", QA 23 #9): said our way instead.
   const keyvUnreachable = code === '' && /not connected|failed to connect/i.test(message)
   const unreachable = keyvUnreachable ? 'ECONNREFUSED' : lostConnection(code, message) ? 'ECONNRESET' : code
+  // A rediss:// URL to a server without TLS only times out, which read as a server not running
+  // (QA 31d).
   const said = keyvUnreachable
-    ? 'the Redis server did not accept a connection (not running, or not at that address?)'
+    ? /^rediss:/i.test(location)
+      ? 'the Redis server did not accept a TLS connection (not running, not at that address, or without TLS: rediss:// needs TLS, redis:// is without)'
+      : 'the Redis server did not accept a connection (not running, or not at that address?)'
     : message
   // A state server that refuses this user, or lacks what the URL names, is the user's setting to fix,
   // not "a bug in syncflow" (UNKNOWN), nor a server "not running" (QA 29c). Redis answers in words
