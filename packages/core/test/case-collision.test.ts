@@ -72,4 +72,15 @@ describe('a source whose names differ only by case, into a case-insensitive targ
     expect(failures(sensitive)).toEqual([])
     expect(written(sensitive)).toEqual(['a/B/c', 'a/b', 'ab', 'b/A0', 'b/a'])
   })
+
+  // toLowerCase lowers a capital sigma by its place in the word: ΟΔΟΣ.d gave οδοσ.d, οδος.d kept its
+  // final ς, so the two were no twins here, and exFAT (whose upcase table takes ς, σ, Σ for one)
+  // merged them into one directory, exit 0.
+  it('takes a Greek final sigma for the sigma it is on the target', async () => {
+    const src = createMemBackend()
+    await seed(src, { 'ΟΔΟΣ.d/a': 'a', 'οδος.d/b': 'b', 'ΣΟΦΙΑ.txt': '1', 'σοφια.txt': '2', 'Ελλας.txt': '3' })
+    const events = await run(src, createMemBackend({ capabilities: { caseSensitive: false } }))
+    expect(failures(events).map((f) => f.path)).toEqual(['οδος.d', 'σοφια.txt'])
+    expect(written(events)).toEqual(['Ελλας.txt', 'ΟΔΟΣ.d/a', 'ΣΟΦΙΑ.txt'])
+  })
 })
