@@ -1,4 +1,17 @@
-import { type Dir, lstatSync, opendirSync, readdirSync, type Stats, statfsSync, statSync } from 'node:fs'
+import {
+  closeSync,
+  type Dir,
+  lstatSync,
+  opendirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  realpathSync,
+  type Stats,
+  statfsSync,
+  statSync,
+} from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 
 /** `statfs` types whose names are case-insensitive by design: FAT, exFAT, HFS+, SMB (cifs, smb2). */
@@ -14,8 +27,9 @@ const PROBES = 32
  * in it). Linux file systems are case-sensitive, but FAT and exFAT (`statfs` type, where the kernel
  * serves them), a FUSE-mounted exFAT or NTFS and a casefolded ext4 directory are not: those are
  * found by asking for an entry under its name with the case of its letters swapped (found, though
- * the directory lists no such name, means it folds case). Without an entry to ask by, case-sensitive, as
- * before. macOS and Windows default to not.
+ * the directory lists no such name, means it folds case). The empty root of a FUSE mount, by the
+ * boot sector of its device (exFAT). Without an entry to ask by, case-sensitive, as before. macOS and
+ * Windows default to not.
  */
 export function caseSensitiveAt(root: string): boolean {
   if (process.platform !== 'linux') return false
@@ -27,8 +41,10 @@ export function caseSensitiveAt(root: string): boolean {
     dir = dirname(dir)
   }
   if (!st?.isDirectory()) return true
+  let type: number | undefined
   try {
-    if (CASE_INSENSITIVE_TYPES.has(statfsSync(dir).type)) return false
+    type = statfsSync(dir).type
+    if (CASE_INSENSITIVE_TYPES.has(type)) return false
   } catch {
     // No statfs here: the probe below alone.
   }
@@ -36,8 +52,49 @@ export function caseSensitiveAt(root: string): boolean {
   if (inside !== undefined) return inside
   // An empty directory: by its own name in the directory above, on the same file system.
   const above = dirname(dir)
-  if (above === dir || statSync(above, { throwIfNoEntry: false })?.dev !== st.dev) return true
+  if (above === dir || statSync(above, { throwIfNoEntry: false })?.dev !== st.dev) {
+    // The empty root of a mount: a fresh USB drive mounted through exfat-fuse (statfs says only
+    // FUSE) was taken as case-sensitive, and the first mirror onto it merged Dir/ and dir/ into one,
+    // exit 0. The drive's boot sector names its file system (read, never written).
+    return !(type === FUSE_SUPER_MAGIC && exfatFuseMountAt(dir))
+  }
   return probeName(above, basename(dir)) ?? true
+}
+
+const FUSE_SUPER_MAGIC = 0x65735546
+
+/**
+ * Whether `dir` is the mount point of a block-device FUSE mount (`fuseblk`) of an exFAT file system:
+ * its device's boot sector says `EXFAT   ` at byte 3. False where that cannot be read (not root,
+ * no /proc): as before.
+ */
+function exfatFuseMountAt(dir: string): boolean {
+  try {
+    const real = realpathSync(dir)
+    let source: string | undefined
+    for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+      const f = line.split(' ')
+      const dash = f.indexOf('-', 6)
+      if (dash === -1 || unescapeField(f[4] ?? '') !== real) continue
+      // A later mount on one mount point hides an earlier one: the last line decides.
+      source = f[dash + 1] === 'fuseblk' ? unescapeField(f[dash + 2] ?? '') : undefined
+    }
+    if (source === undefined || !source.startsWith('/dev/')) return false
+    const fd = openSync(source, 'r')
+    try {
+      const head = Buffer.alloc(11)
+      return readSync(fd, head, 0, 11, 0) === 11 && head.toString('latin1', 3, 11) === 'EXFAT   '
+    } finally {
+      closeSync(fd)
+    }
+  } catch {
+    return false
+  }
+}
+
+/** mountinfo's octal escapes (`\040` for a space) undone. */
+function unescapeField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)))
 }
 
 /** Probes up to PROBES entries of `dir`: the answer of the first with a letter, or undefined. */

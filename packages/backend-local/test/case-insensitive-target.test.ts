@@ -152,6 +152,30 @@ describe('caseSensitiveAt', () => {
       unmount()
     }
   })
+
+  // A fresh drive, nothing on it yet: the probe had no entry to ask by, nor a directory above on the
+  // same file system, took it as case-sensitive, and the first mirror merged Dir/ and dir/, exit 0.
+  it('an empty exFAT drive does not either: the first mirror onto it reports the twin', async (t) => {
+    const dirs = await exfatPair('case-fold-empty')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { src, dst, unmount } = dirs
+    try {
+      expect(await readdir(join(dst, '..'))).toEqual([])
+      expect(caseSensitiveAt(join(dst, '..'))).toBe(false)
+      expect(caseSensitiveAt(dst)).toBe(false)
+      await mkdir(join(src, 'Dir'))
+      await mkdir(join(src, 'dir'))
+      await writeFile(join(src, 'Dir', 'a'), 'a')
+      await writeFile(join(src, 'dir', 'b'), 'b')
+      const events = await mirror(src, dst)
+      expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+        { path: 'dir', error: { code: 'CONFLICT', message: expect.stringContaining('"dir" and "Dir" are one name') } },
+      ])
+      expect(await readdir(join(dst, 'Dir'))).toEqual(['a'])
+    } finally {
+      unmount()
+    }
+  })
 })
 
 // A symlink into exFAT failed as UNKNOWN "a bug in syncflow" (ENOSYS), a name with `:` or `?` as
