@@ -120,7 +120,7 @@ function probeEntries(dir: string): boolean | undefined {
  * True when `name` in `dir`, asked for with the case of its letters swapped, is not found, or is
  * there under that name too (both there: case-sensitive); false when it is found though no entry
  * has that name (exfat-fuse answers such a lookup with another inode number: the listing decides);
- * undefined when `name` has no letter with a case or cannot be asked about.
+ * undefined when `name` has no ASCII letter or cannot be asked about.
  */
 function probeName(dir: string, name: string): boolean | undefined {
   const swapped = swapCase(name)
@@ -134,11 +134,25 @@ function probeName(dir: string, name: string): boolean | undefined {
   }
 }
 
+/**
+ * `name` with the case of its letters swapped where every file system that folds case folds them:
+ * ASCII, Latin-1 and Latin Extended-A, basic Greek and Cyrillic, each only where the swap comes
+ * back to it (exFAT's upcase table, of Unicode 1.1's time, folds all of those). Others are folded
+ * by some and not others: exFAT keeps `ı` and `I`, `ß` and `SS`, `ſ` and `S` apart and knows no
+ * Georgian or Cherokee case, while casefolded ext4 takes `ß` for `ss`. Swapping every
+ * letter, a directory whose first entry was `Straße.txt` or `Kırmızı.jpg` was asked for
+ * `sTRASSE.TXT` or `kIRMIZI.JPG`, which exFAT does not find either: "case-sensitive", and its
+ * twins were merged. A name with no such letter: undefined (the next entry is asked).
+ */
 function swapCase(name: string): string {
   let out = ''
   for (const ch of name) {
+    const c = ch.codePointAt(0) as number
+    const known = c < 0x17f || (c >= 0x386 && c <= 0x3ce) || (c >= 0x400 && c <= 0x45f)
     const upper = ch.toUpperCase()
-    out += upper !== ch ? upper : ch.toLowerCase()
+    const swapped = upper !== ch ? upper : ch.toLowerCase()
+    const back = upper !== ch ? swapped.toLowerCase() : swapped.toUpperCase()
+    out += known && back === ch ? swapped : ch
   }
   return out
 }

@@ -176,6 +176,30 @@ describe('caseSensitiveAt', () => {
       unmount()
     }
   })
+
+  // The probe swapped the case of every letter: `Straße.txt` was asked for as `sTRASSE.TXT`, which
+  // exFAT does not find (ß and SS are two names there), so a directory whose first entry had a
+  // ß (or a Turkish ı) was "case-sensitive" and its Dir/ and dir/ merged.
+  it('an exFAT directory whose first entries are German, Turkish or Russian names does not either', async (t) => {
+    const dirs = await exfatPair('case-fold-unicode')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { dst, unmount } = dirs
+    try {
+      const mnt = join(dst, '..')
+      await mkdir(join(mnt, 'de'))
+      await writeFile(join(mnt, 'de', 'Straße.txt'), 's')
+      await mkdir(join(mnt, 'tr'))
+      await writeFile(join(mnt, 'tr', 'Kırmızı.jpg'), 'k')
+      // (Names of Cyrillic letters alone are still asked by: exFAT folds those.)
+      await mkdir(join(mnt, 'Фото'))
+      await writeFile(join(mnt, 'Фото', 'Мама'), 'm')
+      expect(caseSensitiveAt(join(mnt, 'de'))).toBe(false)
+      expect(caseSensitiveAt(join(mnt, 'tr'))).toBe(false)
+      expect(caseSensitiveAt(join(mnt, 'Фото'))).toBe(false)
+    } finally {
+      unmount()
+    }
+  })
 })
 
 // A symlink into exFAT failed as UNKNOWN "a bug in syncflow" (ENOSYS), a name with `:` or `?` as
