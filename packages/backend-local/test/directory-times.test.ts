@@ -64,8 +64,9 @@ describe('directory mtimes and deletes', () => {
 })
 
 describe('a directory the syncing user may write into but does not own', () => {
-  // Its chmod (a mode that differs) and utimes fail with EPERM: best effort, never a failure that
-  // holds back the run's deletes (review finding: every run failed and deleted nothing).
+  // Its chmod (a mode that differs) and utimes fail with EPERM: never a failure that holds back the
+  // run's deletes (review finding: every run failed and deleted nothing). The mode it keeps is said
+  // (PERMISSION, exit 1, as rsync's "failed to set permissions"), not printed as done (QA 31b #1).
   it('is synced into, and the run still deletes', async (t) => {
     const src = await tempDir('not-owner-src')
     const dst = await tempDir('not-owner-dst')
@@ -77,9 +78,16 @@ describe('a directory the syncing user may write into but does not own', () => {
     await writeFile(join(dst, 'shared', 'stale'), 's')
     await chmod(join(dst, 'shared', 'stale'), 0o666)
     await chmod(dst, 0o777)
-    const ran = await withoutRootPrivileges(() => run(src, dst))
+    const ran = await withoutRootPrivileges(() =>
+      lastValueFrom(
+        sync(createLocalBackend({ root: src }), createLocalBackend({ root: dst }), { mode: 'mirror' }).pipe(toArray()),
+      ),
+    )
     if (ran === undefined) return t.skip('running as root without seteuid(): cannot act as a user who does not own it')
-    expect(ran.value.at(-1)).toMatchObject({ summary: { failed: 0, done: { copy: 1, delete: 1 } } })
+    expect(ran.value.at(-1)).toMatchObject({ summary: { failed: 1, done: { copy: 1, delete: 1 } } })
+    expect(ran.value.filter((e) => e.type === 'failed')).toMatchObject([
+      { path: 'shared', error: { code: 'PERMISSION' } },
+    ])
     expect((await readdir(join(dst, 'shared'))).sort()).toEqual(['f'])
   })
 })
