@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { foldName } from '@syncflow/core'
 
 /**
  * On a target that does not tell names apart by case (exFAT, FAT, a casefolded ext4 directory,
@@ -19,8 +20,8 @@ export function caseTwin(root: string, rel: string): { asked: string; found: str
       return undefined
     }
     if (!names.includes(part)) {
-      const lower = part.toLowerCase()
-      const found = names.find((n) => n.toLowerCase() === lower)
+      const folded = foldName(part)
+      const found = names.find((n) => foldName(n) === folded)
       return found === undefined ? undefined : { asked: prefix + part, found: prefix + found }
     }
     dir = join(dir, part)

@@ -84,6 +84,7 @@ import type { Observable } from 'rxjs'
 import { caseSensitiveAt } from './case-sensitive-at.js'
 import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
+import { ExactNames } from './exact-names.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
@@ -269,6 +270,8 @@ export class LocalBackend
   readonly #makingDirs = new Map<string, Promise<Stats>>()
   /** Parent directories already found to resolve inside the root (see `#parentState`). */
   readonly #verified = new VerifiedDirs()
+  /** On a target that does not tell names apart by case: which names are there under another (see ExactNames). */
+  readonly #exactNames: ExactNames | undefined
   /** What a `follow` listing never enters (see `LocalBackendOptions.fenceOff`); undefined: nothing. */
   readonly #fence: Fence | undefined
   /** Makes small writes durable in groups; undefined = an fsync per file. */
@@ -363,6 +366,7 @@ export class LocalBackend
       // Two groups' worth: one fills while the other is flushed.
       ...(groupFiles !== undefined ? { groupCommit: 2 * groupFiles } : {}),
     }
+    this.#exactNames = this.capabilities.caseSensitive ? undefined : new ExactNames(this.root)
   }
 
   /** Change hints below the root from OS events (inotify per directory on Linux, chokidar elsewhere, loaded on first use); see `watchLocal`. */
@@ -433,6 +437,10 @@ export class LocalBackend
       // copied them one level deeper, cycle after cycle, until the disk was full (QA 12 #2).
       throw leadsIntoTarget('local.stat', rel)
     }
+    // Found under another name (`README` asked as `Readme` on exFAT): not this name's, as a listing
+    // has it. Taken for it, a watch cycle overwrote README with Readme's bytes (review 31); absent,
+    // the write that follows fails naming the twin (#checkExpect).
+    if (entry !== undefined && this.#exactNames?.twinOf(rel) !== undefined) return undefined
     return entry
   }
 
@@ -1037,6 +1045,9 @@ export class LocalBackend
     let fd: number | undefined
     try {
       await this.#prepareParent(rel, 'mkdir')
+      // A directory there under another name is not this one (a watch cycle's `dir` into `Dir`).
+      const twin = this.#exactNames?.twinOf(rel)
+      if (twin !== undefined) throw this.#caseTwinConflict(twin, 'mkdir', rel)
       place = this.#place(rel, 'mkdir')
       let existed = false
       try {
@@ -1341,6 +1352,12 @@ export class LocalBackend
    * promise, in the common case: the root was made and the parent is there (one lstat).
    */
   #prepareParent(rel: RelPath, op: string, seen?: { st?: Stats }): Promise<void> | undefined {
+    // Never into a directory's twin: a watch cycle's `dir/b` went into `Dir/` (review 31).
+    const parent = this.#exactNames !== undefined ? parentRelPath(rel) : undefined
+    if (parent !== undefined) {
+      const twin = this.#exactNames?.twinOf(parent)
+      if (twin !== undefined) throw this.#caseTwinConflict(twin, op, rel)
+    }
     if (this.#rootReal !== undefined && this.#parentState(rel, op, true, seen) === 'ok') return undefined
     return this.#makeRootAndParents(rel, op)
   }
@@ -1618,6 +1635,19 @@ export class LocalBackend
     }
   }
 
+  /** `twin.asked` (on the way to `rel`) is `twin.found` on this target, which does not tell them apart by case. */
+  #caseTwinConflict(twin: { asked: string; found: string }, op: string, rel: RelPath): SyncError {
+    return new SyncError(
+      'CONFLICT',
+      `"${twin.asked}" is "${twin.found}" on the target: its file system does not tell names apart by case; left untouched`,
+      {
+        op: `local.${op}`,
+        path: rel,
+        hint: `Names that differ only in case cannot both be kept here. If the source renamed "${twin.found}" to "${twin.asked}", rename it on the target as well (or delete it there) and run again; if the source holds both, rename or --exclude one of them.`,
+      },
+    )
+  }
+
   /** Throws CONFLICT unless what is at `rel` (stated at `at`, see `#place`) is still `expected`. */
   #checkExpect(rel: RelPath, expected: Entry | null | undefined, op: string, at: string): void {
     if (expected === undefined) return
@@ -1632,17 +1662,7 @@ export class LocalBackend
       // name: say so. "Changed meanwhile: run the sync again" failed the same way on every run
       // (a source's `a.txt` renamed to `A.txt`, or `Readme` next to `README`) (QA 30i #1).
       const twin = expected === null && now !== undefined ? caseTwin(this.root, rel) : undefined
-      if (twin !== undefined) {
-        throw new SyncError(
-          'CONFLICT',
-          `"${twin.asked}" is "${twin.found}" on the target: its file system does not tell names apart by case; left untouched`,
-          {
-            op: `local.${op}`,
-            path: rel,
-            hint: `Names that differ only in case cannot both be kept here. If the source renamed "${twin.found}" to "${twin.asked}", rename it on the target as well (or delete it there) and run again; if the source holds both, rename or --exclude one of them.`,
-          },
-        )
-      }
+      if (twin !== undefined) throw this.#caseTwinConflict(twin, op, rel)
       throw new SyncError('CONFLICT', `destination ${mismatch} since it was planned; left untouched`, {
         op: `local.${op}`,
         path: rel,

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, readdir, rename, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { type SyncEvent, sync } from '@syncflow/core'
+import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
+import { syncPaths } from '@syncflow/core/continuous'
 import { lastValueFrom, toArray } from 'rxjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { caseSensitiveAt } from '../src/case-sensitive-at.js'
@@ -120,6 +121,44 @@ describe('a case-insensitive target', () => {
 // A source's Dir/ and dir/ were merged into one directory of an exFAT target, exit 0, though DESIGN
 // says case collisions are reported (QA 30i #5): the target was taken as case-sensitive, as every
 // Linux directory was.
+// A watch cycle syncs its changed paths only and never saw their siblings: its stat of `Readme`
+// found `README` and wrote Readme's bytes over it, and its `dir/b` went into `Dir/` (review 31).
+describe('a watch cycle into a case-insensitive target', () => {
+  it('neither overwrites a twin file nor writes into a twin directory: each fails naming it', async (t) => {
+    const dirs = await exfatPair('case-cycle')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { src, dst, unmount } = dirs
+    const source = createLocalBackend({ root: src })
+    const target = createLocalBackend({ root: dst })
+    try {
+      await writeFile(join(src, 'README'), 'R')
+      await mkdir(join(src, 'Dir'))
+      await writeFile(join(src, 'Dir', 'a'), 'a')
+      expect((await mirror(src, dst)).filter((e) => e.type === 'failed')).toEqual([])
+      await writeFile(join(src, 'Readme'), 'r')
+      await mkdir(join(src, 'dir'))
+      await writeFile(join(src, 'dir', 'b'), 'b')
+      const paths = ['Readme', 'dir', 'dir/b'] as RelPath[]
+      const events = await lastValueFrom(
+        syncPaths(source, target, paths, { mode: 'mirror', modifyWindowMs: 2000 }).pipe(toArray()),
+      )
+      const failed = events.flatMap((e) => (e.type === 'failed' ? [[e.path, e.error.code, e.error.message]] : []))
+      expect(failed.map(([path, code]) => [path, code]).sort()).toEqual([
+        ['Readme', 'CONFLICT'],
+        ['dir', 'CONFLICT'],
+        ['dir/b', 'CONFLICT'],
+      ])
+      expect(failed.every(([, , message]) => message?.includes('does not tell names apart by case'))).toBe(true)
+      // Nothing overwritten, nothing merged.
+      expect(await readFile(join(dst, 'README'), 'utf8')).toBe('R')
+      expect(await readdir(join(dst, 'Dir'))).toEqual(['a'])
+    } finally {
+      await Promise.all([source.close(), target.close()])
+      unmount()
+    }
+  })
+})
+
 describe('caseSensitiveAt', () => {
   it('a directory of this file system, and one not made yet, tell names apart by case', async () => {
     const dir = await tempDir('case-sensitive-at')

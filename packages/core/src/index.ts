@@ -56,6 +56,7 @@ export type { Change } from './model/change.js'
 export { compareUtf8 } from './model/compare-utf8.js'
 export type { Entry, EntryKind, HashAlgo } from './model/entry.js'
 export { compareEntries, entrySortKey } from './model/entry.js'
+export { foldName } from './model/fold-name.js'
 export type { RelPath } from './model/rel-path.js'
 export {
   baseName,

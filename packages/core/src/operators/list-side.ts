@@ -2,6 +2,7 @@ import type { Backend } from '../backend/backend.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import { compareEntries, type Entry, entrySortKey } from '../model/entry.js'
+import { foldName } from '../model/fold-name.js'
 import type { RelPath } from '../model/rel-path.js'
 import { hasUnsafeCharacter, nearestRelPath, relPathProblem } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
@@ -168,18 +169,6 @@ class CaseTwins {
     if (had === undefined) names.set(folded, name)
     return had !== undefined && had !== name ? had : undefined
   }
-}
-
-/**
- * The key two names share when a case-insensitive file system takes them for one. Not
- * `toLowerCase()` alone: it lowers a Greek capital sigma by its place in the word (`ΟΔΟΣ` gives
- * `οδος`, but `ΟΔΟΣ.txt` gives `οδοσ.txt`, the dot being no end of word), while exFAT (its upcase
- * table), NTFS and casefolded ext4 take final ς, σ and Σ for one letter: `ΟΔΟΣ.txt` and `οδος.txt`
- * were kept apart here and merged on the target (two such directories: one, exit 0).
- */
-function foldName(name: string): string {
-  const lower = name.toLowerCase()
-  return lower.includes('ς') ? lower.replaceAll('ς', 'σ') : lower
 }
 
 interface CaseFrame {
