@@ -36,7 +36,10 @@ export function caseSensitiveAt(root: string): boolean {
   let dir = root
   let st: Stats | undefined
   for (;;) {
-    st = statSync(dir, { throwIfNoEntry: false })
+    // Not only ENOENT: a root below a file (ENOTDIR), in a directory we may not search (EACCES) or
+    // through a symlink loop (ELOOP) is the caller's to report, which a throw here made an internal
+    // error at construction ("a source below a file").
+    st = statDir(dir)
     if (st?.isDirectory() || dirname(dir) === dir) break
     dir = dirname(dir)
   }
@@ -52,7 +55,7 @@ export function caseSensitiveAt(root: string): boolean {
   if (inside !== undefined) return inside
   // An empty directory: by its own name in the directory above, on the same file system.
   const above = dirname(dir)
-  if (above === dir || statSync(above, { throwIfNoEntry: false })?.dev !== st.dev) {
+  if (above === dir || statDir(above)?.dev !== st.dev) {
     // The empty root of a mount: a fresh USB drive mounted through exfat-fuse (statfs says only
     // FUSE) was taken as case-sensitive, and the first mirror onto it merged Dir/ and dir/ into one,
     // exit 0. The drive's boot sector names its file system (read, never written).
@@ -95,6 +98,14 @@ function exfatFuseMountAt(dir: string): boolean {
 /** mountinfo's octal escapes (`\040` for a space) undone. */
 function unescapeField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(Number.parseInt(oct, 8)))
+}
+
+function statDir(dir: string): Stats | undefined {
+  try {
+    return statSync(dir, { throwIfNoEntry: false })
+  } catch {
+    return undefined
+  }
 }
 
 /** Probes up to PROBES entries of `dir`: the answer of the first with a letter, or undefined. */

@@ -166,6 +166,8 @@ describe('caseSensitiveAt', () => {
     await writeFile(join(dir, 'Name'), 'n')
     expect(caseSensitiveAt(dir)).toBe(true)
     expect(caseSensitiveAt(join(dir, 'new', 'deeper'))).toBe(true)
+    // Below a file (ENOTDIR): an answer, not a throw (the caller reports such a root).
+    expect(caseSensitiveAt(join(dir, 'Name', 'sub'))).toBe(true)
   })
 
   it('an exFAT directory does not, nor one to be made in it; the mirror reports the twin', async (t) => {
