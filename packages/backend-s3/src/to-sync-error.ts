@@ -245,13 +245,6 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (name === 'InvalidBucketName') {
     return make('USAGE', `invalid bucket name ${JSON.stringify(ctx.bucket)}`, 'Bucket names are 3 to 63 characters.')
   }
-  if (REGION_NAMES.has(name) || status === 301) {
-    return make(
-      'USAGE',
-      `bucket ${ctx.bucket} is in another region: ${text}`,
-      'Set AWS_REGION to the bucket region (or leave it unset to have it detected).',
-    )
-  }
   if (name === 'RequestTimeTooSkewed') {
     return make('USAGE', `the clock of this machine is off: ${text}`, 'Set the system clock (e.g. enable NTP).')
   }
@@ -302,6 +295,25 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'Give its CA certificate (PEM) in AWS_CA_BUNDLE (or NODE_EXTRA_CA_CERTS), or check the host name in the endpoint.',
     )
   }
+  // A bucket in another region than the one signed for (AWS, MinIO, …): the service names the
+  // right one (the header `x-amz-bucket-region`, also on a HEAD's bodyless 301/400, and <Region> in
+  // AuthorizationHeaderMalformed). A HEAD's bare 400 was said "malformed … check the bucket name",
+  // and every case told to "leave AWS_REGION unset to have it detected", which a custom endpoint
+  // never does (us-east-1 there): the user was not told which region to set (QA 31h).
+  const bucketRegion = bucketRegionOf(err)
+  if (
+    REGION_NAMES.has(name) ||
+    status === 301 ||
+    (status === 400 && shownName === undefined && bucketRegion !== undefined)
+  ) {
+    return make(
+      'USAGE',
+      `bucket ${ctx.bucket} is in another region${bucketRegion !== undefined ? ` (${bucketRegion}, the service says)` : ''}: ${text}`,
+      ctx.endpoint !== undefined
+        ? `Set AWS_REGION to ${bucketRegion ?? 'the bucket region'} (or region in the AWS profile): at a custom endpoint the region is not detected, it is us-east-1 unless set.`
+        : `Set AWS_REGION to ${bucketRegion ?? 'the bucket region'} (or leave it unset to have it detected).`,
+    )
+  }
   if (status === 400 && (shownName === undefined || name === 'BadRequest')) {
     return make(
       'USAGE',
@@ -331,6 +343,14 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     text,
     'This looks like a bug in syncflow or an S3 service quirk: please report it with the output of -v.',
   )
+}
+
+/** The region a service names for the bucket (`x-amz-bucket-region`, else an error's `Region`), or undefined. */
+function bucketRegionOf(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const e = err as { Region?: unknown; $response?: { headers?: Record<string, string | undefined> } }
+  const region = e.$response?.headers?.['x-amz-bucket-region'] ?? e.Region
+  return typeof region === 'string' && /^[a-z0-9-]{1,64}$/.test(region) ? region : undefined
 }
 
 /** `1.5 s`, `60 s`: a duration in seconds for messages. */

@@ -140,6 +140,44 @@ describe('S3 endpoint set-up mistakes', () => {
     },
   )
 
+  // (QA 31h) A bucket in another region: AWS answers 301 PermanentRedirect, MinIO and AWS (SigV4
+  // with the wrong region) 400 AuthorizationHeaderMalformed, a HEAD without a body, all with the
+  // header x-amz-bucket-region. The HEAD's 400 read "malformed … check the bucket name", and no
+  // case said which region, telling instead to leave AWS_REGION unset "to have it detected", which
+  // a custom endpoint never does.
+  it.each([
+    [
+      301,
+      'PermanentRedirect',
+      'The bucket you are attempting to access must be addressed using the specified endpoint.',
+    ],
+    [400, 'AuthorizationHeaderMalformed', "the region 'us-east-1' is wrong; expecting 'eu-west-1'"],
+  ])(
+    'a bucket in another region (HTTP %i, %s): says which, and to set AWS_REGION to it',
+    async (status, code, text) => {
+      const port = await listen(
+        createHttpServer((req, res) => {
+          req.resume()
+          res.writeHead(status, { 'content-type': 'application/xml', 'x-amz-bucket-region': 'eu-west-1' })
+          res.end(
+            req.method === 'HEAD'
+              ? undefined
+              : `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${text}</Message><Bucket>bucket</Bucket></Error>`,
+          )
+        }),
+      )
+      const b = backendAt(`http://127.0.0.1:${port}`)
+      const expected = {
+        code: 'USAGE',
+        message: expect.stringContaining('bucket bucket is in another region (eu-west-1'),
+        hint: expect.stringMatching(/^Set AWS_REGION to eu-west-1 .*not detected/),
+      }
+      await expect(b.rootExists()).rejects.toMatchObject(expected)
+      await expect(b.list().next()).rejects.toMatchObject(expected)
+      await b.close()
+    },
+  )
+
   it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
     const port = await listen(
       createHttpServer((_req, res) => {
