@@ -1282,6 +1282,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     path: string,
     ifMatch: string | undefined,
     versions?: Set<string>,
+    markers?: Set<string>,
   ): Promise<DeleteAnswer> {
     try {
       const out = await conn.client.send(
@@ -1291,7 +1292,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
           ...(ifMatch !== undefined ? { IfMatch: ifMatch } : {}),
         }),
       )
-      if (out.VersionId) versions?.add(out.VersionId)
+      if (out.VersionId) (out.DeleteMarker === true && markers !== undefined ? markers : versions)?.add(out.VersionId)
       return 'deleted'
     } catch (err) {
       const { name, $metadata } = err as { name?: string; $metadata?: { httpStatusCode?: number } }
@@ -1316,6 +1317,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     const name = `.syncflow-probe-${randomBytes(12).toString('hex')}`
     const key = this.prefix + name
     const versions = new Set<string>()
+    const markers = new Set<string>()
     let created = false
     let gone = false
     let form: IfMatchForm | undefined
@@ -1333,7 +1335,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       const etag = unquoteEtag(out.ETag)
       if (etag) {
         form = await learnDeleteIfMatch(etag, async (ifMatch) => {
-          const answer = await this.#sendDelete(conn, key, name, ifMatch, versions)
+          const answer = await this.#sendDelete(conn, key, name, ifMatch, versions, markers)
           if (answer === 'deleted') gone = true
           return answer
         })
@@ -1342,12 +1344,28 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       form = undefined
     }
     if (created && !gone) {
-      gone = (await this.#sendDelete(conn, key, name, undefined, versions).catch(() => undefined)) === 'deleted'
+      gone =
+        (await this.#sendDelete(conn, key, name, undefined, versions, markers).catch(() => undefined)) === 'deleted'
     }
+    // The delete markers go last, and only once every version of the scratch is gone: a version that
+    // may not be deleted (object lock's default retention, no s3:DeleteObjectVersion) stays hidden
+    // behind its marker, as any deleted file there. Deleted in the order made, the marker went and
+    // the locked probe became the current object again, seen by every other tool (`aws s3 ls`,
+    // rclone, which copies it), one more each day (QA 31h).
+    let versionsLeft = false
     for (const version of versions) {
       await conn.client
         .send(new conn.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: version }))
-        .catch(() => undefined)
+        .catch(() => {
+          versionsLeft = true
+        })
+    }
+    if (!versionsLeft) {
+      for (const marker of markers) {
+        await conn.client
+          .send(new conn.sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: marker }))
+          .catch(() => undefined)
+      }
     }
     // A scratch object that could not be deleted (a key that may write but not delete) is left,
     // hidden from listings; remembered as `none`, so the next runs of the day do not leave one
