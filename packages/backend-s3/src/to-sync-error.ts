@@ -152,6 +152,20 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (name === 'QuotaExceeded' || name === 'InsufficientCapacity' || status === 507) {
     return make('NO_SPACE', `the bucket is full or over quota: ${text}`)
   }
+  // An object a lifecycle rule moved to an archive class (GLACIER, DEEP_ARCHIVE, an Intelligent-
+  // Tiering archive tier) cannot be read or copied until restored: AWS answers 403
+  // InvalidObjectState. As AUTH it read "check that the credentials are valid", and three such in a
+  // row stopped a restore as "refused for credentials" (exit 2) before any readable object was
+  // copied (QA 31h). PERMISSION: that object's failure alone, tried again by a later watch cycle.
+  if (name === 'InvalidObjectState') {
+    const { StorageClass, AccessTier } = e as { StorageClass?: unknown; AccessTier?: unknown }
+    const cls = typeof StorageClass === 'string' ? StorageClass : typeof AccessTier === 'string' ? AccessTier : ''
+    return make(
+      'PERMISSION',
+      `the object is archived${cls ? ` (storage class ${cls})` : ''}: it cannot be read or copied until it is restored: ${text}`,
+      'Restore it first (aws s3api restore-object, or rclone backend restore), and run again once it is readable; or leave it out (--exclude).',
+    )
+  }
   if (AUTH_NAMES.has(name) || status === 401 || status === 403) {
     const from = ctx.credentialSource ? `The credentials came from ${ctx.credentialSource}. ` : ''
     return make(
