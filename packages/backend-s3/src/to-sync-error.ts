@@ -114,6 +114,7 @@ const REGION_NAMES = new Set([
   'AuthorizationHeaderMalformed',
   'IllegalLocationConstraintException',
   'MovedPermanently',
+  'TemporaryRedirect',
 ])
 
 /**
@@ -172,6 +173,22 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
       'AUTH',
       `access to bucket ${ctx.bucket}${where} refused: ${text}`,
       `${from}Check that they are valid and allowed to use this bucket (AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY choose others).`,
+    )
+  }
+  // A redirect that is not S3's own region answer: the endpoint sends elsewhere (an http:// address
+  // whose proxy redirects to https://, a moved service). The SDK follows no redirect; a HEAD's bare
+  // 301 read "bucket … is in another region", a 308 "internal error … a bug in syncflow", and a
+  // listing's HTML "not an S3 service", none saying where it pointed (QA 31h). (rclone follows it.)
+  const location = redirectOf(err, status)
+  if (location !== undefined && bucketRegionOf(err) === undefined && !REGION_NAMES.has(name)) {
+    let to = location
+    try {
+      to = new URL(location, ctx.endpoint).origin
+    } catch {}
+    return make(
+      'USAGE',
+      `the endpoint${where || ' (AWS S3)'} redirects to ${location.split('?')[0]} (HTTP ${status}), and S3 requests are not sent on to another address`,
+      `Give the address it redirects to as the endpoint: --s3-endpoint ${to} (or AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL).`,
     )
   }
   // A listing's 200 answer the parser took but that is no listing (see NotAListingError).
@@ -318,7 +335,9 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
   if (
     REGION_NAMES.has(name) ||
     status === 301 ||
-    (status === 400 && shownName === undefined && bucketRegion !== undefined)
+    ((status === 400 || (status !== undefined && status >= 300 && status < 400)) &&
+      shownName === undefined &&
+      bucketRegion !== undefined)
   ) {
     return make(
       'USAGE',
@@ -357,6 +376,14 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     text,
     'This looks like a bug in syncflow or an S3 service quirk: please report it with the output of -v.',
   )
+}
+
+/** The Location of a 3xx answer (a redirect), or undefined. */
+function redirectOf(err: unknown, status: number | undefined): string | undefined {
+  if (status === undefined || status < 300 || status >= 400 || typeof err !== 'object' || err === null) return undefined
+  const location = (err as { $response?: { headers?: Record<string, string | undefined> } }).$response?.headers
+    ?.location
+  return typeof location === 'string' && location !== '' ? location : undefined
 }
 
 /** The region a service names for the bucket (`x-amz-bucket-region`, else an error's `Region`), or undefined. */

@@ -178,6 +178,31 @@ describe('S3 endpoint set-up mistakes', () => {
     },
   )
 
+  // (QA 31h) An http:// endpoint whose proxy redirects to https:// (nginx, Caddy): the SDK follows
+  // no redirect. The HEAD's 301 read "bucket … is in another region", a 308 "internal error … a bug
+  // in syncflow", a listing "not an S3 service": none said where the endpoint pointed.
+  it.each([301, 308])(
+    'an endpoint that redirects elsewhere (HTTP %i): says where, and to give that address',
+    async (status) => {
+      const port = await listen(
+        createHttpServer((req, res) => {
+          req.resume()
+          res.writeHead(status, { 'content-type': 'text/html', location: `https://127.0.0.1:9443${req.url}` })
+          res.end(req.method === 'HEAD' ? undefined : '<html><body><h1>Moved</h1></body></html>')
+        }),
+      )
+      const b = backendAt(`http://127.0.0.1:${port}`)
+      const expected = {
+        code: 'USAGE',
+        message: expect.stringContaining(`redirects to https://127.0.0.1:9443/bucket`),
+        hint: expect.stringContaining('--s3-endpoint https://127.0.0.1:9443 '),
+      }
+      await expect(b.rootExists()).rejects.toMatchObject(expected)
+      await expect(b.list().next()).rejects.toMatchObject(expected)
+      await b.close()
+    },
+  )
+
   it('a bare 400 (a malformed request, e.g. a bucket name with a port in it): names the bucket', async () => {
     const port = await listen(
       createHttpServer((_req, res) => {
