@@ -41,6 +41,7 @@ import {
 } from '@syncflow/core'
 import { Observable } from 'rxjs'
 import { checkTokenText } from './check-token-text.js'
+import { closesAtOnce } from './closes-at-once.js'
 import type { EntryReply__Output } from './generated/syncflow/v1/EntryReply.js'
 import type { FindContentReply__Output } from './generated/syncflow/v1/FindContentReply.js'
 import type { HashReply__Output } from './generated/syncflow/v1/HashReply.js'
@@ -1006,6 +1007,27 @@ async function helloError(err: unknown, location: GrpcLocation, contentType?: st
       cause: err,
       hint: 'Use grpcs:// for a server started with --tls-cert/--tls-key (with --ca-file when its certificate is not from a public CA), or start it without them to use grpc://.',
     })
+  }
+  // grpc-js's bare "Failed to connect" (no system error: the TCP connection was made), or a reset,
+  // is also what a client gets from a server with all the connections it takes: told to check that
+  // the server is running, a user whose other clients were being served looked for the wrong fault
+  // (QA 31g #1).
+  if (
+    !location.tls &&
+    status.code === UNAVAILABLE &&
+    /Failed to connect|\bECONNRESET\b/i.test(status.details ?? '') &&
+    (await closesAtOnce(location.target))
+  ) {
+    return new SyncError(
+      'TRANSIENT',
+      `cannot connect to ${location.target} (the server closed the connection at once: it may have all the connections it takes, or be stopping)`,
+      {
+        op: 'grpc.hello',
+        path: location.uri,
+        cause: err,
+        hint: `\`syncflow serve\` takes at most an eighth of its open-files limit (\`ulimit -n\`, 16 to 1024) in connections at once, and says so in its log: try again once fewer clients are connected, or raise the server's \`ulimit -n\`.`,
+      },
+    )
   }
   return new SyncError('TRANSIENT', bareMessage(e), {
     op: 'grpc.hello',
