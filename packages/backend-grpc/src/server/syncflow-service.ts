@@ -669,6 +669,16 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       writable('symlink')
       const { rel, full, backend } = await resolve(req.root, req.path)
       const expect = fromWireExpect(req.expect, rel)
+      // A symlink never replaces a directory (the rename onto it fails), so one there now is refused
+      // at once, without the exclusive lock: that lock waits for every write below the directory to
+      // end and meanwhile holds each new one from every client, so one slow upload into `d/` made
+      // another client's symlink `d` hang until it was done, the subtree frozen for all (QA 31g #2).
+      // Nothing is changed here, so a directory removed just after this check loses nothing.
+      if ((await tree.lstat(full).catch(() => undefined))?.kind === 'dir') {
+        throw inTheWay(
+          new SyncError('CONFLICT', 'a directory is in the way of the symlink', { op: 'serve.symlink', path: rel }),
+        )
+      }
       await locks.exclusive(full, async () => {
         await tree.checkParents(full)
         if (!supports.symlink(backend)) throw new SyncError('UNSUPPORTED', 'this server cannot create symlinks')
