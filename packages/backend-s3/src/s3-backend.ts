@@ -370,7 +370,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         }
         if (out.kind === 'dir') {
           this.#markers.add(out.path)
-          if ((obj.Size ?? 0) > 0) this.#contentMarkers.set(out.path, obj.Size ?? 0)
+          // Only its own marker's bytes are a marker's content: a directory the listing prunes
+          // stands on its first key, which may be a file below it (`a/f`, 3 bytes). Taken as
+          // content, they made the directory's remove fail UNSUPPORTED "the directory marker
+          // "a/" holds 3 bytes" for good, once a watch had listed it so (QA 31j #1).
+          if (key === `${this.prefix}${out.path}/` && (obj.Size ?? 0) > 0)
+            this.#contentMarkers.set(out.path, obj.Size ?? 0)
         }
         yield out
       }
