@@ -168,6 +168,41 @@ describe('a source file deleted since its listing', () => {
     expect(failed?.type === 'failed' && failed.error.message).toContain('gone since it was listed')
     expect(await readFile(join(dst, 'kept.txt'), 'utf8')).toBe('kept')
   })
+
+  // QA 31j #2: deleted while planning hashed it (--checksum, or an mtime alone differing), it failed
+  // "NOT_FOUND: local.hash (gone.bin): no such file", with nothing saying it was listed and is gone.
+  it.each([
+    ['--checksum', 'checksum' as const],
+    ['only its mtime differing', 'size-mtime' as const],
+  ])(
+    'deleted before planning hashed it (%s): fails NOT_FOUND saying it is gone since it was listed',
+    async (_how, compare) => {
+      const { src, dst } = await pair()
+      await writeFile(join(src, 'gone.bin'), 'same size')
+      await writeFile(join(dst, 'gone.bin'), 'SAME SIZE')
+      await utimes(join(dst, 'gone.bin'), T, T)
+      await writeFile(join(src, 'kept.txt'), 'kept')
+      const source = createLocalBackend({ root: src })
+      const list = source.list.bind(source)
+      source.list = async function* (opts) {
+        for await (const e of list(opts)) {
+          yield e
+          if (e.path === 'gone.bin') await rm(join(src, 'gone.bin'))
+        }
+      }
+      const events: SyncEvent[] = await lastValueFrom(
+        sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', compare }).pipe(toArray()),
+      )
+      expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+        { path: 'gone.bin', stage: 'plan', error: { code: 'NOT_FOUND', hint: VANISHED_HINT } },
+      ])
+      const failed = events.find((e) => e.type === 'failed')
+      expect(failed?.type === 'failed' && failed.error.message).toBe(
+        'NOT_FOUND: local.hash (gone.bin): the source file is gone since it was listed; nothing was compared',
+      )
+      expect(await readFile(join(dst, 'gone.bin'), 'utf8')).toBe('SAME SIZE')
+    },
+  )
 })
 
 // QA 8 #4: a file always being written (a log) failed every run. With `checkUpdated: false`

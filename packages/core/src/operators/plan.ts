@@ -20,6 +20,7 @@ import type { ExcludedTrail } from './excluded-trail.js'
 import { holdCopiesBesideDirs } from './hold-copies-beside-dirs.js'
 import { holdDirDeletes } from './hold-dir-deletes.js'
 import { type RetryOptions, retryTransientCall } from './retry-transient.js'
+import { vanishedSourceOr } from './vanished-or.js'
 
 /** Options of `plan`. */
 export interface PlanOptions extends DecideContext {
@@ -150,7 +151,12 @@ export function planWindows(opts: PlanOptions): OperatorFunction<EntryPair, Plan
               )
               outcomes[i] = { pair, decision }
             } catch (err) {
-              outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(err, 'plan', pair.path) } }
+              // A source file deleted since its listing (a stat or hash of it failed): said so.
+              const said =
+                pair.source?.kind === 'file'
+                  ? await vanishedSourceOr(err, pair.path, opts.source, 'nothing was compared')
+                  : err
+              outcomes[i] = { pair, decision: { kind: 'error', error: asSyncError(said, 'plan', pair.path) } }
             }
           })
         }
