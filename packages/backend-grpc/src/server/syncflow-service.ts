@@ -274,7 +274,22 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Stat: unary('stat', async (req) => {
-      const { rel, backend } = await resolve(req.root, req.path)
+      const sub = rootOf(req.root)
+      const rel = toRelPath(req.path)
+      const backend = await tree.backend(sub)
+      // The client's root itself through a symlink: refused, as every call refuses it.
+      if (sub !== '') await tree.checkParents(fullPath(sub, 'x' as RelPath))
+      // A path below a symlink within it is absent, as the listing (which never enters a symlink)
+      // and a local directory's stat have it; nothing is looked up through the link. Refused, a
+      // watch into grpc:// failed its cycle (deletes held) with "goes through the symlink y: replace
+      // the symlink by a directory" when the source's y/z came and went within one batch while y
+      // was a symlink on both sides, as the run had just made it (QA 31j #3).
+      try {
+        await tree.checkParents(fullPath(sub, rel))
+      } catch (err) {
+        if (isSyncError(err) && err.code === 'INVALID_PATH') return { found: false, notices: [] }
+        throw err
+      }
       const notices: Array<{ code: string; message: string; path?: string }> = []
       const entry = await backend.stat(rel, {
         onNotice: (n) => notices.push({ code: n.code, message: n.message, ...(n.path ? { path: n.path } : {}) }),
