@@ -75,6 +75,18 @@ async function mirror(src: string, dst: string): Promise<SyncEvent[]> {
   }
 }
 
+/** Mirrors a source holding Dir/a and dir/b into `dst`: the later twin fails, reported as one. */
+async function mirrorTwinDirs(src: string, dst: string): Promise<void> {
+  await mkdir(join(src, 'Dir'))
+  await mkdir(join(src, 'dir'))
+  await writeFile(join(src, 'Dir', 'a'), 'a')
+  await writeFile(join(src, 'dir', 'b'), 'b')
+  const events = await mirror(src, dst)
+  expect(events.filter((e) => e.type === 'failed')).toMatchObject([
+    { path: 'dir', error: { code: 'CONFLICT', message: expect.stringContaining('"dir" and "Dir" are one name') } },
+  ])
+}
+
 describe('a case-insensitive target', () => {
   it('caseTwin names the part the file system found under another case', async () => {
     const dir = await tempDir('case-twin')
@@ -178,14 +190,7 @@ describe('caseSensitiveAt', () => {
       // A drive in use: something is on it already (an empty FUSE mount cannot be asked without a write).
       await writeFile(join(dst, '..', 'Photos.txt'), 'p')
       expect(caseSensitiveAt(dst)).toBe(false)
-      await mkdir(join(src, 'Dir'))
-      await mkdir(join(src, 'dir'))
-      await writeFile(join(src, 'Dir', 'a'), 'a')
-      await writeFile(join(src, 'dir', 'b'), 'b')
-      const events = await mirror(src, dst)
-      expect(events.filter((e) => e.type === 'failed')).toMatchObject([
-        { path: 'dir', error: { code: 'CONFLICT', message: expect.stringContaining('"dir" and "Dir" are one name') } },
-      ])
+      await mirrorTwinDirs(src, dst)
       // Not merged: the first of the two, alone.
       expect(await readdir(dst)).toEqual(['Dir'])
       expect(await readdir(join(dst, 'Dir'))).toEqual(['a'])
@@ -204,14 +209,7 @@ describe('caseSensitiveAt', () => {
       expect(await readdir(join(dst, '..'))).toEqual([])
       expect(caseSensitiveAt(join(dst, '..'))).toBe(false)
       expect(caseSensitiveAt(dst)).toBe(false)
-      await mkdir(join(src, 'Dir'))
-      await mkdir(join(src, 'dir'))
-      await writeFile(join(src, 'Dir', 'a'), 'a')
-      await writeFile(join(src, 'dir', 'b'), 'b')
-      const events = await mirror(src, dst)
-      expect(events.filter((e) => e.type === 'failed')).toMatchObject([
-        { path: 'dir', error: { code: 'CONFLICT', message: expect.stringContaining('"dir" and "Dir" are one name') } },
-      ])
+      await mirrorTwinDirs(src, dst)
       expect(await readdir(join(dst, 'Dir'))).toEqual(['a'])
     } finally {
       unmount()
