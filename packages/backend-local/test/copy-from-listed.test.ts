@@ -21,6 +21,19 @@ const T = new Date('2024-01-01T00:00:00Z')
 const copyListed = (source: LocalBackend, target: LocalBackend, listed: Entry, readOptions: ReadOptions) =>
   target.copyFrom(source, p('a.bin'), p('a.bin'), { size: listed.size, mtimeMs: listed.mtimeMs }, { readOptions })
 
+/** A local backend on `src` whose listing removes `name` from disk just after listing it. */
+function removedOnceListed(src: string, name: string) {
+  const source = createLocalBackend({ root: src })
+  const list = source.list.bind(source)
+  source.list = async function* (opts) {
+    for await (const e of list(opts)) {
+      yield e
+      if (e.path === name) await rm(join(src, name))
+    }
+  }
+  return source
+}
+
 describe('copyFrom of a file that changed since it was listed', () => {
   it.each([
     ['truncated', async (f: string) => truncate(f, 1000), 'its size went from 200000 to 1000 bytes'],
@@ -150,14 +163,7 @@ describe('a source file deleted since its listing', () => {
     const { src, dst } = await pair()
     await writeFile(join(src, 'gone.bin'), Buffer.alloc(size, 0x41))
     await writeFile(join(src, 'kept.txt'), 'kept')
-    const source = createLocalBackend({ root: src })
-    const list = source.list.bind(source)
-    source.list = async function* (opts) {
-      for await (const e of list(opts)) {
-        yield e
-        if (e.path === 'gone.bin') await rm(join(src, 'gone.bin'))
-      }
-    }
+    const source = removedOnceListed(src, 'gone.bin')
     const events: SyncEvent[] = await lastValueFrom(
       sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', ...extra }).pipe(toArray()),
     )
@@ -182,14 +188,7 @@ describe('a source file deleted since its listing', () => {
       await writeFile(join(dst, 'gone.bin'), 'SAME SIZE')
       await utimes(join(dst, 'gone.bin'), T, T)
       await writeFile(join(src, 'kept.txt'), 'kept')
-      const source = createLocalBackend({ root: src })
-      const list = source.list.bind(source)
-      source.list = async function* (opts) {
-        for await (const e of list(opts)) {
-          yield e
-          if (e.path === 'gone.bin') await rm(join(src, 'gone.bin'))
-        }
-      }
+      const source = removedOnceListed(src, 'gone.bin')
       const events: SyncEvent[] = await lastValueFrom(
         sync(source, createLocalBackend({ root: dst }), { mode: 'mirror', compare }).pipe(toArray()),
       )
