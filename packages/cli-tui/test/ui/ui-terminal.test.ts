@@ -35,10 +35,9 @@ function startUi(root: string, src: string, dst: string, ...flags: string[]): vo
   startUiWith('', root, src, dst, ...flags)
 }
 
-/** `startUi` with `env` (`NAME=value …`) set for syncflow. */
-function startUiWith(env: string, root: string, src: string, dst: string, ...flags: string[]): void {
-  const command = [
-    env,
+/** The words of a shell command running `syncflow ui` on `src` and `dst`, its state under `root`. */
+function uiCommand(root: string, src: string, dst: string, ...flags: string[]): string[] {
+  return [
     `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
     'NO_COLOR=1',
     q(process.execPath),
@@ -47,8 +46,12 @@ function startUiWith(env: string, root: string, src: string, dst: string, ...fla
     q(src),
     q(dst),
     ...flags,
-    '; echo "EXIT=$?"; sleep 60',
-  ].join(' ')
+  ]
+}
+
+/** `startUi` with `env` (`NAME=value …`) set for syncflow. */
+function startUiWith(env: string, root: string, src: string, dst: string, ...flags: string[]): void {
+  const command = [env, ...uiCommand(root, src, dst, ...flags), '; echo "EXIT=$?"; sleep 60'].join(' ')
   tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', command)
 }
 
@@ -131,16 +134,7 @@ describe.skipIf(skipReason !== undefined)(
         Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f-${i}.bin`, new Uint8Array(128 * 1024).fill(i)])),
       )
       tmux('new-session', '-d', '-s', session, '-x', '80', '-y', '24', 'bash --norc --noprofile -i')
-      const command = [
-        `SYNCFLOW_STATE_DIR=${q(join(root, 'state'))}`,
-        'NO_COLOR=1',
-        q(process.execPath),
-        q(BIN),
-        'ui',
-        q(src),
-        q(dst),
-        '--bwlimit 512k --concurrency 4',
-      ].join(' ')
+      const command = uiCommand(root, src, dst, '--bwlimit 512k --concurrency 4').join(' ')
       tmux('send-keys', '-t', session, command, 'Enter')
       await expect.poll(screen, { timeout: 20_000 }).toMatch(/In flight \([1-9]\d*\)/)
       const cursorShown = (): string => tmux('display', '-p', '-t', session, '#{cursor_flag}').trim()
