@@ -1,6 +1,7 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, realpath, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { acquireJobLock, jobIdOf } from '@syncflow/core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // Test-only imports of the CLI's test helpers: the run is the built binary's, as a user's.
 import { buildCli, runCli } from '../../cli-tui/test/helpers/cli.js'
@@ -51,4 +52,30 @@ describeS3('syncflow sync to one bucket name at two endpoints (the built CLI)', 
     },
     60_000,
   )
+
+  // QA 31m: a version before 73b7dfd knew this job by its URIs alone, and held only that lock. Its
+  // run, still going across an upgrade (a long sync, a watch), did not keep this version's run out:
+  // both wrote into one target. That lock, held by a live process (this one), is honoured now.
+  it('refuses to run beside a run of an earlier version, which holds the job by its URIs alone', async () => {
+    const src = join(dir, 'src-earlier')
+    await mkdir(src)
+    await writeFile(join(src, 'f.txt'), 'bytes\n')
+    const target = `s3://${env.bucket}/${uniquePrefix(env, 'earlier-lock')}`
+    const stateDir = join(dir, 'state-earlier')
+    const run = () =>
+      runCli(['sync', src, target, '--s3-endpoint', env.endpoint], {
+        env: { SYNCFLOW_STATE_DIR: stateDir, ...credentialsEnv(env) },
+      })
+    const earlier = await acquireJobLock(jobIdOf(await realpath(src), target), { stateDir })
+    try {
+      const r = await run()
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).toContain(`another syncflow run holds the lock for this job (pid ${process.pid}`)
+    } finally {
+      await earlier.release()
+    }
+    const r = await run()
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toContain('copied 1 file')
+  }, 60_000)
 })

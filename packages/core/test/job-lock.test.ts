@@ -5,7 +5,7 @@ import fsp, { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/
 import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { acquireJobLock, type JobLock } from '../src/job/index.js'
+import { acquireJobLock, assertJobUnlocked, type JobLock } from '../src/job/index.js'
 import { processIdentity, releaseHeldLocksSync } from '../src/job/job-lock.js'
 
 let dir: string
@@ -265,6 +265,23 @@ describe('acquireJobLock', () => {
 
   it('refuses a job id that is not a safe file name', async () => {
     await expect(acquireJobLock('../x', { stateDir: dir })).rejects.toMatchObject({ code: 'USAGE' })
+  })
+})
+
+// QA 31m: the lock of an id an earlier version knew a job by, checked without being taken.
+describe('assertJobUnlocked', () => {
+  it('throws LOCKED for a live holder, and passes for no lock or a stale one, which it leaves', async () => {
+    await expect(assertJobUnlocked('job1', { stateDir: dir })).resolves.toBeUndefined()
+    const lock = await acquire()
+    await expect(assertJobUnlocked('job1', { stateDir: dir })).rejects.toMatchObject({
+      code: 'LOCKED',
+      path: lock.path,
+    })
+    await lock.release()
+    const stale = { pid: await deadPid(), host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't' }
+    await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(stale))
+    await expect(assertJobUnlocked('job1', { stateDir: dir })).resolves.toBeUndefined()
+    expect(existsSync(path.join(dir, 'job1.lock'))).toBe(true)
   })
 })
 

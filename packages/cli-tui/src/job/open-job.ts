@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { DirectoryChain } from '@syncflow/backend-local'
 import {
   acquireJobLock,
+  assertJobUnlocked,
   type Backend,
   type BackendRegistry,
   createPathFilter,
@@ -306,6 +307,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
       closers.push(() => lock.release())
+      // An s3:// job with an endpoint had another id before 73b7dfd (its URIs alone): a run of an
+      // earlier version still going (a long sync or a watch across an upgrade) held only that lock,
+      // and this run went on beside it into the same target (QA 31m). Only checked, not taken: two
+      // runs of this version to one bucket name on two services are two jobs.
+      const earlierId = jobIdOf(source.uri, target.uri)
+      if (earlierId !== jobId) await assertJobUnlocked(earlierId)
     }
     let state: StateStore | undefined
     // Aborted if the shared store's lock is lost mid-run (another run took it after it expired).

@@ -90,6 +90,20 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
   }
 }
 
+/**
+ * Throws `LOCKED` when a live run holds job `jobId`'s lock, without taking it: for a job an earlier
+ * version knew by another id (an `s3://` job with an endpoint, before 73b7dfd), whose run may still
+ * be going while this version starts (QA 31m). A stale lock (its process gone) is left alone.
+ * @throws SyncError `LOCKED` as `acquireJobLock` does.
+ */
+export async function assertJobUnlocked(jobId: string, opts: Pick<JobLockOptions, 'stateDir'> = {}): Promise<void> {
+  assertJobId(jobId)
+  const lockPath = path.join(opts.stateDir ?? defaultStateDir(), `${jobId}.lock`)
+  const holder = await readLock(lockPath).catch(() => 'gone' as const)
+  if (holder === 'gone' || (holder !== 'partial' && isStale(holder))) return
+  throw lockedError(lockPath, holder)
+}
+
 async function tryCreate(lockPath: string, info: LockInfo): Promise<boolean> {
   // Written whole under a name of its own, then linked to the lock's name (atomic, and EEXIST when
   // taken): created first and written after, a run killed in between (SIGKILL, the OOM killer) left
