@@ -440,7 +440,7 @@ export class LocalBackend
     // Found under another name (`README` asked as `Readme` on exFAT): not this name's, as a listing
     // has it. Taken for it, a watch cycle overwrote README with Readme's bytes (review 31); absent,
     // the write that follows fails naming the twin (#checkExpect).
-    if (entry !== undefined && this.#exactNames?.twinOf(rel) !== undefined) return undefined
+    if (entry !== undefined && this.#exactNames?.twinOf(rel, entry.kind === 'dir') !== undefined) return undefined
     return entry
   }
 
@@ -1046,12 +1046,13 @@ export class LocalBackend
     try {
       await this.#prepareParent(rel, 'mkdir')
       // A directory there under another name is not this one (a watch cycle's `dir` into `Dir`).
-      const twin = this.#exactNames?.twinOf(rel)
+      const twin = this.#exactNames?.twinOf(rel, true)
       if (twin !== undefined) throw this.#caseTwinConflict(twin, 'mkdir', rel)
       place = this.#place(rel, 'mkdir')
       let existed = false
       try {
         await mkdir(place.path)
+        this.#exactNames?.made(rel)
       } catch (err) {
         if (errnoOf(err) !== 'EEXIST') throw err
         existed = true
@@ -1355,11 +1356,13 @@ export class LocalBackend
     // Never into a directory's twin: a watch cycle's `dir/b` went into `Dir/` (review 31).
     const parent = this.#exactNames !== undefined ? parentRelPath(rel) : undefined
     if (parent !== undefined) {
-      const twin = this.#exactNames?.twinOf(parent)
+      const twin = this.#exactNames?.twinOf(parent, true)
       if (twin !== undefined) throw this.#caseTwinConflict(twin, op, rel)
     }
     if (this.#rootReal !== undefined && this.#parentState(rel, op, true, seen) === 'ok') return undefined
-    return this.#makeRootAndParents(rel, op)
+    const making = this.#makeRootAndParents(rel, op)
+    // Made under its own name (its twin was looked for above): not read for again at each write.
+    return parent === undefined ? making : making.then(() => this.#exactNames?.made(parent))
   }
 
   async #makeRootAndParents(rel: RelPath, op: string): Promise<void> {
