@@ -66,6 +66,17 @@ export class ExactNames {
     this.#remember(rel)
   }
 
+  /**
+   * `rel` is deleted or moved away (by this backend): it and what is below it are looked for again.
+   * Remembered for the backend's life, a directory deleted then made again under another case by
+   * someone else was still taken for its own name, and a write below it went into the twin.
+   */
+  forget(rel: string): void {
+    if (!this.#exact.delete(rel)) return
+    const below = `${rel}/`
+    for (const path of this.#exact) if (path.startsWith(below)) this.#exact.delete(path)
+  }
+
   #remember(path: string): void {
     // Bounded, as the other per-run sets: a watch over millions of directories reads some again.
     if (this.#exact.size >= 200_000) this.#exact.clear()

@@ -632,6 +632,7 @@ export class LocalBackend
 
   async remove(path: RelPath, opts: RemoveOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'remove')
+    this.#exactNames?.forget(rel)
     try {
       // (The parent's lstat is its handle's check too, as in #replaceWith: nothing comes between.)
       const seen: { st?: Stats } = {}
@@ -760,6 +761,8 @@ export class LocalBackend
   async move(from: RelPath, to: RelPath, opts: WriteOptions = {}): Promise<Entry> {
     const src = this.#rel(from, 'move')
     const dst = this.#rel(to, 'move')
+    this.#exactNames?.forget(src)
+    this.#exactNames?.forget(dst)
     let at: Place | undefined
     let into: Place | undefined
     try {

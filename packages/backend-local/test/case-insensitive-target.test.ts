@@ -171,6 +171,33 @@ describe('a watch cycle into a case-insensitive target', () => {
   })
 })
 
+// The names found exact were remembered for the backend's life (a watch, a served tree): a
+// directory it deleted, then made again under another case by someone else, was still taken for
+// its own name, and a write below the old name went into the twin (review 31b #2).
+describe('a directory deleted by the backend', () => {
+  it('is looked for again: a write below its name fails naming the twin made since', async (t) => {
+    const dirs = await exfatPair('case-forget')
+    if (!dirs) return t.skip(NO_EXFAT)
+    const { dst, unmount } = dirs
+    const target = createLocalBackend({ root: dst })
+    try {
+      await target.mkdir('Dir' as RelPath)
+      await target.mkdir('Dir/sub' as RelPath)
+      await target.remove('Dir/sub' as RelPath)
+      await target.remove('Dir' as RelPath)
+      await mkdir(join(dst, 'dir'))
+      await expect(target.mkdir('Dir/x' as RelPath)).rejects.toMatchObject({
+        code: 'CONFLICT',
+        message: expect.stringContaining('"Dir" is "dir" on the target'),
+      })
+      expect(await readdir(join(dst, 'dir'))).toEqual([])
+    } finally {
+      await target.close()
+      unmount()
+    }
+  })
+})
+
 describe('caseSensitiveAt', () => {
   it('a directory of this file system, and one not made yet, tell names apart by case', async () => {
     const dir = await tempDir('case-sensitive-at')
