@@ -18,5 +18,6 @@ export {
 export { toSyncError } from './to-sync-error.js'
 export { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 export { decodableRealPath } from './undecodable-names.js'
+export { utimeSeconds } from './utime-seconds.js'
 export { VerifiedDirs } from './verified-dirs.js'
 export { listedOf, type SymlinkPolicy } from './walk-sorted.js'

@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs'
 import { chmod, chown, stat, utimes } from 'node:fs/promises'
 import { localPathOf } from './local-path-of.js'
 
@@ -10,11 +11,9 @@ import { localPathOf } from './local-path-of.js'
  * the root is (`prepareLocalTarget`).
  */
 export async function finishLocalTarget(sourceLocation: string, targetLocation: string): Promise<void> {
-  const source = localPathOf(sourceLocation)
-  const target = localPathOf(targetLocation)
-  if (source === undefined || target === undefined) return
-  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
-  if (!s?.isDirectory() || !t?.isDirectory()) return
+  const roots = await localRootDirs(sourceLocation, targetLocation)
+  if (roots === undefined) return
+  const { s, t, target } = roots
   // Its group too, where the user is in it, as the directories below get theirs (the local
   // backend's mkdir) and as rsync -a gives DST its group: a team's 2775 directory of group `proj`
   // was copied into a root of the user's own group, which the other members could not write into
@@ -26,7 +25,7 @@ export async function finishLocalTarget(sourceLocation: string, targetLocation: 
   }
   const mode = (await stat(target).catch(() => t)).mode
   if ((s.mode & 0o7777) !== (mode & 0o7777)) await chmod(target, s.mode & 0o7777).catch(() => {})
-  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await utimes(target, t.atime, utimeSeconds(s.mtimeMs)).catch(() => {})
+  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await setMtime(target, t.atime, s.mtimeMs)
 }
 
 /**
@@ -36,22 +35,30 @@ export async function finishLocalTarget(sourceLocation: string, targetLocation: 
  * rsync -ain does, it reported `touch .` after every watch (QA 30e). Best effort, as there.
  */
 export async function finishLocalTargetMtime(sourceLocation: string, targetLocation: string): Promise<void> {
-  const source = localPathOf(sourceLocation)
-  const target = localPathOf(targetLocation)
-  if (source === undefined || target === undefined) return
-  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
-  if (!s?.isDirectory() || !t?.isDirectory()) return
-  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await utimes(target, t.atime, utimeSeconds(s.mtimeMs)).catch(() => {})
+  const roots = await localRootDirs(sourceLocation, targetLocation)
+  if (roots === undefined) return
+  const { s, t, target } = roots
+  if (Math.abs(s.mtimeMs - t.mtimeMs) >= 0.001) await setMtime(target, t.atime, s.mtimeMs)
 }
 
 /**
- * `utimes` seconds for a stat's `mtimeMs`, to the microsecond as the local backend sets every other
- * directory's and file's: the root was given `stat().mtime`, a Date, so its mtime kept the
- * millisecond only (`.123456789` came out `.123`, where rsync -a keeps it whole; QA 31c). Half a µs
- * away from zero, as libuv truncates toward zero; before 1970 a numeric string, since Node takes a
- * negative number for "now".
+ * The root's mtime to the microsecond, as the local backend sets every other directory's and file's
+ * (`utimeSeconds`): given `stat().mtime`, a Date, it kept the millisecond only (`.123456789` came
+ * out `.123`, where rsync -a keeps it whole; QA 31c). Best effort, as the rest.
  */
-function utimeSeconds(mtimeMs: number): number | string {
-  const seconds = (mtimeMs + (mtimeMs < 0 ? -0.0005 : 0.0005)) / 1000
-  return seconds < 0 ? String(seconds) : seconds
+async function setMtime(target: string, atime: Date, mtimeMs: number): Promise<void> {
+  const { utimeSeconds } = await import('@syncflow/backend-local')
+  await utimes(target, atime, utimeSeconds(mtimeMs)).catch(() => {})
+}
+
+/** Both roots' stats and the target root's path, when both locations are local directories. */
+async function localRootDirs(
+  sourceLocation: string,
+  targetLocation: string,
+): Promise<{ s: Stats; t: Stats; target: string } | undefined> {
+  const source = localPathOf(sourceLocation)
+  const target = localPathOf(targetLocation)
+  if (source === undefined || target === undefined) return undefined
+  const [s, t] = await Promise.all([stat(source), stat(target)]).catch(() => [])
+  return s?.isDirectory() && t?.isDirectory() ? { s, t, target } : undefined
 }
