@@ -5,6 +5,16 @@ import { describe, expect, it } from 'vitest'
 import { ExactNames } from '../src/exact-names.js'
 import { tempDir } from './helpers.js'
 
+/** ExactNames on `root` that records each directory it reads. */
+function countingReads(root: string): { names: ExactNames; reads: string[] } {
+  const reads: string[] = []
+  const names = new ExactNames(root, (dir) => {
+    reads.push(dir)
+    return readdirSync(dir)
+  })
+  return { names, reads }
+}
+
 // Every file written into d/ read d's parent again, and every mkdir and stat theirs: an initial
 // sync onto exFAT took twice as long (2,000 dirs x 5 files), a flat directory of 3,000
 // subdirectories 4 times (12,000 reads of a 3,000-entry directory) (review 31b).
@@ -13,11 +23,7 @@ describe('ExactNames', () => {
     const root = await tempDir('exact-names')
     await mkdir(join(root, 'd', 'e'), { recursive: true })
     await writeFile(join(root, 'D2'), '')
-    const reads: string[] = []
-    const names = new ExactNames(root, (dir) => {
-      reads.push(dir)
-      return readdirSync(dir)
-    })
+    const { names, reads } = countingReads(root)
     for (let i = 0; i < 5; i++) expect(names.twinOf('d', true)).toBeUndefined()
     for (let i = 0; i < 5; i++) expect(names.twinOf('d/e', true)).toBeUndefined()
     expect(reads).toHaveLength(2)
@@ -34,11 +40,7 @@ describe('ExactNames', () => {
 describe('a local target that does not tell names apart by case', () => {
   it("reads a directory it made as a write's parent no more", async () => {
     const root = await tempDir('exact-names-made')
-    const reads: string[] = []
-    const names = new ExactNames(root, (dir) => {
-      reads.push(dir)
-      return readdirSync(dir)
-    })
+    const { names, reads } = countingReads(root)
     names.made('a/b/c')
     expect(names.twinOf('a/b/c', true)).toBeUndefined()
     expect(names.twinOf('a/b', true)).toBeUndefined()
@@ -49,11 +51,7 @@ describe('a local target that does not tell names apart by case', () => {
 describe('writes into a directory not made yet', () => {
   it('read for it once, not once each', async () => {
     const root = await tempDir('exact-names-missing')
-    const reads: string[] = []
-    const names = new ExactNames(root, (dir) => {
-      reads.push(dir)
-      return readdirSync(dir)
-    })
+    const { names, reads } = countingReads(root)
     for (let i = 0; i < 5; i++) expect(names.twinOf('d', true)).toBeUndefined()
     expect(reads).toHaveLength(1)
   })
