@@ -89,7 +89,7 @@ export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?
     // twin on a case-insensitive served directory), out of the call, and `serve` died for every
     // client (QA 31c). Such a hint goes escaped (`%C3%A9`, as an older client shows it) and whole
     // in UTF-8 in `syncflow-hint-bin`, which a client reads first.
-    const ascii = hint.replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(Buffer.from(c, 'utf8').toString('utf8')))
+    const ascii = wellFormed(hint).replace(/[^\x20-\x7e]/gu, (c) => encodeURIComponent(c))
     metadata.set('syncflow-hint', ascii)
     if (ascii !== hint) metadata.set(HINT_BIN_TRAILER, Buffer.from(hint, 'utf8'))
   }
@@ -102,7 +102,15 @@ export function toStatus(err: unknown, grpc: Protocol['grpc'], op: string, root?
   // refuses.
   return {
     code: otherRoot ? FAILED_PRECONDITION : STATUS[e.code],
-    details: Buffer.from(message, 'utf8').toString('utf8'),
+    details: wellFormed(message),
     metadata,
   }
+}
+
+/**
+ * `text` with each lone surrogate replaced by U+FFFD (through UTF-8 and back), which
+ * `encodeURIComponent` and grpc-js's `encodeURI` refuse; the rest unchanged.
+ */
+function wellFormed(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8')
 }
