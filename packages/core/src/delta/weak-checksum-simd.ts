@@ -99,7 +99,8 @@ const loop = (stride: 16 | 64, end: number[]): number[] => [
   ...[...get(PTR), 0x41, ...sleb(stride), 0x6a, ...set(PTR)],
   ...[0x0c, 0, 0x0b, 0x0b], // br 0 (loop); end loop; end block
 ]
-const body = [
+/** The weak sums' function body (built on first use, as are the others: see `moduleBytes`). */
+const sumsBody = (): number[] => [
   ...vec([
     [2, I32],
     [3, V128],
@@ -163,7 +164,7 @@ const merge = (v: number): number[] => [
   I64_ADD,
   ...set(H),
 ]
-const h64Body = [
+const h64Body = (): number[] => [
   ...vec([
     [2, I32],
     [5, 0x7e], // i64
@@ -215,27 +216,36 @@ const h64Body = [
   ...[0x41, 8, ...get(H), ...get(H), 0x42, 32, I64_SHR_U, I64_XOR, 0x37, 0, 0], // i64.store
   0x0b,
 ]
-const MODULE = new Uint8Array([
-  ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
-  ...section(1, vec([[0x60, ...vec([[I32], [I32]]), 0]])), // type 0: (i32, i32) -> ()
-  ...section(3, vec([[0], [0]])), // func 0 (sums), 1 (h64): type 0
-  ...section(5, vec([[0x00, 1]])), // memory: at least 1 page
-  ...section(
-    7,
-    vec([
-      [...name('sums'), 0x00, 0],
-      [...name('h64'), 0x00, 1],
-      [...name('memory'), 0x02, 0],
-    ]),
-  ),
-  ...section(
-    10,
-    vec([
-      [...uleb(body.length), ...body],
-      [...uleb(h64Body.length), ...h64Body],
-    ]),
-  ),
-])
+/**
+ * The module's bytes, assembled when a delta transfer first needs them: at import, the arrays above
+ * cost every command (a local `sync` that never computes a signature included) a few hundred
+ * thousand allocations and a garbage collection at startup.
+ */
+function moduleBytes(): Uint8Array {
+  const body = sumsBody()
+  const h64 = h64Body()
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), 0]])), // type 0: (i32, i32) -> ()
+    ...section(3, vec([[0], [0]])), // func 0 (sums), 1 (h64): type 0
+    ...section(5, vec([[0x00, 1]])), // memory: at least 1 page
+    ...section(
+      7,
+      vec([
+        [...name('sums'), 0x00, 0],
+        [...name('h64'), 0x00, 1],
+        [...name('memory'), 0x02, 0],
+      ]),
+    ),
+    ...section(
+      10,
+      vec([
+        [...uleb(body.length), ...body],
+        [...uleb(h64.length), ...h64],
+      ]),
+    ),
+  ])
+}
 
 /** Where the bytes go in the module's memory (the sums are written below it). */
 const DATA_AT = 64
@@ -264,8 +274,10 @@ let kernel: Promise<Kernel | undefined> | undefined
 function loadKernel(): Promise<Kernel | undefined> {
   kernel ??= (async (): Promise<Kernel | undefined> => {
     const wasm = (globalThis as { WebAssembly?: Wasm }).WebAssembly
-    if (wasm === undefined || !wasm.validate(MODULE)) return undefined
-    const { instance } = await wasm.instantiate(MODULE)
+    if (wasm === undefined) return undefined
+    const bytes = moduleBytes()
+    if (!wasm.validate(bytes)) return undefined
+    const { instance } = await wasm.instantiate(bytes)
     const sums = instance.exports.sums as (ptr: number, len: number) => void
     const h64 = instance.exports.h64 as (ptr: number, len: number) => void
     const memory = instance.exports.memory as WasmMemory
