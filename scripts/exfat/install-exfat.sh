@@ -9,14 +9,8 @@ missing() { ! command -v mkfs.exfat >/dev/null 2>&1 || ! command -v mount.exfat-
 missing || exit 0
 [ -r /etc/debian_version ] || { echo "install-exfat: not Debian: install exfatprogs and exfat-fuse" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "install-exfat: installing exfatprogs and exfat-fuse needs root" >&2; exit 1; }
-# Serialized with every other apt-get of the test setup: dpkg's lock admits one.
-exec 9>/tmp/syncflow-exfat-apt.lock
-flock 9
-if missing; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends exfatprogs exfat-fuse >&2 ||
-    { apt-get update -qq -o DPkg::Lock::Timeout=300 >&2 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 --no-install-recommends exfatprogs exfat-fuse >&2; } ||
-    { echo "install-exfat: apt-get install exfatprogs exfat-fuse failed (see above)" >&2; exit 1; }
-fi
+# (One apt-get at a time with the rest of the test setup: see apt-install.sh.)
+bash "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh" exfatprogs exfat-fuse ||
+  { echo "install-exfat: apt-get install exfatprogs exfat-fuse failed (see above)" >&2; exit 1; }
 missing && { echo "install-exfat: installed, but mkfs.exfat or mount.exfat-fuse is still missing" >&2; exit 1; }
 exit 0

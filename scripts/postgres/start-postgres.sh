@@ -27,8 +27,7 @@ if [ -z "$bin" ]; then
     exit 3
   fi
   echo "start-postgres: installing postgresql from Debian's packages" >&2
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2 ||
-    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >&2; }; }; then
+  if ! bash "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh" postgresql; then
     echo "unavailable: apt-get install postgresql failed" >&2
     exit 3
   fi

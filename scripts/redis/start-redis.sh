@@ -17,8 +17,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
     exit 3
   fi
   echo "start-redis: installing redis-server from Debian's packages" >&2
-  if ! { DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2 ||
-    { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2; }; }; then
+  if ! bash "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh" redis-server; then
     echo "unavailable: apt-get install redis-server failed" >&2
     exit 3
   fi

@@ -22,10 +22,8 @@ if [ ! -r /etc/debian_version ] || [ "$(id -u)" != 0 ]; then
   exit 3
 fi
 echo "install-peers: installing ${MISSING[*]} from Debian…" >&2
-exec 9>/tmp/syncflow-radosgw-apt.lock
-flock 9
-if ! { apt-get update -qq >&2 &&
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${MISSING[@]}" >&2; }; then
+# (One apt-get at a time with the rest of the test setup: see apt-install.sh.)
+if ! bash "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh" "${MISSING[@]}"; then
   echo "unavailable: apt-get install ${MISSING[*]} failed" >&2
   exit 3
 fi

@@ -61,17 +61,10 @@ if missing; then
   [ -r /etc/debian_version ] || unavailable "Ceph/radosgw is not installed and this is not Debian (install ceph-mon ceph-osd radosgw ceph-common, or set S3_TEST_ENDPOINT)"
   [ "$(id -u)" = 0 ] || unavailable "Ceph/radosgw is not installed and installing it needs root (run: apt-get install ceph-mon ceph-osd radosgw ceph-common, or set S3_TEST_ENDPOINT)"
   log "installing ceph-mon ceph-osd radosgw ceph-common from Debian (about 280 MB)…"
-  # Serialized: two test runs starting at once must not fight over dpkg's lock.
-  exec 9>/tmp/syncflow-radosgw-apt.lock
-  flock 9
-  if missing; then
-    if ! { apt-get update -qq >&2 &&
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        ceph-mon ceph-osd radosgw ceph-common >&2; }; then
-      unavailable "apt-get install ceph-mon ceph-osd radosgw ceph-common failed (see above)"
-    fi
+  # (One apt-get at a time with the rest of the test setup: see apt-install.sh.)
+  if ! bash "$(dirname "${BASH_SOURCE[0]}")/../lib/apt-install.sh" ceph-mon ceph-osd radosgw ceph-common; then
+    unavailable "apt-get install ceph-mon ceph-osd radosgw ceph-common failed (see above)"
   fi
-  exec 9>&-
   missing && unavailable "Ceph packages installed but binaries still missing: ${BINARIES[*]}"
 fi
 
