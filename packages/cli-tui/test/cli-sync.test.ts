@@ -830,6 +830,22 @@ describe('--delete-before', () => {
 })
 
 describe('safety refusals', () => {
+  // A job refused once its missing target was made (its state directory cannot be made, its lock
+  // is held, its --state server is down) said nothing was changed, and left the empty target there.
+  it('a job refused before it runs takes away the target directories it made, and only those', async () => {
+    await writeFile(join(root, 'a-file'), 'x\n')
+    const badState = { env: { SYNCFLOW_STATE_DIR: join(root, 'a-file', 'state') } }
+    const fresh = join(root, 'made', 'by', 'the-run')
+    expectUsageError(await runCli(['sync', src, fresh], badState), 'state directory')
+    expect(existsSync(join(root, 'made'))).toBe(false)
+    // A directory that was there before the run stays.
+    await mkdir(join(root, 'kept'))
+    expectUsageError(await runCli(['sync', src, join(root, 'kept', 'new')], badState), 'state directory')
+    expect(await readdir(join(root, 'kept'))).toEqual([])
+    expect((await cli('sync', src, fresh)).code).toBe(0)
+    expect(await readTree(fresh)).toEqual(await readTree(src))
+  })
+
   it('refuses overlapping roots, either way and through a symlink (exit 2)', async () => {
     await mkdir(join(src, 'inner'), { recursive: true })
     await symlink(src, join(root, 'link-to-src'))

@@ -205,6 +205,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   await assertConfigPathsReadable(flags.configPaths, [spec.source, spec.target])
 
   const closers: (() => Promise<void>)[] = []
+  /** Removes a missing target's directories made below, should the job be refused before it runs. */
+  let unmakeTarget: (() => Promise<void>) | undefined
   const close = async (): Promise<void> => {
     // Reverse order: state is saved before the lock that protects it is released.
     for (const closer of closers.reverse()) await closer().catch(() => {})
@@ -295,14 +297,15 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
-    const restoreRoot = await prepareLocalTarget(
+    const prepared = await prepareLocalTarget(
       spec.target,
       names.target,
       !spec.readOnly && flags.dryRun !== true,
       spec.source,
     )
     // Last of all, after the target's own close (which may still write into the root).
-    if (restoreRoot !== undefined) closers.unshift(restoreRoot)
+    if (prepared?.restore !== undefined) closers.unshift(prepared.restore)
+    unmakeTarget = prepared?.unmake
     const jobId = jobIdOf(await jobLocationOf(source.uri, flags), await jobLocationOf(target.uri, flags))
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
@@ -388,6 +391,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     return { source, target, options, reloadFilter, checkRoots, close }
   } catch (err) {
     await close()
+    // Refused before it ran: a target this job made is taken away again (an empty directory only).
+    await unmakeTarget?.()
     throw err
   }
 }

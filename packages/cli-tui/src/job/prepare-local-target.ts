@@ -1,9 +1,21 @@
 import { constants } from 'node:fs'
-import { access, chmod, lstat, readlink, stat } from 'node:fs/promises'
+import { access, chmod, lstat, readlink, rmdir, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { decodableRealPath, makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
+
+/** What is left to do about a local target once the job ends. */
+export interface PreparedTarget {
+  /** Gives an existing root its own mode back, where it was made writable for the run: on every close. */
+  readonly restore?: () => Promise<void>
+  /**
+   * Removes the directories made for a missing target, those still empty, deepest first: for a job
+   * refused after they were made (its lock held by another run, its state store unreachable), which
+   * left an empty target behind where it said it had changed nothing.
+   */
+  readonly unmake?: () => Promise<void>
+}
 
 /** What an errno means here, said in the message. */
 const CANNOT_MAKE: Record<string, string> = {
@@ -20,15 +32,14 @@ const CANNOT_MAKE: Record<string, string> = {
  * failed action on the target. A missing target is made now (`create`: not for a dry run or a
  * read-only command), as rsync makes it first: left to each write, a target that cannot be made
  * (a read-only file system, no parent) failed every file with the same error, and exit 1
- * (QA 14 #3). Remote targets say so through their own listing, at no extra request. Resolves
- * with what gives an existing root its own mode back, where it was made writable for the run.
+ * (QA 14 #3). Remote targets say so through their own listing, at no extra request.
  */
 export async function prepareLocalTarget(
   location: string,
   name: string,
   create: boolean,
   source: string,
-): Promise<(() => Promise<void>) | undefined> {
+): Promise<PreparedTarget | undefined> {
   const local = localPathOf(location)
   if (local === undefined) return undefined
   const found = await stat(local).then(
@@ -74,10 +85,22 @@ export async function prepareLocalTarget(
         () => true,
         () => false,
       )
-      return loosened ? () => chmod(local, mode).catch(() => {}) : undefined
+      return loosened ? { restore: () => chmod(local, mode).catch(() => {}) } : undefined
     }
   }
   if (found === 'other' && create) {
+    const made = await missingDirectories(local)
+    const unmake = async (): Promise<void> => {
+      // (rmdir removes only an empty directory: anything put in one meanwhile keeps it, and those above.)
+      for (const dir of made)
+        if (
+          !(await rmdir(dir).then(
+            () => true,
+            () => false,
+          ))
+        )
+          return
+    }
     // Not Node's `mkdir` with `recursive`: it retries for ever where a directory cannot be made.
     await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {
       // The code the local backend gives the same errno (PERMISSION for EACCES, EPERM and EROFS).
@@ -98,10 +121,19 @@ export async function prepareLocalTarget(
     // its owner so that the run can write into it.
     const sourceRoot = localPathOf(source)
     const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
-    if (st === undefined) return undefined
-    await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+    if (st !== undefined) await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
+    return { unmake }
   }
   return undefined
+}
+
+/** `dir` and those of its parents that do not exist, deepest first: what `makeDirectories(dir)` makes. */
+async function missingDirectories(dir: string): Promise<string[]> {
+  const missing: string[] = []
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    if ((await lstat(path).catch(() => undefined)) !== undefined || dirname(path) === path) return missing
+    missing.push(path)
+  }
 }
 
 /**
