@@ -319,6 +319,14 @@ function lockedError(lockPath: string, holder: LockInfo | 'partial'): SyncError 
   })
 }
 
+/** What an errno of making the lock file means, said in its message. */
+const LOCK_IO_REASONS: Readonly<Record<string, string>> = {
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+}
+
 function lockIoError(err: unknown, lockPath: string): SyncError {
   const code = (err as NodeJS.ErrnoException).code
   if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'ENOENT') {
@@ -339,7 +347,9 @@ function lockIoError(err: unknown, lockPath: string): SyncError {
   }
   const permission = code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
   const syncCode = permission ? 'PERMISSION' : code === 'ENOSPC' ? 'NO_SPACE' : 'UNKNOWN'
-  return new SyncError(syncCode, `cannot create the job lock: ${String(err)}`, {
+  // (Said in words, not as Node's "Error: EACCES: permission denied, mkdir '…'" inside the message.)
+  const reason = LOCK_IO_REASONS[code ?? ''] ?? (err instanceof Error ? err.message : String(err))
+  return new SyncError(syncCode, `cannot create the job lock in ${path.dirname(lockPath)}: ${reason}`, {
     op: 'state.lock',
     path: lockPath,
     cause: err,
