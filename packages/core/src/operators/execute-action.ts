@@ -359,9 +359,30 @@ async function runAction(
       }
     }
     case 'touch': {
-      // A directory's mtime goes through mkdir, best effort there (one the user may write into but
-      // does not own refuses it: that must not fail the run and hold back its deletes).
       if (s?.kind === 'dir' && supports.mkdir(target)) {
+        // Set in place where the target can. One that another user owns refuses it (only the owner
+        // may set a directory's times): said as rsync's "failed to set times" is, a failure that
+        // holds back no delete (see dirModeRefused). Through mkdir, best effort, the run printed
+        // `touched d` and exit 0 on every run while the mtime stayed as it was.
+        if (supports.setMtime(target)) {
+          try {
+            await target.setMtime(action.path, s.mtimeMs)
+            return { bytes: 0 }
+          } catch (err) {
+            if (isSyncError(err) && err.code === 'PERMISSION') {
+              const refused = new SyncError(
+                'PERMISSION',
+                "the directory's mtime could not be set: only its owner may change it",
+                { op: 'setMtime', path: action.path, hint: DIR_MODE_REFUSED_HINT, cause: err },
+              )
+              dirModeErrors.add(refused)
+              throw refused
+            }
+            // Gone since it was listed: made again, with its mtime, as before.
+            if (!isSyncError(err) || err.code !== 'NOT_FOUND') throw err
+          }
+        }
+        // A target that sets times only through mkdir (best effort there), or a directory made anew.
         await target.mkdir(action.path, { mtimeMs: s.mtimeMs })
         return { bytes: 0 }
       }
@@ -482,9 +503,9 @@ async function runAction(
   }
 }
 
-/** What to do about a directory whose mode only its owner may change (see the mkdir of `runAction`). */
+/** What to do about a directory whose mode or mtime only its owner may change (see the mkdir and touch of `runAction`). */
 export const DIR_MODE_REFUSED_HINT =
-  "Have the directory's owner (or root) change its mode, or --exclude it; its contents are synced and the run's deletes are not held back for it."
+  "Have the directory's owner (or root) change it, or --exclude it; its contents are synced and the run's deletes are not held back for it."
 
 /** A permission mode as `ls`/`chmod` write it: 0755. */
 function octal(mode: number): string {
@@ -492,8 +513,8 @@ function octal(mode: number): string {
 }
 
 /**
- * True for the failure of a directory's mode change alone (the directory another user's: see the
- * mkdir of `runAction`): nothing in the tree went unread or unwritten, so it holds back no delete,
+ * True for the failure of a directory's mode or mtime change alone (the directory another user's:
+ * see the mkdir and touch of `runAction`): nothing in the tree went unread or unwritten, so it holds back no delete,
  * as rsync still deletes after a "failed to set permissions".
  */
 export function dirModeRefused(e: FailedEvent): boolean {
@@ -501,7 +522,7 @@ export function dirModeRefused(e: FailedEvent): boolean {
   return error !== undefined && dirModeErrors.has(error)
 }
 
-/** The errors of directory modes refused (see `dirModeRefused`). */
+/** The errors of directory modes and mtimes refused (see `dirModeRefused`). */
 const dirModeErrors = new WeakSet<SyncError>()
 
 /**
