@@ -64,7 +64,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     case 'rediss': {
       const mod = await importAdapter<{
         createKeyv(
-          uri: string,
+          connect: RedisConnectOptions,
           opts: { namespace: string; connectionTimeout: number; throwOnConnectError: boolean; throwOnErrors: boolean },
         ): Keyv
       }>('@keyv/redis')
@@ -74,13 +74,32 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
       let refusal: Error | undefined
       return openNetworkStore(
         () => {
-          const keyv = mod.createKeyv(location, {
+          // node-redis (as @keyv/redis sets it up) tries a refused connect again and again until the
+          // connect timeout, so a server not running took 5 s to say so where a refused connection
+          // is known at once (QA 32c). Until the first connection is ready, a failure is the open's;
+          // after it, a dropped connection is tried again (a restarted server), and a request made
+          // while it is down fails at once instead of waiting in a queue (the run stops then, see
+          // `acquireLease`).
+          let ready = false
+          const connect: RedisConnectOptions = {
+            url: location,
+            disableOfflineQueue: true,
+            socket: {
+              connectTimeout: CONNECT_TIMEOUT_MS,
+              reconnectStrategy: (retries, cause) => (ready ? Math.min(2 ** retries * 100, 2000) : cause),
+            },
+          }
+          const keyv = mod.createKeyv(connect, {
             namespace: `syncflow:${opts.jobId}`,
             // An unreachable server fails the open instead of queueing requests while reconnecting
             // for ever; a failed read or write throws instead of passing for an empty answer.
             connectionTimeout: CONNECT_TIMEOUT_MS,
             throwOnConnectError: true,
             throwOnErrors: true,
+          })
+          const client = (keyv.store as { client: { on(event: 'ready', listener: () => void): void } }).client
+          client.on('ready', () => {
+            ready = true
           })
           // @keyv/redis (5.1) races each connect against a timer it never clears: once connected,
           // that timer still held the process for the rest of the 5 s, so every CLI run with
@@ -122,28 +141,57 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     }
     case 'postgres':
     case 'postgresql': {
-      const mod = await importAdapter<{ createKeyv(opts: { uri: string; table: string; keySize: number }): Keyv }>(
-        '@keyv/postgres',
-      )
+      const mod = await importAdapter<{
+        createKeyv(opts: { uri: string; table: string; keySize: number; connectionTimeoutMillis: number }): Keyv
+      }>('@keyv/postgres')
       catchIdlePoolErrors()
       const namespace = `syncflow:${opts.jobId}`
-      return openNetworkStore(
-        () => {
-          // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
-          const keyv = mod.createKeyv({ uri: location, table: 'syncflow_state', keySize: PG_KEY_SIZE })
-          keyv.namespace = namespace
-          return keyv
-        },
-        location,
-        opts.requestTimeoutMs,
-        (keyv, where) => {
-          const store = keyv.store as { query: Parameters<typeof postgresLease>[0] }
-          return postgresLease((sql, values) => store.query(sql, values), opts.jobId, where)
-        },
-        // The key column holds `<namespace>:file/<path>` (VARCHAR counts characters, never more
-        // than the UTF-8 bytes counted here).
-        PG_KEY_SIZE - Buffer.byteLength(`${namespace}:`, 'utf8'),
-      )
+      let refusal: Error | undefined
+      // Once the open is over, the pool is no longer this listener's to end: @keyv/postgres keeps one
+      // pool per process, the one of the last URL opened, whichever store's it is.
+      let settled = false
+      try {
+        return await openNetworkStore(
+          () => {
+            // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
+            const keyv = mod.createKeyv({
+              uri: location,
+              table: 'syncflow_state',
+              keySize: PG_KEY_SIZE,
+              // pg waits for a server's answer to its startup message for ever: a URL at a server that
+              // is not PostgreSQL (a Redis port) failed only at the first read's bound, and then held
+              // the process, since the pool cannot end a connection still opening (QA 32c: 15 s).
+              connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+            })
+            keyv.namespace = namespace
+            // @keyv/postgres connects and makes its table as it is created, and only emits what fails
+            // there: the first read then connects again, so a server that is down, refuses this user or
+            // never answers (not PostgreSQL) cost two connects, and the second one outlived the open
+            // (QA 32c). That failure is the open's: the pool ends at once (the read then fails without
+            // connecting), and the failure is what the open reports. A refused CREATE (42xxx) is not:
+            // the table may have been made for a user without CREATE rights.
+            keyv.on('error', (err: unknown) => {
+              if (settled || refusal !== undefined || !(err instanceof Error)) return
+              if (/^42/.test(String((err as { code?: unknown }).code ?? ''))) return
+              refusal = err
+              void keyv.disconnect().catch(() => {})
+            })
+            return keyv
+          },
+          location,
+          opts.requestTimeoutMs,
+          (keyv, where) => {
+            const store = keyv.store as { query: Parameters<typeof postgresLease>[0] }
+            return postgresLease((sql, values) => store.query(sql, values), opts.jobId, where)
+          },
+          // The key column holds `<namespace>:file/<path>` (VARCHAR counts characters, never more
+          // than the UTF-8 bytes counted here).
+          PG_KEY_SIZE - Buffer.byteLength(`${namespace}:`, 'utf8'),
+          () => refusal,
+        )
+      } finally {
+        settled = true
+      }
     }
     default:
       throw new SyncError('USAGE', `unknown state location scheme "${scheme}:" in --state ${redact(location)}`, {
@@ -296,6 +344,17 @@ const PATCHED = Symbol.for('syncflow.pgPoolErrors')
 
 /** The key column's size in the PostgreSQL table (`VARCHAR(n)`): longer paths get no record. */
 const PG_KEY_SIZE = 2048
+
+/** What `openStateStore` gives node-redis's `createClient` for a `redis://` or `rediss://` location. */
+interface RedisConnectOptions {
+  readonly url: string
+  readonly disableOfflineQueue: boolean
+  readonly socket: {
+    readonly connectTimeout: number
+    /** A delay in ms before the next try, or the error that ends the connect. */
+    readonly reconnectStrategy: (retries: number, cause: Error) => number | Error
+  }
+}
 
 /** How long an operation on a store on a server may wait for its answer (see `requestTimeoutMs`). */
 const REQUEST_TIMEOUT_MS = 30_000

@@ -15,14 +15,28 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // option that we set, which mean nothing to a user ("This is thrown because throwOnConnectError is
   // set to true.", QA 23 #9): said our way instead.
   const keyvUnreachable = code === '' && /not connected|failed to connect/i.test(message)
-  const unreachable = keyvUnreachable ? 'ECONNREFUSED' : lostConnection(code, message) ? 'ECONNRESET' : code
+  // pg's connect timeout said only "Connection terminated due to connection timeout", for what is
+  // as likely the port of another kind of server (a Redis port), which never answers PostgreSQL's
+  // greeting (QA 32c).
+  const pgTimeout =
+    code === '' &&
+    /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect)/.test(message)
+  const unreachable = keyvUnreachable
+    ? 'ECONNREFUSED'
+    : pgTimeout
+      ? 'ETIMEDOUT'
+      : lostConnection(code, message)
+        ? 'ECONNRESET'
+        : code
   // A rediss:// URL to a server without TLS only times out, which read as a server not running
   // (QA 31d).
   const said = keyvUnreachable
     ? /^rediss:/i.test(location)
       ? 'the Redis server did not accept a TLS connection (not running, not at that address, or without TLS: rediss:// needs TLS, redis:// is without)'
       : 'the Redis server did not accept a connection (not running, or not at that address?)'
-    : message
+    : pgTimeout
+      ? 'no PostgreSQL server answered there in time (is that the port of another kind of server, or does a firewall drop the connection?)'
+      : message
   // A state server that refuses this user, or lacks what the URL names, is the user's setting to fix,
   // not "a bug in syncflow" (UNKNOWN), nor a server "not running" (QA 29c). Redis answers in words
   // (no code); PostgreSQL with its SQLSTATE; pg's own SCRAM client, when the server asks for a
