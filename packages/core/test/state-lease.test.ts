@@ -212,7 +212,8 @@ for (const name of ['redis', 'postgres'] as const) {
   const server = stateServerEnv(name)
   describe.skipIf(!server.available)(`a ${name} lock holder cut off from the store`, () => {
     // Review finding: failed renewals were only retried, never counted: cut off, a holder never
-    // learnt that its lease had expired and that another host held the lock now.
+    // learnt that its lease had expired and that another host held the lock now. (Frozen: its
+    // renewals get no answer; a connection refused says more, below.)
     it('is told the lock is lost once a whole lease passed without a renewal', async () => {
       const url = server.available ? server.url : ''
       const proxy = await cuttableProxy(url)
@@ -224,7 +225,7 @@ for (const name of ['redis', 'postgres'] as const) {
           lost = resolve
         })
         await store.lockJob?.({ ttlMs: 600, onLost: lost })
-        proxy.cut()
+        proxy.freeze()
         const err = await told
         expect(err.code).toBe('LOCKED')
         expect(err.message).toMatch(/no renewal reached the store/)
@@ -233,6 +234,35 @@ for (const name of ['redis', 'postgres'] as const) {
         await store.close().catch(() => {})
       }
     })
+
+    // QA 32c: a store killed mid-run (its connection closed, new ones refused) left the run copying
+    // for the rest of the lease, its state writes failing, and then it said only that the lock "may"
+    // be another run's. Told at once, by the first state write that fails, that the store is gone.
+    it('is told at once, by a state write that cannot reach the store, that the store went away', async () => {
+      const url = server.available ? server.url : ''
+      const proxy = await cuttableProxy(url)
+      const store = await openStateStore(proxy.url, { jobId: `lease-${randomUUID()}`, stateDir: tmpdir() })
+      try {
+        let told: SyncError | undefined
+        // A lease far longer than the test: only the store's failure can end it in time.
+        await store.lockJob?.({
+          ttlMs: 600_000,
+          onLost: (err) => {
+            told = err
+          },
+        })
+        proxy.cut()
+        const rec = { source: { size: 1, mtimeMs: 1 }, target: { size: 1, mtimeMs: 1 }, syncedAt: 1 }
+        await expect(store.setMany([[toRelPath('a'), rec]])).rejects.toMatchObject({ code: 'TRANSIENT' })
+        await expect.poll(() => told, { timeout: 10_000 }).toBeDefined()
+        expect(told?.code).toBe('TRANSIENT')
+        expect(told?.message).toMatch(/the shared state store went away during the run: cannot reach the state store/)
+        expect(told?.hint).toMatch(/nothing was deleted after this/)
+      } finally {
+        proxy.close()
+        await store.close().catch(() => {})
+      }
+    }, 30_000)
   })
 }
 

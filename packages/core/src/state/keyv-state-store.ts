@@ -215,7 +215,11 @@ class KeyvStateStore implements StateStore {
     const result = this.#tail
       .then(() => this.#bounded(op, fn()))
       .catch((err: unknown) => {
-        throw toStateError(err, `state.${op}`, this.#location)
+        const e = toStateError(err, `state.${op}`, this.#location)
+        // The store may be gone: the lease finds out now, not at its next renewal (up to 10 s of a
+        // run copying on without its state being saved), and stops the run if so.
+        if (e.code === 'TRANSIENT') this.#lease?.check()
+        throw e
       })
     this.#tail = result.catch(() => undefined)
     return result

@@ -76,18 +76,15 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
         () => {
           // node-redis (as @keyv/redis sets it up) tries a refused connect again and again until the
           // connect timeout, so a server not running took 5 s to say so where a refused connection
-          // is known at once (QA 32c). Until the first connection is ready, a failure is the open's;
-          // after it, a dropped connection is tried again (a restarted server), and a request made
-          // while it is down fails at once instead of waiting in a queue (the run stops then, see
-          // `acquireLease`).
-          let ready = false
+          // is known at once (QA 32c); and a connection lost mid-run was tried again in the
+          // background, requests waiting in a queue meanwhile, and its pending retry held the
+          // process after the run. Nothing is tried again here: a request fails at once while the
+          // server is down (a run then stops, see `acquireLease`), and @keyv/redis connects anew
+          // for the next request.
           const connect: RedisConnectOptions = {
             url: location,
             disableOfflineQueue: true,
-            socket: {
-              connectTimeout: CONNECT_TIMEOUT_MS,
-              reconnectStrategy: (retries, cause) => (ready ? Math.min(2 ** retries * 100, 2000) : cause),
-            },
+            socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (_retries, cause) => cause },
           }
           const keyv = mod.createKeyv(connect, {
             namespace: `syncflow:${opts.jobId}`,
@@ -96,10 +93,6 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             connectionTimeout: CONNECT_TIMEOUT_MS,
             throwOnConnectError: true,
             throwOnErrors: true,
-          })
-          const client = (keyv.store as { client: { on(event: 'ready', listener: () => void): void } }).client
-          client.on('ready', () => {
-            ready = true
           })
           // @keyv/redis (5.1) races each connect against a timer it never clears: once connected,
           // that timer still held the process for the rest of the 5 s, so every CLI run with

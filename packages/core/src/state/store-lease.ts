@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import { SyncError } from '../errors/sync-error.js'
+import { bareMessage, SyncError } from '../errors/sync-error.js'
+import { toStateError } from './to-state-error.js'
 
 /**
  * The atomic operations a shared store offers for a lease (Redis, PostgreSQL). `value` identifies
@@ -30,6 +31,11 @@ export interface LeaseOptions {
 
 /** A held lease: renewed in the background until released. */
 export interface Lease {
+  /**
+   * Renews now, not at the next tick: for when the store was just seen failing (a state write that
+   * could not reach it), so that a store gone away stops the run at once (see `acquireLease`).
+   */
+  check(): void
   /** Stops renewing and ends the lease. Idempotent; never throws. */
   release(): Promise<void>
 }
@@ -67,19 +73,22 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
   let renewing: Promise<void> | undefined
   // Since when the lease is known to be ours: taken, or last renewed (counted from the request).
   let confirmedAt = Date.now()
-  const lost = (why: string): void => {
+  const stop = (err: SyncError): void => {
     if (released) return
     released = true
     clearInterval(timer)
-    opts.onLost?.(
+    opts.onLost?.(err)
+  }
+  const lost = (why: string): void =>
+    stop(
       new SyncError('LOCKED', `the job lock in the shared state store was lost: ${why}`, {
         path: primitive.where,
         hint: 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
       }),
     )
-  }
   const period = Math.max(10, Math.floor(ttlMs / 3))
-  const timer = setInterval(() => {
+  const renew = (): void => {
+    if (released) return
     // Cut off from the store for a whole lease: it may have expired there and been taken by another
     // host, which nobody could tell this run. It stops rather than write beside that one.
     if (Date.now() - confirmedAt >= ttlMs) {
@@ -102,17 +111,33 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
             )
           } else lost('another run took it')
         },
-        // A failed renewal (the server briefly unreachable) is tried again at the next tick; the
-        // lease outlives two missed ones, and a run cut off for a whole lease stops (above).
-        () => {},
+        // A store that refuses the connection or drops it (stopped, killed, restarting) stops the
+        // run now: it went on copying for the rest of the lease, up to 30 s, its state writes
+        // failing, and then said the lock "may" be another run's (QA 32c). Any other failure (an
+        // answer that is no answer in time) is tried again at the next tick; the lease outlives two
+        // missed ones, and a run cut off for a whole lease stops (above).
+        (err: unknown) => {
+          const e = toStateError(err, 'state.lock', primitive.where)
+          if (e.code !== 'TRANSIENT') return
+          stop(
+            new SyncError('TRANSIENT', `the shared state store went away during the run: ${bareMessage(e)}`, {
+              op: 'state.lock',
+              path: primitive.where,
+              cause: err,
+              hint: 'The run stopped, since it can no longer hold the job lock there: nothing was deleted after this, and what it copied stays (the next run compares it again). Check that the state server is running, then run the job again (or run it with --no-state).',
+            }),
+          )
+        },
       )
       .finally(() => {
         renewing = undefined
       })
-  }, period)
+  }
+  const timer = setInterval(renew, period)
   // Renewal never keeps the process alive on its own.
   timer.unref()
   return {
+    check: renew,
     async release() {
       if (released) return
       released = true
