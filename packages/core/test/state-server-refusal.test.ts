@@ -1,7 +1,11 @@
 // A state server (Redis, PostgreSQL) that refuses the user, or lacks the database the URL names, is a
 // setting to fix, said so (QA 29c): it was "internal error … a bug in syncflow" (UNKNOWN), or, for a
 // wrong Redis password, "the Redis server did not accept a connection (not running…?)".
+import { execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { createKeyv } from '@keyv/redis'
 import { openStateStore } from '@syncflow/core'
@@ -20,6 +24,40 @@ async function openError(location: string): Promise<{ code: string; message: str
     (e: unknown) => e,
   )
   return err as { code: string; message: string; hint: string }
+}
+
+/** What `openStateStore(location)` plus taking the job's lock fails with (a replica refuses the lock's write). */
+async function openAndLockError(location: string): Promise<{ code: string; message: string; hint: string }> {
+  const store = await openStateStore(location, { jobId: `test-${randomUUID()}`, stateDir: tmpdir() }).catch(
+    (e: unknown) => e as { code: string; message: string; hint: string },
+  )
+  if (!('lockJob' in store)) return store
+  try {
+    await store.lockJob?.()
+  } catch (e) {
+    return e as { code: string; message: string; hint: string }
+  } finally {
+    await store.close()
+  }
+  throw new Error(`${location} opened and locked`)
+}
+
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** `url` with the user and password given. */
@@ -75,6 +113,50 @@ describe.skipIf(!redis.available)(
       expect(err.message).toMatch(/did not accept a TLS connection .*without TLS: rediss:\/\/ needs TLS/)
     }, 30_000)
 
+    // QA 32c: "internal error … This is a bug in syncflow" for READONLY, the answer to the lock's write.
+    it.skipIf(!hasRedisServer())(
+      'a read-only replica is USAGE, saying to point --state at the primary',
+      async () => {
+        // A replica of a primary that is not there is still a replica: it serves reads, refuses writes.
+        const port = await freePort()
+        const replica = spawn('redis-server', [
+          '--bind',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--replicaof',
+          '127.0.0.1',
+          String(await freePort()),
+        ])
+        try {
+          const admin = createKeyv(`redis://127.0.0.1:${port}`)
+          await expect
+            .poll(
+              async () =>
+                admin.store.getClient().then(
+                  () => true,
+                  () => false,
+                ),
+              { timeout: 10_000 },
+            )
+            .toBe(true)
+          await admin.disconnect()
+          const err = await openAndLockError(`redis://127.0.0.1:${port}`)
+          expect(err.code).toBe('USAGE')
+          expect(err.message).toMatch(/takes no writes: READONLY/)
+          expect(err.hint).toMatch(/primary server, not a read-only replica/)
+        } finally {
+          replica.kill()
+          await once(replica, 'exit')
+        }
+      },
+      30_000,
+    )
+
     it('a database number the server lacks is USAGE, naming the number to fix', async () => {
       const u = new URL(url)
       u.pathname = '/99'
@@ -104,6 +186,30 @@ describe.skipIf(!postgres.available)(`PostgreSQL${postgres.available ? '' : ` (s
     expect(err.code).toBe('USAGE')
     expect(err.message).toMatch(/database .* does not exist/)
     expect(err.hint).toMatch(/Create that database/)
+  }, 30_000)
+
+  // QA 32c: "internal error … This is a bug in syncflow" for a user whose transactions only read
+  // (as on a hot standby): its CREATE TABLE is refused with 25006.
+  it('a server or user that takes no writes is USAGE, saying to point --state at the primary', async () => {
+    const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as {
+      Client: new (
+        url: string,
+      ) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> }
+    }
+    const admin = new pg.Client(url)
+    await admin.connect()
+    const role = `ro_${randomUUID().slice(0, 8)}`
+    try {
+      await admin.query(`CREATE ROLE ${role} LOGIN`)
+      await admin.query(`ALTER ROLE ${role} SET default_transaction_read_only = on`)
+      const err = await openAndLockError(withUser(url, role))
+      expect(err.code).toBe('USAGE')
+      expect(err.message).toMatch(/takes no writes: .*read-only transaction/)
+      expect(err.hint).toMatch(/primary server, not a read-only replica/)
+    } finally {
+      await admin.query(`DROP ROLE IF EXISTS ${role}`)
+      await admin.end()
+    }
   }, 30_000)
 
   // QA 31d: "internal error … This is a bug in syncflow", exit 2, for a URL asking for TLS

@@ -152,6 +152,17 @@ function stateServerRefusal(
       hint: 'Grant the user the rights it needs (PostgreSQL: CREATE on the schema, or make the table syncflow_state for it; Redis: an ACL allowing its commands and keys), or run with --no-state.',
     }
   }
+  // A server that takes no writes: a Redis replica (READONLY, to the lock's first write), a
+  // PostgreSQL hot standby, or a user or database with default_transaction_read_only (25006, to the
+  // table's CREATE). It was "internal error … a bug in syncflow" (QA 32c); no state is kept, and no
+  // lock held, on a server that only reads.
+  if (/^READONLY\b/.test(message) || code === '25006') {
+    return {
+      code: 'USAGE',
+      message: `the state server takes no writes: ${message}`,
+      hint: 'Point --state at the primary server, not a read-only replica (PostgreSQL: nor a user or database set to default_transaction_read_only), or run with --no-state.',
+    }
+  }
   // pg, asked for TLS (`?sslmode=require`, `ssl=true`) by a server that has none: it was "internal
   // error … a bug in syncflow" (QA 31d). The URL is the user's to fix.
   if (code === '' && /^The server does not support SSL connections/.test(message)) {
