@@ -8,7 +8,7 @@ import { createRequire } from 'node:module'
 import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { createKeyv } from '@keyv/redis'
-import { openStateStore } from '@syncflow/core'
+import { openStateStore, type StateStore } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { stateServerEnv } from './state-server-env.js'
 
@@ -28,10 +28,12 @@ async function openError(location: string): Promise<{ code: string; message: str
 
 /** What `openStateStore(location)` plus taking the job's lock fails with (a replica refuses the lock's write). */
 async function openAndLockError(location: string): Promise<{ code: string; message: string; hint: string }> {
-  const store = await openStateStore(location, { jobId: `test-${randomUUID()}`, stateDir: tmpdir() }).catch(
-    (e: unknown) => e as { code: string; message: string; hint: string },
-  )
-  if (!('lockJob' in store)) return store
+  let store: StateStore
+  try {
+    store = await openStateStore(location, { jobId: `test-${randomUUID()}`, stateDir: tmpdir() })
+  } catch (e) {
+    return e as { code: string; message: string; hint: string }
+  }
   try {
     await store.lockJob?.()
   } catch (e) {
