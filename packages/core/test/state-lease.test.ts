@@ -228,7 +228,10 @@ for (const name of ['redis', 'postgres'] as const) {
         proxy.freeze()
         const err = await told
         expect(err.code).toBe('LOCKED')
-        expect(err.message).toMatch(/no renewal reached the store/)
+        expect(err.message).toMatch(/no renewal reached the store .*the state server does not answer/)
+        // QA 32c: the hint said to wait for "the other run", of which there was none.
+        expect(err.hint).toMatch(/Check that the state server answers/)
+        expect(err.hint).not.toMatch(/other run is done/)
       } finally {
         proxy.close()
         await store.close().catch(() => {})

@@ -79,11 +79,14 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
     clearInterval(timer)
     opts.onLost?.(err)
   }
-  const lost = (why: string): void =>
+  const lost = (
+    why: string,
+    hint = 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
+  ): void =>
     stop(
       new SyncError('LOCKED', `the job lock in the shared state store was lost: ${why}`, {
         path: primitive.where,
-        hint: 'This run stopped so that two runs never write at once. Run the job again once the other run is done.',
+        hint,
       }),
     )
   const period = Math.max(10, Math.floor(ttlMs / 3))
@@ -92,7 +95,13 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
     // Cut off from the store for a whole lease: it may have expired there and been taken by another
     // host, which nobody could tell this run. It stops rather than write beside that one.
     if (Date.now() - confirmedAt >= ttlMs) {
-      lost(`no renewal reached the store for ${ttlMs / 1000} s, so another run may hold it now`)
+      // Said as the store's silence, not as another run's doing: a frozen or overloaded server
+      // (SIGSTOP, a network that drops packets) read as "once the other run is done", and there was
+      // none to wait for (QA 32c).
+      lost(
+        `no renewal reached the store for ${ttlMs / 1000} s (the state server does not answer: stopped, overloaded or cut off by the network), so the lock may have expired there and another run may hold it now`,
+        'This run stopped so that two runs never write at once. Check that the state server answers (or run with --no-state), then run the job again.',
+      )
       return
     }
     if (renewing !== undefined) return // one renewal at a time; a hung one is caught above
