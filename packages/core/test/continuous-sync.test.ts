@@ -8,6 +8,7 @@ import {
   type DoneEvent,
   type MemBackend,
   type RelPath,
+  SyncError,
   type Watchable,
 } from '../src/index.js'
 import { listAll, readText, writeText } from '../src/testkit/index.js'
@@ -119,6 +120,20 @@ describe('continuousSync', () => {
     job.abort.abort()
     await expect.poll(job.ended).toBe(true)
     expect((job.events.at(-1) as DoneEvent).summary).toMatchObject({ mode: 'watch', interrupted: true })
+  })
+
+  // QA 32c: a watch whose shared state store went away (the CLI aborts it with that error) ended as
+  // "interrupted", exit 130, as if Ctrl-C had stopped it, and the reason was never said.
+  it('stopped for a reason of its own, given as the signal’s, ends with that error, not interrupted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const job = start(src, dst, { changes: new Subject<Change>() })
+    await expect.poll(() => job.cycles().length).toBe(1)
+    job.abort.abort(new SyncError('TRANSIENT', 'the shared state store went away during the run', { op: 'state.lock' }))
+    await expect.poll(job.ended).toBe(true)
+    const { summary } = job.events.at(-1) as DoneEvent
+    expect(summary.interrupted).toBe(false)
+    expect(summary.fatal).toMatchObject({ code: 'TRANSIENT', message: expect.stringMatching(/store went away/) })
   })
 
   it('rescans periodically, catching what no event named', async () => {
