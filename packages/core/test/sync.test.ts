@@ -521,6 +521,79 @@ describe('sync (mirror)', () => {
     expect(s).toMatchObject({ failed: 4, done: { copy: 1 } })
   })
 
+  // QA 32b: a policy that refuses one prefix, the one that sorts first, stopped the whole run.
+  it('refusals all below one directory: a probe from elsewhere goes through, the rest are done, the refused fail one by one', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const locked = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`a/locked/${i}`, 'x']))
+    await seed(src, { ...locked, 'b/1': '1', 'b/2': '2', c: 'c' })
+    await seed(dst, { gone: 'old' })
+    onWrite(dst, (p) => (p.startsWith('a/locked/') ? new SyncError('AUTH', 'denied by policy') : undefined))
+    const events = await run(src, dst, { concurrency: 2 })
+    const s = done(events)
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 6, errorCodes: { AUTH: 6 }, done: { copy: 3 } })
+    const failed = events.filter((e) => e.type === 'failed').map((e) => e.path)
+    expect(failed.sort()).toEqual(Object.keys(locked).sort())
+    // A failed run deletes nothing.
+    const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
+    expect(Object.fromEntries(files)).toEqual({ 'b/1': '1', 'b/2': '2', c: 'c', gone: 'old' })
+  })
+
+  it('the probe is refused too, in another branch of the tree: the run stops, one request more', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`${i < 10 ? 'a' : 'b'}/${i}`, 'x'])))
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('AUTH', 'AccessDenied')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.message).toBe(
+      'stopped: 4 transfers in a row were refused for credentials, none accepted (the first: AccessDenied)',
+    )
+    expect(attempts).toBe(4)
+    expect(s.failed).toBe(4)
+  })
+
+  it('probes widen one level at a time, and nothing left outside the refusals stops the run', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    // Refused: all of home/ (alice's first); the probe from home/bob is refused, and nothing is outside home/.
+    await seed(src, {
+      'home/alice/1': '1',
+      'home/alice/2': '2',
+      'home/alice/3': '3',
+      'home/bob/1': '1',
+      'home/bob/2': '2',
+    })
+    const tried: string[] = []
+    onWrite(dst, (p) => {
+      tried.push(p)
+      return new SyncError('AUTH', 'AccessDenied')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.code).toBe('AUTH')
+    expect(tried).toEqual(['home/alice/1', 'home/alice/2', 'home/alice/3', 'home/bob/1'])
+  })
+
+  it('refusals below home/alice/ only: the probe from home/bob/ goes through and the run goes on', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, {
+      'home/alice/1': '1',
+      'home/alice/2': '2',
+      'home/alice/3': '3',
+      'home/alice/4': '4',
+      'home/bob/1': 'b',
+    })
+    onWrite(dst, (p) => (p.startsWith('home/alice/') ? new SyncError('AUTH', 'AccessDenied') : undefined))
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 4, done: { copy: 1 } })
+  })
+
   it('never lets an empty source empty a target without allowEmptySource', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -1,4 +1,5 @@
 import { bareMessage, SyncError } from '../errors/sync-error.js'
+import type { Action, ActionKind } from '../model/action.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
 
 /** Transfers refused for credentials, with none done, after which the run stops. */
@@ -10,7 +11,21 @@ export const REFUSALS_BEFORE_STOP = 3
  */
 const REFUSALS: ReadonlySet<string> = new Set(['AUTH', 'USAGE'])
 
+/** Actions a probe may be (see `RefusalStop.probe`): each writes or reads a file, as the refused ones did. */
+const PROBE_KINDS: ReadonlySet<ActionKind> = new Set(['copy', 'update', 'touch', 'move'])
+
 const stopped = new WeakSet<object>()
+
+/** The deepest directory holding both `dir` and `path`'s parent ('' for the root). */
+function commonDir(dir: string | undefined, path: string): string {
+  const parent = path.lastIndexOf('/') < 0 ? '' : path.slice(0, path.lastIndexOf('/'))
+  if (dir === undefined) return parent
+  let common = dir
+  while (common !== '' && parent !== common && !parent.startsWith(`${common}/`)) {
+    common = common.lastIndexOf('/') < 0 ? '' : common.slice(0, common.lastIndexOf('/'))
+  }
+  return common
+}
 
 /** True when `err` is the error a `RefusalStop` ended a run with (a transfer-stage failure, not a listing one). */
 export function isRefusalStop(err: unknown): boolean {
@@ -35,14 +50,22 @@ export function isRunStop(e: FailedEvent): boolean {
  * failure each (QA 15 #6: 2,800 uploads refused one by one, then exit 1, where a credentials
  * problem is exit 2). Then `transfer` starts nothing more (`held`) and lets what is in flight
  * settle: one of those done after all (a policy that allows one prefix, a slow upload that was
- * accepted: QA 16 F3) lifts the hold for good and the refusals stay the failures of their items;
- * none done, and `idle` gives the fatal error. Nothing is deleted after it.
+ * accepted: QA 16 F3) lifts the hold for good and the refusals stay the failures of their items.
+ *
+ * None done, and the refusals all below one directory (a policy that refuses one prefix, the one
+ * that sorts first: QA 32b), they say nothing yet of the rest of the tree: `probe` asks for one
+ * action from outside that directory. Done, and the hold is lifted (the refused items fail one by
+ * one, exit 1, as rclone reports them); refused too, and the directory holding every refusal grows
+ * (at least one level) and another is asked from outside it. Once the refusals span the root (or
+ * no action is left outside them), `idle` gives the fatal error. Nothing is deleted after it.
  */
 export class RefusalStop {
   #done = 0
   #refused = 0
   #first: FailedEvent | undefined
   #holding = false
+  /** The deepest directory holding every refusal ('' for the root; undefined before the first). */
+  #refusedIn: string | undefined
 
   constructor(readonly limit = REFUSALS_BEFORE_STOP) {}
 
@@ -53,7 +76,20 @@ export class RefusalStop {
     if (e.type !== 'failed' || !REFUSALS.has(e.error.code) || this.#done > 0) return
     this.#first ??= e
     this.#refused++
+    this.#refusedIn = commonDir(this.#refusedIn, e.path)
     if (this.#refused >= this.limit) this.#holding = true
+  }
+
+  /**
+   * Nothing is in flight any more while held: which action to try next, from outside the directory
+   * every refusal so far is below, or undefined when the refusals span the tree (or went through:
+   * then `idle` lifts the hold). The caller runs the first action it takes, still held; once it is
+   * over, asks again. No action left that it takes: `idle` stops the run.
+   */
+  probe(): ((a: Action) => boolean) | undefined {
+    const dir = this.#refusedIn
+    if (!this.#holding || this.#done > 0 || dir === undefined || dir === '') return undefined
+    return (a) => PROBE_KINDS.has(a.kind) && a.path !== dir && !a.path.startsWith(`${dir}/`)
   }
 
   /** True while no new action may start: the run may be about to stop. */

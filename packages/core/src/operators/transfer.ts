@@ -140,6 +140,8 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
       const downs = new UnreachableStop(UNREACHABLE_BEFORE_STOP, errorOfFailure)
       const gate = {
         held: () => refusals.held() || downs.held(),
+        // (A location down is not probed: each try waits out its retries, and none would be done.)
+        probe: () => (downs.held() ? undefined : refusals.probe()),
         // (Each asked only while it holds: a RefusalStop not holding would stop on one refusal.)
         idle: () => {
           const refused = refusals.held() ? refusals.idle() : undefined
@@ -584,10 +586,16 @@ interface Lanes {
   readonly small?: number
   readonly isSmall?: (a: Action) => boolean
   /**
-   * While `held()`, no action starts (they queue); once nothing runs, `idle()` says whether to go
-   * on (undefined) or end with its error (see RefusalStop).
+   * While `held()`, no action starts (they queue); once nothing runs, `probe()` may pick one action
+   * to run all the same (the first queued, or else the first to come, that it takes), and when it
+   * picks none (or none comes), `idle()` says whether to go on (undefined) or end with its error
+   * (see RefusalStop).
    */
-  readonly gate?: { held(): boolean; idle(): Error | undefined }
+  readonly gate?: {
+    held(): boolean
+    probe?(): ((a: Action) => boolean) | undefined
+    idle(): Error | undefined
+  }
 }
 
 /**
@@ -656,16 +664,7 @@ function runLanes(
         if (closed) return
         if (gate?.held()) {
           if (main.active > 0 || (wide?.active ?? 0) > 0) return
-          const err = gate.idle()
-          if (err !== undefined) {
-            closed = true
-            sub?.unsubscribe()
-            subscriber.error(err)
-            return
-          }
-          if (wide) drain(wide)
-          drain(main)
-          checkComplete()
+          settleHeld()
           return
         }
         drain(lane)
@@ -674,12 +673,48 @@ function runLanes(
       cancel = start(action, emit, done)
       if (cancel && !finished) running.add(cancel)
     }
+    /** A probe waiting for the source's next action that it takes (none queued yet). */
+    let wanted: ((a: Action) => boolean) | undefined
+    /** Held, and nothing runs: a probe, else go on or stop as the gate says. */
+    const settleHeld = (): void => {
+      if (gate === undefined) return
+      const want = gate.probe?.()
+      if (want !== undefined) {
+        for (const l of wide ? [main, wide] : [main]) {
+          for (let i = l.head; i < l.queue.length; i++) {
+            const next = l.queue[i] as Action
+            if (!want(next)) continue
+            l.queue.splice(i, 1)
+            run(l, next)
+            return
+          }
+        }
+        // (Still listing: the probe waits for an action from elsewhere, as the rest waits.)
+        if (!sourceDone) {
+          wanted = want
+          return
+        }
+      }
+      const err = gate.idle()
+      if (err !== undefined) {
+        closed = true
+        sub?.unsubscribe()
+        subscriber.error(err)
+        return
+      }
+      if (wide) drain(wide)
+      drain(main)
+      checkComplete()
+    }
     // (Assigned once subscribed; an action over at once may end the run before that.)
     let sub: { unsubscribe(): void } | undefined
     sub = actions$.subscribe({
       next: (action) => {
         const lane = wide && lanes.isSmall?.(action) ? wide : main
-        if (!gate?.held() && lane.active < lane.limit && !lane.draining) run(lane, action)
+        if (wanted?.(action)) {
+          wanted = undefined
+          run(lane, action)
+        } else if (!gate?.held() && lane.active < lane.limit && !lane.draining) run(lane, action)
         else lane.queue.push(action)
       },
       error: (err: unknown) => {
@@ -688,6 +723,12 @@ function runLanes(
       },
       complete: () => {
         sourceDone = true
+        if (wanted !== undefined) {
+          // No action came that the probe takes: the refusals span what is left.
+          wanted = undefined
+          settleHeld()
+          return
+        }
         checkComplete()
       },
     })
