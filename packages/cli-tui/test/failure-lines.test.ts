@@ -41,6 +41,30 @@ describe('failure lines', () => {
     )
   })
 
+  // QA 32b: a policy refusing one prefix of thousands of files printed a line for each.
+  it('refused files: the first few listed, then one per directory, the rest counted where they are', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const denied = (path: string) => failed(path, { code: 'AUTH', message: `AUTH: s3.write (${path}): AccessDenied` })
+    for (let i = 0; i < 100; i++) reporter.event(denied(`locked/a/${i}`))
+    for (let i = 0; i < 10; i++) reporter.event(denied(`locked/b/${i}`))
+    reporter.event(failed('other', { code: 'NOT_FOUND', message: 'vanished' }))
+    reporter.end(undefined)
+    const lines = err.join('').trimEnd().split('\n')
+    expect(lines).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => `failed   locked/a/${i}: AUTH: s3.write (locked/a/${i}): AccessDenied`),
+      'failed   locked/b/0: AUTH: s3.write (locked/b/0): AccessDenied',
+      'failed   other: vanished',
+      'note: 104 more refused file(s) not listed, in locked/a/ (95), locked/b/ (9) (-v or --json lists each)',
+    ])
+    // -v lists each.
+    const all = capture()
+    const verbose = new HumanReporter(all.streams, { kind: 'sync', dryRun: false, quiet: false, verbose: true })
+    for (let i = 0; i < 100; i++) verbose.event(denied(`locked/a/${i}`))
+    verbose.end(undefined)
+    expect(all.err.join('').match(/^failed /gm)).toHaveLength(100)
+  })
+
   it("a file's other failures still keep their hint for -v", () => {
     const { streams, err } = capture()
     const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })

@@ -7,6 +7,7 @@ import { GuardSkips } from './guard-skips.js'
 import { NOTICE_HINTS } from './notice-hints.js'
 import { printable, printableName } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
+import { RefusedLines } from './refused-lines.js'
 import { quitAtOnceHint, type Reporter } from './reporter.js'
 import type { Streams } from './streams.js'
 
@@ -46,11 +47,14 @@ export class HumanReporter implements Reporter {
   readonly #shownInFull = new Set<string>()
   /** Hints printed so far: a TRANSIENT failure's is printed once, not on the line of every file it cut. */
   readonly #hintsShown = new Set<string>()
+  /** Refused files past the first few: one line per directory, the rest counted (QA 32b). */
+  readonly #refused: RefusedLines
 
   constructor(streams: Streams, options: HumanReporterOptions) {
     this.#s = streams
     this.#o = options
     this.#guard = new GuardSkips(options.verbose)
+    this.#refused = new RefusedLines(options.verbose)
     this.#showActions =
       !options.quiet && (options.kind === 'check' || options.dryRun || options.verbose || !streams.stdout.isTTY)
     if (streams.stderr.isTTY && !options.quiet && options.kind === 'sync') {
@@ -84,6 +88,7 @@ export class HumanReporter implements Reporter {
         // run: said in full, once (the run's fatal error, if it is that one, is not said again).
         const full = general || event.stage === 'list'
         if (full) this.#shownInFull.add(event.error.message)
+        if (!this.#refused.shows(event)) break
         // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
         this.#line('stderr', formatFailed(event, failureHint(event, this.#o.verbose, this.#hintsShown)))
         break
@@ -122,6 +127,9 @@ export class HumanReporter implements Reporter {
   end(summary: SyncSummary | undefined): void {
     if (this.#timer) clearInterval(this.#timer)
     this.#clearProgress()
+    // (With -q too: it stands for failure lines not printed.)
+    const refused = this.#refused.tail()
+    if (refused !== undefined) this.#s.stderr.write(`${refused}\n`)
     if (this.#staleTemps > STALE_TEMPS_SHOWN && !this.#o.quiet) {
       const more = this.#staleTemps - STALE_TEMPS_SHOWN
       this.#s.stderr.write(`note: ${more} more temp file(s) left by an interrupted run removed (-v lists them)\n`)
