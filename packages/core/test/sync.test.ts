@@ -551,7 +551,7 @@ describe('sync (mirror)', () => {
     })
     const s = done(await run(src, dst, { concurrency: 1 }))
     expect(s.fatal?.message).toBe(
-      'stopped: 4 transfers in a row were refused for credentials, none accepted (the first: AccessDenied)',
+      'stopped: 4 transfers in a row were refused for credentials, none accepted, below a/ and outside it too, at b/10 (the first: AccessDenied)',
     )
     expect(attempts).toBe(4)
     expect(s.failed).toBe(4)

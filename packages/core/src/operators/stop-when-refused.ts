@@ -66,6 +66,9 @@ export class RefusalStop {
   #holding = false
   /** The deepest directory holding every refusal ('' for the root; undefined before the first). */
   #refusedIn: string | undefined
+  /** Where the first `limit` refusals were ('' for the root), and the last refusal: a probe's when it was refused too. */
+  #heldIn: string | undefined
+  #last: FailedEvent | undefined
 
   constructor(readonly limit = REFUSALS_BEFORE_STOP) {}
 
@@ -77,7 +80,11 @@ export class RefusalStop {
     this.#first ??= e
     this.#refused++
     this.#refusedIn = commonDir(this.#refusedIn, e.path)
-    if (this.#refused >= this.limit) this.#holding = true
+    this.#last = e
+    if (this.#refused >= this.limit) {
+      this.#holding = true
+      this.#heldIn ??= this.#refusedIn
+    }
   }
 
   /**
@@ -106,7 +113,7 @@ export class RefusalStop {
     const auth = first.error.code === 'AUTH'
     const error = new SyncError(
       auth ? 'AUTH' : 'USAGE',
-      `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted (the first: ${first.error.message})`,
+      `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted${this.#elsewhere()} (the first: ${first.error.message})`,
       {
         hint:
           first.error.hint ??
@@ -117,6 +124,14 @@ export class RefusalStop {
     )
     stopped.add(error)
     return error
+  }
+
+  /** Where the refusals were, when a probe outside the first ones' directory was refused too (a policy of more than one prefix says so). */
+  #elsewhere(): string {
+    const dir = this.#heldIn
+    const last = this.#last?.path
+    if (dir === undefined || dir === '' || last === undefined || last.startsWith(`${dir}/`)) return ''
+    return `, below ${dir}/ and outside it too, at ${last}`
   }
 }
 
