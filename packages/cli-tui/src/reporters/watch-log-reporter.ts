@@ -5,6 +5,7 @@ import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
 import { NOTICE_HINTS } from '../output/notice-hints.js'
 import { printable, printableName } from '../output/printable.js'
+import { RefusedLines } from '../output/refused-lines.js'
 import { quitAtOnceHint, type Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
 import { summaryText } from '../ui/summary-text.js'
@@ -30,11 +31,14 @@ export class WatchLogReporter implements Reporter {
   readonly #guard: GuardSkips
   /** Hints of TRANSIENT failures already printed (one per outage, not one per file and cycle; forgotten by a cycle without failures). */
   readonly #hintsShown = new Set<string>()
+  /** Refused files of this cycle past the first few: one line per directory, the rest counted (QA 32b). */
+  #refused: RefusedLines
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
     this.#o = options
     this.#guard = new GuardSkips(options.verbose)
+    this.#refused = new RefusedLines(options.verbose)
     this.#showActions = !options.quiet && (options.verbose || !streams.stdout.isTTY)
   }
 
@@ -50,6 +54,7 @@ export class WatchLogReporter implements Reporter {
         break
       case 'failed': {
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
+        if (!this.#refused.shows(e)) break
         // With its hint as `sync` prints it (a listing failure's was left out: QA 6 F7).
         this.#s.stderr.write(`${formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown))}\n`)
         break
@@ -68,6 +73,10 @@ export class WatchLogReporter implements Reporter {
       case 'done': {
         if (e.summary.mode === 'watch') break
         this.#guard.reset()
+        // (With -q too: it stands for failure lines not printed.)
+        const refused = this.#refused.tail()
+        if (refused !== undefined) this.#s.stderr.write(`${refused}\n`)
+        this.#refused = new RefusedLines(this.#o.verbose)
         // A cycle without failures ends an outage: the next one's first line gets its hint again
         // (they were said once per job, so a server gone away a day later got no word of what to check).
         if (e.summary.failed === 0 && e.summary.fatal === undefined) this.#hintsShown.clear()

@@ -43,6 +43,22 @@ describe('WatchLogReporter', () => {
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
   })
 
+  // QA 32b: a policy refusing one prefix printed a line per file under it, every cycle.
+  it('lists the first refused files of a cycle, then one per directory, and counts the rest at its end', () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    for (let cycle = 0; cycle < 2; cycle++) {
+      for (let i = 0; i < 20; i++) r.event(failed(`locked/${i}`, 'AUTH', 'AccessDenied'))
+      r.event({ type: 'done', ts: 0, summary: summary({ failed: 20 }) })
+    }
+    const lines = out.stderr.trim().split('\n')
+    const cycle = [
+      ...[0, 1, 2, 3, 4].map((i) => `failed   locked/${i}: AccessDenied`),
+      'note: 15 more refused file(s) not listed, in locked/ (15) (-v or --json lists each)',
+    ]
+    expect(lines.filter((l) => !/^\d\d:/.test(l))).toEqual([...cycle, ...cycle])
+  })
+
   // QA 6 F7: `sync` printed the hint of a listing failure, `watch` left it out.
   it("prints a listing failure's hint as sync does; a file's own only with -v", () => {
     const { s, out } = streams(true)
