@@ -119,6 +119,20 @@ describeS3('a bucket policy that refuses one prefix', (env) => {
     const done = events.at(-1) as unknown as { type: string; summary: { failed: number } }
     expect(done.type).toBe('done')
     expect(done.summary.failed).toBe(8)
+    // The next run: the rest is in sync, only the refused files are left to write, and nothing else
+    // to try. They fail one by one again (exit 1), not a stop that reads as keys refused everywhere.
+    const again = await run('sync', src, `s3://${bucket}/up`, '--concurrency', '2')
+    expect(again.code, again.stderr).toBe(1)
+    expect(again.stderr).not.toContain('stopped:')
+    expect(again.stderr).toMatch(/8 items failed \(AUTH 8\)/)
+    expect(await keys('up/')).toEqual([
+      'bbb/g0.txt',
+      'bbb/g1.txt',
+      'bbb/g2.txt',
+      'bbb/g3.txt',
+      'top.txt',
+      'zzz-extra.txt',
+    ])
   })
 
   it('a refusal of every write in the run is still one exit-2 error, after a probe elsewhere', async () => {

@@ -557,10 +557,12 @@ describe('sync (mirror)', () => {
     expect(s.failed).toBe(4)
   })
 
-  it('probes widen one level at a time, and nothing left outside the refusals stops the run', async () => {
+  it('probes widen one level at a time; nothing left outside the refusals: they fail one by one', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()
-    // Refused: all of home/ (alice's first); the probe from home/bob is refused, and nothing is outside home/.
+    // Refused: all of home/ (alice's first); the probe from home/bob is refused, and nothing is
+    // outside home/: a policy on home/ and keys that may write nowhere look alike, and nothing was
+    // seen refused elsewhere, so no stop (as rclone).
     await seed(src, {
       'home/alice/1': '1',
       'home/alice/2': '2',
@@ -574,8 +576,44 @@ describe('sync (mirror)', () => {
       return new SyncError('AUTH', 'AccessDenied')
     })
     const s = done(await run(src, dst, { concurrency: 1 }))
-    expect(s.fatal?.code).toBe('AUTH')
-    expect(tried).toEqual(['home/alice/1', 'home/alice/2', 'home/alice/3', 'home/bob/1'])
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 5, errorCodes: { AUTH: 5 } })
+    expect(tried).toEqual(['home/alice/1', 'home/alice/2', 'home/alice/3', 'home/bob/1', 'home/bob/2'])
+  })
+
+  // The next run of a tree whose one prefix a policy refuses: the rest is in sync, only the refused
+  // files are left (a watch's cycle of changes there likewise, which a stop would end).
+  it('every action left below the refused directory, none elsewhere to try: they fail one by one, no stop', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`a/locked/${i}`, 'x'])), b: 'b' })
+    await seed(dst, { b: 'b', gone: 'old' })
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('AUTH', 'denied by policy')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: 6, errorCodes: { AUTH: 6 } })
+    expect(attempts).toBe(6)
+    // (Its directories are made: a mkdir is not refused by a policy on the files' writes.)
+    const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
+    expect(Object.fromEntries(files)).toEqual({ b: 'b', gone: 'old' })
+  })
+
+  it("USAGE refusals (the run's settings) below one directory stop the run without a probe", async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'a/1': '1', 'a/2': '2', 'a/3': '3', 'b/1': '1', 'b/2': '2' })
+    const tried: string[] = []
+    onWrite(dst, (p) => {
+      tried.push(p)
+      return new SyncError('USAGE', 'no storage class NOPE')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.code).toBe('USAGE')
+    expect(tried).toEqual(['a/1', 'a/2', 'a/3'])
   })
 
   it('refusals below home/alice/ only: the probe from home/bob/ goes through and the run goes on', async () => {

@@ -56,8 +56,15 @@ export function isRunStop(e: FailedEvent): boolean {
  * that sorts first: QA 32b), they say nothing yet of the rest of the tree: `probe` asks for one
  * action from outside that directory. Done, and the hold is lifted (the refused items fail one by
  * one, exit 1, as rclone reports them); refused too, and the directory holding every refusal grows
- * (at least one level) and another is asked from outside it. Once the refusals span the root (or
- * no action is left outside them), `idle` gives the fatal error. Nothing is deleted after it.
+ * (at least one level) and another is asked from outside it. Once the refusals span the root (two
+ * of its entries, or a file at the top), `idle` gives the fatal error. No action left outside the
+ * directory holding every refusal (the run's only work lies there: every later run of a tree whose
+ * one prefix a policy refuses, `aaa-locked/` with its subdirectories, and a watch's cycle of
+ * changes there), and nothing says the rest is refused: the hold is lifted for good and the
+ * refusals are their items' failures (exit 1; a watch goes on). So read-only keys on a run whose
+ * whole work is below one directory fail item by item too, in bounded lines (the CLI's
+ * RefusedLines). USAGE refusals (a storage class) are the run's settings, never one prefix's: no
+ * probe. Nothing is deleted after a refusal either way.
  */
 export class RefusalStop {
   #done = 0
@@ -69,6 +76,8 @@ export class RefusalStop {
   /** Where the first `limit` refusals were ('' for the root), and the last refusal: a probe's when it was refused too. */
   #heldIn: string | undefined
   #last: FailedEvent | undefined
+  /** The hold was lifted with none done (nothing left to probe): refusals are per item from then on. */
+  #lifted = false
 
   constructor(readonly limit = REFUSALS_BEFORE_STOP) {}
 
@@ -76,7 +85,7 @@ export class RefusalStop {
   saw(e: SyncEvent): void {
     // (A directory made says nothing about the other side: an S3 source refusing every read.)
     if (e.type === 'completed' && !e.dryRun && e.action.kind !== 'mkdir') this.#done++
-    if (e.type !== 'failed' || !REFUSALS.has(e.error.code) || this.#done > 0) return
+    if (e.type !== 'failed' || !REFUSALS.has(e.error.code) || this.#done > 0 || this.#lifted) return
     this.#first ??= e
     this.#refused++
     this.#refusedIn = commonDir(this.#refusedIn, e.path)
@@ -95,7 +104,8 @@ export class RefusalStop {
    */
   probe(): ((a: Action) => boolean) | undefined {
     const dir = this.#refusedIn
-    if (!this.#holding || this.#done > 0 || dir === undefined || dir === '') return undefined
+    if (!this.#holding || this.#done > 0 || this.#first?.error.code !== 'AUTH' || dir === undefined || dir === '')
+      return undefined
     return (a) => PROBE_KINDS.has(a.kind) && a.path !== dir && !a.path.startsWith(`${dir}/`)
   }
 
@@ -111,6 +121,11 @@ export class RefusalStop {
     // Something went through: refusals are per item for the rest of the run (`saw` counts no more).
     if (this.#done > 0 || first === undefined) return undefined
     const auth = first.error.code === 'AUTH'
+    // Refused below one directory only, and nothing outside it was left to try (see the class doc).
+    if (auth && this.#refusedIn !== '') {
+      this.#lifted = true
+      return undefined
+    }
     const error = new SyncError(
       auth ? 'AUTH' : 'USAGE',
       `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted${this.#elsewhere()} (the first: ${first.error.message})`,
