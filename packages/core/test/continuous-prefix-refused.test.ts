@@ -1,0 +1,44 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, afterEach, expect, it } from 'vitest'
+import { type Backend, SyncError } from '../src/index.js'
+import { local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+
+afterAll(removeTempDirs)
+afterEach(stopJobs)
+
+/** `b` with its writes below `locked/` refused for credentials (a bucket policy on one prefix). */
+function lockedBelow(b: Backend, dir: string): Backend {
+  return new Proxy(b, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t)
+      if (p === 'copyFrom') return undefined
+      if (typeof v !== 'function') return v
+      if (p === 'write' || p === 'setMtime') {
+        return async (...args: unknown[]) => {
+          const path = String(args[0])
+          if (path.startsWith(`${dir}/`)) throw new SyncError('AUTH', 'AccessDenied', { path })
+          return v.apply(t, args)
+        }
+      }
+      return v.bind(t)
+    },
+  })
+}
+
+// QA 32b: a cycle whose only changes lie below the refused prefix stopped as if the keys could write
+// nowhere, and a stop in a later cycle ends the watch: the rest of the tree was no longer synced.
+it('a watch whose cycle has only files below a refused prefix fails them and goes on syncing the rest', async () => {
+  const { src, dst } = await tempDirs()
+  await mkdir(join(src, 'locked'))
+  const job = startJob(local(src), lockedBelow(local(dst), 'locked'), { rescanMs: 60_000, retries: 0 })
+  await expect.poll(() => job.cycles().length, { timeout: 10_000 }).toBe(1)
+  for (const n of ['a', 'b', 'c', 'd']) await writeFile(join(src, 'locked', n), n)
+  await expect
+    .poll(() => new Set(job.failures().map((f) => f.path)), { timeout: 10_000 })
+    .toEqual(new Set(['locked/a', 'locked/b', 'locked/c', 'locked/d']))
+  expect(job.failures().every((f) => f.error.code === 'AUTH')).toBe(true)
+  await writeFile(join(src, 'ok'), 'ok')
+  await expect.poll(() => tree(dst), { timeout: 10_000 }).toMatchObject({ ok: 'ok' })
+  expect(job.ended()).toBe(false)
+})
