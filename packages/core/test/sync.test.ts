@@ -602,6 +602,18 @@ describe('sync (mirror)', () => {
     expect(Object.fromEntries(files)).toEqual({ b: 'b', gone: 'old' })
   })
 
+  it("a directory's touch is no probe: its mtime set says nothing of the files' writes", async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { 'a/locked/1': '1', 'a/locked/2': '2', 'a/locked/3': '3', 'b/f': 'f', 'c/1': '1' })
+    await seed(dst, { 'b/f': 'f' })
+    // `b` differs by its mtime alone: a touch of the directory, sorted before c/1.
+    await src.setMtime('b' as RelPath, T0 + 500_000)
+    onWrite(dst, () => new SyncError('AUTH', 'AccessDenied'))
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.message).toMatch(/^stopped: 4 transfers .*, at c\/1 /)
+  })
+
   it("USAGE refusals (the run's settings) below one directory stop the run without a probe", async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

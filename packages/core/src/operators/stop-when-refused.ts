@@ -106,7 +106,8 @@ export class RefusalStop {
     const dir = this.#refusedIn
     if (!this.#holding || this.#done > 0 || this.#first?.error.code !== 'AUTH' || dir === undefined || dir === '')
       return undefined
-    return (a) => PROBE_KINDS.has(a.kind) && a.path !== dir && !a.path.startsWith(`${dir}/`)
+    // (Not a directory's touch: its mtime set says nothing of the files' writes.)
+    return (a) => PROBE_KINDS.has(a.kind) && a.source?.kind !== 'dir' && a.path !== dir && !a.path.startsWith(`${dir}/`)
   }
 
   /** True while no new action may start: the run may be about to stop. */

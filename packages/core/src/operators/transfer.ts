@@ -724,7 +724,7 @@ function runLanes(
       complete: () => {
         sourceDone = true
         if (wanted !== undefined) {
-          // No action came that the probe takes: the refusals span what is left.
+          // No action came that the probe takes: nothing is left outside the refusals (the gate decides).
           wanted = undefined
           settleHeld()
           return
