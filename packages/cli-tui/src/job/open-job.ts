@@ -28,6 +28,7 @@ import { formatAge } from '../options/parse-age.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { assertPathGiven } from './assert-path-given.js'
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
+import { assertTildeExpanded } from './assert-tilde-expanded.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
 import { fileAtLocation, specialAtLocation } from './file-at-location.js'
@@ -147,15 +148,20 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     [names.target, spec.target],
   ] as const) {
     assertPathGiven(`the ${side}`, location, 'a directory or a URI (use . for the current directory).')
+    assertTildeExpanded(`the ${side}`, location)
     assertDecodableArgument(`the ${side}`, location)
     assertDecodableCwd(`the ${side}`, location)
   }
   if (flags.backupDir !== undefined) {
+    assertTildeExpanded('--backup-dir', flags.backupDir)
     assertDecodableArgument('--backup-dir', flags.backupDir)
     assertDecodableCwd('--backup-dir', flags.backupDir)
   }
   // The state file is written there (a file made under the lossy name, beside the one named).
-  if (typeof flags.state === 'string') assertDecodableArgument('--state', flags.state)
+  if (typeof flags.state === 'string') {
+    assertTildeExpanded('--state', flags.state.replace(/^sqlite:(\/\/)?/i, ''))
+    assertDecodableArgument('--state', flags.state)
+  }
   // The flags' filters only (the source's .syncflowignore is read once it is open): a target they
   // keep out of the source's listing may lie inside it, and a source they keep out of the target's
   // (restore proj proj/.old --exclude /.old) inside the target, unless excluded files are deleted.

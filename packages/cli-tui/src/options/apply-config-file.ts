@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import type { Command, Option } from 'commander'
 import { usageError } from '../errors/usage-error.js'
+import { assertTildeExpanded } from '../job/assert-tilde-expanded.js'
 import { type ConfigPath, isConfigPathKey } from './assert-config-paths-readable.js'
 import { takesList } from './flag-table.js'
 import { bareRateWarning } from './parse-rate.js'
@@ -141,6 +142,7 @@ export async function applyConfigFile(
     if (key === 'state' && value === true) continue
     const warning = key === 'bwlimit' ? bareRateWarning(String(value)) : undefined
     if (warning !== undefined) warnings.push(`${file}: ${warning}`)
+    assertNoTilde(key, rawKey, value, file)
     const beside = pathsBeside(key, value, file)
     if (isConfigPathKey(key) && typeof beside === 'string' && beside !== '') {
       paths.push({ key, rawKey, given: String(value), path: beside, file })
@@ -203,6 +205,35 @@ function pathsBeside(key: string, value: unknown, file: string): unknown {
     }
     default:
       return value
+  }
+}
+
+/** The keys whose values `pathsBeside` reads as local paths. */
+const PATH_KEYS = new Set([
+  'excludeFrom',
+  'includeFrom',
+  'filesFrom',
+  'plugin',
+  'tokenFile',
+  'caFile',
+  'backupDir',
+  'state',
+])
+
+/**
+ * Refuses a path of the file that starts with `~`: no shell reads a config file, so it would be a
+ * directory named `~` beside it, made silently for a `backup-dir` (`assertTildeExpanded`).
+ */
+function assertNoTilde(key: string, rawKey: string, value: unknown, file: string): void {
+  if (!PATH_KEYS.has(key)) return
+  for (const v of Array.isArray(value) ? value : [value]) {
+    if (typeof v !== 'string') continue
+    const path = key === 'state' ? v.replace(/^sqlite:(\/\/)?/i, '') : v
+    assertTildeExpanded(
+      `config file ${file}: "${rawKey}"`,
+      path,
+      'no shell reads a config file, and syncflow does not expand ~',
+    )
   }
 }
 

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, expectUsageError, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
+
+// QA 32a: a `~` no shell expanded ('~/bk' quoted, --backup-dir=~/old, a config file's path) named a
+// directory `~` in the current directory (or beside the config file), made silently.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+let root: string
+let stateDir: string
+const cli = (...args: string[]) => runCli(args, { cwd: root, env: { SYNCFLOW_STATE_DIR: stateDir } })
+
+beforeEach(async () => {
+  root = await tempDir('syncflow-tilde-')
+  stateDir = await tempDir('syncflow-tilde-state-')
+  await writeTree(join(root, 'src'), { 'a.txt': 'new' })
+  await writeTree(join(root, 'dst'), { 'a.txt': 'old', 'gone.txt': 'g' })
+})
+
+describe('a path starting with an unexpanded ~', () => {
+  it('as the target is refused, naming the home directory meant, and no ./~ is made', async () => {
+    const r = await cli('sync', 'src', '~/bk')
+    expectUsageError(r, 'the target "~/bk" starts with ~', `"${join(homedir(), 'bk')}"`, './~/bk')
+    expect(existsSync(join(root, '~'))).toBe(false)
+  })
+
+  it('as --backup-dir=~/old is refused before anything is written', async () => {
+    const r = await cli('sync', 'src', 'dst', '--backup-dir=~/old')
+    expectUsageError(r, '--backup-dir "~/old" starts with ~')
+    expect(existsSync(join(root, '~'))).toBe(false)
+    expect(await readTree(join(root, 'dst'))).toEqual({ 'a.txt': 'old', 'gone.txt': 'g' })
+  })
+
+  it('as --state=~/job.sqlite is refused as that, not as a state directory it cannot open', async () => {
+    const r = await cli('sync', 'src', 'dst', '--state=~/job.sqlite')
+    expectUsageError(r, '--state "~/job.sqlite" starts with ~')
+  })
+
+  it('in a config file is refused, naming the file and key, and nothing is made beside it', async () => {
+    const cfg = join(root, 'cfg')
+    await writeTree(cfg, { 'job.json': JSON.stringify({ 'backup-dir': '~/old' }) })
+    const r = await cli('sync', 'src', 'dst', '--config', join(cfg, 'job.json'))
+    expectUsageError(r, `config file ${join(cfg, 'job.json')}: "backup-dir" "~/old" starts with ~`, 'no shell reads')
+    expect(existsSync(join(cfg, '~'))).toBe(false)
+    expect(await readTree(join(root, 'dst'))).toEqual({ 'a.txt': 'old', 'gone.txt': 'g' })
+  })
+
+  it('written ./~ is a directory of that name, as the hint says', async () => {
+    const r = await cli('sync', 'src', './~/bk')
+    expect(r.code, r.stderr).toBe(0)
+    expect(await readTree(join(root, '~', 'bk'))).toEqual({ 'a.txt': 'new' })
+  })
+})
