@@ -146,7 +146,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const cmd = program.commands.find((c) => c.name() === command || c.aliases().includes(command))
     const takes =
       cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
-    return foreignFlagHint(typed, command, copyMode, takes) ?? misplacedFlagHint(flag)
+    return foreignFlagHint(typed, command, copyMode, takes) ?? misplacedFlagHint(flag) ?? otherCommandFlagHint(flag)
   }
   /**
    * A flag of the commands given before the command (`syncflow --plugin ./x.mjs ls …`, `syncflow
@@ -165,6 +165,30 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     if (takers.length === 0) return undefined
     const example = commandAt >= 0 ? (argv[commandAt] as string) : (takers[0]?.name() as string)
     return `${name} is a flag of the commands (${takers.map((c) => c.name()).join(', ')}), not of syncflow itself: give it after the command, as in \`syncflow ${example} … ${name}\``
+  }
+  /**
+   * A flag of other commands given to one that does not take it (`check --max-delete 10%`, a sync's
+   * line with `sync` changed to `check` to preview it; `copy --delete-excluded`): commander said only
+   * "unknown option '--max-delete'", which reads as if syncflow had no such flag (QA 32a).
+   */
+  const otherCommandFlagHint = (flag: string): string | undefined => {
+    const name = flag.split('=')[0] as string
+    const commandAt = argv.findIndex((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a)))
+    const typed = argv[commandAt]
+    const cmd = program.commands.find((c) => c.name() === typed || c.aliases().includes(typed ?? ''))
+    if (cmd === undefined) return undefined
+    const takers = program.commands.filter(
+      (c) => c !== cmd && c.options.some((o) => !o.hidden && (o.long === name || o.short === name)),
+    )
+    if (takers.length === 0) return undefined
+    const why =
+      cmd.name() === 'check'
+        ? ' (check only compares: it writes and deletes nothing)'
+        : cmd.name() === 'copy' || cmd.name() === 'restore'
+          ? ` (${typed} never deletes)`
+          : ''
+    const names = takers.map((c) => c.name())
+    return `${name} is a flag of ${names.slice(0, -1).join(', ')}${names.length > 1 ? ' and ' : ''}${names.at(-1)}, not of \`syncflow ${typed}\`${why}: drop it here`
   }
   const program = new Command('syncflow')
     .description('Keep directories, S3 prefixes and remote trees in sync.')

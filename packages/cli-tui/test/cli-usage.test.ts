@@ -391,6 +391,27 @@ describe('bad flags and arguments', () => {
     expect((await runCli(['ls', 'x', '--delete-before'])).stderr).not.toContain('after the command')
   })
 
+  // QA 32a: a sync's line with `sync` changed to `check` to preview it was told only "unknown option
+  // '--max-delete'", as if syncflow had no such flag.
+  it('a flag of other commands given to one that lacks it names the commands that take it', async () => {
+    const c = await runCli(['check', 'a', 'b', '--max-delete', '10%'])
+    expectUsageError(
+      c,
+      "unknown option '--max-delete'",
+      '--max-delete is a flag of sync, watch and ui, not of `syncflow check` (check only compares',
+    )
+    expectUsageError(
+      await runCli(['backup', 'a', 'b', '--delete-excluded']),
+      '--delete-excluded is a flag of sync, watch and ui, not of `syncflow backup` (backup never deletes)',
+    )
+    expectUsageError(
+      await runCli(['ls', 'a', '--bwlimit=1M']),
+      '--bwlimit is a flag of sync, copy, restore, watch and ui',
+    )
+    // A flag no command has stays a plain unknown option.
+    expect((await runCli(['check', 'a', 'b', '--frobnicate'])).stderr).not.toContain('is a flag of')
+  })
+
   it('an unknown command suggests the right one', async () => {
     expectUsageError(await runCli(['synk', 'a', 'b']), "unknown command 'synk'", 'sync')
   })
