@@ -227,7 +227,9 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .summary('copy DST back into SRC: the same arguments as the backup restore it')
     .description(
       'Restore a backup: copy files from DST back into SRC (never deleting).\n' +
-        "'syncflow backup A B' copies A to B; 'syncflow restore A B' copies B back to A.",
+        "'syncflow backup A B' copies A to B; 'syncflow restore A B' copies B back to A.\n" +
+        'A file of SRC that differs from its backup (edited since) is replaced by the backup: see which with ' +
+        '-n first; -u keeps those newer than the backup, --backup-dir keeps a copy of each.',
     )
     .action(jobAction(async () => (await import('./commands/restore.js')).restoreCommand))
 
