@@ -63,6 +63,16 @@ describe('openStateStore', () => {
     expect(existsSync(path.join(dir, 'new', 'states', 'job1.sqlite'))).toBe(true)
   })
 
+  // QA 32a: SQLITE_CANTOPEN, said as PERMISSION "cannot open or write the state store", naming no directory.
+  it('refuses a file in a directory that does not exist, naming it, and makes nothing', async () => {
+    const file = path.join(dir, 'jobs', 'x.sqlite')
+    const err = await usageError(file)
+    expect(err.message).toMatch(/: the state file's directory "[^"]*jobs" does not exist$/)
+    expect(err.hint).toContain(`mkdir -p ${JSON.stringify(path.join(dir, 'jobs'))}`)
+    expect(existsSync(path.join(dir, 'jobs'))).toBe(false)
+    await usageError(`sqlite://${file}`)
+  })
+
   it('gives a MemoryStateStore for memory:', async () => {
     expect(await open('memory:')).toBeInstanceOf(MemoryStateStore)
     expect(await open('memory://')).toBeInstanceOf(MemoryStateStore)

@@ -151,11 +151,12 @@ describe('SQLite state store', () => {
     expect((err as { hint: string }).hint).toMatch(/--no-state/)
   })
 
-  it('says what to do when the file cannot be created', async () => {
+  // (A USAGE that names the directory since QA 32a, no longer SQLite's CANTOPEN as PERMISSION.)
+  it('says what to do when the file cannot be created in a directory that is not there', async () => {
     const file = path.join(dir, 'no-such-dir', 'a.sqlite')
     const err = await openStateStore(file, { jobId: 'j' }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ name: 'SyncError', code: 'PERMISSION', path: file })
-    expect((err as { hint: string }).hint).toMatch(/exists and is writable/)
+    expect(err).toMatchObject({ name: 'SyncError', code: 'USAGE', path: file })
+    expect((err as { hint: string }).hint).toMatch(/mkdir -p/)
   })
 
   it('says what to do when a part of the state directory is a file', async () => {

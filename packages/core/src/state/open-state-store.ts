@@ -259,7 +259,18 @@ async function sqliteFile(location: string, jobId: string): Promise<string> {
     return path.join(resolved, `${jobId}.sqlite`)
   }
   const isDir = (await fs.stat(resolved).catch(() => undefined))?.isDirectory() === true
-  return isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
+  if (isDir) return path.join(resolved, `${jobId}.sqlite`)
+  // A file in a directory that is not there: SQLite said only "SQLITE_CANTOPEN: unable to open
+  // database file", reported as PERMISSION, naming no directory (QA 32a: `--state jobs/x.sqlite`).
+  const dir = path.dirname(resolved)
+  if ((await fs.stat(dir).catch((err: NodeJS.ErrnoException) => err.code)) === 'ENOENT') {
+    throw new SyncError('USAGE', `the state file's directory ${JSON.stringify(dir)} does not exist`, {
+      op: 'state.open',
+      path: resolved,
+      hint: `Make it first (mkdir -p ${JSON.stringify(dir)}), or end --state with a / to name a directory of state files that syncflow makes.`,
+    })
+  }
+  return resolved
 }
 
 /**
