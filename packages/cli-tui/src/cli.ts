@@ -112,6 +112,11 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
     ...(given.excludeFrom ? { exclude: [...(given.exclude ?? []), ...given.excludeFrom] } : {}),
     ...(given.includeFrom ? { include: [...(given.include ?? []), ...given.includeFrom] } : {}),
   }
+  const { sourcePrefixedPatternWarnings } = await import('./options/source-prefixed-pattern-warnings.js')
+  const source = cmd.name() === 'restore' ? locations[1] : locations[0]
+  for (const warning of await sourcePrefixedPatternWarnings(source, flags)) {
+    streams.stderr.write(`syncflow: warning: ${warning}\n`)
+  }
   return configPaths !== undefined ? { ...flags, configPaths } : flags
 }
 

@@ -729,6 +729,29 @@ describe('usage errors with --json', () => {
 
 // QA 23 #6: flags only grpc:// or s3:// locations read passed without a word beside two local paths
 // (`--token-file /nonexistent` too): a mistyped `grpc//host:port/x` is a local path.
+// QA 32a: `--include src/a` for a source `src` matched nothing, and the run said only "nothing to do", exit 0.
+describe("a pattern that starts with the source's own name or path", () => {
+  it('is warned of with the pattern to write, and not where the source holds that name', async () => {
+    const base = await tempDir()
+    await mkdir(join(base, 'src', 'a'), { recursive: true })
+    await writeFile(join(base, 'src', 'a', 'f'), 'f')
+    const cwd = { cwd: base, env: { SYNCFLOW_STATE_DIR: join(base, 'state') } }
+    const r = await runCli(['check', 'src', 'dst', '--include', 'src/a', '--exclude', join(base, 'src', 'a', 'x')], cwd)
+    expect(r.stderr).toContain(
+      'syncflow: warning: --exclude ' +
+        `${join(base, 'src', 'a', 'x')} matches nothing: a pattern is relative to the source root, and src holds no "${base.split('/')[1]}": write --exclude /a/x`,
+    )
+    expect(r.stderr).toContain(
+      'syncflow: warning: --include src/a matches nothing: a pattern is relative to the source root, and src holds no "src": write --include /a',
+    )
+    // restore's source is its second location; a source that holds a directory of its own name is none of this.
+    await mkdir(join(base, 'src', 'src'))
+    const held = await runCli(['restore', 'dst', 'src', '-n', '--include', 'src/a', '--include', '/a'], cwd)
+    expect(held.code, held.stderr).toBe(0)
+    expect(held.stderr).not.toContain('warning')
+  })
+})
+
 describe('a flag no location of the command reads', () => {
   it('is said to be ignored, once each, on the command line only; the run goes on', async () => {
     const base = await tempDir()
