@@ -1145,6 +1145,19 @@ describe('safety refusals', () => {
     expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
   })
 
+  // QA 32a: a dangling symlink as the source was "does not exist", though `ls -l` shows it; as the
+  // target it was said as the link it is.
+  it('a symlink that leads nowhere given as the source is exit 2 naming where it leads', async () => {
+    await symlink('nowhere', join(root, 'dangling'))
+    await writeTree(dst, { 'keep.txt': 'keep' })
+    const r = await cli('sync', join(root, 'dangling'), dst)
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain(
+      `the source ${JSON.stringify(join(root, 'dangling'))} is a symlink to "nowhere", which does not exist`,
+    )
+    expect(await readTree(dst)).toEqual({ 'keep.txt': 'keep' })
+  })
+
   // QA 29b: a symlink to a file was "does not exist" to sync, and "the root is not a directory" to ls.
   it('a symlink to a file given as the source is exit 2 saying so; ls lists it as the link it is', async () => {
     await writeTree(root, { 'one.txt': 'one' })

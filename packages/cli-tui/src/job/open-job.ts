@@ -299,7 +299,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       await explainMissing(source, signal).catch((err: unknown) => {
         if (isSyncError(err) && err.code === 'NOT_FOUND') throw err
       })
-      throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} does not exist`, {
+      // A symlink that leads nowhere is there for `ls -l`: "does not exist" read as wrong (QA 32a),
+      // where the same link as the target was said as what it is.
+      const dangling = await danglingLink(spec.source)
+      const what =
+        dangling === undefined ? 'does not exist' : `is a symlink to ${JSON.stringify(dangling)}, which does not exist`
+      throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} ${what}`, {
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }
@@ -477,4 +482,12 @@ async function isSymlink(path: string): Promise<boolean> {
     (st) => st.isSymbolicLink(),
     () => false,
   )
+}
+
+/** Where a local location that is a symlink leading nowhere (dangling, or a loop) points; else undefined. */
+async function danglingLink(location: string): Promise<string | undefined> {
+  const path = localPathOf(location)
+  if (path === undefined || !(await lstat(path).catch(() => undefined))?.isSymbolicLink()) return undefined
+  if ((await stat(path).catch(() => undefined)) !== undefined) return undefined
+  return readlink(path).catch(() => undefined)
 }
