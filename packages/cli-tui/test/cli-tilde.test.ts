@@ -49,6 +49,11 @@ describe('a path starting with an unexpanded ~', () => {
     expect(await readTree(join(root, 'dst'))).toEqual({ 'a.txt': 'old', 'gone.txt': 'g' })
   })
 
+  it('given to ls, that is missing, is said as a ~ not expanded', async () => {
+    const r = await cli('ls', '~/nope-qa32a')
+    expectUsageError(r, '"~/nope-qa32a" does not exist', `write "${join(homedir(), 'nope-qa32a')}"`)
+  })
+
   it('written ./~ is a directory of that name, as the hint says', async () => {
     const r = await cli('sync', 'src', './~/bk')
     expect(r.code, r.stderr).toBe(0)

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os'
 import { asSyncError, createPathFilter, listSide, SyncError, untilAborted } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
@@ -109,6 +110,11 @@ function missingHint(location: string): string {
     const prefix = /^s3:\/\/[^/]*\/*(.*?)\/*$/.exec(location)?.[1] ?? ''
     const what = prefix === '' ? 'the bucket holds no key' : `no key under \`${prefix}/\``
     return `Check the bucket and prefix: ${what} (\`syncflow ls s3://BUCKET\` lists the top).`
+  }
+  // A quoted '~/x' (QA 32a): the shell expands a ~ only unquoted, and syncflow does not.
+  const home = /^~(\/.*)?$/s.exec(location)
+  if (home !== null) {
+    return `Check the path: a ~ is expanded by the shell only at the start of an unquoted word, and syncflow does not: write ${JSON.stringify(`${homedir()}${home[1] ?? ''}`)}.`
   }
   return 'Check the path or URI (a bare path is a local directory).'
 }
