@@ -121,10 +121,6 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
 }
 
 /**
- * Runs the `syncflow` command line and resolves with the exit code (0, 1, 2 or 130); never
- * rejects. `argv` excludes the node binary and script.
- */
-/**
  * Commander's "(Did you mean --timeout?)" left out where the flag's hint says what to do: `--times`
  * was told both "Did you mean --timeout?" (an I/O timeout) and "drop --times", `--links` both
  * "--symlinks" and "drop --links".
@@ -133,12 +129,20 @@ function withoutGuess(message: string, hint: string | undefined): string {
   return hint === undefined ? message : message.replace(/\n\(Did you mean [^\n]*\?\)/, '')
 }
 
+/** The flags that take a glob, which a shell expands when it is not quoted. */
+const PATTERN_FLAGS = new Set(['--exclude', '--include'])
+
+/**
+ * Runs the `syncflow` command line and resolves with the exit code (0, 1, 2 or 130); never
+ * rejects. `argv` excludes the node binary and script.
+ */
 export async function run(argv: readonly string[], streams: Streams): Promise<ExitCode> {
   let exitCode: ExitCode = 0
   /** What to type instead, for an unknown flag from rsync, rclone or the AWS CLI (commander's message). */
   const hintFor = (message: string): string | undefined => {
     const flag = /unknown option '([^']+)'/.exec(message)?.[1]
     const command = argv.find((a) => !a.startsWith('-')) ?? ''
+    if (/^error: too many arguments/.test(message)) return expandedPatternHint()
     if (flag === undefined) return undefined
     // Commander names what is left of a bundle once it took the letters it knows (`-nav` → `-av`):
     // the hint is of the bundle as typed, else its "give its own alone: -v" dropped the -n, and the
@@ -170,6 +174,19 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     if (takers.length === 0) return undefined
     const example = commandAt >= 0 ? (argv[commandAt] as string) : (takers[0]?.name() as string)
     return `${name} is a flag of the commands (${takers.map((c) => c.name()).join(', ')}), not of syncflow itself: give it after the command, as in \`syncflow ${example} … ${name}\``
+  }
+  /**
+   * A pattern the shell expanded, given unquoted (`--exclude *.log` in a directory holding a.log and
+   * b.log is `--exclude a.log b.log`): commander said only "too many arguments", and a pattern
+   * that matched one name here was taken as that name, silently (QA 32a).
+   */
+  const expandedPatternHint = (): string | undefined => {
+    const at = argv.findIndex(
+      (a, i) => PATTERN_FLAGS.has(a) && i + 2 < argv.length && !(argv[i + 2] as string).startsWith('-'),
+    )
+    if (at < 0) return undefined
+    const [flag, first, next] = argv.slice(at, at + 3)
+    return `the shell may have expanded an unquoted pattern into names here: in ${flag} ${first} ${next}, ${next} is taken as a location. Quote patterns (${flag} '*.log'), so that the shell passes them as they are`
   }
   /**
    * A flag of other commands given to one that does not take it (`check --max-delete 10%`, a sync's
@@ -208,7 +225,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
         write(`syncflow: ${withoutGuess(s, hint).replace(/^error: /, '')}${hint !== undefined ? `  ${hint}.\n` : ''}`)
       },
     })
-    .showHelpAfterError("(run 'syncflow <command> --help' to see the flags)")
+    .showHelpAfterError("(run 'syncflow --help' to see the commands, 'syncflow <command> --help' a command's flags)")
     .addHelpText('after', HELP_FOOTER)
 
   const jobAction =

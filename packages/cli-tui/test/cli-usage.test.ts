@@ -412,8 +412,26 @@ describe('bad flags and arguments', () => {
     expect((await runCli(['check', 'a', 'b', '--frobnicate'])).stderr).not.toContain('is a flag of')
   })
 
+  // QA 32a: `--exclude *.log` unquoted, in a directory holding a.log and b.log, was only "too many arguments".
+  it('too many arguments after a pattern flag say that the shell may have expanded an unquoted pattern', async () => {
+    for (const args of [
+      ['sync', 'src', 'dst', '--exclude', 'a.log', 'b.log'],
+      ['copy', '--include', 'a.log', 'b.log', 'src', 'dst'],
+    ]) {
+      const flag = args.find((a) => a.startsWith('--')) as string
+      expectUsageError(
+        await runCli(args),
+        'too many arguments',
+        `in ${flag} a.log b.log, b.log is taken as a location. Quote patterns (${flag} '*.log')`,
+      )
+    }
+    expect((await runCli(['sync', 'a', 'b', 'c'])).stderr).not.toContain('Quote patterns')
+  })
+
   it('an unknown command suggests the right one', async () => {
     expectUsageError(await runCli(['synk', 'a', 'b']), "unknown command 'synk'", 'sync')
+    // (QA 32a: it sent the user to "syncflow <command> --help" for the flags, not to the commands.)
+    expectUsageError(await runCli(['frobnicate']), "run 'syncflow --help' to see the commands")
   })
 
   // QA 29b: `help nosuch` printed the general help and exited 0, as if there were such a command.
