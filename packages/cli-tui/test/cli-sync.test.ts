@@ -1441,6 +1441,8 @@ describe('safety refusals', () => {
     expectUsageError(await run('sync', src, 'grpc:/127.0.0.1:1/typo'), 'slash missing', 'grpc://127.0.0.1:1/typo')
     expectUsageError(await run('sync', src, '127.0.0.1:18731/typo'), 'HOST:PORT', 'grpc://127.0.0.1:18731/typo')
     expectUsageError(await run('sync', src, 'backuphost:/srv/data'), "rsync's HOST:PATH", './backuphost:/srv/data')
+    // (QA 32a: rclone's REMOTE:PATH too, with the S3 spelling.)
+    expectUsageError(await run('sync', src, 'remote:bucket/x'), "rclone's REMOTE:PATH", 's3://BUCKET/PREFIX')
     expectUsageError(await run('sync', 's3:/bucket/x', src), 's3://bucket/x')
     // A file URI's path stays absolute (QA 20 F6: file://tmp/x was advised, which is refused).
     expectUsageError(await run('sync', src, 'file:/tmp/x'), 'Write file:///tmp/x;')

@@ -34,9 +34,10 @@ export function remoteLookalike(uri: string, isScheme: (name: string) => boolean
   }
   return new SyncError(
     'USAGE',
-    `location ${JSON.stringify(uri)} looks like rsync's HOST:PATH, which syncflow does not have`,
+    `location ${JSON.stringify(uri)} looks like rsync's HOST:PATH (or rclone's REMOTE:PATH), which syncflow does not have`,
     {
-      hint: `Run \`syncflow serve\` on that host and use grpc://HOST:PORT/PATH; for a local directory of that name, write ${local}.`,
+      // An rclone user's `remote:bucket/x` was answered as an rsync host only (QA 32a).
+      hint: `Run \`syncflow serve\` on that host and use grpc://HOST:PORT/PATH; an S3 bucket is s3://BUCKET/PREFIX (--s3-endpoint for another service than AWS); for a local directory of that name, write ${local}.`,
     },
   )
 }
