@@ -13,6 +13,7 @@ import {
   type SyncOptions,
   sync,
 } from '../src/index.js'
+import { PROBE_WAIT_LIMIT } from '../src/operators/transfer.js'
 import { listAll, readText, writeText } from '../src/testkit/index.js'
 
 const T0 = 1_700_000_000_000
@@ -538,6 +539,40 @@ describe('sync (mirror)', () => {
     // A failed run deletes nothing.
     const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
     expect(Object.fromEntries(files)).toEqual({ 'b/1': '1', 'b/2': '2', c: 'c', gone: 'old' })
+  })
+
+  // Review 32 H1: a probe waited for the listing to give an action from outside the refused
+  // directory, while the refused directory's queued actions held every slot of the listing's
+  // backlog (8,192): the listing never got there, and the run never ended (read-only keys and a
+  // first directory of 9,000 new files).
+  it('more refused in one directory than the listing can hold back: the run stops as before probes, and ends', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, { ...Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`a/${i}`, 'x'])), 'b/1': '1' })
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('AUTH', 'AccessDenied')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.message).toMatch(
+      /^stopped: 3 transfers in a row were refused for credentials, none accepted, all below a\/, where many more wait \(if only a\/ is refused to you, --exclude it\)/,
+    )
+    expect(attempts).toBe(3)
+  })
+
+  it('a run whose whole work lies below the refused directory sends a bounded number of refused requests', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await seed(src, Object.fromEntries(Array.from({ length: PROBE_WAIT_LIMIT + 100 }, (_, i) => [`a/${i}`, 'x'])))
+    let attempts = 0
+    onWrite(dst, () => {
+      attempts++
+      return new SyncError('AUTH', 'AccessDenied')
+    })
+    const s = done(await run(src, dst, { concurrency: 1 }))
+    expect(s.fatal?.code).toBe('AUTH')
+    expect(attempts).toBe(3)
   })
 
   it('the probe is refused too, in another branch of the tree: the run stops, one request more', async () => {

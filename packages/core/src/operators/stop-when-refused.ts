@@ -115,21 +115,25 @@ export class RefusalStop {
     return this.#holding
   }
 
-  /** Nothing is in flight any more while held: the error to stop with, or undefined to go on. */
-  idle(): SyncError | undefined {
+  /**
+   * Nothing is in flight any more while held: the error to stop with, or undefined to go on.
+   * `crowded`: no probe was found before PROBE_WAIT_LIMIT actions queued up (transfer.ts): the run
+   * stops as it did before probes, since the refusals may well cover what the listing has yet to give.
+   */
+  idle(crowded = false): SyncError | undefined {
     this.#holding = false
     const first = this.#first
     // Something went through: refusals are per item for the rest of the run (`saw` counts no more).
     if (this.#done > 0 || first === undefined) return undefined
     const auth = first.error.code === 'AUTH'
     // Refused below one directory only, and nothing outside it was left to try (see the class doc).
-    if (auth && this.#refusedIn !== '') {
+    if (auth && this.#refusedIn !== '' && !crowded) {
       this.#lifted = true
       return undefined
     }
     const error = new SyncError(
       auth ? 'AUTH' : 'USAGE',
-      `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted${this.#elsewhere()} (the first: ${first.error.message})`,
+      `stopped: ${this.#refused} transfers in a row were refused${auth ? ' for credentials' : ''}, none accepted${crowded ? this.#crowdedIn() : this.#elsewhere()} (the first: ${first.error.message})`,
       {
         hint:
           first.error.hint ??
@@ -140,6 +144,14 @@ export class RefusalStop {
     )
     stopped.add(error)
     return error
+  }
+
+  /** Where the refusals were, when the run stopped without a probe, many more waiting there. */
+  #crowdedIn(): string {
+    const dir = this.#refusedIn
+    return dir === undefined || dir === ''
+      ? ''
+      : `, all below ${dir}/, where many more wait (if only ${dir}/ is refused to you, --exclude it)`
   }
 
   /** Where the refusals were, when a probe outside the first ones' directory was refused too (a policy of more than one prefix says so). */

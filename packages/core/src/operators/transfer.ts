@@ -143,8 +143,8 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
         // (A location down is not probed: each try waits out its retries, and none would be done.)
         probe: () => (downs.held() ? undefined : refusals.probe()),
         // (Each asked only while it holds: a RefusalStop not holding would stop on one refusal.)
-        idle: () => {
-          const refused = refusals.held() ? refusals.idle() : undefined
+        idle: (crowded?: boolean) => {
+          const refused = refusals.held() ? refusals.idle(crowded) : undefined
           const down = downs.held() ? downs.idle() : undefined
           return refused ?? down
         },
@@ -594,9 +594,21 @@ interface Lanes {
   readonly gate?: {
     held(): boolean
     probe?(): ((a: Action) => boolean) | undefined
-    idle(): Error | undefined
+    /** `crowded`: the probe found none and gave up waiting, with PROBE_WAIT_LIMIT actions queued. */
+    idle(crowded?: boolean): Error | undefined
   }
 }
+
+/**
+ * Actions queued while held past which a probe no longer waits for the listing to give one from
+ * elsewhere: each holds a slot of the listing's backlog (sync.ts) until it is over, and a backlog
+ * filled by a refused directory's actions stopped the listing before it reached anything outside
+ * it: the probe waited for ever, and so did the run, its job lock held (review 32 H1: read-only keys
+ * and a first directory of 9,000 new files). Far below the backlog's size; it also bounds what a run
+ * whose whole work lies below the refused directory sends before its refusals are taken as its
+ * items' own (RefusalStop.idle).
+ */
+export const PROBE_WAIT_LIMIT = 512
 
 /**
  * Runs each action of `actions$` through `start` with a concurrency limit per lane (what mergeMap
@@ -675,10 +687,12 @@ function runLanes(
     }
     /** A probe waiting for the source's next action that it takes (none queued yet). */
     let wanted: ((a: Action) => boolean) | undefined
+    const queued = (): number => main.queue.length - main.head + (wide ? wide.queue.length - wide.head : 0)
     /** Held, and nothing runs: a probe, else go on or stop as the gate says. */
     const settleHeld = (): void => {
       if (gate === undefined) return
       const want = gate.probe?.()
+      let crowded = false
       if (want !== undefined) {
         for (const l of wide ? [main, wide] : [main]) {
           for (let i = l.head; i < l.queue.length; i++) {
@@ -689,13 +703,20 @@ function runLanes(
             return
           }
         }
-        // (Still listing: the probe waits for an action from elsewhere, as the rest waits.)
-        if (!sourceDone) {
+        // (Still listing: the probe waits for an action from elsewhere, as the rest waits, while
+        // few wait: see PROBE_WAIT_LIMIT.)
+        crowded = queued() >= PROBE_WAIT_LIMIT
+        if (!sourceDone && !crowded) {
           wanted = want
           return
         }
       }
-      const err = gate.idle()
+      stopOrGoOn(crowded)
+    }
+    /** Held, no probe to run: stop with the gate's error, or go on. */
+    const stopOrGoOn = (crowded: boolean): void => {
+      if (gate === undefined) return
+      const err = gate.idle(crowded)
       if (err !== undefined) {
         closed = true
         sub?.unsubscribe()
@@ -715,7 +736,14 @@ function runLanes(
           wanted = undefined
           run(lane, action)
         } else if (!gate?.held() && lane.active < lane.limit && !lane.draining) run(lane, action)
-        else lane.queue.push(action)
+        else {
+          lane.queue.push(action)
+          if (wanted !== undefined && queued() >= PROBE_WAIT_LIMIT) {
+            // The listing gave none from elsewhere before it filled the queue: no more waiting.
+            wanted = undefined
+            stopOrGoOn(true)
+          }
+        }
       },
       error: (err: unknown) => {
         closed = true
