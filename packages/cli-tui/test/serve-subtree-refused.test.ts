@@ -20,6 +20,7 @@ const running = killedAfterEach()
 
 // QA 32b: a `syncflow serve` whose user may not write one subtree (the one that sorts first): the
 // rest of the tree is written, the refused files fail one by one (exit 1), nothing is deleted.
+// (PERMISSION is a file's own failure, never a refusal that may stop the run: no probe is involved.)
 describe('local → grpc:// with one subtree the server may not write', () => {
   it.skipIf(process.getuid?.() !== 0)(
     'writes the rest and fails the refused files alone (exit 1)',
@@ -40,8 +41,19 @@ describe('local → grpc:// with one subtree the server may not write', () => {
       await writeTree(src, files)
       const r = await runCli(['sync', src, `grpc://127.0.0.1:${port}/`, '--no-state', '--concurrency', '1', '--json'])
       expect(r.code, r.stderr).toBe(1)
-      const failed = jsonLines(r.stdout).filter((e) => e.type === 'failed') as unknown as { path: string }[]
-      expect(failed.map((e) => e.path).sort()).toEqual([0, 1, 2, 3].map((i) => `aaa-locked/x/f${i}.txt`))
+      const failed = jsonLines(r.stdout).filter((e) => e.type === 'failed') as unknown as {
+        path: string
+        error: { code: string; message: string }
+      }[]
+      // The directories are root's too: their mtimes cannot be set by the server either (5132d82).
+      expect(failed.map((e) => e.path).sort()).toEqual([
+        'aaa-locked',
+        'aaa-locked/x',
+        ...[0, 1, 2, 3].map((i) => `aaa-locked/x/f${i}.txt`),
+      ])
+      expect(failed.every((e) => e.error.code === 'PERMISSION')).toBe(true)
+      for (const e of failed.filter((f) => !f.path.endsWith('.txt')))
+        expect(e.error.message).toContain("the directory's mtime could not be set")
       const tree = await readTree(root)
       expect(tree).toEqual({
         'bbb/g0.txt': 'b0\n',
