@@ -257,6 +257,41 @@ describe('executeAction: a touch the target refuses (PERMISSION)', () => {
   })
 })
 
+describe("executeAction: a directory's touch", () => {
+  async function dirTouch(fault?: SyncError) {
+    const source = createMemBackend()
+    const target = createMemBackend(fault ? { faults: { setMtime: () => fault } } : {})
+    await source.mkdir('d' as RelPath, { mtimeMs: 1_700_000_000_000 })
+    await target.mkdir('d' as RelPath, { mtimeMs: 1_600_000_000_000 })
+    const s = await source.stat('d' as RelPath)
+    const t = await target.stat('d' as RelPath)
+    const action: Action = { kind: 'touch', path: 'd' as RelPath, source: s!, target: t!, reason: 'mtime differs' }
+    const events = await lastValueFrom(executeAction(action, { source, target, retries: 0 }).pipe(toArray()))
+    return { events, target }
+  }
+
+  it('sets the mtime in place', async () => {
+    const { events, target } = await dirTouch()
+    expect(events.map((e) => e.type)).toEqual(['started', 'completed'])
+    expect((await target.stat('d' as RelPath))?.mtimeMs).toBe(1_700_000_000_000)
+  })
+
+  it('refused (only its owner may): a PERMISSION failure saying so, never "completed"', async () => {
+    const { events } = await dirTouch(new SyncError('PERMISSION', 'EPERM: operation not permitted, futime'))
+    expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
+    expect(events[1]).toMatchObject({
+      error: { code: 'PERMISSION', message: expect.stringContaining('mtime could not be set') },
+    })
+  })
+
+  // Review 32 L2: a target that sets times only for files failed every run's directory touches.
+  it('a target that sets no directory times itself (UNSUPPORTED) gets them through mkdir, as before', async () => {
+    const { events, target } = await dirTouch(new SyncError('UNSUPPORTED', 'files only'))
+    expect(events.map((e) => e.type)).toEqual(['started', 'completed'])
+    expect((await target.stat('d' as RelPath))?.mtimeMs).toBe(1_700_000_000_000)
+  })
+})
+
 // QA 29k: a delete re-checked only a planned file. A symlink or an empty directory the run planned
 // to delete, which someone replaced by a file of their own after the listing, was deleted with that
 // file (exit 0, nothing said): the edit was lost, where a file edited so is kept (CONFLICT).

@@ -365,9 +365,9 @@ async function runAction(
         // holds back no delete (see dirModeRefused). Through mkdir, best effort, the run printed
         // `touched d` and exit 0 on every run while the mtime stayed as it was.
         if (supports.setMtime(target)) {
+          let entry: Entry | undefined
           try {
-            await target.setMtime(action.path, s.mtimeMs)
-            return { bytes: 0 }
+            entry = await target.setMtime(action.path, s.mtimeMs)
           } catch (err) {
             if (isSyncError(err) && err.code === 'PERMISSION') {
               const refused = new SyncError(
@@ -378,8 +378,20 @@ async function runAction(
               dirModeErrors.add(refused)
               throw refused
             }
-            // Gone since it was listed: made again, with its mtime, as before.
-            if (!isSyncError(err) || err.code !== 'NOT_FOUND') throw err
+            // Gone since it was listed: made again, with its mtime, as before; and a target that
+            // sets times only for files (a plugin's UNSUPPORTED) keeps its mkdir, best effort.
+            if (!isSyncError(err) || (err.code !== 'NOT_FOUND' && err.code !== 'UNSUPPORTED')) throw err
+          }
+          if (entry !== undefined) {
+            // (A file or symlink put there since the listing got the mtime: not a directory touched.)
+            if (entry.kind !== 'dir') {
+              throw new SyncError('CONFLICT', `changed since it was listed (now a ${entry.kind}, not a directory)`, {
+                op: 'setMtime',
+                path: action.path,
+                hint: 'Nothing was deleted on this run; run again once the tree is still.',
+              })
+            }
+            return { bytes: 0 }
           }
         }
         // A target that sets times only through mkdir (best effort there), or a directory made anew.
