@@ -29,6 +29,16 @@ export interface LeaseOptions {
   readonly ttlMs?: number
 }
 
+/** How soon a renewal that found the store gone is tried again, before the run stops. */
+const GONE_RETRY_MS = 250
+
+/** True for a failure that is an answer not come in time (a connect or request timeout, a DNS lookup), not a store gone. */
+function timedOut(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? '')
+  const message = err instanceof Error ? err.message : String(err)
+  return code === 'ETIMEDOUT' || code === 'EAI_AGAIN' || /time(d)? ?out/i.test(message)
+}
+
 /** A held lease: renewed in the background until released. */
 export interface Lease {
   /**
@@ -71,6 +81,8 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
   }
   let released = false
   let renewing: Promise<void> | undefined
+  /** The last renewal found the store gone (refused, dropped): one more try, soon, decides. */
+  let goneOnce = false
   // Since when the lease is known to be ours: taken, or last renewed (counted from the request).
   let confirmedAt = Date.now()
   const stop = (err: SyncError): void => {
@@ -110,6 +122,7 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
       .renew(value, ttlMs)
       .then(
         (held) => {
+          goneOnce = false
           if (held === true) confirmedAt = asked
           // Gone is not "taken": nobody holds it now, but another run may have held it in between,
           // so this run still stops. It said "another run took it" after a Redis restart without
@@ -125,9 +138,21 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
         // failing, and then said the lock "may" be another run's (QA 32c). Any other failure (an
         // answer that is no answer in time) is tried again at the next tick; the lease outlives two
         // missed ones, and a run cut off for a whole lease stops (above).
+        // Only a store found gone twice in a row, a moment apart, stops the run now: one dropped
+        // connection (a restart, a failover, a client still connecting) may be back at the next
+        // try, and a timeout (a slow connect, a DNS blip) is no answer in time, left to the
+        // whole-lease rule above (review 32 M2: one slow connect stopped a healthy watch).
         (err: unknown) => {
           const e = toStateError(err, 'state.lock', primitive.where)
-          if (e.code !== 'TRANSIENT') return
+          if (e.code !== 'TRANSIENT' || timedOut(err)) {
+            goneOnce = false
+            return
+          }
+          if (!goneOnce) {
+            goneOnce = true
+            setTimeout(renew, GONE_RETRY_MS).unref()
+            return
+          }
           stop(
             new SyncError('TRANSIENT', `the shared state store went away during the run: ${bareMessage(e)}`, {
               op: 'state.lock',
