@@ -89,20 +89,9 @@ export async function prepareLocalTarget(
     }
   }
   if (found === 'other' && create) {
-    const made = await missingDirectories(local)
-    const unmake = async (): Promise<void> => {
-      // (rmdir removes only an empty directory: anything put in one meanwhile keeps it, and those above.)
-      for (const dir of made)
-        if (
-          !(await rmdir(dir).then(
-            () => true,
-            () => false,
-          ))
-        )
-          return
-    }
     // Not Node's `mkdir` with `recursive`: it retries for ever where a directory cannot be made.
-    await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {
+    // Only what this call made is taken away again, never one another run of the job made meanwhile.
+    const made = await makeDirectories(local).catch((err: NodeJS.ErrnoException) => {
       // The code the local backend gives the same errno (PERMISSION for EACCES, EPERM and EROFS).
       const denied = toSyncError(err, 'mkdir', local).code === 'PERMISSION'
       throw new SyncError(
@@ -122,18 +111,20 @@ export async function prepareLocalTarget(
     const sourceRoot = localPathOf(source)
     const st = sourceRoot === undefined ? undefined : await stat(sourceRoot).catch(() => undefined)
     if (st !== undefined) await chmod(local, (st.mode & 0o7777) | 0o700).catch(() => {})
-    return { unmake }
+    return {
+      unmake: async () => {
+        // (rmdir removes only an empty directory: anything put in one meanwhile keeps it, and those above.)
+        for (const dir of made) {
+          const removed = await rmdir(dir).then(
+            () => true,
+            () => false,
+          )
+          if (!removed) return
+        }
+      },
+    }
   }
   return undefined
-}
-
-/** `dir` and those of its parents that do not exist, deepest first: what `makeDirectories(dir)` makes. */
-async function missingDirectories(dir: string): Promise<string[]> {
-  const missing: string[] = []
-  for (let path = resolve(dir); ; path = dirname(path)) {
-    if ((await lstat(path).catch(() => undefined)) !== undefined || dirname(path) === path) return missing
-    missing.push(path)
-  }
 }
 
 /**
