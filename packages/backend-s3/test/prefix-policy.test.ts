@@ -88,18 +88,13 @@ describeS3('a bucket policy that refuses one prefix', (env) => {
   it('uploads everything else, fails the refused files one by one (exit 1) and deletes nothing', async () => {
     const src = await tree('up')
     await deny(['s3:PutObject'], 'up/aaa-locked/')
+    /** What the prefix holds after each run: all but the refused files, and the extraneous one kept. */
+    const uploaded = ['bbb/g0.txt', 'bbb/g1.txt', 'bbb/g2.txt', 'bbb/g3.txt', 'top.txt', 'zzz-extra.txt']
     // Extraneous on the target: a mirror must keep it, since the run failed.
     await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'up/zzz-extra.txt', Body: 'keep\n' }))
     const r = await run('sync', src, `s3://${bucket}/up`, '--concurrency', '2', '--json')
     expect(r.code, r.stderr).toBe(1)
-    expect(await keys('up/')).toEqual([
-      'bbb/g0.txt',
-      'bbb/g1.txt',
-      'bbb/g2.txt',
-      'bbb/g3.txt',
-      'top.txt',
-      'zzz-extra.txt',
-    ])
+    expect(await keys('up/')).toEqual(uploaded)
     const events = jsonLines(r.stdout)
     const failed = events.filter((e) => e.type === 'failed') as unknown as {
       path: string
@@ -125,14 +120,7 @@ describeS3('a bucket policy that refuses one prefix', (env) => {
     expect(again.code, again.stderr).toBe(1)
     expect(again.stderr).not.toContain('stopped:')
     expect(again.stderr).toMatch(/8 items failed \(AUTH 8\)/)
-    expect(await keys('up/')).toEqual([
-      'bbb/g0.txt',
-      'bbb/g1.txt',
-      'bbb/g2.txt',
-      'bbb/g3.txt',
-      'top.txt',
-      'zzz-extra.txt',
-    ])
+    expect(await keys('up/')).toEqual(uploaded)
   })
 
   it('a refusal of every write in the run is still one exit-2 error, after a probe elsewhere', async () => {
