@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { bareMessage, SyncError } from '../errors/sync-error.js'
-import { toStateError } from './to-state-error.js'
+import { stateTimedOut, toStateError } from './to-state-error.js'
 
 /**
  * The atomic operations a shared store offers for a lease (Redis, PostgreSQL). `value` identifies
@@ -31,13 +31,6 @@ export interface LeaseOptions {
 
 /** How soon a renewal that found the store gone is tried again, before the run stops. */
 const GONE_RETRY_MS = 250
-
-/** True for a failure that is an answer not come in time (a connect or request timeout, a DNS lookup), not a store gone. */
-function timedOut(err: unknown): boolean {
-  const code = String((err as { code?: unknown } | null)?.code ?? '')
-  const message = err instanceof Error ? err.message : String(err)
-  return code === 'ETIMEDOUT' || code === 'EAI_AGAIN' || /time(d)? ?out/i.test(message)
-}
 
 /** A held lease: renewed in the background until released. */
 export interface Lease {
@@ -144,7 +137,7 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
         // whole-lease rule above (review 32 M2: one slow connect stopped a healthy watch).
         (err: unknown) => {
           const e = toStateError(err, 'state.lock', primitive.where)
-          if (e.code !== 'TRANSIENT' || timedOut(err)) {
+          if (e.code !== 'TRANSIENT' || stateTimedOut(err)) {
             goneOnce = false
             return
           }

@@ -109,6 +109,16 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
 }
 
 /**
+ * True for a state store failure that is an answer not come in time (a connect or request timeout,
+ * a DNS lookup), not a store gone: the lease leaves it to its whole-lease rule (store-lease.ts).
+ */
+export function stateTimedOut(err: unknown): boolean {
+  const code = String((err as { code?: unknown } | null)?.code ?? '')
+  const message = err instanceof Error ? err.message : String(err)
+  return code === 'ETIMEDOUT' || code === 'EAI_AGAIN' || /time(d)? ?out/i.test(message)
+}
+
+/**
  * Whether an error says the connection to a state server went away under a request: the server was
  * stopped (`redis-cli shutdown`, `pg_ctl stop`), restarted or cut off mid-run. These failed the
  * state write in flight as UNKNOWN, "a bug in syncflow" (QA 31d). node-redis and pg say so in words
