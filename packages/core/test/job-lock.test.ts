@@ -1,12 +1,13 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import fsp, { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { hostname, tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { acquireJobLock, assertJobUnlocked, type JobLock } from '../src/job/index.js'
-import { processIdentity, releaseHeldLocksSync } from '../src/job/job-lock.js'
+import { releaseHeldLocksSync } from '../src/job/job-lock.js'
+import { processIdentity } from '../src/job/process-identity.js'
 
 let dir: string
 const locks: JobLock[] = []
@@ -199,6 +200,25 @@ describe('acquireJobLock', () => {
     const err = await lockedError()
     expect(err.message).toContain(`on not-${hostname()} since 2020-01-01T00:00:00.000Z`)
   })
+
+  // A container that shares the host's name (Kubernetes' hostNetwork pods, `--uts=host`) and a
+  // state directory has its own pids: one of them, alive there, is no process here.
+  it.runIf(process.platform === 'linux')(
+    "does not judge a lock of another pid namespace by its pid; this one's, it does",
+    async () => {
+      const dead = { pid: await deadPid(), host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't' }
+      const lockFile = path.join(dir, 'job1.lock')
+      await writeFile(lockFile, JSON.stringify({ ...dead, pidns: 'pid:[1]' }))
+      await lockedError()
+      await writeFile(lockFile, JSON.stringify({ ...dead, pidns: readlinkSync('/proc/self/ns/pid') }))
+      const lock = await acquire()
+      expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({
+        pid: process.pid,
+        pidns: readlinkSync('/proc/self/ns/pid'),
+      })
+      await lock.release()
+    },
+  )
 
   it('treats a fresh unreadable lock as being written, and an old one as left by a crash', async () => {
     const file = path.join(dir, 'job1.lock')

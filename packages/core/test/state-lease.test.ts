@@ -57,8 +57,8 @@ for (const name of ['redis', 'postgres'] as const) {
         children.push(child)
         return child
       }
-      const hold = async (job: string, ttlMs: number) => {
-        const child = holder('hold', url, job, String(ttlMs))
+      const hold = async (job: string, ttlMs: number, mode = 'hold') => {
+        const child = holder(mode, url, job, String(ttlMs))
         expect(await firstLine(child)).toBe('locked')
         return child
       }
@@ -90,13 +90,14 @@ for (const name of ['redis', 'postgres'] as const) {
         expect(await lockError(await openHere(`lease-${randomUUID()}`))).toBeUndefined()
       })
 
-      it('a live holder keeps renewing its lock; a killed one loses it when it expires', async () => {
+      it('a live holder keeps renewing its lock; a killed one of another host loses it when it expires', async () => {
         const job = `lease-${randomUUID()}`
         // Long enough for a loaded machine: the holder renews every third of it, and right after its
         // death this process must ask within what is left of it. (400 ms failed under load: a late
         // renewal, or a slow store open, made the lease expire where it must not.)
         const ttlMs = 4000
-        const other = await hold(job, ttlMs)
+        // Of another host: its pid says nothing here, so only the expiry frees its lease.
+        const other = await hold(job, ttlMs, 'hold-elsewhere')
         // Refused until one asks more than a lease after the holder took it: only renewals keep it.
         const taken = Date.now()
         let asked: number
@@ -113,6 +114,22 @@ for (const name of ['redis', 'postgres'] as const) {
         expect((await lockError(here))?.code).toBe('LOCKED')
         await until(async () => (await lockError(here)) === undefined, 20_000)
       }, 60_000)
+
+      // A run of this host killed (kill -9, OOM) kept every later run out for the rest of its
+      // lease, up to 30 s, exit 2 "another syncflow run holds the lock", though this host can tell
+      // that run is gone, as it does for the lock file.
+      it('a killed holder of this host is taken over at once by the next run of this host', async () => {
+        const job = `lease-${randomUUID()}`
+        const other = await hold(job, 30_000)
+        const here = await openHere(job)
+        expect((await lockError(here))?.code).toBe('LOCKED')
+        other.kill('SIGKILL') // dies without releasing
+        await once(other, 'exit')
+        expect(await lockError(here)).toBeUndefined()
+        // Held by this process now: another run of this host is kept out as before.
+        const after = holder('hold', url, job, '30000')
+        expect(await firstLine(after)).toMatch(new RegExp(`^refused: .*pid ${process.pid} on `))
+      })
 
       it('leaves no timer holding the process once the store is closed', async () => {
         // QA 31d: @keyv/redis left its 5 s connect timer running: every CLI run with --state

@@ -16,6 +16,7 @@ function primitive(answers: (() => Promise<boolean>)[]): LeasePrimitive & { rene
       p.renewals++
       return answer()
     },
+    takeOver: async () => false,
     release: async () => {},
   }
   return p

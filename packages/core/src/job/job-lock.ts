@@ -8,6 +8,7 @@ import { SyncError } from '../errors/sync-error.js'
 import { makeDirectories } from '../util/make-directories.js'
 import { defaultStateDir } from './default-state-dir.js'
 import { assertJobId } from './job-id.js'
+import { goneFromThisHost, ownIdentity } from './process-identity.js'
 
 /** A held job lock. */
 export interface JobLock {
@@ -40,6 +41,8 @@ interface LockInfo {
    */
   readonly boot?: string
   readonly startTicks?: string
+  /** Linux: the owner's pid namespace (see `goneFromThisHost`); absent in locks of older versions. */
+  readonly pidns?: string
 }
 
 /**
@@ -71,7 +74,7 @@ export async function acquireJobLock(jobId: string, opts: JobLockOptions = {}): 
     host: os.hostname(),
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
-    ...processIdentity(process.pid),
+    ...ownIdentity(),
   }
   for (;;) {
     if (await tryCreate(lockPath, info)) {
@@ -207,6 +210,7 @@ function parseLock(text: string): LockInfo | undefined {
         ...(typeof v.boot === 'string' && typeof v.startTicks === 'string'
           ? { boot: v.boot, startTicks: v.startTicks }
           : {}),
+        ...(typeof v.pidns === 'string' ? { pidns: v.pidns } : {}),
       }
     }
   } catch {}
@@ -217,42 +221,7 @@ function parseLock(text: string): LockInfo | undefined {
 function isStale(holder: LockInfo): boolean {
   if (holder.host !== os.hostname()) return false
   if (holder.pid <= 0) return true
-  // Our own pid is judged as any other, by its start below: a lock naming it with another start was
-  // left by an earlier process that had our pid, as every run of a restarted container has (pid 1,
-  // the same host name): taken for ours, the lock of a run killed there (OOM, docker kill) kept every
-  // later run out, exit 2, until deleted by hand (QA 28c). A second lock taken in this process still
-  // names our start, and so does not count as stale.
-  try {
-    process.kill(holder.pid, 0)
-  } catch (err) {
-    // EPERM: the process exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'ESRCH'
-  }
-  // Alive, but maybe another process under a reused pid (a crash, then a reboot or many runs),
-  // which cannot hold it (QA 20 F5: a cron job stayed locked out). Told by the boot and the start
-  // time in ticks, never by the wall clock, which a clock step moves (review 20 #3: a live holder
-  // judged stale, two runs at once). A lock without them (an older version) is the live pid's.
-  if (holder.boot === undefined || holder.startTicks === undefined) return false
-  const now = processIdentity(holder.pid)
-  if (now === undefined) return false
-  return now.boot !== holder.boot || now.startTicks !== holder.startTicks
-}
-
-/**
- * Which boot, and when in it (clock ticks since boot, `/proc/<pid>/stat` field 22), process `pid`
- * started, on Linux; undefined where that cannot be read.
- */
-export function processIdentity(pid: number): { boot: string; startTicks: string } | undefined {
-  try {
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim()
-    // The fields after the command (which may hold spaces and parentheses): state is field 3, starttime 22.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const startTicks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]
-    if (boot === '' || startTicks === undefined || !/^\d+$/.test(startTicks)) return undefined
-    return { boot, startTicks }
-  } catch {
-    return undefined
-  }
+  return goneFromThisHost(holder)
 }
 
 /**

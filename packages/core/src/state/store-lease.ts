@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { bareMessage, SyncError } from '../errors/sync-error.js'
+import { goneFromThisHost, type LockHolder, ownIdentity } from '../job/process-identity.js'
 import { stateTimedOut, toStateError } from './to-state-error.js'
 
 /**
@@ -17,6 +18,8 @@ export interface LeasePrimitive {
    * because nobody holds it any more (deleted, or the server restarted without its data).
    */
   renew(value: string, ttlMs: number): Promise<boolean | 'gone'>
+  /** Takes the lease from `held` (its holder found gone) if `held` still holds it: true; else false. */
+  takeOver(held: string, value: string, ttlMs: number): Promise<boolean>
   /** Ends the lease if `value` holds it. */
   release(value: string): Promise<void>
 }
@@ -44,9 +47,7 @@ export interface Lease {
 }
 
 /** What a lease value holds (JSON), as a lock file does. */
-interface Holder {
-  readonly pid: number
-  readonly host: string
+interface Holder extends LockHolder {
   readonly startedAt: string
   readonly token: string
 }
@@ -64,12 +65,17 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
     host: os.hostname(),
     startedAt: new Date().toISOString(),
     token: randomBytes(12).toString('hex'),
+    ...ownIdentity(),
   }
   const value = JSON.stringify(holder)
   // A holder whose lease expires between our take and our read of it: try again (twice is plenty).
   for (let attempt = 0; ; attempt++) {
     const taken = await primitive.take(value, ttlMs)
     if (taken === true) break
+    // A run of this host killed (kill -9, OOM, a crash) left its lease: it kept every later run
+    // out for the rest of it, up to 30 s, though this host can tell its holder is gone, as the lock
+    // file's is. Taken over only if that holder still holds it (another run may have, meanwhile).
+    if (taken !== undefined && heldByGone(taken) && (await primitive.takeOver(taken, value, ttlMs))) break
     if (taken !== undefined || attempt >= 2) throw lockedError(primitive.where, taken)
   }
   let released = false
@@ -183,6 +189,23 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
   }
 }
 
+/**
+ * Whether the lease value `held` names a holder known to be gone from this host. Only values that
+ * say which boot, start and pid namespace (this version's) are judged: an older holder's pid alone
+ * could be another process's by now.
+ */
+function heldByGone(held: string): boolean {
+  let h: Partial<Holder>
+  try {
+    h = JSON.parse(held) as Partial<Holder>
+  } catch {
+    return false
+  }
+  if (typeof h.pid !== 'number' || typeof h.host !== 'string') return false
+  if (typeof h.boot !== 'string' || typeof h.startTicks !== 'string' || typeof h.pidns !== 'string') return false
+  return goneFromThisHost({ pid: h.pid, host: h.host, boot: h.boot, startTicks: h.startTicks, pidns: h.pidns })
+}
+
 function lockedError(where: string, holderValue: string | undefined): SyncError {
   let who = 'another run'
   try {
@@ -196,7 +219,7 @@ function lockedError(where: string, holderValue: string | undefined): SyncError 
     `another syncflow run holds the lock for this job in the shared state store (${who})`,
     {
       path: where,
-      hint: 'Wait for that run to finish: its lock expires within 30 s of it stopping, even if it was killed.',
+      hint: 'Wait for that run to finish: its lock expires within 30 s of it stopping, even if it was killed (a run of this host found dead is not waited for).',
     },
   )
 }
@@ -216,6 +239,8 @@ if not v then return -1 end
 return 0`
   const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`
+  const TAKE_OVER = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 end
+return 0`
   return {
     where: `${where} (key ${key})`,
     async take(value, ttlMs) {
@@ -225,6 +250,9 @@ return 0`
     async renew(value, ttlMs) {
       const r = await client.eval(RENEW, { keys: [key], arguments: [value, String(ttlMs)] })
       return r === 1 ? true : r === -1 ? 'gone' : false
+    },
+    async takeOver(held, value, ttlMs) {
+      return (await client.eval(TAKE_OVER, { keys: [key], arguments: [held, value, String(ttlMs)] })) === 1
     },
     async release(value) {
       await client.eval(RELEASE, { keys: [key], arguments: [value] })
@@ -277,6 +305,14 @@ export function postgresLease(
       if (rows.length > 0) return true
       const current = await query('SELECT holder FROM syncflow_locks WHERE job = $1', [job])
       return current.length === 0 ? 'gone' : false
+    },
+    async takeOver(held, value, ttlMs) {
+      const rows = await query(
+        `UPDATE syncflow_locks SET holder = $3, expires_at = now() + $4::double precision * interval '1 millisecond'
+         WHERE job = $1 AND holder = $2 RETURNING job`,
+        [job, held, value, ttlMs],
+      )
+      return rows.length > 0
     },
     async release(value) {
       await query('DELETE FROM syncflow_locks WHERE job = $1 AND holder = $2', [job, value])
