@@ -322,6 +322,36 @@ describe('sync', () => {
     ])
   })
 
+  // rsync's `--include dir/b.txt --exclude '*.txt'` (the first match wins: every file but the other
+  // .txt ones) ran here as "only dir/b.txt, and not it": nothing copied, exit 0, "nothing to do".
+  it('an --include naming one path that an --exclude leaves out is a usage error giving the .syncflowignore lines', async () => {
+    const r = await cli('copy', src, dst, '--include', 'dir/b.txt', '--exclude', '*.txt')
+    expectUsageError(
+      r,
+      "--include 'dir/b.txt' names a path that --exclude '*.txt' leaves out",
+      "'*.txt', then '!dir/b.txt'",
+    )
+    const below = await cli('sync', src, dst, '--exclude', 'dir/', '--include', '/dir/sub/c.bin')
+    expectUsageError(below, 'names a path below dir/', "'dir/*', '!dir/sub/', 'dir/sub/*', '!dir/sub/c.bin'")
+    expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
+    // The lines the hint gives do what was meant.
+    await writeFile(join(src, '.syncflowignore'), 'dir/*\n!dir/sub/\ndir/sub/*\n!dir/sub/c.bin\n')
+    const kept = await cli('copy', src, dst)
+    expect(kept.code, kept.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).filter((p) => p.startsWith('dir/'))).toEqual(['dir/sub/c.bin'])
+    // Not this mistake: a glob, an include the exclude does not reach, a name the exclude leaves
+    // out only as a directory (it may be a file).
+    for (const flags of [
+      ['--include', '*.txt', '--exclude', 'dir/'],
+      ['--include', 'dir', '--exclude', '*.bin'],
+      ['--include', 'dir', '--exclude', 'dir/'],
+    ]) {
+      const ok = await cli('check', src, dst, ...flags)
+      expect(ok.stderr).not.toContain('names a path')
+      expect([0, 1]).toContain(ok.code)
+    }
+  })
+
   // rsync's and rclone's --modify-window: a FAT disk keeps mtimes to 2 s, a copy made by another tool may round.
   it('--modify-window counts mtimes that close as equal, in check and sync; a bad value is a usage error', async () => {
     const src = await tempDir()

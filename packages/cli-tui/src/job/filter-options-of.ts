@@ -1,4 +1,4 @@
-import { type PathFilterOptions, type RelPath, SyncError, toRelPath } from '@syncflow/core'
+import { createPathFilter, type PathFilterOptions, type RelPath, SyncError, toRelPath } from '@syncflow/core'
 import type { JobFlags } from '../options/job-flags.js'
 
 /**
@@ -8,6 +8,7 @@ import type { JobFlags } from '../options/job-flags.js'
  */
 export function filterOptionsOf(flags: JobFlags): PathFilterOptions {
   assertNotExcludeAll(flags)
+  assertIncludesNotExcluded(flags)
   return {
     ...(flags.include?.length ? { include: flags.include } : {}),
     ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
@@ -76,4 +77,74 @@ function assertNotExcludeAll(flags: JobFlags): void {
       hint: `Drop ${everyDir === undefined ? 'it' : `both --exclude '${all}' and --include '${everyDir}'`}: any --include already means "only what an include matches" (as in rclone), so --include '*.c' alone takes just the *.c files, and the directories on the way to them.`,
     },
   )
+}
+
+/** A glob's special characters: a pattern without any names one path. */
+const GLOB_SYNTAX = /[*?[\]{}\\!]/
+
+/**
+ * An --include that names one path (no glob) which an --exclude leaves out can never take effect:
+ * an --exclude wins over every --include here. rsync's `--include a/keep.log --exclude '*.log'`
+ * (the first match wins: every file but the other logs) ran here as "only a/keep.log, and not it",
+ * copying nothing, exit 0, "nothing to do" (as rclone, which applies excludes first, does quietly).
+ * Only paths excluded whatever their kind are said: `--exclude 'cache/'` leaves a file `cache` in.
+ */
+function assertIncludesNotExcluded(flags: JobFlags): void {
+  const excludes = flags.exclude ?? []
+  if (excludes.length === 0) return
+  for (const include of flags.include ?? []) {
+    if (GLOB_SYNTAX.test(include)) continue
+    const dirOnly = include.endsWith('/')
+    let path: RelPath
+    try {
+      path = toRelPath(include.replace(/^\/+/, '').replace(/\/+$/, ''))
+    } catch {
+      continue // not a path (`.`, `..`): the filter's own rules say what it does
+    }
+    let above: RelPath | undefined
+    const by = excludes.find((exclude) => {
+      const only = createPathFilter({ exclude: [exclude] })
+      above = ancestors(path).find((dir) => only.isExcluded(dir, 'dir'))
+      return above !== undefined || (only.isExcluded(path, 'dir') && (dirOnly || only.isExcluded(path, 'file')))
+    })
+    if (by === undefined) continue
+    const why = 'here an --exclude wins over every --include, whatever their order'
+    // Below an excluded directory nothing is looked at, here as in rsync and git: no rule order
+    // brings it back, so the way out is to exclude what the directory holds instead.
+    if (above !== undefined) {
+      throw new SyncError(
+        'USAGE',
+        `--include '${include}' names a path below ${above}/, which --exclude '${by}' leaves out, and ${why}: it would never be synced`,
+        {
+          hint: `Nothing below an excluded directory is looked at (as in rsync and git). To keep '${path}' and leave out the rest of ${above}/, drop both flags and write these lines, in this order, in a .syncflowignore file at the source root: ${keepOnlyLines(above, path)}.`,
+        },
+      )
+    }
+    throw new SyncError(
+      'USAGE',
+      `--include '${include}' names a path that --exclude '${by}' leaves out, and ${why} (unlike rsync, where the first rule that matches decides): it would never be synced`,
+      {
+        hint: `For rsync's meaning (everything but '${by}', and '${include}' even so), drop both flags and write two lines in a .syncflowignore file at the source root, where the order counts as in .gitignore: '${by}', then '!${include}'. To sync only '${include}', drop the --exclude.`,
+      },
+    )
+  }
+}
+
+/** The directories above `path`, the root's children first (`a/b/c` → `a`, `a/b`). */
+function ancestors(path: RelPath): RelPath[] {
+  const out: RelPath[] = []
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i) as RelPath)
+  return out
+}
+
+/**
+ * The .syncflowignore lines (gitignore's) that leave out what directory `dir` holds but `path`
+ * below it: each directory on the way is re-included, then its other contents left out again
+ * (`a/*`, `!a/b/`, `a/b/*`, `!a/b/w.txt`), since git brings back nothing below an excluded one.
+ */
+function keepOnlyLines(dir: RelPath, path: RelPath): string {
+  const lines = [`'${dir}/*'`]
+  for (const on of ancestors(path).filter((a) => a.length > dir.length)) lines.push(`'!${on}/'`, `'${on}/*'`)
+  lines.push(`'!${path}'`)
+  return lines.join(', ')
 }
