@@ -10,6 +10,7 @@ import { redactLocation as redact } from '../util/redact-location.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
+import { catchIdlePoolErrors, sharePool } from './postgres-pools.js'
 import type { StateStore } from './state-store.js'
 import { type LeasePrimitive, postgresLease, redisLease } from './store-lease.js'
 import { toStateError } from './to-state-error.js'
@@ -147,15 +148,17 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
         return await openNetworkStore(
           () => {
             // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
-            const keyv = mod.createKeyv({
-              uri: location,
-              table: 'syncflow_state',
-              keySize: PG_KEY_SIZE,
-              // pg waits for a server's answer to its startup message for ever: a URL at a server that
-              // is not PostgreSQL (a Redis port) failed only at the first read's bound, and then held
-              // the process, since the pool cannot end a connection still opening (QA 32c: 15 s).
-              connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-            })
+            const keyv = sharePool(() =>
+              mod.createKeyv({
+                uri: location,
+                table: 'syncflow_state',
+                keySize: PG_KEY_SIZE,
+                // pg waits for a server's answer to its startup message for ever: a URL at a server that
+                // is not PostgreSQL (a Redis port) failed only at the first read's bound, and then held
+                // the process, since the pool cannot end a connection still opening (QA 32c: 15 s).
+                connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+              }),
+            )
             keyv.namespace = namespace
             // @keyv/postgres connects and makes its table as it is created, and only emits what fails
             // there: the first read then connects again, so a server that is down, refuses this user or
@@ -317,34 +320,6 @@ function loadSqlite3(): void {
     })
   }
 }
-
-/**
- * pg's Pool emits 'error' when an idle connection drops (the server restarted, the network blipped),
- * and an 'error' event nobody listens to ends the process with a stack trace. @keyv/postgres keeps
- * its Pool to itself, so the Pool class it uses (its own `pg`, read at each `new pg.Pool`) gets a
- * listener: the dropped connection is gone from the pool, and the next query opens a new one (or
- * fails as a state store error, which the run reports).
- */
-function catchIdlePoolErrors(): void {
-  try {
-    const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as {
-      Pool: new (...args: unknown[]) => { on(event: 'error', listener: (err: unknown) => void): void }
-    } & { [PATCHED]?: true }
-    if (pg[PATCHED]) return
-    const Base = pg.Pool
-    pg.Pool = class extends Base {
-      constructor(...args: unknown[]) {
-        super(...args)
-        this.on('error', () => {})
-      }
-    }
-    pg[PATCHED] = true
-  } catch {
-    // pg not where @keyv/postgres would load it from: nothing to patch (it loads its own then).
-  }
-}
-
-const PATCHED = Symbol.for('syncflow.pgPoolErrors')
 
 /** The key column's size in the PostgreSQL table (`VARCHAR(n)`): longer paths get no record. */
 const PG_KEY_SIZE = 2048
