@@ -414,6 +414,22 @@ describe('HumanReporter', () => {
     expect(reporter.shown({ ...error, message: 'another problem' })).toBe(false)
   })
 
+  it('gives refused credentials (AUTH) their hint once, on the first line, without -v', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const error = {
+      code: 'AUTH' as const,
+      message: 'access to bucket b refused: AccessDenied',
+      hint: 'The credentials came from the environment. Check them.',
+    }
+    reporter.event({ type: 'failed', ts: 0, path: 'locked/a', error, stage: 'transfer' })
+    reporter.event({ type: 'failed', ts: 0, path: 'locked/b', error, stage: 'transfer' })
+    expect(err.join('')).toBe(
+      'failed   locked/a: access to bucket b refused: AccessDenied\n  The credentials came from the environment. Check them.\n' +
+        'failed   locked/b: access to bucket b refused: AccessDenied\n',
+    )
+  })
+
   it('with -q says nothing but why deletes were held back (the run exits 1 for it)', () => {
     const { streams, err } = capture()
     const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: true, verbose: false })

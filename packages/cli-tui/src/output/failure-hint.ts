@@ -54,6 +54,9 @@ export function failureHint(
       event.error.code === 'TRANSIENT' ||
       // A full target is the run's problem, not the file's: what to do is said once (QA 22 #6).
       event.error.code === 'NO_SPACE' ||
+      // Refused credentials are the run's too: which ones were used, and what chooses others, said
+      // once (a bucket policy refusing one prefix printed file lines with no word of it; QA 32b).
+      event.error.code === 'AUTH' ||
       (event.error.code === 'USAGE' && event.stage === 'plan') ||
       RUN_HINTS.has(hint)) &&
     !shown.has(hint)
