@@ -68,6 +68,19 @@ describe.runIf(process.platform === 'linux')('a lease left by a run that is gone
     }
   })
 
+  it('taken over by another run first: refused, naming that run', async () => {
+    const gone = { pid: await deadPid(), host: hostname(), startedAt: '2020-01-01T00:00:00.000Z', token: 't' }
+    const p = oneLease(JSON.stringify({ ...gone, ...ownIdentity() }))
+    const winner = JSON.stringify({ pid: process.pid, host: 'winner-host', startedAt: 'x', token: 'w' })
+    p.takeOver = async () => {
+      p.value = winner // another run of this host was quicker
+      return false
+    }
+    const err = await acquired(p)
+    expect(err?.code).toBe('LOCKED')
+    expect(err?.message).toContain('on winner-host')
+  })
+
   it('a live holder of this host keeps it', async () => {
     const p = oneLease(
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x', token: 't', ...ownIdentity() }),

@@ -75,7 +75,11 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
     // A run of this host killed (kill -9, OOM, a crash) left its lease: it kept every later run
     // out for the rest of it, up to 30 s, though this host can tell its holder is gone, as the lock
     // file's is. Taken over only if that holder still holds it (another run may have, meanwhile).
-    if (taken !== undefined && heldByGone(taken) && (await primitive.takeOver(taken, value, ttlMs))) break
+    // Taken over by another run meanwhile: asked again, so that the error names that one.
+    if (taken !== undefined && heldByGone(taken)) {
+      if (await primitive.takeOver(taken, value, ttlMs)) break
+      if (attempt < 2) continue
+    }
     if (taken !== undefined || attempt >= 2) throw lockedError(primitive.where, taken)
   }
   let released = false
