@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { homedir } from 'node:os'
+import { homedir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildCli, cleanupTempDirs, expectUsageError, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
@@ -52,6 +52,32 @@ describe('a path starting with an unexpanded ~', () => {
   it('given to ls, that is missing, is said as a ~ not expanded', async () => {
     const r = await cli('ls', '~/nope-qa32a')
     expectUsageError(r, '"~/nope-qa32a" does not exist', `write "${join(homedir(), 'nope-qa32a')}"`)
+  })
+
+  it('as ~user/… (a user named after the ~) is refused, naming that home directory, and no ./~user is made', async () => {
+    const me = userInfo().username
+    const r = await cli('sync', 'src', `~${me}/bk`)
+    expectUsageError(r, `the target "~${me}/bk" starts with ~${me}`, `"${join(homedir(), 'bk')}"`, `./~${me}/bk`)
+    expect(existsSync(join(root, `~${me}`))).toBe(false)
+  })
+
+  it('as ~user/… of no known user is refused as that, before anything is written', async () => {
+    const r = await cli('sync', 'src', 'dst', '--backup-dir=~no-such-user-qa33/old')
+    expectUsageError(r, '--backup-dir "~no-such-user-qa33/old" starts with ~no-such-user-qa33', 'no user')
+    expect(existsSync(join(root, '~no-such-user-qa33'))).toBe(false)
+    expect(await readTree(join(root, 'dst'))).toEqual({ 'a.txt': 'old', 'gone.txt': 'g' })
+  })
+
+  it('as serve --root is refused as the other commands refuse it, not with ENOENT', async () => {
+    const r = await cli('serve', '--root', '~/srv', '--listen', '127.0.0.1:0')
+    expectUsageError(r, '--root "~/srv" starts with ~', `"${join(homedir(), 'srv')}"`)
+    expect(r.stderr).not.toContain('ENOENT')
+  })
+
+  it('given to ls as ~user/…, that is missing, is said as a ~ not expanded', async () => {
+    const me = userInfo().username
+    const r = await cli('ls', `~${me}/nope-qa33`)
+    expectUsageError(r, `"~${me}/nope-qa33" does not exist`, `write "${join(homedir(), 'nope-qa33')}"`)
   })
 
   it('written ./~ is a directory of that name, as the hint says', async () => {

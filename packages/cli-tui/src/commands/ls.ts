@@ -1,4 +1,3 @@
-import { homedir } from 'node:os'
 import { asSyncError, createPathFilter, listSide, SyncError, untilAborted } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
@@ -11,6 +10,7 @@ import { onInterrupt } from '../job/on-interrupt.js'
 import { openOptionsOf } from '../job/open-job.js'
 import { specialFileAt } from '../job/special-file-at.js'
 import { assertDecodableArgument, assertDecodableCwd } from '../job/undecodable-argument.js'
+import { unexpandedTilde } from '../job/unexpanded-tilde.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatEntry } from '../output/format-entry.js'
@@ -111,10 +111,10 @@ function missingHint(location: string): string {
     const what = prefix === '' ? 'the bucket holds no key' : `no key under \`${prefix}/\``
     return `Check the bucket and prefix: ${what} (\`syncflow ls s3://BUCKET\` lists the top).`
   }
-  // A quoted '~/x' (QA 32a): the shell expands a ~ only unquoted, and syncflow does not.
-  const home = /^~(\/.*)?$/s.exec(location)
-  if (home !== null) {
-    return `Check the path: a ~ is expanded by the shell only at the start of an unquoted word, and syncflow does not: write ${JSON.stringify(`${homedir()}${home[1] ?? ''}`)}.`
+  // A quoted '~/x' or '~user/x' (QA 32a): the shell expands a ~ only unquoted, and syncflow does not.
+  const tilde = unexpandedTilde(location)
+  if (tilde?.home !== undefined) {
+    return `Check the path: a ~ is expanded by the shell only at the start of an unquoted word, and syncflow does not: write ${JSON.stringify(`${tilde.home}${tilde.rest}`)}.`
   }
   return 'Check the path or URI (a bare path is a local directory).'
 }

@@ -1,5 +1,6 @@
 import type { ExitCode } from '../errors/exit-codes.js'
 import { EXIT, exitCodeForError } from '../errors/exit-codes.js'
+import { assertTildeExpanded } from '../job/assert-tilde-expanded.js'
 import type { Streams } from '../output/streams.js'
 
 /** Parsed flags of `syncflow serve`. */
@@ -26,6 +27,8 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
     import('@syncflow/core'),
   ])
   try {
+    // A quoted '~/srv' reached the server's realpath as it is, and ended in Node's raw ENOENT text.
+    assertTildeExpanded('--root', flags.root)
     const stopped = await runServe({
       root: flags.root,
       listen: flags.listen,
