@@ -41,6 +41,26 @@ describe('failure lines', () => {
     )
   })
 
+  // "1 more refused file(s) not listed" said less than the one line it stood for.
+  it('refused files: a single one left past the bound is listed, not counted', () => {
+    const { streams, err } = capture()
+    const reporter = new HumanReporter(streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    const denied = (path: string) => failed(path, { code: 'AUTH', message: `AUTH: s3.write (${path}): AccessDenied` })
+    for (let i = 0; i < 7; i++) reporter.event(denied(`locked/${i}`))
+    reporter.end(undefined)
+    expect(err.join('').trimEnd().split('\n')).toEqual([
+      ...[0, 1, 2, 3, 4].map((i) => `failed   locked/${i}: AUTH: s3.write (locked/${i}): AccessDenied`),
+      'note: 2 more refused file(s) not listed, in locked/ (2) (-v or --json lists each)',
+    ])
+    const one = capture()
+    const single = new HumanReporter(one.streams, { kind: 'sync', dryRun: false, quiet: false, verbose: false })
+    for (let i = 0; i < 6; i++) single.event(denied(`locked/${i}`))
+    single.end(undefined)
+    expect(one.err.join('').trimEnd().split('\n')).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => `failed   locked/${i}: AUTH: s3.write (locked/${i}): AccessDenied`),
+    )
+  })
+
   // QA 32b: a policy refusing one prefix of thousands of files printed a line for each.
   it('refused files: the first few listed, then one per directory, the rest counted where they are', () => {
     const { streams, err } = capture()

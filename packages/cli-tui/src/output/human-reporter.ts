@@ -128,7 +128,9 @@ export class HumanReporter implements Reporter {
     if (this.#timer) clearInterval(this.#timer)
     this.#clearProgress()
     // (With -q too: it stands for failure lines not printed.)
-    const refused = this.#refused.tail()
+    const refused = this.#refused.tail((e) =>
+      printable(formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown)), true),
+    )
     if (refused !== undefined) this.#s.stderr.write(`${refused}\n`)
     if (this.#staleTemps > STALE_TEMPS_SHOWN && !this.#o.quiet) {
       const more = this.#staleTemps - STALE_TEMPS_SHOWN

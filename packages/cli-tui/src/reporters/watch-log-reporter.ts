@@ -74,7 +74,7 @@ export class WatchLogReporter implements Reporter {
         if (e.summary.mode === 'watch') break
         this.#guard.reset()
         // (With -q too: it stands for failure lines not printed.)
-        const refused = this.#refused.tail()
+        const refused = this.#refused.tail((f) => formatFailed(f, failureHint(f, this.#o.verbose, this.#hintsShown)))
         if (refused !== undefined) this.#s.stderr.write(`${refused}\n`)
         this.#refused = new RefusedLines(this.#o.verbose)
         // A cycle without failures ends an outage: the next one's first line gets its hint again

@@ -59,6 +59,17 @@ describe('WatchLogReporter', () => {
     expect(lines.filter((l) => !/^\d\d:/.test(l))).toEqual([...cycle, ...cycle])
   })
 
+  it("lists a cycle's single refused file past the bound instead of counting it", () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    for (let i = 0; i < 6; i++) r.event(failed(`locked/${i}`, 'AUTH', 'AccessDenied'))
+    r.event({ type: 'done', ts: 0, summary: summary({ failed: 6 }) })
+    const lines = out.stderr.trim().split('\n')
+    expect(lines.filter((l) => !/^\d\d:/.test(l))).toEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => `failed   locked/${i}: AccessDenied`),
+    )
+  })
+
   // QA 6 F7: `sync` printed the hint of a listing failure, `watch` left it out.
   it("prints a listing failure's hint as sync does; a file's own only with -v", () => {
     const { s, out } = streams(true)
