@@ -152,10 +152,26 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       : flag
     const copyMode = argv.some((a, i) => a === '--mode=copy' || (a === '--mode' && argv[i + 1] === 'copy'))
     // The short flags of the command typed, so that the hint names only those it takes.
-    const cmd = program.commands.find((c) => c.name() === command || c.aliases().includes(command))
+    const cmd = program.commands.find((c) => isNamed(c, command))
     const takes =
       cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
     return foreignFlagHint(typed, command, copyMode, takes) ?? misplacedFlagHint(flag) ?? otherCommandFlagHint(flag)
+  }
+  /** `c` is the command `word` names (by its name or an alias). */
+  const isNamed = (c: Command, word: string): boolean => c.name() === word || c.aliases().includes(word)
+  /** The first word of argv that names a command: where (-1 for none) and which. */
+  const commandTyped = (): { at: number; cmd: Command | undefined } => {
+    const at = argv.findIndex((a) => program.commands.some((c) => isNamed(c, a)))
+    const typed = argv[at]
+    return { at, cmd: typed === undefined ? undefined : program.commands.find((c) => isNamed(c, typed)) }
+  }
+  /** The name of `flag` (`--x=1` is `--x`) and the commands, other than `except`, that take it (hidden aliases aside). */
+  const flagTakers = (flag: string, except?: Command): { name: string; takers: Command[] } => {
+    const name = flag.split('=')[0] as string
+    const takers = program.commands.filter(
+      (c) => c !== except && c.options.some((o) => !o.hidden && (o.long === name || o.short === name)),
+    )
+    return { name, takers }
   }
   /**
    * A flag of the commands given before the command (`syncflow --plugin ./x.mjs ls …`, `syncflow
@@ -164,13 +180,10 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
    * command's name.
    */
   const misplacedFlagHint = (flag: string): string | undefined => {
-    const name = flag.split('=')[0] as string
+    const { name, takers } = flagTakers(flag)
     const at = argv.findIndex((a) => a === flag || a.split('=')[0] === name)
-    const commandAt = argv.findIndex((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a)))
+    const commandAt = commandTyped().at
     if (at < 0 || (commandAt >= 0 && commandAt < at)) return undefined
-    const takers = program.commands.filter((c) =>
-      c.options.some((o) => !o.hidden && (o.long === name || o.short === name)),
-    )
     if (takers.length === 0) return undefined
     const example = commandAt >= 0 ? (argv[commandAt] as string) : (takers[0]?.name() as string)
     return `${name} is a flag of the commands (${takers.map((c) => c.name()).join(', ')}), not of syncflow itself: give it after the command, as in \`syncflow ${example} … ${name}\``
@@ -194,14 +207,10 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
    * "unknown option '--max-delete'", which reads as if syncflow had no such flag (QA 32a).
    */
   const otherCommandFlagHint = (flag: string): string | undefined => {
-    const name = flag.split('=')[0] as string
-    const commandAt = argv.findIndex((a) => program.commands.some((c) => c.name() === a || c.aliases().includes(a)))
-    const typed = argv[commandAt]
-    const cmd = program.commands.find((c) => c.name() === typed || c.aliases().includes(typed ?? ''))
+    const { at, cmd } = commandTyped()
     if (cmd === undefined) return undefined
-    const takers = program.commands.filter(
-      (c) => c !== cmd && c.options.some((o) => !o.hidden && (o.long === name || o.short === name)),
-    )
+    const typed = argv[at] as string
+    const { name, takers } = flagTakers(flag, cmd)
     if (takers.length === 0) return undefined
     const why =
       cmd.name() === 'check'
