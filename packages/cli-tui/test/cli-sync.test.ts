@@ -486,7 +486,7 @@ describe('sync', () => {
     // (The new empty target's root mtime is set to the source's too, as rsync -ain says `.d..t...... ./`.)
     expect(dry.stderr).toContain('would copy 2 files, touch 1 directory (3 B to transfer)')
     const real = await cli('sync', src, dst)
-    expect(real.stderr).toContain('copied 2 files, 3 B transferred')
+    expect(real.stderr).toContain('copied 2 files, touched 1 directory, 3 B transferred')
   })
 
   // rsync's and rclone's --files-from: a script names exactly what to sync.

@@ -116,6 +116,44 @@ describe("the target root's mode and mtime", () => {
     expect(again.stderr).toContain('In sync')
   })
 
+  // A run that only set the root's mode and mtime said "nothing to do" (and --json had no event of
+  // it), and check said only `chmod .` where the mtime differed too: said as a sub-directory's now.
+  it('a root whose mode and mtime differ: check says both, as a sub-directory, and the run says what it did', async () => {
+    const root = await tempDir('root-meta-both')
+    const src = join(root, 'src')
+    const dst = join(root, 'dst')
+    await writeTree(src, { 'd/f': 'f' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    expect((await runCli(['sync', src, dst, '-q'], { env })).code).toBe(0)
+    for (const dir of [dst, join(dst, 'd')]) {
+      await chmod(dir, 0o750)
+      await utimes(dir, T1, T1)
+    }
+    const checked = await runCli(['check', src, dst], { env })
+    expect(checked.code, checked.stderr).toBe(1)
+    expect(checked.stdout).toContain('chmod+touch .  (mode and mtime differ)')
+    expect(checked.stdout).toContain('chmod+touch d  (mode and mtime differ)')
+    const dry = await runCli(['sync', src, dst, '-n'], { env })
+    expect(dry.stdout).toContain('would chmod+touch .')
+    await chmod(join(dst, 'd'), (await stat(join(src, 'd'))).mode & 0o7777)
+    await utimes(join(dst, 'd'), (await stat(join(src, 'd'))).mtime, (await stat(join(src, 'd'))).mtime)
+    const r = await runCli(['sync', src, dst, '-v'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('chmod+touched .')
+    expect(r.stderr).not.toContain('nothing to do')
+    expect(r.stderr).toContain('chmod 1 directory')
+    expect(await modeAndMtime(dst)).toEqual(await modeAndMtime(src))
+    await chmod(dst, 0o750)
+    const json = await runCli(['sync', src, dst, '--json'], { env })
+    const events = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; action?: { path: string }; summary?: { done: { mkdir: number } } })
+    expect(events.filter((e) => e.type === 'completed').map((e) => e.action?.path)).toEqual([''])
+    expect(events.at(-1)).toMatchObject({ type: 'done', summary: { done: { mkdir: 1 } } })
+    expect((await runCli(['sync', src, dst], { env })).stderr).toContain('nothing to do')
+  })
+
   // QA 30e: a watch left the root with the mtime of its last write, which check then reported for good.
   it('a watch gives the root the source root mtime after each cycle, so check finds it in sync', async () => {
     const root = await tempDir('root-meta-watch-mtime')

@@ -3,49 +3,46 @@ import {
   type Action,
   type Backend,
   type Entry,
+  MODE_AND_MTIME_DIFFER,
   MODE_DIFFERS,
   type RelPath,
   type SyncEvent,
+  type SyncSummary,
   supports,
 } from '@syncflow/core'
 import { concat, map, type Observable, of } from 'rxjs'
 import { localPathOf } from './local-path-of.js'
 
 /**
- * What `finishLocalTarget` would do to a local target's root mode, as the action `check` and a dry
- * run report (rsync -ain: `.d...p..... ./`; review 22 F7: "In sync" while a real run would chmod
- * the root). The root's path is the empty RelPath. Undefined when the modes agree, or either side
- * is not a local directory.
+ * What `finishLocalTarget` does to a local target's root, as the one action `check`, a dry run and
+ * a real run report, as a directory below it is reported (rsync -ain: `.d...p..... ./`,
+ * `.d..t...... ./`; review 22 F7 and QA 30e: "In sync" while a real run would chmod or touch the
+ * root): a chmod where the modes differ (`modes`: the target keeps them; not a FAT disk, whose
+ * chmod changes nothing, review 24 #5), its mtime set with it and said so (`MODE_AND_MTIME_DIFFER`,
+ * shown `chmod+touch`) where that differs too; else a touch where the mtimes differ by more than
+ * `windowMs` (the run's --modify-window, or the coarser precision of the two sides, as the engine
+ * compares directories: `finishLocalTarget` sets it to the microsecond, so a nanosecond root would
+ * otherwise differ after every run). The root's path is the empty RelPath. Undefined when they
+ * agree, or `roots` is undefined (either side is not a local directory: `localRoots`).
  */
-export async function rootModeAction(sourceLocation: string, targetLocation: string): Promise<Action | undefined> {
-  const roots = await localRoots(sourceLocation, targetLocation)
-  if (roots === undefined || roots.source.mode === roots.target.mode) return undefined
-  return { kind: 'mkdir', path: ROOT, ...roots, reason: MODE_DIFFERS }
-}
-
-/**
- * What `finishLocalTarget` would do to a local target's root mtime, as the action `check` and a
- * dry run report (rsync -ain: `.d..t...... ./`): `check` said "In sync", exit 0, for a root whose
- * mtime differs where `sync` then set it (QA 30e), though it reports a sub-directory's. Within
- * `windowMs` (the run's --modify-window, or the coarser precision of the two sides) it is equal, as
- * the engine compares directories: `finishLocalTarget` sets it to the microsecond, so a nanosecond
- * root would otherwise differ after every run. Undefined when either side is not a local directory.
- */
-export async function rootMtimeAction(
-  sourceLocation: string,
-  targetLocation: string,
+export function rootAction(
+  roots: { readonly source: Entry; readonly target: Entry } | undefined,
+  modes: boolean,
   windowMs: number,
-): Promise<Action | undefined> {
-  const roots = await localRoots(sourceLocation, targetLocation)
-  if (roots === undefined || Math.abs(roots.source.mtimeMs - roots.target.mtimeMs) <= windowMs) return undefined
-  return { kind: 'touch', path: ROOT, ...roots, reason: 'mtime differs' }
+): Action | undefined {
+  if (roots === undefined) return undefined
+  const mtimeDiffers = Math.abs(roots.source.mtimeMs - roots.target.mtimeMs) > windowMs
+  if (modes && roots.source.mode !== roots.target.mode) {
+    return { kind: 'mkdir', path: ROOT, ...roots, reason: mtimeDiffers ? MODE_AND_MTIME_DIFFER : MODE_DIFFERS }
+  }
+  return mtimeDiffers ? { kind: 'touch', path: ROOT, ...roots, reason: 'mtime differs' } : undefined
 }
 
 /** The root's path: the empty RelPath. */
 const ROOT = '' as RelPath
 
 /** Both roots as entries (mode and mtime), when both locations are local directories; else undefined. */
-async function localRoots(
+export async function localRoots(
   sourceLocation: string,
   targetLocation: string,
 ): Promise<{ source: Entry; target: Entry } | undefined> {
@@ -85,54 +82,62 @@ export async function missingRootAction(target: Backend, targetLocation: string)
  * counted in the summary of its `done`.
  */
 export function withRootAction(events: Observable<SyncEvent>, action: Action, dryRun: boolean): Observable<SyncEvent> {
-  const first: SyncEvent[] = [{ type: 'planned', ts: Date.now(), action }]
-  // Started, then completed, as the engine says each action of a dry run (a screen counts it
-  // queued until it starts: `ui -n` showed "queue 1" to the end).
-  if (dryRun) {
-    first.push(
-      { type: 'started', ts: Date.now(), action },
-      { type: 'completed', ts: Date.now(), action, bytes: 0, durationMs: 0, dryRun: true },
-    )
-  }
   return concat(
-    of(...first),
+    of(...rootActionEvents(action, dryRun ? 'dry-run' : 'planned')),
     events.pipe(
-      map((e): SyncEvent => {
-        if (e.type !== 'done') return e
-        const { planned, done, modesSet, dirActions } = e.summary
-        // (A dry run's `done` counts what it would do: its completed events.)
-        const did = dryRun ? 1 : 0
-        if (action.kind === 'touch') {
-          // The root's mtime (`rootMtimeAction`): counted as a directory's touch is.
-          const dirs = dirActions ?? { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
-          return {
-            ...e,
-            summary: {
-              ...e.summary,
-              planned: { ...planned, touch: planned.touch + 1 },
-              done: { ...done, touch: done.touch + did },
-              dirActions: {
-                planned: { ...dirs.planned, touch: dirs.planned.touch + 1 },
-                done: { ...dirs.done, touch: dirs.done.touch + did },
-              },
-            },
-          }
-        }
-        return {
-          ...e,
-          summary: {
-            ...e.summary,
-            planned: { ...planned, mkdir: planned.mkdir + 1 },
-            done: { ...done, mkdir: done.mkdir + did },
-            // (A chmod of the root that is there; the root made, `missingRootAction`, is no chmod.)
-            ...(action.target !== undefined
-              ? { modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: (modesSet?.done ?? 0) + did } }
-              : {}),
-          },
-        }
-      }),
+      map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withRootCounted(e.summary, action, dryRun) } : e)),
     ),
   )
+}
+
+/**
+ * The events that say the root's action: `planned` (check), then for a dry run or a real run that
+ * did it `started` and `completed`, as the engine says each action (a screen counts it queued
+ * until it starts: `ui -n` showed "queue 1" to the end).
+ */
+export function rootActionEvents(action: Action, said: 'planned' | 'dry-run' | 'done'): SyncEvent[] {
+  const events: SyncEvent[] = [{ type: 'planned', ts: Date.now(), action }]
+  if (said === 'planned') return events
+  events.push(
+    { type: 'started', ts: Date.now(), action },
+    {
+      type: 'completed',
+      ts: Date.now(),
+      action,
+      bytes: 0,
+      durationMs: 0,
+      ...(said === 'dry-run' ? { dryRun: true } : {}),
+    },
+  )
+  return events
+}
+
+/** `summary` with the root's action counted as planned, and as done where `did` (a dry run's or a real run's). */
+export function withRootCounted(summary: SyncSummary, action: Action, did: boolean): SyncSummary {
+  const { planned, done, modesSet, dirActions } = summary
+  const n = did ? 1 : 0
+  if (action.kind === 'touch') {
+    // The root's mtime alone: counted as a directory's touch is.
+    const dirs = dirActions ?? { planned: { touch: 0, delete: 0 }, done: { touch: 0, delete: 0 } }
+    return {
+      ...summary,
+      planned: { ...planned, touch: planned.touch + 1 },
+      done: { ...done, touch: done.touch + n },
+      dirActions: {
+        planned: { ...dirs.planned, touch: dirs.planned.touch + 1 },
+        done: { ...dirs.done, touch: dirs.done.touch + n },
+      },
+    }
+  }
+  return {
+    ...summary,
+    planned: { ...planned, mkdir: planned.mkdir + 1 },
+    done: { ...done, mkdir: done.mkdir + n },
+    // (A chmod of the root that is there; the root made, `missingRootAction`, is no chmod.)
+    ...(action.target !== undefined
+      ? { modesSet: { planned: (modesSet?.planned ?? 0) + 1, done: (modesSet?.done ?? 0) + n } }
+      : {}),
+  }
 }
 
 /**

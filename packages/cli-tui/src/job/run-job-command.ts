@@ -1,4 +1,4 @@
-import { asSyncError, check, type SyncSummary, sync } from '@syncflow/core'
+import { asSyncError, check, type SyncEvent, type SyncSummary, sync } from '@syncflow/core'
 import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
@@ -16,11 +16,13 @@ import { finishLocalTarget } from './finish-local-target.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
+  localRoots,
   missingRootAction,
   modifyWindowOf,
-  rootModeAction,
-  rootMtimeAction,
+  rootAction,
+  rootActionEvents,
   withRootAction,
+  withRootCounted,
 } from './root-mode-action.js'
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
@@ -54,8 +56,16 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   const removeHandlers = onInterrupt(stop)
   const hangup = onHangup(stop)
   try {
+    // The roots as the run finds them (before openJob makes a read-only target root writable for
+    // it): what finishLocalTarget then changes is said as the root's action, as check says it.
+    const realRun = cmd.kind === 'sync' && !dryRun
+    const rootsBefore = realRun ? await localRoots(cmd.source, cmd.target) : undefined
     const job = await openJob({ ...cmd, readOnly: dryRun }, createBuiltinRegistry(), controller.signal)
+    const modes = job.target.capabilities.permissions
+    const windowMs = modifyWindowOf(job)
     let summary: SyncSummary
+    /** The engine's `done`, held while the root's mode and mtime are set (they are said before it). */
+    let done: SyncEvent | undefined
     try {
       const engine =
         cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
@@ -63,22 +73,33 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
       // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
-      const rootAction = !dryRun
+      const rootAct = !dryRun
         ? undefined
         : ((await missingRootAction(job.target, cmd.target)) ??
-          (job.target.capabilities.permissions ? await rootModeAction(cmd.source, cmd.target) : undefined) ??
-          (await rootMtimeAction(cmd.source, cmd.target, modifyWindowOf(job))))
-      const events = rootAction ? withRootAction(engine, rootAction, cmd.kind === 'sync') : engine
-      summary = await drainEvents(events, (e) => reporter.event(e)).catch((err: unknown) => {
+          rootAction(await localRoots(cmd.source, cmd.target), modes, windowMs))
+      const events = rootAct ? withRootAction(engine, rootAct, cmd.kind === 'sync') : engine
+      summary = await drainEvents(events, (e) => {
+        if (rootsBefore !== undefined && e.type === 'done') done = e
+        else reporter.event(e)
+      }).catch((err: unknown) => {
         throw asSyncError(err, 'engine')
       })
     } finally {
       await job.close()
     }
     // The root's own mode and mtime, last: every write into it changed its mtime.
-    if (cmd.kind === 'sync' && !dryRun && !summary.fatal && !summary.interrupted) {
+    if (realRun && !summary.fatal && !summary.interrupted) {
       await finishLocalTarget(cmd.source, cmd.target)
+      // Said as done only where it took (best effort: a root another user owns keeps its mode):
+      // a run that set them said "nothing to do", and --json had no event of it.
+      const action = rootAction(rootsBefore, modes, windowMs)
+      if (action !== undefined && rootAction(await localRoots(cmd.source, cmd.target), modes, windowMs) === undefined) {
+        for (const e of rootActionEvents(action, 'done')) reporter.event(e)
+        summary = withRootCounted(summary, action, true)
+        if (done?.type === 'done') done = { ...done, ts: Date.now(), summary }
+      }
     }
+    if (done !== undefined) reporter.event(done)
     // A run stopped by a fatal error says what it did first (a listing that failed once transfers
     // had started lets them finish): not the bare error of a run that did nothing.
     // (`check` did nothing but list the differences it found: those are what it says.)

@@ -23,16 +23,20 @@ function target(action: Action): string {
       : printableName(action.path)
 }
 
+/**
+ * A file's touch or a directory's mkdir (one that exists) that sets its mode and its mtime: said
+ * `chmod+touch`, both halves of the fix (as `chmod` alone it hid the new mtime, as `touch` alone the
+ * new mode; QA 26h).
+ */
+const isChmodTouch = (action: Action): boolean =>
+  (action.kind === 'touch' || (action.kind === 'mkdir' && action.target !== undefined)) &&
+  action.reason === MODE_AND_MTIME_DIFFER
+
 /** A mkdir of a directory that exists only sets its mode, as does a file's touch for a mode alone: said as `chmod`. */
 const isChmod = (action: Action): boolean =>
-  (action.kind === 'mkdir' && action.target !== undefined) ||
-  (action.kind === 'touch' && action.reason === MODE_DIFFERS)
-
-/**
- * A file's touch that sets its mode and its mtime: said `chmod+touch`, both halves of the fix
- * (as `chmod` alone it hid the new mtime, as `touch` alone the new mode; QA 26h).
- */
-const isChmodTouch = (action: Action): boolean => action.kind === 'touch' && action.reason === MODE_AND_MTIME_DIFFER
+  !isChmodTouch(action) &&
+  ((action.kind === 'mkdir' && action.target !== undefined) ||
+    (action.kind === 'touch' && action.reason === MODE_DIFFERS))
 
 /** The verb of a planned (or, in a dry run, would-be) action. */
 const verb = (action: Action): string =>

@@ -8,13 +8,7 @@ import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
 import { openJob } from '../job/open-job.js'
-import {
-  missingRootAction,
-  modifyWindowOf,
-  rootModeAction,
-  rootMtimeAction,
-  withRootAction,
-} from '../job/root-mode-action.js'
+import { localRoots, missingRootAction, modifyWindowOf, rootAction, withRootAction } from '../job/root-mode-action.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
 
@@ -123,11 +117,10 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // What a real run does to a local target's root (makes it; gives it the source root's mode),
         // said by a dry run as `sync -n` says it (QA 27a: `ui -n` said "create 20" where `sync -n`
         // said "create 21 directories", and nothing of a root mode a run would set).
-        const rootAction =
+        const rootAct =
           dryRun && !flags.watch
             ? ((await missingRootAction(job.target, target)) ??
-              (job.target.capabilities.permissions ? await rootModeAction(source, target) : undefined) ??
-              (await rootMtimeAction(source, target, modifyWindowOf(job))))
+              rootAction(await localRoots(source, target), job.target.capabilities.permissions, modifyWindowOf(job)))
             : undefined
         const run$ = flags.watch
           ? continuousSync(src, dst, {
@@ -136,8 +129,8 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
               reloadFilter: job.reloadFilter,
               checkRoots: job.checkRoots,
             })
-          : rootAction
-            ? withRootAction(sync(src, dst, job.options), rootAction, true)
+          : rootAct
+            ? withRootAction(sync(src, dst, job.options), rootAct, true)
             : sync(src, dst, job.options)
         // Each watch cycle that ran gives the target root the source root's mtime, as `watch` does
         // (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).

@@ -361,9 +361,12 @@ export function decideNow(
   if (!s || !t) return NONE
   if (s.kind === 'dir' && t.kind === 'dir') {
     // mkdir of a directory that exists sets its mode (as `rsync -a` keeps a directory's permissions),
-    // and its mtime with it.
+    // and its mtime with it: said so where that differs too (`chmod+touch`, as a file's; said
+    // `chmod` alone, check hid the new mtime).
     if (modeDiffers(ctx, s, t) && supports.mkdir(ctx.target)) {
-      return { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason: MODE_DIFFERS } }
+      const mtimeToo = keepsDirTimes(ctx) && Math.abs(s.mtimeMs - t.mtimeMs) > ctx.modifyWindowMs
+      const reason = mtimeToo ? MODE_AND_MTIME_DIFFER : MODE_DIFFERS
+      return { kind: 'action', action: { kind: 'mkdir', path, source: s, target: t, reason } }
     }
     // rsync -a sets every directory's mtime: one a run that was killed wrote into (its times are
     // set back only at a run's end), or `touch`ed in the source, is carried over too.

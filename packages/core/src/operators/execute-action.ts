@@ -460,7 +460,8 @@ async function runAction(
       // differs"; rsync says "failed to set permissions", exit 23; QA 31b). Told as a failure, which
       // holds back no delete (see dirModeRefused). (Not seen where the mode it had is the one asked
       // for: a 0555 source's directory is asked 0755 first, see dirModesLater.)
-      if (action.target !== undefined && action.reason === MODE_DIFFERS && mode !== undefined) {
+      const chmod = action.reason === MODE_DIFFERS || action.reason === MODE_AND_MTIME_DIFFER
+      if (action.target !== undefined && chmod && mode !== undefined) {
         const now = target.capabilities.permissions ? await target.stat(action.path) : undefined
         if (now?.kind === 'dir' && now.mode !== undefined && (now.mode & 0o7777) !== (mode & 0o7777)) {
           const refused = new SyncError(
