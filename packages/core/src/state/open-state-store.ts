@@ -10,6 +10,7 @@ import { redactLocation as redact } from '../util/redact-location.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
+import { plainRedisAnswer } from './plain-redis-answer.js'
 import { catchIdlePoolErrors, sharePool } from './postgres-pools.js'
 import type { StateStore } from './state-store.js'
 import { type LeasePrimitive, postgresLease, redisLease } from './store-lease.js'
@@ -73,6 +74,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
       // own "not connected", which read as a server not running (QA 29c): the server's answer,
       // emitted on the way (WRONGPASS), is what the open fails with.
       let refusal: Error | undefined
+      if (scheme === 'rediss') await assertSpeaksTls(location)
       return openNetworkStore(
         () => {
           // node-redis (as @keyv/redis sets it up) tries a refused connect again and again until the
@@ -376,6 +378,33 @@ async function openNetworkStore(
     await store?.close().catch(() => {})
     throw toStateError(refusal?.() ?? err, 'state.open', shown)
   }
+}
+
+/**
+ * Refuses a `rediss://` location whose server answers a plain Redis command (`plainRedisAnswer`),
+ * before node-redis's TLS handshake, which such a server never answers: it waited the whole connect
+ * timeout (5 s), then said only "did not accept a TLS connection", and its socket, which no
+ * disconnect reaches before the handshake, held the process as long again. Asked first, not beside
+ * the open, for that socket; a server no connection reaches in the connect timeout fails as the
+ * open would have (a TLS server costs one more round trip).
+ * @throws SyncError `USAGE` (no TLS there), `TRANSIENT` (unreachable)
+ */
+async function assertSpeaksTls(location: string): Promise<void> {
+  const answer = await plainRedisAnswer(location, CONNECT_TIMEOUT_MS)
+  if (answer === 'other') return
+  const shown = redact(location)
+  if (answer === 'no-connection') {
+    throw toStateError(new Error(`failed to connect within ${CONNECT_TIMEOUT_MS / 1000} s`), 'state.open', shown)
+  }
+  throw new SyncError(
+    'USAGE',
+    `the Redis server at ${new URL(location).host} does not speak TLS, which rediss:// asks for`,
+    {
+      op: 'state.open',
+      path: shown,
+      hint: `Write redis:// for a server without TLS (--state ${shown.replace(/^rediss:/i, 'redis:')}), or enable TLS on the server (or run with --no-state).`,
+    },
+  )
 }
 
 /**
