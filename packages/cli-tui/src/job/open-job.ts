@@ -56,6 +56,9 @@ export interface JobSpec {
   readonly kind?: 'sync' | 'check'
 }
 
+/** A `--state` location of a shared state server (Redis, PostgreSQL), not a file or `memory:`. */
+const STATE_SERVER = /^(rediss?|postgres(ql)?):/i
+
 /** A job ready to run: both backends open, the lock held, the options built. */
 export interface OpenedJob {
   readonly source: Backend
@@ -345,6 +348,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         await store.lockJob({ onLost: (err) => lost.abort(err) })
         runSignal = AbortSignal.any([signal, lost.signal])
       }
+    } else if (flags.dryRun === true && typeof flags.state === 'string' && STATE_SERVER.test(flags.state)) {
+      // A dry run reads and writes no state, but one asked for a state server that is down (or
+      // refuses the password) said nothing and exited 0 where the real run fails with exit 2: it
+      // connects as the real run does, and fails as it would, so that it predicts it.
+      const store = await openStateStore(flags.state, { jobId })
+      await store.close()
     }
     stopIfAborted()
 

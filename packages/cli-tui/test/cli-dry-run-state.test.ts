@@ -1,0 +1,42 @@
+import { once } from 'node:events'
+import { existsSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, runCli, tempDir, writeTree } from './helpers/cli.js'
+
+// A dry run asking for a state server that is down said nothing and exited 0, where the real run
+// fails with exit 2: it now fails as the real run would, so that it predicts it.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+/** A port of 127.0.0.1 that nothing listens on (a state server that is down). */
+async function closedPort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('a dry run with --state at a state server that is down', () => {
+  it('fails as the real run does (exit 2, the same message), and writes nothing', async () => {
+    const root = await tempDir('dry-run-state-')
+    await writeTree(join(root, 'src'), { a: 'a' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const state = `redis://127.0.0.1:${await closedPort()}`
+    const args = ['sync', join(root, 'src'), join(root, 'dst'), '--state', state]
+    const real = await runCli(args, { env })
+    expect(real.code, real.stderr).toBe(2)
+    const dry = await runCli([...args, '--dry-run'], { env })
+    expect(dry.code, dry.stderr).toBe(2)
+    expect(dry.stderr).toContain('cannot reach the state store')
+    expect(dry.stderr).toBe(real.stderr)
+    expect(existsSync(join(root, 'dst'))).toBe(false)
+    // Without the store, as the hint says, the dry run runs.
+    const without = await runCli([...args.slice(0, 3), '--no-state', '--dry-run'], { env })
+    expect(without.code, without.stderr).toBe(0)
+    expect(without.stdout).toContain('would copy')
+  })
+})
