@@ -61,6 +61,19 @@ describe('plainRedisAnswer', () => {
     }
   })
 
+  // Given the whole connect timeout (a minute here, beyond this test's own 10 s), a server that
+  // takes the connection and says nothing held every rediss:// open that long.
+  it('a server that takes the connection and never answers is left to the open, without waiting out the timeout', async () => {
+    const silent = createTcpServer(() => {}).listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    try {
+      const { port } = silent.address() as AddressInfo
+      expect(await plainRedisAnswer(`rediss://127.0.0.1:${port}`, 60_000)).toBe('other')
+    } finally {
+      silent.close()
+    }
+  }, 10_000)
+
   it('a refused connection is left to the open to say', async () => {
     const probe = createTcpServer().listen(0, '127.0.0.1')
     await once(probe, 'listening')

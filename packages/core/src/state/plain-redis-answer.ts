@@ -1,5 +1,8 @@
 import { connect } from 'node:net'
 
+/** How long a connected server is given to answer the PING. */
+const ANSWER_WAIT_MS = 1000
+
 /**
  * How the server a `rediss://` location names answers a plain (non-TLS) Redis `PING`: `plain`
  * when it answers in Redis's protocol (`+PONG`, `-NOAUTH …`): it does not speak TLS there;
@@ -24,10 +27,14 @@ export function plainRedisAnswer(location: string, timeoutMs: number): Promise<'
       socket.destroy()
       resolve(answer)
     }
-    const timer = setTimeout(() => done(connected ? 'other' : 'no-connection'), timeoutMs)
+    let timer = setTimeout(() => done(connected ? 'other' : 'no-connection'), timeoutMs)
     socket.once('connect', () => {
       connected = true
       socket.write('PING\r\n')
+      // A plain Redis answers at once; a TLS server that waits for more than this non-handshake
+      // (most send an alert and close) must not hold every rediss:// open for the whole timeout.
+      clearTimeout(timer)
+      timer = setTimeout(() => done('other'), Math.min(timeoutMs, ANSWER_WAIT_MS))
     })
     // A RESP reply starts with one of these; a TLS alert with 0x15.
     socket.once('data', (data: Buffer) => done(/^[+\-$*:]/.test(data.toString('latin1', 0, 1)) ? 'plain' : 'other'))
