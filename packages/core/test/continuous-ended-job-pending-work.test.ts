@@ -42,7 +42,12 @@ function refusingWhenReleased(b: Backend) {
 // yet work that arrived while that cycle ran (a batch of changes, the retry of its refused paths)
 // still ran after it, as one more cycle: its writes refused again and a second stop said. The race
 // is made here at its exact moment: the next batch is queued while the stopping cycle's writes wait.
-it('a batch of changes queued behind the cycle that ends the job (AUTH) is not run', async () => {
+
+/**
+ * A job whose second cycle (a, b, c) waits in its refused writes while the batch d, e, f is queued
+ * behind it; `end` is called then, and the writes are let go.
+ */
+async function queuedBehindRefusals(end: (job: ReturnType<typeof startJob>) => void) {
   const src = createMemBackend()
   const target = refusingWhenReleased(createMemBackend())
   const changes = new Subject<Change>()
@@ -69,10 +74,26 @@ it('a batch of changes queued behind the cycle that ends the job (AUTH) is not r
   }
   // Stated, the batch of d, e, f is formed at once and waits for the running cycle.
   await expect.poll(() => ['d', 'e', 'f'].every((n) => statted.has(n)), { timeout: 10_000 }).toBe(true)
+  end(job)
   target.release()
   await expect.poll(() => job.ended(), { timeout: 10_000 }).toBe(true)
-  expect(target.state.writes.sort()).toEqual(['a', 'b', 'c'])
+  return { job, writes: target.state.writes.sort() }
+}
+
+it('a batch of changes queued behind the cycle that ends the job (AUTH) is not run', async () => {
+  const { job, writes } = await queuedBehindRefusals(() => {})
+  expect(writes).toEqual(['a', 'b', 'c'])
   const stops = job.failures().filter((f) => f.path === '' && f.stage === 'transfer')
   expect(stops).toHaveLength(1)
   expect(job.events.at(-1)).toMatchObject({ type: 'done', summary: { fatal: { code: 'AUTH' }, failed: 3 } })
+})
+
+it('a batch of changes queued behind the running cycle at a Ctrl-C is not run as one more cycle', async () => {
+  const { job, writes } = await queuedBehindRefusals((j) => j.abort.abort())
+  expect(writes).toEqual(['a', 'b', 'c'])
+  expect(job.cycles().map((c) => [c.cycle, c.trigger])).toEqual([
+    [1, 'initial'],
+    [2, 'changes'],
+  ])
+  expect(job.events.at(-1)).toMatchObject({ type: 'done', summary: { mode: 'watch', interrupted: true } })
 })

@@ -868,10 +868,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const cycles$ = work$.pipe(
       runExclusive(
         (work: Work) =>
-          // Work that waited behind the cycle that ended the job (a refusal no retry can fix: a batch
-          // of changes, the retry of its refused paths) is not run: it ran as one more cycle, its
-          // writes refused again and the stop said twice (CI, continuous-auth-stop under load).
-          defer(() => (total.fatal !== undefined ? EMPTY : asCycle(work))).pipe(
+          // Work that waited behind the cycle that ended the job (a refusal no retry can fix, or the
+          // job stopped: a batch of changes, the retry of its refused paths) is not run: it ran as
+          // one more cycle, its writes refused again and the stop said twice (CI, continuous-auth-stop
+          // under load); after a Ctrl-C, as one more numbered cycle, interrupted.
+          defer(() => (total.fatal !== undefined || aborted() ? EMPTY : asCycle(work))).pipe(
             mergeMap((c) => concat(c.notice ? of(c.notice) : EMPTY, runWork(c.work)).pipe(tagCycle(c.work.trigger))),
           ),
         mergeWork,
