@@ -63,7 +63,12 @@ describe('syncflow watch', () => {
         'renamed.txt': 'alpha',
         'sub/b.txt': 'beta',
       })
-    expect(events(r).some((e) => e.type === 'completed' && (e.action as { kind: string }).kind === 'move')).toBe(true)
+    // The move's `completed` line is written once the rename is done, a moment after it shows in DST.
+    await expect
+      .poll(() => events(r).some((e) => e.type === 'completed' && (e.action as { kind: string }).kind === 'move'), {
+        timeout: 10_000,
+      })
+      .toBe(true)
 
     await rm(join(src, 'start.txt'))
     await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ 'renamed.txt': 'alpha', 'sub/b.txt': 'beta' })
