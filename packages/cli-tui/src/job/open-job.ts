@@ -56,8 +56,12 @@ export interface JobSpec {
   readonly kind?: 'sync' | 'check'
 }
 
-/** A `--state` location of a shared state server (Redis, PostgreSQL), not a file or `memory:`. */
-const STATE_SERVER = /^(rediss?|postgres(ql)?):/i
+/**
+ * A `--state` location a dry run connects to (see `openJob`): Redis, whose open writes nothing.
+ * Not PostgreSQL, whose open creates its table where it is missing (@keyv/postgres), a write that
+ * `--dry-run` promises not to make (review 33).
+ */
+const STATE_SERVER = /^rediss?:/i
 
 /** A job ready to run: both backends open, the lock held, the options built. */
 export interface OpenedJob {

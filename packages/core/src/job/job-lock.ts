@@ -221,7 +221,13 @@ function parseLock(text: string): LockInfo | undefined {
 function isStale(holder: LockInfo): boolean {
   if (holder.host !== os.hostname()) return false
   if (holder.pid <= 0) return true
-  return goneFromThisHost(holder)
+  // Judged by its pid, boot and start, whatever pid namespace wrote it: a container restarted after
+  // its run was killed (OOMKilled, docker kill) has a new pid namespace under the same host name,
+  // and a lock file never expires, so "another namespace, cannot be judged" kept every later run
+  // out for good (review 33, as QA 28c before it). A shared store's lease expires on its own, and
+  // waits for that instead (see `goneFromThisHost`).
+  const { pidns: _, ...judged } = holder
+  return goneFromThisHost(judged)
 }
 
 /**
