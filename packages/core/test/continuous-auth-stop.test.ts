@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { type Backend, type DoneEvent, SyncError } from '../src/index.js'
-import { local, removeTempDirs, startJob, stopJobs, tempDirs } from './continuous-local-helpers.js'
+import { gatedWrites, local, removeTempDirs, startJob, stopJobs, tempDirs } from './continuous-local-helpers.js'
 
 afterAll(removeTempDirs)
 afterEach(stopJobs)
@@ -10,21 +10,10 @@ afterEach(stopJobs)
 /** `b` with its writes refused for credentials while `state.refuse` (a key made read-only). */
 function refusing(b: Backend) {
   const state = { refuse: false }
-  const proxy = new Proxy(b, {
-    get(t, p) {
-      const v = Reflect.get(t, p, t)
-      if (p === 'copyFrom') return undefined
-      if (typeof v !== 'function') return v
-      if (p === 'write' || p === 'setMtime') {
-        return async (...args: unknown[]) => {
-          if (state.refuse) throw new SyncError('AUTH', 'AccessDenied', { path: String(args[0]) })
-          return v.apply(t, args)
-        }
-      }
-      return v.bind(t)
-    },
+  const backend = gatedWrites(b, (path) => {
+    if (state.refuse) throw new SyncError('AUTH', 'AccessDenied', { path })
   })
-  return { backend: proxy as Backend, state }
+  return { backend, state }
 }
 
 // Review of the AUTH stop (not an item): a watch job still counted each cycle's stop as a failure,

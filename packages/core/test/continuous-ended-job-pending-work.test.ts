@@ -2,7 +2,7 @@ import { Subject } from 'rxjs'
 import { afterEach, expect, it } from 'vitest'
 import { type Backend, type Change, createMemBackend, type RelPath, SyncError } from '../src/index.js'
 import { writeText } from '../src/testkit/index.js'
-import { startJob, stopJobs } from './continuous-local-helpers.js'
+import { gatedWrites, startJob, stopJobs } from './continuous-local-helpers.js'
 
 afterEach(stopJobs)
 
@@ -19,23 +19,13 @@ function refusingWhenReleased(b: Backend) {
   const released = new Promise<void>((resolve) => {
     release = resolve
   })
-  const proxy = new Proxy(b, {
-    get(t, p) {
-      const v = Reflect.get(t, p, t)
-      if (p === 'copyFrom') return undefined
-      if (typeof v !== 'function') return v
-      if (p === 'write' || p === 'setMtime') {
-        return async (...args: unknown[]) => {
-          if (!state.refuse) return v.apply(t, args)
-          state.writes.push(String(args[0]))
-          await released
-          throw new SyncError('AUTH', 'AccessDenied', { path: String(args[0]) })
-        }
-      }
-      return v.bind(t)
-    },
+  const backend = gatedWrites(b, async (path) => {
+    if (!state.refuse) return
+    state.writes.push(path)
+    await released
+    throw new SyncError('AUTH', 'AccessDenied', { path })
   })
-  return { backend: proxy as Backend, state, release }
+  return { backend, state, release }
 }
 
 // CI flake of continuous-auth-stop (1 run in 6 under load): a cycle stopped for AUTH ends the job,

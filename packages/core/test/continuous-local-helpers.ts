@@ -101,3 +101,25 @@ export function startJob(
   }
   return { events, abort, cycles, failures, ended: () => ended, stop }
 }
+
+/**
+ * `b` with its `write` and `setMtime` passed through `gate` first, which throws (or waits, then
+ * throws) to refuse one, as a bucket policy or a key made read-only would; no server-side copy, so
+ * every transfer is a write.
+ */
+export function gatedWrites(b: Backend, gate: (path: string) => void | Promise<void>): Backend {
+  return new Proxy(b, {
+    get(t, p) {
+      const v = Reflect.get(t, p, t)
+      if (p === 'copyFrom') return undefined
+      if (typeof v !== 'function') return v
+      if (p === 'write' || p === 'setMtime') {
+        return async (...args: unknown[]) => {
+          await gate(String(args[0]))
+          return v.apply(t, args)
+        }
+      }
+      return v.bind(t)
+    },
+  })
+}

@@ -2,27 +2,15 @@ import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import { type Backend, SyncError } from '../src/index.js'
-import { local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import { gatedWrites, local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
 afterAll(removeTempDirs)
 afterEach(stopJobs)
 
 /** `b` with its writes below `locked/` refused for credentials (a bucket policy on one prefix). */
 function lockedBelow(b: Backend, dir: string): Backend {
-  return new Proxy(b, {
-    get(t, p) {
-      const v = Reflect.get(t, p, t)
-      if (p === 'copyFrom') return undefined
-      if (typeof v !== 'function') return v
-      if (p === 'write' || p === 'setMtime') {
-        return async (...args: unknown[]) => {
-          const path = String(args[0])
-          if (path.startsWith(`${dir}/`)) throw new SyncError('AUTH', 'AccessDenied', { path })
-          return v.apply(t, args)
-        }
-      }
-      return v.bind(t)
-    },
+  return gatedWrites(b, (path) => {
+    if (path.startsWith(`${dir}/`)) throw new SyncError('AUTH', 'AccessDenied', { path })
   })
 }
 
