@@ -10,6 +10,7 @@ import { type ErrorsScroll, scrollErrors } from './errors-scroll.js'
 import { type KeyFlags, keyCommand, keyPresses, type Screen } from './key-bindings.js'
 import { suspendTerminal, type TerminalSuspension } from './suspend-terminal.js'
 import type { CycleView, SyncView } from './sync-view-state.js'
+import { useCycleBatch } from './use-cycle-batch.js'
 import { type Pausable, usePaused } from './use-paused.js'
 import { useSyncEvents } from './use-sync-events.js'
 import { useTerminalSize } from './use-terminal-size.js'
@@ -36,6 +37,8 @@ export interface SyncAppProps {
   readonly sampleMs?: number
   /** Most of the time drawing may take (see `useSyncEvents`). [0.05] */
   readonly drawBudget?: number
+  /** Finished watch cycles the view keeps (see `SyncViewLimits`). [100] */
+  readonly maxCycles?: number
   /** Reads keys (off where stdin is not a terminal, e.g. some tests). [true] */
   readonly keys?: boolean
   /** Called once the hooks have subscribed to `events$` (after the first render). */
@@ -49,9 +52,9 @@ export interface SyncAppProps {
 /**
  * The `syncflow ui` application: hooks adapt the event stream, the terminal size, the pause gate
  * and the keys; `Dashboard` renders. Finished watch cycles go into `<Static>` (printed once, above
- * the live screen). It exits (leaving the last frame) once the run's final `done` is shown, unless
- * the run had failures and was not asked to stop: then it stays until `q`, so that every error can
- * still be read (`e`).
+ * the live screen, a batch at a time: `useCycleBatch`). It exits (leaving the last frame) once the
+ * run's final `done` is shown, unless the run had failures and was not asked to stop: then it stays
+ * until `q`, so that every error can still be read (`e`).
  */
 /**
  * Whether the finished UI stays open for the user to read the errors: after a run with failures
@@ -71,8 +74,10 @@ export function SyncApp(props: SyncAppProps) {
     frameMs,
     sampleMs,
     ...(props.drawBudget !== undefined ? { drawBudget: props.drawBudget } : {}),
+    ...(props.maxCycles !== undefined ? { maxCycles: props.maxCycles } : {}),
     ...(pause.since !== undefined ? { pausedSince: pause.since } : {}),
   })
+  const cycles = useCycleBatch(view.cycles)
   const { columns, rows } = useTerminalSize()
   const { stdout, write } = useStdout()
   useClearOnNarrower(columns, stdout)
@@ -150,7 +155,9 @@ export function SyncApp(props: SyncAppProps) {
 
   return (
     <Box flexDirection="column">
-      <Static items={view.cycles as CycleView[]}>{(c) => <CycleLine key={c.n} cycle={c} color={color} />}</Static>
+      <Static key={cycles.key} items={cycles.items as CycleView[]}>
+        {(c) => <CycleLine key={c.n} cycle={c} color={color} />}
+      </Static>
       <Dashboard
         command={props.command}
         source={props.source}

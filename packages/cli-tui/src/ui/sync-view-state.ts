@@ -50,9 +50,8 @@ export interface CountsView {
 }
 
 /**
- * One finished cycle of a continuous job (a `done` event), shown once above the live screen. Kept
- * small (about 100 bytes): every cycle of a long watch stays in the list, since `<Static>` prints
- * what was appended since the last frame.
+ * One finished cycle of a continuous job (a `done` event), printed once above the live screen. Only
+ * the latest (`maxCycles`) are kept: `n` says which are new to a renderer (see `useCycleBatch`).
  */
 export interface CycleView {
   readonly n: number
@@ -88,7 +87,10 @@ export interface SyncView {
   readonly errorCount: number
   /** Latest notices (fallbacks, suppressed deletes), newest last. */
   readonly notices: readonly { readonly code: string; readonly message: string }[]
-  /** Finished cycles (watch), newest last. */
+  /**
+   * The latest finished cycles (watch), newest last: at most `maxCycles`, so that a long watch
+   * holds a bounded list. The same array while no cycle ended.
+   */
   readonly cycles: readonly CycleView[]
   /** The final summary, once the job has ended. */
   readonly final?: SyncSummary
@@ -101,6 +103,11 @@ export interface SyncViewLimits {
   readonly maxTransfers?: number
   readonly maxErrors?: number
   readonly maxNotices?: number
+  /**
+   * Finished cycles kept for the screen. A renderer needs only those ended since its last frame
+   * (one every 0.5 s at most, a cycle takes longer): the rest are printed already.
+   */
+  readonly maxCycles?: number
 }
 
 const isMetadata = (k: ActionKind): boolean => k === 'touch' || k === 'mkdir'
@@ -147,6 +154,8 @@ export class SyncViewState {
   #errorCount = 0
   #notices: { code: string; message: string }[] = []
   readonly #cycles: CycleView[] = []
+  /** Cycles ended so far (the kept ones are the last of them). */
+  #cycleCount = 0
   #final: SyncSummary | undefined
   #dryRun = false
   #version = 0
@@ -157,7 +166,7 @@ export class SyncViewState {
     readonly continuous: boolean,
     limits: SyncViewLimits = {},
   ) {
-    this.#limits = { maxTransfers: 64, maxErrors: 100, maxNotices: 5, ...limits }
+    this.#limits = { maxTransfers: 64, maxErrors: 100, maxNotices: 5, maxCycles: 100, ...limits }
   }
 
   /** Grows with every event that changed something (lets a renderer skip identical frames). */
@@ -267,12 +276,15 @@ export class SyncViewState {
           this.#filesPlanned = this.#filesDone
           this.#bytesPlanned = this.#bytesFinished
           const s = e.summary
+          this.#cycleCount++
           this.#cycles.push({
-            n: this.#cycles.length + 1,
+            n: this.#cycleCount,
             ts: e.ts,
             text: `${summaryText(s)}${s.interrupted ? ' (interrupted)' : ''}`,
             failed: s.failed > 0 || s.fatal !== undefined,
           })
+          // A watch of weeks ends thousands of cycles: kept all, each frame's snapshot copied them all.
+          if (this.#cycles.length > this.#limits.maxCycles) this.#cycles.shift()
         } else {
           this.#phase = 'done'
           this.#final = e.summary
@@ -311,16 +323,18 @@ export class SyncViewState {
       errorCount: this.#errorCount,
       notices: [...this.#notices],
       // The same array while no cycle ended, so `<Static>` sees no change.
-      cycles: this.#cycles.length === this.#cyclesShown.length ? this.#cyclesShown : this.#snapshotCycles(),
+      cycles: this.#cycleCount === this.#cyclesShownCount ? this.#cyclesShown : this.#snapshotCycles(),
       ...(this.#final ? { final: this.#final } : {}),
       dryRun: this.#dryRun,
     }
   }
 
   #cyclesShown: readonly CycleView[] = []
+  #cyclesShownCount = 0
 
   #snapshotCycles(): readonly CycleView[] {
     this.#cyclesShown = [...this.#cycles]
+    this.#cyclesShownCount = this.#cycleCount
     return this.#cyclesShown
   }
 

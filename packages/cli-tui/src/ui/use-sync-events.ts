@@ -119,7 +119,7 @@ export class SyncScreenFeed {
 export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEventsOptions = {}): SyncScreenData {
   const renderStart = performance.now()
   const { continuous = false, frameMs = 500, sampleMs = 1000, drawBudget = 0.05 } = opts
-  const { maxTransfers, maxErrors, maxNotices, pausedSince } = opts
+  const { maxTransfers, maxErrors, maxNotices, maxCycles, pausedSince } = opts
   const [data, setData] = useState<SyncScreenData>(() => ({
     view: new SyncViewState(continuous).view(),
     throughput: new ThroughputSampler().current(0),
@@ -146,6 +146,7 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
         ...(maxTransfers !== undefined ? { maxTransfers } : {}),
         ...(maxErrors !== undefined ? { maxErrors } : {}),
         ...(maxNotices !== undefined ? { maxNotices } : {}),
+        ...(maxCycles !== undefined ? { maxCycles } : {}),
       },
       { frameMs, sampleMs, drawBudget },
       performance.now(),
@@ -175,7 +176,7 @@ export function useSyncEvents(events: Subscribable<SyncEvent>, opts: UseSyncEven
       feedRef.current = undefined
       flushRef.current = undefined
     }
-  }, [events, continuous, frameMs, sampleMs, drawBudget, maxTransfers, maxErrors, maxNotices])
+  }, [events, continuous, frameMs, sampleMs, drawBudget, maxTransfers, maxErrors, maxNotices, maxCycles])
   // After the effect above (effects run in order): the feed exists.
   useEffect(() => {
     feedRef.current?.setPausedSince(pausedSince)

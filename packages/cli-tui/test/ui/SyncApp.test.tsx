@@ -13,7 +13,7 @@ function Probe({ children, onUnmount }: { children: ReactNode; onUnmount: () => 
   return children
 }
 
-function app(watch = false, onForceQuit?: () => void, dryRun = false) {
+function app(watch = false, onForceQuit?: () => void, dryRun = false, maxCycles?: number) {
   const events = new Subject<SyncEvent>()
   const gate = new PauseGate()
   const onQuit = vi.fn()
@@ -30,6 +30,7 @@ function app(watch = false, onForceQuit?: () => void, dryRun = false) {
         onQuit={onQuit}
         {...(onForceQuit ? { onForceQuit } : {})}
         {...(dryRun ? { dryRun } : {})}
+        {...(maxCycles !== undefined ? { maxCycles } : {})}
         color={false}
         frameMs={10}
         sampleMs={20}
@@ -221,6 +222,33 @@ describe('SyncApp', () => {
     await expect.poll(frame(ui), WAIT).toMatch(/#2 1 deleted/)
     expect(frame(ui)().match(/#1 1 copied/g)).toHaveLength(1)
     expect(frame(ui)().indexOf('#1')).toBeLessThan(frame(ui)().indexOf('syncflow watch'))
+    ui.unmount()
+  })
+
+  // The view keeps the latest cycles only; `<Static>` tells new items by the array's length, so a
+  // full list, trimmed as each cycle ends, printed no cycle after it filled.
+  it('prints every cycle of a long watch, after the view has trimmed its list of them', async () => {
+    const ui = app(true, undefined, false, 3)
+    const done = (n: number): SyncEvent => ({
+      type: 'done',
+      ts: 0,
+      cycle: n,
+      trigger: 'changes',
+      summary: summary({ done: { ...summary().done, copy: n } }),
+    })
+    // One cycle a frame, then two at once (both end before the next frame).
+    for (let n = 1; n <= 8; n++) {
+      ui.events.next(done(n))
+      await expect.poll(frame(ui), WAIT).toContain(`#${n} ${n} copied`)
+    }
+    ui.events.next(done(9))
+    ui.events.next(done(10))
+    await expect.poll(frame(ui), WAIT).toContain('#10 10 copied')
+    // (the test renderer writes the static part again with every frame; a terminal gets it once)
+    const printed = frame(ui)()
+      .split('\n')
+      .flatMap((l) => /#(\d+) /.exec(l)?.[1] ?? [])
+    expect(printed).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', '10'])
     ui.unmount()
   })
 

@@ -87,6 +87,26 @@ describe('SyncViewState', () => {
     expect(v.cycles).toHaveLength(2)
   })
 
+  // A watch kept every finished cycle, and each cycle's snapshot copied them all: memory grew with
+  // the length of the watch.
+  it("keeps a long watch's latest cycles only, numbered on, one array per ended cycle", () => {
+    const s = new SyncViewState(true, { maxCycles: 3 })
+    let before = s.view().cycles
+    for (let i = 1; i <= 1000; i++) {
+      s.add({ type: 'done', ts: i, summary: summary() })
+      const { cycles } = s.view()
+      expect(cycles).not.toBe(before)
+      expect(s.view().cycles).toBe(cycles)
+      before = cycles
+    }
+    expect(s.view().cycles.map((c) => c.n)).toEqual([998, 999, 1000])
+    expect(new SyncViewState(true).view().cycles).toEqual([])
+    const defaults = new SyncViewState(true)
+    for (let i = 1; i <= 1000; i++) defaults.add({ type: 'done', ts: i, summary: summary() })
+    expect(defaults.view().cycles).toHaveLength(100)
+    expect(defaults.view().cycles.at(-1)?.n).toBe(1000)
+  })
+
   // QA 25c #3: the job's last done totals every cycle's unchanged files; added on top of the
   // cycles' own, the screen said "unchanged 42" on quitting a watch of 21 files.
   it("counts a watch's unchanged files once: the job summary does not add its cycles' again", () => {
