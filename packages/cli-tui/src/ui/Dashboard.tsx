@@ -15,6 +15,7 @@ import type { SyncView } from './sync-view-state.js'
 import { ThroughputLine } from './ThroughputLine.js'
 import { TransferList } from './TransferList.js'
 import type { ThroughputView } from './throughput-sampler.js'
+import { wrapText } from './wrap-text.js'
 
 /** Props of `Dashboard`. */
 export interface DashboardProps {
@@ -163,7 +164,13 @@ export function Dashboard(props: DashboardProps) {
   const left = Math.max(0, height - fixed)
   const errorRows = view.errorCount > 0 ? Math.min(4, view.errors.length + 1, Math.max(0, left - 2)) : 0
   const transferRows = left - errorRows
-  const finalRows = view.final ? 1 + (view.final.fatal ? 1 : 0) + (props.lingering ? 1 : 0) : transferRows
+  // Wrapped, not cut: on a narrow terminal the end of the summary is what failed (`2 f…`, QA), and a
+  // fatal error's end says what to do.
+  const finalLines = view.final
+    ? wrapText(`${view.final.interrupted ? 'Stopped' : 'Finished'}: ${summaryText(view.final)}`, width, '', '  ')
+    : []
+  const fatalLines = view.final?.fatal ? wrapText(fatalText(view.final.fatal), width, '', '  ') : []
+  const finalRows = view.final ? finalLines.length + fatalLines.length + (props.lingering ? 1 : 0) : transferRows
   return (
     <ScreenBox width={width} rows={rows} natural={fixed + finalRows + errorRows}>
       {header}
@@ -199,10 +206,8 @@ export function Dashboard(props: DashboardProps) {
       {view.final ? (
         // Not padded to the screen's height: the last frame stays on the terminal, the shell prompt right below it.
         <Box flexDirection="column" width={width}>
-          <Text bold={color}>
-            {fitText(`${view.final.interrupted ? 'Stopped' : 'Finished'}: ${summaryText(view.final)}`, width)}
-          </Text>
-          {view.final.fatal ? <Text>{fitText(fatalText(view.final.fatal), width)}</Text> : null}
+          <Text bold={color}>{finalLines.join('\n')}</Text>
+          {fatalLines.length > 0 ? <Text>{fatalLines.join('\n')}</Text> : null}
           {props.lingering ? <Text dimColor={color}>{fitText('e: all errors · q: quit', width)}</Text> : null}
         </Box>
       ) : (

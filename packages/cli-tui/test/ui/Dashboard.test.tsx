@@ -118,6 +118,29 @@ describe('Dashboard', () => {
     expect(render(<Dashboard {...base({ view: s.view(), paused: true })} />).lastFrame()).toContain('[done]')
   })
 
+  // At 40 columns the summary was cut to its first line: `Finished: 5 copied, 2 dirs created, 2 f…`,
+  // what failed lost; a fatal error's hint likewise.
+  it('wraps the summary and the fatal error on a narrow terminal instead of cutting them', () => {
+    const s = new SyncViewState(false)
+    s.add(failed('f3.txt'))
+    s.add(failed('locked'))
+    const fatal = { code: 'TRANSIENT', message: 'TRANSIENT: s3.list: the connection was reset; run it again' } as const
+    s.add({
+      type: 'done',
+      ts: 0,
+      summary: summary({ done: { ...summary().done, copy: 5, mkdir: 2 }, failed: 2, bytesTransferred: 10, fatal }),
+    })
+    const frame = lines(
+      render(<Dashboard {...base({ view: s.view(), columns: 40, rows: 24, lingering: true })} />).lastFrame(),
+    )
+    expect(frame.every((l) => l.length <= 40)).toBe(true)
+    const text = frame.join('\n')
+    expect(text).not.toContain('…')
+    expect(text.replace(/\n\s*/g, ' ')).toContain('Finished: 5 copied, 2 dirs created, 2 failed, 10 B in')
+    expect(text.replace(/\n\s*/g, ' ')).toContain('TRANSIENT: s3.list: the connection was reset; run it again')
+    expect(text).toContain('e: all errors · q: quit')
+  })
+
   it("names a listing failure's side, and says the fatal error's code once (QA 10 #8)", () => {
     const s = new SyncViewState(false)
     s.add({ type: 'stats', ts: 0, listing: true } as never)
