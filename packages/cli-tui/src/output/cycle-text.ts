@@ -23,11 +23,14 @@ export function dryRunCycleText(s: SyncSummary): string {
   const fileChmodTouch = s.fileModesAndMtimesSet?.planned ?? 0
   const n = (kind: ActionKind): number =>
     s.planned[kind] - (kind === 'mkdir' ? chmod : kind === 'touch' ? fileChmod + fileChmodTouch : 0)
-  const would = WOULD.filter(([kind]) => n(kind) > 0).map(([kind, verb]) => `${verb} ${n(kind)}`)
-  if (chmod + fileChmod > 0) would.push(`chmod ${chmod + fileChmod}`)
-  if (fileChmodTouch > 0) would.push(`chmod+touch ${fileChmodTouch}`)
+  // Grouped as a real run's are (`3,001 copied`): the ui's dry run said `would copy 3001` under a
+  // counts line of `would copy 3,001`.
+  const num = (v: number): string => v.toLocaleString('en-US')
+  const would = WOULD.filter(([kind]) => n(kind) > 0).map(([kind, verb]) => `${verb} ${num(n(kind))}`)
+  if (chmod + fileChmod > 0) would.push(`chmod ${num(chmod + fileChmod)}`)
+  if (fileChmodTouch > 0) would.push(`chmod+touch ${num(fileChmodTouch)}`)
   const parts = [would.length > 0 ? `would ${would.join(', ')}` : 'nothing to do']
-  if (s.skipped > 0) parts.push(`${s.skipped} skipped`)
-  if (s.failed > 0) parts.push(`${s.failed} failed`)
+  if (s.skipped > 0) parts.push(`${num(s.skipped)} skipped`)
+  if (s.failed > 0) parts.push(`${num(s.failed)} failed`)
   return `${parts.join(', ')} in ${formatDuration(s.durationMs)}`
 }

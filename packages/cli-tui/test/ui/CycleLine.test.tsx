@@ -25,6 +25,14 @@ describe('CycleLine', () => {
     expect(summaryText(dry)).toMatch(/^would touch 1, chmod 1 in/)
   })
 
+  // `ui -n` on 3,001 files: `Finished: would copy 3001, create 31` under `would copy 3,001`.
+  it("groups a dry run's thousands as a real run's", () => {
+    const s = summary({ done: { ...summary().done, copy: 3001 }, skipped: 1200, durationMs: 200 })
+    expect(summaryText(s)).toMatch(/^3,001 copied, 1,200 skipped, /)
+    const dry = summary({ dryRun: true, planned: { ...summary().planned, copy: 3001, mkdir: 31 }, failed: 1500 })
+    expect(summaryText(dry)).toMatch(/^would copy 3,001, create 31, 1,500 failed in /)
+  })
+
   it('says "nothing to do" for an empty cycle', () => {
     expect(summaryText(summary())).toMatch(/^nothing to do/)
   })
