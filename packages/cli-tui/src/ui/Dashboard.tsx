@@ -170,7 +170,15 @@ export function Dashboard(props: DashboardProps) {
     ? wrapText(`${view.final.interrupted ? 'Stopped' : 'Finished'}: ${summaryText(view.final)}`, width, '', '  ')
     : []
   const fatalLines = view.final?.fatal ? wrapText(fatalText(view.final.fatal), width, '', '  ') : []
-  const finalRows = view.final ? finalLines.length + fatalLines.length + (props.lingering ? 1 : 0) : transferRows
+  // A one-shot run stopped by q or Ctrl-C left work undone (its bar fell back to what finished):
+  // `sync` says what to do about it, the screen said only "Stopped" (QA).
+  const resumeLines =
+    view.final?.interrupted && !view.final.dryRun && view.final.mode !== 'watch'
+      ? wrapText('What finished is saved: run the same command again to complete it.', width, '', '  ')
+      : []
+  const finalRows = view.final
+    ? finalLines.length + fatalLines.length + resumeLines.length + (props.lingering ? 1 : 0)
+    : transferRows
   return (
     <ScreenBox width={width} rows={rows} natural={fixed + finalRows + errorRows}>
       {header}
@@ -208,6 +216,7 @@ export function Dashboard(props: DashboardProps) {
         <Box flexDirection="column" width={width}>
           <Text bold={color}>{finalLines.join('\n')}</Text>
           {fatalLines.length > 0 ? <Text>{fatalLines.join('\n')}</Text> : null}
+          {resumeLines.length > 0 ? <Text dimColor={color}>{resumeLines.join('\n')}</Text> : null}
           {props.lingering ? <Text dimColor={color}>{fitText('e: all errors · q: quit', width)}</Text> : null}
         </Box>
       ) : (

@@ -141,6 +141,23 @@ describe('Dashboard', () => {
     expect(text).toContain('e: all errors · q: quit')
   })
 
+  it('says what to do after a one-shot run was stopped, not after a stopped watch or dry run', () => {
+    const stopped = (over: Parameters<typeof summary>[0]) => {
+      const s = new SyncViewState(false)
+      s.add({
+        type: 'done',
+        ts: 0,
+        summary: summary({ done: { ...summary().done, copy: 300 }, interrupted: true, ...over }),
+      })
+      return render(<Dashboard {...base({ view: s.view() })} />).lastFrame() ?? ''
+    }
+    const frame = stopped({})
+    expect(frame).toContain('Stopped: 300 copied')
+    expect(frame).toContain('What finished is saved: run the same command again to complete it.')
+    expect(stopped({ mode: 'watch' })).not.toContain('run the same command again')
+    expect(stopped({ dryRun: true })).not.toContain('run the same command again')
+  })
+
   it("names a listing failure's side, and says the fatal error's code once (QA 10 #8)", () => {
     const s = new SyncViewState(false)
     s.add({ type: 'stats', ts: 0, listing: true } as never)
