@@ -21,11 +21,16 @@ async function closedPort(): Promise<number> {
 }
 
 describe('a dry run with --state at a state server that is down', () => {
-  it('fails as the real run does (exit 2, the same message), and writes nothing', async () => {
+  // PostgreSQL's was not asked at all (exit 0), since opening its store makes its table: the dry run
+  // now asks the server (SELECT 1) without opening the store.
+  it.each([
+    ['Redis', 'redis://127.0.0.1:PORT'],
+    ['PostgreSQL', 'postgres://syncflow@127.0.0.1:PORT/postgres'],
+  ])('(%s) fails as the real run does (exit 2, the same message), and writes nothing', async (_name, url) => {
     const root = await tempDir('dry-run-state-')
     await writeTree(join(root, 'src'), { a: 'a' })
     const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
-    const state = `redis://127.0.0.1:${await closedPort()}`
+    const state = url.replace('PORT', String(await closedPort()))
     const args = ['sync', join(root, 'src'), join(root, 'dst'), '--state', state]
     const real = await runCli(args, { env })
     expect(real.code, real.stderr).toBe(2)

@@ -16,6 +16,7 @@ import {
   type OpenOptions,
   openStateStore,
   type PathFilter,
+  probeStateServer,
   type StateStore,
   SyncError,
   type SyncOptions,
@@ -55,13 +56,6 @@ export interface JobSpec {
   /** `check` (its messages suggest a check, not a copy), or a sync-like command. [sync] */
   readonly kind?: 'sync' | 'check'
 }
-
-/**
- * A `--state` location a dry run connects to (see `openJob`): Redis, whose open writes nothing.
- * Not PostgreSQL, whose open creates its table where it is missing (@keyv/postgres), a write that
- * `--dry-run` promises not to make (review 33).
- */
-const STATE_SERVER = /^rediss?:/i
 
 /** A job ready to run: both backends open, the lock held, the options built. */
 export interface OpenedJob {
@@ -352,12 +346,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         await store.lockJob({ onLost: (err) => lost.abort(err) })
         runSignal = AbortSignal.any([signal, lost.signal])
       }
-    } else if (flags.dryRun === true && typeof flags.state === 'string' && STATE_SERVER.test(flags.state)) {
+    } else if (flags.dryRun === true && typeof flags.state === 'string') {
       // A dry run reads and writes no state, but one asked for a state server that is down (or
       // refuses the password) said nothing and exited 0 where the real run fails with exit 2: it
-      // connects as the real run does, and fails as it would, so that it predicts it.
-      const store = await openStateStore(flags.state, { jobId })
-      await store.close()
+      // asks the server as the real run connects to it, and fails as it would, so that it predicts
+      // it. Only asks: opening the store makes PostgreSQL's table where it is missing (review 33).
+      await probeStateServer(flags.state)
     }
     stopIfAborted()
 

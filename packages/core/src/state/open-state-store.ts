@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type Keyv from 'keyv'
-import { SyncError } from '../errors/sync-error.js'
+import { bareMessage, SyncError } from '../errors/sync-error.js'
 import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
@@ -341,7 +341,7 @@ interface RedisConnectOptions {
 const REQUEST_TIMEOUT_MS = 30_000
 
 /** How long opening a state store on a server may take to connect. */
-const CONNECT_TIMEOUT_MS = 5000
+export const CONNECT_TIMEOUT_MS = 5000
 
 /**
  * Opens a store on a server. `lease` gives its lock operations: several hosts may share such a store,
@@ -376,7 +376,16 @@ async function openNetworkStore(
     return store
   } catch (err) {
     await store?.close().catch(() => {})
-    throw toStateError(refusal?.() ?? err, 'state.open', shown)
+    const failed = toStateError(refusal?.() ?? err, 'state.open', shown)
+    // The first read is the open's: said as the open failing (as `probeStateServer`, which a dry
+    // run asks instead, says it), not as a read of a store the user never saw open.
+    if (failed.op !== 'state.getMeta') throw failed
+    throw new SyncError(failed.code, bareMessage(failed), {
+      op: 'state.open',
+      path: shown,
+      cause: failed.cause,
+      ...(failed.hint !== undefined ? { hint: failed.hint } : {}),
+    })
   }
 }
 
@@ -389,7 +398,7 @@ async function openNetworkStore(
  * open would have (a TLS server costs one more round trip).
  * @throws SyncError `USAGE` (no TLS there), `TRANSIENT` (unreachable)
  */
-async function assertSpeaksTls(location: string): Promise<void> {
+export async function assertSpeaksTls(location: string): Promise<void> {
   const answer = await plainRedisAnswer(location, CONNECT_TIMEOUT_MS)
   if (answer === 'other') return
   const shown = redact(location)

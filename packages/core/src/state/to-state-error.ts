@@ -14,13 +14,19 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // @keyv/redis says so in words only (throwOnConnectError), with no code, and words about its own
   // option that we set, which mean nothing to a user ("This is thrown because throwOnConnectError is
   // set to true.", QA 23 #9): said our way instead.
-  const keyvUnreachable = code === '' && /not connected|failed to connect/i.test(message)
+  // node-redis's own refused connect (ECONNREFUSED, as `probeStateServer` meets it) is the same
+  // server not running, said in the same words.
+  const keyvUnreachable =
+    (code === '' && /not connected|failed to connect/i.test(message)) ||
+    (code === 'ECONNREFUSED' && /^rediss?:/i.test(location))
   // pg's connect timeout said only "Connection terminated due to connection timeout", for what is
   // as likely the port of another kind of server (a Redis port), which never answers PostgreSQL's
   // greeting (QA 32c).
+  // pg's Client (which `probeStateServer` connects with) says only "timeout expired".
   const pgTimeout =
     code === '' &&
-    /^(Connection terminated due to connection timeout|timeout exceeded when trying to connect)/.test(message)
+    (/^(Connection terminated due to connection timeout|timeout exceeded when trying to connect)/.test(message) ||
+      (message === 'timeout expired' && /^postgres(ql)?:/i.test(location)))
   const unreachable = keyvUnreachable
     ? 'ECONNREFUSED'
     : pgTimeout

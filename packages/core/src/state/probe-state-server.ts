@@ -1,0 +1,88 @@
+import { createRequire } from 'node:module'
+import { redactLocation as redact } from '../util/redact-location.js'
+import { assertSpeaksTls, CONNECT_TIMEOUT_MS, checkStateLocation, importAdapter } from './open-state-store.js'
+import { toStateError } from './to-state-error.js'
+
+/** The part of a node-redis client used here. */
+interface RedisClient {
+  on(event: 'error', listener: (err: unknown) => void): void
+  connect(): Promise<unknown>
+  ping(): Promise<unknown>
+  destroy(): void
+  readonly isOpen: boolean
+}
+
+/** The part of a pg Client used here. */
+interface PgClient {
+  on(event: 'error', listener: (err: unknown) => void): void
+  connect(): Promise<void>
+  query(sql: string): Promise<unknown>
+  end(): Promise<void>
+}
+
+/**
+ * Asks the state server a `--state` location names whether it can be used, as `openStateStore`
+ * would find it, creating and writing nothing: it connects as the open does (the same URL, TLS and
+ * credentials, the same connect timeout) and asks the least the server answers (Redis `PING`,
+ * PostgreSQL `SELECT 1`), then disconnects. A dry run asks this instead of opening the store,
+ * whose open makes PostgreSQL's table where it is missing (@keyv/postgres). Resolves at once for a
+ * location on no server (a SQLite file, `memory:`).
+ * @throws SyncError as `openStateStore` would for that server: `TRANSIENT` (unreachable), `AUTH`
+ * (credentials refused), `USAGE` (no such database, no TLS there, a missing adapter package).
+ */
+export async function probeStateServer(location: string): Promise<void> {
+  checkStateLocation(location)
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
+  if (scheme === 'redis' || scheme === 'rediss') return probeRedis(location, scheme === 'rediss')
+  if (scheme === 'postgres' || scheme === 'postgresql') return probePostgres(location)
+}
+
+async function probeRedis(location: string, tls: boolean): Promise<void> {
+  // The client of the adapter the real run uses: a missing package is said the same way.
+  const { createClient } = await importAdapter<{ createClient(options: object): RedisClient }>('@keyv/redis')
+  if (tls) await assertSpeaksTls(location)
+  // As `openStateStore` connects: once, no retry, no queue (a request fails while not connected).
+  const client = createClient({
+    url: location,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (_retries: number, cause: Error) => cause },
+  })
+  // The server's own reason (WRONGPASS, a database number it lacks) comes as an 'error' event on
+  // the way, before connect() fails with less; without a listener it would end the process.
+  let refusal: unknown
+  client.on('error', (err) => {
+    refusal ??= err
+  })
+  try {
+    await client.connect()
+    await client.ping()
+  } catch (err) {
+    throw toStateError(refusal ?? err, 'state.open', redact(location))
+  } finally {
+    // A client whose connect failed is closed already, and destroy() would throw for it.
+    if (client.isOpen) client.destroy()
+  }
+}
+
+async function probePostgres(location: string): Promise<void> {
+  await importAdapter('@keyv/postgres')
+  // The pg @keyv/postgres loads (it is that package's dependency, not ours).
+  const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as {
+    Client: new (config: object) => PgClient
+  }
+  const client = new pg.Client({
+    connectionString: location,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    query_timeout: CONNECT_TIMEOUT_MS,
+  })
+  // A connection dropped after connecting is an 'error' event; the query fails with it.
+  client.on('error', () => {})
+  try {
+    await client.connect()
+    await client.query('SELECT 1')
+  } catch (err) {
+    throw toStateError(err, 'state.open', redact(location))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}

@@ -1,0 +1,125 @@
+// A dry run asks the state server instead of opening the store (whose open makes PostgreSQL's
+// table): `probeStateServer` must fail exactly as the open would, and create nothing. Real servers;
+// a closed port stands for a server that is down.
+import { randomUUID } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { type AddressInfo, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { openStateStore, probeStateServer } from '@syncflow/core'
+import { describe, expect, it } from 'vitest'
+import { stateServerEnv } from './state-server-env.js'
+
+const redis = stateServerEnv('redis')
+const postgres = stateServerEnv('postgres')
+
+interface PgClient {
+  connect(): Promise<void>
+  query(sql: string): Promise<{ rows: Record<string, unknown>[] }>
+  end(): Promise<void>
+}
+const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as { Client: new (url: string) => PgClient }
+
+/** A port of 127.0.0.1 that nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+/** What an error says to the user: its code, message and hint. */
+function said(e: unknown): { code: unknown; message: unknown; hint: unknown } {
+  const { code, message, hint } = e as { code?: unknown; message?: unknown; hint?: unknown }
+  return { code, message, hint }
+}
+
+async function openFailure(location: string) {
+  return openStateStore(location, { jobId: `test-${randomUUID()}`, stateDir: tmpdir() }).then(async (store) => {
+    await store.close()
+    throw new Error(`${location} opened`)
+  }, said)
+}
+
+async function probeFailure(location: string) {
+  return probeStateServer(location).then(() => {
+    throw new Error(`${location} answered`)
+  }, said)
+}
+
+function withUser(url: string, user: string, password?: string): string {
+  const u = new URL(url)
+  u.username = user
+  u.password = password ?? ''
+  return u.toString()
+}
+
+describe('probeStateServer', () => {
+  it('a Redis or PostgreSQL server that is down fails as the open does (TRANSIENT, the same words)', async () => {
+    const port = await closedPort()
+    for (const location of [`redis://127.0.0.1:${port}`, `postgres://syncflow@127.0.0.1:${port}/postgres`]) {
+      const probed = await probeFailure(location)
+      expect(probed.code).toBe('TRANSIENT')
+      expect(probed.message).toMatch(/^TRANSIENT: state\.open \(.*\): cannot reach the state store/)
+      expect(probed).toEqual(await openFailure(location))
+    }
+  }, 30_000)
+
+  it('asks nothing of a location on no server', async () => {
+    await expect(probeStateServer('memory:')).resolves.toBeUndefined()
+    await expect(probeStateServer(`${tmpdir()}/never-made-${randomUUID()}.sqlite`)).resolves.toBeUndefined()
+  })
+
+  describe.skipIf(!redis.available)(`Redis${redis.available ? '' : ` (skipped: ${redis.reason})`}`, () => {
+    const url = redis.available ? redis.url : ''
+
+    it('answers for a server that is up, and refuses a password as the open does (AUTH)', async () => {
+      await expect(probeStateServer(url)).resolves.toBeUndefined()
+      const wrong = withUser(url, '', 'never-s3cret')
+      const probed = await probeFailure(wrong)
+      expect(probed.code).toBe('AUTH')
+      expect(probed).toEqual(await openFailure(wrong))
+    }, 30_000)
+  })
+
+  describe.skipIf(!postgres.available)(
+    `PostgreSQL${postgres.available ? '' : ` (skipped: ${postgres.reason})`}`,
+    () => {
+      const url = postgres.available ? postgres.url : ''
+
+      it('answers for a server that is up, creating no table there', async () => {
+        // A database of its own, so that no other test's table is in it.
+        const db = `probe_${randomUUID().replaceAll('-', '')}`
+        const admin = new pg.Client(url)
+        await admin.connect()
+        try {
+          await admin.query(`CREATE DATABASE ${db}`)
+          const there = new URL(url)
+          there.pathname = `/${db}`
+          await expect(probeStateServer(there.toString())).resolves.toBeUndefined()
+          const client = new pg.Client(there.toString())
+          await client.connect()
+          try {
+            const { rows } = await client.query("SELECT to_regclass('syncflow_state') AS t")
+            expect(rows[0]?.t).toBeNull()
+          } finally {
+            await client.end()
+          }
+        } finally {
+          await admin.query(`DROP DATABASE IF EXISTS ${db}`).catch(() => {})
+          await admin.end()
+        }
+      }, 30_000)
+
+      it('refuses an unknown user and a missing database as the open does', async () => {
+        const missingDb = new URL(url)
+        missingDb.pathname = '/no_such_db'
+        for (const location of [withUser(url, 'no_such_user'), missingDb.toString()]) {
+          const probed = await probeFailure(location)
+          expect(probed.code).toMatch(/^(AUTH|USAGE)$/)
+          expect(probed).toEqual(await openFailure(location))
+        }
+      }, 30_000)
+    },
+  )
+})
