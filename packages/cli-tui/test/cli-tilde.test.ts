@@ -74,6 +74,26 @@ describe('a path starting with an unexpanded ~', () => {
     expect(r.stderr).not.toContain('ENOENT')
   })
 
+  it.each(['--token-file', '--tls-cert', '--tls-key'])(
+    "as serve %s is refused as --root is, not with the file open's ENOENT",
+    async (flag) => {
+      const r = await cli('serve', '--root', 'src', '--listen', '127.0.0.1:0', flag, '~/x.pem')
+      expectUsageError(r, `${flag} "~/x.pem" starts with ~`, `"${join(homedir(), 'x.pem')}"`)
+      expect(r.stderr).not.toContain('ENOENT')
+    },
+  )
+
+  it.each([
+    ['--token-file', 'grpc'],
+    ['--ca-file', 'grpcs'],
+  ])('as sync (or ls) %s is refused before the %s:// backend reads it', async (flag, scheme) => {
+    const r = await cli('sync', 'src', `${scheme}://127.0.0.1:1/x`, flag, '~/x.pem')
+    expectUsageError(r, `${flag} "~/x.pem" starts with ~`, `"${join(homedir(), 'x.pem')}"`)
+    expect(r.stderr).not.toContain('ENOENT')
+    const listed = await cli('ls', `${scheme}://127.0.0.1:1/x`, flag, '~/x.pem')
+    expectUsageError(listed, `${flag} "~/x.pem" starts with ~`)
+  })
+
   it('given to ls as ~user/…, that is missing, is said as a ~ not expanded', async () => {
     const me = userInfo().username
     const r = await cli('ls', `~${me}/nope-qa33`)

@@ -1,6 +1,7 @@
 import { asSyncError, createPathFilter, listSide, SyncError, untilAborted } from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
+import { assertFlagFilesExpanded } from '../job/assert-flag-files-expanded.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
 import { explainMissing } from '../job/explain-missing.js'
 import { fileAtLocation, specialAtLocation } from '../job/file-at-location.js'
@@ -30,6 +31,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   try {
     assertDecodableArgument('the location', location)
     assertDecodableCwd('the location', location)
+    assertFlagFilesExpanded(flags)
     const registry = createBuiltinRegistry()
     await registerPlugins(registry, flags.plugin)
     await assertConfigPathsReadable(flags.configPaths, [location])

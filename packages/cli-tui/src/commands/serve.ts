@@ -27,8 +27,12 @@ export async function serveCommand(flags: ServeFlags, streams: Streams): Promise
     import('@syncflow/core'),
   ])
   try {
-    // A quoted '~/srv' reached the server's realpath as it is, and ended in Node's raw ENOENT text.
+    // A quoted '~/srv' reached the server's realpath as it is, and ended in Node's raw ENOENT text;
+    // a quoted '~/token' (or certificate, or key) the file's open, in the same words.
     assertTildeExpanded('--root', flags.root)
+    if (flags.tokenFile !== undefined) assertTildeExpanded('--token-file', flags.tokenFile)
+    if (flags.tlsCert !== undefined) assertTildeExpanded('--tls-cert', flags.tlsCert)
+    if (flags.tlsKey !== undefined) assertTildeExpanded('--tls-key', flags.tlsKey)
     const stopped = await runServe({
       root: flags.root,
       listen: flags.listen,

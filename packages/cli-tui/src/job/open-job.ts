@@ -26,6 +26,7 @@ import { usageError } from '../errors/usage-error.js'
 import { assertConfigPathsReadable } from '../options/assert-config-paths-readable.js'
 import type { JobFlags } from '../options/job-flags.js'
 import { formatAge } from '../options/parse-age.js'
+import { assertFlagFilesExpanded } from './assert-flag-files-expanded.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { assertPathGiven } from './assert-path-given.js'
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
@@ -158,6 +159,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     assertDecodableArgument('--backup-dir', flags.backupDir)
     assertDecodableCwd('--backup-dir', flags.backupDir)
   }
+  assertFlagFilesExpanded(flags)
   // The state file is written there (a file made under the lossy name, beside the one named).
   if (typeof flags.state === 'string') {
     assertTildeExpanded('--state', flags.state.replace(/^sqlite:(\/\/)?/i, ''))
