@@ -45,3 +45,22 @@ describe('a dry run with --state at a state server that is down', () => {
     expect(without.stdout).toContain('would copy')
   })
 })
+
+// pg printed a 10-line "SECURITY WARNING" on every run given sslmode=require (prefer, verify-ca),
+// to say that it checks those as verify-full: the URL now says verify-full to pg, as it was taken.
+describe('--state postgres://…?sslmode=require', () => {
+  it("prints no warning of pg, only the run's own message", async () => {
+    const root = await tempDir('state-sslmode-')
+    await writeTree(join(root, 'src'), { a: 'a' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    for (const mode of ['require', 'prefer', 'verify-ca']) {
+      const state = `postgres://syncflow@127.0.0.1:${await closedPort()}/postgres?sslmode=${mode}`
+      const r = await runCli(['sync', join(root, 'src'), join(root, 'dst'), '--state', state], { env })
+      expect(r.code, r.stderr).toBe(2)
+      expect(r.stderr).not.toMatch(/SECURITY WARNING|Warning/)
+      // The URL the user gave, as given.
+      expect(r.stderr).toContain(`state.open (${state}): cannot reach the state store`)
+      expect(r.stderr.trim().split('\n')).toHaveLength(2)
+    }
+  })
+})

@@ -10,6 +10,7 @@ import { redactLocation as redact } from '../util/redact-location.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
+import { pgSslModeSaid } from './pg-ssl-mode.js'
 import { plainRedisAnswer } from './plain-redis-answer.js'
 import { catchIdlePoolErrors, sharePool } from './postgres-pools.js'
 import type { StateStore } from './state-store.js'
@@ -152,7 +153,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             // Paths can be long; Postgres indexes keys up to about 2,700 bytes.
             const keyv = sharePool(() =>
               mod.createKeyv({
-                uri: location,
+                uri: pgSslModeSaid(location),
                 table: 'syncflow_state',
                 keySize: PG_KEY_SIZE,
                 // pg waits for a server's answer to its startup message for ever: a URL at a server that

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { redactLocation as redact } from '../util/redact-location.js'
 import { assertSpeaksTls, CONNECT_TIMEOUT_MS, checkStateLocation, importAdapter } from './open-state-store.js'
+import { pgSslModeSaid } from './pg-ssl-mode.js'
 import { toStateError } from './to-state-error.js'
 
 /** The part of a node-redis client used here. */
@@ -71,7 +72,7 @@ async function probePostgres(location: string): Promise<void> {
     Client: new (config: object) => PgClient
   }
   const client = new pg.Client({
-    connectionString: location,
+    connectionString: pgSslModeSaid(location),
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     query_timeout: CONNECT_TIMEOUT_MS,
   })
