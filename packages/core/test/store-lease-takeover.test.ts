@@ -81,6 +81,48 @@ describe.runIf(process.platform === 'linux')('a lease left by a run that is gone
     expect(err?.message).toContain('on winner-host')
   })
 
+  // Review 33: after the third race lost, the refusal named the gone run the race was about.
+  describe('taken over by another run first, three times in a row (each winner gone at once)', () => {
+    /** A lease whose every takeover is lost to a run that is gone at once; then held by `last`. */
+    async function racedLease(last: () => Promise<string | true>) {
+      const gone = async (n: number) =>
+        JSON.stringify({ pid: await deadPid(), host: hostname(), startedAt: `gone-${n}`, token: 't', ...ownIdentity() })
+      const p = oneLease(await gone(0))
+      let races = 0
+      let after: string | true | undefined
+      p.takeOver = async () => {
+        races++
+        p.value = await gone(races)
+        return false
+      }
+      p.take = async () => {
+        if (races < 3) return p.value
+        after ??= await last()
+        return after
+      }
+      return p
+    }
+
+    it('a live run holding it now: refused, naming that run', async () => {
+      const winner = JSON.stringify({ pid: process.pid, host: 'winner-host', startedAt: 'x', token: 'w' })
+      const err = await acquired(await racedLease(async () => winner))
+      expect(err?.code).toBe('LOCKED')
+      expect(err?.message).toContain('on winner-host')
+    })
+
+    it('nobody holding it now: taken', async () => {
+      expect(await acquired(await racedLease(async () => true))).toBeUndefined()
+    })
+
+    it('a gone run holding it again: refused, saying the takeovers were lost, not that a run holds it', async () => {
+      const p = await racedLease(async () => p.value)
+      const err = await acquired(p)
+      expect(err?.code).toBe('LOCKED')
+      expect(err?.message).toMatch(/another run took it over first, 3 times in a row; it is held by a gone run again/)
+      expect(err?.hint).toMatch(/again and again/)
+    })
+  })
+
   it('a live holder of this host keeps it', async () => {
     const p = oneLease(
       JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x', token: 't', ...ownIdentity() }),

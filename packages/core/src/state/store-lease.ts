@@ -69,16 +69,21 @@ export async function acquireLease(primitive: LeasePrimitive, opts: LeaseOptions
   }
   const value = JSON.stringify(holder)
   // A holder whose lease expires between our take and our read of it: try again (twice is plenty).
+  let racesLost = 0
   for (let attempt = 0; ; attempt++) {
     const taken = await primitive.take(value, ttlMs)
     if (taken === true) break
     // A run of this host killed (kill -9, OOM, a crash) left its lease: it kept every later run
     // out for the rest of it, up to 30 s, though this host can tell its holder is gone, as the lock
     // file's is. Taken over only if that holder still holds it (another run may have, meanwhile).
-    // Taken over by another run meanwhile: asked again, so that the error names that one.
+    // Taken over by another run meanwhile: asked again, so that the error names that one. After
+    // the last race lost, asked once more all the same: the refusal named the gone holder the race
+    // was about, not the run that won it (review 33).
     if (taken !== undefined && heldByGone(taken)) {
+      if (racesLost === MAX_RACES) throw racesLostError(primitive.where, racesLost, taken)
       if (await primitive.takeOver(taken, value, ttlMs)) break
-      if (attempt < 2) continue
+      racesLost++
+      continue
     }
     if (taken !== undefined || attempt >= 2) throw lockedError(primitive.where, taken)
   }
@@ -210,14 +215,37 @@ function heldByGone(held: string): boolean {
   return goneFromThisHost({ pid: h.pid, host: h.host, boot: h.boot, startTicks: h.startTicks, pidns: h.pidns })
 }
 
-function lockedError(where: string, holderValue: string | undefined): SyncError {
-  let who = 'another run'
+/** How many takeovers of a gone run's lease, lost to another run each time, a run tries before it gives up. */
+const MAX_RACES = 3
+
+/** Who holds a lease, as its value says: `pid N on HOST since T`, or `another run`. */
+function holderOf(holderValue: string | undefined): string {
   try {
     const h = JSON.parse(holderValue ?? '') as Partial<Holder>
     if (typeof h.pid === 'number' && typeof h.host === 'string') {
-      who = `pid ${h.pid} on ${h.host}${typeof h.startedAt === 'string' ? ` since ${h.startedAt}` : ''}`
+      return `pid ${h.pid} on ${h.host}${typeof h.startedAt === 'string' ? ` since ${h.startedAt}` : ''}`
     }
   } catch {}
+  return 'another run'
+}
+
+/**
+ * The refusal after `races` takeovers lost in a row, the lease now a gone run's again: runs of this
+ * host start and die one after the other, each taking it over first (a service restarted in a loop).
+ */
+function racesLostError(where: string, races: number, holderValue: string): SyncError {
+  return new SyncError(
+    'LOCKED',
+    `the lock for this job in the shared state store was left by a run of this host that is gone, and another run took it over first, ${races} times in a row; it is held by a gone run again now (${holderOf(holderValue)})`,
+    {
+      path: where,
+      hint: 'Runs of this job are started on this host again and again, and stop at once (a service restarting in a loop?): check what starts them, then run the job again.',
+    },
+  )
+}
+
+function lockedError(where: string, holderValue: string | undefined): SyncError {
+  const who = holderOf(holderValue)
   return new SyncError(
     'LOCKED',
     `another syncflow run holds the lock for this job in the shared state store (${who})`,
