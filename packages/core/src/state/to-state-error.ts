@@ -49,6 +49,16 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // password and the URL gives none, in words too.
   const refused = stateServerRefusal(code, message)
   if (refused !== undefined) return new SyncError(refused.code, refused.message, { ...details, hint: refused.hint })
+  // A server whose TLS certificate is not trusted (self-signed, another CA) or names another host:
+  // "internal error … a bug in syncflow" (UNKNOWN), for a setting of the user's. The check stays.
+  if (TLS_CERT_CODES.has(code)) {
+    return new SyncError('USAGE', `the state server's TLS certificate is not accepted: ${message}`, {
+      ...details,
+      hint: /^postgres(ql)?:/i.test(location)
+        ? 'Give the CA that signed it in the URL (postgres://…?sslmode=verify-full&sslrootcert=CA.pem) and connect by a name the certificate holds; sslmode=require checks it too (as pg does), sslmode=no-verify encrypts without checking. Or run with --no-state.'
+        : 'Trust the CA that signed it (NODE_EXTRA_CA_CERTS=CA.pem) and connect by a name the certificate holds, or run with --no-state.',
+    })
+  }
   switch (unreachable) {
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_READONLY':
@@ -140,6 +150,20 @@ function lostConnection(code: string, message: string): boolean {
     )
   )
 }
+
+/** Node's codes for a TLS certificate that does not pass its checks (see `toStateError`). */
+const TLS_CERT_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
 
 const CREDENTIALS_HINT =
   'Check the user and password in --state (redis://USER:PASSWORD@HOST, postgres://USER:PASSWORD@HOST/DB) and what the server grants that user, or run with --no-state.'
