@@ -257,6 +257,9 @@ export class GrpcBackend
       caseSensitive: c?.caseSensitive ?? true,
       ...(c?.maxPathBytes !== undefined ? { maxPathBytes: c.maxPathBytes } : {}),
       watch: this.features.has('watch') && (c?.watch === 'native' || c?.watch === 'poll') ? c.watch : 'none',
+      // A server before it never says when its watcher is armed: the engine takes the watch as ready
+      // at once, as it did.
+      ...(this.features.has('watch') && this.features.has('watchReady') ? { watchReady: true } : {}),
       ...(c?.clearsSetId ? { clearsSetId: true } : {}),
       groupCommit: GROUP_COMMIT_WRITES,
     }
@@ -625,7 +628,12 @@ export class GrpcBackend
     )
   }
 
-  watch(opts: { signal?: AbortSignal } = {}): Observable<Change> {
+  /**
+   * Change hints below the root from the server's watcher. `onReady` (where `capabilities.watchReady`:
+   * the server offers it) is called when the server says its watcher is armed, so that the engine's
+   * snapshot after it misses nothing.
+   */
+  watch(opts: { signal?: AbortSignal; onReady?: () => void } = {}): Observable<Change> {
     return new Observable<Change>((subscriber) => {
       this.#assertOpen('watch')
       const call = this.#client.Watch({ root: this.#root }, this.#metadata(), {})
@@ -635,7 +643,15 @@ export class GrpcBackend
         call.cancel()
       }
       opts.signal?.addEventListener('abort', cancel, { once: true })
-      call.on('data', (m: { type: string; path: string; from?: string }) => {
+      let ready = false
+      call.on('data', (m: { type: string; path: string; from?: string; ready?: boolean }) => {
+        if (m.ready === true) {
+          if (!ready) {
+            ready = true
+            opts.onReady?.()
+          }
+          return
+        }
         try {
           const path = toRelPath(m.path, 'changed path from the server')
           const type = m.type === 'REMOVE' ? 'remove' : m.type === 'RENAME' ? 'rename' : 'upsert'

@@ -211,6 +211,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
+      // Its Watch says when its watcher is armed (WatchReply.ready): a client that hears this waits for
+      // it before its initial snapshot. Older clients ignore the feature and drop the message.
+      if (supports.watch(backend)) features.push('watchReady')
       // Said, so that a client that only writes here (a --backup-dir, never listed) can refuse it up
       // front as a target is refused, not fail each file it keeps (QA 30b). Older clients ignore it.
       if (ctx.readOnly) features.push('readOnly')
@@ -708,7 +711,17 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       need(backend, 'watch')
       if (!supports.watch(backend)) return
       await new Promise<void>((resolve, reject) => {
-        const sub = backend.watch({ signal }).subscribe({
+        // Told once the watcher reports every later change: a recursive watcher is armed only after
+        // walking the tree, and a client that took its snapshot before then missed what changed in
+        // between until its next rescan (an hour by default).
+        let told = false
+        const ready = (): void => {
+          if (told) return
+          told = true
+          void writeMessage(call, { ready: true })
+        }
+        const announces = backend.capabilities.watchReady === true
+        const sub = backend.watch({ signal, ...(announces ? { onReady: ready } : {}) }).subscribe({
           next: (c) => {
             void writeMessage(call, {
               type: c.type === 'upsert' ? 'UPSERT' : c.type === 'remove' ? 'REMOVE' : 'RENAME',
@@ -719,6 +732,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           error: reject,
           complete: resolve,
         })
+        // A watcher that does not announce readiness reports every change once subscribed.
+        if (!announces && !sub.closed) ready()
         signal.addEventListener('abort', () => {
           sub.unsubscribe()
           resolve()

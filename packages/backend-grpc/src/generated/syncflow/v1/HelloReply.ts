@@ -10,8 +10,9 @@ export interface HelloReply {
   'capabilities'?: (_syncflow_v1_Capabilities | null);
   /**
    * Optional RPCs this server implements: "move", "copy", "hash", "setMtime", "mkdir", "symlink",
-   * "watch", "delta", "deltaFrom", "findContent"; and "readOnly" from a server started with
-   * --read-only (every call that would change its tree is refused).
+   * "watch", "delta", "deltaFrom", "findContent"; "watchReady" where its Watch says when its watcher
+   * is armed (WatchReply.ready); and "readOnly" from a server started with --read-only (every call
+   * that would change its tree is refused).
    */
   'features'?: (string)[];
   /**
@@ -42,8 +43,9 @@ export interface HelloReply__Output {
   'capabilities': (_syncflow_v1_Capabilities__Output | null);
   /**
    * Optional RPCs this server implements: "move", "copy", "hash", "setMtime", "mkdir", "symlink",
-   * "watch", "delta", "deltaFrom", "findContent"; and "readOnly" from a server started with
-   * --read-only (every call that would change its tree is refused).
+   * "watch", "delta", "deltaFrom", "findContent"; "watchReady" where its Watch says when its watcher
+   * is armed (WatchReply.ready); and "readOnly" from a server started with --read-only (every call
+   * that would change its tree is refused).
    */
   'features': (string)[];
   /**

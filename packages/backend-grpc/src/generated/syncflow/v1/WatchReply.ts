@@ -6,6 +6,13 @@ export interface WatchReply {
   'type'?: (_syncflow_v1_ChangeType);
   'path'?: (string);
   'from'?: (string);
+  /**
+   * Sent once, alone (no path), when the server's watcher reports every later change (its walk of
+   * the tree is done), by a server whose Hello offers the feature "watchReady": a client starts its
+   * initial snapshot then, so that nothing changed meanwhile is in neither. A client before it drops
+   * the message (an empty path is no change).
+   */
+  'ready'?: (boolean);
   '_from'?: "from";
 }
 
@@ -13,5 +20,12 @@ export interface WatchReply__Output {
   'type': (_syncflow_v1_ChangeType__Output);
   'path': (string);
   'from'?: (string);
+  /**
+   * Sent once, alone (no path), when the server's watcher reports every later change (its walk of
+   * the tree is done), by a server whose Hello offers the feature "watchReady": a client starts its
+   * initial snapshot then, so that nothing changed meanwhile is in neither. A client before it drops
+   * the message (an empty path is no change).
+   */
+  'ready': (boolean);
   '_from'?: "from";
 }
