@@ -23,7 +23,8 @@ afterEach(async () => {
 
 /** Starts `syncflow serve`; resolves with its port once it says where it listens, or with why it cannot run. */
 function serve(args: string[]): Promise<{ port: number; child: ChildProcess } | { unavailable: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // stdout unread is not piped: a pipe no one reads holds the child once it is full.
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   running.push(child)
   return new Promise((resolve) => {
     let err = ''
@@ -32,20 +33,22 @@ function serve(args: string[]): Promise<{ port: number; child: ChildProcess } | 
       const m = /grpcs?:\/\/[^\s]*:(\d+)\//.exec(err)
       if (m) resolve({ port: Number(m[1]), child })
     })
-    child.on('exit', (code) => resolve({ unavailable: `syncflow serve exited ${code}: ${err.trim().slice(0, 200)}` }))
+    // 'close', not 'exit': the output's last chunk can come after the exit.
+    child.on('close', (code) => resolve({ unavailable: `syncflow serve exited ${code}: ${err.trim().slice(0, 200)}` }))
   })
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, ...env },
   })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr += d
   })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })))
+  // 'close', not 'exit': the last chunk of stderr can come after the exit.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })))
 }
 
 describe('the syncflow serve binary', () => {
@@ -115,7 +118,8 @@ describe('the syncflow serve binary', () => {
     child.stderr!.on('data', (d: Buffer) => {
       stderr += d
     })
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, sig) => resolve(sig)))
+    // Once its output is all read ('close'; 'exit' can come before the last line, checked below).
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('close', (_code, sig) => resolve(sig)))
     const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, token: 'tok' })
     const { PassThrough } = await import('node:stream')
     // A body that never ends: the upload stays in flight.

@@ -28,14 +28,15 @@ afterAll(async () => {
 /** Runs `syncflow serve …` to its exit (it exits at once when it cannot start). */
 function serve(args: string[]): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [BIN, 'serve', '--root', tmp, ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, GRPC_VERBOSITY: undefined },
   })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr += d
   })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })))
+  // 'close', not 'exit': the last chunk of stderr can come after the exit.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })))
 }
 
 describe('startServer with an unusable TLS certificate and key', () => {

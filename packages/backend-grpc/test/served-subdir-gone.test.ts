@@ -107,12 +107,13 @@ it('a missing served sub-directory as a source stays missing: no sync makes it, 
 const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
 
 function run(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr += d
   })
-  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stderr })))
+  // 'close', not 'exit': the last chunk of stderr can come after the exit.
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })))
 }
 
 it('syncflow serve: `sync DIR grpc://…/slow` again after `rm -rf ROOT/slow` on the server exits 0', async (ctx) => {
@@ -133,7 +134,7 @@ it('syncflow serve: `sync DIR grpc://…/slow` again after `rm -rf ROOT/slow` on
         const m = /grpc:\/\/[^\s]*:(\d+)\//.exec(err)
         if (m?.[1] !== undefined) resolve(m[1])
       })
-      child.on('exit', (code) => reject(new Error(`syncflow serve exited ${code}: ${err}`)))
+      child.on('close', (code) => reject(new Error(`syncflow serve exited ${code}: ${err}`)))
     })
     const uri = `grpc://127.0.0.1:${port}/slow`
     expect(await run(['sync', '--state', state, src, uri])).toMatchObject({ code: 0 })

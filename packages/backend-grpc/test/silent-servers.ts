@@ -40,8 +40,15 @@ export async function startBlackhole(): Promise<{ port: number; close: () => Pro
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   )
-  const [line] = (await once(child.stdout!, 'data')) as [Buffer]
-  const port = Number(String(line).trim())
+  // Its whole first line: a chunk may hold only part of it (a port of 5 digits read as 2).
+  let out = ''
+  for await (const chunk of child.stdout!) {
+    out += chunk
+    if (out.includes('\n')) break
+  }
+  const port = Number(out.split('\n')[0])
+  if (!Number.isInteger(port) || port <= 0)
+    throw new Error(`the blackhole listener said no port: ${JSON.stringify(out)}`)
   child.kill('SIGSTOP')
   // Connections until one is not made: the queue is full from then on.
   const fillers: Socket[] = []

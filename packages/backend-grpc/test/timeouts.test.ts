@@ -31,7 +31,7 @@ async function tempDir(prefix: string): Promise<string> {
 /** Starts `syncflow serve` on `root`; resolves with its port once it says where it listens. */
 function serve(root: string): Promise<number> {
   const child = spawn(process.execPath, [BIN, 'serve', '--root', root, '--listen', '127.0.0.1:0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   })
   running.push(child)
   return new Promise((resolve, reject) => {
@@ -41,7 +41,8 @@ function serve(root: string): Promise<number> {
       const m = /grpcs?:\/\/[^\s]*:(\d+)\//.exec(err)
       if (m) resolve(Number(m[1]))
     })
-    child.on('exit', (code) => reject(new Error(`syncflow serve exited ${code}: ${err}`)))
+    // 'close', not 'exit': the message's last chunk can come after the exit.
+    child.on('close', (code) => reject(new Error(`syncflow serve exited ${code}: ${err}`)))
   })
 }
 
