@@ -9,8 +9,9 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createGrpcBackend, startServer } from '../src/index.js'
+import { createGrpcBackend } from '../src/index.js'
 import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+import { startServerAgain } from './start-server-again.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -65,7 +66,7 @@ describe('a connection lost mid-transfer', () => {
     expect(err).toMatchObject({ code: 'TRANSIENT' })
     await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual([])
     // Same root, same port: the client's channel reconnects by itself.
-    const again = await startServer({ root: srv.dir, listen: `127.0.0.1:${srv.server.port}` })
+    const again = await startServerAgain({ root: srv.dir, listen: `127.0.0.1:${srv.server.port}` })
     cleanups.push(() => again.close({ graceMs: 0 }))
     await b.write('new.bin' as RelPath, slowBody(data), { mtimeMs: 1 })
     expect((await readFile(join(srv.dir, 'new.bin'))).equals(data)).toBe(true)

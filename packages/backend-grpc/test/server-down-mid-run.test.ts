@@ -5,8 +5,9 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import { type DoneEvent, MemoryStateStore, type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, tap, toArray } from 'rxjs'
 import { afterEach, expect, it } from 'vitest'
-import { createGrpcBackend, type RunningServer, startServer } from '../src/index.js'
+import { createGrpcBackend, type RunningServer } from '../src/index.js'
 import { startTestServer } from './helpers.js'
+import { startServerAgain } from './start-server-again.js'
 
 // fx27 gap 1: a `syncflow serve` killed in the middle of a run had every remaining file tried 4
 // times with backoff (45 s for 378 files) before the run ended, exit 1; rclone and rsync stop at once.
@@ -77,7 +78,9 @@ it('a server restarted at once (a blip) does not stop the run: it goes on to the
   const port = s.srv.server.port
   let again: Promise<RunningServer> | undefined
   const { done } = await mirror(s, () => {
-    again = s.srv.server.close({ graceMs: 0 }).then(() => startServer({ root: s.srv.dir, listen: `127.0.0.1:${port}` }))
+    again = s.srv.server
+      .close({ graceMs: 0 })
+      .then(() => startServerAgain({ root: s.srv.dir, listen: `127.0.0.1:${port}` }))
   })
   cleanups.push(async () => (await again)?.close({ graceMs: 0 }))
   const summary = done.summary

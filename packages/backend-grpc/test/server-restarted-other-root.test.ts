@@ -5,8 +5,9 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import { type DoneEvent, MemoryStateStore, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, tap, toArray } from 'rxjs'
 import { afterEach, expect, it } from 'vitest'
-import { createGrpcBackend, type RunningServer, startServer } from '../src/index.js'
+import { createGrpcBackend, type RunningServer } from '../src/index.js'
 import { startTestServer } from './helpers.js'
+import { startServerAgain } from './start-server-again.js'
 
 // fx27c #3: `syncflow serve --root dstr` killed mid-run and another `syncflow serve --root other`
 // started on its port: grpc-js reconnected by itself and the run wrote the rest into `other`, then
@@ -55,7 +56,9 @@ async function mirrorWithRestart(restart: (port: number, first: string) => Promi
 it('a server restarted mid-run on another root is refused: nothing written there, the run stops (fatal), nothing deleted', async () => {
   const other = await tempDir('other-root-')
   await writeFile(join(other, 'kept.txt'), 'of the other root')
-  const { port, first, done } = await mirrorWithRestart((p) => startServer({ root: other, listen: `127.0.0.1:${p}` }))
+  const { port, first, done } = await mirrorWithRestart((p) =>
+    startServerAgain({ root: other, listen: `127.0.0.1:${p}` }),
+  )
   expect(done.fatal).toMatchObject({
     code: 'TRANSIENT',
     message: expect.stringContaining(`stopped: the server at 127.0.0.1:${port} now serves another directory`),
@@ -89,7 +92,9 @@ it('a server restarted on another root while the deletes run: none runs there, t
     sync(createLocalBackend({ root: src }), target, { mode: 'mirror', maxDelete: { count: 1000 } }).pipe(
       tap((e) => {
         if (e.type === 'completed' && e.action.kind === 'delete' && ++deleted === 5) {
-          again = srv.server.close({ graceMs: 0 }).then(() => startServer({ root: other, listen: `127.0.0.1:${port}` }))
+          again = srv.server
+            .close({ graceMs: 0 })
+            .then(() => startServerAgain({ root: other, listen: `127.0.0.1:${port}` }))
         }
       }),
       toArray(),
@@ -109,7 +114,7 @@ it('a server restarted mid-run on the same root, by another name for it, is the 
   const { symlink } = await import('node:fs/promises')
   const { done } = await mirrorWithRestart(async (p, first) => {
     await symlink(first, link)
-    return startServer({ root: link, listen: `127.0.0.1:${p}` })
+    return startServerAgain({ root: link, listen: `127.0.0.1:${p}` })
   })
   expect(done.fatal).toBeUndefined()
   expect(done.failed).toBe(0)

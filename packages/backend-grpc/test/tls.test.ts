@@ -9,6 +9,7 @@ import type { RelPath } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
 import { startTestServer } from './helpers.js'
+import { refusingPort } from './refusing-port.js'
 
 let srv: Awaited<ReturnType<typeof startTestServer>>
 let tmp: string
@@ -103,12 +104,16 @@ describe('TLS', () => {
   })
 
   it('a port nobody listens on stays TRANSIENT (the TLS question finds no server)', async () => {
-    const gone = await startTestServer()
-    const port = gone.server.port
-    await gone.stop()
-    const err = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, timeoutMs: 5000 }).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: 'TRANSIENT' })
-    expect(String(err)).not.toMatch(/speaks TLS/)
+    const nobody = await refusingPort()
+    try {
+      const err = await createGrpcBackend({ uri: `grpc://127.0.0.1:${nobody.port}/`, timeoutMs: 5000 }).catch(
+        (e: unknown) => e,
+      )
+      expect(err).toMatchObject({ code: 'TRANSIENT', message: expect.stringContaining('connection refused') })
+      expect(String(err)).not.toMatch(/speaks TLS/)
+    } finally {
+      await nobody.close()
+    }
   })
 
   it('a CA file with grpc:// is a USAGE error', async () => {
@@ -122,12 +127,13 @@ const BIN = fileURLToPath(new URL('../../cli-tui/dist/bin.js', import.meta.url))
 
 /** Runs the built CLI; its exit code and stderr. */
 async function cli(...args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
   child.stderr.on('data', (d: Buffer) => {
     stderr += d
   })
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  // 'close', not 'exit': the last chunk of stderr can come after the exit.
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
   return { code, stderr }
 }
 
