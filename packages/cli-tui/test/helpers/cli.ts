@@ -64,8 +64,10 @@ export interface RunningCli {
   readonly child: ChildProcess
   readonly stdout: () => string
   readonly stderr: () => string
-  /** Resolves when the process has exited. */
+  /** Resolves when the process has exited and its output is all read (its pipes closed). */
   readonly exited: Promise<CliResult>
+  /** True once `exited` has resolved: `stdout()` and `stderr()` are then complete. */
+  readonly closed: () => boolean
 }
 
 /**
@@ -119,6 +121,7 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
   })
   let out = ''
   let err = ''
+  let closed = false
   child.stdout.setEncoding('utf8').on('data', (s: string) => {
     out += s
   })
@@ -127,9 +130,13 @@ export function startCli(args: readonly string[], opts: CliOptions = {}): Runnin
   })
   const exited = new Promise<CliResult>((resolve, reject) => {
     child.on('error', reject)
-    child.on('close', (code, signal) => resolve({ code, signal, stdout: out, stderr: err }))
+    // 'close', not 'exit': 'exit' may come before the pipes are drained, and lose the output's end.
+    child.on('close', (code, signal) => {
+      closed = true
+      resolve({ code, signal, stdout: out, stderr: err })
+    })
   })
-  return { child, stdout: () => out, stderr: () => err, exited }
+  return { child, stdout: () => out, stderr: () => err, exited, closed: () => closed }
 }
 
 /** Runs the binary to completion. */
@@ -137,8 +144,14 @@ export function runCli(args: readonly string[], opts: CliOptions = {}): Promise<
   return startCli(args, opts).exited
 }
 
-/** The NDJSON lines of a --json run, parsed (throws on a line that is not JSON). */
-export function jsonLines(stdout: string): { type: string; [k: string]: unknown }[] {
+/**
+ * The NDJSON lines of a --json run, parsed (throws on a line that is not JSON). Given a running
+ * binary, the lines it has printed so far: only the complete ones while it runs (a pipe read can end
+ * in the middle of a line, whose rest comes with the next read), every one once its output is closed.
+ */
+export function jsonLines(output: string | RunningCli): { type: string; [k: string]: unknown }[] {
+  let stdout = typeof output === 'string' ? output : output.stdout()
+  if (typeof output !== 'string' && !output.closed()) stdout = stdout.slice(0, stdout.lastIndexOf('\n') + 1)
   return stdout
     .split('\n')
     .filter((l) => l !== '')

@@ -35,7 +35,7 @@ function watch(args: string[], env: Record<string, string>): RunningCli {
   running.push(r)
   return r
 }
-const events = (r: RunningCli) => jsonLines(r.stdout())
+const events = (r: RunningCli) => jsonLines(r)
 const cycles = (r: RunningCli) => events(r).filter((e) => e.type === 'done').length
 
 describe('syncflow watch', () => {
@@ -349,7 +349,8 @@ describe('syncflow watch --dry-run', () => {
     await writeTree(dst, { 'extra.txt': 'only in DST' })
     const r = startCli(['watch', '-n', src, dst], { env })
     running.push(r)
-    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toMatch(/initial sync: /)
+    // The whole line (to its newline): a pipe read may end in the middle of it.
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toMatch(/initial sync: .*\n/)
     const line =
       r
         .stderr()

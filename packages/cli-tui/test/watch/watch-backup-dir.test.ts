@@ -35,7 +35,7 @@ describe('syncflow watch --backup-dir', () => {
     await expect.poll(() => readTree(bak), { timeout: 10_000 }).toEqual({ f: 'v1', g: 'to delete' })
     // Each old file is kept before it is replaced or deleted: DST is done a moment after BAK.
     await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ f: 'version 2' })
-    expect(jsonLines(r.stdout()).filter((e) => e.type === 'failed')).toEqual([])
+    expect(jsonLines(r).filter((e) => e.type === 'failed')).toEqual([])
   })
 
   // The --backup-dir inside the target is pinned to the directory checked at the start: once the
@@ -61,6 +61,6 @@ describe('syncflow watch --backup-dir', () => {
     await writeTree(src, { f: 'v4' })
     await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ f: 'v4', '.old/f': 'v3' })
     expect(await readTree(join(root, 'dst.moved'))).toEqual({ f: 'v2', '.old/f': 'v1' })
-    expect(jsonLines(r.stdout()).filter((e) => e.type === 'failed')).toEqual([])
+    expect(jsonLines(r).filter((e) => e.type === 'failed')).toEqual([])
   })
 })

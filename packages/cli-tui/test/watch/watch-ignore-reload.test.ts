@@ -29,7 +29,7 @@ async function watchedOnce(root: string, src: string, dst: string) {
     env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
   })
   running.push(r)
-  const events = () => jsonLines(r.stdout())
+  const events = () => jsonLines(r)
   await expect
     .poll(() => events().filter((e) => e.type === 'done').length, { timeout: 20_000 })
     .toBeGreaterThanOrEqual(1)
@@ -118,11 +118,11 @@ it('--json: the cycle of the rules file that failed counts it in its summary', a
     env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
   })
   running.push(r)
-  const dones = () => jsonLines(r.stdout()).filter((e) => e.type === 'done')
+  const dones = () => jsonLines(r).filter((e) => e.type === 'done')
   await expect.poll(() => dones().length, { timeout: 20_000 }).toBe(1)
   await writeTree(src, { '.syncflowignore': `${'#'.repeat(1024 * 1024)}\n` })
   await expect.poll(() => dones().length, { timeout: 10_000 }).toBe(2)
-  const failed = jsonLines(r.stdout()).find((e) => e.type === 'failed')
+  const failed = jsonLines(r).find((e) => e.type === 'failed')
   expect(failed).toMatchObject({ path: '.syncflowignore', error: { code: 'USAGE' } })
   expect(dones()[1]).toMatchObject({ summary: { failed: 1, errorCodes: { USAGE: 1 } } })
 })

@@ -27,7 +27,7 @@ async function watchJob(src: string, dst: string, root: string) {
   })
   running.push(r)
   await expect
-    .poll(() => jsonLines(r.stdout()).filter((e) => e.type === 'done').length, { timeout: 20_000 })
+    .poll(() => jsonLines(r).filter((e) => e.type === 'done').length, { timeout: 20_000 })
     .toBeGreaterThanOrEqual(1)
   return r
 }
@@ -48,7 +48,7 @@ it('a source root swapped by two renames: a full sync with a notice, then the ne
   await expect
     .poll(() => readTree(dst), { timeout: 10_000 })
     .toEqual({ app: 'two, longer', newonly: 'new', another: 'x' })
-  const notice = jsonLines(r.stdout()).find((e) => e.type === 'notice' && e.code === 'SOURCE_ROOT_REPLACED')
+  const notice = jsonLines(r).find((e) => e.type === 'notice' && e.code === 'SOURCE_ROOT_REPLACED')
   expect(notice?.message).toBe(
     `${src} is another directory now (replaced by a rename?): watching it afresh and running a full sync`,
   )
@@ -73,7 +73,7 @@ it('a source given as a symlink, re-pointed: synced from, and watched in, the di
   await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ app: 'two, longer', new: 'new' })
   await writeTree(join(root, 'releases', 'v2'), { later: 'l' })
   await expect.poll(() => readTree(dst), { timeout: 10_000 }).toEqual({ app: 'two, longer', new: 'new', later: 'l' })
-  expect(jsonLines(r.stdout()).filter((e) => e.type === 'notice' && e.code === 'SOURCE_ROOT_REPLACED')).toHaveLength(1)
+  expect(jsonLines(r).filter((e) => e.type === 'notice' && e.code === 'SOURCE_ROOT_REPLACED')).toHaveLength(1)
   expect(r.stderr()).toBe('')
 })
 
@@ -104,7 +104,7 @@ it('a source symlink re-pointed into the target ends the job (exit 2) before its
     'sub/more': 'written in the target',
     '.old/sub/b': 'kept version',
   })
-  const done = jsonLines(r.stdout())
+  const done = jsonLines(r)
     .filter((e) => e.type === 'done')
     .at(-1)
   expect(JSON.stringify(done?.summary)).toContain('"fatal":{"code":"USAGE"')
