@@ -106,14 +106,30 @@ for (const name of ['redis', 'postgres'] as const) {
           const child = holder('hold', url, job, String(ttlMs))
           expect(await firstLine(child)).toMatch(/^refused: another syncflow run holds the lock/)
         } while (asked - taken <= ttlMs)
-        // Opened before the death, so that only one request falls between it and the check below.
         const here = await openHere(job)
         other.kill('SIGKILL') // dies without releasing
         await once(other, 'exit')
-        // Still held right after the death: only the lease's expiry frees it.
-        expect((await lockError(here))?.code).toBe('LOCKED')
+        // That it is held until then, not freed by the death, is the next test's: here, how soon
+        // this process asks after the death is up to the machine's load.
         await until(async () => (await lockError(here)) === undefined, 20_000)
       }, 60_000)
+
+      // The death itself must not free it: this host cannot judge another host's pid. (Was asserted
+      // right after a 4 s lease's holder died: a test stalled for what was left of it saw it expire.)
+      it('a killed holder of another host keeps its lock until its lease expires, not freed by the death', async () => {
+        const job = `lease-${randomUUID()}`
+        // A lease far longer than anything this test waits for: only a takeover can free it in time.
+        const other = await hold(job, 60_000, 'hold-elsewhere')
+        const here = await openHere(job)
+        other.kill('SIGKILL') // dies without releasing
+        await once(other, 'exit')
+        const refused = await lockError(here)
+        expect(refused?.code).toBe('LOCKED')
+        expect(refused?.message).toMatch(new RegExp(`pid ${other.pid} on elsewhere-`))
+        // As its expiry would: then it is free.
+        await once(holder('expire', url, job), 'exit')
+        expect(await lockError(here)).toBeUndefined()
+      })
 
       // A run of this host killed (kill -9, OOM) kept every later run out for the rest of its
       // lease, up to 30 s, exit 2 "another syncflow run holds the lock", though this host can tell
@@ -307,9 +323,12 @@ for (const name of ['redis', 'postgres'] as const) {
         const write = store.setMany([[toRelPath('b'), rec]])
         await expect(write).rejects.toMatchObject({ code: 'TRANSIENT', op: 'state.setMany' })
         await expect(write).rejects.toThrow(/no answer within 0.5 s/)
-        const started = Date.now()
-        await expect(store.getMany([toRelPath('a')])).rejects.toMatchObject({ code: 'TRANSIENT' })
-        expect(Date.now() - started).toBeLessThan(500)
+        // At once: with the error of the write that went unanswered, not after a wait of its own
+        // (that would be its own timeout, op state.getMany), and without a request sent.
+        const held = proxy.heldBytes()
+        const failed = await write.catch((err: unknown) => err)
+        await expect(store.getMany([toRelPath('a')])).rejects.toBe(failed)
+        expect(proxy.heldBytes()).toBe(held)
         await store.close()
       } finally {
         proxy.close()
