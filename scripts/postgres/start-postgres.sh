@@ -52,8 +52,10 @@ fi
 }
 "${as_owner[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/data/server.log" -w -t 60 \
   -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off" start >&2 || {
+  # (A port taken since it was picked says "Address already in use" here: the caller tries another.)
   echo "start-postgres: the server did not start; its log:" >&2
   tail -20 "$dir/data/server.log" >&2 || true
+  rm -rf "$dir"
   exit 1
 }
 echo "export POSTGRES_TEST_URL=postgres://syncflow@127.0.0.1:$port/postgres"

@@ -28,14 +28,19 @@ dir="$(mktemp -d /tmp/syncflow-redis.XXXXXX)"
 redis-server --bind 127.0.0.1 --port "$port" --dir "$dir" --save '' --appendonly no \
   --daemonize yes --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" >&2
 
+# Ours, not whatever answers there: another process may have taken the port since it was picked
+# (then this server logs the failed bind and exits, and another Redis there would answer a PING).
 for _ in $(seq 1 100); do
-  if redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG; then
+  if [ "$(redis-cli -h 127.0.0.1 -p "$port" config get dir 2>/dev/null | tail -1)" = "$(readlink -f "$dir")" ]; then
     echo "export REDIS_TEST_URL=redis://127.0.0.1:$port"
     echo "export REDIS_DIR=$dir"
     exit 0
   fi
+  grep -q 'Address already in use' "$dir/redis.log" 2>/dev/null && break
   sleep 0.1
 done
 echo "start-redis: redis-server did not answer on port $port; its log:" >&2
 tail -20 "$dir/redis.log" >&2 || true
+if [ -f "$dir/redis.pid" ]; then kill "$(cat "$dir/redis.pid")" 2>/dev/null || true; fi
+rm -rf "$dir"
 exit 1

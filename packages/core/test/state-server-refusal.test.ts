@@ -1,7 +1,7 @@
 // A state server (Redis, PostgreSQL) that refuses the user, or lacks the database the URL names, is a
 // setting to fix, said so (QA 29c): it was "internal error … a bug in syncflow" (UNKNOWN), or, for a
 // wrong Redis password, "the Redis server did not accept a connection (not running…?)".
-import { execFileSync, spawn } from 'node:child_process'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { createRequire } from 'node:module'
@@ -51,6 +51,39 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo
   await new Promise((resolve) => server.close(resolve))
   return port
+}
+
+/**
+ * A Redis replica of the primary said to be at `primaryPort`, on a free port, once it says it is
+ * ready (its own log: not whatever answers on that port). Redis cannot listen on a port the OS
+ * picks (`--port 0` turns TCP off), and another process may take the one picked before Redis binds
+ * it: then it is tried again on another.
+ */
+async function startReplica(primaryPort: number): Promise<{ replica: ChildProcess; port: number }> {
+  for (let tries = 1; ; tries++) {
+    const port = await freePort()
+    const replica = spawn(
+      'redis-server',
+      ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no'].concat([
+        '--replicaof',
+        '127.0.0.1',
+        String(primaryPort),
+      ]),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let log = ''
+    const ready = await new Promise<boolean>((resolve) => {
+      for (const out of [replica.stdout, replica.stderr]) {
+        out.setEncoding('utf8').on('data', (s: string) => {
+          log += s
+          if (/Ready to accept connections/.test(log)) resolve(true)
+        })
+      }
+      replica.on('close', () => resolve(false))
+    })
+    if (ready) return { replica, port }
+    if (!/Address already in use/.test(log) || tries === 5) throw new Error(`redis-server did not start:\n${log}`)
+  }
 }
 
 function hasRedisServer(): boolean {
@@ -123,20 +156,11 @@ describe.skipIf(!redis.available)(
       'a read-only replica is USAGE, saying to point --state at the primary',
       async () => {
         // A replica of a primary that is not there is still a replica: it serves reads, refuses writes.
-        const port = await freePort()
-        const replica = spawn('redis-server', [
-          '--bind',
-          '127.0.0.1',
-          '--port',
-          String(port),
-          '--save',
-          '',
-          '--appendonly',
-          'no',
-          '--replicaof',
-          '127.0.0.1',
-          String(await freePort()),
-        ])
+        // Not there: a port this test holds, closing every connection, so that no server of another
+        // run can be there (the replica would copy its data).
+        const primary = createServer((socket) => socket.destroy())
+        await new Promise<void>((resolve) => primary.listen(0, '127.0.0.1', resolve))
+        const { replica, port } = await startReplica((primary.address() as AddressInfo).port)
         try {
           const admin = createKeyv(`redis://127.0.0.1:${port}`)
           await expect
@@ -157,6 +181,7 @@ describe.skipIf(!redis.available)(
         } finally {
           replica.kill()
           await once(replica, 'exit')
+          primary.close()
         }
       },
       30_000,

@@ -15,7 +15,7 @@ import type { StateServerEnv } from './state-server-env.js'
 
 const SCRIPTS = fileURLToPath(new URL('../../../scripts/', import.meta.url))
 
-interface Server {
+export interface Server {
   readonly name: 'redis' | 'postgres'
   readonly urlVar: string
   readonly dirVar: string
@@ -23,7 +23,7 @@ interface Server {
   readonly stop: string
 }
 
-const SERVERS: readonly Server[] = [
+export const SERVERS: readonly Server[] = [
   {
     name: 'redis',
     urlVar: 'REDIS_TEST_URL',
@@ -41,7 +41,7 @@ const SERVERS: readonly Server[] = [
 ]
 
 /** A port nothing listens on right now (the OS picks it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -61,11 +61,30 @@ function run(script: string, args: string[]): Promise<{ code: number; stdout: st
   })
 }
 
-/** Starts (or takes from the environment) one server; resolves with what the tests get and its teardown. */
-async function startServer(s: Server): Promise<{ env: StateServerEnv; stop: () => Promise<void> }> {
+/** How many ports a start tries, each found taken by the time the server binds it. */
+const PORT_TRIES = 5
+
+/**
+ * Starts (or takes from the environment) one server; resolves with what the tests get and its
+ * teardown. `pickPort` gives the port to try (a free one: the OS picks it).
+ */
+export async function startServer(
+  s: Server,
+  pickPort: () => Promise<number> = freePort,
+): Promise<{ env: StateServerEnv; stop: () => Promise<void> }> {
   const given = process.env[s.urlVar]
   if (given) return { env: { available: true, url: given }, stop: async () => {} }
-  const started = await run(s.start, [String(await freePort())])
+  // The port is free when picked, not when the server binds it (neither server reports a port the
+  // OS chose: Redis's --port 0 means no TCP at all): another process may take it in between, so a
+  // start that found it taken is tried again on another.
+  let started = await run(s.start, [String(await pickPort())])
+  for (
+    let tries = 1;
+    tries < PORT_TRIES && started.code !== 0 && /Address already in use/.test(started.stderr);
+    tries++
+  ) {
+    started = await run(s.start, [String(await pickPort())])
+  }
   const lastLine = started.stderr.trim().split('\n').at(-1) ?? ''
   if (started.code === 3 && lastLine.startsWith('unavailable: ')) {
     return { env: { available: false, reason: lastLine.slice('unavailable: '.length) }, stop: async () => {} }
