@@ -7,6 +7,7 @@ import {
   jsonLines,
   killedAfterEach,
   runCli,
+  serveAgain,
   startCli,
   startServe,
   tempDir,
@@ -58,9 +59,7 @@ it('a sync whose server is killed mid-run stops within seconds with one error na
   expect(await readdir(root)).toContain('extra-on-target-only')
 
   // The same server back: the next run takes what was done as done.
-  const again = startCli(['serve', '--root', root, '--listen', `127.0.0.1:${port}`])
-  running.push(again)
-  await expect.poll(() => again.stderr(), { timeout: 20_000 }).toMatch(/serving /)
+  await serveAgain(root, port, running)
   const second = await runCli(['sync', src, url, '--json', '--state', state])
   expect(second.code).toBe(0)
   const summary = (jsonLines(second.stdout).at(-1) as { type: string; summary: { unchanged: number } }).summary
@@ -90,9 +89,7 @@ it('a sync whose server is killed and replaced by one serving another --root wri
   run.child.kill('SIGSTOP')
   server.child.kill('SIGKILL')
   await server.exited
-  const again = startCli(['serve', '--root', other, '--listen', `127.0.0.1:${port}`])
-  running.push(again)
-  await expect.poll(() => again.stderr(), { timeout: 20_000 }).toMatch(/serving /)
+  await serveAgain(other, port, running)
   run.child.kill('SIGCONT')
   const r = await run.exited
   expect(r.code).toBe(2)

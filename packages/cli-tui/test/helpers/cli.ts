@@ -106,6 +106,33 @@ export async function startServe(
   return { server, port: Number(listening.exec(server.stderr())![1]) }
 }
 
+/**
+ * Starts `syncflow serve --root ROOT` again on `port` (one a server of the test had: the same
+ * address is the point) and resolves once it listens. Each server started is pushed to `running`
+ * (a `killedAfterEach` list). The port was free when that server ended, but another process may
+ * hold it a moment (an outgoing connection's local port comes from the same range as a port the OS
+ * picks): refused with "the port is in use", it is started again, until it listens (20 s).
+ */
+export async function serveAgain(
+  root: string,
+  port: number,
+  running: RunningCli[],
+  opts: CliOptions = {},
+): Promise<RunningCli> {
+  const listening = new RegExp(`serving .* at grpc://127\\.0\\.0\\.1:${port}/`)
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const server = startCli(['serve', '--root', root, '--listen', `127.0.0.1:${port}`], opts)
+    running.push(server)
+    await expect.poll(() => listening.test(server.stderr()) || server.closed(), { timeout: 20_000 }).toBe(true)
+    if (listening.test(server.stderr())) return server
+    const { code, stderr } = await server.exited
+    if (!/the port is in use/.test(stderr) || Date.now() > deadline) {
+      throw new Error(`syncflow serve on port ${port} did not start (exit ${code}): ${stderr}`)
+    }
+  }
+}
+
 /** Starts the binary without waiting for it (for signals and concurrent runs). */
 export function startCli(args: readonly string[], opts: CliOptions = {}): RunningCli {
   const script =
