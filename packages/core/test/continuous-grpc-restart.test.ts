@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGrpcBackend, type RunningServer, startServer } from '@syncflow/backend-grpc'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import { listenAgain, local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
 // `watch grpc://… DST` while the server restarts: a real `syncflow serve` (in process) on a
 // real directory, stopped and started again on the same port.
@@ -15,7 +15,7 @@ afterEach(async () => {
 afterAll(removeTempDirs)
 
 async function serve(root: string, port = 0): Promise<RunningServer> {
-  const server = await startServer({ root, listen: `127.0.0.1:${port}` })
+  const server = await listenAgain(() => startServer({ root, listen: `127.0.0.1:${port}` }))
   servers.push(server)
   return server
 }

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createGrpcBackend, type RunningServer, startServer } from '@syncflow/backend-grpc'
 import { afterAll, afterEach, expect, it } from 'vitest'
-import { local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import { listenAgain, local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
 
 // A watch into grpc:// whose server is restarted with another token: the cycles after it were
 // refused one by one (`failed b.txt (on the target): AUTH … wrong token`, `#2: 1 failed`) and the
@@ -16,7 +16,7 @@ afterEach(async () => {
 afterAll(removeTempDirs)
 
 async function serve(root: string, token: string, port = 0): Promise<RunningServer> {
-  const server = await startServer({ root, listen: `127.0.0.1:${port}`, token })
+  const server = await listenAgain(() => startServer({ root, listen: `127.0.0.1:${port}`, token }))
   servers.push(server)
   return server
 }

@@ -123,3 +123,22 @@ export function gatedWrites(b: Backend, gate: (path: string) => void | Promise<v
     },
   })
 }
+
+/**
+ * `listen()` (a server started on a port one of the test had: the same address is the point), tried
+ * again while it is refused because the port is in use: it was free when that server closed, but
+ * another process may hold it a moment (an outgoing connection's local port comes from the range a
+ * port the OS picks does). Other refusals, and one that lasts 20 s, are thrown.
+ */
+export async function listenAgain<T>(listen: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    try {
+      return await listen()
+    } catch (err) {
+      if (!/the port is in use/.test(String((err as Error).message)) || Date.now() > deadline) throw err
+      // A moment for the holder to let go: the condition is the port, which only another try can test.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+}
