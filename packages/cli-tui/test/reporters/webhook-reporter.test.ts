@@ -75,9 +75,12 @@ describe('WebhookReporter', () => {
       timeoutMs: 500,
       onWarning: (w) => warnings.push(w),
     })
-    const t0 = performance.now()
-    for (let i = 0; i < 1000; i++) r.event({ type: 'done', ts: i, summary: summary() })
-    expect(performance.now() - t0).toBeLessThan(200)
+    // Not a time bound (a loaded machine stalls any code past one): nothing is awaited, and no
+    // request had even been tried when the last call returned (a send made inside event() would
+    // have failed against this port, with its warning, before it returned).
+    const returned = Array.from({ length: 1000 }, (_, i) => r.event({ type: 'done', ts: i, summary: summary() }))
+    expect(returned.every((x) => x === undefined)).toBe(true)
+    expect(warnings).toEqual([])
     await r.close()
     expect(warnings.length).toBeGreaterThan(0)
   })
