@@ -3,7 +3,7 @@
 // a closed port stands for a server that is down.
 import { randomUUID } from 'node:crypto'
 import { createRequire } from 'node:module'
-import { type AddressInfo, createServer } from 'node:net'
+import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { openStateStore, probeStateServer } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
@@ -64,6 +64,25 @@ describe('probeStateServer', () => {
       expect(probed).toEqual(await openFailure(location))
     }
   }, 30_000)
+
+  it('a server that takes the connection and never answers fails as the open does, not waiting for ever', async () => {
+    // Not Redis nor PostgreSQL (a firewall's proxy, a stalled server): the open gives up after its
+    // connect timeout; the probe's PING was left waiting for ever (a dry run that never ended).
+    const held: Socket[] = []
+    const silent = createServer((socket) => held.push(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      for (const location of [`redis://127.0.0.1:${port}`, `postgres://syncflow@127.0.0.1:${port}/postgres`]) {
+        const probed = await probeFailure(location)
+        expect(probed.code).toBe('TRANSIENT')
+        expect(probed).toEqual(await openFailure(location))
+      }
+    } finally {
+      for (const socket of held) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  }, 60_000)
 
   it('asks nothing of a location on no server', async () => {
     await expect(probeStateServer('memory:')).resolves.toBeUndefined()

@@ -54,12 +54,28 @@ async function probeRedis(location: string, tls: boolean): Promise<void> {
   client.on('error', (err) => {
     refusal ??= err
   })
-  try {
+  // node-redis bounds the TCP connect only: a server that accepts and never answers (not Redis, a
+  // stalled one) held the PING, and the dry run, for ever, where the open gives up after the connect
+  // timeout (@keyv/redis's race). The same bound, and the open's words for it ("failed to connect").
+  let timer: NodeJS.Timeout | undefined
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`the Redis client failed to connect in ${CONNECT_TIMEOUT_MS} ms`)),
+      CONNECT_TIMEOUT_MS,
+    )
+  })
+  const asked = (async () => {
     await client.connect()
     await client.ping()
+  })()
+  // Rejects too once destroy() ends a PING left waiting: nothing to say then.
+  asked.catch(() => {})
+  try {
+    await Promise.race([asked, timedOut])
   } catch (err) {
     throw toStateError(refusal ?? err, 'state.open', redact(location))
   } finally {
+    clearTimeout(timer)
     // A client whose connect failed is closed already, and destroy() would throw for it.
     if (client.isOpen) client.destroy()
   }
