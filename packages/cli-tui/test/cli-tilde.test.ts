@@ -94,6 +94,18 @@ describe('a path starting with an unexpanded ~', () => {
     expectUsageError(listed, `${flag} "~/x.pem" starts with ~`)
   })
 
+  it('as a --token-file or --ca-file no location reads is warned about as ignored, as before, not refused', async () => {
+    // Two local paths: the flag is said to be ignored, and a refusal right under that failed a run
+    // that ran (exit 0) before the ~ check came.
+    for (const flag of ['--token-file', '--ca-file']) {
+      const r = await cli('sync', 'src', 'dst', flag, '~/x.pem')
+      expect(r.stderr).toContain(`warning: ${flag} is read by`)
+      expect(r.stderr).not.toContain('starts with ~')
+      expect(r.code).toBe(0)
+    }
+    expect(await readTree(join(root, 'dst'))).toEqual({ 'a.txt': 'new' })
+  })
+
   it('given to ls as ~user/…, that is missing, is said as a ~ not expanded', async () => {
     const me = userInfo().username
     const r = await cli('ls', `~${me}/nope-qa33`)

@@ -31,7 +31,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   try {
     assertDecodableArgument('the location', location)
     assertDecodableCwd('the location', location)
-    assertFlagFilesExpanded(flags)
+    assertFlagFilesExpanded(flags, [location])
     const registry = createBuiltinRegistry()
     await registerPlugins(registry, flags.plugin)
     await assertConfigPathsReadable(flags.configPaths, [location])

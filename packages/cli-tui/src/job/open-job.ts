@@ -159,7 +159,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     assertDecodableArgument('--backup-dir', flags.backupDir)
     assertDecodableCwd('--backup-dir', flags.backupDir)
   }
-  assertFlagFilesExpanded(flags)
+  assertFlagFilesExpanded(flags, [spec.source, spec.target, flags.backupDir])
   // The state file is written there (a file made under the lossy name, beside the one named).
   if (typeof flags.state === 'string') {
     assertTildeExpanded('--state', flags.state.replace(/^sqlite:(\/\/)?/i, ''))
