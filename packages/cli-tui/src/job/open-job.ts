@@ -229,6 +229,22 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       if (isSyncError(err) && err.code === 'ABORTED') stopIfAborted()
       throw err
     })
+  /**
+   * The state store opened, ended by a Ctrl-C as `beforeRun` ends a call: a state server that takes
+   * the connection and never answers held an interrupted run for the open's whole timeout (5 s),
+   * then ended it as TRANSIENT, exit 2, not 130. A store that opens after all is closed unused.
+   * (The open takes no signal: its connect, left waiting, can still hold the process until bin.js's
+   * safety net ends it, 3 s after the run.)
+   */
+  const openUntilAborted = async (open: () => Promise<StateStore>): Promise<StateStore> => {
+    const opening = open()
+    try {
+      return await beforeRun(() => opening, 'state.open')
+    } catch (err) {
+      opening.then((s) => s.close()).catch(() => {})
+      throw err
+    }
+  }
   try {
     const openOptions = openOptionsOf(flags)
     // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
@@ -339,7 +355,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
       const open = () => openStateStore(flags.state || undefined, { jobId })
-      const store = flags.state === undefined ? lazyStateStore(open) : await open()
+      const store = flags.state === undefined ? lazyStateStore(open) : await openUntilAborted(open)
       state = store
       closers.push(() => store.close())
       // A store several hosts share (Redis, PostgreSQL) holds the job's lock too: the lock file
@@ -353,7 +369,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // refuses the password) said nothing and exited 0 where the real run fails with exit 2: it
       // asks the server as the real run connects to it, and fails as it would, so that it predicts
       // it. Only asks: opening the store makes PostgreSQL's table where it is missing (review 33).
-      await probeStateServer(flags.state)
+      const url = flags.state
+      await beforeRun(() => probeStateServer(url), 'state.open')
     }
     stopIfAborted()
 

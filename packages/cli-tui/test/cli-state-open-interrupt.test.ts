@@ -1,0 +1,55 @@
+import { once } from 'node:events'
+import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, killedAfterEach, startCli, tempDir, writeTree } from './helpers/cli.js'
+
+// A Ctrl-C while the run waited on a state server that takes the connection and never answers (a
+// stalled server, a firewall proxy) was held for the open's whole timeout, then ended the run as
+// TRANSIENT "cannot reach the state store", exit 2: a script took the interrupted run for an outage.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+const running = killedAfterEach()
+
+let server: Server | undefined
+const sockets: Socket[] = []
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.destroy()
+  if (server) await new Promise((resolve) => server?.close(resolve))
+  server = undefined
+})
+
+/** A listener on 127.0.0.1 that takes connections and never answers; the sockets it holds. */
+async function silentServer(): Promise<number> {
+  server = createServer((socket) => {
+    sockets.push(socket)
+  }).listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  return (server.address() as AddressInfo).port
+}
+
+describe('a Ctrl-C while the state server is waited for', () => {
+  it.each([
+    ['a run', []],
+    ['a dry run', ['--dry-run']],
+  ])('ends %s as interrupted (exit 130), not as a state server out of reach', async (_name, extra) => {
+    const root = await tempDir('state-open-interrupt-')
+    await writeTree(join(root, 'src'), { a: 'a' })
+    const port = await silentServer()
+    const run = startCli(
+      ['sync', join(root, 'src'), join(root, 'dst'), '--state', `redis://127.0.0.1:${port}`, ...extra],
+      {
+        env: { SYNCFLOW_STATE_DIR: join(root, 'state') },
+      },
+    )
+    running.push(run)
+    // The run is waiting on the server once it has connected.
+    await expect.poll(() => sockets.length, { timeout: 10_000 }).toBeGreaterThan(0)
+    run.child.kill('SIGINT')
+    const r = await run.exited
+    expect(r.code, r.stderr).toBe(130)
+    expect(r.stderr).toContain('interrupted before the run started')
+    expect(r.stderr).not.toContain('cannot reach the state store')
+  })
+})
