@@ -1,12 +1,12 @@
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { type AddressInfo, createServer as createTcpServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer as createTlsServer } from 'node:tls'
 import { afterAll, describe, expect, it } from 'vitest'
 import { plainRedisAnswer } from '../src/state/plain-redis-answer.js'
+import { selfSignedCert } from './self-signed-cert.js'
 import { stateServerEnv } from './state-server-env.js'
 
 // `rediss://` at a plain Redis is refused at once, before node-redis's TLS handshake, which such a
@@ -28,28 +28,7 @@ describe('plainRedisAnswer', () => {
   )
 
   it('a TLS server (a real handshake endpoint) is not taken for a plain Redis', async () => {
-    const key = join(dir, 'key.pem')
-    const cert = join(dir, 'cert.pem')
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    )
-    const server = createTlsServer({ key: readFileSync(key), cert: readFileSync(cert) })
+    const server = createTlsServer(selfSignedCert(dir))
     server.on('tlsClientError', () => {})
     server.listen(0, '127.0.0.1')
     await once(server, 'listening')

@@ -3,15 +3,15 @@
 // and the check is kept for every sslmode that asks for TLS (require is taken as verify-full, as pg
 // takes it, without its warning). The server is PostgreSQL's TLS front only (its answer to the
 // SSLRequest, then a real Node TLS handshake with an openssl certificate): the checks fail there.
-import { execFileSync } from 'node:child_process'
 import { once } from 'node:events'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { type AddressInfo, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { TLSSocket } from 'node:tls'
 import { openStateStore, probeStateServer } from '@syncflow/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selfSignedCert } from './self-signed-cert.js'
 
 let dir: string
 let server: ReturnType<typeof createServer>
@@ -20,28 +20,7 @@ const sockets = new Set<Socket>()
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'syncflow-pg-tls-'))
-  const key = join(dir, 'key.pem')
-  const cert = join(dir, 'cert.pem')
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  )
-  const tls = { key: readFileSync(key), cert: readFileSync(cert) }
+  const tls = selfSignedCert(dir)
   server = createServer((socket) => {
     sockets.add(socket)
     socket.on('close', () => sockets.delete(socket))
