@@ -7,15 +7,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { PathRequest__Output } from '../src/generated/syncflow/v1/PathRequest.js'
 import type { StatReply } from '../src/generated/syncflow/v1/StatReply.js'
 import { createGrpcBackend } from '../src/index.js'
-import { ContentIndex } from '../src/server/content-index.js'
 import { LocalTree } from '../src/server/local-tree.js'
-import { OpenFilesGate } from '../src/server/open-files-gate.js'
-import { PathLocks } from '../src/server/path-locks.js'
 import { fullPath } from '../src/server/served-tree.js'
-import { SignatureBudget } from '../src/server/signature-budget.js'
-import { syncflowService } from '../src/server/syncflow-service.js'
 import { toStatus } from '../src/server/to-status.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
+import { testServiceHandlers } from './service-harness.js'
 
 // Version skew (QA 31m): a `syncflow serve` older than 37e8c05 refused a stat of a path below a
 // symlink inside the client's root with INVALID_PATH "goes through the symlink sy/y", where a newer
@@ -40,18 +36,7 @@ afterEach(async () => {
 async function olderServer(root: string): Promise<number> {
   const protocol = await loadProtocol()
   const tree = await LocalTree.open(root)
-  const handlers = syncflowService({
-    tree,
-    index: new ContentIndex(tree),
-    locks: new PathLocks(),
-    gate: new OpenFilesGate({ capacity: Number.POSITIVE_INFINITY }),
-    signatures: new SignatureBudget({ capacity: 2 ** 30 }),
-    protocol,
-    authorize: () => {},
-    maxMessageBytes: 16 << 20,
-    serverVersion: 'test',
-    compress: false,
-  })
+  const handlers = testServiceHandlers(tree, protocol)
   const stat = handlers.Stat as (
     call: ServerUnaryCall<PathRequest__Output, StatReply>,
     cb: sendUnaryData<StatReply>,

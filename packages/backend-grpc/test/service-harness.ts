@@ -8,6 +8,31 @@ import { SignatureBudget } from '../src/server/signature-budget.js'
 import { syncflowService } from '../src/server/syncflow-service.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
 
+/**
+ * The real Syncflow service's handlers over `tree`, as a test server runs them (no token, no
+ * compression, no open-files limit unless `gate` sets one): for a test that adapts a handler (an
+ * older server's) before it serves them.
+ */
+export function testServiceHandlers(
+  tree: ServedTree,
+  protocol: Awaited<ReturnType<typeof loadProtocol>>,
+  gate = new OpenFilesGate({ capacity: Number.POSITIVE_INFINITY }),
+  signatures = new SignatureBudget({ capacity: 2 ** 30 }),
+): ReturnType<typeof syncflowService> {
+  return syncflowService({
+    tree,
+    index: new ContentIndex(tree),
+    locks: new PathLocks(),
+    gate,
+    signatures,
+    protocol,
+    authorize: () => {},
+    maxMessageBytes: 16 << 20,
+    serverVersion: 'test',
+    compress: false,
+  })
+}
+
 const running: Array<{ server: Server; client: SyncflowClient }> = []
 
 /**
@@ -22,21 +47,7 @@ export async function serveService(
 ): Promise<SyncflowClient> {
   const protocol = await loadProtocol()
   const server = new protocol.grpc.Server()
-  server.addService(
-    protocol.proto.syncflow.v1.Syncflow.service,
-    syncflowService({
-      tree,
-      index: new ContentIndex(tree),
-      locks: new PathLocks(),
-      gate,
-      signatures,
-      protocol,
-      authorize: () => {},
-      maxMessageBytes: 16 << 20,
-      serverVersion: 'test',
-      compress: false,
-    }),
-  )
+  server.addService(protocol.proto.syncflow.v1.Syncflow.service, testServiceHandlers(tree, protocol, gate, signatures))
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', protocol.grpc.ServerCredentials.createInsecure(), (e, p) =>
       e ? reject(e) : resolve(p),

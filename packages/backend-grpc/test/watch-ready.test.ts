@@ -10,15 +10,11 @@ import { afterEach, beforeEach, expect, it } from 'vitest'
 import type { HelloReply } from '../src/generated/syncflow/v1/HelloReply.js'
 import type { WatchReply } from '../src/generated/syncflow/v1/WatchReply.js'
 import { createGrpcBackend, type GrpcBackend } from '../src/index.js'
-import { ContentIndex } from '../src/server/content-index.js'
 import { LocalTree } from '../src/server/local-tree.js'
-import { OpenFilesGate } from '../src/server/open-files-gate.js'
-import { PathLocks } from '../src/server/path-locks.js'
 import type { ServedTree } from '../src/server/served-tree.js'
-import { SignatureBudget } from '../src/server/signature-budget.js'
-import { syncflowService } from '../src/server/syncflow-service.js'
 import { loadProtocol } from '../src/wire/load-protocol.js'
 import { startTestServer } from './helpers.js'
+import { testServiceHandlers } from './service-harness.js'
 
 // A `syncflow watch grpc://…/job DIR` took its initial snapshot as soon as it asked the server to
 // watch, before the server's watcher was armed (a recursive watcher walks the tree first): a change
@@ -53,18 +49,7 @@ async function serve(
   const protocol = await loadProtocol()
   const real = await LocalTree.open(root)
   const tree = adapt.tree ? adapt.tree(real) : real
-  const handlers = syncflowService({
-    tree,
-    index: new ContentIndex(tree),
-    locks: new PathLocks(),
-    gate: new OpenFilesGate({ capacity: Number.POSITIVE_INFINITY }),
-    signatures: new SignatureBudget({ capacity: 2 ** 30 }),
-    protocol,
-    authorize: () => {},
-    maxMessageBytes: 16 << 20,
-    serverVersion: 'test',
-    compress: false,
-  })
+  const handlers = testServiceHandlers(tree, protocol)
   if (adapt.older) {
     // A server from before "watchReady": it does not offer it, and its Watch sends only changes.
     type Callback = (err: unknown, reply?: HelloReply) => void
