@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os'
 import { openStateStore, probeStateServer } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { stateServerEnv } from './state-server-env.js'
+import { freePort } from './state-servers-global-setup.js'
 
 const redis = stateServerEnv('redis')
 const postgres = stateServerEnv('postgres')
@@ -18,15 +19,6 @@ interface PgClient {
   end(): Promise<void>
 }
 const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as { Client: new (url: string) => PgClient }
-
-/** A port of 127.0.0.1 that nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 /** What an error says to the user: its code, message and hint. */
 function said(e: unknown): { code: unknown; message: unknown; hint: unknown } {
@@ -56,7 +48,7 @@ function withUser(url: string, user: string, password?: string): string {
 
 describe('probeStateServer', () => {
   it('a Redis or PostgreSQL server that is down fails as the open does (TRANSIENT, the same words)', async () => {
-    const port = await closedPort()
+    const port = await freePort()
     for (const location of [`redis://127.0.0.1:${port}`, `postgres://syncflow@127.0.0.1:${port}/postgres`]) {
       const probed = await probeFailure(location)
       expect(probed.code).toBe('TRANSIENT')

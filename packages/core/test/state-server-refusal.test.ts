@@ -11,6 +11,7 @@ import { createKeyv } from '@keyv/redis'
 import { openStateStore, type StateStore } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { stateServerEnv } from './state-server-env.js'
+import { freePort } from './state-servers-global-setup.js'
 
 const redis = stateServerEnv('redis')
 const postgres = stateServerEnv('postgres')
@@ -42,15 +43,6 @@ async function openAndLockError(location: string): Promise<{ code: string; messa
     await store.close()
   }
   throw new Error(`${location} opened and locked`)
-}
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
 }
 
 /**
