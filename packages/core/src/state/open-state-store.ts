@@ -85,12 +85,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           // process after the run. Nothing is tried again here: a request fails at once while the
           // server is down (a run then stops, see `acquireLease`), and @keyv/redis connects anew
           // for the next request.
-          const connect: RedisConnectOptions = {
-            url: location,
-            disableOfflineQueue: true,
-            socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (_retries, cause) => cause },
-          }
-          const keyv = mod.createKeyv(connect, {
+          const keyv = mod.createKeyv(redisConnectOptions(location), {
             namespace: `syncflow:${opts.jobId}`,
             // An unreachable server fails the open instead of queueing requests while reconnecting
             // for ever; a failed read or write throws instead of passing for an empty answer.
@@ -199,7 +194,20 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   }
 }
 
-function schemeOf(location: string): string | undefined {
+/**
+ * How a Redis state store connects to `location`: once, no retry and no offline queue (see the
+ * open's comments), within the connect timeout. The dry run's probe connects the same way.
+ */
+export function redisConnectOptions(location: string): RedisConnectOptions {
+  return {
+    url: location,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (_retries, cause) => cause },
+  }
+}
+
+/** The scheme of a `--state` location, in lower case (`redis`, `postgres`), if it has one. */
+export function schemeOf(location: string): string | undefined {
   return /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
 }
 

@@ -1,6 +1,13 @@
 import { createRequire } from 'node:module'
 import { redactLocation as redact } from '../util/redact-location.js'
-import { assertSpeaksTls, CONNECT_TIMEOUT_MS, checkStateLocation, importAdapter } from './open-state-store.js'
+import {
+  assertSpeaksTls,
+  CONNECT_TIMEOUT_MS,
+  checkStateLocation,
+  importAdapter,
+  redisConnectOptions,
+  schemeOf,
+} from './open-state-store.js'
 import { pgSslModeSaid } from './pg-ssl-mode.js'
 import { toStateError } from './to-state-error.js'
 
@@ -33,7 +40,7 @@ interface PgClient {
  */
 export async function probeStateServer(location: string): Promise<void> {
   checkStateLocation(location)
-  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase()
+  const scheme = schemeOf(location)
   if (scheme === 'redis' || scheme === 'rediss') return probeRedis(location, scheme === 'rediss')
   if (scheme === 'postgres' || scheme === 'postgresql') return probePostgres(location)
 }
@@ -43,11 +50,7 @@ async function probeRedis(location: string, tls: boolean): Promise<void> {
   const { createClient } = await importAdapter<{ createClient(options: object): RedisClient }>('@keyv/redis')
   if (tls) await assertSpeaksTls(location)
   // As `openStateStore` connects: once, no retry, no queue (a request fails while not connected).
-  const client = createClient({
-    url: location,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (_retries: number, cause: Error) => cause },
-  })
+  const client = createClient(redisConnectOptions(location))
   // The server's own reason (WRONGPASS, a database number it lacks) comes as an 'error' event on
   // the way, before connect() fails with less; without a listener it would end the process.
   let refusal: unknown
