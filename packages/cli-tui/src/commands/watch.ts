@@ -138,14 +138,23 @@ export async function watchCommand(
     import('../errors/format-error.js'),
     import('../errors/exit-codes.js'),
   ])
-  const [{ JsonReporter }, { WatchLogReporter }, { openReporters }, { fatalDoneEvent }, { finishLocalTargetMtime }] =
-    await Promise.all([
-      import('../output/json-reporter.js'),
-      import('../reporters/watch-log-reporter.js'),
-      import('../reporters/open-reporters.js'),
-      import('../job/fatal-done-event.js'),
-      import('../job/finish-local-target.js'),
-    ])
+  const [
+    { JsonReporter },
+    { WatchLogReporter },
+    { openReporters },
+    { fatalDoneEvent },
+    { finishLocalTargetMtime },
+    roots,
+    { withRootActionFirstCycle },
+  ] = await Promise.all([
+    import('../output/json-reporter.js'),
+    import('../reporters/watch-log-reporter.js'),
+    import('../reporters/open-reporters.js'),
+    import('../job/fatal-done-event.js'),
+    import('../job/finish-local-target.js'),
+    import('../job/root-mode-action.js'),
+    import('../job/with-root-action-first-cycle.js'),
+  ])
   const dryRun = flags.dryRun === true
   const mode = flags.mode ?? 'mirror'
   const quiet = flags.quiet === true
@@ -176,13 +185,20 @@ export async function watchCommand(
     )
     try {
       log?.started(job.source.uri, job.target.uri)
-      const events$ = continuous.continuousSync(job.source, job.target, {
+      const cycles$ = continuous.continuousSync(job.source, job.target, {
         ...job.options,
         ...continuousOptionsOf(flags),
         // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
         reloadFilter: job.reloadFilter,
         checkRoots: job.checkRoots,
       })
+      // What a real watch does to a local target's root (makes it; gives it the source root's mtime
+      // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).
+      const rootAct = dryRun
+        ? ((await roots.missingRootAction(job.target, target)) ??
+          roots.rootAction(await roots.localRoots(source, target), false, roots.modifyWindowOf(job)))
+        : undefined
+      const events$ = withRootActionFirstCycle(cycles$, rootAct, true)
       // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
       // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
       let rootTime = Promise.resolve()

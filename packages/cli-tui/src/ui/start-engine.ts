@@ -9,6 +9,7 @@ import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
 import { openJob } from '../job/open-job.js'
 import { localRoots, missingRootAction, modifyWindowOf, rootAction, withRootAction } from '../job/root-mode-action.js'
+import { withRootActionFirstCycle } from '../job/with-root-action-first-cycle.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
 
@@ -117,18 +118,27 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // What a real run does to a local target's root (makes it; gives it the source root's mode),
         // said by a dry run as `sync -n` says it (QA 27a: `ui -n` said "create 20" where `sync -n`
         // said "create 21 directories", and nothing of a root mode a run would set).
-        const rootAct =
-          dryRun && !flags.watch
-            ? ((await missingRootAction(job.target, target)) ??
-              rootAction(await localRoots(source, target), job.target.capabilities.permissions, modifyWindowOf(job)))
-            : undefined
+        // A watch gives the root the source root's mtime after each cycle, not its mode (QA 35 #1:
+        // `--watch -n` said nothing of the root, not even one to make).
+        const rootAct = dryRun
+          ? ((await missingRootAction(job.target, target)) ??
+            rootAction(
+              await localRoots(source, target),
+              !flags.watch && job.target.capabilities.permissions,
+              modifyWindowOf(job),
+            ))
+          : undefined
         const run$ = flags.watch
-          ? continuousSync(src, dst, {
-              ...job.options,
-              ...continuousOptionsOf(flags),
-              reloadFilter: job.reloadFilter,
-              checkRoots: job.checkRoots,
-            })
+          ? withRootActionFirstCycle(
+              continuousSync(src, dst, {
+                ...job.options,
+                ...continuousOptionsOf(flags),
+                reloadFilter: job.reloadFilter,
+                checkRoots: job.checkRoots,
+              }),
+              rootAct,
+              true,
+            )
           : rootAct
             ? withRootAction(sync(src, dst, job.options), rootAct, true)
             : sync(src, dst, job.options)

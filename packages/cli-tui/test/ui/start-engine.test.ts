@@ -79,6 +79,24 @@ describe('startEngine', () => {
     expect(done?.type === 'done' && done.summary.modesSet?.done).toBe(1)
   })
 
+  // QA 35 #1: `ui --watch -n` (as `watch -n`) said nothing of the target root a watch makes.
+  it("a watch's dry run plans the target root's creation once, before its first cycle", async () => {
+    const src = await tree('root-watch-src', 1)
+    const missing = join(root, 'root-watch-missing')
+    const run = startEngine({ source: src, target: missing, flags: { state: false, dryRun: true, watch: true } })
+    const seen = collect(run.events)
+    await run.opened
+    await expect.poll(() => seen.some((e) => e.type === 'done' && e.cycle === 1), { timeout: 20_000 }).toBe(true)
+    run.abort()
+    expect(await run.closed).toEqual({})
+    expect(seen[0]).toMatchObject({ type: 'planned', action: { kind: 'mkdir', path: '' } })
+    const dones = seen.filter((e) => e.type === 'done')
+    expect(dones.map((e) => e.type === 'done' && [e.summary.mode, e.summary.planned.mkdir])).toEqual([
+      ['mirror', 2],
+      ['watch', 2],
+    ])
+  })
+
   it('opens the job, runs it, reports to the webhook and closes', async () => {
     hits = []
     const src = await tree('a-src', 3)
