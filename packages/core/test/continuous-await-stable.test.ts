@@ -84,6 +84,20 @@ describe('awaitStable', () => {
     expect(ts.actions.length).toBe(0)
   })
 
+  // QA 35 #2: a log appended to without pause never settled, and its copy in the target stayed as
+  // it was when the watch started, for as long as the log was written.
+  it('passes a file that never settles maxWaitMs after its first look, marked busy', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const stat = () => of(file('log', ts.now(), ts.now()))
+      const out = cold('a', { a: up('log') }).pipe(awaitStable({ stat, windowMs: 100, maxWaitMs: 1000, scheduler: ts }))
+      // Looks at 0, 100, …, 1000: the last one is maxWaitMs after the first.
+      expectObservable(out, '^ 1500ms !').toBe('1000ms x', {
+        x: { path: 'log', entry: file('log', 1000, 1000), busy: true },
+      })
+    })
+  })
+
   it('a path reported again while it is checked joins that check: one stat per window, one result', () => {
     const ts = newScheduler()
     let stats = 0

@@ -25,6 +25,12 @@ export interface AwaitStableOptions {
   readonly stat: (path: RelPath) => ObservableInput<Entry | undefined>
   /** A file is shipped once its size and mtime have not changed for this long. [100 ms] */
   readonly windowMs?: number
+  /**
+   * A file that has not settled this long after its first look passes all the same (a busy log,
+   * appended to without pause, never settles): its copy then takes it as it is when read, or fails
+   * as changed while read and is tried again, and is never written half-copied. [20 × windowMs]
+   */
+  readonly maxWaitMs?: number
   /** Paths checked at once. [64] */
   readonly concurrency?: number
   readonly scheduler?: SchedulerLike
@@ -47,7 +53,8 @@ interface Look {
  * Re-stats each changed path and lets it through only once it is stable, so a file still being
  * written is never shipped half-written: a file whose mtime is at least `windowMs` old is stable
  * at once (nothing touched it for the window); otherwise it is stated again after `windowMs` until
- * two stats agree on size and mtime. Gone paths, directories and symlinks pass at once.
+ * two stats agree on size and mtime, or `maxWaitMs` after its first look (a file that is never
+ * quiet, a busy log, is still synced: see `maxWaitMs`). Gone paths, directories and symlinks pass at once.
  *
  * `concurrency` bounds the stats running at once, not the paths waiting between two looks: a
  * file written without pause (a busy log) never settles, and while its wait held one of the slots,
@@ -57,13 +64,17 @@ interface Look {
  */
 export function awaitStable(opts: AwaitStableOptions): OperatorFunction<CoalescedChange, ObservedChange> {
   const { stat, windowMs = 100, concurrency = 64, scheduler = asyncScheduler } = opts
+  const maxWaitMs = opts.maxWaitMs ?? windowMs * 20
   return (changes$) =>
     new Observable<ObservedChange>((subscriber) => {
       /**
        * Paths whose check is under way: whether a change reported each removed, whether its stat
        * is running, and whether it was reported again while it ran (see `next` below).
        */
-      const checking = new Map<RelPath, { removed: boolean; stating?: boolean; changedWhileStated?: boolean }>()
+      const checking = new Map<
+        RelPath,
+        { removed: boolean; since: number; stating?: boolean; changedWhileStated?: boolean }
+      >()
       const looks$ = new Subject<Look>()
       const waits = new Subscription()
       let changesEnded = false
@@ -79,7 +90,7 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
             if (under.stating === true) under.changedWhileStated = true
             return EMPTY
           }
-          checking.set(c.path, { removed })
+          checking.set(c.path, { removed, since: scheduler.now() })
           return of({ path: c.path, previous: undefined })
         }),
         tap({
@@ -116,8 +127,11 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
             entry.kind !== 'file' ||
             (previous !== undefined && unchanged(previous, entry)) ||
             (previous === undefined && scheduler.now() - entry.mtimeMs >= windowMs)
-          if (!settled) {
-            // Each wait is dropped once over: a file that never settles is waited for all day.
+          // QA 35 #2: a log appended to every 20 ms was waited for all day, its copy in the
+          // target left at what it held when the watch started.
+          const busy = !settled && state !== undefined && scheduler.now() - state.since >= maxWaitMs
+          if (!settled && !busy) {
+            // Each wait is dropped once over.
             const wait: Subscription = scheduler.schedule(() => {
               waits.remove(wait)
               looks$.next({ path, previous: entry })
@@ -127,7 +141,12 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
           }
           const removed = checking.get(path)?.removed === true
           checking.delete(path)
-          subscriber.next(removed ? { path, entry, removed } : { path, entry })
+          subscriber.next({
+            path,
+            entry,
+            ...(removed ? { removed: true as const } : {}),
+            ...(busy ? { busy: true as const } : {}),
+          })
           endIfDone()
         },
         error(err) {

@@ -317,7 +317,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           rescan: false,
           trigger: 'changes',
           paths: new Set(batch.map((c) => c.path)),
-          seen: new Map(batch.map((c) => [c.path, c.entry])),
+          // Not a busy file's (see ObservedChange.busy): it has always changed since.
+          seen: new Map(batch.filter((c) => c.busy !== true).map((c) => [c.path, c.entry])),
           ...(replaced.size > 0 ? { replaced } : {}),
         }
       }),

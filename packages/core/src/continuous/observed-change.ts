@@ -14,4 +14,10 @@ export interface ObservedChange {
    * target mirrors (see `SyncPathsOptions.replaced`).
    */
   readonly removed?: true
+  /**
+   * A file that never settled (written without pause: a busy log), let through `maxWaitMs` after
+   * its first look (`awaitStable`): its cycle takes it as it is then, instead of leaving it out as
+   * changed since `entry` was seen (which it always is).
+   */
+  readonly busy?: true
 }
