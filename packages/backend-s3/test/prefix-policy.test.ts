@@ -135,6 +135,61 @@ describeS3('a bucket policy that refuses one prefix', (env) => {
     expect(r.stderr).toMatch(/stopped: 5 transfers .* below aaa-locked\/x\/ and outside it too, at bbb\/g0\.txt/)
   })
 
+  /**
+   * A tree of `n` files in `aaa-locked/`, 4 in `bbb/`, one at the top. With `n` above the listing's
+   * backlog (8,192), the listing cannot reach `bbb/` while what waits below `aaa-locked/` is held:
+   * a probe from elsewhere waits with more than PROBE_WAIT_LIMIT (512) queued, whatever the timing.
+   */
+  const bigTree = async (name: string, n: number): Promise<string> => {
+    const src = join(dir, name)
+    for (const sub of ['aaa-locked', 'bbb']) await mkdir(join(src, sub), { recursive: true })
+    for (let i = 0; i < n; i++) await writeFile(join(src, 'aaa-locked', `f${String(i).padStart(4, '0')}.txt`), `${i}\n`)
+    for (let i = 0; i < 4; i++) await writeFile(join(src, 'bbb', `g${i}.txt`), `b${i}\n`)
+    await writeFile(join(src, 'top.txt'), 'top\n')
+    return src
+  }
+
+  // s335: with 512 files or more below the refused prefix, the probe gave up waiting for the
+  // listing to get past them: exit 2, nothing of bbb/ uploaded, where rclone uploads it.
+  it('a refused prefix of 9,000 files that sorts first: the rest uploaded, each refused file fails (exit 1), nothing deleted', async () => {
+    const src = await bigTree('many', 9000)
+    await deny(['s3:PutObject'], 'many/aaa-locked/')
+    await raw.send(new PutObjectCommand({ Bucket: bucket, Key: 'many/zzz-extra.txt', Body: 'keep\n' }))
+    const r = await run('sync', src, `s3://${bucket}/many`, '--json')
+    expect(r.code, r.stderr).toBe(1)
+    expect(await keys('many/')).toEqual([
+      'bbb/g0.txt',
+      'bbb/g1.txt',
+      'bbb/g2.txt',
+      'bbb/g3.txt',
+      'top.txt',
+      'zzz-extra.txt',
+    ])
+    const events = jsonLines(r.stdout)
+    const failed = events.filter((e) => e.type === 'failed') as unknown as { path: string; error: { code: string } }[]
+    expect(failed).toHaveLength(9000)
+    expect(new Set(failed.map((e) => e.path)).size).toBe(9000)
+    expect(new Set(failed.map((e) => e.error.code))).toEqual(new Set(['AUTH']))
+    const done = events.at(-1) as unknown as { type: string; summary: { failed: number; fatal?: unknown } }
+    expect(done).toMatchObject({ type: 'done', summary: { failed: 9000 } })
+    expect(done.summary.fatal).toBeUndefined()
+  })
+
+  it('every write refused, below a first directory of 9,000 files: still one exit-2 error after a few requests', async () => {
+    const src = await bigTree('many-all', 9000)
+    await deny(['s3:PutObject'], 'many-all/')
+    const r = await run('sync', src, `s3://${bucket}/many-all`, '--json')
+    expect(r.code, r.stderr).toBe(2)
+    expect(await keys('many-all/')).toEqual([])
+    const events = jsonLines(r.stdout)
+    const done = events.at(-1) as unknown as { summary: { failed: number; fatal?: { code: string; message: string } } }
+    expect(done.summary.fatal?.code).toBe('AUTH')
+    expect(done.summary.fatal?.message).toMatch(/below aaa-locked\/ and outside it too, at bbb\/g0\.txt/)
+    // The writes in flight when the refusals added up (64, and the two started in the first two
+    // refusals' slots), and the probe: not one per file.
+    expect(done.summary.failed).toBeLessThanOrEqual(64 + 2 + 1)
+  })
+
   it('S3 → local: reads refused under one prefix fail those files alone, the rest are copied', async () => {
     const src = await tree('down-src')
     const up = await run('copy', src, `s3://${bucket}/down`)

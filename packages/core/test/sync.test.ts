@@ -544,24 +544,59 @@ describe('sync (mirror)', () => {
   // Review 32 H1: a probe waited for the listing to give an action from outside the refused
   // directory, while the refused directory's queued actions held every slot of the listing's
   // backlog (8,192): the listing never got there, and the run never ended (read-only keys and a
-  // first directory of 9,000 new files).
-  it('more refused in one directory than the listing can hold back: the run stops as before probes, and ends', async () => {
+  // first directory of 9,000 new files). They are set aside now, and the listing goes on to the probe.
+  it('more refused in one directory than the listing can hold back: the probe from elsewhere is refused too, the run stops, and ends', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()
     await seed(src, { ...Object.fromEntries(Array.from({ length: 9000 }, (_, i) => [`a/${i}`, 'x'])), 'b/1': '1' })
+    await seed(dst, { gone: 'old' })
     let attempts = 0
     onWrite(dst, () => {
       attempts++
       return new SyncError('AUTH', 'AccessDenied')
     })
     const s = done(await run(src, dst, { concurrency: 1 }))
-    expect(s.fatal?.message).toMatch(
-      /^stopped: 3 transfers in a row were refused for credentials, none accepted, all below a\/, where many more wait \(if only a\/ is refused to you, --exclude it\)/,
+    expect(s.fatal?.message).toBe(
+      'stopped: 4 transfers in a row were refused for credentials, none accepted, below a/ and outside it too, at b/1 (the first: AccessDenied)',
     )
-    expect(attempts).toBe(3)
+    // Three refused below a/, and the probe: not one request per file of a/.
+    expect(attempts).toBe(4)
+    const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
+    expect(Object.fromEntries(files)).toEqual({ gone: 'old' })
   })
 
-  it('a run whose whole work lies below the refused directory sends a bounded number of refused requests', async () => {
+  // s335: a policy that refuses one prefix of PROBE_WAIT_LIMIT files or more, the one that sorts
+  // first, stopped the run (exit 2) with nothing else copied, where rclone copies the rest.
+  it('a refused first directory of more files than PROBE_WAIT_LIMIT: the rest is copied, each refused file fails once, nothing deleted', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    // (Long names: what is set aside crosses its file's 1 MiB chunks.)
+    const locked = Array.from({ length: 6000 }, (_, i) => `a/locked/${'é'.repeat(60)}-${String(i).padStart(5, '0')}`)
+    await seed(src, {
+      ...Object.fromEntries(locked.map((p) => [p, 'x'])),
+      'b/1': '1',
+      'b/2': '2',
+      c: 'c',
+    })
+    await seed(dst, { gone: 'old' })
+    let attempts = 0
+    onWrite(dst, (p) => {
+      attempts++
+      return p.startsWith('a/locked/') ? new SyncError('AUTH', 'denied by policy') : undefined
+    })
+    const events = await run(src, dst, { concurrency: 4 })
+    const s = done(events)
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: locked.length, errorCodes: { AUTH: locked.length }, done: { copy: 3 } })
+    // Every refused file tried and reported once, none lost nor tried twice: rclone's cost.
+    const failed = events.filter((e) => e.type === 'failed').map((e) => e.path)
+    expect(failed.sort()).toEqual([...locked].sort())
+    expect(attempts).toBe(locked.length + 3)
+    const files = Object.entries(await snapshot(dst)).filter(([, v]) => v !== '<dir>')
+    expect(Object.fromEntries(files)).toEqual({ 'b/1': '1', 'b/2': '2', c: 'c', gone: 'old' })
+  })
+
+  it('a run whose whole work lies below the refused directory, more than PROBE_WAIT_LIMIT files: each fails once (exit 1), as rclone', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()
     await seed(src, Object.fromEntries(Array.from({ length: PROBE_WAIT_LIMIT + 100 }, (_, i) => [`a/${i}`, 'x'])))
@@ -571,8 +606,11 @@ describe('sync (mirror)', () => {
       return new SyncError('AUTH', 'AccessDenied')
     })
     const s = done(await run(src, dst, { concurrency: 1 }))
-    expect(s.fatal?.code).toBe('AUTH')
-    expect(attempts).toBe(3)
+    // Nothing outside a/ to try: a policy on a/ (every later run of a tree whose one prefix is
+    // refused) and keys that may write nowhere look alike, and exit 2 on every later run was wrong.
+    expect(s.fatal).toBeUndefined()
+    expect(s.failed).toBe(PROBE_WAIT_LIMIT + 100)
+    expect(attempts).toBe(PROBE_WAIT_LIMIT + 100)
   })
 
   it('the probe is refused too, in another branch of the tree: the run stops, one request more', async () => {

@@ -19,6 +19,7 @@ import { compareUtf8 } from '../model/compare-utf8.js'
 import type { Entry } from '../model/entry.js'
 import { parentRelPath, type RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SkippedEvent, SyncEvent } from '../model/sync-event.js'
+import { SpilledActions } from '../util/spilled-actions.js'
 import { DirectoryTimes } from './directory-times.js'
 import {
   dirModeRefused,
@@ -164,16 +165,21 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
           ...(small > concurrency ? { small, isSmall: isSmallTransfer } : {}),
           concurrency,
           gate,
+          setAside: settled,
         },
-        (action, emit, done) => {
+        (action, emit, done, again) => {
+          // (One set aside while a probe was awaited gave back its slot of the backlog then.)
+          const release = (): void => {
+            if (!again) settled(action)
+          }
           if (action.kind === 'delete') {
             held.push(action)
-            settled(action)
+            release()
             done()
             return undefined
           }
           if (action.kind === 'skip' || action.kind === 'conflict') {
-            settled(action)
+            release()
             emit(skippedOf(action, action.reason))
             done()
             return undefined
@@ -200,7 +206,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
                 },
                 complete: () => {
                   over = true
-                  settled(action)
+                  release()
                   done()
                 },
               },
@@ -218,7 +224,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
               }
               clashes.push({ action, failed: dryRunClash(action) })
               over = true
-              settled(action)
+              release()
               done()
             })
           } else cancel = run()
@@ -227,7 +233,7 @@ export function transfer(opts: TransferOptions): OperatorFunction<Action, SyncEv
             if (over) return
             over = true
             cancel?.()
-            settled(action)
+            release()
           }
         },
       )
@@ -594,19 +600,28 @@ interface Lanes {
   readonly gate?: {
     held(): boolean
     probe?(): ((a: Action) => boolean) | undefined
-    /** `crowded`: the probe found none and gave up waiting, with PROBE_WAIT_LIMIT actions queued. */
+    /** `crowded`: the probe found none and could not wait any more (the queued actions could not be set aside). */
     idle(crowded?: boolean): Error | undefined
   }
+  /**
+   * Called for each queued action set aside (to a temporary file) while a probe waits for one from
+   * the listing, PROBE_WAIT_LIMIT of them queued: it no longer takes a slot of the listing's
+   * backlog. It is started later with `again` true, before what was queued since.
+   */
+  readonly setAside?: (a: Action) => void
 }
 
 /**
- * Actions queued while held past which a probe no longer waits for the listing to give one from
- * elsewhere: each holds a slot of the listing's backlog (sync.ts) until it is over, and a backlog
- * filled by a refused directory's actions stopped the listing before it reached anything outside
- * it: the probe waited for ever, and so did the run, its job lock held (review 32 H1: read-only keys
- * and a first directory of 9,000 new files). Far below the backlog's size; it also bounds what a run
- * whose whole work lies below the refused directory sends before its refusals are taken as its
- * items' own (RefusalStop.idle).
+ * Actions queued while held past which they are set aside to a temporary file while a probe waits
+ * for the listing to give one from elsewhere: each holds a slot of the listing's backlog (sync.ts)
+ * until it is over, and a backlog filled by a refused directory's actions stopped the listing before
+ * it reached anything outside it: the probe waited for ever, and so did the run, its job lock held
+ * (review 32 H1: read-only keys and a first directory of 9,000 new files). Then the run stopped
+ * here, with nothing else tried (s335: a policy that refuses one prefix of 512 files or more, the one
+ * that sorts first, stopped a run that rclone finishes); set aside, they cost neither memory nor a
+ * request while the listing goes on to the probe: refused too, and the run stops as before, a few
+ * requests in all; accepted, and they are started (each its own request, refused one by one, as
+ * rclone's are), before what was queued since. Far below the backlog's size.
  */
 export const PROBE_WAIT_LIMIT = 512
 
@@ -620,7 +635,7 @@ export const PROBE_WAIT_LIMIT = 512
 function runLanes(
   actions$: Observable<Action>,
   lanes: Lanes,
-  start: (action: Action, emit: (e: SyncEvent) => void, done: () => void) => (() => void) | undefined,
+  start: (action: Action, emit: (e: SyncEvent) => void, done: () => void, again: boolean) => (() => void) | undefined,
 ): Observable<SyncEvent> {
   return new Observable<SyncEvent>((subscriber) => {
     interface Lane {
@@ -642,8 +657,11 @@ function runLanes(
     const emit = (e: SyncEvent): void => {
       if (!closed) subscriber.next(e)
     }
+    /** Actions set aside while a probe waited (see PROBE_WAIT_LIMIT): started first once the hold is lifted, in the main lane. */
+    let aside: SpilledActions | undefined
+    const asideCount = (): number => aside?.size ?? 0
     const checkComplete = (): void => {
-      if (closed || !sourceDone) return
+      if (closed || !sourceDone || asideCount() > 0) return
       if (main.active > 0 || main.head < main.queue.length) return
       if (wide && (wide.active > 0 || wide.head < wide.queue.length)) return
       closed = true
@@ -653,7 +671,21 @@ function runLanes(
     const drain = (lane: Lane): void => {
       if (lane.draining) return
       lane.draining = true
-      while (!closed && !gate?.held() && lane.active < lane.limit && lane.head < lane.queue.length) {
+      while (!closed && !gate?.held() && lane.active < lane.limit) {
+        if (lane === main && aside !== undefined && aside.size > 0) {
+          let again: Action | undefined
+          try {
+            again = aside.shift()
+          } catch (err) {
+            // (The temporary file could not be read back: the run cannot go on without what it held.)
+            closed = true
+            subscriber.error(err)
+            break
+          }
+          if (again !== undefined) run(lane, again, true)
+          continue
+        }
+        if (lane.head >= lane.queue.length) break
         const next = lane.queue[lane.head] as Action
         lane.queue[lane.head++] = undefined as unknown as Action
         if (lane.head > 1024 && lane.head * 2 > lane.queue.length) {
@@ -664,7 +696,7 @@ function runLanes(
       }
       lane.draining = false
     }
-    const run = (lane: Lane, action: Action): void => {
+    const run = (lane: Lane, action: Action, again = false): void => {
       lane.active++
       let finished = false
       let cancel: (() => void) | undefined
@@ -682,12 +714,34 @@ function runLanes(
         drain(lane)
         checkComplete()
       }
-      cancel = start(action, emit, done)
+      cancel = start(action, emit, done, again)
       if (cancel && !finished) running.add(cancel)
     }
     /** A probe waiting for the source's next action that it takes (none queued yet). */
     let wanted: ((a: Action) => boolean) | undefined
     const queued = (): number => main.queue.length - main.head + (wide ? wide.queue.length - wide.head : 0)
+    /**
+     * Sets every queued action aside (the probe takes none of them), so that the listing goes on to
+     * one it takes. False when the temporary file cannot be written (no space): the run then stops
+     * as it did before probes (`crowded`), and what was set aside is never started.
+     */
+    const setAsideQueued = (): boolean => {
+      try {
+        aside ??= new SpilledActions()
+        for (const l of wide ? [main, wide] : [main]) {
+          for (let i = l.head; i < l.queue.length; i++) {
+            const a = l.queue[i] as Action
+            aside.push(a)
+            lanes.setAside?.(a)
+          }
+          l.queue.length = 0
+          l.head = 0
+        }
+        return true
+      } catch {
+        return false
+      }
+    }
     /** Held, and nothing runs: a probe, else go on or stop as the gate says. */
     const settleHeld = (): void => {
       if (gate === undefined) return
@@ -703,12 +757,14 @@ function runLanes(
             return
           }
         }
-        // (Still listing: the probe waits for an action from elsewhere, as the rest waits, while
-        // few wait: see PROBE_WAIT_LIMIT.)
-        crowded = queued() >= PROBE_WAIT_LIMIT
-        if (!sourceDone && !crowded) {
-          wanted = want
-          return
+        // (Still listing: the probe waits for an action from elsewhere, as the rest waits, set
+        // aside once many wait: see PROBE_WAIT_LIMIT. Listed to the end: none is left outside.)
+        if (!sourceDone) {
+          if (queued() < PROBE_WAIT_LIMIT || setAsideQueued()) {
+            wanted = want
+            return
+          }
+          crowded = true
         }
       }
       stopOrGoOn(crowded)
@@ -735,11 +791,19 @@ function runLanes(
         if (wanted?.(action)) {
           wanted = undefined
           run(lane, action)
-        } else if (!gate?.held() && lane.active < lane.limit && !lane.draining) run(lane, action)
+        } else if (
+          !gate?.held() &&
+          lane.active < lane.limit &&
+          !lane.draining &&
+          // (What was set aside is listed before it: it goes first.)
+          !(lane === main && asideCount() > 0)
+        )
+          run(lane, action)
         else {
           lane.queue.push(action)
-          if (wanted !== undefined && queued() >= PROBE_WAIT_LIMIT) {
-            // The listing gave none from elsewhere before it filled the queue: no more waiting.
+          // The listing gave none from elsewhere before it filled the queue: what waits is set aside,
+          // and the listing goes on; or, that failing, no more waiting.
+          if (wanted !== undefined && queued() >= PROBE_WAIT_LIMIT && !setAsideQueued()) {
             wanted = undefined
             stopOrGoOn(true)
           }
@@ -765,6 +829,11 @@ function runLanes(
       sub?.unsubscribe()
       for (const cancel of [...running]) cancel()
       running.clear()
+      try {
+        aside?.close()
+      } catch {
+        // (Windows: a file left in the temporary directory, holding names only.)
+      }
     }
   })
 }
