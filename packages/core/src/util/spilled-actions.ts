@@ -44,10 +44,12 @@ export class SpilledActions {
     if (this.#pendingBytes >= CHUNK_BYTES) this.#flush()
   }
 
-  /** The action set aside first, taken back; undefined when none is left. */
+  /** The action set aside first, taken back; undefined when none is left. Throws when the file cannot be read back. */
   shift(): Action | undefined {
     if (this.#count === 0) return undefined
     if (this.#head >= this.#read.length) this.#fill()
+    // (Never counted down without one: an action set aside is started or the run fails, never lost.)
+    if (this.#head >= this.#read.length) throw new Error(`${this.#count} actions set aside were not read back`)
     const action = this.#read[this.#head]
     this.#read[this.#head++] = undefined as unknown as Action
     this.#count--
