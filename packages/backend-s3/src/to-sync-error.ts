@@ -312,10 +312,14 @@ export function toSyncError(err: unknown, op: string, path: string | undefined, 
     )
   }
   // TLS set-up mistakes: the client's, never retried.
-  if (code === 'EPROTO' && /wrong version number|packet length too long|http request/i.test(e.message ?? '')) {
+  const plainReply =
+    code === 'EPROTO' ? /wrong version number|packet length too long|http request/i.exec(e.message ?? '') : null
+  if (plainReply !== null) {
     return make(
       'USAGE',
-      `the endpoint${where} does not speak TLS: ${text}`,
+      // (OpenSSL's own text, "write EPROTO 808C…:error:0A00010B:SSL routines:ssl3_get_record:wrong
+      // version number:../deps/openssl/…:350:" and a newline, says nothing more to the user.)
+      `the endpoint${where} does not speak TLS (OpenSSL: ${plainReply[0]})`,
       'Use http:// in the endpoint URL (or point it at the HTTPS port).',
     )
   }
