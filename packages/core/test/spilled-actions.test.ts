@@ -39,6 +39,22 @@ describe('SpilledActions', () => {
     expect(leftovers()).toEqual(before)
   })
 
+  it('refuses to hold more than maxBytes, and keeps what it held', () => {
+    const aside = new SpilledActions(1000)
+    let pushed = 0
+    expect(() => {
+      // (~150 bytes each: the 1,000 are passed long before 100.)
+      for (let i = 0; i < 100; i++) {
+        aside.push(copyOf(`f${pushed}`))
+        pushed++
+      }
+    }).toThrow(/more than 1000 bytes of actions set aside/)
+    expect(pushed).toBeGreaterThan(0)
+    expect(aside.size).toBe(pushed)
+    expect(aside.shift()?.path).toBe('f0')
+    aside.close()
+  })
+
   it('close drops what is left', () => {
     const aside = new SpilledActions()
     aside.push(copyOf('x'))

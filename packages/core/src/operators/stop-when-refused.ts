@@ -118,7 +118,7 @@ export class RefusalStop {
   /**
    * Nothing is in flight any more while held: the error to stop with, or undefined to go on.
    * `crowded`: no probe was found before PROBE_WAIT_LIMIT actions queued up (transfer.ts), and they
-   * could not be set aside (no room for the temporary file): the run stops as it did before probes,
+   * could not be set aside (no room for the temporary file, or more than it may hold): the run stops as it did before probes,
    * since the refusals may well cover what the listing has yet to give.
    */
   idle(crowded = false): SyncError | undefined {

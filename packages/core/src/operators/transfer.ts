@@ -722,8 +722,9 @@ function runLanes(
     const queued = (): number => main.queue.length - main.head + (wide ? wide.queue.length - wide.head : 0)
     /**
      * Sets every queued action aside (the probe takes none of them), so that the listing goes on to
-     * one it takes. False when the temporary file cannot be written (no space): the run then stops
-     * as it did before probes (`crowded`), and what was set aside is never started.
+     * one it takes. False when the temporary file cannot be written (no space) or is full
+     * (SET_ASIDE_MAX_BYTES): the run then stops as it did before probes (`crowded`), and what was
+     * set aside is never started.
      */
     const setAsideQueued = (): boolean => {
       try {

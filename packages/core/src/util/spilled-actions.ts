@@ -7,6 +7,13 @@ import type { Action } from '../model/action.js'
 const CHUNK_BYTES = 1024 * 1024
 
 /**
+ * Bytes set aside at most (about 3 M actions): past them `push` throws, and the run stops as it did
+ * before actions were set aside (read-only keys and a first directory of 10 M files would otherwise
+ * fill the temporary directory with gigabytes before the probe outside it is refused).
+ */
+export const SET_ASIDE_MAX_BYTES = 1024 * 1024 * 1024
+
+/**
  * A first-in, first-out queue of actions kept in a temporary file, not in memory: what a run sets
  * aside while it looks further down its listing (see `runLanes` in transfer.ts: the actions below a
  * refused directory, while a probe from outside it is awaited). Memory holds one chunk each way,
@@ -35,9 +42,17 @@ export class SpilledActions {
     return this.#count
   }
 
-  /** Sets `action` aside, after those set aside before it. Throws when the temporary file cannot be written (no space). */
+  /** @param maxBytes what the file may hold at most (see SET_ASIDE_MAX_BYTES). */
+  constructor(readonly maxBytes = SET_ASIDE_MAX_BYTES) {}
+
+  /**
+   * Sets `action` aside, after those set aside before it. Throws when the temporary file cannot be
+   * written (no space), or would hold more than `maxBytes`.
+   */
   push(action: Action): void {
     const line = `${JSON.stringify(action)}\n`
+    if (this.#writeAt - this.#readAt + this.#pendingBytes + Buffer.byteLength(line) > this.maxBytes)
+      throw new Error(`more than ${this.maxBytes} bytes of actions set aside`)
     this.#pending.push(line)
     this.#pendingBytes += Buffer.byteLength(line)
     this.#count++
