@@ -4,7 +4,7 @@
 // loopback, through the same byte-counting TCP proxy. See bench/grpc/README.md.
 //
 //   node bench/grpc/run.mjs [--size-mib 1024] [--rename-mib 256] [--runs 3] [--client cli|library] [--server cli|library]
-//                           [--bin PATH] [--ab PATH] [--only overwrite,insert,rename]
+//                           [--bin PATH] [--ab PATH] [--only overwrite,insert,rename,small] [--files 2000]
 //
 // `cli` runs the built `syncflow` binary (`syncflow sync`, `syncflow serve`); `library` runs
 // driver.mjs, the same packages without the CLI (for when a command is not wired yet).
@@ -39,7 +39,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const DATA = path.join(REPO, '.bench-data/grpc')
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 
-const SCENARIOS = ['overwrite', 'insert', 'rename']
+const SCENARIOS = ['overwrite', 'insert', 'rename', 'small']
 const flags = parseFlags('node bench/grpc/run.mjs', {
   'size-mib': { type: 'string', default: '1024' },
   'rename-mib': { type: 'string', default: '256' },
@@ -49,6 +49,7 @@ const flags = parseFlags('node bench/grpc/run.mjs', {
   bin: { type: 'string', default: path.join(REPO, 'packages/cli-tui/dist/bin.js') },
   ab: { type: 'string' },
   only: { type: 'string', default: SCENARIOS.join(',') },
+  files: { type: 'string', default: '2000' },
 })
 const SIZE = wholeFlag(flags, 'size-mib') * 1024 * 1024
 const RENAME = wholeFlag(flags, 'rename-mib') * 1024 * 1024
@@ -61,6 +62,8 @@ const BIN = path.resolve(String(flags.bin))
 const AB = typeof flags.ab === 'string' ? path.resolve(flags.ab) : undefined
 /** Which scenarios to run (default: all). */
 const ONLY = String(flags.only).split(',')
+/** Files of the `small` scenario (1-4 KiB each, in 20 directories). */
+const FILES = wholeFlag(flags, 'files')
 // An unknown name was filtered out without a word: `--only overwrite,insrt` generated 3 GiB of data
 // and ran one scenario, `--only nope` none, exit 0.
 for (const s of ONLY)
@@ -136,18 +139,44 @@ function spawnRead(fd, buf, length, position) {
 const fsMod = await import('node:fs')
 
 console.error(`bench/grpc: generating data in ${DATA} (once)`)
+/** The big files are generated only when a scenario needs them (`--only small` needs none of them). */
+const BIG = ONLY.some((s) => s !== 'small')
 const BASE = path.join(DATA, `base-${SIZE / MIB}m.bin`)
 const OVERWRITE = path.join(DATA, `overwrite-${SIZE / MIB}m.bin`)
 const INSERT = path.join(DATA, `insert-${SIZE / MIB}m.bin`)
 const RENAMED = path.join(DATA, `renamed-${RENAME / MIB}m.bin`)
-generate(BASE, SIZE, 1)
-edited(BASE, OVERWRITE, false)
-edited(BASE, INSERT, true)
-generate(RENAMED, RENAME, 2)
-utimesSync(BASE, T0, T0)
-utimesSync(OVERWRITE, T1, T1)
-utimesSync(INSERT, T1, T1)
-utimesSync(RENAMED, T0, T0)
+if (BIG) {
+  generate(BASE, SIZE, 1)
+  edited(BASE, OVERWRITE, false)
+  edited(BASE, INSERT, true)
+  generate(RENAMED, RENAME, 2)
+  utimesSync(BASE, T0, T0)
+  utimesSync(OVERWRITE, T1, T1)
+  utimesSync(INSERT, T1, T1)
+  utimesSync(RENAMED, T0, T0)
+}
+
+/**
+ * The `small` scenario's tree: `files` files of 1-4 KiB (seeded sizes and bytes) spread over 20
+ * directories, all with mtime T0. Made once, under a temp name renamed into place when complete.
+ */
+function smallTree(files) {
+  const dir = path.join(DATA, `small-${files}`)
+  if (existsSync(dir)) return dir
+  const tmp = `${dir}.tmp`
+  rmSync(tmp, { recursive: true, force: true })
+  const prng = new Prng(3)
+  for (let i = 0; i < files; i++) {
+    const sub = path.join(tmp, `d${String(i % 20).padStart(2, '0')}`)
+    mkdirSync(sub, { recursive: true })
+    const file = path.join(sub, `f${String(i).padStart(5, '0')}.bin`)
+    writeFileSync(file, prng.fill(Buffer.allocUnsafe(prng.int(1024, 4097))))
+    utimesSync(file, T0, T0)
+  }
+  spawnSync('mv', [tmp, dir])
+  return dir
+}
+const SMALL = ONLY.includes('small') ? smallTree(FILES) : ''
 
 // ---- servers and proxy ------------------------------------------------------------------------
 
@@ -259,7 +288,22 @@ const rsProxy = await proxy(rsPort)
 function populate(dir, files) {
   mkdirSync(dir, { recursive: true })
   for (const name of readdirSync(dir)) rmSync(path.join(dir, name), { recursive: true, force: true })
-  for (const [name, file] of Object.entries(files)) linkSync(file, path.join(dir, name))
+  for (const [name, file] of Object.entries(files)) {
+    // A directory (the small files' tree) is hard-linked file by file below `dir/name`.
+    if (fsMod.statSync(file).isDirectory()) spawnSync('cp', ['-al', `${file}/.`, path.join(dir, name)])
+    else linkSync(file, path.join(dir, name))
+  }
+}
+
+/** Every file below `tree` is in `dir` with the same bytes (the small scenario's check). */
+function sameTree(tree, dir) {
+  for (const sub of readdirSync(tree)) {
+    for (const name of readdirSync(path.join(tree, sub))) {
+      const rel = path.join(sub, name)
+      if (!fsMod.readFileSync(path.join(tree, rel)).equals(fsMod.readFileSync(path.join(dir, rel)))) return false
+    }
+  }
+  return true
 }
 
 const TICK_S = 1 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100)
@@ -338,6 +382,14 @@ const allScenarios = [
     target: { 'old-name.bin': RENAMED },
     check: 'new-name.bin',
   },
+  {
+    // An initial sync of many small files into an empty target: the per-file cost of each tool.
+    name: `${FILES} files of 1-4 KiB in 20 directories`,
+    source: { small: SMALL },
+    target: {},
+    check: 'small',
+    tree: SMALL,
+  },
 ]
 const scenarios = allScenarios.filter((_, i) => ONLY.includes(SCENARIOS[i] ?? ''))
 
@@ -387,7 +439,11 @@ for (const sc of scenarios) {
       const wire = tool.counts.up + tool.counts.down
       const stats = /Total bytes sent: ([\d,]+)[\s\S]*Total bytes received: ([\d,]+)/.exec(m.stdout)
       const rsyncStats = stats ? Number(stats[1].replace(/,/g, '')) + Number(stats[2].replace(/,/g, '')) : undefined
-      if ((await sha256(path.join(tool.root, sc.check))) !== (await sha256(Object.values(sc.source)[0]))) {
+      if (
+        sc.tree
+          ? !sameTree(sc.tree, path.join(tool.root, sc.check))
+          : (await sha256(path.join(tool.root, sc.check))) !== (await sha256(Object.values(sc.source)[0]))
+      ) {
         throw new Error(`${name}: ${sc.check} differs from the source after "${sc.name}"`)
       }
       runsOf[name].push({ ...m, serverCpu, wire, rsyncStats })
