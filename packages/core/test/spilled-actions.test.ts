@@ -39,6 +39,24 @@ describe('SpilledActions', () => {
     expect(leftovers()).toEqual(before)
   })
 
+  it('gives back less than a chunk from memory, without the temporary directory (review 35)', () => {
+    const tmp = process.env.TMPDIR
+    process.env.TMPDIR = '/nonexistent/syncflow-review-35'
+    try {
+      const aside = new SpilledActions()
+      for (let i = 0; i < 100; i++) aside.push(copyOf(`f${i}`))
+      expect(aside.shift()).toEqual(copyOf('f0'))
+      aside.push(copyOf('f100'))
+      const back: string[] = []
+      for (let a = aside.shift(); a !== undefined; a = aside.shift()) back.push(a.path)
+      expect(back).toEqual(Array.from({ length: 100 }, (_, i) => `f${i + 1}`))
+      aside.close()
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = tmp
+    }
+  })
+
   it('refuses to hold more than maxBytes, and keeps what it held', () => {
     const aside = new SpilledActions(1000)
     let pushed = 0

@@ -596,6 +596,30 @@ describe('sync (mirror)', () => {
     expect(Object.fromEntries(files)).toEqual({ 'b/1': '1', 'b/2': '2', c: 'c', gone: 'old' })
   })
 
+  // Review 35: fewer actions than one chunk are set aside in memory alone, yet taking them back
+  // wrote them to a temporary file first: with a temporary directory that cannot be written (a
+  // TMPDIR that does not exist, a full /tmp), the accepted probe was followed by the run failing on
+  // the raw ENOENT, read as a bug in syncflow, where no file was needed.
+  it('a refused first directory set aside in memory alone: the run never needs the temporary directory', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    const locked = Array.from({ length: PROBE_WAIT_LIMIT + 100 }, (_, i) => `a/${String(i).padStart(4, '0')}`)
+    await seed(src, { ...Object.fromEntries(locked.map((p) => [p, 'x'])), 'b/1': '1', c: 'c' })
+    onWrite(dst, (p) => (p.startsWith('a/') ? new SyncError('AUTH', 'denied by policy') : undefined))
+    const tmp = process.env.TMPDIR
+    process.env.TMPDIR = '/nonexistent/syncflow-review-35'
+    let events: SyncEvent[]
+    try {
+      events = await run(src, dst, { concurrency: 2 })
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = tmp
+    }
+    const s = done(events)
+    expect(s.fatal).toBeUndefined()
+    expect(s).toMatchObject({ failed: locked.length, errorCodes: { AUTH: locked.length }, done: { copy: 2 } })
+  })
+
   it('a run whose whole work lies below the refused directory, more than PROBE_WAIT_LIMIT files: each fails once (exit 1), as rclone', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -98,9 +98,18 @@ export class SpilledActions {
 
   /** Reads the next chunk of lines back (what is still in memory is written out first, to keep the order). */
   #fill(): void {
-    this.#flush()
     this.#read = []
     this.#head = 0
+    if (this.#readAt === this.#writeAt && this.#pending.length > 0) {
+      // Nothing unread in the file: the lines in memory are next, taken back without a round trip
+      // through it (review 35: written out first, they needed a temporary directory that a
+      // run setting aside less than a chunk never needs; one that cannot be written failed the run).
+      for (const line of this.#pending) this.#read.push(JSON.parse(line) as Action)
+      this.#pending = []
+      this.#pendingBytes = 0
+      return
+    }
+    this.#flush()
     const fd = this.#open()
     while (this.#read.length === 0 && this.#readAt < this.#writeAt) {
       const chunk = Buffer.alloc(Math.min(CHUNK_BYTES, this.#writeAt - this.#readAt))
