@@ -98,6 +98,24 @@ describe('awaitStable', () => {
     })
   })
 
+  // Review 35: a file rewritten without pause passed every maxWaitMs, and each pass read it whole
+  // for a copy that failed as changed while read (a 400 MB image: 9 doomed copies in 30 s).
+  it('a file that passed busy and is reported again without having settled waits twice as long', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const stat = () => of(file('img', ts.now(), ts.now()))
+      // Reported at 0, then again at 1100, once its first pass is out.
+      const out = cold('a 1099ms a', { a: up('img') }).pipe(
+        awaitStable({ stat, windowMs: 100, maxWaitMs: 1000, scheduler: ts }),
+      )
+      // The first pass 1000 ms after its first look; the second 2000 ms after its own (at 3100).
+      expectObservable(out, '^ 5000ms !').toBe('1000ms x 2099ms y', {
+        x: { path: 'img', entry: file('img', 1000, 1000), busy: true },
+        y: { path: 'img', entry: file('img', 3100, 3100), busy: true },
+      })
+    })
+  })
+
   it('a path reported again while it is checked joins that check: one stat per window, one result', () => {
     const ts = newScheduler()
     let stats = 0

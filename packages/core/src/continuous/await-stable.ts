@@ -28,7 +28,10 @@ export interface AwaitStableOptions {
   /**
    * A file that has not settled this long after its first look passes all the same (a busy log,
    * appended to without pause, never settles): its copy then takes it as it is when read, or fails
-   * as changed while read and is tried again, and is never written half-copied. [20 × windowMs]
+   * as changed while read and is tried again, and is never written half-copied. Twice as long each
+   * time it passes so again without having settled in between, up to 32 × this: a large file
+   * rewritten without pause (a VM image, a database) is read whole at each pass, and each copy fails
+   * (review 35: a 400 MB image, 9 doomed copies in 30 s). [20 × windowMs]
    */
   readonly maxWaitMs?: number
   /** Paths checked at once. [64] */
@@ -75,6 +78,8 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
         RelPath,
         { removed: boolean; since: number; stating?: boolean; changedWhileStated?: boolean }
       >()
+      /** Paths that passed busy, and how many times in a row: each waits twice as long as the last (see maxWaitMs). */
+      const busyPasses = new Map<RelPath, number>()
       const looks$ = new Subject<Look>()
       const waits = new Subscription()
       let changesEnded = false
@@ -129,7 +134,9 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
             (previous === undefined && scheduler.now() - entry.mtimeMs >= windowMs)
           // QA 35 #2: a log appended to every 20 ms was waited for all day, its copy in the
           // target left at what it held when the watch started.
-          const busy = !settled && state !== undefined && scheduler.now() - state.since >= maxWaitMs
+          const passes = busyPasses.get(path) ?? 0
+          const waitMs = maxWaitMs * 2 ** Math.min(passes, 5)
+          const busy = !settled && state !== undefined && scheduler.now() - state.since >= waitMs
           if (!settled && !busy) {
             // Each wait is dropped once over.
             const wait: Subscription = scheduler.schedule(() => {
@@ -141,6 +148,8 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
           }
           const removed = checking.get(path)?.removed === true
           checking.delete(path)
+          if (busy) busyPasses.set(path, passes + 1)
+          else busyPasses.delete(path)
           subscriber.next({
             path,
             entry,
@@ -157,6 +166,7 @@ export function awaitStable(opts: AwaitStableOptions): OperatorFunction<Coalesce
         sub.unsubscribe()
         waits.unsubscribe()
         checking.clear()
+        busyPasses.clear()
       }
     })
 }
