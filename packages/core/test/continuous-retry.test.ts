@@ -179,6 +179,11 @@ describe('continuousSync retries what failed', () => {
     await expect
       .poll(() => job.cycles().at(-1)?.summary, { timeout: 10_000 })
       .toMatchObject({ failed: 0, done: { update: 1, delete: 1 } })
+    // The held delete has run: the job's closing summary no longer says deletes were suppressed
+    // (review 35 #3: "Deletes suppressed: 1 failed item(s): 1 delete(s) not run" after it ran).
+    const { summary } = await job.stop()
+    expect(summary).toMatchObject({ failed: 0 })
+    expect(summary.deletesSuppressed).toBeUndefined()
   })
 
   // QA 25c #1: a source file deleted between a cycle's listing and its copy fails NOT_FOUND, which

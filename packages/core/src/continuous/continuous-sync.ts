@@ -23,7 +23,7 @@ import {
   timer,
 } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
-import { SummaryBuilder } from '../engine/summary-builder.js'
+import { DELETE_SUPPRESSIONS, SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
 import { asSyncError, isSyncError, type SerializedError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
@@ -881,6 +881,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       tap({ finalize: () => side$.complete() }),
     )
 
+    // The job's "Deletes suppressed" is that of a failure, which a retry can make good (see below),
+    // unless deletes were also held for a reason no retry undoes (--max-delete, an empty source).
+    let heldByFailure = false
+    let heldOtherwise = false
     return concat(
       merge(side$.pipe(takeUntil(stop$)), cycles$).pipe(
         tap((e) => {
@@ -895,7 +899,19 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             if (e.summary.interrupted) total.interrupted = true
             // Not one that only counted the watcher's failures: the initial sync may be still to come.
             if (!countingOnly.has(e.summary)) sawDone = true
+            // Deletes that a failure held back run with its retry (`again`): once a cycle ends
+            // holding nothing back itself and nothing in the job is failing any more, they have run,
+            // and the job's last summary must not say "Deletes suppressed" for them (review 35 #3: it
+            // did after every one had run). Not for --max-delete or an empty source: no retry runs those.
+            if (heldByFailure && !heldOtherwise && e.summary.deletesSuppressed === undefined && total.failed === 0) {
+              total.deletesSuppressed = undefined
+              heldByFailure = false
+            }
             return
+          }
+          if (e.type === 'notice' && DELETE_SUPPRESSIONS.has(e.code)) {
+            if (e.code === 'DELETES_SUPPRESSED') heldByFailure = true
+            else heldOtherwise = true
           }
           if (e.type === 'completed') uncount(e.action.path)
           // (The AUTH stop after refused transfers names no item: the summary does not count it either.)

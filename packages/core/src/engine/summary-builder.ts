@@ -15,6 +15,14 @@ const zero = (): Record<ActionKind, number> => ({
   skip: 0,
 })
 
+/** The notices that say the run's deletes were not run (`SyncSummary.deletesSuppressed` gives the last one's message). */
+export const DELETE_SUPPRESSIONS: ReadonlySet<string> = new Set([
+  'DELETES_SUPPRESSED',
+  'MAX_DELETE',
+  'EMPTY_SOURCE',
+  'INTERRUPTED',
+])
+
 /** Folds a run's events into its `done` summary. */
 export class SummaryBuilder {
   readonly planned = zero()
@@ -87,14 +95,7 @@ export class SummaryBuilder {
         break
       case 'notice':
         this.notices++
-        if (
-          e.code === 'DELETES_SUPPRESSED' ||
-          e.code === 'MAX_DELETE' ||
-          e.code === 'EMPTY_SOURCE' ||
-          e.code === 'INTERRUPTED'
-        ) {
-          this.deletesSuppressed = e.message
-        }
+        if (DELETE_SUPPRESSIONS.has(e.code)) this.deletesSuppressed = e.message
         break
       default:
     }
