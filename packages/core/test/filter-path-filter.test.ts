@@ -306,6 +306,7 @@ describe('createPathFilter: examples of each rule', () => {
   it.each([
     [{ exclude: [''] }, /empty pattern/],
     [{ exclude: ['/'] }, /empty pattern/],
+    [{ exclude: ['{,/}'] }, /empty pattern/],
     [{ include: ['!x'] }, /negation is not supported/],
   ])('refuses %j with a USAGE error', (opts, message) => {
     expect(() => createPathFilter(opts)).toThrow(
