@@ -144,7 +144,7 @@ export async function watchCommand(
     { openReporters },
     { fatalDoneEvent },
     { finishLocalTargetMtime },
-    roots,
+    { plannedRootAction },
     { withRootActionFirstCycle },
   ] = await Promise.all([
     import('../output/json-reporter.js'),
@@ -194,11 +194,8 @@ export async function watchCommand(
       })
       // What a real watch does to a local target's root (makes it; gives it the source root's mtime
       // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).
-      const rootAct = dryRun
-        ? ((await roots.missingRootAction(job.target, target)) ??
-          roots.rootAction(await roots.localRoots(source, target), false, roots.modifyWindowOf(job)))
-        : undefined
-      const events$ = withRootActionFirstCycle(cycles$, rootAct, true)
+      const rootAct = dryRun ? await plannedRootAction(job, source, target, false) : undefined
+      const events$ = withRootActionFirstCycle(cycles$, rootAct)
       // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
       // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
       let rootTime = Promise.resolve()

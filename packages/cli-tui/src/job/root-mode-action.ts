@@ -78,6 +78,22 @@ export async function missingRootAction(target: Backend, targetLocation: string)
 }
 
 /**
+ * What a run of `job` would do to the target's root, as a dry run or `check` says it: make it
+ * where it is missing (`missingRootAction`), else set its mode (`modes`) and mtime (`rootAction`).
+ */
+export async function plannedRootAction(
+  job: Parameters<typeof modifyWindowOf>[0],
+  sourceLocation: string,
+  targetLocation: string,
+  modes: boolean,
+): Promise<Action | undefined> {
+  return (
+    (await missingRootAction(job.target, targetLocation)) ??
+    rootAction(await localRoots(sourceLocation, targetLocation), modes, modifyWindowOf(job))
+  )
+}
+
+/**
  * `events` with the root's action planned first (and, for a dry run, said as what it would do) and
  * counted in the summary of its `done`.
  */

@@ -17,8 +17,8 @@ import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
   localRoots,
-  missingRootAction,
   modifyWindowOf,
+  plannedRootAction,
   rootAction,
   rootActionEvents,
   withRootAction,
@@ -73,10 +73,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
       // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
-      const rootAct = !dryRun
-        ? undefined
-        : ((await missingRootAction(job.target, cmd.target)) ??
-          rootAction(await localRoots(cmd.source, cmd.target), modes, windowMs))
+      const rootAct = dryRun ? await plannedRootAction(job, cmd.source, cmd.target, modes) : undefined
       const events = rootAct ? withRootAction(engine, rootAct, cmd.kind === 'sync') : engine
       summary = await drainEvents(events, (e) => {
         if (rootsBefore !== undefined && e.type === 'done') done = e

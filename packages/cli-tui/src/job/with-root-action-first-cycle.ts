@@ -9,24 +9,23 @@ import { rootActionEvents, withRootCounted } from './root-mode-action.js'
  * the job's last one (summary mode `watch`, the totals), not in every cycle's (a dry run that said
  * `mkdir .` again in each cycle would read as a target that keeps vanishing). QA 35 #1:
  * `watch -n SRC MISSING` did not say `mkdir .`, where `sync -n SRC MISSING` does. Without an
- * action, `events` as they are.
+ * action, `events` as they are. For dry runs: a real watch makes the root before it starts.
  */
 export function withRootActionFirstCycle(
   events: Observable<SyncEvent>,
   action: Action | undefined,
-  dryRun: boolean,
 ): Observable<SyncEvent> {
   if (action === undefined) return events
   let counted = false
   return concat(
-    of(...rootActionEvents(action, dryRun ? 'dry-run' : 'planned')),
+    of(...rootActionEvents(action, 'dry-run')),
     events.pipe(
       map((e): SyncEvent => {
         if (e.type !== 'done') return e
         const first = e.cycle !== undefined && !counted
         if (first) counted = true
         return first || e.summary.mode === CONTINUOUS_MODE
-          ? { ...e, summary: withRootCounted(e.summary, action, dryRun) }
+          ? { ...e, summary: withRootCounted(e.summary, action, true) }
           : e
       }),
     ),

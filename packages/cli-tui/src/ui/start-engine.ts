@@ -8,7 +8,7 @@ import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
 import { openJob } from '../job/open-job.js'
-import { localRoots, missingRootAction, modifyWindowOf, rootAction, withRootAction } from '../job/root-mode-action.js'
+import { plannedRootAction, withRootAction } from '../job/root-mode-action.js'
 import { withRootActionFirstCycle } from '../job/with-root-action-first-cycle.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
@@ -121,12 +121,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // A watch gives the root the source root's mtime after each cycle, not its mode (QA 35 #1:
         // `--watch -n` said nothing of the root, not even one to make).
         const rootAct = dryRun
-          ? ((await missingRootAction(job.target, target)) ??
-            rootAction(
-              await localRoots(source, target),
-              !flags.watch && job.target.capabilities.permissions,
-              modifyWindowOf(job),
-            ))
+          ? await plannedRootAction(job, source, target, !flags.watch && job.target.capabilities.permissions)
           : undefined
         const run$ = flags.watch
           ? withRootActionFirstCycle(
@@ -137,7 +132,6 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
                 checkRoots: job.checkRoots,
               }),
               rootAct,
-              true,
             )
           : rootAct
             ? withRootAction(sync(src, dst, job.options), rootAct, true)
