@@ -58,6 +58,25 @@ describe('units', () => {
 })
 
 describe('ProgressTracker and the progress line', () => {
+  // Stop 35's note: a Ctrl-C's interrupted items were counted as failed by the live line (and the
+  // last stats event), where the summary says "interrupted", not "failed".
+  it('does not count interrupted (ABORTED) items as failed', () => {
+    const t = new ProgressTracker()
+    t.apply({ type: 'planned', ts: 0, action: copy('a', 10) })
+    t.apply({ type: 'planned', ts: 0, action: copy('b', 10) })
+    const failed = (path: string, code: 'ABORTED' | 'TRANSIENT'): SyncEvent => ({
+      type: 'failed',
+      ts: 5,
+      path,
+      stage: 'transfer',
+      action: copy(path, 10),
+      error: { code, message: code === 'ABORTED' ? 'interrupted' : 'timed out' },
+    })
+    t.apply(failed('a', 'ABORTED'))
+    t.apply(failed('b', 'TRANSIENT'))
+    expect(t.snapshot(10)).toMatchObject({ planned: 2, done: 0, failed: 1 })
+  })
+
   it('counts planned, done and in-flight bytes between stats events', () => {
     const t = new ProgressTracker()
     const events: SyncEvent[] = [

@@ -100,4 +100,26 @@ describe('throughput', () => {
     m.add({ ...completed, action: big, bytes: 10_000 })
     expect(m.snapshot(4000, false)).toMatchObject({ bytesDone: 10_000, bytesPerSec: 4000 })
   })
+
+  // Stop 35's note: the last stats event of a Ctrl-C'd run counted its interrupted items as failed,
+  // where the summary says "interrupted" and counts none failed; they are still to do: queued.
+  it('counts an interrupted (ABORTED) item as queued, not failed', () => {
+    const m = new ThroughputMeter(0, 5000)
+    const b: Action = { ...action, path: 'b' as RelPath }
+    m.add(planned)
+    m.add({ ...planned, action: b })
+    m.add(started)
+    m.add({ ...started, action: b })
+    const failed = (a: Action, code: 'ABORTED' | 'TRANSIENT'): SyncEvent => ({
+      type: 'failed',
+      ts: 0,
+      path: a.path,
+      stage: 'transfer',
+      action: a,
+      error: { code, message: code === 'ABORTED' ? 'interrupted' : 'timed out' },
+    })
+    m.add(failed(action, 'ABORTED'))
+    m.add(failed(b, 'TRANSIENT'))
+    expect(m.snapshot(1000, false)).toMatchObject({ failed: 1, inFlight: 0, queued: 1, filesDone: 0 })
+  })
 })

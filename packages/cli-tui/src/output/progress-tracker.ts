@@ -53,7 +53,8 @@ export class ProgressTracker {
         this.#inFlight.delete(event.action.path)
         break
       case 'failed':
-        if (!isRunStop(event)) this.#failed++ // the AUTH stop names no item
+        // The AUTH stop names no item; an interrupted item (Ctrl-C) is no failure, as in the summary.
+        if (!isRunStop(event) && event.error.code !== 'ABORTED') this.#failed++
         if (event.action) this.#inFlight.delete(event.action.path)
         break
       case 'stats':

@@ -97,6 +97,8 @@ export class ThroughputMeter {
           // Its bytes are no longer to come: no time is left for them (QA 8 #13).
           if (e.action) this.#bytesGivenUp += transferBytesOf(e.action)
         }
+        // Interrupted (Ctrl-C) is no failure, as in the summary: the item is still to do, so queued.
+        if (e.error.code === 'ABORTED') break
         this.failed++
         break
       default:
