@@ -32,4 +32,35 @@ describe('the conformance suite', () => {
     expect(run.status, out).toBe(1)
     expect(out).toMatch(/hash\(md5\) after the file was written again/)
   }, 120_000)
+  // QA 36: a backend that listed out of order failed the ordering test with a bare array diff, and
+  // the mode, size and name tests too, as if those values were wrong; one that never called
+  // onProgress failed with "expected 0 to be greater than 0".
+  it('says that a listing is out of order, in every test that lists', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', FIXTURE_CONFIG, 'unsorted', '-t', 'mode|sizes'],
+      { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+    )
+    const out = `${run.stdout}${run.stderr}`
+    expect(out).toMatch(/unsorted\.conformance\.ts/)
+    expect(run.status, out).toBe(1)
+    const failures = out.match(
+      /list\(\) yielded "[^"]+" after "[^"]+": a listing yields each entry once, in ascending UTF-8 byte order/g,
+    )
+    // "mode (permission bits) through write, stat and list" and "lists sizes, and only valid RelPaths".
+    expect(failures?.length, out).toBeGreaterThanOrEqual(2)
+    expect(out).not.toMatch(/to deeply equal/)
+  }, 120_000)
+
+  it('says that write() never called onProgress', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', FIXTURE_CONFIG, 'no-progress', '-t', 'progress'],
+      { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+    )
+    const out = `${run.stdout}${run.stderr}`
+    expect(out).toMatch(/no-progress\.conformance\.ts/)
+    expect(run.status, out).toBe(1)
+    expect(out).toMatch(/write\(\) never called opts\.onProgress/)
+  }, 120_000)
 })

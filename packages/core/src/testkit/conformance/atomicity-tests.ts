@@ -3,8 +3,9 @@ import { expect, vi } from 'vitest'
 import type { Backend } from '../../backend/backend.js'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, listFiles, readText, rejectionOf, writeText } from '../backend-io.js'
+import { readText, rejectionOf, writeText } from '../backend-io.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll, listFiles } from './ordered-listing.js'
 
 const OLD = 'old content, '.repeat(2000)
 const CHUNK = Buffer.alloc(64 * 1024, 'n')

@@ -1,6 +1,7 @@
 import { expect } from 'vitest'
-import { listAll, listFiles, readText, writeText } from '../backend-io.js'
+import { readText, writeText } from '../backend-io.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll, listFiles } from './ordered-listing.js'
 
 /** Writes at once: into one new deep directory, and to one path. */
 export function concurrencyTests(s: SuiteContext): void {

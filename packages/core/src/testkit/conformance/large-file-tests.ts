@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto'
 import { expect } from 'vitest'
 import type { RelPath } from '../../model/rel-path.js'
-import { hashStream, listAll } from '../backend-io.js'
+import { hashStream } from '../backend-io.js'
 import { prngStream } from '../prng-stream.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll } from './ordered-listing.js'
 
 const SEED = 64
 

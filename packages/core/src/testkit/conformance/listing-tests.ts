@@ -2,9 +2,10 @@ import { expect } from 'vitest'
 import type { Backend } from '../../backend/backend.js'
 import { isSyncError, type SyncError } from '../../errors/sync-error.js'
 import { compareEntries, entrySortKey } from '../../model/entry.js'
-import { listAll, listFiles, listKeys, settled, writeText } from '../backend-io.js'
+import { settled, writeText } from '../backend-io.js'
 import { ORDER_NAMES } from '../names.js'
 import { asFresh, type SuiteContext } from '../suite-context.js'
+import { listAll, listFiles, listKeys } from './ordered-listing.js'
 
 const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 

@@ -2,8 +2,9 @@ import { expect } from 'vitest'
 import type { Backend } from '../../backend/backend.js'
 import type { Entry } from '../../model/entry.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, writeText } from '../backend-io.js'
+import { writeText } from '../backend-io.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll } from './ordered-listing.js'
 
 /**
  * Mtimes with a sub-second part, an old one, a recent one, and ones before 1970 (negative: Node's

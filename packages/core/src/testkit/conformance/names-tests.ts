@@ -1,7 +1,8 @@
 import { expect } from 'vitest'
-import { listFiles, readText, writeText } from '../backend-io.js'
+import { readText, writeText } from '../backend-io.js'
 import { NORMALIZATION_PAIR, ODD_NAMES } from '../names.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listFiles } from './ordered-listing.js'
 
 const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 

@@ -3,9 +3,10 @@ import { expect } from 'vitest'
 import { type Backend, supports } from '../../backend/backend.js'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, listFiles, listKeys, readBytes, readText, rejectionOf, settled, writeText } from '../backend-io.js'
+import { readBytes, readText, rejectionOf, settled, writeText } from '../backend-io.js'
 import { prngBytes } from '../prng-stream.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll, listFiles, listKeys } from './ordered-listing.js'
 
 const p = (path: string): RelPath => path as RelPath
 

@@ -3,9 +3,10 @@ import { expect } from 'vitest'
 import { type Backend, supports } from '../../backend/backend.js'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { listAll, settled, writeText } from '../backend-io.js'
+import { settled, writeText } from '../backend-io.js'
 import { HOSTILE_PATHS } from '../names.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll } from './ordered-listing.js'
 
 type Call = (b: Backend, path: RelPath) => Promise<unknown>
 

@@ -2,9 +2,10 @@ import { Readable } from 'node:stream'
 import { expect } from 'vitest'
 import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
-import { collectStream, listAll, listFiles, readBytes, readText, rejectionOf, writeText } from '../backend-io.js'
+import { collectStream, readBytes, readText, rejectionOf, writeText } from '../backend-io.js'
 import { prngBytes } from '../prng-stream.js'
 import type { SuiteContext } from '../suite-context.js'
+import { listAll, listFiles } from './ordered-listing.js'
 
 /** `stat`, `read`, `write`, `remove`: the basic contract. */
 export function readWriteTests(s: SuiteContext): void {
@@ -114,9 +115,17 @@ export function readWriteTests(s: SuiteContext): void {
         { mtimeMs: 1_600_000_000_000, size: content.length },
         { onProgress: (n) => seen.push(n) },
       )
-      expect(seen.length).toBeGreaterThan(0)
-      expect(seen.at(-1)).toBe(content.length)
-      expect(seen).toEqual([...seen].sort((x, y) => x - y))
+      expect(
+        seen.length,
+        'write() never called opts.onProgress: call it with the bytes written so far as the body flows ' +
+          '(at least every 1 MiB or so), ending at the full size; the progress line and --json progress events come from it',
+      ).toBeGreaterThan(0)
+      expect(seen.at(-1), `the last opts.onProgress call must give the full size (${content.length})`).toBe(
+        content.length,
+      )
+      expect(seen, 'opts.onProgress must count up (bytes written so far, not per chunk)').toEqual(
+        [...seen].sort((x, y) => x - y),
+      )
     })
 
     s.test('read honours byte ranges', async (b) => {
