@@ -7,6 +7,7 @@ import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
 import { redactLocation as redact } from '../util/redact-location.js'
+import { adapterInstallHint } from './adapter-install-hint.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
@@ -439,7 +440,7 @@ export async function importAdapter<T>(name: string): Promise<T> {
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String(err).includes(name)) {
       throw new SyncError('USAGE', `this --state location needs the package ${name}, which is not installed`, {
         cause: err,
-        hint: `npm install ${name}`,
+        hint: adapterInstallHint(name, import.meta.url),
       })
     }
     throw err
