@@ -63,6 +63,7 @@ import { loadProtocol, PROTOCOL_VERSION, type Protocol } from './wire/load-proto
 import { batchOps, fromWireOp } from './wire/op-codec.js'
 import { SignatureAssembler, signatureBatches } from './wire/signature-codec.js'
 import { clientStream, sendAll } from './wire/streams.js'
+import { WRITE_MANY_FILE_BYTES, WriteManyStream } from './write-many-stream.js'
 
 /** Options of `createGrpcBackend`. */
 export interface GrpcBackendOptions {
@@ -211,6 +212,8 @@ export class GrpcBackend
   readonly #privateDirs: boolean
   /** Under `privateDirs`: the directories made (or found) so far, each once, by path. */
   readonly #madeDirs = new Map<string, Promise<void>>()
+  /** Small files' uploads (feature "writeMany"), made with the first of them. */
+  #writeMany: WriteManyStream | undefined
 
   /** Use `createGrpcBackend`, which connects and asks the server what it offers. */
   constructor(
@@ -436,13 +439,64 @@ export class GrpcBackend
       body.destroy()
       throw err
     }
-    const root = this.#root
     try {
       await this.#makePrivateParents(rel)
     } catch (err) {
       body.destroy()
       throw err
     }
+    if (this.features.has('writeMany') && meta.size !== undefined && meta.size <= WRITE_MANY_FILE_BYTES) {
+      return this.#writeSmall(rel, body, meta, opts)
+    }
+    return this.#writeOne(rel, body, meta, opts)
+  }
+
+  /**
+   * A small file in the shared WriteMany stream (see WriteManyStream): read whole first (it is at
+   * most 64 KiB; the server holds a file until its end anyway), then sent in one go. A file that
+   * turns out bigger than its listing said goes as a Write of its own, what was read first.
+   */
+  async #writeSmall(rel: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions): Promise<Entry> {
+    const chunks: Buffer[] = []
+    let bytes = 0
+    try {
+      const it = (body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        chunks.push(r.value)
+        bytes += r.value.length
+        if (bytes > WRITE_MANY_FILE_BYTES) {
+          const rest = async function* () {
+            yield* chunks
+            for (let n = await it.next(); !n.done; n = await it.next()) yield n.value
+          }
+          return await this.#writeOne(rel, Readable.from(rest(), { objectMode: false }), meta, opts)
+        }
+      }
+      opts.onProgress?.(bytes)
+      const stream = (this.#writeMany ??= new WriteManyStream(
+        () => this.#client.WriteMany(this.#metadata()),
+        () => new this.#protocol.grpc.Metadata(),
+      ))
+      const header = { root: this.#root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) }
+      const sent = stream.send(header, chunks, CHUNK, opts.signal)
+      const call = stream.current()
+      // A server silent past the I/O timeout is so for every file of the stream: all are given up.
+      const reply = await this.#peer(
+        sent,
+        { cancel: () => stream.abandon(call, this.#silent(this.#ioTimeoutMs ?? 0, 'write', undefined)) },
+        'write',
+        rel,
+      )
+      return this.#sameEntry(fromWireEntry(reply as never, 'write'), rel, 'write')
+    } catch (err) {
+      body.destroy()
+      throw this.#error(err, 'write', rel, opts.signal)
+    }
+  }
+
+  /** A file in a Write call of its own: header, chunks as read, end. */
+  async #writeOne(rel: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions): Promise<Entry> {
+    const root = this.#root
     const { call, result } = clientStream<WriteRequest, { entry: unknown }>((cb) =>
       this.#client.Write(this.#metadata(), {}, cb as never),
     )

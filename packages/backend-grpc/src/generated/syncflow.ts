@@ -40,7 +40,10 @@ import type { SyncflowClient as _syncflow_v1_SyncflowClient, SyncflowDefinition 
 import type { WatchReply as _syncflow_v1_WatchReply, WatchReply__Output as _syncflow_v1_WatchReply__Output } from './syncflow/v1/WatchReply.js';
 import type { WatchRequest as _syncflow_v1_WatchRequest, WatchRequest__Output as _syncflow_v1_WatchRequest__Output } from './syncflow/v1/WatchRequest.js';
 import type { WriteEnd as _syncflow_v1_WriteEnd, WriteEnd__Output as _syncflow_v1_WriteEnd__Output } from './syncflow/v1/WriteEnd.js';
+import type { WriteFailure as _syncflow_v1_WriteFailure, WriteFailure__Output as _syncflow_v1_WriteFailure__Output } from './syncflow/v1/WriteFailure.js';
 import type { WriteHeader as _syncflow_v1_WriteHeader, WriteHeader__Output as _syncflow_v1_WriteHeader__Output } from './syncflow/v1/WriteHeader.js';
+import type { WriteManyReply as _syncflow_v1_WriteManyReply, WriteManyReply__Output as _syncflow_v1_WriteManyReply__Output } from './syncflow/v1/WriteManyReply.js';
+import type { WriteManyRequest as _syncflow_v1_WriteManyRequest, WriteManyRequest__Output as _syncflow_v1_WriteManyRequest__Output } from './syncflow/v1/WriteManyRequest.js';
 import type { WriteMeta as _syncflow_v1_WriteMeta, WriteMeta__Output as _syncflow_v1_WriteMeta__Output } from './syncflow/v1/WriteMeta.js';
 import type { WriteRequest as _syncflow_v1_WriteRequest, WriteRequest__Output as _syncflow_v1_WriteRequest__Output } from './syncflow/v1/WriteRequest.js';
 
@@ -92,7 +95,10 @@ export interface ProtoGrpcType {
       WatchReply: MessageTypeDefinition<_syncflow_v1_WatchReply, _syncflow_v1_WatchReply__Output>
       WatchRequest: MessageTypeDefinition<_syncflow_v1_WatchRequest, _syncflow_v1_WatchRequest__Output>
       WriteEnd: MessageTypeDefinition<_syncflow_v1_WriteEnd, _syncflow_v1_WriteEnd__Output>
+      WriteFailure: MessageTypeDefinition<_syncflow_v1_WriteFailure, _syncflow_v1_WriteFailure__Output>
       WriteHeader: MessageTypeDefinition<_syncflow_v1_WriteHeader, _syncflow_v1_WriteHeader__Output>
+      WriteManyReply: MessageTypeDefinition<_syncflow_v1_WriteManyReply, _syncflow_v1_WriteManyReply__Output>
+      WriteManyRequest: MessageTypeDefinition<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyRequest__Output>
       WriteMeta: MessageTypeDefinition<_syncflow_v1_WriteMeta, _syncflow_v1_WriteMeta__Output>
       WriteRequest: MessageTypeDefinition<_syncflow_v1_WriteRequest, _syncflow_v1_WriteRequest__Output>
     }

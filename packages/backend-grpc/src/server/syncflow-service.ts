@@ -47,6 +47,7 @@ import type { SignatureBudget } from './signature-budget.js'
 import { forClient, toStatus } from './to-status.js'
 import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
+import { writeManyHandler } from './write-many.js'
 
 /** What the service needs. */
 export interface ServiceContext {
@@ -207,7 +208,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     Hello: unary('hello', async (req) => {
       const backend = await tree.backend(rootOf(req.root))
       const c = backend.capabilities
-      const features = ['hash', 'delta', 'deltaFrom', 'findContent']
+      // "writeMany": small files in one stream each (WriteMany); older clients ignore it and Write.
+      const features = ['hash', 'delta', 'deltaFrom', 'findContent', 'writeMany']
       for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
@@ -377,6 +379,35 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         (err: unknown) => callback(fail('write', err)),
       )
     },
+
+    WriteMany: writeManyHandler({
+      admit,
+      writable,
+      fail,
+      resolve,
+      quietMs,
+      write: (full, rel, backend, chunks, header, signal) => {
+        const meta = fromWireMeta(header.meta)
+        const expect = fromWireExpect(header.expect, rel)
+        return gate.run('write', signal, () =>
+          locks.shared(full, async () => {
+            await tree.checkParents(full)
+            const entry = await backend.write(
+              rel,
+              uploadBody(
+                (async function* () {
+                  yield* chunks
+                })(),
+              ),
+              meta,
+              { ...(expect !== undefined ? { expect } : {}), signal },
+            )
+            index.record(full, entry, meta.hashes?.sha256)
+            return entry
+          }),
+        )
+      },
+    }),
 
     Signature: serverStream('signature', async (req, call, signal) => {
       const { rel, full, backend } = await resolve(req.root, req.path)

@@ -90,6 +90,11 @@ export async function writeMessage<M>(
   message: M,
 ): Promise<void> {
   if (call.write(message) || call.cancelled) return
+  await drained(call)
+}
+
+/** Waits until `call` has room again ('drain') or is cancelled. */
+export async function drained(call: Writable & { readonly cancelled?: boolean }): Promise<void> {
   const ac = new AbortController()
   try {
     await Promise.race(

@@ -28,6 +28,8 @@ import type { StatReply as _syncflow_v1_StatReply, StatReply__Output as _syncflo
 import type { SymlinkRequest as _syncflow_v1_SymlinkRequest, SymlinkRequest__Output as _syncflow_v1_SymlinkRequest__Output } from '../../syncflow/v1/SymlinkRequest.js';
 import type { WatchReply as _syncflow_v1_WatchReply, WatchReply__Output as _syncflow_v1_WatchReply__Output } from '../../syncflow/v1/WatchReply.js';
 import type { WatchRequest as _syncflow_v1_WatchRequest, WatchRequest__Output as _syncflow_v1_WatchRequest__Output } from '../../syncflow/v1/WatchRequest.js';
+import type { WriteManyReply as _syncflow_v1_WriteManyReply, WriteManyReply__Output as _syncflow_v1_WriteManyReply__Output } from '../../syncflow/v1/WriteManyReply.js';
+import type { WriteManyRequest as _syncflow_v1_WriteManyRequest, WriteManyRequest__Output as _syncflow_v1_WriteManyRequest__Output } from '../../syncflow/v1/WriteManyRequest.js';
 import type { WriteRequest as _syncflow_v1_WriteRequest, WriteRequest__Output as _syncflow_v1_WriteRequest__Output } from '../../syncflow/v1/WriteRequest.js';
 
 export interface SyncflowClient extends grpc.Client {
@@ -299,6 +301,27 @@ export interface SyncflowClient extends grpc.Client {
   write(options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_WriteRequest>;
   write(callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_WriteRequest>;
   
+  /**
+   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
+   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
+   * only that file; the stream itself fails only for what fails every file (auth, --read-only,
+   * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
+   * server's per-call checks.
+   */
+  WriteMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
+  WriteMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
+  /**
+   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
+   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
+   * only that file; the stream itself fails only for what fails every file (auth, --read-only,
+   * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
+   * server's per-call checks.
+   */
+  writeMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
+  writeMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
+  
 }
 
 export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
@@ -401,6 +424,16 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
    */
   Write: grpc.handleClientStreamingCall<_syncflow_v1_WriteRequest__Output, _syncflow_v1_EntryReply>;
   
+  /**
+   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
+   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
+   * only that file; the stream itself fails only for what fails every file (auth, --read-only,
+   * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
+   * server's per-call checks.
+   */
+  WriteMany: grpc.handleBidiStreamingCall<_syncflow_v1_WriteManyRequest__Output, _syncflow_v1_WriteManyReply>;
+  
 }
 
 export interface SyncflowDefinition extends grpc.ServiceDefinition {
@@ -422,4 +455,5 @@ export interface SyncflowDefinition extends grpc.ServiceDefinition {
   Symlink: MethodDefinition<_syncflow_v1_SymlinkRequest, _syncflow_v1_Empty, _syncflow_v1_SymlinkRequest__Output, _syncflow_v1_Empty__Output>
   Watch: MethodDefinition<_syncflow_v1_WatchRequest, _syncflow_v1_WatchReply, _syncflow_v1_WatchRequest__Output, _syncflow_v1_WatchReply__Output>
   Write: MethodDefinition<_syncflow_v1_WriteRequest, _syncflow_v1_EntryReply, _syncflow_v1_WriteRequest__Output, _syncflow_v1_EntryReply__Output>
+  WriteMany: MethodDefinition<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply, _syncflow_v1_WriteManyRequest__Output, _syncflow_v1_WriteManyReply__Output>
 }

@@ -1,0 +1,160 @@
+import type { ClientDuplexStream, Metadata } from '@grpc/grpc-js'
+import { SyncError } from '@syncflow/core'
+import type { Entry__Output } from './generated/syncflow/v1/Entry.js'
+import type { WriteFailure__Output } from './generated/syncflow/v1/WriteFailure.js'
+import type { WriteHeader } from './generated/syncflow/v1/WriteHeader.js'
+import type { WriteManyReply__Output } from './generated/syncflow/v1/WriteManyReply.js'
+import type { WriteManyRequest } from './generated/syncflow/v1/WriteManyRequest.js'
+import { HINT_BIN_TRAILER } from './server/to-status.js'
+
+/** The largest file sent in a WriteMany (the server's WRITE_MANY_MAX_FILE: it refuses more). */
+export const WRITE_MANY_FILE_BYTES = 64 * 1024
+
+type Call = ClientDuplexStream<WriteManyRequest, WriteManyReply__Output>
+
+interface Waiter {
+  readonly call: Call
+  readonly resolve: (entry: Entry__Output) => void
+  readonly reject: (err: unknown) => void
+}
+
+/**
+ * Small files to a server in one WriteMany stream (feature "writeMany") instead of a Write call
+ * each: the stream's setup, metadata and the server's per-call checks are paid once for all the
+ * files in flight. A stream is opened with the first file and half-closed once no file waits for
+ * its answer; each file is answered on its own, so a failure fails only its file.
+ */
+export class WriteManyStream {
+  readonly #open: () => Call
+  readonly #metadata: () => Metadata
+  #call: Call | undefined
+  readonly #waiting = new Map<number, Waiter>()
+  #nextId = 0
+
+  /**
+   * @param open starts a WriteMany call
+   * @param metadata a fresh Metadata (to carry a failure's trailers as a Write's status would)
+   */
+  constructor(open: () => Call, metadata: () => Metadata) {
+    this.#open = open
+    this.#metadata = metadata
+  }
+
+  /**
+   * Sends one file (its header and all its bytes) and resolves with the server's entry of it, or
+   * rejects with what a Write of it would have failed with (a gRPC status: code, details, trailers).
+   * `signal` aborted: the server is told not to commit it, and it rejects with an AbortError.
+   */
+  send(
+    header: WriteHeader,
+    chunks: readonly Buffer[],
+    chunkBytes: number,
+    signal?: AbortSignal,
+  ): Promise<Entry__Output> {
+    const id = this.#nextId++ >>> 0
+    const call = this.#stream()
+    return new Promise<Entry__Output>((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason)
+      const onAbort = () => {
+        if (!this.#waiting.delete(id)) return
+        call.write({ id, cancel: true })
+        reject(signal?.reason)
+        this.#idle(call)
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+      const done =
+        <T>(f: (v: T) => void) =>
+        (v: T) => {
+          signal?.removeEventListener('abort', onAbort)
+          f(v)
+        }
+      this.#waiting.set(id, { call, resolve: done(resolve), reject: done(reject) })
+      // Written in one go, so that a file's messages are never interleaved with another's.
+      call.write({ id, header })
+      let size = 0
+      for (const chunk of chunks) {
+        for (let off = 0; off < chunk.length; off += chunkBytes) {
+          const data = chunk.subarray(off, off + chunkBytes)
+          size += data.length
+          call.write({ id, data })
+        }
+      }
+      call.write({ id, end: { size } })
+    })
+  }
+
+  /**
+   * Gives up the stream (the server went silent): every file waiting on it rejects with `err`, and
+   * the call is cancelled, so that the server commits none of them.
+   */
+  abandon(call: Call | undefined, err: unknown): void {
+    if (call === undefined) return
+    for (const [id, w] of this.#waiting) {
+      if (w.call !== call) continue
+      this.#waiting.delete(id)
+      w.reject(err)
+    }
+    if (this.#call === call) this.#call = undefined
+    call.cancel()
+  }
+
+  /** The stream the next file goes to, opened if there is none. */
+  current(): Call | undefined {
+    return this.#call
+  }
+
+  #stream(): Call {
+    if (this.#call) return this.#call
+    const call = this.#open()
+    this.#call = call
+    call.on('data', (reply: WriteManyReply__Output) => {
+      const w = this.#waiting.get(reply.id)
+      if (!w || w.call !== call) return
+      this.#waiting.delete(reply.id)
+      if (reply.failure) w.reject(this.#failure(reply.failure))
+      else if (reply.entry) w.resolve(reply.entry)
+      else {
+        w.reject(
+          new SyncError('UNSUPPORTED', 'the server answered a file without its entry or its failure', {
+            op: 'grpc.write',
+            hint: 'The server is not a syncflow server of a compatible version.',
+          }),
+        )
+      }
+      this.#idle(call)
+    })
+    const lost = (err: unknown) => {
+      if (this.#call === call) this.#call = undefined
+      for (const [id, w] of this.#waiting) {
+        if (w.call !== call) continue
+        this.#waiting.delete(id)
+        w.reject(err)
+      }
+    }
+    call.on('error', lost)
+    // Ended without answering every file (not a syncflow server's way): each is TRANSIENT-retried.
+    call.on('end', () =>
+      lost(
+        new SyncError('TRANSIENT', 'the server ended the upload stream before answering every file', {
+          op: 'grpc.write',
+        }),
+      ),
+    )
+    return call
+  }
+
+  /** Half-closes `call` once no file waits on it: the server ends it when its writes are answered. */
+  #idle(call: Call): void {
+    for (const w of this.#waiting.values()) if (w.call === call) return
+    if (this.#call === call) this.#call = undefined
+    call.end()
+  }
+
+  /** A file's failure as the gRPC status error its own Write would have ended with. */
+  #failure(f: WriteFailure__Output): Error {
+    const metadata = this.#metadata()
+    for (const [key, value] of Object.entries(f.trailers)) metadata.set(key, value)
+    if (f.hintBin.length > 0) metadata.set(HINT_BIN_TRAILER, f.hintBin)
+    return Object.assign(new Error(`${f.status} ${f.message}`), { code: f.status, details: f.message, metadata })
+  }
+}
