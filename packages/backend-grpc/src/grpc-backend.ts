@@ -453,8 +453,8 @@ export class GrpcBackend
 
   /**
    * A small file in the shared WriteMany stream (see WriteManyStream): read whole first (it is at
-   * most 64 KiB; the server holds a file until its end anyway), then sent in one go. A file that
-   * turns out bigger than its listing said goes as a Write of its own, what was read first.
+   * most 64 KiB), then sent as one message. A file that turns out bigger than its listing said goes
+   * as a Write of its own, what was read first included.
    */
   async #writeSmall(rel: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions): Promise<Entry> {
     const chunks: Buffer[] = []
@@ -478,7 +478,7 @@ export class GrpcBackend
         () => new this.#protocol.grpc.Metadata(),
       ))
       const header = { root: this.#root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) }
-      const sent = stream.send(header, chunks, CHUNK, opts.signal)
+      const sent = stream.send(header, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), opts.signal)
       const call = stream.current()
       // A server silent past the I/O timeout is so for every file of the stream: all are given up.
       const reply = await this.#peer(

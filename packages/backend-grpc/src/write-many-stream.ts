@@ -41,20 +41,16 @@ export class WriteManyStream {
   }
 
   /**
-   * Sends one file (its header and all its bytes) and resolves with the server's entry of it, or
-   * rejects with what a Write of it would have failed with (a gRPC status: code, details, trailers).
-   * `signal` aborted: the server is told not to commit it, and it rejects with an AbortError.
+   * Sends one file (its header and all its bytes, at most WRITE_MANY_FILE_BYTES) and resolves with
+   * the server's entry of it, or rejects with what a Write of it would have failed with (a gRPC
+   * status: code, details, trailers). `signal` aborted: the server is told not to commit it, and it
+   * rejects with the signal's reason.
    */
-  send(
-    header: WriteHeader,
-    chunks: readonly Buffer[],
-    chunkBytes: number,
-    signal?: AbortSignal,
-  ): Promise<Entry__Output> {
+  send(header: WriteHeader, data: Buffer, signal?: AbortSignal): Promise<Entry__Output> {
+    if (signal?.aborted) return Promise.reject(signal.reason)
     const id = this.#nextId++ >>> 0
     const call = this.#stream()
     return new Promise<Entry__Output>((resolve, reject) => {
-      if (signal?.aborted) return reject(signal.reason)
       const onAbort = () => {
         if (!this.#waiting.delete(id)) return
         call.write({ id, cancel: true })
@@ -69,17 +65,9 @@ export class WriteManyStream {
           f(v)
         }
       this.#waiting.set(id, { call, resolve: done(resolve), reject: done(reject) })
-      // Written in one go, so that a file's messages are never interleaved with another's.
-      call.write({ id, header })
-      let size = 0
-      for (const chunk of chunks) {
-        for (let off = 0; off < chunk.length; off += chunkBytes) {
-          const data = chunk.subarray(off, off + chunkBytes)
-          size += data.length
-          call.write({ id, data })
-        }
-      }
-      call.write({ id, end: { size } })
+      // One message per file: a message is most of a small file's cost on both sides (header,
+      // data and end as three cost the client 0.3 s of CPU per 2,000 files in grpc-js alone).
+      call.write({ id, file: { header, data } })
     })
   }
 

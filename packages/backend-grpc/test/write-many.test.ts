@@ -200,3 +200,22 @@ it('a file cancelled while the server writes it is not committed, and the files 
   await expect.poll(() => settled).toBe(true)
   expect((await readdir(join(served, 'd'))).sort()).toEqual(['f0.txt', 'f2.txt'])
 })
+
+it('a WriteMany file over 64 KiB fails the stream (USAGE: it goes in a Write of its own), and nothing is written', async () => {
+  const { port } = await serve()
+  const protocol = await loadProtocol()
+  const raw = new protocol.proto.syncflow.v1.Syncflow(`127.0.0.1:${port}`, protocol.grpc.credentials.createInsecure())
+  cleanup.push(() => raw.close())
+  const call = raw.WriteMany()
+  const failed = new Promise<{ code: number; metadata: { get(k: string): unknown[] } }>((resolve) =>
+    call.on('error', resolve as never),
+  )
+  call.on('data', () => {})
+  const header = { root: '', path: 'big.bin', meta: { mtimeMs: MTIME } }
+  call.write({ id: 1, file: { header, data: Buffer.alloc(64 * 1024 + 1) } })
+  call.end()
+
+  const err = await failed
+  expect(err.metadata.get('syncflow-code')).toEqual(['USAGE'])
+  expect(await readdir(served)).toEqual([])
+})

@@ -39,6 +39,7 @@ import type { SymlinkRequest as _syncflow_v1_SymlinkRequest, SymlinkRequest__Out
 import type { SyncflowClient as _syncflow_v1_SyncflowClient, SyncflowDefinition as _syncflow_v1_SyncflowDefinition } from './syncflow/v1/Syncflow.js';
 import type { WatchReply as _syncflow_v1_WatchReply, WatchReply__Output as _syncflow_v1_WatchReply__Output } from './syncflow/v1/WatchReply.js';
 import type { WatchRequest as _syncflow_v1_WatchRequest, WatchRequest__Output as _syncflow_v1_WatchRequest__Output } from './syncflow/v1/WatchRequest.js';
+import type { WholeFile as _syncflow_v1_WholeFile, WholeFile__Output as _syncflow_v1_WholeFile__Output } from './syncflow/v1/WholeFile.js';
 import type { WriteEnd as _syncflow_v1_WriteEnd, WriteEnd__Output as _syncflow_v1_WriteEnd__Output } from './syncflow/v1/WriteEnd.js';
 import type { WriteFailure as _syncflow_v1_WriteFailure, WriteFailure__Output as _syncflow_v1_WriteFailure__Output } from './syncflow/v1/WriteFailure.js';
 import type { WriteHeader as _syncflow_v1_WriteHeader, WriteHeader__Output as _syncflow_v1_WriteHeader__Output } from './syncflow/v1/WriteHeader.js';
@@ -94,6 +95,7 @@ export interface ProtoGrpcType {
       Syncflow: SubtypeConstructor<typeof grpc.Client, _syncflow_v1_SyncflowClient> & { service: _syncflow_v1_SyncflowDefinition }
       WatchReply: MessageTypeDefinition<_syncflow_v1_WatchReply, _syncflow_v1_WatchReply__Output>
       WatchRequest: MessageTypeDefinition<_syncflow_v1_WatchRequest, _syncflow_v1_WatchRequest__Output>
+      WholeFile: MessageTypeDefinition<_syncflow_v1_WholeFile, _syncflow_v1_WholeFile__Output>
       WriteEnd: MessageTypeDefinition<_syncflow_v1_WriteEnd, _syncflow_v1_WriteEnd__Output>
       WriteFailure: MessageTypeDefinition<_syncflow_v1_WriteFailure, _syncflow_v1_WriteFailure__Output>
       WriteHeader: MessageTypeDefinition<_syncflow_v1_WriteHeader, _syncflow_v1_WriteHeader__Output>

@@ -386,7 +386,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       fail,
       resolve,
       quietMs,
-      write: (full, rel, backend, chunks, header, signal) => {
+      write: (full, rel, backend, data, header, signal) => {
         const meta = fromWireMeta(header.meta)
         const expect = fromWireExpect(header.expect, rel)
         return gate.run('write', signal, () =>
@@ -396,7 +396,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
               rel,
               uploadBody(
                 (async function* () {
-                  yield* chunks
+                  yield data
                 })(),
               ),
               meta,

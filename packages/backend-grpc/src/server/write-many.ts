@@ -9,9 +9,8 @@ import { quietLimit } from './quiet-limit.js'
 import { HINT_BIN_TRAILER } from './to-status.js'
 
 /**
- * Largest file a WriteMany carries, in bytes. The server holds a file's bytes until its `end`
- * (so that a file is written only once it is all here), so this and `WRITE_MANY_IN_FLIGHT` bound
- * what one stream holds: 4 MiB. The client sends bigger files as Writes of their own.
+ * Largest file a WriteMany carries, in bytes (each comes whole, in one message). This and
+ * `WRITE_MANY_IN_FLIGHT` bound what one stream holds: 4 MiB. Bigger files go as Writes of their own.
  */
 export const WRITE_MANY_MAX_FILE = 64 * 1024
 
@@ -39,20 +38,12 @@ export interface WriteManyContext {
     full: RelPath,
     rel: RelPath,
     backend: Backend,
-    body: Buffer[],
+    data: Buffer,
     header: WriteHeader__Output,
     signal: AbortSignal,
   ) => Promise<Entry>
   /** How long the client's stream may send nothing. */
   readonly quietMs: number
-}
-
-/** A file of the stream whose messages are still arriving. */
-interface Incoming {
-  readonly id: number
-  readonly header: WriteHeader__Output
-  readonly chunks: Buffer[]
-  bytes: number
 }
 
 /**
@@ -82,20 +73,15 @@ export function writeManyHandler(
       if (!stream.signal.aborted) call.write(message)
     }
 
-    const start = (file: Incoming, endSize: number): void => {
+    const start = (id: number, header: WriteHeader__Output, data: Buffer): void => {
       const own = new AbortController()
-      cancels.set(file.id, own)
+      cancels.set(id, own)
       const signal = AbortSignal.any([stream.signal, own.signal])
       const done = (async () => {
         try {
-          if (endSize !== file.bytes) {
-            throw new SyncError('CHECKSUM', `upload has ${file.bytes} bytes, the client sent ${endSize}`, {
-              op: 'serve.write',
-            })
-          }
-          const { rel, full, backend } = await ctx.resolve(file.header.root, file.header.path)
-          const entry = await ctx.write(full, rel, backend, file.chunks, file.header, signal)
-          await reply({ id: file.id, entry: toWireEntry(entry) })
+          const { rel, full, backend } = await ctx.resolve(header.root, header.path)
+          const entry = await ctx.write(full, rel, backend, data, header, signal)
+          await reply({ id: id, entry: toWireEntry(entry) })
         } catch (err) {
           // A file the client cancelled has no answer: it no longer waits for one.
           if (own.signal.aborted) return
@@ -107,7 +93,7 @@ export function writeManyHandler(
             else if (typeof value === 'string') trailers[key] = value
           }
           await reply({
-            id: file.id,
+            id: id,
             failure: {
               status: status.code ?? 2,
               message: status.details ?? '',
@@ -116,7 +102,7 @@ export function writeManyHandler(
             },
           })
         } finally {
-          cancels.delete(file.id)
+          cancels.delete(id)
         }
       })()
       pending.add(done)
@@ -126,35 +112,24 @@ export function writeManyHandler(
     const run = async () => {
       ctx.admit(call.metadata)
       ctx.writable('write')
-      let file: Incoming | undefined
       for (;;) {
         if (call.writableNeedDrain && !call.cancelled) await drained(call)
         const r = await it.next()
         if (r.done) break
         const m = r.value
-        if (m.msg === 'header' && m.header) {
-          if (file) throw usage(`file ${m.id} begins before file ${file.id} ended`)
-          file = { id: m.id, header: m.header, chunks: [], bytes: 0 }
-        } else if (m.msg === 'data' && m.data) {
-          if (!file || file.id !== m.id) throw usage(`data of file ${m.id}, which has no header`)
-          file.bytes += m.data.length
-          if (file.bytes > WRITE_MANY_MAX_FILE) {
+        if (m.msg === 'file' && m.file?.header) {
+          const data = m.file.data
+          if (data.length > WRITE_MANY_MAX_FILE) {
             throw usage(`file ${m.id} is over ${WRITE_MANY_MAX_FILE} bytes: send it in a Write of its own`)
           }
-          file.chunks.push(m.data)
-        } else if (m.msg === 'end' && m.end) {
-          if (!file || file.id !== m.id) throw usage(`end of file ${m.id}, which has no header`)
-          start(file, m.end.size)
-          file = undefined
+          start(m.id, m.file.header, data)
           // Holding the next message back while this many are written: flow control does the rest.
           while (pending.size >= WRITE_MANY_IN_FLIGHT) await Promise.race(pending)
         } else if (m.msg === 'cancel') {
-          // Not yet ended: dropped, never written. Under way: aborted, so not committed.
-          if (file?.id === m.id) file = undefined
+          // Under way: aborted, so not committed (answered already: too late, as for a Write).
           cancels.get(m.id)?.abort()
         } else throw usage('unexpected message in an upload')
       }
-      // A file without its end is not written: the client gave up on it.
       await Promise.all(pending)
     }
     run().then(

@@ -302,8 +302,8 @@ export interface SyncflowClient extends grpc.Client {
   write(callback: grpc.requestCallback<_syncflow_v1_EntryReply__Output>): grpc.ClientWritableStream<_syncflow_v1_WriteRequest>;
   
   /**
-   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
-   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * Many small files in one stream (feature "writeMany"): each file one `id`ed message (its header
+   * and all its bytes), files one after another; each is written atomically on its own and answered
    * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
    * only that file; the stream itself fails only for what fails every file (auth, --read-only,
    * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
@@ -312,8 +312,8 @@ export interface SyncflowClient extends grpc.Client {
   WriteMany(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
   WriteMany(options?: grpc.CallOptions): grpc.ClientDuplexStream<_syncflow_v1_WriteManyRequest, _syncflow_v1_WriteManyReply__Output>;
   /**
-   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
-   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * Many small files in one stream (feature "writeMany"): each file one `id`ed message (its header
+   * and all its bytes), files one after another; each is written atomically on its own and answered
    * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
    * only that file; the stream itself fails only for what fails every file (auth, --read-only,
    * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
@@ -425,8 +425,8 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
   Write: grpc.handleClientStreamingCall<_syncflow_v1_WriteRequest__Output, _syncflow_v1_EntryReply>;
   
   /**
-   * Many small files in one stream (feature "writeMany"): each file is an `id`ed header, data and
-   * end, as in Write, files one after another; each is written atomically on its own and answered
+   * Many small files in one stream (feature "writeMany"): each file one `id`ed message (its header
+   * and all its bytes), files one after another; each is written atomically on its own and answered
    * on its own (in any order) by its id: its entry, or its failure. A failure of one file fails
    * only that file; the stream itself fails only for what fails every file (auth, --read-only,
    * a malformed stream, a file over 64 KiB). Saves each small file a stream's setup and the
