@@ -473,10 +473,11 @@ export class GrpcBackend
         }
       }
       opts.onProgress?.(bytes)
-      const stream = (this.#writeMany ??= new WriteManyStream(
+      this.#writeMany ??= new WriteManyStream(
         () => this.#client.WriteMany(this.#metadata()),
         () => new this.#protocol.grpc.Metadata(),
-      ))
+      )
+      const stream = this.#writeMany
       const header = { root: this.#root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) }
       const sent = stream.send(header, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), opts.signal)
       const call = stream.current()

@@ -105,7 +105,7 @@ it('small files go to a server offering "writeMany" in one stream, each answered
   await writeFile(join(served, 'd', 'f3.txt'), 'already there')
 
   // f3 must not exist (WriteOptions.expect): it does, so it alone fails, and is left as it was.
-  const results = await writeMany(backend, 10, (i) => (i === 3 ? { expect: { absent: true } } : {}))
+  const results = await writeMany(backend, 10, (i) => (i === 3 ? { expect: null } : {}))
 
   expect(results.map((r) => r.status)).toEqual([
     ...Array(3).fill('fulfilled'),
