@@ -219,3 +219,23 @@ it('a WriteMany file over 64 KiB fails the stream (USAGE: it goes in a Write of 
   expect(err.metadata.get('syncflow-code')).toEqual(['USAGE'])
   expect(await readdir(served)).toEqual([])
 })
+
+it('a WriteMany stream the client half-closes ends with status OK once its files are answered (the server does not drop it: a client then waits on the open call until its connection goes)', async () => {
+  const { port } = await serve()
+  const protocol = await loadProtocol()
+  const raw = new protocol.proto.syncflow.v1.Syncflow(`127.0.0.1:${port}`, protocol.grpc.credentials.createInsecure())
+  cleanup.push(() => raw.close())
+  const call = raw.WriteMany()
+  const replies: unknown[] = []
+  call.on('data', (reply: unknown) => replies.push(reply))
+  const status = new Promise<{ code: number }>((resolve) => call.on('status', resolve as never))
+  call.on('error', () => {}) // (the status says it)
+  const header = { root: '', path: 'a.txt', meta: { mtimeMs: MTIME } }
+  call.write({ id: 1, file: { header, data: Buffer.from('a') } })
+  call.end()
+
+  // Without an end, the CLI's run waited out its 3 s exit safety net after every sync of small files.
+  expect((await status).code).toBe(protocol.grpc.status.OK)
+  expect(replies).toMatchObject([{ id: 1, entry: { path: 'a.txt' } }])
+  expect(await readFile(join(served, 'a.txt'), 'utf8')).toBe('a')
+}, 10_000)

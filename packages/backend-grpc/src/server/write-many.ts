@@ -61,7 +61,10 @@ export function writeManyHandler(
     // (LocalBackend checks the signal just before its rename).
     const stream = new AbortController()
     call.on('cancelled', () => stream.abort())
-    const it = quietLimit(call[Symbol.asyncIterator](), ctx.quietMs, 'write')
+    // Not the stream's own async iterator: reading to the end through it destroys the whole duplex,
+    // so the end (status OK) after the last replies was never sent, and the client's call stayed open
+    // until its connection went (the CLI's 3 s exit safety net after every sync of small files).
+    const it = quietLimit(call.iterator({ destroyOnReturn: false }), ctx.quietMs, 'write')
     const cancels = new Map<number, AbortController>()
     const pending = new Set<Promise<void>>()
     const usage = (message: string) => new SyncError('USAGE', message, { op: 'serve.write' })
