@@ -412,6 +412,20 @@ const tools = {
     counts: rsProxy.counts,
     command: () => ['rsync', ['-a', '--delete', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`]],
   },
+  // Like for like where it matters: syncflow makes every file durable before its rename, the daemon
+  // by default does not (its files may sit in the page cache). `--fsync` has the daemon's receiver
+  // fsync each file it writes. Same daemon and proxy as `rsync`, so each run starts from the target
+  // that run left; the small scenario only (the big files' scenarios are about the delta).
+  'rsync --fsync': {
+    root: RS_ROOT,
+    pid: () => rs.pid,
+    counts: rsProxy.counts,
+    scenarios: ['small'],
+    command: () => [
+      'rsync',
+      ['-a', '--delete', '--fsync', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`],
+    ],
+  },
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -420,8 +434,9 @@ for (const sc of scenarios) {
   // Runs interleaved (syncflow, rsync, syncflow, …): a burst of load from other processes then
   // weighs on both tools alike. With --ab the order rotates each round, so that no tool always
   // runs right after another's writes.
-  const runsOf = Object.fromEntries(Object.keys(tools).map((name) => [name, []]))
-  const entries = Object.entries(tools)
+  const key = SCENARIOS[allScenarios.indexOf(sc)] ?? ''
+  const entries = Object.entries(tools).filter(([, t]) => !('scenarios' in t) || t.scenarios.includes(key))
+  const runsOf = Object.fromEntries(entries.map(([name]) => [name, []]))
   for (let i = 0; i < RUNS; i++) {
     const order = AB ? [...entries.slice(i % entries.length), ...entries.slice(0, i % entries.length)] : entries
     for (const [name, tool] of order) {
@@ -463,7 +478,7 @@ for (const sc of scenarios) {
       wireBytes: median(runs.map((r) => r.wire)),
       rsyncStatsBytes: runs[0].rsyncStats,
       // Per-run ratios against the rsync run of the same round: the fairest figure under shifting load.
-      ratios: name === 'rsync' ? undefined : runs.map((r, i) => r.wallS / runsOf.rsync[i].wallS),
+      ratios: name.startsWith('rsync') ? undefined : runs.map((r, i) => r.wallS / runsOf.rsync[i].wallS),
     })
   }
 }
@@ -495,10 +510,11 @@ console.log(
 console.log('| --- | --- | --- | --- | --- |')
 for (const sc of scenarios) {
   const r = results.find((x) => x.scenario === sc.name && x.tool === 'rsync')
-  for (const s of results.filter((x) => x.scenario === sc.name && x.tool !== 'rsync')) {
+  const fsynced = results.find((x) => x.scenario === sc.name && x.tool === 'rsync --fsync')
+  for (const s of results.filter((x) => x.scenario === sc.name && !x.tool.startsWith('rsync'))) {
     const cpu = (s.cpuS + s.serverCpuS) / (r.cpuS + r.serverCpuS)
     console.log(
-      `| ${sc.name}${AB ? ` (${s.tool})` : ''} | ${(s.wallS / r.wallS).toFixed(2)} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
+      `| ${sc.name}${AB ? ` (${s.tool})` : ''} | ${(s.wallS / r.wallS).toFixed(2)}${fsynced ? ` (${(s.wallS / fsynced.wallS).toFixed(2)} against rsync --fsync)` : ''} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
     )
   }
 }
