@@ -239,3 +239,15 @@ it('a WriteMany stream the client half-closes ends with status OK once its files
   expect(replies).toMatchObject([{ id: 1, entry: { path: 'a.txt' } }])
   expect(await readFile(join(served, 'a.txt'), 'utf8')).toBe('a')
 }, 10_000)
+
+it('a file listed small that reads past 64 KiB (it grew since) goes in a Write of its own, with the bytes read before it was seen to', async () => {
+  const { port, calls } = await serve()
+  const backend = await connect(port)
+  // Listed at 1 KiB, read as 100 KiB in 10 KiB chunks: the first 7 were taken for a WriteMany.
+  const chunks = Array.from({ length: 10 }, (_, i) => Buffer.alloc(10 * 1024, 97 + i))
+  const entry = await backend.write('grew.bin' as RelPath, Readable.from(chunks), { size: 1024, mtimeMs: MTIME })
+
+  expect(entry).toMatchObject({ path: 'grew.bin', size: 100 * 1024 })
+  expect((await readFile(join(served, 'grew.bin'))).equals(Buffer.concat(chunks))).toBe(true)
+  expect(calls).toEqual({ Write: 1, WriteMany: 0 })
+})
