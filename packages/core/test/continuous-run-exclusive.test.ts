@@ -18,6 +18,19 @@ describe('runExclusive', () => {
     })
   })
 
+  it('keeps apart what merge refuses, merging what arrives later into the item that takes it', () => {
+    const ts = newScheduler()
+    ts.run(({ cold, expectObservable }) => {
+      const run = (item: string): Observable<string> => cold('10ms (x|)', { x: item })
+      // Lower and upper case never merge (a continuous job's busy files and its other paths).
+      const apart = (a: string, b: string): string | undefined =>
+        (a === a.toLowerCase()) === (b === b.toLowerCase()) ? a + b : undefined
+      const src = cold('a 2ms b C d E', { a: 'a', b: 'b', C: 'C', d: 'd', E: 'E' })
+      // a runs 0..10; b and d run together 10..20, then C and E 20..30, in the order they began.
+      expectObservable(src.pipe(runExclusive(run, apart))).toBe('10ms a 9ms x 9ms y', { a: 'a', x: 'bd', y: 'CE' })
+    })
+  })
+
   it('completes after the source once the running and pending work are done', () => {
     const ts = newScheduler()
     ts.run(({ cold, expectObservable }) => {

@@ -43,6 +43,7 @@ import { coalesceChanges } from './coalesce-changes.js'
 import type { ContinuousOptions } from './continuous-options.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
 import { holdRemoves } from './hold-removes.js'
+import type { ObservedChange } from './observed-change.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
 import { syncPaths } from './sync-paths.js'
@@ -68,9 +69,26 @@ interface Work {
   readonly failures?: readonly FailedEvent[]
   /** The paths of an earlier cycle, tried again once they are old enough for `minAgeMs` (see `end`). */
   readonly ageRecheck?: true
+  /**
+   * Files that never settled (`ObservedChange.busy`: a log written without pause), or their retry:
+   * a cycle of their own, never merged with other paths (`mergeWork`). Their copy races the writer
+   * and often fails (CONFLICT, changed while read), and a failure holds back its cycle's deletes:
+   * batched with other changes, a busy log held back every delete made beside it, each cycle and
+   * each retry anew for as long as it was written (review 35 #3).
+   */
+  readonly busy?: true
 }
 
-const mergeWork = (a: Work, b: Work): Work => {
+/**
+ * `b` merged into `a` (pending before it), or `undefined` when they must run apart: busy files and
+ * other paths (see `Work.busy`). A rescan takes everything, and work that only counts failures goes with any.
+ */
+const mergeWork = (a: Work, b: Work): Work | undefined => {
+  if (!a.rescan && !b.rescan && !onlyCounts(a) && !onlyCounts(b) && (a.busy === true) !== (b.busy === true)) {
+    return undefined
+  }
+  const syncing = [a, b].filter((w) => !onlyCounts(w))
+  const busy = syncing.length > 0 && syncing.every((w) => w.busy === true)
   const failures = [...(a.failures ?? []), ...(b.failures ?? [])]
   const counting = failures.length > 0 ? { failures } : {}
   // Work that only counts failures does not make a cycle over changes broader, nor a rescan narrower.
@@ -88,6 +106,7 @@ const mergeWork = (a: Work, b: Work): Work => {
     paths,
     ...(seen.size > 0 ? { seen } : {}),
     ...(replaced.size > 0 ? { replaced } : {}),
+    ...(busy ? { busy: true as const } : {}),
     ...counting,
   }
 }
@@ -311,16 +330,25 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         ...(options.maxBatch !== undefined ? { maxSize: options.maxBatch } : {}),
         scheduler,
       }),
-      map((batch): Work => {
-        const replaced = new Set(batch.filter((c) => c.removed).map((c) => c.path))
-        return {
-          rescan: false,
-          trigger: 'changes',
-          paths: new Set(batch.map((c) => c.path)),
-          // Not a busy file's (see ObservedChange.busy): it has always changed since.
-          seen: new Map(batch.filter((c) => c.busy !== true).map((c) => [c.path, c.entry])),
-          ...(replaced.size > 0 ? { replaced } : {}),
+      // Busy files in a cycle of their own (see `Work.busy`), after the others.
+      mergeMap((batch): Work[] => {
+        const settled = batch.filter((c) => c.busy !== true)
+        const busy = batch.filter((c) => c.busy === true)
+        const work = (changes: readonly ObservedChange[], extra: Partial<Work>): Work => {
+          const replaced = new Set(changes.filter((c) => c.removed).map((c) => c.path))
+          return {
+            rescan: false,
+            trigger: 'changes',
+            paths: new Set(changes.map((c) => c.path)),
+            ...extra,
+            ...(replaced.size > 0 ? { replaced } : {}),
+          }
         }
+        return [
+          ...(settled.length > 0 ? [work(settled, { seen: new Map(settled.map((c) => [c.path, c.entry])) })] : []),
+          // Without `seen`: a busy file has always changed since it was seen (ObservedChange.busy).
+          ...(busy.length > 0 ? [work(busy, { busy: true })] : []),
+        ]
       }),
     )
     const rescanMs = options.rescanMs ?? 3_600_000
@@ -548,6 +576,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
                   trigger: 'retry',
                   paths: new Set(paths),
                   ...(replaced.size > 0 ? { replaced } : {}),
+                  // A busy file's retry races its writer as its cycle did: apart from other paths too.
+                  ...(work.busy ? { busy: true as const } : {}),
                 }
               },
             })
@@ -562,7 +592,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             const delayMs = minAgeMs + 1000
             if (!work.rescan && work.paths.size > 0 && work.ageRecheck === undefined) {
               const paths = new Set(work.paths)
-              later$.next({ delayMs, work: () => ({ rescan: false, trigger: 'changes', paths, ageRecheck: true }) })
+              const busy = work.busy ? { busy: true as const } : {}
+              later$.next({
+                delayMs,
+                work: () => ({ rescan: false, trigger: 'changes', paths, ageRecheck: true, ...busy }),
+              })
             } else if (work.trigger === 'initial') {
               later$.next({ delayMs, work: () => ({ rescan: true, trigger: 'rescan', paths: new Set() }) })
             }

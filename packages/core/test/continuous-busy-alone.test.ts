@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { rm, stat, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Subject } from 'rxjs'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { type Change, type RelPath, SyncError } from '../src/index.js'
+import {
+  gatedWrites,
+  local,
+  removeTempDirs,
+  startJob as start,
+  stopJobs,
+  tempDirs,
+  tree,
+} from './continuous-local-helpers.js'
+
+// Review 35 #3: a file written without pause (a busy log) passes awaitStable busy and its copy
+// races the writer: it fails (CONFLICT, changed while read) time and again. Batched with other
+// changes, each such failure held back the deletes made beside it, and its retry carried them on,
+// held again, for as long as the log was written; the job's last line said "Deletes suppressed"
+// for deletes long run. Real local directories and a real writer (another process, appending
+// without pause); the copy of the log refused as CONFLICT on top, so that it fails every time.
+
+afterAll(removeTempDirs)
+afterEach(stopJobs)
+
+const writers: ChildProcess[] = []
+afterEach(() => {
+  for (const w of writers.splice(0)) w.kill()
+})
+
+/** Another process appending to `file` every 2 ms until killed: a log that never settles. */
+async function busyWriter(file: string): Promise<void> {
+  const code = `const fs = require('node:fs'); let n = 0; setInterval(() => fs.appendFileSync(${JSON.stringify(file)}, 'line ' + n++ + '\\n'), 2)`
+  writers.push(spawn(process.execPath, ['-e', code], { stdio: 'ignore' }))
+  // Writing: the file grows.
+  const size = async () => (await stat(file).catch(() => undefined))?.size ?? 0
+  const before = await size()
+  await expect.poll(size).toBeGreaterThan(before)
+}
+
+const CONFLICT = (path: string) =>
+  new SyncError('CONFLICT', `CONFLICT: fault.write (${path}): the source file changed since it was listed`, {
+    op: 'fault.write',
+    path,
+  })
+
+describe('continuousSync and a busy file whose copy fails', () => {
+  it('runs the deletes changed beside it: a busy file is synced in a cycle of its own', async () => {
+    const { src, dst } = await tempDirs()
+    await writeFile(join(src, 'app.log'), 'start\n')
+    await writeFile(join(src, 'old.txt'), 'to be removed')
+    const target = gatedWrites(local(dst), (path) => {
+      if (path === 'app.log' && refusing) throw CONFLICT(path)
+    })
+    let refusing = false
+    // Hints given here: the log's and the removal's, once each, so that (with a long quiet time)
+    // both land in one batch: the log passes busy after maxWaitMs (20 × 10 ms), the removal after
+    // its move hold (100 ms), and the batch closes 1.5 s after the last.
+    const changes = new Subject<Change>()
+    const job = start(local(src), target, { changes, batchQuietMs: 1500, batchMaxWaitMs: 5000 })
+    await expect.poll(() => tree(dst)).toEqual({ 'app.log': 'start\n', 'old.txt': 'to be removed' })
+    await expect.poll(() => job.cycles().length).toBe(1)
+
+    refusing = true
+    await busyWriter(join(src, 'app.log'))
+    await rm(join(src, 'old.txt'))
+    changes.next({ type: 'upsert', path: 'app.log' as RelPath })
+    changes.next({ type: 'remove', path: 'old.txt' as RelPath })
+
+    // The log's copy fails (and keeps failing in its retries), and the delete runs all the same.
+    await expect.poll(() => job.failures().some((f) => f.path === 'app.log'), { timeout: 10_000 }).toBe(true)
+    await expect.poll(async () => Object.keys(await tree(dst)), { timeout: 10_000 }).toEqual(['app.log'])
+    expect(job.events.filter((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED')).toEqual([])
+
+    const { summary } = await job.stop()
+    expect(summary).toMatchObject({ failed: 1, errorCodes: { CONFLICT: 1 }, done: { delete: 1 } })
+    expect(summary.deletesSuppressed).toBeUndefined()
+  })
+})
