@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { rm, stat, writeFile } from 'node:fs/promises'
+import { rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -75,6 +75,49 @@ describe('continuousSync and a busy file whose copy fails', () => {
 
     const { summary } = await job.stop()
     expect(summary).toMatchObject({ failed: 1, errorCodes: { CONFLICT: 1 }, done: { delete: 1 } })
+    expect(summary.deletesSuppressed).toBeUndefined()
+  })
+
+  it("the job's closing summary counts only the deletes still held: none once they ran, though the busy file still fails", async () => {
+    const { src, dst } = await tempDirs()
+    await writeFile(join(src, 'app.log'), 'start\n')
+    await writeFile(join(src, 'keep.txt'), 'v1')
+    await writeFile(join(src, 'old.txt'), 'to be removed')
+    let refusing = false
+    let denied = false
+    const target = gatedWrites(local(dst), (path) => {
+      if (path === 'app.log' && refusing) throw CONFLICT(path)
+      if (path === 'keep.txt' && denied) {
+        throw new SyncError('PERMISSION', `PERMISSION: fault.write (${path})`, { op: 'fault.write', path })
+      }
+    })
+    const changes = new Subject<Change>()
+    const job = start(local(src), target, { changes, batchQuietMs: 1500, batchMaxWaitMs: 5000 })
+    await expect.poll(() => job.cycles().length).toBe(1)
+
+    refusing = true
+    denied = true
+    await busyWriter(join(src, 'app.log'))
+    await writeFile(join(src, 'keep.txt'), 'v2, longer')
+    await utimes(join(src, 'keep.txt'), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
+    await rm(join(src, 'old.txt'))
+    changes.next({ type: 'upsert', path: 'app.log' as RelPath })
+    changes.next({ type: 'upsert', path: 'keep.txt' as RelPath })
+    changes.next({ type: 'remove', path: 'old.txt' as RelPath })
+    // keep.txt's failure holds old.txt's delete back (its cycle's), and its retries carry it.
+    await expect
+      .poll(() => job.events.some((e) => e.type === 'notice' && e.code === 'DELETES_SUPPRESSED'), { timeout: 10_000 })
+      .toBe(true)
+    await expect.poll(() => job.failures().some((f) => f.path === 'app.log'), { timeout: 10_000 }).toBe(true)
+
+    denied = false // the permission is fixed: the retry updates keep.txt and runs the held delete
+    await expect.poll(() => job.cycles().some((c) => c.summary.done.delete === 1), { timeout: 10_000 }).toBe(true)
+    expect(await tree(dst)).toMatchObject({ 'keep.txt': 'v2, longer' })
+    expect(Object.keys(await tree(dst)).sort()).toEqual(['app.log', 'keep.txt'])
+
+    // The log is still failing (its copy refused): one failure, but no delete is held any more.
+    const { summary } = await job.stop()
+    expect(summary).toMatchObject({ failed: 1, errorCodes: { CONFLICT: 1 }, skipped: 0, done: { delete: 1 } })
     expect(summary.deletesSuppressed).toBeUndefined()
   })
 })

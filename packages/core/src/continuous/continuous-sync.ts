@@ -111,6 +111,14 @@ const mergeWork = (a: Work, b: Work): Work | undefined => {
   }
 }
 
+/** Whether a cycle over `paths` covers `path`: it is one of them or below one (a directory's cycle takes its tree). */
+function covers(paths: ReadonlySet<RelPath>, path: RelPath): boolean {
+  for (let p: string = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
+    if (paths.has(p as RelPath)) return true
+    if (!p.includes('/')) return false
+  }
+}
+
 /** Work that syncs nothing: it only counts failures of the watcher in a `done` (see `Work.failures`). */
 const onlyCounts = (w: Work): boolean => !w.rescan && w.paths.size === 0
 
@@ -489,6 +497,18 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       for (const key of [...counted.keys()]) if (!failedAgain.has(pathOfKey(key))) uncount(key)
     }
 
+    // Deletes a cycle skipped (held back), counted in the job's `skipped` once while they stay held,
+    // as failures are (see `count`): not at all once a later cycle ran them, or covered their path
+    // and found nothing to delete. The job's "Deletes suppressed" goes with the last of them.
+    const stillHeld = new Set<RelPath>()
+    const release = (path: RelPath): void => {
+      if (stillHeld.delete(path)) total.skipped--
+    }
+    /** A cycle over `work` that did not stop has released what it covered and did not hold again. */
+    const releaseCovered = (work: Work, heldAgain: ReadonlySet<RelPath>): void => {
+      for (const p of [...stillHeld]) if (!heldAgain.has(p) && (work.rescan || covers(work.paths, p))) release(p)
+    }
+
     /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
     const watchOutcome = (work: Work) => {
       const again = new Set<RelPath>()
@@ -533,6 +553,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           } else if (e.type === 'done' && e.summary.fatal !== undefined) {
             stopped = true
             if (e.summary.fatal.code === 'TRANSIENT') relist = true
+          }
+          // (Before the job's totals see the `done`, which say whether deletes are still held.)
+          if (e.type === 'done' && !stopped && !(work.rescan && listingErrors)) {
+            releaseCovered(work, new Set(heldDeletes))
           }
         },
         end(): void {
@@ -934,10 +958,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             // Not one that only counted the watcher's failures: the initial sync may be still to come.
             if (!countingOnly.has(e.summary)) sawDone = true
             // Deletes that a failure held back run with its retry (`again`): once a cycle ends
-            // holding nothing back itself and nothing in the job is failing any more, they have run,
-            // and the job's last summary must not say "Deletes suppressed" for them (review 35 #3: it
-            // did after every one had run). Not for --max-delete or an empty source: no retry runs those.
-            if (heldByFailure && !heldOtherwise && e.summary.deletesSuppressed === undefined && total.failed === 0) {
+            // holding nothing back itself and none is still held (`stillHeld`), they have run, and
+            // the job's last summary must not say "Deletes suppressed" for them (review 35 #3: it did
+            // after every one had run), whatever else is still failing (a busy log's copy, in cycles
+            // of its own, holds no delete back). Not for --max-delete or an empty source: no retry runs those.
+            if (heldByFailure && !heldOtherwise && e.summary.deletesSuppressed === undefined && stillHeld.size === 0) {
               total.deletesSuppressed = undefined
               heldByFailure = false
             }
@@ -947,10 +972,18 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             if (e.code === 'DELETES_SUPPRESSED') heldByFailure = true
             else heldOtherwise = true
           }
-          if (e.type === 'completed') uncount(e.action.path)
+          if (e.type === 'completed') {
+            uncount(e.action.path)
+            release(e.action.path)
+          }
           // (The AUTH stop after refused transfers names no item: the summary does not count it either.)
           if (e.type === 'failed' && e.error.code !== 'ABORTED' && !isRunStop(e)) count(e)
           total.add(e)
+          if (e.type === 'skipped' && e.action?.kind === 'delete') {
+            const path = e.action.path
+            if (stillHeld.has(path)) total.skipped--
+            else stillHeld.add(path)
+          }
         }),
         // After the totals, which count what an unreported cycle found unchanged too.
         numberCycles(),
