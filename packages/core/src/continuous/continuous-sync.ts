@@ -9,6 +9,7 @@ import {
   fromEvent,
   ignoreElements,
   interval,
+  type MonoTypeOperatorFunction,
   map,
   merge,
   mergeMap,
@@ -46,6 +47,7 @@ import { holdRemoves } from './hold-removes.js'
 import type { ObservedChange } from './observed-change.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
+import { isSourceGone, isSourceRootMissing, sourceGoneError } from './source-gone.js'
 import { syncPaths } from './sync-paths.js'
 import { watchChanges } from './watch-changes.js'
 
@@ -116,6 +118,20 @@ function covers(paths: ReadonlySet<RelPath>, path: RelPath): boolean {
   for (let p: string = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
     if (paths.has(p as RelPath)) return true
     if (!p.includes('/')) return false
+  }
+}
+
+/** `summary` without the listing failure `error` it counted (see `countedIn`, which adds some). */
+function uncounted(summary: SyncSummary, error: SerializedError): SyncSummary {
+  const errorCodes = { ...summary.errorCodes }
+  const n = (errorCodes[error.code] ?? 1) - 1
+  if (n > 0) errorCodes[error.code] = n
+  else delete errorCodes[error.code]
+  return {
+    ...summary,
+    failed: Math.max(0, summary.failed - 1),
+    listingErrors: Math.max(0, summary.listingErrors - (listingErrorHoldsDeletes(error) ? 1 : 0)),
+    errorCodes,
   }
 }
 
@@ -261,6 +277,17 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const syncOptions = { ...fixedOptions, ...(liveFilter ? { filter: liveFilter } : {}) }
     const filterFile = options.filterFile ?? IGNORE_FILE_PATH
 
+    // The source root gone (`rm -rf` of it, a disk unmounted) is one outage, said and counted once
+    // (QA 35 #3: twice, once by the cycle its files' removal started, "source … does not exist", then
+    // by the watcher's poll, "the source … is gone", each counted): by whichever finds it first, in
+    // the watcher's words, whose hint says what happens meanwhile. Over once a cycle finds it back.
+    let goneSaid = false
+    const sourceGoneSaid = (): boolean => {
+      const said = goneSaid
+      goneSaid = true
+      return said
+    }
+
     // Failures of the watcher that a cycle's `done` is to count (see `Work.failures`).
     const failureWork$ = new Subject<Work>()
     // A failure to watch (or poll) the source: its side said, as a one-shot run's listing failure
@@ -268,6 +295,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // runs), as a cycle's own failures are: the watch log's `#n: 1 failed`, the webhook's /fail ping
     // and the ui's list of cycles said nothing of a server gone away between cycles (QA 11 #8).
     const sourceFailed = (error: SyncError, counted = true): void => {
+      // Said already for this outage (a cycle found the root missing first): not said again.
+      if (isSourceGone(error, source.uri) && sourceGoneSaid()) return
       const event: FailedEvent = {
         type: 'failed',
         ts: Date.now(),
@@ -705,6 +734,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       let refused = false
       const cycle$ = runCycle(work).pipe(
         withCounted,
+        // (Not the first cycle's: a source missing at the start is the job's fatal error.)
+        later ? saidOnceGone : map((e: SyncEvent) => e),
         sayOnce,
         tap((e) => {
           if (!later) return
@@ -719,6 +750,38 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         defer(() => refusedForGood(stoppedBy, refused)),
       )
     }
+
+    /**
+     * A cycle's finding that the source root does not exist, in the watcher's words
+     * (`sourceGoneError`), or left out when this outage was said already: its failure not shown,
+     * and its `done` (whose fatal error it stays) not counting it as one more (see `goneSaid`).
+     */
+    const saidOnceGone: MonoTypeOperatorFunction<SyncEvent> = (events$) =>
+      defer(() => {
+        const gone = sourceGoneError(source.uri).toJSON()
+        let dropped = false
+        return events$.pipe(
+          filter((e) => {
+            if (e.type !== 'failed' || !isSourceRootMissing(e, source.uri) || !sourceGoneSaid()) return true
+            dropped = true
+            return false
+          }),
+          map((e): SyncEvent => {
+            if (e.type === 'failed' && isSourceRootMissing(e, source.uri)) return { ...e, path: '', error: gone }
+            if (e.type !== 'done' || e.summary.mode === CONTINUOUS_MODE) return e
+            const fatal = e.summary.fatal
+            const missing = fatal?.code === 'NOT_FOUND' && fatal.path === source.uri
+            // The source root found (this cycle checked it first): a later outage is a new one.
+            if (!missing) {
+              goneSaid = false
+              return e
+            }
+            // Still stopped by it (a script reads why), but not one more failure.
+            const summary = { ...e.summary, fatal: gone }
+            return { ...e, summary: dropped ? uncounted(summary, fatal) : summary }
+          }),
+        )
+      })
 
     /**
      * After a cycle past the first: a refusal no retry can fix ends the job, as it ends the first

@@ -27,6 +27,7 @@ import { excludedName, listSide } from '../operators/list-side.js'
 import { pollChanges } from './poll-changes.js'
 import { type PollListing, pollIntervalMs } from './poll-interval-ms.js'
 import { endsContinuousJob, retryLaterDelayMs } from './retry-later.js'
+import { sourceGoneError } from './source-gone.js'
 
 /** Options of `watchChanges`. */
 export interface WatchChangesOptions {
@@ -168,10 +169,7 @@ export function watchChanges(source: Backend, opts: WatchChangesOptions): Observ
         }
         if (!found && !(await source.rootExists())) {
           rootWasGone = true
-          throw new SyncError('NOT_FOUND', `the source ${source.uri} is gone`, {
-            op: 'watch',
-            hint: 'Nothing is deleted meanwhile; syncing resumes once it is back (a disk mounted again, a directory restored).',
-          })
+          throw sourceGoneError(source.uri)
         }
         // Polled only while the watched root was gone: it is back, so its events take over again
         // (they ask for the rescan that finds what it holds).
