@@ -773,6 +773,29 @@ describe('check', () => {
     expect(after.stderr).toContain('In sync')
   })
 
+  // QA 35: `sync -n SRC MISSING` said `would mkdir  .` and "create 2 directories", the real run
+  // nothing of the root it made and "created 1 directory" (and --json had no event of it).
+  it('a real run into a target that does not exist says the root it made, as its dry run does, and counts it', async () => {
+    const from = join(root, 'made-src')
+    await writeTree(from, { a: 'a', 'sub/b': 'b' })
+    const dry = await cli('sync', '-n', from, join(root, 'made-dry'))
+    expect(dry.stdout).toBe('would mkdir  .\nwould copy   a\nwould mkdir  sub\nwould copy   sub/b\n')
+    expect(dry.stderr).toMatch(/would copy 2 files, create 2 directories/)
+    const r = await cli('sync', from, join(root, 'made-real'))
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout.split('\n')[0]).toBe('created  .')
+    expect(r.stdout.split('\n').sort()).toEqual(['', 'copied   a', 'copied   sub/b', 'created  .', 'created  sub'])
+    expect(r.stderr).toMatch(/copied 2 files, created 2 directories/)
+    const json = jsonLines((await cli('sync', '--json', from, join(root, 'made-json'))).stdout)
+    expect(json.filter((e) => e.type === 'completed' && e.action.path === '')).toEqual([
+      expect.objectContaining({ action: expect.objectContaining({ kind: 'mkdir', path: '' }) }),
+    ])
+    expect(json.at(-1)).toMatchObject({ type: 'done', summary: { planned: { mkdir: 2 }, done: { mkdir: 2 } } })
+    // An existing target: nothing said of its root (its mode and mtime agree now).
+    const again = await cli('sync', from, join(root, 'made-real'))
+    expect(again.stdout).toBe('')
+  })
+
   it('after a listing error says what it could not compare, never "In sync" or "nothing was deleted"', async () => {
     await cli('sync', src, dst)
     await writeTree(src, { 'new\nline.txt': 'x' })

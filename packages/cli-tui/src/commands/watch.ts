@@ -144,7 +144,7 @@ export async function watchCommand(
     { openReporters },
     { fatalDoneEvent },
     { finishLocalTargetMtime },
-    { plannedRootAction },
+    { madeRootAction, plannedRootAction },
     { withRootActionFirstCycle },
   ] = await Promise.all([
     import('../output/json-reporter.js'),
@@ -194,8 +194,9 @@ export async function watchCommand(
       })
       // What a real watch does to a local target's root (makes it; gives it the source root's mtime
       // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).
-      const rootAct = dryRun ? await plannedRootAction(job, source, target, false) : undefined
-      const events$ = withRootActionFirstCycle(cycles$, rootAct)
+      // A real watch says the root it made before it started, as `sync` does (QA 35).
+      const rootAct = dryRun ? await plannedRootAction(job, source, target, false) : madeRootAction(job)
+      const events$ = withRootActionFirstCycle(cycles$, rootAct, dryRun ? 'dry-run' : 'done')
       // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
       // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
       let rootTime = Promise.resolve()

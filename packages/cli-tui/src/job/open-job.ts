@@ -73,6 +73,11 @@ export interface OpenedJob {
    * asks before each full sync: a symlinked root re-pointed into the other side). @throws SyncError `USAGE`
    */
   checkRoots(): Promise<void>
+  /**
+   * The target root did not exist and was made for this run (a local target; not by a dry run):
+   * said as the run's `mkdir .`, as a dry run says it (`madeRootAction`).
+   */
+  readonly madeTargetRoot?: true
   /** Closes the state store (saving it), the backends, and releases the lock; never throws. */
   close(): Promise<void>
 }
@@ -425,7 +430,15 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       await assertNoOverlap(spec.source, spec.target, overlapFilters, overlapNames)
       await assertNoSharedDirectory(spec.source, spec.target, { source, target }, overlapNames, overlapFilters)
     }
-    return { source, target, options, reloadFilter, checkRoots, close }
+    return {
+      source,
+      target,
+      options,
+      reloadFilter,
+      checkRoots,
+      close,
+      ...(prepared?.unmake !== undefined ? { madeTargetRoot: true as const } : {}),
+    }
   } catch (err) {
     await close()
     // Refused before it ran: a target this job made is taken away again (an empty directory only).

@@ -74,7 +74,19 @@ export async function missingRootAction(target: Backend, targetLocation: string)
     return undefined
   }
   const exists = await target.rootExists().catch(() => true)
-  return exists ? undefined : { kind: 'mkdir', path: ROOT, reason: 'the target root does not exist' }
+  return exists ? undefined : MISSING_ROOT
+}
+
+/** The target root's creation (`missingRootAction`). */
+const MISSING_ROOT: Action = { kind: 'mkdir', path: ROOT, reason: 'the target root does not exist' }
+
+/**
+ * The target root a real run made before it started (`OpenedJob.madeTargetRoot`), as the action
+ * its dry run says (`missingRootAction`): the real run said nothing of it, and counted one
+ * directory fewer ("created 1 directory" where `sync -n` says "create 2": QA 35).
+ */
+export function madeRootAction(job: { readonly madeTargetRoot?: true }): Action | undefined {
+  return job.madeTargetRoot ? MISSING_ROOT : undefined
 }
 
 /**
@@ -94,14 +106,19 @@ export async function plannedRootAction(
 }
 
 /**
- * `events` with the root's action planned first (and, for a dry run, said as what it would do) and
- * counted in the summary of its `done`.
+ * `events` with the root's action first, said as `said` (`rootActionEvents`: planned by `check`,
+ * what a dry run would do, done by a real run), and counted in the summary of its `done`.
  */
-export function withRootAction(events: Observable<SyncEvent>, action: Action, dryRun: boolean): Observable<SyncEvent> {
+export function withRootAction(
+  events: Observable<SyncEvent>,
+  action: Action,
+  said: 'planned' | 'dry-run' | 'done',
+): Observable<SyncEvent> {
+  const did = said !== 'planned'
   return concat(
-    of(...rootActionEvents(action, dryRun ? 'dry-run' : 'planned')),
+    of(...rootActionEvents(action, said)),
     events.pipe(
-      map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withRootCounted(e.summary, action, dryRun) } : e)),
+      map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withRootCounted(e.summary, action, did) } : e)),
     ),
   )
 }

@@ -17,6 +17,7 @@ import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
   localRoots,
+  madeRootAction,
   modifyWindowOf,
   plannedRootAction,
   rootAction,
@@ -74,7 +75,13 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
       // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
       const rootAct = dryRun ? await plannedRootAction(job, cmd.source, cmd.target, modes) : undefined
-      const events = rootAct ? withRootAction(engine, rootAct, cmd.kind === 'sync') : engine
+      // A real run says the root it made, as its dry run did (`mkdir .`), and counts it.
+      const made = realRun ? madeRootAction(job) : undefined
+      const events = rootAct
+        ? withRootAction(engine, rootAct, cmd.kind === 'sync' ? 'dry-run' : 'planned')
+        : made
+          ? withRootAction(engine, made, 'done')
+          : engine
       summary = await drainEvents(events, (e) => {
         if (rootsBefore !== undefined && e.type === 'done') done = e
         else reporter.event(e)

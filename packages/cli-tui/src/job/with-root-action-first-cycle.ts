@@ -9,16 +9,18 @@ import { rootActionEvents, withRootCounted } from './root-mode-action.js'
  * the job's last one (summary mode `watch`, the totals), not in every cycle's (a dry run that said
  * `mkdir .` again in each cycle would read as a target that keeps vanishing). QA 35 #1:
  * `watch -n SRC MISSING` did not say `mkdir .`, where `sync -n SRC MISSING` does. Without an
- * action, `events` as they are. For dry runs: a real watch makes the root before it starts.
+ * action, `events` as they are. `said`: what a dry run would do, or (`done`) the root a real watch
+ * made before it started.
  */
 export function withRootActionFirstCycle(
   events: Observable<SyncEvent>,
   action: Action | undefined,
+  said: 'dry-run' | 'done' = 'dry-run',
 ): Observable<SyncEvent> {
   if (action === undefined) return events
   let counted = false
   return concat(
-    of(...rootActionEvents(action, 'dry-run')),
+    of(...rootActionEvents(action, said)),
     events.pipe(
       map((e): SyncEvent => {
         if (e.type !== 'done') return e

@@ -8,7 +8,7 @@ import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
 import { openJob } from '../job/open-job.js'
-import { plannedRootAction, withRootAction } from '../job/root-mode-action.js'
+import { madeRootAction, plannedRootAction, withRootAction } from '../job/root-mode-action.js'
 import { withRootActionFirstCycle } from '../job/with-root-action-first-cycle.js'
 import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { onRunEvent } from '../young-generation-cap.js'
@@ -120,9 +120,11 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // said "create 21 directories", and nothing of a root mode a run would set).
         // A watch gives the root the source root's mtime after each cycle, not its mode (QA 35 #1:
         // `--watch -n` said nothing of the root, not even one to make).
+        // A real run says the root it made (QA 35: `sync -n` said `mkdir .`, the run nothing).
         const rootAct = dryRun
           ? await plannedRootAction(job, source, target, !flags.watch && job.target.capabilities.permissions)
-          : undefined
+          : madeRootAction(job)
+        const said = dryRun ? 'dry-run' : 'done'
         const run$ = flags.watch
           ? withRootActionFirstCycle(
               continuousSync(src, dst, {
@@ -132,9 +134,10 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
                 checkRoots: job.checkRoots,
               }),
               rootAct,
+              said,
             )
           : rootAct
-            ? withRootAction(sync(src, dst, job.options), rootAct, true)
+            ? withRootAction(sync(src, dst, job.options), rootAct, said)
             : sync(src, dst, job.options)
         // Each watch cycle that ran gives the target root the source root's mtime, as `watch` does
         // (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).

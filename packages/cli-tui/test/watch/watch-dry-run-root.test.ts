@@ -82,4 +82,21 @@ describe('watch -n and the target root', () => {
     const first = events.find((e) => e.type === 'done') as Done
     expect(first.summary.planned.touch).toBe(1)
   })
+
+  // QA 35: a real run said nothing of the root it made ("created 1 directory" where -n said 2).
+  it('a real watch says `created .` for the target it made, counted in its first cycle, as -n says it', async () => {
+    const root = await tempDir('syncflow-watch-dry-root-')
+    const src = join(root, 'src')
+    const dst = join(root, 'not', 'there')
+    await writeTree(src, { a: 'a', 'sub/b': 'b' })
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const r = startCli(['watch', src, dst], { env })
+    running.push(r)
+    await expect.poll(() => r.stderr(), { timeout: 20_000 }).toContain('initial sync:')
+    r.child.kill('SIGINT')
+    const end = await r.exited
+    expect(end.stdout.split('\n')[0]).toBe('created  .')
+    expect(end.stderr).toContain('initial sync: 2 copied, 2 dirs created')
+    expect(existsSync(join(dst, 'sub', 'b'))).toBe(true)
+  })
 })
