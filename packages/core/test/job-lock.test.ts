@@ -194,6 +194,48 @@ describe('acquireJobLock', () => {
     },
   )
 
+  // S3 35: a run SIGKILLed that its parent had not reaped yet (a zombie) still answered kill(pid, 0),
+  // and the next run was refused LOCKED until the parent got to it.
+  it.runIf(process.platform === 'linux')(
+    'takes over a lock whose process has exited but is not reaped yet (a zombie)',
+    async () => {
+      // A shell that starts a child which exits at once, then becomes `sleep`, which never reaps it.
+      const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      try {
+        const [line] = (await once(parent.stdout!, 'data')) as [Buffer]
+        const pid = Number(line.toString().trim())
+        const stateOf = () => {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+          return stat.slice(stat.lastIndexOf(')') + 2)[0]
+        }
+        await expect.poll(stateOf).toBe('Z')
+        const zombie = {
+          pid,
+          host: hostname(),
+          startedAt: '2020-01-01T00:00:00.000Z',
+          token: 't',
+          ...processIdentity(pid),
+        }
+        await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(zombie))
+        const lock = await acquire()
+        expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({ pid: process.pid })
+        await lock.release()
+        // A live holder is still kept out of it: the zombie's parent, alive.
+        const held = {
+          pid: parent.pid,
+          host: hostname(),
+          startedAt: '2020-01-01T00:00:00.000Z',
+          token: 't',
+          ...processIdentity(parent.pid!),
+        }
+        await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(held))
+        await lockedError()
+      } finally {
+        parent.kill()
+      }
+    },
+  )
+
   it('does not judge a lock of another host by its pid', async () => {
     const remote = { pid: await deadPid(), host: `not-${hostname()}`, startedAt: '2020-01-01T00:00:00.000Z' }
     await writeFile(path.join(dir, 'job1.lock'), JSON.stringify(remote))

@@ -29,6 +29,20 @@ export function processIdentity(pid: number): { boot: string; startTicks: string
   }
 }
 
+/**
+ * Whether process `pid` has exited and only waits to be reaped by its parent (a zombie: state `Z`,
+ * or `X` while it is being reaped, in `/proc/<pid>/stat`), on Linux; false where that cannot be read.
+ */
+export function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    return state === 'Z' || state === 'X'
+  } catch {
+    return false
+  }
+}
+
 /** This process's pid namespace on Linux (`pid:[4026531836]`); undefined elsewhere. */
 export function pidNamespace(): string | undefined {
   try {
@@ -64,6 +78,11 @@ export function goneFromThisHost(holder: LockHolder): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'ESRCH'
   }
+  // A run killed (SIGKILL, the OOM killer) whose parent has not reaped it yet (a script's subshell
+  // busy with something else, a supervisor that waits late) is a zombie: kill(pid, 0) answers for
+  // it as for a live process, and the next run was refused LOCKED until the parent got to it
+  // (S3 35). It runs no more, so it holds nothing; and the pid stays its own until it is reaped.
+  if (isZombie(holder.pid)) return true
   // Alive, but maybe another process under a reused pid (a crash, then a reboot or many runs),
   // which cannot hold it (QA 20 F5: a cron job stayed locked out). Told by the boot and the start
   // time in ticks, never by the wall clock, which a clock step moves (review 20 #3: a live holder
