@@ -1,6 +1,7 @@
 import { closeSync, ftruncateSync, mkdtempSync, openSync, readSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 
 /** Bytes of spilled lines kept in memory before they are written out, and read back at once. */
@@ -26,6 +27,8 @@ export class SpilledActions {
   #fd: number | undefined
   /** The file's path while it could not be unlinked at once (Windows), and its directory. */
   #path: string | undefined
+  /** The file's path when it was made (for a message: it is unlinked at once). */
+  #name: string | undefined
   #dir: string | undefined
   #count = 0
   #writeAt = 0
@@ -59,12 +62,24 @@ export class SpilledActions {
     if (this.#pendingBytes >= CHUNK_BYTES) this.#flush()
   }
 
-  /** The action set aside first, taken back; undefined when none is left. Throws when the file cannot be read back. */
+  /**
+   * The action set aside first, taken back; undefined when none is left. Throws a `SyncError` naming
+   * the temporary file when it cannot be read back (an I/O error, a disk full while the last lines
+   * were written out, a file cut short): the run stops with it, not as "a bug in syncflow".
+   */
   shift(): Action | undefined {
     if (this.#count === 0) return undefined
-    if (this.#head >= this.#read.length) this.#fill()
+    if (this.#head >= this.#read.length) {
+      try {
+        this.#fill()
+      } catch (err) {
+        throw this.#readBackError(err)
+      }
+    }
     // (Never counted down without one: an action set aside is started or the run fails, never lost.)
-    if (this.#head >= this.#read.length) throw new Error(`${this.#count} actions set aside were not read back`)
+    if (this.#head >= this.#read.length) {
+      throw this.#readBackError(new Error(`${this.#count} actions set aside were not read back (the file ends early)`))
+    }
     const action = this.#read[this.#head]
     this.#read[this.#head++] = undefined as unknown as Action
     this.#count--
@@ -82,6 +97,27 @@ export class SpilledActions {
     if (this.#dir !== undefined) rmdirSync(this.#dir)
     this.#path = undefined
     this.#dir = undefined
+  }
+
+  /** Why the file could not be read back, as the run's error: which file, and what to do. */
+  #readBackError(err: unknown): SyncError {
+    const errno = (err as NodeJS.ErrnoException).code ?? ''
+    const code: SyncErrorCode = ['ENOSPC', 'EDQUOT', 'EFBIG'].includes(errno)
+      ? 'NO_SPACE'
+      : ['EACCES', 'EPERM'].includes(errno)
+        ? 'PERMISSION'
+        : 'TRANSIENT'
+    const file = this.#name ?? join(tmpdir(), 'syncflow-set-aside-*', 'actions.ndjson')
+    return new SyncError(
+      code,
+      `${this.#count} actions set aside in the temporary file ${file} could not be read back: ${(err as Error).message}`,
+      {
+        op: 'transfer.setAside',
+        path: file,
+        cause: err,
+        hint: 'It held what waited below a refused directory while the run went on elsewhere, in the temporary directory (TMPDIR, else /tmp). Check that file system (free space; dmesg for I/O errors), or set TMPDIR to a directory on another one, then run again: what was set aside is tried then, and nothing was deleted.',
+      },
+    )
   }
 
   /** Writes out the lines kept in memory. */
@@ -142,6 +178,7 @@ export class SpilledActions {
     const dir = mkdtempSync(join(tmpdir(), 'syncflow-set-aside-'))
     const path = join(dir, 'actions.ndjson')
     this.#fd = openSync(path, 'w+', 0o600)
+    this.#name = path
     try {
       unlinkSync(path)
     } catch {
