@@ -157,6 +157,21 @@ describe('sync (mirror)', () => {
     expect(await snapshot(dst)).toEqual({ short: 's' })
   })
 
+  // S3 335: a directory over the limit on a target that stores none (S3) was a failure of its own,
+  // beside each file below it, which fail anyway: noise (rclone names the files only). A target that
+  // makes directories still fails it, since its mkdir would.
+  it('a directory too long for a target that stores no directories is not a failure: the files below it are', async () => {
+    for (const emptyDirs of [false, true]) {
+      const src = createMemBackend()
+      const dst = createMemBackend({ capabilities: { maxPathBytes: 8, emptyDirs } })
+      await seed(src, { 'longer-dir/f': 'x', 'longer-dir/g': 'y', ok: 'o' })
+      const failed = (await run(src, dst)).filter((e) => e.type === 'failed').map((e) => e.path)
+      expect(failed.sort()).toEqual(
+        emptyDirs ? ['longer-dir', 'longer-dir/f', 'longer-dir/g'] : ['longer-dir/f', 'longer-dir/g'],
+      )
+    }
+  })
+
   it('counts the directories among deletes apart (summary.dirActions), for summaries to say them', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -329,6 +329,11 @@ export function decideNow(
     )
   }
   if (s && !t) {
+    // A directory on a target that stores none (S3) is not written: no key of its path, none too
+    // long. The files below it are, and each fails on its own (S3 335: the directory was one more
+    // failure beside them; rclone names the files only).
+    const makesDirs = supports.mkdir(ctx.target) && ctx.target.capabilities.emptyDirs
+    if (s.kind === 'dir' && !makesDirs) return NONE
     // Known before any request, and in a dry run too: what the run would fail on, it fails on here.
     const max = ctx.target.capabilities.maxPathBytes
     if (max !== undefined && Buffer.byteLength(path) > max) {
@@ -342,11 +347,7 @@ export function decideNow(
         },
       )
     }
-    if (s.kind === 'dir') {
-      return supports.mkdir(ctx.target) && ctx.target.capabilities.emptyDirs
-        ? { kind: 'action', action: { kind: 'mkdir', path, source: s, reason: 'new directory' } }
-        : NONE
-    }
+    if (s.kind === 'dir') return { kind: 'action', action: { kind: 'mkdir', path, source: s, reason: 'new directory' } }
     return { kind: 'action', action: { kind: 'copy', path, source: s, reason: `new ${s.kind}` } }
   }
   if (!s && t) {
