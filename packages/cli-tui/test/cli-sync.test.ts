@@ -787,7 +787,7 @@ describe('check', () => {
     expect(r.stdout.split('\n').sort()).toEqual(['', 'copied   a', 'copied   sub/b', 'created  .', 'created  sub'])
     expect(r.stderr).toMatch(/copied 2 files, created 2 directories/)
     const json = jsonLines((await cli('sync', '--json', from, join(root, 'made-json'))).stdout)
-    expect(json.filter((e) => e.type === 'completed' && e.action.path === '')).toEqual([
+    expect(json.filter((e) => e.type === 'completed' && (e.action as { path: string }).path === '')).toEqual([
       expect.objectContaining({ action: expect.objectContaining({ kind: 'mkdir', path: '' }) }),
     ])
     expect(json.at(-1)).toMatchObject({ type: 'done', summary: { planned: { mkdir: 2 }, done: { mkdir: 2 } } })
