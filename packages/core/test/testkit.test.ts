@@ -1,4 +1,5 @@
 import { describeBackend } from '@syncflow/core/testkit'
+import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import { SyncError } from '../src/errors/sync-error.js'
 
@@ -36,3 +37,14 @@ describeBackend(
     missingRoot: () => createMemBackend({ root: 'missing' }),
   },
 )
+
+// QA 36: a plugin in JavaScript (no type checker) with a misspelt opt-out, `{ largefile: … }`, opted
+// out of nothing, without a word: the test it meant to skip ran (and failed, naming no key).
+describe('describeBackend', () => {
+  it('refuses a skip key that is no ConformanceFeature, naming the keys there are', () => {
+    const skip = { largefile: 'keeps every file in memory' } as Record<string, string>
+    expect(() => describeBackend('typo', () => createMemBackend(), { skip })).toThrow(
+      'describeBackend("typo"): skip has "largefile", which opts out of nothing: the keys are symlinks, emptyDirs, mode, largeFile,',
+    )
+  })
+})

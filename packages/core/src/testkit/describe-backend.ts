@@ -9,7 +9,13 @@ import { namesTests } from './conformance/names-tests.js'
 import { optionalFeatureTests } from './conformance/optional-features-tests.js'
 import { pathSafetyTests } from './conformance/path-safety-tests.js'
 import { readWriteTests } from './conformance/read-write-tests.js'
-import { asFresh, type ConformanceFeature, type SuiteHooks, suiteContext } from './suite-context.js'
+import {
+  asFresh,
+  CONFORMANCE_FEATURES,
+  type ConformanceFeature,
+  type SuiteHooks,
+  suiteContext,
+} from './suite-context.js'
 
 /** A fresh, empty backend for one test, with an optional cleanup run after `close()`. */
 export type FreshBackend<B extends Backend = Backend> =
@@ -85,6 +91,13 @@ export function describeBackend<B extends Backend>(
   factory: BackendFactory<B>,
   options: DescribeBackendOptions<B> = {},
 ): void {
+  const unknown = Object.keys(options.skip ?? {}).filter((key) => !Object.hasOwn(CONFORMANCE_FEATURES, key))
+  if (unknown.length > 0) {
+    throw new Error(
+      `describeBackend(${JSON.stringify(name)}): skip has ${unknown.map((k) => JSON.stringify(k)).join(', ')}, which ` +
+        `opts out of nothing: the keys are ${Object.keys(CONFORMANCE_FEATURES).join(', ')} (ConformanceFeature)`,
+    )
+  }
   describe(`backend conformance: ${name}`, () => {
     let current: { backend: B; cleanup?: () => Promise<void> | void } | undefined
 

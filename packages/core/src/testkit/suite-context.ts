@@ -31,6 +31,23 @@ export type ConformanceFeature =
    */
   | 'readExpect'
 
+/**
+ * Every `ConformanceFeature`, for the check of `skip`'s keys at run time: a plugin written in
+ * JavaScript has no type checker to catch `{ largefile: … }`, which would opt out of nothing.
+ */
+export const CONFORMANCE_FEATURES: Readonly<Record<ConformanceFeature, true>> = {
+  symlinks: true,
+  emptyDirs: true,
+  mode: true,
+  largeFile: true,
+  normalization: true,
+  typeClash: true,
+  concurrentWrites: true,
+  unreadable: true,
+  excludedNames: true,
+  readExpect: true,
+}
+
 /** Hooks of `describeBackend` into the backend's own storage (see `DescribeBackendOptions`). */
 export interface SuiteHooks {
   readonly plantUnsafe?: ((backend: Backend, name: string) => Promise<void> | void) | undefined
