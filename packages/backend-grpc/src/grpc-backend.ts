@@ -484,7 +484,7 @@ export class GrpcBackend
       // A server silent past the I/O timeout is so for every file of the stream: all are given up.
       const reply = await this.#peer(
         sent,
-        { cancel: () => stream.abandon(call, this.#silent(this.#ioTimeoutMs ?? 0, 'write', undefined)) },
+        { cancel: () => stream.abandon(call, (path) => this.#silent(this.#ioTimeoutMs ?? 0, 'write', path)) },
         'write',
         rel,
       )

@@ -14,6 +14,8 @@ type Call = ClientDuplexStream<WriteManyRequest, WriteManyReply__Output>
 
 interface Waiter {
   readonly call: Call
+  /** The file's path (its header's): named in the error of a stream given up (`abandon`). */
+  readonly path: string | undefined
   readonly resolve: (entry: Entry__Output) => void
   readonly reject: (err: unknown) => void
 }
@@ -64,7 +66,7 @@ export class WriteManyStream {
           signal?.removeEventListener('abort', onAbort)
           f(v)
         }
-      this.#waiting.set(id, { call, resolve: done(resolve), reject: done(reject) })
+      this.#waiting.set(id, { call, path: header.path, resolve: done(resolve), reject: done(reject) })
       // One message per file: a message is most of a small file's cost on both sides (header,
       // data and end as three cost the client 0.3 s of CPU per 2,000 files in grpc-js alone).
       call.write({ id, file: { header, data } })
@@ -72,15 +74,16 @@ export class WriteManyStream {
   }
 
   /**
-   * Gives up the stream (the server went silent): every file waiting on it rejects with `err`, and
-   * the call is cancelled, so that the server commits none of them.
+   * Gives up the stream (the server went silent): every file waiting on it rejects with `err(path)`,
+   * its own path's error (a Write's names its file: `grpc.write (a.txt)`), and the call is
+   * cancelled, so that the server commits none of them.
    */
-  abandon(call: Call | undefined, err: unknown): void {
+  abandon(call: Call | undefined, err: (path: string | undefined) => unknown): void {
     if (call === undefined) return
     for (const [id, w] of this.#waiting) {
       if (w.call !== call) continue
       this.#waiting.delete(id)
-      w.reject(err)
+      w.reject(err(w.path))
     }
     if (this.#call === call) this.#call = undefined
     call.cancel()

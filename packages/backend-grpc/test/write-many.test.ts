@@ -257,3 +257,47 @@ it('a file listed small that reads past 64 KiB (it grew since) goes in a Write o
   expect((await readFile(join(served, 'grew.bin'))).equals(Buffer.concat(chunks))).toBe(true)
   expect(calls).toEqual({ Write: 1, WriteMany: 0 })
 })
+
+it('a stream given up for the I/O timeout fails each of its files with an error naming that file, as its Write would', async () => {
+  // The server's writes of d/ hang (a stalled disk) until the test ends: the client's I/O timeout
+  // gives up the stream, and with it every file waiting in it.
+  let release!: () => void
+  const stalled = new Promise<void>((r) => {
+    release = r
+  })
+  cleanup.push(() => release())
+  const stalling = (t: ServedTree): ServedTree =>
+    new Proxy(t, {
+      get(target, p) {
+        const v = Reflect.get(target, p, target)
+        if (p !== 'backend' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v
+        return async (sub: string) => {
+          const b = (await v.call(target, sub)) as Backend
+          return new Proxy(b, {
+            get(bt, bp) {
+              const bv = Reflect.get(bt, bp, bt)
+              if (bp !== 'write') return typeof bv === 'function' ? bv.bind(bt) : bv
+              return async (path: RelPath, ...rest: unknown[]) => {
+                if (path.startsWith('d/')) await stalled
+                return bv.call(bt, path, ...rest)
+              }
+            },
+          })
+        }
+      },
+    })
+  const { port, calls } = await serve({ tree: stalling })
+  const backend = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, ioTimeoutMs: 500 })
+  cleanup.push(() => backend.close())
+  await backend.mkdir('d' as RelPath)
+
+  const results = await writeMany(backend, 3)
+
+  expect(calls.WriteMany).toBe(1)
+  for (const [i, r] of results.entries()) {
+    // Each says which file, in its message too (`grpc.write (d/f1.txt)`), not only the first's.
+    expect(r).toMatchObject({ status: 'rejected', reason: { code: 'TRANSIENT', path: `d/f${i}.txt` } })
+    expect((r as PromiseRejectedResult).reason.message).toContain(`grpc.write (d/f${i}.txt): `)
+    expect((r as PromiseRejectedResult).reason.message).toContain('(I/O timeout)')
+  }
+}, 10_000)
