@@ -480,11 +480,11 @@ export class GrpcBackend
       const stream = this.#writeMany
       const header = { root: this.#root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) }
       const sent = stream.send(header, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks), opts.signal)
-      const call = stream.current()
-      // A server silent past the I/O timeout is so for every file of the stream: all are given up.
+      // Not answered within the I/O timeout: this file is given up, as its Write would be (the
+      // others of the stream may be answered in time), and the server told not to commit it.
       const reply = await this.#peer(
         sent,
-        { cancel: () => stream.abandon(call, (path) => this.#silent(this.#ioTimeoutMs ?? 0, 'write', path)) },
+        { cancel: () => stream.expire(sent, (path) => this.#silent(this.#ioTimeoutMs ?? 0, 'write', path)) },
         'write',
         rel,
       )

@@ -14,7 +14,7 @@ type Call = ClientDuplexStream<WriteManyRequest, WriteManyReply__Output>
 
 interface Waiter {
   readonly call: Call
-  /** The file's path (its header's): named in the error of a stream given up (`abandon`). */
+  /** The file's path (its header's): named in the error of a file given up (`expire`). */
   readonly path: string | undefined
   readonly resolve: (entry: Entry__Output) => void
   readonly reject: (err: unknown) => void
@@ -31,6 +31,8 @@ export class WriteManyStream {
   readonly #metadata: () => Metadata
   #call: Call | undefined
   readonly #waiting = new Map<number, Waiter>()
+  /** Each file's id, by the promise `send` gave for it (see `expire`). */
+  readonly #ids = new WeakMap<Promise<Entry__Output>, number>()
   #nextId = 0
 
   /**
@@ -52,7 +54,7 @@ export class WriteManyStream {
     if (signal?.aborted) return Promise.reject(signal.reason)
     const id = this.#nextId++ >>> 0
     const call = this.#stream()
-    return new Promise<Entry__Output>((resolve, reject) => {
+    const sent = new Promise<Entry__Output>((resolve, reject) => {
       const onAbort = () => {
         if (!this.#waiting.delete(id)) return
         call.write({ id, cancel: true })
@@ -71,27 +73,27 @@ export class WriteManyStream {
       // data and end as three cost the client 0.3 s of CPU per 2,000 files in grpc-js alone).
       call.write({ id, file: { header, data } })
     })
+    this.#ids.set(sent, id)
+    return sent
   }
 
   /**
-   * Gives up the stream (the server went silent): every file waiting on it rejects with `err(path)`,
-   * its own path's error (a Write's names its file: `grpc.write (a.txt)`), and the call is
-   * cancelled, so that the server commits none of them.
+   * Gives up the file `sent` (`send`'s promise) that the server has not answered within the I/O
+   * timeout, as its own Write would have been given up: it rejects with `err(path)`, and the server
+   * is told not to commit it. Only that file: the others of the stream may be answered in time (one
+   * write held by a slow disk or a path lock gave up all of them). A stream left with no file
+   * waiting is cancelled, not half-closed: a server that answers nothing would never end it.
    */
-  abandon(call: Call | undefined, err: (path: string | undefined) => unknown): void {
-    if (call === undefined) return
-    for (const [id, w] of this.#waiting) {
-      if (w.call !== call) continue
-      this.#waiting.delete(id)
-      w.reject(err(w.path))
-    }
-    if (this.#call === call) this.#call = undefined
-    call.cancel()
-  }
-
-  /** The stream the next file goes to, opened if there is none. */
-  current(): Call | undefined {
-    return this.#call
+  expire(sent: Promise<Entry__Output>, err: (path: string | undefined) => unknown): void {
+    const id = this.#ids.get(sent)
+    const w = id === undefined ? undefined : this.#waiting.get(id)
+    if (id === undefined || w === undefined) return
+    this.#waiting.delete(id)
+    w.call.write({ id, cancel: true })
+    w.reject(err(w.path))
+    for (const other of this.#waiting.values()) if (other.call === w.call) return
+    if (this.#call === w.call) this.#call = undefined
+    w.call.cancel()
   }
 
   #stream(): Call {

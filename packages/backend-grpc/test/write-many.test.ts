@@ -258,15 +258,9 @@ it('a file listed small that reads past 64 KiB (it grew since) goes in a Write o
   expect(calls).toEqual({ Write: 1, WriteMany: 0 })
 })
 
-it('a stream given up for the I/O timeout fails each of its files with an error naming that file, as its Write would', async () => {
-  // The server's writes of d/ hang (a stalled disk) until the test ends: the client's I/O timeout
-  // gives up the stream, and with it every file waiting in it.
-  let release!: () => void
-  const stalled = new Promise<void>((r) => {
-    release = r
-  })
-  cleanup.push(() => release())
-  const stalling = (t: ServedTree): ServedTree =>
+/** `t` whose backends' writes of the paths `hold` picks wait for the promise it gives (a slow disk). */
+function holdingWrites(hold: (path: string) => Promise<void> | undefined) {
+  return (t: ServedTree): ServedTree =>
     new Proxy(t, {
       get(target, p) {
         const v = Reflect.get(target, p, target)
@@ -278,7 +272,7 @@ it('a stream given up for the I/O timeout fails each of its files with an error 
               const bv = Reflect.get(bt, bp, bt)
               if (bp !== 'write') return typeof bv === 'function' ? bv.bind(bt) : bv
               return async (path: RelPath, ...rest: unknown[]) => {
-                if (path.startsWith('d/')) await stalled
+                await hold(path)
                 return bv.call(bt, path, ...rest)
               }
             },
@@ -286,7 +280,15 @@ it('a stream given up for the I/O timeout fails each of its files with an error 
         }
       },
     })
-  const { port, calls } = await serve({ tree: stalling })
+}
+
+it('files a stalled server does not answer within the I/O timeout fail TRANSIENT, each naming its own path, as a Write does', async () => {
+  let release!: () => void
+  const stalled = new Promise<void>((r) => {
+    release = r
+  })
+  cleanup.push(() => release())
+  const { port, calls } = await serve({ tree: holdingWrites((path) => (path.startsWith('d/') ? stalled : undefined)) })
   const backend = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, ioTimeoutMs: 500 })
   cleanup.push(() => backend.close())
   await backend.mkdir('d' as RelPath)
@@ -295,9 +297,42 @@ it('a stream given up for the I/O timeout fails each of its files with an error 
 
   expect(calls.WriteMany).toBe(1)
   for (const [i, r] of results.entries()) {
-    // Each says which file, in its message too (`grpc.write (d/f1.txt)`), not only the first's.
+    // Its message says which file too (`grpc.write (d/f1.txt)`): all three had one without a path.
     expect(r).toMatchObject({ status: 'rejected', reason: { code: 'TRANSIENT', path: `d/f${i}.txt` } })
     expect((r as PromiseRejectedResult).reason.message).toContain(`grpc.write (d/f${i}.txt): `)
     expect((r as PromiseRejectedResult).reason.message).toContain('(I/O timeout)')
   }
+}, 10_000)
+
+it('one file not answered within the I/O timeout fails alone: a file beside it in the stream, answered in time, is written', async () => {
+  // slow.txt is held until the test ends (a write behind a slow disk); late.txt until slow.txt has
+  // failed on the client, then answered well within its own timeout, since it was sent later.
+  let release!: () => void
+  const slowHeld = new Promise<void>((r) => {
+    release = r
+  })
+  cleanup.push(() => release())
+  let slowFailed!: () => void
+  const slowGaveUp = new Promise<void>((r) => {
+    slowFailed = r
+  })
+  const hold = (path: string) => (path === 'd/slow.txt' ? slowHeld : path === 'd/late.txt' ? slowGaveUp : undefined)
+  const { port, calls } = await serve({ tree: holdingWrites(hold) })
+  const backend = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/`, ioTimeoutMs: 2000 })
+  cleanup.push(() => backend.close())
+  await backend.mkdir('d' as RelPath)
+  const write = (name: string) =>
+    backend.write(`d/${name}` as RelPath, Readable.from([Buffer.from(name)]), { size: name.length, mtimeMs: MTIME })
+
+  const slow = write('slow.txt')
+  slow.catch(() => slowFailed())
+  // A real delay, on purpose: late.txt is sent a second into slow.txt's 2 s, so that slow.txt times
+  // out while late.txt waits in the same stream, a second before its own timeout would.
+  await new Promise((r) => setTimeout(r, 1000))
+  const late = write('late.txt')
+
+  await expect(slow).rejects.toMatchObject({ code: 'TRANSIENT', path: 'd/slow.txt' })
+  await expect(late).resolves.toMatchObject({ path: 'd/late.txt' })
+  expect(await readFile(join(served, 'd', 'late.txt'), 'utf8')).toBe('late.txt')
+  expect(calls).toEqual({ Write: 0, WriteMany: 1 })
 }, 10_000)
