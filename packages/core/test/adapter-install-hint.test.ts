@@ -35,6 +35,17 @@ describe('adapterInstallHint', () => {
     )
   })
 
+  // Review 36: a project path with a space gave `cd /tmp/my proj && …`, which fails when pasted.
+  it('quotes a project path that is not one shell word', async () => {
+    const base = await tree([])
+    const proj = join(base, "my proj's")
+    await mkdir(proj)
+    const chunk = join(proj, 'node_modules/syncflow/dist/chunks/state.js')
+    expect(adapterInstallHint('@keyv/redis', pathToFileURL(chunk).href)).toMatch(
+      new RegExp(`^cd '${base}/my proj'\\\\''s' && npm install @keyv/redis `),
+    )
+  })
+
   it('says -g for a global install (<prefix>/lib/node_modules)', async () => {
     const prefix = await tree([])
     const chunk = join(prefix, 'lib/node_modules/syncflow/node_modules/@syncflow/core/dist/state/x.js')

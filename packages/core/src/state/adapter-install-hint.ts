@@ -19,5 +19,10 @@ export function adapterInstallHint(name: string, importer: string): string {
   if (project.endsWith(`${sep}lib`) && !existsSync(join(project, 'package.json'))) {
     return `npm install -g ${name} (syncflow is installed globally, in ${dirname(project)}: the package is looked up from there)`
   }
-  return `cd ${project} && npm install ${name} (syncflow is installed there: the package is looked up from there, not from the current directory)`
+  return `cd ${shellWord(project)} && npm install ${name} (syncflow is installed there: the package is looked up from there, not from the current directory)`
+}
+
+/** `path` as one POSIX shell word, so that the hint pastes as it is: a project path with a space split the `cd` (review 36). */
+function shellWord(path: string): string {
+  return /^[\w@%+=:,./-]+$/.test(path) ? path : `'${path.replace(/'/g, `'\\''`)}'`
 }
