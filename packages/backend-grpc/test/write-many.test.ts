@@ -161,31 +161,15 @@ it('a file cancelled while the server writes it is not committed, and the files 
   let settled = false
   /** The signal the server gave its write of d/f1.txt: aborted once the client's cancel is in. */
   let serverSignal: AbortSignal | undefined
-  const holding = (t: ServedTree): ServedTree =>
-    new Proxy(t, {
-      get(target, p) {
-        const v = Reflect.get(target, p, target)
-        if (p !== 'backend' || typeof v !== 'function') return typeof v === 'function' ? v.bind(target) : v
-        return async (sub: string) => {
-          const b = (await v.call(target, sub)) as Backend
-          return new Proxy(b, {
-            get(bt, bp) {
-              const bv = Reflect.get(bt, bp, bt)
-              if (bp !== 'write') return typeof bv === 'function' ? bv.bind(bt) : bv
-              return async (path: RelPath, ...rest: unknown[]) => {
-                if (path !== 'd/f1.txt') return bv.call(bt, path, ...rest)
-                reached = true
-                serverSignal = (rest[2] as WriteOptions | undefined)?.signal
-                await released
-                return (bv.call(bt, path, ...rest) as Promise<unknown>).finally(() => {
-                  settled = true
-                })
-              }
-            },
-          })
-        }
-      },
+  const holding = aroundWrites(async (path, opts, write) => {
+    if (path !== 'd/f1.txt') return write()
+    reached = true
+    serverSignal = opts?.signal
+    await released
+    return write().finally(() => {
+      settled = true
     })
+  })
   const { port, calls } = await serve({ tree: holding })
   const backend = await connect(port)
   await backend.mkdir('d' as RelPath)
@@ -260,6 +244,16 @@ it('a file listed small that reads past 64 KiB (it grew since) goes in a Write o
 
 /** `t` whose backends' writes of the paths `hold` picks wait for the promise it gives (a slow disk). */
 function holdingWrites(hold: (path: string) => Promise<void> | undefined) {
+  return aroundWrites(async (path, _opts, write) => {
+    await hold(path)
+    return write()
+  })
+}
+
+/** `t` whose backends' writes each go through `around`, given the path, the options and the write itself. */
+function aroundWrites(
+  around: (path: string, opts: WriteOptions | undefined, write: () => Promise<unknown>) => Promise<unknown>,
+) {
   return (t: ServedTree): ServedTree =>
     new Proxy(t, {
       get(target, p) {
@@ -271,10 +265,8 @@ function holdingWrites(hold: (path: string) => Promise<void> | undefined) {
             get(bt, bp) {
               const bv = Reflect.get(bt, bp, bt)
               if (bp !== 'write') return typeof bv === 'function' ? bv.bind(bt) : bv
-              return async (path: RelPath, ...rest: unknown[]) => {
-                await hold(path)
-                return bv.call(bt, path, ...rest)
-              }
+              return (path: RelPath, ...rest: unknown[]) =>
+                around(path, rest[2] as WriteOptions | undefined, () => bv.call(bt, path, ...rest) as Promise<unknown>)
             },
           })
         }
