@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { chmod, mkdir, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BIN, buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from '../helpers/cli.js'
@@ -20,9 +20,14 @@ function tmuxAvailable(): string | undefined {
 
 const skipReason = tmuxAvailable()
 const session = `syncflow-ui-e2e-${process.pid}`
-const tmux = (...args: string[]): string => execFileSync('tmux', args, { encoding: 'utf8' })
+// A tmux server of this file's own (-L), kept up between tests by a session that stays: with the
+// default server, killing a test's last session stopped it, and the next test's new-session could
+// meet it exiting ("server exited unexpectedly", CI at e22d2ab); and a `tmux kill-server` by anyone
+// else on the machine took the test's session with it.
+const socket = `syncflow-ui-e2e-${process.pid}`
+const tmux = (...args: string[]): string => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' })
 const screen = (): string => {
-  const r = spawnSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' })
+  const r = spawnSync('tmux', ['-L', socket, 'capture-pane', '-p', '-t', session], { encoding: 'utf8' })
   return r.status === 0 ? r.stdout : ''
 }
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`
@@ -56,12 +61,26 @@ function startUiWith(env: string, root: string, src: string, dst: string, ...fla
 }
 
 beforeAll(() => {
-  if (!skipReason) buildCli()
+  if (skipReason) return
+  buildCli()
+  // Named apart from `session`: tmux takes `-t NAME` as a prefix too, so a kill-session of a test's
+  // session that had already ended would have killed a `${session}-keeper`.
+  tmux('new-session', '-d', '-s', 'keeper', 'sleep 3600')
 })
 afterEach(() => {
-  spawnSync('tmux', ['kill-session', '-t', session])
+  spawnSync('tmux', ['-L', socket, 'kill-session', '-t', session])
 })
-afterAll(() => cleanupTempDirs())
+afterAll(async () => {
+  if (!skipReason) {
+    // kill-server leaves its socket file behind in /tmp/tmux-UID.
+    const path = spawnSync('tmux', ['-L', socket, 'display', '-p', '#{socket_path}'], {
+      encoding: 'utf8',
+    }).stdout.trim()
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    if (path !== '') await rm(path, { force: true })
+  }
+  await cleanupTempDirs()
+})
 
 describe.skipIf(skipReason !== undefined)(
   `syncflow ui in a terminal${skipReason ? ` (skipped: ${skipReason})` : ''}`,
@@ -193,7 +212,7 @@ describe.skipIf(skipReason !== undefined)(
       tmux('send-keys', '-t', session, 'q')
       await expect.poll(screen, { timeout: 10_000 }).toContain('EXIT=0')
       expect(await readTree(join(root, 'dst'))).toEqual(await readTree(src))
-      spawnSync('tmux', ['kill-session', '-t', session])
+      spawnSync('tmux', ['-L', socket, 'kill-session', '-t', session])
       startUi(root, src, join(root, 'dst2'), '--json')
       await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=2')
       expect(screen()).toContain('--json does not apply')
