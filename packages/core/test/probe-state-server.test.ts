@@ -76,6 +76,27 @@ describe('probeStateServer', () => {
     }
   }, 60_000)
 
+  it('a Redis location at a server that hangs up on its first words (PostgreSQL) fails as the open does', async () => {
+    // Another kind of server on that port closes the connection at Redis's first command: the probe
+    // said node-redis's "Socket closed unexpectedly" where the open said the server did not accept
+    // the connection (note 34).
+    const hangUp = createServer((socket) => {
+      socket.on('error', () => {})
+      socket.on('data', () => socket.destroy())
+    })
+    await new Promise<void>((resolve) => hangUp.listen(0, '127.0.0.1', resolve))
+    const { port } = hangUp.address() as AddressInfo
+    try {
+      const location = `redis://127.0.0.1:${port}`
+      const probed = await probeFailure(location)
+      expect(probed.code).toBe('TRANSIENT')
+      expect(probed.message).toMatch(/did not accept a connection .*another kind of server on that port/)
+      expect(probed).toEqual(await openFailure(location))
+    } finally {
+      await new Promise((resolve) => hangUp.close(resolve))
+    }
+  }, 30_000)
+
   it('asks nothing of a location on no server', async () => {
     await expect(probeStateServer('memory:')).resolves.toBeUndefined()
     await expect(probeStateServer(`${tmpdir()}/never-made-${randomUUID()}.sqlite`)).resolves.toBeUndefined()

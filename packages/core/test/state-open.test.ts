@@ -148,7 +148,7 @@ describe('openStateStore', () => {
     async () => {
       const err = (await open('redis://127.0.0.1:1').catch((e: unknown) => e)) as { message: string; hint: string }
       expect(err.message).toMatch(
-        /: cannot reach the state store: the Redis server did not accept a connection \(not running, or not at that address\?\)$/,
+        /: cannot reach the state store: the Redis server did not accept a connection \(not running, not at that address, or another kind of server on that port\?\)$/,
       )
       expect(err.message).not.toMatch(/throwOnConnectError|This is thrown/)
       expect(err.hint).toMatch(/state server is running/)

@@ -16,9 +16,14 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   // set to true.", QA 23 #9): said our way instead.
   // node-redis's own refused connect (ECONNREFUSED, as `probeStateServer` meets it) is the same
   // server not running, said in the same words.
+  // So is a server that took the connection and closed it at Redis's first words (another kind of
+  // server on that port, PostgreSQL's): node-redis says "Socket closed unexpectedly" to the dry
+  // run's probe where the open says "failed to connect"; at the open only, since later the same
+  // words mean a connection lost mid-run.
   const keyvUnreachable =
     (code === '' && /not connected|failed to connect/i.test(message)) ||
-    (code === 'ECONNREFUSED' && /^rediss?:/i.test(location))
+    (code === 'ECONNREFUSED' && /^rediss?:/i.test(location)) ||
+    (op === 'state.open' && code === '' && /^Socket closed unexpectedly/.test(message) && /^rediss?:/i.test(location))
   // pg's connect timeout said only "Connection terminated due to connection timeout", for what is
   // as likely the port of another kind of server (a Redis port), which never answers PostgreSQL's
   // greeting (QA 32c).
@@ -39,7 +44,7 @@ export function toStateError(err: unknown, op: string, location: string): SyncEr
   const said = keyvUnreachable
     ? /^rediss:/i.test(location)
       ? 'the Redis server did not accept a TLS connection (not running, not at that address, or without TLS: rediss:// needs TLS, redis:// is without)'
-      : 'the Redis server did not accept a connection (not running, or not at that address?)'
+      : 'the Redis server did not accept a connection (not running, not at that address, or another kind of server on that port?)'
     : pgTimeout
       ? 'no PostgreSQL server answered there in time (is that the port of another kind of server, or does a firewall drop the connection?)'
       : message
