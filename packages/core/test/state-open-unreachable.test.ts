@@ -71,4 +71,49 @@ describe('a --state server that cannot be used', () => {
     // The pool ends with the open: no connection left to hold the process.
     await expect.poll(() => server.openSockets(), { timeout: 5000 }).toBe(0)
   }, 30_000)
+
+  it('an open stopped while the server never answers fails ABORTED, and a redis:// connect is dropped', async () => {
+    // A Ctrl-C while the open waited: the CLI gave up on it, but the connect held the process for the
+    // rest of the connect timeout (ended by bin.js's 3 s safety net), and a script's open went on to
+    // fail TRANSIENT after 5 s. PostgreSQL's connect still ends at pg's own connect timeout.
+    for (const scheme of ['redis', 'postgres'] as const) {
+      const server = await wrongServer('silent')
+      servers.push(server)
+      const stop = new AbortController()
+      const location =
+        scheme === 'redis'
+          ? `redis://127.0.0.1:${server.port}`
+          : `postgres://syncflow@127.0.0.1:${server.port}/postgres`
+      const opening = openStateStore(location, {
+        jobId: `test-${randomUUID()}`,
+        stateDir: tmpdir(),
+        signal: stop.signal,
+      })
+      // Stopped once the connection is open and waiting (not before the open began).
+      await expect.poll(() => server.openSockets()).toBe(1)
+      stop.abort()
+      const err = await opening.then(
+        () => new Error('opened'),
+        (e: unknown) => e as SyncError,
+      )
+      expect(err.code, `${scheme}: ${err.message}`).toBe('ABORTED')
+      expect(err.op).toBe('state.open')
+      if (scheme === 'redis') await expect.poll(() => server.openSockets()).toBe(0)
+    }
+    // Stopped before it began: nothing is connected.
+    const server = await wrongServer('silent')
+    servers.push(server)
+    const stop = new AbortController()
+    stop.abort()
+    const early = await openStateStore(`redis://127.0.0.1:${server.port}`, {
+      jobId: `test-${randomUUID()}`,
+      stateDir: tmpdir(),
+      signal: stop.signal,
+    }).then(
+      () => new Error('opened'),
+      (e: unknown) => e as SyncError,
+    )
+    expect(early.code).toBe('ABORTED')
+    expect(server.connections()).toBe(0)
+  }, 30_000)
 })

@@ -238,8 +238,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
    * The state store opened, ended by a Ctrl-C as `beforeRun` ends a call: a state server that takes
    * the connection and never answers held an interrupted run for the open's whole timeout (5 s),
    * then ended it as TRANSIENT, exit 2, not 130. A store that opens after all is closed unused.
-   * (The open takes no signal: its connect, left waiting, can still hold the process until bin.js's
-   * safety net ends it, 3 s after the run.)
+   * The open takes the signal too, and drops its connect: left waiting, it held the process until
+   * bin.js's safety net ended it, 3 s after the run.
    */
   const openUntilAborted = async (open: () => Promise<StateStore>): Promise<StateStore> => {
     const opening = open()
@@ -359,7 +359,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (!spec.readOnly && flags.state !== false) {
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
-      const open = () => openStateStore(flags.state || undefined, { jobId })
+      const open = () => openStateStore(flags.state || undefined, { jobId, signal })
       const store = flags.state === undefined ? lazyStateStore(open) : await openUntilAborted(open)
       state = store
       closers.push(() => store.close())

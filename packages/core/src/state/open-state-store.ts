@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import type Keyv from 'keyv'
-import { bareMessage, SyncError } from '../errors/sync-error.js'
+import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
 import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
@@ -30,6 +30,12 @@ export interface OpenStateStoreOptions {
    * the run for ever. [30 s, the lock's lease: a run cut off from the store that long stops anyway]
    */
   readonly requestTimeoutMs?: number
+  /**
+   * Ends the open of a store on a server when aborted (a Ctrl-C): its connect is dropped and the
+   * open fails `ABORTED`. Without it, a server that takes the connection and never answers held
+   * the process for the rest of the connect timeout after the command had given up on it.
+   */
+  readonly signal?: AbortSignal
 }
 
 /**
@@ -130,6 +136,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
         },
         undefined,
         () => refusal,
+        opts.signal,
       )
     }
     case 'postgres':
@@ -183,6 +190,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
           // than the UTF-8 bytes counted here).
           PG_KEY_SIZE - Buffer.byteLength(`${namespace}:`, 'utf8'),
           () => refusal,
+          opts.signal,
         )
       } finally {
         settled = true
@@ -364,13 +372,18 @@ async function openNetworkStore(
   lease: (keyv: Keyv, where: string) => LeasePrimitive,
   maxKeyBytes?: number,
   refusal?: () => Error | undefined,
+  signal?: AbortSignal,
 ): Promise<StateStore> {
   const shown = redact(location)
   let store: StateStore | undefined
   // The first read is bounded by the connect timeout, the later ones by the request timeout.
   let opened = false
   const firstMs = CONNECT_TIMEOUT_MS + 1000
+  const aborted = (): SyncError =>
+    new SyncError('ABORTED', 'the state store was not opened: interrupted', { op: 'state.open', path: shown })
+  let onAbort: (() => void) | undefined
   try {
+    if (signal?.aborted) throw aborted()
     const keyv = create()
     store = createKeyvStateStore(keyv, {
       location: shown,
@@ -380,11 +393,31 @@ async function openNetworkStore(
     })
     // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
     // bounded (by the store itself, so that its close() after does not wait on it), since a client
-    // may keep reconnecting without ever answering.
-    await store.getMeta('schema')
+    // may keep reconnecting without ever answering. A stop ends it at once, dropping the connect
+    // still waiting, which otherwise held the process after the command had given up.
+    const first = store.getMeta('schema')
+    // (Its failure after a stop, the connect dropped, is no one's to hear.)
+    first.catch(() => {})
+    const stopped = new Promise<never>((_, reject) => {
+      onAbort = () => {
+        // Forced (node-redis's destroy(), pg's pool ended): the store's own close() waits for the
+        // read in its queue, which waits for the connect.
+        const adapter = keyv.store as { disconnect?: (force?: boolean) => Promise<void> }
+        adapter.disconnect?.(true).catch(() => {})
+        reject(aborted())
+      }
+      signal?.addEventListener('abort', onAbort, { once: true })
+    })
+    await Promise.race([first, stopped])
     opened = true
     return store
   } catch (err) {
+    if (isSyncError(err) && err.code === 'ABORTED' && err.op === 'state.open') {
+      // Not waited for: it waits for the dropped read. (A PostgreSQL connect still opening is not
+      // dropped by ending its pool: it ends at pg's connect timeout.)
+      store?.close().catch(() => {})
+      throw err
+    }
     await store?.close().catch(() => {})
     const failed = toStateError(refusal?.() ?? err, 'state.open', shown)
     // The first read is the open's: said as the open failing (as `probeStateServer`, which a dry
@@ -396,6 +429,8 @@ async function openNetworkStore(
       cause: failed.cause,
       ...(failed.hint !== undefined ? { hint: failed.hint } : {}),
     })
+  } finally {
+    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
   }
 }
 
