@@ -6,6 +6,7 @@ import {
   MODE_AND_MTIME_DIFFER,
   MODE_DIFFERS,
   type RelPath,
+  type StatsEvent,
   type SyncEvent,
   type SyncSummary,
   supports,
@@ -107,7 +108,8 @@ export async function plannedRootAction(
 
 /**
  * `events` with the root's action first, said as `said` (`rootActionEvents`: planned by `check`,
- * what a dry run would do, done by a real run), and counted in the summary of its `done`.
+ * what a dry run would do, done by a real run), and counted in the summary of its `done` and in
+ * every `stats` (`statsWithRoot`).
  */
 export function withRootAction(
   events: Observable<SyncEvent>,
@@ -118,9 +120,27 @@ export function withRootAction(
   return concat(
     of(...rootActionEvents(action, said)),
     events.pipe(
-      map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: withRootCounted(e.summary, action, did) } : e)),
+      map((e): SyncEvent => {
+        if (e.type === 'done') return { ...e, summary: withRootCounted(e.summary, action, did) }
+        return e.type === 'stats' ? statsWithRoot(e, did) : e
+      }),
     ),
   )
+}
+
+/**
+ * An engine's `stats` with the root's action counted, as its `done` counts it (`withRootCounted`):
+ * planned, and done where `did` (it is said before the engine starts, so it is never in flight);
+ * else still queued (`check`). The engine's meter never saw it: `--json` said 3 planned where the
+ * `done` said 4 (review 36).
+ */
+export function statsWithRoot(stats: StatsEvent, did: boolean): StatsEvent {
+  return {
+    ...stats,
+    filesPlanned: stats.filesPlanned + 1,
+    filesDone: stats.filesDone + (did ? 1 : 0),
+    queued: stats.queued + (did ? 0 : 1),
+  }
 }
 
 /**

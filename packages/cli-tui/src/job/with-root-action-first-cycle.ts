@@ -1,11 +1,11 @@
 import type { Action, SyncEvent } from '@syncflow/core'
 import { CONTINUOUS_MODE } from '@syncflow/core/continuous'
 import { concat, map, type Observable, of } from 'rxjs'
-import { rootActionEvents, withRootCounted } from './root-mode-action.js'
+import { rootActionEvents, statsWithRoot, withRootCounted } from './root-mode-action.js'
 
 /**
  * A continuous job's (`watch`, `ui --watch`) events with the root's action said before its first
- * cycle, as `withRootAction` says it before a one-shot run: counted in that cycle's `done` and in
+ * cycle, as `withRootAction` says it before a one-shot run: counted in that cycle's `done` and `stats`, and in
  * the job's last one (summary mode `watch`, the totals), not in every cycle's (a dry run that said
  * `mkdir .` again in each cycle would read as a target that keeps vanishing). QA 35 #1:
  * `watch -n SRC MISSING` did not say `mkdir .`, where `sync -n SRC MISSING` does. Without an
@@ -23,6 +23,8 @@ export function withRootActionFirstCycle(
     of(...rootActionEvents(action, said)),
     events.pipe(
       map((e): SyncEvent => {
+        // The first cycle's stats count it too, as its `done` does (the next cycles' meters start anew).
+        if (e.type === 'stats') return counted ? e : statsWithRoot(e, true)
         if (e.type !== 'done') return e
         const first = e.cycle !== undefined && !counted
         if (first) counted = true

@@ -97,6 +97,29 @@ describe('startEngine', () => {
     ])
   })
 
+  // Review 36: the root a real run made was counted in `done` but not in the engine's `stats`
+  // (what the metrics endpoint reads): 2 planned there where `done` said 3.
+  it('a real run into a missing target counts the root it made in its stats as in its done', async () => {
+    const src = await tree('root-stats-src', 1)
+    for (const watch of [false, true]) {
+      const run = startEngine({ source: src, target: join(root, `root-stats-missing-${watch}`), flags: { watch } })
+      const seen = collect(run.events)
+      await run.opened
+      await expect.poll(() => seen.some((e) => e.type === 'done'), { timeout: 20_000 }).toBe(true)
+      run.abort()
+      expect(await run.closed).toEqual({})
+      const first = seen.slice(0, seen.findIndex((e) => e.type === 'done') + 1)
+      const stats = first.filter((e) => e.type === 'stats').at(-1)
+      const done = first.at(-1)
+      const plannedEvents = first.filter((e) => e.type === 'planned').length
+      expect(
+        [stats?.type === 'stats' && [stats.filesPlanned, stats.filesDone], plannedEvents],
+        `watch: ${watch}`,
+      ).toEqual([[3, 3], 3])
+      expect(done?.type === 'done' && done.summary.done).toMatchObject({ mkdir: 2, copy: 1 })
+    }
+  })
+
   it('opens the job, runs it, reports to the webhook and closes', async () => {
     hits = []
     const src = await tree('a-src', 3)
