@@ -330,7 +330,9 @@ async function openSqliteStore(file: string, jobId: string): Promise<StateStore>
  */
 function loadSqlite3(): void {
   try {
-    createRequire(import.meta.url)('sqlite3')
+    // From where @keyv/sqlite is, whose dependency it is (not core's): the copy it imports. From
+    // core's own place, a pnpm install (which hoists nothing) had none, and npm's could find another.
+    createRequire(import.meta.resolve('@keyv/sqlite'))('sqlite3')
   } catch (err) {
     if (outOfHandles(err)) throw outOfHandlesError(err, 'state.open')
     throw new SyncError('UNSUPPORTED', `the SQLite state store cannot be used: its native module does not load`, {
