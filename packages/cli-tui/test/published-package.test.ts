@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { builtinModules } from 'node:module'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 
@@ -81,8 +81,10 @@ describe('the packages as published (npm pack)', () => {
       expect(files.has('README.md'), `${manifest.name} has no README.md (the registry's page for it)`).toBe(true)
       expect(files.has('LICENSE'), `${manifest.name} has no LICENSE`).toBe(true)
       expect(manifest.engines?.node).toBe('>=20.19')
+      // The `source` condition too (a toolchain that sets it, as this repository's does, resolves
+      // there), and the sources the declaration maps name (an editor's "go to definition").
       const targets = [
-        ...exportTargets(manifest.exports ?? {}).filter(([condition]) => condition !== 'source'),
+        ...exportTargets(manifest.exports ?? {}),
         ...Object.values(manifest.bin ?? {}).map((target): [string, string] => ['bin', target]),
       ]
       for (const [condition, target] of targets) {
@@ -90,6 +92,13 @@ describe('the packages as published (npm pack)', () => {
           true,
         )
       }
+      const unpackedSources = [...files]
+        .filter((f) => f.endsWith('.map'))
+        .flatMap((map) => {
+          const { sources } = JSON.parse(readFileSync(join(PACKAGES, dir, map), 'utf8')) as { sources: string[] }
+          return sources.map((source) => posix.join(posix.dirname(map), source)).filter((f) => !files.has(f))
+        })
+      expect(unpackedSources, `${manifest.name}: sources its maps name but it does not pack`).toEqual([])
     }, 60_000)
   }
 })
