@@ -34,7 +34,7 @@ function counts(events: readonly Event[]) {
   const end = events.findIndex((e) => e.type === 'done')
   expect(end, 'a done event').toBeGreaterThan(0)
   const run = events.slice(0, end)
-  const done = events[end] as { summary: { planned: Counts; done: Counts } }
+  const done = events[end] as unknown as { summary: { planned: Counts; done: Counts } }
   const stats = run.filter((e) => e.type === 'stats').at(-1) as unknown as Stats | undefined
   expect(stats, 'a stats event before the done').toBeDefined()
   const { skip: _skipped, ...planned } = done.summary.planned
