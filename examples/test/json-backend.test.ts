@@ -12,10 +12,8 @@ import { tempDir } from './helpers/run-example.js'
 // The example plugin passes the same conformance suite as the built-in backends: a few lines of wiring.
 describeBackend(
   'json (example plugin)',
-  async () => {
-    const dir = await tempDir('json')
-    return { backend: createJsonBackend({ file: join(dir.path, 'tree.json') }), cleanup: dir.cleanup }
-  },
+  // In the suite's own directory for the test (removed after it).
+  ({ root }) => createJsonBackend({ file: join(root, 'tree.json') }),
   {
     skip: {
       largeFile: 'keeps every file in memory and in one JSON document: meant for small trees',

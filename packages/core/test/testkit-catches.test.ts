@@ -1,6 +1,9 @@
 import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, onTestFinished } from 'vitest'
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 const FIXTURE_CONFIG = fileURLToPath(new URL('fixtures/conformance-fixture.config.ts', import.meta.url))
@@ -50,6 +53,27 @@ describe('the conformance suite', () => {
     // "mode (permission bits) through write, stat and list" and "lists sizes, and only valid RelPaths".
     expect(failures?.length, out).toBeGreaterThanOrEqual(2)
     expect(out).not.toMatch(/to deeply equal/)
+  }, 120_000)
+
+  // QA 36: against a backend that let `../x` through to its directory before failing, the
+  // path-safety test wrote `pwned` outside the backend's root (`/tmp/x` for a root in /tmp), and a
+  // later member of the list was `../../etc/passwd`: a conformance suite must harm nothing.
+  it('keeps a path a backend lets out of its root inside a directory of its own, and names where it went', () => {
+    // The fixture's vitest gets a temp directory of its own, which must be empty again after it.
+    const tmp = mkdtempSync(join(tmpdir(), 'syncflow-escaping-'))
+    onTestFinished(() => rmSync(tmp, { recursive: true, force: true }))
+    const run = spawnSync(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', FIXTURE_CONFIG, 'escaping', '-t', 'write rejects'],
+      { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true', TMPDIR: tmp } },
+    )
+    const out = `${run.stdout}${run.stderr}`
+    expect(out).toMatch(/escaping\.conformance\.ts/)
+    expect(run.status, out).toBe(1)
+    expect(out).toMatch(
+      /write\("\.\.\/syncflow-testkit-escaped"\) reached outside the backend's root \(\S+\/outside\/root\): changed \S+\/outside\/syncflow-testkit-escaped/,
+    )
+    expect(readdirSync(tmp), 'left in the temp directory').toEqual([])
   }, 120_000)
 
   it('says that write() never called onProgress', () => {

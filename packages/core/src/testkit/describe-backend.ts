@@ -9,6 +9,7 @@ import { namesTests } from './conformance/names-tests.js'
 import { optionalFeatureTests } from './conformance/optional-features-tests.js'
 import { pathSafetyTests } from './conformance/path-safety-tests.js'
 import { readWriteTests } from './conformance/read-write-tests.js'
+import { ScratchDir } from './scratch-dir.js'
 import {
   asFresh,
   CONFORMANCE_FEATURES,
@@ -22,8 +23,22 @@ export type FreshBackend<B extends Backend = Backend> =
   | B
   | { readonly backend: B; readonly cleanup?: () => Promise<void> | void }
 
-/** Makes a fresh, empty backend; called once per test. */
-export type BackendFactory<B extends Backend = Backend> = () => FreshBackend<B> | Promise<FreshBackend<B>>
+/** What the suite gives `BackendFactory` for each test. */
+export interface BackendFactoryContext {
+  /**
+   * An empty directory the suite made for this test, and removes after it (after the factory's
+   * cleanup). A backend that keeps its files in a local directory, or serves one, should keep them
+   * here: it lies two levels down in a scratch directory of the suite's own, so a path the backend
+   * fails to refuse (`../x`, `/x`) lands there, where the path-safety tests find it and fail naming
+   * it, and not elsewhere on the machine that runs the suite.
+   */
+  readonly root: string
+}
+
+/** Makes a fresh, empty backend (in `ctx.root` where it keeps files in a directory); called once per test. */
+export type BackendFactory<B extends Backend = Backend> = (
+  ctx: BackendFactoryContext,
+) => FreshBackend<B> | Promise<FreshBackend<B>>
 
 /**
  * Options of `describeBackend`. The hooks reach into the backend's own storage, behind its back;
@@ -81,10 +96,9 @@ export const DEFAULT_LARGE_FILE_BYTES = 64 * 1024 * 1024
  * has. Every test gets a fresh backend from `factory`, closed (and cleaned up) after it.
  *
  * @example
- * describeBackend('local', async () => {
- *   const dir = await mkdtemp(join(tmpdir(), 'conformance-'))
- *   return { backend: createLocalBackend({ root: dir }), cleanup: () => rm(dir, { recursive: true }) }
- * }, { missingRoot: () => createLocalBackend({ root: join(tmpdir(), 'no-such-dir') }) })
+ * describeBackend('local', ({ root }) => createLocalBackend({ root }), {
+ *   missingRoot: () => createLocalBackend({ root: join(tmpdir(), 'no-such-dir') }),
+ * })
  */
 export function describeBackend<B extends Backend>(
   name: string,
@@ -100,19 +114,27 @@ export function describeBackend<B extends Backend>(
   }
   describe(`backend conformance: ${name}`, () => {
     let current: { backend: B; cleanup?: () => Promise<void> | void } | undefined
+    let scratch: ScratchDir | undefined
 
     beforeEach(async () => {
-      current = asFresh(await factory())
+      scratch = await ScratchDir.make()
+      current = asFresh(await factory({ root: scratch.root }))
     })
 
     afterEach(async () => {
       const done = current
+      const dir = scratch
       current = undefined
-      if (!done) return
+      scratch = undefined
       try {
-        await done.backend.close()
+        if (!done) return
+        try {
+          await done.backend.close()
+        } finally {
+          await done.cleanup?.()
+        }
       } finally {
-        await done.cleanup?.()
+        await dir?.remove()
       }
     })
 
@@ -131,6 +153,10 @@ export function describeBackend<B extends Backend>(
       options.skip ?? {},
       options.largeFileBytes ?? DEFAULT_LARGE_FILE_BYTES,
       hooks,
+      () => {
+        if (!scratch) throw new Error('describeBackend: no scratch directory outside a test')
+        return scratch
+      },
     )
     listingTests(s)
     readWriteTests(s)

@@ -12,7 +12,7 @@ export {
   rejectionOf,
   writeText,
 } from './backend-io.js'
-export type { BackendFactory, DescribeBackendOptions, FreshBackend } from './describe-backend.js'
+export type { BackendFactory, BackendFactoryContext, DescribeBackendOptions, FreshBackend } from './describe-backend.js'
 export { DEFAULT_LARGE_FILE_BYTES, describeBackend } from './describe-backend.js'
 export { HOSTILE_PATHS, NORMALIZATION_PAIR, ODD_NAMES, ORDER_NAMES } from './names.js'
 export { Prng, prngBytes, prngStream } from './prng-stream.js'

@@ -1,6 +1,7 @@
 import { describe, it } from 'vitest'
 import type { Backend } from '../backend/backend.js'
 import type { FreshBackend } from './describe-backend.js'
+import type { ScratchDir } from './scratch-dir.js'
 
 /** Parts of the suite a backend can opt out of; the value of each opt-out is the reason, shown in the skip. */
 export type ConformanceFeature =
@@ -60,6 +61,8 @@ export interface SuiteHooks {
 export interface SuiteContext extends SuiteHooks {
   /** The fresh backend of the running test. */
   backend(): Backend
+  /** The running test's scratch directory, whose `root` the factory was given. */
+  scratch(): ScratchDir
   /** Registers a test, or a visible skip naming the reason when one of `needs` is opted out. */
   test(title: string, fn: SuiteTest, opts?: { needs?: readonly ConformanceFeature[]; timeout?: number }): void
   /** Registers a group, or a visible skipped group naming the reason when `need` is opted out. */
@@ -77,6 +80,7 @@ export function suiteContext(
   skip: Partial<Record<ConformanceFeature, string>>,
   largeFileBytes: number,
   hooks: SuiteHooks,
+  scratch: () => ScratchDir,
 ): SuiteContext {
   const reasonFor = (needs: readonly ConformanceFeature[] = []): string | undefined => {
     for (const need of needs) {
@@ -87,6 +91,7 @@ export function suiteContext(
   }
   return {
     backend,
+    scratch,
     largeFileBytes,
     plantUnsafe: hooks.plantUnsafe,
     makeUnreadable: hooks.makeUnreadable,

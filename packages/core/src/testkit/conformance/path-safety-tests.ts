@@ -5,6 +5,7 @@ import { isSyncError } from '../../errors/sync-error.js'
 import type { RelPath } from '../../model/rel-path.js'
 import { settled, writeText } from '../backend-io.js'
 import { HOSTILE_PATHS } from '../names.js'
+import { ScratchDir } from '../scratch-dir.js'
 import type { SuiteContext } from '../suite-context.js'
 import { listAll } from './ordered-listing.js'
 
@@ -35,7 +36,12 @@ type SetMode = (p: RelPath, mode: number) => Promise<unknown>
 type Mkdir = (p: RelPath) => Promise<void>
 type Symlink = (p: RelPath, target: string) => Promise<void>
 
-/** Hostile paths are rejected by every method with INVALID_PATH, and nothing is created. */
+/**
+ * Hostile paths are rejected by every method with INVALID_PATH, and nothing is created, inside the
+ * root or out of it. The paths that lead out of it end in the test's scratch directory (when the
+ * factory roots the backend in `ctx.root`; the absolute one always), checked after each call, so a
+ * backend that lets one through fails naming what it touched there, and touches nothing else.
+ */
 export function pathSafetyTests(s: SuiteContext): void {
   s.group('path safety', () => {
     for (const [name, call, has] of CALLS) {
@@ -43,9 +49,12 @@ export function pathSafetyTests(s: SuiteContext): void {
         if (has && !has(b)) return t.skip(`backend has no ${name.split(' ')[0]}()`)
         await writeText(b, 'ok.txt', 'fine')
         const before = await listAll(b)
+        const escapes = await escapeWatch(s.scratch())
         for (const hostile of HOSTILE_PATHS) {
-          const outcome = await settled(call(b, hostile as RelPath))
-          const label = `${name}(${JSON.stringify(hostile)})`
+          const path = s.scratch().contain(hostile)
+          const outcome = await settled(call(b, path as RelPath))
+          const label = `${name}(${JSON.stringify(path)})`
+          await escapes.check(label)
           expect('error' in outcome, `${label} must reject`).toBe(true)
           const error = (outcome as { error: unknown }).error
           expect(isSyncError(error) ? error.code : error, label).toBe('INVALID_PATH')
@@ -58,12 +67,14 @@ export function pathSafetyTests(s: SuiteContext): void {
       if (!supports.copyFrom(b)) return t.skip('backend has no copyFrom()')
       await writeText(b, 'ok.txt', 'fine')
       const before = await listAll(b)
-      for (const hostile of HOSTILE_PATHS) {
+      const escapes = await escapeWatch(s.scratch())
+      for (const hostile of HOSTILE_PATHS.map((p) => s.scratch().contain(p))) {
         for (const [from, to] of [
           [hostile, 'ok-dst'],
           ['ok.txt', hostile],
         ] as const) {
           const outcome = await settled(b.copyFrom(b, from as RelPath, to as RelPath, META))
+          await escapes.check(`copyFrom(${JSON.stringify(from)}, ${JSON.stringify(to)})`)
           if ('value' in outcome) expect(outcome.value, `copyFrom(${from}, ${to})`).toBeUndefined()
           else expect(isSyncError(outcome.error) ? outcome.error.code : outcome.error).toBe('INVALID_PATH')
         }
@@ -71,4 +82,23 @@ export function pathSafetyTests(s: SuiteContext): void {
       expect(await listAll(b)).toEqual(before)
     })
   })
+}
+
+/**
+ * Plants the scratch directory's canaries and takes its state outside the root; `check(label)`
+ * fails the test, naming what `label` created, changed or removed there, when anything differs.
+ */
+async function escapeWatch(scratch: ScratchDir): Promise<{ check(label: string): Promise<void> }> {
+  await scratch.plantCanaries()
+  const before = await scratch.outsideRoot()
+  return {
+    async check(label) {
+      const changes = ScratchDir.changes(before, await scratch.outsideRoot())
+      expect(
+        changes,
+        `${label} reached outside the backend's root (${scratch.root}): ${changes.join(', ')}. Refuse every ` +
+          'path that is not a RelPath (toRelPath or isRelPath of @syncflow/core) before touching anything',
+      ).toEqual([])
+    },
+  }
 }
