@@ -169,15 +169,80 @@ const result = await build({
   // Names and whitespace kept: stack traces under -v stay readable; minifying saved under 2 ms.
   legalComments: 'none',
   logLevel: 'warning',
+  metafile: true,
 })
+
+/**
+ * The license of a package that ships no license file (yoga-layout): its sources' copyright
+ * comment, under the text of its license, which must be MIT (the terms of syncflow's own LICENSE)
+ * for this to know it.
+ */
+function licenseFromSources(pkg, inputs) {
+  const notice = inputs
+    .flatMap((file) => readFileSync(file, 'utf8').match(/\/\*[\s\S]*?\*\//g) ?? [])
+    .find((comment) => /Copyright/.test(comment))
+  if (pkg.license !== 'MIT' || notice === undefined) {
+    throw new Error(`bundle.mjs: ${pkg.name} (${pkg.license}) ships no license file: give its notice here by hand`)
+  }
+  const mit = readFileSync(path.join(PKG, 'LICENSE'), 'utf8')
+    .replace(/^Copyright .*$/m, '')
+    .replace(/^MIT License\s*/, '')
+  const copyright = notice
+    .split('\n')
+    .map((l) => l.replace(/^\s*\/?\*+\/?\s?/, '').trimEnd())
+    .filter((l) => /Copyright/.test(l))
+  return `(The package ships no license file; its sources say "${copyright.join(' ')}", under the MIT license.)\n\nMIT License\n\n${copyright.join('\n')}\n\n${mit.trim()}`
+}
+
+/**
+ * The licenses of the third-party packages whose code is in the bundle (rxjs, commander, Ink and
+ * what it imports, …): the package ships their code, so it ships their notices too, as their
+ * licenses ask (MIT: "included in all copies or substantial portions"; rxjs's Apache-2.0, §4).
+ * A package is listed when any of its bytes landed in an output (the metafile's outputs say so).
+ */
+function thirdPartyLicenses(metafile) {
+  /** Package root → the bundled files of it. */
+  const roots = new Map()
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const at = path.resolve(input)
+      const i = at.lastIndexOf(`${path.sep}node_modules${path.sep}`)
+      if (bytesInOutput === 0 || i < 0) continue
+      const rest = at.slice(i + '/node_modules/'.length).split(path.sep)
+      const root = path.join(at.slice(0, i), 'node_modules', ...rest.slice(0, rest[0]?.startsWith('@') ? 2 : 1))
+      roots.set(root, [...(roots.get(root) ?? []), at])
+    }
+  }
+  const sections = [...roots]
+    .map(([root, inputs]) => {
+      const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+      const files = readdirSync(root)
+        .filter((f) => /^(licen[cs]e|copying|notice)([.-].*)?$/i.test(f))
+        .sort()
+      const texts = files.map((f) => readFileSync(path.join(root, f), 'utf8').trim())
+      if (texts.length === 0) texts.push(licenseFromSources(pkg, inputs))
+      return {
+        id: `${pkg.name}@${pkg.version}`,
+        text: `## ${pkg.name}@${pkg.version} (${pkg.license})\n\n${texts.join('\n\n')}\n`,
+      }
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    // (Copies of one version nested below several packages: listed once.)
+    .filter((section, i, all) => all[i - 1]?.id !== section.id)
+  const head =
+    '# Third-party code in this package\n\nThe files in `dist/bin.js` and `dist/chunks/` hold code of the packages below ' +
+    '(bundled into them when syncflow was built), each under its own license, given here in full.\n\n'
+  return Buffer.from(head + sections.map((s) => s.text).join('\n'))
+}
 
 // Test files build the CLI in parallel while others already run it: each file is replaced atomically
 // (temp + rename) and only when its content changed, chunks before the entry that imports them, so a
 // running binary never reads a half-written chunk. Chunk names carry a content hash.
 const written = new Set()
-const outputs = [...result.outputFiles].sort(
-  (a, b) => Number(a.path === path.join(DIST, 'bin.js')) - Number(b.path === path.join(DIST, 'bin.js')),
-)
+const outputs = [
+  ...result.outputFiles,
+  { path: path.join(DIST, 'THIRD-PARTY-LICENSES.md'), contents: thirdPartyLicenses(result.metafile) },
+].sort((a, b) => Number(a.path === path.join(DIST, 'bin.js')) - Number(b.path === path.join(DIST, 'bin.js')))
 for (const file of outputs) {
   written.add(file.path)
   let current

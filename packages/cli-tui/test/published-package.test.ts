@@ -67,6 +67,26 @@ describe('the packages as published (npm pack)', () => {
     expect(missing, 'imported by packages/cli-tui/dist but not in its dependencies').toEqual([])
   })
 
+  // The bundle holds third-party code (rxjs under Apache-2.0, commander, Ink and what it imports,
+  // …) whose licenses ask that their notice go with every copy: the package shipped none of them.
+  it('the CLI ships the license of every third-party package its bundle holds code of', () => {
+    const dist = join(PACKAGES, 'cli-tui', 'dist')
+    const bundled = new Set<string>()
+    for (const file of ['bin.js', ...readdirSync(join(dist, 'chunks')).map((f) => `chunks/${f}`)]) {
+      // esbuild heads each module's code with its path: `// node_modules/rxjs/dist/esm/…`.
+      for (const [, name = ''] of readFileSync(join(dist, file), 'utf8').matchAll(
+        /^\/\/ (?:\S*\/)?node_modules\/((?:@[^/\s]+\/)?[^/\s]+)\//gm,
+      )) {
+        bundled.add(name)
+      }
+    }
+    expect(bundled.has('rxjs'), 'the bundle holds rxjs').toBe(true)
+    const notices = readFileSync(join(dist, 'THIRD-PARTY-LICENSES.md'), 'utf8')
+    const missing = [...bundled].filter((name) => !notices.includes(`\n## ${name}@`))
+    expect(missing, 'bundled, without their license in dist/THIRD-PARTY-LICENSES.md').toEqual([])
+    expect(notices).toContain('Apache License')
+  })
+
   for (const dir of PUBLISHED) {
     it(`${dir}: ships README.md, LICENSE and what its exports and bin name; says which Node it needs`, () => {
       const manifest = manifestOf(dir)
