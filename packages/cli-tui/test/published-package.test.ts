@@ -1,6 +1,7 @@
-import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { builtinModules } from 'node:module'
+import { tmpdir } from 'node:os'
 import { join, posix } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
@@ -85,6 +86,28 @@ describe('the packages as published (npm pack)', () => {
     const missing = [...bundled].filter((name) => !notices.includes(`\n## ${name}@`))
     expect(missing, 'bundled, without their license in dist/THIRD-PARTY-LICENSES.md').toEqual([])
     expect(notices).toContain('Apache License')
+  })
+
+  // npm links a workspace's binary only if its file exists when it installs: a fresh clone has no
+  // dist/ then, so `npx syncflow` said "not found" even after the build. The binary is a committed
+  // file that imports the built one.
+  it('the binary npm links runs the built CLI, and says it is not built yet where dist/ is missing', () => {
+    const manifest = manifestOf('cli-tui') as Manifest & { version: string }
+    const bin = manifest.bin?.syncflow ?? ''
+    expect(bin.startsWith('./dist/'), 'a bin inside dist/ is missing when npm installs a fresh clone').toBe(false)
+    const version = execFileSync(process.execPath, [join(PACKAGES, 'cli-tui', bin), '--version'], { encoding: 'utf8' })
+    expect(version.trim()).toBe(manifest.version)
+    const unbuilt = mkdtempSync(join(tmpdir(), 'syncflow-unbuilt-'))
+    try {
+      mkdirSync(join(unbuilt, 'bin'))
+      copyFileSync(join(PACKAGES, 'cli-tui', bin), join(unbuilt, 'bin', 'syncflow.js'))
+      const run = spawnSync(process.execPath, [join(unbuilt, 'bin', 'syncflow.js'), '--version'], { encoding: 'utf8' })
+      expect(run.status).toBe(2)
+      expect(run.stderr).toMatch(/^syncflow: not built yet .*\n {2}Run `npm run build`/)
+      expect(run.stderr).not.toMatch(/\n\s+at /)
+    } finally {
+      rmSync(unbuilt, { recursive: true, force: true })
+    }
   })
 
   for (const dir of PUBLISHED) {
