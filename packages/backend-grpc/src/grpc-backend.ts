@@ -50,6 +50,7 @@ import type { ListReply__Output } from './generated/syncflow/v1/ListReply.js'
 import type { StatReply__Output } from './generated/syncflow/v1/StatReply.js'
 import type { SyncflowClient } from './generated/syncflow/v1/Syncflow.js'
 import type { WriteRequest } from './generated/syncflow/v1/WriteRequest.js'
+import { InFlightCalls } from './in-flight-calls.js'
 import { type GrpcLocation, parseGrpcUri } from './parse-grpc-uri.js'
 import { readCaFile } from './read-ca-file.js'
 import { readTokenFile } from './read-token-file.js'
@@ -190,6 +191,8 @@ export class GrpcBackend
    */
   readonly rootChain: DirectoryChain
   readonly #client: SyncflowClient
+  /** The client's calls under way: `close` cancels them (see InFlightCalls). */
+  readonly #calls: InFlightCalls
   readonly #root: string
   readonly #token: string | undefined
   readonly #timeoutMs: number
@@ -219,6 +222,7 @@ export class GrpcBackend
   constructor(
     location: GrpcLocation,
     client: SyncflowClient,
+    calls: InFlightCalls,
     hello: HelloReply__Output,
     protocol: Protocol,
     options: {
@@ -236,6 +240,7 @@ export class GrpcBackend
     this.#server = location.target
     this.#servedRootId = hello.servedRootId || undefined
     this.#client = client
+    this.#calls = calls
     this.#protocol = protocol
     this.#token = options.token
     this.#timeoutMs = options.timeoutMs
@@ -542,9 +547,15 @@ export class GrpcBackend
     )
   }
 
+  /**
+   * Closes the connection. Calls still under way are cancelled (a server that never answers one,
+   * stalled or broken, would otherwise hold it, and the process, open): each fails `ABORTED`, and the
+   * server commits none of the writes it was given, as for a client that went away.
+   */
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
+    this.#calls.cancelAll('the backend was closed')
     this.#client.close()
   }
 
@@ -717,7 +728,8 @@ export class GrpcBackend
         }
       })
       call.on('error', (err: ServiceError) => {
-        if (cancelled) subscriber.complete()
+        // Cancelled here, or by close(): the watch ends as it was asked to, not as a failure.
+        if (cancelled || this.#closed) subscriber.complete()
         else subscriber.error(this.#error(err, 'watch'))
       })
       call.on('end', () => subscriber.complete())
@@ -966,6 +978,15 @@ export class GrpcBackend
 
   /** A gRPC failure as a SyncError (see `toSyncError`), naming this server in the hint of a connection failure. */
   #error(err: unknown, op: string, path?: string, signal?: AbortSignal): SyncError {
+    // A call cancelled by `close` (not the server going away: that is TRANSIENT, retried), unless
+    // the caller's own signal says it was interrupted.
+    if (this.#closed && !isSyncError(err) && !signal?.aborted) {
+      return new SyncError('ABORTED', 'the backend was closed while this call was under way', {
+        op: `grpc.${op}`,
+        ...(path !== undefined ? { path } : {}),
+        cause: err,
+      })
+    }
     return toSyncError(err, op, path, signal, this.#server)
   }
 
@@ -1185,9 +1206,13 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
   const answerMs = options.ioTimeoutMs ?? timeoutMs
   // What Hello's answer said it was (its headers' content-type): told apart from gRPC's on failure.
   let contentType: string | undefined
+  const calls = new InFlightCalls(grpc)
   // The sockets this client opens while saying Hello: a connect given up is destroyed (see the helper).
   const opened = socketsOpenedIn(() => {
-    const client = new proto.syncflow.v1.Syncflow(location.target, credentials, channelOptions)
+    const client = new proto.syncflow.v1.Syncflow(location.target, credentials, {
+      ...channelOptions,
+      interceptors: [calls.interceptor],
+    })
     return { client, hello: hello(client) }
   })
   const { client } = opened.result
@@ -1202,7 +1227,7 @@ export async function createGrpcBackend(options: GrpcBackendOptions): Promise<Gr
         hint: 'Run the same syncflow version on both sides.',
       })
     }
-    return new GrpcBackend(location, client, reply, protocol, {
+    return new GrpcBackend(location, client, calls, reply, protocol, {
       token,
       timeoutMs,
       ioTimeoutMs: options.ioTimeoutMs,

@@ -328,3 +328,65 @@ it('one file not answered within the I/O timeout fails alone: a file beside it i
   expect(await readFile(join(served, 'd', 'late.txt'), 'utf8')).toBe('late.txt')
   expect(calls).toEqual({ Write: 0, WriteMany: 1 })
 }, 10_000)
+
+it.each([
+  ['a small file (in a WriteMany stream)', 7, 'WriteMany'],
+  ['a file in a Write of its own', 100 * 1024, 'Write'],
+] as const)(
+  'close() while a stalled server holds %s: its write fails ABORTED at once, the call is cancelled, and the file is not committed once the server goes on',
+  async (_, size, method) => {
+    // The served write of d/stall.txt never ends by itself (a broken server: it ignores its signal
+    // until `release`), then goes on with the signal it was given, as a slow disk would.
+    let release!: () => void
+    const released = new Promise<void>((r) => {
+      release = r
+    })
+    cleanup.push(() => release())
+    let serverSignal: AbortSignal | undefined
+    let committed: unknown
+    const stalling = aroundWrites(async (path, opts, write) => {
+      if (path !== 'd/stall.txt') return write()
+      serverSignal = opts?.signal
+      await released
+      return write().then(
+        (e) => {
+          committed = e
+          return e
+        },
+        (err: unknown) => {
+          committed = err
+          throw err
+        },
+      )
+    })
+    const { port, calls } = await serve({ tree: stalling })
+    // No I/O timeout and no signal: only close() can end the wait (a library user's, or the CLI's,
+    // which before waited out its 3 s exit safety net).
+    const backend = await createGrpcBackend({ uri: `grpc://127.0.0.1:${port}/` })
+    await backend.mkdir('d' as RelPath)
+    const bytes = Buffer.alloc(size, 's')
+    let settled = false
+    const write = backend.write('d/stall.txt' as RelPath, Readable.from([bytes]), {
+      size: bytes.length,
+      mtimeMs: MTIME,
+    })
+    const settle = () => {
+      settled = true
+    }
+    write.then(settle, settle)
+    await expect.poll(() => serverSignal).toBeDefined()
+
+    await backend.close()
+
+    await expect.poll(() => settled, { timeout: 5000 }).toBe(true)
+    await expect(write).rejects.toMatchObject({ code: 'ABORTED', path: 'd/stall.txt' })
+    expect(calls[method]).toBe(1)
+    // The server saw the call go: its write, let go now, must not commit.
+    await expect.poll(() => serverSignal?.aborted).toBe(true)
+    release()
+    await expect.poll(() => committed).toBeDefined()
+    expect(committed).toMatchObject({ code: 'ABORTED' })
+    expect(await readdir(join(served, 'd'))).toEqual([])
+  },
+  10_000,
+)
