@@ -27,6 +27,7 @@ import {
   type ReadOptions,
   type ReadRange,
   type RelPath,
+  type RemoveOptions,
   SIGNATURE_IN_PROGRESS,
   type SignatureInProgress,
   type StatOptions,
@@ -269,6 +270,9 @@ export class GrpcBackend
       // at once, as it did.
       ...(this.features.has('watch') && this.features.has('watchReady') ? { watchReady: true } : {}),
       ...(c?.clearsSetId ? { clearsSetId: true } : {}),
+      // The server re-checks a delete's planned entry under its path lock: the engine's Stat before
+      // each Remove left a round trip in which another client's write could land, then be deleted.
+      ...(this.features.has('removeExpect') ? { removeExpect: true } : {}),
       groupCommit: GROUP_COMMIT_WRITES,
     }
   }
@@ -540,10 +544,12 @@ export class GrpcBackend
     }
   }
 
-  async remove(path: RelPath): Promise<void> {
+  async remove(path: RelPath, opts: RemoveOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'remove')
+    // (A server before "removeExpect" ignores the field: the engine then Stats first, as it did.)
+    const expect = opts.expect !== undefined && this.features.has('removeExpect') ? toWireExpect(opts.expect) : null
     await this.#unary<unknown>('remove', rel, (md, o, cb) =>
-      this.#client.Remove({ root: this.#root, path: rel }, md, o, cb),
+      this.#client.Remove({ root: this.#root, path: rel, ...(expect ? { expect } : {}) }, md, o, cb),
     )
   }
 

@@ -30,6 +30,7 @@ import type { PatchRequest as _syncflow_v1_PatchRequest, PatchRequest__Output as
 import type { PathRequest as _syncflow_v1_PathRequest, PathRequest__Output as _syncflow_v1_PathRequest__Output } from './syncflow/v1/PathRequest.js';
 import type { Problem as _syncflow_v1_Problem, Problem__Output as _syncflow_v1_Problem__Output } from './syncflow/v1/Problem.js';
 import type { ReadRequest as _syncflow_v1_ReadRequest, ReadRequest__Output as _syncflow_v1_ReadRequest__Output } from './syncflow/v1/ReadRequest.js';
+import type { RemoveRequest as _syncflow_v1_RemoveRequest, RemoveRequest__Output as _syncflow_v1_RemoveRequest__Output } from './syncflow/v1/RemoveRequest.js';
 import type { SetModeRequest as _syncflow_v1_SetModeRequest, SetModeRequest__Output as _syncflow_v1_SetModeRequest__Output } from './syncflow/v1/SetModeRequest.js';
 import type { SetMtimeRequest as _syncflow_v1_SetMtimeRequest, SetMtimeRequest__Output as _syncflow_v1_SetMtimeRequest__Output } from './syncflow/v1/SetMtimeRequest.js';
 import type { SignatureReply as _syncflow_v1_SignatureReply, SignatureReply__Output as _syncflow_v1_SignatureReply__Output } from './syncflow/v1/SignatureReply.js';
@@ -86,6 +87,7 @@ export interface ProtoGrpcType {
       PathRequest: MessageTypeDefinition<_syncflow_v1_PathRequest, _syncflow_v1_PathRequest__Output>
       Problem: MessageTypeDefinition<_syncflow_v1_Problem, _syncflow_v1_Problem__Output>
       ReadRequest: MessageTypeDefinition<_syncflow_v1_ReadRequest, _syncflow_v1_ReadRequest__Output>
+      RemoveRequest: MessageTypeDefinition<_syncflow_v1_RemoveRequest, _syncflow_v1_RemoveRequest__Output>
       SetModeRequest: MessageTypeDefinition<_syncflow_v1_SetModeRequest, _syncflow_v1_SetModeRequest__Output>
       SetMtimeRequest: MessageTypeDefinition<_syncflow_v1_SetMtimeRequest, _syncflow_v1_SetMtimeRequest__Output>
       SignatureReply: MessageTypeDefinition<_syncflow_v1_SignatureReply, _syncflow_v1_SignatureReply__Output>

@@ -209,7 +209,10 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       const backend = await tree.backend(rootOf(req.root))
       const c = backend.capabilities
       // "writeMany": small files in one stream each (WriteMany); older clients ignore it and Write.
+      // "removeExpect": Remove re-checks a file's planned entry (RemoveRequest.expect) where the
+      // backend can; older clients Stat before each Remove instead.
       const features = ['hash', 'delta', 'deltaFrom', 'findContent', 'writeMany']
+      if (supports.removeExpect(backend)) features.push('removeExpect')
       for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
@@ -614,9 +617,10 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     Remove: unary('remove', async (req) => {
       writable('remove')
       const { rel, full, backend } = await resolve(req.root, req.path)
+      const expect = fromWireExpect(req.expect, rel)
       await locks.shared(full, async () => {
         await tree.checkParents(full)
-        await backend.remove(rel)
+        await backend.remove(rel, expect ? { expect } : {})
         index.forget(full)
       })
       return {}

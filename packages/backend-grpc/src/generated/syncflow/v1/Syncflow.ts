@@ -20,6 +20,7 @@ import type { MoveRequest as _syncflow_v1_MoveRequest, MoveRequest__Output as _s
 import type { PatchRequest as _syncflow_v1_PatchRequest, PatchRequest__Output as _syncflow_v1_PatchRequest__Output } from '../../syncflow/v1/PatchRequest.js';
 import type { PathRequest as _syncflow_v1_PathRequest, PathRequest__Output as _syncflow_v1_PathRequest__Output } from '../../syncflow/v1/PathRequest.js';
 import type { ReadRequest as _syncflow_v1_ReadRequest, ReadRequest__Output as _syncflow_v1_ReadRequest__Output } from '../../syncflow/v1/ReadRequest.js';
+import type { RemoveRequest as _syncflow_v1_RemoveRequest, RemoveRequest__Output as _syncflow_v1_RemoveRequest__Output } from '../../syncflow/v1/RemoveRequest.js';
 import type { SetModeRequest as _syncflow_v1_SetModeRequest, SetModeRequest__Output as _syncflow_v1_SetModeRequest__Output } from '../../syncflow/v1/SetModeRequest.js';
 import type { SetMtimeRequest as _syncflow_v1_SetMtimeRequest, SetMtimeRequest__Output as _syncflow_v1_SetMtimeRequest__Output } from '../../syncflow/v1/SetMtimeRequest.js';
 import type { SignatureReply as _syncflow_v1_SignatureReply, SignatureReply__Output as _syncflow_v1_SignatureReply__Output } from '../../syncflow/v1/SignatureReply.js';
@@ -186,19 +187,23 @@ export interface SyncflowClient extends grpc.Client {
   read(argument: _syncflow_v1_ReadRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_syncflow_v1_Chunk__Output>;
   
   /**
-   * Removes a file, symlink or empty directory; a missing path is not an error.
+   * Removes a file, symlink or empty directory; a missing path is not an error. With `expect` (a
+   * server offering "removeExpect"), a file that is no longer that entry is left as it is
+   * (FAILED_PRECONDITION, syncflow-code CONFLICT).
    */
-  Remove(argument: _syncflow_v1_PathRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  Remove(argument: _syncflow_v1_PathRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  Remove(argument: _syncflow_v1_PathRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  Remove(argument: _syncflow_v1_PathRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Remove(argument: _syncflow_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Remove(argument: _syncflow_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Remove(argument: _syncflow_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Remove(argument: _syncflow_v1_RemoveRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
   /**
-   * Removes a file, symlink or empty directory; a missing path is not an error.
+   * Removes a file, symlink or empty directory; a missing path is not an error. With `expect` (a
+   * server offering "removeExpect"), a file that is no longer that entry is left as it is
+   * (FAILED_PRECONDITION, syncflow-code CONFLICT).
    */
-  remove(argument: _syncflow_v1_PathRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  remove(argument: _syncflow_v1_PathRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  remove(argument: _syncflow_v1_PathRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
-  remove(argument: _syncflow_v1_PathRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  remove(argument: _syncflow_v1_RemoveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  remove(argument: _syncflow_v1_RemoveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  remove(argument: _syncflow_v1_RemoveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  remove(argument: _syncflow_v1_RemoveRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
   
   /**
    * Sets the permission bits of an existing file in place (a chmod; feature "setMode").
@@ -383,9 +388,11 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
   Read: grpc.handleServerStreamingCall<_syncflow_v1_ReadRequest__Output, _syncflow_v1_Chunk>;
   
   /**
-   * Removes a file, symlink or empty directory; a missing path is not an error.
+   * Removes a file, symlink or empty directory; a missing path is not an error. With `expect` (a
+   * server offering "removeExpect"), a file that is no longer that entry is left as it is
+   * (FAILED_PRECONDITION, syncflow-code CONFLICT).
    */
-  Remove: grpc.handleUnaryCall<_syncflow_v1_PathRequest__Output, _syncflow_v1_Empty>;
+  Remove: grpc.handleUnaryCall<_syncflow_v1_RemoveRequest__Output, _syncflow_v1_Empty>;
   
   /**
    * Sets the permission bits of an existing file in place (a chmod; feature "setMode").
@@ -447,7 +454,7 @@ export interface SyncflowDefinition extends grpc.ServiceDefinition {
   Move: MethodDefinition<_syncflow_v1_MoveRequest, _syncflow_v1_EntryReply, _syncflow_v1_MoveRequest__Output, _syncflow_v1_EntryReply__Output>
   Patch: MethodDefinition<_syncflow_v1_PatchRequest, _syncflow_v1_EntryReply, _syncflow_v1_PatchRequest__Output, _syncflow_v1_EntryReply__Output>
   Read: MethodDefinition<_syncflow_v1_ReadRequest, _syncflow_v1_Chunk, _syncflow_v1_ReadRequest__Output, _syncflow_v1_Chunk__Output>
-  Remove: MethodDefinition<_syncflow_v1_PathRequest, _syncflow_v1_Empty, _syncflow_v1_PathRequest__Output, _syncflow_v1_Empty__Output>
+  Remove: MethodDefinition<_syncflow_v1_RemoveRequest, _syncflow_v1_Empty, _syncflow_v1_RemoveRequest__Output, _syncflow_v1_Empty__Output>
   SetMode: MethodDefinition<_syncflow_v1_SetModeRequest, _syncflow_v1_EntryReply, _syncflow_v1_SetModeRequest__Output, _syncflow_v1_EntryReply__Output>
   SetMtime: MethodDefinition<_syncflow_v1_SetMtimeRequest, _syncflow_v1_EntryReply, _syncflow_v1_SetMtimeRequest__Output, _syncflow_v1_EntryReply__Output>
   Signature: MethodDefinition<_syncflow_v1_SignatureRequest, _syncflow_v1_SignatureReply, _syncflow_v1_SignatureRequest__Output, _syncflow_v1_SignatureReply__Output>
