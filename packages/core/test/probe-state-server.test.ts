@@ -97,6 +97,37 @@ describe('probeStateServer', () => {
     }
   }, 30_000)
 
+  it('a probe stopped while the server never answers fails ABORTED and drops its connection', async () => {
+    // A Ctrl-C during a dry run's probe: the CLI gave up on it, but its connect held the process for
+    // the rest of the connect timeout (bin.js's 3 s safety net ended it).
+    const open = new Set<Socket>()
+    const silent = createServer((socket) => {
+      open.add(socket)
+      socket.on('error', () => {})
+      socket.on('close', () => open.delete(socket))
+      socket.resume()
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    const { port } = silent.address() as AddressInfo
+    try {
+      for (const location of [`redis://127.0.0.1:${port}`, `postgres://syncflow@127.0.0.1:${port}/postgres`]) {
+        const stop = new AbortController()
+        const probing = probeStateServer(location, stop.signal).then(
+          () => new Error(`${location} answered`),
+          (e: unknown) => e as { code?: unknown; op?: unknown },
+        )
+        await expect.poll(() => open.size).toBe(1)
+        stop.abort()
+        expect(await probing).toMatchObject({ code: 'ABORTED', op: 'state.open' })
+        // Dropped now, not at the connect timeout.
+        await expect.poll(() => open.size, { timeout: 2000 }).toBe(0)
+      }
+    } finally {
+      for (const socket of open) socket.destroy()
+      await new Promise((resolve) => silent.close(resolve))
+    }
+  }, 30_000)
+
   it('asks nothing of a location on no server', async () => {
     await expect(probeStateServer('memory:')).resolves.toBeUndefined()
     await expect(probeStateServer(`${tmpdir()}/never-made-${randomUUID()}.sqlite`)).resolves.toBeUndefined()

@@ -375,7 +375,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // asks the server as the real run connects to it, and fails as it would, so that it predicts
       // it. Only asks: opening the store makes PostgreSQL's table where it is missing (review 33).
       const url = flags.state
-      await beforeRun(() => probeStateServer(url), 'state.open')
+      await beforeRun(() => probeStateServer(url, signal), 'state.open')
     }
     stopIfAborted()
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import { isSyncError, SyncError } from '../errors/sync-error.js'
 import { redactLocation as redact } from '../util/redact-location.js'
 import {
   assertSpeaksTls,
@@ -26,6 +27,8 @@ interface PgClient {
   connect(): Promise<void>
   query(sql: string): Promise<unknown>
   end(): Promise<void>
+  /** pg's connection (not a documented part of its API: read with care). */
+  readonly connection?: { readonly stream?: { destroy(): void } }
 }
 
 /**
@@ -36,16 +39,45 @@ interface PgClient {
  * whose open makes PostgreSQL's table where it is missing (@keyv/postgres). Resolves at once for a
  * location on no server (a SQLite file, `memory:`).
  * @throws SyncError as `openStateStore` would for that server: `TRANSIENT` (unreachable), `AUTH`
- * (credentials refused), `USAGE` (no such database, no TLS there, a missing adapter package).
+ * (credentials refused), `USAGE` (no such database, no TLS there, a missing adapter package);
+ * `ABORTED` once `signal` stops it (its connection dropped).
  */
-export async function probeStateServer(location: string): Promise<void> {
+export async function probeStateServer(location: string, signal?: AbortSignal): Promise<void> {
   checkStateLocation(location)
   const scheme = schemeOf(location)
-  if (scheme === 'redis' || scheme === 'rediss') return probeRedis(location, scheme === 'rediss')
-  if (scheme === 'postgres' || scheme === 'postgresql') return probePostgres(location)
+  if (scheme === 'redis' || scheme === 'rediss') return probeRedis(location, scheme === 'rediss', signal)
+  if (scheme === 'postgres' || scheme === 'postgresql') return probePostgres(location, signal)
 }
 
-async function probeRedis(location: string, tls: boolean): Promise<void> {
+/**
+ * `asked`, unless `signal` stops it first: then `drop` ends its connection (left waiting, a server
+ * that never answers held the process for the rest of the connect timeout after a Ctrl-C) and the
+ * probe fails `ABORTED`.
+ */
+async function untilStopped(asked: Promise<void>, signal: AbortSignal | undefined, drop: () => void, location: string) {
+  if (signal === undefined) return asked
+  let onAbort: (() => void) | undefined
+  const stopped = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      drop()
+      reject(
+        new SyncError('ABORTED', 'the state server was not asked: interrupted', {
+          op: 'state.open',
+          path: redact(location),
+        }),
+      )
+    }
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  try {
+    return await Promise.race([asked, stopped])
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
+  }
+}
+
+async function probeRedis(location: string, tls: boolean, signal?: AbortSignal): Promise<void> {
   // The client of the adapter the real run uses: a missing package is said the same way.
   const { createClient } = await importAdapter<{ createClient(options: object): RedisClient }>('@keyv/redis')
   if (tls) await assertSpeaksTls(location)
@@ -74,8 +106,16 @@ async function probeRedis(location: string, tls: boolean): Promise<void> {
   // Rejects too once destroy() ends a PING left waiting: nothing to say then.
   asked.catch(() => {})
   try {
-    await Promise.race([asked, timedOut])
+    await untilStopped(
+      Promise.race([asked, timedOut]),
+      signal,
+      () => {
+        if (client.isOpen) client.destroy()
+      },
+      location,
+    )
   } catch (err) {
+    if (isSyncError(err) && err.code === 'ABORTED') throw err
     throw toStateError(refusal ?? err, 'state.open', redact(location))
   } finally {
     clearTimeout(timer)
@@ -84,7 +124,7 @@ async function probeRedis(location: string, tls: boolean): Promise<void> {
   }
 }
 
-async function probePostgres(location: string): Promise<void> {
+async function probePostgres(location: string, signal?: AbortSignal): Promise<void> {
   await importAdapter('@keyv/postgres')
   // The pg @keyv/postgres loads (it is that package's dependency, not ours).
   const pg = createRequire(import.meta.resolve('@keyv/postgres'))('pg') as {
@@ -98,9 +138,15 @@ async function probePostgres(location: string): Promise<void> {
   // A connection dropped after connecting is an 'error' event; the query fails with it.
   client.on('error', () => {})
   try {
-    await client.connect()
-    await client.query('SELECT 1')
+    const asked = (async () => {
+      await client.connect()
+      await client.query('SELECT 1')
+    })()
+    asked.catch(() => {})
+    // pg's end() waits for a connect still opening (until its connect timeout): its socket goes.
+    await untilStopped(asked, signal, () => client.connection?.stream?.destroy(), location)
   } catch (err) {
+    if (isSyncError(err) && err.code === 'ABORTED') throw err
     throw toStateError(err, 'state.open', redact(location))
   } finally {
     await client.end().catch(() => {})
