@@ -113,14 +113,6 @@ const mergeWork = (a: Work, b: Work): Work | undefined => {
   }
 }
 
-/** Whether a cycle over `paths` covers `path`: it is one of them or below one (a directory's cycle takes its tree). */
-function covers(paths: ReadonlySet<RelPath>, path: RelPath): boolean {
-  for (let p: string = path; ; p = p.slice(0, p.lastIndexOf('/'))) {
-    if (paths.has(p as RelPath)) return true
-    if (!p.includes('/')) return false
-  }
-}
-
 /** `summary` without the listing failure `error` it counted (see `countedIn`, which adds some). */
 function uncounted(summary: SyncSummary, error: SerializedError): SyncSummary {
   const errorCodes = { ...summary.errorCodes }
@@ -533,9 +525,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const release = (path: RelPath): void => {
       if (stillHeld.delete(path)) total.skipped--
     }
-    /** A cycle over `work` that did not stop has released what it covered and did not hold again. */
-    const releaseCovered = (work: Work, heldAgain: ReadonlySet<RelPath>): void => {
-      for (const p of [...stillHeld]) if (!heldAgain.has(p) && (work.rescan || covers(work.paths, p))) release(p)
+    /**
+     * A cycle that did not stop has released the held deletes at paths it looked at (`examined`)
+     * and did not hold again: not those below a directory it named but could not state or list, or
+     * did not list (one on both sides), which it never saw (the closing summary stopped saying
+     * deletes were suppressed while the delete had not run).
+     */
+    const releaseCovered = (examined: (path: RelPath) => boolean, heldAgain: ReadonlySet<RelPath>): void => {
+      for (const p of [...stillHeld]) if (!heldAgain.has(p) && examined(p)) release(p)
     }
 
     /** What a cycle's events say needs trying again, scheduled when the cycle ends. */
@@ -549,7 +546,12 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       let listingErrors = false
       /** The cycle's run stopped (its `done` has a fatal): the paths it did not get to were not tried. */
       let stopped = false
+      /** Which paths a cycle over paths looked at (`SyncPathsOptions.onExamined`); a rescan, all. */
+      let examined: (path: RelPath) => boolean = () => work.rescan
       return {
+        examinedBy(f: (path: RelPath) => boolean): void {
+          examined = f
+        },
         see(e: SyncEvent): void {
           if (e.type === 'completed') {
             failing.delete(e.action.path)
@@ -585,7 +587,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           }
           // (Before the job's totals see the `done`, which say whether deletes are still held.)
           if (e.type === 'done' && !stopped && !(work.rescan && listingErrors)) {
-            releaseCovered(work, new Set(heldDeletes))
+            releaseCovered(examined, new Set(heldDeletes))
           }
         },
         end(): void {
@@ -895,6 +897,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         onUnsettled: (paths) => {
           for (const path of paths) feedback$.next({ type: 'upsert', path })
         },
+        onExamined: (examined) => outcome.examinedBy(examined),
       }).pipe(
         tap((e) => {
           remember(e)

@@ -56,6 +56,13 @@ export interface SyncPathsOptions extends SyncOptions {
    * the old files in the mirror until the next rescan). [none]
    */
   readonly replaced?: ReadonlySet<RelPath>
+  /**
+   * Receives, before the cycle's sync runs, which paths it looked at on both sides: those stated
+   * and those below a directory it listed, not where a stat or listing failed, nor what it left out
+   * (`settled`, `seen`). A path below a changed directory that is a directory on both sides is not
+   * looked at (its contents are not listed). [none]
+   */
+  readonly onExamined?: (examined: (path: RelPath) => boolean) => void
 }
 
 /** True when `now`, the source entry at a path, is still the file (or absence) the change saw. */
@@ -174,7 +181,8 @@ export function syncPaths(
   options: SyncPathsOptions,
 ): Observable<SyncEvent> {
   return defer(() => {
-    const unique = [...new Set(paths)]
+    const stated = new Set(paths)
+    const unique = [...stated]
     const concurrency = options.statConcurrency ?? 16
     const signal = options.signal
     const statSide = async (backend: Backend, list: readonly RelPath[], into: Side): Promise<void> => {
@@ -226,6 +234,23 @@ export function syncPaths(
     }
     const moved: RelPath[] = []
 
+    /** The cycle's paths it left out of its sync (`seen`, `settled`). */
+    const leftOut = new Set<RelPath>()
+    /** The directories listed whole, on either side or both (see prepare$). */
+    const listedDirs = new Set<RelPath>()
+    /** Whether the cycle looked at `path` on both sides (see SyncPathsOptions.onExamined). */
+    const examined = (path: RelPath): boolean => {
+      if (leftOut.has(path)) return false
+      const errors = [...srcErrors, ...dstErrors]
+      // A side that could not be stated or listed at all: nothing on it is known.
+      if (errors.some((e) => e.path === undefined || e.path === '')) return false
+      const failed = new Set<string>([...unreadable, ...errors.map((e) => e.path as string)])
+      for (let p: RelPath | undefined = path; p !== undefined; p = parentRelPath(p)) if (failed.has(p)) return false
+      if (stated.has(path)) return true
+      for (let p = parentRelPath(path); p !== undefined; p = parentRelPath(p)) if (listedDirs.has(p)) return true
+      return false
+    }
+
     const prepare$ = defer(async () => {
       // A directory new on the source comes with its contents, and a directory gone from it takes
       // its contents with it: both are taken whole (listed below), whether or not an event named
@@ -269,6 +294,7 @@ export function syncPaths(
           else if (dstDir && !srcDir) shrunk.add(p)
           else if (srcDir && dstDir && options.replaced?.has(p)) remade.add(p)
         }
+        for (const p of changedSince) leftOut.add(p)
         if (changedSince.length > 0) options.onUnsettled?.(changedSince)
       }
       const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
@@ -291,9 +317,13 @@ export function syncPaths(
           if (into === src && options.settled && !options.settled(e)) young.push(e.path)
           else into.set(e.path, e)
         }
+        for (const p of young) leftOut.add(p)
         if (young.length > 0) options.onUnsettled?.(young)
       }
+      // (A grown directory is not on the target, a shrunk one not on the source: one side holds it all.)
+      for (const d of [...grown, ...shrunk, ...remade]) listedDirs.add(d)
       await Promise.all([expand(source, [...grown, ...remade], src), expand(target, [...shrunk, ...remade], dst)])
+      options.onExamined?.(examined)
     })
 
     const moves$ = defer((): Observable<SyncEvent> => {
