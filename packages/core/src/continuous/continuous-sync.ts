@@ -43,6 +43,7 @@ import { batchChanges } from './batch-changes.js'
 import { coalesceChanges } from './coalesce-changes.js'
 import type { ContinuousOptions } from './continuous-options.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
+import { holdForNewNames } from './hold-for-new-names.js'
 import { holdRemoves } from './hold-removes.js'
 import type { ObservedChange } from './observed-change.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
@@ -141,6 +142,9 @@ const HELD_BY: ReadonlySet<NoticeCode> = new Set<NoticeCode>(['DELETES_SUPPRESSE
 
 /** Paths stated at once by the re-check after a cycle. */
 const RECHECK_CONCURRENCY = 16
+
+/** Most files awaited at once for a removal to wait for its new name among them (see `newNamesOf`). */
+const NEW_NAMES_MAX = 64
 
 /** Most files remembered as shipped (about 100 bytes each). */
 const SHIPPED_MAX = 200_000
@@ -330,7 +334,36 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       tap({ complete: () => hintsEnded$.next() }),
     )
 
+    // Paths reported changed and not yet out of the stability wait, with when first reported, and
+    // paths reported removed, when: a removal's possible new names (`newNamesOf`).
+    const awaited = new Map<RelPath, number>()
+    const removedAt = new Map<RelPath, number>()
+    // Paths that came out of the stability wait before (bounded as `shipped`): not a new name.
+    const cameOut = new Set<RelPath>()
+    const pairMs = options.moveHoldMs ?? 250
+    /**
+     * Files reported within `pairMs` of `removed`'s removal that are new to the job (never out of
+     * the stability wait, never shipped) and still awaited: being written, maybe under its new name.
+     */
+    const newNamesOf = (removed: RelPath): RelPath[] => {
+      const at = removedAt.get(removed)
+      removedAt.delete(removed)
+      // Not in a burst (a checkout, an archive unpacking): its batching waits for it to pause, and
+      // pairing each removal with thousands of new files would cost their product.
+      if (at === undefined || awaited.size > NEW_NAMES_MAX) return []
+      const names: RelPath[] = []
+      for (const [path, since] of awaited) {
+        if (Math.abs(since - at) <= pairMs && !cameOut.has(path) && !shipped.has(path)) names.push(path)
+      }
+      return names
+    }
     const changeWork$: Observable<Work> = merge(hints$, feedback$.pipe(takeUntil(hintsEnded$))).pipe(
+      tap((c) => {
+        const now = scheduler.now()
+        if (c.type === 'remove') removedAt.set(c.path, now)
+        else if (!awaited.has(c.path)) awaited.set(c.path, now)
+        if (c.type === 'rename' && c.from !== undefined) removedAt.set(c.from, now)
+      }),
       coalesceChanges({ debounceMs, scheduler }),
       awaitStable({
         // An unreadable path goes on as "gone": the cycle states it again and leaves it alone.
@@ -338,6 +371,15 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         windowMs: stabilityMs,
         scheduler,
       }),
+      tap((c) => {
+        awaited.delete(c.path)
+        if (c.entry === undefined) return // (its removal time is read, and dropped, by newNamesOf)
+        removedAt.delete(c.path)
+        if (cameOut.size >= SHIPPED_MAX) cameOut.clear()
+        cameOut.add(c.path)
+      }),
+      // A file renamed while still written: its removal waits for its new name (holdForNewNames).
+      holdForNewNames({ newNamesOf }),
       // Already shipped as it is now (the event of a file a cycle took with its new directory, or
       // one that arrived while it was being copied): nothing to do, so no cycle for it.
       filter((c) => {
@@ -361,8 +403,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }),
       // Busy files in a cycle of their own (see `Work.busy`), after the others.
       mergeMap((batch): Work[] => {
-        const settled = batch.filter((c) => c.busy !== true)
-        const busy = batch.filter((c) => c.busy === true)
+        // A removal held for a busy file (its new name, maybe: `ObservedChange.heldFor`) goes in its
+        // cycle, where its delete waits for that file's copy.
+        const busyPaths = new Set(batch.filter((c) => c.busy === true).map((c) => c.path))
+        const withBusy = (c: ObservedChange): boolean =>
+          c.busy === true || (c.heldFor !== undefined && busyPaths.has(c.heldFor))
+        const settled = batch.filter((c) => !withBusy(c))
+        const busy = batch.filter(withBusy)
         const work = (changes: readonly ObservedChange[], extra: Partial<Work>): Work => {
           const replaced = new Set(changes.filter((c) => c.removed).map((c) => c.path))
           return {

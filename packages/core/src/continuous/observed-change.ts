@@ -20,4 +20,10 @@ export interface ObservedChange {
    * changed since `entry` was seen (which it always is).
    */
   readonly busy?: true
+  /**
+   * A removal held until `heldFor`, a file that appeared as it went and was still being written
+   * (its new name, maybe: `holdForNewNames`), came: its delete runs in that file's cycle, after its
+   * copy, and is held back while that copy fails, so the target never holds neither name.
+   */
+  readonly heldFor?: RelPath
 }
