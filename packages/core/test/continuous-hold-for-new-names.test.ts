@@ -51,6 +51,22 @@ describe('holdForNewNames', () => {
     expect(out).toEqual([{ ...gone('old'), heldFor: 'n2' }, gone('n2'), there('n1')])
   })
 
+  it('marks the same removal found again with the name it went with, until the path is made again', () => {
+    const { in$, out } = run({ 'app.log': ['app-1.log'] })
+    in$.next(gone('app.log'))
+    in$.next(there('app-1.log'))
+    in$.next(gone('app.log'))
+    in$.next(there('app.log'))
+    in$.next(gone('app.log'))
+    expect(out.map((c) => [c.path, c.entry === undefined, c.heldFor])).toEqual([
+      ['app.log', true, 'app-1.log'],
+      ['app-1.log', false, undefined],
+      ['app.log', true, 'app-1.log'],
+      ['app.log', false, undefined],
+    ])
+    // (The last removal waits for app-1.log again: newNamesOf still names it here.)
+  })
+
   it('lets out what it holds when its input completes, and holds nothing after an unsubscribe', () => {
     const a = run({ old: ['new'] })
     a.in$.next(gone('old'))

@@ -146,6 +146,14 @@ const RECHECK_CONCURRENCY = 16
 /** Most files awaited at once for a removal to wait for its new name among them (see `newNamesOf`). */
 const NEW_NAMES_MAX = 64
 
+/**
+ * How close a new file's first report and a removal are for the file to be its new name, maybe
+ * (`newNamesOf`): a rename's two names are reported together, but on a loaded machine the watcher's
+ * reading of the directory (which says the old name is gone) may come hundreds of ms after the
+ * first write under the new name. A removal paired for nothing only waits for that file's check.
+ */
+const NEW_NAME_PAIR_MS = 1000
+
 /** Most files remembered as shipped (about 100 bytes each). */
 const SHIPPED_MAX = 200_000
 
@@ -340,20 +348,23 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     const removedAt = new Map<RelPath, number>()
     // Paths that came out of the stability wait before (bounded as `shipped`): not a new name.
     const cameOut = new Set<RelPath>()
-    const pairMs = options.moveHoldMs ?? 250
     /**
-     * Files reported within `pairMs` of `removed`'s removal that are new to the job (never out of
-     * the stability wait, never shipped) and still awaited: being written, maybe under its new name.
+     * Files reported within NEW_NAME_PAIR_MS of `removed`'s removal that are new to the job (never
+     * out of the stability wait, never shipped) and still awaited: being written, maybe under its
+     * new name. The removal is when it was reported, or found (a check of the path, written to
+     * before, may find it gone before the watcher reports it: a loaded machine, CI).
      */
     const newNamesOf = (removed: RelPath): RelPath[] => {
-      const at = removedAt.get(removed)
+      const at = removedAt.get(removed) ?? scheduler.now()
       removedAt.delete(removed)
       // Not in a burst (a checkout, an archive unpacking): its batching waits for it to pause, and
       // pairing each removal with thousands of new files would cost their product.
-      if (at === undefined || awaited.size > NEW_NAMES_MAX) return []
+      if (awaited.size > NEW_NAMES_MAX) return []
       const names: RelPath[] = []
       for (const [path, since] of awaited) {
-        if (Math.abs(since - at) <= pairMs && !cameOut.has(path) && !shipped.has(path)) names.push(path)
+        // (Not itself: a path found gone is still awaited until it is let out.)
+        if (path === removed || cameOut.has(path) || shipped.has(path)) continue
+        if (Math.abs(since - at) <= NEW_NAME_PAIR_MS) names.push(path)
       }
       return names
     }
@@ -371,6 +382,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         windowMs: stabilityMs,
         scheduler,
       }),
+      holdRemoves({ ...(options.moveHoldMs !== undefined ? { holdMs: options.moveHoldMs } : {}), scheduler }),
+      // A file renamed while still written: its removal waits for its new name (holdForNewNames).
+      // After holdRemoves, which lets a removal out a while after it was found gone (or just
+      // before the next file): the new name, written at once, is reported by then (a check of
+      // the old name could find it gone first). Before the new name counts as out (`awaited`,
+      // `cameOut`), and before the filter below, which could drop it and leave its removal held.
+      holdForNewNames({ newNamesOf }),
       tap((c) => {
         awaited.delete(c.path)
         if (c.entry === undefined) return // (its removal time is read, and dropped, by newNamesOf)
@@ -378,8 +396,6 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         if (cameOut.size >= SHIPPED_MAX) cameOut.clear()
         cameOut.add(c.path)
       }),
-      // A file renamed while still written: its removal waits for its new name (holdForNewNames).
-      holdForNewNames({ newNamesOf }),
       // Already shipped as it is now (the event of a file a cycle took with its new directory, or
       // one that arrived while it was being copied): nothing to do, so no cycle for it.
       filter((c) => {
@@ -394,7 +410,6 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           fp.mode === c.entry.mode
         )
       }),
-      holdRemoves({ ...(options.moveHoldMs !== undefined ? { holdMs: options.moveHoldMs } : {}), scheduler }),
       batchChanges({
         ...(options.batchQuietMs !== undefined ? { quietMs: options.batchQuietMs } : {}),
         ...(options.batchMaxWaitMs !== undefined ? { maxWaitMs: options.batchMaxWaitMs } : {}),
@@ -408,8 +423,20 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         const busyPaths = new Set(batch.filter((c) => c.busy === true).map((c) => c.path))
         const withBusy = (c: ObservedChange): boolean =>
           c.busy === true || (c.heldFor !== undefined && busyPaths.has(c.heldFor))
-        const settled = batch.filter((c) => !withBusy(c))
-        const busy = batch.filter(withBusy)
+        // Found again after it went with its new name (`holdForNewNames`), which came out before:
+        // its delete is that file's cycle's (and its retries'), which runs it once the copy landed;
+        // alone, it ran at once. (A batch closed between the two at its size keeps it.)
+        const inBatch = new Set(batch.map((c) => c.path))
+        const elsewhere = (c: ObservedChange): boolean =>
+          c.heldFor !== undefined && !inBatch.has(c.heldFor) && cameOut.has(c.heldFor)
+        const settled = batch.filter((c) => !withBusy(c) && !elsewhere(c))
+        const busy = batch.filter((c) => withBusy(c) && !elsewhere(c))
+        // Not the new name a removal waits for: changed since it was found stable (written again:
+        // the writer was only slow), it was left out of its cycle, and the removal's delete ran
+        // alone. Taken as it is when read, as a busy file is (a read that races a write fails).
+        const awaitedBy = new Set(batch.flatMap((c) => (c.heldFor !== undefined ? [c.heldFor] : [])))
+        const seenOf = (changes: readonly ObservedChange[]) =>
+          changes.filter((c) => !awaitedBy.has(c.path)).map((c): [RelPath, Entry | undefined] => [c.path, c.entry])
         const work = (changes: readonly ObservedChange[], extra: Partial<Work>): Work => {
           const replaced = new Set(changes.filter((c) => c.removed).map((c) => c.path))
           return {
@@ -421,7 +448,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           }
         }
         return [
-          ...(settled.length > 0 ? [work(settled, { seen: new Map(settled.map((c) => [c.path, c.entry])) })] : []),
+          ...(settled.length > 0 ? [work(settled, { seen: new Map(seenOf(settled)) })] : []),
           // Without `seen`: a busy file has always changed since it was seen (ObservedChange.busy).
           ...(busy.length > 0 ? [work(busy, { busy: true })] : []),
         ]

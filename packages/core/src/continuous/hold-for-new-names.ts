@@ -2,6 +2,9 @@ import { type MonoTypeOperatorFunction, Observable } from 'rxjs'
 import type { RelPath } from '../model/rel-path.js'
 import type { ObservedChange } from './observed-change.js'
 
+/** Most removals remembered as let out with a new name (see `went`). */
+const WENT_MAX = 10_000
+
 /** Options of `holdForNewNames`. */
 export interface HoldForNewNamesOptions {
   /**
@@ -17,7 +20,8 @@ export interface HoldForNewNamesOptions {
  * both reach one batch and one cycle (see `ObservedChange.heldFor`). A file renamed while its
  * writer still appends (`mv app.log app-1.log`) is found gone at once, while its new name waits
  * until it settles or passes busy: let out alone, its delete ran first, and the target held
- * neither name until the new one's copy landed. Other items pass at once; completion flushes what
+ * neither name until the new one's copy landed. The same removal found again later is marked
+ * alike (its delete went with that file's cycle). Other items pass at once; completion flushes what
  * is held. A removal waits at most as long as its new names' stability wait (bounded upstream).
  */
 export function holdForNewNames(opts: HoldForNewNamesOptions): MonoTypeOperatorFunction<ObservedChange> {
@@ -27,6 +31,11 @@ export function holdForNewNames(opts: HoldForNewNamesOptions): MonoTypeOperatorF
       const waiting = new Map<RelPath, ObservedChange[]>()
       /** Removals let out already (with another of their names): left in the other lists, skipped there. */
       const letOut = new WeakSet<ObservedChange>()
+      /**
+       * Paths let out with a new name, and which: the same removal found again (the watcher's report
+       * of it, after a check of the path found it gone first) is marked the same.
+       */
+      const went = new Map<RelPath, RelPath>()
       const release = (name: RelPath): void => {
         const held = waiting.get(name)
         if (held === undefined) return
@@ -34,12 +43,21 @@ export function holdForNewNames(opts: HoldForNewNamesOptions): MonoTypeOperatorF
         for (const r of held) {
           if (letOut.has(r)) continue
           letOut.add(r)
+          if (went.size >= WENT_MAX) went.clear()
+          went.set(r.path, name)
           subscriber.next({ ...r, heldFor: name })
         }
       }
       const sub = source$.subscribe({
         next(change) {
           release(change.path)
+          const before = went.get(change.path)
+          if (change.entry !== undefined)
+            went.delete(change.path) // made again: another file
+          else if (before !== undefined) {
+            subscriber.next({ ...change, heldFor: before })
+            return
+          }
           const names = change.entry === undefined ? opts.newNamesOf(change.path) : []
           if (names.length === 0) {
             subscriber.next(change)
@@ -51,6 +69,7 @@ export function holdForNewNames(opts: HoldForNewNamesOptions): MonoTypeOperatorF
           subscriber.error(err)
         },
         complete() {
+          went.clear()
           const held = new Set([...waiting.values()].flat().filter((r) => !letOut.has(r)))
           waiting.clear()
           for (const r of held) subscriber.next(r)
@@ -60,6 +79,7 @@ export function holdForNewNames(opts: HoldForNewNamesOptions): MonoTypeOperatorF
       return () => {
         sub.unsubscribe()
         waiting.clear()
+        went.clear()
       }
     })
 }
