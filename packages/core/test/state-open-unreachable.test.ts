@@ -96,8 +96,7 @@ describe('a --state server that cannot be used', () => {
         () => new Error('opened'),
         (e: unknown) => e as SyncError,
       )
-      expect(err.code, `${scheme}: ${err.message}`).toBe('ABORTED')
-      expect(err.op).toBe('state.open')
+      expect(err, `${scheme}: ${err.message}`).toMatchObject({ code: 'ABORTED', op: 'state.open' })
       if (scheme === 'redis') await expect.poll(() => server.openSockets()).toBe(0)
     }
     // Stopped before it began: nothing is connected.
@@ -113,7 +112,7 @@ describe('a --state server that cannot be used', () => {
       () => new Error('opened'),
       (e: unknown) => e as SyncError,
     )
-    expect(early.code).toBe('ABORTED')
+    expect(early).toMatchObject({ code: 'ABORTED' })
     expect(server.connections()).toBe(0)
   }, 30_000)
 })
