@@ -61,12 +61,22 @@ describe('executeAction: delete', () => {
     expect(calls).toEqual(['stat old.txt', 'remove old.txt'])
   })
 
-  it('a directory is removed without expect even by such a target (only files are re-checked)', async () => {
+  it('a directory is removed without expect or a stat by such a target that holds no empty directories or symlinks (S3: a stat is a HEAD)', async () => {
+    const { backend, calls } = await target(true)
+    await backend.mkdir(p('dir'))
+    const dir = (await backend.stat(p('dir')))!
+    Object.assign(backend, { capabilities: { ...backend.capabilities, emptyDirs: false, symlinks: false } })
+    calls.length = 0
+    await run({ kind: 'delete', path: p('dir'), target: dir, reason: 'test' }, backend)
+    expect(calls).toEqual(['remove dir'])
+  })
+
+  it('such a target that holds empty directories or symlinks (local, grpc://) has a planned one re-checked by a stat first', async () => {
     const { backend, calls } = await target(true)
     await backend.mkdir(p('dir'))
     const dir = (await backend.stat(p('dir')))!
     calls.length = 0
     await run({ kind: 'delete', path: p('dir'), target: dir, reason: 'test' }, backend)
-    expect(calls).toEqual(['remove dir'])
+    expect(calls).toEqual(['stat dir', 'remove dir'])
   })
 })

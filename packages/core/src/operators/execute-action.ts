@@ -484,9 +484,12 @@ async function runAction(
         return { bytes: 0 }
       }
       await recheck(target, expected === action.target ? action : { ...action, target: expected })
-      // (Not on a target that re-checks its own deletes, S3: it has no symlinks, and a stat per
-      // directory would cost each a HEAD.)
-      if (!supports.removeExpect(target)) await recheckKind(target, action)
+      // (Not on a target that re-checks its own deletes and holds neither symlinks nor empty
+      // directories, S3, where a stat per directory would cost each a HEAD. A local or grpc://
+      // target re-checks only a file's delete itself: a file written in place of a planned link or
+      // empty directory after the listing was deleted with it.)
+      if (!supports.removeExpect(target) || target.capabilities.symlinks || target.capabilities.emptyDirs)
+        await recheckKind(target, action)
       await target.remove(action.path)
       return { bytes: 0 }
     }
