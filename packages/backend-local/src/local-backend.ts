@@ -648,6 +648,17 @@ export class LocalBackend
         // (`capabilities.removeExpect`: the engine's own re-check compared the version strictly, and
         // each name of a group of hard links failed in turn, one run per name: QA 24b #2.)
         const expected = opts.expect
+        // A planned file that is now a symlink or a directory was put there since (by another
+        // client of a served root, say): removing it would lose that, as a changed file would be.
+        // (A FIFO or socket a mirror listed as a file, see ListOptions.specialFiles, still goes.)
+        if (expected?.kind === 'file' && (st.isDirectory() || st.isSymbolicLink())) {
+          const now = st.isDirectory() ? 'directory' : 'symlink'
+          throw new SyncError('CONFLICT', `a file when planned, now a ${now} on the target; left as it is`, {
+            op: 'local.remove',
+            path: rel,
+            hint: 'Run the sync again to pick up the new state.',
+          })
+        }
         if (expected !== undefined && st.isFile()) {
           const now = fileEntry(rel, st)
           if (expectMismatch(now, expected) !== undefined && !onlyCtimeMoved(now, expected)) {

@@ -1,10 +1,10 @@
-import { mkdir, readFile, rmdir, symlink, unlink, writeFile } from 'node:fs/promises'
+import { lstat, mkdir, readFile, readlink, rmdir, symlink, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Action, createMemBackend, executeAction } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
-import { p, tempDir } from './helpers.js'
+import { codeOf, p, tempDir } from './helpers.js'
 
 // The local backend re-checks a file's delete itself (capabilities.removeExpect), which made the
 // engine skip its re-check of a planned symlink or empty directory too, as for S3 (which has
@@ -35,5 +35,29 @@ it.each([
     expect(events.map((e) => e.type)).toEqual(['started', 'failed'])
     expect(events[1]).toMatchObject({ error: { code: 'CONFLICT' } })
     expect(await readFile(at, 'utf8')).toBe('mine')
+  },
+)
+
+it.each([
+  ['a symlink', (at: string) => symlink('elsewhere', at)],
+  ['an empty directory', (at: string) => mkdir(at)],
+] as const)(
+  'remove with a file expected, where the path now holds %s, fails CONFLICT and leaves it',
+  async (what, make) => {
+    const root = await tempDir('replaced')
+    const at = join(root, 'x')
+    await writeFile(at, 'planned')
+    const target = createLocalBackend({ root })
+    const planned = (await target.stat(p('x')))!
+    await unlink(at)
+    await make(at)
+
+    const err = await target.remove(p('x'), { expect: planned }).catch((e: unknown) => e)
+    await target.close()
+
+    expect(codeOf(err)).toBe('CONFLICT')
+    const st = await lstat(at)
+    if (what === 'a symlink') expect(await readlink(at)).toBe('elsewhere')
+    else expect(st.isDirectory()).toBe(true)
   },
 )
