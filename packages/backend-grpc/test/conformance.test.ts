@@ -1,8 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describeBackend } from '@syncflow/core/testkit'
-import { afterAll, beforeAll, vi } from 'vitest'
+import { vi } from 'vitest'
 import { filesBelow } from '../../backend-local/test/unreadable-dirs.js'
 import { createGrpcBackend, type RunningServer, startServer } from '../src/index.js'
 
@@ -21,42 +20,39 @@ vi.mock('node:fs', async (importOriginal) =>
   ),
 )
 
-let dir: string
-let server: RunningServer
-let n = 0
+/** The running test's served directory (the suite's ctx.root) and its server. */
+let current: { root: string; server: RunningServer } | undefined
+const served = (): { root: string; server: RunningServer } => {
+  if (!current) throw new Error('no conformance test is running')
+  return current
+}
 
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'grpc-conformance-'))
-  server = await startServer({ root: dir, listen: '127.0.0.1:0' })
-})
-
-afterAll(async () => {
-  await server?.close({ graceMs: 0 })
-  await rm(dir, { recursive: true, force: true })
-})
-
-// One server for the file; each test gets its own directory below its root (grpc://…/tN/).
+// Each test serves its own root, the directory the suite gives it (ctx.root, two levels down in a
+// scratch directory of its own): a path that the client and the server both failed to refuse
+// (`../x`) lands there, where the path-safety tests name it, not elsewhere on the machine.
 describeBackend(
   'grpc',
-  async () => {
-    const sub = `t${++n}`
+  async ({ root }) => {
+    const server = await startServer({ root, listen: '127.0.0.1:0' })
+    current = { root, server }
     return {
-      backend: await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/${sub}/` }),
-      cleanup: () => {
+      backend: await createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/` }),
+      cleanup: async () => {
         unreadable.clear()
-        return rm(join(dir, sub), { recursive: true, force: true })
+        current = undefined
+        await server.close({ graceMs: 0 })
       },
     }
   },
   {
-    // The served directory of the running test (tN).
-    plantUnsafe: (_backend, name) => writeFile(join(dir, `t${n}`, name), 'x'),
+    // The served directory of the running test.
+    plantUnsafe: (_backend, name) => writeFile(join(served().root, name), 'x'),
     makeUnreadable: (_backend, sub) => {
-      unreadable.add(join(dir, `t${n}`, sub))
+      unreadable.add(join(served().root, sub))
     },
     // A directory below the served root that no test makes.
-    missingRoot: () => createGrpcBackend({ uri: `grpc://127.0.0.1:${server.port}/missing-${n}/` }),
+    missingRoot: () => createGrpcBackend({ uri: `grpc://127.0.0.1:${served().server.port}/missing/` }),
     // What the server's directory holds (the server writes through its own temp files).
-    listRaw: () => filesBelow(join(dir, `t${n}`)),
+    listRaw: () => filesBelow(served().root),
   },
 )
