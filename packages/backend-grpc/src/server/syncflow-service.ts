@@ -618,7 +618,12 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       writable('remove')
       const { rel, full, backend } = await resolve(req.root, req.path)
       const expect = fromWireExpect(req.expect, rel)
-      await locks.shared(full, async () => {
+      // Exclusive with an expected entry: another client's write of the path (shared, until its
+      // rename) lands before the check, which then sees it and refuses, or waits until the remove is
+      // done; under a shared lock it could land between the check and the unlink, and be deleted
+      // after it was reported done.
+      const lock = expect !== undefined ? locks.exclusive.bind(locks) : locks.shared.bind(locks)
+      await lock(full, async () => {
         await tree.checkParents(full)
         await backend.remove(rel, expect ? { expect } : {})
         index.forget(full)
