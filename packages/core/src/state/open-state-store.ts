@@ -7,6 +7,7 @@ import { defaultStateDir } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
 import { redactLocation as redact } from '../util/redact-location.js'
+import { untilAborted } from '../util/until-aborted.js'
 import { adapterInstallHint } from './adapter-install-hint.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
@@ -381,12 +382,11 @@ async function openNetworkStore(
   // The first read is bounded by the connect timeout, the later ones by the request timeout.
   let opened = false
   const firstMs = CONNECT_TIMEOUT_MS + 1000
-  const aborted = (): SyncError =>
-    new SyncError('ABORTED', 'the state store was not opened: interrupted', { op: 'state.open', path: shown })
-  let onAbort: (() => void) | undefined
+  /** The open's own stop (`untilAborted`'s), not a failure of the store's. */
+  const stopped = (err: unknown): boolean => signal?.aborted === true && isSyncError(err) && err.code === 'ABORTED'
   try {
-    if (signal?.aborted) throw aborted()
-    const keyv = create()
+    // (Stopped before it began: nothing is connected.)
+    const keyv = await untilAborted(async () => create(), signal, 'state.open', shown)
     store = createKeyvStateStore(keyv, {
       location: shown,
       lease: () => lease(keyv, shown),
@@ -396,25 +396,19 @@ async function openNetworkStore(
     // A first read, so that an unreachable server or bad credentials fail here, once, clearly;
     // bounded (by the store itself, so that its close() after does not wait on it), since a client
     // may keep reconnecting without ever answering. A stop ends it at once, dropping the connect
-    // still waiting, which otherwise held the process after the command had given up.
+    // still waiting, which otherwise held the process after the command had given up: forced
+    // (node-redis's destroy(), pg's pool ended), since the store's own close() waits for the read
+    // in its queue, which waits for the connect.
     const first = store.getMeta('schema')
-    // (Its failure after a stop, the connect dropped, is no one's to hear.)
-    first.catch(() => {})
-    const stopped = new Promise<never>((_, reject) => {
-      onAbort = () => {
-        // Forced (node-redis's destroy(), pg's pool ended): the store's own close() waits for the
-        // read in its queue, which waits for the connect.
-        const adapter = keyv.store as { disconnect?: (force?: boolean) => Promise<void> }
-        adapter.disconnect?.(true).catch(() => {})
-        reject(aborted())
-      }
-      signal?.addEventListener('abort', onAbort, { once: true })
+    await untilAborted(() => first, signal, 'state.open', shown).catch((err: unknown) => {
+      if (stopped(err))
+        (keyv.store as { disconnect?: (force?: boolean) => Promise<void> }).disconnect?.(true).catch(() => {})
+      throw err
     })
-    await Promise.race([first, stopped])
     opened = true
     return store
   } catch (err) {
-    if (isSyncError(err) && err.code === 'ABORTED' && err.op === 'state.open') {
+    if (stopped(err)) {
       // Not waited for: it waits for the dropped read. (A PostgreSQL connect still opening is not
       // dropped by ending its pool: it ends at pg's connect timeout.)
       store?.close().catch(() => {})
@@ -431,8 +425,6 @@ async function openNetworkStore(
       cause: failed.cause,
       ...(failed.hint !== undefined ? { hint: failed.hint } : {}),
     })
-  } finally {
-    if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
   }
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
-import { isSyncError, SyncError } from '../errors/sync-error.js'
+import { isSyncError } from '../errors/sync-error.js'
 import { redactLocation as redact } from '../util/redact-location.js'
+import { untilAborted } from '../util/until-aborted.js'
 import {
   assertSpeaksTls,
   CONNECT_TIMEOUT_MS,
@@ -50,31 +51,15 @@ export async function probeStateServer(location: string, signal?: AbortSignal): 
 }
 
 /**
- * `asked`, unless `signal` stops it first: then `drop` ends its connection (left waiting, a server
- * that never answers held the process for the rest of the connect timeout after a Ctrl-C) and the
- * probe fails `ABORTED`.
+ * `asked`, unless `signal` stops it first (`untilAborted`): then `drop` ends its connection (left
+ * waiting, a server that never answers held the process for the rest of the connect timeout after
+ * a Ctrl-C) and the probe fails `ABORTED`.
  */
-async function untilStopped(asked: Promise<void>, signal: AbortSignal | undefined, drop: () => void, location: string) {
-  if (signal === undefined) return asked
-  let onAbort: (() => void) | undefined
-  const stopped = new Promise<never>((_, reject) => {
-    onAbort = () => {
-      drop()
-      reject(
-        new SyncError('ABORTED', 'the state server was not asked: interrupted', {
-          op: 'state.open',
-          path: redact(location),
-        }),
-      )
-    }
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
+function untilStopped(asked: Promise<void>, signal: AbortSignal | undefined, drop: () => void, location: string) {
+  return untilAborted(() => asked, signal, 'state.open', redact(location)).catch((err: unknown) => {
+    if (signal?.aborted === true && isSyncError(err) && err.code === 'ABORTED') drop()
+    throw err
   })
-  try {
-    return await Promise.race([asked, stopped])
-  } finally {
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort)
-  }
 }
 
 async function probeRedis(location: string, tls: boolean, signal?: AbortSignal): Promise<void> {
