@@ -3,8 +3,9 @@ import { rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { type Backend, type Change, type RelPath, SyncError } from '../src/index.js'
+import { type Change, type RelPath, SyncError } from '../src/index.js'
 import {
+  gatedCalls,
   gatedWrites,
   local,
   localTarget,
@@ -46,24 +47,6 @@ async function busyWriter(file: string): Promise<void> {
   await expect.poll(size, { timeout: 10_000 }).toBeGreaterThan(before)
 }
 
-/** `b` with its `read` passed through `gate` first (which throws to refuse one); no server-side copy. */
-function gatedReads(b: Backend, gate: (path: string) => void): Backend {
-  return new Proxy(b, {
-    get(t, p) {
-      const v = Reflect.get(t, p, t)
-      if (p === 'copyFrom') return undefined
-      if (typeof v !== 'function') return v
-      if (p === 'read') {
-        return async (...args: unknown[]) => {
-          gate(String(args[0]))
-          return v.apply(t, args)
-        }
-      }
-      return v.bind(t)
-    },
-  })
-}
-
 const CONFLICT = (path: string) =>
   new SyncError('CONFLICT', `CONFLICT: fault.read (${path}): the source file changed since it was listed`, {
     op: 'fault.read',
@@ -76,9 +59,15 @@ describe('continuousSync and a busy file whose copy fails', () => {
     await writeFile(join(src, 'app.log'), 'start\n')
     await writeFile(join(src, 'old.txt'), 'to be removed')
     let refusing = false
-    const source = gatedReads(local(src), (path) => {
-      if (path === 'app.log' && refusing) throw CONFLICT(path)
-    })
+    // (No server-side copy: the log is read, and refused there.)
+    const source = gatedCalls(
+      local(src),
+      ['read'],
+      (path) => {
+        if (path === 'app.log' && refusing) throw CONFLICT(path)
+      },
+      { serverCopy: false },
+    )
     // Hints given here: the log's and the removal's, once each, so that (with a long quiet time)
     // both land in one batch: the log passes busy after maxWaitMs (20 × 10 ms), the removal after
     // its move hold (100 ms), and the batch closes 1.5 s after the last.
@@ -112,9 +101,15 @@ describe('continuousSync and a busy file whose copy fails', () => {
     await writeFile(join(src, 'old.txt'), 'to be removed')
     let refusing = false
     let denied = false
-    const source = gatedReads(local(src), (path) => {
-      if (path === 'app.log' && refusing) throw CONFLICT(path)
-    })
+    // (No server-side copy: the log is read, and refused there.)
+    const source = gatedCalls(
+      local(src),
+      ['read'],
+      (path) => {
+        if (path === 'app.log' && refusing) throw CONFLICT(path)
+      },
+      { serverCopy: false },
+    )
     const target = gatedWrites(local(dst), (path) => {
       if (path === 'keep.txt' && denied) {
         throw new SyncError('PERMISSION', `PERMISSION: fault.write (${path})`, { op: 'fault.write', path })

@@ -3,7 +3,16 @@ import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type Backend, type Change, type RelPath, SyncError } from '../src/index.js'
-import { gatedWrites, local, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import {
+  gatedCalls,
+  gatedWrites,
+  local,
+  removeTempDirs,
+  startJob,
+  stopJobs,
+  tempDirs,
+  tree,
+} from './continuous-local-helpers.js'
 
 // A delete held back by a failure stays counted (the job's closing "Deletes suppressed") until a
 // cycle runs it or looks at its path and finds nothing to delete. A cycle over a directory took
@@ -14,23 +23,6 @@ import { gatedWrites, local, removeTempDirs, startJob, stopJobs, tempDirs, tree 
 
 afterAll(removeTempDirs)
 afterEach(stopJobs)
-
-/** `b` with its `stat` passed through `gate` first, which throws to refuse one. */
-function gatedStats(b: Backend, gate: (path: string) => void): Backend {
-  return new Proxy(b, {
-    get(t, p) {
-      const v = Reflect.get(t, p, t)
-      if (typeof v !== 'function') return v
-      if (p === 'stat') {
-        return async (...args: unknown[]) => {
-          gate(String(args[0]))
-          return v.apply(t, args)
-        }
-      }
-      return v.bind(t)
-    },
-  })
-}
 
 /**
  * A job whose `d/old.txt` delete is held back for good: removed in the source in the same cycle
@@ -67,7 +59,7 @@ describe('continuousSync and a held delete below a directory a later cycle did n
   it('stays held when the cycle over its directory failed to state it', async () => {
     let denied = false
     const { src, dst, changes, job } = await heldBelowDir((src) =>
-      gatedStats(local(src), (path) => {
+      gatedCalls(local(src), ['stat'], (path) => {
         if (path === 'd' && denied) throw new SyncError('PERMISSION', `PERMISSION: fault.stat (${path})`, { path })
       }),
     )

@@ -103,17 +103,22 @@ export function startJob(
 }
 
 /**
- * `b` with its `write` and `setMtime` passed through `gate` first, which throws (or waits, then
- * throws) to refuse one, as a bucket policy or a key made read-only would; no server-side copy, so
- * every transfer is a write.
+ * `b` with its `methods` passed through `gate` first (given the path, their first argument), which
+ * throws (or waits, then throws) to refuse one; with `serverCopy: false`, no server-side copy, so
+ * every transfer reads and writes.
  */
-export function gatedWrites(b: Backend, gate: (path: string) => void | Promise<void>): Backend {
+export function gatedCalls(
+  b: Backend,
+  methods: readonly string[],
+  gate: (path: string) => void | Promise<void>,
+  opts: { readonly serverCopy?: boolean } = {},
+): Backend {
   return new Proxy(b, {
     get(t, p) {
       const v = Reflect.get(t, p, t)
-      if (p === 'copyFrom') return undefined
+      if (p === 'copyFrom' && opts.serverCopy === false) return undefined
       if (typeof v !== 'function') return v
-      if (p === 'write' || p === 'setMtime') {
+      if (typeof p === 'string' && methods.includes(p)) {
         return async (...args: unknown[]) => {
           await gate(String(args[0]))
           return v.apply(t, args)
@@ -122,6 +127,15 @@ export function gatedWrites(b: Backend, gate: (path: string) => void | Promise<v
       return v.bind(t)
     },
   })
+}
+
+/**
+ * `b` with its `write` and `setMtime` passed through `gate` first, which throws (or waits, then
+ * throws) to refuse one, as a bucket policy or a key made read-only would; no server-side copy, so
+ * every transfer is a write.
+ */
+export function gatedWrites(b: Backend, gate: (path: string) => void | Promise<void>): Backend {
+  return gatedCalls(b, ['write', 'setMtime'], gate, { serverCopy: false })
 }
 
 /**
