@@ -1,9 +1,17 @@
 import { once } from 'node:events'
-import { writeFile } from 'node:fs/promises'
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, killedAfterEach, startCli, tempDir, writeTree } from './helpers/cli.js'
+import {
+  buildCli,
+  cleanupTempDirs,
+  drainedEnv,
+  EVENT_LOOP_EMPTY,
+  killedAfterEach,
+  startCli,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
 
 // A Ctrl-C while the run waited on a state server that takes the connection and never answers (a
 // stalled server, a firewall proxy) was held for the open's whole timeout, then ended the run as
@@ -38,16 +46,14 @@ describe('a Ctrl-C while the state server is waited for', () => {
     const root = await tempDir('state-open-interrupt-')
     await writeTree(join(root, 'src'), { a: 'a' })
     const port = await silentServer()
-    // Said only when the process's event loop empties, not when bin.js's 3 s safety net's
-    // process.exit() ends it: the open's (the dry run's probe's) connect left waiting held it so.
-    const preload = join(root, 'drained.cjs')
-    await writeFile(preload, "process.on('beforeExit', () => process.stderr.write('[event loop empty]\\n'))\n")
     const run = startCli(
       ['sync', join(root, 'src'), join(root, 'dst'), '--state', `redis://127.0.0.1:${port}`, ...extra],
       {
         env: {
           SYNCFLOW_STATE_DIR: join(root, 'state'),
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`,
+          // Ends by itself, not by bin.js's 3 s safety net: the open's (the dry run's probe's)
+          // connect left waiting held it so.
+          ...(await drainedEnv()),
         },
       },
     )
@@ -59,6 +65,6 @@ describe('a Ctrl-C while the state server is waited for', () => {
     expect(r.code, r.stderr).toBe(130)
     expect(r.stderr).toContain('interrupted before the run started')
     expect(r.stderr).not.toContain('cannot reach the state store')
-    expect(r.stderr).toContain('[event loop empty]')
+    expect(r.stderr).toContain(EVENT_LOOP_EMPTY)
   })
 })

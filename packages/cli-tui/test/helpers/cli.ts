@@ -196,6 +196,23 @@ export async function cleanupTempDirs(): Promise<void> {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
 }
 
+/** What stderr says when a CLI run with `drainedEnv()` ends by itself (see there). */
+export const EVENT_LOOP_EMPTY = '[event loop empty]'
+
+/**
+ * The environment of a CLI run whose stderr says EVENT_LOOP_EMPTY when its event loop empties:
+ * only when the process ends by itself, never when bin.js's 3 s exit safety net ends it with
+ * process.exit() (a handle left open: a connect, a call). No timing involved.
+ */
+export async function drainedEnv(): Promise<Record<string, string>> {
+  const preload = join(await tempDir(), 'drained.cjs')
+  await writeFile(
+    preload,
+    `process.on('beforeExit', () => process.stderr.write(${JSON.stringify(`${EVENT_LOOP_EMPTY}\n`)}))\n`,
+  )
+  return { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}` }
+}
+
 /** Writes files (path → content) below `root`, creating directories. */
 export async function writeTree(root: string, files: Record<string, string | Uint8Array>): Promise<void> {
   for (const [rel, content] of Object.entries(files)) {
