@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { rm, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type Change, type RelPath, SyncError } from '../src/index.js'
 import {
+  appendingWriter,
   gatedCalls,
   gatedWrites,
   local,
@@ -12,6 +12,7 @@ import {
   removeTempDirs,
   startJob as start,
   stopJobs,
+  stopWriters,
   tempDirs,
   tree,
 } from './continuous-local-helpers.js'
@@ -32,20 +33,7 @@ import {
 afterAll(removeTempDirs)
 afterEach(stopJobs)
 
-const writers: ChildProcess[] = []
-afterEach(() => {
-  for (const w of writers.splice(0)) w.kill()
-})
-
-/** Another process appending to `file` every 2 ms until killed: a log that never settles. */
-async function busyWriter(file: string): Promise<void> {
-  const code = `const fs = require('node:fs'); let n = 0; setInterval(() => fs.appendFileSync(${JSON.stringify(file)}, 'line ' + n++ + '\\n'), 2)`
-  writers.push(spawn(process.execPath, ['-e', code], { stdio: 'ignore' }))
-  // Writing: the file grows (a node process started on a loaded machine may take seconds to run).
-  const size = async () => (await stat(file).catch(() => undefined))?.size ?? 0
-  const before = await size()
-  await expect.poll(size, { timeout: 10_000 }).toBeGreaterThan(before)
-}
+afterEach(stopWriters)
 
 const CONFLICT = (path: string) =>
   new SyncError('CONFLICT', `CONFLICT: fault.read (${path}): the source file changed since it was listed`, {
@@ -77,7 +65,7 @@ describe('continuousSync and a busy file whose copy fails', () => {
     await expect.poll(() => job.cycles().length).toBe(1)
 
     refusing = true
-    await busyWriter(join(src, 'app.log'))
+    await appendingWriter(join(src, 'app.log'))
     await rm(join(src, 'old.txt'))
     changes.next({ type: 'upsert', path: 'app.log' as RelPath })
     changes.next({ type: 'remove', path: 'old.txt' as RelPath })
@@ -121,7 +109,7 @@ describe('continuousSync and a busy file whose copy fails', () => {
 
     refusing = true
     denied = true
-    await busyWriter(join(src, 'app.log'))
+    await appendingWriter(join(src, 'app.log'))
     await writeFile(join(src, 'keep.txt'), 'v2, longer')
     await utimes(join(src, 'keep.txt'), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
     await rm(join(src, 'old.txt'))

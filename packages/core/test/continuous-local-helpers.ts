@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -100,6 +101,32 @@ export function startJob(
     return events.at(-1) as DoneEvent
   }
   return { events, abort, cycles, failures, ended: () => ended, stop }
+}
+
+const writers: ChildProcess[] = []
+
+/** Kills the writers `appendingWriter` started (an afterEach). */
+export function stopWriters(): void {
+  for (const w of writers.splice(0)) w.kill()
+}
+
+/**
+ * Another process appending a line to `file` every 2 ms until killed: a log that never settles.
+ * With `fd`, through one open file descriptor (a rename does not stop it, as a logger's), else
+ * opening the file each time. Resolves once the file grows (a node process started on a loaded
+ * machine may take seconds to run).
+ */
+export async function appendingWriter(file: string, opts: { readonly fd?: boolean } = {}): Promise<ChildProcess> {
+  const name = JSON.stringify(file)
+  const code = opts.fd
+    ? `const fs = require('node:fs'); const fd = fs.openSync(${name}, 'a'); let n = 0; setInterval(() => fs.writeSync(fd, 'line ' + n++ + '\\n'), 2)`
+    : `const fs = require('node:fs'); let n = 0; setInterval(() => fs.appendFileSync(${name}, 'line ' + n++ + '\\n'), 2)`
+  const w = spawn(process.execPath, ['-e', code], { stdio: 'ignore' })
+  writers.push(w)
+  const size = async () => (await stat(file).catch(() => undefined))?.size ?? 0
+  const before = await size()
+  await expect.poll(size, { timeout: 10_000 }).toBeGreaterThan(before)
+  return w
 }
 
 /**

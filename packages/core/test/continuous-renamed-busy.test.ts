@@ -1,12 +1,21 @@
-import { type ChildProcess, spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { appendFileSync } from 'node:fs'
-import { rename, stat, utimes, writeFile } from 'node:fs/promises'
+import { rename, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { Backend, Change, RelPath, SyncEvent } from '../src/index.js'
-import { local, localTarget, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import {
+  appendingWriter,
+  local,
+  localTarget,
+  removeTempDirs,
+  startJob,
+  stopJobs,
+  stopWriters,
+  tempDirs,
+  tree,
+} from './continuous-local-helpers.js'
 
 // A log renamed while its writer still appends to it (`mv app.log app-1.log`, the writer holding
 // its fd): the old name's removal passes at once, the new name waits until it settles or passes
@@ -17,22 +26,7 @@ import { local, localTarget, removeTempDirs, startJob, stopJobs, tempDirs, tree 
 afterAll(removeTempDirs)
 afterEach(stopJobs)
 
-const writers: ChildProcess[] = []
-afterEach(() => {
-  for (const w of writers.splice(0)) w.kill()
-})
-
-/** Another process appending to `file` through one open fd every 2 ms until killed (a rename does not stop it). */
-async function fdWriter(file: string): Promise<ChildProcess> {
-  const code = `const fs = require('node:fs'); const fd = fs.openSync(${JSON.stringify(file)}, 'a'); let n = 0; setInterval(() => fs.writeSync(fd, 'line ' + n++ + '\\n'), 2)`
-  const w = spawn(process.execPath, ['-e', code], { stdio: 'ignore' })
-  writers.push(w)
-  const size = async () => (await stat(file).catch(() => undefined))?.size ?? 0
-  const before = await size()
-  // (A node process started on a loaded machine may take seconds to run.)
-  await expect.poll(size, { timeout: 10_000 }).toBeGreaterThan(before)
-  return w
-}
+afterEach(stopWriters)
 
 const doneAt = (events: readonly SyncEvent[], kind: string, path: string): number =>
   events.findIndex((e) => e.type === 'completed' && e.action.kind === kind && e.action.path === path)
@@ -45,7 +39,7 @@ describe('continuousSync and a file renamed while it is written', () => {
     await expect.poll(() => tree(dst)).toEqual({ 'app.log': 'start\n' })
     await expect.poll(() => job.cycles().length).toBe(1)
 
-    const writer = await fdWriter(join(src, 'app.log'))
+    const writer = await appendingWriter(join(src, 'app.log'), { fd: true })
     await rename(join(src, 'app.log'), join(src, 'app-1.log'))
     // The new name passed busy and a copy of it was tried (failed as changed, or landed).
     await expect
