@@ -41,6 +41,18 @@ export { expectMismatch } from './backend/expect-mismatch.js'
 export { guardPlugin } from './backend/guard-plugin.js'
 export type { MemBackendOptions, MemFault, MemFaults, MemOp } from './backend/mem-backend.js'
 export { createMemBackend, dropMemStore, MemBackend, memBackend } from './backend/mem-backend.js'
+// Two-way sync's decision table (experimental: `syncflow bisync` and an engine run over it are not
+// built yet; the table and its property tests are the contract that run will follow).
+export type { BisyncSide } from './bisync/conflict-name.js'
+export { conflictName } from './bisync/conflict-name.js'
+export type {
+  BisyncDecideOptions,
+  BisyncDecision,
+  BisyncPair,
+  ConflictPolicy,
+  SideChange,
+} from './bisync/decide-bisync.js'
+export { decideBisync, sideChange } from './bisync/decide-bisync.js'
 export * from './delta/index.js'
 export { SummaryBuilder } from './engine/summary-builder.js'
 export type { SyncHooks } from './engine/sync.js'

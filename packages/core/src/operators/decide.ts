@@ -89,6 +89,7 @@ export function fingerprintOf(entry: Entry): Fingerprint {
     mtimeMs: entry.mtimeMs,
     ...(entry.version !== undefined ? { version: entry.version } : {}),
     ...(entry.mode !== undefined ? { mode: entry.mode & 0o7777 } : {}),
+    ...(entry.kind !== 'file' ? { kind: entry.kind } : {}),
   }
 }
 

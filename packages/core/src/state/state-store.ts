@@ -11,6 +11,12 @@ export interface Fingerprint {
   readonly hash?: string
   /** Permission bits, where the side keeps them: a target that lists none still says what it was given. */
   readonly mode?: number
+  /**
+   * What the path was, where not a file (absent = a file: every record of a one-way run). Two-way
+   * sync records directories too, so that one gone from a side is known deleted there, not new on
+   * the other.
+   */
+  readonly kind?: 'dir' | 'symlink'
 }
 
 /** The state of one path of a job: both sides as they were when last in sync. */
