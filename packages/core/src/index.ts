@@ -41,8 +41,9 @@ export { expectMismatch } from './backend/expect-mismatch.js'
 export { guardPlugin } from './backend/guard-plugin.js'
 export type { MemBackendOptions, MemFault, MemFaults, MemOp } from './backend/mem-backend.js'
 export { createMemBackend, dropMemStore, MemBackend, memBackend } from './backend/mem-backend.js'
-// Two-way sync's decision table (experimental: `syncflow bisync` and an engine run over it are not
-// built yet; the table and its property tests are the contract that run will follow).
+// Two-way sync (experimental: the library run and its decision table; `syncflow bisync` is not built yet).
+export type { BisyncOptions } from './bisync/bisync.js'
+export { bisync } from './bisync/bisync.js'
 export type { BisyncSide } from './bisync/conflict-name.js'
 export { conflictName } from './bisync/conflict-name.js'
 export type {

@@ -17,6 +17,8 @@ export interface Action {
   readonly target?: Entry
   /** Human-readable reason, e.g. "new file", "size differs", "mtime differs", `MODE_DIFFERS`. */
   readonly reason: string
+  /** Two-way sync: the side the action writes (`a` the first location, `b` the second). */
+  readonly to?: 'a' | 'b'
 }
 
 /** Action kinds that write bytes to the target. */

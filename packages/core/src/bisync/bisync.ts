@@ -1,0 +1,461 @@
+import {
+  bufferCount,
+  catchError,
+  concat,
+  concatMap,
+  defer,
+  EMPTY,
+  from,
+  lastValueFrom,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+  Subject,
+  tap,
+} from 'rxjs'
+import type { Backend } from '../backend/backend.js'
+import { SummaryBuilder } from '../engine/summary-builder.js'
+import type { MaxDelete } from '../engine/sync-options.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
+import type { PathFilter } from '../filter/path-filter.js'
+import type { Action } from '../model/action.js'
+import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
+import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
+import { backUp } from '../operators/back-up.js'
+import { fingerprintOf } from '../operators/decide.js'
+import { diff } from '../operators/diff.js'
+import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import { listedEntryCheck, openListing } from '../operators/list-side.js'
+import { transfer } from '../operators/transfer.js'
+import type { StateRecord, StateStore } from '../state/state-store.js'
+import { Backlog } from '../util/backlog.js'
+import { type BisyncSide, conflictName } from './conflict-name.js'
+import { type BisyncDecision, type ConflictPolicy, decideBisync } from './decide-bisync.js'
+
+/** Options of `bisync`. Defaults in brackets. */
+export interface BisyncOptions {
+  /** The job's records: what two-way sync decides from (a path with none is never deleted). */
+  readonly state: StateStore
+  /** [keep-both] */
+  readonly conflict?: ConflictPolicy
+  /** `size-only` ignores mtimes when telling two present versions apart. [size-mtime] */
+  readonly compare?: 'size-mtime' | 'size-only'
+  /** Mtimes closer than this are equal. [the coarser `mtimePrecisionMs` of the two sides] */
+  readonly modifyWindowMs?: number
+  /** Plan and report, write nothing (records included). [false] */
+  readonly dryRun?: boolean
+  readonly filter?: PathFilter
+  /**
+   * Deletes on either side beyond this are all held back (rclone bisync's `--max-delete`, whose
+   * default this is: a side emptied by accident must not empty the other). [50%]
+   */
+  readonly maxDelete?: MaxDelete
+  /** Let a side with no files left delete every file of the other. [false] */
+  readonly allowEmptySource?: boolean
+  /** Actions at once, per direction. [8] */
+  readonly concurrency?: number
+  readonly signal?: AbortSignal
+  /** The clock that names conflict copies. [now] */
+  readonly now?: () => Date
+}
+
+/** The actions of one direction: everything it writes to one side. */
+interface Lane {
+  /** Written to this side. */
+  readonly to: BisyncSide
+  readonly copies: Action[]
+  readonly deletes: Action[]
+  /** Copies in the way of one of this lane's deletes (a file where a directory goes): run with them. */
+  readonly afterDeletes: Action[]
+}
+
+/** Records written per `setMany`. */
+const RECORD_BATCH = 500
+/** Pairs decided per window (one `getMany` each). */
+const WINDOW = 256
+
+const otherSide = (s: BisyncSide): BisyncSide => (s === 'a' ? 'b' : 'a')
+
+/**
+ * Two-way sync of `a` and `b` from the records of the last run (DESIGN §5): both sides are listed
+ * in one merge-join, each path decided by `decideBisync`, and the decisions run in two directions
+ * at once. Writes are those of one-way sync (atomic, against the entry planned: a file changed
+ * meanwhile is not replaced); deletes run last, on both sides, and none after any failure on
+ * either side, any listing error, beyond `maxDelete`, or from a side with no files left; a
+ * conflict kept both ways keeps the loser's version beside the winner under `conflictName`
+ * (a hard link or server-side copy on its own side, a copy on the other) before the loser is
+ * replaced. Every action's `to` says the side it writes. Emits SyncEvents ending with `done`
+ * (summary mode `bisync`), fatal problems in `done.summary.fatal`.
+ *
+ * The changes are held in memory while the sides are listed (the unchanged paths are not): a run
+ * over millions of changed paths needs memory for each.
+ */
+export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observable<SyncEvent> {
+  return defer(() => {
+    const dryRun = options.dryRun ?? false
+    const abort = new AbortController()
+    const onAbort = (): void => abort.abort()
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+    if (options.signal?.aborted) abort.abort()
+    const signal = abort.signal
+    const summary = new SummaryBuilder('bisync', dryRun)
+    const side$ = new Subject<SyncEvent>()
+    const backends = { a, b }
+    const files = { a: 0, b: 0 }
+    let listingErrors = 0
+    let failures = 0
+    const notice = (code: NoticeCode, message: string, path?: string): void =>
+      side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
+    const listOpts = (s: BisyncSide) => ({
+      onError: (err: SyncError) => {
+        if (listingErrorHoldsDeletes(err)) listingErrors++
+        side$.next({
+          type: 'failed',
+          ts: Date.now(),
+          path: err.path ?? '',
+          error: err.toJSON(),
+          stage: 'list',
+          side: s === 'a' ? 'source' : 'target',
+        })
+      },
+      onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
+      signal,
+      ...(options.filter ? { filter: options.filter } : {}),
+      // Both sides are written: each may lose a killed run's temp files.
+      ...(dryRun ? {} : { cleanUp: true }),
+    })
+    const decideOpts = {
+      conflict: options.conflict ?? 'keep-both',
+      modifyWindowMs:
+        options.modifyWindowMs ?? Math.max(a.capabilities.mtimePrecisionMs, b.capabilities.mtimePrecisionMs),
+      ...(options.compare === 'size-only' ? { sizeOnly: true } : {}),
+      writeTimes: { a: !a.capabilities.listMtime, b: !b.capabilities.listMtime },
+    }
+    const at = (options.now ?? (() => new Date()))()
+    const lanes: Record<BisyncSide, Lane> = {
+      a: { to: 'a', copies: [], deletes: [], afterDeletes: [] },
+      b: { to: 'b', copies: [], deletes: [], afterDeletes: [] },
+    }
+    /** Conflicts kept both ways: the loser's version is kept under its conflict name first. */
+    const keeps: { path: RelPath; loser: BisyncSide; winner: Entry; lost: Entry }[] = []
+    /** The conflict copies made: recorded at the end, as they are then (see `recordConflictCopies`). */
+    const conflictCopies: RelPath[] = []
+    const pending: { sets: [RelPath, StateRecord][]; deletes: RelPath[] } = { sets: [], deletes: [] }
+    const flush = async (force = false): Promise<void> => {
+      if (dryRun) return
+      if (!force && pending.sets.length + pending.deletes.length < RECORD_BATCH) return
+      const { sets, deletes } = pending
+      pending.sets = []
+      pending.deletes = []
+      if (sets.length > 0) await options.state.setMany(sets)
+      if (deletes.length > 0) await options.state.deleteMany(deletes)
+    }
+    const recordOf = (ea: Entry, eb: Entry): StateRecord => ({
+      source: fingerprintOf(ea),
+      target: fingerprintOf(eb),
+      syncedAt: Date.now(),
+    })
+    const planned = (action: Action): void => {
+      summary.add({ type: 'planned', ts: Date.now(), action })
+      side$.next({ type: 'planned', ts: Date.now(), action })
+    }
+
+    /**
+     * Directories to delete per side, until something below one turns out to stay there (a file
+     * new on that side, inside a directory the other side deleted): that directory then stays,
+     * and is made on the other side by the copy of what it holds. Listings put a directory before
+     * its contents, so its delete is known when they come.
+     */
+    const dirDeletes: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
+    const keptDirs: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
+    const staysBelow = (s: BisyncSide, path: string): void => {
+      if (dirDeletes[s].size === 0) return
+      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+        const dir = path.slice(0, slash)
+        if (dirDeletes[s].has(dir)) keptDirs[s].add(dir)
+      }
+    }
+
+    /** Turns one decision into the actions of the lanes (and the records it needs now). */
+    const place = (path: RelPath, ea: Entry | undefined, eb: Entry | undefined, d: BisyncDecision): void => {
+      const entries = { a: ea, b: eb }
+      if (ea && !(d.kind === 'delete' && d.on === 'a')) staysBelow('a', path)
+      if (eb && !(d.kind === 'delete' && d.on === 'b')) staysBelow('b', path)
+      switch (d.kind) {
+        case 'in-sync':
+          if (d.record && ea && eb) pending.sets.push([path, recordOf(ea, eb)])
+          if (ea?.kind !== 'dir') summary.unchanged++
+          return
+        case 'forget':
+          pending.deletes.push(path)
+          return
+        case 'copy': {
+          const to = otherSide(d.from)
+          const source = entries[d.from]!
+          const target = entries[to]
+          const kind = source.kind === 'dir' ? 'mkdir' : target ? 'update' : 'copy'
+          const action: Action = { kind, path, source, ...(target ? { target } : {}), reason: d.reason, to }
+          lanes[to].copies.push(action)
+          planned(action)
+          return
+        }
+        case 'delete': {
+          const target = entries[d.on]!
+          const action: Action = { kind: 'delete', path, target, reason: d.reason, to: d.on }
+          lanes[d.on].deletes.push(action)
+          if (target.kind === 'dir') dirDeletes[d.on].add(path)
+          return
+        }
+        case 'conflict': {
+          const loser = otherSide(d.winner)
+          const winner = entries[d.winner]!
+          const lost = entries[loser]!
+          if (d.keepLoser) {
+            if (winner.kind === 'dir' || lost.kind === 'dir') {
+              // (A directory and a file of one name come as two pairs from the listings: this is a
+              // record's path that both sides changed to different kinds. Left for the user.)
+              failures++
+              side$.next({
+                type: 'failed',
+                ts: Date.now(),
+                path,
+                error: new SyncError('CONFLICT', `${path} is a directory on one side and not on the other`, {
+                  op: 'bisync',
+                  path,
+                  hint: 'Rename or remove one of the two, then run again.',
+                }).toJSON(),
+                stage: 'plan',
+              })
+              return
+            }
+            keeps.push({ path, loser, winner, lost })
+          }
+          if (!d.keepLoser) {
+            const action: Action = { kind: 'update', path, source: winner, target: lost, reason: d.reason, to: loser }
+            lanes[loser].copies.push(action)
+            planned(action)
+          }
+          return
+        }
+      }
+    }
+
+    const plan$ = defer(async () => {
+      for (const s of ['a', 'b'] as const) {
+        const exists = await backends[s].rootExists()
+        if (!exists) {
+          throw new SyncError('NOT_FOUND', `${backends[s].uri} does not exist`, {
+            path: backends[s].uri,
+            hint: 'Check the path: two-way sync needs both roots (a missing one never empties the other).',
+          })
+        }
+      }
+      const backlog = new Backlog(8192)
+      await lastValueFrom(
+        diff(openListing(a, listOpts('a')), openListing(b, listOpts('b')), {
+          backlog,
+          signal,
+          admitSource: listedEntryCheck(a, { ...listOpts('a'), foldCase: !b.capabilities.caseSensitive }),
+          admitTarget: listedEntryCheck(b, { ...listOpts('b'), foldCase: !a.capabilities.caseSensitive }),
+        }).pipe(
+          bufferCount(WINDOW),
+          concatMap(async (pairs) => {
+            const priors = await options.state.getMany(pairs.map((p) => p.path))
+            pairs.forEach((pair, i) => {
+              if (pair.source && pair.source.kind !== 'dir') files.a++
+              if (pair.target && pair.target.kind !== 'dir') files.b++
+              // (A file and a directory of one name come as two pairs: a record is the file's or the directory's.)
+              const prior = priors[i]
+              const kind = (pair.source ?? pair.target)?.kind
+              const fits = prior === undefined || (prior.source.kind === 'dir') === (kind === 'dir')
+              const d = decideBisync(
+                { path: pair.path, a: pair.source, b: pair.target, prior: fits ? prior : undefined },
+                decideOpts,
+              )
+              place(pair.path, pair.source, pair.target, d)
+            })
+            backlog.release(pairs.length)
+            await flush()
+          }),
+        ),
+        { defaultValue: undefined },
+      )
+      for (const s of ['a', 'b'] as const) {
+        const lane = lanes[s]
+        const kept = keptDirs[s]
+        const deletes = lane.deletes.filter((del) => !kept.has(del.path))
+        lane.deletes.splice(0, lane.deletes.length, ...deletes)
+        for (const del of deletes) planned(del)
+      }
+    })
+
+    /** Keeps each conflict's losing version beside it on its own side; the lanes then carry it across. */
+    const keep$ = defer(() =>
+      from(keeps).pipe(
+        concatMap(async ({ path, loser, winner, lost }) => {
+          const name = conflictName(path, at, loser)
+          const update: Action = {
+            kind: 'update',
+            path,
+            source: winner,
+            target: lost,
+            reason: `changed on both sides: both kept (${otherSide(loser).toUpperCase()}'s under the name, ${loser.toUpperCase()}'s as ${name})`,
+            to: loser,
+          }
+          planned(update)
+          if (dryRun) return [] as SyncEvent[]
+          const lb = backends[loser]
+          try {
+            const expect = await backUp(lb, lb, path, { as: name, planned: lost, signal })
+            const kept = await lb.stat(name)
+            if (kept === undefined) throw new SyncError('NOT_FOUND', `${name} is gone`, { op: 'bisync', path: name })
+            lanes[otherSide(loser)].copies.push({
+              kind: 'copy',
+              path: name,
+              source: kept,
+              reason: `conflict copy of ${path}`,
+              to: otherSide(loser),
+            })
+            // The loser's name is replaced once its version has crossed (in the second stage): the
+            // copy reads the kept file while no rename over its other name changes it.
+            lanes[loser].afterDeletes.push({ ...update, target: expect ?? lost })
+            conflictCopies.push(name)
+            return [] as SyncEvent[]
+          } catch (err) {
+            failures++
+            const error = asSyncError(err, 'bisync', path)
+            return [
+              { type: 'failed', ts: Date.now(), path, error: error.toJSON(), stage: 'transfer', action: update },
+            ] as SyncEvent[]
+          }
+        }),
+        mergeMap((events) => from(events)),
+      ),
+    )
+
+    const laneOpts = (lane: Lane) => {
+      const source = backends[otherSide(lane.to)]
+      const target = backends[lane.to]
+      return {
+        source,
+        target,
+        dryRun,
+        concurrency: options.concurrency ?? 8,
+        signal,
+        deletesPlanned: true,
+        maxDelete: options.maxDelete ?? { percent: 50 },
+        ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+        facts: () => ({
+          sourceFiles: files[otherSide(lane.to)],
+          targetFiles: files[lane.to],
+          listingErrors,
+          planFailures: failures,
+        }),
+      }
+    }
+    /** Records what a lane's completed action left in sync (the side it wrote and the side it read). */
+    const recordDone = (lane: Lane) =>
+      tap((e: SyncEvent) => {
+        if (e.type === 'failed' && e.stage !== 'list') failures++
+        if (e.type !== 'completed' || dryRun) return
+        const act = e.action
+        if (act.kind === 'delete') {
+          pending.deletes.push(act.path)
+          return
+        }
+        if (!act.source) return
+        const written = e.result ?? act.source
+        const [ea, eb] = lane.to === 'b' ? [act.source, written] : [written, act.source]
+        pending.sets.push([act.path, recordOf(ea, eb)])
+      })
+    /** One direction's copies (or deletes), through one-way sync's transfer. */
+    const run = (lane: Lane, actions: readonly Action[]): Observable<SyncEvent> =>
+      actions.length === 0
+        ? EMPTY
+        : from(actions).pipe(
+            transfer(laneOpts(lane)),
+            recordDone(lane),
+            concatMap(async (e) => {
+              await flush()
+              return e
+            }),
+          )
+    /**
+     * A conflict copy kept by a hard link on the loser's side changes (its ctime, the local
+     * version) when the loser's name is replaced: recorded as both sides are at the end, where
+     * they still agree, the next run finds it in sync rather than changed.
+     */
+    const recordConflictCopies = async (): Promise<void> => {
+      if (dryRun) return
+      for (const name of conflictCopies) {
+        const [ea, eb] = await Promise.all([a.stat(name), b.stat(name)])
+        if (ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size && ea.mtimeMs === eb.mtimeMs) {
+          pending.sets.push([name, recordOf(ea, eb)])
+        }
+      }
+    }
+    const blockedByDelete = (lane: Lane): void => {
+      const deleted = new Set(lane.deletes.map((d) => d.path as string))
+      const blocked = (p: string): boolean => {
+        for (let q = p; ; ) {
+          if (deleted.has(q)) return true
+          const slash = q.lastIndexOf('/')
+          if (slash < 0) return false
+          q = q.slice(0, slash)
+        }
+      }
+      const keep: Action[] = []
+      for (const c of lane.copies) (blocked(c.path) ? lane.afterDeletes : keep).push(c)
+      lane.copies.splice(0, lane.copies.length, ...keep)
+    }
+
+    const pipeline$ = concat(
+      plan$.pipe(mergeMap(() => EMPTY)),
+      keep$,
+      defer(() => {
+        blockedByDelete(lanes.a)
+        blockedByDelete(lanes.b)
+        return merge(run(lanes.a, lanes.a.copies), run(lanes.b, lanes.b.copies))
+      }),
+      // Deletes last, on both sides, once every copy of both directions is done: the guard of each
+      // direction sees the failures of both.
+      defer(() =>
+        merge(
+          run(lanes.a, [...lanes.a.deletes, ...lanes.a.afterDeletes]),
+          run(lanes.b, [...lanes.b.deletes, ...lanes.b.afterDeletes]),
+        ),
+      ),
+      defer(async () => {
+        await recordConflictCopies()
+        await flush(true)
+      }).pipe(mergeMap(() => EMPTY)),
+    ).pipe(
+      catchError((err: unknown) => {
+        const error = asSyncError(err, 'bisync')
+        if (error.code === 'ABORTED' || signal.aborted) {
+          summary.interrupted = true
+          return EMPTY
+        }
+        summary.fatal = error.toJSON()
+        return of<SyncEvent>({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' })
+      }),
+      tap({ finalize: () => side$.complete() }),
+    )
+
+    return concat(
+      merge(side$, pipeline$).pipe(
+        tap((e) => {
+          // (Planned events were counted as they were made: the lanes' own are not planned again.)
+          if (e.type !== 'planned') summary.add(e)
+        }),
+      ),
+      defer(() => {
+        if (signal.aborted) summary.interrupted = true
+        options.signal?.removeEventListener('abort', onAbort)
+        return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
+      }),
+    ).pipe(tap({ unsubscribe: () => abort.abort() }))
+  })
+}

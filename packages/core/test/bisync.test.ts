@@ -1,0 +1,184 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createLocalBackend } from '@syncflow/backend-local'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { type BisyncOptions, bisync } from '../src/bisync/bisync.js'
+import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
+import { MemoryStateStore } from '../src/state/memory-state-store.js'
+
+/** Two real local directories synced both ways, with one job's records kept between runs. */
+let root: string
+let A: string
+let B: string
+let state: MemoryStateStore
+const AT = new Date(Date.UTC(2026, 11, 6, 23, 30, 0))
+const STAMP = '20261206-233000'
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'syncflow-bisync-'))
+  A = join(root, 'a')
+  B = join(root, 'b')
+  await mkdir(A)
+  await mkdir(B)
+  state = new MemoryStateStore()
+})
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true })
+})
+
+/** Writes a file with a given mtime (seconds from a fixed epoch), making its directories. */
+async function put(dir: string, path: string, body: string, mtimeSec: number): Promise<void> {
+  await mkdir(join(dir, path, '..'), { recursive: true })
+  await writeFile(join(dir, path), body)
+  const t = 1_790_000_000 + mtimeSec
+  await utimes(join(dir, path), t, t)
+}
+
+/** Every file below `dir` with its content, in order. */
+async function tree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue
+    const rel = join(e.parentPath, e.name).slice(dir.length + 1)
+    out[rel] = await readFile(join(dir, rel), 'utf8')
+  }
+  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)))
+}
+
+async function run(opts: Partial<BisyncOptions> = {}): Promise<{ events: SyncEvent[]; done: DoneEvent }> {
+  const a = createLocalBackend({ root: A, groupCommit: false })
+  const b = createLocalBackend({ root: B, groupCommit: false })
+  try {
+    const events = await lastValueFrom(bisync(a, b, { state, now: () => AT, ...opts }).pipe(toArray()))
+    const done = events.at(-1) as DoneEvent
+    expect(done.type).toBe('done')
+    return { events, done }
+  } finally {
+    await a.close()
+    await b.close()
+  }
+}
+
+const plannedOf = (events: SyncEvent[]) =>
+  events.flatMap((e) => (e.type === 'planned' ? [`${e.action.to} ${e.action.kind} ${e.action.path}`] : [])).sort()
+
+describe('bisync (local directories both ways)', () => {
+  it('makes the union on a first run, deleting nothing, and a second run finds nothing to do', async () => {
+    await put(A, 'only-a.txt', 'a', 1)
+    await put(B, 'sub/only-b.txt', 'b', 2)
+    await put(A, 'same.txt', 'same', 3)
+    await put(B, 'same.txt', 'same', 3)
+    const first = await run()
+    expect(plannedOf(first.events)).toEqual(['a copy sub/only-b.txt', 'a mkdir sub', 'b copy only-a.txt'])
+    expect(first.done.summary.failed).toBe(0)
+    expect(await tree(A)).toEqual({ 'only-a.txt': 'a', 'same.txt': 'same', 'sub/only-b.txt': 'b' })
+    expect(await tree(B)).toEqual(await tree(A))
+    const second = await run()
+    expect(plannedOf(second.events)).toEqual([])
+    expect(second.done.summary.unchanged).toBe(3)
+  })
+
+  it('carries changes and deletes from the side that made them', async () => {
+    for (const d of [A, B]) {
+      await put(d, 'edit-on-a.txt', 'v1', 1)
+      await put(d, 'edit-on-b.txt', 'v1', 1)
+      await put(d, 'gone-on-a.txt', 'v1', 1)
+      await put(d, 'dir/gone-on-b.txt', 'v1', 1)
+    }
+    await run()
+    await put(A, 'edit-on-a.txt', 'v2 from a', 5)
+    await put(B, 'edit-on-b.txt', 'v2 from b', 6)
+    await rm(join(A, 'gone-on-a.txt'))
+    await rm(join(B, 'dir'), { recursive: true })
+    const { events, done } = await run()
+    expect(plannedOf(events)).toEqual([
+      'a delete dir',
+      'a delete dir/gone-on-b.txt',
+      'a update edit-on-b.txt',
+      'b delete gone-on-a.txt',
+      'b update edit-on-a.txt',
+    ])
+    expect(done.summary.failed).toBe(0)
+    const want = { 'edit-on-a.txt': 'v2 from a', 'edit-on-b.txt': 'v2 from b' }
+    expect(await tree(A)).toEqual(want)
+    expect(await tree(B)).toEqual(want)
+    expect(await readdir(A)).not.toContain('dir')
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('keeps both versions of a file changed on both sides, the newer under its name', async () => {
+    await put(A, 'notes.txt', 'v1', 1)
+    await run()
+    await put(A, 'notes.txt', 'older edit on a', 10)
+    await put(B, 'notes.txt', 'newer edit on b', 20)
+    const { done } = await run()
+    expect(done.summary.failed).toBe(0)
+    const want = { 'notes.txt': 'newer edit on b', [`notes.sync-conflict-${STAMP}-A.txt`]: 'older edit on a' }
+    expect(await tree(A)).toEqual(want)
+    expect(await tree(B)).toEqual(want)
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('restores a file changed on one side and deleted on the other', async () => {
+    await put(A, 'keep.txt', 'v1', 1)
+    await run()
+    await put(A, 'keep.txt', 'v2', 9)
+    await rm(join(B, 'keep.txt'))
+    await run()
+    expect(await tree(B)).toEqual({ 'keep.txt': 'v2' })
+    expect(await tree(A)).toEqual({ 'keep.txt': 'v2' })
+  })
+
+  it('keeps a directory deleted on one side where the other added a file to it', async () => {
+    await put(A, 'd/old.txt', 'old', 1)
+    await put(A, 'other.txt', 'other', 1)
+    await run()
+    await rm(join(B, 'd'), { recursive: true })
+    await put(A, 'd/new.txt', 'new', 5)
+    const { done } = await run()
+    expect(done.summary.failed).toBe(0)
+    expect(done.summary.deletesSuppressed).toBeUndefined()
+    const want = { 'd/new.txt': 'new', 'other.txt': 'other' }
+    expect(await tree(A)).toEqual(want)
+    expect(await tree(B)).toEqual(want)
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('deletes nothing from a side whose other side has no files left, and says so', async () => {
+    await put(A, 'd/only.txt', 'x', 1)
+    await run()
+    await rm(join(B, 'd'), { recursive: true })
+    const { done } = await run()
+    expect(done.summary.deletesSuppressed).toMatch(/empty|no files/i)
+    expect(await tree(A)).toEqual({ 'd/only.txt': 'x' })
+  })
+
+  it('deletes nothing when a side lost most of its files (max-delete 50% by default), and says so', async () => {
+    for (const n of [1, 2, 3, 4]) await put(A, `f${n}.txt`, `${n}`, n)
+    await run()
+    for (const n of [1, 2, 3]) await rm(join(A, `f${n}.txt`))
+    const { done } = await run()
+    expect(done.summary.deletesSuppressed).toMatch(/max-delete|more than/i)
+    expect(Object.keys(await tree(B))).toEqual(['f1.txt', 'f2.txt', 'f3.txt', 'f4.txt'])
+    await run({ maxDelete: { percent: 100 } })
+    expect(Object.keys(await tree(B))).toEqual(['f4.txt'])
+  })
+
+  it('writes nothing in a dry run, records included', async () => {
+    await put(A, 'x.txt', 'x', 1)
+    const { events } = await run({ dryRun: true })
+    expect(plannedOf(events)).toEqual(['b copy x.txt'])
+    expect(await tree(B)).toEqual({})
+    expect(plannedOf((await run({ dryRun: true })).events)).toEqual(['b copy x.txt'])
+  })
+
+  it('refuses a missing root without touching the other side', async () => {
+    await put(A, 'x.txt', 'x', 1)
+    await rm(B, { recursive: true })
+    const { done } = await run()
+    expect(done.summary.fatal).toMatchObject({ code: 'NOT_FOUND' })
+    expect(await tree(A)).toEqual({ 'x.txt': 'x' })
+  })
+})
