@@ -4,6 +4,7 @@ import { UI_OPTIONS } from './commands/ui.js'
 import { WATCH_OPTIONS } from './commands/watch.js'
 import type { ExitCode } from './errors/exit-codes.js'
 import {
+  BISYNC_FLAGS,
   CHECK_FLAGS,
   CONTINUOUS_FLAGS,
   COPY_FLAGS,
@@ -282,24 +283,14 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       exitCode = await lsCommand(uri, flags, streams)
     })
 
-  // Commands of later releases: listed in --help, exit 2 with "not available yet" for any arguments.
-  const later = (name: string, args: string, summary: string, load: () => Promise<(s: Streams) => ExitCode>) =>
-    program
-      .command(`${name} ${args}`)
-      .summary(`${summary} (not available yet)`)
-      .description(`${summary[0]?.toUpperCase()}${summary.slice(1)}. Not available yet in this version.`)
-      .allowUnknownOption()
-      .allowExcessArguments()
-      .helpOption('-h, --help', 'show help')
-      .action(async () => {
-        exitCode = (await load())(streams)
-      })
-  later(
-    'bisync',
-    '[A] [B]',
-    'two-way sync from the state of the last run',
-    async () => (await import('./commands/bisync.js')).bisyncCommand,
-  )
+  addFlags(program.command('bisync').argument('<A>').argument('<B>'), BISYNC_FLAGS, streams)
+    .summary('two-way sync from the state of the last run')
+    .description(
+      'Two-way sync: carry what changed on each side since the last run to the other, deletes included.\n' +
+        'A file changed on both sides keeps both versions (--conflict); a first run copies each side to the other ' +
+        'and deletes nothing. Deletes run last and not at all after a failure, or beyond --max-delete (50%).',
+    )
+    .action(jobAction(async () => (await import('./commands/bisync.js')).bisyncCommand))
   const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of WATCH_OPTIONS) watchCmd.addOption(option())
   watchCmd

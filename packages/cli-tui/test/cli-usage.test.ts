@@ -6,7 +6,6 @@ import {
   cleanupTempDirs,
   exitedWithin,
   expectUsageError,
-  jsonLines,
   REPO,
   runCli,
   startCli,
@@ -26,7 +25,7 @@ describe('help and version', () => {
     expect(r).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: '' })
   })
 
-  it('--help lists every command, the later ones marked as not available yet', async () => {
+  it('--help lists every command', async () => {
     const r = await runCli(['--help'])
     expect(r.code).toBe(0)
     for (const cmd of ['sync', 'copy|backup', 'restore', 'check', 'ls', 'bisync', 'watch', 'ui', 'serve']) {
@@ -86,23 +85,6 @@ describe('help and version', () => {
     const r = await runCli([])
     expect(r.code).toBe(2)
     expect(r.stderr).toContain('Usage: syncflow')
-  })
-})
-
-describe('not available yet', () => {
-  it.each([['bisync', 'a', 'b']])('%s exits 2 with a message', async (...args) => {
-    const r = await runCli(args)
-    expectUsageError(r, `"${args[0]}" is not available yet`)
-  })
-
-  // QA 29b: its --json printed nothing on stdout, where every other command's ends with a `done`.
-  it('bisync --json ends with a done whose summary.fatal says so', async () => {
-    const r = await runCli(['bisync', 'a', 'b', '--json'])
-    expect(r.code).toBe(2)
-    expect(r.stderr).toContain('"bisync" is not available yet')
-    const lines = jsonLines(r.stdout)
-    expect(lines).toHaveLength(1)
-    expect(lines[0]).toMatchObject({ type: 'done', summary: { fatal: { code: 'USAGE' } } })
   })
 })
 
@@ -381,7 +363,7 @@ describe('bad flags and arguments', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("unknown option '--plugin'")
     expect(r.stderr).toMatch(
-      /--plugin is a flag of the commands \(sync, copy, restore, check, ls, watch, ui\), not of syncflow itself: give it after the command, as in `syncflow ls … --plugin`/,
+      /--plugin is a flag of the commands \(sync, copy, restore, check, ls, bisync, watch, ui\), not of syncflow itself: give it after the command, as in `syncflow ls … --plugin`/,
     )
     const v = await runCli(['-v', 'sync', 'a', 'b'])
     expect(v.code).toBe(2)
@@ -398,7 +380,7 @@ describe('bad flags and arguments', () => {
     expectUsageError(
       c,
       "unknown option '--max-delete'",
-      '--max-delete is a flag of sync, watch and ui, not of `syncflow check` (check only compares',
+      '--max-delete is a flag of sync, bisync, watch and ui, not of `syncflow check` (check only compares',
     )
     expectUsageError(
       await runCli(['backup', 'a', 'b', '--delete-excluded']),
@@ -406,7 +388,7 @@ describe('bad flags and arguments', () => {
     )
     expectUsageError(
       await runCli(['ls', 'a', '--bwlimit=1M']),
-      '--bwlimit is a flag of sync, copy, restore, watch and ui',
+      '--bwlimit is a flag of sync, copy, restore, bisync, watch and ui',
     )
     // A flag no command has stays a plain unknown option.
     expect((await runCli(['check', 'a', 'b', '--frobnicate'])).stderr).not.toContain('is a flag of')

@@ -1,7 +1,9 @@
 import type { ExitCode } from '../errors/exit-codes.js'
-import { notAvailable } from './not-available.js'
+import { runJobCommand } from '../job/run-job-command.js'
+import type { JobFlags } from '../options/job-flags.js'
+import type { Streams } from '../output/streams.js'
 
-/** `syncflow bisync A B`: two-way sync. Not built yet: exits 2 (usage) with a message. */
-export function bisyncCommand(): ExitCode {
-  return notAvailable('bisync', 'Meanwhile, `syncflow sync A B` keeps B equal to A one way.')
+/** `syncflow bisync A B`: two-way sync from the records of the last run. */
+export function bisyncCommand(a: string, b: string, flags: JobFlags, streams: Streams): Promise<ExitCode> {
+  return runJobCommand({ kind: 'bisync', mode: 'mirror', source: a, target: b, flags }, streams)
 }

@@ -1,8 +1,21 @@
-import { asSyncError, check, type StatsEvent, type SyncEvent, type SyncSummary, sync } from '@syncflow/core'
+import { stat } from 'node:fs/promises'
+import {
+  asSyncError,
+  type Backend,
+  bisync,
+  check,
+  type StatsEvent,
+  SyncError,
+  type SyncEvent,
+  type SyncOptions,
+  type SyncSummary,
+  sync,
+} from '@syncflow/core'
 import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { reviveError } from '../errors/revive-error.js'
+import type { JobFlags } from '../options/job-flags.js'
 import { differenceCount, doneCount } from '../output/format-summary.js'
 import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
@@ -13,6 +26,7 @@ import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
+import { localPathOf } from './local-path-of.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
@@ -27,9 +41,9 @@ import {
   withRootCounted,
 } from './root-mode-action.js'
 
-/** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares. */
+/** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares, `bisync` runs both ways. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly' | 'kind'> {
-  readonly kind: 'sync' | 'check'
+  readonly kind: 'sync' | 'check' | 'bisync'
 }
 
 /**
@@ -45,7 +59,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   const reporter: Reporter = flags.json
     ? new JsonReporter(streams, flags.quiet === true)
     : new HumanReporter(streams, {
-        kind: cmd.kind,
+        kind: cmd.kind === 'check' ? 'check' : 'sync',
         dryRun,
         quiet: flags.quiet === true,
         verbose: flags.verbose === true,
@@ -62,7 +76,18 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     // it): what finishLocalTarget then changes is said as the root's action, as check says it.
     const realRun = cmd.kind === 'sync' && !dryRun
     const rootsBefore = realRun ? await localRoots(cmd.source, cmd.target) : undefined
-    const job = await openJob({ ...cmd, readOnly: dryRun }, createBuiltinRegistry(), controller.signal)
+    if (cmd.kind === 'bisync') await assertBisyncSides(cmd.target, flags.state)
+    // (A two-way dry run reads the job's records, as its run decides from them: it writes none.)
+    const job = await openJob(
+      {
+        ...cmd,
+        kind: cmd.kind === 'check' ? 'check' : 'sync',
+        readOnly: dryRun && cmd.kind !== 'bisync',
+        ...(cmd.kind === 'bisync' ? { sideNames: { source: 'A', target: 'B' } } : {}),
+      },
+      createBuiltinRegistry(),
+      controller.signal,
+    )
     const modes = job.target.capabilities.permissions
     const windowMs = modifyWindowOf(job)
     let summary: SyncSummary
@@ -72,12 +97,17 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     let lastStats: StatsEvent | undefined
     try {
       const engine =
-        cmd.kind === 'check' ? check(job.source, job.target, job.options) : sync(job.source, job.target, job.options)
+        cmd.kind === 'check'
+          ? check(job.source, job.target, job.options)
+          : cmd.kind === 'bisync'
+            ? bisyncOf(job.source, job.target, job.options, flags)
+            : sync(job.source, job.target, job.options)
       // What finishLocalTarget does after a real run, said by a check and a dry run too.
       // (Not on a target that keeps no modes, a FAT disk: its chmod changes nothing, review 24 #5.)
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
       // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
-      const rootAct = dryRun ? await plannedRootAction(job, cmd.source, cmd.target, modes) : undefined
+      const rootAct =
+        dryRun && cmd.kind !== 'bisync' ? await plannedRootAction(job, cmd.source, cmd.target, modes) : undefined
       // A real run says the root it made, as its dry run did (`mkdir .`), and counts it.
       const made = realRun ? madeRootAction(job) : undefined
       const events = rootAct
@@ -119,11 +149,13 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     if (summary.fatal && !reporter.shown?.(summary.fatal)) {
       streams.stderr.write(formatError(reviveError(summary.fatal), flags.verbose === true))
     }
-    return exitCodeForSummary(summary, cmd.kind)
+    return exitCodeForSummary(summary, cmd.kind === 'check' ? 'check' : 'sync')
   } catch (err) {
     const error = asSyncError(err)
     // `check` says so in its summary's mode, whether it ran or not (a script dispatches on it).
-    if (flags.json) reporter.event(fatalDoneEvent(error, cmd.kind === 'check' ? 'check' : cmd.mode, dryRun))
+    if (flags.json) {
+      reporter.event(fatalDoneEvent(error, cmd.kind === 'sync' ? cmd.mode : cmd.kind, dryRun))
+    }
     reporter.end(undefined)
     streams.stderr.write(formatError(err, flags.verbose === true))
     return exitCodeForError(error)
@@ -131,5 +163,46 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     removeHandlers()
     // After a hangup: the job is closed by now; the process ends by the signal (exit status 129).
     hangup.finish()
+  }
+}
+
+/** `bisync`'s run over an opened job: its records, filter and limits, and the flags only it has. */
+function bisyncOf(a: Backend, b: Backend, options: SyncOptions, flags: JobFlags) {
+  if (options.state === undefined) {
+    throw new SyncError('USAGE', 'bisync decides from the records of the last run, and this run has no state store', {
+      hint: 'Drop --no-state (and "state": false in --config).',
+    })
+  }
+  return bisync(a, b, {
+    state: options.state,
+    ...(flags.conflict ? { conflict: flags.conflict } : {}),
+    ...(flags.sizeOnly ? { compare: 'size-only' as const } : {}),
+    ...(options.modifyWindowMs !== undefined ? { modifyWindowMs: options.modifyWindowMs } : {}),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
+    ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  })
+}
+
+/**
+ * Before a two-way run: B must exist (where one-way sync makes a missing local target, two-way sync
+ * would take every file of A as deleted on B after an unmount), and the run needs its records.
+ */
+async function assertBisyncSides(b: string, state: string | false | undefined): Promise<void> {
+  if (state === false) {
+    throw new SyncError('USAGE', 'bisync decides from the records of the last run: it cannot run with --no-state', {
+      hint: 'Drop --no-state (and "state": false in --config).',
+    })
+  }
+  const path = localPathOf(b)
+  if (path === undefined) return
+  const st = await stat(path).catch(() => undefined)
+  if (st === undefined) {
+    throw new SyncError('NOT_FOUND', `B ${JSON.stringify(b)} does not exist`, {
+      hint: 'Make it first (mkdir) for a first run: a missing side is never taken as empty, so nothing was changed.',
+    })
   }
 }

@@ -240,6 +240,11 @@ export const FLAG_TABLE = {
       '--bwlimit <RATE>',
       'limit total transfer rate: bytes/s, or with a k, M, G (Ki, Mi, Gi) suffix, e.g. 512k or 10M (0 = no limit)',
     ).argParser(flagParser(parseRate)),
+  conflict: () =>
+    new Option(
+      '--conflict <POLICY>',
+      'bisync: a file changed on both sides keeps both versions (keep-both, the default: the older beside it as NAME.sync-conflict-DATE-SIDE.EXT), or the newer, A (source-wins) or B (target-wins) replaces the other',
+    ).choices(['keep-both', 'newer', 'source-wins', 'target-wins']),
   symlinks: () =>
     new Option('--symlinks <POLICY>', 'what to do with local symlinks (default: preserve)').choices([
       'skip',
@@ -353,6 +358,40 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
 export const CONTINUOUS_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
   (f) => f !== 'deleteBefore' && f !== 'oneFileSystem',
 )
+
+/**
+ * The flags of `bisync`: those of a run both ways (no comparison by content yet, no size or age
+ * limits, no --files-from or backup directory: each would need its own two-way meaning).
+ */
+export const BISYNC_FLAGS: readonly FlagName[] = [
+  'dryRun',
+  'json',
+  'sizeOnly',
+  'modifyWindow',
+  'concurrency',
+  'exclude',
+  'include',
+  'excludeFrom',
+  'includeFrom',
+  'maxDelete',
+  'allowEmptySource',
+  'conflict',
+  'state',
+  'bwlimit',
+  'symlinks',
+  's3Endpoint',
+  's3StorageClass',
+  'token',
+  'tokenFile',
+  'caFile',
+  'compress',
+  'timeout',
+  'contimeout',
+  'plugin',
+  'quiet',
+  'verbose',
+  'config',
+]
 
 /** The flags of `check` (read-only, so no state, limits or dry run). */
 export const CHECK_FLAGS: readonly FlagName[] = [

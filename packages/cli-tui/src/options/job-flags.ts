@@ -1,4 +1,4 @@
-import type { MaxDelete } from '@syncflow/core'
+import type { ConflictPolicy, MaxDelete } from '@syncflow/core'
 import type { ConfigPath } from './assert-config-paths-readable.js'
 
 /** The symlink policies of the local backend (`--symlinks`). */
@@ -34,6 +34,8 @@ export interface JobFlags {
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
+  /** `--conflict` (bisync): what a file changed on both sides becomes. */
+  readonly conflict?: ConflictPolicy
   /** `--delete-before`: a mirror's deletes first, in a pass of their own. */
   readonly deleteBefore?: boolean
   /** `--backup-dir`: where replaced and deleted target files are kept (a location, as the target). */

@@ -14,8 +14,20 @@ const DONE_VERB: Record<ActionKind, string> = {
 
 const WIDTH = 8
 
-/** The path part of an action line: `a → b` for a move. */
+/** Two-way sync's side of an action: `  (A → B)` for what crosses, `  (on B)` for a delete. */
+function direction(action: Action): string {
+  if (action.to === undefined) return ''
+  const to = action.to.toUpperCase()
+  if (action.kind === 'delete') return `  (on ${to})`
+  return `  (${to === 'A' ? 'B' : 'A'} → ${to})`
+}
+
+/** The path part of an action line: `a → b` for a move, with two-way sync's direction. */
 function target(action: Action): string {
+  return `${path(action)}${direction(action)}`
+}
+
+function path(action: Action): string {
   return action.kind === 'move' && action.from !== undefined
     ? `${printableName(action.from)} → ${printableName(action.path)}`
     : action.path === ''

@@ -305,24 +305,38 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             to: loser,
           }
           planned(update)
-          if (dryRun) return [] as SyncEvent[]
+          const w = otherSide(loser).toUpperCase()
+          const said = (kept: string, would: boolean): SyncEvent => ({
+            type: 'notice',
+            ts: Date.now(),
+            code: 'CONFLICT_KEPT',
+            message: `${path} changed on both sides: ${w}'s version (the newer) ${would ? 'would keep' : 'keeps'} the name, ${loser.toUpperCase()}'s ${would ? 'would be' : 'is'} kept as ${kept} on both`,
+            path,
+          })
+          if (dryRun) {
+            // Said as the run would do it: the update, in the lane's dry run, and what is kept.
+            lanes[loser].afterDeletes.push(update)
+            return [said(name, true)]
+          }
           const lb = backends[loser]
           try {
             const expect = await backUp(lb, lb, path, { as: name, planned: lost, signal })
             const kept = await lb.stat(name)
             if (kept === undefined) throw new SyncError('NOT_FOUND', `${name} is gone`, { op: 'bisync', path: name })
-            lanes[otherSide(loser)].copies.push({
+            const copy: Action = {
               kind: 'copy',
               path: name,
               source: kept,
               reason: `conflict copy of ${path}`,
               to: otherSide(loser),
-            })
+            }
+            lanes[otherSide(loser)].copies.push(copy)
+            planned(copy)
             // The loser's name is replaced once its version has crossed (in the second stage): the
             // copy reads the kept file while no rename over its other name changes it.
             lanes[loser].afterDeletes.push({ ...update, target: expect ?? lost })
             conflictCopies.push(name)
-            return [] as SyncEvent[]
+            return [said(name, false)]
           } catch (err) {
             failures++
             const error = asSyncError(err, 'bisync', path)
@@ -439,7 +453,13 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           return EMPTY
         }
         summary.fatal = error.toJSON()
-        return of<SyncEvent>({ type: 'failed', ts: Date.now(), path: error.path ?? '', error: error.toJSON(), stage: 'list' })
+        return of<SyncEvent>({
+          type: 'failed',
+          ts: Date.now(),
+          path: error.path ?? '',
+          error: error.toJSON(),
+          stage: 'list',
+        })
       }),
       tap({ finalize: () => side$.complete() }),
     )

@@ -159,6 +159,12 @@ export type NoticeCode =
    * rsync reports each (rclone says nothing). Not an error: the rest was synced.
    */
   | 'FILES_FROM_MISSING'
+  /**
+   * Two-way sync: a file changed on both sides since the last run, differently. Both versions are
+   * kept (`--conflict keep-both`): the newer under the name, the other beside it under a
+   * `.sync-conflict-…` name, on both sides. Said once per file; `path` is the file's.
+   */
+  | 'CONFLICT_KEPT'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

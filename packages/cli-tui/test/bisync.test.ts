@@ -1,0 +1,124 @@
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import {
+  buildCli,
+  cleanupTempDirs,
+  expectUsageError,
+  jsonLines,
+  readTree,
+  runCli,
+  snapshotTree,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
+
+// `syncflow bisync A B` as a user runs it: the built binary on real directories, one job's state
+// kept between runs in a scratch state directory.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+let A: string
+let B: string
+let env: Record<string, string>
+beforeEach(async () => {
+  const root = await tempDir('syncflow-bisync-cli-')
+  A = join(root, 'a')
+  B = join(root, 'b')
+  await mkdir(A)
+  await mkdir(B)
+  env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+})
+
+const bisync = (...flags: string[]) => runCli(['bisync', A, B, ...flags], { env })
+
+/** Gives a file an mtime `sec` seconds after a fixed time (which version is newer must not depend on timing). */
+async function at(file: string, sec: number): Promise<void> {
+  const t = 1_790_000_000 + sec
+  await utimes(file, t, t)
+}
+
+describe('syncflow bisync', () => {
+  it('copies each side to the other on a first run, says which way, and finds nothing to do after', async () => {
+    await writeTree(A, { 'a.txt': 'from a', 'docs/x.md': 'x' })
+    await writeTree(B, { 'b.txt': 'from b' })
+    const r = await bisync('-v')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('copied   a.txt  (A → B)')
+    expect(r.stdout).toContain('copied   b.txt  (B → A)')
+    expect(r.stdout).toContain('created  docs  (A → B)')
+    const want = { 'a.txt': 'from a', 'b.txt': 'from b', 'docs/x.md': 'x' }
+    expect(await readTree(A)).toEqual(want)
+    expect(await readTree(B)).toEqual(want)
+    const again = await bisync('--json')
+    expect(again.code).toBe(0)
+    const done = jsonLines(again.stdout).at(-1)
+    expect(done).toMatchObject({ type: 'done', summary: { mode: 'bisync', unchanged: 3, failed: 0 } })
+    expect(jsonLines(again.stdout).filter((e) => e.type === 'planned')).toEqual([])
+  })
+
+  it('carries a delete and an edit made on B to A, with the side in --json', async () => {
+    await writeTree(A, { 'keep.txt': 'v1', 'gone.txt': 'v1' })
+    expect((await bisync()).code).toBe(0)
+    await rm(join(B, 'gone.txt'))
+    await writeFile(join(B, 'keep.txt'), 'v2 on b')
+    await at(join(B, 'keep.txt'), 100)
+    const r = await bisync('--json')
+    expect(r.code, r.stderr).toBe(0)
+    const planned = jsonLines(r.stdout)
+      .filter((e) => e.type === 'planned')
+      .map((e) => e.action as { kind: string; path: string; to: string })
+      .map((a) => `${a.kind} ${a.path} to ${a.to}`)
+      .sort()
+    expect(planned).toEqual(['delete gone.txt to a', 'update keep.txt to a'])
+    expect(await readTree(A)).toEqual({ 'keep.txt': 'v2 on b' })
+  })
+
+  it('keeps both versions of a file edited on both sides, and says so', async () => {
+    await writeTree(A, { 'notes.txt': 'v1' })
+    expect((await bisync()).code).toBe(0)
+    await writeFile(join(A, 'notes.txt'), 'edit on a (older)')
+    await at(join(A, 'notes.txt'), 100)
+    await writeFile(join(B, 'notes.txt'), 'edit on b (newer)')
+    await at(join(B, 'notes.txt'), 200)
+    const dry = await bisync('-n')
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stderr).toMatch(/notes\.txt changed on both sides: B's version .* would keep the name/)
+    expect(await readTree(A)).toEqual({ 'notes.txt': 'edit on a (older)' })
+    const r = await bisync()
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toMatch(
+      /note: notes\.txt changed on both sides: B's version .* keeps the name, A's is kept as notes\.sync-conflict-\d{8}-\d{6}-A\.txt on both/,
+    )
+    const tree = await readTree(A)
+    expect(tree).toEqual(await readTree(B))
+    const names = Object.keys(tree)
+    expect(names).toHaveLength(2)
+    expect(tree['notes.txt']).toBe('edit on b (newer)')
+    expect(tree[names.find((n) => n.includes('.sync-conflict-'))!]).toBe('edit on a (older)')
+  })
+
+  it('writes nothing in a dry run, on either side', async () => {
+    await writeTree(A, { 'a.txt': 'a' })
+    await writeTree(B, { 'b.txt': 'b' })
+    const before = [await snapshotTree(A), await snapshotTree(B)]
+    const r = await bisync('--dry-run')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('would copy   a.txt  (A → B)')
+    expect([await snapshotTree(A), await snapshotTree(B)]).toEqual(before)
+  })
+
+  it('refuses a missing B (never taken as empty), and --no-state', async () => {
+    await writeTree(A, { 'a.txt': 'a' })
+    await rm(B, { recursive: true })
+    const r = await bisync()
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('does not exist')
+    expect(r.stderr).toContain('mkdir')
+    expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/)
+    await mkdir(B)
+    expectUsageError(await bisync('--no-state'), '--no-state')
+    expect(await readTree(A)).toEqual({ 'a.txt': 'a' })
+  })
+})
