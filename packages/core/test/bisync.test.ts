@@ -175,12 +175,18 @@ describe('bisync (local directories both ways)', () => {
     expect(plannedOf((await run({ dryRun: true })).events)).toEqual(['b copy x.txt'])
   })
 
-  it('refuses a missing root without touching the other side', async () => {
+  it('takes a missing root as empty on a first run only, and refuses it after', async () => {
     await put(A, 'x.txt', 'x', 1)
     await rm(B, { recursive: true })
+    const first = await run()
+    expect(first.done.summary.fatal).toBeUndefined()
+    expect(await tree(B)).toEqual({ 'x.txt': 'x' })
+    await rm(B, { recursive: true })
     const { done } = await run()
-    expect(done.summary.fatal).toMatchObject({ code: 'NOT_FOUND' })
+    expect(done.summary.fatal).toMatchObject({ code: 'NOT_FOUND', hint: expect.stringMatching(/never taken as empty/) })
     expect(await tree(A)).toEqual({ 'x.txt': 'x' })
+    await rm(A, { recursive: true })
+    expect((await run()).done.summary.fatal).toMatchObject({ code: 'NOT_FOUND' })
   })
 })
 

@@ -25,14 +25,14 @@ import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { backUp } from '../operators/back-up.js'
 import { fingerprintOf } from '../operators/decide.js'
-import { diff } from '../operators/diff.js'
+import { diff, type EntryPair } from '../operators/diff.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { Backlog } from '../util/backlog.js'
 import { type BisyncSide, conflictName } from './conflict-name.js'
-import { type BisyncDecision, type ConflictPolicy, decideBisync } from './decide-bisync.js'
+import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
 
 /** Options of `bisync`. Defaults in brackets. */
 export interface BisyncOptions {
@@ -75,6 +75,10 @@ interface Lane {
 const RECORD_BATCH = 500
 /** Pairs decided per window (one `getMany` each). */
 const WINDOW = 256
+/** The state's meta key of the time the last two-way run ended (a missing side is then not a first run's). */
+const LAST_RUN = 'bisync.lastRun'
+/** Stats at once where a listing lacks stored mtimes (S3: one HEAD each). */
+const STATS_AT_ONCE = 16
 
 const otherSide = (s: BisyncSide): BisyncSide => (s === 'a' ? 'b' : 'a')
 
@@ -243,14 +247,20 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     }
 
     const plan$ = defer(async () => {
-      for (const s of ['a', 'b'] as const) {
-        const exists = await backends[s].rootExists()
-        if (!exists) {
-          throw new SyncError('NOT_FOUND', `${backends[s].uri} does not exist`, {
-            path: backends[s].uri,
-            hint: 'Check the path: two-way sync needs both roots (a missing one never empties the other).',
-          })
-        }
+      // A root that is not there is an empty side on a first run (an S3 prefix exists only once it
+      // holds a key); once a run has synced them, it is a side gone (unmounted, a wrong path), and
+      // taken as empty it would delete every file of the other.
+      const missing = (await Promise.all([a.rootExists(), b.rootExists()])).flatMap((ok, i) => (ok ? [] : [i]))
+      const lastRun = missing.length > 0 ? await options.state.getMeta<number>(LAST_RUN) : undefined
+      if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined)) {
+        const gone = [a, b][missing[0]!]!
+        throw new SyncError('NOT_FOUND', `${gone.uri} does not exist`, {
+          path: gone.uri,
+          hint:
+            missing.length === 2
+              ? 'Check the paths: two-way sync needs at least one side that exists.'
+              : `Check the path: it was synced by the run of ${new Date(lastRun!).toISOString()}, and a side gone is never taken as empty, so nothing was changed.`,
+        })
       }
       const backlog = new Backlog(8192)
       await lastValueFrom(
@@ -261,8 +271,9 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           admitTarget: listedEntryCheck(b, { ...listOpts('b'), foldCase: !a.capabilities.caseSensitive }),
         }).pipe(
           bufferCount(WINDOW),
-          concatMap(async (pairs) => {
-            const priors = await options.state.getMany(pairs.map((p) => p.path))
+          concatMap(async (listed) => {
+            const priors = await options.state.getMany(listed.map((p) => p.path))
+            const pairs = await withStoredMtimes(listed, priors)
             pairs.forEach((pair, i) => {
               if (pair.source && pair.source.kind !== 'dir') files.a++
               if (pair.target && pair.target.kind !== 'dir') files.b++
@@ -290,6 +301,45 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         for (const del of deletes) planned(del)
       }
     })
+
+    /**
+     * The pairs whose two present files are compared (no record, or changed on both sides since),
+     * with the mtime each side stores where its listing gives write times (S3: the upload time):
+     * read by `stat`, as one-way sync does. Without it a first run to a bucket took every file of
+     * one size as a conflict.
+     */
+    const withStoredMtimes = async (
+      pairs: readonly EntryPair[],
+      priors: readonly (StateRecord | undefined)[],
+    ): Promise<EntryPair[]> => {
+      const out = [...pairs]
+      if (a.capabilities.listMtime && b.capabilities.listMtime) return out
+      const todo: number[] = []
+      pairs.forEach((pair, i) => {
+        const { source: ea, target: eb } = pair
+        if (ea?.kind !== 'file' || eb?.kind !== 'file' || ea.size !== eb.size) return
+        const prior = priors[i]
+        const both =
+          prior === undefined ||
+          (sideChange(prior.source, ea, prior.syncedAt, decideOpts.writeTimes.a) !== 'same' &&
+            sideChange(prior.target, eb, prior.syncedAt, decideOpts.writeTimes.b) !== 'same')
+        if (both) todo.push(i)
+      })
+      for (let at = 0; at < todo.length; at += STATS_AT_ONCE) {
+        await Promise.all(
+          todo.slice(at, at + STATS_AT_ONCE).map(async (i) => {
+            const pair = out[i]!
+            const [sa, sb] = await Promise.all([
+              a.capabilities.listMtime ? pair.source : a.stat(pair.path),
+              b.capabilities.listMtime ? pair.target : b.stat(pair.path),
+            ])
+            // (Gone or changed kind since listed: decided as listed; the write's check catches it.)
+            if (sa?.kind === 'file' && sb?.kind === 'file') out[i] = { path: pair.path, source: sa, target: sb }
+          }),
+        )
+      }
+      return out
+    }
 
     /** Keeps each conflict's losing version beside it on its own side; the lanes then carry it across. */
     const keep$ = defer(() =>
@@ -444,6 +494,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       defer(async () => {
         await recordConflictCopies()
         await flush(true)
+        if (!dryRun && !signal.aborted) await options.state.setMeta(LAST_RUN, Date.now())
       }).pipe(mergeMap(() => EMPTY)),
     ).pipe(
       catchError((err: unknown) => {

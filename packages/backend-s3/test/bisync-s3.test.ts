@@ -1,0 +1,63 @@
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { type Backend, bisync, MemoryStateStore, type SyncEvent } from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { rawClient } from './raw-client.js'
+import { testBackend } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+// Two-way sync between a local directory and a bucket prefix, against the real server: S3's listing
+// gives upload times, not the mtimes it stores, so the run must not take that difference for an edit.
+describeS3('bisync between a local directory and S3', (env) => {
+  const raw = rawClient(env)
+  const opened: Backend[] = []
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-bisync-'))
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    raw.destroy()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  /** The `to path` of each action a run planned, sorted; fails on any failure. */
+  async function run(a: Backend, b: Backend, state: MemoryStateStore): Promise<string[]> {
+    const events: SyncEvent[] = await lastValueFrom(bisync(a, b, { state }).pipe(toArray()))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    return events
+      .flatMap((e) => (e.type === 'planned' ? [`${e.action.to} ${e.action.kind} ${e.action.path}`] : []))
+      .sort()
+  }
+
+  it('takes the same files on both sides as in sync on a first run, then carries an edit made in the bucket', async () => {
+    const local = join(dir, 'same')
+    await mkdir(local)
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-same')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    await writeFile(join(local, 'one.txt'), 'one')
+    await utimes(join(local, 'one.txt'), 1_700_000_000, 1_700_000_000)
+    expect(await run(a, b, state)).toEqual(['b copy one.txt'])
+    // A second side with the same file, uploaded by this run: a fresh job (no records) compares the
+    // stored mtime, not the upload time, and finds them the same.
+    expect(await run(a, b, new MemoryStateStore())).toEqual([])
+    expect(await run(a, b, state)).toEqual([])
+    // An edit made in the bucket by another tool (no stored mtime: its upload time is its mtime).
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}one.txt`, Body: 'edited in s3' }))
+    expect(await run(a, b, state)).toEqual(['a update one.txt'])
+    expect(await readFile(join(local, 'one.txt'), 'utf8')).toBe('edited in s3')
+    expect(await run(a, b, state)).toEqual([])
+    // And an edit made locally goes up.
+    await writeFile(join(local, 'one.txt'), 'edited locally')
+    expect(await run(a, b, state)).toEqual(['b update one.txt'])
+    const got = await raw.send(new GetObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}one.txt` }))
+    expect(await got.Body?.transformToString()).toBe('edited locally')
+  })
+})
