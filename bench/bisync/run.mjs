@@ -111,7 +111,10 @@ function timed(scenario, tool, first) {
   spawnSync('sync')
   const m = measure(cmd, args, env ? { env } : {})
   let r = results.find((x) => x.scenario === scenario && x.tool === tool.name)
-  if (!r) results.push((r = { scenario, tool: tool.name, runs: [] }))
+  if (!r) {
+    r = { scenario, tool: tool.name, runs: [] }
+    results.push(r)
+  }
   r.runs.push(m)
   // Both sides must end equal: a wrong result is flagged in the table, never silently timed.
   const diff = treeDifference(listTree(sideOf(tool, 'a')), listTree(sideOf(tool, 'b')))
