@@ -28,8 +28,9 @@ export interface SyncPathsOptions extends SyncOptions {
   readonly statConcurrency?: number
   /**
    * Whether a source file found inside a new directory (not named by a change, so not checked for
-   * stability) may ship now; one that may not is left out of this cycle and passed to
-   * `onUnsettled`. [all may]
+   * stability) may ship now; one that may not is left out of this cycle on both sides (what the
+   * target holds there, and below, is neither shipped nor deleted) and passed to `onUnsettled`.
+   * [all may]
    */
   readonly settled?: (entry: Entry) => boolean
   /** Receives the paths left out by `settled` or `seen` (the continuous job checks them again). */
@@ -72,6 +73,12 @@ function asSeen(was: Entry | undefined, now: Entry | undefined): boolean {
 }
 
 type Side = Map<RelPath, Entry>
+
+/** True when `path` or a directory above it is in `paths`. */
+function atOrBelow(path: RelPath, paths: ReadonlySet<RelPath>): boolean {
+  for (let p: RelPath | undefined = path; p !== undefined; p = parentRelPath(p)) if (paths.has(p)) return true
+  return false
+}
 
 /**
  * True when the source holds at least one file (reads the start of a listing only). The listing
@@ -240,7 +247,7 @@ export function syncPaths(
     const listedDirs = new Set<RelPath>()
     /** Whether the cycle looked at `path` on both sides (see SyncPathsOptions.onExamined). */
     const examined = (path: RelPath): boolean => {
-      if (leftOut.has(path)) return false
+      if (atOrBelow(path, leftOut)) return false
       const errors = [...srcErrors, ...dstErrors]
       // A side that could not be stated or listed at all: nothing on it is known.
       if (errors.some((e) => e.path === undefined || e.path === '')) return false
@@ -297,6 +304,8 @@ export function syncPaths(
         for (const p of changedSince) leftOut.add(p)
         if (changedSince.length > 0) options.onUnsettled?.(changedSince)
       }
+      /** Source files found by a listing below that are still being written (see `settled`). */
+      const young = new Set<RelPath>()
       const expand = async (backend: Backend, roots: RelPath[], into: Side): Promise<void> => {
         const listed = listSubtrees(backend, roots, {
           ...(options.filter ? { filter: options.filter } : {}),
@@ -310,19 +319,24 @@ export function syncPaths(
               errors.push(err)
           },
         })
-        const young: RelPath[] = []
         for await (const e of listed) {
           if (into.has(e.path)) continue
           // Being written right now (an archive still unpacking): not shipped half-written.
-          if (into === src && options.settled && !options.settled(e)) young.push(e.path)
+          if (into === src && options.settled && !options.settled(e)) young.add(e.path)
           else into.set(e.path, e)
         }
-        for (const p of young) leftOut.add(p)
-        if (young.length > 0) options.onUnsettled?.(young)
       }
       // (A grown directory is not on the target, a shrunk one not on the source: one side holds it all.)
       for (const d of [...grown, ...shrunk, ...remade]) listedDirs.add(d)
       await Promise.all([expand(source, [...grown, ...remade], src), expand(target, [...shrunk, ...remade], dst)])
+      if (young.size > 0) {
+        // Left out of the target side too, with what it holds below (a directory the file
+        // replaces): the target's copy in a remade directory was planned as a delete, so a mirror
+        // lacked a file the source has until the file settled (longer while its copy failed).
+        for (const p of [...dst.keys()]) if (atOrBelow(p, young)) dst.delete(p)
+        for (const p of young) leftOut.add(p)
+        options.onUnsettled?.([...young])
+      }
       options.onExamined?.(examined)
     })
 
