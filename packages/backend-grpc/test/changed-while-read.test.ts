@@ -40,6 +40,25 @@ it('a served file written to while a client reads it ends the read in TRANSIENT,
   })
 })
 
+it('a served file written to while a client reads it for the planned entry (expect) ends the read in CONFLICT: a retry would be refused', async () => {
+  await withClient(async (dir, b) => {
+    const size = 32 * 1024 * 1024
+    await writeFile(join(dir, 'big'), Buffer.alloc(size, 0x41))
+    const planned = (await b.stat('big' as RelPath))!
+    const stream = await b.read('big' as RelPath, undefined, { expect: planned })
+    // Flow control holds the server back until the client reads: the file changes before its end is read.
+    await writeFile(join(dir, 'big'), Buffer.alloc(size + 1, 0x42))
+    const err = await rejectionOf(
+      (async () => {
+        for await (const _ of stream) {
+          // discard
+        }
+      })(),
+    )
+    expect(err).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('changed while it was read') })
+  })
+})
+
 it('a read for an entry the served file no longer is (a same-size edit) fails with CONFLICT (QA 8 #3)', async () => {
   await withClient(async (dir, b) => {
     await writeFile(join(dir, 'a.bin'), Buffer.alloc(100_000, 0x41))

@@ -55,6 +55,7 @@ import {
   type Hashable,
   type HeldBytes,
   isListedFile,
+  type ListedFile,
   type ListOptions,
   type ModeSettable,
   type Movable,
@@ -510,7 +511,8 @@ export class LocalBackend
     const unchanged = opts.tolerateChanges
       ? undefined
       : async (): Promise<void> => {
-          if (!sameFile(st, await fh.stat())) throw changedWhileRead('local.read', rel)
+          const now = await fh.stat()
+          if (!sameFile(st, now)) throw changedWhileRead('local.read', rel, expect, now)
         }
     if (unchanged !== undefined) checkBeforeEnd(stream, unchanged)
     // Internal consumers (a delta's matching pass, a local write) read into their own buffers
@@ -538,7 +540,10 @@ export class LocalBackend
       const start = range?.offset ?? 0
       const end = range?.length === undefined ? st.size : Math.min(st.size, start + range.length)
       const data = end <= start ? Buffer.alloc(0) : readWhole(fd, end - start, start)
-      if (!opts.tolerateChanges && !sameFile(st, fstatSync(fd))) throw changedWhileRead('local.read', rel)
+      if (!opts.tolerateChanges) {
+        const now = fstatSync(fd)
+        if (!sameFile(st, now)) throw changedWhileRead('local.read', rel, expect, now)
+      }
       return bufferStream(data)
     } catch (err) {
       throw toSyncError(err, 'read', rel)
@@ -857,7 +862,7 @@ export class LocalBackend
       }
       return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom', meta.size)
     }
-    return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom')
+    return this.#copyInto(opened, source.#abs(src), rel, meta, opts, 'copyFrom', undefined, reading.expect)
   }
 
   /**
@@ -1748,6 +1753,8 @@ export class LocalBackend
     op: string,
     /** `--no-check-updated`: this many bytes as they are, changes tolerated (below SMALL_COPY). */
     tolerated?: number,
+    /** The entry the copy is held to (`readOptions.expect`): a change met while copying is then CONFLICT (see changedWhileRead). */
+    pinned?: ListedFile,
   ): Promise<Entry> {
     let content: Buffer | undefined
     // As root, a big file is copied from this handle, opened and checked by the caller, never by its
@@ -1769,7 +1776,8 @@ export class LocalBackend
         // Small files (most of a tree) are read whole from the handle already open: copyFile would open
         // the source again, try a FICLONE that ext4 refuses, and leave the temp file to be reopened.
         content = readWhole(source.fd, source.st.size)
-        if (!sameFile(source.st, fstatSync(source.fd))) throw changedWhileRead(`local.${op}`, rel)
+        const now = fstatSync(source.fd)
+        if (!sameFile(source.st, now)) throw changedWhileRead(`local.${op}`, rel, pinned, now)
         // Short of its stat's size while its stat still holds: a pseudo-file (sysfs says 4096 for
         // a few bytes) or a broken filesystem. Published, its copy differed from the listing on
         // every run (updated again each time, check never clean), where every other way of reading
@@ -1820,7 +1828,7 @@ export class LocalBackend
       const now = readLater ? fstatSync(source.fd) : statSync(srcAbs, { throwIfNoEntry: false })
       if (now === undefined || !sameFile(source.st, now)) {
         await made?.close()
-        throw changedWhileRead(`local.${op}`, rel)
+        throw changedWhileRead(`local.${op}`, rel, pinned, now)
       }
       // (Never through a symlink put at the temp name meanwhile.)
       const fh = made ?? (await open(tmp, constants.O_RDWR | constants.O_NOFOLLOW))

@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs'
-import { SyncError } from '@syncflow/core'
+import { isListedFile, type ListedFile, SIZE_MISMATCH_HINT, SyncError } from '@syncflow/core'
+import { listedOf } from './walk-sorted.js'
 
 /**
  * True when `now` is still the file that `before` described: same inode, size, mtime and ctime
@@ -16,18 +17,37 @@ export function sameFile(before: Stats, now: Stats): boolean {
 }
 
 /**
- * The error of a source file that changed while it was read: TRANSIENT, so the engine tries again
- * (the file has likely settled), and the bytes read are never published, since they may mix two
- * versions into one that never existed (QA: an edit near the start, then one near the end, of a
- * 20 MiB file being copied came out as the second edit without the first). rclone fails such a
- * transfer alike ("source file is being updated").
+ * The error of a source file that changed while it was read; the bytes read are never published,
+ * since they may mix two versions into one that never existed (QA: an edit near the start, then
+ * one near the end, of a 20 MiB file being copied came out as the second edit without the first).
+ * rclone fails such a transfer alike ("source file is being updated").
+ *
+ * A read held to the planned entry (`expect`) that `now` no longer is: CONFLICT, as a file changed
+ * before its open is (`sourceChanged`). The engine's retry would read with the same `expect` and be
+ * refused at its open, always: a local entry's version is its inode and ctime, and every change
+ * `sameFile` sees moves one of them. So the retry only cost a backoff, and a watch's busy log ended
+ * in CONFLICT one wait later. Otherwise (no `expect`) TRANSIENT: a retry reads the file as it is then.
  */
-export function changedWhileRead(op: string, path: string): SyncError {
+export function changedWhileRead(op: string, path: string, expect?: ListedFile, now?: Stats): SyncError {
+  if (expect !== undefined && now !== undefined && !isListedFile(expect, listedOf(now))) {
+    return new SyncError(
+      'CONFLICT',
+      `the source file changed while it was read (${whatChanged(expect, listedOf(now))}); nothing was written`,
+      { op, path, hint: SIZE_MISMATCH_HINT },
+    )
+  }
   return new SyncError('TRANSIENT', 'the source file changed while it was read', {
     op,
     path,
     hint: 'It is read again on the next attempt. A file that is always being written (a log) is better excluded, or, if it is only appended to, copied up to its listed size with --no-check-updated.',
   })
+}
+
+/** How `now` differs from `listed`, in a user's words. */
+function whatChanged(listed: ListedFile, now: ListedFile): string {
+  if (now.size !== listed.size) return `its size went from ${listed.size} to ${now.size} bytes`
+  if (now.mtimeMs !== listed.mtimeMs) return 'its mtime changed'
+  return 'it was rewritten in place, or its mode, owner or links changed'
 }
 
 /**

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest'
 import { createLocalBackend } from '../src/index.js'
 import { codeOf, p, tempDir } from './helpers.js'
 
-// A source file written to while it is read: the read ends in TRANSIENT, never in a torn copy.
+// A source file written to while it is read: the read ends in TRANSIENT (CONFLICT when held to
+// the planned entry), never in a torn copy.
 
 /** Consumes a stream to its end (or its error). */
 async function drain(stream: AsyncIterable<unknown>): Promise<void> {
@@ -28,6 +29,18 @@ describe('a local source file that changes while it is read', () => {
     const err = await rejectionOf(drain(stream))
     expect(codeOf(err)).toBe('TRANSIENT')
     expect((err as Error).message).toContain('changed while it was read')
+  })
+
+  it('fails a read held to the planned entry (expect) with CONFLICT: a retry with it could only be refused', async () => {
+    const root = await tempDir('changed-read-expect')
+    await writeFile(join(root, 'f'), 'A'.repeat(300_000))
+    const b = createLocalBackend({ root })
+    const planned = await b.stat(p('f'))
+    const stream = await b.read(p('f'), undefined, { expect: planned! })
+    await writeFile(join(root, 'f'), 'B'.repeat(300_001))
+    const err = await rejectionOf(drain(stream))
+    expect(codeOf(err)).toBe('CONFLICT')
+    expect((err as Error).message).toContain('changed while it was read (its size went from 300000 to 300001 bytes)')
   })
 
   it('an unchanged file reads to its end as before', async () => {

@@ -25,10 +25,10 @@ import {
 // without pause); the read of the log refused as CONFLICT on top, so that it fails every time.
 //
 // Refused at the source's read, before the real read: a read of the log let through races the
-// writer, and the local backend fails it CONFLICT (changed since listed) or, when an append lands
-// between its read and its check, TRANSIENT (changed while read): the failure's code was then the
-// race's, not the fault's (TRANSIENT once on a loaded CI machine). A refusal at the target's write
-// was never reached: the read before it always failed first.
+// writer, and the local backend fails it (changed since listed, or changed while read when an
+// append lands between its read and its check): the failure was then the race's, not the fault's
+// (TRANSIENT once on a loaded CI machine, before a read held to its planned entry said CONFLICT).
+// A refusal at the target's write was never reached: the read before it always failed first.
 
 afterAll(removeTempDirs)
 afterEach(stopJobs)

@@ -239,12 +239,14 @@ export class LocalTree implements ServedTree {
         return withFill(Readable.from([]), async () => 0)
       }
       const stream = fh.createReadStream({ start, end: end - 1, highWaterMark: READ_AHEAD })
-      // A read that raced a writer on the server ends in TRANSIENT (the client tries again), never
-      // in a torn file at the client, as for a local source (see @syncflow/backend-local).
+      // A read that raced a writer on the server ends in an error, never in a torn file at the
+      // client, as for a local source (see changedWhileRead in @syncflow/backend-local): CONFLICT
+      // for a read held to the planned entry, else TRANSIENT (the client tries again).
       const unchanged = opts.tolerateChanges
         ? undefined
         : async (): Promise<void> => {
-            if (!sameFile(st, await fh.stat())) throw changedWhileRead('serve.read', full)
+            const after = await fh.stat()
+            if (!sameFile(st, after)) throw changedWhileRead('serve.read', full, opts.expect, after)
           }
       if (unchanged !== undefined) checkBeforeEnd(stream, unchanged)
       // Consumers done with each chunk before the next (hashes, signatures) fill their own buffers.
