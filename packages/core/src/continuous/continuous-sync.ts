@@ -596,8 +596,32 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // as failures are (see `count`): not at all once a later cycle ran them, or covered their path
     // and found nothing to delete. The job's "Deletes suppressed" goes with the last of them.
     const stillHeld = new Set<RelPath>()
+    /**
+     * The failures that held each held delete back (its cycle's, when it ended with them): the delete
+     * runs only in a cycle that tries again every one of them still failing (see `readyIn`).
+     */
+    const heldBy = new Map<RelPath, ReadonlySet<RelPath>>()
     const release = (path: RelPath): void => {
+      heldBy.delete(path)
       if (stillHeld.delete(path)) total.skipped--
+    }
+    /**
+     * Whether the held delete `path` may run in a cycle over `paths`: none of the failures that held
+     * it back is still failing outside them. A delete that went with a failure's retry ran alone once
+     * that failure had failed again in a cycle of its own (a busy file's next change, or a retry
+     * apart, due later): the old name of a file renamed while written was deleted while its new name's
+     * copy still failed, and the target held neither for seconds (up to the retry's wait).
+     */
+    const readyIn = (path: RelPath, paths: ReadonlySet<RelPath>): boolean =>
+      [...(heldBy.get(path) ?? [])].every((f) => paths.has(f) || !failing.has(f))
+    /** `work` with the held deletes that go with its paths' tries (see `readyIn`). */
+    const withHeldDeletes = (work: Work): Work => {
+      if (work.rescan || heldBy.size === 0) return work
+      const add = [...heldBy]
+        .filter(([d, by]) => stillHeld.has(d) && !work.paths.has(d) && [...by].some((f) => work.paths.has(f)))
+        .map(([d]) => d)
+        .filter((d) => readyIn(d, work.paths))
+      return add.length === 0 ? work : { ...work, paths: new Set([...work.paths, ...add]) }
     }
     /**
      * A cycle that did not stop has released the held deletes at paths it looked at (`examined`)
@@ -671,8 +695,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           // rescan (QA 25c #2). Only then, and once, since the same code says a dangling symlink
           // under --symlinks follow, which no try fixes.
           if (deletesSuppressed) for (const p of vanished) again.add(p)
-          // Deletes held back by those failures go with their next try.
-          if (deletesSuppressed && again.size > 0) for (const p of heldDeletes) again.add(p)
+          // Deletes held back by those failures go with their next try (and any later one: see `readyIn`).
+          if (deletesSuppressed && again.size > 0) {
+            const by = new Set([...again].filter((p) => !heldDeletes.includes(p)))
+            for (const p of heldDeletes) {
+              again.add(p)
+              heldBy.set(p, by)
+            }
+          }
           // The cycle's paths that did not fail again are fine (a rescan's, when it saw them all).
           const fine = work.rescan ? (listingErrors ? [] : [...failing.keys()]) : work.paths
           for (const p of fine) if (!again.has(p)) failing.delete(p)
@@ -695,8 +725,10 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             later$.next({
               delayMs,
               work: () => {
-                // Not when it succeeded or failed again meanwhile (that failure has its own try).
-                const paths = group.filter(([p, tries]) => failing.get(p) === tries).map(([p]) => p)
+                // Not when it succeeded or failed again meanwhile (that failure has its own try), nor
+                // a held delete whose failures failed again apart: it goes with their next try.
+                const tried = new Set(group.filter(([p, tries]) => failing.get(p) === tries).map(([p]) => p))
+                const paths = [...tried].filter((p) => !stillHeld.has(p) || readyIn(p, tried))
                 if (paths.length === 0) return undefined
                 // A directory made again that failed is still to be compared whole when tried again.
                 const replaced = new Set(paths.filter((p) => work.replaced?.has(p)))
@@ -888,7 +920,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }).pipe(ignoreElements())
     }
 
-    const runCycle = (work: Work): Observable<SyncEvent> => {
+    const runCycle = (given: Work): Observable<SyncEvent> => {
+      const work = withHeldDeletes(given)
       const isFirst = first
       first = false
       const outcome = watchOutcome(work)
