@@ -16,3 +16,13 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   NO_COMMON_HASH:
     'Where no hash of the same kind is on both sides, --checksum compares size and mtime instead, as a run without it does.',
 }
+
+/**
+ * A watch's own words where they differ from `NOTICE_HINTS`: deletes held back by a failure are not
+ * left for the user to run (review 38): the watch tries what failed again by itself and runs them
+ * with the first try that succeeds (a rename's old name once the new name's copy landed).
+ */
+export const WATCH_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
+  DELETES_SUPPRESSED:
+    'They run with the first later try of what failed that succeeds: the watch tries again by itself what may pass (a file being written, a permission, a server); what keeps failing, fix (above) or --exclude.',
+}

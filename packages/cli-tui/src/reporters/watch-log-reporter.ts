@@ -3,7 +3,7 @@ import { failureHint } from '../output/failure-hint.js'
 import { formatCompleted, formatFailed } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
-import { NOTICE_HINTS } from '../output/notice-hints.js'
+import { NOTICE_HINTS, WATCH_NOTICE_HINTS } from '../output/notice-hints.js'
 import { printable, printableName } from '../output/printable.js'
 import { RefusedLines } from '../output/refused-lines.js'
 import { quitAtOnceHint, type Reporter } from '../output/reporter.js'
@@ -29,7 +29,10 @@ export class WatchLogReporter implements Reporter {
   readonly #showActions: boolean
   #cycles = 0
   readonly #guard: GuardSkips
-  /** Hints of TRANSIENT failures already printed (one per outage, not one per file and cycle; forgotten by a cycle without failures). */
+  /**
+   * Hints of TRANSIENT failures, and of held deletes' notes, already printed (one per outage, not
+   * one per file and cycle; forgotten by a cycle without failures).
+   */
   readonly #hintsShown = new Set<string>()
   /** Refused files of this cycle past the first few: one line per directory, the rest counted (QA 32b). */
   #refused: RefusedLines
@@ -66,7 +69,12 @@ export class WatchLogReporter implements Reporter {
       case 'notice': {
         this.#guard.notice(e.code, e.message)
         if (this.#o.quiet) break
-        const hint = NOTICE_HINTS[e.code]
+        // Said again each cycle, the note's hint only once until a cycle without failures (a busy
+        // file's copy that kept failing repeated it under every cycle of its own).
+        const hint = this.#hintsShown.has(`notice:${e.code}`)
+          ? undefined
+          : (WATCH_NOTICE_HINTS[e.code] ?? NOTICE_HINTS[e.code])
+        if (hint !== undefined && e.code === 'DELETES_SUPPRESSED') this.#hintsShown.add(`notice:${e.code}`)
         this.#s.stderr.write(`note: ${printable(e.message)}${hint ? `\n  ${hint}` : ''}\n`)
         break
       }

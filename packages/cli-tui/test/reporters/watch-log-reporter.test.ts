@@ -43,6 +43,30 @@ describe('WatchLogReporter', () => {
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
   })
 
+  // Review 38: a busy file renamed (`mv a b` while b is written) holds a's delete back for every
+  // cycle b's copy fails: each printed "fix what failed (above), or --exclude it" (sync's hint, for
+  // deletes a watch runs by itself once the copy lands) under its note, cycle after cycle.
+  it("says how a watch runs held deletes once per run of failing cycles, in a watch's words", () => {
+    const { s, out } = streams(true)
+    const r = new WatchLogReporter(s, { dryRun: false, quiet: false, verbose: false })
+    const heldCycle = () => {
+      r.event(failed('b', 'CONFLICT', 'the source file changed since it was listed'))
+      r.event({ type: 'notice', ts: 0, code: 'DELETES_SUPPRESSED', message: '1 failed item(s): 1 delete(s) not run' })
+      r.event({ type: 'done', ts: 0, summary: summary({ failed: 1, skipped: 1 }) })
+    }
+    heldCycle()
+    heldCycle()
+    const hints = () => out.stderr.split('\n').filter((l) => l.startsWith('  They run'))
+    expect(out.stderr.match(/note: 1 failed item\(s\): 1 delete\(s\) not run/g)).toHaveLength(2)
+    expect(hints()).toEqual([
+      '  They run with the first later try of what failed that succeeds: the watch tries again by itself what may pass (a file being written, a permission, a server); what keeps failing, fix (above) or --exclude.',
+    ])
+    // A cycle without failures ends the run: the next hold says it again.
+    r.event({ type: 'done', ts: 0, summary: summary({ done: { ...summary().done, copy: 1 } }) })
+    heldCycle()
+    expect(hints()).toHaveLength(2)
+  })
+
   // QA 32b: a policy refusing one prefix printed a line per file under it, every cycle.
   it('lists the first refused files of a cycle, then one per directory, and counts the rest at its end', () => {
     const { s, out } = streams(true)
