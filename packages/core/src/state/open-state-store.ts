@@ -397,8 +397,9 @@ async function openNetworkStore(
     // bounded (by the store itself, so that its close() after does not wait on it), since a client
     // may keep reconnecting without ever answering. A stop ends it at once, dropping the connect
     // still waiting, which otherwise held the process after the command had given up: forced
-    // (node-redis's destroy(), pg's pool ended), since the store's own close() waits for the read
-    // in its queue, which waits for the connect.
+    // (node-redis's destroy(); pg's pool ended, its connections still opening destroyed: see
+    // `sharePool`), since the store's own close() waits for the read in its queue, which waits for
+    // the connect.
     const first = store.getMeta('schema')
     await untilAborted(() => first, signal, 'state.open', shown).catch((err: unknown) => {
       if (stopped(err))
@@ -409,8 +410,7 @@ async function openNetworkStore(
     return store
   } catch (err) {
     if (stopped(err)) {
-      // Not waited for: it waits for the dropped read. (A PostgreSQL connect still opening is not
-      // dropped by ending its pool: it ends at pg's connect timeout.)
+      // Not waited for: it waits for the dropped read.
       store?.close().catch(() => {})
       throw err
     }
