@@ -39,7 +39,8 @@ export interface SyncPathsOptions extends SyncOptions {
    * What the source held at a changed path when its change was found stable (`undefined`: nothing).
    * A source file now different from it (written since: a file deleted, then written again while
    * its delete waited for this cycle) is left out of the cycle on both sides and passed to
-   * `onUnsettled`, so it is not shipped half-written. Paths not in it are not checked. [none]
+   * `onUnsettled`, so it is not shipped half-written; so is a file gone since (renamed, maybe, its
+   * new name still being written). Paths not in it are not checked. [none]
    */
   readonly seen?: ReadonlyMap<RelPath, Entry | undefined>
   /**
@@ -66,9 +67,15 @@ export interface SyncPathsOptions extends SyncOptions {
   readonly onExamined?: (examined: (path: RelPath) => boolean) => void
 }
 
-/** True when `now`, the source entry at a path, is still the file (or absence) the change saw. */
+/**
+ * True when `now`, the source entry at a path, is still the file (or absence) the change saw. A
+ * file gone since is not: renamed after its check (`mv app.log app-1.log`, the writer still
+ * appending), its delete here ran while the new name waited to settle, and the target held
+ * neither name; checked again, its removal waits for the new name (`holdForNewNames`).
+ */
 function asSeen(was: Entry | undefined, now: Entry | undefined): boolean {
-  if (now?.kind !== 'file') return true // gone, a directory or a symlink: nothing half-written
+  if (now === undefined) return was?.kind !== 'file'
+  if (now.kind !== 'file') return true // a directory or a symlink: nothing half-written
   return was?.kind === 'file' && was.size === now.size && was.mtimeMs === now.mtimeMs
 }
 
