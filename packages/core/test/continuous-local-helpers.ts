@@ -56,6 +56,13 @@ export const localTarget = (root: string): Backend => {
   })
 }
 
+/**
+ * The bound of a wait for a job's cycle (its first sync, a change shipped, its stop): expect.poll's
+ * default second was not always enough on a loaded 2-core CI machine (the first sync's file still
+ * in its temp file, waiting for its fsync).
+ */
+export const CYCLE_WAIT = { timeout: 10_000 }
+
 const running: (() => void)[] = []
 
 /** Stops the jobs `startJob` started (an afterEach). */
@@ -97,7 +104,7 @@ export function startJob(
   const failures = () => events.filter((e): e is FailedEvent => e.type === 'failed')
   const stop = async (): Promise<DoneEvent> => {
     abort.abort()
-    await expect.poll(() => ended).toBe(true)
+    await expect.poll(() => ended, CYCLE_WAIT).toBe(true)
     return events.at(-1) as DoneEvent
   }
   return { events, abort, cycles, failures, ended: () => ended, stop }

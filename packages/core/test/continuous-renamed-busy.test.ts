@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import type { Backend, Change, RelPath, SyncEvent } from '../src/index.js'
 import {
   appendingWriter,
+  CYCLE_WAIT,
   local,
   localTarget,
   removeTempDirs,
@@ -36,8 +37,8 @@ describe('continuousSync and a file renamed while it is written', () => {
     const { src, dst } = await tempDirs()
     await writeFile(join(src, 'app.log'), 'start\n')
     const job = startJob(local(src), localTarget(dst))
-    await expect.poll(() => tree(dst)).toEqual({ 'app.log': 'start\n' })
-    await expect.poll(() => job.cycles().length).toBe(1)
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'app.log': 'start\n' })
+    await expect.poll(() => job.cycles().length, CYCLE_WAIT).toBe(1)
 
     const writer = await appendingWriter(join(src, 'app.log'), { fd: true })
     await rename(join(src, 'app.log'), join(src, 'app-1.log'))
@@ -61,7 +62,7 @@ describe('continuousSync and a file renamed while it is written', () => {
 
     // Never neither: the old name went only once the new one was there.
     // (The delete's event comes a moment after the file is gone.)
-    await expect.poll(() => doneAt(job.events, 'delete', 'app.log')).toBeGreaterThanOrEqual(0)
+    await expect.poll(() => doneAt(job.events, 'delete', 'app.log'), CYCLE_WAIT).toBeGreaterThanOrEqual(0)
     const copied = doneAt(job.events, 'copy', 'app-1.log')
     expect(copied).toBeGreaterThanOrEqual(0)
     expect(doneAt(job.events, 'delete', 'app.log')).toBeGreaterThan(copied)
@@ -94,8 +95,8 @@ describe('continuousSync and a file renamed while it is written', () => {
     })
     const changes = new Subject<Change>()
     const job = startJob(source, localTarget(dst), { changes })
-    await expect.poll(() => tree(dst)).toEqual({ 'app.log': 'start\n' })
-    await expect.poll(() => job.cycles().length).toBe(1)
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'app.log': 'start\n' })
+    await expect.poll(() => job.cycles().length, CYCLE_WAIT).toBe(1)
 
     await rename(join(src, 'app.log'), join(src, 'app-1.log'))
     await utimes(join(src, 'app-1.log'), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
@@ -104,7 +105,7 @@ describe('continuousSync and a file renamed while it is written', () => {
     changes.next({ type: 'upsert', path: 'app-1.log' as RelPath })
     await expect.poll(async () => tree(dst), { timeout: 10_000 }).toEqual({ 'app-1.log': 'start\none more line\n' })
 
-    await expect.poll(() => doneAt(job.events, 'delete', 'app.log')).toBeGreaterThanOrEqual(0)
+    await expect.poll(() => doneAt(job.events, 'delete', 'app.log'), CYCLE_WAIT).toBeGreaterThanOrEqual(0)
     const copied = doneAt(job.events, 'copy', 'app-1.log')
     expect(copied).toBeGreaterThanOrEqual(0)
     expect(doneAt(job.events, 'delete', 'app.log')).toBeGreaterThan(copied)

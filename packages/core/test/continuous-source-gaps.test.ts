@@ -5,7 +5,16 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 // The same privilege drop as backend-local's permission tests (a sibling's test helper).
 import { withoutRootPrivileges } from '../../backend-local/test/helpers.js'
 import type { Backend, Watchable } from '../src/index.js'
-import { local, localTarget, removeTempDirs, startJob, stopJobs, tempDirs, tree } from './continuous-local-helpers.js'
+import {
+  CYCLE_WAIT,
+  local,
+  localTarget,
+  removeTempDirs,
+  startJob,
+  stopJobs,
+  tempDirs,
+  tree,
+} from './continuous-local-helpers.js'
 
 // The continuous job on real local directories when its view of the source has gaps: the
 // source's event stream ends on its own (a server shutting down gracefully ends its side of the
@@ -51,12 +60,12 @@ describe('continuousSync when the source event stream ends on its own', () => {
       return v
     })
     const job = startJob(source, localTarget(dst))
-    await expect.poll(() => tree(dst)).toEqual({ 'first.txt': '1' })
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'first.txt': '1' })
     expect(subscriptions).toBe(1)
 
     answering = false
     end$.next()
-    await expect.poll(() => job.failures().length).toBe(1)
+    await expect.poll(() => job.failures().length, CYCLE_WAIT).toBe(1)
     // The source's watch: its side said (QA 9 #3).
     expect(job.failures()[0]).toMatchObject({ path: '', stage: 'list', side: 'source', error: { code: 'TRANSIENT' } })
     expect(job.failures()[0]?.error.message).toMatch(/change events of .* ended/)
@@ -65,11 +74,11 @@ describe('continuousSync when the source event stream ends on its own', () => {
     answering = true
     answer()
 
-    await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ 'meanwhile.txt': '2' })
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'meanwhile.txt': '2' })
     expect(subscriptions).toBe(2)
     // Events again, not polling: a change now arrives through them.
     await writeFile(join(src, 'after.txt'), '3')
-    await expect.poll(() => tree(dst), { timeout: 10_000 }).toEqual({ 'meanwhile.txt': '2', 'after.txt': '3' })
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'meanwhile.txt': '2', 'after.txt': '3' })
     expect(job.events.some((e) => e.type === 'notice' && e.code === 'POLLING')).toBe(false)
     expect(job.failures()).toHaveLength(1)
     expect(job.ended()).toBe(false)
@@ -107,18 +116,20 @@ describe('continuousSync polling a source it cannot read all of', () => {
         p === 'capabilities' ? { ...(v as object), permissions: false } : v,
       )
       const job = startJob(source, target)
-      await expect.poll(() => tree(dst)).toEqual({ 'gone.txt': 'g', 'keep.txt': 'k', 'locked/inside.txt': 'i' })
+      await expect
+        .poll(() => tree(dst), CYCLE_WAIT)
+        .toEqual({ 'gone.txt': 'g', 'keep.txt': 'k', 'locked/inside.txt': 'i' })
       await chmod(join(src, 'locked'), 0o000)
       try {
         await rm(join(src, 'gone.txt'))
-        await expect.poll(() => job.failures().length).toBe(1)
+        await expect.poll(() => job.failures().length, CYCLE_WAIT).toBe(1)
         expect(job.failures()[0]).toMatchObject({ path: 'locked', stage: 'list', error: { code: 'PERMISSION' } })
         // Listed a few more times, each without locked/inside.txt and gone.txt: said once, nothing
         // read as gone. A file written next arrives after anything those listings found.
         const seen = listings
-        await expect.poll(() => listings).toBeGreaterThanOrEqual(seen + 3)
+        await expect.poll(() => listings, CYCLE_WAIT).toBeGreaterThanOrEqual(seen + 3)
         await writeFile(join(src, 'marker.txt'), 'm')
-        await expect.poll(() => tree(dst)).toHaveProperty('marker.txt', 'm')
+        await expect.poll(() => tree(dst), CYCLE_WAIT).toHaveProperty('marker.txt', 'm')
         expect(await tree(dst)).toEqual({
           'gone.txt': 'g',
           'keep.txt': 'k',
@@ -131,7 +142,9 @@ describe('continuousSync polling a source it cannot read all of', () => {
         await chmod(join(src, 'locked'), 0o755)
       }
       // Listed whole again: the deletes held back run.
-      await expect.poll(() => tree(dst)).toEqual({ 'keep.txt': 'k', 'locked/inside.txt': 'i', 'marker.txt': 'm' })
+      await expect
+        .poll(() => tree(dst), CYCLE_WAIT)
+        .toEqual({ 'keep.txt': 'k', 'locked/inside.txt': 'i', 'marker.txt': 'm' })
       return { last: await job.stop(), failures: job.failures() }
     }, dirname(src))
     if (!ran) return t.skip('running as root without seteuid(): cannot make a directory unreadable')

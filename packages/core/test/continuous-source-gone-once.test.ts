@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { catchError, merge, mergeMap, ReplaySubject, Subject, throwError } from 'rxjs'
 import { afterAll, afterEach, expect, it } from 'vitest'
 import type { Backend, Change, RelPath, Watchable } from '../src/index.js'
-import { local, removeTempDirs, startJob as start, stopJobs, tempDirs } from './continuous-local-helpers.js'
+import { CYCLE_WAIT, local, removeTempDirs, startJob as start, stopJobs, tempDirs } from './continuous-local-helpers.js'
 
 // QA 35 #3: `rm -rf` of the watched source root was said twice and counted twice: by the cycle its
 // files' removal started ("source … does not exist", hint "Check the path") and by the watcher's
@@ -59,7 +59,7 @@ it("a source root removed, found missing by a cycle and then by the watcher: one
   for (let i = 0; i < 20; i++) await writeFile(join(src, `f${i}.txt`), `${i}`)
   const source = watched(local(src))
   const job = start(source.backend, local(dst))
-  await expect.poll(() => job.cycles().length).toBe(1)
+  await expect.poll(() => job.cycles().length, CYCLE_WAIT).toBe(1)
 
   await rm(src, { recursive: true })
   source.hint('f0.txt')
@@ -89,7 +89,7 @@ it('a source root found gone by the watcher first: a cycle of the same outage sa
   source.release()
   // Rescans every 300 ms: cycles that run while the root is gone (its watcher, now polling, takes no hints).
   const job = start(source.backend, local(dst), { rescanMs: 300 })
-  await expect.poll(() => job.cycles().length).toBeGreaterThanOrEqual(1)
+  await expect.poll(() => job.cycles().length, CYCLE_WAIT).toBeGreaterThanOrEqual(1)
 
   await rm(src, { recursive: true })
   await expect.poll(() => job.failures(), { timeout: 10_000 }).toHaveLength(1)
@@ -109,7 +109,7 @@ it('a source whose watcher says nothing: the cycle says the root is gone, with t
   // Hints given here: no watcher of the source, whose poll would say it.
   const changes = new Subject<Change>()
   const job = start(local(src), local(dst), { changes })
-  await expect.poll(() => job.cycles().length).toBe(1)
+  await expect.poll(() => job.cycles().length, CYCLE_WAIT).toBe(1)
 
   await rm(src, { recursive: true })
   changes.next({ type: 'remove', path: 'a.txt' as RelPath })
