@@ -12,6 +12,7 @@ import {
   type Watchable,
 } from '../src/index.js'
 import {
+  CYCLE_WAIT,
   local,
   localTarget,
   removeTempDirs,
@@ -184,6 +185,40 @@ describe('continuousSync retries what failed', () => {
     const { summary } = await job.stop()
     expect(summary).toMatchObject({ failed: 0 })
     expect(summary.deletesSuppressed).toBeUndefined()
+  })
+
+  // A delete held back by a failure of a path that had failed before went with its own first try,
+  // the shortest wait, alone: it ran while that path's copy still waited for its next try (a file
+  // renamed while written: the old name deleted before the new one landed).
+  it('runs a held delete with the next try of the failure that held it, not before, however often that had failed', async () => {
+    const { src, dst } = await tempDirs()
+    await writeFile(join(src, 'keep.txt'), 'v1')
+    await writeFile(join(src, 'old.txt'), 'to be removed')
+    const target = faulty(local(dst))
+    const changes = new Subject<Change>()
+    const job = start(local(src), target.backend, {
+      changes,
+      batchQuietMs: 200,
+      retryLaterMs: 200,
+      retryLaterMaxMs: 1600,
+    })
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'keep.txt': 'v1', 'old.txt': 'to be removed' })
+
+    target.state.failWrites = { code: 'PERMISSION', path: (p) => p === 'keep.txt' }
+    await writeFile(join(src, 'keep.txt'), 'v2, longer', { flag: 'w' })
+    await utimes(join(src, 'keep.txt'), new Date(), new Date(Date.now() - 60_000)) // settled: no stability wait
+    changes.next({ type: 'upsert', path: 'keep.txt' as RelPath })
+    await expect.poll(() => target.state.calls.writes, CYCLE_WAIT).toBe(1)
+    // keep.txt fails again with old.txt's delete in its cycle: its next try waits longer than a first one.
+    await rm(join(src, 'old.txt'))
+    changes.next({ type: 'remove', path: 'old.txt' as RelPath })
+    changes.next({ type: 'upsert', path: 'keep.txt' as RelPath })
+    await expect.poll(() => target.state.calls.writes, CYCLE_WAIT).toBeGreaterThanOrEqual(4)
+    expect(await tree(dst)).toEqual({ 'keep.txt': 'v1', 'old.txt': 'to be removed' })
+    expect(job.events.some((e) => e.type === 'completed' && e.action.kind === 'delete')).toBe(false)
+
+    target.state.failWrites = undefined // the permission is fixed
+    await expect.poll(() => tree(dst), CYCLE_WAIT).toEqual({ 'keep.txt': 'v2, longer' })
   })
 
   // QA 25c #1: a source file deleted between a cycle's listing and its copy fails NOT_FOUND, which
