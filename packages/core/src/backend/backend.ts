@@ -5,6 +5,7 @@ import type { Change } from '../model/change.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
+import type { ResumeRecord } from '../state/resume-record.js'
 
 /**
  * What a backend offers. Declared once, read by the engine to pick a strategy; every optional
@@ -209,6 +210,12 @@ export interface WriteOptions {
   readonly onWireBytes?: (bytes: number) => void
   /** `copyFrom` only: how the source is to be read (as `read`'s options: `expect`, `tolerateChanges`). */
   readonly readOptions?: ReadOptions
+  /**
+   * `write`, `copyFrom`: where the write may keep what lets a later run of the same job resume it
+   * after a crash (S3: a multipart upload), and find what an earlier run left. Absent (no state
+   * store, `--no-state`): nothing is resumed. Backends that cannot resume ignore it.
+   */
+  readonly resume?: ResumeRecord
 }
 
 /** Options of `remove`. */

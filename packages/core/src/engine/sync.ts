@@ -525,6 +525,8 @@ function run(
         ...(delta ? { delta } : {}),
         ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
         ...(options.backupTo ? { backup: options.backupTo } : {}),
+        // Where an upload a killed run began is found again (see WriteOptions.resume).
+        ...(options.state && !dryRun ? { resume: options.state } : {}),
         ...(options.backupTo && options.backupSuffix
           ? {
               backupSuffix: options.backupSuffix,

@@ -165,6 +165,11 @@ export type NoticeCode =
    * `.sync-conflict-…` name, on both sides. Said once per file; `path` is the file's.
    */
   | 'CONFLICT_KEPT'
+  /**
+   * A write went on with what an interrupted run of the same job left on the target (an S3
+   * multipart upload a killed run began): the message says how many bytes were not sent again.
+   */
+  | 'UPLOAD_RESUMED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

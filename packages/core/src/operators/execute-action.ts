@@ -15,6 +15,8 @@ import { type Action, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/actio
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
+import { type ResumeRecord, resumeRecordOf } from '../state/resume-record.js'
+import type { StateStore } from '../state/state-store.js'
 import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { backUp, keptPathOf } from './back-up.js'
@@ -62,6 +64,11 @@ export interface ExecuteOptions {
   /** See `SyncOptions.backupSuffix` and `backupSuffixKeepsExtension`. */
   readonly backupSuffix?: string
   readonly backupSuffixKeepsExtension?: boolean
+  /**
+   * The job's state store, where a write keeps what lets a later run resume it after a crash (see
+   * `WriteOptions.resume`); absent (`--no-state`, a dry run): nothing is resumed.
+   */
+  readonly resume?: Pick<StateStore, 'getMeta' | 'setMeta' | 'deleteMeta'>
 }
 
 /** Per-call options of `executeAction`. */
@@ -168,6 +175,11 @@ export function startAction(
   let attempts = 0
   // What an attempt kept in the backup directory: a retry keeps nothing more (see `keepOld`).
   const kept: BackupMemo = {}
+  if (opts.resume !== undefined && !opts.dryRun) {
+    kept.resume = resumeRecordOf(opts.resume, action.path, (message) => {
+      if (!closed) sink.next({ type: 'notice', ts: Date.now(), code: 'UPLOAD_RESUMED', message, path: action.path })
+    })
+  }
   const attempt = (): Promise<Outcome> =>
     opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0, true, kept)
   let retrying: Subscription | undefined
@@ -246,6 +258,8 @@ async function run(
 /** The target entry an attempt of the action kept in the backup directory, and expected from then on. */
 interface BackupMemo {
   expected?: Entry
+  /** Where the action's write may keep what lets a later run resume it (see `ExecuteOptions.resume`). */
+  resume?: ResumeRecord
 }
 
 async function runAction(
@@ -288,6 +302,7 @@ async function runAction(
       const writeOptions: WriteOptions = {
         expect,
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(memo.resume && s.kind === 'file' ? { resume: memo.resume } : {}),
         ...(s.size >= (opts.progressMinBytes ?? 1 << 20) ? { onProgress } : {}),
       }
       if (s.kind === 'symlink') {
