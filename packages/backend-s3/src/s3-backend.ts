@@ -24,6 +24,7 @@ import {
   type ReadOptions,
   type ReadRange,
   type RelPath,
+  type ResumeRecord,
   SyncError,
   sourceChanged,
   supports,
@@ -67,6 +68,14 @@ import {
 import { type Learnt, ServiceMemory } from './service-memory.js'
 import { checkedListing, toSyncError } from './to-sync-error.js'
 import { type UploadRequests, uploadRequests } from './upload-requests.js'
+import {
+  isUploadResumeRecord,
+  recordingCreates,
+  recordMatches,
+  type UploadFingerprint,
+  type UploadResumeRecord,
+  uploadFingerprint,
+} from './upload-resume.js'
 
 const MiB = 1024 * 1024
 /**
@@ -100,6 +109,8 @@ const IF_MATCH_PROBE_BYTES = 256 * 1024
 const ROOT_SEEN_REUSE_MS = 30_000
 /** How long the AbortMultipartUpload of an interrupted upload may take (see #abortUnfinished). */
 const UPLOAD_ABORT_TIMEOUT_MS = 5_000
+/** What the service answers when an upload to be resumed is not what its listing said (a part gone meanwhile). */
+const RESUME_FAILURES = new Set(['NoSuchUpload', 'InvalidPart', 'InvalidPartOrder', 'EntityTooSmall'])
 
 /** Options of `createS3Backend`. Defaults in brackets. */
 export interface S3BackendOptions extends S3ConnectionOptions {
@@ -165,6 +176,23 @@ interface HeadResult {
 }
 
 type Conn = S3Connection
+/** A part of an unfinished multipart upload, as ListParts gives it (ETag unquoted, lower case). */
+interface ListedPart {
+  readonly size: number
+  readonly etag: string
+}
+/** An unfinished upload to go on with: its id, its parts, the MD5 its metadata was created with. */
+interface ResumedUpload {
+  readonly uploadId: string
+  readonly parts: Map<number, ListedPart>
+  readonly md5?: string
+}
+/** What CreateMultipartUpload sets beside the bucket, key and body. */
+interface UploadParams {
+  ContentType?: string
+  Metadata: Record<string, string>
+  StorageClass?: StorageClass
+}
 
 /** A PutObject of a body held in memory, with what it needs. */
 interface SmallPut {
@@ -1724,9 +1752,23 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     md5From: Md5From,
   ): Promise<Entry> {
     const { Upload } = await loadLibStorage()
-    await this.#abortLeftovers(conn, key)
     const expected = meta.hashes?.md5?.toLowerCase()
     const partSize = this.#partSize(meta.size)
+    const own = { ...withContentType(path), Metadata: metadata, ...this.#storageClass() }
+    const params = { ...own, Metadata: { ...metadata, ...(expected ? { [META_MD5]: md5ToBase64(expected) } : {}) } }
+    // Resumable only with a known size: the record must say what the upload was for.
+    const resume = meta.size !== undefined ? opts.resume : undefined
+    const fingerprint =
+      resume && meta.size !== undefined ? uploadFingerprint(key, meta.size, meta.mtimeMs, partSize, own) : undefined
+    let resumed: ResumedUpload | undefined
+    try {
+      resumed = resume && fingerprint ? await this.#resumable(conn, path, resume, fingerprint) : undefined
+    } catch (err) {
+      releaseBody(head.iterator)
+      throw err
+    }
+    // (Not the upload being resumed: every other one of this key that a killed run left.)
+    await this.#abortLeftovers(conn, key, resumed?.uploadId)
     let total = head.size
     let digest: string | undefined
     const { chunks, md5, iterator } = head
@@ -1767,18 +1809,72 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
             })
       }
     }
+    let etag: string | undefined
+    if (resumed !== undefined && resume !== undefined) {
+      etag = await this.#resumeUpload(conn, path, key, resumed, feed(), partSize, opts, resume, iterator)
+    } else {
+      const record = fingerprint && { ...fingerprint, ...(expected ? { md5: expected } : {}) }
+      etag = await this.#uploadAnew(Upload, conn, path, key, params, feed(), partSize, opts, iterator, resume, record)
+    }
+    await resume?.clear()
+    digest ??= md5.digest('hex')
+    // What the upload's metadata says (a resumed one's, from the run that created it).
+    const createdWith = resumed ? resumed.md5 : expected
+    if (createdWith !== digest && md5FromEtag(etag) !== digest) {
+      // The MD5 was not known when the upload began (or a resumed upload was created with
+      // another): stamp it now, without moving the bytes again.
+      const h = await this.#head(conn, key, 'write', path)
+      if (!h) throw this.#notFound('write', path)
+      etag = await this.#serverCopy(
+        conn,
+        { bucket: this.bucket, key, head: h },
+        key,
+        { ...h.metadata, [META_MD5]: md5ToBase64(digest) },
+        'write',
+        path,
+        {},
+      )
+    }
+    // radosgw answers a completed multipart upload with an empty ETag: ask for the real one.
+    if (!etag) etag = (await this.#head(conn, key, 'write', path))?.etag
+    return this.#written(path, total, meta, digest, etag)
+  }
+
+  /**
+   * A new multipart upload of `body` by lib-storage, its id recorded in `resume` (when given)
+   * before its first part is sent; returns the completed object's ETag (empty on radosgw).
+   */
+  async #uploadAnew(
+    Upload: Awaited<ReturnType<typeof loadLibStorage>>['Upload'],
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    params: UploadParams,
+    body: AsyncGenerator<Buffer>,
+    partSize: number,
+    opts: WriteOptions,
+    iterator: AsyncIterator<unknown>,
+    resume: ResumeRecord | undefined,
+    fingerprint: (UploadFingerprint & { readonly md5?: string }) | undefined,
+  ): Promise<string | undefined> {
+    const signal = opts.signal
     // The upload's requests, counted: an interrupted upload is aborted on the service once they
     // have settled (see #abortUnfinished), by this backend rather than in lib-storage's background.
     const requests = uploadRequests(conn.client, DESTROY_GRACE_MS)
+    // The upload's id is in the state store before its first part is sent (see recordingCreates).
+    const client =
+      resume && fingerprint
+        ? recordingCreates(requests.client, (uploadId) =>
+            resume.save({ ...fingerprint, uploadId, createdAt: Date.now() } satisfies UploadResumeRecord),
+          )
+        : requests.client
     const upload = new Upload({
-      client: requests.client,
+      client,
       params: {
         Bucket: this.bucket,
         Key: key,
-        Body: Readable.from(feed(), { objectMode: false }),
-        ...withContentType(path),
-        Metadata: { ...metadata, ...(expected ? { [META_MD5]: md5ToBase64(expected) } : {}) },
-        ...this.#storageClass(),
+        Body: Readable.from(body, { objectMode: false }),
+        ...params,
       },
       partSize,
       queueSize: this.#options.queueSize ?? 4,
@@ -1795,13 +1891,14 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       void upload.abort()
     }
     opts.signal?.addEventListener('abort', onAbort, { once: true })
-    let etag: string | undefined
     try {
       const out = await upload.done()
-      etag = unquoteEtag(out.ETag)
+      return unquoteEtag(out.ETag)
     } catch (err) {
       releaseBody(iterator)
       requests.stop()
+      // Aborted (or left to the sweep if that fails), the upload is no longer to be resumed.
+      void resume?.clear()
       const aborting = this.#abortUnfinished(conn, key, requests)
       // A failed upload is aborted before the write fails (lib-storage's own order); an
       // interrupted one settles the write at once, and close() waits for the abort.
@@ -1810,24 +1907,201 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
-    digest ??= md5.digest('hex')
-    if (expected === undefined && md5FromEtag(etag) !== digest) {
-      // The MD5 was not known when the upload began: stamp it now, without moving the bytes again.
-      const h = await this.#head(conn, key, 'write', path)
-      if (!h) throw this.#notFound('write', path)
-      etag = await this.#serverCopy(
-        conn,
-        { bucket: this.bucket, key, head: h },
-        key,
-        { ...h.metadata, [META_MD5]: md5ToBase64(digest) },
-        'write',
-        path,
-        {},
-      )
+  }
+
+  /**
+   * The upload an interrupted run of this job began for this very write (`resume`'s record, made
+   * for the same key, size, mtime, part size and metadata, younger than the stale-upload sweep's
+   * threshold), with the parts the service holds of it; undefined to upload anew. A record of
+   * another write, or whose upload cannot be listed, is dropped and its upload aborted.
+   */
+  async #resumable(
+    conn: Conn,
+    path: RelPath,
+    resume: ResumeRecord,
+    fingerprint: UploadFingerprint,
+  ): Promise<ResumedUpload | undefined> {
+    const record = await resume.load()
+    if (record === undefined) return undefined
+    const drop = async (why: string): Promise<undefined> => {
+      await resume.clear()
+      if (isUploadResumeRecord(record) && record.key === fingerprint.key) {
+        await this.#abortUpload(conn, record.key, record.uploadId, new Date(record.createdAt), why)
+      }
+      return undefined
     }
-    // radosgw answers a completed multipart upload with an empty ETag: ask for the real one.
-    if (!etag) etag = (await this.#head(conn, key, 'write', path))?.etag
-    return this.#written(path, total, meta, digest, etag)
+    if (!isUploadResumeRecord(record)) return drop('its record is damaged')
+    if (!recordMatches(record, fingerprint)) return drop('the file changed since: it is sent again from the start')
+    // An hour's margin: the sweep of another run (or this one's, under way) must not abort it mid-resume.
+    const after = this.#options.abortStaleUploadsAfterMs ?? 24 * 3600_000
+    if (after !== false && Date.now() - record.createdAt > after - 3600_000) {
+      return drop('older than the clean-up threshold')
+    }
+    const parts = new Map<number, ListedPart>()
+    try {
+      let marker: string | undefined
+      for (;;) {
+        const page = await conn.client.send(
+          new conn.sdk.ListPartsCommand({
+            Bucket: this.bucket,
+            Key: record.key,
+            UploadId: record.uploadId,
+            ...(marker ? { PartNumberMarker: marker } : {}),
+          }),
+        )
+        for (const p of page.Parts ?? []) {
+          const etag = unquoteEtag(p.ETag)?.toLowerCase()
+          if (p.PartNumber !== undefined && p.Size !== undefined && etag) {
+            parts.set(p.PartNumber, { size: p.Size, etag })
+          }
+        }
+        if (!page.IsTruncated || !page.NextPartNumberMarker) break
+        marker = page.NextPartNumberMarker
+      }
+    } catch (err) {
+      // The network, a 503: the write fails TRANSIENT and is tried again, the record kept (a blip
+      // must not cost what was sent). NoSuchUpload: aborted or completed meanwhile (by the sweep,
+      // by hand); anything else, not worth a guess: the file is sent anew (the abort of a missing
+      // upload is a no-op).
+      const error = this.#error(err, 'write', path, conn)
+      if (error.code === 'TRANSIENT') throw error
+      const name = (err as { name?: unknown }).name
+      return drop(`its parts could not be listed (${typeof name === 'string' ? name : 'error'}); the file is sent anew`)
+    }
+    return { uploadId: record.uploadId, parts, ...(record.md5 !== undefined ? { md5: record.md5 } : {}) }
+  }
+
+  /**
+   * Goes on with the multipart upload `resumed` that an interrupted run began: `body` is read
+   * whole as ever, cut into parts of `partSize`, and each part whose listed size and ETag (its
+   * MD5) match is not sent again; every other part is. Then CompleteMultipartUpload. Returns the
+   * object's ETag. On failure the upload is aborted and the record dropped, so that a retry sends
+   * the file anew; a failure of the resumed upload itself (a part gone) is TRANSIENT for that.
+   */
+  async #resumeUpload(
+    conn: Conn,
+    path: RelPath,
+    key: string,
+    resumed: ResumedUpload,
+    body: AsyncGenerator<Buffer>,
+    partSize: number,
+    opts: WriteOptions,
+    resume: ResumeRecord,
+    iterator: AsyncIterator<unknown>,
+  ): Promise<string | undefined> {
+    const { uploadId, parts: listed } = resumed
+    const signal = opts.signal
+    const queue = this.#options.queueSize ?? 4
+    const etags: string[] = []
+    const inFlight = new Set<Promise<void>>()
+    let failed: { err: unknown } | undefined
+    let done = 0
+    let skipped = 0
+    let skippedParts = 0
+    let number = 0
+    const part = async (data: Buffer): Promise<void> => {
+      const n = ++number
+      const digest = createHash('md5').update(data).digest('hex')
+      const had = listed.get(n)
+      if (had !== undefined && had.size === data.length && had.etag === digest) {
+        // Already on the service, and proven the same bytes by its MD5: not sent again.
+        etags[n - 1] = digest
+        skipped += data.length
+        skippedParts++
+        done += data.length
+        opts.onProgress?.(done)
+        return
+      }
+      while (inFlight.size >= queue) await Promise.race(inFlight)
+      if (failed) return
+      const sending = conn.client
+        .send(
+          new conn.sdk.UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: n,
+            Body: data,
+            ContentLength: data.length,
+            ContentMD5: md5ToBase64(digest),
+          }),
+          sendOptions(signal),
+        )
+        .then(
+          (out) => {
+            etags[n - 1] = unquoteEtag(out.ETag) || digest
+            done += data.length
+            opts.onProgress?.(done)
+          },
+          (err: unknown) => {
+            failed ??= { err }
+          },
+        )
+        .finally(() => inFlight.delete(sending))
+      inFlight.add(sending)
+    }
+    try {
+      let held: Buffer[] = []
+      let heldBytes = 0
+      for await (const b of body) {
+        held.push(b)
+        heldBytes += b.length
+        while (heldBytes >= partSize && !failed) {
+          const all = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes)
+          await part(all.subarray(0, partSize))
+          const rest = all.subarray(partSize)
+          held = rest.length > 0 ? [rest] : []
+          heldBytes = rest.length
+        }
+        if (failed) throw failed.err
+      }
+      if (heldBytes > 0) await part(held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes))
+      await Promise.all(inFlight)
+      if (failed) throw failed.err
+      const out = await conn.client.send(
+        new conn.sdk.CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: etags.map((etag, i) => ({ ETag: `"${etag}"`, PartNumber: i + 1 })) },
+        }),
+        sendOptions(signal),
+      )
+      if (skippedParts > 0) {
+        resume.resumed(
+          `resumed the upload an interrupted run began: ${skippedParts} of ${number} parts (${skipped} bytes) were on the service already and not sent again`,
+        )
+      }
+      return unquoteEtag(out.ETag)
+    } catch (err) {
+      releaseBody(iterator)
+      await Promise.allSettled([...inFlight])
+      await resume.clear()
+      const aborting = conn.client
+        .send(new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), {
+          abortSignal: AbortSignal.timeout(UPLOAD_ABORT_TIMEOUT_MS),
+        })
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+      this.#aborting.add(aborting)
+      void aborting.finally(() => this.#aborting.delete(aborting))
+      if (!signal?.aborted) await aborting
+      const name = (err as { name?: unknown }).name
+      if (typeof name === 'string' && RESUME_FAILURES.has(name)) {
+        throw new SyncError(
+          'TRANSIENT',
+          `the upload an interrupted run began could not be resumed (${name}): it is sent anew`,
+          {
+            op: 's3.write',
+            path,
+            cause: err,
+          },
+        )
+      }
+      throw this.#error(err, 'write', path, conn)
+    }
   }
 
   /**
@@ -1903,17 +2177,20 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
 
   /**
    * Before a multipart upload of `key`: aborts the unfinished uploads of that same key that the
-   * first listing saw (a killed run left them; the file is now sent again from the start). Another
+   * first listing saw (a killed run left them; the file is now sent again from the start), but
+   * `resuming`, the one this write goes on with. Another
    * job writing the same key at the same moment would lose its upload, but two writers of one key
    * conflict anyway.
    */
-  async #abortLeftovers(conn: Conn, key: string): Promise<void> {
+  async #abortLeftovers(conn: Conn, key: string, resuming?: string): Promise<void> {
     const leftovers = await this.#leftovers
     const mine = leftovers?.get(key)
     if (!mine) return
     leftovers?.delete(key)
-    for (const u of mine)
+    for (const u of mine) {
+      if (u.uploadId === resuming) continue
       await this.#abortUpload(conn, key, u.uploadId, u.initiated, 'the file is being uploaded again')
+    }
   }
 
   /** Aborts one unfinished multipart upload (errors ignored: housekeeping) and says so. */
