@@ -2,7 +2,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
 import type { Action, RelPath, ResumeRecord, SyncEvent, WriteOptions } from '../src/index.js'
-import { MemoryStateStore } from '../src/index.js'
+import { MemoryStateStore, SyncError } from '../src/index.js'
 import { executeAction } from '../src/operators/execute-action.js'
 import { writeText } from '../src/testkit/index.js'
 
@@ -53,5 +53,16 @@ describe('executeAction: a write may resume what an interrupted run left (WriteO
     await run(executeAction(action, { source, target }))
     await run(executeAction(action, { source, target, dryRun: true, resume: new MemoryStateStore() }))
     expect(seen).toEqual([undefined])
+  })
+
+  it('says UPLOAD_KEPT, before the failure, when an interrupted write kept its work for the next run', async () => {
+    const { source, target, action } = await setup()
+    target.write = async (_path, body, _meta, opts: WriteOptions = {}) => {
+      body.destroy()
+      opts.resume?.kept('upload of a.bin kept for resume (1 of 2 parts)')
+      throw new SyncError('ABORTED', 'interrupted', { path: 'a.bin' })
+    }
+    const events = await run(executeAction(action, { source, target, resume: new MemoryStateStore() }))
+    expect(events.map((e) => (e.type === 'notice' ? e.code : e.type))).toEqual(['started', 'UPLOAD_KEPT', 'failed'])
   })
 })

@@ -170,6 +170,11 @@ export type NoticeCode =
    * multipart upload a killed run began): the message says how many bytes were not sent again.
    */
   | 'UPLOAD_RESUMED'
+  /**
+   * An orderly stop (Ctrl-C, SIGTERM, a hangup) kept a write's partial work on the target for the
+   * next run to resume (an S3 multipart upload with parts on the service): the message says how much.
+   */
+  | 'UPLOAD_KEPT'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

@@ -176,9 +176,10 @@ export function startAction(
   // What an attempt kept in the backup directory: a retry keeps nothing more (see `keepOld`).
   const kept: BackupMemo = {}
   if (opts.resume !== undefined && !opts.dryRun) {
-    kept.resume = resumeRecordOf(opts.resume, action.path, (message) => {
-      if (!closed) sink.next({ type: 'notice', ts: Date.now(), code: 'UPLOAD_RESUMED', message, path: action.path })
-    })
+    const notice = (code: 'UPLOAD_RESUMED' | 'UPLOAD_KEPT') => (message: string) => {
+      if (!closed) sink.next({ type: 'notice', ts: Date.now(), code, message, path: action.path })
+    }
+    kept.resume = resumeRecordOf(opts.resume, action.path, notice('UPLOAD_RESUMED'), notice('UPLOAD_KEPT'))
   }
   const attempt = (): Promise<Outcome> =>
     opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0, true, kept)

@@ -15,6 +15,8 @@ export interface ResumeRecord {
   clear(): Promise<void>
   /** Says that the write resumed; `message` tells the user how much was not sent again. */
   resumed(message: string): void
+  /** Says that an interrupted write kept its partial work (and this record) for the next run; `message` says how much. */
+  kept(message: string): void
 }
 
 /**
@@ -25,6 +27,7 @@ export function resumeRecordOf(
   store: Pick<StateStore, 'getMeta' | 'setMeta' | 'deleteMeta'>,
   path: RelPath,
   onResumed: (message: string) => void,
+  onKept: (message: string) => void = () => {},
 ): ResumeRecord {
   // Namespaced per target path: a job has one target.
   const key = `resume/${path}`
@@ -34,5 +37,6 @@ export function resumeRecordOf(
     save: (record) => store.setMeta(key, record),
     clear: () => store.deleteMeta(key).catch(() => undefined),
     resumed: onResumed,
+    kept: onKept,
   }
 }
