@@ -185,6 +185,8 @@ interface ListedPart {
 interface ResumedUpload {
   readonly uploadId: string
   readonly parts: Map<number, ListedPart>
+  /** The file's size the upload was created for. */
+  readonly size: number
   readonly md5?: string
 }
 /** What CreateMultipartUpload sets beside the bucket, key and body. */
@@ -1862,14 +1864,14 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     // have settled (see #abortUnfinished), by this backend rather than in lib-storage's background.
     const requests = uploadRequests(conn.client, DESTROY_GRACE_MS)
     // The upload's id is in the state store before its first part is sent (see recordingCreates).
-    const client =
+    const recording =
       resume && fingerprint
         ? recordingCreates(requests.client, (uploadId) =>
             resume.save({ ...fingerprint, uploadId, createdAt: Date.now() } satisfies UploadResumeRecord),
           )
-        : requests.client
+        : undefined
     const upload = new Upload({
-      client,
+      client: recording?.client ?? requests.client,
       params: {
         Bucket: this.bucket,
         Key: key,
@@ -1897,6 +1899,20 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     } catch (err) {
       releaseBody(iterator)
       requests.stop()
+      const parts = recording?.partsDone() ?? 0
+      if (signal?.aborted && resume && fingerprint && parts > 0) {
+        // An orderly stop (Ctrl-C, SIGTERM, a hangup) keeps an upload that has parts on the
+        // service, and its record, for the next run to resume (as rsync --partial keeps a partial
+        // file); the sweep of a run 24 h later aborts it if none did. The parts in flight settle
+        // first (see uploadRequests), and close() waits for them.
+        const settling = requests.settled().then(() => undefined)
+        this.#aborting.add(settling)
+        void settling.finally(() => this.#aborting.delete(settling))
+        resume.kept(
+          `upload of ${key} kept for resume (${parts} of ${Math.ceil(fingerprint.size / partSize)} parts): the next run of this job sends the rest`,
+        )
+        throw this.#error(err, 'write', path, conn)
+      }
       // Aborted (or left to the sweep if that fails), the upload is no longer to be resumed.
       void resume?.clear()
       const aborting = this.#abortUnfinished(conn, key, requests)
@@ -1968,7 +1984,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       const name = (err as { name?: unknown }).name
       return drop(`its parts could not be listed (${typeof name === 'string' ? name : 'error'}); the file is sent anew`)
     }
-    return { uploadId: record.uploadId, parts, ...(record.md5 !== undefined ? { md5: record.md5 } : {}) }
+    return {
+      uploadId: record.uploadId,
+      parts,
+      size: record.size,
+      ...(record.md5 !== undefined ? { md5: record.md5 } : {}),
+    }
   }
 
   /**
@@ -1998,6 +2019,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     let done = 0
     let skipped = 0
     let skippedParts = 0
+    // The parts the service holds, for an interrupt to say.
+    const onService = new Set(listed.keys())
     let number = 0
     const part = async (data: Buffer): Promise<void> => {
       const n = ++number
@@ -2030,6 +2053,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         .then(
           (out) => {
             etags[n - 1] = unquoteEtag(out.ETag) || digest
+            onService.add(n)
             done += data.length
             opts.onProgress?.(done)
           },
@@ -2076,6 +2100,13 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
     } catch (err) {
       releaseBody(iterator)
       await Promise.allSettled([...inFlight])
+      if (signal?.aborted) {
+        // Stopped again (Ctrl-C): kept for the next run, as a new upload with parts is (see #uploadAnew).
+        resume.kept(
+          `upload of ${key} kept for resume (${onService.size} of ${Math.ceil(resumed.size / partSize)} parts): the next run of this job sends the rest`,
+        )
+        throw this.#error(err, 'write', path, conn)
+      }
       await resume.clear()
       const aborting = conn.client
         .send(new conn.sdk.AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), {

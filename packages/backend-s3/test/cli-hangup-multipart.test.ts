@@ -15,8 +15,9 @@ const MiB = 1024 * 1024
 // A SIGHUP (the terminal closed) while a big file went up as a multipart upload: the CLI closed
 // the job and re-raised the signal at once, before lib-storage's AbortMultipartUpload of the
 // interrupted upload had gone out, so the upload stayed unfinished on the service (billed) until a
-// later run that writes there swept it, a day later. SIGINT, whose process lives on until its
-// requests end, left none.
+// later run that writes there swept it, a day later, with no record to resume it by. An orderly
+// stop now keeps an upload with parts on the service on purpose, recorded in the job's state, and
+// says so: the next run resumes it (and any run that writes there aborts it after 24 h).
 
 describeS3('syncflow sync to S3 hung up mid multipart upload (the built CLI)', (env) => {
   let dir: string
@@ -31,7 +32,7 @@ describeS3('syncflow sync to S3 hung up mid multipart upload (the built CLI)', (
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('aborts the upload on the service before it ends by the hangup; the next run uploads the file', async () => {
+  it('keeps the upload for resume, says so, and ends by the hangup; the next run sends the rest', async () => {
     const src = join(dir, 'src')
     await mkdir(src)
     // Above the backend's multipart threshold (64 MiB + 1): nine parts of 8 MiB.
@@ -61,11 +62,18 @@ describeS3('syncflow sync to S3 hung up mid multipart upload (the built CLI)', (
     const done = jsonLines(r.stdout).at(-1) as { type: string; summary?: { interrupted?: boolean } }
     expect(done.type).toBe('done')
     expect(done.summary?.interrupted).toBe(true)
-    // Asked once, right after the exit, not polled: nothing else would abort it later.
-    expect(await uploads()).toEqual([])
+    const kept = jsonLines(r.stdout).filter((e) => e.type === 'notice' && e.code === 'UPLOAD_KEPT')
+    expect(kept).toEqual([
+      expect.objectContaining({
+        path: 'big.bin',
+        message: expect.stringMatching(/kept for resume \(\d+ of 9 parts\)/),
+      }),
+    ])
+    expect((await uploads()).map((u) => u.Key)).toEqual([`${prefix}/big.bin`])
 
     const again = await runCli(['sync', src, target, '--s3-endpoint', env.endpoint], options)
     expect(again.code, again.stderr).toBe(0)
+    expect(again.stderr).toMatch(/note: resumed the upload an interrupted run began: \d+ of 9 parts/)
     const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${prefix}/big.bin` }))
     expect(head.ContentLength).toBe(size)
     expect(await uploads()).toEqual([])
