@@ -2093,7 +2093,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       )
       if (skippedParts > 0) {
         resume.resumed(
-          `resumed the upload an interrupted run began: ${skippedParts} of ${number} parts (${skipped} bytes) were on the service already and not sent again`,
+          `resumed the upload of ${key} that an interrupted run began: ${skippedParts} of ${number} parts (${skipped} bytes) were on the service already and not sent again`,
         )
       }
       return unquoteEtag(out.ETag)

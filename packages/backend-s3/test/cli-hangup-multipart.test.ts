@@ -73,7 +73,7 @@ describeS3('syncflow sync to S3 hung up mid multipart upload (the built CLI)', (
 
     const again = await runCli(['sync', src, target, '--s3-endpoint', env.endpoint], options)
     expect(again.code, again.stderr).toBe(0)
-    expect(again.stderr).toMatch(/note: resumed the upload an interrupted run began: \d+ of 9 parts/)
+    expect(again.stderr).toMatch(/note: resumed the upload of .*big\.bin that an interrupted run began: \d+ of 9 parts/)
     const head = await raw.send(new HeadObjectCommand({ Bucket: env.bucket, Key: `${prefix}/big.bin` }))
     expect(head.ContentLength).toBe(size)
     expect(await uploads()).toEqual([])
