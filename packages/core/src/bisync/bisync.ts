@@ -462,13 +462,19 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     /**
      * A conflict copy kept by a hard link on the loser's side changes (its ctime, the local
      * version) when the loser's name is replaced: recorded as both sides are at the end, where
-     * they still agree, the next run finds it in sync rather than changed.
+     * they still agree, the next run finds it in sync rather than changed. (Mtimes agree within
+     * the run's window: the copy's is set to the microsecond, the kept file's has nanoseconds.)
      */
     const recordConflictCopies = async (): Promise<void> => {
       if (dryRun) return
       for (const name of conflictCopies) {
         const [ea, eb] = await Promise.all([a.stat(name), b.stat(name)])
-        if (ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size && ea.mtimeMs === eb.mtimeMs) {
+        if (
+          ea?.kind === 'file' &&
+          eb?.kind === 'file' &&
+          ea.size === eb.size &&
+          Math.abs(ea.mtimeMs - eb.mtimeMs) <= Math.max(decideOpts.modifyWindowMs, 1)
+        ) {
           pending.sets.push([name, recordOf(ea, eb)])
         }
       }
