@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -167,6 +167,26 @@ describe('bisync (local directories both ways)', () => {
     const { done } = await run()
     expect(done.summary.deletesSuppressed).toMatch(/empty|no files/i)
     expect(await tree(A)).toEqual({ 'd/only.txt': 'x' })
+  })
+
+  it('writes nothing into a side that lost its files (an unmounted disk), so an edit of the other survives its return', async () => {
+    for (const n of [1, 2, 3]) await put(A, `f${n}.txt`, `v1 ${n}`, n)
+    await run()
+    // A's disk is unmounted: its mount point, an empty directory, is what the run finds.
+    await rename(A, `${A}.disk`)
+    await mkdir(A)
+    await put(B, 'f1.txt', 'v2 edited on b', 100)
+    const { done, events } = await run()
+    expect(done.summary.deletesSuppressed).toMatch(/empty/i)
+    expect(events.some((e) => e.type === 'skipped' && e.path === 'f1.txt')).toBe(true)
+    expect(await tree(A)).toEqual({})
+    // The disk is back: B's edit goes to it, not A's old version over B's edit.
+    await rm(A, { recursive: true })
+    await rename(`${A}.disk`, A)
+    await run()
+    const want = { 'f1.txt': 'v2 edited on b', 'f2.txt': 'v1 2', 'f3.txt': 'v1 3' }
+    expect(await tree(B)).toEqual(want)
+    expect(await tree(A)).toEqual(want)
   })
 
   it('deletes nothing when a side lost most of its files (max-delete 50% by default), and says so', async () => {

@@ -26,7 +26,7 @@ import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { backUp } from '../operators/back-up.js'
 import { fingerprintOf } from '../operators/decide.js'
 import { diff, type EntryPair } from '../operators/diff.js'
-import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import { guardDeletes, listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
@@ -479,6 +479,38 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         }
       }
     }
+    /**
+     * The writes into a side whose deletes of the other the guard will refuse as a side emptied or
+     * gutted (no files left, or beyond --max-delete: an unmounted disk, its empty mount point):
+     * held back with them, as skipped. Written there and recorded, they made the returning disk's
+     * older versions read as edits that then replaced the other side's newer ones.
+     */
+    const holdWritesToGutted = (): SyncEvent[] => {
+      const held: SyncEvent[] = []
+      for (const lane of [lanes.a, lanes.b]) {
+        const gutted = otherSide(lane.to)
+        const verdict = guardDeletes({
+          deletes: lane.deletes.length,
+          dirDeletes: lane.deletes.filter((d) => d.target?.kind === 'dir').length,
+          sourceFiles: files[gutted],
+          targetFiles: files[lane.to],
+          failures: 0,
+          listingErrors: 0,
+          aborted: false,
+          maxDelete: options.maxDelete ?? { percent: 50 },
+          ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+        })
+        if (verdict.allowed || (verdict.code !== 'EMPTY_SOURCE' && verdict.code !== 'MAX_DELETE')) continue
+        const into = lanes[gutted]
+        const reason = `not written to ${gutted.toUpperCase()}, whose deletes of ${lane.to.toUpperCase()} are held back: ${verdict.reason}`
+        for (const action of [...into.copies, ...into.afterDeletes]) {
+          held.push({ type: 'skipped', ts: Date.now(), path: action.path, reason, action })
+        }
+        into.copies.splice(0)
+        into.afterDeletes.splice(0)
+      }
+      return held
+    }
     const blockedByDelete = (lane: Lane): void => {
       const deleted = new Set(lane.deletes.map((d) => d.path as string))
       const blocked = (p: string): boolean => {
@@ -498,9 +530,10 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       plan$.pipe(mergeMap(() => EMPTY)),
       keep$,
       defer(() => {
+        const held = holdWritesToGutted()
         blockedByDelete(lanes.a)
         blockedByDelete(lanes.b)
-        return merge(run(lanes.a, lanes.a.copies), run(lanes.b, lanes.b.copies))
+        return concat(from(held), merge(run(lanes.a, lanes.a.copies), run(lanes.b, lanes.b.copies)))
       }),
       // Deletes last, on both sides, once every copy of both directions is done: the guard of each
       // direction sees the failures of both.
