@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { type BisyncSide, conflictName } from '../src/bisync/conflict-name.js'
+import { type BisyncSide, conflictName, conflictOrigin } from '../src/bisync/conflict-name.js'
 import { type BisyncDecideOptions, type ConflictPolicy, decideBisync } from '../src/bisync/decide-bisync.js'
 import type { Entry } from '../src/model/entry.js'
 import type { RelPath } from '../src/model/rel-path.js'
@@ -281,5 +281,15 @@ describe('conflictName', () => {
     expect(conflictName('a.tar.gz' as RelPath, AT, 'a')).toBe('a.tar.sync-conflict-20261206-231504-A.gz')
     expect(conflictName('x/.bashrc' as RelPath, AT, 'a')).toBe('x/.bashrc.sync-conflict-20261206-231504-A')
     expect(conflictName('Makefile' as RelPath, AT, 'b')).toBe('Makefile.sync-conflict-20261206-231504-B')
+  })
+
+  it('is read back by conflictOrigin (the path and side), which takes no other name', () => {
+    for (const p of ['d/report.pdf', 'a.tar.gz', 'x/.bashrc', 'Makefile']) {
+      for (const side of ['a', 'b'] as const) {
+        expect(conflictOrigin(conflictName(p as RelPath, AT, side))).toEqual({ path: p, side })
+      }
+    }
+    expect(conflictOrigin('d/report.pdf' as RelPath)).toBeUndefined()
+    expect(conflictOrigin('d/.sync-conflict-20261206-231504-A' as RelPath)).toBeUndefined()
   })
 })

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -132,6 +132,22 @@ describe('bisync (local directories both ways)', () => {
     // the microsecond (utimes), so the two copies' mtimes differ below that.
     execFileSync('touch', ['-d', '@1790000010.123456789', join(A, 'notes.txt')])
     expect((await run()).done.summary.failed).toBe(0)
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('re-runs a run killed after keeping a conflict copy: that copy crosses, no second one, nothing fails', async () => {
+    await put(A, 'notes.txt', 'v1', 1)
+    await run()
+    await put(A, 'notes.txt', 'older edit on a', 10)
+    await put(B, 'notes.txt', 'newer edit on b', 20)
+    // What the killed run left: A's version kept by a hard link under its conflict name, on A only.
+    const kept = 'notes.sync-conflict-20261206-232900-A.txt'
+    await link(join(A, 'notes.txt'), join(A, kept))
+    const { done } = await run()
+    expect(done.summary.failed).toBe(0)
+    const want = { 'notes.txt': 'newer edit on b', [kept]: 'older edit on a' }
+    expect(await tree(A)).toEqual(want)
+    expect(await tree(B)).toEqual(want)
     expect(plannedOf((await run()).events)).toEqual([])
   })
 

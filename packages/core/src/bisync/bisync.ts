@@ -31,7 +31,7 @@ import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { Backlog } from '../util/backlog.js'
-import { type BisyncSide, conflictName } from './conflict-name.js'
+import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
 
 /** Options of `bisync`. Defaults in brackets. */
@@ -144,6 +144,20 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     }
     /** Conflicts kept both ways: the loser's version is kept under its conflict name first. */
     const keeps: { path: RelPath; loser: BisyncSide; winner: Entry; lost: Entry }[] = []
+    /**
+     * The conflict copies each side lists, by the path they were kept for: a run stopped after
+     * keeping one (a hard link) left it, and the next run reuses it rather than keep the same
+     * version again (a second hard link changed the first's ctime: its copy across failed).
+     */
+    const listedCopies: Record<BisyncSide, Map<string, Entry[]>> = { a: new Map(), b: new Map() }
+    const noteCopy = (s: BisyncSide, e: Entry | undefined): void => {
+      if (e?.kind !== 'file') return
+      const origin = conflictOrigin(e.path)
+      if (origin === undefined || origin.side !== s) return
+      const list = listedCopies[s].get(origin.path) ?? []
+      list.push(e)
+      listedCopies[s].set(origin.path, list)
+    }
     /** The conflict copies made: recorded at the end, as they are then (see `recordConflictCopies`). */
     const conflictCopies: RelPath[] = []
     const pending: { sets: [RelPath, StateRecord][]; deletes: RelPath[] } = { sets: [], deletes: [] }
@@ -275,6 +289,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             const priors = await options.state.getMany(listed.map((p) => p.path))
             const pairs = await withStoredMtimes(listed, priors)
             pairs.forEach((pair, i) => {
+              noteCopy('a', pair.source)
+              noteCopy('b', pair.target)
               if (pair.source && pair.source.kind !== 'dir') files.a++
               if (pair.target && pair.target.kind !== 'dir') files.b++
               // (A file and a directory of one name come as two pairs: a record is the file's or the directory's.)
@@ -345,7 +361,14 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     const keep$ = defer(() =>
       from(keeps).pipe(
         concatMap(async ({ path, loser, winner, lost }) => {
-          const name = conflictName(path, at, loser)
+          // Kept already, by a run stopped since: that copy crosses as any new file (planned so).
+          const earlier = listedCopies[loser]
+            .get(path)
+            ?.find(
+              (e) =>
+                e.size === lost.size && Math.abs(e.mtimeMs - lost.mtimeMs) <= Math.max(decideOpts.modifyWindowMs, 1),
+            )
+          const name = earlier?.path ?? conflictName(path, at, loser)
           const update: Action = {
             kind: 'update',
             path,
@@ -369,6 +392,11 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             return [said(name, true)]
           }
           const lb = backends[loser]
+          if (earlier !== undefined) {
+            lanes[loser].afterDeletes.push(update)
+            conflictCopies.push(name)
+            return [said(name, false)]
+          }
           try {
             const expect = await backUp(lb, lb, path, { as: name, planned: lost, signal })
             const kept = await lb.stat(name)

@@ -21,3 +21,14 @@ export function conflictName(path: RelPath, at: Date, side: BisyncSide): RelPath
   const stamp = `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}-${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}`
   return `${dir}${stem}.sync-conflict-${stamp}-${side.toUpperCase()}${ext}` as RelPath
 }
+
+/**
+ * The path and side a conflict copy was kept for, from its name (`conflictName` read back), or
+ * undefined for a name not of that shape.
+ */
+export function conflictOrigin(name: RelPath): { readonly path: RelPath; readonly side: BisyncSide } | undefined {
+  const slash = name.lastIndexOf('/')
+  const m = /^(.+)\.sync-conflict-\d{8}-\d{6}-([AB])(\.[^.]+)?$/.exec(name.slice(slash + 1))
+  if (!m) return undefined
+  return { path: `${name.slice(0, slash + 1)}${m[1]}${m[3] ?? ''}` as RelPath, side: m[2] === 'A' ? 'a' : 'b' }
+}
