@@ -1900,7 +1900,9 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       releaseBody(iterator)
       requests.stop()
       const parts = recording?.partsDone() ?? 0
-      if (signal?.aborted && resume && fingerprint && parts > 0) {
+      // Kept only with its record saved: without one no run resumes it, and the next one that
+      // writes the file aborts it as a leftover (or none does, and it is billed until the sweep).
+      if (signal?.aborted && resume && fingerprint && parts > 0 && recording?.recorded()) {
         // An orderly stop (Ctrl-C, SIGTERM, a hangup) keeps an upload that has parts on the
         // service, and its record, for the next run to resume (as rsync --partial keeps a partial
         // file); the sweep of a run 24 h later aborts it if none did. The parts in flight settle

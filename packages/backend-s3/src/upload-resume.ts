@@ -82,6 +82,8 @@ export interface RecordingClient {
   readonly client: S3Client
   /** The parts the service has taken so far (UploadPart answered). */
   partsDone(): number
+  /** True once the upload's record is in the state store (its save may fail: a key too long, a full disk). */
+  recorded(): boolean
 }
 
 /**
@@ -89,21 +91,32 @@ export interface RecordingClient {
  * lib-storage sends no part before that answer, so the record of the upload is in the state store
  * before any of its bytes are on the service (a crash in between leaves an upload the sweep
  * aborts, never a record of one with parts it cannot vouch for). `onCreated`'s failure is ignored:
- * the upload is then merely not resumable. Counts the parts taken, for an interrupt to say.
+ * the upload is then merely not resumable (`recorded()` says no, so a stop aborts it rather than
+ * keep it). Counts the parts taken, for an interrupt to say.
  */
 export function recordingCreates(client: S3Client, onCreated: (uploadId: string) => Promise<void>): RecordingClient {
   let parts = 0
+  let recorded = false
   const send = async (command: Parameters<S3Client['send']>[0], options?: unknown): Promise<unknown> => {
     const out = await (client.send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options)
     // Only CreateMultipartUpload answers with an UploadId (as uploadRequests relies on too), and
     // only UploadPart is asked with a PartNumber.
     const id = (out as { UploadId?: unknown } | undefined)?.UploadId
     if (typeof id === 'string') {
-      await onCreated(id).catch(() => undefined)
+      await onCreated(id).then(
+        () => {
+          recorded = true
+        },
+        () => undefined,
+      )
     } else if ((command.input as { PartNumber?: unknown }).PartNumber !== undefined) {
       parts++
     }
     return out
   }
-  return { client: Object.create(client, { send: { value: send } }) as S3Client, partsDone: () => parts }
+  return {
+    client: Object.create(client, { send: { value: send } }) as S3Client,
+    partsDone: () => parts,
+    recorded: () => recorded,
+  }
 }
