@@ -31,6 +31,8 @@ import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { Backlog } from '../util/backlog.js'
+import { laneConcurrency } from '../util/lane-concurrency.js'
+import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
 
@@ -427,6 +429,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       ),
     )
 
+    const handlesCap = openFilesCap(openFilesLimit())
     const laneOpts = (lane: Lane) => {
       const source = backends[otherSide(lane.to)]
       const target = backends[lane.to]
@@ -434,20 +437,10 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         source,
         target,
         dryRun,
-        // As one-way sync: the user's, else the larger preference of the two sides; and a target
-        // that commits small writes in groups gets enough at once to fill one (else each small
-        // group waits for its flush: a first run of 1,000 files took 2.8× rclone's time).
-        concurrency:
-          options.concurrency ??
-          Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
-        ...(options.concurrency === undefined && target.capabilities.groupCommit !== undefined
-          ? {
-              smallConcurrency: Math.min(
-                target.capabilities.groupCommit,
-                source.capabilities.preferredConcurrency ?? target.capabilities.groupCommit,
-              ),
-            }
-          : {}),
+        // As one-way sync's (a local target's small writes fill its commit groups: without, each
+        // small group waited for its flush, and a first run of 1,000 files took 2.8× rclone's time),
+        // the open-files limit shared by the two directions that run at once.
+        ...laneConcurrency(source, target, options.concurrency, Math.max(1, Math.floor(handlesCap / 2))),
         signal,
         deletesPlanned: true,
         maxDelete: options.maxDelete ?? { percent: 50 },

@@ -36,6 +36,7 @@ import { throughput } from '../operators/throughput.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { KeptPaths } from '../util/kept-paths.js'
+import { laneConcurrency } from '../util/lane-concurrency.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
@@ -268,18 +269,9 @@ function run(
       ...(options.maxAgeMs !== undefined ? { modifiedAfterMs: startedMs - options.maxAgeMs } : {}),
       ...(options.minAgeMs !== undefined ? { modifiedBeforeMs: startedMs - options.minAgeMs } : {}),
     }
-    // The user's choice, else the larger preference of the two backends (an object store wants
-    // many small requests in flight), each 8 unless it says otherwise.
     // Never more than the open-files limit allows (`ulimit -n` of a container or a service).
-    const handlesCap = openFilesCap(openFilesLimit())
-    const concurrency = Math.max(
-      1,
-      Math.min(
-        handlesCap,
-        options.concurrency ??
-          Math.max(source.capabilities.preferredConcurrency ?? 8, target.capabilities.preferredConcurrency ?? 8),
-      ),
-    )
+    const lane = laneConcurrency(source, target, options.concurrency, openFilesCap(openFilesLimit()))
+    const concurrency = lane.concurrency
     // One bucket for the whole run (--bwlimit): whole files and delta ops draw from it alike.
     const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
     const delta = deltaHook(source, target, options, notice, limiter)
@@ -504,17 +496,7 @@ function run(
         ...(options.ignoreExisting ? { keepInTheWay: true } : {}),
         ...(options.skipNewer ? { keepNewer: { modifyWindowMs: ctx.modifyWindowMs } } : {}),
         hasExcludes: options.filter !== undefined && !options.filter.empty,
-        // A target that commits small writes in groups gets enough of them at once to fill a group,
-        // as many as the source serves at once where it says (an object store: its own preference).
-        ...(options.concurrency === undefined && target.capabilities.groupCommit !== undefined
-          ? {
-              smallConcurrency: Math.min(
-                target.capabilities.groupCommit,
-                source.capabilities.preferredConcurrency ?? target.capabilities.groupCommit,
-                handlesCap,
-              ),
-            }
-          : {}),
+        ...(lane.smallConcurrency !== undefined ? { smallConcurrency: lane.smallConcurrency } : {}),
         signal,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),
         ...(options.retryDelayMs !== undefined ? { retryDelayMs: options.retryDelayMs } : {}),
