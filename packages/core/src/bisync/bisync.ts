@@ -32,6 +32,7 @@ import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { Backlog } from '../util/backlog.js'
 import { laneConcurrency } from '../util/lane-concurrency.js'
+import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
@@ -101,11 +102,9 @@ const otherSide = (s: BisyncSide): BisyncSide => (s === 'a' ? 'b' : 'a')
 export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observable<SyncEvent> {
   return defer(() => {
     const dryRun = options.dryRun ?? false
-    const abort = new AbortController()
-    const onAbort = (): void => abort.abort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    if (options.signal?.aborted) abort.abort()
-    const signal = abort.signal
+    const link = linkedAbort(options.signal)
+    const abort = link.controller
+    const signal = link.signal
     const summary = new SummaryBuilder('bisync', dryRun)
     const side$ = new Subject<SyncEvent>()
     const backends = { a, b }
@@ -597,7 +596,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       ),
       defer(() => {
         if (signal.aborted) summary.interrupted = true
-        options.signal?.removeEventListener('abort', onAbort)
+        link.unlink()
         return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
       }),
     ).pipe(tap({ unsubscribe: () => abort.abort() }))

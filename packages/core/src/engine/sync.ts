@@ -37,6 +37,7 @@ import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { KeptPaths } from '../util/kept-paths.js'
 import { laneConcurrency } from '../util/lane-concurrency.js'
+import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
@@ -177,11 +178,9 @@ function run(
 ): Observable<SyncEvent> {
   return defer(() => {
     const dryRun = options.dryRun ?? false
-    const abort = new AbortController()
-    const onAbort = (): void => abort.abort()
-    options.signal?.addEventListener('abort', onAbort, { once: true })
-    if (options.signal?.aborted) abort.abort()
-    const signal = abort.signal
+    const link = linkedAbort(options.signal)
+    const abort = link.controller
+    const signal = link.signal
 
     const summary = new SummaryBuilder(checkOnly ? 'check' : options.mode, dryRun, pass.earlier?.startedAt)
     for (const e of pass.earlier?.events ?? []) summary.add(e)
@@ -560,7 +559,7 @@ function run(
         // (Its failed event went out when it happened: the summary's fatal says it stopped the run.
         // A stop met while the planned actions ran, the AUTH stop after refused transfers, stays.)
         if (listingStop !== undefined) summary.fatal ??= asSyncError(listingStop, 'list').toJSON()
-        options.signal?.removeEventListener('abort', onAbort)
+        link.unlink()
         return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: summary.build() })
       }),
     ).pipe(
