@@ -11,7 +11,7 @@ import {
 import { schemeOf } from '../backend/backend-registry.js'
 import { heldBytesOf } from '../delta/held-bytes.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
-import { type Action, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
+import { type Action, isTransferAction, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
@@ -175,7 +175,8 @@ export function startAction(
   let attempts = 0
   // What an attempt kept in the backup directory: a retry keeps nothing more (see `keepOld`).
   const kept: BackupMemo = {}
-  if (opts.resume !== undefined && !opts.dryRun) {
+  // (Only a file's copy or update writes bytes a later run could resume: no closures for the rest.)
+  if (opts.resume !== undefined && !opts.dryRun && action.source?.kind === 'file' && isTransferAction(action.kind)) {
     const notice = (code: 'UPLOAD_RESUMED' | 'UPLOAD_KEPT') => (message: string) => {
       if (!closed) sink.next({ type: 'notice', ts: Date.now(), code, message, path: action.path })
     }
