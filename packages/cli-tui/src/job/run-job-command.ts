@@ -1,32 +1,19 @@
-import { stat } from 'node:fs/promises'
-import {
-  asSyncError,
-  type Backend,
-  bisync,
-  check,
-  type StatsEvent,
-  SyncError,
-  type SyncEvent,
-  type SyncOptions,
-  type SyncSummary,
-  sync,
-} from '@syncflow/core'
+import { asSyncError, check, type StatsEvent, type SyncEvent, type SyncSummary, sync } from '@syncflow/core'
 import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { reviveError } from '../errors/revive-error.js'
-import type { JobFlags } from '../options/job-flags.js'
 import { differenceCount, doneCount } from '../output/format-summary.js'
 import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
+import { assertBisyncSides, bisyncOf } from './bisync-of.js'
 import { createBuiltinRegistry } from './builtin-plugins.js'
 import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
-import { localPathOf } from './local-path-of.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
@@ -163,46 +150,5 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     removeHandlers()
     // After a hangup: the job is closed by now; the process ends by the signal (exit status 129).
     hangup.finish()
-  }
-}
-
-/** `bisync`'s run over an opened job: its records, filter and limits, and the flags only it has. */
-function bisyncOf(a: Backend, b: Backend, options: SyncOptions, flags: JobFlags) {
-  if (options.state === undefined) {
-    throw new SyncError('USAGE', 'bisync decides from the records of the last run, and this run has no state store', {
-      hint: 'Drop --no-state (and "state": false in --config).',
-    })
-  }
-  return bisync(a, b, {
-    state: options.state,
-    ...(flags.conflict ? { conflict: flags.conflict } : {}),
-    ...(flags.sizeOnly ? { compare: 'size-only' as const } : {}),
-    ...(options.modifyWindowMs !== undefined ? { modifyWindowMs: options.modifyWindowMs } : {}),
-    ...(options.dryRun ? { dryRun: true } : {}),
-    ...(options.filter ? { filter: options.filter } : {}),
-    ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
-    ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  })
-}
-
-/**
- * Before a two-way run: B must exist (where one-way sync makes a missing local target, two-way sync
- * would take every file of A as deleted on B after an unmount), and the run needs its records.
- */
-async function assertBisyncSides(b: string, state: string | false | undefined): Promise<void> {
-  if (state === false) {
-    throw new SyncError('USAGE', 'bisync decides from the records of the last run: it cannot run with --no-state', {
-      hint: 'Drop --no-state (and "state": false in --config).',
-    })
-  }
-  const path = localPathOf(b)
-  if (path === undefined) return
-  const st = await stat(path).catch(() => undefined)
-  if (st === undefined) {
-    throw new SyncError('NOT_FOUND', `B ${JSON.stringify(b)} does not exist`, {
-      hint: 'Make it first (mkdir) for a first run: a missing side is never taken as empty, so nothing was changed.',
-    })
   }
 }

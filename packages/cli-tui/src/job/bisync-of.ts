@@ -1,0 +1,50 @@
+import { stat } from 'node:fs/promises'
+import { type Backend, type BisyncOptions, bisync, SyncError, type SyncOptions } from '@syncflow/core'
+import type { JobFlags } from '../options/job-flags.js'
+import { localPathOf } from './local-path-of.js'
+
+/** `bisync`'s run over an opened job: its records, filter and limits, and the flags only it has. */
+export function bisyncOf(a: Backend, b: Backend, options: SyncOptions, flags: JobFlags) {
+  return bisync(a, b, bisyncOptionsOf(options, flags))
+}
+
+/** The options of a two-way run (one, or each of a watch's) from the opened job's options and the flags. */
+export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOptions {
+  if (options.state === undefined) {
+    throw new SyncError('USAGE', 'bisync decides from the records of the last run, and this run has no state store', {
+      hint: 'Drop --no-state (and "state": false in --config).',
+    })
+  }
+  return {
+    state: options.state,
+    ...(flags.conflict ? { conflict: flags.conflict } : {}),
+    ...(flags.sizeOnly ? { compare: 'size-only' as const } : {}),
+    ...(options.modifyWindowMs !== undefined ? { modifyWindowMs: options.modifyWindowMs } : {}),
+    ...(options.dryRun ? { dryRun: true } : {}),
+    ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
+    ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  }
+}
+
+/**
+ * Before a two-way run: B must exist (where one-way sync makes a missing local target, two-way sync
+ * would take every file of A as deleted on B after an unmount), and the run needs its records.
+ */
+export async function assertBisyncSides(b: string, state: string | false | undefined): Promise<void> {
+  if (state === false) {
+    throw new SyncError('USAGE', 'bisync decides from the records of the last run: it cannot run with --no-state', {
+      hint: 'Drop --no-state (and "state": false in --config).',
+    })
+  }
+  const path = localPathOf(b)
+  if (path === undefined) return
+  const st = await stat(path).catch(() => undefined)
+  if (st === undefined) {
+    throw new SyncError('NOT_FOUND', `B ${JSON.stringify(b)} does not exist`, {
+      hint: 'Make it first (mkdir) for a first run: a missing side is never taken as empty, so nothing was changed.',
+    })
+  }
+}
