@@ -12,6 +12,10 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 180_000,
+    // expect.poll waits for a condition; its 1 s default timed out on a loaded 2-core CI machine where
+    // a watcher's event or a child process took longer (a flake, not a failure). A passing poll
+    // still returns as soon as its condition holds; only a failing one waits the longer time.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     projects: [
       {
