@@ -41,7 +41,7 @@ export { expectMismatch } from './backend/expect-mismatch.js'
 export { guardPlugin } from './backend/guard-plugin.js'
 export type { MemBackendOptions, MemFault, MemFaults, MemOp } from './backend/mem-backend.js'
 export { createMemBackend, dropMemStore, MemBackend, memBackend } from './backend/mem-backend.js'
-// Two-way sync (experimental: the library run and its decision table; `syncflow bisync` is not built yet).
+// Two-way sync: one run (`syncflow bisync`) and its decision table; the continuous job is in `@syncflow/core/continuous`.
 export type { BisyncOptions } from './bisync/bisync.js'
 export { bisync } from './bisync/bisync.js'
 export type { BisyncSide } from './bisync/conflict-name.js'

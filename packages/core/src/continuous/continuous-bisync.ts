@@ -1,0 +1,299 @@
+import {
+  asyncScheduler,
+  catchError,
+  concat,
+  defer,
+  EMPTY,
+  forkJoin,
+  fromEvent,
+  ignoreElements,
+  map,
+  merge,
+  type Observable,
+  of,
+  ReplaySubject,
+  type SchedulerLike,
+  Subject,
+  type Subscription,
+  take,
+  takeUntil,
+  tap,
+  timer,
+} from 'rxjs'
+import { type Backend, supports } from '../backend/backend.js'
+import { type BisyncOptions, bisync } from '../bisync/bisync.js'
+import type { BisyncSide } from '../bisync/conflict-name.js'
+import { SummaryBuilder } from '../engine/summary-builder.js'
+import { asSyncError, isSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import type { Change } from '../model/change.js'
+import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
+import { batchChanges } from './batch-changes.js'
+import { CONTINUOUS_MODE } from './continuous-sync.js'
+import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
+import { pollIntervalMs } from './poll-interval-ms.js'
+import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
+import { runExclusive } from './run-exclusive.js'
+import { watchChanges } from './watch-changes.js'
+
+/** Options of `continuousBisync`: those of `bisync`, and the timing of the job. Defaults in brackets. */
+export interface ContinuousBisyncOptions extends BisyncOptions {
+  /** A pass starts once neither side changed for this long (`--debounce`)… [100 ms] */
+  readonly debounceMs?: number
+  /** …or this long after the first change, however busy the sides are. [2000 ms] */
+  readonly batchMaxWaitMs?: number
+  /** A pass this often whatever the events say, to catch what they missed (`--rescan`); 0 = never. [1 h] */
+  readonly rescanMs?: number
+  /**
+   * A side without change events (S3) is looked at by a pass this often (`--poll-interval`). [grows
+   * with the last pass: `pollIntervalMs` of its listing, 2 s for a small tree]
+   */
+  readonly pollMs?: number
+  /** A pass that failed for a reason that may pass is run again after this, doubling up to `retryLaterMaxMs`. [1000 ms] */
+  readonly retryLaterMs?: number
+  /** [60000 ms] */
+  readonly retryLaterMaxMs?: number
+  /**
+   * Change hints to use instead of watching the sides (tests; custom watchers). When this stream
+   * completes, the job ends after the passes it asked for.
+   */
+  readonly changes?: Observable<Change>
+  readonly scheduler?: SchedulerLike
+}
+
+const SIDES: readonly BisyncSide[] = ['a', 'b']
+const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'source', b: 'target' }
+
+/** A cycle's failures worth another pass later: all of them may pass (see `retriesLater`). */
+const worthRetry = (s: SyncSummary): boolean =>
+  (s.fatal !== undefined && !endsContinuousJob(s.fatal.code)) ||
+  Object.keys(s.errorCodes).some((code) => retriesLater(code as SyncErrorCode))
+
+/**
+ * Continuous two-way sync (`syncflow watch A B --bisync`): a `bisync` pass at the start, then one
+ * each time either side changes, until `options.signal` aborts.
+ *
+ * Each pass is a whole `bisync` run: both sides listed, decided from the job's records, carried
+ * both ways. The events of the sides (their watchers, `watchChanges`) only say when to run the
+ * next pass, never what it does: two-way sync decides a path from both sides and its record, which
+ * a pass reads in one merge-join, so a pass per burst of changes (`debounceMs`, at most
+ * `batchMaxWaitMs` after the first) costs a listing of both trees and is always right, where a
+ * pass over the changed paths alone would need the one-way job's every special case twice. (Unison
+ * and rclone bisync work from full scans too; Mutagen rescans on each event batch.) A side without
+ * change events (S3) is looked at by a pass every `pollMs`, not polled apart and listed again by
+ * the pass; a lost event stream, and every `rescanMs`, also start a pass. A pass's own writes come
+ * back as events of the other side: the pass they start finds nothing to do and is not reported.
+ *
+ * A pass that failed for a reason that may pass (a busy file, the network) runs again later, with
+ * backoff; one that no retry can fix (credentials, the job's lock) ends the job, as does any fatal
+ * problem of the first pass (a side missing). Every pass is a cycle: its events, then its `done`
+ * (mode `bisync`, with `cycle` and `trigger`); the job ends with a `done` of mode `watch`, totals
+ * over all cycles, as `continuousSync` does.
+ */
+export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisyncOptions): Observable<SyncEvent> {
+  return defer(() => {
+    const scheduler = options.scheduler ?? asyncScheduler
+    const backends: Record<BisyncSide, Backend> = { a, b }
+    const total = new SummaryBuilder(CONTINUOUS_MODE, options.dryRun ?? false)
+    const side$ = new Subject<SyncEvent>()
+    const request$ = new Subject<CycleTrigger>()
+    const fatal$ = new Subject<void>()
+    const hintsEnded$ = new Subject<void>()
+    const timing = { baseMs: options.retryLaterMs ?? 1000, maxMs: options.retryLaterMaxMs ?? 60_000 }
+    const aborted = (): boolean => options.signal?.aborted ?? false
+    const abort$ = options.signal ? (aborted() ? of(0) : fromEvent(options.signal, 'abort')) : EMPTY
+    const {
+      debounceMs = 100,
+      batchMaxWaitMs,
+      rescanMs = 3_600_000,
+      pollMs,
+      retryLaterMs: _r,
+      retryLaterMaxMs: _rm,
+      changes,
+      scheduler: _s,
+      ...passOptions
+    } = options
+    const endJob = (error: SyncError): void => {
+      total.fatal = error.toJSON()
+      fatal$.next()
+    }
+    const failed = (s: BisyncSide, error: SyncError): void =>
+      side$.next({
+        type: 'failed',
+        ts: Date.now(),
+        path: error.path ?? '',
+        error: error.toJSON(),
+        stage: 'list',
+        side: SIDE_NAME[s],
+      })
+
+    // The sides with change events are watched; the others are looked at by the passes themselves.
+    const watched = changes ? [] : SIDES.filter((s) => supports.watch(backends[s]))
+    const polled = changes ? [] : SIDES.filter((s) => !watched.includes(s))
+    const ready: Record<BisyncSide, ReplaySubject<void>> = { a: new ReplaySubject(1), b: new ReplaySubject(1) }
+    const hints$: Observable<Change> =
+      changes ??
+      merge(
+        ...watched.map((s) =>
+          watchChanges(backends[s], {
+            onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
+            onReady: () => ready[s].next(),
+            // Events were lost (a stream back after an outage, a root replaced): a pass finds what changed.
+            onResync: () => request$.next('rescan'),
+            onError: (error) => {
+              failed(s, error)
+              // A failure before the watcher was ready (the root missing: it polls) must not hold the
+              // first pass back, which says what is wrong with the side in its own words.
+              ready[s].next()
+            },
+            retryMs: timing.baseMs,
+            retryMaxMs: timing.maxMs,
+            ...(pollMs !== undefined ? { pollMs } : {}),
+            ...(options.filter ? { filter: options.filter } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+            scheduler,
+          }).pipe(
+            catchError((err: unknown) => {
+              const error = asSyncError(err, 'watch')
+              failed(s, error)
+              if (endsContinuousJob(error.code)) endJob(error)
+              ready[s].next()
+              return EMPTY
+            }),
+          ),
+        ),
+      )
+    const changed$ = new Subject<Change>()
+    const watching$ = hints$.pipe(
+      tap({
+        next: (c) => changed$.next(c),
+        complete: () => {
+          changed$.complete()
+          hintsEnded$.next()
+        },
+      }),
+      ignoreElements(),
+    )
+    // Said once at the start (emitted when the job's stream is subscribed, not before).
+    const pollingNotice$: Observable<SyncEvent> =
+      polled.length === 0
+        ? EMPTY
+        : of({
+            type: 'notice',
+            ts: Date.now(),
+            code: 'POLLING',
+            message: `${polled.map((s) => backends[s].uri).join(' and ')} offers no change events: a pass compares both sides ${
+              pollMs !== undefined ? `every ${pollMs / 1000} s` : 'every 2 s or more, as its listing takes longer'
+            } (--poll-interval sets it)`,
+          })
+
+    // Timers of the next retry and of the next poll: one of each at most, replaced by each pass.
+    let retryTimer: Subscription | undefined
+    let pollTimer: Subscription | undefined
+    let failedPasses = 0
+    let first = true
+    /** After a pass: a retry if it failed for a reason that may pass, the next look at a side without events. */
+    const afterPass = (done: DoneEvent | undefined, tookMs: number): void => {
+      retryTimer?.unsubscribe()
+      pollTimer?.unsubscribe()
+      if (done === undefined || aborted() || total.fatal !== undefined) return
+      const s = done.summary
+      if (s.fatal !== undefined && endsContinuousJob(s.fatal.code)) return
+      if (worthRetry(s)) {
+        failedPasses++
+        const trigger: CycleTrigger = s.fatal !== undefined ? 'rescan' : 'retry'
+        retryTimer = timer(retryLaterDelayMs(failedPasses, timing), scheduler).subscribe(() => request$.next(trigger))
+      } else failedPasses = 0
+      if (polled.length > 0) {
+        const entries = s.unchanged + Object.values(s.planned).reduce((n, c) => n + c, 0)
+        const wait = pollMs ?? pollIntervalMs({ entries, tookMs })
+        pollTimer = timer(wait, scheduler).subscribe(() => request$.next('changes'))
+      }
+    }
+
+    const runPass = (trigger: CycleTrigger): Observable<SyncEvent> =>
+      defer(() => {
+        if (total.fatal !== undefined || aborted()) return EMPTY
+        const initial = first
+        first = false
+        const started = scheduler.now()
+        let done: DoneEvent | undefined
+        return concat(
+          bisync(a, b, passOptions).pipe(
+            tap((e) => {
+              if (e.type === 'done') done = e
+            }),
+            tagCycle(initial ? 'initial' : trigger),
+          ),
+          defer(() => {
+            const fatal = done?.summary.fatal
+            // The first pass's problem is the job's (a side missing, the lock held): it stops there,
+            // unless it may pass (the network: the pass is tried again). A later pass's ends it only
+            // when no retry can help: a side gone meanwhile (unmounted) is looked for again later.
+            if (fatal !== undefined && (endsContinuousJob(fatal.code) || (initial && fatal.code !== 'TRANSIENT'))) {
+              total.fatal = fatal
+              fatal$.next()
+            } else afterPass(done, scheduler.now() - started)
+            return EMPTY
+          }),
+        )
+      })
+
+    const stop$ = merge(abort$, fatal$)
+    const bothReady$: Observable<unknown> =
+      watched.length === 0 ? of(undefined) : forkJoin(watched.map((s) => ready[s].pipe(take(1))))
+    const triggers$: Observable<CycleTrigger> = merge(
+      // The first pass once every watcher reports all changes from then on: none made meanwhile is missed.
+      bothReady$.pipe(map((): CycleTrigger => 'initial')),
+      changed$.pipe(
+        batchChanges({
+          quietMs: debounceMs,
+          ...(batchMaxWaitMs !== undefined ? { maxWaitMs: batchMaxWaitMs } : {}),
+          scheduler,
+        }),
+        map((): CycleTrigger => 'changes'),
+      ),
+      request$.pipe(takeUntil(hintsEnded$)),
+      rescanMs > 0
+        ? timer(rescanMs, rescanMs, scheduler).pipe(
+            map((): CycleTrigger => 'rescan'),
+            takeUntil(hintsEnded$),
+          )
+        : EMPTY,
+    )
+    // (The triggers first: hints given by a test may come, and end, as soon as they are subscribed.)
+    const cycles$ = merge(triggers$, watching$).pipe(
+      takeUntil(stop$),
+      runExclusive(runPass, mergeTriggers),
+      tap({
+        finalize: () => {
+          retryTimer?.unsubscribe()
+          pollTimer?.unsubscribe()
+          side$.complete()
+        },
+      }),
+    )
+
+    return concat(
+      merge(pollingNotice$, side$.pipe(takeUntil(stop$)), cycles$).pipe(
+        tap((e) => {
+          if (e.type !== 'done') {
+            total.add(e)
+            return
+          }
+          total.unchanged += e.summary.unchanged
+          if (e.summary.interrupted) total.interrupted = true
+          // Whether deletes are held is the last pass's word: a later pass that ran them clears it.
+          total.deletesSuppressed = e.summary.deletesSuppressed
+        }),
+        numberCycles(),
+      ),
+      defer(() => {
+        const reason: unknown = options.signal?.reason
+        // A job stopped for a reason of its own (its state store gone, its lock lost) ends with it.
+        if (aborted() && isSyncError(reason) && reason.code !== 'ABORTED') total.fatal ??= reason.toJSON()
+        else if (aborted()) total.interrupted = true
+        return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: total.build() })
+      }),
+    )
+  })
+}

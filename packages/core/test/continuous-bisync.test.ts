@@ -1,0 +1,158 @@
+import { access, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Subject } from 'rxjs'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
+import { type ContinuousBisyncOptions, continuousBisync } from '../src/continuous/index.js'
+import type { Change } from '../src/model/change.js'
+import type { RelPath } from '../src/model/rel-path.js'
+import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
+import { MemoryStateStore } from '../src/state/memory-state-store.js'
+import { CYCLE_WAIT, local, removeTempDirs, tempDirs, tree } from './continuous-local-helpers.js'
+
+// `watch A B --bisync` in the library: real local directories, their real watchers.
+
+afterAll(removeTempDirs)
+
+interface Job {
+  readonly events: SyncEvent[]
+  readonly dones: () => DoneEvent[]
+  stop(): Promise<DoneEvent>
+}
+
+const stops: (() => Promise<unknown>)[] = []
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop()
+})
+
+function start(A: string, B: string, opts: Partial<ContinuousBisyncOptions> = {}): Job {
+  const a = local(A)
+  const b = local(B)
+  const controller = new AbortController()
+  const events: SyncEvent[] = []
+  const ended = new Promise<DoneEvent>((resolve, reject) => {
+    continuousBisync(a, b, {
+      state: opts.state ?? new MemoryStateStore(),
+      debounceMs: 20,
+      rescanMs: 0,
+      retryLaterMs: 50,
+      signal: controller.signal,
+      ...opts,
+    }).subscribe({
+      next: (e) => events.push(e),
+      error: reject,
+      complete: () => resolve(events.at(-1) as DoneEvent),
+    })
+  })
+  const stop = async (): Promise<DoneEvent> => {
+    controller.abort()
+    const done = await ended
+    await a.close()
+    await b.close()
+    return done
+  }
+  stops.push(stop)
+  return {
+    events,
+    dones: () => events.filter((e): e is DoneEvent => e.type === 'done' && e.cycle !== undefined),
+    stop: async () => {
+      stops.splice(stops.indexOf(stop), 1)
+      return stop()
+    },
+  }
+}
+
+describe('continuousBisync (watch --bisync) on local directories', () => {
+  it('syncs both ways at the start, then carries each side’s edits, new files and deletes to the other', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'a.txt'), 'from A')
+    await mkdir(join(B, 'sub'))
+    await writeFile(join(B, 'sub/b.txt'), 'from B')
+    const job = start(A, B)
+    // The first pass: the union on both sides.
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
+    expect(job.dones()[0]).toMatchObject({ cycle: 1, trigger: 'initial', summary: { mode: 'bisync', failed: 0 } })
+    expect(await tree(A)).toEqual({ 'a.txt': 'from A', 'sub/b.txt': 'from B' })
+    expect(await tree(B)).toEqual(await tree(A))
+
+    // A new file on B reaches A; an edit on A reaches B; a delete on B reaches A.
+    await writeFile(join(B, 'sub/new.txt'), 'new on B')
+    await expect
+      .poll(() => tree(A), CYCLE_WAIT)
+      .toEqual({ 'a.txt': 'from A', 'sub/b.txt': 'from B', 'sub/new.txt': 'new on B' })
+    await writeFile(join(A, 'a.txt'), 'edited on A')
+    await expect.poll(async () => (await tree(B))['a.txt'], CYCLE_WAIT).toBe('edited on A')
+    await unlink(join(B, 'sub/b.txt'))
+    await expect.poll(async () => Object.keys(await tree(A)), CYCLE_WAIT).toEqual(['a.txt', 'sub/new.txt'])
+    expect(await tree(B)).toEqual(await tree(A))
+
+    const done = await job.stop()
+    expect(done.summary).toMatchObject({ mode: 'watch', interrupted: true, failed: 0 })
+    // Every reported cycle did something (the passes started by a pass's own writes found nothing
+    // and are not reported), numbered without gaps.
+    const cycles = job.dones()
+    expect(cycles.map((d) => d.cycle)).toEqual(cycles.map((_, i) => i + 1))
+    for (const d of cycles.slice(1)) {
+      expect(d.trigger).toBe('changes')
+      expect(Object.values(d.summary.done).reduce((n, c) => n + c, 0)).toBeGreaterThan(0)
+    }
+    expect(cycles.length).toBeGreaterThanOrEqual(4)
+    // The job's totals count every copy and delete of its cycles.
+    const copies = cycles.reduce((n, d) => n + d.summary.done.copy + d.summary.done.update, 0)
+    expect(done.summary.done.copy + done.summary.done.update).toBe(copies)
+    expect(done.summary.done.delete).toBeGreaterThanOrEqual(1)
+  })
+
+  it('keeps both versions of a file changed on both sides between two passes', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'doc.txt'), 'v1')
+    const hints = new Subject<Change>()
+    // Hints driven by the test: both edits are made before the pass they start.
+    const job = start(A, B, { changes: hints, now: () => new Date(Date.UTC(2026, 11, 7, 3, 0, 0)) })
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
+    expect(await tree(B)).toEqual({ 'doc.txt': 'v1' })
+    await writeFile(join(A, 'doc.txt'), 'v2 from A, longer')
+    await writeFile(join(B, 'doc.txt'), 'v2 from B')
+    hints.next({ type: 'upsert', path: 'doc.txt' as RelPath })
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(2)
+    const files = await tree(A)
+    expect(Object.values(files).sort()).toEqual(['v2 from A, longer', 'v2 from B'])
+    expect(await tree(B)).toEqual(files)
+    expect(job.events.some((e) => e.type === 'notice' && e.code === 'CONFLICT_KEPT')).toBe(true)
+    hints.complete()
+    // The hints ended: the job ends after the passes they asked for.
+    const done = await job.stop()
+    expect(done.summary.mode).toBe('watch')
+  })
+
+  it('runs a pass that failed for a reason that may pass again later, and the file arrives once it can', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'x'), 'a file on A')
+    // A directory of the same name on B: the file cannot go there (a failure the user can fix).
+    await mkdir(join(B, 'x'))
+    // No watchers (hints that never come): only a retry can start a second pass.
+    const job = start(A, B, { changes: new Subject<Change>() })
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBeGreaterThanOrEqual(1)
+    expect(job.dones()[0]?.summary.failed).toBeGreaterThan(0)
+    await rm(join(B, 'x'), { recursive: true })
+    await expect.poll(() => tree(B), CYCLE_WAIT).toEqual({ x: 'a file on A' })
+    expect(job.dones().at(-1)).toMatchObject({ trigger: 'retry', summary: { failed: 0 } })
+  })
+
+  it('ends at once, with the first pass’s error, when a side it synced before is gone', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'x.txt'), 'x')
+    const state = new MemoryStateStore()
+    const first = start(A, B, { state })
+    await expect.poll(() => first.dones().length, CYCLE_WAIT).toBe(1)
+    await first.stop()
+    await rm(B, { recursive: true })
+    const again = start(A, B, { state })
+    // The job ends by itself: its last event is the job's own `done`.
+    await expect.poll(() => again.events.at(-1), CYCLE_WAIT).toMatchObject({ type: 'done', summary: { mode: 'watch' } })
+    const ended = again.events.at(-1) as DoneEvent
+    expect(ended.summary.fatal).toMatchObject({ code: 'NOT_FOUND' })
+    // Nothing was deleted on A for the side that went away.
+    await access(join(A, 'x.txt'))
+    expect(await readdir(A)).toEqual(['x.txt'])
+  })
+})
