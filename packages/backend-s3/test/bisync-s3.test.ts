@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
-import { type Backend, bisync, MemoryStateStore, type SyncEvent } from '@syncflow/core'
+import { type Backend, bisync, type DoneEvent, MemoryStateStore, type SyncEvent } from '@syncflow/core'
+import { continuousBisync } from '@syncflow/core/continuous'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
@@ -59,5 +60,58 @@ describeS3('bisync between a local directory and S3', (env) => {
     expect(await run(a, b, state)).toEqual(['b update one.txt'])
     const got = await raw.send(new GetObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}one.txt` }))
     expect(await got.Body?.transformToString()).toBe('edited locally')
+  })
+
+  it('watch --bisync: the bucket, which has no change events, is compared by a pass every poll interval', async () => {
+    const local = join(dir, 'watched')
+    await mkdir(local)
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-watched')
+    opened.push(a, b)
+    await writeFile(join(local, 'start.txt'), 'start')
+    const controller = new AbortController()
+    const events: SyncEvent[] = []
+    const ended = new Promise<void>((resolve, reject) => {
+      continuousBisync(a, b, {
+        state: new MemoryStateStore(),
+        debounceMs: 20,
+        pollMs: 200,
+        rescanMs: 0,
+        signal: controller.signal,
+      }).subscribe({ next: (e) => events.push(e), error: reject, complete: resolve })
+    })
+    try {
+      const key = (path: string) => ({ Bucket: env.bucket, Key: `${b.prefix}${path}` })
+      const body = async (path: string) =>
+        (await raw.send(new GetObjectCommand(key(path))).catch(() => undefined))?.Body?.transformToString()
+      await expect.poll(() => body('start.txt')).toBe('start')
+      // Said once: the bucket is polled by passes.
+      expect(events.filter((e) => e.type === 'notice' && e.code === 'POLLING')).toHaveLength(1)
+      // Put by another tool: found by a later pass and brought down.
+      await raw.send(new PutObjectCommand({ ...key('from-s3.txt'), Body: 'uploaded elsewhere' }))
+      await expect
+        .poll(() => readFile(join(local, 'from-s3.txt'), 'utf8').catch(() => undefined))
+        .toBe('uploaded elsewhere')
+      // A local edit goes up (the local side's watcher starts that pass).
+      await writeFile(join(local, 'start.txt'), 'edited locally')
+      await expect.poll(() => body('start.txt')).toBe('edited locally')
+      expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    } finally {
+      controller.abort()
+      await ended
+    }
+    const last = events.at(-1) as DoneEvent
+    expect(last.summary).toMatchObject({ mode: 'watch', interrupted: true, failed: 0 })
+    // Passes that found nothing (most of the polls) are not reported: each cycle reported did something
+    // (but the one the stop cut short, which says so).
+    const cycles = events.filter(
+      (e): e is DoneEvent => e.type === 'done' && e.cycle !== undefined && !e.summary.interrupted,
+    )
+    expect(cycles.length).toBeGreaterThanOrEqual(3)
+    for (const d of cycles)
+      expect(
+        Object.values(d.summary.done).reduce((n, c) => n + c, 0),
+        JSON.stringify(d),
+      ).toBeGreaterThan(0)
   })
 })

@@ -293,23 +293,40 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .action(jobAction(async () => (await import('./commands/bisync.js')).bisyncCommand))
   const watchCmd = addFlags(program.command('watch').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of WATCH_OPTIONS) watchCmd.addOption(option())
+  watchCmd.hook('preAction', async (cmd) => {
+    const [{ watchFlagProblem }, { usageError }] = await Promise.all([
+      import('./options/watch-flag-problem.js'),
+      import('./errors/usage-error.js'),
+    ])
+    const problem = watchFlagProblem(cmd)
+    if (problem) throw usageError(problem.message, problem.hint)
+  })
   watchCmd
-    .summary('continuous one-way sync: keep DST in step with SRC until stopped')
+    .summary('continuous sync: keep DST in step with SRC (with --bisync, A and B both ways) until stopped')
     .description(
       'Sync once, then keep DST in step with SRC as files change, until SIGINT/SIGTERM (exit 130, state saved).\n' +
-        'Renames become moves; bursts are batched; a full rescan runs every --rescan; --mode copy never deletes.',
+        'Renames become moves; bursts are batched; a full rescan runs every --rescan; --mode copy never deletes.\n' +
+        "With --bisync (watch A B --bisync): two-way, a 'syncflow bisync' pass at the start and each time either side changes.",
     )
     .action(jobAction(async () => (await import('./commands/watch.js')).watchCommand))
 
   const uiCmd = addFlags(program.command('ui').argument('<SRC>').argument('<DST>'), CONTINUOUS_FLAGS, streams)
   for (const option of [...UI_OPTIONS, ...WATCH_OPTIONS]) uiCmd.addOption(option())
+  uiCmd.hook('preAction', async (cmd) => {
+    const [{ watchFlagProblem }, { usageError }] = await Promise.all([
+      import('./options/watch-flag-problem.js'),
+      import('./errors/usage-error.js'),
+    ])
+    const problem = watchFlagProblem(cmd, ['--watch'])
+    if (problem) throw usageError(problem.message, problem.hint)
+  })
   // `ui` draws on the terminal and refuses --json (saying to use `sync --json`): its help listed the
   // flag as "print NDJSON SyncEvents on stdout", which it never does. Still taken, for that message.
   uiCmd.options.find((o) => o.long === '--json')?.hideHelp()
   uiCmd
     .summary('the live terminal UI around a sync (or, with --watch, a watch) job')
     .description(
-      'Run a sync, or with --watch a continuous job, in a live terminal UI (keys: p pause, q quit, e errors, ? help).',
+      'Run a sync (with --bisync, two-way), or with --watch a continuous job, in a live terminal UI (keys: p pause, q quit, e errors, ? help).',
     )
     .action(async (a: string, b: string, _opts: unknown, cmd: Command) => {
       const [{ uiCommand }, flags] = await Promise.all([import('./commands/ui.js'), flagsOf(cmd, streams, [a, b])])

@@ -44,12 +44,12 @@ export function equivalentCommand(
   argv: readonly string[],
   source: string,
   target: string,
-  flags: Pick<UiFlags, 'watch' | 'mode'>,
+  flags: Pick<UiFlags, 'watch' | 'mode' | 'bisync'>,
 ): EquivalentCommand | undefined {
   const start = argv.indexOf('ui')
   if (start < 0) return undefined
   const watch = flags.watch === true
-  const command = watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
+  const command = commandOf(flags)
   const options = [...CONTINUOUS_FLAGS.map((name) => FLAG_TABLE[name]), ...UI_OPTIONS, ...WATCH_OPTIONS].map((make) =>
     make(),
   )
@@ -61,6 +61,8 @@ export function equivalentCommand(
   /** Flags (attribute names) the suggested command does not take: left out of it. */
   const omit = new Set(['watch'])
   if (!watch) for (const name of ['mode', 'debounce', 'rescan', 'pollInterval', 'webhook', 'metrics']) omit.add(name)
+  // (`bisync` is the command of `ui --bisync`, and takes no --bisync; `watch --bisync` does.)
+  if (command === 'bisync') omit.add('bisync')
   if (command === 'copy') for (const name of ['deleteExcluded', 'maxDelete', 'allowEmptySource']) omit.add(name)
   const told = new Set(['webhook', 'metrics'])
   const words: string[] = []
@@ -113,16 +115,21 @@ export function equivalentCommand(
   return { line: ['syncflow', command, ...words].map(shellQuote).join(' '), dropped }
 }
 
+/** The command `ui` runs the job of: `watch` (`--watch`), `bisync` (`--bisync`), `copy` (`--mode copy`) or `sync`. */
+function commandOf(flags: Pick<UiFlags, 'watch' | 'mode' | 'bisync'>): 'watch' | 'bisync' | 'copy' | 'sync' {
+  return flags.watch ? 'watch' : flags.bisync ? 'bisync' : flags.mode === 'copy' ? 'copy' : 'sync'
+}
+
 /** What `ui` says without a terminal: that it needs one, and the command to run instead. */
 export function noTerminalMessage(
   argv: readonly string[],
   source: string,
   target: string,
-  flags: Pick<UiFlags, 'watch' | 'mode'>,
+  flags: Pick<UiFlags, 'watch' | 'mode' | 'bisync'>,
   why = 'needs a terminal (stdin and stdout must both be one)',
 ): string {
   const instead = equivalentCommand(argv, source, target, flags)
-  const name = flags.watch ? 'watch' : flags.mode === 'copy' ? 'copy' : 'sync'
+  const name = commandOf(flags)
   const lines = [`syncflow: \`ui\` ${why}.`]
   if (instead) {
     lines.push(`  Run \`${instead.line}\` instead (it prints progress and a summary; --json for NDJSON).`)
@@ -199,7 +206,6 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   delete process.env.CONTINUOUS_INTEGRATION
   const ui = import('../ui/run-ui.js')
   ui.catch(() => {})
-  const mode = flags.mode ?? 'mirror'
   /** Says why the job could not run. */
   const fail = async (error: unknown): Promise<ExitCode> => {
     const [revive, errors, exits] = await Promise.all([
@@ -232,7 +238,7 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
     try {
       summary = await runUi({
         hub,
-        command: flags.watch ? 'watch' : mode === 'copy' ? 'copy' : 'sync',
+        command: flags.watch && flags.bisync ? 'watch --bisync' : commandOf(flags),
         source: where.source,
         target: where.target,
         watch: flags.watch === true,

@@ -15,6 +15,8 @@ import { onHangup } from './on-hangup.js'
 export interface WatchFlags extends JobFlags {
   /** `mirror` (default) or `copy` (never deletes). */
   readonly mode?: 'mirror' | 'copy'
+  /** Two-way: each side's changes carried to the other (`bisync` passes). */
+  readonly bisync?: boolean
   /** ms a path must be quiet before it is looked at. */
   readonly debounce?: number
   /** ms between full rescans; 0 = never. */
@@ -90,6 +92,11 @@ export const WATCH_OPTIONS: readonly (() => Option)[] = [
       'copy',
     ]),
   () =>
+    new Option(
+      '--bisync',
+      "two-way: carry each side's changes to the other, as 'syncflow bisync' does, each time either side changes",
+    ),
+  () =>
     new Option('--debounce <MS>', 'look at a changed path once it was quiet this long (default: 100)').argParser(
       arg(parseDebounce),
     ),
@@ -146,6 +153,7 @@ export async function watchCommand(
     { finishLocalTargetMtime },
     { madeRootAction, plannedRootAction },
     { withRootActionFirstCycle },
+    bisyncSides,
   ] = await Promise.all([
     import('../output/json-reporter.js'),
     import('../reporters/watch-log-reporter.js'),
@@ -154,9 +162,11 @@ export async function watchCommand(
     import('../job/finish-local-target.js'),
     import('../job/root-mode-action.js'),
     import('../job/with-root-action-first-cycle.js'),
+    import('../job/bisync-of.js'),
   ])
   const dryRun = flags.dryRun === true
   const mode = flags.mode ?? 'mirror'
+  const twoWay = flags.bisync === true
   const quiet = flags.quiet === true
   const log = flags.json ? undefined : new WatchLogReporter(streams, { dryRun, quiet, verbose: flags.verbose === true })
   // A dry run's cycle lines say what would be done (as `sync -n` does), not "copied".
@@ -169,6 +179,17 @@ export async function watchCommand(
   const removeHandlers = onInterrupt(stop)
   const hangup = onHangup(stop)
   let reporters: import('../reporters/open-reporters.js').OpenedReporters | undefined
+  /** The job's end, said: its summary, or its fatal error. */
+  const ended = (summary: SyncSummary): ExitCode => {
+    reporter.end(summary.fatal ? undefined : summary)
+    if (summary.fatal) {
+      const { code, message, hint } = summary.fatal
+      streams.stderr.write(
+        errors.formatError(new core.SyncError(code, message, hint ? { hint } : {}), flags.verbose === true),
+      )
+    }
+    return exitCodeForSummary(summary, 'sync')
+  }
   try {
     reporters = await openReporters(
       { ...(flags.webhook ? { webhook: flags.webhook } : {}), ...(flags.metrics ? { metrics: flags.metrics } : {}) },
@@ -178,47 +199,56 @@ export async function watchCommand(
     if (reporters.metricsUrl) streams.stderr.write(`syncflow: metrics on ${reporters.metricsUrl}\n`)
     const sinks = reporters
     let summary: SyncSummary
+    if (twoWay) await bisyncSides.assertBisyncSides(target, flags.state)
     const job = await openJob(
-      { mode, source, target, flags, readOnly: dryRun },
+      // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
+      twoWay
+        ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' } }
+        : { mode, source, target, flags, readOnly: dryRun },
       createBuiltinRegistry(),
       controller.signal,
     )
     try {
-      log?.started(job.source.uri, job.target.uri)
-      const cycles$ = continuous.continuousSync(job.source, job.target, {
-        ...job.options,
-        ...continuousOptionsOf(flags),
-        // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
-        reloadFilter: job.reloadFilter,
-        checkRoots: job.checkRoots,
-      })
-      // What a real watch does to a local target's root (makes it; gives it the source root's mtime
-      // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).
-      // A real watch says the root it made before it started, as `sync` does (QA 35).
-      const rootAct = dryRun ? await plannedRootAction(job, source, target, false) : madeRootAction(job)
-      const events$ = withRootActionFirstCycle(cycles$, rootAct, dryRun ? 'dry-run' : 'done')
-      // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
-      // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
-      let rootTime = Promise.resolve()
-      summary = await drainEvents(events$, (e) => {
-        reporter.event(e)
-        sinks.event(e)
-        if (!dryRun && e.type === 'done' && e.cycle !== undefined && !e.summary.fatal && !e.summary.interrupted) {
-          rootTime = rootTime.then(() => finishLocalTargetMtime(source, target))
-        }
-      })
-      await rootTime
+      log?.started(job.source.uri, job.target.uri, twoWay)
+      if (twoWay) {
+        // Two-way: each pass a whole bisync run, which leaves both roots as they are.
+        const passes$ = continuous.continuousBisync(job.source, job.target, {
+          ...bisyncSides.bisyncOptionsOf(job.options, flags),
+          ...continuousOptionsOf(flags),
+        })
+        summary = await drainEvents(passes$, (e) => {
+          reporter.event(e)
+          sinks.event(e)
+        })
+      } else {
+        const cycles$ = continuous.continuousSync(job.source, job.target, {
+          ...job.options,
+          ...continuousOptionsOf(flags),
+          // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
+          reloadFilter: job.reloadFilter,
+          checkRoots: job.checkRoots,
+        })
+        // What a real watch does to a local target's root (makes it; gives it the source root's mtime
+        // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).
+        // A real watch says the root it made before it started, as `sync` does (QA 35).
+        const rootAct = dryRun ? await plannedRootAction(job, source, target, false) : madeRootAction(job)
+        const events$ = withRootActionFirstCycle(cycles$, rootAct, dryRun ? 'dry-run' : 'done')
+        // Each cycle that ran gives the target root the source root's mtime, as the end of a sync
+        // does (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
+        let rootTime = Promise.resolve()
+        summary = await drainEvents(events$, (e) => {
+          reporter.event(e)
+          sinks.event(e)
+          if (!dryRun && e.type === 'done' && e.cycle !== undefined && !e.summary.fatal && !e.summary.interrupted) {
+            rootTime = rootTime.then(() => finishLocalTargetMtime(source, target))
+          }
+        })
+        await rootTime
+      }
     } finally {
       await job.close()
     }
-    reporter.end(summary.fatal ? undefined : summary)
-    if (summary.fatal) {
-      const { code, message, hint } = summary.fatal
-      streams.stderr.write(
-        errors.formatError(new core.SyncError(code, message, hint ? { hint } : {}), flags.verbose === true),
-      )
-    }
-    return exitCodeForSummary(summary, 'sync')
+    return ended(summary)
   } catch (err) {
     const error = core.asSyncError(err)
     // A job that could not start still ends with a `done` (NDJSON) and a /fail ping (webhook).

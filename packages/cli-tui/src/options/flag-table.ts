@@ -353,11 +353,15 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
   (f) => f !== 'deleteExcluded' && f !== 'maxDelete' && f !== 'allowEmptySource' && f !== 'deleteBefore',
 )
 
-/** The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as they go). */
+/**
+ * The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as
+ * they go), and with `--conflict` for `watch --bisync` (only that takes it: `watchFlagProblem`).
+ */
 // (--one-file-system too: a watch's events below a mount point would still be synced.)
-export const CONTINUOUS_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
-  (f) => f !== 'deleteBefore' && f !== 'oneFileSystem',
-)
+export const CONTINUOUS_FLAGS: readonly FlagName[] = [
+  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem'),
+  'conflict',
+]
 
 /**
  * The flags of `bisync`: those of a run both ways (no comparison by content yet, no size or age

@@ -45,9 +45,9 @@ export class WatchLogReporter implements Reporter {
     this.#showActions = !options.quiet && (options.verbose || !streams.stdout.isTTY)
   }
 
-  /** Says what is watched, once the job runs. */
-  started(source: string, target: string): void {
-    if (!this.#o.quiet) this.#s.stderr.write(`watching ${source} → ${target} (Ctrl-C to stop)\n`)
+  /** Says what is watched, once the job runs: `A ⇄ B` for a two-way watch. */
+  started(source: string, target: string, twoWay = false): void {
+    if (!this.#o.quiet) this.#s.stderr.write(`watching ${source} ${twoWay ? '⇄' : '→'} ${target} (Ctrl-C to stop)\n`)
   }
 
   event(e: SyncEvent): void {

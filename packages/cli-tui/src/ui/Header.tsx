@@ -5,7 +5,7 @@ import { fitPath } from './fit-text.js'
 
 /** Props of `Header`. */
 export interface HeaderProps {
-  /** e.g. `sync`, `watch`. */
+  /** e.g. `sync`, `watch`, `bisync`, `watch --bisync` (two-way: the route reads `A ⇄ B`). */
   readonly command: string
   readonly source: string
   readonly target: string
@@ -33,7 +33,8 @@ export function Header({ command, status, paused, width, color = true, ...where 
   const source = printable(where.source)
   const target = printable(where.target)
   const state = paused ? 'PAUSED' : status
-  const full = `${source} → ${target}`
+  const arrow = /\bbisync\b/.test(command) ? '⇄' : '→'
+  const full = `${source} ${arrow} ${target}`
   // The title, the route and the state, with a space between each and the brackets; the last column stays free.
   const fixed = (title: string) => columns(title) + state.length + 5
   const longKeys = `  p ${paused ? 'resume' : 'pause'} · q quit · e errors · ? help`
@@ -53,7 +54,7 @@ export function Header({ command, status, paused, width, color = true, ...where 
     columns(full) <= room
       ? full
       : room >= MIN_ROUTE_SHOWN
-        ? `${fitPath(source, half)} → ${fitPath(target, room - 3 - half)}`
+        ? `${fitPath(source, half)} ${arrow} ${fitPath(target, room - 3 - half)}`
         : ''
   // One Text with nested ones: spaces between the parts survive (Ink trims each Text's ends).
   return (

@@ -1,9 +1,10 @@
-import { asSyncError, type SyncError, type SyncEvent, sync } from '@syncflow/core'
+import { asSyncError, bisync, type SyncError, type SyncEvent, sync } from '@syncflow/core'
 // The continuous engine, from core's build by path until core's entry exports it (see load-continuous.ts).
-import { backendView, CONTINUOUS_MODE, continuousSync, PauseGate } from '@syncflow/core/continuous'
+import { backendView, CONTINUOUS_MODE, continuousBisync, continuousSync, PauseGate } from '@syncflow/core/continuous'
 import { Subject } from 'rxjs'
 import { continuousOptionsOf } from '../commands/load-continuous.js'
 import type { UiFlags } from '../commands/ui.js'
+import { assertBisyncSides, bisyncOptionsOf } from '../job/bisync-of.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
@@ -68,6 +69,8 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
   const run = async (): Promise<{ fatal?: SyncError }> => {
     const mode = flags.mode ?? 'mirror'
     const dryRun = flags.dryRun === true
+    // Two-way (`--bisync`): one bisync run, or with --watch a pass each time either side changes.
+    const twoWay = flags.bisync === true
     let reporters: OpenedReporters | undefined
     const jobInfo = { command: flags.watch ? 'ui --watch' : 'ui', source, target }
     // The terminal is the UI's: warnings are printed once it is gone.
@@ -87,7 +90,9 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         // monitor heard nothing, not the /fail a job that cannot start sends (QA 30f, as for watch).
         if (flags.webhook) {
           const hook = await openReporters({ webhook: flags.webhook }, jobInfo, warn).catch(() => undefined)
-          hook?.event(fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : mode, dryRun))
+          hook?.event(
+            fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : twoWay ? 'bisync' : mode, dryRun),
+          )
           await hook?.close()
         }
         throw err
@@ -95,15 +100,19 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
       const sinks = reporters
       let job: Awaited<ReturnType<typeof openJob>>
       try {
+        if (twoWay) await assertBisyncSides(target, flags.state)
         job = await openJob(
-          { mode, source, target, flags, readOnly: dryRun },
+          // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
+          twoWay
+            ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' } }
+            : { mode, source, target, flags, readOnly: dryRun },
           createBuiltinRegistry(),
           controller.signal,
         )
       } catch (err) {
         // A job that could not start still ends with a /fail ping.
         // A continuous job's `done` names the mode `watch`, as its last one would have (QA 23 #8).
-        sinks.event(fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : mode, dryRun))
+        sinks.event(fatalDoneEvent(asSyncError(err), flags.watch ? CONTINUOUS_MODE : twoWay ? 'bisync' : mode, dryRun))
         throw err
       }
       try {
@@ -125,20 +134,24 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
           ? await plannedRootAction(job, source, target, !flags.watch && job.target.capabilities.permissions)
           : madeRootAction(job)
         const said = dryRun ? 'dry-run' : 'done'
-        const run$ = flags.watch
-          ? withRootActionFirstCycle(
-              continuousSync(src, dst, {
-                ...job.options,
-                ...continuousOptionsOf(flags),
-                reloadFilter: job.reloadFilter,
-                checkRoots: job.checkRoots,
-              }),
-              rootAct,
-              said,
-            )
-          : rootAct
-            ? withRootAction(sync(src, dst, job.options), rootAct, said)
-            : sync(src, dst, job.options)
+        const run$ = twoWay
+          ? flags.watch
+            ? continuousBisync(src, dst, { ...bisyncOptionsOf(job.options, flags), ...continuousOptionsOf(flags) })
+            : bisync(src, dst, bisyncOptionsOf(job.options, flags))
+          : flags.watch
+            ? withRootActionFirstCycle(
+                continuousSync(src, dst, {
+                  ...job.options,
+                  ...continuousOptionsOf(flags),
+                  reloadFilter: job.reloadFilter,
+                  checkRoots: job.checkRoots,
+                }),
+                rootAct,
+                said,
+              )
+            : rootAct
+              ? withRootAction(sync(src, dst, job.options), rootAct, said)
+              : sync(src, dst, job.options)
         // Each watch cycle that ran gives the target root the source root's mtime, as `watch` does
         // (QA 30e: check, which compares the roots' mtimes, said `touch .` after any watch).
         let rootTime = Promise.resolve()
@@ -148,7 +161,14 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
               onRunEvent(e)
               sinks.event(e)
               events.next(e)
-              if (!dryRun && e.type === 'done' && e.cycle !== undefined && !e.summary.fatal && !e.summary.interrupted) {
+              if (
+                !dryRun &&
+                !twoWay &&
+                e.type === 'done' &&
+                e.cycle !== undefined &&
+                !e.summary.fatal &&
+                !e.summary.interrupted
+              ) {
                 rootTime = rootTime.then(() => finishLocalTargetMtime(source, target))
               }
             },

@@ -12,6 +12,26 @@ describe('Header', () => {
     expect(lastFrame()).toContain('p pause · q quit · e errors · ? help')
   })
 
+  it('shows a two-way route as A ⇄ B, cut or whole', () => {
+    const { lastFrame } = render(
+      <Header
+        command="watch --bisync"
+        source="./a"
+        target="./b"
+        status="watching"
+        paused={false}
+        width={80}
+        color={false}
+      />,
+    )
+    expect(lastFrame()).toContain('syncflow watch --bisync ./a ⇄ ./b [watching]')
+    const long = `/very/${'long/'.repeat(30)}a`
+    const cut = render(
+      <Header command="bisync" source={long} target="/b" status="syncing" paused={false} width={60} color={false} />,
+    ).lastFrame()
+    expect(cut).toMatch(/… ?.* ⇄ \/b \[syncing\]/)
+  })
+
   it('says PAUSED, and cuts a long route to fit', () => {
     const long = `/very/${'long/'.repeat(30)}source`
     const { lastFrame } = render(

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { equivalentCommand, noTerminalMessage, shellQuote } from '../../src/commands/ui.js'
 
 // What `syncflow ui` suggests without a terminal: the same job, as `watch`, `sync` or `copy`.
-const line = (argv: string[], flags: { watch?: boolean; mode?: 'mirror' | 'copy' } = {}) =>
+const line = (argv: string[], flags: { watch?: boolean; mode?: 'mirror' | 'copy'; bisync?: boolean } = {}) =>
   equivalentCommand(argv, argv.at(-2) ?? '', argv.at(-1) ?? '', flags)?.line
 
 describe('shellQuote', () => {
@@ -29,6 +29,13 @@ describe('shellQuote', () => {
 })
 
 describe('equivalentCommand', () => {
+  it('is bisync for --bisync (the flag left out), and watch --bisync with --watch (kept)', () => {
+    expect(line(['ui', '--bisync', '--conflict', 'newer', 'a', 'b'], { bisync: true })).toBe(
+      'syncflow bisync --conflict newer a b',
+    )
+    expect(line(['ui', '-w', '--bisync', 'a', 'b'], { watch: true, bisync: true })).toBe('syncflow watch --bisync a b')
+  })
+
   it('is watch for --watch (the flag left out), every other flag in its place', () => {
     const argv = ['ui', '--watch', '--mode', 'copy', '--exclude', '*.tmp', '--debounce', '500', 'u2/src', 'u2/dst']
     expect(line(argv, { watch: true, mode: 'copy' })).toBe(

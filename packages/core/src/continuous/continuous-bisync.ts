@@ -280,7 +280,8 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
             total.add(e)
             return
           }
-          total.unchanged += e.summary.unchanged
+          // Each pass compares every file: what the job found in step is what its last pass found.
+          total.unchanged = e.summary.unchanged
           if (e.summary.interrupted) total.interrupted = true
           // Whether deletes are held is the last pass's word: a later pass that ran them clears it.
           total.deletesSuppressed = e.summary.deletesSuppressed
