@@ -262,7 +262,9 @@ export class SyncViewState {
         this.#listing = false
         // A watch's last done totals its cycles, whose unchanged files are counted already: added
         // again, quitting showed twice as many (QA 25c #3).
-        if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
+        // A two-way watch's pass compares every file: the files in step are those its last pass found.
+        if (this.continuous && e.summary.mode === 'bisync') this.#counts.unchanged = e.summary.unchanged
+        else if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'
           // A rescan that listed both sides: the failures of a whole side are over (the job's total

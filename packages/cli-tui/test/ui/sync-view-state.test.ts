@@ -118,6 +118,15 @@ describe('SyncViewState', () => {
     expect(s.view()).toMatchObject({ phase: 'done', counts: { unchanged: 24 } })
   })
 
+  it("counts a two-way watch's unchanged files as its last pass found them (each pass compares every file)", () => {
+    const s = new SyncViewState(true)
+    s.add({ type: 'done', ts: 1, summary: summary({ mode: 'bisync', unchanged: 21 }) })
+    s.add({ type: 'done', ts: 2, summary: summary({ mode: 'bisync', unchanged: 22 }) })
+    expect(s.view().counts.unchanged).toBe(22)
+    s.add({ type: 'done', ts: 3, summary: summary({ mode: 'watch', unchanged: 22, interrupted: true }) })
+    expect(s.view()).toMatchObject({ phase: 'done', counts: { unchanged: 22 } })
+  })
+
   it('keeps the latest notices', () => {
     const s = new SyncViewState(true, { maxNotices: 1 })
     s.add({ type: 'notice', ts: 0, code: 'POLLING', message: 'polling' })
