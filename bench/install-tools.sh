@@ -1,12 +1,14 @@
 #!/bin/sh
 # Installs the peer tools the local benchmarks compare against, from Debian's packages, when they
-# are missing: rsync, rclone, and GNU time (/usr/bin/time, for CPU time and peak memory).
+# are missing: rsync, rclone, unison (the continuous two-way benchmark), and GNU time (/usr/bin/time,
+# for CPU time and peak memory).
 # Needs root (or sudo) and apt-get; on other systems, install them by hand. Idempotent.
 set -eu
 
 missing=""
 command -v rsync >/dev/null 2>&1 || missing="$missing rsync"
 command -v rclone >/dev/null 2>&1 || missing="$missing rclone"
+command -v unison >/dev/null 2>&1 || missing="$missing unison"
 [ -x /usr/bin/time ] || missing="$missing time"
 [ -z "$missing" ] && exit 0
 
@@ -23,7 +25,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "bench: installing$missing from Debian packages" >&2
 export DEBIAN_FRONTEND=noninteractive
-# rclone is optional: if the package is unavailable, go on without it.
+# rclone and unison are optional: if a package is unavailable, go on without it.
 $SUDO apt-get update -qq >/dev/null
 for pkg in $missing; do
   $SUDO apt-get install -y -qq --no-install-recommends "$pkg" >/dev/null || echo "bench: could not install $pkg" >&2

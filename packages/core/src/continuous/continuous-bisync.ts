@@ -2,6 +2,7 @@ import {
   asyncScheduler,
   catchError,
   concat,
+  concatMap,
   defer,
   EMPTY,
   forkJoin,
@@ -9,6 +10,7 @@ import {
   ignoreElements,
   map,
   merge,
+  mergeMap,
   type Observable,
   of,
   ReplaySubject,
@@ -30,6 +32,7 @@ import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { batchChanges } from './batch-changes.js'
 import { CONTINUOUS_MODE } from './continuous-sync.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
+import { PassEchoes, type SideChange } from './pass-echoes.js'
 import { pollIntervalMs } from './poll-interval-ms.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
@@ -61,6 +64,7 @@ export interface ContinuousBisyncOptions extends BisyncOptions {
 }
 
 const SIDES: readonly BisyncSide[] = ['a', 'b']
+
 const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'source', b: 'target' }
 
 /** A cycle's failures worth another pass later: all of them may pass (see `retriesLater`). */
@@ -77,11 +81,11 @@ const worthRetry = (s: SyncSummary): boolean =>
  * next pass, never what it does: two-way sync decides a path from both sides and its record, which
  * a pass reads in one merge-join, so a pass per burst of changes (`debounceMs`, at most
  * `batchMaxWaitMs` after the first) costs a listing of both trees and is always right, where a
- * pass over the changed paths alone would need the one-way job's every special case twice. (Unison
- * and rclone bisync work from full scans too; Mutagen rescans on each event batch.) A side without
+ * pass over the changed paths alone would need the one-way job's every special case twice. (Unison's
+ * `-repeat` and rclone bisync work from full scans too.) A side without
  * change events (S3) is looked at by a pass every `pollMs`, not polled apart and listed again by
  * the pass; a lost event stream, and every `rescanMs`, also start a pass. A pass's own writes come
- * back as events of the other side: the pass they start finds nothing to do and is not reported.
+ * back as events of the side written: those start no pass (`PassEchoes`).
  *
  * A pass that failed for a reason that may pass (a busy file, the network) runs again later, with
  * backoff; one that no retry can fix (credentials, the job's lock) ends the job, as does any fatal
@@ -130,39 +134,40 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
     const watched = changes ? [] : SIDES.filter((s) => supports.watch(backends[s]))
     const polled = changes ? [] : SIDES.filter((s) => !watched.includes(s))
     const ready: Record<BisyncSide, ReplaySubject<void>> = { a: new ReplaySubject(1), b: new ReplaySubject(1) }
-    const hints$: Observable<Change> =
-      changes ??
-      merge(
-        ...watched.map((s) =>
-          watchChanges(backends[s], {
-            onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
-            onReady: () => ready[s].next(),
-            // Events were lost (a stream back after an outage, a root replaced): a pass finds what changed.
-            onResync: () => request$.next('rescan'),
-            onError: (error) => {
-              failed(s, error)
-              // A failure before the watcher was ready (the root missing: it polls) must not hold the
-              // first pass back, which says what is wrong with the side in its own words.
-              ready[s].next()
-            },
-            retryMs: timing.baseMs,
-            retryMaxMs: timing.maxMs,
-            ...(pollMs !== undefined ? { pollMs } : {}),
-            ...(options.filter ? { filter: options.filter } : {}),
-            ...(options.signal ? { signal: options.signal } : {}),
-            scheduler,
-          }).pipe(
-            catchError((err: unknown) => {
-              const error = asSyncError(err, 'watch')
-              failed(s, error)
-              if (endsContinuousJob(error.code)) endJob(error)
-              ready[s].next()
-              return EMPTY
-            }),
+    const hints$: Observable<SideChange> = changes
+      ? changes.pipe(map((change) => ({ change })))
+      : merge(
+          ...watched.map((s) =>
+            watchChanges(backends[s], {
+              onNotice: (code, message) => side$.next({ type: 'notice', ts: Date.now(), code, message }),
+              onReady: () => ready[s].next(),
+              // Events were lost (a stream back after an outage, a root replaced): a pass finds what changed.
+              onResync: () => request$.next('rescan'),
+              onError: (error) => {
+                failed(s, error)
+                // A failure before the watcher was ready (the root missing: it polls) must not hold the
+                // first pass back, which says what is wrong with the side in its own words.
+                ready[s].next()
+              },
+              retryMs: timing.baseMs,
+              retryMaxMs: timing.maxMs,
+              ...(pollMs !== undefined ? { pollMs } : {}),
+              ...(options.filter ? { filter: options.filter } : {}),
+              ...(options.signal ? { signal: options.signal } : {}),
+              scheduler,
+            }).pipe(
+              map((change): SideChange => ({ side: s, change })),
+              catchError((err: unknown) => {
+                const error = asSyncError(err, 'watch')
+                failed(s, error)
+                if (endsContinuousJob(error.code)) endJob(error)
+                ready[s].next()
+                return EMPTY
+              }),
+            ),
           ),
-        ),
-      )
-    const changed$ = new Subject<Change>()
+        )
+    const changed$ = new Subject<SideChange>()
     const watching$ = hints$.pipe(
       tap({
         next: (c) => changed$.next(c),
@@ -185,6 +190,8 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
               pollMs !== undefined ? `every ${pollMs / 1000} s` : 'every 2 s or more, as its listing takes longer'
             } (--poll-interval sets it)`,
           })
+
+    const echoes = new PassEchoes(backends, scheduler)
 
     // Timers of the next retry and of the next poll: one of each at most, replaced by each pass.
     let retryTimer: Subscription | undefined
@@ -221,6 +228,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
           bisync(a, b, passOptions).pipe(
             tap((e) => {
               if (e.type === 'done') done = e
+              else if (e.type === 'completed' && !e.dryRun) echoes.wrote(e)
             }),
             tagCycle(initial ? 'initial' : trigger),
           ),
@@ -250,7 +258,8 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
           ...(batchMaxWaitMs !== undefined ? { maxWaitMs: batchMaxWaitMs } : {}),
           scheduler,
         }),
-        map((): CycleTrigger => 'changes'),
+        concatMap(async (batch) => ((await echoes.all(batch)) ? [] : ['changes' as const])),
+        mergeMap((t) => t),
       ),
       request$.pipe(takeUntil(hintsEnded$)),
       rescanMs > 0
