@@ -283,7 +283,13 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       exitCode = await lsCommand(uri, flags, streams)
     })
 
-  addFlags(program.command('bisync').argument('<A>').argument('<B>'), BISYNC_FLAGS, streams)
+  const bisyncCmd = addFlags(program.command('bisync').argument('<A>').argument('<B>'), BISYNC_FLAGS, streams)
+  // The shared --checksum text speaks of a source's mtime carried to a target, and of check.
+  const bisyncChecksum = bisyncCmd.options.find((o) => o.long === '--checksum')
+  if (bisyncChecksum)
+    bisyncChecksum.description =
+      "tell A's and B's versions of a file apart by a hash both offer, not size and mtime: one touched on one side, or changed alike on both, only gets the mtime carried (no copy, no conflict)"
+  bisyncCmd
     .summary('two-way sync from the state of the last run')
     .description(
       'Two-way sync: carry what changed on each side since the last run to the other, deletes included.\n' +

@@ -1,4 +1,4 @@
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -97,6 +97,36 @@ describe('syncflow bisync', () => {
     expect(names).toHaveLength(2)
     expect(tree['notes.txt']).toBe('edit on b (newer)')
     expect(tree[names.find((n) => n.includes('.sync-conflict-'))!]).toBe('edit on a (older)')
+  })
+
+  it('--checksum: a file touched on one side gets its mtime carried, not a copy; one changed alike on both is no conflict', async () => {
+    await writeTree(A, { 'same.txt': 'same bytes', 'alike.txt': 'v1' })
+    await at(join(A, 'same.txt'), 1)
+    expect((await bisync()).code).toBe(0)
+    await at(join(A, 'same.txt'), 100)
+    await writeFile(join(A, 'alike.txt'), 'v2 typed on both')
+    await at(join(A, 'alike.txt'), 200)
+    await writeFile(join(B, 'alike.txt'), 'v2 typed on both')
+    await at(join(B, 'alike.txt'), 300)
+    const r = await bisync('-c', '-v')
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain('touched  same.txt  (A → B)')
+    expect(r.stdout).toContain('touched  alike.txt  (B → A)')
+    expect(r.stdout).not.toMatch(/copied|updated/)
+    expect(r.stderr).not.toContain('sync-conflict')
+    expect(Math.round((await stat(join(B, 'same.txt'))).mtimeMs)).toBe((1_790_000_000 + 100) * 1000)
+    expect(Math.round((await stat(join(A, 'alike.txt'))).mtimeMs)).toBe((1_790_000_000 + 300) * 1000)
+    const want = { 'alike.txt': 'v2 typed on both', 'same.txt': 'same bytes' }
+    expect(await readTree(A)).toEqual(want)
+    expect(await readTree(B)).toEqual(want)
+    // Without -c, the next run finds them equal: the mtimes were carried, not only recorded.
+    const again = await bisync('--json')
+    expect(jsonLines(again.stdout).filter((e) => e.type === 'planned')).toEqual([])
+    expectUsageError(await bisync('-c', '--size-only'), '--size-only')
+    const help = await runCli(['bisync', '--help'])
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain(
+      "-c, --checksum tell A's and B's versions of a file apart by a hash both offer",
+    )
   })
 
   it('writes nothing in a dry run, on either side', async () => {

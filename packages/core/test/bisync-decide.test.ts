@@ -234,6 +234,22 @@ describe('decideBisync (rows of the table)', () => {
     expect(d({ sameContent: false, sizeOnly: true }).kind).toBe('conflict')
   })
 
+  it('with the same content (--checksum) carries only the mtime, by a touch, or records the pair', () => {
+    const touched = { size: v1.size, mtimeMs: T0 + 7000 }
+    const d = (a: Version, b: Version, rec?: StateRecord, same = true) =>
+      decideBisync({ path: p, a: file(p, a), b: file(p, b), prior: rec }, { ...opts('keep-both'), sameContent: same })
+    expect(d(touched, v1, prior)).toMatchObject({ kind: 'copy', from: 'a', touch: true })
+    expect(d(v1, touched, prior)).toMatchObject({ kind: 'copy', from: 'b', touch: true })
+    expect(d(touched, v1, prior, false)).toMatchObject({ kind: 'copy', from: 'a' })
+    expect(d(touched, v1, prior, false)).not.toHaveProperty('touch')
+    // Changed alike on both sides, or never synced: the newer mtime goes to both, no conflict.
+    const later = { size: v2.size, mtimeMs: v2.mtimeMs + 3000 }
+    expect(d(v2, later, prior)).toMatchObject({ kind: 'copy', from: 'b', touch: true })
+    expect(d(later, v2)).toMatchObject({ kind: 'copy', from: 'a', touch: true })
+    expect(d(v2, v2, prior)).toMatchObject({ kind: 'in-sync', record: true })
+    expect(d(v2, later, prior, false)).toMatchObject({ kind: 'conflict' })
+  })
+
   it('takes a version written after the record on a side that lists write times as changed (S3)', () => {
     // The same bytes uploaded again by another tool: the same ETag, a later write time.
     const uploaded: Entry = { ...file(p, v1), mtimeMs: T0 + 2000, version: 'etag-1' }

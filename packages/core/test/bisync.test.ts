@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type BisyncOptions, bisync } from '../src/bisync/bisync.js'
+import { SyncError } from '../src/errors/sync-error.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
 
@@ -297,4 +298,125 @@ describe('bisync (property: a real run over local directories)', () => {
       { numRuns: 40 },
     )
   }, 120_000)
+})
+
+describe('bisync --checksum (compare: checksum): two present versions told apart by content', () => {
+  /** A local backend that offers no hash: --checksum then has nothing to compare by. */
+  const hashless = (root: string) => {
+    const b = createLocalBackend({ root, groupCommit: false })
+    const capabilities = { ...b.capabilities, hashes: [] }
+    return new Proxy(b, {
+      get: (t, k) => {
+        if (k === 'capabilities') return capabilities
+        const v = Reflect.get(t, k)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    })
+  }
+  const mtimeOf = async (path: string) => Math.round((await stat(path)).mtimeMs)
+
+  it('carries the mtime of a file touched on one side (a touch, no copy), and a later run finds nothing', async () => {
+    await put(A, 'same.txt', 'same bytes', 1)
+    await run()
+    await put(A, 'same.txt', 'same bytes', 50)
+    const { events, done } = await run({ compare: 'checksum' })
+    expect(plannedOf(events)).toEqual(['b touch same.txt'])
+    expect(done.summary.failed).toBe(0)
+    expect(done.summary.bytesTransferred).toBe(0)
+    expect(await mtimeOf(join(B, 'same.txt'))).toBe(await mtimeOf(join(A, 'same.txt')))
+    // Carried, not only recorded: a run without --checksum (or with no records) finds them equal too.
+    expect(plannedOf((await run()).events)).toEqual([])
+    state = new MemoryStateStore()
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('still copies a change of content that kept the size', async () => {
+    await put(A, 'f.txt', 'v1', 1)
+    await run()
+    await put(B, 'f.txt', 'v2', 60)
+    const { events } = await run({ compare: 'checksum' })
+    expect(plannedOf(events)).toEqual(['a update f.txt'])
+    expect(await tree(A)).toEqual({ 'f.txt': 'v2' })
+  })
+
+  it('takes a file changed on both sides to the same bytes as no conflict: the newer mtime goes to both', async () => {
+    await put(A, 'notes.txt', 'v1', 1)
+    await run()
+    await put(A, 'notes.txt', 'the same edit', 10)
+    await put(B, 'notes.txt', 'the same edit', 20)
+    const { events, done } = await run({ compare: 'checksum' })
+    expect(events.some((e) => e.type === 'notice' && e.code === 'CONFLICT_KEPT')).toBe(false)
+    expect(plannedOf(events)).toEqual(['a touch notes.txt'])
+    expect(done.summary.failed).toBe(0)
+    expect(await tree(A)).toEqual({ 'notes.txt': 'the same edit' })
+    expect(await tree(B)).toEqual({ 'notes.txt': 'the same edit' })
+    expect(await mtimeOf(join(A, 'notes.txt'))).toBe(await mtimeOf(join(B, 'notes.txt')))
+    expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('takes the same bytes on both sides of a first run as in sync, whatever their mtimes', async () => {
+    await put(A, 'x.txt', 'x', 1)
+    await put(B, 'x.txt', 'x', 7)
+    await put(A, 'y.txt', 'y1', 1)
+    await put(B, 'y.txt', 'y2', 7)
+    const { events } = await run({ compare: 'checksum' })
+    expect(plannedOf(events).filter((p) => p.includes('x.txt'))).toEqual(['a touch x.txt'])
+    // (y.txt's bytes differ: a conflict, both kept.)
+    expect(events.some((e) => e.type === 'notice' && e.code === 'CONFLICT_KEPT' && e.path === 'y.txt')).toBe(true)
+  })
+
+  it('leaves a file whose hash cannot be read as it is, says so, and deletes nothing', async () => {
+    await put(A, 'same.txt', 'same bytes', 1)
+    await put(A, 'gone.txt', 'g', 1)
+    await put(A, 'keep1.txt', 'k', 1)
+    await put(A, 'keep2.txt', 'k', 1)
+    await run()
+    await put(A, 'same.txt', 'same bytes', 50)
+    await rm(join(A, 'gone.txt'))
+    const a = createLocalBackend({ root: A, groupCommit: false })
+    const b = createLocalBackend({ root: B, groupCommit: false })
+    const refusing = new Proxy(b, {
+      get: (t, k) => {
+        if (k === 'hash')
+          return () => Promise.reject(new SyncError('PERMISSION', 'permission denied', { path: 'same.txt' }))
+        const v = Reflect.get(t, k)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    })
+    const events = await lastValueFrom(
+      bisync(a, refusing, { state, now: () => AT, compare: 'checksum' }).pipe(toArray()),
+    )
+    await a.close()
+    await b.close()
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'failed',
+        path: 'same.txt',
+        stage: 'plan',
+        error: expect.objectContaining({ code: 'PERMISSION' }),
+      }),
+    )
+    expect(plannedOf(events)).toEqual(['b delete gone.txt'])
+    expect((events.at(-1) as DoneEvent).summary.deletesSuppressed).toBeDefined()
+    expect(Object.keys(await tree(B))).toContain('gone.txt')
+  })
+
+  it('falls back to size and mtime where the sides share no hash, and says so', async () => {
+    await put(A, 'same.txt', 'same bytes', 1)
+    await run()
+    await put(A, 'same.txt', 'same bytes', 50)
+    const a = hashless(A)
+    const b = hashless(B)
+    const events = await lastValueFrom(bisync(a, b, { state, now: () => AT, compare: 'checksum' }).pipe(toArray()))
+    await a.close()
+    await b.close()
+    expect(events).toContainEqual(
+      expect.objectContaining({
+        type: 'notice',
+        code: 'NO_COMMON_HASH',
+        message: expect.stringMatching(/A .* B .*share no hash.*size and mtime/),
+      }),
+    )
+    expect(plannedOf(events)).toEqual(['b update same.txt'])
+  })
 })

@@ -18,7 +18,7 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
   return {
     state: options.state,
     ...(flags.conflict ? { conflict: flags.conflict } : {}),
-    ...(flags.sizeOnly ? { compare: 'size-only' as const } : {}),
+    ...(flags.checksum ? { compare: 'checksum' as const } : flags.sizeOnly ? { compare: 'size-only' as const } : {}),
     ...(options.modifyWindowMs !== undefined ? { modifyWindowMs: options.modifyWindowMs } : {}),
     ...(options.dryRun ? { dryRun: true } : {}),
     ...(options.filter ? { filter: options.filter } : {}),

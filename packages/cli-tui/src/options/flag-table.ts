@@ -364,12 +364,13 @@ export const CONTINUOUS_FLAGS: readonly FlagName[] = [
 ]
 
 /**
- * The flags of `bisync`: those of a run both ways (no comparison by content yet, no size or age
- * limits, no --files-from or backup directory: each would need its own two-way meaning).
+ * The flags of `bisync`: those of a run both ways (no size or age limits, no --files-from or
+ * backup directory: each would need its own two-way meaning).
  */
 export const BISYNC_FLAGS: readonly FlagName[] = [
   'dryRun',
   'json',
+  'checksum',
   'sizeOnly',
   'modifyWindow',
   'concurrency',

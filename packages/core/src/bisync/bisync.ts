@@ -14,7 +14,7 @@ import {
   Subject,
   tap,
 } from 'rxjs'
-import type { Backend } from '../backend/backend.js'
+import { type Backend, supports } from '../backend/backend.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import type { MaxDelete } from '../engine/sync-options.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
@@ -24,7 +24,7 @@ import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { backUp } from '../operators/back-up.js'
-import { fingerprintOf } from '../operators/decide.js'
+import { commonHash, fingerprintOf } from '../operators/decide.js'
 import { diff, type EntryPair } from '../operators/diff.js'
 import { guardDeletes, listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
@@ -36,6 +36,7 @@ import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
+import { sameContent } from './same-content.js'
 
 /** Options of `bisync`. Defaults in brackets. */
 export interface BisyncOptions {
@@ -43,8 +44,14 @@ export interface BisyncOptions {
   readonly state: StateStore
   /** [keep-both] */
   readonly conflict?: ConflictPolicy
-  /** `size-only` ignores mtimes when telling two present versions apart. [size-mtime] */
-  readonly compare?: 'size-mtime' | 'size-only'
+  /**
+   * How two present versions are told apart: `size-only` ignores mtimes; `checksum` compares
+   * their bytes by a hash both sides offer (a file touched on one side, or changed alike on both,
+   * then only gets the mtime carried: a touch), and falls back to size and mtime, with a notice,
+   * where they share none. Whether a side changed since the last run is still told by its record
+   * (size, mtime, version): a rewrite that keeps all three is not seen, as without it. [size-mtime]
+   */
+  readonly compare?: 'size-mtime' | 'size-only' | 'checksum'
   /** Mtimes closer than this are equal. [the coarser `mtimePrecisionMs` of the two sides] */
   readonly modifyWindowMs?: number
   /** Plan and report, write nothing (records included). [false] */
@@ -138,6 +145,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       ...(options.compare === 'size-only' ? { sizeOnly: true } : {}),
       writeTimes: { a: !a.capabilities.listMtime, b: !b.capabilities.listMtime },
     }
+    /** The hash `--checksum` compares by: one both sides offer (B's preference first), if any. */
+    const hashAlgo = options.compare === 'checksum' ? commonHash(a, b) : undefined
     const at = (options.now ?? (() => new Date()))()
     const lanes: Record<BisyncSide, Lane> = {
       a: { to: 'a', copies: [], deletes: [], afterDeletes: [] },
@@ -214,6 +223,19 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           const to = otherSide(d.from)
           const source = entries[d.from]!
           const target = entries[to]
+          if (d.touch && target) {
+            // The same bytes on both sides: the mtime (and mode) crosses where the side can take it;
+            // elsewhere the two are recorded as in sync, as one-way sync leaves such a pair.
+            if (!supports.setMtime(backends[to])) {
+              if (ea && eb) pending.sets.push([path, recordOf(ea, eb)])
+              summary.unchanged++
+              return
+            }
+            const touch: Action = { kind: 'touch', path, source, target, reason: d.reason, to }
+            lanes[to].copies.push(touch)
+            planned(touch)
+            return
+          }
           const kind = source.kind === 'dir' ? 'mkdir' : target ? 'update' : 'copy'
           const action: Action = { kind, path, source, ...(target ? { target } : {}), reason: d.reason, to }
           lanes[to].copies.push(action)
@@ -265,6 +287,9 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       // A root that is not there is an empty side on a first run (an S3 prefix exists only once it
       // holds a key); once a run has synced them, it is a side gone (unmounted, a wrong path), and
       // taken as empty it would delete every file of the other.
+      if (options.compare === 'checksum' && hashAlgo === undefined) {
+        notice('NO_COMMON_HASH', `A (${a.uri}) and B (${b.uri}) share no hash: --checksum falls back to size and mtime`)
+      }
       const missing = (await Promise.all([a.rootExists(), b.rootExists()])).flatMap((ok, i) => (ok ? [] : [i]))
       const lastRun = missing.length > 0 ? await options.state.getMeta<number>(LAST_RUN) : undefined
       if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined)) {
@@ -289,6 +314,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           concatMap(async (listed) => {
             const priors = await options.state.getMany(listed.map((p) => p.path))
             const pairs = await withStoredMtimes(listed, priors)
+            const same = await contentOf(pairs, priors)
             pairs.forEach((pair, i) => {
               noteCopy('a', pair.source)
               noteCopy('b', pair.target)
@@ -298,9 +324,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
               const prior = priors[i]
               const kind = (pair.source ?? pair.target)?.kind
               const fits = prior === undefined || (prior.source.kind === 'dir') === (kind === 'dir')
+              const content = same[i]
+              // (Its hashes could not be read: left as it is, and the run's deletes held back.)
+              if (content === 'failed') return
               const d = decideBisync(
                 { path: pair.path, a: pair.source, b: pair.target, prior: fits ? prior : undefined },
-                decideOpts,
+                content === undefined ? decideOpts : { ...decideOpts, sameContent: content },
               )
               place(pair.path, pair.source, pair.target, d)
             })
@@ -320,7 +349,58 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     })
 
     /**
-     * The pairs whose two present files are compared (no record, or changed on both sides since),
+     * True when the two present files of a pair are compared: no record, or changed on both sides
+     * since; under `--checksum`, changed on either (the other may have those bytes already).
+     */
+    const compared = (ea: Entry, eb: Entry, prior: StateRecord | undefined): boolean => {
+      if (prior === undefined) return true
+      const ca = sideChange(prior.source, ea, prior.syncedAt, decideOpts.writeTimes.a) !== 'same'
+      const cb = sideChange(prior.target, eb, prior.syncedAt, decideOpts.writeTimes.b) !== 'same'
+      return hashAlgo !== undefined ? ca || cb : ca && cb
+    }
+    /**
+     * Under `--checksum`, per pair: whether its two compared files of one size hold the same bytes
+     * (`undefined`: not compared, or no hash to tell, said by a notice), or `failed` (a hash could
+     * not be read: said as a failure of the plan, which holds back the run's deletes).
+     */
+    const contentOf = async (
+      pairs: readonly EntryPair[],
+      priors: readonly (StateRecord | undefined)[],
+    ): Promise<(boolean | 'failed' | undefined)[]> => {
+      const out: (boolean | 'failed' | undefined)[] = pairs.map(() => undefined)
+      const algo = hashAlgo
+      if (algo === undefined) return out
+      const todo = pairs.flatMap(({ source: ea, target: eb }, i) =>
+        ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size && compared(ea, eb, priors[i]) ? [i] : [],
+      )
+      for (let at = 0; at < todo.length; at += STATS_AT_ONCE) {
+        await Promise.all(
+          todo.slice(at, at + STATS_AT_ONCE).map(async (i) => {
+            const { path, source: ea, target: eb } = pairs[i]!
+            try {
+              out[i] = await sameContent(a, b, ea!, eb!, algo, signal)
+              if (out[i] === undefined)
+                notice('NO_COMMON_HASH', `no ${algo} for ${path}: compared size and mtime instead`, path)
+            } catch (err) {
+              if (signal.aborted) throw err
+              out[i] = 'failed'
+              failures++
+              side$.next({
+                type: 'failed',
+                ts: Date.now(),
+                path,
+                error: asSyncError(err, 'hash', path).toJSON(),
+                stage: 'plan',
+              })
+            }
+          }),
+        )
+      }
+      return out
+    }
+
+    /**
+     * The pairs whose two present files are compared (see `compared`),
      * with the mtime each side stores where its listing gives write times (S3: the upload time):
      * read by `stat`, as one-way sync does. Without it a first run to a bucket took every file of
      * one size as a conflict.
@@ -335,12 +415,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       pairs.forEach((pair, i) => {
         const { source: ea, target: eb } = pair
         if (ea?.kind !== 'file' || eb?.kind !== 'file' || ea.size !== eb.size) return
-        const prior = priors[i]
-        const both =
-          prior === undefined ||
-          (sideChange(prior.source, ea, prior.syncedAt, decideOpts.writeTimes.a) !== 'same' &&
-            sideChange(prior.target, eb, prior.syncedAt, decideOpts.writeTimes.b) !== 'same')
-        if (both) todo.push(i)
+        if (compared(ea, eb, priors[i])) todo.push(i)
       })
       for (let at = 0; at < todo.length; at += STATS_AT_ONCE) {
         await Promise.all(

@@ -24,7 +24,17 @@ export type SideChange = 'same' | 'modified' | 'deleted' | 'created' | 'absent'
 export type BisyncDecision =
   | { readonly kind: 'in-sync'; readonly record: boolean; readonly reason: string }
   | { readonly kind: 'forget'; readonly reason: string }
-  | { readonly kind: 'copy'; readonly from: BisyncSide; readonly reason: string }
+  | {
+      readonly kind: 'copy'
+      readonly from: BisyncSide
+      readonly reason: string
+      /**
+       * The two versions hold the same bytes (`sameContent`): only `from`'s mtime (and mode) crosses,
+       * by a touch, no transfer. Carried rather than only recorded: a later run without
+       * `--checksum`, or one whose records are lost, then finds the two equal too.
+       */
+      readonly touch?: true
+    }
   | { readonly kind: 'delete'; readonly on: BisyncSide; readonly reason: string }
   | { readonly kind: 'conflict'; readonly winner: BisyncSide; readonly keepLoser: boolean; readonly reason: string }
 
@@ -37,7 +47,9 @@ export interface BisyncDecideOptions {
   readonly sizeOnly?: boolean
   /**
    * Whether the two present versions hold the same content, where the caller knows better than
-   * size and mtime (`--checksum`: a common hash); `undefined` falls back to size and mtime.
+   * size and mtime (`--checksum`: a common hash); `undefined` falls back to size and mtime. Given
+   * for two files of one size. `true` also settles a path changed on one side only: the other
+   * has those bytes already, so only the mtime (and mode) crosses (`touch`).
    */
   readonly sameContent?: boolean
   /**
@@ -87,6 +99,32 @@ function equalVersions(a: Entry, b: Entry, opts: BisyncDecideOptions): boolean {
   return opts.sizeOnly === true || Math.abs(a.mtimeMs - b.mtimeMs) <= opts.modifyWindowMs
 }
 
+/** True when two versions of the same content differ in what a touch sets: the mtime, or the mode. */
+function metaDiffers(a: Entry, b: Entry, opts: BisyncDecideOptions): boolean {
+  if (Math.abs(a.mtimeMs - b.mtimeMs) > opts.modifyWindowMs) return true
+  return a.mode !== undefined && b.mode !== undefined && (a.mode & 0o7777) !== (b.mode & 0o7777)
+}
+
+/**
+ * Two files of the same content (`sameContent`), `from` the side whose mtime stands: in sync,
+ * recorded, or a touch of the other where the mtime (or mode) differs.
+ */
+function sameBytes(a: Entry, b: Entry, from: BisyncSide, opts: BisyncDecideOptions, why: string): BisyncDecision {
+  return metaDiffers(a, b, opts)
+    ? { kind: 'copy', from, touch: true, reason: `${why}: the same content, ${from.toUpperCase()}'s mtime carried` }
+    : { kind: 'in-sync', record: true, reason: `${why}: the same content` }
+}
+
+/** The side of the later mtime (beyond the window), A on a tie. */
+function newerOf(a: Entry, b: Entry, opts: BisyncDecideOptions): BisyncSide {
+  return b.mtimeMs > a.mtimeMs + opts.modifyWindowMs ? 'b' : 'a'
+}
+
+/** True when the caller compared the two files' bytes and found them equal (`--checksum`). */
+function sameFiles(a: Entry | undefined, b: Entry | undefined, opts: BisyncDecideOptions): boolean {
+  return opts.sameContent === true && a?.kind === 'file' && b?.kind === 'file' && a.size === b.size
+}
+
 /**
  * Who wins a conflict between two different present versions, and whether the loser is kept. A
  * directory always keeps its name against a file or a symlink (replacing it would delete what it
@@ -97,7 +135,7 @@ function conflictOf(a: Entry, b: Entry, opts: BisyncDecideOptions, why: string):
     const winner: BisyncSide = a.kind === 'dir' ? 'a' : 'b'
     return { kind: 'conflict', winner, keepLoser: true, reason: `${why}: a directory on ${winner.toUpperCase()}` }
   }
-  const newer: BisyncSide = b.mtimeMs > a.mtimeMs + opts.modifyWindowMs ? 'b' : 'a'
+  const newer = newerOf(a, b, opts)
   switch (opts.conflict) {
     case 'source-wins':
       return { kind: 'conflict', winner: 'a', keepLoser: false, reason: `${why}: A wins (--conflict source-wins)` }
@@ -136,17 +174,20 @@ export function decideBisync(pair: BisyncPair, opts: BisyncDecideOptions): Bisyn
     if (a === undefined && b === undefined) return { kind: 'forget', reason: 'on neither side' }
     if (b === undefined) return { kind: 'copy', from: 'a', reason: 'new on A' }
     if (a === undefined) return { kind: 'copy', from: 'b', reason: 'new on B' }
+    if (sameFiles(a, b, opts)) return sameBytes(a, b, newerOf(a, b, opts), opts, 'on both sides')
     if (equalVersions(a, b, opts)) return { kind: 'in-sync', record: true, reason: 'the same on both sides' }
     return conflictOf(a, b, opts, 'on both sides, not the same, and never synced')
   }
 
   if (ca === 'same' && cb === 'same') return { kind: 'in-sync', record: false, reason: 'unchanged' }
   if (cb === 'same') {
+    if (sameFiles(a, b, opts)) return sameBytes(a!, b!, 'a', opts, 'changed on A')
     return ca === 'deleted'
       ? { kind: 'delete', on: 'b', reason: 'deleted on A' }
       : { kind: 'copy', from: 'a', reason: 'changed on A' }
   }
   if (ca === 'same') {
+    if (sameFiles(a, b, opts)) return sameBytes(a!, b!, 'b', opts, 'changed on B')
     return cb === 'deleted'
       ? { kind: 'delete', on: 'a', reason: 'deleted on B' }
       : { kind: 'copy', from: 'b', reason: 'changed on B' }
@@ -155,6 +196,7 @@ export function decideBisync(pair: BisyncPair, opts: BisyncDecideOptions): Bisyn
   if (a === undefined && b === undefined) return { kind: 'forget', reason: 'deleted on both sides' }
   if (b === undefined) return { kind: 'copy', from: 'a', reason: 'changed on A, deleted on B: kept' }
   if (a === undefined) return { kind: 'copy', from: 'b', reason: 'changed on B, deleted on A: kept' }
+  if (sameFiles(a, b, opts)) return sameBytes(a, b, newerOf(a, b, opts), opts, 'changed alike on both sides')
   if (equalVersions(a, b, opts)) return { kind: 'in-sync', record: true, reason: 'changed alike on both sides' }
   return conflictOf(a, b, opts, 'changed on both sides')
 }

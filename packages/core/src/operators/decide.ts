@@ -185,7 +185,8 @@ export function wantsState(pair: EntryPair, ctx: DecideContext): boolean {
   return !ctx.source.capabilities.listMtime || !ctx.target.capabilities.listMtime
 }
 
-async function hashOf(
+/** The `algo` hash of a file: as listed (S3's ETag), else asked of the backend; `undefined` where it has none. */
+export async function hashOf(
   backend: Backend,
   entry: Entry,
   algo: HashAlgo,
