@@ -129,6 +129,36 @@ describe('syncflow bisync', () => {
     )
   })
 
+  it('lists in a dry run the lines of the real run on a conflict, the conflict copy crossing included', async () => {
+    await writeTree(A, { 'notes.txt': 'v1' })
+    expect((await bisync()).code).toBe(0)
+    await writeFile(join(A, 'notes.txt'), 'edit on a (older)')
+    await at(join(A, 'notes.txt'), 100)
+    await writeFile(join(B, 'notes.txt'), 'edit on b (newer)')
+    await at(join(B, 'notes.txt'), 200)
+    // (The conflict copy's name has the run's time, to the second: not what is compared.)
+    const lines = (out: string) =>
+      out
+        .replace(/\d{8}-\d{6}/g, 'STAMP')
+        .split('\n')
+        .filter((l) => l !== '')
+        .sort()
+    const dry = await bisync('-n', '-v')
+    expect(dry.code, dry.stderr).toBe(0)
+    const real = await bisync('-v')
+    expect(real.code, real.stderr).toBe(0)
+    expect(lines(real.stdout)).toEqual([
+      'copied   notes.sync-conflict-STAMP-A.txt  (A → B)',
+      'updated  notes.txt  (B → A)',
+    ])
+    const verbs: Record<string, string> = { copy: 'copied', update: 'updated' }
+    expect(
+      lines(dry.stdout).map((l) => l.replace(/^would (\w+) +/, (_, v: string) => `${verbs[v]?.padEnd(8)} `)),
+    ).toEqual(lines(real.stdout))
+    expect(dry.stderr).toMatch(/would copy 1 file, update 1 /)
+    expect(real.stderr).toMatch(/copied 1 file, updated 1,/)
+  })
+
   it('writes nothing in a dry run, on either side', async () => {
     await writeTree(A, { 'a.txt': 'a' })
     await writeTree(B, { 'b.txt': 'b' })

@@ -124,6 +124,29 @@ describe('bisync (local directories both ways)', () => {
     expect(plannedOf((await run()).events)).toEqual([])
   })
 
+  it('plans in a dry run what the real run does with a conflict, the conflict copy crossing included', async () => {
+    await put(A, 'notes.txt', 'v1', 1)
+    await put(A, 'd/x.md', 'v1', 1)
+    await run()
+    await put(A, 'notes.txt', 'older edit on a', 10)
+    await put(B, 'notes.txt', 'newer edit on b', 20)
+    await put(A, 'd/x.md', 'newer edit on a', 30)
+    await put(B, 'd/x.md', 'older on b', 25)
+    const dry = await run({ dryRun: true })
+    const real = await run()
+    expect(real.done.summary.failed).toBe(0)
+    const want = [
+      `a copy notes.sync-conflict-${STAMP}-B.txt`.replace('notes', 'd/x').replace('.txt', '.md'),
+      'a update notes.txt',
+      `b copy notes.sync-conflict-${STAMP}-A.txt`,
+      'b update d/x.md',
+    ].sort()
+    expect(plannedOf(real.events)).toEqual(want)
+    expect(plannedOf(dry.events)).toEqual(want)
+    const counts = (d: DoneEvent) => ({ ...d.summary.planned })
+    expect(counts(dry.done)).toEqual(counts(real.done))
+  })
+
   it('records a conflict copy whose mtime has sub-millisecond digits: a second run finds nothing', async () => {
     await put(A, 'notes.txt', 'v1', 1)
     await run()

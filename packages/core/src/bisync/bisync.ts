@@ -463,8 +463,21 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             path,
           })
           if (dryRun) {
-            // Said as the run would do it: the update, in the lane's dry run, and what is kept.
+            // Said as the run would do it: the update, in the lane's dry run, what is kept, and the
+            // kept copy's crossing to the other side (one kept by a stopped run is listed, and
+            // planned so already).
             lanes[loser].afterDeletes.push(update)
+            if (earlier === undefined) {
+              const copy: Action = {
+                kind: 'copy',
+                path: name,
+                source: { ...lost, path: name },
+                reason: `conflict copy of ${path}`,
+                to: otherSide(loser),
+              }
+              lanes[otherSide(loser)].copies.push(copy)
+              planned(copy)
+            }
             return [said(name, true)]
           }
           const lb = backends[loser]
