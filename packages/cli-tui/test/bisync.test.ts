@@ -159,6 +159,76 @@ describe('syncflow bisync', () => {
     expect(real.stderr).toMatch(/copied 1 file, updated 1,/)
   })
 
+  describe('speaks of A and B, never of a source or a target', () => {
+    /** What the run says in words: the human output, or the messages, reasons and hints of --json. */
+    function words(r: { stdout: string; stderr: string }, json: boolean): string {
+      if (!json) return `${r.stdout}\n${r.stderr}`
+      const out: string[] = [r.stderr]
+      for (const e of jsonLines(r.stdout)) {
+        const err = e.error as { message?: string; hint?: string } | undefined
+        const summary = e.summary as { deletesSuppressed?: string } | undefined
+        for (const t of [e.message, e.reason, err?.message, err?.hint, summary?.deletesSuppressed]) {
+          if (typeof t === 'string') out.push(t)
+        }
+      }
+      return out.join('\n')
+    }
+    /** Runs bisync as a user would, with and without --json, and checks its words (the flag's own name aside). */
+    async function runSaying(want: RegExp, wantJson: RegExp, ...flags: string[]): Promise<void> {
+      for (const json of [false, true]) {
+        const r = await bisync(...flags, ...(json ? ['--json'] : []))
+        expect(r.code, r.stderr).toBe(1)
+        const said = words(r, json)
+        expect(said).toMatch(json ? wantJson : want)
+        expect(said.replaceAll('--allow-empty-source', '--allow-empty-…')).not.toMatch(/source|target/i)
+      }
+    }
+
+    it('when deletes exceed --max-delete', async () => {
+      await writeTree(A, { 'f1.txt': '1', 'f2.txt': '2', 'f3.txt': '3', 'f4.txt': '4' })
+      expect((await bisync()).code).toBe(0)
+      for (const n of [1, 2, 3]) await rm(join(A, `f${n}.txt`))
+      const said = /3 deletes \(75\.0% of B's 4 files\) exceed --max-delete 50%: none run/
+      await runSaying(said, said, '-v')
+      expect(Object.keys(await readTree(B))).toHaveLength(4)
+    })
+
+    it('when a side has no files left', async () => {
+      await writeTree(A, { 'f1.txt': '1', 'f2.txt': '2' })
+      expect((await bisync()).code).toBe(0)
+      await rm(join(B, 'f1.txt'))
+      await rm(join(B, 'f2.txt'))
+      const said = /B is empty: refusing to delete all 2 file\(s\) of A/
+      await runSaying(said, said, '-v')
+      expect(Object.keys(await readTree(A))).toHaveLength(2)
+    })
+
+    it('when a listing error holds the deletes back, on either side', async () => {
+      await writeTree(A, { 'f1.txt': '1', 'f2.txt': '2', 'f3.txt': '3' })
+      expect((await bisync()).code).toBe(0)
+      await rm(join(A, 'f1.txt'))
+      // A name that is not UTF-8: a listing error, which holds every delete back.
+      for (const [side, other] of [
+        [B, 'B'],
+        [A, 'A'],
+      ] as const) {
+        const bad = Buffer.concat([Buffer.from(side), Buffer.from('/bad\xffname', 'latin1')])
+        await writeFile(bad, 'x')
+        // (--json gives the listing's side as `side`, "source" for A and "target" for B, as documented.)
+        await runSaying(
+          new RegExp(`bad.name \\(on ${other}\\)[^]*1 delete\\(s\\) not run`),
+          /1 delete\(s\) not run/,
+          '-v',
+        )
+        const r = await bisync('--json')
+        const failed = jsonLines(r.stdout).find((e) => e.type === 'failed')
+        expect(failed).toMatchObject({ stage: 'list', side: other === 'A' ? 'source' : 'target' })
+        await rm(bad)
+      }
+      expect(Object.keys(await readTree(B))).toHaveLength(3)
+    })
+  })
+
   it('writes nothing in a dry run, on either side', async () => {
     await writeTree(A, { 'a.txt': 'a' })
     await writeTree(B, { 'b.txt': 'b' })

@@ -29,6 +29,22 @@ describe('guardDeletes', () => {
     )
     expect(guardDeletes({ ...empty, sourceExcluded: 10, allowEmptySource: true })).toEqual({ allowed: true })
   })
+  it('names the sides by the names given (two-way sync: A and B), never as a source and a target', () => {
+    const sideNames = { source: 'A', target: 'B' }
+    const reasons = [
+      guardDeletes({ ...base, sourceFiles: 0, deletes: 100, sideNames }),
+      guardDeletes({ ...base, sourceFiles: 0, deletes: 100, sourceExcluded: 3, sideNames }),
+      guardDeletes({ ...base, deletes: 60, maxDelete: { percent: 50 }, sideNames }),
+      guardDeletes({ ...base, deletes: 60, maxDelete: { percent: 50, ofTargetFiles: null }, sideNames }),
+    ].map((v) => (v.allowed ? '' : v.reason))
+    expect(reasons).toEqual([
+      'A is empty: refusing to delete all 100 file(s) of B (use --allow-empty-source if that is what you want)',
+      'every file of A is excluded by the filters (--include, --exclude, .syncflowignore): refusing to delete all 100 file(s) of B (use --allow-empty-source if that is what you want)',
+      "60 deletes (60.0% of B's 100 files) exceed --max-delete 50%: none run",
+      "60 deletes held back: --max-delete 50% is measured against B's file count, not known until a full sync has listed B (the next one runs them, or refuses them)",
+    ])
+  })
+
   it('applies --max-delete as a count and as a percentage', () => {
     expect(guardDeletes({ ...base, maxDelete: { count: 5 } })).toEqual({ allowed: true })
     expect(guardDeletes({ ...base, maxDelete: { count: 4 } })).toMatchObject({ allowed: false, code: 'MAX_DELETE' })

@@ -28,6 +28,9 @@ import {
   withRootCounted,
 } from './root-mode-action.js'
 
+/** What a two-way run's lines call its two sides (the first argument, the second). */
+const BISYNC_SIDE_NAMES = { source: 'A', target: 'B' } as const
+
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares, `bisync` runs both ways. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly' | 'kind'> {
   readonly kind: 'sync' | 'check' | 'bisync'
@@ -50,6 +53,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         dryRun,
         quiet: flags.quiet === true,
         verbose: flags.verbose === true,
+        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES } : {}),
       })
   const controller = new AbortController()
   const stop = (signal?: NodeJS.Signals): void => {
@@ -70,7 +74,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         ...cmd,
         kind: cmd.kind === 'check' ? 'check' : 'sync',
         readOnly: dryRun && cmd.kind !== 'bisync',
-        ...(cmd.kind === 'bisync' ? { sideNames: { source: 'A', target: 'B' } } : {}),
+        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES } : {}),
       },
       createBuiltinRegistry(),
       controller.signal,

@@ -65,16 +65,29 @@ export function formatPlanned(action: Action): string {
   return `${verb(action).padEnd(WIDTH)} ${target(action)}${action.reason ? `  (${action.reason})` : ''}`
 }
 
+/** What lines call the two sides where they are not a source and a target: two-way sync's `A` and `B`. */
+export interface SideNames {
+  readonly source: string
+  readonly target: string
+}
+
 /**
  * What a failure line is about: the path, or for a failure that is no one file's (an empty path: a
  * whole listing, the state store) what failed, `(source list)` or `(state store)`, never an empty name.
+ * With `names` (two-way sync) a listing's side is said by its name, either side: `x (on A)`, `(B list)`.
  */
-export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'>): string {
-  // A listing failure on the target (an odd name only the target has) says so: the fix is there.
-  if (event.path !== '') return `${printableName(event.path)}${event.side === 'target' ? ' (on the target)' : ''}`
+export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'>, names?: SideNames): string {
+  if (event.path !== '') {
+    // (Two-way sync: an odd name may be on either side, and the fix is there.)
+    if (names !== undefined && event.side !== undefined) return `${printableName(event.path)} (on ${names[event.side]})`
+    // A listing failure on the target (an odd name only the target has) says so: the fix is there.
+    return `${printableName(event.path)}${event.side === 'target' ? ' (on the target)' : ''}`
+  }
   if (event.stage === 'record') return '(state store)'
   // Whose listing failed: a plugin's message names only the plugin, which may be either side (QA 7 #12).
-  return event.stage === 'list' && event.side !== undefined ? `(${event.side} list)` : `(${event.stage})`
+  return event.stage === 'list' && event.side !== undefined
+    ? `(${names?.[event.side] ?? event.side} list)`
+    : `(${event.stage})`
 }
 
 /**
@@ -82,7 +95,11 @@ export function failedSubject(event: Pick<FailedEvent, 'path' | 'stage' | 'side'
  * on the next line. Messages and hints may quote names: their line breaks are escaped, and the
  * message's `(path)` is printed as the name is.
  */
-export function formatFailed(event: Pick<FailedEvent, 'path' | 'stage' | 'side' | 'error'>, hint?: string): string {
+export function formatFailed(
+  event: Pick<FailedEvent, 'path' | 'stage' | 'side' | 'error'>,
+  hint?: string,
+  names?: SideNames,
+): string {
   const message = printableMessage(event.error.message, event.error.path)
-  return `failed   ${failedSubject(event)}: ${message}${hint ? `\n  ${printable(hint)}` : ''}`
+  return `failed   ${failedSubject(event, names)}: ${message}${hint ? `\n  ${printable(hint)}` : ''}`
 }

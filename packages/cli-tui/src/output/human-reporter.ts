@@ -1,10 +1,10 @@
 import { isRunStop, type SerializedError, type SyncEvent, type SyncSummary } from '@syncflow/core'
 import { failureHint } from './failure-hint.js'
-import { formatCompleted, formatFailed, formatPlanned } from './format-action.js'
+import { formatCompleted, formatFailed, formatPlanned, type SideNames } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { GuardSkips } from './guard-skips.js'
-import { NOTICE_HINTS } from './notice-hints.js'
+import { BISYNC_NOTICE_HINTS, NOTICE_HINTS } from './notice-hints.js'
 import { printable, printableName } from './printable.js'
 import { ProgressTracker } from './progress-tracker.js'
 import { RefusedLines } from './refused-lines.js'
@@ -24,6 +24,8 @@ export interface HumanReporterOptions {
   readonly dryRun: boolean
   readonly quiet: boolean
   readonly verbose: boolean
+  /** Two-way sync's `A` and `B`: failure lines and hints name them, not a source and a target. */
+  readonly sideNames?: SideNames
 }
 
 /**
@@ -90,7 +92,10 @@ export class HumanReporter implements Reporter {
         if (full) this.#shownInFull.add(event.error.message)
         if (!this.#refused.shows(event)) break
         // Messages and hints may quote names: their line breaks are escaped too (only ours are kept).
-        this.#line('stderr', formatFailed(event, failureHint(event, this.#o.verbose, this.#hintsShown)))
+        this.#line(
+          'stderr',
+          formatFailed(event, failureHint(event, this.#o.verbose, this.#hintsShown), this.#o.sideNames),
+        )
         break
       }
       case 'skipped':
@@ -104,7 +109,7 @@ export class HumanReporter implements Reporter {
         // A killed run can leave a group of temp files (a hundred or more): a few lines, then a count.
         if (event.code === 'STALE_TEMP_REMOVED' && !this.#o.verbose && ++this.#staleTemps > STALE_TEMPS_SHOWN) break
         this.#guard.notice(event.code, event.message)
-        const hint = NOTICE_HINTS[event.code]
+        const hint = (this.#o.sideNames ? BISYNC_NOTICE_HINTS[event.code] : undefined) ?? NOTICE_HINTS[event.code]
         this.#line('stderr', `note: ${printable(event.message)}${hint ? `\n  ${hint}` : ''}`)
         break
       }
@@ -129,7 +134,7 @@ export class HumanReporter implements Reporter {
     this.#clearProgress()
     // (With -q too: it stands for failure lines not printed.)
     const refused = this.#refused.tail((e) =>
-      printable(formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown)), true),
+      printable(formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown), this.#o.sideNames), true),
     )
     if (refused !== undefined) this.#s.stderr.write(`${refused}\n`)
     if (this.#staleTemps > STALE_TEMPS_SHOWN && !this.#o.quiet) {

@@ -18,6 +18,18 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
 }
 
 /**
+ * Two-way sync's own words where `NOTICE_HINTS` speak of a source and a target: a guard's verdict
+ * there names the side with no files left (or that lost them) and the side its deletes would empty,
+ * and holds back the writes into the first as well (an unmounted disk's mount point).
+ */
+export const BISYNC_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
+  EMPTY_SOURCE:
+    'Nothing was written to the side with no files left either: if it is a disk not mounted, mount it and run again; if its files were deleted on purpose, run again with --allow-empty-source to delete them on the other side too (-v lists the deletes not run).',
+  MAX_DELETE:
+    'Nothing was written to the side the files went from either: check it first (a disk not mounted, a wrong path; -v lists the deletes not run); if the deletes are intended, raise --max-delete or leave it out.',
+}
+
+/**
  * A watch's own words where they differ from `NOTICE_HINTS`: deletes held back by a failure are not
  * left for the user to run (review 38): the watch tries what failed again by itself and runs them
  * with the first try that succeeds (a rename's old name once the new name's copy landed).

@@ -532,6 +532,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         deletesPlanned: true,
         maxDelete: options.maxDelete ?? { percent: 50 },
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+        // The guard's reasons name the sides: "B is empty", not "the source is empty".
+        sideNames: { source: otherSide(lane.to).toUpperCase(), target: lane.to.toUpperCase() },
         facts: () => ({
           sourceFiles: files[otherSide(lane.to)],
           targetFiles: files[lane.to],
@@ -607,6 +609,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           aborted: false,
           maxDelete: options.maxDelete ?? { percent: 50 },
           ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+          sideNames: { source: gutted.toUpperCase(), target: lane.to.toUpperCase() },
         })
         if (verdict.allowed || (verdict.code !== 'EMPTY_SOURCE' && verdict.code !== 'MAX_DELETE')) continue
         const into = lanes[gutted]

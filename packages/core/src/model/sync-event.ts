@@ -76,7 +76,10 @@ export interface FailedEvent {
   readonly action?: Action
   /** Which stage failed. */
   readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record'
-  /** For a listing failure: the side whose listing (or, in a continuous run, watching) it was, when known. */
+  /**
+   * For a listing failure: the side whose listing (or, in a continuous run, watching) it was, when
+   * known. In a two-way run (`bisync`) `source` is side A and `target` side B (the CLI says `on A`).
+   */
   readonly side?: 'source' | 'target'
 }
 

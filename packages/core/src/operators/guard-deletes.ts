@@ -26,6 +26,11 @@ export interface DeleteGuardInput {
   readonly aborted: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
+  /**
+   * What the reasons call the two sides: two-way sync's `A` and `B` (the side read, the side
+   * deleted from), where "the source" and "the target" would name neither. [the source, the target]
+   */
+  readonly sideNames?: { readonly source: string; readonly target: string }
 }
 
 /**
@@ -74,16 +79,17 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
       reason: `${input.failures} failed item(s): ${n} delete(s) not run`,
     }
   }
+  const names = input.sideNames
   if (input.sourceFiles === 0 && input.targetFiles > 0 && !input.allowEmptySource) {
     // A source filtered to nothing is not an empty one: the fix is in the filters, not the source.
     const why =
       (input.sourceExcluded ?? 0) > 0
-        ? 'every source file is excluded by the filters (--include, --exclude, .syncflowignore)'
-        : 'the source is empty'
+        ? `every ${names ? `file of ${names.source}` : 'source file'} is excluded by the filters (--include, --exclude, .syncflowignore)`
+        : `${names?.source ?? 'the source'} is empty`
     return {
       allowed: false,
       code: 'EMPTY_SOURCE',
-      reason: `${why}: refusing to delete all ${input.targetFiles} file(s) of the target (use --allow-empty-source if that is what you want)`,
+      reason: `${why}: refusing to delete all ${input.targetFiles} file(s) of ${names?.target ?? 'the target'} (use --allow-empty-source if that is what you want)`,
     }
   }
   const max = input.maxDelete
@@ -95,7 +101,7 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
       reason: `${deletes(files)} ${files === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.count}: none run`,
     }
   }
-  if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max)
+  if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max, names?.target)
   return { allowed: true }
 }
 
@@ -104,12 +110,14 @@ function percentVerdict(
   n: number,
   listedFiles: number,
   max: { readonly percent: number; readonly ofTargetFiles?: number | null },
+  /** The name of the side deleted from (two-way sync's `A` or `B`), else "the target". */
+  target?: string,
 ): DeleteGuardVerdict {
   if (max.ofTargetFiles === null) {
     return {
       allowed: false,
       code: 'MAX_DELETE',
-      reason: `${deletes(n)} held back: --max-delete ${max.percent}% is measured against the target's file count, not known until a full sync has listed the target (the next one runs them, or refuses them)`,
+      reason: `${deletes(n)} held back: --max-delete ${max.percent}% is measured against ${target ?? 'the target'}'s file count, not known until a full sync has listed ${target ?? 'the target'} (the next one runs them, or refuses them)`,
     }
   }
   // A count kept up to date between full passes may drift below what this run listed (files put
@@ -117,7 +125,11 @@ function percentVerdict(
   const files = max.ofTargetFiles === undefined ? listedFiles : Math.max(max.ofTargetFiles, listedFiles)
   if (files === 0 || (n / files) * 100 <= max.percent) return { allowed: true }
   const pct = ((n / files) * 100).toFixed(1)
-  const of = max.ofTargetFiles === undefined ? 'the target' : `the target's ${files} files`
+  // (Named, a side's file count is said: "75.0% of B" read as a share of the side's bytes.)
+  const of =
+    max.ofTargetFiles === undefined && target === undefined
+      ? 'the target'
+      : `${target ?? 'the target'}'s ${files} files`
   return {
     allowed: false,
     code: 'MAX_DELETE',

@@ -51,6 +51,8 @@ export interface TransferOptions extends ExecuteOptions {
   readonly smallConcurrency?: number
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean
+  /** What the delete guard's reasons call the two sides (two-way sync's `A` and `B`): see `DeleteGuardInput`. */
+  readonly sideNames?: { readonly source: string; readonly target: string }
   /**
    * Run facts the delete guard needs, read once all transfers have finished. Required for deletes:
    * without it, `delete` actions are held back (a `DELETES_SUPPRESSED` notice says why). Count
@@ -510,6 +512,7 @@ function runDeletes(
         aborted: opts.signal?.aborted ?? false,
         ...(opts.maxDelete ? { maxDelete: opts.maxDelete } : {}),
         ...(opts.allowEmptySource ? { allowEmptySource: true } : {}),
+        ...(opts.sideNames ? { sideNames: opts.sideNames } : {}),
       })
   verdictOut.allowed = verdict.allowed
   if (!verdict.allowed) {
