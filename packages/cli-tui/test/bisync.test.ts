@@ -229,6 +229,22 @@ describe('syncflow bisync', () => {
     })
   })
 
+  it('keeps a directory deleted on A that holds excluded files on B, and says that is why', async () => {
+    await writeTree(A, { 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3', 'd/f.txt': 'f' })
+    expect((await bisync('--exclude', '*.log')).code).toBe(0)
+    await writeTree(B, { 'd/run.log': 'excluded' })
+    await rm(join(A, 'd'), { recursive: true })
+    const why =
+      'skipped  d: kept on B: it holds what the filters exclude (d/run.log), which two-way sync leaves as it is'
+    for (const flags of [['-n'], []]) {
+      const r = await bisync('--exclude', '*.log', ...flags)
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stderr).toContain(why)
+      expect(r.stderr).not.toContain('added since the listing')
+    }
+    expect(await readTree(B)).toEqual({ 'd/run.log': 'excluded', 'k1.txt': '1', 'k2.txt': '2', 'k3.txt': '3' })
+  })
+
   it('writes nothing in a dry run, on either side', async () => {
     await writeTree(A, { 'a.txt': 'a' })
     await writeTree(B, { 'b.txt': 'b' })

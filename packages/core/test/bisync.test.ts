@@ -8,6 +8,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type BisyncOptions, bisync } from '../src/bisync/bisync.js'
 import { SyncError } from '../src/errors/sync-error.js'
+import { createPathFilter } from '../src/filter/create-path-filter.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
 
@@ -198,6 +199,35 @@ describe('bisync (local directories both ways)', () => {
     expect(await tree(A)).toEqual(want)
     expect(await tree(B)).toEqual(want)
     expect(plannedOf((await run()).events)).toEqual([])
+  })
+
+  it('keeps a directory deleted on one side where the other holds excluded files in it, and says that is why', async () => {
+    const filter = createPathFilter({ exclude: ['*.log', 'cache/'] })
+    for (const n of [1, 2, 3, 4]) await put(A, `keep${n}.txt`, `${n}`, n)
+    await put(A, 'd/f.txt', 'f', 1)
+    await put(A, 'd/e/g.txt', 'g', 1)
+    await run({ filter })
+    await put(B, 'd/e/run.log', 'excluded, on B only', 2)
+    await put(B, 'd/e/cache/blob', 'excluded too', 2)
+    await rm(join(A, 'd'), { recursive: true })
+    for (const dryRun of [true, false]) {
+      const { events, done } = await run({ filter, dryRun })
+      expect(done.summary.failed).toBe(0)
+      const kept = events.flatMap((e) => (e.type === 'skipped' ? [`${e.path}: ${e.reason}`] : []))
+      expect(kept.sort()).toEqual([
+        'd/e: kept on B: it holds what the filters exclude (d/e/cache, d/e/run.log), which two-way sync leaves as it is',
+        'd: kept on B: it holds what the filters exclude (d/e/cache, d/e/run.log), which two-way sync leaves as it is',
+      ])
+      expect(plannedOf(events)).toEqual(['b delete d/e/g.txt', 'b delete d/f.txt'])
+    }
+    expect(await tree(B)).toEqual({
+      'd/e/cache/blob': 'excluded too',
+      'd/e/run.log': 'excluded, on B only',
+      'keep1.txt': '1',
+      'keep2.txt': '2',
+      'keep3.txt': '3',
+      'keep4.txt': '4',
+    })
   })
 
   it('deletes nothing from a side whose other side has no files left, and says so', async () => {

@@ -87,6 +87,8 @@ const RECORD_BATCH = 500
 const WINDOW = 256
 /** The state's meta key of the time the last two-way run ended (a missing side is then not a first run's). */
 const LAST_RUN = 'bisync.lastRun'
+/** Excluded names a kept directory's reason gives (the rest are counted). */
+const EXCLUDED_NAMED = 2
 /** Stats at once where a listing lacks stored mtimes (S3: one HEAD each). */
 const STATS_AT_ONCE = 16
 
@@ -197,6 +199,25 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
      * its contents, so its delete is known when they come.
      */
     const dirDeletes: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
+    /**
+     * Per side, the directories that hold what the filters exclude (its first names, and how many):
+     * a two-way run neither syncs nor deletes those, so such a directory deleted on the other side
+     * stays, said so (its delete failed as "not empty", said to hold files added since the listing).
+     * One key per directory above an excluded entry (an excluded directory is not entered).
+     */
+    const excludedIn: Record<BisyncSide, Map<string, { names: string[]; count: number }>> = {
+      a: new Map(),
+      b: new Map(),
+    }
+    const noteExcluded = (s: BisyncSide, path: string): void => {
+      for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+        const dir = path.slice(0, slash)
+        const held = excludedIn[s].get(dir) ?? { names: [], count: 0 }
+        if (held.names.length < EXCLUDED_NAMED) held.names.push(path)
+        held.count++
+        excludedIn[s].set(dir, held)
+      }
+    }
     const keptDirs: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
     const staysBelow = (s: BisyncSide, path: string): void => {
       if (dirDeletes[s].size === 0) return
@@ -283,6 +304,21 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       }
     }
 
+    /** True for the delete of a directory that holds excluded entries on its side: said skipped, and why. */
+    const heldByExcluded = (s: BisyncSide, del: Action): boolean => {
+      const held = del.target?.kind === 'dir' ? excludedIn[s].get(del.path) : undefined
+      if (held === undefined) return false
+      const more = held.count > held.names.length ? `, and ${held.count - held.names.length} more` : ''
+      side$.next({
+        type: 'skipped',
+        ts: Date.now(),
+        path: del.path,
+        reason: `kept on ${s.toUpperCase()}: it holds what the filters exclude (${held.names.join(', ')}${more}), which two-way sync leaves as it is`,
+        action: del,
+      })
+      return true
+    }
+
     const plan$ = defer(async () => {
       // A root that is not there is an empty side on a first run (an S3 prefix exists only once it
       // holds a key); once a run has synced them, it is a side gone (unmounted, a wrong path), and
@@ -307,8 +343,16 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         diff(openListing(a, listOpts('a')), openListing(b, listOpts('b')), {
           backlog,
           signal,
-          admitSource: listedEntryCheck(a, { ...listOpts('a'), foldCase: !b.capabilities.caseSensitive }),
-          admitTarget: listedEntryCheck(b, { ...listOpts('b'), foldCase: !a.capabilities.caseSensitive }),
+          admitSource: listedEntryCheck(a, {
+            ...listOpts('a'),
+            foldCase: !b.capabilities.caseSensitive,
+            onExcluded: (e) => noteExcluded('a', e.path),
+          }),
+          admitTarget: listedEntryCheck(b, {
+            ...listOpts('b'),
+            foldCase: !a.capabilities.caseSensitive,
+            onExcluded: (e) => noteExcluded('b', e.path),
+          }),
         }).pipe(
           bufferCount(WINDOW),
           concatMap(async (listed) => {
@@ -342,7 +386,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       for (const s of ['a', 'b'] as const) {
         const lane = lanes[s]
         const kept = keptDirs[s]
-        const deletes = lane.deletes.filter((del) => !kept.has(del.path))
+        const deletes = lane.deletes.filter((del) => !kept.has(del.path) && !heldByExcluded(s, del))
         lane.deletes.splice(0, lane.deletes.length, ...deletes)
         for (const del of deletes) planned(del)
       }
@@ -530,6 +574,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         ...laneConcurrency(source, target, options.concurrency, Math.max(1, Math.floor(handlesCap / 2))),
         signal,
         deletesPlanned: true,
+        // (A directory may still hold excluded files put there since the listing: the reason says so.)
+        ...(options.filter !== undefined && !options.filter.empty ? { hasExcludes: true } : {}),
         maxDelete: options.maxDelete ?? { percent: 50 },
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
         // The guard's reasons name the sides: "B is empty", not "the source is empty".
