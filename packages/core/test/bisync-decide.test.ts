@@ -78,8 +78,15 @@ function worldOf(states: readonly PathState[]): World {
   return { a, b, records }
 }
 
-/** Runs one two-way pass on the model: decide every path, then carry the decisions out. */
-function run(w: World, opts: BisyncDecideOptions): { a: Side; b: Side; decisions: Map<string, string> } {
+/**
+ * Runs one two-way pass on the model: decide every path, then carry the decisions out. With
+ * `bySize`, a stand-in for `--checksum`: two versions of one size hold the same bytes.
+ */
+function run(
+  w: World,
+  opts: BisyncDecideOptions,
+  bySize = false,
+): { a: Side; b: Side; decisions: Map<string, string> } {
   const a = new Map(w.a)
   const b = new Map(w.b)
   const sides = { a, b }
@@ -90,7 +97,7 @@ function run(w: World, opts: BisyncDecideOptions): { a: Side; b: Side; decisions
     const vb = w.b.get(p)
     const d = decideBisync(
       { path: p as RelPath, a: va && file(p, va), b: vb && file(p, vb), prior: w.records.get(p) },
-      opts,
+      bySize && va && vb && va.size === vb.size ? { ...opts, sameContent: true } : opts,
     )
     decisions.set(p, d.kind)
     const from = (s: BisyncSide): Version | undefined => w[s].get(p)
@@ -126,6 +133,24 @@ describe('decideBisync (property: the invariants of a two-way run)', () => {
         // The run records every path it leaves in sync; the next run decides from those records.
         const records = new Map([...out.a].map(([p, v]) => [p, record(v, T0 + 20_000)]))
         const again = run({ a: out.a, b: out.b, records }, opts(conflict))
+        expect([...again.decisions.values()].every((k) => k === 'in-sync')).toBe(true)
+      }),
+      { numRuns: 500 },
+    )
+  })
+
+  it('with --checksum too (same size, same bytes here): both sides equal, a second run finds nothing, no conflict of equal bytes', () => {
+    fc.assert(
+      fc.property(scenario, policy, (states, conflict) => {
+        const w = worldOf(states)
+        const out = run(w, opts(conflict), true)
+        expect([...out.a.entries()].sort()).toEqual([...out.b.entries()].sort())
+        for (const [p, kind] of out.decisions) {
+          const [va, vb] = [w.a.get(p), w.b.get(p)]
+          if (va && vb && va.size === vb.size) expect(kind, p).not.toBe('conflict')
+        }
+        const records = new Map([...out.a].map(([p, v]) => [p, record(v, T0 + 20_000)]))
+        const again = run({ a: out.a, b: out.b, records }, opts(conflict), true)
         expect([...again.decisions.values()].every((k) => k === 'in-sync')).toBe(true)
       }),
       { numRuns: 500 },
