@@ -19,7 +19,7 @@ export interface FlagProblem {
 
 /**
  * What is wrong with the flags typed on a `watch` command line: `--conflict` without `--bisync`,
- * or with `--bisync` a flag of one-way sync only (`--mode`, `--checksum` until two-way sync has it,
+ * or with `--bisync` a flag of one-way sync only (`--mode`, `--update`,
  * `--delete-excluded`, `--backup-dir` …), which a two-way run would otherwise drop in silence.
  * `own`: the command's other flags that go with `--bisync` (`ui`'s --watch). Only flags typed are asked about: a config file serves all of a job's commands, and its keys
  * that a two-way run does not read are left out as another command's are.

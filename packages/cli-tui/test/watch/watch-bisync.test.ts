@@ -80,7 +80,8 @@ describe('syncflow watch --bisync', () => {
   it('prints a log of cycles with the direction of each action', async () => {
     const { A, B, env } = await setup()
     await writeTree(A, { 'x.txt': 'x' })
-    const r = start([A, B, '-v'], env)
+    // (-c: two-way sync compares by content too.)
+    const r = start([A, B, '-v', '-c'], env)
     await expect.poll(() => r.stdout()).toContain('copied   x.txt  (A → B)')
     expect(r.stderr()).toContain(`watching ${A} ⇄ ${B} (Ctrl-C to stop)`)
     r.child.kill('SIGINT')
@@ -91,7 +92,7 @@ describe('syncflow watch --bisync', () => {
 
   it.each([
     [['--mode', 'copy'], '--mode and --bisync both given'],
-    [['--checksum'], '--checksum does not apply to watch --bisync'],
+    [['--update'], '--update does not apply to watch --bisync'],
     [['--delete-excluded'], '--delete-excluded does not apply to watch --bisync'],
     [['--no-state'], 'it cannot run with --no-state'],
   ])('refuses %j with a clear message and exit 2, changing nothing', async (flags, message) => {
