@@ -9,6 +9,7 @@ import { makeDirectories } from '../util/make-directories.js'
 import { redactLocation as redact } from '../util/redact-location.js'
 import { untilAborted } from '../util/until-aborted.js'
 import { adapterInstallHint } from './adapter-install-hint.js'
+import { keyvDeserialize } from './keyv-deserialize.js'
 import { createKeyvStateStore } from './keyv-state-store.js'
 import { MemoryStateStore } from './memory-state-store.js'
 import { outOfHandles, outOfHandlesError } from './out-of-handles.js'
@@ -101,6 +102,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
             throwOnConnectError: true,
             throwOnErrors: true,
           })
+          keyv.deserialize = keyvDeserialize
           // @keyv/redis (5.1) races each connect against a timer it never clears: once connected,
           // that timer still held the process for the rest of the 5 s, so every CLI run with
           // --state redis:// ended ~3 s after its summary (bin.js's safety net), a library
@@ -167,6 +169,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
               }),
             )
             keyv.namespace = namespace
+            keyv.deserialize = keyvDeserialize
             // @keyv/postgres connects and makes its table as it is created, and only emits what fails
             // there: the first read then connects again, so a server that is down, refuses this user or
             // never answers (not PostgreSQL) cost two connects, and the second one outlived the open

@@ -1,5 +1,6 @@
 import KeyvSqlite from '@keyv/sqlite'
 import Keyv from 'keyv'
+import { keyvDeserialize } from './keyv-deserialize.js'
 
 /** A row of @keyv/sqlite's table. */
 interface Row {
@@ -57,7 +58,7 @@ export class BatchedKeyvSqlite extends KeyvSqlite {
  */
 export async function openSqliteKeyv(file: string, table = 'keyv'): Promise<Keyv> {
   const adapter = new BatchedKeyvSqlite({ uri: `sqlite://${file}`, table, busyTimeout: 5000 })
-  const keyv = new Keyv({ store: adapter, namespace: 'syncflow' })
+  const keyv = new Keyv({ store: adapter, namespace: 'syncflow', deserialize: keyvDeserialize })
   try {
     // These are the first statements on the connection, so they also surface open errors.
     await adapter.query('PRAGMA journal_mode=WAL')
