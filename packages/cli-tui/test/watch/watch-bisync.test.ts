@@ -10,6 +10,7 @@ import {
   readTree,
   runCli,
   startCli,
+  startServe,
   tempDir,
   writeTree,
 } from '../helpers/cli.js'
@@ -88,6 +89,32 @@ describe('syncflow watch --bisync', () => {
     const end = await r.exited
     expect(end.code, end.stderr).toBe(130)
     expect(end.stderr).toMatch(/Done in .*copied 1 file/)
+  })
+
+  it('watches a local A and a remote B behind `syncflow serve` (its Watch stream), both ways', async () => {
+    const { root, A, env } = await setup()
+    const served = join(root, 'served')
+    await writeTree(served, { 'b/remote.txt': 'on the server' })
+    await writeTree(A, { 'local.txt': 'on A' })
+    const { server, port } = await startServe(served)
+    running.push(server)
+    const r = start([A, `grpc://127.0.0.1:${port}/`, '--json'], env)
+    await expect
+      .poll(() => readTree(served), { timeout: 20_000 })
+      .toEqual({ 'b/remote.txt': 'on the server', 'local.txt': 'on A' })
+    // (Both directions of the first pass run at once: A's copy may still be in its temp file.)
+    await expect.poll(() => readTree(A)).toEqual({ 'b/remote.txt': 'on the server', 'local.txt': 'on A' })
+    // Written on the server's side: its watch stream tells the client, whose pass brings it over.
+    await writeFile(join(served, 'b/second.txt'), 'written on the server')
+    await expect.poll(() => readTree(A)).toHaveProperty(['b/second.txt'], 'written on the server')
+    await rm(join(A, 'local.txt'))
+    await expect
+      .poll(() => readTree(served))
+      .toEqual({ 'b/remote.txt': 'on the server', 'b/second.txt': 'written on the server' })
+    r.child.kill('SIGINT')
+    const end = await r.exited
+    expect(end.code, end.stderr).toBe(130)
+    expect(jsonLines(end.stdout).filter((e) => e.type === 'failed')).toEqual([])
   })
 
   it.each([
