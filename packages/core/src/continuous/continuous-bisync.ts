@@ -26,12 +26,13 @@ import { type Backend, supports } from '../backend/backend.js'
 import { type BisyncOptions, bisync } from '../bisync/bisync.js'
 import type { BisyncSide } from '../bisync/conflict-name.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
-import { asSyncError, isSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { batchChanges } from './batch-changes.js'
 import { CONTINUOUS_MODE } from './continuous-sync.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
+import { jobEnd } from './job-end.js'
 import { PassEchoes, type SideChange } from './pass-echoes.js'
 import { pollIntervalMs } from './poll-interval-ms.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
@@ -297,13 +298,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         }),
         numberCycles(),
       ),
-      defer(() => {
-        const reason: unknown = options.signal?.reason
-        // A job stopped for a reason of its own (its state store gone, its lock lost) ends with it.
-        if (aborted() && isSyncError(reason) && reason.code !== 'ABORTED') total.fatal ??= reason.toJSON()
-        else if (aborted()) total.interrupted = true
-        return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: total.build() })
-      }),
+      jobEnd(total, options.signal),
     )
   })
 }

@@ -26,7 +26,7 @@ import {
 import { type Backend, supports } from '../backend/backend.js'
 import { DELETE_SUPPRESSIONS, SummaryBuilder } from '../engine/summary-builder.js'
 import { sync } from '../engine/sync.js'
-import { asSyncError, isSyncError, type SerializedError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, type SerializedError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Action } from '../model/action.js'
@@ -45,6 +45,7 @@ import type { ContinuousOptions } from './continuous-options.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
 import { holdForNewNames } from './hold-for-new-names.js'
 import { holdRemoves } from './hold-removes.js'
+import { jobEnd } from './job-end.js'
 import type { ObservedChange } from './observed-change.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
@@ -1161,16 +1162,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         // After the totals, which count what an unreported cycle found unchanged too.
         numberCycles(),
       ),
-      defer(() => {
-        // As `sync` does: a job stopped for a reason of its own, given as the signal's (a shared
-        // state store gone, or its job lock lost), ends with that error (exit 2, said with its
-        // hint), not as interrupted: a watch said only "Stopped: what finished is saved; watching
-        // again resumes from there", exit 130, when its Redis was killed (QA 32c).
-        const reason: unknown = options.signal?.reason
-        if (aborted() && isSyncError(reason) && reason.code !== 'ABORTED') total.fatal ??= reason.toJSON()
-        else if (aborted()) total.interrupted = true
-        return of<SyncEvent>({ type: 'done', ts: Date.now(), summary: total.build() })
-      }),
+      jobEnd(total, options.signal),
     )
   })
 }
