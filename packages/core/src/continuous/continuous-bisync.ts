@@ -73,6 +73,15 @@ const worthRetry = (s: SyncSummary): boolean =>
   (s.fatal !== undefined && !endsContinuousJob(s.fatal.code)) ||
   Object.keys(s.errorCodes).some((code) => retriesLater(code as SyncErrorCode))
 
+/** Sets `total`'s planned counts to those of `pass` (a dry run's last pass: see `continuousBisync`). */
+function plannedOf(total: SummaryBuilder, pass: SyncSummary): void {
+  Object.assign(total.planned, pass.planned)
+  total.modesSet.planned = pass.modesSet?.planned ?? 0
+  total.fileModesSet.planned = pass.fileModesSet?.planned ?? 0
+  total.fileModesAndMtimesSet.planned = pass.fileModesAndMtimesSet?.planned ?? 0
+  Object.assign(total.dirActions.planned, pass.dirActions?.planned ?? { touch: 0, delete: 0 })
+}
+
 /**
  * Continuous two-way sync (`syncflow watch A B --bisync`): a `bisync` pass at the start, then one
  * each time either side changes, until `options.signal` aborts.
@@ -287,11 +296,16 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       merge(pollingNotice$, side$.pipe(takeUntil(stop$)), cycles$).pipe(
         tap((e) => {
           if (e.type !== 'done') {
-            total.add(e)
+            // A dry run writes nothing, so each pass plans again what the one before planned: the
+            // job would do what its last pass planned (the sum counted a file once per pass).
+            if (!(total.dryRun && e.type === 'planned')) total.add(e)
             return
           }
-          // Each pass compares every file: what the job found in step is what its last pass found.
+          // Each pass compares every file: what the job found in step is what its last pass found,
+          // and what it held back (deletes beyond --max-delete, and the writes held with them) too.
           total.unchanged = e.summary.unchanged
+          total.skipped = e.summary.skipped
+          if (total.dryRun) plannedOf(total, e.summary)
           if (e.summary.interrupted) total.interrupted = true
           // Whether deletes are held is the last pass's word: a later pass that ran them clears it.
           total.deletesSuppressed = e.summary.deletesSuppressed
