@@ -263,8 +263,12 @@ export class SyncViewState {
         // A watch's last done totals its cycles, whose unchanged files are counted already: added
         // again, quitting showed twice as many (QA 25c #3).
         // A two-way watch's pass compares every file: the files in step are those its last pass found.
-        if (this.continuous && e.summary.mode === 'bisync') this.#counts.unchanged = e.summary.unchanged
-        else if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
+        // So are the files it held back (deletes beyond --max-delete, and the writes held with them):
+        // each pass skips them again, and the sum grew by as many at every pass while nothing changed.
+        if (this.continuous && e.summary.mode === 'bisync') {
+          this.#counts.unchanged = e.summary.unchanged
+          this.#counts.skipped = e.summary.skipped
+        } else if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'
           // A rescan that listed both sides: the failures of a whole side are over (the job's total

@@ -127,6 +127,18 @@ describe('SyncViewState', () => {
     expect(s.view()).toMatchObject({ phase: 'done', counts: { unchanged: 22 } })
   })
 
+  it("counts a two-way watch's skipped files (held deletes) as its last pass held them, not once per pass", () => {
+    const s = new SyncViewState(true)
+    const held = { type: 'skipped', ts: 1, path: 'x', reason: '3 deletes exceed --max-delete 50%: none run' } as const
+    for (const ts of [1, 2]) {
+      for (let i = 0; i < 3; i++) s.add({ ...held, ts })
+      s.add({ type: 'done', ts, summary: summary({ mode: 'bisync', skipped: 3 }) })
+    }
+    expect(s.view().counts.skipped).toBe(3)
+    s.add({ type: 'done', ts: 3, summary: summary({ mode: 'watch', skipped: 3, interrupted: true }) })
+    expect(s.view()).toMatchObject({ phase: 'done', counts: { skipped: 3 } })
+  })
+
   it('keeps the latest notices', () => {
     const s = new SyncViewState(true, { maxNotices: 1 })
     s.add({ type: 'notice', ts: 0, code: 'POLLING', message: 'polling' })
