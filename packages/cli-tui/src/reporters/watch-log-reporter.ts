@@ -3,7 +3,7 @@ import { failureHint } from '../output/failure-hint.js'
 import { formatCompleted, formatFailed } from '../output/format-action.js'
 import { formatSummary } from '../output/format-summary.js'
 import { GuardSkips } from '../output/guard-skips.js'
-import { NOTICE_HINTS, WATCH_NOTICE_HINTS } from '../output/notice-hints.js'
+import { NOTICE_HINTS, TWO_WAY_WATCH_NOTICE_HINTS, WATCH_NOTICE_HINTS } from '../output/notice-hints.js'
 import { printable, printableName } from '../output/printable.js'
 import { RefusedLines } from '../output/refused-lines.js'
 import { quitAtOnceHint, type Reporter } from '../output/reporter.js'
@@ -36,6 +36,8 @@ export class WatchLogReporter implements Reporter {
   readonly #hintsShown = new Set<string>()
   /** Refused files of this cycle past the first few: one line per directory, the rest counted (QA 32b). */
   #refused: RefusedLines
+  /** A two-way watch (`started`): its guards' notes get two-way hints. */
+  #twoWay = false
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
@@ -47,6 +49,7 @@ export class WatchLogReporter implements Reporter {
 
   /** Says what is watched, once the job runs: `A ⇄ B` for a two-way watch. */
   started(source: string, target: string, twoWay = false): void {
+    this.#twoWay = twoWay
     if (!this.#o.quiet) this.#s.stderr.write(`watching ${source} ${twoWay ? '⇄' : '→'} ${target} (Ctrl-C to stop)\n`)
   }
 
@@ -73,7 +76,9 @@ export class WatchLogReporter implements Reporter {
         // file's copy that kept failing repeated it under every cycle of its own).
         const hint = this.#hintsShown.has(`notice:${e.code}`)
           ? undefined
-          : (WATCH_NOTICE_HINTS[e.code] ?? NOTICE_HINTS[e.code])
+          : ((this.#twoWay ? TWO_WAY_WATCH_NOTICE_HINTS[e.code] : undefined) ??
+            WATCH_NOTICE_HINTS[e.code] ??
+            NOTICE_HINTS[e.code])
         if (hint !== undefined && e.code === 'DELETES_SUPPRESSED') this.#hintsShown.add(`notice:${e.code}`)
         this.#s.stderr.write(`note: ${printable(e.message)}${hint ? `\n  ${hint}` : ''}\n`)
         break

@@ -182,4 +182,33 @@ describe('WatchLogReporter', () => {
     cycle(new WatchLogReporter(verbose.s, { dryRun: false, quiet: false, verbose: true }))
     expect(verbose.out.stderr.match(/skipped {2}/g)).toHaveLength(3)
   })
+  it("a two-way watch's guard notes say which side is which and how to get on; a one-way watch's keep sync's words", () => {
+    const notes: SyncEvent[] = [
+      {
+        type: 'notice',
+        ts: 0,
+        code: 'MAX_DELETE',
+        message: '19 deletes (82.6% of the target) exceed --max-delete 50%: none run',
+      },
+      {
+        type: 'notice',
+        ts: 0,
+        code: 'EMPTY_SOURCE',
+        message: 'the source is empty: refusing to delete all 65 file(s) of the target',
+      },
+    ]
+    const twoWay = streams(true)
+    const r = new WatchLogReporter(twoWay.s, { dryRun: false, quiet: false, verbose: false })
+    r.started('/a', '/b', true)
+    for (const e of notes) r.event(e)
+    expect(twoWay.out.stderr).toContain('the other side lost these files, and nothing is written to it meanwhile')
+    expect(twoWay.out.stderr).toContain('"the source" is the side found empty')
+    expect(twoWay.out.stderr).not.toContain('Check the source first')
+    const oneWay = streams(true)
+    const o = new WatchLogReporter(oneWay.s, { dryRun: false, quiet: false, verbose: false })
+    o.started('/a', '/b')
+    for (const e of notes) o.event(e)
+    expect(oneWay.out.stderr).toContain('Check the source first')
+    expect(oneWay.out.stderr).not.toContain('the other side lost')
+  })
 })
