@@ -194,4 +194,18 @@ describe('continuousBisync (watch --bisync) on local directories', () => {
     expect(done.summary.skipped).toBe(3)
     expect(done.summary.deletesSuppressed).toMatch(/max-delete/)
   })
+  it('names the side whose root went away while watched (A or B, not "the source"), and deletes nothing on the other', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'x.txt'), 'x')
+    const job = start(A, B)
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
+    await rm(B, { recursive: true })
+    const gone = () =>
+      job.events.flatMap((e) => (e.type === 'failed' && e.error.message.endsWith(' is gone') ? [e] : []))
+    await expect.poll(() => gone().length, CYCLE_WAIT).toBeGreaterThan(0)
+    expect(gone()[0]).toMatchObject({ side: 'target', error: { code: 'NOT_FOUND' } })
+    expect(gone()[0]?.error.message).toMatch(/: B .* is gone$/)
+    expect(gone()[0]?.error.message).not.toContain('the source')
+    expect(await tree(A)).toEqual({ 'x.txt': 'x' })
+  })
 })

@@ -26,7 +26,7 @@ import { type Backend, supports } from '../backend/backend.js'
 import { type BisyncOptions, bisync } from '../bisync/bisync.js'
 import type { BisyncSide } from '../bisync/conflict-name.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
-import { asSyncError, type SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
 import type { Change } from '../model/change.js'
 import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { batchChanges } from './batch-changes.js'
@@ -37,6 +37,7 @@ import { PassEchoes, type SideChange } from './pass-echoes.js'
 import { pollIntervalMs } from './poll-interval-ms.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
+import { isSourceGone } from './source-gone.js'
 import { watchChanges } from './watch-changes.js'
 
 /** Options of `continuousBisync`: those of `bisync`, and the timing of the job. Defaults in brackets. */
@@ -72,6 +73,18 @@ const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'sourc
 const worthRetry = (s: SyncSummary): boolean =>
   (s.fatal !== undefined && !endsContinuousJob(s.fatal.code)) ||
   Object.keys(s.errorCodes).some((code) => retriesLater(code as SyncErrorCode))
+
+/**
+ * A watcher's word that its root is gone, in a two-way job's words: the watcher calls every side it
+ * watches "the source", which B's line ("(target list): … the source B is gone") contradicted.
+ */
+function sideGone(side: BisyncSide, uri: string, error: SyncError): SyncError {
+  if (!isSourceGone(error.toJSON(), uri)) return error
+  return new SyncError('NOT_FOUND', `${side.toUpperCase()} ${uri} is gone`, {
+    op: 'watch',
+    ...(error.hint !== undefined ? { hint: error.hint } : {}),
+  })
+}
 
 /** Sets `total`'s planned counts to those of `pass` (a dry run's last pass: see `continuousBisync`). */
 function plannedOf(total: SummaryBuilder, pass: SyncSummary): void {
@@ -135,7 +148,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         type: 'failed',
         ts: Date.now(),
         path: error.path ?? '',
-        error: error.toJSON(),
+        error: sideGone(s, backends[s].uri, error).toJSON(),
         stage: 'list',
         side: SIDE_NAME[s],
       })
