@@ -1,8 +1,9 @@
-import { access, mkdir, readdir, rm, unlink, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { type ContinuousBisyncOptions, continuousBisync } from '../src/continuous/index.js'
+import { createPathFilter } from '../src/filter/create-path-filter.js'
 import type { Change } from '../src/model/change.js'
 import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
@@ -207,5 +208,26 @@ describe('continuousBisync (watch --bisync) on local directories', () => {
     expect(gone()[0]?.error.message).toMatch(/: B .* is gone$/)
     expect(gone()[0]?.error.message).not.toContain('the source')
     expect(await tree(A)).toEqual({ 'x.txt': 'x' })
+  })
+  it('applies a .syncflowignore changed while watching from the next pass on (reloadFilter)', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'a.txt'), 'a')
+    // As the CLI's: A's rules file read again, a new filter only when its rules changed.
+    let rulesInUse: string | undefined
+    const reloadFilter = async () => {
+      const rules = await readFile(join(A, '.syncflowignore'), 'utf8').catch(() => undefined)
+      if (rules === rulesInUse) return undefined
+      rulesInUse = rules
+      return createPathFilter(rules !== undefined ? { ignoreRules: rules } : {})
+    }
+    const job = start(A, B, { reloadFilter })
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
+    await writeFile(join(A, '.syncflowignore'), '*.tmp\n')
+    await expect.poll(async () => Object.keys(await tree(B)), CYCLE_WAIT).toContain('.syncflowignore')
+    await writeFile(join(A, 'x.tmp'), 'scratch')
+    await writeFile(join(A, 'c.txt'), 'c')
+    await expect.poll(async () => Object.keys(await tree(B)), CYCLE_WAIT).toContain('c.txt')
+    expect(Object.keys(await tree(B))).not.toContain('x.tmp')
+    expect(job.events.some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED')).toBe(true)
   })
 })

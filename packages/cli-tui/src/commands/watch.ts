@@ -215,6 +215,8 @@ export async function watchCommand(
         const passes$ = continuous.continuousBisync(job.source, job.target, {
           ...bisyncSides.bisyncOptionsOf(job.options, flags),
           ...continuousOptionsOf(flags),
+          // A changed .syncflowignore applies from the next pass, as in a one-way watch (QA 10 #5).
+          reloadFilter: job.reloadFilter,
         })
         summary = await drainEvents(passes$, (e) => {
           reporter.event(e)

@@ -136,7 +136,11 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         const said = dryRun ? 'dry-run' : 'done'
         const run$ = twoWay
           ? flags.watch
-            ? continuousBisync(src, dst, { ...bisyncOptionsOf(job.options, flags), ...continuousOptionsOf(flags) })
+            ? continuousBisync(src, dst, {
+                ...bisyncOptionsOf(job.options, flags),
+                ...continuousOptionsOf(flags),
+                reloadFilter: job.reloadFilter,
+              })
             : bisync(src, dst, bisyncOptionsOf(job.options, flags))
           : flags.watch
             ? withRootActionFirstCycle(

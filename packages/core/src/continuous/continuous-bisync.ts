@@ -27,7 +27,9 @@ import { type BisyncOptions, bisync } from '../bisync/bisync.js'
 import type { BisyncSide } from '../bisync/conflict-name.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
+import type { RelPath } from '../model/rel-path.js'
 import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { batchChanges } from './batch-changes.js'
 import { CONTINUOUS_MODE } from './continuous-sync.js'
@@ -62,11 +64,20 @@ export interface ContinuousBisyncOptions extends BisyncOptions {
    * completes, the job ends after the passes it asked for.
    */
   readonly changes?: Observable<Change>
+  /**
+   * Reads A's rules file (`.syncflowignore`) again: the filter rebuilt with its new rules, or
+   * `undefined` when they are as they were. Asked before each pass, so that rules changed while
+   * watching apply from the next pass, as in a one-way watch (they applied only after a restart, and
+   * a file newly excluded was carried across meanwhile). A rejection keeps the rules in use (they
+   * may keep secrets out) and is reported as the file's failure. [the rules read at the start]
+   */
+  readonly reloadFilter?: () => Promise<PathFilter | undefined>
   readonly scheduler?: SchedulerLike
 }
 
 const SIDES: readonly BisyncSide[] = ['a', 'b']
-
+/** A's rules file, read again before each pass (`reloadFilter`). */
+const IGNORE_FILE = '.syncflowignore' as RelPath
 const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'source', b: 'target' }
 
 /** A cycle's failures worth another pass later: all of them may pass (see `retriesLater`). */
@@ -136,9 +147,36 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       retryLaterMs: _r,
       retryLaterMaxMs: _rm,
       changes,
+      reloadFilter,
       scheduler: _s,
       ...passOptions
     } = options
+    let filterInUse = options.filter
+    /** Before a pass: the rules read again, and said when they changed (see `reloadFilter`). */
+    const reloadRules = (): Observable<SyncEvent> =>
+      reloadFilter === undefined
+        ? EMPTY
+        : defer(async (): Promise<SyncEvent[]> => {
+            try {
+              const next = await reloadFilter()
+              if (next === undefined) return []
+              filterInUse = next
+              const message = `${IGNORE_FILE} changed: its rules apply from this pass on`
+              return [{ type: 'notice', ts: Date.now(), code: 'IGNORE_RULES_CHANGED', message, path: IGNORE_FILE }]
+            } catch (err) {
+              const error = asSyncError(err, 'watch', IGNORE_FILE)
+              return [
+                {
+                  type: 'failed',
+                  ts: Date.now(),
+                  path: IGNORE_FILE,
+                  error: error.toJSON(),
+                  stage: 'list',
+                  side: 'source',
+                },
+              ]
+            }
+          }).pipe(mergeMap((events) => events))
     const endJob = (error: SyncError): void => {
       total.fatal = error.toJSON()
       fatal$.next()
@@ -248,7 +286,8 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         const started = scheduler.now()
         let done: DoneEvent | undefined
         return concat(
-          bisync(a, b, passOptions).pipe(
+          reloadRules(),
+          defer(() => bisync(a, b, { ...passOptions, ...(filterInUse ? { filter: filterInUse } : {}) })).pipe(
             tap((e) => {
               if (e.type === 'done') done = e
               else if (e.type === 'completed' && !e.dryRun) echoes.wrote(e)
