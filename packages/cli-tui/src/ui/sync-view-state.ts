@@ -268,6 +268,18 @@ export class SyncViewState {
         if (this.continuous && e.summary.mode === 'bisync') {
           this.#counts.unchanged = e.summary.unchanged
           this.#counts.skipped = e.summary.skipped
+          // A dry run writes nothing: each pass goes through all it would do again, and the sum said
+          // "copied 8" for 3 files. What the job would do is what its last pass would.
+          if (e.summary.dryRun) {
+            const d = e.summary.done
+            Object.assign(this.#counts, {
+              copied: d.copy,
+              updated: d.update,
+              deleted: d.delete,
+              moved: d.move,
+              other: d.touch + d.mkdir,
+            })
+          }
         } else if (!(this.continuous && e.summary.mode === 'watch')) this.#counts.unchanged += e.summary.unchanged
         if (this.continuous && e.summary.mode !== 'watch') {
           this.#phase = 'idle'

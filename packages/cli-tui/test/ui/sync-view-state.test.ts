@@ -139,6 +139,23 @@ describe('SyncViewState', () => {
     expect(s.view()).toMatchObject({ phase: 'done', counts: { skipped: 3 } })
   })
 
+  it("counts a two-way dry-run watch's would-be copies as its last pass found them, not once per pass", () => {
+    const s = new SyncViewState(true)
+    const wouldCopy = (path: string, ts: number) =>
+      ({ type: 'completed', ts, action: action('copy', path), bytes: 0, dryRun: true }) as const
+    const passDone = (ts: number, copies: number) =>
+      s.add({
+        type: 'done',
+        ts,
+        summary: summary({ mode: 'bisync', dryRun: true, done: { ...summary().done, copy: copies } }),
+      })
+    for (const p of ['a', 'b']) s.add(wouldCopy(p, 1))
+    passDone(1, 2)
+    for (const p of ['a', 'b', 'c']) s.add(wouldCopy(p, 2))
+    passDone(2, 3)
+    expect(s.view().counts.copied).toBe(3)
+  })
+
   it('keeps the latest notices', () => {
     const s = new SyncViewState(true, { maxNotices: 1 })
     s.add({ type: 'notice', ts: 0, code: 'POLLING', message: 'polling' })
