@@ -142,7 +142,7 @@ describe('SyncViewState', () => {
   it("counts a two-way dry-run watch's would-be copies as its last pass found them, not once per pass", () => {
     const s = new SyncViewState(true)
     const wouldCopy = (path: string, ts: number) =>
-      ({ type: 'completed', ts, action: action('copy', path), bytes: 0, dryRun: true }) as const
+      ({ type: 'completed', ts, action: action('copy', path), bytes: 0, durationMs: 0, dryRun: true }) as const
     const passDone = (ts: number, copies: number) =>
       s.add({
         type: 'done',
