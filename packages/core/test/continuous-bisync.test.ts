@@ -230,4 +230,25 @@ describe('continuousBisync (watch --bisync) on local directories', () => {
     expect(Object.keys(await tree(B))).not.toContain('x.tmp')
     expect(job.events.some((e) => e.type === 'notice' && e.code === 'IGNORE_RULES_CHANGED')).toBe(true)
   })
+  it('deletes nothing on A while B is being emptied and its root removed (rm -rf B, slower than the debounce)', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    const names = ['1', '2', '3', '4', '5', '6'].map((n) => `${n}.txt`)
+    for (const n of names) await writeFile(join(A, n), n)
+    const job = start(A, B)
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
+    expect(await tree(B)).toEqual(await tree(A))
+    // An rm -rf held up by large files: one file every 150 ms (the debounce is 20 ms), then the root.
+    for (const n of names) {
+      await unlink(join(B, n))
+      await new Promise((resolve) => setTimeout(resolve, 150))
+    }
+    await rm(B, { recursive: true })
+    // The job finds B gone…
+    await expect
+      .poll(() => job.events.some((e) => e.type === 'failed' && e.error.message.endsWith(' is gone')), CYCLE_WAIT)
+      .toBe(true)
+    // …and ran no delete on A: its first pass after the removals came once they were over.
+    expect(Object.keys(await tree(A)).sort()).toEqual(names)
+    expect(job.events.filter((e) => e.type === 'completed' && e.action.kind === 'delete')).toEqual([])
+  })
 })

@@ -17,6 +17,7 @@ import {
   type SchedulerLike,
   Subject,
   type Subscription,
+  switchMap,
   take,
   takeUntil,
   tap,
@@ -48,6 +49,13 @@ export interface ContinuousBisyncOptions extends BisyncOptions {
   readonly debounceMs?: number
   /** …or this long after the first change, however busy the sides are. [2000 ms] */
   readonly batchMaxWaitMs?: number
+  /**
+   * A pass after a removal waits until no removal came for this long: a side being emptied (`rm -rf`
+   * of its root, a disk's files going) is seen once it is over, when the guards of deletes see it
+   * whole (or the root is gone and nothing is deleted), not halfway, where the files removed so far
+   * were below --max-delete and their deletes ran on the other side. [1000 ms]
+   */
+  readonly removeHoldMs?: number
   /** A pass this often whatever the events say, to catch what they missed (`--rescan`); 0 = never. [1 h] */
   readonly rescanMs?: number
   /**
@@ -142,6 +150,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
     const {
       debounceMs = 100,
       batchMaxWaitMs,
+      removeHoldMs = 1000,
       rescanMs = 3_600_000,
       pollMs,
       retryLaterMs: _r,
@@ -309,12 +318,16 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       })
 
     const stop$ = merge(abort$, fatal$)
+    let lastRemoveAt = Number.NEGATIVE_INFINITY
     const bothReady$: Observable<unknown> =
       watched.length === 0 ? of(undefined) : forkJoin(watched.map((s) => ready[s].pipe(take(1))))
     const triggers$: Observable<CycleTrigger> = merge(
       // The first pass once every watcher reports all changes from then on: none made meanwhile is missed.
       bothReady$.pipe(map((): CycleTrigger => 'initial')),
       changed$.pipe(
+        tap((c) => {
+          if (c.change.type !== 'upsert') lastRemoveAt = scheduler.now()
+        }),
         batchChanges({
           quietMs: debounceMs,
           ...(batchMaxWaitMs !== undefined ? { maxWaitMs: batchMaxWaitMs } : {}),
@@ -322,6 +335,13 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         }),
         concatMap(async (batch) => ((await echoes.all(batch)) ? [] : ['changes' as const])),
         mergeMap((t) => t),
+        // Held until `removeHoldMs` after the last removal (see the option); a batch coming meanwhile
+        // replaces the held one, and waits as long or longer, so no pass asked for is lost.
+        switchMap(() => {
+          const wait = lastRemoveAt + removeHoldMs - scheduler.now()
+          return wait > 0 ? timer(wait, scheduler) : of(0)
+        }),
+        map((): CycleTrigger => 'changes'),
       ),
       request$.pipe(takeUntil(hintsEnded$)),
       rescanMs > 0
