@@ -296,6 +296,38 @@ describe('bisync (local directories both ways)', () => {
   })
 })
 
+describe('bisync: a side gone during the run', () => {
+  // Review 39: a watch's pass between two removals of a slow `rm -rf B` saw B's files vanish one by
+  // one, each below --max-delete, and deleted them on A. The roots are looked at again before deletes.
+  it('deletes nothing on either side when a root is gone by the time the deletes would run', async () => {
+    for (const n of [1, 2, 3, 4]) await put(A, `f${n}.txt`, `${n}`, n)
+    await run()
+    // B loses one file (as to the user's delete), and is then gone before the deletes: its root
+    // is found there when the run begins, missing when its deletes would start.
+    await rm(join(B, 'f1.txt'))
+    const a = createLocalBackend({ root: A, groupCommit: false })
+    const b = createLocalBackend({ root: B, groupCommit: false })
+    let asked = 0
+    const vanishing = new Proxy(b, {
+      get: (t, k) => {
+        if (k === 'rootExists') return async () => ++asked === 1 && (await t.rootExists())
+        const v = Reflect.get(t, k)
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    })
+    const events = await lastValueFrom(bisync(a, vanishing, { state, now: () => AT }).pipe(toArray()))
+    await a.close()
+    await b.close()
+    expect(asked).toBe(2)
+    expect(plannedOf(events)).toEqual(['a delete f1.txt'])
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'failed', error: expect.objectContaining({ code: 'NOT_FOUND' }) }),
+    )
+    expect((events.at(-1) as DoneEvent).summary.deletesSuppressed).toBeDefined()
+    expect(Object.keys(await tree(A))).toEqual(['f1.txt', 'f2.txt', 'f3.txt', 'f4.txt'])
+  })
+})
+
 describe('bisync (property: a real run over local directories)', () => {
   const PATHS = ['p.txt', 'd/q.txt', 'd/e/r.txt'] as const
   type Change = 'keep' | 'edit' | 'delete'

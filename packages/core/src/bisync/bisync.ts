@@ -692,6 +692,38 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         blockedByDelete(lanes.b)
         return concat(from(held), merge(run(lanes.a, lanes.a.copies), run(lanes.b, lanes.b.copies)))
       }),
+      // Both roots looked at again just before any delete: a side unmounted or removed while the run
+      // went (its files vanishing one by one, as an `rm -rf` or a watch's pass between two removals
+      // sees them: review 39) would have each file it lost deleted on the other side. A root gone is
+      // a failure, which holds back every delete of both directions.
+      defer(async () => {
+        if (lanes.a.deletes.length + lanes.b.deletes.length === 0) return []
+        const exists = await Promise.all([a.rootExists(), b.rootExists()])
+        return (['a', 'b'] as const).flatMap((s, i): SyncEvent[] => {
+          if (exists[i]) return []
+          failures++
+          const gone = backends[s]
+          const error = new SyncError(
+            'NOT_FOUND',
+            `${s.toUpperCase()} ${gone.uri} is gone: no delete runs on either side`,
+            {
+              op: 'bisync',
+              path: gone.uri,
+              hint: 'It was there when the run began (unmounted, moved or removed since?): put it back, then run again.',
+            },
+          )
+          return [
+            {
+              type: 'failed',
+              ts: Date.now(),
+              path: gone.uri,
+              error: error.toJSON(),
+              stage: 'list',
+              side: s === 'a' ? 'source' : 'target',
+            },
+          ]
+        })
+      }).pipe(mergeMap((events) => from(events))),
       // Deletes last, on both sides, once every copy of both directions is done: the guard of each
       // direction sees the failures of both.
       defer(() =>
