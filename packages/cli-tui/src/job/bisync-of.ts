@@ -25,6 +25,7 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
     ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
     ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }
 }

@@ -380,6 +380,7 @@ export const BISYNC_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'maxDelete',
   'allowEmptySource',
+  'noCheckUpdated',
   'conflict',
   'state',
   'bwlimit',

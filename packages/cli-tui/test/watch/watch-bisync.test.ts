@@ -81,8 +81,8 @@ describe('syncflow watch --bisync', () => {
   it('prints a log of cycles with the direction of each action', async () => {
     const { A, B, env } = await setup()
     await writeTree(A, { 'x.txt': 'x' })
-    // (-c: two-way sync compares by content too.)
-    const r = start([A, B, '-v', '-c'], env)
+    // (-c and --no-check-updated: two-way sync takes them too.)
+    const r = start([A, B, '-v', '-c', '--no-check-updated'], env)
     await expect.poll(() => r.stdout()).toContain('copied   x.txt  (A → B)')
     expect(r.stderr()).toContain(`watching ${A} ⇄ ${B} (Ctrl-C to stop)`)
     r.child.kill('SIGINT')

@@ -66,6 +66,11 @@ export interface BisyncOptions {
   readonly allowEmptySource?: boolean
   /** Actions at once, per direction. [8] */
   readonly concurrency?: number
+  /**
+   * false (`--no-check-updated`): a file that changes while it is copied (a log being written) is
+   * copied as it is, up to its listed size, instead of failing (see `SyncOptions.checkUpdated`). [true]
+   */
+  readonly checkUpdated?: boolean
   readonly signal?: AbortSignal
   /** The clock that names conflict copies. [now] */
   readonly now?: () => Date
@@ -578,6 +583,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         ...(options.filter !== undefined && !options.filter.empty ? { hasExcludes: true } : {}),
         maxDelete: options.maxDelete ?? { percent: 50 },
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
+        ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
         // The guard's reasons name the sides: "B is empty", not "the source is empty".
         sideNames: { source: otherSide(lane.to).toUpperCase(), target: lane.to.toUpperCase() },
         facts: () => ({
