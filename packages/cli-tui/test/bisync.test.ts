@@ -267,4 +267,15 @@ describe('syncflow bisync', () => {
     expectUsageError(await bisync('--no-state'), '--no-state')
     expect(await readTree(A)).toEqual({ 'a.txt': 'a' })
   })
+
+  it('names the sides A and B in its refusals, each with its article', async () => {
+    const missing = await runCli(['bisync', join(A, 'nope'), B], { env })
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain(`side A ${JSON.stringify(join(A, 'nope'))} does not exist`)
+    await mkdir(join(A, 'sub'))
+    const inside = await runCli(['bisync', A, join(A, 'sub')], { env })
+    expect(inside.code).toBe(2)
+    expect(inside.stderr).toContain('overlap: side B is inside side A')
+    expect(inside.stderr).toContain('Give A and B locations of which neither contains the other')
+  })
 })

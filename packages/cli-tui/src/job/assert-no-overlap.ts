@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path'
 import type { DirectoryChain, FilesystemPlace, MountEntry } from '@syncflow/backend-local'
 import { type Backend, type PathFilter, SyncError, schemeOf, toRelPath } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
+import { theSide } from './the-side.js'
 
 /** True when `inner` is `outer` or below it. */
 function isWithin(inner: string, outer: string): boolean {
@@ -228,8 +229,8 @@ function overlapError(source: string, target: string, overlap: string, names?: O
   if (names !== undefined) {
     const said = overlap
       .replaceAll('the target', '\0T')
-      .replaceAll('the source', `the ${names.source}`)
-      .replaceAll('\0T', `the ${names.target}`)
+      .replaceAll('the source', theSide(names.source))
+      .replaceAll('\0T', theSide(names.target))
     return new SyncError(
       'USAGE',
       `${names.source} ${JSON.stringify(source)} and ${names.target} ${JSON.stringify(target)} ${said}`,

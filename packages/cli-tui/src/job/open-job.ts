@@ -42,6 +42,7 @@ import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
 import { stateDirExcludeOf, stateFileExcludesOf } from './state-dir-exclude-of.js'
+import { theSide } from './the-side.js'
 import { assertDecodableArgument, assertDecodableCwd } from './undecodable-argument.js'
 
 /** What a command asks for: the two locations as the user gave them, and the flags. */
@@ -193,7 +194,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   const overlapNames = spec.sideNames
     ? {
         ...names,
-        hint: `Give a ${names.source} and an ${names.target} of which neither contains the other, or leave the one inside out of the other's listing with --exclude /PATH (its path there; not with --delete-excluded).`,
+        hint: `Give ${names.source} and ${names.target} locations of which neither contains the other, or leave the one inside out of the other's listing with --exclude /PATH (its path there; not with --delete-excluded).`,
       }
     : undefined
   await assertNoOverlap(spec.source, spec.target, overlapFilters, overlapNames)
@@ -300,7 +301,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         const link = file.kind === 'symlink'
         throw new SyncError(
           'USAGE',
-          `the ${names.source} ${JSON.stringify(spec.source)} is ${link ? 'a symlink to a file' : 'a file'}, not a directory`,
+          `${theSide(names.source)} ${JSON.stringify(spec.source)} is ${link ? 'a symlink to a file' : 'a file'}, not a directory`,
           {
             hint: `${fileSourceHint(spec.source, spec.target, file.path, spec.kind === 'check')}${link ? ` That ${spec.kind === 'check' ? 'compares' : 'copies'} the link as a link; add --symlinks follow for the file it leads to.` : ''}`,
           },
@@ -311,7 +312,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       if (special !== undefined) {
         throw new SyncError(
           'USAGE',
-          `the ${names.source} ${JSON.stringify(spec.source)} is ${special}, not a directory`,
+          `${theSide(names.source)} ${JSON.stringify(spec.source)} is ${special}, not a directory`,
           {
             hint: 'syncflow syncs directory trees: give a directory (a device, FIFO or socket holds none). Nothing was changed.',
           },
@@ -328,7 +329,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       const dangling = await danglingLink(spec.source)
       const what =
         dangling === undefined ? 'does not exist' : `is a symlink to ${JSON.stringify(dangling)}, which does not exist`
-      throw new SyncError('NOT_FOUND', `the ${names.source} ${JSON.stringify(spec.source)} ${what}`, {
+      throw new SyncError('NOT_FOUND', `${theSide(names.source)} ${JSON.stringify(spec.source)} ${what}`, {
         hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
       })
     }

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path'
 import { decodableRealPath, makeDirectories, toSyncError } from '@syncflow/backend-local'
 import { SyncError } from '@syncflow/core'
 import { localPathOf } from './local-path-of.js'
+import { theSide } from './the-side.js'
 
 /** What is left to do about a local target once the job ends. */
 export interface PreparedTarget {
@@ -48,12 +49,12 @@ export async function prepareLocalTarget(
   )
   if (found === 'other') await refuseDanglingLink(local, location, name)
   if (found === 'file') {
-    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} is a file, not a directory`, {
+    throw new SyncError('USAGE', `${theSide(name)} ${JSON.stringify(location)} is a file, not a directory`, {
       hint: 'Give a directory (syncflow makes it if it does not exist). syncflow never replaces a file by a directory: to do that, remove the file first.',
     })
   }
   if (found === 'below-file') {
-    throw new SyncError('USAGE', `the ${name} ${JSON.stringify(location)} lies below a file, not a directory`, {
+    throw new SyncError('USAGE', `${theSide(name)} ${JSON.stringify(location)} lies below a file, not a directory`, {
       hint: 'Give a directory, or a path where one can be made (every part above it a directory).',
     })
   }
@@ -66,7 +67,7 @@ export async function prepareLocalTarget(
     // Only EROFS: a root we may not write in may still hold directories we may write in.
     await access(local, constants.W_OK).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EROFS') return
-      throw new SyncError('PERMISSION', `the ${name} ${JSON.stringify(location)} is on a read-only file system`, {
+      throw new SyncError('PERMISSION', `${theSide(name)} ${JSON.stringify(location)} is on a read-only file system`, {
         cause: err,
         hint: 'Remount it read-write (mount -o remount,rw …; a disk the kernel made read-only after an error wants fsck first), or give another directory.',
       })
@@ -96,7 +97,7 @@ export async function prepareLocalTarget(
       const denied = toSyncError(err, 'mkdir', local).code === 'PERMISSION'
       throw new SyncError(
         denied ? 'PERMISSION' : 'NOT_FOUND',
-        `the ${name} ${JSON.stringify(location)} cannot be made: ${CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message}`,
+        `${theSide(name)} ${JSON.stringify(location)} cannot be made: ${CANNOT_MAKE[err.code ?? ''] ?? err.code ?? err.message}`,
         {
           cause: err,
           hint: denied
@@ -151,8 +152,8 @@ async function refuseDanglingLink(local: string, location: string, name: string)
       throw new SyncError(
         'USAGE',
         path === local
-          ? `the ${name} ${JSON.stringify(location)} is ${what}`
-          : `the ${name} ${JSON.stringify(location)} lies below ${JSON.stringify(path)}, ${what}`,
+          ? `${theSide(name)} ${JSON.stringify(location)} is ${what}`
+          : `${theSide(name)} ${JSON.stringify(location)} lies below ${JSON.stringify(path)}, ${what}`,
         {
           hint: looping
             ? `Point the link ${path} at a directory, or remove it (syncflow then makes a directory there).`
