@@ -125,6 +125,22 @@ describe('bisync (local directories both ways)', () => {
     expect(plannedOf((await run()).events)).toEqual([])
   })
 
+  it("says which version keeps the name: the newer, or A's on a tie of mtimes", async () => {
+    await put(A, 'n.txt', 'v1', 1)
+    await put(A, 't.txt', 'v1', 1)
+    await run()
+    await put(A, 'n.txt', 'old edit on a', 10)
+    await put(B, 'n.txt', 'new edit on b', 20)
+    await put(A, 't.txt', 'edit on a', 30)
+    await put(B, 't.txt', 'other edit on b', 30)
+    const { events } = await run()
+    const notes = events.flatMap((e) => (e.type === 'notice' && e.code === 'CONFLICT_KEPT' ? [e.message] : []))
+    expect(notes.sort()).toEqual([
+      `n.txt changed on both sides: B's version (the newer) keeps the name, A's is kept as n.sync-conflict-${STAMP}-A.txt on both`,
+      `t.txt changed on both sides: A's version (as new as B's: A wins a tie) keeps the name, B's is kept as t.sync-conflict-${STAMP}-B.txt on both`,
+    ])
+  })
+
   it('plans in a dry run what the real run does with a conflict, the conflict copy crossing included', async () => {
     await put(A, 'notes.txt', 'v1', 1)
     await put(A, 'd/x.md', 'v1', 1)

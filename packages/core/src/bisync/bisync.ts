@@ -504,11 +504,14 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           }
           planned(update)
           const w = otherSide(loser).toUpperCase()
+          // (Of two versions with the same mtime, A's keeps the name: not "the newer", review 39.)
+          const tie = Math.abs(winner.mtimeMs - lost.mtimeMs) <= decideOpts.modifyWindowMs
+          const which = tie ? `as new as ${loser.toUpperCase()}'s: ${w} wins a tie` : 'the newer'
           const said = (kept: string, would: boolean): SyncEvent => ({
             type: 'notice',
             ts: Date.now(),
             code: 'CONFLICT_KEPT',
-            message: `${path} changed on both sides: ${w}'s version (the newer) ${would ? 'would keep' : 'keeps'} the name, ${loser.toUpperCase()}'s ${would ? 'would be' : 'is'} kept as ${kept} on both`,
+            message: `${path} changed on both sides: ${w}'s version (${which}) ${would ? 'would keep' : 'keeps'} the name, ${loser.toUpperCase()}'s ${would ? 'would be' : 'is'} kept as ${kept} on both`,
             path,
           })
           if (dryRun) {
