@@ -139,6 +139,22 @@ describe('continuousBisync (watch --bisync) on local directories', () => {
     expect(job.dones().at(-1)).toMatchObject({ trigger: 'retry', summary: { failed: 0 } })
   })
 
+  it('counts a failure that lasts over several passes once in the job’s totals (the last pass’s)', async () => {
+    const { src: A, dst: B } = await tempDirs()
+    await writeFile(join(A, 'x'), 'a file on A')
+    await mkdir(join(B, 'x'))
+    const job = start(A, B, { changes: new Subject<Change>() })
+    // The same path fails pass after pass (each a retry of the last).
+    await expect.poll(() => job.dones().length, CYCLE_WAIT).toBeGreaterThanOrEqual(3)
+    const done = await job.stop()
+    const last = job.dones().at(-1)!
+    expect(last.summary.failed).toBeGreaterThan(0)
+    // (The sum over the passes is what the job said before.)
+    expect(job.dones().reduce((n, d) => n + d.summary.failed, 0)).toBeGreaterThan(last.summary.failed)
+    expect(done.summary).toMatchObject({ mode: 'watch', failed: last.summary.failed })
+    expect(done.summary.errorCodes).toEqual(last.summary.errorCodes)
+  })
+
   it('ends at once, with the first pass’s error, when a side it synced before is gone', async () => {
     const { src: A, dst: B } = await tempDirs()
     await writeFile(join(A, 'x.txt'), 'x')

@@ -377,6 +377,11 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
           // and what it held back (deletes beyond --max-delete, and the writes held with them) too.
           total.unchanged = e.summary.unchanged
           total.skipped = e.summary.skipped
+          // So is what fails: a side away for five passes is one failure, not five (review 39).
+          total.failed = e.summary.failed
+          total.listingErrors = e.summary.listingErrors
+          for (const code of Object.keys(total.errorCodes)) delete total.errorCodes[code as SyncErrorCode]
+          Object.assign(total.errorCodes, e.summary.errorCodes)
           if (total.dryRun) plannedOf(total, e.summary)
           if (e.summary.interrupted) total.interrupted = true
           // Whether deletes are held is the last pass's word: a later pass that ran them clears it.
