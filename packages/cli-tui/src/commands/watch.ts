@@ -203,7 +203,7 @@ export async function watchCommand(
     const job = await openJob(
       // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
       twoWay
-        ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' } }
+        ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' }, bothWays: true }
         : { mode, source, target, flags, readOnly: dryRun },
       createBuiltinRegistry(),
       controller.signal,

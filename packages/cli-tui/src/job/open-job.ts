@@ -57,6 +57,12 @@ export interface JobSpec {
   readonly sideNames?: { readonly source: string; readonly target: string }
   /** `check` (its messages suggest a check, not a copy), or a sync-like command. [sync] */
   readonly kind?: 'sync' | 'check'
+  /**
+   * A two-way job (`bisync`, `watch --bisync`): it also holds the lock of the pair taken the other
+   * way round, since `bisync B A` writes the same two trees (review 39: `watch B A --bisync` ran
+   * beside `watch A B --bisync`, each job with its own records and lock). [false]
+   */
+  readonly bothWays?: boolean
 }
 
 /** A job ready to run: both backends open, the lock held, the options built. */
@@ -342,10 +348,21 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // Last of all, after the target's own close (which may still write into the root).
     if (prepared?.restore !== undefined) closers.unshift(prepared.restore)
     unmakeTarget = prepared?.unmake
-    const jobId = jobIdOf(await jobLocationOf(source.uri, flags), await jobLocationOf(target.uri, flags))
+    const [sourceLocation, targetLocation] = [
+      await jobLocationOf(source.uri, flags),
+      await jobLocationOf(target.uri, flags),
+    ]
+    const jobId = jobIdOf(sourceLocation, targetLocation)
     if (!spec.readOnly) {
       const lock = await acquireJobLock(jobId, {})
       closers.push(() => lock.release())
+      // (Taken after the job's own, never waited for: two runs taking them in the other order
+      // each fail at once, LOCKED, rather than wait on each other.)
+      const reverseId = spec.bothWays ? jobIdOf(targetLocation, sourceLocation) : jobId
+      if (reverseId !== jobId) {
+        const reverse = await acquireJobLock(reverseId, {})
+        closers.push(() => reverse.release())
+      }
       // An s3:// job with an endpoint had another id before 73b7dfd (its URIs alone): a run of an
       // earlier version still going (a long sync or a watch across an upgrade) held only that lock,
       // and this run went on beside it into the same target (QA 31m). Only checked, not taken: two

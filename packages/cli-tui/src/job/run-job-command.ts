@@ -74,7 +74,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         ...cmd,
         kind: cmd.kind === 'check' ? 'check' : 'sync',
         readOnly: dryRun && cmd.kind !== 'bisync',
-        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES } : {}),
+        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES, bothWays: true } : {}),
       },
       createBuiltinRegistry(),
       controller.signal,

@@ -104,7 +104,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
         job = await openJob(
           // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
           twoWay
-            ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' } }
+            ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' }, bothWays: true }
             : { mode, source, target, flags, readOnly: dryRun },
           createBuiltinRegistry(),
           controller.signal,

@@ -117,6 +117,20 @@ describe('syncflow watch --bisync', () => {
     expect(jsonLines(end.stdout).filter((e) => e.type === 'failed')).toEqual([])
   })
 
+  it('holds the pair both ways: bisync B A beside watch A B --bisync fails LOCKED, and runs once the watch stopped', async () => {
+    const { A, B, env } = await setup()
+    await writeTree(A, { 'a.txt': 'a' })
+    const r = start([A, B, '--json'], env)
+    await expect.poll(() => dones(r).length, { timeout: 20_000 }).toBeGreaterThanOrEqual(1)
+    const reversed = await runCli(['bisync', B, A], { env })
+    expect(reversed.code).toBe(2)
+    expect(reversed.stderr).toContain('another syncflow run holds the lock')
+    r.child.kill('SIGINT')
+    expect((await r.exited).code).toBe(130)
+    const after = await runCli(['bisync', B, A], { env })
+    expect(after.code, after.stderr).toBe(0)
+  })
+
   it.each([
     [['--mode', 'copy'], '--mode and --bisync both given'],
     [['--update'], '--update does not apply to watch --bisync'],
