@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { access, mkdir, readdir, readFile, rm, unlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
@@ -249,7 +249,14 @@ describe('continuousBisync (watch --bisync) on local directories', () => {
   it('deletes nothing on A while B is being emptied and its root removed (rm -rf B, slower than the debounce)', async () => {
     const { src: A, dst: B } = await tempDirs()
     const names = ['1', '2', '3', '4', '5', '6'].map((n) => `${n}.txt`)
-    for (const n of names) await writeFile(join(A, n), n)
+    // The same files on both sides already: the first pass writes nothing, so no event of its own
+    // can start a pass while B is emptied (the removals are then the only events).
+    for (const side of [A, B]) {
+      for (const n of names) {
+        await writeFile(join(side, n), n)
+        await utimes(join(side, n), 1_790_000_000, 1_790_000_000)
+      }
+    }
     const job = start(A, B)
     await expect.poll(() => job.dones().length, CYCLE_WAIT).toBe(1)
     expect(await tree(B)).toEqual(await tree(A))
