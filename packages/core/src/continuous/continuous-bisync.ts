@@ -32,7 +32,9 @@ import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { DoneEvent, SyncEvent, SyncSummary } from '../model/sync-event.js'
+import { awaitStable } from './await-stable.js'
 import { batchChanges } from './batch-changes.js'
+import { coalesceChanges } from './coalesce-changes.js'
 import { CONTINUOUS_MODE } from './continuous-sync.js'
 import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycle-report.js'
 import { jobEnd } from './job-end.js'
@@ -84,6 +86,8 @@ export interface ContinuousBisyncOptions extends BisyncOptions {
 }
 
 const SIDES: readonly BisyncSide[] = ['a', 'b']
+/** A batch of settled changes closes once none came for this long. */
+const BATCH_QUIET_MS = 20
 /** A's rules file, read again before each pass (`reloadFilter`). */
 const IGNORE_FILE = '.syncflowignore' as RelPath
 const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'source', b: 'target' }
@@ -226,7 +230,24 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
               ...(options.signal ? { signal: options.signal } : {}),
               scheduler,
             }).pipe(
-              map((change): SideChange => ({ side: s, change })),
+              // Each path once quiet for the debounce, and a file once it settled (or, never quiet, at
+              // most 20 debounces after, backing off), as in the one-way watch: a pass would copy a
+              // file still being written half-way, or fail it as changed while read and read it all
+              // again at the next (review 39: 380 MB read for an 80 MB file written slowly).
+              coalesceChanges({ debounceMs, scheduler }),
+              awaitStable({
+                stat: (path) => backends[s].stat(path).catch(() => undefined),
+                // (Half the debounce: a file written at once is quiet for the debounce when it gets
+                // here, so its mtime is old enough without a second look.)
+                windowMs: debounceMs / 2,
+                scheduler,
+              }),
+              map(
+                (c): SideChange => ({
+                  side: s,
+                  change: { type: c.entry === undefined ? 'remove' : 'upsert', path: c.path },
+                }),
+              ),
               catchError((err: unknown) => {
                 const error = asSyncError(err, 'watch')
                 failed(s, error)
@@ -325,15 +346,19 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       // The first pass once every watcher reports all changes from then on: none made meanwhile is missed.
       bothReady$.pipe(map((): CycleTrigger => 'initial')),
       changed$.pipe(
-        tap((c) => {
-          if (c.change.type !== 'upsert') lastRemoveAt = scheduler.now()
-        }),
         batchChanges({
-          quietMs: debounceMs,
+          // (Each path came out of its own debounce already: the batch closes at the first pause.)
+          quietMs: changes ? debounceMs : BATCH_QUIET_MS,
           ...(batchMaxWaitMs !== undefined ? { maxWaitMs: batchMaxWaitMs } : {}),
           scheduler,
         }),
-        concatMap(async (batch) => ((await echoes.all(batch)) ? [] : ['changes' as const])),
+        concatMap(async (batch) => {
+          if (await echoes.all(batch)) return []
+          // (Only removals that are not a pass's own: a copy's temp file renamed into place came
+          // back as a removal, and held the next pass, whatever it was for, another second.)
+          if (batch.some((c) => c.change.type !== 'upsert')) lastRemoveAt = scheduler.now()
+          return ['changes' as const]
+        }),
         mergeMap((t) => t),
         // Held until `removeHoldMs` after the last removal (see the option); a batch coming meanwhile
         // replaces the held one, and waits as long or longer, so no pass asked for is lost.
