@@ -40,6 +40,7 @@ import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycl
 import { jobEnd } from './job-end.js'
 import { PassEchoes, type SideChange } from './pass-echoes.js'
 import { pollIntervalMs } from './poll-interval-ms.js'
+import { reloadRules } from './reload-rules.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
 import { isSourceGone } from './source-gone.js'
@@ -165,31 +166,16 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       ...passOptions
     } = options
     let filterInUse = options.filter
-    /** Before a pass: the rules read again, and said when they changed (see `reloadFilter`). */
-    const reloadRules = (): Observable<SyncEvent> =>
-      reloadFilter === undefined
-        ? EMPTY
-        : defer(async (): Promise<SyncEvent[]> => {
-            try {
-              const next = await reloadFilter()
-              if (next === undefined) return []
-              filterInUse = next
-              const message = `${IGNORE_FILE} changed: its rules apply from this pass on`
-              return [{ type: 'notice', ts: Date.now(), code: 'IGNORE_RULES_CHANGED', message, path: IGNORE_FILE }]
-            } catch (err) {
-              const error = asSyncError(err, 'watch', IGNORE_FILE)
-              return [
-                {
-                  type: 'failed',
-                  ts: Date.now(),
-                  path: IGNORE_FILE,
-                  error: error.toJSON(),
-                  stage: 'list',
-                  side: 'source',
-                },
-              ]
-            }
-          }).pipe(mergeMap((events) => events))
+    /** Before a pass: the rules read again (see `reloadRules`). */
+    const rereadRules = (): Observable<SyncEvent> =>
+      reloadRules(
+        reloadFilter,
+        IGNORE_FILE,
+        (f) => {
+          filterInUse = f
+        },
+        'from this pass on',
+      )
     const endJob = (error: SyncError): void => {
       total.fatal = error.toJSON()
       fatal$.next()
@@ -316,7 +302,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         const started = scheduler.now()
         let done: DoneEvent | undefined
         return concat(
-          reloadRules(),
+          rereadRules(),
           defer(() => bisync(a, b, { ...passOptions, ...(filterInUse ? { filter: filterInUse } : {}) })).pipe(
             tap((e) => {
               if (e.type === 'done') done = e

@@ -5,7 +5,6 @@ import {
   defer,
   EMPTY,
   filter,
-  from,
   fromEvent,
   ignoreElements,
   interval,
@@ -47,6 +46,7 @@ import { holdForNewNames } from './hold-for-new-names.js'
 import { holdRemoves } from './hold-removes.js'
 import { jobEnd } from './job-end.js'
 import type { ObservedChange } from './observed-change.js'
+import { reloadRules } from './reload-rules.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
 import { runExclusive } from './run-exclusive.js'
 import { isSourceGone, isSourceRootMissing, sourceGoneError } from './source-gone.js'
@@ -779,50 +779,16 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }
     }
 
-    /**
-     * Before a rescan: the rules file read again, and its rules in use from this rescan on when they
-     * changed, which a notice says. Rules that cannot be read leave those in use as they are (the
-     * failure reported on the file), never none: they may keep secrets out.
-     */
-    const reloadRules = (): Observable<SyncEvent> =>
-      reloadFilter === undefined
-        ? EMPTY
-        : defer(async (): Promise<SyncEvent[]> => {
-            try {
-              const next = await reloadFilter()
-              if (next === undefined) return []
-              filterInUse = next
-              const message = `${filterFile} changed: its rules apply from now on (a full sync follows)`
-              return [{ type: 'notice', ts: Date.now(), code: 'IGNORE_RULES_CHANGED', message, path: filterFile }]
-            } catch (err) {
-              const caught = asSyncError(err, 'watch', filterFile)
-              // Its line says its code, as every failure's does: one thrown without an op (the file
-              // over 1 MiB) had none (QA 11 #8).
-              const error =
-                caught.op === undefined
-                  ? new SyncError(caught.code, caught.message, {
-                      op: 'watch',
-                      path: caught.path ?? filterFile,
-                      cause: caught,
-                      ...(caught.hint !== undefined ? { hint: caught.hint } : {}),
-                    })
-                  : caught
-              return [
-                {
-                  type: 'failed',
-                  ts: Date.now(),
-                  path: error.path ?? filterFile,
-                  error: {
-                    ...error.toJSON(),
-                    hint: `${error.hint ?? 'Fix the file.'} Until then the rules read before stay in use.`,
-                  },
-                  // Not a listing error: the rescan lists both sides in full and may delete (what
-                  // the rules in use leave in scope), as every cycle since the start did.
-                  stage: 'plan',
-                },
-              ]
-            }
-          }).pipe(mergeMap((events) => from(events)))
+    /** Before a rescan: the rules file read again (see `reloadRules`). */
+    const rereadRules = (): Observable<SyncEvent> =>
+      reloadRules(
+        reloadFilter,
+        filterFile,
+        (f) => {
+          filterInUse = f
+        },
+        'from now on (a full sync follows)',
+      )
 
     const runWork = (work: Work): Observable<SyncEvent> => {
       const counted = work.failures ?? []
@@ -930,7 +896,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         // The rules file's failure is the cycle's: its line counts it (QA 11 #8: `#2: 1 updated`
         // under a failure line), as do the webhook's ping and the ui's cycle list.
         const before: FailedEvent[] = []
-        const rules$ = (isFirst ? EMPTY : reloadRules()).pipe(
+        const rules$ = (isFirst ? EMPTY : rereadRules()).pipe(
           tap((e) => {
             if (e.type === 'failed') before.push(e)
           }),
