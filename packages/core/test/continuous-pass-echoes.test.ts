@@ -58,6 +58,16 @@ describe('PassEchoes', () => {
     expect(await echoes.all([remove('gone.txt')])).toBe(false)
     await rm(join(B, 'gone.txt'))
     expect(await echoes.all([remove('gone.txt')])).toBe(true)
+    // A change the watcher looked at already is judged by what it saw, without a stat of its own.
+    const seenAs = (entry: Entry | undefined) => ({
+      side: 'b' as const,
+      change: { type: 'upsert' as const, path: 'x.txt' as RelPath },
+      seen: { entry },
+    })
+    await rm(join(B, 'x.txt'))
+    expect(await echoes.all([seenAs(file('x.txt', 5))])).toBe(true)
+    expect(await echoes.all([seenAs(file('x.txt', 6))])).toBe(false)
+    expect(await echoes.all([seenAs(undefined)])).toBe(false)
     // A directory the pass made is its echo whatever its mtime (files going in change it).
     await mkdir(join(B, 'd'))
     echoes.wrote(

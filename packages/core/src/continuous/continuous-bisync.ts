@@ -232,6 +232,8 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
                 (c): SideChange => ({
                   side: s,
                   change: { type: c.entry === undefined ? 'remove' : 'upsert', path: c.path },
+                  // (Stat'ed by awaitStable: PassEchoes takes it as the side's entry, no second stat.)
+                  seen: { entry: c.entry },
                 }),
               ),
               catchError((err: unknown) => {

@@ -9,6 +9,11 @@ import type { CompletedEvent } from '../model/sync-event.js'
 export interface SideChange {
   readonly side?: BisyncSide
   readonly change: Change
+  /**
+   * What the side held at the path when its watcher's stability check stat'ed it (`entry`
+   * undefined: gone): looked at already, so not stat'ed again here. [not looked at]
+   */
+  readonly seen?: { readonly entry: Entry | undefined }
 }
 
 const SIDES: readonly BisyncSide[] = ['a', 'b']
@@ -57,11 +62,11 @@ export class PassEchoes {
       for (const [path, w] of this.#written[side]) if (now - w.at > ECHO_MS) this.#written[side].delete(path)
     }
     if (batch.length > ECHO_BATCH_MAX) return false
-    for (const { side, change } of batch) {
+    for (const { side, change, seen } of batch) {
       if (side === undefined || change.type === 'rename') return false
       const w = this.#written[side].get(change.path)
       if (w === undefined) return false
-      const found = await this.#backends[side].stat(change.path).catch(() => null)
+      const found = seen ? seen.entry : await this.#backends[side].stat(change.path).catch(() => null)
       if (found === null) return false // unreadable: a pass says what is wrong
       if (w.what === 'gone' ? found !== undefined : !same(w.what, found)) return false
     }
