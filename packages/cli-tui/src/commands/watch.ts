@@ -201,9 +201,8 @@ export async function watchCommand(
     let summary: SyncSummary
     if (twoWay) await bisyncSides.assertBisyncSides(target, flags.state)
     const job = await openJob(
-      // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
       twoWay
-        ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' }, bothWays: true }
+        ? bisyncSides.twoWayJobSpec({ mode, source, target, flags })
         : { mode, source, target, flags, readOnly: dryRun },
       createBuiltinRegistry(),
       controller.signal,

@@ -2,6 +2,24 @@ import { stat } from 'node:fs/promises'
 import { type Backend, type BisyncOptions, bisync, SyncError, type SyncOptions } from '@syncflow/core'
 import type { JobFlags } from '../options/job-flags.js'
 import { localPathOf } from './local-path-of.js'
+import type { JobSpec } from './open-job.js'
+
+/** What a two-way job's messages call its sides. */
+export const TWO_WAY_SIDE_NAMES = { source: 'A', target: 'B' } as const
+
+/**
+ * How a two-way job (`bisync`, `watch --bisync`, `ui --bisync`) is opened: its sides named A and B,
+ * the lock of the pair held both ways, and never read-only: a two-way dry run reads the job's
+ * records, as its runs decide from them (it writes none).
+ */
+export function twoWayJobSpec({
+  mode,
+  source,
+  target,
+  flags,
+}: Pick<JobSpec, 'mode' | 'source' | 'target' | 'flags'>): JobSpec {
+  return { mode, source, target, flags, readOnly: false, sideNames: TWO_WAY_SIDE_NAMES, bothWays: true }
+}
 
 /** `bisync`'s run over an opened job: its records, filter and limits, and the flags only it has. */
 export function bisyncOf(a: Backend, b: Backend, options: SyncOptions, flags: JobFlags) {

@@ -8,7 +8,7 @@ import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
-import { assertBisyncSides, bisyncOf } from './bisync-of.js'
+import { assertBisyncSides, bisyncOf, TWO_WAY_SIDE_NAMES, twoWayJobSpec } from './bisync-of.js'
 import { createBuiltinRegistry } from './builtin-plugins.js'
 import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
@@ -27,9 +27,6 @@ import {
   withRootAction,
   withRootCounted,
 } from './root-mode-action.js'
-
-/** What a two-way run's lines call its two sides (the first argument, the second). */
-const BISYNC_SIDE_NAMES = { source: 'A', target: 'B' } as const
 
 /** A sync-like command: `sync`/`copy`/`restore` run the engine, `check` only compares, `bisync` runs both ways. */
 export interface JobCommand extends Omit<JobSpec, 'readOnly' | 'kind'> {
@@ -53,7 +50,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         dryRun,
         quiet: flags.quiet === true,
         verbose: flags.verbose === true,
-        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES } : {}),
+        ...(cmd.kind === 'bisync' ? { sideNames: TWO_WAY_SIDE_NAMES } : {}),
       })
   const controller = new AbortController()
   const stop = (signal?: NodeJS.Signals): void => {
@@ -68,14 +65,10 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     const realRun = cmd.kind === 'sync' && !dryRun
     const rootsBefore = realRun ? await localRoots(cmd.source, cmd.target) : undefined
     if (cmd.kind === 'bisync') await assertBisyncSides(cmd.target, flags.state)
-    // (A two-way dry run reads the job's records, as its run decides from them: it writes none.)
     const job = await openJob(
-      {
-        ...cmd,
-        kind: cmd.kind === 'check' ? 'check' : 'sync',
-        readOnly: dryRun && cmd.kind !== 'bisync',
-        ...(cmd.kind === 'bisync' ? { sideNames: BISYNC_SIDE_NAMES, bothWays: true } : {}),
-      },
+      cmd.kind === 'bisync'
+        ? twoWayJobSpec(cmd)
+        : { ...cmd, kind: cmd.kind === 'check' ? 'check' : 'sync', readOnly: dryRun },
       createBuiltinRegistry(),
       controller.signal,
     )

@@ -4,7 +4,7 @@ import { backendView, CONTINUOUS_MODE, continuousBisync, continuousSync, PauseGa
 import { Subject } from 'rxjs'
 import { continuousOptionsOf } from '../commands/load-continuous.js'
 import type { UiFlags } from '../commands/ui.js'
-import { assertBisyncSides, bisyncOptionsOf } from '../job/bisync-of.js'
+import { assertBisyncSides, bisyncOptionsOf, twoWayJobSpec } from '../job/bisync-of.js'
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
@@ -102,10 +102,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
       try {
         if (twoWay) await assertBisyncSides(target, flags.state)
         job = await openJob(
-          // (A two-way dry run reads the job's records, as its passes decide from them: it writes none.)
-          twoWay
-            ? { mode, source, target, flags, readOnly: false, sideNames: { source: 'A', target: 'B' }, bothWays: true }
-            : { mode, source, target, flags, readOnly: dryRun },
+          twoWay ? twoWayJobSpec({ mode, source, target, flags }) : { mode, source, target, flags, readOnly: dryRun },
           createBuiltinRegistry(),
           controller.signal,
         )
