@@ -6,6 +6,7 @@ import { expect, it } from 'vitest'
 import { rawClient } from './raw-client.js'
 import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
+import { slowBody } from './slow-body.js'
 
 const MiB = 1024 * 1024
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex')
@@ -36,13 +37,11 @@ describeS3('a kept upload resumed for a file changed at the same size and mtime'
     const old = randomBytes(60 * MiB)
     const meta = { size: old.length, mtimeMs: 1_700_000_000_000 }
     let sent = 0
-    async function* slow() {
-      for (let o = 0; o < old.length; o += MiB) {
-        sent += MiB
-        yield old.subarray(o, o + MiB)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    }
+    // A slow body, so that parts are in flight when the write is interrupted.
+    const slow = () =>
+      slowBody(old, (n) => {
+        sent = n
+      })
     const abort = new AbortController()
     const first = b
       .write('big.bin' as RelPath, Readable.from(slow()), meta, { signal: abort.signal, resume: record() })

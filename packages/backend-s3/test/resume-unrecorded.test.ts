@@ -6,6 +6,7 @@ import { expect, it } from 'vitest'
 import { rawClient } from './raw-client.js'
 import { testBackend } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
+import { slowBody } from './slow-body.js'
 
 const MiB = 1024 * 1024
 
@@ -35,13 +36,10 @@ describeS3('an interrupted multipart upload whose resume record could not be sav
     }
     let sent = 0
     // A slow body, so that parts are in flight when the write is interrupted.
-    async function* slow() {
-      for (let o = 0; o < data.length; o += MiB) {
-        sent += MiB
-        yield data.subarray(o, o + MiB)
-        await new Promise((r) => setTimeout(r, 20))
-      }
-    }
+    const slow = () =>
+      slowBody(data, (n) => {
+        sent = n
+      })
     const abort = new AbortController()
     const writing = b
       .write(
