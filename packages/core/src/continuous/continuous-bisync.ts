@@ -28,6 +28,7 @@ import { type BisyncOptions, bisync } from '../bisync/bisync.js'
 import type { BisyncSide } from '../bisync/conflict-name.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import { asSyncError, SyncError, type SyncErrorCode } from '../errors/sync-error.js'
+import { IGNORE_FILE_NAME } from '../filter/load-ignore-file.js'
 import type { PathFilter } from '../filter/path-filter.js'
 import type { Change } from '../model/change.js'
 import type { RelPath } from '../model/rel-path.js'
@@ -90,7 +91,7 @@ const SIDES: readonly BisyncSide[] = ['a', 'b']
 /** A batch of settled changes closes once none came for this long. */
 const BATCH_QUIET_MS = 20
 /** A's rules file, read again before each pass (`reloadFilter`). */
-const IGNORE_FILE = '.syncflowignore' as RelPath
+const IGNORE_FILE = IGNORE_FILE_NAME as RelPath
 const SIDE_NAME: Readonly<Record<BisyncSide, 'source' | 'target'>> = { a: 'source', b: 'target' }
 
 /** A cycle's failures worth another pass later: all of them may pass (see `retriesLater`). */
