@@ -40,15 +40,14 @@ export const WATCH_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
 }
 
 /**
- * A two-way watch's own words for the guards of deletes: their notes say "source" and "target"
- * (one-way words: the side the files went from, and the other), and "check the source, raise
- * --max-delete" told nothing of what a two-way job holds, or of how to get on. It holds the deletes
- * on the other side and every write into the side that lost its files (an unmounted disk's old
- * files must not come back as edits), in every pass, until the user says which is right.
+ * A two-way watch's own words for the guards of deletes (whose notes name sides A and B, as a
+ * one-shot `bisync`'s do): what it holds (the deletes, and every write into the side that lost its
+ * files: an unmounted disk's old files must not come back as edits), in every pass, and how to get
+ * on, which is not "run again" as for `bisync`.
  */
 export const TWO_WAY_WATCH_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   MAX_DELETE:
-    'Here "the target" is the side the deletes would run on: the other side lost these files, and nothing is written to it meanwhile (-v lists both). Deleted on purpose? Stop (Ctrl-C) and start again with a higher --max-delete. If not (a disk not mounted, a folder moved away), put them back: syncing then goes on by itself.',
+    'Nothing is written meanwhile to the side the files went from (-v lists both). Deleted on purpose? Stop (Ctrl-C) and start again with a higher --max-delete. If not (a disk not mounted, a folder moved away), put them back: syncing then goes on by itself.',
   EMPTY_SOURCE:
-    'Here "the source" is the side found empty and "the target" the other: nothing is deleted or written meanwhile. Emptied on purpose? Stop (Ctrl-C) and start again with --allow-empty-source. If not (a disk not mounted), put its files back: syncing then goes on by itself.',
+    'Nothing is deleted or written meanwhile. Emptied on purpose? Stop (Ctrl-C) and start again with --allow-empty-source. If not (a disk not mounted), put its files back: syncing then goes on by itself.',
 }

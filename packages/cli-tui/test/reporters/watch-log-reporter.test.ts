@@ -197,12 +197,18 @@ describe('WatchLogReporter', () => {
         message: 'the source is empty: refusing to delete all 65 file(s) of the target',
       },
     ]
+    // A two-way pass's notes name the sides as the bisync guard does.
+    const twoWayNotes = notes.map((n) =>
+      n.type === 'notice' ? { ...n, message: n.message.replace('the target', 'B').replace('the source', 'A') } : n,
+    )
     const twoWay = streams(true)
     const r = new WatchLogReporter(twoWay.s, { dryRun: false, quiet: false, verbose: false })
     r.started('/a', '/b', true)
-    for (const e of notes) r.event(e)
-    expect(twoWay.out.stderr).toContain('the other side lost these files, and nothing is written to it meanwhile')
-    expect(twoWay.out.stderr).toContain('"the source" is the side found empty')
+    for (const e of twoWayNotes) r.event(e)
+    expect(twoWay.out.stderr).toContain('A is empty: refusing to delete all 65 file(s) of B')
+    expect(twoWay.out.stderr).toContain('Nothing is written meanwhile to the side the files went from')
+    expect(twoWay.out.stderr).toContain('start again with --allow-empty-source')
+    expect(twoWay.out.stderr).not.toMatch(/"the (source|target)"/)
     expect(twoWay.out.stderr).not.toContain('Check the source first')
     const oneWay = streams(true)
     const o = new WatchLogReporter(oneWay.s, { dryRun: false, quiet: false, verbose: false })
