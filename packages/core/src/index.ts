@@ -128,6 +128,8 @@ export {
 export { isRunStop } from './operators/stop-when-refused.js'
 export type { ThroughputOptions } from './operators/throughput.js'
 export { ThroughputMeter, throughput } from './operators/throughput.js'
+export type { TrackRenamesOptions } from './operators/track-renames.js'
+export { RENAME_MIN_BYTES, trackRenames } from './operators/track-renames.js'
 export type { TransferOptions } from './operators/transfer.js'
 export {
   CLASH_HINT_DELETES_HELD,

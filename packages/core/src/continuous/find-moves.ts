@@ -19,7 +19,8 @@ export interface FindMovesContext {
   readonly signal?: AbortSignal
 }
 
-async function digest(
+/** An entry's hash: the listed one, else the backend's `hash()`; undefined when it cannot be had. */
+export async function digestOf(
   backend: Backend,
   entry: Entry,
   algo: HashAlgo,
@@ -63,7 +64,7 @@ export async function findMoves(
   const sourceDigest = (a: Entry, algo: HashAlgo): Promise<string | undefined> => {
     let d = sourceDigests.get(a.path)
     if (d === undefined) {
-      d = digest(ctx.source, a, algo, ctx.signal)
+      d = digestOf(ctx.source, a, algo, ctx.signal)
       sourceDigests.set(a.path, d)
     }
     return d
@@ -77,7 +78,7 @@ export async function findMoves(
     const candidates = bySize.get(g.size)
     if (!candidates || candidates.length === 0) continue
     const algo = ctx.hashAlgo
-    const goneHash = algo === undefined ? undefined : await digest(ctx.target, g, algo, ctx.signal)
+    const goneHash = algo === undefined ? undefined : await digestOf(ctx.target, g, algo, ctx.signal)
     const i = await indexOfMatch(
       candidates,
       async (a) => {

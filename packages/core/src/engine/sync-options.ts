@@ -77,6 +77,16 @@ export interface SyncOptions {
    */
   readonly deleteBefore?: boolean
   /**
+   * A mirror pairs the target files it would delete with new source files of the same size and
+   * content (their common hash equal: S3's ETag as listed, a local file read), and renames them on
+   * the target instead of copying the new file and deleting the old (rclone's `--track-renames`):
+   * a renamed directory of big files costs renames (S3: server-side copies), not its bytes again.
+   * Files of at least `RENAME_MIN_BYTES` (64 KiB) only; not with `backupTo` (a backup keeps what a
+   * delete removes), `deleteBefore`, nor where the two sides share no hash or the target cannot
+   * move. Nothing is paired after a listing error. [true]
+   */
+  readonly trackRenames?: boolean
+  /**
    * A target file about to be replaced or deleted is first kept here, at its path (rsync's and
    * rclone's `--backup-dir`): a hard link where both are local directories on one filesystem, a
    * server-side copy where the backends can, a copy of its bytes otherwise. One that cannot be kept

@@ -24,7 +24,7 @@ import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent, SyncSummary } from '../model/sync-event.js'
 import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators/decide.js'
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
-import { diff, failedListingSide, markListingSide } from '../operators/diff.js'
+import { diff, type EntryPair, failedListingSide, markListingSide } from '../operators/diff.js'
 import { ExcludedTrail } from '../operators/excluded-trail.js'
 import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
@@ -33,6 +33,7 @@ import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
+import { trackRenames } from '../operators/track-renames.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { KeptPaths } from '../util/kept-paths.js'
@@ -321,22 +322,56 @@ function run(
      * error, given once what was planned has run (see the catchError after `actionsOf`).
      */
     let listingStop: unknown
+    /**
+     * Pairs whose backlog slot was freed when `trackRenames` held them back (a delete or a new file
+     * waiting for the listings to end: the listing must go on meanwhile), and the actions made of
+     * them: neither frees it again.
+     */
+    const freedPairs = new WeakSet<EntryPair>()
+    const freedActions = new WeakSet<Action>()
+    // A mirror's renames, paired once the listings are in (see SyncOptions.trackRenames). Not with
+    // a backup directory, which is to keep what a delete removes, nor in --delete-before's passes.
+    const renames =
+      options.mode === 'mirror' &&
+      (options.trackRenames ?? true) &&
+      !deletesOnly &&
+      !options.deleteBefore &&
+      options.backupTo === undefined &&
+      hashAlgo !== undefined &&
+      supports.move(target)
+        ? trackRenames({
+            source,
+            target,
+            hashAlgo,
+            concurrency,
+            signal,
+            // (The facts are final then: the listings are over and every other window was counted.)
+            mayPair: () => facts.listingErrors === 0 && facts.planFailures === 0,
+            onHold: (held) => {
+              freedPairs.add(held.pair)
+              backlog.release()
+            },
+          })
+        : undefined
     /** One window of decided pairs → its actions; the rest is counted and its backlog slots released. */
     const actionsOf = (outcomes: readonly PlanOutcome[]): Observable<Action> => {
       const actions: Action[] = []
       let released = 0
       for (const outcome of outcomes) {
         const { pair, decision: d } = outcome
+        // Its backlog slot, freed here unless trackRenames freed it when it held the pair back.
+        const free = renames !== undefined && freedPairs.has(pair)
+        const slot = free ? 0 : 1
         // Counted here rather than while listing: every listed entry is in exactly one pair.
         if (pair.source !== undefined && pair.source.kind !== 'dir') facts.sourceFiles++
         if (pair.source !== undefined) filesFrom?.see(pair.source.path)
         if (pair.target !== undefined && pair.target.kind !== 'dir') facts.targetFiles++
         if (d.kind === 'action' && deletesOnly && d.action.kind !== 'delete') {
-          released++ // (planned, and counted, by the pass after)
+          released += slot // (planned, and counted, by the pass after)
           continue
         }
         if (d.kind === 'action' && checkOnly && d.action.kind === 'delete' && belowUnread(d.action.path)) {
-          released++
+          released += slot
           continue
         }
         if (d.kind === 'action') {
@@ -345,11 +380,14 @@ function run(
           // check's differences count too: a listing failure after them ends a check as it ends
           // sync --dry-run (a transient one: exit 1 with the differences found, not exit 2).
           actionsPlanned++
-          if (checkOnly) released++
-          else actions.push(d.action)
+          if (checkOnly) released += slot
+          else {
+            actions.push(d.action)
+            if (free) freedActions.add(d.action) // (transfer's onSettled frees the others' slots)
+          }
           continue
         }
-        released++
+        released += slot
         if (d.kind === 'unchanged' && !deletesOnly) {
           if (d.leftExisting) summary.leftExisting++
           else if (d.leftNewer) summary.leftNewer++
@@ -436,6 +474,7 @@ function run(
       }),
       // Directories kept only for an --include to look inside are created once something in them is.
       walkedOnly ? deferWalkedDirs(walkedOnly) : identity,
+      renames ?? identity,
       // Once the last window is planned the totals are final (stats then give an ETA).
       tap({
         complete: () => {
@@ -515,7 +554,9 @@ function run(
             }
           : {}),
         facts: () => facts,
-        onSettled: () => backlog.release(),
+        onSettled: (a) => {
+          if (!freedActions.has(a)) backlog.release()
+        },
       }),
       record(dryRun ? undefined : options.state),
       catchError((err: unknown) => {

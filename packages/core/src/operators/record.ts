@@ -63,6 +63,8 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
                   // no record, so the next run compares the two files instead of trusting an older one.
                   deletes.push(a.path)
                 }
+                // (The old path's record goes with its file: nothing is there now.)
+                if (a.kind === 'move' && a.from !== undefined) deletes.push(a.from)
                 if (sets.length + deletes.length >= batchSize) void flush()
               }
               subscriber.next(e)

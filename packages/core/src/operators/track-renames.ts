@@ -1,0 +1,191 @@
+import { Observable, type OperatorFunction } from 'rxjs'
+import type { Backend } from '../backend/backend.js'
+import { digestOf } from '../continuous/find-moves.js'
+import type { Action } from '../model/action.js'
+import type { Entry, HashAlgo } from '../model/entry.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
+import type { PlanOutcome } from './plan.js'
+
+/**
+ * Smallest file a one-shot sync pairs as a rename. Below it a copy costs about what proving the two
+ * files equal does (a hash of each), and on S3 a PUT of a small object what a server-side copy does.
+ */
+export const RENAME_MIN_BYTES = 64 * 1024
+
+/** New files held back at most until the listings end, for deletes still to come (memory bound). */
+const MAX_HELD_NEW = 1024
+
+/** Options of `trackRenames`. */
+export interface TrackRenamesOptions {
+  readonly source: Backend
+  readonly target: Backend
+  /** The hash both sides offer: a pair is made only when the two files' hashes are equal. */
+  readonly hashAlgo: HashAlgo
+  /** Smallest file paired. [RENAME_MIN_BYTES] */
+  readonly minBytes?: number
+  /** New files held back, waiting for a delete of their size, beyond those that have one. [1024] */
+  readonly maxHeldNew?: number
+  /** Hashes at once. [8] */
+  readonly concurrency?: number
+  readonly signal?: AbortSignal
+  /**
+   * Asked once every window is in: false (a listing error, a failed decision) pairs nothing, so
+   * that a file the source may still hold in what could not be listed is not moved away.
+   */
+  readonly mayPair: () => boolean
+  /** Each outcome taken out of the stream until the listings end (the engine frees its backlog slot). */
+  readonly onHold: (outcome: PlanOutcome) => void
+}
+
+interface Held {
+  readonly outcome: PlanOutcome
+  readonly action: Action
+  readonly entry: Entry
+}
+
+/**
+ * Pairs a mirror's deletes with its new files of the same content (rclone's `--track-renames`), so
+ * a renamed or moved file costs a `move` on the target (a rename; a server-side copy on S3) instead
+ * of its whole bytes again and a delete. Outcomes in, outcomes out: a new file paired becomes a
+ * `move` from the deleted path, and the paired delete a `none` (the target's file is still counted).
+ *
+ * The listings are sorted, so a file renamed to a name that sorts after the old one has its delete
+ * first, and one renamed to an earlier name its new file first: both are held until every window
+ * is in (deletes are run last anyway), new files only while fewer than `maxHeldNew` wait without a
+ * delete of their size. Files are paired only when their sizes match and so do their hashes (a
+ * listed hash, as S3's ETag, or one computed: a local file is read), never by size and mtime alone:
+ * two files of one size and mtime may differ. Modes must agree where both sides keep them.
+ */
+export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOutcome[], PlanOutcome[]> {
+  const minBytes = opts.minBytes ?? RENAME_MIN_BYTES
+  const maxHeldNew = opts.maxHeldNew ?? MAX_HELD_NEW
+  const candidate = (e: Entry | undefined): e is Entry => e?.kind === 'file' && e.size >= minBytes
+  return (windows$) =>
+    new Observable<PlanOutcome[]>((subscriber) => {
+      const deletes = new Map<number, Held[]>()
+      const news: Held[] = []
+      let heldNew = 0
+      const hold = (list: Held[], held: Held): void => {
+        list.push(held)
+        opts.onHold(held.outcome)
+      }
+      const unpaired = (): PlanOutcome[] => [...news, ...[...deletes.values()].flat()].map((h) => h.outcome)
+      const sub = windows$.subscribe({
+        next(window) {
+          const out: PlanOutcome[] = []
+          for (const outcome of window) {
+            const d = outcome.decision
+            if (d.kind === 'action') {
+              const action = d.action
+              if (action.kind === 'delete' && candidate(action.target)) {
+                const list = deletes.get(action.target.size) ?? []
+                if (list.length === 0) deletes.set(action.target.size, list)
+                hold(list, { outcome, action, entry: action.target })
+                continue
+              }
+              if (action.kind === 'copy' && action.target === undefined && candidate(action.source)) {
+                // One whose size a delete already has is held whatever the count: the deletes are.
+                const waits = !deletes.has(action.source.size)
+                if (!waits || heldNew < maxHeldNew) {
+                  if (waits) heldNew++
+                  hold(news, { outcome, action, entry: action.source })
+                  continue
+                }
+              }
+            }
+            out.push(outcome)
+          }
+          if (out.length > 0) subscriber.next(out)
+        },
+        error(err) {
+          // What was held goes on as planned (the new files copied; the deletes to the guard, which
+          // holds them back after such an error).
+          const held = unpaired()
+          if (held.length > 0) subscriber.next(held)
+          subscriber.error(err)
+        },
+        complete() {
+          pairUp(news, deletes, opts).then(
+            (outcomes) => {
+              if (outcomes.length > 0) subscriber.next(outcomes)
+              subscriber.complete()
+            },
+            (err: unknown) => subscriber.error(err),
+          )
+        },
+      })
+      return () => sub.unsubscribe()
+    })
+}
+
+/** The held outcomes, pairs made: moves, then the new files and deletes left as they were. */
+async function pairUp(
+  news: readonly Held[],
+  deletes: Map<number, Held[]>,
+  opts: TrackRenamesOptions,
+): Promise<PlanOutcome[]> {
+  const rest = (): PlanOutcome[] => [...deletes.values()].flat().map((h) => h.outcome)
+  const sized = news.filter((n) => deletes.has(n.entry.size))
+  if (sized.length === 0 || opts.signal?.aborted || !opts.mayPair()) {
+    return [...news.map((n) => n.outcome), ...rest()]
+  }
+  const concurrency = opts.concurrency ?? 8
+  const { source, target, hashAlgo: algo, signal } = opts
+  const sizes = new Set(sized.map((n) => n.entry.size))
+  const gone = [...sizes].flatMap((s) => deletes.get(s) ?? [])
+  // Every candidate hashed once, each side's at `concurrency` at once; then matched by (size, hash).
+  const [newHashes, goneHashes] = [
+    await mapConcurrent(sized, concurrency, (n) => digestOf(source, n.entry, algo, signal)),
+    await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal)),
+  ]
+  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
+  const byContent = new Map<string, Held[]>()
+  for (const [i, g] of gone.entries()) {
+    const h = goneHashes[i]
+    if (h === undefined) continue
+    const key = `${g.entry.size}:${h}`
+    const list = byContent.get(key)
+    if (list) list.push(g)
+    else byContent.set(key, [g])
+  }
+  const hashOf = new Map(sized.map((n, i) => [n, newHashes[i]]))
+  const paired = new Set<Held>()
+  const out: PlanOutcome[] = []
+  for (const n of news) {
+    const h = hashOf.get(n)
+    const list = h === undefined ? undefined : byContent.get(`${n.entry.size}:${h}`)
+    const i = list?.findIndex((g) => pairable(g.entry, n.entry)) ?? -1
+    if (list === undefined || i < 0) {
+      out.push(n.outcome)
+      continue
+    }
+    const [g] = list.splice(i, 1) as [Held]
+    paired.add(g)
+    out.push({ pair: n.outcome.pair, decision: { kind: 'action', action: moveOf(g.entry, n.action) } })
+    // The target's file is still counted (it was listed), but nothing more is done with it.
+    out.push({ pair: g.outcome.pair, decision: { kind: 'none' } })
+  }
+  for (const list of deletes.values()) for (const g of list) if (!paired.has(g)) out.push(g.outcome)
+  return out
+}
+
+/**
+ * True when the target's file may become the new one by a rename: the same mode where both keep one,
+ * and neither path below the other (a file `a` renamed to `a/b` needs `a` gone before `a/` is made).
+ */
+function pairable(from: Entry, to: Entry): boolean {
+  if (to.path.startsWith(`${from.path}/`) || from.path.startsWith(`${to.path}/`)) return false
+  return from.mode === undefined || to.mode === undefined || (from.mode & 0o777) === (to.mode & 0o777)
+}
+
+/** The move that replaces the copy `copy` with a rename of the target's `from`. */
+function moveOf(from: Entry, copy: Action): Action {
+  return {
+    kind: 'move',
+    path: copy.path,
+    from: from.path,
+    ...(copy.source ? { source: copy.source } : {}),
+    target: from,
+    reason: `renamed from ${from.path}`,
+  }
+}

@@ -1,0 +1,205 @@
+import fc from 'fast-check'
+import { firstValueFrom, toArray } from 'rxjs'
+import { describe, expect, it } from 'vitest'
+import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
+import {
+  type DoneEvent,
+  RENAME_MIN_BYTES,
+  type RelPath,
+  SyncError,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '../src/index.js'
+import { listAll, prngBytes, readBytes, writeText } from '../src/testkit/index.js'
+
+const T0 = 1_700_000_000_000
+const BIG = RENAME_MIN_BYTES + 100
+
+const run = (src: MemBackend, dst: MemBackend, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> =>
+  firstValueFrom(sync(src, dst, { mode: 'mirror', ...opts }).pipe(toArray()))
+
+const doneOf = (events: SyncEvent[]): DoneEvent => events.find((e): e is DoneEvent => e.type === 'done')!
+
+/** `kind path` (a move as `move from → to`) of every completed action but directories'. */
+const completed = (events: SyncEvent[]): string[] =>
+  events.flatMap((e) =>
+    e.type === 'completed' && e.action.kind !== 'mkdir' && e.action.kind !== 'touch'
+      ? [e.action.kind === 'move' ? `move ${e.action.from} → ${e.action.path}` : `${e.action.kind} ${e.action.path}`]
+      : [],
+  )
+
+/** Every file's path, bytes (hex digest would do; sizes are small) and mtime, for comparing two sides. */
+async function files(b: MemBackend): Promise<Record<string, string>> {
+  const out: Record<string, string> = {}
+  for (const e of await listAll(b)) {
+    if (e.kind !== 'file') continue
+    out[e.path] = `${(await readBytes(b, e.path)).toString('base64')} @${e.mtimeMs}`
+  }
+  return out
+}
+
+/** The same bytes written to `src` and `dst` at `path` (a synced file). */
+async function both(src: MemBackend, dst: MemBackend, path: string, bytes: Buffer, mtimeMs = T0): Promise<void> {
+  await writeText(src, path, bytes, mtimeMs)
+  await writeText(dst, path, bytes, mtimeMs)
+}
+
+/** Moves a file within a MemBackend (a user's `mv`), keeping its mtime. */
+async function mv(b: MemBackend, from: string, to: string): Promise<void> {
+  await b.move(from as RelPath, to as RelPath)
+}
+
+describe('a mirror tracks renames (rclone --track-renames)', () => {
+  it('a renamed big file is moved on the target, not sent again, whether its new name sorts after or before the old', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'b/photo.jpg', prngBytes(1, BIG))
+    await both(src, dst, 'b/clip.mp4', prngBytes(2, BIG + 1))
+    await mv(src, 'b/photo.jpg', 'z/photo.jpg') // a later name: its delete comes first
+    await mv(src, 'b/clip.mp4', 'a/clip.mp4') // an earlier name: its new file comes first
+    const events = await run(src, dst)
+    expect(completed(events).sort()).toEqual(['move b/clip.mp4 → a/clip.mp4', 'move b/photo.jpg → z/photo.jpg'])
+    const done = doneOf(events)
+    expect(done.summary.bytesTransferred).toBe(0)
+    expect(done.summary.failed).toBe(0)
+    expect(await files(dst)).toEqual(await files(src))
+    // Recorded as in sync: nothing left to do.
+    expect(completed(await run(src, dst))).toEqual([])
+  })
+
+  it('pairs by content only: same size and mtime with other bytes is a copy and a delete', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await writeText(dst, 'old.bin', prngBytes(3, BIG), T0)
+    await writeText(src, 'new.bin', prngBytes(4, BIG), T0)
+    const events = await run(src, dst)
+    expect(completed(events)).toEqual(['copy new.bin', 'delete old.bin'])
+    expect(await files(dst)).toEqual(await files(src))
+  })
+
+  it('leaves small files, --no-track-renames and a copy job as they were: copy and delete', async () => {
+    const small = async (): Promise<{ src: MemBackend; dst: MemBackend }> => {
+      const src = createMemBackend()
+      const dst = createMemBackend()
+      await both(src, dst, 'x/f', prngBytes(5, RENAME_MIN_BYTES - 1))
+      await mv(src, 'x/f', 'y/f')
+      return { src, dst }
+    }
+    const s = await small()
+    expect(completed(await run(s.src, s.dst))).toEqual(['copy y/f', 'delete x/f'])
+
+    const big = async (): Promise<{ src: MemBackend; dst: MemBackend }> => {
+      const src = createMemBackend()
+      const dst = createMemBackend()
+      await both(src, dst, 'x/f', prngBytes(6, BIG))
+      await mv(src, 'x/f', 'y/f')
+      return { src, dst }
+    }
+    const off = await big()
+    expect(completed(await run(off.src, off.dst, { trackRenames: false }))).toEqual(['copy y/f', 'delete x/f'])
+    const copyJob = await big()
+    expect(completed(await run(copyJob.src, copyJob.dst, { mode: 'copy' }))).toEqual(['copy y/f'])
+  })
+
+  it('a dry run says the move and changes nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'old/f.bin', prngBytes(7, BIG))
+    await mv(src, 'old/f.bin', 'new/f.bin')
+    const before = await files(dst)
+    const events = await run(src, dst, { dryRun: true })
+    expect(completed(events)).toContain('move old/f.bin → new/f.bin')
+    expect(doneOf(events).summary.planned.move).toBe(1)
+    expect(doneOf(events).summary.planned.copy).toBe(0)
+    expect(await files(dst)).toEqual(before)
+  })
+
+  it('pairs nothing after a listing error: the new file is copied and the delete held back', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'keep/f.bin', prngBytes(8, BIG))
+    await both(src, dst, 'unreadable/g.txt', Buffer.from('g'))
+    // A copy of keep/f.bin elsewhere in the source, while keep/ cannot be listed: keep/f.bin must stay.
+    await writeText(src, 'copy/f.bin', prngBytes(8, BIG), T0)
+    src.faults = {
+      list: (p) =>
+        p === 'keep' ? new SyncError('PERMISSION', 'permission denied', { op: 'mem.list', path: p }) : undefined,
+    }
+    const events = await run(src, dst)
+    expect(completed(events)).toEqual(['copy copy/f.bin'])
+    expect((await files(dst))['keep/f.bin']).toBeDefined()
+  })
+
+  it('a rename runs even when the other transfers fail, and loses nothing', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'a/f.bin', prngBytes(9, BIG))
+    await mv(src, 'a/f.bin', 'b/f.bin')
+    await writeText(src, 'c/new.txt', 'new', T0)
+    const denied = (p: RelPath) =>
+      p === 'c/new.txt' ? new SyncError('PERMISSION', 'denied', { op: 'mem.write', path: p }) : undefined
+    dst.faults = { write: denied, copyFrom: denied }
+    const events = await run(src, dst)
+    expect(completed(events)).toEqual(['move a/f.bin → b/f.bin'])
+    expect(doneOf(events).summary.failed).toBe(1)
+    expect((await files(dst))['b/f.bin']).toBe((await files(src))['b/f.bin'])
+  })
+
+  // The invariant: whatever was renamed, deleted, added or rewritten, a tracked mirror ends with the
+  // target equal to the source, and never sends more bytes than one that does not track renames.
+  it('property: the target ends equal to the source, with no more bytes sent than without tracking', async () => {
+    const name = fc.constantFrom('a', 'b', 'c', 'd/e', 'd/f', 'g/h/i', 'z')
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('mv' as const), from: fc.nat(5), to: name }),
+      fc.record({ kind: fc.constant('rm' as const), from: fc.nat(5) }),
+      fc.record({ kind: fc.constant('add' as const), to: name, seed: fc.nat(3), big: fc.boolean() }),
+    )
+    let moved = 0
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.tuple(name, fc.nat(3), fc.boolean()), { selector: (t) => t[0], minLength: 1, maxLength: 6 }),
+        fc.array(op, { maxLength: 6 }),
+        async (start, ops) => {
+          const make = async (): Promise<{ src: MemBackend; dst: MemBackend }> => {
+            const src = createMemBackend()
+            const dst = createMemBackend()
+            for (const [path, seed, big] of start) {
+              await both(src, dst, `${path}.bin`, prngBytes(seed, big ? BIG + seed : 10 + seed), T0 + seed)
+            }
+            for (const o of ops) {
+              const present = (await listAll(src)).filter((e) => e.kind === 'file')
+              if (o.kind === 'add') {
+                const at = `${o.to}.new${o.seed}`
+                if (present.some((e) => e.path === at || at.startsWith(`${e.path}/`))) continue
+                await writeText(src, at, prngBytes(o.seed, o.big ? BIG + o.seed : 10 + o.seed), T0 + o.seed)
+                continue
+              }
+              const f = present[o.from % Math.max(1, present.length)]
+              if (f === undefined) continue
+              if (o.kind === 'rm') await src.remove(f.path)
+              else {
+                const to = `${o.to}.moved`
+                if (present.some((e) => e.path === to || to.startsWith(`${e.path}/`) || e.path.startsWith(`${to}/`)))
+                  continue
+                await mv(src, f.path, to)
+              }
+            }
+            return { src, dst }
+          }
+          const tracked = await make()
+          const t = await run(tracked.src, tracked.dst, { allowEmptySource: true })
+          expect(doneOf(t).summary.failed).toBe(0)
+          moved += doneOf(t).summary.done.move
+          expect(await files(tracked.dst)).toEqual(await files(tracked.src))
+          const plain = await make()
+          const p = await run(plain.src, plain.dst, { trackRenames: false, allowEmptySource: true })
+          expect(doneOf(t).summary.bytesTransferred).toBeLessThanOrEqual(doneOf(p).summary.bytesTransferred)
+        },
+      ),
+      { numRuns: 60 },
+    )
+    // (Not vacuous: some of the runs paired renames.)
+    expect(moved).toBeGreaterThan(0)
+  })
+})
