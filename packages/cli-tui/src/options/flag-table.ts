@@ -256,6 +256,11 @@ export const FLAG_TABLE = {
       '--no-check-updated',
       "copy a source file that changes while it is copied (a log being written) up to its listed size, as it is, instead of failing it: for append-only files (rclone's --local-no-check-updated)",
     ),
+  noTrackRenames: () =>
+    new Option(
+      '--no-track-renames',
+      'copy a renamed file again and delete the old name, instead of renaming it on the target (by default a mirror pairs files of 64 KiB or more by content: rclone --track-renames)',
+    ),
   s3Endpoint: () =>
     new Option(
       '--s3-endpoint <URL>',
@@ -333,6 +338,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'bwlimit',
   'symlinks',
   'noCheckUpdated',
+  'noTrackRenames',
   's3Endpoint',
   's3StorageClass',
   'token',
@@ -350,7 +356,12 @@ export const SYNC_FLAGS: readonly FlagName[] = [
 
 /** The flags of `copy`/`restore`: as sync, without the delete-only ones. */
 export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
-  (f) => f !== 'deleteExcluded' && f !== 'maxDelete' && f !== 'allowEmptySource' && f !== 'deleteBefore',
+  (f) =>
+    f !== 'deleteExcluded' &&
+    f !== 'maxDelete' &&
+    f !== 'allowEmptySource' &&
+    f !== 'deleteBefore' &&
+    f !== 'noTrackRenames',
 )
 
 /**

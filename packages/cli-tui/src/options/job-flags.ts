@@ -50,6 +50,8 @@ export interface JobFlags {
   readonly symlinks?: SymlinkPolicy
   /** false for `--no-check-updated` (commander's default for it is true). */
   readonly checkUpdated?: boolean
+  /** false for `--no-track-renames` (commander's default for it is true). */
+  readonly trackRenames?: boolean
   readonly s3Endpoint?: string
   /** `--s3-storage-class`: the storage class of the objects written to s3://. */
   readonly s3StorageClass?: string

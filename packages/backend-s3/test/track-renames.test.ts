@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import {
+  type Backend,
+  type DoneEvent,
+  MemoryStateStore,
+  RENAME_MIN_BYTES,
+  type RelPath,
+  type SyncEvent,
+  type SyncOptions,
+  sync,
+} from '@syncflow/core'
+import { lastValueFrom, toArray } from 'rxjs'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+// A test-only import of the sibling package (not a dependency of this one).
+import { createLocalBackend } from '../../backend-local/src/index.js'
+import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
+import { testBackend, uniquePrefix } from './s3-test-backend.js'
+import { describeS3 } from './s3-test-env.js'
+
+// A renamed directory of big files, to S3 behind the counting proxy: server-side copies, no upload.
+describeS3('a mirror to S3 tracks renames', (env) => {
+  let dir: string
+  let proxy: CountingProxy
+  let prefix: string
+  const state = new MemoryStateStore()
+  const opened: Backend[] = []
+  const files = ['a.bin', 'b.bin', 'c.bin']
+  const bytes = files.map((_, i) => randomBytes(RENAME_MIN_BYTES * 2 + i))
+  const backends = (): [Backend, Backend] => {
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    const local = createLocalBackend({ root: dir })
+    opened.push(s3, local)
+    return [local, s3]
+  }
+  const run = async (options: Partial<SyncOptions> = {}): Promise<SyncEvent[]> => {
+    const events = await lastValueFrom(sync(...backends(), { mode: 'mirror', state, ...options }).pipe(toArray()))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    return events
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-renames-'))
+    prefix = uniquePrefix(env, 'renames')
+    await mkdir(join(dir, 'photos'))
+    for (const [i, f] of files.entries()) await writeFile(join(dir, 'photos', f), bytes[i]!)
+    proxy = await startCountingProxy(env.endpoint)
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    await proxy?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a renamed directory is copied server-side and the old keys deleted: nothing uploaded again', async () => {
+    await run()
+    await rename(join(dir, 'photos'), join(dir, 'album'))
+    proxy.reset()
+    const events = await run()
+    const done = events.find((e): e is DoneEvent => e.type === 'done')!
+    expect(done.summary.done.move).toBe(3)
+    expect(done.summary.bytesTransferred).toBe(0)
+    // The ETags (MD5s of single-PUT objects) came with the listing: no GET of the old objects.
+    expect(proxy.counts.PUT ?? 0).toBe(0)
+    expect(proxy.counts.GET ?? 0).toBe(0)
+    expect(proxy.counts.COPY).toBe(3)
+    const [, s3] = backends()
+    const keys: string[] = []
+    for await (const e of s3.list()) keys.push(e.path)
+    expect(keys.sort()).toEqual(files.map((f) => `album/${f}`))
+    for (const [i, f] of files.entries()) {
+      const body = await s3.read(`album/${f}` as RelPath)
+      const chunks: Buffer[] = []
+      for await (const c of body) chunks.push(c as Buffer)
+      expect(Buffer.concat(chunks).equals(bytes[i]!)).toBe(true)
+    }
+    // In sync, as a stat of each would tell (the moved objects carry the source's mtimes).
+    proxy.reset()
+    const again = await run({ state: new MemoryStateStore() })
+    expect(again.filter((e) => e.type === 'completed')).toEqual([])
+    expect(await readFile(join(dir, 'album', 'a.bin'))).toEqual(bytes[0])
+  }, 60_000)
+})

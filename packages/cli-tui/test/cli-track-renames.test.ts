@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto'
+import { rename, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { buildCli, cleanupTempDirs, jsonLines, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
+
+// The built binary on real directories: a renamed directory of big files is renamed on the target
+// (its files keep their inodes: no bytes copied), not copied again and deleted.
+
+beforeAll(() => buildCli())
+afterAll(() => cleanupTempDirs())
+
+let src: string
+let dst: string
+let stateDir: string
+const cli = (...args: string[]) => runCli(args, { env: { SYNCFLOW_STATE_DIR: stateDir } })
+const BIG = 200 * 1024
+
+beforeEach(async () => {
+  const root = await tempDir('syncflow-renames-')
+  src = join(root, 'src')
+  dst = join(root, 'dst')
+  stateDir = join(root, 'state')
+  await writeTree(src, {
+    'photos/2023/a.jpg': randomBytes(BIG),
+    'photos/2023/b.jpg': randomBytes(BIG + 1),
+    'photos/2023/note.txt': 'small\n',
+  })
+  expect((await cli('sync', src, dst)).code).toBe(0)
+})
+
+describe('syncflow sync tracks renames', () => {
+  it('renames on the target: the files keep their inodes, --json says move, nothing is transferred', async () => {
+    const inode = (await stat(join(dst, 'photos/2023/a.jpg'))).ino
+    await rename(join(src, 'photos/2023'), join(src, 'photos/archive'))
+    const dry = await cli('sync', src, dst, '--dry-run', '-v')
+    expect(dry.code).toBe(0)
+    expect(dry.stdout).toContain('would move   photos/2023/a.jpg → photos/archive/a.jpg')
+    expect(dry.stdout).toContain('would copy   photos/archive/note.txt')
+    const r = await cli('sync', src, dst, '--json')
+    expect(r.code).toBe(0)
+    const events = jsonLines(r.stdout)
+    const moves = events.filter((e) => e.type === 'completed' && (e.action as { kind: string }).kind === 'move')
+    expect(moves.map((e) => (e.action as { from: string; path: string }).from).sort()).toEqual([
+      'photos/2023/a.jpg',
+      'photos/2023/b.jpg',
+    ])
+    const done = events.find((e) => e.type === 'done') as { summary: { bytesTransferred: number } }
+    expect(done.summary.bytesTransferred).toBe('small\n'.length)
+    expect((await stat(join(dst, 'photos/archive/a.jpg'))).ino).toBe(inode)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+    // A second run finds all three unchanged: contents, mtimes and modes match.
+    const again = await cli('sync', src, dst, '--json')
+    const summary = (jsonLines(again.stdout).find((e) => e.type === 'done') as { summary: { unchanged: number } })
+      .summary
+    expect(summary.unchanged).toBe(3)
+  })
+
+  it('--no-track-renames copies the files again and deletes the old names', async () => {
+    const inode = (await stat(join(dst, 'photos/2023/a.jpg'))).ino
+    await rename(join(src, 'photos/2023'), join(src, 'photos/archive'))
+    const r = await cli('sync', src, dst, '--no-track-renames', '-v')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('copied   photos/archive/a.jpg')
+    expect(r.stdout).toContain('deleted  photos/2023/a.jpg')
+    expect((await stat(join(dst, 'photos/archive/a.jpg'))).ino).not.toBe(inode)
+    expect(await readTree(dst)).toEqual(await readTree(src))
+  })
+})
