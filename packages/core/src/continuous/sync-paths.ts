@@ -349,7 +349,10 @@ export function syncPaths(
 
     const moves$ = defer((): Observable<SyncEvent> => {
       const canMove =
-        options.mode === 'mirror' && !options.dryRun && (options.detectMoves ?? options.trackRenames ?? true) && supports.move(target)
+        options.mode === 'mirror' &&
+        !options.dryRun &&
+        (options.detectMoves ?? options.trackRenames ?? true) &&
+        supports.move(target)
       if (!canMove) return EMPTY
       const f = options.filter
       const inScope = (e: Entry): boolean => !unreadable.has(e.path) && (!f || f.empty || !f.isExcluded(e.path, e.kind))
