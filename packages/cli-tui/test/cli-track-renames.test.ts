@@ -45,14 +45,13 @@ describe('syncflow sync tracks renames', () => {
       'photos/2023/a.jpg',
       'photos/2023/b.jpg',
     ])
-    const done = events.find((e) => e.type === 'done') as { summary: { bytesTransferred: number } }
-    expect(done.summary.bytesTransferred).toBe('small\n'.length)
+    const done = events.find((e) => e.type === 'done')?.summary as { bytesTransferred: number }
+    expect(done.bytesTransferred).toBe('small\n'.length)
     expect((await stat(join(dst, 'photos/archive/a.jpg'))).ino).toBe(inode)
     expect(await readTree(dst)).toEqual(await readTree(src))
     // A second run finds all three unchanged: contents, mtimes and modes match.
     const again = await cli('sync', src, dst, '--json')
-    const summary = (jsonLines(again.stdout).find((e) => e.type === 'done') as { summary: { unchanged: number } })
-      .summary
+    const summary = jsonLines(again.stdout).find((e) => e.type === 'done')?.summary as { unchanged: number }
     expect(summary.unchanged).toBe(3)
   })
 
