@@ -12,6 +12,7 @@ import {
   type Entry,
   type HashAlgo,
   type Hashable,
+  type HashOptions,
   heldBytesOf,
   isListedFile,
   isSyncError,
@@ -988,7 +989,7 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
    * The digest of an object: MD5 from a single-part ETag or from `md5chksum` metadata with one
    * HEAD; otherwise (or for sha1/sha256) by reading the object.
    */
-  async hash(path: RelPath, algo: HashAlgo, opts: { signal?: AbortSignal } = {}): Promise<string> {
+  async hash(path: RelPath, algo: HashAlgo, opts: HashOptions = {}): Promise<string> {
     const key = this.#key(path, 'hash')
     const conn = await this.#connect('hash', path)
     if (algo === 'md5') {
@@ -996,6 +997,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
       if (!head) throw this.#notFound('hash', path)
       const known = this.#md5Of(head)
       if (known) return known
+    }
+    if (opts.stored) {
+      throw new SyncError('UNSUPPORTED', `no stored ${algo} for this object (it would have to be downloaded)`, {
+        op: 's3.hash',
+        path,
+      })
     }
     const h = createHash(algo)
     const body = await this.read(path)

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
 import {
   type Backend,
   type DoneEvent,
@@ -10,13 +11,16 @@ import {
   type RelPath,
   type SyncEvent,
   type SyncOptions,
+  supports,
   sync,
 } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 // A test-only import of the sibling package (not a dependency of this one).
 import { createLocalBackend } from '../../backend-local/src/index.js'
+import type { S3Backend } from '../src/index.js'
 import { type CountingProxy, startCountingProxy } from './counting-proxy.js'
+import { rawClient } from './raw-client.js'
 import { testBackend, uniquePrefix } from './s3-test-backend.js'
 import { describeS3 } from './s3-test-env.js'
 
@@ -82,4 +86,33 @@ describeS3('a mirror to S3 tracks renames', (env) => {
     expect(again.filter((e) => e.type === 'completed')).toEqual([])
     expect(await readFile(join(dir, 'album', 'a.bin'))).toEqual(bytes[0])
   }, 60_000)
+
+  // Another tool's multipart upload: its ETag is no MD5 of the content, and no MD5 is in its metadata.
+  it('a hash asked `stored` of an object whose MD5 is not known rejects UNSUPPORTED, downloading nothing', async () => {
+    const [, s3] = backends()
+    const raw = rawClient(env)
+    const key = `${(s3 as S3Backend).prefix}other-tool.bin`
+    const { UploadId } = await raw.send(new CreateMultipartUploadCommand({ Bucket: env.bucket, Key: key }))
+    const part = await raw.send(
+      new UploadPartCommand({ Bucket: env.bucket, Key: key, UploadId, PartNumber: 1, Body: bytes[0] }),
+    )
+    await raw.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: env.bucket,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    )
+    raw.destroy()
+    if (!supports.hash(s3)) throw new Error('the S3 backend hashes')
+    proxy.reset()
+    await expect(s3.hash('other-tool.bin' as RelPath, 'md5', { stored: true })).rejects.toMatchObject({
+      code: 'UNSUPPORTED',
+    })
+    expect(proxy.counts.GET ?? 0).toBe(0)
+    // Without it the object is read, as --checksum needs.
+    expect(await s3.hash('other-tool.bin' as RelPath, 'md5')).toBe(createHash('md5').update(bytes[0]!).digest('hex'))
+    expect(proxy.counts.GET).toBe(1)
+  })
 })

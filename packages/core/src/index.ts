@@ -11,6 +11,7 @@ export type {
   DirCreatable,
   FileSignature,
   Hashable,
+  HashOptions,
   LinkFromCapable,
   ListOptions,
   ModeSettable,

@@ -334,9 +334,21 @@ export interface RootIdentifiable {
   rootIdentity(): Promise<string | undefined>
 }
 
+/** Options of `hash`. */
+export interface HashOptions {
+  readonly signal?: AbortSignal
+  /**
+   * Only a hash the backend has without bringing the file's bytes to this process (S3: an MD5 kept
+   * in the object's ETag or metadata, never a download of the object); a backend that has none
+   * rejects with UNSUPPORTED. One that hashes where the file is (a local directory, a `grpc://`
+   * server) may ignore it. Asked by the pairing of renames, which is worth a hash, not a download. [false]
+   */
+  readonly stored?: boolean
+}
+
 /** Optional: compute a digest (hex) of a file's content. */
 export interface Hashable {
-  hash(path: RelPath, algo: HashAlgo, opts?: { signal?: AbortSignal }): Promise<string>
+  hash(path: RelPath, algo: HashAlgo, opts?: HashOptions): Promise<string>
 }
 
 /**

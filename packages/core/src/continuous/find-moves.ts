@@ -19,18 +19,19 @@ export interface FindMovesContext {
   readonly signal?: AbortSignal
 }
 
-/** An entry's hash: the listed one, else the backend's `hash()`; undefined when it cannot be had. */
+/** An entry's hash: the listed one, else the backend's `hash()` (`stored`: see HashOptions); undefined when it cannot be had. */
 export async function digestOf(
   backend: Backend,
   entry: Entry,
   algo: HashAlgo,
   signal?: AbortSignal,
+  stored?: boolean,
 ): Promise<string | undefined> {
   const known = entry.hashes?.[algo]
   if (known !== undefined) return known
   if (!supports.hash(backend)) return undefined
   try {
-    return await backend.hash(entry.path, algo, signal ? { signal } : {})
+    return await backend.hash(entry.path, algo, { ...(signal ? { signal } : {}), ...(stored ? { stored } : {}) })
   } catch {
     // A file that vanished or cannot be read is simply not a rename candidate.
     return undefined

@@ -136,7 +136,8 @@ async function pairUp(
   // Every candidate hashed once, each side's at `concurrency` at once; then matched by (size, hash).
   const [newHashes, goneHashes] = [
     await mapConcurrent(sized, concurrency, (n) => digestOf(source, n.entry, algo, signal)),
-    await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal)),
+    // (The target's as it keeps it: an S3 object whose MD5 it does not know is not downloaded.)
+    await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal, true)),
   ]
   if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
   const byContent = new Map<string, Held[]>()
