@@ -4,11 +4,11 @@
 // same generated trees, in one run, several repetitions each; prints a markdown table of medians
 // and ratios to rsync. See bench/README.md. Not a test: nothing is asserted.
 //
-//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,large]
+//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,rename,large]
 //                            [--tools syncflow,rsync,…] [--quick] [--profile] [--data DIR] [--keep]
 
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { summarizeCpuProfile } from '../lib/cpu-profile.mjs'
@@ -35,7 +35,7 @@ import {
  * @typedef {{ scenario: string, tool: string, runs: Measurement[], wrong?: string }} Result
  */
 
-const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'large']
+const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'rename', 'large']
 const flags = parseFlags('node bench/run.mjs', {
   reps: { type: 'string', default: '5' },
   'big-reps': { type: 'string', default: '3' },
@@ -80,7 +80,7 @@ resetDataDir(data)
 const stateDir = path.join(data, 'state')
 const wanted = new Set(String(flags.tools).split(','))
 const available = allTools({ stateDir, rcloneConfig: path.join(data, 'rclone.conf') }).filter(
-  (t) => wanted.has(t.name) || (t.name === 'rsync' && wanted.has('rsync --fsync')),
+  (t) => [...wanted].some((w) => w === t.name || w.startsWith(`${t.name} `)),
 )
 /** @type {Tool[]} */
 const toolList = []
@@ -90,6 +90,27 @@ for (const t of available) {
     continue
   }
   if (wanted.has(t.name)) toolList.push(t)
+  // For the rename scenario: each tool with rename tracking the other way from its default.
+  if (t.name === 'syncflow' && wanted.has('syncflow --no-track-renames')) {
+    toolList.push({
+      ...t,
+      name: 'syncflow --no-track-renames',
+      command: (src, dst) => {
+        const c = t.command(src, dst)
+        return { ...c, args: [...c.args, '--no-track-renames'] }
+      },
+    })
+  }
+  if (t.name === 'rclone' && wanted.has('rclone --track-renames')) {
+    toolList.push({
+      ...t,
+      name: 'rclone --track-renames',
+      command: (src, dst) => {
+        const c = t.command(src, dst)
+        return { ...c, args: [...c.args, '--track-renames'] }
+      },
+    })
+  }
   // rsync --fsync: like-for-like with syncflow, which fsyncs every file it writes (atomic writes).
   if (t.name === 'rsync' && wanted.has('rsync --fsync')) {
     toolList.push({
@@ -131,7 +152,7 @@ function targetOf(group, tool) {
  */
 function resetTarget(group, tool) {
   rmSync(targetOf(group, tool), { recursive: true, force: true })
-  if (tool.name === 'syncflow') rmSync(stateDir, { recursive: true, force: true })
+  if (tool.name.startsWith('syncflow')) rmSync(stateDir, { recursive: true, force: true })
 }
 
 /**
@@ -297,8 +318,13 @@ function smallTreeScenarios(o) {
   }
 }
 
-/** The mixed tree: initial sync and no-op re-sync. */
-function mixedScenarios() {
+/**
+ * The mixed tree: initial sync and no-op re-sync (`timedInitial`); then, with `rename`, re-syncs after
+ * its media/ directory (448 MiB in 7 files; 56 MiB with --quick) is renamed to video/ and back, alternately: a new name
+ * that sorts after the old one, then one that sorts before it.
+ * @param {{ timedInitial: boolean, rename: boolean }} o
+ */
+function mixedScenarios(o) {
   const group = 'mixed'
   const src = path.join(data, 'src-mixed')
   const specs = mixedTree({ seed: deriveSeed(SEED, 3), maxBytes: MIXED_MAX })
@@ -306,19 +332,38 @@ function mixedScenarios() {
   writeTree(src, specs)
   const label = `mixed tree (${specs.length} files, ${(totalBytes(specs) / 2 ** 20).toFixed(0)} MiB, up to ${MIXED_MAX / 2 ** 20} MiB)`
   const initial = `initial sync, ${label}`
-  for (let rep = 0; rep < bigReps; rep++) {
-    for (const tool of rotate(toolList, rep)) {
+  const syncTools = toolList.filter((t) => !t.initialOnly)
+  if (o.timedInitial) {
+    for (let rep = 0; rep < bigReps; rep++) {
+      for (const tool of rotate(toolList, rep)) {
+        resetTarget(group, tool)
+        log(`${initial}: ${tool.name} ${fmt(timed(initial, group, tool, src).wallS, 2, ' s')}`)
+      }
+    }
+    verify(initial, group, toolList, src)
+    profile(initial, group, src, { fresh: true })
+    const noop = `no-op re-sync, ${label}`
+    for (let rep = 0; rep < reps; rep++) {
+      for (const tool of rotate(syncTools, rep)) {
+        log(`${noop}: ${tool.name} ${fmt(timed(noop, group, tool, src).wallS, 3, ' s')}`)
+      }
+    }
+  } else {
+    for (const tool of syncTools) {
       resetTarget(group, tool)
-      log(`${initial}: ${tool.name} ${fmt(timed(initial, group, tool, src).wallS, 2, ' s')}`)
+      untimed(group, tool, src)
     }
   }
-  verify(initial, group, toolList, src)
-  profile(initial, group, src, { fresh: true })
-  const syncTools = toolList.filter((t) => !t.initialOnly)
-  const noop = `no-op re-sync, ${label}`
-  for (let rep = 0; rep < reps; rep++) {
-    for (const tool of rotate(syncTools, rep)) {
-      log(`${noop}: ${tool.name} ${fmt(timed(noop, group, tool, src).wallS, 3, ' s')}`)
+  if (o.rename) {
+    const media = specs.filter((f) => f.path.startsWith('media/'))
+    const renamed = `re-sync after renaming media/ (${(totalBytes(media) / 2 ** 20).toFixed(0)} MiB in ${media.length} files), ${label}`
+    for (let rep = 0; rep < reps; rep++) {
+      const [from, to] = rep % 2 === 0 ? ['media', 'video'] : ['video', 'media']
+      renameSync(path.join(src, from), path.join(src, to))
+      for (const tool of rotate(syncTools, rep)) {
+        log(`${renamed}: ${tool.name} ${fmt(timed(renamed, group, tool, src).wallS, 3, ' s')}`)
+      }
+      verify(renamed, group, syncTools, src)
     }
   }
   if (!flags.keep) {
@@ -341,7 +386,9 @@ if (['initial', 'noop', 'change', 'delete'].some((s) => only.has(s))) {
     del: only.has('delete'),
   })
 }
-if (only.has('mixed')) mixedScenarios()
+if (only.has('mixed') || only.has('rename')) {
+  mixedScenarios({ timedInitial: only.has('mixed'), rename: only.has('rename') })
+}
 if (only.has('large')) {
   smallTreeScenarios({
     group: 'large',

@@ -33,7 +33,7 @@ import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
-import { trackRenames } from '../operators/track-renames.js'
+import { renameHash, trackRenames } from '../operators/track-renames.js'
 import { transfer } from '../operators/transfer.js'
 import { Backlog } from '../util/backlog.js'
 import { KeptPaths } from '../util/kept-paths.js'
@@ -331,18 +331,19 @@ function run(
     const freedActions = new WeakSet<Action>()
     // A mirror's renames, paired once the listings are in (see SyncOptions.trackRenames). Not with
     // a backup directory, which is to keep what a delete removes, nor in --delete-before's passes.
+    const renameAlgo = renameHash(source, target)
     const renames =
       options.mode === 'mirror' &&
       (options.trackRenames ?? true) &&
       !deletesOnly &&
       !options.deleteBefore &&
       options.backupTo === undefined &&
-      hashAlgo !== undefined &&
+      renameAlgo !== undefined &&
       supports.move(target)
         ? trackRenames({
             source,
             target,
-            hashAlgo,
+            hashAlgo: renameAlgo,
             concurrency,
             signal,
             // (The facts are final then: the listings are over and every other window was counted.)
