@@ -79,8 +79,8 @@ if (!flags['no-build']) {
 resetDataDir(data)
 const stateDir = path.join(data, 'state')
 const wanted = new Set(String(flags.tools).split(','))
-const available = allTools({ stateDir, rcloneConfig: path.join(data, 'rclone.conf') }).filter(
-  (t) => [...wanted].some((w) => w === t.name || w.startsWith(`${t.name} `)),
+const available = allTools({ stateDir, rcloneConfig: path.join(data, 'rclone.conf') }).filter((t) =>
+  [...wanted].some((w) => w === t.name || w.startsWith(`${t.name} `)),
 )
 /** @type {Tool[]} */
 const toolList = []
