@@ -1,15 +1,18 @@
 import fc from 'fast-check'
-import { firstValueFrom, toArray } from 'rxjs'
+import { firstValueFrom, Subject, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createMemBackend, type MemBackend } from '../src/backend/mem-backend.js'
 import {
   type DoneEvent,
+  type Entry,
+  type PlanOutcome,
   RENAME_MIN_BYTES,
   type RelPath,
   SyncError,
   type SyncEvent,
   type SyncOptions,
   sync,
+  trackRenames,
 } from '../src/index.js'
 import { listAll, prngBytes, readBytes, writeText } from '../src/testkit/index.js'
 
@@ -201,5 +204,39 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
     )
     // (Not vacuous: some of the runs paired renames.)
     expect(moved).toBeGreaterThan(0)
+  })
+})
+
+describe('trackRenames (the operator)', () => {
+  const file = (path: string, size: number): Entry => ({ path: path as RelPath, kind: 'file', size, mtimeMs: T0 })
+  const copyOf = (path: string, size: number): PlanOutcome => {
+    const source = file(path, size)
+    return {
+      pair: { path: source.path, source },
+      decision: { kind: 'action', action: { kind: 'copy', path: source.path, source, reason: 'new file' } },
+    }
+  }
+  it('holds at most maxHeldNew new files waiting for a delete: the next one goes on at once, memory stays bounded', async () => {
+    const windows = new Subject<PlanOutcome[]>()
+    const out: string[] = []
+    const held: string[] = []
+    windows
+      .pipe(
+        trackRenames({
+          source: createMemBackend(),
+          target: createMemBackend(),
+          hashAlgo: 'sha256',
+          maxHeldNew: 2,
+          mayPair: () => true,
+          onHold: (o) => held.push(o.pair.path),
+        }),
+      )
+      .subscribe((w) => out.push(...w.map((o) => o.pair.path)))
+    windows.next([copyOf('a', BIG), copyOf('b', BIG + 1), copyOf('c', BIG + 2), copyOf('small', 10)])
+    // a and b are held (their slots freed); c goes on at once, as does a file too small to pair.
+    expect(held).toEqual(['a', 'b'])
+    expect(out).toEqual(['c', 'small'])
+    windows.complete()
+    await expect.poll(() => out).toEqual(['c', 'small', 'a', 'b'])
   })
 })

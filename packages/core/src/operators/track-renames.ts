@@ -25,6 +25,9 @@ export function renameHash(source: Backend, target: Backend): HashAlgo | undefin
 /** New files held back at most until the listings end, for deletes still to come (memory bound). */
 const MAX_HELD_NEW = 1024
 
+/** New files of a size some held delete has, held at most (beyond, they are copied as they come). */
+const MAX_HELD_SIZED = 16_384
+
 /** Options of `trackRenames`. */
 export interface TrackRenamesOptions {
   readonly source: Backend
@@ -75,6 +78,7 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
       const deletes = new Map<number, Held[]>()
       const news: Held[] = []
       let heldNew = 0
+      let heldSized = 0
       const hold = (list: Held[], held: Held): void => {
         list.push(held)
         opts.onHold(held.outcome)
@@ -94,10 +98,11 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
                 continue
               }
               if (action.kind === 'copy' && action.target === undefined && candidate(action.source)) {
-                // One whose size a delete already has is held whatever the count: the deletes are.
+                // One whose size a delete already has is a likelier rename: held up to a larger bound.
                 const waits = !deletes.has(action.source.size)
-                if (!waits || heldNew < maxHeldNew) {
+                if (waits ? heldNew < maxHeldNew : heldSized < MAX_HELD_SIZED) {
                   if (waits) heldNew++
+                  else heldSized++
                   hold(news, { outcome, action, entry: action.source })
                   continue
                 }
