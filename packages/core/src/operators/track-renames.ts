@@ -202,6 +202,7 @@ function moveOf(from: Entry, copy: Action): Action {
     from: from.path,
     ...(copy.source ? { source: copy.source } : {}),
     target: from,
-    reason: `renamed from ${from.path}`,
+    // (Said after the line's `old → new`: the reason is why the old file stands for the new one.)
+    reason: 'same size and hash',
   }
 }
