@@ -4,7 +4,7 @@
 // radosgw on bluestore, started here) through a request-counting proxy; prints a markdown table of
 // medians, ratios and requests by type. See bench/s3/README.md. Not a test: nothing is asserted.
 //
-//   node bench/s3/run.mjs [--reps 3] [--big-reps 1] [--only initial,noop,change,delete,rename,mixed]
+//   node bench/s3/run.mjs [--reps 3] [--big-reps 1] [--only initial,noop,change,delete,rename,mixed,mixed-rename]
 //                         [--tools syncflow,aws,rclone] [--quick] [--data DIR] [--keep]
 //                         [--no-install] [--no-build] [--variant 'NAME=[BIN.js] [ARGS…]' …]
 
@@ -29,7 +29,7 @@ import { changeSome, deleteSome, listTree, mixedTree, smallFilesTree, totalBytes
  * @typedef {{ name: string, version: string | undefined, command(src: string, prefix: string): { cmd: string, args: string[], env: NodeJS.ProcessEnv } }} Tool
  */
 
-const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'rename', 'mixed']
+const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'rename', 'mixed', 'mixed-rename']
 const flags = parseFlags('node bench/s3/run.mjs', {
   reps: { type: 'string', default: '3' },
   'big-reps': { type: 'string', default: '1' },
@@ -425,16 +425,33 @@ if (only.has('rename')) {
     for (const t of toolList) untimed('small', t, smallSrc)
   }
 }
-if (only.has('mixed')) {
+if (only.has('mixed') || only.has('mixed-rename')) {
   const mixed = mixedTree({ seed: deriveSeed(SEED, 1), maxBytes: MIXED_MAX })
   const mixedSrc = path.join(data, 'src-mixed')
   log(`writing the mixed tree: ${mixed.length} files, ${(totalBytes(mixed) / 2 ** 20).toFixed(0)} MiB`)
   writeTree(mixedSrc, mixed)
-  for (let rep = 0; rep < bigReps; rep++) {
-    freshPrefixes('mixed', rep)
-    for (const t of rotate(toolList, rep)) await timed('mixed', 'mixed', t, mixedSrc)
+  if (only.has('mixed')) {
+    for (let rep = 0; rep < bigReps; rep++) {
+      freshPrefixes('mixed', rep)
+      for (const t of rotate(toolList, rep)) await timed('mixed', 'mixed', t, mixedSrc)
+    }
+    await verify('mixed', 'mixed', toolList, mixedSrc)
+  } else {
+    freshPrefixes('mixed', 0)
+    for (const t of toolList) untimed('mixed', t, mixedSrc)
   }
-  await verify('mixed', 'mixed', toolList, mixedSrc)
+  if (only.has('mixed-rename')) {
+    // The mixed tree's media/ (its 7 biggest files) renamed to video/, then back (untimed) between
+    // repetitions: syncflow pairs the new keys with the old by MD5 (server-side copies); the
+    // peers, at their defaults, upload them again.
+    for (let rep = 0; rep < reps; rep++) {
+      renameSync(path.join(mixedSrc, 'media'), path.join(mixedSrc, 'video'))
+      for (const t of rotate(toolList, rep)) await timed('mixed-rename', 'mixed', t, mixedSrc)
+      await verify('mixed-rename', 'mixed', toolList, mixedSrc)
+      renameSync(path.join(mixedSrc, 'video'), path.join(mixedSrc, 'media'))
+      for (const t of toolList) untimed('mixed', t, mixedSrc)
+    }
+  }
 }
 
 // ---- report -------------------------------------------------------------------------------------
