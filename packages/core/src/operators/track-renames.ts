@@ -187,10 +187,14 @@ async function pairUp(
 
 /**
  * True when the target's file may become the new one by a rename: the same mode where both keep one,
- * and neither path below the other (a file `a` renamed to `a/b` needs `a` gone before `a/` is made).
+ * neither path below the other (a file `a` renamed to `a/b` needs `a` gone before `a/` is made), and
+ * not the same name in another case.
  */
 function pairable(from: Entry, to: Entry): boolean {
   if (to.path.startsWith(`${from.path}/`) || from.path.startsWith(`${to.path}/`)) return false
+  // A new case of the same name (`IMG.JPG` → `img.jpg`) is left to the copy and delete as before:
+  // on a target that does not tell cases apart the two names are one file.
+  if (from.path.toLowerCase() === to.path.toLowerCase()) return false
   return from.mode === undefined || to.mode === undefined || (from.mode & 0o777) === (to.mode & 0o777)
 }
 
