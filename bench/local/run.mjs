@@ -91,13 +91,13 @@ for (const t of available) {
   }
   if (wanted.has(t.name)) toolList.push(t)
   // For the rename scenario: each tool with rename tracking the other way from its default.
-  if (t.name === 'syncflow' && wanted.has('syncflow --no-track-renames')) {
+  if (t.name === 'syncflow' && wanted.has('syncflow --track-renames')) {
     toolList.push({
       ...t,
-      name: 'syncflow --no-track-renames',
+      name: 'syncflow --track-renames',
       command: (src, dst) => {
         const c = t.command(src, dst)
-        return { ...c, args: [...c.args, '--no-track-renames'] }
+        return { ...c, args: [...c.args, '--track-renames'] }
       },
     })
   }

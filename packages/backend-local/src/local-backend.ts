@@ -348,6 +348,7 @@ export class LocalBackend
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
       hashes: ['md5', 'sha1', 'sha256'],
+      hashReadsContent: true,
       // Node stats carry mtimes in fractional ms and `utimes` takes fractional seconds (a double,
       // sub-microsecond at today's dates); ext4, XFS, btrfs, APFS and tmpfs keep nanoseconds. Coarser
       // filesystems are not probed by a write (that would mean writing into a source); FAT (2 s) and

@@ -439,7 +439,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.bwlimit !== undefined ? { bwlimit: flags.bwlimit } : {}),
       ...(flags.blockSize !== undefined ? { blockSize: flags.blockSize } : {}),
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
-      ...(flags.trackRenames === false ? { trackRenames: false } : {}),
+      ...(flags.trackRenames !== undefined ? { trackRenames: flags.trackRenames } : {}),
       ...(backup ? { backupTo: backup } : {}),
       ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),

@@ -256,10 +256,15 @@ export const FLAG_TABLE = {
       '--no-check-updated',
       "copy a source file that changes while it is copied (a log being written) up to its listed size, as it is, instead of failing it: for append-only files (rclone's --local-no-check-updated)",
     ),
+  trackRenames: () =>
+    new Option(
+      '--track-renames',
+      'rename on the target a file whose content a new source file has, also between two local directories (by default only where a transfer would cost more: S3, grpc://)',
+    ),
   noTrackRenames: () =>
     new Option(
       '--no-track-renames',
-      'copy a renamed file again and delete the old name, instead of renaming it on the target (by default a mirror pairs files of 64 KiB or more by content: rclone --track-renames)',
+      'copy a renamed file again and delete the old name, never pairing files by content',
     ),
   s3Endpoint: () =>
     new Option(
@@ -338,6 +343,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'bwlimit',
   'symlinks',
   'noCheckUpdated',
+  'trackRenames',
   'noTrackRenames',
   's3Endpoint',
   's3StorageClass',
@@ -361,6 +367,7 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
     f !== 'maxDelete' &&
     f !== 'allowEmptySource' &&
     f !== 'deleteBefore' &&
+    f !== 'trackRenames' &&
     f !== 'noTrackRenames',
 )
 

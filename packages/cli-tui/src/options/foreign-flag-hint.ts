@@ -28,12 +28,12 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
   return `\`syncflow ${command}\` never deletes, whatever the flags: \`syncflow sync\` is the mirror that does`
 }
 
-/** rclone's `--track-renames`: what syncflow does by default, and where. */
+/** rclone's `--track-renames-strategy`: how syncflow pairs renames. */
 function renamesHint(command: string, flag: string): string {
   if (command === 'sync' || command === 'watch' || command === 'ui') {
-    return `\`syncflow ${command}\` renames a file on the target by default when a new file's content matches one it would delete (files of 64 KiB or more, same size and hash; --no-track-renames turns it off): drop ${flag}`
+    return `renames are paired by size and hash, never by mtime alone (two files of one size and mtime may differ), for files of 64 KiB or more: drop ${flag} (--track-renames pairs between two local directories too)`
   }
-  return `\`syncflow ${command}\` never deletes, so it has no renames to track: \`syncflow sync\` (a mirror) renames files whose content moved, by default`
+  return `\`syncflow ${command}\` never deletes, so it has no renames to track: \`syncflow sync\` (a mirror) pairs them`
 }
 
 const PRUNE =
@@ -66,7 +66,6 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--itemize-changes': () => '-v prints every action as it is done (--json, every event): use -v',
   '--transfers': () => 'the number of files transferred at once is --concurrency N (rclone --transfers)',
   '--checkers': () => 'listings are streamed and compared as they come; --concurrency N sets the transfers at once',
-  '--track-renames': (c) => renamesHint(c, '--track-renames'),
   '--track-renames-strategy': (c) => renamesHint(c, '--track-renames-strategy'),
   '--fast-list': () => 'listings are always streamed a page at a time (on S3, LIST only): drop --fast-list',
   '--endpoint-url': () => 'an S3-compatible endpoint is --s3-endpoint URL (or $AWS_ENDPOINT_URL_S3)',

@@ -50,7 +50,7 @@ export interface JobFlags {
   readonly symlinks?: SymlinkPolicy
   /** false for `--no-check-updated` (commander's default for it is true). */
   readonly checkUpdated?: boolean
-  /** false for `--no-track-renames` (commander's default for it is true). */
+  /** true for `--track-renames`, false for `--no-track-renames`; absent: the engine's default. */
   readonly trackRenames?: boolean
   readonly s3Endpoint?: string
   /** `--s3-storage-class`: the storage class of the objects written to s3://. */

@@ -14,6 +14,13 @@ import type { ResumeRecord } from '../state/resume-record.js'
 export interface Capabilities {
   /** Hashes the backend can produce: listed in `Entry.hashes` or computed by `hash()`. */
   readonly hashes: readonly HashAlgo[]
+  /**
+   * True when `hash()` reads the file's bytes in this process (a local directory): a hash then costs
+   * about what reading the file for a copy does. A mirror between two such backends does not pair
+   * renames by default (`SyncOptions.trackRenames`): proving the two files equal would cost as much
+   * as copying one. [false: listed, stored, or computed where the file is]
+   */
+  readonly hashReadsContent?: boolean
   /** Granularity of stored modification times in ms (1 = ms or finer; 1000 = whole seconds). */
   readonly mtimePrecisionMs: number
   /**

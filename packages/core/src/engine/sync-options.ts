@@ -78,12 +78,16 @@ export interface SyncOptions {
   readonly deleteBefore?: boolean
   /**
    * A mirror pairs the target files it would delete with new source files of the same size and
-   * content (their common hash equal: S3's ETag as listed, a local file read), and renames them on
-   * the target instead of copying the new file and deleting the old (rclone's `--track-renames`):
-   * a renamed directory of big files costs renames (S3: server-side copies), not its bytes again.
-   * Files of at least `RENAME_MIN_BYTES` (64 KiB) only; not with `backupTo` (a backup keeps what a
-   * delete removes), `deleteBefore`, nor where the two sides share no hash or the target cannot
-   * move. Nothing is paired after a listing error. [true]
+   * content (a hash both sides offer: S3's MD5 as listed, one a `syncflow serve` computes, a local
+   * file read), and renames them on the target instead of copying the new file and deleting the old
+   * (rclone's `--track-renames`): a renamed directory of big files costs renames (S3: server-side
+   * copies), not its bytes again. Files of at least `RENAME_MIN_BYTES` (64 KiB) only; not with
+   * `backupTo` (a backup keeps what a delete removes), `deleteBefore`, nor where the two sides share
+   * no hash or the target cannot move. Nothing is paired after a listing error. Undefined pairs
+   * where a pair costs less than a copy: not between two backends whose `hash()` reads the file
+   * here (`capabilities.hashReadsContent`: two local directories, measured slower paired than
+   * copied), true pairs there too (a rename on a nearly full disk needs no room for a second copy).
+   * [undefined]
    */
   readonly trackRenames?: boolean
   /**

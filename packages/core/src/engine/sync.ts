@@ -332,9 +332,13 @@ function run(
     // A mirror's renames, paired once the listings are in (see SyncOptions.trackRenames). Not with
     // a backup directory, which is to keep what a delete removes, nor in --delete-before's passes.
     const renameAlgo = renameHash(source, target)
+    // By default only where a pair costs less than a copy: not between two backends that must read
+    // both files to compare them (two local directories, where reading is about what copying costs).
+    const pairsRenames =
+      options.trackRenames ?? !(source.capabilities.hashReadsContent && target.capabilities.hashReadsContent)
     const renames =
       options.mode === 'mirror' &&
-      (options.trackRenames ?? true) &&
+      pairsRenames &&
       !deletesOnly &&
       !options.deleteBefore &&
       options.backupTo === undefined &&

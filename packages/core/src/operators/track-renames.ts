@@ -148,13 +148,10 @@ async function pairUp(
   const { source, target, hashAlgo: algo, signal } = opts
   const sizes = new Set(sized.map((n) => n.entry.size))
   const gone = [...sizes].flatMap((s) => deletes.get(s) ?? [])
-  // Every candidate hashed once, each side's at `concurrency` at once; then matched by (size, hash).
-  const [newHashes, goneHashes] = [
-    await mapConcurrent(sized, concurrency, (n) => digestOf(source, n.entry, algo, signal)),
-    // (The target's as it keeps it: an S3 object whose MD5 it does not know is not downloaded.)
-    await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal, true)),
-  ]
-  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
+  // Every candidate hashed once, `concurrency` at once: the target's first (often listed or stored),
+  // then only the new files of a size some target file has a hash for; matched by (size, hash).
+  // (The target's as it keeps it: an S3 object whose MD5 it does not know is not downloaded.)
+  const goneHashes = await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal, true))
   const byContent = new Map<string, Held[]>()
   for (const [i, g] of gone.entries()) {
     const h = goneHashes[i]
@@ -164,7 +161,11 @@ async function pairUp(
     if (list) list.push(g)
     else byContent.set(key, [g])
   }
-  const hashOf = new Map(sized.map((n, i) => [n, newHashes[i]]))
+  const hashedSizes = new Set(gone.filter((_, i) => goneHashes[i] !== undefined).map((g) => g.entry.size))
+  const asked = sized.filter((n) => hashedSizes.has(n.entry.size))
+  const newHashes = await mapConcurrent(asked, concurrency, (n) => digestOf(source, n.entry, algo, signal))
+  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
+  const hashOf = new Map(asked.map((n, i) => [n, newHashes[i]]))
   const paired = new Set<Held>()
   const out: PlanOutcome[] = []
   for (const n of news) {
