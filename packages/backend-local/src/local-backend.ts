@@ -931,6 +931,8 @@ export class LocalBackend
     if (!this.capabilities.hashes.includes(algo)) {
       throw new SyncError('UNSUPPORTED', `unknown hash ${JSON.stringify(algo)}`, { op: 'local.hash', path: rel })
     }
+    // (Stopped: not even opened. A run's pairing of renames asks for many hashes in a row.)
+    if (opts.signal?.aborted) throw new SyncError('ABORTED', 'interrupted', { op: 'local.hash', path: rel })
     const { fh } = await this.#openFile(rel, 'hash')
     const digest = createHash(algo)
     try {

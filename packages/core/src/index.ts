@@ -65,7 +65,7 @@ export { asSyncError, bareMessage, isSyncError, SYNC_ERROR_CODES, SyncError } fr
 export * from './filter/index.js'
 export * from './job/index.js'
 export type { Action, ActionKind } from './model/action.js'
-export { isTransferAction, MODE_AND_MTIME_DIFFER, MODE_DIFFERS, transferBytesOf } from './model/action.js'
+export { isTransferAction, MODE_AND_MTIME_DIFFER, MODE_DIFFERS, SAME_CONTENT, transferBytesOf } from './model/action.js'
 export type { Change } from './model/change.js'
 export { compareUtf8 } from './model/compare-utf8.js'
 export type { Entry, EntryKind, HashAlgo } from './model/entry.js'

@@ -149,6 +149,36 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
     expect((await files(dst))['b/f.bin']).toBe((await files(src))['b/f.bin'])
   })
 
+  it('a paired rename the target refuses (an archived S3 object) copies the new file instead and keeps the old one', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'a/f.bin', prngBytes(10, BIG))
+    await mv(src, 'a/f.bin', 'b/f.bin')
+    dst.faults = {
+      move: (p) =>
+        new SyncError('PERMISSION', 'InvalidObjectState: the object is archived', { op: 'mem.move', path: p }),
+    }
+    const events = await run(src, dst)
+    expect(completed(events)).toEqual(['copy b/f.bin'])
+    expect(doneOf(events).summary.failed).toBe(0)
+    expect(Object.keys(await files(dst)).sort()).toEqual(['a/f.bin', 'b/f.bin'])
+    // The next run deletes the old file: nothing left to pair (and fail) again.
+    expect(completed(await run(src, dst))).toEqual(['delete a/f.bin'])
+    expect(await files(dst)).toEqual(await files(src))
+  })
+
+  it('a file deleted where the source now has a directory is deleted, not moved (mv data data.old; mkdir data)', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    await both(src, dst, 'data', prngBytes(11, BIG))
+    await mv(src, 'data', 'data.old')
+    await writeText(src, 'data/x.txt', 'x', T0)
+    const events = await run(src, dst)
+    expect(doneOf(events).summary.failed).toBe(0)
+    expect(completed(events)).toContain('copy data.old')
+    expect(await files(dst)).toEqual(await files(src))
+  })
+
   // The invariant: whatever was renamed, deleted, added or rewritten, a tracked mirror ends with the
   // target equal to the source, and never sends more bytes than one that does not track renames.
   it('property: the target ends equal to the source, with no more bytes sent than without tracking', async () => {

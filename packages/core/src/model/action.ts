@@ -36,6 +36,13 @@ export function transferBytesOf(action: Action): number {
 }
 
 /**
+ * The reason of a `move` a one-shot mirror paired by content (`trackRenames`): the target's old
+ * file stands for a new source file of the same size and hash. One that cannot be done (an archived
+ * S3 object, the old file changed since) copies the new file instead, as an unpaired run would.
+ */
+export const SAME_CONTENT = 'same size and hash'
+
+/**
  * The reason of an action for permissions alone: a `touch` of a file or a `mkdir` of a directory
  * the target has (each a chmod in place, said `chmod`), or an `update` where the target cannot set
  * a file's mode in place (the file is written anew with its mode).

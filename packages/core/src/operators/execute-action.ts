@@ -11,7 +11,7 @@ import {
 import { schemeOf } from '../backend/backend-registry.js'
 import { heldBytesOf } from '../delta/held-bytes.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
-import { type Action, isTransferAction, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '../model/action.js'
+import { type Action, isTransferAction, MODE_AND_MTIME_DIFFER, MODE_DIFFERS, SAME_CONTENT } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { FailedEvent, SyncEvent } from '../model/sync-event.js'
@@ -82,6 +82,8 @@ interface Outcome {
   readonly entry?: Entry
   /** The target's old file was kept in the backup directory first. */
   readonly kept?: boolean
+  /** What was done instead of the action (a paired rename copied: see SAME_CONTENT), said in its `completed`. */
+  readonly instead?: Action
 }
 
 /**
@@ -147,7 +149,7 @@ export function startAction(
     sink.next({
       type: 'completed',
       ts: Date.now(),
-      action,
+      action: outcome.instead ?? action,
       bytes: outcome.bytes,
       durationMs: performance.now() - t0,
       ...(opts.dryRun ? { dryRun: true } : {}),
@@ -513,7 +515,22 @@ async function runAction(
     case 'move': {
       if (!action.from || !supports.move(target))
         throw new SyncError('UNSUPPORTED', 'cannot move', { path: action.path })
-      return moveCarryingMtime(action, action.from, target, opts, retried)
+      if (action.reason !== SAME_CONTENT || action.source?.kind !== 'file') {
+        return moveCarryingMtime(action, action.from, target, opts, retried)
+      }
+      try {
+        return await moveCarryingMtime(action, action.from, target, opts, retried)
+      } catch (err) {
+        // A rename the planner paired by content that cannot be done: an S3 object in an archive
+        // class (no server-side copy of it until restored), the old file changed or gone since it
+        // was listed. Failed, it failed on every run the same way, the new file never sent and the
+        // run's deletes always held (review of stop 40): the new file is copied instead, as an
+        // unpaired run copies it, and the old one stays for the next run to delete.
+        if (!isSyncError(err) || err.code === 'ABORTED' || err.code === 'TRANSIENT') throw err
+        const { from: _from, target: _old, ...rest } = action
+        const copy: Action = { ...rest, kind: 'copy', reason: `not renamed (${err.code}: ${err.message})` }
+        return { ...(await runAction(copy, opts, onProgress, false, replacesContent, memo)), instead: copy }
+      }
     }
     case 'conflict':
     case 'skip':

@@ -1,7 +1,7 @@
 import { Observable, type OperatorFunction } from 'rxjs'
 import type { Backend } from '../backend/backend.js'
 import { digestOf } from '../continuous/find-moves.js'
-import type { Action } from '../model/action.js'
+import { type Action, SAME_CONTENT } from '../model/action.js'
 import type { Entry, HashAlgo } from '../model/entry.js'
 import { mapConcurrent } from '../util/map-concurrent.js'
 import type { PlanOutcome } from './plan.js'
@@ -54,6 +54,8 @@ interface Held {
   readonly outcome: PlanOutcome
   readonly action: Action
   readonly entry: Entry
+  /** A delete that must stay one (see `trackRenames`). */
+  unpairable?: true
 }
 
 /**
@@ -76,6 +78,8 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
   return (windows$) =>
     new Observable<PlanOutcome[]>((subscriber) => {
       const deletes = new Map<number, Held[]>()
+      /** Held deletes by path: one whose path the source now has as a directory is not paired. */
+      const deleteAt = new Map<string, Held>()
       const news: Held[] = []
       let heldNew = 0
       let heldSized = 0
@@ -88,13 +92,22 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
         next(window) {
           const out: PlanOutcome[] = []
           for (const outcome of window) {
+            // A file deleted where the source has a directory now (`mv data data.old; mkdir data`):
+            // the directory and what it holds are written while the listing goes on, and need the
+            // file gone by then, as its delete (run with the others) has it; moved at the end, it
+            // stood in their way and failed them (review of stop 40). Its directory sorts after it.
+            if (outcome.pair.source?.kind === 'dir' && deleteAt.has(outcome.pair.path)) {
+              deleteAt.get(outcome.pair.path)!.unpairable = true
+            }
             const d = outcome.decision
             if (d.kind === 'action') {
               const action = d.action
               if (action.kind === 'delete' && candidate(action.target)) {
                 const list = deletes.get(action.target.size) ?? []
                 if (list.length === 0) deletes.set(action.target.size, list)
-                hold(list, { outcome, action, entry: action.target })
+                const held: Held = { outcome, action, entry: action.target }
+                hold(list, held)
+                deleteAt.set(action.path, held)
                 continue
               }
               if (action.kind === 'copy' && action.target === undefined && candidate(action.source)) {
@@ -125,7 +138,12 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
               if (outcomes.length > 0) subscriber.next(outcomes)
               subscriber.complete()
             },
-            (err: unknown) => subscriber.error(err),
+            (err: unknown) => {
+              // (As after a listing's error: what was held goes on unpaired.)
+              const held = unpaired()
+              if (held.length > 0) subscriber.next(held)
+              subscriber.error(err)
+            },
           )
         },
       })
@@ -151,7 +169,13 @@ async function pairUp(
   // Every candidate hashed once, `concurrency` at once: the target's first (often listed or stored),
   // then only the new files of a size some target file has a hash for; matched by (size, hash).
   // (The target's as it keeps it: an S3 object whose MD5 it does not know is not downloaded.)
-  const goneHashes = await mapConcurrent(gone, concurrency, (g) => digestOf(target, g.entry, algo, signal, true))
+  // A stopped run hashes nothing more (digestOf takes an abort for "no hash"; each would still be opened).
+  const hashed = (b: Backend, e: Entry, stored: boolean): Promise<string | undefined> =>
+    signal?.aborted ? Promise.resolve(undefined) : digestOf(b, e, algo, signal, stored)
+  const goneHashes = await mapConcurrent(gone, concurrency, (g) =>
+    g.unpairable ? Promise.resolve(undefined) : hashed(target, g.entry, true),
+  )
+  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
   const byContent = new Map<string, Held[]>()
   for (const [i, g] of gone.entries()) {
     const h = goneHashes[i]
@@ -163,7 +187,10 @@ async function pairUp(
   }
   const hashedSizes = new Set(gone.filter((_, i) => goneHashes[i] !== undefined).map((g) => g.entry.size))
   const asked = sized.filter((n) => hashedSizes.has(n.entry.size))
-  const newHashes = await mapConcurrent(asked, concurrency, (n) => digestOf(source, n.entry, algo, signal))
+  // (A source that would download its file to hash it, S3 without a stored MD5, is not asked to:
+  // downloading it to compare costs what downloading it to copy does.)
+  const sourceStored = source.capabilities.hashReadsContent !== true
+  const newHashes = await mapConcurrent(asked, concurrency, (n) => hashed(source, n.entry, sourceStored))
   if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
   const hashOf = new Map(asked.map((n, i) => [n, newHashes[i]]))
   const paired = new Set<Held>()
@@ -208,6 +235,6 @@ function moveOf(from: Entry, copy: Action): Action {
     ...(copy.source ? { source: copy.source } : {}),
     target: from,
     // (Said after the line's `old → new`: the reason is why the old file stands for the new one.)
-    reason: 'same size and hash',
+    reason: SAME_CONTENT,
   }
 }
