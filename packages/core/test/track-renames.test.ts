@@ -179,6 +179,30 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
     expect(await files(dst)).toEqual(await files(src))
   })
 
+  it('Ctrl-C while the pairing hashes stops it: no more hashes are asked, nothing is moved', async () => {
+    const src = createMemBackend()
+    const dst = createMemBackend()
+    for (let i = 0; i < 40; i++) {
+      await writeText(dst, `old/f${i}.bin`, prngBytes(100 + i, BIG), T0)
+      await writeText(src, `new/f${i}.bin`, prngBytes(200 + i, BIG), T0)
+    }
+    const stop = new AbortController()
+    let hashes = 0
+    dst.faults = {
+      hash: () => {
+        if (++hashes === 1) stop.abort()
+        return undefined
+      },
+    }
+    const events = await run(src, dst, { signal: stop.signal, concurrency: 4 })
+    // The hashes already under way when it stopped, at most one per lane: not the other 36.
+    expect(hashes).toBeGreaterThan(0)
+    expect(hashes).toBeLessThanOrEqual(4)
+    expect(doneOf(events).summary.interrupted).toBe(true)
+    expect(completed(events).filter((l) => l.startsWith('move'))).toEqual([])
+    expect(Object.keys(await files(dst)).filter((p) => p.startsWith('old/'))).toHaveLength(40)
+  })
+
   // The invariant: whatever was renamed, deleted, added or rewritten, a tracked mirror ends with the
   // target equal to the source, and never sends more bytes than one that does not track renames.
   it('property: the target ends equal to the source, with no more bytes sent than without tracking', async () => {
