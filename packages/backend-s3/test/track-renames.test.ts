@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
@@ -115,4 +115,35 @@ describeS3('a mirror to S3 tracks renames', (env) => {
     expect(await s3.hash('other-tool.bin' as RelPath, 'md5')).toBe(createHash('md5').update(bytes[0]!).digest('hex'))
     expect(proxy.counts.GET).toBe(1)
   })
+
+  // The other way: keys renamed on S3 (the album/ the first test left), pulled into a local
+  // directory: renamed there, not downloaded.
+  it('keys renamed on the S3 source are renamed in the local target: nothing downloaded', async () => {
+    const back = await mkdtemp(join(tmpdir(), 'syncflow-s3-renames-back-'))
+    const pullState = new MemoryStateStore() // (a job of its own)
+    try {
+      const pull = async (): Promise<SyncEvent[]> => {
+        const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+        const local = createLocalBackend({ root: back })
+        opened.push(s3, local)
+        const events = await lastValueFrom(sync(s3, local, { mode: 'mirror', state: pullState }).pipe(toArray()))
+        expect(events.filter((e) => e.type === 'failed')).toEqual([])
+        return events
+      }
+      await pull()
+      const inode = (await stat(join(back, 'album', 'a.bin'))).ino
+      const s3 = testBackend(env, { prefix }) as S3Backend
+      opened.push(s3)
+      for (const f of files) await s3.move(`album/${f}` as RelPath, `moved/${f}` as RelPath)
+      proxy.reset()
+      const events = await pull()
+      const done = events.find((e): e is DoneEvent => e.type === 'done')!
+      expect(done.summary.done.move).toBe(3)
+      expect(proxy.counts.GET ?? 0).toBe(0)
+      expect((await stat(join(back, 'moved', 'a.bin'))).ino).toBe(inode)
+      for (const [i, f] of files.entries()) expect(await readFile(join(back, 'moved', f))).toEqual(bytes[i])
+    } finally {
+      await rm(back, { recursive: true, force: true })
+    }
+  }, 60_000)
 })
