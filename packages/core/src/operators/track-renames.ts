@@ -87,7 +87,13 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
         list.push(held)
         opts.onHold(held.outcome)
       }
-      const unpaired = (): PlanOutcome[] => [...news, ...[...deletes.values()].flat()].map((h) => h.outcome)
+      // What was held goes on as planned (the new files copied; the deletes to the guard, which
+      // holds them back after such an error), then the error.
+      const fail = (err: unknown): void => {
+        const held = unpaired(news, deletes)
+        if (held.length > 0) subscriber.next(held)
+        subscriber.error(err)
+      }
       const sub = windows$.subscribe({
         next(window) {
           const out: PlanOutcome[] = []
@@ -125,30 +131,21 @@ export function trackRenames(opts: TrackRenamesOptions): OperatorFunction<PlanOu
           }
           if (out.length > 0) subscriber.next(out)
         },
-        error(err) {
-          // What was held goes on as planned (the new files copied; the deletes to the guard, which
-          // holds them back after such an error).
-          const held = unpaired()
-          if (held.length > 0) subscriber.next(held)
-          subscriber.error(err)
-        },
+        error: fail,
         complete() {
-          pairUp(news, deletes, opts).then(
-            (outcomes) => {
-              if (outcomes.length > 0) subscriber.next(outcomes)
-              subscriber.complete()
-            },
-            (err: unknown) => {
-              // (As after a listing's error: what was held goes on unpaired.)
-              const held = unpaired()
-              if (held.length > 0) subscriber.next(held)
-              subscriber.error(err)
-            },
-          )
+          pairUp(news, deletes, opts).then((outcomes) => {
+            if (outcomes.length > 0) subscriber.next(outcomes)
+            subscriber.complete()
+          }, fail)
         },
       })
       return () => sub.unsubscribe()
     })
+}
+
+/** The held outcomes as they were planned: the new files, then the deletes. */
+function unpaired(news: readonly Held[], deletes: Map<number, Held[]>): PlanOutcome[] {
+  return [...news, ...[...deletes.values()].flat()].map((h) => h.outcome)
 }
 
 /** The held outcomes, pairs made: moves, then the new files and deletes left as they were. */
@@ -157,11 +154,8 @@ async function pairUp(
   deletes: Map<number, Held[]>,
   opts: TrackRenamesOptions,
 ): Promise<PlanOutcome[]> {
-  const rest = (): PlanOutcome[] => [...deletes.values()].flat().map((h) => h.outcome)
   const sized = news.filter((n) => deletes.has(n.entry.size))
-  if (sized.length === 0 || opts.signal?.aborted || !opts.mayPair()) {
-    return [...news.map((n) => n.outcome), ...rest()]
-  }
+  if (sized.length === 0 || opts.signal?.aborted || !opts.mayPair()) return unpaired(news, deletes)
   const concurrency = opts.concurrency ?? 8
   const { source, target, hashAlgo: algo, signal } = opts
   const sizes = new Set(sized.map((n) => n.entry.size))
@@ -175,7 +169,7 @@ async function pairUp(
   const goneHashes = await mapConcurrent(gone, concurrency, (g) =>
     g.unpairable ? Promise.resolve(undefined) : hashed(target, g.entry, true),
   )
-  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
+  if (signal?.aborted) return unpaired(news, deletes)
   const byContent = new Map<string, Held[]>()
   for (const [i, g] of gone.entries()) {
     const h = goneHashes[i]
@@ -191,7 +185,7 @@ async function pairUp(
   // downloading it to compare costs what downloading it to copy does.)
   const sourceStored = source.capabilities.hashReadsContent !== true
   const newHashes = await mapConcurrent(asked, concurrency, (n) => hashed(source, n.entry, sourceStored))
-  if (signal?.aborted) return [...news.map((n) => n.outcome), ...rest()]
+  if (signal?.aborted) return unpaired(news, deletes)
   const hashOf = new Map(asked.map((n, i) => [n, newHashes[i]]))
   const paired = new Set<Held>()
   const out: PlanOutcome[] = []
