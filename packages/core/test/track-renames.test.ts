@@ -53,6 +53,15 @@ async function mv(b: MemBackend, from: string, to: string): Promise<void> {
   await b.move(from as RelPath, to as RelPath)
 }
 
+/** A file synced to both sides, then renamed on the source from `from` to `to` (a user's `mv`). */
+async function renamed(from: string, to: string, bytes: Buffer): Promise<{ src: MemBackend; dst: MemBackend }> {
+  const src = createMemBackend()
+  const dst = createMemBackend()
+  await both(src, dst, from, bytes)
+  await mv(src, from, to)
+  return { src, dst }
+}
+
 describe('a mirror tracks renames (rclone --track-renames)', () => {
   it('a renamed big file is moved on the target, not sent again, whether its new name sorts after or before the old', async () => {
     const src = createMemBackend()
@@ -82,23 +91,10 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
   })
 
   it('leaves small files, --no-track-renames and a copy job as they were: copy and delete', async () => {
-    const small = async (): Promise<{ src: MemBackend; dst: MemBackend }> => {
-      const src = createMemBackend()
-      const dst = createMemBackend()
-      await both(src, dst, 'x/f', prngBytes(5, RENAME_MIN_BYTES - 1))
-      await mv(src, 'x/f', 'y/f')
-      return { src, dst }
-    }
-    const s = await small()
+    const s = await renamed('x/f', 'y/f', prngBytes(5, RENAME_MIN_BYTES - 1))
     expect(completed(await run(s.src, s.dst))).toEqual(['copy y/f', 'delete x/f'])
 
-    const big = async (): Promise<{ src: MemBackend; dst: MemBackend }> => {
-      const src = createMemBackend()
-      const dst = createMemBackend()
-      await both(src, dst, 'x/f', prngBytes(6, BIG))
-      await mv(src, 'x/f', 'y/f')
-      return { src, dst }
-    }
+    const big = () => renamed('x/f', 'y/f', prngBytes(6, BIG))
     const off = await big()
     expect(completed(await run(off.src, off.dst, { trackRenames: false }))).toEqual(['copy y/f', 'delete x/f'])
     const copyJob = await big()
@@ -106,10 +102,7 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
   })
 
   it('a dry run says the move and changes nothing', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    await both(src, dst, 'old/f.bin', prngBytes(7, BIG))
-    await mv(src, 'old/f.bin', 'new/f.bin')
+    const { src, dst } = await renamed('old/f.bin', 'new/f.bin', prngBytes(7, BIG))
     const before = await files(dst)
     const events = await run(src, dst, { dryRun: true })
     expect(completed(events)).toContain('move old/f.bin → new/f.bin')
@@ -135,10 +128,7 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
   })
 
   it('a rename runs even when the other transfers fail, and loses nothing', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    await both(src, dst, 'a/f.bin', prngBytes(9, BIG))
-    await mv(src, 'a/f.bin', 'b/f.bin')
+    const { src, dst } = await renamed('a/f.bin', 'b/f.bin', prngBytes(9, BIG))
     await writeText(src, 'c/new.txt', 'new', T0)
     const denied = (p: RelPath) =>
       p === 'c/new.txt' ? new SyncError('PERMISSION', 'denied', { op: 'mem.write', path: p }) : undefined
@@ -150,10 +140,7 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
   })
 
   it('a paired rename the target refuses (an archived S3 object) copies the new file instead and keeps the old one', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    await both(src, dst, 'a/f.bin', prngBytes(10, BIG))
-    await mv(src, 'a/f.bin', 'b/f.bin')
+    const { src, dst } = await renamed('a/f.bin', 'b/f.bin', prngBytes(10, BIG))
     dst.faults = {
       move: (p) =>
         new SyncError('PERMISSION', 'InvalidObjectState: the object is archived', { op: 'mem.move', path: p }),
@@ -168,10 +155,7 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
   })
 
   it('a file deleted where the source now has a directory is deleted, not moved (mv data data.old; mkdir data)', async () => {
-    const src = createMemBackend()
-    const dst = createMemBackend()
-    await both(src, dst, 'data', prngBytes(11, BIG))
-    await mv(src, 'data', 'data.old')
+    const { src, dst } = await renamed('data', 'data.old', prngBytes(11, BIG))
     await writeText(src, 'data/x.txt', 'x', T0)
     const events = await run(src, dst)
     expect(doneOf(events).summary.failed).toBe(0)
