@@ -90,21 +90,12 @@ for (const t of available) {
     continue
   }
   if (wanted.has(t.name)) toolList.push(t)
-  // For the rename scenario: each tool with rename tracking the other way from its default.
-  if (t.name === 'syncflow' && wanted.has('syncflow --track-renames')) {
+  // For the rename scenario: syncflow and rclone with rename tracking the other way from its default.
+  const tracking = `${t.name} --track-renames`
+  if ((t.name === 'syncflow' || t.name === 'rclone') && wanted.has(tracking)) {
     toolList.push({
       ...t,
-      name: 'syncflow --track-renames',
-      command: (src, dst) => {
-        const c = t.command(src, dst)
-        return { ...c, args: [...c.args, '--track-renames'] }
-      },
-    })
-  }
-  if (t.name === 'rclone' && wanted.has('rclone --track-renames')) {
-    toolList.push({
-      ...t,
-      name: 'rclone --track-renames',
+      name: tracking,
       command: (src, dst) => {
         const c = t.command(src, dst)
         return { ...c, args: [...c.args, '--track-renames'] }
