@@ -44,6 +44,7 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
     ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
+    ...(options.trackRenames !== undefined ? { trackRenames: options.trackRenames } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }
 }

@@ -259,7 +259,7 @@ export const FLAG_TABLE = {
   trackRenames: () =>
     new Option(
       '--track-renames',
-      'rename on the target a file whose content a new source file has, also between two local directories (by default only where a transfer would cost more: S3, grpc://)',
+      'rename on the target a file whose content a new source file has (bisync: on the side that still has the old name), also between two local directories (by default only where a transfer would cost more: S3, grpc://)',
     ),
   noTrackRenames: () =>
     new Option(
@@ -399,6 +399,8 @@ export const BISYNC_FLAGS: readonly FlagName[] = [
   'maxDelete',
   'allowEmptySource',
   'noCheckUpdated',
+  'trackRenames',
+  'noTrackRenames',
   'conflict',
   'state',
   'bwlimit',

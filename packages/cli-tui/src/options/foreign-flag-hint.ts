@@ -20,7 +20,7 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
   if ((command === 'watch' || command === 'ui') && copyMode) {
     return `\`syncflow ${command} --mode copy\` never deletes; its default --mode mirror deletes the target files the source lacks without a flag: drop --mode copy and ${flag}`
   }
-  if (command === 'sync' || command === 'watch' || command === 'ui') {
+  if (command === 'sync' || command === 'bisync' || command === 'watch' || command === 'ui') {
     return `\`syncflow ${command}\` is a mirror: it deletes the target files the source lacks (after every transfer succeeded) without a flag: drop ${flag}`
   }
   if (command === 'check')
@@ -30,10 +30,10 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
 
 /** rclone's `--track-renames-strategy`: how syncflow pairs renames. */
 function renamesHint(command: string, flag: string): string {
-  if (command === 'sync' || command === 'watch' || command === 'ui') {
+  if (command === 'sync' || command === 'bisync' || command === 'watch' || command === 'ui') {
     return `renames are paired by size and hash, never by mtime alone (two files of one size and mtime may differ), for files of 64 KiB or more: drop ${flag} (--track-renames pairs between two local directories too)`
   }
-  return `\`syncflow ${command}\` never deletes, so it has no renames to track: \`syncflow sync\` (a mirror) pairs them`
+  return `\`syncflow ${command}\` never deletes, so it has no renames to track: \`syncflow sync\` (a mirror) and \`syncflow bisync\` pair them`
 }
 
 const PRUNE =

@@ -28,6 +28,7 @@ import { commonHash, fingerprintOf } from '../operators/decide.js'
 import { diff, type EntryPair } from '../operators/diff.js'
 import { guardDeletes, listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
+import { RENAME_MIN_BYTES, renameHash } from '../operators/track-renames.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
 import { Backlog } from '../util/backlog.js'
@@ -36,6 +37,7 @@ import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
+import { pairLaneRenames } from './pair-lane-renames.js'
 import { sameContent } from './same-content.js'
 
 /** Options of `bisync`. Defaults in brackets. */
@@ -71,6 +73,15 @@ export interface BisyncOptions {
    * copied as it is, up to its listed size, instead of failing (see `SyncOptions.checkUpdated`). [true]
    */
   readonly checkUpdated?: boolean
+  /**
+   * A file renamed or moved on one side is renamed on the other (a server-side copy on S3), not
+   * sent again and its old name deleted: a file new on one side is paired with a file the run
+   * deletes on the other when both hold the same bytes (same size and hash, files of 64 KiB or
+   * more; see `pairLaneRenames`). Nothing is paired after a listing error or a failed decision.
+   * [true unless both sides would have to read their files to hash them (two local directories),
+   * where proving two files equal costs about what copying one does]
+   */
+  readonly trackRenames?: boolean
   readonly signal?: AbortSignal
   /** The clock that names conflict copies. [now] */
   readonly now?: () => Date
@@ -154,6 +165,13 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     }
     /** The hash `--checksum` compares by: one both sides offer (B's preference first), if any. */
     const hashAlgo = options.compare === 'checksum' ? commonHash(a, b) : undefined
+    /** The hash renames are paired by (see `trackRenames`); undefined: none are. */
+    const renameAlgo =
+      (options.trackRenames ?? !(a.capabilities.hashReadsContent && b.capabilities.hashReadsContent))
+        ? renameHash(a, b)
+        : undefined
+    /** New files that may turn out to be renames: planned once the listings are in and pairs made. */
+    const mayBeRenames: Action[] = []
     const at = (options.now ?? (() => new Date()))()
     const lanes: Record<BisyncSide, Lane> = {
       a: { to: 'a', copies: [], deletes: [], afterDeletes: [] },
@@ -265,7 +283,16 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           const kind = source.kind === 'dir' ? 'mkdir' : target ? 'update' : 'copy'
           const action: Action = { kind, path, source, ...(target ? { target } : {}), reason: d.reason, to }
           lanes[to].copies.push(action)
-          planned(action)
+          if (
+            renameAlgo !== undefined &&
+            kind === 'copy' &&
+            source.kind === 'file' &&
+            source.size >= RENAME_MIN_BYTES
+          ) {
+            mayBeRenames.push(action)
+          } else {
+            planned(action)
+          }
           return
         }
         case 'delete': {
@@ -393,8 +420,25 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         const kept = keptDirs[s]
         const deletes = lane.deletes.filter((del) => !kept.has(del.path) && !heldByExcluded(s, del))
         lane.deletes.splice(0, lane.deletes.length, ...deletes)
-        for (const del of deletes) planned(del)
       }
+      // Renames, paired per direction once both listings are in (a rename's new name may sort before
+      // its old one). Not after a listing error or a failed decision: a file the other side may still
+      // hold where it could not be listed is not moved away.
+      const moves = new Map<Action, Action>()
+      if (mayBeRenames.length > 0 && renameAlgo !== undefined && listingErrors === 0 && failures === 0) {
+        for (const s of ['a', 'b'] as const) {
+          const paired = await pairLaneRenames(lanes[s], {
+            source: backends[otherSide(s)],
+            target: backends[s],
+            hashAlgo: renameAlgo,
+            ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+            signal,
+          })
+          for (const [copy, move] of paired) moves.set(copy, move)
+        }
+      }
+      for (const copy of mayBeRenames) planned(moves.get(copy) ?? copy)
+      for (const s of ['a', 'b'] as const) for (const del of lanes[s].deletes) planned(del)
     })
 
     /**
@@ -606,6 +650,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         if (act.kind === 'delete') {
           pending.deletes.push(act.path)
           return
+        }
+        if (act.kind === 'move' && act.from !== undefined) {
+          // The old name is gone from both sides now. (A move whose mtime could not be carried
+          // returns no entry: its new name is left unrecorded, for the next run to compare.)
+          pending.deletes.push(act.from)
+          if (e.result === undefined) return
         }
         if (!act.source) return
         const written = e.result ?? act.source

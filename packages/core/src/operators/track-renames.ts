@@ -154,23 +154,72 @@ async function pairUp(
   deletes: Map<number, Held[]>,
   opts: TrackRenamesOptions,
 ): Promise<PlanOutcome[]> {
-  const sized = news.filter((n) => deletes.has(n.entry.size))
-  if (sized.length === 0 || opts.signal?.aborted || !opts.mayPair()) return unpaired(news, deletes)
-  const concurrency = opts.concurrency ?? 8
+  if (opts.signal?.aborted || !opts.mayPair()) return unpaired(news, deletes)
+  const pairs = await pairByContent(news, [...deletes.values()].flat(), opts)
+  const paired = new Set(pairs.values())
+  const out: PlanOutcome[] = []
+  for (const n of news) {
+    const g = pairs.get(n)
+    if (g === undefined) {
+      out.push(n.outcome)
+      continue
+    }
+    out.push({ pair: n.outcome.pair, decision: { kind: 'action', action: moveOf(g.entry, n.action) } })
+    // The target's file is still counted (it was listed), but nothing more is done with it.
+    out.push({ pair: g.outcome.pair, decision: { kind: 'none' } })
+  }
+  for (const list of deletes.values()) for (const g of list) if (!paired.has(g)) out.push(g.outcome)
+  return out
+}
+
+/** One half of a possible rename: a new file on the source, or a file the target is to delete. */
+export interface RenameCandidate {
+  /** The source's new file, or the target's file to delete. */
+  readonly entry: Entry
+  /** A delete that must stay one (its path is written otherwise): never paired. */
+  readonly unpairable?: boolean
+}
+
+/** How `pairByContent` reads the hashes. */
+export interface PairByContentOptions {
+  /** Where the new files are. */
+  readonly source: Backend
+  /** Where the deleted files are, and the moves will be made. */
+  readonly target: Backend
+  readonly hashAlgo: HashAlgo
+  /** Hashes at once. [8] */
+  readonly concurrency?: number
+  readonly signal?: AbortSignal
+}
+
+/**
+ * Pairs new files with deleted ones of the same size and hash, each deleted file with one new file
+ * at most (in the order of `news`): the map from each new file paired to its deleted file. Every
+ * candidate is hashed once, `concurrency` at once: the deleted files first (their hash is often
+ * listed or stored, and an S3 object whose MD5 is not known is not downloaded), then only the new
+ * files of a size some deleted file has a hash for (a source that would download its file to hash
+ * it is not asked to: that costs what the copy does). Only pairs `pairable` allows are made. A
+ * stopped run pairs nothing.
+ */
+export async function pairByContent<N extends RenameCandidate, G extends RenameCandidate>(
+  news: readonly N[],
+  deleted: readonly G[],
+  opts: PairByContentOptions,
+): Promise<Map<N, G>> {
+  const pairs = new Map<N, G>()
   const { source, target, hashAlgo: algo, signal } = opts
-  const sizes = new Set(sized.map((n) => n.entry.size))
-  const gone = [...sizes].flatMap((s) => deletes.get(s) ?? [])
-  // Every candidate hashed once, `concurrency` at once: the target's first (often listed or stored),
-  // then only the new files of a size some target file has a hash for; matched by (size, hash).
-  // (The target's as it keeps it: an S3 object whose MD5 it does not know is not downloaded.)
-  // A stopped run hashes nothing more (digestOf takes an abort for "no hash"; each would still be opened).
+  const concurrency = opts.concurrency ?? 8
+  const goneSizes = new Set(deleted.filter((g) => g.unpairable !== true).map((g) => g.entry.size))
+  const sized = news.filter((n) => goneSizes.has(n.entry.size))
+  if (sized.length === 0 || signal?.aborted) return pairs
+  const newSizes = new Set(sized.map((n) => n.entry.size))
+  const gone = deleted.filter((g) => g.unpairable !== true && newSizes.has(g.entry.size))
+  // (digestOf takes an abort for "no hash": a stopped run hashes nothing more.)
   const hashed = (b: Backend, e: Entry, stored: boolean): Promise<string | undefined> =>
     signal?.aborted ? Promise.resolve(undefined) : digestOf(b, e, algo, signal, stored)
-  const goneHashes = await mapConcurrent(gone, concurrency, (g) =>
-    g.unpairable ? Promise.resolve(undefined) : hashed(target, g.entry, true),
-  )
-  if (signal?.aborted) return unpaired(news, deletes)
-  const byContent = new Map<string, Held[]>()
+  const goneHashes = await mapConcurrent(gone, concurrency, (g) => hashed(target, g.entry, true))
+  if (signal?.aborted) return pairs
+  const byContent = new Map<string, G[]>()
   for (const [i, g] of gone.entries()) {
     const h = goneHashes[i]
     if (h === undefined) continue
@@ -181,30 +230,17 @@ async function pairUp(
   }
   const hashedSizes = new Set(gone.filter((_, i) => goneHashes[i] !== undefined).map((g) => g.entry.size))
   const asked = sized.filter((n) => hashedSizes.has(n.entry.size))
-  // (A source that would download its file to hash it, S3 without a stored MD5, is not asked to:
-  // downloading it to compare costs what downloading it to copy does.)
   const sourceStored = source.capabilities.hashReadsContent !== true
   const newHashes = await mapConcurrent(asked, concurrency, (n) => hashed(source, n.entry, sourceStored))
-  if (signal?.aborted) return unpaired(news, deletes)
-  const hashOf = new Map(asked.map((n, i) => [n, newHashes[i]]))
-  const paired = new Set<Held>()
-  const out: PlanOutcome[] = []
-  for (const n of news) {
-    const h = hashOf.get(n)
+  if (signal?.aborted) return pairs
+  for (const [i, n] of asked.entries()) {
+    const h = newHashes[i]
     const list = h === undefined ? undefined : byContent.get(`${n.entry.size}:${h}`)
-    const i = list?.findIndex((g) => pairable(g.entry, n.entry)) ?? -1
-    if (list === undefined || i < 0) {
-      out.push(n.outcome)
-      continue
-    }
-    const [g] = list.splice(i, 1) as [Held]
-    paired.add(g)
-    out.push({ pair: n.outcome.pair, decision: { kind: 'action', action: moveOf(g.entry, n.action) } })
-    // The target's file is still counted (it was listed), but nothing more is done with it.
-    out.push({ pair: g.outcome.pair, decision: { kind: 'none' } })
+    const at = list?.findIndex((g) => pairable(g.entry, n.entry)) ?? -1
+    if (list === undefined || at < 0) continue
+    pairs.set(n, list.splice(at, 1)[0]!)
   }
-  for (const list of deletes.values()) for (const g of list) if (!paired.has(g)) out.push(g.outcome)
-  return out
+  return pairs
 }
 
 /**
@@ -220,14 +256,15 @@ function pairable(from: Entry, to: Entry): boolean {
   return from.mode === undefined || to.mode === undefined || (from.mode & 0o777) === (to.mode & 0o777)
 }
 
-/** The move that replaces the copy `copy` with a rename of the target's `from`. */
-function moveOf(from: Entry, copy: Action): Action {
+/** The move that replaces the copy `copy` with a rename of the target's `from` (on the side the copy writes). */
+export function moveOf(from: Entry, copy: Action): Action {
   return {
     kind: 'move',
     path: copy.path,
     from: from.path,
     ...(copy.source ? { source: copy.source } : {}),
     target: from,
+    ...(copy.to ? { to: copy.to } : {}),
     // (Said after the line's `old → new`: the reason is why the old file stands for the new one.)
     reason: SAME_CONTENT,
   }
