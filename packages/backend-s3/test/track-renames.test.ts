@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from '@aws-sdk/client-s3'
 import {
   type Backend,
+  bisync,
   type DoneEvent,
   MemoryStateStore,
   RENAME_MIN_BYTES,
@@ -145,5 +146,77 @@ describeS3('a mirror to S3 tracks renames', (env) => {
     } finally {
       await rm(back, { recursive: true, force: true })
     }
+  }, 60_000)
+})
+
+// Two-way: a local directory and an S3 prefix, renames made on either side (pairing is the default
+// where one side is S3: its listing gives the MD5s).
+describeS3('bisync with S3 tracks renames', (env) => {
+  let dir: string
+  let proxy: CountingProxy
+  let prefix: string
+  const state = new MemoryStateStore()
+  const opened: Backend[] = []
+  const files = ['a.bin', 'b.bin']
+  const bytes = files.map((_, i) => randomBytes(RENAME_MIN_BYTES * 2 + i))
+  const backends = (): [Backend, Backend] => {
+    const s3 = testBackend(env, { prefix, endpoint: proxy.url })
+    const local = createLocalBackend({ root: dir })
+    opened.push(s3, local)
+    return [local, s3]
+  }
+  const run = async (): Promise<DoneEvent> => {
+    const events = await lastValueFrom(bisync(...backends(), { state }).pipe(toArray()))
+    expect(events.filter((e) => e.type === 'failed')).toEqual([])
+    return events.find((e): e is DoneEvent => e.type === 'done')!
+  }
+  const keys = async (): Promise<string[]> => {
+    const [, s3] = backends()
+    const out: string[] = []
+    for await (const e of s3.list()) if (e.kind === 'file') out.push(e.path)
+    return out.sort()
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'syncflow-s3-bisync-renames-'))
+    prefix = uniquePrefix(env, 'bisync-renames')
+    await mkdir(join(dir, 'photos'))
+    for (const [i, f] of files.entries()) await writeFile(join(dir, 'photos', f), bytes[i]!)
+    proxy = await startCountingProxy(env.endpoint)
+  })
+  afterAll(async () => {
+    await Promise.all(opened.map((b) => b.close()))
+    await proxy?.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a directory renamed in the local directory is copied server-side on S3: nothing uploaded again', async () => {
+    expect((await run()).summary.done.copy).toBe(2)
+    await rename(join(dir, 'photos'), join(dir, 'album'))
+    proxy.reset()
+    const done = await run()
+    expect(done.summary.done.move).toBe(2)
+    expect(done.summary.bytesTransferred).toBe(0)
+    expect(proxy.counts.PUT ?? 0).toBe(0)
+    expect(proxy.counts.GET ?? 0).toBe(0)
+    expect(proxy.counts.COPY).toBe(2)
+    expect(await keys()).toEqual(files.map((f) => `album/${f}`))
+    // Recorded: the next run finds nothing to do.
+    const again = await run()
+    expect(Object.values(again.summary.done).reduce((x, y) => x + y, 0)).toBe(0)
+  }, 60_000)
+
+  it('keys renamed on S3 are renamed in the local directory: nothing downloaded', async () => {
+    const inode = (await stat(join(dir, 'album', 'a.bin'))).ino
+    const s3 = testBackend(env, { prefix }) as S3Backend
+    opened.push(s3)
+    for (const f of files) await s3.move(`album/${f}` as RelPath, `moved/${f}` as RelPath)
+    proxy.reset()
+    const done = await run()
+    expect(done.summary.done.move).toBe(2)
+    expect(proxy.counts.GET ?? 0).toBe(0)
+    expect((await stat(join(dir, 'moved', 'a.bin'))).ino).toBe(inode)
+    for (const [i, f] of files.entries()) expect(await readFile(join(dir, 'moved', f))).toEqual(bytes[i])
+    expect(await keys()).toEqual(files.map((f) => `moved/${f}`))
   }, 60_000)
 })

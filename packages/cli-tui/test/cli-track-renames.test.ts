@@ -71,3 +71,32 @@ describe('syncflow sync --track-renames', () => {
     },
   )
 })
+
+describe('syncflow bisync --track-renames', () => {
+  it('renames on B a directory renamed on A: same inodes, said as moves; by default it is copied again', async () => {
+    const a = src
+    const b = join(src, '..', 'b')
+    expect((await cli('sync', src, b)).code).toBe(0) // B starts as a copy of A
+    expect((await cli('bisync', a, b)).code).toBe(0)
+    const inode = (await stat(join(b, 'photos/2023/a.jpg'))).ino
+    await rename(join(a, 'photos/2023'), join(a, 'photos/archive'))
+    const r = await cli('bisync', a, b, '--track-renames', '-v')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain('moved    photos/2023/a.jpg → photos/archive/a.jpg  (A → B)')
+    expect(r.stdout).toContain('copied   photos/archive/note.txt  (A → B)')
+    expect((await stat(join(b, 'photos/archive/a.jpg'))).ino).toBe(inode)
+    expect(await readTree(b)).toEqual(await readTree(a))
+
+    await rename(join(a, 'photos/archive'), join(a, 'photos/2024'))
+    const plain = await cli('bisync', a, b, '-v', '--max-delete', '100%')
+    expect(plain.code).toBe(0)
+    expect(plain.stdout).toContain('copied   photos/2024/a.jpg  (A → B)')
+    expect(await readTree(b)).toEqual(await readTree(a))
+  })
+
+  it("answers rclone's --track-renames-strategy with how syncflow pairs renames", async () => {
+    const r = await cli('bisync', src, dst, '--track-renames-strategy', 'modtime')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('renames are paired by size and hash')
+  })
+})
