@@ -4,12 +4,12 @@
 // radosgw on bluestore, started here) through a request-counting proxy; prints a markdown table of
 // medians, ratios and requests by type. See bench/s3/README.md. Not a test: nothing is asserted.
 //
-//   node bench/s3/run.mjs [--reps 3] [--big-reps 1] [--only initial,noop,change,delete,rename,mixed,mixed-rename]
+//   node bench/s3/run.mjs [--reps 3] [--big-reps 1] [--only initial,noop,change,delete,rename,mixed,mixed-rename,bisync-rename]
 //                         [--tools syncflow,aws,rclone] [--quick] [--data DIR] [--keep]
 //                         [--no-install] [--no-build] [--variant 'NAME=[BIN.js] [ARGS…]' …]
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { renameSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -26,10 +26,11 @@ import { changeSome, deleteSome, listTree, mixedTree, smallFilesTree, totalBytes
  * @typedef {import('../lib/measure.mjs').Measurement} Measurement
  * @typedef {Measurement & { requests: Record<string, number> }} Run
  * @typedef {{ scenario: string, tool: string, runs: Run[], wrong?: string }} Result
- * @typedef {{ name: string, version: string | undefined, command(src: string, prefix: string): { cmd: string, args: string[], env: NodeJS.ProcessEnv } }} Tool
+ * @typedef {{ cmd: string, args: string[], env: NodeJS.ProcessEnv }} Command
+ * @typedef {{ name: string, version: string | undefined, command(src: string, prefix: string): Command, bisync?: (a: string, prefix: string, first: boolean) => Command }} Tool
  */
 
-const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'rename', 'mixed', 'mixed-rename']
+const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'rename', 'mixed', 'mixed-rename', 'bisync-rename']
 const flags = parseFlags('node bench/s3/run.mjs', {
   reps: { type: 'string', default: '3' },
   'big-reps': { type: 'string', default: '1' },
@@ -187,6 +188,17 @@ function versionOf(cmd, args) {
   return r.status === 0 ? `${r.stdout}${r.stderr}`.split('\n')[0]?.trim() : undefined
 }
 
+/** rclone's S3 remote "bench", from environment variables. */
+const rcloneEnv = {
+  ...baseEnv,
+  RCLONE_CONFIG_BENCH_TYPE: 's3',
+  RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
+  RCLONE_CONFIG_BENCH_ENDPOINT: PROXY,
+  RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: creds.accessKeyId,
+  RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: creds.secretAccessKey,
+  RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
+}
+
 /** @type {Tool[]} */
 const allTools = [
   {
@@ -195,6 +207,11 @@ const allTools = [
     command: (src, prefix) => ({
       cmd: process.execPath,
       args: [SYNCFLOW_BIN, 'sync', src, `s3://${BUCKET}/${prefix}`, '-q', '--s3-endpoint', PROXY],
+      env: { ...baseEnv, SYNCFLOW_STATE_DIR: stateDir },
+    }),
+    bisync: (a, prefix) => ({
+      cmd: process.execPath,
+      args: [SYNCFLOW_BIN, 'bisync', a, `s3://${BUCKET}/${prefix}`, '-q', '--s3-endpoint', PROXY],
       env: { ...baseEnv, SYNCFLOW_STATE_DIR: stateDir },
     }),
   },
@@ -214,15 +231,22 @@ const allTools = [
     command: (src, prefix) => ({
       cmd: 'rclone',
       args: ['sync', src, `bench:${BUCKET}/${prefix}`, '--config', rcloneConfig],
-      env: {
-        ...baseEnv,
-        RCLONE_CONFIG_BENCH_TYPE: 's3',
-        RCLONE_CONFIG_BENCH_PROVIDER: 'Ceph',
-        RCLONE_CONFIG_BENCH_ENDPOINT: PROXY,
-        RCLONE_CONFIG_BENCH_ACCESS_KEY_ID: creds.accessKeyId,
-        RCLONE_CONFIG_BENCH_SECRET_ACCESS_KEY: creds.secretAccessKey,
-        RCLONE_CONFIG_BENCH_REGION: 'us-east-1',
-      },
+      env: rcloneEnv,
+    }),
+    // Its first run takes --resync (it refuses to run without its listings of the last run).
+    bisync: (a, prefix, first) => ({
+      cmd: 'rclone',
+      args: [
+        'bisync',
+        a,
+        `bench:${BUCKET}/${prefix}`,
+        '--config',
+        rcloneConfig,
+        '--workdir',
+        path.join(data, 'workdir-rclone'),
+        ...(first ? ['--resync'] : []),
+      ],
+      env: rcloneEnv,
     }),
   },
 ]
@@ -292,7 +316,16 @@ function rotate(list, rep) {
  * @param {string} src
  */
 async function timed(scenario, group, tool, src) {
-  const { cmd, args, env } = tool.command(src, prefixes.get(`${group}/${tool.name}`))
+  await timedCommand(scenario, tool, tool.command(src, prefixes.get(`${group}/${tool.name}`)))
+}
+
+/**
+ * One measured command of a tool, with the requests it made.
+ * @param {string} scenario
+ * @param {Tool} tool
+ * @param {Command} command
+ */
+async function timedCommand(scenario, tool, { cmd, args, env }) {
   spawnSync('sync')
   await resetCounts()
   const m = measure(cmd, args, { env })
@@ -308,7 +341,14 @@ async function timed(scenario, group, tool, src) {
  * @param {string} src
  */
 function untimed(group, tool, src) {
-  const { cmd, args, env } = tool.command(src, prefixes.get(`${group}/${tool.name}`))
+  untimedCommand(tool.command(src, prefixes.get(`${group}/${tool.name}`)))
+}
+
+/**
+ * An unmeasured command, which must succeed.
+ * @param {Command} command
+ */
+function untimedCommand({ cmd, args, env }) {
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env })
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`)
 }
@@ -425,7 +465,7 @@ if (only.has('rename')) {
     for (const t of toolList) untimed('small', t, smallSrc)
   }
 }
-if (only.has('mixed') || only.has('mixed-rename')) {
+if (only.has('mixed') || only.has('mixed-rename') || only.has('bisync-rename')) {
   const mixed = mixedTree({ seed: deriveSeed(SEED, 1), maxBytes: MIXED_MAX })
   const mixedSrc = path.join(data, 'src-mixed')
   log(`writing the mixed tree: ${mixed.length} files, ${(totalBytes(mixed) / 2 ** 20).toFixed(0)} MiB`)
@@ -436,7 +476,7 @@ if (only.has('mixed') || only.has('mixed-rename')) {
       for (const t of rotate(toolList, rep)) await timed('mixed', 'mixed', t, mixedSrc)
     }
     await verify('mixed', 'mixed', toolList, mixedSrc)
-  } else {
+  } else if (only.has('mixed-rename')) {
     freshPrefixes('mixed', 0)
     for (const t of toolList) untimed('mixed', t, mixedSrc)
   }
@@ -451,6 +491,33 @@ if (only.has('mixed') || only.has('mixed-rename')) {
       renameSync(path.join(mixedSrc, 'video'), path.join(mixedSrc, 'media'))
       for (const t of toolList) untimed('mixed', t, mixedSrc)
     }
+  }
+  if (only.has('bisync-rename')) {
+    // Two-way: each tool with a bisync (syncflow, rclone) keeps its own copy of the mixed tree (A)
+    // and its own prefix (B) in step; media/ is renamed to video/ on A, then back (untimed) between
+    // repetitions. syncflow pairs the new keys with the old by MD5 and copies them server-side;
+    // rclone bisync uploads them again.
+    const pairs = toolList.filter((t) => t.bisync !== undefined)
+    const aOf = (/** @type {Tool} */ t) => path.join(data, `bisync-a-${t.name}`)
+    const bisyncOf = (/** @type {Tool} */ t, first = false) =>
+      /** @type {NonNullable<Tool['bisync']>} */ (t.bisync)(aOf(t), prefixes.get(`bisync/${t.name}`), first)
+    rmSync(stateDir, { recursive: true, force: true })
+    rmSync(path.join(data, 'workdir-rclone'), { recursive: true, force: true })
+    for (const t of pairs) {
+      prefixes.set(`bisync/${t.name}`, `${t.name}-bisync`)
+      cpSync(mixedSrc, aOf(t), { recursive: true, preserveTimestamps: true })
+      untimedCommand(bisyncOf(t, true))
+    }
+    for (let rep = 0; rep < reps; rep++) {
+      for (const t of pairs) renameSync(path.join(aOf(t), 'media'), path.join(aOf(t), 'video'))
+      for (const t of rotate(pairs, rep)) await timedCommand('bisync-rename', t, bisyncOf(t))
+      for (const t of pairs) await verify('bisync-rename', 'bisync', [t], aOf(t))
+      for (const t of pairs) {
+        renameSync(path.join(aOf(t), 'video'), path.join(aOf(t), 'media'))
+        untimedCommand(bisyncOf(t))
+      }
+    }
+    for (const t of pairs) rmSync(aOf(t), { recursive: true, force: true })
   }
 }
 
