@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { CallOptions, ChannelOptions, ClientReadableStream, Metadata, ServiceError } from '@grpc/grpc-js'
-import type { DirectoryChain } from '@syncflow/backend-local'
+import { type DirectoryChain, PARTIAL_MIN_BYTES } from '@syncflow/backend-local'
 import {
   type Backend,
   bareMessage,
@@ -11,12 +11,14 @@ import {
   type CopyFromCapable,
   compareEntries,
   type DeltaCapable,
+  deltaOpBytes,
   type DeltaFromOptions,
   type DeltaOp,
   type DeltaSource,
   type DirCreatable,
   type Entry,
   type FileSignature,
+  generateDelta,
   type HashAlgo,
   type Hashable,
   isSyncError,
@@ -504,19 +506,29 @@ export class GrpcBackend
     }
   }
 
-  /** A file in a Write call of its own: header, chunks as read, end. */
+  /** A file in a Write call of its own: header, chunks as read, end; or the rest of an interrupted one. */
   async #writeOne(rel: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions): Promise<Entry> {
+    if (this.features.has('partial') && (meta.size ?? 0) >= PARTIAL_MIN_BYTES) {
+      let kept: FileSignature | undefined
+      try {
+        kept = await this.#signatureOf(rel, 0, opts, true)
+      } catch (err) {
+        body.destroy()
+        throw err
+      }
+      if (kept !== undefined) return this.#resumeUpload(rel, body, kept, meta, opts)
+    }
     const root = this.#root
     const { call, result } = clientStream<WriteRequest, { entry: unknown }>((cb) =>
       this.#client.Write(this.#metadata(), {}, cb as never),
     )
     const onAbort = () => call.cancel()
     opts.signal?.addEventListener('abort', onAbort, { once: true })
+    let sent = 0
     async function* messages(): AsyncGenerator<WriteRequest> {
       yield {
         header: { root, path: rel, meta: toWireMeta(meta), expect: toWireExpect(opts.expect) },
       }
-      let sent = 0
       let reported = 0
       for await (const chunk of body as AsyncIterable<Buffer>) {
         for (let off = 0; off < chunk.length; off += CHUNK) {
@@ -538,7 +550,14 @@ export class GrpcBackend
       return this.#sameEntry(fromWireEntry(reply.entry as never, 'write'), rel, 'write')
     } catch (err) {
       body.destroy()
-      throw this.#error(err, 'write', rel, opts.signal)
+      const e = this.#error(err, 'write', rel, opts.signal)
+      // Stopped mid-upload: the server keeps what it got (about what was sent) for the next run.
+      if (e.code === 'ABORTED' && this.features.has('partial') && sent >= PARTIAL_MIN_BYTES) {
+        opts.resume?.kept(
+          `upload of ${rel} kept on the server for resume (${sent} of ${meta.size} bytes sent): the next run sends the rest`,
+        )
+      }
+      throw e
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
     }
@@ -746,14 +765,78 @@ export class GrpcBackend
     })
   }
 
+  /**
+   * An upload of `rel` resumed from what an interrupted one left on the server (`kept`, its
+   * signature): the file is read whole here, as ever, and only what the server does not hold yet
+   * is sent, as a patch of that partial (rsync's `--partial`). Said through `opts.resume` where
+   * the run has one. A partial that turns out unusable (gone, or the patch failing its check:
+   * the server drops it then) fails the attempt `TRANSIENT`: the next sends the file whole.
+   */
+  async #resumeUpload(
+    rel: RelPath,
+    body: Readable,
+    kept: FileSignature,
+    meta: WriteMeta,
+    opts: WriteOptions,
+  ): Promise<Entry> {
+    let read = 0
+    let reported = 0
+    let sent = 0
+    const counted = (async function* () {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        read += chunk.length
+        if (opts.onProgress && read - reported >= 1 << 20) {
+          reported = read
+          opts.onProgress(read)
+        }
+        yield chunk
+      }
+    })()
+    const ops = (async function* () {
+      for await (const op of generateDelta(counted, kept, opts.signal ? { signal: opts.signal } : {})) {
+        sent += deltaOpBytes(op)
+        yield op
+      }
+    })()
+    try {
+      const entry = await this.#patchCall(rel, kept.blockSize, ops, meta, opts, true)
+      opts.onProgress?.(read)
+      opts.onWireBytes?.(sent)
+      const reused = Math.max(0, read - sent)
+      opts.resume?.resumed(
+        `resumed the upload of ${rel} that an interrupted run began: ${reused} of ${read} bytes were on the server already and not sent again`,
+      )
+      return entry
+    } catch (err) {
+      body.destroy()
+      const e = isSyncError(err) ? err : this.#error(err, 'write', rel, opts.signal)
+      if (e.code !== 'CHECKSUM' && e.code !== 'NOT_FOUND') throw e
+      throw new SyncError('TRANSIENT', `the part of ${rel} an interrupted upload left could not be resumed (${e.message})`, {
+        op: 'grpc.write',
+        path: rel,
+        hint: 'The server dropped it: the next try sends the file whole.',
+        cause: e,
+      })
+    }
+  }
+
   async signature(
     path: RelPath,
     blockSize: number,
     opts: { signal?: AbortSignal } = {},
   ): Promise<FileSignature | undefined> {
-    const rel = this.#rel(path, 'signature')
+    return this.#signatureOf(this.#rel(path, 'signature'), blockSize, opts, false)
+  }
+
+  /** The signature of `rel`, or of what an interrupted upload of it left (`partial`); `undefined` when there is none. */
+  async #signatureOf(
+    rel: RelPath,
+    blockSize: number,
+    opts: { signal?: AbortSignal },
+    partial: boolean,
+  ): Promise<FileSignature | undefined> {
     const call = this.#client.Signature(
-      { root: this.#root, path: rel, blockSize: blockSize || this.#blockSize },
+      { root: this.#root, path: rel, blockSize: blockSize || this.#blockSize, ...(partial ? { partial } : {}) },
       this.#metadata(),
       {},
     )
@@ -860,7 +943,18 @@ export class GrpcBackend
     meta: WriteMeta & { readonly sha256?: string },
     opts: WriteOptions = {},
   ): Promise<Entry> {
-    const rel = this.#rel(path, 'patch')
+    return this.#patchCall(this.#rel(path, 'patch'), blockSize, ops, meta, opts, false)
+  }
+
+  /** A Patch call: of the file, or of what an interrupted upload of it left (`fromPartial`). */
+  async #patchCall(
+    rel: RelPath,
+    blockSize: number,
+    ops: AsyncIterable<DeltaOp>,
+    meta: WriteMeta & { readonly sha256?: string },
+    opts: WriteOptions,
+    fromPartial: boolean,
+  ): Promise<Entry> {
     const root = this.#root
     const { call, result } = clientStream<unknown, { entry: unknown }>((cb) =>
       this.#client.Patch(this.#metadata(), {}, cb as never),
@@ -876,6 +970,7 @@ export class GrpcBackend
           meta: toWireMeta(meta),
           expect: toWireExpect(opts.expect),
           ...(meta.sha256 !== undefined ? { sha256: meta.sha256 } : {}),
+          ...(fromPartial ? { fromPartial } : {}),
         },
         ops: [],
       }

@@ -4,7 +4,7 @@ export { makeDirectories } from '@syncflow/core'
 export { type DirectoryChain, directoryChain, machineId } from './directory-chain.js'
 export { existingRealPath } from './existing-real-path.js'
 export type { FencedDirectory } from './fence.js'
-export type { LocalBackendOptions } from './local-backend.js'
+export type { LocalBackendOptions, LocalWriteOptions } from './local-backend.js'
 export { createLocalBackend, LocalBackend } from './local-backend.js'
 export { localBackend, localRootOf } from './local-plugin.js'
 export {
@@ -15,6 +15,7 @@ export {
   placesReachedFrom,
   readMounts,
 } from './mount-place.js'
+export { PARTIAL_MIN_BYTES, partialPathOf } from './temp-file.js'
 export { toSyncError } from './to-sync-error.js'
 export { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 export { decodableRealPath } from './undecodable-names.js'

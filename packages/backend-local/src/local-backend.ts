@@ -58,6 +58,7 @@ import {
   type ListedFile,
   type ListOptions,
   type ModeSettable,
+  isSyncError,
   type Movable,
   type MtimeSettable,
   makeDirectories,
@@ -92,7 +93,15 @@ import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
 import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
-import { isStaleTemp, TEMP_PREFIX, tempOwner, tempPathFor } from './temp-file.js'
+import {
+  isPartialOwner,
+  isStaleTemp,
+  PARTIAL_MIN_BYTES,
+  partialPathOf,
+  TEMP_PREFIX,
+  tempOwner,
+  tempPathFor,
+} from './temp-file.js'
 import { errnoOf, toSyncError } from './to-sync-error.js'
 import { changedWhileRead, checkBeforeEnd, sameFile } from './unchanged-while-read.js'
 import { decodableRealPath, readLinkTarget, undecodableName, undecodablePartOf } from './undecodable-names.js'
@@ -111,6 +120,17 @@ import {
 } from './walk-sorted.js'
 
 /** Options of `createLocalBackend`. */
+/** Options of `LocalBackend.write`: those of every backend, and its own. */
+export interface LocalWriteOptions extends WriteOptions {
+  /**
+   * An upload that is interrupted (the signal aborts, or the body fails `TRANSIENT`) keeps what it
+   * wrote, when at least 1 MiB, as the path's partial (see `partialPathOf`), for the next upload of
+   * the file to start from (`syncflow serve`: rsync's `--partial`); a write that completes removes
+   * the path's partial. Files under 1 MiB keep none. [false]
+   */
+  readonly keepPartial?: boolean
+}
+
 export interface LocalBackendOptions {
   /** The directory to sync (relative to the working directory, or absolute); created on the first write. */
   readonly root: string
@@ -215,6 +235,9 @@ function isExpectedFile(st: Stats, expected: Entry): boolean {
 const LINK_REFUSED: ReadonlySet<string> = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK'])
 const openAsync = promisify(openCallback)
 /** The calls that make an entry under the path they are given (see `#rel`). */
+/** Failures of an upload interrupted on its way (see `#keepPartial`): what it wrote is kept. */
+const INTERRUPTED: ReadonlySet<string> = new Set(['ABORTED', 'TRANSIENT'])
+
 const CREATES: ReadonlySet<string> = new Set(['write', 'copyFrom', 'linkFrom', 'mkdir', 'symlink', 'move', 'copy'])
 
 /** Where a backslash in a path is a separator, not a character of a name (`#rel`). */
@@ -553,7 +576,7 @@ export class LocalBackend
     }
   }
 
-  async write(path: RelPath, body: Readable, meta: WriteMeta, opts: WriteOptions = {}): Promise<Entry> {
+  async write(path: RelPath, body: Readable, meta: WriteMeta, opts: LocalWriteOptions = {}): Promise<Entry> {
     let rel: RelPath
     try {
       rel = this.#rel(path, 'write')
@@ -562,14 +585,21 @@ export class LocalBackend
       throw err
     }
     try {
-      return await this.#replaceWith(rel, 'write', opts, async (tmp, dir) => {
-        const group = this.#commit?.writer()
-        try {
-          await this.#writeTemp(tmp, dir, body, meta, opts, group)
-        } finally {
-          group?.done()
-        }
-      })
+      const partial = opts.keepPartial === true && (meta.size ?? 0) >= PARTIAL_MIN_BYTES
+      return await this.#replaceWith(
+        rel,
+        'write',
+        opts,
+        async (tmp, dir) => {
+          const group = this.#commit?.writer()
+          try {
+            await this.#writeTemp(tmp, dir, body, meta, opts, group)
+          } finally {
+            group?.done()
+          }
+        },
+        partial,
+      )
     } catch (err) {
       // Whatever failed (a bad parent, the disk, an abort), the caller's stream is not left open.
       body.destroy()
@@ -1707,6 +1737,8 @@ export class LocalBackend
     op: string,
     opts: WriteOptions,
     make: (tmp: string, dir: string) => Promise<void>,
+    /** Keep an interrupted write's temp file as the path's partial, and drop that once written (see `LocalWriteOptions.keepPartial`). */
+    partial = false,
   ): Promise<Entry> {
     let place: Place | undefined
     let tmp: string | undefined
@@ -1736,14 +1768,42 @@ export class LocalBackend
       // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
       renameSync(tmp, place.path)
       tmp = undefined
+      // (Written whole: what an earlier, interrupted upload of it left is of no more use.)
+      if (partial) await unlink(partialPathOf(place.path)).catch(() => {})
       return this.#entryOrMissing(rel, op, true, place.path)
     } catch (err) {
+      if (tmp !== undefined && place !== undefined && partial) {
+        await this.#keepPartial(tmp, place.path, err, opts.signal)
+        tmp = undefined
+      }
       if (tmp !== undefined) await unlink(tmp).catch(() => {})
       const dest = place?.path ?? this.#abs(rel)
       throw toSyncError(place?.named(namingDestination(err, tmpName, dest)) ?? err, op, rel)
     } finally {
       place?.release()
     }
+  }
+
+  /**
+   * After a write of `dest` with `keepPartial` failed: its temp file `tmp` becomes the path's
+   * partial (replacing an older one) when the upload was interrupted (the client went away, or
+   * stopped sending) and holds at least PARTIAL_MIN_BYTES; else it is removed, and so is the
+   * partial after a failed check of the bytes (`CHECKSUM`: a patch from it came out wrong, or the
+   * upload's length was not the one announced).
+   */
+  async #keepPartial(tmp: string, dest: string, err: unknown, signal: AbortSignal | undefined): Promise<void> {
+    const partial = partialPathOf(dest)
+    const interrupted = signal?.aborted === true || (isSyncError(err) && INTERRUPTED.has(err.code))
+    try {
+      if (interrupted && (await stat(tmp)).size >= PARTIAL_MIN_BYTES) {
+        await rename(tmp, partial)
+        return
+      }
+    } catch {
+      // (Not kept: removed below, as any temp file.)
+    }
+    await unlink(tmp).catch(() => {})
+    if (isSyncError(err) && err.code === 'CHECKSUM') await unlink(partial).catch(() => {})
   }
 
   /** Copies the open source file (`fd`, closed here) at `srcAbs` to `rel`, atomically like `write`. */
@@ -1855,7 +1915,8 @@ export class LocalBackend
    */
   async #sayTempSkipped(abs: string, rel: string, name: string, opts: ListOptions): Promise<void> {
     const owner = tempOwner(name)
-    if (owner === undefined || opts.onNotice === undefined) return
+    // (A kept partial upload is this tree's own, by design: never said.)
+    if (owner === undefined || opts.onNotice === undefined || isPartialOwner(owner)) return
     const st = await lstat(abs).catch(() => undefined)
     if (!st || (owner.here && !isStaleTemp(owner, st.ctimeMs))) return
     opts.onNotice({
@@ -1956,7 +2017,9 @@ export class LocalBackend
     }
     opts.onNotice?.({
       code: 'STALE_TEMP_REMOVED',
-      message: `removed ${rel}, a temp file left by an interrupted run (pid ${owner.pid})`,
+      message: isPartialOwner(owner)
+        ? `removed ${rel}, what an interrupted upload sent a day ago or more (a syncflow serve kept it for a resume that never came)`
+        : `removed ${rel}, a temp file left by an interrupted run (pid ${owner.pid})`,
       path: rel,
     })
   }

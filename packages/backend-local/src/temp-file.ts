@@ -11,6 +11,37 @@ const TEMP_NAME = /^\.syncflow-tmp-(\d+)(?:\.([0-9a-f]{8}))?-[0-9a-f]{12}$/
 /** A temp file older than this is stale even when its pid is alive (the pid may have been reused). */
 export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
 
+/** A kept partial upload (see `partialNameOf`) older than this is stale: the next run that writes there removes it. */
+export const STALE_PARTIAL_AGE_MS = 24 * 60 * 60 * 1000
+
+/** Uploads smaller than this keep no partial file (sending them again costs little). */
+export const PARTIAL_MIN_BYTES = 1024 * 1024
+
+/** The pid in a partial's name: no process's (0 is never a user process's pid). */
+const PARTIAL_PID = 0
+
+/**
+ * The name under which what an interrupted upload of `name` had written is kept in its directory
+ * (`LocalWriteOptions.keepPartial`: `syncflow serve`, whose client went away), for the next upload
+ * of that file to start from, as rsync's `--partial` keeps one. Named like a temp file (pid 0, not
+ * of this host, and 12 hex digits of the name's SHA-256), so that it is never listed, watched nor
+ * taken for a user's file, and a run that writes there removes it once it is a day old.
+ */
+export function partialNameOf(name: string): string {
+  return `${TEMP_PREFIX}${PARTIAL_PID}-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`
+}
+
+/** The path of the partial upload of `path` (see `partialNameOf`), in its directory. */
+export function partialPathOf<P extends string>(path: P): P {
+  const slash = path.lastIndexOf('/')
+  return (slash < 0 ? partialNameOf(path) : `${path.slice(0, slash + 1)}${partialNameOf(path.slice(slash + 1))}`) as P
+}
+
+/** True for the owner of a partial's name (see `partialNameOf`). */
+export function isPartialOwner(owner: TempOwner): boolean {
+  return owner.pid === PARTIAL_PID && !owner.here
+}
+
 /**
  * The temp path for writing `abs`: in the same directory (so the final rename is atomic, never a
  * copy across filesystems), named after our pid so another run can tell whether its owner is alive.
@@ -71,11 +102,13 @@ export function tempOwner(name: string): TempOwner | undefined {
 
 /**
  * True when a temp file is left over from a run that cannot finish it any more: its process is gone
- * (known only for a process of this host and pid namespace), or it is older than an hour.
+ * (known only for a process of this host and pid namespace), or it is older than an hour (a kept
+ * partial upload: a day).
  */
 export function isStaleTemp(owner: TempOwner, ctimeMs: number, now = Date.now()): boolean {
   // ctime, not mtime: a finished temp gets the source's (old) mtime just before its rename.
-  return now - ctimeMs > STALE_TEMP_AGE_MS || (owner.here && !processAlive(owner.pid))
+  const maxAge = isPartialOwner(owner) ? STALE_PARTIAL_AGE_MS : STALE_TEMP_AGE_MS
+  return now - ctimeMs > maxAge || (owner.here && !processAlive(owner.pid))
 }
 
 /** The temp name a process `pid` of this host would use (for tests of other processes' leftovers). */

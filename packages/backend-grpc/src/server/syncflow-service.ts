@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { pipeline, type Readable, Transform } from 'node:stream'
 import type { handleServerStreamingCall, handleUnaryCall, Metadata, ServerWritableStream } from '@grpc/grpc-js'
+import { LocalBackend, type LocalWriteOptions, partialPathOf } from '@syncflow/backend-local'
 import {
   applyDelta,
   type Backend,
@@ -222,6 +223,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       // Said, so that a client that only writes here (a --backup-dir, never listed) can refuse it up
       // front as a target is refused, not fail each file it keeps (QA 30b). Older clients ignore it.
       if (ctx.readOnly) features.push('readOnly')
+      // Keeps what an interrupted upload of 1 MiB or more wrote, for the client's next try to send
+      // only the rest (rsync's --partial): SignatureRequest.partial, PatchHeader.from_partial.
+      if (backend instanceof LocalBackend) features.push('partial')
       return {
         protocol: PROTOCOL_VERSION,
         serverVersion: ctx.serverVersion,
@@ -367,10 +371,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         return gate.run('write', signal, () =>
           locks.shared(full, async () => {
             await tree.checkParents(full)
-            const entry = await backend.write(rel, uploadBody(body()), meta, {
-              ...(expect !== undefined ? { expect } : {}),
-              signal,
-            })
+            // (A client gone mid-upload leaves what it sent as the file's partial: see Hello's "partial".)
+            const wopts: LocalWriteOptions = { ...(expect !== undefined ? { expect } : {}), signal, keepPartial: true }
+            const entry = await backend.write(rel, uploadBody(body()), meta, wopts)
             // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
             index.record(full, entry, meta.hashes?.sha256)
             return { entry: toWireEntry(entry) }
@@ -413,8 +416,12 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     }),
 
     Signature: serverStream('signature', async (req, call, signal) => {
-      const { rel, full, backend } = await resolve(req.root, req.path)
-      const entry = await backend.stat(rel)
+      const { rel, full: path, backend } = await resolve(req.root, req.path)
+      // What an interrupted upload of the path left: once that upload let go of it (a client that
+      // retries at once may ask before its cancelled upload has kept its partial).
+      if (req.partial) await locks.exclusive(path, async () => {})
+      const full = req.partial ? partialPathOf(path) : path
+      const entry = req.partial ? await tree.lstat(full) : await backend.stat(rel)
       if (entry?.kind !== 'file') {
         throw new SyncError('NOT_FOUND', entry ? 'not a regular file' : 'no such file', { op: 'serve.signature' })
       }
@@ -476,6 +483,8 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         const header = first?.header
         if (!header) throw new SyncError('USAGE', 'a patch must start with its header', { op: 'serve.patch' })
         const { rel, full, backend } = await resolve(header.root, header.path)
+        // An upload resumed: its base is what the interrupted one left (see Signature's `partial`).
+        const basePath = header.fromPartial ? partialPathOf(full) : full
         const meta = fromWireMeta(header.meta, 'patch')
         const expect = fromWireExpect(header.expect, rel)
         const blockSize = header.blockSize
@@ -502,7 +511,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         return gate.run('patch', signal, () =>
           locks.shared(full, async () => {
             await tree.checkParents(full)
-            const base = await tree.lstat(full)
+            const base = header.fromPartial ? undefined : await tree.lstat(full)
             if (
               base?.kind === 'file' &&
               isWholeBaseCopy(firstOps, base.size, blockSize) &&
@@ -517,7 +526,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
             let opened: Promise<OpenBase> | undefined
             const baseFile: BaseFile = {
               readAt: async (buf, offset, length, position) => {
-                opened ??= tree.openBase(full)
+                opened ??= tree.openBase(basePath)
                 return (await opened).readAt(buf, offset, length, position)
               },
             }
@@ -527,10 +536,13 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
                 signal,
                 ...(header.sha256 !== undefined ? { sha256: header.sha256 } : {}),
               })
-              const entry = await backend.write(rel, body, meta, {
+              // Interrupted, what it wrote is the file's partial in turn (more of the file, mostly).
+              const wopts: LocalWriteOptions = {
                 ...(expect !== undefined ? { expect } : {}),
                 signal,
-              })
+                keepPartial: true,
+              }
+              const entry = await backend.write(rel, body, meta, wopts)
               // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.
               index.record(full, entry, undefined)
               return { entry: toWireEntry(entry) }

@@ -211,8 +211,9 @@ export interface WriteOptions {
   readonly onProgress?: (bytesWritten: number) => void
   readonly signal?: AbortSignal
   /**
-   * `copyFrom` only: told the bytes that crossed the wire when that is not the file's size (a
-   * server that copied bytes it already held). Not called: the file's size is counted.
+   * `copyFrom`, `write`: told the bytes that crossed the wire when that is not the file's size (a
+   * server that copied bytes it already held, an upload resumed from what an interrupted one left).
+   * Not called: the file's size is counted.
    */
   readonly onWireBytes?: (bytes: number) => void
   /** `copyFrom` only: how the source is to be read (as `read`'s options: `expect`, `tolerateChanges`). */

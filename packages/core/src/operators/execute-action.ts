@@ -761,8 +761,15 @@ async function streamCopy(
   try {
     // (A held body of another length than listed failed its check already.)
     if (reads.error !== undefined) throw reads.error
-    const entry = await opts.target.write(action.path, stream, meta, wopts)
-    return { bytes, entry }
+    // (A target that sends less than the file, a resumed upload, says what crossed the wire.)
+    let wire: number | undefined
+    const entry = await opts.target.write(action.path, stream, meta, {
+      ...wopts,
+      onWireBytes: (n) => {
+        wire = (wire ?? 0) + n
+      },
+    })
+    return { bytes: wire ?? bytes, entry }
   } catch (err) {
     // The target reports the stream's failure in its own words (or as its own write's): ours says what happened.
     throw reads.error ?? err

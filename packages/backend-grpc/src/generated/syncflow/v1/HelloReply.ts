@@ -10,7 +10,9 @@ export interface HelloReply {
   'capabilities'?: (_syncflow_v1_Capabilities | null);
   /**
    * Optional RPCs this server implements: "move", "copy", "hash", "setMtime", "mkdir", "symlink",
-   * "watch", "delta", "deltaFrom", "findContent", "writeMany", "removeExpect"; "watchReady" where its Watch says when its watcher
+   * "watch", "delta", "deltaFrom", "findContent", "writeMany", "removeExpect"; "partial" where it keeps
+   * what an interrupted Write or Patch of 1 MiB or more wrote, for the next to resume from (SignatureRequest.partial,
+   * PatchHeader.from_partial); "watchReady" where its Watch says when its watcher
    * is armed (WatchReply.ready); and "readOnly" from a server started with --read-only (every call
    * that would change its tree is refused).
    */
@@ -43,7 +45,9 @@ export interface HelloReply__Output {
   'capabilities': (_syncflow_v1_Capabilities__Output | null);
   /**
    * Optional RPCs this server implements: "move", "copy", "hash", "setMtime", "mkdir", "symlink",
-   * "watch", "delta", "deltaFrom", "findContent", "writeMany", "removeExpect"; "watchReady" where its Watch says when its watcher
+   * "watch", "delta", "deltaFrom", "findContent", "writeMany", "removeExpect"; "partial" where it keeps
+   * what an interrupted Write or Patch of 1 MiB or more wrote, for the next to resume from (SignatureRequest.partial,
+   * PatchHeader.from_partial); "watchReady" where its Watch says when its watcher
    * is armed (WatchReply.ready); and "readOnly" from a server started with --read-only (every call
    * that would change its tree is refused).
    */

@@ -13,6 +13,11 @@ export interface PatchHeader {
    * When set, the result must also have this sha256.
    */
   'sha256'?: (string);
+  /**
+   * The base is what an interrupted upload of `path` left (see SignatureRequest.partial), not the
+   * file: an upload resumed. The file may not exist.
+   */
+  'fromPartial'?: (boolean);
   '_sha256'?: "sha256";
 }
 
@@ -26,5 +31,10 @@ export interface PatchHeader__Output {
    * When set, the result must also have this sha256.
    */
   'sha256'?: (string);
+  /**
+   * The base is what an interrupted upload of `path` left (see SignatureRequest.partial), not the
+   * file: an upload resumed. The file may not exist.
+   */
+  'fromPartial': (boolean);
   '_sha256'?: "sha256";
 }
