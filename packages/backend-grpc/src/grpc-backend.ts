@@ -11,11 +11,11 @@ import {
   type CopyFromCapable,
   compareEntries,
   type DeltaCapable,
-  deltaOpBytes,
   type DeltaFromOptions,
   type DeltaOp,
   type DeltaSource,
   type DirCreatable,
+  deltaOpBytes,
   type Entry,
   type FileSignature,
   generateDelta,
@@ -811,12 +811,16 @@ export class GrpcBackend
       body.destroy()
       const e = isSyncError(err) ? err : this.#error(err, 'write', rel, opts.signal)
       if (e.code !== 'CHECKSUM' && e.code !== 'NOT_FOUND') throw e
-      throw new SyncError('TRANSIENT', `the part of ${rel} an interrupted upload left could not be resumed (${e.message})`, {
-        op: 'grpc.write',
-        path: rel,
-        hint: 'The server dropped it: the next try sends the file whole.',
-        cause: e,
-      })
+      throw new SyncError(
+        'TRANSIENT',
+        `the part of ${rel} an interrupted upload left could not be resumed (${e.message})`,
+        {
+          op: 'grpc.write',
+          path: rel,
+          hint: 'The server dropped it: the next try sends the file whole.',
+          cause: e,
+        },
+      )
     }
   }
 

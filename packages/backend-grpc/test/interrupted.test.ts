@@ -5,7 +5,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import { createLocalBackend } from '@syncflow/backend-local'
+import { createLocalBackend, partialPathOf } from '@syncflow/backend-local'
 import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -31,7 +31,7 @@ function slowBody(data: Buffer): Readable {
 }
 
 describe('a connection lost mid-transfer', () => {
-  it('a cut during an upload fails TRANSIENT and leaves neither a partial file nor a temp file', async () => {
+  it('a cut during an upload fails TRANSIENT, leaves the old file, and keeps what came as the partial the retry resumes from', async () => {
     const srv = await startTestServer()
     const proxy = await startProxy(srv.server.port)
     cleanups.push(srv.stop, proxy.close)
@@ -40,14 +40,21 @@ describe('a connection lost mid-transfer', () => {
     cleanups.push(() => b.close())
     const data = pseudoRandom(16 << 20, 21)
     proxy.cut(4 << 20)
-    const err = await b.write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1 }).catch((e: unknown) => e)
+    const err = await b
+      .write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1, size: data.length })
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'TRANSIENT' })
     expect(await readFile(join(srv.dir, 'f.bin'), 'utf8')).toBe('old content')
-    // The server notices the lost client and removes its temp file.
-    await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual(['f.bin'])
-    // The channel reconnects: the retry works.
-    await b.write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1 })
+    // The server notices the lost client and keeps what it got under the file's partial name
+    // (a temp file's: never listed), not under the file's.
+    const partial = partialPathOf('f.bin')
+    await expect.poll(async () => (await readdir(srv.dir)).sort(), { timeout: 10_000 }).toEqual([partial, 'f.bin'])
+    // The channel reconnects: the retry works, and sends only what the server did not get.
+    proxy.reset()
+    await b.write('f.bin' as RelPath, slowBody(data), { mtimeMs: 1, size: data.length })
     expect((await readFile(join(srv.dir, 'f.bin'))).equals(data)).toBe(true)
+    expect(proxy.up()).toBeLessThan(data.length - (2 << 20))
+    expect(await readdir(srv.dir)).toEqual(['f.bin'])
   })
 
   it('a server stopped during an upload: the client fails TRANSIENT; a restarted server takes the retry', async () => {
@@ -62,14 +69,16 @@ describe('a connection lost mid-transfer', () => {
       sent += c.length
       if (sent >= 4 << 20 && sent - c.length < 4 << 20) void srv.server.close({ graceMs: 0 })
     })
-    const err = await b.write('new.bin' as RelPath, body, { mtimeMs: 1 }).catch((e: unknown) => e)
+    const err = await b.write('new.bin' as RelPath, body, { mtimeMs: 1, size: data.length }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'TRANSIENT' })
-    await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual([])
+    // No file under its name; what came is kept as its partial.
+    await expect.poll(() => readdir(srv.dir), { timeout: 10_000 }).toEqual([partialPathOf('new.bin')])
     // Same root, same port: the client's channel reconnects by itself.
     const again = await startServerAgain({ root: srv.dir, listen: `127.0.0.1:${srv.server.port}` })
     cleanups.push(() => again.close({ graceMs: 0 }))
-    await b.write('new.bin' as RelPath, slowBody(data), { mtimeMs: 1 })
+    await b.write('new.bin' as RelPath, slowBody(data), { mtimeMs: 1, size: data.length })
     expect((await readFile(join(srv.dir, 'new.bin'))).equals(data)).toBe(true)
+    expect(await readdir(srv.dir)).toEqual(['new.bin'])
   })
 
   it('a download cut mid-stream is retried; the local file is never left partial', async () => {

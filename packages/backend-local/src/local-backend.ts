@@ -55,10 +55,10 @@ import {
   type Hashable,
   type HeldBytes,
   isListedFile,
+  isSyncError,
   type ListedFile,
   type ListOptions,
   type ModeSettable,
-  isSyncError,
   type Movable,
   type MtimeSettable,
   makeDirectories,
@@ -585,7 +585,8 @@ export class LocalBackend
       throw err
     }
     try {
-      const partial = opts.keepPartial === true && (meta.size ?? 0) >= PARTIAL_MIN_BYTES
+      // (Of a file announced smaller than a partial would be, there is none to keep or drop.)
+      const partial = opts.keepPartial === true && (meta.size ?? PARTIAL_MIN_BYTES) >= PARTIAL_MIN_BYTES
       return await this.#replaceWith(
         rel,
         'write',

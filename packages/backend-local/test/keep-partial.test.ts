@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import { type RelPath, SyncError } from '@syncflow/core'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createLocalBackend, type LocalBackend } from '../src/index.js'
+import {
+  isStaleTemp,
+  PARTIAL_MIN_BYTES,
+  partialNameOf,
+  partialPathOf,
+  STALE_PARTIAL_AGE_MS,
+  tempOwner,
+} from '../src/temp-file.js'
+
+// LocalWriteOptions.keepPartial (what `syncflow serve` passes): an interrupted upload keeps what it
+// wrote as the file's partial, for the next upload to resume from; a completed one removes it.
+
+let root: string
+let b: LocalBackend
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'syncflow-partial-'))
+  b = createLocalBackend({ root, groupCommit: false })
+})
+afterEach(async () => {
+  await b.close()
+  await rm(root, { recursive: true, force: true })
+})
+
+/** A body that yields `first`, then fails with `err` (an upload cut midway). */
+function cutBody(first: Buffer, err: Error): Readable {
+  return Readable.from(
+    (async function* () {
+      yield first
+      throw err
+    })(),
+  )
+}
+
+const cut = () => new SyncError('TRANSIENT', 'upload ended before its end marker')
+const size = 4 * PARTIAL_MIN_BYTES
+
+describe('LocalBackend.write with keepPartial', () => {
+  it('keeps what an interrupted upload wrote as the partial, never listed, and drops it once the file is written', async () => {
+    const head = randomBytes(2 * PARTIAL_MIN_BYTES)
+    const w = b.write('d/f.bin' as RelPath, cutBody(head, cut()), { mtimeMs: 1, size }, { keepPartial: true })
+    await expect(w).rejects.toMatchObject({ code: 'TRANSIENT' })
+    expect(await readdir(join(root, 'd'))).toEqual([partialNameOf('f.bin')])
+    expect(await readFile(join(root, partialPathOf('d/f.bin')))).toEqual(head)
+    const listed: string[] = []
+    const notices: string[] = []
+    for await (const e of b.list({ onNotice: (n) => notices.push(n.code) })) listed.push(e.path)
+    expect(listed).toEqual(['d'])
+    expect(notices).toEqual([])
+    const whole = randomBytes(size)
+    await b.write('d/f.bin' as RelPath, Readable.from([whole]), { mtimeMs: 1, size }, { keepPartial: true })
+    expect(await readdir(join(root, 'd'))).toEqual(['f.bin'])
+  })
+
+  it('an aborted upload keeps its partial too; one under 1 MiB, or without keepPartial, keeps none', async () => {
+    const ac = new AbortController()
+    const body = new Readable({ read() {} })
+    body.push(randomBytes(PARTIAL_MIN_BYTES + 1))
+    const w = b.write('a.bin' as RelPath, body, { mtimeMs: 1, size }, { keepPartial: true, signal: ac.signal })
+    await expect.poll(async () => (await readdir(root)).length).toBe(1)
+    await expect
+      .poll(async () => (await readFile(join(root, (await readdir(root))[0]!))).length)
+      .toBe(PARTIAL_MIN_BYTES + 1)
+    ac.abort()
+    await expect(w).rejects.toBeDefined()
+    expect(await readdir(root)).toEqual([partialNameOf('a.bin')])
+
+    const small = b.write(
+      's.bin' as RelPath,
+      cutBody(randomBytes(1000), cut()),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(small).rejects.toMatchObject({ code: 'TRANSIENT' })
+    const plain = b.write('p.bin' as RelPath, cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), cut()), { mtimeMs: 1, size })
+    await expect(plain).rejects.toMatchObject({ code: 'TRANSIENT' })
+    expect(await readdir(root)).toEqual([partialNameOf('a.bin')])
+  })
+
+  it('a failed check of the bytes (CHECKSUM) keeps nothing, and drops the partial it may have come from', async () => {
+    await writeFile(join(root, partialNameOf('c.bin')), randomBytes(2 * PARTIAL_MIN_BYTES))
+    const bad = new SyncError('CHECKSUM', 'upload has 5 bytes, the client sent 6')
+    const w = b.write(
+      'c.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(w).rejects.toMatchObject({ code: 'CHECKSUM' })
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('is stale after a day, where a temp file is after an hour, whatever its pid says', () => {
+    const owner = tempOwner(partialNameOf('f.bin'))!
+    expect(owner).toEqual({ pid: 0, here: false })
+    const now = Date.now()
+    expect(isStaleTemp(owner, now - 2 * 60 * 60 * 1000, now)).toBe(false)
+    expect(isStaleTemp(owner, now - STALE_PARTIAL_AGE_MS - 1000, now)).toBe(true)
+  })
+})
