@@ -218,6 +218,11 @@ describe('bad flags and arguments', () => {
       ['copy', '--delete'],
       ['`syncflow copy` never deletes', '`syncflow sync` is the mirror'],
     ],
+    [
+      ['bisync', '--delete'],
+      ["`syncflow bisync` carries each side's deletes to the other", 'drop --delete'],
+    ],
+    [['sync', '--partial'], ['the next try sends only the rest: drop --partial']],
     [['sync', '-P'], ['-P is not needed: a progress line is shown on a terminal']],
     // Not "a mirror" where --mode copy made it none.
     [

@@ -20,7 +20,10 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
   if ((command === 'watch' || command === 'ui') && copyMode) {
     return `\`syncflow ${command} --mode copy\` never deletes; its default --mode mirror deletes the target files the source lacks without a flag: drop --mode copy and ${flag}`
   }
-  if (command === 'sync' || command === 'bisync' || command === 'watch' || command === 'ui') {
+  if (command === 'bisync') {
+    return `\`syncflow bisync\` carries each side's deletes to the other (after every copy succeeded) without a flag: drop ${flag}`
+  }
+  if (command === 'sync' || command === 'watch' || command === 'ui') {
     return `\`syncflow ${command}\` is a mirror: it deletes the target files the source lacks (after every transfer succeeded) without a flag: drop ${flag}`
   }
   if (command === 'check')
@@ -57,7 +60,8 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--del': (c, copy) => deleteHint(c, '--del', copy),
   '--progress': () => `${PROGRESS}: drop --progress`,
   '--stats': () => `${PROGRESS}: drop --stats`,
-  '--partial': () => `${ATOMIC}: drop --partial`,
+  '--partial': () =>
+    `${ATOMIC}; what an interrupted upload sent is kept anyway where it can be resumed (a syncflow serve, an S3 multipart upload), and the next try sends only the rest: drop --partial`,
   '--inplace': () => `${ATOMIC}: drop --inplace`,
   '--append': () => `${ATOMIC}: drop --append`,
   '--whole-file': () => `${DELTA}: drop --whole-file`,

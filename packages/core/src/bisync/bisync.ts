@@ -195,6 +195,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     }
     /** The conflict copies made: recorded at the end, as they are then (see `recordConflictCopies`). */
     const conflictCopies: RelPath[] = []
+    /** Renamed files whose mtime could not be carried: recorded at the end, as they are then (see `recordDone`). */
+    const movedAsIs: RelPath[] = []
     const pending: { sets: [RelPath, StateRecord][]; deletes: RelPath[] } = { sets: [], deletes: [] }
     const flush = async (force = false): Promise<void> => {
       if (dryRun) return
@@ -652,10 +654,15 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           return
         }
         if (act.kind === 'move' && act.from !== undefined) {
-          // The old name is gone from both sides now. (A move whose mtime could not be carried
-          // returns no entry: its new name is left unrecorded, for the next run to compare.)
+          // The old name is gone from both sides now. A move whose mtime could not be carried (a
+          // hard-linked file, another user's) returns no entry: recorded at the end from both sides
+          // as they are (the same bytes, other mtimes), as a touch the side cannot take is; left
+          // unrecorded, the next run took the pair for a conflict (review of stop 41).
           pending.deletes.push(act.from)
-          if (e.result === undefined) return
+          if (e.result === undefined) {
+            movedAsIs.push(act.path)
+            return
+          }
         }
         if (!act.source) return
         const written = e.result ?? act.source
@@ -680,6 +687,13 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
      * they still agree, the next run finds it in sync rather than changed. (Mtimes agree within
      * the run's window: the copy's is set to the microsecond, the kept file's has nanoseconds.)
      */
+    const recordMovedAsIs = async (): Promise<void> => {
+      for (const path of movedAsIs) {
+        const [ea, eb] = await Promise.all([a.stat(path), b.stat(path)])
+        if (ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size)
+          pending.sets.push([path, recordOf(ea, eb)])
+      }
+    }
     const recordConflictCopies = async (): Promise<void> => {
       if (dryRun) return
       for (const name of conflictCopies) {
@@ -793,6 +807,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       ),
       defer(async () => {
         await recordConflictCopies()
+        await recordMovedAsIs()
         await flush(true)
         if (!dryRun && !signal.aborted) await options.state.setMeta(LAST_RUN, Date.now())
       }).pipe(mergeMap(() => EMPTY)),

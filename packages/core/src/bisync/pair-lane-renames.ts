@@ -32,8 +32,8 @@ export interface PairLaneRenamesOptions {
  * on B, instead of being sent again and its old name deleted.
  *
  * Replaces each paired copy in `lane.copies` by its move, and drops its delete from `lane.deletes`;
- * returns each paired copy's move. Left as they are: a copy below a path the lane deletes (it waits
- * for that delete, as a move would have to), and a delete of a path the lane also writes (a
+ * returns each paired copy's move. Left as they are: a copy at or below a path the lane deletes (it
+ * waits for that delete, as a move would have to), and a delete of a path the lane also writes (a
  * directory where the file was: the file must be gone first, as its delete has it).
  */
 export async function pairLaneRenames(lane: RenameLane, opts: PairLaneRenamesOptions): Promise<Map<Action, Action>> {
@@ -41,7 +41,8 @@ export async function pairLaneRenames(lane: RenameLane, opts: PairLaneRenamesOpt
   const minBytes = opts.minBytes ?? RENAME_MIN_BYTES
   const deleted = new Set<string>(lane.deletes.map((d) => d.path))
   const written = new Set<string>(lane.copies.map((c) => c.path))
-  const belowDeleted = (path: string): boolean => {
+  const atOrBelowDeleted = (path: string): boolean => {
+    if (deleted.has(path)) return true
     for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
       if (deleted.has(path.slice(0, slash))) return true
     }
@@ -52,7 +53,7 @@ export async function pairLaneRenames(lane: RenameLane, opts: PairLaneRenamesOpt
     action.target === undefined &&
     action.source?.kind === 'file' &&
     action.source.size >= minBytes &&
-    !belowDeleted(action.path)
+    !atOrBelowDeleted(action.path)
       ? [{ action, entry: action.source }]
       : [],
   )

@@ -52,7 +52,10 @@ export class PassEchoes {
     if (map.size >= ECHO_WRITES_MAX) return
     const left = e.action.kind === 'delete' ? undefined : (e.result ?? e.action.source)
     const what: Written = left === undefined ? 'gone' : { kind: left.kind, size: left.size, mtimeMs: left.mtimeMs }
-    map.set(e.action.path, { what, at: this.#scheduler.now() })
+    const at = this.#scheduler.now()
+    map.set(e.action.path, { what, at })
+    // A rename a pass paired (`move`) also took the old name away: its removal is the pass's too.
+    if (e.action.kind === 'move' && e.action.from !== undefined) map.set(e.action.from, { what: 'gone', at })
   }
 
   /** Whether every change of `batch` is the echo of a write (so no pass is needed for it). */
@@ -63,7 +66,13 @@ export class PassEchoes {
     }
     if (batch.length > ECHO_BATCH_MAX) return false
     for (const { side, change, seen } of batch) {
-      if (side === undefined || change.type === 'rename') return false
+      if (side === undefined) return false
+      if (change.type === 'rename') {
+        // (A watcher that pairs a move's two events: its old name must be gone as the pass left it.)
+        const old = change.from
+        if (old === undefined || this.#written[side].get(old)?.what !== 'gone') return false
+        if ((await this.#backends[side].stat(old).catch(() => null)) !== undefined) return false
+      }
       const w = this.#written[side].get(change.path)
       if (w === undefined) return false
       const found = seen ? seen.entry : await this.#backends[side].stat(change.path).catch(() => null)

@@ -525,8 +525,9 @@ async function runAction(
         // class (no server-side copy of it until restored), the old file changed or gone since it
         // was listed. Failed, it failed on every run the same way, the new file never sent and the
         // run's deletes always held (review of stop 40): the new file is copied instead, as an
-        // unpaired run copies it, and the old one stays for the next run to delete.
-        if (!isSyncError(err) || err.code === 'ABORTED' || err.code === 'TRANSIENT') throw err
+        // unpaired run copies it, and the old one stays for the next run to delete. Not once the
+        // rename went through (its new name holds the file: a copy there failed as "appeared").
+        if (!isSyncError(err) || err.code === 'ABORTED' || err.code === 'TRANSIENT' || afterRename.has(err)) throw err
         const { from: _from, target: _old, ...rest } = action
         const copy: Action = { ...rest, kind: 'copy', reason: `not renamed (${err.code}: ${err.message})` }
         return { ...(await runAction(copy, opts, onProgress, false, replacesContent, memo)), instead: copy }
@@ -620,12 +621,16 @@ async function moveCarryingMtime(
   try {
     return { bytes: 0, entry: await target.setMtime(action.path, mtimeMs, mtimeNs) }
   } catch (err) {
-    // A file other names share (hard links) keeps its time: moved, unrecorded, and touched by a
-    // rewrite on the next run.
-    if (isSyncError(err) && err.code === 'UNSUPPORTED') return { bytes: 0 }
+    // A file other names share (hard links), or another user's (only its owner may set its times),
+    // keeps its time: moved, unrecorded, and touched by a rewrite on the next run.
+    if (isSyncError(err) && (err.code === 'UNSUPPORTED' || err.code === 'PERMISSION')) return { bytes: 0 }
+    if (isSyncError(err)) afterRename.add(err)
     throw err
   }
 }
+
+/** Failures of a move after its rename went through (see `moveCarryingMtime`): no copy falls back then. */
+const afterRename = new WeakSet<SyncError>()
 
 /**
  * The file an earlier attempt of this move placed: the old path gone and the new one holding the

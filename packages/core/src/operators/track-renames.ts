@@ -253,7 +253,8 @@ function pairable(from: Entry, to: Entry): boolean {
   // A new case of the same name (`IMG.JPG` → `img.jpg`) is left to the copy and delete as before:
   // on a target that does not tell cases apart the two names are one file.
   if (from.path.toLowerCase() === to.path.toLowerCase()) return false
-  return from.mode === undefined || to.mode === undefined || (from.mode & 0o777) === (to.mode & 0o777)
+  // (Set-id and sticky bits too: a file made set-uid as it was renamed is copied, with its mode.)
+  return from.mode === undefined || to.mode === undefined || (from.mode & 0o7777) === (to.mode & 0o7777)
 }
 
 /** The move that replaces the copy `copy` with a rename of the target's `from` (on the side the copy writes). */
