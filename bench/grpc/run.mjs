@@ -39,7 +39,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const DATA = path.join(REPO, '.bench-data/grpc')
 const HERE = path.dirname(fileURLToPath(import.meta.url))
 
-const SCENARIOS = ['overwrite', 'insert', 'rename', 'small']
+const SCENARIOS = ['overwrite', 'insert', 'rename', 'small', 'resume']
 const flags = parseFlags('node bench/grpc/run.mjs', {
   'size-mib': { type: 'string', default: '1024' },
   'rename-mib': { type: 'string', default: '256' },
@@ -390,6 +390,14 @@ const allScenarios = [
     check: 'small',
     tree: SMALL,
   },
+  {
+    // A new big file whose upload is killed (SIGKILL) halfway, untimed; then the run again, timed.
+    name: `${SIZE / MIB} MiB new file, its first upload killed halfway`,
+    source: { 'big.bin': BASE },
+    target: {},
+    check: 'big.bin',
+    interruptAt: SIZE / 2,
+  },
 ]
 const scenarios = allScenarios.filter((_, i) => ONLY.includes(SCENARIOS[i] ?? ''))
 
@@ -426,6 +434,40 @@ const tools = {
       ['-a', '--delete', '--fsync', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`],
     ],
   },
+  // What an rsync user gives to keep an interrupted upload (its receiver keeps the partial file as
+  // the destination, and the next run's delta uses it as the base); syncflow keeps one by default.
+  'rsync --partial': {
+    root: RS_ROOT,
+    pid: () => rs.pid,
+    counts: rsProxy.counts,
+    scenarios: ['resume'],
+    command: () => [
+      'rsync',
+      ['-a', '--delete', '--partial', '--stats', `${SRC}/`, `rsync://127.0.0.1:${rsProxy.port}/bench/`],
+    ],
+  },
+}
+
+/**
+ * Starts a tool's run and kills it (SIGKILL: no goodbye) once `bytes` went up its proxy; then waits
+ * for the server side to settle (the rsync daemon's receiver reaped, syncflow serve's partial kept).
+ * Returns the bytes sent before the kill.
+ */
+async function killedAfter(tool, bytes) {
+  const [cmd, argv] = tool.command()
+  const child = spawn(cmd, argv, { stdio: 'ignore' })
+  const exited = new Promise((r) => child.on('exit', r))
+  while (tool.counts.up < bytes && child.exitCode === null) await new Promise((r) => setTimeout(r, 5)) // polling a byte counter
+  child.kill('SIGKILL')
+  await exited
+  const sent = tool.counts.up
+  await childrenReaped(tool.pid())
+  // (syncflow serve keeps the partial once it sees the connection gone: a moment after the kill.)
+  for (let i = 0; i < 200 && tool.root === SF_ROOT; i++) {
+    if (readdirSync(tool.root).some((n) => n.startsWith('.syncflow-tmp-0-'))) break
+    await new Promise((r) => setTimeout(r, 25)) // polling the directory: nothing to await instead
+  }
+  return sent
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
@@ -444,6 +486,12 @@ for (const sc of scenarios) {
       populate(tool.root, sc.target)
       tool.counts.up = 0
       tool.counts.down = 0
+      if (sc.interruptAt !== undefined) {
+        const sent = await killedAfter(tool, sc.interruptAt)
+        console.error(`  ${sc.name} · ${name} · run ${i + 1}: killed after ${(sent / MIB).toFixed(1)} MiB sent`)
+        tool.counts.up = 0
+        tool.counts.down = 0
+      }
       const [cmd, argv] = tool.command()
       const server0 = serverCpuS(tool.pid())
       const m = await run(cmd, argv)
@@ -510,11 +558,12 @@ console.log(
 console.log('| --- | --- | --- | --- | --- |')
 for (const sc of scenarios) {
   const r = results.find((x) => x.scenario === sc.name && x.tool === 'rsync')
-  const fsynced = results.find((x) => x.scenario === sc.name && x.tool === 'rsync --fsync')
+  // The like-for-like peer where there is one: `rsync --fsync` (small files), `rsync --partial` (resume).
+  const like = results.find((x) => x.scenario === sc.name && x.tool.startsWith('rsync --'))
   for (const s of results.filter((x) => x.scenario === sc.name && !x.tool.startsWith('rsync'))) {
     const cpu = (s.cpuS + s.serverCpuS) / (r.cpuS + r.serverCpuS)
     console.log(
-      `| ${sc.name}${AB ? ` (${s.tool})` : ''} | ${(s.wallS / r.wallS).toFixed(2)}${fsynced ? ` (${(s.wallS / fsynced.wallS).toFixed(2)} against rsync --fsync)` : ''} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)} |`,
+      `| ${sc.name}${AB ? ` (${s.tool})` : ''} | ${(s.wallS / r.wallS).toFixed(2)}${like ? ` (${(s.wallS / like.wallS).toFixed(2)} against ${like.tool})` : ''} | ${s.ratios.map((x) => x.toFixed(2)).join(', ')} | ${cpu.toFixed(2)} | ${(s.wireBytes / r.wireBytes).toFixed(3)}${like ? ` (${(s.wireBytes / like.wireBytes).toFixed(3)} against ${like.tool})` : ''} |`,
     )
   }
 }

@@ -793,7 +793,11 @@ export class GrpcBackend
       }
     })()
     const ops = (async function* () {
-      for await (const op of generateDelta(counted, kept, opts.signal ? { signal: opts.signal } : {})) {
+      // (The partial is the file's start: its blocks are only looked for where they were.)
+      for await (const op of generateDelta(counted, kept, {
+        prefix: true,
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      })) {
         sent += deltaOpBytes(op)
         yield op
       }

@@ -27,6 +27,12 @@ export interface GenerateDeltaOptions {
   readonly lead?: number
   /** With `progress`: literal bytes it may send before the signature is complete; `unsureBudget` of the base's size by default. */
   readonly unsureBudget?: number
+  /**
+   * The base is the start of the new file (what an interrupted upload left, rsync's
+   * `--append-verify`): its blocks are looked for only where they were, in order, and from the
+   * first that is not there on, the rest goes as literal bytes without a search. [false]
+   */
+  readonly prefix?: boolean
 }
 
 /**
@@ -161,8 +167,17 @@ export async function* generateDelta(
     hint = j + 1
   }
 
+  // (`prefix`: past the base's blocks, everything is sent as it is.)
+  let literalRest = false
   try {
     for (;;) {
+      if (literalRest) {
+        yield* literal(m.litStart, m.end)
+        m.litStart = m.pos = m.end
+        if (eof) break
+        await fill()
+        continue
+      }
       // Rolling needs one byte past the window, hence `<=`.
       if (!eof && m.end - m.pos <= bs) {
         await fill()
@@ -173,6 +188,10 @@ export async function* generateDelta(
       if (!weakValid) {
         if (hint < fullBlocks && m.matches(hint, m.pos)) {
           yield* matched(hint, m.pos, bs)
+          continue
+        }
+        if (opts.prefix === true) {
+          literalRest = true
           continue
         }
         // The block after the expected one where it was (the expected one overwritten in place):
