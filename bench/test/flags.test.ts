@@ -27,7 +27,7 @@ describe('benchmark flags', () => {
   // grpc and watch filtered an unknown name out without a word: `--only nope` ran nothing (grpc after
   // generating 3 GiB of data), exit 0.
   it.each([
-    ['bench/grpc/run.mjs', 'overwrite, insert, rename, small'],
+    ['bench/grpc/run.mjs', 'overwrite, insert, rename, small, resume'],
     ['bench/watch/run.mjs', 'latency, burst, ui'],
   ])('%s: an unknown scenario is named, with the known ones (exit 2)', (script, known) => {
     // (--size-mib 1 keeps a regression's grpc data small; --no-build is watch's.)
