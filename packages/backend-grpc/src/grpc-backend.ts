@@ -26,6 +26,7 @@ import {
   type ModeSettable,
   type Movable,
   type MtimeSettable,
+  type RateLimiter,
   type ReadOptions,
   type ReadRange,
   type RelPath,
@@ -276,6 +277,8 @@ export class GrpcBackend
       // each Remove left a round trip in which another client's write could land, then be deleted.
       ...(this.features.has('removeExpect') ? { removeExpect: true } : {}),
       groupCommit: GROUP_COMMIT_WRITES,
+      // --bwlimit holds what a write sends (`held`), not the body read: a resumed upload sends less.
+      meteredWrites: true,
     }
   }
 
@@ -484,6 +487,7 @@ export class GrpcBackend
         }
       }
       opts.onProgress?.(bytes)
+      await held(opts.limiter, bytes)
       this.#writeMany ??= new WriteManyStream(
         () => this.#client.WriteMany(this.#metadata()),
         () => new this.#protocol.grpc.Metadata(),
@@ -534,6 +538,7 @@ export class GrpcBackend
         for (let off = 0; off < chunk.length; off += CHUNK) {
           const data = chunk.subarray(off, off + CHUNK)
           sent += data.length
+          await held(opts.limiter, data.length)
           yield { data }
         }
         if (opts.onProgress && sent - reported >= 1 << 20) {
@@ -799,6 +804,7 @@ export class GrpcBackend
         ...(opts.signal ? { signal: opts.signal } : {}),
       })) {
         sent += deltaOpBytes(op)
+        await held(opts.limiter, deltaOpBytes(op))
         yield op
       }
     })()
@@ -1444,4 +1450,10 @@ function belowLinkInRoot(err: unknown, root: string, rel: string): boolean {
   if (link === undefined) return false
   const full = root === '' ? rel : `${root}/${rel}`
   return (root === '' || link.startsWith(`${root}/`)) && full.startsWith(`${link}/`)
+}
+
+/** Waits as long as `limiter` (the run's --bwlimit, see `Capabilities.meteredWrites`) says `bytes` more may take. */
+async function held(limiter: RateLimiter | undefined, bytes: number): Promise<void> {
+  const wait = limiter?.reserve(bytes) ?? 0
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
 }

@@ -125,10 +125,16 @@ export interface LocalWriteOptions extends WriteOptions {
   /**
    * An upload that is interrupted (the signal aborts, or the body fails `TRANSIENT`) keeps what it
    * wrote, when at least 1 MiB, as the path's partial (see `partialPathOf`), for the next upload of
-   * the file to start from (`syncflow serve`: rsync's `--partial`); a write that completes removes
-   * the path's partial. Files under 1 MiB keep none. [false]
+   * the file to start from (`syncflow serve`: rsync's `--partial`), unless the partial kept already
+   * is longer; a write that completes removes the path's partial, and so does one that failed for
+   * a full disk. [false]
    */
   readonly keepPartial?: boolean
+  /**
+   * With `keepPartial`: this write is made from the path's partial (a resumed upload), so a failed
+   * check of its bytes (`CHECKSUM`) drops the partial too. [false]
+   */
+  readonly partialIsBase?: boolean
 }
 
 export interface LocalBackendOptions {
@@ -585,8 +591,7 @@ export class LocalBackend
       throw err
     }
     try {
-      // (Of a file announced smaller than a partial would be, there is none to keep or drop.)
-      const partial = opts.keepPartial === true && (meta.size ?? PARTIAL_MIN_BYTES) >= PARTIAL_MIN_BYTES
+      const partial = opts.keepPartial === true
       return await this.#replaceWith(
         rel,
         'write',
@@ -709,7 +714,12 @@ export class LocalBackend
         if (st.isDirectory()) {
           this.#verified.forget(rel)
           this.#pins?.forget(rel)
-          await rmdir(place.path)
+          await rmdir(place.path).catch(async (err: unknown) => {
+            // A directory that holds nothing but kept partial uploads (never listed) goes with them:
+            // a mirror that deleted what it listed there was told "not empty" (review 3 #3).
+            if (errnoOf(err) !== 'ENOTEMPTY' || !(await this.#dropPartialsIn(place.path))) throw err
+            await rmdir(place.path)
+          })
         } else await unlink(place.path)
       } catch (err) {
         throw place.named(err)
@@ -1774,7 +1784,7 @@ export class LocalBackend
       return this.#entryOrMissing(rel, op, true, place.path)
     } catch (err) {
       if (tmp !== undefined && place !== undefined && partial) {
-        await this.#keepPartial(tmp, place.path, err, opts.signal)
+        await this.#keepPartial(tmp, place.path, err, opts)
         tmp = undefined
       }
       if (tmp !== undefined) await unlink(tmp).catch(() => {})
@@ -1792,11 +1802,14 @@ export class LocalBackend
    * partial after a failed check of the bytes (`CHECKSUM`: a patch from it came out wrong, or the
    * upload's length was not the one announced).
    */
-  async #keepPartial(tmp: string, dest: string, err: unknown, signal: AbortSignal | undefined): Promise<void> {
+  async #keepPartial(tmp: string, dest: string, err: unknown, opts: LocalWriteOptions): Promise<void> {
     const partial = partialPathOf(dest)
-    const interrupted = signal?.aborted === true || (isSyncError(err) && INTERRUPTED.has(err.code))
+    const interrupted = opts.signal?.aborted === true || (isSyncError(err) && INTERRUPTED.has(err.code))
     try {
-      if (interrupted && (await stat(tmp)).size >= PARTIAL_MIN_BYTES) {
+      const size = interrupted ? (await stat(tmp)).size : 0
+      // (Never a shorter one for a longer: a resume stopped early kept less than it started from, review 3 #6.)
+      const kept = size >= PARTIAL_MIN_BYTES ? await stat(partial).catch(() => undefined) : undefined
+      if (size >= PARTIAL_MIN_BYTES && (kept === undefined || size > kept.size)) {
         await rename(tmp, partial)
         return
       }
@@ -1804,7 +1817,27 @@ export class LocalBackend
       // (Not kept: removed below, as any temp file.)
     }
     await unlink(tmp).catch(() => {})
-    if (isSyncError(err) && err.code === 'CHECKSUM') await unlink(partial).catch(() => {})
+    // A patch made from the partial that came out wrong: it is no base to resume from. A full disk:
+    // a hidden partial must not keep it full, for every run, until it is a day old (review 3 #2).
+    const code = isSyncError(err) ? err.code : toSyncError(err, 'write', '' as RelPath).code
+    if ((code === 'CHECKSUM' && opts.partialIsBase === true) || code === 'NO_SPACE')
+      await unlink(partial).catch(() => {})
+  }
+
+  /**
+   * Removes the kept partial uploads in directory `dir` when they are all it holds: true when it
+   * is empty now. (Through the caller's handle path of it, as every removal.)
+   */
+  async #dropPartialsIn(dir: string): Promise<boolean> {
+    const names = await readdir(dir).catch(() => undefined)
+    if (names === undefined) return false
+    const partials = names.filter((n) => {
+      const owner = tempOwner(n)
+      return owner !== undefined && isPartialOwner(owner)
+    })
+    if (partials.length !== names.length) return false
+    for (const n of partials) await unlink(join(dir, n)).catch(() => {})
+    return true
   }
 
   /** Copies the open source file (`fd`, closed here) at `srcAbs` to `rel`, atomically like `write`. */

@@ -48,7 +48,7 @@ describe('LocalBackend.write with keepPartial', () => {
     const w = b.write('d/f.bin' as RelPath, cutBody(head, cut()), { mtimeMs: 1, size }, { keepPartial: true })
     await expect(w).rejects.toMatchObject({ code: 'TRANSIENT' })
     expect(await readdir(join(root, 'd'))).toEqual([partialNameOf('f.bin')])
-    expect(await readFile(join(root, partialPathOf('d/f.bin')))).toEqual(head)
+    expect((await readFile(join(root, partialPathOf('d/f.bin')))).equals(head)).toBe(true)
     const listed: string[] = []
     const notices: string[] = []
     for await (const e of b.list({ onNotice: (n) => notices.push(n.code) })) listed.push(e.path)
@@ -84,17 +84,51 @@ describe('LocalBackend.write with keepPartial', () => {
     expect(await readdir(root)).toEqual([partialNameOf('a.bin')])
   })
 
-  it('a failed check of the bytes (CHECKSUM) keeps nothing, and drops the partial it may have come from', async () => {
+  it('a failed check of a patch made from the partial (CHECKSUM) keeps nothing and drops the partial; of another, keeps it', async () => {
+    const bad = () => new SyncError('CHECKSUM', 'the patched file does not match')
     await writeFile(join(root, partialNameOf('c.bin')), randomBytes(2 * PARTIAL_MIN_BYTES))
-    const bad = new SyncError('CHECKSUM', 'upload has 5 bytes, the client sent 6')
-    const w = b.write(
+    const other = b.write(
       'c.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad),
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad()),
       { mtimeMs: 1, size },
       { keepPartial: true },
     )
-    await expect(w).rejects.toMatchObject({ code: 'CHECKSUM' })
+    await expect(other).rejects.toMatchObject({ code: 'CHECKSUM' })
+    expect(await readdir(root)).toEqual([partialNameOf('c.bin')])
+    const fromIt = b.write(
+      'c.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad()),
+      { mtimeMs: 1, size },
+      { keepPartial: true, partialIsBase: true },
+    )
+    await expect(fromIt).rejects.toMatchObject({ code: 'CHECKSUM' })
     expect(await readdir(root)).toEqual([])
+  })
+
+  it('a full disk drops the partial: hidden, it must not keep the disk full', async () => {
+    await writeFile(join(root, partialNameOf('n.bin')), randomBytes(2 * PARTIAL_MIN_BYTES))
+    const full = new SyncError('NO_SPACE', 'no space left on device')
+    const w = b.write(
+      'n.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), full),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(w).rejects.toMatchObject({ code: 'NO_SPACE' })
+    expect(await readdir(root)).toEqual([])
+  })
+
+  it('keeps the longer of a new interruption and the partial it has', async () => {
+    const long = randomBytes(3 * PARTIAL_MIN_BYTES)
+    await writeFile(join(root, partialNameOf('l.bin')), long)
+    const w = b.write(
+      'l.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), cut()),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(w).rejects.toMatchObject({ code: 'TRANSIENT' })
+    expect((await readFile(join(root, partialNameOf('l.bin')))).equals(long)).toBe(true)
   })
 
   it('is stale after a day, where a temp file is after an hour, whatever its pid says', () => {

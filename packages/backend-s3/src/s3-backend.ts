@@ -2104,6 +2104,8 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         resume.resumed(
           `resumed the upload of ${key} that an interrupted run began: ${skippedParts} of ${number} parts (${skipped} bytes) were on the service already and not sent again`,
         )
+        // The summary counts what was sent (as a resumed upload to a syncflow serve says it).
+        opts.onWireBytes?.(done - skipped)
       }
       return unquoteEtag(out.ETag)
     } catch (err) {

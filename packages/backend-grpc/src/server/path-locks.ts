@@ -40,6 +40,24 @@ export class PathLocks {
     }
   }
 
+  /**
+   * Waits, blocking no one, until no one holds `path` itself (a write of it has ended, and done
+   * what it does when it fails), or `ms` passed.
+   */
+  async idle(path: string, ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (this.holders.has(path) && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.wait(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, until - Date.now())
+        }),
+      ])
+      clearTimeout(timer)
+    }
+  }
+
   private blockedShared(path: string): boolean {
     for (const x of this.reserved) if (isBelow(path, x)) return true
     return false

@@ -50,6 +50,9 @@ import { touchIfUnchanged } from './touch-if-unchanged.js'
 import { uploadBody } from './upload-body.js'
 import { writeManyHandler } from './write-many.js'
 
+/** How long a request for a path's partial waits for an upload of that path to end (see Signature). */
+const PARTIAL_SETTLE_MS = 2000
+
 /** What the service needs. */
 export interface ServiceContext {
   readonly tree: ServedTree
@@ -418,8 +421,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
     Signature: serverStream('signature', async (req, call, signal) => {
       const { rel, full: path, backend } = await resolve(req.root, req.path)
       // What an interrupted upload of the path left: once that upload let go of it (a client that
-      // retries at once may ask before its cancelled upload has kept its partial).
-      if (req.partial) await locks.exclusive(path, async () => {})
+      // retries at once may ask before its cancelled upload has kept its partial); not for longer
+      // than a moment, nor holding up another client's upload of the path (review 3 #5).
+      if (req.partial) await locks.idle(path, PARTIAL_SETTLE_MS)
       const full = req.partial ? partialPathOf(path) : path
       const entry = req.partial ? await tree.lstat(full) : await backend.stat(rel)
       if (entry?.kind !== 'file') {
@@ -499,13 +503,25 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
           if (r.done) ended = true
           else for (const w of r.value.ops) firstOps.push(await fromWireOp(w, 'patch'))
         }
+        // A stream that ends before its end op is a client gone (a stop, a half-close), as an upload
+        // that ends before its end marker is: TRANSIENT, so what it wrote is kept for a resume; it
+        // failed as a bad delta (CHECKSUM), which dropped the partial it came from (review 3 #1).
+        let sawEnd = false
         async function* ops(): AsyncGenerator<DeltaOp> {
-          yield* firstOps
+          for (const op of firstOps) {
+            if (op.type === 'end') sawEnd = true
+            yield op
+          }
           while (!ended) {
             const r = await it.next()
-            if (r.done) return
-            for (const w of r.value.ops) yield await fromWireOp(w, 'patch')
+            if (r.done) break
+            for (const w of r.value.ops) {
+              const op = await fromWireOp(w, 'patch')
+              if (op.type === 'end') sawEnd = true
+              yield op
+            }
           }
+          if (!sawEnd) throw new SyncError('TRANSIENT', 'the patch ended before its end', { op: 'serve.patch' })
         }
         // One turn for the base and the temp file: a turn stands for two handles (see openFilesCap).
         return gate.run('patch', signal, () =>
@@ -541,6 +557,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
                 ...(expect !== undefined ? { expect } : {}),
                 signal,
                 keepPartial: true,
+                ...(header.fromPartial ? { partialIsBase: true } : {}),
               }
               const entry = await backend.write(rel, body, meta, wopts)
               // Its sha256 is not known (the delta is checked with XXH3-128): the index hashes it if asked.

@@ -6,6 +6,7 @@ import type { Entry, HashAlgo } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode } from '../model/sync-event.js'
 import type { ResumeRecord } from '../state/resume-record.js'
+import type { RateLimiter } from '../util/rate-limiter.js'
 
 /**
  * What a backend offers. Declared once, read by the engine to pick a strategy; every optional
@@ -21,6 +22,12 @@ export interface Capabilities {
    * as copying one. [false: listed, stored, or computed where the file is]
    */
   readonly hashReadsContent?: boolean
+  /**
+   * True when `write` holds what it sends to `WriteOptions.limiter` itself (a `grpc://` server, whose
+   * resumed upload sends less than the file): the run's `--bwlimit` then limits the bytes sent, not
+   * the body read. [false: the body comes through the limit]
+   */
+  readonly meteredWrites?: boolean
   /** Granularity of stored modification times in ms (1 = ms or finer; 1000 = whole seconds). */
   readonly mtimePrecisionMs: number
   /**
@@ -224,6 +231,11 @@ export interface WriteOptions {
    * store, `--no-state`): nothing is resumed. Backends that cannot resume ignore it.
    */
   readonly resume?: ResumeRecord
+  /**
+   * `write`, to a backend with `capabilities.meteredWrites`: the run's `--bwlimit`, which the backend
+   * holds what it sends to (the body then comes unthrottled). Others never get it.
+   */
+  readonly limiter?: RateLimiter
 }
 
 /** Options of `remove`. */

@@ -746,6 +746,8 @@ async function streamCopy(
   // that counts them: no extra stream per file.
   const reads = checkedRead(opts.source, action.path, meta.size, readOptions)
   const body = await reads.open()
+  // A target that holds what it sends to the limit itself (a resumed upload sends less than the file).
+  const metered = opts.limiter !== undefined && opts.target.capabilities.meteredWrites === true
   const held = opts.limiter === undefined ? heldBytesOf(body) : undefined
   let bytes = 0
   let stream: Readable
@@ -760,7 +762,7 @@ async function streamCopy(
     }, reads.meterOptions)
     // pipeline() propagates an error of any stage to the stream the target consumes, so a failing
     // read aborts the write (which then discards its temp file) instead of committing a short file.
-    const stages = opts.limiter ? [body, opts.limiter.throttle(), meter] : [body, meter]
+    const stages = opts.limiter && !metered ? [body, opts.limiter.throttle(), meter] : [body, meter]
     stream = (pipeline as unknown as (...s: unknown[]) => Readable)(...stages, () => {})
   }
   try {
@@ -770,6 +772,7 @@ async function streamCopy(
     let wire: number | undefined
     const entry = await opts.target.write(action.path, stream, meta, {
       ...wopts,
+      ...(metered ? { limiter: opts.limiter } : {}),
       onWireBytes: (n) => {
         wire = (wire ?? 0) + n
       },
