@@ -76,6 +76,8 @@ it('keeps a delete held by a failed copy until that copy lands, when the copy fa
   // b's copy lands: a goes with it, after it.
   refusing = false
   await expect.poll(() => tree(dst), { timeout: 15_000 }).toEqual({ b: 'start\nmore\nagain\n' })
+  // (The file goes a moment before its `completed` event is out: waited for, not raced.)
+  await expect.poll(() => at(job.events, 'delete', 'a'), { timeout: 5_000 }).toBeGreaterThanOrEqual(0)
   expect(at(job.events, 'delete', 'a')).toBeGreaterThan(at(job.events, 'copy', 'b'))
   const { summary } = await job.stop()
   expect(summary.deletesSuppressed).toBeUndefined()
