@@ -4,7 +4,7 @@ import { readlinkSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
+import { Readable, Transform } from 'node:stream'
 import { createLocalBackend, partialPathOf } from '@syncflow/backend-local'
 import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -64,12 +64,18 @@ describe('a connection lost mid-transfer', () => {
     const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/` })
     cleanups.push(() => b.close())
     const data = pseudoRandom(16 << 20, 22)
-    const body = slowBody(data)
+    // Counted as the upload takes the bytes (a 'data' listener would make the body flow at once,
+    // before the client has even asked the server for a partial to resume from).
     let sent = 0
-    body.on('data', (c: Buffer) => {
-      sent += c.length
-      if (sent >= 4 << 20 && sent - c.length < 4 << 20) void srv.server.close({ graceMs: 0 })
-    })
+    const body = slowBody(data).pipe(
+      new Transform({
+        transform(c: Buffer, _enc, cb) {
+          sent += c.length
+          if (sent >= 4 << 20 && sent - c.length < 4 << 20) void srv.server.close({ graceMs: 0 })
+          cb(null, c)
+        },
+      }),
+    )
     const err = await b.write('new.bin' as RelPath, body, { mtimeMs: 1, size: data.length }).catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'TRANSIENT' })
     // No file under its name, and no temp file: what came is kept as its partial if it was 1 MiB or

@@ -58,6 +58,24 @@ export class PathLocks {
     }
   }
 
+  /**
+   * Waits until no one holds any path (every write has ended, and done what it does when it fails:
+   * a stopped upload keeps its partial), or `ms` passed.
+   */
+  async drained(ms: number): Promise<void> {
+    const until = Date.now() + ms
+    while (this.holders.size > 0 && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([
+        this.wait(),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, until - Date.now())
+        }),
+      ])
+      clearTimeout(timer)
+    }
+  }
+
   private blockedShared(path: string): boolean {
     for (const x of this.reserved) if (isBelow(path, x)) return true
     return false

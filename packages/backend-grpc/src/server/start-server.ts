@@ -15,6 +15,9 @@ import { PathLocks } from './path-locks.js'
 import { SignatureBudget } from './signature-budget.js'
 import { syncflowService } from './syncflow-service.js'
 
+/** How long a stopped server waits for the writes it cut short to unwind (a stopped upload keeps its partial). */
+const STOP_UNWIND_MS = 2000
+
 /** Options of `startServer`. */
 export interface ServerOptions {
   /** The directory to serve; it must exist. */
@@ -180,12 +183,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.max_concurrent_streams': MAX_STREAMS_PER_CONNECTION,
   }
   const server: Server = new grpc.Server(channelOptions)
+  const locks = new PathLocks()
   server.addService(
     proto.syncflow.v1.Syncflow.service,
     syncflowService({
       tree,
       index: new ContentIndex(tree, options.contentIndex),
-      locks: new PathLocks(),
+      locks,
       // Each client caps its own concurrency, but not what all of them together ask of the server.
       gate: new OpenFilesGate({ capacity: openFilesCap(limit), ...(limit !== undefined ? { limit } : {}) }),
       signatures: new SignatureBudget({ capacity: options.maxSignatureBytes ?? Math.min(2 ** 30, totalmem() / 4) }),
@@ -248,7 +252,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(timer)
           force()
         }
-      }).then(() => tree.close())
+      })
+        // The writes the shutdown cut short unwind first (an upload keeps its partial), for a moment.
+        .then(() => locks.drained(STOP_UNWIND_MS))
+        .then(() => tree.close())
       return closing
     },
     connections: () => countConnections(server),
