@@ -167,6 +167,23 @@ describe('kept partial uploads', () => {
     expect(seconds).toBeLessThan(data.length / (1 << 20) - 2)
   }, 30_000)
 
+  it('--bwlimit still holds a whole upload (the backend meters what it sends)', async () => {
+    const data = pseudoRandom(6 << 20, 51)
+    const src = join(env.local, 'bw-whole')
+    await mkdir(src, { recursive: true })
+    await writeFile(join(src, 'whole.bin'), data)
+    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.proxy.port}/` })
+    const t0 = performance.now()
+    const events: SyncEvent[] = await lastValueFrom(
+      sync(createLocalBackend({ root: src }), target, { mode: 'copy', bwlimit: 2 << 20 }).pipe(toArray()),
+    )
+    const seconds = (performance.now() - t0) / 1000
+    await target.close()
+    expect((events.at(-1) as DoneEvent).summary.failed).toBe(0)
+    // 6 MiB at 2 MiB/s, less the limiter's quarter-second burst: never faster than that.
+    expect(seconds).toBeGreaterThan((6 - 0.5) / 2)
+  }, 30_000)
+
   it('an upload of a path another client is uploading is not held until that one ends', async () => {
     const a = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.srv.server.port}/` })
     const b = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.srv.server.port}/` })
