@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { type Backend, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterAll, beforeAll } from 'vitest'
@@ -153,6 +154,18 @@ export async function startProxy(targetPort: number): Promise<{
         proxy.close(() => resolve())
       }),
   }
+}
+
+/** A body that yields `data` 256 KiB at a time, a turn of the event loop apart: slow enough for a cut to land in the middle. */
+export function slowBody(data: Buffer): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let off = 0; off < data.length; off += 256 * 1024) {
+        yield data.subarray(off, off + 256 * 1024)
+        await new Promise((r) => setImmediate(r))
+      }
+    })(),
+  )
 }
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */

@@ -4,31 +4,19 @@ import { readlinkSync } from 'node:fs'
 import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
-import { Readable, Transform } from 'node:stream'
+import { Transform } from 'node:stream'
 import { createLocalBackend, partialPathOf } from '@syncflow/backend-local'
 import { type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
-import { pseudoRandom, startProxy, startTestServer } from './helpers.js'
+import { pseudoRandom, slowBody, startProxy, startTestServer } from './helpers.js'
 import { startServerAgain } from './start-server-again.js'
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
-
-/** A body that yields `size` bytes slowly enough for a cut to land in the middle. */
-function slowBody(data: Buffer): Readable {
-  return Readable.from(
-    (async function* () {
-      for (let off = 0; off < data.length; off += 256 * 1024) {
-        yield data.subarray(off, off + 256 * 1024)
-        await new Promise((r) => setImmediate(r))
-      }
-    })(),
-  )
-}
 
 describe('a connection lost mid-transfer', () => {
   it('a cut during an upload fails TRANSIENT, leaves the old file, and keeps what came as the partial the retry resumes from', async () => {

@@ -1,12 +1,11 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { Readable } from 'node:stream'
 import { createLocalBackend, partialPathOf } from '@syncflow/backend-local'
 import { type DoneEvent, MemoryStateStore, type RelPath, type SyncEvent, sync } from '@syncflow/core'
 import { lastValueFrom, toArray } from 'rxjs'
 import { describe, expect, it } from 'vitest'
 import { createGrpcBackend } from '../src/index.js'
-import { pseudoRandom, serverBehindProxy } from './helpers.js'
+import { pseudoRandom, serverBehindProxy, slowBody } from './helpers.js'
 
 // rsync --partial: `syncflow serve` keeps what an interrupted upload sent, and the next try sends
 // only the rest (a patch of that partial), within a run (a retry) or on the next run.
@@ -77,15 +76,3 @@ describe('an interrupted upload to a syncflow serve', () => {
     }
   })
 })
-
-/** A body that yields its bytes slowly enough for a cut to land in the middle. */
-function slowBody(data: Buffer) {
-  return Readable.from(
-    (async function* () {
-      for (let off = 0; off < data.length; off += 256 * 1024) {
-        yield data.subarray(off, off + 256 * 1024)
-        await new Promise((r) => setImmediate(r))
-      }
-    })(),
-  )
-}

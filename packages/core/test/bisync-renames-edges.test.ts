@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -12,6 +12,7 @@ import { SyncError } from '../src/errors/sync-error.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { RENAME_MIN_BYTES } from '../src/operators/track-renames.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
+import { mv, put, tree } from './bisync-rename-files.js'
 
 // Two-way sync's renames at their edges (the review of stop 41, each test a finding it proved before
 // its fix): moves whose mtime cannot be carried, a directory and a file of one name, set-id modes,
@@ -34,36 +35,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
-
-/** Writes a file with a given mtime (seconds from a fixed epoch), making its directories. */
-async function put(dir: string, path: string, body: Buffer, mtimeSec = 1): Promise<void> {
-  await mkdir(join(dir, path, '..'), { recursive: true })
-  await writeFile(join(dir, path), body)
-  const t = 1_790_000_000 + mtimeSec
-  await utimes(join(dir, path), t, t)
-}
-
-/** A user's `mv` within one side (the file keeps its inode and mtime). */
-async function mv(dir: string, from: string, to: string): Promise<void> {
-  await mkdir(join(dir, to, '..'), { recursive: true })
-  await rename(join(dir, from), join(dir, to))
-}
-
-/** Every file below `dir`: its path and the SHA-256 of its bytes. */
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: [string, string][] = []
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue
-    const rel = join(e.parentPath, e.name).slice(dir.length + 1)
-    out.push([
-      rel,
-      createHash('sha256')
-        .update(await readFile(join(dir, rel)))
-        .digest('hex'),
-    ])
-  }
-  return Object.fromEntries(out.sort(([x], [y]) => (x < y ? -1 : 1)))
-}
 
 async function run(opts: Partial<BisyncOptions> = {}): Promise<{ events: SyncEvent[]; done: DoneEvent }> {
   const a = createLocalBackend({ root: A, groupCommit: false })

@@ -44,27 +44,22 @@ export class PathLocks {
    * Waits, blocking no one, until no one holds `path` itself (a write of it has ended, and done
    * what it does when it fails), or `ms` passed.
    */
-  async idle(path: string, ms: number): Promise<void> {
-    const until = Date.now() + ms
-    while (this.holders.has(path) && Date.now() < until) {
-      let timer: NodeJS.Timeout | undefined
-      await Promise.race([
-        this.wait(),
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, until - Date.now())
-        }),
-      ])
-      clearTimeout(timer)
-    }
+  idle(path: string, ms: number): Promise<void> {
+    return this.waitWhile(() => this.holders.has(path), ms)
   }
 
   /**
    * Waits until no one holds any path (every write has ended, and done what it does when it fails:
    * a stopped upload keeps its partial), or `ms` passed.
    */
-  async drained(ms: number): Promise<void> {
+  drained(ms: number): Promise<void> {
+    return this.waitWhile(() => this.holders.size > 0, ms)
+  }
+
+  /** Waits, each time a lock is let go, while `held()` says so, for `ms` at most. */
+  private async waitWhile(held: () => boolean, ms: number): Promise<void> {
     const until = Date.now() + ms
-    while (this.holders.size > 0 && Date.now() < until) {
+    while (held() && Date.now() < until) {
       let timer: NodeJS.Timeout | undefined
       await Promise.race([
         this.wait(),
