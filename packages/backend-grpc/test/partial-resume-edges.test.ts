@@ -15,6 +15,11 @@ import { pseudoRandom, serverBehindProxy, slowBody } from './helpers.js'
 const SIZE = 16 << 20
 const env = serverBehindProxy('grpc-partial-edges-')
 
+/** The temp files of uploads under way in the served root (not the kept partials, `.syncflow-tmp-0-…`). */
+async function uploadsUnderWay(): Promise<string[]> {
+  return (await readdir(env.srv.dir)).filter((n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-'))
+}
+
 /** Interrupts an upload of `rel` through the proxy after `cutAt` bytes; resolves once the server kept its partial. */
 async function leavePartial(rel: string, data: Buffer, cutAt: number): Promise<string> {
   const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.proxy.port}/` })
@@ -116,15 +121,7 @@ describe('kept partial uploads', () => {
     await target.close()
     expect(err).toMatchObject({ code: 'ABORTED' })
     // Once the server let go of the aborted patch (its temp file kept or removed).
-    await expect
-      .poll(
-        async () =>
-          (await readdir(env.srv.dir)).filter(
-            (n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-'),
-          ),
-        { timeout: 10_000 },
-      )
-      .toEqual([])
+    await expect.poll(uploadsUnderWay, { timeout: 10_000 }).toEqual([])
     const after = (await stat(partial)).size
     expect(after).toBeGreaterThanOrEqual(before)
   })
@@ -190,11 +187,7 @@ describe('kept partial uploads', () => {
       })(),
     )
     const aWrite = a.write('same.bin' as RelPath, stalled, { mtimeMs: 1, size: SIZE }).catch((e: unknown) => e)
-    await expect
-      .poll(async () =>
-        (await readdir(env.srv.dir)).some((n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-')),
-      )
-      .toBe(true)
+    await expect.poll(async () => (await uploadsUnderWay()).length > 0).toBe(true)
     // Client B: its own 2 MiB version of the file.
     const other = pseudoRandom(2 << 20, 47)
     let bDone = false
@@ -242,25 +235,11 @@ describe('a run stopped during a resume', () => {
       }).pipe(toArray()),
     )
     // Ctrl-C once the resumed patch is under way (its temp file beside the partial).
-    await expect
-      .poll(
-        async () =>
-          (await readdir(env.srv.dir)).some((n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-')),
-        { timeout: 20_000, interval: 5 },
-      )
-      .toBe(true)
+    await expect.poll(async () => (await uploadsUnderWay()).length > 0, { timeout: 20_000, interval: 5 }).toBe(true)
     ac.abort()
     await run
     await target.close()
-    await expect
-      .poll(
-        async () =>
-          (await readdir(env.srv.dir)).filter(
-            (n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-'),
-          ),
-        { timeout: 10_000 },
-      )
-      .toEqual([])
+    await expect.poll(uploadsUnderWay, { timeout: 10_000 }).toEqual([])
     const after = await stat(partial).then(
       (s) => s.size,
       () => 0,
@@ -283,15 +262,7 @@ describe('a resume cut in turn', () => {
       .catch((e: unknown) => e)
     await target.close()
     expect(err).toMatchObject({ code: 'TRANSIENT' })
-    await expect
-      .poll(
-        async () =>
-          (await readdir(env.srv.dir)).filter(
-            (n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-'),
-          ),
-        { timeout: 10_000 },
-      )
-      .toEqual([])
+    await expect.poll(uploadsUnderWay, { timeout: 10_000 }).toEqual([])
     const after = await stat(partial).then(
       (s) => s.size,
       () => 0,
@@ -328,15 +299,7 @@ describe('a resumed patch whose client stops sending (half-close, no end op)', (
       })
       call.end()
     })
-    await expect
-      .poll(
-        async () =>
-          (await readdir(env.srv.dir)).filter(
-            (n) => n.startsWith('.syncflow-tmp-') && !n.startsWith('.syncflow-tmp-0-'),
-          ),
-        { timeout: 10_000 },
-      )
-      .toEqual([])
+    await expect.poll(uploadsUnderWay, { timeout: 10_000 }).toEqual([])
     expect(await reply).toMatchObject({ details: expect.stringContaining('ended before its end') })
     client.close()
     const after = await stat(partial).then(
