@@ -1,5 +1,6 @@
 import type { EntryKind } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
+import { FilterRules } from './filter-rules.js'
 import { compileGlobs, type GlobRule, MAX_PATTERN_LENGTH, patternTooLong } from './glob-rule.js'
 import { compileIgnoreRules, type IgnoreRules } from './ignore-rules.js'
 import { IGNORE_FILE_NAME } from './load-ignore-file.js'
@@ -17,12 +18,18 @@ import type { PathFilter } from './path-filter.js'
 //    `!pattern` in `.syncflowignore`.
 // 3. **`.syncflowignore`** excludes what it ignores, with git's semantics: patterns, `!` to
 //    re-include, `#` comments, a later line overriding an earlier one.
-// 4. **`--include`, when given at least once, excludes every file that matches no include**, and
+// 4. **`--filter` rules, in their order: the first whose glob matches a path decides it** (`+ GLOB`
+//    takes it, `- GLOB` excludes it; rclone's semantics, `FilterRules`). A directory is walked
+//    when a `+` rule could match below it before any rule matches it, and is made only once
+//    something inside it is copied. A path no rule matches is left to rules 5 and 6; one a `+`
+//    rule takes is not subject to `--include` (rule 5), as in rclone, whose `--include`s imply a
+//    `- **` after the filter rules.
+// 5. **`--include`, when given at least once, excludes every file that matches no include**, and
 //    a file inside a directory that matches an include is included (so `--include src` takes the
 //    whole `src` tree). Directories are kept, so that included files inside them are found, except
 //    a directory below which no include can ever match, which is excluded (and its listing
 //    skipped).
-// 5. **A `filesFrom` list (`--files-from`), when given, excludes everything it does not name**: a
+// 6. **A `filesFrom` list (`--files-from`), when given, excludes everything it does not name**: a
 //    file takes part when it or a directory above it is listed (a listed directory takes its whole
 //    tree, as `rsync -r --files-from`); a directory on the way to a listed path takes part only so
 //    that the path is found (made once something in it is copied). Names are literal, not globs.
@@ -58,14 +65,16 @@ export interface PathFilterOptions {
   readonly include?: readonly string[]
   /** `--exclude` globs. [none] */
   readonly exclude?: readonly string[]
+  /** `--filter` rules, in order: `+ GLOB`, `- GLOB`, `!` (rule 4). [none] */
+  readonly filter?: readonly string[]
   /** The text of a `.syncflowignore` file (gitignore syntax). [none] */
   readonly ignoreRules?: string
-  /** `--files-from`: the only paths that take part, with what is below them (rule 5). [all] */
+  /** `--files-from`: the only paths that take part, with what is below them (rule 6). [all] */
   readonly filesFrom?: Iterable<RelPath>
 }
 
 /**
- * Builds the filter of a sync from `--include`, `--exclude` and `.syncflowignore`, with the rules
+ * Builds the filter of a sync from `--include`, `--exclude`, `--filter` and `.syncflowignore`, with the rules
  * written at the top of this file.
  * @throws SyncError `USAGE` for an invalid pattern.
  */
@@ -81,9 +90,10 @@ class GlobPathFilter implements PathFilter {
   readonly #include: readonly GlobRule[]
   readonly #exclude: readonly GlobRule[]
   readonly #ignore: IgnoreRules | undefined
-  // Verdict of rules 2–4 for directories (rule 1 is the recursion over ancestors).
+  readonly #filter: FilterRules | undefined
+  // Verdict of rules 2–5 for directories (rule 1 is the recursion over ancestors).
   readonly #dirSelf = new Map<string, boolean>()
-  /** Rule 5: the listed paths, and the directories on the way to them. */
+  /** Rule 6: the listed paths, and the directories on the way to them. */
   readonly #listed: ReadonlySet<string> | undefined
   readonly #onTheWay: ReadonlySet<string> | undefined
 
@@ -96,6 +106,8 @@ class GlobPathFilter implements PathFilter {
     if (long >= 0) throw patternTooLong(lines[long] ?? '', `${IGNORE_FILE_NAME} line ${long + 1}:`)
     const hasRules = lines.some((l) => l.trim() !== '' && !l.startsWith('#'))
     this.#ignore = hasRules && rules !== undefined ? compileIgnoreRules(rules) : undefined
+    const filter = new FilterRules(opts.filter ?? [])
+    this.#filter = filter.empty ? undefined : filter
     if (opts.filesFrom !== undefined) {
       const listed = new Set<string>(opts.filesFrom)
       const onTheWay = new Set<string>()
@@ -109,6 +121,7 @@ class GlobPathFilter implements PathFilter {
       this.#include.length === 0 &&
       this.#exclude.length === 0 &&
       this.#ignore === undefined &&
+      this.#filter === undefined &&
       this.#listed === undefined
   }
 
@@ -124,6 +137,8 @@ class GlobPathFilter implements PathFilter {
 
   walkedOnly(dir: RelPath): boolean {
     if (this.#listed !== undefined && !this.#listedOrBelow(dir)) return true
+    const ruled = this.#filter?.verdict(dir, true)
+    if (ruled !== undefined) return ruled === 'below'
     return this.#include.length > 0 && !this.#included(dir, true)
   }
 
@@ -143,6 +158,8 @@ class GlobPathFilter implements PathFilter {
     if (this.#listed !== undefined && !this.#listedOrBelow(path)) return true
     if (this.#exclude.some((r) => !r.dirOnly && r.matches(path))) return true
     if (this.#ignore?.ignores(path, false)) return true
+    const ruled = this.#filter?.verdict(path, false)
+    if (ruled !== undefined) return ruled === 'exclude'
     return this.#include.length > 0 && !this.#included(path, false)
   }
 
@@ -153,14 +170,21 @@ class GlobPathFilter implements PathFilter {
         (this.#listed !== undefined && !this.#listedOrBelow(dir) && !this.#onTheWay!.has(dir)) ||
         this.#exclude.some((r) => r.matches(dir)) ||
         this.#ignore?.ignores(dir, true) ||
-        (this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir)))
+        this.#dirExcludedByRules(dir)
       if (this.#dirSelf.size >= DIR_CACHE_LIMIT) this.#dirSelf.clear()
       this.#dirSelf.set(dir, verdict)
     }
     return verdict
   }
 
-  /** Rule 5: whether `path` or a directory above it is listed. */
+  /** Rules 4 and 5 for a directory: a `--filter` rule's verdict, or else the `--include`s'. */
+  #dirExcludedByRules(dir: string): boolean {
+    const ruled = this.#filter?.verdict(dir, true)
+    if (ruled !== undefined) return ruled === 'exclude'
+    return this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir))
+  }
+
+  /** Rule 6: whether `path` or a directory above it is listed. */
   #listedOrBelow(path: string): boolean {
     const listed = this.#listed!
     if (listed.has(path)) return true

@@ -1,5 +1,7 @@
 export type { PathFilterOptions } from './create-path-filter.js'
 export { createPathFilter } from './create-path-filter.js'
+export type { FilterRuleParts, FilterVerdict } from './filter-rules.js'
+export { FilterRules, filterRuleParts } from './filter-rules.js'
 export { IGNORE_FILE_NAME, loadIgnoreFile } from './load-ignore-file.js'
 export type { PathFilter } from './path-filter.js'
 export type { UndecodableLine } from './undecodable-line.js'

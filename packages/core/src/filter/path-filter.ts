@@ -15,6 +15,6 @@ export interface PathFilter {
   walkedOnly?(dir: RelPath): boolean
   /** True when the filter excludes nothing (lets the engine skip calls). */
   readonly empty: boolean
-  /** The paths a `--files-from` list names (rule 5), for the engine to say which it did not find. [none] */
+  /** The paths a `--files-from` list names (rule 6 of `createPathFilter`), for the engine to say which it did not find. [none] */
   readonly filesFrom?: ReadonlySet<string>
 }

@@ -1,0 +1,76 @@
+import { SyncError } from '../errors/sync-error.js'
+import { compileGlobs, type GlobRule } from './glob-rule.js'
+
+/** What the first `--filter` rule that decides a path says of it (`FilterRules.verdict`). */
+export type FilterVerdict =
+  /** A `+` rule matches it: it takes part. */
+  | 'include'
+  /** A `-` rule matches it: it is excluded. */
+  | 'exclude'
+  /** A directory that no rule matches before a `+` rule that could match below it: walked, made only for what it holds. */
+  | 'below'
+
+/** One `--filter` rule as written: `+ GLOB`, `- GLOB`, or `!` (drop the rules before it). */
+export interface FilterRuleParts {
+  readonly sign: '+' | '-' | '!'
+  /** The glob of a `+` or `-` rule. */
+  readonly glob?: string
+}
+
+/**
+ * Splits a `--filter` rule (rclone's and rsync's short form): `+ GLOB` includes, `- GLOB`
+ * excludes, `!` clears the rules before it. One space after the sign, as both tools write it; the
+ * glob is the rest, blanks and all (a name may start with one).
+ * @throws SyncError `USAGE` for anything else, saying the forms taken.
+ */
+export function filterRuleParts(rule: string): FilterRuleParts {
+  if (rule === '!') return { sign: '!' }
+  const sign = rule[0]
+  if ((sign === '+' || sign === '-') && rule[1] === ' ' && rule.length > 2) return { sign, glob: rule.slice(2) }
+  // rsync's long names and modifiers (`include x`, `-/ x`, `merge`, `dir-merge`, `:`) say more than
+  // a glob: refused with what is read, not taken as a glob that matches nothing.
+  throw new SyncError('USAGE', `--filter ${JSON.stringify(rule)}: not a rule syncflow reads`, {
+    hint: "Write '+ GLOB' to include, '- GLOB' to exclude (one space after the sign), or '!' to drop the rules before it; rsync's long forms (include, exclude, merge), modifiers (-/, +!) and merge files are not read.",
+  })
+}
+
+interface CompiledRule {
+  readonly include: boolean
+  readonly globs: readonly GlobRule[]
+}
+
+/**
+ * `--filter` rules in their order, rclone's semantics: the first rule whose glob matches a path
+ * decides it, and a path no rule matches is left to the other filters. A directory is kept for
+ * walking when a `+` rule could match below it before any rule matches it (`below`), so that
+ * `+ docs/*.md` then `- **` finds the Markdown files in `docs` (rclone makes directory rules of a
+ * `+` rule's directories the same way; rsync needs `+ docs/` as well). `!` drops the rules before it.
+ */
+export class FilterRules {
+  readonly #rules: readonly CompiledRule[]
+
+  /** @throws SyncError `USAGE` for a rule that is not `+ GLOB`, `- GLOB` or `!`, or an invalid glob. */
+  constructor(rules: readonly string[]) {
+    let compiled: CompiledRule[] = []
+    for (const text of rules) {
+      const { sign, glob } = filterRuleParts(text)
+      if (sign === '!') compiled = []
+      else compiled.push({ include: sign === '+', globs: compileGlobs(glob as string, '--filter') })
+    }
+    this.#rules = compiled
+  }
+
+  /** True when no rule is left (none given, or all dropped by a `!`). */
+  get empty(): boolean {
+    return this.#rules.length === 0
+  }
+
+  /** What the first rule that decides `path` says, or `undefined` when none does. */
+  verdict(path: string, isDir: boolean): FilterVerdict | undefined {
+    for (const { include, globs } of this.#rules) {
+      if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) return include ? 'include' : 'exclude'
+      if (include && isDir && globs.some((g) => g.couldMatchBelow(path))) return 'below'
+    }
+    return undefined
+  }
+}
