@@ -112,6 +112,8 @@ async function flagsOf(cmd: Command, streams: Streams, locations: readonly strin
     ...given,
     ...(given.excludeFrom ? { exclude: [...(given.exclude ?? []), ...given.excludeFrom] } : {}),
     ...(given.includeFrom ? { include: [...(given.include ?? []), ...given.includeFrom] } : {}),
+    // rclone's order: the --filter rules, then the --filter-from files' (each in its own order).
+    ...(given.filterFrom ? { filter: [...(given.filter ?? []), ...given.filterFrom] } : {}),
   }
   const { sourcePrefixedPatternWarnings } = await import('./options/source-prefixed-pattern-warnings.js')
   const source = cmd.name() === 'restore' ? locations[1] : locations[0]

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
-import { chmod, lstat, mkdir, readdir, readlink, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, lstat, mkdir, readdir, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest'
 import {
@@ -264,7 +264,7 @@ describe('sync', () => {
     expectUsageError(await cli('check', src, dst, '--include-from', bad), 'bad.txt, line 2 ("!re-include")')
     // rsync's rule prefixes, which would be part of a pattern that then matches nothing:
     await writeFile(bad, '- *.tmp\n')
-    expectUsageError(await cli('sync', src, dst, '--exclude-from', bad), 'line 1', 'rule prefixes')
+    expectUsageError(await cli('sync', src, dst, '--exclude-from', bad), 'line 1', '--filter-from file')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
   })
 
@@ -308,9 +308,24 @@ describe('sync', () => {
     // With the --exclude alone it is rsync's "directories without their files": not "drop both",
     // which would sync every file.
     const treeOnly = await cli('sync', src, dst, '--include', '*/', '--exclude', '*')
-    expectUsageError(treeOnly, "rsync's idiom for the directories without their files", 'Make the directory tree')
+    expectUsageError(
+      treeOnly,
+      "rsync's idiom for the directories without their files",
+      "--filter '+ */' --filter '- *'",
+    )
     expect(treeOnly.stderr).not.toContain('Drop both')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made')
+    // The rules the hints give do what rsync does: the tree alone, then the tree and its *.txt files.
+    const tree = await cli('copy', src, dst, '--filter', '+ */', '--filter', '- *')
+    expect(tree.code, tree.stderr).toBe(0)
+    expect(await readTree(dst)).toEqual({})
+    expect((await stat(join(dst, 'dir/sub'))).isDirectory()).toBe(true)
+    const txt = await cli('sync', src, dst, '--filter', '+ */', '--filter', '+ *.txt', '--filter', '- *')
+    expect(txt.code, txt.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'dir/b.txt', 'naïve/ü.txt', 'with space/d e.txt'])
+    expect((await stat(join(dst, 'dir/sub'))).isDirectory()).toBe(true)
+    expectUsageError(both, "--filter '+ */' --filter '+ *.txt' --filter '- *'")
+    await rm(dst, { recursive: true })
     // Alone it is no idiom: every directory's tree, the files at the top left out.
     const r = await cli('copy', src, dst, '--include', '*/')
     expect(r.code, r.stderr).toBe(0)
@@ -324,21 +339,24 @@ describe('sync', () => {
 
   // rsync's `--include dir/b.txt --exclude '*.txt'` (the first match wins: every file but the other
   // .txt ones) ran here as "only dir/b.txt, and not it": nothing copied, exit 0, "nothing to do".
-  it('an --include naming one path that an --exclude leaves out is a usage error giving the .syncflowignore lines', async () => {
+  it('an --include naming one path that an --exclude leaves out is a usage error giving the --filter rules', async () => {
     const r = await cli('copy', src, dst, '--include', 'dir/b.txt', '--exclude', '*.txt')
     expectUsageError(
       r,
       "--include 'dir/b.txt' names a path that --exclude '*.txt' leaves out",
-      "'*.txt', then '!dir/b.txt'",
+      "--filter '+ dir/b.txt' --filter '- *.txt'",
     )
     const below = await cli('sync', src, dst, '--exclude', 'dir/', '--include', '/dir/sub/c.bin')
-    expectUsageError(below, 'names a path below dir/', "'dir/*', '!dir/sub/', 'dir/sub/*', '!dir/sub/c.bin'")
+    expectUsageError(below, 'names a path below dir/', "--filter '+ /dir/sub/c.bin' --filter '- dir/'")
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
-    // The lines the hint gives do what was meant.
-    await writeFile(join(src, '.syncflowignore'), 'dir/*\n!dir/sub/\ndir/sub/*\n!dir/sub/c.bin\n')
-    const kept = await cli('copy', src, dst)
+    // The rules the hints give do what was meant.
+    const kept = await cli('copy', src, dst, '--filter', '+ /dir/sub/c.bin', '--filter', '- dir/')
     expect(kept.code, kept.stderr).toBe(0)
     expect(Object.keys(await readTree(dst)).filter((p) => p.startsWith('dir/'))).toEqual(['dir/sub/c.bin'])
+    await rm(dst, { recursive: true })
+    const other = await cli('sync', src, dst, '--filter', '+ dir/b.txt', '--filter', '- *.txt')
+    expect(other.code, other.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['dir/b.txt', 'dir/sub/c.bin'])
     // Not this mistake: a glob, an include the exclude does not reach, a name the exclude leaves
     // out only as a directory (it may be a file).
     for (const flags of [

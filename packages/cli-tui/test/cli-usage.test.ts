@@ -288,7 +288,10 @@ describe('bad flags and arguments', () => {
       ['sync', '--cvs-exclude'],
       ['no built-in list', 'drop --cvs-exclude'],
     ],
-    [['sync', '--filter-from', 'rules.txt'], ['--exclude-from / --include-from']],
+    [
+      ['sync', '--filter-from', 'no-such-rules.txt'],
+      ['cannot read "no-such-rules.txt": no such file', 'Give a file of filter rules'],
+    ],
     [
       ['sync', '--delete-missing-args'],
       ['--files-from path the source lacks', 'deletes the target', 'drop'],
@@ -741,13 +744,19 @@ describe("a pattern that starts with the source's own name or path", () => {
     await mkdir(join(base, 'src', 'a'), { recursive: true })
     await writeFile(join(base, 'src', 'a', 'f'), 'f')
     const cwd = { cwd: base, env: { SYNCFLOW_STATE_DIR: join(base, 'state') } }
-    const r = await runCli(['check', 'src', 'dst', '--include', 'src/a', '--exclude', join(base, 'src', 'a', 'x')], cwd)
+    const r = await runCli(
+      ['check', 'src', 'dst', '--include', 'src/a', '--exclude', join(base, 'src', 'a', 'x'), '--filter', '- src/a/y'],
+      cwd,
+    )
     expect(r.stderr).toContain(
       'syncflow: warning: --exclude ' +
         `${join(base, 'src', 'a', 'x')} matches nothing: a pattern is relative to the source root, and src holds no "${base.split('/')[1]}": write --exclude /a/x`,
     )
     expect(r.stderr).toContain(
       'syncflow: warning: --include src/a matches nothing: a pattern is relative to the source root, and src holds no "src": write --include /a',
+    )
+    expect(r.stderr).toContain(
+      `syncflow: warning: --filter '- src/a/y' matches nothing: a pattern is relative to the source root, and src holds no "src": write --filter '- /a/y'`,
     )
     // restore's source is its second location; a source that holds a directory of its own name is none of this.
     await mkdir(join(base, 'src', 'src'))

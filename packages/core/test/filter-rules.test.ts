@@ -36,6 +36,20 @@ describe('--filter rules: the first that matches decides', () => {
     expect(f.walkedOnly?.(p('a'))).toBe(true)
   })
 
+  it('leaves out what a directory holds when a "-" rule matches the directory, even one walked for a "+" rule', () => {
+    for (const minus of ['- a/', '- a', '- /a']) {
+      const filter = ['+ a/sub/keep.txt', minus]
+      expect(kept({ filter }, ['a/', 'a/x', 'a/sub/', 'a/sub/keep.txt', 'a/sub/y', 'b/x']), minus).toEqual([
+        'a/',
+        'a/sub/',
+        'a/sub/keep.txt',
+        'b/x',
+      ])
+    }
+    // A "+" rule takes only what it matches, a directory not what it holds.
+    expect(kept({ filter: ['+ a/', '- *'] }, ['a/', 'a/x', 'b'])).toEqual(['a/'])
+  })
+
   it('reads a rule in order: the same two rules the other way round exclude the file too', () => {
     expect(kept({ filter: ['- a/**', '+ a/keep.txt'] }, ['a/', 'a/keep.txt', 'b/x'])).toEqual(['b/x'])
   })

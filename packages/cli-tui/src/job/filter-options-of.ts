@@ -2,7 +2,7 @@ import { createPathFilter, type PathFilterOptions, type RelPath, SyncError, toRe
 import type { JobFlags } from '../options/job-flags.js'
 
 /**
- * The filter options the flags give (`--include`, `--exclude`, their `-from` files already merged
+ * The filter options the flags give (`--include`, `--exclude`, `--filter`, their `-from` files already merged
  * in, `--files-from`), for a sync's filter, the overlap check and `ls` alike. A listed path that is
  * not a safe RelPath (a control character, a name too long) is a usage error naming it.
  */
@@ -12,6 +12,7 @@ export function filterOptionsOf(flags: JobFlags): PathFilterOptions {
   return {
     ...(flags.include?.length ? { include: flags.include } : {}),
     ...(flags.exclude?.length ? { exclude: flags.exclude } : {}),
+    ...(flags.filter?.length ? { filter: flags.filter } : {}),
     ...(flags.filesFrom !== undefined ? { filesFrom: flags.filesFrom.map(listedPath) } : {}),
   }
 }
@@ -34,7 +35,8 @@ const EVERY_DIR = new Set(['*/', '**/'])
 
 /**
  * rsync's filter idioms, read here by other rules, ran quietly doing the opposite of what they
- * meant (QA 30d), so they are usage errors that say what to drop:
+ * meant (QA 30d), so they are usage errors that say what to drop, or the `--filter` rules that
+ * read them in rsync's order:
  * - `--include '*.c' --exclude '*'` (rsync's rules go in order, the first match wins) left out
  *   every file, since an --exclude wins over any --include here: the run copied nothing and exited
  *   0 ("nothing to do"). Any --include already means "only what an include matches".
@@ -43,7 +45,7 @@ const EVERY_DIR = new Set(['*/', '**/'])
  *   tree, so every file was synced, not only the *.c ones. The directories on the way to a match
  *   are walked and made anyway.
  * - that --include of a star and a slash with `--exclude '*'` alone (rsync: the directories
- *   without their files) has no equivalent here: said so, not "drop both", which syncs every file.
+ *   without their files) is said as rules only, not "drop both", which syncs every file.
  */
 function assertNotExcludeAll(flags: JobFlags): void {
   const include = flags.include ?? []
@@ -58,10 +60,8 @@ function assertNotExcludeAll(flags: JobFlags): void {
   if (all !== undefined && include.every((p) => EVERY_DIR.has(p))) {
     throw new SyncError(
       'USAGE',
-      `--include '${dirs}' --exclude '${all}' is rsync's idiom for the directories without their files, which no syncflow filter gives: here an --include of a directory takes its tree, and an --exclude wins over every --include, so nothing would be synced`,
-      {
-        hint: `Make the directory tree with another tool (rsync -a --include '*/' --exclude '*' SRC/ DST/), and drop both flags only to sync every file.`,
-      },
+      `--include '${dirs}' --exclude '${all}' is rsync's idiom for the directories without their files, where the first rule that matches decides: here an --include of a directory takes its tree, and an --exclude wins over every --include, so nothing would be synced`,
+      { hint: `Write the two as ordered rules, read as rsync reads them: ${filterFlags(include, all)}.` },
     )
   }
   const dropDirs = `--include '${everyDir}' takes every directory with all it holds (an --include of a directory takes its tree), so every file below one is synced, whatever the other includes say (rsync's "--include '*/'" idiom)`
@@ -74,7 +74,7 @@ function assertNotExcludeAll(flags: JobFlags): void {
     'USAGE',
     `--exclude '${all}' leaves out every file, and here an --exclude wins over every --include, whatever their order (rsync's "--include … --exclude '*'" idiom): nothing would be synced${everyDir === undefined ? '' : `; and ${dropDirs}`}`,
     {
-      hint: `Drop ${everyDir === undefined ? 'it' : `both --exclude '${all}' and --include '${everyDir}'`}: any --include already means "only what an include matches" (as in rclone), so --include '*.c' alone takes just the *.c files, and the directories on the way to them.`,
+      hint: `Drop ${everyDir === undefined ? 'it' : `both --exclude '${all}' and --include '${everyDir}'`}: any --include already means "only what an include matches" (as in rclone), so --include '*.c' alone takes just the *.c files, and the directories on the way to them. Or keep rsync's order with rules, where the first that matches decides: ${filterFlags(include, all)}.`,
     },
   )
 }
@@ -109,14 +109,15 @@ function assertIncludesNotExcluded(flags: JobFlags): void {
     })
     if (by === undefined) continue
     const why = 'here an --exclude wins over every --include, whatever their order'
-    // Below an excluded directory nothing is looked at, here as in rsync and git: no rule order
-    // brings it back, so the way out is to exclude what the directory holds instead.
+    // Below an excluded directory nothing is looked at by these flags; --filter rules walk a
+    // directory a `+` rule could match below, and a `-` rule for the directory takes the rest.
+    const rules = filterFlags([include], by)
     if (above !== undefined) {
       throw new SyncError(
         'USAGE',
         `--include '${include}' names a path below ${above}/, which --exclude '${by}' leaves out, and ${why}: it would never be synced`,
         {
-          hint: `Nothing below an excluded directory is looked at (as in rsync and git). To keep '${path}' and leave out the rest of ${above}/, drop both flags and write these lines, in this order, in a .syncflowignore file at the source root: ${keepOnlyLines(above, path)}.`,
+          hint: `To keep '${path}' and leave out the rest of ${above}/, write the two as ordered rules, where the first that matches decides (as in rsync and rclone's --filter): ${rules}.`,
         },
       )
     }
@@ -124,10 +125,15 @@ function assertIncludesNotExcluded(flags: JobFlags): void {
       'USAGE',
       `--include '${include}' names a path that --exclude '${by}' leaves out, and ${why} (unlike rsync, where the first rule that matches decides): it would never be synced`,
       {
-        hint: `For rsync's meaning (everything but '${by}', and '${include}' even so), drop both flags and write two lines in a .syncflowignore file at the source root, where the order counts as in .gitignore: '${by}', then '!${include}'. To sync only '${include}', drop the --exclude.`,
+        hint: `For rsync's meaning (everything but '${by}', and '${include}' even so), write the two as ordered rules: ${rules}. To sync only '${include}', drop the --exclude.`,
       },
     )
   }
+}
+
+/** The `--filter` flags that say "these includes, then this exclude" in rsync's order (the first match decides). */
+function filterFlags(includes: readonly string[], exclude: string): string {
+  return [...includes.map((p) => `--filter '+ ${p}'`), `--filter '- ${exclude}'`].join(' ')
 }
 
 /** The directories above `path`, the root's children first (`a/b/c` → `a`, `a/b`). */
@@ -135,16 +141,4 @@ function ancestors(path: RelPath): RelPath[] {
   const out: RelPath[] = []
   for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) out.push(path.slice(0, i) as RelPath)
   return out
-}
-
-/**
- * The .syncflowignore lines (gitignore's) that leave out what directory `dir` holds but `path`
- * below it: each directory on the way is re-included, then its other contents left out again
- * (`a/*`, `!a/b/`, `a/b/*`, `!a/b/w.txt`), since git brings back nothing below an excluded one.
- */
-function keepOnlyLines(dir: RelPath, path: RelPath): string {
-  const lines = [`'${dir}/*'`]
-  for (const on of ancestors(path).filter((a) => a.length > dir.length)) lines.push(`'!${on}/'`, `'${on}/*'`)
-  lines.push(`'!${path}'`)
-  return lines.join(', ')
 }

@@ -166,15 +166,17 @@ function attributeOf(rawKey: string): string {
 /**
  * A path in the file is relative to the file, not to where syncflow runs (a job run from cron finds
  * its token as its plugins): a plugin path (`./my-backend.mjs`; a bare name is a package), the
- * `token-file`, the `ca-file`, the `exclude-from`/`include-from`/`files-from` files, a local `backup-dir`, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
+ * `token-file`, the `ca-file`, the `exclude-from`/`include-from`/`filter-from`/`files-from` files, a local `backup-dir`, and a `state` that is a file (`jobs/x.sqlite`, `sqlite:x.sqlite`).
  */
 function pathsBeside(key: string, value: unknown, file: string): unknown {
-  const lists = key === 'plugin' || key === 'excludeFrom' || key === 'includeFrom' || key === 'filesFrom'
+  const lists =
+    key === 'plugin' || key === 'excludeFrom' || key === 'includeFrom' || key === 'filterFrom' || key === 'filesFrom'
   if (typeof value !== 'string' && !(lists && Array.isArray(value))) return value
   const dir = dirname(file)
   switch (key) {
     case 'excludeFrom':
     case 'includeFrom':
+    case 'filterFrom':
     // Read from where syncflow ran, a cron job's list was another file or none (QA 25a #7).
     case 'filesFrom': {
       const beside = (v: unknown) => (typeof v === 'string' && v !== '-' && v.trim() !== '' ? resolve(dir, v) : v)
@@ -212,6 +214,7 @@ function pathsBeside(key: string, value: unknown, file: string): unknown {
 const PATH_KEYS = new Set([
   'excludeFrom',
   'includeFrom',
+  'filterFrom',
   'filesFrom',
   'plugin',
   'tokenFile',

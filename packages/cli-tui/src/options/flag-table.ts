@@ -4,6 +4,7 @@ import { escapedBytes, undecodableBytes } from '../job/undecodable-argument.js'
 import { parseAge } from './parse-age.js'
 import { parseConcurrency } from './parse-concurrency.js'
 import { parseEndpoint } from './parse-endpoint.js'
+import { parseFilterRule } from './parse-filter-rule.js'
 import { parseMaxDelete } from './parse-max-delete.js'
 import { parseModifyWindow } from './parse-modify-window.js'
 import { parsePattern } from './parse-pattern.js'
@@ -12,6 +13,7 @@ import { parseRate } from './parse-rate.js'
 import { parseSeconds } from './parse-seconds.js'
 import { parseSize } from './parse-size.js'
 import { parseStorageClass } from './parse-storage-class.js'
+import { readFilterFile } from './read-filter-file.js'
 import { readPathList } from './read-path-list.js'
 import { readPatternFile } from './read-pattern-file.js'
 
@@ -183,6 +185,18 @@ export const FLAG_TABLE = {
     new Option('--include-from <FILE>', 'read --include patterns from FILE, as --exclude-from').argParser(
       repeatableList(readPatternFile),
     ),
+  // rclone's and rsync's ordered rules, where the first that matches decides (an --exclude wins
+  // over every --include, which cannot say "this file, not the rest of its directory").
+  filter: () =>
+    new Option(
+      '--filter <RULE>',
+      "an ordered rule: '+ GLOB' includes, '- GLOB' excludes, '!' drops the rules before it; the first rule that matches a path decides (repeatable; after --exclude, before --include)",
+    ).argParser(repeatable(parseFilterRule)),
+  filterFrom: () =>
+    new Option(
+      '--filter-from <FILE>',
+      'read --filter rules from FILE, one per line, in order (# or ; starts a comment, - is stdin; repeatable)',
+    ).argParser(repeatableList(readFilterFile)),
   filesFrom: () =>
     new Option(
       '--files-from <FILE>',
@@ -330,6 +344,8 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filter',
+  'filterFrom',
   'filesFrom',
   'deleteExcluded',
   'maxDelete',
@@ -396,6 +412,8 @@ export const BISYNC_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filter',
+  'filterFrom',
   'maxDelete',
   'allowEmptySource',
   'noCheckUpdated',
@@ -435,6 +453,8 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filter',
+  'filterFrom',
   'filesFrom',
   'symlinks',
   's3Endpoint',
@@ -457,6 +477,8 @@ export const LS_FLAGS: readonly FlagName[] = [
   'include',
   'excludeFrom',
   'includeFrom',
+  'filter',
+  'filterFrom',
   'filesFrom',
   'symlinks',
   's3Endpoint',

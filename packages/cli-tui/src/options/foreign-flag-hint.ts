@@ -75,13 +75,10 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--endpoint-url': () => 'an S3-compatible endpoint is --s3-endpoint URL (or $AWS_ENDPOINT_URL_S3)',
   '--exact-timestamps': () =>
     'mtimes are compared exactly by default (to what both sides can store; see --modify-window): drop --exact-timestamps',
-  '--filter': () => 'filters are --exclude / --include globs (gitignore syntax), or a .syncflowignore file',
   // rsync's and rclone's filter flags (QA 30d: `-am`, of rsync's "-am --include '*/' --include '*.c'
   // --exclude '*'", got "unknown option" alone).
   '--prune-empty-dirs': () => `${PRUNE}: drop --prune-empty-dirs`,
   '--cvs-exclude': () => `${CVS}: drop --cvs-exclude`,
-  '--filter-from': () =>
-    "filters are --exclude-from / --include-from files of globs (without rsync's + and - prefixes), or a .syncflowignore file",
   '--ignore-missing-args': () => `${MISSING}: drop --ignore-missing-args`,
   '--delete-missing-args': () =>
     `${MISSING}, and \`syncflow sync\` deletes the target's copy: drop --delete-missing-args`,

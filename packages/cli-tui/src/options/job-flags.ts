@@ -29,6 +29,9 @@ export interface JobFlags {
   /** `--exclude-from`/`--include-from`: the patterns their files hold (merged into `exclude`/`include` by `flagsOf`). */
   readonly excludeFrom?: readonly string[]
   readonly includeFrom?: readonly string[]
+  /** `--filter` rules, then those of the `--filter-from` files (merged into `filter` by `flagsOf`). */
+  readonly filter?: readonly string[]
+  readonly filterFrom?: readonly string[]
   /** `--files-from`: the paths its files list (relative to the source root, not yet checked as RelPaths). */
   readonly filesFrom?: readonly string[]
   readonly deleteExcluded?: boolean

@@ -41,10 +41,18 @@ interface CompiledRule {
 
 /**
  * `--filter` rules in their order, rclone's semantics: the first rule whose glob matches a path
- * decides it, and a path no rule matches is left to the other filters. A directory is kept for
- * walking when a `+` rule could match below it before any rule matches it (`below`), so that
- * `+ docs/*.md` then `- **` finds the Markdown files in `docs` (rclone makes directory rules of a
- * `+` rule's directories the same way; rsync needs `+ docs/` as well). `!` drops the rules before it.
+ * decides it, and a path no rule matches is left to the other filters.
+ * - A `-` rule that matches a directory matches all it holds too (`- cache/` leaves out the files
+ *   in `cache`, as rclone's and, by not entering it, rsync's).
+ * - A directory is walked when a `+` rule could match below it before any rule matches it
+ *   (`below`), so that `+ docs/*.md` then `- **` finds the Markdown files in `docs`, and
+ *   `+ a/keep.txt` then `- a/` keeps that one file of `a` (rclone makes directory rules of a `+`
+ *   rule's directories the same way; rsync needs `+ a/` and `- a/*`). What it holds is then
+ *   decided path by path.
+ * - A `+` rule takes only what it matches: a star and a slash takes every directory, not what
+ *   they hold (as rsync's; rclone reads `dir/` as `dir/**` there), so that rsync's idiom for "the
+ *   tree and its *.c files" (that rule, `+ *.c`, `- *`) works.
+ * `!` drops the rules before it.
  */
 export class FilterRules {
   readonly #rules: readonly CompiledRule[]
@@ -69,8 +77,16 @@ export class FilterRules {
   verdict(path: string, isDir: boolean): FilterVerdict | undefined {
     for (const { include, globs } of this.#rules) {
       if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) return include ? 'include' : 'exclude'
-      if (include && isDir && globs.some((g) => g.couldMatchBelow(path))) return 'below'
+      if (include) {
+        if (isDir && globs.some((g) => g.couldMatchBelow(path))) return 'below'
+      } else if (globs.some((g) => matchesAbove(g, path))) return 'exclude'
     }
     return undefined
   }
+}
+
+/** Whether `glob` matches a directory above `path`. */
+function matchesAbove(glob: GlobRule, path: string): boolean {
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) if (glob.matches(path.slice(0, i))) return true
+  return false
 }
