@@ -50,6 +50,14 @@ describe('--filter rules: the first that matches decides', () => {
     expect(kept({ filter: ['+ a/', '- *'] }, ['a/', 'a/x', 'b'])).toEqual(['a/'])
   })
 
+  it('makes a directory no rule excludes as any other, even one a "+" rule could match below', () => {
+    const f = createPathFilter({ filter: ['+ keep.log', '- *.log'] })
+    expect(f.isExcluded(p('empty'), 'dir')).toBe(false)
+    expect(f.walkedOnly?.(p('empty'))).toBe(false)
+    expect(f.isExcluded(p('empty/keep.log'), 'file')).toBe(false)
+    expect(f.isExcluded(p('empty/other.log'), 'file')).toBe(true)
+  })
+
   it('reads a rule in order: the same two rules the other way round exclude the file too', () => {
     expect(kept({ filter: ['- a/**', '+ a/keep.txt'] }, ['a/', 'a/keep.txt', 'b/x'])).toEqual(['b/x'])
   })

@@ -7,7 +7,10 @@ export type FilterVerdict =
   | 'include'
   /** A `-` rule matches it: it is excluded. */
   | 'exclude'
-  /** A directory that no rule matches before a `+` rule that could match below it: walked, made only for what it holds. */
+  /**
+   * A directory a `-` rule excludes, but after a `+` rule that could match below it: walked, and
+   * made only for what it holds.
+   */
   | 'below'
 
 /** One `--filter` rule as written: `+ GLOB`, `- GLOB`, or `!` (drop the rules before it). */
@@ -44,11 +47,13 @@ interface CompiledRule {
  * decides it, and a path no rule matches is left to the other filters.
  * - A `-` rule that matches a directory matches all it holds too (`- cache/` leaves out the files
  *   in `cache`, as rclone's and, by not entering it, rsync's).
- * - A directory is walked when a `+` rule could match below it before any rule matches it
- *   (`below`), so that `+ docs/*.md` then `- **` finds the Markdown files in `docs`, and
- *   `+ a/keep.txt` then `- a/` keeps that one file of `a` (rclone makes directory rules of a `+`
- *   rule's directories the same way; rsync needs `+ a/` and `- a/*`). What it holds is then
- *   decided path by path.
+ * - A directory that a `-` rule excludes is walked all the same when a `+` rule before it could
+ *   match below it (`below`), so that `+ docs/*.md` then `- **` finds the Markdown files in
+ *   `docs`, and `+ a/keep.txt` then `- a/` keeps that one file of `a` (rclone makes directory
+ *   rules of a `+` rule's directories the same way; rsync needs `+ a/` and `- a/*`). What it
+ *   holds is then decided path by path, and it is made only once something in it is copied. A
+ *   directory no rule excludes is made as any other (rsync's: `+ keep.log` then `- *.log` makes
+ *   the empty directories too).
  * - A `+` rule takes only what it matches: a star and a slash takes every directory, not what
  *   they hold (as rsync's; rclone reads `dir/` as `dir/**` there), so that rsync's idiom for "the
  *   tree and its *.c files" (that rule, `+ *.c`, `- *`) works.
@@ -75,11 +80,15 @@ export class FilterRules {
 
   /** What the first rule that decides `path` says, or `undefined` when none does. */
   verdict(path: string, isDir: boolean): FilterVerdict | undefined {
+    // A directory a `+` rule could match below, met before the rule that excludes it: walked.
+    let reachable = false
     for (const { include, globs } of this.#rules) {
-      if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) return include ? 'include' : 'exclude'
-      if (include) {
-        if (isDir && globs.some((g) => g.couldMatchBelow(path))) return 'below'
-      } else if (globs.some((g) => matchesAbove(g, path))) return 'exclude'
+      if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) {
+        if (include) return 'include'
+        return reachable ? 'below' : 'exclude'
+      }
+      if (include) reachable ||= isDir && globs.some((g) => g.couldMatchBelow(path))
+      else if (globs.some((g) => matchesAbove(g, path))) return reachable ? 'below' : 'exclude'
     }
     return undefined
   }
