@@ -1,6 +1,8 @@
 import {
   createPathFilter,
   type EntryKind,
+  FilterRules,
+  type FilterVerdict,
   isSyncError,
   type PathFilterOptions,
   type RelPath,
@@ -8,6 +10,7 @@ import {
 } from '@syncflow/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { compileGlobs } from '../src/filter/glob-rule.js'
 
 const p = (s: string): RelPath => toRelPath(s)
 
@@ -182,4 +185,34 @@ describe('--filter rules: properties', () => {
       }),
     )
   })
+
+  it('decides as the rules read one by one, every directory above tried for each "-" rule (the cache changes nothing)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(rule, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.tuple(path, fc.boolean()), { minLength: 1, maxLength: 12 }),
+        (rules, paths) => {
+          const cached = new FilterRules(rules)
+          for (const [s, isDir] of paths) expect(cached.verdict(s, isDir)).toBe(oneByOne(rules, s, isDir))
+        },
+      ),
+    )
+  })
 })
+
+/** `FilterRules.verdict` as its comment reads, without its per-directory cache: the model the property compares to. */
+function oneByOne(rules: readonly string[], path: string, isDir: boolean): FilterVerdict | undefined {
+  const above: string[] = []
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) above.push(path.slice(0, i))
+  let reachable = false
+  for (const text of rules) {
+    const include = text.startsWith('+')
+    const globs = compileGlobs(text.slice(2), '--filter')
+    if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) {
+      return include ? 'include' : reachable ? 'below' : 'exclude'
+    }
+    if (include) reachable ||= isDir && globs.some((g) => g.couldMatchBelow(path))
+    else if (above.some((dir) => globs.some((g) => g.matches(dir)))) return reachable ? 'below' : 'exclude'
+  }
+  return undefined
+}

@@ -61,6 +61,7 @@ interface CompiledRule {
  */
 export class FilterRules {
   readonly #rules: readonly CompiledRule[]
+  readonly #above = new Map<string, number>()
 
   /** @throws SyncError `USAGE` for a rule that is not `+ GLOB`, `- GLOB` or `!`, or an invalid glob. */
   constructor(rules: readonly string[]) {
@@ -80,22 +81,42 @@ export class FilterRules {
 
   /** What the first rule that decides `path` says, or `undefined` when none does. */
   verdict(path: string, isDir: boolean): FilterVerdict | undefined {
+    const slash = path.lastIndexOf('/')
+    // The first `-` rule that matches a directory above: it decides, unless an earlier rule does.
+    const above = slash < 0 ? this.#rules.length : this.#excludedFrom(path.slice(0, slash))
     // A directory a `+` rule could match below, met before the rule that excludes it: walked.
     let reachable = false
-    for (const { include, globs } of this.#rules) {
+    for (let i = 0; i < this.#rules.length; i++) {
+      const { include, globs } = this.#rules[i] as CompiledRule
+      if (i === above) return reachable ? 'below' : 'exclude'
       if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) {
         if (include) return 'include'
         return reachable ? 'below' : 'exclude'
       }
       if (include) reachable ||= isDir && globs.some((g) => g.couldMatchBelow(path))
-      else if (globs.some((g) => matchesAbove(g, path))) return reachable ? 'below' : 'exclude'
     }
     return undefined
   }
+
+  /**
+   * The index of the first `-` rule that matches `dir` or a directory above it (the rules' count
+   * when none does), cached per directory: a file's verdict then tries each rule on its own path
+   * only, not on every directory above it too (200 rules over 20,000 files took 1.6 s that way).
+   */
+  #excludedFrom(dir: string): number {
+    const cached = this.#above.get(dir)
+    if (cached !== undefined) return cached
+    const slash = dir.lastIndexOf('/')
+    let first = slash < 0 ? this.#rules.length : this.#excludedFrom(dir.slice(0, slash))
+    for (let i = 0; i < first; i++) {
+      const { include, globs } = this.#rules[i] as CompiledRule
+      if (!include && globs.some((g) => g.matches(dir))) first = i
+    }
+    if (this.#above.size >= ABOVE_CACHE_LIMIT) this.#above.clear()
+    this.#above.set(dir, first)
+    return first
+  }
 }
 
-/** Whether `glob` matches a directory above `path`. */
-function matchesAbove(glob: GlobRule, path: string): boolean {
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) if (glob.matches(path.slice(0, i))) return true
-  return false
-}
+/** Cached directory look-ups are dropped past this many, keeping memory flat in the tree size. */
+const ABOVE_CACHE_LIMIT = 10_000
