@@ -108,9 +108,18 @@ describe('--filter', () => {
   })
 
   it('refuses a rule it does not read with exit 2, saying the forms it reads', async () => {
-    for (const rule of ['include *.c', '+*.c', '- ', 'merge .rules', '-! x']) {
-      expectUsageError(await cli('sync', src, dst, '--filter', rule), '--filter', "'+ GLOB' to include")
+    for (const rule of ['include *.c', '+*.c', '- ', '-! x']) {
+      expectUsageError(
+        await cli('sync', src, dst, '--filter', rule),
+        'not a rule syncflow reads',
+        "'+ GLOB' to include",
+      )
     }
+    expectUsageError(
+      await cli('sync', src, dst, '--filter', ':- .gitignore'),
+      "rsync's merge rules (rules read from files) are not read",
+      '.syncflowignore at the source root',
+    )
     expectUsageError(await cli('sync', src, dst, '--filter', '- !x'), 'A leading !')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
   })

@@ -114,7 +114,7 @@ describe('--filter rules: the first that matches decides', () => {
   })
 
   it('refuses what is not "+ GLOB", "- GLOB" or "!", saying the forms it reads', () => {
-    for (const rule of ['include *.c', '+*.c', '+ ', '-', '', '-/ tmp', 'merge .rules', ': .rsync-filter', '! x']) {
+    for (const rule of ['include *.c', '+*.c', '+ ', '-', '', '-/ tmp', '! x', 'exclude x']) {
       let caught: unknown
       try {
         createPathFilter({ filter: [rule] })
@@ -123,6 +123,17 @@ describe('--filter rules: the first that matches decides', () => {
       }
       expect(isSyncError(caught) && caught.code, rule).toBe('USAGE')
       expect(isSyncError(caught) && caught.hint, rule).toMatch(/'\+ GLOB'/)
+    }
+    // rsync's merge rules, said as such, with where their rules go here.
+    for (const rule of ['merge .rules', ': .rsync-filter', ':- .gitignore', 'dir-merge /.rsync-filter', '. rules']) {
+      let caught: unknown
+      try {
+        createPathFilter({ filter: [rule] })
+      } catch (err) {
+        caught = err
+      }
+      expect(isSyncError(caught) && caught.message, rule).toContain("rsync's merge rules")
+      expect(isSyncError(caught) && caught.hint, rule).toMatch(/--filter-from FILE.*\.syncflowignore/)
     }
     expect(() => createPathFilter({ filter: ['- [a'] })).not.toThrow()
     expect(() => createPathFilter({ filter: ['- {a,b'] })).not.toThrow()

@@ -10,7 +10,10 @@ export function parseFilterRule(value: string): string {
   try {
     glob = filterRuleParts(value).glob
   } catch (err) {
-    throw new Error(isSyncError(err) && err.hint !== undefined ? err.hint : String(err))
+    if (!isSyncError(err)) throw err
+    // (The flag and its value are said by the parser's own words before this.)
+    const why = err.message.replace(/^--filter "(?:[^"\\]|\\.)*": /, '')
+    throw new Error(`${why}. ${err.hint ?? ''}`.trim())
   }
   if (glob !== undefined) parsePattern(glob)
   return value

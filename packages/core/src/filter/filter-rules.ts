@@ -30,10 +30,21 @@ export function filterRuleParts(rule: string): FilterRuleParts {
   if (rule === '!') return { sign: '!' }
   const sign = rule[0]
   if ((sign === '+' || sign === '-') && rule[1] === ' ' && rule.length > 2) return { sign, glob: rule.slice(2) }
-  // rsync's long names and modifiers (`include x`, `-/ x`, `merge`, `dir-merge`, `:`) say more than
-  // a glob: refused with what is read, not taken as a glob that matches nothing.
+  // rsync's merge rules read rules from files (`: .gitignore`, `dir-merge .rsync-filter`, `-F`'s):
+  // said as such, with where such rules go here.
+  if (/^(?:[.:]|merge\b|dir-merge\b)/.test(rule)) {
+    throw new SyncError(
+      'USAGE',
+      `--filter ${JSON.stringify(rule)}: rsync's merge rules (rules read from files) are not read`,
+      {
+        hint: 'Give the rules of one file with --filter-from FILE (one "+ GLOB" or "- GLOB" a line), or put gitignore-style lines in a .syncflowignore at the source root; per-directory rule files are not read.',
+      },
+    )
+  }
+  // rsync's long names and modifiers (`include x`, `-/ x`) say more than a glob: refused with what
+  // is read, not taken as a glob that matches nothing.
   throw new SyncError('USAGE', `--filter ${JSON.stringify(rule)}: not a rule syncflow reads`, {
-    hint: "Write '+ GLOB' to include, '- GLOB' to exclude (one space after the sign), or '!' to drop the rules before it; rsync's long forms (include, exclude, merge), modifiers (-/, +!) and merge files are not read.",
+    hint: "Write '+ GLOB' to include, '- GLOB' to exclude (one space after the sign), or '!' to drop the rules before it; rsync's long forms (include, exclude) and modifiers (-/, +!) are not read.",
   })
 }
 
