@@ -101,6 +101,31 @@ describe('--filter', () => {
     expect(await stat(dst).catch(() => 'not made')).toBe('not made')
   })
 
+  it('matches a name starting with ! when it is escaped, as the message for the bare one says', async () => {
+    await writeTree(src, { '!x': 'bang' })
+    const r = await cli('copy', src, dst, '--filter', '- \\!x', '--filter', '- *.log')
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'src/m.c', 'src/m.h'])
+  })
+
+  it('gives rules in a hint that a shell takes as they are, a quote in a name too', async () => {
+    await writeTree(src, { "it's.txt": 'q' })
+    const r = await cli('copy', src, dst, '--include', "it's.txt", '--exclude', '*.txt')
+    expectUsageError(r, "--filter '+ it'\\''s.txt' --filter '- *.txt'")
+    // Pasted into a shell, as the user would.
+    const pasted = spawnSync(
+      'sh',
+      ['-c', `"$0" "$1" copy "$2" "$3" --filter '+ it'\\''s.txt' --filter '- *.txt'`, process.execPath, BIN, src, dst],
+      {
+        env: { ...process.env, SYNCFLOW_STATE_DIR: stateDir },
+        encoding: 'utf8',
+      },
+    )
+    expect(pasted.status, pasted.stderr).toBe(0)
+    expect((await readTree(dst))["it's.txt"]).toBe('q')
+    expect((await readTree(dst))['a.txt']).toBeUndefined()
+  })
+
   it('comes after --exclude, which still wins', async () => {
     const r = await cli('copy', src, dst, '--exclude', 'keep.log', '--filter', '+ logs/keep.log', '--filter', '- *.log')
     expect(r.code, r.stderr).toBe(0)
@@ -120,7 +145,7 @@ describe('--filter', () => {
       "rsync's merge rules (rules read from files) are not read",
       '.syncflowignore at the source root',
     )
-    expectUsageError(await cli('sync', src, dst, '--filter', '- !x'), 'A leading !')
+    expectUsageError(await cli('sync', src, dst, '--filter', '- !x'), "escape it: '- \\!x'")
     expect(await stat(dst).catch(() => 'not made')).toBe('not made') // nothing ran
   })
 })

@@ -61,6 +61,32 @@ describe('--filter rules: the first that matches decides', () => {
     expect(f.isExcluded(p('empty/other.log'), 'file')).toBe(true)
   })
 
+  // Review of the first version: a "-" rule matching a directory above excluded everything below
+  // it, even inside a directory a "+" rule before it took (rsync keeps src/sub/n.c here).
+  it('decides what a directory a "+" rule takes holds by the rules on its own path', () => {
+    const filter = ['+ /src/', '+ /src/sub/', '- /src/*', '- /*']
+    expect(kept({ filter }, ['src/', 'src/sub/', 'src/sub/n.c', 'src/sub/n.h', 'src/x.c', 'other/', 'top'])).toEqual([
+      'src/',
+      'src/sub/',
+      'src/sub/n.c',
+      'src/sub/n.h',
+    ])
+    expect(
+      kept({ filter: ['+ build/sub/', '- build/*'] }, ['build/', 'build/sub/', 'build/sub/y.c', 'build/z']),
+    ).toEqual(['build/', 'build/sub/', 'build/sub/y.c'])
+  })
+
+  it('never lets --include prune a directory a "+" rule could match below', () => {
+    const f = createPathFilter({ filter: ['+ *.c'], include: ['docs/*.md'] })
+    expect(f.canPrune(p('src'))).toBe(false)
+    expect(f.walkedOnly?.(p('src'))).toBe(true)
+    expect(f.isExcluded(p('src/sub/n.c'), 'file')).toBe(false)
+    expect(f.isExcluded(p('src/sub/n.h'), 'file')).toBe(true)
+    expect(f.isExcluded(p('docs/a.md'), 'file')).toBe(false)
+    // Without --include, such a directory is made as any other.
+    expect(createPathFilter({ filter: ['+ *.c'] }).walkedOnly?.(p('src'))).toBe(false)
+  })
+
   it('reads a rule in order: the same two rules the other way round exclude the file too', () => {
     expect(kept({ filter: ['- a/**', '+ a/keep.txt'] }, ['a/', 'a/keep.txt', 'b/x'])).toEqual(['b/x'])
   })
@@ -197,7 +223,7 @@ describe('--filter rules: properties', () => {
     )
   })
 
-  it('decides as the rules read one by one, every directory above tried for each "-" rule (the cache changes nothing)', () => {
+  it('decides as the rules read one by one, each directory above decided from the root down (the cache changes nothing)', () => {
     fc.assert(
       fc.property(
         fc.array(rule, { minLength: 1, maxLength: 6 }),
@@ -211,19 +237,34 @@ describe('--filter rules: properties', () => {
   })
 })
 
-/** `FilterRules.verdict` as its comment reads, without its per-directory cache: the model the property compares to. */
+/**
+ * `FilterRules.verdict` as its comment reads, without its per-directory cache: each directory above
+ * decided from the root down, one walked as `below` passing its `-` rule to what it holds.
+ */
 function oneByOne(rules: readonly string[], path: string, isDir: boolean): FilterVerdict | undefined {
-  const above: string[] = []
-  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) above.push(path.slice(0, i))
-  let reachable = false
-  for (const text of rules) {
-    const include = text.startsWith('+')
-    const globs = compileGlobs(text.slice(2), '--filter')
-    if (globs.some((g) => (isDir || !g.dirOnly) && g.matches(path))) {
-      return include ? 'include' : reachable ? 'below' : 'exclude'
+  const compiled = rules.map((text) => ({
+    include: text.startsWith('+'),
+    globs: compileGlobs(text.slice(2), '--filter'),
+  }))
+  const decide = (
+    p: string,
+    dir: boolean,
+    inherited: number,
+  ): { verdict: FilterVerdict | undefined; passes: number } => {
+    let reachable = false
+    for (const [i, { include, globs }] of compiled.entries()) {
+      if (i === inherited) return reachable ? { verdict: 'below', passes: i } : { verdict: 'exclude', passes: -1 }
+      if (globs.some((g) => (dir || !g.dirOnly) && g.matches(p))) {
+        if (include) return { verdict: 'include', passes: -1 }
+        return reachable ? { verdict: 'below', passes: i } : { verdict: 'exclude', passes: -1 }
+      }
+      if (include) reachable ||= dir && globs.some((g) => g.couldMatchBelow(p))
     }
-    if (include) reachable ||= isDir && globs.some((g) => g.couldMatchBelow(path))
-    else if (above.some((dir) => globs.some((g) => g.matches(dir)))) return reachable ? 'below' : 'exclude'
+    return { verdict: reachable ? 'reachable' : undefined, passes: -1 }
   }
-  return undefined
+  let inherited = -1
+  for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+    inherited = decide(path.slice(0, i), true, inherited).passes
+  }
+  return decide(path, isDir, inherited).verdict
 }

@@ -133,7 +133,14 @@ function assertIncludesNotExcluded(flags: JobFlags): void {
 
 /** The `--filter` flags that say "these includes, then this exclude" in rsync's order (the first match decides). */
 function filterFlags(includes: readonly string[], exclude: string): string {
-  return [...includes.map((p) => `--filter '+ ${p}'`), `--filter '- ${exclude}'`].join(' ')
+  return [...includes.map((p) => `--filter ${shellQuoted(`+ ${p}`)}`), `--filter ${shellQuoted(`- ${exclude}`)}`].join(
+    ' ',
+  )
+}
+
+/** `text` in single quotes for a POSIX shell, a `'` in it as `'\''`: the flags given can be pasted as they are. */
+function shellQuoted(text: string): string {
+  return `'${text.replaceAll("'", "'\\''")}'`
 }
 
 /** The directories above `path`, the root's children first (`a/b/c` → `a`, `a/b`). */

@@ -15,6 +15,13 @@ export function parseFilterRule(value: string): string {
     const why = err.message.replace(/^--filter "(?:[^"\\]|\\.)*": /, '')
     throw new Error(`${why}. ${err.hint ?? ''}`.trim())
   }
+  // (parsePattern's words for a leading `!` speak of --exclude and --include.) rsync and rclone read
+  // it as part of the name; here a glob's leading `!` would be a negation: the name is escaped.
+  if (glob?.startsWith('!')) {
+    throw new Error(
+      `a glob starting with ! is not read (it would be a negation): for a name that starts with !, escape it: '${value.slice(0, 2)}\\${glob}'; to drop the rules before it, give '!' as a rule of its own.`,
+    )
+  }
   if (glob !== undefined) parsePattern(glob)
   return value
 }

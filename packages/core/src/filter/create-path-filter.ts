@@ -19,11 +19,13 @@ import type { PathFilter } from './path-filter.js'
 // 3. **`.syncflowignore`** excludes what it ignores, with git's semantics: patterns, `!` to
 //    re-include, `#` comments, a later line overriding an earlier one.
 // 4. **`--filter` rules, in their order: the first whose glob matches a path decides it** (`+ GLOB`
-//    takes it, `- GLOB` excludes it; rclone's semantics, `FilterRules`). A directory is walked
-//    when a `+` rule could match below it before any rule matches it, and is made only once
-//    something inside it is copied. A path no rule matches is left to rules 5 and 6; one a `+`
-//    rule takes is not subject to `--include` (rule 5), as in rclone, whose `--include`s imply a
-//    `- **` after the filter rules.
+//    takes it, `- GLOB` excludes it; `FilterRules`). A directory a `-` rule excludes is walked
+//    all the same when a `+` rule before it could match below it (and made only once something
+//    inside it is copied). A path no rule matches is left to rules 5 and 6; one a `+` rule takes
+//    is not subject to `--include` (rule 5), nor is a directory a `+` rule could match below. So
+//    the `--include`s act as a `- **` after the rules (rclone implies that too, but tries its
+//    `--include`s before the `--filter` rules, so that there `--include '*.c' --filter '- src/**'`
+//    takes `src/m.c`; here the rule excludes it).
 // 5. **`--include`, when given at least once, excludes every file that matches no include**, and
 //    a file inside a directory that matches an include is included (so `--include src` takes the
 //    whole `src` tree). Directories are kept, so that included files inside them are found, except
@@ -138,7 +140,7 @@ class GlobPathFilter implements PathFilter {
   walkedOnly(dir: RelPath): boolean {
     if (this.#listed !== undefined && !this.#listedOrBelow(dir)) return true
     const ruled = this.#filter?.verdict(dir, true)
-    if (ruled !== undefined) return ruled === 'below'
+    if (ruled !== undefined && ruled !== 'reachable') return ruled === 'below'
     return this.#include.length > 0 && !this.#included(dir, true)
   }
 
@@ -180,6 +182,7 @@ class GlobPathFilter implements PathFilter {
   /** Rules 4 and 5 for a directory: a `--filter` rule's verdict, or else the `--include`s'. */
   #dirExcludedByRules(dir: string): boolean {
     const ruled = this.#filter?.verdict(dir, true)
+    // (`reachable`: a `+` rule may take something below, which `--include` must not prune away.)
     if (ruled !== undefined) return ruled === 'exclude'
     return this.#include.length > 0 && !this.#included(dir, true) && !this.#include.some((r) => r.couldMatchBelow(dir))
   }
