@@ -19,6 +19,8 @@ export type {
   MoveOptions,
   MtimeNsReadable,
   MtimeSettable,
+  PartialFile,
+  PartialKeeping,
   ReadOptions,
   ReadRange,
   RemoveOptions,

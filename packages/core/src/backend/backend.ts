@@ -236,6 +236,19 @@ export interface WriteOptions {
    * holds what it sends to (the body then comes unthrottled). Others never get it.
    */
   readonly limiter?: RateLimiter
+  /**
+   * `write`, to a backend that keeps partials (`PartialKeeping`): a write that is interrupted (the
+   * signal aborts, or the body fails `TRANSIENT`) keeps what it wrote, when at least 1 MiB, as the
+   * path's partial, for the next write of the file to start from (rsync's `--partial`), unless the
+   * partial kept already is longer; a write that completes removes the path's partial, and so does
+   * one that failed for a full disk. Others ignore it. [false]
+   */
+  readonly keepPartial?: boolean
+  /**
+   * With `keepPartial`: this write is made from the path's partial (a resumed transfer), so a failed
+   * check of its bytes (`CHECKSUM`) drops the partial too. [false]
+   */
+  readonly partialIsBase?: boolean
 }
 
 /** Options of `remove`. */
@@ -501,6 +514,28 @@ export interface DeltaFromOptions extends ReadOptions {
   readonly length?: number
 }
 
+/** What an interrupted write of a file left (see `PartialKeeping`): its length, and its bytes. */
+export interface PartialFile {
+  /** Its length in bytes when it was found. */
+  readonly size: number
+  /**
+   * Its bytes (`range` of them, as `read`'s); held to the partial that was found: one replaced or
+   * written to since fails (`CONFLICT`), one removed since fails `NOT_FOUND`.
+   */
+  read(range?: ReadRange): Promise<Readable>
+}
+
+/**
+ * Optional: a backend that keeps what an interrupted write of a file wrote (`WriteOptions.keepPartial`)
+ * as that path's partial, out of every listing, and offers it as the basis of the next write of the
+ * file: a pull of a new file from a `DeltaSource` then fetches only what the partial lacks, patched
+ * onto it and checked whole (rsync's `--partial`, the download direction). The local backend.
+ */
+export interface PartialKeeping {
+  /** The partial of the file at `path`, or `undefined` when there is none (nor a regular file there). */
+  partialOf(path: RelPath): Promise<PartialFile | undefined>
+}
+
 const has = (b: object, m: string): boolean => typeof (b as Record<string, unknown>)[m] === 'function'
 
 /** Type guards for the optional features (detected by method presence, once). */
@@ -519,6 +554,7 @@ export const supports = {
   watch: (b: Backend): b is Backend & Watchable => has(b, 'watch') && b.capabilities.watch !== 'none',
   delta: (b: Backend): b is Backend & DeltaCapable => has(b, 'signature') && has(b, 'patch'),
   deltaFrom: (b: Backend): b is Backend & DeltaSource => has(b, 'deltaFrom'),
+  partials: (b: Backend): b is Backend & PartialKeeping => has(b, 'partialOf'),
   /** `remove` re-checks `opts.expect` itself (declared, since every backend has a `remove`). */
   removeExpect: (b: Backend): boolean => b.capabilities.removeExpect === true,
 } as const

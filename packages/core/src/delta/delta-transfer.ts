@@ -1,10 +1,20 @@
-import type { Backend, DeltaFromOptions, DeltaOp, FileSignature, WriteMeta, WriteOptions } from '../backend/backend.js'
+import type { Readable } from 'node:stream'
+import type {
+  Backend,
+  DeltaFromOptions,
+  DeltaOp,
+  FileSignature,
+  PartialFile,
+  ReadRange,
+  WriteMeta,
+  WriteOptions,
+} from '../backend/backend.js'
 import { supports } from '../backend/backend.js'
 import { expectMismatch } from '../backend/expect-mismatch.js'
 import { isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import { type CheckedRead, checkedRead, readOfTarget } from '../operators/size-mismatch.js'
+import { type CheckedRead, checkedRead, raceRead, readOfTarget } from '../operators/size-mismatch.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { applyDelta } from './apply-delta.js'
 import { blockSizeFor, strongBytesFor } from './block-size.js'
@@ -40,6 +50,12 @@ export interface DeltaTransferOptions extends WriteOptions {
   readonly onWireBytes?: (bytes: number) => void
   /** The run's `--bwlimit`: the ops' bytes on the wire pass through it, as a whole file's do. */
   readonly limiter?: RateLimiter
+  /**
+   * Called when a new file (`expect: null`) was made from the partial an interrupted write of it
+   * left on the target (`PartialKeeping`): that partial's size, and the bytes that crossed the wire
+   * (as told to `onWireBytes`).
+   */
+  readonly onResumed?: (partialBytes: number, wireBytes: number) => void
 }
 
 /** Which side computes the delta: `push` = the target is remote (DeltaCapable), `pull` = the source is (DeltaSource). */
@@ -58,7 +74,10 @@ export function deltaDirection(source: Backend, target: Backend): DeltaDirection
  * the written entry, or `undefined` when a delta does not apply (no delta on either side, the
  * target file missing or not a file, either side smaller than `minSize`): the caller then writes
  * the file whole. `meta` and `opts` are those of `write` (`opts.expect`, when an Entry, is also the
- * base whose size picks the block size). A patch that fails its whole-file check is redone
+ * base whose size picks the block size). A new file (`opts.expect === null`) pulled from a
+ * `DeltaSource` into a target that keeps partials is made from the partial an interrupted write of
+ * it left, when there is one (rsync's `--partial`; `onResumed` is told). A patch that fails its
+ * whole-file check is redone
  * as a whole-file write (`onFallback` is told). Errors are `SyncError`s as from `write`.
  * What crossed the wire goes to `onWireBytes`.
  */
@@ -73,13 +92,30 @@ export async function deltaTransfer(
   if (direction === undefined) return undefined
   const minSize = opts.minSize ?? MIN_DELTA_SIZE
   if (meta.size !== undefined && meta.size < minSize) return undefined
-  if (opts.expect === null) return undefined // the target must not exist: nothing to patch
-  const base = opts.expect ?? (await target.stat(path))
-  if (base === undefined || base.kind !== 'file' || base.size < minSize) return undefined
-  const blockSize = opts.blockSize || blockSizeFor(base.size)
+  // The base: the target's file; for a new one (the target must not have it), what an interrupted
+  // pull of it left there, where the target keeps that: else there is nothing to patch.
+  let base: Entry | undefined
+  let partial: PartialFile | undefined
+  if (opts.expect === null) {
+    if (direction !== 'pull' || !supports.partials(target)) return undefined
+    partial = await target.partialOf(path)
+    if (partial === undefined || partial.size < minSize) return undefined
+  } else {
+    base = opts.expect ?? (await target.stat(path))
+    if (base === undefined || base.kind !== 'file' || base.size < minSize) return undefined
+  }
+  const baseSize = partial?.size ?? (base as Entry).size
+  const blockSize = opts.blockSize || blockSizeFor(baseSize)
   const signal = opts.signal
   const limiter = opts.limiter
-  const told = opts.onWireBytes
+  let moved = 0
+  const told =
+    partial === undefined
+      ? opts.onWireBytes
+      : (bytes: number): void => {
+          moved += bytes
+          opts.onWireBytes?.(bytes)
+        }
   // Each op's wire bytes: counted, and held to the rate limit before the op goes out.
   const wire =
     limiter === undefined
@@ -97,6 +133,7 @@ export async function deltaTransfer(
     ...(opts.expect !== undefined ? { expect: opts.expect } : {}),
     ...(opts.onProgress !== undefined ? { onProgress: opts.onProgress } : {}),
     ...(signal !== undefined ? { signal } : {}),
+    ...(opts.keepPartial ? { keepPartial: true } : {}),
   }
   try {
     if (direction === 'push' && supports.delta(target)) {
@@ -145,12 +182,21 @@ export async function deltaTransfer(
     if (!supports.deltaFrom(source)) return undefined
     // The target's reads of its base, raced against the run's signal as the source's are: a
     // plugin target's read() that never settles kept a stopped run waiting (fx26-a #3).
-    const signature = await computeSignature(
-      await readOfTarget(target, path, undefined, signal),
-      blockSize,
-      strongBytesFor(base.size, blockSize),
-      signal ? { sizeHint: base.size, signal } : { sizeHint: base.size },
-    )
+    const readBase = (range: ReadRange | undefined): Promise<AsyncIterable<Uint8Array>> =>
+      partial === undefined ? readOfTarget(target, path, range, signal) : readOfPartial(partial, range, signal, path)
+    let signature: FileSignature
+    try {
+      signature = await computeSignature(
+        await readBase(undefined),
+        blockSize,
+        strongBytesFor(baseSize, blockSize),
+        signal ? { sizeHint: baseSize, signal } : { sizeHint: baseSize },
+      )
+    } catch (err) {
+      // A partial gone or changed before anything was fetched: the file is fetched whole.
+      if (partial !== undefined && !signal?.aborted && isSyncError(err) && err.code === 'CHECKSUM') return undefined
+      throw err
+    }
     // Pinned as every other read of the source is: the file listed, or (tolerateChanges) its listed size.
     const pin = opts.readOptions ?? {}
     const fromOpts: DeltaFromOptions = {
@@ -168,7 +214,7 @@ export async function deltaTransfer(
       head.push(r.value)
       await wire?.(deltaOpBytes(r.value))
     }
-    if (isWholeBaseCopy(head, base.size, blockSize)) {
+    if (base !== undefined && isWholeBaseCopy(head, base.size, blockSize)) {
       const touched = await touchIfUnchanged(target, path, head, base, meta, opts)
       if (touched !== undefined) {
         await it.return?.()
@@ -182,11 +228,19 @@ export async function deltaTransfer(
         yield r.value
       }
     })()
-    const body = applyDelta((range) => readOfTarget(target, path, range, signal), blockSize, ops, {
+    const body = applyDelta(readBase, blockSize, ops, {
       path,
       ...(signal !== undefined ? { signal } : {}),
     })
-    return await target.write(path, reads.check(body), meta, writeOpts)
+    // (Made from the partial: one that comes out wrong is no base to resume from, and goes.)
+    const written = await target.write(
+      path,
+      reads.check(body),
+      meta,
+      partial !== undefined ? { ...writeOpts, partialIsBase: true } : writeOpts,
+    )
+    if (partial !== undefined) opts.onResumed?.(partial.size, moved)
+    return written
   } catch (err) {
     // Interrupted, whatever failed since is the abort's doing: the target's abort ends the patched
     // stream under its fill, and the size check took that for a short read of the source (QA 10 #6).
@@ -218,6 +272,42 @@ export async function deltaTransfer(
     told?.(whole.size)
     return whole
   }
+}
+
+/**
+ * The bytes of `partial` (`range` of them), raced against the run's signal as a read of the target
+ * is. A failure of the read (the partial removed, or changed, since it was found) is `CHECKSUM`: the
+ * patch made from it fails its check, and the file is fetched whole (see `deltaTransfer`).
+ */
+async function readOfPartial(
+  partial: PartialFile,
+  range: ReadRange | undefined,
+  signal: AbortSignal | undefined,
+  path: RelPath,
+): Promise<AsyncIterable<Uint8Array>> {
+  const lost = (err: unknown): SyncError =>
+    isSyncError(err) && (err.code === 'ABORTED' || err.code === 'CHECKSUM')
+      ? err
+      : new SyncError('CHECKSUM', 'the partial of an interrupted transfer changed while it was read', {
+          op: 'delta.partial',
+          path,
+          cause: err,
+        })
+  let body: Readable
+  try {
+    body = await raceRead(() => partial.read(range), signal, path)
+  } catch (err) {
+    throw lost(err)
+  }
+  return (async function* () {
+    try {
+      for await (const chunk of body as AsyncIterable<Uint8Array>) yield chunk
+    } catch (err) {
+      throw lost(err)
+    } finally {
+      body.destroy()
+    }
+  })()
 }
 
 /** The failure of a transfer whose signal was aborted: `err` when it says ABORTED, else ABORTED caused by it. */

@@ -80,7 +80,18 @@ function deltaHook(
           `delta of ${action.path} failed its check (${err.message}): copying the whole file instead`,
           action.path,
         ),
+      onResumed: (partialBytes, wireBytes) =>
+        notice(
+          'DOWNLOAD_RESUMED',
+          `resumed the download of ${action.path} from a partial of ${mib(partialBytes)} an interrupted run left: ${Math.max(0, (meta.size ?? 0) - wireBytes)} of ${meta.size ?? 0} bytes were here already and not fetched again`,
+          action.path,
+        ),
     })
+}
+
+/** `bytes` in MiB, for a message: `3.5 MiB`. */
+function mib(bytes: number): string {
+  return `${Math.round((bytes / (1 << 20)) * 10) / 10} MiB`
 }
 
 /** Most pairs in flight between the listing and the end of the pipeline (memory bound). */

@@ -178,6 +178,12 @@ export type NoticeCode =
    * next run to resume (an S3 multipart upload with parts on the service): the message says how much.
    */
   | 'UPLOAD_KEPT'
+  /**
+   * A new file pulled from a source that sends deltas (`syncflow serve`) was made from the partial
+   * an interrupted run left on the (local) target, plus what the source sent beyond it: the message
+   * says how big the partial was and how many bytes were not fetched again.
+   */
+  | 'DOWNLOAD_RESUMED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

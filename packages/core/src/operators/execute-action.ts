@@ -26,9 +26,10 @@ import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from '
 import { vanishedOr } from './vanished-or.js'
 
 /**
- * A delta transfer hook: builds `action.path` on the target from its old content; undefined = not
- * applicable. A hook that tells `opts.onWireBytes` what it sent has that counted as the bytes
- * transferred (else the file's size is).
+ * A delta transfer hook: builds `action.path` on the target from its old content (a `copy`: from
+ * the partial an interrupted write of it left, on a target that keeps partials, see
+ * `PartialKeeping`); undefined = not applicable. A hook that tells `opts.onWireBytes` what it sent
+ * has that counted as the bytes transferred (else the file's size is).
  */
 export type DeltaTransfer = (
   source: Backend,
@@ -303,8 +304,13 @@ async function runAction(
       if (!s) throw new SyncError('UNKNOWN', 'transfer without a source entry', { path: action.path })
       const src = s.kind === 'file' && !source.capabilities.listMtime ? await withStoredMtime(source, s, opts) : s
       const expect = action.kind === 'copy' ? null : (action.target ?? null)
+      // A new file that the delta can resume (a pull into a target that keeps partials): an
+      // interrupted write of it keeps what it wrote for the next run (rsync's --partial).
+      const resumable =
+        action.kind === 'copy' && s.kind === 'file' && opts.delta !== undefined && supports.partials(target)
       const writeOptions: WriteOptions = {
         expect,
+        ...(resumable ? { keepPartial: true } : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(memo.resume && s.kind === 'file' ? { resume: memo.resume } : {}),
         ...(s.size >= (opts.progressMinBytes ?? 1 << 20) ? { onProgress } : {}),
@@ -351,7 +357,7 @@ async function runAction(
           })
           if (entry) return { bytes: moved ?? s.size, entry }
         }
-        if (action.kind === 'update' && opts.delta) {
+        if ((action.kind === 'update' || resumable) && opts.delta) {
           // What crossed the wire (changed blocks and instructions), not the size of the file built.
           let moved: number | undefined
           const entry = await opts.delta(source, target, action, meta, {
