@@ -62,6 +62,8 @@ import {
   type Movable,
   type MtimeSettable,
   makeDirectories,
+  type PartialFile,
+  type PartialKeeping,
   parentRelPath,
   type ReadOptions,
   type ReadRange,
@@ -97,6 +99,7 @@ import {
   isPartialOwner,
   isStaleTemp,
   PARTIAL_MIN_BYTES,
+  partialNameOf,
   partialPathOf,
   TEMP_PREFIX,
   tempOwner,
@@ -123,18 +126,13 @@ import {
 /** Options of `LocalBackend.write`: those of every backend, and its own. */
 export interface LocalWriteOptions extends WriteOptions {
   /**
-   * An upload that is interrupted (the signal aborts, or the body fails `TRANSIENT`) keeps what it
-   * wrote, when at least 1 MiB, as the path's partial (see `partialPathOf`), for the next upload of
-   * the file to start from (`syncflow serve`: rsync's `--partial`), unless the partial kept already
-   * is longer; a write that completes removes the path's partial, and so does one that failed for
-   * a full disk. [false]
+   * With `keepPartial` (the partial is `partialPathOf` the path): the temp file is the path's
+   * partial from its first byte, under a second name, where none is kept yet, so that a process
+   * killed mid-write (SIGKILL: it cannot keep it as it stops) leaves it for the next run. `false`
+   * for `syncflow serve`, where another client's upload of the path may ask for its partial
+   * meanwhile: one still being written is no base. [true]
    */
-  readonly keepPartial?: boolean
-  /**
-   * With `keepPartial`: this write is made from the path's partial (a resumed upload), so a failed
-   * check of its bytes (`CHECKSUM`) drops the partial too. [false]
-   */
-  readonly partialIsBase?: boolean
+  readonly partialFromStart?: boolean
 }
 
 export interface LocalBackendOptions {
@@ -280,7 +278,8 @@ export class LocalBackend
     ModeSettable,
     DirCreatable,
     Symlinkable,
-    Watchable
+    Watchable,
+    PartialKeeping
 {
   readonly uri: string
   readonly capabilities: Capabilities
@@ -599,7 +598,12 @@ export class LocalBackend
         async (tmp, dir) => {
           const group = this.#commit?.writer()
           try {
-            await this.#writeTemp(tmp, dir, body, meta, opts, group)
+            // (A write from the partial has one: made from it, it is no second name for this one.)
+            const linkAs =
+              partial && opts.partialIsBase !== true && opts.partialFromStart !== false
+                ? join(dirname(tmp), partialNameOf(rel.slice(rel.lastIndexOf('/') + 1)))
+                : undefined
+            await this.#writeTemp(tmp, dir, body, meta, opts, group, linkAs)
           } finally {
             group?.done()
           }
@@ -613,6 +617,19 @@ export class LocalBackend
     }
   }
 
+  /**
+   * `PartialKeeping`: what an interrupted write of `path` kept (see `WriteOptions.keepPartial`),
+   * found by lstat (a symlink or anything else there is none), read pinned to the file found.
+   */
+  async partialOf(path: RelPath): Promise<PartialFile | undefined> {
+    const rel = this.#rel(path, 'partialOf')
+    const at = partialPathOf(rel)
+    const st = await lstat(this.#abs(at)).catch(() => undefined)
+    if (st === undefined || !st.isFile()) return undefined
+    const expect = fileEntry(at, st)
+    return { size: st.size, read: (range) => this.read(at, range, { expect }) }
+  }
+
   /** `write`'s temp file: written, its times and mode set, and durable (in a group where small). */
   async #writeTemp(
     tmp: string,
@@ -621,9 +638,17 @@ export class LocalBackend
     meta: WriteMeta,
     opts: WriteOptions,
     group: ReturnType<GroupCommit['writer']> | undefined,
+    /** `keepPartial`: the path's partial, which the temp file is made under too (see below). */
+    linkAs?: string,
   ): Promise<void> {
     // Private until renamed when a mode will be set; otherwise the umask decides, as for any new file.
     const fh = await open(tmp, 'wx', meta.mode === undefined ? 0o666 : 0o600)
+    // Also the path's partial from the start, where none is kept yet: a run killed (SIGKILL, the OOM
+    // killer, a power cut) cannot keep it when it stops, and the next run removes the temp file as
+    // a dead process's; under this second name its bytes are found by that run (`partialOf`). Not
+    // kept when the write fails otherwise or completes (see #keepPartial). (link never replaces a
+    // name: an existing partial stays as it is; nor can every filesystem link: then no second name.)
+    if (linkAs !== undefined) await link(tmp, linkAs).catch(() => {})
     // The owner is unknown (root's, as root): without set-id bits then (see `modeToWrite`).
     const mode = meta.mode === undefined ? undefined : modeToWrite(meta.mode)
     const early = new EarlyFlush(fh)
@@ -1806,13 +1831,19 @@ export class LocalBackend
     const partial = partialPathOf(dest)
     const interrupted = opts.signal?.aborted === true || (isSyncError(err) && INTERRUPTED.has(err.code))
     try {
-      const size = interrupted ? (await stat(tmp)).size : 0
+      const st = await stat(tmp)
+      const size = interrupted ? st.size : 0
+      const kept = await lstat(partial).catch(() => undefined)
+      // The partial is this temp file under a second name (see #writeTemp): kept by dropping the
+      // temp file's, or gone with it.
+      const linked = kept !== undefined && kept.ino === st.ino && kept.dev === st.dev
       // (Never a shorter one for a longer: a resume stopped early kept less than it started from, review 3 #6.)
-      const kept = size >= PARTIAL_MIN_BYTES ? await stat(partial).catch(() => undefined) : undefined
-      if (size >= PARTIAL_MIN_BYTES && (kept === undefined || size > kept.size)) {
-        await rename(tmp, partial)
+      if (size >= PARTIAL_MIN_BYTES && (linked || kept === undefined || size > kept.size)) {
+        if (linked) await unlink(tmp)
+        else await rename(tmp, partial)
         return
       }
+      if (linked) await unlink(partial).catch(() => {})
     } catch {
       // (Not kept: removed below, as any temp file.)
     }

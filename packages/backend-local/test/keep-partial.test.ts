@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -15,8 +15,9 @@ import {
   tempOwner,
 } from '../src/temp-file.js'
 
-// LocalWriteOptions.keepPartial (what `syncflow serve` passes): an interrupted upload keeps what it
-// wrote as the file's partial, for the next upload to resume from; a completed one removes it.
+// WriteOptions.keepPartial (what `syncflow serve` passes, with partialFromStart: false, and the
+// engine for a pull of a new file): an interrupted write keeps what it wrote as the file's partial,
+// for the next one to resume from; a completed one removes it. `partialOf` finds it.
 
 let root: string
 let b: LocalBackend
@@ -63,7 +64,13 @@ describe('LocalBackend.write with keepPartial', () => {
     const ac = new AbortController()
     const body = new Readable({ read() {} })
     body.push(randomBytes(PARTIAL_MIN_BYTES + 1))
-    const w = b.write('a.bin' as RelPath, body, { mtimeMs: 1, size }, { keepPartial: true, signal: ac.signal })
+    // (As `syncflow serve` writes: the temp file has no second name while it is written.)
+    const w = b.write(
+      'a.bin' as RelPath,
+      body,
+      { mtimeMs: 1, size },
+      { keepPartial: true, partialFromStart: false, signal: ac.signal },
+    )
     await expect.poll(async () => (await readdir(root)).length).toBe(1)
     await expect
       .poll(async () => (await readFile(join(root, (await readdir(root))[0]!))).length)
@@ -137,5 +144,80 @@ describe('LocalBackend.write with keepPartial', () => {
     const now = Date.now()
     expect(isStaleTemp(owner, now - 2 * 60 * 60 * 1000, now)).toBe(false)
     expect(isStaleTemp(owner, now - STALE_PARTIAL_AGE_MS - 1000, now)).toBe(true)
+  })
+})
+
+describe('a write with keepPartial (and partialFromStart, the default), and partialOf', () => {
+  /** A body that yields `first`, then waits (a pull under way) until `release` is called. */
+  function heldBody(first: Buffer): { body: Readable; release: (rest: Buffer) => void } {
+    const body = new Readable({ read() {} })
+    body.push(first)
+    return {
+      body,
+      release: (rest) => {
+        body.push(rest)
+        body.push(null)
+      },
+    }
+  }
+
+  it('is the partial from its first bytes on (what a killed process leaves), and none once written', async () => {
+    const head = randomBytes(2 * PARTIAL_MIN_BYTES)
+    const { body, release } = heldBody(head)
+    const w = b.write('d/k.bin' as RelPath, body, { mtimeMs: 1, size }, { keepPartial: true })
+    const partial = join(root, partialPathOf('d/k.bin'))
+    // What a SIGKILL would leave now: the temp file, and its bytes under the partial's name.
+    await expect.poll(async () => (await stat(partial).catch(() => undefined))?.size).toBe(head.length)
+    const names = await readdir(join(root, 'd'))
+    expect(names).toHaveLength(2)
+    const found = await b.partialOf('d/k.bin' as RelPath)
+    expect(found?.size).toBe(head.length)
+    const rest = randomBytes(size - head.length)
+    release(rest)
+    await w
+    expect(await readdir(join(root, 'd'))).toEqual(['k.bin'])
+    expect((await readFile(join(root, 'd/k.bin'))).equals(Buffer.concat([head, rest]))).toBe(true)
+    expect(await b.partialOf('d/k.bin' as RelPath)).toBeUndefined()
+  })
+
+  it('an interruption keeps it (1 MiB or more) or drops it (less), as without the second name', async () => {
+    const big = b.write(
+      'big.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), cut()),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(big).rejects.toMatchObject({ code: 'TRANSIENT' })
+    const small = b.write(
+      'small.bin' as RelPath,
+      cutBody(randomBytes(1000), cut()),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(small).rejects.toMatchObject({ code: 'TRANSIENT' })
+    expect(await readdir(root)).toEqual([partialNameOf('big.bin')])
+    expect((await b.partialOf('big.bin' as RelPath))?.size).toBe(2 * PARTIAL_MIN_BYTES)
+  })
+
+  it('partialOf reads the partial, range by range, and fails once it changed; a symlink there is none', async () => {
+    const kept = randomBytes(2 * PARTIAL_MIN_BYTES)
+    await writeFile(join(root, partialNameOf('r.bin')), kept)
+    const found = await b.partialOf('r.bin' as RelPath)
+    expect(found?.size).toBe(kept.length)
+    const chunks: Buffer[] = []
+    for await (const c of await found!.read({ offset: 1000, length: 5000 })) chunks.push(c as Buffer)
+    expect(Buffer.concat(chunks).equals(kept.subarray(1000, 6000))).toBe(true)
+    await writeFile(join(root, partialNameOf('r.bin')), randomBytes(3 * PARTIAL_MIN_BYTES))
+    await expect(
+      (async () => {
+        for await (const _ of await found!.read()) {
+          // read to its end
+        }
+      })(),
+    ).rejects.toBeInstanceOf(SyncError)
+
+    await symlink(join(root, partialNameOf('r.bin')), join(root, partialNameOf('l.bin')))
+    expect(await b.partialOf('l.bin' as RelPath)).toBeUndefined()
+    expect(await b.partialOf('none.bin' as RelPath)).toBeUndefined()
   })
 })

@@ -374,8 +374,14 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         return gate.run('write', signal, () =>
           locks.shared(full, async () => {
             await tree.checkParents(full)
-            // (A client gone mid-upload leaves what it sent as the file's partial: see Hello's "partial".)
-            const wopts: LocalWriteOptions = { ...(expect !== undefined ? { expect } : {}), signal, keepPartial: true }
+            // (A client gone mid-upload leaves what it sent as the file's partial: see Hello's "partial".
+            // Not before: another client's upload of the path may ask for it meanwhile.)
+            const wopts: LocalWriteOptions = {
+              ...(expect !== undefined ? { expect } : {}),
+              signal,
+              keepPartial: true,
+              partialFromStart: false,
+            }
             const entry = await backend.write(rel, uploadBody(body()), meta, wopts)
             // Not hashed here (that would cost every upload a sha256): the index hashes it if asked.
             index.record(full, entry, meta.hashes?.sha256)
@@ -557,6 +563,7 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
                 ...(expect !== undefined ? { expect } : {}),
                 signal,
                 keepPartial: true,
+                partialFromStart: false,
                 ...(header.fromPartial ? { partialIsBase: true } : {}),
               }
               const entry = await backend.write(rel, body, meta, wopts)
