@@ -2083,7 +2083,7 @@ export class LocalBackend
     opts.onNotice?.({
       code: 'STALE_TEMP_REMOVED',
       message: isPartialOwner(owner)
-        ? `removed ${rel}, what an interrupted upload sent a day ago or more (a syncflow serve kept it for a resume that never came)`
+        ? `removed ${rel}, what an interrupted transfer wrote a day ago or more (an upload to a syncflow serve, or a pull from one, kept it for a resume that never came)`
         : `removed ${rel}, a temp file left by an interrupted run (pid ${owner.pid})`,
       path: rel,
     })

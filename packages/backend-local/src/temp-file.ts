@@ -11,19 +11,19 @@ const TEMP_NAME = /^\.syncflow-tmp-(\d+)(?:\.([0-9a-f]{8}))?-[0-9a-f]{12}$/
 /** A temp file older than this is stale even when its pid is alive (the pid may have been reused). */
 export const STALE_TEMP_AGE_MS = 60 * 60 * 1000
 
-/** A kept partial upload (see `partialNameOf`) older than this is stale: the next run that writes there removes it. */
+/** A kept partial (see `partialNameOf`) older than this is stale: the next run that writes there removes it. */
 export const STALE_PARTIAL_AGE_MS = 24 * 60 * 60 * 1000
 
-/** Uploads smaller than this keep no partial file (sending them again costs little). */
+/** Interrupted writes that wrote less than this keep no partial file (sending it again costs little). */
 export const PARTIAL_MIN_BYTES = 1024 * 1024
 
 /** The pid in a partial's name: no process's (0 is never a user process's pid). */
 const PARTIAL_PID = 0
 
 /**
- * The name under which what an interrupted upload of `name` had written is kept in its directory
- * (`LocalWriteOptions.keepPartial`: `syncflow serve`, whose client went away), for the next upload
- * of that file to start from, as rsync's `--partial` keeps one. Named like a temp file (pid 0, not
+ * The name under which what an interrupted write of `name` had written is kept in its directory
+ * (`WriteOptions.keepPartial`: `syncflow serve`, whose client went away; a pull from one, stopped),
+ * for the next write of that file to start from, as rsync's `--partial` keeps one. Named like a temp file (pid 0, not
  * of this host, and 12 hex digits of the name's SHA-256), so that it is never listed, watched nor
  * taken for a user's file, and a run that writes there removes it once it is a day old.
  */
@@ -31,7 +31,7 @@ export function partialNameOf(name: string): string {
   return `${TEMP_PREFIX}${PARTIAL_PID}-${createHash('sha256').update(name).digest('hex').slice(0, 12)}`
 }
 
-/** The path of the partial upload of `path` (see `partialNameOf`), in its directory. */
+/** The path of the partial of `path` (see `partialNameOf`), in its directory. */
 export function partialPathOf<P extends string>(path: P): P {
   const slash = path.lastIndexOf('/')
   return (slash < 0 ? partialNameOf(path) : `${path.slice(0, slash + 1)}${partialNameOf(path.slice(slash + 1))}`) as P
