@@ -23,9 +23,7 @@ async function pull(
   const source = await createGrpcBackend({ uri: `grpc://127.0.0.1:${env.proxy.port}/${dir}` })
   const target = createLocalBackend({ root: dst })
   try {
-    return await lastValueFrom(
-      sync(source, target, { mode: 'copy', retryDelayMs: 100, ...opts }).pipe(toArray()),
-    )
+    return await lastValueFrom(sync(source, target, { mode: 'copy', retryDelayMs: 100, ...opts }).pipe(toArray()))
   } finally {
     await source.close()
     await target.close()

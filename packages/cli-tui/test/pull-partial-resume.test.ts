@@ -28,7 +28,8 @@ const SIZE = 16 << 20
 async function biggestTemp(dir: string): Promise<number> {
   let most = -1
   for (const n of await readdir(dir)) {
-    if (n.startsWith('.syncflow-tmp-')) most = Math.max(most, (await stat(join(dir, n)).catch(() => undefined))?.size ?? 0)
+    if (n.startsWith('.syncflow-tmp-'))
+      most = Math.max(most, (await stat(join(dir, n)).catch(() => undefined))?.size ?? 0)
   }
   return most
 }
@@ -84,7 +85,9 @@ it('Ctrl-C of a pull keeps its partial; the next run fetches only the rest, and 
   const again = await runCli(['sync', url, dst, '--json'])
   expect(again.code, again.stderr).toBe(0)
   const { message, transferred } = resumedRun(again.stdout)
-  expect(message).toMatch(/^resumed the download of big\.bin from a partial of [\d.]+ MiB an interrupted run left: \d+ of 16777216 bytes were here already/)
+  expect(message).toMatch(
+    /^resumed the download of big\.bin from a partial of [\d.]+ MiB an interrupted run left: \d+ of 16777216 bytes were here already/,
+  )
   const reused = Number(/: (\d+) of/.exec(message ?? '')?.[1])
   expect(reused).toBeGreaterThan(kept - (1 << 20))
   // What crossed the wire is what the summary counts: the rest, not the file.
@@ -110,7 +113,9 @@ it('a pull killed midway (SIGKILL) leaves its partial for the next run, which re
   // Human output: the note a user sees.
   const again = await runCli(['sync', url, dst])
   expect(again.code, again.stderr).toBe(0)
-  expect(again.stderr).toMatch(/note: resumed the download of big\.bin from a partial of [\d.]+ MiB an interrupted run left/)
+  expect(again.stderr).toMatch(
+    /note: resumed the download of big\.bin from a partial of [\d.]+ MiB an interrupted run left/,
+  )
   expect((await readFile(join(dst, 'big.bin'))).equals(data)).toBe(true)
   // The dead run's temp file went as stale, the partial once used.
   expect(await readdir(dst)).toEqual(['big.bin'])
