@@ -598,9 +598,13 @@ export class LocalBackend
         async (tmp, dir) => {
           const group = this.#commit?.writer()
           try {
-            // (A write from the partial has one: made from it, it is no second name for this one.)
+            // (A write from the partial has one: made from it, it is no second name for this one. A
+            // file under 1 MiB keeps none: no link and unlink for each of a tree's small files.)
             const linkAs =
-              partial && opts.partialIsBase !== true && opts.partialFromStart !== false
+              partial &&
+              opts.partialIsBase !== true &&
+              opts.partialFromStart !== false &&
+              (meta.size === undefined || meta.size >= PARTIAL_MIN_BYTES)
                 ? join(dirname(tmp), partialNameOf(rel.slice(rel.lastIndexOf('/') + 1)))
                 : undefined
             await this.#writeTemp(tmp, dir, body, meta, opts, group, linkAs)
