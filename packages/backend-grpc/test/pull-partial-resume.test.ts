@@ -72,8 +72,16 @@ describe('an interrupted pull from a syncflow serve', () => {
       .poll(async () => (await readFile(partial).catch(() => Buffer.alloc(0))).length, { timeout: 20_000 })
       .toBeGreaterThan(3 << 20)
     ac.abort()
-    expect(((await first).at(-1) as DoneEvent).summary.interrupted).toBe(true)
+    const stopped = await first
+    expect((stopped.at(-1) as DoneEvent).summary.interrupted).toBe(true)
     const kept = await readFile(partial)
+    expect(stopped).toContainEqual(
+      expect.objectContaining({
+        type: 'notice',
+        code: 'DOWNLOAD_KEPT',
+        message: `download of big.bin kept for resume (${kept.length} of ${SIZE} bytes written): the next run fetches the rest`,
+      }),
+    )
     expect(kept.length).toBeGreaterThan(3 << 20)
     expect(kept.length).toBeLessThan(SIZE)
     expect(kept.equals(data.subarray(0, kept.length))).toBe(true)

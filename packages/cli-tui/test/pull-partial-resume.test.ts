@@ -81,6 +81,10 @@ it('Ctrl-C of a pull keeps its partial; the next run fetches only the rest, and 
   const kept = (await stat(join(dst, partial))).size
   expect(kept).toBeGreaterThan(5 << 20)
   expect(kept).toBeLessThan(SIZE)
+  // Said as a stopped upload says it.
+  expect(r.stderr).toContain(
+    `note: download of big.bin kept for resume (${kept} of ${SIZE} bytes written): the next run fetches the rest`,
+  )
 
   const again = await runCli(['sync', url, dst, '--json'])
   expect(again.code, again.stderr).toBe(0)
@@ -148,4 +152,5 @@ it('a pull stopped before 1 MiB keeps no partial', async () => {
   const r = await stoppedPull(url, dst, '128K', -1, 'SIGINT')
   expect(r.code).toBe(130)
   expect(await readdir(dst)).toEqual([])
+  expect(r.stderr).not.toContain('kept for resume')
 }, 120_000)

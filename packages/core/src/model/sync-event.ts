@@ -184,6 +184,12 @@ export type NoticeCode =
    * says how big the partial was and how many bytes were not fetched again.
    */
   | 'DOWNLOAD_RESUMED'
+  /**
+   * A pull of a new file stopped (Ctrl-C, SIGTERM, a hangup) or cut off (the connection lost for
+   * good) kept what it had written on the target for the next run to resume (`DOWNLOAD_RESUMED`):
+   * the message says how much.
+   */
+  | 'DOWNLOAD_KEPT'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

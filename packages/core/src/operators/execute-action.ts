@@ -3,6 +3,7 @@ import { defer, Observable, type SchedulerLike, type Subscription, throwError } 
 import {
   type Backend,
   type Movable,
+  type PartialKeeping,
   type ReadOptions,
   supports,
   type WriteMeta,
@@ -159,7 +160,7 @@ export function startAction(
     })
     sink.complete()
   }
-  const fail = (err: unknown): void => {
+  const failNow = (err: unknown): void => {
     if (closed) return
     closed = true
     const error = asSyncError(err, `${action.kind}`, action.path)
@@ -175,6 +176,33 @@ export function startAction(
     sink.next(failed)
     sink.complete()
   }
+  // A pull of a new file stopped (or cut off for good) says first what it kept for the next run to
+  // resume from, as an upload does (UPLOAD_KEPT).
+  const partials = partialsFor(action, opts)
+  const fail =
+    partials === undefined
+      ? failNow
+      : (err: unknown): void => {
+          if (closed) return
+          if (!isSyncError(err) || (err.code !== 'ABORTED' && err.code !== 'TRANSIENT')) {
+            failNow(err)
+            return
+          }
+          partials
+            .partialOf(action.path)
+            .then((kept) => {
+              if (kept === undefined || kept.size === 0 || closed) return
+              sink.next({
+                type: 'notice',
+                ts: Date.now(),
+                code: 'DOWNLOAD_KEPT',
+                message: `download of ${action.path} kept for resume (${kept.size} of ${action.source?.size ?? 0} bytes written): the next run fetches the rest`,
+                path: action.path,
+              })
+            })
+            .catch(() => {})
+            .then(() => failNow(err))
+        }
   let attempts = 0
   // What an attempt kept in the backup directory: a retry keeps nothing more (see `keepOld`).
   const kept: BackupMemo = {}
@@ -218,6 +246,20 @@ export function startAction(
     closed = true
     retrying?.unsubscribe()
   }
+}
+
+/**
+ * The target, when `action` makes a new file that the delta can resume from what an interrupted
+ * write of it left (a pull into a target that keeps partials, see `PartialKeeping`); else undefined.
+ */
+function partialsFor(action: Action, opts: ExecuteOptions): (Backend & PartialKeeping) | undefined {
+  const { target } = opts
+  return action.kind === 'copy' &&
+    action.source?.kind === 'file' &&
+    opts.delta !== undefined &&
+    supports.partials(target)
+    ? target
+    : undefined
 }
 
 /**
@@ -306,8 +348,7 @@ async function runAction(
       const expect = action.kind === 'copy' ? null : (action.target ?? null)
       // A new file that the delta can resume (a pull into a target that keeps partials): an
       // interrupted write of it keeps what it wrote for the next run (rsync's --partial).
-      const resumable =
-        action.kind === 'copy' && s.kind === 'file' && opts.delta !== undefined && supports.partials(target)
+      const resumable = partialsFor(action, opts) !== undefined
       const writeOptions: WriteOptions = {
         expect,
         ...(resumable ? { keepPartial: true } : {}),
