@@ -199,6 +199,18 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
     expect((await b.partialOf('big.bin' as RelPath))?.size).toBe(2 * PARTIAL_MIN_BYTES)
   })
 
+  it('a full disk drops it, as it drops a partial kept before', async () => {
+    const full = new SyncError('NO_SPACE', 'no space left on device')
+    const w = b.write(
+      'n.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), full),
+      { mtimeMs: 1, size },
+      { keepPartial: true },
+    )
+    await expect(w).rejects.toMatchObject({ code: 'NO_SPACE' })
+    expect(await readdir(root)).toEqual([])
+  })
+
   it('partialOf reads the partial, range by range, and fails once it changed; a symlink there is none', async () => {
     const kept = randomBytes(2 * PARTIAL_MIN_BYTES)
     await writeFile(join(root, partialNameOf('r.bin')), kept)
