@@ -77,9 +77,8 @@ export function deltaDirection(source: Backend, target: Backend): DeltaDirection
  * base whose size picks the block size). A new file (`opts.expect === null`) pulled from a
  * `DeltaSource` into a target that keeps partials is made from the partial an interrupted write of
  * it left, when there is one (rsync's `--partial`; `onResumed` is told). A patch that fails its
- * whole-file check is redone
- * as a whole-file write (`onFallback` is told). Errors are `SyncError`s as from `write`.
- * What crossed the wire goes to `onWireBytes`.
+ * whole-file check is redone as a whole-file write (`onFallback` is told). Errors are `SyncError`s
+ * as from `write`. What crossed the wire goes to `onWireBytes`.
  */
 export async function deltaTransfer(
   source: Backend,
