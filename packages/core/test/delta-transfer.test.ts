@@ -13,6 +13,7 @@ import {
   expectMismatch,
   type FileSignature,
   generateDelta,
+  type PartialFile,
   RateLimiter,
   type ReadRange,
   type RelPath,
@@ -365,5 +366,107 @@ describe('deltaTransfer', () => {
       code: 'CONFLICT',
     })
     expect(target.files.get(p)!.data.equals(base)).toBe(true)
+  })
+})
+
+/** A target that keeps partials (`PartialKeeping`, as the local backend does): what the writes were told, too. */
+class PartialTarget extends MemBackend {
+  readonly partials = new Map<string, Buffer>()
+  readonly told: WriteOptions[] = []
+  /** Called before each read of a partial (a test changes it there). */
+  beforePartialRead: (() => void) | undefined
+  async partialOf(path: RelPath): Promise<PartialFile | undefined> {
+    const found = this.partials.get(path)
+    if (found === undefined) return undefined
+    return {
+      size: found.length,
+      read: async (range?: ReadRange) => {
+        this.beforePartialRead?.()
+        // Held to the partial found, as the local backend's read is (`expect`).
+        if (this.partials.get(path) !== found) throw new SyncError('CONFLICT', 'the partial changed', { path })
+        const start = range?.offset ?? 0
+        return Readable.from([found.subarray(start, range?.length === undefined ? undefined : start + range.length)])
+      },
+    }
+  }
+  override async write(path: RelPath, body: Readable, meta: WriteMeta, opts?: WriteOptions): Promise<Entry> {
+    this.told.push(opts ?? {})
+    return super.write(path, body, meta, opts)
+  }
+}
+
+describe('deltaTransfer of a new file into a target that keeps partials', () => {
+  const whole = randomBytes(3 << 20)
+  const pulled = (): { source: DeltaSourceBackend; target: PartialTarget } => {
+    const source = new DeltaSourceBackend()
+    source.files.set(p, { data: whole, mtimeMs: 2 })
+    return { source, target: new PartialTarget() }
+  }
+
+  it('makes it from the partial plus what the source sends beyond it, and says so', async () => {
+    const { source, target } = pulled()
+    target.partials.set(p, whole.subarray(0, 2 << 20))
+    let wire = 0
+    const resumed: [number, number][] = []
+    const entry = await deltaTransfer(
+      source,
+      target,
+      p,
+      { mtimeMs: 2, size: whole.length },
+      {
+        expect: null,
+        keepPartial: true,
+        onWireBytes: (n) => {
+          wire += n
+        },
+        onResumed: (partial, bytes) => resumed.push([partial, bytes]),
+      },
+    )
+    expect(entry?.size).toBe(whole.length)
+    expect(target.files.get(p)!.data.equals(whole)).toBe(true)
+    expect(wire).toBeGreaterThan(1 << 20)
+    expect(wire).toBeLessThan((1 << 20) + (64 << 10))
+    expect(resumed).toEqual([[2 << 20, wire]])
+    // Written as one made from the partial: a failed check drops it (see WriteOptions.partialIsBase).
+    expect(target.told).toEqual([expect.objectContaining({ expect: null, keepPartial: true, partialIsBase: true })])
+  })
+
+  it('a partial that changes under the patch fails its check: the file is fetched whole, as any delta', async () => {
+    const { source, target } = pulled()
+    target.partials.set(p, whole.subarray(0, 2 << 20))
+    let reads = 0
+    // The signature's read goes through; the patch's first read of it finds another partial.
+    target.beforePartialRead = () => {
+      if (++reads === 2) target.partials.set(p, randomBytes(2 << 20))
+    }
+    const fallbacks: string[] = []
+    const resumed: number[] = []
+    const entry = await deltaTransfer(
+      source,
+      target,
+      p,
+      { mtimeMs: 2, size: whole.length },
+      { expect: null, keepPartial: true, onFallback: (e) => fallbacks.push(e.code), onResumed: (n) => resumed.push(n) },
+    )
+    expect(fallbacks).toEqual(['CHECKSUM'])
+    expect(resumed).toEqual([])
+    expect(entry?.size).toBe(whole.length)
+    expect(target.files.get(p)!.data.equals(whole)).toBe(true)
+    // The whole file is written as a new one that keeps a partial, not as one made from it.
+    expect(target.told.at(-1)).toEqual(expect.objectContaining({ keepPartial: true }))
+    expect(target.told.at(-1)).not.toHaveProperty('partialIsBase')
+  })
+
+  it('does not apply without a partial, with one under the delta minimum, or without a DeltaSource', async () => {
+    const { source, target } = pulled()
+    const meta = { mtimeMs: 2, size: whole.length }
+    expect(await deltaTransfer(source, target, p, meta, { expect: null })).toBeUndefined()
+    target.partials.set(p, whole.subarray(0, 1000))
+    expect(await deltaTransfer(source, target, p, meta, { expect: null })).toBeUndefined()
+    target.partials.set(p, whole.subarray(0, 2 << 20))
+    const plain = new MemBackend()
+    plain.files.set(p, { data: whole, mtimeMs: 2 })
+    expect(await deltaTransfer(plain, target, p, meta, { expect: null })).toBeUndefined()
+    expect(target.told).toEqual([])
   })
 })
