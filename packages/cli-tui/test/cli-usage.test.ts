@@ -222,7 +222,10 @@ describe('bad flags and arguments', () => {
       ['bisync', '--delete'],
       ["`syncflow bisync` carries each side's deletes to the other", 'drop --delete'],
     ],
-    [['sync', '--partial'], ['the next try sends only the rest: drop --partial']],
+    [
+      ['sync', '--partial'],
+      ['a download from a syncflow serve', 'the next try moves only the rest: drop --partial'],
+    ],
     [['sync', '-P'], ['-P is not needed: a progress line is shown on a terminal']],
     // Not "a mirror" where --mode copy made it none.
     [

@@ -61,7 +61,7 @@ const LONG: Readonly<Record<string, (command: string, copyMode: boolean) => stri
   '--progress': () => `${PROGRESS}: drop --progress`,
   '--stats': () => `${PROGRESS}: drop --stats`,
   '--partial': () =>
-    `${ATOMIC}; what an interrupted upload sent is kept anyway where it can be resumed (a syncflow serve, an S3 multipart upload), and the next try sends only the rest: drop --partial`,
+    `${ATOMIC}; what an interrupted transfer moved is kept anyway where it can be resumed (an upload to or a download from a syncflow serve, an S3 multipart upload), and the next try moves only the rest: drop --partial`,
   '--inplace': () => `${ATOMIC}: drop --inplace`,
   '--append': () => `${ATOMIC}: drop --append`,
   '--whole-file': () => `${DELTA}: drop --whole-file`,
