@@ -946,7 +946,7 @@ export class LocalBackend
     other: Backend,
     otherPath: RelPath,
     path: RelPath,
-    opts: { readonly expect?: Entry } = {},
+    opts: { readonly expect?: Entry; readonly targetExpect?: Entry | null } = {},
   ): Promise<Entry | undefined> {
     if (!LocalBackend.#isOne(other)) return undefined
     const src = other.#rel(otherPath, 'linkFrom')
@@ -979,9 +979,11 @@ export class LocalBackend
       ]
       if (was !== undefined && is !== undefined && was.dev === is.dev && was.ino === is.ino) {
         check(was)
+        this.#checkExpect(rel, opts.targetExpect, 'linkFrom', this.#abs(rel))
         return this.#entryOrMissing(rel, 'linkFrom', true)
       }
-      return await this.#replaceWith(rel, 'linkFrom', {}, async (tmp) => {
+      const replacing = opts.targetExpect !== undefined ? { expect: opts.targetExpect } : {}
+      return await this.#replaceWith(rel, 'linkFrom', replacing, async (tmp) => {
         await link(from, tmp).catch((err: unknown) => {
           refused = LINK_REFUSED.has(errnoOf(err) ?? '')
           throw err

@@ -346,14 +346,16 @@ export interface CopyFromCapable {
 export interface LinkFromCapable {
   /**
    * `opts.expect`: what `other` must still have at `otherPath` (its version, size and mtime); the
-   * link of anything else is undone and refused with `CONFLICT`. The entry returned is the file's as
-   * it now is, the same version for both names: what the other side is to expect from then on.
+   * link of anything else is undone and refused with `CONFLICT`. `opts.targetExpect`: what this
+   * backend must have at `path` for the link to replace it, as `WriteOptions.expect` (`null`: nothing,
+   * `--link-dest`'s new file). The entry returned is the file's as it now is, the same version for
+   * both names: what the other side is to expect from then on.
    */
   linkFrom(
     other: Backend,
     otherPath: RelPath,
     path: RelPath,
-    opts?: { readonly expect?: Entry },
+    opts?: { readonly expect?: Entry; readonly targetExpect?: Entry | null },
   ): Promise<Entry | undefined>
 }
 

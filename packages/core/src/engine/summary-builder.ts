@@ -28,6 +28,8 @@ export class SummaryBuilder {
   readonly planned = zero()
   /** Old target files kept in the backup directory (completed events with `kept`). */
   kept = 0
+  /** New files hard-linked from a --link-dest directory (completed events with `linked`). */
+  linked = 0
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
@@ -78,6 +80,7 @@ export class SummaryBuilder {
         countDirAction(this.dirActions.done, e.action)
         this.bytes += e.bytes
         if (e.kept) this.kept++
+        if (e.linked) this.linked++
         break
       case 'skipped':
         this.skipped++
@@ -123,6 +126,7 @@ export class SummaryBuilder {
       ...(this.leftExisting > 0 ? { leftExisting: this.leftExisting } : {}),
       ...(this.leftNewer > 0 ? { leftNewer: this.leftNewer } : {}),
       ...(this.kept > 0 ? { kept: this.kept } : {}),
+      ...(this.linked > 0 ? { linked: this.linked } : {}),
       failed: this.failed,
       skipped: this.skipped,
       bytesTransferred: this.bytes,

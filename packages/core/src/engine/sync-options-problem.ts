@@ -20,6 +20,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'allowEmptySource',
   'deleteBefore',
   'backupTo',
+  'linkDest',
   'backupSuffix',
   'backupSuffixKeepsExtension',
   'state',
@@ -105,6 +106,11 @@ export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): st
     return `signal must be an AbortSignal (new AbortController().signal), not ${describe(options.signal)}`
   if (options.backupTo !== undefined && !hasMethods(options.backupTo, 'write', 'stat'))
     return `backupTo must be a Backend (e.g. createLocalBackend({ root })), not ${describe(options.backupTo)}`
+  if (
+    options.linkDest !== undefined &&
+    (!Array.isArray(options.linkDest) || !options.linkDest.every((b: unknown) => hasMethods(b, 'stat', 'list')))
+  )
+    return `linkDest must be an array of Backends (e.g. [createLocalBackend({ root: '../2026-12-06' })]), not ${describe(options.linkDest)}`
   return undefined
 }
 

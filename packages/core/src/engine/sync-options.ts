@@ -104,6 +104,16 @@ export interface SyncOptions {
   readonly backupSuffix?: string
   /** The suffix goes before the name's extension (rclone's `--suffix-keep-extension`): `f.2026-12-05.txt`. [false] */
   readonly backupSuffixKeepsExtension?: boolean
+  /**
+   * rsync's `--link-dest`: directories holding an earlier copy of the tree (the last snapshot). A
+   * file the target lacks that one of them holds unchanged (same size, mtime within the modify
+   * window, and permissions; under `compare: 'checksum'` the same hash too) is hard-linked from
+   * there rather than copied (`linkFrom`: a local target and directory on one file system; else it
+   * is copied), so that each snapshot of a tree costs only the files that changed. Tried in order.
+   * Safe for the directory linked from: the engine never writes a file in place, and refuses to
+   * chmod or touch one other names share (it rewrites it instead). [none]
+   */
+  readonly linkDest?: readonly Backend[]
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

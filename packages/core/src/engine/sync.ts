@@ -561,6 +561,15 @@ function run(
         ...(delta ? { delta } : {}),
         ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
         ...(options.backupTo ? { backup: options.backupTo } : {}),
+        ...(options.linkDest !== undefined && options.linkDest.length > 0
+          ? {
+              linkDest: {
+                backends: options.linkDest,
+                modifyWindowMs: ctx.modifyWindowMs,
+                ...(options.compare === 'checksum' ? { checksum: true } : {}),
+              },
+            }
+          : {}),
         // Where an upload a killed run began is found again (see WriteOptions.resume).
         ...(options.state && !dryRun ? { resume: options.state } : {}),
         ...(options.backupTo && options.backupSuffix

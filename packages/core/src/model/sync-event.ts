@@ -56,6 +56,8 @@ export interface CompletedEvent {
   readonly result?: Entry
   /** The target's old file was kept in the backup directory first (`SyncOptions.backupTo`). */
   readonly kept?: true
+  /** The new file was hard-linked from a `SyncOptions.linkDest` directory holding it unchanged: no bytes copied. */
+  readonly linked?: true
 }
 
 /** An item that was deliberately not acted on (bad name, guard, policy). */
@@ -263,6 +265,8 @@ export interface SyncSummary {
   readonly leftNewer?: number
   /** Old target files kept in the backup directory before they were replaced or deleted (`--backup-dir`); absent when none. */
   readonly kept?: number
+  /** New files hard-linked from a `--link-dest` directory rather than copied (counted in `done.copy` too); absent when none. */
+  readonly linked?: number
   readonly failed: number
   readonly skipped: number
   readonly bytesTransferred: number

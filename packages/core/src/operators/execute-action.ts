@@ -22,6 +22,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { backUp, keptPathOf } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
+import { type LinkDest, linkFromDest } from './link-from-dest.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
 import { vanishedOr } from './vanished-or.js'
@@ -71,6 +72,8 @@ export interface ExecuteOptions {
    * `WriteOptions.resume`); absent (`--no-state`, a dry run): nothing is resumed.
    */
   readonly resume?: Pick<StateStore, 'getMeta' | 'setMeta' | 'deleteMeta'>
+  /** A new file one of these directories holds unchanged is hard-linked from there (see `SyncOptions.linkDest`). */
+  readonly linkDest?: LinkDest
 }
 
 /** Per-call options of `executeAction`. */
@@ -86,6 +89,8 @@ interface Outcome {
   readonly kept?: boolean
   /** What was done instead of the action (a paired rename copied: see SAME_CONTENT), said in its `completed`. */
   readonly instead?: Action
+  /** The new file was hard-linked from a `linkDest` directory, not copied. */
+  readonly linked?: boolean
 }
 
 /**
@@ -157,6 +162,7 @@ export function startAction(
       ...(opts.dryRun ? { dryRun: true } : {}),
       ...(outcome.entry ? { result: outcome.entry } : {}),
       ...(outcome.kept ? { kept: true as const } : {}),
+      ...(outcome.linked ? { linked: true as const } : {}),
     })
     sink.complete()
   }
@@ -385,6 +391,11 @@ async function runAction(
       const transfer = async (): Promise<Outcome> => {
         const expected = action.kind === 'update' ? await keepOld() : undefined
         const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions
+        // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.
+        if (action.kind === 'copy' && opts.linkDest !== undefined) {
+          const linked = await linkFromDest(target, source, src, action.path, opts.linkDest, opts.signal)
+          if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
+        }
         // Direct copies bypass the bandwidth limit only when no limit is set: a limited run streams.
         if (!opts.limiter && supports.copyFrom(target)) {
           // A copy the target makes from bytes it already holds may say what crossed the wire.
