@@ -13,6 +13,7 @@ import {
   jobIdOf,
   lazyStateStore,
   loadIgnoreFile,
+  type NoticeEvent,
   type OpenOptions,
   openStateStore,
   type PathFilter,
@@ -39,6 +40,7 @@ import { filterOptionsOf } from './filter-options-of.js'
 import { registerPlugins } from './load-plugins.js'
 import { localPathOf } from './local-path-of.js'
 import { type BackupDirSpec, checkBackupDir, openBackupDir } from './open-backup-dir.js'
+import { openLinkDests } from './open-link-dests.js'
 import { prepareLocalTarget } from './prepare-local-target.js'
 import { specialFileAt } from './special-file-at.js'
 import { stateDirExcludeOf, stateFileExcludesOf } from './state-dir-exclude-of.js'
@@ -85,6 +87,8 @@ export interface OpenedJob {
    * said as the run's `mkdir .`, as a dry run says it (`madeRootAction`).
    */
   readonly madeTargetRoot?: true
+  /** What the run is to say before it starts (a `--link-dest` directory that gives no links), as notes. */
+  readonly notices?: readonly NoticeEvent[]
   /** Closes the state store (saving it), the backends, and releases the lock; never throws. */
   close(): Promise<void>
 }
@@ -298,6 +302,11 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // Opened as the target is (its symlinks kept as symlinks, never followed).
     const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
     if (backup) closers.push(() => backup.close())
+    // (Opened as the target is: the directories linked from are the target's kind.)
+    const linkDests =
+      flags.linkDest !== undefined && flags.linkDest.length > 0
+        ? await openLinkDests(flags.linkDest, spec.target, (abs) => openLocation(abs, targetOptions))
+        : undefined
 
     // A Ctrl-C while a remote source does not answer ends the run now (see untilAborted).
     if (!(await beforeRun(() => source.rootExists(), 'rootExists'))) {
@@ -441,6 +450,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.checkUpdated === false ? { checkUpdated: false } : {}),
       ...(flags.trackRenames !== undefined ? { trackRenames: flags.trackRenames } : {}),
       ...(backup ? { backupTo: backup } : {}),
+      ...(linkDests !== undefined && linkDests.backends.length > 0 ? { linkDest: linkDests.backends } : {}),
       ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),
@@ -456,6 +466,13 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       reloadFilter,
       checkRoots,
       close,
+      ...(linkDests !== undefined && linkDests.unused.length > 0
+        ? {
+            notices: linkDests.unused.map(
+              (message): NoticeEvent => ({ type: 'notice', ts: Date.now(), code: 'LINK_DEST_UNUSED', message }),
+            ),
+          }
+        : {}),
       ...(prepared?.unmake !== undefined ? { madeTargetRoot: true as const } : {}),
     }
   } catch (err) {

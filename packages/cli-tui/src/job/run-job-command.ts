@@ -72,6 +72,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       createBuiltinRegistry(),
       controller.signal,
     )
+    for (const notice of job.notices ?? []) reporter.event(notice)
     const modes = job.target.capabilities.permissions
     const windowMs = modifyWindowOf(job)
     let summary: SyncSummary

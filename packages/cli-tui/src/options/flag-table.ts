@@ -51,6 +51,12 @@ function parseBackupDir(value: string): string {
   return value
 }
 
+/** `--link-dest`: a directory (checked once the target is known, which a relative one is relative to). */
+function parseLinkDest(value: string): string {
+  if (value.trim() === '') throw new Error('Give the directory of an earlier snapshot, e.g. ../2026-12-06.')
+  return parseBackupDir(value)
+}
+
 /** `--suffix`: added to a file name, so no `/` (nor NUL). */
 function parseSuffix(value: string): string {
   // (A control character, a tab, is refused too: no name with one is ever synced, so every kept file failed, QA 24b.)
@@ -202,6 +208,13 @@ export const FLAG_TABLE = {
       '--files-from <FILE>',
       'only the paths FILE lists, one per line, relative to the source (a directory with its contents; - is stdin; repeatable)',
     ).argParser(repeatableList(readPathList)),
+  // rsync's snapshot backups: each run's target a new directory, its unchanged files hard links
+  // into the last one (rsnapshot, Time Machine-style scripts).
+  linkDest: () =>
+    new Option(
+      '--link-dest <DIR>',
+      "hard-link a new file from DIR when DIR holds it unchanged (size, mtime, permissions) instead of copying it: rsync's snapshot backups, each costing only what changed (a local target; a relative DIR is relative to the target, as rsync's; repeatable, tried in order)",
+    ).argParser(repeatable(parseLinkDest)),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -354,6 +367,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'backupDir',
   'suffix',
   'suffixKeepExtension',
+  'linkDest',
   'state',
   'noState',
   'bwlimit',
@@ -393,7 +407,7 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
  */
 // (--one-file-system too: a watch's events below a mount point would still be synced.)
 export const CONTINUOUS_FLAGS: readonly FlagName[] = [
-  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem'),
+  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem' && f !== 'linkDest'),
   'conflict',
 ]
 

@@ -34,6 +34,8 @@ export interface JobFlags {
   readonly filterFrom?: readonly string[]
   /** `--files-from`: the paths its files list (relative to the source root, not yet checked as RelPaths). */
   readonly filesFrom?: readonly string[]
+  /** `--link-dest`: earlier snapshots' directories, as given (a relative one is relative to the target). */
+  readonly linkDest?: readonly string[]
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

@@ -54,10 +54,20 @@ const isChmod = (action: Action): boolean =>
 const verb = (action: Action): string =>
   isChmod(action) ? 'chmod' : isChmodTouch(action) ? 'chmod+touch' : action.kind
 
-/** A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run. */
-export function formatCompleted(action: Action, dryRun: boolean): string {
+/**
+ * A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run; `linked`
+ * for a new file hard-linked from a `--link-dest` directory (`linked`).
+ */
+export function formatCompleted(action: Action, dryRun: boolean, linked = false): string {
   if (dryRun) return `would ${verb(action).padEnd(WIDTH - 2)} ${target(action)}`
-  return `${(isChmod(action) ? 'chmod' : isChmodTouch(action) ? 'chmod+touched' : DONE_VERB[action.kind]).padEnd(WIDTH)} ${target(action)}`
+  const done = linked
+    ? 'linked'
+    : isChmod(action)
+      ? 'chmod'
+      : isChmodTouch(action)
+        ? 'chmod+touched'
+        : DONE_VERB[action.kind]
+  return `${done.padEnd(WIDTH)} ${target(action)}`
 }
 
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */

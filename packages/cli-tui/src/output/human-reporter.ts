@@ -74,7 +74,7 @@ export class HumanReporter implements Reporter {
         break
       case 'completed':
         if (this.#showActions && this.#o.kind === 'sync') {
-          this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun))
+          this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun, event.linked === true))
         }
         break
       case 'failed': {

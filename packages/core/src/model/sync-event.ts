@@ -192,6 +192,11 @@ export type NoticeCode =
    * the message says how much.
    */
   | 'DOWNLOAD_KEPT'
+  /**
+   * A `--link-dest` directory cannot give links (missing, as a first snapshot's "previous" is, or
+   * on another file system than the target): its files are copied, as rsync does with a warning.
+   */
+  | 'LINK_DEST_UNUSED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {
