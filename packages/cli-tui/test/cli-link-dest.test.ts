@@ -63,7 +63,9 @@ describe('--link-dest', () => {
     const events = jsonLines(third.stdout)
     const linked = events.filter((e) => e.type === 'completed' && e.linked === true)
     expect(linked.map((e) => (e.action as { path: string }).path).sort()).toEqual(['a.txt', 'b.txt', 'sub/c.txt'])
-    expect((events.at(-1) as { summary: { linked?: number; bytesTransferred: number } }).summary).toMatchObject({
+    expect(
+      (events.at(-1) as unknown as { summary: { linked?: number; bytesTransferred: number } }).summary,
+    ).toMatchObject({
       linked: 3,
       bytesTransferred: 0,
     })
