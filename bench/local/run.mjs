@@ -4,11 +4,11 @@
 // same generated trees, in one run, several repetitions each; prints a markdown table of medians
 // and ratios to rsync. See bench/README.md. Not a test: nothing is asserted.
 //
-//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,rename,large]
+//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,rename,snapshot,large]
 //                            [--tools syncflow,rsync,…] [--quick] [--profile] [--data DIR] [--keep]
 
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, readdirSync, renameSync, rmSync, statfsSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { summarizeCpuProfile } from '../lib/cpu-profile.mjs'
@@ -35,7 +35,7 @@ import {
  * @typedef {{ scenario: string, tool: string, runs: Measurement[], wrong?: string }} Result
  */
 
-const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'rename', 'large']
+const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'rename', 'snapshot', 'large']
 const flags = parseFlags('node bench/run.mjs', {
   reps: { type: 'string', default: '5' },
   'big-reps': { type: 'string', default: '3' },
@@ -380,6 +380,69 @@ if (['initial', 'noop', 'change', 'delete'].some((s) => only.has(s))) {
 if (only.has('mixed') || only.has('rename')) {
   mixedScenarios({ timedInitial: only.has('mixed'), rename: only.has('rename') })
 }
+/**
+ * Snapshot backups (rsync's --link-dest): a first snapshot of the small tree copied whole (not
+ * timed), then, per repetition, 1% of the files rewritten and a new snapshot made beside the last
+ * one with `--link-dest ../<last>`: its unchanged files hard links, the changed ones copied. Only
+ * the tools that have the flag (syncflow, rsync, rsync --fsync).
+ */
+function snapshotScenario() {
+  const group = 'snap'
+  const src = path.join(data, `src-${group}`)
+  const specs = smallFilesTree({ files: SMALL.files, dirs: SMALL.dirs, seed: deriveSeed(SEED, SMALL.files, 7) })
+  writeTree(src, specs)
+  const scenario = `snapshot after changing 1% (--link-dest), ${smallLabel}`
+  const linking = toolList.filter((t) => t.name === 'syncflow' || t.name.startsWith('rsync'))
+  /** The tool's sync into snapshot `n`, linking from snapshot `n - 1`. */
+  const command = (/** @type {Tool} */ tool, /** @type {number} */ n) => {
+    const dir = path.join(targetOf(group, tool), `day${n}`)
+    const c = tool.command(src, dir)
+    if (n === 0) return c
+    const link = `../day${n - 1}`
+    // (rsync's options before its two paths.)
+    const args =
+      tool.name === 'syncflow'
+        ? [...c.args, '--link-dest', link]
+        : [...c.args.slice(0, -2), `--link-dest=${link}`, ...c.args.slice(-2)]
+    return { ...c, args }
+  }
+  for (const tool of linking) {
+    resetTarget(group, tool)
+    // (rsync makes the last directory of a target only: the snapshots' parent is made here.)
+    mkdirSync(targetOf(group, tool), { recursive: true })
+    const { cmd, args, env } = command(tool, 0)
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(env ? { env } : {}) })
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${r.stderr}`)
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    changeSome(src, specs, 0.01, deriveSeed(SEED, SMALL.files, 8, rep))
+    for (const tool of rotate(linking, rep)) {
+      const { cmd, args, env } = command(tool, rep + 1)
+      settle()
+      const m = measure(cmd, args, env ? { env } : {})
+      resultOf(scenario, tool).runs.push(m)
+      log(`${scenario}: ${tool.name} ${fmt(m.wallS, 3, ' s')}`)
+    }
+  }
+  // Every snapshot the tree as it was, and the last one's unchanged files links into the one before.
+  const expected = listTree(src)
+  for (const tool of linking) {
+    const last = path.join(targetOf(group, tool), `day${reps}`)
+    const diff = treeDifference(expected, listTree(last))
+    if (diff !== undefined) {
+      resultOf(scenario, tool).wrong = diff
+      log(`WRONG RESULT: ${tool.name} in ${scenario}: ${diff}`)
+    }
+    const shared = specs.filter((f) => statSync(path.join(last, f.path)).nlink > 1).length
+    log(`${scenario}: ${tool.name}: ${shared} of ${specs.length} files in the last snapshot are hard links`)
+  }
+  if (!flags.keep) {
+    rmSync(src, { recursive: true, force: true })
+    for (const tool of linking) resetTarget(group, tool)
+  }
+}
+if (only.has('snapshot')) snapshotScenario()
+
 if (only.has('large')) {
   smallTreeScenarios({
     group: 'large',
