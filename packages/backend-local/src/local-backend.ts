@@ -982,14 +982,24 @@ export class LocalBackend
         this.#checkExpect(rel, opts.targetExpect, 'linkFrom', this.#abs(rel))
         return this.#entryOrMissing(rel, 'linkFrom', true)
       }
-      const replacing = opts.targetExpect !== undefined ? { expect: opts.targetExpect } : {}
-      return await this.#replaceWith(rel, 'linkFrom', replacing, async (tmp) => {
-        await link(from, tmp).catch((err: unknown) => {
+      const linkAt = async (name: string): Promise<void> => {
+        await link(from, name).catch((err: unknown) => {
           refused = LINK_REFUSED.has(errnoOf(err) ?? '')
           throw err
         })
-        check(lstatSync(tmp, { throwIfNoEntry: false }))
-      })
+        try {
+          check(lstatSync(name, { throwIfNoEntry: false }))
+        } catch (err) {
+          // (The name this call made, and only it: a link of another file than the one expected.)
+          await unlink(name).catch(() => {})
+          throw err
+        }
+      }
+      // A new name (--link-dest): linked where it goes, link(2) refusing anything there (no temp
+      // name, no rename: half the calls of a snapshot's unchanged file).
+      if (opts.targetExpect === null) return await this.#createWith(rel, 'linkFrom', linkAt)
+      const replacing = opts.targetExpect !== undefined ? { expect: opts.targetExpect } : {}
+      return await this.#replaceWith(rel, 'linkFrom', replacing, linkAt)
     } catch (err) {
       if (refused) return undefined
       throw toSyncError(at?.named(err) ?? err, 'linkFrom', src)
@@ -1766,6 +1776,32 @@ export class LocalBackend
         path: rel,
         hint: 'It was changed meanwhile: run the sync again.',
       })
+    }
+  }
+
+  /**
+   * A new name made in one call that fails where anything is at `rel` already (`make`: a link(2),
+   * EEXIST then), said as `#checkExpect` says a destination planned absent and found. `make` takes
+   * away what it made and then refused itself.
+   */
+  async #createWith(rel: RelPath, op: string, make: (dest: string) => Promise<void>): Promise<Entry> {
+    let place: Place | undefined
+    try {
+      if (this.#pinnedRoot !== undefined) await this.#checkRootPinned(rel, op)
+      const seen: { st?: Stats } = {}
+      const preparing = this.#prepareParent(rel, op, seen)
+      await preparing
+      place = this.#place(rel, op, preparing === undefined ? seen.st : undefined)
+      const dest = place.path
+      await make(dest).catch((err: unknown) => {
+        if (errnoOf(err) === 'EEXIST') this.#checkExpect(rel, null, op, dest)
+        throw err
+      })
+      return this.#entryOrMissing(rel, op, true, dest)
+    } catch (err) {
+      throw toSyncError(place?.named(err) ?? err, op, rel)
+    } finally {
+      place?.release()
     }
   }
 
