@@ -204,4 +204,19 @@ describe('--filter-from', () => {
     expect(b['logs/old.log']).toBeUndefined()
     expect(b['src/m.c']).toBe('c')
   })
+
+  // Review of --filter: bisync made the directories walked only for a "+" rule on the other side, empty.
+  it('makes no empty directory on the other side of a bisync for a directory walked only for a "+" rule', async () => {
+    await writeTree(dst, { 'b-only/x.c': 'bx', 'b-only/notes.txt': 'n' })
+    const r = await cli('bisync', src, dst, '--filter', '+ *.c', '--filter', '- *')
+    expect(r.code, r.stderr).toBe(0)
+    expect(Object.keys(await readTree(dst)).sort()).toEqual(['b-only/notes.txt', 'b-only/x.c', 'src/m.c'])
+    expect(await stat(join(dst, 'logs')).catch(() => 'not made')).toBe('not made')
+    expect((await readTree(src))['b-only/x.c']).toBe('bx')
+    // A side's own directory holding nothing that crosses is not made on the other either.
+    await writeTree(dst, { 'b-empty/y.h': 'h' })
+    const again = await cli('bisync', src, dst, '--filter', '+ *.c', '--filter', '- *')
+    expect(again.code, again.stderr).toBe(0)
+    expect(await stat(join(src, 'b-empty')).catch(() => 'not made')).toBe('not made')
+  })
 })

@@ -252,6 +252,25 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       }
     }
 
+    /**
+     * Per side, the mkdirs of directories the filter walks only to find what it takes below them
+     * (`PathFilter.walkedOnly`: `--include '*.c'`, `--filter '+ *.c'`): held until something inside
+     * one crosses to that side, as a one-way sync holds them (`deferWalkedDirs`), so that no empty
+     * directory is made on the other side (review of --filter). Listings put a directory first.
+     */
+    const heldDirs: Record<BisyncSide, Map<string, Action>> = { a: new Map(), b: new Map() }
+    /** Plans the held mkdirs above `path` on side `to`, the topmost first: something crosses below them. */
+    const releaseAbove = (to: BisyncSide, path: RelPath): void => {
+      const held = heldDirs[to]
+      if (held.size === 0) return
+      for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+        const mkdir = held.get(path.slice(0, i))
+        if (mkdir === undefined) continue
+        held.delete(mkdir.path)
+        lanes[to].copies.push(mkdir)
+        planned(mkdir)
+      }
+    }
     /** Turns one decision into the actions of the lanes (and the records it needs now). */
     const place = (path: RelPath, ea: Entry | undefined, eb: Entry | undefined, d: BisyncDecision): void => {
       const entries = { a: ea, b: eb }
@@ -278,12 +297,18 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
               return
             }
             const touch: Action = { kind: 'touch', path, source, target, reason: d.reason, to }
+            releaseAbove(to, path)
             lanes[to].copies.push(touch)
             planned(touch)
             return
           }
           const kind = source.kind === 'dir' ? 'mkdir' : target ? 'update' : 'copy'
           const action: Action = { kind, path, source, ...(target ? { target } : {}), reason: d.reason, to }
+          if (kind === 'mkdir' && target === undefined && options.filter?.walkedOnly?.(path)) {
+            heldDirs[to].set(path, action)
+            return
+          }
+          releaseAbove(to, path)
           lanes[to].copies.push(action)
           if (
             renameAlgo !== undefined &&
@@ -330,6 +355,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           }
           if (!d.keepLoser) {
             const action: Action = { kind: 'update', path, source: winner, target: lost, reason: d.reason, to: loser }
+            releaseAbove(loser, path)
             lanes[loser].copies.push(action)
             planned(action)
           }
