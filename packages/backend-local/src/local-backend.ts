@@ -966,10 +966,30 @@ export class LocalBackend
     try {
       // Reached through the other side's own checks (no symlink on the way to it).
       if (other.#parentState(src, 'linkFrom') === 'missing') throw missing('linkFrom', src)
-      // (A symlink on the way here is said as one, before anything is linked.)
-      this.#parentState(rel, 'linkFrom', true)
       at = other.#place(src, 'linkFrom')
       const from = at.path
+      // A new name (--link-dest): linked where it goes, link(2) refusing anything there, the link's
+      // own lstat checking what it names and giving the entry (no temp name, no rename, no second
+      // look at either name: three calls of the eight a replacing link takes).
+      if (opts.targetExpect === null) {
+        return await this.#createWith(rel, 'linkFrom', async (name) => {
+          await link(from, name).catch((err: unknown) => {
+            refused = LINK_REFUSED.has(errnoOf(err) ?? '')
+            throw err
+          })
+          const st = lstatSync(name, { throwIfNoEntry: false })
+          try {
+            check(st)
+          } catch (err) {
+            // (The name this call made, and only it: a link of another file than the one expected.)
+            await unlink(name).catch(() => {})
+            throw err
+          }
+          return st?.isFile() ? fileEntry(rel, st) : this.#entryOrMissing(rel, 'linkFrom', true, name)
+        })
+      }
+      // (A symlink on the way here is said as one, before anything is linked.)
+      this.#parentState(rel, 'linkFrom', true)
       // Already a name of that file (a `cp -al` snapshot as the backup, or an earlier run that kept
       // it and then failed): rename(2) of the temp link over it would do nothing and leave the temp
       // name behind (QA 24 #3).
@@ -982,24 +1002,14 @@ export class LocalBackend
         this.#checkExpect(rel, opts.targetExpect, 'linkFrom', this.#abs(rel))
         return this.#entryOrMissing(rel, 'linkFrom', true)
       }
-      const linkAt = async (name: string): Promise<void> => {
-        await link(from, name).catch((err: unknown) => {
+      const replacing = opts.targetExpect !== undefined ? { expect: opts.targetExpect } : {}
+      return await this.#replaceWith(rel, 'linkFrom', replacing, async (tmp) => {
+        await link(from, tmp).catch((err: unknown) => {
           refused = LINK_REFUSED.has(errnoOf(err) ?? '')
           throw err
         })
-        try {
-          check(lstatSync(name, { throwIfNoEntry: false }))
-        } catch (err) {
-          // (The name this call made, and only it: a link of another file than the one expected.)
-          await unlink(name).catch(() => {})
-          throw err
-        }
-      }
-      // A new name (--link-dest): linked where it goes, link(2) refusing anything there (no temp
-      // name, no rename: half the calls of a snapshot's unchanged file).
-      if (opts.targetExpect === null) return await this.#createWith(rel, 'linkFrom', linkAt)
-      const replacing = opts.targetExpect !== undefined ? { expect: opts.targetExpect } : {}
-      return await this.#replaceWith(rel, 'linkFrom', replacing, linkAt)
+        check(lstatSync(tmp, { throwIfNoEntry: false }))
+      })
     } catch (err) {
       if (refused) return undefined
       throw toSyncError(at?.named(err) ?? err, 'linkFrom', src)
@@ -1782,9 +1792,9 @@ export class LocalBackend
   /**
    * A new name made in one call that fails where anything is at `rel` already (`make`: a link(2),
    * EEXIST then), said as `#checkExpect` says a destination planned absent and found. `make` takes
-   * away what it made and then refused itself.
+   * away what it made and then refused itself, and gives the new name's entry.
    */
-  async #createWith(rel: RelPath, op: string, make: (dest: string) => Promise<void>): Promise<Entry> {
+  async #createWith(rel: RelPath, op: string, make: (dest: string) => Promise<Entry>): Promise<Entry> {
     let place: Place | undefined
     try {
       if (this.#pinnedRoot !== undefined) await this.#checkRootPinned(rel, op)
@@ -1793,11 +1803,10 @@ export class LocalBackend
       await preparing
       place = this.#place(rel, op, preparing === undefined ? seen.st : undefined)
       const dest = place.path
-      await make(dest).catch((err: unknown) => {
+      return await make(dest).catch((err: unknown) => {
         if (errnoOf(err) === 'EEXIST') this.#checkExpect(rel, null, op, dest)
         throw err
       })
-      return this.#entryOrMissing(rel, op, true, dest)
     } catch (err) {
       throw toSyncError(place?.named(err) ?? err, op, rel)
     } finally {
