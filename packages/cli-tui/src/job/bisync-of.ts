@@ -45,6 +45,8 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
     ...(options.checkUpdated === false ? { checkUpdated: false } : {}),
     ...(options.trackRenames !== undefined ? { trackRenames: options.trackRenames } : {}),
+    ...(options.bwlimit ? { bwlimit: options.bwlimit } : {}),
+    ...(options.blockSize ? { blockSize: options.blockSize } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   }
 }

@@ -15,6 +15,7 @@ import {
   tap,
 } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
+import { deltaHook } from '../engine/delta-hook.js'
 import { SummaryBuilder } from '../engine/summary-builder.js'
 import type { MaxDelete } from '../engine/sync-options.js'
 import { asSyncError, SyncError } from '../errors/sync-error.js'
@@ -35,6 +36,7 @@ import { Backlog } from '../util/backlog.js'
 import { laneConcurrency } from '../util/lane-concurrency.js'
 import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
+import { RateLimiter } from '../util/rate-limiter.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
 import { pairLaneRenames } from './pair-lane-renames.js'
@@ -82,6 +84,10 @@ export interface BisyncOptions {
    * where proving two files equal costs about what copying one does]
    */
   readonly trackRenames?: boolean
+  /** Total transfer rate of both directions in bytes/s (`--bwlimit`), as one-way sync's; 0 = unlimited. [0] */
+  readonly bwlimit?: number
+  /** Block size of delta transfers to or from a `syncflow serve` (0 = from the file's length). [0] */
+  readonly blockSize?: number
   readonly signal?: AbortSignal
   /** The clock that names conflict copies. [now] */
   readonly now?: () => Date
@@ -641,13 +647,20 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     )
 
     const handlesCap = openFilesCap(openFilesLimit())
+    const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
     const laneOpts = (lane: Lane) => {
       const source = backends[otherSide(lane.to)]
       const target = backends[lane.to]
+      // rsync-style deltas where a side is a `syncflow serve`, each way, as one-way sync's (review
+      // of the pull resume: a two-way run over grpc:// sent every changed file whole).
+      const delta = deltaHook(source, target, options.blockSize, notice, limiter)
       return {
         source,
         target,
         dryRun,
+        ...(delta ? { delta } : {}),
+        // One limit for both directions at once: --bwlimit was accepted here and not applied.
+        ...(limiter ? { limiter } : {}),
         // As one-way sync's (a local target's small writes fill its commit groups: without, each
         // small group waited for its flush, and a first run of 1,000 files took 2.8× rclone's time),
         // the open-files limit shared by the two directions that run at once.

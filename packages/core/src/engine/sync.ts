@@ -16,7 +16,6 @@ import {
   throwError,
 } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
-import { deltaDirection, deltaTransfer } from '../delta/delta-transfer.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
@@ -26,7 +25,6 @@ import { commonHash, type DecideContext, SYMLINK_NOT_STORED } from '../operators
 import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff, type EntryPair, failedListingSide, markListingSide } from '../operators/diff.js'
 import { ExcludedTrail } from '../operators/excluded-trail.js'
-import type { DeltaTransfer } from '../operators/execute-action.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
@@ -42,57 +40,11 @@ import { linkedAbort } from '../util/linked-abort.js'
 import { openFilesCap, openFilesLimit } from '../util/open-files-cap.js'
 import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
+import { deltaHook } from './delta-hook.js'
 import { FilesFromSeen } from './files-from-seen.js'
 import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
 import { syncOptionsProblem } from './sync-options-problem.js'
-
-/** Engine extensions wired by packages that build on core (the delta codec). */
-export interface SyncHooks {
-  readonly delta?: DeltaTransfer
-}
-
-let hooks: SyncHooks = {}
-
-/** Installs engine hooks (called by the delta module at import; tests may reset them). */
-export function setSyncHooks(next: SyncHooks): void {
-  hooks = { ...hooks, ...next }
-}
-
-/** The delta transfer for this pair of backends, when one side offers it (rsync-style, only changed blocks). */
-function deltaHook(
-  source: Backend,
-  target: Backend,
-  options: SyncOptions,
-  notice: (code: NoticeCode, message: string, path?: string) => void,
-  limiter: RateLimiter | undefined,
-): DeltaTransfer | undefined {
-  if (hooks.delta) return hooks.delta
-  if (deltaDirection(source, target) === undefined) return undefined
-  return (src, dst, action, meta, opts) =>
-    deltaTransfer(src, dst, action.path, meta, {
-      ...opts,
-      ...(options.blockSize ? { blockSize: options.blockSize } : {}),
-      ...(limiter ? { limiter } : {}),
-      onFallback: (err) =>
-        notice(
-          'DELTA_FALLBACK',
-          `delta of ${action.path} failed its check (${err.message}): copying the whole file instead`,
-          action.path,
-        ),
-      onResumed: (partialBytes, wireBytes) =>
-        notice(
-          'DOWNLOAD_RESUMED',
-          `resumed the download of ${action.path} from a partial of ${mib(partialBytes)} an interrupted run left: ${Math.max(0, (meta.size ?? 0) - wireBytes)} of ${meta.size ?? 0} bytes were here already and not fetched again`,
-          action.path,
-        ),
-    })
-}
-
-/** `bytes` in MiB, for a message: `3.5 MiB`. */
-function mib(bytes: number): string {
-  return `${Math.round((bytes / (1 << 20)) * 10) / 10} MiB`
-}
 
 /** Most pairs in flight between the listing and the end of the pipeline (memory bound). */
 const BACKLOG = 8192
@@ -285,7 +237,7 @@ function run(
     const concurrency = lane.concurrency
     // One bucket for the whole run (--bwlimit): whole files and delta ops draw from it alike.
     const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
-    const delta = deltaHook(source, target, options, notice, limiter)
+    const delta = deltaHook(source, target, options.blockSize, notice, limiter)
     // Every action in flight listens to `signal`, a few times (a read, a write, a delta's streams:
     // each removes its listener when done), and so does every hash the planner awaits: hundreds at
     // once are the design, not a leak (Node warns at 11). (A signal of its own per attempt kept the
