@@ -629,7 +629,11 @@ export class LocalBackend
     const rel = this.#rel(path, 'partialOf')
     const at = partialPathOf(rel)
     const st = await lstat(this.#abs(at)).catch(() => undefined)
-    if (st === undefined || !st.isFile()) return undefined
+    // A partial with another name is a write still under way (its temp file, see #writeTemp: another
+    // job's, or a `syncflow serve` upload's), not an interrupted one: taken, it failed that write's
+    // check and took its SIGKILL cover away (review of the pull resume #6). A killed run's temp file
+    // is gone by then (the listing removes a dead process's), leaving the partial its only name.
+    if (st === undefined || !st.isFile() || st.nlink > 1) return undefined
     const expect = fileEntry(at, st)
     return { size: st.size, read: (range) => this.read(at, range, { expect }) }
   }
@@ -946,9 +950,23 @@ export class LocalBackend
     other: Backend,
     otherPath: RelPath,
     path: RelPath,
-    opts: { readonly expect?: Entry; readonly targetExpect?: Entry | null } = {},
+    opts: {
+      readonly expect?: Entry
+      readonly targetExpect?: Entry | null
+      readonly ownerOf?: { readonly backend: Backend; readonly path: RelPath }
+    } = {},
   ): Promise<Entry | undefined> {
     if (!LocalBackend.#isOne(other)) return undefined
+    // The owner a copy from that file would give (see keepOwner: owner and group as root, the group
+    // otherwise): a linked file of another owner is not linked (review of --link-dest F1: as root, a
+    // file chowned in the source was linked to the snapshot's root-owned one, and stayed so).
+    const owner = opts.ownerOf
+    const ownerSt =
+      owner !== undefined && LocalBackend.#isOne(owner.backend)
+        ? lstatSync(owner.backend.#abs(owner.backend.#rel(owner.path, 'linkFrom')), { throwIfNoEntry: false })
+        : undefined
+    const ownedAs = (st: Stats): boolean =>
+      ownerSt === undefined || (st.gid === ownerSt.gid && (!writesAsRoot() || st.uid === ownerSt.uid))
     const src = other.#rel(otherPath, 'linkFrom')
     const rel = this.#rel(path, 'linkFrom')
     let refused = false
@@ -984,6 +1002,11 @@ export class LocalBackend
             // (The name this call made, and only it: a link of another file than the one expected.)
             await unlink(name).catch(() => {})
             throw err
+          }
+          if (st !== undefined && !ownedAs(st)) {
+            await unlink(name).catch(() => {})
+            refused = true
+            throw new SyncError('UNSUPPORTED', 'linked file has another owner', { op: 'local.linkFrom', path: rel })
           }
           return st?.isFile() ? fileEntry(rel, st) : this.#entryOrMissing(rel, 'linkFrom', true, name)
         })
@@ -1855,9 +1878,12 @@ export class LocalBackend
       // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
       renameSync(tmp, place.path)
       tmp = undefined
-      // (Written whole: what an earlier, interrupted upload of it left is of no more use.)
-      if (partial) await unlink(partialPathOf(place.path)).catch(() => {})
-      return this.#entryOrMissing(rel, op, true, place.path)
+      const written = this.#entryOrMissing(rel, op, true, place.path)
+      // (Written whole, however: what an earlier, interrupted transfer of it left is of no more use,
+      // and would stay hidden until a day old; review of the pull resume #4. Only a file big enough
+      // to have left one costs the unlink.)
+      if (partial || written.size >= PARTIAL_MIN_BYTES) await unlink(partialPathOf(place.path)).catch(() => {})
+      return written
     } catch (err) {
       if (tmp !== undefined && place !== undefined && partial) {
         await this.#keepPartial(tmp, place.path, err, opts)
@@ -1888,8 +1914,15 @@ export class LocalBackend
       // The partial is this temp file under a second name (see #writeTemp): kept by dropping the
       // temp file's, or gone with it.
       const linked = kept !== undefined && kept.ino === st.ino && kept.dev === st.dev
-      // (Never a shorter one for a longer: a resume stopped early kept less than it started from, review 3 #6.)
-      if (size >= PARTIAL_MIN_BYTES && (linked || kept === undefined || size > kept.size)) {
+      // (Never a shorter one for a longer: a resume stopped early kept less than it started from,
+      // review 3 #6; unless the partial it was made from is of another file, whose bytes it does not
+      // start with: then what this write fetched is the only base of the file, review of the pull
+      // resume #1: a longer partial of the file served before kept every later run from progress.)
+      const replaces =
+        kept === undefined ||
+        size > kept.size ||
+        (opts.partialIsBase === true && !(await sameStart(tmp, partial, Math.min(size, SAME_START_BYTES))))
+      if (size >= PARTIAL_MIN_BYTES && (linked || replaces)) {
         if (linked) await unlink(tmp)
         else await rename(tmp, partial)
         return
@@ -2491,4 +2524,24 @@ export function createLocalBackend(options: LocalBackendOptions): LocalBackend {
  */
 function hintOf(opts: ReadOptions): string | undefined {
   return opts.tolerateChanges ? SHRUNK_HINT : undefined
+}
+
+/** How much of a resumed write's start is compared with the partial it was made from (`#keepPartial`). */
+const SAME_START_BYTES = 64 * 1024
+
+/** Whether files `a` and `b` hold the same first `bytes` bytes (false when either cannot be read). */
+async function sameStart(a: string, b: string, bytes: number): Promise<boolean> {
+  const read = async (path: string): Promise<Buffer | undefined> => {
+    const fh = await open(path, 'r').catch(() => undefined)
+    if (fh === undefined) return undefined
+    try {
+      const buf = Buffer.alloc(bytes)
+      const { bytesRead } = await fh.read(buf, 0, bytes, 0)
+      return buf.subarray(0, bytesRead)
+    } finally {
+      await fh.close()
+    }
+  }
+  const [x, y] = await Promise.all([read(a), read(b)])
+  return x !== undefined && y !== undefined && x.length === bytes && x.equals(y)
 }

@@ -170,8 +170,10 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
     await expect.poll(async () => (await stat(partial).catch(() => undefined))?.size).toBe(head.length)
     const names = await readdir(join(root, 'd'))
     expect(names).toHaveLength(2)
-    const found = await b.partialOf('d/k.bin' as RelPath)
-    expect(found?.size).toBe(head.length)
+    // While the write goes on, its second name is no interrupted run's partial (another job's pull of
+    // the file would take it and fail, review of the pull resume #6): offered once the temp file is
+    // gone, as a dead process's is removed by the next run's listing.
+    expect(await b.partialOf('d/k.bin' as RelPath)).toBeUndefined()
     const rest = randomBytes(size - head.length)
     release(rest)
     await w

@@ -11,6 +11,7 @@ import {
   FLAG_TABLE,
   type FlagName,
   LS_FLAGS,
+  RESTORE_FLAGS,
   SYNC_FLAGS,
 } from './options/flag-table.js'
 import { foreignFlagHint } from './options/foreign-flag-hint.js'
@@ -257,7 +258,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .description('One-way copy: copy new and changed files from SRC to DST; never delete anything.')
     .action(jobAction(async () => (await import('./commands/copy.js')).copyCommand))
 
-  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), COPY_FLAGS, streams)
+  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), RESTORE_FLAGS, streams)
     .summary('copy DST back into SRC: the same arguments as the backup restore it')
     .description(
       'Restore a backup: copy files from DST back into SRC (never deleting).\n' +

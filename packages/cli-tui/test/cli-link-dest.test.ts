@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises'
+import { mkdir, stat, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -46,7 +46,7 @@ describe('--link-dest', () => {
     expect(second.stdout).toMatch(/^linked {3}a\.txt$/m)
     expect(second.stdout).toMatch(/^linked {3}sub\/c\.txt$/m)
     expect(second.stdout).toMatch(/^copied {3}b\.txt$/m)
-    expect(second.stderr).toContain('2 of them hard-linked from --link-dest (no bytes copied)')
+    expect(second.stderr).toContain('Of the files copied, 2 were hard-linked from --link-dest (no bytes copied).')
     expect(await inode('snaps/day2/a.txt')).toBe(await inode('snaps/day1/a.txt'))
     expect(await inode('snaps/day2/b.txt')).not.toBe(await inode('snaps/day1/b.txt'))
     expect(await readTree(join(root, 'snaps/day2'))).toEqual(await readTree(src))
@@ -80,6 +80,22 @@ describe('--link-dest', () => {
     expect(await inode('snaps/day2/a.txt')).toBe(await inode('snaps/day1/a.txt'))
   })
 
+  // Review of --link-dest F9: rsync reads `..` from the real directory it changes into.
+  it('reads a relative directory from the real directory a symlinked target leads to', async () => {
+    await runCli(['backup', src, join(root, 'disk/day1')], { env })
+    await mkdir(join(root, 'disk/day2'))
+    await mkdir(join(root, 'view'))
+    await symlink('../disk/day2', join(root, 'view/current'))
+    const r = await runCli(['backup', src, join(root, 'view/current'), '--link-dest', '../day1', '--json'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain('does not exist')
+    expect(await inode('disk/day2/a.txt')).toBe(await inode('disk/day1/a.txt'))
+    // Review F6: a linked file moves no bytes, in the run's rate as in its summary.
+    const events = jsonLines(r.stdout)
+    const stats = events.filter((e) => e.type === 'stats').at(-1) as unknown as { bytesPerSec: number }
+    expect(stats.bytesPerSec).toBe(0)
+  })
+
   it('refuses what cannot be a snapshot to link from, with exit 2 and nothing written', async () => {
     await writeTree(root, { 'plain.txt': 'p' })
     const dst = join(root, 'dst')
@@ -91,7 +107,19 @@ describe('--link-dest', () => {
       await runCli(['backup', src, dst, '--link-dest', 's3://bucket/day1'], { env }),
       'is not a local directory',
     )
-    expectUsageError(await runCli(['backup', src, dst, '--link-dest', '.'], { env }), 'is the target itself')
+    expectUsageError(await runCli(['backup', src, dst, '--link-dest', '.'], { env }), 'is the target')
+    // Inside the target a mirror would delete it; the source's own files would be the snapshot's (review F3, F4).
+    expectUsageError(
+      await runCli(['sync', src, dst, '--link-dest', join(dst, 'old')], { env }),
+      'lies in the target, which a mirror would delete it from',
+    )
+    expectUsageError(await runCli(['backup', src, dst, '--link-dest', src], { env }), 'is the source')
+    expectUsageError(await runCli(['backup', src, dst, '--link-dest', root], { env }), 'holds the target')
+    expectUsageError(await runCli(['backup', src, dst, '--link-dest', '~/snap'], { env }), '~')
+    expectUsageError(
+      await runCli(['restore', dst, src, '--link-dest', '../x'], { env }),
+      "unknown option '--link-dest'",
+    )
     expectUsageError(await runCli(['backup', src, dst, '--link-dest', ''], { env }), 'earlier snapshot')
     expect(await stat(dst).catch(() => 'not made')).toBe('not made')
     // A continuous job takes no --link-dest (each cycle would link into its own target).

@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -78,6 +78,22 @@ describe('sync with linkDest', () => {
     expect(await inode('snap/a')).not.toBe(await inode('older/a'))
     expect((await stat(join(root, 'snap', 'a'))).mode & 0o777).toBe((await stat(join(root, 'src', 'a'))).mode & 0o777)
   })
+
+  // Review of --link-dest F1: as root, a file chowned in the source was linked to the snapshot's
+  // root-owned one, where a copy (and rsync) gives it the source's owner.
+  it.runIf(process.geteuid?.() === 0)(
+    "copies, never links, a file whose owner differs from the snapshot's",
+    async () => {
+      await put('src', { a: 'alpha', b: 'bravo' })
+      await run('src', 'snap1')
+      await chown(join(root, 'src', 'a'), 1234, 1234)
+      const events = await run('src', 'snap2', { linkDest: dest('snap1') })
+      expect(linkedPaths(events)).toEqual(['b'])
+      const a = await stat(join(root, 'snap2', 'a'))
+      expect([a.uid, a.gid]).toEqual([1234, 1234])
+      expect(a.ino).not.toBe(await inode('snap1/a'))
+    },
+  )
 
   it('copies a file of the same size and mtime whose bytes differ under --checksum, and links it without', async () => {
     await put('src', { a: 'alpha' })

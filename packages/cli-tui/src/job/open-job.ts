@@ -305,7 +305,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     // (Opened as the target is: the directories linked from are the target's kind.)
     const linkDests =
       flags.linkDest !== undefined && flags.linkDest.length > 0
-        ? await openLinkDests(flags.linkDest, spec.target, (abs) => openLocation(abs, targetOptions))
+        ? await openLinkDests(flags.linkDest, spec.source, spec.target, (abs) => openLocation(abs, targetOptions))
         : undefined
 
     // A Ctrl-C while a remote source does not answer ends the run now (see untilAborted).

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises'
-import { dirname, isAbsolute, resolve } from 'node:path'
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { existingRealPath } from '@syncflow/backend-local'
 import { type Backend, schemeOf } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
+import { assertTildeExpanded } from './assert-tilde-expanded.js'
 import { localPathOf } from './local-path-of.js'
 
 /** The `--link-dest` directories a run links from, and what it says of those it cannot use. */
@@ -12,14 +14,18 @@ export interface LinkDests {
 }
 
 /**
- * Opens the `--link-dest` directories of a run into the local directory `target` (as rsync reads
- * them: a relative one is relative to the target, so that `--link-dest ../2026-12-06` names the
- * snapshot beside it). A missing one is said and skipped, as rsync does (a first snapshot has no
- * previous one), and so is one on another file system than the target (no hard link joins them).
- * @throws SyncError `USAGE` for a target or directory that is not local, a file, or the target itself.
+ * Opens the `--link-dest` directories of a run from `source` into the local directory `target` (as
+ * rsync reads them: a relative one is relative to the target, the real directory it leads to, so
+ * that `--link-dest ../2026-12-06` names the snapshot beside it). A missing one is said and
+ * skipped, as rsync does (a first snapshot has no previous one), and so is one on another file
+ * system than the target (no hard link joins them).
+ * @throws SyncError `USAGE` for a target or directory that is not local, a file, one that is, holds
+ * or lies in the target (a mirror would delete it, review of --link-dest F3) or the source (the live
+ * files would share their bytes with the snapshot: an edit of one is an edit of the other, F4).
  */
 export async function openLinkDests(
   dirs: readonly string[],
+  source: string,
   target: string,
   open: (location: string) => Promise<Backend>,
 ): Promise<LinkDests> {
@@ -31,6 +37,10 @@ export async function openLinkDests(
     )
   }
   const targetDev = await deviceOf(targetRoot)
+  // Real paths, as rsync's chdir into the target reads a `..` (review F9: a target through a symlink).
+  const targetReal = (await existingRealPath(targetRoot)).path
+  const sourceLocal = localPathOf(source)
+  const sourceReal = sourceLocal === undefined ? undefined : (await existingRealPath(sourceLocal)).path
   const backends: Backend[] = []
   const unused: string[] = []
   for (const dir of dirs) {
@@ -40,15 +50,25 @@ export async function openLinkDests(
         'Give the local directory of an earlier snapshot (hard links join names of one local file system).',
       )
     }
+    assertTildeExpanded('--link-dest', dir)
     const local = localPathOf(dir) as string
-    const abs: string = /^file:/i.test(dir) || isAbsolute(dir) ? local : resolve(targetRoot, dir)
+    const abs: string = /^file:/i.test(dir) || isAbsolute(dir) ? local : resolve(targetReal, dir)
     const named =
       abs === local ? JSON.stringify(dir) : `${JSON.stringify(dir)} (${abs}, relative to the target as rsync reads it)`
     // (Before it exists: a target the run is yet to make.)
-    if (abs === targetRoot) {
+    const real = (await existingRealPath(abs)).path
+    const toTarget = overlap(real, targetReal)
+    if (toTarget !== undefined) {
       throw usageError(
-        `--link-dest ${named} is the target itself`,
+        `--link-dest ${named} ${toTarget} the target${toTarget === 'lies in' ? ', which a mirror would delete it from' : ''}`,
         'Give the directory of an earlier snapshot, beside the target (--link-dest ../previous).',
+      )
+    }
+    const toSource = sourceReal === undefined ? undefined : overlap(real, sourceReal)
+    if (toSource !== undefined) {
+      throw usageError(
+        `--link-dest ${named} ${toSource} the source: the files linked would be the source's own, and an edit of one an edit of the other`,
+        'Give the directory of an earlier snapshot, outside the source (a restore copies back without --link-dest).',
       )
     }
     const st = await stat(abs).catch((err: NodeJS.ErrnoException) => {
@@ -86,4 +106,15 @@ async function deviceOf(path: string): Promise<number | undefined> {
     if (st !== undefined) return st.dev
     if (dirname(at) === at) return undefined
   }
+}
+
+/** How directory `a` stands to directory `b`: `is`, `holds`, `lies in`, or `undefined` (apart). */
+function overlap(a: string, b: string): 'is' | 'holds' | 'lies in' | undefined {
+  if (a === b) return 'is'
+  const inside = (child: string, parent: string): boolean => {
+    const rel = relative(parent, child)
+    return rel !== '' && !isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)
+  }
+  if (inside(b, a)) return 'holds'
+  return inside(a, b) ? 'lies in' : undefined
 }

@@ -401,6 +401,9 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
     f !== 'noTrackRenames',
 )
 
+/** The flags of `restore`: as copy, without --link-dest (a restore's target is the live tree, never a snapshot). */
+export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter((f) => f !== 'linkDest')
+
 /**
  * The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as
  * they go), and with `--conflict` for `watch --bisync` (only that takes it: `watchFlagProblem`).

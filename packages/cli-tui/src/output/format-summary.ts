@@ -178,7 +178,7 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     // --link-dest: how much of the snapshot cost no copy.
     if (s.linked)
       out.push(
-        `${s.linked === 1 ? '1 of them' : `${s.linked.toLocaleString('en-US')} of them`} hard-linked from --link-dest (no bytes copied).`,
+        `Of the files copied, ${s.linked === 1 ? '1 was' : `${s.linked.toLocaleString('en-US')} were`} hard-linked from --link-dest (no bytes copied).`,
       )
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
       out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)

@@ -355,7 +355,15 @@ export interface LinkFromCapable {
     other: Backend,
     otherPath: RelPath,
     path: RelPath,
-    opts?: { readonly expect?: Entry; readonly targetExpect?: Entry | null },
+    opts?: {
+      readonly expect?: Entry
+      readonly targetExpect?: Entry | null
+      /**
+       * `--link-dest`: the file the link stands for (the source's), whose owner the linked file must
+       * have too, as a copy would give it; where it has not, no link is made (`undefined`).
+       */
+      readonly ownerOf?: { readonly backend: Backend; readonly path: RelPath }
+    },
   ): Promise<Entry | undefined>
 }
 

@@ -55,7 +55,7 @@ export interface DeltaTransferOptions extends WriteOptions {
    * left on the target (`PartialKeeping`): that partial's size, and the bytes that crossed the wire
    * (as told to `onWireBytes`).
    */
-  readonly onResumed?: (partialBytes: number, wireBytes: number) => void
+  readonly onResumed?: (partialBytes: number, reusedBytes: number) => void
 }
 
 /** Which side computes the delta: `push` = the target is remote (DeltaCapable), `pull` = the source is (DeltaSource). */
@@ -107,14 +107,7 @@ export async function deltaTransfer(
   const blockSize = opts.blockSize || blockSizeFor(baseSize)
   const signal = opts.signal
   const limiter = opts.limiter
-  let moved = 0
-  const told =
-    partial === undefined
-      ? opts.onWireBytes
-      : (bytes: number): void => {
-          moved += bytes
-          opts.onWireBytes?.(bytes)
-        }
+  const told = opts.onWireBytes
   // Each op's wire bytes: counted, and held to the rate limit before the op goes out.
   const wire =
     limiter === undefined
@@ -207,10 +200,16 @@ export async function deltaTransfer(
     // The first two ops tell a delta that leaves the file as it is (a file touched with the same
     // content): then it is checked by reading it and only gets the new mtime.
     const head: DeltaOp[] = []
+    // The bytes the new file takes from its base (a partial's, for `onResumed`: what was not fetched again).
+    let reused = 0
+    const fromBase = (op: DeltaOp): void => {
+      if (op.type === 'copy') reused += Math.max(0, Math.min(op.count * blockSize, baseSize - op.index * blockSize))
+    }
     while (head.length < 2) {
       const r = await it.next()
       if (r.done) break
       head.push(r.value)
+      fromBase(r.value)
       await wire?.(deltaOpBytes(r.value))
     }
     if (base !== undefined && isWholeBaseCopy(head, base.size, blockSize)) {
@@ -223,6 +222,7 @@ export async function deltaTransfer(
     const ops = (async function* () {
       yield* head
       for (let r = await it.next(); !r.done; r = await it.next()) {
+        fromBase(r.value)
         await wire?.(deltaOpBytes(r.value))
         yield r.value
       }
@@ -238,7 +238,7 @@ export async function deltaTransfer(
       meta,
       partial !== undefined ? { ...writeOpts, partialIsBase: true } : writeOpts,
     )
-    if (partial !== undefined) opts.onResumed?.(partial.size, moved)
+    if (partial !== undefined) opts.onResumed?.(partial.size, reused)
     return written
   } catch (err) {
     // Interrupted, whatever failed since is the abort's doing: the target's abort ends the patched

@@ -37,12 +37,15 @@ export function deltaHook(
           `delta of ${action.path} failed its check (${err.message}): copying the whole file instead`,
           action.path,
         ),
-      onResumed: (partialBytes, wireBytes) =>
+      // (Said only where the partial gave bytes: one of another file's, fetched whole, resumed nothing.)
+      onResumed: (partialBytes, reusedBytes) => {
+        if (reusedBytes === 0) return
         notice(
           'DOWNLOAD_RESUMED',
-          `resumed the download of ${action.path} from a partial of ${mib(partialBytes)} an interrupted run left: ${Math.max(0, (meta.size ?? 0) - wireBytes)} of ${meta.size ?? 0} bytes were here already and not fetched again`,
+          `resumed the download of ${action.path} from a partial of ${mib(partialBytes)} an interrupted run left: ${reusedBytes} of ${meta.size ?? 0} bytes were here already and not fetched again`,
           action.path,
-        ),
+        )
+      },
     })
 }
 

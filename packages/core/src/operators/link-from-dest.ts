@@ -20,7 +20,7 @@ export interface LinkDest {
 /**
  * Makes `path` on `target` a hard link to the same file of a `linkDest` directory that holds it as
  * the source has it: a file of the same size, mtime and permissions (under `checksum`, the same
- * hash), as rsync links it. Returns the target's entry, or `undefined` when none does or no link
+ * hash), and the owner a copy would give it (the target checks: `ownerOf`), as rsync links it. Returns the target's entry, or `undefined` when none does or no link
  * can be made (another file system, a target that is not local): the caller then copies. The
  * target must still lack the file (`expect: null`, as the copy would): a file put there since it
  * was planned is never replaced. Safe for the directory linked from: the engine never writes a
@@ -39,7 +39,11 @@ export async function linkFromDest(
     const held = await from.stat(path).catch(() => undefined)
     if (held === undefined || !(await sameFile(src, held, source, from, dest, signal))) continue
     try {
-      const linked = await target.linkFrom(from, path, path, { expect: held, targetExpect: null })
+      const linked = await target.linkFrom(from, path, path, {
+        expect: held,
+        targetExpect: null,
+        ownerOf: { backend: source, path },
+      })
       if (linked !== undefined) return linked
     } catch (err) {
       // The copy in the other directory changed since its stat (CONFLICT), or could not be linked

@@ -85,7 +85,8 @@ export class ThroughputMeter {
           // events did), also when a delta sent far less (`bytes`, what the summary counts).
           const counted = isTransferAction(e.action.kind) && !e.dryRun ? transferBytesOf(e.action) : e.bytes
           this.bytesFinished += counted
-          this.#moved += Math.max(0, counted - (this.#partial.get(e.action.path) ?? 0))
+          // (A file hard-linked from --link-dest moved none: not in the rate, which the ETA reads.)
+          if (!e.linked) this.#moved += Math.max(0, counted - (this.#partial.get(e.action.path) ?? 0))
         }
         this.#partial.delete(e.action.path)
         break
