@@ -1878,11 +1878,20 @@ export class LocalBackend
       // Synchronous like the other metadata calls: a group commit releases a thousand renames at once.
       renameSync(tmp, place.path)
       tmp = undefined
-      const written = this.#entryOrMissing(rel, op, true, place.path)
+      let written = this.#entryOrMissing(rel, op, true, place.path)
       // (Written whole, however: what an earlier, interrupted transfer of it left is of no more use,
       // and would stay hidden until a day old; review of the pull resume #4. Only a file big enough
       // to have left one costs the unlink.)
-      if (partial || written.size >= PARTIAL_MIN_BYTES) await unlink(partialPathOf(place.path)).catch(() => {})
+      if (partial || written.size >= PARTIAL_MIN_BYTES) {
+        const dropped = await unlink(partialPathOf(place.path)).then(
+          () => true,
+          () => false,
+        )
+        // The partial may have been this very file under a second name (a pull's, see #writeTemp):
+        // its ctime, part of the version recorded, moved with that unlink. Taken before it, the next
+        // run saw the file changed (a two-way run: a false conflict of every big file it pulled).
+        if (dropped) written = this.#entryOrMissing(rel, op, true, place.path)
+      }
       return written
     } catch (err) {
       if (tmp !== undefined && place !== undefined && partial) {

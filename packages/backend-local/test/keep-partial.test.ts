@@ -161,6 +161,23 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
     }
   }
 
+  // The partial was the file under a second name: its unlink moved the ctime, part of the version.
+  // An entry taken before it was recorded, and the next two-way run took the file for changed and
+  // kept a false conflict copy of every big file it had pulled.
+  it('returns the entry of the file as it is once its second name is gone (the version recorded)', async () => {
+    const data = randomBytes(3 * PARTIAL_MIN_BYTES)
+    const written = await b.write(
+      'v.bin' as RelPath,
+      Readable.from([data]),
+      { mtimeMs: 1, size: data.length },
+      {
+        keepPartial: true,
+      },
+    )
+    expect(await readdir(root)).toEqual(['v.bin'])
+    expect(written.version).toBe((await b.stat('v.bin' as RelPath))?.version)
+  })
+
   it('is the partial from its first bytes on (what a killed process leaves), and none once written', async () => {
     const head = randomBytes(2 * PARTIAL_MIN_BYTES)
     const { body, release } = heldBody(head)
