@@ -1008,6 +1008,9 @@ export class LocalBackend
             refused = true
             throw new SyncError('UNSUPPORTED', 'linked file has another owner', { op: 'local.linkFrom', path: rel })
           }
+          // A file made whole takes its partial away, by a link too (review of today's changes #3: a
+          // snapshot, never written again, kept an interrupted pull's partial for good).
+          if (st !== undefined && st.size >= PARTIAL_MIN_BYTES) await unlink(partialPathOf(name)).catch(() => {})
           return st?.isFile() ? fileEntry(rel, st) : this.#entryOrMissing(rel, 'linkFrom', true, name)
         })
       }
@@ -1927,10 +1930,16 @@ export class LocalBackend
       // review 3 #6; unless the partial it was made from is of another file, whose bytes it does not
       // start with: then what this write fetched is the only base of the file, review of the pull
       // resume #1: a longer partial of the file served before kept every later run from progress.)
+      // (Compared where the two end together: a resume stopped while still copying the partial's
+      // bytes matches it there, one that fetched another version of the file does not, even where a
+      // header of the file stayed the same: review of today's changes #1.)
       const replaces =
         kept === undefined ||
         size > kept.size ||
-        (opts.partialIsBase === true && !(await sameStart(tmp, partial, Math.min(size, SAME_START_BYTES))))
+        (opts.partialIsBase === true &&
+          size >= PARTIAL_MIN_BYTES &&
+          kept.isFile() &&
+          !(await sameBytesBefore(tmp, partial, Math.min(size, kept.size), SAME_END_BYTES)))
       if (size >= PARTIAL_MIN_BYTES && (linked || replaces)) {
         if (linked) await unlink(tmp)
         else await rename(tmp, partial)
@@ -2535,22 +2544,28 @@ function hintOf(opts: ReadOptions): string | undefined {
   return opts.tolerateChanges ? SHRUNK_HINT : undefined
 }
 
-/** How much of a resumed write's start is compared with the partial it was made from (`#keepPartial`). */
-const SAME_START_BYTES = 64 * 1024
+/** How much of a resumed write is compared with the partial it was made from, where both end (`#keepPartial`). */
+const SAME_END_BYTES = 64 * 1024
 
-/** Whether files `a` and `b` hold the same first `bytes` bytes (false when either cannot be read). */
-async function sameStart(a: string, b: string, bytes: number): Promise<boolean> {
+/**
+ * Whether files `a` and `b` hold the same `bytes` bytes before offset `end` (false when either
+ * cannot be read, or is no regular file: opened without following a symlink and without blocking,
+ * so that a FIFO put at a partial's name cannot hang the write, review of today's changes #2).
+ */
+async function sameBytesBefore(a: string, b: string, end: number, bytes: number): Promise<boolean> {
+  const length = Math.min(end, bytes)
   const read = async (path: string): Promise<Buffer | undefined> => {
-    const fh = await open(path, 'r').catch(() => undefined)
+    const fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => undefined)
     if (fh === undefined) return undefined
     try {
-      const buf = Buffer.alloc(bytes)
-      const { bytesRead } = await fh.read(buf, 0, bytes, 0)
-      return buf.subarray(0, bytesRead)
+      if (!(await fh.stat()).isFile()) return undefined
+      const buf = Buffer.alloc(length)
+      const { bytesRead } = await fh.read(buf, 0, length, end - length)
+      return bytesRead === length ? buf : undefined
     } finally {
       await fh.close()
     }
   }
   const [x, y] = await Promise.all([read(a), read(b)])
-  return x !== undefined && y !== undefined && x.length === bytes && x.equals(y)
+  return x !== undefined && y !== undefined && x.equals(y)
 }
