@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { mkdir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partialPathOf } from '@syncflow/backend-local'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -54,14 +54,6 @@ async function stoppedPull(url: string, dst: string, bytes: number, signal: Node
   await expect.poll(() => biggestNewTemp(dst, before), { timeout: 30_000, interval: 20 }).toBeGreaterThan(bytes)
   run.child.kill(signal)
   return run.exited
-}
-
-/** The number in "N of M bytes were here already" of a --json run's DOWNLOAD_RESUMED notice (NaN: none). */
-function reusedOf(stdout: string): number {
-  const notice = jsonLines(stdout).find((e) => e.type === 'notice' && e.code === 'DOWNLOAD_RESUMED') as
-    | { message: string }
-    | undefined
-  return Number(/: (\d+) of \d+ bytes were here already/.exec(notice?.message ?? '')?.[1])
 }
 
 it('a partial of another, longer file gives way to what a pull of the new file fetched', async () => {
