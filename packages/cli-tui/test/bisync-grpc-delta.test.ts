@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partialPathOf } from '@syncflow/backend-local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -13,6 +13,7 @@ import {
   startServe,
   tempDir,
 } from './helpers/cli.js'
+import { biggestTemp } from './helpers/pulls.js'
 
 // A two-way run with a `syncflow serve` side moves what one-way sync moves: deltas, resumable
 // pulls, under --bwlimit (review of the pull resume: bisync sent every file whole, kept no
@@ -70,15 +71,7 @@ describe('bisync with a syncflow serve side', () => {
     const run = startCli(['bisync', url, local, '--bwlimit', '8M'], { env })
     running.push(run)
     const partial = join(local, partialPathOf('big.bin'))
-    const biggestTemp = async () => {
-      let most = 0
-      for (const n of await readdir(local)) {
-        if (n.startsWith('.syncflow-tmp-'))
-          most = Math.max(most, (await stat(join(local, n)).catch(() => undefined))?.size ?? 0)
-      }
-      return most
-    }
-    await expect.poll(biggestTemp, { timeout: 30_000, interval: 20 }).toBeGreaterThan(4 << 20)
+    await expect.poll(() => biggestTemp(local), { timeout: 30_000, interval: 20 }).toBeGreaterThan(4 << 20)
     run.child.kill('SIGINT')
     const stopped = await run.exited
     expect(stopped.code, stopped.stderr).toBe(130)

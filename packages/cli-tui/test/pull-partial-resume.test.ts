@@ -3,16 +3,8 @@ import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partialPathOf } from '@syncflow/backend-local'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  buildCli,
-  cleanupTempDirs,
-  jsonLines,
-  killedAfterEach,
-  runCli,
-  startCli,
-  startServe,
-  tempDir,
-} from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, jsonLines, killedAfterEach, runCli } from './helpers/cli.js'
+import { servedBig, stoppedPull } from './helpers/pulls.js'
 
 // rsync --partial, the other way: a pull of a big new file from a `syncflow serve` into a local
 // directory, stopped midway, keeps what it had written as the file's partial, and the next run
@@ -24,40 +16,7 @@ const running = killedAfterEach()
 
 const SIZE = 16 << 20
 
-/** The size of the biggest temp file (a write under way, or a partial) in `dir`; -1 when there is none. */
-async function biggestTemp(dir: string): Promise<number> {
-  let most = -1
-  for (const n of await readdir(dir)) {
-    if (n.startsWith('.syncflow-tmp-'))
-      most = Math.max(most, (await stat(join(dir, n)).catch(() => undefined))?.size ?? 0)
-  }
-  return most
-}
-
-/** A served root holding `big.bin` (`data`), a local target, and the URL of the server. */
-async function served(data: Buffer): Promise<{ root: string; dst: string; url: string }> {
-  const root = await tempDir()
-  const dst = await tempDir()
-  await writeFile(join(root, 'big.bin'), data)
-  const { server, port } = await startServe(root)
-  running.push(server)
-  return { root, dst, url: `grpc://127.0.0.1:${port}/` }
-}
-
-/** Starts a pull of `url` into `dst` slowed by `bwlimit`, and stops it with `signal` once its temp file holds more than `bytes`. */
-async function stoppedPull(
-  url: string,
-  dst: string,
-  bwlimit: string,
-  bytes: number,
-  signal: NodeJS.Signals,
-): Promise<Awaited<ReturnType<typeof runCli>>> {
-  const run = startCli(['sync', url, dst, '--bwlimit', bwlimit])
-  running.push(run)
-  await expect.poll(() => biggestTemp(dst), { timeout: 30_000, interval: 20 }).toBeGreaterThan(bytes)
-  run.child.kill(signal)
-  return run.exited
-}
+const served = (data: Buffer) => servedBig(data, running)
 
 /** The re-run's DOWNLOAD_RESUMED notice (its message) and the bytes its summary says were transferred. */
 function resumedRun(stdout: string): { message: string | undefined; transferred: number } {
@@ -74,7 +33,7 @@ it('Ctrl-C of a pull keeps its partial; the next run fetches only the rest, and 
   const data = randomBytes(SIZE)
   const { dst, url } = await served(data)
   const partial = partialPathOf('big.bin')
-  const r = await stoppedPull(url, dst, '8M', 5 << 20, 'SIGINT')
+  const r = await stoppedPull(running, url, dst, { bwlimit: '8M', bytes: 5 << 20, signal: 'SIGINT' })
   expect(r.code).toBe(130)
   // What came is kept under the file's partial name (never listed), and nothing else.
   expect(await readdir(dst)).toEqual([partial])
@@ -104,7 +63,7 @@ it('a pull killed midway (SIGKILL) leaves its partial for the next run, which re
   const data = randomBytes(SIZE)
   const { dst, url } = await served(data)
   const partial = partialPathOf('big.bin')
-  const r = await stoppedPull(url, dst, '8M', 5 << 20, 'SIGKILL')
+  const r = await stoppedPull(running, url, dst, { bwlimit: '8M', bytes: 5 << 20, signal: 'SIGKILL' })
   expect(r.signal).toBe('SIGKILL')
   // The killed run's temp file is left, and under the partial's name too (a second name of it).
   const names = await readdir(dst)
@@ -129,7 +88,7 @@ it('a source changed between the runs: the resumed file has the new bytes', asyn
   const data = randomBytes(SIZE)
   const { root, dst, url } = await served(data)
   const partial = partialPathOf('big.bin')
-  const r = await stoppedPull(url, dst, '8M', 5 << 20, 'SIGINT')
+  const r = await stoppedPull(running, url, dst, { bwlimit: '8M', bytes: 5 << 20, signal: 'SIGINT' })
   expect(r.code).toBe(130)
   expect(await readdir(dst)).toEqual([partial])
   // Its first MiB rewritten, the rest as it was: what the partial holds of it mostly still matches.
@@ -149,7 +108,7 @@ it('a pull stopped before 1 MiB keeps no partial', async () => {
   const { dst, url } = await served(randomBytes(SIZE))
   // Stopped as soon as its temp file is there: the local write puts its bytes on disk a MiB at a
   // time, so it holds less than one (slowed to 128 KiB/s, the first MiB takes seconds).
-  const r = await stoppedPull(url, dst, '128K', -1, 'SIGINT')
+  const r = await stoppedPull(running, url, dst, { bwlimit: '128K', bytes: -1, signal: 'SIGINT' })
   expect(r.code).toBe(130)
   expect(await readdir(dst)).toEqual([])
   expect(r.stderr).not.toContain('kept for resume')

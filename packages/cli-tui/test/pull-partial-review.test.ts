@@ -3,16 +3,8 @@ import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partialPathOf } from '@syncflow/backend-local'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import {
-  buildCli,
-  cleanupTempDirs,
-  jsonLines,
-  killedAfterEach,
-  runCli,
-  startCli,
-  startServe,
-  tempDir,
-} from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, jsonLines, killedAfterEach, runCli, startCli, tempDir } from './helpers/cli.js'
+import { biggestTemp, servedBig, stoppedPull } from './helpers/pulls.js'
 
 // The review of the download resume (rsync --partial for pulls from `syncflow serve`): each test is
 // a user's run that ended wrong before its fix (the reviewer's, kept as written).
@@ -23,44 +15,13 @@ const running = killedAfterEach()
 
 const PARTIAL = partialPathOf('big.bin')
 
-/** The size of the biggest temp file in `dir` whose name is not in `except`; -1 when there is none. */
-async function biggestNewTemp(dir: string, except: readonly string[]): Promise<number> {
-  let most = -1
-  for (const n of await readdir(dir)) {
-    if (n.startsWith('.syncflow-tmp-') && !except.includes(n))
-      most = Math.max(most, (await stat(join(dir, n)).catch(() => undefined))?.size ?? 0)
-  }
-  return most
-}
-
-/** A served root holding `big.bin` (`data`), a local target, and the URL of the server. */
-async function served(data: Buffer): Promise<{ root: string; dst: string; url: string }> {
-  const root = await tempDir()
-  const dst = await tempDir()
-  await writeFile(join(root, 'big.bin'), data)
-  const { server, port } = await startServe(root)
-  running.push(server)
-  return { root, dst, url: `grpc://127.0.0.1:${port}/` }
-}
-
-/**
- * Starts a pull of `url` into `dst` slowed to 8 MiB/s and stops it with `signal` once a temp file
- * of its own (none of the names there before it started) holds more than `bytes`.
- */
-async function stoppedPull(url: string, dst: string, bytes: number, signal: NodeJS.Signals) {
-  const before = await readdir(dst)
-  const run = startCli(['sync', url, dst, '--bwlimit', '8M'])
-  running.push(run)
-  await expect.poll(() => biggestNewTemp(dst, before), { timeout: 30_000, interval: 20 }).toBeGreaterThan(bytes)
-  run.child.kill(signal)
-  return run.exited
-}
+const served = (data: Buffer) => servedBig(data, running)
 
 it('a partial of another, longer file gives way to what a pull of the new file fetched', async () => {
   // Run 1 pulls a 24 MiB big.bin and is stopped at 20 MiB: a 20 MiB partial.
   const old = randomBytes(24 << 20)
   const { root, dst, url } = await served(old)
-  expect((await stoppedPull(url, dst, 20 << 20, 'SIGINT')).code).toBe(130)
+  expect((await stoppedPull(running, url, dst, { bytes: 20 << 20, signal: 'SIGINT' })).code).toBe(130)
   const first = (await stat(join(dst, PARTIAL))).size
   expect(first).toBeGreaterThan(20 << 20)
   // The served big.bin is now another file (16 MiB, nothing in common with the old one).
@@ -68,7 +29,7 @@ it('a partial of another, longer file gives way to what a pull of the new file f
   await writeFile(join(root, 'big.bin'), data)
   await utimes(join(root, 'big.bin'), new Date(), new Date(Date.now() + 5_000))
   // Run 2 gets 10 MiB of it, and is stopped.
-  const r = await stoppedPull(url, dst, 10 << 20, 'SIGINT')
+  const r = await stoppedPull(running, url, dst, { bytes: 10 << 20, signal: 'SIGINT' })
   expect(r.code).toBe(130)
   // What it says it kept: more bytes "written" than the file has.
   const said = /kept for resume \((\d+) of (\d+) bytes written\)/.exec(r.stderr)
@@ -81,7 +42,7 @@ it('a partial of another, longer file gives way to what a pull of the new file f
 it('a file made whole another way (a local copy) takes its partial away', async () => {
   const data = randomBytes(16 << 20)
   const { dst, url } = await served(data)
-  expect((await stoppedPull(url, dst, 5 << 20, 'SIGINT')).code).toBe(130)
+  expect((await stoppedPull(running, url, dst, { bytes: 5 << 20, signal: 'SIGINT' })).code).toBe(130)
   expect(await readdir(dst)).toEqual([PARTIAL])
   // The user copies the file from a disk that has it (local → local), instead of pulling it again.
   const usb = await tempDir()
@@ -99,7 +60,7 @@ it("a second job pulling the same file leaves the first job's write under way al
   // Job A (slowed) is writing big.bin: its temp file is also under the partial's name.
   const a = startCli(['sync', url, dst, '--bwlimit', '2M'])
   running.push(a)
-  await expect.poll(() => biggestNewTemp(dst, []), { timeout: 30_000, interval: 20 }).toBeGreaterThan(3 << 20)
+  await expect.poll(() => biggestTemp(dst), { timeout: 30_000, interval: 20 }).toBeGreaterThan(3 << 20)
   // Job B (another job: the same server by another name) pulls the same file meanwhile.
   const b = await runCli(['sync', url.replace('127.0.0.1', 'localhost'), dst, '--json'])
   expect(b.code, b.stderr).toBe(0)
@@ -115,7 +76,7 @@ it("a second job pulling the same file leaves the first job's write under way al
 it('a partial that gives nothing of the new file is not said to be resumed from', async () => {
   const old = randomBytes(16 << 20)
   const { root, dst, url } = await served(old)
-  expect((await stoppedPull(url, dst, 6 << 20, 'SIGINT')).code).toBe(130)
+  expect((await stoppedPull(running, url, dst, { bytes: 6 << 20, signal: 'SIGINT' })).code).toBe(130)
   // The served big.bin is now another file: nothing of the partial is in it.
   const data = randomBytes(8 << 20)
   await writeFile(join(root, 'big.bin'), data)
