@@ -1,15 +1,10 @@
 import { lstat, readdir, stat } from 'node:fs/promises'
-import { dirname, isAbsolute, join, posix, relative, sep } from 'node:path'
+import { dirname, join, posix, relative, sep } from 'node:path'
 import type { DirectoryChain, FilesystemPlace, MountEntry } from '@syncflow/backend-local'
 import { type Backend, type PathFilter, SyncError, schemeOf, toRelPath } from '@syncflow/core'
+import { isWithin } from './is-within.js'
 import { localPathOf } from './local-path-of.js'
 import { theSide } from './the-side.js'
-
-/** True when `inner` is `outer` or below it. */
-function isWithin(inner: string, outer: string): boolean {
-  const rel = relative(outer, inner)
-  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`))
-}
 
 /** A remote location without trailing slashes, for a prefix comparison (`s3://b/app` vs `s3://b/app/x`). */
 function trimmed(uri: string): string {

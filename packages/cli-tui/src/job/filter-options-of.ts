@@ -1,5 +1,6 @@
 import { createPathFilter, type PathFilterOptions, type RelPath, SyncError, toRelPath } from '@syncflow/core'
 import type { JobFlags } from '../options/job-flags.js'
+import { shellQuote } from '../output/shell-quote.js'
 
 /**
  * The filter options the flags give (`--include`, `--exclude`, `--filter`, their `-from` files already merged
@@ -133,14 +134,9 @@ function assertIncludesNotExcluded(flags: JobFlags): void {
 
 /** The `--filter` flags that say "these includes, then this exclude" in rsync's order (the first match decides). */
 function filterFlags(includes: readonly string[], exclude: string): string {
-  return [...includes.map((p) => `--filter ${shellQuoted(`+ ${p}`)}`), `--filter ${shellQuoted(`- ${exclude}`)}`].join(
+  return [...includes.map((p) => `--filter ${shellQuote(`+ ${p}`)}`), `--filter ${shellQuote(`- ${exclude}`)}`].join(
     ' ',
   )
-}
-
-/** `text` in single quotes for a POSIX shell, a `'` in it as `'\''`: the flags given can be pasted as they are. */
-function shellQuoted(text: string): string {
-  return `'${text.replaceAll("'", "'\\''")}'`
 }
 
 /** The directories above `path`, the root's children first (`a/b/c` → `a`, `a/b`). */

@@ -1,9 +1,10 @@
 import { stat } from 'node:fs/promises'
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { existingRealPath } from '@syncflow/backend-local'
 import { type Backend, schemeOf } from '@syncflow/core'
 import { usageError } from '../errors/usage-error.js'
 import { assertTildeExpanded } from './assert-tilde-expanded.js'
+import { isWithin } from './is-within.js'
 import { localPathOf } from './local-path-of.js'
 
 /** The `--link-dest` directories a run links from, and what it says of those it cannot use. */
@@ -111,10 +112,5 @@ async function deviceOf(path: string): Promise<number | undefined> {
 /** How directory `a` stands to directory `b`: `is`, `holds`, `lies in`, or `undefined` (apart). */
 function overlap(a: string, b: string): 'is' | 'holds' | 'lies in' | undefined {
   if (a === b) return 'is'
-  const inside = (child: string, parent: string): boolean => {
-    const rel = relative(parent, child)
-    return rel !== '' && !isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)
-  }
-  if (inside(b, a)) return 'holds'
-  return inside(a, b) ? 'lies in' : undefined
+  return isWithin(b, a) ? 'holds' : isWithin(a, b) ? 'lies in' : undefined
 }
