@@ -1,27 +1,9 @@
-import {
-  createPathFilter,
-  type EntryKind,
-  excludePatternFor,
-  isRelPath,
-  type PathFilterOptions,
-  type RelPath,
-  toRelPath,
-} from '@syncflow/core'
+import { createPathFilter, excludePatternFor, isRelPath, type RelPath } from '@syncflow/core'
 import fc from 'fast-check'
 import picomatch from 'picomatch'
 import { describe, expect, it } from 'vitest'
 import { excludedName } from '../src/operators/list-side.js'
-
-const p = (s: string): RelPath => toRelPath(s)
-
-/** The paths of `paths` that the filter keeps (a trailing `/` marks a directory). */
-function kept(opts: PathFilterOptions, paths: string[]): string[] {
-  const filter = createPathFilter(opts)
-  return paths.filter((s) => {
-    const kind: EntryKind = s.endsWith('/') ? 'dir' : 'file'
-    return !filter.isExcluded(p(s.replace(/\/$/, '')), kind)
-  })
-}
+import { kept, p } from './kept-paths.js'
 
 describe('createPathFilter: examples of each rule', () => {
   it('is empty, and keeps everything, without rules', () => {

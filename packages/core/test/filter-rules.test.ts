@@ -1,27 +1,8 @@
-import {
-  createPathFilter,
-  type EntryKind,
-  FilterRules,
-  type FilterVerdict,
-  isSyncError,
-  type PathFilterOptions,
-  type RelPath,
-  toRelPath,
-} from '@syncflow/core'
+import { createPathFilter, type EntryKind, FilterRules, type FilterVerdict, isSyncError } from '@syncflow/core'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileGlobs } from '../src/filter/glob-rule.js'
-
-const p = (s: string): RelPath => toRelPath(s)
-
-/** The paths of `paths` that the filter keeps (a trailing `/` marks a directory). */
-function kept(opts: PathFilterOptions, paths: string[]): string[] {
-  const filter = createPathFilter(opts)
-  return paths.filter((s) => {
-    const kind: EntryKind = s.endsWith('/') ? 'dir' : 'file'
-    return !filter.isExcluded(p(s.replace(/\/$/, '')), kind)
-  })
-}
+import { kept, p } from './kept-paths.js'
 
 describe('--filter rules: the first that matches decides', () => {
   it('keeps one file of a directory whose other files a later rule excludes', () => {
