@@ -1,11 +1,13 @@
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { mkdtemp, open, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { type RelPath, SyncError } from '@syncflow/core'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createLocalBackend, type LocalBackend } from '../src/index.js'
+import { createLocalBackend, type LocalBackend, type LocalWriteOptions } from '../src/index.js'
 import {
   isStaleTemp,
   PARTIAL_MIN_BYTES,
@@ -41,6 +43,10 @@ function cutBody(first: Buffer, err: Error): Readable {
 }
 
 const cut = () => new SyncError('TRANSIENT', 'upload ended before its end marker')
+
+/** A write of `name` (with `opts`) whose body fails with `err` after 2 MiB. */
+const cutWrite = (name: string, err: Error, opts: LocalWriteOptions) =>
+  b.write(name as RelPath, cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), err), { mtimeMs: 1, size }, opts)
 const size = 4 * PARTIAL_MIN_BYTES
 
 describe('LocalBackend.write with keepPartial', () => {
@@ -94,20 +100,10 @@ describe('LocalBackend.write with keepPartial', () => {
   it('a failed check of a patch made from the partial (CHECKSUM) keeps nothing and drops the partial; of another, keeps it', async () => {
     const bad = () => new SyncError('CHECKSUM', 'the patched file does not match')
     await writeFile(join(root, partialNameOf('c.bin')), randomBytes(2 * PARTIAL_MIN_BYTES))
-    const other = b.write(
-      'c.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad()),
-      { mtimeMs: 1, size },
-      { keepPartial: true },
-    )
+    const other = cutWrite('c.bin', bad(), { keepPartial: true })
     await expect(other).rejects.toMatchObject({ code: 'CHECKSUM' })
     expect(await readdir(root)).toEqual([partialNameOf('c.bin')])
-    const fromIt = b.write(
-      'c.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad()),
-      { mtimeMs: 1, size },
-      { keepPartial: true, partialIsBase: true },
-    )
+    const fromIt = cutWrite('c.bin', bad(), { keepPartial: true, partialIsBase: true })
     await expect(fromIt).rejects.toMatchObject({ code: 'CHECKSUM' })
     expect(await readdir(root)).toEqual([])
   })
@@ -115,12 +111,7 @@ describe('LocalBackend.write with keepPartial', () => {
   it('a full disk drops the partial: hidden, it must not keep the disk full', async () => {
     await writeFile(join(root, partialNameOf('n.bin')), randomBytes(2 * PARTIAL_MIN_BYTES))
     const full = new SyncError('NO_SPACE', 'no space left on device')
-    const w = b.write(
-      'n.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), full),
-      { mtimeMs: 1, size },
-      { keepPartial: true },
-    )
+    const w = cutWrite('n.bin', full, { keepPartial: true })
     await expect(w).rejects.toMatchObject({ code: 'NO_SPACE' })
     expect(await readdir(root)).toEqual([])
   })
@@ -128,12 +119,7 @@ describe('LocalBackend.write with keepPartial', () => {
   it('keeps the longer of a new interruption and the partial it has', async () => {
     const long = randomBytes(3 * PARTIAL_MIN_BYTES)
     await writeFile(join(root, partialNameOf('l.bin')), long)
-    const w = b.write(
-      'l.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), cut()),
-      { mtimeMs: 1, size },
-      { keepPartial: true },
-    )
+    const w = cutWrite('l.bin', cut(), { keepPartial: true })
     await expect(w).rejects.toMatchObject({ code: 'TRANSIENT' })
     expect((await readFile(join(root, partialNameOf('l.bin')))).equals(long)).toBe(true)
   })
@@ -200,12 +186,7 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
   })
 
   it('an interruption keeps it (1 MiB or more) or drops it (less), as without the second name', async () => {
-    const big = b.write(
-      'big.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), cut()),
-      { mtimeMs: 1, size },
-      { keepPartial: true },
-    )
+    const big = cutWrite('big.bin', cut(), { keepPartial: true })
     await expect(big).rejects.toMatchObject({ code: 'TRANSIENT' })
     const small = b.write(
       'small.bin' as RelPath,
@@ -220,12 +201,7 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
 
   it('a full disk drops it, as it drops a partial kept before', async () => {
     const full = new SyncError('NO_SPACE', 'no space left on device')
-    const w = b.write(
-      'n.bin' as RelPath,
-      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), full),
-      { mtimeMs: 1, size },
-      { keepPartial: true },
-    )
+    const w = cutWrite('n.bin', full, { keepPartial: true })
     await expect(w).rejects.toMatchObject({ code: 'NO_SPACE' })
     expect(await readdir(root)).toEqual([])
   })
@@ -251,4 +227,70 @@ describe('a write with keepPartial (and partialFromStart, the default), and part
     expect(await b.partialOf('l.bin' as RelPath)).toBeUndefined()
     expect(await b.partialOf('none.bin' as RelPath)).toBeUndefined()
   })
+})
+
+describe('#keepPartial (review of the changes of 2026-12-07)', () => {
+  // (A resumed write of a bigger file than the ones above.)
+  const size = 16 * PARTIAL_MIN_BYTES
+
+  it('a resume that fetched another version of the file keeps its progress even when both versions share their first 64 KiB', async () => {
+    // The partial an earlier, stopped pull kept: 6 MiB of version 1 (an image, an archive: a
+    // header of 64 KiB that does not change).
+    const header = randomBytes(64 * 1024)
+    const v1 = Buffer.concat([header, randomBytes(6 * PARTIAL_MIN_BYTES - header.length)])
+    await writeFile(join(root, partialNameOf('img.bin')), v1)
+    // The source is version 2 now: the resume from that partial reuses only the header, fetches
+    // the rest, and is stopped again after 4 MiB of version 2.
+    const v2head = Buffer.concat([header, randomBytes(4 * PARTIAL_MIN_BYTES - header.length)])
+    const cut = new SyncError('TRANSIENT', 'connection lost')
+    const w = b.write(
+      'img.bin' as RelPath,
+      cutBody(v2head, cut),
+      { mtimeMs: 1, size },
+      {
+        keepPartial: true,
+        partialIsBase: true,
+      },
+    )
+    await expect(w).rejects.toMatchObject({ code: 'TRANSIENT' })
+    // What should be kept: version 2's 4 MiB (the only base of the file now, review of the pull
+    // resume #1). What is: version 1's 6 MiB, so every later resume starts again from the header.
+    const kept = await readFile(join(root, partialNameOf('img.bin')))
+    expect(kept.subarray(0, v2head.length).equals(v2head)).toBe(true)
+  })
+
+  it('a failed resumed write never hangs on a FIFO put at the partial name (a served root another user writes to)', async () => {
+    const partial = join(root, partialNameOf('f.bin'))
+    execFileSync('mkfifo', [partial])
+    // A patch from the partial whose check failed (nothing interrupted): #keepPartial compares starts.
+    const bad = new SyncError('CHECKSUM', 'the patched file does not match')
+    const w = b.write(
+      'f.bin' as RelPath,
+      cutBody(randomBytes(2 * PARTIAL_MIN_BYTES), bad),
+      { mtimeMs: 1, size },
+      {
+        keepPartial: true,
+        partialIsBase: true,
+      },
+    )
+    const settled = w.then(
+      () => 'settled',
+      () => 'settled',
+    )
+    let timer: NodeJS.Timeout | undefined
+    const verdict = await Promise.race([
+      settled,
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('hung'), 5000)
+      }),
+    ])
+    clearTimeout(timer)
+    if (verdict === 'hung') {
+      // Unblock the thread-pool thread stuck in open(2) of the FIFO, then let the write finish.
+      const fh = await open(partial, constants.O_WRONLY | constants.O_NONBLOCK).catch(() => undefined)
+      await fh?.close()
+      await settled
+    }
+    expect(verdict).toBe('settled')
+  }, 20_000)
 })
