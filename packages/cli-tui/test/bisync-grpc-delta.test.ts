@@ -3,17 +3,8 @@ import { readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partialPathOf } from '@syncflow/backend-local'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  buildCli,
-  cleanupTempDirs,
-  jsonLines,
-  killedAfterEach,
-  runCli,
-  startCli,
-  startServe,
-  tempDir,
-} from './helpers/cli.js'
-import { biggestTemp } from './helpers/pulls.js'
+import { buildCli, cleanupTempDirs, jsonLines, killedAfterEach, runCli, startCli, tempDir } from './helpers/cli.js'
+import { biggestTemp, servedFiles } from './helpers/pulls.js'
 
 // A two-way run with a `syncflow serve` side moves what one-way sync moves: deltas, resumable
 // pulls, under --bwlimit (review of the pull resume: bisync sent every file whole, kept no
@@ -25,20 +16,17 @@ const running = killedAfterEach()
 
 type Done = { type: string; summary: { bytesTransferred: number; bytesPerSec: number; done: Record<string, number> } }
 
-async function served(files: Record<string, Buffer>): Promise<{ root: string; url: string }> {
-  const root = await tempDir()
-  for (const [name, data] of Object.entries(files)) await writeFile(join(root, name), data)
-  const { server, port } = await startServe(root)
-  running.push(server)
-  return { root, url: `grpc://127.0.0.1:${port}/` }
-}
+const served = (files: Record<string, Buffer>) => servedFiles(files, running)
+
+/** A state directory of the job beside `dir` (not in it: a side's listing would take it in). */
+const stateEnv = (dir: string) => ({ SYNCFLOW_STATE_DIR: `${dir}-state` })
 
 describe('bisync with a syncflow serve side', () => {
   it('carries an edit of a big file as a delta, each way', async () => {
     const data = randomBytes(8 << 20)
     const { root, url } = await served({ 'big.bin': data })
     const local = await tempDir()
-    const env = { SYNCFLOW_STATE_DIR: join(local, '..', `${local.split('/').pop()}-state`) }
+    const env = stateEnv(local)
     const first = await runCli(['bisync', url, local], { env })
     expect(first.code, first.stderr).toBe(0)
     // 4 KiB rewritten in the middle, on the server's side: pulled as a delta.
@@ -67,7 +55,7 @@ describe('bisync with a syncflow serve side', () => {
     const data = randomBytes(24 << 20)
     const { url } = await served({ 'big.bin': data })
     const local = await tempDir()
-    const env = { SYNCFLOW_STATE_DIR: join(local, '..', `${local.split('/').pop()}-state`) }
+    const env = stateEnv(local)
     const run = startCli(['bisync', url, local, '--bwlimit', '8M'], { env })
     running.push(run)
     const partial = join(local, partialPathOf('big.bin'))
@@ -91,7 +79,7 @@ describe('bisync with a syncflow serve side', () => {
     const b = await tempDir()
     await writeFile(join(a, 'one.bin'), randomBytes(3 << 20))
     await writeFile(join(b, 'two.bin'), randomBytes(3 << 20))
-    const env = { SYNCFLOW_STATE_DIR: join(a, '..', `${a.split('/').pop()}-state`) }
+    const env = stateEnv(a)
     const r = await runCli(['bisync', a, b, '--bwlimit', '2M', '--json'], { env })
     expect(r.code, r.stderr).toBe(0)
     const done = jsonLines(r.stdout).at(-1) as unknown as Done

@@ -15,20 +15,25 @@ export async function biggestTemp(dir: string, except: readonly string[] = []): 
   return most
 }
 
-/**
- * A served root holding `big.bin` (`data`), an empty local target, and the URL of the server (pushed
- * to `running`, a `killedAfterEach` list).
- */
+/** A served root holding `files` (name → bytes), and the URL of its server (pushed to `running`, a `killedAfterEach` list). */
+export async function servedFiles(
+  files: Record<string, Buffer>,
+  running: RunningCli[],
+): Promise<{ root: string; url: string }> {
+  const root = await tempDir()
+  for (const [name, data] of Object.entries(files)) await writeFile(join(root, name), data)
+  const { server, port } = await startServe(root)
+  running.push(server)
+  return { root, url: `grpc://127.0.0.1:${port}/` }
+}
+
+/** A served root holding `big.bin` (`data`), an empty local target, and the URL of the server. */
 export async function servedBig(
   data: Buffer,
   running: RunningCli[],
 ): Promise<{ root: string; dst: string; url: string }> {
-  const root = await tempDir()
-  const dst = await tempDir()
-  await writeFile(join(root, 'big.bin'), data)
-  const { server, port } = await startServe(root)
-  running.push(server)
-  return { root, dst, url: `grpc://127.0.0.1:${port}/` }
+  const { root, url } = await servedFiles({ 'big.bin': data }, running)
+  return { root, dst: await tempDir(), url }
 }
 
 /**
