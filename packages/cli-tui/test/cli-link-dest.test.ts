@@ -71,6 +71,38 @@ describe('--link-dest', () => {
     })
   })
 
+  it('says in a dry run which files would be linked, and counts no bytes for them', async () => {
+    await runCli(['backup', src, join(root, 'snaps/day1')], { env })
+    await writeFile(join(src, 'b.txt'), 'BRAVO!')
+    const dry = await runCli(['backup', src, join(root, 'snaps/day2'), '--link-dest', '../day1', '--dry-run', '-v'], {
+      env,
+    })
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/^would link {3}a\.txt$/m)
+    expect(dry.stdout).toMatch(/^would link {3}sub\/c\.txt$/m)
+    expect(dry.stdout).toMatch(/^would copy {3}b\.txt$/m)
+    // Only b.txt's 6 bytes would cross: the linked files are not "to transfer".
+    expect(dry.stderr).toContain('(6 B to transfer)')
+    expect(dry.stderr).toContain('Of the files to copy, 2 would be hard-linked from --link-dest (no bytes copied).')
+    await expect(stat(join(root, 'snaps/day2'))).rejects.toMatchObject({ code: 'ENOENT' })
+
+    const json = await runCli(
+      ['backup', src, join(root, 'snaps/day2'), '--link-dest', '../day1', '--dry-run', '--json'],
+      {
+        env,
+      },
+    )
+    const events = jsonLines(json.stdout)
+    const linked = events.filter((e) => e.type === 'completed' && e.linked === true)
+    expect(linked.map((e) => (e.action as { path: string }).path).sort()).toEqual(['a.txt', 'sub/c.txt'])
+
+    // The real run links what the dry run said it would.
+    const real = await runCli(['backup', src, join(root, 'snaps/day2'), '--link-dest', '../day1', '-v'], { env })
+    expect(real.code, real.stderr).toBe(0)
+    expect(real.stdout).toMatch(/^linked {3}a\.txt$/m)
+    expect(await inode('snaps/day2/sub/c.txt')).toBe(await inode('snaps/day1/sub/c.txt'))
+  })
+
   it('reads a relative directory from the target, not from where syncflow runs', async () => {
     await runCli(['backup', src, join(root, 'snaps/day1')], { env })
     // Run from src: ../day1 from there does not exist, from the target it does.

@@ -162,6 +162,10 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
     out.push(
       `Dry run ${s.fatal ? 'stopped after' : 'in'} ${took}, nothing written: ${what}${size}; ${s.unchanged} unchanged${leftExisting(s)}.`,
     )
+    if (s.linked)
+      out.push(
+        `Of the files to copy, ${s.linked === 1 ? '1 would be' : `${s.linked.toLocaleString('en-US')} would be`} hard-linked from --link-dest (no bytes copied).`,
+      )
   } else {
     const did = tally(PAST)
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".

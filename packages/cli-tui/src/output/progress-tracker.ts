@@ -48,7 +48,8 @@ export class ProgressTracker {
         break
       case 'completed':
         this.#done++
-        if (event.dryRun) this.#bytesWould += transferBytesOf(event.action)
+        // (A file --link-dest would link copies no byte.)
+        if (event.dryRun && event.linked !== true) this.#bytesWould += transferBytesOf(event.action)
         this.#bytesFinished += completedProgressBytes(event)
         this.#inFlight.delete(event.action.path)
         break

@@ -22,7 +22,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { backUp, keptPathOf } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
-import { type LinkDest, linkFromDest } from './link-from-dest.js'
+import { type LinkDest, linkFromDest, wouldLinkFromDest } from './link-from-dest.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
 import { vanishedOr } from './vanished-or.js'
@@ -220,7 +220,7 @@ export function startAction(
     kept.resume = resumeRecordOf(opts.resume, action.path, notice('UPLOAD_RESUMED'), notice('UPLOAD_KEPT'))
   }
   const attempt = (): Promise<Outcome> =>
-    opts.dryRun ? Promise.resolve<Outcome>({ bytes: 0 }) : run(action, opts, onProgress, attempts++ > 0, true, kept)
+    opts.dryRun ? dryOutcome(action, opts) : run(action, opts, onProgress, attempts++ > 0, true, kept)
   let retrying: Subscription | undefined
   attempt().then(complete, (err: unknown) => {
     if (closed) return
@@ -288,6 +288,16 @@ async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOpti
   }
   const { hashes: _stale, ...rest } = listed
   return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
+}
+
+/** A dry run's outcome: nothing moved; a new file `--link-dest` would link says so. */
+async function dryOutcome(action: Action, opts: ExecuteOptions): Promise<Outcome> {
+  const src = action.source
+  if (action.kind !== 'copy' || opts.linkDest === undefined || src === undefined) return { bytes: 0 }
+  const { target, source } = opts
+  return (await wouldLinkFromDest(target, source, src, action.path, opts.linkDest, opts.signal))
+    ? { bytes: 0, linked: true }
+    : { bytes: 0 }
 }
 
 async function run(

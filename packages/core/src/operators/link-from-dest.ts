@@ -35,9 +35,7 @@ export async function linkFromDest(
   signal?: AbortSignal,
 ): Promise<Entry | undefined> {
   if (src.kind !== 'file' || !supports.linkFrom(target)) return undefined
-  for (const from of dest.backends) {
-    const held = await from.stat(path).catch(() => undefined)
-    if (held === undefined || !(await sameFile(src, held, source, from, dest, signal))) continue
+  for await (const { from, held } of unchangedIn(source, src, path, dest, signal)) {
     try {
       const linked = await target.linkFrom(from, path, path, {
         expect: held,
@@ -53,6 +51,39 @@ export async function linkFromDest(
     }
   }
   return undefined
+}
+
+/**
+ * What a dry run says of a new file: whether one of `dest`'s directories holds it unchanged, so that
+ * the real run would link it rather than copy it (as `rsync -n --link-dest` tells). Nothing is
+ * linked; the owner, which the target checks only as it links, is not compared (a file of another
+ * owner is copied by the real run where a dry run said linked).
+ */
+export async function wouldLinkFromDest(
+  target: Backend,
+  source: Backend,
+  src: Entry,
+  path: RelPath,
+  dest: LinkDest,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  if (src.kind !== 'file' || !supports.linkFrom(target)) return false
+  for await (const _ of unchangedIn(source, src, path, dest, signal)) return true
+  return false
+}
+
+/** The copies of `path` that `dest`'s directories hold unchanged, in their order. */
+async function* unchangedIn(
+  source: Backend,
+  src: Entry,
+  path: RelPath,
+  dest: LinkDest,
+  signal: AbortSignal | undefined,
+): AsyncGenerator<{ from: Backend; held: Entry }> {
+  for (const from of dest.backends) {
+    const held = await from.stat(path).catch(() => undefined)
+    if (held !== undefined && (await sameFile(src, held, source, from, dest, signal))) yield { from, held }
+  }
 }
 
 async function sameFile(
