@@ -90,6 +90,7 @@ import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
 import { ExactNames } from './exact-names.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
+import { fsyncDirs } from './fsync-dirs.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
@@ -946,6 +947,12 @@ export class LocalBackend
    * name, renamed over). Undefined where the filesystem refuses a link (another filesystem, none
    * there, too many links): the engine copies instead.
    */
+  /** Flushable: the directories holding `paths` (and those above, to the root) fsynced. */
+  async flush(paths: readonly RelPath[]): Promise<void> {
+    this.#assertOpen('flush')
+    await fsyncDirs(this.root, paths)
+  }
+
   async linkFrom(
     other: Backend,
     otherPath: RelPath,

@@ -11,6 +11,7 @@ import {
   FLAG_TABLE,
   type FlagName,
   LS_FLAGS,
+  MOVE_FLAGS,
   RESTORE_FLAGS,
   SYNC_FLAGS,
 } from './options/flag-table.js'
@@ -216,6 +217,11 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const typed = argv[at] as string
     const { name, takers } = flagTakers(flag, cmd)
     if (takers.length === 0) return undefined
+    if (name === '--remove-source-files') {
+      if (cmd.name() === 'move') return 'move removes the source files already: drop --remove-source-files'
+      if (cmd.name() === 'sync')
+        return 'syncflow sync is a mirror: its next run would delete from DST every file --remove-source-files took out of SRC. To move files, run `syncflow move SRC DST` (copy --remove-source-files)'
+    }
     const why =
       cmd.name() === 'check'
         ? ' (check only compares: it writes and deletes nothing)'
@@ -257,6 +263,16 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     .summary('one-way copy of new and changed files; never deletes (alias: backup)')
     .description('One-way copy: copy new and changed files from SRC to DST; never delete anything.')
     .action(jobAction(async () => (await import('./commands/copy.js')).copyCommand))
+
+  addFlags(program.command('move').argument('<SRC>').argument('<DST>'), MOVE_FLAGS, streams)
+    .summary("copy, then delete from SRC each file DST holds (rclone's move)")
+    .description(
+      'Move files: copy new and changed files from SRC to DST, then delete from SRC each file DST holds ' +
+        '(copied, or found there with the same content), as rclone move and rsync --remove-source-files do.\n' +
+        'A file that changed since it was listed, failed to copy, or differs from the one DST holds stays in SRC; ' +
+        'directories stay. Nothing in DST is deleted.',
+    )
+    .action(jobAction(async () => (await import('./commands/move.js')).moveCommand))
 
   addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), RESTORE_FLAGS, streams)
     .summary('copy DST back into SRC: the same arguments as the backup restore it')

@@ -374,7 +374,7 @@ describe('bad flags and arguments', () => {
     expect(r.code).toBe(2)
     expect(r.stderr).toContain("unknown option '--plugin'")
     expect(r.stderr).toMatch(
-      /--plugin is a flag of the commands \(sync, copy, restore, check, ls, bisync, watch, ui\), not of syncflow itself: give it after the command, as in `syncflow ls … --plugin`/,
+      /--plugin is a flag of the commands \(sync, copy, move, restore, check, ls, bisync, watch, ui\), not of syncflow itself: give it after the command, as in `syncflow ls … --plugin`/,
     )
     const v = await runCli(['-v', 'sync', 'a', 'b'])
     expect(v.code).toBe(2)
@@ -399,7 +399,7 @@ describe('bad flags and arguments', () => {
     )
     expectUsageError(
       await runCli(['ls', 'a', '--bwlimit=1M']),
-      '--bwlimit is a flag of sync, copy, restore, bisync, watch and ui',
+      '--bwlimit is a flag of sync, copy, move, restore, bisync, watch and ui',
     )
     // A flag no command has stays a plain unknown option.
     expect((await runCli(['check', 'a', 'b', '--frobnicate'])).stderr).not.toContain('is a flag of')

@@ -10,6 +10,7 @@ export type {
   DeltaOp,
   DirCreatable,
   FileSignature,
+  Flushable,
   Hashable,
   HashOptions,
   LinkFromCapable,
@@ -96,6 +97,7 @@ export type {
   NoticeEvent,
   PlannedEvent,
   ProgressEvent,
+  RemovedEvent,
   SkippedEvent,
   StartedEvent,
   StatsEvent,
@@ -117,6 +119,8 @@ export type { PlanOptions, PlanOutcome } from './operators/plan.js'
 export { plan } from './operators/plan.js'
 export type { RecordOptions } from './operators/record.js'
 export { record } from './operators/record.js'
+export type { SourceRemoverOptions } from './operators/remove-sources.js'
+export { SourceRemover } from './operators/remove-sources.js'
 export type { RetryOptions } from './operators/retry-transient.js'
 export { retryTransient } from './operators/retry-transient.js'
 export type { CheckedRead, ListedFile } from './operators/size-mismatch.js'

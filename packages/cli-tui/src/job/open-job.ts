@@ -451,6 +451,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.trackRenames !== undefined ? { trackRenames: flags.trackRenames } : {}),
       ...(backup ? { backupTo: backup } : {}),
       ...(linkDests !== undefined && linkDests.backends.length > 0 ? { linkDest: linkDests.backends } : {}),
+      ...(flags.removeSourceFiles ? { removeSourceFiles: true } : {}),
       ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),

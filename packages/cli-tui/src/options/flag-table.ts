@@ -215,6 +215,12 @@ export const FLAG_TABLE = {
       '--link-dest <DIR>',
       "hard-link a new file from DIR when DIR holds it unchanged (size, mtime, permissions) instead of copying it: rsync's snapshot backups, each costing only what changed (a local target; a relative DIR is relative to the target, as rsync's; repeatable, tried in order)",
     ).argParser(repeatable(parseLinkDest)),
+  // rsync's --remove-source-files, rclone's move: files shipped off a spool (camera uploads, logs).
+  removeSourceFiles: () =>
+    new Option(
+      '--remove-source-files',
+      "delete each source file once the target holds it (copied, or found there with the same content), as rsync's: a move (a file changed since it was listed is kept; directories stay; `syncflow move` is copy with this)",
+    ),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -390,19 +396,33 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'config',
 ]
 
-/** The flags of `copy`/`restore`: as sync, without the delete-only ones. */
-export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.filter(
-  (f) =>
-    f !== 'deleteExcluded' &&
-    f !== 'maxDelete' &&
-    f !== 'allowEmptySource' &&
-    f !== 'deleteBefore' &&
-    f !== 'trackRenames' &&
-    f !== 'noTrackRenames',
+/**
+ * The flags of `copy`: as sync, without the delete-only ones, and with --remove-source-files (not
+ * sync's: its next run would delete from the target every file this one took from the source).
+ */
+export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.flatMap((f): FlagName[] =>
+  f === 'deleteExcluded' ||
+  f === 'maxDelete' ||
+  f === 'allowEmptySource' ||
+  f === 'deleteBefore' ||
+  f === 'trackRenames' ||
+  f === 'noTrackRenames'
+    ? []
+    : f === 'linkDest'
+      ? [f, 'removeSourceFiles']
+      : [f],
 )
 
-/** The flags of `restore`: as copy, without --link-dest (a restore's target is the live tree, never a snapshot). */
-export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter((f) => f !== 'linkDest')
+/** The flags of `move`: copy's, --remove-source-files being what move is. */
+export const MOVE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter((f) => f !== 'removeSourceFiles')
+
+/**
+ * The flags of `restore`: as copy, without --link-dest (a restore's target is the live tree, never a
+ * snapshot) or --remove-source-files (a restore that emptied the backup).
+ */
+export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter(
+  (f) => f !== 'linkDest' && f !== 'removeSourceFiles',
+)
 
 /**
  * The flags of `watch` and `ui`: as sync, without those of one run only (a watch's cycles delete as

@@ -36,6 +36,8 @@ export interface JobFlags {
   readonly filesFrom?: readonly string[]
   /** `--link-dest`: earlier snapshots' directories, as given (a relative one is relative to the target). */
   readonly linkDest?: readonly string[]
+  /** `--remove-source-files` (and `move`): each source file the target holds is then deleted from the source. */
+  readonly removeSourceFiles?: boolean
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

@@ -1,4 +1,11 @@
-import { type Action, type ActionKind, type FailedEvent, MODE_AND_MTIME_DIFFER, MODE_DIFFERS } from '@syncflow/core'
+import {
+  type Action,
+  type ActionKind,
+  type FailedEvent,
+  MODE_AND_MTIME_DIFFER,
+  MODE_DIFFERS,
+  type RemovedEvent,
+} from '@syncflow/core'
 import { printable, printableMessage, printableName } from './printable.js'
 
 const DONE_VERB: Record<ActionKind, string> = {
@@ -68,6 +75,12 @@ export function formatCompleted(action: Action, dryRun: boolean, linked = false)
         ? 'chmod+touched'
         : DONE_VERB[action.kind]
   return `${done.padEnd(WIDTH)} ${target(action)}`
+}
+
+/** A source file `--remove-source-files` removed: `removed  docs/a.txt (from the source)`. */
+export function formatRemoved(event: Pick<RemovedEvent, 'path' | 'dryRun'>): string {
+  const verb = event.dryRun ? `would ${'remove'.padEnd(WIDTH - 2)}` : 'removed'.padEnd(WIDTH)
+  return `${verb} ${printableName(event.path)}  (from the source)`
 }
 
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */

@@ -166,6 +166,7 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
       out.push(
         `Of the files to copy, ${s.linked === 1 ? '1 would be' : `${s.linked.toLocaleString('en-US')} would be`} hard-linked from --link-dest (no bytes copied).`,
       )
+    if (s.sourceRemoved) out.push(`${filesCount(s.sourceRemoved)} would be removed from the source.`)
   } else {
     const did = tally(PAST)
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
@@ -184,6 +185,8 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
       out.push(
         `Of the files copied, ${s.linked === 1 ? '1 was' : `${s.linked.toLocaleString('en-US')} were`} hard-linked from --link-dest (no bytes copied).`,
       )
+    // --remove-source-files / move: what left the source.
+    if (s.sourceRemoved) out.push(`${filesCount(s.sourceRemoved)} removed from the source.`)
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
       out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
     }
@@ -269,4 +272,9 @@ const TO_WORDS: Words = {
   fileChmodTouch: 'modes and mtimes to set',
   conflict: 'conflicts',
   skip: 'skipped',
+}
+
+/** `1 file`, `1,234 files`. */
+function filesCount(n: number): string {
+  return n === 1 ? '1 file' : `${n.toLocaleString('en-US')} files`
 }

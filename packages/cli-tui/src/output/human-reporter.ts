@@ -1,6 +1,6 @@
 import { isRunStop, type SerializedError, type SyncEvent, type SyncSummary } from '@syncflow/core'
 import { failureHint } from './failure-hint.js'
-import { formatCompleted, formatFailed, formatPlanned, type SideNames } from './format-action.js'
+import { formatCompleted, formatFailed, formatPlanned, formatRemoved, type SideNames } from './format-action.js'
 import { formatProgressLine } from './format-progress-line.js'
 import { formatCheckSummary, formatSummary } from './format-summary.js'
 import { GuardSkips } from './guard-skips.js'
@@ -98,6 +98,9 @@ export class HumanReporter implements Reporter {
         )
         break
       }
+      case 'removed':
+        if (this.#showActions && this.#o.kind === 'sync') this.#line('stdout', formatRemoved(event))
+        break
       case 'skipped':
         // A guard's verdict is one notice and the summary; its delete-by-delete lines only with -v
         // (with 100,000 files they would flood the terminal with one sentence).

@@ -368,6 +368,17 @@ export interface LinkFromCapable {
 }
 
 /**
+ * Optional: makes the named entries, written or linked by this backend and finished, durable with
+ * their names, as a crash cannot undo (a local directory: the directories holding them fsynced,
+ * which a rename into them needs beyond the file's own flush). Asked before anything that relies
+ * on the copies is done, e.g. `--remove-source-files` deleting the originals. A backend whose
+ * finished writes are durable already (S3: a PUT answered) needs none.
+ */
+export interface Flushable {
+  flush(paths: readonly RelPath[]): Promise<void>
+}
+
+/**
  * Optional: an identity of the directory the root path leads to now (a local directory's device and
  * inode), undefined when there is none. A `watch` compares it before each cycle: a target root
  * renamed away and made anew (or a symlinked root re-pointed) holds none of the mirror, and is
@@ -554,6 +565,7 @@ export const supports = {
   copy: (b: Backend): b is Backend & Copyable => has(b, 'copy'),
   copyFrom: (b: Backend): b is Backend & CopyFromCapable => has(b, 'copyFrom'),
   linkFrom: (b: Backend): b is Backend & LinkFromCapable => has(b, 'linkFrom'),
+  flush: (b: Backend): b is Backend & Flushable => has(b, 'flush'),
   rootIdentity: (b: Backend): b is Backend & RootIdentifiable => has(b, 'rootIdentity'),
   hash: (b: Backend): b is Backend & Hashable => has(b, 'hash'),
   setMtime: (b: Backend): b is Backend & MtimeSettable => has(b, 'setMtime'),

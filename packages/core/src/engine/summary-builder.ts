@@ -30,6 +30,8 @@ export class SummaryBuilder {
   kept = 0
   /** New files hard-linked from a --link-dest directory (completed events with `linked`). */
   linked = 0
+  /** Source files removed (`removed` events: --remove-source-files). */
+  sourceRemoved = 0
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
@@ -85,6 +87,9 @@ export class SummaryBuilder {
       case 'skipped':
         this.skipped++
         break
+      case 'removed':
+        this.sourceRemoved++
+        break
       case 'failed':
         if (e.error.code === 'ABORTED') {
           this.interrupted = true
@@ -127,6 +132,7 @@ export class SummaryBuilder {
       ...(this.leftNewer > 0 ? { leftNewer: this.leftNewer } : {}),
       ...(this.kept > 0 ? { kept: this.kept } : {}),
       ...(this.linked > 0 ? { linked: this.linked } : {}),
+      ...(this.sourceRemoved > 0 ? { sourceRemoved: this.sourceRemoved } : {}),
       failed: this.failed,
       skipped: this.skipped,
       bytesTransferred: this.bytes,

@@ -21,6 +21,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'deleteBefore',
   'backupTo',
   'linkDest',
+  'removeSourceFiles',
   'backupSuffix',
   'backupSuffixKeepsExtension',
   'state',
@@ -111,6 +112,11 @@ export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): st
     (!Array.isArray(options.linkDest) || !options.linkDest.every((b: unknown) => hasMethods(b, 'stat', 'list')))
   )
     return `linkDest must be an array of Backends (e.g. [createLocalBackend({ root: '../2026-12-06' })]), not ${describe(options.linkDest)}`
+  if (options.removeSourceFiles !== undefined && typeof options.removeSourceFiles !== 'boolean')
+    return `removeSourceFiles must be true or false, not ${show(options.removeSourceFiles)}`
+  // A mirror after a move deletes from the target every file the move took from the source.
+  if (options.removeSourceFiles === true && options.mode === 'mirror' && !checkOnly)
+    return "removeSourceFiles needs mode 'copy': a mirror's next run would delete from the target every file this one removed from the source"
   return undefined
 }
 

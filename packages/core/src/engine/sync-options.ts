@@ -114,6 +114,15 @@ export interface SyncOptions {
    * chmod or touch one other names share (it rewrites it instead). [none]
    */
   readonly linkDest?: readonly Backend[]
+  /**
+   * rsync's `--remove-source-files` (rclone's `move`): each source file (or symlink) the target
+   * holds once the run is through with it, copied or found there unchanged, is deleted from the
+   * source, while it is still what was listed (one that changed since is kept and reported as
+   * failed). A file left alone (failed, skipped, `ignoreExisting`'s or `skipNewer`'s different
+   * one, excluded) is kept; directories are kept. The target's copies are made durable first
+   * (`Flushable`). Only with `mode: 'copy'`. [false]
+   */
+  readonly removeSourceFiles?: boolean
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

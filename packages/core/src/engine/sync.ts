@@ -29,6 +29,7 @@ import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
+import { SourceRemover } from '../operators/remove-sources.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
 import { throughput } from '../operators/throughput.js'
 import { renameHash, trackRenames } from '../operators/track-renames.js'
@@ -238,6 +239,18 @@ function run(
     // One bucket for the whole run (--bwlimit): whole files and delta ops draw from it alike.
     const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
     const delta = deltaHook(source, target, options.blockSize, notice, limiter)
+    // --remove-source-files: the source's files the target holds once the run is through with them.
+    const remover =
+      options.removeSourceFiles === true && !checkOnly
+        ? new SourceRemover({
+            source,
+            target,
+            dryRun,
+            signal,
+            concurrency,
+            comparedContent: options.compare === 'checksum' && hashAlgo !== undefined,
+          })
+        : undefined
     // Every action in flight listens to `signal`, a few times (a read, a write, a delta's streams:
     // each removes its listener when done), and so does every hash the planner awaits: hundreds at
     // once are the design, not a leak (Node warns at 11). (A signal of its own per attempt kept the
@@ -359,7 +372,10 @@ function run(
         if (d.kind === 'unchanged' && !deletesOnly) {
           if (d.leftExisting) summary.leftExisting++
           else if (d.leftNewer) summary.leftNewer++
-          else summary.unchanged++
+          else {
+            summary.unchanged++
+            remover?.unchanged(d.source, d.target)
+          }
         }
         if (d.kind === 'error') {
           facts.planFailures++
@@ -553,6 +569,7 @@ function run(
           ...(side !== undefined ? { side } : {}),
         })
       }),
+      remover ? remover.operator() : identity,
       tap({ finalize: () => side$.complete() }),
     )
 

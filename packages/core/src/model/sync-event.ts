@@ -12,6 +12,7 @@ export type SyncEvent =
   | ProgressEvent
   | CompletedEvent
   | SkippedEvent
+  | RemovedEvent
   | FailedEvent
   | NoticeEvent
   | StatsEvent
@@ -60,6 +61,18 @@ export interface CompletedEvent {
   readonly linked?: true
 }
 
+/**
+ * `removeSourceFiles` (rsync's `--remove-source-files`, rclone's `move`): a source file the target
+ * now holds (copied, or found there unchanged) was deleted from the source (in a dry run: would be).
+ */
+export interface RemovedEvent {
+  readonly type: 'removed'
+  readonly ts: number
+  readonly path: string
+  readonly side: 'source'
+  readonly dryRun?: boolean
+}
+
 /** An item that was deliberately not acted on (bad name, guard, policy). */
 export interface SkippedEvent {
   readonly type: 'skipped'
@@ -77,7 +90,7 @@ export interface FailedEvent {
   readonly error: SerializedError
   readonly action?: Action
   /** Which stage failed. */
-  readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record'
+  readonly stage: 'list' | 'plan' | 'transfer' | 'delete' | 'record' | 'remove-source'
   /**
    * For a listing failure: the side whose listing (or, in a continuous run, watching) it was, when
    * known. In a two-way run (`bisync`) `source` is side A and `target` side B (the CLI says `on A`).
@@ -272,6 +285,8 @@ export interface SyncSummary {
   readonly kept?: number
   /** New files hard-linked from a `--link-dest` directory rather than copied (counted in `done.copy` too); absent when none. */
   readonly linked?: number
+  /** Source files deleted once the target held them (`removeSourceFiles`; in a dry run: would be); absent when none. */
+  readonly sourceRemoved?: number
   readonly failed: number
   readonly skipped: number
   readonly bytesTransferred: number

@@ -1,0 +1,259 @@
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs'
+import { type Backend, supports } from '../backend/backend.js'
+import { asSyncError, SyncError } from '../errors/sync-error.js'
+import type { Action } from '../model/action.js'
+import type { Entry } from '../model/entry.js'
+import type { SyncEvent } from '../model/sync-event.js'
+import { commonHash, hashOf, matchesFingerprint } from './decide.js'
+
+/** Source files removed together, after one flush of their copies. */
+const BATCH = 128
+/** A batch that does not fill goes this long after its first file at the latest. */
+const MAX_WAIT_MS = 100
+
+export interface SourceRemoverOptions {
+  readonly source: Backend
+  readonly target: Backend
+  readonly dryRun: boolean
+  readonly signal: AbortSignal
+  /** Removals at once within a batch. */
+  readonly concurrency: number
+  /**
+   * The planner compared content (`--checksum` with a hash both sides offer): a file it found
+   * unchanged holds the same bytes on both sides. Otherwise each is hashed on both sides before its
+   * source goes (see `unchanged`).
+   */
+  readonly comparedContent: boolean
+}
+
+/** A source file to remove; `target`: the target's entry where its content is still to be compared. */
+interface Removal {
+  readonly source: Entry
+  readonly target?: Entry
+}
+
+/**
+ * `SyncOptions.removeSourceFiles` (rsync's `--remove-source-files`, rclone's `move`): deletes from the
+ * source each file the target now holds — a copy, update or touch that completed, and a file the
+ * planner found unchanged there (`unchanged`) — and says so with a `removed` event. In batches: the
+ * target first makes the batch's copies durable (`Flushable.flush`), so that a crash never leaves a
+ * file on neither side; then each source file is deleted only while it is still what was listed
+ * (rsync 3.1 checks size and mtime too): one changed since is kept and reported as failed (stage
+ * `remove-source`), as is every file of a batch whose flush failed. Nothing is removed once the run
+ * is stopped. Directories are never removed.
+ */
+export class SourceRemover {
+  readonly #o: SourceRemoverOptions
+  readonly #queue: Removal[] = []
+  #out: Subscriber<SyncEvent> | undefined
+  #upstreamDone = false
+  #running = false
+  #timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(opts: SourceRemoverOptions) {
+    this.#o = opts
+  }
+
+  /**
+   * A source entry the planner found on the target as it is (no action): removed as the copied
+   * are, once their contents compare equal. Size and mtime alike (or a record of the last run) do
+   * not prove the same bytes, and the target's copy is all that will be left: a source file whose
+   * target file differs is kept and reported (`CONFLICT`), one that cannot be compared (no hash
+   * both sides offer) too.
+   */
+  unchanged(source: Entry, target: Entry): void {
+    if (source.kind === 'dir') return
+    this.#queue.push(this.#o.comparedContent || source.kind !== 'file' ? { source } : { source, target })
+    this.#pump()
+  }
+
+  /** Passes every event through, adding the removals' own; completes once the last batch has gone. */
+  operator(): OperatorFunction<SyncEvent, SyncEvent> {
+    return (events$) =>
+      new Observable<SyncEvent>((out) => {
+        this.#out = out
+        const sub = events$.subscribe({
+          next: (e) => {
+            out.next(e)
+            if (e.type === 'completed') this.#completed(e.action)
+          },
+          error: (err: unknown) => out.error(err),
+          complete: () => {
+            this.#upstreamDone = true
+            this.#pump()
+          },
+        })
+        return () => {
+          sub.unsubscribe()
+          if (this.#timer !== undefined) clearTimeout(this.#timer)
+        }
+      })
+  }
+
+  /** A completed action: the target holds its source file once it copied it, or touched it. */
+  #completed(action: Action): void {
+    const { kind, source: src, target: dst, reason } = action
+    if (src === undefined || src.kind === 'dir') return
+    if (kind === 'copy' || kind === 'update') this.#queue.push({ source: src })
+    // A touch carries the mtime (or mode) to a file whose content is the source's: compared by the
+    // planner, or alike only by size and mtime (a mode carried), to be compared here.
+    else if (kind === 'touch' && dst !== undefined) {
+      const compared = this.#o.comparedContent || CONTENT_COMPARED.has(reason ?? '') || src.kind !== 'file'
+      this.#queue.push(compared ? { source: src } : { source: src, target: dst })
+    } else return
+    this.#pump()
+  }
+
+  #pump(): void {
+    const out = this.#out
+    if (out === undefined || this.#running) return
+    if (this.#queue.length === 0) {
+      if (this.#upstreamDone) out.complete()
+      return
+    }
+    if (this.#queue.length < BATCH && !this.#upstreamDone) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined
+        this.#take(out)
+      }, MAX_WAIT_MS)
+      return
+    }
+    this.#take(out)
+  }
+
+  #take(out: Subscriber<SyncEvent>): void {
+    if (this.#running || this.#queue.length === 0) return
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    this.#running = true
+    const batch = this.#queue.splice(0, BATCH)
+    this.#removeBatch(batch, out)
+      .catch((err: unknown) => out.error(err))
+      .finally(() => {
+        this.#running = false
+        this.#pump()
+      })
+  }
+
+  async #removeBatch(removals: Removal[], out: Subscriber<SyncEvent>): Promise<void> {
+    const batch = removals.map((r) => r.source)
+    const { source, target, dryRun, signal } = this.#o
+    if (dryRun) {
+      // (The contents are compared as the real run would: a dry run says what it would keep.)
+      for (const { source: e, target: t } of removals) {
+        try {
+          if (t !== undefined) await assertSameContent(source, target, e, t, signal)
+          out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source', dryRun: true })
+        } catch (err) {
+          out.next({
+            type: 'failed',
+            ts: Date.now(),
+            path: e.path,
+            error: asSyncError(err, 'remove-source', e.path).toJSON(),
+            stage: 'remove-source',
+          })
+        }
+      }
+      return
+    }
+    if (signal.aborted) return
+    const failed = (e: Entry, err: unknown): void => {
+      const error = asSyncError(err, 'remove-source', e.path)
+      out.next({ type: 'failed', ts: Date.now(), path: e.path, error: error.toJSON(), stage: 'remove-source' })
+    }
+    if (supports.flush(target)) {
+      try {
+        await target.flush(batch.map((e) => e.path))
+      } catch (err) {
+        const why = asSyncError(err, 'flush')
+        const kept = new SyncError(why.code, `kept on the source: ${why.message}`, {
+          op: 'remove-source',
+          hint: 'The copy on the target could not be made durable; the next run removes the source file once it can.',
+        })
+        for (const e of batch) failed(e, kept)
+        return
+      }
+    }
+    let next = 0
+    const worker = async (): Promise<void> => {
+      while (next < removals.length && !signal.aborted) {
+        const { source: e, target: t } = removals[next++]!
+        try {
+          if (t !== undefined) await assertSameContent(source, target, e, t, signal)
+          if (await removeIfUnchanged(source, e))
+            out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source' })
+        } catch (err) {
+          failed(e, err)
+        }
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, batch.length) }, worker))
+  }
+}
+
+/** Reasons of the touches the planner gives only once it knows both files' contents are equal. */
+const CONTENT_COMPARED = new Set(['content equal, mtime differs', 'empty file, mtime differs'])
+
+/**
+ * The target's file `t` holds the bytes of the source's `s`, by a hash both offer.
+ * @throws SyncError `CONFLICT` when it does not, `UNSUPPORTED` when it cannot be told.
+ */
+async function assertSameContent(source: Backend, target: Backend, s: Entry, t: Entry, signal: AbortSignal) {
+  if (s.size === 0 && t.size === 0) return
+  const algo = commonHash(source, target)
+  if (algo === undefined) {
+    throw new SyncError(
+      'UNSUPPORTED',
+      `no hash both ${source.uri} and ${target.uri} offer tells whether the target's file is the same; kept on the source`,
+      {
+        op: 'remove-source',
+        path: s.path,
+        hint: 'Compare the two files yourself, then delete the source file if they are the same.',
+      },
+    )
+  }
+  const [a, b] = await Promise.all([hashOf(source, s, algo, signal), hashOf(target, t, algo, signal)])
+  if (a === undefined || a !== b) {
+    throw new SyncError(
+      'CONFLICT',
+      'the target holds a different file of the same size and mtime; kept on the source',
+      {
+        op: 'remove-source',
+        path: s.path,
+        hint: "Compare the two files; with --checksum the source file is copied over the target's, then removed.",
+      },
+    )
+  }
+}
+
+/**
+ * Deletes `listed` from `source` while it is still that entry; false when it is gone already.
+ * @throws SyncError `CONFLICT` when it changed since it was listed (kept).
+ */
+async function removeIfUnchanged(source: Backend, listed: Entry): Promise<boolean> {
+  if (listed.kind === 'file' && supports.removeExpect(source)) {
+    await source.remove(listed.path, { expect: listed })
+    return true
+  }
+  const now = await source.stat(listed.path)
+  if (now === undefined) return false
+  const same =
+    now.kind === listed.kind &&
+    (listed.kind === 'symlink'
+      ? now.linkTarget === listed.linkTarget
+      : matchesFingerprint(
+          { size: listed.size, mtimeMs: listed.mtimeMs, ...(listed.version ? { version: listed.version } : {}) },
+          now,
+        ))
+  if (!same) {
+    throw new SyncError('CONFLICT', 'changed on the source since it was copied; kept there', {
+      op: 'remove-source',
+      path: listed.path,
+      hint: 'Run again: the new version is copied, then removed.',
+    })
+  }
+  await source.remove(listed.path)
+  return true
+}
