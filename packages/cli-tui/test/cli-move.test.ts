@@ -85,6 +85,18 @@ describe('syncflow move', () => {
     expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'new.txt', 'sub/b.txt', 'sub/deep/c.txt'])
   })
 
+  it('--delete-empty-src-dirs removes the source directories the move left empty', async () => {
+    const r = await runCli(['move', src, dst, '-v', '--delete-empty-src-dirs'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^removed +sub\/deep\/ {2}\(from the source\)$/m)
+    expect(r.stderr).toContain('3 files and 2 empty directories removed from the source.')
+    expect(await readdir(src)).toEqual([])
+    expectUsageError(
+      await runCli(['copy', src, dst, '--delete-empty-src-dirs'], { env }),
+      '--delete-empty-src-dirs removes the source directories a move leaves empty',
+    )
+  })
+
   it('is refused where a move would lose files or makes no sense, with exit 2 and nothing written', async () => {
     expectUsageError(
       await runCli(['sync', src, dst, '--remove-source-files'], { env }),

@@ -175,12 +175,37 @@ describe('sync with removeSourceFiles', () => {
     }
     const events = await run({}, (s, t) => [s, wrapped(t, { flush })])
     expect(removed(events)).toEqual([])
-    expect(failures(events).map((f) => [f.path, f.stage, f.error.code])).toEqual([
+    expect(failures(events).map((f) => [f.path, f.stage, f.error.code]).sort()).toEqual([
       ['a', 'remove-source', 'NO_SPACE'],
       ['b', 'remove-source', 'NO_SPACE'],
     ])
     expect(await files('src')).toEqual({ a: 'alpha', b: 'bravo' })
     expect(await files('dst')).toEqual({ a: 'alpha', b: 'bravo' })
+  })
+
+  it('with removeEmptySourceDirs removes the directories left empty, deepest first, and only those', async () => {
+    await put('src', { a: 'alpha', 'd/e/b': 'bravo', 'keep/x.log': 'excluded, so kept', 'kept/new': 'kept' })
+    await mkdir(join(root, 'src/empty'), { recursive: true })
+    await put('dst', { 'kept/new': 'other' })
+    const { createPathFilter } = await import('../src/index.js')
+    const events = await run({
+      removeEmptySourceDirs: true,
+      ignoreExisting: true,
+      filter: createPathFilter({ exclude: ['*.log'] }),
+    })
+    expect(summary(events)).toMatchObject({ failed: 0, sourceRemoved: 2, sourceDirsRemoved: 3 })
+    const dirs = events.flatMap((e) => (e.type === 'removed' && e.dir ? [e.path] : []))
+    // d/e before d: a parent goes only once its children have.
+    expect(dirs.indexOf('d/e')).toBeLessThan(dirs.indexOf('d'))
+    expect(dirs.sort()).toEqual(['d', 'd/e', 'empty'])
+    expect((await readdir(join(root, 'src'))).sort()).toEqual(['keep', 'kept'])
+    expect(await files('src')).toEqual({ 'keep/x.log': 'excluded, so kept', 'kept/new': 'kept' })
+  })
+
+  it('refuses removeEmptySourceDirs without removeSourceFiles', async () => {
+    await put('src', { a: 'alpha' })
+    const events = await run({ removeSourceFiles: false, removeEmptySourceDirs: true })
+    expect(summary(events).fatal?.message).toContain('removeEmptySourceDirs goes with removeSourceFiles')
   })
 
   it('in a dry run says what it would remove and removes nothing', async () => {

@@ -157,6 +157,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       'Add --backup-dir DIR (a file kept beside the original would be deleted by the next mirror).',
     )
   }
+  if (flags.deleteEmptySrcDirs && !flags.removeSourceFiles) {
+    throw usageError(
+      '--delete-empty-src-dirs removes the source directories a move leaves empty, and this copy removes no file',
+      'Use `syncflow move SRC DST --delete-empty-src-dirs` (or add --remove-source-files).',
+    )
+  }
   if (flags.suffixKeepExtension && flags.suffix === undefined) {
     throw usageError('--suffix-keep-extension places a --suffix, and none is given', 'Add --suffix SUFFIX, or drop it.')
   }
@@ -452,6 +458,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(backup ? { backupTo: backup } : {}),
       ...(linkDests !== undefined && linkDests.backends.length > 0 ? { linkDest: linkDests.backends } : {}),
       ...(flags.removeSourceFiles ? { removeSourceFiles: true } : {}),
+      ...(flags.removeSourceFiles && flags.deleteEmptySrcDirs ? { removeEmptySourceDirs: true } : {}),
       ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),

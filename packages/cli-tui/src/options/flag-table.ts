@@ -221,6 +221,11 @@ export const FLAG_TABLE = {
       '--remove-source-files',
       "delete each source file once the target holds it (copied, or found there with the same content), as rsync's: a move (a file changed since it was listed is kept; directories stay; `syncflow move` is copy with this)",
     ),
+  deleteEmptySrcDirs: () =>
+    new Option(
+      '--delete-empty-src-dirs',
+      "with move (or --remove-source-files): also remove the source directories left empty, as rclone's (never the source itself, never one that still holds anything)",
+    ),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -409,7 +414,7 @@ export const COPY_FLAGS: readonly FlagName[] = SYNC_FLAGS.flatMap((f): FlagName[
   f === 'noTrackRenames'
     ? []
     : f === 'linkDest'
-      ? [f, 'removeSourceFiles']
+      ? [f, 'removeSourceFiles', 'deleteEmptySrcDirs']
       : [f],
 )
 
@@ -421,7 +426,7 @@ export const MOVE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter((f) => f !== 'r
  * snapshot) or --remove-source-files (a restore that emptied the backup).
  */
 export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter(
-  (f) => f !== 'linkDest' && f !== 'removeSourceFiles',
+  (f) => f !== 'linkDest' && f !== 'removeSourceFiles' && f !== 'deleteEmptySrcDirs',
 )
 
 /**

@@ -38,6 +38,8 @@ export interface JobFlags {
   readonly linkDest?: readonly string[]
   /** `--remove-source-files` (and `move`): each source file the target holds is then deleted from the source. */
   readonly removeSourceFiles?: boolean
+  /** `--delete-empty-src-dirs` (rclone's, with a move): the source directories it leaves empty go too. */
+  readonly deleteEmptySrcDirs?: boolean
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

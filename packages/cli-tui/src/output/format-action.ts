@@ -78,9 +78,9 @@ export function formatCompleted(action: Action, dryRun: boolean, linked = false)
 }
 
 /** A source file `--remove-source-files` removed: `removed  docs/a.txt (from the source)`. */
-export function formatRemoved(event: Pick<RemovedEvent, 'path' | 'dryRun'>): string {
+export function formatRemoved(event: Pick<RemovedEvent, 'path' | 'dryRun' | 'dir'>): string {
   const verb = event.dryRun ? `would ${'remove'.padEnd(WIDTH - 2)}` : 'removed'.padEnd(WIDTH)
-  return `${verb} ${printableName(event.path)}  (from the source)`
+  return `${verb} ${printableName(event.path)}${event.dir ? '/' : ''}  (from the source)`
 }
 
 /** A planned action, as `check` lists differences: `update   docs/a.txt  (size differs)`. */

@@ -186,7 +186,14 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
         `Of the files copied, ${s.linked === 1 ? '1 was' : `${s.linked.toLocaleString('en-US')} were`} hard-linked from --link-dest (no bytes copied).`,
       )
     // --remove-source-files / move: what left the source.
-    if (s.sourceRemoved) out.push(`${filesCount(s.sourceRemoved)} removed from the source.`)
+    if (s.sourceRemoved || s.sourceDirsRemoved) {
+      const dirs = s.sourceDirsRemoved
+        ? `${s.sourceDirsRemoved === 1 ? '1 empty directory' : `${s.sourceDirsRemoved.toLocaleString('en-US')} empty directories`}`
+        : ''
+      out.push(
+        `${[s.sourceRemoved ? filesCount(s.sourceRemoved) : '', dirs].filter((w) => w).join(' and ')} removed from the source.`,
+      )
+    }
     if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
       out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
     }

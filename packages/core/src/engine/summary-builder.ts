@@ -32,6 +32,8 @@ export class SummaryBuilder {
   linked = 0
   /** Source files removed (`removed` events: --remove-source-files). */
   sourceRemoved = 0
+  /** Source directories removed, left empty (`removed` events with `dir`). */
+  sourceDirsRemoved = 0
   readonly done = zero()
   /** `mkdir` actions of an existing directory: they only set its mode. */
   readonly modesSet = { planned: 0, done: 0 }
@@ -88,7 +90,8 @@ export class SummaryBuilder {
         this.skipped++
         break
       case 'removed':
-        this.sourceRemoved++
+        if (e.dir) this.sourceDirsRemoved++
+        else this.sourceRemoved++
         break
       case 'failed':
         if (e.error.code === 'ABORTED') {
@@ -133,6 +136,7 @@ export class SummaryBuilder {
       ...(this.kept > 0 ? { kept: this.kept } : {}),
       ...(this.linked > 0 ? { linked: this.linked } : {}),
       ...(this.sourceRemoved > 0 ? { sourceRemoved: this.sourceRemoved } : {}),
+      ...(this.sourceDirsRemoved > 0 ? { sourceDirsRemoved: this.sourceDirsRemoved } : {}),
       failed: this.failed,
       skipped: this.skipped,
       bytesTransferred: this.bytes,

@@ -22,6 +22,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'backupTo',
   'linkDest',
   'removeSourceFiles',
+  'removeEmptySourceDirs',
   'backupSuffix',
   'backupSuffixKeepsExtension',
   'state',
@@ -114,6 +115,8 @@ export function syncOptionsProblem(options: SyncOptions, checkOnly: boolean): st
     return `linkDest must be an array of Backends (e.g. [createLocalBackend({ root: '../2026-12-06' })]), not ${describe(options.linkDest)}`
   if (options.removeSourceFiles !== undefined && typeof options.removeSourceFiles !== 'boolean')
     return `removeSourceFiles must be true or false, not ${show(options.removeSourceFiles)}`
+  if (options.removeEmptySourceDirs === true && options.removeSourceFiles !== true)
+    return 'removeEmptySourceDirs goes with removeSourceFiles: only a move leaves source directories empty'
   // A mirror after a move deletes from the target every file the move took from the source.
   if (options.removeSourceFiles === true && options.mode === 'mirror' && !checkOnly)
     return "removeSourceFiles needs mode 'copy': a mirror's next run would delete from the target every file this one removed from the source"

@@ -123,6 +123,12 @@ export interface SyncOptions {
    * (`Flushable`). Only with `mode: 'copy'`. [false]
    */
   readonly removeSourceFiles?: boolean
+  /**
+   * rclone's `--delete-empty-src-dirs`, with `removeSourceFiles`: the source directories the run
+   * left empty are removed at the end too (deepest first; never the root, never one holding
+   * anything). [false]
+   */
+  readonly removeEmptySourceDirs?: boolean
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

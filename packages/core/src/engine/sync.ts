@@ -249,6 +249,7 @@ function run(
             signal,
             concurrency,
             comparedContent: options.compare === 'checksum' && hashAlgo !== undefined,
+            ...(options.removeEmptySourceDirs ? { removeEmptyDirs: true } : {}),
           })
         : undefined
     // Every action in flight listens to `signal`, a few times (a read, a write, a delta's streams:

@@ -71,6 +71,8 @@ export interface RemovedEvent {
   readonly path: string
   readonly side: 'source'
   readonly dryRun?: boolean
+  /** A directory left empty, removed too (`removeEmptyDirs`); not counted in `sourceRemoved`. */
+  readonly dir?: true
 }
 
 /** An item that was deliberately not acted on (bad name, guard, policy). */
@@ -287,6 +289,8 @@ export interface SyncSummary {
   readonly linked?: number
   /** Source files deleted once the target held them (`removeSourceFiles`; in a dry run: would be); absent when none. */
   readonly sourceRemoved?: number
+  /** Source directories left empty and removed (`removeEmptyDirs`); absent when none. */
+  readonly sourceDirsRemoved?: number
   readonly failed: number
   readonly skipped: number
   readonly bytesTransferred: number

@@ -1,8 +1,9 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
-import { asSyncError, SyncError } from '../errors/sync-error.js'
+import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
+import type { RelPath } from '../model/rel-path.js'
 import type { SyncEvent } from '../model/sync-event.js'
 import { commonHash, hashOf, matchesFingerprint } from './decide.js'
 
@@ -24,6 +25,12 @@ export interface SourceRemoverOptions {
    * source goes (see `unchanged`).
    */
   readonly comparedContent: boolean
+  /**
+   * rclone's `--delete-empty-src-dirs`: at the end, the source's directories left empty are removed
+   * too, deepest first: those the target has (made, touched or found there) and those files were
+   * removed from. Not the root; not one that still holds anything (an excluded file, a file kept).
+   */
+  readonly removeEmptyDirs?: boolean
 }
 
 /** A source file to remove; `target`: the target's entry where its content is still to be compared. */
@@ -49,6 +56,9 @@ export class SourceRemover {
   #upstreamDone = false
   #running = false
   #timer: ReturnType<typeof setTimeout> | undefined
+  /** With `removeEmptyDirs`: the source's directories to try at the end (no more than it has). */
+  readonly #dirs = new Set<string>()
+  #dirsDone = false
 
   constructor(opts: SourceRemoverOptions) {
     this.#o = opts
@@ -62,7 +72,10 @@ export class SourceRemover {
    * both sides offer) too.
    */
   unchanged(source: Entry, target: Entry): void {
-    if (source.kind === 'dir') return
+    if (source.kind === 'dir') {
+      if (this.#o.removeEmptyDirs) this.#dirs.add(source.path)
+      return
+    }
     this.#queue.push(this.#o.comparedContent || source.kind !== 'file' ? { source } : { source, target })
     this.#pump()
   }
@@ -93,6 +106,8 @@ export class SourceRemover {
   /** A completed action: the target holds its source file once it copied it, or touched it. */
   #completed(action: Action): void {
     const { kind, source: src, target: dst, reason } = action
+    if (src?.kind === 'dir' && this.#o.removeEmptyDirs && (kind === 'mkdir' || kind === 'touch'))
+      this.#dirs.add(src.path)
     if (src === undefined || src.kind === 'dir') return
     if (kind === 'copy' || kind === 'update') this.#queue.push({ source: src })
     // A touch carries the mtime (or mode) to a file whose content is the source's: compared by the
@@ -108,7 +123,19 @@ export class SourceRemover {
     const out = this.#out
     if (out === undefined || this.#running) return
     if (this.#queue.length === 0) {
-      if (this.#upstreamDone) out.complete()
+      if (!this.#upstreamDone) return
+      if (this.#dirs.size === 0 || this.#dirsDone) {
+        out.complete()
+        return
+      }
+      this.#dirsDone = true
+      this.#running = true
+      this.#removeDirs(out)
+        .catch((err: unknown) => out.error(err))
+        .finally(() => {
+          this.#running = false
+          this.#pump()
+        })
       return
     }
     if (this.#queue.length < BATCH && !this.#upstreamDone) {
@@ -182,14 +209,59 @@ export class SourceRemover {
         const { source: e, target: t } = removals[next++]!
         try {
           if (t !== undefined) await assertSameContent(source, target, e, t, signal)
-          if (await removeIfUnchanged(source, e))
+          if (await removeIfUnchanged(source, e)) {
             out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source' })
+            if (this.#o.removeEmptyDirs) this.#addParents(e.path)
+          }
         } catch (err) {
           failed(e, err)
         }
       }
     }
     await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, batch.length) }, worker))
+  }
+
+  /** The directories above `path` (not the root), for `removeEmptyDirs`. */
+  #addParents(path: string): void {
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+      const dir = path.slice(0, cut)
+      if (this.#dirs.has(dir)) break
+      this.#dirs.add(dir)
+    }
+  }
+
+  /**
+   * `removeEmptyDirs`: each directory gathered, deepest first, removed if it is a directory still
+   * and empty (a backend removes only an empty one). Not in a dry run, which removed no file (it
+   * could not tell which would be left empty), nor once the run is stopped. Where the source keeps
+   * no directories of its own (S3), none is there to remove.
+   */
+  async #removeDirs(out: Subscriber<SyncEvent>): Promise<void> {
+    const { source, dryRun, signal } = this.#o
+    if (dryRun || signal.aborted || !source.capabilities.emptyDirs) return
+    const depth = (p: string): number => p.split('/').length
+    const dirs = [...this.#dirs].filter((d) => d !== '').sort((a, b) => depth(b) - depth(a) || (a < b ? 1 : -1))
+    this.#dirs.clear()
+    for (const dir of dirs) {
+      if (signal.aborted) return
+      const path = dir as RelPath
+      const now = await source.stat(path).catch(() => undefined)
+      if (now?.kind !== 'dir') continue
+      try {
+        await source.remove(path)
+        out.next({ type: 'removed', ts: Date.now(), path, side: 'source', dir: true })
+      } catch (err) {
+        // Not empty (a file kept, an excluded one, one written since): it stays, as it should.
+        if (isSyncError(err) && err.code === 'CONFLICT') continue
+        out.next({
+          type: 'failed',
+          ts: Date.now(),
+          path,
+          error: asSyncError(err, 'remove-source', path).toJSON(),
+          stage: 'remove-source',
+        })
+      }
+    }
   }
 }
 
