@@ -25,7 +25,7 @@ import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { NoticeCode, SyncEvent } from '../model/sync-event.js'
 import { backUp } from '../operators/back-up.js'
-import { commonHash, fingerprintOf } from '../operators/decide.js'
+import { commonHash, fingerprintOf, hashOf } from '../operators/decide.js'
 import { diff, type EntryPair } from '../operators/diff.js'
 import { guardDeletes, listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
@@ -560,18 +560,47 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       return out
     }
 
+    /**
+     * The conflict copy a stopped run kept of `lost` already, among those listed for its path: one
+     * of the same size and mtime (within the window) whose bytes are `lost`'s, by hash. Size and
+     * mtime alone took an earlier conflict's copy of another version for it, and that version was
+     * then lost (review of watch #2: two conflicts within a FAT side's 2 s, or a --modify-window).
+     * None where the side offers no hash: a second copy of one version is no loss.
+     */
+    const keptAlready = async (side: Backend, listed: Entry[] | undefined, lost: Entry): Promise<Entry | undefined> => {
+      const window = Math.max(decideOpts.modifyWindowMs, 1)
+      const alike = (listed ?? []).filter((e) => e.size === lost.size && Math.abs(e.mtimeMs - lost.mtimeMs) <= window)
+      const algo = alike.length > 0 ? commonHash(side, side) : undefined
+      if (algo === undefined) return undefined
+      const want = await hashOf(side, lost, algo, signal).catch(() => undefined)
+      for (const e of alike) {
+        if (want !== undefined && (await hashOf(side, e, algo, signal).catch(() => undefined)) === want) return e
+      }
+      return undefined
+    }
+    /**
+     * A conflict-copy name for `path` that neither side holds: the second conflict of one file in the
+     * same second (a watch's passes come that close) is numbered, never kept over the first one's
+     * copy (review of watch #1: that version was lost on both sides).
+     */
+    const freeConflictName = async (path: RelPath, loser: BisyncSide): Promise<RelPath> => {
+      // (A side that cannot say is taken as free: the copy is kept with `fresh`, which never replaces.)
+      const held = (side: Backend, name: RelPath) => side.stat(name).catch(() => undefined)
+      for (let nth = 1; nth < 100; nth++) {
+        const name = conflictName(path, at, loser, nth)
+        const [onA, onB] = await Promise.all([held(a, name), held(b, name)])
+        if (onA === undefined && onB === undefined) return name
+      }
+      return conflictName(path, at, loser, 100)
+    }
+
     /** Keeps each conflict's losing version beside it on its own side; the lanes then carry it across. */
     const keep$ = defer(() =>
       from(keeps).pipe(
         concatMap(async ({ path, loser, winner, lost }) => {
           // Kept already, by a run stopped since: that copy crosses as any new file (planned so).
-          const earlier = listedCopies[loser]
-            .get(path)
-            ?.find(
-              (e) =>
-                e.size === lost.size && Math.abs(e.mtimeMs - lost.mtimeMs) <= Math.max(decideOpts.modifyWindowMs, 1),
-            )
-          const name = earlier?.path ?? conflictName(path, at, loser)
+          const earlier = await keptAlready(backends[loser], listedCopies[loser].get(path), lost)
+          const name = earlier?.path ?? (await freeConflictName(path, loser))
           const update: Action = {
             kind: 'update',
             path,
@@ -617,7 +646,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             return [said(name, false)]
           }
           try {
-            const expect = await backUp(lb, lb, path, { as: name, planned: lost, signal })
+            const expect = await backUp(lb, lb, path, { as: name, planned: lost, signal, fresh: true })
             const kept = await lb.stat(name)
             if (kept === undefined) throw new SyncError('NOT_FOUND', `${name} is gone`, { op: 'bisync', path: name })
             const copy: Action = {

@@ -27,6 +27,12 @@ export interface BackUpOptions {
    * plugin target whose read() never settles does not keep a stopped run waiting (fx26-a #3). [none]
    */
   readonly signal?: AbortSignal
+  /**
+   * `as` must be free: nothing there is replaced (`CONFLICT` instead). A two-way run's conflict
+   * copy: one kept earlier under the same name is another version, never to be overwritten. [false:
+   * a backup directory's older copy at `as` is replaced, as rsync's]
+   */
+  readonly fresh?: boolean
 }
 
 /**
@@ -98,7 +104,7 @@ export async function backUp(
     let kept: Entry | undefined
     try {
       if (claim.previous !== undefined) await refuseFoldedName(backup, as, claim.previous)
-      const done = await keepAs(backup, held, target, now, path, as, opts.limiter, opts.signal)
+      const done = await keepAs(backup, held, target, now, path, as, opts.limiter, opts.signal, opts.fresh === true)
       kept = done.kept
       return done.expect
     } finally {
@@ -142,12 +148,14 @@ async function keepAs(
   path: RelPath,
   as: RelPath,
   limiter: RateLimiter | undefined,
-  signal?: AbortSignal,
+  signal: AbortSignal | undefined,
+  fresh: boolean,
 ): Promise<{ kept: Entry; expect: Entry }> {
+  const free = fresh ? { expect: null } : {}
   if (supports.linkFrom(backup)) {
     // The linked file's entry, not a new stat of the target by path: a file saved over it since
     // would be expected, and then replaced unkept (review 24 #2). One name, one version.
-    const linked = await backup.linkFrom(held, path, as, { expect: now })
+    const linked = await backup.linkFrom(held, path, as, { expect: now, ...(fresh ? { targetExpect: null } : {}) })
     // (The version of a file with other names moves with each name this run links: a group of hard
     // links in the target. The local backend's own expect check lets a ctime that moved alone pass.)
     if (linked !== undefined) return { kept: linked, expect: { ...linked, path } }
@@ -160,7 +168,7 @@ async function keepAs(
         hint: 'Give a --backup-dir on a backend that keeps symlinks (a local directory), or exclude the symlink.',
       })
     }
-    await backup.symlink(as, now.linkTarget)
+    await backup.symlink(as, now.linkTarget, free)
     // Its own mtime too, as a sync keeps it (best effort: not every system can set it).
     const st = supports.setMtime(backup) ? await backup.setMtime(as, now.mtimeMs).catch(() => undefined) : undefined
     return { kept: st ?? now, expect: now }
@@ -176,7 +184,7 @@ async function keepAs(
   // As the transfers: a direct copy only without a --bwlimit (a limited run streams, limited).
   const copied =
     limiter === undefined && supports.copyFrom(backup)
-      ? await backup.copyFrom(held, path, as, meta, { readOptions })
+      ? await backup.copyFrom(held, path, as, meta, { readOptions, ...free })
       : undefined
   if (copied !== undefined) return { kept: copied, expect: now }
   // (Raced against the run's signal: a plugin target's read that never settles, fx26-a #3.)
@@ -185,7 +193,7 @@ async function keepAs(
   const throttle = limiter?.throttle()
   const stream = throttle ? (pipeline(body, throttle, () => {}) as unknown as Readable) : body
   try {
-    return { kept: await backup.write(as, stream, meta), expect: now }
+    return { kept: await backup.write(as, stream, meta, free), expect: now }
   } finally {
     body.destroy()
   }
