@@ -175,7 +175,11 @@ describe('sync with removeSourceFiles', () => {
     }
     const events = await run({}, (s, t) => [s, wrapped(t, { flush })])
     expect(removed(events)).toEqual([])
-    expect(failures(events).map((f) => [f.path, f.stage, f.error.code]).sort()).toEqual([
+    expect(
+      failures(events)
+        .map((f) => [f.path, f.stage, f.error.code])
+        .sort(),
+    ).toEqual([
       ['a', 'remove-source', 'NO_SPACE'],
       ['b', 'remove-source', 'NO_SPACE'],
     ])
