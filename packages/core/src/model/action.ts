@@ -19,6 +19,13 @@ export interface Action {
   readonly reason: string
   /** Two-way sync: the side the action writes (`a` the first location, `b` the second). */
   readonly to?: 'a' | 'b'
+  /**
+   * `-H` (`SyncOptions.hardLinks`): a `copy` or `update` made as a hard link to the target's file at
+   * this path, the first name of the same source file, once that one's action has completed (or
+   * at once where it was unchanged). Where that one failed, or the link cannot be made, the file
+   * is transferred as any other.
+   */
+  readonly linkTo?: RelPath
 }
 
 /** Action kinds that write bytes to the target. */
