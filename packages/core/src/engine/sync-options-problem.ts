@@ -21,6 +21,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'deleteBefore',
   'backupTo',
   'linkDest',
+  'hardLinks',
   'backupSuffix',
   'backupSuffixKeepsExtension',
   'state',
