@@ -148,6 +148,20 @@ describe('sync with hardLinks', () => {
       expect(await readFile(join(root, 'dst', p), 'utf8')).toBe('the first file, edited')
   })
 
+  it('keeps the group when only the mtime changes (the shared file is rewritten, not touched, and relinked)', async () => {
+    await linkedTree()
+    await run()
+    const later = new Date(T0.getTime() + 3_600_000)
+    await utimes(join(root, 'src', 'a/one'), later, later)
+    const events = await run()
+    expect(summary(events)).toMatchObject({ failed: 0 })
+    expect(written(events)).toEqual(['a/one', 'b/one', 'c/deep/one'])
+    expect(await groupsOf('dst', TREE)).toEqual([['a/one', 'b/one', 'c/deep/one'], ['x/two', 'y/two'], ['z/alone']])
+    for (const p of ['a/one', 'b/one', 'c/deep/one'])
+      expect((await stat(join(root, 'dst', p))).mtimeMs).toBe(later.getTime())
+    expect(written(await run())).toEqual([])
+  })
+
   it('never links to the file of a first name whose copy failed: the later names are copied', async () => {
     await linkedTree()
     // A directory in the way of the FIRST name (a copy never deletes it): its copy fails, whoever runs it.

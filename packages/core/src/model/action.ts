@@ -36,10 +36,13 @@ export function isTransferAction(kind: ActionKind): boolean {
 /**
  * The bytes a planned action moves: a copy or update of a file, the file's size; none for anything
  * else (a symlink's copy, whose listed size is its target's length, sends no content: a dry run
- * said "45 B to transfer" where the run sent none, QA 23 #7).
+ * said "45 B to transfer" where the run sent none, QA 23 #7), nor a name `-H` links (`linkTo`).
  */
 export function transferBytesOf(action: Action): number {
-  return isTransferAction(action.kind) && action.source?.kind === 'file' ? action.source.size : 0
+  // (Nor a name -H links to another: a link, unless its first name fails.)
+  return isTransferAction(action.kind) && action.source?.kind === 'file' && action.linkTo === undefined
+    ? action.source.size
+    : 0
 }
 
 /**
