@@ -215,6 +215,13 @@ export const FLAG_TABLE = {
       '--link-dest <DIR>',
       "hard-link a new file from DIR when DIR holds it unchanged (size, mtime, permissions) instead of copying it: rsync's snapshot backups, each costing only what changed (a local target; a relative DIR is relative to the target, as rsync's; repeatable, tried in order)",
     ).argParser(repeatable(parseLinkDest)),
+  // rsync's -H: a tree whose files have several names (snapshot series, a Maildir, git objects)
+  // keeps them one file on the target, not one copy per name.
+  hardLinks: () =>
+    new Option(
+      '-H, --hard-links',
+      'names of one source file (hard links) that the run syncs become names of one target file, as rsync -H: the first is copied, the others linked to it (a local source and target; a copy where no link can be made)',
+    ),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -368,6 +375,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'suffix',
   'suffixKeepExtension',
   'linkDest',
+  'hardLinks',
   'state',
   'noState',
   'bwlimit',
@@ -410,7 +418,7 @@ export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter((f) => f !==
  */
 // (--one-file-system too: a watch's events below a mount point would still be synced.)
 export const CONTINUOUS_FLAGS: readonly FlagName[] = [
-  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem' && f !== 'linkDest'),
+  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem' && f !== 'linkDest' && f !== 'hardLinks'),
   'conflict',
 ]
 

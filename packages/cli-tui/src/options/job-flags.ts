@@ -36,6 +36,8 @@ export interface JobFlags {
   readonly filesFrom?: readonly string[]
   /** `--link-dest`: earlier snapshots' directories, as given (a relative one is relative to the target). */
   readonly linkDest?: readonly string[]
+  /** `-H, --hard-links`: the engine's `hardLinks`. */
+  readonly hardLinks?: boolean
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

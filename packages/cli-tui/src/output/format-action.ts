@@ -56,10 +56,11 @@ const verb = (action: Action): string =>
 
 /**
  * A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run; `linked`
- * for a new file hard-linked from a `--link-dest` directory (`linked`).
+ * for a new file hard-linked from a `--link-dest` directory, or by -H to another name of its file
+ * (`linked`; a dry run of -H says `would link`).
  */
 export function formatCompleted(action: Action, dryRun: boolean, linked = false): string {
-  if (dryRun) return `would ${verb(action).padEnd(WIDTH - 2)} ${target(action)}`
+  if (dryRun) return `would ${(linked ? 'link' : verb(action)).padEnd(WIDTH - 2)} ${target(action)}`
   const done = linked
     ? 'linked'
     : isChmod(action)
