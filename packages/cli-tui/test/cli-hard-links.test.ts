@@ -73,7 +73,7 @@ describe('-H, --hard-links', () => {
     expect(again.code, again.stderr).toBe(0)
     const events = jsonLines(again.stdout)
     expect(events.filter((e) => e.type === 'started')).toEqual([])
-    expect((events.at(-1) as { summary: { unchanged: number } }).summary.unchanged).toBe(TREE.length)
+    expect((events.at(-1) as unknown as { summary: { unchanged: number } }).summary.unchanged).toBe(TREE.length)
     expect(await groupsOf(dst)).toEqual(GROUPS)
   })
 
@@ -94,7 +94,9 @@ describe('-H, --hard-links', () => {
     })
     // (In the order they completed: any.)
     expect(pairs.sort()).toEqual(['b/one -> a/one', 'c/deep/one -> a/one', 'y/two -> x/two'])
-    expect((events.at(-1) as { summary: { linked?: number; bytesTransferred: number } }).summary).toMatchObject({
+    expect(
+      (events.at(-1) as unknown as { summary: { linked?: number; bytesTransferred: number } }).summary,
+    ).toMatchObject({
       linked: 3,
       bytesTransferred: 'the first file'.length + 'the second'.length + 'alone'.length,
     })
