@@ -218,6 +218,32 @@ describe('sync with hardLinks', () => {
     expect(await groupsOf('dst', TREE)).toEqual([['a/one', 'b/one', 'c/deep/one'], ['x/two', 'y/two'], ['z/alone']])
   })
 
+  it('copies a later name the target cannot link (another file system inside it), and says so', async () => {
+    await linkedTree()
+    const real = createLocalBackend({ root: join(root, 'dst') })
+    // As link(2) answers EXDEV or EMLINK: the backend gives no link (undefined), the engine copies.
+    const target: Backend = new Proxy(real, {
+      get(t, p) {
+        const v = Reflect.get(t, p, t)
+        if (p === 'linkFrom') return async () => undefined
+        return typeof v === 'function' ? v.bind(t) : v
+      },
+    })
+    const source = createLocalBackend({ root: join(root, 'src') })
+    try {
+      const events = await lastValueFrom(sync(source, target, { mode: 'copy', hardLinks: true }).pipe(toArray()))
+      expect(summary(events)).toMatchObject({ failed: 0 })
+      expect(linkedPaths(events)).toEqual([])
+      const notes = events.flatMap((e) => (e.type === 'notice' && e.code === 'HARD_LINK_COPIED' ? [e.path] : []))
+      expect(notes.sort()).toEqual(['b/one', 'c/deep/one', 'y/two'])
+    } finally {
+      await Promise.all([source.close(), real.close()])
+    }
+    expect((await groupsOf('dst', TREE)).length).toBe(TREE.length)
+    for (const p of TREE)
+      expect(await readFile(join(root, 'dst', p), 'utf8')).toBe(await readFile(join(root, 'src', p), 'utf8'))
+  })
+
   it.skipIf(process.getuid?.() === 0)(
     'never links to the old file of a first name whose rewrite failed (not as root: root writes into a read-only directory)',
     async () => {

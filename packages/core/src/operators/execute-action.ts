@@ -226,6 +226,11 @@ export function startAction(
     }
     kept.resume = resumeRecordOf(opts.resume, action.path, notice('UPLOAD_RESUMED'), notice('UPLOAD_KEPT'))
   }
+  if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
+    kept.linkRefused = (message) => {
+      if (!closed) sink.next({ type: 'notice', ts: Date.now(), code: 'HARD_LINK_COPIED', message, path: action.path })
+    }
+  }
   // (A dry run says a later name of a file -H links as linked: the run links it unless its first name fails.)
   const attempt = (): Promise<Outcome> =>
     opts.dryRun
@@ -327,6 +332,8 @@ interface BackupMemo {
   expected?: Entry
   /** Where the action's write may keep what lets a later run resume it (see `ExecuteOptions.resume`). */
   resume?: ResumeRecord
+  /** -H: says that a later name is copied, the target refusing its link (`HARD_LINK_COPIED`). */
+  linkRefused?: (message: string) => void
 }
 
 async function runAction(
@@ -407,7 +414,7 @@ async function runAction(
         const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions
         // rsync's -H: a later name of a source file is linked to its first name's new file.
         if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
-          const linked = await linkToFirst(target, action, opts.hardLinks, wopts.expect)
+          const linked = await linkToFirst(target, action, opts.hardLinks, wopts.expect, memo.linkRefused ?? (() => {}))
           if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
         }
         // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.

@@ -180,23 +180,31 @@ export class HardLinkGroups {
  * `-H`: makes `action.path` a hard link to the target's file of `action.linkTo` (its first name),
  * once that one's action completed. Returns the target's entry, or `undefined` when the first
  * name's action failed or has not started, its file changed since it completed (never linked to
- * another file than the one written), or no link can be made (`linkFrom` says so): the caller then
- * transfers the file as any other. `targetExpect` is what the write would expect at `action.path`.
+ * another file than the one written), or no link can be made (`linkFrom` says so: `onRefused` is
+ * told): the caller then transfers the file as any other. `targetExpect` is what the write would
+ * expect at `action.path`.
  */
 export async function linkToFirst(
   target: Backend,
   action: Action,
   groups: HardLinkGroups,
   targetExpect: Entry | null | undefined,
+  onRefused: (message: string) => void,
 ): Promise<Entry | undefined> {
   if (action.linkTo === undefined || !supports.linkFrom(target)) return undefined
   const first = await groups.firstDone(action.linkTo)
   if (first === undefined) return undefined
   try {
-    return await target.linkFrom(target, action.linkTo, action.path, {
+    const linked = await target.linkFrom(target, action.linkTo, action.path, {
       expect: first,
       ...(targetExpect !== undefined ? { targetExpect } : {}),
     })
+    if (linked === undefined) {
+      onRefused(
+        `${action.path} copied, not hard-linked to ${action.linkTo}: the target cannot link them (another file system inside it, or too many links)`,
+      )
+    }
+    return linked
   } catch (err) {
     // The first name's file changed since (CONFLICT), or cannot be linked for a reason of its own:
     // the copy that follows makes this name, and says as its own what is wrong with the target.
