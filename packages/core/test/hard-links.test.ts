@@ -311,23 +311,29 @@ describe('sync with hardLinks', () => {
 
   it('target link groups are the source link groups of the synced paths (property)', async () => {
     const paths = ['a', 'b', 'd/c', 'd/e', 'f/g/h', 'i']
+    // (A name only the target has: a copy keeps it, linked to a synced name or not.)
+    const targetPaths = [...paths, 'j/extra']
     // Each path is given a group number; a group's paths are names of one file. Some paths excluded.
     const arb = fc.record({
       group: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: paths.length, maxLength: paths.length }),
-      before: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: paths.length, maxLength: paths.length }),
+      before: fc.array(fc.integer({ min: 0, max: 3 }), {
+        minLength: targetPaths.length,
+        maxLength: targetPaths.length,
+      }),
       excluded: fc.subarray(paths, { maxLength: 2 }),
+      mode: fc.constantFrom<'mirror' | 'copy'>('mirror', 'copy'),
     })
     await fc.assert(
-      fc.asyncProperty(arb, async ({ group, before, excluded }) => {
+      fc.asyncProperty(arb, async ({ group, before, excluded, mode }) => {
         await rm(join(root, 'src'), { recursive: true, force: true })
         await rm(join(root, 'dst'), { recursive: true, force: true })
         // The target first holds other groups (an earlier run of another tree), then the source's are synced.
-        for (const [dir, groups] of [
-          ['dst', before],
-          ['src', group],
+        for (const [dir, groups, all] of [
+          ['dst', before, targetPaths],
+          ['src', group, paths],
         ] as const) {
           const first = new Map<number, string>()
-          for (const [i, p] of paths.entries()) {
+          for (const [i, p] of all.entries()) {
             const g = groups[i] as number
             const had = first.get(g)
             if (had === undefined) {
@@ -338,14 +344,17 @@ describe('sync with hardLinks', () => {
           }
         }
         const filter = createPathFilter({ exclude: excluded })
-        const events = await run({ filter })
+        const extra = await readFile(join(root, 'dst', 'j/extra'), 'utf8')
+        const events = await run({ filter, mode })
         expect(summary(events).failed).toBe(0)
         const synced = paths.filter((p) => !excluded.includes(p))
         const want = await groupsOf('src', synced)
         expect(await groupsOf('dst', synced)).toEqual(want)
         for (const p of synced)
           expect(await readFile(join(root, 'dst', p), 'utf8')).toBe(await readFile(join(root, 'src', p), 'utf8'))
-        expect(written(await run({ filter }))).toEqual([])
+        // A copy leaves the target's own name as it was, whatever was linked to it.
+        if (mode === 'copy') expect(await readFile(join(root, 'dst', 'j/extra'), 'utf8')).toBe(extra)
+        expect(written(await run({ filter, mode }))).toEqual([])
       }),
       { numRuns: 25 },
     )
