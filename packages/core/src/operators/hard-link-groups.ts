@@ -48,6 +48,12 @@ interface Pending {
  * Memory: as rsync, only files of more than one name are remembered (`Entry.linkId` is set on those
  * alone), each until all its names were met, and only the target files of several names that the
  * run keeps.
+ *
+ * State: decided from the two listings alone (`-H` runs between local directories, whose listings
+ * carry mtimes: the store is never asked, see `wantsState`). A link changes the ctime, and so the
+ * `version`, of every name of the file, so the record of a first name is stale once its later
+ * names are linked; that costs nothing here (size and mtime decide), and a record is never trusted
+ * against a listing that differs from it.
  */
 export class HardLinkGroups {
   readonly #groups = new Map<string, Group>()
