@@ -286,6 +286,15 @@ describe('sync with hardLinks', () => {
     for (const p of ['b.bin', 'c/d.bin', 'e.bin']) expect(at(p)).toBeGreaterThan(at('a.bin'))
   })
 
+  it('with linkDest, links the first name from the snapshot and the later names to it', async () => {
+    await linkedTree()
+    expect(summary(await run({}, 'src', 'day1'))).toMatchObject({ failed: 0 })
+    const events = await run({ linkDest: [createLocalBackend({ root: join(root, 'day1') })] }, 'src', 'day2')
+    expect(summary(events)).toMatchObject({ failed: 0, bytesTransferred: 0 })
+    for (const p of TREE) expect((await stat(join(root, 'day2', p))).ino).toBe((await stat(join(root, 'day1', p))).ino)
+    expect((await stat(join(root, 'day2', 'a/one'))).nlink).toBe(6)
+  })
+
   it('says in a dry run which names it would link, and writes nothing', async () => {
     await linkedTree()
     const events = await run({ dryRun: true })
