@@ -295,6 +295,17 @@ describe('sync with hardLinks', () => {
     expect((await stat(join(root, 'day2', 'a/one'))).nlink).toBe(6)
   })
 
+  it("writes a later name once a mirror's delete cleared its way (a directory there), and links it on the next run", async () => {
+    await linkedTree()
+    await put('dst', { 'b/one/old': 'a directory where the source has a file' })
+    const events = await run()
+    expect(summary(events)).toMatchObject({ failed: 0 })
+    expect(await readFile(join(root, 'dst', 'b/one'), 'utf8')).toBe('the first file')
+    await run()
+    expect(await groupsOf('dst', TREE)).toEqual([['a/one', 'b/one', 'c/deep/one'], ['x/two', 'y/two'], ['z/alone']])
+    expect(written(await run())).toEqual([])
+  })
+
   it('says in a dry run which names it would link, and writes nothing', async () => {
     await linkedTree()
     const events = await run({ dryRun: true })

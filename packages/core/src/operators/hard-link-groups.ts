@@ -25,8 +25,8 @@ interface Group {
 
 /**
  * A first name's target file, as its later names wait on it (see `firstDone`). Kept while something
- * still needs it: its group open (names yet to be met), a later name's link yet to ask for it, its
- * action yet to settle (a link waits on it).
+ * still needs it (`refs`: its group open, with names yet to be met; each later name's link yet to
+ * ask for it), and always until its action has settled: a link may be waiting on `done`.
  */
 interface Pending {
   started: boolean
@@ -61,6 +61,8 @@ export class HardLinkGroups {
   readonly #claimed = new Map<string, { readonly by: RelPath; left: number }>()
   /** The first names' target files, by path, while a later name may still need one (see `Pending`). */
   readonly #pending = new Map<RelPath, Pending>()
+  /** The links that asked `firstDone` already. */
+  readonly #asked = new WeakSet<Action>()
 
   /** A pair's outcome under `-H` (pairs in listing order, each once). */
   plan(outcome: PlanOutcome): PlanOutcome {
@@ -139,7 +141,7 @@ export class HardLinkGroups {
     if (pending === undefined || pending.settledYet) return
     pending.settledYet = true
     pending.settle(entry?.kind === 'file' ? entry : undefined)
-    this.#release(action.path)
+    if (pending.refs <= 0) this.#pending.delete(action.path)
   }
 
   /**
@@ -147,27 +149,33 @@ export class HardLinkGroups {
    * later name to be linked to; undefined where it failed, or has not started yet (the later name
    * then makes its own copy: waiting for an action queued behind it could wait for ever).
    */
-  async firstDone(first: RelPath): Promise<Entry | undefined> {
+  async firstDone(link: Action): Promise<Entry | undefined> {
+    const first = link.linkTo
+    if (first === undefined) return undefined
     const pending = this.#pending.get(first)
     if (pending === undefined) return undefined
-    this.#release(first)
+    // (Once per link: its retry, or its run again once a delete cleared its way, asks again.)
+    if (!this.#asked.has(link)) {
+      this.#asked.add(link)
+      this.#release(first)
+    }
     return pending.started ? pending.done : undefined
   }
 
-  /** A group's first name: its group holds it, and so does its action until it settles. */
+  /** A group's first name: its group holds it (and its action, until it settles: see `#release`). */
   #pendingOf(first: RelPath, unchanged: Entry | undefined): void {
     let settle: (entry: Entry | undefined) => void = () => {}
     const done = new Promise<Entry | undefined>((resolve) => {
       settle = resolve
     })
     const now = unchanged !== undefined
-    this.#pending.set(first, { started: now, settledYet: now, refs: now ? 1 : 2, done, settle })
+    this.#pending.set(first, { started: now, settledYet: now, refs: 1, done, settle })
     if (now) settle(unchanged)
   }
 
   #release(first: RelPath): void {
     const pending = this.#pending.get(first)
-    if (pending !== undefined && --pending.refs <= 0) this.#pending.delete(first)
+    if (pending !== undefined && --pending.refs <= 0 && pending.settledYet) this.#pending.delete(first)
   }
 
   #claimedBy(linkId: string): RelPath | undefined {
@@ -198,7 +206,7 @@ export async function linkToFirst(
   onRefused: (message: string) => void,
 ): Promise<Entry | undefined> {
   if (action.linkTo === undefined || !supports.linkFrom(target)) return undefined
-  const first = await groups.firstDone(action.linkTo)
+  const first = await groups.firstDone(action)
   if (first === undefined) return undefined
   try {
     const linked = await target.linkFrom(target, action.linkTo, action.path, {
