@@ -388,6 +388,8 @@ export class LocalBackend
       symlinks: policy === 'preserve',
       permissions: keepsModes(this.root),
       removeExpect: true,
+      // `-H`: a listing asked for them says which names are one file (dev:ino, nlink).
+      linkIds: true,
       // Linux filesystems are case-sensitive, FAT, exFAT and casefolded directories aside (probed
       // without a write: see caseSensitiveAt); macOS and Windows default to not.
       caseSensitive: caseSensitiveAt(this.root),

@@ -227,7 +227,13 @@ function entryOf(opts: WalkOptions, abs: string, rel: RelPath, st: Stats, listed
     )
     return undefined
   }
-  if (kind === 'file') return fileEntry(rel, st)
+  if (kind === 'file') {
+    // `-H` (ListOptions.linkIds): only a file of several names says which file it is, so that the
+    // engine keeps no more than those in memory (as rsync keeps only inodes with nlink > 1).
+    if (opts.linkIds === true && st.nlink > 1)
+      return { ...fileEntry(rel, st), linkId: `${st.dev}:${st.ino}`, nlink: st.nlink }
+    return fileEntry(rel, st)
+  }
   if (kind === 'symlink') return symlinkEntry(opts, abs, rel, st)
   return { path: rel, kind: 'dir', size: 0, mtimeMs: st.mtimeMs, mode: st.mode & 0o7777, version: versionOf(st) }
 }

@@ -8,6 +8,7 @@ import {
   type Backend,
   type BackendRegistry,
   createPathFilter,
+  hardLinksProblem,
   IGNORE_FILE_NAME,
   isSyncError,
   jobIdOf,
@@ -309,6 +310,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     const backup = backupSpec ? await openBackupDir(backupSpec, registry, targetOptions, { source, target }) : undefined
     if (backup) closers.push(() => backup.close())
     // (Opened as the target is: the directories linked from are the target's kind.)
+    // -H: both sides must say which names are one file, and the target link them (local directories).
+    const hardLinksRefused = flags.hardLinks ? hardLinksProblem(source, target) : undefined
+    if (hardLinksRefused !== undefined) {
+      throw usageError(
+        hardLinksRefused,
+        'Drop -H (--hard-links): each name is then copied as a file of its own; or sync between two local directories.',
+      )
+    }
     const linkDests =
       flags.linkDest !== undefined && flags.linkDest.length > 0
         ? await openLinkDests(flags.linkDest, spec.source, spec.target, (abs) => openLocation(abs, targetOptions))
@@ -459,6 +468,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(linkDests !== undefined && linkDests.backends.length > 0 ? { linkDest: linkDests.backends } : {}),
       ...(flags.removeSourceFiles ? { removeSourceFiles: true } : {}),
       ...(flags.removeSourceFiles && flags.deleteEmptySrcDirs ? { removeEmptySourceDirs: true } : {}),
+      ...(flags.hardLinks ? { hardLinks: true } : {}),
       ...(backup && flags.suffix !== undefined ? { backupSuffix: flags.suffix } : {}),
       ...(backup && flags.suffixKeepExtension ? { backupSuffixKeepsExtension: true } : {}),
       ...(state ? { state } : {}),

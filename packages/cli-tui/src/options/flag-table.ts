@@ -226,6 +226,13 @@ export const FLAG_TABLE = {
       '--delete-empty-src-dirs',
       "with move (or --remove-source-files): also remove the source directories left empty, as rclone's (never the source itself, never one that still holds anything)",
     ),
+  // rsync's -H: a tree whose files have several names (snapshot series, a Maildir, git objects)
+  // keeps them one file on the target, not one copy per name.
+  hardLinks: () =>
+    new Option(
+      '-H, --hard-links',
+      'names of one source file (hard links) that the run syncs become names of one target file, as rsync -H: the first is copied, the others linked to it (a local source and target; a copy where no link can be made)',
+    ),
   deleteExcluded: () =>
     new Option('--delete-excluded', 'also delete target files that are excluded (mirror only: sync, watch, ui)'),
   maxDelete: () =>
@@ -379,6 +386,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'suffix',
   'suffixKeepExtension',
   'linkDest',
+  'hardLinks',
   'state',
   'noState',
   'bwlimit',
@@ -435,7 +443,7 @@ export const RESTORE_FLAGS: readonly FlagName[] = COPY_FLAGS.filter(
  */
 // (--one-file-system too: a watch's events below a mount point would still be synced.)
 export const CONTINUOUS_FLAGS: readonly FlagName[] = [
-  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem' && f !== 'linkDest'),
+  ...SYNC_FLAGS.filter((f) => f !== 'deleteBefore' && f !== 'oneFileSystem' && f !== 'linkDest' && f !== 'hardLinks'),
   'conflict',
 ]
 

@@ -40,6 +40,8 @@ export interface JobFlags {
   readonly removeSourceFiles?: boolean
   /** `--delete-empty-src-dirs` (rclone's, with a move): the source directories it leaves empty go too. */
   readonly deleteEmptySrcDirs?: boolean
+  /** `-H, --hard-links`: the engine's `hardLinks`. */
+  readonly hardLinks?: boolean
   readonly deleteExcluded?: boolean
   readonly maxDelete?: MaxDelete
   readonly allowEmptySource?: boolean

@@ -63,7 +63,8 @@ const verb = (action: Action): string =>
 
 /**
  * A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run; `linked`
- * (`would link`) for a new file hard-linked from a `--link-dest` directory (`linked`).
+ * (`would link`) for a new file hard-linked from a `--link-dest` directory, or by -H to another
+ * name of its file (`linked`).
  */
 export function formatCompleted(action: Action, dryRun: boolean, linked = false): string {
   if (dryRun) return `would ${(linked ? 'link' : verb(action)).padEnd(WIDTH - 2)} ${target(action)}`

@@ -137,7 +137,7 @@ function leftExisting(s: SyncSummary): string {
  * by a fatal error after it did something (a listing that failed once transfers had started) says
  * what it did; `fatalSaid` tells where its error is printed, else the summary quotes it.
  */
-export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: FatalSaid): string {
+export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: FatalSaid, hardLinked = 0): string {
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   /** The counts of what was done, in `words` (a dry run's "would …", a run's past tense). */
@@ -180,10 +180,15 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
       out.push(
         `${s.kept === 1 ? '1 old file' : `${s.kept.toLocaleString('en-US')} old files`} kept in the backup directory.`,
       )
-    // --link-dest: how much of the snapshot cost no copy.
-    if (s.linked)
+    // --link-dest: how much of the snapshot cost no copy; -H: how many names joined their file's first.
+    const fromDest = (s.linked ?? 0) - hardLinked
+    if (fromDest > 0)
       out.push(
-        `Of the files copied, ${s.linked === 1 ? '1 was' : `${s.linked.toLocaleString('en-US')} were`} hard-linked from --link-dest (no bytes copied).`,
+        `Of the files copied, ${fromDest === 1 ? '1 was' : `${fromDest.toLocaleString('en-US')} were`} hard-linked from --link-dest (no bytes copied).`,
+      )
+    if (hardLinked > 0)
+      out.push(
+        `${hardLinked === 1 ? '1 name was' : `${hardLinked.toLocaleString('en-US')} names were`} hard-linked to another name of the same file (-H: no bytes copied).`,
       )
     // --remove-source-files / move: what left the source.
     if (s.sourceRemoved || s.sourceDirsRemoved) {

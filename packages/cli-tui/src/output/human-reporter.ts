@@ -43,6 +43,8 @@ export class HumanReporter implements Reporter {
   #dirty = false
   /** STALE_TEMP_REMOVED notices seen (only the first few are printed unless -v). */
   #staleTemps = 0
+  /** Files -H linked to another name of theirs (of `summary.linked`, which counts --link-dest's too). */
+  #hardLinked = 0
   /** Why a guard kept the deletes from running: said once, not again on a line per delete (unless -v). */
   readonly #guard: GuardSkips
   /** Messages of failures that are no one file's, printed with their hint. */
@@ -73,6 +75,8 @@ export class HumanReporter implements Reporter {
         if (this.#showActions && this.#o.kind === 'check') this.#line('stdout', formatPlanned(event.action))
         break
       case 'completed':
+        // (-H's links, apart from --link-dest's in the summary: see formatSummary.)
+        if (event.linked && event.action.linkTo !== undefined) this.#hardLinked++
         if (this.#showActions && this.#o.kind === 'sync') {
           this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun, event.linked === true))
         }
@@ -161,7 +165,7 @@ export class HumanReporter implements Reporter {
     this.#s.stderr.write(
       this.#o.kind === 'check'
         ? formatCheckSummary(summary, fatalSaid)
-        : formatSummary(summary, bytesPlanned, fatalSaid),
+        : formatSummary(summary, bytesPlanned, fatalSaid, this.#hardLinked),
     )
   }
 

@@ -99,6 +99,12 @@ export interface Capabilities {
    * metadata anyone with write access to the bucket could set). [false]
    */
   readonly clearsSetId?: boolean
+  /**
+   * `list({ linkIds: true })` fills `Entry.linkId`/`nlink` of a file of several names (a local
+   * directory): `-H` needs it of the source, and of a target (which must also be `LinkFromCapable`)
+   * to see which of its names are one file already. [false]
+   */
+  readonly linkIds?: boolean
 }
 
 /** Options of `Backend.list`. */
@@ -142,6 +148,12 @@ export interface ListOptions {
    * whose `expect` is it replaces it. [false: special files are left out, with the notice]
    */
   readonly specialFiles?: boolean
+  /**
+   * `-H`: a file of more than one name carries `Entry.linkId` and `Entry.nlink`, so that the engine
+   * can give the other side the same link groups. Only a backend whose `capabilities.linkIds` says
+   * so fills them; any other ignores this. [false]
+   */
+  readonly linkIds?: boolean
   readonly signal?: AbortSignal
 }
 

@@ -23,6 +23,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'linkDest',
   'removeSourceFiles',
   'removeEmptySourceDirs',
+  'hardLinks',
   'backupSuffix',
   'backupSuffixKeepsExtension',
   'state',

@@ -129,6 +129,17 @@ export interface SyncOptions {
    * anything). [false]
    */
   readonly removeEmptySourceDirs?: boolean
+  /**
+   * rsync's `-H`: the names of one source file (a file of several names: `Entry.linkId`) that the
+   * run syncs become names of one target file. The first name in listing order is transferred as
+   * any other; each later one is hard-linked to its target file once that one's action completed
+   * (a copy of its own where it failed). Target names that are that one file already are left as
+   * they are; separate files become links (a run without it made them); a target name linked to
+   * another name the source does not link it to is written anew (the other keeps the file). Needs
+   * a source and a target that list link identities (`capabilities.linkIds`) and a target that
+   * can link (`LinkFromCapable`): two local directories; else the run is refused (`USAGE`). [false]
+   */
+  readonly hardLinks?: boolean
   /** The job's state store; absent = no state (`--no-state`). */
   readonly state?: StateStore
   /** Retries of a TRANSIENT failure per action. [3] */

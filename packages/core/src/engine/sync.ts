@@ -7,6 +7,7 @@ import {
   from,
   identity,
   ignoreElements,
+  map,
   merge,
   mergeMap,
   type Observable,
@@ -26,6 +27,7 @@ import { deferWalkedDirs } from '../operators/defer-walked-dirs.js'
 import { diff, type EntryPair, failedListingSide, markListingSide } from '../operators/diff.js'
 import { ExcludedTrail } from '../operators/excluded-trail.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
+import { HardLinkGroups } from '../operators/hard-link-groups.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
@@ -43,6 +45,7 @@ import { RateLimiter } from '../util/rate-limiter.js'
 import { untilAborted } from '../util/until-aborted.js'
 import { deltaHook } from './delta-hook.js'
 import { FilesFromSeen } from './files-from-seen.js'
+import { hardLinksProblem } from './hard-links-problem.js'
 import { SummaryBuilder } from './summary-builder.js'
 import type { SyncOptions } from './sync-options.js'
 import { syncOptionsProblem } from './sync-options-problem.js'
@@ -57,7 +60,8 @@ const BACKLOG = 8192
  * aborts like `options.signal`: in-flight writes are abandoned atomically by the backends.
  */
 export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
-  const problem = syncOptionsProblem(options, false)
+  const problem =
+    syncOptionsProblem(options, false) ?? (options.hardLinks === true ? hardLinksProblem(source, target) : undefined)
   if (problem !== undefined) return refused(options, problem, false)
   if (options.deleteBefore && options.mode === 'mirror' && !options.dryRun) return deletesFirst(source, target, options)
   return run(source, target, options, false)
@@ -148,6 +152,10 @@ function run(
     const signal = link.signal
 
     const summary = new SummaryBuilder(checkOnly ? 'check' : options.mode, dryRun, pass.earlier?.startedAt)
+    // -H: which names of the source are one file, as the planner meets them (not for check, nor a
+    // pass of deletes alone).
+    const hardLinks =
+      options.hardLinks === true && !checkOnly && pass.deletesOnly !== true ? new HardLinkGroups() : undefined
     for (const e of pass.earlier?.events ?? []) summary.add(e)
     const deletesOnly = pass.deletesOnly === true
     const side$ = new Subject<SyncEvent>()
@@ -205,6 +213,7 @@ function run(
       },
       signal,
       ...(options.filter ? { filter: options.filter } : {}),
+      ...(hardLinks !== undefined ? { linkIds: true } : {}),
     }
     const hashAlgo = commonHash(source, target)
     // The ages of --max-age/--min-age count back from now, once for the whole run.
@@ -457,6 +466,8 @@ function run(
           ...(options.scheduler ? { scheduler: options.scheduler } : {}),
         },
       }),
+      // -H: later names of a source file become links to the first (in listing order: before any reordering).
+      hardLinks !== undefined ? map((outcomes) => outcomes.map((o) => hardLinks.plan(o))) : identity,
       // Directories kept only for an --include to look inside are created once something in them is.
       walkedOnly ? deferWalkedDirs(walkedOnly) : identity,
       renames ?? identity,
@@ -539,6 +550,7 @@ function run(
               },
             }
           : {}),
+        ...(hardLinks !== undefined ? { hardLinks } : {}),
         // Where an upload a killed run began is found again (see WriteOptions.resume).
         ...(options.state && !dryRun ? { resume: options.state } : {}),
         ...(options.backupTo && options.backupSuffix

@@ -19,6 +19,13 @@ export interface Action {
   readonly reason: string
   /** Two-way sync: the side the action writes (`a` the first location, `b` the second). */
   readonly to?: 'a' | 'b'
+  /**
+   * `-H` (`SyncOptions.hardLinks`): a `copy` or `update` made as a hard link to the target's file at
+   * this path, the first name of the same source file, once that one's action has completed (or
+   * at once where it was unchanged). Where that one failed, or the link cannot be made, the file
+   * is transferred as any other.
+   */
+  readonly linkTo?: RelPath
 }
 
 /** Action kinds that write bytes to the target. */
@@ -29,10 +36,13 @@ export function isTransferAction(kind: ActionKind): boolean {
 /**
  * The bytes a planned action moves: a copy or update of a file, the file's size; none for anything
  * else (a symlink's copy, whose listed size is its target's length, sends no content: a dry run
- * said "45 B to transfer" where the run sent none, QA 23 #7).
+ * said "45 B to transfer" where the run sent none, QA 23 #7), nor a name `-H` links (`linkTo`).
  */
 export function transferBytesOf(action: Action): number {
-  return isTransferAction(action.kind) && action.source?.kind === 'file' ? action.source.size : 0
+  // (Nor a name -H links to another: a link, unless its first name fails.)
+  return isTransferAction(action.kind) && action.source?.kind === 'file' && action.linkTo === undefined
+    ? action.source.size
+    : 0
 }
 
 /**

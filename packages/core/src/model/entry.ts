@@ -31,6 +31,14 @@ export interface Entry {
    * read, hashed or stat'ed for an mtime: replaced or deleted.
    */
   readonly special?: true
+  /**
+   * The file's identity as other names of it share it (a local file's `dev:ino`), with `nlink`, how
+   * many names it has: set only by a listing asked for it (`ListOptions.linkIds`, for `-H`), and
+   * only on a file of more than one name. Opaque; equal on two entries of one listing = one file.
+   */
+  readonly linkId?: string
+  /** How many names the file of `linkId` has (over 1; with `linkId` only). */
+  readonly nlink?: number
 }
 
 /**

@@ -212,6 +212,12 @@ export type NoticeCode =
    * on another file system than the target): its files are copied, as rsync does with a warning.
    */
   | 'LINK_DEST_UNUSED'
+  /**
+   * `-H`: a later name of a file was copied, not hard-linked to its first name, because the target
+   * could not link them (another file system mounted inside it, too many links already): the
+   * message names both. The next run tries again.
+   */
+  | 'HARD_LINK_COPIED'
 
 /** A throughput snapshot, emitted at least once a second while running. */
 export interface StatsEvent {

@@ -22,6 +22,7 @@ import { meterStream } from '../util/meter-stream.js'
 import type { RateLimiter } from '../util/rate-limiter.js'
 import { backUp, keptPathOf } from './back-up.js'
 import { fingerprintOf, inPlace, matchesFingerprint, modeToSet } from './decide.js'
+import { type HardLinkGroups, linkToFirst } from './hard-link-groups.js'
 import { type LinkDest, linkFromDest, wouldLinkFromDest } from './link-from-dest.js'
 import { retryTransient } from './retry-transient.js'
 import { checkedRead, isListedFile, OBJECT_REPLACED_HINT, sourceChanged } from './size-mismatch.js'
@@ -74,6 +75,8 @@ export interface ExecuteOptions {
   readonly resume?: Pick<StateStore, 'getMeta' | 'setMeta' | 'deleteMeta'>
   /** A new file one of these directories holds unchanged is hard-linked from there (see `SyncOptions.linkDest`). */
   readonly linkDest?: LinkDest
+  /** `-H`: a later name of a source file is linked to its first name's file (see `SyncOptions.hardLinks`). */
+  readonly hardLinks?: HardLinkGroups
 }
 
 /** Per-call options of `executeAction`. */
@@ -89,7 +92,7 @@ interface Outcome {
   readonly kept?: boolean
   /** What was done instead of the action (a paired rename copied: see SAME_CONTENT), said in its `completed`. */
   readonly instead?: Action
-  /** The new file was hard-linked from a `linkDest` directory, not copied. */
+  /** The new file was hard-linked from a `linkDest` directory, or (`-H`) to its first name, not copied. */
   readonly linked?: boolean
 }
 
@@ -146,6 +149,8 @@ export function startAction(
   let closed = false
   const t0 = performance.now()
   if (call.announce !== false) sink.next({ type: 'started', ts: Date.now(), action })
+  // (-H: a later name's link may wait on this one from now on; see HardLinkGroups.firstDone.)
+  opts.hardLinks?.started(action)
   const onProgress = (bytes: number): void => {
     if (closed) return
     sink.next({ type: 'progress', ts: Date.now(), path: action.path, bytes, total: action.source?.size ?? 0 })
@@ -153,6 +158,7 @@ export function startAction(
   const complete = (outcome: Outcome): void => {
     if (closed) return
     closed = true
+    opts.hardLinks?.settled(action, outcome.entry)
     sink.next({
       type: 'completed',
       ts: Date.now(),
@@ -169,6 +175,7 @@ export function startAction(
   const failNow = (err: unknown): void => {
     if (closed) return
     closed = true
+    opts.hardLinks?.settled(action, undefined)
     const error = asSyncError(err, `${action.kind}`, action.path)
     const failed: FailedEvent = {
       type: 'failed',
@@ -219,6 +226,12 @@ export function startAction(
     }
     kept.resume = resumeRecordOf(opts.resume, action.path, notice('UPLOAD_RESUMED'), notice('UPLOAD_KEPT'))
   }
+  if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
+    kept.linkRefused = (message) => {
+      if (!closed) sink.next({ type: 'notice', ts: Date.now(), code: 'HARD_LINK_COPIED', message, path: action.path })
+    }
+  }
+  // (A dry run says a later name of a file -H links as linked: the run links it unless its first name fails.)
   const attempt = (): Promise<Outcome> =>
     opts.dryRun ? dryOutcome(action, opts) : run(action, opts, onProgress, attempts++ > 0, true, kept)
   let retrying: Subscription | undefined
@@ -249,6 +262,8 @@ export function startAction(
       .subscribe({ next: complete, error: fail })
   })
   return () => {
+    // (A link waiting on this one gives up too: it makes its own copy, or is cancelled with it.)
+    if (!closed) opts.hardLinks?.settled(action, undefined)
     closed = true
     retrying?.unsubscribe()
   }
@@ -290,8 +305,9 @@ async function withStoredMtime(source: Backend, listed: Entry, opts: ExecuteOpti
   return { ...rest, mtimeMs: now.mtimeMs, ...(now.mode !== undefined ? { mode: now.mode } : {}) }
 }
 
-/** A dry run's outcome: nothing moved; a new file `--link-dest` would link says so. */
+/** A dry run's outcome: nothing moved; a new file `--link-dest` (or -H) would link says so. */
 async function dryOutcome(action: Action, opts: ExecuteOptions): Promise<Outcome> {
+  if (action.linkTo !== undefined && opts.hardLinks) return { bytes: 0, linked: true }
   const src = action.source
   if (action.kind !== 'copy' || opts.linkDest === undefined || src === undefined) return { bytes: 0 }
   const { target, source } = opts
@@ -323,6 +339,8 @@ interface BackupMemo {
   expected?: Entry
   /** Where the action's write may keep what lets a later run resume it (see `ExecuteOptions.resume`). */
   resume?: ResumeRecord
+  /** -H: says that a later name is copied, the target refusing its link (`HARD_LINK_COPIED`). */
+  linkRefused?: (message: string) => void
 }
 
 async function runAction(
@@ -401,6 +419,11 @@ async function runAction(
       const transfer = async (): Promise<Outcome> => {
         const expected = action.kind === 'update' ? await keepOld() : undefined
         const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions
+        // rsync's -H: a later name of a source file is linked to its first name's new file.
+        if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
+          const linked = await linkToFirst(target, action, opts.hardLinks, wopts.expect, memo.linkRefused ?? (() => {}))
+          if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
+        }
         // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.
         if (action.kind === 'copy' && opts.linkDest !== undefined) {
           const linked = await linkFromDest(target, source, src, action.path, opts.linkDest, opts.signal)

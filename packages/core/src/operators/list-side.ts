@@ -28,6 +28,8 @@ export interface ListSideOptions {
   readonly cleanUp?: boolean
   /** The target of a mirror: special files listed, to be deleted (`ListOptions.specialFiles`). [false] */
   readonly specialFiles?: boolean
+  /** `-H`: files of several names say which file they are (`ListOptions.linkIds`). [false] */
+  readonly linkIds?: boolean
   readonly signal?: AbortSignal
 }
 
@@ -58,6 +60,7 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter, keepExcluded) } : {}),
       ...(opts.cleanUp ? { cleanUp: true } : {}),
       ...(opts.specialFiles ? { specialFiles: true } : {}),
+      ...(opts.linkIds ? { linkIds: true } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {
