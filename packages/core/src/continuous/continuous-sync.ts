@@ -1029,6 +1029,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
      */
     const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
       if (work.rescan || onlyCounts(work)) return { work }
+      // --exclude-if-present: whether a changed path lies in a marked directory (a marker anywhere
+      // above it, or one just made or removed) only a listing tells: each cycle is a full sync.
+      if (options.excludeIfPresent !== undefined && options.excludeIfPresent.length > 0) {
+        return { work: { rescan: true, trigger: work.trigger, paths: new Set() } }
+      }
       if (targetRootOwed) return { work: { rescan: true, trigger: 'rescan', paths: new Set() } }
       // The rules file changed: its rules are read again, and applied to the whole tree (QA 10 #5:
       // they were read once, at the start, so a path excluded while watching was still copied).

@@ -15,6 +15,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'minAgeMs',
   'concurrency',
   'filter',
+  'excludeIfPresent',
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',

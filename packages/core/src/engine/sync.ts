@@ -27,6 +27,7 @@ import { diff, type EntryPair, failedListingSide, markListingSide } from '../ope
 import { ExcludedTrail } from '../operators/excluded-trail.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
+import { excludeIfPresentProblem, markerRun } from '../operators/marker-run.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
 import { isRefusalStop } from '../operators/stop-when-refused.js'
@@ -56,7 +57,8 @@ const BACKLOG = 8192
  * aborts like `options.signal`: in-flight writes are abandoned atomically by the backends.
  */
 export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
-  const problem = syncOptionsProblem(options, false)
+  const problem =
+    syncOptionsProblem(options, false) ?? excludeIfPresentProblem(options.excludeIfPresent, [source, target])
   if (problem !== undefined) return refused(options, problem, false)
   if (options.deleteBefore && options.mode === 'mirror' && !options.dryRun) return deletesFirst(source, target, options)
   return run(source, target, options, false)
@@ -128,7 +130,8 @@ function deletesFirst(source: Backend, target: Backend, options: SyncOptions): O
 
 /** Compares only: emits `planned` events for every difference and a `done` summary; writes nothing. */
 export function check(source: Backend, target: Backend, options: Omit<SyncOptions, 'dryRun'>): Observable<SyncEvent> {
-  const problem = syncOptionsProblem(options, true)
+  const problem =
+    syncOptionsProblem(options, true) ?? excludeIfPresentProblem(options.excludeIfPresent, [source, target])
   if (problem !== undefined) return refused(options, problem, true)
   return run(source, target, { ...options, dryRun: true }, true)
 }
@@ -181,6 +184,17 @@ function run(
       }
       side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
     }
+    const deleteExcluded = options.mode === 'mirror' && (options.deleteExcluded ?? false)
+    // --exclude-if-present: the filter then also excludes the directories the listings find marked.
+    const marker = markerRun(options.excludeIfPresent, options.filter, {
+      deleteExcluded,
+      onRoot: (side) =>
+        notice(
+          'ROOT_EXCLUDED',
+          `the ${side} root holds an --exclude-if-present marker (${options.excludeIfPresent?.join(', ')}): everything is excluded, so nothing is synced and nothing deleted`,
+        ),
+    })
+    const runFilter = marker?.filter ?? options.filter
     /** A listing error of one side; the event says which (an odd name may be on the target only). */
     const listError =
       (side: 'source' | 'target') =>
@@ -203,7 +217,8 @@ function run(
         if (!keptOnTarget.takeNotice(n)) notice(n.code, n.message, n.path)
       },
       signal,
-      ...(options.filter ? { filter: options.filter } : {}),
+      ...(runFilter ? { filter: runFilter } : {}),
+      ...(marker ? marker.listing('source') : {}),
     }
     const hashAlgo = commonHash(source, target)
     // The ages of --max-age/--min-age count back from now, once for the whole run.
@@ -380,7 +395,8 @@ function run(
         if (n.code === 'SPECIAL_FILE_SKIPPED') notice(n.code, `${n.message} (on the target)`, n.path)
         else if (n.code !== 'SYMLINK_SKIPPED') notice(n.code, n.message, n.path)
       },
-      keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
+      keepExcluded: deleteExcluded,
+      ...(marker ? marker.listing('target') : {}),
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,
       // A mirror's target lists its FIFOs, sockets and devices, which the mirror deletes as rsync
@@ -388,7 +404,7 @@ function run(
       // said "delete" for ever); in check and a dry run too, so that they say what the run does.
       specialFiles: options.mode === 'mirror',
     }
-    const filter = options.filter
+    const filter = runFilter
     // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns
     // where they are, so that a directory holding one is not planned away.
     const keepsExcluded =
@@ -425,6 +441,17 @@ function run(
           target,
           onExcludedTarget ? { ...targetListOpts, onExcluded: onExcludedTarget } : targetListOpts,
         ),
+        // A directory marked on one side excludes the other side's copy too: asked at the join, once
+        // both listings are past it (the other side's may have been read before the mark was seen).
+        ...(marker
+          ? {
+              drop: (pair: EntryPair) =>
+                marker.drop(pair, (p) => {
+                  if (p.source !== undefined) facts.sourceExcluded++
+                  if (p.target !== undefined) onExcludedTarget?.(p.target)
+                }),
+            }
+          : {}),
       }),
     ).pipe(
       planWindows({
@@ -501,7 +528,7 @@ function run(
         deletesPlanned: options.mode === 'mirror',
         ...(options.ignoreExisting ? { keepInTheWay: true } : {}),
         ...(options.skipNewer ? { keepNewer: { modifyWindowMs: ctx.modifyWindowMs } } : {}),
-        hasExcludes: options.filter !== undefined && !options.filter.empty,
+        hasExcludes: runFilter !== undefined && !runFilter.empty,
         ...(lane.smallConcurrency !== undefined ? { smallConcurrency: lane.smallConcurrency } : {}),
         signal,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),

@@ -28,6 +28,9 @@ export interface ListSideOptions {
   readonly cleanUp?: boolean
   /** The target of a mirror: special files listed, to be deleted (`ListOptions.specialFiles`). [false] */
   readonly specialFiles?: boolean
+  /** `--exclude-if-present`'s marker names and what to call for a marked directory (`ListOptions.excludeIfPresent`). [none] */
+  readonly excludeIfPresent?: readonly string[]
+  readonly onMarked?: (dir: RelPath | '') => void
   readonly signal?: AbortSignal
 }
 
@@ -58,6 +61,8 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       ...(filter !== undefined && !filter.empty ? { excluded: excludedName(filter, keepExcluded) } : {}),
       ...(opts.cleanUp ? { cleanUp: true } : {}),
       ...(opts.specialFiles ? { specialFiles: true } : {}),
+      ...(opts.excludeIfPresent?.length ? { excludeIfPresent: opts.excludeIfPresent } : {}),
+      ...(opts.onMarked ? { onMarked: opts.onMarked } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {
