@@ -51,6 +51,17 @@ function parseBackupDir(value: string): string {
   return value
 }
 
+/** `--exclude-if-present`: a file name, as a directory holds it (no `/`, not empty, `.` or `..`). */
+function parseMarkerName(value: string): string {
+  if (value === '') throw new Error('give the name of the marker file, e.g. .nobackup or CACHEDIR.TAG')
+  if (value === '.' || value === '..' || value.includes('/') || value.includes('\0')) {
+    throw new Error(
+      `${JSON.stringify(value)} is not a file name: a marker is a name a directory holds (e.g. .nobackup or CACHEDIR.TAG), without a "/"; to leave out one path, use --exclude`,
+    )
+  }
+  return value
+}
+
 /** `--link-dest`: a directory (checked once the target is known, which a relative one is relative to). */
 function parseLinkDest(value: string): string {
   if (value.trim() === '') throw new Error('Give the directory of an earlier snapshot, e.g. ../2026-12-06.')
@@ -203,6 +214,13 @@ export const FLAG_TABLE = {
       '--filter-from <FILE>',
       'read --filter rules from FILE, one per line, in order (# or ; starts a comment, - is stdin; repeatable)',
     ).argParser(repeatableList(readFilterFile)),
+  // rclone's (restic's and borg's too; GNU tar's --exclude-tag): a cache or scratch directory marked
+  // by a file in it (CACHEDIR.TAG, .nobackup) rather than listed in every job.
+  excludeIfPresent: () =>
+    new Option(
+      '--exclude-if-present <NAME>',
+      'skip every directory that holds an entry called NAME (a file name, no /), with all below it, on both sides if either has it; a directory the target has it in is kept even with --delete-excluded (repeatable; local directories only)',
+    ).argParser(repeatable(parseMarkerName)),
   filesFrom: () =>
     new Option(
       '--files-from <FILE>',
@@ -359,6 +377,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'deleteExcluded',
   'maxDelete',
@@ -431,6 +450,7 @@ export const BISYNC_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'maxDelete',
   'allowEmptySource',
   'noCheckUpdated',
@@ -472,6 +492,7 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'symlinks',
   's3Endpoint',
@@ -496,6 +517,7 @@ export const LS_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'symlinks',
   's3Endpoint',
