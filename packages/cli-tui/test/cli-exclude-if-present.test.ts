@@ -10,6 +10,7 @@ import {
   readTree,
   runCli,
   startCli,
+  startServe,
   tempDir,
   writeTree,
 } from './helpers/cli.js'
@@ -132,6 +133,17 @@ describe('--exclude-if-present', () => {
     expectUsageError(s3, '--exclude-if-present cannot be used with s3://bucket/prefix')
     // Nothing was made for the refused runs.
     await expect(stat(dst)).rejects.toThrow()
+  })
+
+  it('refuses a grpc:// side: its server lists the tree without the markers', async () => {
+    await writeTree(src, { 'x.txt': 'x' })
+    const served = join(root, 'served')
+    await writeTree(served, { 'keep.txt': 'k' })
+    const { server, port } = await startServe(served, { env: { SYNCFLOW_STATE_DIR: stateDir } })
+    running.push(server)
+    const r = await cli('sync', src, `grpc://127.0.0.1:${port}/`, ...MARK)
+    expectUsageError(r, '--exclude-if-present cannot be used with grpc://')
+    expect(await readTree(served)).toEqual({ 'keep.txt': 'k' })
   })
 
   it('ls leaves the marked directories out', async () => {
