@@ -219,7 +219,7 @@ export const FLAG_TABLE = {
   excludeIfPresent: () =>
     new Option(
       '--exclude-if-present <NAME>',
-      'skip every directory that holds an entry called NAME (a file name, no /), with all below it, on both sides if either has it; a directory the target has it in is kept even with --delete-excluded (repeatable; local directories only)',
+      'skip every directory holding an entry named NAME (.nobackup, CACHEDIR.TAG), with all below it, on both sides if either holds one (repeatable; local directories only)',
     ).argParser(repeatable(parseMarkerName)),
   filesFrom: () =>
     new Option(
