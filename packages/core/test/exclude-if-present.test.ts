@@ -169,6 +169,17 @@ describe('sync with excludeIfPresent', () => {
     }
   })
 
+  it('plans no delete of a directory above one the target marks (deleteExcluded too)', async () => {
+    await put('src', { s: 's' })
+    await put('dst', { 'p/w/.nobackup': '', 'p/w/mine': 'm', 'q/q': 'q' })
+    for (const deleteExcluded of [false, true]) {
+      const events = await run('src', 'dst', { deleteExcluded })
+      expect(summary(events)).toMatchObject({ failed: 0, skipped: 0 })
+      expect(events.some((e) => e.type === 'skipped')).toBe(false)
+      expect((await files('dst')).filter((f) => f.startsWith('p/'))).toEqual(['p/w/.nobackup', 'p/w/mine'])
+    }
+  })
+
   it('takes several marker names', async () => {
     await put('src', { 'a/.nobackup': '', 'a/x': 'x', 'b/CACHEDIR.TAG': 't', 'b/y': 'y', 'c/z': 'z' })
     await run('src', 'dst', { excludeIfPresent: ['.nobackup', 'CACHEDIR.TAG'] })

@@ -407,8 +407,8 @@ function run(
     const filter = runFilter
     // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns
     // where they are, so that a directory holding one is not planned away.
-    const keepsExcluded =
-      !(options.mode === 'mirror' && (options.deleteExcluded ?? false)) && filter !== undefined && !filter.empty
+    // (With --delete-excluded too where markers are in use: a directory only the target marks is kept.)
+    const keepsExcluded = (!deleteExcluded || marker !== undefined) && filter !== undefined && !filter.empty
     const excludedTargets = options.mode === 'mirror' && keepsExcluded ? new ExcludedTrail() : undefined
     // ...and, in either mode, that no new file is written where kept entries are below its name
     // (into S3, beside them). Not for check, which plans nothing it would fail.
