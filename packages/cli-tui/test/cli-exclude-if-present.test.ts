@@ -1,4 +1,4 @@
-import { stat, writeFile } from 'node:fs/promises'
+import { rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -172,6 +172,12 @@ describe('--exclude-if-present', () => {
     await expect
       .poll(() => readTree(dst), { timeout: 10_000 })
       .toEqual({ 'top.txt': 't', 'later.txt': 'l', 'last.txt': 'z' })
+    // A marker removed while watching brings its directory in (changes below it were not dropped since).
+    await rm(join(src, 'cache', '.nobackup'))
+    await writeTree(src, { 'cache/c': 'c' })
+    await expect
+      .poll(() => readTree(dst), { timeout: 10_000 })
+      .toEqual({ 'top.txt': 't', 'later.txt': 'l', 'last.txt': 'z', 'cache/a': 'a', 'cache/b': 'b', 'cache/c': 'c' })
     r.child.kill('SIGINT')
   })
 })

@@ -6,6 +6,7 @@ import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createMemBackend } from '../src/backend/mem-backend.js'
 import { bisync } from '../src/bisync/bisync.js'
+import { MarkedHints } from '../src/continuous/marked-hints.js'
 import { createPathFilter } from '../src/filter/create-path-filter.js'
 import {
   MARKED_ON_SOURCE,
@@ -221,5 +222,44 @@ describe('bisync with excludeIfPresent', () => {
     }
     expect(await files('a')).toEqual(['cache/a-only', 'p/f'])
     expect(await files('b')).toEqual(['cache/.nobackup', 'cache/b-only', 'p/f'])
+  })
+})
+
+describe('MarkedHints (watch)', () => {
+  it("drops hints below the directories the last full sync found marked, never a marker's", () => {
+    const hints = new MarkedHints(['.nobackup'])
+    expect(hints.drops('cache/a')).toBe(false) // nothing known yet
+    const full = hints.fullSync()
+    full.onMarked('cache', 'source')
+    full.onMarked('other', 'target') // the target is not watched: its marks are not used here
+    full.done()
+    expect(hints.drops('cache/a')).toBe(true)
+    expect(hints.drops('cache/sub/b')).toBe(true)
+    expect(hints.drops('cache')).toBe(false)
+    expect(hints.drops('cachet/a')).toBe(false)
+    expect(hints.drops('other/x')).toBe(false)
+    // The marker removed: said, and from then on nothing is dropped until a full sync finds marks again.
+    expect(hints.drops('cache/.nobackup')).toBe(false)
+    expect(hints.drops('cache/a')).toBe(false)
+  })
+
+  it("does not take the marks of a full sync that began before a marker's hint", () => {
+    const hints = new MarkedHints(['.nobackup'])
+    const full = hints.fullSync()
+    full.onMarked('cache', 'source')
+    expect(hints.drops('cache/.nobackup')).toBe(false)
+    full.done()
+    expect(hints.drops('cache/a')).toBe(false)
+    const root = hints.fullSync()
+    root.onMarked('', 'source')
+    root.done()
+    expect(hints.drops('any/where')).toBe(true)
+    expect(hints.drops('.nobackup')).toBe(false)
+  })
+
+  it('drops nothing without markers', () => {
+    const hints = new MarkedHints([])
+    expect(hints.active).toBe(false)
+    expect(hints.drops('a/b')).toBe(false)
   })
 })

@@ -16,6 +16,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'concurrency',
   'filter',
   'excludeIfPresent',
+  'onMarked',
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',

@@ -67,6 +67,8 @@ export interface SyncOptions {
    * of one the source marks). Both backends must have `capabilities.excludeIfPresent`. [none]
    */
   readonly excludeIfPresent?: readonly string[]
+  /** Called for each directory a listing finds marked (`excludeIfPresent`), with its side. [none] */
+  readonly onMarked?: (dir: string, side: 'source' | 'target') => void
   /** Also delete target files that the filter excludes (mirror only). [false] */
   readonly deleteExcluded?: boolean
   /** Refuse to delete more than this; the run then deletes nothing and says why. [no limit] */

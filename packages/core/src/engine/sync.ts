@@ -188,6 +188,7 @@ function run(
     // --exclude-if-present: the filter then also excludes the directories the listings find marked.
     const marker = markerRun(options.excludeIfPresent, options.filter, {
       deleteExcluded,
+      onMarked: options.onMarked,
       onRoot: (side) =>
         notice(
           'ROOT_EXCLUDED',

@@ -31,7 +31,11 @@ export interface MarkerRun {
 export function markerRun(
   names: readonly string[] | undefined,
   filter: PathFilter | undefined,
-  opts: { deleteExcluded: boolean; onRoot: (side: 'source' | 'target') => void },
+  opts: {
+    deleteExcluded: boolean
+    onRoot: (side: 'source' | 'target') => void
+    onMarked?: ((dir: string, side: 'source' | 'target') => void) | undefined
+  },
 ): MarkerRun | undefined {
   if (names === undefined || names.length === 0) return undefined
   const marks = new MarkedDirs()
@@ -41,6 +45,7 @@ export function markerRun(
       excludeIfPresent: names,
       onMarked: (dir) => {
         if (dir === '') opts.onRoot(side)
+        opts.onMarked?.(dir, side)
         marks.mark(dir, side === 'source' ? MARKED_ON_SOURCE : MARKED_ON_TARGET)
       },
     }),
