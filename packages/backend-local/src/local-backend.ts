@@ -395,6 +395,8 @@ export class LocalBackend
       caseSensitive: caseSensitiveAt(this.root),
       watch: 'native',
       watchReady: true,
+      // (The walk reads a directory's names before it lists it: a marker is known there for free.)
+      excludeIfPresent: true,
       // As root, `write` clears set-id bits (see `modeToWrite`): the engine must not rewrite for them.
       ...(writesAsRoot() ? { clearsSetId: true } : {}),
       // Two groups' worth: one fills while the other is flushed.

@@ -105,7 +105,14 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
     })
   }
   opts.enter?.(opts.root, rootStat)
-  const stack: Frame[] = [await readDirectory(opts, opts.root, opts.root, '', idOf(rootStat), true)]
+  const root = await readDirectory(opts, opts.root, opts.root, '', idOf(rootStat), true)
+  if (isMarked(opts, root)) {
+    // (--exclude-if-present at the root: everything is excluded, so nothing is listed.)
+    if (root.fd !== undefined) closeSync(root.fd)
+    opts.onMarked?.('')
+    return
+  }
+  const stack: Frame[] = [root]
   try {
     yield* walkFrames(opts, stack, rootStat)
   } finally {
@@ -169,9 +176,14 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
       report(opts, directoryLoop('local.list', entry.path))
       continue
     }
-    yield entry
+    // With --exclude-if-present markers, a directory's names are read before it is yielded (its
+    // names only: nothing is stated yet), so that a marker in it is known (`onMarked`) before
+    // anything after it is listed. Without, after: a reader that stops at it reads no more.
+    const early = entry.kind === 'dir' && !pruned && (opts.excludeIfPresent?.length ?? 0) > 0
+    if (!early) yield entry
     if (entry.kind !== 'dir' || pruned) continue
     if (opts.oneFileSystem && st.dev !== rootStat.dev) {
+      if (early) yield entry
       // (Said, not silent: a backup of / that leaves /home out because it is mounted apart should say so.)
       opts.onNotice?.({
         code: 'OTHER_FILESYSTEM',
@@ -185,8 +197,26 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
     // have re-pointed since (see `openChecked`). Its names are still stated by path, as they are
     // yielded: a directory renamed away meanwhile is then seen to have vanished, as it always was.
     const via = frame.at === frame.abs ? abs : `${frame.at}/${listed.path}`
-    stack.push(await readDirectory(opts, abs, via, entry.path, id, false))
+    const inner = await readDirectory(opts, abs, via, entry.path, id, false)
+    if (early && isMarked(opts, inner)) {
+      opts.onMarked?.(entry.path)
+      // (Not entered once the run's filter excludes it: the target of --delete-excluded is.)
+      if (opts.prune?.(entry.path) === true) {
+        if (inner.fd !== undefined) closeSync(inner.fd)
+        yield entry
+        continue
+      }
+    }
+    stack.push(inner)
+    if (early) yield entry
   }
+}
+
+/** True when `frame`'s directory holds an entry named as one of `excludeIfPresent` (of any kind). */
+function isMarked(opts: WalkOptions, frame: Frame): boolean {
+  const markers = opts.excludeIfPresent
+  if (markers === undefined || markers.length === 0) return false
+  return frame.names.some((n) => markers.includes(n.path))
 }
 
 /**

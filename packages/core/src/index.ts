@@ -116,6 +116,8 @@ export type { DeleteGuardInput, DeleteGuardVerdict } from './operators/guard-del
 export { guardDeletes, listingErrorHoldsDeletes } from './operators/guard-deletes.js'
 export type { ListSideOptions } from './operators/list-side.js'
 export { listSide } from './operators/list-side.js'
+export type { MarkerRun } from './operators/marker-run.js'
+export { excludeIfPresentProblem, markerRun } from './operators/marker-run.js'
 export type { PlanOptions, PlanOutcome } from './operators/plan.js'
 export { plan } from './operators/plan.js'
 export type { RecordOptions } from './operators/record.js'

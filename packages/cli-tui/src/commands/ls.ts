@@ -1,4 +1,12 @@
-import { asSyncError, createPathFilter, listSide, SyncError, untilAborted } from '@syncflow/core'
+import {
+  asSyncError,
+  createPathFilter,
+  excludeIfPresentProblem,
+  listSide,
+  markerRun,
+  SyncError,
+  untilAborted,
+} from '@syncflow/core'
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { assertFlagFilesExpanded } from '../job/assert-flag-files-expanded.js'
@@ -37,6 +45,9 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     await assertConfigPathsReadable(flags.configPaths, [location])
     const backend = await registry.open(location, openOptionsOf(flags))
     try {
+      // (Before the root is asked for: a backend that cannot honour the flag is a usage error.)
+      const markerProblem = excludeIfPresentProblem(flags.excludeIfPresent, [backend])
+      if (markerProblem !== undefined) throw new SyncError('USAGE', markerProblem)
       // rootExists takes no signal (a server that accepted the connection and went silent answers
       // only at its socket timeout): an interrupt stops waiting for it.
       if (!(await untilAborted(() => backend.rootExists(), controller.signal, 'rootExists'))) {
@@ -78,7 +89,21 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
       // Through listSide with or without a filter: it validates every path again (QA 30c: a plugin's
       // "../escape.txt" and "/abs.txt" were printed as entries, exit 0, where sync and check report
       // them as INVALID_PATH; a script joining ls --json paths to a directory would leave it).
-      const listing = listSide(backend, { filter, onError, onNotice, signal: controller.signal })
+      // --exclude-if-present: a marked directory is left out with all below it, as a sync leaves it.
+      const marker = markerRun(flags.excludeIfPresent, filter, {
+        deleteExcluded: false,
+        onRoot: () =>
+          onNotice({
+            message: `the root holds an --exclude-if-present marker (${flags.excludeIfPresent?.join(', ')}): everything is excluded, nothing listed`,
+          }),
+      })
+      const listing = listSide(backend, {
+        filter: marker?.filter ?? filter,
+        ...(marker ? marker.listing('source') : {}),
+        onError,
+        onNotice,
+        signal: controller.signal,
+      })
       for await (const entry of listing) {
         // Stop when interrupted, or when the reader of stdout went away (`syncflow ls | head`).
         if (controller.signal.aborted || streams.stdoutClosed?.()) break

@@ -40,6 +40,7 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
     ...(options.modifyWindowMs !== undefined ? { modifyWindowMs: options.modifyWindowMs } : {}),
     ...(options.dryRun ? { dryRun: true } : {}),
     ...(options.filter ? { filter: options.filter } : {}),
+    ...(options.excludeIfPresent?.length ? { excludeIfPresent: options.excludeIfPresent } : {}),
     ...(options.maxDelete ? { maxDelete: options.maxDelete } : {}),
     ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
     ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),

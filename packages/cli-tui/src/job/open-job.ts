@@ -456,6 +456,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       ...(flags.minSize !== undefined ? { minSize: flags.minSize } : {}),
       ...(flags.maxAge !== undefined ? { maxAgeMs: flags.maxAge } : {}),
       ...(flags.minAge !== undefined ? { minAgeMs: flags.minAge } : {}),
+      ...(flags.excludeIfPresent?.length ? { excludeIfPresent: flags.excludeIfPresent } : {}),
       ...(flags.deleteExcluded ? { deleteExcluded: true } : {}),
       ...(flags.maxDelete !== undefined ? { maxDelete: flags.maxDelete } : {}),
       ...(flags.allowEmptySource ? { allowEmptySource: true } : {}),

@@ -14,6 +14,7 @@ import { drainEvents } from './drain-events.js'
 import { exitCodeForSummary } from './exit-code-for-summary.js'
 import { fatalDoneEvent } from './fatal-done-event.js'
 import { finishLocalTarget } from './finish-local-target.js'
+import { markedRoot } from './marked-root.js'
 import { onInterrupt } from './on-interrupt.js'
 import { type JobSpec, openJob } from './open-job.js'
 import {
@@ -62,7 +63,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   try {
     // The roots as the run finds them (before openJob makes a read-only target root writable for
     // it): what finishLocalTarget then changes is said as the root's action, as check says it.
-    const realRun = cmd.kind === 'sync' && !dryRun
+    // A root holding an --exclude-if-present marker excludes everything: its mode and mtime too.
+    const rootExcluded = markedRoot([cmd.source, cmd.target], flags.excludeIfPresent)
+    const realRun = cmd.kind === 'sync' && !dryRun && !rootExcluded
     const rootsBefore = realRun ? await localRoots(cmd.source, cmd.target) : undefined
     if (cmd.kind === 'bisync') await assertBisyncSides(cmd.target, flags.state)
     const job = await openJob(
@@ -92,7 +95,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       // So is the target root a real run would make (QA 26h: check said "In sync" without it).
       // And the root's mtime, when its mode agrees (QA 30e: check said "In sync" where sync set it).
       const rootAct =
-        dryRun && cmd.kind !== 'bisync' ? await plannedRootAction(job, cmd.source, cmd.target, modes) : undefined
+        dryRun && cmd.kind !== 'bisync' && !rootExcluded
+          ? await plannedRootAction(job, cmd.source, cmd.target, modes)
+          : undefined
       // A real run says the root it made, as its dry run did (`mkdir .`), and counts it.
       const made = realRun ? madeRootAction(job) : undefined
       const events = rootAct

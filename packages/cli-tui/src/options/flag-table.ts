@@ -51,6 +51,17 @@ function parseBackupDir(value: string): string {
   return value
 }
 
+/** `--exclude-if-present`: a file name, as a directory holds it (no `/`, not empty, `.` or `..`). */
+function parseMarkerName(value: string): string {
+  if (value === '') throw new Error('give the name of the marker file, e.g. .nobackup or CACHEDIR.TAG')
+  if (value === '.' || value === '..' || value.includes('/') || value.includes('\0')) {
+    throw new Error(
+      `${JSON.stringify(value)} is not a file name: a marker is a name a directory holds (e.g. .nobackup or CACHEDIR.TAG), without a "/"; to leave out one path, use --exclude`,
+    )
+  }
+  return value
+}
+
 /** `--link-dest`: a directory (checked once the target is known, which a relative one is relative to). */
 function parseLinkDest(value: string): string {
   if (value.trim() === '') throw new Error('Give the directory of an earlier snapshot, e.g. ../2026-12-06.')
@@ -203,6 +214,13 @@ export const FLAG_TABLE = {
       '--filter-from <FILE>',
       'read --filter rules from FILE, one per line, in order (# or ; starts a comment, - is stdin; repeatable)',
     ).argParser(repeatableList(readFilterFile)),
+  // rclone's (restic's and borg's too; GNU tar's --exclude-tag): a cache or scratch directory marked
+  // by a file in it (CACHEDIR.TAG, .nobackup) rather than listed in every job.
+  excludeIfPresent: () =>
+    new Option(
+      '--exclude-if-present <NAME>',
+      'skip every directory holding an entry named NAME (.nobackup, CACHEDIR.TAG), with all below it, on both sides if either holds one (repeatable; local directories only)',
+    ).argParser(repeatable(parseMarkerName)),
   filesFrom: () =>
     new Option(
       '--files-from <FILE>',
@@ -377,6 +395,7 @@ export const SYNC_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'deleteExcluded',
   'maxDelete',
@@ -464,6 +483,7 @@ export const BISYNC_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'maxDelete',
   'allowEmptySource',
   'noCheckUpdated',
@@ -505,6 +525,7 @@ export const CHECK_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'symlinks',
   's3Endpoint',
@@ -529,6 +550,7 @@ export const LS_FLAGS: readonly FlagName[] = [
   'includeFrom',
   'filter',
   'filterFrom',
+  'excludeIfPresent',
   'filesFrom',
   'symlinks',
   's3Endpoint',

@@ -32,6 +32,8 @@ export interface JobFlags {
   /** `--filter` rules, then those of the `--filter-from` files (merged into `filter` by `flagsOf`). */
   readonly filter?: readonly string[]
   readonly filterFrom?: readonly string[]
+  /** `--exclude-if-present`: marker file names (a directory holding one is left out, on both sides). */
+  readonly excludeIfPresent?: readonly string[]
   /** `--files-from`: the paths its files list (relative to the source root, not yet checked as RelPaths). */
   readonly filesFrom?: readonly string[]
   /** `--link-dest`: earlier snapshots' directories, as given (a relative one is relative to the target). */

@@ -8,6 +8,7 @@ import { assertBisyncSides, bisyncOptionsOf, twoWayJobSpec } from '../job/bisync
 import { createBuiltinRegistry } from '../job/builtin-plugins.js'
 import { fatalDoneEvent } from '../job/fatal-done-event.js'
 import { finishLocalTargetMtime } from '../job/finish-local-target.js'
+import { markedRoot } from '../job/marked-root.js'
 import { openJob } from '../job/open-job.js'
 import { madeRootAction, plannedRootAction, withRootAction } from '../job/root-mode-action.js'
 import { withRootActionFirstCycle } from '../job/with-root-action-first-cycle.js'
@@ -168,7 +169,9 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
                 e.type === 'done' &&
                 e.cycle !== undefined &&
                 !e.summary.fatal &&
-                !e.summary.interrupted
+                !e.summary.interrupted &&
+                // (A root holding an --exclude-if-present marker is excluded, its mtime too.)
+                !markedRoot([source, target], flags.excludeIfPresent)
               ) {
                 rootTime = rootTime.then(() => finishLocalTargetMtime(source, target))
               }

@@ -105,6 +105,12 @@ export interface Capabilities {
    * to see which of its names are one file already. [false]
    */
   readonly linkIds?: boolean
+  /**
+   * `list` honours `ListOptions.excludeIfPresent` (a local walk reads a directory's names before it
+   * lists it, at no cost). A backend without it (an object store's flat listing: a request more per
+   * directory, or a tree held) is refused for `--exclude-if-present`. [false]
+   */
+  readonly excludeIfPresent?: boolean
 }
 
 /** Options of `Backend.list`. */
@@ -123,6 +129,16 @@ export interface ListOptions {
   readonly onNotice?: (notice: { code: NoticeCode; message: string; path?: string }) => void
   /** Return true to skip descending into this directory (an excluded directory). */
   readonly prune?: (dir: RelPath) => boolean
+  /**
+   * `--exclude-if-present`: marker names. A backend with `capabilities.excludeIfPresent` reads each
+   * directory's names before it lists the directory, and for one that holds an entry of one of these
+   * names (any kind) calls `onMarked` with its path, then lists it as any directory, asking `prune`
+   * again before it descends. `''` is the root: then nothing is listed. Not a filter by itself: the
+   * run's filter (`withMarkedDirs`) excludes what is marked. [none]
+   */
+  readonly excludeIfPresent?: readonly string[]
+  /** See `excludeIfPresent`: called before anything after the directory is listed. */
+  readonly onMarked?: (dir: RelPath | '') => void
   /**
    * True for a name (relative to the root, as listed) that the run's filters exclude. A backend
    * asks it about a name that cannot be a RelPath before reporting it: an excluded unsafe name is

@@ -29,6 +29,7 @@ import { commonHash, fingerprintOf, hashOf } from '../operators/decide.js'
 import { diff, type EntryPair } from '../operators/diff.js'
 import { guardDeletes, listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
+import { excludeIfPresentProblem, markerRun } from '../operators/marker-run.js'
 import { RENAME_MIN_BYTES, renameHash } from '../operators/track-renames.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
@@ -61,6 +62,12 @@ export interface BisyncOptions {
   /** Plan and report, write nothing (records included). [false] */
   readonly dryRun?: boolean
   readonly filter?: PathFilter
+  /**
+   * `--exclude-if-present`: marker file names. A directory holding one on EITHER side is excluded on
+   * both, with all below it (each copy left as it is). Both sides must have
+   * `capabilities.excludeIfPresent`. [none]
+   */
+  readonly excludeIfPresent?: readonly string[]
   /**
    * Deletes on either side beyond this are all held back (rclone bisync's `--max-delete`, whose
    * default this is: a side emptied by accident must not empty the other). [50%]
@@ -144,6 +151,16 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let failures = 0
     const notice = (code: NoticeCode, message: string, path?: string): void =>
       side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
+    // --exclude-if-present: the filter then also excludes the directories either listing finds marked.
+    const marker = markerRun(options.excludeIfPresent, options.filter, {
+      deleteExcluded: false,
+      onRoot: (side) =>
+        notice(
+          'ROOT_EXCLUDED',
+          `${side === 'source' ? 'A' : 'B'}'s root holds an --exclude-if-present marker (${options.excludeIfPresent?.join(', ')}): everything is excluded, so nothing is synced and nothing deleted`,
+        ),
+    })
+    const runFilter = marker?.filter ?? options.filter
     const listOpts = (s: BisyncSide) => ({
       onError: (err: SyncError) => {
         if (listingErrorHoldsDeletes(err)) listingErrors++
@@ -158,7 +175,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       },
       onNotice: (n: { code: NoticeCode; message: string; path?: string }) => notice(n.code, n.message, n.path),
       signal,
-      ...(options.filter ? { filter: options.filter } : {}),
+      ...(runFilter ? { filter: runFilter } : {}),
+      ...(marker ? marker.listing(s === 'a' ? 'source' : 'target') : {}),
       // Both sides are written: each may lose a killed run's temp files.
       ...(dryRun ? {} : { cleanUp: true }),
     })
@@ -392,6 +410,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       if (options.compare === 'checksum' && hashAlgo === undefined) {
         notice('NO_COMMON_HASH', `A (${a.uri}) and B (${b.uri}) share no hash: --checksum falls back to size and mtime`)
       }
+      const markerProblem = excludeIfPresentProblem(options.excludeIfPresent, [a, b])
+      if (markerProblem !== undefined) throw new SyncError('USAGE', markerProblem, { op: 'bisync' })
       const missing = (await Promise.all([a.rootExists(), b.rootExists()])).flatMap((ok, i) => (ok ? [] : [i]))
       const lastRun = missing.length > 0 ? await options.state.getMeta<number>(LAST_RUN) : undefined
       if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined)) {
@@ -419,6 +439,16 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             foldCase: !a.capabilities.caseSensitive,
             onExcluded: (e) => noteExcluded('b', e.path),
           }),
+          // A directory marked on one side excludes the other's copy too (see `markerRun`).
+          ...(marker
+            ? {
+                drop: (pair: EntryPair) =>
+                  marker.drop(pair, (p) => {
+                    if (p.source !== undefined) noteExcluded('a', p.path)
+                    if (p.target !== undefined) noteExcluded('b', p.path)
+                  }),
+              }
+            : {}),
         }).pipe(
           bufferCount(WINDOW),
           concatMap(async (listed) => {
@@ -697,7 +727,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         signal,
         deletesPlanned: true,
         // (A directory may still hold excluded files put there since the listing: the reason says so.)
-        ...(options.filter !== undefined && !options.filter.empty ? { hasExcludes: true } : {}),
+        ...(runFilter !== undefined && !runFilter.empty ? { hasExcludes: true } : {}),
         maxDelete: options.maxDelete ?? { percent: 50 },
         ...(options.allowEmptySource ? { allowEmptySource: true } : {}),
         ...(options.checkUpdated === false ? { checkUpdated: false } : {}),

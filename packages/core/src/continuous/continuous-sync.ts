@@ -45,6 +45,7 @@ import { type CycleTrigger, mergeTriggers, numberCycles, tagCycle } from './cycl
 import { holdForNewNames } from './hold-for-new-names.js'
 import { holdRemoves } from './hold-removes.js'
 import { jobEnd } from './job-end.js'
+import { MarkedHints } from './marked-hints.js'
 import type { ObservedChange } from './observed-change.js'
 import { reloadRules } from './reload-rules.js'
 import { endsContinuousJob, retriesLater, retryLaterDelayMs } from './retry-later.js'
@@ -313,6 +314,14 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       side$.next(event)
       if (counted) failureWork$.next({ rescan: false, trigger: 'changes', paths: new Set(), failures: [event] })
     }
+    // --exclude-if-present: a hint below a directory the last full sync found marked is dropped.
+    const markedHints = new MarkedHints(options.excludeIfPresent ?? [])
+    /** A full sync's options, and what to call at its end (it notes the marked directories). */
+    const fullSync = (): { options: ContinuousOptions; done: () => void } => {
+      if (!markedHints.active) return { options: syncOptions, done: () => {} }
+      const marks = markedHints.fullSync()
+      return { options: { ...syncOptions, onMarked: marks.onMarked }, done: marks.done }
+    }
     const hints$: Observable<Change> = (
       options.changes ??
       watchChanges(source, {
@@ -341,6 +350,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         return EMPTY
       }),
       tap({ complete: () => hintsEnded$.next() }),
+      // (After the tap: a hint dropped here is no change of the stream's end.)
+      filter((c) => !markedHints.drops(c.path)),
     )
 
     // Paths reported changed and not yet out of the stability wait, with when first reported, and
@@ -911,11 +922,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               listedFiles = n
             }),
         })
-        const sync$ = sync(source, countedTarget, syncOptions).pipe(
+        const full = fullSync()
+        const sync$ = sync(source, countedTarget, full.options).pipe(
           map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: countedIn(e.summary, before) } : e)),
           tap({
             next: (e) => {
               passDelta += targetFileDelta(e)
+              if (e.type === 'done') full.done()
             },
             complete: () => {
               if (listedFiles !== undefined) targetFiles = Math.max(0, listedFiles + passDelta)
@@ -1029,6 +1042,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
      */
     const asCycle = async (work: Work): Promise<{ work: Work; notice?: SyncEvent }> => {
       if (work.rescan || onlyCounts(work)) return { work }
+      // --exclude-if-present: whether a changed path lies in a marked directory (a marker anywhere
+      // above it, or one just made or removed) only a listing tells: each cycle is a full sync.
+      if (options.excludeIfPresent !== undefined && options.excludeIfPresent.length > 0) {
+        return { work: { rescan: true, trigger: work.trigger, paths: new Set() } }
+      }
       if (targetRootOwed) return { work: { rescan: true, trigger: 'rescan', paths: new Set() } }
       // The rules file changed: its rules are read again, and applied to the whole tree (QA 10 #5:
       // they were read once, at the start, so a path excluded while watching was still copied).

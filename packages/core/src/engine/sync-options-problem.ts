@@ -15,6 +15,8 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'minAgeMs',
   'concurrency',
   'filter',
+  'excludeIfPresent',
+  'onMarked',
   'deleteExcluded',
   'maxDelete',
   'allowEmptySource',

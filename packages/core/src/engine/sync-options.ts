@@ -61,6 +61,14 @@ export interface SyncOptions {
   readonly concurrency?: number
   /** Which paths take part (excluded ones are neither copied nor deleted). [all] */
   readonly filter?: PathFilter
+  /**
+   * `--exclude-if-present`: marker file names. A directory holding an entry of one of these names,
+   * on either side, is excluded on both with all below it (`deleteExcluded` deletes the target's copy
+   * of one the source marks). Both backends must have `capabilities.excludeIfPresent`. [none]
+   */
+  readonly excludeIfPresent?: readonly string[]
+  /** Called for each directory a listing finds marked (`excludeIfPresent`), with its side. [none] */
+  readonly onMarked?: (dir: string, side: 'source' | 'target') => void
   /** Also delete target files that the filter excludes (mirror only). [false] */
   readonly deleteExcluded?: boolean
   /** Refuse to delete more than this; the run then deletes nothing and says why. [no limit] */

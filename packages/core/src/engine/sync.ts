@@ -29,6 +29,7 @@ import { ExcludedTrail } from '../operators/excluded-trail.js'
 import { listingErrorHoldsDeletes } from '../operators/guard-deletes.js'
 import { HardLinkGroups } from '../operators/hard-link-groups.js'
 import { listedEntryCheck, openListing } from '../operators/list-side.js'
+import { excludeIfPresentProblem, markerRun } from '../operators/marker-run.js'
 import { type PlanOutcome, planWindows } from '../operators/plan.js'
 import { record } from '../operators/record.js'
 import { SourceRemover } from '../operators/remove-sources.js'
@@ -61,7 +62,9 @@ const BACKLOG = 8192
  */
 export function sync(source: Backend, target: Backend, options: SyncOptions): Observable<SyncEvent> {
   const problem =
-    syncOptionsProblem(options, false) ?? (options.hardLinks === true ? hardLinksProblem(source, target) : undefined)
+    syncOptionsProblem(options, false) ??
+    (options.hardLinks === true ? hardLinksProblem(source, target) : undefined) ??
+    excludeIfPresentProblem(options.excludeIfPresent, [source, target])
   if (problem !== undefined) return refused(options, problem, false)
   if (options.deleteBefore && options.mode === 'mirror' && !options.dryRun) return deletesFirst(source, target, options)
   return run(source, target, options, false)
@@ -133,7 +136,8 @@ function deletesFirst(source: Backend, target: Backend, options: SyncOptions): O
 
 /** Compares only: emits `planned` events for every difference and a `done` summary; writes nothing. */
 export function check(source: Backend, target: Backend, options: Omit<SyncOptions, 'dryRun'>): Observable<SyncEvent> {
-  const problem = syncOptionsProblem(options, true)
+  const problem =
+    syncOptionsProblem(options, true) ?? excludeIfPresentProblem(options.excludeIfPresent, [source, target])
   if (problem !== undefined) return refused(options, problem, true)
   return run(source, target, { ...options, dryRun: true }, true)
 }
@@ -190,6 +194,18 @@ function run(
       }
       side$.next({ type: 'notice', ts: Date.now(), code, message, ...(path !== undefined ? { path } : {}) })
     }
+    const deleteExcluded = options.mode === 'mirror' && (options.deleteExcluded ?? false)
+    // --exclude-if-present: the filter then also excludes the directories the listings find marked.
+    const marker = markerRun(options.excludeIfPresent, options.filter, {
+      deleteExcluded,
+      onMarked: options.onMarked,
+      onRoot: (side) =>
+        notice(
+          'ROOT_EXCLUDED',
+          `the ${side} root holds an --exclude-if-present marker (${options.excludeIfPresent?.join(', ')}): everything is excluded, so nothing is synced and nothing deleted`,
+        ),
+    })
+    const runFilter = marker?.filter ?? options.filter
     /** A listing error of one side; the event says which (an odd name may be on the target only). */
     const listError =
       (side: 'source' | 'target') =>
@@ -212,8 +228,9 @@ function run(
         if (!keptOnTarget.takeNotice(n)) notice(n.code, n.message, n.path)
       },
       signal,
-      ...(options.filter ? { filter: options.filter } : {}),
+      ...(runFilter ? { filter: runFilter } : {}),
       ...(hardLinks !== undefined ? { linkIds: true } : {}),
+      ...(marker ? marker.listing('source') : {}),
     }
     const hashAlgo = commonHash(source, target)
     // The ages of --max-age/--min-age count back from now, once for the whole run.
@@ -406,7 +423,8 @@ function run(
         if (n.code === 'SPECIAL_FILE_SKIPPED') notice(n.code, `${n.message} (on the target)`, n.path)
         else if (n.code !== 'SYMLINK_SKIPPED') notice(n.code, n.message, n.path)
       },
-      keepExcluded: options.mode === 'mirror' && (options.deleteExcluded ?? false),
+      keepExcluded: deleteExcluded,
+      ...(marker ? marker.listing('target') : {}),
       // Only the target of a run that writes may lose a killed run's temp files (never a source).
       cleanUp: !dryRun,
       // A mirror's target lists its FIFOs, sockets and devices, which the mirror deletes as rsync
@@ -414,11 +432,11 @@ function run(
       // said "delete" for ever); in check and a dry run too, so that they say what the run does.
       specialFiles: options.mode === 'mirror',
     }
-    const filter = options.filter
+    const filter = runFilter
     // A mirror keeps the target's excluded entries (without --delete-excluded): the planner learns
     // where they are, so that a directory holding one is not planned away.
-    const keepsExcluded =
-      !(options.mode === 'mirror' && (options.deleteExcluded ?? false)) && filter !== undefined && !filter.empty
+    // (With --delete-excluded too where markers are in use: a directory only the target marks is kept.)
+    const keepsExcluded = (!deleteExcluded || marker !== undefined) && filter !== undefined && !filter.empty
     const excludedTargets = options.mode === 'mirror' && keepsExcluded ? new ExcludedTrail() : undefined
     // ...and, in either mode, that no new file is written where kept entries are below its name
     // (into S3, beside them). Not for check, which plans nothing it would fail.
@@ -451,6 +469,17 @@ function run(
           target,
           onExcludedTarget ? { ...targetListOpts, onExcluded: onExcludedTarget } : targetListOpts,
         ),
+        // A directory marked on one side excludes the other side's copy too: asked at the join, once
+        // both listings are past it (the other side's may have been read before the mark was seen).
+        ...(marker
+          ? {
+              drop: (pair: EntryPair) =>
+                marker.drop(pair, (p) => {
+                  if (p.source !== undefined) facts.sourceExcluded++
+                  if (p.target !== undefined) onExcludedTarget?.(p.target)
+                }),
+            }
+          : {}),
       }),
     ).pipe(
       planWindows({
@@ -529,7 +558,7 @@ function run(
         deletesPlanned: options.mode === 'mirror',
         ...(options.ignoreExisting ? { keepInTheWay: true } : {}),
         ...(options.skipNewer ? { keepNewer: { modifyWindowMs: ctx.modifyWindowMs } } : {}),
-        hasExcludes: options.filter !== undefined && !options.filter.empty,
+        hasExcludes: runFilter !== undefined && !runFilter.empty,
         ...(lane.smallConcurrency !== undefined ? { smallConcurrency: lane.smallConcurrency } : {}),
         signal,
         ...(options.retries !== undefined ? { retries: options.retries } : {}),

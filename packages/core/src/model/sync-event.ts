@@ -180,6 +180,11 @@ export type NoticeCode =
    */
   | 'FILES_FROM_MISSING'
   /**
+   * `--exclude-if-present`: a root holds a marker, so everything is excluded: nothing is synced and
+   * nothing deleted on either side. Said once per run, naming the side.
+   */
+  | 'ROOT_EXCLUDED'
+  /**
    * Two-way sync: a file changed on both sides since the last run, differently. Both versions are
    * kept (`--conflict keep-both`): the newer under the name, the other beside it under a
    * `.sync-conflict-…` name, on both sides. Said once per file; `path` is the file's.

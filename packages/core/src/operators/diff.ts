@@ -41,6 +41,12 @@ export interface DiffOptions {
    */
   readonly admitSource?: (entry: Entry) => boolean
   readonly admitTarget?: (entry: Entry) => boolean
+  /**
+   * Asked of each pair just before it is emitted, once both listings are past its path: true leaves
+   * it out. For what an entry's own listing cannot know when it is read (a directory the OTHER side
+   * marks, `--exclude-if-present`: the other listing may not have reached it yet). [keep all]
+   */
+  readonly drop?: (pair: EntryPair) => boolean
 }
 
 /**
@@ -61,6 +67,11 @@ export function diff(
     // Entries a side's admit check refuses are skipped right here: no extra async step per entry.
     const admitS = opts.admitSource ?? (() => true)
     const admitT = opts.admitTarget ?? (() => true)
+    const drop = opts.drop
+    const emit = (pair: EntryPair): void => {
+      if (drop?.(pair)) opts.backlog?.release()
+      else subscriber.next(pair)
+    }
     // The side whose listing failed, for the failure to say which (a plugin's error names only the
     // plugin, which may be either side: QA 7 #12). try/catch costs nothing until something throws.
     let side: ListingSide = 'source'
@@ -77,17 +88,17 @@ export function diff(
         if (stopped || opts.signal?.aborted) break
         const order = s.done ? 1 : t.done ? -1 : compareEntries(s.value, t.value)
         if (order < 0 && !s.done) {
-          subscriber.next({ path: s.value.path, source: s.value })
+          emit({ path: s.value.path, source: s.value })
           side = 'source'
           do s = await src.next()
           while (!s.done && !admitS(s.value))
         } else if (order > 0 && !t.done) {
-          subscriber.next({ path: t.value.path, target: t.value })
+          emit({ path: t.value.path, target: t.value })
           side = 'target'
           do t = await dst.next()
           while (!t.done && !admitT(t.value))
         } else if (!s.done && !t.done) {
-          subscriber.next({ path: s.value.path, source: s.value, target: t.value })
+          emit({ path: s.value.path, source: s.value, target: t.value })
           const both = [src.next(), dst.next()] as const
           try {
             ;[s, t] = await Promise.all(both)

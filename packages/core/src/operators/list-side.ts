@@ -30,6 +30,9 @@ export interface ListSideOptions {
   readonly specialFiles?: boolean
   /** `-H`: files of several names say which file they are (`ListOptions.linkIds`). [false] */
   readonly linkIds?: boolean
+  /** `--exclude-if-present`'s marker names and what to call for a marked directory (`ListOptions.excludeIfPresent`). [none] */
+  readonly excludeIfPresent?: readonly string[]
+  readonly onMarked?: (dir: RelPath | '') => void
   readonly signal?: AbortSignal
 }
 
@@ -61,6 +64,8 @@ export function openListing(backend: Backend, opts: ListSideOptions): AsyncItera
       ...(opts.cleanUp ? { cleanUp: true } : {}),
       ...(opts.specialFiles ? { specialFiles: true } : {}),
       ...(opts.linkIds ? { linkIds: true } : {}),
+      ...(opts.excludeIfPresent?.length ? { excludeIfPresent: opts.excludeIfPresent } : {}),
+      ...(opts.onMarked ? { onMarked: opts.onMarked } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
     })
   } catch (err) {
