@@ -4,7 +4,7 @@
 // same generated trees, in one run, several repetitions each; prints a markdown table of medians
 // and ratios to rsync. See bench/README.md. Not a test: nothing is asserted.
 //
-//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,rename,snapshot,large]
+//   node bench/local/run.mjs [--reps 5] [--big-reps 3] [--only initial,noop,change,delete,mixed,rename,snapshot,move,large]
 //                            [--tools syncflow,rsync,…] [--quick] [--profile] [--data DIR] [--keep]
 
 import { spawnSync } from 'node:child_process'
@@ -35,7 +35,7 @@ import {
  * @typedef {{ scenario: string, tool: string, runs: Measurement[], wrong?: string }} Result
  */
 
-const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'rename', 'snapshot', 'large']
+const SCENARIOS = ['initial', 'noop', 'change', 'delete', 'mixed', 'rename', 'snapshot', 'move', 'large']
 const flags = parseFlags('node bench/run.mjs', {
   reps: { type: 'string', default: '5' },
   'big-reps': { type: 'string', default: '3' },
@@ -442,6 +442,57 @@ function snapshotScenario() {
   }
 }
 if (only.has('snapshot')) snapshotScenario()
+
+/**
+ * Moves (syncflow move, rsync --remove-source-files, rclone move): per repetition and tool, the
+ * small tree written afresh (not timed) into the tool's own source, then moved into its emptied
+ * target on the same file system. rclone renames each file there (no copy); syncflow and rsync
+ * copy and then delete the source's file (syncflow once the copies are durable).
+ */
+function moveScenario() {
+  const group = 'move'
+  const specs = smallFilesTree({ files: SMALL.files, dirs: SMALL.dirs, seed: deriveSeed(SEED, SMALL.files, 9) })
+  const ref = path.join(data, 'src-move-ref')
+  writeTree(ref, specs)
+  const expected = listTree(ref)
+  const scenario = `move (source files removed), ${smallLabel}`
+  const moving = toolList.filter((t) => ['syncflow', 'rsync', 'rclone'].includes(t.name))
+  const sourceOf = (/** @type {Tool} */ tool) => path.join(data, `src-move-${tool.name}`)
+  const command = (/** @type {Tool} */ tool) => {
+    const src = sourceOf(tool)
+    const dst = targetOf(group, tool)
+    const c = tool.command(src, dst)
+    if (tool.name === 'syncflow') return { ...c, args: c.args.map((a) => (a === 'sync' ? 'move' : a)) }
+    if (tool.name === 'rsync') return { ...c, args: ['-a', '--remove-source-files', `${src}/`, `${dst}/`] }
+    return { ...c, args: c.args.map((a) => (a === 'sync' ? 'move' : a)) }
+  }
+  for (let rep = 0; rep < reps; rep++) {
+    for (const tool of rotate(moving, rep)) {
+      rmSync(sourceOf(tool), { recursive: true, force: true })
+      writeTree(sourceOf(tool), specs)
+      resetTarget(group, tool)
+      const { cmd, args, env } = command(tool)
+      settle()
+      const m = measure(cmd, args, env ? { env } : {})
+      resultOf(scenario, tool).runs.push(m)
+      log(`${scenario}: ${tool.name} ${fmt(m.wallS, 3, ' s')}`)
+      const diff = treeDifference(expected, listTree(targetOf(group, tool)))
+      const left = listTree(sourceOf(tool)).size
+      if (diff !== undefined || left > 0) {
+        resultOf(scenario, tool).wrong = diff ?? `${left} files left in the source`
+        log(`WRONG RESULT: ${tool.name} in ${scenario}: ${resultOf(scenario, tool).wrong}`)
+      }
+    }
+  }
+  if (!flags.keep) {
+    rmSync(ref, { recursive: true, force: true })
+    for (const tool of moving) {
+      rmSync(sourceOf(tool), { recursive: true, force: true })
+      resetTarget(group, tool)
+    }
+  }
+}
+if (only.has('move')) moveScenario()
 
 if (only.has('large')) {
   smallTreeScenarios({
