@@ -90,3 +90,67 @@ describe('bisync conflict copies', () => {
     expect(conflictOrigin(`.bashrc.sync-conflict-${STAMP}-A-13` as RelPath)).toEqual({ path: '.bashrc', side: 'a' })
   })
 })
+
+describe('bisync: a file on one side where the other has a directory with new content', () => {
+  /** Every file below `dir`, recursively, by relative path. */
+  async function files(dir: string): Promise<Record<string, string>> {
+    const out: Record<string, string> = {}
+    for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!e.isFile()) continue
+      const rel = join(e.parentPath, e.name).slice(dir.length + 1)
+      out[rel] = await readFile(join(dir, rel), 'utf8')
+    }
+    return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)))
+  }
+  const many = Object.fromEntries([1, 2, 3, 4, 5, 6].map((i) => [`o${i}.txt`, `o${i}`]))
+  const seed = async (dir: string, tree: Record<string, string>) => {
+    for (const [path, body] of Object.entries(tree)) {
+      await mkdir(join(dir, path, '..'), { recursive: true })
+      await put(dir, path, body, 0)
+    }
+  }
+
+  it('converges when A replaced a directory by a file while B added a file inside it: both kept', async () => {
+    await seed(A, { 'd/x.txt': 'x', ...many })
+    expect((await run()).summary.failed).toBe(0)
+    await rm(join(A, 'd'), { recursive: true })
+    await put(A, 'd', 'file on A', 50)
+    await mkdir(join(B, 'd'), { recursive: true })
+    await put(B, 'd/new.txt', 'new on B', 50)
+
+    const first = await run()
+    expect(first.summary.failed).toBe(0)
+    // The directory keeps the name (with B's new file; A's delete of d/x.txt carried), A's file beside it.
+    const want = { [`d.sync-conflict-${STAMP}-A`]: 'file on A', 'd/new.txt': 'new on B', ...many }
+    expect(await files(A)).toEqual(want)
+    expect(await files(B)).toEqual(want)
+    expect((await run()).summary).toMatchObject({ failed: 0, done: { copy: 0, update: 0, delete: 0 } })
+  })
+
+  it('converges when A edited a file in a directory B replaced by a file: both kept', async () => {
+    await seed(A, { 'd/x.txt': 'x', ...many })
+    expect((await run()).summary.failed).toBe(0)
+    await put(A, 'd/x.txt', 'x edited on A', 50)
+    await rm(join(B, 'd'), { recursive: true })
+    await put(B, 'd', 'file on B', 50)
+
+    expect((await run()).summary.failed).toBe(0)
+    const want = { [`d.sync-conflict-${STAMP}-B`]: 'file on B', 'd/x.txt': 'x edited on A', ...many }
+    expect(await files(A)).toEqual(want)
+    expect(await files(B)).toEqual(want)
+  })
+
+  it('converges when B turned a file A edited into a directory with files: both kept', async () => {
+    await seed(A, { 'f.txt': 'v1', ...many })
+    expect((await run()).summary.failed).toBe(0)
+    await put(A, 'f.txt', 'v2 on A', 50)
+    await rm(join(B, 'f.txt'))
+    await mkdir(join(B, 'f.txt'))
+    await put(B, 'f.txt/inner', 'inside on B', 50)
+
+    expect((await run()).summary.failed).toBe(0)
+    const want = { [`f.sync-conflict-${STAMP}-A.txt`]: 'v2 on A', 'f.txt/inner': 'inside on B', ...many }
+    expect(await files(A)).toEqual(want)
+    expect(await files(B)).toEqual(want)
+  })
+})

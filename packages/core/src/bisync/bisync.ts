@@ -503,7 +503,91 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       }
       for (const copy of mayBeRenames) planned(moves.get(copy) ?? copy)
       for (const s of ['a', 'b'] as const) for (const del of lanes[s].deletes) planned(del)
+      findKindClashes()
     })
+
+    /**
+     * Files carried to a side whose directory of that name gets new content carried the other way
+     * (a directory replaced by a file on one side while the other added to it; a file edited on one
+     * side that the other turned into a directory with files): the two writes block each other, and
+     * every run failed both, for ever (review of watch #3). Each such copy is taken out of its lane;
+     * `clash$` steps the file aside on its own side as a conflict copy, which crosses as a new file,
+     * and the directory keeps the name on both sides (its content is newer than the record: what
+     * keep-both keeps under the name).
+     */
+    const kindClashes: { path: RelPath; on: BisyncSide; entry: Entry }[] = []
+    const findKindClashes = (): void => {
+      for (const to of ['a', 'b'] as const) {
+        const from = otherSide(to)
+        // The directories above what goes to `from`: a file of that name coming from `from` clashes.
+        const dirsGoing = new Set<string>()
+        for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) {
+          for (let cut = c.path.lastIndexOf('/'); cut > 0; cut = c.path.lastIndexOf('/', cut - 1)) {
+            const dir = c.path.slice(0, cut)
+            if (dirsGoing.has(dir)) break
+            dirsGoing.add(dir)
+          }
+        }
+        if (dirsGoing.size === 0) continue
+        for (const list of [lanes[to].copies, lanes[to].afterDeletes]) {
+          const kept = list.filter((c) => {
+            const clash = c.source !== undefined && c.source.kind !== 'dir' && dirsGoing.has(c.path)
+            if (clash) kindClashes.push({ path: c.path, on: from, entry: c.source! })
+            return !clash
+          })
+          list.splice(0, list.length, ...kept)
+        }
+      }
+    }
+    const clash$ = defer(() =>
+      from(kindClashes).pipe(
+        concatMap(async ({ path, on, entry }): Promise<SyncEvent[]> => {
+          const to = otherSide(on)
+          const name = await freeConflictName(path, on)
+          const copyOf = (source: Entry): Action => ({
+            kind: 'copy',
+            path: name,
+            source: { ...source, path: name },
+            reason: `conflict copy of ${path} (a directory of that name on ${to.toUpperCase()} has new content)`,
+            to,
+          })
+          const said = (would: boolean): SyncEvent => ({
+            type: 'notice',
+            ts: Date.now(),
+            code: 'CONFLICT_KEPT',
+            message: `${path} is a file on ${on.toUpperCase()} and a directory with new content on ${to.toUpperCase()}: the directory ${would ? 'would keep' : 'keeps'} the name, ${on.toUpperCase()}'s file ${would ? 'would be' : 'is'} kept as ${name} on both`,
+            path,
+          })
+          const side = backends[on]
+          if (dryRun) {
+            const copy = copyOf(entry)
+            lanes[to].copies.push(copy)
+            planned(copy)
+            return [said(true)]
+          }
+          try {
+            if (!supports.move(side)) {
+              throw new SyncError('CONFLICT', `${path} is a directory on one side and not on the other`, {
+                op: 'bisync',
+                path,
+                hint: 'Rename or remove one of the two, then run again.',
+              })
+            }
+            const moved = await side.move(path, name, { expect: null })
+            const copy = copyOf(moved)
+            lanes[to].copies.push(copy)
+            planned(copy)
+            conflictCopies.push(name)
+            return [said(false)]
+          } catch (err) {
+            failures++
+            const error = asSyncError(err, 'bisync', path)
+            return [{ type: 'failed', ts: Date.now(), path, error: error.toJSON(), stage: 'plan' }]
+          }
+        }),
+        mergeMap((events) => from(events)),
+      ),
+    )
 
     /**
      * True when the two present files of a pair are compared: no record, or changed on both sides
@@ -857,6 +941,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     const pipeline$ = concat(
       plan$.pipe(mergeMap(() => EMPTY)),
       keep$,
+      clash$,
       defer(() => {
         const held = holdWritesToGutted()
         blockedByDelete(lanes.a)
