@@ -70,6 +70,12 @@ interface Frame {
   readonly rel: string
   /** `dev:ino` of this directory, to detect loops through followed symlinks. */
   readonly id: string
+  /**
+   * It holds an entry named as one of `excludeIfPresent`, of any kind: read from all its names,
+   * before any is left out (a symlink under `skip`, a FIFO, a dangling link: review of
+   * --exclude-if-present B2, such a marker did not count and a mirror deleted what it guarded).
+   */
+  readonly marked?: true
 }
 
 /** Printable ASCII without `\`: such a name (never `.` or `..` from readdir) is a valid segment without further checks. */
@@ -213,10 +219,8 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
 }
 
 /** True when `frame`'s directory holds an entry named as one of `excludeIfPresent` (of any kind). */
-function isMarked(opts: WalkOptions, frame: Frame): boolean {
-  const markers = opts.excludeIfPresent
-  if (markers === undefined || markers.length === 0) return false
-  return frame.names.some((n) => markers.includes(n.path))
+function isMarked(_opts: WalkOptions, frame: Frame): boolean {
+  return frame.marked === true
 }
 
 /**
@@ -404,7 +408,18 @@ async function readDirectory(
     else specialFile(opts, prefix + name, d)
   }
   names.sort(compareEntries)
-  return { names, index: 0, abs: dirAbs, at, rel: dirRel, id, ...(fd !== undefined ? { fd } : {}) }
+  const markers = opts.excludeIfPresent
+  const marked = markers !== undefined && markers.length > 0 && dirents.some((d) => markers.includes(d.name))
+  return {
+    names,
+    index: 0,
+    abs: dirAbs,
+    at,
+    rel: dirRel,
+    id,
+    ...(fd !== undefined ? { fd } : {}),
+    ...(marked ? { marked: true as const } : {}),
+  }
 }
 
 /**

@@ -40,6 +40,19 @@ export class MarkedDirs {
   }
 
   /**
+   * True when `path` (when a directory) or a directory above it, the root included, is marked by
+   * `side` alone (`MARKED_ON_TARGET`: a directory only the target marks).
+   */
+  onlyBy(path: string, kind: EntryKind, side: number): boolean {
+    if (this.#dirs.size === 0) return false
+    if (this.#dirs.get('') === side) return true
+    for (let i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+      if (this.#dirs.get(path.slice(0, i)) === side) return true
+    }
+    return kind === 'dir' && this.#dirs.get(path) === side
+  }
+
+  /**
    * The sides that marked `path` (when a directory) or a directory above it, the root included: 0
    * when none did. A lookup per directory above it, only once something is marked.
    */

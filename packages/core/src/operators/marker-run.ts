@@ -53,7 +53,18 @@ export function markerRun(
       const kind = (pair.source ?? pair.target)?.kind ?? 'file'
       const by = marks.by(pair.path, kind)
       if (by === 0) return false
-      if (opts.deleteExcluded && pair.source === undefined && (by & MARKED_ON_SOURCE) !== 0) return false
+      // --delete-excluded deletes the target's copy of what the source marks, as any excluded path:
+      // never in a directory only the target marks, at any depth (left alone, as promised: review
+      // of --exclude-if-present B3), nor when the source's root is marked (nothing synced, nothing
+      // deleted: B1, it emptied the target).
+      if (
+        opts.deleteExcluded &&
+        pair.source === undefined &&
+        (by & MARKED_ON_SOURCE) !== 0 &&
+        !marks.onlyBy(pair.path, kind, MARKED_ON_TARGET) &&
+        (marks.by('', 'dir') & MARKED_ON_SOURCE) === 0
+      )
+        return false
       onDropped(pair)
       return true
     },
