@@ -568,6 +568,18 @@ export class GrpcBackend
     }
   }
 
+  /**
+   * Flushable: the server makes the named entries durable (Flush). A server before "flush" cannot:
+   * nothing is done (its writes are fsynced file by file, their directories not).
+   */
+  async flush(paths: readonly RelPath[], opts: { readonly contents?: boolean } = {}): Promise<void> {
+    if (!this.features.has('flush') || paths.length === 0) return
+    const rels = paths.map((p) => this.#rel(p, 'flush'))
+    await this.#unary<unknown>('flush', rels[0], (md, o, cb) =>
+      this.#client.Flush({ root: this.#root, paths: rels, contents: opts.contents === true }, md, o, cb),
+    )
+  }
+
   async remove(path: RelPath, opts: RemoveOptions = {}): Promise<void> {
     const rel = this.#rel(path, 'remove')
     // (A server before "removeExpect" ignores the field: the engine then Stats first, as it did.)

@@ -33,3 +33,24 @@ export async function fsyncDirs(root: string, paths: readonly string[]): Promise
     }
   }
 }
+
+/**
+ * fsyncs the files at `paths` (relative to `root`), opened without following a symlink (a link's
+ * own name is made durable with its directory): their data and metadata on disk, for files this
+ * process did not write itself. A file that is gone fails (`NOT_FOUND`).
+ */
+export async function fsyncFiles(root: string, paths: readonly string[]): Promise<void> {
+  for (const path of paths) {
+    let handle: Awaited<ReturnType<typeof open>> | undefined
+    try {
+      handle = await open(join(root, path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      await handle.sync()
+    } catch (err) {
+      // A symlink (ELOOP under O_NOFOLLOW) holds no data: its name goes with its directory's fsync.
+      if ((err as { code?: string }).code === 'ELOOP') continue
+      throw toSyncError(err, 'flush', path)
+    } finally {
+      await handle?.close().catch(() => {})
+    }
+  }
+}

@@ -90,7 +90,7 @@ import { caseTwin } from './case-twin.js'
 import { EarlyFlush } from './early-flush.js'
 import { ExactNames } from './exact-names.js'
 import { Fence, type FencedDirectory, leadsIntoTarget } from './fence.js'
-import { fsyncDirs } from './fsync-dirs.js'
+import { fsyncDirs, fsyncFiles } from './fsync-dirs.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
@@ -952,8 +952,9 @@ export class LocalBackend
    * there, too many links): the engine copies instead.
    */
   /** Flushable: the directories holding `paths` (and those above, to the root) fsynced. */
-  async flush(paths: readonly RelPath[]): Promise<void> {
+  async flush(paths: readonly RelPath[], opts: { readonly contents?: boolean } = {}): Promise<void> {
     this.#assertOpen('flush')
+    if (opts.contents) await fsyncFiles(this.root, paths)
     await fsyncDirs(this.root, paths)
   }
 

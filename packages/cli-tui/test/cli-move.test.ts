@@ -47,14 +47,14 @@ describe('syncflow move', () => {
     expect(await readdir(join(src, 'sub'))).toEqual(['deep'])
   })
 
-  it('keeps a source file whose namesake on the target differs in content, and exits 1', async () => {
+  it('with --size-only keeps a source file whose namesake on the target differs in content, and exits 1', async () => {
     // Same size and mtime, other bytes: alike by the listing, not the same file.
     await writeTree(dst, { 'a.txt': 'ALPHA' })
     const t = new Date('2026-01-01T00:00:00Z')
     await utimes(join(src, 'a.txt'), t, t)
     await utimes(join(dst, 'a.txt'), t, t)
 
-    const r = await runCli(['move', src, dst, '--json'], { env })
+    const r = await runCli(['move', src, dst, '--json', '--size-only'], { env })
     expect(r.code, r.stderr).toBe(1)
     const events = jsonLines(r.stdout)
     expect(events.filter((e) => e.type === 'removed').map((e) => e.path)).toEqual(
@@ -68,8 +68,8 @@ describe('syncflow move', () => {
     expect(await readTree(src)).toEqual({ 'a.txt': 'alpha' })
     expect((await readTree(dst))['a.txt']).toBe('ALPHA')
 
-    // With --checksum the source's file goes over the target's, then leaves the source.
-    const again = await runCli(['copy', src, dst, '--remove-source-files', '--checksum'], { env })
+    // Without --size-only a move compares content: the source's file goes over the target's, then leaves the source.
+    const again = await runCli(['copy', src, dst, '--remove-source-files'], { env })
     expect(again.code, again.stderr).toBe(0)
     expect(await readTree(src)).toEqual({})
     expect((await readTree(dst))['a.txt']).toBe('alpha')

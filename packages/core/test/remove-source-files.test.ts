@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -123,22 +123,26 @@ describe('sync with removeSourceFiles', () => {
     expect(await files('dst')).toEqual({ kept: 'old', ok: 'fine' })
   })
 
-  it('keeps a file the target holds only alike by size and mtime, not by content', async () => {
-    // (Size and mtime are what tells files apart without reading them; the source's copy is the one
-    // left: it goes only once the target's is known to hold its bytes.)
+  it('compares by content: a target file alike only by size and mtime is copied over, then the source goes', async () => {
+    // (Size and mtime are what tells files apart without reading them; a move's source file goes
+    // only where the target holds its bytes, so a move compares as --checksum does.)
     await put('src', { same: 'abc', differs: 'one' })
     await put('dst', { same: 'abc', differs: 'two' })
     const events = await run()
+    expect(summary(events)).toMatchObject({ failed: 0, unchanged: 1, sourceRemoved: 2, done: { update: 1 } })
+    expect(await files('src')).toEqual({})
+    expect(await files('dst')).toEqual({ same: 'abc', differs: 'one' })
+  })
+
+  it('with compare size-only keeps a file the target holds only alike by size, as failed', async () => {
+    await put('src', { same: 'abc', differs: 'one' })
+    await put('dst', { same: 'abc', differs: 'two' })
+    const events = await run({ compare: 'size-only' })
     expect(summary(events)).toMatchObject({ unchanged: 2, sourceRemoved: 1, failed: 1 })
     expect(removed(events)).toEqual(['same'])
     expect(failures(events)).toMatchObject([{ path: 'differs', stage: 'remove-source', error: { code: 'CONFLICT' } }])
     expect(await files('src')).toEqual({ differs: 'one' })
-
-    // --checksum tells them apart: the source's is copied over, then removed.
-    const again = await run({ compare: 'checksum' })
-    expect(summary(again)).toMatchObject({ failed: 0, sourceRemoved: 1, done: { update: 1 } })
-    expect(await files('src')).toEqual({})
-    expect(await files('dst')).toEqual({ same: 'abc', differs: 'one' })
+    expect((await files('dst')).differs).toBe('two')
   })
 
   it('keeps a file whose copy failed', async () => {
@@ -166,6 +170,23 @@ describe('sync with removeSourceFiles', () => {
     expect(summary(again)).toMatchObject({ failed: 0, sourceRemoved: 1, done: { update: 1 } })
     expect(await files('src')).toEqual({})
     expect(await files('dst')).toEqual({ edited: 'v1 and v2', other: 'other' })
+  })
+
+  it('keeps a source file edited in place after its copy with its size and mtime kept (exiftool -P, rsync --inplace -t)', async () => {
+    await put('src', { photo: 'v1-bytes', other: 'other' })
+    const edit = async (path: string) => {
+      if (path !== 'photo') return
+      const fh = await open(join(root, 'src/photo'), 'r+')
+      await fh.write('V2', 0)
+      await fh.close()
+      await utimes(join(root, 'src/photo'), T0, T0)
+    }
+    const events = await run({}, (s, t) => [s, wrapped(t, { afterWrite: edit })])
+    expect({ src: await files('src'), dst: await files('dst'), removed: removed(events) }).toEqual({
+      src: { photo: 'V2-bytes' },
+      dst: { photo: 'v1-bytes', other: 'other' },
+      removed: ['other'],
+    })
   })
 
   it('removes nothing when the target cannot make its copies durable', async () => {

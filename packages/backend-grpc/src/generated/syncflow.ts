@@ -16,6 +16,7 @@ import type { EntryReply as _syncflow_v1_EntryReply, EntryReply__Output as _sync
 import type { Expect as _syncflow_v1_Expect, Expect__Output as _syncflow_v1_Expect__Output } from './syncflow/v1/Expect.js';
 import type { FindContentReply as _syncflow_v1_FindContentReply, FindContentReply__Output as _syncflow_v1_FindContentReply__Output } from './syncflow/v1/FindContentReply.js';
 import type { FindContentRequest as _syncflow_v1_FindContentRequest, FindContentRequest__Output as _syncflow_v1_FindContentRequest__Output } from './syncflow/v1/FindContentRequest.js';
+import type { FlushRequest as _syncflow_v1_FlushRequest, FlushRequest__Output as _syncflow_v1_FlushRequest__Output } from './syncflow/v1/FlushRequest.js';
 import type { HashReply as _syncflow_v1_HashReply, HashReply__Output as _syncflow_v1_HashReply__Output } from './syncflow/v1/HashReply.js';
 import type { HashRequest as _syncflow_v1_HashRequest, HashRequest__Output as _syncflow_v1_HashRequest__Output } from './syncflow/v1/HashRequest.js';
 import type { HelloReply as _syncflow_v1_HelloReply, HelloReply__Output as _syncflow_v1_HelloReply__Output } from './syncflow/v1/HelloReply.js';
@@ -73,6 +74,7 @@ export interface ProtoGrpcType {
       Expect: MessageTypeDefinition<_syncflow_v1_Expect, _syncflow_v1_Expect__Output>
       FindContentReply: MessageTypeDefinition<_syncflow_v1_FindContentReply, _syncflow_v1_FindContentReply__Output>
       FindContentRequest: MessageTypeDefinition<_syncflow_v1_FindContentRequest, _syncflow_v1_FindContentRequest__Output>
+      FlushRequest: MessageTypeDefinition<_syncflow_v1_FlushRequest, _syncflow_v1_FlushRequest__Output>
       HashReply: MessageTypeDefinition<_syncflow_v1_HashReply, _syncflow_v1_HashReply__Output>
       HashRequest: MessageTypeDefinition<_syncflow_v1_HashRequest, _syncflow_v1_HashRequest__Output>
       HelloReply: MessageTypeDefinition<_syncflow_v1_HelloReply, _syncflow_v1_HelloReply__Output>

@@ -217,6 +217,9 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
       // backend can; older clients Stat before each Remove instead.
       const features = ['hash', 'delta', 'deltaFrom', 'findContent', 'writeMany']
       if (supports.removeExpect(backend)) features.push('removeExpect')
+      // "flush": Flush makes copied files durable with their names before a client's move removes
+      // the originals; older clients never ask.
+      if (supports.flush(backend)) features.push('flush')
       for (const f of ['move', 'copy', 'setMtime', 'setMode', 'mkdir', 'symlink', 'watch'] as const) {
         if (supports[f](backend)) features.push(f)
       }
@@ -664,6 +667,18 @@ export function syncflowService(ctx: ServiceContext): SyncflowHandlers {
         await backend.remove(rel, expect ? { expect } : {})
         index.forget(full)
       })
+      return {}
+    }),
+
+    Flush: unary('flush', async (req) => {
+      const rels: RelPath[] = []
+      let flushing: Backend | undefined
+      for (const path of req.paths) {
+        const { rel, backend } = await resolve(req.root, path)
+        rels.push(rel)
+        flushing = backend
+      }
+      if (flushing !== undefined && supports.flush(flushing)) await flushing.flush(rels, { contents: req.contents })
       return {}
     }),
 

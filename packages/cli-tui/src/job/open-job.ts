@@ -158,6 +158,12 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       'Add --backup-dir DIR (a file kept beside the original would be deleted by the next mirror).',
     )
   }
+  if (flags.removeSourceFiles && flags.symlinks === 'follow') {
+    throw usageError(
+      '--remove-source-files with --symlinks follow: what is copied is the file a link leads to, and the link is not that file',
+      'Move with --symlinks preserve (the links moved as links), or copy with --symlinks follow and remove the links yourself.',
+    )
+  }
   if (flags.deleteEmptySrcDirs && !flags.removeSourceFiles) {
     throw usageError(
       '--delete-empty-src-dirs removes the source directories a move leaves empty, and this copy removes no file',

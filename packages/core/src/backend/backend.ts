@@ -403,7 +403,8 @@ export interface LinkFromCapable {
  * finished writes are durable already (S3: a PUT answered) needs none.
  */
 export interface Flushable {
-  flush(paths: readonly RelPath[]): Promise<void>
+  /** `contents`: the files' own data too, not only their names (files this run did not write). */
+  flush(paths: readonly RelPath[], opts?: { readonly contents?: boolean }): Promise<void>
 }
 
 /**

@@ -233,13 +233,21 @@ function run(
       ...(marker ? marker.listing('source') : {}),
     }
     const hashAlgo = commonHash(source, target)
+    // A move compares content where both sides offer a hash (as --checksum): the source's file goes
+    // only where the target holds its bytes, and one alike by size and mtime alone is copied over,
+    // as a copy whose mtimes differed would be (--size-only stays the user's word; the remover then
+    // compares the bytes itself before any delete).
+    const compare =
+      options.removeSourceFiles === true && !checkOnly && hashAlgo !== undefined && options.compare !== 'size-only'
+        ? 'checksum'
+        : (options.compare ?? 'size-mtime')
     // The ages of --max-age/--min-age count back from now, once for the whole run.
     const startedMs = Date.now()
     const ctx: DecideContext = {
       source,
       target,
       mode: checkOnly ? options.mode : options.mode,
-      compare: options.compare ?? 'size-mtime',
+      compare,
       modifyWindowMs:
         options.modifyWindowMs ?? Math.max(source.capabilities.mtimePrecisionMs, target.capabilities.mtimePrecisionMs),
       hashAlgo,
@@ -274,7 +282,7 @@ function run(
             dryRun,
             signal,
             concurrency,
-            comparedContent: options.compare === 'checksum' && hashAlgo !== undefined,
+            comparedContent: compare === 'checksum' && hashAlgo !== undefined,
             ...(options.removeEmptySourceDirs ? { removeEmptyDirs: true } : {}),
           })
         : undefined
@@ -575,7 +583,7 @@ function run(
               linkDest: {
                 backends: options.linkDest,
                 modifyWindowMs: ctx.modifyWindowMs,
-                ...(options.compare === 'checksum' ? { checksum: true } : {}),
+                ...(compare === 'checksum' ? { checksum: true } : {}),
               },
             }
           : {}),

@@ -1,10 +1,9 @@
 import { Observable, type OperatorFunction, type Subscriber } from 'rxjs'
 import { type Backend, supports } from '../backend/backend.js'
 import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
-import type { Action } from '../model/action.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
-import type { SyncEvent } from '../model/sync-event.js'
+import type { CompletedEvent, SyncEvent } from '../model/sync-event.js'
 import { commonHash, hashOf, matchesFingerprint } from './decide.js'
 
 /** Source files removed together, after one flush of their copies. */
@@ -33,10 +32,15 @@ export interface SourceRemoverOptions {
   readonly removeEmptyDirs?: boolean
 }
 
-/** A source file to remove; `target`: the target's entry where its content is still to be compared. */
+/**
+ * A source file to remove; `target`: the target's entry where its content is still to be compared
+ * (`stat`: the target's file as it is now).
+ */
 interface Removal {
   readonly source: Entry
-  readonly target?: Entry
+  readonly target?: Entry | 'stat'
+  /** Written by this run (its data made durable before its rename): only its name is to flush. */
+  readonly written?: true
 }
 
 /**
@@ -88,7 +92,7 @@ export class SourceRemover {
         const sub = events$.subscribe({
           next: (e) => {
             out.next(e)
-            if (e.type === 'completed') this.#completed(e.action)
+            if (e.type === 'completed') this.#completed(e)
           },
           error: (err: unknown) => out.error(err),
           complete: () => {
@@ -104,12 +108,16 @@ export class SourceRemover {
   }
 
   /** A completed action: the target holds its source file once it copied it, or touched it. */
-  #completed(action: Action): void {
-    const { kind, source: src, target: dst, reason } = action
+  #completed(e: CompletedEvent): void {
+    const { kind, source: src, target: dst, reason } = e.action
     if (src?.kind === 'dir' && this.#o.removeEmptyDirs && (kind === 'mkdir' || kind === 'touch'))
       this.#dirs.add(src.path)
     if (src === undefined || src.kind === 'dir') return
-    if (kind === 'copy' || kind === 'update') this.#queue.push({ source: src })
+    // A file linked rather than copied holds what it was linked to: a --link-dest file alike only by
+    // size, mtime and mode, or (-H) another name's copy, itself maybe only alike: compared here
+    // (review of move #1, #5: the source's bytes were removed where the target held others).
+    if (e.linked && src.kind === 'file') this.#queue.push({ source: src, target: e.result ?? 'stat' })
+    else if (kind === 'copy' || kind === 'update') this.#queue.push({ source: src, written: true })
     // A touch carries the mtime (or mode) to a file whose content is the source's: compared by the
     // planner, or alike only by size and mtime (a mode carried), to be compared here.
     else if (kind === 'touch' && dst !== undefined) {
@@ -171,7 +179,7 @@ export class SourceRemover {
       // (The contents are compared as the real run would: a dry run says what it would keep.)
       for (const { source: e, target: t } of removals) {
         try {
-          if (t !== undefined) await assertSameContent(source, target, e, t, signal)
+          if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
           out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source', dryRun: true })
         } catch (err) {
           out.next({
@@ -192,7 +200,13 @@ export class SourceRemover {
     }
     if (supports.flush(target)) {
       try {
-        await target.flush(batch.map((e) => e.path))
+        // Those this run wrote have their data on disk: their names are flushed. Those it found there
+        // (unchanged, touched, linked) may not have theirs either (copied by a tool that never
+        // fsyncs, moments ago): their contents too (review of move #3).
+        const written = removals.filter((r) => r.written).map((r) => r.source.path)
+        const found = removals.filter((r) => !r.written).map((r) => r.source.path)
+        if (written.length > 0) await target.flush(written)
+        if (found.length > 0) await target.flush(found, { contents: true })
       } catch (err) {
         const why = asSyncError(err, 'flush')
         const kept = new SyncError(why.code, `kept on the source: ${why.message}`, {
@@ -208,8 +222,8 @@ export class SourceRemover {
       while (next < removals.length && !signal.aborted) {
         const { source: e, target: t } = removals[next++]!
         try {
-          if (t !== undefined) await assertSameContent(source, target, e, t, signal)
-          if (await removeIfUnchanged(source, e)) {
+          if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
+          if (await removeIfUnchanged(source, target, e, signal)) {
             out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source' })
             if (this.#o.removeEmptyDirs) this.#addParents(e.path)
           }
@@ -265,6 +279,20 @@ export class SourceRemover {
   }
 }
 
+/** The target's entry to compare a source file with: `t`, or the target's file as it is now. */
+async function heldAs(target: Backend, s: Entry, t: Entry | 'stat'): Promise<Entry> {
+  if (t !== 'stat') return t
+  const now = await target.stat(s.path)
+  if (now?.kind !== 'file') {
+    throw new SyncError('CONFLICT', 'the target holds no file there any more; kept on the source', {
+      op: 'remove-source',
+      path: s.path,
+      hint: 'Run again: the file is copied, then removed.',
+    })
+  }
+  return now
+}
+
 /** Reasons of the touches the planner gives only once it knows both files' contents are equal. */
 const CONTENT_COMPARED = new Set(['content equal, mtime differs', 'empty file, mtime differs'])
 
@@ -301,31 +329,44 @@ async function assertSameContent(source: Backend, target: Backend, s: Entry, t: 
 }
 
 /**
- * Deletes `listed` from `source` while it is still that entry; false when it is gone already.
+ * Deletes `listed` from `source` while it is still that entry; false when it is gone already. Its
+ * version is compared strictly (a local file's `ino:ctime`: an in-place rewrite that kept size and
+ * mtime, as `exiftool -P` does, is a change: review of move #2). A file whose version moved alone
+ * (the ctime of a name of several, another of which this run removed) goes once its bytes are
+ * still those the target holds, by hash.
  * @throws SyncError `CONFLICT` when it changed since it was listed (kept).
  */
-async function removeIfUnchanged(source: Backend, listed: Entry): Promise<boolean> {
-  if (listed.kind === 'file' && supports.removeExpect(source)) {
-    await source.remove(listed.path, { expect: listed })
-    return true
-  }
+async function removeIfUnchanged(
+  source: Backend,
+  target: Backend,
+  listed: Entry,
+  signal: AbortSignal,
+): Promise<boolean> {
   const now = await source.stat(listed.path)
   if (now === undefined) return false
-  const same =
-    now.kind === listed.kind &&
-    (listed.kind === 'symlink'
-      ? now.linkTarget === listed.linkTarget
-      : matchesFingerprint(
-          { size: listed.size, mtimeMs: listed.mtimeMs, ...(listed.version ? { version: listed.version } : {}) },
-          now,
-        ))
-  if (!same) {
-    throw new SyncError('CONFLICT', 'changed on the source since it was copied; kept there', {
+  const changed = (): SyncError =>
+    new SyncError('CONFLICT', 'changed on the source since it was copied; kept there', {
       op: 'remove-source',
       path: listed.path,
       hint: 'Run again: the new version is copied, then removed.',
     })
+  if (now.kind !== listed.kind) throw changed()
+  if (listed.kind === 'symlink') {
+    if (now.linkTarget !== listed.linkTarget) throw changed()
+  } else if (
+    !matchesFingerprint(
+      { size: listed.size, mtimeMs: listed.mtimeMs, ...(listed.version ? { version: listed.version } : {}) },
+      now,
+    )
+  ) {
+    if (now.size !== listed.size || now.mtimeMs !== listed.mtimeMs) throw changed()
+    const held = await target.stat(listed.path)
+    if (held?.kind !== 'file') throw changed()
+    await assertSameContent(source, target, now, held, signal).catch(() => {
+      throw changed()
+    })
   }
-  await source.remove(listed.path)
+  // (The backend re-checks what was just stated, where it can: a write in between is not removed.)
+  await source.remove(listed.path, supports.removeExpect(source) && now.kind === 'file' ? { expect: now } : {})
   return true
 }

@@ -9,6 +9,7 @@ import type { Empty as _syncflow_v1_Empty, Empty__Output as _syncflow_v1_Empty__
 import type { EntryReply as _syncflow_v1_EntryReply, EntryReply__Output as _syncflow_v1_EntryReply__Output } from '../../syncflow/v1/EntryReply.js';
 import type { FindContentReply as _syncflow_v1_FindContentReply, FindContentReply__Output as _syncflow_v1_FindContentReply__Output } from '../../syncflow/v1/FindContentReply.js';
 import type { FindContentRequest as _syncflow_v1_FindContentRequest, FindContentRequest__Output as _syncflow_v1_FindContentRequest__Output } from '../../syncflow/v1/FindContentRequest.js';
+import type { FlushRequest as _syncflow_v1_FlushRequest, FlushRequest__Output as _syncflow_v1_FlushRequest__Output } from '../../syncflow/v1/FlushRequest.js';
 import type { HashReply as _syncflow_v1_HashReply, HashReply__Output as _syncflow_v1_HashReply__Output } from '../../syncflow/v1/HashReply.js';
 import type { HashRequest as _syncflow_v1_HashRequest, HashRequest__Output as _syncflow_v1_HashRequest__Output } from '../../syncflow/v1/HashRequest.js';
 import type { HelloReply as _syncflow_v1_HelloReply, HelloReply__Output as _syncflow_v1_HelloReply__Output } from '../../syncflow/v1/HelloReply.js';
@@ -82,6 +83,25 @@ export interface SyncflowClient extends grpc.Client {
   findContent(argument: _syncflow_v1_FindContentRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_FindContentReply__Output>): grpc.ClientUnaryCall;
   findContent(argument: _syncflow_v1_FindContentRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_FindContentReply__Output>): grpc.ClientUnaryCall;
   findContent(argument: _syncflow_v1_FindContentRequest, callback: grpc.requestCallback<_syncflow_v1_FindContentReply__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Makes the named entries durable with their names (a server offering "flush"): the directories
+   * holding them fsynced, with `contents` the files themselves too. Asked before a client removes
+   * the originals of what it copied here (syncflow move).
+   */
+  Flush(argument: _syncflow_v1_FlushRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Flush(argument: _syncflow_v1_FlushRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Flush(argument: _syncflow_v1_FlushRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  Flush(argument: _syncflow_v1_FlushRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  /**
+   * Makes the named entries durable with their names (a server offering "flush"): the directories
+   * holding them fsynced, with `contents` the files themselves too. Asked before a client removes
+   * the originals of what it copied here (syncflow move).
+   */
+  flush(argument: _syncflow_v1_FlushRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  flush(argument: _syncflow_v1_FlushRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  flush(argument: _syncflow_v1_FlushRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
+  flush(argument: _syncflow_v1_FlushRequest, callback: grpc.requestCallback<_syncflow_v1_Empty__Output>): grpc.ClientUnaryCall;
   
   /**
    * A digest (lowercase hex) of a file's content.
@@ -350,6 +370,13 @@ export interface SyncflowHandlers extends grpc.UntypedServiceImplementation {
   FindContent: grpc.handleUnaryCall<_syncflow_v1_FindContentRequest__Output, _syncflow_v1_FindContentReply>;
   
   /**
+   * Makes the named entries durable with their names (a server offering "flush"): the directories
+   * holding them fsynced, with `contents` the files themselves too. Asked before a client removes
+   * the originals of what it copied here (syncflow move).
+   */
+  Flush: grpc.handleUnaryCall<_syncflow_v1_FlushRequest__Output, _syncflow_v1_Empty>;
+  
+  /**
    * A digest (lowercase hex) of a file's content.
    */
   Hash: grpc.handleUnaryCall<_syncflow_v1_HashRequest__Output, _syncflow_v1_HashReply>;
@@ -447,6 +474,7 @@ export interface SyncflowDefinition extends grpc.ServiceDefinition {
   Copy: MethodDefinition<_syncflow_v1_MoveRequest, _syncflow_v1_EntryReply, _syncflow_v1_MoveRequest__Output, _syncflow_v1_EntryReply__Output>
   Delta: MethodDefinition<_syncflow_v1_DeltaRequest, _syncflow_v1_DeltaReply, _syncflow_v1_DeltaRequest__Output, _syncflow_v1_DeltaReply__Output>
   FindContent: MethodDefinition<_syncflow_v1_FindContentRequest, _syncflow_v1_FindContentReply, _syncflow_v1_FindContentRequest__Output, _syncflow_v1_FindContentReply__Output>
+  Flush: MethodDefinition<_syncflow_v1_FlushRequest, _syncflow_v1_Empty, _syncflow_v1_FlushRequest__Output, _syncflow_v1_Empty__Output>
   Hash: MethodDefinition<_syncflow_v1_HashRequest, _syncflow_v1_HashReply, _syncflow_v1_HashRequest__Output, _syncflow_v1_HashReply__Output>
   Hello: MethodDefinition<_syncflow_v1_HelloRequest, _syncflow_v1_HelloReply, _syncflow_v1_HelloRequest__Output, _syncflow_v1_HelloReply__Output>
   List: MethodDefinition<_syncflow_v1_ListRequest, _syncflow_v1_ListReply, _syncflow_v1_ListRequest__Output, _syncflow_v1_ListReply__Output>
