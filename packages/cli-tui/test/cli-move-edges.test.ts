@@ -380,10 +380,11 @@ describe('-H edge cases', () => {
     expect(await readTree(dst)).toEqual(files)
   })
 
-  it('move -H --link-dest: a group linked from the last snapshot, sources gone, target names one file', async () => {
+  it('move -H --link-dest: a group moved within the file system stays one file, the source file itself (a rename)', async () => {
     const prev = join(root, 'prev')
     await writeTree(src, { 'a.txt': 'alpha', 'x/b.txt': 'zzz' })
     await link(join(src, 'a.txt'), join(src, 'x/c.txt'))
+    const was = (await stat(join(src, 'a.txt'))).ino
     let r = await runCli(['copy', src, prev, '-H'], { env })
     expect(r.code, r.stderr).toBe(0)
     r = await runCli(['move', src, dst, '-H', '--link-dest', prev, '--json'], { env })
@@ -394,7 +395,12 @@ describe('-H edge cases', () => {
       stat(join(dst, 'x/c.txt')),
       stat(join(prev, 'a.txt')),
     ])
-    expect({ ac: a.ino === c.ino, fromPrev: a.ino === pa.ino }).toEqual({ ac: true, fromPrev: true })
+    expect({ ac: a.ino === c.ino, moved: a.ino === was, prevApart: pa.ino !== a.ino, nlink: a.nlink }).toEqual({
+      ac: true,
+      moved: true,
+      prevApart: true,
+      nlink: 2,
+    })
   })
 
   it('move --files-from: only the listed files leave the source', async () => {

@@ -1,4 +1,16 @@
-import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, symlink, utimes, writeFile } from 'node:fs/promises'
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  open,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  utimes,
+  writeFile,
+} from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -65,6 +77,9 @@ function wrapped(backend: Backend, change: { afterWrite?: (path: string) => Prom
           return entry
         }
       }
+      // (Edits after a copy need a copy: a move within one file system links the source's file
+      // itself, whose edits are then the target's too. As across file systems, it copies here.)
+      if (prop === 'linkFrom' && change.afterWrite) return async () => undefined
       if (prop === 'flush' && change.flush) return change.flush
       const v = Reflect.get(target, prop, target)
       return typeof v === 'function' ? v.bind(target) : v
@@ -111,6 +126,20 @@ describe('sync with removeSourceFiles', () => {
     expect(await files('src')).toEqual({})
     // The directories stay, as rsync leaves them.
     expect((await readdir(join(root, 'src/sub'))).sort()).toEqual(['deep'])
+  })
+
+  it('moves within one file system by linking the file to its new name: a rename, no byte copied', async () => {
+    await put('src', { a: 'alpha', 'sub/b': 'bravo' })
+    const inodes = { a: (await stat(join(root, 'src/a'))).ino, b: (await stat(join(root, 'src/sub/b'))).ino }
+    const events = await run()
+    expect(summary(events)).toMatchObject({ failed: 0, sourceRemoved: 2, bytesTransferred: 0, done: { copy: 2 } })
+    expect(await files('src')).toEqual({})
+    expect(await files('dst')).toEqual({ a: 'alpha', 'sub/b': 'bravo' })
+    // The same files, under their new names, with one name each.
+    const [a, b] = [await stat(join(root, 'dst/a')), await stat(join(root, 'dst/sub/b'))]
+    expect({ a: a.ino, b: b.ino }).toEqual(inodes)
+    expect([a.nlink, b.nlink]).toEqual([1, 1])
+    expect(a.mtime).toEqual(T0)
   })
 
   it('keeps a file it did not copy: one ignoreExisting leaves, or one too big', async () => {

@@ -588,6 +588,7 @@ function run(
             }
           : {}),
         ...(hardLinks !== undefined ? { hardLinks } : {}),
+        ...(options.removeSourceFiles === true && !dryRun ? { moveByLink: true } : {}),
         // Where an upload a killed run began is found again (see WriteOptions.resume).
         ...(options.state && !dryRun ? { resume: options.state } : {}),
         ...(options.backupTo && options.backupSuffix

@@ -77,6 +77,12 @@ export interface ExecuteOptions {
   readonly linkDest?: LinkDest
   /** `-H`: a later name of a source file is linked to its first name's file (see `SyncOptions.hardLinks`). */
   readonly hardLinks?: HardLinkGroups
+  /**
+   * A move (`SyncOptions.removeSourceFiles`): a new file is hard-linked to the source's where the
+   * target can (one local file system: no byte copied), its source name then removed as any other's,
+   * which makes it a rename, as `mv` and rclone's move make one. Elsewhere it is copied.
+   */
+  readonly moveByLink?: boolean
 }
 
 /** Per-call options of `executeAction`. */
@@ -423,6 +429,11 @@ async function runAction(
         if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
           const linked = await linkToFirst(target, action, opts.hardLinks, wopts.expect, memo.linkRefused ?? (() => {}))
           if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
+        }
+        // A move within one file system: the source's file itself under its new name.
+        if (action.kind === 'copy' && opts.moveByLink && src.kind === 'file' && supports.linkFrom(target)) {
+          const linked = await target.linkFrom(source, action.path, action.path, { expect: src, targetExpect: null })
+          if (linked !== undefined) return { bytes: 0, entry: linked }
         }
         // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.
         if (action.kind === 'copy' && opts.linkDest !== undefined) {

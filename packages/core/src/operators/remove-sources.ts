@@ -41,6 +41,8 @@ interface Removal {
   readonly target?: Entry | 'stat'
   /** Written by this run (its data made durable before its rename): only its name is to flush. */
   readonly written?: true
+  /** The target's entry the action left: the source's own file where a move linked it (same version). */
+  readonly result?: Entry
 }
 
 /**
@@ -117,7 +119,8 @@ export class SourceRemover {
     // size, mtime and mode, or (-H) another name's copy, itself maybe only alike: compared here
     // (review of move #1, #5: the source's bytes were removed where the target held others).
     if (e.linked && src.kind === 'file') this.#queue.push({ source: src, target: e.result ?? 'stat' })
-    else if (kind === 'copy' || kind === 'update') this.#queue.push({ source: src, written: true })
+    else if (kind === 'copy' || kind === 'update')
+      this.#queue.push({ source: src, written: true, ...(e.result ? { result: e.result } : {}) })
     // A touch carries the mtime (or mode) to a file whose content is the source's: compared by the
     // planner, or alike only by size and mtime (a mode carried), to be compared here.
     else if (kind === 'touch' && dst !== undefined) {
@@ -220,10 +223,10 @@ export class SourceRemover {
     let next = 0
     const worker = async (): Promise<void> => {
       while (next < removals.length && !signal.aborted) {
-        const { source: e, target: t } = removals[next++]!
+        const { source: e, target: t, result } = removals[next++]!
         try {
           if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
-          if (await removeIfUnchanged(source, target, e, signal)) {
+          if (await removeIfUnchanged(source, target, e, signal, result)) {
             out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source' })
             if (this.#o.removeEmptyDirs) this.#addParents(e.path)
           }
@@ -341,9 +344,22 @@ async function removeIfUnchanged(
   target: Backend,
   listed: Entry,
   signal: AbortSignal,
+  result?: Entry,
 ): Promise<boolean> {
   const now = await source.stat(listed.path)
   if (now === undefined) return false
+  // A move that linked the source's file to its new name (one file system): the source's name is
+  // still that very file (the link moved its ctime), and goes, which makes the move a rename.
+  if (
+    result !== undefined &&
+    now.kind === 'file' &&
+    now.version !== undefined &&
+    now.version === result.version &&
+    now.size === result.size
+  ) {
+    await source.remove(listed.path, supports.removeExpect(source) ? { expect: now } : {})
+    return true
+  }
   const changed = (): SyncError =>
     new SyncError('CONFLICT', 'changed on the source since it was copied; kept there', {
       op: 'remove-source',
