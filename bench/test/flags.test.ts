@@ -41,7 +41,7 @@ describe('benchmark flags', () => {
     const bad = run('bench/run.mjs', '--only', 'nope', '--no-install', '--no-build')
     expect(bad.status).toBe(2)
     expect(bad.stderr).toBe(
-      'bench: --only: unknown scenario nope; known: initial, noop, change, delete, mixed, rename, snapshot, large\n',
+      'bench: --only: unknown scenario nope; known: initial, noop, change, delete, mixed, rename, snapshot, move, large\n',
     )
   })
 
