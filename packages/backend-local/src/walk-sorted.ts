@@ -112,7 +112,7 @@ export async function* walkSorted(opts: WalkOptions): AsyncGenerator<Entry> {
   }
   opts.enter?.(opts.root, rootStat)
   const root = await readDirectory(opts, opts.root, opts.root, '', idOf(rootStat), true)
-  if (isMarked(opts, root)) {
+  if (root.marked) {
     // (--exclude-if-present at the root: everything is excluded, so nothing is listed.)
     if (root.fd !== undefined) closeSync(root.fd)
     opts.onMarked?.('')
@@ -204,7 +204,7 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
     // yielded: a directory renamed away meanwhile is then seen to have vanished, as it always was.
     const via = frame.at === frame.abs ? abs : `${frame.at}/${listed.path}`
     const inner = await readDirectory(opts, abs, via, entry.path, id, false)
-    if (early && isMarked(opts, inner)) {
+    if (early && inner.marked) {
       opts.onMarked?.(entry.path)
       // (Not entered once the run's filter excludes it: the target of --delete-excluded is.)
       if (opts.prune?.(entry.path) === true) {
@@ -216,11 +216,6 @@ async function* walkFrames(opts: WalkOptions, stack: Frame[], rootStat: Stats): 
     stack.push(inner)
     if (early) yield entry
   }
-}
-
-/** True when `frame`'s directory holds an entry named as one of `excludeIfPresent` (of any kind). */
-function isMarked(_opts: WalkOptions, frame: Frame): boolean {
-  return frame.marked === true
 }
 
 /**
