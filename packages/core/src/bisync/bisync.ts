@@ -33,6 +33,7 @@ import { excludeIfPresentProblem, markerRun } from '../operators/marker-run.js'
 import { RENAME_MIN_BYTES, renameHash } from '../operators/track-renames.js'
 import { transfer } from '../operators/transfer.js'
 import type { StateRecord, StateStore } from '../state/state-store.js'
+import { addAncestorDirs } from '../util/add-ancestor-dirs.js'
 import { Backlog } from '../util/backlog.js'
 import { laneConcurrency } from '../util/lane-concurrency.js'
 import { linkedAbort } from '../util/linked-abort.js'
@@ -521,13 +522,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         const from = otherSide(to)
         // The directories above what goes to `from`: a file of that name coming from `from` clashes.
         const dirsGoing = new Set<string>()
-        for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) {
-          for (let cut = c.path.lastIndexOf('/'); cut > 0; cut = c.path.lastIndexOf('/', cut - 1)) {
-            const dir = c.path.slice(0, cut)
-            if (dirsGoing.has(dir)) break
-            dirsGoing.add(dir)
-          }
-        }
+        for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) addAncestorDirs(c.path, dirsGoing)
         if (dirsGoing.size === 0) continue
         for (const list of [lanes[to].copies, lanes[to].afterDeletes]) {
           const kept = list.filter((c) => {

@@ -4,6 +4,8 @@ import { asSyncError, isSyncError, SyncError } from '../errors/sync-error.js'
 import type { Entry } from '../model/entry.js'
 import type { RelPath } from '../model/rel-path.js'
 import type { CompletedEvent, SyncEvent } from '../model/sync-event.js'
+import { addAncestorDirs } from '../util/add-ancestor-dirs.js'
+import { mapConcurrent } from '../util/map-concurrent.js'
 import { commonHash, hashOf, matchesFingerprint } from './decide.js'
 
 /** Source files removed together, after one flush of their copies. */
@@ -176,31 +178,25 @@ export class SourceRemover {
   }
 
   async #removeBatch(removals: Removal[], out: Subscriber<SyncEvent>): Promise<void> {
-    const batch = removals.map((r) => r.source)
     const { source, target, dryRun, signal } = this.#o
-    if (dryRun) {
-      // (The contents are compared as the real run would: a dry run says what it would keep.)
-      for (const { source: e, target: t } of removals) {
-        try {
-          if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
-          out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source', dryRun: true })
-        } catch (err) {
-          out.next({
-            type: 'failed',
-            ts: Date.now(),
-            path: e.path,
-            error: asSyncError(err, 'remove-source', e.path).toJSON(),
-            stage: 'remove-source',
-          })
-        }
-      }
-      return
-    }
-    if (signal.aborted) return
     const failed = (e: Entry, err: unknown): void => {
       const error = asSyncError(err, 'remove-source', e.path)
       out.next({ type: 'failed', ts: Date.now(), path: e.path, error: error.toJSON(), stage: 'remove-source' })
     }
+    /** A file still to compare with the target's: compared (a dry run too, to say what it would keep). */
+    const compared = async ({ source: e, target: t }: Removal): Promise<void> => {
+      if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
+    }
+    if (dryRun) {
+      for (const r of removals) {
+        await compared(r).then(
+          () => out.next({ type: 'removed', ts: Date.now(), path: r.source.path, side: 'source', dryRun: true }),
+          (err: unknown) => failed(r.source, err),
+        )
+      }
+      return
+    }
+    if (signal.aborted) return
     if (supports.flush(target)) {
       try {
         // Those this run wrote have their data on disk: their names are flushed. Those it found there
@@ -216,35 +212,22 @@ export class SourceRemover {
           op: 'remove-source',
           hint: 'The copy on the target could not be made durable; the next run removes the source file once it can.',
         })
-        for (const e of batch) failed(e, kept)
+        for (const r of removals) failed(r.source, kept)
         return
       }
     }
-    let next = 0
-    const worker = async (): Promise<void> => {
-      while (next < removals.length && !signal.aborted) {
-        const { source: e, target: t, result } = removals[next++]!
-        try {
-          if (t !== undefined) await assertSameContent(source, target, e, await heldAs(target, e, t), signal)
-          if (await removeIfUnchanged(source, target, e, signal, result)) {
-            out.next({ type: 'removed', ts: Date.now(), path: e.path, side: 'source' })
-            if (this.#o.removeEmptyDirs) this.#addParents(e.path)
-          }
-        } catch (err) {
-          failed(e, err)
+    await mapConcurrent(removals, this.#o.concurrency, async (r) => {
+      if (signal.aborted) return
+      try {
+        await compared(r)
+        if (await removeIfUnchanged(source, target, r.source, signal, r.result)) {
+          out.next({ type: 'removed', ts: Date.now(), path: r.source.path, side: 'source' })
+          if (this.#o.removeEmptyDirs) addAncestorDirs(r.source.path, this.#dirs)
         }
+      } catch (err) {
+        failed(r.source, err)
       }
-    }
-    await Promise.all(Array.from({ length: Math.min(this.#o.concurrency, batch.length) }, worker))
-  }
-
-  /** The directories above `path` (not the root), for `removeEmptyDirs`. */
-  #addParents(path: string): void {
-    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
-      const dir = path.slice(0, cut)
-      if (this.#dirs.has(dir)) break
-      this.#dirs.add(dir)
-    }
+    })
   }
 
   /**
