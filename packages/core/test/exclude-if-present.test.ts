@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -20,6 +20,7 @@ import type { Entry } from '../src/model/entry.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
 import { p } from './kept-paths.js'
+import { putTree } from './put-tree.js'
 
 // --exclude-if-present: a directory holding a marker is excluded, with all below it, on both sides.
 
@@ -33,14 +34,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function put(dir: string, files: Record<string, string>): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    const file = join(root, dir, path)
-    await mkdir(dirname(file), { recursive: true })
-    await writeFile(file, content)
-    await utimes(file, T0, T0)
-  }
-}
+const put = (dir: string, files: Record<string, string>): Promise<void> => putTree(join(root, dir), files, T0)
 
 /** Every file below `dir`, relative to it, sorted. */
 async function files(dir: string): Promise<string[]> {

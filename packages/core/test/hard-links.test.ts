@@ -10,6 +10,7 @@ import { createMemBackend } from '../src/backend/mem-backend.js'
 import { SyncError } from '../src/errors/sync-error.js'
 import { createPathFilter, type SyncOptions, sync } from '../src/index.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
+import { putTree } from './put-tree.js'
 
 // `hardLinks` (rsync's -H): the names of one source file end up names of one target file.
 
@@ -23,14 +24,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function put(dir: string, files: Record<string, string>, at = T0): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    const file = join(root, dir, path)
-    await mkdir(dirname(file), { recursive: true })
-    await writeFile(file, content)
-    await utimes(file, at, at)
-  }
-}
+const put = (dir: string, files: Record<string, string>, at = T0): Promise<void> => putTree(join(root, dir), files, at)
 
 /** More names for `dir/from`: `dir/to…`, made with link(2). */
 async function names(dir: string, from: string, ...to: string[]): Promise<void> {

@@ -1,6 +1,6 @@
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdtemp, readFile, rm, stat, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -9,6 +9,7 @@ import { type SyncOptions, sync } from '../src/index.js'
 import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { writeText } from '../src/testkit/index.js'
+import { putTree } from './put-tree.js'
 
 // `linkDest` (rsync's --link-dest): snapshots of a tree that cost only the files that changed.
 
@@ -22,14 +23,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function put(dir: string, files: Record<string, string>, at = T0): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    const file = join(root, dir, path)
-    await mkdir(dirname(file), { recursive: true })
-    await writeFile(file, content)
-    await utimes(file, at, at)
-  }
-}
+const put = (dir: string, files: Record<string, string>, at = T0): Promise<void> => putTree(join(root, dir), files, at)
 
 async function run(from: string, to: string, opts: Partial<SyncOptions> = {}): Promise<SyncEvent[]> {
   const source = createLocalBackend({ root: join(root, from) })

@@ -1,24 +1,13 @@
-import {
-  appendFile,
-  mkdir,
-  mkdtemp,
-  open,
-  readdir,
-  readFile,
-  rm,
-  stat,
-  symlink,
-  utimes,
-  writeFile,
-} from 'node:fs/promises'
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rm, stat, symlink, utimes } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import fc from 'fast-check'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { type Backend, SyncError, type SyncOptions, supports, sync } from '../src/index.js'
 import type { DoneEvent, FailedEvent, SyncEvent } from '../src/model/sync-event.js'
+import { putTree } from './put-tree.js'
 
 // `removeSourceFiles` (rsync's --remove-source-files, rclone's move): the source's files go once the
 // target holds them, and never one the target does not hold as it was.
@@ -33,14 +22,7 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function put(dir: string, files: Record<string, string>, at = T0): Promise<void> {
-  for (const [path, content] of Object.entries(files)) {
-    const file = join(root, dir, path)
-    await mkdir(dirname(file), { recursive: true })
-    await writeFile(file, content)
-    await utimes(file, at, at)
-  }
-}
+const put = (dir: string, files: Record<string, string>, at = T0): Promise<void> => putTree(join(root, dir), files, at)
 
 /** Every file below `dir` (symlinks as `-> target`), by relative path. */
 async function files(dir: string): Promise<Record<string, string>> {
