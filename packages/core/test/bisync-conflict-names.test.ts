@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -9,6 +9,7 @@ import { conflictOrigin } from '../src/bisync/conflict-name.js'
 import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
+import { put, textTree } from './bisync-rename-files.js'
 
 // Two conflicts of one file that the same clock second names (a watch's passes follow each other
 // closely), or whose losing versions look alike by size and mtime: each losing version is kept
@@ -34,18 +35,6 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
 
-async function put(dir: string, path: string, body: string, mtimeSec: number): Promise<void> {
-  await writeFile(join(dir, path), body)
-  const t = 1_790_000_000 + mtimeSec
-  await utimes(join(dir, path), t, t)
-}
-
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const name of (await readdir(dir)).sort()) out[name] = await readFile(join(dir, name), 'utf8')
-  return out
-}
-
 async function run(opts: Partial<BisyncOptions> = {}): Promise<DoneEvent> {
   const a = createLocalBackend({ root: A, groupCommit: false })
   const b = createLocalBackend({ root: B, groupCommit: false })
@@ -69,7 +58,7 @@ describe('bisync conflict copies', () => {
     await put(B, 'f.txt', 'B1', 10)
     await put(A, 'f.txt', 'A1-longer', 20)
     expect((await run(opts)).summary).toMatchObject({ failed: 0 })
-    expect(await tree(A)).toEqual({ 'f.sync-conflict-20261207-150000-B.txt': 'B1', 'f.txt': 'A1-longer' })
+    expect(await textTree(A)).toEqual({ 'f.sync-conflict-20261207-150000-B.txt': 'B1', 'f.txt': 'A1-longer' })
 
     await put(B, 'f.txt', 'B2', b2At)
     await put(A, 'f.txt', 'A2-longer', 40)
@@ -79,8 +68,8 @@ describe('bisync conflict copies', () => {
       [`f.sync-conflict-${STAMP}-B.txt`]: 'B1',
       'f.txt': 'A2-longer',
     }
-    expect(await tree(A)).toEqual(want)
-    expect(await tree(B)).toEqual(want)
+    expect(await textTree(A)).toEqual(want)
+    expect(await textTree(B)).toEqual(want)
     // The next run has nothing to do: the numbered copy is in the records as the first is.
     expect((await run(opts)).summary).toMatchObject({ failed: 0, done: { copy: 0, update: 0, delete: 0 } })
   })
@@ -92,22 +81,9 @@ describe('bisync conflict copies', () => {
 })
 
 describe('bisync: a file on one side where the other has a directory with new content', () => {
-  /** Every file below `dir`, recursively, by relative path. */
-  async function files(dir: string): Promise<Record<string, string>> {
-    const out: Record<string, string> = {}
-    for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-      if (!e.isFile()) continue
-      const rel = join(e.parentPath, e.name).slice(dir.length + 1)
-      out[rel] = await readFile(join(dir, rel), 'utf8')
-    }
-    return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)))
-  }
   const many = Object.fromEntries([1, 2, 3, 4, 5, 6].map((i) => [`o${i}.txt`, `o${i}`]))
   const seed = async (dir: string, tree: Record<string, string>) => {
-    for (const [path, body] of Object.entries(tree)) {
-      await mkdir(join(dir, path, '..'), { recursive: true })
-      await put(dir, path, body, 0)
-    }
+    for (const [path, body] of Object.entries(tree)) await put(dir, path, body, 0)
   }
 
   it('converges when A replaced a directory by a file while B added a file inside it: both kept', async () => {
@@ -122,8 +98,8 @@ describe('bisync: a file on one side where the other has a directory with new co
     expect(first.summary.failed).toBe(0)
     // The directory keeps the name (with B's new file; A's delete of d/x.txt carried), A's file beside it.
     const want = { [`d.sync-conflict-${STAMP}-A`]: 'file on A', 'd/new.txt': 'new on B', ...many }
-    expect(await files(A)).toEqual(want)
-    expect(await files(B)).toEqual(want)
+    expect(await textTree(A)).toEqual(want)
+    expect(await textTree(B)).toEqual(want)
     expect((await run()).summary).toMatchObject({ failed: 0, done: { copy: 0, update: 0, delete: 0 } })
   })
 
@@ -136,8 +112,8 @@ describe('bisync: a file on one side where the other has a directory with new co
 
     expect((await run()).summary.failed).toBe(0)
     const want = { [`d.sync-conflict-${STAMP}-B`]: 'file on B', 'd/x.txt': 'x edited on A', ...many }
-    expect(await files(A)).toEqual(want)
-    expect(await files(B)).toEqual(want)
+    expect(await textTree(A)).toEqual(want)
+    expect(await textTree(B)).toEqual(want)
   })
 
   it('converges when B turned a file A edited into a directory with files: both kept', async () => {
@@ -150,7 +126,7 @@ describe('bisync: a file on one side where the other has a directory with new co
 
     expect((await run()).summary.failed).toBe(0)
     const want = { [`f.sync-conflict-${STAMP}-A.txt`]: 'v2 on A', 'f.txt/inner': 'inside on B', ...many }
-    expect(await files(A)).toEqual(want)
-    expect(await files(B)).toEqual(want)
+    expect(await textTree(A)).toEqual(want)
+    expect(await textTree(B)).toEqual(want)
   })
 })

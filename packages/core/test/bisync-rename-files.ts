@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 
-// The file operations of the bisync rename tests (bisync-renames*.test.ts), on real directories.
+// The file operations of the bisync tests (bisync*.test.ts), on real directories.
 
 /** Writes a file with a given mtime (seconds from a fixed epoch), making its directories. */
-export async function put(dir: string, path: string, body: Buffer, mtimeSec = 1): Promise<void> {
+export async function put(dir: string, path: string, body: Buffer | string, mtimeSec = 1): Promise<void> {
   await mkdir(join(dir, path, '..'), { recursive: true })
   await writeFile(join(dir, path), body)
   const t = 1_790_000_000 + mtimeSec
@@ -30,6 +30,17 @@ export async function tree(dir: string): Promise<Record<string, string>> {
         .update(await readFile(join(dir, rel)))
         .digest('hex'),
     ])
+  }
+  return Object.fromEntries(out.sort(([x], [y]) => (x < y ? -1 : 1)))
+}
+
+/** Every file below `dir` with its content as text, in path order. */
+export async function textTree(dir: string): Promise<Record<string, string>> {
+  const out: [string, string][] = []
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue
+    const rel = join(e.parentPath, e.name).slice(dir.length + 1)
+    out.push([rel, await readFile(join(dir, rel), 'utf8')])
   }
   return Object.fromEntries(out.sort(([x], [y]) => (x < y ? -1 : 1)))
 }

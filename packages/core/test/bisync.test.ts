@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
@@ -11,6 +11,7 @@ import { SyncError } from '../src/errors/sync-error.js'
 import { createPathFilter } from '../src/filter/create-path-filter.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
+import { put, textTree as tree } from './bisync-rename-files.js'
 
 /** Two real local directories synced both ways, with one job's records kept between runs. */
 let root: string
@@ -31,25 +32,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(root, { recursive: true, force: true })
 })
-
-/** Writes a file with a given mtime (seconds from a fixed epoch), making its directories. */
-async function put(dir: string, path: string, body: string, mtimeSec: number): Promise<void> {
-  await mkdir(join(dir, path, '..'), { recursive: true })
-  await writeFile(join(dir, path), body)
-  const t = 1_790_000_000 + mtimeSec
-  await utimes(join(dir, path), t, t)
-}
-
-/** Every file below `dir` with its content, in order. */
-async function tree(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {}
-  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue
-    const rel = join(e.parentPath, e.name).slice(dir.length + 1)
-    out[rel] = await readFile(join(dir, rel), 'utf8')
-  }
-  return Object.fromEntries(Object.entries(out).sort(([x], [y]) => (x < y ? -1 : 1)))
-}
 
 async function run(opts: Partial<BisyncOptions> = {}): Promise<{ events: SyncEvent[]; done: DoneEvent }> {
   const a = createLocalBackend({ root: A, groupCommit: false })
