@@ -38,10 +38,17 @@ describe('syncflow move', () => {
     expect(dry.stderr).toContain('3 files would be removed from the source.')
     expect(Object.keys(await readTree(src)).sort()).toEqual(['a.txt', 'sub/b.txt', 'sub/deep/c.txt'])
 
+    // One file system: each file is linked to its new name, then its source name removed (a rename),
+    // said `moved`, not copied; -v also lists the source names going.
     const r = await runCli(['move', src, dst, '-v'], { env })
     expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/^moved +a\.txt$/m)
+    expect(r.stdout).not.toMatch(/^copied/m)
     expect(r.stdout).toMatch(/^removed +a\.txt {2}\(from the source\)$/m)
-    expect(r.stderr).toContain('3 files removed from the source.')
+    expect(r.stderr).toMatch(
+      /^Done in [\d.]+s: moved 3 files, created 3 directories; 0 unchanged\. [\d.]+ files\/s\.$/m,
+    )
+    expect(r.stderr).not.toContain('removed from the source')
     expect(await readTree(dst)).toEqual({ 'a.txt': 'alpha', 'sub/b.txt': 'bravo', 'sub/deep/c.txt': 'charlie' })
     expect(await readTree(src)).toEqual({})
     expect(await readdir(join(src, 'sub'))).toEqual(['deep'])
@@ -80,16 +87,35 @@ describe('syncflow move', () => {
     await writeFile(join(src, 'new.txt'), 'new')
     const r = await runCli(['copy', src, dst, '--remove-source-files'], { env })
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stderr).toContain('4 files removed from the source.')
+    expect(r.stdout).toMatch(/^moved +new\.txt$/m)
+    // (Without -v a moved file's source name going is not said again.)
+    expect(r.stdout).not.toMatch(/^removed +new\.txt/m)
+    expect(r.stdout).toMatch(/^removed +a\.txt {2}\(from the source\)$/m)
+    expect(r.stderr).toContain('moved 1 file, touched 1 directory; 3 unchanged. 3 more files removed from the source.')
     expect(await readTree(src)).toEqual({})
     expect(Object.keys(await readTree(dst)).sort()).toEqual(['a.txt', 'new.txt', 'sub/b.txt', 'sub/deep/c.txt'])
   })
 
   it('--delete-empty-src-dirs removes the source directories the move left empty', async () => {
-    const r = await runCli(['move', src, dst, '-v', '--delete-empty-src-dirs'], { env })
+    const r = await runCli(['move', src, dst, '--json', '--delete-empty-src-dirs'], { env })
     expect(r.code, r.stderr).toBe(0)
-    expect(r.stdout).toMatch(/^removed +sub\/deep\/ {2}\(from the source\)$/m)
-    expect(r.stderr).toContain('3 files and 2 empty directories removed from the source.')
+    const events = jsonLines(r.stdout)
+    const removed = events.filter((e) => e.type === 'removed')
+    expect(removed.filter((e) => e.dir === true).map((e) => e.path)).toEqual(
+      expect.arrayContaining(['sub', 'sub/deep']),
+    )
+    // Each file was renamed: its completed event says `moved`, its source name's `renamed`.
+    expect(
+      events
+        .filter((e) => e.type === 'completed' && e.moved === true)
+        .map((e) => (e.action as { path: string }).path)
+        .sort(),
+    ).toEqual(['a.txt', 'sub/b.txt', 'sub/deep/c.txt'])
+    expect(removed.filter((e) => e.renamed === true)).toHaveLength(3)
+    expect(events.at(-1)).toMatchObject({
+      type: 'done',
+      summary: { sourceRemoved: 3, moved: 3, sourceDirsRemoved: 2, bytesTransferred: 0 },
+    })
     expect(await readdir(src)).toEqual([])
     expectUsageError(
       await runCli(['copy', src, dst, '--delete-empty-src-dirs'], { env }),

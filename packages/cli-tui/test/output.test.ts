@@ -275,6 +275,30 @@ describe('summaries', () => {
     )
   })
 
+  it('says a move within one file system moved its files (renamed: no bytes, no rate in bytes), not copied them', () => {
+    // 4 files done: 3 linked to their new names and their source names removed, 1 copied whole (its
+    // source name removed too), plus 2 unchanged whose source names went.
+    const text = formatSummary(
+      summary({
+        done: { ...none, copy: 4 },
+        unchanged: 2,
+        sourceRemoved: 6,
+        moved: 3,
+        bytesTransferred: 10,
+        bytesPerSec: 5,
+        filesPerSec: 3,
+      }),
+    )
+    expect(text).toBe(
+      'Done in 1.2s: copied 1 file, moved 3, 10 B transferred; 2 unchanged. 3 more files removed from the source. 5 B/s, 3.0 files/s.\n',
+    )
+    const renamedOnly = formatSummary(
+      summary({ done: { ...none, copy: 2 }, sourceRemoved: 2, moved: 2, bytesTransferred: 0, filesPerSec: 20 }),
+    )
+    expect(renamedOnly).toBe('Done in 1.2s: moved 2 files; 0 unchanged. 20 files/s.\n')
+    expect(formatCompleted(copy('a/b', 1), false, 'moved')).toBe('moved    a/b')
+  })
+
   it('counts directories as directories, and a mode set on an existing one as chmod', () => {
     const text = formatSummary(
       summary({

@@ -114,7 +114,21 @@ describe('sync with removeSourceFiles', () => {
     await put('src', { a: 'alpha', 'sub/b': 'bravo' })
     const inodes = { a: (await stat(join(root, 'src/a'))).ino, b: (await stat(join(root, 'src/sub/b'))).ino }
     const events = await run()
-    expect(summary(events)).toMatchObject({ failed: 0, sourceRemoved: 2, bytesTransferred: 0, done: { copy: 2 } })
+    expect(summary(events)).toMatchObject({
+      failed: 0,
+      sourceRemoved: 2,
+      moved: 2,
+      bytesTransferred: 0,
+      done: { copy: 2 },
+    })
+    // Said so per file: linked (`moved`), then the source name gone (`renamed`).
+    const said = (type: string, flag: 'moved' | 'renamed') =>
+      events
+        .filter((e) => e.type === type && (e as unknown as Record<string, unknown>)[flag] === true)
+        .map((e) => (e.type === 'completed' ? e.action.path : e.type === 'removed' ? e.path : ''))
+        .sort()
+    expect(said('completed', 'moved')).toEqual(['a', 'sub/b'])
+    expect(said('removed', 'renamed')).toEqual(['a', 'sub/b'])
     expect(await files('src')).toEqual({})
     expect(await files('dst')).toEqual({ a: 'alpha', 'sub/b': 'bravo' })
     // The same files, under their new names, with one name each.

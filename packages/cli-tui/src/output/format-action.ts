@@ -64,17 +64,12 @@ const verb = (action: Action): string =>
 /**
  * A finished action: `copied   docs/a.txt`, or `would copy docs/a.txt` in a dry run; `linked`
  * (`would link`) for a new file hard-linked from a `--link-dest` directory, or by -H to another
- * name of its file (`linked`).
+ * name of its file (`linked`); `moved` for a source file linked to its new name by a move within
+ * one file system (its source name goes next: the move is a rename).
  */
-export function formatCompleted(action: Action, dryRun: boolean, linked = false): string {
-  if (dryRun) return `would ${(linked ? 'link' : verb(action)).padEnd(WIDTH - 2)} ${target(action)}`
-  const done = linked
-    ? 'linked'
-    : isChmod(action)
-      ? 'chmod'
-      : isChmodTouch(action)
-        ? 'chmod+touched'
-        : DONE_VERB[action.kind]
+export function formatCompleted(action: Action, dryRun: boolean, how?: 'linked' | 'moved'): string {
+  if (dryRun) return `would ${(how === 'linked' ? 'link' : verb(action)).padEnd(WIDTH - 2)} ${target(action)}`
+  const done = how ? how : isChmod(action) ? 'chmod' : isChmodTouch(action) ? 'chmod+touched' : DONE_VERB[action.kind]
   return `${done.padEnd(WIDTH)} ${target(action)}`
 }
 

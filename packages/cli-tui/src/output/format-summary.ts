@@ -141,10 +141,10 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
   const took = formatDuration(s.durationMs)
   const out: string[] = []
   /** The counts of what was done, in `words` (a dry run's "would …", a run's past tense). */
-  const tally = (words: Words): string[] =>
+  const tally = (words: Words, done: ActionCounts = s.done): string[] =>
     counts(
       countsOf(
-        s.done,
+        done,
         s.modesSet?.done ?? 0,
         words,
         s.dirActions?.done,
@@ -168,7 +168,10 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
       )
     if (s.sourceRemoved) out.push(`${filesCount(s.sourceRemoved)} would be removed from the source.`)
   } else {
-    const did = tally(PAST)
+    // A move within one file system renamed its files (linked, then the source name removed): said
+    // `moved`, not copied, and not counted again as removed from the source.
+    const moved = s.moved ?? 0
+    const did = tally(PAST, moved > 0 ? { ...s.done, copy: s.done.copy - moved, move: s.done.move + moved } : s.done)
     // Nothing done because everything failed, or because the run was stopped, is not "nothing to do".
     const what = did.length > 0 ? did.join(', ') : s.failed > 0 || s.interrupted ? 'nothing done' : 'nothing to do'
     const bytes = s.bytesTransferred > 0 ? `, ${formatBytes(s.bytesTransferred)} transferred` : ''
@@ -191,17 +194,19 @@ export function formatSummary(s: SyncSummary, bytesPlanned = 0, fatalSaid?: Fata
         `${hardLinked === 1 ? '1 name was' : `${hardLinked.toLocaleString('en-US')} names were`} hard-linked to another name of the same file (-H: no bytes copied).`,
       )
     // --remove-source-files / move: what left the source.
-    if (s.sourceRemoved || s.sourceDirsRemoved) {
+    const removed = (s.sourceRemoved ?? 0) - moved
+    if (removed > 0 || s.sourceDirsRemoved) {
       const dirs = s.sourceDirsRemoved
         ? `${s.sourceDirsRemoved === 1 ? '1 empty directory' : `${s.sourceDirsRemoved.toLocaleString('en-US')} empty directories`}`
         : ''
       out.push(
-        `${[s.sourceRemoved ? filesCount(s.sourceRemoved) : '', dirs].filter((w) => w).join(' and ')} removed from the source.`,
+        `${[removed > 0 ? (moved > 0 ? `${removed.toLocaleString('en-US')} more ${removed === 1 ? 'file' : 'files'}` : filesCount(removed)) : '', dirs].filter((w) => w).join(' and ')} removed from the source.`,
       )
     }
-    if (s.bytesTransferred > 0 || s.filesPerSec > 0) {
-      out.push(`${formatRate(s.bytesPerSec)}, ${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`)
-    }
+    // (A run that moved no byte, a move by renames, says its pace in files only: not "0 B/s".)
+    const files = `${s.filesPerSec.toFixed(s.filesPerSec < 10 ? 1 : 0)} files/s.`
+    if (s.bytesTransferred > 0) out.push(`${formatRate(s.bytesPerSec)}, ${files}`)
+    else if (s.filesPerSec > 0) out.push(files)
   }
   out.push(...tail(s, false, fatalSaid))
   return `${out.join(' ')}\n`

@@ -78,7 +78,8 @@ export class HumanReporter implements Reporter {
         // (-H's links, apart from --link-dest's in the summary: see formatSummary.)
         if (event.linked && event.action.linkTo !== undefined) this.#hardLinked++
         if (this.#showActions && this.#o.kind === 'sync') {
-          this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun, event.linked === true))
+          const how = event.moved ? 'moved' : event.linked ? 'linked' : undefined
+          this.#line('stdout', formatCompleted(event.action, event.dryRun ?? this.#o.dryRun, how))
         }
         break
       case 'failed': {
@@ -103,6 +104,9 @@ export class HumanReporter implements Reporter {
         break
       }
       case 'removed':
+        // A file moved by a rename was said `moved` when linked to its new name: its source name
+        // going is the same move (said with -v).
+        if (event.renamed && !this.#o.verbose) break
         if (this.#showActions && this.#o.kind === 'sync') this.#line('stdout', formatRemoved(event))
         break
       case 'skipped':

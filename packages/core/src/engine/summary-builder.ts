@@ -30,6 +30,8 @@ export class SummaryBuilder {
   kept = 0
   /** New files hard-linked from a --link-dest directory (completed events with `linked`). */
   linked = 0
+  /** Files moved within one file system (`removed` events with `renamed`). */
+  moved = 0
   /** Source files removed (`removed` events: --remove-source-files). */
   sourceRemoved = 0
   /** Source directories removed, left empty (`removed` events with `dir`). */
@@ -92,6 +94,7 @@ export class SummaryBuilder {
       case 'removed':
         if (e.dir) this.sourceDirsRemoved++
         else this.sourceRemoved++
+        if (e.renamed) this.moved++
         break
       case 'failed':
         if (e.error.code === 'ABORTED') {
@@ -136,6 +139,7 @@ export class SummaryBuilder {
       ...(this.kept > 0 ? { kept: this.kept } : {}),
       ...(this.linked > 0 ? { linked: this.linked } : {}),
       ...(this.sourceRemoved > 0 ? { sourceRemoved: this.sourceRemoved } : {}),
+      ...(this.moved > 0 ? { moved: this.moved } : {}),
       ...(this.sourceDirsRemoved > 0 ? { sourceDirsRemoved: this.sourceDirsRemoved } : {}),
       failed: this.failed,
       skipped: this.skipped,

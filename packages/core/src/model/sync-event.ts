@@ -59,6 +59,11 @@ export interface CompletedEvent {
   readonly kept?: true
   /** The new file was hard-linked from a `SyncOptions.linkDest` directory holding it unchanged: no bytes copied. */
   readonly linked?: true
+  /**
+   * A move within one file system (`removeSourceFiles`): the new file is the source's own, linked to
+   * its new name (no bytes copied); its source name goes with its batch (a `removed` event, `renamed`).
+   */
+  readonly moved?: true
 }
 
 /**
@@ -73,6 +78,8 @@ export interface RemovedEvent {
   readonly dryRun?: boolean
   /** A directory left empty, removed too (`removeEmptyDirs`); not counted in `sourceRemoved`. */
   readonly dir?: true
+  /** The source name of a file the target holds by a link to it (completed with `moved`): the move is a rename now. */
+  readonly renamed?: true
 }
 
 /** An item that was deliberately not acted on (bad name, guard, policy). */
@@ -300,6 +307,11 @@ export interface SyncSummary {
   readonly linked?: number
   /** Source files deleted once the target held them (`removeSourceFiles`; in a dry run: would be); absent when none. */
   readonly sourceRemoved?: number
+  /**
+   * Of `sourceRemoved`, the files moved within one file system: linked to their new name (counted in
+   * `done.copy` too), then their source name removed (`removed` events with `renamed`); absent when none.
+   */
+  readonly moved?: number
   /** Source directories left empty and removed (`removeEmptyDirs`); absent when none. */
   readonly sourceDirsRemoved?: number
   readonly failed: number

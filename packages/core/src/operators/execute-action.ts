@@ -100,6 +100,8 @@ interface Outcome {
   readonly instead?: Action
   /** The new file was hard-linked from a `linkDest` directory, or (`-H`) to its first name, not copied. */
   readonly linked?: boolean
+  /** The new file is the source's own, linked to its new name (`moveByLink`). */
+  readonly moved?: boolean
 }
 
 /**
@@ -175,6 +177,7 @@ export function startAction(
       ...(outcome.entry ? { result: outcome.entry } : {}),
       ...(outcome.kept ? { kept: true as const } : {}),
       ...(outcome.linked ? { linked: true as const } : {}),
+      ...(outcome.moved ? { moved: true as const } : {}),
     })
     sink.complete()
   }
@@ -433,7 +436,7 @@ async function runAction(
         // A move within one file system: the source's file itself under its new name.
         if (action.kind === 'copy' && opts.moveByLink && src.kind === 'file' && supports.linkFrom(target)) {
           const linked = await target.linkFrom(source, action.path, action.path, { expect: src, targetExpect: null })
-          if (linked !== undefined) return { bytes: 0, entry: linked }
+          if (linked !== undefined) return { bytes: 0, entry: linked, moved: true }
         }
         // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.
         if (action.kind === 'copy' && opts.linkDest !== undefined) {

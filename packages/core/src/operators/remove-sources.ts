@@ -220,8 +220,15 @@ export class SourceRemover {
       if (signal.aborted) return
       try {
         await compared(r)
-        if (await removeIfUnchanged(source, target, r.source, signal, r.result)) {
-          out.next({ type: 'removed', ts: Date.now(), path: r.source.path, side: 'source' })
+        const removed = await removeIfUnchanged(source, target, r.source, signal, r.result)
+        if (removed !== undefined) {
+          out.next({
+            type: 'removed',
+            ts: Date.now(),
+            path: r.source.path,
+            side: 'source',
+            ...(removed === 'renamed' ? { renamed: true as const } : {}),
+          })
           if (this.#o.removeEmptyDirs) addAncestorDirs(r.source.path, this.#dirs)
         }
       } catch (err) {
@@ -315,7 +322,8 @@ async function assertSameContent(source: Backend, target: Backend, s: Entry, t: 
 }
 
 /**
- * Deletes `listed` from `source` while it is still that entry; false when it is gone already. Its
+ * Deletes `listed` from `source` while it is still that entry: `renamed` where the target's file is
+ * that very file (a move by link), `removed` otherwise, undefined when it is gone already. Its
  * version is compared strictly (a local file's `ino:ctime`: an in-place rewrite that kept size and
  * mtime, as `exiftool -P` does, is a change: review of move #2). A file whose version moved alone
  * (the ctime of a name of several, another of which this run removed) goes once its bytes are
@@ -328,9 +336,9 @@ async function removeIfUnchanged(
   listed: Entry,
   signal: AbortSignal,
   result?: Entry,
-): Promise<boolean> {
+): Promise<'removed' | 'renamed' | undefined> {
   const now = await source.stat(listed.path)
-  if (now === undefined) return false
+  if (now === undefined) return undefined
   // A move that linked the source's file to its new name (one file system): the source's name is
   // still that very file (the link moved its ctime), and goes, which makes the move a rename.
   if (
@@ -341,7 +349,7 @@ async function removeIfUnchanged(
     now.size === result.size
   ) {
     await source.remove(listed.path, supports.removeExpect(source) ? { expect: now } : {})
-    return true
+    return 'renamed'
   }
   const changed = (): SyncError =>
     new SyncError('CONFLICT', 'changed on the source since it was copied; kept there', {
@@ -367,5 +375,5 @@ async function removeIfUnchanged(
   }
   // (The backend re-checks what was just stated, where it can: a write in between is not removed.)
   await source.remove(listed.path, supports.removeExpect(source) && now.kind === 'file' ? { expect: now } : {})
-  return true
+  return 'removed'
 }
