@@ -94,6 +94,7 @@ import { fsyncDirs, fsyncFiles } from './fsync-dirs.js'
 import { DEFAULT_GROUP_FILES, GroupCommit, type GroupCommitOptions } from './group-commit.js'
 import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
+import { mayRemoveIn } from './may-remove-in.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
 import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
 import {
@@ -966,9 +967,13 @@ export class LocalBackend
       readonly expect?: Entry
       readonly targetExpect?: Entry | null
       readonly ownerOf?: { readonly backend: Backend; readonly path: RelPath }
+      readonly forMove?: boolean
     } = {},
   ): Promise<Entry | undefined> {
     if (!LocalBackend.#isOne(other)) return undefined
+    // A move whose source name could not be removed after (a read-only or immutable directory)
+    // would leave both names on one file, an edit of either showing in the other: copied instead.
+    if (opts.forMove && !mayRemoveIn(dirname(other.#abs(other.#rel(otherPath, 'linkFrom'))))) return undefined
     // The owner a copy from that file would give (see keepOwner: owner and group as root, the group
     // otherwise): a linked file of another owner is not linked (review of --link-dest F1: as root, a
     // file chowned in the source was linked to the snapshot's root-owned one, and stayed so).

@@ -379,6 +379,29 @@ describe('-H edge cases', () => {
     })
   })
 
+  it('move out of a directory whose names cannot be removed (immutable): its file is copied, not linked, and kept, exit 1', async (ctx) => {
+    await writeTree(src, { 'ro/a.txt': 'alpha', 'b.txt': 'bravo' })
+    // chattr +i: a directory even root cannot remove names from (where the file system has the flag).
+    if (spawnSync('chattr', ['+i', join(src, 'ro')]).status !== 0) return ctx.skip()
+    try {
+      const r = await runCli(['move', src, dst, '--json'], { env })
+      expect(r.code, r.stderr).toBe(1)
+      const events = jsonLines(r.stdout)
+      expect(events.find((e) => e.type === 'failed')).toMatchObject({ path: 'ro/a.txt', stage: 'remove-source' })
+      // Two files, not two names of one: an edit of the source's copy never shows in the target's.
+      const [kept, copied] = await Promise.all([stat(join(src, 'ro/a.txt')), stat(join(dst, 'ro/a.txt'))])
+      expect({ apart: kept.ino !== copied.ino, nlinks: [kept.nlink, copied.nlink] }).toEqual({
+        apart: true,
+        nlinks: [1, 1],
+      })
+      expect(await readTree(dst)).toEqual({ 'ro/a.txt': 'alpha', 'b.txt': 'bravo' })
+      // The other file was moved by a rename.
+      expect(events.at(-1)).toMatchObject({ type: 'done', summary: { moved: 1, sourceRemoved: 1, failed: 1 } })
+    } finally {
+      spawnSync('chattr', ['-i', join(src, 'ro')])
+    }
+  })
+
   it('move --files-from: only the listed files leave the source', async () => {
     await writeTree(src, { 'a.txt': 'alpha', 'sub/b.txt': 'bravo', 'sub/c.txt': 'charlie' })
     const list = join(root, 'list')

@@ -391,6 +391,12 @@ export interface LinkFromCapable {
        * have too, as a copy would give it; where it has not, no link is made (`undefined`).
        */
       readonly ownerOf?: { readonly backend: Backend; readonly path: RelPath }
+      /**
+       * A move (`SyncOptions.removeSourceFiles`): linked only where `other` may then remove its name
+       * (its directory writable: not read-only, on a read-only mount or immutable); else `undefined`
+       * (a copy), as the two names would otherwise share one file for good.
+       */
+      readonly forMove?: boolean
     },
   ): Promise<Entry | undefined>
 }

@@ -435,7 +435,11 @@ async function runAction(
         }
         // A move within one file system: the source's file itself under its new name.
         if (action.kind === 'copy' && opts.moveByLink && src.kind === 'file' && supports.linkFrom(target)) {
-          const linked = await target.linkFrom(source, action.path, action.path, { expect: src, targetExpect: null })
+          const linked = await target.linkFrom(source, action.path, action.path, {
+            expect: src,
+            targetExpect: null,
+            forMove: true,
+          })
           if (linked !== undefined) return { bytes: 0, entry: linked, moved: true }
         }
         // rsync's --link-dest: the last snapshot's copy, unchanged, is linked rather than copied.
