@@ -228,6 +228,38 @@ describe('bisync (local directories both ways)', () => {
     })
   })
 
+  it('carries no delete made while a path was excluded: included again, it is copied back (review R13), and later deletes carry again', async () => {
+    for (const d of [A, B]) {
+      await put(d, 'keep.txt', 'k', 1)
+      await put(d, 'x.log', 'log', 1)
+      await put(d, 'cache/a', 'a', 1)
+      await put(d, 'cache/deep/b', 'b', 1)
+      await put(d, 'cache/c', 'c', 1)
+    }
+    await run()
+    const filter = createPathFilter({ exclude: ['*.log', 'cache/'] })
+    // Deleted while excluded: on A a file the filter names, on B two inside the excluded directory.
+    await rm(join(A, 'x.log'))
+    await rm(join(B, 'cache/deep'), { recursive: true })
+    await rm(join(B, 'cache/a'))
+    const excluded = await run({ filter })
+    expect(plannedOf(excluded.events)).toEqual([])
+    // Included again: what one side still holds goes to the other; nothing is deleted.
+    for (const dryRun of [true, false]) {
+      const { events, done } = await run({ dryRun })
+      expect(plannedOf(events)).toEqual(['a copy x.log', 'b copy cache/a', 'b copy cache/deep/b', 'b mkdir cache/deep'])
+      expect(done.summary.done.delete).toBe(0)
+    }
+    const all = { 'cache/a': 'a', 'cache/c': 'c', 'cache/deep/b': 'b', 'keep.txt': 'k', 'x.log': 'log' }
+    expect(await tree(A)).toEqual(all)
+    expect(await tree(B)).toEqual(all)
+    // Recorded again: a delete made now is carried, inside the directory too.
+    expect(plannedOf((await run()).events)).toEqual([])
+    await rm(join(B, 'cache/deep/b'))
+    await rm(join(A, 'x.log'))
+    expect(plannedOf((await run()).events)).toEqual(['a delete cache/deep/b', 'b delete x.log'])
+  })
+
   it('deletes nothing from a side whose other side has no files left, and says so', async () => {
     await put(A, 'd/only.txt', 'x', 1)
     await run()

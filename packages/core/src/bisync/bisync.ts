@@ -42,6 +42,7 @@ import { RateLimiter } from '../util/rate-limiter.js'
 import { type BisyncSide, conflictName, conflictOrigin } from './conflict-name.js'
 import { type BisyncDecision, type ConflictPolicy, decideBisync, sideChange } from './decide-bisync.js'
 import { pairLaneRenames } from './pair-lane-renames.js'
+import { RecordGaps } from './record-gaps.js'
 import { sameContent } from './same-content.js'
 
 /** Options of `bisync`. Defaults in brackets. */
@@ -259,7 +260,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       a: new Map(),
       b: new Map(),
     }
+    /** The last path whose record was forgotten (each side says an excluded path: forgotten once). */
+    let forgotten: string | undefined
     const noteExcluded = (s: BisyncSide, path: string): void => {
+      // Its record goes: included again, it and what it holds are compared as new (see RecordGaps).
+      if (forgotten !== path) pending.deletes.push(path as RelPath)
+      forgotten = path
       for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
         const dir = path.slice(0, slash)
         const held = excludedIn[s].get(dir) ?? { names: [], count: 0 }
@@ -268,6 +274,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         excludedIn[s].set(dir, held)
       }
     }
+    /** Records from before an exclusion, not trusted (see RecordGaps). */
+    const gaps = new RecordGaps()
     const keptDirs: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
     const staysBelow = (s: BisyncSide, path: string): void => {
       if (dirDeletes[s].size === 0) return
@@ -453,7 +461,10 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         }).pipe(
           bufferCount(WINDOW),
           concatMap(async (listed) => {
-            const priors = await options.state.getMany(listed.map((p) => p.path))
+            const recorded = await options.state.getMany(listed.map((p) => p.path))
+            const priors = listed.map((p, i) =>
+              gaps.trusted(p.path, (p.source ?? p.target)?.kind === 'dir', recorded[i]),
+            )
             const pairs = await withStoredMtimes(listed, priors)
             const same = await contentOf(pairs, priors)
             pairs.forEach((pair, i) => {
