@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import {
   type Backend,
   type BisyncOptions,
@@ -73,6 +73,31 @@ describeS3('bisync between a local directory and S3', (env) => {
     expect(await run(a, b, state)).toEqual(['b update one.txt'])
     const got = await raw.send(new GetObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}one.txt` }))
     expect(await got.Body?.transformToString()).toBe('edited locally')
+  })
+
+  it('carries deletes inside directories both ways (directories S3 implies by its keys are recorded too: their records vouch for what they hold)', async () => {
+    const local = join(dir, 'deletes')
+    for (const f of ['d/e/one.txt', 'd/two.txt', 'd/e/three.txt']) {
+      await mkdir(join(local, f, '..'), { recursive: true })
+      await writeFile(join(local, f), f)
+    }
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-deletes')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    expect(await run(a, b, state)).toEqual([
+      'b copy d/e/one.txt',
+      'b copy d/e/three.txt',
+      'b copy d/two.txt',
+      'b mkdir d',
+      'b mkdir d/e',
+    ])
+    expect(await run(a, b, state)).toEqual([])
+    await rm(join(local, 'd/e/one.txt'))
+    await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}d/two.txt` }))
+    expect(await run(a, b, state)).toEqual(['a delete d/two.txt', 'b delete d/e/one.txt'])
+    await expect(stat(join(local, 'd/two.txt'))).rejects.toMatchObject({ code: 'ENOENT' })
+    expect(await run(a, b, state)).toEqual([])
   })
 
   it('watch --bisync: the bucket, which has no change events, is compared by a pass every poll interval', async () => {
