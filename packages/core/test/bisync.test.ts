@@ -6,9 +6,11 @@ import { createLocalBackend } from '@syncflow/backend-local'
 import fc from 'fast-check'
 import { lastValueFrom, toArray } from 'rxjs'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createMemBackend } from '../src/backend/mem-backend.js'
 import { type BisyncOptions, bisync } from '../src/bisync/bisync.js'
 import { SyncError } from '../src/errors/sync-error.js'
 import { createPathFilter } from '../src/filter/create-path-filter.js'
+import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
 import { put, textTree as tree } from './bisync-rename-files.js'
@@ -536,5 +538,35 @@ describe('bisync --checksum (compare: checksum): two present versions told apart
       }),
     )
     expect(plannedOf(events)).toEqual(['b update same.txt'])
+  })
+})
+
+describe('bisync with a side that holds no empty directories (S3)', () => {
+  // Review of S3: one-way sync plans no mkdir into such a side, but bisync planned one ("created
+  // emptyd (A → B)"), recorded the directory as on both sides, and the next run, not finding it in
+  // B's listing, took it for deleted on B and deleted the user's empty directory on A.
+  it('keeps an empty directory of A, plans nothing for it, and a later run finds nothing to do', async () => {
+    const b = createMemBackend({ capabilities: { emptyDirs: false } })
+    const runWith = async () => {
+      const a = createLocalBackend({ root: A, groupCommit: false })
+      try {
+        const events = await lastValueFrom(bisync(a, b, { state, now: () => AT }).pipe(toArray()))
+        expect(events.filter((e) => e.type === 'failed')).toEqual([])
+        return plannedOf(events)
+      } finally {
+        await a.close()
+      }
+    }
+    await mkdir(join(A, 'empty'))
+    await put(A, 'full/f', 'f', 1)
+    expect(await runWith()).toEqual(['b copy full/f'])
+    for (let i = 0; i < 2; i++) {
+      expect(await runWith()).toEqual([])
+      expect((await stat(join(A, 'empty'))).isDirectory()).toBe(true)
+    }
+    // The files of a directory deleted on B go on A; the directory, which B never held, stays.
+    await b.remove('full/f' as RelPath)
+    expect(await runWith()).toEqual(['a delete full/f'])
+    expect(await readdir(A)).toEqual(expect.arrayContaining(['empty', 'full']))
   })
 })

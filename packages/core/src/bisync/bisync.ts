@@ -125,6 +125,9 @@ const STATS_AT_ONCE = 16
 
 const otherSide = (s: BisyncSide): BisyncSide => (s === 'a' ? 'b' : 'a')
 
+/** True when `b` keeps a directory of its own, empty or not (a local one; not S3, whose are implied by keys). */
+const holdsDirs = (b: Backend): boolean => supports.mkdir(b) && b.capabilities.emptyDirs
+
 /**
  * Two-way sync of `a` and `b` from the records of the last run (DESIGN §5): both sides are listed
  * in one merge-join, each path decided by `decideBisync`, and the decisions run in two directions
@@ -274,8 +277,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         excludedIn[s].set(dir, held)
       }
     }
-    /** Records from before an exclusion, not trusted (see RecordGaps). */
-    const gaps = new RecordGaps()
+    /**
+     * Records from before an exclusion, not trusted (see RecordGaps). Only where both sides keep
+     * directories: one that cannot (S3) leaves a directory only one side lists unrecorded, and what
+     * it holds is then no less known.
+     */
+    const gaps = holdsDirs(a) && holdsDirs(b) ? new RecordGaps() : undefined
     const keptDirs: Record<BisyncSide, Set<string>> = { a: new Set(), b: new Set() }
     const staysBelow = (s: BisyncSide, path: string): void => {
       if (dirDeletes[s].size === 0) return
@@ -462,9 +469,9 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           bufferCount(WINDOW),
           concatMap(async (listed) => {
             const recorded = await options.state.getMany(listed.map((p) => p.path))
-            const priors = listed.map((p, i) =>
-              gaps.trusted(p.path, (p.source ?? p.target)?.kind === 'dir', recorded[i]),
-            )
+            const priors = gaps
+              ? listed.map((p, i) => gaps.trusted(p.path, (p.source ?? p.target)?.kind === 'dir', recorded[i]))
+              : recorded
             const pairs = await withStoredMtimes(listed, priors)
             const same = await contentOf(pairs, priors)
             pairs.forEach((pair, i) => {
@@ -479,6 +486,21 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
               const content = same[i]
               // (Its hashes could not be read: left as it is, and the run's deletes held back.)
               if (content === 'failed') return
+              // A directory one side lists and the other cannot hold (S3: no empty directories, so
+              // one-way sync plans no mkdir there either): neither made there nor deleted here. Its
+              // absence there says nothing: decided as one, a mkdir "created" it for nothing, and the
+              // next run took it for deleted there and deleted the user's empty directory here.
+              const lone = pair.target === undefined ? 'b' : pair.source === undefined ? 'a' : undefined
+              if (lone !== undefined && (pair.source ?? pair.target)?.kind === 'dir' && !holdsDirs(backends[lone])) {
+                const reason = `a directory, which ${lone.toUpperCase()} does not hold`
+                place(
+                  pair.path,
+                  pair.source,
+                  pair.target,
+                  prior !== undefined && fits ? { kind: 'forget', reason } : { kind: 'in-sync', record: false, reason },
+                )
+                return
+              }
               const d = decideBisync(
                 { path: pair.path, a: pair.source, b: pair.target, prior: fits ? prior : undefined },
                 content === undefined ? decideOpts : { ...decideOpts, sameContent: content },
