@@ -1,4 +1,4 @@
-import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -40,6 +40,23 @@ async function at(file: string, sec: number): Promise<void> {
 }
 
 describe('syncflow bisync', () => {
+  it('a dry run writes no state: a first one makes no state file (the real run does)', async () => {
+    await writeTree(A, { 'a.txt': 'from a', 'b.txt': 'b' })
+    const dry = await bisync('-n')
+    expect(dry.code, dry.stderr).toBe(0)
+    expect(dry.stdout).toContain('would copy   a.txt  (A → B)')
+    const stateFiles = async () =>
+      (await readdir(env.SYNCFLOW_STATE_DIR!).catch(() => [])).filter((f) => f.endsWith('.sqlite'))
+    expect(await stateFiles()).toEqual([])
+    expect((await bisync()).code).toBe(0)
+    expect(await stateFiles()).toHaveLength(1)
+    // With records, a dry run reads them: a delete on B would be carried to A.
+    await rm(join(B, 'a.txt'))
+    const dry2 = await bisync('-n')
+    expect(dry2.stdout).toContain('would delete a.txt  (on A)')
+    expect(await readTree(A)).toEqual({ 'a.txt': 'from a', 'b.txt': 'b' })
+  })
+
   it('copies each side to the other on a first run, says which way, and finds nothing to do after', async () => {
     await writeTree(A, { 'a.txt': 'from a', 'docs/x.md': 'x' })
     await writeTree(B, { 'b.txt': 'from b' })

@@ -8,12 +8,14 @@ import {
   type Backend,
   type BackendRegistry,
   createPathFilter,
+  defaultStateFile,
   hardLinksProblem,
   IGNORE_FILE_NAME,
   isSyncError,
   jobIdOf,
   lazyStateStore,
   loadIgnoreFile,
+  MemoryStateStore,
   type NoticeEvent,
   type OpenOptions,
   openStateStore,
@@ -408,7 +410,20 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
       const open = () => openStateStore(flags.state || undefined, { jobId, signal })
-      const store = flags.state === undefined ? lazyStateStore(open) : await openUntilAborted(open)
+      // A two-way dry run reads the records and writes none: where the job has no state file yet
+      // (its first run), it reads an empty store rather than make the file (review of S3).
+      const firstDryRun =
+        flags.dryRun === true &&
+        flags.state === undefined &&
+        !(await access(defaultStateFile(jobId)).then(
+          () => true,
+          () => false,
+        ))
+      const store: StateStore = firstDryRun
+        ? new MemoryStateStore()
+        : flags.state === undefined
+          ? lazyStateStore(open)
+          : await openUntilAborted(open)
       state = store
       closers.push(() => store.close())
       // A store several hosts share (Redis, PostgreSQL) holds the job's lock too: the lock file

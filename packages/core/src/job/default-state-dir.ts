@@ -11,6 +11,11 @@ export function defaultStateDir(): string {
   return stateDirFor(process.env, process.platform, os.homedir())
 }
 
+/** The SQLite file of job `jobId` in the default state store (see `openStateStore`). */
+export function defaultStateFile(jobId: string, stateDir = defaultStateDir()): string {
+  return path.join(stateDir, `${jobId}.sqlite`)
+}
+
 /** `defaultStateDir` for a given environment, platform and home directory (testable). */
 export function stateDirFor(
   env: Readonly<Record<string, string | undefined>>,

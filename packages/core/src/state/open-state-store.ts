@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import type Keyv from 'keyv'
 import { bareMessage, isSyncError, SyncError } from '../errors/sync-error.js'
-import { defaultStateDir } from '../job/default-state-dir.js'
+import { defaultStateDir, defaultStateFile } from '../job/default-state-dir.js'
 import { assertJobId } from '../job/job-id.js'
 import { makeDirectories } from '../util/make-directories.js'
 import { redactLocation as redact } from '../util/redact-location.js'
@@ -58,7 +58,7 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
   assertJobId(opts.jobId)
   if (location === undefined) {
     const dir = opts.stateDir ?? defaultStateDir()
-    const file = path.join(dir, `${opts.jobId}.sqlite`)
+    const file = defaultStateFile(opts.jobId, dir)
     await makeDirectories(dir, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', dir)
     })
