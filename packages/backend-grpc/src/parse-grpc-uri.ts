@@ -67,7 +67,10 @@ function safeDecode(segment: string): string {
 }
 
 function usage(uri: string, why: string, cause?: unknown): SyncError {
-  return new SyncError('USAGE', `${JSON.stringify(uri)}: ${why}`, {
+  // Without what is before an `@` in the authority: a token put there (grpc://TOKEN@host/, as
+  // some tools take one) was printed back whole, into terminals, CI logs and --json output.
+  const shown = uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1…@')
+  return new SyncError('USAGE', `${JSON.stringify(shown)}: ${why}`, {
     hint: 'Write a remote location as grpc://HOST:PORT/DIR (grpcs:// for TLS), DIR below the server --root.',
     ...(cause !== undefined ? { cause } : {}),
   })

@@ -31,6 +31,21 @@ describe('parseGrpcUri', () => {
     expect(() => parseGrpcUri(uri)).toThrow(expect.objectContaining({ code: 'USAGE' }))
   })
 
+  // Review h-rev-grpc: the refusal printed the location back whole, a token in it too.
+  it.each(['grpc://s3cr3t-token@host:1/x', 'grpcs://user:s3cr3t-token@host:1/', 'grpc://s3cr3t-token@host:1/a\tb'])(
+    'refuses %s without saying what is before its @',
+    (uri) => {
+      let err: unknown
+      try {
+        parseGrpcUri(uri)
+      } catch (e) {
+        err = e
+      }
+      expect(err).toMatchObject({ code: 'USAGE', message: expect.stringContaining('…@host:1') })
+      expect(String((err as Error).message)).not.toContain('s3cr3t')
+    },
+  )
+
   it('the plugin claims grpc and grpcs and checks option types', async () => {
     expect(grpcBackend.schemes).toEqual(['grpc', 'grpcs'])
     await expect(grpcBackend.open('grpc://127.0.0.1:1/', { token: 42 })).rejects.toMatchObject({ code: 'USAGE' })

@@ -96,7 +96,7 @@ import { keepsModes, mtimePrecisionOf } from './keeps-modes.js'
 import { watchLocal } from './local-watch.js'
 import { mayRemoveIn } from './may-remove-in.js'
 import { keepOwner, modeToWrite, writesAsRoot } from './owners.js'
-import { canPinDirectories, type DirPin, PinnedDirs } from './pinned-dirs.js'
+import { canPinDirectories, type DirPin, makeFrom, PinnedDirs, reachedFrom } from './pinned-dirs.js'
 import {
   isPartialOwner,
   isStaleTemp,
@@ -197,6 +197,15 @@ export interface LocalBackendOptions {
    * write refused until it was restarted. Asked once at a time. [none: refused]
    */
   readonly repinRoot?: () => Promise<string | undefined>
+  /**
+   * A real directory path the root lies below, where whoever may write there can swap a directory
+   * between the two for a symlink (`syncflow serve`: a client's root below the served one). The
+   * root's handle is then opened from it one directory at a time, never through a symlink, and a
+   * root whose real path is reached through a symlink is refused (INVALID_PATH): opened by its path,
+   * `a` of a client root `a/b` swapped for a symlink just after the server's check sent that
+   * client's writes out of the served root (review h-rev-grpc). [none: the root by its real path]
+   */
+  readonly rootBelow?: string
 }
 
 const SYMLINK_POLICIES: readonly SymlinkPolicy[] = ['preserve', 'follow', 'skip']
@@ -323,6 +332,8 @@ export class LocalBackend
   #pinnedRoot: string | undefined
   /** `repinRoot`, and its answer being awaited. */
   readonly #repinRoot: (() => Promise<string | undefined>) | undefined
+  /** `LocalBackendOptions.rootBelow`, resolved. */
+  readonly #rootBelow: string | undefined
   #repinning: Promise<string | undefined> | undefined
   /**
    * Directories of ours this backend made owner-writable to write into them (a 0555 directory):
@@ -364,6 +375,8 @@ export class LocalBackend
       ? new PinnedDirs(
           (rel) => this.#abs(rel as RelPath),
           () => this.#realRoot(),
+          undefined,
+          options.rootBelow === undefined ? undefined : { top: resolve(options.rootBelow), root: resolve(root) },
         )
       : undefined
     const fence = policy === 'follow' && options.fenceOff ? new Fence(options.fenceOff) : undefined
@@ -374,6 +387,7 @@ export class LocalBackend
     this.#dirModesFrom = options.dirModesFrom
     this.#pinnedRoot = options.rootIdentity
     this.#repinRoot = options.repinRoot
+    this.#rootBelow = options.rootBelow === undefined ? undefined : resolve(options.rootBelow)
     const groupFiles =
       options.groupCommit === false ? undefined : (options.groupCommit?.maxFiles ?? DEFAULT_GROUP_FILES)
     this.capabilities = {
@@ -1342,7 +1356,22 @@ export class LocalBackend
   }
 
   #realRoot(): string {
-    this.#rootReal ??= decodableRealPath(this.root)
+    if (this.#rootReal === undefined) {
+      const real = decodableRealPath(this.root)
+      // Below `rootBelow` the root is reached without a symlink or refused: resolved through one
+      // swapped in, the real path cached would lead there for good. (Resolved to another spelling
+      // of itself, on a case-insensitive filesystem, it is the directory opened from there down.)
+      if (this.#pins !== undefined && this.#rootBelow !== undefined && !reachedFrom(this.#rootBelow, this.root, real)) {
+        // A file at the root (or above it): not kept, and said by the callers ("not a directory").
+        const st = lstatSync(this.root, { throwIfNoEntry: false })
+        if (st !== undefined && !st.isDirectory() && !st.isSymbolicLink()) return real
+        throw new SyncError('INVALID_PATH', `the root ${this.root} goes through a symlink; never written through`, {
+          op: 'local.root',
+          hint: `Replace the symlink between ${this.#rootBelow} and ${this.root} by a directory.`,
+        })
+      }
+      this.#rootReal = real
+    }
     return this.#rootReal
   }
 
@@ -1525,7 +1554,11 @@ export class LocalBackend
 
   async #makeRootAndParents(rel: RelPath, op: string): Promise<void> {
     if (this.#rootReal === undefined) {
-      this.#rootMade ??= this.#makeRoot()
+      // Not kept when it failed: a symlink on the way (refused) may be gone by the next write.
+      this.#rootMade ??= this.#makeRoot().catch((err: unknown) => {
+        this.#rootMade = undefined
+        throw err
+      })
       await this.#rootMade
     }
     if (this.#parentState(rel, op, true) === 'ok') return
@@ -1550,7 +1583,7 @@ export class LocalBackend
    * symlink), starting with the root itself and its parents should they have gone since the first write.
    */
   async #makeParents(rel: RelPath, op: string): Promise<void> {
-    await makeDirectories(this.root, this.#dirMode)
+    await this.#makeRootPath()
     this.#rootIsDirectory(rel, op)
     // Where each directory above `rel` ends in it: `rel.slice(0, ends[i])` is the i-th.
     const ends: number[] = []
@@ -2147,8 +2180,19 @@ export class LocalBackend
   /** The root, made if missing (its own mode as `dirModesFrom`'s root, when made here). */
   async #makeRoot(): Promise<void> {
     const existed = lstatSync(this.root, { throwIfNoEntry: false }) !== undefined
-    await makeDirectories(this.root, this.#dirMode)
+    await this.#makeRootPath()
     if (!existed) this.#modeLike(this.root, '')
+  }
+
+  /**
+   * The root and the directories above it, made where missing. Below `rootBelow`, from there down
+   * through handles, never through a symlink: by path, `mkdir -p` made the directories of a client
+   * root of `syncflow serve` outside the served one when a directory on the way was swapped for a
+   * symlink to there (review h-rev-grpc).
+   */
+  async #makeRootPath(): Promise<void> {
+    if (this.#pins !== undefined && this.#rootBelow !== undefined) makeFrom(this.#rootBelow, this.root, this.#dirMode)
+    else await makeDirectories(this.root, this.#dirMode)
   }
 
   /**

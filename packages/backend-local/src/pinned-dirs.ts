@@ -1,4 +1,5 @@
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs'
+import { closeSync, constants, existsSync, fstatSync, lstatSync, mkdirSync, openSync, type Stats } from 'node:fs'
+import { join, relative, sep } from 'node:path'
 import { errnoOf } from './to-sync-error.js'
 
 /** How many idle directory handles `PinnedDirs` keeps open; the least recently used are closed first. */
@@ -72,15 +73,26 @@ export class PinnedDirs {
   readonly #capacity: number
   readonly #absOf: (rel: string) => string
   readonly #rootReal: () => string
+  readonly #below: { readonly top: string; readonly root: string } | undefined
 
   /**
    * @param absOf the path by name of a directory `rel` below the root ('' is the root)
    * @param rootReal the real path of the root (opened, for '', with O_NOFOLLOW)
+   * @param below a real directory `top` above the root (`root`, its path by name): the root is
+   *   opened from `top` down, one directory at a time with O_NOFOLLOW (see
+   *   `LocalBackendOptions.rootBelow`), not by its real path, where O_NOFOLLOW holds for the last
+   *   component only
    */
-  constructor(absOf: (rel: string) => string, rootReal: () => string, capacity = DEFAULT_CAPACITY) {
+  constructor(
+    absOf: (rel: string) => string,
+    rootReal: () => string,
+    capacity = DEFAULT_CAPACITY,
+    below?: { readonly top: string; readonly root: string },
+  ) {
     this.#absOf = absOf
     this.#rootReal = rootReal
     this.#capacity = capacity
+    this.#below = below
   }
 
   /**
@@ -173,7 +185,12 @@ export class PinnedDirs {
 
   /** Opens `rel` through its parent's handle (the root by its real path). */
   #open(rel: string): number {
-    if (rel === '') return retryOnceOutOfHandles(() => openSync(this.#rootReal(), DIR_FLAGS))
+    if (rel === '') {
+      const below = this.#below
+      return retryOnceOutOfHandles(() =>
+        below === undefined ? openSync(this.#rootReal(), DIR_FLAGS) : openFrom(below.top, below.root),
+      )
+    }
     const slash = rel.lastIndexOf('/')
     const parent = this.pin(slash < 0 ? '' : rel.slice(0, slash))
     try {
@@ -224,4 +241,69 @@ export function renamed(err: unknown, at: string, abs: string): unknown {
   if (typeof e.path === 'string') e.path = e.path.replace(pattern, abs)
   if (typeof e.dest === 'string') e.dest = e.dest.replace(pattern, abs)
   return err
+}
+
+/**
+ * `dir` (below `top`) opened from `top` down, each directory through the handle of the one above
+ * with O_NOFOLLOW. A symlink on the way fails ELOOP (O_DIRECTORY says ENOTDIR for it), as the
+ * opens of the directories below the root do. With `mode` (null: the default), each directory
+ * missing is made first, in the directory opened above it.
+ */
+function openFrom(top: string, dir: string, mode?: number | null): number {
+  let fd = openSync(top, DIR_FLAGS)
+  let at = top
+  for (const name of relative(top, dir).split(sep)) {
+    if (name === '') continue
+    at = join(at, name)
+    try {
+      if (mode !== undefined) {
+        try {
+          mkdirSync(`${PROC_FD}/${fd}/${name}`, mode === null ? undefined : { mode })
+        } catch (err) {
+          if (errnoOf(err) !== 'EEXIST') throw err
+        }
+      }
+      const next = openSync(`${PROC_FD}/${fd}/${name}`, DIR_FLAGS)
+      closeSync(fd)
+      fd = next
+    } catch (err) {
+      closeSync(fd)
+      if (errnoOf(err) === 'ENOTDIR' && lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        throw Object.assign(new Error(`ELOOP: ${at} is a symlink`), { code: 'ELOOP', path: at })
+      }
+      throw err
+    }
+  }
+  return fd
+}
+
+/**
+ * True when `dir` (below `top`), opened from `top` down without following a symlink, is the
+ * directory at `real` (its real path, as resolved a moment before): `real` was not reached through
+ * a symlink on the way. False when a symlink or anything but a directory is on the way.
+ */
+export function reachedFrom(top: string, dir: string, real: string): boolean {
+  let fd: number
+  try {
+    fd = openFrom(top, dir)
+  } catch {
+    return false
+  }
+  try {
+    const opened = fstatSync(fd)
+    const there = lstatSync(real, { throwIfNoEntry: false })
+    return there !== undefined && there.dev === opened.dev && there.ino === opened.ino
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** `dir` and the directories between `top` and it, made where missing, never through a symlink (see `openFrom`). */
+export function makeFrom(top: string, dir: string, mode?: number): void {
+  try {
+    closeSync(openFrom(top, dir, mode ?? null))
+  } catch (err) {
+    // A file in the way: left for the caller to say (as makeDirectories leaves it).
+    if (errnoOf(err) !== 'ENOTDIR') throw err
+  }
 }

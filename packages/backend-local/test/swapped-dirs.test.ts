@@ -400,3 +400,61 @@ describe.runIf(canPinDirectories())('a directory swapped for a symlink while it 
     })
   }
 })
+
+// Review h-rev-grpc: `syncflow serve` gives a client root `a/b` a backend rooted at <served>/a/b,
+// checked for symlinks by the server a moment before each call. The root itself was opened by its
+// path (O_NOFOLLOW holds for the last component only), and its cached handle re-checked with an
+// lstat that follows `a`: `a` swapped for a symlink sent the writes through it. With `rootBelow`
+// the root is opened from there down, never through a symlink.
+describe.runIf(canPinDirectories())('a directory above the root (below `rootBelow`) swapped for a symlink', () => {
+  async function setUpBelow(): Promise<{ top: string; outside: string; b: LocalBackend }> {
+    const top = await tempDir('below-top')
+    const outside = await tempDir('below-outside')
+    mkdirSync(join(top, 'a/b'), { recursive: true })
+    mkdirSync(join(outside, 'b'))
+    return { top, outside, b: createLocalBackend({ root: join(top, 'a/b'), rootBelow: top }) }
+  }
+  const swapA = (top: string, outside: string): void => {
+    renameSync(join(top, 'a'), join(top, 'a-away'))
+    symlinkSync(outside, join(top, 'a'))
+  }
+
+  it('after a first write: the next ones, and every other change, are refused, nothing outside', async () => {
+    const { top, outside, b } = await setUpBelow()
+    await b.write(p('first'), body('in\n'), META)
+    swapA(top, outside)
+    expect(await outcome(b.write(p('x'), body('out\n'), META))).toBe('INVALID_PATH')
+    expect(await outcome(b.mkdir(p('d')))).toBe('INVALID_PATH')
+    expect(await outcome(b.symlink(p('l'), '/etc'))).toBe('INVALID_PATH')
+    expect(readdirSync(join(outside, 'b'))).toEqual([])
+    expect(readdirSync(join(top, 'a-away/b'))).toEqual(['first'])
+  })
+
+  it('the root missing, `a` a symlink: nothing is made outside (no mkdir -p through it)', async () => {
+    const top = await tempDir('below-top')
+    const outside = await tempDir('below-outside')
+    symlinkSync(outside, join(top, 'a'))
+    const b = createLocalBackend({ root: join(top, 'a/b/c'), rootBelow: top })
+    expect(await outcome(b.write(p('x'), body('out\n'), META))).toBe('INVALID_PATH')
+    expect(await outcome(b.mkdir(p('d')))).toBe('INVALID_PATH')
+    expect(readdirSync(outside)).toEqual([])
+  })
+
+  it('the root missing below real directories: made, and written into', async () => {
+    const top = await tempDir('below-top')
+    const b = createLocalBackend({ root: join(top, 'a/b/c'), rootBelow: top })
+    await b.write(p('d/x'), body('in\n'), META)
+    expect(readFileSync(join(top, 'a/b/c/d/x'), 'utf8')).toBe('in\n')
+  })
+
+  it('before any call: the root is refused, not resolved through the symlink for good', async () => {
+    const { top, outside, b } = await setUpBelow()
+    swapA(top, outside)
+    expect(await outcome(b.write(p('x'), body('out\n'), META))).toBe('INVALID_PATH')
+    renameSync(join(top, 'a'), join(top, 'a-link'))
+    renameSync(join(top, 'a-away'), join(top, 'a'))
+    await b.write(p('y'), body('in\n'), META)
+    expect(readdirSync(join(outside, 'b'))).toEqual([])
+    expect(readdirSync(join(top, 'a/b'))).toEqual(['y'])
+  })
+})

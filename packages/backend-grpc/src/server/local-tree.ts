@@ -139,7 +139,14 @@ export class LocalTree implements ServedTree {
     // while reads of it find nothing, so it stays a missing source, never an empty one.
     let b = this.backends.get(sub)
     if (b === undefined) {
-      b = createLocalBackend({ root: sub === '' ? this.realRoot : join(this.realRoot, sub), symlinks: 'preserve' })
+      // A client root below the served one is opened from the served root down, never through a
+      // symlink: the check above is a moment before the backend's calls, and `a` of a root `a/b`
+      // swapped for a symlink in between (another client's Moves can do it) sent writes out of the tree.
+      b = createLocalBackend({
+        root: sub === '' ? this.realRoot : join(this.realRoot, sub),
+        symlinks: 'preserve',
+        ...(sub === '' ? {} : { rootBelow: this.realRoot }),
+      })
       this.backends.set(sub, b)
     }
     return b
