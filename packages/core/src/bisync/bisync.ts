@@ -267,7 +267,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let forgotten: string | undefined
     const noteExcluded = (s: BisyncSide, path: string): void => {
       // Its record goes: included again, it and what it holds are compared as new (see RecordGaps).
-      if (forgotten !== path) pending.deletes.push(path as RelPath)
+      if (forgotten !== path && !dryRun) pending.deletes.push(path as RelPath)
       forgotten = path
       for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
         const dir = path.slice(0, slash)
