@@ -40,6 +40,22 @@ async function at(file: string, sec: number): Promise<void> {
 }
 
 describe('syncflow bisync', () => {
+  it('a first dry run with --state sqlite:FILE or a DIR/ makes no state file either', async () => {
+    await writeTree(A, { f: 'x' })
+    const dir = join(A, '..', 'states')
+    await mkdir(dir)
+    for (const state of [`sqlite:${join(dir, 'job.sqlite')}`, `${dir}/`]) {
+      const dry = await bisync('-n', '--state', state)
+      expect(dry.code, dry.stderr).toBe(0)
+      expect(dry.stdout).toContain('would copy   f  (A → B)')
+      expect(await readdir(dir)).toEqual([])
+    }
+    // Its directory missing: said as the real run says it (exit 2), not passed over.
+    const missing = await bisync('-n', '--state', join(dir, 'none', 'job.sqlite'))
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain("the state file's directory")
+  })
+
   it('a dry run writes no state: a first one makes no state file (the real run does)', async () => {
     await writeTree(A, { 'a.txt': 'from a', 'b.txt': 'b' })
     const dry = await bisync('-n')

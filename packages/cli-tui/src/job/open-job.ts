@@ -8,7 +8,7 @@ import {
   type Backend,
   type BackendRegistry,
   createPathFilter,
-  defaultStateFile,
+  existingSqliteStateFile,
   hardLinksProblem,
   IGNORE_FILE_NAME,
   isSyncError,
@@ -410,12 +410,14 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
       const open = () => openStateStore(flags.state || undefined, { jobId, signal })
-      // A two-way dry run reads the records and writes none: where the job has no state file yet
-      // (its first run), it reads an empty store rather than make the file (review of S3).
+      // A two-way dry run reads the records and writes none: where the job has no SQLite file yet
+      // (its first run), it reads an empty store rather than make the file (reviews of S3 and of
+      // today's changes: the default store, then --state sqlite:PATH).
+      const stateFile =
+        flags.dryRun === true ? await existingSqliteStateFile(flags.state || undefined, jobId) : undefined
       const firstDryRun =
-        flags.dryRun === true &&
-        flags.state === undefined &&
-        !(await access(defaultStateFile(jobId)).then(
+        stateFile !== undefined &&
+        !(await access(stateFile).then(
           () => true,
           () => false,
         ))

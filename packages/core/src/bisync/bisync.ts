@@ -226,13 +226,30 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     const conflictCopies: RelPath[] = []
     /** Renamed files whose mtime could not be carried: recorded at the end, as they are then (see `recordDone`). */
     const movedAsIs: RelPath[] = []
-    const pending: { sets: [RelPath, StateRecord][]; deletes: RelPath[] } = { sets: [], deletes: [] }
+    /**
+     * Record writes not made yet, in the order the run decided them (undefined: the record goes). A
+     * path's last one is the one written: a file's record forgotten and its directory's set (a kind
+     * change), or a record forgotten at planning and set once copied, came out the other way round
+     * when every set of a batch was written before its deletes.
+     */
+    let pending: [RelPath, StateRecord | undefined][] = []
+    const setRecord = (path: RelPath, record: StateRecord): void => {
+      if (!dryRun) pending.push([path, record])
+    }
+    const forgetRecord = (path: RelPath): void => {
+      if (!dryRun) pending.push([path, undefined])
+    }
     const flush = async (force = false): Promise<void> => {
       if (dryRun) return
-      if (!force && pending.sets.length + pending.deletes.length < RECORD_BATCH) return
-      const { sets, deletes } = pending
-      pending.sets = []
-      pending.deletes = []
+      if (!force && pending.length < RECORD_BATCH) return
+      const last = new Map(pending)
+      pending = []
+      const sets: [RelPath, StateRecord][] = []
+      const deletes: RelPath[] = []
+      for (const [path, record] of last) {
+        if (record === undefined) deletes.push(path)
+        else sets.push([path, record])
+      }
       if (sets.length > 0) await options.state.setMany(sets)
       if (deletes.length > 0) await options.state.deleteMany(deletes)
     }
@@ -267,7 +284,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let forgotten: string | undefined
     const noteExcluded = (s: BisyncSide, path: string): void => {
       // Its record goes: included again, it and what it holds are compared as new (see RecordGaps).
-      if (forgotten !== path && !dryRun) pending.deletes.push(path as RelPath)
+      if (forgotten !== path) forgetRecord(path as RelPath)
       forgotten = path
       for (let slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
         const dir = path.slice(0, slash)
@@ -318,11 +335,11 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       if (eb && !(d.kind === 'delete' && d.on === 'b')) staysBelow('b', path)
       switch (d.kind) {
         case 'in-sync':
-          if (d.record && ea && eb) pending.sets.push([path, recordOf(ea, eb)])
+          if (d.record && ea && eb) setRecord(path, recordOf(ea, eb))
           if (ea?.kind !== 'dir') summary.unchanged++
           return
         case 'forget':
-          pending.deletes.push(path)
+          forgetRecord(path)
           return
         case 'copy': {
           const to = otherSide(d.from)
@@ -332,7 +349,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
             // The same bytes on both sides: the mtime (and mode) crosses where the side can take it;
             // elsewhere the two are recorded as in sync, as one-way sync leaves such a pair.
             if (!supports.setMtime(backends[to])) {
-              if (ea && eb) pending.sets.push([path, recordOf(ea, eb)])
+              if (ea && eb) setRecord(path, recordOf(ea, eb))
               summary.unchanged++
               return
             }
@@ -470,7 +487,13 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           concatMap(async (listed) => {
             const recorded = await options.state.getMany(listed.map((p) => p.path))
             const priors = gaps
-              ? listed.map((p, i) => gaps.trusted(p.path, (p.source ?? p.target)?.kind === 'dir', recorded[i]))
+              ? listed.map((p, i) => {
+                  const trusted = gaps.trusted(p.path, (p.source ?? p.target)?.kind === 'dir', recorded[i])
+                  // Gone at once, not when the pair is settled: a run that fails or is stopped before
+                  // then leaves no record that the next run would trust again (review of today's changes #1).
+                  if (trusted === undefined && recorded[i] !== undefined) forgetRecord(p.path)
+                  return trusted
+                })
               : recorded
             const pairs = await withStoredMtimes(listed, priors)
             const same = await contentOf(pairs, priors)
@@ -860,7 +883,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         if (e.type !== 'completed' || dryRun) return
         const act = e.action
         if (act.kind === 'delete') {
-          pending.deletes.push(act.path)
+          forgetRecord(act.path)
           return
         }
         if (act.kind === 'move' && act.from !== undefined) {
@@ -868,7 +891,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           // hard-linked file, another user's) returns no entry: recorded at the end from both sides
           // as they are (the same bytes, other mtimes), as a touch the side cannot take is; left
           // unrecorded, the next run took the pair for a conflict (review of stop 41).
-          pending.deletes.push(act.from)
+          forgetRecord(act.from)
           if (e.result === undefined) {
             movedAsIs.push(act.path)
             return
@@ -877,7 +900,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         if (!act.source) return
         const written = e.result ?? act.source
         const [ea, eb] = lane.to === 'b' ? [act.source, written] : [written, act.source]
-        pending.sets.push([act.path, recordOf(ea, eb)])
+        setRecord(act.path, recordOf(ea, eb))
       })
     /** One direction's copies (or deletes), through one-way sync's transfer. */
     const run = (lane: Lane, actions: readonly Action[]): Observable<SyncEvent> =>
@@ -900,8 +923,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     const recordMovedAsIs = async (): Promise<void> => {
       for (const path of movedAsIs) {
         const [ea, eb] = await Promise.all([a.stat(path), b.stat(path)])
-        if (ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size)
-          pending.sets.push([path, recordOf(ea, eb)])
+        if (ea?.kind === 'file' && eb?.kind === 'file' && ea.size === eb.size) setRecord(path, recordOf(ea, eb))
       }
     }
     const recordConflictCopies = async (): Promise<void> => {
@@ -914,7 +936,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
           ea.size === eb.size &&
           Math.abs(ea.mtimeMs - eb.mtimeMs) <= Math.max(decideOpts.modifyWindowMs, 1)
         ) {
-          pending.sets.push([name, recordOf(ea, eb)])
+          setRecord(name, recordOf(ea, eb))
         }
       }
     }

@@ -277,6 +277,28 @@ const STATE_HINT =
  * The SQLite file a location names. An existing directory, or a path written with a trailing
  * separator (created if needed), holds `<jobId>.sqlite`.
  */
+/**
+ * The SQLite file `openStateStore(location, { jobId })` would open, where it is there to be read
+ * (undefined: a store of another kind, or one whose directory is missing, which only opening it
+ * says as the run would). Makes nothing: a dry run asks whether the job has a store yet.
+ */
+export async function existingSqliteStateFile(
+  location: string | undefined,
+  jobId: string,
+): Promise<string | undefined> {
+  const file = location === undefined ? defaultStateFile(jobId) : sqlitePathOf(location)
+  if (file === undefined) return undefined
+  const resolved = path.resolve(file)
+  const isDir = /[/\\]$/.test(file) || (await fs.stat(resolved).catch(() => undefined))?.isDirectory() === true
+  const named = isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
+  // (A directory named with a trailing / is made by the open: missing, it holds no store yet.)
+  if (location !== undefined && !/[/\\]$/.test(file) && !(await isDirectory(path.dirname(named)))) return undefined
+  return named
+}
+
+const isDirectory = async (dir: string): Promise<boolean> =>
+  (await fs.stat(dir).catch(() => undefined))?.isDirectory() === true
+
 async function sqliteFile(location: string, jobId: string): Promise<string> {
   const resolved = path.resolve(location)
   if (/[/\\]$/.test(location)) {
