@@ -987,7 +987,10 @@ export class LocalBackend
     if (!LocalBackend.#isOne(other)) return undefined
     // A move whose source name could not be removed after (a read-only or immutable directory)
     // would leave both names on one file, an edit of either showing in the other: copied instead.
-    if (opts.forMove && !mayRemoveIn(dirname(other.#abs(other.#rel(otherPath, 'linkFrom'))))) return undefined
+    if (opts.forMove) {
+      const from = other.#abs(other.#rel(otherPath, 'linkFrom'))
+      if (!mayRemoveIn(dirname(from), from)) return undefined
+    }
     // The owner a copy from that file would give (see keepOwner: owner and group as root, the group
     // otherwise): a linked file of another owner is not linked (review of --link-dest F1: as root, a
     // file chowned in the source was linked to the snapshot's root-owned one, and stayed so).

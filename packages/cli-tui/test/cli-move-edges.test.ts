@@ -1,5 +1,5 @@
 import { type SpawnOptions, spawn, spawnSync } from 'node:child_process'
-import { chmod, link, lstat, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, link, lstat, mkdir, readFile, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
@@ -31,6 +31,8 @@ let env: { SYNCFLOW_STATE_DIR: string }
 const T = new Date('2026-01-01T00:00:00Z')
 /** strace shows the fsyncs the durability tests look for (the tests are skipped where it is missing). */
 const hasStrace = spawnSync('strace', ['-V']).status === 0
+/** util-linux setpriv runs the binary as another user (the sticky-directory test, as root only). */
+const hasSetpriv = spawnSync('setpriv', ['--version']).status === 0
 
 /** The built binary with `args` under strace, following children, its calls of `syscalls` written to `trace`. */
 function traced(trace: string, syscalls: string, args: string[], opts: SpawnOptions) {
@@ -401,6 +403,37 @@ describe('-H edge cases', () => {
       spawnSync('chattr', ['-i', join(src, 'ro')])
     }
   })
+
+  it.runIf(process.getuid?.() === 0 && hasSetpriv)(
+    'move as another user out of a sticky directory whose file it does not own: copied, not linked, and kept',
+    async () => {
+      // As nobody: the sticky bit lets only the file's or directory's owner remove its name (review of
+      // today's changes #6: access(2) allowed it, the link was made and the unlink then refused).
+      const base = await tempDir()
+      await chmod(base, 0o755)
+      const [S, D, st] = [join(base, 's'), join(base, 'd'), join(base, 'st')]
+      await mkdir(S)
+      await mkdir(D)
+      await mkdir(st)
+      await writeFile(join(S, 'f'), 'x')
+      await chmod(join(S, 'f'), 0o666)
+      await chmod(S, 0o1777)
+      await chown(D, 65534, -1)
+      await chown(st, 65534, -1)
+      const r = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, 'move', S, D, '--json'],
+        { env: { ...process.env, HOME: st, SYNCFLOW_STATE_DIR: st }, encoding: 'utf8', cwd: base },
+      )
+      expect(r.status, r.stderr).toBe(1)
+      expect(jsonLines(r.stdout).find((e) => e.type === 'failed')).toMatchObject({ path: 'f', stage: 'remove-source' })
+      const [kept, copied] = await Promise.all([stat(join(S, 'f')), stat(join(D, 'f'))])
+      expect({ apart: kept.ino !== copied.ino, nlinks: [kept.nlink, copied.nlink] }).toEqual({
+        apart: true,
+        nlinks: [1, 1],
+      })
+    },
+  )
 
   it('move --files-from: only the listed files leave the source', async () => {
     await writeTree(src, { 'a.txt': 'alpha', 'sub/b.txt': 'bravo', 'sub/c.txt': 'charlie' })
