@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -9,7 +8,7 @@ import { conflictOrigin } from '../src/bisync/conflict-name.js'
 import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
-import { put, textTree } from './bisync-rename-files.js'
+import { put, textTree, twoSides } from './bisync-rename-files.js'
 
 // Two conflicts of one file that the same clock second names (a watch's passes follow each other
 // closely), or whose losing versions look alike by size and mtime: each losing version is kept
@@ -24,11 +23,7 @@ const AT = new Date(Date.UTC(2026, 11, 7, 15, 0, 0))
 const STAMP = '20261207-150000'
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'syncflow-bisync-names-'))
-  A = join(root, 'a')
-  B = join(root, 'b')
-  await mkdir(A)
-  await mkdir(B)
+  ;({ root, A, B } = await twoSides('syncflow-bisync-names-'))
   state = new MemoryStateStore()
 })
 afterEach(async () => {

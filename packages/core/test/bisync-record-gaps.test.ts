@@ -1,5 +1,4 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import { lastValueFrom, toArray } from 'rxjs'
@@ -10,7 +9,7 @@ import { SyncError } from '../src/errors/sync-error.js'
 import { createPathFilter } from '../src/filter/create-path-filter.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
-import { put, textTree as tree } from './bisync-rename-files.js'
+import { put, textTree as tree, twoSides } from './bisync-rename-files.js'
 
 let root: string
 let A: string
@@ -18,11 +17,7 @@ let B: string
 let state: MemoryStateStore
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'syncflow-record-gaps-'))
-  A = join(root, 'a')
-  B = join(root, 'b')
-  await mkdir(A)
-  await mkdir(B)
+  ;({ root, A, B } = await twoSides('syncflow-record-gaps-'))
   state = new MemoryStateStore()
 })
 afterEach(async () => {

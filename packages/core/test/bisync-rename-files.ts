@@ -1,8 +1,18 @@
 import { createHash } from 'node:crypto'
-import { mkdir, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 // The file operations of the bisync tests (bisync*.test.ts), on real directories.
+
+/** A fresh temp directory (`root`) holding the two empty sides of a test, `a` and `b`. */
+export async function twoSides(prefix: string): Promise<{ root: string; A: string; B: string }> {
+  const root = await mkdtemp(join(tmpdir(), prefix))
+  const [A, B] = [join(root, 'a'), join(root, 'b')]
+  await mkdir(A)
+  await mkdir(B)
+  return { root, A, B }
+}
 
 /** Writes a file with a given mtime (seconds from a fixed epoch), making its directories. */
 export async function put(dir: string, path: string, body: Buffer | string, mtimeSec = 1): Promise<void> {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmod, link, mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { chmod, link, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import fc from 'fast-check'
@@ -12,7 +11,7 @@ import { SyncError } from '../src/errors/sync-error.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { RENAME_MIN_BYTES } from '../src/operators/track-renames.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
-import { mv, put, tree } from './bisync-rename-files.js'
+import { mv, put, tree, twoSides } from './bisync-rename-files.js'
 
 // Two-way sync's renames at their edges (the review of stop 41, each test a finding it proved before
 // its fix): moves whose mtime cannot be carried, a directory and a file of one name, set-id modes,
@@ -25,11 +24,7 @@ let state: MemoryStateStore
 const BIG = RENAME_MIN_BYTES + 100
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'syncflow-bisync-renames-'))
-  A = join(root, 'a')
-  B = join(root, 'b')
-  await mkdir(A)
-  await mkdir(B)
+  ;({ root, A, B } = await twoSides('syncflow-bisync-renames-'))
   state = new MemoryStateStore()
 })
 afterEach(async () => {

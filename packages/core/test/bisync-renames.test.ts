@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { mkdir, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import fc from 'fast-check'
@@ -10,7 +9,7 @@ import { type BisyncOptions, bisync } from '../src/bisync/bisync.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { RENAME_MIN_BYTES } from '../src/operators/track-renames.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
-import { mv, put, tree } from './bisync-rename-files.js'
+import { mv, put, tree, twoSides } from './bisync-rename-files.js'
 
 // Two-way sync's renames (BisyncOptions.trackRenames) on two real local directories: a file renamed
 // on one side is renamed on the other (same inode: no byte sent), and nothing is ever paired that
@@ -23,11 +22,7 @@ let state: MemoryStateStore
 const BIG = RENAME_MIN_BYTES + 100
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'syncflow-bisync-renames-'))
-  A = join(root, 'a')
-  B = join(root, 'b')
-  await mkdir(A)
-  await mkdir(B)
+  ;({ root, A, B } = await twoSides('syncflow-bisync-renames-'))
   state = new MemoryStateStore()
 })
 afterEach(async () => {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { link, mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createLocalBackend } from '@syncflow/backend-local'
 import fc from 'fast-check'
@@ -13,7 +12,7 @@ import { createPathFilter } from '../src/filter/create-path-filter.js'
 import type { RelPath } from '../src/model/rel-path.js'
 import type { DoneEvent, SyncEvent } from '../src/model/sync-event.js'
 import { MemoryStateStore } from '../src/state/memory-state-store.js'
-import { put, textTree as tree } from './bisync-rename-files.js'
+import { put, textTree as tree, twoSides } from './bisync-rename-files.js'
 
 /** Two real local directories synced both ways, with one job's records kept between runs. */
 let root: string
@@ -24,11 +23,7 @@ const AT = new Date(Date.UTC(2026, 11, 6, 23, 30, 0))
 const STAMP = '20261206-233000'
 
 beforeEach(async () => {
-  root = await mkdtemp(join(tmpdir(), 'syncflow-bisync-'))
-  A = join(root, 'a')
-  B = join(root, 'b')
-  await mkdir(A)
-  await mkdir(B)
+  ;({ root, A, B } = await twoSides('syncflow-bisync-'))
   state = new MemoryStateStore()
 })
 afterEach(async () => {
