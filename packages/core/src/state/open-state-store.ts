@@ -286,40 +286,47 @@ export async function existingSqliteStateFile(
   location: string | undefined,
   jobId: string,
 ): Promise<string | undefined> {
-  const file = location === undefined ? defaultStateFile(jobId) : sqlitePathOf(location)
-  if (file === undefined) return undefined
-  const resolved = path.resolve(file)
-  const isDir = /[/\\]$/.test(file) || (await fs.stat(resolved).catch(() => undefined))?.isDirectory() === true
-  const named = isDir ? path.join(resolved, `${jobId}.sqlite`) : resolved
+  if (location === undefined) return defaultStateFile(jobId)
+  const named = sqlitePathOf(location)
+  if (named === undefined) return undefined
+  const { file, slashed } = await sqliteFileNamed(named, jobId)
   // (A directory named with a trailing / is made by the open: missing, it holds no store yet.)
-  if (location !== undefined && !/[/\\]$/.test(file) && !(await isDirectory(path.dirname(named)))) return undefined
-  return named
+  return slashed || (await isDirectory(path.dirname(file))) ? file : undefined
 }
 
 const isDirectory = async (dir: string): Promise<boolean> =>
   (await fs.stat(dir).catch(() => undefined))?.isDirectory() === true
 
-async function sqliteFile(location: string, jobId: string): Promise<string> {
+/**
+ * The file a SQLite location names for job `jobId`: `<jobId>.sqlite` in a directory it names (by a
+ * trailing `/`, `slashed`, or one that exists), else the file itself.
+ */
+async function sqliteFileNamed(location: string, jobId: string): Promise<{ file: string; slashed: boolean }> {
   const resolved = path.resolve(location)
-  if (/[/\\]$/.test(location)) {
-    await makeDirectories(resolved, 0o700).catch((err: unknown) => {
-      throw toStateError(err, 'state.open', resolved)
+  const slashed = /[/\\]$/.test(location)
+  const inDir = slashed || (await isDirectory(resolved))
+  return { file: inDir ? path.join(resolved, `${jobId}.sqlite`) : resolved, slashed }
+}
+
+async function sqliteFile(location: string, jobId: string): Promise<string> {
+  const { file, slashed } = await sqliteFileNamed(location, jobId)
+  const dir = path.dirname(file)
+  if (slashed) {
+    await makeDirectories(dir, 0o700).catch((err: unknown) => {
+      throw toStateError(err, 'state.open', dir)
     })
-    return path.join(resolved, `${jobId}.sqlite`)
+    return file
   }
-  const isDir = (await fs.stat(resolved).catch(() => undefined))?.isDirectory() === true
-  if (isDir) return path.join(resolved, `${jobId}.sqlite`)
   // A file in a directory that is not there: SQLite said only "SQLITE_CANTOPEN: unable to open
   // database file", reported as PERMISSION, naming no directory (QA 32a: `--state jobs/x.sqlite`).
-  const dir = path.dirname(resolved)
   if ((await fs.stat(dir).catch((err: NodeJS.ErrnoException) => err.code)) === 'ENOENT') {
     throw new SyncError('USAGE', `the state file's directory ${JSON.stringify(dir)} does not exist`, {
       op: 'state.open',
-      path: resolved,
+      path: file,
       hint: `Make it first (mkdir -p ${JSON.stringify(dir)}), or end --state with a / to name a directory of state files that syncflow makes.`,
     })
   }
-  return resolved
+  return file
 }
 
 /**
