@@ -305,6 +305,8 @@ describe('syncflow bisync', () => {
     const missing = await runCli(['bisync', join(A, 'nope'), B], { env })
     expect(missing.code).toBe(2)
     expect(missing.stderr).toContain(`side A ${JSON.stringify(join(A, 'nope'))} does not exist`)
+    // Made first, as a missing B is (a remote A is left to bisync: see backend-s3's cli-bisync-new-prefix).
+    expect(missing.stderr).toContain('Make it first (mkdir)')
     await mkdir(join(A, 'sub'))
     const inside = await runCli(['bisync', A, join(A, 'sub')], { env })
     expect(inside.code).toBe(2)

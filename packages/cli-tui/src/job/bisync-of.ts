@@ -52,6 +52,10 @@ export function bisyncOptionsOf(options: SyncOptions, flags: JobFlags): BisyncOp
   }
 }
 
+/** What a two-way run says of a local side that does not exist (A or B). */
+export const MAKE_MISSING_SIDE_HINT =
+  'Make it first (mkdir) for a first run: a missing side is never taken as empty, so nothing was changed.'
+
 /**
  * Before a two-way run: B must exist (where one-way sync makes a missing local target, two-way sync
  * would take every file of A as deleted on B after an unmount), and the run needs its records.
@@ -67,7 +71,7 @@ export async function assertBisyncSides(b: string, state: string | false | undef
   const st = await stat(path).catch(() => undefined)
   if (st === undefined) {
     throw new SyncError('NOT_FOUND', `B ${JSON.stringify(b)} does not exist`, {
-      hint: 'Make it first (mkdir) for a first run: a missing side is never taken as empty, so nothing was changed.',
+      hint: MAKE_MISSING_SIDE_HINT,
     })
   }
 }

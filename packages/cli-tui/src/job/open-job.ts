@@ -35,6 +35,7 @@ import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js
 import { assertPathGiven } from './assert-path-given.js'
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { assertTildeExpanded } from './assert-tilde-expanded.js'
+import { MAKE_MISSING_SIDE_HINT } from './bisync-of.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
 import { explainMissing } from './explain-missing.js'
 import { fileAtLocation, specialAtLocation } from './file-at-location.js'
@@ -362,14 +363,25 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       await explainMissing(source, signal).catch((err: unknown) => {
         if (isSyncError(err) && err.code === 'NOT_FOUND') throw err
       })
-      // A symlink that leads nowhere is there for `ls -l`: "does not exist" read as wrong (QA 32a),
-      // where the same link as the target was said as what it is.
-      const dangling = await danglingLink(spec.source)
-      const what =
-        dangling === undefined ? 'does not exist' : `is a symlink to ${JSON.stringify(dangling)}, which does not exist`
-      throw new SyncError('NOT_FOUND', `${theSide(names.source)} ${JSON.stringify(spec.source)} ${what}`, {
-        hint: `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
-      })
+      // Two-way, a remote A that is not there yet (an S3 prefix exists only once it holds a key) is
+      // left to bisync, as a remote B is: an empty side on the job's first run, a side gone (refused)
+      // once a run has synced it. Refused here, `bisync s3://b/new-prefix dir` could never seed a new
+      // prefix, while `bisync dir s3://b/new-prefix` did. A local A must be made first, as B must.
+      const localSource = localPathOf(spec.source) !== undefined
+      if (!spec.bothWays || localSource) {
+        // A symlink that leads nowhere is there for `ls -l`: "does not exist" read as wrong (QA 32a),
+        // where the same link as the target was said as what it is.
+        const dangling = await danglingLink(spec.source)
+        const what =
+          dangling === undefined
+            ? 'does not exist'
+            : `is a symlink to ${JSON.stringify(dangling)}, which does not exist`
+        throw new SyncError('NOT_FOUND', `${theSide(names.source)} ${JSON.stringify(spec.source)} ${what}`, {
+          hint: spec.bothWays
+            ? MAKE_MISSING_SIDE_HINT
+            : `${isBuiltinLocation(spec.source) ? 'Check the path or URI (a directory, or an S3 prefix: for one object, its prefix and --include /NAME).' : 'Check the location: its plugin found nothing there.'} A missing source is never treated as empty, so nothing was changed.`,
+        })
+      }
     }
     const prepared = await prepareLocalTarget(
       spec.target,
