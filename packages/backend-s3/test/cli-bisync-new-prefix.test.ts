@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3'
@@ -12,7 +12,8 @@ import { credentialsEnv, describeS3 } from './s3-test-env.js'
 // An S3 prefix exists only once it holds a key. `bisync dir s3://b/new` seeded a new prefix, while
 // `bisync s3://b/new dir` was refused before the run ("side A … does not exist", exit 2): the CLI
 // checked A as a one-way source, where B was left to bisync's own rule (empty on a first run, gone
-// once a run has synced it).
+// once a run has synced it). An S3 side emptied on purpose is one only with consent
+// (--allow-empty-source); a local side gone never is.
 
 describeS3('syncflow bisync with a new S3 prefix as A (the built CLI)', (env) => {
   let dir: string
@@ -46,5 +47,37 @@ describeS3('syncflow bisync with a new S3 prefix as A (the built CLI)', (env) =>
     expect(gone.stderr).toContain('does not exist')
     expect(gone.stderr).toContain('a side gone is never taken as empty')
     expect(await readFile(join(local, 'a.txt'), 'utf8')).toBe('from the local side\n')
+    expect(gone.stderr).toContain('add --allow-empty-source --max-delete 100%')
+
+    // Emptied on purpose: with consent the prefix is an empty side, and the local file goes too.
+    const consent = await run('--allow-empty-source', '--max-delete', '100%')
+    expect(consent.code, consent.stderr).toBe(0)
+    expect(await readdir(local)).toEqual([])
+    // Both sides are as a first run finds them: the prefix, still without a key, is not "gone".
+    const after = await run()
+    expect(after.code, after.stderr).toBe(0)
+    await writeFile(join(local, 'b.txt'), 'new\n')
+    const next = await run()
+    expect(next.code, next.stderr).toBe(0)
+    const b = await s3.send(new GetObjectCommand({ Bucket: env.bucket, Key: `${prefix}/b.txt` }))
+    expect(await b.Body?.transformToString()).toBe('new\n')
+  }, 60_000)
+
+  it('never takes a local side that is gone as empty, even with --allow-empty-source', async () => {
+    const a = join(dir, 'gone-a')
+    const prefix = uniquePrefix(env, 'bisync-gone-local')
+    await mkdir(a)
+    await writeFile(join(a, 'kept.txt'), 'kept\n')
+    const run = (...extra: string[]) =>
+      runCli(['bisync', `s3://${env.bucket}/${prefix}`, a, '--s3-endpoint', env.endpoint, ...extra], {
+        env: { SYNCFLOW_STATE_DIR: join(dir, 'state'), ...credentialsEnv(env) },
+      })
+    expect((await run()).code).toBe(0)
+    await rm(a, { recursive: true })
+    const r = await run('--allow-empty-source', '--max-delete', '100%')
+    expect(r.code).toBe(2)
+    expect(r.stderr).toContain('does not exist')
+    const kept = await rawClient(env).send(new GetObjectCommand({ Bucket: env.bucket, Key: `${prefix}/kept.txt` }))
+    expect(await kept.Body?.transformToString()).toBe('kept\n')
   }, 60_000)
 })

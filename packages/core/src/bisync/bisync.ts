@@ -436,6 +436,10 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       return true
     }
 
+    /** The side whose root did not exist when the run began, taken as empty (a first run, or `takenEmpty` below). */
+    let missingSide: 'a' | 'b' | undefined
+    /** That side when taken as empty with consent on a later run: not "gone" before the deletes. */
+    let emptyByConsent: 'a' | 'b' | undefined
     const plan$ = defer(async () => {
       // A root that is not there is an empty side on a first run (an S3 prefix exists only once it
       // holds a key); once a run has synced them, it is a side gone (unmounted, a wrong path), and
@@ -447,14 +451,20 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       if (markerProblem !== undefined) throw new SyncError('USAGE', markerProblem, { op: 'bisync' })
       const missing = (await Promise.all([a.rootExists(), b.rootExists()])).flatMap((ok, i) => (ok ? [] : [i]))
       const lastRun = missing.length > 0 ? await options.state.getMeta<number>(LAST_RUN) : undefined
-      if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined)) {
+      // A side that cannot exist empty (an S3 prefix whose last key was deleted) is an empty one when
+      // the user says so (--allow-empty-source): else emptying a prefix on purpose could never be
+      // carried. A directory gone is never taken as empty (an unmounted disk looks the same).
+      const takenEmpty = missing.length === 1 && options.allowEmptySource === true && !holdsDirs([a, b][missing[0]!]!)
+      if (missing.length === 1) missingSide = missing[0] === 0 ? 'a' : 'b'
+      if (takenEmpty) emptyByConsent = missingSide
+      if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined && !takenEmpty)) {
         const gone = [a, b][missing[0]!]!
         throw new SyncError('NOT_FOUND', `${gone.uri} does not exist`, {
           path: gone.uri,
           hint:
             missing.length === 2
               ? 'Check the paths: two-way sync needs at least one side that exists.'
-              : `Check the path: it was synced by the run of ${new Date(lastRun!).toISOString()}, and a side gone is never taken as empty, so nothing was changed.`,
+              : `Check the path: it was synced by the run of ${new Date(lastRun!).toISOString()}, and a side gone is never taken as empty, so nothing was changed.${holdsDirs(gone) ? '' : " If its last file was deleted on purpose, add --allow-empty-source --max-delete 100% to delete the other side's files too."}`,
         })
       }
       const backlog = new Backlog(8192)
@@ -1006,7 +1016,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         if (lanes.a.deletes.length + lanes.b.deletes.length === 0) return []
         const exists = await Promise.all([a.rootExists(), b.rootExists()])
         return (['a', 'b'] as const).flatMap((s, i): SyncEvent[] => {
-          if (exists[i]) return []
+          if (exists[i] || s === emptyByConsent) return []
           failures++
           const gone = backends[s]
           const error = new SyncError(
@@ -1042,7 +1052,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         await recordConflictCopies()
         await recordMovedAsIs()
         await flush(true)
-        if (!dryRun && !signal.aborted) await options.state.setMeta(LAST_RUN, Date.now())
+        if (dryRun || signal.aborted) return
+        // A side that began the run missing (taken as empty) and still is: the run leaves it as a
+        // first run finds it, and the next run is one (else an S3 prefix emptied with consent, or
+        // one nothing was copied to yet, would be refused as gone, though it is as this run left it).
+        const leftMissing = missingSide !== undefined && !(await backends[missingSide].rootExists())
+        await (leftMissing ? options.state.deleteMeta(LAST_RUN) : options.state.setMeta(LAST_RUN, Date.now()))
       }).pipe(mergeMap(() => EMPTY)),
     ).pipe(
       catchError((err: unknown) => {
