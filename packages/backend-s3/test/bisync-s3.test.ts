@@ -191,4 +191,72 @@ describeS3('bisync between a local directory and S3', (env) => {
       expect((await stat(join(local, 'emptyd'))).isDirectory()).toBe(true)
     }
   })
+
+  it('--conflict newer: of two versions of different sizes, the newer by mtime wins, not the one uploaded last', async () => {
+    // The listing gives an object's upload time; its mtime is in its metadata. Only files of one size
+    // were stat'ed for it: of two of different sizes the one uploaded last (another host's `syncflow
+    // copy` of an older edit) won `--conflict newer`, and the newer local edit was overwritten.
+    const local = join(dir, 'newer')
+    await mkdir(local)
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-newer')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    const now = Math.floor(Date.now() / 1000)
+    await writeFile(join(local, 'f.txt'), 'v1')
+    await utimes(join(local, 'f.txt'), now - 3 * 3600, now - 3 * 3600)
+    expect(await run(a, b, state)).toEqual(['b copy f.txt'])
+    // The local edit, ten minutes ago; then another host's edit of an hour ago uploaded now.
+    await writeFile(join(local, 'f.txt'), 'the local edit, the newest')
+    await utimes(join(local, 'f.txt'), now - 600, now - 600)
+    await raw.send(
+      new PutObjectCommand({
+        Bucket: env.bucket,
+        Key: `${b.prefix}f.txt`,
+        Body: 'an older edit',
+        Metadata: { mtime: `${now - 3600}`, mode: '0100644' },
+      }),
+    )
+    expect(await run(a, b, state, { conflict: 'newer' })).toEqual(['b update f.txt'])
+    expect(await readFile(join(local, 'f.txt'), 'utf8')).toBe('the local edit, the newest')
+    const got = await raw.send(new GetObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f.txt` }))
+    expect(await got.Body?.transformToString()).toBe('the local edit, the newest')
+  })
+
+  it('a directory replaced by a file in the bucket replaces the local directory (its files deleted there too), not failing every run', async () => {
+    // The bucket holds no directories: the local directory `f`, emptied by the deletes, was left
+    // (neither made nor deleted on a side that cannot hold it), and the copy of the file `f` failed
+    // "a directory is in the way … fix what held the deletes back" on every run, for ever.
+    const local = join(dir, 'dir-to-file')
+    await mkdir(join(local, 'f'), { recursive: true })
+    await writeFile(join(local, 'f', 'in.txt'), 'in')
+    await writeFile(join(local, 'keep.txt'), 'keep')
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-dir-to-file')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    expect(await run(a, b, state)).toEqual(['b copy f/in.txt', 'b copy keep.txt'])
+    await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/in.txt` }))
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f`, Body: 'a file now' }))
+    expect(await run(a, b, state)).toEqual(['a copy f', 'a delete f', 'a delete f/in.txt'])
+    expect(await readFile(join(local, 'f'), 'utf8')).toBe('a file now')
+    expect(await run(a, b, state)).toEqual([])
+  })
+
+  it('an empty local directory never synced keeps its name against an object of that name: the file is kept beside it', async () => {
+    // Left as it is (a user's directory), the copy of the object failed "a directory is in the way …
+    // fix what held the deletes back" on every run, though no delete was held back.
+    const local = join(dir, 'empty-dir-vs-object')
+    await mkdir(join(local, 'f'), { recursive: true })
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-empty-dir-vs-object')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f`, Body: 'an object' }))
+    const planned = await run(a, b, state, { now: () => new Date(Date.UTC(2026, 11, 6, 23, 30, 0)) })
+    expect(planned).toContain('a copy f.sync-conflict-20261206-233000-B')
+    expect((await stat(join(local, 'f'))).isDirectory()).toBe(true)
+    expect(await readFile(join(local, 'f.sync-conflict-20261206-233000-B'), 'utf8')).toBe('an object')
+    expect(await run(a, b, state)).toEqual([])
+  })
 })

@@ -440,6 +440,15 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let missingSide: 'a' | 'b' | undefined
     /** That side when taken as empty with consent on a later run: not "gone" before the deletes. */
     let emptyByConsent: 'a' | 'b' | undefined
+    /**
+     * Per side, its directories that the other side, which holds no directories (S3), does not imply
+     * by a key below them (and whether they were recorded): left as they are, unless a file of that
+     * name comes from the other side (see clearDirsInTheWay).
+     */
+    const loneDirs: Record<BisyncSide, Map<string, { entry: Entry; recorded: boolean }>> = {
+      a: new Map(),
+      b: new Map(),
+    }
     const plan$ = defer(async () => {
       // A root that is not there is an empty side on a first run (an S3 prefix exists only once it
       // holds a key); once a run has synced them, it is a side gone (unmounted, a wrong path), and
@@ -526,6 +535,11 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
               const lone = pair.target === undefined ? 'b' : pair.source === undefined ? 'a' : undefined
               if (lone !== undefined && (pair.source ?? pair.target)?.kind === 'dir' && !holdsDirs(backends[lone])) {
                 const reason = `a directory, which ${lone.toUpperCase()} does not hold`
+                // (Where a file of its name comes from that side, it may go: see clearDirsInTheWay.)
+                loneDirs[otherSide(lone)].set(pair.path, {
+                  entry: (pair.source ?? pair.target)!,
+                  recorded: prior !== undefined && fits,
+                })
                 place(
                   pair.path,
                   pair.source,
@@ -583,7 +597,47 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
      * keep-both keeps under the name).
      */
     const kindClashes: { path: RelPath; on: BisyncSide; entry: Entry }[] = []
+    /**
+     * A file copied to a side where a directory of its name sits that the other side, which holds no
+     * directories (S3), does not imply by a key. Left, the copy failed "a directory is in the way"
+     * on every run, and held back the very deletes that would clear it (a directory replaced by a
+     * file in the bucket: `d/x` deleted, `d` put). A directory synced before, or one the run
+     * empties, is deleted with what the run deletes below it, the copy after (as between two local
+     * directories); one the run leaves as it is (an empty directory never synced) keeps the name,
+     * the file kept beside it as a conflict copy (see `clash$`), as keep-both keeps a directory.
+     * One with content going to the other side is left to the clashes below.
+     */
+    const clearDirsInTheWay = (to: BisyncSide): void => {
+      const dirs = loneDirs[to]
+      if (dirs.size === 0) return
+      const from = otherSide(to)
+      const dirsGoing = new Set<string>()
+      for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) addAncestorDirs(c.path, dirsGoing)
+      const lane = lanes[to]
+      const kept = lane.copies.filter((copy) => {
+        const dir = copy.source === undefined || copy.source.kind === 'dir' ? undefined : dirs.get(copy.path)
+        if (dir === undefined || dirsGoing.has(copy.path)) return true
+        const below = `${copy.path}/`
+        if (!dir.recorded && !lane.deletes.some((d) => d.path.startsWith(below))) {
+          kindClashes.push({ path: copy.path, on: from, entry: copy.source! })
+          return false
+        }
+        const del: Action = {
+          kind: 'delete',
+          path: copy.path,
+          target: dir.entry,
+          reason: `a file on ${from.toUpperCase()} now`,
+          to,
+        }
+        lane.deletes.push(del)
+        planned(del)
+        return true
+      })
+      lane.copies.splice(0, lane.copies.length, ...kept)
+    }
     const findKindClashes = (): void => {
+      clearDirsInTheWay('a')
+      clearDirsInTheWay('b')
       for (const to of ['a', 'b'] as const) {
         const from = otherSide(to)
         // The directories above what goes to `from`: a file of that name coming from `from` clashes.
@@ -660,6 +714,11 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       const cb = sideChange(prior.target, eb, prior.syncedAt, decideOpts.writeTimes.b) !== 'same'
       return hashAlgo !== undefined ? ca || cb : ca && cb
     }
+    /** True when the two present files of a pair are both changed since the record, or have none. */
+    const conflicting = (ea: Entry, eb: Entry, prior: StateRecord | undefined): boolean =>
+      prior === undefined ||
+      (sideChange(prior.source, ea, prior.syncedAt, decideOpts.writeTimes.a) !== 'same' &&
+        sideChange(prior.target, eb, prior.syncedAt, decideOpts.writeTimes.b) !== 'same')
     /**
      * Under `--checksum`, per pair: whether its two compared files of one size hold the same bytes
      * (`undefined`: not compared, or no hash to tell, said by a notice), or `failed` (a hash could
@@ -716,8 +775,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       const todo: number[] = []
       pairs.forEach((pair, i) => {
         const { source: ea, target: eb } = pair
-        if (ea?.kind !== 'file' || eb?.kind !== 'file' || ea.size !== eb.size) return
-        if (compared(ea, eb, priors[i])) todo.push(i)
+        if (ea?.kind !== 'file' || eb?.kind !== 'file') return
+        // Two of one size: the mtimes say whether they are the same. Two of different sizes: a
+        // conflict where both changed (or never synced), whose mtimes say which is the newer: by the
+        // upload time, another host's copy of an older edit, uploaded last, won `--conflict newer`
+        // over a newer local edit (and kept the name under keep-both).
+        if (ea.size === eb.size ? compared(ea, eb, priors[i]) : conflicting(ea, eb, priors[i])) todo.push(i)
       })
       for (let at = 0; at < todo.length; at += STATS_AT_ONCE) {
         await Promise.all(
