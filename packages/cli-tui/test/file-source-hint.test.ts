@@ -51,3 +51,12 @@ describe('fileSourceHint for check', () => {
     expect(hint).not.toContain('copy')
   })
 })
+
+// Review of move: `move FILE DST` was told to `syncflow copy` the file, a run that leaves it in place.
+describe('fileSourceHint for move', () => {
+  it('suggests the move of the directory with the --include, not a copy', () => {
+    const hint = fileSourceHint('ia/report.pdf', 'iad', 'report.pdf', false, true)
+    expect(hint).toContain('syncflow move ia iad --include "/report.pdf"')
+    expect(hint).not.toContain('syncflow copy')
+  })
+})

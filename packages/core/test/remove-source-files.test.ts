@@ -148,6 +148,23 @@ describe('sync with removeSourceFiles', () => {
     expect(await files('dst')).toEqual({ kept: 'old', ok: 'fine' })
   })
 
+  it('with ignoreExisting keeps a file the target holds only alike by size and mtime (other bytes)', async () => {
+    // (--ignore-existing decides "unchanged" by the listing alone; a move must still not take the
+    // source's bytes away where the target holds others: `syncflow move s d --ignore-existing`
+    // removed s/a while d/a kept "old".)
+    await put('src', { same: 'abc', differs: 'new' })
+    await put('dst', { same: 'abc', differs: 'old' })
+    const events = await run({ ignoreExisting: true })
+    expect(removed(events)).toEqual(['same'])
+    // Said as it is: no word of mtimes compared, nor of a --checksum that --ignore-existing ignores.
+    const [f] = failures(events)
+    expect(f).toMatchObject({ path: 'differs', stage: 'remove-source', error: { code: 'CONFLICT' } })
+    expect(f?.error.message).toContain('the target holds a different file of the same size; kept on the source')
+    expect(f?.error.hint).toContain('not --size-only or --ignore-existing')
+    expect(await files('src')).toEqual({ differs: 'new' })
+    expect(await files('dst')).toEqual({ same: 'abc', differs: 'old' })
+  })
+
   it('compares by content: a target file alike only by size and mtime is copied over, then the source goes', async () => {
     // (Size and mtime are what tells files apart without reading them; a move's source file goes
     // only where the target holds its bytes, so a move compares as --checksum does.)

@@ -17,6 +17,8 @@ export function restoreCommand(source: string, backup: string, flags: JobFlags, 
       flags,
       // Messages name the arguments as the user gave them: the engine's source is restore's DST.
       sideNames: { source: 'backup (DST)', target: 'original (SRC)' },
+      // Every file the backup holds comes back: its copy of .syncflowignore is a file restored, not rules.
+      noIgnoreFile: true,
     },
     streams,
   )

@@ -27,16 +27,22 @@ function parentOf(location: string): string {
 }
 
 /**
- * What to run instead when the source is one file: `copy` of its directory with an anchored,
+ * What to run instead when the source is one file: `copy` (`move` for a move) of its directory with an anchored,
  * escaped `--include` of its name (a `sync` would delete everything else in the target).
  */
-export function fileSourceHint(source: string, target: string, name: string, check = false): string {
+export function fileSourceHint(source: string, target: string, name: string, check = false, move = false): string {
   const include = quotePattern(includeForName(name))
   // `check FILE DST` was told how to copy the file, a write suggested for a command that only
   // compares (QA 30e): a check is told the check of the file's directory with the same --include.
   if (check) {
     const command = ['syncflow check', shellQuote(parentOf(source)), shellQuote(target)].join(' ')
     return `syncflow compares directory trees. To compare just this file: ${command} --include ${include} (the leading / takes only the file at the top, not same-named ones below).`
+  }
+  // `move FILE DST` was told to copy it, a run that leaves the file where it is: a move is told the
+  // move of its directory with the same --include (that moves the one file).
+  if (move) {
+    const command = ['syncflow move', shellQuote(parentOf(source)), shellQuote(target)].join(' ')
+    return `syncflow moves directory trees. To move just this file: ${command} --include ${include} (the leading / takes only the file at the top, not same-named ones below).`
   }
   const command = ['syncflow copy', shellQuote(parentOf(source)), shellQuote(target)].join(' ')
   return `syncflow syncs directory trees. To copy just this file: ${command} --include ${include} (the leading / takes only the file at the top, not same-named ones below; copy, as a sync would delete the target's other files).`

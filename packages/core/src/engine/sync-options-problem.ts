@@ -25,6 +25,7 @@ const KNOWN_KEYS: readonly (keyof SyncOptions)[] = [
   'linkDest',
   'removeSourceFiles',
   'removeEmptySourceDirs',
+  'keepSourcePaths',
   'hardLinks',
   'backupSuffix',
   'backupSuffixKeepsExtension',

@@ -138,6 +138,12 @@ export interface SyncOptions {
    */
   readonly removeEmptySourceDirs?: boolean
   /**
+   * With `removeSourceFiles`: source files copied (or found on the target) as any other, but never
+   * removed from the source: the source's `.syncflowignore`, whose rules a next move of the same
+   * source still needs (the CLI passes it). [none]
+   */
+  readonly keepSourcePaths?: readonly string[]
+  /**
    * rsync's `-H`: the names of one source file (a file of several names: `Entry.linkId`) that the
    * run syncs become names of one target file. The first name in listing order is transferred as
    * any other; each later one is hard-linked to its target file once that one's action completed

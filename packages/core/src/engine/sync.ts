@@ -282,8 +282,11 @@ function run(
             dryRun,
             signal,
             concurrency,
-            comparedContent: compare === 'checksum' && hashAlgo !== undefined,
+            // (--ignore-existing decides "unchanged" by the listing alone, not by the hashes a move's
+            // checksum compare would read: the remover compares those itself.)
+            comparedContent: compare === 'checksum' && hashAlgo !== undefined && options.ignoreExisting !== true,
             ...(options.removeEmptySourceDirs ? { removeEmptyDirs: true } : {}),
+            ...(options.keepSourcePaths?.length ? { keep: new Set(options.keepSourcePaths) } : {}),
           })
         : undefined
     // Every action in flight listens to `signal`, a few times (a read, a write, a delta's streams:
@@ -589,6 +592,10 @@ function run(
           : {}),
         ...(hardLinks !== undefined ? { hardLinks } : {}),
         ...(options.removeSourceFiles === true && !dryRun ? { moveByLink: true } : {}),
+        // (Linked, the source's kept file and the target's copy were one file: an edit of one the other's.)
+        ...(options.removeSourceFiles === true && options.keepSourcePaths?.length
+          ? { keepInSource: new Set(options.keepSourcePaths) }
+          : {}),
         // Where an upload a killed run began is found again (see WriteOptions.resume).
         ...(options.state && !dryRun ? { resume: options.state } : {}),
         ...(options.backupTo && options.backupSuffix

@@ -84,6 +84,8 @@ export interface ExecuteOptions {
    * which makes it a rename, as `mv` and rclone's move make one. Elsewhere it is copied.
    */
   readonly moveByLink?: boolean
+  /** Paths a move keeps in the source (`SyncOptions.keepSourcePaths`): copied, never linked. */
+  readonly keepInSource?: ReadonlySet<string>
 }
 
 /** Per-call options of `executeAction`. */
@@ -435,7 +437,13 @@ async function runAction(
           if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
         }
         // A move within one file system: the source's file itself under its new name.
-        if (action.kind === 'copy' && opts.moveByLink && src.kind === 'file' && supports.linkFrom(target)) {
+        if (
+          action.kind === 'copy' &&
+          opts.moveByLink &&
+          src.kind === 'file' &&
+          opts.keepInSource?.has(action.path) !== true &&
+          supports.linkFrom(target)
+        ) {
           const linked = await target.linkFrom(source, action.path, action.path, {
             expect: src,
             targetExpect: null,

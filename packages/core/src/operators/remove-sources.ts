@@ -32,6 +32,8 @@ export interface SourceRemoverOptions {
    * removed from. Not the root; not one that still holds anything (an excluded file, a file kept).
    */
   readonly removeEmptyDirs?: boolean
+  /** Source paths never removed (`SyncOptions.keepSourcePaths`: the source's `.syncflowignore`). */
+  readonly keep?: ReadonlySet<string>
 }
 
 /**
@@ -84,6 +86,7 @@ export class SourceRemover {
       if (this.#o.removeEmptyDirs) this.#dirs.add(source.path)
       return
     }
+    if (this.#o.keep?.has(source.path)) return
     this.#queue.push(this.#o.comparedContent || source.kind !== 'file' ? { source } : { source, target })
     this.#pump()
   }
@@ -116,7 +119,7 @@ export class SourceRemover {
     const { kind, source: src, target: dst, reason } = e.action
     if (src?.kind === 'dir' && this.#o.removeEmptyDirs && (kind === 'mkdir' || kind === 'touch'))
       this.#dirs.add(src.path)
-    if (src === undefined || src.kind === 'dir') return
+    if (src === undefined || src.kind === 'dir' || this.#o.keep?.has(src.path)) return
     // A file linked rather than copied holds what it was linked to: a --link-dest file alike only by
     // size, mtime and mode, or (-H) another name's copy, itself maybe only alike: compared here
     // (review of move #1, #5: the source's bytes were removed where the target held others).
@@ -308,16 +311,25 @@ async function assertSameContent(source: Backend, target: Backend, s: Entry, t: 
     )
   }
   const [a, b] = await Promise.all([hashOf(source, s, algo, signal), hashOf(target, t, algo, signal)])
-  if (a === undefined || a !== b) {
+  // (Said as it is: under --size-only the mtimes were never compared, and an object that stores no
+  // hash, a multipart upload of another tool, was said to be "different" where it was not compared.)
+  if (a === undefined || b === undefined) {
     throw new SyncError(
       'CONFLICT',
-      'the target holds a different file of the same size and mtime; kept on the source',
+      `the target holds a file of the same size whose content cannot be compared (no ${algo} for ${a === undefined ? "the source's" : "the target's"}); kept on the source`,
       {
         op: 'remove-source',
         path: s.path,
-        hint: "Compare the two files; with --checksum the source file is copied over the target's, then removed.",
+        hint: "Compare the two files yourself; with --checksum (not --size-only or --ignore-existing) the source file is copied over the target's, then removed.",
       },
     )
+  }
+  if (a !== b) {
+    throw new SyncError('CONFLICT', 'the target holds a different file of the same size; kept on the source', {
+      op: 'remove-source',
+      path: s.path,
+      hint: "Compare the two files; with --checksum (not --size-only or --ignore-existing) the source file is copied over the target's, then removed.",
+    })
   }
 }
 
