@@ -259,4 +259,25 @@ describeS3('bisync between a local directory and S3', (env) => {
     expect(await readFile(join(local, 'f.sync-conflict-20261206-233000-B'), 'utf8')).toBe('an object')
     expect(await run(a, b, state)).toEqual([])
   })
+
+  it('an object that is also the prefix of other keys (x and x/y): the directory keeps the name on the first run, the object is kept beside it', async () => {
+    // Both went to the local side: x/y made the directory x, and the copy of the object x then failed
+    // "a directory is in the way … fix what held the deletes back" (no delete was held back); only
+    // the next run found the clash.
+    const local = join(dir, 'object-and-prefix')
+    await mkdir(local)
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-object-and-prefix')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}x`, Body: 'the object' }))
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}x/y`, Body: 'below it' }))
+    const planned = await run(a, b, state, { now: () => new Date(Date.UTC(2026, 11, 7, 21, 0, 0)) })
+    expect(planned).toContain('a copy x.sync-conflict-20261207-210000-B')
+    expect(planned).toContain('a copy x/y')
+    expect(await readFile(join(local, 'x', 'y'), 'utf8')).toBe('below it')
+    expect(await readFile(join(local, 'x.sync-conflict-20261207-210000-B'), 'utf8')).toBe('the object')
+    // (Moved aside in the bucket too: the two sides agree, and the next run has nothing to do.)
+    expect(await run(a, b, state)).toEqual([])
+  })
 })

@@ -596,7 +596,13 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
      * and the directory keeps the name on both sides (its content is newer than the record: what
      * keep-both keeps under the name).
      */
-    const kindClashes: { path: RelPath; on: BisyncSide; entry: Entry }[] = []
+    const kindClashes: {
+      path: RelPath
+      on: BisyncSide
+      entry: Entry
+      /** The directory is on `on` too: an S3 object that is also the prefix of other keys (`x`, `x/y`). */
+      own?: boolean
+    }[] = []
     /**
      * A file copied to a side where a directory of its name sits that the other side, which holds no
      * directories (S3), does not imply by a key. Left, the copy failed "a directory is in the way"
@@ -643,12 +649,22 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         // The directories above what goes to `from`: a file of that name coming from `from` clashes.
         const dirsGoing = new Set<string>()
         for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) addAncestorDirs(c.path, dirsGoing)
-        if (dirsGoing.size === 0) continue
+        // And the directories above what goes to `to` with it: a side that holds a file and keys
+        // below its name (S3: `x` and `x/y`) sends both, and the file's copy failed "a directory is
+        // in the way" once the other's made the directory (the next run then found the clash).
+        // (Not where `to` holds no directories either: S3 to S3 keeps both as they are.)
+        const ownDirs = new Set<string>()
+        if (holdsDirs(backends[to])) {
+          for (const c of [...lanes[to].copies, ...lanes[to].afterDeletes]) addAncestorDirs(c.path, ownDirs)
+        }
+        if (dirsGoing.size === 0 && ownDirs.size === 0) continue
         for (const list of [lanes[to].copies, lanes[to].afterDeletes]) {
           const kept = list.filter((c) => {
-            const clash = c.source !== undefined && c.source.kind !== 'dir' && dirsGoing.has(c.path)
-            if (clash) kindClashes.push({ path: c.path, on: from, entry: c.source! })
-            return !clash
+            if (c.source === undefined || c.source.kind === 'dir') return true
+            const own = !dirsGoing.has(c.path) && ownDirs.has(c.path)
+            if (!own && !dirsGoing.has(c.path)) return true
+            kindClashes.push({ path: c.path, on: from, entry: c.source, ...(own ? { own } : {}) })
+            return false
           })
           list.splice(0, list.length, ...kept)
         }
@@ -656,21 +672,21 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     }
     const clash$ = defer(() =>
       from(kindClashes).pipe(
-        concatMap(async ({ path, on, entry }): Promise<SyncEvent[]> => {
+        concatMap(async ({ path, on, entry, own }): Promise<SyncEvent[]> => {
           const to = otherSide(on)
           const name = await freeConflictName(path, on)
           const copyOf = (source: Entry): Action => ({
             kind: 'copy',
             path: name,
             source: { ...source, path: name },
-            reason: `conflict copy of ${path} (a directory of that name on ${to.toUpperCase()} has new content)`,
+            reason: `conflict copy of ${path} (${own ? `keys below its name on ${on.toUpperCase()} make it a directory` : `a directory of that name on ${to.toUpperCase()} has new content`})`,
             to,
           })
           const said = (would: boolean): SyncEvent => ({
             type: 'notice',
             ts: Date.now(),
             code: 'CONFLICT_KEPT',
-            message: `${path} is a file on ${on.toUpperCase()} and a directory with new content on ${to.toUpperCase()}: the directory ${would ? 'would keep' : 'keeps'} the name, ${on.toUpperCase()}'s file ${would ? 'would be' : 'is'} kept as ${name} on both`,
+            message: `${path} is a file on ${on.toUpperCase()} and ${own ? `the prefix of other keys there too` : `a directory with new content on ${to.toUpperCase()}`}: the directory ${would ? 'would keep' : 'keeps'} the name, ${on.toUpperCase()}'s file ${would ? 'would be' : 'is'} kept as ${name} on both`,
             path,
           })
           const side = backends[on]
