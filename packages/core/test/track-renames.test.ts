@@ -80,6 +80,21 @@ describe('a mirror tracks renames (rclone --track-renames)', () => {
     expect(completed(await run(src, dst))).toEqual([])
   })
 
+  it('a new case of the same name is a move on a target that tells cases apart, a copy and a delete on one that does not', async () => {
+    const sensitive = await renamed('Photo.JPG', 'photo.jpg', prngBytes(11, BIG))
+    const moved = await run(sensitive.src, sensitive.dst)
+    expect(completed(moved)).toEqual(['move Photo.JPG → photo.jpg'])
+    expect(doneOf(moved).summary.bytesTransferred).toBe(0)
+    expect(await files(sensitive.dst)).toEqual(await files(sensitive.src))
+
+    // (On a target that does not tell cases apart the two names are one file: never a rename of it.)
+    const src = createMemBackend()
+    const dst = createMemBackend({ capabilities: { caseSensitive: false } })
+    await both(src, dst, 'Photo.JPG', prngBytes(12, BIG))
+    await mv(src, 'Photo.JPG', 'photo.jpg')
+    expect(completed(await run(src, dst))).not.toContain('move Photo.JPG → photo.jpg')
+  })
+
   it('pairs by content only: same size and mtime with other bytes is a copy and a delete', async () => {
     const src = createMemBackend()
     const dst = createMemBackend()

@@ -236,7 +236,7 @@ export async function pairByContent<N extends RenameCandidate, G extends RenameC
   for (const [i, n] of asked.entries()) {
     const h = newHashes[i]
     const list = h === undefined ? undefined : byContent.get(`${n.entry.size}:${h}`)
-    const at = list?.findIndex((g) => pairable(g.entry, n.entry)) ?? -1
+    const at = list?.findIndex((g) => pairable(g.entry, n.entry, target.capabilities.caseSensitive)) ?? -1
     if (list === undefined || at < 0) continue
     pairs.set(n, list.splice(at, 1)[0]!)
   }
@@ -246,13 +246,15 @@ export async function pairByContent<N extends RenameCandidate, G extends RenameC
 /**
  * True when the target's file may become the new one by a rename: the same mode where both keep one,
  * neither path below the other (a file `a` renamed to `a/b` needs `a` gone before `a/` is made), and
- * not the same name in another case.
+ * not the same name in another case on a target that does not tell cases apart.
  */
-function pairable(from: Entry, to: Entry): boolean {
+function pairable(from: Entry, to: Entry, caseSensitive: boolean): boolean {
   if (to.path.startsWith(`${from.path}/`) || from.path.startsWith(`${to.path}/`)) return false
-  // A new case of the same name (`IMG.JPG` → `img.jpg`) is left to the copy and delete as before:
-  // on a target that does not tell cases apart the two names are one file.
-  if (from.path.toLowerCase() === to.path.toLowerCase()) return false
+  // A new case of the same name (`IMG.JPG` → `img.jpg`) on a target that does not tell cases apart
+  // is left to the copy and delete as before: there the two names are one file. Where it does (ext4,
+  // S3), a rename as any other: sent again and the old name deleted, a lone photo renamed so tripped
+  // bisync's --max-delete 50% (review of bisync).
+  if (!caseSensitive && from.path.toLowerCase() === to.path.toLowerCase()) return false
   // (Set-id and sticky bits too: a file made set-uid as it was renamed is copied, with its mode.)
   return from.mode === undefined || to.mode === undefined || (from.mode & 0o7777) === (to.mode & 0o7777)
 }
