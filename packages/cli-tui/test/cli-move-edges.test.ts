@@ -83,7 +83,7 @@ describe('move edge cases', () => {
     await writeTree(src, { 'a.txt': 'alpha' })
     const r = await runCli(['move', src, dst, '--symlinks', 'follow'], { env })
     expect(r.code, r.stderr).toBe(2)
-    expect(r.stderr).toContain('--remove-source-files with --symlinks follow')
+    expect(r.stderr).toContain('a move (move, or copy --remove-source-files) with --symlinks follow')
     expect(await readTree(src)).toEqual({ 'a.txt': 'alpha' })
   })
 

@@ -1530,10 +1530,16 @@ describe('safety refusals', () => {
     const empty = join(root, 'empty')
     await mkdir(empty)
     await writeTree(dst, { 'x.txt': 'x', 'y/z.txt': 'z' })
+    // (The roots' mtimes apart: the refused run leaves the target's root as it was too, where it
+    // said `touched .` and gave it the empty source's, an unmounted disk's mount point's, mtime.)
+    await utimes(empty, new Date('2020-01-01T00:00:00Z'), new Date('2020-01-01T00:00:00Z'))
+    await utimes(dst, new Date('2021-01-01T00:00:00Z'), new Date('2021-01-01T00:00:00Z'))
     const refused = await cli('sync', empty, dst)
     expect(refused.code).toBe(1)
     expect(refused.stderr).toContain('--allow-empty-source')
+    expect(refused.stderr).not.toContain('touched')
     expect(Object.keys(await readTree(dst))).toEqual(['x.txt', 'y/z.txt'])
+    expect((await stat(dst)).mtime.toISOString()).toBe('2021-01-01T00:00:00.000Z')
 
     const allowed = await cli('sync', empty, dst, '--allow-empty-source')
     expect(allowed.code, allowed.stderr).toBe(0)

@@ -169,7 +169,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   }
   if (flags.removeSourceFiles && flags.symlinks === 'follow') {
     throw usageError(
-      '--remove-source-files with --symlinks follow: what is copied is the file a link leads to, and the link is not that file',
+      // (Said as a move: `move` sets --remove-source-files itself, which its user never typed.)
+      'a move (move, or copy --remove-source-files) with --symlinks follow: what is copied is the file a link leads to, and the link is not that file',
       'Move with --symlinks preserve (the links moved as links), or copy with --symlinks follow and remove the links yourself.',
     )
   }

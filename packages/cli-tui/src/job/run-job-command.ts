@@ -83,6 +83,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     let done: SyncEvent | undefined
     /** The engine's last `stats`: said again after the root's action, counting it, as `done` does. */
     let lastStats: StatsEvent | undefined
+    /** The source was empty and the target's files kept (EMPTY_SOURCE): its root is not touched either. */
+    let emptySource = false
     try {
       const engine =
         cmd.kind === 'check'
@@ -109,14 +111,17 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         if (rootsBefore !== undefined && e.type === 'done') done = e
         else reporter.event(e)
         if (e.type === 'stats') lastStats = e
+        if (e.type === 'notice' && e.code === 'EMPTY_SOURCE') emptySource = true
       }).catch((err: unknown) => {
         throw asSyncError(err, 'engine')
       })
     } finally {
       await job.close()
     }
-    // The root's own mode and mtime, last: every write into it changed its mtime.
-    if (realRun && !summary.fatal && !summary.interrupted) {
+    // The root's own mode and mtime, last: every write into it changed its mtime. Not from a source
+    // found empty (an unmounted disk's mount point), whose deletes were refused: the target is left
+    // as it was, its root too (it said `touched .` with the mount point's mtime).
+    if (realRun && !summary.fatal && !summary.interrupted && !emptySource) {
       await finishLocalTarget(cmd.source, cmd.target)
       // Said as done only where it took (best effort: a root another user owns keeps its mode):
       // a run that set them said "nothing to do", and --json had no event of it.
