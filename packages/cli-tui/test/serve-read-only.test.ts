@@ -60,6 +60,30 @@ describe('syncflow serve --read-only', () => {
     expect(dry.code, dry.stderr).toBe(0)
   }, 60_000)
 
+  it('as the source of a move is refused up front, exit 2, nothing copied; a dry run is not refused', async () => {
+    // Each file was downloaded, then its removal refused: exit 1 and one PERMISSION per file, after
+    // the whole tree had crossed the wire, where a move into it stops at its listing (exit 2).
+    const root = await tempDir()
+    await writeTree(root, { 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
+    const { server, port } = await startServe(root, {}, ['--read-only'])
+    running.push(server)
+    const url = `grpc://127.0.0.1:${port}/data`
+    const dst = await tempDir()
+    const dry = await runCli(['move', url, dst, '--no-state', '--dry-run'])
+    expect(dry.code).toBe(0)
+    for (const args of [
+      ['move', url, dst, '--no-state'],
+      ['copy', url, dst, '--no-state', '--remove-source-files'],
+    ]) {
+      const r = await runCli(args)
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('read-only (syncflow serve --read-only)')
+      expect(r.stderr).not.toMatch(/^failed /m)
+      expect(await readTree(dst)).toEqual({})
+    }
+    expect(await readTree(root)).toEqual({ 'data/a.txt': 'a\n', 'data/sub/b.txt': 'b\n' })
+  }, 60_000)
+
   it('is in serve --help', async () => {
     const help = await runCli(['serve', '--help'])
     expect(help.code).toBe(0)

@@ -390,6 +390,24 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
         })
       }
     }
+    // A move from a `syncflow serve --read-only` removes nothing there: said now (exit 2), as such a
+    // server is as a target, not after the whole tree was copied, as one PERMISSION failure per file
+    // (exit 1). Its Hello says so in `features` (the source has answered it: rootExists above).
+    const sourceFeatures = (source as { readonly features?: unknown }).features
+    if (
+      flags.removeSourceFiles === true &&
+      flags.dryRun !== true &&
+      sourceFeatures instanceof Set &&
+      sourceFeatures.has('readOnly')
+    ) {
+      throw new SyncError(
+        'PERMISSION',
+        `${theSide(names.source)} ${JSON.stringify(spec.source)}: this server is read-only (syncflow serve --read-only): a move cannot remove its files`,
+        {
+          hint: 'Copy from it instead (syncflow copy), or restart `syncflow serve` there without --read-only. Nothing was changed.',
+        },
+      )
+    }
     const prepared = await prepareLocalTarget(
       spec.target,
       names.target,
