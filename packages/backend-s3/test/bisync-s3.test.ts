@@ -243,6 +243,37 @@ describeS3('bisync between a local directory and S3', (env) => {
     expect(await run(a, b, state)).toEqual([])
   })
 
+  it('a directory with a subdirectory, replaced by a file in the bucket, replaces the local tree (its subdirectories too)', async () => {
+    // Only the directory of the file's name was deleted: its subdirectory `f/sub` (which the bucket
+    // holds no directory for either) stayed, so `f` was "not empty", the copy of the object `f`
+    // failed "a directory is in the way" (exit 1), and the next run kept the bucket's file aside
+    // as a conflict copy of a directory that holds nothing.
+    const local = join(dir, 'dir-tree-to-file')
+    await mkdir(join(local, 'f', 'sub'), { recursive: true })
+    await writeFile(join(local, 'f', 'in.txt'), 'in')
+    await writeFile(join(local, 'f', 'sub', 'deep.txt'), 'deep')
+    await writeFile(join(local, 'keep1.txt'), 'keep')
+    await writeFile(join(local, 'keep2.txt'), 'keep')
+    await writeFile(join(local, 'keep3.txt'), 'keep')
+    const a = createLocalBackend({ root: local })
+    const b = testBackend(env, 'bisync-dir-tree-to-file')
+    opened.push(a, b)
+    const state = new MemoryStateStore()
+    await run(a, b, state)
+    await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/in.txt` }))
+    await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/sub/deep.txt` }))
+    await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f`, Body: 'a file now' }))
+    expect(await run(a, b, state)).toEqual([
+      'a copy f',
+      'a delete f',
+      'a delete f/in.txt',
+      'a delete f/sub',
+      'a delete f/sub/deep.txt',
+    ])
+    expect(await readFile(join(local, 'f'), 'utf8')).toBe('a file now')
+    expect(await run(a, b, state)).toEqual([])
+  })
+
   it('an empty local directory never synced keeps its name against an object of that name: the file is kept beside it', async () => {
     // Left as it is (a user's directory), the copy of the object failed "a directory is in the way …
     // fix what held the deletes back" on every run, though no delete was held back.

@@ -63,6 +63,34 @@ describeS3('syncflow bisync with a new S3 prefix as A (the built CLI)', (env) =>
     expect(await b.Body?.transformToString()).toBe('new\n')
   }, 60_000)
 
+  it('a prefix taken as empty with consent whose deletes were held back is still refused up front as gone', async () => {
+    // The run with --allow-empty-source (but --max-delete 50%) deleted nothing, yet dropped the job's
+    // last-run mark: every later run without consent was no longer refused up front (exit 2, with the
+    // way out) but ran, and failed "B … is gone … It was there when the run began" (exit 1), where it
+    // was not.
+    const local = join(dir, 'held')
+    await mkdir(local)
+    for (const n of ['1', '2', '3']) await writeFile(join(local, `f${n}.txt`), `${n}\n`)
+    const prefix = uniquePrefix(env, 'bisync-held-consent')
+    const run = (...extra: string[]) =>
+      runCli(['bisync', local, `s3://${env.bucket}/${prefix}`, '--s3-endpoint', env.endpoint, ...extra], {
+        env: { SYNCFLOW_STATE_DIR: join(dir, 'state'), ...credentialsEnv(env) },
+      })
+    expect((await run()).code).toBe(0)
+    const s3 = rawClient(env)
+    for (const n of ['1', '2', '3'])
+      await s3.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${prefix}/f${n}.txt` }))
+    const held = await run('--allow-empty-source')
+    expect(held.code).toBe(1)
+    expect(held.stderr).toContain('exceed --max-delete 50%')
+    expect((await readdir(local)).sort()).toEqual(['f1.txt', 'f2.txt', 'f3.txt'])
+    const after = await run()
+    expect(after.code).toBe(2)
+    expect(after.stderr).toContain('a side gone is never taken as empty')
+    expect(after.stderr).not.toContain('It was there when the run began')
+    expect((await readdir(local)).sort()).toEqual(['f1.txt', 'f2.txt', 'f3.txt'])
+  }, 60_000)
+
   it('never takes a local side that is gone as empty, even with --allow-empty-source', async () => {
     const a = join(dir, 'gone-a')
     const prefix = uniquePrefix(env, 'bisync-gone-local')

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { link, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { buildCli, cleanupTempDirs, readTree, runCli, tempDir, writeTree } from './helpers/cli.js'
@@ -41,6 +41,20 @@ describe('move and the source rules', () => {
 })
 
 describe('restore and the backup copy of the rules', () => {
+  it("-H: the source's kept .syncflowignore is not made one file with the target's names", async () => {
+    // Another name of the rules file (`-rules`, which sorts first) was moved by a link: the target's
+    // `-rules` was the source's file itself, and -H then linked the target's .syncflowignore to it, so
+    // the source's kept rules and the target's copy were one file (an edit of one was the other's).
+    // (The target's `-rules` is the source's file, as `mv` of one of two names leaves it.)
+    await writeTree(src, { '.syncflowignore': '*.part\n', 'a.txt': 'alpha' })
+    await link(join(src, '.syncflowignore'), join(src, '-rules'))
+    const r = await runCli(['move', '-H', src, dst], { env })
+    expect(r.code, r.stderr).toBe(0)
+    const kept = await stat(join(src, '.syncflowignore'))
+    expect(kept.ino).not.toBe((await stat(join(dst, '.syncflowignore'))).ino)
+    expect((await readTree(dst))['.syncflowignore']).toBe('*.part\n')
+  })
+
   it("restores every file the backup holds: the backup's copy of .syncflowignore does not hide some", async () => {
     // A backup made before `logs/` was added to the rules keeps logs/app.log (a copy never
     // deletes); the tree is then lost. `restore SRC DST` read the rules from its source, the backup's

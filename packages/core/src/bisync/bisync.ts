@@ -440,6 +440,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let missingSide: 'a' | 'b' | undefined
     /** That side when taken as empty with consent on a later run: not "gone" before the deletes. */
     let emptyByConsent: 'a' | 'b' | undefined
+    /** With `emptyByConsent`: the job's last run (which synced that side), kept unless this run carries the emptying. */
+    let lastRunBefore: number | undefined
     /**
      * Per side, its directories that the other side, which holds no directories (S3), does not imply
      * by a key below them (and whether they were recorded): left as they are, unless a file of that
@@ -465,7 +467,10 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       // carried. A directory gone is never taken as empty (an unmounted disk looks the same).
       const takenEmpty = missing.length === 1 && options.allowEmptySource === true && !holdsDirs([a, b][missing[0]!]!)
       if (missing.length === 1) missingSide = missing[0] === 0 ? 'a' : 'b'
-      if (takenEmpty) emptyByConsent = missingSide
+      if (takenEmpty) {
+        emptyByConsent = missingSide
+        lastRunBefore = lastRun
+      }
       if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined && !takenEmpty)) {
         const gone = [a, b][missing[0]!]!
         throw new SyncError('NOT_FOUND', `${gone.uri} does not exist`, {
@@ -637,6 +642,17 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         }
         lane.deletes.push(del)
         planned(del)
+        // Its subdirectories, which the other side holds no more than it: left, `copy.path` was not
+        // empty when its turn came, and the copy failed "a directory is in the way" (a directory
+        // below one that is deleted is deleted first; one that still holds anything is kept, and
+        // so is the directory above it: nothing below that the run does not delete goes).
+        const deleting = new Set<string>(lane.deletes.map((d) => d.path))
+        for (const [key, sub] of dirs) {
+          if (!key.startsWith(below) || deleting.has(key)) continue
+          const subDel: Action = { kind: 'delete', path: sub.entry.path, target: sub.entry, reason: del.reason, to }
+          lane.deletes.push(subDel)
+          planned(subDel)
+        }
         return true
       })
       lane.copies.splice(0, lane.copies.length, ...kept)
@@ -1136,6 +1152,11 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         // first run finds it, and the next run is one (else an S3 prefix emptied with consent, or
         // one nothing was copied to yet, would be refused as gone, though it is as this run left it).
         const leftMissing = missingSide !== undefined && !(await backends[missingSide].rootExists())
+        // Unless its deletes were held back (--max-delete, a failure): the job still holds the other
+        // side's files as synced with it, and a run without consent is refused up front as before,
+        // with the way out (it ran, and failed "… is gone … It was there when the run began").
+        if (leftMissing && lastRunBefore !== undefined && (failures > 0 || summary.deletesSuppressed !== undefined))
+          return
         await (leftMissing ? options.state.deleteMeta(LAST_RUN) : options.state.setMeta(LAST_RUN, Date.now()))
       }).pipe(mergeMap(() => EMPTY)),
     ).pipe(

@@ -431,8 +431,14 @@ async function runAction(
       const transfer = async (): Promise<Outcome> => {
         const expected = action.kind === 'update' ? await keepOld() : undefined
         const wopts = expected ? { ...writeOptions, expect: expected } : writeOptions
-        // rsync's -H: a later name of a source file is linked to its first name's new file.
-        if (action.linkTo !== undefined && opts.hardLinks !== undefined) {
+        // rsync's -H: a later name of a source file is linked to its first name's new file. Not a
+        // file a move keeps in the source: the first name may have been moved by a link, the
+        // source's file itself, and the kept file would be one with the target's copy.
+        if (
+          action.linkTo !== undefined &&
+          opts.hardLinks !== undefined &&
+          opts.keepInSource?.has(action.path) !== true
+        ) {
           const linked = await linkToFirst(target, action, opts.hardLinks, wopts.expect, memo.linkRefused ?? (() => {}))
           if (linked !== undefined) return { bytes: 0, entry: linked, linked: true }
         }
