@@ -556,10 +556,12 @@ export class GrpcBackend
     } catch (err) {
       body.destroy()
       const e = this.#error(err, 'write', rel, opts.signal)
-      // Stopped mid-upload: the server keeps what it got (about what was sent) for the next run.
+      // Stopped mid-upload: the server keeps what it wrote, once that is 1 MiB or more, for the next
+      // run. What it wrote trails what was sent (in flight, buffered), and only it knows how much:
+      // said as what it is (a stop just past 1 MiB sent said "kept" where the server kept nothing).
       if (e.code === 'ABORTED' && this.features.has('partial') && sent >= PARTIAL_MIN_BYTES) {
         opts.resume?.kept(
-          `upload of ${rel} kept on the server for resume (${sent} of ${meta.size} bytes sent): the next run sends the rest`,
+          `upload of ${rel} stopped (${sent} of ${meta.size} bytes sent): what the server wrote of it, from 1 MiB on, is kept there for resume, and the next run sends only the rest`,
         )
       }
       throw e

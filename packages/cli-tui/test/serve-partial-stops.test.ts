@@ -46,7 +46,9 @@ it('Ctrl-C of a push: exit 130, says what it kept; Ctrl-C of its resume keeps as
   run.child.kill('SIGINT')
   const r = await run.exited
   expect(r.code).toBe(130)
-  expect(r.stderr).toMatch(/note: upload of big\.bin kept on the server for resume \(\d+ of 25165824 bytes sent\)/)
+  expect(r.stderr).toMatch(
+    /note: upload of big\.bin stopped \(\d+ of 25165824 bytes sent\): what the server wrote of it, from 1 MiB on, is kept there for resume/,
+  )
   await expect.poll(() => readdir(root), { timeout: 10_000 }).toEqual([partial])
   const kept = (await stat(join(root, partial))).size
 
@@ -79,7 +81,7 @@ it('SIGTERM of a push: exit 130, the note, and the partial kept', async () => {
   run.child.kill('SIGTERM')
   const r = await run.exited
   expect(r.code).toBe(130)
-  expect(r.stderr).toContain('kept on the server for resume')
+  expect(r.stderr).toContain('is kept there for resume')
   await expect.poll(() => readdir(root), { timeout: 10_000 }).toEqual([partialPathOf('big.bin')])
 }, 60_000)
 
