@@ -108,4 +108,17 @@ describeS3('syncflow bisync with a new S3 prefix as A (the built CLI)', (env) =>
     const kept = await rawClient(env).send(new GetObjectCommand({ Bucket: env.bucket, Key: `${prefix}/kept.txt` }))
     expect(await kept.Body?.transformToString()).toBe('kept\n')
   }, 60_000)
+
+  it('a first run of many files says no MaxListenersExceededWarning (every action in flight listens to the run signal)', async () => {
+    const local = join(dir, 'many')
+    await mkdir(local)
+    for (let i = 0; i < 40; i++) await writeFile(join(local, `f${i}.txt`), `${i}\n`)
+    const r = await runCli(
+      ['bisync', local, `s3://${env.bucket}/${uniquePrefix(env, 'bisync-many')}`, '--s3-endpoint', env.endpoint],
+      { env: { SYNCFLOW_STATE_DIR: join(dir, 'state'), ...credentialsEnv(env) } },
+    )
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).not.toContain('MaxListenersExceededWarning')
+    expect(r.stderr).toContain('copied 40 files')
+  }, 60_000)
 })

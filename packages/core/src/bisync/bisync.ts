@@ -1,3 +1,4 @@
+import { defaultMaxListeners, setMaxListeners } from 'node:events'
 import {
   bufferCount,
   catchError,
@@ -947,6 +948,16 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
 
     const handlesCap = openFilesCap(openFilesLimit())
     const limiter = options.bwlimit ? new RateLimiter(options.bwlimit) : undefined
+    // Every action in flight listens to `signal` a few times, as one-way sync's do (see sync.ts), and
+    // both directions run at once: hundreds of listeners are the design, not a leak. (Node warned
+    // "MaxListenersExceededWarning … 11 abort listeners" on a first bisync of 40 files to S3.)
+    const inFlight = (['a', 'b'] as const).reduce((n, to) => {
+      const source = backends[otherSide(to)]
+      const target = backends[to]
+      const lane = laneConcurrency(source, target, options.concurrency, Math.max(1, Math.floor(handlesCap / 2)))
+      return n + lane.concurrency + (target.capabilities.groupCommit ?? 0)
+    }, 0)
+    setMaxListeners(Math.max(defaultMaxListeners, 8 * inFlight + 64), signal)
     const laneOpts = (lane: Lane) => {
       const source = backends[otherSide(lane.to)]
       const target = backends[lane.to]
