@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { RateLimiter } from '../src/util/rate-limiter.js'
 
 describe('RateLimiter', () => {
@@ -21,5 +21,25 @@ describe('RateLimiter', () => {
     t = 60_000 // a minute idle
     expect(r.reserve(250)).toBe(0)
     expect(r.reserve(1000)).toBeCloseTo(1000, 6)
+  })
+
+  it('a throttle destroyed while it holds a chunk drops it and its timer (a Ctrl-C is not held up by it)', async () => {
+    vi.useFakeTimers()
+    try {
+      const t = new RateLimiter(1000).throttle()
+      const out: Buffer[] = []
+      t.on('data', (c: Buffer) => out.push(c))
+      t.on('error', () => {})
+      t.write(Buffer.alloc(10_000)) // 10 s at 1000 B/s
+      await vi.advanceTimersByTimeAsync(1)
+      expect(vi.getTimerCount()).toBe(1)
+      t.destroy()
+      await vi.advanceTimersByTimeAsync(1)
+      expect(vi.getTimerCount()).toBe(0)
+      await vi.advanceTimersByTimeAsync(20_000)
+      expect(out).toEqual([])
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

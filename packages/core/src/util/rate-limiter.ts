@@ -32,13 +32,26 @@ export class RateLimiter {
     return this.#tokens >= 0 ? 0 : (-this.#tokens / this.bytesPerSec) * 1000
   }
 
-  /** A pass-through stream that delays chunks to respect the rate. */
+  /**
+   * A pass-through stream that delays chunks to respect the rate. Destroyed (an abort, a failed
+   * write), it drops the chunk it holds and its timer: left, the timer kept the process up after a
+   * Ctrl-C until it fired (bin.ts's 3 s fallback ended it at low rates).
+   */
   throttle(): Transform {
+    let timer: NodeJS.Timeout | undefined
     return new Transform({
       transform: (chunk: Buffer, _enc, cb: TransformCallback) => {
         const wait = this.reserve(chunk.length)
         if (wait <= 0) cb(null, chunk)
-        else setTimeout(() => cb(null, chunk), wait)
+        else
+          timer = setTimeout(() => {
+            timer = undefined
+            cb(null, chunk)
+          }, wait)
+      },
+      destroy: (err, cb) => {
+        clearTimeout(timer)
+        cb(err)
       },
     })
   }
