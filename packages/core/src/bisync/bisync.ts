@@ -441,8 +441,6 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
     let missingSide: 'a' | 'b' | undefined
     /** That side when taken as empty with consent on a later run: not "gone" before the deletes. */
     let emptyByConsent: 'a' | 'b' | undefined
-    /** With `emptyByConsent`: the job's last run (which synced that side), kept unless this run carries the emptying. */
-    let lastRunBefore: number | undefined
     /**
      * Per side, its directories that the other side, which holds no directories (S3), does not imply
      * by a key below them (and whether they were recorded): left as they are, unless a file of that
@@ -468,10 +466,8 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       // carried. A directory gone is never taken as empty (an unmounted disk looks the same).
       const takenEmpty = missing.length === 1 && options.allowEmptySource === true && !holdsDirs([a, b][missing[0]!]!)
       if (missing.length === 1) missingSide = missing[0] === 0 ? 'a' : 'b'
-      if (takenEmpty) {
-        emptyByConsent = missingSide
-        lastRunBefore = lastRun
-      }
+      // (On a first run the side is empty without consent, and the run deletes nothing.)
+      if (takenEmpty && lastRun !== undefined) emptyByConsent = missingSide
       if (missing.length === 2 || (missing.length === 1 && lastRun !== undefined && !takenEmpty)) {
         const gone = [a, b][missing[0]!]!
         throw new SyncError('NOT_FOUND', `${gone.uri} does not exist`, {
@@ -619,12 +615,17 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
      * the file kept beside it as a conflict copy (see `clash$`), as keep-both keeps a directory.
      * One with content going to the other side is left to the clashes below.
      */
+    /** The directories above what a lane copies (made by those copies on its side). */
+    const dirsAbove = (lane: Lane): Set<string> => {
+      const dirs = new Set<string>()
+      for (const c of [...lane.copies, ...lane.afterDeletes]) addAncestorDirs(c.path, dirs)
+      return dirs
+    }
     const clearDirsInTheWay = (to: BisyncSide): void => {
       const dirs = loneDirs[to]
       if (dirs.size === 0) return
       const from = otherSide(to)
-      const dirsGoing = new Set<string>()
-      for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) addAncestorDirs(c.path, dirsGoing)
+      const dirsGoing = dirsAbove(lanes[from])
       const lane = lanes[to]
       const kept = lane.copies.filter((copy) => {
         const dir = copy.source === undefined || copy.source.kind === 'dir' ? undefined : dirs.get(copy.path)
@@ -664,16 +665,12 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
       for (const to of ['a', 'b'] as const) {
         const from = otherSide(to)
         // The directories above what goes to `from`: a file of that name coming from `from` clashes.
-        const dirsGoing = new Set<string>()
-        for (const c of [...lanes[from].copies, ...lanes[from].afterDeletes]) addAncestorDirs(c.path, dirsGoing)
+        const dirsGoing = dirsAbove(lanes[from])
         // And the directories above what goes to `to` with it: a side that holds a file and keys
         // below its name (S3: `x` and `x/y`) sends both, and the file's copy failed "a directory is
         // in the way" once the other's made the directory (the next run then found the clash).
         // (Not where `to` holds no directories either: S3 to S3 keeps both as they are.)
-        const ownDirs = new Set<string>()
-        if (holdsDirs(backends[to])) {
-          for (const c of [...lanes[to].copies, ...lanes[to].afterDeletes]) addAncestorDirs(c.path, ownDirs)
-        }
+        const ownDirs = holdsDirs(backends[to]) ? dirsAbove(lanes[to]) : new Set<string>()
         if (dirsGoing.size === 0 && ownDirs.size === 0) continue
         for (const list of [lanes[to].copies, lanes[to].afterDeletes]) {
           const kept = list.filter((c) => {
@@ -1166,7 +1163,7 @@ export function bisync(a: Backend, b: Backend, options: BisyncOptions): Observab
         // Unless its deletes were held back (--max-delete, a failure): the job still holds the other
         // side's files as synced with it, and a run without consent is refused up front as before,
         // with the way out (it ran, and failed "… is gone … It was there when the run began").
-        if (leftMissing && lastRunBefore !== undefined && (failures > 0 || summary.deletesSuppressed !== undefined))
+        if (leftMissing && emptyByConsent !== undefined && (failures > 0 || summary.deletesSuppressed !== undefined))
           return
         await (leftMissing ? options.state.deleteMeta(LAST_RUN) : options.state.setMeta(LAST_RUN, Date.now()))
       }).pipe(mergeMap(() => EMPTY)),
