@@ -35,6 +35,14 @@ describeS3('bisync between a local directory and S3', (env) => {
     await rm(dir, { recursive: true, force: true })
   })
 
+  /** A side of the local directory `dir/NAME` (the test makes it first), one of a fresh prefix, and an empty record store. */
+  function sides(name: string) {
+    const a = createLocalBackend({ root: join(dir, name) })
+    const b = testBackend(env, `bisync-${name}`)
+    opened.push(a, b)
+    return { a, b, state: new MemoryStateStore() }
+  }
+
   /** The `to path` of each action a run planned, sorted; fails on any failure. */
   async function run(
     a: Backend,
@@ -52,10 +60,7 @@ describeS3('bisync between a local directory and S3', (env) => {
   it('takes the same files on both sides as in sync on a first run, then carries an edit made in the bucket', async () => {
     const local = join(dir, 'same')
     await mkdir(local)
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-same')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('same')
     await writeFile(join(local, 'one.txt'), 'one')
     await utimes(join(local, 'one.txt'), 1_700_000_000, 1_700_000_000)
     expect(await run(a, b, state)).toEqual(['b copy one.txt'])
@@ -81,10 +86,7 @@ describeS3('bisync between a local directory and S3', (env) => {
       await mkdir(join(local, f, '..'), { recursive: true })
       await writeFile(join(local, f), f)
     }
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-deletes')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('deletes')
     expect(await run(a, b, state)).toEqual(['b copy d/e/one.txt', 'b copy d/e/three.txt', 'b copy d/two.txt'])
     expect(await run(a, b, state)).toEqual([])
     await rm(join(local, 'd/e/one.txt'))
@@ -97,9 +99,7 @@ describeS3('bisync between a local directory and S3', (env) => {
   it('watch --bisync: the bucket, which has no change events, is compared by a pass every poll interval', async () => {
     const local = join(dir, 'watched')
     await mkdir(local)
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-watched')
-    opened.push(a, b)
+    const { a, b } = sides('watched')
     await writeFile(join(local, 'start.txt'), 'start')
     const controller = new AbortController()
     const events: SyncEvent[] = []
@@ -150,10 +150,7 @@ describeS3('bisync between a local directory and S3', (env) => {
   it('--checksum: a local file touched (same bytes) gets its mtime carried to the object, no upload; same bytes uploaded again are no copy', async () => {
     const local = join(dir, 'checksum')
     await mkdir(local)
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-checksum')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('checksum')
     await writeFile(join(local, 'one.txt'), 'one')
     await utimes(join(local, 'one.txt'), 1_700_000_000, 1_700_000_000)
     expect(await run(a, b, state)).toEqual(['b copy one.txt'])
@@ -181,10 +178,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     const local = join(dir, 'empty-dir')
     await mkdir(join(local, 'emptyd'), { recursive: true })
     await writeFile(join(local, 'f.txt'), 'f')
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-empty-dir')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('empty-dir')
     expect(await run(a, b, state)).toEqual(['b copy f.txt'])
     for (let i = 0; i < 2; i++) {
       expect(await run(a, b, state)).toEqual([])
@@ -198,10 +192,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     // copy` of an older edit) won `--conflict newer`, and the newer local edit was overwritten.
     const local = join(dir, 'newer')
     await mkdir(local)
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-newer')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('newer')
     const now = Math.floor(Date.now() / 1000)
     await writeFile(join(local, 'f.txt'), 'v1')
     await utimes(join(local, 'f.txt'), now - 3 * 3600, now - 3 * 3600)
@@ -231,10 +222,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     await mkdir(join(local, 'f'), { recursive: true })
     await writeFile(join(local, 'f', 'in.txt'), 'in')
     await writeFile(join(local, 'keep.txt'), 'keep')
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-dir-to-file')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('dir-to-file')
     expect(await run(a, b, state)).toEqual(['b copy f/in.txt', 'b copy keep.txt'])
     await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/in.txt` }))
     await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f`, Body: 'a file now' }))
@@ -255,10 +243,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     await writeFile(join(local, 'keep1.txt'), 'keep')
     await writeFile(join(local, 'keep2.txt'), 'keep')
     await writeFile(join(local, 'keep3.txt'), 'keep')
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-dir-tree-to-file')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('dir-tree-to-file')
     await run(a, b, state)
     await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/in.txt` }))
     await raw.send(new DeleteObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f/sub/deep.txt` }))
@@ -279,10 +264,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     // fix what held the deletes back" on every run, though no delete was held back.
     const local = join(dir, 'empty-dir-vs-object')
     await mkdir(join(local, 'f'), { recursive: true })
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-empty-dir-vs-object')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('empty-dir-vs-object')
     await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}f`, Body: 'an object' }))
     const planned = await run(a, b, state, { now: () => new Date(Date.UTC(2026, 11, 6, 23, 30, 0)) })
     expect(planned).toContain('a copy f.sync-conflict-20261206-233000-B')
@@ -297,10 +279,7 @@ describeS3('bisync between a local directory and S3', (env) => {
     // the next run found the clash.
     const local = join(dir, 'object-and-prefix')
     await mkdir(local)
-    const a = createLocalBackend({ root: local })
-    const b = testBackend(env, 'bisync-object-and-prefix')
-    opened.push(a, b)
-    const state = new MemoryStateStore()
+    const { a, b, state } = sides('object-and-prefix')
     await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}x`, Body: 'the object' }))
     await raw.send(new PutObjectCommand({ Bucket: env.bucket, Key: `${b.prefix}x/y`, Body: 'below it' }))
     const planned = await run(a, b, state, { now: () => new Date(Date.UTC(2026, 11, 7, 21, 0, 0)) })
