@@ -97,4 +97,24 @@ describeS3('move to and from S3', (env) => {
     expect(await readFile(join(dst, 'd/y.txt'), 'utf8')).toBe('why')
     expect((await listAll(s3(base))).filter((e) => e.kind === 'file')).toEqual([])
   })
+
+  it('S3 to S3: a server-side copy then a delete, said as such (copied, removed), not as a rename', async () => {
+    const from = uniquePrefix(env, 'move-from')
+    const to = uniquePrefix(env, 'move-to')
+    const staging = join(dir, 'staging-s3')
+    await put(staging, { 'x.txt': 'ex', 'd/y.txt': 'why' })
+    await lastValueFrom(sync(local(staging), s3(from), { mode: 'copy' }).pipe(toArray()))
+
+    const events = await run(s3(from), s3(to))
+    expect(failed(events)).toEqual([])
+    expect(removed(events)).toEqual(['d/y.txt', 'x.txt'])
+    // The copy's ETag equals the source's, yet nothing was renamed: no `moved` in the summary, whose
+    // per-file lines said `copied` (review: the summary said "moved 2 files" after two `copied`).
+    expect(events.some((e) => e.type === 'removed' && e.renamed)).toBe(false)
+    const done = events.find((e) => e.type === 'done')
+    expect(done?.type === 'done' && done.summary).toMatchObject({ sourceRemoved: 2, done: { copy: 2 } })
+    expect(done?.type === 'done' && done.summary.moved).toBeUndefined()
+    expect(await readText(s3(to), p('d/y.txt'))).toBe('why')
+    expect((await listAll(s3(from))).filter((e) => e.kind === 'file')).toEqual([])
+  })
 })

@@ -124,8 +124,10 @@ export class SourceRemover {
     // size, mtime and mode, or (-H) another name's copy, itself maybe only alike: compared here
     // (review of move #1, #5: the source's bytes were removed where the target held others).
     if (e.linked && src.kind === 'file') this.#queue.push({ source: src, target: e.result ?? 'stat' })
+    // Only a move by link hands on its result: an S3 server-side copy's ETag equals the source's
+    // too, yet it is a copy, said `copied` then `removed` (the summary had it `moved` alone).
     else if (kind === 'copy' || kind === 'update')
-      this.#queue.push({ source: src, written: true, ...(e.result ? { result: e.result } : {}) })
+      this.#queue.push({ source: src, written: true, ...(e.moved && e.result ? { result: e.result } : {}) })
     // A touch carries the mtime (or mode) to a file whose content is the source's: compared by the
     // planner, or alike only by size and mtime (a mode carried), to be compared here.
     else if (kind === 'touch' && dst !== undefined) {
