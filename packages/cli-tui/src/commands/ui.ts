@@ -193,6 +193,11 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
   const hangup = onHangup(stop)
   // The hub keeps the run's events until the UI has subscribed.
   const hub = new SyncEventHub(engine.events)
+  /** The source was found empty and the target's files kept (EMPTY_SOURCE): its root is left as it is too. */
+  let emptySource = false
+  engine.events.subscribe((e) => {
+    if (e.type === 'notice' && e.code === 'EMPTY_SOURCE') emptySource = true
+  })
   const color = !noColor()
   // chalk (under Ink) reads this once, when it is first imported: before the lazy import below.
   if (!color) process.env.FORCE_COLOR = '0'
@@ -263,9 +268,23 @@ export async function uiCommand(source: string, target: string, flags: UiFlags, 
     // `ui` left a 0755 root for a 0700 source, names listable by everyone, and `check` found "1 dir
     // mode to set" right after a run that said done). Not for a watch, whose cycles give the root its
     // mtime alone (startEngine), as `watch` does: the job holds the root writable while it runs.
-    if (flags.watch !== true && flags.dryRun !== true && summary && !summary.fatal && !summary.interrupted) {
-      const { finishLocalTarget } = await import('../job/finish-local-target.js')
-      await finishLocalTarget(source, target)
+    // As `sync` does, not after a source found empty (an unmounted disk's mount point: the target is
+    // left as it was, its root too), nor where a root holds an --exclude-if-present marker; nor for
+    // `--bisync`, whose two sides are peers, neither the other's copy (`bisync` leaves both roots).
+    if (
+      flags.watch !== true &&
+      flags.bisync !== true &&
+      flags.dryRun !== true &&
+      summary &&
+      !summary.fatal &&
+      !summary.interrupted &&
+      !emptySource
+    ) {
+      const [{ finishLocalTarget }, { markedRoot }] = await Promise.all([
+        import('../job/finish-local-target.js'),
+        import('../job/marked-root.js'),
+      ])
+      if (!markedRoot([source, target], flags.excludeIfPresent)) await finishLocalTarget(source, target)
     }
     for (const w of engine.warnings) streams.stderr.write(`syncflow: ${w}\n`)
     if (fatal && !summary) return await fail(fatal)

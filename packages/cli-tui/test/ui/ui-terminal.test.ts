@@ -238,6 +238,41 @@ describe.skipIf(skipReason !== undefined)(
       expect((await runCli(['check', src, dst])).code).toBe(0)
     })
 
+    // As `sync` leaves it: a source found empty (an unmounted disk's mount point) keeps the target's
+    // files, and its root's mode and mtime too; `ui` gave the root the empty source's.
+    it("leaves the target root's mode and mtime as they were after a source found empty", async () => {
+      const root = await tempDir()
+      const src = join(root, 'src-empty')
+      const dst = join(root, 'dst-kept')
+      await mkdir(src)
+      await chmod(src, 0o700)
+      await writeTree(dst, { 'keep.txt': 'kept' })
+      await chmod(dst, 0o755)
+      await utimes(dst, new Date('2020-01-02T03:04:05Z'), new Date('2020-01-02T03:04:05Z'))
+      startUi(root, src, dst)
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=1')
+      expect(screen()).toContain('EMPTY_SOURCE')
+      const st = await stat(dst)
+      expect((st.mode & 0o7777).toString(8)).toBe('755')
+      expect(st.mtime.toISOString()).toBe('2020-01-02T03:04:05.000Z')
+      expect(await readTree(dst)).toEqual({ 'keep.txt': 'kept' })
+    })
+
+    // `bisync` leaves both roots as they are (its sides are peers); `ui --bisync` gave B A's mode.
+    it("with --bisync leaves B's root mode as it is, as bisync does", async () => {
+      const root = await tempDir()
+      const a = join(root, 'a')
+      const b = join(root, 'b')
+      await writeTree(a, { 'x.txt': 'x' })
+      await chmod(a, 0o700)
+      await mkdir(b)
+      await chmod(b, 0o755)
+      startUi(root, a, b, '--bisync')
+      await expect.poll(screen, { timeout: 20_000 }).toContain('EXIT=0')
+      expect(await readTree(b)).toEqual({ 'x.txt': 'x' })
+      expect(((await stat(b)).mode & 0o7777).toString(8)).toBe('755')
+    })
+
     it('after a run with failures, its last screen waits for q, yet SIGTERM ends it (exit 1, not a process left behind)', async () => {
       const root = await tempDir()
       const src = join(root, 'src')
