@@ -354,7 +354,7 @@ export class GrpcBackend
             }
           }
         } catch (err) {
-          throw self.#error(err, 'list', undefined, opts.signal)
+          throw rootNotDirectory(self.#error(err, 'list', undefined, opts.signal), self.#root, self.uri)
         } finally {
           opts.signal?.removeEventListener('abort', onAbort)
           call.cancel()
@@ -1470,4 +1470,25 @@ function belowLinkInRoot(err: unknown, root: string, rel: string): boolean {
 async function held(limiter: RateLimiter | undefined, bytes: number): Promise<void> {
   const wait = limiter?.reserve(bytes) ?? 0
   if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+}
+
+/**
+ * The server's "the root is not a directory" (its path the client's root, relative to --root) said
+ * as a local file root is: the location is a file. Printed as it came, a run into grpc://h/file said
+ * `failed   file (on the target): …`, as if a file named `file` inside the target had failed.
+ */
+function rootNotDirectory(err: SyncError, root: string, uri: string): SyncError {
+  if (err.code !== 'CONFLICT' || err.path !== root || root === '') return err
+  const below = err.message.includes('a part of the root path is a file')
+  return new SyncError(
+    'USAGE',
+    `${JSON.stringify(uri)} ${below ? 'lies below a file' : 'is a file'}, not a directory`,
+    {
+      op: err.op ?? 'grpc.list',
+      cause: err,
+      hint: below
+        ? 'Give a directory, or a path where one can be made (every part above it a directory).'
+        : 'Give a directory (syncflow makes it if it does not exist). syncflow never replaces a file by a directory: to do that, remove the file first.',
+    },
+  )
 }

@@ -50,18 +50,31 @@ async function allowWrites(dir: string): Promise<void> {
 }
 
 describe('a failure on the server, as the client reports it', () => {
-  it('a client root below a file: the path below the served root, one CONFLICT prefix, no server path', async () => {
+  // Said as a local target that is a file is: the location, not a failed `file/below` inside the
+  // target (`failed   file (on the target): CONFLICT: …` read as a file named `file` that failed).
+  it('a client root below a file, or that is a file: the location said so (USAGE), no server path', async () => {
     await writeFile(join(srv.dir, 'file'), 'x')
     await writeFile(join(local.dir, 'a.txt'), 'a')
-    const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/file/below` })
-    const events = await mirrorAndClose(createLocalBackend({ root: local.dir }), target)
-    const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
-    expect(failed).toHaveLength(1)
-    const { message } = failed[0]!.error
-    expect(message).toMatch(/^CONFLICT: grpc\.list \(file\/below\): a part of the root path is a file/)
-    expect(message.match(/CONFLICT/g)).toHaveLength(1)
-    expect(message).not.toContain(real)
-    expect(message).not.toContain('local.')
+    const said = async (path: string): Promise<{ message: string; path?: string; code: string }> => {
+      const target = await createGrpcBackend({ uri: `grpc://127.0.0.1:${srv.server.port}/${path}` })
+      const events = await mirrorAndClose(createLocalBackend({ root: local.dir }), target)
+      const failed = events.filter((e): e is FailedEvent => e.type === 'failed')
+      expect(failed).toHaveLength(1)
+      const { message, code } = failed[0]!.error
+      return { message, code, ...(failed[0]!.path ? { path: failed[0]!.path } : {}) }
+    }
+    const below = await said('file/below')
+    expect(below).toMatchObject({ code: 'USAGE' })
+    expect(below.path).toBeUndefined()
+    expect(below.message).toMatch(
+      /^USAGE: grpc\.list: "grpc:\/\/127\.0\.0\.1:\d+\/file\/below\/?" lies below a file, not a directory$/,
+    )
+    const file = await said('file')
+    expect(file.message).toMatch(/"grpc:\/\/127\.0\.0\.1:\d+\/file\/?" is a file, not a directory$/)
+    for (const { message } of [below, file]) {
+      expect(message).not.toContain(real)
+      expect(message).not.toContain('local.')
+    }
   })
 
   it('a write the server may not make: PERMISSION about the path, a hint about the server, no server path', async (ctx) => {
