@@ -1,6 +1,6 @@
 import { sep } from 'node:path'
 import { defaultStateDir, type PathFilter, SyncError, toRelPath } from '@syncflow/core'
-import { pathInside, SQLITE_SUFFIXES, stateFileOf } from './state-dir-exclude-of.js'
+import { isLocationRoot, pathInside, SQLITE_SUFFIXES, stateFileOf } from './state-dir-exclude-of.js'
 
 /**
  * Refuses a mirror into a local target that holds the job's state directory (its lock file, and the
@@ -10,7 +10,10 @@ import { pathInside, SQLITE_SUFFIXES, stateFileOf } from './state-dir-exclude-of
  * every run). The state directory is excluded for the run (`stateDirExcludeOf`), so refused only
  * under --delete-excluded. Allowed where the flags' filters leave them out of the target's listing (as for a
  * source inside the target: `--exclude /.state`), a SQLite file with its journals (`-wal`, `-shm`,
- * `-journal`), which SQLite loses committed writes without.
+ * `-journal`), which SQLite loses committed writes without. A state directory (or a `--state`
+ * directory of state files) that is the target itself is refused whatever the filters say: no
+ * exclude leaves out a target's root, and the check above takes only a path strictly inside, so the
+ * mirror deleted the lock it held, then its live state file on the next run (SQLITE_IOERR, exit 1).
  * @throws SyncError `USAGE`
  */
 export async function assertStateOutsideTarget(
@@ -19,6 +22,12 @@ export async function assertStateOutsideTarget(
   keptOut: PathFilter | undefined,
 ): Promise<void> {
   const stateDir = defaultStateDir()
+  if (await isLocationRoot(target, stateDir)) {
+    throw refused(
+      `the state directory ${JSON.stringify(stateDir)} (the job's lock, and its state file) is the target ${JSON.stringify(target)}`,
+      'Choose a state directory outside the target with SYNCFLOW_STATE_DIR.',
+    )
+  }
   const dirRel = await pathInside(target, stateDir)
   if (dirRel !== undefined && !leftOut(dirRel, keptOut)) {
     throw refused(
@@ -28,6 +37,12 @@ export async function assertStateOutsideTarget(
   }
   // A file path: not a URL (redis://, sqlite:…, memory:), whose own path is checked the same way.
   const file = stateFileOf(state)
+  if (file !== undefined && (await isLocationRoot(target, file))) {
+    throw refused(
+      `the state directory ${JSON.stringify(state)} (given to --state: the job's state file goes there) is the target ${JSON.stringify(target)}`,
+      'Keep the state outside the target (--state PATH).',
+    )
+  }
   const fileRel = file === undefined ? undefined : await pathInside(target, file)
   if (fileRel === undefined) return
   if (SQLITE_SUFFIXES.every((suffix) => leftOut(fileRel + suffix, keptOut))) return

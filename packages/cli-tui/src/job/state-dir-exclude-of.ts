@@ -52,6 +52,14 @@ export async function pathInside(location: string, path: string): Promise<string
   return rel === '' || isAbsolute(rel) || rel === '..' || rel.startsWith(`..${sep}`) ? undefined : rel
 }
 
+/** True when local `path` is the local `location`'s root itself (real paths of what exists of both). */
+export async function isLocationRoot(location: string, path: string): Promise<boolean> {
+  const local = localPathOf(location)
+  if (local === undefined) return false
+  const { existingRealPath } = await import('@syncflow/backend-local')
+  return relative((await existingRealPath(local)).path, (await existingRealPath(path)).path) === ''
+}
+
 async function excludeOf(location: string, path: string): Promise<string | undefined> {
   const rel = await pathInside(location, path)
   if (rel === undefined) return undefined
