@@ -347,12 +347,42 @@ async function openSqliteStore(file: string, jobId: string): Promise<StateStore>
       hint: 'Give --state a file (made if missing) or a directory, or run with --no-state or --state memory: to keep no state.',
     })
   }
+  await assertSqliteWritable(file)
   try {
     // Table names allow only [A-Za-z0-9_]: other characters of the id are spelled `_<hex>`, one to one.
     const table = `job_${jobId.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`
     return createKeyvStateStore(await openSqliteKeyv(file, table), { location: file })
   } catch (err) {
     throw toStateError(err, 'state.open', file)
+  }
+}
+
+/**
+ * Refuses a state file, or a SQLite journal of it (`-wal`, `-shm`), that exists and this user may not
+ * write. SQLite opens such a file read-only and reads from it, so the open succeeded and the first
+ * write failed: a run copied everything it had to, then exited 1 saying "SQLITE_READONLY: attempt to
+ * write a readonly database", with a hint about the directory (writable) and the state file (maybe
+ * writable too: a journal left by a killed run as another user, root under sudo, was in the way).
+ * @throws SyncError `PERMISSION` naming the file
+ */
+async function assertSqliteWritable(file: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm']) {
+    const f = file + suffix
+    const refusal = await fs.access(f, fs.constants.W_OK).then(
+      () => undefined,
+      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? undefined : err),
+    )
+    if (refusal === undefined) continue
+    const what = suffix === '' ? 'the state file' : `the state file's SQLite journal`
+    throw new SyncError('PERMISSION', `${what} ${JSON.stringify(f)} cannot be written (${refusal.code})`, {
+      op: 'state.open',
+      path: f,
+      cause: refusal,
+      hint:
+        suffix === ''
+          ? 'Make it writable by this user (chmod u+w, or chown it: a run as another user made it), or point --state at another file.'
+          : 'A run as another user (sudo?) left it: chown it to this user, or delete it if no run of this job is going (the next run re-verifies what it held).',
+    })
   }
 }
 
