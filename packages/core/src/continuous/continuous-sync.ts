@@ -496,6 +496,8 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     let sawDone = !first
     // The `done`s of work that only counted failures (`onlyCounts`).
     const countingOnly = new WeakSet<SyncSummary>()
+    // The `done`s of full syncs that held no delete back: the mirror is whole again.
+    const fullAndClean = new WeakSet<SyncSummary>()
 
     // Whether the target root is known to exist (see `asCycle`): not before the first write into it
     // (a watch of an empty source does not make it), so a new root is not taken for a lost one.
@@ -507,6 +509,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // end: while its full sync fails (a file where the root was), a later cycle over the changed
     // paths alone re-created the root holding just those (QA 25c #6).
     let targetRootOwed = false
+    // Deletes a cycle held back because it found the source empty (EMPTY_SOURCE): owed a full sync
+    // once a later cycle finds files in the source again (review of watch: a build's `rm -rf dist/*`,
+    // then the new build, left the old build's files in the mirror until the next --rescan, an hour
+    // by default, never with --rescan 0; a one-shot `sync` then deletes them).
+    let emptySourceHeld = false
 
     // What the last cycles shipped (size, mtime and mode of the source file), to drop the late events
     // of files already done. Bounded: forgotten wholesale when full (events then just cost a stat).
@@ -922,6 +929,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               listedFiles = n
             }),
         })
+        let emptyHere = false
         const full = fullSync()
         const sync$ = sync(source, countedTarget, full.options).pipe(
           map((e): SyncEvent => (e.type === 'done' ? { ...e, summary: countedIn(e.summary, before) } : e)),
@@ -963,7 +971,12 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             next: (e) => {
               remember(e)
               outcome.see(e)
-              if (e.type === 'done' && e.summary.fatal === undefined) targetRootOwed = false
+              if (e.type === 'notice' && e.code === 'EMPTY_SOURCE') emptyHere = true
+              if (e.type === 'done' && e.summary.fatal === undefined) {
+                targetRootOwed = false
+                emptySourceHeld = emptyHere
+                if (!e.summary.interrupted && e.summary.deletesSuppressed === undefined) fullAndClean.add(e.summary)
+              }
               // A job that cannot even start (missing source, credentials, lock) stops here; one
               // whose side did not answer (a server restarting) tries again later.
               if (isFirst && e.type === 'done' && e.summary.fatal && e.summary.fatal.code !== 'TRANSIENT') fatal$.next()
@@ -975,6 +988,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       const transferred: Action[] = []
       let dirStuck = false
       let deletesHeld = false
+      let emptyHere = false
+      /** The cycle found a source file or directory (so the source is empty no more). */
+      let sourceHolds = false
       const cycle$ = syncPaths(source, target, [...work.paths], {
         ...syncOptions,
         ...(work.seen ? { seen: work.seen } : {}),
@@ -997,6 +1013,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           // Held by a guard (--max-delete, an empty source): a rescan would only hold them again
           // and say the same note once more (QA 12 #8); they wait for the user, as in a `sync`.
           if (e.type === 'notice' && HELD_BY.has(e.code)) deletesHeld = true
+          if (e.type === 'notice' && e.code === 'EMPTY_SOURCE') emptyHere = true
+          if (e.type === 'completed' && e.action.kind !== 'delete') sourceHolds = true
+          if (e.type === 'done' && e.summary.unchanged > 0) sourceHolds = true
         }),
       )
       // Re-checked after the transfer: a file changed while it was copied goes round again. The
@@ -1017,6 +1036,12 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         // the cycle held its deletes back (a listing error, a guard): they go with the failure's next
         // try or the next rescan, and a rescan now only reported the same failure again (QA 6 F5).
         if (dirStuck && !deletesHeld) rescanRequest$.next()
+        // Deletes held back by an empty source (see `emptySourceHeld`): the source holds files again.
+        else if (emptyHere) emptySourceHeld = true
+        else if (emptySourceHeld && sourceHolds) {
+          emptySourceHeld = false
+          rescanRequest$.next()
+        }
       }
       return cycle$.pipe(
         // A listing stopped by the interrupt (Ctrl-C while a cycle lists a new directory) throws
@@ -1123,6 +1148,13 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             if (heldByFailure && !heldOtherwise && e.summary.deletesSuppressed === undefined && stillHeld.size === 0) {
               total.deletesSuppressed = undefined
               heldByFailure = false
+            }
+            // A full sync that held nothing back ran every delete owed, whatever held them before (an
+            // empty source, which the source's files coming back ends: see `emptySourceHeld`).
+            if (fullAndClean.has(e.summary) && stillHeld.size === 0) {
+              total.deletesSuppressed = undefined
+              heldByFailure = false
+              heldOtherwise = false
             }
             return
           }
