@@ -694,7 +694,12 @@ export class S3Backend implements Backend, Movable, Copyable, CopyFromCapable, H
         },
       )
     }
-    if (this.#markers.has(path)) {
+    // A directory, as this backend knows it (a marker) or as the plan does (`expect`, an implicit
+    // one: keys below a prefix, without a marker): its marker `key/` goes, if any, once nothing else
+    // is below it, never the object `key`. That is a file beside the keys, such as the one a watch
+    // had just uploaded in the directory's place, before deleting the directory (review of watch:
+    // `rm -rf y; echo > y` left the target without `y`).
+    if (this.#markers.has(path) || opts.expect?.kind === 'dir') {
       // A directory marker: removed only when nothing else is below it.
       const below = await this.#keysBelow(conn, key, path, 'remove', 2)
       const others = below.filter((o) => o.Key !== undefined && decodeKey(o.Key) !== `${key}/`)

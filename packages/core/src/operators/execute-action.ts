@@ -632,7 +632,14 @@ async function runAction(
       // empty directory after the listing was deleted with it.)
       if (!supports.removeExpect(target) || target.capabilities.symlinks || target.capabilities.emptyDirs)
         await recheckKind(target, action)
-      await target.remove(action.path)
+      // A directory's delete tells such a backend it is one: on S3 an implicit directory (keys
+      // below a prefix, no marker) is no object, and a plain remove deleted the object of its name,
+      // a file written there since, such as the one a watch had just uploaded in its place
+      // (review of watch). A local target then leaves a file found there (CONFLICT).
+      await target.remove(
+        action.path,
+        expected?.kind === 'dir' && supports.removeExpect(target) ? { expect: expected } : {},
+      )
       return { bytes: 0 }
     }
     case 'move': {
