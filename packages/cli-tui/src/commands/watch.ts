@@ -209,6 +209,12 @@ export async function watchCommand(
     )
     try {
       log?.started(job.source.uri, job.target.uri, twoWay)
+      // A watch stopped (Ctrl-Z, `kill -STOP`) and resumed (`fg`, SIGCONT) may have lost change
+      // events meanwhile: the kernel queues a bounded number (inotify's max_queued_events, 16384)
+      // and drops the rest, which Node does not report. A full sync then finds what they said
+      // (review of watch: they waited for the next --rescan, unsaid).
+      const { fromEvent } = await import('rxjs')
+      const rescanRequests = fromEvent(process, 'SIGCONT')
       if (twoWay) {
         // Two-way: each pass a whole bisync run, which leaves both roots as they are.
         const passes$ = continuous.continuousBisync(job.source, job.target, {
@@ -216,6 +222,7 @@ export async function watchCommand(
           ...continuousOptionsOf(flags),
           // A changed .syncflowignore applies from the next pass, as in a one-way watch (QA 10 #5).
           reloadFilter: job.reloadFilter,
+          rescanRequests,
         })
         summary = await drainEvents(passes$, (e) => {
           reporter.event(e)
@@ -228,6 +235,7 @@ export async function watchCommand(
           // A changed .syncflowignore applies at once (QA 10 #5: the rules read at the start stayed).
           reloadFilter: job.reloadFilter,
           checkRoots: job.checkRoots,
+          rescanRequests,
         })
         // What a real watch does to a local target's root (makes it; gives it the source root's mtime
         // after each cycle, not its mode), said by a dry run as `sync -n` says it (QA 35 #1).

@@ -62,6 +62,8 @@ export interface ContinuousBisyncOptions extends BisyncOptions {
   readonly removeHoldMs?: number
   /** A pass this often whatever the events say, to catch what they missed (`--rescan`); 0 = never. [1 h] */
   readonly rescanMs?: number
+  /** A pass each time this emits (see `ContinuousOptions.rescanRequests`). [none] */
+  readonly rescanRequests?: Observable<unknown>
   /**
    * A side without change events (S3) is looked at by a pass this often (`--poll-interval`). [grows
    * with the last pass: `pollIntervalMs` of its listing, 2 s for a small tree]
@@ -164,6 +166,7 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
       changes,
       reloadFilter,
       scheduler: _s,
+      rescanRequests: _rr,
       ...passOptions
     } = options
     let filterInUse = options.filter
@@ -358,6 +361,10 @@ export function continuousBisync(a: Backend, b: Backend, options: ContinuousBisy
         map((): CycleTrigger => 'changes'),
       ),
       request$.pipe(takeUntil(hintsEnded$)),
+      (options.rescanRequests ?? EMPTY).pipe(
+        map((): CycleTrigger => 'rescan'),
+        takeUntil(hintsEnded$),
+      ),
       rescanMs > 0
         ? timer(rescanMs, rescanMs, scheduler).pipe(
             map((): CycleTrigger => 'rescan'),

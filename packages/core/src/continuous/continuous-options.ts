@@ -21,6 +21,12 @@ export interface ContinuousOptions extends SyncOptions {
   /** Full rescan (a complete `sync`) this often, to catch what events missed (`--rescan`); 0 = never. [1 h] */
   readonly rescanMs?: number
   /**
+   * A full rescan each time this emits, whatever `rescanMs` says: the CLI's on SIGCONT, as a watch
+   * stopped (Ctrl-Z, `kill -STOP`) may have lost change events meanwhile (the kernel queues a
+   * bounded number and drops the rest unsaid). [none]
+   */
+  readonly rescanRequests?: Observable<unknown>
+  /**
    * Interval of polling where change events are unavailable (`--poll-interval`). [grows with the
    * last listing: `pollIntervalMs`, 2 s for a small tree]
    */

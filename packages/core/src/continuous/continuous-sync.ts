@@ -259,6 +259,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       reloadFilter,
       filterFile: _f,
       checkRoots,
+      rescanRequests: _rr,
       ...fixedOptions
     } = options
     // The filter in use: read again from the source's rules file when it changes (`reloadFilter`);
@@ -467,7 +468,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
       }),
     )
     const rescanMs = options.rescanMs ?? 3_600_000
-    const rescans$: Observable<Work> = merge(rescanMs > 0 ? interval(rescanMs, scheduler) : EMPTY, rescanRequest$).pipe(
+    const rescans$: Observable<Work> = merge(
+      rescanMs > 0 ? interval(rescanMs, scheduler) : EMPTY,
+      rescanRequest$,
+      options.rescanRequests ?? EMPTY,
+    ).pipe(
       takeUntil(hintsEnded$),
       map((): Work => ({ rescan: true, trigger: 'rescan', paths: new Set() })),
     )
