@@ -160,7 +160,28 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const cmd = program.commands.find((c) => isNamed(c, command))
     const takes =
       cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
-    return foreignFlagHint(typed, command, copyMode, takes) ?? misplacedFlagHint(flag) ?? otherCommandFlagHint(flag)
+    return (
+      valueOnSwitchHint(flag) ??
+      foreignFlagHint(typed, command, copyMode, takes) ??
+      misplacedFlagHint(flag) ??
+      otherCommandFlagHint(flag)
+    )
+  }
+  /**
+   * A value given to a flag that takes none (`sync --dry-run=false`, `check --checksum=1`): commander
+   * calls `--dry-run=false` an unknown option, and the hint of other commands' flags then said
+   * "--dry-run is a flag of copy, move, … not of `syncflow sync`", of a flag sync takes.
+   */
+  const valueOnSwitchHint = (flag: string): string | undefined => {
+    const eq = flag.indexOf('=')
+    if (!flag.startsWith('--') || eq < 0) return undefined
+    const name = flag.slice(0, eq)
+    const { at, cmd } = commandTyped()
+    // (Before the command, it is misplacedFlagHint's.)
+    if (at < 0 || argv.indexOf(flag) < at) return undefined
+    const option = cmd?.options.find((o) => o.long === name)
+    if (option === undefined || option.required || option.optional) return undefined
+    return `${name} takes no value: give ${name} alone to turn it on, or leave it out`
   }
   /** `c` is the command `word` names (by its name or an alias). */
   const isNamed = (c: Command, word: string): boolean => c.name() === word || c.aliases().includes(word)
