@@ -1,5 +1,7 @@
+import { mkdir, utimes, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, expectUsageError, runCli } from './helpers/cli.js'
+import { buildCli, cleanupTempDirs, expectUsageError, jsonLines, runCli, tempDir } from './helpers/cli.js'
 
 // Review of the command-line contract (design §8): behaviours a user or a script would call wrong.
 
@@ -25,5 +27,46 @@ describe('a value given to a flag that takes none', () => {
   it('a flag the command does not take, with a value, still names the commands that do', async () => {
     const r = await runCli(['copy', 'a', 'b', '--delete-excluded=1'])
     expectUsageError(r, '--delete-excluded is a flag of sync')
+  })
+})
+
+describe('--size-only ignores mtimes, of directories too', () => {
+  // `check --size-only` of two trees whose files have equal sizes exited 1, listing "touch  .
+  // (mtime differs)" and "touch  d": a directory's mtime was compared where the help says "compare
+  // sizes only (ignore mtimes)" (a file's and a symlink's are not under it).
+  async function trees(): Promise<{ a: string; b: string; env: Record<string, string> }> {
+    const root = await tempDir()
+    const a = join(root, 'a')
+    const b = join(root, 'b')
+    for (const side of [a, b]) {
+      await mkdir(join(side, 'd'), { recursive: true })
+      await writeFile(join(side, 'd', 'f.txt'), 'same size')
+    }
+    const old = new Date('2020-01-01T00:00:00Z')
+    await utimes(join(b, 'd', 'f.txt'), old, old)
+    await utimes(join(b, 'd'), old, old)
+    await utimes(b, old, old)
+    return { a, b, env: { SYNCFLOW_STATE_DIR: join(root, 'state') } }
+  }
+
+  it('check --size-only finds trees whose files have equal sizes in sync (exit 0)', async () => {
+    const { a, b, env } = await trees()
+    const r = await runCli(['check', a, b, '--size-only'], { env })
+    expect(r.stdout).toBe('')
+    expect(r.code, r.stderr).toBe(0)
+  })
+
+  it('sync --size-only --json plans nothing for them', async () => {
+    const { a, b, env } = await trees()
+    const r = await runCli(['sync', a, b, '--size-only', '--json', '-n'], { env })
+    expect(r.code, r.stderr).toBe(0)
+    expect(jsonLines(r.stdout).filter((e) => e.type === 'planned')).toEqual([])
+  })
+
+  it('without --size-only, check still reports the directory mtimes', async () => {
+    const { a, b, env } = await trees()
+    const r = await runCli(['check', a, b], { env })
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/touch +d {2}\(mtime differs\)/)
   })
 })

@@ -195,13 +195,16 @@ export function withRootCounted(summary: SyncSummary, action: Action, did: boole
 
 /**
  * The mtime window the engine compares a job's directories with (`sync`'s default: the coarser
- * precision of the two sides, or --modify-window), for `rootMtimeAction`.
+ * precision of the two sides, or --modify-window), for `rootMtimeAction`. Unbounded under
+ * `--size-only`, which compares no directory's mtime (`check --size-only` said `touch  .` and
+ * exited 1 for trees whose files all had equal sizes).
  */
 export function modifyWindowOf(job: {
   readonly source: Backend
   readonly target: Backend
-  readonly options: { readonly modifyWindowMs?: number }
+  readonly options: { readonly modifyWindowMs?: number; readonly compare?: string }
 }): number {
+  if (job.options.compare === 'size-only') return Number.POSITIVE_INFINITY
   return (
     job.options.modifyWindowMs ??
     Math.max(job.source.capabilities.mtimePrecisionMs, job.target.capabilities.mtimePrecisionMs)

@@ -535,10 +535,15 @@ function linkTimeDiffers(ctx: DecideContext, s: Entry, t: Entry): boolean {
   return Math.abs(s.mtimeMs - t.mtimeMs) > ctx.modifyWindowMs
 }
 
-/** Directory mtimes are kept where both sides have real, listed directories and the target sets mtimes (as DirectoryTimes). */
+/**
+ * Directory mtimes are kept where both sides have real, listed directories and the target sets mtimes (as DirectoryTimes),
+ * and compared unless under `--size-only` (as a file's and a symlink's are not: `check --size-only` exited 1 for trees
+ * whose files all had equal sizes, over their directories' mtimes).
+ */
 function keepsDirTimes(ctx: DecideContext): boolean {
   const { source, target } = ctx
   return (
+    ctx.compare !== 'size-only' &&
     source.capabilities.emptyDirs &&
     target.capabilities.emptyDirs &&
     source.capabilities.listMtime &&
