@@ -1,7 +1,16 @@
 import { mkdir, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildCli, cleanupTempDirs, expectUsageError, jsonLines, runCli, tempDir } from './helpers/cli.js'
+import {
+  buildCli,
+  cleanupTempDirs,
+  expectUsageError,
+  jsonLines,
+  readTree,
+  runCli,
+  tempDir,
+  writeTree,
+} from './helpers/cli.js'
 
 // Review of the command-line contract (design §8): behaviours a user or a script would call wrong.
 
@@ -68,5 +77,39 @@ describe('--size-only ignores mtimes, of directories too', () => {
     const r = await runCli(['check', a, b], { env })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/touch +d {2}\(mtime differs\)/)
+  })
+})
+
+describe('mem:// (an in-memory store) is no location of the command line', () => {
+  // `move DIR mem://x` "copied" every file into a store that is gone when syncflow exits, then
+  // deleted them from DIR: exit 0, the files lost. `--backup-dir mem://…` was refused already.
+  it('move DIR mem://x is refused, and DIR keeps its files', async () => {
+    const dir = await tempDir()
+    const src = join(dir, 'src')
+    await writeTree(src, { 'precious.txt': 'only copy' })
+    const r = await runCli(['move', src, 'mem://safe'], { env: { SYNCFLOW_STATE_DIR: join(dir, 'state') } })
+    expectUsageError(r, '"mem://safe"', 'in-memory', 'keeps nothing')
+    expect(await readTree(src)).toEqual({ 'precious.txt': 'only copy' })
+  })
+
+  it.each([
+    ['sync', 'SRC', 'mem://x', 'the target'],
+    ['copy', 'mem://x', 'SRC', 'the source'],
+    ['check', 'SRC', 'mem://x', 'the target'],
+    ['bisync', 'SRC', 'mem://x', 'side B'],
+  ])('%s %s %s is refused, naming %s', async (command, a, b, side) => {
+    const dir = await tempDir()
+    const src = join(dir, 'src')
+    await writeTree(src, { 'f.txt': 'f' })
+    const args = [command, a === 'SRC' ? src : a, b === 'SRC' ? src : b]
+    const r = await runCli(args, { env: { SYNCFLOW_STATE_DIR: join(dir, 'state') } })
+    expectUsageError(r, `${side} "mem://x"`, 'in-memory')
+  })
+
+  it('ls mem://x is refused too (--json: its fatal line)', async () => {
+    const r = await runCli(['ls', 'mem://x', '--json'])
+    expect(r.code).toBe(2)
+    expect(JSON.parse(r.stdout.trim())).toMatchObject({ fatal: { code: 'USAGE' } })
+    expect(r.stderr).toContain('in-memory')
   })
 })

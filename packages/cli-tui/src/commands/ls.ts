@@ -10,6 +10,7 @@ import {
 import { EXIT, type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
 import { assertFlagFilesExpanded } from '../job/assert-flag-files-expanded.js'
+import { assertPersistentLocation } from '../job/assert-persistent-location.js'
 import { createBuiltinRegistry, isBuiltinLocation } from '../job/builtin-plugins.js'
 import { explainMissing } from '../job/explain-missing.js'
 import { fileAtLocation, specialAtLocation } from '../job/file-at-location.js'
@@ -38,6 +39,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
   const errors: SyncError[] = []
   try {
     assertDecodableArgument('the location', location)
+    assertPersistentLocation('the location', location)
     assertDecodableCwd('the location', location)
     assertFlagFilesExpanded(flags, [location])
     const registry = createBuiltinRegistry()

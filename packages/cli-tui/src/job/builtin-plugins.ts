@@ -105,7 +105,12 @@ class CliRegistry extends BackendRegistry {
     const scheme = schemeOf(uri)
     if (uri !== '' && this.get(scheme) === undefined) {
       throw new SyncError('USAGE', `no backend for "${scheme}://" in location ${JSON.stringify(uri)}`, {
-        hint: `Known schemes: ${this.schemes().join(', ')}. Check the spelling; a backend plugin adds more: --plugin NAME_OR_PATH (or "plugins" in the --config file).`,
+        // (Not mem: an in-memory store keeps nothing, and no location of the command line may be one.)
+        hint: `Known schemes: ${this.schemes()
+          .filter((s) => s !== 'mem')
+          .join(
+            ', ',
+          )}. Check the spelling; a backend plugin adds more: --plugin NAME_OR_PATH (or "plugins" in the --config file).`,
       })
     }
     return super.open(uri, options)

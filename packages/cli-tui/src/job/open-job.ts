@@ -33,6 +33,7 @@ import { formatAge } from '../options/parse-age.js'
 import { assertFlagFilesExpanded } from './assert-flag-files-expanded.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { assertPathGiven } from './assert-path-given.js'
+import { assertPersistentLocation } from './assert-persistent-location.js'
 import { assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { assertTildeExpanded } from './assert-tilde-expanded.js'
 import { MAKE_MISSING_SIDE_HINT } from './bisync-of.js'
@@ -189,6 +190,7 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     [names.target, spec.target],
   ] as const) {
     assertPathGiven(`the ${side}`, location, 'a directory or a URI (use . for the current directory).')
+    assertPersistentLocation(side === 'A' || side === 'B' ? `side ${side}` : `the ${side}`, location)
     assertTildeExpanded(`the ${side}`, location)
     assertDecodableArgument(`the ${side}`, location)
     assertDecodableCwd(`the ${side}`, location)
