@@ -8,6 +8,7 @@ import {
   type Backend,
   type BackendRegistry,
   createPathFilter,
+  excludeIfPresentProblem,
   existingSqliteStateFile,
   hardLinksProblem,
   IGNORE_FILE_NAME,
@@ -334,6 +335,16 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
       throw usageError(
         hardLinksRefused,
         'Drop -H (--hard-links): each name is then copied as a file of its own; or sync between two local directories.',
+      )
+    }
+    // --exclude-if-present needs sides whose listing can tell which directories hold a marker: said
+    // here, before the target's root is made, not by the engine once the run had begun (`created .`,
+    // then a raw "USAGE: sync: …"), as `ls` says it.
+    const markerRefused = excludeIfPresentProblem(flags.excludeIfPresent, [source, target])
+    if (markerRefused !== undefined) {
+      throw usageError(
+        markerRefused,
+        'Leave out the directories to skip there with --exclude, or drop --exclude-if-present.',
       )
     }
     const linkDests =
