@@ -79,6 +79,21 @@ function addFlags(cmd: Command, names: readonly FlagName[], streams: Streams): C
 }
 
 /**
+ * `--webhook URL` on a one-shot run (design §8's common flag): the healthchecks pings a cron job's
+ * `sync` sends (`/start`, then success or `/fail` with the run's summary). It was `watch`'s and
+ * `ui`'s only, and `sync … --webhook` was refused.
+ */
+function addWebhook(cmd: Command): Command {
+  const make = WATCH_OPTIONS.map((o) => o()).find((o) => o.long === '--webhook')
+  if (make) {
+    make.description =
+      'ping URL/start as the run starts, then URL (success) or URL/fail (a fatal error, failed items) with its JSON summary, as healthchecks.io takes them'
+    cmd.addOption(make)
+  }
+  return cmd
+}
+
+/**
  * The command's flags, with `--config FILE` merged in under the command line. The file's keys that
  * only other commands take are left out (said with -v): one file serves all of a job's commands.
  */
@@ -275,17 +290,17 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       exitCode = await command(a, b, flags, streams)
     }
 
-  addFlags(program.command('sync').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams)
+  addWebhook(addFlags(program.command('sync').argument('<SRC>').argument('<DST>'), SYNC_FLAGS, streams))
     .summary('one-way mirror: DST ends equal to SRC (extraneous DST files deleted)')
     .description('One-way mirror: make DST equal to SRC, deleting DST files that SRC does not have.')
     .action(jobAction(async () => (await import('./commands/sync.js')).syncCommand))
 
-  addFlags(program.command('copy').alias('backup').argument('<SRC>').argument('<DST>'), COPY_FLAGS, streams)
+  addWebhook(addFlags(program.command('copy').alias('backup').argument('<SRC>').argument('<DST>'), COPY_FLAGS, streams))
     .summary('one-way copy of new and changed files; never deletes (alias: backup)')
     .description('One-way copy: copy new and changed files from SRC to DST; never delete anything.')
     .action(jobAction(async () => (await import('./commands/copy.js')).copyCommand))
 
-  addFlags(program.command('move').argument('<SRC>').argument('<DST>'), MOVE_FLAGS, streams)
+  addWebhook(addFlags(program.command('move').argument('<SRC>').argument('<DST>'), MOVE_FLAGS, streams))
     .summary("copy, then delete from SRC each file DST holds (rclone's move)")
     .description(
       'Move files: copy new and changed files from SRC to DST, then delete from SRC each file DST holds ' +
@@ -295,7 +310,7 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     )
     .action(jobAction(async () => (await import('./commands/move.js')).moveCommand))
 
-  addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), RESTORE_FLAGS, streams)
+  addWebhook(addFlags(program.command('restore').argument('<SRC>').argument('<DST>'), RESTORE_FLAGS, streams))
     .summary('copy DST back into SRC: the same arguments as the backup restore it')
     .description(
       'Restore a backup: copy files from DST back into SRC (never deleting).\n' +
@@ -323,7 +338,9 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
       exitCode = await lsCommand(uri, flags, streams)
     })
 
-  const bisyncCmd = addFlags(program.command('bisync').argument('<A>').argument('<B>'), BISYNC_FLAGS, streams)
+  const bisyncCmd = addWebhook(
+    addFlags(program.command('bisync').argument('<A>').argument('<B>'), BISYNC_FLAGS, streams),
+  )
   // The shared --checksum text speaks of a source's mtime carried to a target, and of check.
   const bisyncChecksum = bisyncCmd.options.find((o) => o.long === '--checksum')
   if (bisyncChecksum)

@@ -113,3 +113,65 @@ describe('mem:// (an in-memory store) is no location of the command line', () =>
     expect(r.stderr).toContain('in-memory')
   })
 })
+
+describe('--webhook on a one-shot run (design §8: a common flag; healthchecks pings from a cron job)', () => {
+  // `syncflow sync SRC DST --webhook https://hc-ping.com/<uuid>` from cron, the healthchecks
+  // convention's first use, was refused: "--webhook is a flag of watch and ui, not of `syncflow
+  // sync`: drop it here".
+  async function monitor(): Promise<{ url: string; paths: string[]; close: () => Promise<void> }> {
+    const { createServer } = await import('node:http')
+    const paths: string[] = []
+    const server = createServer((req, res) => {
+      req.resume()
+      req.on('end', () => {
+        paths.push(req.url ?? '')
+        res.end('OK')
+      })
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const { port } = server.address() as import('node:net').AddressInfo
+    return {
+      url: `http://127.0.0.1:${port}/ping`,
+      paths,
+      close: () => new Promise((resolve) => server.close(() => resolve())),
+    }
+  }
+
+  it.each([['sync'], ['copy'], ['move'], ['bisync']])(
+    '%s SRC DST --webhook pings URL/start, then URL',
+    async (command) => {
+      const hook = await monitor()
+      try {
+        const dir = await tempDir()
+        await writeTree(join(dir, 'src'), { 'a.txt': 'a' })
+        await mkdir(join(dir, 'dst'))
+        const r = await runCli([command, join(dir, 'src'), join(dir, 'dst'), '--webhook', hook.url], {
+          env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
+        })
+        expect(r.code, r.stderr).toBe(0)
+        expect(hook.paths).toEqual(['/ping/start', '/ping'])
+      } finally {
+        await hook.close()
+      }
+    },
+  )
+
+  it('a run that cannot start pings URL/fail (exit 2)', async () => {
+    const hook = await monitor()
+    try {
+      const dir = await tempDir()
+      const r = await runCli(['sync', join(dir, 'missing'), join(dir, 'dst'), '--webhook', hook.url], {
+        env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
+      })
+      expect(r.code).toBe(2)
+      expect(hook.paths).toEqual(['/ping/start', '/ping/fail'])
+    } finally {
+      await hook.close()
+    }
+  })
+
+  it('sync --help documents it', async () => {
+    const r = await runCli(['sync', '--help'])
+    expect(r.stdout).toContain('--webhook <URL>')
+  })
+})

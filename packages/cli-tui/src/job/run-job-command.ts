@@ -8,6 +8,7 @@ import { HumanReporter } from '../output/human-reporter.js'
 import { JsonReporter } from '../output/json-reporter.js'
 import type { Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
+import { type OpenedReporters, openReporters } from '../reporters/open-reporters.js'
 import { assertBisyncSides, bisyncOf, TWO_WAY_SIDE_NAMES, twoWayJobSpec } from './bisync-of.js'
 import { createBuiltinRegistry } from './builtin-plugins.js'
 import { drainEvents } from './drain-events.js'
@@ -60,6 +61,16 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   }
   const removeHandlers = onInterrupt(stop)
   const hangup = onHangup(stop)
+  /** `--webhook URL`: the run's /start, then its success or /fail (`openReporters`). */
+  const webhook = (flags as { readonly webhook?: string }).webhook
+  let hooks: OpenedReporters | undefined
+  if (webhook !== undefined) {
+    hooks = await openReporters(
+      { webhook },
+      { command: commandName(cmd), source: cmd.source, target: cmd.target },
+      (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
+    )
+  }
   try {
     // The roots as the run finds them (before openJob makes a read-only target root writable for
     // it): what finishLocalTarget then changes is said as the root's action, as check says it.
@@ -144,19 +155,30 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     if (summary.fatal && !reporter.shown?.(summary.fatal)) {
       streams.stderr.write(formatError(reviveError(summary.fatal), flags.verbose === true))
     }
+    hooks?.event({ type: 'done', ts: Date.now(), summary })
     return exitCodeForSummary(summary, cmd.kind === 'check' ? 'check' : 'sync')
   } catch (err) {
     const error = asSyncError(err)
     // `check` says so in its summary's mode, whether it ran or not (a script dispatches on it).
-    if (flags.json) {
-      reporter.event(fatalDoneEvent(error, cmd.kind === 'sync' ? cmd.mode : cmd.kind, dryRun))
-    }
+    const fatalDone = fatalDoneEvent(error, cmd.kind === 'sync' ? cmd.mode : cmd.kind, dryRun)
+    if (flags.json) reporter.event(fatalDone)
+    // A run that could not start still pings /fail.
+    hooks?.event(fatalDone)
     reporter.end(undefined)
     streams.stderr.write(formatError(err, flags.verbose === true))
     return exitCodeForError(error)
   } finally {
+    await hooks?.close()
     removeHandlers()
     // After a hangup: the job is closed by now; the process ends by the signal (exit status 129).
     hangup.finish()
   }
+}
+
+/** The command as the user typed it, for the webhook's /start ping. */
+function commandName(cmd: JobCommand): string {
+  if (cmd.kind !== 'sync') return cmd.kind
+  if (cmd.flags.removeSourceFiles === true) return 'move'
+  if (cmd.sideNames !== undefined) return 'restore'
+  return cmd.mode === 'mirror' ? 'sync' : 'copy'
 }
