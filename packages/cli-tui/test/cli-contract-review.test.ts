@@ -175,3 +175,20 @@ describe('--webhook on a one-shot run (design §8: a common flag; healthchecks p
     expect(r.stdout).toContain('--webhook <URL>')
   })
 })
+
+describe('usage errors with --json end with a done event', () => {
+  // `move … --json --bogus` printed nothing on stdout (move was not among the job commands a usage
+  // error's `done` is written for), where every other job command's --json reader gets one.
+  it.each([
+    [['move', 'a', 'b', '--json', '--bogus'], 'copy', false],
+    [['move', 'a', 'b', '--json', '--concurrency', '0'], 'copy', false],
+    // A dry run given in a bundle of short flags is still a dry run.
+    [['sync', 'a', 'b', '-nc', '--json', '--bogus'], 'mirror', true],
+  ])('%j → one done line, mode %s, dryRun %s', async (args, mode, dryRun) => {
+    const r = await runCli(args)
+    expect(r.code).toBe(2)
+    const lines = jsonLines(r.stdout)
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({ type: 'done', summary: { mode, dryRun, fatal: { code: 'USAGE' } } })
+  })
+})

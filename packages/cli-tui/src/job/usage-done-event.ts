@@ -14,6 +14,8 @@ const JOB_MODES: Readonly<Record<string, string>> = {
   copy: 'copy',
   backup: 'copy',
   restore: 'copy',
+  // (Left out, a `move … --json` with a bad flag printed nothing on stdout.)
+  move: 'copy',
   // Not available yet, but its --json reader gets a `done` too.
   bisync: 'bisync',
 }
@@ -47,7 +49,8 @@ export function writeUsageDone(argv: readonly string[], streams: Streams, messag
       error,
       chosen === 'copy' || chosen === 'mirror' ? chosen : mode,
       // `check` is always a dry run, as its own `done` says.
-      mode === 'check' || args.includes('-n') || args.includes('--dry-run'),
+      // (`-nc`, `-vn`: a bundle of short flags with -n in it is a dry run too.)
+      mode === 'check' || args.includes('--dry-run') || args.some((a) => /^-[a-zA-Z]*n[a-zA-Z]*$/.test(a)),
     ),
   )
 }
