@@ -192,3 +192,16 @@ describe('usage errors with --json end with a done event', () => {
     expect(lines[0]).toMatchObject({ type: 'done', summary: { mode, dryRun, fatal: { code: 'USAGE' } } })
   })
 })
+
+describe("move's answer to rsync's and rclone's delete flags", () => {
+  // `move SRC DST --delete` was told "`syncflow move` never deletes, whatever the flags", of the
+  // command that deletes every source file it moved.
+  it.each([['--delete'], ['--delete-after'], ['--track-renames-strategy']])(
+    'move a b %s does not say move never deletes',
+    async (flag) => {
+      const r = await runCli(['move', 'a', 'b', flag])
+      expectUsageError(r, '`syncflow move` deletes nothing in the target')
+      expect(r.stderr).not.toContain('never deletes')
+    },
+  )
+})

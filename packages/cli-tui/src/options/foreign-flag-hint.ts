@@ -28,6 +28,10 @@ function deleteHint(command: string, flag: string, copyMode: boolean): string {
   }
   if (command === 'check')
     return `\`syncflow check\` reports what a mirror would delete, and deletes nothing: drop ${flag}`
+  // (`move` deletes: the source files it moved. "never deletes" was said of it too.)
+  if (command === 'move') {
+    return `\`syncflow move\` deletes nothing in the target, whatever the flags (it removes from the source each file it moved): \`syncflow sync\` is the mirror that deletes the target files the source lacks`
+  }
   return `\`syncflow ${command}\` never deletes, whatever the flags: \`syncflow sync\` is the mirror that does`
 }
 
@@ -36,7 +40,8 @@ function renamesHint(command: string, flag: string): string {
   if (command === 'sync' || command === 'bisync' || command === 'watch' || command === 'ui') {
     return `renames are paired by size and hash, never by mtime alone (two files of one size and mtime may differ), for files of 64 KiB or more: drop ${flag} (--track-renames pairs between two local directories too)`
   }
-  return `\`syncflow ${command}\` never deletes, so it has no renames to track: \`syncflow sync\` (a mirror) and \`syncflow bisync\` pair them`
+  const never = command === 'move' ? 'deletes nothing in the target' : 'never deletes'
+  return `\`syncflow ${command}\` ${never}, so it has no renames to track: \`syncflow sync\` (a mirror) and \`syncflow bisync\` pair them`
 }
 
 const PRUNE =
