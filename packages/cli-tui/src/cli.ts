@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { UI_OPTIONS } from './commands/ui.js'
 import { WATCH_OPTIONS } from './commands/watch.js'
@@ -176,11 +176,20 @@ export async function run(argv: readonly string[], streams: Streams): Promise<Ex
     const takes =
       cmd === undefined ? undefined : new Set(cmd.options.flatMap((o) => (o.short ? [o.short.slice(1)] : [])))
     return (
+      dashedLocationHint(flag, command) ??
       valueOnSwitchHint(flag) ??
       foreignFlagHint(typed, command, copyMode, takes) ??
       misplacedFlagHint(flag) ??
       otherCommandFlagHint(flag)
     )
+  }
+  /**
+   * A location whose name starts with `-` (`sync -drafts backup`): commander said only "unknown
+   * option '-drafts'", with no word of the directory of that name here.
+   */
+  const dashedLocationHint = (flag: string, command: string): string | undefined => {
+    if (!existsSync(flag)) return undefined
+    return `${flag} is read as a flag; for the location of that name, write ./${flag} (or put -- before the locations: syncflow ${command || '<command>'} -- ${flag} …)`
   }
   /**
    * A value given to a flag that takes none (`sync --dry-run=false`, `check --checksum=1`): commander

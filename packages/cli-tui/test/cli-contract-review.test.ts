@@ -205,3 +205,20 @@ describe("move's answer to rsync's and rclone's delete flags", () => {
     },
   )
 })
+
+describe('a location whose name starts with -', () => {
+  // `sync -drafts backup` (a directory named -drafts here) was told only "unknown option
+  // '-drafts'", with no word of how to name that directory.
+  it('says how to give it: ./NAME, or -- before the locations', async () => {
+    const dir = await tempDir()
+    await writeTree(join(dir, '-drafts'), { 'a.txt': 'a' })
+    const r = await runCli(['sync', '-drafts', 'backup'], { cwd: dir })
+    expectUsageError(r, "unknown option '-drafts'", 'write ./-drafts', 'syncflow sync -- -drafts')
+    const ok = await runCli(['sync', './-drafts', 'backup'], {
+      cwd: dir,
+      env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
+    })
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(await readTree(join(dir, 'backup'))).toEqual({ 'a.txt': 'a' })
+  })
+})
