@@ -8,6 +8,7 @@ import {
   jsonLines,
   readTree,
   runCli,
+  startCli,
   tempDir,
   writeTree,
 } from './helpers/cli.js'
@@ -164,6 +165,25 @@ describe('--webhook on a one-shot run (design §8: a common flag; healthchecks p
         env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
       })
       expect(r.code).toBe(2)
+      expect(hook.paths).toEqual(['/ping/start', '/ping/fail'])
+    } finally {
+      await hook.close()
+    }
+  })
+
+  it('a run interrupted (exit 130) pings URL/fail: it did not do its job', async () => {
+    const hook = await monitor()
+    try {
+      const dir = await tempDir()
+      await writeTree(join(dir, 'src'), { 'big.bin': 'x'.repeat(400_000) })
+      const r = startCli(['sync', join(dir, 'src'), join(dir, 'dst'), '--bwlimit', '50k', '--webhook', hook.url], {
+        env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
+      })
+      await expect.poll(() => hook.paths.length, { timeout: 10_000 }).toBe(1)
+      await new Promise((resolve) => setTimeout(resolve, 500))
+      r.child.kill('SIGINT')
+      const end = await r.exited
+      expect(end.code, end.stderr).toBe(130)
       expect(hook.paths).toEqual(['/ping/start', '/ping/fail'])
     } finally {
       await hook.close()

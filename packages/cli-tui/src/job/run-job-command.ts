@@ -66,7 +66,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   let hooks: OpenedReporters | undefined
   if (webhook !== undefined) {
     hooks = await openReporters(
-      { webhook },
+      // (Interrupted, a one-shot run did not do its job: /fail, where a watch's SIGINT is its end.)
+      { webhook, interruptedFails: true },
       { command: commandName(cmd), source: cmd.source, target: cmd.target },
       (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
     )

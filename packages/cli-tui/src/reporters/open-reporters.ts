@@ -6,6 +6,8 @@ import type { WebhookJobInfo } from './webhook-reporter.js'
 export interface ReporterFlags {
   readonly webhook?: string
   readonly metrics?: ListenAddress
+  /** The webhook pings `/fail` for an interrupted run (a one-shot run's; a watch ends so). */
+  readonly interruptedFails?: boolean
 }
 
 /** The reporters a command asked for, fed from the one event stream. */
@@ -39,7 +41,7 @@ export async function openReporters(
   }
   if (flags.webhook) {
     const { WebhookReporter } = await import('./webhook-reporter.js')
-    const webhook = new WebhookReporter(flags.webhook, { onWarning })
+    const webhook = new WebhookReporter(flags.webhook, { onWarning, interruptedFails: flags.interruptedFails === true })
     webhook.start(job)
     sinks.push(webhook)
   }

@@ -16,6 +16,11 @@ export interface WebhookOptions {
   readonly closeWaitMs?: number
   /** Told about a request that failed for good (once per failure). */
   readonly onWarning?: (message: string) => void
+  /**
+   * An interrupted run pings `/fail`: a one-shot run (a cron job's `sync`) stopped before its end
+   * did not do its job, where a watch's SIGINT is how it ends. [false]
+   */
+  readonly interruptedFails?: boolean
   /** [globalThis.fetch] */
   readonly fetch?: typeof fetch
 }
@@ -119,6 +124,7 @@ export class WebhookReporter {
       retryDelayMs: 1000,
       maxQueue: 100,
       closeWaitMs: 10_000,
+      interruptedFails: false,
       fetch: globalThis.fetch,
       ...opts,
     }
@@ -132,7 +138,7 @@ export class WebhookReporter {
   /** Feeds one event of the run; only `done` events (one per run or cycle) are sent. */
   event(e: SyncEvent): void {
     if (e.type !== 'done') return
-    const failed = summaryFailed(e.summary)
+    const failed = summaryFailed(e.summary) || (this.#opts.interruptedFails && e.summary.interrupted === true)
     const ping: Ping = {
       endpoint: failed ? '/fail' : '',
       body: { status: failed ? 'fail' : 'success', ts: e.ts, summary: e.summary },
