@@ -13,7 +13,7 @@ import {
   writeTree,
 } from './helpers/cli.js'
 
-// Review of the command-line contract (design §8): behaviours a user or a script would call wrong.
+// The command-line contract (design §8), from a review of it: behaviours a user or a script had called wrong.
 
 beforeAll(() => buildCli())
 afterAll(() => cleanupTempDirs())
