@@ -172,8 +172,8 @@ describe('bad flags and arguments', () => {
       ["'--timeout <SEC>'", "'0.0001'", 'from 0.1 to 86400', 'or 0 for the default'],
     ],
     [
-      ['--contimeout', '1m'],
-      ["'--contimeout <SEC>'", "'1m'", 'e.g. 30 or 2.5'],
+      ['--contimeout', '1 minute'],
+      ["'--contimeout <SEC>'", "'1 minute'", 'e.g. 30 or 2.5', '5m'],
     ],
     [
       ['--exclude', ''],

@@ -6,6 +6,7 @@ import { parseConcurrency } from '../src/options/parse-concurrency.js'
 import { parseEndpoint } from '../src/options/parse-endpoint.js'
 import { parseMaxDelete } from '../src/options/parse-max-delete.js'
 import { parseRate } from '../src/options/parse-rate.js'
+import { parseSeconds } from '../src/options/parse-seconds.js'
 
 describe('parseRate (--bwlimit)', () => {
   it.each([
@@ -79,5 +80,25 @@ describe('parseEndpoint', () => {
 describe('--block-size', () => {
   it("takes no more than a server accepts (core's limit, kept apart so that start-up does not load core)", () => {
     expect(MAX_BLOCK_SIZE_FLAG).toBe(MAX_REQUESTED_BLOCK_SIZE)
+  })
+})
+
+// rsync's --timeout takes seconds; rclone's a Go duration (`--timeout 5m`): an rclone user's value
+// was refused (review of the command line).
+describe('parseSeconds (--timeout, --contimeout)', () => {
+  it('takes seconds, or a duration with units as rclone does', () => {
+    expect(parseSeconds('30')).toBe(30)
+    expect(parseSeconds('2.5')).toBe(2.5)
+    expect(parseSeconds('0')).toBe(0)
+    expect(parseSeconds('90s')).toBe(90)
+    expect(parseSeconds('5m')).toBe(300)
+    expect(parseSeconds('1h')).toBe(3600)
+    expect(parseSeconds('1m30s')).toBe(90)
+    expect(parseSeconds('500ms')).toBe(0.5)
+  })
+  it('refuses what is no duration, or out of range, saying what to give', () => {
+    for (const bad of ['', '1 minute', 'm', '5x', '-1', '1.5.2s', '25h', '50ms', '1e3']) {
+      expect(() => parseSeconds(bad), bad).toThrow(/e\.g\. 30 or 2\.5 \(or with a unit: 90s, 5m, 1h\)/)
+    }
   })
 })

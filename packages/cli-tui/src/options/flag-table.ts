@@ -346,12 +346,12 @@ export const FLAG_TABLE = {
   timeout: () =>
     new Option(
       '--timeout <SEC>',
-      "grpc://, s3://: I/O timeout: fail a transfer or request when the server sends or takes nothing for SEC seconds; a failed transfer is tried 4 times, and on s3:// each request up to 3 times (default: s3:// 60; grpc:// none for transfers, 60 for a request's answer; 0 = the default)",
+      "grpc://, s3://: I/O timeout: fail a transfer or request when the server sends or takes nothing for SEC seconds (or a duration: 90s, 5m); a failed transfer is tried 4 times, and on s3:// each request up to 3 times (default: s3:// 60; grpc:// none for transfers, 60 for a request's answer; 0 = the default)",
     ).argParser(flagParser(parseSeconds)),
   contimeout: () =>
     new Option(
       '--contimeout <SEC>',
-      'grpc://, s3://: give up connecting to the server after SEC seconds, whatever --timeout says; on s3://, until it has answered a first request (default: grpc:// 60, s3:// 10; 0 = the default)',
+      'grpc://, s3://: give up connecting to the server after SEC seconds (or a duration: 90s, 5m), whatever --timeout says; on s3://, until it has answered a first request (default: grpc:// 60, s3:// 10; 0 = the default)',
     ).argParser(flagParser(parseSeconds)),
   blockSize: () =>
     new Option('--block-size <BYTES>', 'delta transfer block size (default: about sqrt of the file size)').argParser(
