@@ -193,7 +193,9 @@ async function readLock(lockPath: string): Promise<LockInfo | 'gone' | 'partial'
   if (info) return info
   const stat = await fs.stat(lockPath).catch(() => undefined)
   if (!stat) return 'gone'
-  if (Date.now() - stat.mtimeMs < PARTIAL_LOCK_GRACE_MS) return 'partial'
+  // (Its age either way: one dated well ahead of the clock was not made just now but before a clock
+  // that restarted behind it, after a power cut; a negative age kept it "just starting" until then.)
+  if (Math.abs(Date.now() - stat.mtimeMs) < PARTIAL_LOCK_GRACE_MS) return 'partial'
   // Unreadable and old: its writer died between creating and writing it.
   return { pid: -1, host: os.hostname(), startedAt: stat.mtime.toISOString(), token: '' }
 }
