@@ -47,4 +47,30 @@ describe('a state file, or its SQLite journal, this user may not write', () => {
     expect(ro.stderr).toContain(`${JSON.stringify(state)}`)
     expect(ro.stdout).not.toMatch(/^updated/m)
   })
+
+  // A two-way dry run only reads the records: a state file it may not write is no reason to refuse it.
+  it.skipIf(process.getuid?.() !== 0)('is read by a two-way dry run all the same', async () => {
+    const root = await tempDir('state-readonly-dry')
+    const [a, b] = [join(root, 'a'), join(root, 'b')]
+    await writeTree(a, { x: 'x' })
+    await mkdir(b)
+    await mkdir(join(root, 'st'))
+    execFileSync('chown', ['-R', '65534:65534', root])
+    const user = { uid: 65534, gid: 65534 }
+    const state = join(root, 'st', 'job.sqlite')
+    const run = (...flags: string[]) =>
+      runCli(['bisync', a, b, '--state', state, ...flags], { env: { SYNCFLOW_STATE_DIR: join(root, 'lock') }, ...user })
+    const first = await run()
+    expect(first.code, first.stderr).toBe(0)
+    await chmod(state, 0o444)
+    await writeFile(join(a, 'y'), 'y')
+    execFileSync('chown', ['65534:65534', join(a, 'y')])
+    const dry = await run('-n')
+    expect(dry.code, dry.stdout + dry.stderr).toBe(0)
+    expect(dry.stdout).toMatch(/^would copy\s+y/m)
+    // The real run is refused, naming the file.
+    const real = await run()
+    expect(real.code, real.stdout + real.stderr).toBe(2)
+    expect(real.stderr).toContain(JSON.stringify(state))
+  })
 })

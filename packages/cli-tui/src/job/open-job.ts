@@ -459,7 +459,9 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     if (!spec.readOnly && flags.state !== false) {
       // The default SQLite file opens on first use (a no-op local run never loads SQLite); an
       // explicit --state opens now, so a bad location or an unreachable server fails up front.
-      const open = () => openStateStore(flags.state || undefined, { jobId, signal })
+      // (A dry run's store is only read: a state file it may not write is no reason to refuse it.)
+      const readOnly = flags.dryRun === true
+      const open = () => openStateStore(flags.state || undefined, { jobId, signal, ...(readOnly ? { readOnly } : {}) })
       // A two-way dry run reads the records and writes none: where the job has no SQLite file yet
       // (its first run), it reads an empty store rather than make the file (reviews of S3 and of
       // today's changes: the default store, then --state sqlite:PATH).

@@ -38,6 +38,11 @@ export interface OpenStateStoreOptions {
    * the process for the rest of the connect timeout after the command had given up on it.
    */
   readonly signal?: AbortSignal
+  /**
+   * The store is only read (a two-way dry run): a SQLite file, or journal, this user may not write
+   * is not refused (`assertSqliteWritable`), as nothing is written to it.
+   */
+  readonly readOnly?: boolean
 }
 
 /**
@@ -62,12 +67,12 @@ export async function openStateStore(location: string | undefined, opts: OpenSta
     await makeDirectories(dir, 0o700).catch((err: unknown) => {
       throw toStateError(err, 'state.open', dir)
     })
-    return openSqliteStore(file, opts.jobId)
+    return openSqliteStore(file, opts.jobId, opts.readOnly === true)
   }
   // (Refused here what no store takes: an unknown scheme, `sqlite:` without a file, `memory:…`.)
   checkStateLocation(location)
   const file = sqlitePathOf(location)
-  if (file !== undefined) return openSqliteStore(await sqliteFile(file, opts.jobId), opts.jobId)
+  if (file !== undefined) return openSqliteStore(await sqliteFile(file, opts.jobId), opts.jobId, opts.readOnly === true)
   const scheme = schemeOf(location)
   switch (scheme) {
     case 'memory':
@@ -333,7 +338,7 @@ async function sqliteFile(location: string, jobId: string): Promise<string> {
  * Each job has its own table (`job_<jobId>`), so one file given to several jobs with --state keeps
  * their records apart.
  */
-async function openSqliteStore(file: string, jobId: string): Promise<StateStore> {
+async function openSqliteStore(file: string, jobId: string, readOnly: boolean): Promise<StateStore> {
   loadSqlite3()
   // Loaded here so that importing @syncflow/core does not load the sqlite3 native module.
   const { openSqliteKeyv } = await import('./sqlite-keyv.js')
@@ -347,7 +352,7 @@ async function openSqliteStore(file: string, jobId: string): Promise<StateStore>
       hint: 'Give --state a file (made if missing) or a directory, or run with --no-state or --state memory: to keep no state.',
     })
   }
-  await assertSqliteWritable(file)
+  if (!readOnly) await assertSqliteWritable(file)
   try {
     // Table names allow only [A-Za-z0-9_]: other characters of the id are spelled `_<hex>`, one to one.
     const table = `job_${jobId.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`
