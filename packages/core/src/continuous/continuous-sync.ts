@@ -186,6 +186,9 @@ function countedIn(summary: SyncSummary, failures: readonly FailedEvent[]): Sync
 const isFile = (e: Entry | undefined): boolean => e !== undefined && e.kind !== 'dir'
 
 /** How many files (anything not a directory, as the delete guard counts) an event added to the target. */
+/** Files copied since a watch's last full pass that it remembers (see `sinceFull`). */
+const COPIED_SINCE_FULL_MAX = 100_000
+
 function targetFileDelta(e: SyncEvent): number {
   if (e.type !== 'completed' || e.dryRun) return 0
   const a = e.action
@@ -552,6 +555,24 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     let targetFiles: number | undefined
     const addTargetFiles = (n: number): void => {
       if (targetFiles !== undefined && n !== 0) targetFiles = Math.max(0, targetFiles + n)
+    }
+    // --max-delete holds for the deletes of all cycles since the last full pass together, as a
+    // `sync` run's for its deletes, of the files the target held after that pass (review of watch: a cycle's share
+    // at a time, an `rm -rf` slower than a cycle, 30 directories one after another, deleted 70% of
+    // the mirror under --max-delete 10% before one cycle's share was over 10% of what was left).
+    // Not the files copied since and deleted again (a build's temp files, a rotated log): those
+    // were not there to protect. Counted from the first full pass on; reset by each one.
+    let sinceFull: { targetFiles: number; deleted: number } | undefined
+    const copiedSinceFull = new Set<RelPath>()
+    const countSinceFull = (e: SyncEvent): void => {
+      if (sinceFull === undefined || e.type !== 'completed' || e.dryRun) return
+      const a = e.action
+      if ((a.kind === 'copy' || a.kind === 'update') && isFile(a.source) && !isFile(a.target)) {
+        // (Bounded: past it, a new file's delete counts as any other's, the safe side.)
+        if (copiedSinceFull.size < COPIED_SINCE_FULL_MAX) copiedSinceFull.add(a.path)
+      } else if (a.kind === 'delete' && isFile(a.target)) {
+        if (!copiedSinceFull.delete(a.path)) sinceFull.deleted++
+      }
     }
 
     // Paths whose last try failed for a reason that may pass → how many tries failed in a row.
@@ -946,6 +967,11 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
             complete: () => {
               if (listedFiles !== undefined) targetFiles = Math.max(0, listedFiles + passDelta)
               else addTargetFiles(passDelta)
+              // A new budget of deletes from here (see `sinceFull`): the pass judged all it found.
+              if (listedFiles !== undefined && targetFiles !== undefined) {
+                sinceFull = { targetFiles, deleted: 0 }
+                copiedSinceFull.clear()
+              }
             },
           }),
         )
@@ -1001,6 +1027,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         ...(work.seen ? { seen: work.seen } : {}),
         ...(work.replaced ? { replaced: work.replaced } : {}),
         ...(targetFiles !== undefined ? { targetFiles } : {}),
+        ...(sinceFull !== undefined ? { sinceFullPass: { ...sinceFull } } : {}),
         settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
         onUnsettled: (paths) => {
           for (const path of paths) feedback$.next({ type: 'upsert', path })
@@ -1011,6 +1038,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
           remember(e)
           outcome.see(e)
           addTargetFiles(targetFileDelta(e))
+          countSinceFull(e)
           if (e.type === 'completed' && (e.action.kind === 'copy' || e.action.kind === 'update')) {
             transferred.push(e.action)
           }

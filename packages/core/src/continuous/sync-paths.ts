@@ -51,6 +51,13 @@ export interface SyncPathsOptions extends SyncOptions {
    */
   readonly targetFiles?: number
   /**
+   * Of the continuous job: the target's file count its last full pass listed, and the files its
+   * cycles deleted since (not those they had copied since), against which a `maxDelete` holds for
+   * all of those deletes and the cycle's together (see `MaxDelete.alreadyDeleted`). [the cycle's
+   * deletes alone, a percentage of `targetFiles`]
+   */
+  readonly sinceFullPass?: { readonly targetFiles: number; readonly deleted: number }
+  /**
    * Paths a change reported removed or renamed away (`ObservedChange.removed`). A directory found
    * at one on both sides was made again: it is another directory than the one the target mirrors,
    * and is compared whole (its subtree listed on both sides), so that the old contents, which had no
@@ -130,9 +137,19 @@ async function* listing(
   yield* [...entries].sort(compareEntries)
 }
 
-/** A cycle's `--max-delete`: a percentage is of the whole target's `targetFiles` (null: not known). */
-function cycleMaxDelete(max: MaxDelete, targetFiles: number | undefined): MaxDelete {
-  if ('count' in max) return max
+/**
+ * A cycle's `--max-delete`: a percentage is of the whole target's `targetFiles` (null: not known);
+ * with `since`, the limit holds for the deletes since the last full pass and the cycle's together,
+ * a percentage of the files that pass listed.
+ */
+function cycleMaxDelete(
+  max: MaxDelete,
+  targetFiles: number | undefined,
+  since: SyncPathsOptions['sinceFullPass'],
+): MaxDelete {
+  const already = since !== undefined && since.deleted > 0 ? { alreadyDeleted: since.deleted } : {}
+  if ('count' in max) return { count: max.count, ...already }
+  if (since !== undefined) return { percent: max.percent, ofTargetFiles: since.targetFiles, ...already }
   return { percent: max.percent, ofTargetFiles: targetFiles ?? null }
 }
 
@@ -469,7 +486,7 @@ export function syncPaths(
             ...rest,
             // A cycle lists only its changed paths: the --files-from paths it lacks are not missing.
             ...(rest.filter?.filesFrom !== undefined ? { filter: withoutFilesFromReport(rest.filter) } : {}),
-            ...(maxDelete ? { maxDelete: cycleMaxDelete(maxDelete, options.targetFiles) } : {}),
+            ...(maxDelete ? { maxDelete: cycleMaxDelete(maxDelete, options.targetFiles, options.sinceFullPass) } : {}),
             ...(sourceHasFiles ? { allowEmptySource: true } : {}),
           }
           return sync(

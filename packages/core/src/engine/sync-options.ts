@@ -8,9 +8,19 @@ export type CompareMode = 'size-mtime' | 'checksum' | 'size-only'
 
 /** A limit on deletes: an absolute count or a percentage of the target's files. */
 export type MaxDelete =
-  | { readonly count: number }
+  | {
+      readonly count: number
+      /** Deletes already run in the same budget (see the percentage's). [0] */
+      readonly alreadyDeleted?: number
+    }
   | {
       readonly percent: number
+      /**
+       * Files a `watch` deleted since its last full pass, which this run's deletes add to: the limit
+       * holds for all of them together, of the file count that pass listed (`ofTargetFiles`), so an
+       * `rm -rf` slower than a cycle is not let through a cycle's share at a time. [0]
+       */
+      readonly alreadyDeleted?: number
       /**
        * The target's file count to measure the percentage against, for a run whose target listing
        * is not the whole target (a `watch` cycle lists only its changed paths): the files the last

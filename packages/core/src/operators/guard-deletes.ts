@@ -94,22 +94,28 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
   }
   const max = input.maxDelete
   const files = n - (input.dirDeletes ?? 0)
-  if (max && 'count' in max && files > max.count) {
+  const already = max?.alreadyDeleted ?? 0
+  if (max && 'count' in max && files + already > max.count) {
     return {
       allowed: false,
       code: 'MAX_DELETE',
-      reason: `${deletes(files)} ${files === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.count}: none run`,
+      reason: `${deletes(files)}${alreadySaid(already)} ${files === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.count}: none run`,
     }
   }
   if (max && 'percent' in max) return percentVerdict(files, input.targetFiles, max, names?.target)
   return { allowed: true }
 }
 
+/** The deletes a watch ran since its last full pass, said beside a cycle's (see `MaxDelete`). */
+function alreadySaid(already: number): string {
+  return already > 0 ? ` (with the ${deletes(already)} run since the last full sync)` : ''
+}
+
 /** `--max-delete P%`: the share of the target's files that `n` deletes are (see `MaxDelete`). */
 function percentVerdict(
   n: number,
   listedFiles: number,
-  max: { readonly percent: number; readonly ofTargetFiles?: number | null },
+  max: { readonly percent: number; readonly ofTargetFiles?: number | null; readonly alreadyDeleted?: number },
   /** The name of the side deleted from (two-way sync's `A` or `B`), else "the target". */
   target?: string,
 ): DeleteGuardVerdict {
@@ -123,8 +129,10 @@ function percentVerdict(
   // A count kept up to date between full passes may drift below what this run listed (files put
   // into the target by someone else): what is known to be there is the floor.
   const files = max.ofTargetFiles === undefined ? listedFiles : Math.max(max.ofTargetFiles, listedFiles)
-  if (files === 0 || (n / files) * 100 <= max.percent) return { allowed: true }
-  const pct = ((n / files) * 100).toFixed(1)
+  const already = max.alreadyDeleted ?? 0
+  const all = n + already
+  if (files === 0 || (all / files) * 100 <= max.percent) return { allowed: true }
+  const pct = ((all / files) * 100).toFixed(1)
   // (Named, a side's file count is said: "75.0% of B" read as a share of the side's bytes.)
   const of =
     max.ofTargetFiles === undefined && target === undefined
@@ -133,7 +141,10 @@ function percentVerdict(
   return {
     allowed: false,
     code: 'MAX_DELETE',
-    reason: `${deletes(n)} (${pct}% of ${of}) ${n === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.percent}%: none run`,
+    reason:
+      already > 0
+        ? `${deletes(n)} (with the ${deletes(already)} run since the last full sync, ${pct}% of ${of}) exceed --max-delete ${max.percent}%: none run`
+        : `${deletes(n)} (${pct}% of ${of}) ${n === 1 ? 'exceeds' : 'exceed'} --max-delete ${max.percent}%: none run`,
   }
 }
 
