@@ -38,6 +38,16 @@ export class WatchLogReporter implements Reporter {
   #refused: RefusedLines
   /** A two-way watch (`started`): its guards' notes get two-way hints. */
   #twoWay = false
+  /**
+   * A two-way watch's notes and skip lines of the last pass, and of this one: a pass that says only
+   * what the one before said (deletes held, the writes held with them) is not printed again. Each
+   * pass is a whole bisync, which finds the same held deletes again: with a side polled (s3://), the
+   * same note and `#n: 10 skipped` line came every 2 s for as long as the watch ran (review of watch).
+   */
+  #lastPass = new Set<string>()
+  #thisPass = new Set<string>()
+  #lastSkipped = -1
+  #saidNew = false
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
@@ -65,12 +75,16 @@ export class WatchLogReporter implements Reporter {
         this.#s.stderr.write(`${formatFailed(e, failureHint(e, this.#o.verbose, this.#hintsShown))}\n`)
         break
       }
-      case 'skipped':
+      case 'skipped': {
         if (this.#guard.said(e)) break
-        if (!this.#o.quiet) this.#s.stderr.write(`skipped  ${printableName(e.path)}: ${printable(e.reason)}\n`)
+        const line = `skipped  ${printableName(e.path)}: ${printable(e.reason)}`
+        if (this.#repeated(line)) break
+        if (!this.#o.quiet) this.#s.stderr.write(`${line}\n`)
         break
+      }
       case 'notice': {
         this.#guard.notice(e.code, e.message)
+        if (this.#repeated(`${e.code} ${e.message}`)) break
         if (this.#o.quiet) break
         // Said again each cycle, the note's hint only once until a cycle without failures (a busy
         // file's copy that kept failing repeated it under every cycle of its own).
@@ -100,8 +114,19 @@ export class WatchLogReporter implements Reporter {
         // A dry run did nothing: its cycles say what they would do (`would copy 2, delete 1`).
         const counts = this.#o.dryRun ? s.planned : s.done
         const busy = s.failed + s.skipped + Object.values(counts).reduce((a, b) => a + b, 0) > 0
+        // A two-way pass that only held again what the last one held, and said nothing new (see `#lastPass`).
+        const heldAgain =
+          this.#twoWay &&
+          !this.#saidNew &&
+          s.failed === 0 &&
+          s.skipped === this.#lastSkipped &&
+          Object.values(counts).every((n) => n === 0)
+        this.#lastPass = this.#thisPass
+        this.#thisPass = new Set()
+        this.#saidNew = false
+        this.#lastSkipped = s.skipped
         // The initial sync is always said, so the user knows the watch is live.
-        if (this.#o.quiet || (!busy && !initial)) break
+        if (this.#o.quiet || ((!busy || heldAgain) && !initial)) break
         const time = new Date(e.ts).toTimeString().slice(0, 8)
         const label = initial ? 'initial sync' : `#${this.#cycles}`
         this.#s.stderr.write(`${time} ${label}: ${summaryText(s)}${s.interrupted ? ' (interrupted)' : ''}\n`)
@@ -109,6 +134,15 @@ export class WatchLogReporter implements Reporter {
       }
       default:
     }
+  }
+
+  /** A two-way watch's line that the last pass printed too (see `#lastPass`): not printed again. */
+  #repeated(line: string): boolean {
+    if (!this.#twoWay) return false
+    this.#thisPass.add(line)
+    if (this.#lastPass.has(line)) return true
+    this.#saidNew = true
+    return false
   }
 
   interrupting(signal?: NodeJS.Signals): void {
