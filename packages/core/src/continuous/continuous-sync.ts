@@ -185,10 +185,10 @@ function countedIn(summary: SyncSummary, failures: readonly FailedEvent[]): Sync
 
 const isFile = (e: Entry | undefined): boolean => e !== undefined && e.kind !== 'dir'
 
-/** How many files (anything not a directory, as the delete guard counts) an event added to the target. */
 /** Files copied since a watch's last full pass that it remembers (see `sinceFull`). */
 const COPIED_SINCE_FULL_MAX = 100_000
 
+/** How many files (anything not a directory, as the delete guard counts) an event added to the target. */
 function targetFileDelta(e: SyncEvent): number {
   if (e.type !== 'completed' || e.dryRun) return 0
   const a = e.action
