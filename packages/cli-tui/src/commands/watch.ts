@@ -192,7 +192,11 @@ export async function watchCommand(
   }
   try {
     reporters = await openReporters(
-      { ...(flags.webhook ? { webhook: flags.webhook } : {}), ...(flags.metrics ? { metrics: flags.metrics } : {}) },
+      {
+        ...(flags.webhook ? { webhook: flags.webhook } : {}),
+        ...(flags.metrics ? { metrics: flags.metrics } : {}),
+        vanishedRetried: true,
+      },
       { command: 'watch', source, target },
       (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
     )

@@ -8,6 +8,8 @@ export interface ReporterFlags {
   readonly metrics?: ListenAddress
   /** The webhook pings `/fail` for an interrupted run (a one-shot run's; a watch ends so). */
   readonly interruptedFails?: boolean
+  /** A watch: a copy whose source vanished is tried again, no failure of its cycle for the webhook (see `isVanishedCopy`). */
+  readonly vanishedRetried?: boolean
 }
 
 /** The reporters a command asked for, fed from the one event stream. */
@@ -41,7 +43,11 @@ export async function openReporters(
   }
   if (flags.webhook) {
     const { WebhookReporter } = await import('./webhook-reporter.js')
-    const webhook = new WebhookReporter(flags.webhook, { onWarning, interruptedFails: flags.interruptedFails === true })
+    const webhook = new WebhookReporter(flags.webhook, {
+      onWarning,
+      interruptedFails: flags.interruptedFails === true,
+      vanishedRetried: flags.vanishedRetried === true,
+    })
     webhook.start(job)
     sinks.push(webhook)
   }

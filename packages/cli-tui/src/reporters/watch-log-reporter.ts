@@ -9,6 +9,7 @@ import { RefusedLines } from '../output/refused-lines.js'
 import { quitAtOnceHint, type Reporter } from '../output/reporter.js'
 import type { Streams } from '../output/streams.js'
 import { summaryText } from '../ui/summary-text.js'
+import { isVanishedCopy, withoutVanished } from './vanished-copies.js'
 
 /** Options of `WatchLogReporter`. */
 export interface WatchLogOptions {
@@ -48,6 +49,14 @@ export class WatchLogReporter implements Reporter {
   #thisPass = new Set<string>()
   #lastSkipped = -1
   #saidNew = false
+  /**
+   * The cycle's failures so far, and of them its copies whose source vanished (`isVanishedCopy`):
+   * tried again by the watch, which finds them gone, they are no failure of it. Said with -v only; a
+   * burst of short-lived files (a build, a `git checkout`) printed a `failed … NOT_FOUND` line each,
+   * a note that deletes were held, and `N failed` on the cycle's line (review of watch).
+   */
+  #failures = 0
+  #vanished = 0
 
   constructor(streams: Streams, options: WatchLogOptions) {
     this.#s = streams
@@ -69,6 +78,11 @@ export class WatchLogReporter implements Reporter {
         if (this.#showActions) this.#s.stdout.write(`${formatCompleted(e.action, e.dryRun ?? this.#o.dryRun)}\n`)
         break
       case 'failed': {
+        if (e.error.code !== 'ABORTED') this.#failures++
+        if (isVanishedCopy(e)) {
+          this.#vanished++
+          if (!this.#o.verbose) break
+        }
         if (e.error.code === 'ABORTED' && !this.#o.verbose) break
         if (!this.#refused.shows(e)) break
         // With its hint as `sync` prints it (a listing failure's was left out: QA 6 F7).
@@ -83,6 +97,9 @@ export class WatchLogReporter implements Reporter {
         break
       }
       case 'notice': {
+        // Deletes held by vanished copies alone go with their retry (see `#vanished`).
+        const vanishedOnly = this.#failures > 0 && this.#failures === this.#vanished
+        if (e.code === 'DELETES_SUPPRESSED' && vanishedOnly && !this.#o.verbose) break
         this.#guard.notice(e.code, e.message)
         if (this.#repeated(`${e.code} ${e.message}`)) break
         if (this.#o.quiet) break
@@ -99,6 +116,9 @@ export class WatchLogReporter implements Reporter {
       }
       case 'done': {
         if (e.summary.mode === 'watch') break
+        const vanished = this.#vanished
+        this.#failures = 0
+        this.#vanished = 0
         this.#guard.reset()
         // (With -q too: it stands for failure lines not printed.)
         const refused = this.#refused.tail((f) => formatFailed(f, failureHint(f, this.#o.verbose, this.#hintsShown)))
@@ -106,11 +126,11 @@ export class WatchLogReporter implements Reporter {
         this.#refused = new RefusedLines(this.#o.verbose)
         // A cycle without failures ends an outage: the next one's first line gets its hint again
         // (they were said once per job, so a server gone away a day later got no word of what to check).
-        if (e.summary.failed === 0 && e.summary.fatal === undefined) this.#hintsShown.clear()
+        if (e.summary.failed - vanished <= 0 && e.summary.fatal === undefined) this.#hintsShown.clear()
         // The job numbers its cycles (`cycle`, as `--json` shows them); counted here for a `done` without one.
         this.#cycles = e.cycle ?? this.#cycles + 1
         const initial = e.trigger === undefined ? this.#cycles === 1 : e.trigger === 'initial'
-        const s = e.summary
+        const s = withoutVanished(e.summary, vanished)
         // A dry run did nothing: its cycles say what they would do (`would copy 2, delete 1`).
         const counts = this.#o.dryRun ? s.planned : s.done
         const busy = s.failed + s.skipped + Object.values(counts).reduce((a, b) => a + b, 0) > 0

@@ -1,4 +1,5 @@
 import type { SyncEvent, SyncSummary } from '@syncflow/core'
+import { isVanishedCopy, withoutVanished } from './vanished-copies.js'
 
 /** Options of `WebhookReporter`. Defaults in brackets. */
 export interface WebhookOptions {
@@ -21,6 +22,11 @@ export interface WebhookOptions {
    * did not do its job, where a watch's SIGINT is how it ends. [false]
    */
   readonly interruptedFails?: boolean
+  /**
+   * A watch: a copy whose source vanished before it was read is tried again (and found gone), no
+   * failure of the cycle (see `isVanishedCopy`); a burst of short-lived files pinged `/fail`. [false]
+   */
+  readonly vanishedRetried?: boolean
   /** [globalThis.fetch] */
   readonly fetch?: typeof fetch
 }
@@ -99,6 +105,8 @@ export class WebhookReporter {
   #closed = false
   /** The last failure of a request, if the last request failed (what `close()` says it waited on). */
   #lastFailure: string | undefined
+  /** The cycle's vanished copies so far (`vanishedRetried`). */
+  #vanished = 0
   /** Aborts the request in flight and its retries when `close()` gives up. */
   readonly #giveUp = new AbortController()
 
@@ -125,6 +133,7 @@ export class WebhookReporter {
       maxQueue: 100,
       closeWaitMs: 10_000,
       interruptedFails: false,
+      vanishedRetried: false,
       fetch: globalThis.fetch,
       ...opts,
     }
@@ -137,11 +146,15 @@ export class WebhookReporter {
 
   /** Feeds one event of the run; only `done` events (one per run or cycle) are sent. */
   event(e: SyncEvent): void {
+    if (this.#opts.vanishedRetried && isVanishedCopy(e)) this.#vanished++
     if (e.type !== 'done') return
-    const failed = summaryFailed(e.summary) || (this.#opts.interruptedFails && e.summary.interrupted === true)
+    // (A watch's own last `done` counts none of them already: see `isVanishedCopy`.)
+    const summary = e.summary.mode === 'watch' ? e.summary : withoutVanished(e.summary, this.#vanished)
+    this.#vanished = 0
+    const failed = summaryFailed(summary) || (this.#opts.interruptedFails && summary.interrupted === true)
     const ping: Ping = {
       endpoint: failed ? '/fail' : '',
-      body: { status: failed ? 'fail' : 'success', ts: e.ts, summary: e.summary },
+      body: { status: failed ? 'fail' : 'success', ts: e.ts, summary },
     }
     this.#last = ping
     this.#push(ping)

@@ -82,6 +82,7 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
           {
             ...(flags.webhook ? { webhook: flags.webhook } : {}),
             ...(flags.metrics ? { metrics: flags.metrics } : {}),
+            ...(flags.watch ? { vanishedRetried: true } : {}),
           },
           jobInfo,
           warn,

@@ -1,4 +1,4 @@
-import type { SyncEvent } from '@syncflow/core'
+import { type SyncEvent, VANISHED_HINT } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import type { Streams } from '../../src/output/streams.js'
 import { WatchLogReporter } from '../../src/reporters/watch-log-reporter.js'
@@ -41,6 +41,51 @@ describe('WatchLogReporter', () => {
     expect(lines[3]).toMatch(/#3: 1 copied, 1 failed/)
     expect(out.stderr).toContain('Stopped: what finished is saved; watching again resumes from there.')
     expect(out.stdout).toBe('') // a terminal gets no per-file lines without -v
+  })
+
+  // Review of watch: a burst of short-lived files (a build, a `git checkout`) printed a failed line
+  // per copy whose source was gone before it was read, a note that deletes were held, and `N failed`
+  // on the cycle's line; the watch tries them again and finds them gone, and its summary counts none.
+  it('says nothing of copies whose source vanished (with -v, each), and their cycle has no failure', () => {
+    const vanished = (path: string): SyncEvent => ({
+      type: 'failed',
+      ts: 0,
+      path,
+      stage: 'transfer',
+      error: { code: 'NOT_FOUND', message: 'the source file is gone since it was listed', hint: VANISHED_HINT },
+    })
+    const cycle = (r: WatchLogReporter, extra?: SyncEvent) => {
+      for (const e of transferEvents('copy', 'kept')) r.event(e)
+      r.event(vanished('tmp1'))
+      r.event(vanished('tmp2'))
+      if (extra) r.event(extra)
+      const failedN = extra ? 3 : 2
+      const message = `${failedN} failed item(s): 1 delete(s) not run`
+      r.event({ type: 'notice', ts: 0, code: 'DELETES_SUPPRESSED', message })
+      const codes = extra ? { NOT_FOUND: 2, PERMISSION: 1 } : { NOT_FOUND: 2 }
+      const done = { ...summary().done, copy: 1 }
+      const s = summary({ done, failed: failedN, skipped: 1, errorCodes: codes, deletesSuppressed: message })
+      r.event({ type: 'done', ts: 0, cycle: 2, trigger: 'change', summary: s })
+    }
+    const quiet = streams(true)
+    cycle(new WatchLogReporter(quiet.s, { dryRun: false, quiet: false, verbose: false }))
+    expect(quiet.out.stderr).not.toContain('tmp1')
+    expect(quiet.out.stderr).not.toContain('note:')
+    expect(quiet.out.stderr).not.toContain('failed')
+    expect(quiet.out.stderr).toMatch(/#2: 1 copied, 1 skipped/)
+
+    const verbose = streams(true)
+    cycle(new WatchLogReporter(verbose.s, { dryRun: false, quiet: false, verbose: true }))
+    expect(verbose.out.stderr).toMatch(/^failed\s+tmp1: the source file is gone/m)
+    expect(verbose.out.stderr).toContain('note: 2 failed item(s): 1 delete(s) not run')
+
+    // Another failure in the cycle: it is said, with the note (the vanished copies still are not).
+    const mixed = streams(true)
+    cycle(new WatchLogReporter(mixed.s, { dryRun: false, quiet: false, verbose: false }), failed('locked'))
+    expect(mixed.out.stderr).not.toContain('tmp1')
+    expect(mixed.out.stderr).toContain('failed   locked: permission denied')
+    expect(mixed.out.stderr).toContain('note: 3 failed item(s): 1 delete(s) not run')
+    expect(mixed.out.stderr).toMatch(/#2: 1 copied, .*1 failed/)
   })
 
   // Review 38: a busy file renamed (`mv a b` while b is written) holds a's delete back for every

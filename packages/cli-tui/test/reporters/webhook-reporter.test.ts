@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { type FailedEvent, VANISHED_HINT } from '@syncflow/core'
 import { afterEach, describe, expect, it } from 'vitest'
 import { endpointUrl, WebhookReporter } from '../../src/reporters/webhook-reporter.js'
 import { summary } from '../ui/fixtures.js'
@@ -53,6 +54,42 @@ describe('WebhookReporter', () => {
     expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc/start', '/ping/abc', '/ping/abc/fail'])
     expect(m.hits[0]?.body).toMatchObject({ status: 'start', command: 'watch', source: '/a' })
     expect(m.hits[2]?.body).toMatchObject({ status: 'fail', summary: { failed: 2 } })
+  })
+
+  // Review of watch: a burst of short-lived files (a build's temp files) failed a few copies with
+  // NOT_FOUND (the source gone before it was read), which the watch tries again and finds gone; the
+  // cycle pinged /fail all the same, and a monitor flapped at every build.
+  it('in a watch, a cycle whose only failures are copies whose source vanished pings success; another failure, /fail', async () => {
+    const vanished = (path: string): FailedEvent => ({
+      type: 'failed',
+      ts: 0,
+      path,
+      stage: 'transfer',
+      error: { code: 'NOT_FOUND', message: 'the source file is gone since it was listed', hint: VANISHED_HINT },
+    })
+    const m = await monitor()
+    const r = new WebhookReporter(m.url, { heartbeatMs: 0, vanishedRetried: true })
+    r.event(vanished('tmp1'))
+    r.event(vanished('tmp2'))
+    const held = { failed: 2, errorCodes: { NOT_FOUND: 2 }, deletesSuppressed: '2 failed item(s): 1 delete(s) not run' }
+    r.event({ type: 'done', ts: 1, summary: summary(held) })
+    // A NOT_FOUND of another kind (no vanished hint) is a failure.
+    r.event(vanished('tmp3'))
+    r.event({ type: 'failed', ts: 0, path: 'x', stage: 'transfer', error: { code: 'NOT_FOUND', message: 'gone' } })
+    r.event({ type: 'done', ts: 2, summary: summary({ failed: 2, errorCodes: { NOT_FOUND: 2 } }) })
+    await r.close()
+    expect(m.hits.map((h) => h.path)).toEqual(['/ping/abc', '/ping/abc/fail'])
+    expect(m.hits[0]?.body).toMatchObject({ status: 'success', summary: { failed: 0, errorCodes: {} } })
+    expect(m.hits[0]?.body.summary).not.toHaveProperty('deletesSuppressed')
+    expect(m.hits[1]?.body).toMatchObject({ status: 'fail', summary: { failed: 1, errorCodes: { NOT_FOUND: 1 } } })
+
+    // A one-shot run (no vanishedRetried) fails for it, as it exits 1.
+    const once = await monitor()
+    const one = new WebhookReporter(once.url, { heartbeatMs: 0 })
+    one.event(vanished('tmp1'))
+    one.event({ type: 'done', ts: 1, summary: summary({ failed: 1, errorCodes: { NOT_FOUND: 1 } }) })
+    await one.close()
+    expect(once.hits.map((h) => h.path)).toEqual(['/ping/abc/fail'])
   })
 
   it('retries a 5xx answer and gives up with a warning on a 4xx one', async () => {
