@@ -65,7 +65,7 @@ describe('WatchLogReporter', () => {
       const codes = extra ? { NOT_FOUND: 2, PERMISSION: 1 } : { NOT_FOUND: 2 }
       const done = { ...summary().done, copy: 1 }
       const s = summary({ done, failed: failedN, skipped: 1, errorCodes: codes, deletesSuppressed: message })
-      r.event({ type: 'done', ts: 0, cycle: 2, trigger: 'change', summary: s })
+      r.event({ type: 'done', ts: 0, cycle: 2, trigger: 'changes', summary: s })
     }
     const quiet = streams(true)
     cycle(new WatchLogReporter(quiet.s, { dryRun: false, quiet: false, verbose: false }))
