@@ -7,6 +7,7 @@ import {
   transferBytesOf,
 } from '@syncflow/core'
 import { completedProgressBytes } from '../output/completed-progress-bytes.js'
+import { isVanishedCopy, withoutVanished } from '../reporters/vanished-copies.js'
 import { summaryText } from './summary-text.js'
 
 /** A transfer (or other action) executing now. */
@@ -150,6 +151,8 @@ export class SyncViewState {
    * after they were copied, QA). Bounded like the error list.
    */
   readonly #failing = new Set<string>()
+  /** A continuous job's vanished copies in the cycle under way (see `isVanishedCopy`). */
+  #cycleVanished = 0
   #errors: ErrorView[] = []
   #errorCount = 0
   #notices: { code: string; message: string }[] = []
@@ -224,7 +227,11 @@ export class SyncViewState {
         }
         break
       case 'failed':
-        if (e.error.code === 'ABORTED') {
+        // A continuous job's copy whose source vanished before it was read is tried again and found
+        // gone: no failure of it (see `isVanishedCopy`). Never `completed`, it stayed "failing" for
+        // good: a build's burst of temp files left "failed 56" on the screen of a watch in step.
+        if (e.error.code === 'ABORTED' || (this.continuous && isVanishedCopy(e))) {
+          if (e.error.code !== 'ABORTED') this.#cycleVanished++
           this.#inFlight.delete(e.path)
           break
         }
@@ -293,7 +300,8 @@ export class SyncViewState {
           // next attempt plans it again, so the bar is not held below 100% for good by retries.
           this.#filesPlanned = this.#filesDone
           this.#bytesPlanned = this.#bytesFinished
-          const s = e.summary
+          const s = withoutVanished(e.summary, this.#cycleVanished)
+          this.#cycleVanished = 0
           this.#cycleCount++
           this.#cycles.push({
             n: this.#cycleCount,

@@ -1,3 +1,4 @@
+import { VANISHED_HINT } from '@syncflow/core'
 import { describe, expect, it } from 'vitest'
 import { SyncViewState } from '../../src/ui/sync-view-state.js'
 import { action, failed, summary, transferEvents } from './fixtures.js'
@@ -85,6 +86,39 @@ describe('SyncViewState', () => {
     const v = s.view()
     expect(v).toMatchObject({ phase: 'done', counts: { copied: 1, moved: 1 }, final: { mode: 'watch' } })
     expect(v.cycles).toHaveLength(2)
+  })
+
+  // Review of watch: a copy whose source vanished before it was read (a build's temp file) is tried
+  // again and found gone, never completed: it stayed "failing", and `ui --watch` said "failed 56"
+  // for good after a build, beside a watch in step.
+  it('in a watch, counts no copy whose source vanished as failing, nor its cycle as failed; a one-shot run does', () => {
+    const vanished = {
+      type: 'failed',
+      ts: 0,
+      path: 'tmp1',
+      stage: 'transfer',
+      error: { code: 'NOT_FOUND', message: 'the source file is gone since it was listed', hint: VANISHED_HINT },
+    } as const
+    const s = new SyncViewState(true)
+    for (const e of transferEvents('copy', 'tmp1')) s.add(e)
+    s.add(vanished)
+    s.add({ type: 'done', ts: 1, summary: summary({ failed: 1, errorCodes: { NOT_FOUND: 1 } }) })
+    const v = s.view()
+    expect(v.counts.failed).toBe(0)
+    expect(v.errors).toEqual([])
+    expect(v.transfers).toEqual([])
+    expect(v.cycles).toMatchObject([{ failed: false }])
+    expect(v.cycles[0]?.text).not.toContain('failed')
+    // Another failure of the same cycle is counted as ever.
+    s.add(vanished)
+    s.add(failed('locked'))
+    s.add({ type: 'done', ts: 2, summary: summary({ failed: 2, errorCodes: { NOT_FOUND: 1, PERMISSION: 1 } }) })
+    expect(s.view().counts.failed).toBe(1)
+    expect(s.view().cycles[1]).toMatchObject({ failed: true, text: expect.stringContaining('1 failed') })
+
+    const once = new SyncViewState(false)
+    once.add(vanished)
+    expect(once.view().counts.failed).toBe(1)
   })
 
   // A watch kept every finished cycle, and each cycle's snapshot copied them all: memory grew with
