@@ -8,7 +8,7 @@ export const NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   EMPTY_SOURCE:
     'If the target is meant to be emptied, run again with --allow-empty-source (-v lists the deletes not run).',
   MAX_DELETE:
-    'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out.',
+    'Check the source first (-v lists the deletes not run); if they are intended, raise --max-delete or leave it out. A directory renamed between two local directories? --track-renames renames it instead, and a rename is no delete.',
   SYMLINKS_UNSUPPORTED:
     '--symlinks follow copies what they point to (from a local source: `syncflow serve` never follows them); --symlinks skip leaves them out without a word (a mirror keeps what the target has there; -v lists the links).',
   CONCURRENCY_LOWERED:
@@ -26,7 +26,7 @@ export const BISYNC_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   EMPTY_SOURCE:
     'Nothing was written to the side with no files left either: if it is a disk not mounted, mount it and run again; if its files were deleted on purpose, run again with --allow-empty-source to delete them on the other side too (-v lists the deletes not run).',
   MAX_DELETE:
-    'Nothing was written to the side the files went from either: check it first (a disk not mounted, a wrong path; -v lists the deletes not run); if the deletes are intended, raise --max-delete or leave it out.',
+    'Nothing was written to the side the files went from either: check it first (a disk not mounted, a wrong path; -v lists the deletes not run); if the deletes are intended, raise --max-delete or leave it out. A directory renamed between two local directories? --track-renames renames it instead, and a rename is no delete.',
 }
 
 /**
@@ -47,7 +47,7 @@ export const WATCH_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
  */
 export const TWO_WAY_WATCH_NOTICE_HINTS: Partial<Record<NoticeCode, string>> = {
   MAX_DELETE:
-    'Nothing is written meanwhile to the side the files went from (-v lists both). Deleted on purpose? Stop (Ctrl-C) and start again with a higher --max-delete. If not (a disk not mounted, a folder moved away), put them back: syncing then goes on by itself.',
+    'Nothing is written meanwhile to the side the files went from (-v lists both). Deleted on purpose? Stop (Ctrl-C) and start again with a higher --max-delete (a directory renamed between two local directories: with --track-renames, which renames it, and a rename is no delete). If not (a disk not mounted, a folder moved away), put them back: syncing then goes on by itself.',
   EMPTY_SOURCE:
     'Nothing is deleted or written meanwhile. Emptied on purpose? Stop (Ctrl-C) and start again with --allow-empty-source. If not (a disk not mounted), put its files back: syncing then goes on by itself.',
 }
