@@ -179,7 +179,20 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
         } catch (err) {
           return fail(err)
         }
-        if (ITERABLE_METHODS.has(key) && isAsyncIterable(out)) {
+        if (ITERABLE_METHODS.has(key)) {
+          if (!isAsyncIterable(out)) {
+            // `async list() { return entries }` (a Promise of an array) or an array: the engine iterates
+            // with Symbol.asyncIterator, and its TypeError read as a bug in syncflow (plugin review).
+            ;(out as Promise<unknown> | undefined)?.then?.(
+              () => {},
+              () => {},
+            )
+            return fail(
+              new Error(
+                `its ${key}() returned ${describeChunk(out)}, not an async iterable: write it as an async generator (async *${key}() { … yield … })`,
+              ),
+            )
+          }
           const signal = key === 'list' ? (args[0] as { signal?: AbortSignal } | undefined)?.signal : undefined
           return guardIterable(out, fail, signal, `${scheme}.${key}`)
         }
