@@ -169,7 +169,7 @@ export function listingTests(s: SuiteContext): void {
       expect(await b.rootExists()).toBe(true)
     })
 
-    s.test('rootExists is false for a backend whose root does not exist', async (_b, t) => {
+    s.test('rootExists is false, and list() lists nothing, for a backend whose root does not exist', async (_b, t) => {
       if (!s.missingRoot) return t.skip('no missingRoot option: the suite cannot open a backend on a missing root')
       const missing = asFresh(await s.missingRoot())
       try {
@@ -177,6 +177,22 @@ export function listingTests(s: SuiteContext): void {
           await missing.backend.rootExists(),
           `rootExists() of ${missing.backend.uri} must be false: a missing source would read as an empty tree`,
         ).toBe(false)
+        // Checklist item 1: a root that does not exist lists nothing, without an error (a sync into a
+        // new location lists its target first); NOT_FOUND only where no write could make it (S3's
+        // missing bucket), which a write tells.
+        const listing = await settled(listAll(missing.backend))
+        if ('error' in listing) {
+          const { error } = listing
+          const why = `list() of ${missing.backend.uri}, whose root does not exist, threw ${isSyncError(error) ? `${error.code}: ${error.message}` : String(error)}`
+          expect(isSyncError(error) ? error.code : error, why).toBe('NOT_FOUND')
+          const probe = await settled(writeText(missing.backend, 'syncflow-testkit-probe.txt', 'x'))
+          if ('value' in probe) {
+            await missing.backend.remove(probe.value.path).catch(() => {})
+            expect.fail(
+              `${why}, yet a write there succeeded: a root that does not exist lists nothing, without an error (a sync into a new location lists its target first, and its first write makes the root); throw NOT_FOUND only where no write could make it`,
+            )
+          }
+        } else expect(listing.value, `list() of ${missing.backend.uri}, whose root does not exist`).toEqual([])
       } finally {
         try {
           await missing.backend.close()
