@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import type { DirectoryChain } from '@syncflow/backend-local'
 import {
   acquireJobLock,
+  asSyncError,
   assertJobUnlocked,
   type Backend,
   type BackendRegistry,
@@ -258,9 +259,18 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   const closers: (() => Promise<void>)[] = []
   /** Removes a missing target's directories made below, should the job be refused before it runs. */
   let unmakeTarget: (() => Promise<void>) | undefined
+  /** Closers whose failure is said (the target's own close: a backend that commits its writes there). */
+  const reported = new Set<() => Promise<void>>()
   const close = async (): Promise<void> => {
     // Reverse order: state is saved before the lock that protects it is released.
-    for (const closer of closers.reverse()) await closer().catch(() => {})
+    let failure: unknown
+    for (const closer of closers.reverse()) {
+      await closer().catch((err: unknown) => {
+        if (reported.has(closer)) failure ??= err
+      })
+    }
+    // After every closer ran (the lock is released): what the target did not keep is not in sync.
+    if (failure !== undefined) throw asSyncError(failure, 'close')
   }
   const stopIfAborted = (): void => {
     if (signal.aborted) throw new SyncError('ABORTED', 'interrupted before the run started')
@@ -300,16 +310,18 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
      * said "no connection … within 60 s" and exit 2 (QA 27a; `ui` showed a blank screen all along).
      * A backend that opens after the stop is closed once it has.
      */
-    const openLocation = async (location: string, options: OpenOptions): Promise<Backend> => {
+    const openLocation = async (location: string, options: OpenOptions, isTarget = false): Promise<Backend> => {
       const opening = registry.open(location, options)
       const backend = await beforeRun(() => opening, 'open').catch((err: unknown) => {
         opening.then((late) => late.close()).catch(() => {})
         throw err
       })
-      closers.push(() => backend.close())
+      const closer = () => backend.close()
+      closers.push(closer)
+      if (isTarget) reported.add(closer)
       return backend
     }
-    const openTarget = (): Promise<Backend> => openLocation(spec.target, targetOptions)
+    const openTarget = (): Promise<Backend> => openLocation(spec.target, targetOptions, true)
     // A local source that follows symlinks is told the target's directory, never to list it through
     // a link (QA 12 #2: each run nested the target in itself, and `watch` looped on its own writes).
     // A grpc target's directory is known once it is open (its Hello), so the target opens first

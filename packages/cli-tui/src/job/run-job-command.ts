@@ -1,4 +1,12 @@
-import { asSyncError, check, type StatsEvent, type SyncEvent, type SyncSummary, sync } from '@syncflow/core'
+import {
+  asSyncError,
+  check,
+  type StatsEvent,
+  type SyncError,
+  type SyncEvent,
+  type SyncSummary,
+  sync,
+} from '@syncflow/core'
 import { onHangup } from '../commands/on-hangup.js'
 import { type ExitCode, exitCodeForError } from '../errors/exit-codes.js'
 import { formatError } from '../errors/format-error.js'
@@ -97,6 +105,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
     let lastStats: StatsEvent | undefined
     /** The source was empty and the target's files kept (EMPTY_SOURCE): its root is not touched either. */
     let emptySource = false
+    /** The target's close() failed. */
+    let closeError: SyncError | undefined
     try {
       const engine =
         cmd.kind === 'check'
@@ -120,7 +130,8 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
           ? withRootAction(engine, made, 'done')
           : engine
       summary = await drainEvents(events, (e) => {
-        if (rootsBefore !== undefined && e.type === 'done') done = e
+        // Held until the target is closed: a close that fails makes the run's summary fatal.
+        if (e.type === 'done') done = e
         else reporter.event(e)
         if (e.type === 'stats') lastStats = e
         if (e.type === 'notice' && e.code === 'EMPTY_SOURCE') emptySource = true
@@ -128,7 +139,16 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
         throw asSyncError(err, 'engine')
       })
     } finally {
-      await job.close()
+      // A target that keeps its writes only once closed (a plugin that commits there) and fails to:
+      // said, and the run not taken as done (it said "Done" and exit 0: plugin review).
+      closeError = await job.close().then(
+        () => undefined,
+        (err: unknown) => asSyncError(err, 'close'),
+      )
+    }
+    if (closeError !== undefined && !summary.fatal) {
+      summary = { ...summary, fatal: closeError.toJSON() }
+      if (done?.type === 'done') done = { ...done, summary }
     }
     // The root's own mode and mtime, last: every write into it changed its mtime. Not from a source
     // found empty (an unmounted disk's mount point), whose deletes were refused: the target is left
