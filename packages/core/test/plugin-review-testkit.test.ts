@@ -28,4 +28,17 @@ describe('the conformance suite', () => {
     expect(run.status, out).toBe(1)
     expect(out).toMatch(/lists nothing/)
   }, 120_000)
+
+  // Plugin-API review: with largeFile skipped (as a memory-bound backend skips it), no test read back
+  // a file over 300 KB: a backend whose read() gave only the first MiB of a file passed the suite.
+  it('fails a backend whose read() loses what follows the first MiB, with largeFile skipped', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['node_modules/vitest/vitest.mjs', 'run', '--config', FIXTURE_CONFIG, 'truncating'],
+      { cwd: REPO, encoding: 'utf8', env: { ...process.env, CI: 'true' } },
+    )
+    const out = `${run.stdout}${run.stderr}`
+    expect(out).toMatch(/truncating\.conformance\.ts/)
+    expect(run.status, out).toBe(1)
+  }, 120_000)
 })
