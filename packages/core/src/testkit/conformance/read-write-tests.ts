@@ -106,7 +106,7 @@ export function readWriteTests(s: SuiteContext): void {
       expect((await readBytes(b, 'chunks.txt')).equals(expected)).toBe(true)
     })
 
-    s.test('write reports progress ending at the full size', async (b) => {
+    s.test('write reports progress ending at the full size, and a 3 MiB file reads back whole', async (b) => {
       const content = prngBytes(7, 3 * 1024 * 1024 + 5)
       const seen: number[] = []
       await b.write(
@@ -126,6 +126,11 @@ export function readWriteTests(s: SuiteContext): void {
       expect(seen, 'opts.onProgress must count up (bytes written so far, not per chunk)').toEqual(
         [...seen].sort((x, y) => x - y),
       )
+      // Read back whole: the one file of some MiB a backend that skips largeFile (memory-bound) is given.
+      const back = await readBytes(b, 'progress.bin')
+      expect(back.length, 'the bytes read back of a 3 MiB file written').toBe(content.length)
+      expect(back.equals(content), 'the 3 MiB file read back differs from what was written').toBe(true)
+      expect((await b.stat('progress.bin' as RelPath))?.size).toBe(content.length)
     })
 
     s.test('read honours byte ranges', async (b) => {
