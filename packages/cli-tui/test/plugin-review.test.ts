@@ -37,3 +37,37 @@ export default { name: 'closing', schemes: ['json'], async open(uri) {
     expect(run.code, run.stderr).not.toBe(0)
   }, 60_000)
 })
+
+// Plugin-API review: OpenOptions.dryRun is "the run writes nothing: backends must not clean up
+// either", and `sync -n` passes it, but `check` and `ls` (which write nothing either) opened a
+// plugin with {}: a plugin that cleans up or creates its root in open() unless dryRun changed the
+// target of a `check`.
+describe('--plugin opened by a command that writes nothing', () => {
+  it('check and ls open it with dryRun: true, as sync -n does', async () => {
+    const root = await tempDir('syncflow-plugin-review-')
+    await writeTree(join(root, 'src'), { 'a.txt': 'alpha\n' })
+    await writeFile(
+      join(root, 'opts.mjs'),
+      `import { jsonBackend } from '${JSON_BACKEND}'
+export default { name: 'opts', schemes: ['json'], async open(uri, options) {
+  process.stderr.write('OPEN ' + JSON.stringify(options) + '\\n')
+  return jsonBackend.open(uri, options)
+} }
+`,
+    )
+    const snap = `json://${join(root, 'snap.json')}`
+    const env = { SYNCFLOW_STATE_DIR: join(root, 'state') }
+    const opened = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter((l) => l.startsWith('OPEN '))
+        .map((l) => JSON.parse(l.slice(5)) as { dryRun?: boolean })
+    const dry = await runCli(['sync', '-n', join(root, 'src'), snap, '--plugin', './opts.mjs'], { cwd: root, env })
+    expect(opened(dry.stderr).map((o) => o.dryRun)).toEqual([true])
+    const check = await runCli(['check', join(root, 'src'), snap, '--plugin', './opts.mjs'], { cwd: root, env })
+    expect(check.code, check.stderr).toBe(1)
+    expect(opened(check.stderr).map((o) => o.dryRun)).toEqual([true])
+    const ls = await runCli(['ls', snap, '--plugin', './opts.mjs'], { cwd: root, env })
+    expect(opened(ls.stderr).map((o) => o.dryRun)).toEqual([true])
+  }, 60_000)
+})
