@@ -45,7 +45,7 @@ export async function lsCommand(location: string, flags: JobFlags, streams: Stre
     const registry = createBuiltinRegistry()
     await registerPlugins(registry, flags.plugin)
     await assertConfigPathsReadable(flags.configPaths, [location])
-    const backend = await registry.open(location, openOptionsOf(flags))
+    const backend = await registry.open(location, { ...openOptionsOf(flags), dryRun: true })
     try {
       // (Before the root is asked for: a backend that cannot honour the flag is a usage error.)
       const markerProblem = excludeIfPresentProblem(flags.excludeIfPresent, [backend])

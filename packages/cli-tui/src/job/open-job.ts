@@ -298,7 +298,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
     }
   }
   try {
-    const openOptions = openOptionsOf(flags)
+    // `check` writes nothing either: a backend is told so, as a dry run's is (OpenOptions.dryRun).
+    const openOptions: OpenOptions = spec.readOnly ? { ...openOptionsOf(flags), dryRun: true } : openOptionsOf(flags)
     // --symlinks says how to read the source (rsync -L follows on the sending side only): the target
     // keeps its own symlinks as symlinks, never followed out of its root (its listing through one
     // would plan deletes there), and a syncflow server target would refuse to follow them anyway.
