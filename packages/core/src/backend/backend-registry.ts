@@ -118,7 +118,11 @@ export function registerBackend(plugin: BackendPlugin): void {
   defaultRegistry.register(plugin)
 }
 
-/** Opens a location (`./dir`, `file:///x`, `s3://b/p`, `mem://x`, …) with the default registry. */
+/**
+ * Opens a location with the default registry, which starts empty: only the schemes registered with
+ * `registerBackend` open (`memBackend` of this package for `mem://`, `localBackend` of
+ * `@syncflow/backend-local` for `./dir` and `file://`, `s3Backend` of `@syncflow/backend-s3`, …).
+ */
 export function openBackend(uri: string, options?: OpenOptions): Promise<Backend> {
   return defaultRegistry.open(uri, options)
 }
