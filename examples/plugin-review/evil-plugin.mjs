@@ -79,7 +79,9 @@ function corrupt(b) {
         return s.pipe(
           new (await import('node:stream')).Transform({
             transform(c, _e, cb) {
-              cb(null, first ? ((first = false), c.subarray(0, 1)) : undefined)
+              const out = first ? c.subarray(0, 1) : undefined
+              first = false
+              cb(null, out)
             },
           }),
         )
