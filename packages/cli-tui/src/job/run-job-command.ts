@@ -140,7 +140,7 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
       })
     } finally {
       // A target that keeps its writes only once closed (a plugin that commits there) and fails to:
-      // said, and the run not taken as done (it said "Done" and exit 0: plugin review).
+      // said, and the run not taken as done (it said "Done" and exit 0: review of the plugin API).
       closeError = await job.close().then(
         () => undefined,
         (err: unknown) => asSyncError(err, 'close'),

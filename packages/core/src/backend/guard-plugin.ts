@@ -182,7 +182,7 @@ function guardBackend(backend: Backend, scheme: string, label: string): Backend 
         if (ITERABLE_METHODS.has(key)) {
           if (!isAsyncIterable(out)) {
             // `async list() { return entries }` (a Promise of an array) or an array: the engine iterates
-            // with Symbol.asyncIterator, and its TypeError read as a bug in syncflow (plugin review).
+            // with Symbol.asyncIterator, and its TypeError read as a bug in syncflow (review of the plugin API).
             ;(out as Promise<unknown> | undefined)?.then?.(
               () => {},
               () => {},

@@ -1,5 +1,5 @@
 // @ts-check
-// A third-party backend written from the public docs only (plugin-API review): `gzdir://DIR` keeps a
+// A third-party backend written from the public docs alone (a review of the plugin API): `gzdir://DIR` keeps a
 // tree in a directory, each file gzipped under its own name. Sizes come from the gzip trailer
 // (ISIZE, so files under 4 GiB), the mtime and mode are the stored file's own.
 

@@ -14,7 +14,7 @@ const JSON_BACKEND = pathToFileURL(join(REPO, 'examples/json-backend.mjs')).href
 
 describe('--plugin target whose close() fails', () => {
   it('is reported, and the run does not exit 0', async () => {
-    const root = await tempDir('syncflow-plugin-review-')
+    const root = await tempDir('syncflow-plugin-close-')
     await writeTree(join(root, 'src'), { 'a.txt': 'alpha\n', 'dir/b.txt': 'bravo\n' })
     await writeFile(
       join(root, 'closing.mjs'),
@@ -44,7 +44,7 @@ export default { name: 'closing', schemes: ['json'], async open(uri) {
 // target of a `check`.
 describe('--plugin opened by a command that writes nothing', () => {
   it('check and ls open it with dryRun: true, as sync -n does', async () => {
-    const root = await tempDir('syncflow-plugin-review-')
+    const root = await tempDir('syncflow-plugin-close-')
     await writeTree(join(root, 'src'), { 'a.txt': 'alpha\n' })
     await writeFile(
       join(root, 'opts.mjs'),
