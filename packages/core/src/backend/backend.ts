@@ -301,11 +301,16 @@ export interface RemoveOptions {
  *   It honours `opts.expect` where it can tell cheaply (see `ReadOptions`).
  * - `write` is atomic: readers see the old content or the new, never a partial file, and a crash
  *   leaves at most a temp file that the next run removes. Missing parent directories are created.
- *   It honours `opts.expect`. It returns the written entry as `stat` would.
+ *   It honours `opts.expect`. It returns the written entry as `stat` would. When it resolves, the
+ *   file is on the backend, readable by `read` and `list` at once: the engine records it in the state
+ *   store next and may remove its source (`move`), so a backend must not hold it back for `close`.
+ *   Durable across a crash or power cut too where the medium allows (the local backend fsyncs, in
+ *   groups: see `Flushable`, whose `flush` the engine calls before it removes a moved file's source).
  * - `remove` is idempotent (a missing path is not an error). A directory is removed only when
  *   empty (`CONFLICT` otherwise); the engine removes contents first. With
  *   `capabilities.removeExpect`, it honours `opts.expect` (see `RemoveOptions`).
- * - `close` releases clients and handles; the backend is unusable afterwards.
+ * - `close` releases clients and handles; the backend is unusable afterwards. It commits nothing
+ *   (see `write`); a target's `close` that throws fails a one-shot run all the same (exit 2).
  *
  * All methods throw `SyncError` only; only code `TRANSIENT` is retried by the engine.
  */
