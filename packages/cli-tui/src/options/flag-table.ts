@@ -357,7 +357,11 @@ export const FLAG_TABLE = {
     new Option('--block-size <BYTES>', 'delta transfer block size (default: about sqrt of the file size)').argParser(
       flagParser(parseBlockSize),
     ),
-  quiet: () => new Option('-q, --quiet', 'print errors only'),
+  quiet: () =>
+    new Option(
+      '-q, --quiet',
+      'print errors only (and warnings about the flags given, such as a --bwlimit read as bytes/s)',
+    ),
   verbose: () => new Option('-v, --verbose', 'print every action, and stack traces for internal errors'),
   config: () =>
     new Option(
