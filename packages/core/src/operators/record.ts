@@ -9,16 +9,24 @@ import { fingerprintOf } from './decide.js'
 export interface RecordOptions {
   /** Records per `setMany` batch. [500] */
   readonly batchSize?: number
+  /**
+   * The longest a record waits for its batch to fill, in ms: a run of big files (an upload of
+   * 500 videos to S3 takes hours) saved nothing before its 500th, so a crash lost hours of records
+   * and the next run compared, or hashed, every file again (review of the state store). [10 s]
+   */
+  readonly maxDelayMs?: number
 }
 
 /**
  * Writes the outcome of completed actions into the state store, in batches (one transaction
  * each): transfers, touches and moves record both sides' fingerprints; deletes remove the record. The
  * stream completes only after the last batch is flushed, so a `done` event means state is saved.
- * A crash loses at most the unflushed batch, which the next run re-verifies. Dry runs record nothing.
+ * A crash loses at most the unflushed batch (under 500 records, none older than 10 s), which the next
+ * run re-verifies. Dry runs record nothing.
  */
 export function record(state: StateStore | undefined, opts: RecordOptions = {}): MonoTypeOperatorFunction<SyncEvent> {
   const batchSize = opts.batchSize ?? 500
+  const maxDelayMs = opts.maxDelayMs ?? 10_000
   return (events$) =>
     !state
       ? events$
@@ -29,7 +37,11 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
           // A store that fails once (not loadable, disk full, server gone) fails every batch after:
           // the first failure is reported (the run then exits 1: its state is not saved), not each.
           let failed = false
+          /** Flushes a batch that has waited `maxDelayMs` (armed by its first record). */
+          let timer: ReturnType<typeof setTimeout> | undefined
           const flush = (): Promise<void> => {
+            if (timer !== undefined) clearTimeout(timer)
+            timer = undefined
             const s = sets
             const d = deletes
             sets = []
@@ -65,7 +77,13 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
                 }
                 // (The old path's record goes with its file: nothing is there now.)
                 if (a.kind === 'move' && a.from !== undefined) deletes.push(a.from)
-                if (sets.length + deletes.length >= batchSize) void flush()
+                const pending = sets.length + deletes.length
+                if (pending >= batchSize) void flush()
+                else if (pending > 0 && timer === undefined) {
+                  timer = setTimeout(() => void flush(), maxDelayMs)
+                  // (Never what keeps the process alive: the stream's end flushes what is left.)
+                  timer.unref?.()
+                }
               }
               subscriber.next(e)
             },
@@ -76,6 +94,9 @@ export function record(state: StateStore | undefined, opts: RecordOptions = {}):
               void flush().then(() => subscriber.complete())
             },
           })
-          return () => sub.unsubscribe()
+          return () => {
+            if (timer !== undefined) clearTimeout(timer)
+            sub.unsubscribe()
+          }
         })
 }
