@@ -190,6 +190,24 @@ describe('--webhook on a one-shot run (design §8: a common flag; healthchecks p
     }
   })
 
+  // Review: `sync --max-delete 1` holding 5 deletes exits 1 ('Deletes suppressed'), yet the
+  // monitor was told success: a cron job whose mirror stopped deleting stayed green.
+  it('a run whose deletes were held back (exit 1) pings URL/fail, as it exits', async () => {
+    const hook = await monitor()
+    try {
+      const dir = await tempDir()
+      await writeTree(join(dir, 'src'), { 'a.txt': 'a' })
+      await writeTree(join(dir, 'dst'), { 'a.txt': 'a', 'b.txt': 'b', 'c.txt': 'c', 'd.txt': 'd' })
+      const r = await runCli(['sync', join(dir, 'src'), join(dir, 'dst'), '--max-delete', '1', '--webhook', hook.url], {
+        env: { SYNCFLOW_STATE_DIR: join(dir, 'state') },
+      })
+      expect(r.code, r.stderr).toBe(1)
+      expect(hook.paths).toEqual(['/ping/start', '/ping/fail'])
+    } finally {
+      await hook.close()
+    }
+  })
+
   it('sync --help documents it', async () => {
     const r = await runCli(['sync', '--help'])
     expect(r.stdout).toContain('--webhook <URL>')

@@ -74,8 +74,9 @@ export async function runJobCommand(cmd: JobCommand, streams: Streams): Promise<
   let hooks: OpenedReporters | undefined
   if (webhook !== undefined) {
     hooks = await openReporters(
-      // (Interrupted, a one-shot run did not do its job: /fail, where a watch's SIGINT is its end.)
-      { webhook, interruptedFails: true },
+      // (Interrupted, a one-shot run did not do its job: /fail, where a watch's SIGINT is its end;
+      // with deletes held back it exits 1, and so pings /fail.)
+      { webhook, interruptedFails: true, heldDeletesFail: true },
       { command: commandName(cmd), source: cmd.source, target: cmd.target },
       (warning) => void streams.stderr.write(`syncflow: ${warning}\n`),
     )

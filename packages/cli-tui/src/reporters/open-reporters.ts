@@ -8,6 +8,8 @@ export interface ReporterFlags {
   readonly metrics?: ListenAddress
   /** The webhook pings `/fail` for an interrupted run (a one-shot run's; a watch ends so). */
   readonly interruptedFails?: boolean
+  /** The webhook pings `/fail` for a run whose deletes were held back (a one-shot run's exit 1). */
+  readonly heldDeletesFail?: boolean
   /** A watch: a copy whose source vanished is tried again, no failure of its cycle for the webhook (see `isVanishedCopy`). */
   readonly vanishedRetried?: boolean
 }
@@ -46,6 +48,7 @@ export async function openReporters(
     const webhook = new WebhookReporter(flags.webhook, {
       onWarning,
       interruptedFails: flags.interruptedFails === true,
+      heldDeletesFail: flags.heldDeletesFail === true,
       vanishedRetried: flags.vanishedRetried === true,
     })
     webhook.start(job)

@@ -23,6 +23,12 @@ export interface WebhookOptions {
    */
   readonly interruptedFails?: boolean
   /**
+   * A run whose deletes were held back (`deletesSuppressed`: --max-delete, an empty source, a
+   * failure) pings `/fail`: a one-shot run exits 1 for it, and a cron job's monitor stayed green
+   * while its mirror deleted nothing. A watch's cycle holds them for a later one. [false]
+   */
+  readonly heldDeletesFail?: boolean
+  /**
    * A watch: a copy whose source vanished before it was read is tried again (and found gone), no
    * failure of the cycle (see `isVanishedCopy`); a burst of short-lived files pinged `/fail`. [false]
    */
@@ -133,6 +139,7 @@ export class WebhookReporter {
       maxQueue: 100,
       closeWaitMs: 10_000,
       interruptedFails: false,
+      heldDeletesFail: false,
       vanishedRetried: false,
       fetch: globalThis.fetch,
       ...opts,
@@ -151,7 +158,10 @@ export class WebhookReporter {
     // (A watch's own last `done` counts none of them already: see `isVanishedCopy`.)
     const summary = e.summary.mode === 'watch' ? e.summary : withoutVanished(e.summary, this.#vanished)
     this.#vanished = 0
-    const failed = summaryFailed(summary) || (this.#opts.interruptedFails && summary.interrupted === true)
+    const failed =
+      summaryFailed(summary) ||
+      (this.#opts.interruptedFails && summary.interrupted === true) ||
+      (this.#opts.heldDeletesFail && summary.deletesSuppressed !== undefined)
     const ping: Ping = {
       endpoint: failed ? '/fail' : '',
       body: { status: failed ? 'fail' : 'success', ts: e.ts, summary },
