@@ -102,3 +102,29 @@ it('a count --max-delete too; files copied since the last full sync and deleted 
   expect((await tree(dst)).keep4).toBe('4')
   await job.stop()
 })
+
+// Review of today's changes: the files copied since the full sync "do not count", yet once the
+// budget was spent the delete of such a file was judged with the cycle's count all the same
+// ('1 delete (with the 2 deletes run since the last full sync) exceeds --max-delete 2'): every
+// temp file a build made after that stayed in the mirror, until the next rescan (never with --rescan 0).
+it('once the budget is spent, a file copied since the last full sync is still deleted with its source', async () => {
+  const { src, dst } = await tempDirs()
+  for (let i = 1; i <= 5; i++) await writeFile(join(src, `keep${i}`), `${i}`)
+  const job = start(local(src), local(dst), { maxDelete: { count: 2 } })
+  await expect.poll(async () => Object.keys(await tree(dst)).length, { timeout: 10_000 }).toBe(5)
+  for (let i = 1; i <= 2; i++) {
+    await rm(join(src, `keep${i}`))
+    await expect.poll(async () => (await tree(dst))[`keep${i}`], { timeout: 10_000 }).toBeUndefined()
+  }
+  // The budget is spent: a third file the full sync left is held.
+  await rm(join(src, 'keep3'))
+  await expect.poll(() => maxDeleteNotes(job.events).length, { timeout: 10_000 }).toBe(1)
+  // A temp file copied since, then deleted: it goes (it was not there to protect).
+  await writeFile(join(src, 'tmp.part'), 't')
+  await expect.poll(async () => (await tree(dst))['tmp.part'], { timeout: 10_000 }).toBe('t')
+  await rm(join(src, 'tmp.part'))
+  await expect.poll(async () => (await tree(dst))['tmp.part'], { timeout: 10_000 }).toBeUndefined()
+  expect(maxDeleteNotes(job.events)).toHaveLength(1)
+  expect((await tree(dst)).keep3).toBe('3')
+  await job.stop()
+})
