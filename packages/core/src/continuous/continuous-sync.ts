@@ -1027,7 +1027,9 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
         ...(work.seen ? { seen: work.seen } : {}),
         ...(work.replaced ? { replaced: work.replaced } : {}),
         ...(targetFiles !== undefined ? { targetFiles } : {}),
-        ...(sinceFull !== undefined ? { sinceFullPass: { ...sinceFull } } : {}),
+        ...(sinceFull !== undefined
+          ? { sinceFullPass: { ...sinceFull, copied: (p: string) => copiedSinceFull.has(p as RelPath) } }
+          : {}),
         settled: (e) => e.kind !== 'file' || scheduler.now() - e.mtimeMs >= stabilityMs,
         onUnsettled: (paths) => {
           for (const path of paths) feedback$.next({ type: 'upsert', path })

@@ -56,7 +56,12 @@ export interface SyncPathsOptions extends SyncOptions {
    * all of those deletes and the cycle's together (see `MaxDelete.alreadyDeleted`). [the cycle's
    * deletes alone, a percentage of `targetFiles`]
    */
-  readonly sinceFullPass?: { readonly targetFiles: number; readonly deleted: number }
+  readonly sinceFullPass?: {
+    readonly targetFiles: number
+    readonly deleted: number
+    /** Whether the file at a path was copied since that pass (its delete is not counted). [none] */
+    readonly copied?: (path: string) => boolean
+  }
   /**
    * Paths a change reported removed or renamed away (`ObservedChange.removed`). A directory found
    * at one on both sides was made again: it is another directory than the one the target mirrors,
@@ -147,7 +152,10 @@ function cycleMaxDelete(
   targetFiles: number | undefined,
   since: SyncPathsOptions['sinceFullPass'],
 ): MaxDelete {
-  const already = since !== undefined && since.deleted > 0 ? { alreadyDeleted: since.deleted } : {}
+  const already = {
+    ...(since !== undefined && since.deleted > 0 ? { alreadyDeleted: since.deleted } : {}),
+    ...(since?.copied !== undefined ? { uncounted: since.copied } : {}),
+  }
   if ('count' in max) return { count: max.count, ...already }
   if (since !== undefined) return { percent: max.percent, ofTargetFiles: since.targetFiles, ...already }
   return { percent: max.percent, ofTargetFiles: targetFiles ?? null }

@@ -12,6 +12,8 @@ export type MaxDelete =
       readonly count: number
       /** Deletes already run in the same budget (see the percentage's). [0] */
       readonly alreadyDeleted?: number
+      /** Deletes not counted (see the percentage's). [none] */
+      readonly uncounted?: (path: string) => boolean
     }
   | {
       readonly percent: number
@@ -21,6 +23,12 @@ export type MaxDelete =
        * `rm -rf` slower than a cycle is not let through a cycle's share at a time. [0]
        */
       readonly alreadyDeleted?: number
+      /**
+       * Deletes of files not counted against the limit: a `watch`'s files copied since its last full
+       * pass, which were not there to protect (a build's temp files). Once the budget was spent,
+       * their deletes were held with the rest, and they stayed in the mirror. [none]
+       */
+      readonly uncounted?: (path: string) => boolean
       /**
        * The target's file count to measure the percentage against, for a run whose target listing
        * is not the whole target (a `watch` cycle lists only its changed paths): the files the last

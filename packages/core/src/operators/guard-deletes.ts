@@ -11,6 +11,8 @@ export interface DeleteGuardInput {
    * five emptied directories read as "6 deletes (300% of the target)"). [0]
    */
   readonly dirDeletes?: number
+  /** Of `deletes`, those of files `MaxDelete.uncounted` takes: not counted against it. [0] */
+  readonly uncountedDeletes?: number
   /** Files (not directories) the target listed. */
   readonly targetFiles: number
   /** Files the source listed (the filters applied). */
@@ -93,7 +95,10 @@ export function guardDeletes(input: DeleteGuardInput): DeleteGuardVerdict {
     }
   }
   const max = input.maxDelete
-  const files = n - (input.dirDeletes ?? 0)
+  const files = n - (input.dirDeletes ?? 0) - (input.uncountedDeletes ?? 0)
+  // Only directories, or files the limit does not count: nothing to count (once a watch's budget
+  // was spent, "0 deletes (with the 2 … run since the last full sync) exceed" held them too).
+  if (files <= 0 && !(max && 'percent' in max && max.ofTargetFiles === null)) return { allowed: true }
   const already = max?.alreadyDeleted ?? 0
   if (max && 'count' in max && files + already > max.count) {
     return {

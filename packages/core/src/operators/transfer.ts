@@ -478,6 +478,12 @@ export const CLASH_HINT_NO_DELETES =
 export const CLASH_HINT_EXCLUDED_KEPT =
   'Remove or rename what is in the way on the target, or let a mirror delete the excluded entries too (sync --delete-excluded).'
 
+/** How many of the file deletes `held` the --max-delete does not count (`MaxDelete.uncounted`). */
+function uncountedOf(held: readonly Action[], max: MaxDelete | undefined): number {
+  const uncounted = max?.uncounted
+  return uncounted === undefined ? 0 : held.filter((a) => uncounted(a.path)).length
+}
+
 function runDeletes(
   held: Action[],
   failures: number,
@@ -504,6 +510,7 @@ function runDeletes(
     : guardDeletes({
         deletes: held.length,
         dirDeletes: dirs.length,
+        uncountedDeletes: uncountedOf(files, opts.maxDelete),
         sourceFiles: facts.sourceFiles,
         ...(facts.sourceExcluded !== undefined ? { sourceExcluded: facts.sourceExcluded } : {}),
         targetFiles: facts.targetFiles,
