@@ -52,6 +52,29 @@ export async function assertStateOutsideTarget(
   )
 }
 
+/**
+ * Refuses a `move` whose local source is the state directory itself (SYNCFLOW_STATE_DIR, or a
+ * `--state` directory): a state directory below the source is left out of its listing
+ * (`stateDirExcludeOf`), but no exclude leaves out a source's root, and the move took the job's
+ * lock, then its live state file on the next run, away from under it.
+ * @throws SyncError `USAGE`
+ */
+export async function assertStateNotMoveSource(source: string, state: string | false | undefined): Promise<void> {
+  const file = stateFileOf(state)
+  for (const [dir, said] of [
+    [defaultStateDir(), 'the state directory'],
+    ...(file !== undefined ? [[file, '--state']] : []),
+  ] as const) {
+    if (await isLocationRoot(source, dir)) {
+      throw new SyncError(
+        'USAGE',
+        `${said} ${JSON.stringify(dir)} (the job's lock, and its state file) is the source ${JSON.stringify(source)}: a move would take them away`,
+        { hint: 'Choose a state directory outside the source with SYNCFLOW_STATE_DIR (or --state PATH).' },
+      )
+    }
+  }
+}
+
 function refused(what: string, hint: string): SyncError {
   return new SyncError('USAGE', `${what}: a mirror would delete it, as the source lacks it`, { hint })
 }

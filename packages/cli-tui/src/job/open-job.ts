@@ -36,7 +36,7 @@ import { assertFlagFilesExpanded } from './assert-flag-files-expanded.js'
 import { assertNoOverlap, assertNoSharedDirectory } from './assert-no-overlap.js'
 import { assertPathGiven } from './assert-path-given.js'
 import { assertPersistentLocation } from './assert-persistent-location.js'
-import { assertStateOutsideTarget } from './assert-state-outside-target.js'
+import { assertStateNotMoveSource, assertStateOutsideTarget } from './assert-state-outside-target.js'
 import { assertTildeExpanded } from './assert-tilde-expanded.js'
 import { MAKE_MISSING_SIDE_HINT } from './bisync-of.js'
 import { isBuiltinLocation } from './builtin-plugins.js'
@@ -239,6 +239,8 @@ export async function openJob(spec: JobSpec, registry: BackendRegistry, signal: 
   if (!spec.readOnly && spec.mode === 'mirror') {
     await assertStateOutsideTarget(spec.target, flags.state, overlapFilters.target)
   }
+  // A move took the lock and the state file away where the state directory was its source.
+  if (!spec.readOnly && flags.removeSourceFiles === true) await assertStateNotMoveSource(spec.source, flags.state)
   const backupSpec: BackupDirSpec | undefined =
     flags.backupDir !== undefined
       ? {
