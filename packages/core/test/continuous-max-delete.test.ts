@@ -128,3 +128,24 @@ it('once the budget is spent, a file copied since the last full sync is still de
   expect((await tree(dst)).keep3).toBe('3')
   await job.stop()
 })
+
+// Review of today's changes: a dry run counted none of its deletes since the full sync, so
+// `watch -n --max-delete 2` said 'would delete' for a third and a fourth file removed one cycle
+// after another, which the real watch refuses: the preview said the opposite of what it previews.
+it('a dry run holds its would-be deletes to the same budget as the real watch', async () => {
+  const { src, dst } = await tempDirs()
+  for (let i = 1; i <= 6; i++) await writeFile(join(src, `keep${i}`), `${i}`)
+  for (let i = 1; i <= 6; i++) await writeFile(join(dst, `keep${i}`), `${i}`)
+  const job = start(local(src), local(dst), { maxDelete: { count: 2 }, dryRun: true })
+  await expect.poll(() => job.cycles().length, { timeout: 10_000 }).toBe(1)
+  const wouldDelete = () =>
+    job.events.filter((e) => e.type === 'completed' && e.dryRun === true && e.action.kind === 'delete').length
+  for (let i = 1; i <= 2; i++) {
+    await rm(join(src, `keep${i}`))
+    await expect.poll(wouldDelete, { timeout: 10_000 }).toBe(i)
+  }
+  await rm(join(src, 'keep3'))
+  await expect.poll(() => maxDeleteNotes(job.events).length, { timeout: 10_000 }).toBe(1)
+  expect(wouldDelete()).toBe(2)
+  await job.stop()
+})
