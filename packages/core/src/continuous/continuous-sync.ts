@@ -564,13 +564,21 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
     // were not there to protect. Counted from the first full pass on; reset by each one.
     let sinceFull: { targetFiles: number; deleted: number } | undefined
     const copiedSinceFull = new Set<RelPath>()
+    // A dry run counts what it would do (its target unchanged, a path may come up again: once),
+    // so that it previews the real watch: it said `would delete` past the budget the watch refuses.
+    const dryDeleted = new Set<RelPath>()
     const countSinceFull = (e: SyncEvent): void => {
-      if (sinceFull === undefined || e.type !== 'completed' || e.dryRun) return
+      if (sinceFull === undefined || e.type !== 'completed') return
       const a = e.action
       if ((a.kind === 'copy' || a.kind === 'update') && isFile(a.source) && !isFile(a.target)) {
         // (Bounded: past it, a new file's delete counts as any other's, the safe side.)
         if (copiedSinceFull.size < COPIED_SINCE_FULL_MAX) copiedSinceFull.add(a.path)
+        if (e.dryRun) dryDeleted.delete(a.path)
       } else if (a.kind === 'delete' && isFile(a.target)) {
+        if (e.dryRun) {
+          if (dryDeleted.has(a.path)) return
+          if (dryDeleted.size < COPIED_SINCE_FULL_MAX) dryDeleted.add(a.path)
+        }
         if (!copiedSinceFull.delete(a.path)) sinceFull.deleted++
       }
     }
@@ -971,6 +979,7 @@ export function continuousSync(source: Backend, target: Backend, options: Contin
               if (listedFiles !== undefined && targetFiles !== undefined) {
                 sinceFull = { targetFiles, deleted: 0 }
                 copiedSinceFull.clear()
+                dryDeleted.clear()
               }
             },
           }),
