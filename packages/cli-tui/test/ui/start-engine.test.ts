@@ -137,6 +137,22 @@ describe('startEngine', () => {
     expect(run.warnings).toEqual([])
   })
 
+  // Review of today's changes: a one-shot `ui` whose deletes were held back exits 1 ('Deletes
+  // suppressed'), as `sync` does, but pinged success (sync's --webhook pings /fail for it now).
+  it('a one-shot run whose deletes were held back pings /fail, as it exits 1', async () => {
+    hits = []
+    const src = await tree('h-src', 1)
+    const dst = await tree('h-dst', 4)
+    await writeFile(join(dst, 'extra1'), 'x')
+    await writeFile(join(dst, 'extra2'), 'x')
+    const run = startEngine({ source: src, target: dst, flags: { state: false, webhook: hook, maxDelete: { count: 1 } } })
+    const seen = collect(run.events)
+    await run.closed
+    const done = seen.at(-1)
+    expect(done?.type === 'done' && done.summary.deletesSuppressed).toBeTruthy()
+    expect(hits).toEqual(['/ping/abc/start', '/ping/abc/fail'])
+  })
+
   // QA 30f: a --metrics port in use failed the job before the webhook was opened, and the monitor
   // heard nothing (watch had the same, fixed alike).
   it('a --metrics address in use rejects `opened` and still pings /fail', async () => {
