@@ -82,7 +82,9 @@ export function startEngine({ source, target, flags }: EngineInput): EngineRun {
           {
             ...(flags.webhook ? { webhook: flags.webhook } : {}),
             ...(flags.metrics ? { metrics: flags.metrics } : {}),
-            ...(flags.watch ? { vanishedRetried: true } : {}),
+            // A one-shot run pings /fail where it exits non-zero (interrupted, deletes held back),
+            // as sync's --webhook does; a watch's cycles and its Ctrl-C end are no failure.
+            ...(flags.watch ? { vanishedRetried: true } : { interruptedFails: true, heldDeletesFail: true }),
           },
           jobInfo,
           warn,

@@ -145,7 +145,11 @@ describe('startEngine', () => {
     const dst = await tree('h-dst', 4)
     await writeFile(join(dst, 'extra1'), 'x')
     await writeFile(join(dst, 'extra2'), 'x')
-    const run = startEngine({ source: src, target: dst, flags: { state: false, webhook: hook, maxDelete: { count: 1 } } })
+    const run = startEngine({
+      source: src,
+      target: dst,
+      flags: { state: false, webhook: hook, maxDelete: { count: 1 } },
+    })
     const seen = collect(run.events)
     await run.closed
     const done = seen.at(-1)
